@@ -1,0 +1,172 @@
+//! The command line: the contract of DESIGN §7 (commands, options, exit codes), and the headless
+//! commands behind it.
+//!
+//! Headless commands never touch raw mode. stdout carries only the result (JSON with `--json`);
+//! messages go to stderr. Exit code 0 on success, 1 on a user error with a one-line reason
+//! (returned as [`CliError`]), 2 on a usage error (clap's own).
+
+mod check;
+mod demo;
+mod output;
+mod patients;
+mod show;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::demo::DemoError;
+use crate::rules::RulesError;
+use crate::store::{self, OpenMode, Store, StoreError};
+
+/// refract: a terminal care-team dashboard for refractory and treatment-resistant disease.
+///
+/// Without a command it opens the dashboard on the database. The database is --db, else
+/// $REFRACT_DB, else refract.db in the platform data directory. It holds health data: it is
+/// created readable by you only, and refract never uses the network.
+#[derive(Debug, Parser)]
+#[command(name = "refract", version, about, long_about, max_term_width = 100)]
+pub struct Cli {
+    /// The database file.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Who the audit log records for your changes (default: $USER).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create (if absent) and open the demo database, a separate file of realistic stories.
+    Demo {
+        /// How many patients.
+        #[arg(long, default_value_t = 500, value_name = "N")]
+        patients: u64,
+        /// The seed: the same seed (on the same day) makes the same database.
+        #[arg(long, default_value_t = 1, value_name = "S")]
+        seed: u64,
+        /// Create it and exit (for scripts and benchmarks).
+        #[arg(long)]
+        no_open: bool,
+        /// The day the stories are told back from (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD", hide = true)]
+        today: Option<chrono::NaiveDate>,
+    },
+    /// List patients (all of them, in name order).
+    Patients {
+        /// Print JSON (an array of objects).
+        #[arg(long)]
+        json: bool,
+        /// Only patients whose family name, given name or MRN starts with TEXT.
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+    },
+    /// One patient: conditions, drugs, lines, measurements, assessments, way forward.
+    Show {
+        /// The patient's MRN.
+        mrn: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the database: integrity, schema version, foreign keys.
+    Check,
+}
+
+/// A user-facing failure: printed as one line, exit code 1.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Demo(#[from] DemoError),
+    #[error(transparent)]
+    Rules(#[from] RulesError),
+    #[error("{0}")]
+    Message(String),
+    #[error("cannot write output: {0}")]
+    Output(#[from] io::Error),
+}
+
+impl CliError {
+    /// A closed pipe (`refract patients | head`) is not an error worth a message.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Output(err) if err.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    let user = cli
+        .user
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".into());
+    match cli.command {
+        None => {
+            let path = database_path(cli.db)?;
+            let store = Store::open(&path, OpenMode::CreateIfMissing, &user)?;
+            tui_not_built(&store);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Demo {
+            patients,
+            seed,
+            no_open,
+            today,
+        }) => demo::run(cli.db, &user, patients, seed, no_open, today),
+        Some(Command::Patients { json, search }) => {
+            let store = open_existing(cli.db, &user)?;
+            patients::run(&store, json, search.as_deref())
+        }
+        Some(Command::Show { mrn, json }) => {
+            let store = open_existing(cli.db, &user)?;
+            show::run(&store, &mrn, json)
+        }
+        Some(Command::Check) => {
+            let store = open_existing(cli.db, &user)?;
+            check::run(&store)
+        }
+    }
+}
+
+/// Until the dashboard is built, say so instead of pretending.
+fn tui_not_built(store: &Store) {
+    eprintln!(
+        "refract: the dashboard (TUI) is not built yet; {} is ready for the headless commands",
+        store.path().display()
+    );
+}
+
+/// `--db`, else `$REFRACT_DB`, else the platform data directory.
+fn database_path(db: Option<PathBuf>) -> Result<PathBuf, CliError> {
+    if let Some(path) = db {
+        return Ok(path);
+    }
+    if let Some(path) = std::env::var_os("REFRACT_DB").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(path));
+    }
+    store::default_path("refract.db").ok_or_else(|| {
+        CliError::Message("no home directory to keep the database in; use --db PATH".into())
+    })
+}
+
+/// Opens the database for a command that reads it, refusing to create an empty file.
+fn open_existing(db: Option<PathBuf>, user: &str) -> Result<Store, CliError> {
+    let path = database_path(db)?;
+    Ok(Store::open(&path, OpenMode::MustExist, user)?)
+}
+
+/// Standard output, buffered; errors (a closed pipe among them) are returned, never panicked on.
+fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
+    io::BufWriter::new(io::stdout().lock())
+}
+
+fn finish(mut out: impl Write) -> Result<ExitCode, CliError> {
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,52 @@
+//! `refract demo`: create (if absent) and open the demo database.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+
+use super::{CliError, tui_not_built};
+use crate::demo::{self, DemoOptions};
+use crate::rules::DrugBook;
+use crate::store::{self, OpenMode, Store};
+
+pub fn run(
+    db: Option<PathBuf>,
+    user: &str,
+    patients: u64,
+    seed: u64,
+    no_open: bool,
+    today: Option<NaiveDate>,
+) -> Result<ExitCode, CliError> {
+    // The demo is a separate file: $REFRACT_DB (the real database) is deliberately not used.
+    let path = match db {
+        Some(path) => path,
+        None => store::default_path("demo.db").ok_or_else(|| {
+            CliError::Message("no home directory to keep the demo in; use --db PATH".into())
+        })?,
+    };
+    let options = DemoOptions {
+        patients,
+        seed,
+        today: today.unwrap_or_else(|| chrono::Local::now().date_naive()),
+    };
+    if demo::matches(&path, &options)? {
+        eprintln!("refract: using the demo database at {}", path.display());
+    } else {
+        eprintln!(
+            "refract: creating a demo database of {patients} patients at {} …",
+            path.display()
+        );
+        let book = DrugBook::embedded()?;
+        let summary = demo::create(&path, &options, &book)?;
+        eprintln!(
+            "refract: demo created in {:.1} s",
+            summary.elapsed.as_secs_f64()
+        );
+    }
+    let store = Store::open(&path, OpenMode::MustExist, user)?;
+    if !no_open {
+        tui_not_built(&store);
+    }
+    Ok(ExitCode::SUCCESS)
+}

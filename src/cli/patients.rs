@@ -1,0 +1,106 @@
+//! `refract patients [--json] [--search TEXT]`: every patient, in name order, paged from the
+//! database so that a million rows stream in constant memory.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::output::{fit, status_text, today};
+use super::{CliError, finish, stdout};
+use crate::domain::age_in_years;
+use crate::store::{Anchor, ListFilter, ListQuery, PatientRow, SortKey, Store};
+
+const PAGE: usize = 1_000;
+
+pub fn run(store: &Store, json: bool, search: Option<&str>) -> Result<ExitCode, CliError> {
+    let query = ListQuery {
+        filter: ListFilter {
+            search: search.map(str::to_owned),
+            ..ListFilter::default()
+        },
+        sort: SortKey::Name,
+        descending: false,
+    };
+    let today = today();
+    let mut out = stdout();
+    if json {
+        out.write_all(b"[")?;
+    } else {
+        writeln!(
+            out,
+            "{} {} {} {} {} {} regimen",
+            fit("MRN", 11),
+            fit("name", 26),
+            fit("age/sex", 7),
+            fit("status", 18),
+            fit("condition", 20),
+            fit("line", 4),
+        )?;
+    }
+    let mut anchor = Anchor::First;
+    let mut first = true;
+    loop {
+        let page = store.list_page(&query, &anchor, PAGE)?;
+        for row in &page {
+            let age = row.birth_date.and_then(|birth| age_in_years(birth, today));
+            if json {
+                if !first {
+                    out.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut out, &row_json(row, age))
+                    .map_err(std::io::Error::from)?;
+            } else {
+                let age_sex = format!(
+                    "{} {}",
+                    age.map_or_else(|| "?".to_owned(), |a| a.to_string()),
+                    row.sex.letter()
+                );
+                let line = if row.line > 0 {
+                    format!("{}L", row.line)
+                } else {
+                    "–".into()
+                };
+                writeln!(
+                    out,
+                    "{} {} {} {} {} {} {}",
+                    fit(&row.mrn, 11),
+                    fit(&format!("{}, {}", row.family_name, row.given_name), 26),
+                    fit(&age_sex, 7),
+                    fit(&status_text(row.status), 18),
+                    fit(&row.ruleset, 20),
+                    fit(&line, 4),
+                    row.regimen
+                )?;
+            }
+            first = false;
+        }
+        match page.last().and_then(|row| row.cursor.clone()) {
+            Some(cursor) if page.len() == PAGE => anchor = Anchor::After(cursor),
+            _ => break,
+        }
+    }
+    if json {
+        out.write_all(b"]\n")?;
+    }
+    finish(out)
+}
+
+fn row_json(row: &PatientRow, age: Option<u32>) -> serde_json::Value {
+    json!({
+        "mrn": row.mrn,
+        "name": format!("{}, {}", row.family_name, row.given_name),
+        "family_name": row.family_name,
+        "given_name": row.given_name,
+        "birth_date": row.birth_date,
+        "age": age,
+        "sex": row.sex,
+        "status": row.status,
+        "condition": (!row.ruleset.is_empty()).then_some(&row.ruleset),
+        "line": (row.line > 0).then_some(row.line),
+        "regimen": (!row.regimen.is_empty()).then_some(&row.regimen),
+        "way_forward_closed_steps": row.way_forward,
+        "review": row.review,
+        "care_team": (!row.care_team.is_empty()).then_some(&row.care_team),
+    })
+}

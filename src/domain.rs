@@ -1,0 +1,77 @@
+//! The clinical vocabulary of refract as plain types: patients, conditions, drug exposures,
+//! treatment lines, observations, procedures, assessments and reviews, the way-forward workflow,
+//! meetings and the audit trail.
+//!
+//! Nothing here performs I/O or reads the clock; the store, the rules engine, the FHIR mapping and
+//! the TUI all speak these types. Enumerations carry a stable machine name (`as_str`/`parse`),
+//! which is what the database, the JSON output and the rule files use.
+
+mod clinical;
+mod codes;
+pub mod observation_codes;
+mod review;
+mod workflow;
+
+pub use clinical::{
+    Condition, Dose, DrugExposure, LineDrug, LineOrigin, Observation, Patient, PatientId,
+    PatientRecord, Procedure, TreatmentLine, age_in_years,
+};
+pub use codes::{
+    BpSetting, ConditionCodeSystem, DrugRole, Intent, ParseCodeError, Response, Sex, StopReason,
+};
+pub use review::{
+    Assessment, AssessmentStatus, AuditEntry, Confounder, Evidence, EvidenceKind, Review,
+    ReviewDecision, ReviewState,
+};
+pub use workflow::{
+    Attendee, CareOption, ChecklistItem, Meeting, MeetingCase, OptionKind, PatientPreference,
+    PlanFollowed, Referral, ReferralStatus, Stance, StepStatus, Task, TaskStatus, TrialStatus,
+    WayForwardStep, WellbeingGoal,
+};
+
+/// Implements `as_str`, `parse`, `ALL`, `Display` and serde (as the machine name) for a
+/// field-less enum whose variants each have one stable machine name.
+macro_rules! machine_names {
+    ($ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
+            /// The stable machine name used in the database, JSON and rule files.
+            pub const fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $name),+ }
+            }
+
+            /// Parses a machine name; the error names the type and the rejected text.
+            pub fn parse(text: &str) -> Result<Self, $crate::domain::ParseCodeError> {
+                match text {
+                    $($name => Ok($ty::$variant),)+
+                    _ => Err($crate::domain::ParseCodeError {
+                        kind: stringify!($ty),
+                        value: text.to_owned(),
+                    }),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                $ty::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+pub(crate) use machine_names;

@@ -1,0 +1,327 @@
+//! Coded values with their machine names, and their mapping from the standard code systems
+//! (SNOMED CT termination reasons, Lugano/IMWG/ELN response categories) where one exists.
+
+use super::machine_names;
+
+/// A machine name that is not one of the known values of a coded field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} '{value}'")]
+pub struct ParseCodeError {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+/// Administrative sex, as FHIR `Patient.gender`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sex {
+    Female,
+    Male,
+    Other,
+    Unknown,
+}
+machine_names!(Sex { Female => "female", Male => "male", Other => "other", Unknown => "unknown" });
+
+impl Sex {
+    /// One letter for tables and masked identities ("F 37").
+    pub const fn letter(self) -> char {
+        match self {
+            Sex::Female => 'F',
+            Sex::Male => 'M',
+            Sex::Other => 'X',
+            Sex::Unknown => '?',
+        }
+    }
+}
+
+/// Why a drug or a line was stopped.
+///
+/// The distinction matters to every rule: only `LackOfEfficacy` and `Progression` are efficacy
+/// failures; `Intolerance` and `Noncompliance` mean the trial was not informative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StopReason {
+    LackOfEfficacy,
+    Progression,
+    Intolerance,
+    Noncompliance,
+    Completed,
+    PatientChoice,
+    Access,
+    Death,
+    Other,
+}
+machine_names!(StopReason {
+    LackOfEfficacy => "lack_of_efficacy",
+    Progression => "progression",
+    Intolerance => "intolerance",
+    Noncompliance => "noncompliance",
+    Completed => "completed",
+    PatientChoice => "patient_choice",
+    Access => "access",
+    Death => "death",
+    Other => "other",
+});
+
+impl StopReason {
+    /// Maps a SNOMED CT code of the mCODE TreatmentTerminationReasonVS (current and STU1 codes).
+    pub fn from_snomed(code: &str) -> Option<Self> {
+        Some(match code {
+            "266721009" | "58848006" => StopReason::LackOfEfficacy,
+            "407563006" | "281647001" => StopReason::Intolerance,
+            "7058009" => StopReason::Noncompliance,
+            "182992009" => StopReason::Completed,
+            "105480006" => StopReason::PatientChoice,
+            "160932005" | "309846006" => StopReason::Access,
+            "419620001" => StopReason::Death,
+            "184081006" | "399307001" | "107724000" => StopReason::Other,
+            _ => return None,
+        })
+    }
+
+    /// The SNOMED CT code used when exporting (mCODE TreatmentTerminationReasonVS).
+    pub const fn snomed(self) -> (&'static str, &'static str) {
+        match self {
+            StopReason::LackOfEfficacy | StopReason::Progression => {
+                ("266721009", "No response to treatment")
+            }
+            StopReason::Intolerance => ("407563006", "Treatment not tolerated"),
+            StopReason::Noncompliance => ("7058009", "Noncompliance with treatment"),
+            StopReason::Completed => ("182992009", "Treatment completed"),
+            StopReason::PatientChoice => ("105480006", "Refusal of treatment by patient"),
+            StopReason::Access => ("309846006", "Treatment not available"),
+            StopReason::Death => ("419620001", "Death"),
+            StopReason::Other => ("399307001", "Lost to follow-up"),
+        }
+    }
+
+    /// Whether the stop is, by itself, evidence that the treatment did not work.
+    pub const fn is_efficacy_failure(self) -> bool {
+        matches!(self, StopReason::LackOfEfficacy | StopReason::Progression)
+    }
+
+    /// Words for the screen ("no response", "not tolerated").
+    pub const fn words(self) -> &'static str {
+        match self {
+            StopReason::LackOfEfficacy => "no response",
+            StopReason::Progression => "progression",
+            StopReason::Intolerance => "not tolerated",
+            StopReason::Noncompliance => "noncompliance",
+            StopReason::Completed => "completed",
+            StopReason::PatientChoice => "patient choice",
+            StopReason::Access => "not available",
+            StopReason::Death => "death",
+            StopReason::Other => "other",
+        }
+    }
+}
+
+/// Best response of a treatment line, in the oncology vocabularies (Lugano 2014, IMWG 2016,
+/// ELN 2017). PET categories map to their CT equivalents: CMR→CR, PMR→PR, NMR→SD, PMD→PD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Response {
+    StringentComplete,
+    Complete,
+    CompleteIncompleteRecovery,
+    CompletePartialRecovery,
+    MorphologicLeukemiaFree,
+    VeryGoodPartial,
+    Partial,
+    Minimal,
+    Stable,
+    Progression,
+}
+machine_names!(Response {
+    StringentComplete => "sCR",
+    Complete => "CR",
+    CompleteIncompleteRecovery => "CRi",
+    CompletePartialRecovery => "CRh",
+    MorphologicLeukemiaFree => "MLFS",
+    VeryGoodPartial => "VGPR",
+    Partial => "PR",
+    Minimal => "MR",
+    Stable => "SD",
+    Progression => "PD",
+});
+
+impl Response {
+    /// Accepts the machine names and the PET-based Lugano categories.
+    pub fn parse_any(text: &str) -> Option<Self> {
+        match text.trim() {
+            "CMR" => Some(Response::Complete),
+            "PMR" => Some(Response::Partial),
+            "NMR" => Some(Response::Stable),
+            "PMD" => Some(Response::Progression),
+            other => Response::parse(other).ok(),
+        }
+    }
+
+    /// Maps the mCODE ConditionStatusTrendVS value of a disease-status observation (LOINC
+    /// 97509-4). "Improved" is read as a partial response; "undetermined" maps to nothing.
+    pub fn from_disease_status(snomed: &str) -> Option<Self> {
+        Some(match snomed {
+            "550991000124107" => Response::Complete,
+            "551001000124108" | "268910001" => Response::Partial,
+            "359746009" => Response::Stable,
+            "271299001" => Response::Progression,
+            _ => return None,
+        })
+    }
+
+    /// Depth of response, for "at least MR"-style comparisons: PD 0, SD 1, MR 2, PR 3, VGPR 4,
+    /// the complete categories 5 and above.
+    pub const fn depth(self) -> u8 {
+        match self {
+            Response::Progression => 0,
+            Response::Stable => 1,
+            Response::Minimal => 2,
+            Response::Partial | Response::MorphologicLeukemiaFree => 3,
+            Response::VeryGoodPartial => 4,
+            Response::CompleteIncompleteRecovery | Response::CompletePartialRecovery => 5,
+            Response::Complete => 6,
+            Response::StringentComplete => 7,
+        }
+    }
+
+    /// Words for the screen.
+    pub const fn words(self) -> &'static str {
+        match self {
+            Response::StringentComplete => "stringent complete response",
+            Response::Complete => "complete response",
+            Response::CompleteIncompleteRecovery => "CR with incomplete recovery",
+            Response::CompletePartialRecovery => "CR with partial recovery",
+            Response::MorphologicLeukemiaFree => "morphologic leukaemia-free state",
+            Response::VeryGoodPartial => "very good partial response",
+            Response::Partial => "partial response",
+            Response::Minimal => "minimal response",
+            Response::Stable => "stable disease",
+            Response::Progression => "progressive disease",
+        }
+    }
+}
+
+/// Treatment intent of a line (mCODE intents plus the phases oncology uses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Intent {
+    Curative,
+    Palliative,
+    Induction,
+    Consolidation,
+    Maintenance,
+    Salvage,
+    Bridging,
+    Symptomatic,
+}
+machine_names!(Intent {
+    Curative => "curative",
+    Palliative => "palliative",
+    Induction => "induction",
+    Consolidation => "consolidation",
+    Maintenance => "maintenance",
+    Salvage => "salvage",
+    Bridging => "bridging",
+    Symptomatic => "symptomatic",
+});
+
+/// The role a drug plays where the code alone cannot tell (midazolam as a first-line bolus or as
+/// an anaesthetic infusion in status epilepticus; methotrexate as csDMARD or antineoplastic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DrugRole {
+    FirstLineBenzodiazepine,
+    SecondLineAntiseizure,
+    AnaestheticInfusion,
+    Maintenance,
+    Augmentation,
+}
+machine_names!(DrugRole {
+    FirstLineBenzodiazepine => "first_line_bzd",
+    SecondLineAntiseizure => "second_line_asm",
+    AnaestheticInfusion => "anesthetic_infusion",
+    Maintenance => "maintenance",
+    Augmentation => "augmentation",
+});
+
+/// Where a blood pressure was measured; out-of-office readings exclude a white-coat effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BpSetting {
+    Office,
+    Home,
+    Ambulatory24h,
+    AmbulatoryAwake,
+    AmbulatoryNight,
+}
+machine_names!(BpSetting {
+    Office => "office",
+    Home => "home",
+    Ambulatory24h => "abpm_24h",
+    AmbulatoryAwake => "abpm_awake",
+    AmbulatoryNight => "abpm_night",
+});
+
+impl BpSetting {
+    pub const fn is_out_of_office(self) -> bool {
+        !matches!(self, BpSetting::Office)
+    }
+}
+
+/// The code system of a condition code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConditionCodeSystem {
+    Icd10,
+    Snomed,
+    Other,
+}
+machine_names!(ConditionCodeSystem { Icd10 => "icd10", Snomed => "snomed", Other => "other" });
+
+impl ConditionCodeSystem {
+    /// Recognises the FHIR system URIs of ICD-10 (WHO and CM) and SNOMED CT.
+    pub fn from_uri(uri: &str) -> Self {
+        let uri = uri.to_ascii_lowercase();
+        if uri.contains("snomed") {
+            ConditionCodeSystem::Snomed
+        } else if uri.contains("icd-10") || uri.contains("icd10") {
+            ConditionCodeSystem::Icd10
+        } else {
+            ConditionCodeSystem::Other
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machine_names_round_trip() {
+        for reason in StopReason::ALL {
+            assert_eq!(StopReason::parse(reason.as_str()), Ok(*reason));
+        }
+        for response in Response::ALL {
+            assert_eq!(Response::parse_any(response.as_str()), Some(*response));
+        }
+        assert!(Sex::parse("F").is_err());
+    }
+
+    #[test]
+    fn termination_reasons_map_from_snomed() {
+        assert_eq!(
+            StopReason::from_snomed("266721009"),
+            Some(StopReason::LackOfEfficacy)
+        );
+        assert_eq!(
+            StopReason::from_snomed("407563006"),
+            Some(StopReason::Intolerance)
+        );
+        assert_eq!(
+            StopReason::from_snomed("7058009"),
+            Some(StopReason::Noncompliance)
+        );
+        assert!(!StopReason::Noncompliance.is_efficacy_failure());
+        assert!(StopReason::Progression.is_efficacy_failure());
+    }
+
+    #[test]
+    fn pet_categories_map_to_ct() {
+        assert_eq!(Response::parse_any("PMD"), Some(Response::Progression));
+        assert_eq!(Response::parse_any("CMR"), Some(Response::Complete));
+        assert!(Response::Minimal.depth() > Response::Stable.depth());
+    }
+}

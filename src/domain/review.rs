@@ -1,0 +1,204 @@
+//! Assessments (what the rules say), reviews (what the team decided about them) and the audit
+//! trail of every change a person makes.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use super::{PatientId, machine_names};
+
+/// The status of an assessment. The machine names are a contract (DESIGN §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AssessmentStatus {
+    NotMet,
+    InsufficientData,
+    Relapsed,
+    Resistant,
+    Refractory,
+}
+machine_names!(AssessmentStatus {
+    NotMet => "not_met",
+    InsufficientData => "insufficient_data",
+    Relapsed => "relapsed",
+    Resistant => "resistant",
+    Refractory => "refractory",
+});
+
+impl AssessmentStatus {
+    /// Severity rank for sorting and for picking a patient's headline condition: refractory is
+    /// highest. Stored in the patient list so that sorting by status is an index walk.
+    pub const fn rank(self) -> i64 {
+        match self {
+            AssessmentStatus::NotMet => 1,
+            AssessmentStatus::InsufficientData => 2,
+            AssessmentStatus::Relapsed => 3,
+            AssessmentStatus::Resistant => 4,
+            AssessmentStatus::Refractory => 5,
+        }
+    }
+
+    pub fn from_rank(rank: i64) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|status| status.rank() == rank)
+    }
+
+    /// Whether the status is a flag the team is asked to confirm or dismiss.
+    pub const fn asks_for_review(self) -> bool {
+        matches!(
+            self,
+            AssessmentStatus::Refractory | AssessmentStatus::Resistant | AssessmentStatus::Relapsed
+        )
+    }
+
+    /// The symbol that carries the status without colour.
+    pub const fn symbol(self) -> &'static str {
+        match self {
+            AssessmentStatus::Refractory => "▲",
+            AssessmentStatus::Resistant => "△",
+            AssessmentStatus::Relapsed => "↺",
+            AssessmentStatus::NotMet => "·",
+            AssessmentStatus::InsufficientData => "?",
+        }
+    }
+
+    /// The short word shown beside the symbol.
+    pub const fn word(self) -> &'static str {
+        match self {
+            AssessmentStatus::Refractory => "refractory",
+            AssessmentStatus::Resistant => "resistant",
+            AssessmentStatus::Relapsed => "relapsed",
+            AssessmentStatus::NotMet => "not refractory",
+            AssessmentStatus::InsufficientData => "insufficient",
+        }
+    }
+}
+
+/// What kind of record an evidence row points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EvidenceKind {
+    Exposure,
+    Line,
+    Observation,
+    Procedure,
+    Condition,
+}
+machine_names!(EvidenceKind {
+    Exposure => "exposure",
+    Line => "line",
+    Observation => "observation",
+    Procedure => "procedure",
+    Condition => "condition",
+});
+
+/// One record that satisfied (or decided) a criterion, so the screen can show why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The criterion it supports (its id in the rule file).
+    pub criterion: String,
+    pub kind: EvidenceKind,
+    pub id: i64,
+    /// The record in words ("2L lamotrigine 400 mg/d, 2021-03 → 2022-04, stopped: no response").
+    pub text: String,
+}
+
+/// A pseudo-resistance check not yet resolved (adherence, dose adequacy, diagnosis…). Open
+/// confounders never hide a flag; they become checklist items of way-forward step 2.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confounder {
+    /// Stable key, unique within the rule set ("adherence", "white_coat").
+    pub key: String,
+    pub text: String,
+}
+
+/// The result of evaluating one rule set on one patient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub patient_id: PatientId,
+    pub ruleset: String,
+    pub ruleset_version: String,
+    pub status: AssessmentStatus,
+    /// The status in the field's own words ("drug-resistant epilepsy").
+    pub label: String,
+    pub reasons: Vec<String>,
+    pub evidence: Vec<Evidence>,
+    pub missing: Vec<String>,
+    pub confounders: Vec<Confounder>,
+    pub citation: String,
+    pub evaluated_on: NaiveDate,
+    /// A digest of what the status rests on; a review holds while it is unchanged.
+    pub fingerprint: String,
+}
+
+/// The team's decision on an assessment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReviewDecision {
+    Confirmed,
+    Dismissed,
+}
+machine_names!(ReviewDecision { Confirmed => "confirmed", Dismissed => "dismissed" });
+
+/// Where an assessment stands with the team. Machine names are a contract (`flags --json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReviewState {
+    Unreviewed,
+    Confirmed,
+    Dismissed,
+}
+machine_names!(ReviewState {
+    Unreviewed => "unreviewed",
+    Confirmed => "confirmed",
+    Dismissed => "dismissed",
+});
+
+impl From<ReviewDecision> for ReviewState {
+    fn from(decision: ReviewDecision) -> Self {
+        match decision {
+            ReviewDecision::Confirmed => ReviewState::Confirmed,
+            ReviewDecision::Dismissed => ReviewState::Dismissed,
+        }
+    }
+}
+
+/// A confirm or dismiss, with its rationale. It applies while the assessment's fingerprint is
+/// the one it was made on: new evidence asks for a new review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub id: i64,
+    pub patient_id: PatientId,
+    pub ruleset: String,
+    pub decision: ReviewDecision,
+    pub rationale: String,
+    pub by: String,
+    pub at: NaiveDateTime,
+    pub fingerprint: String,
+    /// The status that was reviewed.
+    pub status: AssessmentStatus,
+}
+
+impl Review {
+    /// The state this review gives an assessment with `fingerprint`.
+    pub fn state_for(&self, fingerprint: &str) -> ReviewState {
+        if self.fingerprint == fingerprint {
+            self.decision.into()
+        } else {
+            ReviewState::Unreviewed
+        }
+    }
+}
+
+/// One append-only row of the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub who: String,
+    /// What was done ("review.confirm", "checklist.tick").
+    pub action: String,
+    /// The table and row it changed.
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub patient_id: Option<PatientId>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}

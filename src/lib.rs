@@ -1,0 +1,16 @@
+//! refract: a terminal care-team dashboard for patients whose disease does not respond to
+//! standard therapy.
+//!
+//! The layers, and the one rule between them (`domain`, `store`, `rules` and `fhir` never
+//! import the terminal crates):
+//!
+//! - [`domain`]: plain clinical types; no I/O.
+//! - [`store`]: the SQLite file: schema, migrations, typed queries, audit log.
+//! - [`demo`]: the deterministic demo database generator.
+//! - [`cli`]: the headless commands and the command-line contract.
+
+pub mod cli;
+pub mod demo;
+pub mod domain;
+pub mod rules;
+pub mod store;

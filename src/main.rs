@@ -1,0 +1,23 @@
+//! The `refract` binary: parses the command line and hands over to the library; a user's
+//! mistake ends as one line on stderr and exit code 1, never a backtrace.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // color-eyre first: ratatui's panic hook (installed when the TUI starts) chains to it, so a
+    // panic restores the terminal before the report is printed.
+    if let Err(err) = color_eyre::install() {
+        eprintln!("refract: {err}");
+    }
+    let cli = refract::cli::Cli::parse();
+    match refract::cli::run(cli) {
+        Ok(code) => code,
+        Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("refract: {err}");
+            ExitCode::from(1)
+        }
+    }
+}

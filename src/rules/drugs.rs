@@ -1,0 +1,328 @@
+//! The drug knowledge base (`assets/drugs.toml`): ingredients with their brands, RxNorm and ATC
+//! codes, classes and mechanisms, and the dose tables some criteria need; and the recognition of
+//! a recorded drug ("Hydrochlorothiazide 25 MG Oral Tablet", "Carbamazepine[Tegretol]", an ATC or
+//! RxNorm code, a regimen acronym such as "R-CHOP") as one or more ingredients.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use super::RulesError;
+use super::load::{parse_toml, toml_error};
+
+/// The embedded default knowledge base.
+pub const DEFAULT_DRUGS: &str = include_str!("../../assets/drugs.toml");
+
+/// One ingredient.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Drug {
+    pub ingredient: String,
+    #[serde(default)]
+    pub synonyms: Vec<String>,
+    #[serde(default)]
+    pub brands: Vec<String>,
+    pub rxnorm: Option<String>,
+    #[serde(default)]
+    pub atc: Vec<String>,
+    #[serde(default)]
+    pub atc_legacy: Vec<String>,
+    pub classes: Vec<String>,
+    pub mechanism: Option<String>,
+    /// WHO defined daily dose, mg (for chlorpromazine equivalents by the DDD method).
+    pub ddd_mg: Option<f64>,
+    /// Minimum effective daily dose for an adequate antidepressant trial, mg.
+    pub min_effective_mg_day: Option<f64>,
+    /// Usual maximum daily dose, mg (for "maximal or maximally tolerated doses").
+    pub max_mg_day: Option<f64>,
+    /// mg of prednisone equivalent to 1 mg of this glucocorticoid.
+    pub prednisone_equivalent: Option<f64>,
+}
+
+impl Drug {
+    pub fn has_class(&self, class: &str) -> bool {
+        self.classes.iter().any(|c| c == class)
+    }
+}
+
+/// A fixed-dose combination or a named regimen: each ingredient counts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Combination {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub atc: Vec<String>,
+    pub ingredients: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DrugsFile {
+    atc_version: String,
+    #[serde(rename = "drug")]
+    drugs: Vec<Drug>,
+    #[serde(rename = "combination", default)]
+    combinations: Vec<Combination>,
+}
+
+/// The loaded knowledge base with its lookup indexes.
+#[derive(Debug, Clone)]
+pub struct DrugBook {
+    pub atc_version: String,
+    drugs: Vec<Drug>,
+    combinations: Vec<Combination>,
+    by_ingredient: HashMap<String, usize>,
+    by_code: HashMap<String, Vec<usize>>,
+    /// Normalised names (ingredients, synonyms, brands, combination names and aliases) with what
+    /// they mean; see [`normalise`].
+    by_name: HashMap<String, Meaning>,
+    /// The most words any name has, bounding the n-grams tried.
+    longest_name: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Meaning {
+    Drug(usize),
+    Combination(usize),
+}
+
+impl DrugBook {
+    /// The embedded knowledge base.
+    pub fn embedded() -> Result<Self, RulesError> {
+        Self::parse("assets/drugs.toml", DEFAULT_DRUGS)
+    }
+
+    /// Parses a drugs file; `origin` names it in errors.
+    pub fn parse(origin: &str, text: &str) -> Result<Self, RulesError> {
+        let file: DrugsFile = parse_toml(origin, text)?;
+        let mut book = DrugBook {
+            atc_version: file.atc_version,
+            drugs: file.drugs,
+            combinations: file.combinations,
+            by_ingredient: HashMap::new(),
+            by_code: HashMap::new(),
+            by_name: HashMap::new(),
+            longest_name: 1,
+        };
+        let mut names: Vec<(String, Meaning)> = Vec::new();
+        for (index, drug) in book.drugs.iter().enumerate() {
+            let key = drug.ingredient.to_lowercase();
+            if book.by_ingredient.insert(key.clone(), index).is_some() {
+                return Err(toml_error(
+                    origin,
+                    text,
+                    &format!("ingredient '{key}' appears twice"),
+                    &key,
+                ));
+            }
+            for code in drug.rxnorm.iter().chain(&drug.atc).chain(&drug.atc_legacy) {
+                book.by_code
+                    .entry(code.to_ascii_uppercase())
+                    .or_default()
+                    .push(index);
+            }
+            for name in std::iter::once(&drug.ingredient)
+                .chain(&drug.synonyms)
+                .chain(&drug.brands)
+            {
+                names.push((normalise(name), Meaning::Drug(index)));
+            }
+        }
+        for (index, combination) in book.combinations.iter().enumerate() {
+            for ingredient in &combination.ingredients {
+                if !book.by_ingredient.contains_key(&ingredient.to_lowercase()) {
+                    let message = format!(
+                        "combination '{}' names unknown ingredient '{ingredient}'",
+                        combination.name
+                    );
+                    return Err(toml_error(origin, text, &message, &combination.name));
+                }
+            }
+            for name in std::iter::once(&combination.name).chain(&combination.aliases) {
+                names.push((normalise(name), Meaning::Combination(index)));
+            }
+        }
+        for (name, meaning) in names {
+            if name.is_empty() {
+                continue;
+            }
+            book.longest_name = book.longest_name.max(name.split(' ').count());
+            // An ingredient name wins over a brand or alias that happens to spell the same.
+            book.by_name.entry(name).or_insert(meaning);
+        }
+        Ok(book)
+    }
+
+    pub fn drugs(&self) -> &[Drug] {
+        &self.drugs
+    }
+
+    pub fn combinations(&self) -> &[Combination] {
+        &self.combinations
+    }
+
+    /// The drug with this ingredient name (case-insensitive).
+    pub fn get(&self, ingredient: &str) -> Option<&Drug> {
+        self.by_ingredient
+            .get(&ingredient.to_lowercase())
+            .map(|&index| &self.drugs[index])
+    }
+
+    /// Recognises the ingredients of a recorded drug from its codes and its text.
+    ///
+    /// Codes are tried first (an ATC or RxNorm ingredient code identifies one drug, a
+    /// combination ATC code its ingredients); then the text is scanned for ingredient, synonym,
+    /// brand and regimen names on word boundaries, case-insensitively, longest name first, so
+    /// that every ingredient of a combination product counts. The result is deduplicated, in
+    /// order of appearance.
+    pub fn recognise<'a>(&'a self, codes: &[&str], text: &str) -> Vec<&'a Drug> {
+        let mut found: Vec<usize> = Vec::new();
+        let push = |index: usize, found: &mut Vec<usize>| {
+            if !found.contains(&index) {
+                found.push(index);
+            }
+        };
+        for code in codes {
+            let code = code.trim().to_ascii_uppercase();
+            if let Some(indexes) = self.by_code.get(&code) {
+                for &index in indexes {
+                    push(index, &mut found);
+                }
+            }
+            for combination in &self.combinations {
+                if combination
+                    .atc
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(&code))
+                {
+                    for ingredient in &combination.ingredients {
+                        if let Some(&index) = self.by_ingredient.get(&ingredient.to_lowercase()) {
+                            push(index, &mut found);
+                        }
+                    }
+                }
+            }
+        }
+
+        let normalised = normalise(text);
+        let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
+        let mut start = 0;
+        let mut key = String::new();
+        while start < words.len() {
+            let mut matched = 0;
+            for length in (1..=self.longest_name.min(words.len() - start)).rev() {
+                key.clear();
+                for (i, word) in words[start..start + length].iter().enumerate() {
+                    if i > 0 {
+                        key.push(' ');
+                    }
+                    key.push_str(word);
+                }
+                if let Some(meaning) = self.by_name.get(key.as_str()) {
+                    match *meaning {
+                        Meaning::Drug(index) => push(index, &mut found),
+                        Meaning::Combination(index) => {
+                            for ingredient in &self.combinations[index].ingredients {
+                                if let Some(&drug) =
+                                    self.by_ingredient.get(&ingredient.to_lowercase())
+                                {
+                                    push(drug, &mut found);
+                                }
+                            }
+                        }
+                    }
+                    matched = length;
+                    break;
+                }
+            }
+            start += matched.max(1);
+        }
+        found.into_iter().map(|index| &self.drugs[index]).collect()
+    }
+}
+
+/// Lower-cases and turns every run of characters that are not letters or digits into one
+/// space, so that names match on word boundaries whatever the punctuation ("R-CHOP" and
+/// "r chop", "Carbamazepine[Tegretol]").
+fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book() -> DrugBook {
+        DrugBook::embedded().expect("embedded drugs.toml parses")
+    }
+
+    fn names(drugs: &[&Drug]) -> Vec<String> {
+        drugs.iter().map(|d| d.ingredient.clone()).collect()
+    }
+
+    #[test]
+    fn recognises_ingredient_inside_display_text() {
+        let book = book();
+        assert_eq!(
+            names(&book.recognise(&[], "Hydrochlorothiazide 25 MG Oral Tablet")),
+            ["hydrochlorothiazide"]
+        );
+        assert_eq!(
+            names(&book.recognise(&[], "Carbamazepine[Tegretol]")),
+            ["carbamazepine"]
+        );
+        assert_eq!(
+            names(&book.recognise(&[], "TEGRETOL XR 200 mg")),
+            ["carbamazepine"]
+        );
+    }
+
+    #[test]
+    fn combination_products_count_each_ingredient() {
+        let book = book();
+        let found = names(&book.recognise(
+            &[],
+            "lisinopril 20 MG / hydrochlorothiazide 12.5 MG Oral Tablet",
+        ));
+        assert_eq!(found, ["lisinopril", "hydrochlorothiazide"]);
+        let found = names(&book.recognise(&[], "R-CHOP x6"));
+        assert!(
+            found.contains(&"rituximab".to_string()) && found.contains(&"doxorubicin".to_string())
+        );
+    }
+
+    #[test]
+    fn codes_identify_drugs() {
+        let book = book();
+        assert_eq!(names(&book.recognise(&["N03AX14"], "")), ["levetiracetam"]);
+        assert_eq!(names(&book.recognise(&["114477"], "")), ["levetiracetam"]);
+        // A legacy ATC code still resolves.
+        assert_eq!(names(&book.recognise(&["L01XC02"], "")), ["rituximab"]);
+    }
+
+    #[test]
+    fn word_boundaries_are_respected() {
+        let book = book();
+        assert!(
+            book.recognise(&[], "Prednisolone acetate eye drops")
+                .iter()
+                .all(|d| d.ingredient != "prednisone")
+        );
+        assert!(book.recognise(&[], "unknown remedy").is_empty());
+    }
+}

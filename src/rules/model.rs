@@ -1,0 +1,561 @@
+//! The rule-set model: what a `assets/rules/<id>.toml` file may say.
+//!
+//! A rule set names its source, the conditions it applies to, the tiers it can reach and the
+//! criteria each tier needs. Criteria are typed kinds implemented in Rust (a count of adequate
+//! failed trials, classes given at the same time, blood pressure on therapy, best response of a
+//! line, progression within N days of a last dose or a procedure, induction courses without
+//! remission…), each configured here. Every struct denies unknown keys, so a misspelling is an
+//! error with its line, never a silently ignored parameter.
+
+use serde::Deserialize;
+
+/// One rule set, as written in its file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSet {
+    /// The rule-set id (a contract: `epilepsy`, `hypertension`, …).
+    pub id: String,
+    /// Bumped whenever a criterion or parameter changes; stored with every assessment.
+    pub version: String,
+    /// The condition family in words ("Epilepsy").
+    pub name: String,
+    pub citation: Citation,
+    /// Further sources used for parts of the rule.
+    #[serde(default)]
+    pub also_cites: Vec<Citation>,
+    pub labels: Labels,
+    pub applies_to: AppliesTo,
+    /// Specialties the way forward suggests and a meeting case needs.
+    #[serde(default)]
+    pub specialties: Vec<String>,
+    #[serde(default)]
+    pub lines: LineParameters,
+    /// Diagnoses that put the patient outside the criterion (bipolar depression for TRD).
+    #[serde(default, rename = "exclusion")]
+    pub exclusions: Vec<Exclusion>,
+    #[serde(rename = "criterion")]
+    pub criteria: Vec<Criterion>,
+    pub tiers: Tiers,
+    /// Labels that refine a tier when a criterion is met ("triple-class refractory myeloma").
+    #[serde(default, rename = "label_when")]
+    pub label_rules: Vec<LabelRule>,
+    /// Pseudo-resistance checks listed with every assessment until resolved.
+    #[serde(default, rename = "confounder")]
+    pub confounders: Vec<ConfounderRule>,
+    /// Standard re-evaluation checklist items for way-forward step 2.
+    #[serde(default, rename = "checklist")]
+    pub checklist: Vec<ChecklistTemplate>,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Citation {
+    pub authors: String,
+    pub title: String,
+    pub journal: String,
+    pub year: u16,
+    /// Volume, issue and pages ("51(6):1069-1077").
+    #[serde(default)]
+    pub volume: Option<String>,
+    #[serde(default)]
+    pub doi: Option<String>,
+}
+
+impl Citation {
+    /// "Kwan P et al. Epilepsia 2010;51(6):1069-1077. doi:10.1111/…"
+    pub fn short(&self) -> String {
+        let first_author = self.authors.split(',').next().unwrap_or(&self.authors).trim();
+        let et_al = if self.authors.contains(',') { " et al." } else { "" };
+        let mut out = format!("{first_author}{et_al} {} {}", self.journal, self.year);
+        if let Some(volume) = &self.volume {
+            out.push(';');
+            out.push_str(volume);
+        }
+        out.push('.');
+        if let Some(doi) = &self.doi {
+            out.push_str(" doi:");
+            out.push_str(doi);
+        }
+        out
+    }
+}
+
+/// The status labels in the field's own words.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Labels {
+    pub refractory: String,
+    #[serde(default)]
+    pub resistant: Option<String>,
+    #[serde(default)]
+    pub relapsed: Option<String>,
+    pub not_met: String,
+    pub insufficient_data: String,
+}
+
+/// The diagnoses a rule set applies to.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppliesTo {
+    /// ICD-10 (WHO or CM) code prefixes ("G40", "C83.3").
+    #[serde(default)]
+    pub icd10: Vec<String>,
+    /// SNOMED CT concept ids.
+    #[serde(default)]
+    pub snomed: Vec<String>,
+    /// Words that identify the diagnosis in a display text when neither code is given.
+    #[serde(default)]
+    pub names: Vec<String>,
+}
+
+/// Line-of-therapy derivation parameters (DESIGN §4), per rule set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineParameters {
+    /// Drugs started within this many days of a line's first drug form one regimen.
+    #[serde(default = "default_regimen_window")]
+    pub regimen_window_days: i64,
+    /// A gap longer than this with no drug given starts a new line.
+    #[serde(default = "default_gap")]
+    pub gap_days: i64,
+    /// Step care (hypertension): a line is a change in the set of concurrent classes.
+    #[serde(default)]
+    pub step_care: bool,
+    /// Classes whose drugs form the lines (others are supportive or for other conditions).
+    #[serde(default)]
+    pub classes: Vec<String>,
+}
+
+impl Default for LineParameters {
+    fn default() -> Self {
+        LineParameters {
+            regimen_window_days: default_regimen_window(),
+            gap_days: default_gap(),
+            step_care: false,
+            classes: Vec::new(),
+        }
+    }
+}
+
+const fn default_regimen_window() -> i64 {
+    28
+}
+
+const fn default_gap() -> i64 {
+    90
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    #[serde(default)]
+    pub icd10: Vec<String>,
+    #[serde(default)]
+    pub snomed: Vec<String>,
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Why the criterion does not apply, in words.
+    pub reason: String,
+}
+
+/// Which criteria each tier needs (all of them).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tiers {
+    pub refractory: Vec<String>,
+    #[serde(default)]
+    pub resistant: Vec<String>,
+    #[serde(default)]
+    pub relapsed: Vec<String>,
+}
+
+/// A label that replaces the tier's label when `criterion` is met.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelRule {
+    pub tier: String,
+    pub criterion: String,
+    pub label: String,
+}
+
+/// A pseudo-resistance check listed until resolved (by the team in step 2, or by data).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfounderRule {
+    pub key: String,
+    pub text: String,
+    /// Only list it when the assessment reached one of these statuses (default: any flag).
+    #[serde(default)]
+    pub when: Vec<String>,
+    /// Resolved by a procedure whose display contains one of these words (e.g. "EEG").
+    #[serde(default)]
+    pub resolved_by_procedure: Vec<String>,
+    /// Resolved by an observation with one of these codes or display words.
+    #[serde(default)]
+    pub resolved_by_observation: Vec<String>,
+}
+
+/// A standard item of the re-evaluation checklist.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistTemplate {
+    pub key: String,
+    pub text: String,
+}
+
+/// One criterion: an id, its words, and exactly one kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Criterion {
+    pub id: String,
+    /// The criterion in words, as the assessment panel shows it.
+    pub text: String,
+    /// Why this encoding was chosen where the source is ambiguous.
+    #[serde(default)]
+    pub choice: Option<String>,
+    pub failed_trials: Option<FailedTrials>,
+    pub concurrent_classes: Option<ConcurrentClasses>,
+    pub blood_pressure: Option<BloodPressure>,
+    pub observation_threshold: Option<ObservationThreshold>,
+    pub ongoing_dose: Option<OngoingDose>,
+    pub line_refractory: Option<LineRefractory>,
+    pub relapse: Option<Relapse>,
+    pub relapse_after_procedure: Option<RelapseAfterProcedure>,
+    pub class_refractory: Option<ClassRefractory>,
+    pub induction_failure: Option<InductionFailure>,
+    pub escalation: Option<Escalation>,
+    pub any_of: Option<Composite>,
+    pub all_of: Option<Composite>,
+}
+
+/// Which kind a criterion is, once validated.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind<'a> {
+    FailedTrials(&'a FailedTrials),
+    ConcurrentClasses(&'a ConcurrentClasses),
+    BloodPressure(&'a BloodPressure),
+    ObservationThreshold(&'a ObservationThreshold),
+    OngoingDose(&'a OngoingDose),
+    LineRefractory(&'a LineRefractory),
+    Relapse(&'a Relapse),
+    RelapseAfterProcedure(&'a RelapseAfterProcedure),
+    ClassRefractory(&'a ClassRefractory),
+    InductionFailure(&'a InductionFailure),
+    Escalation(&'a Escalation),
+    AnyOf(&'a Composite),
+    AllOf(&'a Composite),
+}
+
+impl Criterion {
+    /// The kinds set on this criterion (a valid one has exactly one).
+    pub fn kinds(&self) -> Vec<Kind<'_>> {
+        let mut kinds = Vec::new();
+        if let Some(k) = &self.failed_trials {
+            kinds.push(Kind::FailedTrials(k));
+        }
+        if let Some(k) = &self.concurrent_classes {
+            kinds.push(Kind::ConcurrentClasses(k));
+        }
+        if let Some(k) = &self.blood_pressure {
+            kinds.push(Kind::BloodPressure(k));
+        }
+        if let Some(k) = &self.observation_threshold {
+            kinds.push(Kind::ObservationThreshold(k));
+        }
+        if let Some(k) = &self.ongoing_dose {
+            kinds.push(Kind::OngoingDose(k));
+        }
+        if let Some(k) = &self.line_refractory {
+            kinds.push(Kind::LineRefractory(k));
+        }
+        if let Some(k) = &self.relapse {
+            kinds.push(Kind::Relapse(k));
+        }
+        if let Some(k) = &self.relapse_after_procedure {
+            kinds.push(Kind::RelapseAfterProcedure(k));
+        }
+        if let Some(k) = &self.class_refractory {
+            kinds.push(Kind::ClassRefractory(k));
+        }
+        if let Some(k) = &self.induction_failure {
+            kinds.push(Kind::InductionFailure(k));
+        }
+        if let Some(k) = &self.escalation {
+            kinds.push(Kind::Escalation(k));
+        }
+        if let Some(k) = &self.any_of {
+            kinds.push(Kind::AnyOf(k));
+        }
+        if let Some(k) = &self.all_of {
+            kinds.push(Kind::AllOf(k));
+        }
+        kinds
+    }
+}
+
+/// Selects observations by code or by words in their display.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationSelector {
+    #[serde(default)]
+    pub codes: Vec<String>,
+    #[serde(default)]
+    pub names: Vec<String>,
+}
+
+/// A symptom score that shows response or non-response over a trial.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreRule {
+    pub observation: ObservationSelector,
+    /// A trial with less relative improvement than this (0.25 = 25 %) did not respond.
+    pub min_improvement: f64,
+    /// The baseline is the last score from this many days before the trial's start (or up to
+    /// seven days into it).
+    #[serde(default = "default_baseline_days")]
+    pub baseline_days: i64,
+}
+
+const fn default_baseline_days() -> i64 {
+    60
+}
+
+/// Seizure-type events (a count per period) that show failure or freedom on a schedule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventRule {
+    pub observation: ObservationSelector,
+    /// Seizure freedom this long on the current schedule is sustained success (ILAE: 12
+    /// months, or three times the longest pre-treatment interval if longer).
+    pub freedom_days: i64,
+}
+
+/// How the dose of a trial is judged adequate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoseRule {
+    /// `min_effective` (the drug book's minimum effective daily dose) or
+    /// `chlorpromazine_equivalent` (DDD method: dose / DDD × 300 mg).
+    pub method: String,
+    /// For `chlorpromazine_equivalent`: the minimum in mg/day.
+    #[serde(default)]
+    pub min_mg_day: Option<f64>,
+}
+
+/// Count of adequate trials that failed, distinct by drug, class or mechanism.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailedTrials {
+    /// `drug` (each exposure of a counted drug is a trial) or `line` (each schedule/regimen).
+    pub unit: String,
+    /// Classes whose drugs make a trial.
+    pub classes: Vec<String>,
+    /// Ingredients never counted as trials here (clozapine for TRS).
+    #[serde(default)]
+    pub exclude_ingredients: Vec<String>,
+    pub min_count: u32,
+    /// `drug`, `mechanism` or `line`: what two failures must differ in.
+    pub distinct_by: String,
+    /// Shorter trials are not informative unless they failed on evidence.
+    pub min_days: i64,
+    /// Stop reasons that are efficacy failures.
+    pub failure_reasons: Vec<String>,
+    /// Whether a drug stopped for intolerance counts as a failure.
+    #[serde(default)]
+    pub count_intolerance: bool,
+    #[serde(default)]
+    pub score: Option<ScoreRule>,
+    #[serde(default)]
+    pub events: Option<EventRule>,
+    #[serde(default)]
+    pub dose: Option<DoseRule>,
+    /// Starting a drug of one of these classes after `min_days` on a counted drug implies the
+    /// counted drug failed (treat-to-target escalation, e.g. csDMARD → b/tsDMARD).
+    #[serde(default)]
+    pub escalation_to: Vec<String>,
+    /// Only trials started on or after the onset of the current episode (depression).
+    #[serde(default)]
+    pub current_episode_only: bool,
+}
+
+/// Distinct class groups given at the same time (now, or at the latest time drugs were given).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConcurrentClasses {
+    /// Group name → drug classes that count as that one group.
+    pub groups: std::collections::BTreeMap<String, Vec<String>>,
+    pub min_groups: u32,
+    /// Drug classes that must all be among the drugs given.
+    #[serde(default)]
+    pub require_classes: Vec<String>,
+    /// At least one of these drug classes must be among them (a diuretic).
+    #[serde(default)]
+    pub require_any_class: Vec<String>,
+    /// Check doses against the drug book's usual maximum (AHA: maximal or maximally tolerated).
+    #[serde(default)]
+    pub check_max_dose: bool,
+}
+
+/// Blood pressure on the current regimen, in and out of the office.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BloodPressure {
+    /// `uncontrolled` or `controlled`.
+    pub state: String,
+    pub office_goal_systolic: f64,
+    pub office_goal_diastolic: f64,
+    /// Out-of-office thresholds (ACC/AHA equivalents of office 130/80).
+    pub awake_goal: [f64; 2],
+    pub day24_goal: [f64; 2],
+    pub home_goal: [f64; 2],
+    /// Readings count once the regimen has been unchanged this long.
+    pub stable_days: i64,
+    /// Only readings this recent count.
+    pub window_days: i64,
+    /// Uncontrolled at this many office visits…
+    #[serde(default = "one")]
+    pub min_visits: u32,
+    /// …spread over at least this many days.
+    #[serde(default)]
+    pub min_span_days: i64,
+    /// The classes whose drugs make the regimen.
+    pub classes: Vec<String>,
+}
+
+const fn one() -> u32 {
+    1
+}
+
+/// The latest observation (no older than `max_age_days`) above or below a threshold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationThreshold {
+    pub observation: ObservationSelector,
+    /// `above` (strictly greater) or `at_least`, `below`, `at_most`.
+    pub comparison: String,
+    pub value: f64,
+    pub max_age_days: i64,
+}
+
+/// A drug of a class given now at or above a daily dose for at least some days
+/// (glucocorticoids ≥ 7.5 mg/day prednisone equivalent).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OngoingDose {
+    pub classes: Vec<String>,
+    pub min_mg_day: f64,
+    /// Convert with the drug book's prednisone equivalents.
+    #[serde(default)]
+    pub prednisone_equivalent: bool,
+    pub min_days: i64,
+}
+
+/// A line is refractory: best response in a set (with enough cycles for stable disease), or
+/// progression on therapy or within a window of the last dose.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineRefractory {
+    /// Best responses that make a line refractory once it is evaluable.
+    pub refractory_responses: Vec<String>,
+    /// Cycles needed before stable disease counts, first line and later lines.
+    #[serde(default)]
+    pub min_cycles_first_line: Option<u32>,
+    #[serde(default)]
+    pub min_cycles_later_lines: Option<u32>,
+    /// Progression within this many days of the line's last dose is refractory.
+    #[serde(default)]
+    pub progression_window_days: Option<i64>,
+    /// Which lines: `any`, `first`, `latest` (the most recent line with an outcome) or `all`
+    /// (every evaluable line: never responded).
+    pub which: String,
+    /// Lines shorter than this are not evaluable for stable disease (myeloma: 28 days).
+    #[serde(default)]
+    pub min_days: i64,
+}
+
+/// Responded, then progressed after the end of therapy (beyond the refractory window).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Relapse {
+    /// Responses that count as having responded.
+    pub responses: Vec<String>,
+    /// Progression within this many days after the last dose is refractory, not relapse.
+    #[serde(default)]
+    pub refractory_window_days: i64,
+    /// An early relapse within this many days of the end of the first line gets `early_label`.
+    #[serde(default)]
+    pub early_days: Option<i64>,
+    #[serde(default)]
+    pub early_label: Option<String>,
+}
+
+/// Relapse or progression within a window after a procedure (12 months after ASCT).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelapseAfterProcedure {
+    /// SNOMED codes or display words of the procedure.
+    pub procedure: Vec<String>,
+    pub window_days: i64,
+}
+
+/// Refractory to at least one drug of each class group (triple-class refractory myeloma).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassRefractory {
+    pub groups: std::collections::BTreeMap<String, Vec<String>>,
+    /// A drug is refractory when given this long and progression came on it or within
+    /// `progression_window_days` of its last dose (or it never reached `min_response`).
+    pub min_days_on_drug: i64,
+    pub progression_window_days: i64,
+    pub min_response: String,
+}
+
+/// Induction courses without remission (AML).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InductionFailure {
+    pub min_courses: u32,
+    /// Responses that are remission.
+    pub remission_responses: Vec<String>,
+    /// A course is intensive if it has a drug of every `intensive_all` class and of at least
+    /// one `intensive_any` class, or is a high-dose course of `high_dose_ingredient`.
+    pub intensive_all: Vec<String>,
+    pub intensive_any: Vec<String>,
+    #[serde(default)]
+    pub high_dose_ingredient: Option<String>,
+    #[serde(default)]
+    pub high_dose_min: Option<f64>,
+    /// Marrow blasts below this after a course are taken as remission when no response is
+    /// recorded.
+    pub blasts: ObservationSelector,
+    pub blasts_remission_below: f64,
+    /// Days after the start of a course in which its response assessment is expected.
+    pub assessment_days: i64,
+}
+
+/// Status epilepticus: seizures continuing after a benzodiazepine and second-line drug(s), and
+/// the super-refractory stage after anaesthesia.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    pub first_line_classes: Vec<String>,
+    pub second_line_classes: Vec<String>,
+    /// How many distinct second-line drugs must have failed (NCS/Hocker: 1; older: 2).
+    pub second_line_count: u32,
+    pub anaesthetic_classes: Vec<String>,
+    pub seizure_activity: ObservationSelector,
+    /// `refractory` (after first and second line) or `super_refractory` (≥ `hours` after the
+    /// first anaesthetic started).
+    pub stage: String,
+    #[serde(default)]
+    pub hours: i64,
+    /// Drugs given this long after the first benzodiazepine belong to the same episode.
+    pub episode_hours: i64,
+}
+
+/// At least one (`any_of`) or every one (`all_of`) of the named criteria.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Composite {
+    pub criteria: Vec<String>,
+}

@@ -1,0 +1,351 @@
+//! The SQLite store: opening a file safely, the schema and its migrations, typed reads and writes
+//! of the clinical record, the patient list's projection and the append-only audit log.
+//!
+//! A `Store` owns one `rusqlite::Connection`. Every write runs in one immediate transaction, so a
+//! second process waits on the busy timeout instead of failing. This module knows the domain
+//! types and SQL, nothing about rules, FHIR or the terminal.
+
+mod audit;
+mod list;
+mod read;
+mod schema;
+mod sql_types;
+mod team;
+mod write;
+
+use std::fs::{self, OpenOptions};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+pub use audit::{AuditWriter, Change};
+pub use list::{Anchor, Cursor, ListFilter, ListQuery, PatientRow, SortKey, StatusCounts};
+pub use read::{AssessmentWithReview, PatientSummary};
+pub use schema::SCHEMA_VERSION;
+pub use sql_types::{format_date, format_datetime, now_utc, parse_date, parse_datetime};
+pub use team::Note;
+pub use write::{
+    ListProjection, NewRecord, RecordWriter, Source, insert_clinical_rows, insert_record, name_key,
+    refresh_list_row, write_list_row,
+};
+
+/// `PRAGMA application_id` of a refract file ("RFRC"), so that another program's SQLite file is
+/// recognised and left alone.
+pub const APPLICATION_ID: i32 = 0x5246_5243;
+
+/// How long a write waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Errors of the store. Each renders as one line a user can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{} is a directory, not a database file", path.display())]
+    IsDirectory { path: PathBuf },
+    #[error("{} is not an SQLite database (left untouched)", path.display())]
+    NotADatabase { path: PathBuf },
+    #[error("{} is an SQLite database of another program, not a refract one (left untouched)", path.display())]
+    NotRefract { path: PathBuf },
+    #[error(
+        "{} was written by a newer refract (schema version {found}, this build knows {supported}); \
+         it was left untouched: upgrade refract to open it",
+        path.display()
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("{} does not exist", path.display())]
+    Missing { path: PathBuf },
+    #[error("cannot open {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot use {}: {detail}", path.display())]
+    Open { path: PathBuf, detail: String },
+    #[error("no patient with MRN {0}")]
+    UnknownMrn(String),
+    #[error("invalid value in {column}: {detail}")]
+    Corrupt {
+        column: &'static str,
+        detail: String,
+    },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("JSON error: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Whether opening may create the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Create the file (mode 0600) and its schema when absent.
+    CreateIfMissing,
+    /// Refuse a path that does not exist (read-only commands should not leave empty files).
+    MustExist,
+}
+
+/// An open refract database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    user: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (and if allowed creates) the database at `path`, refusing anything that is not a
+    /// refract file of this or an older schema, and migrating older ones.
+    ///
+    /// `user` is who the audit log records for changes made through this store.
+    pub fn open(path: &Path, mode: OpenMode, user: &str) -> Result<Self> {
+        if path.is_dir() {
+            return Err(StoreError::IsDirectory {
+                path: path.to_owned(),
+            });
+        }
+        if !path.exists() {
+            match mode {
+                OpenMode::MustExist => {
+                    return Err(StoreError::Missing {
+                        path: path.to_owned(),
+                    });
+                }
+                OpenMode::CreateIfMissing => create_private_file(path)?,
+            }
+        }
+        check_sqlite_header(path)?;
+
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|err| open_error(path, &err))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|err| open_error(path, &err))?;
+
+        // Read-only checks first: nothing may be written to a file we are about to refuse
+        // (switching to WAL writes to the header).
+        let (version, app_id, tables) = identify(&conn).map_err(|err| open_error(path, &err))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                path: path.to_owned(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if app_id != APPLICATION_ID && (app_id != 0 || tables > 0) {
+            return Err(StoreError::NotRefract {
+                path: path.to_owned(),
+            });
+        }
+
+        configure(&conn).map_err(|err| open_error(path, &err))?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+            user: user.to_owned(),
+        };
+        schema::migrate(&mut store.conn).map_err(|err| match err {
+            StoreError::Sqlite(err) => open_error(path, &err),
+            other => other,
+        })?;
+        Ok(store)
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Who the audit log records for this store's changes.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// Runs `work` in one immediate transaction, committed if it returns `Ok`.
+    pub fn write<T, E>(
+        &mut self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let value = work(&tx)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(value)
+    }
+
+    /// An audit writer bound to this store's user, for use inside [`Store::write`].
+    pub fn auditor(&self) -> AuditWriter {
+        AuditWriter::new(self.user.clone())
+    }
+
+    /// SQLite's `PRAGMA data_version`: changes when another connection commits, so a screen can
+    /// tell that it must refresh without re-reading anything.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |row| row.get(0))?)
+    }
+
+    /// `PRAGMA integrity_check`: `["ok"]` for a sound file.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// `PRAGMA foreign_key_check`: one line per violating row.
+    pub fn foreign_key_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("PRAGMA foreign_key_check")?;
+        let rows = stmt.query_map([], |row| {
+            let table: String = row.get(0)?;
+            let rowid: Option<i64> = row.get(1)?;
+            let parent: String = row.get(2)?;
+            Ok(format!(
+                "{table} row {} refers to a missing {parent} row",
+                rowid.unwrap_or(0)
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+    }
+
+    /// A value of the `meta` table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    }
+}
+
+/// The default database path: `$REFRACT_DB` is read by the CLI; this is the platform data
+/// directory's `refract/refract.db` (or `demo.db` for the demo).
+pub fn default_path(file_name: &str) -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "refract")?;
+    Some(dirs.data_dir().join(file_name))
+}
+
+/// Creates an empty file readable by its owner only (it will hold health data), and its
+/// directory (owner only) if needed.
+fn create_private_file(path: &Path) -> Result<()> {
+    let io_error = |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        && !parent.exists()
+    {
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(parent).map_err(io_error)?;
+    }
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(io_error)?;
+    Ok(())
+}
+
+/// Refuses a non-empty file that does not start with SQLite's magic string, before SQLite
+/// gets a chance to touch it.
+fn check_sqlite_header(path: &Path) -> Result<()> {
+    let mut file = fs::File::open(path).map_err(|source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut header = [0u8; 16];
+    let mut read = 0;
+    while read < header.len() {
+        match file.read(&mut header[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(source) => {
+                return Err(StoreError::Io {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        }
+    }
+    if read == 0 || header == *b"SQLite format 3\0" {
+        Ok(())
+    } else {
+        Err(StoreError::NotADatabase {
+            path: path.to_owned(),
+        })
+    }
+}
+
+fn identify(conn: &Connection) -> rusqlite::Result<(i64, i32, i64)> {
+    let version = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let app_id = conn.query_row("PRAGMA application_id", [], |row| row.get(0))?;
+    let tables = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))?;
+    Ok((version, app_id, tables))
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    // WAL lets a reader (the presenter's screen) and a writer (the scribe) work at once;
+    // synchronous=FULL makes every committed change survive a power cut.
+    conn.pragma_update(None, "journal_mode", "wal")?;
+    conn.pragma_update(None, "synchronous", "full")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(())
+}
+
+fn open_error(path: &Path, err: &rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(failure, _) = err {
+        match failure.code {
+            rusqlite::ErrorCode::NotADatabase => {
+                return StoreError::NotADatabase {
+                    path: path.to_owned(),
+                };
+            }
+            rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen => {
+                return StoreError::Open {
+                    path: path.to_owned(),
+                    detail: "the file or its folder is not writable".into(),
+                };
+            }
+            _ => {}
+        }
+    }
+    StoreError::Open {
+        path: path.to_owned(),
+        detail: err.to_string(),
+    }
+}

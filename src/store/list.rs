@@ -1,0 +1,422 @@
+//! The patient list as indexed queries: keyset pagination over any sort column, filters,
+//! prefix search and the per-status counts of the header.
+//!
+//! It never loads every patient: a page is `WHERE (column, id) > (last value, last id) ORDER BY
+//! column, id LIMIT n` on an index, which costs the same on row 10 and row 1,000,000 (OFFSET
+//! would grow with depth).
+
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
+
+use super::sql_types::parse_opt_date;
+use super::{Result, Store};
+use crate::domain::{AssessmentStatus, ReviewState, Sex};
+
+/// A column the list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    Status,
+    Name,
+    Mrn,
+    Age,
+    Sex,
+    Condition,
+    Line,
+    Regimen,
+    WayForward,
+    Review,
+    LastChange,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 11] = [
+        SortKey::Status,
+        SortKey::Name,
+        SortKey::Mrn,
+        SortKey::Age,
+        SortKey::Sex,
+        SortKey::Condition,
+        SortKey::Line,
+        SortKey::Regimen,
+        SortKey::WayForward,
+        SortKey::Review,
+        SortKey::LastChange,
+    ];
+
+    /// The indexed column behind the key.
+    const fn column(self) -> &'static str {
+        match self {
+            SortKey::Status => "list_status",
+            SortKey::Name => "name_key",
+            SortKey::Mrn => "mrn",
+            SortKey::Age => "birth_date",
+            SortKey::Sex => "sex",
+            SortKey::Condition => "list_ruleset",
+            SortKey::Line => "list_line",
+            SortKey::Regimen => "list_regimen",
+            SortKey::WayForward => "list_wf",
+            SortKey::Review => "list_review",
+            SortKey::LastChange => "updated_at",
+        }
+    }
+
+    /// Age grows as the birth date falls, so its column runs the other way.
+    const fn column_is_reversed(self) -> bool {
+        matches!(self, SortKey::Age)
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            SortKey::Status => "status",
+            SortKey::Name => "name",
+            SortKey::Mrn => "MRN",
+            SortKey::Age => "age",
+            SortKey::Sex => "sex",
+            SortKey::Condition => "condition",
+            SortKey::Line => "line",
+            SortKey::Regimen => "regimen",
+            SortKey::WayForward => "way forward",
+            SortKey::Review => "review",
+            SortKey::LastChange => "last change",
+        }
+    }
+
+    /// The direction a user expects first: most severe, most advanced, most recent first.
+    pub const fn default_descending(self) -> bool {
+        matches!(
+            self,
+            SortKey::Status | SortKey::Line | SortKey::WayForward | SortKey::LastChange
+        )
+    }
+}
+
+/// Which patients the list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub status: Option<AssessmentStatus>,
+    /// Rule-set id of the headline condition.
+    pub ruleset: Option<String>,
+    pub care_team: Option<String>,
+    pub unreviewed_only: bool,
+    pub overdue_only: bool,
+    /// Prefix of the family name, given name, "family, given" or MRN; case-insensitive.
+    pub search: Option<String>,
+}
+
+/// A filter plus an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    pub filter: ListFilter,
+    pub sort: SortKey,
+    pub descending: bool,
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        ListQuery {
+            filter: ListFilter::default(),
+            sort: SortKey::Status,
+            descending: true,
+        }
+    }
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Anchor {
+    First,
+    Last,
+    /// Rows strictly after this row, in list order.
+    After(Cursor),
+    /// Rows strictly before this row, in list order.
+    Before(Cursor),
+}
+
+/// A row's position in a given order: its sort value and id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    pub value: Value,
+    pub id: i64,
+}
+
+/// One row of the patient list.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PatientRow {
+    pub id: i64,
+    pub mrn: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Sex,
+    pub status: Option<AssessmentStatus>,
+    pub ruleset: String,
+    pub line: u32,
+    pub regimen: String,
+    pub way_forward: Option<u8>,
+    pub overdue: bool,
+    pub review: Option<ReviewState>,
+    pub care_team: String,
+    pub updated_at: String,
+    #[serde(skip)]
+    pub cursor: Option<Cursor>,
+}
+
+/// Patients per status for the header, under the current filter minus its status part.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    pub total: u64,
+    /// Indexed by `AssessmentStatus::rank()`; index 0 is "not assessed".
+    pub by_rank: [u64; 6],
+    pub unreviewed: u64,
+}
+
+impl StatusCounts {
+    pub fn of(&self, status: AssessmentStatus) -> u64 {
+        self.by_rank[status.rank() as usize]
+    }
+}
+
+const ROW_COLUMNS: &str = "id, mrn, family_name, given_name, birth_date, sex, list_status, \
+     list_ruleset, list_line, list_regimen, list_wf, list_wf_overdue, list_review, care_team, \
+     updated_at";
+
+impl Store {
+    /// One page of the list from `anchor`, at most `limit` rows, in list order.
+    pub fn list_page(
+        &self,
+        query: &ListQuery,
+        anchor: &Anchor,
+        limit: usize,
+    ) -> Result<Vec<PatientRow>> {
+        list_page(&self.conn, query, anchor, limit)
+    }
+
+    /// How many patients the filter matches.
+    pub fn list_count(&self, filter: &ListFilter) -> Result<u64> {
+        let (clause, params) = where_clause(filter);
+        let sql = format!("SELECT count(*) FROM patients WHERE {clause}");
+        let count: i64 = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(params), |row| row.get(0))?;
+        Ok(count.max(0) as u64)
+    }
+
+    /// How many rows come before `cursor` in list order: the row number a scrollbar needs after
+    /// a jump it cannot count incrementally (a search hit, a sort change).
+    pub fn list_position(&self, query: &ListQuery, cursor: &Cursor) -> Result<u64> {
+        let (clause, mut params) = where_clause(&query.filter);
+        let op = if effective_descending(query) {
+            ">"
+        } else {
+            "<"
+        };
+        let column = query.sort.column();
+        let sql =
+            format!("SELECT count(*) FROM patients WHERE {clause} AND ({column}, id) {op} (?, ?)");
+        params.push(cursor.value.clone());
+        params.push(Value::Integer(cursor.id));
+        let count: i64 = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(params), |row| row.get(0))?;
+        Ok(count.max(0) as u64)
+    }
+
+    /// Patients per status under `filter` (its status part ignored), for the header.
+    pub fn status_counts(&self, filter: &ListFilter) -> Result<StatusCounts> {
+        let filter = ListFilter {
+            status: None,
+            ..filter.clone()
+        };
+        let (clause, params) = where_clause(&filter);
+        let sql = format!(
+            "SELECT list_status, count(*), sum(list_review = 0) FROM patients WHERE {clause}
+             GROUP BY list_status"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut counts = StatusCounts::default();
+        let rows = stmt.query_map(params_from_iter(params), |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, Option<i64>>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (rank, count, unreviewed) = row?;
+            let count = count.max(0) as u64;
+            counts.total += count;
+            counts.unreviewed += unreviewed.unwrap_or(0).max(0) as u64;
+            if let Some(slot) = counts.by_rank.get_mut(rank.clamp(0, 5) as usize) {
+                *slot += count;
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// Whether the SQL column runs descending for this query.
+fn effective_descending(query: &ListQuery) -> bool {
+    query.descending != query.sort.column_is_reversed()
+}
+
+fn list_page(
+    conn: &Connection,
+    query: &ListQuery,
+    anchor: &Anchor,
+    limit: usize,
+) -> Result<Vec<PatientRow>> {
+    let descending = effective_descending(query);
+    // Reading backwards (to the end, or the page before) walks the index the other way and
+    // flips the result.
+    let backwards = matches!(anchor, Anchor::Last | Anchor::Before(_));
+    let walk_descending = descending != backwards;
+    let column = query.sort.column();
+    let (clause, mut params) = where_clause(&query.filter);
+    let mut sql = format!("SELECT {ROW_COLUMNS}, {column} FROM patients WHERE {clause}");
+    if let Anchor::After(cursor) | Anchor::Before(cursor) = anchor {
+        let op = if walk_descending { "<" } else { ">" };
+        let _ = write!(sql, " AND ({column}, id) {op} (?, ?)");
+        params.push(cursor.value.clone());
+        params.push(Value::Integer(cursor.id));
+    }
+    let direction = if walk_descending { "DESC" } else { "ASC" };
+    let _ = write!(
+        sql,
+        " ORDER BY {column} {direction}, id {direction} LIMIT ?"
+    );
+    params.push(Value::Integer(limit as i64));
+
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let raw = stmt
+        .query_map(params_from_iter(params), |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, String>(5)?,
+                row.get::<_, i64>(6)?,
+                row.get::<_, String>(7)?,
+                row.get::<_, i64>(8)?,
+                row.get::<_, String>(9)?,
+                row.get::<_, i64>(10)?,
+                row.get::<_, i64>(11)?,
+                row.get::<_, i64>(12)?,
+                (
+                    row.get::<_, String>(13)?,
+                    row.get::<_, String>(14)?,
+                    row.get::<_, Value>(15)?,
+                ),
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut rows = Vec::with_capacity(raw.len());
+    for (
+        id,
+        mrn,
+        family,
+        given,
+        birth,
+        sex,
+        status,
+        ruleset,
+        line,
+        regimen,
+        wf,
+        overdue,
+        review,
+        rest,
+    ) in raw
+    {
+        let (care_team, updated_at, sort_value) = rest;
+        rows.push(PatientRow {
+            id,
+            mrn,
+            family_name: family,
+            given_name: given,
+            birth_date: parse_opt_date("patients.birth_date", Some(birth))?,
+            sex: Sex::parse(&sex).unwrap_or(Sex::Unknown),
+            status: AssessmentStatus::from_rank(status),
+            ruleset,
+            line: line.max(0) as u32,
+            regimen,
+            way_forward: u8::try_from(wf).ok(),
+            overdue: overdue != 0,
+            review: match review {
+                0 => Some(ReviewState::Unreviewed),
+                1 => Some(ReviewState::Confirmed),
+                2 => Some(ReviewState::Dismissed),
+                _ => None,
+            },
+            care_team,
+            updated_at,
+            cursor: Some(Cursor {
+                value: sort_value,
+                id,
+            }),
+        });
+    }
+    if backwards {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// The WHERE clause and its parameters for a filter (always at least `1`).
+fn where_clause(filter: &ListFilter) -> (String, Vec<Value>) {
+    let mut terms: Vec<String> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    if let Some(status) = filter.status {
+        terms.push("list_status = ?".into());
+        params.push(Value::Integer(status.rank()));
+    }
+    if let Some(ruleset) = &filter.ruleset {
+        terms.push("list_ruleset = ?".into());
+        params.push(Value::Text(ruleset.clone()));
+    }
+    if let Some(team) = &filter.care_team {
+        terms.push("care_team = ?".into());
+        params.push(Value::Text(team.clone()));
+    }
+    if filter.unreviewed_only {
+        terms.push("list_review = 0".into());
+    }
+    if filter.overdue_only {
+        terms.push("list_wf_overdue = 1".into());
+    }
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        // Prefix ranges, so each alternative is an index range scan.
+        let lower = search.to_lowercase();
+        let upper = search.to_uppercase();
+        let high = |s: &str| format!("{s}\u{10FFFF}");
+        terms.push(
+            "((name_key >= ? AND name_key < ?) OR (lower(given_name) >= ? AND lower(given_name) < ?) \
+             OR (upper(mrn) >= ? AND upper(mrn) < ?))"
+                .into(),
+        );
+        params.extend([
+            Value::Text(lower.clone()),
+            Value::Text(high(&lower)),
+            Value::Text(lower.clone()),
+            Value::Text(high(&lower)),
+            Value::Text(upper.clone()),
+            Value::Text(high(&upper)),
+        ]);
+    }
+    if terms.is_empty() {
+        (String::from("1"), params)
+    } else {
+        (terms.join(" AND "), params)
+    }
+}

@@ -1,0 +1,552 @@
+//! Reading one patient: the identity, the full clinical record the rules evaluate, and the
+//! summary `refract show` prints (record, assessments with their review state, way forward).
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::sql_types::{
+    parse_code, parse_date, parse_datetime, parse_opt_code, parse_opt_date, parse_opt_datetime,
+};
+use super::{Result, Store, StoreError};
+use crate::domain::{
+    Assessment, AssessmentStatus, AuditEntry, BpSetting, ChecklistItem, Condition,
+    ConditionCodeSystem, Confounder, Dose, DrugExposure, DrugRole, Evidence, Intent, LineDrug,
+    LineOrigin, Observation, Patient, PatientId, PatientRecord, Procedure, Response, Review,
+    ReviewDecision, ReviewState, Sex, StepStatus, StopReason, Task, TaskStatus, TreatmentLine,
+    WayForwardStep,
+};
+
+/// What `refract show` prints: the record and everything the team has said about it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PatientSummary {
+    #[serde(flatten)]
+    pub record: PatientRecord,
+    pub assessments: Vec<AssessmentWithReview>,
+    pub way_forward: Vec<WayForwardStep>,
+    pub checklist: Vec<ChecklistItem>,
+    pub tasks: Vec<Task>,
+}
+
+/// An assessment with the review that currently applies to it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AssessmentWithReview {
+    #[serde(flatten)]
+    pub assessment: Assessment,
+    pub review: ReviewState,
+    pub latest_review: Option<Review>,
+}
+
+/// The JSON kept in `assessments.detail`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(super) struct AssessmentDetail {
+    pub reasons: Vec<String>,
+    pub evidence: Vec<Evidence>,
+    pub missing: Vec<String>,
+    pub confounders: Vec<Confounder>,
+    pub citation: String,
+}
+
+impl Store {
+    /// The patient with this MRN, or [`StoreError::UnknownMrn`].
+    pub fn patient_id_by_mrn(&self, mrn: &str) -> Result<PatientId> {
+        self.conn
+            .prepare_cached("SELECT id FROM patients WHERE mrn = ?1")?
+            .query_row([mrn], |row| row.get(0))
+            .optional()?
+            .map(PatientId)
+            .ok_or_else(|| StoreError::UnknownMrn(mrn.to_owned()))
+    }
+
+    pub fn patient(&self, id: PatientId) -> Result<Patient> {
+        read_patient(&self.conn, id)
+    }
+
+    /// The whole clinical record of one patient, as the rules engine takes it.
+    pub fn record(&self, id: PatientId) -> Result<PatientRecord> {
+        read_record(&self.conn, id)
+    }
+
+    /// The record plus assessments, reviews and the way forward, for `refract show`.
+    pub fn summary(&self, id: PatientId) -> Result<PatientSummary> {
+        let record = self.record(id)?;
+        let assessments = self.assessments(id)?;
+        Ok(PatientSummary {
+            record,
+            assessments,
+            way_forward: self.way_forward(id)?,
+            checklist: self.checklist(id)?,
+            tasks: self.tasks(id)?,
+        })
+    }
+
+    /// The stored assessments of a patient, each with its current review state.
+    pub fn assessments(&self, id: PatientId) -> Result<Vec<AssessmentWithReview>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT ruleset, ruleset_version, status, label, detail, fingerprint, evaluated_on
+             FROM assessments WHERE patient_id = ?1 ORDER BY status_rank DESC, ruleset",
+        )?;
+        let rows = stmt
+            .query_map([id.0], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                    row.get::<_, String>(6)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (ruleset, version, status, label, detail, fingerprint, evaluated_on) in rows {
+            let detail: AssessmentDetail = serde_json::from_str(&detail)?;
+            let assessment = Assessment {
+                patient_id: id,
+                status: parse_code("assessments.status", &status, AssessmentStatus::parse)?,
+                ruleset_version: version,
+                label,
+                reasons: detail.reasons,
+                evidence: detail.evidence,
+                missing: detail.missing,
+                confounders: detail.confounders,
+                citation: detail.citation,
+                evaluated_on: parse_date("assessments.evaluated_on", &evaluated_on)?,
+                fingerprint,
+                ruleset,
+            };
+            let latest_review = self.latest_review(id, &assessment.ruleset)?;
+            let review = match &latest_review {
+                Some(review) => review.state_for(&assessment.fingerprint),
+                None => ReviewState::Unreviewed,
+            };
+            out.push(AssessmentWithReview {
+                assessment,
+                review,
+                latest_review,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The most recent review of a patient's assessment for one rule set.
+    pub fn latest_review(&self, id: PatientId, ruleset: &str) -> Result<Option<Review>> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT id, decision, rationale, by, at, fingerprint, status FROM reviews
+                 WHERE patient_id = ?1 AND ruleset = ?2 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row(params![id.0, ruleset], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                    row.get::<_, String>(6)?,
+                ))
+            })
+            .optional()?;
+        row.map(
+            |(review_id, decision, rationale, by, at, fingerprint, status)| {
+                Ok(Review {
+                    id: review_id,
+                    patient_id: id,
+                    ruleset: ruleset.to_owned(),
+                    decision: parse_code("reviews.decision", &decision, ReviewDecision::parse)?,
+                    rationale,
+                    by,
+                    at: parse_datetime("reviews.at", &at)?,
+                    fingerprint,
+                    status: parse_code("reviews.status", &status, AssessmentStatus::parse)?,
+                })
+            },
+        )
+        .transpose()
+    }
+
+    pub fn way_forward(&self, id: PatientId) -> Result<Vec<WayForwardStep>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT ruleset, step, status, owner, due, notes, na_reason FROM way_forward
+             WHERE patient_id = ?1 ORDER BY ruleset, step",
+        )?;
+        let rows = stmt
+            .query_map([id.0], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, u8>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                    row.get::<_, String>(5)?,
+                    row.get::<_, Option<String>>(6)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(ruleset, step, status, owner, due, notes, na_reason)| {
+                Ok(WayForwardStep {
+                    patient_id: id,
+                    ruleset,
+                    step,
+                    status: parse_code("way_forward.status", &status, StepStatus::parse)?,
+                    owner,
+                    due: parse_opt_date("way_forward.due", due)?,
+                    notes,
+                    na_reason,
+                })
+            })
+            .collect()
+    }
+
+    pub fn checklist(&self, id: PatientId) -> Result<Vec<ChecklistItem>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, ruleset, key, text, done, detail FROM checklist_items
+             WHERE patient_id = ?1 ORDER BY ruleset, id",
+        )?;
+        let rows = stmt.query_map([id.0], |row| {
+            Ok(ChecklistItem {
+                id: row.get(0)?,
+                patient_id: id,
+                ruleset: row.get(1)?,
+                key: row.get(2)?,
+                text: row.get(3)?,
+                done: row.get(4)?,
+                detail: row.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn tasks(&self, id: PatientId) -> Result<Vec<Task>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, meeting_case_id, what, owner, due, status FROM tasks
+             WHERE patient_id = ?1 ORDER BY due IS NULL, due, id",
+        )?;
+        let rows = stmt
+            .query_map([id.0], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, Option<i64>>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                    row.get::<_, String>(5)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(task_id, meeting_case_id, what, owner, due, status)| {
+                Ok(Task {
+                    id: task_id,
+                    patient_id: id,
+                    meeting_case_id,
+                    what,
+                    owner,
+                    due: parse_opt_date("tasks.due", due)?,
+                    status: parse_code("tasks.status", &status, TaskStatus::parse)?,
+                })
+            })
+            .collect()
+    }
+
+    /// A patient's audit history, newest first.
+    pub fn audit_history(&self, id: PatientId, limit: usize) -> Result<Vec<AuditEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, at, who, action, entity, entity_id, before, after FROM audit_log
+             WHERE patient_id = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![id.0, limit as i64], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, Option<i64>>(5)?,
+                    row.get::<_, Option<String>>(6)?,
+                    row.get::<_, Option<String>>(7)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(
+                |(entry_id, at, who, action, entity, entity_id, before, after)| {
+                    Ok(AuditEntry {
+                        id: entry_id,
+                        at: parse_datetime("audit_log.at", &at)?,
+                        who,
+                        action,
+                        entity,
+                        entity_id,
+                        patient_id: Some(id),
+                        before: before.map(|b| serde_json::from_str(&b)).transpose()?,
+                        after: after.map(|a| serde_json::from_str(&a)).transpose()?,
+                    })
+                },
+            )
+            .collect()
+    }
+}
+
+pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> {
+    let row = conn
+        .prepare_cached(
+            "SELECT mrn, family_name, given_name, birth_date, sex, deceased_date, care_team
+             FROM patients WHERE id = ?1",
+        )?
+        .query_row([id.0], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, Option<String>>(5)?,
+                row.get::<_, String>(6)?,
+            ))
+        })
+        .optional()?
+        .ok_or(StoreError::Corrupt {
+            column: "patients.id",
+            detail: format!("no patient {}", id.0),
+        })?;
+    let (mrn, family_name, given_name, birth, sex, deceased, care_team) = row;
+    Ok(Patient {
+        id,
+        mrn,
+        family_name,
+        given_name,
+        birth_date: parse_opt_date("patients.birth_date", Some(birth))?,
+        sex: parse_code("patients.sex", &sex, Sex::parse)?,
+        deceased_date: parse_opt_date("patients.deceased_date", deceased)?,
+        care_team: Some(care_team).filter(|team| !team.is_empty()),
+    })
+}
+
+pub(super) fn read_record(conn: &Connection, id: PatientId) -> Result<PatientRecord> {
+    let patient = read_patient(conn, id)?;
+    let pid = id.0;
+
+    let conditions = conn
+        .prepare_cached(
+            "SELECT id, system, code, display, onset, abatement, clinical_status,
+                    verification_status
+             FROM conditions WHERE patient_id = ?1 ORDER BY onset, id",
+        )?
+        .query_map([pid], |row| Ok(RawRow::from(row, 8)))?
+        .map(|raw| {
+            let raw = raw?;
+            Ok(Condition {
+                id: raw.int(0),
+                system: parse_code(
+                    "conditions.system",
+                    &raw.text(1),
+                    ConditionCodeSystem::parse,
+                )?,
+                code: raw.text(2),
+                display: raw.text(3),
+                onset: parse_opt_date("conditions.onset", raw.opt(4))?,
+                abatement: parse_opt_date("conditions.abatement", raw.opt(5))?,
+                clinical_status: raw.opt(6),
+                verification_status: raw.opt(7),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let exposures = conn
+        .prepare_cached(
+            "SELECT id, text, rxnorm, atc, start, end, dose_value, dose_unit, route, role,
+                    stop_reason, cycles
+             FROM drug_exposures WHERE patient_id = ?1 ORDER BY start, id",
+        )?
+        .query_map([pid], |row| Ok(RawRow::from(row, 12)))?
+        .map(|raw| {
+            let raw = raw?;
+            Ok(DrugExposure {
+                id: raw.int(0),
+                text: raw.text(1),
+                rxnorm: raw.opt(2),
+                atc: raw.opt(3),
+                start: parse_datetime("drug_exposures.start", &raw.text(4))?,
+                end: parse_opt_datetime("drug_exposures.end", raw.opt(5))?,
+                dose: dose(raw.real(6), raw.opt(7)),
+                route: raw.opt(8),
+                role: parse_opt_code("drug_exposures.role", raw.opt(9), DrugRole::parse)?,
+                stop_reason: parse_opt_code(
+                    "drug_exposures.stop_reason",
+                    raw.opt(10),
+                    StopReason::parse,
+                )?,
+                cycles: raw.opt_int(11).map(|c| c as u32),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let mut lines = conn
+        .prepare_cached(
+            "SELECT id, ruleset, number, regimen, start, end, intent, best_response,
+                    best_response_date, progression_date, stop_reason, cycles, origin, cut_reason
+             FROM treatment_lines WHERE patient_id = ?1 ORDER BY ruleset, number, start",
+        )?
+        .query_map([pid], |row| Ok(RawRow::from(row, 14)))?
+        .map(|raw| {
+            let raw = raw?;
+            Ok(TreatmentLine {
+                id: raw.int(0),
+                ruleset: raw.text(1),
+                number: raw.int(2) as u32,
+                regimen: raw.text(3),
+                start: parse_date("treatment_lines.start", &raw.text(4))?,
+                end: parse_opt_date("treatment_lines.end", raw.opt(5))?,
+                intent: parse_opt_code("treatment_lines.intent", raw.opt(6), Intent::parse)?,
+                best_response: parse_opt_code(
+                    "treatment_lines.best_response",
+                    raw.opt(7),
+                    Response::parse,
+                )?,
+                best_response_date: parse_opt_date(
+                    "treatment_lines.best_response_date",
+                    raw.opt(8),
+                )?,
+                progression_date: parse_opt_date("treatment_lines.progression_date", raw.opt(9))?,
+                stop_reason: parse_opt_code(
+                    "treatment_lines.stop_reason",
+                    raw.opt(10),
+                    StopReason::parse,
+                )?,
+                cycles: raw.opt_int(11).map(|c| c as u32),
+                origin: parse_code("treatment_lines.origin", &raw.text(12), LineOrigin::parse)?,
+                cut_reason: raw.opt(13),
+                drugs: Vec::new(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if !lines.is_empty() {
+        let mut stmt = conn.prepare_cached(
+            "SELECT ingredient, dose_value, dose_unit, exposure_id FROM line_drugs
+             WHERE line_id = ?1 ORDER BY position",
+        )?;
+        for line in &mut lines {
+            line.drugs = stmt
+                .query_map([line.id], |row| {
+                    Ok(LineDrug {
+                        ingredient: row.get(0)?,
+                        dose: dose(row.get(1)?, row.get(2)?),
+                        exposure_id: row.get(3)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+        }
+    }
+
+    let observations = conn
+        .prepare_cached(
+            "SELECT id, code, display, value, value_code, unit, effective, setting
+             FROM observations WHERE patient_id = ?1 ORDER BY effective, id",
+        )?
+        .query_map([pid], |row| Ok(RawRow::from(row, 8)))?
+        .map(|raw| {
+            let raw = raw?;
+            Ok(Observation {
+                id: raw.int(0),
+                code: raw.text(1),
+                display: raw.text(2),
+                value: raw.real(3),
+                value_code: raw.opt(4),
+                unit: raw.opt(5),
+                effective: parse_datetime("observations.effective", &raw.text(6))?,
+                setting: parse_opt_code("observations.setting", raw.opt(7), BpSetting::parse)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let procedures = conn
+        .prepare_cached(
+            "SELECT id, code, display, performed, end FROM procedures
+             WHERE patient_id = ?1 ORDER BY performed, id",
+        )?
+        .query_map([pid], |row| Ok(RawRow::from(row, 5)))?
+        .map(|raw| {
+            let raw = raw?;
+            Ok(Procedure {
+                id: raw.int(0),
+                code: raw.text(1),
+                display: raw.text(2),
+                performed: parse_datetime("procedures.performed", &raw.text(3))?,
+                end: parse_opt_datetime("procedures.end", raw.opt(4))?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let resolved_confounders = conn
+        .prepare_cached(
+            "SELECT ruleset, key FROM checklist_items WHERE patient_id = ?1 AND done = 1
+             ORDER BY ruleset, key",
+        )?
+        .query_map([pid], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+
+    Ok(PatientRecord {
+        patient: Some(patient),
+        conditions,
+        exposures,
+        lines,
+        observations,
+        procedures,
+        resolved_confounders,
+    })
+}
+
+fn dose(value: Option<f64>, unit: Option<String>) -> Option<Dose> {
+    Some(Dose {
+        value: value?,
+        unit: unit.unwrap_or_default(),
+    })
+}
+
+/// A row read into owned values, so that mapping to domain types (which can fail with our own
+/// error type) happens outside rusqlite's row callback.
+struct RawRow(Vec<rusqlite::types::Value>);
+
+impl RawRow {
+    fn from(row: &Row<'_>, columns: usize) -> Self {
+        RawRow(
+            (0..columns)
+                .map(|i| row.get(i).unwrap_or(rusqlite::types::Value::Null))
+                .collect(),
+        )
+    }
+
+    fn int(&self, index: usize) -> i64 {
+        self.opt_int(index).unwrap_or(0)
+    }
+
+    fn opt_int(&self, index: usize) -> Option<i64> {
+        match self.0.get(index) {
+            Some(rusqlite::types::Value::Integer(value)) => Some(*value),
+            _ => None,
+        }
+    }
+
+    fn real(&self, index: usize) -> Option<f64> {
+        match self.0.get(index) {
+            Some(rusqlite::types::Value::Real(value)) => Some(*value),
+            Some(rusqlite::types::Value::Integer(value)) => Some(*value as f64),
+            _ => None,
+        }
+    }
+
+    fn text(&self, index: usize) -> String {
+        self.opt(index).unwrap_or_default()
+    }
+
+    fn opt(&self, index: usize) -> Option<String> {
+        match self.0.get(index) {
+            Some(rusqlite::types::Value::Text(text)) => Some(text.clone()),
+            _ => None,
+        }
+    }
+}

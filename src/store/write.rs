@@ -1,0 +1,435 @@
+//! Inserting a patient's clinical record, and keeping the patient list's projection columns in
+//! step with what the record, its assessments, reviews and way forward say.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rusqlite::{Connection, OptionalExtension, Statement, params};
+
+use super::sql_types::{format_date, format_datetime};
+use super::{Result, StoreError};
+use crate::domain::{
+    AssessmentStatus, BpSetting, DrugExposure, DrugRole, Intent, PatientId, PatientRecord,
+    Response, ReviewState, StopReason, TreatmentLine,
+};
+
+/// Where a row came from. Re-importing a patient replaces `Import` rows only; what people
+/// wrote (`Entered`) always survives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Demo,
+    Import,
+    Entered,
+}
+
+impl Source {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Source::Demo => "demo",
+            Source::Import => "import",
+            Source::Entered => "entered",
+        }
+    }
+}
+
+/// A record to insert: `record.patient` must be set; exposure ids are local numbers that the
+/// lines' `exposure_id`s refer to, replaced by row ids on insert.
+pub type NewRecord = PatientRecord;
+
+/// Inserts a whole record (patient, conditions, exposures, lines, observations, procedures) and
+/// returns the new patient's id. The caller owns the transaction.
+pub fn insert_record(
+    conn: &Connection,
+    record: &NewRecord,
+    source: Source,
+    now: NaiveDateTime,
+) -> Result<PatientId> {
+    RecordWriter::new(conn)?.insert(record, source, None, now)
+}
+
+/// Inserts the clinical rows of `record` (not the patient row) for an existing patient.
+pub fn insert_clinical_rows(
+    conn: &Connection,
+    patient_id: PatientId,
+    record: &PatientRecord,
+    source: Source,
+) -> Result<()> {
+    RecordWriter::new(conn)?.insert_clinical_rows(patient_id, record, source)
+}
+
+/// Prepared insert statements for whole records, held for the length of a transaction so that
+/// bulk writers (the demo, an import) neither re-prepare nor look statements up per row.
+pub struct RecordWriter<'conn> {
+    patient: Statement<'conn>,
+    condition: Statement<'conn>,
+    exposure: Statement<'conn>,
+    line: Statement<'conn>,
+    line_drug: Statement<'conn>,
+    observation: Statement<'conn>,
+    procedure: Statement<'conn>,
+    exposure_ids: Vec<(i64, i64)>,
+}
+
+impl<'conn> RecordWriter<'conn> {
+    pub fn new(conn: &'conn Connection) -> Result<Self> {
+        Ok(RecordWriter {
+            patient: conn.prepare(
+                "INSERT INTO patients (mrn, family_name, given_name, birth_date, sex, deceased_date,
+                     care_team, source, name_key, updated_at, list_status, list_ruleset, list_line,
+                     list_regimen, list_wf, list_wf_overdue, list_review)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )?,
+            condition: conn.prepare(
+                "INSERT INTO conditions (patient_id, system, code, display, onset, abatement,
+                                         clinical_status, verification_status, source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?,
+            exposure: conn.prepare(
+                "INSERT INTO drug_exposures (patient_id, text, rxnorm, atc, start, end, dose_value,
+                                             dose_unit, route, role, stop_reason, cycles, source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?,
+            line: conn.prepare(
+                "INSERT INTO treatment_lines (patient_id, ruleset, number, regimen, start, end, intent,
+                                              best_response, best_response_date, progression_date,
+                                              stop_reason, cycles, origin, cut_reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?,
+            line_drug: conn.prepare(
+                "INSERT INTO line_drugs (line_id, position, ingredient, dose_value, dose_unit, exposure_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+            observation: conn.prepare(
+                "INSERT INTO observations (patient_id, code, display, value, value_code, unit,
+                                           effective, setting, source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?,
+            procedure: conn.prepare(
+                "INSERT INTO procedures (patient_id, code, display, performed, end, source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+            exposure_ids: Vec::new(),
+        })
+    }
+
+    /// Inserts a patient and their record; `projection`, when the caller already knows it,
+    /// fills the list columns in the same statement.
+    pub fn insert(
+        &mut self,
+        record: &NewRecord,
+        source: Source,
+        projection: Option<&ListProjection>,
+        now: NaiveDateTime,
+    ) -> Result<PatientId> {
+        let patient = record.patient.as_ref().ok_or(StoreError::Corrupt {
+            column: "patients",
+            detail: "a record to insert has no patient".into(),
+        })?;
+        let empty = ListProjection::default();
+        let projection = projection.unwrap_or(&empty);
+        let row_id = self.patient.insert(params![
+            patient.mrn,
+            patient.family_name,
+            patient.given_name,
+            patient
+                .birth_date
+                .map(|d| String::from(format_date(d)))
+                .unwrap_or_default(),
+            patient.sex.as_str(),
+            patient.deceased_date.map(format_date),
+            patient.care_team.as_deref().unwrap_or_default(),
+            source.as_str(),
+            name_key(&patient.family_name, &patient.given_name),
+            format_datetime(now),
+            projection.status.map_or(0, AssessmentStatus::rank),
+            projection.ruleset,
+            projection.line,
+            projection.regimen,
+            projection.way_forward.map_or(-1, i64::from),
+            i64::from(projection.overdue),
+            projection.review_code(),
+        ])?;
+        let patient_id = PatientId(row_id);
+        self.insert_clinical_rows(patient_id, record, source)?;
+        Ok(patient_id)
+    }
+
+    /// Inserts the clinical rows of `record` (not the patient row) for an existing patient.
+    pub fn insert_clinical_rows(
+        &mut self,
+        patient_id: PatientId,
+        record: &PatientRecord,
+        source: Source,
+    ) -> Result<()> {
+        let source_text = source.as_str();
+        let pid = patient_id.0;
+        for condition in &record.conditions {
+            self.condition.execute(params![
+                pid,
+                condition.system.as_str(),
+                condition.code,
+                condition.display,
+                condition.onset.map(format_date),
+                condition.abatement.map(format_date),
+                condition.clinical_status,
+                condition.verification_status,
+                source_text,
+            ])?;
+        }
+        self.exposure_ids.clear();
+        for exposure in &record.exposures {
+            let row_id = self.insert_exposure(patient_id, exposure, source)?;
+            self.exposure_ids.push((exposure.id, row_id));
+        }
+        for line in &record.lines {
+            self.insert_line(patient_id, line)?;
+        }
+        for observation in &record.observations {
+            self.observation.execute(params![
+                pid,
+                observation.code,
+                observation.display,
+                observation.value,
+                observation.value_code,
+                observation.unit,
+                format_datetime(observation.effective),
+                observation.setting.map(BpSetting::as_str),
+                source_text,
+            ])?;
+        }
+        for procedure in &record.procedures {
+            self.procedure.execute(params![
+                pid,
+                procedure.code,
+                procedure.display,
+                format_datetime(procedure.performed),
+                procedure.end.map(format_datetime),
+                source_text,
+            ])?;
+        }
+        Ok(())
+    }
+
+    fn insert_exposure(
+        &mut self,
+        patient_id: PatientId,
+        exposure: &DrugExposure,
+        source: Source,
+    ) -> Result<i64> {
+        Ok(self.exposure.insert(params![
+            patient_id.0,
+            exposure.text,
+            exposure.rxnorm,
+            exposure.atc,
+            format_datetime(exposure.start),
+            exposure.end.map(format_datetime),
+            exposure.dose.as_ref().map(|d| d.value),
+            exposure.dose.as_ref().map(|d| d.unit.as_str()),
+            exposure.route,
+            exposure.role.map(DrugRole::as_str),
+            exposure.stop_reason.map(StopReason::as_str),
+            exposure.cycles,
+            source.as_str(),
+        ])?)
+    }
+
+    /// Inserts a line and its drugs; drugs' `exposure_id`s are the record's local ids, mapped
+    /// to the rows inserted by the same call to `insert_clinical_rows`, or row ids already when
+    /// no exposure was inserted with them.
+    pub fn insert_line(&mut self, patient_id: PatientId, line: &TreatmentLine) -> Result<i64> {
+        let line_id = self.line.insert(params![
+            patient_id.0,
+            line.ruleset,
+            line.number,
+            line.regimen,
+            format_date(line.start),
+            line.end.map(format_date),
+            line.intent.map(Intent::as_str),
+            line.best_response.map(Response::as_str),
+            line.best_response_date.map(format_date),
+            line.progression_date.map(format_date),
+            line.stop_reason.map(StopReason::as_str),
+            line.cycles,
+            line.origin.as_str(),
+            line.cut_reason,
+        ])?;
+        for (position, drug) in line.drugs.iter().enumerate() {
+            let exposure_row = drug.exposure_id.map(|local| {
+                self.exposure_ids
+                    .iter()
+                    .find(|(from, _)| *from == local)
+                    .map_or(local, |(_, row)| *row)
+            });
+            self.line_drug.execute(params![
+                line_id,
+                position as i64,
+                drug.ingredient,
+                drug.dose.as_ref().map(|d| d.value),
+                drug.dose.as_ref().map(|d| d.unit.as_str()),
+                exposure_row,
+            ])?;
+        }
+        Ok(line_id)
+    }
+}
+
+/// The sort key of a name: lower-case "family, given".
+pub fn name_key(family: &str, given: &str) -> String {
+    format!("{family}, {given}").to_lowercase()
+}
+
+/// The list columns of one patient, computed by [`refresh_list_row`] (or directly by a bulk
+/// writer that already knows them).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListProjection {
+    pub status: Option<AssessmentStatus>,
+    pub ruleset: String,
+    pub line: u32,
+    pub regimen: String,
+    /// Closed way-forward steps, `None` when none was started.
+    pub way_forward: Option<u8>,
+    pub overdue: bool,
+    pub review: Option<ReviewState>,
+}
+
+impl ListProjection {
+    fn review_code(&self) -> i64 {
+        match self.review {
+            None => -1,
+            Some(ReviewState::Unreviewed) => 0,
+            Some(ReviewState::Confirmed) => 1,
+            Some(ReviewState::Dismissed) => 2,
+        }
+    }
+}
+
+/// Writes a projection computed elsewhere (bulk writers), stamping the change time.
+pub fn write_list_row(
+    conn: &Connection,
+    patient_id: PatientId,
+    projection: &ListProjection,
+    now: NaiveDateTime,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE patients SET list_status = ?2, list_ruleset = ?3, list_line = ?4, list_regimen = ?5,
+                list_wf = ?6, list_wf_overdue = ?7, list_review = ?8, updated_at = ?9
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        patient_id.0,
+        projection.status.map_or(0, AssessmentStatus::rank),
+        projection.ruleset,
+        projection.line,
+        projection.regimen,
+        projection.way_forward.map_or(-1, i64::from),
+        i64::from(projection.overdue),
+        projection.review_code(),
+        format_datetime(now),
+    ])?;
+    Ok(())
+}
+
+/// Recomputes a patient's list columns from the stored assessments, lines, reviews, way
+/// forward and tasks. Call it in the same transaction as any change to those.
+pub fn refresh_list_row(
+    conn: &Connection,
+    patient_id: PatientId,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<ListProjection> {
+    let pid = patient_id.0;
+    let headline: Option<(String, i64, String)> = conn
+        .prepare_cached(
+            "SELECT ruleset, status_rank, fingerprint FROM assessments WHERE patient_id = ?1
+             ORDER BY status_rank DESC, ruleset LIMIT 1",
+        )?
+        .query_row([pid], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()?;
+
+    let mut projection = ListProjection::default();
+    let ruleset = match &headline {
+        Some((ruleset, rank, fingerprint)) => {
+            projection.status = AssessmentStatus::from_rank(*rank);
+            projection.review =
+                review_state(conn, patient_id, ruleset, fingerprint, projection.status)?;
+            ruleset.clone()
+        }
+        // Not assessed yet: show the line of whichever condition has lines.
+        None => conn
+            .prepare_cached(
+                "SELECT ruleset FROM treatment_lines WHERE patient_id = ?1
+                 ORDER BY start DESC LIMIT 1",
+            )?
+            .query_row([pid], |row| row.get(0))
+            .optional()?
+            .unwrap_or_default(),
+    };
+
+    if let Some((number, regimen)) = conn
+        .prepare_cached(
+            "SELECT number, regimen FROM treatment_lines WHERE patient_id = ?1 AND ruleset = ?2
+             ORDER BY number DESC, start DESC LIMIT 1",
+        )?
+        .query_row(params![pid, ruleset], |row| {
+            Ok((row.get::<_, u32>(0)?, row.get(1)?))
+        })
+        .optional()?
+    {
+        projection.line = number;
+        projection.regimen = regimen;
+    }
+
+    let (steps, closed, overdue_steps): (i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT count(*),
+                    coalesce(sum(status IN ('done', 'not_applicable')), 0),
+                    coalesce(sum(status IN ('todo', 'in_progress') AND due < ?3), 0)
+             FROM way_forward WHERE patient_id = ?1 AND ruleset = ?2",
+        )?
+        .query_row(params![pid, ruleset, format_date(today)], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+    if steps > 0 {
+        projection.way_forward = Some(closed.clamp(0, 4) as u8);
+    }
+    let overdue_tasks: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM tasks WHERE patient_id = ?1 AND status = 'open' AND due < ?2",
+        )?
+        .query_row(params![pid, format_date(today)], |row| row.get(0))?;
+    projection.overdue = overdue_steps > 0 || overdue_tasks > 0;
+    projection.ruleset = ruleset;
+
+    write_list_row(conn, patient_id, &projection, now)?;
+    Ok(projection)
+}
+
+/// The review state of an assessment: the latest review if it was made on this fingerprint,
+/// else unreviewed for a flag, and nothing for a status that asks for no review.
+fn review_state(
+    conn: &Connection,
+    patient_id: PatientId,
+    ruleset: &str,
+    fingerprint: &str,
+    status: Option<AssessmentStatus>,
+) -> Result<Option<ReviewState>> {
+    let latest: Option<(String, String)> = conn
+        .prepare_cached(
+            "SELECT decision, fingerprint FROM reviews WHERE patient_id = ?1 AND ruleset = ?2
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(params![patient_id.0, ruleset], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    if let Some((decision, reviewed)) = latest
+        && reviewed == fingerprint
+    {
+        return Ok(Some(if decision == "dismissed" {
+            ReviewState::Dismissed
+        } else {
+            ReviewState::Confirmed
+        }));
+    }
+    Ok(status
+        .filter(|s| s.asks_for_review())
+        .map(|_| ReviewState::Unreviewed))
+}

@@ -1,0 +1,281 @@
+//! The command line as a user meets it: exit codes, stdout carrying only the result, one-line
+//! errors on stderr.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn refract() -> Command {
+    let mut cmd = Command::cargo_bin("refract").unwrap();
+    cmd.env_remove("REFRACT_DB").env("USER", "cli-test");
+    cmd
+}
+
+/// A small demo database, built once per test that needs it.
+fn demo(dir: &TempDir, patients: u32) -> std::path::PathBuf {
+    let path = dir.path().join("demo.db");
+    refract()
+        .args(["--db"])
+        .arg(&path)
+        .args([
+            "demo",
+            "--patients",
+            &patients.to_string(),
+            "--seed",
+            "3",
+            "--no-open",
+            "--today",
+            "2026-11-27",
+        ])
+        .assert()
+        .success();
+    path
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let output = cmd.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn demo_then_patients_json_lists_every_patient() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 120);
+    let out = stdout_of(refract().arg("--db").arg(&db).args(["patients", "--json"]));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 120);
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(names, sorted, "patients come in name order");
+    assert!(
+        rows.iter()
+            .all(|r| r["mrn"].as_str().unwrap().starts_with("RF-"))
+    );
+}
+
+#[test]
+fn patients_search_matches_name_and_mrn_prefixes() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 60);
+    let out = stdout_of(refract().arg("--db").arg(&db).args([
+        "patients",
+        "--json",
+        "--search",
+        "rf-000001",
+    ]));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    // RF-0000010…RF-0000019 (RF-0000001 has one more zero).
+    assert_eq!(rows.len(), 10);
+    let family = rows[0]["family_name"].as_str().unwrap().to_owned();
+    let out = stdout_of(refract().arg("--db").arg(&db).args([
+        "patients",
+        "--json",
+        "--search",
+        &family.to_uppercase(),
+    ]));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert!(rows.iter().all(|r| {
+        r["family_name"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .starts_with(&family.to_lowercase())
+    }));
+}
+
+#[test]
+fn show_prints_one_patient_and_json_round_trips() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 30);
+    let text = stdout_of(refract().arg("--db").arg(&db).args(["show", "RF-0000001"]));
+    assert!(text.contains("RF-0000001"));
+    assert!(text.contains("Treatment lines"));
+    let json = stdout_of(
+        refract()
+            .arg("--db")
+            .arg(&db)
+            .args(["show", "RF-0000001", "--json"]),
+    );
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["patient"]["mrn"], "RF-0000001");
+    assert!(!value["exposures"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn unknown_mrn_is_exit_1_with_one_line() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 5);
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["show", "XX-404"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr, "refract: no patient with MRN XX-404\n");
+}
+
+#[test]
+fn usage_errors_are_exit_2() {
+    let output = refract()
+        .args(["patients", "--no-such-flag"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let output = refract().args(["frobnicate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn bad_database_paths_are_one_line_errors_and_change_nothing() {
+    let dir = TempDir::new().unwrap();
+    let text_file = dir.path().join("notes.txt");
+    std::fs::write(&text_file, "not a database").unwrap();
+    let cases: Vec<(std::path::PathBuf, &str)> = vec![
+        (text_file.clone(), "is not an SQLite database"),
+        (dir.path().to_path_buf(), "is a directory"),
+        (dir.path().join("absent.db"), "does not exist"),
+    ];
+    for (path, expected) in cases {
+        let output = refract()
+            .arg("--db")
+            .arg(&path)
+            .arg("check")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{}", path.display());
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(expected), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(!stderr.contains("panicked"));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&text_file).unwrap(),
+        "not a database"
+    );
+    assert!(!dir.path().join("absent.db").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_location_is_a_one_line_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().unwrap();
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o500)).unwrap();
+    // Root ignores permissions; the check only means something for other users.
+    if std::fs::write(locked.join("probe"), "x").is_ok() {
+        return;
+    }
+    let output = refract()
+        .arg("--db")
+        .arg(locked.join("refract.db"))
+        .args(["demo", "--patients", "3", "--no-open"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.lines().last().unwrap().contains("Permission denied"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_reports_a_sound_file() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 10);
+    let out = stdout_of(refract().arg("--db").arg(&db).arg("check"));
+    assert!(out.contains("integrity: ok"), "{out}");
+    assert!(out.contains("foreign keys: ok"), "{out}");
+    assert!(out.contains("patients: 10"), "{out}");
+}
+
+#[test]
+fn demo_is_deterministic_for_a_seed() {
+    let dir = TempDir::new().unwrap();
+    let dump = |name: &str| {
+        let path = dir.path().join(name);
+        refract()
+            .arg("--db")
+            .arg(&path)
+            .args([
+                "demo",
+                "--patients",
+                "80",
+                "--seed",
+                "11",
+                "--no-open",
+                "--today",
+                "2026-11-27",
+            ])
+            .assert()
+            .success();
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let mut out = String::new();
+        for table in [
+            "patients",
+            "conditions",
+            "drug_exposures",
+            "treatment_lines",
+            "line_drugs",
+            "observations",
+            "procedures",
+        ] {
+            let mut stmt = conn
+                .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))
+                .unwrap();
+            let columns = stmt.column_count();
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok((0..columns)
+                        .map(|i| format!("{:?}", row.get::<_, rusqlite::types::Value>(i).unwrap()))
+                        .collect::<Vec<_>>()
+                        .join("|"))
+                })
+                .unwrap();
+            for row in rows {
+                out.push_str(&row.unwrap());
+                out.push('\n');
+            }
+        }
+        out
+    };
+    let first = dump("a.db");
+    let second = dump("b.db");
+    assert!(first.len() > 10_000);
+    assert_eq!(first, second);
+}
+
+#[test]
+fn demo_refuses_to_overwrite_a_real_database() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 5);
+    // Make it look like real data: drop the demo marker.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("DELETE FROM meta", [])
+        .unwrap();
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["demo", "--patients", "7", "--no-open"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("refusing to overwrite")
+    );
+}

@@ -1,0 +1,203 @@
+//! Store tests on temporary files: creation, migrations, refusals, file mode, audit.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use std::fs;
+
+use chrono::NaiveDate;
+use refract::domain::{Patient, PatientId, PatientRecord, Sex};
+use refract::store::{self, OpenMode, SCHEMA_VERSION, Source, Store, StoreError};
+use tempfile::TempDir;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+}
+
+fn new_store(dir: &TempDir) -> Store {
+    Store::open(
+        &dir.path().join("refract.db"),
+        OpenMode::CreateIfMissing,
+        "tester",
+    )
+    .unwrap()
+}
+
+fn insert_patient(store: &mut Store, mrn: &str) -> PatientId {
+    let record = PatientRecord {
+        patient: Some(Patient {
+            id: PatientId(0),
+            mrn: mrn.into(),
+            family_name: "Lind".into(),
+            given_name: "Mara".into(),
+            birth_date: NaiveDate::from_ymd_opt(1989, 3, 2),
+            sex: Sex::Female,
+            deceased_date: None,
+            care_team: Some("Epilepsy service".into()),
+        }),
+        ..PatientRecord::default()
+    };
+    store
+        .write(|tx| store::insert_record(tx, &record, Source::Entered, store::now_utc()))
+        .unwrap()
+}
+
+#[test]
+fn migrates_an_empty_file_to_the_current_schema() {
+    let dir = TempDir::new().unwrap();
+    let store = new_store(&dir);
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+    let journal: String = store
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(journal, "wal");
+    let fk: i64 = store
+        .conn()
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1);
+    for table in [
+        "patients",
+        "assessments",
+        "reviews",
+        "way_forward",
+        "meeting_cases",
+        "audit_log",
+        "imports",
+    ] {
+        let count: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(count, 1, "table {table}");
+    }
+    // Opening again is a no-op migration.
+    drop(store);
+    let again = new_store(&dir);
+    assert_eq!(again.schema_version().unwrap(), SCHEMA_VERSION);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_database_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("nested/dir/refract.db");
+    let store = Store::open(&path, OpenMode::CreateIfMissing, "tester").unwrap();
+    drop(store);
+    let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let dir_mode = fs::metadata(path.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(dir_mode, 0o700);
+}
+
+#[test]
+fn a_file_from_a_newer_schema_is_refused_and_left_untouched() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("future.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA application_id = {}; PRAGMA user_version = {}; CREATE TABLE t (x);",
+            store::APPLICATION_ID,
+            SCHEMA_VERSION + 1
+        ))
+        .unwrap();
+    }
+    let before = fs::read(&path).unwrap();
+    let err = Store::open(&path, OpenMode::MustExist, "tester").unwrap_err();
+    assert!(matches!(err, StoreError::NewerSchema { .. }), "{err}");
+    assert!(err.to_string().contains("newer refract"), "{err}");
+    assert_eq!(fs::read(&path).unwrap(), before, "the file changed");
+    assert!(!dir.path().join("future.db-wal").exists());
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_refused_and_left_untouched() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("notes.txt");
+    fs::write(&path, "these are not the droids\n").unwrap();
+    let err = Store::open(&path, OpenMode::MustExist, "tester").unwrap_err();
+    assert!(matches!(err, StoreError::NotADatabase { .. }), "{err}");
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "these are not the droids\n"
+    );
+}
+
+#[test]
+fn another_programs_sqlite_file_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("other.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE things (x);")
+        .unwrap();
+    let err = Store::open(&path, OpenMode::MustExist, "tester").unwrap_err();
+    assert!(matches!(err, StoreError::NotRefract { .. }), "{err}");
+}
+
+#[test]
+fn a_directory_and_a_missing_file_are_refused() {
+    let dir = TempDir::new().unwrap();
+    let err = Store::open(dir.path(), OpenMode::CreateIfMissing, "tester").unwrap_err();
+    assert!(matches!(err, StoreError::IsDirectory { .. }), "{err}");
+    let err =
+        Store::open(&dir.path().join("absent.db"), OpenMode::MustExist, "tester").unwrap_err();
+    assert!(matches!(err, StoreError::Missing { .. }), "{err}");
+    assert!(!dir.path().join("absent.db").exists());
+}
+
+#[test]
+fn a_change_by_a_person_writes_an_audit_row() {
+    let dir = TempDir::new().unwrap();
+    let mut store = new_store(&dir);
+    let patient = insert_patient(&mut store, "RF-1");
+    store
+        .add_note(patient, "Discussed VNS with the family.", today())
+        .unwrap();
+    let history = store.audit_history(patient, 10).unwrap();
+    assert_eq!(history.len(), 1);
+    let entry = &history[0];
+    assert_eq!(entry.who, "tester");
+    assert_eq!(entry.action, "note.add");
+    assert!(entry.before.is_none());
+    assert_eq!(
+        entry.after.as_ref().unwrap()["text"],
+        "Discussed VNS with the family."
+    );
+    assert_eq!(store.notes(patient).unwrap().len(), 1);
+}
+
+#[test]
+fn the_audit_log_is_append_only() {
+    let dir = TempDir::new().unwrap();
+    let mut store = new_store(&dir);
+    let patient = insert_patient(&mut store, "RF-1");
+    store.add_note(patient, "first", today()).unwrap();
+    assert!(
+        store
+            .conn()
+            .execute("UPDATE audit_log SET who = 'someone else'", [])
+            .is_err()
+    );
+    assert!(store.conn().execute("DELETE FROM audit_log", []).is_err());
+    assert_eq!(store.audit_history(patient, 10).unwrap()[0].who, "tester");
+}
+
+#[test]
+fn unknown_mrn_is_a_clear_error() {
+    let dir = TempDir::new().unwrap();
+    let store = new_store(&dir);
+    let err = store.patient_id_by_mrn("NOPE-1").unwrap_err();
+    assert_eq!(err.to_string(), "no patient with MRN NOPE-1");
+}
