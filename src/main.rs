@@ -5,6 +5,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// glibc's allocator serialises frees across threads and spends much of a bulk generation or
+// import consolidating chunks; mimalloc keeps per-thread heaps.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // color-eyre first: ratatui's panic hook (installed when the TUI starts) chains to it, so a
     // panic restores the terminal before the report is printed.

@@ -57,8 +57,8 @@ pub fn tell(ruleset: &str, b: &mut Builder<'_>) -> S {
 
 /// Seizures per month recorded every three months from `from_ago` to `to_ago`, around `level`.
 fn seizure_diary(b: &mut Builder<'_>, from_ago: i64, to_ago: i64, level: i64) {
-    // A diary of the last four years is what a clinic letter summarises.
-    let mut ago = from_ago.min(to_ago + 48 * MONTH);
+    // A diary of the last three years is what a clinic letter summarises.
+    let mut ago = from_ago.min(to_ago + 36 * MONTH);
     while ago >= to_ago {
         let count = if level == 0 {
             0
