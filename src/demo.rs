@@ -397,6 +397,59 @@ mod tests {
         assert_eq!(a.record, b.record);
     }
 
+    /// The stories are written from the published criteria, and the rules encode the same
+    /// criteria: each story must come out at the status it was written to reach.
+    #[test]
+    fn every_story_reaches_the_status_it_was_written_for() {
+        let rules = crate::rules::Rules::embedded().unwrap();
+        let options = options();
+        let mut mismatches = Vec::new();
+        for index in 0..3000 {
+            let mut patient = generate_patient(&rules.book, &options, index);
+            patient.record.patient.as_mut().unwrap().id = PatientId(index as i64);
+            let assessments = rules.evaluate(&patient.record, options.today);
+            for (ruleset, intended) in &patient.intended {
+                let got = assessments.iter().find(|a| &a.ruleset == ruleset);
+                let status = got.map(|a| a.status);
+                if status != Some(*intended) {
+                    mismatches.push(format!(
+                        "#{index} {ruleset}: wrote {intended}, got {status:?}\n{}",
+                        got.map(|a| format!("{}\nmissing: {:?}", a.reasons.join("\n"), a.missing))
+                            .unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        if std::env::var_os("SHOW_DEMO_ASSESSMENTS").is_some() {
+            for index in [0u64, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] {
+                let patient = generate_patient(&rules.book, &options, index);
+                for a in rules.evaluate(&patient.record, options.today) {
+                    println!(
+                        "#{index} {} {} [{}]\n  {}\n  missing {:?}\n  confounders {:?}\n  evidence {:?}",
+                        a.ruleset,
+                        a.status,
+                        a.label,
+                        a.reasons.join("\n  "),
+                        a.missing,
+                        a.confounders.iter().map(|c| &c.text).collect::<Vec<_>>(),
+                        a.evidence.iter().map(|e| &e.text).collect::<Vec<_>>()
+                    );
+                }
+            }
+        }
+        assert!(
+            mismatches.is_empty(),
+            "{} mismatches, first:\n{}",
+            mismatches.len(),
+            mismatches
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n---\n")
+        );
+    }
+
     #[test]
     fn stories_use_recognised_drugs_and_sane_dates() {
         let book = DrugBook::embedded().unwrap();

@@ -4,10 +4,27 @@
 //! embedded in the binary and can be replaced with `--rules DIR`. Evaluation is a pure function
 //! of (patient record, rule set, today): it never reads the database or the clock.
 
+mod context;
 pub mod drugs;
+mod engine;
+pub mod lines;
 mod load;
+pub mod model;
+mod observations;
+mod oncology;
+mod pressure;
+mod status_epilepticus;
+mod trials;
+
+use std::path::Path;
+
+use chrono::NaiveDate;
 
 pub use drugs::{Combination, Drug, DrugBook};
+pub use engine::{condition_matches, fingerprint, matching_conditions};
+pub use model::{Citation, RuleSet};
+
+use crate::domain::{Assessment, PatientRecord};
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
@@ -26,4 +43,129 @@ pub enum RulesError {
         path: String,
         source: std::io::Error,
     },
+}
+
+/// The rule sets shipped with refract, by id, in the order they are listed.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("epilepsy", include_str!("../assets/rules/epilepsy.toml")),
+    (
+        "status_epilepticus",
+        include_str!("../assets/rules/status_epilepticus.toml"),
+    ),
+    (
+        "hypertension",
+        include_str!("../assets/rules/hypertension.toml"),
+    ),
+    (
+        "depression",
+        include_str!("../assets/rules/depression.toml"),
+    ),
+    ("lbcl", include_str!("../assets/rules/lbcl.toml")),
+    ("myeloma", include_str!("../assets/rules/myeloma.toml")),
+    (
+        "rheumatoid_arthritis",
+        include_str!("../assets/rules/rheumatoid_arthritis.toml"),
+    ),
+    ("aml", include_str!("../assets/rules/aml.toml")),
+    (
+        "schizophrenia",
+        include_str!("../assets/rules/schizophrenia.toml"),
+    ),
+];
+
+/// Every rule set with the drug book they use.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub sets: Vec<RuleSet>,
+    pub book: DrugBook,
+}
+
+impl Rules {
+    /// The embedded rule sets and drug book.
+    pub fn embedded() -> Result<Self, RulesError> {
+        Self::load(None)
+    }
+
+    /// The embedded rules, with files from `dir` replacing or adding to them: `dir/drugs.toml`
+    /// replaces the drug book, `dir/<id>.toml` the rule set `<id>`.
+    pub fn load(dir: Option<&Path>) -> Result<Self, RulesError> {
+        let mut sources: Vec<(String, String)> = EMBEDDED
+            .iter()
+            .map(|(id, text)| (format!("assets/rules/{id}.toml"), (*text).to_owned()))
+            .collect();
+        let mut book_source = (
+            String::from("assets/drugs.toml"),
+            drugs::DEFAULT_DRUGS.to_owned(),
+        );
+        if let Some(dir) = dir {
+            let io = |source| RulesError::Io {
+                path: dir.display().to_string(),
+                source,
+            };
+            let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+                .map_err(io)?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+                .collect();
+            entries.sort();
+            for path in entries {
+                let text = std::fs::read_to_string(&path).map_err(|source| RulesError::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                let origin = path.display().to_string();
+                if path.file_name().is_some_and(|name| name == "drugs.toml") {
+                    book_source = (origin, text);
+                    continue;
+                }
+                let id = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                match sources
+                    .iter_mut()
+                    .find(|(existing, _)| existing.ends_with(&format!("/{id}.toml")))
+                {
+                    Some(slot) => *slot = (origin, text),
+                    None => sources.push((origin, text)),
+                }
+            }
+        }
+        let book = DrugBook::parse(&book_source.0, &book_source.1)?;
+        let mut sets = Vec::with_capacity(sources.len());
+        for (origin, text) in &sources {
+            let set: RuleSet = load::parse_toml(origin, text)?;
+            load::validate(origin, text, &set, &book)?;
+            if sets.iter().any(|s: &RuleSet| s.id == set.id) {
+                return Err(RulesError::Invalid {
+                    origin: origin.clone(),
+                    message: format!("rule set id '{}' is defined twice", set.id),
+                });
+            }
+            sets.push(set);
+        }
+        Ok(Rules { sets, book })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&RuleSet> {
+        self.sets.iter().find(|set| set.id == id)
+    }
+
+    /// Evaluates every rule set that applies to the patient.
+    pub fn evaluate(&self, record: &PatientRecord, today: NaiveDate) -> Vec<Assessment> {
+        self.sets
+            .iter()
+            .filter_map(|set| engine::evaluate(record, set, &self.book, today))
+            .collect()
+    }
+
+    /// Evaluates one rule set; `None` when it does not apply to the patient.
+    pub fn evaluate_one(
+        &self,
+        record: &PatientRecord,
+        set: &RuleSet,
+        today: NaiveDate,
+    ) -> Option<Assessment> {
+        engine::evaluate(record, set, &self.book, today)
+    }
 }

@@ -36,3 +36,229 @@ fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset)
         .map_or(1, |before| before.matches('\n').count() + 1)
 }
+
+/// Checks what the types cannot: unique criterion ids, exactly one kind per criterion, tiers,
+/// labels and composites that name existing criteria, known values of the string parameters,
+/// and classes that the drug book knows (a misspelled class would silently count nothing).
+pub(super) fn validate(
+    origin: &str,
+    text: &str,
+    set: &super::model::RuleSet,
+    book: &super::drugs::DrugBook,
+) -> Result<(), RulesError> {
+    use super::model::Kind;
+
+    let fail = |message: String, needle: &str| Err(toml_error(origin, text, &message, needle));
+    let known_classes: std::collections::BTreeSet<&str> = book
+        .drugs()
+        .iter()
+        .flat_map(|d| d.classes.iter().map(String::as_str))
+        .collect();
+    let check_classes = |classes: &[String]| -> Result<(), RulesError> {
+        for class in classes {
+            if !known_classes.contains(class.as_str()) {
+                return fail(
+                    format!("unknown drug class '{class}' (not in the drug book)"),
+                    class,
+                );
+            }
+        }
+        Ok(())
+    };
+    let check_responses = |responses: &[String]| -> Result<(), RulesError> {
+        for response in responses {
+            if crate::domain::Response::parse_any(response).is_none() {
+                return fail(format!("unknown response '{response}'"), response);
+            }
+        }
+        Ok(())
+    };
+    let mut ids = std::collections::BTreeSet::new();
+    for criterion in &set.criteria {
+        if !ids.insert(criterion.id.as_str()) {
+            return fail(
+                format!("criterion id '{}' appears twice", criterion.id),
+                &criterion.id,
+            );
+        }
+        let kinds = criterion.kinds();
+        if kinds.len() != 1 {
+            return fail(
+                format!(
+                    "criterion '{}' must have exactly one kind, it has {}",
+                    criterion.id,
+                    kinds.len()
+                ),
+                &criterion.id,
+            );
+        }
+        match kinds[0] {
+            Kind::FailedTrials(spec) => {
+                check_classes(&spec.classes)?;
+                check_classes(&spec.escalation_to)?;
+                if !matches!(spec.unit.as_str(), "drug" | "line") {
+                    return fail(
+                        format!("unit must be 'drug' or 'line', not '{}'", spec.unit),
+                        &spec.unit,
+                    );
+                }
+                if !matches!(spec.distinct_by.as_str(), "drug" | "mechanism" | "line") {
+                    return fail(
+                        format!(
+                            "distinct_by must be 'drug', 'mechanism' or 'line', not '{}'",
+                            spec.distinct_by
+                        ),
+                        &spec.distinct_by,
+                    );
+                }
+                for reason in &spec.failure_reasons {
+                    if crate::domain::StopReason::parse(reason).is_err() {
+                        return fail(format!("unknown stop reason '{reason}'"), reason);
+                    }
+                }
+                if let Some(dose) = &spec.dose
+                    && !matches!(
+                        dose.method.as_str(),
+                        "min_effective" | "chlorpromazine_equivalent"
+                    )
+                {
+                    return fail(
+                        format!("unknown dose method '{}'", dose.method),
+                        &dose.method,
+                    );
+                }
+            }
+            Kind::ConcurrentClasses(spec) => {
+                for classes in spec.groups.values() {
+                    check_classes(classes)?;
+                }
+                check_classes(&spec.require_classes)?;
+                check_classes(&spec.require_any_class)?;
+            }
+            Kind::BloodPressure(spec) => {
+                check_classes(&spec.classes)?;
+                if !matches!(spec.state.as_str(), "uncontrolled" | "controlled") {
+                    return fail(
+                        format!(
+                            "state must be 'uncontrolled' or 'controlled', not '{}'",
+                            spec.state
+                        ),
+                        &spec.state,
+                    );
+                }
+            }
+            Kind::ObservationThreshold(spec) => {
+                if !matches!(
+                    spec.comparison.as_str(),
+                    "above" | "at_least" | "below" | "at_most"
+                ) {
+                    return fail(
+                        format!("unknown comparison '{}'", spec.comparison),
+                        &spec.comparison,
+                    );
+                }
+            }
+            Kind::OngoingDose(spec) => check_classes(&spec.classes)?,
+            Kind::LineRefractory(spec) => {
+                check_responses(&spec.refractory_responses)?;
+                if !matches!(spec.which.as_str(), "any" | "first" | "latest" | "all") {
+                    return fail(
+                        format!(
+                            "which must be any, first, latest or all, not '{}'",
+                            spec.which
+                        ),
+                        &spec.which,
+                    );
+                }
+            }
+            Kind::Relapse(spec) => check_responses(&spec.responses)?,
+            Kind::ClassRefractory(spec) => {
+                for classes in spec.groups.values() {
+                    check_classes(classes)?;
+                }
+                check_responses(std::slice::from_ref(&spec.min_response))?;
+            }
+            Kind::InductionFailure(spec) => {
+                check_classes(&spec.intensive_all)?;
+                check_classes(&spec.intensive_any)?;
+                check_responses(&spec.remission_responses)?;
+            }
+            Kind::Escalation(spec) => {
+                check_classes(&spec.first_line_classes)?;
+                check_classes(&spec.second_line_classes)?;
+                check_classes(&spec.anaesthetic_classes)?;
+                if !matches!(spec.stage.as_str(), "refractory" | "super_refractory") {
+                    return fail(
+                        format!(
+                            "stage must be 'refractory' or 'super_refractory', not '{}'",
+                            spec.stage
+                        ),
+                        &spec.stage,
+                    );
+                }
+            }
+            Kind::RelapseAfterProcedure(_) | Kind::AnyOf(_) | Kind::AllOf(_) => {}
+        }
+    }
+    let named = |id: &String| set.criteria.iter().any(|c| c.id == *id);
+    for criterion in &set.criteria {
+        for part in criterion
+            .any_of
+            .iter()
+            .chain(criterion.all_of.iter())
+            .flat_map(|c| c.criteria.iter())
+        {
+            if !named(part) || *part == criterion.id {
+                return fail(
+                    format!("'{}' names unknown criterion '{part}'", criterion.id),
+                    part,
+                );
+            }
+        }
+    }
+    for id in set
+        .tiers
+        .refractory
+        .iter()
+        .chain(&set.tiers.resistant)
+        .chain(&set.tiers.relapsed)
+    {
+        if !named(id) {
+            return fail(format!("tier names unknown criterion '{id}'"), id);
+        }
+    }
+    if set.tiers.refractory.is_empty() {
+        return fail(
+            String::from("the refractory tier needs at least one criterion"),
+            "[tiers]",
+        );
+    }
+    if !set.tiers.resistant.is_empty() && set.labels.resistant.is_none() {
+        return fail(
+            String::from("a resistant tier needs labels.resistant"),
+            "[labels]",
+        );
+    }
+    for rule in &set.label_rules {
+        if !named(&rule.criterion) {
+            return fail(
+                format!("label_when names unknown criterion '{}'", rule.criterion),
+                &rule.criterion,
+            );
+        }
+        if crate::domain::AssessmentStatus::parse(&rule.tier).is_err() {
+            return fail(
+                format!("label_when has unknown tier '{}'", rule.tier),
+                &rule.tier,
+            );
+        }
+    }
+    for rule in &set.confounders {
+        check_classes(&rule.when_given)?;
+        check_classes(&rule.unless_given)?;
+    }
+    for lines_class in &set.lines.classes {
+        check_classes(std::slice::from_ref(lines_class))?;
+    }
+    Ok(())
+}

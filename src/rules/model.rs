@@ -64,8 +64,17 @@ pub struct Citation {
 impl Citation {
     /// "Kwan P et al. Epilepsia 2010;51(6):1069-1077. doi:10.1111/…"
     pub fn short(&self) -> String {
-        let first_author = self.authors.split(',').next().unwrap_or(&self.authors).trim();
-        let et_al = if self.authors.contains(',') { " et al." } else { "" };
+        let first_author = self
+            .authors
+            .split(',')
+            .next()
+            .unwrap_or(&self.authors)
+            .trim();
+        let et_al = if self.authors.contains(',') {
+            " et al."
+        } else {
+            ""
+        };
         let mut out = format!("{first_author}{et_al} {} {}", self.journal, self.year);
         if let Some(volume) = &self.volume {
             out.push(';');
@@ -193,6 +202,12 @@ pub struct ConfounderRule {
     /// Resolved by an observation with one of these codes or display words.
     #[serde(default)]
     pub resolved_by_observation: Vec<String>,
+    /// Only listed while a drug of one of these classes is given (the drugs are named).
+    #[serde(default)]
+    pub when_given: Vec<String>,
+    /// Only listed unless a drug of each of these classes was given at some time.
+    #[serde(default)]
+    pub unless_given: Vec<String>,
 }
 
 /// A standard item of the re-evaluation checklist.
@@ -350,6 +365,9 @@ pub struct FailedTrials {
     pub unit: String,
     /// Classes whose drugs make a trial.
     pub classes: Vec<String>,
+    /// Only drugs with one of these mechanisms (a TCA trial for Thase–Rush stage III).
+    #[serde(default)]
+    pub mechanisms: Vec<String>,
     /// Ingredients never counted as trials here (clozapine for TRS).
     #[serde(default)]
     pub exclude_ingredients: Vec<String>,

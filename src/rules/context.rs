@@ -1,0 +1,337 @@
+//! What a criterion sees of a patient: the record, with every drug exposure recognised against
+//! the drug book, the treatment lines of the rule set's condition, and small helpers to select
+//! observations and describe records in words.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+
+use super::drugs::{Drug, DrugBook};
+use super::model::{ObservationSelector, RuleSet};
+use crate::domain::{
+    Condition, Confounder, DrugExposure, Evidence, EvidenceKind, Observation, PatientRecord,
+    Procedure, TreatmentLine,
+};
+
+/// An exposure with the ingredients recognised in it.
+#[derive(Debug, Clone)]
+pub struct Given<'a> {
+    pub exposure: &'a DrugExposure,
+    pub drugs: Vec<&'a Drug>,
+}
+
+impl Given<'_> {
+    /// Whether any recognised ingredient has one of `classes`.
+    pub fn has_any_class(&self, classes: &[String]) -> bool {
+        self.drugs
+            .iter()
+            .any(|drug| classes.iter().any(|class| drug.has_class(class)))
+    }
+
+    /// The recognised ingredients that have one of `classes`.
+    pub fn drugs_of<'s>(&'s self, classes: &'s [String]) -> impl Iterator<Item = &'s Drug> + 's {
+        self.drugs
+            .iter()
+            .copied()
+            .filter(move |drug| classes.iter().any(|class| drug.has_class(class)))
+    }
+
+    pub fn start(&self) -> NaiveDate {
+        self.exposure.start.date()
+    }
+
+    pub fn end(&self) -> Option<NaiveDate> {
+        self.exposure.end.map(|end| end.date())
+    }
+}
+
+/// The evaluation context of one rule set on one patient.
+pub struct Context<'a> {
+    pub record: &'a PatientRecord,
+    pub set: &'a RuleSet,
+    pub book: &'a DrugBook,
+    pub today: NaiveDate,
+    pub given: Vec<Given<'a>>,
+    /// The lines of this rule set's condition, by start (stored ones; derived when none are).
+    pub lines: Vec<Cow<'a, TreatmentLine>>,
+    /// The patient's conditions this rule set applies to.
+    pub conditions: Vec<&'a Condition>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        record: &'a PatientRecord,
+        set: &'a RuleSet,
+        book: &'a DrugBook,
+        today: NaiveDate,
+        conditions: Vec<&'a Condition>,
+    ) -> Self {
+        let given = record
+            .exposures
+            .iter()
+            .map(|exposure| {
+                let codes: Vec<&str> = exposure
+                    .rxnorm
+                    .iter()
+                    .chain(exposure.atc.iter())
+                    .map(String::as_str)
+                    .collect();
+                Given {
+                    exposure,
+                    drugs: book.recognise(&codes, &exposure.text),
+                }
+            })
+            .collect::<Vec<_>>();
+        let mut lines: Vec<Cow<'a, TreatmentLine>> = record
+            .lines
+            .iter()
+            .filter(|line| line.ruleset == set.id)
+            .map(Cow::Borrowed)
+            .collect();
+        if lines.is_empty() {
+            lines = super::lines::derive(&given, set, today)
+                .into_iter()
+                .map(Cow::Owned)
+                .collect();
+        }
+        lines.sort_by_key(|line| (line.start, line.number));
+        Context {
+            record,
+            set,
+            book,
+            today,
+            given,
+            lines,
+            conditions,
+        }
+    }
+
+    /// Exposures with a drug of one of `classes`.
+    pub fn given_of<'s, 'k>(
+        &'s self,
+        classes: &'k [String],
+    ) -> impl Iterator<Item = &'s Given<'a>> + use<'s, 'k, 'a> {
+        self.given
+            .iter()
+            .filter(move |given| given.has_any_class(classes))
+    }
+
+    /// Observations the selector matches, oldest first.
+    pub fn observations<'s>(
+        &'s self,
+        selector: &'s ObservationSelector,
+    ) -> impl Iterator<Item = &'a Observation> + 's {
+        self.record
+            .observations
+            .iter()
+            .filter(move |observation| selects(selector, observation))
+    }
+
+    /// Procedures whose code is one of `terms` or whose display contains one of them.
+    pub fn procedures<'s>(
+        &'s self,
+        terms: &'s [String],
+    ) -> impl Iterator<Item = &'a Procedure> + 's {
+        self.record.procedures.iter().filter(move |procedure| {
+            terms
+                .iter()
+                .any(|term| procedure.code == *term || contains_words(&procedure.display, term))
+        })
+    }
+
+    /// The onset of the current episode: the latest onset among the matching conditions.
+    pub fn episode_onset(&self) -> Option<NaiveDate> {
+        self.conditions
+            .iter()
+            .filter_map(|condition| condition.onset)
+            .max()
+    }
+}
+
+/// Whether an observation is selected by code or by a word in its display.
+pub fn selects(selector: &ObservationSelector, observation: &Observation) -> bool {
+    selector.codes.contains(&observation.code)
+        || selector
+            .names
+            .iter()
+            .any(|name| contains_words(&observation.display, name))
+}
+
+/// Case-insensitive containment of `needle` in `text` on word boundaries.
+pub fn contains_words(text: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return false;
+    }
+    let text = text.to_lowercase();
+    let needle = needle.to_lowercase();
+    let mut from = 0;
+    while let Some(offset) = text[from..].find(&needle) {
+        let start = from + offset;
+        let end = start + needle.len();
+        let before = text[..start].chars().next_back();
+        let after = text[end..].chars().next();
+        if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
+            return true;
+        }
+        from = start + needle.len().max(1);
+        if from >= text.len() {
+            break;
+        }
+    }
+    false
+}
+
+/// "2019-03".
+pub fn month(date: NaiveDate) -> String {
+    date.format("%Y-%m").to_string()
+}
+
+/// "3 weeks", "14 months".
+pub fn span(days: i64) -> String {
+    if days < 120 {
+        let weeks = (days as f64 / 7.0).round() as i64;
+        if weeks == 1 {
+            String::from("1 week")
+        } else {
+            format!("{weeks} weeks")
+        }
+    } else {
+        let months = (days as f64 / 30.44).round() as i64;
+        format!("{months} months")
+    }
+}
+
+/// "levetiracetam 1500 mg/d, 2019-03 → 2020-05 (14 months), stopped: no response".
+pub fn describe_exposure(given: &Given<'_>, today: NaiveDate) -> String {
+    let exposure = given.exposure;
+    let name = given
+        .drugs
+        .iter()
+        .map(|drug| drug.ingredient.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let name = if name.is_empty() {
+        exposure.text.clone()
+    } else {
+        name
+    };
+    let dose = exposure
+        .dose
+        .as_ref()
+        .map(|dose| format!(" {} {}", trim_number(dose.value), dose.unit))
+        .unwrap_or_default();
+    let end = exposure
+        .end
+        .map_or_else(|| String::from("ongoing"), |end| month(end.date()));
+    let stop = exposure
+        .stop_reason
+        .map(|reason| format!(", stopped: {}", reason.words()))
+        .unwrap_or_default();
+    format!(
+        "{name}{dose}, {} → {end} ({}){stop}",
+        month(exposure.start.date()),
+        span(exposure.days_on(today))
+    )
+}
+
+/// "2L R-ICE, 2021-03 → 2021-05, best response PD".
+pub fn describe_line(line: &TreatmentLine) -> String {
+    let end = line.end.map_or_else(|| String::from("ongoing"), month);
+    let mut out = format!(
+        "{} {}, {} → {end}",
+        line.label(),
+        line.regimen,
+        month(line.start)
+    );
+    if let Some(cycles) = line.cycles {
+        let _ = write!(out, ", {cycles} cycles");
+    }
+    if let Some(response) = line.best_response {
+        let _ = write!(out, ", best response {response}");
+    }
+    if let Some(reason) = line.stop_reason {
+        let _ = write!(out, ", stopped: {}", reason.words());
+    }
+    out
+}
+
+pub fn describe_observation(observation: &Observation) -> String {
+    let value = match (observation.value, &observation.value_code) {
+        (Some(value), _) => format!(
+            "{} {}",
+            trim_number(value),
+            observation.unit.as_deref().unwrap_or("")
+        ),
+        (None, Some(code)) => code.clone(),
+        (None, None) => String::from("recorded"),
+    };
+    format!(
+        "{} {} on {}",
+        observation.display,
+        value.trim_end(),
+        observation.effective.format("%Y-%m-%d")
+    )
+}
+
+/// 1500 rather than 1500.0; 2.5 stays 2.5.
+pub fn trim_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        let text = format!("{value:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+pub fn exposure_evidence(criterion: &str, given: &Given<'_>, today: NaiveDate) -> Evidence {
+    Evidence {
+        criterion: criterion.to_owned(),
+        kind: EvidenceKind::Exposure,
+        id: given.exposure.id,
+        text: describe_exposure(given, today),
+    }
+}
+
+pub fn line_evidence(criterion: &str, line: &TreatmentLine) -> Evidence {
+    Evidence {
+        criterion: criterion.to_owned(),
+        kind: EvidenceKind::Line,
+        id: line.id,
+        text: describe_line(line),
+    }
+}
+
+pub fn observation_evidence(criterion: &str, observation: &Observation) -> Evidence {
+    Evidence {
+        criterion: criterion.to_owned(),
+        kind: EvidenceKind::Observation,
+        id: observation.id,
+        text: describe_observation(observation),
+    }
+}
+
+pub fn procedure_evidence(criterion: &str, procedure: &Procedure) -> Evidence {
+    Evidence {
+        criterion: criterion.to_owned(),
+        kind: EvidenceKind::Procedure,
+        id: procedure.id,
+        text: format!(
+            "{} on {}",
+            procedure.display,
+            procedure.performed.format("%Y-%m-%d")
+        ),
+    }
+}
+
+pub fn confounder(key: &str, text: impl Into<String>) -> Confounder {
+    Confounder {
+        key: key.to_owned(),
+        text: text.into(),
+    }
+}
+
+/// Days between two dates (b − a).
+pub fn days_between(a: NaiveDate, b: NaiveDate) -> i64 {
+    (b - a).num_days()
+}

@@ -1,0 +1,513 @@
+//! Evaluation: which rule sets apply to a patient, each criterion's verdict, the tiers they
+//! reach, and the assessment that comes out — status, label, reasons, evidence, what is
+//! missing, what must still be ruled out, the citation and a fingerprint for reviews.
+//!
+//! Tiers are tried from the top: the first whose criteria are all met gives the status; a
+//! higher tier left undecided adds what would decide it to `missing`. With no tier met, any
+//! undecided tier makes the status `insufficient_data`, else `not_met`. Open confounders never
+//! change the status (DESIGN §2); they are listed beside it.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use super::context::{Context, confounder, contains_words};
+use super::drugs::DrugBook;
+use super::model::{Kind, RuleSet};
+use super::{oncology, pressure, status_epilepticus, trials};
+use crate::domain::{
+    Assessment, AssessmentStatus, Condition, ConditionCodeSystem, Confounder, Evidence,
+    EvidenceKind, PatientId, PatientRecord,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Met,
+    NotMet,
+    Undecided,
+}
+
+/// What one criterion found.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    pub reasons: Vec<String>,
+    pub evidence: Vec<Evidence>,
+    pub missing: Vec<String>,
+    pub confounders: Vec<Confounder>,
+    /// A label this criterion gives the tier (e.g. an early relapse).
+    pub label: Option<String>,
+}
+
+impl Outcome {
+    pub fn new() -> Self {
+        Outcome {
+            verdict: Verdict::NotMet,
+            reasons: Vec::new(),
+            evidence: Vec::new(),
+            missing: Vec::new(),
+            confounders: Vec::new(),
+            label: None,
+        }
+    }
+}
+
+/// The conditions of `record` that `set` applies to (not refuted, not entered in error, not
+/// resolved).
+pub fn matching_conditions<'r>(set: &RuleSet, record: &'r PatientRecord) -> Vec<&'r Condition> {
+    record
+        .conditions
+        .iter()
+        .filter(|condition| {
+            let excluded_status = condition
+                .verification_status
+                .as_deref()
+                .is_some_and(|s| matches!(s, "refuted" | "entered-in-error"))
+                || condition
+                    .clinical_status
+                    .as_deref()
+                    .is_some_and(|s| matches!(s, "resolved" | "inactive"));
+            !excluded_status
+                && condition_matches(
+                    condition,
+                    &set.applies_to.icd10,
+                    &set.applies_to.snomed,
+                    &set.applies_to.names,
+                )
+        })
+        .collect()
+}
+
+pub fn condition_matches(
+    condition: &Condition,
+    icd10: &[String],
+    snomed: &[String],
+    names: &[String],
+) -> bool {
+    let code = condition.code.trim();
+    match condition.system {
+        ConditionCodeSystem::Icd10 => {
+            let code = code.to_ascii_uppercase();
+            if icd10
+                .iter()
+                .any(|prefix| code.starts_with(&prefix.to_ascii_uppercase()))
+            {
+                return true;
+            }
+        }
+        ConditionCodeSystem::Snomed => {
+            if snomed.iter().any(|s| s == code) {
+                return true;
+            }
+        }
+        ConditionCodeSystem::Other => {}
+    }
+    names
+        .iter()
+        .any(|name| contains_words(&condition.display, name))
+}
+
+/// Evaluates one rule set on one patient; `None` when it does not apply (no matching
+/// condition).
+pub fn evaluate(
+    record: &PatientRecord,
+    set: &RuleSet,
+    book: &DrugBook,
+    today: NaiveDate,
+) -> Option<Assessment> {
+    let conditions = matching_conditions(set, record);
+    if conditions.is_empty() {
+        return None;
+    }
+    let patient_id = record.patient.as_ref().map_or(PatientId(0), |p| p.id);
+    let citation = set.citation.short();
+
+    // Exclusions (bipolar depression for TRD) put the patient outside the criterion.
+    for exclusion in &set.exclusions {
+        if let Some(found) = record
+            .conditions
+            .iter()
+            .find(|c| condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names))
+        {
+            let mut assessment = Assessment {
+                patient_id,
+                ruleset: set.id.clone(),
+                ruleset_version: set.version.clone(),
+                status: AssessmentStatus::NotMet,
+                label: set.labels.not_met.clone(),
+                reasons: vec![format!(
+                    "{} ({} {})",
+                    exclusion.reason, found.code, found.display
+                )],
+                evidence: vec![Evidence {
+                    criterion: String::from("exclusion"),
+                    kind: EvidenceKind::Condition,
+                    id: found.id,
+                    text: format!("{} {}", found.code, found.display),
+                }],
+                missing: Vec::new(),
+                confounders: Vec::new(),
+                citation,
+                evaluated_on: today,
+                fingerprint: String::new(),
+            };
+            assessment.fingerprint = fingerprint(&assessment);
+            return Some(assessment);
+        }
+    }
+
+    let ctx = Context::new(record, set, book, today, conditions);
+    let mut cache: HashMap<&str, Outcome> = HashMap::new();
+
+    let tiers: [(AssessmentStatus, &Vec<String>); 3] = [
+        (AssessmentStatus::Refractory, &set.tiers.refractory),
+        (AssessmentStatus::Resistant, &set.tiers.resistant),
+        (AssessmentStatus::Relapsed, &set.tiers.relapsed),
+    ];
+    let mut status = None;
+    let mut deciding: Vec<&str> = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
+    let mut any_undecided = false;
+    let mut consulted: Vec<&str> = Vec::new();
+    for (tier, criteria) in tiers {
+        if criteria.is_empty() {
+            continue;
+        }
+        let verdicts: Vec<Verdict> = criteria
+            .iter()
+            .map(|id| evaluate_criterion(&ctx, id, &mut cache).verdict)
+            .collect();
+        for id in criteria {
+            if !consulted.contains(&id.as_str()) {
+                consulted.push(id);
+            }
+        }
+        if verdicts.iter().all(|v| *v == Verdict::Met) {
+            status = Some(tier);
+            deciding = criteria.iter().map(String::as_str).collect();
+            break;
+        }
+        if !verdicts.contains(&Verdict::NotMet) {
+            any_undecided = true;
+            for id in criteria {
+                if let Some(outcome) = cache.get(id.as_str()) {
+                    for item in &outcome.missing {
+                        if !missing.contains(item) {
+                            missing.push(item.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let status = status.unwrap_or(if any_undecided {
+        AssessmentStatus::InsufficientData
+    } else {
+        AssessmentStatus::NotMet
+    });
+
+    // Reasons: the deciding criteria first, in words, then what the others found.
+    let mut reasons = Vec::new();
+    let mut evidence = Vec::new();
+    let mut confounders: Vec<Confounder> = Vec::new();
+    let mut label = match status {
+        AssessmentStatus::Refractory => set.labels.refractory.clone(),
+        AssessmentStatus::Resistant => set
+            .labels
+            .resistant
+            .clone()
+            .unwrap_or_else(|| set.labels.refractory.clone()),
+        AssessmentStatus::Relapsed => set
+            .labels
+            .relapsed
+            .clone()
+            .unwrap_or_else(|| String::from("relapsed")),
+        AssessmentStatus::NotMet => set.labels.not_met.clone(),
+        AssessmentStatus::InsufficientData => set.labels.insufficient_data.clone(),
+    };
+    let order: Vec<&str> = deciding
+        .iter()
+        .copied()
+        .chain(
+            consulted
+                .iter()
+                .copied()
+                .filter(|id| !deciding.contains(id)),
+        )
+        .collect();
+    for id in &order {
+        let Some(outcome) = cache.get(id) else {
+            continue;
+        };
+        let criterion = set.criteria.iter().find(|c| c.id == *id);
+        let text = criterion.map_or(*id, |c| c.text.as_str());
+        let mark = match outcome.verdict {
+            Verdict::Met => "met",
+            Verdict::NotMet => "not met",
+            Verdict::Undecided => "undecided",
+        };
+        reasons.push(format!("{text}: {mark}"));
+        for reason in &outcome.reasons {
+            reasons.push(format!("  {reason}"));
+        }
+        if deciding.contains(id) {
+            evidence.extend(outcome.evidence.iter().cloned());
+            if let Some(own) = &outcome.label {
+                label.clone_from(own);
+            }
+        }
+        for item in &outcome.confounders {
+            if !confounders
+                .iter()
+                .any(|c| c.key == item.key && c.text == item.text)
+            {
+                confounders.push(item.clone());
+            }
+        }
+    }
+    if status == AssessmentStatus::InsufficientData || status == AssessmentStatus::NotMet {
+        // Evidence of what was found still helps the reader.
+        for id in &order {
+            if let Some(outcome) = cache.get(id) {
+                for item in &outcome.evidence {
+                    if !evidence
+                        .iter()
+                        .any(|e: &Evidence| e.kind == item.kind && e.id == item.id)
+                    {
+                        evidence.push(item.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    // Refined labels: the first rule whose criterion is met wins.
+    let tier_name = status.as_str();
+    for rule in &set.label_rules {
+        if rule.tier == tier_name
+            && evaluate_criterion(&ctx, &rule.criterion, &mut cache).verdict == Verdict::Met
+        {
+            label.clone_from(&rule.label);
+            if let Some(outcome) = cache.get(rule.criterion.as_str()) {
+                for reason in &outcome.reasons {
+                    reasons.push(format!("{}: {reason}", rule.label));
+                }
+                for item in &outcome.evidence {
+                    if !evidence
+                        .iter()
+                        .any(|e| e.kind == item.kind && e.id == item.id)
+                    {
+                        evidence.push(item.clone());
+                    }
+                }
+            }
+            break;
+        }
+    }
+
+    // The rule set's own pseudo-resistance checks, unless resolved by the team or by data.
+    for rule in &set.confounders {
+        let applies = if rule.when.is_empty() {
+            matches!(
+                status,
+                AssessmentStatus::Refractory
+                    | AssessmentStatus::Resistant
+                    | AssessmentStatus::InsufficientData
+            )
+        } else {
+            rule.when.iter().any(|w| w == tier_name)
+        };
+        if !applies {
+            continue;
+        }
+        if !rule.unless_given.is_empty()
+            && rule
+                .unless_given
+                .iter()
+                .all(|class| ctx.given_of(std::slice::from_ref(class)).next().is_some())
+        {
+            continue;
+        }
+        let mut text = rule.text.clone();
+        if !rule.when_given.is_empty() {
+            let names: Vec<String> = ctx
+                .given_of(&rule.when_given)
+                .filter(|g| g.exposure.active_on(today))
+                .flat_map(|g| {
+                    g.drugs_of(&rule.when_given)
+                        .map(|d| d.ingredient.clone())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            if names.is_empty() {
+                continue;
+            }
+            text = format!("{text}: {}", names.join(", "));
+        }
+        let resolved_by_data = ctx.procedures(&rule.resolved_by_procedure).next().is_some()
+            || record.observations.iter().any(|o| {
+                rule.resolved_by_observation
+                    .iter()
+                    .any(|term| o.code == *term || contains_words(&o.display, term))
+            });
+        if !resolved_by_data && !confounders.iter().any(|c| c.key == rule.key) {
+            confounders.push(confounder(&rule.key, text));
+        }
+    }
+    confounders.retain(|c| {
+        !record
+            .resolved_confounders
+            .iter()
+            .any(|(ruleset, key)| *ruleset == set.id && *key == c.key)
+    });
+
+    let mut assessment = Assessment {
+        patient_id,
+        ruleset: set.id.clone(),
+        ruleset_version: set.version.clone(),
+        status,
+        label,
+        reasons,
+        evidence,
+        missing,
+        confounders,
+        citation,
+        evaluated_on: today,
+        fingerprint: String::new(),
+    };
+    assessment.fingerprint = fingerprint(&assessment);
+    Some(assessment)
+}
+
+/// Evaluates a criterion once per assessment (criteria are shared between tiers and labels).
+fn evaluate_criterion<'s>(
+    ctx: &Context<'s>,
+    id: &'s str,
+    cache: &mut HashMap<&'s str, Outcome>,
+) -> Outcome {
+    if let Some(outcome) = cache.get(id) {
+        return outcome.clone();
+    }
+    let Some(criterion) = ctx.set.criteria.iter().find(|c| c.id == id) else {
+        let mut outcome = Outcome::new();
+        outcome.verdict = Verdict::Undecided;
+        outcome
+            .missing
+            .push(format!("criterion '{id}' is not defined"));
+        return outcome;
+    };
+    let outcome = match criterion.kinds().first().copied() {
+        Some(Kind::FailedTrials(spec)) => trials::evaluate(ctx, id, spec),
+        Some(Kind::ConcurrentClasses(spec)) => pressure::concurrent(ctx, id, spec),
+        Some(Kind::BloodPressure(spec)) => pressure::blood_pressure(ctx, id, spec),
+        Some(Kind::ObservationThreshold(spec)) => super::observations::threshold(ctx, id, spec),
+        Some(Kind::OngoingDose(spec)) => super::observations::ongoing_dose(ctx, id, spec),
+        Some(Kind::LineRefractory(spec)) => oncology::line_refractory(ctx, id, spec),
+        Some(Kind::Relapse(spec)) => oncology::relapse(ctx, id, spec),
+        Some(Kind::RelapseAfterProcedure(spec)) => oncology::relapse_after_procedure(ctx, id, spec),
+        Some(Kind::ClassRefractory(spec)) => oncology::class_refractory(ctx, id, spec),
+        Some(Kind::InductionFailure(spec)) => oncology::induction_failure(ctx, id, spec),
+        Some(Kind::Escalation(spec)) => status_epilepticus::evaluate(ctx, id, spec),
+        Some(Kind::AnyOf(spec)) => composite(ctx, &spec.criteria, cache, true),
+        Some(Kind::AllOf(spec)) => composite(ctx, &spec.criteria, cache, false),
+        None => Outcome::new(),
+    };
+    cache.insert(id, outcome.clone());
+    outcome
+}
+
+fn composite<'s>(
+    ctx: &Context<'s>,
+    ids: &'s [String],
+    cache: &mut HashMap<&'s str, Outcome>,
+    any: bool,
+) -> Outcome {
+    let mut outcome = Outcome::new();
+    let parts: Vec<(&str, Outcome)> = ids
+        .iter()
+        .map(|id| (id.as_str(), evaluate_criterion(ctx, id, cache)))
+        .collect();
+    let verdicts: Vec<Verdict> = parts.iter().map(|(_, o)| o.verdict).collect();
+    outcome.verdict = if any {
+        if verdicts.contains(&Verdict::Met) {
+            Verdict::Met
+        } else if verdicts.contains(&Verdict::Undecided) {
+            Verdict::Undecided
+        } else {
+            Verdict::NotMet
+        }
+    } else if verdicts.iter().all(|v| *v == Verdict::Met) {
+        Verdict::Met
+    } else if verdicts.contains(&Verdict::NotMet) {
+        Verdict::NotMet
+    } else {
+        Verdict::Undecided
+    };
+    for (id, part) in parts {
+        let text = ctx
+            .set
+            .criteria
+            .iter()
+            .find(|c| c.id == id)
+            .map_or(id, |c| c.text.as_str());
+        let relevant = match outcome.verdict {
+            Verdict::Met => part.verdict == Verdict::Met,
+            _ => true,
+        };
+        if !relevant && any {
+            continue;
+        }
+        let mark = match part.verdict {
+            Verdict::Met => "met",
+            Verdict::NotMet => "not met",
+            Verdict::Undecided => "undecided",
+        };
+        outcome.reasons.push(format!("{text}: {mark}"));
+        outcome
+            .reasons
+            .extend(part.reasons.iter().map(|r| format!("  {r}")));
+        if part.verdict == Verdict::Met || outcome.verdict != Verdict::Met {
+            outcome.evidence.extend(part.evidence.iter().cloned());
+        }
+        if part.verdict == Verdict::Undecided {
+            outcome.missing.extend(part.missing.iter().cloned());
+        }
+        outcome.confounders.extend(part.confounders.iter().cloned());
+        if outcome.label.is_none() && part.verdict == Verdict::Met {
+            outcome.label.clone_from(&part.label);
+        }
+    }
+    outcome
+}
+
+/// A digest of what the status rests on: the status, the label and the records (drugs, lines,
+/// procedures, diagnoses) cited as evidence. New measurements alone do not change it, so a
+/// review holds until the treatment history or the conclusion changes.
+pub fn fingerprint(assessment: &Assessment) -> String {
+    let mut keys: Vec<String> = assessment
+        .evidence
+        .iter()
+        .filter(|e| e.kind != EvidenceKind::Observation)
+        .map(|e| format!("{}:{}", e.kind, e.id))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let mut hasher = Sha256::new();
+    hasher.update(assessment.status.as_str());
+    hasher.update([0]);
+    hasher.update(&assessment.label);
+    for key in keys {
+        hasher.update([0]);
+        hasher.update(key);
+    }
+    let digest = hasher.finalize();
+    digest
+        .iter()
+        .take(8)
+        .fold(String::with_capacity(16), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
+}

@@ -1,0 +1,301 @@
+//! Treatment lines derived from drug exposures (DESIGN §4), for records that carry none (FHIR
+//! has no line-of-therapy field).
+//!
+//! OMOP/IMWG-style rules with the rule set's parameters: drugs of the counted classes started
+//! within the regimen window of a line's first drug form its regimen; a drug not yet in the
+//! regimen started after the window starts a new line (with the drugs still given); so does a
+//! gap longer than the gap limit with no drug given. Renewals of a drug already in the regimen
+//! are not new lines. Supportive drugs and drugs for other conditions never make lines. For
+//! step-care conditions (hypertension) a line is a change in the set of classes given together.
+
+use std::collections::BTreeSet;
+
+use chrono::{Duration, NaiveDate};
+
+use super::context::Given;
+use super::model::RuleSet;
+use crate::domain::{LineDrug, LineOrigin, StopReason, TreatmentLine};
+
+/// Derives the lines of `set`'s condition from the recognised exposures.
+pub fn derive(given: &[Given<'_>], set: &RuleSet, today: NaiveDate) -> Vec<TreatmentLine> {
+    let params = &set.lines;
+    let mut counted: Vec<&Given<'_>> = given
+        .iter()
+        .filter(|g| params.classes.is_empty() || g.has_any_class(&params.classes))
+        .filter(|g| !g.drugs.is_empty())
+        .collect();
+    counted.sort_by_key(|g| (g.exposure.start, g.exposure.id));
+    if counted.is_empty() {
+        return Vec::new();
+    }
+    if params.step_care {
+        derive_step_care(&counted, set, today)
+    } else {
+        derive_regimens(&counted, set, today)
+    }
+}
+
+fn ingredients_of<'g>(given: &'g Given<'_>, set: &RuleSet) -> impl Iterator<Item = &'g str> + 'g {
+    let classes = set.lines.classes.clone();
+    given
+        .drugs
+        .iter()
+        .filter(move |d| classes.is_empty() || classes.iter().any(|c| d.has_class(c)))
+        .map(|d| d.ingredient.as_str())
+}
+
+struct Building<'g> {
+    start: NaiveDate,
+    members: Vec<&'g Given<'g>>,
+    ingredients: BTreeSet<String>,
+    cut_reason: String,
+}
+
+fn derive_regimens(counted: &[&Given<'_>], set: &RuleSet, today: NaiveDate) -> Vec<TreatmentLine> {
+    let window = Duration::days(set.lines.regimen_window_days);
+    let gap = Duration::days(set.lines.gap_days);
+    let mut lines: Vec<Building<'_>> = Vec::new();
+    for given in counted {
+        let start = given.start();
+        let names: BTreeSet<String> = ingredients_of(given, set).map(str::to_owned).collect();
+        let Some(current) = lines.last_mut() else {
+            lines.push(Building {
+                start,
+                members: vec![given],
+                ingredients: names,
+                cut_reason: String::from("first line"),
+            });
+            continue;
+        };
+        let last_end = current
+            .members
+            .iter()
+            .map(|g| g.end().unwrap_or(today))
+            .max()
+            .unwrap_or(current.start);
+        let within_window = start <= current.start + window;
+        let is_new = !names.is_subset(&current.ingredients);
+        if start > last_end + gap {
+            let reason = format!(
+                "gap of {} days without treatment",
+                (start - last_end).num_days()
+            );
+            lines.push(Building {
+                start,
+                members: vec![given],
+                ingredients: names,
+                cut_reason: reason,
+            });
+        } else if within_window || !is_new {
+            current.ingredients.extend(names);
+            current.members.push(given);
+        } else {
+            // A new drug after the window: a new line, carrying the drugs still given.
+            let carried: Vec<&Given<'_>> = current
+                .members
+                .iter()
+                .copied()
+                .filter(|g| g.end().is_none_or(|end| end > start))
+                .collect();
+            let mut ingredients: BTreeSet<String> = carried
+                .iter()
+                .flat_map(|g| ingredients_of(g, set).map(str::to_owned))
+                .collect();
+            let added: Vec<String> = names.difference(&current.ingredients).cloned().collect();
+            let reason = if carried.is_empty() {
+                format!("switch to {}", added.join(" + "))
+            } else {
+                format!(
+                    "{} added after the {}-day regimen window",
+                    added.join(" + "),
+                    set.lines.regimen_window_days
+                )
+            };
+            ingredients.extend(names);
+            let mut members = carried;
+            members.push(given);
+            lines.push(Building {
+                start,
+                members,
+                ingredients,
+                cut_reason: reason,
+            });
+        }
+    }
+    finish(lines, set, today)
+}
+
+fn derive_step_care(counted: &[&Given<'_>], set: &RuleSet, today: NaiveDate) -> Vec<TreatmentLine> {
+    // Every start and end is a moment the class set may change.
+    let mut moments: BTreeSet<NaiveDate> = BTreeSet::new();
+    for given in counted {
+        moments.insert(given.start());
+        if let Some(end) = given.end()
+            && end < today
+        {
+            moments.insert(end + Duration::days(1));
+        }
+    }
+    let classes_on = |day: NaiveDate| -> (BTreeSet<String>, Vec<&Given<'_>>) {
+        let active: Vec<&Given<'_>> = counted
+            .iter()
+            .copied()
+            .filter(|g| g.exposure.active_on(day))
+            .collect();
+        let classes = active
+            .iter()
+            .flat_map(|g| g.drugs.iter())
+            .flat_map(|d| d.classes.iter())
+            .filter(|c| set.lines.classes.is_empty() || set.lines.classes.contains(c))
+            .filter(|c| c.as_str() != "antihypertensive")
+            .cloned()
+            .collect();
+        (classes, active)
+    };
+    let mut lines: Vec<Building<'_>> = Vec::new();
+    let mut previous: BTreeSet<String> = BTreeSet::new();
+    for day in moments {
+        let (classes, active) = classes_on(day);
+        if classes.is_empty() || classes == previous {
+            if !classes.is_empty()
+                && let Some(current) = lines.last_mut()
+            {
+                for given in active {
+                    if !current
+                        .members
+                        .iter()
+                        .any(|m| m.exposure.id == given.exposure.id)
+                    {
+                        current.members.push(given);
+                    }
+                }
+            }
+            previous = classes;
+            continue;
+        }
+        let reason = if lines.is_empty() {
+            String::from("first line")
+        } else {
+            let added: Vec<&String> = classes.difference(&previous).collect();
+            let removed: Vec<&String> = previous.difference(&classes).collect();
+            let mut parts = Vec::new();
+            if !added.is_empty() {
+                parts.push(format!("added {}", join_classes(&added)));
+            }
+            if !removed.is_empty() {
+                parts.push(format!("stopped {}", join_classes(&removed)));
+            }
+            format!("class change: {}", parts.join(", "))
+        };
+        let ingredients = active
+            .iter()
+            .flat_map(|g| ingredients_of(g, set).map(str::to_owned))
+            .collect();
+        lines.push(Building {
+            start: day,
+            members: active,
+            ingredients,
+            cut_reason: reason,
+        });
+        previous = classes;
+    }
+    finish(lines, set, today)
+}
+
+fn join_classes(classes: &[&String]) -> String {
+    classes
+        .iter()
+        .map(|c| c.replace('_', " "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn finish(lines: Vec<Building<'_>>, set: &RuleSet, today: NaiveDate) -> Vec<TreatmentLine> {
+    let count = lines.len();
+    let mut out = Vec::with_capacity(count);
+    let starts: Vec<NaiveDate> = lines.iter().map(|l| l.start).collect();
+    for (index, line) in lines.into_iter().enumerate() {
+        let next_start = starts.get(index + 1).copied();
+        let ongoing = line
+            .members
+            .iter()
+            .any(|g| g.end().is_none_or(|end| end >= today));
+        let end = match next_start {
+            Some(next) => Some(next),
+            None if ongoing => None,
+            None => line.members.iter().filter_map(|g| g.end()).max(),
+        };
+        // The stop reason of the drugs that stopped where the line ended.
+        let stopping: Vec<StopReason> = line
+            .members
+            .iter()
+            .filter(|g| {
+                g.end().is_some_and(|e| {
+                    end.is_some_and(|end| {
+                        (e - end).num_days().abs() <= set.lines.regimen_window_days
+                    })
+                })
+            })
+            .filter_map(|g| g.exposure.stop_reason)
+            .collect();
+        let stop_reason = stopping
+            .first()
+            .copied()
+            .filter(|first| stopping.iter().all(|r| r == first));
+        let cycles = line.members.iter().filter_map(|g| g.exposure.cycles).max();
+        let drugs: Vec<LineDrug> = line
+            .members
+            .iter()
+            .flat_map(|g| {
+                ingredients_of(g, set).map(move |ingredient| LineDrug {
+                    ingredient: ingredient.to_owned(),
+                    dose: g.exposure.dose.clone(),
+                    exposure_id: Some(g.exposure.id),
+                })
+            })
+            .fold(Vec::new(), |mut acc: Vec<LineDrug>, drug| {
+                if !acc.iter().any(|d| d.ingredient == drug.ingredient) {
+                    acc.push(drug);
+                }
+                acc
+            });
+        let regimen = if set.lines.step_care {
+            let classes: BTreeSet<&String> = line
+                .members
+                .iter()
+                .flat_map(|g| g.drugs.iter())
+                .flat_map(|d| d.classes.iter())
+                .filter(|c| c.as_str() != "antihypertensive")
+                .collect();
+            if line.ingredients.len() == 1 {
+                line.ingredients.iter().next().cloned().unwrap_or_default()
+            } else {
+                format!("{} classes", classes.len())
+            }
+        } else {
+            line.ingredients
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        out.push(TreatmentLine {
+            id: -(index as i64 + 1),
+            ruleset: set.id.clone(),
+            number: index as u32 + 1,
+            regimen,
+            start: line.start,
+            end,
+            intent: None,
+            best_response: None,
+            best_response_date: None,
+            progression_date: None,
+            stop_reason,
+            cycles,
+            origin: LineOrigin::Derived,
+            cut_reason: Some(line.cut_reason),
+            drugs,
+        });
+    }
+    out
+}

@@ -1,0 +1,104 @@
+//! Criteria on measurements and current doses: `observation_threshold` (the latest recent value
+//! above or below a cut-off, e.g. CDAI > 10) and `ongoing_dose` (e.g. glucocorticoids at or above
+//! 7.5 mg/day prednisone equivalent, given now for some time).
+
+use chrono::Duration;
+
+use super::context::{Context, exposure_evidence, observation_evidence, span, trim_number};
+use super::engine::{Outcome, Verdict};
+use super::model::{ObservationThreshold, OngoingDose};
+
+pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Outcome {
+    let mut outcome = Outcome::new();
+    let since = ctx.today - Duration::days(spec.max_age_days);
+    let latest = ctx
+        .observations(&spec.observation)
+        .filter(|o| {
+            o.value.is_some() && o.effective.date() >= since && o.effective.date() <= ctx.today
+        })
+        .max_by_key(|o| o.effective);
+    let Some(latest) = latest else {
+        let names = spec.observation.names.join(" or ");
+        outcome.verdict = Verdict::Undecided;
+        outcome.missing.push(format!(
+            "a {names} from the last {}",
+            span(spec.max_age_days)
+        ));
+        return outcome;
+    };
+    let value = latest.value.unwrap_or(0.0);
+    let met = match spec.comparison.as_str() {
+        "above" => value > spec.value,
+        "at_least" => value >= spec.value,
+        "below" => value < spec.value,
+        _ => value <= spec.value,
+    };
+    let words = spec.comparison.replace('_', " ");
+    outcome.reasons.push(format!(
+        "latest {} {} on {} ({} {words} {})",
+        latest.display,
+        trim_number(value),
+        latest.effective.date(),
+        if met { "is" } else { "is not" },
+        trim_number(spec.value)
+    ));
+    outcome.evidence.push(observation_evidence(id, latest));
+    outcome.verdict = if met { Verdict::Met } else { Verdict::NotMet };
+    outcome
+}
+
+pub fn ongoing_dose(ctx: &Context<'_>, id: &str, spec: &OngoingDose) -> Outcome {
+    let mut outcome = Outcome::new();
+    outcome.verdict = Verdict::NotMet;
+    for given in ctx.given_of(&spec.classes) {
+        if !given.exposure.active_on(ctx.today) {
+            continue;
+        }
+        let days = given.exposure.days_on(ctx.today);
+        let Some(daily) = given
+            .exposure
+            .dose
+            .as_ref()
+            .and_then(crate::domain::Dose::mg_per_day)
+        else {
+            outcome
+                .reasons
+                .push(format!("{}: dose not recorded", given.exposure.text));
+            if outcome.verdict == Verdict::NotMet {
+                outcome.verdict = Verdict::Undecided;
+                outcome
+                    .missing
+                    .push(format!("the daily dose of {}", given.exposure.text));
+            }
+            continue;
+        };
+        for drug in given.drugs_of(&spec.classes) {
+            let equivalent = if spec.prednisone_equivalent {
+                daily * drug.prednisone_equivalent.unwrap_or(1.0)
+            } else {
+                daily
+            };
+            if equivalent >= spec.min_mg_day && days >= spec.min_days {
+                outcome.verdict = Verdict::Met;
+                outcome
+                    .evidence
+                    .push(exposure_evidence(id, given, ctx.today));
+                outcome.reasons.push(format!(
+                    "{} {} mg/d ({} mg/d prednisone equivalent) for {}",
+                    drug.ingredient,
+                    trim_number(daily),
+                    trim_number(equivalent),
+                    span(days)
+                ));
+                return outcome;
+            }
+        }
+    }
+    if outcome.reasons.is_empty() {
+        outcome.reasons.push(format!(
+            "no ongoing drug at or above {} mg/d",
+            trim_number(spec.min_mg_day)
+        ));
+    }
+    outcome
+}

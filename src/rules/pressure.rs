@@ -1,0 +1,382 @@
+//! Step-care criteria of hypertension: `concurrent_classes` (how many antihypertensive classes
+//! are given together, and which) and `blood_pressure` (above or at goal on that regimen, in and
+//! out of the office).
+//!
+//! The current regimen is the set of counted drugs given on the reference day (today, or the
+//! last day any was given). Blood pressure counts once the regimen has been unchanged for
+//! `stable_days`. Office readings decide unless out-of-office readings (ambulatory or home) say
+//! otherwise: high in the office and at goal outside is the white-coat effect; the reverse is
+//! masked uncontrolled hypertension.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate};
+
+use super::context::{
+    Context, Given, confounder, exposure_evidence, observation_evidence, span, trim_number,
+};
+use super::engine::{Outcome, Verdict};
+use super::model::{BloodPressure, ConcurrentClasses};
+use crate::domain::{BpSetting, Observation, observation_codes};
+
+/// The counted drugs given on the reference day, and the day the regimen took that shape.
+pub struct Regimen<'c> {
+    pub drugs: Vec<&'c Given<'c>>,
+    pub on: NaiveDate,
+    pub since: NaiveDate,
+}
+
+pub fn current_regimen<'c>(ctx: &'c Context<'c>, classes: &[String]) -> Option<Regimen<'c>> {
+    let counted: Vec<&Given<'_>> = ctx.given_of(classes).collect();
+    if counted.is_empty() {
+        return None;
+    }
+    let on = if counted.iter().any(|g| g.exposure.active_on(ctx.today)) {
+        ctx.today
+    } else {
+        counted
+            .iter()
+            .filter_map(|g| g.end())
+            .max()
+            .unwrap_or(ctx.today)
+    };
+    let drugs: Vec<&Given<'_>> = counted
+        .into_iter()
+        .filter(|g| g.exposure.active_on(on))
+        .collect();
+    // The regimen took its shape when its last drug started, or when a drug it no longer
+    // has was stopped, whichever came later.
+    let last_start = drugs.iter().map(|g| g.start()).max()?;
+    let last_stop = ctx
+        .given_of(classes)
+        .filter_map(super::context::Given::end)
+        .filter(|end| *end < on)
+        .max();
+    let since = last_stop.map_or(last_start, |stop| stop.max(last_start));
+    Some(Regimen { drugs, on, since })
+}
+
+pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outcome {
+    let mut outcome = Outcome::new();
+    let all_classes: Vec<String> = spec.groups.values().flatten().cloned().collect();
+    let Some(regimen) = current_regimen(ctx, &all_classes) else {
+        outcome.verdict = Verdict::NotMet;
+        outcome
+            .reasons
+            .push(String::from("no antihypertensive drug recorded"));
+        return outcome;
+    };
+
+    let mut groups: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut classes_given: Vec<&str> = Vec::new();
+    for given in &regimen.drugs {
+        for drug in &given.drugs {
+            for class in &drug.classes {
+                classes_given.push(class);
+            }
+            if let Some((group, _)) = spec
+                .groups
+                .iter()
+                .find(|(_, classes)| classes.iter().any(|c| drug.has_class(c)))
+            {
+                let names = groups.entry(group.as_str()).or_default();
+                if !names.contains(&drug.ingredient) {
+                    names.push(drug.ingredient.clone());
+                }
+            }
+        }
+        outcome
+            .evidence
+            .push(exposure_evidence(id, given, ctx.today));
+    }
+    let count = groups.len() as u32;
+    let listing = groups
+        .iter()
+        .map(|(group, names)| format!("{} ({})", group.replace('_', " "), names.join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let when = if regimen.on == ctx.today {
+        String::from("now")
+    } else {
+        format!("on {}", regimen.on)
+    };
+    outcome
+        .reasons
+        .push(format!("{count} classes given together {when}: {listing}"));
+
+    let missing_required: Vec<&String> = spec
+        .require_classes
+        .iter()
+        .filter(|class| !classes_given.contains(&class.as_str()))
+        .collect();
+    let has_any = spec.require_any_class.is_empty()
+        || spec
+            .require_any_class
+            .iter()
+            .any(|class| classes_given.contains(&class.as_str()));
+
+    if spec.check_max_dose {
+        for given in &regimen.drugs {
+            for drug in &given.drugs {
+                let Some(maximum) = drug.max_mg_day else {
+                    continue;
+                };
+                match given.exposure.dose.as_ref().and_then(crate::domain::Dose::mg_per_day) {
+                    Some(daily) if daily + 1e-9 < maximum => outcome.confounders.push(confounder(
+                        "max_dose",
+                        format!(
+                            "{} {} mg/d is below its usual maximum ({} mg/d): maximal or maximally tolerated dose to confirm",
+                            drug.ingredient,
+                            trim_number(daily),
+                            trim_number(maximum)
+                        ),
+                    )),
+                    Some(_) => {}
+                    None => outcome.confounders.push(confounder(
+                        "max_dose",
+                        format!("dose of {} not recorded: maximal or maximally tolerated dose to confirm", drug.ingredient),
+                    )),
+                }
+            }
+        }
+    }
+
+    if count < spec.min_groups {
+        outcome.verdict = Verdict::NotMet;
+        outcome
+            .reasons
+            .push(format!("needs {} classes", spec.min_groups));
+    } else if !missing_required.is_empty() {
+        outcome.verdict = Verdict::NotMet;
+        outcome.reasons.push(format!(
+            "{} classes, but without {} (required)",
+            count,
+            missing_required
+                .iter()
+                .map(|c| c.replace('_', "-"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ));
+    } else if !has_any {
+        outcome.verdict = Verdict::NotMet;
+        outcome.reasons.push(format!(
+            "{count} classes, but none is {}",
+            spec.require_any_class
+                .iter()
+                .map(|c| c.replace('_', " "))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ));
+    } else {
+        outcome.verdict = Verdict::Met;
+    }
+    outcome
+}
+
+/// A blood pressure reading: systolic and diastolic taken together.
+#[derive(Debug, Clone)]
+struct Reading<'a> {
+    on: NaiveDate,
+    systolic: f64,
+    diastolic: f64,
+    setting: BpSetting,
+    source: &'a Observation,
+}
+
+fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
+    let mut systolic: Vec<&Observation> = Vec::new();
+    let mut diastolic: Vec<&Observation> = Vec::new();
+    for observation in &ctx.record.observations {
+        if observation.code == observation_codes::SYSTOLIC_BP {
+            systolic.push(observation);
+        } else if observation.code == observation_codes::DIASTOLIC_BP {
+            diastolic.push(observation);
+        }
+    }
+    let mut out = Vec::new();
+    for sys in systolic {
+        let Some(sys_value) = sys.value else { continue };
+        let setting = sys.setting.unwrap_or(BpSetting::Office);
+        let Some(dia) = diastolic.iter().find(|d| {
+            d.effective == sys.effective && d.setting.unwrap_or(BpSetting::Office) == setting
+        }) else {
+            continue;
+        };
+        let Some(dia_value) = dia.value else { continue };
+        out.push(Reading {
+            on: sys.effective.date(),
+            systolic: sys_value,
+            diastolic: dia_value,
+            setting,
+            source: sys,
+        });
+    }
+    out.sort_by_key(|r| r.on);
+    out
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, count) = values.fold((0.0, 0u32), |(sum, count), value| (sum + value, count + 1));
+    (count > 0).then(|| sum / f64::from(count))
+}
+
+pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outcome {
+    let mut outcome = Outcome::new();
+    let Some(regimen) = current_regimen(ctx, &spec.classes) else {
+        outcome.verdict = Verdict::NotMet;
+        outcome
+            .reasons
+            .push(String::from("no antihypertensive regimen"));
+        return outcome;
+    };
+    let from = (regimen.since + Duration::days(spec.stable_days))
+        .max(ctx.today - Duration::days(spec.window_days));
+    let all = readings(ctx);
+    let in_window: Vec<&Reading<'_>> = all
+        .iter()
+        .filter(|r| r.on >= from && r.on <= regimen.on.max(ctx.today))
+        .collect();
+    let office: Vec<&&Reading<'_>> = in_window
+        .iter()
+        .filter(|r| r.setting == BpSetting::Office)
+        .collect();
+    let goal = (spec.office_goal_systolic, spec.office_goal_diastolic);
+    let above = |s: f64, d: f64, (gs, gd): (f64, f64)| s >= gs || d >= gd;
+
+    if office.is_empty() && in_window.is_empty() {
+        outcome.verdict = Verdict::Undecided;
+        outcome.missing.push(format!(
+            "a blood pressure reading taken after {} (the regimen has been unchanged since {}; readings count after {} on it)",
+            from,
+            regimen.since,
+            span(spec.stable_days)
+        ));
+        outcome.reasons.push(String::from(
+            "no blood pressure recorded on the current regimen",
+        ));
+        return outcome;
+    }
+
+    let office_mean =
+        mean(office.iter().map(|r| r.systolic)).zip(mean(office.iter().map(|r| r.diastolic)));
+    let office_high = office_mean.map(|(s, d)| above(s, d, goal));
+    if let Some((s, d)) = office_mean {
+        outcome.reasons.push(format!(
+            "office blood pressure on this regimen: mean {}/{} mmHg over {} reading(s) since {} (goal < {}/{})",
+            trim_number(s.round()),
+            trim_number(d.round()),
+            office.len(),
+            from,
+            trim_number(goal.0),
+            trim_number(goal.1)
+        ));
+        if let Some(last) = office.last() {
+            outcome.evidence.push(observation_evidence(id, last.source));
+        }
+    }
+
+    // Out of office: the latest of each kind in the window.
+    let mut out_of_office: Option<(bool, String, &Observation)> = None;
+    for (setting, threshold, words) in [
+        (
+            BpSetting::AmbulatoryAwake,
+            spec.awake_goal,
+            "awake ambulatory",
+        ),
+        (
+            BpSetting::Ambulatory24h,
+            spec.day24_goal,
+            "24-hour ambulatory",
+        ),
+        (BpSetting::Home, spec.home_goal, "home"),
+    ] {
+        if let Some(reading) = in_window
+            .iter()
+            .filter(|r| r.setting == setting)
+            .max_by_key(|r| r.on)
+        {
+            let high = above(
+                reading.systolic,
+                reading.diastolic,
+                (threshold[0], threshold[1]),
+            );
+            let text = format!(
+                "{words} {}/{} mmHg on {} (threshold {}/{})",
+                trim_number(reading.systolic),
+                trim_number(reading.diastolic),
+                reading.on,
+                trim_number(threshold[0]),
+                trim_number(threshold[1])
+            );
+            // Any out-of-office measure above its threshold confirms uncontrolled blood pressure.
+            match &out_of_office {
+                Some((true, _, _)) => {}
+                _ => out_of_office = Some((high, text, reading.source)),
+            }
+        }
+    }
+
+    let uncontrolled = match (&out_of_office, office_high) {
+        (Some((high, text, source)), office) => {
+            outcome.reasons.push(format!("out of office: {text}"));
+            outcome.evidence.push(observation_evidence(id, source));
+            if office == Some(true) && !high {
+                outcome.reasons.push(String::from(
+                    "white-coat effect: high in the office, at goal outside it",
+                ));
+            } else if office == Some(false) && *high {
+                outcome.reasons.push(String::from(
+                    "masked uncontrolled hypertension: at goal in the office, high outside it",
+                ));
+            }
+            *high
+        }
+        (None, Some(high)) => {
+            if high {
+                outcome.confounders.push(confounder(
+                    "white_coat",
+                    "white-coat effect not excluded: no ambulatory or home blood pressure on this regimen",
+                ));
+            }
+            high
+        }
+        (None, None) => false,
+    };
+
+    let wanted_uncontrolled = spec.state == "uncontrolled";
+    if uncontrolled != wanted_uncontrolled {
+        outcome.verdict = Verdict::NotMet;
+        return outcome;
+    }
+    if wanted_uncontrolled && spec.min_visits > 1 {
+        let high_visits: Vec<NaiveDate> = office
+            .iter()
+            .filter(|r| above(r.systolic, r.diastolic, goal))
+            .map(|r| r.on)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let spread = match (high_visits.first(), high_visits.last()) {
+            (Some(first), Some(last)) => (*last - *first).num_days(),
+            _ => 0,
+        };
+        if (high_visits.len() as u32) < spec.min_visits || spread < spec.min_span_days {
+            outcome.verdict = Verdict::Undecided;
+            outcome.missing.push(format!(
+                "uncontrolled at {} or more office visits over at least {} on this regimen (so far {} visit(s) over {})",
+                spec.min_visits,
+                span(spec.min_span_days),
+                high_visits.len(),
+                span(spread)
+            ));
+            return outcome;
+        }
+        outcome.reasons.push(format!(
+            "above goal at {} office visits over {}",
+            high_visits.len(),
+            span(spread)
+        ));
+    }
+    outcome.verdict = Verdict::Met;
+    outcome
+}

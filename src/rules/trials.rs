@@ -1,0 +1,597 @@
+//! `failed_trials`: the count of adequate treatment trials that failed, distinct by drug,
+//! mechanism or schedule.
+//!
+//! Only informative trials count (DESIGN §2): a drug stopped for intolerance or noncompliance is
+//! not an efficacy failure; a trial too short or below an adequate dose is not a trial. A trial
+//! stopped with an efficacy-failure reason is a failure even with no scores recorded; scores
+//! (PHQ-9, PANSS) and seizure counts, when present, can show failure or response on their own,
+//! and a contradiction between them and the stop reason is said in the reasons. A trial with no
+//! stop reason and no evidence either way is undecided: `insufficient_data` if it could decide.
+
+use std::collections::BTreeSet;
+
+use chrono::{Duration, NaiveDate};
+
+use super::context::{
+    Context, Given, confounder, days_between, describe_exposure, describe_line, exposure_evidence,
+    line_evidence, month, span, trim_number,
+};
+use super::engine::{Outcome, Verdict};
+use super::model::{DoseRule, EventRule, FailedTrials, ScoreRule};
+use crate::domain::{StopReason, TreatmentLine};
+
+/// One trial: a drug exposure, or a schedule (a line).
+struct Trial<'c> {
+    /// What two failures must differ in.
+    key: String,
+    /// Words for the reasons ("levetiracetam 1500 mg/d, 2019-03 → 2020-05 (14 months)").
+    text: String,
+    name: String,
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+    stop: Option<StopReason>,
+    given: Vec<&'c Given<'c>>,
+    line: Option<&'c TreatmentLine>,
+}
+
+/// What a trial showed.
+enum Result {
+    Failed(String),
+    Responded(String),
+    /// Seizure-free long enough on the current schedule: sustained success.
+    Sustained(String),
+    /// Not an informative trial (with why).
+    NotCounted(String),
+    /// Could be a failure; what would decide it.
+    Undecided(String),
+}
+
+pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
+    let mut outcome = Outcome::new();
+    let trials = collect_trials(ctx, spec);
+    let episode_start = if spec.current_episode_only {
+        ctx.episode_onset()
+    } else {
+        None
+    };
+
+    let mut failed_keys: BTreeSet<String> = BTreeSet::new();
+    let mut failed_text: Vec<String> = Vec::new();
+    let mut undecided: Vec<(String, String)> = Vec::new();
+    let mut not_counted: Vec<String> = Vec::new();
+    let mut sustained: Option<String> = None;
+
+    let latest_start = trials.iter().map(|t| t.start).max();
+    for trial in &trials {
+        if let Some(onset) = episode_start
+            && trial.start + Duration::days(30) < onset
+        {
+            not_counted.push(format!(
+                "{} (before the current episode, {})",
+                trial.name,
+                month(onset)
+            ));
+            continue;
+        }
+        let result = judge(
+            ctx,
+            spec,
+            trial,
+            &mut outcome,
+            trials.len(),
+            latest_start == Some(trial.start),
+        );
+        match result {
+            Result::Failed(why) => {
+                let mut notes: Vec<String> = Vec::new();
+                if !why.is_empty() {
+                    notes.push(why);
+                }
+                if !failed_keys.insert(trial.key.clone()) {
+                    notes.push(format!("same {} as an earlier failure", spec.distinct_by));
+                }
+                if notes.is_empty() {
+                    failed_text.push(trial.text.clone());
+                } else {
+                    failed_text.push(format!("{} ({})", trial.text, notes.join("; ")));
+                }
+                push_evidence(ctx, id, trial, &mut outcome);
+            }
+            Result::Sustained(why) => {
+                sustained = Some(format!("{}: {why}", trial.name));
+                push_evidence(ctx, id, trial, &mut outcome);
+            }
+            Result::NotCounted(why) | Result::Responded(why) => {
+                not_counted.push(format!("{}: {why}", trial.name));
+            }
+            Result::Undecided(what) => {
+                undecided.push((trial.key.clone(), format!("{}: {what}", trial.name)))
+            }
+        }
+    }
+
+    let failures = failed_keys.len() as u32;
+    let open: Vec<&(String, String)> = undecided
+        .iter()
+        .filter(|(key, _)| !failed_keys.contains(key))
+        .collect();
+    let open_keys: BTreeSet<&String> = open.iter().map(|(key, _)| key).collect();
+    let unit = if spec.unit == "line" {
+        "schedules"
+    } else {
+        "trials"
+    };
+    let distinct = match spec.distinct_by.as_str() {
+        "mechanism" => " of different mechanisms",
+        "drug" => " of different drugs",
+        _ => "",
+    };
+
+    if failures > 0 {
+        outcome.reasons.push(format!(
+            "{failures} adequate failed {unit}{distinct} (needs {}): {}",
+            spec.min_count,
+            failed_text.join("; ")
+        ));
+    } else {
+        outcome.reasons.push(format!(
+            "no adequate failed {unit} (needs {})",
+            spec.min_count
+        ));
+    }
+    if !not_counted.is_empty() {
+        outcome
+            .reasons
+            .push(format!("not counted: {}", not_counted.join("; ")));
+    }
+
+    if let Some(why) = sustained {
+        outcome.verdict = Verdict::NotMet;
+        outcome
+            .reasons
+            .push(format!("sustained success on the current schedule: {why}"));
+        return outcome;
+    }
+    if failures >= spec.min_count {
+        outcome.verdict = Verdict::Met;
+    } else if failures + open_keys.len() as u32 >= spec.min_count {
+        outcome.verdict = Verdict::Undecided;
+        for (_, what) in open {
+            outcome.missing.push(what.clone());
+        }
+    } else {
+        outcome.verdict = Verdict::NotMet;
+    }
+    outcome
+}
+
+fn push_evidence(ctx: &Context<'_>, id: &str, trial: &Trial<'_>, outcome: &mut Outcome) {
+    if let Some(line) = trial.line {
+        outcome.evidence.push(line_evidence(id, line));
+    } else {
+        for given in &trial.given {
+            outcome
+                .evidence
+                .push(exposure_evidence(id, given, ctx.today));
+        }
+    }
+}
+
+fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c>> {
+    let excluded = |ingredient: &str| {
+        spec.exclude_ingredients
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(ingredient))
+    };
+    let mechanism_allowed = |drug: &super::drugs::Drug| {
+        spec.mechanisms.is_empty()
+            || drug
+                .mechanism
+                .as_ref()
+                .is_some_and(|m| spec.mechanisms.iter().any(|allowed| allowed == m))
+    };
+    let mut trials = Vec::new();
+    if spec.unit == "line" {
+        for line in ctx.lines.iter().map(AsRef::as_ref) {
+            let given: Vec<&Given<'_>> = ctx
+                .given
+                .iter()
+                .filter(|g| {
+                    line.drugs
+                        .iter()
+                        .any(|d| d.exposure_id == Some(g.exposure.id))
+                })
+                .filter(|g| g.has_any_class(&spec.classes))
+                .collect();
+            let counted = line.drugs.iter().any(|drug| {
+                ctx.book.get(&drug.ingredient).is_some_and(|known| {
+                    spec.classes.iter().any(|class| known.has_class(class))
+                        && !excluded(&known.ingredient)
+                })
+            });
+            if !counted {
+                continue;
+            }
+            let stop = line.stop_reason.or_else(|| common_stop_reason(&given));
+            trials.push(Trial {
+                key: format!("line-{}", line.id),
+                text: describe_line(line),
+                name: format!("{} {}", line.label(), line.regimen),
+                start: line.start,
+                end: line.end,
+                stop,
+                given,
+                line: Some(line),
+            });
+        }
+    } else {
+        for given in &ctx.given {
+            for drug in given.drugs_of(&spec.classes) {
+                if excluded(&drug.ingredient) || !mechanism_allowed(drug) {
+                    continue;
+                }
+                let key = match spec.distinct_by.as_str() {
+                    "mechanism" => drug
+                        .mechanism
+                        .clone()
+                        .unwrap_or_else(|| drug.ingredient.clone()),
+                    _ => drug.ingredient.clone(),
+                };
+                trials.push(Trial {
+                    key,
+                    text: describe_exposure(given, ctx.today),
+                    name: drug.ingredient.clone(),
+                    start: given.start(),
+                    end: given.end(),
+                    stop: given.exposure.stop_reason,
+                    given: vec![given],
+                    line: None,
+                });
+            }
+        }
+    }
+    trials.sort_by_key(|trial| trial.start);
+    trials
+}
+
+/// The stop reason all of a schedule's drugs share, if they do.
+fn common_stop_reason(given: &[&Given<'_>]) -> Option<StopReason> {
+    let mut reasons = given.iter().filter_map(|g| g.exposure.stop_reason);
+    let first = reasons.next()?;
+    reasons.all(|reason| reason == first).then_some(first)
+}
+
+fn judge(
+    ctx: &Context<'_>,
+    spec: &FailedTrials,
+    trial: &Trial<'_>,
+    outcome: &mut Outcome,
+    _trial_count: usize,
+    is_latest: bool,
+) -> Result {
+    let days = days_between(trial.start, trial.end.unwrap_or(ctx.today)).max(0);
+    let ongoing = trial.end.is_none_or(|end| end >= ctx.today);
+
+    match trial.stop {
+        Some(StopReason::Intolerance) if !spec.count_intolerance => {
+            return Result::NotCounted(format!(
+                "not tolerated after {} (not an efficacy failure)",
+                span(days)
+            ));
+        }
+        Some(StopReason::Noncompliance) => {
+            outcome.confounders.push(confounder(
+                "adherence",
+                format!("{} was stopped for noncompliance: adherence to the other trials to be confirmed", trial.name),
+            ));
+            return Result::NotCounted(String::from(
+                "stopped for noncompliance (not an informative trial)",
+            ));
+        }
+        Some(
+            reason @ (StopReason::PatientChoice
+            | StopReason::Access
+            | StopReason::Death
+            | StopReason::Other),
+        ) => {
+            return Result::NotCounted(format!(
+                "stopped: {} (not an efficacy signal)",
+                reason.words()
+            ));
+        }
+        _ => {}
+    }
+
+    if let Some(dose) = &spec.dose {
+        match dose_adequacy(ctx, dose, trial) {
+            DoseAdequacy::Adequate => {}
+            DoseAdequacy::Below(why) => {
+                return Result::NotCounted(format!("{why} (not an adequate trial)"));
+            }
+            DoseAdequacy::Unknown(why) => outcome.confounders.push(confounder(
+                "dose_adequacy",
+                format!("dose adequacy of {} unknown: {why}", trial.name),
+            )),
+        }
+    }
+
+    // Evidence from seizure counts (schedules) or symptom scores (drug trials).
+    let events = spec
+        .events
+        .as_ref()
+        .and_then(|rule| seizure_evidence(ctx, rule, trial, spec.min_days, ongoing && is_latest));
+    let score = spec
+        .score
+        .as_ref()
+        .and_then(|rule| score_evidence(ctx, rule, trial, spec.min_days));
+    let stop_says_failure = trial
+        .stop
+        .is_some_and(|reason| spec.failure_reasons.iter().any(|r| r == reason.as_str()));
+
+    if let Some(EventEvidence::Sustained(why)) = &events {
+        return Result::Sustained(why.clone());
+    }
+    if stop_says_failure {
+        if days < spec.min_days {
+            return Result::NotCounted(format!(
+                "stopped for {} after {}, before an adequate trial ({} days)",
+                trial.stop.map_or("", StopReason::words),
+                span(days),
+                spec.min_days
+            ));
+        }
+        let mut why = String::new();
+        if let Some(ScoreEvidence::Responded(contrary)) = &score {
+            why = format!("note: {contrary}, which contradicts the recorded reason");
+            outcome.confounders.push(confounder(
+                "contradicting_scores",
+                format!(
+                    "{}: scores show response although it was stopped for no response",
+                    trial.name
+                ),
+            ));
+        }
+        return Result::Failed(why);
+    }
+    if let Some(EventEvidence::Failed(why)) = events {
+        return Result::Failed(why);
+    }
+    match score {
+        Some(ScoreEvidence::Failed(why)) => return Result::Failed(why),
+        Some(ScoreEvidence::Responded(why)) => return Result::Responded(why),
+        None => {}
+    }
+    if let Some(EventEvidence::SeizureFreeSoFar(why)) = events {
+        return Result::Undecided(why);
+    }
+
+    // Treat-to-target escalation: a drug of a higher step started after an adequate trial
+    // means the trial did not reach the target.
+    if !spec.escalation_to.is_empty() {
+        let adequate_from = trial.start + Duration::days(spec.min_days);
+        if let Some(next) = ctx
+            .given_of(&spec.escalation_to)
+            .filter(|g| {
+                g.start() >= adequate_from
+                    && trial
+                        .end
+                        .is_none_or(|end| g.start() <= end + Duration::days(90))
+            })
+            .min_by_key(|g| g.start())
+        {
+            let step = next
+                .drugs_of(&spec.escalation_to)
+                .map(|d| d.ingredient.clone())
+                .next()
+                .unwrap_or_default();
+            return Result::Failed(format!(
+                "{} before {step} was added in {} (escalation implies an inadequate response)",
+                span(days_between(trial.start, next.start())),
+                month(next.start())
+            ));
+        }
+    }
+
+    if ongoing {
+        if days < spec.min_days {
+            Result::Undecided(format!(
+                "started {}, {} ago; response can be judged after {} days",
+                trial.start,
+                span(days),
+                spec.min_days
+            ))
+        } else {
+            Result::Undecided(String::from(
+                "ongoing with no outcome recorded (response or failure)",
+            ))
+        }
+    } else if days < spec.min_days {
+        Result::NotCounted(format!(
+            "given for {} only, with no reason recorded",
+            span(days)
+        ))
+    } else {
+        Result::Undecided(String::from(
+            "stopped with no reason and no evidence of response or failure",
+        ))
+    }
+}
+
+enum DoseAdequacy {
+    Adequate,
+    Below(String),
+    Unknown(String),
+}
+
+fn dose_adequacy(ctx: &Context<'_>, rule: &DoseRule, trial: &Trial<'_>) -> DoseAdequacy {
+    let mut unknown = Vec::new();
+    for given in &trial.given {
+        let daily = given
+            .exposure
+            .dose
+            .as_ref()
+            .and_then(crate::domain::Dose::mg_per_day);
+        for drug in &given.drugs {
+            let Some(daily) = daily else {
+                unknown.push(format!("no daily dose recorded for {}", drug.ingredient));
+                continue;
+            };
+            if rule.method.as_str() == "chlorpromazine_equivalent" {
+                let (Some(ddd), Some(minimum)) = (drug.ddd_mg, rule.min_mg_day) else {
+                    unknown.push(format!("no defined daily dose for {}", drug.ingredient));
+                    continue;
+                };
+                let equivalent = daily / ddd * 300.0;
+                if equivalent < minimum {
+                    return DoseAdequacy::Below(format!(
+                        "{} {} mg/d is {} mg/d chlorpromazine equivalent, below {}",
+                        drug.ingredient,
+                        trim_number(daily),
+                        trim_number(equivalent.round()),
+                        trim_number(minimum)
+                    ));
+                }
+            } else {
+                let Some(minimum) = drug.min_effective_mg_day else {
+                    unknown.push(format!(
+                        "no minimum effective dose known for {}",
+                        drug.ingredient
+                    ));
+                    continue;
+                };
+                if daily < minimum {
+                    return DoseAdequacy::Below(format!(
+                        "{} {} mg/d is below the minimum effective {} mg/d",
+                        drug.ingredient,
+                        trim_number(daily),
+                        trim_number(minimum)
+                    ));
+                }
+            }
+        }
+    }
+    let _ = ctx;
+    if unknown.is_empty() {
+        DoseAdequacy::Adequate
+    } else {
+        DoseAdequacy::Unknown(unknown.join(", "))
+    }
+}
+
+enum EventEvidence {
+    Failed(String),
+    Sustained(String),
+    SeizureFreeSoFar(String),
+}
+
+/// Seizures on a schedule after it had time to work are a failure; on the current schedule, no
+/// seizure for `freedom_days` (with counts recorded over that time) is sustained freedom.
+fn seizure_evidence(
+    ctx: &Context<'_>,
+    rule: &EventRule,
+    trial: &Trial<'_>,
+    min_days: i64,
+    current: bool,
+) -> Option<EventEvidence> {
+    let adequate_from = trial.start + Duration::days(min_days);
+    let until = trial.end.unwrap_or(ctx.today);
+    let counts: Vec<_> = ctx
+        .observations(&rule.observation)
+        .filter(|o| o.effective.date() >= trial.start && o.effective.date() <= until)
+        .collect();
+    if let Some(seizure) = counts
+        .iter()
+        .find(|o| o.effective.date() >= adequate_from && o.value.unwrap_or(0.0) > 0.0)
+    {
+        return Some(EventEvidence::Failed(format!(
+            "seizures recorded on {} after {} on the schedule ({} {})",
+            seizure.effective.date(),
+            span(days_between(trial.start, seizure.effective.date())),
+            trim_number(seizure.value.unwrap_or(0.0)),
+            seizure.unit.as_deref().unwrap_or("")
+        )));
+    }
+    if !current {
+        return None;
+    }
+    let last_seizure = ctx
+        .observations(&rule.observation)
+        .filter(|o| o.value.unwrap_or(0.0) > 0.0)
+        .map(|o| o.effective.date())
+        .max();
+    let free_since = last_seizure.map_or(trial.start, |date| date.max(trial.start));
+    let free_days = days_between(free_since, ctx.today);
+    let recorded_zero = counts.iter().any(|o| o.value == Some(0.0));
+    if !recorded_zero {
+        return None;
+    }
+    if free_days >= rule.freedom_days {
+        Some(EventEvidence::Sustained(format!(
+            "no seizure recorded for {} (needs {})",
+            span(free_days),
+            span(rule.freedom_days)
+        )))
+    } else {
+        Some(EventEvidence::SeizureFreeSoFar(format!(
+            "seizure-free for {} so far; sustained freedom needs {}",
+            span(free_days),
+            span(rule.freedom_days)
+        )))
+    }
+}
+
+enum ScoreEvidence {
+    Failed(String),
+    Responded(String),
+}
+
+/// Relative improvement of a symptom score from the trial's baseline to its last score taken
+/// after `min_days` on the drug.
+fn score_evidence(
+    ctx: &Context<'_>,
+    rule: &ScoreRule,
+    trial: &Trial<'_>,
+    min_days: i64,
+) -> Option<ScoreEvidence> {
+    let scores: Vec<_> = ctx
+        .observations(&rule.observation)
+        .filter(|o| o.value.is_some())
+        .collect();
+    let baseline = scores
+        .iter()
+        .filter(|o| {
+            let day = o.effective.date();
+            day >= trial.start - Duration::days(rule.baseline_days)
+                && day <= trial.start + Duration::days(7)
+        })
+        .max_by_key(|o| o.effective)?;
+    let until = trial.end.unwrap_or(ctx.today);
+    let follow_up = scores
+        .iter()
+        .filter(|o| {
+            let day = o.effective.date();
+            day >= trial.start + Duration::days(min_days) && day <= until + Duration::days(7)
+        })
+        .max_by_key(|o| o.effective)?;
+    let base = baseline.value?;
+    let last = follow_up.value?;
+    if base <= 0.0 {
+        return None;
+    }
+    let improvement = (base - last) / base;
+    let words = format!(
+        "{} {} → {} ({}% improvement)",
+        baseline.display,
+        trim_number(base),
+        trim_number(last),
+        (improvement * 100.0).round()
+    );
+    if improvement < rule.min_improvement {
+        Some(ScoreEvidence::Failed(format!(
+            "{words}, below {}%",
+            (rule.min_improvement * 100.0).round()
+        )))
+    } else {
+        Some(ScoreEvidence::Responded(words))
+    }
+}
