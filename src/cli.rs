@@ -7,8 +7,10 @@
 
 mod check;
 mod demo;
+mod flags;
 mod output;
 mod patients;
+mod review;
 mod show;
 
 use std::io::{self, Write};
@@ -18,8 +20,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::demo::DemoError;
-use crate::rules::RulesError;
+use crate::domain::ReviewDecision;
+use crate::rules::{Rules, RulesError};
 use crate::store::{self, OpenMode, Store, StoreError};
+use output::today;
 
 /// refract: a terminal care-team dashboard for refractory and treatment-resistant disease.
 ///
@@ -35,6 +39,9 @@ pub struct Cli {
     /// Who the audit log records for your changes (default: $USER).
     #[arg(long, global = true, value_name = "NAME")]
     pub user: Option<String>,
+    /// A folder of rule files (<id>.toml, drugs.toml) that replace or add to the built-in ones.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -73,7 +80,36 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Check the database: integrity, schema version, foreign keys.
+    /// Evaluate (what changed since last time) and list assessments, most severe first.
+    Flags {
+        /// Print JSON (an array, one object per patient and condition).
+        #[arg(long)]
+        json: bool,
+        /// Only this status.
+        #[arg(long, value_name = "S", value_parser = ["refractory", "resistant", "relapsed", "not_met", "insufficient_data"])]
+        status: Option<String>,
+        /// Only this rule set (condition), e.g. epilepsy, hypertension, lbcl.
+        #[arg(long, value_name = "ID")]
+        condition: Option<String>,
+    },
+    /// Confirm or dismiss a patient's assessment, with a rationale (audited).
+    Review {
+        /// The patient's MRN.
+        mrn: String,
+        /// The rule set (condition) of the assessment.
+        #[arg(long, value_name = "ID")]
+        condition: String,
+        /// Confirm the suspected status.
+        #[arg(long, conflicts_with = "dismiss", required_unless_present = "dismiss")]
+        confirm: bool,
+        /// Dismiss it (it stays dismissed until the evidence changes).
+        #[arg(long)]
+        dismiss: bool,
+        /// Why (required).
+        #[arg(long, value_name = "TEXT")]
+        rationale: String,
+    },
+    /// Check the database (integrity, schema version, foreign keys) and the rule files.
     Check,
 }
 
@@ -118,7 +154,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             seed,
             no_open,
             today,
-        }) => demo::run(cli.db, &user, patients, seed, no_open, today),
+        }) => demo::run(
+            cli.db,
+            cli.rules.as_deref(),
+            &user,
+            patients,
+            seed,
+            no_open,
+            today,
+        ),
         Some(Command::Patients { json, search }) => {
             let store = open_existing(cli.db, &user)?;
             patients::run(&store, json, search.as_deref())
@@ -127,9 +171,40 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let store = open_existing(cli.db, &user)?;
             show::run(&store, &mrn, json)
         }
+        Some(Command::Flags {
+            json,
+            status,
+            condition,
+        }) => {
+            let rules = Rules::load(cli.rules.as_deref())?;
+            let mut store = open_existing(cli.db, &user)?;
+            flags::run(
+                &mut store,
+                &rules,
+                today(),
+                json,
+                status.as_deref(),
+                condition.as_deref(),
+            )
+        }
+        Some(Command::Review {
+            mrn,
+            condition,
+            confirm,
+            dismiss: _,
+            rationale,
+        }) => {
+            let mut store = open_existing(cli.db, &user)?;
+            let decision = if confirm {
+                ReviewDecision::Confirmed
+            } else {
+                ReviewDecision::Dismissed
+            };
+            review::run(&mut store, today(), &mrn, &condition, decision, &rationale)
+        }
         Some(Command::Check) => {
             let store = open_existing(cli.db, &user)?;
-            check::run(&store)
+            check::run(&store, cli.rules.as_deref())
         }
     }
 }

@@ -19,9 +19,14 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rusqlite::params;
 
-use crate::domain::{AssessmentStatus, Patient, PatientId, PatientRecord, Sex};
-use crate::rules::{DrugBook, RulesError};
-use crate::store::{ListProjection, OpenMode, RecordWriter, Source, Store, StoreError};
+use crate::domain::{
+    Assessment, AssessmentStatus, Patient, PatientId, PatientRecord, ReviewDecision, ReviewState,
+    Sex,
+};
+use crate::rules::{DrugBook, Rules, RulesError};
+use crate::store::{
+    self, AuditWriter, Evaluated, ListProjection, OpenMode, RecordWriter, Source, Store, StoreError,
+};
 use builder::Builder;
 pub use rng::Rng;
 
@@ -72,6 +77,99 @@ pub struct DemoPatient {
     pub record: PatientRecord,
     pub intended: Vec<(String, AssessmentStatus)>,
     pub projection: ListProjection,
+    /// The assessments of the record (evidence ids are the record's own ids until inserted).
+    pub assessments: Vec<Assessment>,
+    /// Reviews the team made: rule set, decision, rationale, reviewer, when.
+    pub reviews: Vec<DemoReview>,
+}
+
+/// A past review of a demo assessment.
+pub struct DemoReview {
+    pub ruleset: String,
+    pub decision: ReviewDecision,
+    pub rationale: &'static str,
+    pub by: &'static str,
+    pub at: NaiveDateTime,
+}
+
+const REVIEWERS: &[&str] = &[
+    "dr.okafor",
+    "dr.lind",
+    "dr.haddad",
+    "dr.nakamura",
+    "dr.silva",
+    "dr.mensah",
+];
+
+/// Generates a patient and what the team made of them: the assessments, and for some flags a
+/// confirmation or a dismissal with its rationale.
+pub fn generate_assessed(rules: &Rules, options: &DemoOptions, index: u64) -> DemoPatient {
+    let mut patient = generate_patient(&rules.book, options, index);
+    patient.assessments = rules.evaluate(&patient.record, options.today);
+    let mut rng = Rng::for_patient(options.seed ^ 0x5EED_0F4E_71E5, index);
+    for assessment in &patient.assessments {
+        if !assessment.status.asks_for_review() {
+            continue;
+        }
+        let roll = rng.unit();
+        let (decision, rationale) = if roll < 0.45 {
+            (ReviewDecision::Confirmed, rng.pick(&[
+                "Confirmed at MDT: criteria met on the recorded history.",
+                "Confirmed: trials adequate in dose and duration, adherence discussed with the patient.",
+                "Agree: refer on and start the way-forward steps.",
+            ]))
+        } else if roll < 0.52 {
+            (
+                ReviewDecision::Dismissed,
+                rng.pick(&[
+                    "Dismissed: adherence poor on pharmacy records; re-trial before labelling.",
+                    "Dismissed: diagnosis under review, awaiting specialist assessment.",
+                    "Dismissed: doses were below target; optimise first.",
+                ]),
+            )
+        } else {
+            continue;
+        };
+        let days_ago = rng.range(3, 120);
+        let at = (options.today - chrono::Duration::days(days_ago))
+            .and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap_or(NaiveTime::MIN));
+        let by: &'static str = rng.pick(REVIEWERS);
+        patient.reviews.push(DemoReview {
+            ruleset: assessment.ruleset.clone(),
+            decision,
+            rationale,
+            by,
+            at,
+        });
+    }
+    if let Some(headline) = patient
+        .assessments
+        .iter()
+        .max_by_key(|a| (a.status.rank(), std::cmp::Reverse(a.ruleset.clone())))
+    {
+        patient.projection.status = Some(headline.status);
+        patient.projection.ruleset.clone_from(&headline.ruleset);
+        let review = patient
+            .reviews
+            .iter()
+            .find(|r| r.ruleset == headline.ruleset);
+        patient.projection.review = match review {
+            Some(review) => Some(review.decision.into()),
+            None => headline
+                .status
+                .asks_for_review()
+                .then_some(ReviewState::Unreviewed),
+        };
+        let line = patient
+            .record
+            .lines
+            .iter()
+            .filter(|l| l.ruleset == headline.ruleset)
+            .max_by_key(|l| l.number);
+        patient.projection.line = line.map_or(0, |l| l.number);
+        patient.projection.regimen = line.map(|l| l.regimen.clone()).unwrap_or_default();
+    }
+    patient
 }
 
 /// Whether the file at `path` is a demo made with these options (and can be opened as is).
@@ -128,11 +226,11 @@ pub fn generate_patient(book: &DrugBook, options: &DemoOptions, index: u64) -> D
         Sex::Male
     };
     let given = if sex == Sex::Female {
-        *rng.pick(names::FEMALE)
+        rng.pick(names::FEMALE)
     } else {
-        *rng.pick(names::MALE)
+        rng.pick(names::MALE)
     };
-    let family = *rng.pick(names::FAMILY);
+    let family = rng.pick(names::FAMILY);
     let age_days = rng.range(min_age * 365, max_age * 365 + 364);
     let birth_date = options.today - chrono::Duration::days(age_days);
 
@@ -175,15 +273,13 @@ pub fn generate_patient(book: &DrugBook, options: &DemoOptions, index: u64) -> D
         record,
         intended: vec![(ruleset.to_owned(), intended)],
         projection,
+        assessments: Vec::new(),
+        reviews: Vec::new(),
     }
 }
 
 /// Builds the demo database at `path`, replacing an older demo there (never a non-demo file).
-pub fn create(
-    path: &Path,
-    options: &DemoOptions,
-    book: &DrugBook,
-) -> Result<DemoSummary, DemoError> {
+pub fn create(path: &Path, options: &DemoOptions, rules: &Rules) -> Result<DemoSummary, DemoError> {
     let started = Instant::now();
     if path.exists() {
         // Refuses (NotADemo) when the file holds someone's data.
@@ -191,7 +287,7 @@ pub fn create(
     }
     let partial = partial_path(path);
     remove_database_files(&partial)?;
-    let result = build(&partial, options, book);
+    let result = build(&partial, options, rules);
     let mut intended = match result {
         Ok(intended) => intended,
         Err(err) => {
@@ -243,7 +339,7 @@ const BATCH: u64 = 2_000;
 fn build(
     path: &Path,
     options: &DemoOptions,
-    book: &DrugBook,
+    rules: &Rules,
 ) -> Result<Vec<(String, AssessmentStatus, u64)>, DemoError> {
     let mut store = Store::open(path, OpenMode::CreateIfMissing, "demo")?;
     // The file is private to this run until it is renamed into place, so neither a journal nor
@@ -277,7 +373,7 @@ fn build(
                 }
                 let end = (index + BATCH).min(options.patients);
                 let batch = (index..end)
-                    .map(|i| generate_patient(book, options, i))
+                    .map(|i| generate_assessed(rules, options, i))
                     .collect();
                 if sender.send(batch).is_err() {
                     return;
@@ -302,7 +398,7 @@ fn build(
                     }
                 }
             }
-            if let Err(err) = insert_batch(&mut store, &batch, now) {
+            if let Err(err) = insert_batch(&mut store, &batch, &rules.stamp, options.today, now) {
                 result = Err(err);
                 break;
             }
@@ -343,17 +439,54 @@ fn build(
 fn insert_batch(
     store: &mut Store,
     batch: &[DemoPatient],
+    rules_stamp: &str,
+    today: NaiveDate,
     now: NaiveDateTime,
 ) -> Result<(), DemoError> {
     store.write(|tx| {
         let mut writer = RecordWriter::new(tx)?;
         for patient in batch {
-            writer.insert(
+            let id = writer.insert(
                 &patient.record,
                 Source::Demo,
                 Some(&patient.projection),
                 now,
             )?;
+            // Evidence was computed on the record's own ids: point it at the stored rows.
+            let ids = writer.last_ids();
+            let assessments: Vec<Assessment> = patient
+                .assessments
+                .iter()
+                .map(|assessment| {
+                    let mut stored = assessment.clone();
+                    stored.patient_id = id;
+                    for evidence in &mut stored.evidence {
+                        if let Some(row) = ids.row_of(evidence.kind, evidence.id) {
+                            evidence.id = row;
+                        }
+                    }
+                    stored.fingerprint = crate::rules::fingerprint(&stored);
+                    stored
+                })
+                .collect();
+            let evaluated = Evaluated {
+                rules_stamp,
+                record_version: 1,
+                today,
+            };
+            store::save_assessments(tx, id, &assessments, &evaluated)?;
+            for review in &patient.reviews {
+                let auditor = AuditWriter::new(review.by.to_owned());
+                store::record_review(
+                    tx,
+                    &auditor,
+                    id,
+                    &review.ruleset,
+                    review.decision,
+                    review.rationale,
+                    review.at,
+                )?;
+            }
         }
         Ok::<_, StoreError>(())
     })?;

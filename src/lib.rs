@@ -9,6 +9,7 @@
 //! - [`demo`]: the deterministic demo database generator.
 //! - [`cli`]: the headless commands and the command-line contract.
 
+pub mod assess;
 pub mod cli;
 pub mod demo;
 pub mod domain;

@@ -78,6 +78,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 pub struct Rules {
     pub sets: Vec<RuleSet>,
     pub book: DrugBook,
+    /// A digest of every rule and drug file's text: stored assessments computed under another
+    /// stamp are evaluated again.
+    pub stamp: String,
 }
 
 impl Rules {
@@ -132,6 +135,23 @@ impl Rules {
             }
         }
         let book = DrugBook::parse(&book_source.0, &book_source.1)?;
+        let stamp = {
+            use sha2::{Digest, Sha256};
+            let mut hasher = Sha256::new();
+            for (_, text) in std::iter::once(&book_source).chain(sources.iter()) {
+                hasher.update(text.as_bytes());
+                hasher.update([0]);
+            }
+            hasher
+                .finalize()
+                .iter()
+                .take(8)
+                .fold(String::new(), |mut out, byte| {
+                    use std::fmt::Write as _;
+                    let _ = write!(out, "{byte:02x}");
+                    out
+                })
+        };
         let mut sets = Vec::with_capacity(sources.len());
         for (origin, text) in &sources {
             let set: RuleSet = load::parse_toml(origin, text)?;
@@ -144,7 +164,7 @@ impl Rules {
             }
             sets.push(set);
         }
-        Ok(Rules { sets, book })
+        Ok(Rules { sets, book, stamp })
     }
 
     pub fn get(&self, id: &str) -> Option<&RuleSet> {

@@ -5,6 +5,7 @@
 //! second process waits on the busy timeout instead of failing. This module knows the domain
 //! types and SQL, nothing about rules, FHIR or the terminal.
 
+mod assessments;
 mod audit;
 mod list;
 mod read;
@@ -20,15 +21,16 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
+pub use assessments::{Evaluated, record_review, save_assessments};
 pub use audit::{AuditWriter, Change};
 pub use list::{Anchor, Cursor, ListFilter, ListQuery, PatientRow, SortKey, StatusCounts};
-pub use read::{AssessmentWithReview, PatientSummary};
+pub use read::{AssessmentWithReview, PatientSummary, load_records};
 pub use schema::SCHEMA_VERSION;
 pub use sql_types::{format_date, format_datetime, now_utc, parse_date, parse_datetime};
 pub use team::Note;
 pub use write::{
-    ListProjection, NewRecord, RecordWriter, Source, insert_clinical_rows, insert_record, name_key,
-    refresh_list_row, write_list_row,
+    IdMap, ListProjection, NewRecord, RecordWriter, Source, insert_clinical_rows, insert_record,
+    name_key, refresh_list_row, write_list_row,
 };
 
 /// `PRAGMA application_id` of a refract file ("RFRC"), so that another program's SQLite file is
@@ -68,6 +70,8 @@ pub enum StoreError {
     Open { path: PathBuf, detail: String },
     #[error("no patient with MRN {0}")]
     UnknownMrn(String),
+    #[error("{0}")]
+    Invalid(String),
     #[error("invalid value in {column}: {detail}")]
     Corrupt {
         column: &'static str,

@@ -1,20 +1,25 @@
 //! `refract check`: is the file sound, which schema is it, do its references hold.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use super::{CliError, stdout};
+use crate::rules::Rules;
 use crate::store::{SCHEMA_VERSION, Store};
 
-pub fn run(store: &Store) -> Result<ExitCode, CliError> {
+pub fn run(store: &Store, rules_dir: Option<&Path>) -> Result<ExitCode, CliError> {
     let mut out = stdout();
-    let mut healthy = true;
+    let mut failure: Option<String> = None;
 
     let integrity = store.integrity_check()?;
     if integrity == ["ok"] {
         writeln!(out, "integrity: ok")?;
     } else {
-        healthy = false;
+        failure = Some(format!(
+            "{} failed the integrity check",
+            store.path().display()
+        ));
         writeln!(out, "integrity: {} problem(s)", integrity.len())?;
         for line in integrity.iter().take(20) {
             writeln!(out, "  {line}")?;
@@ -31,7 +36,7 @@ pub fn run(store: &Store) -> Result<ExitCode, CliError> {
     if violations.is_empty() {
         writeln!(out, "foreign keys: ok")?;
     } else {
-        healthy = false;
+        failure = Some(format!("{} has broken references", store.path().display()));
         writeln!(out, "foreign keys: {} violation(s)", violations.len())?;
         for line in violations.iter().take(20) {
             writeln!(out, "  {line}")?;
@@ -43,11 +48,38 @@ pub fn run(store: &Store) -> Result<ExitCode, CliError> {
         .query_row("SELECT count(*) FROM patients", [], |row| row.get(0))
         .map_err(crate::store::StoreError::from)?;
     writeln!(out, "patients: {patients}")?;
+
+    match Rules::load(rules_dir) {
+        Ok(rules) => {
+            let origin = rules_dir.map_or_else(
+                || String::from("built in"),
+                |dir| format!("with {}", dir.display()),
+            );
+            writeln!(
+                out,
+                "rules: {} rule sets ({}), {} drugs ({}) — {origin}",
+                rules.sets.len(),
+                rules
+                    .sets
+                    .iter()
+                    .map(|s| format!("{} v{}", s.id, s.version))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                rules.book.drugs().len(),
+                rules.book.atc_version
+            )?;
+        }
+        Err(err) => {
+            writeln!(out, "rules: {err}")?;
+            failure = Some(err.to_string());
+        }
+    }
     out.flush()?;
-    if healthy {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        eprintln!("refract: {} failed its checks", store.path().display());
-        Ok(ExitCode::from(1))
+    match failure {
+        None => Ok(ExitCode::SUCCESS),
+        Some(failure) => {
+            eprintln!("refract: {failure}");
+            Ok(ExitCode::from(1))
+        }
     }
 }

@@ -1,17 +1,18 @@
 //! `refract demo`: create (if absent) and open the demo database.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
 
 use super::{CliError, tui_not_built};
 use crate::demo::{self, DemoOptions};
-use crate::rules::DrugBook;
+use crate::rules::Rules;
 use crate::store::{self, OpenMode, Store};
 
 pub fn run(
     db: Option<PathBuf>,
+    rules_dir: Option<&Path>,
     user: &str,
     patients: u64,
     seed: u64,
@@ -37,8 +38,8 @@ pub fn run(
             "refract: creating a demo database of {patients} patients at {} …",
             path.display()
         );
-        let book = DrugBook::embedded()?;
-        let summary = demo::create(&path, &options, &book)?;
+        let rules = Rules::load(rules_dir)?;
+        let summary = demo::create(&path, &options, &rules)?;
         eprintln!(
             "refract: demo created in {:.1} s",
             summary.elapsed.as_secs_f64()

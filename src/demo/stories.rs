@@ -78,7 +78,7 @@ fn seizure_diary(b: &mut Builder<'_>, from_ago: i64, to_ago: i64, level: i64) {
 
 fn epilepsy(b: &mut Builder<'_>) -> S {
     let onset = b.rng.range(4, 12) * 12 * MONTH;
-    let code = *b.rng.pick(&["G40.1", "G40.2", "G40.3"]);
+    let code = b.rng.pick(&["G40.1", "G40.2", "G40.3"]);
     let display = match code {
         "G40.1" => "Focal symptomatic epilepsy with simple partial seizures",
         "G40.2" => "Focal symptomatic epilepsy with complex partial seizures",
@@ -88,13 +88,13 @@ fn epilepsy(b: &mut Builder<'_>) -> S {
     let baseline = b.rng.range(3, 9);
     let first = give(
         "levetiracetam",
-        *b.rng.pick(&[1500.0, 2000.0, 3000.0]),
+        b.rng.pick(&[1500.0, 2000.0, 3000.0]),
         "mg/d",
     );
     let second = if code == "G40.3" {
-        give("valproate", *b.rng.pick(&[1000.0, 1500.0, 2000.0]), "mg/d")
+        give("valproate", b.rng.pick(&[1000.0, 1500.0, 2000.0]), "mg/d")
     } else {
-        give("lamotrigine", *b.rng.pick(&[200.0, 300.0, 400.0]), "mg/d")
+        give("lamotrigine", b.rng.pick(&[200.0, 300.0, 400.0]), "mg/d")
     };
     let third_options = [
         give("lacosamide", 400.0, "mg/d"),
@@ -103,7 +103,7 @@ fn epilepsy(b: &mut Builder<'_>) -> S {
         give("cenobamate", 200.0, "mg/d"),
         give("perampanel", 8.0, "mg/d"),
     ];
-    let third = *b.rng.pick(&third_options);
+    let third = b.rng.pick(&third_options);
     let start1 = onset - b.rng.range(0, 2) * MONTH;
     let story = b.rng.weighted(&[40, 28, 14, 10, 8]);
     match story {
@@ -347,7 +347,7 @@ fn status_epilepticus(b: &mut Builder<'_>) -> S {
     let minutes = |m: i64| onset + Duration::minutes(m);
     let iv = Some(DrugRole::FirstLineBenzodiazepine);
     let story = b.rng.weighted(&[30, 30, 25, 15]);
-    let bzd = *b.rng.pick(&[
+    let bzd = b.rng.pick(&[
         give("lorazepam", 4.0, "mg"),
         give("diazepam", 10.0, "mg"),
         give("midazolam", 10.0, "mg"),
@@ -356,7 +356,7 @@ fn status_epilepticus(b: &mut Builder<'_>) -> S {
     if bzd.ingredient == "lorazepam" && b.rng.chance(0.5) {
         b.exposure(bzd, minutes(15), Some(minutes(16)), None, iv);
     }
-    let second = *b.rng.pick(&[
+    let second = b.rng.pick(&[
         give("levetiracetam", 4500.0, "mg"),
         give("fosphenytoin", 1500.0, "mg"),
         give("valproate", 3000.0, "mg"),
@@ -381,7 +381,7 @@ fn status_epilepticus(b: &mut Builder<'_>) -> S {
         // Seizures continue after both: refractory; anaesthesia ≥ 24 h and they recur.
         0 => {
             activity(b, minutes(70), true);
-            let anaesthetic = *b.rng.pick(&[
+            let anaesthetic = b.rng.pick(&[
                 give("midazolam", 0.4, "mg/kg/h"),
                 give("propofol", 4.0, "mg/kg/h"),
             ]);
@@ -435,22 +435,22 @@ fn office_readings(b: &mut Builder<'_>, from_ago: i64, to_ago: i64, systolic: i6
 fn hypertension(b: &mut Builder<'_>) -> S {
     let onset = b.rng.range(5, 15) * 12 * MONTH;
     b.condition("I10", "Essential (primary) hypertension", onset);
-    let ras = *b.rng.pick(&[
+    let ras = b.rng.pick(&[
         give("lisinopril", 40.0, "mg/d"),
         give("losartan", 100.0, "mg/d"),
         give("ramipril", 10.0, "mg/d"),
     ]);
     let ccb = give("amlodipine", 10.0, "mg/d");
-    let thiazide_like = *b.rng.pick(&[
+    let thiazide_like = b.rng.pick(&[
         give("chlorthalidone", 25.0, "mg/d"),
         give("indapamide", 2.5, "mg/d"),
     ]);
     let hctz = give("hydrochlorothiazide", 25.0, "mg/d");
-    let mra = *b.rng.pick(&[
+    let mra = b.rng.pick(&[
         give("spironolactone", 50.0, "mg/d"),
         give("eplerenone", 100.0, "mg/d"),
     ]);
-    let fifth = *b.rng.pick(&[
+    let fifth = b.rng.pick(&[
         give("metoprolol", 200.0, "mg/d"),
         give("doxazosin", 8.0, "mg/d"),
         give("clonidine", 0.6, "mg/d"),
@@ -661,17 +661,17 @@ fn depression(b: &mut Builder<'_>) -> S {
             onset,
         );
     }
-    let ssri = *b.rng.pick(&[
+    let ssri = b.rng.pick(&[
         give("sertraline", 150.0, "mg/d"),
         give("escitalopram", 20.0, "mg/d"),
         give("fluoxetine", 40.0, "mg/d"),
         give("citalopram", 40.0, "mg/d"),
     ]);
-    let snri = *b.rng.pick(&[
+    let snri = b.rng.pick(&[
         give("venlafaxine", 225.0, "mg/d"),
         give("duloxetine", 120.0, "mg/d"),
     ]);
-    let third = *b.rng.pick(&[
+    let third = b.rng.pick(&[
         give("mirtazapine", 45.0, "mg/d"),
         give("bupropion", 300.0, "mg/d"),
         give("vortioxetine", 20.0, "mg/d"),
@@ -1001,7 +1001,7 @@ fn lbcl(b: &mut Builder<'_>) -> S {
             );
             b.disease_status(ds::WORSENED, "after R-ICE", start2 - 42);
             let start3 = (start2 - 42 - 45).max(30);
-            let car_t = *b.rng.pick(&[
+            let car_t = b.rng.pick(&[
                 "axicabtagene ciloleucel",
                 "lisocabtagene maraleucel",
                 "tisagenlecleucel",
@@ -1236,7 +1236,7 @@ fn myeloma(b: &mut Builder<'_>) -> S {
             m_protein(b, end3 + 30, 0.8);
             m_protein(b, end3 + 5, 1.9);
             m_protein(b, end3, 2.2);
-            let fourth = *b.rng.pick(&[
+            let fourth = b.rng.pick(&[
                 "teclistamab",
                 "idecabtagene vicleucel",
                 "elranatamab",
@@ -1426,17 +1426,17 @@ fn rheumatoid_arthritis(b: &mut Builder<'_>) -> S {
         onset,
     );
     let mtx = give("methotrexate", 20.0, "mg/week");
-    let tnf = *b.rng.pick(&[
+    let tnf = b.rng.pick(&[
         give("adalimumab", 40.0, "mg/2 weeks"),
         give("etanercept", 50.0, "mg/week"),
         give("certolizumab pegol", 200.0, "mg/2 weeks"),
     ]);
-    let second_mechanism = *b.rng.pick(&[
+    let second_mechanism = b.rng.pick(&[
         give("tocilizumab", 162.0, "mg/week"),
         give("abatacept", 125.0, "mg/week"),
         give("rituximab", 1000.0, "mg"),
     ]);
-    let jak = *b.rng.pick(&[
+    let jak = b.rng.pick(&[
         give("baricitinib", 4.0, "mg/d"),
         give("upadacitinib", 15.0, "mg/d"),
         give("tofacitinib", 10.0, "mg/d"),
@@ -1932,7 +1932,7 @@ fn schizophrenia(b: &mut Builder<'_>) -> S {
     b.condition("F20.0", "Paranoid schizophrenia", onset);
     let start1 = b.rng.range(18, 40) * MONTH;
     let first = give("olanzapine", 20.0, "mg/d");
-    let second = *b.rng.pick(&[
+    let second = b.rng.pick(&[
         give("aripiprazole", 30.0, "mg/d"),
         give("amisulpride", 800.0, "mg/d"),
         give("risperidone", 10.0, "mg/d"),

@@ -17,9 +17,14 @@ pub(super) fn parse_toml<T: DeserializeOwned>(origin: &str, text: &str) -> Resul
     })
 }
 
-/// A semantic error found after parsing, placed at the first line that mentions `needle`.
+/// A semantic error found after parsing, placed at the first line that mentions `needle` as a
+/// quoted TOML string (else anywhere), so that a misspelled value is not placed on an earlier
+/// line whose text merely contains it ("two_failed_schedule" inside "two_failed_schedules").
 pub(super) fn toml_error(origin: &str, text: &str, message: &str, needle: &str) -> RulesError {
-    match text.find(needle) {
+    match text
+        .find(&format!("\"{needle}\""))
+        .or_else(|| text.find(needle))
+    {
         Some(offset) => RulesError::Parse {
             origin: origin.to_owned(),
             line: line_of(text, offset),

@@ -282,10 +282,16 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
             }
         }
         _ => {
-            // "all": never responded to any line.
+            // "all": never responded to any line. A response followed by progression on
+            // therapy or within the window is refractory, but not never-responded (IMWG: primary
+            // refractory = never achieved at least a minimal response).
+            let refractory = parse_responses(&spec.refractory_responses);
             let mut any_outcome = false;
             for (line, state) in &states {
-                match state {
+                let responded = best_response(ctx, line)
+                    .filter(|response| !refractory.contains(response))
+                    .map(LineState::Responded);
+                match responded.as_ref().unwrap_or(state) {
                     LineState::Refractory(why) => {
                         any_outcome = true;
                         refractory_line(&mut outcome, line, why);

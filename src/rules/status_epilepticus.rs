@@ -95,7 +95,11 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         outcome
             .evidence
             .push(exposure_evidence(id, anaesthesia, ctx.today));
-        let later = activity(from);
+        // "24 hours or more" after anaesthesia started: a seizure at exactly 24 hours counts.
+        let later: Vec<_> = ctx
+            .observations(&spec.seizure_activity)
+            .filter(|o| o.effective >= from && o.effective <= episode_end + Duration::hours(72))
+            .collect();
         if let Some(seizure) = later.iter().find(|o| o.value.unwrap_or(0.0) > 0.0) {
             outcome.verdict = Verdict::Met;
             outcome.evidence.push(observation_evidence(id, seizure));

@@ -105,7 +105,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
                 not_counted.push(format!("{}: {why}", trial.name));
             }
             Result::Undecided(what) => {
-                undecided.push((trial.key.clone(), format!("{}: {what}", trial.name)))
+                undecided.push((trial.key.clone(), format!("{}: {what}", trial.name)));
             }
         }
     }

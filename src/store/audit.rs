@@ -46,6 +46,18 @@ impl AuditWriter {
         before: Option<&B>,
         after: Option<&A>,
     ) -> Result<i64> {
+        self.record_at(conn, now_utc(), change, before, after)
+    }
+
+    /// Appends one row stamped `at` (for history written after the fact, such as the demo's).
+    pub fn record_at<B: Serialize, A: Serialize>(
+        &self,
+        conn: &Connection,
+        at: chrono::NaiveDateTime,
+        change: Change<'_>,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) -> Result<i64> {
         let before = before.map(serde_json::to_string).transpose()?;
         let after = after.map(serde_json::to_string).transpose()?;
         conn.prepare_cached(
@@ -53,7 +65,7 @@ impl AuditWriter {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![
-            format_datetime(now_utc()),
+            format_datetime(at),
             self.who,
             change.action,
             change.entity,

@@ -327,177 +327,219 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
 }
 
 pub(super) fn read_record(conn: &Connection, id: PatientId) -> Result<PatientRecord> {
-    let patient = read_patient(conn, id)?;
-    let pid = id.0;
-
-    let conditions = conn
-        .prepare_cached(
-            "SELECT id, system, code, display, onset, abatement, clinical_status,
-                    verification_status
-             FROM conditions WHERE patient_id = ?1 ORDER BY onset, id",
-        )?
-        .query_map([pid], |row| Ok(RawRow::from(row, 8)))?
-        .map(|raw| {
-            let raw = raw?;
-            Ok(Condition {
-                id: raw.int(0),
-                system: parse_code(
-                    "conditions.system",
-                    &raw.text(1),
-                    ConditionCodeSystem::parse,
-                )?,
-                code: raw.text(2),
-                display: raw.text(3),
-                onset: parse_opt_date("conditions.onset", raw.opt(4))?,
-                abatement: parse_opt_date("conditions.abatement", raw.opt(5))?,
-                clinical_status: raw.opt(6),
-                verification_status: raw.opt(7),
-            })
+    load_records(conn, id.0, id.0)?
+        .pop()
+        .ok_or(StoreError::Corrupt {
+            column: "patients.id",
+            detail: format!("no patient {}", id.0),
         })
-        .collect::<Result<Vec<_>>>()?;
+}
 
-    let exposures = conn
-        .prepare_cached(
-            "SELECT id, text, rxnorm, atc, start, end, dose_value, dose_unit, route, role,
-                    stop_reason, cycles
-             FROM drug_exposures WHERE patient_id = ?1 ORDER BY start, id",
-        )?
-        .query_map([pid], |row| Ok(RawRow::from(row, 12)))?
-        .map(|raw| {
-            let raw = raw?;
-            Ok(DrugExposure {
-                id: raw.int(0),
-                text: raw.text(1),
-                rxnorm: raw.opt(2),
-                atc: raw.opt(3),
-                start: parse_datetime("drug_exposures.start", &raw.text(4))?,
-                end: parse_opt_datetime("drug_exposures.end", raw.opt(5))?,
-                dose: dose(raw.real(6), raw.opt(7)),
-                route: raw.opt(8),
-                role: parse_opt_code("drug_exposures.role", raw.opt(9), DrugRole::parse)?,
-                stop_reason: parse_opt_code(
-                    "drug_exposures.stop_reason",
-                    raw.opt(10),
-                    StopReason::parse,
-                )?,
-                cycles: raw.opt_int(11).map(|c| c as u32),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-
-    let mut lines = conn
-        .prepare_cached(
-            "SELECT id, ruleset, number, regimen, start, end, intent, best_response,
-                    best_response_date, progression_date, stop_reason, cycles, origin, cut_reason
-             FROM treatment_lines WHERE patient_id = ?1 ORDER BY ruleset, number, start",
-        )?
-        .query_map([pid], |row| Ok(RawRow::from(row, 14)))?
-        .map(|raw| {
-            let raw = raw?;
-            Ok(TreatmentLine {
-                id: raw.int(0),
-                ruleset: raw.text(1),
-                number: raw.int(2) as u32,
-                regimen: raw.text(3),
-                start: parse_date("treatment_lines.start", &raw.text(4))?,
-                end: parse_opt_date("treatment_lines.end", raw.opt(5))?,
-                intent: parse_opt_code("treatment_lines.intent", raw.opt(6), Intent::parse)?,
-                best_response: parse_opt_code(
-                    "treatment_lines.best_response",
-                    raw.opt(7),
-                    Response::parse,
-                )?,
-                best_response_date: parse_opt_date(
-                    "treatment_lines.best_response_date",
-                    raw.opt(8),
-                )?,
-                progression_date: parse_opt_date("treatment_lines.progression_date", raw.opt(9))?,
-                stop_reason: parse_opt_code(
-                    "treatment_lines.stop_reason",
-                    raw.opt(10),
-                    StopReason::parse,
-                )?,
-                cycles: raw.opt_int(11).map(|c| c as u32),
-                origin: parse_code("treatment_lines.origin", &raw.text(12), LineOrigin::parse)?,
-                cut_reason: raw.opt(13),
-                drugs: Vec::new(),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    if !lines.is_empty() {
+/// The records of every patient with an id in `from..=to`, in id order: one range query per
+/// table, merged by patient, so that evaluating many patients costs a few scans rather than a
+/// handful of queries each.
+pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<PatientRecord>> {
+    let mut records: Vec<PatientRecord> = Vec::new();
+    let mut ids: Vec<i64> = Vec::new();
+    {
         let mut stmt = conn.prepare_cached(
-            "SELECT ingredient, dose_value, dose_unit, exposure_id FROM line_drugs
-             WHERE line_id = ?1 ORDER BY position",
+            "SELECT id, mrn, family_name, given_name, birth_date, sex, deceased_date, care_team
+             FROM patients WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
         )?;
-        for line in &mut lines {
-            line.drugs = stmt
-                .query_map([line.id], |row| {
-                    Ok(LineDrug {
-                        ingredient: row.get(0)?,
-                        dose: dose(row.get(1)?, row.get(2)?),
-                        exposure_id: row.get(3)?,
-                    })
-                })?
-                .collect::<Result<_, _>>()?;
+        let raw = stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 8)))?;
+        for raw in raw {
+            let raw = raw?;
+            let id = raw.int(0);
+            ids.push(id);
+            records.push(PatientRecord {
+                patient: Some(Patient {
+                    id: PatientId(id),
+                    mrn: raw.text(1),
+                    family_name: raw.text(2),
+                    given_name: raw.text(3),
+                    birth_date: parse_opt_date("patients.birth_date", raw.opt(4))?,
+                    sex: parse_code("patients.sex", &raw.text(5), Sex::parse)?,
+                    deceased_date: parse_opt_date("patients.deceased_date", raw.opt(6))?,
+                    care_team: raw.opt(7).filter(|team| !team.is_empty()),
+                }),
+                ..PatientRecord::default()
+            });
+        }
+    }
+    if records.is_empty() {
+        return Ok(records);
+    }
+    let slot = |patient: i64| ids.binary_search(&patient).ok();
+
+    let mut stmt = conn.prepare_cached(
+        "SELECT patient_id, id, system, code, display, onset, abatement, clinical_status,
+                verification_status
+         FROM conditions WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, onset, id",
+    )?;
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 9)))? {
+        let raw = raw?;
+        let Some(index) = slot(raw.int(0)) else {
+            continue;
+        };
+        records[index].conditions.push(Condition {
+            id: raw.int(1),
+            system: parse_code(
+                "conditions.system",
+                &raw.text(2),
+                ConditionCodeSystem::parse,
+            )?,
+            code: raw.text(3),
+            display: raw.text(4),
+            onset: parse_opt_date("conditions.onset", raw.opt(5))?,
+            abatement: parse_opt_date("conditions.abatement", raw.opt(6))?,
+            clinical_status: raw.opt(7),
+            verification_status: raw.opt(8),
+        });
+    }
+
+    let mut stmt = conn.prepare_cached(
+        "SELECT patient_id, id, text, rxnorm, atc, start, end, dose_value, dose_unit, route, role,
+                stop_reason, cycles
+         FROM drug_exposures WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, start, id",
+    )?;
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 13)))? {
+        let raw = raw?;
+        let Some(index) = slot(raw.int(0)) else {
+            continue;
+        };
+        records[index].exposures.push(DrugExposure {
+            id: raw.int(1),
+            text: raw.text(2),
+            rxnorm: raw.opt(3),
+            atc: raw.opt(4),
+            start: parse_datetime("drug_exposures.start", &raw.text(5))?,
+            end: parse_opt_datetime("drug_exposures.end", raw.opt(6))?,
+            dose: dose(raw.real(7), raw.opt(8)),
+            route: raw.opt(9),
+            role: parse_opt_code("drug_exposures.role", raw.opt(10), DrugRole::parse)?,
+            stop_reason: parse_opt_code(
+                "drug_exposures.stop_reason",
+                raw.opt(11),
+                StopReason::parse,
+            )?,
+            cycles: raw.opt_int(12).map(|c| c as u32),
+        });
+    }
+
+    let mut stmt = conn.prepare_cached(
+        "SELECT patient_id, id, ruleset, number, regimen, start, end, intent, best_response,
+                best_response_date, progression_date, stop_reason, cycles, origin, cut_reason
+         FROM treatment_lines WHERE patient_id BETWEEN ?1 AND ?2
+         ORDER BY patient_id, ruleset, number, start",
+    )?;
+    let mut line_slots: Vec<(i64, usize, usize)> = Vec::new();
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 15)))? {
+        let raw = raw?;
+        let Some(index) = slot(raw.int(0)) else {
+            continue;
+        };
+        let line = TreatmentLine {
+            id: raw.int(1),
+            ruleset: raw.text(2),
+            number: raw.int(3) as u32,
+            regimen: raw.text(4),
+            start: parse_date("treatment_lines.start", &raw.text(5))?,
+            end: parse_opt_date("treatment_lines.end", raw.opt(6))?,
+            intent: parse_opt_code("treatment_lines.intent", raw.opt(7), Intent::parse)?,
+            best_response: parse_opt_code(
+                "treatment_lines.best_response",
+                raw.opt(8),
+                Response::parse,
+            )?,
+            best_response_date: parse_opt_date("treatment_lines.best_response_date", raw.opt(9))?,
+            progression_date: parse_opt_date("treatment_lines.progression_date", raw.opt(10))?,
+            stop_reason: parse_opt_code(
+                "treatment_lines.stop_reason",
+                raw.opt(11),
+                StopReason::parse,
+            )?,
+            cycles: raw.opt_int(12).map(|c| c as u32),
+            origin: parse_code("treatment_lines.origin", &raw.text(13), LineOrigin::parse)?,
+            cut_reason: raw.opt(14),
+            drugs: Vec::new(),
+        };
+        line_slots.push((line.id, index, records[index].lines.len()));
+        records[index].lines.push(line);
+    }
+    if !line_slots.is_empty() {
+        line_slots.sort_unstable();
+        let mut stmt = conn.prepare_cached(
+            "SELECT ld.line_id, ld.ingredient, ld.dose_value, ld.dose_unit, ld.exposure_id
+             FROM line_drugs ld JOIN treatment_lines tl ON tl.id = ld.line_id
+             WHERE tl.patient_id BETWEEN ?1 AND ?2 ORDER BY ld.line_id, ld.position",
+        )?;
+        for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 5)))? {
+            let raw = raw?;
+            let Ok(found) = line_slots.binary_search_by_key(&raw.int(0), |(id, _, _)| *id) else {
+                continue;
+            };
+            let (_, record, line) = line_slots[found];
+            records[record].lines[line].drugs.push(LineDrug {
+                ingredient: raw.text(1),
+                dose: dose(raw.real(2), raw.opt(3)),
+                exposure_id: raw.opt_int(4),
+            });
         }
     }
 
-    let observations = conn
-        .prepare_cached(
-            "SELECT id, code, display, value, value_code, unit, effective, setting
-             FROM observations WHERE patient_id = ?1 ORDER BY effective, id",
-        )?
-        .query_map([pid], |row| Ok(RawRow::from(row, 8)))?
-        .map(|raw| {
-            let raw = raw?;
-            Ok(Observation {
-                id: raw.int(0),
-                code: raw.text(1),
-                display: raw.text(2),
-                value: raw.real(3),
-                value_code: raw.opt(4),
-                unit: raw.opt(5),
-                effective: parse_datetime("observations.effective", &raw.text(6))?,
-                setting: parse_opt_code("observations.setting", raw.opt(7), BpSetting::parse)?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT patient_id, id, code, display, value, value_code, unit, effective, setting
+         FROM observations WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, effective, id",
+    )?;
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 9)))? {
+        let raw = raw?;
+        let Some(index) = slot(raw.int(0)) else {
+            continue;
+        };
+        records[index].observations.push(Observation {
+            id: raw.int(1),
+            code: raw.text(2),
+            display: raw.text(3),
+            value: raw.real(4),
+            value_code: raw.opt(5),
+            unit: raw.opt(6),
+            effective: parse_datetime("observations.effective", &raw.text(7))?,
+            setting: parse_opt_code("observations.setting", raw.opt(8), BpSetting::parse)?,
+        });
+    }
 
-    let procedures = conn
-        .prepare_cached(
-            "SELECT id, code, display, performed, end FROM procedures
-             WHERE patient_id = ?1 ORDER BY performed, id",
-        )?
-        .query_map([pid], |row| Ok(RawRow::from(row, 5)))?
-        .map(|raw| {
-            let raw = raw?;
-            Ok(Procedure {
-                id: raw.int(0),
-                code: raw.text(1),
-                display: raw.text(2),
-                performed: parse_datetime("procedures.performed", &raw.text(3))?,
-                end: parse_opt_datetime("procedures.end", raw.opt(4))?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT patient_id, id, code, display, performed, end FROM procedures
+         WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, performed, id",
+    )?;
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 6)))? {
+        let raw = raw?;
+        let Some(index) = slot(raw.int(0)) else {
+            continue;
+        };
+        records[index].procedures.push(Procedure {
+            id: raw.int(1),
+            code: raw.text(2),
+            display: raw.text(3),
+            performed: parse_datetime("procedures.performed", &raw.text(4))?,
+            end: parse_opt_datetime("procedures.end", raw.opt(5))?,
+        });
+    }
 
-    let resolved_confounders = conn
-        .prepare_cached(
-            "SELECT ruleset, key FROM checklist_items WHERE patient_id = ?1 AND done = 1
-             ORDER BY ruleset, key",
-        )?
-        .query_map([pid], |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-
-    Ok(PatientRecord {
-        patient: Some(patient),
-        conditions,
-        exposures,
-        lines,
-        observations,
-        procedures,
-        resolved_confounders,
-    })
+    let mut stmt = conn.prepare_cached(
+        "SELECT patient_id, ruleset, key FROM checklist_items
+         WHERE patient_id BETWEEN ?1 AND ?2 AND done = 1 ORDER BY patient_id, ruleset, key",
+    )?;
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 3)))? {
+        let raw = raw?;
+        let Some(index) = slot(raw.int(0)) else {
+            continue;
+        };
+        records[index]
+            .resolved_confounders
+            .push((raw.text(1), raw.text(2)));
+    }
+    Ok(records)
 }
 
 fn dose(value: Option<f64>, unit: Option<String>) -> Option<Dose> {

@@ -66,6 +66,45 @@ pub struct RecordWriter<'conn> {
     observation: Statement<'conn>,
     procedure: Statement<'conn>,
     exposure_ids: Vec<(i64, i64)>,
+    ids: IdMap,
+}
+
+/// The row ids given to a record's conditions, exposures, lines, observations and procedures,
+/// as `(id in the record, row id)`, so that evidence computed before the insert can point at
+/// the stored rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdMap {
+    pub conditions: Vec<(i64, i64)>,
+    pub exposures: Vec<(i64, i64)>,
+    pub lines: Vec<(i64, i64)>,
+    pub observations: Vec<(i64, i64)>,
+    pub procedures: Vec<(i64, i64)>,
+}
+
+impl IdMap {
+    /// The row id of a record id of the given kind, if that record was inserted.
+    pub fn row_of(&self, kind: crate::domain::EvidenceKind, id: i64) -> Option<i64> {
+        use crate::domain::EvidenceKind;
+        let pairs = match kind {
+            EvidenceKind::Condition => &self.conditions,
+            EvidenceKind::Exposure => &self.exposures,
+            EvidenceKind::Line => &self.lines,
+            EvidenceKind::Observation => &self.observations,
+            EvidenceKind::Procedure => &self.procedures,
+        };
+        pairs
+            .iter()
+            .find(|(from, _)| *from == id)
+            .map(|(_, row)| *row)
+    }
+
+    fn clear(&mut self) {
+        self.conditions.clear();
+        self.exposures.clear();
+        self.lines.clear();
+        self.observations.clear();
+        self.procedures.clear();
+    }
 }
 
 impl<'conn> RecordWriter<'conn> {
@@ -107,6 +146,7 @@ impl<'conn> RecordWriter<'conn> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
             exposure_ids: Vec::new(),
+            ids: IdMap::default(),
         })
     }
 
@@ -161,8 +201,9 @@ impl<'conn> RecordWriter<'conn> {
     ) -> Result<()> {
         let source_text = source.as_str();
         let pid = patient_id.0;
+        self.ids.clear();
         for condition in &record.conditions {
-            self.condition.execute(params![
+            let row = self.condition.insert(params![
                 pid,
                 condition.system.as_str(),
                 condition.code,
@@ -173,17 +214,20 @@ impl<'conn> RecordWriter<'conn> {
                 condition.verification_status,
                 source_text,
             ])?;
+            self.ids.conditions.push((condition.id, row));
         }
         self.exposure_ids.clear();
         for exposure in &record.exposures {
             let row_id = self.insert_exposure(patient_id, exposure, source)?;
             self.exposure_ids.push((exposure.id, row_id));
         }
+        self.ids.exposures.clone_from(&self.exposure_ids);
         for line in &record.lines {
-            self.insert_line(patient_id, line)?;
+            let row = self.insert_line(patient_id, line)?;
+            self.ids.lines.push((line.id, row));
         }
         for observation in &record.observations {
-            self.observation.execute(params![
+            let row = self.observation.insert(params![
                 pid,
                 observation.code,
                 observation.display,
@@ -194,9 +238,10 @@ impl<'conn> RecordWriter<'conn> {
                 observation.setting.map(BpSetting::as_str),
                 source_text,
             ])?;
+            self.ids.observations.push((observation.id, row));
         }
         for procedure in &record.procedures {
-            self.procedure.execute(params![
+            let row = self.procedure.insert(params![
                 pid,
                 procedure.code,
                 procedure.display,
@@ -204,8 +249,14 @@ impl<'conn> RecordWriter<'conn> {
                 procedure.end.map(format_datetime),
                 source_text,
             ])?;
+            self.ids.procedures.push((procedure.id, row));
         }
         Ok(())
+    }
+
+    /// The row ids given by the last `insert` or `insert_clinical_rows`.
+    pub fn last_ids(&self) -> &IdMap {
+        &self.ids
     }
 
     fn insert_exposure(

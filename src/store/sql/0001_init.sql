@@ -20,6 +20,11 @@ CREATE TABLE patients (
     source         TEXT NOT NULL DEFAULT 'entered',  -- demo | import | entered
     source_id      TEXT,                             -- FHIR Patient.id, to match re-imports
     record_version INTEGER NOT NULL DEFAULT 1,       -- bumped on every change to clinical data
+    -- What the stored assessments were computed from: the rules' stamp, the record version and
+    -- the day (criteria with windows change with time). A mismatch means "evaluate again".
+    eval_rules     TEXT NOT NULL DEFAULT '',
+    eval_record    INTEGER NOT NULL DEFAULT 0,
+    eval_on        TEXT NOT NULL DEFAULT '',
     -- The patient list's projection: one headline condition per patient, kept up to date on
     -- every write so that the list pages, sorts and filters on indexes alone.
     name_key       TEXT NOT NULL,                    -- lower('family, given')

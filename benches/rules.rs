@@ -1,0 +1,71 @@
+//! Rules evaluation against the budget of DESIGN §10: every rule set on 100,000 demo patients in
+//! at most 2 s on two cores. Run by hand: `cargo bench --bench rules` (figures, not a test).
+//!
+//! Reports the pure evaluation (records already in memory, both cores) and, separately, the full
+//! re-evaluation pass of `refract flags` on a demo database (read, evaluate, write back).
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use refract::assess;
+use refract::demo::{self, DemoOptions};
+use refract::rules::Rules;
+use refract::store::{OpenMode, Store};
+
+// The same allocator as the binary, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let patients: u64 = std::env::var("REFRACT_BENCH_PATIENTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let today = NaiveDate::from_ymd_opt(2026, 11, 27).ok_or("bad date")?;
+    let rules = Rules::embedded()?;
+    let options = DemoOptions {
+        patients,
+        seed: 1,
+        today,
+    };
+
+    let records: Vec<_> = (0..patients)
+        .map(|index| demo::generate_patient(&rules.book, &options, index).record)
+        .collect();
+    let mut best = f64::MAX;
+    let mut assessments = 0;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let results = assess::evaluate_in_parallel(&rules, &records, today);
+        best = best.min(started.elapsed().as_secs_f64());
+        assessments = results.iter().map(Vec::len).sum::<usize>();
+    }
+    println!(
+        "evaluate {patients} patients ({assessments} assessments), in memory, 2 threads: {best:.2} s (best of 3; budget 2 s)"
+    );
+    drop(records);
+    if std::env::var_os("REFRACT_BENCH_MEMORY_ONLY").is_some() {
+        return Ok(());
+    }
+
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("bench.db");
+    demo::create(&path, &options, &rules)?;
+    let mut store = Store::open(&path, OpenMode::MustExist, "bench")?;
+    let tomorrow = today.succ_opt().ok_or("bad date")?;
+    let started = Instant::now();
+    let pass = assess::refresh(&mut store, &rules, tomorrow, |_, _| {})?;
+    println!(
+        "re-evaluation pass on the database ({} patients: read, evaluate, write): {:.2} s",
+        pass.evaluated,
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let pass = assess::refresh(&mut store, &rules, tomorrow, |_, _| {})?;
+    println!(
+        "second pass, nothing changed ({} patients evaluated): {:.3} s",
+        pass.evaluated,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

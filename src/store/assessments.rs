@@ -1,0 +1,264 @@
+//! Stored assessments and the team's reviews of them.
+//!
+//! An assessment is stored per (patient, rule set) with the rule-set version and the patient's
+//! record version it was computed from, so re-evaluation is incremental: only patients whose
+//! data, rule set or day changed are evaluated again. A review is kept with the fingerprint of
+//! the assessment it judged; it applies while the fingerprint is unchanged (a dismissed flag
+//! stays dismissed until the evidence changes).
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::audit::{AuditWriter, Change};
+use super::read::AssessmentDetail;
+use super::sql_types::{format_date, format_datetime, now_utc};
+use super::write::refresh_list_row;
+use super::{Result, Store, StoreError};
+use crate::domain::{Assessment, AssessmentStatus, PatientId, ReviewDecision, ReviewState};
+
+/// Replaces a patient's assessments with `assessments` (dropping those of rule sets that no
+/// longer apply), keeping the day each flag was first raised. The caller owns the transaction
+/// and refreshes the list row.
+pub fn save_assessments(
+    conn: &Connection,
+    patient: PatientId,
+    assessments: &[Assessment],
+    evaluated: &Evaluated<'_>,
+) -> Result<()> {
+    let record_version = evaluated.record_version;
+    let mut previous_flag = conn.prepare_cached(
+        "SELECT status_rank, flagged_since FROM assessments WHERE patient_id = ?1 AND ruleset = ?2",
+    )?;
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO assessments (patient_id, ruleset, ruleset_version, record_version, status,
+                                  status_rank, label, detail, fingerprint, evaluated_on,
+                                  flagged_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (patient_id, ruleset) DO UPDATE SET
+             ruleset_version = excluded.ruleset_version, record_version = excluded.record_version,
+             status = excluded.status, status_rank = excluded.status_rank, label = excluded.label,
+             detail = excluded.detail, fingerprint = excluded.fingerprint,
+             evaluated_on = excluded.evaluated_on, flagged_since = excluded.flagged_since",
+    )?;
+    for assessment in assessments {
+        let flagged = matches!(
+            assessment.status,
+            AssessmentStatus::Refractory | AssessmentStatus::Resistant
+        );
+        let before: Option<(i64, Option<String>)> = previous_flag
+            .query_row(params![patient.0, assessment.ruleset], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()?;
+        let was_flagged = before.as_ref().is_some_and(|(rank, _)| {
+            *rank == AssessmentStatus::Refractory.rank()
+                || *rank == AssessmentStatus::Resistant.rank()
+        });
+        let flagged_since = if !flagged {
+            None
+        } else if was_flagged {
+            before
+                .and_then(|(_, since)| since)
+                .or_else(|| Some(format_date(assessment.evaluated_on).into()))
+        } else {
+            Some(String::from(format_date(assessment.evaluated_on)))
+        };
+        let detail = AssessmentDetail {
+            reasons: assessment.reasons.clone(),
+            evidence: assessment.evidence.clone(),
+            missing: assessment.missing.clone(),
+            confounders: assessment.confounders.clone(),
+            citation: assessment.citation.clone(),
+        };
+        upsert.execute(params![
+            patient.0,
+            assessment.ruleset,
+            assessment.ruleset_version,
+            record_version,
+            assessment.status.as_str(),
+            assessment.status.rank(),
+            assessment.label,
+            serde_json::to_string(&detail)?,
+            assessment.fingerprint,
+            format_date(assessment.evaluated_on),
+            flagged_since,
+        ])?;
+    }
+    // Rule sets that no longer apply (a diagnosis removed or refuted) lose their assessment.
+    let keep: Vec<&str> = assessments.iter().map(|a| a.ruleset.as_str()).collect();
+    let existing: Vec<String> = conn
+        .prepare_cached("SELECT ruleset FROM assessments WHERE patient_id = ?1")?
+        .query_map([patient.0], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for ruleset in existing.iter().filter(|r| !keep.contains(&r.as_str())) {
+        conn.prepare_cached("DELETE FROM assessments WHERE patient_id = ?1 AND ruleset = ?2")?
+            .execute(params![patient.0, ruleset])?;
+    }
+    conn.prepare_cached(
+        "UPDATE patients SET eval_rules = ?2, eval_record = ?3, eval_on = ?4 WHERE id = ?1",
+    )?
+    .execute(params![
+        patient.0,
+        evaluated.rules_stamp,
+        record_version,
+        format_date(evaluated.today)
+    ])?;
+    Ok(())
+}
+
+/// What an evaluation was computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct Evaluated<'a> {
+    pub rules_stamp: &'a str,
+    pub record_version: i64,
+    pub today: NaiveDate,
+}
+
+impl Store {
+    /// The record version of a patient (bumped by every change to clinical data).
+    pub fn record_version(&self, patient: PatientId) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT record_version FROM patients WHERE id = ?1")?
+            .query_row([patient.0], |row| row.get(0))?)
+    }
+
+    /// `(patient id, record version)` for the ids in `from..=to`, in id order.
+    pub fn record_versions(&self, from: i64, to: i64) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, record_version FROM patients WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![from, to], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Patients whose stored assessments are stale: never evaluated, or evaluated from
+    /// another version of their record, of the rules, or on another day (windows such as
+    /// "the last 6 months" move with time). In id order.
+    pub fn stale_patients(&self, rules_stamp: &str, today: NaiveDate) -> Result<Vec<PatientId>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM patients
+             WHERE eval_rules <> ?1 OR eval_on <> ?2 OR eval_record <> record_version
+             ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![rules_stamp, format_date(today)], |row| {
+            Ok(PatientId(row.get(0)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Stores one patient's fresh assessments and refreshes their list row.
+    pub fn store_assessments(
+        &mut self,
+        patient: PatientId,
+        assessments: &[Assessment],
+        evaluated: &Evaluated<'_>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            save_assessments(tx, patient, assessments, evaluated)?;
+            refresh_list_row(tx, patient, evaluated.today, now_utc())?;
+            Ok(())
+        })
+    }
+
+    /// Confirms or dismisses a patient's assessment for one rule set, with a rationale; audited.
+    /// The review holds while the assessment's evidence is unchanged.
+    pub fn review(
+        &mut self,
+        patient: PatientId,
+        ruleset: &str,
+        decision: ReviewDecision,
+        rationale: &str,
+        today: NaiveDate,
+    ) -> Result<i64> {
+        let auditor = AuditWriter::new(self.user.clone());
+        self.write(|tx| {
+            let id = record_review(
+                tx,
+                &auditor,
+                patient,
+                ruleset,
+                decision,
+                rationale,
+                now_utc(),
+            )?;
+            refresh_list_row(tx, patient, today, now_utc())?;
+            Ok(id)
+        })
+    }
+}
+
+/// Writes a review of the patient's current assessment for `ruleset`, and its audit row. The
+/// caller owns the transaction and refreshes the list row.
+pub fn record_review(
+    conn: &Connection,
+    auditor: &AuditWriter,
+    patient: PatientId,
+    ruleset: &str,
+    decision: ReviewDecision,
+    rationale: &str,
+    at: chrono::NaiveDateTime,
+) -> Result<i64> {
+    let rationale = rationale.trim();
+    if rationale.is_empty() {
+        return Err(StoreError::Invalid(String::from(
+            "a review needs a rationale",
+        )));
+    }
+    let current: Option<(String, String, String)> = conn
+        .prepare_cached("SELECT status, label, fingerprint FROM assessments WHERE patient_id = ?1 AND ruleset = ?2")?
+        .query_row(params![patient.0, ruleset], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()?;
+    let Some((status, label, fingerprint)) = current else {
+        return Err(StoreError::Invalid(format!(
+            "no assessment of {ruleset} to review for this patient"
+        )));
+    };
+    let before: Option<(String, String)> = conn
+        .prepare_cached(
+            "SELECT decision, fingerprint FROM reviews WHERE patient_id = ?1 AND ruleset = ?2
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(params![patient.0, ruleset], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    let before_state = match &before {
+        Some((decision, reviewed)) if *reviewed == fingerprint => decision.clone(),
+        _ => String::from(ReviewState::Unreviewed.as_str()),
+    };
+    conn.prepare_cached(
+        "INSERT INTO reviews (patient_id, ruleset, decision, status, rationale, by, at, fingerprint)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        patient.0,
+        ruleset,
+        decision.as_str(),
+        status,
+        rationale,
+        auditor.who(),
+        format_datetime(at),
+        fingerprint
+    ])?;
+    let id = conn.last_insert_rowid();
+    auditor.record_at(
+        conn,
+        at,
+        Change {
+            action: if decision == ReviewDecision::Confirmed { "review.confirm" } else { "review.dismiss" },
+            entity: "reviews",
+            entity_id: Some(id),
+            patient_id: Some(patient),
+        },
+        Some(&serde_json::json!({ "ruleset": ruleset, "review": before_state, "status": status, "label": label })),
+        Some(&serde_json::json!({
+            "ruleset": ruleset,
+            "review": decision.as_str(),
+            "rationale": rationale,
+            "status": status,
+            "label": label,
+        })),
+    )?;
+    Ok(id)
+}

@@ -1,0 +1,375 @@
+//! The evaluation pass and reviews on a real store: incremental re-evaluation, reviews that
+//! hold until the evidence changes, and the `flags`, `review` and `check` commands.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use assert_cmd::Command;
+use chrono::NaiveDate;
+use refract::assess;
+use refract::demo::{self, DemoOptions};
+use refract::domain::{AssessmentStatus, ReviewDecision, ReviewState};
+use refract::rules::Rules;
+use refract::store::{OpenMode, Store};
+use tempfile::TempDir;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+}
+
+fn demo_store(dir: &TempDir, patients: u64) -> (Store, Rules) {
+    let rules = Rules::embedded().unwrap();
+    let path = dir.path().join("demo.db");
+    demo::create(
+        &path,
+        &DemoOptions {
+            patients,
+            seed: 5,
+            today: today(),
+        },
+        &rules,
+    )
+    .unwrap();
+    (
+        Store::open(&path, OpenMode::MustExist, "tester").unwrap(),
+        rules,
+    )
+}
+
+fn refractory_patient(store: &Store, ruleset: &str) -> refract::domain::PatientId {
+    let id: i64 = store
+        .conn()
+        .query_row(
+            "SELECT patient_id FROM assessments WHERE status = 'refractory' AND ruleset = ?1 ORDER BY patient_id LIMIT 1",
+            [ruleset],
+            |row| row.get(0),
+        )
+        .unwrap();
+    refract::domain::PatientId(id)
+}
+
+#[test]
+fn evaluation_is_incremental() {
+    let dir = TempDir::new().unwrap();
+    let (mut store, rules) = demo_store(&dir, 150);
+    // The demo stored fresh assessments: nothing to do today.
+    let pass = assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    assert_eq!(pass.evaluated, 0);
+    // Tomorrow every patient is evaluated again (windows move with the day)…
+    let tomorrow = today().succ_opt().unwrap();
+    let pass = assess::refresh(&mut store, &rules, tomorrow, |_, _| {}).unwrap();
+    assert_eq!(pass.evaluated, 150);
+    // …and only once.
+    let pass = assess::refresh(&mut store, &rules, tomorrow, |_, _| {}).unwrap();
+    assert_eq!(pass.evaluated, 0);
+    // A change to one record makes only that patient stale.
+    store
+        .conn()
+        .execute(
+            "UPDATE patients SET record_version = record_version + 1 WHERE id = 7",
+            [],
+        )
+        .unwrap();
+    let pass = assess::refresh(&mut store, &rules, tomorrow, |_, _| {}).unwrap();
+    assert_eq!(pass.evaluated, 1);
+}
+
+#[test]
+fn a_dismissal_holds_until_the_evidence_changes() {
+    let dir = TempDir::new().unwrap();
+    let (mut store, rules) = demo_store(&dir, 300);
+    let patient = refractory_patient(&store, "epilepsy");
+    store
+        .review(
+            patient,
+            "epilepsy",
+            ReviewDecision::Dismissed,
+            "Psychogenic events on video-EEG",
+            today(),
+        )
+        .unwrap();
+    let state = |store: &Store| {
+        store
+            .assessments(patient)
+            .unwrap()
+            .into_iter()
+            .find(|a| a.assessment.ruleset == "epilepsy")
+            .unwrap()
+    };
+    assert_eq!(state(&store).review, ReviewState::Dismissed);
+
+    // Re-evaluation on another day, same evidence: still dismissed.
+    let later = today() + chrono::Duration::days(3);
+    assess::refresh(&mut store, &rules, later, |_, _| {}).unwrap();
+    let after = state(&store);
+    assert_eq!(after.assessment.status, AssessmentStatus::Refractory);
+    assert_eq!(after.review, ReviewState::Dismissed);
+
+    // A new failed drug is new evidence: the dismissal no longer applies.
+    store
+        .conn()
+        .execute_batch(&format!(
+            "INSERT INTO drug_exposures (patient_id, text, start, end, dose_value, dose_unit, stop_reason, source)
+             VALUES ({pid}, 'Topiramate 200 mg/d', '2026-01-01 09:00:00', '2026-09-01 09:00:00', 200, 'mg/d',
+                     'lack_of_efficacy', 'entered');
+             DELETE FROM line_drugs WHERE line_id IN (SELECT id FROM treatment_lines WHERE patient_id = {pid});
+             DELETE FROM treatment_lines WHERE patient_id = {pid};
+             UPDATE patients SET record_version = record_version + 1 WHERE id = {pid};",
+            pid = patient.0
+        ))
+        .unwrap();
+    assess::refresh(&mut store, &rules, later, |_, _| {}).unwrap();
+    let changed = state(&store);
+    assert_ne!(changed.assessment.fingerprint, after.assessment.fingerprint);
+    assert_eq!(changed.review, ReviewState::Unreviewed);
+    // The patient list follows.
+    let list_review: i64 = store
+        .conn()
+        .query_row(
+            "SELECT list_review FROM patients WHERE id = ?1",
+            [patient.0],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(list_review, 0);
+}
+
+#[test]
+fn a_review_needs_a_rationale_and_is_audited() {
+    let dir = TempDir::new().unwrap();
+    let (mut store, _) = demo_store(&dir, 200);
+    let patient = refractory_patient(&store, "hypertension");
+    assert!(
+        store
+            .review(
+                patient,
+                "hypertension",
+                ReviewDecision::Confirmed,
+                "   ",
+                today()
+            )
+            .is_err()
+    );
+    store
+        .review(
+            patient,
+            "hypertension",
+            ReviewDecision::Confirmed,
+            "Seen in clinic; ABPM confirms",
+            today(),
+        )
+        .unwrap();
+    let history = store.audit_history(patient, 5).unwrap();
+    let entry = history
+        .iter()
+        .find(|e| e.action == "review.confirm")
+        .unwrap();
+    assert_eq!(entry.who, "tester");
+    assert_eq!(
+        entry.after.as_ref().unwrap()["rationale"],
+        "Seen in clinic; ABPM confirms"
+    );
+    assert!(entry.before.is_some());
+}
+
+fn refract_cmd() -> Command {
+    let mut cmd = Command::cargo_bin("refract").unwrap();
+    cmd.env_remove("REFRACT_DB").env("USER", "cli-test");
+    cmd
+}
+
+fn cli_demo(dir: &TempDir) -> std::path::PathBuf {
+    let path = dir.path().join("demo.db");
+    refract_cmd()
+        .arg("--db")
+        .arg(&path)
+        .args(["demo", "--patients", "200", "--no-open"])
+        .assert()
+        .success();
+    path
+}
+
+#[test]
+fn flags_json_follows_the_contract() {
+    let dir = TempDir::new().unwrap();
+    let db = cli_demo(&dir);
+    let output = refract_cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["flags", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(rows.len() >= 200);
+    let statuses = [
+        "refractory",
+        "resistant",
+        "relapsed",
+        "not_met",
+        "insufficient_data",
+    ];
+    for row in &rows {
+        for key in [
+            "mrn",
+            "name",
+            "condition",
+            "status",
+            "label",
+            "reasons",
+            "evidence",
+            "missing",
+            "confounders",
+            "review",
+            "ruleset_version",
+            "citation",
+        ] {
+            assert!(row.get(key).is_some(), "missing {key} in {row}");
+        }
+        assert!(statuses.contains(&row["status"].as_str().unwrap()));
+        assert!(
+            ["unreviewed", "confirmed", "dismissed"].contains(&row["review"].as_str().unwrap())
+        );
+    }
+    let only = refract_cmd()
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "flags",
+            "--json",
+            "--status",
+            "refractory",
+            "--condition",
+            "epilepsy",
+        ])
+        .output()
+        .unwrap();
+    let only: Vec<serde_json::Value> = serde_json::from_slice(&only.stdout).unwrap();
+    assert!(!only.is_empty());
+    assert!(
+        only.iter()
+            .all(|r| r["status"] == "refractory" && r["condition"] == "epilepsy")
+    );
+    assert!(
+        only.iter()
+            .all(|r| !r["evidence"].as_array().unwrap().is_empty())
+    );
+}
+
+#[test]
+fn flags_rejects_unknown_filters() {
+    let dir = TempDir::new().unwrap();
+    let db = cli_demo(&dir);
+    let output = refract_cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["flags", "--condition", "gout"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .starts_with("refract: unknown condition 'gout'")
+    );
+    let output = refract_cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["flags", "--status", "awful"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn review_command_confirms_and_shows_in_flags() {
+    let dir = TempDir::new().unwrap();
+    let db = cli_demo(&dir);
+    let output = refract_cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["flags", "--json", "--status", "refractory"])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let target = rows.iter().find(|r| r["review"] == "unreviewed").unwrap();
+    let mrn = target["mrn"].as_str().unwrap();
+    let condition = target["condition"].as_str().unwrap();
+    refract_cmd()
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "review",
+            mrn,
+            "--condition",
+            condition,
+            "--dismiss",
+            "--rationale",
+            "Doses below target",
+        ])
+        .assert()
+        .success()
+        .stdout(format!("{mrn} {condition}: dismissed\n"));
+    let output = refract_cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["flags", "--json", "--condition", condition])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let row = rows.iter().find(|r| r["mrn"] == mrn).unwrap();
+    assert_eq!(row["review"], "dismissed");
+}
+
+#[test]
+fn check_names_the_file_and_line_of_a_bad_rule() {
+    let dir = TempDir::new().unwrap();
+    let db = cli_demo(&dir);
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let text = refract::rules::EMBEDDED
+        .iter()
+        .find(|(id, _)| *id == "epilepsy")
+        .unwrap()
+        .1;
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("min_count"))
+        .unwrap()
+        + 1;
+    std::fs::write(
+        rules.join("epilepsy.toml"),
+        text.replacen("min_count = 2", "min_cuont = 2", 1),
+    )
+    .unwrap();
+    let output = refract_cmd()
+        .arg("--db")
+        .arg(&db)
+        .arg("--rules")
+        .arg(&rules)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("epilepsy.toml:{line}:")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("min_cuont"), "{stderr}");
+    // The same file breaks flags with the same one line, and changes nothing.
+    let output = refract_cmd()
+        .arg("--db")
+        .arg(&db)
+        .arg("--rules")
+        .arg(&rules)
+        .arg("flags")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains(&format!("epilepsy.toml:{line}:"))
+    );
+}

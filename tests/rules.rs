@@ -1,0 +1,33 @@
+//! Rules engine integration tests: table-driven clinical vignettes at the boundaries of every
+//! criterion of the nine rule sets (`tests/rules/<id>.rs`), properties over the demo patients
+//! (`tests/rules/properties.rs`) and the loading of rule files (`tests/rules/files.rs`). Every
+//! vignette is dated back from a fixed today, 2026-11-27.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+#[path = "rules/support.rs"]
+mod support;
+
+#[path = "rules/aml.rs"]
+mod aml;
+#[path = "rules/depression.rs"]
+mod depression;
+#[path = "rules/epilepsy.rs"]
+mod epilepsy;
+#[path = "rules/hypertension.rs"]
+mod hypertension;
+#[path = "rules/lbcl.rs"]
+mod lbcl;
+#[path = "rules/myeloma.rs"]
+mod myeloma;
+#[path = "rules/rheumatoid_arthritis.rs"]
+mod rheumatoid_arthritis;
+#[path = "rules/schizophrenia.rs"]
+mod schizophrenia;
+#[path = "rules/status_epilepticus.rs"]
+mod status_epilepticus;
+
+#[path = "rules/files.rs"]
+mod files;
+#[path = "rules/properties.rs"]
+mod properties;

@@ -1,0 +1,222 @@
+//! Primary refractory AML (ELN 2017, `assets/rules/aml.toml`): no CR or CRi after two courses of
+//! intensive induction (cytarabine with an anthracycline or anthracenedione, or high-dose
+//! cytarabine of at least 1000 mg/m2), remission read from the recorded response or from marrow
+//! blasts < 5 % within 45 days of a course; less intensive courses not counted; relapse after CR
+//! told apart; courses derived from drug exposures.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory, Relapsed};
+use refract::domain::observation_codes::disease_status;
+use refract::domain::{EvidenceKind, Intent, Response};
+
+use super::support::{Case, LineSpec, Vignette, case, line, run, rx};
+
+const ID: &str = "aml";
+const SEVEN_THREE: &[&str] = &["cytarabine", "daunorubicin"];
+
+fn patient() -> Vignette {
+    Vignette::new().condition(
+        "C92.00",
+        "Acute myeloid leukaemia, not having achieved remission",
+    )
+}
+
+/// A course: each drug given from `from` days ago for 7 days, entered as an induction line
+/// with `detail`.
+fn course(
+    v: Vignette,
+    regimen: &str,
+    texts: &[&str],
+    drugs: &[&str],
+    from: i64,
+    detail: impl FnOnce(LineSpec) -> LineSpec,
+) -> Vignette {
+    let v = texts
+        .iter()
+        .fold(v, |v, text| v.give(rx(text).from(from).for_days(7)));
+    v.line(
+        ID,
+        detail(
+            line(regimen, drugs)
+                .from(from)
+                .until(from - 7)
+                .intent(Intent::Induction),
+        ),
+    )
+}
+
+/// 7+3 (cytarabine 200 mg/m2/d, daunorubicin 60 mg/m2/d) from `from` days ago.
+fn seven_three(v: Vignette, from: i64, detail: impl FnOnce(LineSpec) -> LineSpec) -> Vignette {
+    course(
+        v,
+        "7+3",
+        &["Cytarabine 200 mg/m2/d", "Daunorubicin 60 mg/m2/d"],
+        SEVEN_THREE,
+        from,
+        detail,
+    )
+}
+
+/// Two 7+3 courses (120 and 85 days ago) with day-28 marrow blasts `first` and `second` %.
+fn two_courses(first: f64, second: f64) -> Vignette {
+    let v = seven_three(patient(), 120, |l| l).marrow_blasts(first, 92);
+    seven_three(v, 85, |l| l).marrow_blasts(second, 57)
+}
+
+/// 7+3 120 days ago with 30 % blasts on day 28, then a second course of `cytarabine` mg/m2
+/// cytarabine alone 85 days ago with 20 % blasts on its day 28.
+fn then_cytarabine_alone(cytarabine: f64) -> Vignette {
+    let v = seven_three(patient(), 120, |l| l).marrow_blasts(30.0, 92);
+    course(
+        v,
+        "cytarabine",
+        &[&format!("Cytarabine {cytarabine} mg/m2")],
+        &["cytarabine"],
+        85,
+        |l| l.dose("cytarabine", cytarabine, "mg/m2"),
+    )
+    .marrow_blasts(20.0, 57)
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "two 7+3 courses with persistent marrow blasts",
+            two_courses(30.0, 20.0),
+            Refractory,
+        )
+        .label("primary refractory AML")
+        .evidence(EvidenceKind::Line, 2)
+        .evidence(EvidenceKind::Observation, 2),
+        case(
+            "recorded partial response after each of two courses",
+            seven_three(
+                seven_three(patient(), 120, |l| l.response(Response::Partial)),
+                85,
+                |l| l.response(Response::Partial),
+            ),
+            Refractory,
+        ),
+        case(
+            "complete remission after the first course",
+            seven_three(patient(), 120, |l| l.response(Response::Complete)),
+            NotMet,
+        )
+        .reason("remission"),
+        case(
+            "CR with incomplete recovery after the first course counts as remission",
+            seven_three(
+                seven_three(patient(), 120, |l| {
+                    l.response(Response::CompleteIncompleteRecovery)
+                }),
+                85,
+                |l| l.response(Response::Partial),
+            ),
+            NotMet,
+        ),
+        case(
+            "marrow blasts 4.9 % after the first course: morphologic remission",
+            two_courses(4.9, 20.0),
+            NotMet,
+        ),
+        case(
+            "marrow blasts exactly 5 % after each course: no remission",
+            two_courses(5.0, 5.0),
+            Refractory,
+        ),
+        case(
+            "one intensive course without remission so far",
+            seven_three(patient(), 120, |l| l).marrow_blasts(30.0, 92),
+            NotMet,
+        )
+        .reason("1 intensive induction course(s) without remission (needs 2)"),
+        case(
+            "second course given, its marrow not yet done",
+            seven_three(
+                seven_three(patient(), 60, |l| l).marrow_blasts(30.0, 32),
+                20,
+                |l| l,
+            ),
+            InsufficientData,
+        )
+        .missing("response to 2L 7+3"),
+        case(
+            "high-dose cytarabine (3000 mg/m2) is an intensive second course",
+            then_cytarabine_alone(3000.0),
+            Refractory,
+        ),
+        case(
+            "low-dose cytarabine (20 mg/m2) is not an intensive course",
+            then_cytarabine_alone(20.0),
+            NotMet,
+        ),
+        case(
+            "venetoclax with azacitidine twice without remission: not intensive induction",
+            course(
+                course(
+                    patient(),
+                    "Ven/Aza",
+                    &["Venetoclax 400 mg/d", "Azacitidine 75 mg/m2"],
+                    &["venetoclax", "azacitidine"],
+                    120,
+                    |l| l,
+                )
+                .marrow_blasts(30.0, 92),
+                "Ven/Aza",
+                &["Venetoclax 400 mg/d", "Azacitidine 75 mg/m2"],
+                &["venetoclax", "azacitidine"],
+                85,
+                |l| l,
+            )
+            .marrow_blasts(25.0, 57),
+            NotMet,
+        ),
+        case(
+            "complete remission, then relapse",
+            seven_three(patient(), 300, |l| l.response(Response::Complete))
+                .disease_status(disease_status::WORSENED, 20),
+            Relapsed,
+        )
+        .label("relapsed AML"),
+        case(
+            "derived lines: 7+3, then MEC, blasts persistent after both",
+            patient()
+                .give(rx("Cytarabine 200 mg/m2/d").from(120).for_days(7))
+                .give(rx("Daunorubicin 60 mg/m2/d").from(120).for_days(3))
+                .marrow_blasts(30.0, 92)
+                .give(rx("Mitoxantrone 10 mg/m2/d").from(85).for_days(5))
+                .give(rx("Etoposide 100 mg/m2/d").from(85).for_days(5))
+                .give(rx("Cytarabine 1000 mg/m2/d").from(85).for_days(5))
+                .marrow_blasts(20.0, 57),
+            Refractory,
+        )
+        .evidence(EvidenceKind::Line, 2),
+    ]
+}
+
+#[test]
+fn aml_cases() {
+    run(ID, &cases());
+}
+
+/// ELN 2017 counts courses, and a re-induction with the same drugs is a second course; line
+/// derivation merges a renewal of the same drugs within `gap_days` into one line.
+#[test]
+fn derived_lines_count_a_same_drug_reinduction_as_a_second_course() {
+    let record = patient()
+        .give(rx("Cytarabine 200 mg/m2/d").from(120).for_days(7))
+        .give(rx("Daunorubicin 60 mg/m2/d").from(120).for_days(3))
+        .marrow_blasts(30.0, 106)
+        .give(rx("Cytarabine 200 mg/m2/d").from(100).for_days(5))
+        .give(rx("Daunorubicin 60 mg/m2/d").from(100).for_days(2))
+        .marrow_blasts(25.0, 72)
+        .record();
+    let assessment = super::support::assess(ID, &record);
+    assert_eq!(
+        assessment.status,
+        Refractory,
+        "7+3 then 5+2 re-induction, blasts persistent after both:\n{}",
+        super::support::describe(&assessment)
+    );
+}

@@ -1,0 +1,213 @@
+//! Treatment-resistant depression (`assets/rules/depression.toml`): two adequate failed
+//! antidepressant trials in the current episode (>= 28 days at >= the minimum effective dose;
+//! < 25 % PHQ-9 improvement, or stopped for no response), the bipolar exclusion, and the
+//! Thase-Rush staging labels.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory};
+use refract::domain::{EvidenceKind, StopReason};
+
+use super::support::{Case, Rx, Vignette, case, run, rx};
+
+const ID: &str = "depression";
+const STAGE_I: &str = "treatment-resistant depression (Thase-Rush stage I)";
+const STAGE_II: &str = "treatment-resistant depression (Thase-Rush stage II)";
+
+/// Recurrent major depression; the current episode began 400 days ago.
+fn patient() -> Vignette {
+    Vignette::new().condition_since(
+        "F33.1",
+        "Major depressive disorder, recurrent, moderate",
+        400,
+    )
+}
+
+/// Sertraline 100 mg/d from 380 to 320 days ago, stopped for no response.
+fn sertraline_failed() -> Rx {
+    rx("Sertraline 100 mg/d")
+        .from(380)
+        .until(320)
+        .stopped(StopReason::LackOfEfficacy)
+}
+
+/// A first failed trial (sertraline) and a second trial of `text` from 300 days ago.
+fn second_trial(text: &str, days: i64, stop: Option<StopReason>) -> Vignette {
+    let mut second = rx(text).from(300).for_days(days);
+    if let Some(reason) = stop {
+        second = second.stopped(reason);
+    }
+    patient().give(sertraline_failed()).give(second)
+}
+
+/// Sertraline failed; venlafaxine ongoing for 60 days with PHQ-9 from 20 to `last`.
+fn phq9_on_venlafaxine(last: f64) -> Vignette {
+    patient()
+        .give(sertraline_failed())
+        .give(rx("Venlafaxine 150 mg/d").from(60))
+        .phq9(20.0, 62)
+        .phq9(last, 5)
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "SSRI then SNRI, each stopped for no response: stage II",
+            second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy)),
+            Refractory,
+        )
+        .label(STAGE_II)
+        .evidence(EvidenceKind::Exposure, 2)
+        .confounder("adherence"),
+        case(
+            "two SSRIs stopped for no response: stage I",
+            second_trial("Citalopram 40 mg/d", 90, Some(StopReason::LackOfEfficacy)),
+            Refractory,
+        )
+        .label(STAGE_I),
+        case(
+            "second trial stopped for no response after 27 days: not adequate",
+            second_trial("Citalopram 40 mg/d", 27, Some(StopReason::LackOfEfficacy)),
+            NotMet,
+        )
+        .reason("before an adequate trial"),
+        case(
+            "second trial stopped for no response after 28 days: adequate",
+            second_trial("Citalopram 40 mg/d", 28, Some(StopReason::LackOfEfficacy)),
+            Refractory,
+        ),
+        case(
+            "second trial stopped because not tolerated",
+            second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::Intolerance)),
+            NotMet,
+        )
+        .reason("not tolerated"),
+        case(
+            "second trial stopped for noncompliance",
+            second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::Noncompliance)),
+            NotMet,
+        )
+        .confounder_text("noncompliance"),
+        case(
+            "second trial ended with no stop reason and no scores",
+            second_trial("Venlafaxine 150 mg/d", 90, None),
+            InsufficientData,
+        )
+        .missing("venlafaxine: stopped with no reason"),
+        case(
+            "second trial below the minimum effective dose",
+            second_trial("Citalopram 10 mg/d", 90, Some(StopReason::LackOfEfficacy)),
+            NotMet,
+        )
+        .reason("below the minimum effective 20 mg/d"),
+        case(
+            "second trial with no dose recorded counts, dose adequacy to confirm",
+            patient().give(sertraline_failed()).give(
+                rx("Venlafaxine XL capsules")
+                    .from(300)
+                    .for_days(90)
+                    .stopped(StopReason::LackOfEfficacy),
+            ),
+            Refractory,
+        )
+        .confounder("dose_adequacy"),
+        case(
+            "PHQ-9 20 to 16 on the ongoing trial (20 %): non-response",
+            phq9_on_venlafaxine(16.0),
+            Refractory,
+        )
+        .reason("below 25%"),
+        case(
+            "PHQ-9 20 to 15 on the ongoing trial (25 %): response",
+            phq9_on_venlafaxine(15.0),
+            NotMet,
+        ),
+        case(
+            "stopped for no response although PHQ-9 fell by 70 %: counted, contradiction flagged",
+            second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy))
+                .phq9(20.0, 302)
+                .phq9(6.0, 215),
+            Refractory,
+        )
+        .confounder("contradicting_scores"),
+        case(
+            "bipolar disorder recorded: outside the TRD definition",
+            second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy)).condition(
+                "F31.4",
+                "Bipolar affective disorder, current episode severe depression",
+            ),
+            NotMet,
+        )
+        .reason("Bipolar disorder is recorded")
+        .evidence(EvidenceKind::Condition, 1),
+        case(
+            "a trial started 31 days before the current episode is not counted",
+            patient()
+                .give(
+                    rx("Sertraline 100 mg/d")
+                        .from(431)
+                        .until(371)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Venlafaxine 150 mg/d")
+                        .from(300)
+                        .until(200)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+            NotMet,
+        )
+        .reason("before the current episode"),
+        case(
+            "a trial started 30 days before the current episode counts",
+            patient()
+                .give(
+                    rx("Sertraline 100 mg/d")
+                        .from(430)
+                        .until(370)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Venlafaxine 150 mg/d")
+                        .from(300)
+                        .until(200)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+            Refractory,
+        ),
+        case(
+            "SSRI, TCA and MAOI failed: stage IV",
+            patient()
+                .give(sertraline_failed())
+                .give(
+                    rx("Amitriptyline 150 mg/d")
+                        .from(300)
+                        .until(220)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Phenelzine 60 mg/d")
+                        .from(200)
+                        .until(100)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+            Refractory,
+        )
+        .label("treatment-resistant depression (Thase-Rush stage IV)"),
+        case(
+            "SSRI and TCA failed: stage III",
+            second_trial(
+                "Nortriptyline 100 mg/d",
+                90,
+                Some(StopReason::LackOfEfficacy),
+            ),
+            Refractory,
+        )
+        .label("treatment-resistant depression (Thase-Rush stage III)"),
+    ]
+}
+
+#[test]
+fn depression_cases() {
+    run(ID, &cases());
+}

@@ -1,0 +1,254 @@
+//! Drug-resistant epilepsy (ILAE 2010, `assets/rules/epilepsy.toml`): two adequate failed
+//! schedules (a schedule counts after `min_days` = 60), intolerance and noncompliance not counted,
+//! seizure counts as evidence, sustained seizure freedom (`freedom_days` = 365) on the current
+//! schedule, with entered lines and with lines derived from drug exposures.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory};
+use refract::domain::{EvidenceKind, StopReason};
+
+use super::support::{Case, Vignette, case, line, run, rx};
+
+const ID: &str = "epilepsy";
+
+fn patient() -> Vignette {
+    Vignette::new().condition("G40.209", "Focal epilepsy with impaired awareness seizures")
+}
+
+/// Levetiracetam then lamotrigine as entered lines; the lamotrigine schedule runs `ltg_days`
+/// from 600 days ago and stops with `ltg_stop`.
+fn two_schedules(ltg_days: i64, ltg_stop: Option<StopReason>) -> Vignette {
+    let mut lamotrigine = rx("Lamotrigine 400 mg/d").from(600).for_days(ltg_days);
+    let mut ltg_line = line("lamotrigine", &["lamotrigine"])
+        .from(600)
+        .until(600 - ltg_days);
+    if let Some(reason) = ltg_stop {
+        lamotrigine = lamotrigine.stopped(reason);
+        ltg_line = ltg_line.stopped(reason);
+    }
+    patient()
+        .give(
+            rx("Levetiracetam 1500 mg/d")
+                .from(900)
+                .until(600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(lamotrigine)
+        .line(
+            ID,
+            line("levetiracetam", &["levetiracetam"])
+                .from(900)
+                .until(600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .line(ID, ltg_line)
+}
+
+/// Two failed schedules, then carbamazepine from `cbz_from` days ago with monthly seizure
+/// counts of zero on it (the last seizure was on lamotrigine, 400 days ago).
+fn seizure_free_on_third(cbz_from: i64) -> Vignette {
+    let mut v = patient()
+        .give(
+            rx("Levetiracetam 1500 mg/d")
+                .from(900)
+                .until(600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Lamotrigine 400 mg/d")
+                .from(600)
+                .until(cbz_from)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx("Carbamazepine 800 mg/d").from(cbz_from))
+        .line(
+            ID,
+            line("levetiracetam", &["levetiracetam"])
+                .from(900)
+                .until(600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .line(
+            ID,
+            line("lamotrigine", &["lamotrigine"])
+                .from(600)
+                .until(cbz_from)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .line(ID, line("carbamazepine", &["carbamazepine"]).from(cbz_from))
+        .seizures(2.0, 400);
+    let mut day = cbz_from - 30;
+    while day >= 0 {
+        v = v.seizures(0.0, day);
+        day -= 30;
+    }
+    v
+}
+
+/// Lamotrigine for 300 days with no stop reason, and one month with seizures `day` days into it.
+fn seizure_on_day(day: i64) -> Vignette {
+    two_schedules(300, None).seizures(3.0, 600 - day)
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "two schedules stopped for no response, no seizure diary",
+            two_schedules(300, Some(StopReason::LackOfEfficacy)),
+            Refractory,
+        )
+        .label("drug-resistant epilepsy")
+        .evidence(EvidenceKind::Line, 2)
+        .confounder("diagnosis")
+        .confounder("adherence")
+        .no_missing(),
+        case(
+            "stop reason 'progression' is an efficacy failure too",
+            two_schedules(300, Some(StopReason::Progression)),
+            Refractory,
+        ),
+        case(
+            "second schedule stopped for no response at 59 days: not an adequate trial",
+            two_schedules(59, Some(StopReason::LackOfEfficacy)),
+            NotMet,
+        )
+        .reason("before an adequate trial"),
+        case(
+            "second schedule stopped for no response at 60 days: adequate",
+            two_schedules(60, Some(StopReason::LackOfEfficacy)),
+            Refractory,
+        ),
+        case(
+            "second schedule not tolerated: not a failure",
+            two_schedules(300, Some(StopReason::Intolerance)),
+            NotMet,
+        )
+        .reason("not tolerated"),
+        case(
+            "second schedule stopped for noncompliance: not a failure, adherence flagged",
+            two_schedules(300, Some(StopReason::Noncompliance)),
+            NotMet,
+        )
+        .reason("noncompliance")
+        .confounder_text("noncompliance"),
+        case(
+            "second schedule ended with no stop reason and no diary: undecided",
+            two_schedules(300, None),
+            InsufficientData,
+        )
+        .missing("stopped with no reason"),
+        case(
+            "seizures recorded on day 60 of a schedule with no stop reason: failure",
+            seizure_on_day(60),
+            Refractory,
+        ),
+        case(
+            "seizures recorded on day 59 only: before the schedule could work",
+            seizure_on_day(59),
+            InsufficientData,
+        )
+        .missing("lamotrigine"),
+        case(
+            "seizure-free 365 days on the current schedule: sustained freedom",
+            seizure_free_on_third(365),
+            NotMet,
+        )
+        .reason("sustained success"),
+        case(
+            "seizure-free 364 days on the current schedule: still drug-resistant",
+            seizure_free_on_third(364),
+            Refractory,
+        ),
+        case(
+            "derived lines: switch, switch, each stopped for no response",
+            patient()
+                .give(
+                    rx("Levetiracetam 1500 mg/d")
+                        .from(900)
+                        .until(600)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Lamotrigine 400 mg/d")
+                        .from(600)
+                        .until(300)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(rx("Carbamazepine 800 mg/d").from(300)),
+            Refractory,
+        )
+        .evidence(EvidenceKind::Line, 2)
+        .reason("1L levetiracetam"),
+        case(
+            "derived lines: second schedule stopped for intolerance",
+            patient()
+                .give(
+                    rx("Levetiracetam 1500 mg/d")
+                        .from(900)
+                        .until(600)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Lamotrigine 400 mg/d")
+                        .from(600)
+                        .until(300)
+                        .stopped(StopReason::Intolerance),
+                ),
+            NotMet,
+        ),
+        case(
+            "derived lines: add-on without seizure diary or stop reason is undecided",
+            patient()
+                .give(rx("Levetiracetam 1500 mg/d").from(900))
+                .give(rx("Lamotrigine 200 mg/d").from(600)),
+            InsufficientData,
+        )
+        .missing("stopped with no reason")
+        .missing("ongoing with no outcome"),
+        case(
+            "derived lines: add-on, seizures recorded on both schedules",
+            patient()
+                .give(rx("Levetiracetam 1500 mg/d").from(900))
+                .give(rx("Lamotrigine 200 mg/d").from(600))
+                .seizures(4.0, 700)
+                .seizures(3.0, 100),
+            Refractory,
+        )
+        .reason("2L lamotrigine + levetiracetam"),
+        case(
+            "derived lines: two drugs started within the regimen window are one schedule",
+            patient()
+                .give(
+                    rx("Levetiracetam 1500 mg/d")
+                        .from(900)
+                        .until(600)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Lacosamide 400 mg/d")
+                        .from(880)
+                        .until(600)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+            NotMet,
+        )
+        .reason("1 adequate failed schedules"),
+        case(
+            "video-EEG resolves the diagnosis confounder",
+            two_schedules(300, Some(StopReason::LackOfEfficacy)).procedure(
+                "54550000",
+                "Video-EEG monitoring",
+                200,
+            ),
+            Refractory,
+        )
+        .no_confounder("diagnosis")
+        .confounder("adherence"),
+    ]
+}
+
+#[test]
+fn epilepsy_cases() {
+    run(ID, &cases());
+}

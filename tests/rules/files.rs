@@ -1,0 +1,204 @@
+//! Rule files: every embedded file parses and every rule-set id of DESIGN §2 is shipped; a rule
+//! directory overrides the embedded files; an invalid file (misspelled key, wrong type, unknown
+//! drug class, unknown stop reason, a tier or label naming an unknown criterion) is refused with
+//! `<path>:<line>: <message>` pointing at the line that is wrong.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use std::path::PathBuf;
+
+use refract::rules::{EMBEDDED, Rules};
+use tempfile::TempDir;
+
+/// The rule-set ids of DESIGN §2, a contract.
+const DESIGN_IDS: [&str; 9] = [
+    "epilepsy",
+    "status_epilepticus",
+    "hypertension",
+    "depression",
+    "lbcl",
+    "myeloma",
+    "rheumatoid_arthritis",
+    "aml",
+    "schizophrenia",
+];
+
+#[test]
+fn every_embedded_rule_file_parses_and_every_design_id_is_shipped() {
+    let rules = Rules::embedded().unwrap();
+    for id in DESIGN_IDS {
+        assert!(
+            EMBEDDED.iter().any(|(embedded, _)| *embedded == id),
+            "{id} is not embedded"
+        );
+        let set = rules
+            .get(id)
+            .unwrap_or_else(|| panic!("{id} is not loaded"));
+        assert_eq!(set.id, id);
+        assert!(!set.version.is_empty(), "{id} has no version");
+        assert!(
+            !set.tiers.refractory.is_empty(),
+            "{id} has no refractory tier"
+        );
+        assert!(!set.citation.short().is_empty());
+    }
+    assert_eq!(rules.sets.len(), EMBEDDED.len());
+    for ((embedded, _), set) in EMBEDDED.iter().zip(&rules.sets) {
+        assert_eq!(*embedded, set.id, "sets are loaded in the embedded order");
+    }
+    // Only hypertension has a resistant tier (DESIGN §2).
+    for set in &rules.sets {
+        assert_eq!(
+            !set.tiers.resistant.is_empty(),
+            set.id == "hypertension",
+            "{} resistant tier",
+            set.id
+        );
+    }
+}
+
+/// The embedded text of rule set `id`.
+fn embedded(id: &str) -> &'static str {
+    EMBEDDED
+        .iter()
+        .find(|(embedded, _)| *embedded == id)
+        .map(|(_, text)| *text)
+        .unwrap()
+}
+
+/// A rule directory with `id.toml` holding the embedded file with the `occurrence`-th (from 0)
+/// `from` replaced by `to`; returns the directory, the file's path and the changed line.
+fn altered(id: &str, from: &str, occurrence: usize, to: &str) -> (TempDir, PathBuf, usize) {
+    let text = embedded(id);
+    let (offset, _) = text.match_indices(from).nth(occurrence).unwrap_or_else(|| {
+        panic!(
+            "{from:?} occurs fewer than {} times in {id}",
+            occurrence + 1
+        )
+    });
+    let line = text[..offset].matches('\n').count() + 1;
+    let changed = format!("{}{to}{}", &text[..offset], &text[offset + from.len()..]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("{id}.toml"));
+    std::fs::write(&path, changed).unwrap();
+    (dir, path, line)
+}
+
+/// Loading the altered file fails with `<path>:<line>: ` and a message containing `words`.
+fn assert_refused(id: &str, from: &str, occurrence: usize, to: &str, words: &str) {
+    let (dir, path, line) = altered(id, from, occurrence, to);
+    let error = Rules::load(Some(dir.path()))
+        .err()
+        .unwrap_or_else(|| panic!("{id} with {to:?} for {from:?} was accepted"))
+        .to_string();
+    let prefix = format!("{}:{line}: ", path.display());
+    assert!(
+        error.starts_with(&prefix),
+        "{to:?} in {id}: expected an error starting {prefix:?}, got {error:?}"
+    );
+    assert!(
+        error.contains(words),
+        "{to:?} in {id}: expected {words:?} in {error:?}"
+    );
+    assert_eq!(error.lines().count(), 1, "one line: {error:?}");
+}
+
+#[test]
+fn a_misspelled_key_is_refused_at_its_line() {
+    assert_refused("epilepsy", "min_count = 2", 0, "min_cuont = 2", "min_cuont");
+    assert_refused(
+        "hypertension",
+        "min_span_days = 180",
+        0,
+        "min_span_day = 180",
+        "min_span_day",
+    );
+    assert_refused("aml", "[labels]", 0, "[lables]", "lables");
+}
+
+#[test]
+fn a_wrong_type_is_refused_at_its_line() {
+    assert_refused("epilepsy", "min_count = 2", 0, "min_count = \"two\"", "");
+    assert_refused(
+        "hypertension",
+        "stable_days = 28",
+        0,
+        "stable_days = 28.5",
+        "",
+    );
+}
+
+#[test]
+fn an_unknown_drug_class_is_refused_at_its_line() {
+    // The criterion's classes (the second `classes = ["asm"]`; the first is under [lines]).
+    assert_refused(
+        "epilepsy",
+        "classes = [\"asm\"]",
+        1,
+        "classes = [\"antiseizure\"]",
+        "unknown drug class 'antiseizure'",
+    );
+    // A typo that is a prefix of a class named on an earlier line.
+    assert_refused(
+        "rheumatoid_arthritis",
+        "classes = [\"csdmard\"]",
+        0,
+        "classes = [\"csdmar\"]",
+        "unknown drug class 'csdmar'",
+    );
+}
+
+#[test]
+fn an_unknown_stop_reason_is_refused_at_its_line() {
+    assert_refused(
+        "depression",
+        "failure_reasons = [\"lack_of_efficacy\", \"progression\"]",
+        0,
+        "failure_reasons = [\"lack_of_efficacy\", \"no_response\"]",
+        "unknown stop reason 'no_response'",
+    );
+}
+
+#[test]
+fn a_tier_or_label_naming_an_unknown_criterion_is_refused_at_its_line() {
+    assert_refused(
+        "epilepsy",
+        "refractory = [\"two_failed_schedules\"]",
+        0,
+        "refractory = [\"three_failed_schedules\"]",
+        "unknown criterion 'three_failed_schedules'",
+    );
+    // A typo that is a prefix of the criterion id defined earlier in the file.
+    assert_refused(
+        "epilepsy",
+        "refractory = [\"two_failed_schedules\"]",
+        0,
+        "refractory = [\"two_failed_schedule\"]",
+        "unknown criterion 'two_failed_schedule'",
+    );
+    assert_refused(
+        "myeloma",
+        "criterion = \"triple_class\"",
+        0,
+        "criterion = \"triple_clas\"",
+        "unknown criterion 'triple_clas'",
+    );
+}
+
+#[test]
+fn a_rule_directory_overrides_the_embedded_file() {
+    let (dir, _, _) = altered("epilepsy", "min_count = 2", 0, "min_count = 3");
+    let rules = Rules::load(Some(dir.path())).unwrap();
+    let set = rules.get("epilepsy").unwrap();
+    let spec = set.criteria[0].failed_trials.as_ref().unwrap();
+    assert_eq!(spec.min_count, 3);
+    assert_eq!(rules.sets.len(), EMBEDDED.len(), "the other sets are kept");
+    assert_eq!(
+        Rules::embedded().unwrap().get("epilepsy").unwrap().criteria[0]
+            .failed_trials
+            .as_ref()
+            .unwrap()
+            .min_count,
+        2
+    );
+}

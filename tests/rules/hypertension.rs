@@ -1,0 +1,215 @@
+//! Resistant and refractory hypertension (`assets/rules/hypertension.toml`): classes given
+//! together (refractory needs five including chlorthalidone-type and an MRA), blood pressure at
+//! or above 130/80 on a regimen unchanged for 28 days, out-of-office readings (white-coat
+//! effect), controlled on four classes (resistant), and three uncontrolled visits over 180 days.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory, Resistant};
+use refract::domain::{BpSetting, EvidenceKind};
+
+use super::support::{Case, Vignette, case, run, rx};
+
+const ID: &str = "hypertension";
+
+fn patient() -> Vignette {
+    Vignette::new().condition("I10", "Essential (primary) hypertension")
+}
+
+/// The drugs, each started 400 days ago and ongoing.
+fn on(drugs: &[&str]) -> Vignette {
+    drugs
+        .iter()
+        .fold(patient(), |v, text| v.give(rx(text).from(400)))
+}
+
+const CHLORTHALIDONE: &str = "Chlorthalidone 25 mg/d";
+const HCTZ: &str = "Hydrochlorothiazide 25 mg/d";
+const SPIRONOLACTONE: &str = "Spironolactone 50 mg/d";
+const AMLODIPINE: &str = "Amlodipine 10 mg/d";
+const LOSARTAN: &str = "Losartan 100 mg/d";
+const METOPROLOL: &str = "Metoprolol 200 mg/d";
+const DOXAZOSIN: &str = "Doxazosin 16 mg/d";
+
+fn five_classes() -> Vignette {
+    on(&[
+        CHLORTHALIDONE,
+        SPIRONOLACTONE,
+        AMLODIPINE,
+        LOSARTAN,
+        METOPROLOL,
+    ])
+}
+
+/// Office readings of 152/94 on each of `days` (days ago).
+fn high_at(v: Vignette, days: &[i64]) -> Vignette {
+    days.iter().fold(v, |v, day| v.office_bp(152.0, 94.0, *day))
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "five classes with chlorthalidone and spironolactone, uncontrolled at three visits",
+            high_at(five_classes(), &[300, 200, 100]),
+            Refractory,
+        )
+        .label("refractory hypertension")
+        .evidence(EvidenceKind::Exposure, 5)
+        .confounder("white_coat")
+        .confounder("adherence")
+        .confounder_text("spironolactone 50 mg/d is below its usual maximum"),
+        case(
+            "refractory, confirmed by awake ambulatory blood pressure",
+            high_at(five_classes(), &[300, 200, 100]).bp(
+                146.0,
+                88.0,
+                90,
+                BpSetting::AmbulatoryAwake,
+            ),
+            Refractory,
+        )
+        .no_confounder("white_coat"),
+        case(
+            "five classes with hydrochlorothiazide instead of chlorthalidone: resistant",
+            high_at(
+                on(&[HCTZ, SPIRONOLACTONE, AMLODIPINE, LOSARTAN, METOPROLOL]),
+                &[300, 200, 100],
+            ),
+            Resistant,
+        )
+        .label("resistant hypertension")
+        .reason("without thiazide-like (required)"),
+        case(
+            "five classes without an MRA: resistant",
+            high_at(
+                on(&[CHLORTHALIDONE, DOXAZOSIN, AMLODIPINE, LOSARTAN, METOPROLOL]),
+                &[300, 200, 100],
+            ),
+            Resistant,
+        ),
+        case(
+            "four classes with blood pressure at goal: controlled resistant",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN, METOPROLOL]).office_bp(126.0, 76.0, 30),
+            Resistant,
+        )
+        .label("resistant hypertension"),
+        case(
+            "three classes with blood pressure at goal: not resistant",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]).office_bp(126.0, 76.0, 30),
+            NotMet,
+        ),
+        case(
+            "three classes with a diuretic at exactly 130/80: above goal",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]).office_bp(130.0, 80.0, 30),
+            Resistant,
+        )
+        .confounder("white_coat"),
+        case(
+            "three classes with a diuretic at 129/79: at goal",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]).office_bp(129.0, 79.0, 30),
+            NotMet,
+        ),
+        case(
+            "three classes with a diuretic at 129/80: diastolic above goal",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]).office_bp(129.0, 80.0, 30),
+            Resistant,
+        ),
+        case(
+            "three classes uncontrolled but no diuretic: not resistant",
+            on(&[AMLODIPINE, LOSARTAN, METOPROLOL]).office_bp(150.0, 95.0, 30),
+            NotMet,
+        )
+        .reason("none is"),
+        case(
+            "white-coat effect on three classes: high in the office, at goal on ambulatory",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+                .office_bp(150.0, 95.0, 30)
+                .bp(122.0, 74.0, 25, BpSetting::AmbulatoryAwake),
+            NotMet,
+        )
+        .reason("white-coat effect"),
+        case(
+            "24-hour ambulatory mean exactly 125/75 confirms uncontrolled blood pressure",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+                .office_bp(150.0, 95.0, 30)
+                .bp(125.0, 75.0, 25, BpSetting::Ambulatory24h),
+            Resistant,
+        )
+        .no_confounder("white_coat"),
+        case(
+            "24-hour ambulatory mean 124/74 with high office readings: white-coat effect",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+                .office_bp(150.0, 95.0, 30)
+                .bp(124.0, 74.0, 25, BpSetting::Ambulatory24h),
+            NotMet,
+        )
+        .reason("white-coat effect"),
+        case(
+            "masked uncontrolled on three classes: at goal in the office, high at home",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+                .office_bp(124.0, 76.0, 30)
+                .bp(138.0, 86.0, 25, BpSetting::Home),
+            Resistant,
+        )
+        .reason("masked uncontrolled"),
+        case(
+            "no blood pressure on the current regimen",
+            five_classes(),
+            InsufficientData,
+        )
+        .missing("a blood pressure reading"),
+        case(
+            "five classes uncontrolled at two visits only: resistant, refractory undecided",
+            high_at(five_classes(), &[200, 10]),
+            Resistant,
+        )
+        .missing("3 or more office visits"),
+        case(
+            "three uncontrolled visits over 179 days: not yet refractory",
+            high_at(five_classes(), &[300, 200, 121]),
+            Resistant,
+        )
+        .missing("office visits"),
+        case(
+            "three uncontrolled visits over 180 days: refractory",
+            high_at(five_classes(), &[300, 200, 120]),
+            Refractory,
+        ),
+        case(
+            "reading 27 days after the regimen last changed does not count",
+            on(&[AMLODIPINE, LOSARTAN])
+                .give(rx(CHLORTHALIDONE).from(40))
+                .office_bp(150.0, 95.0, 13),
+            InsufficientData,
+        )
+        .missing("a blood pressure reading"),
+        case(
+            "reading 28 days after the regimen last changed counts",
+            on(&[AMLODIPINE, LOSARTAN])
+                .give(rx(CHLORTHALIDONE).from(40))
+                .office_bp(150.0, 95.0, 12),
+            Resistant,
+        ),
+        case(
+            "fixed-dose triple combination counts each ingredient's class",
+            patient()
+                .give(rx("Exforge HCT 10/320/25 mg tablet").from(400))
+                .office_bp(150.0, 95.0, 30),
+            Resistant,
+        )
+        .confounder_text("dose of amlodipine not recorded"),
+        case(
+            "an NSAID taken now is listed as an interfering drug",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+                .give(rx("Ibuprofen 1200 mg/d").from(60))
+                .office_bp(150.0, 95.0, 30),
+            Resistant,
+        )
+        .confounder_text("ibuprofen"),
+    ]
+}
+
+#[test]
+fn hypertension_cases() {
+    run(ID, &cases());
+}

@@ -1,0 +1,191 @@
+//! Refractory large B-cell lymphoma (SCHOLAR-1, `assets/rules/lbcl.toml`): progressive disease,
+//! or stable disease after more than 4 first-line cycles (5) or 2 later-line cycles; relapse
+//! within 12 months (365 days) of autologous transplant; relapse after response told apart
+//! (relapsed, with the early-relapse label for relapse within 365 days of first-line therapy).
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory, Relapsed};
+use refract::domain::observation_codes::disease_status;
+use refract::domain::{EvidenceKind, Response, StopReason};
+
+use super::support::{Case, LineSpec, Vignette, case, line, run, rx};
+
+const ID: &str = "lbcl";
+const R_CHOP: &[&str] = &[
+    "rituximab",
+    "cyclophosphamide",
+    "doxorubicin",
+    "vincristine",
+    "prednisone",
+];
+const R_ICE: &[&str] = &["rituximab", "ifosfamide", "carboplatin", "etoposide"];
+
+fn patient() -> Vignette {
+    Vignette::new().condition("C83.30", "Diffuse large B-cell lymphoma, unspecified site")
+}
+
+/// R-CHOP given from 500 to 350 days ago, entered as line 1 with `detail`.
+fn first_line(detail: impl FnOnce(LineSpec) -> LineSpec) -> Vignette {
+    patient()
+        .give(rx("R-CHOP-21").from(500).until(350))
+        .line(ID, detail(line("R-CHOP", R_CHOP).from(500).until(350)))
+}
+
+/// Line 1 R-CHOP with a complete response, relapse 300 days ago, then R-ICE from 280 to 220
+/// days ago with `detail`.
+fn second_line(detail: impl FnOnce(LineSpec) -> LineSpec) -> Vignette {
+    first_line(|l| l.cycles(6).response(Response::Complete))
+        .disease_status(disease_status::WORSENED, 300)
+        .give(rx("R-ICE").from(280).until(220))
+        .line(ID, detail(line("R-ICE", R_ICE).from(280).until(220)))
+}
+
+/// Complete response to R-CHOP, late relapse (450 days after it ended), R-ICE with a partial
+/// response, autologous transplant 500 days ago, and relapse `after` days after the transplant.
+fn relapse_after_asct(after: i64) -> Vignette {
+    patient()
+        .give(rx("R-CHOP").from(1500).until(1350))
+        .line(
+            ID,
+            line("R-CHOP", R_CHOP)
+                .from(1500)
+                .until(1350)
+                .cycles(6)
+                .response(Response::Complete),
+        )
+        .disease_status(disease_status::WORSENED, 900)
+        .give(rx("R-ICE").from(890).until(800))
+        .line(
+            ID,
+            line("R-ICE", R_ICE)
+                .from(890)
+                .until(800)
+                .cycles(3)
+                .response(Response::Partial),
+        )
+        .procedure("refract:asct", "Autologous stem cell transplant", 500)
+        .disease_status(disease_status::WORSENED, 500 - after)
+}
+
+/// Complete response to R-CHOP ending 400 days ago, relapse `after` days after its end.
+fn relapse_after_first_line(after: i64) -> Vignette {
+    patient()
+        .give(rx("R-CHOP").from(550).until(400))
+        .line(
+            ID,
+            line("R-CHOP", R_CHOP)
+                .from(550)
+                .until(400)
+                .cycles(6)
+                .response(Response::Complete),
+        )
+        .disease_status(disease_status::WORSENED, 400 - after)
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "progressive disease on first-line R-CHOP: primary refractory",
+            first_line(|l| l.cycles(4).response(Response::Progression)),
+            Refractory,
+        )
+        .label("primary refractory LBCL")
+        .evidence(EvidenceKind::Line, 1)
+        .no_confounder("population"),
+        case(
+            "progression recorded on first-line therapy after 2 cycles: primary refractory",
+            first_line(|l| l.cycles(2).progressed(420).stopped(StopReason::Progression)),
+            Refractory,
+        )
+        .label("primary refractory LBCL"),
+        case(
+            "stable disease after 4 first-line cycles: not refractory",
+            first_line(|l| l.cycles(4).response(Response::Stable)),
+            NotMet,
+        )
+        .reason("SD after 4 cycles"),
+        case(
+            "stable disease after 5 first-line cycles: primary refractory",
+            first_line(|l| l.cycles(5).response(Response::Stable)),
+            Refractory,
+        )
+        .label("primary refractory LBCL"),
+        case(
+            "stable disease status observed during first-line therapy counts as SD",
+            first_line(|l| l.cycles(6)).disease_status(disease_status::STABLE, 360),
+            Refractory,
+        ),
+        case(
+            "stable disease with the number of cycles not recorded",
+            first_line(|l| l.response(Response::Stable)),
+            InsufficientData,
+        )
+        .missing("number of cycles"),
+        case(
+            "best response to first-line therapy not recorded",
+            first_line(|l| l.cycles(6)),
+            InsufficientData,
+        )
+        .missing("best response to 1L R-CHOP"),
+        case(
+            "stable disease after 2 cycles of second-line R-ICE: refractory",
+            second_line(|l| l.cycles(2).response(Response::Stable)),
+            Refractory,
+        )
+        .label("refractory LBCL (SCHOLAR-1)"),
+        case(
+            "stable disease after 1 cycle of second-line R-ICE: relapsed only",
+            second_line(|l| l.cycles(1).response(Response::Stable)),
+            Relapsed,
+        ),
+        case(
+            "relapse 365 days after autologous transplant: refractory",
+            relapse_after_asct(365),
+            Refractory,
+        )
+        .label("refractory LBCL: relapse within 12 months of autologous transplant")
+        .evidence(EvidenceKind::Procedure, 1),
+        case(
+            "relapse 366 days after autologous transplant: relapsed",
+            relapse_after_asct(366),
+            Relapsed,
+        )
+        .label("relapsed LBCL"),
+        case(
+            "relapse 365 days after the end of first-line therapy: early relapse",
+            relapse_after_first_line(365),
+            Relapsed,
+        )
+        .label_contains("early relapse"),
+        case(
+            "relapse 366 days after the end of first-line therapy: relapsed",
+            relapse_after_first_line(366),
+            Relapsed,
+        )
+        .label("relapsed LBCL"),
+        case(
+            "complete response, no relapse",
+            first_line(|l| l.cycles(6).response(Response::Complete)),
+            NotMet,
+        ),
+        case(
+            "no anti-CD20 or anthracycline recorded: outside the SCHOLAR-1 population",
+            patient().line(
+                ID,
+                line("R-CHOP", R_CHOP)
+                    .from(500)
+                    .until(350)
+                    .cycles(6)
+                    .response(Response::Progression),
+            ),
+            Refractory,
+        )
+        .confounder("population"),
+    ]
+}
+
+#[test]
+fn lbcl_cases() {
+    run(ID, &cases());
+}

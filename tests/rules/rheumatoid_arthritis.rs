@@ -1,0 +1,217 @@
+//! Difficult-to-treat rheumatoid arthritis (EULAR 2021, `assets/rules/rheumatoid_arthritis.toml`):
+//! csDMARD failure (stopped for no response, or escalation to a b/tsDMARD after 84 days), two
+//! failed b/tsDMARDs of different mechanisms (two TNF inhibitors count once), and active disease
+//! (CDAI > 10 or DAS28 > 3.2 within 183 days, or >= 7.5 mg/day prednisone for 90 days).
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory};
+use refract::domain::{EvidenceKind, StopReason};
+
+use super::support::{Case, Vignette, case, run, rx};
+
+const ID: &str = "rheumatoid_arthritis";
+
+fn patient() -> Vignette {
+    Vignette::new().condition(
+        "M05.79",
+        "Rheumatoid arthritis with rheumatoid factor of multiple sites",
+    )
+}
+
+/// Methotrexate since 1500 days ago, adalimumab from 1000 to 700 days ago stopped for no
+/// response, then `second` from 650 days ago for `days`, stopped for `stop`.
+fn after_tnf(second: &str, days: i64, stop: Option<StopReason>) -> Vignette {
+    let mut second = rx(second).from(650).for_days(days);
+    if let Some(reason) = stop {
+        second = second.stopped(reason);
+    }
+    patient()
+        .give(rx("Methotrexate 20 mg/wk").from(1500))
+        .give(
+            rx("Adalimumab 40 mg/2wk")
+                .from(1000)
+                .until(700)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(second)
+}
+
+/// TNF inhibitor and IL-6 inhibitor failed: criterion 1 met.
+fn two_mechanisms_failed() -> Vignette {
+    after_tnf(
+        "Tocilizumab 162 mg/wk",
+        300,
+        Some(StopReason::LackOfEfficacy),
+    )
+}
+
+/// Criterion 1 met, low activity scores, prednisone `mg` mg/d from `days` days ago.
+fn on_prednisone(mg: f64, days: i64) -> Vignette {
+    two_mechanisms_failed()
+        .cdai(8.0, 20)
+        .das28(2.5, 20)
+        .give(rx(&format!("Prednisone {mg} mg/d")).from(days))
+}
+
+/// Methotrexate from `mtx_from` to 990 days ago (stopped with no reason recorded, ten days
+/// after adalimumab began), and both biologics failed from 1000 days ago.
+fn methotrexate_before_biologic(mtx_from: i64) -> Vignette {
+    patient()
+        .give(rx("Methotrexate 20 mg/wk").from(mtx_from).until(990))
+        .give(
+            rx("Adalimumab 40 mg/2wk")
+                .from(1000)
+                .until(700)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Tocilizumab 162 mg/wk")
+                .from(650)
+                .until(350)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .cdai(18.0, 30)
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "methotrexate, then a TNF and an IL-6 inhibitor failed, CDAI 18",
+            two_mechanisms_failed().cdai(18.0, 30),
+            Refractory,
+        )
+        .label("difficult-to-treat RA")
+        .confounder("problematic")
+        .evidence(EvidenceKind::Observation, 1),
+        case(
+            "two TNF inhibitors failed: one mechanism only",
+            after_tnf("Etanercept 50 mg/wk", 300, Some(StopReason::LackOfEfficacy)).cdai(18.0, 30),
+            NotMet,
+        )
+        .reason("same mechanism as an earlier failure"),
+        case(
+            "CDAI exactly 10 (and DAS28 2.9): not moderate activity",
+            two_mechanisms_failed().cdai(10.0, 30).das28(2.9, 30),
+            NotMet,
+        ),
+        case(
+            "CDAI 10.1: moderate activity",
+            two_mechanisms_failed().cdai(10.1, 30).das28(2.9, 30),
+            Refractory,
+        ),
+        case(
+            "DAS28 3.3 with CDAI 9: moderate activity on DAS28",
+            two_mechanisms_failed().cdai(9.0, 30).das28(3.3, 30),
+            Refractory,
+        ),
+        case(
+            "DAS28 exactly 3.2 with CDAI 9: not moderate activity",
+            two_mechanisms_failed().cdai(9.0, 30).das28(3.2, 30),
+            NotMet,
+        ),
+        case(
+            "IL-6 inhibitor stopped for noncompliance: not informative",
+            after_tnf(
+                "Tocilizumab 162 mg/wk",
+                300,
+                Some(StopReason::Noncompliance),
+            )
+            .cdai(18.0, 30),
+            NotMet,
+        )
+        .confounder_text("noncompliance"),
+        case(
+            "CDAI taken 183 days ago still counts",
+            two_mechanisms_failed().cdai(18.0, 183),
+            Refractory,
+        ),
+        case(
+            "CDAI taken 184 days ago is too old: no recent activity score",
+            two_mechanisms_failed().cdai(18.0, 184),
+            InsufficientData,
+        )
+        .missing("CDAI"),
+        case(
+            "IL-6 inhibitor stopped for intolerance: not an efficacy failure",
+            after_tnf("Tocilizumab 162 mg/wk", 300, Some(StopReason::Intolerance)).cdai(18.0, 30),
+            NotMet,
+        )
+        .reason("not tolerated"),
+        case(
+            "IL-6 inhibitor ended with no stop reason",
+            after_tnf("Tocilizumab 162 mg/wk", 300, None).cdai(18.0, 30),
+            InsufficientData,
+        )
+        .missing("tocilizumab"),
+        case(
+            "IL-6 inhibitor stopped for no response after 83 days: not adequate",
+            after_tnf(
+                "Tocilizumab 162 mg/wk",
+                83,
+                Some(StopReason::LackOfEfficacy),
+            )
+            .cdai(18.0, 30),
+            NotMet,
+        ),
+        case(
+            "IL-6 inhibitor stopped for no response after 84 days: adequate",
+            after_tnf(
+                "Tocilizumab 162 mg/wk",
+                84,
+                Some(StopReason::LackOfEfficacy),
+            )
+            .cdai(18.0, 30),
+            Refractory,
+        ),
+        case(
+            "no csDMARD ever recorded",
+            patient()
+                .give(
+                    rx("Adalimumab 40 mg/2wk")
+                        .from(1000)
+                        .until(700)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Tocilizumab 162 mg/wk")
+                        .from(650)
+                        .until(350)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .cdai(18.0, 30),
+            NotMet,
+        ),
+        case(
+            "methotrexate for 84 days before a biologic was added: csDMARD failure",
+            methotrexate_before_biologic(1084),
+            Refractory,
+        ),
+        case(
+            "methotrexate for 83 days before a biologic was added: undecided",
+            methotrexate_before_biologic(1083),
+            InsufficientData,
+        )
+        .missing("methotrexate"),
+        case(
+            "prednisone 7.5 mg/d for 90 days: unable to taper",
+            on_prednisone(7.5, 90),
+            Refractory,
+        ),
+        case(
+            "prednisone 7 mg/d for 90 days: below the threshold",
+            on_prednisone(7.0, 90),
+            NotMet,
+        ),
+        case(
+            "prednisone 7.5 mg/d for 89 days: not yet dependent",
+            on_prednisone(7.5, 89),
+            NotMet,
+        ),
+    ]
+}
+
+#[test]
+fn rheumatoid_arthritis_cases() {
+    run(ID, &cases());
+}

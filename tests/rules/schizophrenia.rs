@@ -1,0 +1,159 @@
+//! Treatment-resistant schizophrenia (TRRIP 2017, `assets/rules/schizophrenia.toml`): two adequate
+//! trials of different antipsychotics (>= 42 days at >= 600 mg/day chlorpromazine equivalent by
+//! the DDD method) without response (< 20 % PANSS reduction, or stopped for no response);
+//! clozapine not counted there, and a failed clozapine trial (>= 90 days) labelled
+//! ultra-treatment-resistant.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory};
+use refract::domain::{EvidenceKind, StopReason};
+
+use super::support::{Case, Rx, Vignette, case, run, rx};
+
+const ID: &str = "schizophrenia";
+const TRS: &str = "treatment-resistant schizophrenia";
+const ULTRA: &str = "ultra-treatment-resistant schizophrenia";
+
+fn patient() -> Vignette {
+    Vignette::new().condition("F20.0", "Paranoid schizophrenia")
+}
+
+/// Risperidone 10 mg/d (600 mg/d chlorpromazine equivalent) from 400 to 300 days ago, stopped
+/// for no response.
+fn risperidone_failed() -> Rx {
+    rx("Risperidone 10 mg/d")
+        .from(400)
+        .until(300)
+        .stopped(StopReason::LackOfEfficacy)
+}
+
+/// Risperidone failed, then `text` from 290 days ago for `days`, stopped for `stop`.
+fn second_trial(text: &str, days: i64, stop: Option<StopReason>) -> Vignette {
+    let mut second = rx(text).from(290).for_days(days);
+    if let Some(reason) = stop {
+        second = second.stopped(reason);
+    }
+    patient().give(risperidone_failed()).give(second)
+}
+
+/// Two failed antipsychotics (olanzapine 20 mg/d ends 150 days ago).
+fn trs() -> Vignette {
+    second_trial("Olanzapine 20 mg/d", 140, Some(StopReason::LackOfEfficacy))
+}
+
+/// TRS, then clozapine 450 mg/d from `days` days ago, PANSS 100 when it began and 92 today.
+fn on_clozapine(days: i64) -> Vignette {
+    trs()
+        .give(rx("Clozapine 450 mg/d").from(days))
+        .panss(100.0, days)
+        .panss(92.0, 0)
+}
+
+/// Risperidone failed; olanzapine 20 mg/d ongoing for 100 days, PANSS from 100 to `last`.
+fn panss_on_olanzapine(last: f64) -> Vignette {
+    patient()
+        .give(risperidone_failed())
+        .give(rx("Olanzapine 20 mg/d").from(100))
+        .panss(100.0, 100)
+        .panss(last, 3)
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "risperidone and olanzapine at 600 mg/d CPZ-equivalent, each stopped for no response",
+            trs(),
+            Refractory,
+        )
+        .label(TRS)
+        .evidence(EvidenceKind::Exposure, 2)
+        .confounder("adherence")
+        .no_confounder("dose_adequacy"),
+        case(
+            "olanzapine 19 mg/d (570 mg/d CPZ-equivalent) is below an adequate dose",
+            second_trial("Olanzapine 19 mg/d", 140, Some(StopReason::LackOfEfficacy)),
+            NotMet,
+        )
+        .reason("570 mg/d chlorpromazine equivalent, below 600"),
+        case(
+            "olanzapine stopped for no response after 41 days",
+            second_trial("Olanzapine 20 mg/d", 41, Some(StopReason::LackOfEfficacy)),
+            NotMet,
+        )
+        .reason("before an adequate trial"),
+        case(
+            "olanzapine stopped for no response after 42 days",
+            second_trial("Olanzapine 20 mg/d", 42, Some(StopReason::LackOfEfficacy)),
+            Refractory,
+        ),
+        case(
+            "olanzapine not tolerated",
+            second_trial("Olanzapine 20 mg/d", 140, Some(StopReason::Intolerance)),
+            NotMet,
+        )
+        .reason("not tolerated"),
+        case(
+            "olanzapine stopped for noncompliance",
+            second_trial("Olanzapine 20 mg/d", 140, Some(StopReason::Noncompliance)),
+            NotMet,
+        )
+        .confounder_text("noncompliance"),
+        case(
+            "olanzapine ended with no stop reason and no scores",
+            second_trial("Olanzapine 20 mg/d", 140, None),
+            InsufficientData,
+        )
+        .missing("olanzapine"),
+        case(
+            "no dose recorded: counted, dose adequacy to confirm",
+            patient().give(risperidone_failed()).give(
+                rx("Haloperidol 16 mg/d")
+                    .no_dose()
+                    .from(290)
+                    .for_days(140)
+                    .stopped(StopReason::LackOfEfficacy),
+            ),
+            Refractory,
+        )
+        .confounder("dose_adequacy"),
+        case(
+            "clozapine is not counted as one of the two trials",
+            patient().give(risperidone_failed()).give(
+                rx("Clozapine 400 mg/d")
+                    .from(290)
+                    .for_days(140)
+                    .stopped(StopReason::LackOfEfficacy),
+            ),
+            NotMet,
+        ),
+        case(
+            "PANSS 100 to 81 (19 %) on ongoing olanzapine: non-response",
+            panss_on_olanzapine(81.0),
+            Refractory,
+        )
+        .reason("below 20%"),
+        case(
+            "PANSS 100 to 80 (20 %) on ongoing olanzapine: response",
+            panss_on_olanzapine(80.0),
+            NotMet,
+        ),
+        case(
+            "clozapine for 90 days with 8 % PANSS reduction: ultra-treatment-resistant",
+            on_clozapine(90),
+            Refractory,
+        )
+        .label(ULTRA),
+        case(
+            "clozapine for 89 days: too early to call it a failed trial",
+            on_clozapine(89),
+            Refractory,
+        )
+        .label(TRS),
+    ]
+}
+
+#[test]
+fn schizophrenia_cases() {
+    run(ID, &cases());
+}

@@ -1,0 +1,731 @@
+//! Test support for the rule tests: a fluent builder that writes a patient record as a clinical
+//! vignette (dates counted back from a fixed `today`), and a table runner that evaluates a list of
+//! cases against one rule set and reports every case that does not match at once.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use refract::domain::{
+    Assessment, AssessmentStatus, BpSetting, Condition, ConditionCodeSystem, Dose, DrugExposure,
+    DrugRole, EvidenceKind, Intent, LineDrug, LineOrigin, Observation, Patient, PatientId,
+    PatientRecord, Procedure, Response, Sex, StopReason, TreatmentLine, observation_codes,
+};
+use refract::rules::Rules;
+
+/// The fixed reference day of every vignette.
+pub fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+}
+
+/// The day `days` days before `today`.
+pub fn ago(days: i64) -> NaiveDate {
+    today() - Duration::days(days)
+}
+
+/// Midnight of the day `days` days before `today`.
+pub fn day_ago(days: i64) -> NaiveDateTime {
+    ago(days).and_time(NaiveTime::MIN)
+}
+
+/// `hh:mm` on the day `days` days before `today`.
+pub fn time_ago(days: i64, hour: u32, minute: u32) -> NaiveDateTime {
+    ago(days).and_time(NaiveTime::from_hms_opt(hour, minute, 0).unwrap())
+}
+
+/// The embedded rules, loaded once.
+pub fn rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| Rules::embedded().unwrap())
+}
+
+/// A drug given: "Levetiracetam 1500 mg/d" (the dose is read from the last two words of the
+/// text when they are a number and a unit), from a start to an end, with a stop reason.
+#[derive(Debug, Clone)]
+pub struct Rx {
+    text: String,
+    start: NaiveDateTime,
+    end: Option<NaiveDateTime>,
+    dose: Option<Dose>,
+    stop: Option<StopReason>,
+    role: Option<DrugRole>,
+}
+
+/// A drug recorded with `text`, started today and ongoing until told otherwise.
+pub fn rx(text: &str) -> Rx {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let dose = match words.as_slice() {
+        [.., value, unit] if words.len() >= 3 => value.parse::<f64>().ok().map(|value| Dose {
+            value,
+            unit: (*unit).to_owned(),
+        }),
+        _ => None,
+    };
+    Rx {
+        text: text.to_owned(),
+        start: day_ago(0),
+        end: None,
+        dose,
+        stop: None,
+        role: None,
+    }
+}
+
+impl Rx {
+    /// Started `days` days ago.
+    pub fn from(mut self, days: i64) -> Self {
+        self.start = day_ago(days);
+        self
+    }
+
+    /// Stopped `days` days ago.
+    pub fn until(mut self, days: i64) -> Self {
+        self.end = Some(day_ago(days));
+        self
+    }
+
+    /// Given for `days` days from its start.
+    pub fn for_days(mut self, days: i64) -> Self {
+        self.end = Some(self.start + Duration::days(days));
+        self
+    }
+
+    /// Started at an exact time (status epilepticus).
+    pub fn at(mut self, start: NaiveDateTime) -> Self {
+        self.start = start;
+        self
+    }
+
+    /// Ended at an exact time.
+    pub fn ended_at(mut self, end: NaiveDateTime) -> Self {
+        self.end = Some(end);
+        self
+    }
+
+    pub fn stopped(mut self, reason: StopReason) -> Self {
+        self.stop = Some(reason);
+        self
+    }
+
+    pub fn no_dose(mut self) -> Self {
+        self.dose = None;
+        self
+    }
+
+    pub fn role(mut self, role: DrugRole) -> Self {
+        self.role = Some(role);
+        self
+    }
+}
+
+/// A treatment line as a clinician enters it.
+#[derive(Debug, Clone)]
+pub struct LineSpec {
+    regimen: String,
+    drugs: Vec<(String, Option<Dose>)>,
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+    response: Option<Response>,
+    cycles: Option<u32>,
+    progression: Option<NaiveDate>,
+    stop: Option<StopReason>,
+    intent: Option<Intent>,
+}
+
+/// A line of `regimen` with the ingredients `drugs`, started today until told otherwise.
+pub fn line(regimen: &str, drugs: &[&str]) -> LineSpec {
+    LineSpec {
+        regimen: regimen.to_owned(),
+        drugs: drugs.iter().map(|d| ((*d).to_owned(), None)).collect(),
+        start: today(),
+        end: None,
+        response: None,
+        cycles: None,
+        progression: None,
+        stop: None,
+        intent: None,
+    }
+}
+
+impl LineSpec {
+    pub fn from(mut self, days: i64) -> Self {
+        self.start = ago(days);
+        self
+    }
+
+    pub fn until(mut self, days: i64) -> Self {
+        self.end = Some(ago(days));
+        self
+    }
+
+    pub fn response(mut self, response: Response) -> Self {
+        self.response = Some(response);
+        self
+    }
+
+    pub fn cycles(mut self, cycles: u32) -> Self {
+        self.cycles = Some(cycles);
+        self
+    }
+
+    /// Progression recorded `days` days ago.
+    pub fn progressed(mut self, days: i64) -> Self {
+        self.progression = Some(ago(days));
+        self
+    }
+
+    pub fn stopped(mut self, reason: StopReason) -> Self {
+        self.stop = Some(reason);
+        self
+    }
+
+    pub fn intent(mut self, intent: Intent) -> Self {
+        self.intent = Some(intent);
+        self
+    }
+
+    /// The dose of one of the line's drugs (e.g. high-dose cytarabine 3000 mg/m2).
+    pub fn dose(mut self, ingredient: &str, value: f64, unit: &str) -> Self {
+        for (name, dose) in &mut self.drugs {
+            if name == ingredient {
+                *dose = Some(Dose {
+                    value,
+                    unit: unit.to_owned(),
+                });
+            }
+        }
+        self
+    }
+}
+
+/// One patient's record, written as a vignette.
+#[derive(Debug, Clone)]
+pub struct Vignette {
+    record: PatientRecord,
+    next_id: i64,
+}
+
+impl Vignette {
+    pub fn new() -> Self {
+        Vignette {
+            record: PatientRecord {
+                patient: Some(Patient {
+                    id: PatientId(7),
+                    mrn: "RF-TEST-7".into(),
+                    family_name: "Lind".into(),
+                    given_name: "Mara".into(),
+                    birth_date: NaiveDate::from_ymd_opt(1971, 4, 2),
+                    sex: Sex::Female,
+                    deceased_date: None,
+                    care_team: None,
+                }),
+                ..PatientRecord::default()
+            },
+            next_id: 1,
+        }
+    }
+
+    fn id(&mut self) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// An active, confirmed ICD-10 diagnosis with no recorded onset.
+    pub fn condition(self, icd10: &str, display: &str) -> Self {
+        self.condition_with_onset(icd10, display, None)
+    }
+
+    /// An active, confirmed ICD-10 diagnosis with its onset `days` days ago.
+    pub fn condition_since(self, icd10: &str, display: &str, days: i64) -> Self {
+        self.condition_with_onset(icd10, display, Some(ago(days)))
+    }
+
+    fn condition_with_onset(
+        mut self,
+        icd10: &str,
+        display: &str,
+        onset: Option<NaiveDate>,
+    ) -> Self {
+        let id = self.id();
+        self.record.conditions.push(Condition {
+            id,
+            system: ConditionCodeSystem::Icd10,
+            code: icd10.to_owned(),
+            display: display.to_owned(),
+            onset,
+            abatement: None,
+            clinical_status: Some("active".into()),
+            verification_status: Some("confirmed".into()),
+        });
+        self
+    }
+
+    pub fn give(mut self, rx: Rx) -> Self {
+        let id = self.id();
+        self.record.exposures.push(DrugExposure {
+            id,
+            text: rx.text,
+            rxnorm: None,
+            atc: None,
+            start: rx.start,
+            end: rx.end,
+            dose: rx.dose,
+            route: None,
+            role: rx.role,
+            stop_reason: rx.stop,
+            cycles: None,
+        });
+        self
+    }
+
+    /// An entered line of `ruleset`; each of its drugs is linked to the exposure of that
+    /// ingredient given during the line, when there is one.
+    pub fn line(mut self, ruleset: &str, spec: LineSpec) -> Self {
+        let id = self.id();
+        let number = self
+            .record
+            .lines
+            .iter()
+            .filter(|l| l.ruleset == ruleset)
+            .count() as u32
+            + 1;
+        let book = &rules().book;
+        let window_end = spec.end.unwrap_or_else(today);
+        let drugs = spec
+            .drugs
+            .iter()
+            .map(|(ingredient, dose)| {
+                let exposure = self.record.exposures.iter().find(|e| {
+                    let day = e.start.date();
+                    day >= spec.start - Duration::days(7)
+                        && day <= window_end
+                        && book
+                            .recognise(&[], &e.text)
+                            .iter()
+                            .any(|d| d.ingredient.eq_ignore_ascii_case(ingredient))
+                });
+                LineDrug {
+                    ingredient: ingredient.clone(),
+                    dose: dose
+                        .clone()
+                        .or_else(|| exposure.and_then(|e| e.dose.clone())),
+                    exposure_id: exposure.map(|e| e.id),
+                }
+            })
+            .collect();
+        self.record.lines.push(TreatmentLine {
+            id,
+            ruleset: ruleset.to_owned(),
+            number,
+            regimen: spec.regimen,
+            start: spec.start,
+            end: spec.end,
+            intent: spec.intent,
+            best_response: spec.response,
+            best_response_date: spec.response.map(|_| window_end),
+            progression_date: spec.progression,
+            stop_reason: spec.stop,
+            cycles: spec.cycles,
+            origin: LineOrigin::Entered,
+            cut_reason: None,
+            drugs,
+        });
+        self
+    }
+
+    /// A numeric observation at an exact time.
+    pub fn observe_at(
+        mut self,
+        code: &str,
+        display: &str,
+        value: f64,
+        unit: &str,
+        effective: NaiveDateTime,
+    ) -> Self {
+        let id = self.id();
+        self.record.observations.push(Observation {
+            id,
+            code: code.to_owned(),
+            display: display.to_owned(),
+            value: Some(value),
+            value_code: None,
+            unit: Some(unit.to_owned()).filter(|u| !u.is_empty()),
+            effective,
+            setting: None,
+        });
+        self
+    }
+
+    /// A numeric observation at 09:00 `days` days ago.
+    pub fn observe(self, code: &str, display: &str, value: f64, unit: &str, days: i64) -> Self {
+        self.observe_at(code, display, value, unit, time_ago(days, 9, 0))
+    }
+
+    /// Seizures per month counted over the month ending `days` days ago.
+    pub fn seizures(self, count: f64, days: i64) -> Self {
+        self.observe(
+            observation_codes::SEIZURES_PER_MONTH,
+            "Seizure frequency",
+            count,
+            "/mo",
+            days,
+        )
+    }
+
+    /// Seizure activity seen (clinically or on EEG) or not, at a time.
+    pub fn seizure_activity(self, seen: bool, at: NaiveDateTime) -> Self {
+        self.observe_at(
+            observation_codes::SEIZURE_ACTIVITY,
+            "Seizure activity",
+            if seen { 1.0 } else { 0.0 },
+            "",
+            at,
+        )
+    }
+
+    pub fn phq9(self, score: f64, days: i64) -> Self {
+        self.observe(
+            observation_codes::PHQ9_TOTAL,
+            "PHQ-9 total score",
+            score,
+            "{score}",
+            days,
+        )
+    }
+
+    pub fn panss(self, score: f64, days: i64) -> Self {
+        self.observe(
+            observation_codes::PANSS_TOTAL,
+            "PANSS total score",
+            score,
+            "{score}",
+            days,
+        )
+    }
+
+    pub fn cdai(self, score: f64, days: i64) -> Self {
+        self.observe(
+            observation_codes::CDAI_TOTAL,
+            "CDAI total",
+            score,
+            "{score}",
+            days,
+        )
+    }
+
+    pub fn das28(self, score: f64, days: i64) -> Self {
+        self.observe(
+            observation_codes::DAS28_ESR,
+            "DAS28-ESR",
+            score,
+            "{score}",
+            days,
+        )
+    }
+
+    pub fn marrow_blasts(self, percent: f64, days: i64) -> Self {
+        self.observe(
+            observation_codes::MARROW_BLASTS,
+            "Marrow blasts",
+            percent,
+            "%",
+            days,
+        )
+    }
+
+    /// A blood pressure reading (systolic and diastolic together) at 10:00 `days` days ago.
+    pub fn bp(mut self, systolic: f64, diastolic: f64, days: i64, setting: BpSetting) -> Self {
+        let effective = time_ago(days, 10, 0);
+        for (code, display, value) in [
+            (
+                observation_codes::SYSTOLIC_BP,
+                "Systolic blood pressure",
+                systolic,
+            ),
+            (
+                observation_codes::DIASTOLIC_BP,
+                "Diastolic blood pressure",
+                diastolic,
+            ),
+        ] {
+            let id = self.id();
+            self.record.observations.push(Observation {
+                id,
+                code: code.to_owned(),
+                display: display.to_owned(),
+                value: Some(value),
+                value_code: None,
+                unit: Some("mm[Hg]".into()),
+                effective,
+                setting: Some(setting),
+            });
+        }
+        self
+    }
+
+    /// An office blood pressure reading.
+    pub fn office_bp(self, systolic: f64, diastolic: f64, days: i64) -> Self {
+        self.bp(systolic, diastolic, days, BpSetting::Office)
+    }
+
+    /// An mCODE disease-status observation (a SNOMED CT trend code).
+    pub fn disease_status(mut self, code: &str, days: i64) -> Self {
+        let id = self.id();
+        self.record.observations.push(Observation {
+            id,
+            code: observation_codes::DISEASE_STATUS.to_owned(),
+            display: "Cancer disease status".into(),
+            value: None,
+            value_code: Some(code.to_owned()),
+            unit: None,
+            effective: time_ago(days, 9, 0),
+            setting: None,
+        });
+        self
+    }
+
+    pub fn procedure(mut self, code: &str, display: &str, days: i64) -> Self {
+        let id = self.id();
+        self.record.procedures.push(Procedure {
+            id,
+            code: code.to_owned(),
+            display: display.to_owned(),
+            performed: time_ago(days, 8, 0),
+            end: None,
+        });
+        self
+    }
+
+    pub fn record(self) -> PatientRecord {
+        self.record
+    }
+}
+
+/// What a case expects of its assessment beyond the status.
+#[derive(Debug, Clone)]
+enum Check {
+    Label(String),
+    LabelContains(String),
+    Missing(String),
+    NoMissing,
+    Confounder(String),
+    ConfounderText(String),
+    NoConfounder(String),
+    Reason(String),
+    Evidence(EvidenceKind, usize),
+}
+
+/// One row of a table: a vignette and what its assessment must say.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: &'static str,
+    pub record: PatientRecord,
+    pub status: AssessmentStatus,
+    checks: Vec<Check>,
+}
+
+pub fn case(name: &'static str, vignette: Vignette, status: AssessmentStatus) -> Case {
+    Case {
+        name,
+        record: vignette.record(),
+        status,
+        checks: Vec::new(),
+    }
+}
+
+impl Case {
+    /// The label is exactly this.
+    pub fn label(mut self, label: &str) -> Self {
+        self.checks.push(Check::Label(label.to_owned()));
+        self
+    }
+
+    pub fn label_contains(mut self, words: &str) -> Self {
+        self.checks.push(Check::LabelContains(words.to_owned()));
+        self
+    }
+
+    /// Some `missing` item contains these words.
+    pub fn missing(mut self, words: &str) -> Self {
+        self.checks.push(Check::Missing(words.to_owned()));
+        self
+    }
+
+    pub fn no_missing(mut self) -> Self {
+        self.checks.push(Check::NoMissing);
+        self
+    }
+
+    /// A confounder with this key is listed.
+    pub fn confounder(mut self, key: &str) -> Self {
+        self.checks.push(Check::Confounder(key.to_owned()));
+        self
+    }
+
+    /// Some confounder's text contains these words.
+    pub fn confounder_text(mut self, words: &str) -> Self {
+        self.checks.push(Check::ConfounderText(words.to_owned()));
+        self
+    }
+
+    pub fn no_confounder(mut self, key: &str) -> Self {
+        self.checks.push(Check::NoConfounder(key.to_owned()));
+        self
+    }
+
+    /// Some reason contains these words.
+    pub fn reason(mut self, words: &str) -> Self {
+        self.checks.push(Check::Reason(words.to_owned()));
+        self
+    }
+
+    /// Exactly `count` evidence rows of this kind.
+    pub fn evidence(mut self, kind: EvidenceKind, count: usize) -> Self {
+        self.checks.push(Check::Evidence(kind, count));
+        self
+    }
+}
+
+/// The assessment of `ruleset` for `record` on `today`; panics when the rule set does not apply.
+pub fn assess(ruleset: &str, record: &PatientRecord) -> Assessment {
+    let rules = rules();
+    let set = rules
+        .get(ruleset)
+        .unwrap_or_else(|| panic!("rule set {ruleset} is not loaded"));
+    rules
+        .evaluate_one(record, set, today())
+        .unwrap_or_else(|| panic!("rule set {ruleset} does not apply to the record"))
+}
+
+/// The assessment in words, for failure messages.
+pub fn describe(assessment: &Assessment) -> String {
+    let mut out = format!(
+        "    status {} / label {:?}\n",
+        assessment.status, assessment.label
+    );
+    for reason in &assessment.reasons {
+        let _ = writeln!(out, "    reason: {reason}");
+    }
+    for item in &assessment.missing {
+        let _ = writeln!(out, "    missing: {item}");
+    }
+    for confounder in &assessment.confounders {
+        let _ = writeln!(
+            out,
+            "    confounder {}: {}",
+            confounder.key, confounder.text
+        );
+    }
+    for evidence in &assessment.evidence {
+        let _ = writeln!(
+            out,
+            "    evidence {} {} ({}): {}",
+            evidence.kind, evidence.id, evidence.criterion, evidence.text
+        );
+    }
+    out
+}
+
+/// What is wrong with `assessment` for `case`, if anything.
+fn problems(case: &Case, assessment: &Assessment) -> Vec<String> {
+    let mut out = Vec::new();
+    if assessment.status != case.status {
+        out.push(format!(
+            "status {} (expected {})",
+            assessment.status, case.status
+        ));
+    }
+    for check in &case.checks {
+        match check {
+            Check::Label(label) if assessment.label != *label => {
+                out.push(format!("label {:?} (expected {label:?})", assessment.label));
+            }
+            Check::LabelContains(words) if !assessment.label.contains(words.as_str()) => {
+                out.push(format!(
+                    "label {:?} does not contain {words:?}",
+                    assessment.label
+                ));
+            }
+            Check::Missing(words)
+                if !assessment
+                    .missing
+                    .iter()
+                    .any(|m| m.contains(words.as_str())) =>
+            {
+                out.push(format!("no missing item contains {words:?}"));
+            }
+            Check::NoMissing if !assessment.missing.is_empty() => {
+                out.push(String::from("missing should be empty"));
+            }
+            Check::Confounder(key) if !assessment.confounders.iter().any(|c| c.key == *key) => {
+                out.push(format!("confounder {key:?} not listed"));
+            }
+            Check::ConfounderText(words)
+                if !assessment
+                    .confounders
+                    .iter()
+                    .any(|c| c.text.contains(words.as_str())) =>
+            {
+                out.push(format!("no confounder text contains {words:?}"));
+            }
+            Check::NoConfounder(key) if assessment.confounders.iter().any(|c| c.key == *key) => {
+                out.push(format!("confounder {key:?} should not be listed"));
+            }
+            Check::Reason(words)
+                if !assessment
+                    .reasons
+                    .iter()
+                    .any(|r| r.contains(words.as_str())) =>
+            {
+                out.push(format!("no reason contains {words:?}"));
+            }
+            Check::Evidence(kind, count) => {
+                let found = assessment
+                    .evidence
+                    .iter()
+                    .filter(|e| e.kind == *kind)
+                    .count();
+                if found != *count {
+                    out.push(format!("{found} {kind} evidence rows (expected {count})"));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Evaluates every case against `ruleset` and fails once, listing every case that is off.
+pub fn run(ruleset: &str, cases: &[Case]) {
+    let mut names = std::collections::BTreeSet::new();
+    let mut failures = String::new();
+    let mut failing = 0;
+    for case in cases {
+        assert!(
+            names.insert(case.name),
+            "case name {:?} is used twice",
+            case.name
+        );
+        let assessment = assess(ruleset, &case.record);
+        assert_eq!(assessment.ruleset, ruleset);
+        let found = problems(case, &assessment);
+        if !found.is_empty() {
+            failing += 1;
+            let _ = writeln!(
+                failures,
+                "\n{ruleset} / {}: {}\n{}",
+                case.name,
+                found.join("; "),
+                describe(&assessment)
+            );
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{failing} of {} case(s) of {ruleset} do not match:{failures}",
+        cases.len()
+    );
+}
