@@ -35,10 +35,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut best = f64::MAX;
     let mut assessments = 0;
     for _ in 0..3 {
+        // In chunks, as the evaluation pass does: results are written and dropped as it goes.
         let started = Instant::now();
-        let results = assess::evaluate_in_parallel(&rules, &records, today);
+        assessments = 0;
+        for chunk in records.chunks(2_000) {
+            let results = assess::evaluate_in_parallel(&rules, chunk, today);
+            assessments += results.iter().map(Vec::len).sum::<usize>();
+        }
         best = best.min(started.elapsed().as_secs_f64());
-        assessments = results.iter().map(Vec::len).sum::<usize>();
     }
     println!(
         "evaluate {patients} patients ({assessments} assessments), in memory, 2 threads: {best:.2} s (best of 3; budget 2 s)"

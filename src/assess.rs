@@ -33,47 +33,60 @@ pub fn refresh(
 ) -> Result<PassSummary, StoreError> {
     let stale = store.stale_patients(&rules.stamp, today)?;
     let total = stale.len();
+    if total == 0 {
+        return Ok(PassSummary::default());
+    }
+    // A bulk pass touches pages all over the file: a larger page cache for its duration.
+    store.with_bulk_cache(|store| refresh_stale(store, rules, today, &stale, &mut progress))
+}
+
+fn refresh_stale(
+    store: &mut Store,
+    rules: &Rules,
+    today: NaiveDate,
+    stale: &[crate::domain::PatientId],
+    progress: &mut impl FnMut(usize, usize),
+) -> Result<PassSummary, StoreError> {
+    let total = stale.len();
     let mut summary = PassSummary::default();
+    store.write(|tx| store::refresh_overdue(tx, today).map(|_| ()))?;
     for chunk in stale.chunks(CHUNK) {
         let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
             continue;
         };
-        let mut records = store::load_records(store.conn(), first.0, last.0)?;
-        records.retain(|record| {
-            record
-                .patient
-                .as_ref()
-                .is_some_and(|p| chunk.binary_search(&p.id).is_ok())
-        });
-        let all_versions = store.record_versions(first.0, last.0)?;
-        let versions: Vec<i64> = records
-            .iter()
-            .map(|record| {
-                record.patient.as_ref().map_or(0, |p| {
-                    all_versions
-                        .binary_search_by_key(&p.id.0, |(id, _)| *id)
-                        .map_or(0, |i| all_versions[i].1)
-                })
-            })
-            .collect();
-        let results = evaluate_in_parallel(rules, &records, today);
-        store.write(|tx| {
-            for ((record, assessments), version) in records.iter().zip(&results).zip(&versions) {
+        // Read, evaluate and write in one transaction: a change another process makes to
+        // these patients waits for us, so the evaluation stamp never covers data it did not see.
+        let evaluated = store.write(|tx| {
+            let mut records = store::load_records(tx, first.0, last.0)?;
+            records.retain(|record| {
+                record
+                    .patient
+                    .as_ref()
+                    .is_some_and(|p| chunk.binary_search(&p.id).is_ok())
+            });
+            let versions = store::record_versions(tx, first.0, last.0)?;
+            let results = evaluate_in_parallel(rules, &records, today);
+            for (record, assessments) in records.iter().zip(&results) {
                 let Some(patient) = record.patient.as_ref() else {
                     continue;
                 };
+                let record_version = versions
+                    .binary_search_by_key(&patient.id.0, |(id, _)| *id)
+                    .map_or(0, |i| versions[i].1);
                 let evaluated = Evaluated {
                     rules_stamp: &rules.stamp,
-                    record_version: *version,
+                    record_version,
                     today,
                 };
-                store::save_assessments(tx, patient.id, assessments, &evaluated)?;
-                store::refresh_list_row(tx, patient.id, today, store::now_utc())?;
+                if store::save_assessments(tx, patient.id, assessments, &evaluated)? {
+                    store::refresh_list_row_if_changed(tx, patient.id, today, store::now_utc())?;
+                }
             }
-            Ok::<_, StoreError>(())
+            store::stamp_evaluated(tx, first.0, last.0, &rules.stamp, today)?;
+            Ok::<_, StoreError>((records.len(), results.iter().map(Vec::len).sum::<usize>()))
         })?;
-        summary.evaluated += records.len();
-        summary.assessments += results.iter().map(Vec::len).sum::<usize>();
+        summary.evaluated += evaluated.0;
+        summary.assessments += evaluated.1;
         progress(summary.evaluated, total);
     }
     Ok(summary)

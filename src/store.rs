@@ -21,7 +21,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-pub use assessments::{Evaluated, record_review, save_assessments};
+pub use assessments::{
+    Evaluated, record_review, record_versions, refresh_overdue, save_assessments, stamp_evaluated,
+};
 pub use audit::{AuditWriter, Change};
 pub use list::{Anchor, Cursor, ListFilter, ListQuery, PatientRow, SortKey, StatusCounts};
 pub use read::{AssessmentWithReview, PatientSummary, load_records};
@@ -30,7 +32,7 @@ pub use sql_types::{format_date, format_datetime, now_utc, parse_date, parse_dat
 pub use team::Note;
 pub use write::{
     IdMap, ListProjection, NewRecord, RecordWriter, Source, insert_clinical_rows, insert_record,
-    name_key, refresh_list_row, write_list_row,
+    name_key, refresh_list_row, refresh_list_row_if_changed, write_list_row,
 };
 
 /// `PRAGMA application_id` of a refract file ("RFRC"), so that another program's SQLite file is
@@ -156,6 +158,9 @@ impl Store {
         }
 
         configure(&conn).map_err(|err| open_error(path, &err))?;
+        // Every query of the store is prepared once per connection; rusqlite's default cache of
+        // 16 statements would evict and re-prepare them on every patient of a bulk pass.
+        conn.set_prepared_statement_cache_capacity(128);
         let mut store = Store {
             conn,
             path: path.to_owned(),
@@ -201,6 +206,28 @@ impl Store {
     /// An audit writer bound to this store's user, for use inside [`Store::write`].
     pub fn auditor(&self) -> AuditWriter {
         AuditWriter::new(self.user.clone())
+    }
+
+    /// Runs `work` with a 64 MiB page cache, for passes over the whole file; interactive use
+    /// keeps SQLite's small default (the memory budget of browsing).
+    pub fn with_bulk_cache<T, E>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let previous: i64 = self
+            .conn
+            .query_row("PRAGMA cache_size", [], |row| row.get(0))
+            .map_err(StoreError::from)?;
+        self.conn
+            .pragma_update(None, "cache_size", -65536)
+            .map_err(StoreError::from)?;
+        let result = work(self);
+        // Best effort: a failure leaves the larger cache, which costs only memory.
+        let _ = self.conn.pragma_update(None, "cache_size", previous);
+        result
     }
 
     /// SQLite's `PRAGMA data_version`: changes when another connection commits, so a screen can

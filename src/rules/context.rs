@@ -158,15 +158,31 @@ pub fn selects(selector: &ObservationSelector, observation: &Observation) -> boo
             .any(|name| contains_words(&observation.display, name))
 }
 
-/// Case-insensitive containment of `needle` in `text` on word boundaries.
+/// Case-insensitive containment of `needle` in `text` on word boundaries. Compares ASCII
+/// letters without allocating (it runs for every observation a selector looks at); other text
+/// is lower-cased first.
 pub fn contains_words(text: &str, needle: &str) -> bool {
-    if needle.is_empty() {
+    if needle.is_empty() || needle.len() > text.len() {
         return false;
     }
-    let text = text.to_lowercase();
-    let needle = needle.to_lowercase();
+    if !text.is_ascii() || !needle.is_ascii() {
+        return contains_words_unicode(&text.to_lowercase(), &needle.to_lowercase());
+    }
+    let haystack = text.as_bytes();
+    let needle = needle.as_bytes();
+    let last = haystack.len() - needle.len();
+    (0..=last).any(|start| {
+        haystack[start..start + needle.len()].eq_ignore_ascii_case(needle)
+            && (start == 0 || !haystack[start - 1].is_ascii_alphanumeric())
+            && haystack
+                .get(start + needle.len())
+                .is_none_or(|after| !after.is_ascii_alphanumeric())
+    })
+}
+
+fn contains_words_unicode(text: &str, needle: &str) -> bool {
     let mut from = 0;
-    while let Some(offset) = text[from..].find(&needle) {
+    while let Some(offset) = text[from..].find(needle) {
         let start = from + offset;
         let end = start + needle.len();
         let before = text[..start].chars().next_back();
@@ -174,7 +190,7 @@ pub fn contains_words(text: &str, needle: &str) -> bool {
         if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
             return true;
         }
-        from = start + needle.len().max(1);
+        from = start + text[start..].chars().next().map_or(1, char::len_utf8);
         if from >= text.len() {
             break;
         }
@@ -184,7 +200,9 @@ pub fn contains_words(text: &str, needle: &str) -> bool {
 
 /// "2019-03".
 pub fn month(date: NaiveDate) -> String {
-    date.format("%Y-%m").to_string()
+    use chrono::Datelike;
+    // By hand: chrono's `format` parses its pattern on every call, and reasons name many months.
+    format!("{:04}-{:02}", date.year(), date.month())
 }
 
 /// "3 weeks", "14 months".
@@ -228,10 +246,15 @@ pub fn describe_exposure(given: &Given<'_>, today: NaiveDate) -> String {
         .stop_reason
         .map(|reason| format!(", stopped: {}", reason.words()))
         .unwrap_or_default();
+    // The length is given for finished exposures only: text that changed every day would
+    // make every stored assessment change every day.
+    let length = match exposure.end {
+        Some(_) => format!(" ({})", span(exposure.days_on(today))),
+        None => String::new(),
+    };
     format!(
-        "{name}{dose}, {} → {end} ({}){stop}",
-        month(exposure.start.date()),
-        span(exposure.days_on(today))
+        "{name}{dose}, {} → {end}{length}{stop}",
+        month(exposure.start.date())
     )
 }
 
@@ -270,7 +293,7 @@ pub fn describe_observation(observation: &Observation) -> String {
         "{} {} on {}",
         observation.display,
         value.trim_end(),
-        observation.effective.format("%Y-%m-%d")
+        observation.effective.date()
     )
 }
 
@@ -316,11 +339,7 @@ pub fn procedure_evidence(criterion: &str, procedure: &Procedure) -> Evidence {
         criterion: criterion.to_owned(),
         kind: EvidenceKind::Procedure,
         id: procedure.id,
-        text: format!(
-            "{} on {}",
-            procedure.display,
-            procedure.performed.format("%Y-%m-%d")
-        ),
+        text: format!("{} on {}", procedure.display, procedure.performed.date()),
     }
 }
 
@@ -334,4 +353,18 @@ pub fn confounder(key: &str, text: impl Into<String>) -> Confounder {
 /// Days between two dates (b − a).
 pub fn days_between(a: NaiveDate, b: NaiveDate) -> i64 {
     (b - a).num_days()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_words;
+
+    #[test]
+    fn words_match_case_insensitively_on_boundaries() {
+        assert!(contains_words("Video-EEG monitoring", "eeg"));
+        assert!(contains_words("PHQ-9 total score", "PHQ-9"));
+        assert!(!contains_words("Electroencephalogram", "eeg"));
+        assert!(contains_words("Épilepsie réfractaire", "épilepsie"));
+        assert!(!contains_words("short", "much longer needle"));
+    }
 }

@@ -4,6 +4,7 @@
 //! RxNorm code, a regimen acronym such as "R-CHOP") as one or more ingredients.
 
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use serde::Deserialize;
 
@@ -80,6 +81,9 @@ pub struct DrugBook {
     by_name: HashMap<String, Meaning>,
     /// The most words any name has, bounding the n-grams tried.
     longest_name: usize,
+    /// Recognitions already made, by codes and text: records repeat the same few drug texts,
+    /// and every evaluation recognises every exposure.
+    memo: Arc<RwLock<HashMap<String, Vec<usize>>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +109,7 @@ impl DrugBook {
             by_code: HashMap::new(),
             by_name: HashMap::new(),
             longest_name: 1,
+            memo: Arc::default(),
         };
         let mut names: Vec<(String, Meaning)> = Vec::new();
         for (index, drug) in book.drugs.iter().enumerate() {
@@ -178,6 +183,29 @@ impl DrugBook {
     /// that every ingredient of a combination product counts. The result is deduplicated, in
     /// order of appearance.
     pub fn recognise<'a>(&'a self, codes: &[&str], text: &str) -> Vec<&'a Drug> {
+        let mut key = String::with_capacity(text.len() + 24);
+        for code in codes {
+            key.push_str(code);
+            key.push('\u{1f}');
+        }
+        key.push_str(text);
+        if let Ok(memo) = self.memo.read()
+            && let Some(found) = memo.get(&key)
+        {
+            return found.iter().map(|&index| &self.drugs[index]).collect();
+        }
+        let found = self.recognise_uncached(codes, text);
+        if let Ok(mut memo) = self.memo.write() {
+            // Bounded: a pathological import of unique texts must not grow it forever.
+            if memo.len() > 50_000 {
+                memo.clear();
+            }
+            memo.insert(key, found.clone());
+        }
+        found.into_iter().map(|index| &self.drugs[index]).collect()
+    }
+
+    fn recognise_uncached(&self, codes: &[&str], text: &str) -> Vec<usize> {
         let mut found: Vec<usize> = Vec::new();
         let push = |index: usize, found: &mut Vec<usize>| {
             if !found.contains(&index) {
@@ -239,7 +267,7 @@ impl DrugBook {
             }
             start += matched.max(1);
         }
-        found.into_iter().map(|index| &self.drugs[index]).collect()
+        found
     }
 }
 

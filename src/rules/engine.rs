@@ -7,7 +7,6 @@
 //! undecided tier makes the status `insufficient_data`, else `not_met`. Open confounders never
 //! change the status (DESIGN §2); they are listed beside it.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
@@ -21,6 +20,24 @@ use crate::domain::{
     Assessment, AssessmentStatus, Condition, ConditionCodeSystem, Confounder, Evidence,
     EvidenceKind, PatientId, PatientRecord,
 };
+
+/// Outcomes of the criteria evaluated so far for one assessment (a handful: a list is faster
+/// than hashing).
+#[derive(Default)]
+struct Cache<'s>(Vec<(&'s str, Outcome)>);
+
+impl<'s> Cache<'s> {
+    fn get(&self, id: &str) -> Option<&Outcome> {
+        self.0
+            .iter()
+            .find(|(key, _)| *key == id)
+            .map(|(_, outcome)| outcome)
+    }
+
+    fn insert(&mut self, id: &'s str, outcome: Outcome) {
+        self.0.push((id, outcome));
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -159,7 +176,7 @@ pub fn evaluate(
     }
 
     let ctx = Context::new(record, set, book, today, conditions);
-    let mut cache: HashMap<&str, Outcome> = HashMap::new();
+    let mut cache = Cache::default();
 
     let tiers: [(AssessmentStatus, &Vec<String>); 3] = [
         (AssessmentStatus::Refractory, &set.tiers.refractory),
@@ -382,11 +399,7 @@ pub fn evaluate(
 }
 
 /// Evaluates a criterion once per assessment (criteria are shared between tiers and labels).
-fn evaluate_criterion<'s>(
-    ctx: &Context<'s>,
-    id: &'s str,
-    cache: &mut HashMap<&'s str, Outcome>,
-) -> Outcome {
+fn evaluate_criterion<'s>(ctx: &Context<'s>, id: &'s str, cache: &mut Cache<'s>) -> Outcome {
     if let Some(outcome) = cache.get(id) {
         return outcome.clone();
     }
@@ -421,7 +434,7 @@ fn evaluate_criterion<'s>(
 fn composite<'s>(
     ctx: &Context<'s>,
     ids: &'s [String],
-    cache: &mut HashMap<&'s str, Outcome>,
+    cache: &mut Cache<'s>,
     any: bool,
 ) -> Outcome {
     let mut outcome = Outcome::new();

@@ -153,14 +153,19 @@ pub(super) fn validate(
                 }
             }
             Kind::ObservationThreshold(spec) => {
-                if !matches!(
-                    spec.comparison.as_str(),
-                    "above" | "at_least" | "below" | "at_most"
-                ) {
-                    return fail(
-                        format!("unknown comparison '{}'", spec.comparison),
-                        &spec.comparison,
-                    );
+                if spec.scores.is_empty() {
+                    return fail(format!("'{}' lists no scores", criterion.id), &criterion.id);
+                }
+                for cut in &spec.scores {
+                    if !matches!(
+                        cut.comparison.as_str(),
+                        "above" | "at_least" | "below" | "at_most"
+                    ) {
+                        return fail(
+                            format!("unknown comparison '{}'", cut.comparison),
+                            &cut.comparison,
+                        );
+                    }
                 }
             }
             Kind::OngoingDose(spec) => check_classes(&spec.classes)?,

@@ -394,6 +394,10 @@ pub struct FailedTrials {
     /// Only trials started on or after the onset of the current episode (depression).
     #[serde(default)]
     pub current_episode_only: bool,
+    /// A schedule kept while a drug was added to it (after `min_days`) failed: an add-on is
+    /// given because the disease went on (epilepsy).
+    #[serde(default)]
+    pub add_on_implies_failure: bool,
 }
 
 /// Distinct class groups given at the same time (now, or at the latest time drugs were given).
@@ -444,14 +448,23 @@ const fn one() -> u32 {
     1
 }
 
-/// The latest observation (no older than `max_age_days`) above or below a threshold.
+/// A score (or measurement) and its cut-off.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ObservationThreshold {
+pub struct ScoreCut {
     pub observation: ObservationSelector,
     /// `above` (strictly greater) or `at_least`, `below`, `at_most`.
     pub comparison: String,
     pub value: f64,
+}
+
+/// The latest value of one or more scores (each no older than `max_age_days`) beyond a cut-off:
+/// met when any score's latest value is; not met when at least one score was measured and none
+/// is; undecided only when none was measured.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationThreshold {
+    pub scores: Vec<ScoreCut>,
     pub max_age_days: i64,
 }
 

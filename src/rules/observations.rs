@@ -11,39 +11,53 @@ use super::model::{ObservationThreshold, OngoingDose};
 pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Outcome {
     let mut outcome = Outcome::new();
     let since = ctx.today - Duration::days(spec.max_age_days);
-    let latest = ctx
-        .observations(&spec.observation)
-        .filter(|o| {
-            o.value.is_some() && o.effective.date() >= since && o.effective.date() <= ctx.today
-        })
-        .max_by_key(|o| o.effective);
-    let Some(latest) = latest else {
-        let names = spec.observation.names.join(" or ");
-        outcome.verdict = Verdict::Undecided;
+    let mut measured = false;
+    let mut met = false;
+    for cut in &spec.scores {
+        let latest = ctx
+            .observations(&cut.observation)
+            .filter(|o| {
+                o.value.is_some() && o.effective.date() >= since && o.effective.date() <= ctx.today
+            })
+            .max_by_key(|o| o.effective);
+        let Some(latest) = latest else { continue };
+        measured = true;
+        let value = latest.value.unwrap_or(0.0);
+        let beyond = match cut.comparison.as_str() {
+            "above" => value > cut.value,
+            "at_least" => value >= cut.value,
+            "below" => value < cut.value,
+            _ => value <= cut.value,
+        };
+        let words = cut.comparison.replace('_', " ");
+        outcome.reasons.push(format!(
+            "latest {} {} on {} ({} {words} {})",
+            latest.display,
+            trim_number(value),
+            latest.effective.date(),
+            if beyond { "is" } else { "is not" },
+            trim_number(cut.value)
+        ));
+        outcome.evidence.push(observation_evidence(id, latest));
+        met |= beyond;
+    }
+    outcome.verdict = if met {
+        Verdict::Met
+    } else if measured {
+        Verdict::NotMet
+    } else {
+        let names: Vec<&str> = spec
+            .scores
+            .iter()
+            .filter_map(|cut| cut.observation.names.first().map(String::as_str))
+            .collect();
         outcome.missing.push(format!(
-            "a {names} from the last {}",
+            "a {} from the last {}",
+            names.join(" or "),
             span(spec.max_age_days)
         ));
-        return outcome;
+        Verdict::Undecided
     };
-    let value = latest.value.unwrap_or(0.0);
-    let met = match spec.comparison.as_str() {
-        "above" => value > spec.value,
-        "at_least" => value >= spec.value,
-        "below" => value < spec.value,
-        _ => value <= spec.value,
-    };
-    let words = spec.comparison.replace('_', " ");
-    outcome.reasons.push(format!(
-        "latest {} {} on {} ({} {words} {})",
-        latest.display,
-        trim_number(value),
-        latest.effective.date(),
-        if met { "is" } else { "is not" },
-        trim_number(spec.value)
-    ));
-    outcome.evidence.push(observation_evidence(id, latest));
-    outcome.verdict = if met { Verdict::Met } else { Verdict::NotMet };
     outcome
 }
 

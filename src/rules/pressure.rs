@@ -266,7 +266,7 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             trim_number(s.round()),
             trim_number(d.round()),
             office.len(),
-            from,
+            office.first().map_or(from, |r| r.on),
             trim_number(goal.0),
             trim_number(goal.1)
         ));

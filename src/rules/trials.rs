@@ -24,14 +24,26 @@ use crate::domain::{StopReason, TreatmentLine};
 struct Trial<'c> {
     /// What two failures must differ in.
     key: String,
-    /// Words for the reasons ("levetiracetam 1500 mg/d, 2019-03 → 2020-05 (14 months)").
-    text: String,
     name: String,
     start: NaiveDate,
     end: Option<NaiveDate>,
     stop: Option<StopReason>,
     given: Vec<&'c Given<'c>>,
     line: Option<&'c TreatmentLine>,
+    /// For a schedule: the drugs the next schedule added while keeping all of this one's.
+    added_next: Vec<String>,
+}
+
+impl Trial<'_> {
+    /// Words for the reasons ("levetiracetam 1500 mg/d, 2019-03 → 2020-05 (14 months)"), made
+    /// only for the trials the reasons cite.
+    fn describe(&self, today: NaiveDate) -> String {
+        match (self.line, self.given.first()) {
+            (Some(line), _) => describe_line(line),
+            (None, Some(given)) => describe_exposure(given, today),
+            (None, None) => self.name.clone(),
+        }
+    }
 }
 
 /// What a trial showed.
@@ -91,9 +103,13 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
                     notes.push(format!("same {} as an earlier failure", spec.distinct_by));
                 }
                 if notes.is_empty() {
-                    failed_text.push(trial.text.clone());
+                    failed_text.push(trial.describe(ctx.today));
                 } else {
-                    failed_text.push(format!("{} ({})", trial.text, notes.join("; ")));
+                    failed_text.push(format!(
+                        "{} ({})",
+                        trial.describe(ctx.today),
+                        notes.join("; ")
+                    ));
                 }
                 push_evidence(ctx, id, trial, &mut outcome);
             }
@@ -213,15 +229,16 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                 continue;
             }
             let stop = line.stop_reason.or_else(|| common_stop_reason(&given));
+            let added_next = next_add_on(ctx, line);
             trials.push(Trial {
                 key: format!("line-{}", line.id),
-                text: describe_line(line),
                 name: format!("{} {}", line.label(), line.regimen),
                 start: line.start,
                 end: line.end,
                 stop,
                 given,
                 line: Some(line),
+                added_next,
             });
         }
     } else {
@@ -239,19 +256,42 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                 };
                 trials.push(Trial {
                     key,
-                    text: describe_exposure(given, ctx.today),
                     name: drug.ingredient.clone(),
                     start: given.start(),
                     end: given.end(),
                     stop: given.exposure.stop_reason,
                     given: vec![given],
                     line: None,
+                    added_next: Vec::new(),
                 });
             }
         }
     }
     trials.sort_by_key(|trial| trial.start);
     trials
+}
+
+/// The drugs the schedule after `line` added while keeping every drug of `line` (an add-on),
+/// or nothing when the next schedule replaced a drug or there is none.
+fn next_add_on(ctx: &Context<'_>, line: &TreatmentLine) -> Vec<String> {
+    let Some(position) = ctx.lines.iter().position(|l| l.id == line.id) else {
+        return Vec::new();
+    };
+    let Some(next) = ctx.lines.get(position + 1) else {
+        return Vec::new();
+    };
+    let kept = line
+        .drugs
+        .iter()
+        .all(|drug| next.drugs.iter().any(|d| d.ingredient == drug.ingredient));
+    if !kept {
+        return Vec::new();
+    }
+    next.drugs
+        .iter()
+        .filter(|drug| !line.drugs.iter().any(|d| d.ingredient == drug.ingredient))
+        .map(|drug| drug.ingredient.clone())
+        .collect()
 }
 
 /// The stop reason all of a schedule's drugs share, if they do.
@@ -363,6 +403,16 @@ fn judge(
     }
     if let Some(EventEvidence::SeizureFreeSoFar(why)) = events {
         return Result::Undecided(why);
+    }
+
+    // An add-on after an adequate trial (the schedule kept, a drug added) is given because
+    // seizures went on: the schedule failed.
+    if spec.add_on_implies_failure && !trial.added_next.is_empty() && days >= spec.min_days {
+        return Result::Failed(format!(
+            "{} added after {} (an add-on is given because seizures continued)",
+            trial.added_next.join(" + "),
+            span(days)
+        ));
     }
 
     // Treat-to-target escalation: a drug of a higher step started after an adequate trial

@@ -16,19 +16,49 @@ use super::write::refresh_list_row;
 use super::{Result, Store, StoreError};
 use crate::domain::{Assessment, AssessmentStatus, PatientId, ReviewDecision, ReviewState};
 
+/// A stored assessment as `save_assessments` compares it: ruleset, rank, flagged since, label,
+/// fingerprint, detail, ruleset version, record version.
+type Stored = (
+    String,
+    i64,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
+
 /// Replaces a patient's assessments with `assessments` (dropping those of rule sets that no
-/// longer apply), keeping the day each flag was first raised. The caller owns the transaction
-/// and refreshes the list row.
+/// longer apply), keeping the day each flag was first raised, and writing nothing for an
+/// assessment that did not change. Returns whether anything changed. The caller owns the
+/// transaction, stamps the evaluation ([`stamp_evaluated`]) and refreshes the list row.
 pub fn save_assessments(
     conn: &Connection,
     patient: PatientId,
     assessments: &[Assessment],
     evaluated: &Evaluated<'_>,
-) -> Result<()> {
+) -> Result<bool> {
     let record_version = evaluated.record_version;
-    let mut previous_flag = conn.prepare_cached(
-        "SELECT status_rank, flagged_since FROM assessments WHERE patient_id = ?1 AND ruleset = ?2",
-    )?;
+    let stored: Vec<Stored> = conn
+        .prepare_cached(
+            "SELECT ruleset, status_rank, flagged_since, label, fingerprint, detail, ruleset_version,
+                    record_version
+             FROM assessments WHERE patient_id = ?1",
+        )?
+        .query_map([patient.0], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+                row.get(6)?,
+                row.get(7)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
     let mut upsert = conn.prepare_cached(
         "INSERT INTO assessments (patient_id, ruleset, ruleset_version, record_version, status,
                                   status_rank, label, detail, fingerprint, evaluated_on,
@@ -40,17 +70,33 @@ pub fn save_assessments(
              detail = excluded.detail, fingerprint = excluded.fingerprint,
              evaluated_on = excluded.evaluated_on, flagged_since = excluded.flagged_since",
     )?;
+    let mut changed = false;
     for assessment in assessments {
+        let detail = serde_json::to_string(&AssessmentDetail {
+            reasons: assessment.reasons.clone(),
+            evidence: assessment.evidence.clone(),
+            missing: assessment.missing.clone(),
+            confounders: assessment.confounders.clone(),
+            citation: assessment.citation.clone(),
+        })?;
+        let before = stored.iter().find(|s| s.0 == assessment.ruleset);
+        // Unchanged (the usual case when a day passes): nothing to write.
+        if let Some((_, rank, _, label, fingerprint, stored_detail, version, record)) = before
+            && *rank == assessment.status.rank()
+            && *label == assessment.label
+            && *fingerprint == assessment.fingerprint
+            && *stored_detail == detail
+            && *version == assessment.ruleset_version
+            && *record == record_version
+        {
+            continue;
+        }
+        changed = true;
         let flagged = matches!(
             assessment.status,
             AssessmentStatus::Refractory | AssessmentStatus::Resistant
         );
-        let before: Option<(i64, Option<String>)> = previous_flag
-            .query_row(params![patient.0, assessment.ruleset], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
-            .optional()?;
-        let was_flagged = before.as_ref().is_some_and(|(rank, _)| {
+        let was_flagged = before.is_some_and(|(_, rank, ..)| {
             *rank == AssessmentStatus::Refractory.rank()
                 || *rank == AssessmentStatus::Resistant.rank()
         });
@@ -58,17 +104,10 @@ pub fn save_assessments(
             None
         } else if was_flagged {
             before
-                .and_then(|(_, since)| since)
+                .and_then(|(_, _, since, ..)| since.clone())
                 .or_else(|| Some(format_date(assessment.evaluated_on).into()))
         } else {
             Some(String::from(format_date(assessment.evaluated_on)))
-        };
-        let detail = AssessmentDetail {
-            reasons: assessment.reasons.clone(),
-            evidence: assessment.evidence.clone(),
-            missing: assessment.missing.clone(),
-            confounders: assessment.confounders.clone(),
-            citation: assessment.citation.clone(),
         };
         upsert.execute(params![
             patient.0,
@@ -78,32 +117,69 @@ pub fn save_assessments(
             assessment.status.as_str(),
             assessment.status.rank(),
             assessment.label,
-            serde_json::to_string(&detail)?,
+            detail,
             assessment.fingerprint,
             format_date(assessment.evaluated_on),
             flagged_since,
         ])?;
     }
     // Rule sets that no longer apply (a diagnosis removed or refuted) lose their assessment.
-    let keep: Vec<&str> = assessments.iter().map(|a| a.ruleset.as_str()).collect();
-    let existing: Vec<String> = conn
-        .prepare_cached("SELECT ruleset FROM assessments WHERE patient_id = ?1")?
-        .query_map([patient.0], |row| row.get(0))?
-        .collect::<Result<_, _>>()?;
-    for ruleset in existing.iter().filter(|r| !keep.contains(&r.as_str())) {
+    for (ruleset, ..) in stored
+        .iter()
+        .filter(|s| !assessments.iter().any(|a| a.ruleset == s.0))
+    {
+        changed = true;
         conn.prepare_cached("DELETE FROM assessments WHERE patient_id = ?1 AND ruleset = ?2")?
             .execute(params![patient.0, ruleset])?;
     }
+    Ok(changed)
+}
+
+/// `(patient id, record version)` for the ids in `from..=to`, in id order.
+pub fn record_versions(conn: &Connection, from: i64, to: i64) -> Result<Vec<(i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, record_version FROM patients WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![from, to], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Marks the stale patients with ids in `from..=to` as evaluated (under `rules_stamp`, at
+/// their current record version, on `today`). Call it in the transaction that read and saved
+/// their assessments, so no change can slip in between.
+pub fn stamp_evaluated(
+    conn: &Connection,
+    from: i64,
+    to: i64,
+    rules_stamp: &str,
+    today: NaiveDate,
+) -> Result<()> {
     conn.prepare_cached(
-        "UPDATE patients SET eval_rules = ?2, eval_record = ?3, eval_on = ?4 WHERE id = ?1",
+        "UPDATE patients SET eval_rules = ?3, eval_on = ?4, eval_record = record_version
+         WHERE id BETWEEN ?1 AND ?2 AND (eval_rules <> ?3 OR eval_on <> ?4 OR eval_record <> record_version)",
     )?
-    .execute(params![
-        patient.0,
-        evaluated.rules_stamp,
-        record_version,
-        format_date(evaluated.today)
-    ])?;
+    .execute(params![from, to, rules_stamp, format_date(today)])?;
     Ok(())
+}
+
+/// Recomputes the overdue mark of every patient with way-forward steps or tasks: a day passing
+/// makes due dates overdue without any other change.
+pub fn refresh_overdue(conn: &Connection, today: NaiveDate) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE patients SET list_wf_overdue = (
+                 EXISTS (SELECT 1 FROM way_forward w WHERE w.patient_id = patients.id
+                         AND w.status IN ('todo', 'in_progress') AND w.due < ?1)
+                 OR EXISTS (SELECT 1 FROM tasks t WHERE t.patient_id = patients.id
+                            AND t.status = 'open' AND t.due < ?1))
+             WHERE id IN (SELECT patient_id FROM way_forward UNION SELECT patient_id FROM tasks)
+               AND list_wf_overdue <> (
+                 EXISTS (SELECT 1 FROM way_forward w WHERE w.patient_id = patients.id
+                         AND w.status IN ('todo', 'in_progress') AND w.due < ?1)
+                 OR EXISTS (SELECT 1 FROM tasks t WHERE t.patient_id = patients.id
+                            AND t.status = 'open' AND t.due < ?1))",
+        )?
+        .execute(params![format_date(today)])?)
 }
 
 /// What an evaluation was computed from.
@@ -121,15 +197,6 @@ impl Store {
             .conn
             .prepare_cached("SELECT record_version FROM patients WHERE id = ?1")?
             .query_row([patient.0], |row| row.get(0))?)
-    }
-
-    /// `(patient id, record version)` for the ids in `from..=to`, in id order.
-    pub fn record_versions(&self, from: i64, to: i64) -> Result<Vec<(i64, i64)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, record_version FROM patients WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
-        )?;
-        let rows = stmt.query_map(params![from, to], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Patients whose stored assessments are stale: never evaluated, or evaluated from
@@ -156,6 +223,13 @@ impl Store {
     ) -> Result<()> {
         self.write(|tx| {
             save_assessments(tx, patient, assessments, evaluated)?;
+            stamp_evaluated(
+                tx,
+                patient.0,
+                patient.0,
+                evaluated.rules_stamp,
+                evaluated.today,
+            )?;
             refresh_list_row(tx, patient, evaluated.today, now_utc())?;
             Ok(())
         })

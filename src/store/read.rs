@@ -81,8 +81,11 @@ impl Store {
     /// The stored assessments of a patient, each with its current review state.
     pub fn assessments(&self, id: PatientId) -> Result<Vec<AssessmentWithReview>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT ruleset, ruleset_version, status, label, detail, fingerprint, evaluated_on
-             FROM assessments WHERE patient_id = ?1 ORDER BY status_rank DESC, ruleset",
+            "SELECT a.ruleset, a.ruleset_version, a.status, a.label, a.detail, a.fingerprint,
+                    -- unchanged assessments are not rewritten: the patient says when they last ran
+                    max(a.evaluated_on, p.eval_on)
+             FROM assessments a JOIN patients p ON p.id = a.patient_id
+             WHERE a.patient_id = ?1 ORDER BY a.status_rank DESC, a.ruleset",
         )?;
         let rows = stmt
             .query_map([id.0], |row| {

@@ -379,12 +379,53 @@ pub fn write_list_row(
 }
 
 /// Recomputes a patient's list columns from the stored assessments, lines, reviews, way
-/// forward and tasks. Call it in the same transaction as any change to those.
+/// forward and tasks, and stamps `now` as the patient's last change. Call it in the same
+/// transaction as any change a person makes.
 pub fn refresh_list_row(
     conn: &Connection,
     patient_id: PatientId,
     today: NaiveDate,
     now: NaiveDateTime,
+) -> Result<ListProjection> {
+    let projection = compute_list_row(conn, patient_id, today)?;
+    write_list_row(conn, patient_id, &projection, now)?;
+    Ok(projection)
+}
+
+/// Like [`refresh_list_row`], but writes (and stamps `now`) only when a list column changes:
+/// re-evaluating an unchanged patient must not move them to the top of "last change", nor
+/// rewrite the list's indexes.
+pub fn refresh_list_row_if_changed(
+    conn: &Connection,
+    patient_id: PatientId,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<ListProjection> {
+    let projection = compute_list_row(conn, patient_id, today)?;
+    conn.prepare_cached(
+        "UPDATE patients SET list_status = ?2, list_ruleset = ?3, list_line = ?4, list_regimen = ?5,
+                list_wf = ?6, list_wf_overdue = ?7, list_review = ?8, updated_at = ?9
+         WHERE id = ?1 AND NOT (list_status = ?2 AND list_ruleset = ?3 AND list_line = ?4
+                AND list_regimen = ?5 AND list_wf = ?6 AND list_wf_overdue = ?7 AND list_review = ?8)",
+    )?
+    .execute(params![
+        patient_id.0,
+        projection.status.map_or(0, AssessmentStatus::rank),
+        projection.ruleset,
+        projection.line,
+        projection.regimen,
+        projection.way_forward.map_or(-1, i64::from),
+        i64::from(projection.overdue),
+        projection.review_code(),
+        format_datetime(now),
+    ])?;
+    Ok(projection)
+}
+
+fn compute_list_row(
+    conn: &Connection,
+    patient_id: PatientId,
+    today: NaiveDate,
 ) -> Result<ListProjection> {
     let pid = patient_id.0;
     let headline: Option<(String, i64, String)> = conn
@@ -448,8 +489,6 @@ pub fn refresh_list_row(
         .query_row(params![pid, format_date(today)], |row| row.get(0))?;
     projection.overdue = overdue_steps > 0 || overdue_tasks > 0;
     projection.ruleset = ruleset;
-
-    write_list_row(conn, patient_id, &projection, now)?;
     Ok(projection)
 }
 

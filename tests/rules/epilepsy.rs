@@ -198,14 +198,32 @@ pub fn cases() -> Vec<Case> {
             NotMet,
         ),
         case(
-            "derived lines: add-on without seizure diary or stop reason is undecided",
+            "derived lines: an add-on after an adequate trial is a failed schedule; the combination is undecided",
             patient()
                 .give(rx("Levetiracetam 1500 mg/d").from(900))
                 .give(rx("Lamotrigine 200 mg/d").from(600)),
             InsufficientData,
         )
-        .missing("stopped with no reason")
+        .reason("an add-on is given because seizures continued")
         .missing("ongoing with no outcome"),
+        case(
+            "derived lines: an add-on 59 days in is too early to count as a failure",
+            patient()
+                .give(rx("Levetiracetam 1500 mg/d").from(659))
+                .give(rx("Lamotrigine 200 mg/d").from(600))
+                .give(rx("Lacosamide 400 mg/d").from(300)),
+            InsufficientData,
+        )
+        .missing("ongoing with no outcome"),
+        case(
+            "derived lines: two add-ons after adequate trials are two failed schedules",
+            patient()
+                .give(rx("Levetiracetam 1500 mg/d").from(900))
+                .give(rx("Lamotrigine 200 mg/d").from(600))
+                .give(rx("Lacosamide 400 mg/d").from(300)),
+            Refractory,
+        )
+        .reason("lacosamide added"),
         case(
             "derived lines: add-on, seizures recorded on both schedules",
             patient()

@@ -106,6 +106,11 @@ pub fn cases() -> Vec<Case> {
             Refractory,
         ),
         case(
+            "a recent CDAI of 8 and no DAS28: low activity, not undecided",
+            two_mechanisms_failed().cdai(8.0, 30),
+            NotMet,
+        ),
+        case(
             "DAS28 exactly 3.2 with CDAI 9: not moderate activity",
             two_mechanisms_failed().cdai(9.0, 30).das28(3.2, 30),
             NotMet,
