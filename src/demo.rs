@@ -350,7 +350,7 @@ fn build(
         .conn()
         .execute_batch(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;
-             PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = OFF;",
+             PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = OFF; PRAGMA threads = 2;",
         )
         .map_err(StoreError::from)?;
     let indexes = drop_secondary_indexes(&store)?;
@@ -503,7 +503,11 @@ fn insert_batch(
 fn drop_secondary_indexes(store: &Store) -> Result<Vec<String>, StoreError> {
     let mut stmt = store
         .conn()
-        .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL")?;
+        // The reviews index stays: writing a review looks up the previous one.
+        .prepare(
+            "SELECT name, sql FROM sqlite_schema
+             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name <> 'reviews'",
+        )?;
     let indexes: Vec<(String, String)> = stmt
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<_, _>>()?;

@@ -265,12 +265,19 @@ pub fn evaluate(
             Verdict::NotMet => "not met",
             Verdict::Undecided => "undecided",
         };
-        reasons.push(format!("{text}: {mark}"));
+        push_reason(&mut reasons, format!("{text}: {mark}"));
         for reason in &outcome.reasons {
-            reasons.push(format!("  {reason}"));
+            push_reason(&mut reasons, format!("  {reason}"));
         }
         if deciding.contains(id) {
-            evidence.extend(outcome.evidence.iter().cloned());
+            for item in &outcome.evidence {
+                if !evidence
+                    .iter()
+                    .any(|e: &Evidence| e.kind == item.kind && e.id == item.id)
+                {
+                    evidence.push(item.clone());
+                }
+            }
             if let Some(own) = &outcome.label {
                 label.clone_from(own);
             }
@@ -477,10 +484,10 @@ fn composite<'s>(
             Verdict::NotMet => "not met",
             Verdict::Undecided => "undecided",
         };
-        outcome.reasons.push(format!("{text}: {mark}"));
-        outcome
-            .reasons
-            .extend(part.reasons.iter().map(|r| format!("  {r}")));
+        push_reason(&mut outcome.reasons, format!("{text}: {mark}"));
+        for reason in &part.reasons {
+            push_reason(&mut outcome.reasons, format!("  {reason}"));
+        }
         if part.verdict == Verdict::Met || outcome.verdict != Verdict::Met {
             outcome.evidence.extend(part.evidence.iter().cloned());
         }
@@ -493,6 +500,17 @@ fn composite<'s>(
         }
     }
     outcome
+}
+
+/// Adds a line of reasons unless the same words (whatever the indent) are already there:
+/// criteria shared by several tiers would otherwise repeat their findings.
+fn push_reason(reasons: &mut Vec<String>, line: String) {
+    if !reasons
+        .iter()
+        .any(|existing| existing.trim_start() == line.trim_start())
+    {
+        reasons.push(line);
+    }
 }
 
 /// A digest of what the status rests on: the status, the label and the records (drugs, lines,

@@ -64,6 +64,7 @@ pub struct RecordWriter<'conn> {
     line: Statement<'conn>,
     line_drug: Statement<'conn>,
     observation: Statement<'conn>,
+    last_observation: Statement<'conn>,
     procedure: Statement<'conn>,
     exposure_ids: Vec<(i64, i64)>,
     ids: IdMap,
@@ -136,10 +137,12 @@ impl<'conn> RecordWriter<'conn> {
                 "INSERT INTO line_drugs (line_id, position, ingredient, dose_value, dose_unit, exposure_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
+            last_observation: conn
+                .prepare("SELECT coalesce(max(id), 0) FROM observations WHERE patient_id = ?1")?,
             observation: conn.prepare(
-                "INSERT INTO observations (patient_id, code, display, value, value_code, unit,
+                "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit,
                                            effective, setting, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?,
             procedure: conn.prepare(
                 "INSERT INTO procedures (patient_id, code, display, performed, end, source)
@@ -188,7 +191,7 @@ impl<'conn> RecordWriter<'conn> {
             projection.review_code(),
         ])?;
         let patient_id = PatientId(row_id);
-        self.insert_clinical_rows(patient_id, record, source)?;
+        self.insert_rows(patient_id, record, source, 0)?;
         Ok(patient_id)
     }
 
@@ -198,6 +201,21 @@ impl<'conn> RecordWriter<'conn> {
         patient_id: PatientId,
         record: &PatientRecord,
         source: Source,
+    ) -> Result<()> {
+        let last: i64 = self
+            .last_observation
+            .query_row([patient_id.0], |row| row.get(0))?;
+        self.insert_rows(patient_id, record, source, last)
+    }
+
+    /// `last_observation` is the patient's highest observation id (observations are numbered
+    /// per patient).
+    fn insert_rows(
+        &mut self,
+        patient_id: PatientId,
+        record: &PatientRecord,
+        source: Source,
+        last_observation: i64,
     ) -> Result<()> {
         let source_text = source.as_str();
         let pid = patient_id.0;
@@ -226,9 +244,11 @@ impl<'conn> RecordWriter<'conn> {
             let row = self.insert_line(patient_id, line)?;
             self.ids.lines.push((line.id, row));
         }
-        for observation in &record.observations {
-            let row = self.observation.insert(params![
+        for (index, observation) in record.observations.iter().enumerate() {
+            let row = last_observation + index as i64 + 1;
+            self.observation.execute(params![
                 pid,
+                row,
                 observation.code,
                 observation.display,
                 observation.value,

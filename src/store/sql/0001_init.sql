@@ -115,9 +115,11 @@ CREATE TABLE line_drugs (
 ) STRICT;
 CREATE INDEX line_drugs_exposure ON line_drugs(exposure_id);
 
+-- The largest table (a dozen rows a patient), always read by patient: clustered by patient,
+-- without a rowid, so that it needs no index of its own. Ids are numbered per patient.
 CREATE TABLE observations (
-    id         INTEGER PRIMARY KEY,
     patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+    id         INTEGER NOT NULL,
     code       TEXT NOT NULL,
     display    TEXT NOT NULL DEFAULT '',
     value      REAL,
@@ -125,9 +127,9 @@ CREATE TABLE observations (
     unit       TEXT,
     effective  TEXT NOT NULL,
     setting    TEXT,
-    source     TEXT NOT NULL DEFAULT 'entered'
-) STRICT;
-CREATE INDEX observations_patient ON observations(patient_id, code, effective);
+    source     TEXT NOT NULL DEFAULT 'entered',
+    PRIMARY KEY (patient_id, id)
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE procedures (
     id         INTEGER PRIMARY KEY,
