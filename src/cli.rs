@@ -8,6 +8,7 @@
 mod check;
 mod demo;
 mod flags;
+mod import;
 mod output;
 mod patients;
 mod review;
@@ -62,6 +63,15 @@ pub enum Command {
         /// The day the stories are told back from (default: today).
         #[arg(long, value_name = "YYYY-MM-DD", hide = true)]
         today: Option<chrono::NaiveDate>,
+    },
+    /// Import FHIR R4 files or folders (Bundles, single resources, NDJSON).
+    Import {
+        /// Files or folders.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// List patients (all of them, in name order).
     Patients {
@@ -163,6 +173,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             no_open,
             today,
         ),
+        Some(Command::Import { paths, json }) => {
+            let rules = Rules::load(cli.rules.as_deref())?;
+            let path = database_path(cli.db)?;
+            let mut store = Store::open(&path, OpenMode::CreateIfMissing, &user)?;
+            import::run(&mut store, &rules, today(), &paths, json)
+        }
         Some(Command::Patients { json, search }) => {
             let store = open_existing(cli.db, &user)?;
             patients::run(&store, json, search.as_deref())

@@ -13,5 +13,6 @@ pub mod assess;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod fhir;
 pub mod rules;
 pub mod store;

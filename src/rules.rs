@@ -179,6 +179,46 @@ impl Rules {
             .collect()
     }
 
+    /// Treatment lines derived from the record's drug exposures for every rule set that applies
+    /// to the patient, except rule sets whose lines a clinician entered or corrected (theirs
+    /// stand). Lines are numbered per rule set; ids are placeholders.
+    pub fn derive_lines(
+        &self,
+        record: &PatientRecord,
+        today: NaiveDate,
+    ) -> Vec<crate::domain::TreatmentLine> {
+        let mut lines = Vec::new();
+        for set in &self.sets {
+            if matching_conditions(set, record).is_empty() {
+                continue;
+            }
+            let owned_by_clinician = record.lines.iter().any(|line| {
+                line.ruleset == set.id && line.origin != crate::domain::LineOrigin::Derived
+            });
+            if owned_by_clinician {
+                continue;
+            }
+            let given: Vec<context::Given<'_>> = record
+                .exposures
+                .iter()
+                .map(|exposure| {
+                    let codes: Vec<&str> = exposure
+                        .rxnorm
+                        .iter()
+                        .chain(exposure.atc.iter())
+                        .map(String::as_str)
+                        .collect();
+                    context::Given {
+                        exposure,
+                        drugs: self.book.recognise(&codes, &exposure.text),
+                    }
+                })
+                .collect();
+            lines.extend(lines::derive(&given, set, today));
+        }
+        lines
+    }
+
     /// Evaluates one rule set; `None` when it does not apply to the patient.
     pub fn evaluate_one(
         &self,

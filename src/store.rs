@@ -31,8 +31,8 @@ pub use schema::SCHEMA_VERSION;
 pub use sql_types::{format_date, format_datetime, now_utc, parse_date, parse_datetime};
 pub use team::Note;
 pub use write::{
-    IdMap, ListProjection, NewRecord, RecordWriter, Source, insert_clinical_rows, insert_record,
-    name_key, refresh_list_row, refresh_list_row_if_changed, write_list_row,
+    IdMap, ListProjection, NewRecord, RecordWriter, Source, SourceIds, insert_clinical_rows,
+    insert_record, name_key, refresh_list_row, refresh_list_row_if_changed, write_list_row,
 };
 
 /// `PRAGMA application_id` of a refract file ("RFRC"), so that another program's SQLite file is

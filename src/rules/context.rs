@@ -52,6 +52,10 @@ pub struct Context<'a> {
     pub set: &'a RuleSet,
     pub book: &'a DrugBook,
     pub today: NaiveDate,
+    /// The day the record speaks for: its latest recorded date (never after `today`). Windows
+    /// such as "the last 6 months" end here, so an old export is judged as of its own last
+    /// day rather than found empty; the assessment then says how old that is.
+    pub as_of: NaiveDate,
     pub given: Vec<Given<'a>>,
     /// The lines of this rule set's condition, by start (stored ones; derived when none are).
     pub lines: Vec<Cow<'a, TreatmentLine>>,
@@ -96,11 +100,13 @@ impl<'a> Context<'a> {
                 .collect();
         }
         lines.sort_by_key(|line| (line.start, line.number));
+        let as_of = latest_record_date(record).map_or(today, |latest| latest.min(today));
         Context {
             record,
             set,
             book,
             today,
+            as_of,
             given,
             lines,
             conditions,
@@ -147,6 +153,28 @@ impl<'a> Context<'a> {
             .filter_map(|condition| condition.onset)
             .max()
     }
+}
+
+/// The latest date anything was recorded on (drug starts and ends, measurements, procedures,
+/// diagnoses).
+fn latest_record_date(record: &PatientRecord) -> Option<NaiveDate> {
+    let exposures = record
+        .exposures
+        .iter()
+        .flat_map(|e| std::iter::once(e.start.date()).chain(e.end.map(|end| end.date())));
+    let observations = record.observations.iter().map(|o| o.effective.date());
+    let procedures = record.procedures.iter().map(|p| p.performed.date());
+    let conditions = record.conditions.iter().filter_map(|c| c.onset);
+    let lines = record
+        .lines
+        .iter()
+        .flat_map(|l| std::iter::once(l.start).chain(l.end));
+    exposures
+        .chain(observations)
+        .chain(procedures)
+        .chain(conditions)
+        .chain(lines)
+        .max()
 }
 
 /// Whether an observation is selected by code or by a word in its display.

@@ -380,6 +380,16 @@ pub fn evaluate(
             confounders.push(confounder(&rule.key, text));
         }
     }
+    // An old record is judged as of its own last day: say so.
+    if (ctx.today - ctx.as_of).num_days() > 365 {
+        confounders.push(confounder(
+            "stale_data",
+            format!(
+                "the latest recorded data are from {}: this is the status as of then",
+                ctx.as_of
+            ),
+        ));
+    }
     confounders.retain(|c| {
         !record
             .resolved_confounders

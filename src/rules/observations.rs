@@ -10,14 +10,14 @@ use super::model::{ObservationThreshold, OngoingDose};
 
 pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Outcome {
     let mut outcome = Outcome::new();
-    let since = ctx.today - Duration::days(spec.max_age_days);
+    let since = ctx.as_of - Duration::days(spec.max_age_days);
     let mut measured = false;
     let mut met = false;
     for cut in &spec.scores {
         let latest = ctx
             .observations(&cut.observation)
             .filter(|o| {
-                o.value.is_some() && o.effective.date() >= since && o.effective.date() <= ctx.today
+                o.value.is_some() && o.effective.date() >= since && o.effective.date() <= ctx.as_of
             })
             .max_by_key(|o| o.effective);
         let Some(latest) = latest else { continue };

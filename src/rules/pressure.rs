@@ -44,15 +44,17 @@ pub fn current_regimen<'c>(ctx: &'c Context<'c>, classes: &[String]) -> Option<R
         .into_iter()
         .filter(|g| g.exposure.active_on(on))
         .collect();
-    // The regimen took its shape when its last drug started, or when a drug it no longer
-    // has was stopped, whichever came later.
+    // The regimen took its shape when the set of classes last changed: the start of the
+    // current step-care line. Renewing a prescription, or stopping one product of a class
+    // still given (an injection after tablets), does not change it.
     let last_start = drugs.iter().map(|g| g.start()).max()?;
-    let last_stop = ctx
-        .given_of(classes)
-        .filter_map(super::context::Given::end)
-        .filter(|end| *end < on)
-        .max();
-    let since = last_stop.map_or(last_start, |stop| stop.max(last_start));
+    let since = ctx
+        .lines
+        .iter()
+        .filter(|line| line.start <= on)
+        .map(|line| line.start)
+        .max()
+        .unwrap_or(last_start);
     Some(Regimen { drugs, on, since })
 }
 
@@ -230,7 +232,7 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         return outcome;
     };
     let from = (regimen.since + Duration::days(spec.stable_days))
-        .max(ctx.today - Duration::days(spec.window_days));
+        .max(ctx.as_of - Duration::days(spec.window_days));
     let all = readings(ctx);
     let in_window: Vec<&Reading<'_>> = all
         .iter()

@@ -570,11 +570,14 @@ fn seizure_evidence(
         .map(|o| o.effective.date())
         .max();
     let free_since = last_seizure.map_or(trial.start, |date| date.max(trial.start));
-    let free_days = days_between(free_since, ctx.today);
-    let recorded_zero = counts.iter().any(|o| o.value == Some(0.0));
-    if !recorded_zero {
-        return None;
-    }
+    // Freedom is known up to the last count of zero, not up to today: months without a diary
+    // are not months without seizures.
+    let last_zero = counts
+        .iter()
+        .filter(|o| o.value == Some(0.0))
+        .map(|o| o.effective.date())
+        .max()?;
+    let free_days = days_between(free_since, last_zero).max(0);
     if free_days >= rule.freedom_days {
         Some(EventEvidence::Sustained(format!(
             "no seizure recorded for {} (needs {})",

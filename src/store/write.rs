@@ -58,6 +58,7 @@ pub fn insert_clinical_rows(
 /// Prepared insert statements for whole records, held for the length of a transaction so that
 /// bulk writers (the demo, an import) neither re-prepare nor look statements up per row.
 pub struct RecordWriter<'conn> {
+    conn: &'conn Connection,
     patient: Statement<'conn>,
     condition: Statement<'conn>,
     exposure: Statement<'conn>,
@@ -68,6 +69,15 @@ pub struct RecordWriter<'conn> {
     procedure: Statement<'conn>,
     exposure_ids: Vec<(i64, i64)>,
     ids: IdMap,
+}
+
+/// The FHIR resource ids of a record's rows, in the order of its lists (`None` where unknown).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceIds {
+    pub conditions: Vec<Option<String>>,
+    pub exposures: Vec<Option<String>>,
+    pub observations: Vec<Option<String>>,
+    pub procedures: Vec<Option<String>>,
 }
 
 /// The row ids given to a record's conditions, exposures, lines, observations and procedures,
@@ -111,6 +121,7 @@ impl IdMap {
 impl<'conn> RecordWriter<'conn> {
     pub fn new(conn: &'conn Connection) -> Result<Self> {
         Ok(RecordWriter {
+            conn,
             patient: conn.prepare(
                 "INSERT INTO patients (mrn, family_name, given_name, birth_date, sex, deceased_date,
                      care_team, source, name_key, updated_at, list_status, list_ruleset, list_line,
@@ -193,6 +204,55 @@ impl<'conn> RecordWriter<'conn> {
         let patient_id = PatientId(row_id);
         self.insert_rows(patient_id, record, source, 0)?;
         Ok(patient_id)
+    }
+
+    /// Like [`RecordWriter::insert_clinical_rows`], with the FHIR ids the rows came from (so a
+    /// later import can replace them), in the order of the record's lists.
+    pub fn insert_imported_rows(
+        &mut self,
+        patient_id: PatientId,
+        record: &PatientRecord,
+        source_ids: &SourceIds,
+    ) -> Result<()> {
+        self.insert_clinical_rows(patient_id, record, Source::Import)?;
+        let ids = self.ids.clone();
+        let stamp = |table: &str,
+                     pairs: &[(i64, i64)],
+                     sources: &[Option<String>],
+                     by_patient: bool|
+         -> Result<()> {
+            let sql = if by_patient {
+                format!("UPDATE {table} SET source_id = ?1 WHERE patient_id = ?3 AND id = ?2")
+            } else {
+                format!("UPDATE {table} SET source_id = ?1 WHERE id = ?2")
+            };
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            for ((_, row), source) in pairs.iter().zip(sources) {
+                if let Some(source) = source {
+                    if by_patient {
+                        stmt.execute(params![source, row, patient_id.0])?;
+                    } else {
+                        stmt.execute(params![source, row])?;
+                    }
+                }
+            }
+            Ok(())
+        };
+        stamp("conditions", &ids.conditions, &source_ids.conditions, false)?;
+        stamp(
+            "drug_exposures",
+            &ids.exposures,
+            &source_ids.exposures,
+            false,
+        )?;
+        stamp(
+            "observations",
+            &ids.observations,
+            &source_ids.observations,
+            true,
+        )?;
+        stamp("procedures", &ids.procedures, &source_ids.procedures, false)?;
+        Ok(())
     }
 
     /// Inserts the clinical rows of `record` (not the patient row) for an existing patient.

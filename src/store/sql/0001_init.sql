@@ -63,7 +63,8 @@ CREATE TABLE conditions (
     abatement           TEXT,
     clinical_status     TEXT,
     verification_status TEXT,
-    source              TEXT NOT NULL DEFAULT 'entered'
+    source              TEXT NOT NULL DEFAULT 'entered',
+    source_id           TEXT                         -- FHIR resource id, to replace on re-import
 ) STRICT;
 CREATE INDEX conditions_patient ON conditions(patient_id);
 
@@ -81,7 +82,8 @@ CREATE TABLE drug_exposures (
     role        TEXT,
     stop_reason TEXT,
     cycles      INTEGER,
-    source      TEXT NOT NULL DEFAULT 'entered'
+    source      TEXT NOT NULL DEFAULT 'entered',
+    source_id   TEXT
 ) STRICT;
 CREATE INDEX drug_exposures_patient ON drug_exposures(patient_id, start);
 
@@ -128,6 +130,7 @@ CREATE TABLE observations (
     effective  TEXT NOT NULL,
     setting    TEXT,
     source     TEXT NOT NULL DEFAULT 'entered',
+    source_id  TEXT,
     PRIMARY KEY (patient_id, id)
 ) STRICT, WITHOUT ROWID;
 
@@ -138,7 +141,8 @@ CREATE TABLE procedures (
     display    TEXT NOT NULL DEFAULT '',
     performed  TEXT NOT NULL,
     end        TEXT,
-    source     TEXT NOT NULL DEFAULT 'entered'
+    source     TEXT NOT NULL DEFAULT 'entered',
+    source_id  TEXT
 ) STRICT;
 CREATE INDEX procedures_patient ON procedures(patient_id, performed);
 

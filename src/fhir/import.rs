@@ -1,0 +1,528 @@
+//! Importing FHIR files into the store: one transaction per file, re-imports recognised by
+//! content hash, patients matched by FHIR id or MRN, renewals of a prescription merged into one
+//! exposure, lines derived, and assessments brought up to date at the end.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{Duration, NaiveDate};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::parse::{Items, MedicationMeta, ParsedFile, parse_file};
+use crate::assess;
+use crate::domain::{DrugExposure, PatientId, PatientRecord};
+use crate::rules::Rules;
+use crate::store::{
+    self, AuditWriter, Change, RecordWriter, SourceIds, Store, StoreError, format_date,
+    format_datetime, now_utc,
+};
+
+/// How far a run has got, for a progress bar.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Progress {
+    pub files_done: usize,
+    pub files_total: usize,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    pub resources: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileOutcome {
+    Imported,
+    AlreadyImported,
+    Failed,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub outcome: FileOutcome,
+    pub resources: usize,
+    pub patients: usize,
+    pub conditions: usize,
+    pub exposures: usize,
+    pub observations: usize,
+    pub procedures: usize,
+    pub skipped: BTreeMap<String, usize>,
+    pub error: Option<String>,
+}
+
+impl FileReport {
+    fn new(path: &Path, outcome: FileOutcome) -> Self {
+        FileReport {
+            path: path.display().to_string(),
+            outcome,
+            resources: 0,
+            patients: 0,
+            conditions: 0,
+            exposures: 0,
+            observations: 0,
+            procedures: 0,
+            skipped: BTreeMap::new(),
+            error: None,
+        }
+    }
+
+    fn failed(path: &Path, error: String) -> Self {
+        FileReport {
+            error: Some(error),
+            ..FileReport::new(path, FileOutcome::Failed)
+        }
+    }
+}
+
+/// What a whole run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub files: Vec<FileReport>,
+    pub imported: usize,
+    pub already_imported: usize,
+    pub failed: usize,
+    pub patients: usize,
+    pub conditions: usize,
+    pub exposures: usize,
+    pub observations: usize,
+    pub procedures: usize,
+    pub skipped: BTreeMap<String, usize>,
+    /// Patients whose assessments were evaluated again after the import.
+    pub evaluated: usize,
+}
+
+/// A prescription renewed within this many days continues the same exposure.
+const RENEWAL_DAYS: i64 = 400;
+
+/// Imports files and folders (recursively: `.json`, `.ndjson`, `.jsonl`). Patient files go
+/// first, so that NDJSON exports (one resource type per file) resolve their references.
+pub fn import_paths(
+    store: &mut Store,
+    rules: &Rules,
+    paths: &[PathBuf],
+    today: NaiveDate,
+    mut progress: impl FnMut(&Progress),
+) -> Result<ImportReport, StoreError> {
+    let mut report = ImportReport::default();
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            collect_files(path, &mut files);
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            report.files.push(FileReport::failed(
+                path,
+                String::from("no such file or folder"),
+            ));
+        }
+    }
+    files.sort_by_key(|path| {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        (!name.starts_with("patient"), path.clone())
+    });
+    let mut state = Progress {
+        files_total: files.len(),
+        bytes_total: files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum(),
+        ..Progress::default()
+    };
+    progress(&state);
+    for path in &files {
+        let file = import_file(store, rules, path, today);
+        state.files_done += 1;
+        state.bytes_done += std::fs::metadata(path).map_or(0, |m| m.len());
+        state.resources += file.resources;
+        progress(&state);
+        report.files.push(file);
+    }
+    for file in &report.files {
+        match file.outcome {
+            FileOutcome::Imported => report.imported += 1,
+            FileOutcome::AlreadyImported => report.already_imported += 1,
+            FileOutcome::Failed => report.failed += 1,
+        }
+        report.patients += file.patients;
+        report.conditions += file.conditions;
+        report.exposures += file.exposures;
+        report.observations += file.observations;
+        report.procedures += file.procedures;
+        for (kind, count) in &file.skipped {
+            *report.skipped.entry(kind.clone()).or_default() += count;
+        }
+    }
+    if report.imported > 0 {
+        report.evaluated = assess::refresh(store, rules, today, |_, _| {})?.evaluated;
+    }
+    Ok(report)
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else if path.extension().is_some_and(|ext| {
+            matches!(
+                ext.to_string_lossy().to_lowercase().as_str(),
+                "json" | "ndjson" | "jsonl"
+            )
+        }) {
+            out.push(path);
+        }
+    }
+}
+
+fn import_file(store: &mut Store, rules: &Rules, path: &Path, today: NaiveDate) -> FileReport {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => return FileReport::failed(path, format!("cannot read: {err}")),
+    };
+    let hash: String =
+        Sha256::digest(&bytes)
+            .iter()
+            .fold(String::with_capacity(64), |mut out, byte| {
+                use std::fmt::Write as _;
+                let _ = write!(out, "{byte:02x}");
+                out
+            });
+    match already_imported(store.conn(), &hash) {
+        Ok(true) => return FileReport::new(path, FileOutcome::AlreadyImported),
+        Ok(false) => {}
+        Err(err) => return FileReport::failed(path, err.to_string()),
+    }
+    let parsed = match parse_file(&bytes, rules) {
+        Ok(parsed) => parsed,
+        Err(err) => return FileReport::failed(path, err.to_string()),
+    };
+    drop(bytes);
+    let auditor = store.auditor();
+    let result = store.write(|tx| write_file(tx, &auditor, rules, &parsed, path, &hash, today));
+    match result {
+        Ok(report) => report,
+        Err(err) => FileReport::failed(path, err.to_string()),
+    }
+}
+
+fn already_imported(conn: &Connection, hash: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM imports WHERE sha256 = ?1")?
+        .query_row([hash], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// A file's writes, inside its transaction; an error rolls the whole file back.
+fn write_file(
+    tx: &Connection,
+    auditor: &AuditWriter,
+    rules: &Rules,
+    parsed: &ParsedFile,
+    path: &Path,
+    hash: &str,
+    today: NaiveDate,
+) -> Result<FileReport, FhirImportError> {
+    let mut report = FileReport::new(path, FileOutcome::Imported);
+    report.resources = parsed.resources;
+    report.skipped.clone_from(&parsed.skipped);
+    let now = now_utc();
+    let mut writer = RecordWriter::new(tx)?;
+    let mut touched: Vec<PatientId> = Vec::new();
+
+    for parsed_patient in &parsed.patients {
+        let existing = find_patient(
+            tx,
+            parsed_patient.fhir_id.as_deref(),
+            Some(&parsed_patient.patient.mrn),
+        )?;
+        let (record, sources) = build_record(&parsed_patient.items);
+        let id = if let Some(id) = existing {
+            let patient = &parsed_patient.patient;
+            tx.prepare_cached(
+                    "UPDATE patients SET mrn = ?2, family_name = ?3, given_name = ?4, birth_date = ?5, sex = ?6,
+                            deceased_date = ?7, source_id = coalesce(?8, source_id), name_key = ?9
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    id.0,
+                    patient.mrn,
+                    patient.family_name,
+                    patient.given_name,
+                    patient.birth_date.map(|d| String::from(format_date(d))).unwrap_or_default(),
+                    patient.sex.as_str(),
+                    patient.deceased_date.map(format_date),
+                    parsed_patient.fhir_id,
+                    store::name_key(&patient.family_name, &patient.given_name),
+                ])?;
+            remove_imported(tx, id)?;
+            id
+        } else {
+            let alone = PatientRecord {
+                patient: Some(parsed_patient.patient.clone()),
+                ..PatientRecord::default()
+            };
+            let id = writer.insert(&alone, store::Source::Import, None, now)?;
+            tx.prepare_cached("UPDATE patients SET source_id = ?2 WHERE id = ?1")?
+                .execute(params![id.0, parsed_patient.fhir_id])?;
+            id
+        };
+        writer.insert_imported_rows(id, &record, &sources)?;
+        report.patients += 1;
+        count(&mut report, &record);
+        touched.push(id);
+    }
+
+    for (reference, items) in &parsed.orphans {
+        let fhir_id = reference.strip_prefix("Patient/");
+        let Some(id) = find_patient(tx, fhir_id, None)? else {
+            return Err(FhirImportError::Dangling(reference.clone()));
+        };
+        let (record, sources) = build_record(items);
+        for (table, ids) in [
+            ("conditions", &sources.conditions),
+            ("drug_exposures", &sources.exposures),
+            ("observations", &sources.observations),
+            ("procedures", &sources.procedures),
+        ] {
+            let mut stmt = tx.prepare_cached(&format!(
+                "DELETE FROM {table} WHERE patient_id = ?1 AND source = 'import' AND source_id = ?2"
+            ))?;
+            for source_id in ids.iter().flatten() {
+                stmt.execute(params![id.0, source_id])?;
+            }
+        }
+        writer.insert_imported_rows(id, &record, &sources)?;
+        count(&mut report, &record);
+        if !touched.contains(&id) {
+            touched.push(id);
+        }
+    }
+    drop(writer);
+
+    for id in &touched {
+        tx.prepare_cached("UPDATE patients SET record_version = record_version + 1 WHERE id = ?1")?
+            .execute([id.0])?;
+        derive_lines(tx, rules, *id, today)?;
+        store::refresh_list_row(tx, *id, today, now)?;
+    }
+    let summary = serde_json::to_string(&report)?;
+    tx.prepare_cached(
+        "INSERT INTO imports (path, sha256, imported_at, summary) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        path.display().to_string(),
+        hash,
+        format_datetime(now),
+        summary
+    ])?;
+    let import_id = tx.last_insert_rowid();
+    auditor.record(
+        tx,
+        Change {
+            action: "import.file",
+            entity: "imports",
+            entity_id: Some(import_id),
+            patient_id: None,
+        },
+        None::<&()>,
+        Some(&serde_json::json!({ "path": path.display().to_string(), "patients": touched.len() })),
+    )?;
+    Ok(report)
+}
+
+/// Why a file's writes failed.
+#[derive(Debug, thiserror::Error)]
+enum FhirImportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("dangling reference '{0}': no such patient in the file or the database")]
+    Dangling(String),
+}
+
+impl From<rusqlite::Error> for FhirImportError {
+    fn from(err: rusqlite::Error) -> Self {
+        FhirImportError::Store(err.into())
+    }
+}
+
+impl From<serde_json::Error> for FhirImportError {
+    fn from(err: serde_json::Error) -> Self {
+        FhirImportError::Store(err.into())
+    }
+}
+
+fn count(report: &mut FileReport, record: &PatientRecord) {
+    report.conditions += record.conditions.len();
+    report.exposures += record.exposures.len();
+    report.observations += record.observations.len();
+    report.procedures += record.procedures.len();
+}
+
+fn find_patient(
+    conn: &Connection,
+    fhir_id: Option<&str>,
+    mrn: Option<&str>,
+) -> Result<Option<PatientId>, StoreError> {
+    if let Some(fhir_id) = fhir_id
+        && let Some(id) = conn
+            .prepare_cached("SELECT id FROM patients WHERE source_id = ?1")?
+            .query_row([fhir_id], |row| row.get(0))
+            .optional()?
+    {
+        return Ok(Some(PatientId(id)));
+    }
+    let Some(mrn) = mrn else { return Ok(None) };
+    Ok(conn
+        .prepare_cached("SELECT id FROM patients WHERE mrn = ?1")?
+        .query_row([mrn], |row| row.get(0))
+        .optional()?
+        .map(PatientId))
+}
+
+/// Removes what an earlier import wrote for a patient (never the team's own rows) and the lines
+/// derived from it (lines a clinician entered or corrected stay).
+fn remove_imported(conn: &Connection, id: PatientId) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "DELETE FROM line_drugs WHERE line_id IN
+             (SELECT id FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived')",
+    )?
+    .execute([id.0])?;
+    conn.prepare_cached(
+        "DELETE FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived'",
+    )?
+    .execute([id.0])?;
+    for table in ["conditions", "drug_exposures", "observations", "procedures"] {
+        conn.prepare_cached(&format!(
+            "DELETE FROM {table} WHERE patient_id = ?1 AND source = 'import'"
+        ))?
+        .execute([id.0])?;
+    }
+    Ok(())
+}
+
+/// Replaces a patient's derived lines with lines derived from their current exposures.
+fn derive_lines(
+    conn: &Connection,
+    rules: &Rules,
+    id: PatientId,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "DELETE FROM line_drugs WHERE line_id IN
+             (SELECT id FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived')",
+    )?
+    .execute([id.0])?;
+    conn.prepare_cached(
+        "DELETE FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived'",
+    )?
+    .execute([id.0])?;
+    let record = store::load_records(conn, id.0, id.0)?
+        .pop()
+        .unwrap_or_default();
+    let lines = rules.derive_lines(&record, today);
+    let mut writer = RecordWriter::new(conn)?;
+    for line in &lines {
+        writer.insert_line(id, line)?;
+    }
+    Ok(())
+}
+
+/// The domain record of a file's items for one patient, with renewals merged, and the FHIR ids
+/// of its rows.
+fn build_record(items: &Items) -> (PatientRecord, SourceIds) {
+    let mut record = PatientRecord::default();
+    let mut sources = SourceIds::default();
+    for (index, (source, condition)) in items.conditions.iter().enumerate() {
+        let mut condition = condition.clone();
+        condition.id = index as i64 + 1;
+        record.conditions.push(condition);
+        sources.conditions.push(source.clone());
+    }
+    for (index, (source, exposure)) in merge_renewals(&items.exposures).into_iter().enumerate() {
+        let mut exposure = exposure;
+        exposure.id = index as i64 + 1;
+        record.exposures.push(exposure);
+        sources.exposures.push(source);
+    }
+    for (index, (source, observation)) in items.observations.iter().enumerate() {
+        let mut observation = observation.clone();
+        observation.id = index as i64 + 1;
+        record.observations.push(observation);
+        sources.observations.push(source.clone());
+    }
+    for (index, (source, procedure)) in items.procedures.iter().enumerate() {
+        let mut procedure = procedure.clone();
+        procedure.id = index as i64 + 1;
+        record.procedures.push(procedure);
+        sources.procedures.push(source.clone());
+    }
+    (record, sources)
+}
+
+/// A medication record with its FHIR id and what merging needs to know.
+type ImportedExposure = (Option<String>, DrugExposure, MedicationMeta);
+
+/// Prescriptions of the same drug renewed within [`RENEWAL_DAYS`] are one exposure (an OMOP
+/// drug era): EHRs and Synthea write a new order at every visit. A record with no end date
+/// lasts until its renewal; the last one lasts while it is active, and ends on its own date when
+/// it was stopped or completed with no end recorded (it was given at least until then).
+fn merge_renewals(exposures: &[ImportedExposure]) -> Vec<(Option<String>, DrugExposure)> {
+    let mut by_drug: BTreeMap<&str, Vec<&ImportedExposure>> = BTreeMap::new();
+    for item in exposures {
+        by_drug.entry(item.2.key.as_str()).or_default().push(item);
+    }
+    let mut out: Vec<(Option<String>, DrugExposure)> = Vec::new();
+    for (_, mut items) in by_drug {
+        items.sort_by_key(|(_, exposure, _)| exposure.start);
+        let mut current: Option<(Option<String>, DrugExposure, bool)> = None;
+        for (source, exposure, meta) in items {
+            match current.as_mut() {
+                Some((_, era, _))
+                    if exposure.start.date()
+                        <= era.end.unwrap_or(era.start).date() + Duration::days(RENEWAL_DAYS) =>
+                {
+                    // Renewed: the era runs on; the latest record says how it ended.
+                    era.end = exposure.end.or(if meta.active {
+                        None
+                    } else {
+                        Some(exposure.start)
+                    });
+                    if meta.active && !meta.end_recorded {
+                        era.end = None;
+                    }
+                    era.stop_reason = exposure.stop_reason.or(era.stop_reason);
+                    if exposure.dose.is_some() {
+                        era.dose.clone_from(&exposure.dose);
+                    }
+                }
+                _ => {
+                    if let Some((source, era, _)) = current.take() {
+                        out.push((source, era));
+                    }
+                    let mut era = exposure.clone();
+                    if era.end.is_none() && !meta.active {
+                        era.end = Some(era.start);
+                    }
+                    current = Some((source.clone(), era, meta.active));
+                }
+            }
+        }
+        if let Some((source, era, _)) = current {
+            out.push((source, era));
+        }
+    }
+    out.sort_by_key(|(_, exposure)| exposure.start);
+    out
+}

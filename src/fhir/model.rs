@@ -1,0 +1,290 @@
+//! FHIR R4 wire types: only the elements refract reads, as typed structs.
+//!
+//! Unknown elements are skipped by serde without building a tree; a resource is parsed from its
+//! raw JSON text only when its type is one refract imports.
+
+use serde::Deserialize;
+
+/// The first look at any resource: its type and id.
+#[derive(Debug, Deserialize)]
+pub struct Head {
+    #[serde(rename = "resourceType")]
+    pub resource_type: Option<String>,
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Coding {
+    pub system: Option<String>,
+    pub code: Option<String>,
+    pub display: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CodeableConcept {
+    #[serde(default)]
+    pub coding: Vec<Coding>,
+    pub text: Option<String>,
+}
+
+impl CodeableConcept {
+    /// The words a person would read: the text, else the first display.
+    pub fn words(&self) -> Option<&str> {
+        self.text
+            .as_deref()
+            .or_else(|| self.coding.iter().find_map(|c| c.display.as_deref()))
+    }
+
+    /// The code of the first coding whose system contains `system` (e.g. "snomed", "loinc").
+    pub fn code_in(&self, system: &str) -> Option<&str> {
+        self.coding
+            .iter()
+            .find(|c| {
+                c.system
+                    .as_deref()
+                    .is_some_and(|s| s.to_ascii_lowercase().contains(system))
+            })
+            .and_then(|c| c.code.as_deref())
+    }
+
+    pub fn first_code(&self) -> Option<&str> {
+        self.coding.iter().find_map(|c| c.code.as_deref())
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Reference {
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Period {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Quantity {
+    pub value: Option<f64>,
+    pub unit: Option<String>,
+    pub code: Option<String>,
+}
+
+impl Quantity {
+    pub fn unit_text(&self) -> Option<&str> {
+        self.unit.as_deref().or(self.code.as_deref())
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Identifier {
+    pub value: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<CodeableConcept>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct HumanName {
+    #[serde(rename = "use")]
+    pub usage: Option<String>,
+    pub family: Option<String>,
+    #[serde(default)]
+    pub given: Vec<String>,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Extension {
+    pub url: Option<String>,
+    #[serde(rename = "valueCodeableConcept")]
+    pub value_codeable_concept: Option<CodeableConcept>,
+    #[serde(rename = "valueInteger")]
+    pub value_integer: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Patient {
+    #[serde(default)]
+    pub identifier: Vec<Identifier>,
+    #[serde(default)]
+    pub name: Vec<HumanName>,
+    pub gender: Option<String>,
+    #[serde(rename = "birthDate")]
+    pub birth_date: Option<String>,
+    #[serde(rename = "deceasedDateTime")]
+    pub deceased_date_time: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Condition {
+    pub subject: Option<Reference>,
+    pub code: Option<CodeableConcept>,
+    #[serde(rename = "clinicalStatus")]
+    pub clinical_status: Option<CodeableConcept>,
+    #[serde(rename = "verificationStatus")]
+    pub verification_status: Option<CodeableConcept>,
+    #[serde(rename = "onsetDateTime")]
+    pub onset_date_time: Option<String>,
+    #[serde(rename = "onsetPeriod")]
+    pub onset_period: Option<Period>,
+    #[serde(rename = "abatementDateTime")]
+    pub abatement_date_time: Option<String>,
+    #[serde(rename = "abatementPeriod")]
+    pub abatement_period: Option<Period>,
+    #[serde(rename = "recordedDate")]
+    pub recorded_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TimingRepeat {
+    #[serde(rename = "boundsPeriod")]
+    pub bounds_period: Option<Period>,
+    pub frequency: Option<f64>,
+    pub period: Option<f64>,
+    #[serde(rename = "periodUnit")]
+    pub period_unit: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Timing {
+    pub repeat: Option<TimingRepeat>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DoseAndRate {
+    #[serde(rename = "doseQuantity")]
+    pub dose_quantity: Option<Quantity>,
+    #[serde(rename = "rateQuantity")]
+    pub rate_quantity: Option<Quantity>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Dosage {
+    pub text: Option<String>,
+    pub timing: Option<Timing>,
+    pub route: Option<CodeableConcept>,
+    #[serde(default, rename = "doseAndRate")]
+    pub dose_and_rate: Vec<DoseAndRate>,
+}
+
+/// A contained resource: only a contained Medication's code is read.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Contained {
+    #[serde(rename = "resourceType")]
+    pub resource_type: Option<String>,
+    pub id: Option<String>,
+    pub code: Option<CodeableConcept>,
+}
+
+/// MedicationRequest, MedicationStatement and MedicationAdministration share what refract
+/// reads; each field is read from whichever of them has it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MedicationUse {
+    pub subject: Option<Reference>,
+    pub status: Option<String>,
+    /// A list in MedicationStatement/Administration, one concept in MedicationRequest.
+    #[serde(rename = "statusReason", default, deserialize_with = "one_or_many")]
+    pub status_reason: Vec<CodeableConcept>,
+    #[serde(rename = "medicationCodeableConcept")]
+    pub medication_codeable_concept: Option<CodeableConcept>,
+    #[serde(rename = "medicationReference")]
+    pub medication_reference: Option<Reference>,
+    #[serde(rename = "authoredOn")]
+    pub authored_on: Option<String>,
+    #[serde(rename = "effectiveDateTime")]
+    pub effective_date_time: Option<String>,
+    #[serde(rename = "effectivePeriod")]
+    pub effective_period: Option<Period>,
+    #[serde(rename = "dateAsserted")]
+    pub date_asserted: Option<String>,
+    #[serde(rename = "dosageInstruction", default)]
+    pub dosage_instruction: Vec<Dosage>,
+    /// MedicationStatement.dosage is a list; MedicationAdministration.dosage is one object.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub dosage: Vec<AdministeredDosage>,
+    #[serde(default)]
+    pub extension: Vec<Extension>,
+    #[serde(default)]
+    pub contained: Vec<Contained>,
+}
+
+/// The dosage of a statement (timing, doseAndRate) or of an administration (dose, rate).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AdministeredDosage {
+    pub text: Option<String>,
+    pub timing: Option<Timing>,
+    pub route: Option<CodeableConcept>,
+    #[serde(default, rename = "doseAndRate")]
+    pub dose_and_rate: Vec<DoseAndRate>,
+    pub dose: Option<Quantity>,
+    #[serde(rename = "rateQuantity")]
+    pub rate_quantity: Option<Quantity>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Medication {
+    pub code: Option<CodeableConcept>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ObservationComponent {
+    pub code: Option<CodeableConcept>,
+    #[serde(rename = "valueQuantity")]
+    pub value_quantity: Option<Quantity>,
+    #[serde(rename = "valueInteger")]
+    pub value_integer: Option<i64>,
+    #[serde(rename = "valueCodeableConcept")]
+    pub value_codeable_concept: Option<CodeableConcept>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Observation {
+    pub subject: Option<Reference>,
+    pub status: Option<String>,
+    pub code: Option<CodeableConcept>,
+    #[serde(rename = "valueQuantity")]
+    pub value_quantity: Option<Quantity>,
+    #[serde(rename = "valueInteger")]
+    pub value_integer: Option<i64>,
+    #[serde(rename = "valueCodeableConcept")]
+    pub value_codeable_concept: Option<CodeableConcept>,
+    #[serde(rename = "effectiveDateTime")]
+    pub effective_date_time: Option<String>,
+    #[serde(rename = "effectivePeriod")]
+    pub effective_period: Option<Period>,
+    pub issued: Option<String>,
+    pub method: Option<CodeableConcept>,
+    #[serde(default)]
+    pub component: Vec<ObservationComponent>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Procedure {
+    pub subject: Option<Reference>,
+    pub status: Option<String>,
+    pub code: Option<CodeableConcept>,
+    #[serde(rename = "performedDateTime")]
+    pub performed_date_time: Option<String>,
+    #[serde(rename = "performedPeriod")]
+    pub performed_period: Option<Period>,
+}
+
+/// Accepts one value or a list of values (elements whose cardinality differs between the
+/// resources that share this struct).
+fn one_or_many<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<T> {
+        Many(Vec<T>),
+        One(T),
+    }
+    Ok(match Option::<OneOrMany<T>>::deserialize(deserializer)? {
+        Some(OneOrMany::Many(items)) => items,
+        Some(OneOrMany::One(item)) => vec![item],
+        None => Vec::new(),
+    })
+}
