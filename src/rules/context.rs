@@ -100,7 +100,8 @@ impl<'a> Context<'a> {
                 .collect();
         }
         lines.sort_by_key(|line| (line.start, line.number));
-        let as_of = latest_record_date(record).map_or(today, |latest| latest.min(today));
+        let as_of = latest_record_date(record, &given, &set.lines.classes)
+            .map_or(today, |latest| latest.min(today));
         Context {
             record,
             set,
@@ -155,13 +156,18 @@ impl<'a> Context<'a> {
     }
 }
 
-/// The latest date anything was recorded on (drug starts and ends, measurements, procedures,
-/// diagnoses).
-fn latest_record_date(record: &PatientRecord) -> Option<NaiveDate> {
-    let exposures = record
-        .exposures
+/// The latest date the record speaks of for this condition: its drugs' starts and ends,
+/// measurements, procedures, diagnoses. Drugs of other classes do not count: a supportive or
+/// unrelated prescription must not change an assessment.
+fn latest_record_date(
+    record: &PatientRecord,
+    given: &[Given<'_>],
+    classes: &[String],
+) -> Option<NaiveDate> {
+    let exposures = given
         .iter()
-        .flat_map(|e| std::iter::once(e.start.date()).chain(e.end.map(|end| end.date())));
+        .filter(|g| classes.is_empty() || g.has_any_class(classes))
+        .flat_map(|g| std::iter::once(g.start()).chain(g.end()));
     let observations = record.observations.iter().map(|o| o.effective.date());
     let procedures = record.procedures.iter().map(|p| p.performed.date());
     let conditions = record.conditions.iter().filter_map(|c| c.onset);

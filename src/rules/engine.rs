@@ -381,7 +381,7 @@ pub fn evaluate(
         }
     }
     // An old record is judged as of its own last day: say so.
-    if (ctx.today - ctx.as_of).num_days() > 365 {
+    if (ctx.today - ctx.as_of).num_days() > 180 {
         confounders.push(confounder(
             "stale_data",
             format!(

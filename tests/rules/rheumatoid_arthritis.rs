@@ -132,8 +132,20 @@ pub fn cases() -> Vec<Case> {
             Refractory,
         ),
         case(
-            "CDAI taken 184 days ago is too old: no recent activity score",
-            two_mechanisms_failed().cdai(18.0, 184),
+            "an old record (nothing for a year) is judged as of its last day, and says so",
+            two_mechanisms_failed().cdai(18.0, 360),
+            Refractory,
+        )
+        .confounder("stale_data"),
+        case(
+            "CDAI taken 184 days before the latest visit is too old: no recent activity score",
+            two_mechanisms_failed().cdai(18.0, 184).observe(
+                "29463-7",
+                "Body weight",
+                70.0,
+                "kg",
+                0,
+            ),
             InsufficientData,
         )
         .missing("CDAI"),
