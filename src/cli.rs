@@ -7,6 +7,7 @@
 
 mod check;
 mod demo;
+mod export;
 mod flags;
 mod import;
 mod output;
@@ -72,6 +73,18 @@ pub enum Command {
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Export patients (all, or those named) as FHIR R4 or as refract's lossless JSON.
+    Export {
+        /// `fhir` (a collection bundle) or `json` (refract's own, lossless).
+        #[arg(long, default_value = "fhir", value_parser = ["fhir", "json"])]
+        format: String,
+        /// Write to FILE (readable by you only) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// MRNs of the patients to export (default: all).
+        #[arg(value_name = "MRN")]
+        mrns: Vec<String>,
     },
     /// List patients (all of them, in name order).
     Patients {
@@ -178,6 +191,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let path = database_path(cli.db)?;
             let mut store = Store::open(&path, OpenMode::CreateIfMissing, &user)?;
             import::run(&mut store, &rules, today(), &paths, json)
+        }
+        Some(Command::Export { format, out, mrns }) => {
+            let store = open_existing(cli.db, &user)?;
+            export::run(&store, &format, out.as_deref(), &mrns)
         }
         Some(Command::Patients { json, search }) => {
             let store = open_existing(cli.db, &user)?;

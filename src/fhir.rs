@@ -7,10 +7,12 @@
 //! imported for them and keeps everything the team wrote. Treatment lines are derived from the
 //! drug exposures (FHIR has no line-of-therapy field).
 
+mod export;
 mod import;
 pub mod model;
 mod parse;
 
+pub use export::{LINE_URL, LOCAL_CODES, STATUS_URL, TERMINATION_REASON_URL, write_bundle};
 pub use import::{FileOutcome, FileReport, ImportReport, Progress, import_paths};
 pub use parse::{ParsedFile, parse_datetime, parse_file};
 

@@ -8,6 +8,7 @@
 mod assessments;
 mod audit;
 mod list;
+mod native;
 mod read;
 mod schema;
 mod sql_types;
@@ -26,6 +27,9 @@ pub use assessments::{
 };
 pub use audit::{AuditWriter, Change};
 pub use list::{Anchor, Cursor, ListFilter, ListQuery, PatientRow, SortKey, StatusCounts};
+pub use native::{
+    NATIVE_FORMAT, NATIVE_VERSION, NativeDocument, NativeLine, NativeMeeting, NativePatient,
+};
 pub use read::{AssessmentWithReview, PatientSummary, load_records};
 pub use schema::SCHEMA_VERSION;
 pub use sql_types::{format_date, format_datetime, now_utc, parse_date, parse_datetime};

@@ -203,6 +203,9 @@ fn import_file(store: &mut Store, rules: &Rules, path: &Path, today: NaiveDate) 
         Ok(false) => {}
         Err(err) => return FileReport::failed(path, err.to_string()),
     }
+    if is_native(&bytes) {
+        return import_native(store, path, &bytes, &hash);
+    }
     let parsed = match parse_file(&bytes, rules) {
         Ok(parsed) => parsed,
         Err(err) => return FileReport::failed(path, err.to_string()),
@@ -212,6 +215,74 @@ fn import_file(store: &mut Store, rules: &Rules, path: &Path, today: NaiveDate) 
     let result = store.write(|tx| write_file(tx, &auditor, rules, &parsed, path, &hash, today));
     match result {
         Ok(report) => report,
+        Err(err) => FileReport::failed(path, err.to_string()),
+    }
+}
+
+/// Whether the file is refract's own document (`{"format": "refract", …}`), not FHIR.
+fn is_native(bytes: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Format {
+        format: Option<String>,
+    }
+    bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+        && serde_json::from_slice::<Format>(bytes)
+            .is_ok_and(|f| f.format.as_deref() == Some(store::NATIVE_FORMAT))
+}
+
+/// Imports a native document in one transaction; patients already in the database stay as they
+/// are (counted under "skipped").
+fn import_native(store: &mut Store, path: &Path, bytes: &[u8], hash: &str) -> FileReport {
+    let document: store::NativeDocument = match serde_json::from_slice(bytes) {
+        Ok(document) => document,
+        Err(err) => return FileReport::failed(path, format!("refract document: {err}")),
+    };
+    let auditor = store.auditor();
+    let result = store.write(|tx| {
+        let (inserted, present) = Store::insert_native(tx, &document)?;
+        let now = now_utc();
+        tx.prepare_cached(
+            "INSERT INTO imports (path, sha256, imported_at, summary) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            path.display().to_string(),
+            hash,
+            format_datetime(now),
+            serde_json::json!({ "patients": inserted, "already_present": present }).to_string()
+        ])?;
+        let import_id = tx.last_insert_rowid();
+        auditor.record(
+            tx,
+            Change {
+                action: "import.native",
+                entity: "imports",
+                entity_id: Some(import_id),
+                patient_id: None,
+            },
+            None::<&()>,
+            Some(&serde_json::json!({ "path": path.display().to_string(), "patients": inserted })),
+        )?;
+        Ok::<_, StoreError>((inserted, present))
+    });
+    match result {
+        Ok((inserted, present)) => {
+            let mut report = FileReport::new(path, FileOutcome::Imported);
+            report.patients = inserted;
+            report.resources = document.patients.len();
+            if present > 0 {
+                report.skipped.insert(
+                    String::from("patients already present (refract document)"),
+                    present,
+                );
+            }
+            for patient in &document.patients {
+                report.conditions += patient.conditions.len();
+                report.exposures += patient.exposures.len();
+                report.observations += patient.observations.len();
+                report.procedures += patient.procedures.len();
+            }
+            report
+        }
         Err(err) => FileReport::failed(path, err.to_string()),
     }
 }
@@ -287,7 +358,14 @@ fn write_file(
     for (reference, items) in &parsed.orphans {
         let fhir_id = reference.strip_prefix("Patient/");
         let Some(id) = find_patient(tx, fhir_id, None)? else {
-            return Err(FhirImportError::Dangling(reference.clone()));
+            let path = parsed
+                .orphan_paths
+                .get(reference)
+                .map_or("$", String::as_str);
+            return Err(FhirImportError::Dangling(
+                path.to_owned(),
+                reference.clone(),
+            ));
         };
         let (record, sources) = build_record(items);
         for (table, ids) in [
@@ -347,8 +425,8 @@ fn write_file(
 enum FhirImportError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("dangling reference '{0}': no such patient in the file or the database")]
-    Dangling(String),
+    #[error("{0}: dangling reference '{1}': no such patient in the file or the database")]
+    Dangling(String, String),
 }
 
 impl From<rusqlite::Error> for FhirImportError {
@@ -486,12 +564,18 @@ fn merge_renewals(exposures: &[ImportedExposure]) -> Vec<(Option<String>, DrugEx
     let mut out: Vec<(Option<String>, DrugExposure)> = Vec::new();
     for (_, mut items) in by_drug {
         items.sort_by_key(|(_, exposure, _)| exposure.start);
+        // The bool: whether the era's end was recorded (a period, not an open prescription).
         let mut current: Option<(Option<String>, DrugExposure, bool)> = None;
         for (source, exposure, meta) in items {
             match current.as_mut() {
-                Some((_, era, _))
-                    if exposure.start.date()
-                        <= era.end.unwrap_or(era.start).date() + Duration::days(RENEWAL_DAYS) =>
+                // Only an open-ended prescription is renewed; records with their own periods
+                // (courses of chemotherapy, administrations) stay separate exposures.
+                Some((_, era, end_recorded))
+                    if !*end_recorded
+                        && !meta.end_recorded
+                        && exposure.start.date()
+                            <= era.end.unwrap_or(era.start).date()
+                                + Duration::days(RENEWAL_DAYS) =>
                 {
                     // Renewed: the era runs on; the latest record says how it ended.
                     era.end = exposure.end.or(if meta.active {
@@ -515,7 +599,7 @@ fn merge_renewals(exposures: &[ImportedExposure]) -> Vec<(Option<String>, DrugEx
                     if era.end.is_none() && !meta.active {
                         era.end = Some(era.start);
                     }
-                    current = Some((source.clone(), era, meta.active));
+                    current = Some((source.clone(), era, meta.end_recorded));
                 }
             }
         }

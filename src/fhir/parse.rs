@@ -23,6 +23,9 @@ pub struct ParsedFile {
     /// Items whose patient is not in the file, by the reference text (`Patient/123`): resolved
     /// against patients already in the database.
     pub orphans: BTreeMap<String, Items>,
+    /// Where in the file each orphan reference is first made (`entry[3].resource.subject`), for
+    /// the error when it resolves to no patient.
+    pub orphan_paths: BTreeMap<String, String>,
     pub resources: usize,
     pub skipped: BTreeMap<String, usize>,
 }
@@ -100,7 +103,8 @@ pub fn parse_file(bytes: &[u8], rules: &Rules) -> Result<ParsedFile, FhirError> 
             ),
         )
     })?;
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let body = text.trim_start_matches('\u{feff}');
+    let trimmed = body.trim_start();
     if !trimmed.starts_with('{') {
         return Err(FhirError::at(
             "",
@@ -109,13 +113,23 @@ pub fn parse_file(bytes: &[u8], rules: &Rules) -> Result<ParsedFile, FhirError> 
     }
     let raws = match serde_json::from_str::<Head>(trimmed) {
         Ok(head) => whole_document(trimmed, head)?,
-        // Not one JSON document: NDJSON, one resource per line.
-        Err(whole) if trimmed.lines().filter(|l| !l.trim().is_empty()).count() > 1 => {
-            ndjson(trimmed, &whole)?
-        }
+        // Not one JSON document: NDJSON, one resource per line (numbered as in the file).
+        Err(whole) if looks_like_ndjson(trimmed) => ndjson(body, &whole)?,
         Err(err) => return Err(json_error("", &err)),
     };
     map_resources(&raws, rules)
+}
+
+/// Whether a text that is not one JSON document is meant as NDJSON: more than one line, and its
+/// first line a JSON value on its own or its second line the start of another object. A
+/// pretty-printed document (`{` alone on the first line, then `"key": …`) is not, so that its
+/// error points at the line of the problem.
+fn looks_like_ndjson(text: &str) -> bool {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let (Some(first), Some(second)) = (lines.next(), lines.next()) else {
+        return false;
+    };
+    second.starts_with('{') || serde_json::from_str::<serde::de::IgnoredAny>(first).is_ok()
 }
 
 fn json_error(path: &str, err: &serde_json::Error) -> FhirError {
@@ -133,6 +147,7 @@ fn whole_document<'a>(text: &'a str, head: Head) -> Result<Vec<Raw<'a>>, FhirErr
     let Some(resource_type) = head.resource_type else {
         return Err(FhirError::at("", "no resourceType: not a FHIR resource"));
     };
+    let resource_type = known_type("$", resource_type)?;
     if resource_type != "Bundle" {
         return Ok(vec![Raw {
             path: String::from("$"),
@@ -154,6 +169,7 @@ fn whole_document<'a>(text: &'a str, head: Head) -> Result<Vec<Raw<'a>>, FhirErr
         let Some(resource_type) = head.resource_type else {
             return Err(FhirError::at(&path, "no resourceType"));
         };
+        let resource_type = known_type(&path, resource_type)?;
         raws.push(Raw {
             path,
             full_url: entry.full_url,
@@ -184,6 +200,7 @@ fn ndjson<'a>(text: &'a str, whole: &serde_json::Error) -> Result<Vec<Raw<'a>>, 
         let Some(resource_type) = head.resource_type else {
             return Err(FhirError::at(&path, "no resourceType"));
         };
+        let resource_type = known_type(&path, resource_type)?;
         raws.push(Raw {
             path,
             full_url: None,
@@ -193,6 +210,172 @@ fn ndjson<'a>(text: &'a str, whole: &serde_json::Error) -> Result<Vec<Raw<'a>>, 
         });
     }
     Ok(raws)
+}
+
+/// The resource types of FHIR R4 (4.0.1), sorted: anything else is not a FHIR R4 resource (a
+/// typo, another format, another FHIR version) and fails the file rather than being skipped.
+const R4_RESOURCE_TYPES: [&str; 146] = [
+    "Account",
+    "ActivityDefinition",
+    "AdverseEvent",
+    "AllergyIntolerance",
+    "Appointment",
+    "AppointmentResponse",
+    "AuditEvent",
+    "Basic",
+    "Binary",
+    "BiologicallyDerivedProduct",
+    "BodyStructure",
+    "Bundle",
+    "CapabilityStatement",
+    "CarePlan",
+    "CareTeam",
+    "CatalogEntry",
+    "ChargeItem",
+    "ChargeItemDefinition",
+    "Claim",
+    "ClaimResponse",
+    "ClinicalImpression",
+    "CodeSystem",
+    "Communication",
+    "CommunicationRequest",
+    "CompartmentDefinition",
+    "Composition",
+    "ConceptMap",
+    "Condition",
+    "Consent",
+    "Contract",
+    "Coverage",
+    "CoverageEligibilityRequest",
+    "CoverageEligibilityResponse",
+    "DetectedIssue",
+    "Device",
+    "DeviceDefinition",
+    "DeviceMetric",
+    "DeviceRequest",
+    "DeviceUseStatement",
+    "DiagnosticReport",
+    "DocumentManifest",
+    "DocumentReference",
+    "EffectEvidenceSynthesis",
+    "Encounter",
+    "Endpoint",
+    "EnrollmentRequest",
+    "EnrollmentResponse",
+    "EpisodeOfCare",
+    "EventDefinition",
+    "Evidence",
+    "EvidenceVariable",
+    "ExampleScenario",
+    "ExplanationOfBenefit",
+    "FamilyMemberHistory",
+    "Flag",
+    "Goal",
+    "GraphDefinition",
+    "Group",
+    "GuidanceResponse",
+    "HealthcareService",
+    "ImagingStudy",
+    "Immunization",
+    "ImmunizationEvaluation",
+    "ImmunizationRecommendation",
+    "ImplementationGuide",
+    "InsurancePlan",
+    "Invoice",
+    "Library",
+    "Linkage",
+    "List",
+    "Location",
+    "Measure",
+    "MeasureReport",
+    "Media",
+    "Medication",
+    "MedicationAdministration",
+    "MedicationDispense",
+    "MedicationKnowledge",
+    "MedicationRequest",
+    "MedicationStatement",
+    "MedicinalProduct",
+    "MedicinalProductAuthorization",
+    "MedicinalProductContraindication",
+    "MedicinalProductIndication",
+    "MedicinalProductIngredient",
+    "MedicinalProductInteraction",
+    "MedicinalProductManufactured",
+    "MedicinalProductPackaged",
+    "MedicinalProductPharmaceutical",
+    "MedicinalProductUndesirableEffect",
+    "MessageDefinition",
+    "MessageHeader",
+    "MolecularSequence",
+    "NamingSystem",
+    "NutritionOrder",
+    "Observation",
+    "ObservationDefinition",
+    "OperationDefinition",
+    "OperationOutcome",
+    "Organization",
+    "OrganizationAffiliation",
+    "Parameters",
+    "Patient",
+    "PaymentNotice",
+    "PaymentReconciliation",
+    "Person",
+    "PlanDefinition",
+    "Practitioner",
+    "PractitionerRole",
+    "Procedure",
+    "Provenance",
+    "Questionnaire",
+    "QuestionnaireResponse",
+    "RelatedPerson",
+    "RequestGroup",
+    "ResearchDefinition",
+    "ResearchElementDefinition",
+    "ResearchStudy",
+    "ResearchSubject",
+    "RiskAssessment",
+    "RiskEvidenceSynthesis",
+    "Schedule",
+    "SearchParameter",
+    "ServiceRequest",
+    "Slot",
+    "Specimen",
+    "SpecimenDefinition",
+    "StructureDefinition",
+    "StructureMap",
+    "Subscription",
+    "Substance",
+    "SubstanceNucleicAcid",
+    "SubstancePolymer",
+    "SubstanceProtein",
+    "SubstanceReferenceInformation",
+    "SubstanceSourceMaterial",
+    "SubstanceSpecification",
+    "SupplyDelivery",
+    "SupplyRequest",
+    "Task",
+    "TerminologyCapabilities",
+    "TestReport",
+    "TestScript",
+    "ValueSet",
+    "VerificationResult",
+    "VisionPrescription",
+];
+
+/// `resource_type` when it is a FHIR R4 resource type.
+fn known_type(path: &str, resource_type: String) -> Result<String, FhirError> {
+    if R4_RESOURCE_TYPES
+        .binary_search(&resource_type.as_str())
+        .is_ok()
+    {
+        Ok(resource_type)
+    } else {
+        Err(FhirError::at(
+            path,
+            format!("unknown resourceType '{resource_type}': not a FHIR R4 resource"),
+        ))
+    }
 }
 
 /// A reference's key as patients are indexed: `urn:uuid:…` as is, `Patient/123` (from a
@@ -305,7 +488,7 @@ fn map_resources(raws: &[Raw<'_>], rules: &Rules) -> Result<ParsedFile, FhirErro
                     place(
                         &mut file,
                         &patient_index,
-                        key.clone(),
+                        (key.clone(), &raw.path),
                         raw.id.clone(),
                         Item::Observation(observation),
                     );
@@ -324,7 +507,13 @@ fn map_resources(raws: &[Raw<'_>], rules: &Rules) -> Result<ParsedFile, FhirErro
             }
         };
         if let Some((key, item)) = target {
-            place(&mut file, &patient_index, key, raw.id.clone(), item);
+            place(
+                &mut file,
+                &patient_index,
+                (key, &raw.path),
+                raw.id.clone(),
+                item,
+            );
         }
     }
     Ok(file)
@@ -340,10 +529,15 @@ enum Item {
 fn place(
     file: &mut ParsedFile,
     index: &HashMap<String, usize>,
-    key: String,
+    (key, path): (String, &str),
     id: Option<String>,
     item: Item,
 ) {
+    if !index.contains_key(&key) {
+        file.orphan_paths
+            .entry(key.clone())
+            .or_insert_with(|| format!("{path}.subject"));
+    }
     let items = match index.get(&key) {
         Some(&position) => &mut file.patients[position].items,
         None => file.orphans.entry(key).or_default(),
@@ -381,6 +575,9 @@ pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
             .next()
             .map_or(Ok(1), str::parse)
             .map_err(|_| impossible())?;
+        if parts.next().is_some() {
+            return Err(impossible());
+        }
         NaiveDate::from_ymd_opt(year, month, day)
             .ok_or_else(impossible)?
             .and_time(NaiveTime::MIN)
@@ -559,6 +756,8 @@ fn map_condition(
     Ok(Some(condition))
 }
 
+/// Matched in an extension's URL without case or hyphens: mCODE's `mcode-treatment-termination-reason`
+/// (STU2 and later), `mcode-termination-reason` (STU1), and local `terminationReason` variants.
 const TERMINATION_REASON: &str = "terminationreason";
 
 fn map_medication(
@@ -602,7 +801,11 @@ fn map_medication(
             ));
         }
     };
-    if resource.status.as_deref() == Some("entered-in-error") {
+    // Recorded in error, or a record that the drug was not given: not an exposure.
+    if matches!(
+        resource.status.as_deref(),
+        Some("entered-in-error" | "not-taken" | "not-done" | "cancelled" | "draft")
+    ) {
         return Ok((None, MedicationMeta::default()));
     }
     let text = concept.words().map(str::to_owned).unwrap_or_default();
@@ -658,9 +861,11 @@ fn map_medication(
         .extension
         .iter()
         .filter(|e| {
-            e.url
-                .as_deref()
-                .is_some_and(|u| u.to_ascii_lowercase().contains(TERMINATION_REASON))
+            e.url.as_deref().is_some_and(|u| {
+                u.to_ascii_lowercase()
+                    .replace(['-', '_'], "")
+                    .contains(TERMINATION_REASON)
+            })
         })
         .filter_map(|e| e.value_codeable_concept.as_ref())
         .chain(resource.status_reason.iter())
@@ -1041,6 +1246,13 @@ mod tests {
             strength_mg("Amoxicillin 250 MG / Clavulanate 125 MG Oral Tablet"),
             None
         );
+    }
+
+    #[test]
+    fn resource_types_are_sorted_and_unique() {
+        assert!(R4_RESOURCE_TYPES.windows(2).all(|w| w[0] < w[1]));
+        assert!(known_type("$", String::from("MedicationStatement")).is_ok());
+        assert!(known_type("$", String::from("Patiant")).is_err());
     }
 
     #[test]

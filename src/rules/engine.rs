@@ -524,14 +524,15 @@ fn push_reason(reasons: &mut Vec<String>, line: String) {
 }
 
 /// A digest of what the status rests on: the status, the label and the records (drugs, lines,
-/// procedures, diagnoses) cited as evidence. New measurements alone do not change it, so a
+/// procedures, diagnoses) cited as evidence, by what they say rather than by row id, so that
+/// the digest survives an export and re-import. New measurements alone do not change it, so a
 /// review holds until the treatment history or the conclusion changes.
 pub fn fingerprint(assessment: &Assessment) -> String {
     let mut keys: Vec<String> = assessment
         .evidence
         .iter()
         .filter(|e| e.kind != EvidenceKind::Observation)
-        .map(|e| format!("{}:{}", e.kind, e.id))
+        .map(|e| format!("{}:{}", e.kind, e.text))
         .collect();
     keys.sort();
     keys.dedup();

@@ -220,10 +220,18 @@ fn finish(lines: Vec<Building<'_>>, set: &RuleSet, today: NaiveDate) -> Vec<Trea
             .members
             .iter()
             .any(|g| g.end().is_none_or(|end| end >= today));
-        let end = match next_start {
-            Some(next) => Some(next),
-            None if ongoing => None,
-            None => line.members.iter().filter_map(|g| g.end()).max(),
+        // A line ends when its last drug stops, or when the next line takes over while some of
+        // its drugs still run (an add-on, a switch without a pause).
+        let last_stop = if ongoing {
+            None
+        } else {
+            line.members.iter().filter_map(|g| g.end()).max()
+        };
+        let end = match (last_stop, next_start) {
+            (Some(stop), Some(next)) => Some(stop.min(next)),
+            (Some(stop), None) => Some(stop),
+            (None, Some(next)) => Some(next),
+            (None, None) => None,
         };
         // The stop reason of the drugs that stopped where the line ended.
         let stopping: Vec<StopReason> = line

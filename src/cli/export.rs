@@ -1,0 +1,117 @@
+//! `refract export [--format fhir|json] [--out FILE] [MRN...]`: a FHIR R4 collection bundle, or
+//! refract's own lossless JSON, of some patients or all of them, streamed one patient at a time.
+//! A file written with `--out` is readable by its owner only (it holds health data).
+
+use std::fs::OpenOptions;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::{CliError, stdout};
+use crate::domain::PatientId;
+use crate::fhir;
+use crate::store::{NATIVE_FORMAT, NATIVE_VERSION, Store, StoreError};
+
+pub fn run(
+    store: &Store,
+    format: &str,
+    out: Option<&Path>,
+    mrns: &[String],
+) -> Result<ExitCode, CliError> {
+    let ids: Vec<PatientId> = mrns
+        .iter()
+        .map(|mrn| store.patient_id_by_mrn(mrn))
+        .collect::<Result<_, _>>()?;
+    match out {
+        Some(path) => {
+            // Written beside the target and renamed, so a failed export leaves no half file.
+            let partial = partial_path(path);
+            let mut options = OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let file = options.open(&partial).map_err(|err| {
+                CliError::Message(format!("cannot write {}: {err}", partial.display()))
+            })?;
+            let mut writer = BufWriter::new(file);
+            let result = write(store, format, &ids, &mut writer)
+                .and_then(|()| writer.flush().map_err(CliError::from));
+            if let Err(err) = result {
+                let _ = std::fs::remove_file(&partial);
+                return Err(err);
+            }
+            std::fs::rename(&partial, path).map_err(|err| {
+                CliError::Message(format!("cannot write {}: {err}", path.display()))
+            })?;
+        }
+        None => {
+            let mut writer = stdout();
+            write(store, format, &ids, &mut writer)?;
+            writer.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(std::ffi::OsStr::to_os_string)
+        .unwrap_or_default();
+    name.push(".partial");
+    path.with_file_name(name)
+}
+
+fn write(
+    store: &Store,
+    format: &str,
+    ids: &[PatientId],
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    if format == "fhir" {
+        fhir::write_bundle(store, ids, out).map_err(|err| match err {
+            StoreError::Invalid(message) if message.contains("Broken pipe") => {
+                CliError::Output(io::Error::from(io::ErrorKind::BrokenPipe))
+            }
+            other => CliError::Store(other),
+        })?;
+        return Ok(());
+    }
+    write_native(store, ids, out)
+}
+
+/// The native document, streamed: `{"format":…,"version":…,"patients":[…],"meetings":[…]}`.
+pub fn write_native(
+    store: &Store,
+    ids: &[PatientId],
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let all = if ids.is_empty() {
+        store.patient_ids_by_mrn()?
+    } else {
+        ids.to_vec()
+    };
+    let meetings = store.meeting_ids(if ids.is_empty() { None } else { Some(ids) })?;
+    write!(
+        out,
+        "{{\"format\":\"{NATIVE_FORMAT}\",\"version\":{NATIVE_VERSION},\"patients\":["
+    )?;
+    for (index, id) in all.iter().enumerate() {
+        if index > 0 {
+            out.write_all(b",")?;
+        }
+        let patient = store.native_patient(*id, &meetings)?;
+        serde_json::to_writer(&mut *out, &patient).map_err(io::Error::from)?;
+    }
+    out.write_all(b"],\"meetings\":[")?;
+    for (index, meeting) in meetings.iter().enumerate() {
+        if index > 0 {
+            out.write_all(b",")?;
+        }
+        let meeting =
+            store.native_meeting(*meeting, if ids.is_empty() { None } else { Some(ids) })?;
+        serde_json::to_writer(&mut *out, &meeting).map_err(io::Error::from)?;
+    }
+    out.write_all(b"]}\n")?;
+    Ok(())
+}

@@ -1,0 +1,373 @@
+//! Export as a FHIR R4 collection bundle, one patient at a time (the bundle is streamed, so
+//! exporting a million patients needs no more memory than one).
+//!
+//! Drug exposures are MedicationStatements with the mCODE terminationReason extension and,
+//! when they belong to a treatment line, the line's number and regimen; assessments are
+//! CarePlans of category SNOMED CT 312384001 "Multidisciplinary assessment", with the team's
+//! review as a note.
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::domain::{
+    ConditionCodeSystem, EvidenceKind, Response, ReviewState, StopReason, observation_codes,
+};
+use crate::store::{PatientSummary, Store, StoreError, format_date, format_datetime};
+
+/// Extension URLs: mCODE's termination reason, and refract's own for what FHIR lacks.
+pub const TERMINATION_REASON_URL: &str =
+    "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-treatment-termination-reason";
+pub const LINE_URL: &str = "https://refract.dev/fhir/StructureDefinition/line-of-therapy";
+pub const STATUS_URL: &str = "https://refract.dev/fhir/StructureDefinition/assessment-status";
+pub const LOCAL_CODES: &str = "https://refract.dev/fhir/CodeSystem/observation";
+
+const SNOMED: &str = "http://snomed.info/sct";
+const LOINC: &str = "http://loinc.org";
+const ICD10: &str = "http://hl7.org/fhir/sid/icd-10";
+const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
+const ATC: &str = "http://www.whocc.no/atc";
+
+/// A stable `urn:uuid:` for a resource, from what it is (the same database exports the same
+/// identifiers every time).
+fn uuid(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    let digest = hasher.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    bytes[6] = (bytes[6] & 0x0f) | 0x50;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes
+        .iter()
+        .fold(String::with_capacity(32), |mut out, byte| {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{byte:02x}");
+            out
+        });
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// Writes the bundle for `patients` (every patient when empty).
+pub fn write_bundle(
+    store: &Store,
+    patients: &[crate::domain::PatientId],
+    out: &mut impl Write,
+) -> Result<(), StoreError> {
+    let ids = if patients.is_empty() {
+        store.patient_ids_by_mrn()?
+    } else {
+        patients.to_vec()
+    };
+    let io = |err: std::io::Error| StoreError::Invalid(format!("cannot write the export: {err}"));
+    write!(
+        out,
+        "{{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"timestamp\":\"{}Z\",\"entry\":[",
+        format_datetime(crate::store::now_utc())
+            .as_str()
+            .replace(' ', "T")
+    )
+    .map_err(io)?;
+    let mut first = true;
+    for id in ids {
+        let summary = store.summary(id)?;
+        for entry in patient_entries(&summary) {
+            if !first {
+                out.write_all(b",").map_err(io)?;
+            }
+            first = false;
+            serde_json::to_writer(&mut *out, &entry)?;
+        }
+    }
+    out.write_all(b"]}\n").map_err(io)?;
+    Ok(())
+}
+
+fn entry(full_url: &str, resource: Value) -> Value {
+    json!({ "fullUrl": format!("urn:uuid:{full_url}"), "resource": resource })
+}
+
+fn concept(system: &str, code: &str, display: &str) -> Value {
+    json!({ "coding": [{ "system": system, "code": code, "display": display }], "text": display })
+}
+
+fn termination(reason: StopReason) -> Value {
+    let (code, display) = reason.snomed();
+    json!({ "url": TERMINATION_REASON_URL, "valueCodeableConcept": concept(SNOMED, code, display) })
+}
+
+/// The mCODE ConditionStatusTrend value closest to a best response.
+fn disease_status_of(response: Response) -> (&'static str, &'static str) {
+    use observation_codes::disease_status as ds;
+    match response {
+        Response::StringentComplete
+        | Response::Complete
+        | Response::CompleteIncompleteRecovery
+        | Response::CompletePartialRecovery => (ds::FULL_REMISSION, "Full remission"),
+        Response::VeryGoodPartial | Response::Partial | Response::MorphologicLeukemiaFree => {
+            (ds::PARTIAL_REMISSION, "Partial remission")
+        }
+        Response::Minimal => (ds::IMPROVED, "Improved"),
+        Response::Stable => (ds::STABLE, "Stable"),
+        Response::Progression => (ds::WORSENED, "Worsened"),
+    }
+}
+
+fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
+    let record = &summary.record;
+    let Some(patient) = &record.patient else {
+        return Vec::new();
+    };
+    let mrn = patient.mrn.as_str();
+    let patient_uuid = uuid(&[mrn, "Patient"]);
+    let subject = json!({ "reference": format!("urn:uuid:{patient_uuid}") });
+    let mut entries = Vec::new();
+
+    let mut resource = json!({
+        "resourceType": "Patient",
+        "id": patient_uuid,
+        "identifier": [{
+            "type": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR" }] },
+            "value": mrn,
+        }],
+        "name": [{ "use": "official", "family": patient.family_name, "given": patient.given_name.split_whitespace().collect::<Vec<_>>() }],
+        "gender": patient.sex.as_str(),
+    });
+    if let Some(birth) = patient.birth_date {
+        resource["birthDate"] = json!(format_date(birth).as_str());
+    }
+    if let Some(deceased) = patient.deceased_date {
+        resource["deceasedDateTime"] = json!(format_date(deceased).as_str());
+    }
+    entries.push(entry(&patient_uuid, resource));
+
+    for (index, condition) in record.conditions.iter().enumerate() {
+        let id = uuid(&[mrn, "Condition", &index.to_string()]);
+        let system = match condition.system {
+            ConditionCodeSystem::Icd10 => ICD10,
+            ConditionCodeSystem::Snomed => SNOMED,
+            ConditionCodeSystem::Other => LOCAL_CODES,
+        };
+        let mut resource = json!({
+            "resourceType": "Condition",
+            "id": id,
+            "subject": subject,
+            "code": concept(system, &condition.code, &condition.display),
+        });
+        if let Some(status) = &condition.clinical_status {
+            resource["clinicalStatus"] = json!({ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": status }] });
+        }
+        if let Some(status) = &condition.verification_status {
+            resource["verificationStatus"] = json!({ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": status }] });
+        }
+        if let Some(onset) = condition.onset {
+            resource["onsetDateTime"] = json!(format_date(onset).as_str());
+        }
+        if let Some(abatement) = condition.abatement {
+            resource["abatementDateTime"] = json!(format_date(abatement).as_str());
+        }
+        entries.push(entry(&id, resource));
+    }
+
+    // Drug exposures, each with the line it belongs to.
+    for (index, exposure) in record.exposures.iter().enumerate() {
+        let id = uuid(&[mrn, "MedicationStatement", &index.to_string()]);
+        let mut coding = Vec::new();
+        if let Some(code) = &exposure.rxnorm {
+            coding.push(json!({ "system": RXNORM, "code": code, "display": exposure.text }));
+        }
+        if let Some(code) = &exposure.atc {
+            coding.push(json!({ "system": ATC, "code": code }));
+        }
+        let mut period =
+            json!({ "start": format_datetime(exposure.start).as_str().replace(' ', "T") });
+        if let Some(end) = exposure.end {
+            period["end"] = json!(format_datetime(end).as_str().replace(' ', "T"));
+        }
+        let mut extension = Vec::new();
+        if let Some(reason) = exposure.stop_reason {
+            extension.push(termination(reason));
+        }
+        for line in record
+            .lines
+            .iter()
+            .filter(|l| l.drugs.iter().any(|d| d.exposure_id == Some(exposure.id)))
+        {
+            extension.push(json!({
+                "url": LINE_URL,
+                "extension": [
+                    { "url": "condition", "valueCode": line.ruleset },
+                    { "url": "number", "valueInteger": line.number },
+                    { "url": "regimen", "valueString": line.regimen },
+                    { "url": "origin", "valueCode": line.origin.as_str() },
+                ],
+            }));
+        }
+        let mut resource = json!({
+            "resourceType": "MedicationStatement",
+            "id": id,
+            "status": if exposure.end.is_none() { "active" } else if exposure.stop_reason.is_some_and(|r| r != StopReason::Completed) { "stopped" } else { "completed" },
+            "subject": subject,
+            "medicationCodeableConcept": { "coding": coding, "text": exposure.text },
+            "effectivePeriod": period,
+        });
+        if !extension.is_empty() {
+            resource["extension"] = Value::Array(extension);
+        }
+        if let Some(reason) = exposure.stop_reason {
+            let (code, display) = reason.snomed();
+            resource["statusReason"] = json!([concept(SNOMED, code, display)]);
+        }
+        if let Some(dose) = &exposure.dose {
+            resource["dosage"] = json!([{ "doseAndRate": [{ "doseQuantity": { "value": dose.value, "unit": dose.unit } }] }]);
+        }
+        entries.push(entry(&id, resource));
+    }
+
+    for (index, observation) in record.observations.iter().enumerate() {
+        let id = uuid(&[mrn, "Observation", &index.to_string()]);
+        let system = if observation.code.starts_with("refract:") {
+            LOCAL_CODES
+        } else {
+            LOINC
+        };
+        let mut resource = json!({
+            "resourceType": "Observation",
+            "id": id,
+            "status": "final",
+            "subject": subject,
+            "code": concept(system, &observation.code, &observation.display),
+            "effectiveDateTime": format_datetime(observation.effective).as_str().replace(' ', "T"),
+        });
+        if let Some(value) = observation.value {
+            resource["valueQuantity"] =
+                json!({ "value": value, "unit": observation.unit.clone().unwrap_or_default() });
+        } else if let Some(code) = &observation.value_code {
+            resource["valueCodeableConcept"] =
+                json!({ "coding": [{ "system": SNOMED, "code": code }] });
+        }
+        if let Some(setting) = observation.setting {
+            resource["method"] = json!({ "text": setting.as_str() });
+        }
+        entries.push(entry(&id, resource));
+    }
+
+    // Line outcomes travel as mCODE disease-status observations (FHIR has no line of therapy):
+    // an importer derives the lines again and reads their responses from these.
+    for (index, line) in record.lines.iter().enumerate() {
+        let mut statuses = Vec::new();
+        if let (Some(response), Some(day)) = (line.best_response, line.best_response_date) {
+            statuses.push((day, disease_status_of(response), response.words()));
+        }
+        if let Some(day) = line.progression_date {
+            statuses.push((
+                day,
+                (observation_codes::disease_status::WORSENED, "Worsened"),
+                "progression",
+            ));
+        }
+        for (position, (day, (code, display), words)) in statuses.into_iter().enumerate() {
+            let already = record.observations.iter().any(|o| {
+                o.code == observation_codes::DISEASE_STATUS
+                    && o.effective.date() == day
+                    && o.value_code.as_deref() == Some(code)
+            });
+            if already {
+                continue;
+            }
+            let id = uuid(&[
+                mrn,
+                "Observation",
+                "line",
+                &index.to_string(),
+                &position.to_string(),
+            ]);
+            entries.push(entry(
+                &id,
+                json!({
+                    "resourceType": "Observation",
+                    "id": id,
+                    "status": "final",
+                    "subject": subject,
+                    "code": concept(LOINC, observation_codes::DISEASE_STATUS, "Cancer disease status"),
+                    "effectiveDateTime": format_date(day).as_str(),
+                    "valueCodeableConcept": concept(SNOMED, code, display),
+                    "note": [{ "text": format!("{} {}: {words}", line.label(), line.regimen) }],
+                }),
+            ));
+        }
+    }
+
+    for (index, procedure) in record.procedures.iter().enumerate() {
+        let id = uuid(&[mrn, "Procedure", &index.to_string()]);
+        let system = if procedure.code.starts_with("refract:") {
+            LOCAL_CODES
+        } else {
+            SNOMED
+        };
+        entries.push(entry(
+            &id,
+            json!({
+                "resourceType": "Procedure",
+                "id": id,
+                "status": "completed",
+                "subject": subject,
+                "code": concept(system, &procedure.code, &procedure.display),
+                "performedDateTime": format_datetime(procedure.performed).as_str().replace(' ', "T"),
+            }),
+        ));
+    }
+
+    for item in &summary.assessments {
+        let assessment = &item.assessment;
+        let id = uuid(&[mrn, "CarePlan", "assessment", &assessment.ruleset]);
+        let mut notes = vec![
+            json!({ "text": "Suspected status from published criteria, for clinician review; not a diagnosis." }),
+        ];
+        if let Some(review) = &item.latest_review
+            && item.review != ReviewState::Unreviewed
+        {
+            notes.push(json!({
+                "authorString": review.by,
+                "time": format_datetime(review.at).as_str().replace(' ', "T"),
+                "text": format!("{}: {}", review.decision, review.rationale),
+            }));
+        }
+        let supporting: Vec<Value> = assessment
+            .evidence
+            .iter()
+            .filter(|e| e.kind == EvidenceKind::Exposure)
+            .filter_map(|e| record.exposures.iter().position(|x| x.id == e.id))
+            .map(|position| json!({ "reference": format!("urn:uuid:{}", uuid(&[mrn, "MedicationStatement", &position.to_string()])) }))
+            .collect();
+        let mut resource = json!({
+            "resourceType": "CarePlan",
+            "id": id,
+            "status": "active",
+            "intent": "plan",
+            "category": [concept(SNOMED, "312384001", "Multidisciplinary assessment")],
+            "title": format!("{}: {} (suspected)", assessment.ruleset, assessment.label),
+            "description": assessment.reasons.iter().map(|r| r.trim()).collect::<Vec<_>>().join("\n"),
+            "subject": subject,
+            "created": format_date(assessment.evaluated_on).as_str(),
+            "extension": [{ "url": STATUS_URL, "valueCode": assessment.status.as_str() }],
+            "note": notes,
+        });
+        if !supporting.is_empty() {
+            resource["supportingInfo"] = Value::Array(supporting);
+        }
+        entries.push(entry(&id, resource));
+    }
+    entries
+}

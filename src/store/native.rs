@@ -1,0 +1,731 @@
+//! The project's own lossless JSON: every row a patient has (clinical data and everything the
+//! team wrote), without row ids — cross-references are positions within the patient — so that
+//! a document imported into an empty database exports as the same document.
+//!
+//! Assessments are not in it: they are derived (rules × data × day) and recomputed on import.
+//! The audit log is not in it either: it is the history of this file, not of the patient.
+
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use super::{Result, Store, StoreError};
+use crate::domain::PatientId;
+
+/// The document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NativeDocument {
+    /// Always "refract".
+    pub format: String,
+    pub version: u32,
+    pub patients: Vec<NativePatient>,
+    #[serde(default)]
+    pub meetings: Vec<NativeMeeting>,
+}
+
+pub const NATIVE_FORMAT: &str = "refract";
+pub const NATIVE_VERSION: u32 = 1;
+
+/// A value as SQLite holds it (text, integer, real or null), so rows travel column by column.
+pub type Cell = serde_json::Value;
+
+/// One patient: the patient row and each table's rows as column → value maps. Positions in
+/// `exposures` are what `line_drugs.exposure` and others refer to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NativePatient {
+    pub patient: serde_json::Map<String, Cell>,
+    pub conditions: Vec<serde_json::Map<String, Cell>>,
+    pub exposures: Vec<serde_json::Map<String, Cell>>,
+    pub lines: Vec<NativeLine>,
+    pub observations: Vec<serde_json::Map<String, Cell>>,
+    pub procedures: Vec<serde_json::Map<String, Cell>>,
+    pub reviews: Vec<serde_json::Map<String, Cell>>,
+    pub notes: Vec<serde_json::Map<String, Cell>>,
+    pub way_forward: Vec<serde_json::Map<String, Cell>>,
+    pub checklist: Vec<serde_json::Map<String, Cell>>,
+    pub referrals: Vec<serde_json::Map<String, Cell>>,
+    pub options: Vec<serde_json::Map<String, Cell>>,
+    pub goals: Vec<serde_json::Map<String, Cell>>,
+    /// Tasks; a task from a meeting names it by `meeting` (position in `meetings`) and `case`.
+    pub tasks: Vec<serde_json::Map<String, Cell>>,
+}
+
+/// (No `deny_unknown_fields` here: serde cannot combine it with a flattened map, which takes
+/// every key anyway; the columns are checked against the schema on insert.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NativeLine {
+    #[serde(flatten)]
+    pub line: serde_json::Map<String, Cell>,
+    /// The line's drugs; `exposure` is a position in the patient's `exposures`.
+    pub drugs: Vec<serde_json::Map<String, Cell>>,
+}
+
+/// A meeting: its row, attendees, and cases that name their patient by MRN and their chosen
+/// option by position in that patient's `options`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NativeMeeting {
+    pub meeting: serde_json::Map<String, Cell>,
+    pub attendees: Vec<serde_json::Map<String, Cell>>,
+    pub cases: Vec<serde_json::Map<String, Cell>>,
+}
+
+/// The columns written for each table (everything but row ids and keys to other rows, which
+/// travel as positions).
+const PATIENT_COLUMNS: &[&str] = &[
+    "mrn",
+    "family_name",
+    "given_name",
+    "birth_date",
+    "sex",
+    "deceased_date",
+    "care_team",
+    "source",
+    "source_id",
+];
+const CONDITION_COLUMNS: &[&str] = &[
+    "system",
+    "code",
+    "display",
+    "onset",
+    "abatement",
+    "clinical_status",
+    "verification_status",
+    "source",
+    "source_id",
+];
+const EXPOSURE_COLUMNS: &[&str] = &[
+    "text",
+    "rxnorm",
+    "atc",
+    "start",
+    "end",
+    "dose_value",
+    "dose_unit",
+    "route",
+    "role",
+    "stop_reason",
+    "cycles",
+    "source",
+    "source_id",
+];
+const LINE_COLUMNS: &[&str] = &[
+    "ruleset",
+    "number",
+    "regimen",
+    "start",
+    "end",
+    "intent",
+    "best_response",
+    "best_response_date",
+    "progression_date",
+    "stop_reason",
+    "cycles",
+    "origin",
+    "cut_reason",
+];
+const LINE_DRUG_COLUMNS: &[&str] = &["position", "ingredient", "dose_value", "dose_unit"];
+const OBSERVATION_COLUMNS: &[&str] = &[
+    "code",
+    "display",
+    "value",
+    "value_code",
+    "unit",
+    "effective",
+    "setting",
+    "source",
+    "source_id",
+];
+const PROCEDURE_COLUMNS: &[&str] = &["code", "display", "performed", "end", "source", "source_id"];
+const REVIEW_COLUMNS: &[&str] = &[
+    "ruleset",
+    "decision",
+    "status",
+    "rationale",
+    "by",
+    "at",
+    "fingerprint",
+];
+const NOTE_COLUMNS: &[&str] = &["author", "at", "text"];
+const WAY_FORWARD_COLUMNS: &[&str] = &[
+    "ruleset",
+    "step",
+    "status",
+    "owner",
+    "due",
+    "notes",
+    "na_reason",
+    "updated_at",
+];
+const CHECKLIST_COLUMNS: &[&str] = &["ruleset", "key", "text", "done", "detail", "updated_at"];
+const REFERRAL_COLUMNS: &[&str] = &["ruleset", "step", "specialty", "to_whom", "date", "status"];
+const OPTION_COLUMNS: &[&str] = &[
+    "ruleset",
+    "kind",
+    "name",
+    "catalogue_key",
+    "source",
+    "registry_id",
+    "trial_status",
+    "stance",
+    "stance_reason",
+    "preference",
+    "notes",
+];
+const GOAL_COLUMNS: &[&str] = &["ruleset", "description", "due", "achieved"];
+const TASK_COLUMNS: &[&str] = &["what", "owner", "due", "status", "created_at"];
+const MEETING_COLUMNS: &[&str] = &["starts_at", "title", "team"];
+const ATTENDEE_COLUMNS: &[&str] = &["name", "specialty", "present"];
+const CASE_COLUMNS: &[&str] = &[
+    "ruleset",
+    "position",
+    "question",
+    "timebox_minutes",
+    "outcome_category",
+    "outcome_text",
+    "comes_back",
+    "presented_seconds",
+    "plan_followed",
+    "plan_followed_reason",
+];
+
+fn cell(row: &Row<'_>, index: usize) -> rusqlite::Result<Cell> {
+    use rusqlite::types::ValueRef;
+    Ok(match row.get_ref(index)? {
+        ValueRef::Null => Cell::Null,
+        ValueRef::Integer(value) => Cell::from(value),
+        ValueRef::Real(value) => {
+            serde_json::Number::from_f64(value).map_or(Cell::Null, Cell::Number)
+        }
+        ValueRef::Text(text) => Cell::from(String::from_utf8_lossy(text).into_owned()),
+        ValueRef::Blob(_) => Cell::Null,
+    })
+}
+
+/// Reads `columns` (plus any `extra` leading columns the caller consumes) of the rows a query
+/// returns, as maps.
+fn rows(
+    conn: &Connection,
+    sql: &str,
+    id: i64,
+    columns: &[&str],
+) -> Result<Vec<(Vec<Cell>, serde_json::Map<String, Cell>)>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let count = stmt.column_count();
+    let extra = count - columns.len();
+    let rows = stmt.query_map([id], |row| {
+        let mut leading = Vec::with_capacity(extra);
+        for index in 0..extra {
+            leading.push(cell(row, index)?);
+        }
+        let mut map = serde_json::Map::new();
+        for (offset, name) in columns.iter().enumerate() {
+            map.insert((*name).to_owned(), cell(row, extra + offset)?);
+        }
+        Ok((leading, map))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn plain(
+    rows: Vec<(Vec<Cell>, serde_json::Map<String, Cell>)>,
+) -> Vec<serde_json::Map<String, Cell>> {
+    rows.into_iter().map(|(_, map)| map).collect()
+}
+
+impl Store {
+    /// Patient ids in MRN order, for a stable document.
+    pub fn patient_ids_by_mrn(&self) -> Result<Vec<PatientId>> {
+        let mut stmt = self.conn.prepare("SELECT id FROM patients ORDER BY mrn")?;
+        let ids = stmt.query_map([], |row| Ok(PatientId(row.get(0)?)))?;
+        Ok(ids.collect::<Result<_, _>>()?)
+    }
+
+    /// One patient as the native document holds them. `meetings` are the ids of the meetings
+    /// written in the same document, in order (tasks refer to them by position).
+    pub fn native_patient(&self, id: PatientId, meetings: &[i64]) -> Result<NativePatient> {
+        let conn = &self.conn;
+        let pid = id.0;
+        let select = |table: &str, columns: &[&str], order: &str| {
+            format!(
+                "SELECT {} FROM {table} WHERE patient_id = ?1 ORDER BY {order}",
+                columns.join(", ")
+            )
+        };
+        let patient = rows(
+            conn,
+            &format!(
+                "SELECT {} FROM patients WHERE id = ?1",
+                PATIENT_COLUMNS.join(", ")
+            ),
+            pid,
+            PATIENT_COLUMNS,
+        )?
+        .pop()
+        .map(|(_, map)| map)
+        .ok_or(StoreError::Corrupt {
+            column: "patients.id",
+            detail: format!("no patient {pid}"),
+        })?;
+        let exposures_with_ids = rows(
+            conn,
+            &format!(
+                "SELECT id, {} FROM drug_exposures WHERE patient_id = ?1 ORDER BY start, id",
+                EXPOSURE_COLUMNS.join(", ")
+            ),
+            pid,
+            EXPOSURE_COLUMNS,
+        )?;
+        let exposure_ids: Vec<i64> = exposures_with_ids
+            .iter()
+            .map(|(lead, _)| lead[0].as_i64().unwrap_or(0))
+            .collect();
+        let mut lines = Vec::new();
+        for (lead, line) in rows(
+            conn,
+            &format!(
+                "SELECT id, {} FROM treatment_lines WHERE patient_id = ?1 ORDER BY ruleset, number, start, id",
+                LINE_COLUMNS.join(", ")
+            ),
+            pid,
+            LINE_COLUMNS,
+        )? {
+            let line_id = lead[0].as_i64().unwrap_or(0);
+            let drugs = rows(
+                conn,
+                &format!(
+                    "SELECT exposure_id, {} FROM line_drugs WHERE line_id = ?1 ORDER BY position",
+                    LINE_DRUG_COLUMNS.join(", ")
+                ),
+                line_id,
+                LINE_DRUG_COLUMNS,
+            )?
+            .into_iter()
+            .map(|(lead, mut drug)| {
+                let position = lead[0]
+                    .as_i64()
+                    .and_then(|row| exposure_ids.iter().position(|id| *id == row));
+                drug.insert(
+                    String::from("exposure"),
+                    position.map_or(Cell::Null, Cell::from),
+                );
+                drug
+            })
+            .collect();
+            lines.push(NativeLine { line, drugs });
+        }
+        let tasks = rows(
+            conn,
+            &format!(
+                "SELECT mc.meeting_id, mc.position, {} FROM tasks t LEFT JOIN meeting_cases mc ON mc.id = t.meeting_case_id
+                 WHERE t.patient_id = ?1 ORDER BY t.created_at, t.id",
+                TASK_COLUMNS.iter().map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ")
+            ),
+            pid,
+            TASK_COLUMNS,
+        )?
+        .into_iter()
+        .map(|(lead, mut task)| {
+            let meeting = lead[0].as_i64().and_then(|m| meetings.iter().position(|id| *id == m));
+            task.insert(String::from("meeting"), meeting.map_or(Cell::Null, Cell::from));
+            task.insert(String::from("case"), if meeting.is_some() { lead[1].clone() } else { Cell::Null });
+            task
+        })
+        .collect();
+        Ok(NativePatient {
+            patient,
+            conditions: plain(rows(
+                conn,
+                &select("conditions", CONDITION_COLUMNS, "onset, id"),
+                pid,
+                CONDITION_COLUMNS,
+            )?),
+            exposures: plain(exposures_with_ids),
+            lines,
+            observations: plain(rows(
+                conn,
+                &select("observations", OBSERVATION_COLUMNS, "effective, id"),
+                pid,
+                OBSERVATION_COLUMNS,
+            )?),
+            procedures: plain(rows(
+                conn,
+                &select("procedures", PROCEDURE_COLUMNS, "performed, id"),
+                pid,
+                PROCEDURE_COLUMNS,
+            )?),
+            reviews: plain(rows(
+                conn,
+                &select("reviews", REVIEW_COLUMNS, "id"),
+                pid,
+                REVIEW_COLUMNS,
+            )?),
+            notes: plain(rows(
+                conn,
+                &select("notes", NOTE_COLUMNS, "id"),
+                pid,
+                NOTE_COLUMNS,
+            )?),
+            way_forward: plain(rows(
+                conn,
+                &select("way_forward", WAY_FORWARD_COLUMNS, "ruleset, step"),
+                pid,
+                WAY_FORWARD_COLUMNS,
+            )?),
+            checklist: plain(rows(
+                conn,
+                &select("checklist_items", CHECKLIST_COLUMNS, "ruleset, id"),
+                pid,
+                CHECKLIST_COLUMNS,
+            )?),
+            referrals: plain(rows(
+                conn,
+                &select("referrals", REFERRAL_COLUMNS, "ruleset, id"),
+                pid,
+                REFERRAL_COLUMNS,
+            )?),
+            options: plain(rows(
+                conn,
+                &select("options", OPTION_COLUMNS, "ruleset, id"),
+                pid,
+                OPTION_COLUMNS,
+            )?),
+            goals: plain(rows(
+                conn,
+                &select("wellbeing_goals", GOAL_COLUMNS, "ruleset, id"),
+                pid,
+                GOAL_COLUMNS,
+            )?),
+            tasks,
+        })
+    }
+
+    /// Ids of the meetings that concern any of `patients` (all meetings when `None`), in time
+    /// order.
+    pub fn meeting_ids(&self, patients: Option<&[PatientId]>) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT m.id, m.starts_at FROM meetings m LEFT JOIN meeting_cases mc ON mc.meeting_id = m.id
+             ORDER BY m.starts_at, m.id",
+        )?;
+        let all: Vec<i64> = stmt
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let Some(patients) = patients else {
+            return Ok(all);
+        };
+        let mut concerned = Vec::new();
+        for meeting in all {
+            let mut cases = self
+                .conn
+                .prepare_cached("SELECT patient_id FROM meeting_cases WHERE meeting_id = ?1")?;
+            let ids: Vec<i64> = cases
+                .query_map([meeting], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            if ids.iter().any(|id| patients.iter().any(|p| p.0 == *id)) {
+                concerned.push(meeting);
+            }
+        }
+        Ok(concerned)
+    }
+
+    /// One meeting as the native document holds it (cases of `patients` only, when given).
+    pub fn native_meeting(&self, id: i64, patients: Option<&[PatientId]>) -> Result<NativeMeeting> {
+        let conn = &self.conn;
+        let meeting = rows(
+            conn,
+            &format!(
+                "SELECT {} FROM meetings WHERE id = ?1",
+                MEETING_COLUMNS.join(", ")
+            ),
+            id,
+            MEETING_COLUMNS,
+        )?
+        .pop()
+        .map(|(_, map)| map)
+        .ok_or(StoreError::Corrupt {
+            column: "meetings.id",
+            detail: format!("no meeting {id}"),
+        })?;
+        let attendees = plain(rows(
+            conn,
+            &format!(
+                "SELECT {} FROM attendees WHERE meeting_id = ?1 ORDER BY id",
+                ATTENDEE_COLUMNS.join(", ")
+            ),
+            id,
+            ATTENDEE_COLUMNS,
+        )?);
+        let mut cases = Vec::new();
+        for (lead, mut case) in rows(
+            conn,
+            &format!(
+                "SELECT mc.patient_id, p.mrn, mc.chosen_option_id, {} FROM meeting_cases mc JOIN patients p ON p.id = mc.patient_id
+                 WHERE mc.meeting_id = ?1 ORDER BY mc.position, mc.id",
+                CASE_COLUMNS.iter().map(|c| format!("mc.{c}")).collect::<Vec<_>>().join(", ")
+            ),
+            id,
+            CASE_COLUMNS,
+        )? {
+            let patient = lead[0].as_i64().unwrap_or(0);
+            if patients.is_some_and(|ids| !ids.iter().any(|p| p.0 == patient)) {
+                continue;
+            }
+            case.insert(String::from("mrn"), lead[1].clone());
+            let option = match lead[2].as_i64() {
+                Some(option_id) => {
+                    let mut stmt = conn.prepare_cached("SELECT id FROM options WHERE patient_id = ?1 ORDER BY ruleset, id")?;
+                    let ids: Vec<i64> = stmt.query_map([patient], |row| row.get(0))?.collect::<Result<_, _>>()?;
+                    ids.iter().position(|id| *id == option_id)
+                }
+                None => None,
+            };
+            case.insert(String::from("chosen_option"), option.map_or(Cell::Null, Cell::from));
+            cases.push(case);
+        }
+        Ok(NativeMeeting {
+            meeting,
+            attendees,
+            cases,
+        })
+    }
+
+    /// Writes a native document's patients and meetings. Patients whose MRN is already in the
+    /// database are left as they are and counted in the second number (a native document is a
+    /// copy of someone's whole record: merging it into another would be a guess). The caller
+    /// owns the transaction.
+    pub fn insert_native(conn: &Connection, document: &NativeDocument) -> Result<(usize, usize)> {
+        if document.format != NATIVE_FORMAT || document.version != NATIVE_VERSION {
+            return Err(StoreError::Invalid(format!(
+                "not a refract document of version {NATIVE_VERSION} (format '{}', version {})",
+                document.format, document.version
+            )));
+        }
+        let mut inserted = 0;
+        let mut present = 0;
+        let mut patient_ids: Vec<Option<i64>> = Vec::with_capacity(document.patients.len());
+        let mut option_ids: Vec<Vec<i64>> = Vec::with_capacity(document.patients.len());
+        let mut pending_tasks: Vec<(i64, &serde_json::Map<String, Cell>)> = Vec::new();
+        for native in &document.patients {
+            let mrn = native
+                .patient
+                .get("mrn")
+                .and_then(Cell::as_str)
+                .unwrap_or_default();
+            let exists: Option<i64> = conn
+                .prepare_cached("SELECT id FROM patients WHERE mrn = ?1")?
+                .query_row([mrn], |row| row.get(0))
+                .optional()?;
+            if exists.is_some() || mrn.is_empty() {
+                present += 1;
+                patient_ids.push(None);
+                option_ids.push(Vec::new());
+                continue;
+            }
+            let family = native
+                .patient
+                .get("family_name")
+                .and_then(Cell::as_str)
+                .unwrap_or_default();
+            let given = native
+                .patient
+                .get("given_name")
+                .and_then(Cell::as_str)
+                .unwrap_or_default();
+            let mut patient = native.patient.clone();
+            patient.insert(
+                String::from("name_key"),
+                Cell::from(super::name_key(family, given)),
+            );
+            patient.insert(
+                String::from("updated_at"),
+                Cell::from(String::from(super::format_datetime(super::now_utc()))),
+            );
+            let pid = insert_row(conn, "patients", &patient, &[])?;
+            let with_patient = [("patient_id", Cell::from(pid))];
+            for row in &native.conditions {
+                insert_row(conn, "conditions", row, &with_patient)?;
+            }
+            let mut exposure_ids = Vec::with_capacity(native.exposures.len());
+            for row in &native.exposures {
+                exposure_ids.push(insert_row(conn, "drug_exposures", row, &with_patient)?);
+            }
+            for line in &native.lines {
+                let line_id = insert_row(conn, "treatment_lines", &line.line, &with_patient)?;
+                for drug in &line.drugs {
+                    let exposure = drug
+                        .get("exposure")
+                        .and_then(Cell::as_u64)
+                        .and_then(|position| exposure_ids.get(position as usize))
+                        .map_or(Cell::Null, |id| Cell::from(*id));
+                    let mut drug = drug.clone();
+                    drug.remove("exposure");
+                    insert_row(
+                        conn,
+                        "line_drugs",
+                        &drug,
+                        &[("line_id", Cell::from(line_id)), ("exposure_id", exposure)],
+                    )?;
+                }
+            }
+            for (index, row) in native.observations.iter().enumerate() {
+                insert_row(
+                    conn,
+                    "observations",
+                    row,
+                    &[
+                        ("patient_id", Cell::from(pid)),
+                        ("id", Cell::from(index as i64 + 1)),
+                    ],
+                )?;
+            }
+            for (table, list) in [
+                ("procedures", &native.procedures),
+                ("reviews", &native.reviews),
+                ("notes", &native.notes),
+                ("way_forward", &native.way_forward),
+                ("checklist_items", &native.checklist),
+                ("referrals", &native.referrals),
+                ("wellbeing_goals", &native.goals),
+            ] {
+                for row in list {
+                    insert_row(conn, table, row, &with_patient)?;
+                }
+            }
+            let mut options = Vec::with_capacity(native.options.len());
+            for row in &native.options {
+                options.push(insert_row(conn, "options", row, &with_patient)?);
+            }
+            for task in &native.tasks {
+                pending_tasks.push((pid, task));
+            }
+            patient_ids.push(Some(pid));
+            option_ids.push(options);
+            inserted += 1;
+        }
+        let mrn_index = |mrn: &str| {
+            document
+                .patients
+                .iter()
+                .position(|p| p.patient.get("mrn").and_then(Cell::as_str) == Some(mrn))
+        };
+        let mut case_ids: Vec<Vec<(i64, i64)>> = Vec::with_capacity(document.meetings.len());
+        for meeting in &document.meetings {
+            let meeting_id = insert_row(conn, "meetings", &meeting.meeting, &[])?;
+            for attendee in &meeting.attendees {
+                insert_row(
+                    conn,
+                    "attendees",
+                    attendee,
+                    &[("meeting_id", Cell::from(meeting_id))],
+                )?;
+            }
+            let mut cases = Vec::new();
+            for case in &meeting.cases {
+                let mrn = case.get("mrn").and_then(Cell::as_str).unwrap_or_default();
+                let Some(index) = mrn_index(mrn) else {
+                    continue;
+                };
+                let Some(Some(pid)) = patient_ids.get(index) else {
+                    continue;
+                };
+                let option = case
+                    .get("chosen_option")
+                    .and_then(Cell::as_u64)
+                    .and_then(|position| option_ids[index].get(position as usize))
+                    .map_or(Cell::Null, |id| Cell::from(*id));
+                let mut row = case.clone();
+                row.remove("mrn");
+                row.remove("chosen_option");
+                let position = row.get("position").and_then(Cell::as_i64).unwrap_or(0);
+                let case_id = insert_row(
+                    conn,
+                    "meeting_cases",
+                    &row,
+                    &[
+                        ("meeting_id", Cell::from(meeting_id)),
+                        ("patient_id", Cell::from(*pid)),
+                        ("chosen_option_id", option),
+                    ],
+                )?;
+                cases.push((position, case_id));
+            }
+            case_ids.push(cases);
+        }
+        for (pid, task) in pending_tasks {
+            let meeting_case = match (
+                task.get("meeting").and_then(Cell::as_u64),
+                task.get("case").and_then(Cell::as_i64),
+            ) {
+                (Some(meeting), Some(position)) => case_ids
+                    .get(meeting as usize)
+                    .and_then(|cases| cases.iter().find(|(p, _)| *p == position))
+                    .map_or(Cell::Null, |(_, id)| Cell::from(*id)),
+                _ => Cell::Null,
+            };
+            let mut row = task.clone();
+            row.remove("meeting");
+            row.remove("case");
+            insert_row(
+                conn,
+                "tasks",
+                &row,
+                &[
+                    ("patient_id", Cell::from(pid)),
+                    ("meeting_case_id", meeting_case),
+                ],
+            )?;
+        }
+        Ok((inserted, present))
+    }
+}
+
+/// Inserts a row from a column map plus `extra` columns; unknown columns are refused (the
+/// document is checked against the schema, not trusted).
+fn insert_row(
+    conn: &Connection,
+    table: &str,
+    row: &serde_json::Map<String, Cell>,
+    extra: &[(&str, Cell)],
+) -> Result<i64> {
+    let mut names: Vec<&str> = Vec::with_capacity(row.len() + extra.len());
+    let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(row.len() + extra.len());
+    for (name, value) in row
+        .iter()
+        .map(|(k, v)| (k.as_str(), v))
+        .chain(extra.iter().map(|(k, v)| (*k, v)))
+    {
+        if !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return Err(StoreError::Invalid(format!(
+                "bad column name '{name}' for {table}"
+            )));
+        }
+        names.push(name);
+        values.push(match value {
+            Cell::Null => rusqlite::types::Value::Null,
+            Cell::Bool(flag) => rusqlite::types::Value::Integer(i64::from(*flag)),
+            Cell::Number(number) => match number.as_i64() {
+                Some(integer) => rusqlite::types::Value::Integer(integer),
+                None => rusqlite::types::Value::Real(number.as_f64().unwrap_or(0.0)),
+            },
+            Cell::String(text) => rusqlite::types::Value::Text(text.clone()),
+            other => {
+                return Err(StoreError::Invalid(format!(
+                    "{table}.{name}: unexpected value {other}"
+                )));
+            }
+        });
+    }
+    let placeholders = (1..=names.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES ({placeholders})",
+        names.join(", ")
+    );
+    conn.prepare_cached(&sql)
+        .map_err(|err| StoreError::Invalid(format!("{table}: {err}")))?
+        .execute(rusqlite::params_from_iter(values))?;
+    Ok(conn.last_insert_rowid())
+}
