@@ -569,9 +569,11 @@ fn merge_renewals(exposures: &[ImportedExposure]) -> Vec<(Option<String>, DrugEx
         for (source, exposure, meta) in items {
             match current.as_mut() {
                 // Only an open-ended prescription is renewed; records with their own periods
-                // (courses of chemotherapy, administrations) stay separate exposures.
+                // (courses of chemotherapy, administrations) stay separate exposures, and so
+                // does an order after one stopped for a reason (a new trial, not a renewal).
                 Some((_, era, end_recorded))
                     if !*end_recorded
+                        && era.stop_reason.is_none()
                         && !meta.end_recorded
                         && exposure.start.date()
                             <= era.end.unwrap_or(era.start).date()

@@ -379,12 +379,15 @@ fn known_type(path: &str, resource_type: String) -> Result<String, FhirError> {
 }
 
 /// A reference's key as patients are indexed: `urn:uuid:…` as is, `Patient/123` (from a
-/// relative or absolute URL) otherwise.
+/// relative or absolute URL, with or without a `/_history/<version>`) otherwise.
 fn reference_key(reference: &str) -> String {
     if reference.starts_with("urn:") || reference.starts_with('#') {
         return reference.to_owned();
     }
-    let mut parts = reference.trim_end_matches('/').rsplit('/');
+    let unversioned = reference
+        .split_once("/_history/")
+        .map_or(reference, |(resource, _)| resource);
+    let mut parts = unversioned.trim_end_matches('/').rsplit('/');
     match (parts.next(), parts.next()) {
         (Some(id), Some(kind)) => format!("{kind}/{id}"),
         _ => reference.to_owned(),
@@ -1263,5 +1266,6 @@ mod tests {
             reference_key("https://ehr.example/fhir/Patient/12"),
             "Patient/12"
         );
+        assert_eq!(reference_key("Patient/12/_history/3"), "Patient/12");
     }
 }

@@ -121,9 +121,45 @@ pub fn condition_matches(
         }
         ConditionCodeSystem::Other => {}
     }
-    names
-        .iter()
-        .any(|name| contains_words(&condition.display, name))
+    names.iter().any(|name| mentions(&condition.display, name))
+}
+
+/// Words that, just before a condition's name, say the patient does not have it: the ICD-10-CM
+/// wording "epilepsy … without status epilepticus" must not select the status epilepticus rules.
+const NEGATIONS: [&str; 6] = ["without", "no", "not", "non", "excluding", "absent"];
+
+/// Whether `text` names `name` (on word boundaries, any case) at least once without a negation
+/// among the two words before it.
+fn mentions(text: &str, name: &str) -> bool {
+    if !contains_words(text, name) {
+        return false;
+    }
+    let text = text.to_lowercase();
+    let name = name.to_lowercase();
+    let mut from = 0;
+    while let Some(offset) = text[from..].find(&name) {
+        let start = from + offset;
+        let end = start + name.len();
+        let bounded = !text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+            && !text[end..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric);
+        let negated = text[..start]
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .rev()
+            .take(2)
+            .any(|word| NEGATIONS.contains(&word));
+        if bounded && !negated {
+            return true;
+        }
+        from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
 }
 
 /// Evaluates one rule set on one patient; `None` when it does not apply (no matching
@@ -552,4 +588,26 @@ pub fn fingerprint(assessment: &Assessment) -> String {
             let _ = write!(out, "{byte:02x}");
             out
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions;
+
+    #[test]
+    fn a_negated_name_does_not_select_a_rule_set() {
+        let g40_909 = "Epilepsy, unspecified, not intractable, without status epilepticus";
+        assert!(!mentions(g40_909, "status epilepticus"));
+        assert!(mentions(g40_909, "epilepsy"));
+        assert!(mentions(
+            "Convulsive status epilepticus",
+            "status epilepticus"
+        ));
+        assert!(mentions(
+            "Status epilepticus after epilepsy without status epilepticus before",
+            "status epilepticus"
+        ));
+        assert!(!mentions("No hypertension", "hypertension"));
+        assert!(!mentions("Hypertensive disorder", "hypertension"));
+    }
 }

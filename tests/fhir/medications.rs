@@ -1,0 +1,681 @@
+//! Medications: how the drug is named (a concept, a Medication in the bundle, a contained one),
+//! when it was given (every date element), why it stopped (statusReason, the mCODE extension),
+//! the three resources, the daily dose; then the clinical end-to-end on the command line.
+
+use serde_json::{Value, json};
+
+use super::{
+    Env, MCODE_TERMINATION, RXNORM, bundle, cli_import, coding, epilepsy_bundle, patient, reason,
+    refract, statement, with,
+};
+
+const SUBJECT: &str = "urn:uuid:med-pt";
+
+/// A bundle of the medication-test patient and `resources`.
+fn patient_with(resources: &[Value]) -> Value {
+    let mut all = vec![patient("med-pt", "MED-1", "Quist", "Lena")];
+    all.extend_from_slice(resources);
+    bundle("collection", &all)
+}
+
+fn request(id: &str, status: &str, extra: &Value) -> Value {
+    with(
+        json!({
+            "resourceType": "MedicationRequest",
+            "id": id,
+            "status": status,
+            "intent": "order",
+            "subject": {"reference": SUBJECT}
+        }),
+        extra,
+    )
+}
+
+fn drug(code: &str, text: &str) -> Value {
+    json!({"medicationCodeableConcept": coding(RXNORM, code, text)})
+}
+
+/// The exposures, one row each: text, rxnorm, start, end, dose, stop reason.
+fn exposures(env: &Env) -> Vec<Vec<String>> {
+    env.rows(
+        "SELECT text, coalesce(rxnorm, '-'), start, coalesce(end, '-'),
+                coalesce(dose_value || ' ' || dose_unit, '-'), coalesce(stop_reason, '-')
+         FROM drug_exposures ORDER BY text",
+    )
+}
+
+/// The row of the exposure whose text is `text`.
+fn exposure(env: &Env, text: &str) -> Vec<String> {
+    let rows = exposures(env);
+    rows.into_iter()
+        .find(|row| row[0] == text)
+        .unwrap_or_else(|| panic!("no exposure '{text}'"))
+}
+
+#[test]
+fn medication_codeable_concept() {
+    let mut env = Env::new();
+    let path = env.write_json(
+        "cc.json",
+        &patient_with(&[request(
+            "r1",
+            "active",
+            &with(
+                drug("197319", "Allopurinol 100 MG Oral Tablet"),
+                &json!({"authoredOn": "2021-02-03T11:00:00+00:00"}),
+            ),
+        )]),
+    );
+    let file = env.import_ok(&path);
+    assert_eq!(file.exposures, 1);
+    assert_eq!(
+        exposures(&env),
+        [[
+            "Allopurinol 100 MG Oral Tablet",
+            "197319",
+            "2021-02-03 11:00:00",
+            "-",
+            "-",
+            "-"
+        ]]
+    );
+}
+
+#[test]
+fn medication_reference_to_a_medication_in_the_bundle() {
+    let mut env = Env::new();
+    let medication = |id: &str, code: &str, text: &str| json!({"resourceType": "Medication", "id": id, "code": coding(RXNORM, code, text)});
+    let document = patient_with(&[
+        medication("med-a", "310965", "Ibuprofen 200 MG Oral Tablet"),
+        medication("med-b", "197361", "Amlodipine 5 MG Oral Tablet"),
+        medication("med-c", "860975", "Metformin 500 MG Oral Tablet"),
+        // By the entry's full URL (urn:uuid:…).
+        request(
+            "r-a",
+            "active",
+            &json!({"medicationReference": {"reference": "urn:uuid:med-a"}, "authoredOn": "2021-01-01"}),
+        ),
+        // By type and id.
+        request(
+            "r-b",
+            "active",
+            &json!({"medicationReference": {"reference": "Medication/med-b"}, "authoredOn": "2021-01-02"}),
+        ),
+        // By an absolute URL on a server.
+        request(
+            "r-c",
+            "active",
+            &json!({"medicationReference": {"reference": "https://ehr.example.org/fhir/Medication/med-c"}, "authoredOn": "2021-01-03"}),
+        ),
+    ]);
+    let path = env.write_json("refs.json", &document);
+    let file = env.import_ok(&path);
+    assert_eq!(file.exposures, 3);
+    assert!(
+        !file.skipped.contains_key("Medication"),
+        "Medications are read"
+    );
+    let named: Vec<(String, String)> = exposures(&env)
+        .into_iter()
+        .map(|row| (row[0].clone(), row[1].clone()))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("Amlodipine 5 MG Oral Tablet".into(), "197361".into()),
+            ("Ibuprofen 200 MG Oral Tablet".into(), "310965".into()),
+            ("Metformin 500 MG Oral Tablet".into(), "860975".into()),
+        ]
+    );
+}
+
+#[test]
+fn medication_reference_to_a_contained_medication() {
+    let mut env = Env::new();
+    let document = patient_with(&[json!({
+        "resourceType": "MedicationStatement",
+        "id": "s-contained",
+        "status": "active",
+        "subject": {"reference": SUBJECT},
+        "contained": [
+            {"resourceType": "Organization", "id": "med", "name": "not a medication"},
+            {"resourceType": "Medication", "id": "med", "code": coding(RXNORM, "1099870", "Valproate 500 MG Delayed Release Oral Tablet")}
+        ],
+        "medicationReference": {"reference": "#med"},
+        "effectiveDateTime": "2022-09-09"
+    })]);
+    let path = env.write_json("contained.json", &document);
+    env.import_ok(&path);
+    let row = exposure(&env, "Valproate 500 MG Delayed Release Oral Tablet");
+    assert_eq!(row[1], "1099870");
+    assert_eq!(row[2], "2022-09-09 00:00:00");
+}
+
+#[test]
+fn start_and_end_from_every_date_element() {
+    let mut env = Env::new();
+    let document = patient_with(&[
+        // effectivePeriod: both ends.
+        statement(
+            "d1",
+            SUBJECT,
+            ("900001", "Drug A 10 MG Oral Tablet"),
+            "completed",
+            "2020-01-05",
+            Some("2020-03-01T18:00:00Z"),
+        ),
+        // effectiveDateTime, still taken: no end.
+        json!({
+            "resourceType": "MedicationStatement", "id": "d2", "status": "active",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": coding(RXNORM, "900002", "Drug B 10 MG Oral Tablet"),
+            "effectiveDateTime": "2020-04-01T10:00:00+02:00"
+        }),
+        // authoredOn.
+        request(
+            "d3",
+            "active",
+            &with(
+                drug("900003", "Drug C 10 MG Oral Tablet"),
+                &json!({"authoredOn": "2020-05-01"}),
+            ),
+        ),
+        // dosageInstruction.timing.repeat.boundsPeriod, no authoredOn.
+        request(
+            "d4",
+            "completed",
+            &with(
+                drug("900004", "Drug D 10 MG Oral Tablet"),
+                &json!({"dosageInstruction": [{"timing": {"repeat": {
+                    "boundsPeriod": {"start": "2020-06-01", "end": "2020-08-01"}
+                }}}]}),
+            ),
+        ),
+        // authoredOn with the course's end in boundsPeriod.
+        request(
+            "d5",
+            "completed",
+            &with(
+                drug("900005", "Drug E 10 MG Oral Tablet"),
+                &json!({"authoredOn": "2020-05-15", "dosageInstruction": [{"timing": {"repeat": {
+                    "boundsPeriod": {"end": "2020-09-30"}
+                }}}]}),
+            ),
+        ),
+    ]);
+    let path = env.write_json("dates.json", &document);
+    env.import_ok(&path);
+    let span = |text: &str| {
+        let row = exposure(&env, text);
+        (row[2].clone(), row[3].clone())
+    };
+    assert_eq!(
+        span("Drug A 10 MG Oral Tablet"),
+        ("2020-01-05 00:00:00".into(), "2020-03-01 18:00:00".into())
+    );
+    assert_eq!(
+        span("Drug B 10 MG Oral Tablet"),
+        ("2020-04-01 10:00:00".into(), "-".into())
+    );
+    assert_eq!(
+        span("Drug C 10 MG Oral Tablet"),
+        ("2020-05-01 00:00:00".into(), "-".into())
+    );
+    assert_eq!(
+        span("Drug D 10 MG Oral Tablet"),
+        ("2020-06-01 00:00:00".into(), "2020-08-01 00:00:00".into())
+    );
+    assert_eq!(
+        span("Drug E 10 MG Oral Tablet"),
+        ("2020-05-15 00:00:00".into(), "2020-09-30 00:00:00".into())
+    );
+}
+
+#[test]
+fn stop_reason_from_status_reason() {
+    let mut env = Env::new();
+    let document = patient_with(&[
+        // MedicationStatement.statusReason is a list.
+        with(
+            statement(
+                "s1",
+                SUBJECT,
+                ("900011", "Drug F"),
+                "stopped",
+                "2020-01-01",
+                Some("2020-06-01"),
+            ),
+            &json!({"statusReason": [reason("266721009", "No response to treatment")]}),
+        ),
+        // MedicationRequest.statusReason is one concept.
+        request(
+            "s2",
+            "stopped",
+            &with(
+                drug("900012", "Drug G"),
+                &json!({"authoredOn": "2020-01-01",
+                        "statusReason": reason("407563006", "Treatment not tolerated")}),
+            ),
+        ),
+        request(
+            "s3",
+            "stopped",
+            &with(
+                drug("900013", "Drug H"),
+                &json!({"authoredOn": "2020-01-01",
+                        "statusReason": reason("7058009", "Noncompliance with treatment")}),
+            ),
+        ),
+        // Words only: read from the text.
+        with(
+            statement(
+                "s4",
+                SUBJECT,
+                ("900014", "Drug I"),
+                "stopped",
+                "2020-01-01",
+                Some("2020-02-01"),
+            ),
+            &json!({"statusReason": [{"text": "Stopped: not tolerated (rash)"}]}),
+        ),
+        // Stopped with no reason given: none is made up.
+        statement(
+            "s5",
+            SUBJECT,
+            ("900015", "Drug J"),
+            "stopped",
+            "2020-01-01",
+            Some("2020-02-01"),
+        ),
+    ]);
+    let path = env.write_json("reasons.json", &document);
+    env.import_ok(&path);
+    let reason_of = |text: &str| exposure(&env, text)[5].clone();
+    assert_eq!(reason_of("Drug F"), "lack_of_efficacy");
+    assert_eq!(reason_of("Drug G"), "intolerance");
+    assert_eq!(reason_of("Drug H"), "noncompliance");
+    assert_eq!(reason_of("Drug I"), "intolerance");
+    assert_eq!(reason_of("Drug J"), "-");
+}
+
+#[test]
+fn stop_reason_from_the_mcode_termination_reason_extension() {
+    let mut env = Env::new();
+    let terminated = |id: &str, code: &str, text: &str, url: &str, stop: &str| {
+        request(
+            id,
+            "stopped",
+            &with(
+                drug(code, text),
+                &json!({
+                    "authoredOn": "2021-01-01",
+                    "extension": [
+                        {"url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-treatment-intent",
+                         "valueCodeableConcept": reason("363676003", "Palliative")},
+                        {"url": url, "valueCodeableConcept": reason(stop, "")}
+                    ]
+                }),
+            ),
+        )
+    };
+    let document = patient_with(&[
+        // The mCODE STU2+ extension.
+        terminated("t1", "900021", "Drug K", MCODE_TERMINATION, "266721009"),
+        terminated("t2", "900022", "Drug L", MCODE_TERMINATION, "182992009"),
+        terminated("t3", "900023", "Drug M", MCODE_TERMINATION, "407563006"),
+        // The STU1 extension (mcode-termination-reason), same value set.
+        terminated(
+            "t4",
+            "900024",
+            "Drug N",
+            "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-termination-reason",
+            "7058009",
+        ),
+        // The extension wins over a vaguer statusReason.
+        with(
+            terminated("t5", "900025", "Drug O", MCODE_TERMINATION, "266721009"),
+            &json!({"statusReason": {"text": "stopped"}}),
+        ),
+    ]);
+    let path = env.write_json("mcode.json", &document);
+    env.import_ok(&path);
+    let reason_of = |text: &str| exposure(&env, text)[5].clone();
+    assert_eq!(reason_of("Drug K"), "lack_of_efficacy");
+    assert_eq!(reason_of("Drug L"), "completed");
+    assert_eq!(reason_of("Drug M"), "intolerance");
+    assert_eq!(reason_of("Drug N"), "noncompliance");
+    assert_eq!(reason_of("Drug O"), "lack_of_efficacy");
+}
+
+#[test]
+fn medication_statement_and_administration() {
+    let mut env = Env::new();
+    let document = patient_with(&[
+        json!({
+            "resourceType": "MedicationStatement", "id": "ms", "status": "completed",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": coding(RXNORM, "900031", "Drug P"),
+            "effectivePeriod": {"start": "2019-02-01", "end": "2019-05-01"},
+            "dosage": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                        "doseAndRate": [{"doseQuantity": {"value": 20, "unit": "mg"}}]}]
+        }),
+        // One administration at a time: given at that time.
+        json!({
+            "resourceType": "MedicationAdministration", "id": "ma1", "status": "completed",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": coding(RXNORM, "900032", "Drug Q"),
+            "effectiveDateTime": "2024-02-10T14:30:00Z",
+            "dosage": {"dose": {"value": 1000, "unit": "mg"}, "route": {"text": "Intravenous"}}
+        }),
+        // An infusion over a period, with a rate.
+        json!({
+            "resourceType": "MedicationAdministration", "id": "ma2", "status": "completed",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": coding(RXNORM, "900033", "Drug R"),
+            "effectivePeriod": {"start": "2024-02-11T08:00:00Z", "end": "2024-02-12T08:00:00Z"},
+            "dosage": {"rateQuantity": {"value": 2, "unit": "mg/kg/h"}}
+        }),
+    ]);
+    let path = env.write_json("ms-ma.json", &document);
+    let file = env.import_ok(&path);
+    assert_eq!(file.exposures, 3);
+    assert_eq!(
+        exposure(&env, "Drug P")[2..5],
+        ["2019-02-01 00:00:00", "2019-05-01 00:00:00", "20.0 mg/d"]
+    );
+    assert_eq!(
+        exposure(&env, "Drug Q")[2..5],
+        ["2024-02-10 14:30:00", "2024-02-10 14:30:00", "1000.0 mg"]
+    );
+    assert_eq!(
+        exposure(&env, "Drug R")[2..5],
+        ["2024-02-11 08:00:00", "2024-02-12 08:00:00", "2.0 mg/kg/h"]
+    );
+    assert_eq!(
+        env.rows("SELECT route, role FROM drug_exposures WHERE text IN ('Drug Q', 'Drug R') ORDER BY text"),
+        [["Intravenous", "NULL"], ["NULL", "anesthetic_infusion"]]
+    );
+}
+
+#[test]
+fn not_taken_and_not_done_are_not_exposures() {
+    // A statement that the drug was not taken, an administration not done, a prescription
+    // cancelled before anything was given: none is a drug exposure (nor a failed line).
+    let mut env = Env::new();
+    let document = patient_with(&[
+        statement(
+            "n1",
+            SUBJECT,
+            ("900041", "Drug S"),
+            "not-taken",
+            "2021-01-01",
+            Some("2021-06-01"),
+        ),
+        json!({
+            "resourceType": "MedicationAdministration", "id": "n2", "status": "not-done",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": coding(RXNORM, "900042", "Drug T"),
+            "effectiveDateTime": "2024-02-10T14:30:00Z"
+        }),
+        request(
+            "n3",
+            "cancelled",
+            &with(
+                drug("900043", "Drug U"),
+                &json!({"authoredOn": "2021-01-01"}),
+            ),
+        ),
+        request(
+            "n4",
+            "entered-in-error",
+            &with(
+                drug("900044", "Drug V"),
+                &json!({"authoredOn": "2021-01-01"}),
+            ),
+        ),
+        statement(
+            "n5",
+            SUBJECT,
+            ("900045", "Drug W"),
+            "active",
+            "2021-01-01",
+            None,
+        ),
+    ]);
+    let path = env.write_json("not-taken.json", &document);
+    let file = env.import_ok(&path);
+    let texts: Vec<String> = exposures(&env).into_iter().map(|r| r[0].clone()).collect();
+    assert_eq!(texts, ["Drug W"]);
+    assert_eq!(file.exposures, 1);
+}
+
+#[test]
+fn renewals_merge_and_a_rechallenge_does_not() {
+    let mut env = Env::new();
+    let renewal = |id: &str, status: &str, authored: &str| {
+        request(
+            id,
+            status,
+            &with(
+                drug("17767", "Amlodipine 5 MG Oral Tablet"),
+                &json!({"authoredOn": authored}),
+            ),
+        )
+    };
+    let document = patient_with(&[
+        // An order renewed at every visit (as EHRs and Synthea write them): one exposure, still
+        // going.
+        renewal("rn1", "stopped", "2019-01-10"),
+        renewal("rn2", "stopped", "2019-07-12"),
+        renewal("rn3", "active", "2020-01-15"),
+        // A drug stopped for no response on a recorded date, then tried again months later: two
+        // exposures, the first one failed.
+        with(
+            statement(
+                "rc1",
+                SUBJECT,
+                ("114477", "Levetiracetam 500 MG Oral Tablet"),
+                "stopped",
+                "2021-01-10",
+                Some("2021-05-01"),
+            ),
+            &json!({"statusReason": [reason("266721009", "No response to treatment")]}),
+        ),
+        statement(
+            "rc2",
+            SUBJECT,
+            ("114477", "Levetiracetam 500 MG Oral Tablet"),
+            "active",
+            "2021-11-01",
+            None,
+        ),
+        // The same with orders (no end dates): an order stopped for no response is not renewed
+        // by a new order months later, and the new one does not inherit its stop reason.
+        request(
+            "ro1",
+            "stopped",
+            &with(
+                drug("28439", "Lamotrigine 100 MG Oral Tablet"),
+                &json!({"authoredOn": "2022-01-10",
+                        "statusReason": reason("266721009", "No response to treatment")}),
+            ),
+        ),
+        request(
+            "ro2",
+            "active",
+            &with(
+                drug("28439", "Lamotrigine 100 MG Oral Tablet"),
+                &json!({"authoredOn": "2022-09-10"}),
+            ),
+        ),
+    ]);
+    let path = env.write_json("renewals.json", &document);
+    env.import_ok(&path);
+    assert_eq!(
+        env.rows(
+            "SELECT text, substr(start, 1, 10), coalesce(substr(end, 1, 10), '-'),
+                    coalesce(stop_reason, '-')
+             FROM drug_exposures ORDER BY start"
+        ),
+        [
+            ["Amlodipine 5 MG Oral Tablet", "2019-01-10", "-", "-"],
+            [
+                "Levetiracetam 500 MG Oral Tablet",
+                "2021-01-10",
+                "2021-05-01",
+                "lack_of_efficacy"
+            ],
+            ["Levetiracetam 500 MG Oral Tablet", "2021-11-01", "-", "-"],
+            [
+                "Lamotrigine 100 MG Oral Tablet",
+                "2022-01-10",
+                "2022-01-10",
+                "lack_of_efficacy"
+            ],
+            ["Lamotrigine 100 MG Oral Tablet", "2022-09-10", "-", "-"],
+        ]
+    );
+}
+
+#[test]
+fn daily_dose_from_dose_quantity_and_frequency() {
+    let mut env = Env::new();
+    let dosed = |id: &str, code: &str, text: &str, dose: &Value, repeat: &Value| {
+        request(
+            id,
+            "active",
+            &with(
+                drug(code, text),
+                &json!({
+                    "authoredOn": "2022-01-01",
+                    "dosageInstruction": [{
+                        "timing": {"repeat": repeat},
+                        "doseAndRate": [{"doseQuantity": dose}]
+                    }]
+                }),
+            ),
+        )
+    };
+    let document = patient_with(&[
+        // 500 mg twice a day.
+        dosed(
+            "q1",
+            "900051",
+            "Drug X",
+            &json!({"value": 500, "unit": "mg"}),
+            &json!({"frequency": 2, "period": 1, "periodUnit": "d"}),
+        ),
+        // 2 tablets of 250 mg three times a day: the strength is in the drug's text.
+        dosed(
+            "q2",
+            "900052",
+            "Levetiracetam 250 MG Oral Tablet",
+            &json!({"value": 2, "unit": "{tbl}"}),
+            &json!({"frequency": 3, "period": 1, "periodUnit": "d"}),
+        ),
+        // 0.5 g every 12 hours.
+        dosed(
+            "q3",
+            "900053",
+            "Drug Y",
+            &json!({"value": 0.5, "unit": "g"}),
+            &json!({"frequency": 1, "period": 12, "periodUnit": "h"}),
+        ),
+        // 100 mg once a week.
+        dosed(
+            "q4",
+            "900054",
+            "Drug Z",
+            &json!({"value": 100, "unit": "mg"}),
+            &json!({"frequency": 1, "period": 1, "periodUnit": "wk"}),
+        ),
+    ]);
+    let path = env.write_json("doses.json", &document);
+    env.import_ok(&path);
+    let dose = |text: &str| exposure(&env, text)[4].clone();
+    assert_eq!(dose("Drug X"), "1000.0 mg/d");
+    assert_eq!(dose("Levetiracetam 250 MG Oral Tablet"), "1500.0 mg/d");
+    assert_eq!(dose("Drug Y"), "1000.0 mg/d");
+    assert_eq!(dose("Drug Z"), "14.286 mg/d");
+}
+
+/// Imports an epilepsy bundle through the binary and returns `flags --json` for epilepsy.
+fn flags_after_import(document: &Value) -> (Vec<Value>, std::path::PathBuf, tempfile::TempDir) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = super::write_json(&dir.path().join("epilepsy.json"), document);
+    let db = dir.path().join("refract.db");
+    let (code, summary, stderr) = cli_import(&db, &[path]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["imported"], 1);
+    assert_eq!(summary["exposures"], 3);
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["flags", "--json", "--condition", "epilepsy"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    (rows, db, dir)
+}
+
+/// The patient's epilepsy lines, as `show --json` reports them.
+fn epilepsy_lines(db: &std::path::Path, mrn: &str) -> Vec<Value> {
+    let output = refract()
+        .arg("--db")
+        .arg(db)
+        .args(["show", mrn, "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    summary["record"]["lines"]
+        .as_array()
+        .or_else(|| summary["lines"].as_array())
+        .unwrap_or_else(|| panic!("no lines in {summary:#}"))
+        .iter()
+        .filter(|line| line["ruleset"] == "epilepsy")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn epilepsy_with_two_schedules_failed_for_no_response_is_refractory() {
+    let document = epilepsy_bundle("ep-1", "EP-1", ("266721009", "No response to treatment"));
+    let (rows, db, _dir) = flags_after_import(&document);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0]["mrn"], "EP-1");
+    assert_eq!(rows[0]["condition"], "epilepsy");
+    assert_eq!(rows[0]["status"], "refractory", "{:#}", rows[0]);
+    // The lines were derived from the exposures: three schedules, in order.
+    let lines = epilepsy_lines(&db, "EP-1");
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    let regimens: Vec<String> = lines
+        .iter()
+        .map(|l| l["regimen"].as_str().unwrap_or_default().to_lowercase())
+        .collect();
+    assert!(regimens[0].contains("levetiracetam"), "{regimens:?}");
+    assert!(regimens[1].contains("lamotrigine"), "{regimens:?}");
+    assert!(regimens[2].contains("lacosamide"), "{regimens:?}");
+    assert!(lines.iter().all(|l| l["origin"] == "derived"));
+}
+
+#[test]
+fn epilepsy_with_the_second_drug_not_tolerated_is_not_refractory() {
+    let document = epilepsy_bundle("ep-2", "EP-2", ("407563006", "Treatment not tolerated"));
+    let (rows, _db, _dir) = flags_after_import(&document);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0]["condition"], "epilepsy");
+    // One failed schedule; the not-tolerated one does not count (the third may yet fail).
+    let status = rows[0]["status"].as_str().unwrap();
+    assert_ne!(status, "refractory", "{:#}", rows[0]);
+    assert!(
+        matches!(status, "insufficient_data" | "not_met"),
+        "{:#}",
+        rows[0]
+    );
+}

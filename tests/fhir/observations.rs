@@ -1,0 +1,248 @@
+//! Observations: quantity, integer and coded values; the scores and statuses the rule sets read;
+//! the blood pressure panel split into its components.
+
+use serde_json::{Value, json};
+
+use super::{Env, LOINC, SNOMED, bundle, coding, observation, patient, with};
+
+const SUBJECT: &str = "Patient/obs-pt";
+
+/// Imports the observations for one patient and returns the stored rows (code, value,
+/// value_code, unit, effective, setting), ordered by code.
+fn stored(resources: &[Value]) -> (Env, Vec<Vec<String>>) {
+    let mut env = Env::new();
+    let mut all = vec![patient("obs-pt", "OBS-1", "Haug", "Siri")];
+    all.extend_from_slice(resources);
+    let path = env.write_json("observations.json", &bundle("collection", &all));
+    env.import_ok(&path);
+    let rows = env.rows(
+        "SELECT code, coalesce(value, '-'), coalesce(value_code, '-'), coalesce(unit, '-'),
+                effective, coalesce(setting, '-')
+         FROM observations ORDER BY code, effective",
+    );
+    (env, rows)
+}
+
+#[test]
+fn quantity_value() {
+    let (_, rows) = stored(&[observation(
+        "q",
+        SUBJECT,
+        "4548-4",
+        "Hemoglobin A1c",
+        &json!({"valueQuantity": {"value": 7.9, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"}}),
+    )]);
+    assert_eq!(
+        rows,
+        [["4548-4", "7.9", "-", "%", "2024-03-05 09:30:00", "-"]]
+    );
+}
+
+#[test]
+fn quantity_with_a_ucum_code_and_no_unit_text() {
+    let (_, rows) = stored(&[observation(
+        "q",
+        SUBJECT,
+        "29463-7",
+        "Body weight",
+        &json!({"valueQuantity": {"value": 81.25, "system": "http://unitsofmeasure.org", "code": "kg"}}),
+    )]);
+    assert_eq!(rows[0][1..4], ["81.25", "-", "kg"]);
+}
+
+#[test]
+fn ecog_integer_value() {
+    let (_, rows) = stored(&[observation(
+        "ecog",
+        SUBJECT,
+        "89247-1",
+        "ECOG Performance Status score",
+        &json!({"valueInteger": 3}),
+    )]);
+    assert_eq!(
+        rows,
+        [["89247-1", "3", "-", "-", "2024-03-05 09:30:00", "-"]]
+    );
+}
+
+#[test]
+fn phq9_total_score() {
+    let (_, rows) = stored(&[
+        observation(
+            "phq-a",
+            SUBJECT,
+            "44261-6",
+            "Patient Health Questionnaire 9 item (PHQ-9) total score",
+            &json!({"valueInteger": 21}),
+        ),
+        with_date(
+            observation(
+                "phq-b",
+                SUBJECT,
+                "44261-6",
+                "PHQ-9 total score",
+                &json!({"valueQuantity": {"value": 12, "unit": "{score}"}}),
+            ),
+            "2024-06-01",
+        ),
+    ]);
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r[0].as_str(), r[1].as_str(), r[4].as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("44261-6", "21", "2024-03-05 09:30:00"),
+            ("44261-6", "12", "2024-06-01 00:00:00")
+        ]
+    );
+}
+
+fn with_date(mut resource: Value, date: &str) -> Value {
+    resource["effectiveDateTime"] = json!(date);
+    resource
+}
+
+#[test]
+fn mcode_disease_status_coded_value() {
+    let (_, rows) = stored(&[json!({
+        "resourceType": "Observation",
+        "id": "cds",
+        "meta": {"profile": ["http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-cancer-disease-status"]},
+        "status": "final",
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}]}],
+        "subject": {"reference": SUBJECT},
+        "focus": [{"reference": "Condition/primary"}],
+        "code": coding(LOINC, "97509-4", "Cancer disease progression"),
+        "effectiveDateTime": "2024-04-01",
+        "valueCodeableConcept": coding(SNOMED, "271299001", "Patient's condition worsened"),
+        "extension": [{
+            "url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-evidence-type",
+            "valueCodeableConcept": coding(SNOMED, "363679005", "Imaging")
+        }]
+    })]);
+    assert_eq!(
+        rows,
+        [["97509-4", "-", "271299001", "-", "2024-04-01 00:00:00", "-"]]
+    );
+}
+
+fn bp_panel(id: &str, display: &str, at: &str, systolic: i64, diastolic: i64) -> Value {
+    json!({
+        "resourceType": "Observation",
+        "id": id,
+        "status": "final",
+        "subject": {"reference": SUBJECT},
+        "code": coding(LOINC, "85354-9", display),
+        "effectiveDateTime": at,
+        "component": [
+            {"code": coding(LOINC, "8480-6", "Systolic blood pressure"),
+             "valueQuantity": {"value": systolic, "unit": "mm[Hg]"}},
+            {"code": coding(LOINC, "8462-4", "Diastolic blood pressure"),
+             "valueQuantity": {"value": diastolic, "unit": "mm[Hg]"}}
+        ]
+    })
+}
+
+#[test]
+fn blood_pressure_panel_components() {
+    let (env, rows) = stored(&[
+        bp_panel(
+            "bp1",
+            "Blood pressure panel with all children optional",
+            "2024-03-05T09:30:00+01:00",
+            152,
+            95,
+        ),
+        // Where it was measured is read from the words (a home reading).
+        with(
+            bp_panel(
+                "bp2",
+                "Blood pressure panel",
+                "2024-03-06T07:00:00+01:00",
+                138,
+                84,
+            ),
+            &json!({"method": {"text": "Home blood pressure monitoring"}}),
+        ),
+    ]);
+    assert_eq!(
+        rows,
+        [
+            [
+                "8462-4",
+                "95",
+                "-",
+                "mm[Hg]",
+                "2024-03-05 09:30:00",
+                "office"
+            ],
+            ["8462-4", "84", "-", "mm[Hg]", "2024-03-06 07:00:00", "home"],
+            [
+                "8480-6",
+                "152",
+                "-",
+                "mm[Hg]",
+                "2024-03-05 09:30:00",
+                "office"
+            ],
+            [
+                "8480-6",
+                "138",
+                "-",
+                "mm[Hg]",
+                "2024-03-06 07:00:00",
+                "home"
+            ],
+        ]
+    );
+    // The components keep the panel's resource id (a re-import replaces them together).
+    assert_eq!(
+        env.int("SELECT count(*) FROM observations WHERE source_id = 'bp1'"),
+        2
+    );
+}
+
+#[test]
+fn observations_without_a_value_or_in_error_are_not_stored() {
+    let mut env = Env::new();
+    let path = env.write_json(
+        "skipped.json",
+        &bundle(
+            "collection",
+            &[
+                patient("obs-pt", "OBS-1", "Haug", "Siri"),
+                // No value at all (a text note).
+                observation(
+                    "nv",
+                    SUBJECT,
+                    "8302-2",
+                    "Body height",
+                    &json!({"valueString": "refused"}),
+                ),
+                // Entered in error.
+                observation(
+                    "eie",
+                    SUBJECT,
+                    "8302-2",
+                    "Body height",
+                    &json!({"status": "entered-in-error", "valueQuantity": {"value": 170, "unit": "cm"}}),
+                ),
+                observation(
+                    "ok",
+                    SUBJECT,
+                    "8302-2",
+                    "Body height",
+                    &json!({"valueQuantity": {"value": 171, "unit": "cm"}}),
+                ),
+            ],
+        ),
+    );
+    let file = env.import_ok(&path);
+    assert_eq!(file.observations, 1);
+    assert_eq!(env.rows("SELECT value FROM observations"), [["171"]]);
+    assert!(
+        file.skipped.values().sum::<usize>() >= 1,
+        "{:?}",
+        file.skipped
+    );
+}

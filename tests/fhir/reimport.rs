@@ -1,0 +1,376 @@
+//! Re-importing: the same file is a no-op; a newer export of the same patient replaces what was
+//! imported and keeps what the team wrote (reviews, notes, way forward, clinicians' lines).
+
+use refract::domain::{PatientId, ReviewDecision};
+use refract::fhir::FileOutcome;
+use serde_json::{Value, json};
+
+use super::{
+    AMLODIPINE, BRIVARACETAM, Env, ICD10, LACOSAMIDE, LAMOTRIGINE, LEVETIRACETAM, LOINC, bundle,
+    cli_import, coding, condition, epilepsy_bundle, observation, patient, reason, statement, today,
+    with,
+};
+
+fn bp(id: &str, subject: &str, at: &str, systolic: f64, diastolic: f64) -> Value {
+    json!({
+        "resourceType": "Observation",
+        "id": id,
+        "status": "final",
+        "subject": {"reference": subject},
+        "code": coding(LOINC, "85354-9", "Blood pressure panel with all children optional"),
+        "effectiveDateTime": at,
+        "component": [
+            {
+                "code": coding(LOINC, "8480-6", "Systolic blood pressure"),
+                "valueQuantity": {"value": systolic, "unit": "mm[Hg]"}
+            },
+            {
+                "code": coding(LOINC, "8462-4", "Diastolic blood pressure"),
+                "valueQuantity": {"value": diastolic, "unit": "mm[Hg]"}
+            }
+        ]
+    })
+}
+
+fn no_response() -> Value {
+    json!({"statusReason": [reason("266721009", "No response to treatment")]})
+}
+
+/// The first export: epilepsy (two failed schedules, lacosamide ongoing) and hypertension.
+fn export_v1() -> Value {
+    let s = "urn:uuid:p-re";
+    bundle(
+        "collection",
+        &[
+            patient("p-re", "RE-1", "Okafor", "Ada"),
+            condition("re-dx1", s, ICD10, "G40.909", "Epilepsy"),
+            condition("re-dx2", s, ICD10, "I10", "Essential hypertension"),
+            with(
+                statement(
+                    "re-lev",
+                    s,
+                    LEVETIRACETAM,
+                    "stopped",
+                    "2022-01-10",
+                    Some("2022-06-01"),
+                ),
+                &no_response(),
+            ),
+            with(
+                statement(
+                    "re-ltg",
+                    s,
+                    LAMOTRIGINE,
+                    "stopped",
+                    "2022-06-20",
+                    Some("2022-12-15"),
+                ),
+                &no_response(),
+            ),
+            statement("re-lcm", s, LACOSAMIDE, "active", "2023-01-05", None),
+            statement("re-aml", s, AMLODIPINE, "active", "2021-03-01", None),
+            bp("re-bp1", s, "2024-03-05T09:30:00Z", 150.0, 95.0),
+            observation(
+                "re-wt",
+                s,
+                "29463-7",
+                "Body weight",
+                &json!({"valueQuantity": {"value": 70.5, "unit": "kg"}}),
+            ),
+        ],
+    )
+}
+
+/// A newer export of the same patient: lacosamide stopped, brivaracetam started, a new blood
+/// pressure reading, no weight, a changed family name.
+fn export_v2() -> Value {
+    let s = "urn:uuid:p-re";
+    bundle(
+        "collection",
+        &[
+            patient("p-re", "RE-1", "Okafor-Bell", "Ada"),
+            condition("re-dx1", s, ICD10, "G40.909", "Epilepsy"),
+            condition("re-dx2", s, ICD10, "I10", "Essential hypertension"),
+            with(
+                statement(
+                    "re-lev",
+                    s,
+                    LEVETIRACETAM,
+                    "stopped",
+                    "2022-01-10",
+                    Some("2022-06-01"),
+                ),
+                &no_response(),
+            ),
+            with(
+                statement(
+                    "re-ltg",
+                    s,
+                    LAMOTRIGINE,
+                    "stopped",
+                    "2022-06-20",
+                    Some("2022-12-15"),
+                ),
+                &no_response(),
+            ),
+            with(
+                statement(
+                    "re-lcm",
+                    s,
+                    LACOSAMIDE,
+                    "stopped",
+                    "2023-01-05",
+                    Some("2023-09-01"),
+                ),
+                &no_response(),
+            ),
+            statement("re-brv", s, BRIVARACETAM, "active", "2023-09-20", None),
+            statement("re-aml", s, AMLODIPINE, "active", "2021-03-01", None),
+            bp("re-bp2", s, "2025-01-10T10:00:00Z", 138.0, 85.0),
+        ],
+    )
+}
+
+#[test]
+fn reimporting_the_same_file_changes_nothing() {
+    let mut env = Env::new();
+    let file = env.write_json("epilepsy.json", &export_v1());
+    env.import_ok(&file);
+    let before = env.counts();
+    assert_eq!(before["patients"], 1);
+    assert_eq!(before["imports"], 1);
+
+    let report = env.import(std::slice::from_ref(&file));
+    assert_eq!(report.files[0].outcome, FileOutcome::AlreadyImported);
+    assert_eq!((report.imported, report.already_imported), (0, 1));
+    assert_eq!(report.patients + report.exposures + report.observations, 0);
+    assert_eq!(env.counts(), before);
+
+    // The same bytes under another name are the same export.
+    let copy = env.path("copy-of-epilepsy.json");
+    std::fs::copy(&file, &copy).unwrap();
+    let report = env.import(std::slice::from_ref(&copy));
+    assert_eq!(report.files[0].outcome, FileOutcome::AlreadyImported);
+    assert_eq!(env.counts(), before);
+
+    // And through the command line: exit 0, nothing changed.
+    let db = env.db();
+    let (code, summary, stderr) = cli_import(&db, &[file]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["already_imported"], 1);
+    assert_eq!(summary["imported"], 0);
+    assert_eq!(env.counts(), before);
+}
+
+#[test]
+fn a_newer_export_replaces_imported_rows_and_keeps_the_teams_work() {
+    let mut env = Env::new();
+    let v1 = env.write_json("export-1.json", &export_v1());
+    env.import_ok(&v1);
+    let id = env.patient_id("RE-1");
+    assert_eq!(env.int("SELECT count(*) FROM drug_exposures"), 4);
+    let old_derived: Vec<i64> = env
+        .rows("SELECT id FROM treatment_lines WHERE ruleset = 'epilepsy' AND origin = 'derived'")
+        .iter()
+        .map(|r| r[0].parse().unwrap())
+        .collect();
+    assert_eq!(old_derived.len(), 3, "three schedules derived");
+    let status: String = env
+        .store
+        .conn()
+        .query_row(
+            "SELECT status FROM assessments WHERE patient_id = ?1 AND ruleset = 'epilepsy'",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(status, "refractory");
+
+    // What the team writes.
+    let review = env
+        .store
+        .review(
+            PatientId(id),
+            "epilepsy",
+            ReviewDecision::Confirmed,
+            "Two adequate trials failed; refer for presurgical work-up",
+            today(),
+        )
+        .unwrap();
+    let note = env
+        .store
+        .add_note(
+            PatientId(id),
+            "Seizure diary requested from the family",
+            today(),
+        )
+        .unwrap();
+    env.store
+        .conn()
+        .execute(
+            "INSERT INTO way_forward (patient_id, ruleset, step, status, owner, due, notes, updated_at)
+             VALUES (?1, 'epilepsy', 1, 'in_progress', 'Dr Vance', '2026-12-15', 'video-EEG booked', '2026-11-27 10:00:00')",
+            [id],
+        )
+        .unwrap();
+    let amlodipine: i64 = env.int("SELECT id FROM drug_exposures WHERE rxnorm = '17767'");
+    env.store
+        .conn()
+        .execute(
+            "INSERT INTO treatment_lines (patient_id, ruleset, number, regimen, start, origin, cut_reason)
+             VALUES (?1, 'hypertension', 1, 'amlodipine (corrected)', '2021-03-01', 'corrected', 'clinician correction')",
+            [id],
+        )
+        .unwrap();
+    let corrected = env.store.conn().last_insert_rowid();
+    env.store
+        .conn()
+        .execute(
+            "INSERT INTO line_drugs (line_id, position, ingredient, dose_value, dose_unit, exposure_id)
+             VALUES (?1, 0, 'amlodipine', 5.0, 'mg/d', ?2)",
+            [corrected, amlodipine],
+        )
+        .unwrap();
+    env.store
+        .conn()
+        .execute(
+            "INSERT INTO treatment_lines (patient_id, ruleset, number, regimen, start, end, origin)
+             VALUES (?1, 'hypertension', 0, 'hydrochlorothiazide (entered)', '2019-01-01', '2020-12-31', 'entered')",
+            [id],
+        )
+        .unwrap();
+    let entered = env.store.conn().last_insert_rowid();
+    let team_rows = |env: &Env| {
+        (
+            env.rows("SELECT id, ruleset, decision, rationale, by FROM reviews ORDER BY id"),
+            env.rows("SELECT id, author, text FROM notes ORDER BY id"),
+            env.rows("SELECT * FROM way_forward ORDER BY ruleset, step"),
+            env.rows(
+                "SELECT id, ruleset, number, regimen, start, end, origin, cut_reason
+                 FROM treatment_lines WHERE origin <> 'derived' ORDER BY id",
+            ),
+            env.rows(
+                "SELECT line_id, position, ingredient FROM line_drugs WHERE line_id IN
+                      (SELECT id FROM treatment_lines WHERE origin <> 'derived')",
+            ),
+        )
+    };
+    let kept = team_rows(&env);
+    assert_eq!(kept.0.len(), 1);
+    assert_eq!(kept.0[0][0], review.to_string());
+    assert_eq!(kept.1[0][0], note.to_string());
+    assert_eq!(kept.3.len(), 2);
+    assert_eq!(kept.4.len(), 1);
+
+    // The newer export.
+    let v2 = env.write_json("export-2.json", &export_v2());
+    let file = env.import_ok(&v2);
+    assert_eq!(file.patients, 1);
+    assert_eq!(file.exposures, 5);
+
+    // The same patient, updated, not a second one.
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+    assert_eq!(env.patient_id("RE-1"), id);
+    let family: String = env
+        .store
+        .conn()
+        .query_row(
+            "SELECT family_name FROM patients WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(family, "Okafor-Bell");
+
+    // Imported rows are exactly the newer export's.
+    assert_eq!(
+        env.rows(
+            "SELECT text, substr(start, 1, 10), coalesce(substr(end, 1, 10), '-'), coalesce(stop_reason, '-')
+             FROM drug_exposures ORDER BY start"
+        ),
+        [
+            ["Amlodipine 5 MG Oral Tablet", "2021-03-01", "-", "-"],
+            ["Levetiracetam 500 MG Oral Tablet", "2022-01-10", "2022-06-01", "lack_of_efficacy"],
+            ["Lamotrigine 100 MG Oral Tablet", "2022-06-20", "2022-12-15", "lack_of_efficacy"],
+            ["Lacosamide 100 MG Oral Tablet", "2023-01-05", "2023-09-01", "lack_of_efficacy"],
+            ["Brivaracetam 50 MG Oral Tablet", "2023-09-20", "-", "-"],
+        ]
+    );
+    assert_eq!(
+        env.rows("SELECT code, value FROM observations ORDER BY code"),
+        [["8462-4", "85"], ["8480-6", "138"]],
+        "the old readings and the weight are gone"
+    );
+    assert_eq!(env.int("SELECT count(*) FROM conditions"), 2);
+
+    // Derived lines were derived again from the new exposures…
+    let new_derived: Vec<Vec<String>> = env.rows(
+        "SELECT id, number, regimen FROM treatment_lines
+         WHERE ruleset = 'epilepsy' AND origin = 'derived' ORDER BY number",
+    );
+    assert_eq!(new_derived.len(), 4, "{new_derived:?}");
+    assert!(new_derived[3][2].to_lowercase().contains("brivaracetam"));
+    for row in &new_derived {
+        assert!(
+            !old_derived.contains(&row[0].parse().unwrap()),
+            "old derived line {} kept",
+            row[0]
+        );
+    }
+    // …while the team's rows are all still there, unchanged (the line's drug keeps its name;
+    // the exposure it pointed at was an imported row and is gone).
+    assert_eq!(team_rows(&env), kept);
+    assert!(
+        env.rows(&format!(
+            "SELECT id FROM treatment_lines WHERE id = {entered}"
+        ))
+        .len()
+            == 1
+    );
+    // The clinician owns the hypertension lines: none derived beside theirs.
+    assert_eq!(
+        env.int(
+            "SELECT count(*) FROM treatment_lines WHERE ruleset = 'hypertension' AND origin = 'derived'"
+        ),
+        0
+    );
+    // Re-evaluated after the import.
+    let version: i64 = env.int(&format!(
+        "SELECT count(*) FROM assessments a JOIN patients p ON p.id = a.patient_id
+         WHERE p.id = {id} AND a.record_version = p.record_version AND a.ruleset = 'epilepsy'
+           AND a.status = 'refractory'"
+    ));
+    assert_eq!(version, 1);
+    assert_eq!(env.store.integrity_check().unwrap(), ["ok"]);
+    assert!(env.store.foreign_key_check().unwrap().is_empty());
+}
+
+#[test]
+fn a_newer_export_with_another_fhir_id_matches_the_patient_by_mrn() {
+    let mut env = Env::new();
+    let first = env.write_json(
+        "a.json",
+        &epilepsy_bundle("p-one", "MRN-77", ("266721009", "No response to treatment")),
+    );
+    env.import_ok(&first);
+    let id = env.patient_id("MRN-77");
+    // Another system's export: another resource id, the same MRN, one drug only.
+    let s = "urn:uuid:p-two";
+    let second = env.write_json(
+        "b.json",
+        &bundle(
+            "collection",
+            &[
+                patient("p-two", "MRN-77", "Okafor", "Ada"),
+                statement("two-lcm", s, LACOSAMIDE, "active", "2023-01-05", None),
+            ],
+        ),
+    );
+    env.import_ok(&second);
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+    assert_eq!(env.patient_id("MRN-77"), id);
+    assert_eq!(
+        env.rows("SELECT text FROM drug_exposures"),
+        [["Lacosamide 100 MG Oral Tablet"]]
+    );
+}

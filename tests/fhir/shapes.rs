@@ -1,0 +1,273 @@
+//! Every shape a FHIR file comes in: Bundles of type transaction, batch, collection and
+//! searchset; a single resource; NDJSON (Bulk Data `$export`), one resource type per file.
+
+use refract::fhir::FileOutcome;
+use serde_json::json;
+
+use super::{
+    Env, ICD10, LEVETIRACETAM, bundle, condition, fixtures, observation, patient, statement,
+};
+
+/// A bundle of `kind` with one patient, a condition, a drug and an observation, referring to the
+/// patient both ways a bundle does (the entry's full URL and `Patient/<id>`).
+fn imports_bundle_of_type(kind: &str) {
+    let mut env = Env::new();
+    let id = format!("pt-{kind}");
+    let by_url = format!("urn:uuid:{id}");
+    let by_id = format!("Patient/{id}");
+    let document = bundle(
+        kind,
+        &[
+            patient(&id, &format!("MRN-{kind}"), "Berg", "Tove"),
+            condition("c1", &by_url, ICD10, "G40.909", "Epilepsy"),
+            statement("m1", &by_id, LEVETIRACETAM, "active", "2023-02-01", None),
+            observation(
+                "o1",
+                &by_url,
+                "89247-1",
+                "ECOG",
+                &json!({"valueInteger": 1}),
+            ),
+            // Bundles carry things refract does not read: skipped, counted.
+            json!({"resourceType": "Encounter", "id": "e1", "status": "finished"}),
+            json!({"resourceType": "OperationOutcome", "id": "oo", "issue": []}),
+        ],
+    );
+    let path = env.write_json(&format!("{kind}.json"), &document);
+    let file = env.import_ok(&path);
+    assert_eq!(file.resources, 6);
+    assert_eq!(
+        (
+            file.patients,
+            file.conditions,
+            file.exposures,
+            file.observations
+        ),
+        (1, 1, 1, 1),
+        "{kind}"
+    );
+    assert_eq!(file.skipped.get("Encounter"), Some(&1));
+    assert_eq!(file.skipped.get("OperationOutcome"), Some(&1));
+    let pid = env.patient_id(&format!("MRN-{kind}"));
+    for table in ["conditions", "drug_exposures", "observations"] {
+        assert_eq!(
+            env.int(&format!(
+                "SELECT count(*) FROM {table} WHERE patient_id = {pid} AND source = 'import'"
+            )),
+            1,
+            "{kind}: {table}"
+        );
+    }
+    let source: String = env
+        .store
+        .conn()
+        .query_row("SELECT source_id FROM patients WHERE id = ?1", [pid], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(source, id);
+}
+
+#[test]
+fn bundle_of_type_transaction() {
+    imports_bundle_of_type("transaction");
+}
+
+#[test]
+fn bundle_of_type_batch() {
+    imports_bundle_of_type("batch");
+}
+
+#[test]
+fn bundle_of_type_collection() {
+    imports_bundle_of_type("collection");
+}
+
+#[test]
+fn bundle_of_type_searchset() {
+    imports_bundle_of_type("searchset");
+}
+
+#[test]
+fn a_transaction_entry_without_a_resource_is_passed_over() {
+    let mut env = Env::new();
+    let mut document = bundle("transaction", &[patient("p1", "MRN-T", "Berg", "Tove")]);
+    document["entry"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"request": {"method": "DELETE", "url": "Observation/old"}}));
+    let path = env.write_json("tx.json", &document);
+    let file = env.import_ok(&path);
+    assert_eq!(file.patients, 1);
+}
+
+#[test]
+fn single_resources_in_files_of_their_own() {
+    let mut env = Env::new();
+    // A Patient alone…
+    let alone = env.write_json(
+        "patient.json",
+        &patient("solo-1", "MRN-SOLO", "Lund", "Iris"),
+    );
+    let file = env.import_ok(&alone);
+    assert_eq!((file.resources, file.patients), (1, 1));
+    let pid = env.patient_id("MRN-SOLO");
+
+    // …then, in a later run, an Observation and a Condition alone referring to it (relative and
+    // absolute references).
+    let obs = env.write_json(
+        "observation.json",
+        &observation(
+            "solo-obs",
+            "Patient/solo-1",
+            "44261-6",
+            "PHQ-9 total score",
+            &json!({"valueInteger": 14}),
+        ),
+    );
+    let file = env.import_ok(&obs);
+    assert_eq!((file.patients, file.observations), (0, 1));
+    let dx = env.write_json(
+        "condition.json",
+        &condition(
+            "solo-dx",
+            "https://ehr.example.org/fhir/Patient/solo-1",
+            ICD10,
+            "F33.2",
+            "Major depressive disorder, recurrent severe",
+        ),
+    );
+    let file = env.import_ok(&dx);
+    assert_eq!(file.conditions, 1);
+
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT code, value FROM observations WHERE patient_id = {pid}"
+        )),
+        [["44261-6", "14"]]
+    );
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT system, code FROM conditions WHERE patient_id = {pid}"
+        )),
+        [["icd10", "F33.2"]]
+    );
+    // The record changed: the patient's record version moved on (it is evaluated again).
+    assert!(
+        env.int(&format!(
+            "SELECT record_version FROM patients WHERE id = {pid}"
+        )) >= 3
+    );
+
+    // A changed version of the lone observation replaces it (same resource id).
+    let changed = env.write_json(
+        "observation-2.json",
+        &observation(
+            "solo-obs",
+            "Patient/solo-1",
+            "44261-6",
+            "PHQ-9 total score",
+            &json!({"valueInteger": 9}),
+        ),
+    );
+    env.import_ok(&changed);
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT code, value FROM observations WHERE patient_id = {pid}"
+        )),
+        [["44261-6", "9"]]
+    );
+}
+
+#[test]
+fn versioned_references_point_at_the_resource() {
+    // `Patient/<id>/_history/<version>` is a reference to that patient (R4 3.1.1.2), in a bundle
+    // and from a file of its own.
+    let mut env = Env::new();
+    let document = bundle(
+        "collection",
+        &[
+            patient("hist-1", "MRN-HIST", "Vik", "Jon"),
+            observation(
+                "hist-o1",
+                "Patient/hist-1/_history/3",
+                "89247-1",
+                "ECOG",
+                &json!({"valueInteger": 1}),
+            ),
+        ],
+    );
+    let path = env.write_json("versioned.json", &document);
+    let file = env.import_ok(&path);
+    assert_eq!(file.observations, 1);
+    let alone = env.write_json(
+        "versioned-alone.json",
+        &condition(
+            "hist-dx",
+            "https://ehr.example.org/fhir/Patient/hist-1/_history/7",
+            ICD10,
+            "I10",
+            "Essential hypertension",
+        ),
+    );
+    let file = env.import_ok(&alone);
+    assert_eq!(file.conditions, 1);
+    let pid = env.patient_id("MRN-HIST");
+    assert_eq!(
+        env.int(&format!(
+            "SELECT count(*) FROM observations WHERE patient_id = {pid}"
+        )) + env.int(&format!(
+            "SELECT count(*) FROM conditions WHERE patient_id = {pid}"
+        )),
+        2
+    );
+}
+
+#[test]
+fn ndjson_folder_with_patients_first() {
+    let mut env = Env::new();
+    // Observation.ndjson and MedicationStatement.ndjson sort before Patient.ndjson: the importer
+    // must read the patients first.
+    let folder = fixtures().join("ndjson");
+    let report = env.import(std::slice::from_ref(&folder));
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(report.imported, 3);
+    assert!(
+        report.files[0].path.ends_with("Patient.ndjson"),
+        "patients first: {:?}",
+        report.files.iter().map(|f| &f.path).collect::<Vec<_>>()
+    );
+    assert_eq!(report.patients, 2);
+    assert_eq!(report.observations, 4, "3 resources, one a BP panel of 2");
+    assert_eq!(report.exposures, 2);
+    let ana = env.patient_id("ND-1");
+    let ben = env.patient_id("ND-2");
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT code, value FROM observations WHERE patient_id = {ana} ORDER BY code"
+        )),
+        [["8462-4", "88"], ["8480-6", "146"]]
+    );
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT code, value FROM observations WHERE patient_id = {ben} ORDER BY code"
+        )),
+        [["89247-1", "2"], ["97509-4", "NULL"]]
+    );
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT text FROM drug_exposures WHERE patient_id = {ana}"
+        )),
+        [["Levetiracetam 500 MG Oral Tablet"]]
+    );
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT text FROM drug_exposures WHERE patient_id = {ben}"
+        )),
+        [["Amlodipine 5 MG Oral Tablet"]]
+    );
+    for file in &report.files {
+        assert_eq!(file.outcome, FileOutcome::Imported);
+    }
+}
