@@ -9,7 +9,7 @@ use std::thread;
 
 use chrono::NaiveDate;
 
-use crate::domain::{Assessment, PatientRecord};
+use crate::domain::{Assessment, PatientId, PatientRecord};
 use crate::rules::Rules;
 use crate::store::{self, Evaluated, Store, StoreError};
 
@@ -44,52 +44,63 @@ fn refresh_stale(
     store: &mut Store,
     rules: &Rules,
     today: NaiveDate,
-    stale: &[crate::domain::PatientId],
+    stale: &[PatientId],
     progress: &mut impl FnMut(usize, usize),
 ) -> Result<PassSummary, StoreError> {
     let total = stale.len();
     let mut summary = PassSummary::default();
     store.write(|tx| store::refresh_overdue(tx, today).map(|_| ()))?;
     for chunk in stale.chunks(CHUNK) {
-        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
-            continue;
-        };
-        // Read, evaluate and write in one transaction: a change another process makes to
-        // these patients waits for us, so the evaluation stamp never covers data it did not see.
-        let evaluated = store.write(|tx| {
-            let mut records = store::load_records(tx, first.0, last.0)?;
-            records.retain(|record| {
-                record
-                    .patient
-                    .as_ref()
-                    .is_some_and(|p| chunk.binary_search(&p.id).is_ok())
-            });
-            let versions = store::record_versions(tx, first.0, last.0)?;
-            let results = evaluate_in_parallel(rules, &records, today);
-            for (record, assessments) in records.iter().zip(&results) {
-                let Some(patient) = record.patient.as_ref() else {
-                    continue;
-                };
-                let record_version = versions
-                    .binary_search_by_key(&patient.id.0, |(id, _)| *id)
-                    .map_or(0, |i| versions[i].1);
-                let evaluated = Evaluated {
-                    rules_stamp: &rules.stamp,
-                    record_version,
-                    today,
-                };
-                if store::save_assessments(tx, patient.id, assessments, &evaluated)? {
-                    store::refresh_list_row_if_changed(tx, patient.id, today, store::now_utc())?;
-                }
-            }
-            store::stamp_evaluated(tx, first.0, last.0, &rules.stamp, today)?;
-            Ok::<_, StoreError>((records.len(), results.iter().map(Vec::len).sum::<usize>()))
-        })?;
-        summary.evaluated += evaluated.0;
-        summary.assessments += evaluated.1;
+        let (evaluated, assessments) = evaluate_chunk(store, rules, today, chunk)?;
+        summary.evaluated += evaluated;
+        summary.assessments += assessments;
         progress(summary.evaluated, total);
     }
     Ok(summary)
+}
+
+/// Evaluates and stores one chunk of stale patients (ids in increasing order): read, evaluate
+/// and write in one transaction, so a change another process makes to these patients waits
+/// for us and the evaluation stamp never covers data it did not see. Returns (patients,
+/// assessments). The dashboard calls it a small chunk at a time, between key presses.
+pub fn evaluate_chunk(
+    store: &mut Store,
+    rules: &Rules,
+    today: NaiveDate,
+    chunk: &[PatientId],
+) -> Result<(usize, usize), StoreError> {
+    let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
+        return Ok((0, 0));
+    };
+    store.write(|tx| {
+        let mut records = store::load_records(tx, first.0, last.0)?;
+        records.retain(|record| {
+            record
+                .patient
+                .as_ref()
+                .is_some_and(|p| chunk.binary_search(&p.id).is_ok())
+        });
+        let versions = store::record_versions(tx, first.0, last.0)?;
+        let results = evaluate_in_parallel(rules, &records, today);
+        for (record, assessments) in records.iter().zip(&results) {
+            let Some(patient) = record.patient.as_ref() else {
+                continue;
+            };
+            let record_version = versions
+                .binary_search_by_key(&patient.id.0, |(id, _)| *id)
+                .map_or(0, |i| versions[i].1);
+            let evaluated = Evaluated {
+                rules_stamp: &rules.stamp,
+                record_version,
+                today,
+            };
+            if store::save_assessments(tx, patient.id, assessments, &evaluated)? {
+                store::refresh_list_row_if_changed(tx, patient.id, today, store::now_utc())?;
+            }
+        }
+        store::stamp_evaluated(tx, first.0, last.0, &rules.stamp, today)?;
+        Ok::<_, StoreError>((records.len(), results.iter().map(Vec::len).sum::<usize>()))
+    })
 }
 
 /// Evaluates records on two threads (evaluation is pure; the machine budget is two cores).

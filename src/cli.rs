@@ -147,6 +147,8 @@ pub enum CliError {
     Rules(#[from] RulesError),
     #[error("{0}")]
     Message(String),
+    #[error(transparent)]
+    Tui(#[from] crate::tui::TuiError),
     #[error("cannot write output: {0}")]
     Output(#[from] io::Error),
 }
@@ -164,13 +166,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         .user
         .clone()
         .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
         .unwrap_or_else(|| "unknown".into());
     match cli.command {
         None => {
             let path = database_path(cli.db)?;
+            let rules = Rules::load(cli.rules.as_deref())?;
             let store = Store::open(&path, OpenMode::CreateIfMissing, &user)?;
-            tui_not_built(&store);
-            Ok(ExitCode::SUCCESS)
+            open_dashboard(store, rules, today())
         }
         Some(Command::Demo {
             patients,
@@ -242,12 +245,20 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     }
 }
 
-/// Until the dashboard is built, say so instead of pretending.
-fn tui_not_built(store: &Store) {
-    eprintln!(
-        "refract: the dashboard (TUI) is not built yet; {} is ready for the headless commands",
-        store.path().display()
-    );
+/// Opens the dashboard; refuses politely when there is no terminal to draw on.
+fn open_dashboard(
+    store: Store,
+    rules: Rules,
+    today: chrono::NaiveDate,
+) -> Result<ExitCode, CliError> {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+        return Err(CliError::Message(
+            "the dashboard needs a terminal; use a headless command (refract --help)".into(),
+        ));
+    }
+    crate::tui::run(store, rules, today)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `--db`, else `$REFRACT_DB`, else the platform data directory.

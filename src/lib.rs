@@ -7,6 +7,10 @@
 //! - [`domain`]: plain clinical types; no I/O.
 //! - [`store`]: the SQLite file: schema, migrations, typed queries, audit log.
 //! - [`demo`]: the deterministic demo database generator.
+//! - [`rules`]: refractory criteria as data, evaluated into suspected statuses with evidence.
+//! - [`assess`]: keeps stored assessments in step with records and rules.
+//! - [`fhir`]: FHIR R4 import and export.
+//! - [`tui`]: the dashboard (the only layer that draws).
 //! - [`cli`]: the headless commands and the command-line contract.
 
 pub mod assess;
@@ -16,3 +20,4 @@ pub mod domain;
 pub mod fhir;
 pub mod rules;
 pub mod store;
+pub mod tui;

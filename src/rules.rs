@@ -26,6 +26,11 @@ pub use model::{Citation, RuleSet};
 
 use crate::domain::{Assessment, PatientRecord};
 
+/// Bumped when a change to the evaluation code can change what an assessment says (the rule
+/// files did not change, so their hash alone would not tell): stored assessments are then
+/// evaluated again. 2: a negated condition name no longer selects a rule set.
+const ENGINE_REVISION: u32 = 2;
+
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
 #[derive(Debug, thiserror::Error)]
@@ -138,6 +143,7 @@ impl Rules {
         let stamp = {
             use sha2::{Digest, Sha256};
             let mut hasher = Sha256::new();
+            hasher.update(ENGINE_REVISION.to_le_bytes());
             for (_, text) in std::iter::once(&book_source).chain(sources.iter()) {
                 hasher.update(text.as_bytes());
                 hasher.update([0]);

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 
-use super::{CliError, tui_not_built};
+use super::{CliError, open_dashboard};
 use crate::demo::{self, DemoOptions};
 use crate::rules::Rules;
 use crate::store::{self, OpenMode, Store};
@@ -31,6 +31,7 @@ pub fn run(
         seed,
         today: today.unwrap_or_else(|| chrono::Local::now().date_naive()),
     };
+    let rules = Rules::load(rules_dir)?;
     if demo::matches(&path, &options)? {
         eprintln!("refract: using the demo database at {}", path.display());
     } else {
@@ -38,7 +39,6 @@ pub fn run(
             "refract: creating a demo database of {patients} patients at {} …",
             path.display()
         );
-        let rules = Rules::load(rules_dir)?;
         let summary = demo::create(&path, &options, &rules)?;
         eprintln!(
             "refract: demo created in {:.1} s",
@@ -46,8 +46,9 @@ pub fn run(
         );
     }
     let store = Store::open(&path, OpenMode::MustExist, user)?;
-    if !no_open {
-        tui_not_built(&store);
+    if no_open {
+        return Ok(ExitCode::SUCCESS);
     }
-    Ok(ExitCode::SUCCESS)
+    // The demo's own date, so that its stories read as they were written.
+    open_dashboard(store, rules, options.today)
 }

@@ -22,33 +22,29 @@ pub fn run(
         .iter()
         .map(|mrn| store.patient_id_by_mrn(mrn))
         .collect::<Result<_, _>>()?;
-    match out {
-        Some(path) => {
-            // Written beside the target and renamed, so a failed export leaves no half file.
-            let partial = partial_path(path);
-            let mut options = OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let file = options.open(&partial).map_err(|err| {
-                CliError::Message(format!("cannot write {}: {err}", partial.display()))
-            })?;
-            let mut writer = BufWriter::new(file);
-            let result = write(store, format, &ids, &mut writer)
-                .and_then(|()| writer.flush().map_err(CliError::from));
-            if let Err(err) = result {
-                let _ = std::fs::remove_file(&partial);
-                return Err(err);
-            }
-            std::fs::rename(&partial, path).map_err(|err| {
-                CliError::Message(format!("cannot write {}: {err}", path.display()))
-            })?;
+    if let Some(path) = out {
+        // Written beside the target and renamed, so a failed export leaves no half file.
+        let partial = partial_path(path);
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&partial).map_err(|err| {
+            CliError::Message(format!("cannot write {}: {err}", partial.display()))
+        })?;
+        let mut writer = BufWriter::new(file);
+        let result = write(store, format, &ids, &mut writer)
+            .and_then(|()| writer.flush().map_err(CliError::from));
+        if let Err(err) = result {
+            let _ = std::fs::remove_file(&partial);
+            return Err(err);
         }
-        None => {
-            let mut writer = stdout();
-            write(store, format, &ids, &mut writer)?;
-            writer.flush()?;
-        }
+        std::fs::rename(&partial, path)
+            .map_err(|err| CliError::Message(format!("cannot write {}: {err}", path.display())))?;
+    } else {
+        let mut writer = stdout();
+        write(store, format, &ids, &mut writer)?;
+        writer.flush()?;
     }
     Ok(ExitCode::SUCCESS)
 }

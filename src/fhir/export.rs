@@ -94,8 +94,15 @@ pub fn write_bundle(
     Ok(())
 }
 
+/// Moves the resource into the entry (`json!` would copy it).
 fn entry(full_url: &str, resource: Value) -> Value {
-    json!({ "fullUrl": format!("urn:uuid:{full_url}"), "resource": resource })
+    let mut entry = serde_json::Map::with_capacity(2);
+    entry.insert(
+        String::from("fullUrl"),
+        Value::String(format!("urn:uuid:{full_url}")),
+    );
+    entry.insert(String::from("resource"), resource);
+    Value::Object(entry)
 }
 
 fn concept(system: &str, code: &str, display: &str) -> Value {

@@ -19,6 +19,9 @@ pub struct RuleSet {
     pub version: String,
     /// The condition family in words ("Epilepsy").
     pub name: String,
+    /// The name for narrow places ("LBCL"); the full name when absent.
+    #[serde(default)]
+    pub short_name: Option<String>,
     pub citation: Citation,
     /// Further sources used for parts of the rule.
     #[serde(default)]

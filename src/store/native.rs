@@ -190,27 +190,25 @@ const CASE_COLUMNS: &[&str] = &[
     "plan_followed_reason",
 ];
 
+/// A row read by `rows`: the leading columns the caller consumes, then the named columns.
+type ExtraAndRow = (Vec<Cell>, serde_json::Map<String, Cell>);
+
 fn cell(row: &Row<'_>, index: usize) -> rusqlite::Result<Cell> {
     use rusqlite::types::ValueRef;
     Ok(match row.get_ref(index)? {
-        ValueRef::Null => Cell::Null,
+        // Blobs are not part of the schema; a stray one is dropped rather than guessed at.
+        ValueRef::Null | ValueRef::Blob(_) => Cell::Null,
         ValueRef::Integer(value) => Cell::from(value),
         ValueRef::Real(value) => {
             serde_json::Number::from_f64(value).map_or(Cell::Null, Cell::Number)
         }
         ValueRef::Text(text) => Cell::from(String::from_utf8_lossy(text).into_owned()),
-        ValueRef::Blob(_) => Cell::Null,
     })
 }
 
 /// Reads `columns` (plus any `extra` leading columns the caller consumes) of the rows a query
 /// returns, as maps.
-fn rows(
-    conn: &Connection,
-    sql: &str,
-    id: i64,
-    columns: &[&str],
-) -> Result<Vec<(Vec<Cell>, serde_json::Map<String, Cell>)>> {
+fn rows(conn: &Connection, sql: &str, id: i64, columns: &[&str]) -> Result<Vec<ExtraAndRow>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let count = stmt.column_count();
     let extra = count - columns.len();

@@ -1,0 +1,190 @@
+//! The dashboard: event → action → update → render.
+//!
+//! Three threads: this one draws and owns the model; an input thread reads the terminal; the
+//! worker (`worker`) owns the database connection and answers requests. Both feed one channel,
+//! so a key press is never stuck behind a query. The terminal is restored on quit, on error
+//! and on panic (ratatui's hook runs before color-eyre's report; ours first releases the mouse).
+
+pub mod action;
+pub mod app;
+pub mod keymap;
+pub mod theme;
+pub mod view;
+pub mod worker;
+
+use std::io;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use crossterm::event::{
+    self as terminal_event, DisableMouseCapture, EnableMouseCapture, Event as TermEvent,
+    MouseButton, MouseEventKind,
+};
+use crossterm::execute;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+use app::{Model, Msg, RulesetName};
+use keymap::{Key, Keymap, KeymapError};
+use theme::Theme;
+use worker::{Reply, Request};
+
+use crate::rules::Rules;
+use crate::store::Store;
+
+/// Something for the drawing thread: a terminal event or a worker's answer.
+pub enum Event {
+    Terminal(TermEvent),
+    Reply(Reply),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("terminal: {0}")]
+    Io(#[from] io::Error),
+    #[error(transparent)]
+    Keymap(#[from] KeymapError),
+}
+
+/// The rows of the body: the screen minus the title, the input line, the status and the footer.
+pub fn body_area(area: Rect, typing: bool) -> Rect {
+    let [_, body, _, _, _] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(u16::from(typing)),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    body
+}
+
+/// Opens the dashboard on `store` until the user quits.
+pub fn run(store: Store, rules: Rules, today: NaiveDate) -> Result<(), TuiError> {
+    let keymap = Keymap::embedded()?;
+    let theme = Theme::from_env();
+    let rulesets = RulesetName::all(&rules);
+
+    let (events, inbox) = mpsc::channel::<Event>();
+    let (requests, worker_inbox) = mpsc::channel::<Request>();
+    let (replies, worker_outbox) = mpsc::channel::<Reply>();
+    let worker = worker::spawn(store, rules, today, worker_inbox, replies);
+    forward_replies(worker_outbox, events.clone());
+
+    let mut terminal = ratatui::init();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+        previous(info);
+    }));
+    execute!(io::stdout(), EnableMouseCapture)?;
+    spawn_input(events);
+
+    let result = (|| -> Result<(), TuiError> {
+        let size = terminal.size()?;
+        let area = Rect::new(0, 0, size.width, size.height);
+        let mut model = Model::new(
+            today,
+            rulesets,
+            usize::from(view::list_body(body_area(area, false)).height),
+        );
+        for request in model.start() {
+            let _ = requests.send(request);
+        }
+        loop {
+            terminal.draw(|frame| view::render(&model, &keymap, theme, frame))?;
+            let Ok(first) = inbox.recv() else { break };
+            // Handle everything already waiting before drawing again: a burst of key repeats
+            // costs one frame.
+            let mut pending = vec![first];
+            pending.extend(inbox.try_iter());
+            for event in pending {
+                let size = terminal.size()?;
+                let area = Rect::new(0, 0, size.width, size.height);
+                for msg in translate(&model, &keymap, event, area) {
+                    for request in app::update(&mut model, msg) {
+                        let _ = requests.send(request);
+                    }
+                }
+            }
+            if model.quit {
+                break;
+            }
+        }
+        Ok(())
+    })();
+
+    let _ = execute!(io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    drop(requests);
+    let _ = worker.join();
+    result
+}
+
+fn forward_replies(replies: Receiver<Reply>, events: Sender<Event>) {
+    thread::spawn(move || {
+        for reply in replies {
+            if events.send(Event::Reply(reply)).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+fn spawn_input(events: Sender<Event>) {
+    thread::spawn(move || {
+        loop {
+            match terminal_event::poll(Duration::from_millis(250)) {
+                Ok(true) => match terminal_event::read() {
+                    Ok(event) => {
+                        if events.send(Event::Terminal(event)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => return,
+                },
+                Ok(false) => {}
+                Err(_) => return,
+            }
+        }
+    });
+}
+
+/// What a terminal event or a reply means for the model.
+pub fn translate(model: &Model, keymap: &Keymap, event: Event, area: Rect) -> Vec<Msg> {
+    match event {
+        Event::Reply(reply) => vec![Msg::Reply(reply)],
+        Event::Terminal(TermEvent::Key(key)) if key.is_press() || key.is_repeat() => {
+            if model.input.is_some() {
+                return vec![Msg::Typed(key)];
+            }
+            keymap
+                .action(model.context(), Key::from_event(&key))
+                .map(Msg::Action)
+                .into_iter()
+                .collect()
+        }
+        Event::Terminal(TermEvent::Mouse(mouse)) => {
+            let body = view::list_body(body_area(area, model.input.is_some()));
+            match mouse.kind {
+                MouseEventKind::Down(MouseButton::Left)
+                    if mouse.row >= body.y && mouse.row < body.y + body.height =>
+                {
+                    vec![Msg::ClickRow(usize::from(mouse.row - body.y))]
+                }
+                MouseEventKind::ScrollDown => vec![Msg::Scroll(3)],
+                MouseEventKind::ScrollUp => vec![Msg::Scroll(-3)],
+                _ => Vec::new(),
+            }
+        }
+        Event::Terminal(TermEvent::Resize(width, height)) => {
+            let body = view::list_body(body_area(
+                Rect::new(0, 0, width, height),
+                model.input.is_some(),
+            ));
+            vec![Msg::Viewport(usize::from(body.height))]
+        }
+        Event::Terminal(_) => Vec::new(),
+    }
+}

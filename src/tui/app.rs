@@ -1,0 +1,1271 @@
+//! The screen's state and how it changes: `update(model, message) → requests`.
+//!
+//! Everything here is plain data and pure functions, testable without a terminal: a key
+//! becomes an action (through the keymap), an action changes the model and may ask the worker
+//! for data, and the worker's replies change the model again. Rendering only reads the model.
+
+use chrono::NaiveDate;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+use super::keymap::Context;
+use super::worker::{OverviewData, PatientDetail, Placement, Reply, Request};
+use crate::domain::{AssessmentStatus, PatientId, ReviewDecision};
+use crate::store::{Anchor, ListFilter, ListQuery, PatientRow, SortKey, StatusCounts};
+
+/// The screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Patients,
+    Overview,
+    Patient,
+}
+
+impl Screen {
+    pub fn context(self) -> Context {
+        match self {
+            Screen::Patients => Context::Patients,
+            Screen::Overview => Context::Overview,
+            Screen::Patient => Context::Patient,
+        }
+    }
+}
+
+/// The patient list: a window of rows paged from the database around the selection.
+#[derive(Debug, Clone, Default)]
+pub struct PatientList {
+    pub query: ListQuery,
+    pub rows: Vec<PatientRow>,
+    /// The absolute row number of `rows[0]` in the whole list (`None` until known, after a
+    /// jump to the end before the count arrived).
+    pub first_position: Option<u64>,
+    pub selected: usize,
+    /// Index in `rows` of the first row on screen.
+    pub top: usize,
+    /// Per-status counts under the filter without its status part.
+    pub counts: Option<StatusCounts>,
+    pub generation: u64,
+    pub loading: bool,
+    pub at_start: bool,
+    pub at_end: bool,
+}
+
+impl PatientList {
+    /// Rows matching the whole filter, once counted.
+    pub fn total(&self) -> Option<u64> {
+        let counts = self.counts.as_ref()?;
+        Some(match self.query.filter.status {
+            Some(status) => counts.of(status),
+            None => counts.total,
+        })
+    }
+
+    /// The absolute row number of the selection.
+    pub fn position(&self) -> Option<u64> {
+        self.first_position
+            .map(|first| first + self.selected as u64)
+    }
+
+    pub fn selected_row(&self) -> Option<&PatientRow> {
+        self.rows.get(self.selected)
+    }
+}
+
+/// A small menu over the list (filter or sort).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Popup {
+    Help,
+    Filter { selected: usize },
+    Sort { selected: usize },
+}
+
+/// What typed text is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputPurpose {
+    Search,
+    Rationale(ReviewDecision),
+    Note,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub purpose: InputPurpose,
+    pub text: String,
+}
+
+/// The patient screen's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Timeline,
+    Lines,
+    Observations,
+    Notes,
+    History,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [
+        Tab::Timeline,
+        Tab::Lines,
+        Tab::Observations,
+        Tab::Notes,
+        Tab::History,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Timeline => "Timeline",
+            Tab::Lines => "Lines",
+            Tab::Observations => "Observations",
+            Tab::Notes => "Notes",
+            Tab::History => "History",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PatientScreen {
+    pub id: PatientId,
+    pub detail: Option<Box<PatientDetail>>,
+    pub tab: Tab,
+    /// Which assessment the panel shows (a patient can have several conditions).
+    pub assessment: usize,
+    /// Scroll of the tab's table.
+    pub scroll: usize,
+    /// Timeline zoom: 0 shows the whole history; each step halves the span.
+    pub zoom: u8,
+    /// Timeline pan, in tenths of the visible span from the right end (0 = ends today).
+    pub pan: i32,
+    /// Where Esc goes back to.
+    pub back_to: Screen,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OverviewScreen {
+    pub data: Option<OverviewData>,
+    pub row: usize,
+    pub column: usize,
+    pub team: Option<String>,
+}
+
+/// The columns of the overview, in order: what each number counts and the filter it opens.
+pub const OVERVIEW_COLUMNS: [OverviewColumn; 9] = [
+    OverviewColumn::Total,
+    OverviewColumn::Status(AssessmentStatus::Refractory),
+    OverviewColumn::Status(AssessmentStatus::Resistant),
+    OverviewColumn::Status(AssessmentStatus::Relapsed),
+    OverviewColumn::Status(AssessmentStatus::InsufficientData),
+    OverviewColumn::Status(AssessmentStatus::NotMet),
+    OverviewColumn::Unreviewed,
+    OverviewColumn::NewFlags,
+    OverviewColumn::Overdue,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverviewColumn {
+    Total,
+    Status(AssessmentStatus),
+    Unreviewed,
+    NewFlags,
+    Overdue,
+}
+
+/// Everything on screen.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub screen: Screen,
+    pub list: PatientList,
+    pub patient: Option<PatientScreen>,
+    pub overview: OverviewScreen,
+    pub popup: Option<Popup>,
+    pub input: Option<Input>,
+    pub masked: bool,
+    pub message: Option<String>,
+    pub evaluating: Option<(usize, usize)>,
+    pub care_teams: Vec<String>,
+    /// The rule sets loaded, for the condition column and filter.
+    pub rulesets: Vec<RulesetName>,
+    pub today: NaiveDate,
+    /// List rows the terminal shows (set from its size).
+    pub viewport: usize,
+    /// The database has no patient at all: the welcome screen.
+    pub empty_database: bool,
+    pub quit: bool,
+}
+
+/// A rule set as the screens name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RulesetName {
+    pub id: String,
+    pub name: String,
+    /// For the list's narrow column.
+    pub short: String,
+}
+
+impl RulesetName {
+    /// The names of every loaded rule set.
+    pub fn all(rules: &crate::rules::Rules) -> Vec<RulesetName> {
+        rules
+            .sets
+            .iter()
+            .map(|set| RulesetName {
+                id: set.id.clone(),
+                name: set.name.clone(),
+                short: set.short_name.clone().unwrap_or_else(|| set.name.clone()),
+            })
+            .collect()
+    }
+}
+
+impl Model {
+    /// The full name of a rule set, or its id when it is not loaded.
+    pub fn ruleset_name(&self, id: &str) -> String {
+        self.rulesets
+            .iter()
+            .find(|r| r.id == id)
+            .map_or_else(|| id.to_owned(), |r| r.name.clone())
+    }
+
+    /// The short name of a rule set, or its id when it is not loaded.
+    pub fn ruleset_short(&self, id: &str) -> String {
+        self.rulesets
+            .iter()
+            .find(|r| r.id == id)
+            .map_or_else(|| id.to_owned(), |r| r.short.clone())
+    }
+}
+
+/// Rows kept in memory around the selection, at most.
+const WINDOW: usize = 600;
+
+/// A message to `update`.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Action(Action),
+    /// A key while text is being typed.
+    Typed(KeyEvent),
+    Reply(Reply),
+    /// A click on a list row (index from the top of the visible rows).
+    ClickRow(usize),
+    Scroll(i32),
+    /// The number of list rows the terminal now shows.
+    Viewport(usize),
+}
+
+impl Model {
+    pub fn new(today: NaiveDate, rulesets: Vec<RulesetName>, viewport: usize) -> Self {
+        Model {
+            screen: Screen::Patients,
+            list: PatientList::default(),
+            patient: None,
+            overview: OverviewScreen::default(),
+            popup: None,
+            input: None,
+            masked: false,
+            message: None,
+            evaluating: None,
+            care_teams: Vec::new(),
+            rulesets,
+            today,
+            viewport: viewport.max(1),
+            empty_database: false,
+            quit: false,
+        }
+    }
+
+    /// The requests that fill the first screen.
+    pub fn start(&mut self) -> Vec<Request> {
+        let mut requests = self.reload_list();
+        requests.push(Request::CareTeams);
+        requests
+    }
+
+    /// The keymap screen that applies now.
+    pub fn context(&self) -> Context {
+        self.screen.context()
+    }
+
+    fn page_size(&self) -> usize {
+        (self.viewport * 2).max(50)
+    }
+
+    /// Starts the list again from its first row (after a change of search, filter or sort).
+    fn reload_list(&mut self) -> Vec<Request> {
+        self.list.generation += 1;
+        self.list.loading = true;
+        self.list.counts = None;
+        vec![
+            Request::Page {
+                generation: self.list.generation,
+                query: self.list.query.clone(),
+                anchor: Anchor::First,
+                limit: self.page_size(),
+                placement: Placement::Replace {
+                    position: Some(0),
+                    select_last: false,
+                },
+            },
+            Request::Counts {
+                generation: self.list.generation,
+                filter: self.list.query.filter.clone(),
+            },
+        ]
+    }
+
+    /// Reloads what is on screen without moving (another process changed the data).
+    fn refresh_in_place(&mut self) -> Vec<Request> {
+        let mut requests = Vec::new();
+        match self.screen {
+            Screen::Patient => {
+                if let Some(patient) = &self.patient {
+                    requests.push(Request::Patient { id: patient.id });
+                }
+            }
+            Screen::Overview => requests.push(Request::Overview {
+                care_team: self.overview.team.clone(),
+            }),
+            Screen::Patients => {}
+        }
+        // The list: from the row before the first one shown, so the selection stays put.
+        self.list.generation += 1;
+        let generation = self.list.generation;
+        let anchor = match self
+            .list
+            .rows
+            .get(self.list.top.saturating_sub(1))
+            .and_then(|r| r.cursor.clone())
+        {
+            Some(cursor) if self.list.top > 0 => Anchor::After(cursor),
+            _ => Anchor::First,
+        };
+        let position = if matches!(anchor, Anchor::First) {
+            Some(0)
+        } else {
+            self.list
+                .first_position
+                .map(|first| first + self.list.top as u64)
+        };
+        let keep = self.list.selected.saturating_sub(self.list.top);
+        self.list.selected = keep;
+        requests.push(Request::Page {
+            generation,
+            query: self.list.query.clone(),
+            anchor,
+            limit: self.page_size(),
+            placement: Placement::Replace {
+                position,
+                select_last: false,
+            },
+        });
+        requests.push(Request::Counts {
+            generation,
+            filter: self.list.query.filter.clone(),
+        });
+        requests
+    }
+
+    fn selected_patient(&self) -> Option<PatientId> {
+        self.list.selected_row().map(|row| PatientId(row.id))
+    }
+}
+
+/// Applies a message; returns what to ask the worker.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Request> {
+    match msg {
+        Msg::Action(action) => act(model, action),
+        Msg::Typed(key) => typed(model, key),
+        Msg::Reply(reply) => replied(model, reply),
+        Msg::ClickRow(row) => {
+            if model.screen != Screen::Patients || model.popup.is_some() || model.input.is_some() {
+                return Vec::new();
+            }
+            let index = model.list.top + row;
+            if index >= model.list.rows.len() {
+                return Vec::new();
+            }
+            if index == model.list.selected {
+                return act(model, Action::Open);
+            }
+            model.list.selected = index;
+            Vec::new()
+        }
+        Msg::Scroll(steps) => {
+            let action = if steps > 0 {
+                Action::MoveDown
+            } else {
+                Action::MoveUp
+            };
+            let mut requests = Vec::new();
+            for _ in 0..steps.unsigned_abs() {
+                requests.extend(act(model, action));
+            }
+            requests
+        }
+        Msg::Viewport(rows) => {
+            model.viewport = rows.max(1);
+            keep_visible(&mut model.list, model.viewport);
+            Vec::new()
+        }
+    }
+}
+
+fn act(model: &mut Model, action: Action) -> Vec<Request> {
+    model.message = None;
+    if let Some(popup) = model.popup.clone() {
+        return popup_action(model, &popup, action);
+    }
+    match action {
+        Action::Quit => {
+            model.quit = true;
+            Vec::new()
+        }
+        Action::Help => {
+            model.popup = Some(Popup::Help);
+            Vec::new()
+        }
+        Action::ToggleMask => {
+            model.masked = !model.masked;
+            model.message = Some(String::from(if model.masked {
+                "identity masked"
+            } else {
+                "identity shown"
+            }));
+            Vec::new()
+        }
+        Action::Overview => {
+            if model.screen == Screen::Overview {
+                return Vec::new();
+            }
+            model.screen = Screen::Overview;
+            vec![Request::Overview {
+                care_team: model.overview.team.clone(),
+            }]
+        }
+        Action::Refresh => model.refresh_in_place(),
+        Action::Back => back(model),
+        _ => match model.screen {
+            Screen::Patients => list_action(model, action),
+            Screen::Overview => overview_action(model, action),
+            Screen::Patient => patient_action(model, action),
+        },
+    }
+}
+
+fn back(model: &mut Model) -> Vec<Request> {
+    match model.screen {
+        Screen::Patient => {
+            let to = model
+                .patient
+                .as_ref()
+                .map_or(Screen::Patients, |p| p.back_to);
+            model.screen = to;
+            model.patient = None;
+            Vec::new()
+        }
+        Screen::Overview => {
+            model.screen = Screen::Patients;
+            Vec::new()
+        }
+        Screen::Patients => {
+            let filter = &model.list.query.filter;
+            if filter.search.is_some() || *filter != ListFilter::default() {
+                model.list.query.filter = ListFilter::default();
+                model.message = Some(String::from("search and filters cleared"));
+                return model.reload_list();
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn keep_visible(list: &mut PatientList, viewport: usize) {
+    if list.selected < list.top {
+        list.top = list.selected;
+    } else if list.selected >= list.top + viewport {
+        list.top = list.selected + 1 - viewport;
+    }
+    list.top = list.top.min(list.rows.len().saturating_sub(1));
+}
+
+fn list_action(model: &mut Model, action: Action) -> Vec<Request> {
+    let viewport = model.viewport;
+    let page = model.page_size();
+    let list = &mut model.list;
+    let mut requests = Vec::new();
+    let mut load_more = |list: &mut PatientList, forward: bool| {
+        if list.loading {
+            return;
+        }
+        let (anchor, placement) = if forward {
+            if list.at_end {
+                return;
+            }
+            match list.rows.last().and_then(|r| r.cursor.clone()) {
+                Some(cursor) => (Anchor::After(cursor), Placement::Append),
+                None => return,
+            }
+        } else {
+            if list.at_start {
+                return;
+            }
+            match list.rows.first().and_then(|r| r.cursor.clone()) {
+                Some(cursor) => (Anchor::Before(cursor), Placement::Prepend),
+                None => return,
+            }
+        };
+        list.loading = true;
+        requests.push(Request::Page {
+            generation: list.generation,
+            query: list.query.clone(),
+            anchor,
+            limit: page,
+            placement,
+        });
+    };
+    match action {
+        Action::MoveDown | Action::PageDown => {
+            let step = if action == Action::PageDown {
+                viewport.max(1)
+            } else {
+                1
+            };
+            if !list.rows.is_empty() {
+                list.selected = (list.selected + step).min(list.rows.len() - 1);
+            }
+            if list.selected + viewport >= list.rows.len() {
+                load_more(list, true);
+            }
+        }
+        Action::MoveUp | Action::PageUp => {
+            let step = if action == Action::PageUp {
+                viewport.max(1)
+            } else {
+                1
+            };
+            list.selected = list.selected.saturating_sub(step);
+            if list.selected < viewport {
+                load_more(list, false);
+            }
+        }
+        Action::First => {
+            list.generation += 1;
+            list.loading = true;
+            requests.push(Request::Page {
+                generation: list.generation,
+                query: list.query.clone(),
+                anchor: Anchor::First,
+                limit: page,
+                placement: Placement::Replace {
+                    position: Some(0),
+                    select_last: false,
+                },
+            });
+        }
+        Action::Last => {
+            list.generation += 1;
+            list.loading = true;
+            requests.push(Request::Page {
+                generation: list.generation,
+                query: list.query.clone(),
+                anchor: Anchor::Last,
+                limit: page,
+                placement: Placement::Replace {
+                    position: None,
+                    select_last: true,
+                },
+            });
+        }
+        Action::Open => {
+            if let Some(id) = model.selected_patient() {
+                return open_patient(model, id, Screen::Patients);
+            }
+        }
+        Action::Search => {
+            let text = list.query.filter.search.clone().unwrap_or_default();
+            model.input = Some(Input {
+                purpose: InputPurpose::Search,
+                text,
+            });
+        }
+        Action::Filter => model.popup = Some(Popup::Filter { selected: 0 }),
+        Action::Sort => {
+            let current = SortKey::ALL
+                .iter()
+                .position(|k| *k == list.query.sort)
+                .unwrap_or(0);
+            model.popup = Some(Popup::Sort { selected: current });
+        }
+        _ => {}
+    }
+    keep_visible(&mut model.list, viewport);
+    requests
+}
+
+fn open_patient(model: &mut Model, id: PatientId, back_to: Screen) -> Vec<Request> {
+    model.screen = Screen::Patient;
+    model.patient = Some(PatientScreen {
+        id,
+        detail: None,
+        tab: Tab::Timeline,
+        assessment: 0,
+        scroll: 0,
+        zoom: 0,
+        pan: 0,
+        back_to,
+    });
+    vec![Request::Patient { id }]
+}
+
+/// The filter menu's lines: (label, value) for display.
+pub fn filter_items(model: &Model) -> Vec<(String, String)> {
+    let filter = &model.list.query.filter;
+    let condition = filter
+        .ruleset
+        .as_ref()
+        .map_or_else(|| String::from("all"), |id| model.ruleset_name(id));
+    vec![
+        (
+            String::from("Status"),
+            filter.status.map_or_else(
+                || String::from("all"),
+                |s| format!("{} {}", s.symbol(), s.word()),
+            ),
+        ),
+        (String::from("Condition"), condition),
+        (
+            String::from("Care team"),
+            filter
+                .care_team
+                .clone()
+                .unwrap_or_else(|| String::from("all")),
+        ),
+        (
+            String::from("Unreviewed flags only"),
+            String::from(if filter.unreviewed_only { "yes" } else { "no" }),
+        ),
+        (
+            String::from("Overdue steps or tasks only"),
+            String::from(if filter.overdue_only { "yes" } else { "no" }),
+        ),
+        (String::from("Clear all filters"), String::new()),
+    ]
+}
+
+/// The next value in a cycle that includes "none" (`None`) before the first and after the last.
+fn cycle<T: Clone + PartialEq>(current: Option<&T>, values: &[T]) -> Option<T> {
+    match current.and_then(|c| values.iter().position(|v| v == c)) {
+        None => values.first().cloned(),
+        Some(index) => values.get(index + 1).cloned(),
+    }
+}
+
+fn popup_action(model: &mut Model, popup: &Popup, action: Action) -> Vec<Request> {
+    match (popup, action) {
+        (_, Action::Quit) => {
+            model.quit = true;
+            Vec::new()
+        }
+        (_, Action::Back | Action::Help) => {
+            model.popup = None;
+            Vec::new()
+        }
+        (Popup::Filter { selected }, Action::MoveDown) => {
+            model.popup = Some(Popup::Filter {
+                selected: (selected + 1).min(5),
+            });
+            Vec::new()
+        }
+        (Popup::Filter { selected }, Action::MoveUp) => {
+            model.popup = Some(Popup::Filter {
+                selected: selected.saturating_sub(1),
+            });
+            Vec::new()
+        }
+        (Popup::Filter { selected }, Action::Open) => {
+            let filter = &mut model.list.query.filter;
+            match selected {
+                0 => {
+                    let statuses = [
+                        AssessmentStatus::Refractory,
+                        AssessmentStatus::Resistant,
+                        AssessmentStatus::Relapsed,
+                        AssessmentStatus::InsufficientData,
+                        AssessmentStatus::NotMet,
+                    ];
+                    filter.status = cycle(filter.status.as_ref(), &statuses);
+                }
+                1 => {
+                    let ids: Vec<String> = model.rulesets.iter().map(|r| r.id.clone()).collect();
+                    filter.ruleset = cycle(filter.ruleset.as_ref(), &ids);
+                }
+                2 => filter.care_team = cycle(filter.care_team.as_ref(), &model.care_teams),
+                3 => filter.unreviewed_only = !filter.unreviewed_only,
+                4 => filter.overdue_only = !filter.overdue_only,
+                _ => {
+                    *filter = ListFilter {
+                        search: filter.search.take(),
+                        ..ListFilter::default()
+                    }
+                }
+            }
+            model.reload_list()
+        }
+        (Popup::Sort { selected }, Action::MoveDown) => {
+            model.popup = Some(Popup::Sort {
+                selected: (selected + 1).min(SortKey::ALL.len() - 1),
+            });
+            Vec::new()
+        }
+        (Popup::Sort { selected }, Action::MoveUp) => {
+            model.popup = Some(Popup::Sort {
+                selected: selected.saturating_sub(1),
+            });
+            Vec::new()
+        }
+        (Popup::Sort { selected }, Action::Open | Action::Sort) => {
+            let key = SortKey::ALL[*selected];
+            let query = &mut model.list.query;
+            if query.sort == key {
+                query.descending = !query.descending;
+            } else {
+                query.sort = key;
+                query.descending = key.default_descending();
+            }
+            model.popup = None;
+            model.reload_list()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn overview_action(model: &mut Model, action: Action) -> Vec<Request> {
+    let rows = model.overview.data.as_ref().map_or(0, |d| d.rows.len());
+    let overview = &mut model.overview;
+    match action {
+        Action::MoveDown => overview.row = (overview.row + 1).min(rows.saturating_sub(1)),
+        Action::MoveUp => overview.row = overview.row.saturating_sub(1),
+        Action::PanRight => overview.column = (overview.column + 1).min(OVERVIEW_COLUMNS.len() - 1),
+        Action::PanLeft => overview.column = overview.column.saturating_sub(1),
+        Action::First => overview.row = 0,
+        Action::Last => overview.row = rows.saturating_sub(1),
+        Action::CareTeam => {
+            overview.team = cycle(overview.team.as_ref(), &model.care_teams);
+            return vec![Request::Overview {
+                care_team: overview.team.clone(),
+            }];
+        }
+        Action::Open => {
+            let Some(data) = &overview.data else {
+                return Vec::new();
+            };
+            let Some(row) = data.rows.get(overview.row) else {
+                return Vec::new();
+            };
+            let mut filter = ListFilter {
+                ruleset: Some(row.ruleset.clone()),
+                care_team: overview.team.clone(),
+                ..ListFilter::default()
+            };
+            match OVERVIEW_COLUMNS[overview.column] {
+                OverviewColumn::Total => {}
+                OverviewColumn::Status(status) => filter.status = Some(status),
+                OverviewColumn::Unreviewed => filter.unreviewed_only = true,
+                OverviewColumn::NewFlags => {
+                    filter.unreviewed_only = true;
+                }
+                OverviewColumn::Overdue => filter.overdue_only = true,
+            }
+            model.list.query = ListQuery {
+                filter,
+                sort: if matches!(
+                    OVERVIEW_COLUMNS[model.overview.column],
+                    OverviewColumn::NewFlags
+                ) {
+                    SortKey::LastChange
+                } else {
+                    model.list.query.sort
+                },
+                descending: model.list.query.descending,
+            };
+            if matches!(
+                OVERVIEW_COLUMNS[model.overview.column],
+                OverviewColumn::NewFlags
+            ) {
+                model.list.query.descending = true;
+            }
+            model.screen = Screen::Patients;
+            return model.reload_list();
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn patient_action(model: &mut Model, action: Action) -> Vec<Request> {
+    let Some(patient) = model.patient.as_mut() else {
+        return Vec::new();
+    };
+    let assessments = patient
+        .detail
+        .as_ref()
+        .map_or(0, |d| d.summary.assessments.len());
+    match action {
+        Action::NextTab | Action::PrevTab => {
+            let index = Tab::ALL.iter().position(|t| *t == patient.tab).unwrap_or(0);
+            let next = if action == Action::NextTab {
+                (index + 1) % Tab::ALL.len()
+            } else {
+                (index + Tab::ALL.len() - 1) % Tab::ALL.len()
+            };
+            patient.tab = Tab::ALL[next];
+            patient.scroll = 0;
+        }
+        Action::MoveDown => patient.scroll += 1,
+        Action::MoveUp => patient.scroll = patient.scroll.saturating_sub(1),
+        Action::PageDown => patient.scroll += 10,
+        Action::PageUp => patient.scroll = patient.scroll.saturating_sub(10),
+        Action::First => patient.scroll = 0,
+        Action::NextAssessment if assessments > 0 => {
+            patient.assessment = (patient.assessment + 1) % assessments;
+        }
+        Action::ZoomIn => patient.zoom = (patient.zoom + 1).min(6),
+        Action::ZoomOut => {
+            patient.zoom = patient.zoom.saturating_sub(1);
+            if patient.zoom == 0 {
+                patient.pan = 0;
+            }
+        }
+        Action::PanLeft if patient.zoom > 0 => patient.pan += 2,
+        Action::PanRight => patient.pan = (patient.pan - 2).max(0),
+        Action::Confirm | Action::Dismiss => {
+            if assessments == 0 {
+                model.message = Some(String::from("no assessment to review"));
+                return Vec::new();
+            }
+            let decision = if action == Action::Confirm {
+                ReviewDecision::Confirmed
+            } else {
+                ReviewDecision::Dismissed
+            };
+            model.input = Some(Input {
+                purpose: InputPurpose::Rationale(decision),
+                text: String::new(),
+            });
+        }
+        Action::AddNote => {
+            model.input = Some(Input {
+                purpose: InputPurpose::Note,
+                text: String::new(),
+            });
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// A key while typing: characters edit the text, Enter saves, Esc cancels.
+fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
+    let Some(mut input) = model.input.take() else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => {
+            if input.purpose == InputPurpose::Search && !input.text.is_empty() {
+                model.list.query.filter.search = None;
+                return model.reload_list();
+            }
+            return Vec::new();
+        }
+        KeyCode::Enter => return submit(model, input),
+        KeyCode::Backspace => {
+            input.text.pop();
+        }
+        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            model.quit = true;
+            return Vec::new();
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => input.text.clear(),
+        // A bound on what one note or rationale may hold; more is a stuck key.
+        KeyCode::Char(c)
+            if !key.modifiers.contains(KeyModifiers::CONTROL)
+                && input.text.chars().count() < 2000 =>
+        {
+            input.text.push(c);
+        }
+        _ => {}
+    }
+    let search = (input.purpose == InputPurpose::Search).then(|| input.text.clone());
+    model.input = Some(input);
+    match search {
+        // Search as you type.
+        Some(text) => {
+            model.list.query.filter.search = Some(text).filter(|t| !t.trim().is_empty());
+            model.reload_list()
+        }
+        None => Vec::new(),
+    }
+}
+
+fn submit(model: &mut Model, input: Input) -> Vec<Request> {
+    let text = input.text.trim().to_owned();
+    match input.purpose {
+        InputPurpose::Search => Vec::new(),
+        InputPurpose::Rationale(decision) => {
+            let Some(patient) = &model.patient else {
+                return Vec::new();
+            };
+            let Some(detail) = &patient.detail else {
+                return Vec::new();
+            };
+            let Some(item) = detail.summary.assessments.get(patient.assessment) else {
+                return Vec::new();
+            };
+            if text.is_empty() {
+                model.message = Some(String::from("a rationale is required: nothing saved"));
+                model.input = Some(input);
+                return Vec::new();
+            }
+            vec![Request::Review {
+                patient: patient.id,
+                ruleset: item.assessment.ruleset.clone(),
+                decision,
+                rationale: text,
+            }]
+        }
+        InputPurpose::Note => {
+            let Some(patient) = &model.patient else {
+                return Vec::new();
+            };
+            if text.is_empty() {
+                return Vec::new();
+            }
+            vec![Request::AddNote {
+                patient: patient.id,
+                text,
+            }]
+        }
+    }
+}
+
+fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
+    match reply {
+        Reply::Page {
+            generation,
+            placement,
+            rows,
+        } => {
+            if generation != model.list.generation {
+                return Vec::new();
+            }
+            placed(model, placement, rows);
+            Vec::new()
+        }
+        Reply::Counts { generation, counts } => {
+            if generation == model.list.generation {
+                model.empty_database =
+                    counts.total == 0 && model.list.query.filter == ListFilter::default();
+                model.list.counts = Some(counts);
+                if model.list.first_position.is_none()
+                    && let Some(total) = model.list.total()
+                {
+                    model.list.first_position =
+                        Some(total.saturating_sub(model.list.rows.len() as u64));
+                }
+            }
+            Vec::new()
+        }
+        Reply::CareTeams(teams) => {
+            model.care_teams = teams;
+            Vec::new()
+        }
+        Reply::Patient(detail) => {
+            if let Some(patient) = model.patient.as_mut()
+                && patient.id
+                    == detail
+                        .summary
+                        .record
+                        .patient
+                        .as_ref()
+                        .map_or(PatientId(0), |p| p.id)
+            {
+                let count = detail.summary.assessments.len();
+                patient.assessment = patient.assessment.min(count.saturating_sub(1));
+                patient.detail = Some(detail);
+            }
+            Vec::new()
+        }
+        Reply::Saved { message, patient } => {
+            model.message = Some(format!("saved: {message}"));
+            let mut requests = vec![Request::Patient { id: patient }];
+            requests.extend(
+                model
+                    .refresh_in_place()
+                    .into_iter()
+                    .filter(|r| !matches!(r, Request::Patient { .. })),
+            );
+            requests
+        }
+        Reply::Overview(data) => {
+            model.overview.row = model.overview.row.min(data.rows.len().saturating_sub(1));
+            model.overview.data = Some(data);
+            Vec::new()
+        }
+        Reply::DataChanged => model.refresh_in_place(),
+        Reply::Evaluating { done, total } => {
+            model.evaluating = (done < total).then_some((done, total));
+            Vec::new()
+        }
+        Reply::Error(message) => {
+            model.message = Some(format!("error: {message}"));
+            model.list.loading = false;
+            Vec::new()
+        }
+    }
+}
+
+fn placed(model: &mut Model, placement: Placement, rows: Vec<PatientRow>) {
+    let viewport = model.viewport;
+    let page = model.page_size();
+    let list = &mut model.list;
+    list.loading = false;
+    match placement {
+        Placement::Replace {
+            position,
+            select_last,
+        } => {
+            let count = rows.len();
+            list.rows = rows;
+            list.at_start = position == Some(0);
+            list.at_end = count < page || select_last;
+            list.first_position =
+                position.or_else(|| list.total().map(|total| total.saturating_sub(count as u64)));
+            if select_last {
+                list.selected = count.saturating_sub(1);
+                list.top = count.saturating_sub(viewport);
+            } else {
+                list.selected = list.selected.min(count.saturating_sub(1));
+                if position == Some(0) && list.top > 0 {
+                    list.selected = 0;
+                }
+                list.top = 0;
+            }
+        }
+        Placement::Append => {
+            if rows.len() < page {
+                list.at_end = true;
+            }
+            list.rows.extend(rows);
+            if list.rows.len() > WINDOW {
+                let drop = list.rows.len() - WINDOW;
+                let drop = drop.min(list.top);
+                list.rows.drain(..drop);
+                list.selected -= drop;
+                list.top -= drop;
+                list.first_position = list.first_position.map(|p| p + drop as u64);
+                list.at_start = false;
+            }
+        }
+        Placement::Prepend => {
+            let count = rows.len();
+            if count < page {
+                list.at_start = true;
+            }
+            let mut rows = rows;
+            rows.append(&mut list.rows);
+            list.rows = rows;
+            list.selected += count;
+            list.top += count;
+            list.first_position = list.first_position.map(|p| p.saturating_sub(count as u64));
+            if list.rows.len() > WINDOW {
+                let keep = (list.top + viewport + page).max(WINDOW);
+                if list.rows.len() > keep {
+                    list.rows.truncate(keep);
+                    list.at_end = false;
+                }
+            }
+        }
+    }
+    keep_visible(list, viewport);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Sex;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+    }
+
+    fn row(id: i64) -> PatientRow {
+        PatientRow {
+            id,
+            mrn: format!("RF-{id:07}"),
+            family_name: format!("Family{id}"),
+            given_name: String::from("Given"),
+            birth_date: None,
+            sex: Sex::Female,
+            status: Some(AssessmentStatus::Refractory),
+            ruleset: String::from("epilepsy"),
+            line: 2,
+            regimen: String::from("lamotrigine"),
+            way_forward: None,
+            overdue: false,
+            review: None,
+            care_team: String::new(),
+            updated_at: String::new(),
+            cursor: Some(crate::store::Cursor {
+                value: rusqlite::types::Value::Integer(id),
+                id,
+            }),
+        }
+    }
+
+    fn model_with_rows(count: i64) -> Model {
+        let mut model = Model::new(
+            today(),
+            vec![RulesetName {
+                id: String::from("epilepsy"),
+                name: String::from("Epilepsy"),
+                short: String::from("Epilepsy"),
+            }],
+            10,
+        );
+        let requests = model.start();
+        assert!(matches!(requests[0], Request::Page { .. }));
+        let generation = model.list.generation;
+        update(
+            &mut model,
+            Msg::Reply(Reply::Page {
+                generation,
+                placement: Placement::Replace {
+                    position: Some(0),
+                    select_last: false,
+                },
+                rows: (1..=count).map(row).collect(),
+            }),
+        );
+        model
+    }
+
+    #[test]
+    fn moving_down_near_the_end_of_the_window_asks_for_more() {
+        let mut model = model_with_rows(50);
+        // More is asked for once the selection is within one screen (10 rows) of the end.
+        for _ in 0..39 {
+            assert!(update(&mut model, Msg::Action(Action::MoveDown)).is_empty());
+        }
+        assert_eq!(model.list.selected, 39);
+        let requests = update(&mut model, Msg::Action(Action::MoveDown));
+        assert!(
+            requests.iter().any(|r| matches!(
+                r,
+                Request::Page {
+                    placement: Placement::Append,
+                    anchor: Anchor::After(_),
+                    ..
+                }
+            )),
+            "{requests:?}"
+        );
+        assert!(model.list.selected >= model.list.top && model.list.selected < model.list.top + 10);
+        // A second move while loading does not ask again.
+        assert!(update(&mut model, Msg::Action(Action::MoveDown)).is_empty());
+    }
+
+    #[test]
+    fn stale_pages_are_ignored() {
+        let mut model = model_with_rows(50);
+        let old = model.list.generation;
+        update(&mut model, Msg::Action(Action::Search));
+        update(&mut model, Msg::Typed(KeyEvent::from(KeyCode::Char('x'))));
+        assert_eq!(model.list.query.filter.search.as_deref(), Some("x"));
+        update(
+            &mut model,
+            Msg::Reply(Reply::Page {
+                generation: old,
+                placement: Placement::Append,
+                rows: (100..110).map(row).collect(),
+            }),
+        );
+        assert!(model.list.rows.iter().all(|r| r.id < 100));
+    }
+
+    #[test]
+    fn jump_to_end_counts_positions_from_the_total() {
+        let mut model = model_with_rows(50);
+        update(&mut model, Msg::Action(Action::Last));
+        let generation = model.list.generation;
+        update(
+            &mut model,
+            Msg::Reply(Reply::Page {
+                generation,
+                placement: Placement::Replace {
+                    position: None,
+                    select_last: true,
+                },
+                rows: (951..=1000).map(row).collect(),
+            }),
+        );
+        assert_eq!(model.list.first_position, None);
+        let mut counts = StatusCounts {
+            total: 1000,
+            ..StatusCounts::default()
+        };
+        counts.by_rank[5] = 1000;
+        update(&mut model, Msg::Reply(Reply::Counts { generation, counts }));
+        assert_eq!(model.list.position(), Some(999));
+        assert_eq!(model.list.selected_row().unwrap().id, 1000);
+    }
+
+    #[test]
+    fn a_review_needs_a_rationale() {
+        let mut model = model_with_rows(5);
+        update(&mut model, Msg::Action(Action::Open));
+        assert_eq!(model.screen, Screen::Patient);
+        model.patient.as_mut().unwrap().detail = Some(Box::new(PatientDetail {
+            summary: crate::store::PatientSummary {
+                record: crate::domain::PatientRecord::default(),
+                assessments: vec![],
+                way_forward: vec![],
+                checklist: vec![],
+                tasks: vec![],
+            },
+            notes: vec![],
+            history: vec![],
+        }));
+        update(&mut model, Msg::Action(Action::Confirm));
+        assert!(
+            model.input.is_none(),
+            "nothing to confirm without an assessment"
+        );
+        assert_eq!(model.message.as_deref(), Some("no assessment to review"));
+    }
+
+    #[test]
+    fn filter_menu_cycles_status_and_reloads() {
+        let mut model = model_with_rows(5);
+        update(&mut model, Msg::Action(Action::Filter));
+        let requests = update(&mut model, Msg::Action(Action::Open));
+        assert_eq!(
+            model.list.query.filter.status,
+            Some(AssessmentStatus::Refractory)
+        );
+        assert!(requests.iter().any(|r| matches!(r, Request::Counts { .. })));
+        update(&mut model, Msg::Action(Action::Back));
+        assert!(model.popup.is_none());
+        // Esc on the list clears the filter.
+        update(&mut model, Msg::Action(Action::Back));
+        assert_eq!(model.list.query.filter, ListFilter::default());
+    }
+
+    #[test]
+    fn q_quits_only_from_the_list() {
+        let mut model = model_with_rows(3);
+        update(&mut model, Msg::Action(Action::Open));
+        update(&mut model, Msg::Action(Action::Back));
+        assert_eq!(model.screen, Screen::Patients);
+        update(&mut model, Msg::Action(Action::Quit));
+        assert!(model.quit);
+    }
+}

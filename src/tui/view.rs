@@ -1,0 +1,254 @@
+//! Rendering: the model drawn into a frame. Pure — no I/O, no errors, no state changes — and
+//! safe at any size from 1×1 up: every region is laid out from the frame's area and drawn only
+//! when there is room.
+
+mod overview;
+mod patient;
+mod patients;
+mod popup;
+mod timeline;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::app::{InputPurpose, Model, Popup, Screen};
+use super::keymap::Keymap;
+use super::theme::Theme;
+use crate::domain::ReviewDecision;
+
+pub use patients::list_body;
+
+/// Draws the whole screen.
+pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_>) {
+    let area = frame.area();
+    if area.width < 2 || area.height < 2 {
+        return;
+    }
+    let [title, body, input, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(u16::from(model.input.is_some())),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    render_title(model, theme, frame, title);
+    if model.empty_database && model.screen == Screen::Patients {
+        render_welcome(theme, frame, body);
+    } else {
+        match model.screen {
+            Screen::Patients => patients::render(model, theme, frame, body),
+            Screen::Overview => overview::render(model, theme, frame, body),
+            Screen::Patient => patient::render(model, theme, frame, body),
+        }
+    }
+    render_input(model, theme, frame, input);
+    render_status(model, theme, frame, status);
+    render_footer(model, keymap, theme, frame, footer);
+    if let Some(popup) = &model.popup {
+        popup::render(model, popup, keymap, theme, frame, body);
+    }
+}
+
+/// Word-wraps `text` to `width` columns; continuation lines line up under the text after the
+/// leading spaces and bullet ("  · "), so a long item still reads as one item.
+pub fn wrap_hanging(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    let lead = text.len() - text.trim_start().len();
+    let bullet = usize::from(text.trim_start().starts_with("· "));
+    let indent = lead + bullet * 2;
+    let width = width.max(indent + 10);
+    let mut lines = Vec::new();
+    let mut current = String::from(&text[..lead]);
+    let mut current_width = lead;
+    let mut first_word = true;
+    for word in text[lead..].split(' ').filter(|w| !w.is_empty()) {
+        let word_width = word.chars().count();
+        if !first_word && current_width + 1 + word_width > width {
+            lines.push(Line::from(Span::styled(
+                std::mem::take(&mut current),
+                style,
+            )));
+            current = " ".repeat(indent);
+            current_width = indent;
+            first_word = true;
+        }
+        if !first_word {
+            current.push(' ');
+            current_width += 1;
+        }
+        current.push_str(word);
+        current_width += word_width;
+        first_word = false;
+    }
+    lines.push(Line::from(Span::styled(current, style)));
+    lines
+}
+
+/// 1,000,000.
+pub fn thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, c) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn render_title(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let screen = match model.screen {
+        Screen::Patients => "Patients",
+        Screen::Overview => "Overview",
+        Screen::Patient => "Patient",
+    };
+    let mut spans = vec![
+        Span::styled(" refract ", theme.title()),
+        Span::styled(format!("─ {screen} "), theme.header()),
+    ];
+    if model.screen == Screen::Patients
+        && let Some(total) = model.list.total()
+    {
+        spans.push(Span::styled(
+            format!("─ {} patients ", thousands(total)),
+            theme.muted(),
+        ));
+    }
+    if let Some(team) = &model.list.query.filter.care_team
+        && model.screen == Screen::Patients
+    {
+        spans.push(Span::styled(format!("─ care team: {team} "), theme.muted()));
+    }
+    if model.masked {
+        spans.push(Span::styled("─ identity masked ", theme.warning()));
+    }
+    if let Some((done, total)) = model.evaluating {
+        let percent = (done * 100).checked_div(total).unwrap_or(100);
+        spans.push(Span::styled(
+            format!("─ evaluating {percent}% "),
+            theme.muted(),
+        ));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+fn render_welcome(theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let text = vec![
+        Line::from(Span::styled("Welcome to refract", theme.title())),
+        Line::from(""),
+        Line::from("This database has no patients yet."),
+        Line::from(""),
+        Line::from("To bring in patients, quit (q) and import FHIR R4 files or folders:"),
+        Line::from(Span::styled(
+            "    refract import path/to/bundles/",
+            theme.key(),
+        )),
+        Line::from(""),
+        Line::from("To look around with realistic stories first, open the demo database:"),
+        Line::from(Span::styled("    refract demo", theme.key())),
+        Line::from(""),
+        Line::from(Span::styled(
+            "Every flag refract raises is a suspicion for clinician review, never a diagnosis.",
+            theme.muted(),
+        )),
+    ];
+    let inner = area.inner(ratatui::layout::Margin {
+        horizontal: 2,
+        vertical: 1,
+    });
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
+}
+
+fn render_input(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let Some(input) = &model.input else { return };
+    if area.height == 0 {
+        return;
+    }
+    let prompt = match input.purpose {
+        InputPurpose::Search => String::from("/"),
+        InputPurpose::Rationale(ReviewDecision::Confirmed) => String::from("confirm, because: "),
+        InputPurpose::Rationale(ReviewDecision::Dismissed) => String::from("dismiss, because: "),
+        InputPurpose::Note => String::from("note: "),
+    };
+    let width = usize::from(area.width).saturating_sub(prompt.chars().count() + 2);
+    // Show the end of a long text: what is being typed.
+    let shown: String = {
+        let count = input.text.chars().count();
+        input
+            .text
+            .chars()
+            .skip(count.saturating_sub(width))
+            .collect()
+    };
+    let line = Line::from(vec![
+        Span::styled(prompt.clone(), theme.key()),
+        Span::raw(shown.clone()),
+        Span::styled("█", theme.accent()),
+    ]);
+    frame.render_widget(line, area);
+    let x = area.x
+        + (prompt.chars().count() + shown.chars().count())
+            .min(usize::from(area.width.saturating_sub(1))) as u16;
+    frame.set_cursor_position((x, area.y));
+}
+
+fn render_status(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let text = match (&model.message, &model.input) {
+        (Some(message), _) => Span::styled(format!(" {message}"), theme.warning()),
+        (None, Some(input)) => match input.purpose {
+            InputPurpose::Search => Span::styled(
+                " type to search by family name, given name or MRN · ⏎ keep · Esc clear",
+                theme.muted(),
+            ),
+            _ => Span::styled(
+                " ⏎ save · Esc cancel · a rationale is recorded with your name in the audit log",
+                theme.muted(),
+            ),
+        },
+        (None, None) => Span::raw(""),
+    };
+    frame.render_widget(Line::from(text), area);
+}
+
+fn render_footer(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let mut spans = Vec::new();
+    let entries = if let Some(input) = &model.input {
+        let (enter, escape) = match input.purpose {
+            InputPurpose::Search => ("keep the search", "clear it"),
+            _ => ("save", "cancel"),
+        };
+        vec![
+            (String::from("⏎"), String::from(enter)),
+            (String::from("Esc"), String::from(escape)),
+        ]
+    } else if matches!(model.popup, Some(Popup::Help)) {
+        vec![
+            (String::from("Esc"), String::from("close")),
+            (String::from("q"), String::from("quit")),
+        ]
+    } else if model.popup.is_some() {
+        vec![
+            (String::from("↑↓"), String::from("move")),
+            (String::from("⏎"), String::from("choose")),
+            (String::from("Esc"), String::from("close")),
+        ]
+    } else {
+        keymap.footer(model.context())
+    };
+    let mut width = 0usize;
+    for (key, help) in entries {
+        let len = key.chars().count() + help.chars().count() + 3;
+        if width + len > usize::from(area.width) {
+            break;
+        }
+        width += len;
+        spans.push(Span::styled(format!(" {key}"), theme.key()));
+        spans.push(Span::styled(format!(" {help} "), Style::new()));
+    }
+    frame.render_widget(Line::from(spans), area);
+}

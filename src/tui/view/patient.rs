@@ -1,0 +1,547 @@
+//! The patient screen: who (masked on request), the tabs, and under the timeline the assessment
+//! panel — status, the criterion and its evidence in words, what is missing, what must still be
+//! ruled out, the source — always worded as a suspicion for clinician review.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
+
+use super::super::app::{Model, PatientScreen, Tab};
+use super::super::theme::Theme;
+use super::super::worker::PatientDetail;
+use super::timeline::{Timeline, end_marker};
+use super::wrap_hanging;
+use crate::domain::{ReviewState, observation_codes};
+
+pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let Some(screen) = &model.patient else { return };
+    let Some(detail) = &screen.detail else {
+        frame.render_widget(Span::styled(" loading…", theme.muted()), area);
+        return;
+    };
+    if area.height < 4 {
+        return;
+    }
+    let [header, tabs, content] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    render_header(model, detail, theme, frame, header);
+    render_tabs(screen, theme, frame, tabs);
+    match screen.tab {
+        Tab::Timeline => render_timeline_tab(model, screen, detail, theme, frame, content),
+        Tab::Lines => render_lines(model, screen, detail, theme, frame, content),
+        Tab::Observations => render_observations(screen, detail, theme, frame, content),
+        Tab::Notes => render_notes(screen, detail, theme, frame, content),
+        Tab::History => render_history(screen, detail, theme, frame, content),
+    }
+}
+
+fn render_header(
+    model: &Model,
+    detail: &PatientDetail,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let record = &detail.summary.record;
+    let Some(patient) = &record.patient else {
+        return;
+    };
+    let age = patient
+        .age_on(model.today)
+        .map_or_else(|| String::from("?"), |a| a.to_string());
+    let mut first = if model.masked {
+        vec![
+            Span::styled(format!(" {}", patient.initials()), theme.title()),
+            Span::raw(format!(" · {} {age}", patient.sex.letter())),
+            Span::styled("  (identity masked: M shows it)", theme.muted()),
+        ]
+    } else {
+        let born = patient
+            .birth_date
+            .map(|d| format!(", born {d}"))
+            .unwrap_or_default();
+        vec![
+            Span::styled(format!(" {}", patient.display_name()), theme.title()),
+            Span::raw(format!(
+                " · {} · {} {age}{born}",
+                patient.mrn,
+                patient.sex.letter()
+            )),
+        ]
+    };
+    if let Some(team) = &patient.care_team {
+        first.push(Span::styled(format!(" · {team}"), theme.muted()));
+    }
+    if let Some(ecog) = record
+        .observations
+        .iter()
+        .filter(|o| o.code == observation_codes::ECOG)
+        .max_by_key(|o| o.effective)
+        && let Some(value) = ecog.value
+    {
+        first.push(Span::raw(format!(" · ECOG {value:.0}")));
+    }
+    let diagnoses = record
+        .conditions
+        .iter()
+        .filter(|c| !matches!(c.clinical_status.as_deref(), Some("resolved" | "inactive")))
+        .map(|c| {
+            format!(
+                "{} {}{}",
+                c.code,
+                c.display,
+                c.onset
+                    .map(|d| format!(" (since {})", d.format("%Y-%m")))
+                    .unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let lines = vec![
+        Line::from(first),
+        Line::from(Span::styled(format!(" {diagnoses}"), theme.muted())),
+    ];
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn render_tabs(screen: &PatientScreen, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let mut spans = vec![Span::raw(" ")];
+    for tab in Tab::ALL {
+        let style = if tab == screen.tab {
+            theme.selected()
+        } else {
+            theme.muted()
+        };
+        spans.push(Span::styled(format!(" {} ", tab.title()), style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+fn render_timeline_tab(
+    model: &Model,
+    screen: &PatientScreen,
+    detail: &PatientDetail,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let assessment = detail.summary.assessments.get(screen.assessment);
+    let ruleset = assessment.map(|a| a.assessment.ruleset.as_str());
+    let timeline = Timeline {
+        record: &detail.summary.record,
+        ruleset,
+        today: model.today,
+        zoom: screen.zoom,
+        pan: screen.pan,
+        theme,
+    };
+    // The timeline takes what it needs (plus its border), up to three fifths of the screen.
+    let timeline_height = (timeline.wanted_height() + 2)
+        .clamp(6, (area.height * 3 / 5).max(6))
+        .min(area.height);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(timeline_height), Constraint::Min(0)]).areas(area);
+    let zoom_note = if screen.zoom > 0 {
+        format!(" zoom ×{} ", 1u32 << screen.zoom)
+    } else {
+        String::new()
+    };
+    let block = Block::bordered()
+        .title(Span::styled(" Timeline ", theme.title()))
+        .title_bottom(Line::from(Span::styled(
+            format!(" ←→ pan  + − zoom{zoom_note} "),
+            theme.muted(),
+        )))
+        .border_style(theme.border());
+    let inner = block.inner(top);
+    frame.render_widget(block, top);
+    frame.render_widget(&timeline, inner);
+    render_assessment(screen, detail, theme, frame, bottom);
+}
+
+fn render_assessment(
+    screen: &PatientScreen,
+    detail: &PatientDetail,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    if area.height < 3 {
+        return;
+    }
+    let count = detail.summary.assessments.len();
+    let Some(item) = detail.summary.assessments.get(screen.assessment) else {
+        let block = Block::bordered()
+            .title(" Assessment ")
+            .border_style(theme.border());
+        let text = Paragraph::new(Span::styled(
+            " No rule set applies to this patient's diagnoses (or not evaluated yet).",
+            theme.muted(),
+        ))
+        .block(block);
+        frame.render_widget(text, area);
+        return;
+    };
+    let assessment = &item.assessment;
+    let status = assessment.status;
+    let title = Line::from(vec![
+        Span::raw(" "),
+        Span::styled(
+            format!("{} {}", status.symbol(), assessment.label),
+            theme.status(Some(status)),
+        ),
+        Span::styled(
+            // The whole caution where it fits; never less than "suspected".
+            if area.width >= 100 {
+                " · suspected, for clinician review "
+            } else {
+                " · suspected "
+            },
+            theme.muted(),
+        ),
+    ]);
+    let review = match item.review {
+        ReviewState::Unreviewed => Span::styled(" unreviewed ", theme.warning()),
+        ReviewState::Confirmed => Span::styled(" confirmed ", theme.good()),
+        ReviewState::Dismissed => Span::styled(" dismissed ", theme.muted()),
+    };
+    let which = if count > 1 {
+        format!(" a: next of {count} ")
+    } else {
+        String::new()
+    };
+    let bottom = Line::from(vec![
+        Span::styled(" c", theme.key()),
+        Span::raw(" confirm  "),
+        Span::styled("x", theme.key()),
+        Span::raw(" dismiss (with a reason) "),
+        Span::styled(which, theme.muted()),
+    ]);
+    let block = Block::bordered()
+        .title(title)
+        .title(Line::from(review).right_aligned())
+        .title_bottom(bottom)
+        .border_style(theme.border());
+    let width = usize::from(area.width.saturating_sub(2));
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    for reason in &assessment.reasons {
+        let depth = reason.len() - reason.trim_start().len();
+        let style = if depth == 0 {
+            theme.header()
+        } else {
+            Style::new()
+        };
+        lines.extend(wrap_hanging(reason, width, style));
+    }
+    if !assessment.missing.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "What would decide it:",
+            theme.warning(),
+        )));
+        for missing in &assessment.missing {
+            lines.extend(wrap_hanging(&format!("  · {missing}"), width, Style::new()));
+        }
+    }
+    if !assessment.confounders.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "Open before confirming (pseudo-resistance):",
+            theme.warning(),
+        )));
+        for confounder in &assessment.confounders {
+            lines.extend(wrap_hanging(
+                &format!("  · {}", confounder.text),
+                width,
+                Style::new(),
+            ));
+        }
+    }
+    if let Some(latest) = &item.latest_review {
+        let applies = if item.review == ReviewState::Unreviewed {
+            " (made on earlier evidence)"
+        } else {
+            ""
+        };
+        let text = format!(
+            "Last review: {} by {} on {}: {}{applies}",
+            latest.decision,
+            latest.by,
+            latest.at.format("%Y-%m-%d"),
+            latest.rationale
+        );
+        lines.extend(wrap_hanging(&text, width, theme.muted()));
+    }
+    let source = format!(
+        "Source: {} (rules: {} v{})",
+        assessment.citation, assessment.ruleset, assessment.ruleset_version
+    );
+    lines.extend(wrap_hanging(&source, width, theme.muted()));
+    let lines: Vec<Line<'_>> = lines.into_iter().skip(screen.scroll).collect();
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn render_lines(
+    model: &Model,
+    screen: &PatientScreen,
+    detail: &PatientDetail,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let header = Row::new([
+        "line",
+        "condition",
+        "regimen",
+        "start",
+        "end",
+        "response",
+        "ended",
+        "origin",
+    ])
+    .style(theme.header());
+    let rows: Vec<Row<'_>> = detail
+        .summary
+        .record
+        .lines
+        .iter()
+        .skip(screen.scroll)
+        .map(|line| {
+            Row::new(vec![
+                Cell::from(line.label()),
+                Cell::from(model.ruleset_short(&line.ruleset)),
+                Cell::from(line.regimen.clone()),
+                Cell::from(line.start.to_string()),
+                Cell::from(
+                    line.end
+                        .map_or_else(|| String::from("ongoing"), |d| d.to_string()),
+                ),
+                Cell::from(
+                    line.best_response
+                        .map_or_else(|| String::from("–"), |r| r.as_str().to_owned()),
+                )
+                .style(theme.response(line.best_response)),
+                Cell::from(format!(
+                    "{} {}",
+                    end_marker(line, model.today),
+                    line.stop_reason.map_or("", |r| r.words())
+                )),
+                Cell::from(format!(
+                    "{}{}",
+                    line.origin,
+                    line.cut_reason
+                        .as_ref()
+                        .map(|c| format!(": {c}"))
+                        .unwrap_or_default()
+                ))
+                .style(theme.muted()),
+            ])
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(4),
+        Constraint::Length(14),
+        Constraint::Min(18),
+        Constraint::Length(10),
+        Constraint::Length(10),
+        Constraint::Length(8),
+        Constraint::Length(16),
+        Constraint::Min(10),
+    ];
+    if detail.summary.record.lines.is_empty() {
+        render_exposures(model, screen, detail, theme, frame, area);
+        return;
+    }
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        area,
+    );
+}
+
+/// Without treatment lines (an acute episode, or drugs no rule set orders into lines), the
+/// drugs as they were recorded.
+fn render_exposures(
+    model: &Model,
+    screen: &PatientScreen,
+    detail: &PatientDetail,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let record = &detail.summary.record;
+    if record.exposures.is_empty() {
+        frame.render_widget(Span::styled(" No treatment recorded.", theme.muted()), area);
+        return;
+    }
+    let [note, table] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    frame.render_widget(
+        Span::styled(
+            " No treatment lines for this condition: the drugs as recorded.",
+            theme.muted(),
+        ),
+        note,
+    );
+    let header =
+        Row::new(["drug", "dose", "route", "start", "end", "stopped"]).style(theme.header());
+    let mut exposures: Vec<_> = record.exposures.iter().collect();
+    exposures.sort_by_key(|e| e.start);
+    let rows: Vec<Row<'_>> = exposures
+        .into_iter()
+        .skip(screen.scroll)
+        .map(|exposure| {
+            let dose = exposure
+                .dose
+                .as_ref()
+                .map(|d| format!("{} {}", d.value, d.unit))
+                .unwrap_or_default();
+            let end = match exposure.end {
+                Some(end) => end.format("%Y-%m-%d %H:%M").to_string(),
+                None if exposure.active_on(model.today) => String::from("ongoing"),
+                None => String::from("–"),
+            };
+            Row::new(vec![
+                Cell::from(exposure.text.clone()),
+                Cell::from(dose),
+                Cell::from(exposure.route.clone().unwrap_or_default()),
+                Cell::from(exposure.start.format("%Y-%m-%d %H:%M").to_string()),
+                Cell::from(end),
+                Cell::from(exposure.stop_reason.map_or("", |r| r.words())),
+            ])
+        })
+        .collect();
+    let widths = [
+        Constraint::Min(24),
+        Constraint::Length(12),
+        Constraint::Length(12),
+        Constraint::Length(16),
+        Constraint::Length(16),
+        Constraint::Length(16),
+    ];
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        table,
+    );
+}
+
+fn render_observations(
+    screen: &PatientScreen,
+    detail: &PatientDetail,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let header = Row::new(["date", "measurement", "value", "where"]).style(theme.header());
+    let mut observations: Vec<_> = detail.summary.record.observations.iter().collect();
+    observations.sort_by_key(|o| std::cmp::Reverse(o.effective));
+    let rows: Vec<Row<'_>> = observations
+        .into_iter()
+        .skip(screen.scroll)
+        .map(|o| {
+            let value = match (o.value, &o.value_code) {
+                (Some(v), _) => format!(
+                    "{} {}",
+                    if v.fract() == 0.0 {
+                        format!("{v:.0}")
+                    } else {
+                        format!("{v:.1}")
+                    },
+                    o.unit.as_deref().unwrap_or("")
+                ),
+                (None, Some(code)) => code.clone(),
+                _ => String::from("–"),
+            };
+            Row::new(vec![
+                Cell::from(o.effective.format("%Y-%m-%d").to_string()),
+                Cell::from(o.display.clone()),
+                Cell::from(value),
+                Cell::from(o.setting.map_or("", |s| s.as_str()).to_owned()).style(theme.muted()),
+            ])
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Min(24),
+        Constraint::Length(16),
+        Constraint::Length(12),
+    ];
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        area,
+    );
+}
+
+fn render_notes(
+    screen: &PatientScreen,
+    detail: &PatientDetail,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    if detail.notes.is_empty() {
+        lines.push(Line::from(Span::styled(
+            " No notes yet: n adds one.",
+            theme.muted(),
+        )));
+    }
+    for note in &detail.notes {
+        lines.push(Line::from(Span::styled(
+            format!(" {} · {}", note.at.format("%Y-%m-%d %H:%M"), note.author),
+            theme.muted(),
+        )));
+        lines.push(Line::from(format!("   {}", note.text)));
+    }
+    let lines: Vec<Line<'_>> = lines.into_iter().skip(screen.scroll).collect();
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+fn render_history(
+    screen: &PatientScreen,
+    detail: &PatientDetail,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let header = Row::new(["when (UTC)", "who", "what", "change"]).style(theme.header());
+    let rows: Vec<Row<'_>> = detail
+        .history
+        .iter()
+        .skip(screen.scroll)
+        .map(|entry| {
+            let after = entry.after.as_ref().map(|a| {
+                a.get("rationale")
+                    .or_else(|| a.get("text"))
+                    .and_then(|v| v.as_str())
+                    .map_or_else(|| a.to_string(), str::to_owned)
+            });
+            Row::new(vec![
+                Cell::from(entry.at.format("%Y-%m-%d %H:%M").to_string()),
+                Cell::from(entry.who.clone()),
+                Cell::from(entry.action.clone()),
+                Cell::from(after.unwrap_or_default()).style(theme.muted()),
+            ])
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(16),
+        Constraint::Length(14),
+        Constraint::Length(16),
+        Constraint::Min(20),
+    ];
+    if detail.history.is_empty() {
+        frame.render_widget(
+            Span::styled(" No change recorded yet.", theme.muted()),
+            area,
+        );
+        return;
+    }
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        area,
+    );
+}

@@ -1,0 +1,406 @@
+//! The patient list: counts per status, the search/filter/sort line, and the table of the rows
+//! in memory, with a scrollbar that places them in the whole list.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table};
+
+use super::super::app::Model;
+use super::super::theme::Theme;
+use super::thousands;
+use crate::domain::{AssessmentStatus, ReviewState, age_in_years};
+use crate::store::PatientRow;
+
+/// The rectangle of the list's rows inside the body area (after the counts, the controls line
+/// and the table header): what the loop uses for the viewport height and for mouse clicks.
+pub fn list_body(body: Rect) -> Rect {
+    let header_lines = 3;
+    Rect {
+        y: body.y + header_lines.min(body.height),
+        height: body.height.saturating_sub(header_lines),
+        ..body
+    }
+}
+
+pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    if area.height < 2 {
+        return;
+    }
+    let [counts, controls, table] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    render_counts(model, theme, frame, counts);
+    render_controls(model, theme, frame, controls);
+    render_table(model, theme, frame, table);
+}
+
+fn render_counts(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let Some(counts) = &model.list.counts else {
+        frame.render_widget(Span::styled(" counting…", theme.muted()), area);
+        return;
+    };
+    let statuses = [
+        AssessmentStatus::Refractory,
+        AssessmentStatus::Resistant,
+        AssessmentStatus::Relapsed,
+        AssessmentStatus::InsufficientData,
+        AssessmentStatus::NotMet,
+    ];
+    // Words when they fit, symbols alone (the help names them) when the terminal is narrow.
+    for with_words in [true, false] {
+        let mut spans = vec![Span::raw(" ")];
+        for status in statuses {
+            let text = if with_words {
+                format!(
+                    "{} {} {}",
+                    status.symbol(),
+                    status.word(),
+                    thousands(counts.of(status))
+                )
+            } else {
+                format!("{} {}", status.symbol(), thousands(counts.of(status)))
+            };
+            spans.push(Span::styled(text, theme.status(Some(status))));
+            spans.push(Span::raw(if with_words { "   " } else { "  " }));
+        }
+        spans.push(Span::styled(
+            format!("unreviewed {}", thousands(counts.unreviewed)),
+            theme.warning(),
+        ));
+        let line = Line::from(spans);
+        if !with_words || line.width() <= usize::from(area.width) {
+            frame.render_widget(line, area);
+            return;
+        }
+    }
+}
+
+fn render_controls(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let query = &model.list.query;
+    let mut spans = Vec::new();
+    if let Some(search) = &query.filter.search {
+        spans.push(Span::styled(format!(" /{search}"), theme.key()));
+    }
+    let filter = &query.filter;
+    let mut filters = Vec::new();
+    if let Some(status) = filter.status {
+        filters.push(format!("status={}", status.as_str()));
+    }
+    if let Some(ruleset) = &filter.ruleset {
+        filters.push(format!("condition={ruleset}"));
+    }
+    if let Some(team) = &filter.care_team {
+        filters.push(format!("team={team}"));
+    }
+    if filter.unreviewed_only {
+        filters.push(String::from("unreviewed"));
+    }
+    if filter.overdue_only {
+        filters.push(String::from("overdue"));
+    }
+    if !filters.is_empty() {
+        spans.push(Span::styled(
+            format!("  filter: {}", filters.join(" ")),
+            theme.accent(),
+        ));
+    }
+    spans.push(Span::styled(
+        format!(
+            "  sort: {} {}",
+            query.sort.label(),
+            if query.descending { "↓" } else { "↑" }
+        ),
+        theme.muted(),
+    ));
+    let position = match (model.list.position(), model.list.total()) {
+        (Some(position), Some(total)) if total > 0 => {
+            format!("row {} of {}", thousands(position + 1), thousands(total))
+        }
+        (None, Some(total)) if total > 0 => format!("of {}", thousands(total)),
+        _ if model.list.loading => String::from("loading…"),
+        _ => String::new(),
+    };
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let pad = usize::from(area.width).saturating_sub(used + position.chars().count() + 1);
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.push(Span::styled(position, theme.muted()));
+    frame.render_widget(Line::from(spans), area);
+}
+
+/// A column of the table: its title, width, and how a row fills it.
+struct Column {
+    title: &'static str,
+    width: u16,
+    /// Lower drops first when the terminal is narrow.
+    priority: u8,
+    cell: fn(&PatientRow, &Model, Theme) -> Cell<'static>,
+}
+
+fn status_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
+    let text = match row.status {
+        Some(status) => format!("{} {}", status.symbol(), status.word()),
+        None => String::from("– not assessed"),
+    };
+    Cell::from(text).style(theme.status(row.status))
+}
+
+fn name_cell(row: &PatientRow, model: &Model, _: Theme) -> Cell<'static> {
+    if model.masked {
+        let initials: String = [&row.given_name, &row.family_name]
+            .iter()
+            .filter_map(|part| part.chars().next())
+            .flat_map(|c| [c.to_ascii_uppercase(), '.'])
+            .collect();
+        Cell::from(initials)
+    } else {
+        Cell::from(format!("{}, {}", row.family_name, row.given_name))
+    }
+}
+
+fn mrn_cell(row: &PatientRow, model: &Model, theme: Theme) -> Cell<'static> {
+    if model.masked {
+        Cell::from("—").style(theme.muted())
+    } else {
+        Cell::from(row.mrn.clone())
+    }
+}
+
+fn age_cell(row: &PatientRow, model: &Model, _: Theme) -> Cell<'static> {
+    let age = row
+        .birth_date
+        .and_then(|birth| age_in_years(birth, model.today));
+    Cell::from(format!(
+        "{:>3} {}",
+        age.map_or_else(|| String::from("?"), |a| a.to_string()),
+        row.sex.letter()
+    ))
+}
+
+fn condition_cell(row: &PatientRow, model: &Model, _: Theme) -> Cell<'static> {
+    Cell::from(model.ruleset_short(&row.ruleset))
+}
+
+fn line_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
+    if row.line > 0 {
+        Cell::from(format!("{}L", row.line))
+    } else {
+        Cell::from("–").style(theme.muted())
+    }
+}
+
+fn regimen_cell(row: &PatientRow, _: &Model, _: Theme) -> Cell<'static> {
+    Cell::from(row.regimen.clone())
+}
+
+fn way_forward_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
+    match row.way_forward {
+        Some(closed) => {
+            let closed = usize::from(closed.min(4));
+            let dots = format!("{}{}", "●".repeat(closed), "○".repeat(4 - closed));
+            let style = if row.overdue {
+                theme.warning()
+            } else {
+                Style::new()
+            };
+            Cell::from(if row.overdue {
+                format!("{dots} !")
+            } else {
+                dots
+            })
+            .style(style)
+        }
+        None => Cell::from("–").style(theme.muted()),
+    }
+}
+
+fn review_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
+    match row.review {
+        Some(ReviewState::Unreviewed) => Cell::from("unreviewed").style(theme.warning()),
+        Some(ReviewState::Confirmed) => Cell::from("confirmed").style(theme.good()),
+        Some(ReviewState::Dismissed) => Cell::from("dismissed").style(theme.muted()),
+        None => Cell::from("–").style(theme.muted()),
+    }
+}
+
+fn changed_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
+    Cell::from(row.updated_at.get(..10).unwrap_or("").to_owned()).style(theme.muted())
+}
+
+const COLUMNS: &[Column] = &[
+    Column {
+        title: "status",
+        width: 16,
+        priority: 9,
+        cell: status_cell,
+    },
+    Column {
+        title: "name",
+        width: 20,
+        priority: 8,
+        cell: name_cell,
+    },
+    Column {
+        title: "MRN",
+        width: 11,
+        priority: 4,
+        cell: mrn_cell,
+    },
+    Column {
+        title: "age sex",
+        width: 7,
+        priority: 7,
+        cell: age_cell,
+    },
+    Column {
+        title: "condition",
+        width: 18,
+        priority: 6,
+        cell: condition_cell,
+    },
+    Column {
+        title: "line",
+        width: 4,
+        priority: 5,
+        cell: line_cell,
+    },
+    Column {
+        title: "regimen",
+        width: 18,
+        priority: 3,
+        cell: regimen_cell,
+    },
+    Column {
+        title: "way fwd",
+        width: 7,
+        priority: 2,
+        cell: way_forward_cell,
+    },
+    Column {
+        title: "review",
+        width: 10,
+        priority: 5,
+        cell: review_cell,
+    },
+    Column {
+        title: "changed",
+        width: 10,
+        priority: 1,
+        cell: changed_cell,
+    },
+];
+
+/// The columns that fit in `width`, dropping the least needed first (never the status).
+fn fitting_columns(width: u16) -> Vec<&'static Column> {
+    let mut chosen: Vec<&Column> = COLUMNS.iter().collect();
+    let total = |cols: &[&Column]| cols.iter().map(|c| c.width + 1).sum::<u16>() + 3;
+    while total(&chosen) > width && chosen.len() > 1 {
+        let Some((index, _)) = chosen.iter().enumerate().min_by_key(|(_, c)| c.priority) else {
+            break;
+        };
+        chosen.remove(index);
+    }
+    chosen
+}
+
+fn render_table(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    if area.height < 2 || area.width < 4 {
+        return;
+    }
+    let list = &model.list;
+    let columns = fitting_columns(area.width.saturating_sub(2));
+    let body_height = usize::from(area.height.saturating_sub(1));
+    let visible = list
+        .rows
+        .iter()
+        .enumerate()
+        .skip(list.top)
+        .take(body_height);
+    let rows: Vec<Row<'_>> = visible
+        .map(|(index, row)| {
+            let cells: Vec<Cell<'_>> = columns
+                .iter()
+                .map(|c| (c.cell)(row, model, theme))
+                .collect();
+            let mut table_row = Row::new(cells);
+            if index == list.selected {
+                table_row = table_row.style(theme.selected());
+            }
+            table_row
+        })
+        .collect();
+    let widths: Vec<Constraint> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if i == 1 {
+                Constraint::Min(c.width)
+            } else {
+                Constraint::Length(c.width)
+            }
+        })
+        .collect();
+    let header = Row::new(columns.iter().map(|c| Cell::from(c.title))).style(theme.header());
+    // One blank column between the table and the scrollbar.
+    let table_area = Rect {
+        width: area.width.saturating_sub(2),
+        ..area
+    };
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        table_area,
+    );
+
+    if list.rows.is_empty() && !list.loading {
+        let note = Line::from(Span::styled(
+            "  no patient matches (Esc clears the search and filters)",
+            theme.muted(),
+        ));
+        frame.render_widget(
+            note,
+            Rect {
+                y: area.y + 1,
+                height: 1,
+                ..area
+            },
+        );
+    }
+
+    // The scrollbar places the selection in the whole list, not in the rows in memory.
+    if let (Some(total), Some(position)) = (list.total(), list.position())
+        && total > body_height as u64
+    {
+        let length = usize::try_from(total).unwrap_or(usize::MAX);
+        let mut state = ScrollbarState::new(length)
+            .position(usize::try_from(position).unwrap_or(0))
+            .viewport_content_length(body_height);
+        let bar_area = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        frame.render_stateful_widget(
+            Scrollbar::new(ScrollbarOrientation::VerticalRight),
+            bar_area,
+            &mut state,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_terminals_drop_columns_but_never_the_status() {
+        assert_eq!(fitting_columns(200).len(), COLUMNS.len());
+        let narrow = fitting_columns(80);
+        assert!(narrow.iter().any(|c| c.title == "status"));
+        assert!(narrow.iter().map(|c| c.width + 1).sum::<u16>() + 3 <= 80);
+        assert_eq!(fitting_columns(5).first().map(|c| c.title), Some("status"));
+    }
+}

@@ -1,0 +1,499 @@
+//! The timeline: one lane per treatment line on a shared date axis, bars coloured and labelled
+//! by best response, markers for how each line ended, procedures and disease-status changes,
+//! and the condition's key measurement as a track on the same axis.
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::super::theme::Theme;
+use crate::domain::{
+    Observation, PatientRecord, Response, StopReason, TreatmentLine, observation_codes as codes,
+};
+
+/// What the timeline draws; built per frame from the model.
+pub struct Timeline<'a> {
+    pub record: &'a PatientRecord,
+    /// The condition whose lines are drawn (all lines when `None`).
+    pub ruleset: Option<&'a str>,
+    pub today: NaiveDate,
+    pub zoom: u8,
+    pub pan: i32,
+    pub theme: Theme,
+}
+
+/// Events an episode shows at most (the latest when there are more).
+const MAX_EPISODE_ROWS: usize = 14;
+
+/// The measurement a condition is followed by.
+fn track_code(ruleset: Option<&str>) -> &'static [&'static str] {
+    match ruleset {
+        Some("hypertension") => &[codes::SYSTOLIC_BP],
+        Some("depression") => &[codes::PHQ9_TOTAL],
+        Some("rheumatoid_arthritis") => &[codes::CDAI_TOTAL, codes::DAS28_ESR],
+        Some("epilepsy") => &[codes::SEIZURES_PER_MONTH],
+        Some("myeloma") => &[codes::M_PROTEIN],
+        Some("aml") => &[codes::MARROW_BLASTS],
+        Some("schizophrenia") => &[codes::PANSS_TOTAL],
+        Some("status_epilepticus") => &[codes::SEIZURE_ACTIVITY],
+        _ => &[codes::ECOG],
+    }
+}
+
+/// The marker at the end of a line.
+pub fn end_marker(line: &TreatmentLine, today: NaiveDate) -> &'static str {
+    if line.ongoing(today) {
+        return "▶";
+    }
+    match line.stop_reason {
+        Some(StopReason::LackOfEfficacy | StopReason::Progression) => "✗",
+        Some(StopReason::Intolerance) => "⊘",
+        Some(StopReason::Noncompliance) => "⚠",
+        Some(StopReason::Completed) => "✓",
+        Some(_) => "·",
+        None => "│",
+    }
+}
+
+struct Axis {
+    start: NaiveDate,
+    end: NaiveDate,
+    left: u16,
+    width: u16,
+}
+
+impl Axis {
+    fn column(&self, day: NaiveDate) -> Option<u16> {
+        if day < self.start || day > self.end || self.width == 0 {
+            return None;
+        }
+        let span = (self.end - self.start).num_days().max(1) as f64;
+        let offset =
+            (day - self.start).num_days() as f64 / span * f64::from(self.width.saturating_sub(1));
+        Some(self.left + offset.round() as u16)
+    }
+
+    /// Like `column`, but clamped to the visible range (for bars that start or end outside it).
+    fn clamp_column(&self, day: NaiveDate) -> u16 {
+        let day = day.clamp(self.start, self.end);
+        self.column(day).unwrap_or(self.left)
+    }
+}
+
+impl Timeline<'_> {
+    /// Rows the whole timeline wants: the axis, one per line, the rows under the lanes.
+    pub fn wanted_height(&self) -> u16 {
+        if self.is_episode() {
+            return 1 + self.episode_events().len().min(MAX_EPISODE_ROWS) as u16;
+        }
+        1 + self.lines().len() as u16 + self.rows_under_lanes()
+    }
+
+    /// A condition treated in hours, not lines (status epilepticus): the record reads as a
+    /// timed list of what was given and what was seen, not as bars on a calendar.
+    fn is_episode(&self) -> bool {
+        self.lines().is_empty() && !self.record.exposures.is_empty()
+    }
+
+    /// What happened, in time order: drugs started and stopped, procedures, the key measure.
+    fn episode_events(&self) -> Vec<(NaiveDateTime, String)> {
+        let mut events = Vec::new();
+        for exposure in &self.record.exposures {
+            // Recorded texts often carry the dose already ("Lorazepam 4 mg").
+            let dose = exposure
+                .dose
+                .as_ref()
+                .map(|d| format!(" {} {}", trim(d.value), d.unit))
+                .filter(|dose| !exposure.text.contains(dose.trim()))
+                .unwrap_or_default();
+            let route = exposure
+                .route
+                .as_ref()
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default();
+            events.push((
+                exposure.start,
+                format!("started {}{dose}{route}", exposure.text),
+            ));
+            if let Some(end) = exposure.end {
+                let why = exposure
+                    .stop_reason
+                    .map(|r| format!(": {}", r.words()))
+                    .unwrap_or_default();
+                events.push((end, format!("stopped {}{why}", exposure.text)));
+            }
+        }
+        for procedure in &self.record.procedures {
+            events.push((procedure.performed, format!("◆ {}", procedure.display)));
+        }
+        for point in self.track_points() {
+            if let Some(value) = point.value {
+                let text = if point.code == codes::SEIZURE_ACTIVITY {
+                    format!(
+                        "{}: {}",
+                        point.display,
+                        if value > 0.0 { "present" } else { "none" }
+                    )
+                } else {
+                    format!("{} {}", point.display, trim(value))
+                };
+                events.push((point.effective, text));
+            }
+        }
+        events.sort_by_key(|(at, _)| *at);
+        events
+    }
+
+    fn render_episode(&self, area: Rect, buf: &mut Buffer) {
+        let events = self.episode_events();
+        let first = events.first().map(|(at, _)| *at);
+        let heading = match first {
+            Some(at) => format!(
+                "episode from {} (hours from the first record)",
+                at.format("%Y-%m-%d %H:%M")
+            ),
+            None => String::from("episode"),
+        };
+        buf.set_stringn(
+            area.x,
+            area.y,
+            &heading,
+            usize::from(area.width),
+            self.theme.muted(),
+        );
+        let room = usize::from(area.height.saturating_sub(1));
+        // The latest events matter most when they do not all fit.
+        let skip = events.len().saturating_sub(room);
+        for (row, (at, text)) in events.iter().skip(skip).enumerate() {
+            let y = area.y + 1 + row as u16;
+            let hours = first.map_or(0.0, |first| (*at - first).num_minutes() as f64 / 60.0);
+            let line = format!("{} {:>+6.1} h  {text}", at.format("%m-%d %H:%M"), hours);
+            buf.set_stringn(area.x, y, &line, usize::from(area.width), Style::new());
+        }
+    }
+
+    /// Procedures, disease status and the measurement track when the record has them, and the
+    /// legend.
+    fn rows_under_lanes(&self) -> u16 {
+        u16::from(!self.record.procedures.is_empty())
+            + u16::from(!self.disease_statuses().is_empty())
+            + u16::from(!self.track_points().is_empty())
+            + 1
+    }
+
+    fn disease_statuses(&self) -> Vec<&Observation> {
+        self.record
+            .observations
+            .iter()
+            .filter(|o| o.code == codes::DISEASE_STATUS)
+            .collect()
+    }
+
+    fn track_points(&self) -> Vec<&Observation> {
+        let wanted = track_code(self.ruleset);
+        self.record
+            .observations
+            .iter()
+            .filter(|o| wanted.contains(&o.code.as_str()) && o.value.is_some())
+            .collect()
+    }
+
+    fn lines(&self) -> Vec<&TreatmentLine> {
+        let mut lines: Vec<&TreatmentLine> = self
+            .record
+            .lines
+            .iter()
+            .filter(|l| self.ruleset.is_none_or(|r| l.ruleset == r))
+            .collect();
+        lines.sort_by_key(|l| (l.start, l.number));
+        lines
+    }
+
+    fn span(&self) -> (NaiveDate, NaiveDate) {
+        let mut first = self.today;
+        for line in &self.record.lines {
+            first = first.min(line.start);
+        }
+        for exposure in &self.record.exposures {
+            first = first.min(exposure.start.date());
+        }
+        for procedure in &self.record.procedures {
+            first = first.min(procedure.performed.date());
+        }
+        let full_start = first - Duration::days(30);
+        let full_end = self.today + Duration::days(15);
+        let days = (full_end - full_start).num_days().max(60);
+        let visible = (days >> self.zoom.min(10)).max(30);
+        let shift = i64::from(self.pan) * visible / 10;
+        let end = (full_end - Duration::days(shift)).max(full_start + Duration::days(visible));
+        (end - Duration::days(visible), end)
+    }
+}
+
+impl Widget for &Timeline<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.width < 20 || area.height < 3 {
+            return;
+        }
+        if self.is_episode() {
+            self.render_episode(area, buf);
+            return;
+        }
+        let theme = self.theme;
+        let label_width = (area.width / 3).clamp(10, 32);
+        let (start, end) = self.span();
+        let axis = Axis {
+            start,
+            end,
+            left: area.x + label_width + 1,
+            width: area.width.saturating_sub(label_width + 2),
+        };
+        let mut y = area.y;
+        let bottom = area.y + area.height;
+
+        // The axis: years, or months when zoomed in to less than two years.
+        let months_view = (end - start).num_days() < 730;
+        let mut tick =
+            NaiveDate::from_ymd_opt(start.year(), if months_view { start.month() } else { 1 }, 1)
+                .unwrap_or(start);
+        let mut last_label_end = 0u16;
+        while tick <= end {
+            if let Some(column) = axis.column(tick)
+                && column >= last_label_end
+            {
+                let label = if months_view {
+                    tick.format("%b %y").to_string()
+                } else {
+                    tick.year().to_string()
+                };
+                buf.set_string(column, y, format!("┊{label}"), theme.muted());
+                last_label_end = column + label.chars().count() as u16 + 2;
+            }
+            tick = if months_view {
+                tick.checked_add_months(chrono::Months::new(if (end - start).num_days() > 365 {
+                    3
+                } else {
+                    1
+                }))
+                .unwrap_or(end + Duration::days(1))
+            } else {
+                NaiveDate::from_ymd_opt(tick.year() + 1, 1, 1).unwrap_or(end + Duration::days(1))
+            };
+        }
+        if let Some(column) = axis.column(self.today) {
+            buf.set_string(column, y, "╎", theme.accent());
+        }
+        y += 1;
+
+        // The rows under the lanes are kept; the oldest lines give way (one row says so).
+        let lanes_room = bottom
+            .saturating_sub(y)
+            .saturating_sub(self.rows_under_lanes());
+        let lines = self.lines();
+        let shown = if lines.len() <= usize::from(lanes_room) {
+            lines.len()
+        } else {
+            usize::from(lanes_room.saturating_sub(1).max(1)).min(lines.len())
+        };
+        let skipped = lines.len() - shown;
+        for line in lines.iter().skip(skipped) {
+            if y >= bottom {
+                return;
+            }
+            let response = line.best_response;
+            let style = theme.response(response);
+            let label = format!("{} {}", line.label(), line.regimen);
+            buf.set_stringn(area.x, y, &label, usize::from(label_width), Style::new());
+            let from = axis.clamp_column(line.start);
+            let to = axis.clamp_column(line.end.unwrap_or(self.today).min(end));
+            let visible = line.start <= end && line.end.unwrap_or(self.today) >= start;
+            if visible {
+                for column in from..=to {
+                    buf.set_string(column, y, "█", style);
+                }
+                let marker = end_marker(line, self.today);
+                let marker_column = (to + 1).min(area.x + area.width - 1);
+                buf.set_string(marker_column, y, marker, style);
+                if let Some(response) = response {
+                    let text = response.as_str();
+                    let at = marker_column + 2;
+                    if at + text.len() as u16 <= area.x + area.width {
+                        buf.set_string(at, y, text, style);
+                    }
+                }
+                if let Some(day) = line.progression_date
+                    && let Some(column) = axis.column(day)
+                {
+                    buf.set_string(
+                        column,
+                        y,
+                        "✗",
+                        theme.status(Some(crate::domain::AssessmentStatus::Refractory)),
+                    );
+                }
+            }
+            y += 1;
+        }
+        if skipped > 0 && y < bottom {
+            buf.set_string(
+                area.x,
+                y,
+                format!("({skipped} earlier: see Lines)"),
+                theme.muted(),
+            );
+            y += 1;
+        }
+
+        // Procedures.
+        if y < bottom && !self.record.procedures.is_empty() {
+            buf.set_stringn(
+                area.x,
+                y,
+                "procedures",
+                usize::from(label_width),
+                theme.muted(),
+            );
+            for procedure in &self.record.procedures {
+                if let Some(column) = axis.column(procedure.performed.date()) {
+                    buf.set_string(column, y, "◆", theme.accent());
+                }
+            }
+            y += 1;
+        }
+
+        // Disease status (oncology).
+        let statuses = self.disease_statuses();
+        if y < bottom && !statuses.is_empty() {
+            buf.set_stringn(
+                area.x,
+                y,
+                "disease status",
+                usize::from(label_width),
+                theme.muted(),
+            );
+            for observation in statuses {
+                let response = observation
+                    .value_code
+                    .as_deref()
+                    .and_then(Response::from_disease_status);
+                let symbol = match response.map(Response::depth) {
+                    Some(5..) => "●",
+                    Some(2..=4) => "◐",
+                    Some(1) => "○",
+                    Some(0) => "✗",
+                    _ => "?",
+                };
+                if let Some(column) = axis.column(observation.effective.date()) {
+                    buf.set_string(column, y, symbol, theme.response(response));
+                }
+            }
+            y += 1;
+        }
+
+        // The measurement track: a sparkline of the condition's key measure per column.
+        let points = self.track_points();
+        if y < bottom && !points.is_empty() {
+            let values: Vec<f64> = points.iter().filter_map(|o| o.value).collect();
+            let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let name = points.first().map_or("", |o| o.display.as_str());
+            // The range always shows; the name gives way.
+            let range = if high > low {
+                format!(" {}–{}", trim(low), trim(high))
+            } else {
+                format!(" {}", trim(low))
+            };
+            let name_room = usize::from(label_width).saturating_sub(range.chars().count());
+            let label = format!(
+                "{}{range}",
+                name.chars().take(name_room).collect::<String>()
+            );
+            buf.set_stringn(area.x, y, &label, usize::from(label_width), theme.muted());
+            let bars = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+            let mut buckets: Vec<(f64, u32)> = vec![(0.0, 0); usize::from(axis.width)];
+            for point in &points {
+                if let (Some(column), Some(value)) =
+                    (axis.column(point.effective.date()), point.value)
+                {
+                    let last = buckets.len().saturating_sub(1);
+                    let slot = &mut buckets[usize::from(column - axis.left).min(last)];
+                    slot.0 += value;
+                    slot.1 += 1;
+                }
+            }
+            for (offset, (sum, count)) in buckets.iter().enumerate() {
+                if *count == 0 {
+                    continue;
+                }
+                let value = sum / f64::from(*count);
+                let level = if high > low {
+                    ((value - low) / (high - low) * 7.0).round() as usize
+                } else {
+                    3
+                };
+                buf.set_string(
+                    axis.left + offset as u16,
+                    y,
+                    bars[level.min(7)].to_string(),
+                    theme.accent(),
+                );
+            }
+            y += 1;
+        }
+
+        if y < bottom {
+            let legend = self.legend(&lines);
+            buf.set_line(
+                area.x,
+                bottom - 1,
+                &Line::from(Span::styled(legend, theme.muted())),
+                area.width,
+            );
+        }
+    }
+}
+
+impl Timeline<'_> {
+    /// The markers this timeline uses, in words.
+    fn legend(&self, lines: &[&TreatmentLine]) -> String {
+        const MEANINGS: [(&str, &str); 6] = [
+            ("✗", "failed"),
+            ("⊘", "intolerance"),
+            ("⚠", "nonadherence"),
+            ("✓", "completed"),
+            ("·", "stopped (other)"),
+            ("▶", "ongoing"),
+        ];
+        let used: Vec<&str> = lines
+            .iter()
+            .map(|line| end_marker(line, self.today))
+            .collect();
+        let mut parts: Vec<String> = MEANINGS
+            .iter()
+            .filter(|(marker, _)| {
+                used.contains(marker)
+                    || (*marker == "✗" && lines.iter().any(|l| l.progression_date.is_some()))
+            })
+            .map(|(marker, meaning)| format!("{marker} {meaning}"))
+            .collect();
+        if !self.record.procedures.is_empty() {
+            parts.push(String::from("◆ procedure"));
+        }
+        if !self.disease_statuses().is_empty() {
+            parts.push(String::from("disease: ● CR ◐ PR/MR ○ SD ✗ PD"));
+        }
+        parts.push(String::from("╎ today"));
+        parts.join("  ")
+    }
+}
+
+fn trim(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}

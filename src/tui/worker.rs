@@ -1,0 +1,340 @@
+//! The database worker: one thread owns the store's connection and answers requests from the
+//! screen, so that no query ever runs on the thread that draws.
+//!
+//! Between requests it brings assessments up to date a small chunk at a time (a key press waits
+//! at most one chunk), and it notices changes made by another process (`PRAGMA data_version`)
+//! and says so.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use rusqlite::params;
+
+use crate::assess;
+use crate::domain::{AuditEntry, PatientId, ReviewDecision};
+use crate::rules::Rules;
+use crate::store::{
+    Anchor, ListFilter, ListQuery, Note, PatientRow, PatientSummary, StatusCounts, Store,
+    StoreError,
+};
+
+/// What the screen asks for. Requests that carry a `generation` are answered with it, and the
+/// screen ignores answers to questions it no longer asks (a newer search, another sort).
+#[derive(Debug, Clone)]
+pub enum Request {
+    Page {
+        generation: u64,
+        query: ListQuery,
+        anchor: Anchor,
+        limit: usize,
+        placement: Placement,
+    },
+    Counts {
+        generation: u64,
+        filter: ListFilter,
+    },
+    CareTeams,
+    Patient {
+        id: PatientId,
+    },
+    Review {
+        patient: PatientId,
+        ruleset: String,
+        decision: ReviewDecision,
+        rationale: String,
+    },
+    AddNote {
+        patient: PatientId,
+        text: String,
+    },
+    Overview {
+        care_team: Option<String>,
+    },
+}
+
+/// Where the rows of a page go in the list the screen holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// A fresh list starting at this absolute row (`None`: counted from the end, not known yet).
+    Replace {
+        position: Option<u64>,
+        select_last: bool,
+    },
+    Append,
+    Prepend,
+}
+
+/// One patient, everything the patient screen shows.
+#[derive(Debug, Clone)]
+pub struct PatientDetail {
+    pub summary: PatientSummary,
+    pub notes: Vec<Note>,
+    pub history: Vec<AuditEntry>,
+}
+
+/// The overview's numbers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OverviewData {
+    pub care_team: Option<String>,
+    /// Per condition: patients by status rank (index 0 = not assessed), unreviewed flags, newly
+    /// flagged (30 days), overdue way-forward steps or tasks.
+    pub rows: Vec<OverviewRow>,
+    pub next_meeting: Option<(String, String, usize)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OverviewRow {
+    pub ruleset: String,
+    pub by_rank: [u64; 6],
+    pub unreviewed: u64,
+    pub new_flags: u64,
+    pub overdue: u64,
+}
+
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Page {
+        generation: u64,
+        placement: Placement,
+        rows: Vec<PatientRow>,
+    },
+    Counts {
+        generation: u64,
+        counts: StatusCounts,
+    },
+    CareTeams(Vec<String>),
+    Patient(Box<PatientDetail>),
+    Saved {
+        message: String,
+        patient: PatientId,
+    },
+    Overview(OverviewData),
+    /// Another process (or the background evaluation) changed what the screen shows.
+    DataChanged,
+    Evaluating {
+        done: usize,
+        total: usize,
+    },
+    Error(String),
+}
+
+/// Patients evaluated between two requests: about 10 ms of work.
+const EVALUATION_CHUNK: usize = 200;
+
+/// Starts the worker.
+pub fn spawn(
+    mut store: Store,
+    rules: Rules,
+    today: NaiveDate,
+    requests: Receiver<Request>,
+    replies: Sender<Reply>,
+) -> JoinHandle<()> {
+    thread::spawn(move || {
+        let mut stale: Option<(Vec<PatientId>, usize)> = None;
+        let mut started = false;
+        let mut seen_version = store.data_version().unwrap_or(0);
+        let mut last_check = Instant::now();
+        loop {
+            let waiting = if stale.is_some() {
+                Duration::ZERO
+            } else {
+                Duration::from_millis(250)
+            };
+            match requests.recv_timeout(waiting) {
+                Ok(request) => {
+                    let reply = handle(&mut store, request, today);
+                    if replies.send(reply).is_err() {
+                        return;
+                    }
+                    // Our own writes change data_version too; they are not another process's.
+                    seen_version = store.data_version().unwrap_or(seen_version);
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if !started {
+                // After the first requests (the first page) have been answered.
+                started = true;
+                stale = store
+                    .stale_patients(&rules.stamp, today)
+                    .ok()
+                    .filter(|ids| !ids.is_empty())
+                    .map(|ids| (ids, 0));
+                if stale.is_some() {
+                    let _ = store.write(|tx| crate::store::refresh_overdue(tx, today).map(|_| ()));
+                }
+            }
+            if let Some((ids, done)) = stale.as_mut() {
+                let loaded = &rules;
+                let end = (*done + EVALUATION_CHUNK).min(ids.len());
+                if *done < end {
+                    if let Err(err) =
+                        assess::evaluate_chunk(&mut store, loaded, today, &ids[*done..end])
+                    {
+                        let _ = replies.send(Reply::Error(err.to_string()));
+                        stale = None;
+                        continue;
+                    }
+                    *done = end;
+                    let total = ids.len();
+                    let finished = *done == total;
+                    let _ = replies.send(Reply::Evaluating { done: end, total });
+                    if finished {
+                        stale = None;
+                        let _ = replies.send(Reply::DataChanged);
+                    }
+                    seen_version = store.data_version().unwrap_or(seen_version);
+                } else {
+                    stale = None;
+                }
+            }
+            if last_check.elapsed() >= Duration::from_millis(500) {
+                last_check = Instant::now();
+                if let Ok(version) = store.data_version()
+                    && version != seen_version
+                {
+                    seen_version = version;
+                    // Another process changed data: evaluate what it made stale.
+                    stale = store
+                        .stale_patients(&rules.stamp, today)
+                        .ok()
+                        .filter(|ids| !ids.is_empty())
+                        .map(|ids| (ids, 0));
+                    if replies.send(Reply::DataChanged).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Answers one request: the worker thread's loop, and tests that drive the screen without threads.
+pub fn handle(store: &mut Store, request: Request, today: NaiveDate) -> Reply {
+    let result: Result<Reply, StoreError> = match request {
+        Request::Page {
+            generation,
+            query,
+            anchor,
+            limit,
+            placement,
+        } => store
+            .list_page(&query, &anchor, limit)
+            .map(|rows| Reply::Page {
+                generation,
+                placement,
+                rows,
+            }),
+        Request::Counts { generation, filter } => store
+            .status_counts(&filter)
+            .map(|counts| Reply::Counts { generation, counts }),
+        Request::CareTeams => care_teams(store).map(Reply::CareTeams),
+        Request::Patient { id } => {
+            patient(store, id).map(|detail| Reply::Patient(Box::new(detail)))
+        }
+        Request::Review {
+            patient,
+            ruleset,
+            decision,
+            rationale,
+        } => store
+            .review(patient, &ruleset, decision, &rationale, today)
+            .map(|_| Reply::Saved {
+                message: format!("{ruleset}: {decision}"),
+                patient,
+            }),
+        Request::AddNote { patient, text } => {
+            store.add_note(patient, &text, today).map(|_| Reply::Saved {
+                message: String::from("note added"),
+                patient,
+            })
+        }
+        Request::Overview { care_team } => overview(store, care_team, today).map(Reply::Overview),
+    };
+    result.unwrap_or_else(|err| Reply::Error(err.to_string()))
+}
+
+fn care_teams(store: &Store) -> Result<Vec<String>, StoreError> {
+    let mut stmt = store.conn().prepare_cached(
+        "SELECT DISTINCT care_team FROM patients WHERE care_team <> '' ORDER BY 1",
+    )?;
+    let teams = stmt.query_map([], |row| row.get(0))?;
+    Ok(teams.collect::<Result<_, _>>()?)
+}
+
+fn patient(store: &Store, id: PatientId) -> Result<PatientDetail, StoreError> {
+    Ok(PatientDetail {
+        summary: store.summary(id)?,
+        notes: store.notes(id)?,
+        history: store.audit_history(id, 200)?,
+    })
+}
+
+fn overview(
+    store: &Store,
+    care_team: Option<String>,
+    today: NaiveDate,
+) -> Result<OverviewData, StoreError> {
+    let conn = store.conn();
+    let mut rows: Vec<OverviewRow> = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT list_ruleset, list_status, count(*), sum(list_review = 0), sum(list_wf_overdue)
+         FROM patients WHERE (?1 IS NULL OR care_team = ?1) AND list_ruleset <> ''
+         GROUP BY list_ruleset, list_status",
+    )?;
+    let mut result = stmt.query(params![care_team])?;
+    while let Some(row) = result.next()? {
+        let ruleset: String = row.get(0)?;
+        let rank: i64 = row.get(1)?;
+        let count: i64 = row.get(2)?;
+        let unreviewed: Option<i64> = row.get(3)?;
+        let overdue: Option<i64> = row.get(4)?;
+        let index = if let Some(index) = rows.iter().position(|r| r.ruleset == ruleset) {
+            index
+        } else {
+            rows.push(OverviewRow {
+                ruleset,
+                ..OverviewRow::default()
+            });
+            rows.len() - 1
+        };
+        let entry = &mut rows[index];
+        if let Some(slot) = entry.by_rank.get_mut(rank.clamp(0, 5) as usize) {
+            *slot += count.max(0) as u64;
+        }
+        entry.unreviewed += unreviewed.unwrap_or(0).max(0) as u64;
+        entry.overdue += overdue.unwrap_or(0).max(0) as u64;
+    }
+    let since = crate::store::format_date(today - chrono::Duration::days(30));
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.ruleset, count(*) FROM assessments a JOIN patients p ON p.id = a.patient_id
+         WHERE a.flagged_since >= ?1 AND (?2 IS NULL OR p.care_team = ?2) GROUP BY a.ruleset",
+    )?;
+    let mut result = stmt.query(params![since, care_team])?;
+    while let Some(row) = result.next()? {
+        let ruleset: String = row.get(0)?;
+        let count: i64 = row.get(1)?;
+        if let Some(entry) = rows.iter_mut().find(|r| r.ruleset == ruleset) {
+            entry.new_flags = count.max(0) as u64;
+        }
+    }
+    rows.sort_by(|a, b| a.ruleset.cmp(&b.ruleset));
+    let next_meeting = conn
+        .prepare_cached(
+            "SELECT m.starts_at, m.title, (SELECT count(*) FROM meeting_cases c WHERE c.meeting_id = m.id)
+             FROM meetings m WHERE m.starts_at >= ?1 AND (?2 IS NULL OR m.team = ?2 OR m.team IS NULL)
+             ORDER BY m.starts_at LIMIT 1",
+        )?
+        .query_row(params![crate::store::format_date(today), care_team], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?.max(0) as usize))
+        })
+        .ok();
+    Ok(OverviewData {
+        care_team,
+        rows,
+        next_meeting,
+    })
+}

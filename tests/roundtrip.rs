@@ -1,0 +1,183 @@
+//! What leaves refract comes back: refract's own JSON is lossless (export, import into an empty
+//! file, export again: the same bytes), a FHIR export re-imports to the same flags, and an
+//! import killed half-way leaves the file as it was.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn refract(db: &Path) -> Command {
+    let mut command = Command::cargo_bin("refract").unwrap();
+    command.arg("--db").arg(db).args(["--user", "dr.roundtrip"]);
+    command
+}
+
+fn demo(dir: &TempDir, patients: u32) -> PathBuf {
+    let db = dir.path().join("demo.db");
+    refract(&db)
+        .args(["demo", "--no-open", "--today", "2026-11-27", "--patients"])
+        .arg(patients.to_string())
+        .assert()
+        .success();
+    db
+}
+
+fn flags_by_condition(db: &Path) -> BTreeMap<(String, String), usize> {
+    let output = refract(db).args(["flags", "--json"]).output().unwrap();
+    assert!(output.status.success());
+    let flags: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut counts = BTreeMap::new();
+    for flag in flags.as_array().unwrap() {
+        let key = (
+            flag["condition"].as_str().unwrap().to_owned(),
+            flag["status"].as_str().unwrap().to_owned(),
+        );
+        *counts.entry(key).or_insert(0) += 1;
+    }
+    counts
+}
+
+fn patient_count(db: &Path) -> usize {
+    let output = refract(db).args(["patients", "--json"]).output().unwrap();
+    assert!(output.status.success());
+    let patients: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    patients.as_array().unwrap().len()
+}
+
+#[test]
+fn refract_json_comes_back_byte_for_byte() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 120);
+    // The team's work, which a FHIR export cannot carry.
+    let first = refract(&db)
+        .args(["patients", "--json"])
+        .output()
+        .unwrap()
+        .stdout;
+    let first: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    let mrn = first[0]["mrn"].as_str().unwrap().to_owned();
+    let show: serde_json::Value = serde_json::from_slice(
+        &refract(&db)
+            .args(["show", &mrn, "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    if let Some(condition) = show["assessments"][0]["ruleset"].as_str() {
+        refract(&db)
+            .args(["review", &mrn, "--condition", condition, "--dismiss"])
+            .args(["--rationale", "pseudo-resistance: not taking it"])
+            .assert()
+            .success();
+    }
+
+    let exported = dir.path().join("first.json");
+    refract(&db)
+        .args(["export", "--format", "json", "--out"])
+        .arg(&exported)
+        .assert()
+        .success();
+    let copy = dir.path().join("copy.db");
+    refract(&copy)
+        .arg("import")
+        .arg(&exported)
+        .assert()
+        .success();
+    let again = dir.path().join("again.json");
+    refract(&copy)
+        .args(["export", "--format", "json", "--out"])
+        .arg(&again)
+        .assert()
+        .success();
+
+    let first = std::fs::read(&exported).unwrap();
+    let second = std::fs::read(&again).unwrap();
+    assert!(
+        first.len() > 10_000,
+        "a real document: {} bytes",
+        first.len()
+    );
+    assert!(
+        first == second,
+        "the second export differs from the first ({} vs {} bytes)",
+        first.len(),
+        second.len()
+    );
+    assert!(String::from_utf8_lossy(&first).contains("pseudo-resistance: not taking it"));
+}
+
+#[test]
+fn a_fhir_export_reimports_to_the_same_flags() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 200);
+    let bundle = dir.path().join("bundle.json");
+    refract(&db)
+        .args(["export", "--format", "fhir", "--out"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    let bundle_json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    assert_eq!(bundle_json["resourceType"], "Bundle");
+    assert_eq!(bundle_json["type"], "collection");
+
+    let copy = dir.path().join("copy.db");
+    refract(&copy).arg("import").arg(&bundle).assert().success();
+    assert_eq!(patient_count(&copy), 200);
+    assert_eq!(flags_by_condition(&copy), flags_by_condition(&db));
+}
+
+#[test]
+fn an_import_killed_half_way_leaves_the_file_whole() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 3_000);
+    let bundle = dir.path().join("bundle.json");
+    refract(&db)
+        .args(["export", "--format", "fhir", "--out"])
+        .arg(&bundle)
+        .assert()
+        .success();
+
+    let target = dir.path().join("target.db");
+    let mut import = std::process::Command::new(env!("CARGO_BIN_EXE_refract"))
+        .arg("--db")
+        .arg(&target)
+        .arg("import")
+        .arg(&bundle)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed once the import is writing (its write-ahead log grows), not while it still reads.
+    let wal = dir.path().join("target.db-wal");
+    for _ in 0..600 {
+        let writing = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 1_000_000);
+        if writing || import.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = import.kill(); // SIGKILL: no chance to clean up (an error if it already finished)
+    import.wait().unwrap();
+
+    // Whatever the moment of the kill: all of the file or none of it, and a sound database.
+    if target.exists() {
+        refract(&target).arg("check").assert().success();
+        let count = patient_count(&target);
+        assert!(count == 0 || count == 3_000, "half an import: {count}");
+    }
+    refract(&target)
+        .arg("import")
+        .arg(&bundle)
+        .assert()
+        .success();
+    assert_eq!(patient_count(&target), 3_000);
+    refract(&target).arg("check").assert().success();
+}
