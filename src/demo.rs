@@ -419,6 +419,7 @@ fn build(
         for sql in &indexes {
             tx.execute_batch(sql)?;
         }
+        store::rebuild_list_counts(tx)?;
         tx.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
             params![META_DEMO, describe(options)],
@@ -498,25 +499,32 @@ fn insert_batch(
     Ok(())
 }
 
-/// Drops the indexes that bulk inserts would maintain row by row, returning the SQL that
-/// recreates them (building an index once, sorted, is several times faster).
+/// Drops the indexes and the list-count triggers that bulk inserts would maintain row by row,
+/// returning the SQL that recreates them (building an index once, sorted, is several times
+/// faster; the counts are summed once at the end).
 fn drop_secondary_indexes(store: &Store) -> Result<Vec<String>, StoreError> {
     let mut stmt = store
         .conn()
         // The reviews index stays: writing a review looks up the previous one.
         .prepare(
-            "SELECT name, sql FROM sqlite_schema
-             WHERE type = 'index' AND sql IS NOT NULL AND tbl_name <> 'reviews'",
+            "SELECT name, sql, type FROM sqlite_schema
+             WHERE (type = 'index' AND sql IS NOT NULL AND tbl_name <> 'reviews')
+                OR (type = 'trigger' AND name LIKE 'list_counts_%')",
         )?;
-    let indexes: Vec<(String, String)> = stmt
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+    let dropped: Vec<(String, String, String)> = stmt
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
         .collect::<Result<_, _>>()?;
-    for (name, _) in &indexes {
+    for (name, _, kind) in &dropped {
+        let kind = if kind == "trigger" {
+            "TRIGGER"
+        } else {
+            "INDEX"
+        };
         store
             .conn()
-            .execute_batch(&format!("DROP INDEX \"{name}\""))?;
+            .execute_batch(&format!("DROP {kind} \"{name}\""))?;
     }
-    Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
+    Ok(dropped.into_iter().map(|(_, sql, _)| sql).collect())
 }
 
 #[cfg(test)]

@@ -26,7 +26,10 @@ pub use assessments::{
     Evaluated, record_review, record_versions, refresh_overdue, save_assessments, stamp_evaluated,
 };
 pub use audit::{AuditWriter, Change};
-pub use list::{Anchor, Cursor, ListFilter, ListQuery, PatientRow, SortKey, StatusCounts};
+pub use list::{
+    Anchor, Cursor, ListFilter, ListQuery, PatientRow, SEARCH_COUNT_CAP, SortKey, StatusCounts,
+    rebuild_list_counts,
+};
 pub use native::{
     NATIVE_FORMAT, NATIVE_VERSION, NativeDocument, NativeLine, NativeMeeting, NativePatient,
 };

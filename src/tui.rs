@@ -13,6 +13,8 @@ pub mod view;
 pub mod worker;
 
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 use std::time::Duration;
@@ -37,6 +39,9 @@ use crate::store::Store;
 pub enum Event {
     Terminal(TermEvent),
     Reply(Reply),
+    /// SIGTERM or SIGHUP: leave as on `q`, restoring the terminal (a closed SSH session still
+    /// gets its writes finished).
+    Terminate,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +84,11 @@ pub fn run(store: Store, rules: Rules, today: NaiveDate) -> Result<(), TuiError>
         previous(info);
     }));
     execute!(io::stdout(), EnableMouseCapture)?;
-    spawn_input(events);
+    let terminate = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(signal, Arc::clone(&terminate))?;
+    }
+    spawn_input(events, terminate);
 
     let result = (|| -> Result<(), TuiError> {
         let size = terminal.size()?;
@@ -132,9 +141,13 @@ fn forward_replies(replies: Receiver<Reply>, events: Sender<Event>) {
     });
 }
 
-fn spawn_input(events: Sender<Event>) {
+fn spawn_input(events: Sender<Event>, terminate: Arc<AtomicBool>) {
     thread::spawn(move || {
         loop {
+            if terminate.load(Ordering::Relaxed) {
+                let _ = events.send(Event::Terminate);
+                return;
+            }
             match terminal_event::poll(Duration::from_millis(250)) {
                 Ok(true) => match terminal_event::read() {
                     Ok(event) => {
@@ -186,5 +199,6 @@ pub fn translate(model: &Model, keymap: &Keymap, event: Event, area: Rect) -> Ve
             vec![Msg::Viewport(usize::from(body.height))]
         }
         Event::Terminal(_) => Vec::new(),
+        Event::Terminate => vec![Msg::Terminate],
     }
 }

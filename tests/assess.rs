@@ -373,3 +373,114 @@ fn check_names_the_file_and_line_of_a_bad_rule() {
             .contains(&format!("epilepsy.toml:{line}:"))
     );
 }
+
+/// The maintained list counts against a count of the patients themselves.
+fn assert_counts_exact(store: &Store) {
+    use refract::store::ListFilter;
+    let filters = [
+        ListFilter::default(),
+        ListFilter {
+            ruleset: Some(String::from("epilepsy")),
+            ..ListFilter::default()
+        },
+        ListFilter {
+            unreviewed_only: true,
+            ..ListFilter::default()
+        },
+        ListFilter {
+            care_team: Some(String::from("Hypertension clinic")),
+            ..ListFilter::default()
+        },
+    ];
+    for filter in filters {
+        let maintained = store.status_counts(&filter).unwrap();
+        let mut clause = vec![String::from("1")];
+        if let Some(ruleset) = &filter.ruleset {
+            clause.push(format!("list_ruleset = '{ruleset}'"));
+        }
+        if let Some(team) = &filter.care_team {
+            clause.push(format!("care_team = '{team}'"));
+        }
+        if filter.unreviewed_only {
+            clause.push(String::from("list_review = 0"));
+        }
+        let sql = format!(
+            "SELECT list_status, count(*) FROM patients WHERE {} GROUP BY 1",
+            clause.join(" AND ")
+        );
+        let mut by_rank = [0u64; 6];
+        let mut stmt = store.conn().prepare(&sql).unwrap();
+        for row in stmt
+            .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)))
+            .unwrap()
+        {
+            let (rank, count) = row.unwrap();
+            by_rank[rank as usize] = count as u64;
+        }
+        assert_eq!(maintained.by_rank, by_rank, "{filter:?}");
+        assert_eq!(maintained.total, by_rank.iter().sum::<u64>(), "{filter:?}");
+        assert!(!maintained.capped);
+    }
+}
+
+#[test]
+fn list_counts_stay_exact_through_loads_reviews_reevaluations_and_deletions() {
+    let dir = TempDir::new().unwrap();
+    let (mut store, rules) = demo_store(&dir, 400);
+    assert_counts_exact(&store); // rebuilt once after the bulk load
+    let id = refractory_patient(&store, "epilepsy");
+    store
+        .review(
+            id,
+            "epilepsy",
+            ReviewDecision::Dismissed,
+            "pseudo-resistance",
+            today(),
+        )
+        .unwrap();
+    assert_counts_exact(&store);
+    let later = today() + chrono::Duration::days(400);
+    assess::refresh(&mut store, &rules, later, |_, _| {}).unwrap();
+    assert_counts_exact(&store);
+    store
+        .conn()
+        .execute("DELETE FROM patients WHERE id % 7 = 0", [])
+        .unwrap();
+    assert_counts_exact(&store);
+}
+
+#[test]
+fn a_broad_search_stops_counting_at_the_cap() {
+    use refract::store::{ListFilter, SEARCH_COUNT_CAP};
+    let dir = TempDir::new().unwrap();
+    let (store, _) = demo_store(&dir, 200);
+    // Every MRN starts with "RF-": the whole list matches, far below the cap here…
+    let all = store
+        .status_counts(&ListFilter {
+            search: Some(String::from("rf-")),
+            ..ListFilter::default()
+        })
+        .unwrap();
+    assert_eq!(all.total, 200);
+    assert!(!all.capped);
+    const {
+        assert!(
+            SEARCH_COUNT_CAP >= 1_000,
+            "the cap only cuts broad searches"
+        );
+    }
+    // …and with a lower cap the count stops and says so.
+    let filter = ListFilter {
+        search: Some(String::from("rf-")),
+        ..ListFilter::default()
+    };
+    let capped = store.status_counts_up_to(&filter, 50).unwrap();
+    assert!(capped.capped);
+    assert!(capped.total > 50 && capped.total < 200, "{}", capped.total);
+    // Without a search the maintained counts answer, never capped.
+    let exact = store
+        .status_counts_up_to(&ListFilter::default(), 50)
+        .unwrap();
+    assert_eq!(exact.total, 200);
+    assert!(!exact.capped);
+}

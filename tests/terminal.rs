@@ -157,6 +157,27 @@ fn opens_navigates_and_quits_leaving_the_terminal_clean() {
 }
 
 #[test]
+fn sigterm_restores_the_terminal() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir);
+    let mut session = Session::start(&db, 100, 30);
+    session.wait_for("row 1 of 200");
+    let pid = session.child.process_id().unwrap();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    session.wait_exit();
+    thread::sleep(Duration::from_millis(200));
+    let parser = session.parser.lock().unwrap();
+    let screen = parser.screen();
+    assert!(!screen.alternate_screen(), "back on the main screen");
+    assert!(!screen.hide_cursor(), "cursor shown again");
+    assert_eq!(screen.mouse_protocol_mode(), vt100::MouseProtocolMode::None);
+}
+
+#[test]
 fn a_second_terminal_sees_a_review_made_in_the_first() {
     let dir = TempDir::new().unwrap();
     let db = demo(&dir);

@@ -202,6 +202,36 @@ impl Store {
     /// Patients whose stored assessments are stale: never evaluated, or evaluated from
     /// another version of their record, of the rules, or on another day (windows such as
     /// "the last 6 months" move with time). In id order.
+    /// Up to `limit` stale patients with ids above `after`, in id order: a pass over a large
+    /// file a chunk at a time, holding one chunk of ids rather than all of them.
+    pub fn stale_patients_after(
+        &self,
+        rules_stamp: &str,
+        today: NaiveDate,
+        after: PatientId,
+        limit: usize,
+    ) -> Result<Vec<PatientId>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM patients
+             WHERE id > ?3 AND (eval_rules <> ?1 OR eval_on <> ?2 OR eval_record <> record_version)
+             ORDER BY id LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(
+            params![rules_stamp, format_date(today), after.0, limit as i64],
+            |row| Ok(PatientId(row.get(0)?)),
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The highest patient id (0 when empty): the end of a pass in id order.
+    pub fn max_patient_id(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM patients", [], |row| {
+                row.get(0)
+            })?)
+    }
+
     pub fn stale_patients(&self, rules_stamp: &str, today: NaiveDate) -> Result<Vec<PatientId>> {
         let mut stmt = self.conn.prepare(
             "SELECT id FROM patients

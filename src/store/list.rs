@@ -167,6 +167,9 @@ pub struct PatientRow {
 /// Patients per status for the header, under the current filter minus its status part.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatusCounts {
+    /// With a search, counting stops at [`SEARCH_COUNT_CAP`]: then `capped` is set and the
+    /// numbers are lower bounds ("10,000+"), so that a one-letter search stays instant.
+    pub capped: bool,
     pub total: u64,
     /// Indexed by `AssessmentStatus::rank()`; index 0 is "not assessed".
     pub by_rank: [u64; 6],
@@ -178,6 +181,20 @@ impl StatusCounts {
         self.by_rank[status.rank() as usize]
     }
 }
+
+/// Recounts the list from the patients (after a bulk load that dropped the count triggers).
+pub fn rebuild_list_counts(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "DELETE FROM list_counts;
+         INSERT INTO list_counts
+         SELECT list_status, list_ruleset, care_team, list_review, list_wf_overdue, count(*)
+         FROM patients GROUP BY 1, 2, 3, 4, 5;",
+    )?;
+    Ok(())
+}
+
+/// Where counting the matches of a search stops.
+pub const SEARCH_COUNT_CAP: u64 = 10_000;
 
 const ROW_COLUMNS: &str = "id, mrn, family_name, given_name, birth_date, sex, list_status, \
      list_ruleset, list_line, list_regimen, list_wf, list_wf_overdue, list_review, care_team, \
@@ -228,15 +245,34 @@ impl Store {
 
     /// Patients per status under `filter` (its status part ignored), for the header.
     pub fn status_counts(&self, filter: &ListFilter) -> Result<StatusCounts> {
+        self.status_counts_up_to(filter, SEARCH_COUNT_CAP)
+    }
+
+    /// [`Store::status_counts`], a search counting at most `cap` matches.
+    pub fn status_counts_up_to(&self, filter: &ListFilter, cap: u64) -> Result<StatusCounts> {
         let filter = ListFilter {
             status: None,
             ..filter.clone()
         };
         let (clause, params) = where_clause(&filter);
-        let sql = format!(
-            "SELECT list_status, count(*), sum(list_review = 0) FROM patients WHERE {clause}
-             GROUP BY list_status"
-        );
+        let searching = filter
+            .search
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty());
+        // Without a search every term is a column of the maintained counts.
+        let sql = if searching {
+            format!(
+                "SELECT list_status, count(*), sum(list_review = 0) FROM
+                 (SELECT list_status, list_review FROM patients WHERE {clause} LIMIT {})
+                 GROUP BY list_status",
+                cap + 1
+            )
+        } else {
+            format!(
+                "SELECT list_status, sum(patients), sum(CASE WHEN list_review = 0 THEN patients END)
+                 FROM list_counts WHERE {clause} GROUP BY list_status"
+            )
+        };
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut counts = StatusCounts::default();
         let rows = stmt.query_map(params_from_iter(params), |row| {
@@ -255,8 +291,34 @@ impl Store {
                 *slot += count;
             }
         }
+        if searching && counts.total > cap {
+            counts.capped = true;
+        }
         Ok(counts)
     }
+}
+
+/// Matches of a search, at or above which a page is found by walking the sort order.
+const BROAD_SEARCH: i64 = 2_000;
+
+/// Whether `filter` searches and its search alone matches at least [`BROAD_SEARCH`] patients
+/// (a probe of at most that many index entries).
+fn is_broad_search(conn: &Connection, filter: &ListFilter) -> Result<bool> {
+    if filter.search.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        return Ok(false);
+    }
+    let search_only = ListFilter {
+        search: filter.search.clone(),
+        ..ListFilter::default()
+    };
+    let (clause, params) = where_clause(&search_only);
+    let sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM patients WHERE {clause} LIMIT {BROAD_SEARCH})"
+    );
+    let matches: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(params), |row| row.get(0))?;
+    Ok(matches >= BROAD_SEARCH)
 }
 
 /// Whether the SQL column runs descending for this query.
@@ -276,7 +338,16 @@ fn list_page(
     let backwards = matches!(anchor, Anchor::Last | Anchor::Before(_));
     let walk_descending = descending != backwards;
     let column = query.sort.column();
-    let (clause, mut params) = where_clause(&query.filter);
+    let (mut clause, mut params) = where_clause(&query.filter);
+    if is_broad_search(conn, &query.filter)? {
+        // A search matching many patients: walking the sort order's index and testing each row
+        // finds a page after a few hundred rows, where collecting every match to sort them
+        // would read them all. The unary `+` keeps SQLite off the search indexes.
+        clause = clause
+            .replace("(name_key", "(+name_key")
+            .replace("(lower(given_name)", "(+lower(given_name)")
+            .replace("(upper(mrn)", "(+upper(mrn)");
+    }
     let mut sql = format!("SELECT {ROW_COLUMNS}, {column} FROM patients WHERE {clause}");
     if let Anchor::After(cursor) | Anchor::Before(cursor) = anchor {
         let op = if walk_descending { "<" } else { ">" };

@@ -9,7 +9,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::{APPLICATION_ID, Result};
 
 /// The migrations in order; migration `n` (1-based) brings the file to version `n`.
-const MIGRATIONS: &[&str] = &[include_str!("sql/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/0001_init.sql"),
+    include_str!("sql/0002_list_counts.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -52,12 +52,25 @@ pub struct PatientList {
 
 impl PatientList {
     /// Rows matching the whole filter, once counted.
+    /// Rows matching the whole filter, once counted exactly (a broad search stops counting).
     pub fn total(&self) -> Option<u64> {
-        let counts = self.counts.as_ref()?;
+        let counts = self.counts.as_ref().filter(|c| !c.capped)?;
         Some(match self.query.filter.status {
             Some(status) => counts.of(status),
             None => counts.total,
         })
+    }
+
+    /// The total in words: "1,000,000", or "10,000+" when a search matched more than is counted.
+    pub fn total_text(&self) -> Option<String> {
+        let counts = self.counts.as_ref()?;
+        if counts.capped {
+            return Some(format!(
+                "{}+",
+                crate::tui::view::thousands(crate::store::SEARCH_COUNT_CAP)
+            ));
+        }
+        self.total().map(crate::tui::view::thousands)
     }
 
     /// The absolute row number of the selection.
@@ -250,6 +263,8 @@ pub enum Msg {
     Scroll(i32),
     /// The number of list rows the terminal now shows.
     Viewport(usize),
+    /// The process was asked to end (SIGTERM, SIGHUP).
+    Terminate,
 }
 
 impl Model {
@@ -375,6 +390,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Request> {
         Msg::Action(action) => act(model, action),
         Msg::Typed(key) => typed(model, key),
         Msg::Reply(reply) => replied(model, reply),
+        Msg::Terminate => {
+            model.quit = true;
+            Vec::new()
+        }
         Msg::ClickRow(row) => {
             if model.screen != Screen::Patients || model.popup.is_some() || model.input.is_some() {
                 return Vec::new();

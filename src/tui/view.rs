@@ -112,12 +112,9 @@ fn render_title(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
         Span::styled(format!("─ {screen} "), theme.header()),
     ];
     if model.screen == Screen::Patients
-        && let Some(total) = model.list.total()
+        && let Some(total) = model.list.total_text()
     {
-        spans.push(Span::styled(
-            format!("─ {} patients ", thousands(total)),
-            theme.muted(),
-        ));
+        spans.push(Span::styled(format!("─ {total} patients "), theme.muted()));
     }
     if let Some(team) = &model.list.query.filter.care_team
         && model.screen == Screen::Patients

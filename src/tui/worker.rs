@@ -132,24 +132,28 @@ pub fn spawn(
     replies: Sender<Reply>,
 ) -> JoinHandle<()> {
     thread::spawn(move || {
-        let mut stale: Option<(Vec<PatientId>, usize)> = None;
+        // A pass over the stale patients in id order: the last id done and the highest id.
+        let mut pass: Option<(PatientId, i64)> = None;
         let mut started = false;
         let mut seen_version = store.data_version().unwrap_or(0);
         let mut last_check = Instant::now();
+        let start_pass = |store: &Store| store.max_patient_id().ok().map(|max| (PatientId(0), max));
         loop {
-            let waiting = if stale.is_some() {
+            let waiting = if pass.is_some() {
                 Duration::ZERO
             } else {
                 Duration::from_millis(250)
             };
             match requests.recv_timeout(waiting) {
                 Ok(request) => {
-                    let reply = handle(&mut store, request, today);
-                    if replies.send(reply).is_err() {
-                        return;
+                    let mut waiting: Vec<Request> = vec![request];
+                    waiting.extend(requests.try_iter());
+                    for request in without_superseded(waiting) {
+                        let reply = handle(&mut store, request, today);
+                        if replies.send(reply).is_err() {
+                            return;
+                        }
                     }
-                    // Our own writes change data_version too; they are not another process's.
-                    seen_version = store.data_version().unwrap_or(seen_version);
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => return,
@@ -158,39 +162,32 @@ pub fn spawn(
             if !started {
                 // After the first requests (the first page) have been answered.
                 started = true;
-                stale = store
-                    .stale_patients(&rules.stamp, today)
-                    .ok()
-                    .filter(|ids| !ids.is_empty())
-                    .map(|ids| (ids, 0));
-                if stale.is_some() {
-                    let _ = store.write(|tx| crate::store::refresh_overdue(tx, today).map(|_| ()));
-                }
+                pass = start_pass(&store);
+                let _ = store.write(|tx| crate::store::refresh_overdue(tx, today).map(|_| ()));
             }
-            if let Some((ids, done)) = stale.as_mut() {
-                let loaded = &rules;
-                let end = (*done + EVALUATION_CHUNK).min(ids.len());
-                if *done < end {
-                    if let Err(err) =
-                        assess::evaluate_chunk(&mut store, loaded, today, &ids[*done..end])
-                    {
+            if let Some((after, max_id)) = pass {
+                match evaluate_next_chunk(&mut store, &rules, today, after) {
+                    Ok(Some(last)) => {
+                        pass = Some((last, max_id));
+                        let done = usize::try_from(last.0).unwrap_or(0);
+                        let total = usize::try_from(max_id).unwrap_or(0).max(done);
+                        let _ = replies.send(Reply::Evaluating { done, total });
+                    }
+                    Ok(None) => {
+                        let evaluated_any = after.0 > 0;
+                        pass = None;
+                        if evaluated_any {
+                            let _ = replies.send(Reply::Evaluating { done: 1, total: 1 });
+                            let _ = replies.send(Reply::DataChanged);
+                        }
+                    }
+                    Err(err) => {
                         let _ = replies.send(Reply::Error(err.to_string()));
-                        stale = None;
-                        continue;
+                        pass = None;
                     }
-                    *done = end;
-                    let total = ids.len();
-                    let finished = *done == total;
-                    let _ = replies.send(Reply::Evaluating { done: end, total });
-                    if finished {
-                        stale = None;
-                        let _ = replies.send(Reply::DataChanged);
-                    }
-                    seen_version = store.data_version().unwrap_or(seen_version);
-                } else {
-                    stale = None;
                 }
             }
+            // data_version moves only for other connections' commits, never for our own.
             if last_check.elapsed() >= Duration::from_millis(500) {
                 last_check = Instant::now();
                 if let Ok(version) = store.data_version()
@@ -198,11 +195,7 @@ pub fn spawn(
                 {
                     seen_version = version;
                     // Another process changed data: evaluate what it made stale.
-                    stale = store
-                        .stale_patients(&rules.stamp, today)
-                        .ok()
-                        .filter(|ids| !ids.is_empty())
-                        .map(|ids| (ids, 0));
+                    pass = start_pass(&store);
                     if replies.send(Reply::DataChanged).is_err() {
                         return;
                     }
@@ -210,6 +203,45 @@ pub fn spawn(
             }
         }
     })
+}
+
+/// Evaluates the next chunk of stale patients after `after`; the last id done, or `None` when
+/// no stale patient is left.
+fn evaluate_next_chunk(
+    store: &mut Store,
+    rules: &Rules,
+    today: NaiveDate,
+    after: PatientId,
+) -> Result<Option<PatientId>, StoreError> {
+    let ids = store.stale_patients_after(&rules.stamp, today, after, EVALUATION_CHUNK)?;
+    let Some(&last) = ids.last() else {
+        return Ok(None);
+    };
+    assess::evaluate_chunk(store, rules, today, &ids)?;
+    Ok(Some(last))
+}
+
+/// Drops list reads that a newer one has made pointless (a search typed faster than it is
+/// answered: only the last text is worth a query). Writes are never dropped.
+pub fn without_superseded(requests: Vec<Request>) -> Vec<Request> {
+    let newest = requests
+        .iter()
+        .filter_map(|request| match request {
+            Request::Page { generation, .. } | Request::Counts { generation, .. } => {
+                Some(*generation)
+            }
+            _ => None,
+        })
+        .max();
+    requests
+        .into_iter()
+        .filter(|request| match request {
+            Request::Page { generation, .. } | Request::Counts { generation, .. } => {
+                Some(*generation) == newest
+            }
+            _ => true,
+        })
+        .collect()
 }
 
 /// Answers one request: the worker thread's loop, and tests that drive the screen without threads.
@@ -259,7 +291,7 @@ pub fn handle(store: &mut Store, request: Request, today: NaiveDate) -> Reply {
 
 fn care_teams(store: &Store) -> Result<Vec<String>, StoreError> {
     let mut stmt = store.conn().prepare_cached(
-        "SELECT DISTINCT care_team FROM patients WHERE care_team <> '' ORDER BY 1",
+        "SELECT DISTINCT care_team FROM list_counts WHERE care_team <> '' AND patients > 0 ORDER BY 1",
     )?;
     let teams = stmt.query_map([], |row| row.get(0))?;
     Ok(teams.collect::<Result<_, _>>()?)
@@ -281,8 +313,10 @@ fn overview(
     let conn = store.conn();
     let mut rows: Vec<OverviewRow> = Vec::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT list_ruleset, list_status, count(*), sum(list_review = 0), sum(list_wf_overdue)
-         FROM patients WHERE (?1 IS NULL OR care_team = ?1) AND list_ruleset <> ''
+        "SELECT list_ruleset, list_status, sum(patients),
+                sum(CASE WHEN list_review = 0 THEN patients END),
+                sum(CASE WHEN list_wf_overdue = 1 THEN patients END)
+         FROM list_counts WHERE (?1 IS NULL OR care_team = ?1) AND list_ruleset <> ''
          GROUP BY list_ruleset, list_status",
     )?;
     let mut result = stmt.query(params![care_team])?;
@@ -309,10 +343,20 @@ fn overview(
         entry.overdue += overdue.unwrap_or(0).max(0) as u64;
     }
     let since = crate::store::format_date(today - chrono::Duration::days(30));
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.ruleset, count(*) FROM assessments a JOIN patients p ON p.id = a.patient_id
-         WHERE a.flagged_since >= ?1 AND (?2 IS NULL OR p.care_team = ?2) GROUP BY a.ruleset",
-    )?;
+    // For everyone, the flagged index alone answers; a care team needs each patient's team.
+    let mut stmt = if care_team.is_none() {
+        conn.prepare_cached(
+            "SELECT ruleset, count(*) FROM assessments
+             WHERE flagged_since >= ?1 AND flagged_since IS NOT NULL AND ?2 IS NULL
+             GROUP BY ruleset",
+        )?
+    } else {
+        conn.prepare_cached(
+            "SELECT a.ruleset, count(*) FROM patients p
+             JOIN assessments a ON a.patient_id = p.id
+             WHERE p.care_team = ?2 AND a.flagged_since >= ?1 GROUP BY a.ruleset",
+        )?
+    };
     let mut result = stmt.query(params![since, care_team])?;
     while let Some(row) = result.next()? {
         let ruleset: String = row.get(0)?;
@@ -337,4 +381,52 @@ fn overview(
         rows,
         next_meeting,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Anchor, ListQuery};
+
+    fn page(generation: u64) -> Request {
+        Request::Page {
+            generation,
+            query: ListQuery::default(),
+            anchor: Anchor::First,
+            limit: 10,
+            placement: Placement::Append,
+        }
+    }
+
+    #[test]
+    fn only_the_newest_list_read_survives_but_every_write_does() {
+        let note = Request::AddNote {
+            patient: PatientId(1),
+            text: String::from("seen"),
+        };
+        let kept = without_superseded(vec![
+            page(1),
+            Request::Counts {
+                generation: 1,
+                filter: ListFilter::default(),
+            },
+            note,
+            page(2),
+            page(3),
+            Request::Counts {
+                generation: 3,
+                filter: ListFilter::default(),
+            },
+        ]);
+        let kinds: Vec<String> = kept
+            .iter()
+            .map(|request| match request {
+                Request::Page { generation, .. } => format!("page {generation}"),
+                Request::Counts { generation, .. } => format!("counts {generation}"),
+                Request::AddNote { .. } => String::from("note"),
+                _ => String::from("other"),
+            })
+            .collect();
+        assert_eq!(kinds, ["note", "page 3", "counts 3"]);
+    }
 }

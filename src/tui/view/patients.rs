@@ -40,6 +40,16 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
 }
 
 fn render_counts(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    if let Some(counts) = &model.list.counts
+        && counts.capped
+    {
+        let text = format!(
+            " more than {} patients match: keep typing to narrow the search",
+            thousands(crate::store::SEARCH_COUNT_CAP)
+        );
+        frame.render_widget(Span::styled(text, theme.muted()), area);
+        return;
+    }
     let Some(counts) = &model.list.counts else {
         frame.render_widget(Span::styled(" counting…", theme.muted()), area);
         return;
@@ -117,11 +127,12 @@ fn render_controls(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
         ),
         theme.muted(),
     ));
-    let position = match (model.list.position(), model.list.total()) {
-        (Some(position), Some(total)) if total > 0 => {
-            format!("row {} of {}", thousands(position + 1), thousands(total))
+    let empty = model.list.total() == Some(0);
+    let position = match (model.list.position(), model.list.total_text()) {
+        (Some(position), Some(total)) if !empty => {
+            format!("row {} of {total}", thousands(position + 1))
         }
-        (None, Some(total)) if total > 0 => format!("of {}", thousands(total)),
+        (None, Some(total)) if !empty => format!("of {total}"),
         _ if model.list.loading => String::from("loading…"),
         _ => String::new(),
     };
