@@ -185,24 +185,76 @@ fn patient_screen_at_80_by_24_and_160_by_48() {
     insta::assert_snapshot!("patient_160x48", harness.screen());
 }
 
+/// The two sizes every screen is pinned at: a default terminal and a big shared screen.
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
 #[test]
 fn every_tab_of_the_patient_screen() {
-    let mut harness = Harness::new(300, 120, 40);
+    let mut harness = Harness::new(300, 80, 24);
+    // A patient with treatment lines (the first rows are status epilepticus episodes).
+    harness.press('/');
+    harness.type_text("Berg");
     harness.key(KeyCode::Enter);
-    for name in ["lines", "observations", "notes", "history"] {
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Patient);
+    harness.press('n');
+    harness.type_text("Seen with her husband; seizure diary brought");
+    harness.key(KeyCode::Enter);
+    // The note was written now, by the clock: its time is not part of the snapshot.
+    let note_time: Option<String> = harness
+        .store
+        .conn()
+        .query_row(
+            "SELECT substr(at, 1, 16) FROM notes ORDER BY id DESC LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .ok()
+        .map(|at: String| at.replace('T', " "));
+    assert!(note_time.is_some(), "the note was saved");
+    for name in ["timeline", "lines", "observations", "notes", "history"] {
+        for (width, height) in SIZES {
+            harness.resize(width, height);
+            let screen = match &note_time {
+                Some(time) => harness.screen().replace(time.as_str(), "[now]"),
+                None => harness.screen(),
+            };
+            insta::assert_snapshot!(format!("tab_{name}_{width}x{height}"), screen);
+        }
         harness.key(KeyCode::Tab);
-        insta::assert_snapshot!(format!("tab_{name}"), harness.screen());
     }
 }
 
 #[test]
-fn overview_and_help_at_120_by_40() {
-    let mut harness = Harness::new(300, 120, 40);
+fn overview_and_help() {
+    let mut harness = Harness::new(300, 80, 24);
     harness.press('o');
     assert_eq!(harness.model.screen, Screen::Overview);
-    insta::assert_snapshot!("overview", harness.screen());
+    for (width, height) in SIZES {
+        harness.resize(width, height);
+        insta::assert_snapshot!(format!("overview_{width}x{height}"), harness.screen());
+    }
     harness.press('?');
-    insta::assert_snapshot!("help_over_overview", harness.screen());
+    for (width, height) in SIZES {
+        harness.resize(width, height);
+        insta::assert_snapshot!(format!("help_{width}x{height}"), harness.screen());
+    }
+}
+
+#[test]
+fn filter_and_sort_menus() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.press('f');
+    for (width, height) in SIZES {
+        harness.resize(width, height);
+        insta::assert_snapshot!(format!("filter_{width}x{height}"), harness.screen());
+    }
+    harness.key(KeyCode::Esc);
+    harness.press('s');
+    for (width, height) in SIZES {
+        harness.resize(width, height);
+        insta::assert_snapshot!(format!("sort_{width}x{height}"), harness.screen());
+    }
 }
 
 #[test]
@@ -392,13 +444,16 @@ fn an_empty_database_opens_on_the_welcome_screen() {
         queue.extend(app::update(&mut model, Msg::Reply(reply)));
     }
     let keymap = Keymap::embedded().unwrap();
-    let mut terminal = Terminal::new(TestBackend::new(100, 20)).unwrap();
-    terminal
-        .draw(|frame| view::render(&model, &keymap, Theme { color: true }, frame))
-        .unwrap();
-    let screen = text_of(terminal.backend().buffer());
-    assert!(screen.contains("refract import"), "{screen}");
-    assert!(screen.contains("refract demo"), "{screen}");
+    for (width, height) in SIZES {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|frame| view::render(&model, &keymap, Theme { color: true }, frame))
+            .unwrap();
+        let screen = text_of(terminal.backend().buffer());
+        assert!(screen.contains("refract import"), "{screen}");
+        assert!(screen.contains("refract demo"), "{screen}");
+        insta::assert_snapshot!(format!("welcome_{width}x{height}"), screen);
+    }
 }
 
 #[test]

@@ -280,6 +280,49 @@ impl<'a> Builder<'a> {
     }
 
     /// Sets the cycles and progression date of the line at `index`.
+    /// Adds a planned next phase (maintenance after induction and transplant) to line `index`:
+    /// its drugs join the line, which now ends when the phase ends and for its reason.
+    pub fn extend_line(
+        &mut self,
+        index: usize,
+        phase: &str,
+        exposures: &[i64],
+        end_ago: Option<i64>,
+        response: Option<Response>,
+        stop: Option<StopReason>,
+    ) {
+        let drugs: Vec<LineDrug> = exposures
+            .iter()
+            .filter_map(|exposure_id| self.exposures.iter().find(|e| e.id == *exposure_id))
+            .map(|exposure| LineDrug {
+                ingredient: self
+                    .book
+                    .recognise(&[], &exposure.text)
+                    .first()
+                    .map_or_else(|| exposure.text.clone(), |d| d.ingredient.clone()),
+                dose: exposure.dose.clone(),
+                exposure_id: Some(exposure.id),
+            })
+            .collect();
+        let end = end_ago.map(|ago| self.day(ago));
+        let today = self.today;
+        let Some(line) = self.lines.get_mut(index) else {
+            return;
+        };
+        line.regimen = format!("{} + {phase}", line.regimen);
+        line.drugs.extend(drugs);
+        line.end = end;
+        line.stop_reason = stop;
+        if let Some(response) = response
+            && line
+                .best_response
+                .is_none_or(|best| response.depth() > best.depth())
+        {
+            line.best_response = Some(response);
+            line.best_response_date = Some(end.unwrap_or(today).min(today));
+        }
+    }
+
     pub fn line_detail(&mut self, index: usize, cycles: Option<u32>, progression_ago: Option<i64>) {
         let progression = progression_ago.map(|ago| self.day(ago));
         if let Some(line) = self.lines.get_mut(index) {

@@ -924,6 +924,35 @@ fn regimen_line(
     index
 }
 
+/// A planned next phase of line `index`: IMWG counts induction, transplant, consolidation and
+/// maintenance given as planned as one line of therapy.
+#[allow(clippy::too_many_arguments)] // the story reads as one call per phase
+fn continue_line(
+    b: &mut Builder<'_>,
+    index: usize,
+    phase: &str,
+    drugs: &[(&str, f64, &str)],
+    start_ago: i64,
+    days: i64,
+    response: Option<Response>,
+    stop: Option<StopReason>,
+) {
+    let ongoing = start_ago - days <= 0;
+    let ids: Vec<i64> = drugs
+        .iter()
+        .map(|(ingredient, dose, unit)| {
+            b.drug(
+                give(ingredient, *dose, unit),
+                start_ago,
+                (!ongoing).then_some(days),
+                stop,
+            )
+        })
+        .collect();
+    let end = (!ongoing).then_some(start_ago - days);
+    b.extend_line(index, phase, &ids, end, response, stop);
+}
+
 fn ecog(b: &mut Builder<'_>, days_ago: i64, value: i64) {
     b.observe(
         obs::ECOG,
@@ -1176,7 +1205,7 @@ fn myeloma(b: &mut Builder<'_>) -> S {
         // triple-class refractory.
         0 => {
             let induction = 4 * 21 * 2;
-            regimen_line(
+            let first = regimen_line(
                 b,
                 "myeloma",
                 "VRd",
@@ -1195,20 +1224,18 @@ fn myeloma(b: &mut Builder<'_>) -> S {
             let maintenance_days = (b.rng.range(12, 24) * MONTH)
                 .min(start2 - 18 * MONTH)
                 .max(6 * MONTH);
-            let idx = regimen_line(
+            continue_line(
                 b,
-                "myeloma",
-                "lenalidomide maintenance",
+                first,
+                "ASCT + lenalidomide maintenance",
                 &[("lenalidomide", 10.0, "mg/d")],
                 start2,
                 maintenance_days,
                 Some(Response::VeryGoodPartial),
                 Some(StopReason::Progression),
-                Some(Intent::Maintenance),
-                None,
             );
             let progression = start2 - maintenance_days;
-            b.line_detail(idx, None, Some(progression + 10));
+            b.line_detail(first, None, Some(progression + 10));
             m_protein(b, progression + 40, 0.4);
             m_protein(b, progression + 10, 1.2);
             m_protein(b, progression, 1.5);
@@ -1260,7 +1287,7 @@ fn myeloma(b: &mut Builder<'_>) -> S {
         // Progression more than 60 days after the last dose of maintenance: relapsed.
         1 => {
             let induction = 4 * 21 * 2;
-            regimen_line(
+            let first = regimen_line(
                 b,
                 "myeloma",
                 "VRd",
@@ -1278,21 +1305,19 @@ fn myeloma(b: &mut Builder<'_>) -> S {
             let maintenance_days = b.rng.range(18, 30) * MONTH;
             let start2 = asct - 90;
             let maintenance_days = maintenance_days.min(start2 - 8 * MONTH);
-            let idx = regimen_line(
+            continue_line(
                 b,
-                "myeloma",
-                "lenalidomide maintenance",
+                first,
+                "ASCT + lenalidomide maintenance",
                 &[("lenalidomide", 10.0, "mg/d")],
                 start2,
                 maintenance_days,
                 Some(Response::VeryGoodPartial),
                 Some(StopReason::Intolerance),
-                Some(Intent::Maintenance),
-                None,
             );
             let end2 = start2 - maintenance_days;
             let progression = end2 - b.rng.range(4, 7) * MONTH;
-            b.line_detail(idx, None, Some(progression));
+            b.line_detail(first, None, Some(progression));
             m_protein(b, progression + 20, 0.9);
             m_protein(b, progression, 1.3);
             let drd: &[(&str, f64, &str)] = &[
@@ -1353,7 +1378,7 @@ fn myeloma(b: &mut Builder<'_>) -> S {
         // Deep response, on maintenance.
         3 => {
             let induction = 4 * 21 * 2;
-            regimen_line(
+            let first = regimen_line(
                 b,
                 "myeloma",
                 "VRd",
@@ -1367,16 +1392,14 @@ fn myeloma(b: &mut Builder<'_>) -> S {
             );
             let asct = start1 - induction - 45;
             b.procedure("refract:asct", "Autologous stem cell transplant", asct);
-            regimen_line(
+            continue_line(
                 b,
-                "myeloma",
-                "lenalidomide maintenance",
+                first,
+                "ASCT + lenalidomide maintenance",
                 &[("lenalidomide", 10.0, "mg/d")],
                 asct - 90,
                 10_000,
                 Some(Response::Complete),
-                None,
-                Some(Intent::Maintenance),
                 None,
             );
             m_protein(b, asct - 30, 0.0);

@@ -324,8 +324,12 @@ impl Widget for &Timeline<'_> {
                         buf.set_string(at, y, text, style);
                     }
                 }
+                // Progression at (or just before) the end of the bar is already its end marker;
+                // one well before it (on therapy) or after it (off therapy, a relapse) is drawn
+                // where it happened.
                 if let Some(day) = line.progression_date
                     && let Some(column) = axis.column(day)
+                    && (column + 2 < to || column > marker_column)
                 {
                     buf.set_string(
                         column,
