@@ -2,7 +2,7 @@
 //! step with what the record, its assessments, reviews and way forward say.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::{Connection, OptionalExtension, Statement, params};
+use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 
 use super::sql_types::{format_date, format_datetime};
 use super::{Result, StoreError};
@@ -59,14 +59,14 @@ pub fn insert_clinical_rows(
 /// bulk writers (the demo, an import) neither re-prepare nor look statements up per row.
 pub struct RecordWriter<'conn> {
     conn: &'conn Connection,
-    patient: Statement<'conn>,
-    condition: Statement<'conn>,
-    exposure: Statement<'conn>,
-    line: Statement<'conn>,
-    line_drug: Statement<'conn>,
-    observation: Statement<'conn>,
-    last_observation: Statement<'conn>,
-    procedure: Statement<'conn>,
+    patient: CachedStatement<'conn>,
+    condition: CachedStatement<'conn>,
+    exposure: CachedStatement<'conn>,
+    line: CachedStatement<'conn>,
+    line_drug: CachedStatement<'conn>,
+    observation: CachedStatement<'conn>,
+    last_observation: CachedStatement<'conn>,
+    procedure: CachedStatement<'conn>,
     exposure_ids: Vec<(i64, i64)>,
     ids: IdMap,
 }
@@ -119,43 +119,45 @@ impl IdMap {
 }
 
 impl<'conn> RecordWriter<'conn> {
+    /// Cached statements: a writer per patient (the importer's line derivation) costs no
+    /// parsing after the first.
     pub fn new(conn: &'conn Connection) -> Result<Self> {
         Ok(RecordWriter {
             conn,
-            patient: conn.prepare(
+            patient: conn.prepare_cached(
                 "INSERT INTO patients (mrn, family_name, given_name, birth_date, sex, deceased_date,
                      care_team, source, name_key, updated_at, list_status, list_ruleset, list_line,
                      list_regimen, list_wf, list_wf_overdue, list_review)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?,
-            condition: conn.prepare(
+            condition: conn.prepare_cached(
                 "INSERT INTO conditions (patient_id, system, code, display, onset, abatement,
                                          clinical_status, verification_status, source)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?,
-            exposure: conn.prepare(
+            exposure: conn.prepare_cached(
                 "INSERT INTO drug_exposures (patient_id, text, rxnorm, atc, start, end, dose_value,
                                              dose_unit, route, role, stop_reason, cycles, source)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?,
-            line: conn.prepare(
+            line: conn.prepare_cached(
                 "INSERT INTO treatment_lines (patient_id, ruleset, number, regimen, start, end, intent,
                                               best_response, best_response_date, progression_date,
                                               stop_reason, cycles, origin, cut_reason)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?,
-            line_drug: conn.prepare(
+            line_drug: conn.prepare_cached(
                 "INSERT INTO line_drugs (line_id, position, ingredient, dose_value, dose_unit, exposure_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
             last_observation: conn
-                .prepare("SELECT coalesce(max(id), 0) FROM observations WHERE patient_id = ?1")?,
-            observation: conn.prepare(
+                .prepare_cached("SELECT coalesce(max(id), 0) FROM observations WHERE patient_id = ?1")?,
+            observation: conn.prepare_cached(
                 "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit,
                                            effective, setting, source)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?,
-            procedure: conn.prepare(
+            procedure: conn.prepare_cached(
                 "INSERT INTO procedures (patient_id, code, display, performed, end, source)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
