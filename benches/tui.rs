@@ -31,6 +31,7 @@ const HEIGHT: u16 = 40;
 
 struct Screen {
     store: Store,
+    rules: Rules,
     model: Model,
     keymap: Keymap,
     terminal: Terminal<TestBackend>,
@@ -41,7 +42,7 @@ impl Screen {
     fn answer(&mut self, requests: Vec<worker::Request>) {
         let mut queue: VecDeque<worker::Request> = requests.into();
         while let Some(request) = queue.pop_front() {
-            let reply = worker::handle(&mut self.store, request, self.today);
+            let reply = worker::handle(&mut self.store, &self.rules, request, self.today);
             queue.extend(app::update(&mut self.model, Msg::Reply(reply)));
         }
     }
@@ -205,6 +206,7 @@ fn main() {
     let model = Model::new(today, RulesetName::all(&rules), viewport);
     let mut screen = Screen {
         store,
+        rules,
         model,
         keymap: Keymap::embedded().expect("the keymap loads"),
         terminal: Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("a test terminal"),

@@ -10,6 +10,7 @@ mod demo;
 mod export;
 mod flags;
 mod import;
+mod minutes;
 mod output;
 mod patients;
 mod review;
@@ -134,6 +135,28 @@ pub enum Command {
     },
     /// Check the database (integrity, schema version, foreign keys) and the rule files.
     Check,
+    /// List the MDT meetings, newest first.
+    Meetings {
+        /// Print JSON (an array, one object per meeting).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Minutes of an MDT meeting, as Markdown or a self-contained printable HTML page.
+    Minutes {
+        /// The meeting's number (see `refract meetings`), or `latest`: the most recent meeting
+        /// that has started, else the next one.
+        #[arg(value_name = "MEETING")]
+        meeting: String,
+        /// `md` (Markdown) or `html`.
+        #[arg(long, default_value = "md", value_parser = ["md", "html"])]
+        format: String,
+        /// Write to FILE (readable by you only) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Name patients and show their MRNs (default: initials, age and sex only).
+        #[arg(long)]
+        identified: bool,
+    },
 }
 
 /// A user-facing failure: printed as one line, exit code 1.
@@ -242,6 +265,24 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let store = open_existing(cli.db, &user)?;
             check::run(&store, cli.rules.as_deref())
         }
+        Some(Command::Meetings { json }) => minutes::list(&open_existing(cli.db, &user)?, json),
+        Some(Command::Minutes {
+            meeting,
+            format,
+            out,
+            identified,
+        }) => {
+            let rules = Rules::load(cli.rules.as_deref())?;
+            let store = open_existing(cli.db, &user)?;
+            minutes::run(
+                &store,
+                &rules,
+                &meeting,
+                &format,
+                out.as_deref(),
+                identified,
+            )
+        }
     }
 }
 
@@ -277,6 +318,14 @@ fn database_path(db: Option<PathBuf>) -> Result<PathBuf, CliError> {
 /// Opens the database for a command that reads it, refusing to create an empty file.
 fn open_existing(db: Option<PathBuf>, user: &str) -> Result<Store, CliError> {
     let path = database_path(db)?;
+    // SQLite takes an empty file for an empty database and would write a schema into it: a
+    // command that only reads refuses it instead, as it refuses a missing file.
+    if std::fs::metadata(&path).is_ok_and(|meta| meta.is_file() && meta.len() == 0) {
+        return Err(CliError::Message(format!(
+            "{} is empty, not a refract database (left untouched)",
+            path.display()
+        )));
+    }
     Ok(Store::open(&path, OpenMode::MustExist, user)?)
 }
 

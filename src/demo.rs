@@ -7,9 +7,11 @@
 //! the other inserts them with prepared statements in large transactions.
 
 mod builder;
+mod meetings;
 mod names;
 mod rng;
 mod stories;
+mod way_forward;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -67,6 +69,8 @@ pub enum DemoError {
     },
     #[error("the demo generator stopped unexpectedly")]
     GeneratorStopped,
+    #[error("demo way forward: {0}")]
+    WayForward(#[from] crate::way_forward::WayForwardError),
 }
 
 /// `meta` keys that mark a demo file and record how it was made.
@@ -426,6 +430,11 @@ fn build(
         )?;
         Ok::<_, StoreError>(())
     })?;
+    // The team's records are written through the same audited paths as a clinician's, as of
+    // the demo's own day.
+    store::with_clock_at(now, || way_forward::add(&mut store, rules, options.today))?;
+    // The MDT meetings (a past one with outcomes and tasks, an upcoming agenda).
+    meetings::add(&mut store, rules, options)?;
     // Sampled statistics are enough for the planner and take a fraction of a full ANALYZE. The
     // histogram table (stat4) is emptied: with it SQLite re-prepares a statement whenever a
     // bound value changes, which costs more than any plan it could improve here.

@@ -8,8 +8,10 @@
 
 mod clinical;
 mod codes;
+pub mod meeting;
 pub mod observation_codes;
 mod review;
+pub mod way_forward;
 mod workflow;
 
 pub use clinical::{
@@ -18,6 +20,9 @@ pub use clinical::{
 };
 pub use codes::{
     BpSetting, ConditionCodeSystem, DrugRole, Intent, ParseCodeError, Response, Sex, StopReason,
+};
+pub use meeting::{
+    AgendaProblem, Outcome, OutcomeCategory, can_present, masked_identity, missing_specialties,
 };
 pub use review::{
     Assessment, AssessmentStatus, AuditEntry, Confounder, Evidence, EvidenceKind, Review,

@@ -10,6 +10,8 @@
 //! - [`rules`]: refractory criteria as data, evaluated into suspected statuses with evidence.
 //! - [`assess`]: keeps stored assessments in step with records and rules.
 //! - [`fhir`]: FHIR R4 import and export.
+//! - [`way_forward`]: the four way-forward steps: stored records completed with the rules'
+//!   suggestions, and the checked entry point for every change.
 //! - [`tui`]: the dashboard (the only layer that draws).
 //! - [`cli`]: the headless commands and the command-line contract.
 
@@ -21,3 +23,4 @@ pub mod fhir;
 pub mod rules;
 pub mod store;
 pub mod tui;
+pub mod way_forward;

@@ -1,8 +1,9 @@
 //! Refractory criteria as data, and their evaluation.
 //!
-//! Rule sets (`assets/rules/<id>.toml`) and the drug knowledge base (`assets/drugs.toml`) are
-//! embedded in the binary and can be replaced with `--rules DIR`. Evaluation is a pure function
-//! of (patient record, rule set, today): it never reads the database or the clock.
+//! Rule sets (`assets/rules/<id>.toml`), the drug knowledge base (`assets/drugs.toml`) and the
+//! way-forward options catalogue (`assets/options/<id>.toml`) are embedded in the binary and can
+//! be replaced with `--rules DIR`. Evaluation is a pure function of (patient record, rule set,
+//! today): it never reads the database or the clock.
 
 mod context;
 pub mod drugs;
@@ -12,6 +13,7 @@ mod load;
 pub mod model;
 mod observations;
 mod oncology;
+pub mod options;
 mod pressure;
 mod status_epilepticus;
 mod trials;
@@ -23,6 +25,7 @@ use chrono::NaiveDate;
 pub use drugs::{Combination, Drug, DrugBook};
 pub use engine::{condition_matches, fingerprint, matching_conditions};
 pub use model::{Citation, RuleSet};
+pub use options::{CatalogueOption, OptionCatalogue};
 
 use crate::domain::{Assessment, PatientRecord};
 
@@ -35,19 +38,33 @@ const ENGINE_REVISION: u32 = 2;
 /// file and, where known, the line.
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
-    #[error("{origin}:{line}: {message}")]
+    #[error("{origin}:{line}: {}", one_line(.message))]
     Parse {
         origin: String,
         line: usize,
         message: String,
     },
-    #[error("{origin}: {message}")]
+    #[error("{origin}: {}", one_line(.message))]
     Invalid { origin: String, message: String },
     #[error("cannot read {path}: {source}")]
     Io {
         path: String,
         source: std::io::Error,
     },
+}
+
+/// A message as one line, whatever a file put in the value it quotes: a control character (a
+/// newline, a terminal escape sequence) is shown escaped instead of being printed.
+fn one_line(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The rule sets shipped with refract, by id, in the order they are listed.
@@ -86,6 +103,9 @@ pub struct Rules {
     /// A digest of every rule and drug file's text: stored assessments computed under another
     /// stamp are evaluated again.
     pub stamp: String,
+    /// The way-forward options catalogue of each rule set (not in the stamp: options never
+    /// change an assessment).
+    pub options: Vec<OptionCatalogue>,
 }
 
 impl Rules {
@@ -95,7 +115,8 @@ impl Rules {
     }
 
     /// The embedded rules, with files from `dir` replacing or adding to them: `dir/drugs.toml`
-    /// replaces the drug book, `dir/<id>.toml` the rule set `<id>`.
+    /// replaces the drug book, `dir/<id>.toml` the rule set `<id>`, `dir/options/<id>.toml` the
+    /// options catalogue of `<id>`.
     pub fn load(dir: Option<&Path>) -> Result<Self, RulesError> {
         let mut sources: Vec<(String, String)> = EMBEDDED
             .iter()
@@ -170,7 +191,21 @@ impl Rules {
             }
             sets.push(set);
         }
-        Ok(Rules { sets, book, stamp })
+        let options = options::load(dir, &book, &sets)?;
+        Ok(Rules {
+            sets,
+            book,
+            stamp,
+            options,
+        })
+    }
+
+    /// The options catalogue of rule set `ruleset`; empty when it has none.
+    pub fn options(&self, ruleset: &str) -> &[CatalogueOption] {
+        self.options
+            .iter()
+            .find(|catalogue| catalogue.ruleset == ruleset)
+            .map_or(&[], |catalogue| catalogue.options.as_slice())
     }
 
     pub fn get(&self, id: &str) -> Option<&RuleSet> {

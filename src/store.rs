@@ -8,11 +8,13 @@
 mod assessments;
 mod audit;
 mod list;
+mod meetings;
 mod native;
 mod read;
 mod schema;
 mod sql_types;
 mod team;
+mod way_forward;
 mod write;
 
 use std::fs::{self, OpenOptions};
@@ -30,13 +32,19 @@ pub use list::{
     Anchor, Cursor, ListFilter, ListQuery, PatientRow, SEARCH_COUNT_CAP, SortKey, StatusCounts,
     rebuild_list_counts,
 };
+pub use meetings::{
+    CaseDetail, MeetingDetail, MeetingSummary, MeetingWriter, PatientCase, TaskRow,
+};
 pub use native::{
     NATIVE_FORMAT, NATIVE_VERSION, NativeDocument, NativeLine, NativeMeeting, NativePatient,
 };
 pub use read::{AssessmentWithReview, PatientSummary, load_records};
 pub use schema::SCHEMA_VERSION;
-pub use sql_types::{format_date, format_datetime, now_utc, parse_date, parse_datetime};
+pub use sql_types::{
+    format_date, format_datetime, now_utc, parse_date, parse_datetime, with_clock_at,
+};
 pub use team::Note;
+pub use way_forward::StoredWayForward;
 pub use write::{
     IdMap, ListProjection, NewRecord, RecordWriter, Source, SourceIds, insert_clinical_rows,
     insert_record, name_key, refresh_list_row, refresh_list_row_if_changed, write_list_row,
@@ -315,8 +323,12 @@ fn create_private_file(path: &Path) -> Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).map_err(io_error)?;
-    Ok(())
+    match options.open(path) {
+        // Another process created it since we looked: open it as it is.
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(io_error(err)),
+        Ok(_) => Ok(()),
+    }
 }
 
 /// Refuses a non-empty file that does not start with SQLite's magic string, before SQLite
@@ -349,17 +361,23 @@ fn check_sqlite_header(path: &Path) -> Result<()> {
     }
 }
 
+/// The schema version, the application id and the number of schema objects, read in one
+/// statement (one read transaction): another process creating the schema at that moment is seen
+/// before or after, never half-way (tables without the application id: "another program's").
 fn identify(conn: &Connection) -> rusqlite::Result<(i64, i32, i64)> {
-    let version = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    let app_id = conn.query_row("PRAGMA application_id", [], |row| row.get(0))?;
-    let tables = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))?;
-    Ok((version, app_id, tables))
+    conn.query_row(
+        "SELECT (SELECT user_version FROM pragma_user_version),
+                (SELECT application_id FROM pragma_application_id),
+                (SELECT count(*) FROM sqlite_schema)",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // WAL lets a reader (the presenter's screen) and a writer (the scribe) work at once;
     // synchronous=FULL makes every committed change survive a power cut.
-    conn.pragma_update(None, "journal_mode", "wal")?;
+    use_wal(conn)?;
     conn.pragma_update(None, "synchronous", "full")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     // Statement journals (a multi-row change that may fail half-way, as every insert with a
@@ -369,6 +387,29 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // default 16 statements; re-parsing SQL showed in import profiles.
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
+}
+
+/// Switches a new file to WAL. Two processes opening a new file at once can each hold the read
+/// lock the other's switch waits for; SQLite then answers "database is locked" at once rather
+/// than calling the busy handler, so the switch is tried again (within the busy timeout) after
+/// the failed attempt let go of its lock.
+fn use_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
+        if mode.eq_ignore_ascii_case("wal") {
+            return Ok(());
+        }
+        match conn.pragma_update(None, "journal_mode", "wal") {
+            Err(rusqlite::Error::SqliteFailure(failure, _))
+                if failure.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
 }
 
 fn open_error(path: &Path, err: &rusqlite::Error) -> StoreError {

@@ -8,8 +8,10 @@
 pub mod action;
 pub mod app;
 pub mod keymap;
+pub mod meeting;
 pub mod theme;
 pub mod view;
+pub mod way_forward;
 pub mod worker;
 
 use std::io;
@@ -42,6 +44,8 @@ pub enum Event {
     /// SIGTERM or SIGHUP: leave as on `q`, restoring the terminal (a closed SSH session still
     /// gets its writes finished).
     Terminate,
+    /// A second passed: the presentation's timer.
+    Tick,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,7 +84,9 @@ pub fn run(store: Store, rules: Rules, today: NaiveDate) -> Result<(), TuiError>
     let mut terminal = ratatui::init();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(io::stdout(), DisableMouseCapture);
+        // ratatui's hook leaves raw mode and the alternate screen but does not show the cursor
+        // (its `Terminal` does so when dropped, which a panic on another thread never does).
+        let _ = execute!(io::stdout(), DisableMouseCapture, crossterm::cursor::Show);
         previous(info);
     }));
     execute!(io::stdout(), EnableMouseCapture)?;
@@ -88,7 +94,8 @@ pub fn run(store: Store, rules: Rules, today: NaiveDate) -> Result<(), TuiError>
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
         signal_hook::flag::register(signal, Arc::clone(&terminate))?;
     }
-    spawn_input(events, terminate);
+    spawn_clock(events.clone(), terminate);
+    spawn_input(events);
 
     let result = (|| -> Result<(), TuiError> {
         let size = terminal.size()?;
@@ -141,13 +148,9 @@ fn forward_replies(replies: Receiver<Reply>, events: Sender<Event>) {
     });
 }
 
-fn spawn_input(events: Sender<Event>, terminate: Arc<AtomicBool>) {
+fn spawn_input(events: Sender<Event>) {
     thread::spawn(move || {
         loop {
-            if terminate.load(Ordering::Relaxed) {
-                let _ = events.send(Event::Terminate);
-                return;
-            }
             match terminal_event::poll(Duration::from_millis(250)) {
                 Ok(true) => match terminal_event::read() {
                     Ok(event) => {
@@ -159,6 +162,29 @@ fn spawn_input(events: Sender<Event>, terminate: Arc<AtomicBool>) {
                 },
                 Ok(false) => {}
                 Err(_) => return,
+            }
+        }
+    });
+}
+
+/// The clock: a tick a second (the presentation's timer), and the way out when the process is
+/// asked to end or the terminal is gone. It runs beside the input thread because a read on a
+/// terminal that hung up can spin inside the terminal library without ever returning.
+fn spawn_clock(events: Sender<Event>, terminate: Arc<AtomicBool>) {
+    thread::spawn(move || {
+        let mut last_tick = std::time::Instant::now();
+        loop {
+            thread::sleep(Duration::from_millis(100));
+            // A hung-up terminal answers no size: a dropped session without a signal.
+            if terminate.load(Ordering::Relaxed) || crossterm::terminal::size().is_err() {
+                let _ = events.send(Event::Terminate);
+                return;
+            }
+            if last_tick.elapsed() >= Duration::from_secs(1) {
+                last_tick += Duration::from_secs(1);
+                if events.send(Event::Tick).is_err() {
+                    return;
+                }
             }
         }
     });
@@ -200,5 +226,6 @@ pub fn translate(model: &Model, keymap: &Keymap, event: Event, area: Rect) -> Ve
         }
         Event::Terminal(_) => Vec::new(),
         Event::Terminate => vec![Msg::Terminate],
+        Event::Tick => vec![Msg::Tick],
     }
 }

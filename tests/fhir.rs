@@ -1,7 +1,7 @@
 //! FHIR R4 import, as the library and the `import` command meet it: real-world Synthea bundles,
 //! re-imports that keep the team's work, every file shape (Bundle types, single resources,
 //! NDJSON), medication and observation mapping, bad input that imports nothing from its file,
-//! and a never-panics check of the parser on pseudo-random input.
+//! and never-panics checks of the parser and the import on pseudo-random and proptest input.
 //!
 //! The fixtures are written by these tests (small JSON documents built with `json!`, and a few
 //! files under `tests/fixtures/fhir/`); the Synthea sample bundles are read from beside the
@@ -17,6 +17,8 @@ mod dates;
 mod medications;
 #[path = "fhir/observations.rs"]
 mod observations;
+#[path = "fhir/proptests.rs"]
+mod proptests;
 #[path = "fhir/reimport.rs"]
 mod reimport;
 #[path = "fhir/robustness.rs"]

@@ -1,7 +1,8 @@
 //! Rules engine integration tests: table-driven clinical vignettes at the boundaries of every
 //! criterion of the nine rule sets (`tests/rules/<id>.rs`), properties over the demo patients
-//! (`tests/rules/properties.rs`) and the loading of rule files (`tests/rules/files.rs`). Every
-//! vignette is dated back from a fixed today, 2026-11-27.
+//! (`tests/rules/properties.rs`), the loading of rule files (`tests/rules/files.rs`) and damaged
+//! rule files, refused in one line or evaluated without a panic (`tests/rules/mutations.rs`).
+//! Every vignette is dated back from a fixed today, 2026-11-27.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
@@ -29,5 +30,9 @@ mod status_epilepticus;
 
 #[path = "rules/files.rs"]
 mod files;
+#[path = "rules/mutations.rs"]
+mod mutations;
+#[path = "shared/mutations.rs"]
+mod mutations_text;
 #[path = "rules/properties.rs"]
 mod properties;

@@ -1,6 +1,7 @@
 //! The real binary in a real pseudo-terminal: it draws, answers keys, quits on `q`, and leaves
-//! the terminal as it found it (main screen, cursor shown, mouse released). The screen is read
-//! back through a VT100 parser, as a user's terminal would show it.
+//! the terminal as it found it (main screen, cursor shown, mouse released) on quit, on SIGTERM
+//! and on a panic. The screen is read back through a VT100 parser, as a user's terminal would
+//! show it.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
@@ -42,8 +43,26 @@ struct Session {
     child: Box<dyn portable_pty::Child + Send + Sync>,
 }
 
+/// A test that fails half-way must not leave a dashboard running.
+impl Drop for Session {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+        }
+    }
+}
+
 impl Session {
     fn start(db: &Path, columns: u16, rows: u16) -> Session {
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_refract"));
+        command.arg("--db");
+        command.arg(db);
+        command.arg("--user");
+        command.arg("dr.pty");
+        Session::start_command(command, columns, rows)
+    }
+
+    fn start_command(mut command: CommandBuilder, columns: u16, rows: u16) -> Session {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -52,11 +71,6 @@ impl Session {
                 pixel_height: 0,
             })
             .unwrap();
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_refract"));
-        command.arg("--db");
-        command.arg(db);
-        command.arg("--user");
-        command.arg("dr.pty");
         command.env("TERM", "xterm-256color");
         let child = pty.slave.spawn_command(command).unwrap();
         drop(pty.slave);
@@ -177,6 +191,91 @@ fn sigterm_restores_the_terminal() {
     assert_eq!(screen.mouse_protocol_mode(), vt100::MouseProtocolMode::None);
 }
 
+/// Where the dashboard that panics on purpose keeps its database, and the file whose appearance
+/// tells it to panic.
+const PANIC_DB: &str = "REFRACT_TEST_PANIC_DB";
+const PANIC_NOW: &str = "REFRACT_TEST_PANIC_NOW";
+
+/// Not a test of its own: `a_panic_restores_the_terminal` runs this test binary again in a
+/// pseudo-terminal with only this function, which opens the real dashboard (the library's
+/// `tui::run`, with its panic hook) and then panics in it. The binary has no way to panic on
+/// purpose, and should not have one.
+#[test]
+#[ignore = "run by a_panic_restores_the_terminal, in a pseudo-terminal"]
+fn the_dashboard_panicking() {
+    let (Some(db), Some(now)) = (std::env::var_os(PANIC_DB), std::env::var_os(PANIC_NOW)) else {
+        return;
+    };
+    let store = refract::store::Store::open(
+        Path::new(&db),
+        refract::store::OpenMode::MustExist,
+        "dr.panic",
+    )
+    .unwrap();
+    let rules = refract::rules::Rules::embedded().unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    thread::spawn(move || {
+        while !Path::new(&now).exists() {
+            thread::sleep(Duration::from_millis(20));
+        }
+        // The hooks run at the panic, before anything unwinds; then the process ends as a panic
+        // on the drawing thread would end it.
+        let _ = std::panic::catch_unwind(|| panic!("a bug in the dashboard (on purpose)"));
+        std::process::exit(101);
+    });
+    refract::tui::run(store, rules, today).unwrap();
+}
+
+#[test]
+fn a_panic_restores_the_terminal() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir);
+    let now = dir.path().join("panic-now");
+    let mut command = CommandBuilder::new(std::env::current_exe().unwrap());
+    command.args([
+        "the_dashboard_panicking",
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    command.env(PANIC_DB, &db);
+    command.env(PANIC_NOW, &now);
+    command.env_remove("RUST_BACKTRACE");
+    let mut session = Session::start_command(command, 100, 30);
+    session.wait_for("row 1 of 200");
+    {
+        let parser = session.parser.lock().unwrap();
+        let screen = parser.screen();
+        assert!(
+            screen.alternate_screen(),
+            "the dashboard is on the alternate screen"
+        );
+        assert_ne!(screen.mouse_protocol_mode(), vt100::MouseProtocolMode::None);
+    }
+    std::fs::write(&now, "").unwrap();
+    let status = session.wait_exit();
+    assert_eq!(status.exit_code(), 101, "{status:?}");
+    thread::sleep(Duration::from_millis(200));
+    let parser = session.parser.lock().unwrap();
+    let screen = parser.screen();
+    assert!(!screen.alternate_screen(), "back on the main screen");
+    assert!(!screen.hide_cursor(), "cursor shown again");
+    assert_eq!(
+        screen.mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None,
+        "mouse released"
+    );
+    // The report is printed after the restore, so it is on the main screen for the user to read.
+    assert!(
+        screen
+            .contents()
+            .contains("a bug in the dashboard (on purpose)"),
+        "{}",
+        screen.contents()
+    );
+}
+
 #[test]
 fn a_second_terminal_sees_a_review_made_in_the_first() {
     let dir = TempDir::new().unwrap();
@@ -256,4 +355,61 @@ fn without_a_terminal_the_dashboard_says_so_in_one_line() {
     let message = String::from_utf8(output.stderr).unwrap();
     assert_eq!(message.lines().count(), 1, "{message}");
     assert!(message.contains("needs a terminal"), "{message}");
+}
+
+/// A presenter and a scribe on one file: what one records, the other sees, without a locking
+/// error on either screen.
+#[test]
+fn presenter_and_scribe_see_each_others_changes() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir);
+    let mut presenter = Session::start(&db, 140, 40);
+    let mut scribe = Session::start(&db, 140, 40);
+    for session in [&mut presenter, &mut scribe] {
+        session.wait_for("row 1 of 200");
+        // The meetings, the upcoming one (listed first), its first case on the shared screen.
+        session.keys(b"m");
+        session.wait_for("Open tasks");
+        session.keys(b"\r");
+        session.wait_for("Attendees");
+        session.keys(b"\r");
+        session.wait_for("Decision");
+    }
+    // The presenter records the decision: the first category, no option, the words.
+    presenter.keys(b"d");
+    presenter.wait_for("Outcome: the recommendation");
+    presenter.keys(b"\r");
+    // A menu of the options on the patient's way-forward board comes next when it has any.
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let screen = presenter.screen();
+        if screen.contains("The option chosen") {
+            presenter.keys(b"\r");
+            break;
+        }
+        if screen.contains("recommendation:") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{screen}");
+        thread::sleep(Duration::from_millis(50));
+    }
+    presenter.wait_for("recommendation:");
+    presenter.keys(b"Start the next line\r");
+    presenter.wait_for("saved: outcome");
+    scribe.wait_for("Change of treatment");
+    // The scribe writes a follow-up task; the presenter sees it.
+    scribe.keys(b"t");
+    scribe.wait_for("task (what; owner; YYYY-MM-DD)");
+    scribe.keys(b"Prescribe and book review; Dr Okafor; 2027-01-15\r");
+    scribe.wait_for("saved: task");
+    presenter.wait_for("Prescribe and book review");
+    for session in [&presenter, &scribe] {
+        let screen = session.screen();
+        assert!(!screen.contains("locked"), "{screen}");
+        assert!(!screen.contains("error"), "{screen}");
+    }
+    for session in [&mut presenter, &mut scribe] {
+        session.keys(b"\x03");
+        assert!(session.wait_exit().success());
+    }
 }

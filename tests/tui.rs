@@ -34,6 +34,7 @@ fn today() -> NaiveDate {
 struct Harness {
     _dir: TempDir,
     store: Store,
+    rules: Rules,
     model: Model,
     keymap: Keymap,
     theme: Theme,
@@ -64,6 +65,7 @@ impl Harness {
         let mut harness = Harness {
             _dir: dir,
             store,
+            rules,
             model,
             keymap: Keymap::embedded().unwrap(),
             theme: Theme { color: true },
@@ -79,7 +81,7 @@ impl Harness {
     fn answer(&mut self, requests: Vec<worker::Request>) {
         let mut queue: VecDeque<worker::Request> = requests.into();
         while let Some(request) = queue.pop_front() {
-            let reply = worker::handle(&mut self.store, request, today());
+            let reply = worker::handle(&mut self.store, &self.rules, request, today());
             queue.extend(app::update(&mut self.model, Msg::Reply(reply)));
         }
     }
@@ -297,37 +299,111 @@ fn the_selected_row_is_marked_by_more_than_colour() {
     );
 }
 
-#[test]
-fn no_size_makes_it_panic() {
-    let mut harness = Harness::new(120, 120, 40);
-    let sizes: Vec<(u16, u16)> = (1..=12)
-        .flat_map(|w| (1..=8).map(move |h| (w, h)))
-        .chain([
-            (20, 5),
-            (40, 10),
-            (79, 23),
-            (80, 24),
-            (300, 100),
-            (1, 100),
-            (300, 1),
-        ])
-        .collect();
-    let screens: [&[KeyCode]; 5] = [
-        &[],
-        &[KeyCode::Char('o')],
-        &[KeyCode::Esc, KeyCode::Enter],
-        &[KeyCode::Tab],
-        &[KeyCode::Char('?')],
-    ];
-    for keys in screens {
-        for code in keys {
-            harness.key(*code);
+/// Reaches a screen from the patient list by its keys, then draws it at every size from 1×1 to
+/// 300×100: each small size (where layouts run out of room first) and the extremes, then sizes
+/// sampled by proptest (`PROPTEST_CASES` changes how many; a failure is shrunk to the smallest
+/// size that still panics). Small sizes are drawn both as the first frame after the resize and
+/// before the model has heard of it, as a terminal can.
+fn renders_at_every_size(name: &str, patients: u64, keys: &[KeyCode]) {
+    use proptest::test_runner::{Config, TestRunner};
+
+    let mut harness = Harness::new(patients, 120, 40);
+    for code in keys {
+        harness.key(*code);
+    }
+    let draw = |harness: &mut Harness, width: u16, height: u16, resize: bool| {
+        let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if resize {
+                harness.resize(width, height);
+            } else {
+                harness.width = width;
+                harness.height = height;
+            }
+            let _ = harness.buffer();
+        }));
+        assert!(drawn.is_ok(), "{name} panicked at {width}×{height}");
+    };
+    for height in 1..=10 {
+        draw(&mut harness, 20, height, true);
+        for width in 1..=20 {
+            draw(&mut harness, width, height, false);
         }
-        for &(width, height) in &sizes {
+    }
+    for (width, height) in [(1, 1), (1, 100), (300, 1), (300, 100)] {
+        draw(&mut harness, width, height, true);
+    }
+    let harness = std::cell::RefCell::new(harness);
+    let mut runner = TestRunner::new(Config {
+        cases: 12,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&(1u16..=300, 1u16..=100), |(width, height)| {
+            let mut harness = harness.borrow_mut();
             harness.resize(width, height);
             let _ = harness.buffer();
-        }
-        harness.resize(120, 40);
+            Ok(())
+        })
+        .unwrap_or_else(|failure| panic!("{name}: {failure}"));
+}
+
+/// `key` pressed `times` times.
+fn repeated(key: KeyCode, times: usize) -> Vec<KeyCode> {
+    vec![key; times]
+}
+
+#[test]
+fn every_list_screen_renders_at_every_size() {
+    use KeyCode::{Char, Enter, Tab};
+    renders_at_every_size("welcome (no patients)", 0, &[]);
+    for (name, keys) in [
+        ("patients", vec![]),
+        ("search input", vec![Char('/'), Char('B'), Char('e')]),
+        ("filter menu", vec![Char('f')]),
+        ("sort menu", vec![Char('s')]),
+        ("help on the list", vec![Char('?')]),
+        ("masked list", vec![Char('M')]),
+        ("end of the list", vec![Char('G')]),
+        ("overview", vec![Char('o')]),
+        ("help on the overview", vec![Char('o'), Char('?')]),
+        ("meetings", vec![Char('m')]),
+        ("a meeting", vec![Char('m'), Enter]),
+        ("a meeting, next tab", vec![Char('m'), Enter, Tab]),
+        ("a meeting, opened further", vec![Char('m'), Enter, Enter]),
+    ] {
+        renders_at_every_size(name, 40, &keys);
+    }
+}
+
+#[test]
+fn every_patient_screen_renders_at_every_size() {
+    use KeyCode::{Char, Enter, Tab};
+    let patient = |more: &[KeyCode]| [&[Enter][..], more].concat();
+    for (name, keys) in [
+        ("timeline", patient(&[])),
+        ("lines", patient(&[Tab])),
+        ("observations", patient(&[Tab, Tab])),
+        ("notes", patient(&[Tab, Tab, Tab])),
+        ("history", patient(&[Tab, Tab, Tab, Tab])),
+        ("timeline zoomed in", patient(&repeated(Char('+'), 12))),
+        ("timeline zoomed out", patient(&repeated(Char('-'), 12))),
+        ("timeline panned", patient(&repeated(Char('h'), 12))),
+        ("masked", [&[Char('M')][..], &patient(&[])].concat()),
+        ("rationale input", patient(&[Char('c'), Char('x')])),
+        ("note input", patient(&[Char('n'), Char('n')])),
+        ("help", patient(&[Char('?')])),
+        ("way forward", patient(&[Char('w')])),
+        (
+            "way forward, last step",
+            patient(&[Char('w'), Char('j'), Char('j'), Char('j')]),
+        ),
+        (
+            "way forward, next tab",
+            patient(&[Char('w'), Char('j'), Char('j'), Tab]),
+        ),
+    ] {
+        renders_at_every_size(name, 40, &keys);
     }
 }
 
@@ -440,7 +516,7 @@ fn an_empty_database_opens_on_the_welcome_screen() {
     let mut model = Model::new(today(), RulesetName::all(&rules), 30);
     let mut queue: VecDeque<worker::Request> = model.start().into();
     while let Some(request) = queue.pop_front() {
-        let reply = worker::handle(&mut store, request, today());
+        let reply = worker::handle(&mut store, &rules, request, today());
         queue.extend(app::update(&mut model, Msg::Reply(reply)));
     }
     let keymap = Keymap::embedded().unwrap();
@@ -478,4 +554,351 @@ fn the_readme_key_table_matches_the_keymap() {
         );
         assert!(readme.contains(&row), "README.md lacks the row: {row}");
     }
+}
+
+/// Opens the patient with this MRN from the list (search, keep, open).
+fn open_patient(harness: &mut Harness, mrn: &str) {
+    harness.press('/');
+    harness.type_text(mrn);
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Patient);
+}
+
+fn mrn_where(harness: &Harness, sql: &str) -> String {
+    harness
+        .store
+        .conn()
+        .query_row(sql, [], |row| row.get(0))
+        .unwrap()
+}
+
+#[test]
+fn way_forward_screen_at_both_sizes_on_every_step() {
+    let mut harness = Harness::new(300, 80, 24);
+    // A patient whose options board the demo filled: step 3 in progress.
+    let mrn = mrn_where(
+        &harness,
+        "SELECT p.mrn FROM patients p JOIN way_forward w ON w.patient_id = p.id
+         WHERE w.step = 3 AND w.status = 'in_progress' ORDER BY p.id LIMIT 1",
+    );
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    assert_eq!(harness.model.screen, Screen::WayForward);
+    for step in 1..=4 {
+        for (width, height) in SIZES {
+            harness.resize(width, height);
+            insta::assert_snapshot!(
+                format!("way_forward_step{step}_{width}x{height}"),
+                harness.screen()
+            );
+        }
+        harness.press('j');
+    }
+    // The options board with an option selected shows where it comes from.
+    harness.press('k');
+    harness.key(KeyCode::Tab);
+    harness.resize(160, 48);
+    let screen = harness.screen();
+    assert!(screen.contains("Source:"), "{screen}");
+    assert!(screen.contains("recommended"), "{screen}");
+    // Esc goes back to the patient.
+    harness.key(KeyCode::Esc);
+    assert_eq!(harness.model.screen, Screen::Patient);
+}
+
+#[test]
+fn way_forward_edits_are_checked_saved_and_audited() {
+    let mut harness = Harness::new(300, 100, 30);
+    // A flagged patient the demo gave no way forward.
+    let mrn = mrn_where(
+        &harness,
+        "SELECT p.mrn FROM patients p JOIN assessments a ON a.patient_id = p.id
+         WHERE a.status IN ('refractory', 'resistant', 'relapsed')
+           AND NOT EXISTS (SELECT 1 FROM way_forward w WHERE w.patient_id = p.id)
+         ORDER BY p.id DESC LIMIT 1",
+    );
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    assert!(harness.screen().contains("○ to do"));
+
+    // Step 1 cannot be done before a specialist has seen the patient: refused, nothing saved.
+    harness.press('s');
+    harness.press('j');
+    harness.press('j');
+    harness.key(KeyCode::Enter);
+    let screen = harness.screen();
+    assert!(
+        screen.contains("not saved: step 1 is done once a referral is marked seen"),
+        "{screen}"
+    );
+    let steps = |harness: &Harness| -> i64 {
+        harness
+            .store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM way_forward w JOIN patients p ON p.id = w.patient_id
+                 WHERE p.mrn = ?1",
+                [&mrn],
+                |row| row.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(steps(&harness), 0);
+
+    // A referral to the first suggested specialty, then moved on to "seen" with space.
+    harness.press('a');
+    harness.key(KeyCode::Enter);
+    harness.type_text("Dr Okafor");
+    harness.key(KeyCode::Enter);
+    assert_eq!(steps(&harness), 4, "the first record starts the four steps");
+    harness.key(KeyCode::Tab);
+    harness.press(' ');
+    harness.press(' ');
+    assert!(harness.screen().contains("seen"));
+    harness.key(KeyCode::Tab);
+    harness.press('s');
+    harness.press('j');
+    harness.press('j');
+    harness.key(KeyCode::Enter);
+    assert!(harness.screen().contains("● done"), "{}", harness.screen());
+
+    // Step 2: tick the first checklist item; notes over two lines, saved with Ctrl-S.
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    harness.press(' ');
+    harness.key(KeyCode::Tab);
+    harness.press('n');
+    harness.type_text("Video-EEG booked");
+    harness.key(KeyCode::Enter);
+    harness.type_text("Levels requested");
+    harness.event(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
+    // Step 3: a clinical trial by registry id.
+    harness.press('j');
+    harness.press('a');
+    harness.type_text("nct01234567 A phase 3 trial");
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Tab);
+    harness.press('G');
+    let screen = harness.screen();
+    assert!(screen.contains("NCT01234567"), "{screen}");
+    assert!(screen.contains("candidate"), "{screen}");
+
+    let (notes, ticked, trial): (String, i64, String) = harness
+        .store
+        .conn()
+        .query_row(
+            "SELECT w.notes,
+                    (SELECT count(*) FROM checklist_items c WHERE c.patient_id = p.id AND c.done),
+                    (SELECT registry_id FROM options o WHERE o.patient_id = p.id)
+             FROM patients p JOIN way_forward w ON w.patient_id = p.id
+             WHERE p.mrn = ?1 AND w.step = 2",
+            [&mrn],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(notes, "Video-EEG booked\nLevels requested");
+    assert_eq!(ticked, 1);
+    assert_eq!(trial, "NCT01234567");
+    let audited: i64 = harness
+        .store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM audit_log a JOIN patients p ON p.id = a.patient_id
+             WHERE p.mrn = ?1 AND a.who = 'dr.test'",
+            [&mrn],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        audited, 7,
+        "referral add, 2 moves, step 1, tick, notes, trial"
+    );
+
+    // Masked, the way forward shows no MRN.
+    harness.press('M');
+    assert!(!harness.screen().contains(&mrn));
+}
+
+#[test]
+fn meetings_agenda_and_presentation_at_both_sizes() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.press('m');
+    assert_eq!(harness.model.screen, Screen::Meetings);
+    for (width, height) in SIZES {
+        harness.resize(width, height);
+        insta::assert_snapshot!(format!("meetings_{width}x{height}"), harness.screen());
+    }
+    // The upcoming meeting is listed first (newest first).
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Meeting);
+    assert!(harness.model.masked, "a meeting opens with identity masked");
+    for (width, height) in SIZES {
+        harness.resize(width, height);
+        insta::assert_snapshot!(format!("agenda_{width}x{height}"), harness.screen());
+    }
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    let case = harness
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap()
+        .clone();
+    for (width, height) in SIZES {
+        harness.resize(width, height);
+        let screen = harness.screen();
+        // Masked: initials, age and sex; never the MRN, the name or the birth date.
+        assert!(!screen.contains(&case.mrn), "{screen}");
+        assert!(!screen.contains(&case.family_name), "{screen}");
+        if let Some(born) = case.birth_date {
+            assert!(!screen.contains(&born.to_string()), "{screen}");
+        }
+        insta::assert_snapshot!(format!("presentation_{width}x{height}"), screen);
+    }
+}
+
+#[test]
+fn a_case_without_a_question_cannot_be_presented() {
+    let mut harness = Harness::new(300, 100, 30);
+    harness.press('m');
+    harness.key(KeyCode::Enter);
+    let view = harness
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .view
+        .clone()
+        .unwrap();
+    let without = view
+        .detail
+        .cases
+        .iter()
+        .position(|c| c.case.question.trim().is_empty())
+        .expect("the demo's upcoming agenda has a case without a question");
+    for _ in 0..without {
+        harness.press('j');
+    }
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Meeting);
+    assert!(harness.screen().contains("no clinical question"));
+    // Writing the question makes it presentable.
+    harness.press('e');
+    harness.type_text("Next line: CAR T-cell therapy or a bispecific?");
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    assert!(
+        harness
+            .screen()
+            .contains("CAR T-cell therapy or a bispecific?")
+    );
+}
+
+#[test]
+fn the_decision_tasks_and_time_are_saved_while_the_case_is_on_screen() {
+    let mut harness = Harness::new(300, 120, 40);
+    harness.press('m');
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    let case_id = harness
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap()
+        .case
+        .id;
+    // The decision: a category, the option (when the board has any), the words.
+    harness.press('d');
+    harness.press('j');
+    harness.key(KeyCode::Enter);
+    if matches!(harness.model.popup, Some(app::Popup::Choose { .. })) {
+        harness.key(KeyCode::Enter);
+    }
+    harness.type_text("Refer for trial screening");
+    harness.key(KeyCode::Enter);
+    harness.press('t');
+    harness.type_text("Send the referral letter; Dr Okafor; 2026-12-10");
+    harness.key(KeyCode::Enter);
+    harness.press('b');
+    // Twenty seconds on screen: written every fifteen, the rest when the case is left.
+    for _ in 0..20 {
+        let requests = app::update(&mut harness.model, Msg::Tick);
+        harness.answer(requests);
+    }
+    harness.key(KeyCode::Esc);
+    assert_eq!(harness.model.screen, Screen::Meeting);
+
+    let (category, text, comes_back, seconds): (String, String, bool, i64) = harness
+        .store
+        .conn()
+        .query_row(
+            "SELECT outcome_category, outcome_text, comes_back, presented_seconds
+             FROM meeting_cases WHERE id = ?1",
+            [case_id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(category, "trial_referral");
+    assert_eq!(text, "Refer for trial screening");
+    assert!(comes_back);
+    assert!(seconds >= 20, "{seconds}");
+    let (what, owner, due): (String, String, String) = harness
+        .store
+        .conn()
+        .query_row(
+            "SELECT what, owner, due FROM tasks WHERE meeting_case_id = ?1",
+            [case_id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (what.as_str(), owner.as_str(), due.as_str()),
+        ("Send the referral letter", "Dr Okafor", "2026-12-10")
+    );
+    let audited: i64 = harness
+        .store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE who = 'dr.test' AND action LIKE 'case.%' OR action = 'task.add'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(audited >= 3, "{audited}");
+}
+
+#[test]
+fn a_patient_joins_the_next_agenda_from_the_list() {
+    let mut harness = Harness::new(300, 100, 30);
+    let before: i64 = harness
+        .store
+        .conn()
+        .query_row("SELECT count(*) FROM meeting_cases", [], |row| row.get(0))
+        .unwrap();
+    harness.press('G');
+    harness.press('A');
+    assert!(
+        harness.screen().contains("added to the agenda"),
+        "{}",
+        harness.screen()
+    );
+    let after: i64 = harness
+        .store
+        .conn()
+        .query_row("SELECT count(*) FROM meeting_cases", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(after, before + 1);
+    // The same patient twice is refused, with the reason on the status line.
+    harness.press('A');
+    assert!(harness.screen().contains("error"), "{}", harness.screen());
 }

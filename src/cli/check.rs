@@ -68,6 +68,16 @@ pub fn run(store: &Store, rules_dir: Option<&Path>) -> Result<ExitCode, CliError
                 rules.book.drugs().len(),
                 rules.book.atc_version
             )?;
+            writeln!(
+                out,
+                "options: {} catalogued options for {} rule sets",
+                rules
+                    .options
+                    .iter()
+                    .map(|catalogue| catalogue.options.len())
+                    .sum::<usize>(),
+                rules.options.len()
+            )?;
         }
         Err(err) => {
             writeln!(out, "rules: {err}")?;

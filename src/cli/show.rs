@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use super::output::{date_text, status_text, today};
 use super::{CliError, finish, stdout};
+use crate::domain::way_forward::STEP_TITLES;
 use crate::store::{PatientSummary, Store};
 
 pub fn run(store: &Store, mrn: &str, json: bool) -> Result<ExitCode, CliError> {
@@ -183,21 +184,100 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         )?;
     }
 
-    if !summary.way_forward.is_empty() {
-        writeln!(out, "\nWay forward")?;
-        for step in &summary.way_forward {
+    let mut rulesets: Vec<&str> = summary
+        .way_forward
+        .iter()
+        .map(|s| s.ruleset.as_str())
+        .collect();
+    rulesets.dedup();
+    for ruleset in rulesets {
+        writeln!(out, "\nWay forward: {ruleset}")?;
+        for step in summary.way_forward.iter().filter(|s| s.ruleset == ruleset) {
             writeln!(
                 out,
-                "  {} step {}: {}{}{}",
-                step.ruleset,
+                "  {}. {}: {}{}{}{}",
                 step.step,
-                step.status,
+                STEP_TITLES[usize::from(step.step.clamp(1, 4) - 1)],
+                step.status.words(),
                 step.owner
                     .as_ref()
                     .map(|o| format!(", owner {o}"))
                     .unwrap_or_default(),
-                step.due.map(|d| format!(", due {d}")).unwrap_or_default()
+                step.due.map(|d| format!(", due {d}")).unwrap_or_default(),
+                step.na_reason
+                    .as_ref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
             )?;
+            for line in step.notes.lines() {
+                writeln!(out, "       {line}")?;
+            }
+            for referral in summary
+                .referrals
+                .iter()
+                .filter(|r| r.ruleset == ruleset && r.step == step.step)
+            {
+                writeln!(
+                    out,
+                    "     referral: {} [{}]{}",
+                    referral.specialty,
+                    referral.status,
+                    referral
+                        .to_whom
+                        .as_ref()
+                        .map(|w| format!(" to {w}"))
+                        .unwrap_or_default()
+                )?;
+            }
+            if step.step == 2 {
+                for item in summary.checklist.iter().filter(|c| c.ruleset == ruleset) {
+                    writeln!(
+                        out,
+                        "     [{}] {}{}",
+                        if item.done { "x" } else { " " },
+                        item.text,
+                        item.detail
+                            .as_ref()
+                            .map(|d| format!(" — {d}"))
+                            .unwrap_or_default()
+                    )?;
+                }
+            }
+            if step.step == 3 {
+                for option in summary.options.iter().filter(|o| o.ruleset == ruleset) {
+                    writeln!(
+                        out,
+                        "     {}: {} ({}){}{}",
+                        option.stance,
+                        option.name,
+                        option
+                            .registry_id
+                            .as_ref()
+                            .map_or_else(|| option.kind.to_string(), |id| format!("trial {id}")),
+                        option
+                            .stance_reason
+                            .as_ref()
+                            .map(|r| format!(", because {r}"))
+                            .unwrap_or_default(),
+                        if option.preference == crate::domain::PatientPreference::Unknown {
+                            String::new()
+                        } else {
+                            format!(", patient {}", option.preference)
+                        }
+                    )?;
+                }
+            }
+            if step.step == 4 {
+                for goal in summary.goals.iter().filter(|g| g.ruleset == ruleset) {
+                    writeln!(
+                        out,
+                        "     goal: {}{}{}",
+                        goal.description,
+                        goal.due.map(|d| format!(" by {d}")).unwrap_or_default(),
+                        if goal.achieved { " (achieved)" } else { "" }
+                    )?;
+                }
+            }
         }
     }
     if !summary.tasks.is_empty() {

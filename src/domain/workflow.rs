@@ -27,6 +27,16 @@ impl StepStatus {
     pub const fn is_closed(self) -> bool {
         matches!(self, StepStatus::Done | StepStatus::NotApplicable)
     }
+
+    /// The status in words ("to do", "not applicable").
+    pub const fn words(self) -> &'static str {
+        match self {
+            StepStatus::Todo => "to do",
+            StepStatus::InProgress => "in progress",
+            StepStatus::Done => "done",
+            StepStatus::NotApplicable => "not applicable",
+        }
+    }
 }
 
 /// One of the four steps (1 specialist care, 2 re-evaluation, 3 options, 4 well-being) for one

@@ -4,7 +4,8 @@
 //! Drug exposures are MedicationStatements with the mCODE terminationReason extension and,
 //! when they belong to a treatment line, the line's number and regimen; assessments are
 //! CarePlans of category SNOMED CT 312384001 "Multidisciplinary assessment", with the team's
-//! review as a note.
+//! review as a note. MDT outcomes are CarePlans of the same category (as the ICHOM treatment
+//! plan profile records an MDT recommendation), and follow-up tasks are Task resources.
 
 use std::io::Write;
 
@@ -12,9 +13,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    ConditionCodeSystem, EvidenceKind, Response, ReviewState, StopReason, observation_codes,
+    ConditionCodeSystem, EvidenceKind, OutcomeCategory, PlanFollowed, Response, ReviewState,
+    StopReason, TaskStatus, observation_codes,
 };
-use crate::store::{PatientSummary, Store, StoreError, format_date, format_datetime};
+use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
 
 /// Extension URLs: mCODE's termination reason, and refract's own for what FHIR lacks.
 pub const TERMINATION_REASON_URL: &str =
@@ -22,8 +24,16 @@ pub const TERMINATION_REASON_URL: &str =
 pub const LINE_URL: &str = "https://refract.dev/fhir/StructureDefinition/line-of-therapy";
 pub const STATUS_URL: &str = "https://refract.dev/fhir/StructureDefinition/assessment-status";
 pub const LOCAL_CODES: &str = "https://refract.dev/fhir/CodeSystem/observation";
+/// refract's MDT outcome categories (machine names of `OutcomeCategory`).
+pub const OUTCOME_CODES: &str = "https://refract.dev/fhir/CodeSystem/mdt-outcome";
+/// Whether the plan of an MDT outcome was followed (ICHOM TreatmentPlanFollowed: yes, some, no).
+pub const PLAN_FOLLOWED_URL: &str = "https://refract.dev/fhir/StructureDefinition/plan-followed";
 
 const SNOMED: &str = "http://snomed.info/sct";
+/// The way-forward steps, options and checks: refract's own codes (no standard code set names
+/// the four steps).
+pub const WAY_FORWARD_CODES: &str = "https://refract.dev/fhir/CodeSystem/way-forward";
+pub const STANCE_URL: &str = "https://refract.dev/fhir/StructureDefinition/option-stance";
 const LOINC: &str = "http://loinc.org";
 const ICD10: &str = "http://hl7.org/fhir/sid/icd-10";
 const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
@@ -82,7 +92,11 @@ pub fn write_bundle(
     let mut first = true;
     for id in ids {
         let summary = store.summary(id)?;
-        for entry in patient_entries(&summary) {
+        let cases = store.cases_of_patient(id)?;
+        let mut entries = patient_entries(&summary);
+        entries.extend(meeting_entries(&summary, &cases));
+        entries.extend(way_forward_entries(&summary));
+        for entry in entries {
             if !first {
                 out.write_all(b",").map_err(io)?;
             }
@@ -375,6 +389,314 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
             resource["supportingInfo"] = Value::Array(supporting);
         }
         entries.push(entry(&id, resource));
+    }
+    entries
+}
+
+/// Whether the case has an outcome to export.
+fn discussed(case: &PatientCase) -> bool {
+    case.case.outcome_category.is_some() || !case.case.outcome_text.trim().is_empty()
+}
+
+/// MDT outcomes as CarePlans (category 312384001, `intent` plan) and the patient's follow-up
+/// tasks as Tasks, each pointing at the CarePlan of the discussion it came from.
+fn meeting_entries(summary: &PatientSummary, cases: &[PatientCase]) -> Vec<Value> {
+    let Some(patient) = &summary.record.patient else {
+        return Vec::new();
+    };
+    let mrn = patient.mrn.as_str();
+    let subject = json!({ "reference": format!("urn:uuid:{}", uuid(&[mrn, "Patient"])) });
+    // Named by the meeting and the condition (a patient is on an agenda once per condition), so
+    // that the same record exports the same identifiers.
+    let plan_uuid = |case: &PatientCase| {
+        uuid(&[
+            mrn,
+            "CarePlan",
+            "mdt",
+            format_datetime(case.meeting.starts_at).as_str(),
+            &case.meeting.title,
+            case.case.ruleset.as_deref().unwrap_or(""),
+        ])
+    };
+    let mut entries = Vec::new();
+    for item in cases {
+        let case = &item.case;
+        if !discussed(item) {
+            continue;
+        }
+        let id = plan_uuid(item);
+        let mut category = vec![concept(SNOMED, "312384001", "Multidisciplinary assessment")];
+        if let Some(machine) = &case.outcome_category {
+            category.push(concept(
+                OUTCOME_CODES,
+                machine,
+                &OutcomeCategory::label_of(machine),
+            ));
+        }
+        // A date: a FHIR dateTime with a time needs a zone, and meetings are kept in local time.
+        let when = format_date(item.meeting.starts_at.date());
+        let mut notes = Vec::new();
+        if !case.question.trim().is_empty() {
+            notes.push(
+                json!({ "time": when.as_str(), "text": format!("Question: {}", case.question.trim()) }),
+            );
+        }
+        notes.push(json!({
+            "time": when.as_str(),
+            "text": format!("Comes back to the MDT: {}", if case.comes_back { "yes" } else { "no" }),
+        }));
+        if let Some(reason) = &case.plan_followed_reason {
+            notes.push(json!({ "text": format!("Plan followed: {reason}") }));
+        }
+        let title = match &case.outcome_category {
+            Some(machine) => format!("MDT outcome: {}", OutcomeCategory::label_of(machine)),
+            None => String::from("MDT outcome"),
+        };
+        let mut resource = json!({
+            "resourceType": "CarePlan",
+            "id": id,
+            "status": "active",
+            "intent": "plan",
+            "category": category,
+            "title": title,
+            "description": case.outcome_text.trim(),
+            "subject": subject,
+            "created": format_date(item.meeting.starts_at.date()).as_str(),
+            "author": { "display": item.meeting.team.as_deref().unwrap_or(&item.meeting.title) },
+            "note": notes,
+        });
+        let mut activity: Vec<Value> = summary
+            .tasks
+            .iter()
+            .filter(|task| task.meeting_case_id == Some(case.id))
+            .map(|task| {
+                json!({ "reference": {
+                    "reference": format!("urn:uuid:{}", uuid(&[mrn, "Task", &task.id.to_string()])),
+                } })
+            })
+            .collect();
+        if let Some(option) = &item.chosen_option {
+            activity.push(json!({ "detail": { "status": "not-started", "description": option } }));
+        }
+        if !activity.is_empty() {
+            resource["activity"] = Value::Array(activity);
+        }
+        if let Some(followed) = case.plan_followed {
+            let code = match followed {
+                PlanFollowed::Yes => "yes",
+                PlanFollowed::Partly => "some",
+                PlanFollowed::No => "no",
+            };
+            resource["extension"] = json!([{ "url": PLAN_FOLLOWED_URL, "valueCode": code }]);
+        }
+        entries.push(entry(&id, resource));
+    }
+    for task in &summary.tasks {
+        let id = uuid(&[mrn, "Task", &task.id.to_string()]);
+        let mut resource = json!({
+            "resourceType": "Task",
+            "id": id,
+            "status": match task.status {
+                TaskStatus::Open => "requested",
+                TaskStatus::Done => "completed",
+                TaskStatus::Cancelled => "cancelled",
+            },
+            "intent": "plan",
+            "description": task.what,
+            "for": subject,
+        });
+        if let Some(owner) = &task.owner {
+            resource["owner"] = json!({ "display": owner });
+        }
+        if let Some(due) = task.due {
+            resource["restriction"] = json!({ "period": { "end": format_date(due).as_str() } });
+        }
+        if let Some(plan) = task
+            .meeting_case_id
+            .and_then(|case_id| cases.iter().find(|c| c.case.id == case_id && discussed(c)))
+        {
+            resource["basedOn"] = json!([{ "reference": format!("urn:uuid:{}", plan_uuid(plan)) }]);
+        }
+        entries.push(entry(&id, resource));
+    }
+    entries
+}
+
+/// The way forward of each condition as a CarePlan (one activity per step, referral and
+/// option), the re-evaluation checklist as Tasks and the well-being goals as Goals, all pointing
+/// at that CarePlan.
+fn way_forward_entries(summary: &PatientSummary) -> Vec<Value> {
+    use crate::domain::way_forward::STEP_TITLES;
+    use crate::domain::{ReferralStatus, Stance, StepStatus};
+
+    let Some(patient) = &summary.record.patient else {
+        return Vec::new();
+    };
+    let mrn = patient.mrn.as_str();
+    let subject = json!({ "reference": format!("urn:uuid:{}", uuid(&[mrn, "Patient"])) });
+    let mut rulesets: Vec<&str> = summary
+        .way_forward
+        .iter()
+        .map(|s| s.ruleset.as_str())
+        .collect();
+    rulesets.dedup();
+    let mut entries = Vec::new();
+    for ruleset in rulesets {
+        let plan_id = uuid(&[mrn, "CarePlan", "way-forward", ruleset]);
+        let plan_ref = json!({ "reference": format!("urn:uuid:{plan_id}") });
+        let steps: Vec<_> = summary
+            .way_forward
+            .iter()
+            .filter(|s| s.ruleset == ruleset)
+            .collect();
+        let mut activity: Vec<Value> = Vec::new();
+        for step in &steps {
+            let status = match step.status {
+                StepStatus::Todo => "not-started",
+                StepStatus::InProgress => "in-progress",
+                StepStatus::Done => "completed",
+                StepStatus::NotApplicable => "cancelled",
+            };
+            let title = STEP_TITLES[usize::from(step.step.clamp(1, 4) - 1)];
+            let mut detail = json!({
+                "code": concept(WAY_FORWARD_CODES, &format!("step-{}", step.step), title),
+                "status": status,
+            });
+            if !step.notes.is_empty() {
+                detail["description"] = Value::String(step.notes.clone());
+            }
+            if let Some(reason) = &step.na_reason {
+                detail["statusReason"] = json!({ "text": reason });
+            }
+            if let Some(owner) = &step.owner {
+                detail["performer"] = json!([{ "display": owner }]);
+            }
+            if let Some(due) = step.due {
+                detail["scheduledPeriod"] = json!({ "end": format_date(due).as_str() });
+            }
+            activity.push(json!({ "detail": detail }));
+        }
+        for referral in summary.referrals.iter().filter(|r| r.ruleset == ruleset) {
+            let status = match referral.status {
+                ReferralStatus::Requested => "not-started",
+                ReferralStatus::Booked => "scheduled",
+                ReferralStatus::Seen => "completed",
+                ReferralStatus::Declined => "cancelled",
+            };
+            let mut detail = json!({
+                "kind": "ServiceRequest",
+                "code": concept(
+                    WAY_FORWARD_CODES,
+                    &format!("referral-step-{}", referral.step),
+                    &format!("Referral: {}", referral.specialty),
+                ),
+                "status": status,
+            });
+            if let Some(to) = &referral.to_whom {
+                detail["performer"] = json!([{ "display": to }]);
+            }
+            if let Some(date) = referral.date {
+                detail["scheduledString"] = Value::String(format_date(date).as_str().to_owned());
+            }
+            activity.push(json!({ "detail": detail }));
+        }
+        for option in summary.options.iter().filter(|o| o.ruleset == ruleset) {
+            let status = match option.stance {
+                Stance::Proposed => "not-started",
+                Stance::Recommended => "scheduled",
+                Stance::Rejected => "cancelled",
+            };
+            let name = match &option.registry_id {
+                Some(registry) => format!("Clinical trial {registry}: {}", option.name),
+                None => option.name.clone(),
+            };
+            let mut extension = vec![
+                json!({ "url": STANCE_URL, "valueCode": option.stance.as_str() }),
+                json!({ "url": format!("{STANCE_URL}-preference"), "valueCode": option.preference.as_str() }),
+            ];
+            if let Some(trial) = option.trial_status {
+                extension.push(json!({ "url": format!("{STANCE_URL}-trial-status"), "valueCode": trial.as_str() }));
+            }
+            let mut detail = json!({
+                "code": concept(WAY_FORWARD_CODES, &format!("option-{}", option.kind), &name),
+                "status": status,
+                "extension": extension,
+            });
+            if let Some(reason) = &option.stance_reason {
+                detail["statusReason"] = json!({ "text": reason });
+            }
+            let mut notes = Vec::new();
+            if let Some(source) = &option.source {
+                notes.push(format!("Source: {source}"));
+            }
+            if !option.notes.is_empty() {
+                notes.push(option.notes.clone());
+            }
+            if !notes.is_empty() {
+                detail["description"] = Value::String(notes.join("\n"));
+            }
+            activity.push(json!({ "detail": detail }));
+        }
+        let goals: Vec<_> = summary
+            .goals
+            .iter()
+            .filter(|g| g.ruleset == ruleset)
+            .collect();
+        let goal_refs: Vec<Value> = goals
+            .iter()
+            .map(|g| json!({ "reference": format!("urn:uuid:{}", uuid(&[mrn, "Goal", &g.id.to_string()])) }))
+            .collect();
+        let all_closed = steps.len() == 4 && steps.iter().all(|s| s.status.is_closed());
+        let mut plan = json!({
+            "resourceType": "CarePlan",
+            "id": plan_id,
+            "status": if all_closed { "completed" } else { "active" },
+            "intent": "plan",
+            "category": [concept(WAY_FORWARD_CODES, "way-forward", "Way forward for a refractory condition")],
+            "title": format!("{ruleset}: way forward"),
+            "subject": subject,
+            "activity": activity,
+        });
+        if !goal_refs.is_empty() {
+            plan["goal"] = Value::Array(goal_refs);
+        }
+        entries.push(entry(&plan_id, plan));
+        for item in summary.checklist.iter().filter(|c| c.ruleset == ruleset) {
+            let id = uuid(&[mrn, "Task", "checklist", &item.id.to_string()]);
+            let mut task = json!({
+                "resourceType": "Task",
+                "id": id,
+                "status": if item.done { "completed" } else { "requested" },
+                "intent": "plan",
+                "code": concept(WAY_FORWARD_CODES, &format!("check-{}", item.key), &item.text),
+                "description": item.text,
+                "for": subject,
+                "basedOn": [plan_ref],
+            });
+            if let Some(detail) = &item.detail {
+                task["note"] = json!([{ "text": detail }]);
+            }
+            entries.push(entry(&id, task));
+        }
+        for goal in goals {
+            let id = uuid(&[mrn, "Goal", &goal.id.to_string()]);
+            let mut resource = json!({
+                "resourceType": "Goal",
+                "id": id,
+                "lifecycleStatus": if goal.achieved { "completed" } else { "active" },
+                "achievementStatus": concept(
+                    "http://terminology.hl7.org/CodeSystem/goal-achievement",
+                    if goal.achieved { "achieved" } else { "in-progress" },
+                    if goal.achieved { "Achieved" } else { "In Progress" },
+                ),
+                "description": { "text": goal.description },
+                "subject": subject,
+            });
+            if let Some(due) = goal.due {
+                resource["target"] = json!([{ "dueDate": format_date(due).as_str() }]);
+            }
+            entries.push(entry(&id, resource));
+        }
     }
     entries
 }

@@ -70,10 +70,41 @@ impl FileReport {
 
     fn failed(path: &Path, error: String) -> Self {
         FileReport {
-            error: Some(error),
+            error: Some(one_line(error)),
             ..FileReport::new(path, FileOutcome::Failed)
         }
     }
+}
+
+/// An error as one line of reasonable length, whatever the file put in the value it quotes: a
+/// control character (a newline, a terminal escape sequence) is shown escaped, and a message
+/// longer than a screenful keeps its start and its end (a 5 MB string quoted whole would
+/// otherwise be the message).
+fn one_line(message: String) -> String {
+    const HEAD: usize = 240;
+    const TAIL: usize = 80;
+    let count = message.chars().count();
+    if count <= HEAD + TAIL + 1 && !message.chars().any(char::is_control) {
+        return message;
+    }
+    let cut = if count > HEAD + TAIL + 1 {
+        HEAD..count - TAIL
+    } else {
+        0..0
+    };
+    let mut out = String::with_capacity(message.len().min(4 * (HEAD + TAIL + 1)));
+    for (index, c) in message.chars().enumerate() {
+        if cut.contains(&index) {
+            if index == cut.start {
+                out.push('…');
+            }
+        } else if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// What a whole run did.
@@ -212,9 +243,16 @@ fn import_file(store: &mut Store, rules: &Rules, path: &Path, today: NaiveDate) 
     };
     drop(bytes);
     let auditor = store.auditor();
-    let result = store.write(|tx| write_file(tx, &auditor, rules, &parsed, path, &hash, today));
+    let result = store.write(|tx| {
+        // Another process may have imported the same file since the look above.
+        if already_imported(tx, &hash)? {
+            return Ok(None);
+        }
+        write_file(tx, &auditor, rules, &parsed, path, &hash, today).map(Some)
+    });
     match result {
-        Ok(report) => report,
+        Ok(Some(report)) => report,
+        Ok(None) => FileReport::new(path, FileOutcome::AlreadyImported),
         Err(err) => FileReport::failed(path, err.to_string()),
     }
 }
@@ -239,6 +277,9 @@ fn import_native(store: &mut Store, path: &Path, bytes: &[u8], hash: &str) -> Fi
     };
     let auditor = store.auditor();
     let result = store.write(|tx| {
+        if already_imported(tx, hash)? {
+            return Ok(None);
+        }
         let (inserted, present) = Store::insert_native(tx, &document)?;
         let now = now_utc();
         tx.prepare_cached(
@@ -262,10 +303,11 @@ fn import_native(store: &mut Store, path: &Path, bytes: &[u8], hash: &str) -> Fi
             None::<&()>,
             Some(&serde_json::json!({ "path": path.display().to_string(), "patients": inserted })),
         )?;
-        Ok::<_, StoreError>((inserted, present))
+        Ok::<_, StoreError>(Some((inserted, present)))
     });
     match result {
-        Ok((inserted, present)) => {
+        Ok(None) => FileReport::new(path, FileOutcome::AlreadyImported),
+        Ok(Some((inserted, present))) => {
             let mut report = FileReport::new(path, FileOutcome::Imported);
             report.patients = inserted;
             report.resources = document.patients.len();

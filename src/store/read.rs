@@ -23,6 +23,9 @@ pub struct PatientSummary {
     pub assessments: Vec<AssessmentWithReview>,
     pub way_forward: Vec<WayForwardStep>,
     pub checklist: Vec<ChecklistItem>,
+    pub referrals: Vec<crate::domain::Referral>,
+    pub options: Vec<crate::domain::CareOption>,
+    pub goals: Vec<crate::domain::WellbeingGoal>,
     pub tasks: Vec<Task>,
 }
 
@@ -74,6 +77,9 @@ impl Store {
             assessments,
             way_forward: self.way_forward(id)?,
             checklist: self.checklist(id)?,
+            referrals: self.referrals(id)?,
+            options: self.care_options(id)?,
+            goals: self.wellbeing_goals(id)?,
             tasks: self.tasks(id)?,
         })
     }

@@ -97,9 +97,25 @@ pub fn format_datetime(at: NaiveDateTime) -> SqlText {
     }
 }
 
+thread_local! {
+    /// A fixed "now" for this thread's writes, while [`with_clock_at`] runs.
+    static FIXED_NOW: std::cell::Cell<Option<NaiveDateTime>> = const { std::cell::Cell::new(None) };
+}
+
 /// The current time in UTC, to the second, as the audit log records it.
 pub fn now_utc() -> NaiveDateTime {
-    Utc::now().naive_utc().trunc_subsecs(0)
+    FIXED_NOW
+        .with(std::cell::Cell::get)
+        .unwrap_or_else(|| Utc::now().naive_utc().trunc_subsecs(0))
+}
+
+/// Runs `work` with this thread's clock fixed at `at`: the demo writes its history as of its
+/// own reference day, so that the same seed makes the same file whatever the wall clock says.
+pub fn with_clock_at<T>(at: NaiveDateTime, work: impl FnOnce() -> T) -> T {
+    let previous = FIXED_NOW.with(|cell| cell.replace(Some(at)));
+    let value = work();
+    FIXED_NOW.with(|cell| cell.set(previous));
+    value
 }
 
 pub fn parse_date(column: &'static str, text: &str) -> Result<NaiveDate> {

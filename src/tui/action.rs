@@ -33,4 +33,37 @@ pub enum Action {
     PanLeft,
     PanRight,
     CareTeam,
+    /// The way-forward screen of the patient.
+    WayForward,
+    /// Way forward: the selected step's status, owner, due date and notes.
+    SetStatus,
+    SetOwner,
+    SetDue,
+    EditNotes,
+    /// Way forward: add a referral, checklist item, trial or goal to the selected step.
+    AddItem,
+    /// Way forward: tick, or move the selected item to its next state.
+    ToggleItem,
+    /// Way forward: the team's stance on the selected option, and the patient's preference.
+    CycleStance,
+    CyclePreference,
+    /// Way forward: the next flagged condition of the patient.
+    NextCondition,
+    /// The meetings: agendas, the shared-screen presentation, the team's open tasks.
+    Meetings,
+    /// The selected patient joins a meeting's agenda.
+    AddToAgenda,
+    MoveCaseUp,
+    MoveCaseDown,
+    RemoveCase,
+    EditQuestion,
+    SetTimebox,
+    NextCase,
+    PrevCase,
+    /// Presentation: the decision for the case on screen.
+    RecordOutcome,
+    ComesBack,
+    AddTask,
+    /// Presentation: whether the plan of the last discussion was followed.
+    PlanFollowed,
 }

@@ -9,6 +9,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
 use super::keymap::Context;
+use super::meeting::{self, MeetingChoice, MeetingScreen, MeetingsScreen};
+use super::way_forward::{self, Choice, WayForwardScreen};
 use super::worker::{OverviewData, PatientDetail, Placement, Reply, Request};
 use crate::domain::{AssessmentStatus, PatientId, ReviewDecision};
 use crate::store::{Anchor, ListFilter, ListQuery, PatientRow, SortKey, StatusCounts};
@@ -19,6 +21,10 @@ pub enum Screen {
     Patients,
     Overview,
     Patient,
+    WayForward,
+    Meetings,
+    Meeting,
+    Presenting,
 }
 
 impl Screen {
@@ -27,6 +33,10 @@ impl Screen {
             Screen::Patients => Context::Patients,
             Screen::Overview => Context::Overview,
             Screen::Patient => Context::Patient,
+            Screen::WayForward => Context::WayForward,
+            Screen::Meetings => Context::Meetings,
+            Screen::Meeting => Context::Meeting,
+            Screen::Presenting => Context::Presentation,
         }
     }
 }
@@ -88,8 +98,26 @@ impl PatientList {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Popup {
     Help,
-    Filter { selected: usize },
-    Sort { selected: usize },
+    Filter {
+        selected: usize,
+    },
+    Sort {
+        selected: usize,
+    },
+    /// A short menu of choices (a step's status, whom to refer to, a meeting's outcome).
+    Choose {
+        title: String,
+        options: Vec<String>,
+        selected: usize,
+        choice: ChoiceFor,
+    },
+}
+
+/// What a choice menu chooses, and for which screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChoiceFor {
+    WayForward(Choice),
+    Meeting(MeetingChoice),
 }
 
 /// What typed text is for.
@@ -98,6 +126,32 @@ pub enum InputPurpose {
     Search,
     Rationale(ReviewDecision),
     Note,
+    StepOwner,
+    StepDue,
+    StepNotes,
+    NaReason,
+    ChecklistItem,
+    ChecklistDetail,
+    OptionNotes,
+    RejectReason,
+    Trial,
+    ReferralSpecialty,
+    ReferralTo,
+    Goal,
+    NewMeeting,
+    Question,
+    Timebox,
+    Attendee,
+    OutcomeText,
+    Task,
+    PlanNotFollowed,
+}
+
+impl InputPurpose {
+    /// Several lines: Enter starts a new line and Ctrl-S saves.
+    pub fn is_multiline(self) -> bool {
+        self == InputPurpose::StepNotes
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,15 +167,17 @@ pub enum Tab {
     Lines,
     Observations,
     Notes,
+    Tasks,
     History,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 6] = [
         Tab::Timeline,
         Tab::Lines,
         Tab::Observations,
         Tab::Notes,
+        Tab::Tasks,
         Tab::History,
     ];
 
@@ -131,6 +187,7 @@ impl Tab {
             Tab::Lines => "Lines",
             Tab::Observations => "Observations",
             Tab::Notes => "Notes",
+            Tab::Tasks => "Tasks",
             Tab::History => "History",
         }
     }
@@ -190,6 +247,11 @@ pub struct Model {
     pub list: PatientList,
     pub patient: Option<PatientScreen>,
     pub overview: OverviewScreen,
+    pub way_forward: Option<WayForwardScreen>,
+    pub meetings: MeetingsScreen,
+    pub meeting: Option<MeetingScreen>,
+    /// The meeting whose agenda `A` adds patients to (the last opened; else the next one).
+    pub agenda_target: Option<i64>,
     pub popup: Option<Popup>,
     pub input: Option<Input>,
     pub masked: bool,
@@ -265,6 +327,8 @@ pub enum Msg {
     Viewport(usize),
     /// The process was asked to end (SIGTERM, SIGHUP).
     Terminate,
+    /// A second passed (the presentation timer).
+    Tick,
 }
 
 impl Model {
@@ -274,6 +338,10 @@ impl Model {
             list: PatientList::default(),
             patient: None,
             overview: OverviewScreen::default(),
+            way_forward: None,
+            meetings: MeetingsScreen::default(),
+            meeting: None,
+            agenda_target: None,
             popup: None,
             input: None,
             masked: false,
@@ -339,6 +407,14 @@ impl Model {
             Screen::Overview => requests.push(Request::Overview {
                 care_team: self.overview.team.clone(),
             }),
+            Screen::WayForward => requests.extend(way_forward::reload(self)),
+            Screen::Meetings | Screen::Meeting => requests.extend(meeting::reload(self)),
+            Screen::Presenting => {
+                requests.extend(meeting::reload(self));
+                if let Some(patient) = &self.patient {
+                    requests.push(Request::Patient { id: patient.id });
+                }
+            }
             Screen::Patients => {}
         }
         // The list: from the row before the first one shown, so the selection stays put.
@@ -392,8 +468,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Request> {
         Msg::Reply(reply) => replied(model, reply),
         Msg::Terminate => {
             model.quit = true;
-            Vec::new()
+            meeting::leave_presentation(model)
         }
+        Msg::Tick => meeting::tick(model),
         Msg::ClickRow(row) => {
             if model.screen != Screen::Patients || model.popup.is_some() || model.input.is_some() {
                 return Vec::new();
@@ -462,16 +539,42 @@ fn act(model: &mut Model, action: Action) -> Vec<Request> {
         }
         Action::Refresh => model.refresh_in_place(),
         Action::Back => back(model),
+        Action::Meetings => meeting::open_list(model),
+        Action::AddToAgenda => meeting::add_to_agenda(model),
         _ => match model.screen {
             Screen::Patients => list_action(model, action),
             Screen::Overview => overview_action(model, action),
             Screen::Patient => patient_action(model, action),
+            Screen::WayForward => way_forward::action(model, action),
+            Screen::Meetings => meeting::list_action(model, action),
+            Screen::Meeting => meeting::agenda_action(model, action),
+            Screen::Presenting => meeting::presentation_action(model, action),
         },
     }
 }
 
 fn back(model: &mut Model) -> Vec<Request> {
     match model.screen {
+        Screen::Presenting => {
+            let requests = meeting::leave_presentation(model);
+            if let Some(screen) = model.meeting.as_mut() {
+                screen.presenting = None;
+            }
+            model.patient = None;
+            model.screen = Screen::Meeting;
+            requests
+        }
+        Screen::Meeting => meeting::open_list(model),
+        Screen::WayForward => {
+            model.way_forward = None;
+            model.screen = Screen::Patient;
+            // What was done there shows on the patient screen (progress, history).
+            model
+                .patient
+                .as_ref()
+                .map(|p| vec![Request::Patient { id: p.id }])
+                .unwrap_or_default()
+        }
         Screen::Patient => {
             let to = model
                 .patient
@@ -479,9 +582,12 @@ fn back(model: &mut Model) -> Vec<Request> {
                 .map_or(Screen::Patients, |p| p.back_to);
             model.screen = to;
             model.patient = None;
+            if to == Screen::Meetings {
+                return vec![Request::Meetings];
+            }
             Vec::new()
         }
-        Screen::Overview => {
+        Screen::Overview | Screen::Meetings => {
             model.screen = Screen::Patients;
             Vec::new()
         }
@@ -620,7 +726,7 @@ fn list_action(model: &mut Model, action: Action) -> Vec<Request> {
     requests
 }
 
-fn open_patient(model: &mut Model, id: PatientId, back_to: Screen) -> Vec<Request> {
+pub(crate) fn open_patient(model: &mut Model, id: PatientId, back_to: Screen) -> Vec<Request> {
     model.screen = Screen::Patient;
     model.patient = Some(PatientScreen {
         id,
@@ -728,6 +834,46 @@ fn popup_action(model: &mut Model, popup: &Popup, action: Action) -> Vec<Request
                 }
             }
             model.reload_list()
+        }
+        (
+            Popup::Choose {
+                title,
+                options,
+                selected,
+                choice,
+            },
+            Action::MoveDown | Action::MoveUp,
+        ) => {
+            let selected = if action == Action::MoveDown {
+                (selected + 1).min(options.len().saturating_sub(1))
+            } else {
+                selected.saturating_sub(1)
+            };
+            model.popup = Some(Popup::Choose {
+                title: title.clone(),
+                options: options.clone(),
+                selected,
+                choice: choice.clone(),
+            });
+            Vec::new()
+        }
+        (
+            Popup::Choose {
+                options,
+                selected,
+                choice,
+                ..
+            },
+            Action::Open,
+        ) => {
+            model.popup = None;
+            let label = options.get(*selected).cloned().unwrap_or_default();
+            match choice {
+                ChoiceFor::WayForward(choice) => {
+                    way_forward::chosen(model, *choice, *selected, &label)
+                }
+                ChoiceFor::Meeting(choice) => meeting::chosen(model, choice, *selected),
+            }
         }
         (Popup::Sort { selected }, Action::MoveDown) => {
             model.popup = Some(Popup::Sort {
@@ -877,10 +1023,14 @@ fn patient_action(model: &mut Model, action: Action) -> Vec<Request> {
                 text: String::new(),
             });
         }
+        Action::WayForward => return way_forward::open(model),
         _ => {}
     }
     Vec::new()
 }
+
+/// A bound on what one note or rationale may hold; more is a stuck key.
+const MAX_TYPED: usize = 4000;
 
 /// A key while typing: characters edit the text, Enter saves, Esc cancels.
 fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
@@ -895,6 +1045,18 @@ fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
             }
             return Vec::new();
         }
+        KeyCode::Enter
+            if input.purpose.is_multiline()
+                && !key.modifiers.contains(KeyModifiers::ALT)
+                && input.text.chars().count() < MAX_TYPED =>
+        {
+            input.text.push('\n');
+        }
+        KeyCode::Char('s')
+            if input.purpose.is_multiline() && key.modifiers.contains(KeyModifiers::CONTROL) =>
+        {
+            return submit(model, input);
+        }
         KeyCode::Enter => return submit(model, input),
         KeyCode::Backspace => {
             input.text.pop();
@@ -904,10 +1066,9 @@ fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
             return Vec::new();
         }
         KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => input.text.clear(),
-        // A bound on what one note or rationale may hold; more is a stuck key.
         KeyCode::Char(c)
             if !key.modifiers.contains(KeyModifiers::CONTROL)
-                && input.text.chars().count() < 2000 =>
+                && input.text.chars().count() < MAX_TYPED =>
         {
             input.text.push(c);
         }
@@ -963,6 +1124,14 @@ fn submit(model: &mut Model, input: Input) -> Vec<Request> {
                 text,
             }]
         }
+        InputPurpose::NewMeeting
+        | InputPurpose::Question
+        | InputPurpose::Timebox
+        | InputPurpose::Attendee
+        | InputPurpose::OutcomeText
+        | InputPurpose::Task
+        | InputPurpose::PlanNotFollowed => meeting::submit(model, input.purpose, &input.text),
+        purpose => way_forward::submit(model, purpose, &input.text),
     }
 }
 
@@ -1028,6 +1197,28 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             model.overview.row = model.overview.row.min(data.rows.len().saturating_sub(1));
             model.overview.data = Some(data);
             Vec::new()
+        }
+        Reply::WayForward {
+            patient,
+            conditions,
+            view,
+        } => {
+            way_forward::loaded(model, patient, conditions, view);
+            Vec::new()
+        }
+        Reply::Meetings { list, tasks } => {
+            let screen = &mut model.meetings;
+            screen.selected = screen.selected.min(list.len().saturating_sub(1));
+            screen.task = screen.task.min(tasks.len().saturating_sub(1));
+            screen.list = list;
+            screen.tasks = tasks;
+            screen.loaded = true;
+            Vec::new()
+        }
+        Reply::Meeting(view) => meeting::loaded(model, view),
+        Reply::MeetingSaved { message } => {
+            model.message = Some(format!("saved: {message}"));
+            model.refresh_in_place()
         }
         Reply::DataChanged => model.refresh_in_place(),
         Reply::Evaluating { done, total } => {
@@ -1248,6 +1439,9 @@ mod tests {
                 assessments: vec![],
                 way_forward: vec![],
                 checklist: vec![],
+                referrals: vec![],
+                options: vec![],
+                goals: vec![],
                 tasks: vec![],
             },
             notes: vec![],

@@ -2,11 +2,13 @@
 //! safe at any size from 1×1 up: every region is laid out from the frame's area and drawn only
 //! when there is room.
 
+mod meeting;
 mod overview;
 mod patient;
 mod patients;
 mod popup;
 mod timeline;
+mod way_forward;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -27,10 +29,14 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
     if area.width < 2 || area.height < 2 {
         return;
     }
+    let one_line_input = model
+        .input
+        .as_ref()
+        .is_some_and(|i| !i.purpose.is_multiline());
     let [title, body, input, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
-        Constraint::Length(u16::from(model.input.is_some())),
+        Constraint::Length(u16::from(one_line_input)),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
@@ -44,6 +50,10 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
             Screen::Patients => patients::render(model, theme, frame, body),
             Screen::Overview => overview::render(model, theme, frame, body),
             Screen::Patient => patient::render(model, theme, frame, body),
+            Screen::WayForward => way_forward::render(model, theme, frame, body),
+            Screen::Meetings => meeting::render_list(model, theme, frame, body),
+            Screen::Meeting => meeting::render_agenda(model, theme, frame, body),
+            Screen::Presenting => meeting::render_presentation(model, theme, frame, body),
         }
     }
     render_input(model, theme, frame, input);
@@ -52,6 +62,55 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
     if let Some(popup) = &model.popup {
         popup::render(model, popup, keymap, theme, frame, body);
     }
+    if let Some(input) = model.input.as_ref().filter(|i| i.purpose.is_multiline()) {
+        render_text_box(&input.text, theme, frame, body);
+    }
+}
+
+/// Several lines being typed, in a box over the body: the last lines that fit, and the cursor.
+fn render_text_box(text: &str, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let width = area.width.saturating_sub(4).min(90);
+    let height = area.height.saturating_sub(2).min(14);
+    if width < 10 || height < 3 {
+        return;
+    }
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let block = ratatui::widgets::Block::bordered()
+        .title(Span::styled(" Notes ", theme.title()))
+        .title_bottom(Span::styled(
+            " ⏎ new line · Ctrl-S save · Esc cancel ",
+            theme.muted(),
+        ))
+        .border_style(theme.accent());
+    let inner = block.inner(rect);
+    frame.render_widget(ratatui::widgets::Clear, rect);
+    frame.render_widget(block, rect);
+    let columns = usize::from(inner.width.saturating_sub(1)).max(1);
+    // Hard-wrap each line to the box so the cursor lands where the text ends.
+    let mut rows: Vec<String> = Vec::new();
+    for line in text.split('\n') {
+        let chars: Vec<char> = line.chars().collect();
+        if chars.is_empty() {
+            rows.push(String::new());
+        }
+        for chunk in chars.chunks(columns) {
+            rows.push(chunk.iter().collect());
+        }
+    }
+    let visible = usize::from(inner.height);
+    let skip = rows.len().saturating_sub(visible);
+    let shown: Vec<Line<'_>> = rows[skip..].iter().map(|r| Line::from(r.clone())).collect();
+    let last_width = rows.last().map_or(0, |r| r.chars().count());
+    let last_row = rows.len() - skip - 1;
+    frame.render_widget(Paragraph::new(shown), inner);
+    let x = inner.x + u16::try_from(last_width.min(columns)).unwrap_or(0);
+    let y = inner.y + u16::try_from(last_row).unwrap_or(0);
+    frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), y));
 }
 
 /// Word-wraps `text` to `width` columns; continuation lines line up under the text after the
@@ -106,6 +165,10 @@ fn render_title(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
         Screen::Patients => "Patients",
         Screen::Overview => "Overview",
         Screen::Patient => "Patient",
+        Screen::WayForward => "Way forward",
+        Screen::Meetings => "Meetings",
+        Screen::Meeting => "Meeting",
+        Screen::Presenting => "Meeting · presentation",
     };
     let mut spans = vec![
         Span::styled(" refract ", theme.title()),
@@ -171,6 +234,25 @@ fn render_input(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
         InputPurpose::Rationale(ReviewDecision::Confirmed) => String::from("confirm, because: "),
         InputPurpose::Rationale(ReviewDecision::Dismissed) => String::from("dismiss, because: "),
         InputPurpose::Note => String::from("note: "),
+        InputPurpose::StepOwner => String::from("owner of the step: "),
+        InputPurpose::StepDue => String::from("due date (YYYY-MM-DD, empty clears): "),
+        InputPurpose::StepNotes => String::from("notes: "),
+        InputPurpose::NaReason => String::from("not applicable, because: "),
+        InputPurpose::ChecklistItem => String::from("new check (e.g. a test ordered): "),
+        InputPurpose::ChecklistDetail => String::from("how it was resolved: "),
+        InputPurpose::OptionNotes => String::from("notes on the option: "),
+        InputPurpose::RejectReason => String::from("rejected, because: "),
+        InputPurpose::Trial => String::from("trial registry id and title: "),
+        InputPurpose::ReferralSpecialty => String::from("refer to (specialty or service): "),
+        InputPurpose::ReferralTo => String::from("to whom (optional): "),
+        InputPurpose::Goal => String::from("goal (add ' by YYYY-MM-DD' for a due date): "),
+        InputPurpose::NewMeeting => String::from("new meeting (YYYY-MM-DD HH:MM title): "),
+        InputPurpose::Question => String::from("clinical question: "),
+        InputPurpose::Timebox => String::from("time box (minutes): "),
+        InputPurpose::Attendee => String::from("attendee (name, specialty): "),
+        InputPurpose::OutcomeText => String::from("recommendation: "),
+        InputPurpose::Task => String::from("task (what; owner; YYYY-MM-DD): "),
+        InputPurpose::PlanNotFollowed => String::from("plan not followed, because: "),
     };
     let width = usize::from(area.width).saturating_sub(prompt.chars().count() + 2);
     // Show the end of a long text: what is being typed.
@@ -202,8 +284,20 @@ fn render_status(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect)
                 " type to search by family name, given name or MRN · ⏎ keep · Esc clear",
                 theme.muted(),
             ),
-            _ => Span::styled(
+            InputPurpose::Rationale(_) => Span::styled(
                 " ⏎ save · Esc cancel · a rationale is recorded with your name in the audit log",
+                theme.muted(),
+            ),
+            InputPurpose::StepNotes => Span::styled(
+                " several lines: ⏎ new line · Ctrl-S save · Esc cancel",
+                theme.muted(),
+            ),
+            InputPurpose::Trial => Span::styled(
+                " e.g. NCT05243797 Cenobamate in focal epilepsy · ⏎ save · Esc cancel",
+                theme.muted(),
+            ),
+            _ => Span::styled(
+                " ⏎ save · Esc cancel · every change is recorded with your name in the audit log",
                 theme.muted(),
             ),
         },
@@ -219,10 +313,18 @@ fn render_footer(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame
             InputPurpose::Search => ("keep the search", "clear it"),
             _ => ("save", "cancel"),
         };
-        vec![
-            (String::from("⏎"), String::from(enter)),
-            (String::from("Esc"), String::from(escape)),
-        ]
+        if input.purpose.is_multiline() {
+            vec![
+                (String::from("⏎"), String::from("new line")),
+                (String::from("Ctrl-S"), String::from("save")),
+                (String::from("Esc"), String::from(escape)),
+            ]
+        } else {
+            vec![
+                (String::from("⏎"), String::from(enter)),
+                (String::from("Esc"), String::from(escape)),
+            ]
+        }
     } else if matches!(model.popup, Some(Popup::Help)) {
         vec![
             (String::from("Esc"), String::from("close")),

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use rusqlite::params;
 
+use super::meeting::{MeetingChange, MeetingView};
 use crate::assess;
 use crate::domain::{AuditEntry, PatientId, ReviewDecision};
 use crate::rules::Rules;
@@ -19,6 +20,8 @@ use crate::store::{
     Anchor, ListFilter, ListQuery, Note, PatientRow, PatientSummary, StatusCounts, Store,
     StoreError,
 };
+use crate::store::{MeetingSummary, TaskRow};
+use crate::way_forward::{self, WayForwardView};
 
 /// What the screen asks for. Requests that carry a `generation` are answered with it, and the
 /// screen ignores answers to questions it no longer asks (a newer search, another sort).
@@ -52,6 +55,18 @@ pub enum Request {
     Overview {
         care_team: Option<String>,
     },
+    /// The way forward of a patient for one condition (`None`: the first offered).
+    WayForward {
+        patient: PatientId,
+        ruleset: Option<String>,
+    },
+    SaveWayForward(way_forward::Change),
+    /// The meetings and the team's open tasks.
+    Meetings,
+    Meeting {
+        id: i64,
+    },
+    SaveMeeting(MeetingChange),
 }
 
 /// Where the rows of a page go in the list the screen holds.
@@ -111,6 +126,20 @@ pub enum Reply {
         patient: PatientId,
     },
     Overview(OverviewData),
+    WayForward {
+        patient: PatientId,
+        /// The conditions a way forward is offered for.
+        conditions: Vec<String>,
+        view: Option<Box<WayForwardView>>,
+    },
+    Meetings {
+        list: Vec<MeetingSummary>,
+        tasks: Vec<TaskRow>,
+    },
+    Meeting(Box<MeetingView>),
+    MeetingSaved {
+        message: String,
+    },
     /// Another process (or the background evaluation) changed what the screen shows.
     DataChanged,
     Evaluating {
@@ -149,7 +178,7 @@ pub fn spawn(
                     let mut waiting: Vec<Request> = vec![request];
                     waiting.extend(requests.try_iter());
                     for request in without_superseded(waiting) {
-                        let reply = handle(&mut store, request, today);
+                        let reply = handle(&mut store, &rules, request, today);
                         if replies.send(reply).is_err() {
                             return;
                         }
@@ -245,7 +274,7 @@ pub fn without_superseded(requests: Vec<Request>) -> Vec<Request> {
 }
 
 /// Answers one request: the worker thread's loop, and tests that drive the screen without threads.
-pub fn handle(store: &mut Store, request: Request, today: NaiveDate) -> Reply {
+pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDate) -> Reply {
     let result: Result<Reply, StoreError> = match request {
         Request::Page {
             generation,
@@ -285,8 +314,195 @@ pub fn handle(store: &mut Store, request: Request, today: NaiveDate) -> Reply {
             })
         }
         Request::Overview { care_team } => overview(store, care_team, today).map(Reply::Overview),
+        Request::WayForward { patient, ruleset } => way_forward_of(store, rules, patient, ruleset),
+        Request::Meetings => store.meetings().and_then(|list| {
+            Ok(Reply::Meetings {
+                list,
+                tasks: store.open_tasks(today)?,
+            })
+        }),
+        Request::Meeting { id } => {
+            meeting_view(store, rules, id).map(|v| Reply::Meeting(Box::new(v)))
+        }
+        Request::SaveMeeting(change) => {
+            save_meeting(store, change, today).map(|message| Reply::MeetingSaved { message })
+        }
+        Request::SaveWayForward(change) => {
+            return match way_forward::apply(store, rules, &change, today) {
+                Ok(message) => Reply::Saved {
+                    message,
+                    patient: change.patient(),
+                },
+                Err(err) => Reply::Error(format!("not saved: {err}")),
+            };
+        }
     };
     result.unwrap_or_else(|err| Reply::Error(err.to_string()))
+}
+
+fn way_forward_of(
+    store: &Store,
+    rules: &Rules,
+    patient: PatientId,
+    ruleset: Option<String>,
+) -> Result<Reply, StoreError> {
+    let conditions = way_forward::conditions(store, patient)?;
+    let chosen = ruleset
+        .filter(|r| conditions.contains(r))
+        .or_else(|| conditions.first().cloned());
+    let view = match chosen {
+        Some(ruleset) => Some(Box::new(way_forward::load(
+            store, rules, patient, &ruleset,
+        )?)),
+        None => None,
+    };
+    Ok(Reply::WayForward {
+        patient,
+        conditions,
+        view,
+    })
+}
+
+fn meeting_view(store: &Store, rules: &Rules, id: i64) -> Result<MeetingView, StoreError> {
+    let detail = store.meeting(id)?;
+    let mut view = MeetingView {
+        needed: Vec::with_capacity(detail.cases.len()),
+        missing: Vec::with_capacity(detail.cases.len()),
+        progress: Vec::with_capacity(detail.cases.len()),
+        options: Vec::with_capacity(detail.cases.len()),
+        previous: Vec::with_capacity(detail.cases.len()),
+        detail,
+    };
+    for case in &view.detail.cases {
+        let needed = rules
+            .get(&case.ruleset)
+            .map(|set| set.specialties.clone())
+            .unwrap_or_default();
+        view.missing.push(crate::domain::missing_specialties(
+            &needed,
+            &view.detail.attendees,
+        ));
+        view.needed.push(needed);
+        let patient = case.case.patient_id;
+        let stored = store.stored_way_forward(patient, &case.ruleset)?;
+        view.progress.push(
+            (!stored.steps.is_empty())
+                .then(|| stored.steps.iter().filter(|s| s.status.is_closed()).count()),
+        );
+        view.options.push(stored.options);
+        let starts = view.detail.meeting.starts_at;
+        view.previous.push(
+            store
+                .cases_of_patient(patient)?
+                .into_iter()
+                .filter(|p| p.meeting.starts_at < starts && p.case.id != case.case.id)
+                .max_by_key(|p| p.meeting.starts_at),
+        );
+    }
+    Ok(view)
+}
+
+/// Saves one meeting change; returns what was done, in words.
+fn save_meeting(
+    store: &mut Store,
+    change: MeetingChange,
+    today: NaiveDate,
+) -> Result<String, StoreError> {
+    Ok(match change {
+        MeetingChange::Create {
+            starts_at,
+            title,
+            team,
+        } => {
+            store.create_meeting(starts_at, &title, team.as_deref())?;
+            format!("meeting {title} on {}", starts_at.format("%Y-%m-%d %H:%M"))
+        }
+        MeetingChange::AddCase {
+            meeting,
+            patient,
+            ruleset,
+        } => {
+            let meeting = match meeting {
+                Some(id) => id,
+                None => store.next_meeting_id(today)?.ok_or_else(|| {
+                    StoreError::Invalid(String::from(
+                        "no upcoming meeting: open the meetings (m) and add one (a)",
+                    ))
+                })?,
+            };
+            store.add_case(meeting, patient, ruleset.as_deref())?;
+            let title = store.meeting(meeting)?.meeting.title;
+            format!("added to the agenda of {title}")
+        }
+        MeetingChange::MoveCase { case, up } => {
+            store.move_case(case, up)?;
+            String::from(if up { "moved up" } else { "moved down" })
+        }
+        MeetingChange::RemoveCase { case } => {
+            store.remove_case(case)?;
+            String::from("case removed from the agenda")
+        }
+        MeetingChange::Question { case, text } => {
+            store.set_case_question(case, &text)?;
+            String::from("question")
+        }
+        MeetingChange::Timebox { case, minutes } => {
+            store.set_case_timebox(case, minutes)?;
+            format!("time box {minutes} min")
+        }
+        MeetingChange::Presented { case, seconds } => {
+            store.add_presented_seconds(case, seconds)?;
+            String::from("time on the case")
+        }
+        MeetingChange::AddAttendee {
+            meeting,
+            name,
+            specialty,
+        } => {
+            store.add_attendee(meeting, &name, &specialty)?;
+            format!("{name} ({specialty}) attends")
+        }
+        MeetingChange::Present { attendee, present } => {
+            store.set_attendee_present(attendee, present)?;
+            String::from(if present { "present" } else { "absent" })
+        }
+        MeetingChange::Outcome { case, outcome } => {
+            store.record_outcome(case, &outcome)?;
+            format!(
+                "outcome: {}{}",
+                outcome
+                    .category
+                    .map_or("recorded", crate::domain::OutcomeCategory::label),
+                if outcome.comes_back {
+                    " · comes back"
+                } else {
+                    ""
+                }
+            )
+        }
+        MeetingChange::AddTask {
+            patient,
+            case,
+            what,
+            owner,
+            due,
+        } => {
+            store.add_task(patient, case, &what, owner.as_deref(), due, today)?;
+            format!("task: {what}")
+        }
+        MeetingChange::TaskStatus { task, status } => {
+            store.set_task_status(task, status, today)?;
+            format!("task {status}")
+        }
+        MeetingChange::PlanFollowed {
+            case,
+            followed,
+            reason,
+        } => {
+            store.set_plan_followed(case, followed, reason.as_deref())?;
+            format!("last plan followed: {followed}")
+        }
+    })
 }
 
 fn care_teams(store: &Store) -> Result<Vec<String>, StoreError> {
@@ -368,7 +584,7 @@ fn overview(
     rows.sort_by(|a, b| a.ruleset.cmp(&b.ruleset));
     let next_meeting = conn
         .prepare_cached(
-            "SELECT m.starts_at, m.title, (SELECT count(*) FROM meeting_cases c WHERE c.meeting_id = m.id)
+            "SELECT substr(m.starts_at, 1, 16), m.title, (SELECT count(*) FROM meeting_cases c WHERE c.meeting_id = m.id)
              FROM meetings m WHERE m.starts_at >= ?1 AND (?2 IS NULL OR m.team = ?2 OR m.team IS NULL)
              ORDER BY m.starts_at LIMIT 1",
         )?

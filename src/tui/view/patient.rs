@@ -37,11 +37,12 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         Tab::Lines => render_lines(model, screen, detail, theme, frame, content),
         Tab::Observations => render_observations(screen, detail, theme, frame, content),
         Tab::Notes => render_notes(screen, detail, theme, frame, content),
+        Tab::Tasks => render_tasks(model, screen, detail, theme, frame, content),
         Tab::History => render_history(screen, detail, theme, frame, content),
     }
 }
 
-fn render_header(
+pub(super) fn render_header(
     model: &Model,
     detail: &PatientDetail,
     theme: Theme,
@@ -163,11 +164,19 @@ fn render_timeline_tab(
     let inner = block.inner(top);
     frame.render_widget(block, top);
     frame.render_widget(&timeline, inner);
-    render_assessment(screen, detail, theme, frame, bottom);
+    render_assessment(
+        screen.assessment,
+        screen.scroll,
+        detail,
+        theme,
+        frame,
+        bottom,
+    );
 }
 
-fn render_assessment(
-    screen: &PatientScreen,
+pub(super) fn render_assessment(
+    index: usize,
+    scroll: usize,
     detail: &PatientDetail,
     theme: Theme,
     frame: &mut Frame<'_>,
@@ -177,7 +186,7 @@ fn render_assessment(
         return;
     }
     let count = detail.summary.assessments.len();
-    let Some(item) = detail.summary.assessments.get(screen.assessment) else {
+    let Some(item) = detail.summary.assessments.get(index) else {
         let block = Block::bordered()
             .title(" Assessment ")
             .border_style(theme.border());
@@ -282,7 +291,7 @@ fn render_assessment(
         assessment.citation, assessment.ruleset, assessment.ruleset_version
     );
     lines.extend(wrap_hanging(&source, width, theme.muted()));
-    let lines: Vec<Line<'_>> = lines.into_iter().skip(screen.scroll).collect();
+    let lines: Vec<Line<'_>> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
@@ -495,6 +504,53 @@ fn render_notes(
             theme.muted(),
         )));
         lines.push(Line::from(format!("   {}", note.text)));
+    }
+    let lines: Vec<Line<'_>> = lines.into_iter().skip(screen.scroll).collect();
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+fn render_tasks(
+    model: &Model,
+    screen: &PatientScreen,
+    detail: &PatientDetail,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    if detail.summary.tasks.is_empty() {
+        lines.push(Line::from(Span::styled(
+            " No tasks: they come from meeting outcomes (m, then present a case, t).",
+            theme.muted(),
+        )));
+    }
+    for task in &detail.summary.tasks {
+        let overdue = task.overdue_on(model.today);
+        let state = match (task.status, overdue) {
+            (crate::domain::TaskStatus::Open, true) => "⚠ overdue",
+            (crate::domain::TaskStatus::Open, false) => "○ open",
+            (crate::domain::TaskStatus::Done, _) => "● done",
+            (crate::domain::TaskStatus::Cancelled, _) => "– cancelled",
+        };
+        let style = if overdue {
+            theme.warning()
+        } else if task.status == crate::domain::TaskStatus::Open {
+            theme.accent()
+        } else {
+            theme.muted()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {state:<11}"), style),
+            Span::raw(format!(
+                " {}{}{}",
+                task.what,
+                task.owner
+                    .as_deref()
+                    .map(|o| format!(" — {o}"))
+                    .unwrap_or_default(),
+                task.due.map(|d| format!(" · due {d}")).unwrap_or_default()
+            )),
+        ]));
     }
     let lines: Vec<Line<'_>> = lines.into_iter().skip(screen.scroll).collect();
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);

@@ -81,6 +81,26 @@ pub fn render(
                 })
                 .collect(),
         ),
+        Popup::Choose {
+            title,
+            options,
+            selected,
+            ..
+        } => (
+            title.as_str(),
+            options
+                .iter()
+                .enumerate()
+                .map(|(index, option)| {
+                    let line = Line::from(format!(" {option} "));
+                    if index == *selected {
+                        line.style(theme.selected())
+                    } else {
+                        line
+                    }
+                })
+                .collect(),
+        ),
     };
     let width = lines
         .iter()

@@ -1,0 +1,582 @@
+//! `refract minutes MEETING [--format md|html] [--out FILE] [--identified]` and
+//! `refract meetings [--json]`: the minutes of an MDT meeting from its record, and the list of
+//! meetings.
+//!
+//! Minutes are built once as plain text fields and then rendered as Markdown or as one
+//! self-contained, printable HTML page, so both formats always say the same thing. Patients are
+//! shown masked (initials, age at the meeting, sex) unless `--identified` is given: minutes get
+//! mailed and printed, and the default must be the safe one.
+
+use std::fmt::Write as _;
+use std::fs::OpenOptions;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::NaiveDateTime;
+
+use super::output::fit;
+use super::{CliError, finish, stdout};
+use crate::domain::{OutcomeCategory, PlanFollowed, TaskStatus, missing_specialties};
+use crate::rules::Rules;
+use crate::store::{CaseDetail, MeetingDetail, Store};
+
+/// Which meeting the command line names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeetingRef {
+    /// The most recent meeting that has started, else the next one.
+    Latest,
+    Id(i64),
+}
+
+impl MeetingRef {
+    pub fn parse(text: &str) -> Result<Self, CliError> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("latest") {
+            return Ok(MeetingRef::Latest);
+        }
+        text.parse::<i64>().map(MeetingRef::Id).map_err(|_| {
+            CliError::Message(format!(
+                "'{text}' is not a meeting: give its number (refract meetings lists them) or 'latest'"
+            ))
+        })
+    }
+}
+
+/// `refract minutes`.
+pub fn run(
+    store: &Store,
+    rules: &Rules,
+    meeting: &str,
+    format: &str,
+    out: Option<&Path>,
+    identified: bool,
+) -> Result<ExitCode, CliError> {
+    let id = match MeetingRef::parse(meeting)? {
+        MeetingRef::Id(id) => id,
+        // Meetings are entered in local wall-clock time.
+        MeetingRef::Latest => store
+            .latest_meeting_id(chrono::Local::now().naive_local())?
+            .ok_or_else(|| CliError::Message(String::from("there are no meetings yet")))?,
+    };
+    let detail = store.meeting(id)?;
+    let minutes = Minutes::build(&detail, rules, identified);
+    let text = if format == "html" {
+        minutes.html()
+    } else {
+        minutes.markdown()
+    };
+    if let Some(path) = out {
+        return write_private(path, text.as_bytes());
+    }
+    let mut out = stdout();
+    out.write_all(text.as_bytes())?;
+    finish(out)
+}
+
+/// `refract meetings`.
+pub fn list(store: &Store, json: bool) -> Result<ExitCode, CliError> {
+    let meetings = store.meetings()?;
+    let mut out = stdout();
+    if json {
+        serde_json::to_writer(&mut out, &meetings).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        return finish(out);
+    }
+    writeln!(
+        out,
+        "{} {} {} {} title",
+        fit("id", 5),
+        fit("starts", 16),
+        fit("cases", 5),
+        fit("discussed", 9)
+    )?;
+    for meeting in &meetings {
+        let team = meeting
+            .team
+            .as_ref()
+            .map(|team| format!(" · {team}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{} {} {} {} {}{team}",
+            fit(&meeting.id.to_string(), 5),
+            fit(&when(meeting.starts_at), 16),
+            fit(&meeting.cases.to_string(), 5),
+            fit(&meeting.discussed.to_string(), 9),
+            meeting.title
+        )?;
+    }
+    finish(out)
+}
+
+/// Writes `bytes` to `path`, readable by its owner only (minutes hold health data), through a
+/// file beside it that is renamed into place, so a failure leaves no half file.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<ExitCode, CliError> {
+    let mut name = path
+        .file_name()
+        .map(std::ffi::OsStr::to_os_string)
+        .unwrap_or_default();
+    name.push(".partial");
+    let partial: PathBuf = path.with_file_name(name);
+    let cannot = |path: &Path, err: std::io::Error| {
+        CliError::Message(format!("cannot write {}: {err}", path.display()))
+    };
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(&partial)
+        .map_err(|err| cannot(&partial, err))?;
+    let mut writer = BufWriter::new(file);
+    let written = writer.write_all(bytes).and_then(|()| writer.flush());
+    drop(writer);
+    if let Err(err) = written.and_then(|()| std::fs::rename(&partial, path)) {
+        let _ = std::fs::remove_file(&partial);
+        return Err(cannot(path, err));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn when(at: NaiveDateTime) -> String {
+    at.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The minutes as text fields, before any format's escaping.
+struct Minutes {
+    title: String,
+    when: String,
+    team: Option<String>,
+    present: Vec<String>,
+    apologies: Vec<String>,
+    identity_note: &'static str,
+    discussed: usize,
+    cases: Vec<CaseMinutes>,
+}
+
+struct CaseMinutes {
+    number: u32,
+    patient: String,
+    condition: String,
+    question: Option<String>,
+    /// `None` when the case was not discussed.
+    outcome: Option<OutcomeMinutes>,
+    absent_specialties: Vec<String>,
+    tasks: Vec<String>,
+    plan_followed: Option<String>,
+}
+
+struct OutcomeMinutes {
+    category: Option<String>,
+    text: String,
+    chosen_option: Option<String>,
+    comes_back: bool,
+}
+
+impl Minutes {
+    fn build(detail: &MeetingDetail, rules: &Rules, identified: bool) -> Self {
+        let meeting = &detail.meeting;
+        let person = |name: &str, specialty: &str| format!("{name} ({specialty})");
+        let present = detail
+            .attendees
+            .iter()
+            .filter(|a| a.present)
+            .map(|a| person(&a.name, &a.specialty))
+            .collect();
+        let apologies = detail
+            .attendees
+            .iter()
+            .filter(|a| !a.present)
+            .map(|a| person(&a.name, &a.specialty))
+            .collect();
+        // Ages as they were at the meeting: minutes are a record of that day.
+        let day = meeting.starts_at.date();
+        let cases = detail
+            .cases
+            .iter()
+            .map(|case| CaseMinutes::build(case, detail, rules, identified, day))
+            .collect();
+        Minutes {
+            title: meeting.title.clone(),
+            when: when(meeting.starts_at),
+            team: meeting.team.clone(),
+            present,
+            apologies,
+            identity_note: if identified {
+                "Patients are identified by name and MRN: handle these minutes as health records."
+            } else {
+                "Patient identities are masked (initials, age at the meeting, sex)."
+            },
+            discussed: detail.cases.iter().filter(|c| c.discussed()).count(),
+            cases,
+        }
+    }
+
+    fn markdown(&self) -> String {
+        let mut out = String::new();
+        let md = |text: &str| escape_markdown(text);
+        let list = |items: &[String]| {
+            if items.is_empty() {
+                String::from("none recorded")
+            } else {
+                items.iter().map(|i| md(i)).collect::<Vec<_>>().join("; ")
+            }
+        };
+        let _ = writeln!(out, "# Minutes: {}\n", md(&self.title));
+        let _ = writeln!(out, "- **Date:** {}", self.when);
+        if let Some(team) = &self.team {
+            let _ = writeln!(out, "- **Team:** {}", md(team));
+        }
+        let _ = writeln!(out, "- **Present:** {}", list(&self.present));
+        if !self.apologies.is_empty() {
+            let _ = writeln!(out, "- **Apologies:** {}", list(&self.apologies));
+        }
+        let _ = writeln!(
+            out,
+            "- **Cases:** {} on the agenda, {} discussed",
+            self.cases.len(),
+            self.discussed
+        );
+        let _ = writeln!(out, "\n{}", self.identity_note);
+        for case in &self.cases {
+            let _ = writeln!(
+                out,
+                "\n## {}. {}: {}\n",
+                case.number,
+                md(&case.patient),
+                md(&case.condition)
+            );
+            let _ = writeln!(
+                out,
+                "- **Question:** {}",
+                case.question
+                    .as_deref()
+                    .map_or_else(|| String::from("none recorded"), md)
+            );
+            match &case.outcome {
+                None => {
+                    let _ = writeln!(out, "- **Outcome:** not discussed");
+                }
+                Some(outcome) => {
+                    let _ = writeln!(
+                        out,
+                        "- **Outcome:** {}",
+                        outcome
+                            .category
+                            .as_deref()
+                            .map_or_else(|| String::from("not categorised"), md)
+                    );
+                    if !outcome.text.is_empty() {
+                        let _ = writeln!(out, "- **Recommendation:** {}", md(&outcome.text));
+                    }
+                    if let Some(option) = &outcome.chosen_option {
+                        let _ = writeln!(out, "- **Chosen option:** {}", md(option));
+                    }
+                    let _ = writeln!(
+                        out,
+                        "- **Comes back:** {}",
+                        if outcome.comes_back { "yes" } else { "no" }
+                    );
+                }
+            }
+            if let Some(plan) = &case.plan_followed {
+                let _ = writeln!(out, "- **Plan followed:** {}", md(plan));
+            }
+            if !case.absent_specialties.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "- **Needed specialties absent:** {}",
+                    list(&case.absent_specialties)
+                );
+            }
+            if case.tasks.is_empty() {
+                let _ = writeln!(out, "- **Tasks:** none");
+            } else {
+                let _ = writeln!(out, "- **Tasks:**");
+                for task in &case.tasks {
+                    let _ = writeln!(out, "  - {}", md(task));
+                }
+            }
+        }
+        out
+    }
+
+    fn html(&self) -> String {
+        let h = |text: &str| escape_html(text);
+        let list = |items: &[String]| {
+            if items.is_empty() {
+                String::from("none recorded")
+            } else {
+                items.iter().map(|i| h(i)).collect::<Vec<_>>().join("; ")
+            }
+        };
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>Minutes: {title}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n\
+             <h1>Minutes: {title}</h1>\n<dl class=\"meta\">\n",
+            title = h(&self.title)
+        );
+        let field = |out: &mut String, name: &str, value: &str| {
+            let _ = writeln!(out, "<dt>{name}</dt><dd>{value}</dd>");
+        };
+        field(&mut out, "Date", &h(&self.when));
+        if let Some(team) = &self.team {
+            field(&mut out, "Team", &h(team));
+        }
+        field(&mut out, "Present", &list(&self.present));
+        if !self.apologies.is_empty() {
+            field(&mut out, "Apologies", &list(&self.apologies));
+        }
+        field(
+            &mut out,
+            "Cases",
+            &format!(
+                "{} on the agenda, {} discussed",
+                self.cases.len(),
+                self.discussed
+            ),
+        );
+        let _ = writeln!(
+            out,
+            "</dl>\n<p class=\"note\">{}</p>",
+            h(self.identity_note)
+        );
+        for case in &self.cases {
+            let _ = writeln!(
+                out,
+                "<section class=\"case\">\n<h2><span class=\"number\">{}.</span> {} <span class=\"condition\">{}</span></h2>\n<dl>",
+                case.number,
+                h(&case.patient),
+                h(&case.condition)
+            );
+            field(
+                &mut out,
+                "Question",
+                &case
+                    .question
+                    .as_deref()
+                    .map_or_else(|| String::from("<em>none recorded</em>"), h),
+            );
+            match &case.outcome {
+                None => field(&mut out, "Outcome", "<em>not discussed</em>"),
+                Some(outcome) => {
+                    field(
+                        &mut out,
+                        "Outcome",
+                        &outcome
+                            .category
+                            .as_deref()
+                            .map_or_else(|| String::from("not categorised"), h),
+                    );
+                    if !outcome.text.is_empty() {
+                        field(&mut out, "Recommendation", &h(&outcome.text));
+                    }
+                    if let Some(option) = &outcome.chosen_option {
+                        field(&mut out, "Chosen option", &h(option));
+                    }
+                    field(
+                        &mut out,
+                        "Comes back",
+                        if outcome.comes_back { "yes" } else { "no" },
+                    );
+                }
+            }
+            if let Some(plan) = &case.plan_followed {
+                field(&mut out, "Plan followed", &h(plan));
+            }
+            if !case.absent_specialties.is_empty() {
+                field(
+                    &mut out,
+                    "Needed specialties absent",
+                    &list(&case.absent_specialties),
+                );
+            }
+            if case.tasks.is_empty() {
+                field(&mut out, "Tasks", "none");
+            } else {
+                let items = case.tasks.iter().fold(String::new(), |mut items, task| {
+                    let _ = write!(items, "<li>{}</li>", h(task));
+                    items
+                });
+                field(&mut out, "Tasks", &format!("<ul>{items}</ul>"));
+            }
+            let _ = writeln!(out, "</dl>\n</section>");
+        }
+        out.push_str("</main>\n</body>\n</html>\n");
+        out
+    }
+}
+
+impl CaseMinutes {
+    fn build(
+        case: &CaseDetail,
+        detail: &MeetingDetail,
+        rules: &Rules,
+        identified: bool,
+        day: chrono::NaiveDate,
+    ) -> Self {
+        let patient = if identified {
+            format!("{} (MRN {})", case.display_name(), case.mrn)
+        } else {
+            case.masked_identity(day)
+        };
+        let rule_set = rules.get(&case.ruleset);
+        let condition = match rule_set {
+            Some(set) => set.name.clone(),
+            None if case.ruleset.is_empty() => String::from("condition not set"),
+            None => case.ruleset.clone(),
+        };
+        let absent_specialties = rule_set.map_or_else(Vec::new, |set| {
+            missing_specialties(&set.specialties, &detail.attendees)
+        });
+        let question = Some(case.case.question.trim())
+            .filter(|q| !q.is_empty())
+            .map(str::to_owned);
+        let outcome = case.discussed().then(|| OutcomeMinutes {
+            category: case
+                .case
+                .outcome_category
+                .as_deref()
+                .map(OutcomeCategory::label_of),
+            text: case.case.outcome_text.trim().to_owned(),
+            chosen_option: case.chosen_option.clone(),
+            comes_back: case.case.comes_back,
+        });
+        let tasks = case
+            .tasks
+            .iter()
+            .map(|task| {
+                let mut line = task.what.clone();
+                if let Some(owner) = &task.owner {
+                    let _ = write!(line, ", owner {owner}");
+                }
+                if let Some(due) = task.due {
+                    let _ = write!(line, ", due {due}");
+                }
+                let status = match task.status {
+                    TaskStatus::Open => "open",
+                    TaskStatus::Done => "done",
+                    TaskStatus::Cancelled => "cancelled",
+                };
+                let _ = write!(line, " ({status})");
+                line
+            })
+            .collect();
+        let plan_followed = case.case.plan_followed.map(|followed| {
+            let word = match followed {
+                PlanFollowed::Yes => "yes",
+                PlanFollowed::Partly => "partly",
+                PlanFollowed::No => "no",
+            };
+            match &case.case.plan_followed_reason {
+                Some(reason) => format!("{word} (reason: {reason})"),
+                None => word.to_owned(),
+            }
+        });
+        CaseMinutes {
+            number: case.case.position,
+            patient,
+            condition,
+            question,
+            outcome,
+            absent_specialties,
+            tasks,
+            plan_followed,
+        }
+    }
+}
+
+/// Inline and print styles: the page must need nothing from the network.
+const STYLE: &str = "body { font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; color: #111; background: #fff; margin: 0; }
+main { max-width: 52rem; margin: 0 auto; padding: 2rem 1.5rem; }
+h1 { font-size: 1.6rem; margin: 0 0 1rem; }
+h2 { font-size: 1.15rem; margin: 0 0 .5rem; }
+.number { color: #555; }
+.condition { font-weight: normal; color: #444; }
+.condition::before { content: '· '; }
+dl { display: grid; grid-template-columns: 12rem 1fr; gap: .25rem 1rem; margin: 0; }
+dt { font-weight: 600; }
+dd { margin: 0; }
+ul { margin: 0; padding-left: 1.2rem; }
+.meta { margin-bottom: 1rem; }
+.note { font-style: italic; color: #444; border-left: 3px solid #999; padding-left: .6rem; }
+.case { border-top: 1px solid #ccc; padding: 1rem 0; }
+@media print {
+  body { font-size: 11pt; }
+  main { max-width: none; padding: 0; }
+  .case { break-inside: avoid; page-break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+";
+
+/// Text as HTML: every character that could open markup is an entity; line breaks are kept.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' => out.push_str("<br>"),
+            '\r' => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text as one line of Markdown: characters that would start markup (or raw HTML, which
+/// Markdown renderers pass through) are backslash-escaped, and line breaks become spaces so a
+/// multi-line recommendation stays inside its list item.
+fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            if matches!(
+                c,
+                '\\' | '`' | '*' | '_' | '<' | '>' | '[' | ']' | '#' | '|'
+            ) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escaping_leaves_no_markup() {
+        assert_eq!(
+            escape_html("<script>alert('x')</script> & \"y\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
+        );
+    }
+
+    #[test]
+    fn markdown_escaping_keeps_text_on_one_line() {
+        assert_eq!(
+            escape_markdown("a <b>\n*c* [d]"),
+            "a \\<b\\> \\*c\\* \\[d\\]"
+        );
+    }
+
+    #[test]
+    fn meeting_refs() {
+        assert_eq!(MeetingRef::parse("latest").ok(), Some(MeetingRef::Latest));
+        assert_eq!(MeetingRef::parse(" 12 ").ok(), Some(MeetingRef::Id(12)));
+        assert!(MeetingRef::parse("twelve").is_err());
+    }
+}

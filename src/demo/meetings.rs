@@ -1,0 +1,437 @@
+//! The demo's MDT meetings: a meeting two weeks before the reference day with attendance,
+//! outcomes and follow-up tasks (some done, some open, one overdue), and a meeting a week after
+//! it with an agenda still being prepared (one case still lacks its question).
+//!
+//! Written after the patients are loaded and evaluated, inside the demo's build-then-rename
+//! flow. Cases are taken from the first flagged patients by id, a bounded read at any size, and
+//! every write is stamped from the reference day, so the same seed gives the same file.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{DemoOptions, Rng};
+use crate::domain::{
+    AssessmentStatus, Outcome, OutcomeCategory, PatientId, PlanFollowed, TaskStatus,
+};
+use crate::rules::Rules;
+use crate::store::{AuditWriter, MeetingWriter, Store, StoreError};
+
+/// Flagged candidates read: enough to fill both agendas after a shuffle.
+const CANDIDATES: usize = 40;
+const PAST_CASES: usize = 7;
+const UPCOMING_NEW_CASES: usize = 4;
+
+const TITLE: &str = "Refractory disease MDT";
+const TEAM: &str = "Complex cases";
+
+/// Names handed to the specialties the agenda needs, in order.
+const NAMES: &[&str] = &[
+    "Dr A. Okafor",
+    "Dr M. Lind",
+    "Dr S. Haddad",
+    "Dr K. Nakamura",
+    "Dr R. Silva",
+    "Dr E. Mensah",
+    "Dr T. Varga",
+    "Dr L. Moreau",
+    "Dr P. Novak",
+    "Dr H. Berg",
+    "Dr Y. Tanaka",
+    "Dr C. Reyes",
+    "Dr F. Osei",
+    "Dr B. Costa",
+    "Dr I. Petrov",
+];
+
+/// The coordinator, at every meeting.
+const COORDINATOR: (&str, &str) = ("J. Byrne", "clinical nurse specialist");
+
+/// The people a meeting invites: the coordinator and one person for each specialty the cases'
+/// rule sets ask for.
+fn roster(rules: &Rules, rulesets: &[&str]) -> Vec<(&'static str, String)> {
+    let mut specialties: Vec<String> = Vec::new();
+    for ruleset in rulesets {
+        for specialty in rules
+            .get(ruleset)
+            .map_or(&[][..], |set| &set.specialties[..])
+        {
+            if !specialties
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(specialty))
+            {
+                specialties.push(specialty.clone());
+            }
+        }
+    }
+    let mut people = vec![(COORDINATOR.0, COORDINATOR.1.to_owned())];
+    people.extend(NAMES.iter().copied().zip(specialties));
+    people
+}
+
+/// Per condition: the clinical question, a next-line recommendation, a procedure or device.
+fn story(ruleset: &str) -> (&'static str, &'static str, &'static str) {
+    match ruleset {
+        "epilepsy" => (
+            "Two adequate anti-seizure medication trials failed: presurgical evaluation now, or a third drug first?",
+            "Add cenobamate with slow titration over 12 weeks; seizure diary review at 3 months.",
+            "Refer for presurgical evaluation (video-EEG, 3T MRI, neuropsychology); VNS if not a surgical candidate.",
+        ),
+        "status_epilepticus" => (
+            "Seizures continue after two anaesthetic agents: which next step?",
+            "Start the ketogenic diet alongside the midazolam infusion; daily EEG review.",
+            "Neurosurgical opinion on resection of the lesional focus.",
+        ),
+        "hypertension" => (
+            "Uncontrolled on several classes: add another class, renal denervation, or further work-up?",
+            "Add doxazosin as a fifth class after adherence is confirmed with drug levels.",
+            "Refer for renal denervation assessment once secondary causes are excluded.",
+        ),
+        "depression" => (
+            "Two adequate antidepressant trials failed: augmentation, switch, or neuromodulation?",
+            "Augment with lithium; levels at 1 and 4 weeks.",
+            "Refer for ECT or rTMS assessment.",
+        ),
+        "lbcl" => (
+            "Primary refractory to R-CHOP: CAR T-cell therapy, or salvage chemotherapy first?",
+            "Salvage R-GDP as a bridge; restage after 2 cycles.",
+            "Refer for CAR T-cell therapy assessment at the cellular therapy centre.",
+        ),
+        "myeloma" => (
+            "Triple-class refractory: bispecific antibody, CAR T-cell therapy or a trial?",
+            "Start teclistamab with inpatient step-up dosing.",
+            "Refer for BCMA CAR T-cell therapy assessment.",
+        ),
+        "rheumatoid_arthritis" => (
+            "Difficult-to-treat RA after two biologics: another mechanism, or re-evaluate first?",
+            "Switch to a JAK inhibitor after a thrombosis risk review.",
+            "Ultrasound-guided steroid injection of both wrists; hand therapy referral.",
+        ),
+        "aml" => (
+            "Primary refractory after two induction courses: salvage, trial, or a palliative approach?",
+            "Salvage FLAG-Ida, then allogeneic transplant if in remission.",
+            "Start the allogeneic transplant work-up (donor search).",
+        ),
+        _ => (
+            "Persistent positive symptoms after two adequate antipsychotic trials: start clozapine?",
+            "Start clozapine under the clozapine clinic's monitoring plan.",
+            "Refer for ECT augmentation assessment.",
+        ),
+    }
+}
+
+/// The outcomes of the past meeting, one per case in an order the seed shuffles: one of each
+/// kind a meeting typically decides, a re-discussion among them so that the next agenda has a
+/// case that comes back.
+const CATEGORIES: [OutcomeCategory; PAST_CASES] = [
+    OutcomeCategory::ProcedureOrDevice,
+    OutcomeCategory::ChangeTreatment,
+    OutcomeCategory::FurtherInvestigations,
+    OutcomeCategory::TrialReferral,
+    OutcomeCategory::Rediscuss,
+    OutcomeCategory::SupportiveCare,
+    OutcomeCategory::SpecialistReferral,
+];
+
+/// The recommendation text and the follow-up tasks (what, days after the meeting) of a
+/// category; the first task is done by the reference day, the others are open.
+fn recommendation(
+    category: OutcomeCategory,
+    ruleset: &str,
+) -> (String, &'static [(&'static str, i64)]) {
+    let (_, next_line, procedure) = story(ruleset);
+    match category {
+        OutcomeCategory::ChangeTreatment => (
+            next_line.to_owned(),
+            &[
+                ("Prescribe the new regimen and counsel the patient", 5),
+                ("Review response and tolerability in clinic", 42),
+            ],
+        ),
+        OutcomeCategory::ProcedureOrDevice => (
+            procedure.to_owned(),
+            &[
+                ("Send the referral with imaging and letters", 6),
+                ("Book the pre-procedure work-up", 21),
+            ],
+        ),
+        OutcomeCategory::TrialReferral => (
+            String::from(
+                "Refer for clinical trial screening at the regional centre; research nurse to check eligibility.",
+            ),
+            &[
+                ("Send records to the research team", 4),
+                ("Confirm trial eligibility with the research nurse", 28),
+            ],
+        ),
+        OutcomeCategory::FurtherInvestigations => (
+            String::from(
+                "Confirm adherence (drug levels, pharmacy refill records) and re-check the diagnosis before labelling refractory.",
+            ),
+            &[
+                ("Order drug levels", 3),
+                ("Collect pharmacy refill records", 24),
+            ],
+        ),
+        OutcomeCategory::SupportiveCare => (
+            String::from(
+                "Prioritise well-being: refer to supportive and palliative care and to psychology; review goals with the patient and family.",
+            ),
+            &[
+                ("Refer to the supportive care team", 2),
+                ("Goals-of-care conversation", 30),
+            ],
+        ),
+        OutcomeCategory::Rediscuss => (
+            String::from(
+                "Results of the pending investigations are needed before deciding: bring back to the next meeting.",
+            ),
+            &[("Chase the pending results", 5)],
+        ),
+        OutcomeCategory::SpecialistReferral => (
+            String::from("Refer to the specialist centre for a second opinion."),
+            &[
+                ("Send the referral letter", 7),
+                ("Confirm the appointment", 35),
+            ],
+        ),
+        OutcomeCategory::ContinueCurrentPlan => (
+            String::from("Continue the current regimen; reassess the response in 3 months."),
+            &[("Clinic review in 3 months", 90)],
+        ),
+    }
+}
+
+fn at(day: NaiveDate, hour: u32, minute: u32) -> NaiveDateTime {
+    day.and_time(NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or(NaiveTime::MIN))
+}
+
+/// Flagged (refractory or resistant) patients and their flagged condition, one per patient,
+/// in id order.
+fn candidates(conn: &Connection) -> Result<Vec<(PatientId, String)>, StoreError> {
+    // `+status_rank` keeps the planner off the status index: walking the primary key in id
+    // order and stopping at the limit reads a few pages at any size, where the index would
+    // collect every flagged row of a million patients to sort them.
+    let rows: Vec<(i64, String)> = conn
+        .prepare(
+            "SELECT patient_id, ruleset FROM assessments WHERE +status_rank >= ?1
+             ORDER BY patient_id, ruleset LIMIT ?2",
+        )?
+        .query_map(
+            params![AssessmentStatus::Resistant.rank(), (CANDIDATES * 3) as i64],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?
+        .collect::<Result<_, _>>()?;
+    let mut out: Vec<(PatientId, String)> = Vec::new();
+    for (patient, ruleset) in rows {
+        if out.len() == CANDIDATES {
+            break;
+        }
+        if out.iter().all(|(p, _)| p.0 != patient) {
+            out.push((PatientId(patient), ruleset));
+        }
+    }
+    Ok(out)
+}
+
+/// The patient's option that best fits the recommendation, when the way-forward board has one:
+/// its id and name.
+fn option_for(
+    conn: &Connection,
+    patient: PatientId,
+    ruleset: &str,
+    category: OutcomeCategory,
+) -> Result<Option<(i64, String)>, StoreError> {
+    let kinds: &[&str] = match category {
+        OutcomeCategory::ChangeTreatment => &["therapy", "combination"],
+        OutcomeCategory::TrialReferral => &["trial"],
+        OutcomeCategory::ProcedureOrDevice => &["procedure", "device"],
+        _ => return Ok(None),
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name FROM options WHERE patient_id = ?1 AND ruleset = ?2 AND kind = ?3
+         ORDER BY stance = 'recommended' DESC, stance = 'rejected', id LIMIT 1",
+    )?;
+    for kind in kinds {
+        if let Some(found) = stmt
+            .query_row(params![patient.0, ruleset, kind], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()?
+        {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether the patient has any option on the board for the condition.
+fn has_options(conn: &Connection, patient: PatientId, ruleset: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM options WHERE patient_id = ?1 AND ruleset = ?2 LIMIT 1")?
+        .query_row(params![patient.0, ruleset], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// The recommendation when the team chose an option from the board.
+fn recommendation_with_option(category: OutcomeCategory, option: &str) -> String {
+    match category {
+        OutcomeCategory::TrialReferral => {
+            format!("Screen for the trial ({option}); research nurse to check eligibility.")
+        }
+        OutcomeCategory::ProcedureOrDevice => {
+            format!("Refer for assessment: {option}; work-up before the procedure team's clinic.")
+        }
+        _ => format!("Go ahead with {option}; review response and tolerability in clinic."),
+    }
+}
+
+/// Adds the past and the upcoming meeting. Call it once the patients, their assessments (and
+/// their way-forward options, which outcomes may point at) are in the file.
+pub fn add(store: &mut Store, rules: &Rules, options: &DemoOptions) -> Result<(), StoreError> {
+    let today = options.today;
+    let mut rng = Rng::new(options.seed ^ 0x4D44_545F_4D45_4554);
+    let mut pool = candidates(store.conn())?;
+    // Seeded shuffles (Fisher–Yates), so that seeds tell different meetings.
+    shuffle(&mut rng, &mut pool);
+    let mut categories = CATEGORIES;
+    shuffle(&mut rng, &mut categories);
+    // Patients whose way-forward board lists options go first, so that the recorded outcomes
+    // can name the option the team chose.
+    let mut with_options = Vec::with_capacity(pool.len());
+    for (patient, ruleset) in &pool {
+        with_options.push(has_options(store.conn(), *patient, ruleset)?);
+    }
+    let mut ranked: Vec<(bool, (PatientId, String))> = with_options.into_iter().zip(pool).collect();
+    ranked.sort_by_key(|(has, _)| !*has);
+    let mut pool: Vec<(PatientId, String)> = ranked.into_iter().map(|(_, c)| c).collect();
+    let upcoming_pool = pool.split_off(PAST_CASES.min(pool.len()));
+    let past_pool = pool;
+    let presented: Vec<u32> = (0..past_pool.len())
+        .map(|_| rng.range(150, 720) as u32)
+        .collect();
+
+    let past_day = today - Duration::days(14);
+    let next_day = today + Duration::days(7);
+    let scribe = AuditWriter::new(String::from("j.byrne"));
+    store.write(|tx| {
+        // The past meeting: agenda prepared two days before, decided on the day.
+        let prepare = MeetingWriter::new(tx, &scribe, at(past_day - Duration::days(2), 9, 0));
+        let meeting = prepare.create_meeting(at(past_day, 13, 0), TITLE, Some(TEAM))?;
+        let rulesets: Vec<&str> = past_pool.iter().map(|(_, r)| r.as_str()).collect();
+        let people = roster(rules, &rulesets);
+        let mut attendees = Vec::new();
+        for (name, specialty) in &people {
+            attendees.push(prepare.add_attendee(meeting, name, specialty)?);
+        }
+        let mut cases = Vec::new();
+        for (patient, ruleset) in &past_pool {
+            let case = prepare.add_case(meeting, *patient, Some(ruleset))?;
+            prepare.set_case_question(case, story(ruleset).0)?;
+            cases.push((case, *patient, ruleset.as_str()));
+        }
+        let on_the_day = MeetingWriter::new(tx, &scribe, at(past_day, 13, 0));
+        // Every fourth invitee sent apologies: some cases miss a specialty they need.
+        for (index, id) in attendees.iter().enumerate() {
+            if index % 4 == 3 {
+                on_the_day.set_attendee_present(*id, false)?;
+            }
+        }
+        let mut overdue_placed = false;
+        let mut comes_back: Option<(PatientId, String)> = None;
+        for (index, (case, patient, ruleset)) in cases.iter().enumerate() {
+            let minute = 5 + 8 * index as u32;
+            let during =
+                MeetingWriter::new(tx, &scribe, at(past_day, 13 + minute / 60, minute % 60));
+            during.add_presented_seconds(*case, presented[index])?;
+            let category = categories[index % categories.len()];
+            let (mut text, tasks) = recommendation(category, ruleset);
+            let option = option_for(tx, *patient, ruleset, category)?;
+            if let Some((_, name)) = &option {
+                text = recommendation_with_option(category, name);
+            }
+            let rediscuss = category == OutcomeCategory::Rediscuss;
+            during.record_outcome(
+                *case,
+                &Outcome {
+                    category: Some(category),
+                    chosen_option_id: option.map(|(id, _)| id),
+                    text,
+                    comes_back: rediscuss,
+                },
+            )?;
+            if rediscuss {
+                comes_back = Some((*patient, (*ruleset).to_owned()));
+            }
+            for (number, (what, days)) in tasks.iter().enumerate() {
+                let owner = people[(index + number) % people.len()].0;
+                let mut due = past_day + Duration::days(*days);
+                let done = number == 0 && due < today;
+                if !done && !overdue_placed {
+                    // One open task a few days late, for the overdue mark.
+                    due = today - Duration::days(4);
+                    overdue_placed = true;
+                }
+                let task =
+                    during.add_task(*patient, Some(*case), what, Some(owner), Some(due), today)?;
+                if done {
+                    MeetingWriter::new(tx, &scribe, at(due, 16, 0)).set_task_status(
+                        task,
+                        TaskStatus::Done,
+                        today,
+                    )?;
+                }
+            }
+        }
+        // One implementation audit already recorded: the first case's plan, followed in part.
+        if let Some((case, _, _)) = cases.first() {
+            MeetingWriter::new(tx, &scribe, at(today - Duration::days(1), 11, 0))
+                .set_plan_followed(
+                    *case,
+                    PlanFollowed::Partly,
+                    Some("The patient asked for time to decide; the first step is done."),
+                )?;
+        }
+
+        // The next meeting: the agenda is being prepared today.
+        let prepare = MeetingWriter::new(tx, &scribe, at(today, 9, 0));
+        let meeting = prepare.create_meeting(at(next_day, 13, 0), TITLE, Some(TEAM))?;
+        let mut agenda: Vec<(PatientId, String, String)> = Vec::new();
+        if let Some((patient, ruleset)) = comes_back {
+            let question = format!(
+                "Back from the meeting of {past_day}: the pending results are in; decide the next step."
+            );
+            agenda.push((patient, ruleset, question));
+        }
+        for (patient, ruleset) in upcoming_pool.iter().take(UPCOMING_NEW_CASES) {
+            agenda.push((*patient, ruleset.clone(), story(ruleset).0.to_owned()));
+        }
+        let rulesets: Vec<&str> = agenda.iter().map(|(_, r, _)| r.as_str()).collect();
+        for (index, (name, specialty)) in roster(rules, &rulesets).iter().enumerate() {
+            let id = prepare.add_attendee(meeting, name, specialty)?;
+            // One apology already received.
+            if index == 2 {
+                prepare.set_attendee_present(id, false)?;
+            }
+        }
+        let last = agenda.len().saturating_sub(1);
+        for (index, (patient, ruleset, question)) in agenda.iter().enumerate() {
+            let case = prepare.add_case(meeting, *patient, Some(ruleset))?;
+            // The last case still waits for its question: the screen asks for it.
+            if index != last || agenda.len() == 1 {
+                prepare.set_case_question(case, question)?;
+            }
+            if index == 0 {
+                prepare.set_case_timebox(case, 10)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn shuffle<T>(rng: &mut Rng, items: &mut [T]) {
+    for i in (1..items.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        items.swap(i, j);
+    }
+}

@@ -1,0 +1,442 @@
+//! The way-forward options catalogue (`assets/options/<id>.toml`): for each rule set, the
+//! step-3 options (next-line therapies, combinations, procedures, devices, lifestyle treatments)
+//! and the step-4 well-being suggestions, each with its source; loading and checking the files
+//! against the drug book; and telling from a patient's record whether an option was already
+//! tried.
+//!
+//! Trials are not catalogued: which trials are open changes weekly and by site, so the team
+//! enters them by registry id. The catalogue does not take part in the rules stamp: it never
+//! changes what an assessment says.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::RulesError;
+use super::context::contains_words;
+use super::drugs::{Drug, DrugBook};
+use super::load::parse_toml;
+use super::model::RuleSet;
+use crate::domain::{OptionKind, PatientRecord};
+
+/// The catalogues shipped with refract, by rule-set id.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "epilepsy",
+        include_str!("../../assets/options/epilepsy.toml"),
+    ),
+    (
+        "status_epilepticus",
+        include_str!("../../assets/options/status_epilepticus.toml"),
+    ),
+    (
+        "hypertension",
+        include_str!("../../assets/options/hypertension.toml"),
+    ),
+    (
+        "depression",
+        include_str!("../../assets/options/depression.toml"),
+    ),
+    ("lbcl", include_str!("../../assets/options/lbcl.toml")),
+    ("myeloma", include_str!("../../assets/options/myeloma.toml")),
+    (
+        "rheumatoid_arthritis",
+        include_str!("../../assets/options/rheumatoid_arthritis.toml"),
+    ),
+    ("aml", include_str!("../../assets/options/aml.toml")),
+    (
+        "schizophrenia",
+        include_str!("../../assets/options/schizophrenia.toml"),
+    ),
+];
+
+/// The options of one rule set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionCatalogue {
+    pub ruleset: String,
+    #[serde(rename = "option")]
+    pub options: Vec<CatalogueOption>,
+}
+
+/// One option of the catalogue, with how the record shows it was already tried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueOption {
+    /// Unique within its catalogue, snake_case; stored with the team's stance on it.
+    pub key: String,
+    /// 3 (options) or 4 (well-being).
+    pub step: u8,
+    pub kind: OptionKind,
+    pub name: String,
+    pub detail: String,
+    /// The guideline, label or trial that supports it.
+    pub source: String,
+    /// Ingredients of the drug book whose exposure means the option was tried.
+    #[serde(default)]
+    pub drugs: Vec<String>,
+    /// Classes of the drug book whose exposure means the option was tried.
+    #[serde(default)]
+    pub classes: Vec<String>,
+    /// Lower-case words found on word boundaries in a procedure's display text.
+    #[serde(default)]
+    pub procedures: Vec<String>,
+}
+
+/// The embedded catalogues, with `dir/options/<id>.toml` replacing (or adding to) them, each
+/// checked against the drug book and the loaded rule sets.
+pub(super) fn load(
+    dir: Option<&Path>,
+    book: &DrugBook,
+    sets: &[RuleSet],
+) -> Result<Vec<OptionCatalogue>, RulesError> {
+    let mut sources: Vec<(String, String, String)> = EMBEDDED
+        .iter()
+        .map(|(id, text)| {
+            (
+                (*id).to_owned(),
+                format!("assets/options/{id}.toml"),
+                (*text).to_owned(),
+            )
+        })
+        .collect();
+    if let Some(options_dir) = dir.map(|dir| dir.join("options"))
+        && options_dir.is_dir()
+    {
+        let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(&options_dir)
+            .map_err(|source| RulesError::Io {
+                path: options_dir.display().to_string(),
+                source,
+            })?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|source| RulesError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let id = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let source = (id.clone(), path.display().to_string(), text);
+            match sources.iter_mut().find(|(existing, _, _)| *existing == id) {
+                Some(slot) => *slot = source,
+                None => sources.push(source),
+            }
+        }
+    }
+    sources
+        .iter()
+        .map(|(id, origin, text)| {
+            let catalogue = parse(origin, text, id, book)?;
+            if !sets.iter().any(|set| set.id == catalogue.ruleset) {
+                // A catalogue nobody can reach is a misnamed file, not a harmless extra.
+                return Err(RulesError::Invalid {
+                    origin: origin.clone(),
+                    message: format!("there is no rule set '{id}' for these options"),
+                });
+            }
+            Ok(catalogue)
+        })
+        .collect()
+}
+
+/// Parses and checks one catalogue file; `id` is its file stem, which `ruleset` must repeat.
+fn parse(
+    origin: &str,
+    text: &str,
+    id: &str,
+    book: &DrugBook,
+) -> Result<OptionCatalogue, RulesError> {
+    let catalogue: OptionCatalogue = parse_toml(origin, text)?;
+    let starts = option_starts(text);
+    let fail = |index: Option<usize>, needle: Needle<'_>, message: String| {
+        let (from, to) = match index {
+            // The header of every option is found unless the file spells `[[option]]` oddly;
+            // then the whole file is searched.
+            Some(i) if starts.len() == catalogue.options.len() => {
+                (starts[i], starts.get(i + 1).copied().unwrap_or(text.len()))
+            }
+            Some(_) => (0, text.len()),
+            None => (0, starts.first().copied().unwrap_or(text.len())),
+        };
+        match locate(text, from, to, needle).or_else(|| index.and_then(|i| starts.get(i).copied()))
+        {
+            Some(offset) => RulesError::Parse {
+                origin: origin.to_owned(),
+                line: line_at(text, offset),
+                message,
+            },
+            None => RulesError::Invalid {
+                origin: origin.to_owned(),
+                message,
+            },
+        }
+    };
+
+    if catalogue.ruleset != id {
+        return Err(fail(
+            None,
+            Needle::Key("ruleset"),
+            format!(
+                "ruleset '{}' does not match the file name (expected '{id}')",
+                catalogue.ruleset
+            ),
+        ));
+    }
+    let known_class = |class: &str| book.drugs().iter().any(|drug| drug.has_class(class));
+    for (index, option) in catalogue.options.iter().enumerate() {
+        let at = Some(index);
+        let key = option.key.as_str();
+        let snake = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !snake {
+            return Err(fail(
+                at,
+                Needle::Key("key"),
+                format!("option key '{key}' must be snake_case (a-z, 0-9, _)"),
+            ));
+        }
+        if catalogue.options[..index].iter().any(|o| o.key == key) {
+            return Err(fail(
+                at,
+                Needle::Key("key"),
+                format!("option key '{key}' appears twice"),
+            ));
+        }
+        if !matches!(option.step, 3 | 4) {
+            return Err(fail(
+                at,
+                Needle::Key("step"),
+                format!(
+                    "option '{key}': step must be 3 (options) or 4 (well-being), not {}",
+                    option.step
+                ),
+            ));
+        }
+        if option.kind == OptionKind::Trial {
+            return Err(fail(
+                at,
+                Needle::Key("kind"),
+                format!(
+                    "option '{key}': trials are not catalogued (the team enters them by registry id)"
+                ),
+            ));
+        }
+        for (field, value) in [
+            ("name", &option.name),
+            ("detail", &option.detail),
+            ("source", &option.source),
+        ] {
+            if value.trim().is_empty() {
+                return Err(fail(
+                    at,
+                    Needle::Key(field),
+                    format!("option '{key}' has an empty {field}"),
+                ));
+            }
+        }
+        for drug in &option.drugs {
+            if book.get(drug).is_none() {
+                return Err(fail(
+                    at,
+                    Needle::Value(drug),
+                    format!(
+                        "option '{key}': unknown drug '{drug}' (not an ingredient of the drug book)"
+                    ),
+                ));
+            }
+        }
+        for class in &option.classes {
+            if !known_class(class) {
+                return Err(fail(
+                    at,
+                    Needle::Value(class),
+                    format!("option '{key}': unknown drug class '{class}' (not in the drug book)"),
+                ));
+            }
+        }
+        for term in &option.procedures {
+            if term.trim().is_empty() || *term != term.to_lowercase() {
+                return Err(fail(
+                    at,
+                    Needle::Value(term),
+                    format!("option '{key}': procedure word '{term}' must be non-empty lower case"),
+                ));
+            }
+        }
+    }
+    Ok(catalogue)
+}
+
+/// What an error points at: the line of a key, or of a quoted value.
+#[derive(Clone, Copy)]
+enum Needle<'a> {
+    Key(&'a str),
+    Value(&'a str),
+}
+
+/// Byte offsets of the `[[option]]` headers in order, so that an error in the n-th option
+/// points into that option's own table rather than at an earlier option that says the same.
+fn option_starts(text: &str) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with("[[option]]") {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    starts
+}
+
+/// The byte offset of `needle` within `text[from..to]`.
+fn locate(text: &str, from: usize, to: usize, needle: Needle<'_>) -> Option<usize> {
+    let section = text.get(from..to)?;
+    match needle {
+        Needle::Value(value) => section.find(&format!("\"{value}\"")).map(|at| from + at),
+        Needle::Key(key) => {
+            let mut offset = from;
+            for line in section.split_inclusive('\n') {
+                let is_key = line
+                    .trim_start()
+                    .strip_prefix(key)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='));
+                if is_key {
+                    return Some(offset);
+                }
+                offset += line.len();
+            }
+            None
+        }
+    }
+}
+
+fn line_at(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .map_or(1, |before| before.matches('\n').count() + 1)
+}
+
+/// Why the option counts as already tried for this patient (e.g. "cenobamate 2021-03-02 to
+/// 2022-01-10"), or None.
+///
+/// A drug exposure or a treatment line counts when the book recognises in it one of the
+/// option's ingredients or a drug of one of its classes; a procedure counts when its display
+/// contains one of the option's words. The earliest match is described, because the first
+/// exposure is the one that tells the team how long ago the option was tried.
+pub fn tried(option: &CatalogueOption, record: &PatientRecord, book: &DrugBook) -> Option<String> {
+    let wanted = |drug: &Drug| {
+        option
+            .drugs
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(&drug.ingredient))
+            || option.classes.iter().any(|class| drug.has_class(class))
+    };
+    let mut earliest: Option<(NaiveDate, String)> = None;
+    let mut consider = |start: NaiveDate, why: String| {
+        if earliest.as_ref().is_none_or(|(first, _)| start < *first) {
+            earliest = Some((start, why));
+        }
+    };
+    if !option.drugs.is_empty() || !option.classes.is_empty() {
+        for exposure in &record.exposures {
+            let codes: Vec<&str> = exposure
+                .rxnorm
+                .iter()
+                .chain(exposure.atc.iter())
+                .map(String::as_str)
+                .collect();
+            if let Some(drug) = book
+                .recognise(&codes, &exposure.text)
+                .into_iter()
+                .find(|drug| wanted(drug))
+            {
+                let (start, end) = (exposure.start.date(), exposure.end.map(|e| e.date()));
+                consider(start, format!("{} {}", drug.ingredient, period(start, end)));
+            }
+        }
+        // Lines entered by a clinician need not have drug exposures behind them (a CAR T
+        // infusion given elsewhere, a regimen typed in at the meeting).
+        for line in &record.lines {
+            let drugs: Vec<&Drug> = if line.drugs.is_empty() {
+                book.recognise(&[], &line.regimen)
+            } else {
+                line.drugs
+                    .iter()
+                    .flat_map(|d| match book.get(&d.ingredient) {
+                        Some(drug) => vec![drug],
+                        None => book.recognise(&[], &d.ingredient),
+                    })
+                    .collect()
+            };
+            if let Some(drug) = drugs.into_iter().find(|drug| wanted(drug)) {
+                consider(
+                    line.start,
+                    format!(
+                        "{} ({} {}, {})",
+                        drug.ingredient,
+                        line.label(),
+                        line.regimen,
+                        period(line.start, line.end)
+                    ),
+                );
+            }
+        }
+    }
+    for procedure in &record.procedures {
+        if option
+            .procedures
+            .iter()
+            .any(|term| contains_words(&procedure.display, term))
+        {
+            // A procedure without an end is a point in time, not an ongoing treatment.
+            let start = procedure.performed.date();
+            let end = procedure.end.map_or(start, |e| e.date());
+            consider(
+                start,
+                format!("{} {}", procedure.display, period(start, Some(end))),
+            );
+        }
+    }
+    earliest.map(|(_, why)| why)
+}
+
+/// "2021-03-02 to 2022-01-10", "since 2021-03-02" while ongoing, or one date.
+fn period(start: NaiveDate, end: Option<NaiveDate>) -> String {
+    match end {
+        None => format!("since {start}"),
+        Some(end) if end == start => start.to_string(),
+        Some(end) => format!("{start} to {end}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_point_into_the_option_that_is_wrong() {
+        let text = "ruleset = \"x\"\n\n[[option]]\nkey = \"a\"\ndrugs = [\"foo\"]\n\n[[option]]\nkey = \"b\"\ndrugs = [\"foo\"]\n";
+        let starts = option_starts(text);
+        assert_eq!(starts.len(), 2);
+        let second = locate(text, starts[1], text.len(), Needle::Value("foo")).unwrap();
+        assert_eq!(line_at(text, second), 9);
+        let key = locate(text, starts[1], text.len(), Needle::Key("key")).unwrap();
+        assert_eq!(line_at(text, key), 8);
+        assert_eq!(locate(text, 0, starts[0], Needle::Key("ruleset")), Some(0));
+    }
+
+    #[test]
+    fn periods_read_naturally() {
+        let day = |d| NaiveDate::from_ymd_opt(2024, 5, d).unwrap();
+        assert_eq!(period(day(1), None), "since 2024-05-01");
+        assert_eq!(period(day(1), Some(day(1))), "2024-05-01");
+        assert_eq!(period(day(1), Some(day(9))), "2024-05-01 to 2024-05-09");
+    }
+}

@@ -1,0 +1,1135 @@
+//! MDT meetings in the store: the meetings, their agenda of cases with the outcome of each, the
+//! attendees, the follow-up tasks, and the audited writes that change them.
+//!
+//! Every write is one immediate transaction with its audit row, so a presenter's terminal and a
+//! scribe's terminal on the same file wait on each other instead of failing. The writes live on
+//! [`MeetingWriter`], which works inside a caller's transaction with a given clock: the [`Store`]
+//! methods wrap it in [`Store::write`] at the current time, and the demo uses it directly with
+//! its own reference day so that the same seed gives the same file.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+use serde_json::json;
+
+use super::audit::{AuditWriter, Change};
+use super::sql_types::{
+    format_date, format_datetime, now_utc, parse_code, parse_datetime, parse_opt_code,
+    parse_opt_date,
+};
+use super::write::refresh_list_row;
+use super::{Result, Store, StoreError};
+use crate::domain::{
+    AssessmentStatus, Attendee, Meeting, MeetingCase, Outcome, OutcomeCategory, PatientId,
+    PlanFollowed, Sex, Task, TaskStatus, can_present, masked_identity,
+};
+
+/// The longest time box a case may get: a whole meeting's worth.
+const MAX_TIMEBOX_MINUTES: u32 = 240;
+
+/// One meeting in the list of meetings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MeetingSummary {
+    pub id: i64,
+    pub starts_at: NaiveDateTime,
+    pub title: String,
+    pub team: Option<String>,
+    /// Cases on the agenda.
+    pub cases: u32,
+    /// Cases with an outcome recorded.
+    pub discussed: u32,
+}
+
+/// A meeting with everything its screens and minutes show.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeetingDetail {
+    pub meeting: Meeting,
+    pub attendees: Vec<Attendee>,
+    /// In agenda order.
+    pub cases: Vec<CaseDetail>,
+}
+
+/// A case on the agenda with the patient's display fields, the patient's current state for the
+/// case's condition, the chosen option's name and the case's tasks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseDetail {
+    pub case: MeetingCase,
+    pub mrn: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub sex: Sex,
+    pub birth_date: Option<NaiveDate>,
+    /// The rule set the status and line below are about: the case's, else the patient's
+    /// headline condition.
+    pub ruleset: String,
+    /// The current assessment of that condition, if any.
+    pub status: Option<AssessmentStatus>,
+    /// The assessment's label in the field's words ("drug-resistant epilepsy").
+    pub status_label: Option<String>,
+    /// The current line of that condition (0 when none).
+    pub line: u32,
+    pub regimen: String,
+    /// The name of the chosen way-forward option.
+    pub chosen_option: Option<String>,
+    /// Tasks that came out of this case, due first.
+    pub tasks: Vec<Task>,
+}
+
+impl CaseDetail {
+    /// "Family, Given", as the patient list shows it.
+    pub fn display_name(&self) -> String {
+        match (self.family_name.is_empty(), self.given_name.is_empty()) {
+            (false, false) => format!("{}, {}", self.family_name, self.given_name),
+            (false, true) => self.family_name.clone(),
+            (true, false) => self.given_name.clone(),
+            (true, true) => String::from("(no name)"),
+        }
+    }
+
+    /// Initials, age on `today` and sex: never the name, the MRN or the birth date.
+    pub fn masked_identity(&self, today: NaiveDate) -> String {
+        masked_identity(
+            &self.given_name,
+            &self.family_name,
+            self.sex,
+            self.birth_date,
+            today,
+        )
+    }
+
+    /// Whether an outcome was recorded.
+    pub fn discussed(&self) -> bool {
+        is_discussed(&self.case)
+    }
+}
+
+/// An open task in the team's task list, with who it is about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskRow {
+    pub task: Task,
+    pub mrn: String,
+    /// "Family, Given".
+    pub name: String,
+    /// The meeting the task came from, if any.
+    pub meeting_id: Option<i64>,
+    /// Open and due before the day asked about.
+    pub overdue: bool,
+}
+
+/// One discussion of a patient: the meeting, the case and the chosen option's name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatientCase {
+    pub meeting: Meeting,
+    pub case: MeetingCase,
+    pub chosen_option: Option<String>,
+}
+
+fn is_discussed(case: &MeetingCase) -> bool {
+    case.outcome_category.is_some() || !case.outcome_text.trim().is_empty()
+}
+
+fn invalid(message: impl Into<String>) -> StoreError {
+    StoreError::Invalid(message.into())
+}
+
+fn non_empty(text: &str, what: &str) -> Result<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(invalid(format!("{what} cannot be empty")));
+    }
+    Ok(text.to_owned())
+}
+
+fn optional_text(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+const CASE_COLUMNS: &str = "mc.id, mc.meeting_id, mc.patient_id, mc.ruleset, mc.position, \
+     mc.question, mc.timebox_minutes, mc.outcome_category, mc.chosen_option_id, mc.outcome_text, \
+     mc.comes_back, mc.presented_seconds, mc.plan_followed, mc.plan_followed_reason";
+const CASE_COLUMN_COUNT: usize = 14;
+
+/// A `meeting_cases` row as SQLite holds it, before its coded columns are checked.
+struct RawCase {
+    id: i64,
+    meeting_id: i64,
+    patient_id: i64,
+    ruleset: Option<String>,
+    position: u32,
+    question: String,
+    timebox_minutes: u32,
+    outcome_category: Option<String>,
+    chosen_option_id: Option<i64>,
+    outcome_text: String,
+    comes_back: bool,
+    presented_seconds: u32,
+    plan_followed: Option<String>,
+    plan_followed_reason: Option<String>,
+}
+
+impl RawCase {
+    /// Reads [`CASE_COLUMNS`] starting at column `at`.
+    fn read(row: &Row<'_>, at: usize) -> rusqlite::Result<Self> {
+        Ok(RawCase {
+            id: row.get(at)?,
+            meeting_id: row.get(at + 1)?,
+            patient_id: row.get(at + 2)?,
+            ruleset: row.get(at + 3)?,
+            position: row.get(at + 4)?,
+            question: row.get(at + 5)?,
+            timebox_minutes: row.get(at + 6)?,
+            outcome_category: row.get(at + 7)?,
+            chosen_option_id: row.get(at + 8)?,
+            outcome_text: row.get(at + 9)?,
+            comes_back: row.get::<_, i64>(at + 10)? != 0,
+            presented_seconds: row.get(at + 11)?,
+            plan_followed: row.get(at + 12)?,
+            plan_followed_reason: row.get(at + 13)?,
+        })
+    }
+
+    fn into_case(self) -> Result<MeetingCase> {
+        Ok(MeetingCase {
+            id: self.id,
+            meeting_id: self.meeting_id,
+            patient_id: PatientId(self.patient_id),
+            ruleset: self.ruleset,
+            position: self.position,
+            question: self.question,
+            timebox_minutes: self.timebox_minutes,
+            outcome_category: self.outcome_category,
+            chosen_option_id: self.chosen_option_id,
+            outcome_text: self.outcome_text,
+            comes_back: self.comes_back,
+            presented_seconds: self.presented_seconds,
+            plan_followed: parse_opt_code(
+                "meeting_cases.plan_followed",
+                self.plan_followed,
+                PlanFollowed::parse,
+            )?,
+            plan_followed_reason: self.plan_followed_reason,
+        })
+    }
+}
+
+fn read_case(conn: &Connection, case_id: i64) -> Result<MeetingCase> {
+    conn.prepare_cached(&format!(
+        "SELECT {CASE_COLUMNS} FROM meeting_cases mc WHERE mc.id = ?1"
+    ))?
+    .query_row([case_id], |row| RawCase::read(row, 0))
+    .optional()?
+    .ok_or_else(|| invalid(format!("no meeting case {case_id}")))?
+    .into_case()
+}
+
+fn read_meeting(conn: &Connection, id: i64) -> Result<Meeting> {
+    let (starts_at, title, team) = conn
+        .prepare_cached("SELECT starts_at, title, team FROM meetings WHERE id = ?1")?
+        .query_row([id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<String>>(2)?,
+            ))
+        })
+        .optional()?
+        .ok_or_else(|| invalid(format!("no meeting {id}")))?;
+    Ok(Meeting {
+        id,
+        starts_at: parse_datetime("meetings.starts_at", &starts_at)?,
+        title,
+        team,
+    })
+}
+
+type RawTask = (
+    i64,
+    i64,
+    Option<i64>,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+fn read_raw_task(row: &Row<'_>) -> rusqlite::Result<RawTask> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+    ))
+}
+
+fn into_task(raw: RawTask) -> Result<Task> {
+    let (id, patient_id, meeting_case_id, what, owner, due, status) = raw;
+    Ok(Task {
+        id,
+        patient_id: PatientId(patient_id),
+        meeting_case_id,
+        what,
+        owner,
+        due: parse_opt_date("tasks.due", due)?,
+        status: parse_code("tasks.status", &status, TaskStatus::parse)?,
+    })
+}
+
+const TASK_COLUMNS: &str =
+    "t.id, t.patient_id, t.meeting_case_id, t.what, t.owner, t.due, t.status";
+
+fn read_task(conn: &Connection, task_id: i64) -> Result<Task> {
+    let raw = conn
+        .prepare_cached(&format!(
+            "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = ?1"
+        ))?
+        .query_row([task_id], read_raw_task)
+        .optional()?
+        .ok_or_else(|| invalid(format!("no task {task_id}")))?;
+    into_task(raw)
+}
+
+/// The tasks of one case. Looked up by patient first: `tasks` has an index on the patient and
+/// none on the case.
+fn case_tasks(conn: &Connection, patient: PatientId, case_id: i64) -> Result<Vec<Task>> {
+    let raws = conn
+        .prepare_cached(&format!(
+            "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.patient_id = ?1 AND t.meeting_case_id = ?2
+             ORDER BY t.due IS NULL, t.due, t.id"
+        ))?
+        .query_map(params![patient.0, case_id], read_raw_task)?
+        .collect::<Result<Vec<_>, _>>()?;
+    raws.into_iter().map(into_task).collect()
+}
+
+/// The audited meeting writes, inside a transaction the caller owns, stamped with `at`.
+///
+/// [`Store`]'s methods of the same names run these in one immediate transaction at the current
+/// time; a bulk writer (the demo) calls them directly with its own clock.
+pub struct MeetingWriter<'a> {
+    conn: &'a Connection,
+    auditor: &'a AuditWriter,
+    at: NaiveDateTime,
+}
+
+impl<'a> MeetingWriter<'a> {
+    pub fn new(conn: &'a Connection, auditor: &'a AuditWriter, at: NaiveDateTime) -> Self {
+        MeetingWriter { conn, auditor, at }
+    }
+
+    fn audit<B: Serialize, A: Serialize>(
+        &self,
+        change: Change<'_>,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) -> Result<()> {
+        self.auditor
+            .record_at(self.conn, self.at, change, before, after)?;
+        Ok(())
+    }
+
+    fn check_patient(&self, patient: PatientId) -> Result<()> {
+        let known: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT id FROM patients WHERE id = ?1")?
+            .query_row([patient.0], |row| row.get(0))
+            .optional()?;
+        match known {
+            Some(_) => Ok(()),
+            None => Err(invalid(format!("no patient {}", patient.0))),
+        }
+    }
+
+    fn case_change(action: &'static str, case: &MeetingCase) -> Change<'static> {
+        Change {
+            action,
+            entity: "meeting_cases",
+            entity_id: Some(case.id),
+            patient_id: Some(case.patient_id),
+        }
+    }
+
+    pub fn create_meeting(
+        &self,
+        starts_at: NaiveDateTime,
+        title: &str,
+        team: Option<&str>,
+    ) -> Result<i64> {
+        let title = non_empty(title, "a meeting's title")?;
+        let team = optional_text(team);
+        self.conn
+            .prepare_cached("INSERT INTO meetings (starts_at, title, team) VALUES (?1, ?2, ?3)")?
+            .execute(params![format_datetime(starts_at), title, team])?;
+        let id = self.conn.last_insert_rowid();
+        let meeting = Meeting {
+            id,
+            starts_at,
+            title,
+            team,
+        };
+        self.audit(
+            Change {
+                action: "meeting.create",
+                entity: "meetings",
+                entity_id: Some(id),
+                patient_id: None,
+            },
+            None::<&()>,
+            Some(&meeting),
+        )?;
+        Ok(id)
+    }
+
+    /// Appends a case at the end of the agenda.
+    pub fn add_case(&self, meeting: i64, patient: PatientId, ruleset: Option<&str>) -> Result<i64> {
+        read_meeting(self.conn, meeting)?;
+        self.check_patient(patient)?;
+        let ruleset = optional_text(ruleset);
+        let duplicate: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM meeting_cases
+                 WHERE meeting_id = ?1 AND patient_id = ?2 AND ruleset IS ?3",
+            )?
+            .query_row(params![meeting, patient.0, ruleset], |row| row.get(0))
+            .optional()?;
+        if duplicate.is_some() {
+            // No MRN or name in the message: it may be shown on the shared screen.
+            return Err(invalid(match &ruleset {
+                Some(ruleset) => format!("this patient is already on the agenda for {ruleset}"),
+                None => String::from("this patient is already on the agenda"),
+            }));
+        }
+        let position: u32 = self
+            .conn
+            .prepare_cached(
+                "SELECT coalesce(max(position), 0) + 1 FROM meeting_cases WHERE meeting_id = ?1",
+            )?
+            .query_row([meeting], |row| row.get(0))?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO meeting_cases (meeting_id, patient_id, ruleset, position)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![meeting, patient.0, ruleset, position])?;
+        let id = self.conn.last_insert_rowid();
+        let case = read_case(self.conn, id)?;
+        self.audit(
+            Self::case_change("case.add", &case),
+            None::<&()>,
+            Some(&case),
+        )?;
+        Ok(id)
+    }
+
+    /// Swaps a case with its neighbour above (`up`) or below; `false` when it is already first
+    /// (or last).
+    pub fn move_case(&self, case_id: i64, up: bool) -> Result<bool> {
+        let case = read_case(self.conn, case_id)?;
+        let sql = if up {
+            "SELECT id, position FROM meeting_cases WHERE meeting_id = ?1 AND position < ?2
+             ORDER BY position DESC LIMIT 1"
+        } else {
+            "SELECT id, position FROM meeting_cases WHERE meeting_id = ?1 AND position > ?2
+             ORDER BY position LIMIT 1"
+        };
+        let neighbour: Option<(i64, u32)> = self
+            .conn
+            .prepare_cached(sql)?
+            .query_row(params![case.meeting_id, case.position], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()?;
+        let Some((other, other_position)) = neighbour else {
+            return Ok(false);
+        };
+        let mut update = self
+            .conn
+            .prepare_cached("UPDATE meeting_cases SET position = ?2 WHERE id = ?1")?;
+        update.execute(params![case.id, other_position])?;
+        update.execute(params![other, case.position])?;
+        self.audit(
+            Self::case_change("case.move", &case),
+            Some(&json!({ "position": case.position })),
+            Some(&json!({ "position": other_position, "swapped_with": other })),
+        )?;
+        Ok(true)
+    }
+
+    /// Takes a case off the agenda, closing the gap. A case with an outcome or tasks is part of
+    /// the record and is refused.
+    pub fn remove_case(&self, case_id: i64) -> Result<()> {
+        let case = read_case(self.conn, case_id)?;
+        if is_discussed(&case) {
+            return Err(invalid(
+                "this case has a recorded outcome; it stays on the agenda",
+            ));
+        }
+        if !case_tasks(self.conn, case.patient_id, case.id)?.is_empty() {
+            return Err(invalid(
+                "this case has follow-up tasks; it stays on the agenda",
+            ));
+        }
+        self.conn
+            .prepare_cached("DELETE FROM meeting_cases WHERE id = ?1")?
+            .execute([case.id])?;
+        self.conn
+            .prepare_cached(
+                "UPDATE meeting_cases SET position = position - 1
+                 WHERE meeting_id = ?1 AND position > ?2",
+            )?
+            .execute(params![case.meeting_id, case.position])?;
+        self.audit(
+            Self::case_change("case.remove", &case),
+            Some(&case),
+            None::<&()>,
+        )
+    }
+
+    pub fn set_case_question(&self, case_id: i64, question: &str) -> Result<()> {
+        let case = read_case(self.conn, case_id)?;
+        let question = question.trim();
+        self.conn
+            .prepare_cached("UPDATE meeting_cases SET question = ?2 WHERE id = ?1")?
+            .execute(params![case.id, question])?;
+        self.audit(
+            Self::case_change("case.question", &case),
+            Some(&json!({ "question": case.question })),
+            Some(&json!({ "question": question })),
+        )
+    }
+
+    pub fn set_case_timebox(&self, case_id: i64, minutes: u32) -> Result<()> {
+        if minutes == 0 || minutes > MAX_TIMEBOX_MINUTES {
+            return Err(invalid(format!(
+                "a time box is 1 to {MAX_TIMEBOX_MINUTES} minutes"
+            )));
+        }
+        let case = read_case(self.conn, case_id)?;
+        self.conn
+            .prepare_cached("UPDATE meeting_cases SET timebox_minutes = ?2 WHERE id = ?1")?
+            .execute(params![case.id, minutes])?;
+        self.audit(
+            Self::case_change("case.timebox", &case),
+            Some(&json!({ "timebox_minutes": case.timebox_minutes })),
+            Some(&json!({ "timebox_minutes": minutes })),
+        )
+    }
+
+    /// Adds to the time a case was on screen. Not audited: the timer is a measurement the
+    /// screen takes every few seconds, not a decision anyone makes, and auditing it would bury
+    /// the decisions of the meeting under timer rows.
+    pub fn add_presented_seconds(&self, case_id: i64, seconds: u32) -> Result<()> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE meeting_cases SET presented_seconds = presented_seconds + ?2 WHERE id = ?1",
+            )?
+            .execute(params![case_id, seconds])?;
+        if changed == 0 {
+            return Err(invalid(format!("no meeting case {case_id}")));
+        }
+        Ok(())
+    }
+
+    pub fn add_attendee(&self, meeting: i64, name: &str, specialty: &str) -> Result<i64> {
+        read_meeting(self.conn, meeting)?;
+        let name = non_empty(name, "an attendee's name")?;
+        let specialty = non_empty(specialty, "an attendee's specialty")?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO attendees (meeting_id, name, specialty, present) VALUES (?1, ?2, ?3, 1)",
+            )?
+            .execute(params![meeting, name, specialty])?;
+        let id = self.conn.last_insert_rowid();
+        let attendee = Attendee {
+            id,
+            meeting_id: meeting,
+            name,
+            specialty,
+            present: true,
+        };
+        self.audit(
+            Self::attendee_change("attendee.add", id),
+            None::<&()>,
+            Some(&attendee),
+        )?;
+        Ok(id)
+    }
+
+    fn attendee_change(action: &'static str, id: i64) -> Change<'static> {
+        Change {
+            action,
+            entity: "attendees",
+            entity_id: Some(id),
+            patient_id: None,
+        }
+    }
+
+    fn read_attendee(&self, id: i64) -> Result<Attendee> {
+        self.conn
+            .prepare_cached(
+                "SELECT meeting_id, name, specialty, present FROM attendees WHERE id = ?1",
+            )?
+            .query_row([id], |row| {
+                Ok(Attendee {
+                    id,
+                    meeting_id: row.get(0)?,
+                    name: row.get(1)?,
+                    specialty: row.get(2)?,
+                    present: row.get::<_, i64>(3)? != 0,
+                })
+            })
+            .optional()?
+            .ok_or_else(|| invalid(format!("no attendee {id}")))
+    }
+
+    pub fn set_attendee_present(&self, id: i64, present: bool) -> Result<()> {
+        let before = self.read_attendee(id)?;
+        self.conn
+            .prepare_cached("UPDATE attendees SET present = ?2 WHERE id = ?1")?
+            .execute(params![id, i64::from(present)])?;
+        self.audit(
+            Self::attendee_change("attendee.present", id),
+            Some(&before),
+            Some(&Attendee {
+                present,
+                ..before.clone()
+            }),
+        )
+    }
+
+    pub fn remove_attendee(&self, id: i64) -> Result<()> {
+        let before = self.read_attendee(id)?;
+        self.conn
+            .prepare_cached("DELETE FROM attendees WHERE id = ?1")?
+            .execute([id])?;
+        self.audit(
+            Self::attendee_change("attendee.remove", id),
+            Some(&before),
+            None::<&()>,
+        )
+    }
+
+    /// Records (or replaces) the outcome of a case. The case must have its question (it was
+    /// presented), and a chosen option must be one of the same patient's.
+    pub fn record_outcome(&self, case_id: i64, outcome: &Outcome) -> Result<()> {
+        let case = read_case(self.conn, case_id)?;
+        can_present(&case).map_err(|problem| invalid(problem.to_string()))?;
+        if let Some(option) = outcome.chosen_option_id {
+            let owner: Option<i64> = self
+                .conn
+                .prepare_cached("SELECT patient_id FROM options WHERE id = ?1")?
+                .query_row([option], |row| row.get(0))
+                .optional()?;
+            if owner != Some(case.patient_id.0) {
+                return Err(invalid(format!(
+                    "option {option} is not one of this patient's options"
+                )));
+            }
+        }
+        let text = outcome.text.trim();
+        self.conn
+            .prepare_cached(
+                "UPDATE meeting_cases SET outcome_category = ?2, chosen_option_id = ?3,
+                        outcome_text = ?4, comes_back = ?5
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                case.id,
+                outcome.category.map(OutcomeCategory::as_str),
+                outcome.chosen_option_id,
+                text,
+                i64::from(outcome.comes_back),
+            ])?;
+        self.audit(
+            Self::case_change("case.outcome", &case),
+            Some(&json!({
+                "category": case.outcome_category,
+                "chosen_option_id": case.chosen_option_id,
+                "text": case.outcome_text,
+                "comes_back": case.comes_back,
+            })),
+            Some(&json!({
+                "category": outcome.category,
+                "chosen_option_id": outcome.chosen_option_id,
+                "text": text,
+                "comes_back": outcome.comes_back,
+            })),
+        )
+    }
+
+    /// Records whether the plan of a discussed case was followed; "no" needs the reason (the
+    /// implementation audit asks why).
+    pub fn set_plan_followed(
+        &self,
+        case_id: i64,
+        followed: PlanFollowed,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let case = read_case(self.conn, case_id)?;
+        if !is_discussed(&case) {
+            return Err(invalid(
+                "this case has no recorded outcome, so there is no plan to follow",
+            ));
+        }
+        let reason = optional_text(reason);
+        if followed == PlanFollowed::No && reason.is_none() {
+            return Err(invalid("a plan that was not followed needs the reason"));
+        }
+        self.conn
+            .prepare_cached(
+                "UPDATE meeting_cases SET plan_followed = ?2, plan_followed_reason = ?3
+                 WHERE id = ?1",
+            )?
+            .execute(params![case.id, followed.as_str(), reason])?;
+        self.audit(
+            Self::case_change("case.plan_followed", &case),
+            Some(&json!({
+                "plan_followed": case.plan_followed,
+                "reason": case.plan_followed_reason,
+            })),
+            Some(&json!({ "plan_followed": followed, "reason": reason })),
+        )
+    }
+
+    /// Adds an open task and refreshes the patient's overdue mark as of `today`.
+    pub fn add_task(
+        &self,
+        patient: PatientId,
+        meeting_case: Option<i64>,
+        what: &str,
+        owner: Option<&str>,
+        due: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Result<i64> {
+        let what = non_empty(what, "a task")?;
+        self.check_patient(patient)?;
+        if let Some(case_id) = meeting_case {
+            let case = read_case(self.conn, case_id)?;
+            if case.patient_id != patient {
+                return Err(invalid(format!(
+                    "meeting case {case_id} is about another patient"
+                )));
+            }
+        }
+        let owner = optional_text(owner);
+        self.conn
+            .prepare_cached(
+                "INSERT INTO tasks (patient_id, meeting_case_id, what, owner, due, status, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6)",
+            )?
+            .execute(params![
+                patient.0,
+                meeting_case,
+                what,
+                owner,
+                due.map(format_date),
+                format_datetime(self.at),
+            ])?;
+        let id = self.conn.last_insert_rowid();
+        let task = Task {
+            id,
+            patient_id: patient,
+            meeting_case_id: meeting_case,
+            what,
+            owner,
+            due,
+            status: TaskStatus::Open,
+        };
+        self.audit(
+            Change {
+                action: "task.add",
+                entity: "tasks",
+                entity_id: Some(id),
+                patient_id: Some(patient),
+            },
+            None::<&()>,
+            Some(&task),
+        )?;
+        refresh_list_row(self.conn, patient, today, self.at)?;
+        Ok(id)
+    }
+
+    /// Marks a task open, done or cancelled, and refreshes the patient's overdue mark.
+    pub fn set_task_status(
+        &self,
+        task_id: i64,
+        status: TaskStatus,
+        today: NaiveDate,
+    ) -> Result<()> {
+        let before = read_task(self.conn, task_id)?;
+        self.conn
+            .prepare_cached("UPDATE tasks SET status = ?2 WHERE id = ?1")?
+            .execute(params![task_id, status.as_str()])?;
+        self.audit(
+            Change {
+                action: "task.status",
+                entity: "tasks",
+                entity_id: Some(task_id),
+                patient_id: Some(before.patient_id),
+            },
+            Some(&before),
+            Some(&Task {
+                status,
+                ..before.clone()
+            }),
+        )?;
+        refresh_list_row(self.conn, before.patient_id, today, self.at)?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Runs one meeting write in its own immediate transaction, audited at the current time.
+    fn meeting_write<T>(
+        &mut self,
+        work: impl FnOnce(&MeetingWriter<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let auditor = self.auditor();
+        self.write(|tx| work(&MeetingWriter::new(tx, &auditor, now_utc())))
+    }
+
+    /// Creates a meeting; `starts_at` is local wall-clock time, as the team reads it.
+    pub fn create_meeting(
+        &mut self,
+        starts_at: NaiveDateTime,
+        title: &str,
+        team: Option<&str>,
+    ) -> Result<i64> {
+        self.meeting_write(|w| w.create_meeting(starts_at, title, team))
+    }
+
+    /// Appends a case to a meeting's agenda; refuses the same patient and condition twice.
+    pub fn add_case(
+        &mut self,
+        meeting: i64,
+        patient: PatientId,
+        ruleset: Option<&str>,
+    ) -> Result<i64> {
+        self.meeting_write(|w| w.add_case(meeting, patient, ruleset))
+    }
+
+    /// Moves a case one place up or down the agenda; `false` when it cannot move further.
+    pub fn move_case(&mut self, case_id: i64, up: bool) -> Result<bool> {
+        self.meeting_write(|w| w.move_case(case_id, up))
+    }
+
+    /// Takes an undiscussed case without tasks off the agenda; positions stay contiguous.
+    pub fn remove_case(&mut self, case_id: i64) -> Result<()> {
+        self.meeting_write(|w| w.remove_case(case_id))
+    }
+
+    pub fn set_case_question(&mut self, case_id: i64, question: &str) -> Result<()> {
+        self.meeting_write(|w| w.set_case_question(case_id, question))
+    }
+
+    pub fn set_case_timebox(&mut self, case_id: i64, minutes: u32) -> Result<()> {
+        self.meeting_write(|w| w.set_case_timebox(case_id, minutes))
+    }
+
+    /// Adds to a case's presentation time (not audited: see [`MeetingWriter::add_presented_seconds`]).
+    pub fn add_presented_seconds(&mut self, case_id: i64, seconds: u32) -> Result<()> {
+        self.meeting_write(|w| w.add_presented_seconds(case_id, seconds))
+    }
+
+    pub fn add_attendee(&mut self, meeting: i64, name: &str, specialty: &str) -> Result<i64> {
+        self.meeting_write(|w| w.add_attendee(meeting, name, specialty))
+    }
+
+    pub fn set_attendee_present(&mut self, id: i64, present: bool) -> Result<()> {
+        self.meeting_write(|w| w.set_attendee_present(id, present))
+    }
+
+    pub fn remove_attendee(&mut self, id: i64) -> Result<()> {
+        self.meeting_write(|w| w.remove_attendee(id))
+    }
+
+    /// Records the outcome of a presented case (one with its question).
+    pub fn record_outcome(&mut self, case_id: i64, outcome: &Outcome) -> Result<()> {
+        self.meeting_write(|w| w.record_outcome(case_id, outcome))
+    }
+
+    /// Whether a discussed case's plan was followed; `No` requires a reason.
+    pub fn set_plan_followed(
+        &mut self,
+        case_id: i64,
+        followed: PlanFollowed,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        self.meeting_write(|w| w.set_plan_followed(case_id, followed, reason))
+    }
+
+    /// Adds an open task; `today` decides the patient's overdue mark on the list.
+    pub fn add_task(
+        &mut self,
+        patient: PatientId,
+        meeting_case: Option<i64>,
+        what: &str,
+        owner: Option<&str>,
+        due: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Result<i64> {
+        self.meeting_write(|w| w.add_task(patient, meeting_case, what, owner, due, today))
+    }
+
+    /// Changes a task's status; `today` decides the patient's overdue mark on the list.
+    pub fn set_task_status(
+        &mut self,
+        task_id: i64,
+        status: TaskStatus,
+        today: NaiveDate,
+    ) -> Result<()> {
+        self.meeting_write(|w| w.set_task_status(task_id, status, today))
+    }
+
+    /// Every meeting, newest first, with its case counts.
+    pub fn meetings(&self) -> Result<Vec<MeetingSummary>> {
+        let raws = self
+            .conn
+            .prepare_cached(
+                "SELECT m.id, m.starts_at, m.title, m.team,
+                        (SELECT count(*) FROM meeting_cases mc WHERE mc.meeting_id = m.id),
+                        (SELECT count(*) FROM meeting_cases mc WHERE mc.meeting_id = m.id
+                           AND (mc.outcome_category IS NOT NULL OR trim(mc.outcome_text) <> ''))
+                 FROM meetings m ORDER BY m.starts_at DESC, m.id DESC",
+            )?
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<String>>(3)?,
+                    row.get::<_, u32>(4)?,
+                    row.get::<_, u32>(5)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        raws.into_iter()
+            .map(|(id, starts_at, title, team, cases, discussed)| {
+                Ok(MeetingSummary {
+                    id,
+                    starts_at: parse_datetime("meetings.starts_at", &starts_at)?,
+                    title,
+                    team,
+                    cases,
+                    discussed,
+                })
+            })
+            .collect()
+    }
+
+    /// The meeting `refract minutes latest` means: the most recent one that has started by
+    /// `now`, else (only future meetings) the next one. Minutes are asked for after a meeting,
+    /// so a meeting already under way or over wins over an upcoming agenda. `now` is local
+    /// wall-clock time, as meetings are entered.
+    pub fn latest_meeting_id(&self, now: NaiveDateTime) -> Result<Option<i64>> {
+        let now = format_datetime(now);
+        let started: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM meetings WHERE starts_at <= ?1 ORDER BY starts_at DESC, id DESC LIMIT 1",
+            )?
+            .query_row([&now], |row| row.get(0))
+            .optional()?;
+        if started.is_some() {
+            return Ok(started);
+        }
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM meetings WHERE starts_at > ?1 ORDER BY starts_at, id LIMIT 1",
+            )?
+            .query_row([&now], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// The next meeting on the team's calendar: the first one on `today` or later (a meeting
+    /// under way today is still "the next meeting" of the overview).
+    pub fn next_meeting_id(&self, today: NaiveDate) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM meetings WHERE starts_at >= ?1 ORDER BY starts_at, id LIMIT 1",
+            )?
+            .query_row([format_date(today)], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// One meeting with its attendees and its agenda, read as one snapshot (a scribe writing
+    /// in another process never shows half a change).
+    pub fn meeting(&self, id: i64) -> Result<MeetingDetail> {
+        let snapshot = self.conn.unchecked_transaction()?;
+        let meeting = read_meeting(&snapshot, id)?;
+        let attendees = snapshot
+            .prepare_cached(
+                "SELECT id, name, specialty, present FROM attendees WHERE meeting_id = ?1 ORDER BY id",
+            )?
+            .query_map([id], |row| {
+                Ok(Attendee {
+                    id: row.get(0)?,
+                    meeting_id: id,
+                    name: row.get(1)?,
+                    specialty: row.get(2)?,
+                    present: row.get::<_, i64>(3)? != 0,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let raws = snapshot
+            .prepare_cached(&format!(
+                "SELECT {CASE_COLUMNS}, p.mrn, p.family_name, p.given_name, p.sex, p.birth_date,
+                        coalesce(mc.ruleset, p.list_ruleset), a.status, a.label, o.name
+                 FROM meeting_cases mc
+                 JOIN patients p ON p.id = mc.patient_id
+                 LEFT JOIN assessments a
+                   ON a.patient_id = mc.patient_id AND a.ruleset = coalesce(mc.ruleset, p.list_ruleset)
+                 LEFT JOIN options o ON o.id = mc.chosen_option_id
+                 WHERE mc.meeting_id = ?1 ORDER BY mc.position, mc.id"
+            ))?
+            .query_map([id], |row| {
+                let at = CASE_COLUMN_COUNT;
+                Ok((
+                    RawCase::read(row, 0)?,
+                    (
+                        row.get::<_, String>(at)?,
+                        row.get::<_, String>(at + 1)?,
+                        row.get::<_, String>(at + 2)?,
+                        row.get::<_, String>(at + 3)?,
+                        row.get::<_, String>(at + 4)?,
+                    ),
+                    (
+                        row.get::<_, String>(at + 5)?,
+                        row.get::<_, Option<String>>(at + 6)?,
+                        row.get::<_, Option<String>>(at + 7)?,
+                        row.get::<_, Option<String>>(at + 8)?,
+                    ),
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut cases = Vec::with_capacity(raws.len());
+        for (raw, (mrn, family_name, given_name, sex, birth), (ruleset, status, label, option)) in
+            raws
+        {
+            let case = raw.into_case()?;
+            let (line, regimen) = snapshot
+                .prepare_cached(
+                    "SELECT number, regimen FROM treatment_lines WHERE patient_id = ?1 AND ruleset = ?2
+                     ORDER BY number DESC, start DESC LIMIT 1",
+                )?
+                .query_row(params![case.patient_id.0, ruleset], |row| {
+                    Ok((row.get::<_, u32>(0)?, row.get::<_, String>(1)?))
+                })
+                .optional()?
+                .unwrap_or_default();
+            let tasks = case_tasks(&snapshot, case.patient_id, case.id)?;
+            cases.push(CaseDetail {
+                mrn,
+                family_name,
+                given_name,
+                sex: parse_code("patients.sex", &sex, Sex::parse)?,
+                birth_date: parse_opt_date("patients.birth_date", Some(birth))?,
+                ruleset,
+                status: parse_opt_code("assessments.status", status, AssessmentStatus::parse)?,
+                status_label: label,
+                line,
+                regimen,
+                chosen_option: option,
+                tasks,
+                case,
+            });
+        }
+        Ok(MeetingDetail {
+            meeting,
+            attendees,
+            cases,
+        })
+    }
+
+    /// One case of an agenda.
+    pub fn meeting_case(&self, case_id: i64) -> Result<MeetingCase> {
+        read_case(&self.conn, case_id)
+    }
+
+    /// Every discussion of a patient, newest meeting first.
+    pub fn cases_of_patient(&self, patient: PatientId) -> Result<Vec<PatientCase>> {
+        let raws = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {CASE_COLUMNS}, m.starts_at, m.title, m.team, o.name
+                 FROM meeting_cases mc JOIN meetings m ON m.id = mc.meeting_id
+                 LEFT JOIN options o ON o.id = mc.chosen_option_id
+                 WHERE mc.patient_id = ?1 ORDER BY m.starts_at DESC, m.id DESC, mc.position"
+            ))?
+            .query_map([patient.0], |row| {
+                let at = CASE_COLUMN_COUNT;
+                Ok((
+                    RawCase::read(row, 0)?,
+                    row.get::<_, String>(at)?,
+                    row.get::<_, String>(at + 1)?,
+                    row.get::<_, Option<String>>(at + 2)?,
+                    row.get::<_, Option<String>>(at + 3)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        raws.into_iter()
+            .map(|(raw, starts_at, title, team, option)| {
+                let case = raw.into_case()?;
+                Ok(PatientCase {
+                    meeting: Meeting {
+                        id: case.meeting_id,
+                        starts_at: parse_datetime("meetings.starts_at", &starts_at)?,
+                        title,
+                        team,
+                    },
+                    case,
+                    chosen_option: option,
+                })
+            })
+            .collect()
+    }
+
+    /// A patient's tasks, due first (undated last).
+    pub fn tasks_of_patient(&self, patient: PatientId) -> Result<Vec<Task>> {
+        self.tasks(patient)
+    }
+
+    /// Every open task with who it is about, due first (undated last), overdue ones flagged as
+    /// of `today`. Reads through the partial index of open tasks.
+    pub fn open_tasks(&self, today: NaiveDate) -> Result<Vec<TaskRow>> {
+        let raws = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {TASK_COLUMNS}, p.mrn, p.family_name, p.given_name, mc.meeting_id
+                 FROM tasks t JOIN patients p ON p.id = t.patient_id
+                 LEFT JOIN meeting_cases mc ON mc.id = t.meeting_case_id
+                 WHERE t.status = 'open'
+                 ORDER BY t.due IS NULL, t.due, t.id"
+            ))?
+            .query_map([], |row| {
+                Ok((
+                    read_raw_task(row)?,
+                    row.get::<_, String>(7)?,
+                    row.get::<_, String>(8)?,
+                    row.get::<_, String>(9)?,
+                    row.get::<_, Option<i64>>(10)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        raws.into_iter()
+            .map(|(raw, mrn, family, given, meeting_id)| {
+                let task = into_task(raw)?;
+                Ok(TaskRow {
+                    overdue: task.overdue_on(today),
+                    name: format!("{family}, {given}"),
+                    task,
+                    mrn,
+                    meeting_id,
+                })
+            })
+            .collect()
+    }
+}

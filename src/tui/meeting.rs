@@ -1,0 +1,793 @@
+//! The meeting screens' state and how keys change it: the list of meetings with the team's open
+//! tasks, one meeting's agenda and attendees, and the presentation of one case at a time on a
+//! shared screen (identity masked, a timer against the case's time box, the decision and the
+//! follow-up tasks recorded while the case is on screen). Every change is one request to the
+//! worker, saved at once: closing the terminal loses nothing typed.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::action::Action;
+use super::app::{ChoiceFor, Input, InputPurpose, Model, Popup, Screen, Tab};
+use super::worker::Request;
+use crate::domain::{
+    CareOption, Outcome, OutcomeCategory, PatientId, PlanFollowed, TaskStatus, can_present,
+};
+use crate::store::{MeetingDetail, MeetingSummary, PatientCase, TaskRow};
+
+/// What the worker adds to a stored meeting for the screens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeetingView {
+    pub detail: MeetingDetail,
+    /// Per case (agenda order): the specialties its rule set needs, and those no attendee
+    /// present brings.
+    pub needed: Vec<Vec<String>>,
+    pub missing: Vec<Vec<String>>,
+    /// Per case: the patient's way-forward progress for the case's condition (steps closed, of
+    /// four), when a way forward was started.
+    pub progress: Vec<Option<usize>>,
+    /// Per case: the options recorded on the patient's way forward, to choose from.
+    pub options: Vec<Vec<CareOption>>,
+    /// Per case: the last earlier discussion of the same patient, to say whether its plan was
+    /// followed.
+    pub previous: Vec<Option<PatientCase>>,
+}
+
+/// One change to a meeting.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MeetingChange {
+    Create {
+        starts_at: NaiveDateTime,
+        title: String,
+        team: Option<String>,
+    },
+    /// Adds a patient to a meeting's agenda (`None`: the next meeting).
+    AddCase {
+        meeting: Option<i64>,
+        patient: PatientId,
+        ruleset: Option<String>,
+    },
+    MoveCase {
+        case: i64,
+        up: bool,
+    },
+    RemoveCase {
+        case: i64,
+    },
+    Question {
+        case: i64,
+        text: String,
+    },
+    Timebox {
+        case: i64,
+        minutes: u32,
+    },
+    Presented {
+        case: i64,
+        seconds: u32,
+    },
+    AddAttendee {
+        meeting: i64,
+        name: String,
+        specialty: String,
+    },
+    Present {
+        attendee: i64,
+        present: bool,
+    },
+    Outcome {
+        case: i64,
+        outcome: Outcome,
+    },
+    AddTask {
+        patient: PatientId,
+        case: Option<i64>,
+        what: String,
+        owner: Option<String>,
+        due: Option<NaiveDate>,
+    },
+    TaskStatus {
+        task: i64,
+        status: TaskStatus,
+    },
+    PlanFollowed {
+        case: i64,
+        followed: PlanFollowed,
+        reason: Option<String>,
+    },
+}
+
+/// Which list keys move in on the meetings screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MeetingsPane {
+    #[default]
+    Meetings,
+    Tasks,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MeetingsScreen {
+    pub list: Vec<MeetingSummary>,
+    pub tasks: Vec<TaskRow>,
+    pub selected: usize,
+    pub task: usize,
+    pub pane: MeetingsPane,
+    pub loaded: bool,
+}
+
+/// Which list keys move in on a meeting's screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgendaPane {
+    Agenda,
+    Attendees,
+}
+
+/// A case on the shared screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Presentation {
+    /// Seconds on this case since it came on screen (its stored time is added for display).
+    pub seconds: u32,
+    /// Seconds not yet written to the file.
+    pub unsaved: u32,
+}
+
+/// A choice being made in a menu, with what was chosen before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MeetingChoice {
+    Category,
+    ChosenOption,
+    PlanFollowed,
+}
+
+#[derive(Debug, Clone)]
+pub struct MeetingScreen {
+    pub id: i64,
+    pub view: Option<Box<MeetingView>>,
+    /// The selected case (agenda order).
+    pub case: usize,
+    pub attendee: usize,
+    pub pane: AgendaPane,
+    pub presenting: Option<Presentation>,
+    /// An outcome being recorded across a menu or two and a line of text.
+    pub pending: Option<Outcome>,
+}
+
+/// Seconds of presentation kept in memory before they are written.
+const FLUSH_SECONDS: u32 = 15;
+
+impl MeetingScreen {
+    pub fn selected_case(&self) -> Option<&crate::store::CaseDetail> {
+        self.view.as_ref()?.detail.cases.get(self.case)
+    }
+}
+
+/// Opens the meetings list.
+pub fn open_list(model: &mut Model) -> Vec<Request> {
+    let mut requests = leave_presentation(model);
+    model.screen = Screen::Meetings;
+    model.meeting = None;
+    requests.push(Request::Meetings);
+    requests
+}
+
+/// Writes the time of the case on screen (leaving it, or the meeting).
+pub fn leave_presentation(model: &mut Model) -> Vec<Request> {
+    let Some(screen) = model.meeting.as_mut() else {
+        return Vec::new();
+    };
+    let Some(presentation) = screen.presenting.as_mut() else {
+        return Vec::new();
+    };
+    let unsaved = std::mem::take(&mut presentation.unsaved);
+    let case = screen.selected_case().map(|c| c.case.id);
+    match case {
+        Some(case) if unsaved > 0 => vec![Request::SaveMeeting(MeetingChange::Presented {
+            case,
+            seconds: unsaved,
+        })],
+        _ => Vec::new(),
+    }
+}
+
+/// A second passed.
+pub fn tick(model: &mut Model) -> Vec<Request> {
+    if model.screen != Screen::Presenting {
+        return Vec::new();
+    }
+    let Some(screen) = model.meeting.as_mut() else {
+        return Vec::new();
+    };
+    let case = screen.selected_case().map(|c| c.case.id);
+    let Some(presentation) = screen.presenting.as_mut() else {
+        return Vec::new();
+    };
+    presentation.seconds += 1;
+    presentation.unsaved += 1;
+    match case {
+        Some(case) if presentation.unsaved >= FLUSH_SECONDS => {
+            let seconds = std::mem::take(&mut presentation.unsaved);
+            vec![Request::SaveMeeting(MeetingChange::Presented {
+                case,
+                seconds,
+            })]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn ask(model: &mut Model, purpose: InputPurpose, text: String) -> Vec<Request> {
+    model.input = Some(Input { purpose, text });
+    Vec::new()
+}
+
+fn save(change: MeetingChange) -> Vec<Request> {
+    vec![Request::SaveMeeting(change)]
+}
+
+/// A key on the meetings list.
+pub fn list_action(model: &mut Model, action: Action) -> Vec<Request> {
+    let screen = &mut model.meetings;
+    match action {
+        Action::NextTab | Action::PrevTab => {
+            screen.pane = match screen.pane {
+                MeetingsPane::Meetings => MeetingsPane::Tasks,
+                MeetingsPane::Tasks => MeetingsPane::Meetings,
+            };
+        }
+        Action::MoveDown | Action::MoveUp | Action::First | Action::Last => {
+            let (index, len) = match screen.pane {
+                MeetingsPane::Meetings => (&mut screen.selected, screen.list.len()),
+                MeetingsPane::Tasks => (&mut screen.task, screen.tasks.len()),
+            };
+            *index = match action {
+                Action::MoveDown => (*index + 1).min(len.saturating_sub(1)),
+                Action::MoveUp => index.saturating_sub(1),
+                Action::First => 0,
+                _ => len.saturating_sub(1),
+            };
+        }
+        Action::AddItem => {
+            return ask(model, InputPurpose::NewMeeting, String::new());
+        }
+        Action::ToggleItem if screen.pane == MeetingsPane::Tasks => {
+            if let Some(row) = screen.tasks.get(screen.task) {
+                return save(MeetingChange::TaskStatus {
+                    task: row.task.id,
+                    status: TaskStatus::Done,
+                });
+            }
+        }
+        Action::Open => match screen.pane {
+            MeetingsPane::Meetings => {
+                if let Some(meeting) = screen.list.get(screen.selected) {
+                    let id = meeting.id;
+                    return open_meeting(model, id);
+                }
+            }
+            MeetingsPane::Tasks => {
+                // A task opens its patient.
+                if let Some(row) = screen.tasks.get(screen.task) {
+                    let patient = row.task.patient_id;
+                    let mut requests = super::app::open_patient(model, patient, Screen::Meetings);
+                    if let Some(patient) = model.patient.as_mut() {
+                        patient.tab = Tab::Tasks;
+                    }
+                    requests.truncate(1);
+                    return requests;
+                }
+            }
+        },
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Opens one meeting's agenda, identity masked: it is meant for a shared screen.
+pub fn open_meeting(model: &mut Model, id: i64) -> Vec<Request> {
+    model.screen = Screen::Meeting;
+    model.agenda_target = Some(id);
+    if !model.masked {
+        model.masked = true;
+        model.message = Some(String::from(
+            "identity masked for the shared screen: M shows it",
+        ));
+    }
+    model.meeting = Some(MeetingScreen {
+        id,
+        view: None,
+        case: 0,
+        attendee: 0,
+        pane: AgendaPane::Agenda,
+        presenting: None,
+        pending: None,
+    });
+    vec![Request::Meeting { id }]
+}
+
+/// The requests that reload what the meeting screens show.
+pub fn reload(model: &Model) -> Vec<Request> {
+    match model.screen {
+        Screen::Meetings => vec![Request::Meetings],
+        Screen::Meeting | Screen::Presenting => model
+            .meeting
+            .as_ref()
+            .map(|m| vec![Request::Meeting { id: m.id }])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// A meeting arrived from the worker.
+pub fn loaded(model: &mut Model, view: Box<MeetingView>) -> Vec<Request> {
+    let Some(screen) = model.meeting.as_mut() else {
+        return Vec::new();
+    };
+    if screen.id != view.detail.meeting.id {
+        return Vec::new();
+    }
+    let cases = view.detail.cases.len();
+    screen.case = screen.case.min(cases.saturating_sub(1));
+    screen.attendee = screen
+        .attendee
+        .min(view.detail.attendees.len().saturating_sub(1));
+    screen.view = Some(view);
+    if model.screen == Screen::Presenting {
+        return case_patient(model);
+    }
+    Vec::new()
+}
+
+/// The patient of the case on screen, for its timeline and assessment.
+fn case_patient(model: &mut Model) -> Vec<Request> {
+    let Some(case) = model
+        .meeting
+        .as_ref()
+        .and_then(MeetingScreen::selected_case)
+    else {
+        return Vec::new();
+    };
+    let id = case.case.patient_id;
+    if model
+        .patient
+        .as_ref()
+        .is_some_and(|p| p.id == id && p.detail.is_some())
+    {
+        return Vec::new();
+    }
+    let mut requests = super::app::open_patient(model, id, Screen::Meeting);
+    model.screen = Screen::Presenting;
+    requests.truncate(1);
+    requests
+}
+
+/// A key on a meeting's agenda.
+pub fn agenda_action(model: &mut Model, action: Action) -> Vec<Request> {
+    let Some(screen) = model.meeting.as_mut() else {
+        return Vec::new();
+    };
+    let Some(view) = screen.view.as_deref() else {
+        return Vec::new();
+    };
+    let cases = view.detail.cases.len();
+    let attendees = view.detail.attendees.len();
+    let case = view.detail.cases.get(screen.case).map(|c| c.case.clone());
+    match action {
+        Action::NextTab | Action::PrevTab => {
+            screen.pane = match screen.pane {
+                AgendaPane::Agenda => AgendaPane::Attendees,
+                AgendaPane::Attendees => AgendaPane::Agenda,
+            };
+        }
+        Action::MoveDown | Action::MoveUp | Action::First | Action::Last => {
+            let (index, len) = match screen.pane {
+                AgendaPane::Agenda => (&mut screen.case, cases),
+                AgendaPane::Attendees => (&mut screen.attendee, attendees),
+            };
+            *index = match action {
+                Action::MoveDown => (*index + 1).min(len.saturating_sub(1)),
+                Action::MoveUp => index.saturating_sub(1),
+                Action::First => 0,
+                _ => len.saturating_sub(1),
+            };
+        }
+        Action::MoveCaseUp | Action::MoveCaseDown => {
+            let Some(case) = case else { return Vec::new() };
+            let up = action == Action::MoveCaseUp;
+            screen.case = if up {
+                screen.case.saturating_sub(1)
+            } else {
+                (screen.case + 1).min(cases.saturating_sub(1))
+            };
+            return save(MeetingChange::MoveCase { case: case.id, up });
+        }
+        Action::RemoveCase => {
+            let Some(case) = case else { return Vec::new() };
+            return save(MeetingChange::RemoveCase { case: case.id });
+        }
+        Action::EditQuestion => {
+            if case.is_none() {
+                return Vec::new();
+            }
+            let text = case.map(|c| c.question).unwrap_or_default();
+            return ask(model, InputPurpose::Question, text);
+        }
+        Action::SetTimebox => {
+            let Some(case) = case else { return Vec::new() };
+            return ask(
+                model,
+                InputPurpose::Timebox,
+                case.timebox_minutes.to_string(),
+            );
+        }
+        Action::AddItem => return ask(model, InputPurpose::Attendee, String::new()),
+        Action::ToggleItem => {
+            if let Some(attendee) = view.detail.attendees.get(screen.attendee) {
+                screen.pane = AgendaPane::Attendees;
+                return save(MeetingChange::Present {
+                    attendee: attendee.id,
+                    present: !attendee.present,
+                });
+            }
+        }
+        Action::Open => {
+            let Some(case) = case else {
+                model.message = Some(String::from(
+                    "the agenda is empty: add patients from the list with A",
+                ));
+                return Vec::new();
+            };
+            if let Err(problem) = can_present(&case) {
+                model.message = Some(format!("case {}: {problem}", screen.case + 1));
+                return Vec::new();
+            }
+            screen.presenting = Some(Presentation {
+                seconds: 0,
+                unsaved: 0,
+            });
+            model.screen = Screen::Presenting;
+            return case_patient(model);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// A key while a case is presented.
+pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
+    let Some(screen) = model.meeting.as_mut() else {
+        return Vec::new();
+    };
+    let Some(view) = screen.view.as_deref() else {
+        return Vec::new();
+    };
+    let cases = view.detail.cases.len();
+    let Some(detail) = view.detail.cases.get(screen.case).cloned() else {
+        return Vec::new();
+    };
+    match action {
+        Action::NextCase | Action::PrevCase => {
+            let next = if action == Action::NextCase {
+                (screen.case + 1).min(cases.saturating_sub(1))
+            } else {
+                screen.case.saturating_sub(1)
+            };
+            if next == screen.case {
+                model.message = Some(String::from(if action == Action::NextCase {
+                    "this is the last case"
+                } else {
+                    "this is the first case"
+                }));
+                return Vec::new();
+            }
+            let mut requests = leave_presentation(model);
+            if let Some(screen) = model.meeting.as_mut() {
+                screen.case = next;
+                screen.presenting = Some(Presentation {
+                    seconds: 0,
+                    unsaved: 0,
+                });
+            }
+            requests.extend(case_patient(model));
+            return requests;
+        }
+        Action::EditQuestion => {
+            return ask(model, InputPurpose::Question, detail.case.question.clone());
+        }
+        Action::RecordOutcome => {
+            if let Err(problem) = can_present(&detail.case) {
+                model.message = Some(problem.to_string());
+                return Vec::new();
+            }
+            let current = detail
+                .case
+                .outcome_category
+                .as_deref()
+                .and_then(|c| OutcomeCategory::parse(c).ok());
+            screen.pending = Some(Outcome {
+                category: current,
+                chosen_option_id: detail.case.chosen_option_id,
+                text: detail.case.outcome_text.clone(),
+                comes_back: detail.case.comes_back,
+            });
+            model.popup = Some(Popup::Choose {
+                title: String::from("Outcome: the recommendation"),
+                options: OutcomeCategory::ALL
+                    .iter()
+                    .map(|c| c.label().to_owned())
+                    .collect(),
+                selected: current
+                    .and_then(|c| OutcomeCategory::ALL.iter().position(|x| *x == c))
+                    .unwrap_or(0),
+                choice: ChoiceFor::Meeting(MeetingChoice::Category),
+            });
+        }
+        Action::ComesBack => {
+            if let Err(problem) = can_present(&detail.case) {
+                model.message = Some(problem.to_string());
+                return Vec::new();
+            }
+            let outcome = Outcome {
+                category: detail
+                    .case
+                    .outcome_category
+                    .as_deref()
+                    .and_then(|c| OutcomeCategory::parse(c).ok()),
+                chosen_option_id: detail.case.chosen_option_id,
+                text: detail.case.outcome_text.clone(),
+                comes_back: !detail.case.comes_back,
+            };
+            return save(MeetingChange::Outcome {
+                case: detail.case.id,
+                outcome,
+            });
+        }
+        Action::AddTask => return ask(model, InputPurpose::Task, String::new()),
+        Action::PlanFollowed => {
+            if view
+                .previous
+                .get(screen.case)
+                .and_then(Option::as_ref)
+                .is_none()
+            {
+                model.message = Some(String::from(
+                    "no earlier discussion of this patient to follow up",
+                ));
+                return Vec::new();
+            }
+            model.popup = Some(Popup::Choose {
+                title: String::from("Was the last plan followed?"),
+                options: vec![
+                    String::from("yes"),
+                    String::from("partly"),
+                    String::from("no (with a reason)"),
+                ],
+                selected: 0,
+                choice: ChoiceFor::Meeting(MeetingChoice::PlanFollowed),
+            });
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// A choice made in one of the meeting menus.
+pub fn chosen(model: &mut Model, choice: &MeetingChoice, index: usize) -> Vec<Request> {
+    let Some(screen) = model.meeting.as_mut() else {
+        return Vec::new();
+    };
+    let Some(view) = screen.view.as_deref() else {
+        return Vec::new();
+    };
+    if view.detail.cases.get(screen.case).is_none() {
+        return Vec::new();
+    }
+    let options = view.options.get(screen.case).cloned().unwrap_or_default();
+    match choice {
+        MeetingChoice::Category => {
+            let Some(pending) = screen.pending.as_mut() else {
+                return Vec::new();
+            };
+            pending.category = OutcomeCategory::ALL.get(index).copied();
+            if options.is_empty() {
+                let text = pending.text.clone();
+                return ask(model, InputPurpose::OutcomeText, text);
+            }
+            let mut names: Vec<String> = vec![String::from("No option of the board")];
+            names.extend(options.iter().map(|o| format!("{} ({})", o.name, o.stance)));
+            let selected = pending
+                .chosen_option_id
+                .and_then(|id| options.iter().position(|o| o.id == id))
+                .map_or(0, |i| i + 1);
+            model.popup = Some(Popup::Choose {
+                title: String::from("The option chosen from the way-forward board"),
+                options: names,
+                selected,
+                choice: ChoiceFor::Meeting(MeetingChoice::ChosenOption),
+            });
+            Vec::new()
+        }
+        MeetingChoice::ChosenOption => {
+            let Some(pending) = screen.pending.as_mut() else {
+                return Vec::new();
+            };
+            pending.chosen_option_id = index
+                .checked_sub(1)
+                .and_then(|i| options.get(i))
+                .map(|o| o.id);
+            let text = pending.text.clone();
+            ask(model, InputPurpose::OutcomeText, text)
+        }
+        MeetingChoice::PlanFollowed => {
+            let Some(previous) = view.previous.get(screen.case).and_then(Option::as_ref) else {
+                return Vec::new();
+            };
+            let case = previous.case.id;
+            match index {
+                0 => save(MeetingChange::PlanFollowed {
+                    case,
+                    followed: PlanFollowed::Yes,
+                    reason: None,
+                }),
+                1 => save(MeetingChange::PlanFollowed {
+                    case,
+                    followed: PlanFollowed::Partly,
+                    reason: None,
+                }),
+                _ => ask(model, InputPurpose::PlanNotFollowed, String::new()),
+            }
+        }
+    }
+}
+
+/// Typed text submitted on a meeting screen.
+pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Request> {
+    let text = text.trim();
+    if purpose == InputPurpose::NewMeeting {
+        return new_meeting(model, text);
+    }
+    let Some(screen) = model.meeting.as_mut() else {
+        return Vec::new();
+    };
+    let Some(view) = screen.view.as_deref() else {
+        return Vec::new();
+    };
+    let meeting = view.detail.meeting.id;
+    let case = view.detail.cases.get(screen.case).map(|c| c.case.clone());
+    match purpose {
+        InputPurpose::Question => case.map_or_else(Vec::new, |case| {
+            save(MeetingChange::Question {
+                case: case.id,
+                text: text.to_owned(),
+            })
+        }),
+        InputPurpose::Timebox => {
+            let Some(case) = case else { return Vec::new() };
+            match text.parse::<u32>() {
+                Ok(minutes) if (1..=240).contains(&minutes) => save(MeetingChange::Timebox {
+                    case: case.id,
+                    minutes,
+                }),
+                _ => {
+                    model.message = Some(format!(
+                        "'{text}' is not a number of minutes from 1 to 240: nothing saved"
+                    ));
+                    Vec::new()
+                }
+            }
+        }
+        InputPurpose::Attendee => {
+            let Some((name, specialty)) = text.split_once(',') else {
+                model.message = Some(String::from(
+                    "type the name, a comma, then the specialty: nothing saved",
+                ));
+                return Vec::new();
+            };
+            save(MeetingChange::AddAttendee {
+                meeting,
+                name: name.trim().to_owned(),
+                specialty: specialty.trim().to_owned(),
+            })
+        }
+        InputPurpose::OutcomeText => {
+            let Some(case) = case else { return Vec::new() };
+            let Some(mut outcome) = screen.pending.take() else {
+                return Vec::new();
+            };
+            text.clone_into(&mut outcome.text);
+            save(MeetingChange::Outcome {
+                case: case.id,
+                outcome,
+            })
+        }
+        InputPurpose::Task => {
+            let Some(case) = case else { return Vec::new() };
+            // "what; owner; YYYY-MM-DD": owner and due date are optional.
+            let mut parts = text.split(';').map(str::trim);
+            let what = parts.next().unwrap_or_default().to_owned();
+            let owner = parts.next().filter(|o| !o.is_empty()).map(str::to_owned);
+            let due_text = parts.next().filter(|d| !d.is_empty());
+            let due = due_text.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            if let (Some(date), None) = (due_text, due) {
+                model.message = Some(format!(
+                    "'{date}' is not a date (YYYY-MM-DD): nothing saved"
+                ));
+                return Vec::new();
+            }
+            if what.is_empty() {
+                return Vec::new();
+            }
+            save(MeetingChange::AddTask {
+                patient: case.patient_id,
+                case: Some(case.id),
+                what,
+                owner,
+                due,
+            })
+        }
+        InputPurpose::PlanNotFollowed => {
+            let Some(previous) = view.previous.get(screen.case).and_then(Option::as_ref) else {
+                return Vec::new();
+            };
+            if text.is_empty() {
+                model.message = Some(String::from("'not followed' needs a reason: nothing saved"));
+                return Vec::new();
+            }
+            save(MeetingChange::PlanFollowed {
+                case: previous.case.id,
+                followed: PlanFollowed::No,
+                reason: Some(text.to_owned()),
+            })
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// "2026-12-03 14:00 Epilepsy MDT": a date, a time, and the title.
+fn new_meeting(model: &mut Model, text: &str) -> Vec<Request> {
+    let mut words = text.splitn(3, ' ');
+    let date = words.next().unwrap_or_default();
+    let time = words.next().unwrap_or_default();
+    let title = words.next().unwrap_or_default().trim();
+    let Ok(starts_at) = NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%Y-%m-%d %H:%M")
+    else {
+        model.message = Some(String::from(
+            "type the date and time first: 2026-12-03 14:00 Epilepsy MDT (nothing saved)",
+        ));
+        return Vec::new();
+    };
+    if title.is_empty() {
+        model.message = Some(String::from("a meeting needs a title: nothing saved"));
+        return Vec::new();
+    }
+    save(MeetingChange::Create {
+        starts_at,
+        title: title.to_owned(),
+        team: model.overview.team.clone(),
+    })
+}
+
+/// `A` on the patient list or a patient: the patient joins the agenda of the meeting last
+/// opened, else of the next meeting.
+pub fn add_to_agenda(model: &mut Model) -> Vec<Request> {
+    let (patient, ruleset) = match model.screen {
+        Screen::Patients => match model.list.selected_row() {
+            Some(row) => (PatientId(row.id), Some(row.ruleset.clone())),
+            None => return Vec::new(),
+        },
+        Screen::Patient => match &model.patient {
+            Some(p) => (
+                p.id,
+                p.detail
+                    .as_ref()
+                    .and_then(|d| d.summary.assessments.get(p.assessment))
+                    .map(|a| a.assessment.ruleset.clone()),
+            ),
+            None => return Vec::new(),
+        },
+        _ => return Vec::new(),
+    };
+    save(MeetingChange::AddCase {
+        meeting: model.agenda_target,
+        patient,
+        ruleset: ruleset.filter(|r| !r.is_empty()),
+    })
+}

@@ -1,0 +1,608 @@
+//! The meeting screens: the list of meetings beside the team's open tasks, one meeting's agenda
+//! and attendees (with the specialties each case needs and who is missing), and the
+//! presentation — one case at a time, large and high-contrast for a room, identity masked by
+//! default, with a timer against the case's time box.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use tui_big_text::{BigText, PixelSize};
+
+use super::super::app::Model;
+use super::super::meeting::{AgendaPane, MeetingView, MeetingsPane};
+use super::super::theme::Theme;
+use super::patient::render_assessment;
+use super::timeline::Timeline;
+use super::wrap_hanging;
+use crate::domain::OutcomeCategory;
+use crate::domain::way_forward::progress_dots;
+use crate::store::CaseDetail;
+
+fn pane(title: &str, focused: bool, theme: Theme) -> Block<'static> {
+    Block::bordered()
+        .title(Span::styled(
+            format!(" {title} "),
+            if focused {
+                theme.title()
+            } else {
+                theme.header()
+            },
+        ))
+        .border_style(if focused {
+            theme.accent()
+        } else {
+            theme.border()
+        })
+}
+
+fn mark(line: Line<'static>, selected: bool, theme: Theme) -> Line<'static> {
+    if selected {
+        line.style(theme.selected())
+    } else {
+        line
+    }
+}
+
+/// Who the case is about, as the room may see it.
+fn identity(model: &Model, case: &CaseDetail) -> String {
+    if model.masked {
+        case.masked_identity(model.today)
+    } else {
+        format!("{} · {}", case.display_name(), case.mrn)
+    }
+}
+
+/// The meetings, newest first, beside the team's open tasks.
+pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let screen = &model.meetings;
+    if !screen.loaded {
+        frame.render_widget(Span::styled(" loading…", theme.muted()), area);
+        return;
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let block = pane("Meetings", screen.pane == MeetingsPane::Meetings, theme);
+    let inner = block.inner(left);
+    frame.render_widget(block, left);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    if screen.list.is_empty() {
+        lines.push(Line::from(Span::styled(
+            " No meeting yet: a creates one.",
+            theme.muted(),
+        )));
+    }
+    let now = model.today;
+    for (index, meeting) in screen.list.iter().enumerate() {
+        let upcoming = meeting.starts_at.date() >= now;
+        let line = Line::from(vec![
+            Span::styled(
+                format!(" {} ", meeting.starts_at.format("%Y-%m-%d %H:%M")),
+                if upcoming {
+                    theme.accent()
+                } else {
+                    theme.muted()
+                },
+            ),
+            Span::raw(meeting.title.clone()),
+            Span::styled(
+                format!(
+                    " · {} of {} discussed{}",
+                    meeting.discussed,
+                    meeting.cases,
+                    meeting
+                        .team
+                        .as_deref()
+                        .map(|t| format!(" · {t}"))
+                        .unwrap_or_default()
+                ),
+                theme.muted(),
+            ),
+        ]);
+        lines.push(mark(
+            line,
+            screen.pane == MeetingsPane::Meetings && index == screen.selected,
+            theme,
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+
+    let block = pane(
+        &format!(
+            "Open tasks ({}, {} overdue)",
+            screen.tasks.len(),
+            screen.tasks.iter().filter(|t| t.overdue).count()
+        ),
+        screen.pane == MeetingsPane::Tasks,
+        theme,
+    );
+    let inner = block.inner(right);
+    frame.render_widget(block, right);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    if screen.tasks.is_empty() {
+        lines.push(Line::from(Span::styled(" No open task.", theme.muted())));
+    }
+    let mut selected_row = 0;
+    for (index, row) in screen.tasks.iter().enumerate() {
+        let who = if model.masked {
+            row.name
+                .split(", ")
+                .map(|part| {
+                    part.chars()
+                        .next()
+                        .map(|c| format!("{c}."))
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            format!("{} {}", row.name, row.mrn)
+        };
+        let (state, style) = if row.overdue {
+            ("⚠ overdue", theme.warning())
+        } else {
+            ("○ open", theme.accent())
+        };
+        let selected = screen.pane == MeetingsPane::Tasks && index == screen.task;
+        if selected {
+            selected_row = lines.len();
+        }
+        let line = Line::from(vec![
+            Span::styled(format!(" {state:<10}"), style),
+            Span::raw(format!(
+                " {}{}",
+                row.task.due.map(|d| format!("{d} ")).unwrap_or_default(),
+                row.task.what
+            )),
+            Span::styled(
+                format!(
+                    " · {}{}",
+                    row.task
+                        .owner
+                        .as_deref()
+                        .map(|o| format!("{o} · "))
+                        .unwrap_or_default(),
+                    who
+                ),
+                theme.muted(),
+            ),
+        ]);
+        lines.push(mark(line, selected, theme));
+    }
+    let scroll = selected_row.saturating_sub(usize::from(inner.height).saturating_sub(1));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(scroll).unwrap_or(0), 0)),
+        inner,
+    );
+}
+
+/// A meeting's agenda and attendees.
+pub fn render_agenda(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let Some(screen) = &model.meeting else { return };
+    let Some(view) = screen.view.as_deref() else {
+        frame.render_widget(Span::styled(" loading…", theme.muted()), area);
+        return;
+    };
+    if area.height < 3 {
+        return;
+    }
+    let meeting = &view.detail.meeting;
+    let [header, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let discussed = view.detail.cases.iter().filter(|c| c.discussed()).count();
+    frame.render_widget(
+        Line::from(vec![
+            Span::styled(format!(" {} ", meeting.title), theme.title()),
+            Span::raw(format!(
+                "· {}{} · {} cases, {} discussed",
+                meeting.starts_at.format("%Y-%m-%d %H:%M"),
+                meeting
+                    .team
+                    .as_deref()
+                    .map(|t| format!(" · {t}"))
+                    .unwrap_or_default(),
+                view.detail.cases.len(),
+                discussed
+            )),
+        ]),
+        header,
+    );
+    let attendees_width = if body.width >= 120 { 40 } else { 30 };
+    let [agenda, people] = Layout::horizontal([
+        Constraint::Min(0),
+        Constraint::Length(attendees_width.min(body.width / 2)),
+    ])
+    .areas(body);
+
+    let block = pane("Agenda", screen.pane == AgendaPane::Agenda, theme);
+    let inner = block.inner(agenda);
+    frame.render_widget(block, agenda);
+    let width = usize::from(inner.width).saturating_sub(1);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    if view.detail.cases.is_empty() {
+        lines.push(Line::from(Span::styled(
+            " No case yet: on the patient list, A adds the selected patient to this agenda.",
+            theme.muted(),
+        )));
+    }
+    let mut selected_line = 0;
+    for (index, case) in view.detail.cases.iter().enumerate() {
+        let selected = screen.pane == AgendaPane::Agenda && index == screen.case;
+        if selected {
+            selected_line = lines.len();
+        }
+        let status = case.status.map_or_else(
+            || String::from("not assessed"),
+            |s| format!("{} {}", s.symbol(), s.word()),
+        );
+        let outcome = match &case.case.outcome_category {
+            Some(category) => format!("✓ {}", OutcomeCategory::label_of(category)),
+            None if case.discussed() => String::from("✓ discussed"),
+            None => String::from("to discuss"),
+        };
+        let first = Line::from(vec![
+            Span::raw(format!(" {:>2}. ", index + 1)),
+            Span::styled(identity(model, case), theme.title()),
+            Span::raw(format!(" · {} ", model.ruleset_short(&case.ruleset))),
+            Span::styled(status, theme.status(case.status)),
+            Span::styled(
+                format!(" · {} min · {outcome}", case.case.timebox_minutes),
+                theme.muted(),
+            ),
+        ]);
+        lines.push(mark(first, selected, theme));
+        let question = if case.case.question.trim().is_empty() {
+            Line::from(Span::styled(
+                "     ⚠ question needed before presenting (e)",
+                theme.warning(),
+            ))
+        } else {
+            Line::from(Span::raw(format!("     Q: {}", case.case.question)))
+        };
+        for line in wrap_line(&question, width) {
+            lines.push(line);
+        }
+        if let Some(missing) = view.missing.get(index).filter(|m| !m.is_empty()) {
+            lines.extend(wrap_hanging(
+                &format!("     ⚠ no {} present", missing.join(", ")),
+                width,
+                theme.warning(),
+            ));
+        }
+    }
+    let scroll = selected_line.saturating_sub(usize::from(inner.height) / 2);
+    frame.render_widget(
+        Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(0), 0)),
+        inner,
+    );
+
+    let block = pane("Attendees", screen.pane == AgendaPane::Attendees, theme);
+    let inner = block.inner(people);
+    frame.render_widget(block, people);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    if view.detail.attendees.is_empty() {
+        lines.push(Line::from(Span::styled(
+            " Nobody yet: a adds an attendee.",
+            theme.muted(),
+        )));
+    }
+    for (index, person) in view.detail.attendees.iter().enumerate() {
+        let (state, style) = if person.present {
+            ("✓", theme.good())
+        } else {
+            ("✗ absent", theme.muted())
+        };
+        let line = Line::from(vec![
+            Span::styled(format!(" {state} "), style),
+            Span::raw(person.name.clone()),
+            Span::styled(format!(" · {}", person.specialty), theme.muted()),
+        ]);
+        lines.push(mark(
+            line,
+            screen.pane == AgendaPane::Attendees && index == screen.attendee,
+            theme,
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn wrap_line(line: &Line<'static>, width: usize) -> Vec<Line<'static>> {
+    let style = line.spans.first().map(|s| s.style).unwrap_or_default();
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    wrap_hanging(&text, width, style)
+}
+
+/// mm:ss.
+fn clock(seconds: u32) -> String {
+    format!("{:02}:{:02}", seconds / 60, seconds % 60)
+}
+
+/// One case, large, for the room.
+pub fn render_presentation(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let Some(screen) = &model.meeting else { return };
+    let Some(view) = screen.view.as_deref() else {
+        frame.render_widget(Span::styled(" loading…", theme.muted()), area);
+        return;
+    };
+    let Some(case) = view.detail.cases.get(screen.case) else {
+        return;
+    };
+    if area.height < 4 || area.width < 10 {
+        return;
+    }
+    // What the file holds (earlier sessions and the seconds already written) plus this
+    // session's seconds not written yet.
+    let elapsed = case.case.presented_seconds + screen.presenting.map_or(0, |p| p.unsaved);
+    let timebox = case.case.timebox_minutes * 60;
+    let over = elapsed > timebox;
+    let headline = format!(
+        "Case {}/{}  {}",
+        screen.case + 1,
+        view.detail.cases.len(),
+        clock(elapsed)
+    );
+    // Big letters need room: 4 columns and 4 rows a character in quadrants.
+    let big = area.width as usize >= headline.chars().count() * 4 + 2 && area.height >= 24;
+    let header_height = if big { 4 } else { 1 };
+    let [header, who, question, body] = Layout::vertical([
+        Constraint::Length(header_height),
+        Constraint::Length(2),
+        Constraint::Length(3),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let timer_style = if over { theme.warning() } else { theme.title() };
+    if big {
+        let text = BigText::builder()
+            .pixel_size(PixelSize::Quadrant)
+            .style(timer_style)
+            .lines(vec![Line::from(headline.clone())])
+            .build();
+        frame.render_widget(text, header);
+    } else {
+        frame.render_widget(
+            Line::from(Span::styled(format!(" {headline}"), timer_style)),
+            header,
+        );
+    }
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from(vec![
+                Span::styled(
+                    format!(" {} ", identity(model, case)),
+                    theme.title().add_modifier(Modifier::BOLD),
+                ),
+                Span::styled(
+                    format!(
+                        "· {} · {}",
+                        model.ruleset_name(&case.ruleset),
+                        case.status_label
+                            .clone()
+                            .or(case.status.map(|s| s.word().to_owned()))
+                            .unwrap_or_else(|| String::from("not assessed"))
+                    ),
+                    theme.status(case.status),
+                ),
+            ]),
+            Line::from(Span::styled(
+                format!(
+                    " time box {} min{} · {}{}",
+                    case.case.timebox_minutes,
+                    if over { " — over time" } else { "" },
+                    if case.line > 0 {
+                        format!("line {}L {}", case.line, case.regimen)
+                    } else {
+                        String::from("no treatment line")
+                    },
+                    view.progress
+                        .get(screen.case)
+                        .copied()
+                        .flatten()
+                        .map(|closed| format!(" · way forward {}", progress_dots(closed)))
+                        .unwrap_or_default()
+                ),
+                theme.muted(),
+            )),
+        ]),
+        who,
+    );
+    let question_text = if case.case.question.trim().is_empty() {
+        Line::from(Span::styled(
+            " ⚠ No clinical question: this case cannot be presented until it has one (e).",
+            theme.warning(),
+        ))
+    } else {
+        Line::from(vec![
+            Span::styled(" Question: ", theme.key()),
+            Span::styled(
+                case.case.question.clone(),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+        ])
+    };
+    frame.render_widget(
+        Paragraph::new(question_text)
+            .wrap(Wrap { trim: true })
+            .block(
+                Block::new()
+                    .borders(ratatui::widgets::Borders::BOTTOM)
+                    .border_style(theme.border()),
+            ),
+        question,
+    );
+
+    let side_width = if body.width >= 120 {
+        48
+    } else {
+        body.width * 2 / 5
+    };
+    let [main, side] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(side_width)]).areas(body);
+    render_case_record(model, case, theme, frame, main);
+    render_decision(model, view, screen.case, case, theme, frame, side);
+}
+
+fn render_case_record(
+    model: &Model,
+    case: &CaseDetail,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let Some(detail) = model
+        .patient
+        .as_ref()
+        .filter(|p| p.id == case.case.patient_id)
+        .and_then(|p| p.detail.as_deref())
+    else {
+        frame.render_widget(Span::styled(" loading the record…", theme.muted()), area);
+        return;
+    };
+    let timeline = Timeline {
+        record: &detail.summary.record,
+        ruleset: Some(case.ruleset.as_str()),
+        today: model.today,
+        zoom: 0,
+        pan: 0,
+        theme,
+    };
+    let height = (timeline.wanted_height() + 2)
+        .clamp(5, (area.height / 2).max(5))
+        .min(area.height);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
+    let block = Block::bordered()
+        .title(Span::styled(" Timeline ", theme.title()))
+        .border_style(theme.border());
+    let inner = block.inner(top);
+    frame.render_widget(block, top);
+    frame.render_widget(&timeline, inner);
+    let index = detail
+        .summary
+        .assessments
+        .iter()
+        .position(|a| a.assessment.ruleset == case.ruleset)
+        .unwrap_or(0);
+    render_assessment(index, 0, detail, theme, frame, bottom);
+}
+
+fn render_decision(
+    model: &Model,
+    view: &MeetingView,
+    index: usize,
+    case: &CaseDetail,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let block = Block::bordered()
+        .title(Span::styled(" Decision ", theme.title()))
+        .border_style(theme.border());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = usize::from(inner.width).saturating_sub(1);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    match &case.case.outcome_category {
+        Some(category) => lines.extend(wrap_hanging(
+            &format!(" ✓ {}", OutcomeCategory::label_of(category)),
+            width,
+            theme.good(),
+        )),
+        None => lines.push(Line::from(Span::styled(
+            " · not decided yet: d records the decision",
+            theme.muted(),
+        ))),
+    }
+    if let Some(option) = &case.chosen_option {
+        lines.extend(wrap_hanging(
+            &format!(" option: {option}"),
+            width,
+            Style::new(),
+        ));
+    }
+    if !case.case.outcome_text.is_empty() {
+        lines.extend(wrap_hanging(
+            &format!(" {}", case.case.outcome_text),
+            width,
+            Style::new(),
+        ));
+    }
+    lines.push(Line::from(Span::raw(if case.case.comes_back {
+        " ↻ comes back to a later meeting"
+    } else {
+        " does not come back (b changes it)"
+    })));
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(" Tasks", theme.header())));
+    if case.tasks.is_empty() {
+        lines.push(Line::from(Span::styled(
+            " none yet: t adds one",
+            theme.muted(),
+        )));
+    }
+    for task in &case.tasks {
+        let overdue = task.overdue_on(model.today);
+        lines.extend(wrap_hanging(
+            &format!(
+                " {} {}{}{}",
+                if overdue { "⚠" } else { "·" },
+                task.what,
+                task.owner
+                    .as_deref()
+                    .map(|o| format!(" — {o}"))
+                    .unwrap_or_default(),
+                task.due.map(|d| format!(", due {d}")).unwrap_or_default()
+            ),
+            width,
+            if overdue {
+                theme.warning()
+            } else {
+                Style::new()
+            },
+        ));
+    }
+    if let Some(previous) = view.previous.get(index).and_then(Option::as_ref) {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            format!(
+                " Last discussed {}",
+                previous.meeting.starts_at.format("%Y-%m-%d")
+            ),
+            theme.header(),
+        )));
+        let plan = previous
+            .case
+            .outcome_category
+            .as_deref()
+            .map_or_else(|| String::from("no category"), OutcomeCategory::label_of);
+        lines.extend(wrap_hanging(
+            &format!(" plan: {plan}. {}", previous.case.outcome_text),
+            width,
+            Style::new(),
+        ));
+        let followed = match previous.case.plan_followed {
+            Some(followed) => format!(
+                " followed: {followed}{}",
+                previous
+                    .case
+                    .plan_followed_reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+            None => String::from(" followed? f records it"),
+        };
+        lines.extend(wrap_hanging(&followed, width, theme.muted()));
+    }
+    if let Some(missing) = view.missing.get(index).filter(|m| !m.is_empty()) {
+        lines.push(Line::from(""));
+        lines.extend(wrap_hanging(
+            &format!(" ⚠ Needed but absent: {}", missing.join(", ")),
+            width,
+            theme.warning(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).alignment(Alignment::Left), inner);
+}

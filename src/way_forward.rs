@@ -1,0 +1,245 @@
+//! The way forward as the team works through it: the stored steps, checklist, referrals,
+//! options and goals of one patient and condition, completed with what the rule set and the
+//! options catalogue suggest (open confounders, standard checks, specialties, next lines with
+//! what was already tried), and the one entry point that checks and saves a change.
+//!
+//! It joins the store and the rules, like [`crate::assess`]; the screens and the CLI call it.
+
+use chrono::NaiveDate;
+
+use crate::assess;
+use crate::domain::way_forward::{StepProblem, WayForward, check_step, merge_checklist};
+use crate::domain::{
+    Assessment, CareOption, ChecklistItem, Observation, PatientId, Referral, WayForwardStep,
+    WellbeingGoal,
+};
+use crate::rules::Rules;
+use crate::rules::options::{CatalogueOption, tried};
+use crate::store::{Store, StoreError};
+
+/// Words in an observation's name that make it a distress or quality-of-life score (step 4).
+const WELLBEING_SCORE_WORDS: [&str; 8] = [
+    "distress",
+    "quality of life",
+    "qol",
+    "eq-5d",
+    "who-5",
+    "well-being",
+    "wellbeing",
+    "promis",
+];
+
+/// One line of the step-3 options board: a catalogue entry, what the team recorded on it, or
+/// both; and whether the treatment lines show it was already tried.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardEntry {
+    pub catalogue: Option<CatalogueOption>,
+    pub recorded: Option<CareOption>,
+    /// Why it counts as already tried ("lacosamide 2021-03-02 to 2022-01-10").
+    pub tried: Option<String>,
+}
+
+impl BoardEntry {
+    pub fn name(&self) -> &str {
+        self.recorded
+            .as_ref()
+            .map(|o| o.name.as_str())
+            .or(self.catalogue.as_ref().map(|c| c.name.as_str()))
+            .unwrap_or_default()
+    }
+}
+
+/// Everything the way-forward screen shows for one patient and condition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WayForwardView {
+    pub plan: WayForward,
+    /// The condition's current assessment, if evaluated.
+    pub assessment: Option<Assessment>,
+    /// Specialties the rule set suggests for step 1.
+    pub specialties: Vec<String>,
+    /// Step 3: catalogue options, then trials and options the team added.
+    pub board: Vec<BoardEntry>,
+    /// Step 4 suggestions from the catalogue (support, psychotherapy, lifestyle, palliative care).
+    pub support: Vec<CatalogueOption>,
+    /// Distress or quality-of-life scores recorded, newest first.
+    pub scores: Vec<Observation>,
+}
+
+/// Why a change was not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum WayForwardError {
+    #[error("{0}")]
+    Step(#[from] StepProblem),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One change the team makes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Step(WayForwardStep),
+    Checklist(ChecklistItem),
+    Referral(Referral),
+    Option(CareOption),
+    Goal(WellbeingGoal),
+}
+
+impl Change {
+    pub fn patient(&self) -> PatientId {
+        match self {
+            Change::Step(s) => s.patient_id,
+            Change::Checklist(c) => c.patient_id,
+            Change::Referral(r) => r.patient_id,
+            Change::Option(o) => o.patient_id,
+            Change::Goal(g) => g.patient_id,
+        }
+    }
+
+    pub fn ruleset(&self) -> &str {
+        match self {
+            Change::Step(s) => &s.ruleset,
+            Change::Checklist(c) => &c.ruleset,
+            Change::Referral(r) => &r.ruleset,
+            Change::Option(o) => &o.ruleset,
+            Change::Goal(g) => &g.ruleset,
+        }
+    }
+}
+
+/// The conditions a way forward is offered for: every flagged assessment (refractory, resistant,
+/// relapsed), and any condition the team already started one for.
+pub fn conditions(store: &Store, patient: PatientId) -> Result<Vec<String>, StoreError> {
+    let mut rulesets: Vec<String> = store
+        .assessments(patient)?
+        .into_iter()
+        .filter(|a| a.assessment.status.asks_for_review())
+        .map(|a| a.assessment.ruleset)
+        .collect();
+    for ruleset in store.way_forward_rulesets(patient)? {
+        if !rulesets.contains(&ruleset) {
+            rulesets.push(ruleset);
+        }
+    }
+    Ok(rulesets)
+}
+
+/// The way forward of one patient for one condition, as the screen shows it.
+pub fn load(
+    store: &Store,
+    rules: &Rules,
+    patient: PatientId,
+    ruleset: &str,
+) -> Result<WayForwardView, StoreError> {
+    let stored = store.stored_way_forward(patient, ruleset)?;
+    let assessment = store
+        .assessments(patient)?
+        .into_iter()
+        .map(|a| a.assessment)
+        .find(|a| a.ruleset == ruleset);
+    let set = rules.get(ruleset);
+    let standard: Vec<(String, String)> = set
+        .map(|set| {
+            set.checklist
+                .iter()
+                .map(|item| (item.key.clone(), item.text.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let confounders = assessment
+        .as_ref()
+        .map(|a| a.confounders.as_slice())
+        .unwrap_or_default();
+    let mut plan = WayForward::new(patient, ruleset).with_steps(stored.steps);
+    plan.checklist = merge_checklist(patient, ruleset, stored.checklist, confounders, &standard);
+    plan.referrals = stored.referrals;
+    plan.goals = stored.goals;
+    plan.options = stored.options;
+
+    let record = store.record(patient)?;
+    let catalogue = rules.options(ruleset);
+    let mut board: Vec<BoardEntry> = catalogue
+        .iter()
+        .filter(|c| c.step == 3)
+        .map(|c| BoardEntry {
+            catalogue: Some(c.clone()),
+            recorded: plan
+                .options
+                .iter()
+                .find(|o| o.catalogue_key.as_deref() == Some(c.key.as_str()))
+                .cloned(),
+            tried: tried(c, &record, &rules.book),
+        })
+        .collect();
+    for option in &plan.options {
+        let listed = option
+            .catalogue_key
+            .as_deref()
+            .is_some_and(|key| catalogue.iter().any(|c| c.step == 3 && c.key == key));
+        if !listed {
+            board.push(BoardEntry {
+                catalogue: None,
+                recorded: Some(option.clone()),
+                tried: None,
+            });
+        }
+    }
+    let mut scores: Vec<Observation> = record
+        .observations
+        .iter()
+        .filter(|o| {
+            let name = o.display.to_lowercase();
+            WELLBEING_SCORE_WORDS.iter().any(|w| name.contains(w))
+        })
+        .cloned()
+        .collect();
+    scores.sort_by_key(|o| std::cmp::Reverse(o.effective));
+    Ok(WayForwardView {
+        plan,
+        assessment,
+        specialties: set.map(|s| s.specialties.clone()).unwrap_or_default(),
+        board,
+        support: catalogue.iter().filter(|c| c.step == 4).cloned().collect(),
+        scores,
+    })
+}
+
+/// Checks a change against the step machine and saves it (audited); returns what was done, in
+/// words. A checklist tick re-evaluates the patient at once, so a resolved confounder leaves the
+/// assessment now rather than at the next pass.
+pub fn apply(
+    store: &mut Store,
+    rules: &Rules,
+    change: &Change,
+    today: NaiveDate,
+) -> Result<String, WayForwardError> {
+    let message = match change {
+        Change::Step(step) => {
+            let view = load(store, rules, step.patient_id, &step.ruleset)?;
+            check_step(&view.plan, step)?;
+            store.save_step(step, today)?;
+            format!("step {} ({})", step.step, step.status.words())
+        }
+        Change::Checklist(item) => {
+            store.save_checklist_item(item, today)?;
+            assess::evaluate_chunk(store, rules, today, &[item.patient_id])?;
+            format!(
+                "{} {}",
+                if item.done { "ticked:" } else { "unticked:" },
+                item.text
+            )
+        }
+        Change::Referral(referral) => {
+            store.save_referral(referral, today)?;
+            format!("referral: {} {}", referral.specialty, referral.status)
+        }
+        Change::Option(option) => {
+            store.save_option(option, today)?;
+            format!("{}: {}", option.name, option.stance)
+        }
+        Change::Goal(goal) => {
+            store.save_goal(goal, today)?;
+            format!("goal: {}", goal.description)
+        }
+    };
+    Ok(message)
+}

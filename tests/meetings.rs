@@ -1,0 +1,977 @@
+//! MDT meetings end to end: the agenda rules, outcomes and tasks kept in the file, the minutes
+//! (Markdown snapshot, HTML escaping, masking), two processes on one file, and the demo's
+//! meetings.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::thread;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use refract::domain::{
+    AgendaProblem, Outcome, OutcomeCategory, Patient, PatientId, PatientRecord, PlanFollowed, Sex,
+    TaskStatus, can_present,
+};
+use refract::store::{self, OpenMode, Source, Store};
+use tempfile::TempDir;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, 20).unwrap()
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn time(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
+    day(y, m, d).and_hms_opt(h, min, 0).unwrap()
+}
+
+fn open(path: &Path) -> Store {
+    Store::open(path, OpenMode::CreateIfMissing, "dr.scribe").unwrap()
+}
+
+fn add_patient(
+    store: &mut Store,
+    mrn: &str,
+    family: &str,
+    given: &str,
+    sex: Sex,
+    birth: NaiveDate,
+) -> PatientId {
+    let record = PatientRecord {
+        patient: Some(Patient {
+            id: PatientId(0),
+            mrn: mrn.into(),
+            family_name: family.into(),
+            given_name: given.into(),
+            birth_date: Some(birth),
+            sex,
+            deceased_date: None,
+            care_team: Some("Epilepsy service".into()),
+        }),
+        ..PatientRecord::default()
+    };
+    store
+        .write(|tx| store::insert_record(tx, &record, Source::Entered, store::now_utc()))
+        .unwrap()
+}
+
+/// The binary on `db`, with no database or user from the environment.
+fn refract(db: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_refract"));
+    command
+        .env_remove("REFRACT_DB")
+        .env_remove("RUST_BACKTRACE")
+        .env("USER", "meeting-test")
+        .arg("--db")
+        .arg(db);
+    command
+}
+
+/// Runs the command and returns its stdout, failing the test with stderr otherwise.
+fn stdout_of(command: &mut Command) -> String {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{:?} failed: {}",
+        command,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn audit_actions(store: &Store) -> Vec<String> {
+    let mut stmt = store
+        .conn()
+        .prepare("SELECT action FROM audit_log ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn overdue_mark(store: &Store, patient: PatientId) -> i64 {
+    store
+        .conn()
+        .query_row(
+            "SELECT list_wf_overdue FROM patients WHERE id = ?1",
+            [patient.0],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+/// A meeting with every part the minutes show: attendees present and absent, a discussed case
+/// with a chosen option, tasks and a plan not followed, a second discussed case, and a case
+/// still without its question.
+struct Fixture {
+    _dir: TempDir,
+    db: PathBuf,
+    meeting: i64,
+    cases: Vec<i64>,
+    patients: Vec<PatientId>,
+}
+
+fn fixture() -> Fixture {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("meetings.db");
+    let mut store = open(&db);
+    let mara = add_patient(
+        &mut store,
+        "RF-TEST-001",
+        "Lind",
+        "Mara",
+        Sex::Female,
+        day(1972, 3, 2),
+    );
+    let tunde = add_patient(
+        &mut store,
+        "RF-TEST-002",
+        "Adeyemi",
+        "Tunde",
+        Sex::Male,
+        day(1990, 12, 31),
+    );
+    let ada = add_patient(
+        &mut store,
+        "RF-TEST-003",
+        "Quinn",
+        "Ada",
+        Sex::Female,
+        day(1950, 6, 15),
+    );
+    store
+        .conn()
+        .execute(
+            "INSERT INTO options (patient_id, ruleset, kind, name, stance, preference)
+             VALUES (?1, 'epilepsy', 'procedure', 'Presurgical evaluation (video-EEG)', 'recommended', 'wants')",
+            [mara.0],
+        )
+        .unwrap();
+    let option = store.conn().last_insert_rowid();
+
+    let meeting = store
+        .create_meeting(
+            time(2026, 3, 10, 13, 30),
+            "Epilepsy surgery MDT",
+            Some("Epilepsy service"),
+        )
+        .unwrap();
+    store
+        .add_attendee(meeting, "Dr A. Okafor", "Epileptology")
+        .unwrap();
+    let absent = store
+        .add_attendee(meeting, "Dr K. Nakamura", "neurosurgery")
+        .unwrap();
+    store.set_attendee_present(absent, false).unwrap();
+    store
+        .add_attendee(meeting, "Dr L. Moreau", "neuroradiology")
+        .unwrap();
+    store
+        .add_attendee(meeting, "Dr T. Varga", "neuropsychology")
+        .unwrap();
+
+    let first = store.add_case(meeting, mara, Some("epilepsy")).unwrap();
+    store
+        .set_case_question(
+            first,
+            "Two adequate ASM trials failed: presurgical evaluation now?",
+        )
+        .unwrap();
+    store
+        .record_outcome(
+            first,
+            &Outcome {
+                category: Some(OutcomeCategory::ProcedureOrDevice),
+                chosen_option_id: Some(option),
+                text: "Refer for video-EEG.\nDiscuss VNS if not a surgical candidate.".into(),
+                comes_back: true,
+            },
+        )
+        .unwrap();
+    let task = store
+        .add_task(
+            mara,
+            Some(first),
+            "Book video-EEG",
+            Some("Dr A. Okafor"),
+            Some(day(2026, 3, 24)),
+            today(),
+        )
+        .unwrap();
+    store
+        .set_task_status(task, TaskStatus::Done, today())
+        .unwrap();
+    store
+        .add_task(
+            mara,
+            Some(first),
+            "Neuropsychology assessment",
+            None,
+            None,
+            today(),
+        )
+        .unwrap();
+    store
+        .set_plan_followed(
+            first,
+            PlanFollowed::No,
+            Some("The patient declined surgery"),
+        )
+        .unwrap();
+
+    let second = store.add_case(meeting, tunde, Some("epilepsy")).unwrap();
+    store
+        .set_case_question(second, "Drug-resistant, or not taking the drugs?")
+        .unwrap();
+    store
+        .record_outcome(
+            second,
+            &Outcome {
+                category: Some(OutcomeCategory::FurtherInvestigations),
+                chosen_option_id: None,
+                text: "Check drug levels and pharmacy refills.".into(),
+                comes_back: false,
+            },
+        )
+        .unwrap();
+
+    let third = store.add_case(meeting, ada, Some("epilepsy")).unwrap();
+    Fixture {
+        _dir: dir,
+        db,
+        meeting,
+        cases: vec![first, second, third],
+        patients: vec![mara, tunde, ada],
+    }
+}
+
+#[test]
+fn a_case_without_a_question_cannot_be_presented() {
+    let fixture = fixture();
+    let mut store = open(&fixture.db);
+    let third = fixture.cases[2];
+    let case = store.meeting_case(third).unwrap();
+    assert_eq!(can_present(&case), Err(AgendaProblem::NoQuestion));
+    let outcome = Outcome {
+        category: Some(OutcomeCategory::ContinueCurrentPlan),
+        text: "Continue.".into(),
+        ..Outcome::default()
+    };
+    let refused = store.record_outcome(third, &outcome).unwrap_err();
+    assert!(
+        refused.to_string().contains("question"),
+        "the refusal says why: {refused}"
+    );
+    assert!(
+        !store
+            .meeting_case(third)
+            .unwrap()
+            .outcome_text
+            .contains("Continue")
+    );
+
+    store.set_case_question(third, "   ").unwrap();
+    assert!(
+        store.record_outcome(third, &outcome).is_err(),
+        "blank is no question"
+    );
+    store
+        .set_case_question(third, "Continue the current plan?")
+        .unwrap();
+    assert_eq!(can_present(&store.meeting_case(third).unwrap()), Ok(()));
+    store.record_outcome(third, &outcome).unwrap();
+}
+
+#[test]
+fn outcomes_and_tasks_survive_closing_the_file() {
+    let fixture = fixture();
+    let detail = open(&fixture.db).meeting(fixture.meeting).unwrap();
+    assert_eq!(detail.meeting.title, "Epilepsy surgery MDT");
+    assert_eq!(detail.meeting.team.as_deref(), Some("Epilepsy service"));
+    assert_eq!(detail.attendees.len(), 4);
+    assert_eq!(
+        detail
+            .attendees
+            .iter()
+            .filter(|a| !a.present)
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Dr K. Nakamura"]
+    );
+    assert_eq!(detail.cases.len(), 3);
+    let first = &detail.cases[0];
+    assert_eq!(first.mrn, "RF-TEST-001");
+    assert_eq!(first.ruleset, "epilepsy");
+    assert_eq!(first.case.position, 1);
+    assert_eq!(
+        first.case.outcome_category.as_deref(),
+        Some("procedure_or_device")
+    );
+    assert_eq!(
+        first.chosen_option.as_deref(),
+        Some("Presurgical evaluation (video-EEG)")
+    );
+    assert!(first.case.comes_back);
+    assert!(first.case.outcome_text.starts_with("Refer for video-EEG."));
+    assert_eq!(first.case.plan_followed, Some(PlanFollowed::No));
+    assert_eq!(
+        first.case.plan_followed_reason.as_deref(),
+        Some("The patient declined surgery")
+    );
+    assert_eq!(first.tasks.len(), 2);
+    assert_eq!(first.tasks[0].what, "Book video-EEG");
+    assert_eq!(first.tasks[0].status, TaskStatus::Done);
+    assert_eq!(first.tasks[0].due, Some(day(2026, 3, 24)));
+    assert_eq!(first.tasks[1].owner, None);
+    assert!(first.discussed());
+    assert!(!detail.cases[2].discussed());
+
+    let store = open(&fixture.db);
+    let summaries = store.meetings().unwrap();
+    assert_eq!(summaries.len(), 1);
+    assert_eq!((summaries[0].cases, summaries[0].discussed), (3, 2));
+    assert_eq!(
+        store.tasks_of_patient(fixture.patients[0]).unwrap().len(),
+        2
+    );
+    let history = store.cases_of_patient(fixture.patients[0]).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].meeting.id, fixture.meeting);
+
+    let actions = audit_actions(&store);
+    for action in [
+        "meeting.create",
+        "attendee.add",
+        "attendee.present",
+        "case.add",
+        "case.question",
+        "case.outcome",
+        "task.add",
+        "task.status",
+        "case.plan_followed",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "no {action} in {actions:?}"
+        );
+    }
+}
+
+#[test]
+fn open_tasks_come_due_first_and_overdue_ones_mark_the_patient() {
+    let fixture = fixture();
+    let mut store = open(&fixture.db);
+    let tunde = fixture.patients[1];
+    assert_eq!(overdue_mark(&store, tunde), 0);
+    let late = store
+        .add_task(
+            tunde,
+            Some(fixture.cases[1]),
+            "Drug levels",
+            Some("Dr A. Okafor"),
+            Some(day(2026, 3, 12)),
+            today(),
+        )
+        .unwrap();
+    store
+        .add_task(
+            tunde,
+            None,
+            "Pharmacy records",
+            None,
+            Some(day(2026, 4, 1)),
+            today(),
+        )
+        .unwrap();
+    assert_eq!(
+        overdue_mark(&store, tunde),
+        1,
+        "the list shows the overdue task"
+    );
+
+    let open_tasks = store.open_tasks(today()).unwrap();
+    let whats: Vec<&str> = open_tasks.iter().map(|t| t.task.what.as_str()).collect();
+    assert_eq!(
+        whats,
+        [
+            "Drug levels",
+            "Pharmacy records",
+            "Neuropsychology assessment"
+        ],
+        "due first, undated last; done tasks left out"
+    );
+    assert!(open_tasks[0].overdue);
+    assert!(!open_tasks[1].overdue);
+    assert_eq!(open_tasks[0].mrn, "RF-TEST-002");
+    assert_eq!(open_tasks[0].name, "Adeyemi, Tunde");
+    assert_eq!(open_tasks[0].meeting_id, Some(fixture.meeting));
+    assert_eq!(open_tasks[1].meeting_id, None);
+
+    store
+        .set_task_status(late, TaskStatus::Done, today())
+        .unwrap();
+    assert_eq!(overdue_mark(&store, tunde), 0);
+    assert!(
+        store
+            .add_task(
+                tunde,
+                Some(fixture.cases[0]),
+                "Wrong case",
+                None,
+                None,
+                today()
+            )
+            .is_err(),
+        "a task names a case of the same patient"
+    );
+    assert!(
+        store
+            .add_task(tunde, None, "  ", None, None, today())
+            .is_err()
+    );
+}
+
+#[test]
+fn moving_and_removing_cases_keeps_positions_contiguous() {
+    let fixture = fixture();
+    let mut store = open(&fixture.db);
+    let extra = add_patient(
+        &mut store,
+        "RF-TEST-004",
+        "Berg",
+        "Hana",
+        Sex::Female,
+        day(1980, 1, 1),
+    );
+    let fourth = store.add_case(fixture.meeting, extra, None).unwrap();
+    let order = |store: &Store| -> Vec<(i64, u32)> {
+        store
+            .meeting(fixture.meeting)
+            .unwrap()
+            .cases
+            .iter()
+            .map(|c| (c.case.id, c.case.position))
+            .collect()
+    };
+    let [a, b, c] = [fixture.cases[0], fixture.cases[1], fixture.cases[2]];
+    assert_eq!(order(&store), [(a, 1), (b, 2), (c, 3), (fourth, 4)]);
+
+    assert!(store.move_case(fourth, true).unwrap());
+    assert!(store.move_case(fourth, true).unwrap());
+    assert_eq!(order(&store), [(a, 1), (fourth, 2), (b, 3), (c, 4)]);
+    assert!(
+        !store.move_case(a, true).unwrap(),
+        "the first case stays first"
+    );
+    assert!(
+        !store.move_case(c, false).unwrap(),
+        "the last case stays last"
+    );
+    assert!(store.move_case(a, false).unwrap());
+    assert_eq!(order(&store), [(fourth, 1), (a, 2), (b, 3), (c, 4)]);
+
+    store.remove_case(fourth).unwrap();
+    assert_eq!(order(&store), [(a, 1), (b, 2), (c, 3)]);
+    store.remove_case(c).unwrap();
+    assert_eq!(order(&store), [(a, 1), (b, 2)]);
+    assert!(
+        store.remove_case(a).is_err(),
+        "a discussed case is part of the record"
+    );
+    let again = store.add_case(fixture.meeting, extra, None).unwrap();
+    assert_eq!(order(&store), [(a, 1), (b, 2), (again, 3)]);
+    let actions = audit_actions(&store);
+    assert!(actions.iter().any(|a| a == "case.move"));
+    assert!(actions.iter().any(|a| a == "case.remove"));
+}
+
+#[test]
+fn the_same_patient_and_condition_is_on_an_agenda_once() {
+    let fixture = fixture();
+    let mut store = open(&fixture.db);
+    let mara = fixture.patients[0];
+    let refused = store
+        .add_case(fixture.meeting, mara, Some("epilepsy"))
+        .unwrap_err();
+    assert!(refused.to_string().contains("already on the agenda"));
+    assert!(
+        !refused.to_string().contains("RF-TEST"),
+        "no MRN on a shared screen"
+    );
+    // Another condition of the same patient is another case.
+    store
+        .add_case(fixture.meeting, mara, Some("depression"))
+        .unwrap();
+    assert!(store.add_case(999, mara, None).is_err(), "no such meeting");
+    assert!(
+        store
+            .add_case(fixture.meeting, PatientId(999), None)
+            .is_err(),
+        "no such patient"
+    );
+}
+
+#[test]
+fn a_plan_not_followed_needs_a_reason() {
+    let fixture = fixture();
+    let mut store = open(&fixture.db);
+    let second = fixture.cases[1];
+    for reason in [None, Some(""), Some("   ")] {
+        let refused = store
+            .set_plan_followed(second, PlanFollowed::No, reason)
+            .unwrap_err();
+        assert!(refused.to_string().contains("reason"), "{refused}");
+    }
+    assert_eq!(store.meeting_case(second).unwrap().plan_followed, None);
+    store
+        .set_plan_followed(second, PlanFollowed::Partly, None)
+        .unwrap();
+    store
+        .set_plan_followed(
+            second,
+            PlanFollowed::No,
+            Some("New results after the meeting"),
+        )
+        .unwrap();
+    let case = store.meeting_case(second).unwrap();
+    assert_eq!(case.plan_followed, Some(PlanFollowed::No));
+    assert!(
+        store
+            .set_plan_followed(fixture.cases[2], PlanFollowed::Yes, None)
+            .is_err(),
+        "an undiscussed case has no plan"
+    );
+}
+
+#[test]
+fn a_chosen_option_belongs_to_the_patient() {
+    let fixture = fixture();
+    let mut store = open(&fixture.db);
+    let option: i64 = store
+        .conn()
+        .query_row("SELECT id FROM options LIMIT 1", [], |row| row.get(0))
+        .unwrap();
+    let refused = store.record_outcome(
+        fixture.cases[1],
+        &Outcome {
+            chosen_option_id: Some(option),
+            text: "Surgery".into(),
+            ..Outcome::default()
+        },
+    );
+    assert!(refused.is_err(), "the option is Mara's, the case Tunde's");
+}
+
+#[test]
+fn minutes_in_markdown() {
+    let fixture = fixture();
+    let minutes = stdout_of(refract(&fixture.db).args(["minutes", &fixture.meeting.to_string()]));
+    insta::assert_snapshot!("minutes_markdown", minutes);
+}
+
+#[test]
+fn html_minutes_are_escaped_self_contained_and_printable() {
+    let fixture = fixture();
+    let mut store = open(&fixture.db);
+    store
+        .set_case_question(fixture.cases[2], "<script>alert('x')</script> & \"quotes\"")
+        .unwrap();
+    store
+        .add_attendee(fixture.meeting, "<b>Dr Bold</b>", "radiology")
+        .unwrap();
+    drop(store);
+    let html = stdout_of(refract(&fixture.db).args(["minutes", "latest", "--format", "html"]));
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(
+        html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quotes&quot;")
+    );
+    assert!(!html.contains("<script"), "no script element");
+    assert!(html.contains("&lt;b&gt;Dr Bold&lt;/b&gt;"));
+    assert!(html.contains("@media print"));
+    assert!(html.contains("<style>"));
+    for external in [
+        "<link", "src=", "href=", "http://", "https://", "@import", "url(",
+    ] {
+        assert!(!html.contains(external), "external resource: {external}");
+    }
+    assert!(html.contains("Refer for video-EEG.<br>Discuss VNS"));
+
+    // --out writes the same page to a private file.
+    let out = fixture.db.with_file_name("minutes.html");
+    stdout_of(
+        refract(&fixture.db)
+            .args(["minutes", "latest", "--format", "html", "--out"])
+            .arg(&out),
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), html);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
+
+#[test]
+fn minutes_mask_identity_unless_asked() {
+    let fixture = fixture();
+    let meeting = fixture.meeting.to_string();
+    for format in ["md", "html"] {
+        let masked =
+            stdout_of(refract(&fixture.db).args(["minutes", &meeting, "--format", format]));
+        for secret in [
+            "RF-TEST",
+            "Lind",
+            "Mara",
+            "Adeyemi",
+            "Quinn",
+            "1972",
+            "1990-12-31",
+            "1950-06-15",
+            "1972-03-02",
+        ] {
+            assert!(!masked.contains(secret), "{format} minutes show {secret}");
+        }
+        assert!(masked.contains("M. L., 54 y, F"), "{masked}");
+        assert!(masked.contains("T. A., 35 y, M"));
+
+        let identified = stdout_of(refract(&fixture.db).args([
+            "minutes",
+            &meeting,
+            "--format",
+            format,
+            "--identified",
+        ]));
+        assert!(identified.contains("RF-TEST-001"));
+        assert!(identified.contains("Lind, Mara"));
+        assert!(
+            !identified.contains("1972-03-02"),
+            "no birth date even then"
+        );
+    }
+}
+
+#[test]
+fn minutes_of_an_unknown_meeting_are_a_one_line_error() {
+    let fixture = fixture();
+    for meeting in ["42", "next-week"] {
+        let output = refract(&fixture.db)
+            .args(["minutes", meeting])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{meeting}");
+        assert!(output.stdout.is_empty());
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with("refract: "), "{stderr}");
+    }
+    let empty = fixture.db.with_file_name("empty.db");
+    drop(open(&empty));
+    let output = refract(&empty)
+        .args(["minutes", "latest"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no meetings"));
+}
+
+#[test]
+fn meetings_lists_newest_first() {
+    let fixture = fixture();
+    let mut store = open(&fixture.db);
+    let later = store
+        .create_meeting(time(2026, 4, 7, 13, 30), "Epilepsy surgery MDT", None)
+        .unwrap();
+    drop(store);
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(
+        refract(&fixture.db).args(["meetings", "--json"]),
+    ))
+    .unwrap();
+    let ids: Vec<i64> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [later, fixture.meeting]);
+    assert_eq!(json[1]["cases"], 3);
+    assert_eq!(json[1]["discussed"], 2);
+    let text = stdout_of(refract(&fixture.db).arg("meetings"));
+    assert!(text.contains("2026-03-10 13:30"));
+}
+
+#[test]
+fn latest_is_the_last_meeting_that_started_else_the_next() {
+    let dir = TempDir::new().unwrap();
+    let mut store = open(&dir.path().join("latest.db"));
+    let now = time(2026, 3, 20, 9, 0);
+    assert_eq!(store.latest_meeting_id(now).unwrap(), None);
+    let far = store
+        .create_meeting(time(2026, 5, 1, 13, 0), "Later", None)
+        .unwrap();
+    let soon = store
+        .create_meeting(time(2026, 3, 27, 13, 0), "Soon", None)
+        .unwrap();
+    assert_eq!(store.latest_meeting_id(now).unwrap(), Some(soon));
+    let past = store
+        .create_meeting(time(2026, 3, 13, 13, 0), "Past", None)
+        .unwrap();
+    store
+        .create_meeting(time(2026, 2, 13, 13, 0), "Older", None)
+        .unwrap();
+    assert_eq!(store.latest_meeting_id(now).unwrap(), Some(past));
+    assert_eq!(store.next_meeting_id(now.date()).unwrap(), Some(soon));
+    assert_ne!(far, soon);
+}
+
+#[test]
+fn another_process_sees_an_outcome_as_soon_as_it_is_recorded() {
+    let fixture = fixture();
+    // This process keeps the file open, as the scribe's terminal would.
+    let mut scribe = open(&fixture.db);
+    let third = fixture.cases[2];
+    let before = stdout_of(refract(&fixture.db).args(["minutes", "latest"]));
+    assert!(!before.contains("Start the ketogenic diet"));
+
+    scribe
+        .set_case_question(third, "Next step after a third drug?")
+        .unwrap();
+    scribe
+        .record_outcome(
+            third,
+            &Outcome {
+                category: Some(OutcomeCategory::ChangeTreatment),
+                chosen_option_id: None,
+                text: "Start the ketogenic diet with the dietitian.".into(),
+                comes_back: true,
+            },
+        )
+        .unwrap();
+    let after = stdout_of(refract(&fixture.db).args(["minutes", "latest"]));
+    assert!(after.contains("Next step after a third drug?"), "{after}");
+    assert!(after.contains("Start the ketogenic diet with the dietitian."));
+    assert!(after.contains("Change of treatment / next line"));
+    assert!(after.contains("3 on the agenda, 3 discussed"));
+
+    // And the other way round: this process notices a commit by another one.
+    let version = scribe.data_version().unwrap();
+    // `flags` evaluates the patients nobody evaluated yet and stamps them: a write.
+    stdout_of(refract(&fixture.db).args(["flags", "--json"]));
+    assert_ne!(scribe.data_version().unwrap(), version);
+}
+
+/// A demo file with assessments, so that a child process has something to review.
+fn demo(dir: &TempDir, name: &str, patients: u32, seed: u32) -> PathBuf {
+    let db = dir.path().join(name);
+    stdout_of(refract(&db).args([
+        "demo",
+        "--no-open",
+        "--today",
+        "2026-11-27",
+        "--patients",
+        &patients.to_string(),
+        "--seed",
+        &seed.to_string(),
+    ]));
+    db
+}
+
+#[test]
+fn concurrent_writers_wait_instead_of_failing() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, "busy.db", 60, 5);
+    let mut store = open(&db);
+    let (mrn, ruleset): (String, String) = store
+        .conn()
+        .query_row(
+            "SELECT p.mrn, a.ruleset FROM assessments a JOIN patients p ON p.id = a.patient_id
+             WHERE a.status IN ('refractory', 'resistant', 'relapsed') ORDER BY p.id LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let summaries = store.meetings().unwrap();
+    let past = summaries.iter().find(|m| m.discussed > 0).unwrap().id;
+    let case = store.meeting(past).unwrap().cases[0].case.clone();
+
+    let reviewer = {
+        let db = db.clone();
+        thread::spawn(move || {
+            let mut failures = Vec::new();
+            for round in 0..12 {
+                let decision = if round % 2 == 0 {
+                    "--confirm"
+                } else {
+                    "--dismiss"
+                };
+                let output = refract(&db)
+                    .args([
+                        "--user",
+                        "dr.presenter",
+                        "review",
+                        &mrn,
+                        "--condition",
+                        &ruleset,
+                        decision,
+                    ])
+                    .args(["--rationale", &format!("round {round}")])
+                    .output()
+                    .unwrap();
+                if !output.status.success() {
+                    failures.push(String::from_utf8_lossy(&output.stderr).into_owned());
+                }
+            }
+            failures
+        })
+    };
+    let reader = {
+        let db = db.clone();
+        thread::spawn(move || {
+            let mut failures = Vec::new();
+            for _ in 0..12 {
+                let output = refract(&db).args(["minutes", "latest"]).output().unwrap();
+                if !output.status.success() {
+                    failures.push(String::from_utf8_lossy(&output.stderr).into_owned());
+                }
+            }
+            failures
+        })
+    };
+    for round in 0..150 {
+        store
+            .set_case_question(case.id, &format!("question, round {round}"))
+            .unwrap();
+        store.add_presented_seconds(case.id, 1).unwrap();
+        store
+            .record_outcome(
+                case.id,
+                &Outcome {
+                    category: Some(OutcomeCategory::Rediscuss),
+                    chosen_option_id: None,
+                    text: format!("outcome, round {round}"),
+                    comes_back: true,
+                },
+            )
+            .unwrap();
+    }
+    let failures: Vec<String> = reviewer
+        .join()
+        .unwrap()
+        .into_iter()
+        .chain(reader.join().unwrap())
+        .collect();
+    assert!(failures.is_empty(), "{failures:?}");
+    let case = store.meeting_case(case.id).unwrap();
+    assert_eq!(case.outcome_text, "outcome, round 149");
+    assert!(case.presented_seconds >= 150);
+    let reviews: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE who = 'dr.presenter'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        reviews, 12,
+        "every review of the other process is in the file"
+    );
+    assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+}
+
+#[test]
+fn the_demo_has_a_past_meeting_with_outcomes_and_an_upcoming_agenda() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, "demo.db", 300, 1);
+    let meetings: serde_json::Value =
+        serde_json::from_str(&stdout_of(refract(&db).args(["meetings", "--json"]))).unwrap();
+    let meetings = meetings.as_array().unwrap();
+    assert_eq!(meetings.len(), 2, "{meetings:?}");
+    let (upcoming, past) = (&meetings[0], &meetings[1]);
+    assert!(
+        upcoming["starts_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-12-04")
+    );
+    assert!(
+        past["starts_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-13")
+    );
+    let past_cases = past["cases"].as_u64().unwrap();
+    assert!((5..=8).contains(&past_cases), "{past}");
+    assert_eq!(past["discussed"], past["cases"], "every past case decided");
+    assert!(
+        (4..=6).contains(&upcoming["cases"].as_u64().unwrap()),
+        "{upcoming}"
+    );
+    assert_eq!(upcoming["discussed"], 0);
+
+    let agenda = stdout_of(refract(&db).args(["minutes", &upcoming["id"].to_string()]));
+    assert_eq!(
+        agenda.matches("**Question:** none recorded").count(),
+        1,
+        "one case still needs its question:\n{agenda}"
+    );
+
+    let store = Store::open(&db, OpenMode::MustExist, "test").unwrap();
+    let today = day(2026, 11, 27);
+    let open_tasks = store.open_tasks(today).unwrap();
+    assert_eq!(open_tasks.iter().filter(|t| t.overdue).count(), 1);
+    let count = |sql: &str| -> i64 { store.conn().query_row(sql, [], |row| row.get(0)).unwrap() };
+    assert!(count("SELECT count(*) FROM tasks WHERE status = 'done'") > 0);
+    assert!(count("SELECT count(*) FROM tasks WHERE status = 'open'") > 1);
+    assert!(count("SELECT count(DISTINCT outcome_category) FROM meeting_cases") >= 5);
+    assert!(count("SELECT count(*) FROM attendees WHERE present = 0") > 0);
+    let late = open_tasks.iter().find(|t| t.overdue).unwrap();
+    assert_eq!(
+        count(&format!(
+            "SELECT list_wf_overdue FROM patients WHERE id = {}",
+            late.task.patient_id.0
+        )),
+        1,
+        "the patient list marks the overdue task"
+    );
+    let detail = store.meeting(upcoming["id"].as_i64().unwrap()).unwrap();
+    assert!(
+        detail.cases[0]
+            .case
+            .question
+            .starts_with("Back from the meeting")
+    );
+    assert_eq!(store.foreign_key_check().unwrap(), Vec::<String>::new());
+    drop(store);
+
+    // The same seed tells the same meetings, to the audit row.
+    let again = demo(&dir, "again.db", 300, 1);
+    let meeting_rows = |db: &Path| -> Vec<String> {
+        let store = Store::open(db, OpenMode::MustExist, "test").unwrap();
+        let mut stmt = store
+            .conn()
+            .prepare(
+                "SELECT at || who || action || coalesce(entity_id, '') || coalesce(before, '') || coalesce(after, '')
+                 FROM audit_log WHERE entity IN ('meetings', 'meeting_cases', 'attendees', 'tasks')
+                 ORDER BY id",
+            )
+            .unwrap();
+        stmt.query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let first_rows = meeting_rows(&db);
+    assert!(first_rows.len() > 40);
+    assert_eq!(first_rows, meeting_rows(&again));
+    for id in ["1", "2"] {
+        assert_eq!(
+            stdout_of(refract(&db).args(["minutes", id, "--identified"])),
+            stdout_of(refract(&again).args(["minutes", id, "--identified"]))
+        );
+    }
+}

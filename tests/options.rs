@@ -1,0 +1,400 @@
+//! The way-forward options catalogue: every rule set ships one with enough step-3 options and
+//! step-4 suggestions, each with a source; a catalogue in `--rules DIR/options/` replaces the
+//! embedded one, and an invalid one (misspelled key, a trial, a wrong step, an unknown drug, a
+//! duplicate key, a ruleset that is not its file name) is refused with `<path>:<line>: <message>`;
+//! and "already tried" is found from drug exposures, treatment lines and procedures.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use refract::domain::{
+    DrugExposure, LineDrug, LineOrigin, OptionKind, PatientRecord, Procedure, TreatmentLine,
+};
+use refract::rules::options::{CatalogueOption, EMBEDDED, tried};
+use refract::rules::{Rules, RulesError};
+use tempfile::TempDir;
+
+fn rules() -> Rules {
+    Rules::embedded().expect("the embedded rules and catalogues load")
+}
+
+#[test]
+fn every_rule_set_has_a_catalogue_with_sourced_options() {
+    let rules = rules();
+    assert_eq!(rules.options.len(), rules.sets.len());
+    for set in &rules.sets {
+        let options = rules.options(&set.id);
+        let step3 = options.iter().filter(|o| o.step == 3).count();
+        let step4 = options.iter().filter(|o| o.step == 4).count();
+        assert!(step3 >= 8, "{}: only {step3} step-3 options", set.id);
+        assert!(step4 >= 3, "{}: only {step4} step-4 options", set.id);
+        assert!(
+            (10..=20).contains(&options.len()),
+            "{}: {} options",
+            set.id,
+            options.len()
+        );
+        for option in options {
+            assert!(
+                !option.source.trim().is_empty(),
+                "{}/{}: no source",
+                set.id,
+                option.key
+            );
+            assert!(!option.detail.trim().is_empty());
+            assert_ne!(option.kind, OptionKind::Trial);
+        }
+    }
+    assert!(rules.options("no_such_ruleset").is_empty());
+}
+
+#[test]
+fn catalogue_names_the_way_forward_examples() {
+    let rules = rules();
+    let has = |ruleset: &str, key: &str| rules.options(ruleset).iter().any(|o| o.key == key);
+    assert!(has("epilepsy", "epilepsy_surgery"));
+    assert!(has("epilepsy", "vagus_nerve_stimulation"));
+    assert!(has("epilepsy", "ketogenic_diet"));
+    assert!(has("hypertension", "renal_denervation"));
+    assert!(has("lbcl", "axicabtagene_ciloleucel"));
+    assert!(has("myeloma", "teclistamab"));
+    assert!(has("schizophrenia", "clozapine"));
+    // Hypothermia is deliberately not offered for status epilepticus (HYBERNATUS).
+    assert!(
+        rules
+            .options("status_epilepticus")
+            .iter()
+            .all(|o| !o.name.to_lowercase().contains("hypothermia"))
+    );
+}
+
+/// The embedded epilepsy catalogue.
+fn epilepsy_text() -> &'static str {
+    EMBEDDED
+        .iter()
+        .find(|(id, _)| *id == "epilepsy")
+        .map(|(_, text)| *text)
+        .unwrap()
+}
+
+/// Loads the rules with `options/epilepsy.toml` holding `text`.
+fn load_with(text: &str) -> (TempDir, std::path::PathBuf, Result<Rules, RulesError>) {
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("options")).unwrap();
+    let path = dir.path().join("options").join("epilepsy.toml");
+    std::fs::write(&path, text).unwrap();
+    let result = Rules::load(Some(dir.path()));
+    (dir, path, result)
+}
+
+/// The embedded epilepsy catalogue with the first `from` replaced by `to`, and the line changed.
+fn altered(from: &str, to: &str) -> (String, usize) {
+    let text = epilepsy_text();
+    let offset = text
+        .find(from)
+        .unwrap_or_else(|| panic!("{from:?} is not in the epilepsy catalogue"));
+    let line = text[..offset].matches('\n').count() + 1;
+    (text.replacen(from, to, 1), line)
+}
+
+/// The error of loading the altered catalogue; it must name the file and `line`.
+fn refused(from: &str, to: &str, line: usize, expect: &str) {
+    let (text, _) = altered(from, to);
+    let (_dir, path, result) = load_with(&text);
+    let err = result
+        .err()
+        .unwrap_or_else(|| panic!("{from:?} -> {to:?} was accepted"))
+        .to_string();
+    let prefix = format!("{}:{line}:", path.display());
+    assert!(
+        err.starts_with(&prefix),
+        "{err:?} should start with {prefix:?}"
+    );
+    assert!(err.contains(expect), "{err:?} should mention {expect:?}");
+}
+
+#[test]
+fn a_catalogue_in_the_rules_directory_replaces_the_embedded_one() {
+    let text = "ruleset = \"epilepsy\"\n\n[[option]]\nkey = \"local_surgery_pathway\"\nstep = 3\nkind = \"procedure\"\nname = \"Local surgery pathway\"\ndetail = \"Referral to the regional centre\"\nsource = \"Local protocol 2026\"\n";
+    let (_dir, _path, result) = load_with(text);
+    let rules = result.unwrap();
+    let options = rules.options("epilepsy");
+    assert_eq!(options.len(), 1);
+    assert_eq!(options[0].key, "local_surgery_pathway");
+    assert!(options[0].drugs.is_empty() && options[0].procedures.is_empty());
+    // Other rule sets keep their embedded catalogues.
+    assert!(rules.options("hypertension").len() >= 11);
+    // Options do not take part in the stamp: stored assessments stay valid.
+    assert_eq!(rules.stamp, self::rules().stamp);
+}
+
+#[test]
+fn an_unknown_key_is_refused_with_its_line() {
+    let (_, line) = altered("detail = ", "detial = ");
+    refused("detail = ", "detial = ", line, "detial");
+}
+
+#[test]
+fn a_trial_is_refused_with_its_line() {
+    let (_, line) = altered("kind = \"procedure\"", "kind = \"trial\"");
+    refused(
+        "kind = \"procedure\"",
+        "kind = \"trial\"",
+        line,
+        "registry id",
+    );
+}
+
+#[test]
+fn an_unknown_kind_is_refused_with_its_line() {
+    let (_, line) = altered("kind = \"procedure\"", "kind = \"operation\"");
+    refused(
+        "kind = \"procedure\"",
+        "kind = \"operation\"",
+        line,
+        "operation",
+    );
+}
+
+#[test]
+fn step_five_is_refused_with_its_line() {
+    // The second option's step, so that the line is not simply the first option's.
+    let text = epilepsy_text();
+    let second = text.match_indices("step = 3").nth(1).unwrap().0;
+    let line = text[..second].matches('\n').count() + 1;
+    let changed = format!("{}step = 5{}", &text[..second], &text[second + 8..]);
+    let (_dir, path, result) = load_with(&changed);
+    let err = result.err().unwrap().to_string();
+    assert!(
+        err.starts_with(&format!("{}:{line}:", path.display())),
+        "{err}"
+    );
+    assert!(err.contains("not 5"), "{err}");
+}
+
+#[test]
+fn an_unknown_drug_is_refused_with_its_line() {
+    let (_, line) = altered("drugs = [\"cenobamate\"]", "drugs = [\"cenobamat\"]");
+    refused(
+        "drugs = [\"cenobamate\"]",
+        "drugs = [\"cenobamat\"]",
+        line,
+        "unknown drug 'cenobamat'",
+    );
+}
+
+#[test]
+fn an_unknown_class_is_refused_with_its_line() {
+    let (_, line) = altered(
+        "drugs = [\"perampanel\"]\nclasses = []",
+        "drugs = [\"perampanel\"]\nclasses = [\"ampa_antagonist\"]",
+    );
+    refused(
+        "drugs = [\"perampanel\"]\nclasses = []",
+        "drugs = [\"perampanel\"]\nclasses = [\"ampa_antagonist\"]",
+        line + 1,
+        "unknown drug class 'ampa_antagonist'",
+    );
+}
+
+#[test]
+fn a_duplicate_key_is_refused_at_its_second_occurrence() {
+    let (_, line) = altered("key = \"laser_ablation\"", "key = \"epilepsy_surgery\"");
+    refused(
+        "key = \"laser_ablation\"",
+        "key = \"epilepsy_surgery\"",
+        line,
+        "appears twice",
+    );
+}
+
+#[test]
+fn a_ruleset_that_is_not_the_file_name_is_refused() {
+    let (_, line) = altered("ruleset = \"epilepsy\"", "ruleset = \"aml\"");
+    refused(
+        "ruleset = \"epilepsy\"",
+        "ruleset = \"aml\"",
+        line,
+        "does not match the file name",
+    );
+}
+
+#[test]
+fn a_catalogue_for_an_unknown_rule_set_is_refused() {
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("options")).unwrap();
+    let path = dir.path().join("options").join("gout.toml");
+    std::fs::write(
+        &path,
+        epilepsy_text().replace("ruleset = \"epilepsy\"", "ruleset = \"gout\""),
+    )
+    .unwrap();
+    let err = Rules::load(Some(dir.path())).err().unwrap().to_string();
+    assert!(err.starts_with(&path.display().to_string()), "{err}");
+    assert!(err.contains("no rule set 'gout'"), "{err}");
+}
+
+fn at(y: i32, m: u32, d: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(y, m, d)
+        .unwrap()
+        .and_time(NaiveTime::MIN)
+}
+
+fn exposure(id: i64, text: &str, start: NaiveDateTime, end: Option<NaiveDateTime>) -> DrugExposure {
+    DrugExposure {
+        id,
+        text: text.to_owned(),
+        rxnorm: None,
+        atc: None,
+        start,
+        end,
+        dose: None,
+        route: None,
+        role: None,
+        stop_reason: None,
+        cycles: None,
+    }
+}
+
+fn procedure(id: i64, display: &str, performed: NaiveDateTime) -> Procedure {
+    Procedure {
+        id,
+        code: String::from("0"),
+        display: display.to_owned(),
+        performed,
+        end: None,
+    }
+}
+
+fn option(rules: &Rules, ruleset: &str, key: &str) -> CatalogueOption {
+    rules
+        .options(ruleset)
+        .iter()
+        .find(|o| o.key == key)
+        .unwrap_or_else(|| panic!("{ruleset}/{key} is not catalogued"))
+        .clone()
+}
+
+#[test]
+fn cenobamate_is_found_in_a_recorded_exposure() {
+    let rules = rules();
+    let cenobamate = option(&rules, "epilepsy", "cenobamate");
+    let record = PatientRecord {
+        exposures: vec![
+            exposure(1, "Levetiracetam 500 MG Oral Tablet", at(2019, 1, 5), None),
+            exposure(
+                2,
+                "cenobamate 200 MG Oral Tablet",
+                at(2021, 3, 2),
+                Some(at(2022, 1, 10)),
+            ),
+        ],
+        ..PatientRecord::default()
+    };
+    assert_eq!(
+        tried(&cenobamate, &record, &rules.book).as_deref(),
+        Some("cenobamate 2021-03-02 to 2022-01-10")
+    );
+}
+
+#[test]
+fn the_earliest_exposure_is_described_and_ongoing_ones_say_since() {
+    let rules = rules();
+    let beta_blocker = option(&rules, "hypertension", "beta_blocker");
+    let record = PatientRecord {
+        exposures: vec![
+            exposure(1, "Bisoprolol 5 MG Oral Tablet", at(2024, 2, 1), None),
+            exposure(2, "Metoprolol succinate 50 MG", at(2020, 6, 1), None),
+        ],
+        ..PatientRecord::default()
+    };
+    assert_eq!(
+        tried(&beta_blocker, &record, &rules.book).as_deref(),
+        Some("metoprolol since 2020-06-01")
+    );
+}
+
+#[test]
+fn renal_denervation_is_found_in_a_procedure() {
+    let rules = rules();
+    let denervation = option(&rules, "hypertension", "renal_denervation");
+    let record = PatientRecord {
+        procedures: vec![procedure(
+            1,
+            "Catheter-based renal denervation",
+            at(2024, 5, 1),
+        )],
+        ..PatientRecord::default()
+    };
+    assert_eq!(
+        tried(&denervation, &record, &rules.book).as_deref(),
+        Some("Catheter-based renal denervation 2024-05-01")
+    );
+}
+
+#[test]
+fn a_clinician_entered_line_counts_without_an_exposure() {
+    let rules = rules();
+    let axicel = option(&rules, "lbcl", "axicabtagene_ciloleucel");
+    let record = PatientRecord {
+        lines: vec![TreatmentLine {
+            id: 1,
+            ruleset: String::from("lbcl"),
+            number: 2,
+            regimen: String::from("Axi-cel"),
+            start: NaiveDate::from_ymd_opt(2023, 9, 14).unwrap(),
+            end: None,
+            intent: None,
+            best_response: None,
+            best_response_date: None,
+            progression_date: None,
+            stop_reason: None,
+            cycles: None,
+            origin: LineOrigin::Entered,
+            cut_reason: None,
+            drugs: vec![LineDrug {
+                ingredient: String::from("axicabtagene ciloleucel"),
+                dose: None,
+                exposure_id: None,
+            }],
+        }],
+        ..PatientRecord::default()
+    };
+    let why = tried(&axicel, &record, &rules.book).unwrap();
+    assert!(why.starts_with("axicabtagene ciloleucel (2L"), "{why}");
+    assert!(why.contains("2023-09-14"), "{why}");
+}
+
+#[test]
+fn an_unrelated_record_has_tried_nothing() {
+    let rules = rules();
+    let record = PatientRecord {
+        exposures: vec![exposure(
+            1,
+            "Levetiracetam 500 MG Oral Tablet",
+            at(2019, 1, 5),
+            Some(at(2020, 1, 5)),
+        )],
+        procedures: vec![
+            procedure(1, "Appendectomy", at(2015, 7, 3)),
+            procedure(2, "Lobectomy of lung", at(2018, 2, 9)),
+            procedure(3, "Electrocardiogram", at(2020, 1, 1)),
+        ],
+        ..PatientRecord::default()
+    };
+    for (ruleset, key) in [
+        ("epilepsy", "cenobamate"),
+        ("epilepsy", "epilepsy_surgery"),
+        ("epilepsy", "vagus_nerve_stimulation"),
+        ("hypertension", "renal_denervation"),
+        ("hypertension", "beta_blocker"),
+        ("depression", "ect"),
+    ] {
+        let option = option(&rules, ruleset, key);
+        assert_eq!(
+            tried(&option, &record, &rules.book),
+            None,
+            "{ruleset}/{key}"
+        );
+    }
+}
