@@ -46,6 +46,8 @@ pub enum Event {
     Terminate,
     /// A second passed: the presentation's timer.
     Tick,
+    /// The database worker ended (it panicked): nothing can be read or saved any more.
+    WorkerStopped,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,10 @@ pub enum TuiError {
     Io(#[from] io::Error),
     #[error(transparent)]
     Keymap(#[from] KeymapError),
+    #[error(
+        "the database worker stopped unexpectedly; every change saved before it is in the file"
+    )]
+    WorkerStopped,
 }
 
 /// The rows of the body: the screen minus the title, the input line, the status and the footer.
@@ -116,6 +122,9 @@ pub fn run(store: Store, rules: Rules, today: NaiveDate) -> Result<(), TuiError>
             let mut pending = vec![first];
             pending.extend(inbox.try_iter());
             for event in pending {
+                if matches!(event, Event::WorkerStopped) {
+                    return Err(TuiError::WorkerStopped);
+                }
                 let size = terminal.size()?;
                 let area = Rect::new(0, 0, size.width, size.height);
                 for msg in translate(&model, &keymap, event, area) {
@@ -145,6 +154,9 @@ fn forward_replies(replies: Receiver<Reply>, events: Sender<Event>) {
                 return;
             }
         }
+        // The worker only hangs up when the screen stopped asking, or when it died: in the
+        // second case the screen must not go on without a database.
+        let _ = events.send(Event::WorkerStopped);
     });
 }
 
@@ -225,7 +237,7 @@ pub fn translate(model: &Model, keymap: &Keymap, event: Event, area: Rect) -> Ve
             vec![Msg::Viewport(usize::from(body.height))]
         }
         Event::Terminal(_) => Vec::new(),
-        Event::Terminate => vec![Msg::Terminate],
+        Event::Terminate | Event::WorkerStopped => vec![Msg::Terminate],
         Event::Tick => vec![Msg::Tick],
     }
 }
