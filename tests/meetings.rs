@@ -975,3 +975,34 @@ fn the_demo_has_a_past_meeting_with_outcomes_and_an_upcoming_agenda() {
         );
     }
 }
+
+#[test]
+fn minutes_of_a_meeting_to_come_list_who_is_expected() {
+    let dir = TempDir::new().unwrap();
+    // Told from the real today, so that the demo's next meeting is still to come.
+    let db = dir.path().join("upcoming.db");
+    let today = chrono::Local::now().date_naive().to_string();
+    stdout_of(refract(&db).args(["demo", "--no-open", "--patients", "300", "--today", &today]));
+    let meetings: serde_json::Value =
+        serde_json::from_str(&stdout_of(refract(&db).args(["meetings", "--json"]))).unwrap();
+    let now = chrono::Local::now().naive_local();
+    let (mut upcoming, mut past) = (None, None);
+    for meeting in meetings.as_array().unwrap() {
+        let starts = NaiveDateTime::parse_from_str(
+            meeting["starts_at"].as_str().unwrap(),
+            "%Y-%m-%dT%H:%M:%S",
+        )
+        .unwrap();
+        let id = meeting["id"].as_i64().unwrap().to_string();
+        if starts > now {
+            upcoming = Some(id);
+        } else {
+            past = Some(id);
+        }
+    }
+    let upcoming = stdout_of(refract(&db).args(["minutes", &upcoming.unwrap()]));
+    assert!(upcoming.contains("**Expected:**"), "{upcoming}");
+    assert!(!upcoming.contains("**Present:**"), "{upcoming}");
+    let past = stdout_of(refract(&db).args(["minutes", &past.unwrap()]));
+    assert!(past.contains("**Present:**"), "{past}");
+}

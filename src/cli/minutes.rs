@@ -60,7 +60,8 @@ pub fn run(
             .ok_or_else(|| CliError::Message(String::from("there are no meetings yet")))?,
     };
     let detail = store.meeting(id)?;
-    let minutes = Minutes::build(&detail, rules, identified);
+    let now = chrono::Local::now().naive_local();
+    let minutes = Minutes::build(&detail, rules, identified, now);
     let text = if format == "html" {
         minutes.html()
     } else {
@@ -150,6 +151,8 @@ struct Minutes {
     team: Option<String>,
     present: Vec<String>,
     apologies: Vec<String>,
+    /// A meeting still to come lists who is expected, not who was there.
+    upcoming: bool,
     identity_note: &'static str,
     discussed: usize,
     cases: Vec<CaseMinutes>,
@@ -175,7 +178,16 @@ struct OutcomeMinutes {
 }
 
 impl Minutes {
-    fn build(detail: &MeetingDetail, rules: &Rules, identified: bool) -> Self {
+    /// "Present" and "Apologies" once the meeting has begun; before, who is expected.
+    fn attendance_labels(&self) -> (&'static str, &'static str) {
+        if self.upcoming {
+            ("Expected", "Not expected")
+        } else {
+            ("Present", "Apologies")
+        }
+    }
+
+    fn build(detail: &MeetingDetail, rules: &Rules, identified: bool, now: NaiveDateTime) -> Self {
         let meeting = &detail.meeting;
         let person = |name: &str, specialty: &str| format!("{name} ({specialty})");
         let present = detail
@@ -203,6 +215,7 @@ impl Minutes {
             team: meeting.team.clone(),
             present,
             apologies,
+            upcoming: meeting.starts_at > now,
             identity_note: if identified {
                 "Patients are identified by name and MRN: handle these minutes as health records."
             } else {
@@ -228,9 +241,10 @@ impl Minutes {
         if let Some(team) = &self.team {
             let _ = writeln!(out, "- **Team:** {}", md(team));
         }
-        let _ = writeln!(out, "- **Present:** {}", list(&self.present));
+        let (present, absent) = self.attendance_labels();
+        let _ = writeln!(out, "- **{present}:** {}", list(&self.present));
         if !self.apologies.is_empty() {
-            let _ = writeln!(out, "- **Apologies:** {}", list(&self.apologies));
+            let _ = writeln!(out, "- **{absent}:** {}", list(&self.apologies));
         }
         let _ = writeln!(
             out,
@@ -327,9 +341,10 @@ impl Minutes {
         if let Some(team) = &self.team {
             field(&mut out, "Team", &h(team));
         }
-        field(&mut out, "Present", &list(&self.present));
+        let (present, absent) = self.attendance_labels();
+        field(&mut out, present, &list(&self.present));
         if !self.apologies.is_empty() {
-            field(&mut out, "Apologies", &list(&self.apologies));
+            field(&mut out, absent, &list(&self.apologies));
         }
         field(
             &mut out,
