@@ -22,5 +22,6 @@ pub mod domain;
 pub mod fhir;
 pub mod rules;
 pub mod store;
+pub mod text;
 pub mod tui;
 pub mod way_forward;

@@ -38,33 +38,19 @@ const ENGINE_REVISION: u32 = 2;
 /// file and, where known, the line.
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
-    #[error("{origin}:{line}: {}", one_line(.message))]
+    #[error("{origin}:{line}: {}", crate::text::one_line(.message))]
     Parse {
         origin: String,
         line: usize,
         message: String,
     },
-    #[error("{origin}: {}", one_line(.message))]
+    #[error("{origin}: {}", crate::text::one_line(.message))]
     Invalid { origin: String, message: String },
     #[error("cannot read {path}: {source}")]
     Io {
         path: String,
         source: std::io::Error,
     },
-}
-
-/// A message as one line, whatever a file put in the value it quotes: a control character (a
-/// newline, a terminal escape sequence) is shown escaped instead of being printed.
-fn one_line(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    for c in message.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The rule sets shipped with refract, by id, in the order they are listed.

@@ -68,43 +68,12 @@ impl FileReport {
         }
     }
 
-    fn failed(path: &Path, error: String) -> Self {
+    fn failed(path: &Path, error: &str) -> Self {
         FileReport {
-            error: Some(one_line(error)),
+            error: Some(crate::text::one_line(error)),
             ..FileReport::new(path, FileOutcome::Failed)
         }
     }
-}
-
-/// An error as one line of reasonable length, whatever the file put in the value it quotes: a
-/// control character (a newline, a terminal escape sequence) is shown escaped, and a message
-/// longer than a screenful keeps its start and its end (a 5 MB string quoted whole would
-/// otherwise be the message).
-fn one_line(message: String) -> String {
-    const HEAD: usize = 240;
-    const TAIL: usize = 80;
-    let count = message.chars().count();
-    if count <= HEAD + TAIL + 1 && !message.chars().any(char::is_control) {
-        return message;
-    }
-    let cut = if count > HEAD + TAIL + 1 {
-        HEAD..count - TAIL
-    } else {
-        0..0
-    };
-    let mut out = String::with_capacity(message.len().min(4 * (HEAD + TAIL + 1)));
-    for (index, c) in message.chars().enumerate() {
-        if cut.contains(&index) {
-            if index == cut.start {
-                out.push('…');
-            }
-        } else if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// What a whole run did.
@@ -144,10 +113,9 @@ pub fn import_paths(
         } else if path.exists() {
             files.push(path.clone());
         } else {
-            report.files.push(FileReport::failed(
-                path,
-                String::from("no such file or folder"),
-            ));
+            report
+                .files
+                .push(FileReport::failed(path, "no such file or folder"));
         }
     }
     files.sort_by_key(|path| {
@@ -219,7 +187,7 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn import_file(store: &mut Store, rules: &Rules, path: &Path, today: NaiveDate) -> FileReport {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
-        Err(err) => return FileReport::failed(path, format!("cannot read: {err}")),
+        Err(err) => return FileReport::failed(path, &format!("cannot read: {err}")),
     };
     let hash: String =
         Sha256::digest(&bytes)
@@ -232,14 +200,14 @@ fn import_file(store: &mut Store, rules: &Rules, path: &Path, today: NaiveDate) 
     match already_imported(store.conn(), &hash) {
         Ok(true) => return FileReport::new(path, FileOutcome::AlreadyImported),
         Ok(false) => {}
-        Err(err) => return FileReport::failed(path, err.to_string()),
+        Err(err) => return FileReport::failed(path, &err.to_string()),
     }
     if is_native(&bytes) {
         return import_native(store, path, &bytes, &hash);
     }
     let parsed = match parse_file(&bytes, rules) {
         Ok(parsed) => parsed,
-        Err(err) => return FileReport::failed(path, err.to_string()),
+        Err(err) => return FileReport::failed(path, &err.to_string()),
     };
     drop(bytes);
     let auditor = store.auditor();
@@ -253,7 +221,7 @@ fn import_file(store: &mut Store, rules: &Rules, path: &Path, today: NaiveDate) 
     match result {
         Ok(Some(report)) => report,
         Ok(None) => FileReport::new(path, FileOutcome::AlreadyImported),
-        Err(err) => FileReport::failed(path, err.to_string()),
+        Err(err) => FileReport::failed(path, &err.to_string()),
     }
 }
 
@@ -273,7 +241,7 @@ fn is_native(bytes: &[u8]) -> bool {
 fn import_native(store: &mut Store, path: &Path, bytes: &[u8], hash: &str) -> FileReport {
     let document: store::NativeDocument = match serde_json::from_slice(bytes) {
         Ok(document) => document,
-        Err(err) => return FileReport::failed(path, format!("refract document: {err}")),
+        Err(err) => return FileReport::failed(path, &format!("refract document: {err}")),
     };
     let auditor = store.auditor();
     let result = store.write(|tx| {
@@ -325,7 +293,7 @@ fn import_native(store: &mut Store, path: &Path, bytes: &[u8], hash: &str) -> Fi
             }
             report
         }
-        Err(err) => FileReport::failed(path, err.to_string()),
+        Err(err) => FileReport::failed(path, &err.to_string()),
     }
 }
 

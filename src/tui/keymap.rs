@@ -129,24 +129,10 @@ pub struct Binding {
 /// Errors in a keymap file name the binding.
 #[derive(Debug, thiserror::Error)]
 pub enum KeymapError {
-    #[error("assets/keymap.toml: {}", one_line(.0))]
+    #[error("assets/keymap.toml: {}", crate::text::one_line(.0))]
     Parse(String),
-    #[error("assets/keymap.toml: unknown key '{}'", one_line(.0))]
+    #[error("assets/keymap.toml: unknown key '{}'", crate::text::one_line(.0))]
     UnknownKey(String),
-}
-
-/// A message as one line, whatever the file put in the value it quotes: a control character (a
-/// newline, a terminal escape sequence) is shown escaped instead of being printed.
-fn one_line(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    for c in message.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[derive(Debug, Clone)]
