@@ -130,31 +130,8 @@ pub fn load(
     patient: PatientId,
     ruleset: &str,
 ) -> Result<WayForwardView, StoreError> {
-    let stored = store.stored_way_forward(patient, ruleset)?;
-    let assessment = store
-        .assessments(patient)?
-        .into_iter()
-        .map(|a| a.assessment)
-        .find(|a| a.ruleset == ruleset);
+    let (plan, assessment) = plan(store, rules, patient, ruleset)?;
     let set = rules.get(ruleset);
-    let standard: Vec<(String, String)> = set
-        .map(|set| {
-            set.checklist
-                .iter()
-                .map(|item| (item.key.clone(), item.text.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let confounders = assessment
-        .as_ref()
-        .map(|a| a.confounders.as_slice())
-        .unwrap_or_default();
-    let mut plan = WayForward::new(patient, ruleset).with_steps(stored.steps);
-    plan.checklist = merge_checklist(patient, ruleset, stored.checklist, confounders, &standard);
-    plan.referrals = stored.referrals;
-    plan.goals = stored.goals;
-    plan.options = stored.options;
-
     let record = store.record(patient)?;
     let catalogue = rules.options(ruleset);
     let mut board: Vec<BoardEntry> = catalogue
@@ -203,6 +180,41 @@ pub fn load(
     })
 }
 
+/// What is recorded, with the checklist completed from the open confounders and the standard
+/// checks, and the condition's current assessment: all the step machine needs.
+fn plan(
+    store: &Store,
+    rules: &Rules,
+    patient: PatientId,
+    ruleset: &str,
+) -> Result<(WayForward, Option<Assessment>), StoreError> {
+    let stored = store.stored_way_forward(patient, ruleset)?;
+    let assessment = store
+        .assessments(patient)?
+        .into_iter()
+        .map(|a| a.assessment)
+        .find(|a| a.ruleset == ruleset);
+    let standard: Vec<(String, String)> = rules
+        .get(ruleset)
+        .map(|set| {
+            set.checklist
+                .iter()
+                .map(|item| (item.key.clone(), item.text.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let confounders = assessment
+        .as_ref()
+        .map(|a| a.confounders.as_slice())
+        .unwrap_or_default();
+    let mut plan = WayForward::new(patient, ruleset).with_steps(stored.steps);
+    plan.checklist = merge_checklist(patient, ruleset, stored.checklist, confounders, &standard);
+    plan.referrals = stored.referrals;
+    plan.goals = stored.goals;
+    plan.options = stored.options;
+    Ok((plan, assessment))
+}
+
 /// Checks a change against the step machine and saves it (audited); returns what was done, in
 /// words. A checklist tick re-evaluates the patient at once, so a resolved confounder leaves the
 /// assessment now rather than at the next pass.
@@ -214,8 +226,8 @@ pub fn apply(
 ) -> Result<String, WayForwardError> {
     let message = match change {
         Change::Step(step) => {
-            let view = load(store, rules, step.patient_id, &step.ruleset)?;
-            check_step(&view.plan, step)?;
+            let (plan, _) = plan(store, rules, step.patient_id, &step.ruleset)?;
+            check_step(&plan, step)?;
             store.save_step(step, today)?;
             format!("step {} ({})", step.step, step.status.words())
         }

@@ -18,9 +18,8 @@ use crate::store::{MeetingDetail, MeetingSummary, PatientCase, TaskRow};
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeetingView {
     pub detail: MeetingDetail,
-    /// Per case (agenda order): the specialties its rule set needs, and those no attendee
-    /// present brings.
-    pub needed: Vec<Vec<String>>,
+    /// Per case (agenda order): the specialties its rule set needs that no attendee present
+    /// brings.
     pub missing: Vec<Vec<String>>,
     /// Per case: the patient's way-forward progress for the case's condition (steps closed, of
     /// four), when a way forward was started.
@@ -124,9 +123,8 @@ pub enum AgendaPane {
 /// A case on the shared screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Presentation {
-    /// Seconds on this case since it came on screen (its stored time is added for display).
-    pub seconds: u32,
-    /// Seconds not yet written to the file.
+    /// Seconds on this case not yet written to the file (the screen adds them to the stored
+    /// time).
     pub unsaved: u32,
 }
 
@@ -200,7 +198,6 @@ pub fn tick(model: &mut Model) -> Vec<Request> {
     let Some(presentation) = screen.presenting.as_mut() else {
         return Vec::new();
     };
-    presentation.seconds += 1;
     presentation.unsaved += 1;
     match case {
         Some(case) if presentation.unsaved >= FLUSH_SECONDS => {
@@ -439,10 +436,7 @@ pub fn agenda_action(model: &mut Model, action: Action) -> Vec<Request> {
                 model.message = Some(format!("case {}: {problem}", screen.case + 1));
                 return Vec::new();
             }
-            screen.presenting = Some(Presentation {
-                seconds: 0,
-                unsaved: 0,
-            });
+            screen.presenting = Some(Presentation { unsaved: 0 });
             model.screen = Screen::Presenting;
             return case_patient(model);
         }
@@ -481,10 +475,7 @@ pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
             let mut requests = leave_presentation(model);
             if let Some(screen) = model.meeting.as_mut() {
                 screen.case = next;
-                screen.presenting = Some(Presentation {
-                    seconds: 0,
-                    unsaved: 0,
-                });
+                screen.presenting = Some(Presentation { unsaved: 0 });
             }
             requests.extend(case_patient(model));
             return requests;

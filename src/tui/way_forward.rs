@@ -48,8 +48,6 @@ pub struct WayForwardScreen {
     pub step: usize,
     pub pane: Pane,
     pub item: usize,
-    /// Scroll of the items pane, in rows.
-    pub scroll: usize,
     /// The specialty or service picked before typing who it goes to.
     pub pending_specialty: Option<String>,
     pub loaded: bool,
@@ -135,7 +133,6 @@ pub fn open(model: &mut Model) -> Vec<Request> {
         step: 0,
         pane: Pane::Steps,
         item: 0,
-        scroll: 0,
         pending_specialty: None,
         loaded: false,
     });
@@ -205,7 +202,6 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
             .unwrap_or(0);
         let next = screen.conditions[(current + 1) % screen.conditions.len()].clone();
         screen.item = 0;
-        screen.scroll = 0;
         return vec![Request::WayForward {
             patient: screen.patient,
             ruleset: Some(next),
@@ -237,7 +233,6 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
                         _ => screen.step.saturating_sub(1),
                     };
                     screen.item = 0;
-                    screen.scroll = 0;
                 }
                 Pane::Items => {
                     screen.item = match action {

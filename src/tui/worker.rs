@@ -366,7 +366,6 @@ fn way_forward_of(
 fn meeting_view(store: &Store, rules: &Rules, id: i64) -> Result<MeetingView, StoreError> {
     let detail = store.meeting(id)?;
     let mut view = MeetingView {
-        needed: Vec::with_capacity(detail.cases.len()),
         missing: Vec::with_capacity(detail.cases.len()),
         progress: Vec::with_capacity(detail.cases.len()),
         options: Vec::with_capacity(detail.cases.len()),
@@ -382,7 +381,6 @@ fn meeting_view(store: &Store, rules: &Rules, id: i64) -> Result<MeetingView, St
             &needed,
             &view.detail.attendees,
         ));
-        view.needed.push(needed);
         let patient = case.case.patient_id;
         let stored = store.stored_way_forward(patient, &case.ruleset)?;
         view.progress.push(
