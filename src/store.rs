@@ -386,6 +386,15 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // The writers, the list queries and the worker's requests together use more than the
     // default 16 statements; re-parsing SQL showed in import profiles.
     conn.set_prepared_statement_cache_capacity(64);
+    // Without the planner's stability guarantee SQLite re-plans a cached statement whenever a
+    // newly bound value could match a partial index's condition (ours: open tasks, open
+    // way-forward steps, flagged assessments), so per-patient statements were parsed again on
+    // every call; profiles of the import showed it. Queries that want a partial index state
+    // its condition literally.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     Ok(())
 }
 

@@ -50,6 +50,9 @@ pub struct FileReport {
     pub procedures: usize,
     pub skipped: BTreeMap<String, usize>,
     pub error: Option<String>,
+    /// The patients evaluated as the file was written (the run's summary counts them once).
+    #[serde(skip)]
+    evaluated: Vec<PatientId>,
 }
 
 impl FileReport {
@@ -65,6 +68,7 @@ impl FileReport {
             procedures: 0,
             skipped: BTreeMap::new(),
             error: None,
+            evaluated: Vec::new(),
         }
     }
 
@@ -135,15 +139,40 @@ pub fn import_paths(
         ..Progress::default()
     };
     progress(&state);
-    for path in &files {
-        let file = import_file(store, rules, path, today);
-        state.files_done += 1;
-        state.bytes_done += std::fs::metadata(path).map_or(0, |m| m.len());
-        state.resources += file.resources;
-        progress(&state);
-        report.files.push(file);
-    }
+    // One thread reads and parses the next file while this one writes the last: parsing is a
+    // fifth of an import and needs no database. The channel holds one file, so memory stays
+    // bounded by the largest few files.
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, Prepared)>(1);
+        let files = &files;
+        scope.spawn(move || {
+            for (index, path) in files.iter().enumerate() {
+                if sender.send((index, prepare(path, rules))).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut next = 0;
+        for (index, prepared) in receiver {
+            let file = store_file(store, rules, &files[index], prepared, today);
+            state.files_done += 1;
+            state.bytes_done += std::fs::metadata(&files[index]).map_or(0, |m| m.len());
+            state.resources += file.resources;
+            progress(&state);
+            report.files.push(file);
+            next = index + 1;
+        }
+        // The parsing thread stopped early only if it panicked: its files are not imported.
+        for path in &files[next..] {
+            report.files.push(FileReport::failed(
+                path,
+                "internal error while reading the file",
+            ));
+        }
+    });
+    let mut evaluated = std::collections::BTreeSet::new();
     for file in &report.files {
+        evaluated.extend(file.evaluated.iter().copied());
         match file.outcome {
             FileOutcome::Imported => report.imported += 1,
             FileOutcome::AlreadyImported => report.already_imported += 1,
@@ -158,8 +187,10 @@ pub fn import_paths(
             *report.skipped.entry(kind.clone()).or_default() += count;
         }
     }
+    report.evaluated = evaluated.len();
     if report.imported > 0 {
-        report.evaluated = assess::refresh(store, rules, today, |_, _| {})?.evaluated;
+        // Patients the files did not touch may be due too (a new day, new rules).
+        report.evaluated += assess::refresh(store, rules, today, |_, _| {})?.evaluated;
     }
     Ok(report)
 }
@@ -184,10 +215,18 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn import_file(store: &mut Store, rules: &Rules, path: &Path, today: NaiveDate) -> FileReport {
+/// A file read and parsed, ready to be written.
+enum Prepared {
+    Failed(String),
+    Native { bytes: Vec<u8>, hash: String },
+    Fhir { parsed: ParsedFile, hash: String },
+}
+
+/// Reads, fingerprints and parses one file (no database: this runs beside the writer).
+fn prepare(path: &Path, rules: &Rules) -> Prepared {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
-        Err(err) => return FileReport::failed(path, &format!("cannot read: {err}")),
+        Err(err) => return Prepared::Failed(format!("cannot read: {err}")),
     };
     let hash: String =
         Sha256::digest(&bytes)
@@ -197,22 +236,37 @@ fn import_file(store: &mut Store, rules: &Rules, path: &Path, today: NaiveDate) 
                 let _ = write!(out, "{byte:02x}");
                 out
             });
-    match already_imported(store.conn(), &hash) {
-        Ok(true) => return FileReport::new(path, FileOutcome::AlreadyImported),
-        Ok(false) => {}
-        Err(err) => return FileReport::failed(path, &err.to_string()),
-    }
     if is_native(&bytes) {
-        return import_native(store, path, &bytes, &hash);
+        return Prepared::Native { bytes, hash };
     }
-    let parsed = match parse_file(&bytes, rules) {
-        Ok(parsed) => parsed,
-        Err(err) => return FileReport::failed(path, &err.to_string()),
+    match parse_file(&bytes, rules) {
+        Ok(parsed) => Prepared::Fhir { parsed, hash },
+        Err(err) => Prepared::Failed(err.to_string()),
+    }
+}
+
+/// Writes one prepared file in one transaction, unless the same bytes were imported before.
+fn store_file(
+    store: &mut Store,
+    rules: &Rules,
+    path: &Path,
+    prepared: Prepared,
+    today: NaiveDate,
+) -> FileReport {
+    let (parsed, hash) = match prepared {
+        Prepared::Failed(error) => return FileReport::failed(path, &error),
+        Prepared::Native { bytes, hash } => {
+            return match already_imported(store.conn(), &hash) {
+                Ok(true) => FileReport::new(path, FileOutcome::AlreadyImported),
+                Ok(false) => import_native(store, path, &bytes, &hash),
+                Err(err) => FileReport::failed(path, &err.to_string()),
+            };
+        }
+        Prepared::Fhir { parsed, hash } => (parsed, hash),
     };
-    drop(bytes);
     let auditor = store.auditor();
     let result = store.write(|tx| {
-        // Another process may have imported the same file since the look above.
+        // Checked inside the transaction: another process may be importing the same file.
         if already_imported(tx, &hash)? {
             return Ok(None);
         }
@@ -399,12 +453,27 @@ fn write_file(
     }
     drop(writer);
 
+    // Each patient is evaluated here, from the record already read to derive its lines: a
+    // pass afterwards would read every record again and compute every list row twice.
     for id in &touched {
-        tx.prepare_cached("UPDATE patients SET record_version = record_version + 1 WHERE id = ?1")?
-            .execute([id.0])?;
-        derive_lines(tx, rules, *id, today)?;
+        let record_version: i64 = tx
+            .prepare_cached(
+                "UPDATE patients SET record_version = record_version + 1 WHERE id = ?1
+                 RETURNING record_version",
+            )?
+            .query_row([id.0], |row| row.get(0))?;
+        let record = derive_lines(tx, rules, *id, today)?;
+        let assessments = rules.evaluate(&record, today);
+        let evaluated = store::Evaluated {
+            rules_stamp: &rules.stamp,
+            record_version,
+            today,
+        };
+        store::save_assessments(tx, *id, &assessments, &evaluated)?;
+        store::stamp_evaluated(tx, id.0, id.0, &rules.stamp, today)?;
         store::refresh_list_row(tx, *id, today, now)?;
     }
+    report.evaluated.clone_from(&touched);
     let summary = serde_json::to_string(&report)?;
     tx.prepare_cached(
         "INSERT INTO imports (path, sha256, imported_at, summary) VALUES (?1, ?2, ?3, ?4)",
@@ -501,12 +570,14 @@ fn remove_imported(conn: &Connection, id: PatientId) -> Result<(), StoreError> {
 }
 
 /// Replaces a patient's derived lines with lines derived from their current exposures.
+/// Replaces the patient's derived treatment lines and returns the whole record as stored,
+/// the new lines included.
 fn derive_lines(
     conn: &Connection,
     rules: &Rules,
     id: PatientId,
     today: NaiveDate,
-) -> Result<(), StoreError> {
+) -> Result<PatientRecord, StoreError> {
     conn.prepare_cached(
         "DELETE FROM line_drugs WHERE line_id IN
              (SELECT id FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived')",
@@ -516,15 +587,16 @@ fn derive_lines(
         "DELETE FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived'",
     )?
     .execute([id.0])?;
-    let record = store::load_records(conn, id.0, id.0)?
+    let mut record = store::load_records(conn, id.0, id.0)?
         .pop()
         .unwrap_or_default();
     let lines = rules.derive_lines(&record, today);
     let mut writer = RecordWriter::new(conn)?;
-    for line in &lines {
-        writer.insert_line(id, line)?;
+    for mut line in lines {
+        line.id = writer.insert_line(id, &line)?;
+        record.lines.push(line);
     }
-    Ok(())
+    Ok(record)
 }
 
 /// The domain record of a file's items for one patient, with renewals merged, and the FHIR ids

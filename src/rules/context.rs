@@ -204,9 +204,11 @@ pub fn contains_words(text: &str, needle: &str) -> bool {
     }
     let haystack = text.as_bytes();
     let needle = needle.as_bytes();
+    let first = needle[0].to_ascii_lowercase();
     let last = haystack.len() - needle.len();
     (0..=last).any(|start| {
-        haystack[start..start + needle.len()].eq_ignore_ascii_case(needle)
+        haystack[start].to_ascii_lowercase() == first
+            && haystack[start..start + needle.len()].eq_ignore_ascii_case(needle)
             && (start == 0 || !haystack[start - 1].is_ascii_alphanumeric())
             && haystack
                 .get(start + needle.len())
@@ -256,40 +258,42 @@ pub fn span(days: i64) -> String {
 
 /// "levetiracetam 1500 mg/d, 2019-03 → 2020-05 (14 months), stopped: no response".
 pub fn describe_exposure(given: &Given<'_>, today: NaiveDate) -> String {
+    use chrono::Datelike;
+    // Built in one buffer: every criterion that cites a drug calls this.
     let exposure = given.exposure;
-    let name = given
-        .drugs
-        .iter()
-        .map(|drug| drug.ingredient.as_str())
-        .collect::<Vec<_>>()
-        .join(" + ");
-    let name = if name.is_empty() {
-        exposure.text.clone()
-    } else {
-        name
-    };
-    let dose = exposure
-        .dose
-        .as_ref()
-        .map(|dose| format!(" {} {}", trim_number(dose.value), dose.unit))
-        .unwrap_or_default();
-    let end = exposure
-        .end
-        .map_or_else(|| String::from("ongoing"), |end| month(end.date()));
-    let stop = exposure
-        .stop_reason
-        .map(|reason| format!(", stopped: {}", reason.words()))
-        .unwrap_or_default();
-    // The length is given for finished exposures only: text that changed every day would
-    // make every stored assessment change every day.
-    let length = match exposure.end {
-        Some(_) => format!(" ({})", span(exposure.days_on(today))),
-        None => String::new(),
-    };
-    format!(
-        "{name}{dose}, {} → {end}{length}{stop}",
-        month(exposure.start.date())
-    )
+    let mut out = String::with_capacity(exposure.text.len() + 48);
+    if given.drugs.is_empty() {
+        out.push_str(&exposure.text);
+    }
+    for (index, drug) in given.drugs.iter().enumerate() {
+        if index > 0 {
+            out.push_str(" + ");
+        }
+        out.push_str(&drug.ingredient);
+    }
+    if let Some(dose) = &exposure.dose {
+        out.push(' ');
+        push_number(&mut out, dose.value);
+        out.push(' ');
+        out.push_str(&dose.unit);
+    }
+    let start = exposure.start.date();
+    let _ = write!(out, ", {:04}-{:02} → ", start.year(), start.month());
+    match exposure.end {
+        Some(end) => {
+            let end = end.date();
+            let _ = write!(out, "{:04}-{:02}", end.year(), end.month());
+            // The length is given for finished exposures only: text that changed every day
+            // would make every stored assessment change every day.
+            let _ = write!(out, " ({})", span(exposure.days_on(today)));
+        }
+        None => out.push_str("ongoing"),
+    }
+    if let Some(reason) = exposure.stop_reason {
+        out.push_str(", stopped: ");
+        out.push_str(reason.words());
+    }
+    out
 }
 
 /// "2L R-ICE, 2021-03 → 2021-05, best response PD".
@@ -333,11 +337,23 @@ pub fn describe_observation(observation: &Observation) -> String {
 
 /// 1500 rather than 1500.0; 2.5 stays 2.5.
 pub fn trim_number(value: f64) -> String {
+    let mut out = String::new();
+    push_number(&mut out, value);
+    out
+}
+
+/// Appends `value` as [`trim_number`] writes it.
+pub fn push_number(out: &mut String, value: f64) {
     if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{}", value as i64)
+        let _ = write!(out, "{}", value as i64);
     } else {
-        let text = format!("{value:.2}");
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+        let from = out.len();
+        let _ = write!(out, "{value:.2}");
+        let kept = out[from..]
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .len();
+        out.truncate(from + kept);
     }
 }
 

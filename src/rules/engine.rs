@@ -106,11 +106,12 @@ pub fn condition_matches(
     let code = condition.code.trim();
     match condition.system {
         ConditionCodeSystem::Icd10 => {
-            let code = code.to_ascii_uppercase();
-            if icd10
-                .iter()
-                .any(|prefix| code.starts_with(&prefix.to_ascii_uppercase()))
-            {
+            // Every rule set asks this of every condition: compared in place, not upper-cased.
+            let starts_with = |prefix: &String| {
+                code.len() >= prefix.len()
+                    && code.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+            };
+            if icd10.iter().any(starts_with) {
                 return true;
             }
         }
@@ -564,21 +565,25 @@ fn push_reason(reasons: &mut Vec<String>, line: String) {
 /// the digest survives an export and re-import. New measurements alone do not change it, so a
 /// review holds until the treatment history or the conclusion changes.
 pub fn fingerprint(assessment: &Assessment) -> String {
-    let mut keys: Vec<String> = assessment
+    // Hashed as "kind:text" in that order. No kind's name is a prefix of another's, so
+    // ordering (kind, text) pairs orders the joined keys the same way without building them.
+    let mut keys: Vec<(&str, &str)> = assessment
         .evidence
         .iter()
         .filter(|e| e.kind != EvidenceKind::Observation)
-        .map(|e| format!("{}:{}", e.kind, e.text))
+        .map(|e| (e.kind.as_str(), e.text.as_str()))
         .collect();
-    keys.sort();
+    keys.sort_unstable();
     keys.dedup();
     let mut hasher = Sha256::new();
     hasher.update(assessment.status.as_str());
     hasher.update([0]);
     hasher.update(&assessment.label);
-    for key in keys {
+    for (kind, text) in keys {
         hasher.update([0]);
-        hasher.update(key);
+        hasher.update(kind);
+        hasher.update(b":");
+        hasher.update(text);
     }
     let digest = hasher.finalize();
     digest

@@ -119,6 +119,9 @@ pub fn with_clock_at<T>(at: NaiveDateTime, work: impl FnOnce() -> T) -> T {
 }
 
 pub fn parse_date(column: &'static str, text: &str) -> Result<NaiveDate> {
+    if let Some(date) = fixed_date(text.as_bytes()) {
+        return Ok(date);
+    }
     NaiveDate::parse_from_str(text, DATE_FORMAT).map_err(|err| StoreError::Corrupt {
         column,
         detail: format!("'{text}': {err}"),
@@ -127,6 +130,19 @@ pub fn parse_date(column: &'static str, text: &str) -> Result<NaiveDate> {
 
 /// Reads a time written by [`format_datetime`], or a plain date (midnight).
 pub fn parse_datetime(column: &'static str, text: &str) -> Result<NaiveDateTime> {
+    let bytes = text.as_bytes();
+    if bytes.len() == 19 && bytes[10] == b' ' && bytes[13] == b':' && bytes[16] == b':' {
+        let time = (|| {
+            NaiveTime::from_hms_opt(
+                digits(&bytes[11..13])?,
+                digits(&bytes[14..16])?,
+                digits(&bytes[17..19])?,
+            )
+        })();
+        if let (Some(date), Some(time)) = (fixed_date(&bytes[..10]), time) {
+            return Ok(date.and_time(time));
+        }
+    }
     NaiveDateTime::parse_from_str(text, DATETIME_FORMAT)
         .or_else(|_| {
             NaiveDate::parse_from_str(text, DATE_FORMAT).map(|d| d.and_time(NaiveTime::MIN))
@@ -135,6 +151,24 @@ pub fn parse_datetime(column: &'static str, text: &str) -> Result<NaiveDateTime>
             column,
             detail: format!("'{text}': {err}"),
         })
+}
+
+/// "YYYY-MM-DD" as [`format_date`] writes it, read by hand: chrono's parser interprets its
+/// format string on every call, and reading a patient's record parses hundreds of dates.
+/// `None` for anything else, which then goes through chrono (and its error message).
+fn fixed_date(bytes: &[u8]) -> Option<NaiveDate> {
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(digits(&bytes[..4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, digits(&bytes[5..7])?, digits(&bytes[8..10])?)
+}
+
+fn digits(bytes: &[u8]) -> Option<u32> {
+    bytes.iter().try_fold(0u32, |value, byte| {
+        byte.is_ascii_digit()
+            .then(|| value * 10 + u32::from(byte - b'0'))
+    })
 }
 
 pub(super) fn parse_opt_date(
@@ -196,6 +230,18 @@ mod tests {
             at
         );
         assert_eq!(parse_date("t", format_date(date).as_str()).unwrap(), date);
+        assert_eq!(
+            parse_datetime("t", "2026-03-07").unwrap(),
+            date.and_hms_opt(0, 0, 0).unwrap()
+        );
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "2026-03-07 24:00:00",
+            "2026-0a-07",
+        ] {
+            assert!(parse_datetime("t", bad).is_err(), "{bad}");
+        }
         let far = NaiveDate::from_ymd_opt(12026, 1, 1).unwrap();
         assert_eq!(parse_date("t", format_date(far).as_str()).unwrap(), far);
     }

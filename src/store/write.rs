@@ -58,7 +58,6 @@ pub fn insert_clinical_rows(
 /// Prepared insert statements for whole records, held for the length of a transaction so that
 /// bulk writers (the demo, an import) neither re-prepare nor look statements up per row.
 pub struct RecordWriter<'conn> {
-    conn: &'conn Connection,
     patient: CachedStatement<'conn>,
     condition: CachedStatement<'conn>,
     exposure: CachedStatement<'conn>,
@@ -123,7 +122,6 @@ impl<'conn> RecordWriter<'conn> {
     /// parsing after the first.
     pub fn new(conn: &'conn Connection) -> Result<Self> {
         Ok(RecordWriter {
-            conn,
             patient: conn.prepare_cached(
                 "INSERT INTO patients (mrn, family_name, given_name, birth_date, sex, deceased_date,
                      care_team, source, name_key, updated_at, list_status, list_ruleset, list_line,
@@ -132,13 +130,14 @@ impl<'conn> RecordWriter<'conn> {
             )?,
             condition: conn.prepare_cached(
                 "INSERT INTO conditions (patient_id, system, code, display, onset, abatement,
-                                         clinical_status, verification_status, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                         clinical_status, verification_status, source, source_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?,
             exposure: conn.prepare_cached(
                 "INSERT INTO drug_exposures (patient_id, text, rxnorm, atc, start, end, dose_value,
-                                             dose_unit, route, role, stop_reason, cycles, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                             dose_unit, route, role, stop_reason, cycles, source,
+                                             source_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?,
             line: conn.prepare_cached(
                 "INSERT INTO treatment_lines (patient_id, ruleset, number, regimen, start, end, intent,
@@ -154,12 +153,12 @@ impl<'conn> RecordWriter<'conn> {
                 .prepare_cached("SELECT coalesce(max(id), 0) FROM observations WHERE patient_id = ?1")?,
             observation: conn.prepare_cached(
                 "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit,
-                                           effective, setting, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                           effective, setting, source, source_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?,
             procedure: conn.prepare_cached(
-                "INSERT INTO procedures (patient_id, code, display, performed, end, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
             exposure_ids: Vec::new(),
             ids: IdMap::default(),
@@ -204,7 +203,7 @@ impl<'conn> RecordWriter<'conn> {
             projection.review_code(),
         ])?;
         let patient_id = PatientId(row_id);
-        self.insert_rows(patient_id, record, source, 0)?;
+        self.insert_rows(patient_id, record, source, None, 0)?;
         Ok(patient_id)
     }
 
@@ -216,45 +215,8 @@ impl<'conn> RecordWriter<'conn> {
         record: &PatientRecord,
         source_ids: &SourceIds,
     ) -> Result<()> {
-        self.insert_clinical_rows(patient_id, record, Source::Import)?;
-        let ids = self.ids.clone();
-        let stamp = |table: &str,
-                     pairs: &[(i64, i64)],
-                     sources: &[Option<String>],
-                     by_patient: bool|
-         -> Result<()> {
-            let sql = if by_patient {
-                format!("UPDATE {table} SET source_id = ?1 WHERE patient_id = ?3 AND id = ?2")
-            } else {
-                format!("UPDATE {table} SET source_id = ?1 WHERE id = ?2")
-            };
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            for ((_, row), source) in pairs.iter().zip(sources) {
-                if let Some(source) = source {
-                    if by_patient {
-                        stmt.execute(params![source, row, patient_id.0])?;
-                    } else {
-                        stmt.execute(params![source, row])?;
-                    }
-                }
-            }
-            Ok(())
-        };
-        stamp("conditions", &ids.conditions, &source_ids.conditions, false)?;
-        stamp(
-            "drug_exposures",
-            &ids.exposures,
-            &source_ids.exposures,
-            false,
-        )?;
-        stamp(
-            "observations",
-            &ids.observations,
-            &source_ids.observations,
-            true,
-        )?;
-        stamp("procedures", &ids.procedures, &source_ids.procedures, false)?;
-        Ok(())
+        let last = self.last_observation_of(patient_id)?;
+        self.insert_rows(patient_id, record, Source::Import, Some(source_ids), last)
     }
 
     /// Inserts the clinical rows of `record` (not the patient row) for an existing patient.
@@ -264,10 +226,14 @@ impl<'conn> RecordWriter<'conn> {
         record: &PatientRecord,
         source: Source,
     ) -> Result<()> {
-        let last: i64 = self
+        let last = self.last_observation_of(patient_id)?;
+        self.insert_rows(patient_id, record, source, None, last)
+    }
+
+    fn last_observation_of(&mut self, patient_id: PatientId) -> Result<i64> {
+        Ok(self
             .last_observation
-            .query_row([patient_id.0], |row| row.get(0))?;
-        self.insert_rows(patient_id, record, source, last)
+            .query_row([patient_id.0], |row| row.get(0))?)
     }
 
     /// `last_observation` is the patient's highest observation id (observations are numbered
@@ -277,12 +243,19 @@ impl<'conn> RecordWriter<'conn> {
         patient_id: PatientId,
         record: &PatientRecord,
         source: Source,
+        source_ids: Option<&SourceIds>,
         last_observation: i64,
     ) -> Result<()> {
         let source_text = source.as_str();
         let pid = patient_id.0;
+        // The FHIR id of the row at `index` of a list, for an import.
+        let source_id = |ids: fn(&SourceIds) -> &Vec<Option<String>>, index: usize| {
+            source_ids
+                .and_then(|all| ids(all).get(index))
+                .and_then(Option::as_deref)
+        };
         self.ids.clear();
-        for condition in &record.conditions {
+        for (index, condition) in record.conditions.iter().enumerate() {
             let row = self.condition.insert(params![
                 pid,
                 condition.system.as_str(),
@@ -293,12 +266,18 @@ impl<'conn> RecordWriter<'conn> {
                 condition.clinical_status,
                 condition.verification_status,
                 source_text,
+                source_id(|ids| &ids.conditions, index),
             ])?;
             self.ids.conditions.push((condition.id, row));
         }
         self.exposure_ids.clear();
-        for exposure in &record.exposures {
-            let row_id = self.insert_exposure(patient_id, exposure, source)?;
+        for (index, exposure) in record.exposures.iter().enumerate() {
+            let row_id = self.insert_exposure(
+                patient_id,
+                exposure,
+                source,
+                source_id(|ids| &ids.exposures, index),
+            )?;
             self.exposure_ids.push((exposure.id, row_id));
         }
         self.ids.exposures.clone_from(&self.exposure_ids);
@@ -319,10 +298,11 @@ impl<'conn> RecordWriter<'conn> {
                 format_datetime(observation.effective),
                 observation.setting.map(BpSetting::as_str),
                 source_text,
+                source_id(|ids| &ids.observations, index),
             ])?;
             self.ids.observations.push((observation.id, row));
         }
-        for procedure in &record.procedures {
+        for (index, procedure) in record.procedures.iter().enumerate() {
             let row = self.procedure.insert(params![
                 pid,
                 procedure.code,
@@ -330,6 +310,7 @@ impl<'conn> RecordWriter<'conn> {
                 format_datetime(procedure.performed),
                 procedure.end.map(format_datetime),
                 source_text,
+                source_id(|ids| &ids.procedures, index),
             ])?;
             self.ids.procedures.push((procedure.id, row));
         }
@@ -346,6 +327,7 @@ impl<'conn> RecordWriter<'conn> {
         patient_id: PatientId,
         exposure: &DrugExposure,
         source: Source,
+        source_id: Option<&str>,
     ) -> Result<i64> {
         Ok(self.exposure.insert(params![
             patient_id.0,
@@ -361,6 +343,7 @@ impl<'conn> RecordWriter<'conn> {
             exposure.stop_reason.map(StopReason::as_str),
             exposure.cycles,
             source.as_str(),
+            source_id,
         ])?)
     }
 
