@@ -26,6 +26,7 @@ use crate::demo::DemoError;
 use crate::domain::ReviewDecision;
 use crate::rules::{Rules, RulesError};
 use crate::store::{self, OpenMode, Store, StoreError};
+use crate::tui::keymap::Keymap;
 use output::today;
 
 /// refract: a terminal care-team dashboard for refractory and treatment-resistant disease.
@@ -45,6 +46,10 @@ pub struct Cli {
     /// A folder of rule files (<id>.toml, drugs.toml) that replace or add to the built-in ones.
     #[arg(long, global = true, value_name = "DIR")]
     pub rules: Option<PathBuf>,
+    /// A keymap file whose bindings replace or add to the built-in keys (default:
+    /// $REFRACT_KEYMAP).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub keymap: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -172,6 +177,8 @@ pub enum CliError {
     Message(String),
     #[error(transparent)]
     Tui(#[from] crate::tui::TuiError),
+    #[error(transparent)]
+    Keymap(#[from] crate::tui::keymap::KeymapError),
     #[error("cannot write output: {0}")]
     Output(#[from] io::Error),
 }
@@ -195,23 +202,32 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         None => {
             let path = database_path(cli.db)?;
             let rules = Rules::load(cli.rules.as_deref())?;
+            let keymap = Keymap::load(cli.keymap.as_deref())?;
             let store = Store::open(&path, OpenMode::CreateIfMissing, &user)?;
-            open_dashboard(store, rules, today())
+            open_dashboard(store, rules, &keymap, today())
         }
         Some(Command::Demo {
             patients,
             seed,
             no_open,
             today,
-        }) => demo::run(
-            cli.db,
-            cli.rules.as_deref(),
-            &user,
-            patients,
-            seed,
-            no_open,
-            today,
-        ),
+        }) => {
+            // A bad keymap is refused before a demo is built for it.
+            let dashboard = if no_open {
+                None
+            } else {
+                Some(Keymap::load(cli.keymap.as_deref())?)
+            };
+            demo::run(
+                cli.db,
+                cli.rules.as_deref(),
+                &user,
+                patients,
+                seed,
+                dashboard,
+                today,
+            )
+        }
         Some(Command::Import { paths, json }) => {
             let rules = Rules::load(cli.rules.as_deref())?;
             let path = database_path(cli.db)?;
@@ -263,7 +279,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Some(Command::Check) => {
             let store = open_existing(cli.db, &user)?;
-            check::run(&store, cli.rules.as_deref())
+            check::run(&store, cli.rules.as_deref(), cli.keymap.as_deref())
         }
         Some(Command::Meetings { json }) => minutes::list(&open_existing(cli.db, &user)?, json),
         Some(Command::Minutes {
@@ -290,6 +306,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
 fn open_dashboard(
     store: Store,
     rules: Rules,
+    keymap: &Keymap,
     today: chrono::NaiveDate,
 ) -> Result<ExitCode, CliError> {
     use std::io::IsTerminal;
@@ -298,7 +315,7 @@ fn open_dashboard(
             "the dashboard needs a terminal; use a headless command (refract --help)".into(),
         ));
     }
-    crate::tui::run(store, rules, today)?;
+    crate::tui::run(store, rules, keymap, today)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -30,7 +30,7 @@ use crossterm::execute;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 use app::{Model, Msg, RulesetName};
-use keymap::{Key, Keymap, KeymapError};
+use keymap::{Key, Keymap};
 use theme::Theme;
 use worker::{Reply, Request};
 
@@ -54,8 +54,6 @@ pub enum Event {
 pub enum TuiError {
     #[error("terminal: {0}")]
     Io(#[from] io::Error),
-    #[error(transparent)]
-    Keymap(#[from] KeymapError),
     #[error(
         "the database worker stopped unexpectedly; every change saved before it is in the file"
     )]
@@ -76,8 +74,7 @@ pub fn body_area(area: Rect, typing: bool) -> Rect {
 }
 
 /// Opens the dashboard on `store` until the user quits.
-pub fn run(store: Store, rules: Rules, today: NaiveDate) -> Result<(), TuiError> {
-    let keymap = Keymap::embedded()?;
+pub fn run(store: Store, rules: Rules, keymap: &Keymap, today: NaiveDate) -> Result<(), TuiError> {
     let theme = Theme::from_env();
     let rulesets = RulesetName::all(&rules);
 
@@ -115,7 +112,7 @@ pub fn run(store: Store, rules: Rules, today: NaiveDate) -> Result<(), TuiError>
             let _ = requests.send(request);
         }
         loop {
-            terminal.draw(|frame| view::render(&model, &keymap, theme, frame))?;
+            terminal.draw(|frame| view::render(&model, keymap, theme, frame))?;
             let Ok(first) = inbox.recv() else { break };
             // Handle everything already waiting before drawing again: a burst of key repeats
             // costs one frame.
@@ -127,7 +124,7 @@ pub fn run(store: Store, rules: Rules, today: NaiveDate) -> Result<(), TuiError>
                 }
                 let size = terminal.size()?;
                 let area = Rect::new(0, 0, size.width, size.height);
-                for msg in translate(&model, &keymap, event, area) {
+                for msg in translate(&model, keymap, event, area) {
                     for request in app::update(&mut model, msg) {
                         let _ = requests.send(request);
                     }

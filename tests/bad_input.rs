@@ -6,8 +6,7 @@
 //!
 //! Small cases are committed files; big, deep and random ones (5 MB strings, 10,000-deep
 //! nesting, random bytes, broken databases) are made here in a temporary folder, from a fixed
-//! seed. The keymap has no command-line option (it is built in), so its corpus is checked
-//! through the library's parser.
+//! seed. Keymap files go through `--keymap` and `$REFRACT_KEYMAP`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
@@ -30,6 +29,7 @@ fn refract() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_refract"));
     command
         .env_remove("REFRACT_DB")
+        .env_remove("REFRACT_KEYMAP")
         .env_remove("RUST_BACKTRACE")
         .env_remove("RUST_LIB_BACKTRACE")
         .env("USER", "dr.bad-input");
@@ -240,6 +240,33 @@ fn generated_fhir(dir: &Path) -> Vec<(PathBuf, Vec<u8>, &'static str)> {
             )
             .into_bytes(),
             "no such patient",
+        ),
+        (
+            "five_mb_family_name.json",
+            format!(
+                "{{\"resourceType\":\"Patient\",\"id\":\"p1\",\"name\":[{{\"family\":\"{five_mb}\"}}]}}"
+            )
+            .into_bytes(),
+            "Patient p1: the family name is 5242880 bytes long",
+        ),
+        (
+            "five_mb_mrn.json",
+            format!(
+                "{{\"resourceType\":\"Patient\",\"id\":\"p1\",\"identifier\":[{{\"value\":\"{five_mb}\"}}]}}"
+            )
+            .into_bytes(),
+            "the identifier (MRN) is 5242880 bytes long",
+        ),
+        (
+            "five_mb_condition_display.json",
+            format!(
+                "{{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[\
+                 {{\"resource\":{{\"resourceType\":\"Patient\",\"id\":\"p1\"}}}},\
+                 {{\"resource\":{{\"resourceType\":\"Condition\",\"id\":\"c1\",\
+                 \"subject\":{{\"reference\":\"Patient/p1\"}},\"code\":{{\"text\":\"{five_mb}\"}}}}}}]}}"
+            )
+            .into_bytes(),
+            "Condition c1: the display is 5242880 bytes long",
         ),
         (
             "five_mb_number.json",
@@ -600,33 +627,111 @@ fn an_empty_file_is_refused_by_commands_that_only_read() {
 // ---- Keymap ----
 
 #[test]
-fn every_bad_keymap_is_refused_in_one_line() {
-    // No option loads a keymap file yet (the keymap is built in): the corpus goes through the
-    // parser the built-in keymap goes through.
-    let valid = std::fs::read_to_string(corpus("keymap").join("valid.toml")).unwrap();
-    assert!(
-        Keymap::parse(&valid).is_ok(),
-        "the base of the corpus parses"
-    );
-    let mut seen = 0;
-    for entry in std::fs::read_dir(corpus("keymap")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.file_name().unwrap() == "valid.toml" {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
-        let error = Keymap::parse(&text)
-            .err()
-            .unwrap_or_else(|| panic!("{} was accepted", path.display()))
-            .to_string();
-        assert!(!error.trim().is_empty(), "{}", path.display());
-        assert_eq!(error.lines().count(), 1, "{}: {error:?}", path.display());
+fn every_bad_keymap_is_refused_in_one_line_before_anything_is_opened() {
+    let dir = TempDir::new().unwrap();
+    // Not valid UTF-8: made here rather than committed.
+    let latin1 = dir.path().join("latin1.toml");
+    std::fs::write(
+        &latin1,
+        b"[[binding]]\nkeys = [\"\xe9\"]\naction = \"quit\"\ncontext = \"global\"\nhelp = \"x\"\n",
+    )
+    .unwrap();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(corpus("keymap"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.file_name().unwrap() != "valid.toml")
+        .collect();
+    cases.push(latin1);
+    cases.push(dir.path().join("absent.toml"));
+    let db = dir.path().join("never-made.db");
+    for path in &cases {
+        let case = path.display().to_string();
+        // The dashboard reads its keymap before the database: nothing is created.
+        let output = run(&[
+            "--db".as_ref(),
+            db.as_os_str(),
+            "--keymap".as_ref(),
+            path.as_os_str(),
+        ]);
+        let line = assert_one_line_failure(&output, &case);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(line.contains(&name), "{case}: the file is named: {line}");
+        assert!(!db.exists(), "{case}: a database was created");
+        // The same through the environment.
+        let output = refract()
+            .env("REFRACT_KEYMAP", path)
+            .args([
+                "--db".as_ref(),
+                db.as_os_str(),
+                "demo".as_ref(),
+                "--patients".as_ref(),
+                "5".as_ref(),
+            ])
+            .output()
+            .unwrap();
+        let line = assert_one_line_failure(&output, &case);
+        assert!(line.contains(&name), "{case}: the file is named: {line}");
         assert!(
-            !error.chars().any(char::is_control),
-            "{}: {error:?}",
-            path.display()
+            !db.exists(),
+            "{case}: a demo was built for a keymap it cannot use"
         );
-        seen += 1;
     }
-    assert!(seen >= 8, "the keymap corpus is there ({seen} files)");
+    assert!(
+        cases.len() >= 14,
+        "the keymap corpus is there ({})",
+        cases.len()
+    );
+    let says = |case: &str| {
+        let output = run(&[
+            "--db".as_ref(),
+            db.as_os_str(),
+            "--keymap".as_ref(),
+            corpus("keymap").join(case).as_os_str(),
+        ]);
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    assert!(says("key_bound_twice.toml").contains("key 'j' does two things"));
+    assert!(says("no_keys.toml").contains("line 2"));
+    assert!(says("misspelled_key.toml").contains("line 3"));
+}
+
+#[test]
+fn a_valid_keymap_file_is_reported_by_check() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(dir.path());
+    let keymap = corpus("keymap").join("valid.toml");
+    let output = run(&[
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--keymap".as_ref(),
+        keymap.as_os_str(),
+        "check".as_ref(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("keymap: "), "{stdout}");
+    assert!(stdout.contains("valid.toml"), "{stdout}");
+    // A bad one makes `check` fail, naming it.
+    let bad = corpus("keymap").join("key_bound_twice.toml");
+    let output = run(&[
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--keymap".as_ref(),
+        bad.as_os_str(),
+        "check".as_ref(),
+    ]);
+    assert_one_line_failure(&output, "check with a bad keymap");
+}
+
+#[test]
+fn a_whole_keymap_without_words_is_refused_by_the_parser() {
+    // The built-in file's format: every binding has its help words (no built-in to inherit
+    // them from).
+    let text =
+        std::fs::read_to_string(corpus("keymap").join("new_binding_without_help.toml")).unwrap();
+    let error = Keymap::parse(&text).unwrap_err().to_string();
+    assert!(
+        error.contains("help") && error.contains("line 2"),
+        "{error}"
+    );
 }

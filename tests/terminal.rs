@@ -223,7 +223,8 @@ fn the_dashboard_panicking() {
         let _ = std::panic::catch_unwind(|| panic!("a bug in the dashboard (on purpose)"));
         std::process::exit(101);
     });
-    refract::tui::run(store, rules, today).unwrap();
+    let keymap = refract::tui::keymap::Keymap::embedded().unwrap();
+    refract::tui::run(store, rules, &keymap, today).unwrap();
 }
 
 #[test]

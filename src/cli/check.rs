@@ -7,8 +7,13 @@ use std::process::ExitCode;
 use super::{CliError, stdout};
 use crate::rules::Rules;
 use crate::store::{SCHEMA_VERSION, Store};
+use crate::tui::keymap::Keymap;
 
-pub fn run(store: &Store, rules_dir: Option<&Path>) -> Result<ExitCode, CliError> {
+pub fn run(
+    store: &Store,
+    rules_dir: Option<&Path>,
+    keymap: Option<&Path>,
+) -> Result<ExitCode, CliError> {
     let mut out = stdout();
     let mut failure: Option<String> = None;
 
@@ -82,6 +87,23 @@ pub fn run(store: &Store, rules_dir: Option<&Path>) -> Result<ExitCode, CliError
         Err(err) => {
             writeln!(out, "rules: {err}")?;
             failure = Some(err.to_string());
+        }
+    }
+    match Keymap::load(keymap) {
+        Ok(loaded) => {
+            let origin = keymap
+                .map(Path::to_path_buf)
+                .or_else(|| std::env::var_os("REFRACT_KEYMAP").map(std::path::PathBuf::from))
+                .filter(|path| !path.as_os_str().is_empty())
+                .map_or_else(
+                    || String::from("built in"),
+                    |path| format!("with {}", path.display()),
+                );
+            writeln!(out, "keymap: {} bindings — {origin}", loaded.bindings.len())?;
+        }
+        Err(err) => {
+            writeln!(out, "keymap: {err}")?;
+            failure.get_or_insert_with(|| err.to_string());
         }
     }
     out.flush()?;

@@ -9,6 +9,7 @@ use super::{CliError, open_dashboard};
 use crate::demo::{self, DemoOptions};
 use crate::rules::Rules;
 use crate::store::{self, OpenMode, Store};
+use crate::tui::keymap::Keymap;
 
 pub fn run(
     db: Option<PathBuf>,
@@ -16,7 +17,8 @@ pub fn run(
     user: &str,
     patients: u64,
     seed: u64,
-    no_open: bool,
+    // The keys of the dashboard to open on the demo; none to create it and exit.
+    dashboard: Option<Keymap>,
     today: Option<NaiveDate>,
 ) -> Result<ExitCode, CliError> {
     // The demo is a separate file: $REFRACT_DB (the real database) is deliberately not used.
@@ -46,9 +48,9 @@ pub fn run(
         );
     }
     let store = Store::open(&path, OpenMode::MustExist, user)?;
-    if no_open {
+    let Some(keymap) = dashboard else {
         return Ok(ExitCode::SUCCESS);
-    }
+    };
     // The demo's own date, so that its stories read as they were written.
-    open_dashboard(store, rules, options.today)
+    open_dashboard(store, rules, &keymap, options.today)
 }

@@ -420,6 +420,15 @@ fn map_resources(raws: &[Raw<'_>], rules: &Rules) -> Result<ParsedFile, FhirErro
             "Patient" => {
                 let resource: model::Patient = parse_as(raw)?;
                 let patient = map_patient(raw, &resource)?;
+                refuse_oversized(
+                    raw,
+                    [
+                        ("identifier (MRN)", Some(patient.mrn.as_str())),
+                        ("family name", Some(patient.family_name.as_str())),
+                        ("given name", Some(patient.given_name.as_str())),
+                        ("care team", patient.care_team.as_deref()),
+                    ],
+                )?;
                 let index = file.patients.len();
                 if let Some(url) = &raw.full_url {
                     patient_index.insert(url.clone(), index);
@@ -488,6 +497,7 @@ fn map_resources(raws: &[Raw<'_>], rules: &Rules) -> Result<ParsedFile, FhirErro
                         .or_default() += 1;
                 }
                 for observation in observations {
+                    refuse_oversized(raw, observation_texts(&observation))?;
                     place(
                         &mut file,
                         &patient_index,
@@ -509,6 +519,9 @@ fn map_resources(raws: &[Raw<'_>], rules: &Rules) -> Result<ParsedFile, FhirErro
                 None
             }
         };
+        if let Some((_, item)) = &target {
+            refuse_oversized(raw, item.texts())?;
+        }
         if let Some((key, item)) = target {
             place(
                 &mut file,
@@ -527,6 +540,70 @@ enum Item {
     Exposure(DrugExposure, MedicationMeta),
     Observation(Observation),
     Procedure(Procedure),
+}
+
+impl Item {
+    /// The texts refract would store from the item, by what the error calls them.
+    fn texts(&self) -> Vec<(&'static str, Option<&str>)> {
+        match self {
+            Item::Condition(c) => vec![
+                ("code", Some(c.code.as_str())),
+                ("display", Some(c.display.as_str())),
+                ("clinical status", c.clinical_status.as_deref()),
+                ("verification status", c.verification_status.as_deref()),
+            ],
+            Item::Exposure(e, _) => vec![
+                ("medication text", Some(e.text.as_str())),
+                ("RxNorm code", e.rxnorm.as_deref()),
+                ("ATC code", e.atc.as_deref()),
+                ("route", e.route.as_deref()),
+                ("dose unit", e.dose.as_ref().map(|d| d.unit.as_str())),
+            ],
+            Item::Observation(o) => observation_texts(o),
+            Item::Procedure(p) => vec![
+                ("code", Some(p.code.as_str())),
+                ("display", Some(p.display.as_str())),
+            ],
+        }
+    }
+}
+
+fn observation_texts(o: &Observation) -> Vec<(&'static str, Option<&str>)> {
+    vec![
+        ("code", Some(o.code.as_str())),
+        ("display", Some(o.display.as_str())),
+        ("coded value", o.value_code.as_deref()),
+        ("unit", o.unit.as_deref()),
+    ]
+}
+
+/// The longest text kept from a file (a name, an identifier, a code, a display): FHIR ids stop
+/// at 64 characters and clinical displays at a few hundred, so anything longer is a broken
+/// file, refused rather than stored and drawn on every screen that shows the patient.
+const MAX_TEXT_BYTES: usize = 10_000;
+
+fn refuse_oversized<'t>(
+    raw: &'t Raw<'_>,
+    texts: impl IntoIterator<Item = (&'static str, Option<&'t str>)>,
+) -> Result<(), FhirError> {
+    let ids = std::iter::once(("id", raw.id.as_deref()));
+    for (field, text) in ids.chain(texts) {
+        if let Some(text) = text
+            && text.len() > MAX_TEXT_BYTES
+        {
+            return Err(FhirError::at(
+                &raw.path,
+                format!(
+                    "{} {}: the {field} is {} bytes long (at most {MAX_TEXT_BYTES} are kept)",
+                    raw.resource_type,
+                    // An id too long to keep is too long to quote.
+                    raw.id.as_deref().filter(|id| id.len() <= 64).unwrap_or(""),
+                    text.len()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn place(

@@ -25,12 +25,12 @@ pub enum Context {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BindingFile {
-    keys: Vec<String>,
+    keys: toml::Spanned<Vec<String>>,
     action: Action,
     context: Context,
-    help: String,
-    #[serde(default)]
-    footer: bool,
+    /// Optional in a user's file when it re-binds a built-in action (the built-in words stay).
+    help: Option<String>,
+    footer: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,13 +126,13 @@ pub struct Binding {
     pub footer: bool,
 }
 
-/// Errors in a keymap file name the binding.
+/// Errors in a keymap file name the file and the line.
 #[derive(Debug, thiserror::Error)]
 pub enum KeymapError {
-    #[error("assets/keymap.toml: {}", crate::text::one_line(.0))]
-    Parse(String),
-    #[error("assets/keymap.toml: unknown key '{}'", crate::text::one_line(.0))]
-    UnknownKey(String),
+    #[error("{}: cannot read: {}", crate::text::one_line(.file), crate::text::one_line(.detail))]
+    Read { file: String, detail: String },
+    #[error("{}: {}", crate::text::one_line(.file), crate::text::one_line(.detail))]
+    Invalid { file: String, detail: String },
 }
 
 #[derive(Debug, Clone)]
@@ -140,34 +140,117 @@ pub struct Keymap {
     pub bindings: Vec<Binding>,
 }
 
+/// Where the built-in keymap comes from, as its errors name it.
+const EMBEDDED_NAME: &str = "assets/keymap.toml";
+
 impl Keymap {
     pub fn embedded() -> Result<Self, KeymapError> {
         Self::parse(DEFAULT_KEYMAP)
     }
 
-    pub fn parse(text: &str) -> Result<Self, KeymapError> {
-        let file: KeymapFile = toml::from_str(text).map_err(|err| {
-            let line = err.span().map_or(1, |span| {
-                text[..span.start.min(text.len())].matches('\n').count() + 1
-            });
-            KeymapError::Parse(format!("line {line}: {}", err.message()))
-        })?;
-        let mut bindings = Vec::with_capacity(file.binding.len());
-        for binding in file.binding {
-            let keys = binding
-                .keys
+    /// The built-in keymap with the bindings of `text` (the words of a keymap file) laid over
+    /// it: a binding there replaces the built-in binding of the same action on the same screen,
+    /// or adds one. `file` names the file in errors.
+    pub fn with_overrides(file: &str, text: &str) -> Result<Self, KeymapError> {
+        let mut keymap = Self::embedded()?;
+        let overrides = read_bindings(file, text)?;
+        for (line, binding) in overrides {
+            let (help, footer) = match keymap
+                .bindings
                 .iter()
-                .map(|k| Key::parse(k).ok_or_else(|| KeymapError::UnknownKey(k.clone())))
-                .collect::<Result<Vec<_>, _>>()?;
-            bindings.push(Binding {
-                keys,
+                .position(|b| b.action == binding.action && b.context == binding.context)
+            {
+                Some(index) => {
+                    let replaced = keymap.bindings.remove(index);
+                    (
+                        binding.help.unwrap_or(replaced.help),
+                        binding.footer.unwrap_or(replaced.footer),
+                    )
+                }
+                None => (
+                    binding
+                        .help
+                        .ok_or_else(|| invalid(file, line, "a new binding needs `help`"))?,
+                    binding.footer.unwrap_or(false),
+                ),
+            };
+            keymap.bindings.push(Binding {
+                keys: binding.keys,
                 action: binding.action,
                 context: binding.context,
-                help: binding.help,
-                footer: binding.footer,
+                help,
+                footer,
             });
         }
-        Ok(Keymap { bindings })
+        keymap.check_conflicts(file)?;
+        Ok(keymap)
+    }
+
+    /// The keymap the dashboard uses: `path`, else `$REFRACT_KEYMAP`, over the built-in one.
+    pub fn load(path: Option<&std::path::Path>) -> Result<Self, KeymapError> {
+        let from_env = std::env::var_os("REFRACT_KEYMAP")
+            .filter(|value| !value.is_empty())
+            .map(std::path::PathBuf::from);
+        let Some(path) = path.map(std::path::Path::to_path_buf).or(from_env) else {
+            return Self::embedded();
+        };
+        let file = path.display().to_string();
+        let bytes = std::fs::read(&path).map_err(|err| KeymapError::Read {
+            file: file.clone(),
+            detail: err.to_string(),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| KeymapError::Invalid {
+            file: file.clone(),
+            detail: String::from("not UTF-8 text"),
+        })?;
+        Self::with_overrides(&file, &text)
+    }
+
+    /// A whole keymap (the built-in file's format: every binding has its words).
+    pub fn parse(text: &str) -> Result<Self, KeymapError> {
+        let mut bindings = Vec::new();
+        for (line, binding) in read_bindings(EMBEDDED_NAME, text)? {
+            let help = binding
+                .help
+                .ok_or_else(|| invalid(EMBEDDED_NAME, line, "missing field `help`"))?;
+            bindings.push(Binding {
+                keys: binding.keys,
+                action: binding.action,
+                context: binding.context,
+                help,
+                footer: binding.footer.unwrap_or(false),
+            });
+        }
+        let keymap = Keymap { bindings };
+        keymap.check_conflicts(EMBEDDED_NAME)?;
+        Ok(keymap)
+    }
+
+    /// One key, two actions on the same screen: the second would never run.
+    fn check_conflicts(&self, file: &str) -> Result<(), KeymapError> {
+        for (index, binding) in self.bindings.iter().enumerate() {
+            for other in &self.bindings[index + 1..] {
+                if other.context != binding.context {
+                    continue;
+                }
+                if let Some(key) = binding.keys.iter().find(|k| other.keys.contains(k)) {
+                    return Err(KeymapError::Invalid {
+                        file: file.to_owned(),
+                        detail: format!(
+                            "key '{}' does two things {}: {} and {}",
+                            key.label(),
+                            match binding.context {
+                                Context::Global => String::from("on every screen"),
+                                context => format!("on the {} screen", snake_case(&context)),
+                            },
+                            snake_case(&binding.action),
+                            snake_case(&other.action)
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The action of `key` on a screen: the screen's own bindings first, then global ones.
@@ -225,6 +308,86 @@ impl Keymap {
                 )
             })
             .collect()
+    }
+}
+
+/// A binding as a file gives it, its keys parsed.
+struct ReadBinding {
+    keys: Vec<Key>,
+    action: Action,
+    context: Context,
+    help: Option<String>,
+    footer: Option<bool>,
+}
+
+/// The bindings of a keymap file with the line each starts on.
+fn read_bindings(file: &str, text: &str) -> Result<Vec<(usize, ReadBinding)>, KeymapError> {
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let parsed: KeymapFile = toml::from_str(text).map_err(|err| {
+        let line = err.span().map_or(1, |span| line_of(span.start));
+        invalid(file, line, err.message())
+    })?;
+    if parsed.binding.is_empty() {
+        return Err(KeymapError::Invalid {
+            file: file.to_owned(),
+            detail: String::from("no [[binding]] in the file"),
+        });
+    }
+    parsed
+        .binding
+        .into_iter()
+        .map(|binding| {
+            let line = line_of(binding.keys.span().start);
+            let names = binding.keys.into_inner();
+            if names.is_empty() {
+                return Err(invalid(file, line, "a binding needs at least one key"));
+            }
+            let keys = names
+                .iter()
+                .map(|name| {
+                    Key::parse(name).ok_or_else(|| {
+                        invalid(
+                            file,
+                            line,
+                            &format!("unknown key '{}'", crate::text::one_line(name)),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((
+                line,
+                ReadBinding {
+                    keys,
+                    action: binding.action,
+                    context: binding.context,
+                    help: binding.help,
+                    footer: binding.footer,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// A unit variant's name as the keymap file spells it (`MoveDown` → `move_down`).
+fn snake_case(value: &impl std::fmt::Debug) -> String {
+    let mut out = String::new();
+    for (index, c) in format!("{value:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if index > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn invalid(file: &str, line: usize, detail: &str) -> KeymapError {
+    KeymapError::Invalid {
+        file: file.to_owned(),
+        detail: format!("line {line}: {detail}"),
     }
 }
 
@@ -294,6 +457,42 @@ mod tests {
         let help = keymap.help(Context::Patient);
         assert!(help.iter().any(|(k, _)| k == "c"));
         assert!(help.iter().all(|(_, h)| !h.is_empty()));
+    }
+
+    #[test]
+    fn a_keymap_file_rebinds_an_action_and_keeps_its_words() {
+        let key = |c: char| Key {
+            code: KeyCode::Char(c),
+            ctrl: false,
+        };
+        let text =
+            "[[binding]]\nkeys = [\"n\", \"down\"]\naction = \"move_down\"\ncontext = \"global\"\n";
+        let keymap = Keymap::with_overrides("mine.toml", text).unwrap();
+        assert_eq!(
+            keymap.action(Context::Patients, key('n')),
+            Some(Action::MoveDown)
+        );
+        assert_eq!(keymap.action(Context::Patients, key('j')), None);
+        let embedded = Keymap::embedded().unwrap();
+        let words = |keymap: &Keymap| {
+            keymap
+                .bindings
+                .iter()
+                .find(|b| b.action == Action::MoveDown && b.context == Context::Global)
+                .map(|b| (b.help.clone(), b.footer))
+        };
+        assert_eq!(words(&keymap), words(&embedded));
+        assert_eq!(keymap.bindings.len(), embedded.bindings.len());
+        // A key given a second job on the same screen is refused, naming both.
+        let twice = "[[binding]]\nkeys = [\"j\"]\naction = \"quit\"\ncontext = \"global\"\n";
+        let err = Keymap::with_overrides("mine.toml", twice)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("mine.toml: key 'j' does two things on every screen"),
+            "{err}"
+        );
+        assert!(err.contains("move_down") && err.contains("quit"), "{err}");
     }
 
     #[test]

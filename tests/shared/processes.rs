@@ -16,6 +16,7 @@ pub fn refract() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_refract"));
     command
         .env_remove("REFRACT_DB")
+        .env_remove("REFRACT_KEYMAP")
         .env_remove("RUST_BACKTRACE")
         .env("USER", "dr.processes");
     command
