@@ -22,8 +22,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rusqlite::params;
 
 use crate::domain::{
-    Assessment, AssessmentStatus, Patient, PatientId, PatientRecord, ReviewDecision, ReviewState,
-    Sex,
+    Assessment, AssessmentStatus, Patient, PatientId, PatientRecord, ReviewDecision, Sex,
 };
 use crate::rules::{DrugBook, Rules, RulesError};
 use crate::store::{
@@ -146,32 +145,15 @@ pub fn generate_assessed(rules: &Rules, options: &DemoOptions, index: u64) -> De
             at,
         });
     }
-    if let Some(headline) = patient
-        .assessments
+    patient.projection =
+        ListProjection::of_new_patient(&patient.assessments, &patient.record.lines);
+    // The team's decision on the headline assessment, where the story has one.
+    if let Some(review) = patient
+        .reviews
         .iter()
-        .max_by_key(|a| (a.status.rank(), std::cmp::Reverse(a.ruleset.clone())))
+        .find(|r| r.ruleset == patient.projection.ruleset)
     {
-        patient.projection.status = Some(headline.status);
-        patient.projection.ruleset.clone_from(&headline.ruleset);
-        let review = patient
-            .reviews
-            .iter()
-            .find(|r| r.ruleset == headline.ruleset);
-        patient.projection.review = match review {
-            Some(review) => Some(review.decision.into()),
-            None => headline
-                .status
-                .asks_for_review()
-                .then_some(ReviewState::Unreviewed),
-        };
-        let line = patient
-            .record
-            .lines
-            .iter()
-            .filter(|l| l.ruleset == headline.ruleset)
-            .max_by_key(|l| l.number);
-        patient.projection.line = line.map_or(0, |l| l.number);
-        patient.projection.regimen = line.map(|l| l.regimen.clone()).unwrap_or_default();
+        patient.projection.review = Some(review.decision.into());
     }
     patient
 }
@@ -467,22 +449,9 @@ fn insert_batch(
             )?;
             range = (range.0.min(id.0), range.1.max(id.0));
             // Evidence was computed on the record's own ids: point it at the stored rows.
-            let ids = writer.last_ids();
-            let assessments: Vec<Assessment> = patient
-                .assessments
-                .iter()
-                .map(|assessment| {
-                    let mut stored = assessment.clone();
-                    stored.patient_id = id;
-                    for evidence in &mut stored.evidence {
-                        if let Some(row) = ids.row_of(evidence.kind, evidence.id) {
-                            evidence.id = row;
-                        }
-                    }
-                    stored.fingerprint = crate::rules::fingerprint(&stored);
-                    stored
-                })
-                .collect();
+            let assessments = writer
+                .last_ids()
+                .stored_assessments(id, &patient.assessments);
             let evaluated = Evaluated {
                 rules_stamp,
                 record_version: 1,

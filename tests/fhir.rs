@@ -13,6 +13,8 @@
 mod bad_input;
 #[path = "fhir/dates.rs"]
 mod dates;
+#[path = "fhir/fresh.rs"]
+mod fresh;
 #[path = "fhir/medications.rs"]
 mod medications;
 #[path = "fhir/observations.rs"]

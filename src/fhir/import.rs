@@ -10,13 +10,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::parse::{Items, MedicationMeta, ParsedFile, parse_file};
+use super::parse::{Items, MedicationMeta, ParsedFile, ParsedPatient, parse_file};
 use crate::assess;
-use crate::domain::{DrugExposure, PatientId, PatientRecord};
+use crate::domain::{Assessment, DrugExposure, PatientId, PatientRecord};
 use crate::rules::Rules;
 use crate::store::{
-    self, AuditWriter, Change, RecordWriter, SourceIds, Store, StoreError, format_date,
-    format_datetime, now_utc,
+    self, AuditWriter, Change, ListProjection, RecordWriter, SourceIds, Store, StoreError,
+    format_date, format_datetime, now_utc,
 };
 
 /// How far a run has got, for a progress bar.
@@ -147,7 +147,7 @@ pub fn import_paths(
         let files = &files;
         scope.spawn(move || {
             for (index, path) in files.iter().enumerate() {
-                if sender.send((index, prepare(path, rules))).is_err() {
+                if sender.send((index, prepare(path, rules, today))).is_err() {
                     break;
                 }
             }
@@ -218,12 +218,57 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// A file read and parsed, ready to be written.
 enum Prepared {
     Failed(String),
-    Native { bytes: Vec<u8>, hash: String },
-    Fhir { parsed: ParsedFile, hash: String },
+    Native {
+        bytes: Vec<u8>,
+        hash: String,
+    },
+    Fhir {
+        parsed: ParsedFile,
+        hash: String,
+        /// Per patient of `parsed`, in order: their record as a new patient.
+        fresh: Vec<Fresh>,
+    },
 }
 
-/// Reads, fingerprints and parses one file (no database: this runs beside the writer).
-fn prepare(path: &Path, rules: &Rules) -> Prepared {
+/// A file's patient made ready as if the database did not hold them yet: the record to store
+/// (renewals merged, lines derived), its assessments on the record's own ids, and the list
+/// columns. Computed beside the writer; used when the patient is indeed new. A patient already
+/// there is read back and evaluated with what the team added.
+struct Fresh {
+    record: PatientRecord,
+    sources: SourceIds,
+    assessments: Vec<Assessment>,
+    projection: ListProjection,
+}
+
+impl Fresh {
+    fn new(parsed: &ParsedPatient, rules: &Rules, today: NaiveDate) -> Self {
+        let (mut record, sources) = build_record(&parsed.items);
+        record.patient = Some(parsed.patient.clone());
+        let mut lines = rules.derive_lines(&record, today);
+        // Numbered in the order the database lists them, so that evaluating this record and
+        // evaluating it read back give the same words in the same order.
+        lines.sort_by(|a, b| {
+            (a.ruleset.as_str(), a.number, a.start).cmp(&(b.ruleset.as_str(), b.number, b.start))
+        });
+        for (index, line) in lines.iter_mut().enumerate() {
+            line.id = index as i64 + 1;
+        }
+        record.lines = lines;
+        let assessments = rules.evaluate(&record, today);
+        let projection = ListProjection::of_new_patient(&assessments, &record.lines);
+        Fresh {
+            record,
+            sources,
+            assessments,
+            projection,
+        }
+    }
+}
+
+/// Reads, fingerprints and parses one file, and evaluates its patients as new ones (no
+/// database: this runs beside the writer).
+fn prepare(path: &Path, rules: &Rules, today: NaiveDate) -> Prepared {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(err) => return Prepared::Failed(format!("cannot read: {err}")),
@@ -240,7 +285,19 @@ fn prepare(path: &Path, rules: &Rules) -> Prepared {
         return Prepared::Native { bytes, hash };
     }
     match parse_file(&bytes, rules) {
-        Ok(parsed) => Prepared::Fhir { parsed, hash },
+        Ok(parsed) => {
+            drop(bytes);
+            let fresh = parsed
+                .patients
+                .iter()
+                .map(|patient| Fresh::new(patient, rules, today))
+                .collect();
+            Prepared::Fhir {
+                parsed,
+                hash,
+                fresh,
+            }
+        }
         Err(err) => Prepared::Failed(err.to_string()),
     }
 }
@@ -253,7 +310,7 @@ fn store_file(
     prepared: Prepared,
     today: NaiveDate,
 ) -> FileReport {
-    let (parsed, hash) = match prepared {
+    let (parsed, hash, fresh) = match prepared {
         Prepared::Failed(error) => return FileReport::failed(path, &error),
         Prepared::Native { bytes, hash } => {
             return match already_imported(store.conn(), &hash) {
@@ -262,7 +319,11 @@ fn store_file(
                 Err(err) => FileReport::failed(path, &err.to_string()),
             };
         }
-        Prepared::Fhir { parsed, hash } => (parsed, hash),
+        Prepared::Fhir {
+            parsed,
+            hash,
+            fresh,
+        } => (parsed, hash, fresh),
     };
     let auditor = store.auditor();
     let result = store.write(|tx| {
@@ -270,7 +331,13 @@ fn store_file(
         if already_imported(tx, &hash)? {
             return Ok(None);
         }
-        write_file(tx, &auditor, rules, &parsed, path, &hash, today).map(Some)
+        let file = PreparedFile {
+            parsed: &parsed,
+            fresh: &fresh,
+            path,
+            hash: &hash,
+        };
+        write_file(tx, &auditor, rules, &file, today).map(Some)
     });
     match result {
         Ok(Some(report)) => report,
@@ -360,63 +427,88 @@ fn already_imported(conn: &Connection, hash: &str) -> Result<bool, StoreError> {
 }
 
 /// A file's writes, inside its transaction; an error rolls the whole file back.
+/// What [`write_file`] writes.
+struct PreparedFile<'a> {
+    parsed: &'a ParsedFile,
+    fresh: &'a [Fresh],
+    path: &'a Path,
+    hash: &'a str,
+}
+
 fn write_file(
     tx: &Connection,
     auditor: &AuditWriter,
     rules: &Rules,
-    parsed: &ParsedFile,
-    path: &Path,
-    hash: &str,
+    file: &PreparedFile<'_>,
     today: NaiveDate,
 ) -> Result<FileReport, FhirImportError> {
+    let PreparedFile {
+        parsed,
+        fresh,
+        path,
+        hash,
+    } = *file;
     let mut report = FileReport::new(path, FileOutcome::Imported);
     report.resources = parsed.resources;
     report.skipped.clone_from(&parsed.skipped);
     let now = now_utc();
     let mut writer = RecordWriter::new(tx)?;
+    // Patients already in the database: evaluated once the whole file is written.
     let mut touched: Vec<PatientId> = Vec::new();
 
-    for parsed_patient in &parsed.patients {
+    for (parsed_patient, fresh) in parsed.patients.iter().zip(fresh) {
         let existing = find_patient(
             tx,
             parsed_patient.fhir_id.as_deref(),
             Some(&parsed_patient.patient.mrn),
         )?;
-        let (record, sources) = build_record(&parsed_patient.items);
-        let id = if let Some(id) = existing {
-            let patient = &parsed_patient.patient;
-            tx.prepare_cached(
-                    "UPDATE patients SET mrn = ?2, family_name = ?3, given_name = ?4, birth_date = ?5, sex = ?6,
-                            deceased_date = ?7, source_id = coalesce(?8, source_id), name_key = ?9
-                     WHERE id = ?1",
-                )?
-                .execute(params![
-                    id.0,
-                    patient.mrn,
-                    patient.family_name,
-                    patient.given_name,
-                    patient.birth_date.map(|d| String::from(format_date(d))).unwrap_or_default(),
-                    patient.sex.as_str(),
-                    patient.deceased_date.map(format_date),
-                    parsed_patient.fhir_id,
-                    store::name_key(&patient.family_name, &patient.given_name),
-                ])?;
-            remove_imported(tx, id)?;
-            id
-        } else {
-            let alone = PatientRecord {
-                patient: Some(parsed_patient.patient.clone()),
-                ..PatientRecord::default()
+        let Some(id) = existing else {
+            // New: stored as evaluated beside the writer, list columns and all.
+            let id = writer.insert_imported(
+                &fresh.record,
+                parsed_patient.fhir_id.as_deref(),
+                &fresh.sources,
+                &fresh.projection,
+                now,
+            )?;
+            let assessments = writer.last_ids().stored_assessments(id, &fresh.assessments);
+            let evaluated = store::Evaluated {
+                rules_stamp: &rules.stamp,
+                record_version: 1,
+                today,
             };
-            let id = writer.insert(&alone, store::Source::Import, None, now)?;
-            tx.prepare_cached("UPDATE patients SET source_id = ?2 WHERE id = ?1")?
-                .execute(params![id.0, parsed_patient.fhir_id])?;
-            id
+            store::save_assessments(tx, id, &assessments, &evaluated)?;
+            store::stamp_evaluated(tx, id.0, id.0, &rules.stamp, today)?;
+            report.patients += 1;
+            count(&mut report, &fresh.record);
+            report.evaluated.push(id);
+            continue;
         };
+        let (record, sources) = build_record(&parsed_patient.items);
+        let patient = &parsed_patient.patient;
+        tx.prepare_cached(
+            "UPDATE patients SET mrn = ?2, family_name = ?3, given_name = ?4, birth_date = ?5, sex = ?6,
+                    deceased_date = ?7, source_id = coalesce(?8, source_id), name_key = ?9
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id.0,
+            patient.mrn,
+            patient.family_name,
+            patient.given_name,
+            patient.birth_date.map(|d| String::from(format_date(d))).unwrap_or_default(),
+            patient.sex.as_str(),
+            patient.deceased_date.map(format_date),
+            parsed_patient.fhir_id,
+            store::name_key(&patient.family_name, &patient.given_name),
+        ])?;
+        remove_imported(tx, id)?;
         writer.insert_imported_rows(id, &record, &sources)?;
         report.patients += 1;
         count(&mut report, &record);
-        touched.push(id);
+        if !touched.contains(&id) {
+            touched.push(id);
+        }
     }
 
     for (reference, items) in &parsed.orphans {
@@ -473,7 +565,7 @@ fn write_file(
         store::stamp_evaluated(tx, id.0, id.0, &rules.stamp, today)?;
         store::refresh_list_row(tx, *id, today, now)?;
     }
-    report.evaluated.clone_from(&touched);
+    report.evaluated.extend_from_slice(&touched);
     let summary = serde_json::to_string(&report)?;
     tx.prepare_cached(
         "INSERT INTO imports (path, sha256, imported_at, summary) VALUES (?1, ?2, ?3, ?4)",
@@ -494,7 +586,7 @@ fn write_file(
             patient_id: None,
         },
         None::<&()>,
-        Some(&serde_json::json!({ "path": path.display().to_string(), "patients": touched.len() })),
+        Some(&serde_json::json!({ "path": path.display().to_string(), "patients": report.evaluated.len() })),
     )?;
     Ok(report)
 }
@@ -602,31 +694,38 @@ fn derive_lines(
 /// The domain record of a file's items for one patient, with renewals merged, and the FHIR ids
 /// of its rows.
 fn build_record(items: &Items) -> (PatientRecord, SourceIds) {
+    // In the order the database reads them back (by date, then as written), so that a record
+    // evaluated as parsed and one read back from the database are the same record.
+    let mut conditions = items.conditions.clone();
+    conditions.sort_by_key(|(_, condition)| condition.onset);
+    let mut exposures = merge_renewals(&items.exposures);
+    exposures.sort_by_key(|(_, exposure)| exposure.start);
+    let mut observations = items.observations.clone();
+    observations.sort_by_key(|(_, observation)| observation.effective);
+    let mut procedures = items.procedures.clone();
+    procedures.sort_by_key(|(_, procedure)| procedure.performed);
+
     let mut record = PatientRecord::default();
     let mut sources = SourceIds::default();
-    for (index, (source, condition)) in items.conditions.iter().enumerate() {
-        let mut condition = condition.clone();
+    for (index, (source, mut condition)) in conditions.into_iter().enumerate() {
         condition.id = index as i64 + 1;
         record.conditions.push(condition);
-        sources.conditions.push(source.clone());
+        sources.conditions.push(source);
     }
-    for (index, (source, exposure)) in merge_renewals(&items.exposures).into_iter().enumerate() {
-        let mut exposure = exposure;
+    for (index, (source, mut exposure)) in exposures.into_iter().enumerate() {
         exposure.id = index as i64 + 1;
         record.exposures.push(exposure);
         sources.exposures.push(source);
     }
-    for (index, (source, observation)) in items.observations.iter().enumerate() {
-        let mut observation = observation.clone();
+    for (index, (source, mut observation)) in observations.into_iter().enumerate() {
         observation.id = index as i64 + 1;
         record.observations.push(observation);
-        sources.observations.push(source.clone());
+        sources.observations.push(source);
     }
-    for (index, (source, procedure)) in items.procedures.iter().enumerate() {
-        let mut procedure = procedure.clone();
+    for (index, (source, mut procedure)) in procedures.into_iter().enumerate() {
         procedure.id = index as i64 + 1;
         record.procedures.push(procedure);
-        sources.procedures.push(source.clone());
+        sources.procedures.push(source);
     }
     (record, sources)
 }

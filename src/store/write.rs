@@ -7,8 +7,8 @@ use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 use super::sql_types::{format_date, format_datetime};
 use super::{Result, StoreError};
 use crate::domain::{
-    AssessmentStatus, BpSetting, DrugExposure, DrugRole, Intent, PatientId, PatientRecord,
-    Response, ReviewState, StopReason, TreatmentLine,
+    Assessment, AssessmentStatus, BpSetting, DrugExposure, DrugRole, Intent, PatientId,
+    PatientRecord, Response, ReviewState, StopReason, TreatmentLine,
 };
 
 /// Where a row came from. Re-importing a patient replaces `Import` rows only; what people
@@ -92,6 +92,28 @@ pub struct IdMap {
 }
 
 impl IdMap {
+    /// `assessments`, evaluated on a record's own ids before it was inserted, pointed at the
+    /// stored patient and rows. Fingerprints stand: they read what evidence says, not its ids.
+    pub fn stored_assessments(
+        &self,
+        patient_id: PatientId,
+        assessments: &[Assessment],
+    ) -> Vec<Assessment> {
+        assessments
+            .iter()
+            .map(|assessment| {
+                let mut stored = assessment.clone();
+                stored.patient_id = patient_id;
+                for evidence in &mut stored.evidence {
+                    if let Some(row) = self.row_of(evidence.kind, evidence.id) {
+                        evidence.id = row;
+                    }
+                }
+                stored
+            })
+            .collect()
+    }
+
     /// The row id of a record id of the given kind, if that record was inserted.
     pub fn row_of(&self, kind: crate::domain::EvidenceKind, id: i64) -> Option<i64> {
         use crate::domain::EvidenceKind;
@@ -125,8 +147,9 @@ impl<'conn> RecordWriter<'conn> {
             patient: conn.prepare_cached(
                 "INSERT INTO patients (mrn, family_name, given_name, birth_date, sex, deceased_date,
                      care_team, source, name_key, updated_at, list_status, list_ruleset, list_line,
-                     list_regimen, list_wf, list_wf_overdue, list_review)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                     list_regimen, list_wf, list_wf_overdue, list_review, source_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                         ?18)",
             )?,
             condition: conn.prepare_cached(
                 "INSERT INTO conditions (patient_id, system, code, display, onset, abatement,
@@ -174,6 +197,35 @@ impl<'conn> RecordWriter<'conn> {
         projection: Option<&ListProjection>,
         now: NaiveDateTime,
     ) -> Result<PatientId> {
+        let patient_id = self.insert_patient_row(record, source, None, projection, now)?;
+        self.insert_rows(patient_id, record, source, None, 0)?;
+        Ok(patient_id)
+    }
+
+    /// Inserts a patient read from a FHIR file with their record, the FHIR ids of the patient
+    /// (`fhir_id`) and of each row, and the list columns already computed.
+    pub fn insert_imported(
+        &mut self,
+        record: &NewRecord,
+        fhir_id: Option<&str>,
+        source_ids: &SourceIds,
+        projection: &ListProjection,
+        now: NaiveDateTime,
+    ) -> Result<PatientId> {
+        let patient_id =
+            self.insert_patient_row(record, Source::Import, fhir_id, Some(projection), now)?;
+        self.insert_rows(patient_id, record, Source::Import, Some(source_ids), 0)?;
+        Ok(patient_id)
+    }
+
+    fn insert_patient_row(
+        &mut self,
+        record: &NewRecord,
+        source: Source,
+        fhir_id: Option<&str>,
+        projection: Option<&ListProjection>,
+        now: NaiveDateTime,
+    ) -> Result<PatientId> {
         let patient = record.patient.as_ref().ok_or(StoreError::Corrupt {
             column: "patients",
             detail: "a record to insert has no patient".into(),
@@ -201,10 +253,9 @@ impl<'conn> RecordWriter<'conn> {
             projection.way_forward.map_or(-1, i64::from),
             i64::from(projection.overdue),
             projection.review_code(),
+            fhir_id,
         ])?;
-        let patient_id = PatientId(row_id);
-        self.insert_rows(patient_id, record, source, None, 0)?;
-        Ok(patient_id)
+        Ok(PatientId(row_id))
     }
 
     /// Like [`RecordWriter::insert_clinical_rows`], with the FHIR ids the rows came from (so a
@@ -407,6 +458,42 @@ pub struct ListProjection {
 }
 
 impl ListProjection {
+    /// The list columns of a patient the database does not hold yet, from their assessments
+    /// and lines: what [`refresh_list_row`] finds once they are stored (a new patient has no
+    /// review, way forward or task yet).
+    pub fn of_new_patient(assessments: &[Assessment], lines: &[TreatmentLine]) -> Self {
+        let headline = assessments.iter().max_by(|a, b| {
+            a.status
+                .rank()
+                .cmp(&b.status.rank())
+                .then_with(|| b.ruleset.cmp(&a.ruleset))
+        });
+        let ruleset = match headline {
+            Some(headline) => headline.ruleset.clone(),
+            // Not assessed: the condition of the latest line.
+            None => lines
+                .iter()
+                .max_by_key(|line| line.start)
+                .map(|line| line.ruleset.clone())
+                .unwrap_or_default(),
+        };
+        let line = lines
+            .iter()
+            .filter(|line| line.ruleset == ruleset)
+            .max_by_key(|line| (line.number, line.start));
+        ListProjection {
+            status: headline.map(|a| a.status),
+            review: headline
+                .filter(|a| a.status.asks_for_review())
+                .map(|_| ReviewState::Unreviewed),
+            line: line.map_or(0, |line| line.number),
+            regimen: line.map(|line| line.regimen.clone()).unwrap_or_default(),
+            ruleset,
+            way_forward: None,
+            overdue: false,
+        }
+    }
+
     fn review_code(&self) -> i64 {
         match self.review {
             None => -1,
