@@ -26,7 +26,7 @@ use crate::domain::{
 };
 use crate::rules::{DrugBook, Rules, RulesError};
 use crate::store::{
-    self, AuditWriter, Evaluated, ListProjection, OpenMode, RecordWriter, Source, Store, StoreError,
+    self, AuditWriter, ListProjection, OpenMode, RecordWriter, Source, Store, StoreError,
 };
 use builder::Builder;
 pub use rng::Rng;
@@ -452,12 +452,7 @@ fn insert_batch(
             let assessments = writer
                 .last_ids()
                 .stored_assessments(id, &patient.assessments);
-            let evaluated = Evaluated {
-                rules_stamp,
-                record_version: 1,
-                today,
-            };
-            store::save_assessments(tx, id, &assessments, &evaluated)?;
+            store::insert_assessments(tx, id, &assessments, 1)?;
             for review in &patient.reviews {
                 let auditor = AuditWriter::new(review.by.to_owned());
                 store::record_review(

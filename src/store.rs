@@ -25,7 +25,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use assessments::{
-    Evaluated, record_review, record_versions, refresh_overdue, save_assessments, stamp_evaluated,
+    Evaluated, insert_assessments, record_review, record_versions, refresh_overdue,
+    save_assessments, stamp_evaluated,
 };
 pub use audit::{AuditWriter, Change};
 pub use list::{

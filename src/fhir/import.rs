@@ -472,12 +472,8 @@ fn write_file(
                 now,
             )?;
             let assessments = writer.last_ids().stored_assessments(id, &fresh.assessments);
-            let evaluated = store::Evaluated {
-                rules_stamp: &rules.stamp,
-                record_version: 1,
-                today,
-            };
-            store::save_assessments(tx, id, &assessments, &evaluated)?;
+            // A new patient's record version is 1, and they have no assessment yet.
+            store::insert_assessments(tx, id, &assessments, 1)?;
             store::stamp_evaluated(tx, id.0, id.0, &rules.stamp, today)?;
             report.patients += 1;
             count(&mut report, &fresh.record);

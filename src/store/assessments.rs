@@ -10,7 +10,6 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::{AuditWriter, Change};
-use super::read::AssessmentDetail;
 use super::sql_types::{format_date, format_datetime, now_utc};
 use super::write::refresh_list_row;
 use super::{Result, Store, StoreError};
@@ -72,13 +71,7 @@ pub fn save_assessments(
     )?;
     let mut changed = false;
     for assessment in assessments {
-        let detail = serde_json::to_string(&AssessmentDetail {
-            reasons: assessment.reasons.clone(),
-            evidence: assessment.evidence.clone(),
-            missing: assessment.missing.clone(),
-            confounders: assessment.confounders.clone(),
-            citation: assessment.citation.clone(),
-        })?;
+        let detail = detail_json(assessment)?;
         let before = stored.iter().find(|s| s.0 == assessment.ruleset);
         // Unchanged (the usual case when a day passes): nothing to write.
         if let Some((_, rank, _, label, fingerprint, stored_detail, version, record)) = before
@@ -133,6 +126,64 @@ pub fn save_assessments(
             .execute(params![patient.0, ruleset])?;
     }
     Ok(changed)
+}
+
+/// Stores the first assessments of a patient who has none (a patient just inserted): what
+/// [`save_assessments`] writes for them, without looking for earlier ones.
+pub fn insert_assessments(
+    conn: &Connection,
+    patient: PatientId,
+    assessments: &[Assessment],
+    record_version: i64,
+) -> Result<()> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO assessments (patient_id, ruleset, ruleset_version, record_version, status,
+                                  status_rank, label, detail, fingerprint, evaluated_on,
+                                  flagged_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    for assessment in assessments {
+        let evaluated_on = format_date(assessment.evaluated_on);
+        let flagged = matches!(
+            assessment.status,
+            AssessmentStatus::Refractory | AssessmentStatus::Resistant
+        );
+        insert.execute(params![
+            patient.0,
+            assessment.ruleset,
+            assessment.ruleset_version,
+            record_version,
+            assessment.status.as_str(),
+            assessment.status.rank(),
+            assessment.label,
+            detail_json(assessment)?,
+            assessment.fingerprint,
+            evaluated_on,
+            flagged.then_some(&evaluated_on),
+        ])?;
+    }
+    Ok(())
+}
+
+/// The `detail` column: what an assessment says beyond its status and label.
+fn detail_json(assessment: &Assessment) -> Result<String> {
+    Ok(serde_json::to_string(&DetailRef {
+        reasons: &assessment.reasons,
+        evidence: &assessment.evidence,
+        missing: &assessment.missing,
+        confounders: &assessment.confounders,
+        citation: &assessment.citation,
+    })?)
+}
+
+/// `read::AssessmentDetail` borrowed, to serialise without copying.
+#[derive(serde::Serialize)]
+struct DetailRef<'a> {
+    reasons: &'a [String],
+    evidence: &'a [crate::domain::Evidence],
+    missing: &'a [String],
+    confounders: &'a [crate::domain::Confounder],
+    citation: &'a str,
 }
 
 /// `(patient id, record version)` for the ids in `from..=to`, in id order.
