@@ -8,6 +8,7 @@
 //! change the status (DESIGN §2); they are listed beside it.
 
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -23,18 +24,20 @@ use crate::domain::{
 
 /// Outcomes of the criteria evaluated so far for one assessment (a handful: a list is faster
 /// than hashing).
+/// Outcomes are shared, not copied: a criterion's reasons and evidence are read by every tier,
+/// composite and label that consults it.
 #[derive(Default)]
-struct Cache<'s>(Vec<(&'s str, Outcome)>);
+struct Cache<'s>(Vec<(&'s str, Rc<Outcome>)>);
 
 impl<'s> Cache<'s> {
-    fn get(&self, id: &str) -> Option<&Outcome> {
+    fn get(&self, id: &str) -> Option<&Rc<Outcome>> {
         self.0
             .iter()
             .find(|(key, _)| *key == id)
             .map(|(_, outcome)| outcome)
     }
 
-    fn insert(&mut self, id: &'s str, outcome: Outcome) {
+    fn insert(&mut self, id: &'s str, outcome: Rc<Outcome>) {
         self.0.push((id, outcome));
     }
 }
@@ -453,9 +456,9 @@ pub fn evaluate(
 }
 
 /// Evaluates a criterion once per assessment (criteria are shared between tiers and labels).
-fn evaluate_criterion<'s>(ctx: &Context<'s>, id: &'s str, cache: &mut Cache<'s>) -> Outcome {
+fn evaluate_criterion<'s>(ctx: &Context<'s>, id: &'s str, cache: &mut Cache<'s>) -> Rc<Outcome> {
     if let Some(outcome) = cache.get(id) {
-        return outcome.clone();
+        return Rc::clone(outcome);
     }
     let Some(criterion) = ctx.set.criteria.iter().find(|c| c.id == id) else {
         let mut outcome = Outcome::new();
@@ -463,7 +466,7 @@ fn evaluate_criterion<'s>(ctx: &Context<'s>, id: &'s str, cache: &mut Cache<'s>)
         outcome
             .missing
             .push(format!("criterion '{id}' is not defined"));
-        return outcome;
+        return Rc::new(outcome);
     };
     let outcome = match criterion.kinds().first().copied() {
         Some(Kind::FailedTrials(spec)) => trials::evaluate(ctx, id, spec),
@@ -481,7 +484,8 @@ fn evaluate_criterion<'s>(ctx: &Context<'s>, id: &'s str, cache: &mut Cache<'s>)
         Some(Kind::AllOf(spec)) => composite(ctx, &spec.criteria, cache, false),
         None => Outcome::new(),
     };
-    cache.insert(id, outcome.clone());
+    let outcome = Rc::new(outcome);
+    cache.insert(id, Rc::clone(&outcome));
     outcome
 }
 
@@ -492,7 +496,7 @@ fn composite<'s>(
     any: bool,
 ) -> Outcome {
     let mut outcome = Outcome::new();
-    let parts: Vec<(&str, Outcome)> = ids
+    let parts: Vec<(&str, Rc<Outcome>)> = ids
         .iter()
         .map(|id| (id.as_str(), evaluate_criterion(ctx, id, cache)))
         .collect();
