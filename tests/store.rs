@@ -201,3 +201,63 @@ fn unknown_mrn_is_a_clear_error() {
     let err = store.patient_id_by_mrn("NOPE-1").unwrap_err();
     assert_eq!(err.to_string(), "no patient with MRN NOPE-1");
 }
+
+/// A patient's list columns: id, status, ruleset, line, regimen, way forward, overdue, review.
+type ListRow = (i64, i64, String, i64, String, i64, i64, i64);
+
+#[test]
+fn the_demo_writes_the_list_columns_its_stored_rows_give() {
+    // The demo computes list columns as it generates (no read-back); they must be what the
+    // store computes from the stored assessments, reviews, lines, way forward and tasks.
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("demo.db");
+    let rules = refract::rules::Rules::embedded().unwrap();
+    let options = refract::demo::DemoOptions {
+        patients: 300,
+        seed: 5,
+        today: today(),
+    };
+    refract::demo::create(&path, &options, &rules).unwrap();
+    let mut store = Store::open(&path, OpenMode::MustExist, "test").unwrap();
+    let list = |store: &Store| -> Vec<ListRow> {
+        let mut stmt = store
+            .conn()
+            .prepare(
+                "SELECT id, list_status, list_ruleset, list_line, list_regimen, list_wf,
+                        list_wf_overdue, list_review
+                 FROM patients ORDER BY id",
+            )
+            .unwrap();
+        stmt.query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+                row.get(6)?,
+                row.get(7)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    let before = list(&store);
+    assert_eq!(before.len(), 300);
+    assert!(
+        before.iter().any(|row| row.7 == 1) && before.iter().any(|row| row.7 == 2),
+        "confirmed and dismissed reviews are in the sample"
+    );
+    let now = store::now_utc();
+    store
+        .write(|tx| {
+            for id in 1..=300 {
+                store::refresh_list_row(tx, PatientId(id), today(), now)?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    assert_eq!(list(&store), before);
+}
