@@ -145,7 +145,7 @@ pub fn import_paths(
     std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, Prepared)>(1);
         let files = &files;
-        scope.spawn(move || {
+        let parser = scope.spawn(move || {
             for (index, path) in files.iter().enumerate() {
                 if sender.send((index, prepare(path, rules, today))).is_err() {
                     break;
@@ -162,7 +162,11 @@ pub fn import_paths(
             report.files.push(file);
             next = index + 1;
         }
-        // The parsing thread stopped early only if it panicked: its files are not imported.
+        // The parsing thread stops early only if it panics (a bug): joined here, so that the
+        // files it did not reach are reported as failed rather than the import aborting.
+        if parser.join().is_ok() {
+            return;
+        }
         for path in &files[next..] {
             report.files.push(FileReport::failed(
                 path,
