@@ -601,7 +601,97 @@ pub fn fingerprint(assessment: &Assessment) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::mentions;
+    use super::{fingerprint, mentions};
+    use crate::domain::{Assessment, AssessmentStatus, Evidence, EvidenceKind, PatientId};
+    use sha2::{Digest, Sha256};
+
+    /// The digest as first written (joined "kind:text" keys, sorted): stored reviews hold
+    /// these, so the faster hashing must give the same bytes.
+    fn fingerprint_as_first_written(assessment: &Assessment) -> String {
+        let mut keys: Vec<String> = assessment
+            .evidence
+            .iter()
+            .filter(|e| e.kind != EvidenceKind::Observation)
+            .map(|e| format!("{}:{}", e.kind, e.text))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let mut hasher = Sha256::new();
+        hasher.update(assessment.status.as_str());
+        hasher.update([0]);
+        hasher.update(&assessment.label);
+        for key in keys {
+            hasher.update([0]);
+            hasher.update(key);
+        }
+        hasher
+            .finalize()
+            .iter()
+            .take(8)
+            .fold(String::new(), |mut out, byte| {
+                use std::fmt::Write as _;
+                let _ = write!(out, "{byte:02x}");
+                out
+            })
+    }
+
+    #[test]
+    fn fingerprints_are_the_digests_reviews_were_stored_with() {
+        let evidence = |kind, id, text: &str| Evidence {
+            criterion: String::from("c"),
+            kind,
+            id,
+            text: text.to_owned(),
+        };
+        let mut assessment = Assessment {
+            patient_id: PatientId(1),
+            ruleset: String::from("epilepsy"),
+            ruleset_version: String::from("2"),
+            status: AssessmentStatus::Refractory,
+            label: String::from("drug-resistant epilepsy"),
+            reasons: Vec::new(),
+            evidence: vec![
+                evidence(EvidenceKind::Line, 3, "2L lamotrigine, 2021-03 → 2022-04"),
+                evidence(
+                    EvidenceKind::Exposure,
+                    9,
+                    "levetiracetam 1500 mg/d, 2019-03 → ongoing",
+                ),
+                evidence(
+                    EvidenceKind::Observation,
+                    4,
+                    "seizure count 6 /month on 2024-01-02",
+                ),
+                evidence(EvidenceKind::Line, 2, "1L levetiracetam, 2019-03 → 2021-03"),
+                evidence(EvidenceKind::Condition, 1, "G40.919 Epilepsy, intractable"),
+                evidence(
+                    EvidenceKind::Procedure,
+                    5,
+                    "Video-EEG monitoring on 2023-05-01",
+                ),
+                evidence(EvidenceKind::Line, 7, "2L lamotrigine, 2021-03 → 2022-04"),
+            ],
+            missing: Vec::new(),
+            confounders: Vec::new(),
+            citation: String::new(),
+            evaluated_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+            fingerprint: String::new(),
+        };
+        assert_eq!(
+            fingerprint(&assessment),
+            fingerprint_as_first_written(&assessment)
+        );
+        assessment.evidence.reverse();
+        assert_eq!(
+            fingerprint(&assessment),
+            fingerprint_as_first_written(&assessment)
+        );
+        assessment.evidence.clear();
+        assert_eq!(
+            fingerprint(&assessment),
+            fingerprint_as_first_written(&assessment)
+        );
+    }
 
     #[test]
     fn a_negated_name_does_not_select_a_rule_set() {
