@@ -91,14 +91,10 @@ pub fn run(
     }
     match Keymap::load(keymap) {
         Ok(loaded) => {
-            let origin = keymap
-                .map(Path::to_path_buf)
-                .or_else(|| std::env::var_os("REFRACT_KEYMAP").map(std::path::PathBuf::from))
-                .filter(|path| !path.as_os_str().is_empty())
-                .map_or_else(
-                    || String::from("built in"),
-                    |path| format!("with {}", path.display()),
-                );
+            let origin = Keymap::file(keymap).map_or_else(
+                || String::from("built in"),
+                |path| format!("with {}", path.display()),
+            );
             writeln!(out, "keymap: {} bindings — {origin}", loaded.bindings.len())?;
         }
         Err(err) => {

@@ -28,6 +28,18 @@ type Stored = (
     i64,
 );
 
+/// Writes one assessment row, replacing the patient's earlier one for the rule set.
+const UPSERT: &str =
+    "INSERT INTO assessments (patient_id, ruleset, ruleset_version, record_version,
+                                  status, status_rank, label, detail, fingerprint, evaluated_on,
+                                  flagged_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (patient_id, ruleset) DO UPDATE SET
+             ruleset_version = excluded.ruleset_version, record_version = excluded.record_version,
+             status = excluded.status, status_rank = excluded.status_rank, label = excluded.label,
+             detail = excluded.detail, fingerprint = excluded.fingerprint,
+             evaluated_on = excluded.evaluated_on, flagged_since = excluded.flagged_since";
+
 /// Replaces a patient's assessments with `assessments` (dropping those of rule sets that no
 /// longer apply), keeping the day each flag was first raised, and writing nothing for an
 /// assessment that did not change. Returns whether anything changed. The caller owns the
@@ -58,17 +70,7 @@ pub fn save_assessments(
             ))
         })?
         .collect::<Result<_, _>>()?;
-    let mut upsert = conn.prepare_cached(
-        "INSERT INTO assessments (patient_id, ruleset, ruleset_version, record_version, status,
-                                  status_rank, label, detail, fingerprint, evaluated_on,
-                                  flagged_since)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-         ON CONFLICT (patient_id, ruleset) DO UPDATE SET
-             ruleset_version = excluded.ruleset_version, record_version = excluded.record_version,
-             status = excluded.status, status_rank = excluded.status_rank, label = excluded.label,
-             detail = excluded.detail, fingerprint = excluded.fingerprint,
-             evaluated_on = excluded.evaluated_on, flagged_since = excluded.flagged_since",
-    )?;
+    let mut upsert = conn.prepare_cached(UPSERT)?;
     let mut changed = false;
     for assessment in assessments {
         let detail = detail_json(assessment)?;
@@ -136,12 +138,8 @@ pub fn insert_assessments(
     assessments: &[Assessment],
     record_version: i64,
 ) -> Result<()> {
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO assessments (patient_id, ruleset, ruleset_version, record_version, status,
-                                  status_rank, label, detail, fingerprint, evaluated_on,
-                                  flagged_since)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?;
+    // The same statement as `save_assessments`: with no earlier row, it only inserts.
+    let mut insert = conn.prepare_cached(UPSERT)?;
     for assessment in assessments {
         let evaluated_on = format_date(assessment.evaluated_on);
         let flagged = matches!(

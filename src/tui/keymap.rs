@@ -188,10 +188,7 @@ impl Keymap {
 
     /// The keymap the dashboard uses: `path`, else `$REFRACT_KEYMAP`, over the built-in one.
     pub fn load(path: Option<&std::path::Path>) -> Result<Self, KeymapError> {
-        let from_env = std::env::var_os("REFRACT_KEYMAP")
-            .filter(|value| !value.is_empty())
-            .map(std::path::PathBuf::from);
-        let Some(path) = path.map(std::path::Path::to_path_buf).or(from_env) else {
+        let Some(path) = Self::file(path) else {
             return Self::embedded();
         };
         let file = path.display().to_string();
@@ -204,6 +201,16 @@ impl Keymap {
             detail: String::from("not UTF-8 text"),
         })?;
         Self::with_overrides(&file, &text)
+    }
+
+    /// The keymap file [`Keymap::load`] reads: `path`, else `$REFRACT_KEYMAP`; none for the
+    /// built-in keys alone.
+    pub fn file(path: Option<&std::path::Path>) -> Option<std::path::PathBuf> {
+        path.map(std::path::Path::to_path_buf).or_else(|| {
+            std::env::var_os("REFRACT_KEYMAP")
+                .filter(|value| !value.is_empty())
+                .map(std::path::PathBuf::from)
+        })
     }
 
     /// A whole keymap (the built-in file's format: every binding has its words).
