@@ -53,33 +53,34 @@ pub enum RulesError {
     },
 }
 
+/// Every rule-set id shipped with refract, in the order they are listed, with one of its
+/// files from `assets/<folder>/<id>.toml` (the rule set itself, its options catalogue).
+macro_rules! shipped {
+    ($folder:literal) => {
+        $crate::rules::shipped!(
+            $folder:
+            "epilepsy",
+            "status_epilepticus",
+            "hypertension",
+            "depression",
+            "lbcl",
+            "myeloma",
+            "rheumatoid_arthritis",
+            "aml",
+            "schizophrenia"
+        )
+    };
+    ($folder:literal: $($id:literal),*) => {
+        &[$((
+            $id,
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/", $folder, "/", $id, ".toml")),
+        )),*]
+    };
+}
+pub(crate) use shipped;
+
 /// The rule sets shipped with refract, by id, in the order they are listed.
-pub const EMBEDDED: &[(&str, &str)] = &[
-    ("epilepsy", include_str!("../assets/rules/epilepsy.toml")),
-    (
-        "status_epilepticus",
-        include_str!("../assets/rules/status_epilepticus.toml"),
-    ),
-    (
-        "hypertension",
-        include_str!("../assets/rules/hypertension.toml"),
-    ),
-    (
-        "depression",
-        include_str!("../assets/rules/depression.toml"),
-    ),
-    ("lbcl", include_str!("../assets/rules/lbcl.toml")),
-    ("myeloma", include_str!("../assets/rules/myeloma.toml")),
-    (
-        "rheumatoid_arthritis",
-        include_str!("../assets/rules/rheumatoid_arthritis.toml"),
-    ),
-    ("aml", include_str!("../assets/rules/aml.toml")),
-    (
-        "schizophrenia",
-        include_str!("../assets/rules/schizophrenia.toml"),
-    ),
-];
+pub const EMBEDDED: &[(&str, &str)] = shipped!("rules");
 
 /// Every rule set with the drug book they use.
 #[derive(Debug, Clone)]

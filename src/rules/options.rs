@@ -21,35 +21,7 @@ use super::model::RuleSet;
 use crate::domain::{OptionKind, PatientRecord};
 
 /// The catalogues shipped with refract, by rule-set id.
-pub const EMBEDDED: &[(&str, &str)] = &[
-    (
-        "epilepsy",
-        include_str!("../../assets/options/epilepsy.toml"),
-    ),
-    (
-        "status_epilepticus",
-        include_str!("../../assets/options/status_epilepticus.toml"),
-    ),
-    (
-        "hypertension",
-        include_str!("../../assets/options/hypertension.toml"),
-    ),
-    (
-        "depression",
-        include_str!("../../assets/options/depression.toml"),
-    ),
-    ("lbcl", include_str!("../../assets/options/lbcl.toml")),
-    ("myeloma", include_str!("../../assets/options/myeloma.toml")),
-    (
-        "rheumatoid_arthritis",
-        include_str!("../../assets/options/rheumatoid_arthritis.toml"),
-    ),
-    ("aml", include_str!("../../assets/options/aml.toml")),
-    (
-        "schizophrenia",
-        include_str!("../../assets/options/schizophrenia.toml"),
-    ),
-];
+pub const EMBEDDED: &[(&str, &str)] = super::shipped!("options");
 
 /// The options of one rule set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
