@@ -4,7 +4,7 @@
 //! clinical stories (see `stories`), the same file for the same seed and reference day. It writes
 //! into a temporary file beside the target and renames it into place only when complete, so an
 //! interrupted generation never leaves a half-built demo behind. One thread writes stories while
-//! the other inserts them with prepared statements in large transactions.
+//! two others insert them, into two files that are joined at the end (see `build`).
 
 mod builder;
 mod meetings;
@@ -26,7 +26,7 @@ use crate::domain::{
 };
 use crate::rules::{DrugBook, Rules, RulesError};
 use crate::store::{
-    self, AuditWriter, ListProjection, OpenMode, RecordWriter, Source, Store, StoreError,
+    self, AuditWriter, ListProjection, NewRows, OpenMode, RecordWriter, Source, Store, StoreError,
 };
 use builder::Builder;
 pub use rng::Rng;
@@ -296,11 +296,16 @@ pub fn create(path: &Path, options: &DemoOptions, rules: &Rules) -> Result<DemoS
 }
 
 fn partial_path(path: &Path) -> PathBuf {
+    with_suffix(path, ".partial")
+}
+
+/// `path` with `suffix` added to its file name.
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path
         .file_name()
         .map(std::ffi::OsStr::to_os_string)
         .unwrap_or_default();
-    name.push(".partial");
+    name.push(suffix);
     path.with_file_name(name)
 }
 
@@ -322,35 +327,59 @@ fn remove_database_files(path: &Path) -> Result<(), DemoError> {
 /// Patients per transaction and per message between the threads.
 const BATCH: u64 = 2_000;
 
+/// What the clinical writer hands on to the patient writer.
+enum ToPatientWriter {
+    Batch(Vec<DemoPatient>),
+    /// Every patient was written: the patient writer may build its indexes.
+    Complete,
+}
+
+/// Builds the demo at `path` with two writers, because one SQLite file takes one writer at a
+/// time and the writer is what bounds a large demo. Conditions, drug exposures, lines,
+/// procedures, assessments and reviews go to `path`; the patient rows and observations (the
+/// largest table), about the same amount of work, go to a second file beside it. Each file then
+/// builds its own indexes, again at the same time, and the second file's tables are copied into
+/// `path` with their finished indexes: SQLite transfers a table into an empty one of the same
+/// shape record by record, without decoding or sorting anything.
 fn build(
     path: &Path,
     options: &DemoOptions,
     rules: &Rules,
 ) -> Result<Vec<(String, AssessmentStatus, u64)>, DemoError> {
-    let mut store = Store::open(path, OpenMode::CreateIfMissing, "demo")?;
-    // The file is private to this run until it is renamed into place, so neither a journal nor
-    // durability per transaction buys anything here: a crash just means generating again. The
-    // generator writes consistent references by construction (tests run the foreign key check
-    // on its output), so checking each of millions of rows against its parent is skipped.
-    store
-        .conn()
-        .execute_batch(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;
-             PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = OFF; PRAGMA threads = 2;",
-        )
-        .map_err(StoreError::from)?;
-    let indexes = drop_secondary_indexes(&store)?;
+    let patients_path = with_suffix(path, "-patients");
+    remove_database_files(&patients_path)?;
+    let result = build_in_two_files(path, &patients_path, options, rules);
+    let removed = remove_database_files(&patients_path);
+    let tally = result?;
+    removed?;
+    Ok(tally)
+}
+
+fn build_in_two_files(
+    path: &Path,
+    patients_path: &Path,
+    options: &DemoOptions,
+    rules: &Rules,
+) -> Result<Vec<(String, AssessmentStatus, u64)>, DemoError> {
+    let mut clinical = open_for_bulk_writes(path)?;
+    let mut patients = open_for_bulk_writes(patients_path)?;
+    // The clinical file keeps the indexes of its (empty) patients table, because the final
+    // copy transfers index entries only between identical indexes; the reviews index stays
+    // because writing a review looks up the previous one.
+    let clinical_schema =
+        drop_secondary_indexes(&clinical, |table| table != "patients" && table != "reviews")?;
+    let patient_schema = drop_secondary_indexes(&patients, |table| table == "patients")?;
     let now = options
         .today
         .and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN));
 
-    let (sender, receiver) = mpsc::sync_channel::<Vec<DemoPatient>>(4);
-    // Inserted batches travel back to be freed by the thread that allocated them: glibc's
-    // allocator serialises frees of another thread's memory, which otherwise costs more than
-    // generating the stories.
+    let (to_clinical, clinical_batches) = mpsc::sync_channel::<Vec<DemoPatient>>(4);
+    let (to_patients, patient_batches) = mpsc::sync_channel::<ToPatientWriter>(4);
+    // Written batches travel back to be freed by the thread that allocated them: freeing
+    // another thread's memory is slower in every allocator, and costs more than generating.
     let (recycle, recycled) = mpsc::channel::<Vec<DemoPatient>>();
     let mut tally: Vec<(String, AssessmentStatus, u64)> = Vec::new();
-    let insert_result = thread::scope(|scope| {
+    thread::scope(|scope| {
         let generator = scope.spawn(move || {
             let mut index = 0;
             while index < options.patients {
@@ -361,48 +390,76 @@ fn build(
                 let batch = (index..end)
                     .map(|i| generate_assessed(rules, options, i))
                     .collect();
-                if sender.send(batch).is_err() {
+                if to_clinical.send(batch).is_err() {
                     return;
                 }
                 index = end;
             }
-            drop(sender);
+            drop(to_clinical);
             for done in recycled {
                 drop(done);
             }
         });
-        let mut result = Ok(());
-        for batch in &receiver {
-            for patient in &batch {
-                for (ruleset, status) in &patient.intended {
-                    match tally
-                        .iter_mut()
-                        .find(|(r, s, _)| r == ruleset && s == status)
-                    {
-                        Some(entry) => entry.2 += 1,
-                        None => tally.push((ruleset.clone(), *status, 1)),
+        let patient_writer = scope.spawn(move || {
+            let mut complete = false;
+            for message in patient_batches {
+                match message {
+                    ToPatientWriter::Batch(batch) => {
+                        insert_patient_rows(
+                            &mut patients,
+                            &batch,
+                            &rules.stamp,
+                            options.today,
+                            now,
+                        )?;
+                        // The generator only leaves early when it failed, which is reported.
+                        let _ = recycle.send(batch);
+                    }
+                    ToPatientWriter::Complete => {
+                        complete = true;
+                        break;
                     }
                 }
             }
-            if let Err(err) = insert_batch(&mut store, &batch, &rules.stamp, options.today, now) {
+            drop(recycle);
+            if complete {
+                create_indexes(&mut patients, &patient_schema.indexes)?;
+            }
+            Ok::<_, DemoError>(())
+        });
+
+        let mut written = 0;
+        let mut result = Ok(());
+        for batch in &clinical_batches {
+            count_intended(&mut tally, &batch);
+            if let Err(err) = insert_clinical_rows(&mut clinical, &batch) {
                 result = Err(err);
                 break;
             }
-            if recycle.send(batch).is_err() {
+            written += batch.len() as u64;
+            if to_patients.send(ToPatientWriter::Batch(batch)).is_err() {
+                // The patient writer failed: its error is the one to report.
                 break;
             }
         }
-        drop(receiver);
-        drop(recycle);
+        drop(clinical_batches);
+        if result.is_ok() && written == options.patients {
+            let _ = to_patients.send(ToPatientWriter::Complete);
+            result = create_indexes(&mut clinical, &clinical_schema.indexes);
+        }
+        drop(to_patients);
+        let patients_written = patient_writer
+            .join()
+            .unwrap_or(Err(DemoError::GeneratorStopped));
         if generator.join().is_err() {
             return Err(DemoError::GeneratorStopped);
         }
-        result
-    });
-    insert_result?;
+        result.and(patients_written)
+    })?;
 
-    store.write(|tx| {
-        for sql in &indexes {
+    join_patients(&mut clinical, patients_path)?;
+    clinical.write(|tx| {
+        for sql in &clinical_schema.triggers {
             tx.execute_batch(sql)?;
         }
         store::rebuild_list_counts(tx)?;
@@ -414,13 +471,15 @@ fn build(
     })?;
     // The team's records are written through the same audited paths as a clinician's, as of
     // the demo's own day.
-    store::with_clock_at(now, || way_forward::add(&mut store, rules, options.today))?;
+    store::with_clock_at(now, || {
+        way_forward::add(&mut clinical, rules, options.today)
+    })?;
     // The MDT meetings (a past one with outcomes and tasks, an upcoming agenda).
-    meetings::add(&mut store, rules, options)?;
+    meetings::add(&mut clinical, rules, options)?;
     // Sampled statistics are enough for the planner and take a fraction of a full ANALYZE. The
     // histogram table (stat4) is emptied: with it SQLite re-prepares a statement whenever a
     // bound value changes, which costs more than any plan it could improve here.
-    store
+    clinical
         .conn()
         .execute_batch(
             "PRAGMA analysis_limit = 2000; ANALYZE; DELETE FROM sqlite_stat4; PRAGMA journal_mode = WAL;
@@ -430,24 +489,58 @@ fn build(
     Ok(tally)
 }
 
-fn insert_batch(
-    store: &mut Store,
-    batch: &[DemoPatient],
-    rules_stamp: &str,
-    today: NaiveDate,
-    now: NaiveDateTime,
-) -> Result<(), DemoError> {
+/// Opens (creating) one of the demo's files for bulk writing. The files are private to this
+/// run until renamed into place, so neither a journal nor durability per transaction buys
+/// anything: a crash just means generating again. The generator writes consistent references
+/// by construction (tests run the foreign key check on its output), so checking each of
+/// millions of rows against its parent is skipped.
+fn open_for_bulk_writes(path: &Path) -> Result<Store, StoreError> {
+    let store = Store::open(path, OpenMode::CreateIfMissing, "demo")?;
+    store.conn().execute_batch(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;
+         PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = OFF; PRAGMA threads = 2;",
+    )?;
+    Ok(store)
+}
+
+fn count_intended(tally: &mut Vec<(String, AssessmentStatus, u64)>, batch: &[DemoPatient]) {
+    for (ruleset, status) in batch.iter().flat_map(|patient| &patient.intended) {
+        match tally
+            .iter_mut()
+            .find(|(r, s, _)| r == ruleset && s == status)
+        {
+            Some(entry) => entry.2 += 1,
+            None => tally.push((ruleset.clone(), *status, 1)),
+        }
+    }
+}
+
+/// The id a generated patient is stored under (their index + 1, in both files).
+fn stored_id(patient: &DemoPatient) -> Result<PatientId, StoreError> {
+    patient
+        .record
+        .patient
+        .as_ref()
+        .map(|p| p.id)
+        .ok_or_else(|| StoreError::Corrupt {
+            column: "patients",
+            detail: "a generated record has no patient".into(),
+        })
+}
+
+/// Writes a batch's clinical rows, assessments and reviews: everything but the patient rows and
+/// observations.
+fn insert_clinical_rows(store: &mut Store, batch: &[DemoPatient]) -> Result<(), DemoError> {
     store.write(|tx| {
         let mut writer = RecordWriter::new(tx)?;
-        let mut range = (i64::MAX, i64::MIN);
         for patient in batch {
-            let id = writer.insert(
+            let id = stored_id(patient)?;
+            writer.insert_new_patient_rows(
+                id,
                 &patient.record,
                 Source::Demo,
-                Some(&patient.projection),
-                now,
+                NewRows::AllButObservations,
             )?;
-            range = (range.0.min(id.0), range.1.max(id.0));
             // Evidence was computed on the record's own ids: point it at the stored rows.
             let assessments = writer
                 .last_ids()
@@ -466,38 +559,136 @@ fn insert_batch(
                 )?;
             }
         }
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(())
+}
+
+/// Writes a batch's patient rows, with their list columns and stamped as evaluated, and their
+/// observations.
+fn insert_patient_rows(
+    store: &mut Store,
+    batch: &[DemoPatient],
+    rules_stamp: &str,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<(), DemoError> {
+    store.write(|tx| {
+        let mut writer = RecordWriter::new(tx)?;
+        let mut range = (i64::MAX, i64::MIN);
+        for patient in batch {
+            let id = writer.insert_patient_only(
+                &patient.record,
+                Source::Demo,
+                &patient.projection,
+                now,
+            )?;
+            writer.insert_new_patient_rows(
+                id,
+                &patient.record,
+                Source::Demo,
+                NewRows::ObservationsOnly,
+            )?;
+            range = (range.0.min(id.0), range.1.max(id.0));
+        }
         store::stamp_evaluated(tx, range.0, range.1, rules_stamp, today)?;
         Ok::<_, StoreError>(())
     })?;
     Ok(())
 }
 
-/// Drops the indexes and the list-count triggers that bulk inserts would maintain row by row,
-/// returning the SQL that recreates them (building an index once, sorted, is several times
-/// faster; the counts are summed once at the end).
-fn drop_secondary_indexes(store: &Store) -> Result<Vec<String>, StoreError> {
-    let mut stmt = store
+fn create_indexes(store: &mut Store, indexes: &[String]) -> Result<(), DemoError> {
+    store.write(|tx| {
+        for sql in indexes {
+            tx.execute_batch(sql)?;
+        }
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(())
+}
+
+/// Copies the patient rows and observations, with their indexes, from the file at
+/// `patients_path` into the (empty) tables of `store`.
+fn join_patients(store: &mut Store, patients_path: &Path) -> Result<(), DemoError> {
+    store
         .conn()
-        // The reviews index stays: writing a review looks up the previous one.
-        .prepare(
-            "SELECT name, sql, type FROM sqlite_schema
-             WHERE (type = 'index' AND sql IS NOT NULL AND tbl_name <> 'reviews')
-                OR (type = 'trigger' AND name LIKE 'list_counts_%')",
-        )?;
-    let dropped: Vec<(String, String, String)> = stmt
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .execute(
+            "ATTACH DATABASE ?1 AS patient_rows",
+            [attach_name(patients_path)],
+        )
+        .map_err(StoreError::from)?;
+    // A plain `SELECT *` from a table of the same shape into an empty table without triggers
+    // is what lets SQLite transfer records and index entries as they are.
+    let copied = store.write(|tx| {
+        tx.execute_batch(
+            "INSERT INTO main.patients SELECT * FROM patient_rows.patients;
+             INSERT INTO main.observations SELECT * FROM patient_rows.observations;",
+        )
+        .map_err(StoreError::from)
+    });
+    let detached = store
+        .conn()
+        .execute_batch("DETACH DATABASE patient_rows")
+        .map_err(StoreError::from);
+    copied?;
+    detached?;
+    Ok(())
+}
+
+/// A file name as `ATTACH` takes it: SQLite reads the bytes of the value as the name, so a
+/// blob passes any Unix path through unchanged.
+#[cfg(unix)]
+fn attach_name(path: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str().as_bytes().to_vec()
+}
+
+#[cfg(not(unix))]
+fn attach_name(path: &Path) -> Vec<u8> {
+    path.to_string_lossy().into_owned().into_bytes()
+}
+
+/// The SQL that recreates what [`drop_secondary_indexes`] dropped.
+struct DroppedSchema {
+    indexes: Vec<String>,
+    triggers: Vec<String>,
+}
+
+/// Drops the indexes of the tables `of_table` selects, and the list-count triggers, which bulk
+/// inserts would otherwise maintain row by row (building an index once, sorted, is several
+/// times faster; the counts are summed once at the end).
+fn drop_secondary_indexes(
+    store: &Store,
+    of_table: impl Fn(&str) -> bool,
+) -> Result<DroppedSchema, StoreError> {
+    let mut stmt = store.conn().prepare(
+        "SELECT name, sql, type, tbl_name FROM sqlite_schema
+         WHERE (type = 'index' AND sql IS NOT NULL)
+            OR (type = 'trigger' AND name LIKE 'list_counts_%')",
+    )?;
+    let found: Vec<(String, String, String, String)> = stmt
+        .query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?
         .collect::<Result<_, _>>()?;
-    for (name, _, kind) in &dropped {
-        let kind = if kind == "trigger" {
-            "TRIGGER"
-        } else {
-            "INDEX"
-        };
-        store
-            .conn()
-            .execute_batch(&format!("DROP {kind} \"{name}\""))?;
+    let mut dropped = DroppedSchema {
+        indexes: Vec::new(),
+        triggers: Vec::new(),
+    };
+    for (name, sql, kind, table) in found {
+        if kind == "trigger" {
+            store
+                .conn()
+                .execute_batch(&format!("DROP TRIGGER \"{name}\""))?;
+            dropped.triggers.push(sql);
+        } else if of_table(&table) {
+            store
+                .conn()
+                .execute_batch(&format!("DROP INDEX \"{name}\""))?;
+            dropped.indexes.push(sql);
+        }
     }
-    Ok(dropped.into_iter().map(|(_, sql, _)| sql).collect())
+    Ok(dropped)
 }
 
 #[cfg(test)]

@@ -47,8 +47,9 @@ pub use sql_types::{
 pub use team::Note;
 pub use way_forward::StoredWayForward;
 pub use write::{
-    IdMap, ListProjection, NewRecord, RecordWriter, Source, SourceIds, insert_clinical_rows,
-    insert_record, name_key, refresh_list_row, refresh_list_row_if_changed, write_list_row,
+    IdMap, ListProjection, NewRecord, NewRows, RecordWriter, Source, SourceIds,
+    insert_clinical_rows, insert_record, name_key, refresh_list_row, refresh_list_row_if_changed,
+    write_list_row,
 };
 
 /// `PRAGMA application_id` of a refract file ("RFRC"), so that another program's SQLite file is

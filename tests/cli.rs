@@ -231,6 +231,10 @@ fn demo_is_deterministic_for_a_seed() {
             "line_drugs",
             "observations",
             "procedures",
+            "assessments",
+            "reviews",
+            "audit_log",
+            "list_counts",
         ] {
             let mut stmt = conn
                 .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))

@@ -261,3 +261,58 @@ fn the_demo_writes_the_list_columns_its_stored_rows_give() {
         .unwrap();
     assert_eq!(list(&store), before);
 }
+
+#[test]
+fn the_demo_stores_assessments_as_its_stored_records_evaluate() {
+    // The demo evaluates each record before it is stored, and writes the patient rows with
+    // observations into one file and the other rows with the assessments into another: the
+    // evidence must still point at the stored rows of every kind, and nothing else may differ
+    // from evaluating the stored record.
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("demo.db");
+    let rules = refract::rules::Rules::embedded().unwrap();
+    let options = refract::demo::DemoOptions {
+        patients: 300,
+        seed: 23,
+        today: today(),
+    };
+    refract::demo::create(&path, &options, &rules).unwrap();
+    // The second file the patient rows were written to is gone, and so is the journal.
+    let mut names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["demo.db"]);
+    let store = Store::open(&path, OpenMode::MustExist, "test").unwrap();
+    let records = store::load_records(store.conn(), 1, 300).unwrap();
+    assert_eq!(records.len(), 300);
+    let mut evidence_kinds = std::collections::BTreeSet::new();
+    for record in &records {
+        let id = record.patient.as_ref().unwrap().id;
+        let mut expected = rules.evaluate(record, today());
+        expected.sort_by(|a, b| {
+            b.status
+                .rank()
+                .cmp(&a.status.rank())
+                .then_with(|| a.ruleset.cmp(&b.ruleset))
+        });
+        let stored: Vec<_> = store
+            .assessments(id)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.assessment)
+            .collect();
+        assert_eq!(stored, expected, "patient {}", id.0);
+        evidence_kinds.extend(
+            stored
+                .iter()
+                .flat_map(|a| a.evidence.iter().map(|e| e.kind.as_str())),
+        );
+    }
+    // The rules cite no condition row as evidence; every other kind is checked.
+    assert_eq!(
+        evidence_kinds.into_iter().collect::<Vec<_>>(),
+        ["exposure", "line", "observation", "procedure"]
+    );
+}

@@ -70,6 +70,14 @@ pub struct RecordWriter<'conn> {
     ids: IdMap,
 }
 
+/// Which of a new patient's clinical rows [`RecordWriter::insert_new_patient_rows`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewRows {
+    All,
+    AllButObservations,
+    ObservationsOnly,
+}
+
 /// The FHIR resource ids of a record's rows, in the order of its lists (`None` where unknown).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceIds {
@@ -198,8 +206,43 @@ impl<'conn> RecordWriter<'conn> {
         now: NaiveDateTime,
     ) -> Result<PatientId> {
         let patient_id = self.insert_patient_row(record, source, None, projection, now)?;
-        self.insert_rows(patient_id, record, source, None, 0)?;
+        self.insert_rows(patient_id, record, source, None, 0, NewRows::All)?;
         Ok(patient_id)
+    }
+
+    /// Inserts the patient row alone, with `projection` as the list columns, under the id the
+    /// record names: the demo writes patient rows and clinical rows into two files at once
+    /// (see [`RecordWriter::insert_new_patient_rows`]), so both must agree on it beforehand.
+    pub fn insert_patient_only(
+        &mut self,
+        record: &NewRecord,
+        source: Source,
+        projection: &ListProjection,
+        now: NaiveDateTime,
+    ) -> Result<PatientId> {
+        let expected = record.patient.as_ref().map(|patient| patient.id);
+        let patient_id = self.insert_patient_row(record, source, None, Some(projection), now)?;
+        if expected != Some(patient_id) {
+            return Err(StoreError::Corrupt {
+                column: "patients",
+                detail: format!("patient stored as {} instead of {expected:?}", patient_id.0),
+            });
+        }
+        Ok(patient_id)
+    }
+
+    /// Inserts the `rows` of a patient who has no clinical rows yet (observations are numbered
+    /// from 1), without reading the database: the demo writes the patient row and observations
+    /// into one file and the other rows into another at the same time, then joins them.
+    /// [`RecordWriter::last_ids`] covers every row of the record, written here or not.
+    pub fn insert_new_patient_rows(
+        &mut self,
+        patient_id: PatientId,
+        record: &PatientRecord,
+        source: Source,
+        rows: NewRows,
+    ) -> Result<()> {
+        self.insert_rows(patient_id, record, source, None, 0, rows)
     }
 
     /// Inserts a patient read from a FHIR file with their record, the FHIR ids of the patient
@@ -214,7 +257,14 @@ impl<'conn> RecordWriter<'conn> {
     ) -> Result<PatientId> {
         let patient_id =
             self.insert_patient_row(record, Source::Import, fhir_id, Some(projection), now)?;
-        self.insert_rows(patient_id, record, Source::Import, Some(source_ids), 0)?;
+        self.insert_rows(
+            patient_id,
+            record,
+            Source::Import,
+            Some(source_ids),
+            0,
+            NewRows::All,
+        )?;
         Ok(patient_id)
     }
 
@@ -267,7 +317,14 @@ impl<'conn> RecordWriter<'conn> {
         source_ids: &SourceIds,
     ) -> Result<()> {
         let last = self.last_observation_of(patient_id)?;
-        self.insert_rows(patient_id, record, Source::Import, Some(source_ids), last)
+        self.insert_rows(
+            patient_id,
+            record,
+            Source::Import,
+            Some(source_ids),
+            last,
+            NewRows::All,
+        )
     }
 
     /// Inserts the clinical rows of `record` (not the patient row) for an existing patient.
@@ -278,7 +335,7 @@ impl<'conn> RecordWriter<'conn> {
         source: Source,
     ) -> Result<()> {
         let last = self.last_observation_of(patient_id)?;
-        self.insert_rows(patient_id, record, source, None, last)
+        self.insert_rows(patient_id, record, source, None, last, NewRows::All)
     }
 
     fn last_observation_of(&mut self, patient_id: PatientId) -> Result<i64> {
@@ -287,8 +344,8 @@ impl<'conn> RecordWriter<'conn> {
             .query_row([patient_id.0], |row| row.get(0))?)
     }
 
-    /// `last_observation` is the patient's highest observation id (observations are numbered
-    /// per patient).
+    /// Inserts the `rows` of the record; `last_observation` is the patient's highest observation
+    /// id (observations are numbered per patient).
     fn insert_rows(
         &mut self,
         patient_id: PatientId,
@@ -296,6 +353,45 @@ impl<'conn> RecordWriter<'conn> {
         source: Source,
         source_ids: Option<&SourceIds>,
         last_observation: i64,
+        rows: NewRows,
+    ) -> Result<()> {
+        self.ids.clear();
+        if rows != NewRows::ObservationsOnly {
+            self.insert_rows_but_observations(patient_id, record, source, source_ids)?;
+        }
+        let source_id = |index: usize| {
+            source_ids
+                .and_then(|all| all.observations.get(index))
+                .and_then(Option::as_deref)
+        };
+        for (index, observation) in record.observations.iter().enumerate() {
+            let row = last_observation + index as i64 + 1;
+            if rows != NewRows::AllButObservations {
+                self.observation.execute(params![
+                    patient_id.0,
+                    row,
+                    observation.code,
+                    observation.display,
+                    observation.value,
+                    observation.value_code,
+                    observation.unit,
+                    format_datetime(observation.effective),
+                    observation.setting.map(BpSetting::as_str),
+                    source.as_str(),
+                    source_id(index),
+                ])?;
+            }
+            self.ids.observations.push((observation.id, row));
+        }
+        Ok(())
+    }
+
+    fn insert_rows_but_observations(
+        &mut self,
+        patient_id: PatientId,
+        record: &PatientRecord,
+        source: Source,
+        source_ids: Option<&SourceIds>,
     ) -> Result<()> {
         let source_text = source.as_str();
         let pid = patient_id.0;
@@ -305,7 +401,6 @@ impl<'conn> RecordWriter<'conn> {
                 .and_then(|all| ids(all).get(index))
                 .and_then(Option::as_deref)
         };
-        self.ids.clear();
         for (index, condition) in record.conditions.iter().enumerate() {
             let row = self.condition.insert(params![
                 pid,
@@ -335,23 +430,6 @@ impl<'conn> RecordWriter<'conn> {
         for line in &record.lines {
             let row = self.insert_line(patient_id, line)?;
             self.ids.lines.push((line.id, row));
-        }
-        for (index, observation) in record.observations.iter().enumerate() {
-            let row = last_observation + index as i64 + 1;
-            self.observation.execute(params![
-                pid,
-                row,
-                observation.code,
-                observation.display,
-                observation.value,
-                observation.value_code,
-                observation.unit,
-                format_datetime(observation.effective),
-                observation.setting.map(BpSetting::as_str),
-                source_text,
-                source_id(|ids| &ids.observations, index),
-            ])?;
-            self.ids.observations.push((observation.id, row));
         }
         for (index, procedure) in record.procedures.iter().enumerate() {
             let row = self.procedure.insert(params![
