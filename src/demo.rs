@@ -424,6 +424,9 @@ fn build_in_two_files(
             drop(recycle);
             if complete {
                 create_indexes(&mut patients, &patient_schema.indexes)?;
+                // The list's counts are the patient rows' alone: summed here, beside the
+                // clinical file's index builds, and copied with the rows.
+                patients.write(|tx| store::rebuild_list_counts(tx))?;
             }
             Ok::<_, DemoError>(())
         });
@@ -462,7 +465,6 @@ fn build_in_two_files(
         for sql in &clinical_schema.triggers {
             tx.execute_batch(sql)?;
         }
-        store::rebuild_list_counts(tx)?;
         tx.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
             params![META_DEMO, describe(options)],
@@ -607,7 +609,7 @@ fn create_indexes(store: &mut Store, indexes: &[String]) -> Result<(), DemoError
     Ok(())
 }
 
-/// Copies the patient rows and observations, with their indexes, from the file at
+/// Copies the patient rows, their counts and observations, with their indexes, from the file at
 /// `patients_path` into the (empty) tables of `store`.
 fn join_patients(store: &mut Store, patients_path: &Path) -> Result<(), DemoError> {
     store
@@ -622,7 +624,8 @@ fn join_patients(store: &mut Store, patients_path: &Path) -> Result<(), DemoErro
     let copied = store.write(|tx| {
         tx.execute_batch(
             "INSERT INTO main.patients SELECT * FROM patient_rows.patients;
-             INSERT INTO main.observations SELECT * FROM patient_rows.observations;",
+             INSERT INTO main.observations SELECT * FROM patient_rows.observations;
+             INSERT INTO main.list_counts SELECT * FROM patient_rows.list_counts;",
         )
         .map_err(StoreError::from)
     });

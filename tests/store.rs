@@ -285,6 +285,32 @@ fn the_demo_stores_assessments_as_its_stored_records_evaluate() {
     names.sort();
     assert_eq!(names, ["demo.db"]);
     let store = Store::open(&path, OpenMode::MustExist, "test").unwrap();
+    // The list's counts, summed in the second file and kept by triggers since, are the rows'.
+    let counts = |sql: &str| -> Vec<(i64, String, String, i64, i64, i64)> {
+        let mut stmt = store.conn().prepare(sql).unwrap();
+        stmt.query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    let kept = counts("SELECT * FROM list_counts WHERE patients > 0 ORDER BY 1, 2, 3, 4, 5");
+    assert!(kept.len() > 10);
+    assert_eq!(
+        kept,
+        counts(
+            "SELECT list_status, list_ruleset, care_team, list_review, list_wf_overdue, count(*)
+             FROM patients GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+        )
+    );
     let records = store::load_records(store.conn(), 1, 300).unwrap();
     assert_eq!(records.len(), 300);
     let mut evidence_kinds = std::collections::BTreeSet::new();
