@@ -68,6 +68,8 @@ pub enum DemoError {
     },
     #[error("the demo generator stopped unexpectedly")]
     GeneratorStopped,
+    #[error("the demo's patient writer stopped unexpectedly")]
+    WriterStopped,
     #[error("demo way forward: {0}")]
     WayForward(#[from] crate::way_forward::WayForwardError),
 }
@@ -335,9 +337,10 @@ enum ToPatientWriter {
 }
 
 /// Builds the demo at `path` with two writers, because one SQLite file takes one writer at a
-/// time and the writer is what bounds a large demo. Conditions, drug exposures, lines,
-/// procedures, assessments and reviews go to `path`; the patient rows and observations (the
-/// largest table), about the same amount of work, go to a second file beside it. Each file then
+/// time and the writer is what bounds a large demo. Conditions, drug exposures, lines and their
+/// drugs, procedures, assessments, reviews and their audit rows go to `path`; the patient rows
+/// and observations (the largest table), about the same amount of work, go to a second file
+/// beside it. Each file then
 /// builds its own indexes, again at the same time, and the second file's tables are copied into
 /// `path` with their finished indexes: SQLite transfers a table into an empty one of the same
 /// shape record by record, without decoding or sorting anything.
@@ -376,7 +379,8 @@ fn build_in_two_files(
     let (to_clinical, clinical_batches) = mpsc::sync_channel::<Vec<DemoPatient>>(4);
     let (to_patients, patient_batches) = mpsc::sync_channel::<ToPatientWriter>(4);
     // Written batches travel back to be freed by the thread that allocated them: freeing
-    // another thread's memory is slower in every allocator, and costs more than generating.
+    // another thread's memory was measured slower than generating the stories (glibc's
+    // allocator serialises such frees).
     let (recycle, recycled) = mpsc::channel::<Vec<DemoPatient>>();
     let mut tally: Vec<(String, AssessmentStatus, u64)> = Vec::new();
     thread::scope(|scope| {
@@ -412,7 +416,8 @@ fn build_in_two_files(
                             options.today,
                             now,
                         )?;
-                        // The generator only leaves early when it failed, which is reported.
+                        // The generator is gone only if it panicked or the writers stopped,
+                        // both reported; the batch is then freed here.
                         let _ = recycle.send(batch);
                     }
                     ToPatientWriter::Complete => {
@@ -446,14 +451,18 @@ fn build_in_two_files(
             }
         }
         drop(clinical_batches);
-        if result.is_ok() && written == options.patients {
-            let _ = to_patients.send(ToPatientWriter::Complete);
-            result = create_indexes(&mut clinical, &clinical_schema.indexes);
+        if result.is_ok() {
+            // Fewer patients than asked for means the generator stopped: never join a part.
+            if written != options.patients {
+                result = Err(DemoError::GeneratorStopped);
+            } else if to_patients.send(ToPatientWriter::Complete).is_ok() {
+                result = create_indexes(&mut clinical, &clinical_schema.indexes);
+            }
         }
         drop(to_patients);
         let patients_written = patient_writer
             .join()
-            .unwrap_or(Err(DemoError::GeneratorStopped));
+            .unwrap_or(Err(DemoError::WriterStopped));
         if generator.join().is_err() {
             return Err(DemoError::GeneratorStopped);
         }
@@ -537,7 +546,7 @@ fn insert_clinical_rows(store: &mut Store, batch: &[DemoPatient]) -> Result<(), 
         let mut writer = RecordWriter::new(tx)?;
         for patient in batch {
             let id = stored_id(patient)?;
-            writer.insert_new_patient_rows(
+            writer.insert_rows_of_new_patient(
                 id,
                 &patient.record,
                 Source::Demo,
@@ -585,7 +594,7 @@ fn insert_patient_rows(
                 &patient.projection,
                 now,
             )?;
-            writer.insert_new_patient_rows(
+            writer.insert_rows_of_new_patient(
                 id,
                 &patient.record,
                 Source::Demo,
@@ -616,11 +625,13 @@ fn join_patients(store: &mut Store, patients_path: &Path) -> Result<(), DemoErro
         .conn()
         .execute(
             "ATTACH DATABASE ?1 AS patient_rows",
-            [attach_name(patients_path)],
+            [attach_name(patients_path)?],
         )
         .map_err(StoreError::from)?;
-    // A plain `SELECT *` from a table of the same shape into an empty table without triggers
-    // is what lets SQLite transfer records and index entries as they are.
+    // SQLite transfers records and index entries as they are only for a plain `SELECT *` into
+    // an empty table of the same shape with the same indexes, no triggers, and foreign keys
+    // off; otherwise it silently inserts row by row (correct, several times slower). The
+    // list-count triggers were dropped for that reason and come back after the copy.
     let copied = store.write(|tx| {
         tx.execute_batch(
             "INSERT INTO main.patients SELECT * FROM patient_rows.patients;
@@ -641,14 +652,24 @@ fn join_patients(store: &mut Store, patients_path: &Path) -> Result<(), DemoErro
 /// A file name as `ATTACH` takes it: SQLite reads the bytes of the value as the name, so a
 /// blob passes any Unix path through unchanged.
 #[cfg(unix)]
-fn attach_name(path: &Path) -> Vec<u8> {
+#[allow(clippy::unnecessary_wraps)] // the same signature as elsewhere, where it can fail
+fn attach_name(path: &Path) -> Result<Vec<u8>, DemoError> {
     use std::os::unix::ffi::OsStrExt;
-    path.as_os_str().as_bytes().to_vec()
+    Ok(path.as_os_str().as_bytes().to_vec())
 }
 
+/// Elsewhere a path must be Unicode to be named to SQLite unchanged.
 #[cfg(not(unix))]
-fn attach_name(path: &Path) -> Vec<u8> {
-    path.to_string_lossy().into_owned().into_bytes()
+fn attach_name(path: &Path) -> Result<Vec<u8>, DemoError> {
+    path.to_str()
+        .map(|name| name.as_bytes().to_vec())
+        .ok_or_else(|| DemoError::Io {
+            path: path.to_owned(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the path is not valid Unicode",
+            ),
+        })
 }
 
 /// The SQL that recreates what [`drop_secondary_indexes`] dropped.

@@ -271,8 +271,9 @@ fn the_demo_stores_assessments_as_its_stored_records_evaluate() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("demo.db");
     let rules = refract::rules::Rules::embedded().unwrap();
+    // More patients than one batch (2,000): batches go to the two files independently.
     let options = refract::demo::DemoOptions {
-        patients: 300,
+        patients: 2_100,
         seed: 23,
         today: today(),
     };
@@ -311,8 +312,22 @@ fn the_demo_stores_assessments_as_its_stored_records_evaluate() {
              FROM patients GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
         )
     );
-    let records = store::load_records(store.conn(), 1, 300).unwrap();
-    assert_eq!(records.len(), 300);
+    let broken: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(broken, 0, "every row's patient and line exist");
+    // Every patient is stamped as evaluated with these rules, on this day and record.
+    assert!(
+        store
+            .stale_patients(&rules.stamp, today())
+            .unwrap()
+            .is_empty()
+    );
+    let records = store::load_records(store.conn(), 1, 2_100).unwrap();
+    assert_eq!(records.len(), 2_100);
     let mut evidence_kinds = std::collections::BTreeSet::new();
     for record in &records {
         let id = record.patient.as_ref().unwrap().id;

@@ -70,7 +70,7 @@ pub struct RecordWriter<'conn> {
     ids: IdMap,
 }
 
-/// Which of a new patient's clinical rows [`RecordWriter::insert_new_patient_rows`] writes.
+/// Which of a new patient's clinical rows [`RecordWriter::insert_rows_of_new_patient`] writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NewRows {
     All,
@@ -212,7 +212,7 @@ impl<'conn> RecordWriter<'conn> {
 
     /// Inserts the patient row alone, with `projection` as the list columns, under the id the
     /// record names: the demo writes patient rows and clinical rows into two files at once
-    /// (see [`RecordWriter::insert_new_patient_rows`]), so both must agree on it beforehand.
+    /// (see [`RecordWriter::insert_rows_of_new_patient`]), so both must agree on it beforehand.
     pub fn insert_patient_only(
         &mut self,
         record: &NewRecord,
@@ -235,7 +235,7 @@ impl<'conn> RecordWriter<'conn> {
     /// from 1), without reading the database: the demo writes the patient row and observations
     /// into one file and the other rows into another at the same time, then joins them.
     /// [`RecordWriter::last_ids`] covers every row of the record, written here or not.
-    pub fn insert_new_patient_rows(
+    pub fn insert_rows_of_new_patient(
         &mut self,
         patient_id: PatientId,
         record: &PatientRecord,
