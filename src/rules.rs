@@ -156,15 +156,7 @@ impl Rules {
                 hasher.update(text.as_bytes());
                 hasher.update([0]);
             }
-            hasher
-                .finalize()
-                .iter()
-                .take(8)
-                .fold(String::new(), |mut out, byte| {
-                    use std::fmt::Write as _;
-                    let _ = write!(out, "{byte:02x}");
-                    out
-                })
+            engine::short_hex(&hasher.finalize())
         };
         let mut sets = Vec::with_capacity(sources.len());
         for (origin, text) in &sources {

@@ -202,6 +202,18 @@ fn unknown_mrn_is_a_clear_error() {
     assert_eq!(err.to_string(), "no patient with MRN NOPE-1");
 }
 
+/// Every row `sql` gives, each read as a tuple of its columns.
+fn rows<T>(store: &Store, sql: &str) -> Vec<T>
+where
+    T: for<'row> TryFrom<&'row rusqlite::Row<'row>, Error = rusqlite::Error>,
+{
+    let mut stmt = store.conn().prepare(sql).unwrap();
+    stmt.query_map([], |row| T::try_from(row))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 /// A patient's list columns: id, status, ruleset, line, regimen, way forward, overdue, review.
 type ListRow = (i64, i64, String, i64, String, i64, i64, i64);
 
@@ -220,29 +232,12 @@ fn the_demo_writes_the_list_columns_its_stored_rows_give() {
     refract::demo::create(&path, &options, &rules).unwrap();
     let mut store = Store::open(&path, OpenMode::MustExist, "test").unwrap();
     let list = |store: &Store| -> Vec<ListRow> {
-        let mut stmt = store
-            .conn()
-            .prepare(
-                "SELECT id, list_status, list_ruleset, list_line, list_regimen, list_wf,
-                        list_wf_overdue, list_review
-                 FROM patients ORDER BY id",
-            )
-            .unwrap();
-        stmt.query_map([], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-                row.get(6)?,
-                row.get(7)?,
-            ))
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+        rows(
+            store,
+            "SELECT id, list_status, list_ruleset, list_line, list_regimen, list_wf,
+                    list_wf_overdue, list_review
+             FROM patients ORDER BY id",
+        )
     };
     let before = list(&store);
     assert_eq!(before.len(), 300);
@@ -287,22 +282,7 @@ fn the_demo_stores_assessments_as_its_stored_records_evaluate() {
     assert_eq!(names, ["demo.db"]);
     let store = Store::open(&path, OpenMode::MustExist, "test").unwrap();
     // The list's counts, summed in the second file and kept by triggers since, are the rows'.
-    let counts = |sql: &str| -> Vec<(i64, String, String, i64, i64, i64)> {
-        let mut stmt = store.conn().prepare(sql).unwrap();
-        stmt.query_map([], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-            ))
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-    };
+    let counts = |sql: &str| -> Vec<(i64, String, String, i64, i64, i64)> { rows(&store, sql) };
     let kept = counts("SELECT * FROM list_counts WHERE patients > 0 ORDER BY 1, 2, 3, 4, 5");
     assert!(kept.len() > 10);
     assert_eq!(

@@ -589,7 +589,12 @@ pub fn fingerprint(assessment: &Assessment) -> String {
         hasher.update(b":");
         hasher.update(text);
     }
-    let digest = hasher.finalize();
+    short_hex(&hasher.finalize())
+}
+
+/// The first 8 bytes of a digest in hex: the length of fingerprints and of the rules' stamp,
+/// enough to tell versions apart while staying readable in a table.
+pub(crate) fn short_hex(digest: &[u8]) -> String {
     digest
         .iter()
         .take(8)

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::{AuditWriter, Change};
-use super::sql_types::{format_date, format_datetime, now_utc};
+use super::sql_types::{SqlText, format_date, format_datetime, now_utc};
 use super::write::refresh_list_row;
 use super::{Result, Store, StoreError};
 use crate::domain::{Assessment, AssessmentStatus, PatientId, ReviewDecision, ReviewState};
@@ -87,36 +87,27 @@ pub fn save_assessments(
             continue;
         }
         changed = true;
-        let flagged = matches!(
-            assessment.status,
-            AssessmentStatus::Refractory | AssessmentStatus::Resistant
-        );
-        let was_flagged = before.is_some_and(|(_, rank, ..)| {
-            *rank == AssessmentStatus::Refractory.rank()
-                || *rank == AssessmentStatus::Resistant.rank()
-        });
-        let flagged_since = if !flagged {
+        let evaluated_on = format_date(assessment.evaluated_on);
+        let was_flagged = before
+            .is_some_and(|(_, rank, ..)| AssessmentStatus::from_rank(*rank).is_some_and(is_flag));
+        let flagged_since = if !is_flag(assessment.status) {
             None
         } else if was_flagged {
             before
-                .and_then(|(_, _, since, ..)| since.clone())
-                .or_else(|| Some(format_date(assessment.evaluated_on).into()))
+                .and_then(|(_, _, since, ..)| since.as_deref())
+                .or(Some(evaluated_on.as_str()))
         } else {
-            Some(String::from(format_date(assessment.evaluated_on)))
+            Some(evaluated_on.as_str())
         };
-        upsert.execute(params![
-            patient.0,
-            assessment.ruleset,
-            assessment.ruleset_version,
+        upsert_one(
+            &mut upsert,
+            patient,
+            assessment,
             record_version,
-            assessment.status.as_str(),
-            assessment.status.rank(),
-            assessment.label,
-            detail,
-            assessment.fingerprint,
-            format_date(assessment.evaluated_on),
+            &detail,
+            &evaluated_on,
             flagged_since,
-        ])?;
+        )?;
     }
     // Rule sets that no longer apply (a diagnosis removed or refuted) lose their assessment.
     for (ruleset, ..) in stored
@@ -142,24 +133,50 @@ pub fn insert_assessments(
     let mut insert = conn.prepare_cached(UPSERT)?;
     for assessment in assessments {
         let evaluated_on = format_date(assessment.evaluated_on);
-        let flagged = matches!(
-            assessment.status,
-            AssessmentStatus::Refractory | AssessmentStatus::Resistant
-        );
-        insert.execute(params![
-            patient.0,
-            assessment.ruleset,
-            assessment.ruleset_version,
+        upsert_one(
+            &mut insert,
+            patient,
+            assessment,
             record_version,
-            assessment.status.as_str(),
-            assessment.status.rank(),
-            assessment.label,
-            detail_json(assessment)?,
-            assessment.fingerprint,
-            evaluated_on,
-            flagged.then_some(&evaluated_on),
-        ])?;
+            &detail_json(assessment)?,
+            &evaluated_on,
+            is_flag(assessment.status).then_some(evaluated_on.as_str()),
+        )?;
     }
+    Ok(())
+}
+
+/// Whether a status is a flag whose first day `flagged_since` keeps ("newly flagged").
+fn is_flag(status: AssessmentStatus) -> bool {
+    matches!(
+        status,
+        AssessmentStatus::Refractory | AssessmentStatus::Resistant
+    )
+}
+
+/// Writes one assessment through the prepared [`UPSERT`].
+fn upsert_one(
+    upsert: &mut rusqlite::CachedStatement<'_>,
+    patient: PatientId,
+    assessment: &Assessment,
+    record_version: i64,
+    detail: &str,
+    evaluated_on: &SqlText,
+    flagged_since: Option<&str>,
+) -> Result<()> {
+    upsert.execute(params![
+        patient.0,
+        assessment.ruleset,
+        assessment.ruleset_version,
+        record_version,
+        assessment.status.as_str(),
+        assessment.status.rank(),
+        assessment.label,
+        detail,
+        assessment.fingerprint,
+        evaluated_on,
+        flagged_since,
+    ])?;
     Ok(())
 }
 
