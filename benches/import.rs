@@ -124,8 +124,15 @@ fn main() {
     let import_all = || {
         let db = scratch.path().join(format!("import-{}.db", rand_suffix()));
         let mut store = Store::open(&db, OpenMode::CreateIfMissing, "bench").expect("opens");
-        let report =
-            fhir::import_paths(&mut store, &rules, &files, today, |_| {}).expect("imports");
+        let report = refract::import::import_paths(
+            &mut store,
+            &rules,
+            &files,
+            today,
+            &refract::import::ImportOptions::default(),
+            |_| {},
+        )
+        .expect("imports");
         drop(store);
         let _ = std::fs::remove_file(&db);
         report

@@ -79,6 +79,23 @@ pub enum Command {
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+        /// The system the files come from (e.g. the hospital's FHIR server). Resources are
+        /// kept per source: name it when importing exports of two systems whose ids may
+        /// collide (NDJSON files carry no server address). Default: the server base of a
+        /// bundle's absolute URLs, else one unnamed local source.
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// Each file holds its patients' whole record from that source: their imported
+        /// resources that the file does not hold are removed (audited).
+        #[arg(long)]
+        replace: bool,
+        /// Refuse files larger than SIZE (e.g. 500M, 20G).
+        #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = import::parse_size_arg)]
+        max_file_size: u64,
+        /// Declare two identifier systems to be one (A=B): a patient known by a value in
+        /// one is the patient known by the same value in the other. Repeatable.
+        #[arg(long, value_name = "A=B")]
+        same_system: Vec<String>,
     },
     /// Export patients (all, or those named) as FHIR R4 or as refract's lossless JSON.
     Export {
@@ -228,11 +245,19 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 today,
             )
         }
-        Some(Command::Import { paths, json }) => {
+        Some(Command::Import {
+            paths,
+            json,
+            source,
+            replace,
+            max_file_size,
+            same_system,
+        }) => {
+            let options = import::options(source, replace, max_file_size, &same_system)?;
             let rules = Rules::load(cli.rules.as_deref())?;
             let path = database_path(cli.db)?;
             let mut store = Store::open(&path, OpenMode::CreateIfMissing, &user)?;
-            import::run(&mut store, &rules, today(), &paths, json)
+            import::run(&mut store, &rules, today(), &paths, &options, json)
         }
         Some(Command::Export { format, out, mrns }) => {
             let store = open_existing(cli.db, &user)?;

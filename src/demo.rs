@@ -227,6 +227,7 @@ pub fn generate_patient(book: &DrugBook, options: &DemoOptions, index: u64) -> D
     let patient = Patient {
         id: PatientId(index as i64 + 1),
         mrn: format!("RF-{:07}", index + 1),
+        mrn_system: String::new(),
         family_name: family.to_owned(),
         given_name: given.to_owned(),
         birth_date: Some(birth_date),

@@ -1,20 +1,19 @@
-//! FHIR R4 interchange: import of Bundles, single resources and NDJSON into the store, and
-//! export as a FHIR collection bundle.
-//!
-//! Import reads each file completely (`parse`) before writing anything; a file is then written
-//! in one transaction, so a bad file imports nothing and the other files go on. A file already
-//! imported (same content hash) is skipped. A newer export of a patient replaces what was
-//! imported for them and keeps everything the team wrote. Treatment lines are derived from the
-//! drug exposures (FHIR has no line-of-therapy field).
+//! FHIR R4 interchange without the database: reading files as a stream of resources
+//! ([`stream`]), mapping each resource to what refract keeps of it ([`map_resource`]), and
+//! writing patients as a FHIR collection bundle ([`write_bundle`]). What is stored, matched and
+//! merged is `crate::import`'s business.
 
 mod export;
-mod import;
 pub mod model;
 mod parse;
+pub mod stream;
 
 pub use export::{LINE_URL, LOCAL_CODES, STATUS_URL, TERMINATION_REASON_URL, write_bundle};
-pub use import::{FileOutcome, FileReport, ImportReport, Progress, import_paths};
-pub use parse::{ParsedFile, parse_datetime, parse_file};
+pub use parse::{
+    DoseSpec, ImportedItems, ImportedPatient, ImportedResource, Item, Mapped, Mapping,
+    MedicationMeta, MedicationRecord, ParsedFile, RowSources, finish_medication, map_resource,
+    parse_datetime, parse_file, record_of, reference_key, server_base,
+};
 
 /// A problem in a file: where (a JSON path such as `entry[12].resource`, or an NDJSON line)
 /// and what.

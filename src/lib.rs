@@ -18,8 +18,10 @@
 pub mod assess;
 pub mod cli;
 pub mod demo;
+pub mod digest;
 pub mod domain;
 pub mod fhir;
+pub mod import;
 pub mod rules;
 pub mod store;
 pub mod text;

@@ -156,7 +156,7 @@ impl Rules {
                 hasher.update(text.as_bytes());
                 hasher.update([0]);
             }
-            engine::short_hex(&hasher.finalize())
+            crate::digest::short_hex(&hasher.finalize())
         };
         let mut sets = Vec::with_capacity(sources.len());
         for (origin, text) in &sources {

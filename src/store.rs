@@ -7,6 +7,7 @@
 
 mod assessments;
 mod audit;
+pub mod imports;
 mod list;
 mod meetings;
 mod native;
@@ -37,7 +38,8 @@ pub use meetings::{
     CaseDetail, MeetingDetail, MeetingSummary, MeetingWriter, PatientCase, TaskRow,
 };
 pub use native::{
-    NATIVE_FORMAT, NATIVE_VERSION, NativeDocument, NativeLine, NativeMeeting, NativePatient,
+    NATIVE_FORMAT, NATIVE_VERSION, NativeCounts, NativeDocument, NativeLine, NativeMeeting,
+    NativePatient,
 };
 pub use read::{AssessmentWithReview, PatientSummary, load_records};
 pub use schema::SCHEMA_VERSION;

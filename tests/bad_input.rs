@@ -137,11 +137,7 @@ impl Bytes {
 /// Committed FHIR files and a piece of the error each must give (so that each case fails for
 /// the reason it is there for).
 const FHIR_FILES: &[(&str, &str)] = &[
-    ("control_characters.json", "impossible date"),
     ("empty.json", "empty"),
-    ("huge_integer.json", "Observation o1"),
-    ("huge_number.json", "number out of range"),
-    ("impossible_date.json", "impossible date '1970-02-30'"),
     ("invalid_utf8.json", "invalid UTF-8"),
     ("ndjson_truncated_line.ndjson", "line 2"),
     ("not_an_object.json", "does not start with '{'"),
@@ -150,6 +146,17 @@ const FHIR_FILES: &[(&str, &str)] = &[
     ("wrong_type_entry.json", "invalid type"),
     ("wrong_type_id.json", "invalid type"),
     ("wrong_type_resource_type.json", "invalid type"),
+];
+
+/// Committed FHIR files whose JSON is sound but one resource is unusable (an impossible date, a
+/// control character in a date, a number too large for its element), with a piece of the
+/// warning each must give. The resource is left out, or kept without the unusable part; the
+/// file is imported.
+const FHIR_RESOURCE_FILES: &[(&str, &str)] = &[
+    ("control_characters.json", "impossible date"),
+    ("huge_integer.json", "Observation/o1"),
+    ("huge_number.json", "Observation/o1"),
+    ("impossible_date.json", "impossible date '1970-02-30'"),
     ("year_out_of_range.json", "impossible date '99999-01-01'"),
 ];
 
@@ -171,7 +178,6 @@ const JSONISH: &[u8] = b"{}[]\":,0123456789aeflnrstu \n";
 
 /// The big, deep and random FHIR cases, written into `dir`, with a piece of each error.
 fn generated_fhir(dir: &Path) -> Vec<(PathBuf, Vec<u8>, &'static str)> {
-    let five_mb = "x".repeat(5 * 1024 * 1024);
     let mut random = Bytes(0x00C0_FFEE);
     // Printable ASCII after a brace: past the UTF-8 check, into the tokenizer.
     let mut brace_random: Vec<u8> = random
@@ -203,15 +209,6 @@ fn generated_fhir(dir: &Path) -> Vec<(PathBuf, Vec<u8>, &'static str)> {
             "no resourceType",
         ),
         (
-            "deep_in_patient_name.json",
-            format!(
-                "{{\"resourceType\":\"Patient\",\"id\":\"p1\",\"name\":{}}}",
-                nested(10_000, "[", "", "]")
-            )
-            .into_bytes(),
-            "Patient p1",
-        ),
-        (
             "deep_in_bundle_entry.json",
             format!(
                 "{{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{{\"resource\":{}}}]}}",
@@ -219,63 +216,6 @@ fn generated_fhir(dir: &Path) -> Vec<(PathBuf, Vec<u8>, &'static str)> {
             )
             .into_bytes(),
             "entry[0]",
-        ),
-        (
-            "five_mb_date.json",
-            format!("{{\"resourceType\":\"Patient\",\"id\":\"p1\",\"birthDate\":\"{five_mb}\"}}")
-                .into_bytes(),
-            "impossible date 'xxxx",
-        ),
-        (
-            "five_mb_resource_type.json",
-            format!("{{\"resourceType\":\"{five_mb}\",\"id\":\"p1\"}}").into_bytes(),
-            "unknown resourceType",
-        ),
-        (
-            "five_mb_reference.json",
-            format!(
-                "{{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{{\"resource\":\
-                 {{\"resourceType\":\"Condition\",\"id\":\"c1\",\"subject\":{{\"reference\":\
-                 \"Patient/{five_mb}\"}},\"code\":{{\"text\":\"epilepsy\"}}}}}}]}}"
-            )
-            .into_bytes(),
-            "no such patient",
-        ),
-        (
-            "five_mb_family_name.json",
-            format!(
-                "{{\"resourceType\":\"Patient\",\"id\":\"p1\",\"name\":[{{\"family\":\"{five_mb}\"}}]}}"
-            )
-            .into_bytes(),
-            "Patient p1: the family name is 5242880 bytes long",
-        ),
-        (
-            "five_mb_mrn.json",
-            format!(
-                "{{\"resourceType\":\"Patient\",\"id\":\"p1\",\"identifier\":[{{\"value\":\"{five_mb}\"}}]}}"
-            )
-            .into_bytes(),
-            "the identifier (MRN) is 5242880 bytes long",
-        ),
-        (
-            "five_mb_condition_display.json",
-            format!(
-                "{{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[\
-                 {{\"resource\":{{\"resourceType\":\"Patient\",\"id\":\"p1\"}}}},\
-                 {{\"resource\":{{\"resourceType\":\"Condition\",\"id\":\"c1\",\
-                 \"subject\":{{\"reference\":\"Patient/p1\"}},\"code\":{{\"text\":\"{five_mb}\"}}}}}}]}}"
-            )
-            .into_bytes(),
-            "Condition c1: the display is 5242880 bytes long",
-        ),
-        (
-            "five_mb_number.json",
-            format!(
-                "{{\"resourceType\":\"Patient\",\"id\":\"p1\",\"birthDate\":1{}}}",
-                "0".repeat(5 * 1024 * 1024)
-            )
-            .into_bytes(),
-            "",
         ),
     ];
     cases
@@ -286,6 +226,127 @@ fn generated_fhir(dir: &Path) -> Vec<(PathBuf, Vec<u8>, &'static str)> {
             (path, bytes, words)
         })
         .collect()
+}
+
+/// The big resource-level cases, written into `dir`, with a piece of each warning.
+fn generated_fhir_resources(dir: &Path) -> Vec<(PathBuf, &'static str)> {
+    let five_mb = "x".repeat(5 * 1024 * 1024);
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "deep_in_patient_name.json",
+            format!(
+                "{{\"resourceType\":\"Patient\",\"id\":\"p1\",\"name\":{}}}",
+                nested(10_000, "[", "", "]")
+            ),
+            "not a valid Patient",
+        ),
+        (
+            "five_mb_number.json",
+            format!(
+                "{{\"resourceType\":\"Patient\",\"id\":\"p1\",\"birthDate\":1{}}}",
+                "0".repeat(5 * 1024 * 1024)
+            ),
+            "not a valid Patient",
+        ),
+        (
+            "five_mb_date.json",
+            format!("{{\"resourceType\":\"Patient\",\"id\":\"p1\",\"birthDate\":\"{five_mb}\"}}"),
+            "impossible date 'xxxx",
+        ),
+        (
+            "five_mb_reference.json",
+            format!(
+                "{{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{{\"resource\":\
+                 {{\"resourceType\":\"Condition\",\"id\":\"c1\",\"subject\":{{\"reference\":\
+                 \"Patient/{five_mb}\"}},\"code\":{{\"text\":\"epilepsy\"}}}}}}]}}"
+            ),
+            "Condition/c1",
+        ),
+        (
+            "five_mb_family_name.json",
+            format!(
+                "{{\"resourceType\":\"Patient\",\"id\":\"p1\",\"name\":[{{\"family\":\"{five_mb}\"}}]}}"
+            ),
+            "family name is 5242880 bytes long",
+        ),
+        (
+            "five_mb_mrn.json",
+            format!(
+                "{{\"resourceType\":\"Patient\",\"id\":\"p1\",\"identifier\":[{{\"value\":\"{five_mb}\"}}]}}"
+            ),
+            "identifier (MRN) is 5242880 bytes long",
+        ),
+        (
+            "five_mb_condition_display.json",
+            format!(
+                "{{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[\
+                 {{\"resource\":{{\"resourceType\":\"Patient\",\"id\":\"p1\"}}}},\
+                 {{\"resource\":{{\"resourceType\":\"Condition\",\"id\":\"c1\",\
+                 \"subject\":{{\"reference\":\"Patient/p1\"}},\"code\":{{\"text\":\"{five_mb}\"}}}}}}]}}"
+            ),
+            "display is 5242880 bytes long",
+        ),
+    ];
+    cases
+        .into_iter()
+        .map(|(name, text, words)| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            (path, words)
+        })
+        .collect()
+}
+
+#[test]
+fn every_unusable_resource_is_a_short_warning_and_costs_nothing_else() {
+    let dir = TempDir::new().unwrap();
+    let mut cases: Vec<(PathBuf, &str)> = FHIR_RESOURCE_FILES
+        .iter()
+        .map(|(name, words)| (corpus("fhir-resources").join(name), *words))
+        .collect();
+    for entry in std::fs::read_dir(corpus("fhir-resources")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            FHIR_RESOURCE_FILES
+                .iter()
+                .any(|(listed, _)| *listed == name),
+            "{name} in the corpus is not listed in FHIR_RESOURCE_FILES"
+        );
+    }
+    cases.extend(generated_fhir_resources(dir.path()));
+    for (index, (path, words)) in cases.iter().enumerate() {
+        let case = path.file_name().unwrap().to_string_lossy().into_owned();
+        // A fresh database per case: what the file adds is only its usable part.
+        let db = dir.path().join(format!("case-{index}.db"));
+        let output = run(&[
+            "--db".as_ref(),
+            db.as_os_str(),
+            "import".as_ref(),
+            "--json".as_ref(),
+            path.as_os_str(),
+        ]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{case}: {stderr}");
+        assert!(stderr.is_empty(), "{case}: {stderr}");
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(summary["imported"], 1, "{case}: {summary}");
+        let warnings = summary["files"][0]["warnings"].as_array().unwrap();
+        let shown: Vec<String> = warnings
+            .iter()
+            .map(|w| format!("{} {} {}", w["at"], w["resource"], w["message"]))
+            .collect();
+        assert!(
+            shown.iter().any(|w| w.contains(words)),
+            "{case}: {words:?} not in {shown:#?}"
+        );
+        for warning in warnings {
+            let message = warning["message"].as_str().unwrap();
+            assert!(
+                !message.chars().any(char::is_control) && message.chars().count() <= 400,
+                "{case}: {message:?}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use chrono::NaiveDate;
-use refract::fhir::{FileOutcome, FileReport, ImportReport, import_paths};
+use refract::import::{FileOutcome, FileReport, ImportOptions, ImportReport, import_paths};
 use refract::rules::Rules;
 use refract::store::{OpenMode, Store};
 use serde_json::{Value, json};
@@ -104,7 +104,19 @@ impl Env {
     }
 
     pub fn import(&mut self, paths: &[PathBuf]) -> ImportReport {
-        import_paths(&mut self.store, &self.rules, paths, today(), |_| {}).unwrap()
+        self.import_with(paths, &ImportOptions::default())
+    }
+
+    pub fn import_with(&mut self, paths: &[PathBuf], options: &ImportOptions) -> ImportReport {
+        import_paths(
+            &mut self.store,
+            &self.rules,
+            paths,
+            today(),
+            options,
+            |_| {},
+        )
+        .unwrap()
     }
 
     /// Imports one file and asserts that it was imported; returns its report.

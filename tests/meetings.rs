@@ -44,6 +44,7 @@ fn add_patient(
         patient: Some(Patient {
             id: PatientId(0),
             mrn: mrn.into(),
+            mrn_system: String::new(),
             family_name: family.into(),
             given_name: given.into(),
             birth_date: Some(birth),

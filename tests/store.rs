@@ -27,6 +27,7 @@ fn insert_patient(store: &mut Store, mrn: &str) -> PatientId {
         patient: Some(Patient {
             id: PatientId(0),
             mrn: mrn.into(),
+            mrn_system: String::new(),
             family_name: "Lind".into(),
             given_name: "Mara".into(),
             birth_date: NaiveDate::from_ymd_opt(1989, 3, 2),

@@ -9,7 +9,8 @@ use std::sync::{LazyLock, Mutex};
 
 use chrono::NaiveDate;
 use libfuzzer_sys::fuzz_target;
-use refract::fhir::{import_paths, parse_file};
+use refract::fhir::parse_file;
+use refract::import::{ImportOptions, import_paths};
 use refract::rules::Rules;
 use refract::store::{OpenMode, Store};
 
@@ -55,6 +56,7 @@ fuzz_target!(|data: &[u8]| {
         &RULES,
         std::slice::from_ref(&database.input),
         today,
+        &ImportOptions::default(),
         |_| {},
     );
 });

@@ -11,15 +11,67 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{CliError, stdout};
-use crate::fhir::{self, FileOutcome, ImportReport};
+use crate::import::{self, FileOutcome, ImportOptions, ImportReport};
 use crate::rules::Rules;
 use crate::store::Store;
+
+/// `--max-file-size` as clap reads it.
+pub fn parse_size_arg(text: &str) -> Result<u64, String> {
+    import::parse_size(text)
+}
+
+/// The run's options from the command line; `--same-system A=B` pairs are grouped, so that
+/// `A=B` and `B=C` make one group of three.
+pub fn options(
+    source: Option<String>,
+    replace: bool,
+    max_file_size: u64,
+    same_system: &[String],
+) -> Result<ImportOptions, CliError> {
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    for pair in same_system {
+        let Some((a, b)) = pair
+            .split_once('=')
+            .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        else {
+            return Err(CliError::Message(format!(
+                "--same-system '{pair}': expected two identifier systems as A=B"
+            )));
+        };
+        let (a, b) = (a.trim().to_owned(), b.trim().to_owned());
+        let found: Vec<usize> = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, group)| group.contains(&a) || group.contains(&b))
+            .map(|(index, _)| index)
+            .collect();
+        let mut merged = vec![a, b];
+        for index in found.into_iter().rev() {
+            merged.extend(groups.remove(index));
+        }
+        merged.sort();
+        merged.dedup();
+        groups.push(merged);
+    }
+    if source.as_deref().is_some_and(|s| s.trim().is_empty()) {
+        return Err(CliError::Message(String::from(
+            "--source: give the source a name",
+        )));
+    }
+    Ok(ImportOptions {
+        source,
+        replace,
+        max_file_bytes: Some(max_file_size),
+        equivalent_systems: groups,
+    })
+}
 
 pub fn run(
     store: &mut Store,
     rules: &Rules,
     today: NaiveDate,
     paths: &[PathBuf],
+    options: &ImportOptions,
     json: bool,
 ) -> Result<ExitCode, CliError> {
     let bar = std::io::stderr().is_terminal().then(|| {
@@ -34,7 +86,7 @@ pub fn run(
         bar
     });
     let started = Instant::now();
-    let report = fhir::import_paths(store, rules, paths, today, |progress| {
+    let report = import::import_paths(store, rules, paths, today, options, |progress| {
         if let Some(bar) = &bar {
             bar.set_length(progress.bytes_total);
             bar.set_position(progress.bytes_done);
@@ -74,6 +126,8 @@ pub fn run(
 }
 
 fn write_summary(out: &mut impl Write, report: &ImportReport, seconds: f64) -> std::io::Result<()> {
+    /// Warnings listed on a terminal (`--json` has them all).
+    const SHOWN: usize = 20;
     writeln!(
         out,
         "imported {} file(s), {} already imported, {} failed, in {seconds:.1} s",
@@ -81,12 +135,18 @@ fn write_summary(out: &mut impl Write, report: &ImportReport, seconds: f64) -> s
     )?;
     writeln!(
         out,
-        "  {} patients, {} conditions, {} drug exposures, {} observations, {} procedures",
+        "  read: {} patients ({} new), {} conditions, {} drug records, {} observations, {} procedures",
         report.patients,
+        report.new_patients,
         report.conditions,
         report.exposures,
         report.observations,
         report.procedures
+    )?;
+    writeln!(
+        out,
+        "  resources: {} added, {} updated, {} unchanged, {} removed",
+        report.added, report.updated, report.unchanged, report.removed
     )?;
     if !report.skipped.is_empty() {
         let mut skipped: Vec<(&String, &usize)> = report.skipped.iter().collect();
@@ -98,11 +158,55 @@ fn write_summary(out: &mut impl Write, report: &ImportReport, seconds: f64) -> s
             .join(", ");
         writeln!(out, "  skipped (not used by refract): {list}")?;
     }
-    if report.evaluated > 0 {
+    if report.rebuilt > 0 || report.evaluated > 0 {
         writeln!(
             out,
-            "  assessments evaluated for {} patient(s)",
-            report.evaluated
+            "  records rebuilt for {} patient(s); assessments evaluated for {}",
+            report.rebuilt, report.evaluated
+        )?;
+    }
+    if report.warnings > 0 {
+        writeln!(out, "  {} warning(s):", report.warnings)?;
+        let listed = report
+            .files
+            .iter()
+            .flat_map(|file| file.warnings.iter().map(move |w| (file.path.as_str(), w)))
+            .chain(report.notices.iter().map(|w| ("", w)));
+        for (path, warning) in listed.take(SHOWN) {
+            let place = [path, warning.at.as_str()]
+                .iter()
+                .filter(|part| !part.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let place = if place.is_empty() {
+                String::new()
+            } else {
+                format!("{place}: ")
+            };
+            writeln!(
+                out,
+                "    {place}{}: {}",
+                warning.resource,
+                crate::text::one_line(&warning.message)
+            )?;
+        }
+        if report.warnings > SHOWN {
+            writeln!(
+                out,
+                "    … and {} more (--json lists them)",
+                report.warnings - SHOWN
+            )?;
+        }
+    }
+    for run in &report.unfinished {
+        writeln!(
+            out,
+            "  unfinished: an import of {} started {} stopped after {} resource(s); import the \
+             file again to finish it",
+            run.path,
+            run.started,
+            run.summary["resources"].as_u64().unwrap_or(0)
         )?;
     }
     for file in report

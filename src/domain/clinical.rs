@@ -16,6 +16,10 @@ pub struct PatientId(pub i64);
 pub struct Patient {
     pub id: PatientId,
     pub mrn: String,
+    /// Whose number `mrn` is: the identifier system it was imported with (two hospitals may
+    /// give two people the same number); empty for refract's own numbers.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub mrn_system: String,
     pub family_name: String,
     pub given_name: String,
     pub birth_date: Option<NaiveDate>,
@@ -266,6 +270,7 @@ mod tests {
         let patient = Patient {
             id: PatientId(1),
             mrn: "RF-1".into(),
+            mrn_system: String::new(),
             family_name: "lind".into(),
             given_name: "Mara".into(),
             birth_date: None,

@@ -3,7 +3,7 @@
 //! Unknown elements are skipped by serde without building a tree; a resource is parsed from its
 //! raw JSON text only when its type is one refract imports.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The first look at any resource: its type and id.
 #[derive(Debug, Deserialize)]
@@ -13,14 +13,14 @@ pub struct Head {
     pub id: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Coding {
     pub system: Option<String>,
     pub code: Option<String>,
     pub display: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CodeableConcept {
     #[serde(default)]
     pub coding: Vec<Coding>,
@@ -55,6 +55,14 @@ impl CodeableConcept {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Reference {
     pub reference: Option<String>,
+    pub display: Option<String>,
+}
+
+/// `meta`: when the server last changed the resource.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Meta {
+    #[serde(rename = "lastUpdated")]
+    pub last_updated: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -78,6 +86,7 @@ impl Quantity {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Identifier {
+    pub system: Option<String>,
     pub value: Option<String>,
     #[serde(rename = "type")]
     pub kind: Option<CodeableConcept>,
@@ -117,6 +126,7 @@ pub struct Patient {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Condition {
+    pub meta: Option<Meta>,
     pub subject: Option<Reference>,
     pub code: Option<CodeableConcept>,
     #[serde(rename = "clinicalStatus")]
@@ -167,19 +177,22 @@ pub struct Dosage {
     pub dose_and_rate: Vec<DoseAndRate>,
 }
 
-/// A contained resource: only a contained Medication's code is read.
+/// A contained resource: only a contained Medication's code and ingredients are read.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Contained {
     #[serde(rename = "resourceType")]
     pub resource_type: Option<String>,
     pub id: Option<String>,
     pub code: Option<CodeableConcept>,
+    #[serde(default)]
+    pub ingredient: Vec<Ingredient>,
 }
 
 /// MedicationRequest, MedicationStatement and MedicationAdministration share what refract
 /// reads; each field is read from whichever of them has it.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct MedicationUse {
+    pub meta: Option<Meta>,
     pub subject: Option<Reference>,
     pub status: Option<String>,
     /// A list in MedicationStatement/Administration, one concept in MedicationRequest.
@@ -224,6 +237,16 @@ pub struct AdministeredDosage {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Medication {
     pub code: Option<CodeableConcept>,
+    #[serde(default)]
+    pub ingredient: Vec<Ingredient>,
+}
+
+/// A Medication's ingredient (R4 `item[x]`: a concept, or a reference to a Substance or
+/// Medication, which refract does not follow).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Ingredient {
+    #[serde(rename = "itemCodeableConcept")]
+    pub item_codeable_concept: Option<CodeableConcept>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -239,6 +262,7 @@ pub struct ObservationComponent {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Observation {
+    pub meta: Option<Meta>,
     pub subject: Option<Reference>,
     pub status: Option<String>,
     pub code: Option<CodeableConcept>,
@@ -260,6 +284,7 @@ pub struct Observation {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Procedure {
+    pub meta: Option<Meta>,
     pub subject: Option<Reference>,
     pub status: Option<String>,
     pub code: Option<CodeableConcept>,

@@ -1,58 +1,105 @@
-//! Reading one FHIR file (a Bundle, a single resource, or NDJSON) into domain records, without
-//! touching the database: every resource refract uses is parsed into its typed struct from its
-//! raw JSON text, references are resolved inside the file, and everything else is counted.
+//! Mapping one FHIR resource to what refract keeps of it, without touching the database: a
+//! Patient's identity, a Medication's code, and a clinical resource's domain item with the
+//! patient it is about. Files are read by [`super::stream`]; what is stored, matched and merged
+//! is the importer's business.
+//!
+//! A valid resource never fails its file: what refract cannot use in it (an impossible date, a
+//! record with no date at all, an oversized text) leaves that resource out with a warning that
+//! names it, and the rest of the file is imported.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use serde::Deserialize;
-use serde_json::value::RawValue;
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use serde::{Deserialize, Serialize};
 
 use super::FhirError;
-use super::model::{self, CodeableConcept, Head};
+use super::model::{self, CodeableConcept};
+use super::stream::{RawResource, StreamError, each_in_bytes};
 use crate::domain::{
     BpSetting, Condition, ConditionCodeSystem, Dose, DrugExposure, DrugRole, Observation, Patient,
-    PatientId, Procedure, Sex, StopReason, observation_codes,
+    PatientId, PatientRecord, Procedure, Sex, StopReason, observation_codes,
 };
 use crate::rules::{Rules, condition_matches};
 
-/// What a file holds, mapped to domain types and grouped by the patient each item is about.
-#[derive(Debug, Default)]
-pub struct ParsedFile {
-    pub patients: Vec<ParsedPatient>,
-    /// Items whose patient is not in the file, by the reference text (`Patient/123`): resolved
-    /// against patients already in the database.
-    pub orphans: BTreeMap<String, Items>,
-    /// Where in the file each orphan reference is first made (`entry[3].resource.subject`), for
-    /// the error when it resolves to no patient.
-    pub orphan_paths: BTreeMap<String, String>,
-    pub resources: usize,
-    pub skipped: BTreeMap<String, usize>,
+/// What one resource says, for the importer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mapped {
+    Patient(ImportedPatient),
+    /// A Medication resource: the code that medication records refer to.
+    Medication {
+        id: String,
+        concept: CodeableConcept,
+    },
+    Resource(ImportedResource),
+    /// The source says the resource is not (or no longer) a fact: entered in error, not given,
+    /// cancelled, or a `DELETE` entry. Whatever an earlier import kept of it goes.
+    Removed {
+        resource_type: String,
+        id: String,
+    },
+    /// A resource refract does not use, by what the summary counts it as.
+    Skipped(String),
 }
 
-#[derive(Debug)]
-pub struct ParsedPatient {
-    pub fhir_id: Option<String>,
+/// A Patient resource: the person and every identifier they are known by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedPatient {
+    /// The resource id (else the bundle entry's URL, else nothing).
+    pub id: Option<String>,
     pub patient: Patient,
-    pub items: Items,
+    /// Every identifier with a value: (system, value).
+    pub identifiers: Vec<(Option<String>, String)>,
 }
 
-/// The clinical items of one patient; `source_id`s are the FHIR resource ids.
-#[derive(Debug, Default)]
-pub struct Items {
-    pub conditions: Vec<(Option<String>, Condition)>,
-    pub exposures: Vec<(Option<String>, DrugExposure, MedicationMeta)>,
-    pub observations: Vec<(Option<String>, Observation)>,
-    pub procedures: Vec<(Option<String>, Procedure)>,
+/// A clinical resource: its item and the patient it is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedResource {
+    pub resource_type: &'static str,
+    pub id: Option<String>,
+    /// The subject reference as written (`Patient/12`, an absolute URL, `urn:uuid:…`).
+    pub subject: String,
+    /// The Medication a medication record refers to (not contained), as written.
+    pub refers: Option<String>,
+    /// `meta.lastUpdated`, so that an older copy never replaces a newer one.
+    pub last_updated: Option<String>,
+    pub item: Item,
 }
 
-impl Items {
-    pub fn is_empty(&self) -> bool {
-        self.conditions.is_empty()
-            && self.exposures.is_empty()
-            && self.observations.is_empty()
-            && self.procedures.is_empty()
-    }
+/// What refract keeps of a clinical resource (stored as JSON, one row per resource).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Item {
+    Condition(Condition),
+    /// An Observation: its value, or one per component (a blood-pressure panel).
+    Observations(Vec<Observation>),
+    Procedure(Procedure),
+    Medication(MedicationRecord),
+}
+
+/// A medication record (request, statement or administration) before its drug is known: the
+/// drug may be a Medication resource in another file, resolved when the record is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MedicationRecord {
+    /// The drug, when the record carries it (a code, or a contained Medication).
+    pub concept: Option<CodeableConcept>,
+    pub start: NaiveDateTime,
+    pub end: Option<NaiveDateTime>,
+    /// Whether the record says the drug was still being given (active, on-hold, in-progress).
+    pub active: bool,
+    /// Whether the end date was recorded (rather than unknown).
+    pub end_recorded: bool,
+    pub stop_reason: Option<StopReason>,
+    pub dosages: Vec<DoseSpec>,
+}
+
+/// One dosage line, as far as a daily dose can be computed from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoseSpec {
+    pub route: Option<String>,
+    pub quantity: Option<(f64, String)>,
+    pub rate: Option<(f64, String)>,
+    /// Administrations per day, from the timing.
+    pub per_day: Option<f64>,
 }
 
 /// What the merging of renewals needs to know about a medication record.
@@ -60,327 +107,240 @@ impl Items {
 pub struct MedicationMeta {
     /// The drug's identity across renewals: its code, else its text.
     pub key: String,
-    /// Whether the record says the drug was still being given (active, on-hold, in-progress).
     pub active: bool,
-    /// Whether the end date was recorded (rather than unknown).
     pub end_recorded: bool,
 }
 
-#[derive(Deserialize)]
-struct BundleIn<'a> {
-    #[serde(default, borrow)]
-    entry: Vec<EntryIn<'a>>,
+/// One resource mapped, with what was left out of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mapping {
+    pub mapped: Mapped,
+    /// Parts of the resource refract could not use (the resource itself is kept).
+    pub warnings: Vec<String>,
 }
 
-#[derive(Deserialize)]
-struct EntryIn<'a> {
-    #[serde(rename = "fullUrl")]
-    full_url: Option<String>,
-    #[serde(borrow)]
-    resource: Option<&'a RawValue>,
-}
-
-/// One resource to map, with where it was found (for errors) and its bundle full URL.
-struct Raw<'a> {
-    path: String,
-    full_url: Option<String>,
-    json: &'a str,
-    resource_type: String,
-    id: Option<String>,
-}
-
-/// Parses a whole file. `rules` picks, among a condition's codings, the one a rule set uses.
-pub fn parse_file(bytes: &[u8], rules: &Rules) -> Result<ParsedFile, FhirError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(FhirError::at("", "the file is empty"));
+impl From<Mapped> for Mapping {
+    fn from(mapped: Mapped) -> Self {
+        Mapping {
+            mapped,
+            warnings: Vec::new(),
+        }
     }
-    let text = std::str::from_utf8(bytes).map_err(|err| {
-        FhirError::at(
-            "",
-            format!(
-                "not a JSON text file (invalid UTF-8 at byte {})",
-                err.valid_up_to()
-            ),
-        )
-    })?;
-    let body = text.trim_start_matches('\u{feff}');
-    let trimmed = body.trim_start();
-    if !trimmed.starts_with('{') {
-        return Err(FhirError::at(
-            "",
-            "not a FHIR JSON file (it does not start with '{')",
+}
+
+/// Maps one resource. `Err` is why the resource was left out (a warning, not a failed file).
+/// `rules` picks, among a condition's codings, the one a rule set uses.
+pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, String> {
+    if let Some(request) = raw.request
+        && request
+            .method
+            .as_deref()
+            .is_some_and(|m| m.eq_ignore_ascii_case("DELETE"))
+    {
+        let url = request.url.as_deref().unwrap_or("");
+        let key = reference_key(url);
+        return match key.split_once('/') {
+            Some((kind, id)) if !kind.is_empty() && !id.is_empty() && !id.contains('?') => {
+                Ok(Mapped::Removed {
+                    resource_type: kind.to_owned(),
+                    id: id.to_owned(),
+                }
+                .into())
+            }
+            _ => Err(format!(
+                "a DELETE of '{url}', which names no single resource"
+            )),
+        };
+    }
+    if let Some(id) = raw.id
+        && id.len() > MAX_ID_BYTES
+    {
+        return Err(format!(
+            "its id is {} bytes long (FHIR ids are at most 64)",
+            id.len()
         ));
     }
-    let raws = match serde_json::from_str::<Head>(trimmed) {
-        Ok(head) => whole_document(trimmed, head)?,
-        // Not one JSON document: NDJSON, one resource per line (numbered as in the file).
-        Err(whole) if looks_like_ndjson(trimmed) => ndjson(body, &whole)?,
-        Err(err) => return Err(json_error("", &err)),
-    };
-    map_resources(&raws, rules)
-}
-
-/// Whether a text that is not one JSON document is meant as NDJSON: more than one line, and its
-/// first line a JSON value on its own or its second line the start of another object. A
-/// pretty-printed document (`{` alone on the first line, then `"key": …`) is not, so that its
-/// error points at the line of the problem.
-fn looks_like_ndjson(text: &str) -> bool {
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let (Some(first), Some(second)) = (lines.next(), lines.next()) else {
-        return false;
-    };
-    second.starts_with('{') || serde_json::from_str::<serde::de::IgnoredAny>(first).is_ok()
-}
-
-fn json_error(path: &str, err: &serde_json::Error) -> FhirError {
-    let message = match err.classify() {
-        serde_json::error::Category::Eof => format!(
-            "the JSON ends too early (truncated?) at line {}",
-            err.line()
-        ),
-        _ => format!("{err}"),
-    };
-    FhirError::at(path, message)
-}
-
-fn whole_document<'a>(text: &'a str, head: Head) -> Result<Vec<Raw<'a>>, FhirError> {
-    let Some(resource_type) = head.resource_type else {
-        return Err(FhirError::at("", "no resourceType: not a FHIR resource"));
-    };
-    let resource_type = known_type("$", resource_type)?;
-    if resource_type != "Bundle" {
-        return Ok(vec![Raw {
-            path: String::from("$"),
-            full_url: None,
-            json: text,
-            resource_type,
-            id: head.id,
-        }]);
-    }
-    let bundle: BundleIn<'a> = serde_json::from_str(text).map_err(|err| json_error("$", &err))?;
-    let mut raws = Vec::with_capacity(bundle.entry.len());
-    for (index, entry) in bundle.entry.into_iter().enumerate() {
-        let path = format!("entry[{index}].resource");
-        let Some(resource) = entry.resource else {
-            continue;
-        };
-        let head: Head =
-            serde_json::from_str(resource.get()).map_err(|err| json_error(&path, &err))?;
-        let Some(resource_type) = head.resource_type else {
-            return Err(FhirError::at(&path, "no resourceType"));
-        };
-        let resource_type = known_type(&path, resource_type)?;
-        raws.push(Raw {
-            path,
-            full_url: entry.full_url,
-            json: resource.get(),
-            resource_type,
-            id: head.id,
-        });
-    }
-    Ok(raws)
-}
-
-fn ndjson<'a>(text: &'a str, whole: &serde_json::Error) -> Result<Vec<Raw<'a>>, FhirError> {
-    let mut raws = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        let line_text = line.trim();
-        if line_text.is_empty() {
-            continue;
+    match raw.resource_type {
+        "Patient" => {
+            let resource: model::Patient = parse_as(raw)?;
+            let mut warnings = Vec::new();
+            let patient = map_patient(raw, &resource, &mut warnings)?;
+            Ok(Mapping {
+                mapped: Mapped::Patient(patient),
+                warnings,
+            })
         }
-        let path = format!("line {}", number + 1);
-        let head: Head = serde_json::from_str(line_text).map_err(|err| {
-            FhirError::at(
-                &path,
-                format!(
-                    "not a JSON resource ({err}); the file is neither JSON ({whole}) nor NDJSON"
-                ),
-            )
-        })?;
-        let Some(resource_type) = head.resource_type else {
-            return Err(FhirError::at(&path, "no resourceType"));
-        };
-        let resource_type = known_type(&path, resource_type)?;
-        raws.push(Raw {
-            path,
-            full_url: None,
-            json: line_text,
-            resource_type,
-            id: head.id,
-        });
-    }
-    Ok(raws)
-}
-
-/// The resource types of FHIR R4 (4.0.1), sorted: anything else is not a FHIR R4 resource (a
-/// typo, another format, another FHIR version) and fails the file rather than being skipped.
-const R4_RESOURCE_TYPES: [&str; 146] = [
-    "Account",
-    "ActivityDefinition",
-    "AdverseEvent",
-    "AllergyIntolerance",
-    "Appointment",
-    "AppointmentResponse",
-    "AuditEvent",
-    "Basic",
-    "Binary",
-    "BiologicallyDerivedProduct",
-    "BodyStructure",
-    "Bundle",
-    "CapabilityStatement",
-    "CarePlan",
-    "CareTeam",
-    "CatalogEntry",
-    "ChargeItem",
-    "ChargeItemDefinition",
-    "Claim",
-    "ClaimResponse",
-    "ClinicalImpression",
-    "CodeSystem",
-    "Communication",
-    "CommunicationRequest",
-    "CompartmentDefinition",
-    "Composition",
-    "ConceptMap",
-    "Condition",
-    "Consent",
-    "Contract",
-    "Coverage",
-    "CoverageEligibilityRequest",
-    "CoverageEligibilityResponse",
-    "DetectedIssue",
-    "Device",
-    "DeviceDefinition",
-    "DeviceMetric",
-    "DeviceRequest",
-    "DeviceUseStatement",
-    "DiagnosticReport",
-    "DocumentManifest",
-    "DocumentReference",
-    "EffectEvidenceSynthesis",
-    "Encounter",
-    "Endpoint",
-    "EnrollmentRequest",
-    "EnrollmentResponse",
-    "EpisodeOfCare",
-    "EventDefinition",
-    "Evidence",
-    "EvidenceVariable",
-    "ExampleScenario",
-    "ExplanationOfBenefit",
-    "FamilyMemberHistory",
-    "Flag",
-    "Goal",
-    "GraphDefinition",
-    "Group",
-    "GuidanceResponse",
-    "HealthcareService",
-    "ImagingStudy",
-    "Immunization",
-    "ImmunizationEvaluation",
-    "ImmunizationRecommendation",
-    "ImplementationGuide",
-    "InsurancePlan",
-    "Invoice",
-    "Library",
-    "Linkage",
-    "List",
-    "Location",
-    "Measure",
-    "MeasureReport",
-    "Media",
-    "Medication",
-    "MedicationAdministration",
-    "MedicationDispense",
-    "MedicationKnowledge",
-    "MedicationRequest",
-    "MedicationStatement",
-    "MedicinalProduct",
-    "MedicinalProductAuthorization",
-    "MedicinalProductContraindication",
-    "MedicinalProductIndication",
-    "MedicinalProductIngredient",
-    "MedicinalProductInteraction",
-    "MedicinalProductManufactured",
-    "MedicinalProductPackaged",
-    "MedicinalProductPharmaceutical",
-    "MedicinalProductUndesirableEffect",
-    "MessageDefinition",
-    "MessageHeader",
-    "MolecularSequence",
-    "NamingSystem",
-    "NutritionOrder",
-    "Observation",
-    "ObservationDefinition",
-    "OperationDefinition",
-    "OperationOutcome",
-    "Organization",
-    "OrganizationAffiliation",
-    "Parameters",
-    "Patient",
-    "PaymentNotice",
-    "PaymentReconciliation",
-    "Person",
-    "PlanDefinition",
-    "Practitioner",
-    "PractitionerRole",
-    "Procedure",
-    "Provenance",
-    "Questionnaire",
-    "QuestionnaireResponse",
-    "RelatedPerson",
-    "RequestGroup",
-    "ResearchDefinition",
-    "ResearchElementDefinition",
-    "ResearchStudy",
-    "ResearchSubject",
-    "RiskAssessment",
-    "RiskEvidenceSynthesis",
-    "Schedule",
-    "SearchParameter",
-    "ServiceRequest",
-    "Slot",
-    "Specimen",
-    "SpecimenDefinition",
-    "StructureDefinition",
-    "StructureMap",
-    "Subscription",
-    "Substance",
-    "SubstanceNucleicAcid",
-    "SubstancePolymer",
-    "SubstanceProtein",
-    "SubstanceReferenceInformation",
-    "SubstanceSourceMaterial",
-    "SubstanceSpecification",
-    "SupplyDelivery",
-    "SupplyRequest",
-    "Task",
-    "TerminologyCapabilities",
-    "TestReport",
-    "TestScript",
-    "ValueSet",
-    "VerificationResult",
-    "VisionPrescription",
-];
-
-/// `resource_type` when it is a FHIR R4 resource type.
-fn known_type(path: &str, resource_type: String) -> Result<String, FhirError> {
-    if R4_RESOURCE_TYPES
-        .binary_search(&resource_type.as_str())
-        .is_ok()
-    {
-        Ok(resource_type)
-    } else {
-        Err(FhirError::at(
-            path,
-            format!("unknown resourceType '{resource_type}': not a FHIR R4 resource"),
-        ))
+        "Medication" => {
+            let resource: model::Medication = parse_as(raw)?;
+            let Some(id) = raw.id.or(raw.full_url) else {
+                return Err(String::from(
+                    "a Medication with no id, which nothing can refer to",
+                ));
+            };
+            let Some(concept) = medication_concept(&resource) else {
+                return Err(String::from(
+                    "a Medication with neither a code nor ingredients",
+                ));
+            };
+            refuse_oversized(concept_texts(&concept))?;
+            Ok(Mapped::Medication {
+                id: id.to_owned(),
+                concept,
+            }
+            .into())
+        }
+        "Condition" => {
+            let resource: model::Condition = parse_as(raw)?;
+            if is_entered_in_error(resource.verification_status.as_ref())
+                || is_entered_in_error(resource.clinical_status.as_ref())
+            {
+                return Ok(removed(raw));
+            }
+            let subject = subject_of(resource.subject.as_ref())?;
+            let mut warnings = Vec::new();
+            let Some(condition) = map_condition(&resource, rules, &mut warnings) else {
+                return Ok(Mapped::Skipped(String::from("Condition (no code)")).into());
+            };
+            refuse_oversized(condition_texts(&condition))?;
+            let mut mapping = clinical(
+                raw,
+                subject,
+                None,
+                resource.meta.as_ref(),
+                Item::Condition(condition),
+            );
+            mapping.warnings = warnings;
+            Ok(mapping)
+        }
+        "MedicationRequest" | "MedicationStatement" | "MedicationAdministration" => {
+            let resource: model::MedicationUse = parse_as(raw)?;
+            // Recorded in error, or a record that the drug was not given: not an exposure.
+            if matches!(
+                resource.status.as_deref(),
+                Some("entered-in-error" | "not-taken" | "not-done" | "cancelled" | "draft")
+            ) {
+                return Ok(removed(raw));
+            }
+            let subject = subject_of(resource.subject.as_ref())?;
+            let (record, refers) = map_medication(raw, &resource)?;
+            if let Some(concept) = &record.concept {
+                refuse_oversized(concept_texts(concept))?;
+            }
+            Ok(clinical(
+                raw,
+                subject,
+                refers,
+                resource.meta.as_ref(),
+                Item::Medication(record),
+            ))
+        }
+        "Observation" => {
+            let resource: model::Observation = parse_as(raw)?;
+            if matches!(
+                resource.status.as_deref(),
+                Some("entered-in-error" | "cancelled")
+            ) {
+                return Ok(removed(raw));
+            }
+            let subject = subject_of(resource.subject.as_ref())?;
+            let observations = map_observation(&resource)?;
+            if observations.is_empty() {
+                return Ok(Mapped::Skipped(String::from("Observation (no value or date)")).into());
+            }
+            for observation in &observations {
+                refuse_oversized(observation_texts(observation))?;
+            }
+            Ok(clinical(
+                raw,
+                subject,
+                None,
+                resource.meta.as_ref(),
+                Item::Observations(observations),
+            ))
+        }
+        "Procedure" => {
+            let resource: model::Procedure = parse_as(raw)?;
+            if matches!(
+                resource.status.as_deref(),
+                Some("entered-in-error" | "not-done")
+            ) {
+                return Ok(removed(raw));
+            }
+            let subject = subject_of(resource.subject.as_ref())?;
+            let Some(procedure) = map_procedure(&resource)? else {
+                return Ok(Mapped::Skipped(String::from("Procedure (no code or date)")).into());
+            };
+            refuse_oversized([
+                ("code", Some(procedure.code.as_str())),
+                ("display", Some(procedure.display.as_str())),
+            ])?;
+            Ok(clinical(
+                raw,
+                subject,
+                None,
+                resource.meta.as_ref(),
+                Item::Procedure(procedure),
+            ))
+        }
+        other => Ok(Mapped::Skipped(other.to_owned()).into()),
     }
 }
 
-/// A reference's key as patients are indexed: `urn:uuid:…` as is, `Patient/123` (from a
-/// relative or absolute URL, with or without a `/_history/<version>`) otherwise.
-fn reference_key(reference: &str) -> String {
+fn clinical(
+    raw: &RawResource<'_>,
+    subject: String,
+    refers: Option<String>,
+    meta: Option<&model::Meta>,
+    item: Item,
+) -> Mapping {
+    Mapped::Resource(ImportedResource {
+        resource_type: raw.resource_type,
+        id: raw.id.map(str::to_owned),
+        subject,
+        refers,
+        last_updated: meta.and_then(|m| m.last_updated.clone()),
+        item,
+    })
+    .into()
+}
+
+fn removed(raw: &RawResource<'_>) -> Mapping {
+    match raw.id.or(raw.full_url) {
+        Some(id) => Mapped::Removed {
+            resource_type: raw.resource_type.to_owned(),
+            id: id.to_owned(),
+        }
+        .into(),
+        None => Mapped::Skipped(format!("{} (not given, no id)", raw.resource_type)).into(),
+    }
+}
+
+fn is_entered_in_error(status: Option<&CodeableConcept>) -> bool {
+    status.is_some_and(|s| {
+        s.coding
+            .iter()
+            .any(|c| c.code.as_deref() == Some("entered-in-error"))
+    })
+}
+
+fn subject_of(subject: Option<&model::Reference>) -> Result<String, String> {
+    subject
+        .and_then(|s| s.reference.as_deref())
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| String::from("no subject (patient)"))
+}
+
+fn parse_as<'de, T: Deserialize<'de>>(raw: &RawResource<'de>) -> Result<T, String> {
+    serde_json::from_str(raw.json)
+        .map_err(|err| format!("not a valid {}: {err}", raw.resource_type))
+}
+
+/// A reference's key: `urn:uuid:…` and `#contained` as they are, `Type/id` (from a relative or
+/// absolute URL, with or without a `/_history/<version>`) otherwise.
+pub fn reference_key(reference: &str) -> String {
+    let reference = reference.trim();
     if reference.starts_with("urn:") || reference.starts_with('#') {
         return reference.to_owned();
     }
@@ -394,178 +354,98 @@ fn reference_key(reference: &str) -> String {
     }
 }
 
-fn parse_as<'de, T: Deserialize<'de>>(raw: &Raw<'de>) -> Result<T, FhirError> {
-    serde_json::from_str(raw.json).map_err(|err| {
-        FhirError::at(
-            &raw.path,
-            format!(
-                "{} {}: {err}",
-                raw.resource_type,
-                raw.id.as_deref().unwrap_or("")
-            ),
-        )
-    })
+/// The server base of an absolute reference or bundle URL (`https://ehr.example/fhir` of
+/// `https://ehr.example/fhir/Patient/12`), which names the source of its resources.
+pub fn server_base(url: &str) -> Option<&str> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return None;
+    }
+    let unversioned = url
+        .split_once("/_history/")
+        .map_or(url, |(resource, _)| resource);
+    let without_id = unversioned.trim_end_matches('/').rsplit_once('/')?.0;
+    let base = without_id.rsplit_once('/')?.0;
+    (base.len() > "https://".len()).then_some(base)
 }
 
-fn map_resources(raws: &[Raw<'_>], rules: &Rules) -> Result<ParsedFile, FhirError> {
-    let mut file = ParsedFile {
-        resources: raws.len(),
-        ..ParsedFile::default()
-    };
-    // Patients and Medications first: the others refer to them.
-    let mut patient_index: HashMap<String, usize> = HashMap::new();
-    let mut medications: HashMap<String, CodeableConcept> = HashMap::new();
-    for raw in raws {
-        match raw.resource_type.as_str() {
-            "Patient" => {
-                let resource: model::Patient = parse_as(raw)?;
-                let patient = map_patient(raw, &resource)?;
-                refuse_oversized(
-                    raw,
-                    [
-                        ("identifier (MRN)", Some(patient.mrn.as_str())),
-                        ("family name", Some(patient.family_name.as_str())),
-                        ("given name", Some(patient.given_name.as_str())),
-                        ("care team", patient.care_team.as_deref()),
-                    ],
-                )?;
-                let index = file.patients.len();
-                if let Some(url) = &raw.full_url {
-                    patient_index.insert(url.clone(), index);
-                }
-                if let Some(id) = &raw.id {
-                    patient_index.insert(format!("Patient/{id}"), index);
-                }
-                file.patients.push(ParsedPatient {
-                    fhir_id: raw.id.clone(),
-                    patient,
-                    items: Items::default(),
-                });
-            }
-            "Medication" => {
-                let resource: model::Medication = parse_as(raw)?;
-                if let Some(code) = resource.code {
-                    if let Some(url) = &raw.full_url {
-                        medications.insert(url.clone(), code.clone());
-                    }
-                    if let Some(id) = &raw.id {
-                        medications.insert(format!("Medication/{id}"), code);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
+/// Everything in a file, mapped, held in memory: for tests, fuzzing and benchmarks of the
+/// mapping alone. The importer streams instead.
+#[derive(Debug, Default)]
+pub struct ParsedFile {
+    pub mapped: Vec<Mapped>,
+    /// (where, resource, why) for each resource left out or partly used.
+    pub warnings: Vec<(String, String)>,
+    pub resources: usize,
+    pub skipped: BTreeMap<String, usize>,
+}
 
-    for raw in raws {
-        let kind = raw.resource_type.as_str();
-        let subject = |subject: Option<&model::Reference>| -> Result<String, FhirError> {
-            subject
-                .and_then(|s| s.reference.as_deref())
-                .map(reference_key)
-                .ok_or_else(|| {
-                    FhirError::at(
-                        &raw.path,
-                        format!(
-                            "{kind} {} has no subject (patient)",
-                            raw.id.as_deref().unwrap_or("")
-                        ),
-                    )
-                })
-        };
-        let target = match kind {
-            "Condition" => {
-                let resource: model::Condition = parse_as(raw)?;
-                let key = subject(resource.subject.as_ref())?;
-                map_condition(raw, &resource, rules)?
-                    .map(|condition| (key, Item::Condition(condition)))
-            }
-            "MedicationRequest" | "MedicationStatement" | "MedicationAdministration" => {
-                let resource: model::MedicationUse = parse_as(raw)?;
-                let key = subject(resource.subject.as_ref())?;
-                let (exposure, meta) = map_medication(raw, &resource, &medications)?;
-                exposure.map(|exposure| (key, Item::Exposure(exposure, meta)))
-            }
-            "Observation" => {
-                let resource: model::Observation = parse_as(raw)?;
-                let key = subject(resource.subject.as_ref())?;
-                let observations = map_observation(raw, &resource)?;
-                if observations.is_empty() {
-                    *file
-                        .skipped
-                        .entry(String::from("Observation (no value or date)"))
-                        .or_default() += 1;
+/// Reads and maps a whole file held in memory.
+pub fn parse_file(bytes: &[u8], rules: &Rules) -> Result<ParsedFile, FhirError> {
+    let mut file = ParsedFile::default();
+    let summary = each_in_bytes::<()>(bytes, |raw| {
+        match map_resource(&raw, rules) {
+            Ok(mapping) => {
+                for warning in mapping.warnings {
+                    file.warnings.push((raw.path.clone(), warning));
                 }
-                for observation in observations {
-                    refuse_oversized(raw, observation_texts(&observation))?;
-                    place(
-                        &mut file,
-                        &patient_index,
-                        (key.clone(), &raw.path),
-                        raw.id.clone(),
-                        Item::Observation(observation),
-                    );
+                if let Mapped::Skipped(kind) = &mapping.mapped {
+                    *file.skipped.entry(kind.clone()).or_default() += 1;
                 }
-                None
+                file.mapped.push(mapping.mapped);
             }
-            "Procedure" => {
-                let resource: model::Procedure = parse_as(raw)?;
-                let key = subject(resource.subject.as_ref())?;
-                map_procedure(raw, &resource)?.map(|procedure| (key, Item::Procedure(procedure)))
-            }
-            "Patient" | "Medication" => None,
-            other => {
-                *file.skipped.entry(other.to_owned()).or_default() += 1;
-                None
-            }
-        };
-        if let Some((_, item)) = &target {
-            refuse_oversized(raw, item.texts())?;
+            Err(warning) => file.warnings.push((raw.path.clone(), warning)),
         }
-        if let Some((key, item)) = target {
-            place(
-                &mut file,
-                &patient_index,
-                (key, &raw.path),
-                raw.id.clone(),
-                item,
-            );
-        }
-    }
+        Ok(())
+    })
+    .map_err(|err| match err {
+        StreamError::Fhir(err) => err,
+        StreamError::Stopped(()) => FhirError::at("", "stopped"),
+    })?;
+    file.resources = summary.resources;
     Ok(file)
 }
 
-enum Item {
-    Condition(Condition),
-    Exposure(DrugExposure, MedicationMeta),
-    Observation(Observation),
-    Procedure(Procedure),
-}
+/// FHIR ids stop at 64 characters; a much longer one is not an id.
+const MAX_ID_BYTES: usize = 1_000;
 
-impl Item {
-    /// The texts refract would store from the item, by what the error calls them.
-    fn texts(&self) -> Vec<(&'static str, Option<&str>)> {
-        match self {
-            Item::Condition(c) => vec![
-                ("code", Some(c.code.as_str())),
-                ("display", Some(c.display.as_str())),
-                ("clinical status", c.clinical_status.as_deref()),
-                ("verification status", c.verification_status.as_deref()),
-            ],
-            Item::Exposure(e, _) => vec![
-                ("medication text", Some(e.text.as_str())),
-                ("RxNorm code", e.rxnorm.as_deref()),
-                ("ATC code", e.atc.as_deref()),
-                ("route", e.route.as_deref()),
-                ("dose unit", e.dose.as_ref().map(|d| d.unit.as_str())),
-            ],
-            Item::Observation(o) => observation_texts(o),
-            Item::Procedure(p) => vec![
-                ("code", Some(p.code.as_str())),
-                ("display", Some(p.display.as_str())),
-            ],
+/// The longest text kept from a file (a name, an identifier, a code, a display): clinical
+/// displays run to a few hundred characters, so anything longer is a broken resource, left out
+/// rather than stored and drawn on every screen that shows the patient.
+const MAX_TEXT_BYTES: usize = 10_000;
+
+fn refuse_oversized<'t>(
+    texts: impl IntoIterator<Item = (&'static str, Option<&'t str>)>,
+) -> Result<(), String> {
+    for (field, text) in texts {
+        if let Some(text) = text
+            && text.len() > MAX_TEXT_BYTES
+        {
+            return Err(format!(
+                "its {field} is {} bytes long (at most {MAX_TEXT_BYTES} are kept)",
+                text.len()
+            ));
         }
     }
+    Ok(())
+}
+
+fn condition_texts(c: &Condition) -> Vec<(&'static str, Option<&str>)> {
+    vec![
+        ("code", Some(c.code.as_str())),
+        ("display", Some(c.display.as_str())),
+        ("clinical status", c.clinical_status.as_deref()),
+        ("verification status", c.verification_status.as_deref()),
+    ]
+}
+
+fn concept_texts(concept: &CodeableConcept) -> Vec<(&'static str, Option<&str>)> {
+    let mut texts = vec![("medication text", concept.text.as_deref())];
+    for coding in &concept.coding {
+        texts.push(("medication code", coding.code.as_deref()));
+        texts.push(("medication display", coding.display.as_deref()));
+        texts.push(("code system", coding.system.as_deref()));
+    }
+    texts
 }
 
 fn observation_texts(o: &Observation) -> Vec<(&'static str, Option<&str>)> {
@@ -577,125 +457,75 @@ fn observation_texts(o: &Observation) -> Vec<(&'static str, Option<&str>)> {
     ]
 }
 
-/// The longest text kept from a file (a name, an identifier, a code, a display): FHIR ids stop
-/// at 64 characters and clinical displays at a few hundred, so anything longer is a broken
-/// file, refused rather than stored and drawn on every screen that shows the patient.
-const MAX_TEXT_BYTES: usize = 10_000;
-
-fn refuse_oversized<'t>(
-    raw: &'t Raw<'_>,
-    texts: impl IntoIterator<Item = (&'static str, Option<&'t str>)>,
-) -> Result<(), FhirError> {
-    let ids = std::iter::once(("id", raw.id.as_deref()));
-    for (field, text) in ids.chain(texts) {
-        if let Some(text) = text
-            && text.len() > MAX_TEXT_BYTES
-        {
-            return Err(FhirError::at(
-                &raw.path,
-                format!(
-                    "{} {}: the {field} is {} bytes long (at most {MAX_TEXT_BYTES} are kept)",
-                    raw.resource_type,
-                    // An id too long to keep is too long to quote.
-                    raw.id.as_deref().filter(|id| id.len() <= 64).unwrap_or(""),
-                    text.len()
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn place(
-    file: &mut ParsedFile,
-    index: &HashMap<String, usize>,
-    (key, path): (String, &str),
-    id: Option<String>,
-    item: Item,
-) {
-    if !index.contains_key(&key) {
-        file.orphan_paths
-            .entry(key.clone())
-            .or_insert_with(|| format!("{path}.subject"));
-    }
-    let items = match index.get(&key) {
-        Some(&position) => &mut file.patients[position].items,
-        None => file.orphans.entry(key).or_default(),
-    };
-    match item {
-        Item::Condition(condition) => items.conditions.push((id, condition)),
-        Item::Exposure(exposure, meta) => items.exposures.push((id, exposure, meta)),
-        Item::Observation(observation) => items.observations.push((id, observation)),
-        Item::Procedure(procedure) => items.procedures.push((id, procedure)),
-    }
-}
-
-/// Parses a FHIR date or dateTime ("2019", "2019-03", "2019-03-01", "2019-03-01T10:00:00+01:00")
-/// to the local date and time written; a partial date means its first day.
-pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
-    let text = text.trim();
-    let impossible = || format!("impossible date '{text}'");
-    let parsed = if text.len() > 10 {
-        chrono::DateTime::parse_from_rfc3339(text)
-            .map(|dt| dt.naive_local())
-            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
-            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
-            .map_err(|_| impossible())?
-    } else {
-        let mut parts = text.split('-');
-        let year: i32 = parts
-            .next()
-            .and_then(|y| y.parse().ok())
-            .ok_or_else(impossible)?;
-        let month: u32 = parts
-            .next()
-            .map_or(Ok(1), str::parse)
-            .map_err(|_| impossible())?;
-        let day: u32 = parts
-            .next()
-            .map_or(Ok(1), str::parse)
-            .map_err(|_| impossible())?;
-        if parts.next().is_some() {
-            return Err(impossible());
-        }
-        NaiveDate::from_ymd_opt(year, month, day)
-            .ok_or_else(impossible)?
-            .and_time(NaiveTime::MIN)
-    };
-    if !(1800..=2200).contains(&chrono::Datelike::year(&parsed)) {
-        return Err(impossible());
-    }
-    Ok(parsed)
-}
-
-fn date_field(
-    raw: &Raw<'_>,
-    field: &str,
-    value: Option<&String>,
-) -> Result<Option<NaiveDateTime>, FhirError> {
+fn date_field(field: &str, value: Option<&String>) -> Result<Option<NaiveDateTime>, String> {
     value
-        .map(|text| {
-            parse_datetime(text)
-                .map_err(|message| FhirError::at(&format!("{}.{field}", raw.path), message))
-        })
+        .map(|text| parse_datetime(text).map_err(|message| format!("{field}: {message}")))
         .transpose()
 }
 
-fn map_patient(raw: &Raw<'_>, resource: &model::Patient) -> Result<Patient, FhirError> {
+/// A date refract can do without: kept empty, with a warning, when it is not a date.
+fn lenient_date(
+    field: &str,
+    value: Option<&String>,
+    warnings: &mut Vec<String>,
+) -> Option<NaiveDate> {
+    match date_field(field, value) {
+        Ok(date) => date.map(|d| d.date()),
+        Err(message) => {
+            warnings.push(format!("{message}: left empty"));
+            None
+        }
+    }
+}
+
+fn map_patient(
+    raw: &RawResource<'_>,
+    resource: &model::Patient,
+    warnings: &mut Vec<String>,
+) -> Result<ImportedPatient, String> {
     let is_mrn = |identifier: &&model::Identifier| {
         identifier
             .kind
             .as_ref()
             .is_some_and(|kind| kind.coding.iter().any(|c| c.code.as_deref() == Some("MR")))
     };
-    let mrn = resource
+    let identifiers: Vec<(Option<String>, String)> = resource
         .identifier
         .iter()
+        .filter_map(|identifier| {
+            let value = identifier.value.as_deref()?.trim();
+            (!value.is_empty()).then(|| {
+                (
+                    identifier.system.clone().filter(|s| !s.trim().is_empty()),
+                    value.to_owned(),
+                )
+            })
+        })
+        .collect();
+    let id = raw.id.or(raw.full_url).map(str::to_owned);
+    let shown = resource
+        .identifier
+        .iter()
+        .filter(|i| i.value.as_deref().is_some_and(|v| !v.trim().is_empty()))
         .find(is_mrn)
-        .or_else(|| resource.identifier.first())
-        .and_then(|identifier| identifier.value.clone())
-        .or_else(|| raw.id.clone())
-        .ok_or_else(|| FhirError::at(&raw.path, "Patient has no identifier and no id"))?;
+        .or_else(|| {
+            resource
+                .identifier
+                .iter()
+                .find(|i| i.value.as_deref().is_some_and(|v| !v.trim().is_empty()))
+        });
+    let (mrn, mrn_system) = match shown {
+        Some(identifier) => (
+            identifier.value.as_deref().unwrap_or("").trim().to_owned(),
+            identifier.system.clone().unwrap_or_default(),
+        ),
+        None => (
+            raw.id
+                .map(str::to_owned)
+                .ok_or_else(|| String::from("a Patient with no identifier and no id"))?,
+            String::new(),
+        ),
+    };
     let name = resource
         .name
         .iter()
@@ -719,31 +549,45 @@ fn map_patient(raw: &Raw<'_>, resource: &model::Patient) -> Result<Patient, Fhir
         Some("other") => Sex::Other,
         _ => Sex::Unknown,
     };
-    Ok(Patient {
-        id: PatientId(0),
-        mrn,
-        family_name,
-        given_name,
-        birth_date: date_field(raw, "birthDate", resource.birth_date.as_ref())?.map(|d| d.date()),
-        sex,
-        deceased_date: date_field(
-            raw,
-            "deceasedDateTime",
-            resource.deceased_date_time.as_ref(),
-        )?
-        .map(|d| d.date()),
-        care_team: None,
+    let mut texts: Vec<(&'static str, Option<&str>)> = vec![
+        ("identifier (MRN)", Some(mrn.as_str())),
+        ("family name", Some(family_name.as_str())),
+        ("given name", Some(given_name.as_str())),
+    ];
+    for (system, value) in &identifiers {
+        texts.push(("identifier", Some(value.as_str())));
+        texts.push(("identifier system", system.as_deref()));
+    }
+    refuse_oversized(texts)?;
+    let birth_date = lenient_date("birthDate", resource.birth_date.as_ref(), warnings);
+    let deceased_date = lenient_date(
+        "deceasedDateTime",
+        resource.deceased_date_time.as_ref(),
+        warnings,
+    );
+    Ok(ImportedPatient {
+        id,
+        patient: Patient {
+            id: PatientId(0),
+            mrn,
+            mrn_system,
+            family_name,
+            given_name,
+            birth_date,
+            sex,
+            deceased_date,
+            care_team: None,
+        },
+        identifiers,
     })
 }
 
 fn map_condition(
-    raw: &Raw<'_>,
     resource: &model::Condition,
     rules: &Rules,
-) -> Result<Option<Condition>, FhirError> {
-    let Some(code) = &resource.code else {
-        return Ok(None);
-    };
+    warnings: &mut Vec<String>,
+) -> Option<Condition> {
+    let code = resource.code.as_ref()?;
     let candidates: Vec<Condition> = code
         .coding
         .iter()
@@ -791,7 +635,7 @@ fn map_condition(
         })
         .or_else(|| candidates.first())
         .cloned();
-    let Some(mut condition) = chosen.or_else(|| {
+    let mut condition = chosen.or_else(|| {
         code.text.clone().map(|text| Condition {
             id: 0,
             system: ConditionCodeSystem::Other,
@@ -802,9 +646,7 @@ fn map_condition(
             clinical_status: None,
             verification_status: None,
         })
-    }) else {
-        return Ok(None);
-    };
+    })?;
     let onset = resource
         .onset_date_time
         .as_ref()
@@ -815,14 +657,14 @@ fn map_condition(
                 .and_then(|p| p.start.as_ref())
         })
         .or(resource.recorded_date.as_ref());
-    condition.onset = date_field(raw, "onset", onset)?.map(|d| d.date());
+    condition.onset = lenient_date("onset", onset, warnings);
     let abatement = resource.abatement_date_time.as_ref().or_else(|| {
         resource
             .abatement_period
             .as_ref()
             .and_then(|p| p.end.as_ref())
     });
-    condition.abatement = date_field(raw, "abatement", abatement)?.map(|d| d.date());
+    condition.abatement = lenient_date("abatement", abatement, warnings);
     condition.clinical_status = resource
         .clinical_status
         .as_ref()
@@ -833,64 +675,88 @@ fn map_condition(
         .as_ref()
         .and_then(|c| c.first_code())
         .map(str::to_owned);
-    Ok(Some(condition))
+    Some(condition)
+}
+
+/// A Medication's drug: its code, else its ingredients (R4 allows a Medication that names only
+/// its ingredients), as one concept whose words name each ingredient.
+fn medication_concept(resource: &model::Medication) -> Option<CodeableConcept> {
+    if let Some(code) = &resource.code
+        && (code.words().is_some() || !code.coding.is_empty())
+    {
+        return Some(code.clone());
+    }
+    let ingredients: Vec<&CodeableConcept> = resource
+        .ingredient
+        .iter()
+        .filter_map(|i| i.item_codeable_concept.as_ref())
+        .collect();
+    if ingredients.is_empty() {
+        return None;
+    }
+    let words: Vec<&str> = ingredients.iter().filter_map(|c| c.words()).collect();
+    Some(CodeableConcept {
+        coding: ingredients
+            .iter()
+            .flat_map(|c| c.coding.iter().cloned())
+            .collect(),
+        text: (!words.is_empty()).then(|| words.join(" / ")),
+    })
 }
 
 /// Matched in an extension's URL without case or hyphens: mCODE's `mcode-treatment-termination-reason`
 /// (STU2 and later), `mcode-termination-reason` (STU1), and local `terminationReason` variants.
 const TERMINATION_REASON: &str = "terminationreason";
 
+/// A medication record and the Medication it refers to (when not carried in the record).
 fn map_medication(
-    raw: &Raw<'_>,
+    raw: &RawResource<'_>,
     resource: &model::MedicationUse,
-    medications: &HashMap<String, CodeableConcept>,
-) -> Result<(Option<DrugExposure>, MedicationMeta), FhirError> {
-    let concept = match (
+) -> Result<(MedicationRecord, Option<String>), String> {
+    let (concept, refers) = match (
         &resource.medication_codeable_concept,
         &resource.medication_reference,
     ) {
-        (Some(concept), _) => concept.clone(),
+        (Some(concept), _) => (Some(concept.clone()), None),
         (None, Some(reference)) => {
-            let target = reference.reference.as_deref().unwrap_or("");
-            let found = if let Some(local) = target.strip_prefix('#') {
-                resource
+            let target = reference.reference.as_deref().unwrap_or("").trim();
+            if let Some(local) = target.strip_prefix('#') {
+                let contained = resource
                     .contained
                     .iter()
                     .find(|c| {
                         c.id.as_deref() == Some(local)
                             && c.resource_type.as_deref() == Some("Medication")
                     })
-                    .and_then(|c| c.code.clone())
-            } else {
-                medications
-                    .get(target)
-                    .or_else(|| medications.get(&reference_key(target)))
-                    .cloned()
-            };
-            found.ok_or_else(|| {
-                FhirError::at(
-                    &format!("{}.medicationReference", raw.path),
-                    format!("dangling reference '{target}'"),
+                    .ok_or_else(|| {
+                        format!("medicationReference '{target}': no such contained Medication")
+                    })?;
+                let medication = model::Medication {
+                    code: contained.code.clone(),
+                    ingredient: contained.ingredient.clone(),
+                };
+                (medication_concept(&medication), None)
+            } else if target.is_empty() {
+                // Only a display: the words are the drug.
+                let words = reference.display.clone();
+                (
+                    words.map(|text| CodeableConcept {
+                        coding: Vec::new(),
+                        text: Some(text),
+                    }),
+                    None,
                 )
-            })?
+            } else {
+                (None, Some(target.to_owned()))
+            }
         }
-        (None, None) => {
-            return Err(FhirError::at(
-                &raw.path,
-                format!("{} has no medication", raw.resource_type),
-            ));
-        }
+        (None, None) => return Err(String::from("no medication")),
     };
-    // Recorded in error, or a record that the drug was not given: not an exposure.
-    if matches!(
-        resource.status.as_deref(),
-        Some("entered-in-error" | "not-taken" | "not-done" | "cancelled" | "draft")
-    ) {
-        return Ok((None, MedicationMeta::default()));
+    if concept.is_none() && refers.is_none() {
+        return Err(String::from(
+            "a medication with neither a code nor a reference",
+        ));
     }
-    let text = concept.words().map(str::to_owned).unwrap_or_default();
-    let rxnorm = concept.code_in("rxnorm").map(str::to_owned);
-    let atc = concept.code_in("atc").map(str::to_owned);
 
     let dosage_bounds = resource
         .dosage_instruction
@@ -906,10 +772,10 @@ fn map_medication(
         .or(resource.authored_on.as_ref())
         .or_else(|| dosage_bounds.as_ref().and_then(|p| p.start.as_ref()))
         .or(resource.date_asserted.as_ref());
-    let Some(start) = date_field(raw, "effective", start_text)? else {
-        return Err(FhirError::at(
-            &raw.path,
-            format!("{} has no date (effective, authoredOn)", raw.resource_type),
+    let Some(start) = date_field("effective", start_text)? else {
+        return Err(format!(
+            "{} has no date (effective, authoredOn): left out",
+            raw.resource_type
         ));
     };
     let end_text = resource
@@ -917,7 +783,7 @@ fn map_medication(
         .as_ref()
         .and_then(|p| p.end.as_ref())
         .or_else(|| dosage_bounds.as_ref().and_then(|p| p.end.as_ref()));
-    let mut end = date_field(raw, "end", end_text)?;
+    let mut end = date_field("end", end_text)?;
     let end_recorded = end.is_some();
     let status = resource.status.as_deref().unwrap_or("");
     let active = matches!(status, "active" | "on-hold" | "in-progress" | "intended");
@@ -931,10 +797,7 @@ fn map_medication(
     if let Some(until) = end
         && until < start
     {
-        return Err(FhirError::at(
-            &raw.path,
-            format!("ends ({until}) before it starts ({start})"),
-        ));
+        return Err(format!("ends ({until}) before it starts ({start})"));
     }
 
     let stop_reason = resource
@@ -951,31 +814,62 @@ fn map_medication(
         .chain(resource.status_reason.iter())
         .find_map(stop_reason_of);
 
-    let (dose, route, role) = dose_of(resource, &text);
+    Ok((
+        MedicationRecord {
+            concept,
+            start,
+            end,
+            active,
+            end_recorded,
+            stop_reason,
+            dosages: dose_specs(resource),
+        },
+        refers,
+    ))
+}
+
+/// The exposure a medication record describes, once its drug is known (`concept`: the record's
+/// own, or the Medication it refers to; `None` when that Medication was never imported).
+pub fn finish_medication(
+    record: &MedicationRecord,
+    concept: Option<&CodeableConcept>,
+    unresolved: Option<&str>,
+) -> (DrugExposure, MedicationMeta) {
+    let concept = record.concept.as_ref().or(concept);
+    let text = concept.and_then(CodeableConcept::words).map_or_else(
+        || match unresolved {
+            Some(reference) => format!("unidentified medication ({reference})"),
+            None => String::from("unidentified medication"),
+        },
+        str::to_owned,
+    );
+    let rxnorm = concept.and_then(|c| c.code_in("rxnorm")).map(str::to_owned);
+    let atc = concept.and_then(|c| c.code_in("atc")).map(str::to_owned);
+    let (dose, route, role) = dose_from(&record.dosages, &text);
     let key = rxnorm
         .clone()
         .or_else(|| atc.clone())
         .unwrap_or_else(|| text.to_lowercase());
-    Ok((
-        Some(DrugExposure {
+    (
+        DrugExposure {
             id: 0,
             text,
             rxnorm,
             atc,
-            start,
-            end,
+            start: record.start,
+            end: record.end,
             dose,
             route,
             role,
-            stop_reason,
+            stop_reason: record.stop_reason,
             cycles: None,
-        }),
+        },
         MedicationMeta {
             key,
-            active,
-            end_recorded,
+            active: record.active,
+            end_recorded: record.end_recorded,
         },
-    ))
+    )
 }
 
 fn stop_reason_of(concept: &CodeableConcept) -> Option<StopReason> {
@@ -1021,67 +915,13 @@ fn stop_reason_of(concept: &CodeableConcept) -> Option<StopReason> {
         })
 }
 
-/// The daily dose when the record allows it: a dose quantity times the timing's frequency per
-/// day; a dose counted in tablets is converted with the strength in the drug's text ("25 MG").
-fn dose_of(
-    resource: &model::MedicationUse,
-    text: &str,
-) -> (Option<Dose>, Option<String>, Option<DrugRole>) {
-    let mut route = None;
-    let mut role = None;
-    let mut dose = None;
-    let timings = resource
-        .dosage_instruction
-        .iter()
-        .map(|d| {
-            (
-                d.timing.as_ref(),
-                d.route.as_ref(),
-                d.dose_and_rate
-                    .first()
-                    .and_then(|r| r.dose_quantity.as_ref()),
-                d.dose_and_rate
-                    .first()
-                    .and_then(|r| r.rate_quantity.as_ref()),
-            )
-        })
-        .chain(resource.dosage.iter().map(|d| {
-            (
-                d.timing.as_ref(),
-                d.route.as_ref(),
-                d.dose.as_ref().or_else(|| {
-                    d.dose_and_rate
-                        .first()
-                        .and_then(|r| r.dose_quantity.as_ref())
-                }),
-                d.rate_quantity.as_ref().or_else(|| {
-                    d.dose_and_rate
-                        .first()
-                        .and_then(|r| r.rate_quantity.as_ref())
-                }),
-            )
-        }));
-    for (timing, route_concept, quantity, rate) in timings {
-        if route.is_none() {
-            route = route_concept.and_then(|r| r.words()).map(str::to_owned);
-        }
-        if let Some(rate) = rate
-            && let Some(value) = rate.value
-        {
-            // A rate (mg/h, mg/kg/h) is an infusion.
-            role = Some(DrugRole::AnaestheticInfusion);
-            dose = Some(Dose {
-                value,
-                unit: rate.unit_text().unwrap_or("/h").to_owned(),
-            });
-            continue;
-        }
-        let Some(quantity) = quantity else { continue };
-        let Some(value) = quantity.value else {
-            continue;
-        };
-        let unit = quantity.unit_text().unwrap_or("").to_ascii_lowercase();
-        let per_day = timing.and_then(|t| t.repeat.as_ref()).and_then(|repeat| {
+/// The dosage lines of a record, as far as a dose can be computed from them.
+fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
+    let quantity = |q: Option<&model::Quantity>| {
+        q.and_then(|q| Some((q.value?, q.unit_text().unwrap_or("").to_owned())))
+    };
+    let per_day = |timing: Option<&model::Timing>| {
+        timing.and_then(|t| t.repeat.as_ref()).and_then(|repeat| {
             let frequency = repeat.frequency.unwrap_or(1.0);
             let period = repeat.period.unwrap_or(1.0);
             let days = match repeat.period_unit.as_deref()? {
@@ -1091,8 +931,72 @@ fn dose_of(
                 "mo" => period * 30.0,
                 _ => return None,
             };
-            (days > 0.0).then(|| frequency / days)
-        });
+            (days > 0.0 && frequency.is_finite()).then(|| frequency / days)
+        })
+    };
+    let route = |r: Option<&CodeableConcept>| r.and_then(CodeableConcept::words).map(str::to_owned);
+    resource
+        .dosage_instruction
+        .iter()
+        .map(|d| DoseSpec {
+            route: route(d.route.as_ref()),
+            quantity: quantity(
+                d.dose_and_rate
+                    .first()
+                    .and_then(|r| r.dose_quantity.as_ref()),
+            ),
+            rate: quantity(
+                d.dose_and_rate
+                    .first()
+                    .and_then(|r| r.rate_quantity.as_ref()),
+            ),
+            per_day: per_day(d.timing.as_ref()),
+        })
+        .chain(resource.dosage.iter().map(|d| DoseSpec {
+            route: route(d.route.as_ref()),
+            quantity: quantity(d.dose.as_ref().or_else(|| {
+                d.dose_and_rate
+                    .first()
+                    .and_then(|r| r.dose_quantity.as_ref())
+            })),
+            rate: quantity(d.rate_quantity.as_ref().or_else(|| {
+                d.dose_and_rate
+                    .first()
+                    .and_then(|r| r.rate_quantity.as_ref())
+            })),
+            per_day: per_day(d.timing.as_ref()),
+        }))
+        .collect()
+}
+
+/// The daily dose when the record allows it: a dose quantity times the timing's frequency per
+/// day; a dose counted in tablets is converted with the strength in the drug's text ("25 MG").
+fn dose_from(specs: &[DoseSpec], text: &str) -> (Option<Dose>, Option<String>, Option<DrugRole>) {
+    let mut route = None;
+    let mut role = None;
+    let mut dose = None;
+    for spec in specs {
+        if route.is_none() {
+            route.clone_from(&spec.route);
+        }
+        if let Some((value, unit)) = &spec.rate {
+            // A rate (mg/h, mg/kg/h) is an infusion.
+            role = Some(DrugRole::AnaestheticInfusion);
+            dose = Some(Dose {
+                value: *value,
+                unit: if unit.is_empty() {
+                    String::from("/h")
+                } else {
+                    unit.clone()
+                },
+            });
+            continue;
+        }
+        let Some((value, unit_text)) = &spec.quantity else {
+            continue;
+        };
+        let value = *value;
+        let unit = unit_text.to_ascii_lowercase();
         let milligrams = match unit.as_str() {
             "mg" => Some(value),
             "g" => Some(value * 1000.0),
@@ -1101,7 +1005,7 @@ fn dose_of(
             }
             _ => None,
         };
-        dose = match (milligrams, per_day) {
+        dose = match (milligrams, spec.per_day) {
             (Some(mg), Some(per_day)) => Some(Dose {
                 value: (mg * per_day * 1000.0).round() / 1000.0,
                 unit: String::from("mg/d"),
@@ -1112,7 +1016,7 @@ fn dose_of(
             }),
             (None, _) => Some(Dose {
                 value,
-                unit: quantity.unit_text().unwrap_or("").to_owned(),
+                unit: unit_text.clone(),
             }),
         };
         break;
@@ -1145,16 +1049,7 @@ fn strength_mg(text: &str) -> Option<f64> {
     }
 }
 
-fn map_observation(
-    raw: &Raw<'_>,
-    resource: &model::Observation,
-) -> Result<Vec<Observation>, FhirError> {
-    if matches!(
-        resource.status.as_deref(),
-        Some("entered-in-error" | "cancelled")
-    ) {
-        return Ok(Vec::new());
-    }
+fn map_observation(resource: &model::Observation) -> Result<Vec<Observation>, String> {
     let effective_text = resource
         .effective_date_time
         .as_ref()
@@ -1165,7 +1060,7 @@ fn map_observation(
                 .and_then(|p| p.start.as_ref())
         })
         .or(resource.issued.as_ref());
-    let Some(effective) = date_field(raw, "effective", effective_text)? else {
+    let Some(effective) = date_field("effective", effective_text)? else {
         return Ok(Vec::new());
     };
     let code = resource.code.clone().unwrap_or_default();
@@ -1230,6 +1125,185 @@ fn map_observation(
     Ok(out)
 }
 
+fn map_procedure(resource: &model::Procedure) -> Result<Option<Procedure>, String> {
+    let Some(code) = &resource.code else {
+        return Ok(None);
+    };
+    let performed_text = resource.performed_date_time.as_ref().or_else(|| {
+        resource
+            .performed_period
+            .as_ref()
+            .and_then(|p| p.start.as_ref())
+    });
+    let Some(performed) = date_field("performed", performed_text)? else {
+        return Ok(None);
+    };
+    let end = date_field(
+        "performedPeriod.end",
+        resource
+            .performed_period
+            .as_ref()
+            .and_then(|p| p.end.as_ref()),
+    )?;
+    Ok(Some(Procedure {
+        id: 0,
+        code: code
+            .code_in("snomed")
+            .or_else(|| code.first_code())
+            .unwrap_or("")
+            .to_owned(),
+        display: code.words().unwrap_or("").to_owned(),
+        performed,
+        end,
+    }))
+}
+
+/// A patient's imported items, each with the id of the resource it came from.
+#[derive(Debug, Default)]
+pub struct ImportedItems {
+    pub conditions: Vec<(String, Condition)>,
+    pub exposures: Vec<(String, DrugExposure, MedicationMeta)>,
+    pub observations: Vec<(String, Observation)>,
+    pub procedures: Vec<(String, Procedure)>,
+}
+
+impl ImportedItems {
+    /// Adds the items of one resource (`id`); a medication record must have been finished.
+    pub fn add(&mut self, id: &str, item: Item) {
+        match item {
+            Item::Condition(condition) => self.conditions.push((id.to_owned(), condition)),
+            Item::Observations(observations) => self
+                .observations
+                .extend(observations.into_iter().map(|o| (id.to_owned(), o))),
+            Item::Procedure(procedure) => self.procedures.push((id.to_owned(), procedure)),
+            Item::Medication(_) => {}
+        }
+    }
+}
+
+/// The FHIR resource ids of a record's rows, in the order of its lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowSources {
+    pub conditions: Vec<String>,
+    pub exposures: Vec<String>,
+    pub observations: Vec<String>,
+    pub procedures: Vec<String>,
+}
+
+/// A renewal of a prescription within this many days continues the same exposure.
+const RENEWAL_DAYS: i64 = 400;
+
+/// The clinical record of a patient's imported items, renewals merged, each list in the order
+/// the database reads it back (by date, then as written), with the resource id of each row.
+pub fn record_of(mut items: ImportedItems) -> (PatientRecord, RowSources) {
+    // Sorted by id first, so that the same resources give the same record whatever the order
+    // the files gave them in.
+    items.conditions.sort_by(|a, b| a.0.cmp(&b.0));
+    items
+        .conditions
+        .sort_by_key(|(_, condition)| condition.onset);
+    items.observations.sort_by(|a, b| a.0.cmp(&b.0));
+    items
+        .observations
+        .sort_by_key(|(_, observation)| observation.effective);
+    items.procedures.sort_by(|a, b| a.0.cmp(&b.0));
+    items
+        .procedures
+        .sort_by_key(|(_, procedure)| procedure.performed);
+    items.exposures.sort_by(|a, b| a.0.cmp(&b.0));
+    let exposures = merge_renewals(&items.exposures);
+
+    let mut record = PatientRecord::default();
+    let mut sources = RowSources::default();
+    for (index, (source, mut condition)) in items.conditions.into_iter().enumerate() {
+        condition.id = index as i64 + 1;
+        record.conditions.push(condition);
+        sources.conditions.push(source);
+    }
+    for (index, (source, mut exposure)) in exposures.into_iter().enumerate() {
+        exposure.id = index as i64 + 1;
+        record.exposures.push(exposure);
+        sources.exposures.push(source);
+    }
+    for (index, (source, mut observation)) in items.observations.into_iter().enumerate() {
+        observation.id = index as i64 + 1;
+        record.observations.push(observation);
+        sources.observations.push(source);
+    }
+    for (index, (source, mut procedure)) in items.procedures.into_iter().enumerate() {
+        procedure.id = index as i64 + 1;
+        record.procedures.push(procedure);
+        sources.procedures.push(source);
+    }
+    (record, sources)
+}
+
+/// Prescriptions of the same drug renewed within [`RENEWAL_DAYS`] are one exposure (an OMOP
+/// drug era): EHRs and Synthea write a new order at every visit. A record with no end date
+/// lasts until its renewal; the last one lasts while it is active, and ends on its own date when
+/// it was stopped or completed with no end recorded (it was given at least until then).
+fn merge_renewals(
+    exposures: &[(String, DrugExposure, MedicationMeta)],
+) -> Vec<(String, DrugExposure)> {
+    let mut by_drug: BTreeMap<&str, Vec<&(String, DrugExposure, MedicationMeta)>> = BTreeMap::new();
+    for item in exposures {
+        by_drug.entry(item.2.key.as_str()).or_default().push(item);
+    }
+    let mut out: Vec<(String, DrugExposure)> = Vec::new();
+    for (_, mut items) in by_drug {
+        items.sort_by_key(|(_, exposure, _)| exposure.start);
+        // The bool: whether the era's end was recorded (a period, not an open prescription).
+        let mut current: Option<(String, DrugExposure, bool)> = None;
+        for (source, exposure, meta) in items {
+            match current.as_mut() {
+                // Only an open-ended prescription is renewed; records with their own periods
+                // (courses of chemotherapy, administrations) stay separate exposures, and so
+                // does an order after one stopped for a reason (a new trial, not a renewal).
+                Some((_, era, end_recorded))
+                    if !*end_recorded
+                        && era.stop_reason.is_none()
+                        && !meta.end_recorded
+                        && era
+                            .end
+                            .unwrap_or(era.start)
+                            .date()
+                            .checked_add_signed(Duration::days(RENEWAL_DAYS))
+                            .is_some_and(|until| exposure.start.date() <= until) =>
+                {
+                    // Renewed: the era runs on; the latest record says how it ended.
+                    era.end = exposure.end.or(if meta.active {
+                        None
+                    } else {
+                        Some(exposure.start)
+                    });
+                    if meta.active && !meta.end_recorded {
+                        era.end = None;
+                    }
+                    era.stop_reason = exposure.stop_reason.or(era.stop_reason);
+                    if exposure.dose.is_some() {
+                        era.dose.clone_from(&exposure.dose);
+                    }
+                }
+                _ => {
+                    if let Some((source, era, _)) = current.take() {
+                        out.push((source, era));
+                    }
+                    let mut era = exposure.clone();
+                    if era.end.is_none() && !meta.active {
+                        era.end = Some(era.start);
+                    }
+                    current = Some((source.clone(), era, meta.end_recorded));
+                }
+            }
+        }
+        if let Some((source, era, _)) = current {
+            out.push((source, era));
+        }
+    }
+    out.sort_by_key(|(_, exposure)| exposure.start);
+    out
+}
+
 /// Where a blood pressure was measured, from the words of its code and method.
 fn bp_setting(words: &str) -> BpSetting {
     let words = words.to_ascii_lowercase();
@@ -1250,47 +1324,42 @@ fn bp_setting(words: &str) -> BpSetting {
     }
 }
 
-fn map_procedure(
-    raw: &Raw<'_>,
-    resource: &model::Procedure,
-) -> Result<Option<Procedure>, FhirError> {
-    if matches!(
-        resource.status.as_deref(),
-        Some("entered-in-error" | "not-done")
-    ) {
-        return Ok(None);
+/// Parses a FHIR date or dateTime ("2019", "2019-03", "2019-03-01", "2019-03-01T10:00:00+01:00")
+/// to the local date and time written; a partial date means its first day.
+pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
+    let text = text.trim();
+    let impossible = || format!("impossible date '{text}'");
+    let parsed = if text.len() > 10 {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|dt| dt.naive_local())
+            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
+            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+            .map_err(|_| impossible())?
+    } else {
+        let mut parts = text.split('-');
+        let year: i32 = parts
+            .next()
+            .and_then(|y| y.parse().ok())
+            .ok_or_else(impossible)?;
+        let month: u32 = parts
+            .next()
+            .map_or(Ok(1), str::parse)
+            .map_err(|_| impossible())?;
+        let day: u32 = parts
+            .next()
+            .map_or(Ok(1), str::parse)
+            .map_err(|_| impossible())?;
+        if parts.next().is_some() {
+            return Err(impossible());
+        }
+        NaiveDate::from_ymd_opt(year, month, day)
+            .ok_or_else(impossible)?
+            .and_time(NaiveTime::MIN)
+    };
+    if !(1800..=2200).contains(&chrono::Datelike::year(&parsed)) {
+        return Err(impossible());
     }
-    let Some(code) = &resource.code else {
-        return Ok(None);
-    };
-    let performed_text = resource.performed_date_time.as_ref().or_else(|| {
-        resource
-            .performed_period
-            .as_ref()
-            .and_then(|p| p.start.as_ref())
-    });
-    let Some(performed) = date_field(raw, "performed", performed_text)? else {
-        return Ok(None);
-    };
-    let end = date_field(
-        raw,
-        "performedPeriod.end",
-        resource
-            .performed_period
-            .as_ref()
-            .and_then(|p| p.end.as_ref()),
-    )?;
-    Ok(Some(Procedure {
-        id: 0,
-        code: code
-            .code_in("snomed")
-            .or_else(|| code.first_code())
-            .unwrap_or("")
-            .to_owned(),
-        display: code.words().unwrap_or("").to_owned(),
-        performed,
-        end,
-    }))
+    Ok(parsed)
 }
 
 #[cfg(test)]
@@ -1329,13 +1398,6 @@ mod tests {
     }
 
     #[test]
-    fn resource_types_are_sorted_and_unique() {
-        assert!(R4_RESOURCE_TYPES.windows(2).all(|w| w[0] < w[1]));
-        assert!(known_type("$", String::from("MedicationStatement")).is_ok());
-        assert!(known_type("$", String::from("Patiant")).is_err());
-    }
-
-    #[test]
     fn references_are_normalised() {
         assert_eq!(reference_key("urn:uuid:abc"), "urn:uuid:abc");
         assert_eq!(reference_key("Patient/12"), "Patient/12");
@@ -1344,5 +1406,19 @@ mod tests {
             "Patient/12"
         );
         assert_eq!(reference_key("Patient/12/_history/3"), "Patient/12");
+    }
+
+    #[test]
+    fn server_bases_come_from_absolute_urls_only() {
+        assert_eq!(
+            server_base("https://ehr.example/fhir/Patient/12"),
+            Some("https://ehr.example/fhir")
+        );
+        assert_eq!(
+            server_base("https://ehr.example/fhir/Patient/12/_history/2"),
+            Some("https://ehr.example/fhir")
+        );
+        assert_eq!(server_base("urn:uuid:12"), None);
+        assert_eq!(server_base("Patient/12"), None);
     }
 }

@@ -7,7 +7,6 @@
 //! undecided tier makes the status `insufficient_data`, else `not_met`. Open confounders never
 //! change the status (DESIGN §2); they are listed beside it.
 
-use std::fmt::Write as _;
 use std::rc::Rc;
 
 use chrono::NaiveDate;
@@ -589,19 +588,7 @@ pub fn fingerprint(assessment: &Assessment) -> String {
         hasher.update(b":");
         hasher.update(text);
     }
-    short_hex(&hasher.finalize())
-}
-
-/// The first 8 bytes of a digest in hex: the length of fingerprints and of the rules' stamp,
-/// enough to tell versions apart while staying readable in a table.
-pub(crate) fn short_hex(digest: &[u8]) -> String {
-    digest
-        .iter()
-        .take(8)
-        .fold(String::with_capacity(16), |mut out, byte| {
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
+    crate::digest::short_hex(&hasher.finalize())
 }
 
 #[cfg(test)]

@@ -49,6 +49,13 @@ pub struct NativePatient {
     pub goals: Vec<serde_json::Map<String, Cell>>,
     /// Tasks; a task from a meeting names it by `meeting` (position in `meetings`) and `case`.
     pub tasks: Vec<serde_json::Map<String, Cell>>,
+    /// Every (system, value) the patient is known by to imports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identifiers: Vec<serde_json::Map<String, Cell>>,
+    /// The FHIR resources their imported rows were built from (so that a later import of the
+    /// same source updates them rather than adding beside them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fhir_resources: Vec<serde_json::Map<String, Cell>>,
 }
 
 /// (No `deny_unknown_fields` here: serde cannot combine it with a flattened map, which takes
@@ -75,6 +82,7 @@ pub struct NativeMeeting {
 /// travel as positions).
 const PATIENT_COLUMNS: &[&str] = &[
     "mrn",
+    "mrn_system",
     "family_name",
     "given_name",
     "birth_date",
@@ -138,6 +146,16 @@ const OBSERVATION_COLUMNS: &[&str] = &[
     "source_id",
 ];
 const PROCEDURE_COLUMNS: &[&str] = &["code", "display", "performed", "end", "source", "source_id"];
+const IDENTIFIER_COLUMNS: &[&str] = &["system", "value"];
+const FHIR_RESOURCE_COLUMNS: &[&str] = &[
+    "source",
+    "type",
+    "id",
+    "refers",
+    "last_updated",
+    "digest",
+    "body",
+];
 const REVIEW_COLUMNS: &[&str] = &[
     "ruleset",
     "decision",
@@ -396,6 +414,18 @@ impl Store {
                 GOAL_COLUMNS,
             )?),
             tasks,
+            identifiers: plain(rows(
+                conn,
+                &select("patient_identifiers", IDENTIFIER_COLUMNS, "system, value"),
+                pid,
+                IDENTIFIER_COLUMNS,
+            )?),
+            fhir_resources: plain(rows(
+                conn,
+                &select("fhir_resources", FHIR_RESOURCE_COLUMNS, "source, type, id"),
+                pid,
+                FHIR_RESOURCE_COLUMNS,
+            )?),
         })
     }
 
@@ -510,10 +540,12 @@ impl Store {
                 .get("mrn")
                 .and_then(Cell::as_str)
                 .unwrap_or_default();
-            let exists: Option<i64> = conn
-                .prepare_cached("SELECT id FROM patients WHERE mrn = ?1")?
-                .query_row([mrn], |row| row.get(0))
-                .optional()?;
+            let system = native
+                .patient
+                .get("mrn_system")
+                .and_then(Cell::as_str)
+                .unwrap_or_default();
+            let exists = native_match(conn, system, mrn, &native.identifiers)?;
             if exists.is_some() || mrn.is_empty() {
                 present += 1;
                 patient_ids.push(None);
@@ -540,6 +572,25 @@ impl Store {
                 Cell::from(String::from(super::format_datetime(super::now_utc()))),
             );
             let pid = insert_row(conn, "patients", &patient, &[])?;
+            for row in &native.identifiers {
+                insert_row(
+                    conn,
+                    "patient_identifiers",
+                    row,
+                    &[("patient_id", Cell::from(pid))],
+                )?;
+            }
+            for row in &native.fhir_resources {
+                insert_row(
+                    conn,
+                    "fhir_resources",
+                    row,
+                    &[
+                        ("patient_id", Cell::from(pid)),
+                        ("import_id", Cell::from(0)),
+                    ],
+                )?;
+            }
             let with_patient = [("patient_id", Cell::from(pid))];
             for row in &native.conditions {
                 insert_row(conn, "conditions", row, &with_patient)?;
@@ -678,6 +729,41 @@ impl Store {
     }
 }
 
+/// The stored patient a document's patient is: one with the same MRN in the same system, or
+/// known by one of the same identifiers.
+fn native_match(
+    conn: &Connection,
+    system: &str,
+    mrn: &str,
+    identifiers: &[serde_json::Map<String, Cell>],
+) -> Result<Option<i64>> {
+    let by_mrn: Option<i64> = conn
+        .prepare_cached("SELECT id FROM patients WHERE mrn = ?1 AND mrn_system = ?2")?
+        .query_row([mrn, system], |row| row.get(0))
+        .optional()?;
+    if by_mrn.is_some() {
+        return Ok(by_mrn);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
+    )?;
+    for identifier in identifiers {
+        let (Some(system), Some(value)) = (
+            identifier.get("system").and_then(Cell::as_str),
+            identifier.get("value").and_then(Cell::as_str),
+        ) else {
+            continue;
+        };
+        if let Some(id) = stmt
+            .query_row([system, value], |row| row.get(0))
+            .optional()?
+        {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
 /// Inserts a row from a column map plus `extra` columns; unknown columns are refused (the
 /// document is checked against the schema, not trusted).
 fn insert_row(
@@ -726,4 +812,137 @@ fn insert_row(
         .map_err(|err| StoreError::Invalid(format!("{table}: {err}")))?
         .execute(rusqlite::params_from_iter(values))?;
     Ok(conn.last_insert_rowid())
+}
+
+/// What a native document held, for the import summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NativeCounts {
+    pub patients: usize,
+    pub new_patients: usize,
+    pub conditions: usize,
+    pub exposures: usize,
+    pub observations: usize,
+    pub procedures: usize,
+    pub skipped: std::collections::BTreeMap<String, usize>,
+}
+
+impl NativeDocument {
+    /// Whether the file at `path` is refract's own document (`{"format": "refract", …}`), not
+    /// FHIR: its top-level `format` comes before any `resourceType`. Reads the file's start.
+    pub fn sniff(path: &std::path::Path) -> bool {
+        use std::io::Read as _;
+        let Ok(file) = std::fs::File::open(path) else {
+            return false;
+        };
+        let mut prefix = Vec::with_capacity(4096);
+        if file.take(1 << 20).read_to_end(&mut prefix).is_err() {
+            return false;
+        }
+        is_native(&prefix)
+    }
+}
+
+/// Reads the top-level keys of a (possibly truncated) JSON object in order, until `format` or
+/// `resourceType` decides.
+fn is_native(prefix: &[u8]) -> bool {
+    use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
+    struct Keys<'a>(&'a mut Option<bool>);
+    impl<'de> Visitor<'de> for Keys<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                match key.as_str() {
+                    "format" => {
+                        let format: serde_json::Value = map.next_value()?;
+                        *self.0 = Some(format.as_str() == Some(NATIVE_FORMAT));
+                        return Err(serde::de::Error::custom("decided"));
+                    }
+                    "resourceType" => {
+                        *self.0 = Some(false);
+                        return Err(serde::de::Error::custom("decided"));
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+    let start = prefix.strip_prefix("\u{feff}".as_bytes()).unwrap_or(prefix);
+    let mut decided = None;
+    let _ = serde_json::Deserializer::from_slice(start).deserialize_map(Keys(&mut decided));
+    decided.unwrap_or(false)
+}
+
+impl Store {
+    /// Imports a native document in one transaction, unless the same bytes were imported
+    /// before (`None`). Patients already in the database stay as they are.
+    pub fn import_native(
+        &mut self,
+        path: &str,
+        bytes: &[u8],
+        hash: &str,
+    ) -> Result<Option<NativeCounts>> {
+        let document: NativeDocument = serde_json::from_slice(bytes)
+            .map_err(|err| StoreError::Invalid(format!("refract document: {err}")))?;
+        let auditor = self.auditor();
+        self.write(|tx| {
+            let seen: Option<i64> = tx
+                .prepare_cached(
+                    "SELECT 1 FROM imports WHERE sha256 = ?1 AND source = 'refract' AND state = 'done'",
+                )?
+                .query_row([hash], |row| row.get(0))
+                .optional()?;
+            if seen.is_some() {
+                return Ok(None);
+            }
+            let (inserted, present) = Store::insert_native(tx, &document)?;
+            let mut counts = NativeCounts {
+                patients: document.patients.len(),
+                new_patients: inserted,
+                ..NativeCounts::default()
+            };
+            if present > 0 {
+                counts.skipped.insert(
+                    String::from("patients already present (refract document)"),
+                    present,
+                );
+            }
+            for patient in &document.patients {
+                counts.conditions += patient.conditions.len();
+                counts.exposures += patient.exposures.len();
+                counts.observations += patient.observations.len();
+                counts.procedures += patient.procedures.len();
+            }
+            let now = super::now_utc();
+            tx.prepare_cached(
+                "INSERT INTO imports (path, sha256, imported_at, summary, source, state)
+                 VALUES (?1, ?2, ?3, ?4, 'refract', 'done')",
+            )?
+            .execute(rusqlite::params![
+                path,
+                hash,
+                super::format_datetime(now),
+                serde_json::json!({ "patients": inserted, "already_present": present })
+                    .to_string()
+            ])?;
+            let import_id = tx.last_insert_rowid();
+            auditor.record(
+                tx,
+                super::Change {
+                    action: "import.native",
+                    entity: "imports",
+                    entity_id: Some(import_id),
+                    patient_id: None,
+                },
+                None::<&()>,
+                Some(&serde_json::json!({ "path": path, "patients": inserted })),
+            )?;
+            Ok(Some(counts))
+        })
+    }
 }

@@ -303,7 +303,8 @@ impl Store {
 pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> {
     let row = conn
         .prepare_cached(
-            "SELECT mrn, family_name, given_name, birth_date, sex, deceased_date, care_team
+            "SELECT mrn, family_name, given_name, birth_date, sex, deceased_date, care_team,
+                    mrn_system
              FROM patients WHERE id = ?1",
         )?
         .query_row([id.0], |row| {
@@ -315,6 +316,7 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
                 row.get::<_, String>(4)?,
                 row.get::<_, Option<String>>(5)?,
                 row.get::<_, String>(6)?,
+                row.get::<_, String>(7)?,
             ))
         })
         .optional()?
@@ -322,10 +324,11 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
             column: "patients.id",
             detail: format!("no patient {}", id.0),
         })?;
-    let (mrn, family_name, given_name, birth, sex, deceased, care_team) = row;
+    let (mrn, family_name, given_name, birth, sex, deceased, care_team, mrn_system) = row;
     Ok(Patient {
         id,
         mrn,
+        mrn_system,
         family_name,
         given_name,
         birth_date: parse_opt_date("patients.birth_date", Some(birth))?,
@@ -352,10 +355,11 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
     let mut ids: Vec<i64> = Vec::new();
     {
         let mut stmt = conn.prepare_cached(
-            "SELECT id, mrn, family_name, given_name, birth_date, sex, deceased_date, care_team
+            "SELECT id, mrn, family_name, given_name, birth_date, sex, deceased_date, care_team,
+                    mrn_system
              FROM patients WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
         )?;
-        let raw = stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 8)))?;
+        let raw = stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 9)))?;
         for raw in raw {
             let raw = raw?;
             let id = raw.int(0);
@@ -364,6 +368,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
                 patient: Some(Patient {
                     id: PatientId(id),
                     mrn: raw.text(1),
+                    mrn_system: raw.text(8),
                     family_name: raw.text(2),
                     given_name: raw.text(3),
                     birth_date: parse_opt_date("patients.birth_date", raw.opt(4))?,

@@ -8,10 +8,29 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use super::{APPLICATION_ID, Result};
 
+/// One step of the schema.
+struct Migration {
+    sql: &'static str,
+    /// Whether it rebuilds a table others refer to (SQLite's "make a new table, copy, drop,
+    /// rename"): foreign keys must be off for it, or dropping the old table would delete every
+    /// row that refers to it.
+    rebuilds_tables: bool,
+}
+
 /// The migrations in order; migration `n` (1-based) brings the file to version `n`.
-const MIGRATIONS: &[&str] = &[
-    include_str!("sql/0001_init.sql"),
-    include_str!("sql/0002_list_counts.sql"),
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        sql: include_str!("sql/0001_init.sql"),
+        rebuilds_tables: false,
+    },
+    Migration {
+        sql: include_str!("sql/0002_list_counts.sql"),
+        rebuilds_tables: false,
+    },
+    Migration {
+        sql: include_str!("sql/0003_import_identity.sql"),
+        rebuilds_tables: true,
+    },
 ];
 
 /// The schema version this build writes.
@@ -24,11 +43,41 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
     if current >= SCHEMA_VERSION {
         return Ok(());
     }
+    let rebuilds = MIGRATIONS
+        .iter()
+        .skip(current.max(0) as usize)
+        .any(|migration| migration.rebuilds_tables);
+    // The pragma is a no-op inside a transaction: set before it starts, restored after.
+    if rebuilds {
+        conn.pragma_update(None, "foreign_keys", false)?;
+    }
+    let result = run_pending(conn, rebuilds);
+    if rebuilds {
+        conn.pragma_update(None, "foreign_keys", true)?;
+    }
+    result
+}
+
+fn run_pending(conn: &mut Connection, rebuilds: bool) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let current: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
-        tx.execute_batch(sql)?;
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+        tx.execute_batch(migration.sql)?;
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
+    }
+    if rebuilds {
+        // With the checks off during the rebuild, make sure it left every reference whole
+        // before committing (dropped on error: the file stays at its old version).
+        let broken: i64 =
+            tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
+                row.get(0)
+            })?;
+        if broken > 0 {
+            return Err(super::StoreError::Invalid(format!(
+                "the schema upgrade would leave {broken} broken reference(s); the file was left \
+                 at its old version"
+            )));
+        }
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     tx.commit()?;

@@ -11,12 +11,14 @@ use crate::domain::{
     PatientRecord, Response, ReviewState, StopReason, TreatmentLine,
 };
 
-/// Where a row came from. Re-importing a patient replaces `Import` rows only; what people
-/// wrote (`Entered`) always survives.
+/// Where a row came from. What people wrote (`Entered`) always survives an import; `Fhir` rows
+/// are rebuilt from the patient's imported resources whenever one changes; `Import` rows were
+/// written by an older refract, before resources were kept one by one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Demo,
     Import,
+    Fhir,
     Entered,
 }
 
@@ -25,6 +27,7 @@ impl Source {
         match self {
             Source::Demo => "demo",
             Source::Import => "import",
+            Source::Fhir => "fhir",
             Source::Entered => "entered",
         }
     }
@@ -155,9 +158,9 @@ impl<'conn> RecordWriter<'conn> {
             patient: conn.prepare_cached(
                 "INSERT INTO patients (mrn, family_name, given_name, birth_date, sex, deceased_date,
                      care_team, source, name_key, updated_at, list_status, list_ruleset, list_line,
-                     list_regimen, list_wf, list_wf_overdue, list_review, source_id)
+                     list_regimen, list_wf, list_wf_overdue, list_review, source_id, mrn_system)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                         ?18)",
+                         ?18, ?19)",
             )?,
             condition: conn.prepare_cached(
                 "INSERT INTO conditions (patient_id, system, code, display, onset, abatement,
@@ -245,29 +248,6 @@ impl<'conn> RecordWriter<'conn> {
         self.insert_rows(patient_id, record, source, None, 0, rows)
     }
 
-    /// Inserts a patient read from a FHIR file with their record, the FHIR ids of the patient
-    /// (`fhir_id`) and of each row, and the list columns already computed.
-    pub fn insert_imported(
-        &mut self,
-        record: &NewRecord,
-        fhir_id: Option<&str>,
-        source_ids: &SourceIds,
-        projection: &ListProjection,
-        now: NaiveDateTime,
-    ) -> Result<PatientId> {
-        let patient_id =
-            self.insert_patient_row(record, Source::Import, fhir_id, Some(projection), now)?;
-        self.insert_rows(
-            patient_id,
-            record,
-            Source::Import,
-            Some(source_ids),
-            0,
-            NewRows::All,
-        )?;
-        Ok(patient_id)
-    }
-
     fn insert_patient_row(
         &mut self,
         record: &NewRecord,
@@ -304,23 +284,37 @@ impl<'conn> RecordWriter<'conn> {
             i64::from(projection.overdue),
             projection.review_code(),
             fhir_id,
+            patient.mrn_system,
         ])?;
         Ok(PatientId(row_id))
     }
 
-    /// Like [`RecordWriter::insert_clinical_rows`], with the FHIR ids the rows came from (so a
-    /// later import can replace them), in the order of the record's lists.
-    pub fn insert_imported_rows(
+    /// Inserts an imported patient's row alone (their clinical rows follow from their
+    /// resources).
+    pub fn insert_patient_for_import(
+        &mut self,
+        record: &NewRecord,
+        fhir_id: Option<&str>,
+        projection: &ListProjection,
+        now: NaiveDateTime,
+    ) -> Result<PatientId> {
+        self.insert_patient_row(record, Source::Import, fhir_id, Some(projection), now)
+    }
+
+    /// Inserts the clinical rows of `record` for an existing patient, as `source`, each with the
+    /// id of the resource it came from.
+    pub fn insert_rows_with_sources(
         &mut self,
         patient_id: PatientId,
         record: &PatientRecord,
+        source: Source,
         source_ids: &SourceIds,
     ) -> Result<()> {
         let last = self.last_observation_of(patient_id)?;
         self.insert_rows(
             patient_id,
             record,
-            Source::Import,
+            source,
             Some(source_ids),
             last,
             NewRows::All,

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use refract::demo::Rng;
-use refract::fhir::FileOutcome;
+use refract::import::FileOutcome;
 use serde_json::{Value, json};
 
 use super::{
@@ -89,6 +89,36 @@ fn rejects(name: &str, bytes: &[u8], wants: &[&str]) -> String {
         "{stderr}"
     );
     error
+}
+
+/// A file whose JSON is sound but one of its resources cannot be used (no subject, a reference
+/// that resolves nowhere, an impossible date, a wrong shape): the file is imported, that
+/// resource is left out or kept aside with a warning saying where and why (`wants` are pieces of
+/// it), and everything else of the file is kept. Exit code 0.
+fn warns(name: &str, bytes: &[u8], wants: &[&str]) -> refract::import::ImportReport {
+    let mut env = Env::new();
+    env.import_ok(&fixtures().join("small-bundle.json"));
+    let path = env.write_bytes(name, bytes);
+    let report = env.import(std::slice::from_ref(&path));
+    assert_eq!((report.imported, report.failed), (1, 0), "{report:#?}");
+    let warnings: Vec<String> = report.files[0]
+        .warnings
+        .iter()
+        .chain(&report.notices)
+        .map(|w| format!("{} {} {}", w.at, w.resource, w.message))
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| wants.iter().all(|want| w.contains(want))),
+        "no warning with {wants:?} in {warnings:#?}"
+    );
+    assert!(report.warnings >= 1);
+    let db = env.path("cli.db");
+    let (code, summary, stderr) = cli_import(&db, &[path]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(summary["warnings"].as_u64().unwrap() >= 1, "{summary}");
+    report
 }
 
 fn pretty(value: &Value) -> Vec<u8> {
@@ -176,11 +206,12 @@ fn json_that_is_not_fhir() {
         br#"{"resourceType": 42, "id": "x"}"#,
         &["line 1 column 19"],
     );
-    // A known type with elements of the wrong shape: the error names the resource.
-    rejects(
+    // A known type with elements of the wrong shape is valid JSON: that resource is left
+    // out, with a warning naming it.
+    warns(
         "bad-shape.json",
         &pretty(&json!({"resourceType": "Patient", "id": "x", "name": "Ada Lovelace"})),
-        &["$", "Patient"],
+        &["$", "Patient/x", "not a valid Patient"],
     );
 }
 
@@ -198,17 +229,22 @@ fn resource_with_no_subject() {
         "collection",
         &[patient("p1", "MRN-1", "Lind", "Mara"), orphan],
     );
-    rejects(
+    let report = warns(
         "no-subject.json",
         &pretty(&document),
-        &["entry[1].resource", "no subject"],
+        &[
+            "entry[1].resource",
+            "Observation/o-no-subject",
+            "no subject",
+        ],
     );
+    assert_eq!(report.patients, 1, "the patient of the file is imported");
 }
 
 #[test]
 fn dangling_subject_reference() {
-    // The patient in the file is fine; the observation is about a patient that exists nowhere.
-    // Nothing of the file is written, the fine patient included.
+    // The patient in the file is fine; the observation is about a patient that exists nowhere:
+    // it waits for that patient (a later file may bring them), and the run says so.
     let document = bundle(
         "collection",
         &[
@@ -222,18 +258,20 @@ fn dangling_subject_reference() {
             ),
         ],
     );
-    rejects(
+    let report = warns(
         "dangling-subject.json",
         &pretty(&document),
-        &["Patient/nobody", "entry[1].resource"],
+        &["Observation/o1", "Patient/nobody", "in no imported file"],
     );
+    assert_eq!((report.patients, report.waiting), (1, 1));
     // A file of its own about a patient that is not in the database.
     let alone = condition("c1", "Patient/ghost", ICD10, "G40.909", "Epilepsy");
-    rejects(
+    let report = warns(
         "dangling-alone.json",
         &pretty(&alone),
-        &["Patient/ghost", "$"],
+        &["Condition/c1", "Patient/ghost"],
     );
+    assert_eq!(report.waiting, 1);
 }
 
 #[test]
@@ -250,12 +288,13 @@ fn dangling_medication_reference() {
             }),
         ],
     );
-    rejects(
+    warns(
         "dangling-medication.json",
         &pretty(&document),
         &[
-            "entry[1].resource.medicationReference",
+            "MedicationRequest/r1",
             "Medication/missing",
+            "unidentified medication",
         ],
     );
     // A contained reference to nothing contained.
@@ -271,10 +310,10 @@ fn dangling_medication_reference() {
             }),
         ],
     );
-    rejects(
+    warns(
         "dangling-contained.json",
         &pretty(&document),
-        &["entry[1].resource.medicationReference", "#nothing"],
+        &["entry[1].resource", "MedicationStatement/s1", "#nothing"],
     );
 }
 
@@ -293,10 +332,15 @@ fn impossible_date() {
             ),
         ],
     );
-    rejects(
+    warns(
         "feb-30.json",
         &pretty(&document),
-        &["entry[1].resource.effective", "2023-02-30"],
+        &[
+            "entry[1].resource",
+            "Observation/o1",
+            "effective",
+            "2023-02-30",
+        ],
     );
     // In a drug's period, with a time.
     let document = bundle(
@@ -313,18 +357,23 @@ fn impossible_date() {
             ),
         ],
     );
-    rejects(
+    warns(
         "feb-30-end.json",
         &pretty(&document),
-        &["entry[1].resource.end", "2023-02-30"],
+        &[
+            "entry[1].resource",
+            "MedicationStatement/s1",
+            "end",
+            "2023-02-30",
+        ],
     );
     // A birth date in a patient.
     let mut born = patient("p1", "MRN-1", "Lind", "Mara");
     born["birthDate"] = json!("1984-13-01");
-    rejects(
+    warns(
         "month-13.json",
         &pretty(&born),
-        &["birthDate", "1984-13-01"],
+        &["Patient/p1", "birthDate", "1984-13-01"],
     );
 }
 

@@ -1,7 +1,6 @@
-//! New patients are evaluated while their file is parsed, beside the writer, on the record as
-//! it will be stored. What is stored must be exactly what evaluating the stored record gives:
-//! the assessments (status, words, evidence pointing at the stored rows, fingerprint) and the
-//! list columns.
+//! Imported patients are evaluated once their rows are rebuilt from their resources. What is
+//! stored must be exactly what evaluating the stored record gives: the assessments (status,
+//! words, evidence pointing at the stored rows, fingerprint) and the list columns.
 
 use refract::demo::{self, DemoOptions};
 use refract::domain::PatientId;

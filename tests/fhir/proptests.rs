@@ -9,7 +9,7 @@ use std::cell::RefCell;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use refract::fhir::{FileOutcome, parse_file};
+use refract::{fhir::parse_file, import::FileOutcome};
 use serde_json::{Map, Number, Value, json};
 
 use super::Env;

@@ -1,8 +1,10 @@
-//! Re-importing: the same file is a no-op; a newer export of the same patient replaces what was
-//! imported and keeps what the team wrote (reviews, notes, way forward, clinicians' lines).
+//! Re-importing: the same file is a no-op; a newer export of the same patient updates and adds
+//! what it holds and removes nothing else, unless it is declared the patient's whole record
+//! (`--replace`), which then replaces what was imported; either way what the team wrote
+//! (reviews, notes, way forward, clinicians' lines) stays.
 
 use refract::domain::{PatientId, ReviewDecision};
-use refract::fhir::FileOutcome;
+use refract::import::FileOutcome;
 use serde_json::{Value, json};
 
 use super::{
@@ -163,7 +165,54 @@ fn reimporting_the_same_file_changes_nothing() {
 }
 
 #[test]
-fn a_newer_export_replaces_imported_rows_and_keeps_the_teams_work() {
+fn a_newer_export_updates_and_adds_and_removes_nothing() {
+    let mut env = Env::new();
+    let v1 = env.write_json("export-1.json", &export_v1());
+    env.import_ok(&v1);
+    let id = env.patient_id("RE-1");
+    let v2 = env.write_json("export-2.json", &export_v2());
+    let file = env.import_ok(&v2);
+    // Lacosamide's statement changed (now stopped), brivaracetam and a reading are new; the
+    // rest is the same resources.
+    assert_eq!((file.added, file.updated), (2, 1), "{file:#?}");
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+    assert_eq!(
+        env.rows(
+            "SELECT text, coalesce(substr(end, 1, 10), '-') FROM drug_exposures
+             WHERE text LIKE 'Lacosamide%'"
+        ),
+        [["Lacosamide 100 MG Oral Tablet", "2023-09-01"]],
+        "the stopped statement replaced the active one"
+    );
+    // The first export's reading and weight are still there: the newer file did not say they
+    // were wrong, it only did not carry them.
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT code, value FROM observations WHERE patient_id = {id} ORDER BY code, value"
+        )),
+        [
+            ["29463-7", "70.5"],
+            ["8462-4", "85"],
+            ["8462-4", "95"],
+            ["8480-6", "138"],
+            ["8480-6", "150"]
+        ]
+    );
+    assert_eq!(env.int("SELECT count(*) FROM observations"), 5);
+    // The family name changed: audited with what it was.
+    let audit =
+        env.rows("SELECT before, after FROM audit_log WHERE action = 'import.patient.update'");
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert!(audit[0][0].contains("\"Okafor\"") && audit[0][1].contains("Okafor-Bell"));
+    // The changed statement too, with what it replaced.
+    let updated =
+        env.rows("SELECT before, after FROM audit_log WHERE action = 'import.resource.update'");
+    assert_eq!(updated.len(), 1, "{updated:?}");
+    assert!(updated[0][0].contains("re-lcm") && updated[0][0].contains("\"active\":true"));
+}
+
+#[test]
+fn a_replaced_record_keeps_the_teams_work() {
     let mut env = Env::new();
     let v1 = env.write_json("export-1.json", &export_v1());
     env.import_ok(&v1);
@@ -262,11 +311,20 @@ fn a_newer_export_replaces_imported_rows_and_keeps_the_teams_work() {
     assert_eq!(kept.3.len(), 2);
     assert_eq!(kept.4.len(), 1);
 
-    // The newer export.
+    // The newer export, declared the patient's whole record.
     let v2 = env.write_json("export-2.json", &export_v2());
-    let file = env.import_ok(&v2);
+    let report = env.import_with(
+        std::slice::from_ref(&v2),
+        &refract::import::ImportOptions {
+            replace: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(report.imported, 1, "{report:#?}");
+    let file = &report.files[0];
     assert_eq!(file.patients, 1);
     assert_eq!(file.exposures, 5);
+    assert_eq!(file.removed, 2, "the old reading and the weight");
 
     // The same patient, updated, not a second one.
     assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
@@ -346,7 +404,7 @@ fn a_newer_export_replaces_imported_rows_and_keeps_the_teams_work() {
 }
 
 #[test]
-fn a_newer_export_with_another_fhir_id_matches_the_patient_by_mrn() {
+fn another_systems_export_with_the_same_mrn_in_the_same_system_is_the_same_patient() {
     let mut env = Env::new();
     let first = env.write_json(
         "a.json",
@@ -354,7 +412,8 @@ fn a_newer_export_with_another_fhir_id_matches_the_patient_by_mrn() {
     );
     env.import_ok(&first);
     let id = env.patient_id("MRN-77");
-    // Another system's export: another resource id, the same MRN, one drug only.
+    // Another system's export: another resource id, the same MRN (same identifier system),
+    // one drug only.
     let s = "urn:uuid:p-two";
     let second = env.write_json(
         "b.json",
@@ -366,11 +425,34 @@ fn a_newer_export_with_another_fhir_id_matches_the_patient_by_mrn() {
             ],
         ),
     );
-    env.import_ok(&second);
+    // From the same source, two Patient resources with one MRN are two records that claim one
+    // number: refused, naming both, nothing merged.
+    let report = env.import(std::slice::from_ref(&second));
+    assert_eq!(report.failed, 1, "{report:#?}");
+    let error = report.files[0].error.clone().unwrap();
+    assert!(
+        error.contains("Patient/p-two")
+            && error.contains("Patient/p-one")
+            && error.contains("MRN-77"),
+        "{error}"
+    );
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+    // Named as another source, the same (system, MRN) is the same person: one patient, the
+    // other system's drug added beside the first's.
+    let report = env.import_with(
+        std::slice::from_ref(&second),
+        &refract::import::ImportOptions {
+            source: Some(String::from("other-ehr")),
+            ..Default::default()
+        },
+    );
+    assert_eq!(report.imported, 1, "{report:#?}");
     assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
     assert_eq!(env.patient_id("MRN-77"), id);
     assert_eq!(
-        env.rows("SELECT text FROM drug_exposures"),
-        [["Lacosamide 100 MG Oral Tablet"]]
+        env.int("SELECT count(*) FROM drug_exposures WHERE text LIKE 'Lacosamide%'"),
+        1,
+        "the same drug, renewed, is one exposure"
     );
+    assert!(env.int("SELECT count(*) FROM drug_exposures") > 1);
 }

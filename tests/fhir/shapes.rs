@@ -1,7 +1,7 @@
 //! Every shape a FHIR file comes in: Bundles of type transaction, batch, collection and
 //! searchset; a single resource; NDJSON (Bulk Data `$export`), one resource type per file.
 
-use refract::fhir::FileOutcome;
+use refract::import::FileOutcome;
 use serde_json::json;
 
 use super::{
@@ -52,7 +52,7 @@ fn imports_bundle_of_type(kind: &str) {
     for table in ["conditions", "drug_exposures", "observations"] {
         assert_eq!(
             env.int(&format!(
-                "SELECT count(*) FROM {table} WHERE patient_id = {pid} AND source = 'import'"
+                "SELECT count(*) FROM {table} WHERE patient_id = {pid} AND source = 'fhir'"
             )),
             1,
             "{kind}: {table}"

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use refract::fhir::FileOutcome;
+use refract::import::FileOutcome;
 use serde_json::Value;
 
 use super::{Env, cli_import, refract};
@@ -181,7 +181,7 @@ fn synthea_bundles_import_through_the_library() {
     assert!(
         env.int(
             "SELECT count(*) FROM drug_exposures
-             WHERE source <> 'import' OR rxnorm IS NULL OR text = ''"
+             WHERE source <> 'fhir' OR rxnorm IS NULL OR text = ''"
         ) == 0,
         "exposures are imported, RxNorm-coded, named"
     );

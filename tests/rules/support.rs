@@ -214,6 +214,7 @@ impl Vignette {
                 patient: Some(Patient {
                     id: PatientId(7),
                     mrn: "RF-TEST-7".into(),
+                    mrn_system: String::new(),
                     family_name: "Lind".into(),
                     given_name: "Mara".into(),
                     birth_date: NaiveDate::from_ymd_opt(1971, 4, 2),

@@ -226,9 +226,11 @@ pub fn holdings(db: &Path) -> BTreeMap<String, Holdings> {
 }
 
 /// The SHA-256 of every file the database records as imported.
+/// The distinct contents imported to the end (two processes importing one file at once may
+/// both record a run of it; what they hold is the same).
 pub fn imported_hashes(db: &Path) -> Vec<String> {
     let conn = open(db);
-    conn.prepare("SELECT sha256 FROM imports")
+    conn.prepare("SELECT DISTINCT sha256 FROM imports WHERE state = 'done'")
         .unwrap()
         .query_map([], |row| row.get(0))
         .unwrap()

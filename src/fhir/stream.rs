@@ -1,0 +1,915 @@
+//! Reading a FHIR file one resource at a time, in memory bounded by the largest resource rather
+//! than by the file: NDJSON line by line, a Bundle entry by entry.
+//!
+//! A file is a Bundle (of any type), a single resource, or NDJSON (one resource per line, as Bulk
+//! Data `$export` writes; a line may itself be a Bundle, as the Bulk IG's deleted-resources files
+//! are). Small files are read whole, which is fastest; a larger single document is parsed from
+//! the reader as a stream, so a 10 GB bundle never sits in memory. What this module checks is
+//! only what makes a file unreadable: invalid JSON, something that is not a FHIR R4 resource, a
+//! broken bundle. Everything about a resource's content is the mapping's business.
+
+use std::io::{BufRead, BufReader, Read};
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::FhirError;
+use super::model::Head;
+
+/// One resource as found in a file.
+#[derive(Debug)]
+pub struct RawResource<'a> {
+    /// Where: `line 12`, `entry[3].resource`, `line 4 entry[0].resource`, or `$`.
+    pub path: String,
+    /// The bundle entry's `fullUrl`, which other entries of the bundle may refer to.
+    pub full_url: Option<&'a str>,
+    /// The resource's JSON text.
+    pub json: &'a str,
+    pub resource_type: &'static str,
+    pub id: Option<&'a str>,
+    /// The bundle entry's request (a transaction's `DELETE Patient/1`, a deleted-resources file).
+    pub request: Option<&'a EntryRequest>,
+}
+
+/// A bundle entry's `request`: what a transaction or history bundle says was done.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EntryRequest {
+    pub method: Option<String>,
+    pub url: Option<String>,
+}
+
+/// What a whole read saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamSummary {
+    pub resources: usize,
+    /// Whether the file is a patient's complete record: a bundle answering `$everything` on
+    /// its last page (no `next` link). Only such a file may remove what it does not hold.
+    pub complete_record: bool,
+}
+
+/// Why a read stopped.
+#[derive(Debug)]
+pub enum StreamError<E> {
+    /// The file is not readable FHIR: the whole file fails.
+    Fhir(FhirError),
+    /// The caller's callback refused a resource.
+    Stopped(E),
+}
+
+impl<E> From<FhirError> for StreamError<E> {
+    fn from(err: FhirError) -> Self {
+        StreamError::Fhir(err)
+    }
+}
+
+/// Files up to this size are read into memory whole (parsing from a slice is several times
+/// faster than from a reader); larger single documents are streamed.
+pub const WHOLE_FILE_BYTES: u64 = 64 << 20;
+
+/// The longest NDJSON line accepted: a resource larger than this is a broken file, not a
+/// record (the largest real resources, with embedded attachments, are a few MB).
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+
+/// Reads every resource of the file behind `reader` (of `size` bytes as its metadata says) and
+/// calls `each` with it, in file order.
+pub fn each_resource<R: Read, E>(
+    reader: R,
+    size: u64,
+    mut each: impl FnMut(RawResource<'_>) -> Result<(), E>,
+) -> Result<StreamSummary, StreamError<E>> {
+    let mut reader = BufReader::with_capacity(1 << 16, reader);
+    if size <= WHOLE_FILE_BYTES {
+        let mut bytes = Vec::with_capacity(size as usize + 1);
+        reader
+            .by_ref()
+            .take(WHOLE_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|err| FhirError::at("", format!("cannot read: {err}")))?;
+        if bytes.len() as u64 <= WHOLE_FILE_BYTES {
+            return each_in_bytes(&bytes, each);
+        }
+        // The file grew past what its size said: read on as a stream from what is in hand.
+        return each_in_stream(
+            BufReader::new(std::io::Cursor::new(bytes).chain(reader)),
+            &mut each,
+        );
+    }
+    each_in_stream(reader, &mut each)
+}
+
+/// Parses a file held in memory: one JSON document, else NDJSON.
+pub fn each_in_bytes<E>(
+    bytes: &[u8],
+    mut each: impl FnMut(RawResource<'_>) -> Result<(), E>,
+) -> Result<StreamSummary, StreamError<E>> {
+    let text = text_of(bytes)?;
+    let body = text.trim_start_matches('\u{feff}');
+    if body.trim_start().is_empty() {
+        return Err(FhirError::at("", "the file is empty").into());
+    }
+    if !body.trim_start().starts_with('{') {
+        return Err(FhirError::at("", "not a FHIR JSON file (it does not start with '{')").into());
+    }
+    each_in_text(body, &mut each)
+}
+
+fn text_of(bytes: &[u8]) -> Result<&str, FhirError> {
+    std::str::from_utf8(bytes).map_err(|err| {
+        FhirError::at(
+            "",
+            format!(
+                "not a JSON text file (invalid UTF-8 at byte {})",
+                err.valid_up_to()
+            ),
+        )
+    })
+}
+
+/// Skips a byte-order mark and leading white space; returns how many whole lines it skipped
+/// (so that NDJSON lines keep the numbers an editor shows).
+fn skip_bom_and_space(reader: &mut impl BufRead) -> Result<usize, FhirError> {
+    let mut at_start = true;
+    let mut lines = 0;
+    loop {
+        let buffer = reader
+            .fill_buf()
+            .map_err(|err| FhirError::at("", format!("cannot read: {err}")))?;
+        if buffer.is_empty() {
+            return Ok(lines);
+        }
+        if at_start && buffer.starts_with("\u{feff}".as_bytes()) {
+            reader.consume(3);
+            at_start = false;
+            continue;
+        }
+        at_start = false;
+        let blank = buffer
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        #[allow(clippy::naive_bytecount)] // a few blank lines at the start of a file
+        let newlines = buffer[..blank].iter().filter(|&&b| b == b'\n').count();
+        lines += newlines;
+        let all = blank == buffer.len();
+        reader.consume(blank);
+        if !all {
+            return Ok(lines);
+        }
+    }
+}
+
+/// A top-level document or NDJSON line, parsed shallowly: a bundle's entries stay raw text.
+#[derive(Deserialize)]
+struct Document<'a> {
+    #[serde(rename = "resourceType")]
+    resource_type: Option<String>,
+    id: Option<String>,
+    #[serde(rename = "type", default)]
+    bundle_type: Option<IgnoredOrString>,
+    #[serde(default, borrow)]
+    entry: Option<Vec<EntryIn<'a>>>,
+    #[serde(default)]
+    link: Vec<Link>,
+}
+
+/// A value read as a string when it is one (`Bundle.type`), ignored otherwise (a `type` element
+/// of another resource may be a CodeableConcept).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IgnoredOrString {
+    #[allow(dead_code)] // read for its shape only
+    Text(String),
+    Other(IgnoredAny),
+}
+
+#[derive(Deserialize)]
+struct EntryIn<'a> {
+    #[serde(rename = "fullUrl", borrow)]
+    full_url: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    resource: Option<&'a RawValue>,
+    request: Option<EntryRequest>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Link {
+    relation: Option<String>,
+    url: Option<String>,
+}
+
+/// Whether a bundle's links say it is the last page of `$everything`.
+fn complete_record(links: &[Link]) -> bool {
+    let everything = links.iter().any(|link| {
+        link.relation.as_deref() == Some("self")
+            && link
+                .url
+                .as_deref()
+                .is_some_and(|url| url.contains("$everything"))
+    });
+    everything
+        && !links
+            .iter()
+            .any(|link| link.relation.as_deref() == Some("next"))
+}
+
+fn each_in_text<E>(
+    text: &str,
+    each: &mut impl FnMut(RawResource<'_>) -> Result<(), E>,
+) -> Result<StreamSummary, StreamError<E>> {
+    let body = text.trim_start_matches('\u{feff}');
+    let trimmed = body.trim_start();
+    match serde_json::from_str::<Document<'_>>(trimmed) {
+        Ok(document) => {
+            let mut summary = StreamSummary::default();
+            let complete = document_resources(trimmed, document, "", each, &mut summary)?;
+            summary.complete_record = complete;
+            Ok(summary)
+        }
+        // Not one JSON document: NDJSON, one resource per line (numbered as in the file).
+        Err(whole) if looks_like_ndjson(trimmed) => {
+            let mut summary = StreamSummary::default();
+            let mut complete = true;
+            for (number, line) in body.lines().enumerate() {
+                complete &= ndjson_line(line, number + 1, &whole, each, &mut summary)?;
+            }
+            summary.complete_record = complete && summary.resources > 0;
+            Ok(summary)
+        }
+        Err(err) => Err(json_error("", &err).into()),
+    }
+}
+
+/// One NDJSON line; returns whether it was a complete-record bundle (true for a blank line,
+/// false for a plain resource).
+fn ndjson_line<E>(
+    line: &str,
+    number: usize,
+    whole: &dyn std::fmt::Display,
+    each: &mut impl FnMut(RawResource<'_>) -> Result<(), E>,
+    summary: &mut StreamSummary,
+) -> Result<bool, StreamError<E>> {
+    let line_text = line.trim();
+    if line_text.is_empty() {
+        return Ok(true);
+    }
+    let path = format!("line {number}");
+    let document: Document<'_> = serde_json::from_str(line_text).map_err(|err| {
+        FhirError::at(
+            &path,
+            format!("not a JSON resource ({err}); the file is neither JSON ({whole}) nor NDJSON"),
+        )
+    })?;
+    document_resources(line_text, document, &format!("{path} "), each, summary)
+}
+
+/// Whether a text that is not one JSON document is meant as NDJSON: more than one line, and its
+/// first line a JSON value on its own or its second line the start of another object. A
+/// pretty-printed document (`{` alone on the first line, then `"key": …`) is not, so that its
+/// error points at the line of the problem.
+fn looks_like_ndjson(text: &str) -> bool {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let (Some(first), Some(second)) = (lines.next(), lines.next()) else {
+        return false;
+    };
+    second.starts_with('{') || serde_json::from_str::<IgnoredAny>(first).is_ok()
+}
+
+pub(super) fn json_error(path: &str, err: &serde_json::Error) -> FhirError {
+    let message = match err.classify() {
+        serde_json::error::Category::Eof => format!(
+            "the JSON ends too early (truncated?) at line {}",
+            err.line()
+        ),
+        _ => format!("{err}"),
+    };
+    FhirError::at(path, message)
+}
+
+/// The resources of one parsed document (a bundle's entries, or the document itself); returns
+/// whether it is a complete record.
+fn document_resources<E>(
+    text: &str,
+    document: Document<'_>,
+    prefix: &str,
+    each: &mut impl FnMut(RawResource<'_>) -> Result<(), E>,
+    summary: &mut StreamSummary,
+) -> Result<bool, StreamError<E>> {
+    let here = if prefix.is_empty() {
+        String::from("$")
+    } else {
+        prefix.trim_end().to_owned()
+    };
+    let Some(resource_type) = document.resource_type else {
+        return Err(FhirError::at(&here, "no resourceType: not a FHIR resource").into());
+    };
+    let resource_type = known_type(&here, &resource_type)?;
+    if resource_type != "Bundle" {
+        summary.resources += 1;
+        each(RawResource {
+            path: here,
+            full_url: None,
+            json: text,
+            resource_type,
+            id: document.id.as_deref(),
+            request: None,
+        })
+        .map_err(StreamError::Stopped)?;
+        return Ok(false);
+    }
+    if let Some(IgnoredOrString::Other(_)) = document.bundle_type {
+        return Err(FhirError::at(&here, "Bundle.type is not a code").into());
+    }
+    for (index, entry) in document.entry.unwrap_or_default().iter().enumerate() {
+        entry_resource(prefix, index, entry, each, summary)?;
+    }
+    Ok(complete_record(&document.link))
+}
+
+fn entry_resource<E>(
+    prefix: &str,
+    index: usize,
+    entry: &EntryIn<'_>,
+    each: &mut impl FnMut(RawResource<'_>) -> Result<(), E>,
+    summary: &mut StreamSummary,
+) -> Result<(), StreamError<E>> {
+    let path = format!("{prefix}entry[{index}].resource");
+    let Some(resource) = entry.resource else {
+        // A deletion in a transaction or history bundle names its resource in the request only.
+        if let Some(request) = &entry.request
+            && request
+                .method
+                .as_deref()
+                .is_some_and(|m| m.eq_ignore_ascii_case("DELETE"))
+        {
+            summary.resources += 1;
+            each(RawResource {
+                path: format!("{prefix}entry[{index}].request"),
+                full_url: entry.full_url.as_deref(),
+                json: "{}",
+                resource_type: "",
+                id: None,
+                request: Some(request),
+            })
+            .map_err(StreamError::Stopped)?;
+        }
+        return Ok(());
+    };
+    let head: Head = serde_json::from_str(resource.get()).map_err(|err| json_error(&path, &err))?;
+    let Some(resource_type) = head.resource_type else {
+        return Err(FhirError::at(&path, "no resourceType").into());
+    };
+    let resource_type = known_type(&path, &resource_type)?;
+    if resource_type == "Bundle" {
+        return Err(FhirError::at(
+            &path,
+            "a Bundle inside a Bundle (refract reads one level of entries)",
+        )
+        .into());
+    }
+    summary.resources += 1;
+    each(RawResource {
+        path,
+        full_url: entry.full_url.as_deref(),
+        json: resource.get(),
+        resource_type,
+        id: head.id.as_deref(),
+        request: entry.request.as_ref(),
+    })
+    .map_err(StreamError::Stopped)
+}
+
+/// A file too large to read whole: NDJSON when its first line is a JSON value of its own, else
+/// one document parsed from the reader.
+fn each_in_stream<R: BufRead, E>(
+    mut reader: R,
+    each: &mut impl FnMut(RawResource<'_>) -> Result<(), E>,
+) -> Result<StreamSummary, StreamError<E>> {
+    let blank_lines = skip_bom_and_space(&mut reader)?;
+    match reader
+        .fill_buf()
+        .map_err(|err| FhirError::at("", format!("cannot read: {err}")))?
+        .first()
+    {
+        None => return Err(FhirError::at("", "the file is empty").into()),
+        Some(b'{') => {}
+        Some(_) => {
+            return Err(
+                FhirError::at("", "not a FHIR JSON file (it does not start with '{')").into(),
+            );
+        }
+    }
+    let mut first = Vec::new();
+    let complete_line = read_line_capped(&mut reader, &mut first)?;
+    let first_is_value = complete_line
+        && std::str::from_utf8(&first)
+            .ok()
+            .is_some_and(|text| serde_json::from_str::<IgnoredAny>(text.trim()).is_ok());
+    if first_is_value {
+        return each_ndjson_line(first, blank_lines, reader, each);
+    }
+    stream_document(std::io::Cursor::new(first).chain(reader), each)
+}
+
+/// Reads up to and including the next newline into `line`; false when the line was longer than
+/// [`MAX_LINE_BYTES`] (what was read so far stays in `line`).
+fn read_line_capped(reader: &mut impl BufRead, line: &mut Vec<u8>) -> Result<bool, FhirError> {
+    line.clear();
+    loop {
+        let buffer = reader
+            .fill_buf()
+            .map_err(|err| FhirError::at("", format!("cannot read: {err}")))?;
+        if buffer.is_empty() {
+            return Ok(true);
+        }
+        let (take, done) = match buffer.iter().position(|&b| b == b'\n') {
+            Some(end) => (end + 1, true),
+            None => (buffer.len(), false),
+        };
+        line.extend_from_slice(&buffer[..take]);
+        reader.consume(take);
+        if done {
+            return Ok(true);
+        }
+        if line.len() > MAX_LINE_BYTES {
+            return Ok(false);
+        }
+    }
+}
+
+fn each_ndjson_line<R: BufRead, E>(
+    first: Vec<u8>,
+    blank_lines: usize,
+    mut reader: R,
+    each: &mut impl FnMut(RawResource<'_>) -> Result<(), E>,
+) -> Result<StreamSummary, StreamError<E>> {
+    let mut summary = StreamSummary::default();
+    let mut complete = true;
+    let mut line = first;
+    let mut number = blank_lines;
+    loop {
+        number += 1;
+        if line.is_empty() {
+            break;
+        }
+        let text = std::str::from_utf8(&line).map_err(|err| {
+            FhirError::at(
+                &format!("line {number}"),
+                format!("invalid UTF-8 at byte {} of the line", err.valid_up_to()),
+            )
+        })?;
+        complete &= ndjson_line(text, number, &"one JSON value per line", each, &mut summary)?;
+        if !read_line_capped(&mut reader, &mut line)? {
+            return Err(FhirError::at(
+                &format!("line {}", number + 1),
+                format!("the line is longer than {} MiB", MAX_LINE_BYTES >> 20),
+            )
+            .into());
+        }
+    }
+    summary.complete_record = complete && summary.resources > 0;
+    Ok(summary)
+}
+
+/// One document parsed from a reader: a Bundle's entries are handed over one at a time as
+/// they are parsed. (A single resource this large is refused: no resource is 64 MiB.)
+fn stream_document<R: Read, E>(
+    reader: R,
+    each: &mut impl FnMut(RawResource<'_>) -> Result<(), E>,
+) -> Result<StreamSummary, StreamError<E>> {
+    let mut state = StreamState {
+        each,
+        stopped: None,
+        fhir: None,
+        summary: StreamSummary::default(),
+        entry_index: 0,
+    };
+    let mut deserializer = serde_json::Deserializer::from_reader(reader);
+    let result = DocumentSeed { state: &mut state }.deserialize(&mut deserializer);
+    let result = result.and_then(|head| deserializer.end().map(|()| head));
+    if let Some(stopped) = state.stopped {
+        return Err(StreamError::Stopped(stopped));
+    }
+    if let Some(fhir) = state.fhir {
+        return Err(fhir.into());
+    }
+    let head = result.map_err(|err| {
+        let path = if state.entry_index > 0 {
+            format!("entry[{}]", state.entry_index - 1)
+        } else {
+            String::new()
+        };
+        json_error(&path, &err)
+    })?;
+    match head.resource_type.as_deref() {
+        None => Err(FhirError::at("$", "no resourceType: not a FHIR resource").into()),
+        Some("Bundle") => {
+            let mut summary = state.summary;
+            summary.complete_record = complete_record(&head.links);
+            Ok(summary)
+        }
+        Some(other) => {
+            known_type("$", other)?;
+            Err(FhirError::at(
+                "$",
+                format!(
+                    "a single {other} larger than {} MiB: not a record",
+                    WHOLE_FILE_BYTES >> 20
+                ),
+            )
+            .into())
+        }
+    }
+}
+
+struct StreamState<'f, F, E> {
+    each: &'f mut F,
+    stopped: Option<E>,
+    fhir: Option<FhirError>,
+    summary: StreamSummary,
+    entry_index: usize,
+}
+
+struct StreamedHead {
+    resource_type: Option<String>,
+    links: Vec<Link>,
+}
+
+struct DocumentSeed<'s, 'f, F, E> {
+    state: &'s mut StreamState<'f, F, E>,
+}
+
+impl<'de, F, E> DeserializeSeed<'de> for DocumentSeed<'_, '_, F, E>
+where
+    F: FnMut(RawResource<'_>) -> Result<(), E>,
+{
+    type Value = StreamedHead;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, F, E> Visitor<'de> for DocumentSeed<'_, '_, F, E>
+where
+    F: FnMut(RawResource<'_>) -> Result<(), E>,
+{
+    type Value = StreamedHead;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a FHIR resource (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut head = StreamedHead {
+            resource_type: None,
+            links: Vec::new(),
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "resourceType" => head.resource_type = Some(map.next_value()?),
+                "link" => head.links = map.next_value()?,
+                "entry" => map.next_value_seed(EntriesSeed {
+                    state: &mut *self.state,
+                })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(head)
+    }
+}
+
+struct EntriesSeed<'s, 'f, F, E> {
+    state: &'s mut StreamState<'f, F, E>,
+}
+
+impl<'de, F, E> DeserializeSeed<'de> for EntriesSeed<'_, '_, F, E>
+where
+    F: FnMut(RawResource<'_>) -> Result<(), E>,
+{
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+/// A bundle entry read from a stream (owned: the reader's buffer moves on).
+#[derive(Deserialize)]
+struct EntryOwned {
+    #[serde(rename = "fullUrl")]
+    full_url: Option<String>,
+    resource: Option<Box<RawValue>>,
+    request: Option<EntryRequest>,
+}
+
+impl<'de, F, E> Visitor<'de> for EntriesSeed<'_, '_, F, E>
+where
+    F: FnMut(RawResource<'_>) -> Result<(), E>,
+{
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a list of bundle entries")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let state = self.state;
+        loop {
+            state.entry_index += 1;
+            let Some(entry) = seq.next_element::<EntryOwned>()? else {
+                return Ok(());
+            };
+            let borrowed = EntryIn {
+                full_url: entry.full_url.as_deref().map(std::borrow::Cow::Borrowed),
+                resource: entry.resource.as_deref(),
+                request: entry.request.clone(),
+            };
+            let index = state.entry_index - 1;
+            match entry_resource("", index, &borrowed, &mut *state.each, &mut state.summary) {
+                Ok(()) => {}
+                Err(StreamError::Stopped(err)) => {
+                    state.stopped = Some(err);
+                    return Err(de::Error::custom("stopped"));
+                }
+                Err(StreamError::Fhir(err)) => {
+                    state.fhir = Some(err);
+                    return Err(de::Error::custom("broken entry"));
+                }
+            }
+        }
+    }
+}
+
+/// The resource types of FHIR R4 (4.0.1), sorted: anything else is not a FHIR R4 resource (a
+/// typo, another format, another FHIR version) and fails the file rather than being skipped.
+const R4_RESOURCE_TYPES: [&str; 146] = [
+    "Account",
+    "ActivityDefinition",
+    "AdverseEvent",
+    "AllergyIntolerance",
+    "Appointment",
+    "AppointmentResponse",
+    "AuditEvent",
+    "Basic",
+    "Binary",
+    "BiologicallyDerivedProduct",
+    "BodyStructure",
+    "Bundle",
+    "CapabilityStatement",
+    "CarePlan",
+    "CareTeam",
+    "CatalogEntry",
+    "ChargeItem",
+    "ChargeItemDefinition",
+    "Claim",
+    "ClaimResponse",
+    "ClinicalImpression",
+    "CodeSystem",
+    "Communication",
+    "CommunicationRequest",
+    "CompartmentDefinition",
+    "Composition",
+    "ConceptMap",
+    "Condition",
+    "Consent",
+    "Contract",
+    "Coverage",
+    "CoverageEligibilityRequest",
+    "CoverageEligibilityResponse",
+    "DetectedIssue",
+    "Device",
+    "DeviceDefinition",
+    "DeviceMetric",
+    "DeviceRequest",
+    "DeviceUseStatement",
+    "DiagnosticReport",
+    "DocumentManifest",
+    "DocumentReference",
+    "EffectEvidenceSynthesis",
+    "Encounter",
+    "Endpoint",
+    "EnrollmentRequest",
+    "EnrollmentResponse",
+    "EpisodeOfCare",
+    "EventDefinition",
+    "Evidence",
+    "EvidenceVariable",
+    "ExampleScenario",
+    "ExplanationOfBenefit",
+    "FamilyMemberHistory",
+    "Flag",
+    "Goal",
+    "GraphDefinition",
+    "Group",
+    "GuidanceResponse",
+    "HealthcareService",
+    "ImagingStudy",
+    "Immunization",
+    "ImmunizationEvaluation",
+    "ImmunizationRecommendation",
+    "ImplementationGuide",
+    "InsurancePlan",
+    "Invoice",
+    "Library",
+    "Linkage",
+    "List",
+    "Location",
+    "Measure",
+    "MeasureReport",
+    "Media",
+    "Medication",
+    "MedicationAdministration",
+    "MedicationDispense",
+    "MedicationKnowledge",
+    "MedicationRequest",
+    "MedicationStatement",
+    "MedicinalProduct",
+    "MedicinalProductAuthorization",
+    "MedicinalProductContraindication",
+    "MedicinalProductIndication",
+    "MedicinalProductIngredient",
+    "MedicinalProductInteraction",
+    "MedicinalProductManufactured",
+    "MedicinalProductPackaged",
+    "MedicinalProductPharmaceutical",
+    "MedicinalProductUndesirableEffect",
+    "MessageDefinition",
+    "MessageHeader",
+    "MolecularSequence",
+    "NamingSystem",
+    "NutritionOrder",
+    "Observation",
+    "ObservationDefinition",
+    "OperationDefinition",
+    "OperationOutcome",
+    "Organization",
+    "OrganizationAffiliation",
+    "Parameters",
+    "Patient",
+    "PaymentNotice",
+    "PaymentReconciliation",
+    "Person",
+    "PlanDefinition",
+    "Practitioner",
+    "PractitionerRole",
+    "Procedure",
+    "Provenance",
+    "Questionnaire",
+    "QuestionnaireResponse",
+    "RelatedPerson",
+    "RequestGroup",
+    "ResearchDefinition",
+    "ResearchElementDefinition",
+    "ResearchStudy",
+    "ResearchSubject",
+    "RiskAssessment",
+    "RiskEvidenceSynthesis",
+    "Schedule",
+    "SearchParameter",
+    "ServiceRequest",
+    "Slot",
+    "Specimen",
+    "SpecimenDefinition",
+    "StructureDefinition",
+    "StructureMap",
+    "Subscription",
+    "Substance",
+    "SubstanceNucleicAcid",
+    "SubstancePolymer",
+    "SubstanceProtein",
+    "SubstanceReferenceInformation",
+    "SubstanceSourceMaterial",
+    "SubstanceSpecification",
+    "SupplyDelivery",
+    "SupplyRequest",
+    "Task",
+    "TerminologyCapabilities",
+    "TestReport",
+    "TestScript",
+    "ValueSet",
+    "VerificationResult",
+    "VisionPrescription",
+];
+
+/// `resource_type` as a static name when it is a FHIR R4 resource type.
+fn known_type(path: &str, resource_type: &str) -> Result<&'static str, FhirError> {
+    R4_RESOURCE_TYPES
+        .binary_search(&resource_type)
+        .map(|index| R4_RESOURCE_TYPES[index])
+        .map_err(|_| {
+            FhirError::at(
+                path,
+                format!("unknown resourceType '{resource_type}': not a FHIR R4 resource"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(bytes: &[u8], size: u64) -> Result<Vec<(String, String)>, String> {
+        let mut out = Vec::new();
+        each_resource::<_, ()>(bytes, size, |raw| {
+            out.push((raw.path.clone(), raw.resource_type.to_owned()));
+            Ok(())
+        })
+        .map_err(|err| match err {
+            StreamError::Fhir(err) => err.to_string(),
+            StreamError::Stopped(()) => String::from("stopped"),
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn resource_types_are_sorted_and_unique() {
+        assert!(R4_RESOURCE_TYPES.windows(2).all(|w| w[0] < w[1]));
+        assert!(known_type("$", "MedicationStatement").is_ok());
+        assert!(known_type("$", "Patiant").is_err());
+    }
+
+    const BUNDLE: &str = r#"{"resourceType":"Bundle","type":"collection","entry":[
+        {"fullUrl":"urn:uuid:1","resource":{"resourceType":"Patient","id":"1"}},
+        {"resource":{"resourceType":"Condition","id":"c"}}]}"#;
+
+    #[test]
+    fn a_bundle_read_whole_and_streamed_gives_the_same_resources() {
+        let whole = collect(BUNDLE.as_bytes(), BUNDLE.len() as u64).unwrap();
+        // A size above the whole-file limit makes the reader stream the same bytes.
+        let streamed = collect(BUNDLE.as_bytes(), WHOLE_FILE_BYTES + 1).unwrap();
+        assert_eq!(whole, streamed);
+        assert_eq!(
+            whole,
+            [
+                ("entry[0].resource".to_owned(), "Patient".to_owned()),
+                ("entry[1].resource".to_owned(), "Condition".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn ndjson_read_whole_and_streamed_gives_the_same_resources() {
+        let text =
+            "{\"resourceType\":\"Patient\",\"id\":\"1\"}\n\n{\"resourceType\":\"Observation\"}\n";
+        let whole = collect(text.as_bytes(), text.len() as u64).unwrap();
+        let streamed = collect(text.as_bytes(), WHOLE_FILE_BYTES + 1).unwrap();
+        assert_eq!(whole, streamed);
+        assert_eq!(whole[1].0, "line 3");
+    }
+
+    #[test]
+    fn broken_files_are_refused_whole_or_streamed() {
+        for text in [
+            "",
+            "[1]",
+            "{\"resourceType\":\"Patiant\"}",
+            "{\"resourceType\":\"Bundle\",\"entry\":[{\"resource\":{\"id\":\"x\"}}]}",
+            "{\"resourceType\":\"Bundle\",\"entry\":[{\"resource\":{\"resourceType\":\"Patient\"",
+        ] {
+            assert!(
+                collect(text.as_bytes(), text.len() as u64).is_err(),
+                "{text}"
+            );
+            assert!(
+                collect(text.as_bytes(), WHOLE_FILE_BYTES + 1).is_err(),
+                "streamed: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_everything_bundle_on_its_last_page_is_a_complete_record() {
+        let text = r#"{"resourceType":"Bundle","type":"searchset",
+            "link":[{"relation":"self","url":"https://ehr.example/fhir/Patient/1/$everything"}],
+            "entry":[{"resource":{"resourceType":"Patient","id":"1"}}]}"#;
+        let summary =
+            each_resource::<_, ()>(text.as_bytes(), text.len() as u64, |_| Ok(())).unwrap();
+        assert!(summary.complete_record);
+        let paged = text.replace(
+            "[{\"relation\":\"self\"",
+            "[{\"relation\":\"next\",\"url\":\"x\"},{\"relation\":\"self\"",
+        );
+        let summary =
+            each_resource::<_, ()>(paged.as_bytes(), WHOLE_FILE_BYTES + 1, |_| Ok(())).unwrap();
+        assert!(!summary.complete_record);
+    }
+
+    #[test]
+    fn a_deletion_entry_is_handed_over_with_its_request() {
+        let text = r#"{"resourceType":"Bundle","type":"transaction","entry":[
+            {"request":{"method":"DELETE","url":"Condition/9"}}]}"#;
+        let mut seen = Vec::new();
+        each_resource::<_, ()>(text.as_bytes(), text.len() as u64, |raw| {
+            seen.push(raw.request.and_then(|r| r.url.clone()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, [Some("Condition/9".to_owned())]);
+    }
+}

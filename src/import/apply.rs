@@ -1,0 +1,695 @@
+//! The second read of a file: each resource mapped (on a thread beside the writer) and written
+//! in batches of short transactions, each resource upserted on its own key.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use super::{Checked, FileReport, ImportOptions, PendingPatient, identity_keys, source_of};
+use crate::digest::content_digest;
+use crate::domain::{Patient, PatientId};
+use crate::fhir::stream::{RawResource, StreamError, each_resource};
+use crate::fhir::{Item, Mapped, map_resource, reference_key};
+use crate::rules::Rules;
+use crate::store::imports::{
+    self as ledger, IdentityLookup, ImportTx, LedgerEntry, PatientMatch, RunKey, Upserted,
+};
+use crate::store::{Store, StoreError, now_utc};
+
+/// Resources per write transaction: a few milliseconds of work each, so that another
+/// process's save waits at most that long.
+const BATCH_RESOURCES: usize = 1_000;
+
+/// What the second read needs.
+pub(super) struct Input<'a> {
+    pub file: File,
+    pub size: u64,
+    pub limit: u64,
+    pub run: &'a RunKey<'a>,
+    pub checked: &'a Checked,
+    pub options: &'a ImportOptions,
+    pub replace: bool,
+}
+
+/// One resource, mapped and ready to write.
+enum Op {
+    Patient {
+        at: String,
+        source: String,
+        /// The resource id (else its bundle URL), which waiting resources name.
+        key: Option<String>,
+        /// The bundle URL, under which resources may wait too.
+        url_key: Option<String>,
+        patient: Patient,
+        keys: Vec<(String, String)>,
+    },
+    Medication {
+        source: String,
+        id: String,
+        body: String,
+    },
+    Resource(Box<ResourceOp>),
+    Removed {
+        source: String,
+        resource_type: String,
+        id: String,
+    },
+    Warning {
+        at: String,
+        resource: String,
+        message: String,
+    },
+    Skipped(String),
+}
+
+struct ResourceOp {
+    at: String,
+    source: String,
+    resource_type: &'static str,
+    id: String,
+    /// (source, Patient id or URL) of the patient it is about.
+    subject: (String, String),
+    refers: Option<String>,
+    last_updated: Option<String>,
+    kind: Kind,
+    body: String,
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Condition,
+    Exposure,
+    Observation(usize),
+    Procedure,
+}
+
+/// Writes a checked file. `Err` is a failure of the database or of the file changing since it
+/// was checked; what was committed stays, and the run stays open to say so.
+pub(super) fn apply_file(
+    store: &mut Store,
+    rules: &Rules,
+    input: Input<'_>,
+    report: &mut FileReport,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), String> {
+    let Input {
+        file,
+        size,
+        limit,
+        run,
+        checked,
+        options,
+        replace,
+    } = input;
+    let mut writer = Writer {
+        run_key: run,
+        run: None,
+        replace,
+        equivalent: &options.equivalent_systems,
+        file_patients: Vec::new(),
+    };
+    let outcome = std::thread::scope(|scope| {
+        let (sender, receiver) = sync_channel::<Batch>(2);
+        let reader = scope.spawn(move || read(file, size, limit, rules, options, checked, &sender));
+        let written = writer.write_all(store, &receiver, report, progress);
+        // Dropped first: a reader blocked on a full channel sees it closed and stops.
+        drop(receiver);
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(String::from("internal error while reading the file")));
+        written.map_err(|err| err.to_string()).and(read)
+    });
+    match outcome {
+        Ok(()) => writer.finish(store, report).map_err(|err| err.to_string()),
+        Err(err) => {
+            if let Some(run) = writer.run {
+                // Best effort: the run stays open ("applying") with what it committed.
+                let summary = summary_json(report);
+                let _ = store.import_write(|tx| tx.run_progress(run, &summary));
+            }
+            Err(err)
+        }
+    }
+}
+
+/// The run's counts as saved in `imports.summary`.
+fn summary_json(report: &FileReport) -> String {
+    serde_json::json!({
+        "resources": report.resources,
+        "patients": report.patients,
+        "new_patients": report.new_patients,
+        "added": report.added,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "removed": report.removed,
+        "older": report.older,
+        "warnings": report.warnings_total,
+    })
+    .to_string()
+}
+
+/// Ops of one transaction, and how far into the file they reach.
+struct Batch {
+    ops: Vec<Op>,
+    /// Resources the ops came from.
+    resources: usize,
+    read: u64,
+}
+
+/// Counts bytes as they are read, for the progress bar.
+struct Counting<R> {
+    inner: R,
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The reading thread: maps resources into batches of ops.
+fn read(
+    file: File,
+    size: u64,
+    limit: u64,
+    rules: &Rules,
+    options: &ImportOptions,
+    checked: &Checked,
+    sender: &SyncSender<Batch>,
+) -> Result<(), String> {
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut counting = Counting {
+        inner: file.take(limit + 1),
+        read: read.clone(),
+    };
+    let mut ops = Vec::with_capacity(BATCH_RESOURCES);
+    let mut resources = 0;
+    let result = each_resource(&mut counting, size, |raw| {
+        op_of(&raw, rules, options, checked, &mut ops);
+        resources += 1;
+        if resources >= BATCH_RESOURCES {
+            let batch = Batch {
+                ops: std::mem::replace(&mut ops, Vec::with_capacity(BATCH_RESOURCES)),
+                resources: std::mem::take(&mut resources),
+                read: read.load(std::sync::atomic::Ordering::Relaxed),
+            };
+            // The writer stopped (it failed): stop reading.
+            sender.send(batch).map_err(|_| ())?;
+        }
+        Ok(())
+    });
+    match result {
+        Ok(_) => {
+            if !ops.is_empty() {
+                let _ = sender.send(Batch {
+                    ops,
+                    resources,
+                    read: read.load(std::sync::atomic::Ordering::Relaxed),
+                });
+            }
+            Ok(())
+        }
+        Err(StreamError::Stopped(())) => Ok(()),
+        Err(StreamError::Fhir(err)) => Err(format!(
+            "{err} (the file changed since it was checked; what was written before this point \
+             stays: import the file again)"
+        )),
+    }
+}
+
+/// `Type/id` of a resource for a message.
+fn name_of(raw: &RawResource<'_>) -> String {
+    match raw.id {
+        Some(id) => format!("{}/{id}", raw.resource_type),
+        None => raw.resource_type.to_owned(),
+    }
+}
+
+/// The ops of one resource: what to write, and a warning for each part of it left out.
+fn op_of(
+    raw: &RawResource<'_>,
+    rules: &Rules,
+    options: &ImportOptions,
+    checked: &Checked,
+    ops: &mut Vec<Op>,
+) {
+    let mapping = match map_resource(raw, rules) {
+        Ok(mapping) => mapping,
+        Err(message) => {
+            ops.push(Op::Warning {
+                at: raw.path.clone(),
+                resource: name_of(raw),
+                message: format!("left out: {message}"),
+            });
+            return;
+        }
+    };
+    for message in mapping.warnings {
+        ops.push(Op::Warning {
+            at: raw.path.clone(),
+            resource: name_of(raw),
+            message,
+        });
+    }
+    ops.push(op_of_mapped(raw, mapping.mapped, options, checked));
+}
+
+fn op_of_mapped(
+    raw: &RawResource<'_>,
+    mapped: Mapped,
+    options: &ImportOptions,
+    checked: &Checked,
+) -> Op {
+    let source = source_of(options);
+    match mapped {
+        Mapped::Patient(patient) => {
+            let keys = identity_keys(&source, patient.id.as_deref(), &patient.identifiers);
+            let url_key = raw
+                .full_url
+                .filter(|url| url.starts_with("urn:"))
+                .and_then(|url| url.rsplit(':').next())
+                .map(str::to_owned);
+            Op::Patient {
+                at: raw.path.clone(),
+                source,
+                key: patient.id.clone(),
+                url_key,
+                patient: patient.patient,
+                keys,
+            }
+        }
+        Mapped::Medication { id, concept } => match serde_json::to_string(&concept) {
+            Ok(body) => Op::Medication { source, id, body },
+            Err(err) => Op::Warning {
+                at: raw.path.clone(),
+                resource: name_of(raw),
+                message: format!("left out: {err}"),
+            },
+        },
+        Mapped::Removed { resource_type, id } => Op::Removed {
+            source,
+            resource_type,
+            id,
+        },
+        Mapped::Skipped(kind) => Op::Skipped(kind),
+        Mapped::Resource(resource) => {
+            let subject = match resolve(&resource.subject, &source, checked, "Patient") {
+                Ok(subject) => subject,
+                Err(why) => {
+                    return Op::Warning {
+                        at: raw.path.clone(),
+                        resource: name_of(raw),
+                        message: format!("left out: its subject {why}"),
+                    };
+                }
+            };
+            let refers = match resource.refers.as_deref() {
+                None => None,
+                Some(reference) => match resolve(reference, &source, checked, "Medication") {
+                    Ok((_, key)) => Some(key),
+                    Err(why) => {
+                        return Op::Warning {
+                            at: raw.path.clone(),
+                            resource: name_of(raw),
+                            message: format!("left out: its medicationReference {why}"),
+                        };
+                    }
+                },
+            };
+            let kind = match &resource.item {
+                Item::Condition(_) => Kind::Condition,
+                Item::Observations(observations) => Kind::Observation(observations.len()),
+                Item::Procedure(_) => Kind::Procedure,
+                Item::Medication(_) => Kind::Exposure,
+            };
+            let body = match serde_json::to_string(&resource.item) {
+                Ok(body) => body,
+                Err(err) => {
+                    return Op::Warning {
+                        at: raw.path.clone(),
+                        resource: name_of(raw),
+                        message: format!("left out: {err}"),
+                    };
+                }
+            };
+            // A resource with no id is known by its bundle URL, else by its content (the
+            // same record imported again is then recognised, but cannot be updated).
+            let id = resource
+                .id
+                .clone()
+                .or_else(|| raw.full_url.map(str::to_owned))
+                .unwrap_or_else(|| format!("sha:{}", content_digest(body.as_bytes())));
+            Op::Resource(Box::new(ResourceOp {
+                at: raw.path.clone(),
+                source,
+                resource_type: resource.resource_type,
+                id,
+                subject,
+                refers,
+                last_updated: resource.last_updated,
+                kind,
+                body,
+            }))
+        }
+    }
+}
+
+/// (source, id) of the resource of type `want` that `reference` names, as written in a
+/// resource of `source`: a bundle URL of the file, or a relative or absolute `Type/id`.
+fn resolve(
+    reference: &str,
+    source: &str,
+    checked: &Checked,
+    want: &str,
+) -> Result<(String, String), String> {
+    // FHIR ids are at most 64 characters; a URL around one is not much longer.
+    if reference.len() > 4_096 {
+        return Err(format!(
+            "is a reference of {} bytes, not a resource's address",
+            reference.len()
+        ));
+    }
+    if reference.starts_with("urn:") {
+        if let Some(key) = checked.urls.get(reference) {
+            return Ok((source.to_owned(), key.clone()));
+        }
+        // Not in this file: exporters write `urn:uuid:<the resource's id>`.
+        let id = reference.rsplit(':').next().unwrap_or(reference);
+        return Ok((source.to_owned(), id.to_owned()));
+    }
+    if reference.starts_with('#') {
+        return Err(format!(
+            "'{reference}' is a contained resource, not a {want}"
+        ));
+    }
+    let key = reference_key(reference);
+    let Some((kind, id)) = key.split_once('/') else {
+        return Err(format!("'{reference}' names no {want}"));
+    };
+    if kind != want || id.is_empty() {
+        return Err(format!("'{reference}' is not a {want}"));
+    }
+    Ok((source.to_owned(), id.to_owned()))
+}
+
+/// The writing side of a file's run.
+struct Writer<'a> {
+    run_key: &'a RunKey<'a>,
+    run: Option<i64>,
+    replace: bool,
+    equivalent: &'a [Vec<String>],
+    /// (source, patient) of each Patient in the file the database held before, for a
+    /// whole-record replace (a new patient has nothing to remove).
+    file_patients: Vec<(String, PatientId)>,
+}
+
+impl Writer<'_> {
+    /// A Patient the database does not hold: kept in the ledger until the end of the run,
+    /// when they are created with their rows in one transaction (see `project`).
+    fn stage_new_patient(
+        &mut self,
+        tx: &ImportTx<'_>,
+        run: i64,
+        op: &Op,
+        counted: &mut FileReport,
+    ) -> Result<(), StoreError> {
+        let Op::Patient {
+            at,
+            source,
+            key,
+            url_key,
+            patient,
+            keys,
+        } = op
+        else {
+            return Ok(());
+        };
+        let pending = PendingPatient {
+            patient: patient.clone(),
+            fhir_id: key.clone(),
+            url_key: url_key.clone(),
+            keys: keys.clone(),
+            equivalent: self.equivalent.to_vec(),
+        };
+        let body = serde_json::to_string(&pending)?;
+        // Known by its id, else its first identifier (a Patient with neither is never read).
+        let Some(id) = key.clone().or_else(|| {
+            keys.first()
+                .map(|(system, value)| format!("{system}|{value}"))
+        }) else {
+            counted.warn(
+                at,
+                String::from("Patient"),
+                "left out: no id and no identifier",
+            );
+            return Ok(());
+        };
+        let digest = content_digest(body.as_bytes());
+        tx.upsert_resource(
+            &LedgerEntry {
+                source,
+                resource_type: "Patient",
+                id: &id,
+                patient: None,
+                subject: Some(&id),
+                refers: None,
+                last_updated: None,
+                digest: &digest,
+                body: &body,
+                import_id: run,
+            },
+            false,
+        )?;
+        counted.new_patients += 1;
+        Ok(())
+    }
+
+    fn write_all(
+        &mut self,
+        store: &mut Store,
+        receiver: &Receiver<Batch>,
+        report: &mut FileReport,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), StoreError> {
+        for batch in receiver {
+            self.write_batch(store, &batch, report)?;
+            progress(batch.read);
+        }
+        Ok(())
+    }
+
+    fn write_batch(
+        &mut self,
+        store: &mut Store,
+        batch: &Batch,
+        report: &mut FileReport,
+    ) -> Result<(), StoreError> {
+        let now = now_utc();
+        // Counted into a copy, so that a batch rolled back leaves the report as it was.
+        let mut counted = report.clone();
+        counted.resources += batch.resources;
+        let run = store.import_write(|tx| {
+            let run = match self.run {
+                Some(run) => run,
+                None => tx.begin_run(self.run_key, &process_name(), now)?,
+            };
+            // Additions to patients the database held before: audited per patient and batch.
+            let mut added: BTreeMap<PatientId, Vec<String>> = BTreeMap::new();
+            // The patient of the last subject looked up (files list a patient's resources
+            // together, so most look-ups repeat the last one).
+            let mut last: Option<((String, String), Option<PatientId>)> = None;
+            for op in &batch.ops {
+                match op {
+                    Op::Patient {
+                        at,
+                        source,
+                        key,
+                        url_key,
+                        patient,
+                        keys,
+                    } => {
+                        counted.patients += 1;
+                        let id = match tx.match_patient(keys, self.equivalent)? {
+                            PatientMatch::Existing(id) => id,
+                            PatientMatch::New => {
+                                self.stage_new_patient(tx, run, op, &mut counted)?;
+                                continue;
+                            }
+                            PatientMatch::Ambiguous(..) => {
+                                // Checked on the first read; another process got in between.
+                                counted.warn(
+                                    at,
+                                    format!("Patient/{}", key.as_deref().unwrap_or("")),
+                                    "left out: its identifiers now name two stored patients",
+                                );
+                                continue;
+                            }
+                        };
+                        if tx.update_demographics(id, patient, run)? {
+                            counted.demographics_changed += 1;
+                        }
+                        tx.add_identifiers(id, keys)?;
+                        for subject in key.iter().chain(url_key.iter()) {
+                            tx.attach_waiting(source, subject, id)?;
+                        }
+                        last = None;
+                        if self.replace {
+                            self.file_patients.push((source.clone(), id));
+                        }
+                    }
+                    Op::Medication { source, id, body } => {
+                        let digest = content_digest(body.as_bytes());
+                        let entry = LedgerEntry {
+                            source,
+                            resource_type: "Medication",
+                            id,
+                            patient: None,
+                            subject: None,
+                            refers: None,
+                            last_updated: None,
+                            digest: &digest,
+                            body,
+                            import_id: run,
+                        };
+                        match tx.upsert_resource(&entry, self.replace)? {
+                            Upserted::Added => {
+                                counted.added += 1;
+                                tx.mark_referrers_dirty(source, id)?;
+                            }
+                            Upserted::Updated => counted.updated += 1,
+                            _ => counted.unchanged += 1,
+                        }
+                    }
+                    Op::Resource(resource) => {
+                        let subject = &resource.subject;
+                        let patient = match &last {
+                            Some((key, patient)) if key == subject => *patient,
+                            _ => {
+                                let patient = tx.patient_by_identifier(
+                                    &ledger::patient_id_system(&subject.0),
+                                    &subject.1,
+                                )?;
+                                last = Some((subject.clone(), patient));
+                                patient
+                            }
+                        };
+                        match resource.kind {
+                            Kind::Condition => counted.conditions += 1,
+                            Kind::Exposure => counted.exposures += 1,
+                            Kind::Observation(rows) => counted.observations += rows,
+                            Kind::Procedure => counted.procedures += 1,
+                        }
+                        let digest = content_digest(resource.body.as_bytes());
+                        let entry = LedgerEntry {
+                            source: &resource.source,
+                            resource_type: resource.resource_type,
+                            id: &resource.id,
+                            patient,
+                            subject: patient.is_none().then_some(subject.1.as_str()),
+                            refers: resource.refers.as_deref(),
+                            last_updated: resource.last_updated.as_deref(),
+                            digest: &digest,
+                            body: &resource.body,
+                            import_id: run,
+                        };
+                        match tx.upsert_resource(&entry, self.replace)? {
+                            Upserted::Added => {
+                                counted.added += 1;
+                                if let Some(patient) = patient {
+                                    added.entry(patient).or_default().push(format!(
+                                        "{}/{}",
+                                        resource.resource_type, resource.id
+                                    ));
+                                }
+                            }
+                            Upserted::Updated => counted.updated += 1,
+                            Upserted::Unchanged => counted.unchanged += 1,
+                            Upserted::Older => counted.older += 1,
+                            Upserted::OtherPatient(owner) => {
+                                let owner = store_describe(tx, owner);
+                                counted.warn(
+                                    &resource.at,
+                                    format!("{}/{}", resource.resource_type, resource.id),
+                                    &format!(
+                                        "not changed: it is stored for another patient ({owner}); \
+                                         are these files from two systems with the same ids? \
+                                         import each with --source NAME"
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                    Op::Removed {
+                        source,
+                        resource_type,
+                        id,
+                    } => {
+                        if tx.remove_resource(source, resource_type, id, run)? {
+                            counted.removed += 1;
+                        }
+                    }
+                    Op::Warning {
+                        at,
+                        resource,
+                        message,
+                    } => counted.warn(at, resource.clone(), message),
+                    Op::Skipped(kind) => {
+                        *counted.skipped.entry(kind.clone()).or_default() += 1;
+                    }
+                }
+            }
+            for (patient, resources) in &added {
+                tx.audit_added(*patient, run, resources)?;
+            }
+            tx.run_progress(run, &summary_json(&counted))?;
+            Ok(run)
+        })?;
+        self.run = Some(run);
+        *report = counted;
+        Ok(())
+    }
+
+    /// After the last batch: a replace removes what the file's patients no longer have, and
+    /// the run is marked done.
+    fn finish(&mut self, store: &mut Store, report: &mut FileReport) -> Result<(), StoreError> {
+        let run = if let Some(run) = self.run {
+            run
+        } else {
+            // An empty file: still a run, so that it is recognised next time.
+            let now = now_utc();
+            let key = self.run_key;
+            store.import_write(|tx| tx.begin_run(key, &process_name(), now))?
+        };
+        for chunk in self.file_patients.chunks(100) {
+            report.removed += store.import_write(|tx| {
+                let mut removed = 0;
+                for (source, patient) in chunk {
+                    removed += tx.remove_unseen(source, *patient, run)?;
+                }
+                Ok(removed)
+            })?;
+        }
+        let sha256 = self.run_key.sha256;
+        let summary = summary_json(report);
+        store.import_write(|tx| tx.finish_run(run, sha256, &summary))
+    }
+}
+
+fn store_describe(tx: &ImportTx<'_>, id: PatientId) -> String {
+    tx.describe_patient(id)
+        .unwrap_or_else(|_| format!("patient {}", id.0))
+}
+
+/// `host:pid`, so that an unfinished run can be told from one still running elsewhere.
+fn process_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_default();
+    format!("{host}:{}", std::process::id())
+}

@@ -1,0 +1,227 @@
+//! Which files an import reads: regular files only (a FIFO would block forever, a device never
+//! ends), each once, found in folders without following a symbolic-link loop, and none larger
+//! than the limit.
+
+use std::collections::HashSet;
+use std::fs::{self, File, Metadata};
+use std::path::{Path, PathBuf};
+
+/// The largest file read unless the user says otherwise (`--max-file-size`): far above any
+/// export refract has met, far below what would fill a disk by mistake.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 16 << 30;
+
+/// A file to import, or why a path named on the command line cannot be.
+#[derive(Debug)]
+pub enum Found {
+    File(PathBuf),
+    Refused(PathBuf, String),
+}
+
+/// The files to read under `paths`: files named directly whatever their extension, and in
+/// folders (recursively) those ending in `.json`, `.ndjson` or `.jsonl`, each file once (by
+/// device and inode), in a stable order.
+pub fn collect(paths: &[PathBuf]) -> Vec<Found> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for path in paths {
+        match fs::metadata(path) {
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                out.push(Found::Refused(
+                    path.clone(),
+                    String::from("no such file or folder"),
+                ));
+            }
+            Err(err) => out.push(Found::Refused(path.clone(), format!("cannot read: {err}"))),
+            Ok(meta) if meta.is_dir() => {
+                let mut folders = HashSet::new();
+                walk(path, &mut folders, &mut seen, &mut out);
+            }
+            Ok(meta) => match kind_problem(&meta) {
+                Some(problem) => out.push(Found::Refused(path.clone(), problem)),
+                None => {
+                    if seen.insert(identity(&meta, path)) {
+                        out.push(Found::File(path.clone()));
+                    }
+                }
+            },
+        }
+    }
+    out
+}
+
+/// Why a path that is not a folder cannot be read as a file, if it cannot.
+pub fn kind_problem(meta: &Metadata) -> Option<String> {
+    if meta.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_fifo() {
+            return Some(String::from("a named pipe (FIFO), not a file: refused"));
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return Some(String::from("a device, not a file: refused"));
+        }
+        if kind.is_socket() {
+            return Some(String::from("a socket, not a file: refused"));
+        }
+    }
+    Some(String::from("not a regular file: refused"))
+}
+
+/// What makes two paths the same file.
+fn identity(meta: &Metadata, path: &Path) -> (u64, u64, PathBuf) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = path;
+        (meta.dev(), meta.ino(), PathBuf::new())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        (
+            0,
+            0,
+            fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()),
+        )
+    }
+}
+
+fn walk(
+    dir: &Path,
+    folders: &mut HashSet<(u64, u64, PathBuf)>,
+    seen: &mut HashSet<(u64, u64, PathBuf)>,
+    out: &mut Vec<Found>,
+) {
+    let Ok(meta) = fs::metadata(dir) else {
+        return;
+    };
+    // A folder reached twice (a link back up the tree) is read once: no loop, no double read.
+    if !folders.insert(identity(&meta, dir)) {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        out.push(Found::Refused(
+            dir.to_owned(),
+            String::from("cannot list the folder"),
+        ));
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for path in entries {
+        let Ok(meta) = fs::metadata(&path) else {
+            continue; // a dangling link
+        };
+        if meta.is_dir() {
+            walk(&path, folders, seen, out);
+            continue;
+        }
+        let wanted = path.extension().is_some_and(|ext| {
+            matches!(
+                ext.to_string_lossy().to_lowercase().as_str(),
+                "json" | "ndjson" | "jsonl"
+            )
+        });
+        if !wanted {
+            continue;
+        }
+        match kind_problem(&meta) {
+            Some(problem) => out.push(Found::Refused(path, problem)),
+            None => {
+                if seen.insert(identity(&meta, &path)) {
+                    out.push(Found::File(path));
+                }
+            }
+        }
+    }
+}
+
+/// Opens a file for reading, refusing anything that is not a regular file at the moment it is
+/// opened (a path swapped for a FIFO after the folder was listed) and anything over `limit`.
+/// Returns the file and its size.
+pub fn open_checked(path: &Path, limit: u64) -> Result<(File, u64), String> {
+    let meta = fs::metadata(path).map_err(|err| format!("cannot read: {err}"))?;
+    if let Some(problem) = kind_problem(&meta) {
+        return Err(problem);
+    }
+    if meta.len() > limit {
+        return Err(too_large(meta.len(), limit));
+    }
+    let file = open_no_block(path).map_err(|err| format!("cannot read: {err}"))?;
+    let meta = file
+        .metadata()
+        .map_err(|err| format!("cannot read: {err}"))?;
+    if let Some(problem) = kind_problem(&meta) {
+        return Err(problem);
+    }
+    Ok((file, meta.len()))
+}
+
+pub fn too_large(size: u64, limit: u64) -> String {
+    format!(
+        "{} MiB, more than the limit of {} MiB (--max-file-size)",
+        size >> 20,
+        limit >> 20
+    )
+}
+
+/// Opens without blocking on a FIFO that appeared since the check (O_NONBLOCK; the check after
+/// opening refuses it).
+fn open_no_block(path: &Path) -> std::io::Result<File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // O_NONBLOCK: 0o4000 on Linux and the BSDs, 0x4 on macOS.
+        #[cfg(target_os = "macos")]
+        options.custom_flags(0x0004);
+        #[cfg(not(target_os = "macos"))]
+        options.custom_flags(0o4000);
+    }
+    options.open(path)
+}
+
+/// Parses a size such as `500M`, `16G`, `2GiB` or a plain number of bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size (e.g. 500M, 16G)"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        _ => return Err(format!("'{text}' is not a size (e.g. 500M, 16G)")),
+    };
+    let bytes = number * factor as f64;
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!("'{text}' is not a usable size"));
+    }
+    Ok(bytes as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(parse_size("500M"), Ok(500 << 20));
+        assert_eq!(parse_size("16G"), Ok(16 << 30));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("0").is_err());
+    }
+}

@@ -1,0 +1,1036 @@
+//! What imports keep: who a patient is (every identifier they are known by), the ledger of
+//! imported FHIR resources keyed by (source, type, id), the patients whose clinical rows must be
+//! rebuilt from it, and the record of each import run.
+//!
+//! An import never replaces a patient's data wholesale. Each resource is upserted on its own
+//! key: a file updates and adds the resources it holds and removes only what the source says
+//! is gone. A patient's imported clinical rows (source `fhir`) are a projection of their
+//! resources, rebuilt from the ledger by [`replace_projection`] whenever one changes, so that
+//! files arriving in any order, in any grouping, give the same rows. Every change to a patient
+//! the database already held is written to the audit log with what it replaced.
+
+use chrono::NaiveDateTime;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::audit::{AuditWriter, Change};
+use super::sql_types::{format_date, format_datetime};
+use super::write::{ListProjection, RecordWriter, Source, SourceIds, name_key};
+use super::{Result, Store};
+use crate::domain::{Patient, PatientId, PatientRecord};
+
+/// The identifier system of refract's own MRNs (the demo, patients entered by hand).
+pub const LOCAL_SYSTEM: &str = "";
+
+/// The system a FHIR Patient's resource id is kept under: ids are only unique within their
+/// server, so the source is part of it.
+pub fn patient_id_system(source: &str) -> String {
+    format!("urn:refract:patient-id:{source}")
+}
+
+/// The system of an identifier that names none: scoped to its source, so that a bare value
+/// never matches a patient of another hospital.
+pub fn unscoped_system(source: &str) -> String {
+    format!("urn:refract:unscoped:{source}")
+}
+
+/// The look-ups that decide whom a Patient resource is, inside a write or outside one.
+pub trait IdentityLookup {
+    fn match_patient(
+        &self,
+        keys: &[(String, String)],
+        equivalent: &[Vec<String>],
+    ) -> Result<PatientMatch>;
+    fn identifier_of(&self, id: PatientId, system: &str) -> Result<Option<String>>;
+    fn describe_patient(&self, id: PatientId) -> Result<String>;
+}
+
+impl IdentityLookup for Store {
+    fn match_patient(
+        &self,
+        keys: &[(String, String)],
+        equivalent: &[Vec<String>],
+    ) -> Result<PatientMatch> {
+        match_patient(&self.conn, keys, equivalent)
+    }
+    fn identifier_of(&self, id: PatientId, system: &str) -> Result<Option<String>> {
+        identifier_of(&self.conn, id, system)
+    }
+    fn describe_patient(&self, id: PatientId) -> Result<String> {
+        describe_patient(&self.conn, id)
+    }
+}
+
+impl IdentityLookup for ImportTx<'_> {
+    fn match_patient(
+        &self,
+        keys: &[(String, String)],
+        equivalent: &[Vec<String>],
+    ) -> Result<PatientMatch> {
+        match_patient(self.conn, keys, equivalent)
+    }
+    fn identifier_of(&self, id: PatientId, system: &str) -> Result<Option<String>> {
+        identifier_of(self.conn, id, system)
+    }
+    fn describe_patient(&self, id: PatientId) -> Result<String> {
+        describe_patient(self.conn, id)
+    }
+}
+
+/// Whom a set of identifiers names in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatientMatch {
+    New,
+    Existing(PatientId),
+    /// Two different patients: merging them would mix two people's records.
+    Ambiguous(PatientId, PatientId),
+}
+
+/// The patient the identifiers (system, value) name. `equivalent` lists groups of systems the
+/// team declared to be one (each key is also looked up under the others of its group).
+fn match_patient(
+    conn: &Connection,
+    keys: &[(String, String)],
+    equivalent: &[Vec<String>],
+) -> Result<PatientMatch> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
+    )?;
+    let mut found: Option<PatientId> = None;
+    for (system, value) in keys {
+        let group = equivalent
+            .iter()
+            .find(|group| group.iter().any(|s| s == system));
+        let systems: Vec<&str> = match group {
+            Some(group) => group.iter().map(String::as_str).collect(),
+            None => vec![system.as_str()],
+        };
+        for system in systems {
+            let Some(id) = stmt
+                .query_row(params![system, value], |row| row.get(0))
+                .optional()?
+                .map(PatientId)
+            else {
+                continue;
+            };
+            match found {
+                None => found = Some(id),
+                Some(first) if first != id => return Ok(PatientMatch::Ambiguous(first, id)),
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(found.map_or(PatientMatch::New, PatientMatch::Existing))
+}
+
+/// The value a patient is known by under `system`, if any.
+fn identifier_of(conn: &Connection, id: PatientId, system: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT value FROM patient_identifiers WHERE patient_id = ?1 AND system = ?2",
+        )?
+        .query_row(params![id.0, system], |row| row.get(0))
+        .optional()?)
+}
+
+/// How a person names a stored patient in a message: MRN (with its system), name, birth date.
+fn describe_patient(conn: &Connection, id: PatientId) -> Result<String> {
+    let row: Option<(String, String, String, String, String)> = conn
+        .prepare_cached(
+            "SELECT mrn, mrn_system, family_name, given_name, birth_date FROM patients
+             WHERE id = ?1",
+        )?
+        .query_row([id.0], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })
+        .optional()?;
+    Ok(match row {
+        Some((mrn, system, family, given, birth)) => {
+            let system = if system.is_empty() {
+                String::new()
+            } else {
+                format!(" ({system})")
+            };
+            let born = if birth.is_empty() {
+                String::new()
+            } else {
+                format!(", born {birth}")
+            };
+            format!("MRN {mrn}{system}, {family} {given}{born}")
+        }
+        None => format!("patient {}", id.0),
+    })
+}
+
+/// Stores a new patient and the identifiers they are known by; their clinical rows come from
+/// their resources (see [`replace_projection`]).
+fn insert_patient(
+    conn: &Connection,
+    patient: &Patient,
+    fhir_id: Option<&str>,
+    keys: &[(String, String)],
+    now: NaiveDateTime,
+) -> Result<PatientId> {
+    let record = PatientRecord {
+        patient: Some(patient.clone()),
+        ..PatientRecord::default()
+    };
+    let id = RecordWriter::new(conn)?.insert_patient_for_import(
+        &record,
+        fhir_id,
+        &ListProjection::default(),
+        now,
+    )?;
+    add_identifiers(conn, id, keys)?;
+    Ok(id)
+}
+
+/// Records identifiers for a patient (those already known stay as they are).
+fn add_identifiers(conn: &Connection, id: PatientId, keys: &[(String, String)]) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO patient_identifiers (system, value, patient_id) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+    )?;
+    for (system, value) in keys {
+        stmt.execute(params![system, value, id.0])?;
+    }
+    Ok(())
+}
+
+/// A patient's demographics as an import may change them, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+struct Demographics {
+    mrn: String,
+    mrn_system: String,
+    family_name: String,
+    given_name: String,
+    birth_date: Option<String>,
+    sex: String,
+    deceased_date: Option<String>,
+}
+
+impl Demographics {
+    fn of(patient: &Patient) -> Self {
+        Demographics {
+            mrn: patient.mrn.clone(),
+            mrn_system: patient.mrn_system.clone(),
+            family_name: patient.family_name.clone(),
+            given_name: patient.given_name.clone(),
+            birth_date: patient.birth_date.map(|d| String::from(format_date(d))),
+            sex: patient.sex.as_str().to_owned(),
+            deceased_date: patient.deceased_date.map(|d| String::from(format_date(d))),
+        }
+    }
+}
+
+/// Brings a stored patient's demographics to what the source says, auditing the change with
+/// the values it replaced. Returns whether anything changed.
+fn update_demographics(
+    conn: &Connection,
+    auditor: &AuditWriter,
+    id: PatientId,
+    patient: &Patient,
+    import_id: i64,
+) -> Result<bool> {
+    let stored = super::read::read_patient(conn, id)?;
+    let before = Demographics::of(&stored);
+    let after = Demographics::of(patient);
+    if before == after {
+        return Ok(false);
+    }
+    conn.prepare_cached(
+        "UPDATE patients SET mrn = ?2, mrn_system = ?3, family_name = ?4, given_name = ?5,
+                birth_date = ?6, sex = ?7, deceased_date = ?8, name_key = ?9
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id.0,
+        after.mrn,
+        after.mrn_system,
+        after.family_name,
+        after.given_name,
+        after.birth_date.clone().unwrap_or_default(),
+        after.sex,
+        after.deceased_date,
+        name_key(&after.family_name, &after.given_name),
+    ])?;
+    auditor.record(
+        conn,
+        Change {
+            action: "import.patient.update",
+            entity: "patients",
+            entity_id: Some(import_id),
+            patient_id: Some(id),
+        },
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(true)
+}
+
+/// One imported resource, as the ledger keeps it.
+#[derive(Debug, Clone, Copy)]
+pub struct LedgerEntry<'a> {
+    pub source: &'a str,
+    pub resource_type: &'a str,
+    pub id: &'a str,
+    /// The patient, when known; else `subject` says whom it waits for.
+    pub patient: Option<PatientId>,
+    pub subject: Option<&'a str>,
+    pub refers: Option<&'a str>,
+    pub last_updated: Option<&'a str>,
+    pub digest: &'a str,
+    pub body: &'a str,
+    pub import_id: i64,
+}
+
+/// What upserting one resource did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upserted {
+    Added,
+    /// The same content was already stored.
+    Unchanged,
+    Updated,
+    /// The stored copy is newer (`meta.lastUpdated`): kept.
+    Older,
+    /// The resource is stored for another patient: not changed (this is how two sources with
+    /// the same resource ids, imported without `--source`, show themselves).
+    OtherPatient(PatientId),
+}
+
+/// A resource's audit record: its key and what refract kept of it.
+#[derive(Debug, Serialize)]
+struct ResourceAudit<'a> {
+    source: &'a str,
+    #[serde(rename = "type")]
+    resource_type: &'a str,
+    id: &'a str,
+    body: serde_json::Value,
+}
+
+fn audit_body(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|_| serde_json::Value::String(body.to_owned()))
+}
+
+/// Upserts one resource. An update of a patient's resource is audited with what it replaced,
+/// and the patients whose rows change are marked for rebuilding. `keep_seen` re-stamps an
+/// unchanged resource with this import (a whole-record replace removes what was not seen).
+fn upsert_resource(
+    conn: &Connection,
+    auditor: &AuditWriter,
+    entry: &LedgerEntry<'_>,
+    keep_seen: bool,
+) -> Result<Upserted> {
+    let stored: Option<(Option<i64>, String, String, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT patient_id, digest, body, last_updated FROM fhir_resources
+             WHERE source = ?1 AND type = ?2 AND id = ?3",
+        )?
+        .query_row(
+            params![entry.source, entry.resource_type, entry.id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .optional()?;
+    let Some((stored_patient, digest, before, stored_updated)) = stored else {
+        conn.prepare_cached(
+            "INSERT INTO fhir_resources (source, type, id, patient_id, subject, refers,
+                                         last_updated, digest, body, import_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?
+        .execute(params![
+            entry.source,
+            entry.resource_type,
+            entry.id,
+            entry.patient.map(|p| p.0),
+            entry.subject,
+            entry.refers,
+            entry.last_updated,
+            entry.digest,
+            entry.body,
+            entry.import_id,
+        ])?;
+        if let Some(patient) = entry.patient {
+            mark_dirty(conn, patient)?;
+        }
+        return Ok(Upserted::Added);
+    };
+    let stored_patient = stored_patient.map(PatientId);
+    if let (Some(stored), Some(incoming)) = (stored_patient, entry.patient)
+        && stored != incoming
+    {
+        return Ok(Upserted::OtherPatient(stored));
+    }
+    if digest == entry.digest {
+        if keep_seen {
+            conn.prepare_cached(
+                "UPDATE fhir_resources SET import_id = ?4
+                 WHERE source = ?1 AND type = ?2 AND id = ?3",
+            )?
+            .execute(params![
+                entry.source,
+                entry.resource_type,
+                entry.id,
+                entry.import_id
+            ])?;
+        }
+        return Ok(Upserted::Unchanged);
+    }
+    // FHIR instants in one server's format compare as text; keep the newer copy.
+    if let (Some(stored), Some(incoming)) = (stored_updated.as_deref(), entry.last_updated)
+        && stored > incoming
+    {
+        return Ok(Upserted::Older);
+    }
+    let patient = entry.patient.or(stored_patient);
+    conn.prepare_cached(
+        "UPDATE fhir_resources SET patient_id = ?4, subject = ?5, refers = ?6, last_updated = ?7,
+                digest = ?8, body = ?9, import_id = ?10
+         WHERE source = ?1 AND type = ?2 AND id = ?3",
+    )?
+    .execute(params![
+        entry.source,
+        entry.resource_type,
+        entry.id,
+        patient.map(|p| p.0),
+        entry.subject,
+        entry.refers,
+        entry.last_updated,
+        entry.digest,
+        entry.body,
+        entry.import_id,
+    ])?;
+    if let Some(patient) = patient {
+        mark_dirty(conn, patient)?;
+        auditor.record(
+            conn,
+            Change {
+                action: "import.resource.update",
+                entity: "fhir_resources",
+                entity_id: Some(entry.import_id),
+                patient_id: Some(patient),
+            },
+            Some(&ResourceAudit {
+                source: entry.source,
+                resource_type: entry.resource_type,
+                id: entry.id,
+                body: audit_body(&before),
+            }),
+            Some(&ResourceAudit {
+                source: entry.source,
+                resource_type: entry.resource_type,
+                id: entry.id,
+                body: audit_body(entry.body),
+            }),
+        )?;
+    } else if entry.resource_type == "Medication" {
+        mark_referrers_dirty(conn, entry.source, entry.id)?;
+    }
+    Ok(Upserted::Updated)
+}
+
+/// Marks the patients whose medication records refer to a Medication (which just arrived or
+/// changed) for rebuilding.
+fn mark_referrers_dirty(conn: &Connection, source: &str, medication: &str) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO import_dirty (patient_id)
+             SELECT DISTINCT patient_id FROM fhir_resources
+             WHERE source = ?1 AND refers = ?2 AND patient_id IS NOT NULL
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![source, medication])?)
+}
+
+/// Removes a resource the source says is gone, auditing what it held. Returns whether there
+/// was one.
+fn remove_resource(
+    conn: &Connection,
+    auditor: &AuditWriter,
+    source: &str,
+    resource_type: &str,
+    id: &str,
+    import_id: i64,
+) -> Result<bool> {
+    let removed: Option<(Option<i64>, String)> = conn
+        .prepare_cached(
+            "DELETE FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3
+             RETURNING patient_id, body",
+        )?
+        .query_row(params![source, resource_type, id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    let Some((patient, body)) = removed else {
+        return Ok(false);
+    };
+    bump_epoch(conn)?;
+    if let Some(patient) = patient.map(PatientId) {
+        mark_dirty(conn, patient)?;
+        auditor.record(
+            conn,
+            Change {
+                action: "import.resource.remove",
+                entity: "fhir_resources",
+                entity_id: Some(import_id),
+                patient_id: Some(patient),
+            },
+            Some(&ResourceAudit {
+                source,
+                resource_type,
+                id,
+                body: audit_body(&body),
+            }),
+            None::<&()>,
+        )?;
+    } else if resource_type == "Medication" {
+        mark_referrers_dirty(conn, source, id)?;
+    }
+    Ok(true)
+}
+
+/// A whole-record replace: removes the patient's resources from `source` that the import
+/// `import_id` did not write or see. Returns how many.
+fn remove_unseen(
+    conn: &Connection,
+    auditor: &AuditWriter,
+    source: &str,
+    patient: PatientId,
+    import_id: i64,
+) -> Result<usize> {
+    let gone: Vec<(String, String)> = conn
+        .prepare_cached(
+            "SELECT type, id FROM fhir_resources
+             WHERE patient_id = ?1 AND source = ?2 AND import_id <> ?3",
+        )?
+        .query_map(params![patient.0, source, import_id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (resource_type, id) in &gone {
+        remove_resource(conn, auditor, source, resource_type, id, import_id)?;
+    }
+    Ok(gone.len())
+}
+
+/// Gives the resources waiting for a patient of `source` (known there as `subject`) to the
+/// patient now stored. Returns how many.
+fn attach_waiting(
+    conn: &Connection,
+    source: &str,
+    subject: &str,
+    patient: PatientId,
+) -> Result<usize> {
+    let attached = conn
+        .prepare_cached(
+            "UPDATE fhir_resources SET patient_id = ?3
+             WHERE source = ?1 AND subject = ?2 AND patient_id IS NULL",
+        )?
+        .execute(params![source, subject, patient.0])?;
+    if attached > 0 {
+        mark_dirty(conn, patient)?;
+    }
+    Ok(attached)
+}
+
+/// A resource waiting for a patient no import has brought yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waiting {
+    pub source: String,
+    pub resource_type: String,
+    pub id: String,
+    /// The Patient id it names.
+    pub subject: String,
+}
+
+/// How many resources wait for their patient, and the first `limit` of them.
+fn waiting_resources(conn: &Connection, limit: usize) -> Result<(usize, Vec<Waiting>)> {
+    let total: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM fhir_resources
+             WHERE patient_id IS NULL AND subject IS NOT NULL AND type <> 'Patient'",
+        )?
+        .query_row([], |row| row.get(0))?;
+    let first = conn
+        .prepare_cached(
+            "SELECT source, type, id, subject FROM fhir_resources
+             WHERE patient_id IS NULL AND subject IS NOT NULL AND type <> 'Patient'
+             ORDER BY source, subject, type, id LIMIT ?1",
+        )?
+        .query_map([limit as i64], |row| {
+            Ok(Waiting {
+                source: row.get(0)?,
+                resource_type: row.get(1)?,
+                id: row.get(2)?,
+                subject: row.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((total as usize, first))
+}
+
+fn mark_dirty(conn: &Connection, patient: PatientId) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO import_dirty (patient_id) VALUES (?1) ON CONFLICT DO NOTHING",
+    )?
+    .execute([patient.0])?;
+    Ok(())
+}
+
+/// Up to `limit` patients whose rows must be rebuilt, in id order.
+fn dirty_patients(conn: &Connection, limit: usize) -> Result<Vec<PatientId>> {
+    Ok(conn
+        .prepare_cached("SELECT patient_id FROM import_dirty ORDER BY patient_id LIMIT ?1")?
+        .query_map([limit as i64], |row| row.get(0).map(PatientId))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// A Patient resource waiting to be created (see [`ImportTx::pending_patients`]).
+#[derive(Debug, Clone)]
+pub struct PendingRow {
+    pub source: String,
+    pub id: String,
+    pub body: String,
+    pub import_id: i64,
+}
+
+/// One of a patient's stored resources.
+#[derive(Debug, Clone)]
+pub struct StoredResource {
+    pub source: String,
+    pub resource_type: String,
+    pub id: String,
+    pub refers: Option<String>,
+    pub body: String,
+}
+
+/// Every resource of a patient, in key order.
+fn patient_resources(conn: &Connection, patient: PatientId) -> Result<Vec<StoredResource>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT source, type, id, refers, body FROM fhir_resources WHERE patient_id = ?1
+             ORDER BY source, type, id",
+        )?
+        .query_map([patient.0], |row| {
+            Ok(StoredResource {
+                source: row.get(0)?,
+                resource_type: row.get(1)?,
+                id: row.get(2)?,
+                refers: row.get(3)?,
+                body: row.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The body of a Medication resource of `source`.
+fn medication_body(conn: &Connection, source: &str, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT body FROM fhir_resources WHERE source = ?1 AND type = 'Medication' AND id = ?2",
+        )?
+        .query_row(params![source, id], |row| row.get(0))
+        .optional()?)
+}
+
+/// Replaces a patient's imported clinical rows with `record`'s (each row with the id of the
+/// resource it came from), and the treatment lines derived from them with none: the caller
+/// derives them again from the whole record. Rows people wrote, and lines they entered or
+/// corrected, stay. Rows an older refract imported (source `import`) go when a resource of
+/// theirs is now in the ledger. Bumps the record version (the patient is evaluated again) and
+/// clears the patient's rebuild mark.
+fn replace_projection(
+    conn: &Connection,
+    patient: PatientId,
+    record: &PatientRecord,
+    sources: &SourceIds,
+) -> Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM line_drugs WHERE line_id IN
+             (SELECT id FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived')",
+    )?
+    .execute([patient.0])?;
+    conn.prepare_cached(
+        "DELETE FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived'",
+    )?
+    .execute([patient.0])?;
+    for table in ["conditions", "drug_exposures", "observations", "procedures"] {
+        conn.prepare_cached(&format!(
+            "DELETE FROM {table} WHERE patient_id = ?1 AND (source = 'fhir' OR (source = 'import'
+                 AND source_id IN (SELECT id FROM fhir_resources WHERE patient_id = ?1)))"
+        ))?
+        .execute([patient.0])?;
+    }
+    RecordWriter::new(conn)?.insert_rows_with_sources(patient, record, Source::Fhir, sources)?;
+    conn.prepare_cached("UPDATE patients SET record_version = record_version + 1 WHERE id = ?1")?
+        .execute([patient.0])?;
+    conn.prepare_cached("DELETE FROM import_dirty WHERE patient_id = ?1")?
+        .execute([patient.0])?;
+    Ok(())
+}
+
+/// Adds 1 to the count of resources ever removed, so that a file imported before is read again
+/// rather than skipped (it may restore what was removed).
+fn bump_epoch(conn: &Connection) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES ('import_epoch', '1')
+         ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+    )?
+    .execute([])?;
+    Ok(())
+}
+
+fn epoch(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'import_epoch'")?
+        .query_row([], |row| row.get::<_, i64>(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// What identifies a file's run for the already-imported check.
+#[derive(Debug, Clone, Copy)]
+pub struct RunKey<'a> {
+    pub path: &'a str,
+    pub sha256: &'a str,
+    pub source: &'a str,
+    pub mapping: i64,
+    pub replace: bool,
+}
+
+/// Whether the same bytes from the same source were imported to the end, with this mapping,
+/// and nothing imported was removed since: importing them again would change nothing.
+fn already_imported(conn: &Connection, run: &RunKey<'_>) -> Result<bool> {
+    let epoch = epoch(conn)?;
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM imports WHERE sha256 = ?1 AND source = ?2 AND mapping = ?3
+                 AND state = 'done' AND epoch = ?4 AND replace >= ?5",
+        )?
+        .query_row(
+            params![
+                run.sha256,
+                run.source,
+                run.mapping,
+                epoch,
+                i64::from(run.replace)
+            ],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Records the start of a run; committed with its first batch, so that an interrupted run is
+/// known afterwards.
+fn begin_run(
+    conn: &Connection,
+    run: &RunKey<'_>,
+    process: &str,
+    now: NaiveDateTime,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO imports (path, sha256, imported_at, summary, state, source, mapping, epoch,
+                              replace, process)
+         VALUES (?1, ?2, ?3, '{}', 'applying', ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        run.path,
+        run.sha256,
+        format_datetime(now),
+        run.source,
+        run.mapping,
+        epoch(conn)?,
+        i64::from(run.replace),
+        process,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Saves what a run has committed so far (the summary of an interrupted run says it).
+fn run_progress(conn: &Connection, run: i64, summary: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE imports SET summary = ?2 WHERE id = ?1")?
+        .execute(params![run, summary])?;
+    Ok(())
+}
+
+/// Marks a run finished: the epoch is read again, so that removals the run itself made (an
+/// entered-in-error record, a replace) do not make the same file be read again next time.
+fn finish_run(conn: &Connection, run: i64, summary: &str, auditor: &AuditWriter) -> Result<()> {
+    let epoch = epoch(conn)?;
+    conn.prepare_cached(
+        "UPDATE imports SET summary = ?2, state = 'done', epoch = ?3, process = NULL WHERE id = ?1",
+    )?
+    .execute(params![run, summary, epoch])?;
+    let path: String = conn
+        .prepare_cached("SELECT path FROM imports WHERE id = ?1")?
+        .query_row([run], |row| row.get(0))?;
+    auditor.record(
+        conn,
+        Change {
+            action: "import.file",
+            entity: "imports",
+            entity_id: Some(run),
+            patient_id: None,
+        },
+        None::<&()>,
+        Some(&serde_json::json!({ "path": path, "summary": audit_body(summary) })),
+    )?;
+    Ok(())
+}
+
+/// A run that started and did not finish (killed, or still running in another process).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnfinishedRun {
+    pub id: i64,
+    pub path: String,
+    pub started: String,
+    /// What it had committed: its last saved summary.
+    pub summary: serde_json::Value,
+    /// `host:pid` of the process that ran it.
+    pub process: Option<String>,
+}
+
+fn unfinished_runs(conn: &Connection) -> Result<Vec<UnfinishedRun>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, path, imported_at, summary, process FROM imports
+             WHERE state = 'applying' ORDER BY id",
+        )?
+        .query_map([], |row| {
+            let summary: String = row.get(3)?;
+            Ok(UnfinishedRun {
+                id: row.get(0)?,
+                path: row.get(1)?,
+                started: row.get(2)?,
+                summary: audit_body(&summary),
+                process: row.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Closes runs of this file (by content) that an earlier, interrupted process left open: the
+/// run about to finish applies the same resources again.
+fn close_superseded_runs(conn: &Connection, sha256: &str, current: i64) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE imports SET state = 'done', process = NULL,
+                    summary = json_set(summary, '$.superseded_by', ?2)
+             WHERE sha256 = ?1 AND state = 'applying' AND id <> ?2",
+        )?
+        .execute(params![sha256, current])?)
+}
+
+/// One write transaction of an import: every change an import makes goes through here, so the
+/// importer never speaks SQL.
+pub struct ImportTx<'t> {
+    conn: &'t Connection,
+    auditor: &'t AuditWriter,
+}
+
+impl Store {
+    /// Runs `work` in one immediate transaction (committed if it returns `Ok`).
+    pub fn import_write<T>(&mut self, work: impl FnOnce(&ImportTx<'_>) -> Result<T>) -> Result<T> {
+        let auditor = self.auditor();
+        self.write(|tx| {
+            work(&ImportTx {
+                conn: tx,
+                auditor: &auditor,
+            })
+        })
+    }
+
+    /// Whether importing this run's file again would change nothing.
+    pub fn already_imported(&self, run: &RunKey<'_>) -> Result<bool> {
+        already_imported(&self.conn, run)
+    }
+
+    /// How many resources wait for a patient no import has brought, and the first `limit`.
+    pub fn waiting_resources(&self, limit: usize) -> Result<(usize, Vec<Waiting>)> {
+        waiting_resources(&self.conn, limit)
+    }
+
+    /// Import runs that started and did not finish.
+    pub fn unfinished_runs(&self) -> Result<Vec<UnfinishedRun>> {
+        unfinished_runs(&self.conn)
+    }
+}
+
+impl ImportTx<'_> {
+    /// Up to `limit` Patient resources an import found new, waiting to be created.
+    pub fn pending_patients(&self, limit: usize) -> Result<Vec<PendingRow>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT source, id, body, import_id FROM fhir_resources
+                 WHERE type = 'Patient' AND patient_id IS NULL
+                 ORDER BY import_id, source, id LIMIT ?1",
+            )?
+            .query_map([limit as i64], |row| {
+                Ok(PendingRow {
+                    source: row.get(0)?,
+                    id: row.get(1)?,
+                    body: row.get(2)?,
+                    import_id: row.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Forgets a pending Patient resource (created, merged, or refused).
+    pub fn remove_pending_patient(&self, source: &str, id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "DELETE FROM fhir_resources WHERE source = ?1 AND type = 'Patient' AND id = ?2",
+            )?
+            .execute(params![source, id])?;
+        Ok(())
+    }
+
+    /// The patient known by (system, value).
+    pub fn patient_by_identifier(&self, system: &str, value: &str) -> Result<Option<PatientId>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
+            )?
+            .query_row(params![system, value], |row| row.get(0))
+            .optional()?
+            .map(PatientId))
+    }
+
+    /// Stores a new patient (`fhir_id`: their Patient resource id, shown for reference) and
+    /// the identifiers they are known by.
+    pub fn insert_patient(
+        &self,
+        patient: &Patient,
+        fhir_id: Option<&str>,
+        keys: &[(String, String)],
+        now: NaiveDateTime,
+    ) -> Result<PatientId> {
+        insert_patient(self.conn, patient, fhir_id, keys, now)
+    }
+
+    pub fn add_identifiers(&self, id: PatientId, keys: &[(String, String)]) -> Result<()> {
+        add_identifiers(self.conn, id, keys)
+    }
+
+    /// See [`update_demographics`]: audited with what it replaced.
+    pub fn update_demographics(
+        &self,
+        id: PatientId,
+        patient: &Patient,
+        import_id: i64,
+    ) -> Result<bool> {
+        update_demographics(self.conn, self.auditor, id, patient, import_id)
+    }
+
+    pub fn attach_waiting(&self, source: &str, subject: &str, patient: PatientId) -> Result<usize> {
+        attach_waiting(self.conn, source, subject, patient)
+    }
+
+    pub fn upsert_resource(&self, entry: &LedgerEntry<'_>, keep_seen: bool) -> Result<Upserted> {
+        upsert_resource(self.conn, self.auditor, entry, keep_seen)
+    }
+
+    pub fn mark_referrers_dirty(&self, source: &str, medication: &str) -> Result<usize> {
+        mark_referrers_dirty(self.conn, source, medication)
+    }
+
+    pub fn remove_resource(
+        &self,
+        source: &str,
+        resource_type: &str,
+        id: &str,
+        import_id: i64,
+    ) -> Result<bool> {
+        remove_resource(
+            self.conn,
+            self.auditor,
+            source,
+            resource_type,
+            id,
+            import_id,
+        )
+    }
+
+    pub fn remove_unseen(&self, source: &str, patient: PatientId, import_id: i64) -> Result<usize> {
+        remove_unseen(self.conn, self.auditor, source, patient, import_id)
+    }
+
+    /// Audits resources added to a patient the database already held (one row per patient and
+    /// batch, naming them).
+    pub fn audit_added(&self, patient: PatientId, import_id: i64, added: &[String]) -> Result<()> {
+        self.auditor.record(
+            self.conn,
+            Change {
+                action: "import.resource.add",
+                entity: "fhir_resources",
+                entity_id: Some(import_id),
+                patient_id: Some(patient),
+            },
+            None::<&()>,
+            Some(&serde_json::json!({ "resources": added })),
+        )?;
+        Ok(())
+    }
+
+    pub fn begin_run(&self, run: &RunKey<'_>, process: &str, now: NaiveDateTime) -> Result<i64> {
+        begin_run(self.conn, run, process, now)
+    }
+
+    pub fn run_progress(&self, run: i64, summary: &str) -> Result<()> {
+        run_progress(self.conn, run, summary)
+    }
+
+    pub fn finish_run(&self, run: i64, sha256: &str, summary: &str) -> Result<()> {
+        close_superseded_runs(self.conn, sha256, run)?;
+        finish_run(self.conn, run, summary, self.auditor)
+    }
+
+    pub fn dirty_patients(&self, limit: usize) -> Result<Vec<PatientId>> {
+        dirty_patients(self.conn, limit)
+    }
+
+    pub fn patient_resources(&self, patient: PatientId) -> Result<Vec<StoredResource>> {
+        patient_resources(self.conn, patient)
+    }
+
+    pub fn medication_body(&self, source: &str, id: &str) -> Result<Option<String>> {
+        medication_body(self.conn, source, id)
+    }
+
+    /// See [`replace_projection`].
+    pub fn replace_projection(
+        &self,
+        patient: PatientId,
+        record: &PatientRecord,
+        sources: &SourceIds,
+    ) -> Result<()> {
+        replace_projection(self.conn, patient, record, sources)
+    }
+
+    /// The patient's whole record as stored (what the team entered included).
+    pub fn record(&self, patient: PatientId) -> Result<PatientRecord> {
+        super::read::read_record(self.conn, patient)
+    }
+
+    /// Stores lines derived for a patient; returns their row ids.
+    pub fn insert_lines(
+        &self,
+        patient: PatientId,
+        lines: &[crate::domain::TreatmentLine],
+    ) -> Result<Vec<i64>> {
+        let mut writer = RecordWriter::new(self.conn)?;
+        lines
+            .iter()
+            .map(|line| writer.insert_line(patient, line))
+            .collect()
+    }
+}
