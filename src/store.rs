@@ -66,6 +66,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum StoreError {
     #[error("{} is a directory, not a database file", path.display())]
     IsDirectory { path: PathBuf },
+    #[error("{} is {kind}, not a database file: refused", path.display())]
+    NotAFile { path: PathBuf, kind: &'static str },
     #[error("{} is not an SQLite database (left untouched)", path.display())]
     NotADatabase { path: PathBuf },
     #[error("{} is an SQLite database of another program, not a refract one (left untouched)", path.display())]
@@ -140,6 +142,16 @@ impl Store {
         if path.is_dir() {
             return Err(StoreError::IsDirectory {
                 path: path.to_owned(),
+            });
+        }
+        // Before anything opens it: a FIFO would block forever, and SQLite would put a
+        // journal beside a device.
+        if let Ok(meta) = fs::metadata(path)
+            && let Some(kind) = not_a_regular_file(&meta)
+        {
+            return Err(StoreError::NotAFile {
+                path: path.to_owned(),
+                kind,
             });
         }
         if !path.exists() {
@@ -296,6 +308,29 @@ impl Store {
             })
             .optional()?)
     }
+}
+
+/// What a path is when it is neither a regular file nor a folder (a named pipe, a device, a
+/// socket): refused before anything opens it, as a database or as a file to import.
+pub fn not_a_regular_file(meta: &fs::Metadata) -> Option<&'static str> {
+    if meta.is_file() || meta.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_fifo() {
+            return Some("a named pipe (FIFO)");
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return Some("a device");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("not a regular file")
 }
 
 /// The default database path: `$REFRACT_DB` is read by the CLI; this is the platform data

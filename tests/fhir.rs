@@ -11,6 +11,8 @@
 
 #[path = "fhir/bad_input.rs"]
 mod bad_input;
+#[path = "fhir/bulk.rs"]
+mod bulk;
 #[path = "fhir/dates.rs"]
 mod dates;
 #[path = "fhir/fresh.rs"]
@@ -19,6 +21,8 @@ mod fresh;
 mod medications;
 #[path = "fhir/observations.rs"]
 mod observations;
+#[path = "fhir/paths.rs"]
+mod paths;
 #[path = "fhir/proptests.rs"]
 mod proptests;
 #[path = "fhir/reimport.rs"]

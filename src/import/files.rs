@@ -51,24 +51,10 @@ pub fn collect(paths: &[PathBuf]) -> Vec<Found> {
 
 /// Why a path that is not a folder cannot be read as a file, if it cannot.
 pub fn kind_problem(meta: &Metadata) -> Option<String> {
-    if meta.is_file() {
-        return None;
+    if meta.is_dir() {
+        return Some(String::from("a folder where a file was expected"));
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        let kind = meta.file_type();
-        if kind.is_fifo() {
-            return Some(String::from("a named pipe (FIFO), not a file: refused"));
-        }
-        if kind.is_char_device() || kind.is_block_device() {
-            return Some(String::from("a device, not a file: refused"));
-        }
-        if kind.is_socket() {
-            return Some(String::from("a socket, not a file: refused"));
-        }
-    }
-    Some(String::from("not a regular file: refused"))
+    crate::store::not_a_regular_file(meta).map(|kind| format!("{kind}, not a file: refused"))
 }
 
 /// What makes two paths the same file.

@@ -440,8 +440,9 @@ fn mark_referrers_dirty(conn: &Connection, source: &str, medication: &str) -> Re
     Ok(conn
         .prepare_cached(
             "INSERT INTO import_dirty (patient_id)
-             SELECT DISTINCT patient_id FROM fhir_resources
-             WHERE source = ?1 AND refers = ?2 AND patient_id IS NOT NULL
+             SELECT DISTINCT patient_id FROM fhir_resources INDEXED BY fhir_resources_refers
+             WHERE source = ?1 AND refers = ?2 AND refers IS NOT NULL
+               AND patient_id IS NOT NULL
              ON CONFLICT DO NOTHING",
         )?
         .execute(params![source, medication])?)
@@ -505,7 +506,7 @@ fn remove_unseen(
 ) -> Result<usize> {
     let gone: Vec<(String, String)> = conn
         .prepare_cached(
-            "SELECT type, id FROM fhir_resources
+            "SELECT type, id FROM fhir_resources INDEXED BY fhir_resources_patient
              WHERE patient_id = ?1 AND source = ?2 AND import_id <> ?3",
         )?
         .query_map(params![patient.0, source, import_id], |row| {
@@ -528,7 +529,9 @@ fn attach_waiting(
 ) -> Result<usize> {
     let attached = conn
         .prepare_cached(
-            "UPDATE fhir_resources SET patient_id = ?3
+            // Named: without statistics SQLite prefers the primary key's first column (the
+            // source, the same for every row of an import) and reads every waiting row.
+            "UPDATE fhir_resources INDEXED BY fhir_resources_waiting SET patient_id = ?3
              WHERE source = ?1 AND subject = ?2 AND patient_id IS NULL",
         )?
         .execute(params![source, subject, patient.0])?;
@@ -552,13 +555,13 @@ pub struct Waiting {
 fn waiting_resources(conn: &Connection, limit: usize) -> Result<(usize, Vec<Waiting>)> {
     let total: i64 = conn
         .prepare_cached(
-            "SELECT count(*) FROM fhir_resources
+            "SELECT count(*) FROM fhir_resources INDEXED BY fhir_resources_waiting
              WHERE patient_id IS NULL AND subject IS NOT NULL AND type <> 'Patient'",
         )?
         .query_row([], |row| row.get(0))?;
     let first = conn
         .prepare_cached(
-            "SELECT source, type, id, subject FROM fhir_resources
+            "SELECT source, type, id, subject FROM fhir_resources INDEXED BY fhir_resources_waiting
              WHERE patient_id IS NULL AND subject IS NOT NULL AND type <> 'Patient'
              ORDER BY source, subject, type, id LIMIT ?1",
         )?
@@ -613,7 +616,8 @@ pub struct StoredResource {
 fn patient_resources(conn: &Connection, patient: PatientId) -> Result<Vec<StoredResource>> {
     Ok(conn
         .prepare_cached(
-            "SELECT source, type, id, refers, body FROM fhir_resources WHERE patient_id = ?1
+            "SELECT source, type, id, refers, body
+             FROM fhir_resources INDEXED BY fhir_resources_patient WHERE patient_id = ?1
              ORDER BY source, type, id",
         )?
         .query_map([patient.0], |row| {
@@ -662,7 +666,8 @@ fn replace_projection(
     for table in ["conditions", "drug_exposures", "observations", "procedures"] {
         conn.prepare_cached(&format!(
             "DELETE FROM {table} WHERE patient_id = ?1 AND (source = 'fhir' OR (source = 'import'
-                 AND source_id IN (SELECT id FROM fhir_resources WHERE patient_id = ?1)))"
+                 AND source_id IN (SELECT id FROM fhir_resources INDEXED BY fhir_resources_patient
+                                   WHERE patient_id = ?1)))"
         ))?
         .execute([patient.0])?;
     }

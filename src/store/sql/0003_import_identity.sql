@@ -128,7 +128,7 @@ CREATE TABLE fhir_resources (
     import_id    INTEGER NOT NULL,
     PRIMARY KEY (source, type, id)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX fhir_resources_patient ON fhir_resources(patient_id);
+CREATE INDEX fhir_resources_patient ON fhir_resources(patient_id) WHERE patient_id IS NOT NULL;
 CREATE INDEX fhir_resources_waiting ON fhir_resources(source, subject) WHERE patient_id IS NULL;
 -- Patient resources an import found new: created with their rows at the end of the run, so
 -- that no one sees a patient half-imported.

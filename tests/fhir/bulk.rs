@@ -1,0 +1,437 @@
+//! Bulk Data exports as hospitals send them: one NDJSON file per resource type, Medications in
+//! a file of their own and referred to from the medication records, references as `Type/id`.
+//! Re-importing a folder in which one file changed changes exactly what changed; two people
+//! who share an MRN value under two identifier systems stay two people.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use refract::demo::{self, DemoOptions};
+use refract::domain::{PatientId, ReviewDecision};
+use refract::import::{FileOutcome, ImportOptions};
+use refract::store::{OpenMode, Store};
+use serde_json::{Value, json};
+
+use super::{
+    Env, ICD10, LEVETIRACETAM, bundle, condition, patient, reason, statement, today, with,
+};
+
+/// A demo database of `patients` exported as a FHIR bundle and split the way `$export` writes
+/// it into `folder`: `<Type>.ndjson` per resource type, references rewritten from bundle URLs
+/// to `Type/id`, and each drug a Medication resource of its own (in `Medication.ndjson`)
+/// referred to by the medication records.
+fn bulk_export(env: &Env, folder: &Path, patients: u64) -> PathBuf {
+    let source = env.path(&format!("bulk-source-{patients}.db"));
+    if !source.exists() {
+        demo::create(
+            &source,
+            &DemoOptions {
+                patients,
+                seed: 7,
+                today: today(),
+            },
+            &env.rules,
+        )
+        .unwrap();
+    }
+    let demo_store = Store::open(&source, OpenMode::MustExist, "test").unwrap();
+    let ids: Vec<PatientId> = (1..=patients as i64).map(PatientId).collect();
+    let mut out = Vec::new();
+    refract::fhir::write_bundle(&demo_store, &ids, &mut out).unwrap();
+    let exported: Value = serde_json::from_slice(&out).unwrap();
+    split_bundle(&exported, folder);
+    folder.to_owned()
+}
+
+/// Writes a bundle's resources as NDJSON files, one per type, as a Bulk export would.
+fn split_bundle(exported: &Value, folder: &Path) {
+    std::fs::create_dir_all(folder).unwrap();
+    let entries = exported["entry"].as_array().unwrap();
+    let mut by_url: BTreeMap<String, String> = BTreeMap::new();
+    for entry in entries {
+        let resource = &entry["resource"];
+        if let (Some(url), Some(kind), Some(id)) = (
+            entry["fullUrl"].as_str(),
+            resource["resourceType"].as_str(),
+            resource["id"].as_str(),
+        ) {
+            by_url.insert(url.to_owned(), format!("{kind}/{id}"));
+        }
+    }
+    let mut files: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut medications: BTreeMap<String, Value> = BTreeMap::new();
+    for entry in entries {
+        let mut text = serde_json::to_string(&entry["resource"]).unwrap();
+        for (url, reference) in &by_url {
+            text = text.replace(&format!("\"{url}\""), &format!("\"{reference}\""));
+        }
+        let mut resource: Value = serde_json::from_str(&text).unwrap();
+        let kind = resource["resourceType"].as_str().unwrap().to_owned();
+        if let Some(concept) = resource
+            .as_object_mut()
+            .and_then(|r| r.remove("medicationCodeableConcept"))
+        {
+            let id = format!("med-{}", medications.len() + 1);
+            let id = medications
+                .iter()
+                .find(|(_, m)| m["code"] == concept)
+                .map_or(id, |(existing, _)| existing.clone());
+            medications.entry(id.clone()).or_insert_with(
+                || json!({"resourceType": "Medication", "id": id, "code": concept}),
+            );
+            resource["medicationReference"] = json!({"reference": format!("Medication/{id}")});
+        }
+        files
+            .entry(kind)
+            .or_default()
+            .push(serde_json::to_string(&resource).unwrap());
+    }
+    files.insert(
+        String::from("Medication"),
+        medications
+            .values()
+            .map(|m| serde_json::to_string(m).unwrap())
+            .collect(),
+    );
+    for (kind, lines) in files {
+        std::fs::write(
+            folder.join(format!("{kind}.ndjson")),
+            lines.join("\n") + "\n",
+        )
+        .unwrap();
+    }
+}
+
+/// Rewrites the lines of one NDJSON file of `folder` with `change`.
+fn edit(folder: &Path, file: &str, mut change: impl FnMut(&mut Vec<Value>)) {
+    let path = folder.join(file);
+    let mut lines: Vec<Value> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    change(&mut lines);
+    let text: Vec<String> = lines
+        .iter()
+        .map(|l| serde_json::to_string(l).unwrap())
+        .collect();
+    std::fs::write(path, text.join("\n") + "\n").unwrap();
+}
+
+/// What a database holds, patient by patient, without row ids: the clinical rows, the derived
+/// lines and the assessments.
+fn contents(env: &Env) -> Vec<Vec<String>> {
+    let mut all = Vec::new();
+    for sql in [
+        "SELECT p.mrn, p.family_name, p.given_name, p.birth_date, p.sex FROM patients p ORDER BY 1",
+        "SELECT p.mrn, c.system, c.code, c.display, coalesce(c.onset, '-'), c.source
+         FROM conditions c JOIN patients p ON p.id = c.patient_id ORDER BY 1, 2, 3, 5",
+        "SELECT p.mrn, d.text, d.start, coalesce(d.end, '-'), coalesce(d.stop_reason, '-'),
+                coalesce(d.dose_value, '-'), d.source
+         FROM drug_exposures d JOIN patients p ON p.id = d.patient_id ORDER BY 1, 3, 2, 4",
+        "SELECT p.mrn, o.code, o.effective, coalesce(o.value, '-'), coalesce(o.value_code, '-')
+         FROM observations o JOIN patients p ON p.id = o.patient_id ORDER BY 1, 2, 3, 4",
+        "SELECT p.mrn, r.code, r.performed FROM procedures r JOIN patients p ON p.id = r.patient_id
+         ORDER BY 1, 2, 3",
+        "SELECT p.mrn, l.ruleset, l.number, l.regimen, l.start, coalesce(l.end, '-')
+         FROM treatment_lines l JOIN patients p ON p.id = l.patient_id ORDER BY 1, 2, 3",
+        "SELECT p.mrn, a.ruleset, a.status, a.label, a.fingerprint
+         FROM assessments a JOIN patients p ON p.id = a.patient_id ORDER BY 1, 2",
+    ] {
+        all.extend(env.rows(sql));
+    }
+    all
+}
+
+fn clinical_counts(env: &Env) -> [i64; 5] {
+    [
+        env.int("SELECT count(*) FROM patients"),
+        env.int("SELECT count(*) FROM conditions"),
+        env.int("SELECT count(*) FROM drug_exposures"),
+        env.int("SELECT count(*) FROM observations"),
+        env.int("SELECT count(*) FROM assessments"),
+    ]
+}
+
+#[test]
+fn a_changed_patient_file_changes_demographics_and_keeps_every_clinical_row() {
+    let mut env = Env::new();
+    let folder = bulk_export(&env, &env.path("export"), 50);
+    let report = env.import(std::slice::from_ref(&folder));
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(report.warnings, 0, "{report:#?}");
+    let before = clinical_counts(&env);
+    assert_eq!(before[0], 50);
+    assert!(
+        before[1] >= 50 && before[2] >= 100 && before[3] >= 500,
+        "{before:?}"
+    );
+    // The drugs came through their Medication resources, in another file.
+    assert_eq!(
+        env.int("SELECT count(*) FROM drug_exposures WHERE text LIKE 'unidentified%'"),
+        0
+    );
+
+    // One family name changes in Patient.ndjson; the other files are the same bytes.
+    let mut changed_mrn = String::new();
+    edit(&folder, "Patient.ndjson", |lines| {
+        lines[3]["name"][0]["family"] = json!("Okafor-Bell");
+        changed_mrn = lines[3]["identifier"][0]["value"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    });
+    let report = env.import(std::slice::from_ref(&folder));
+    assert_eq!(report.failed, 0, "{report:#?}");
+    let patients_file = report
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("Patient.ndjson"))
+        .unwrap();
+    assert_eq!(patients_file.outcome, FileOutcome::Imported);
+    assert_eq!(patients_file.demographics_changed, 1);
+    assert_eq!(report.already_imported, report.files.len() - 1);
+    assert_eq!(clinical_counts(&env), before, "nothing clinical lost");
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT family_name FROM patients WHERE mrn = '{changed_mrn}'"
+        )),
+        [["Okafor-Bell"]]
+    );
+    let audit =
+        env.rows("SELECT before, after FROM audit_log WHERE action = 'import.patient.update'");
+    assert_eq!(audit.len(), 1);
+    assert!(audit[0][1].contains("Okafor-Bell"), "{audit:?}");
+
+    // A file holding only Patient resources never removes clinical data, whatever it holds.
+    let lone = env.path("just-patients");
+    std::fs::create_dir_all(&lone).unwrap();
+    std::fs::copy(folder.join("Patient.ndjson"), lone.join("Patient.ndjson")).unwrap();
+    edit(&lone, "Patient.ndjson", |lines| lines.truncate(5));
+    env.import(std::slice::from_ref(&lone));
+    assert_eq!(clinical_counts(&env), before);
+}
+
+#[test]
+fn one_changed_resource_changes_exactly_that_and_equals_a_fresh_import() {
+    let mut env = Env::new();
+    let folder = bulk_export(&env, &env.path("export"), 30);
+    env.import(std::slice::from_ref(&folder));
+    let first = contents(&env);
+
+    // One observation's value changes in Observation.ndjson.
+    let mut changed = (String::new(), String::new());
+    edit(&folder, "Observation.ndjson", |lines| {
+        let line = lines
+            .iter_mut()
+            .find(|l| l["valueQuantity"]["value"].is_number())
+            .unwrap();
+        let value = line["valueQuantity"]["value"].as_f64().unwrap();
+        line["valueQuantity"]["value"] = json!(value + 7.0);
+        changed = (
+            line["id"].as_str().unwrap().to_owned(),
+            line["code"]["coding"][0]["code"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    });
+    let report = env.import(std::slice::from_ref(&folder));
+    let observations = report
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("Observation.ndjson"))
+        .unwrap();
+    assert_eq!(
+        (
+            observations.updated,
+            observations.added,
+            observations.removed
+        ),
+        (1, 0, 0),
+        "{observations:#?}"
+    );
+    let second = contents(&env);
+    let differences: Vec<_> = second.iter().filter(|row| !first.contains(row)).collect();
+    assert!(
+        !differences.is_empty()
+            && differences
+                .iter()
+                .all(|row| row.contains(&changed.1) || row.len() == 5),
+        "only the observation (and an assessment reading it) changed: {differences:#?}"
+    );
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT count(*) FROM audit_log WHERE action = 'import.resource.update'
+             AND before LIKE '%{}%'",
+            changed.0
+        )),
+        [["1"]],
+        "the update is audited with what it replaced"
+    );
+
+    // A fresh database importing the changed export holds exactly the same.
+    let mut fresh = Env::new();
+    fresh.import(std::slice::from_ref(&folder));
+    assert_eq!(contents(&fresh), second);
+}
+
+#[test]
+fn files_refer_to_each_other_whatever_their_order_and_across_runs() {
+    let mut env = Env::new();
+    let folder = bulk_export(&env, &env.path("export"), 20);
+    let mut reference = Env::new();
+    reference.import(std::slice::from_ref(&folder));
+
+    // The medication records first, alone, in a run of their own: their drugs are not known
+    // yet (and the patients neither: the records wait for them).
+    let report = env.import(&[folder.join("MedicationStatement.ndjson")]);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert!(report.waiting > 0);
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 0);
+    // Then the rest, in reverse order of name.
+    let mut rest: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.ends_with("MedicationStatement.ndjson"))
+        .collect();
+    rest.sort();
+    rest.reverse();
+    for file in rest {
+        let report = env.import(&[file]);
+        assert_eq!(report.failed, 0, "{report:#?}");
+    }
+    assert_eq!(
+        env.int("SELECT count(*) FROM drug_exposures WHERE text LIKE 'unidentified%'"),
+        0
+    );
+    assert_eq!(contents(&env), contents(&reference));
+}
+
+#[test]
+fn two_people_with_one_mrn_value_under_two_systems_stay_two() {
+    let mut env = Env::new();
+    let first = with(
+        patient("a-1", "100234", "Okafor", "Ada"),
+        &json!({
+            "identifier": [{
+                "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]},
+                "system": "https://north-hospital.example/mrn",
+                "value": "100234"
+            }],
+            "gender": "female",
+            "birthDate": "1961-03-02"
+        }),
+    );
+    let levetiracetam = with(
+        statement(
+            "a-lev",
+            "urn:uuid:a-1",
+            LEVETIRACETAM,
+            "stopped",
+            "2022-01-10",
+            Some("2022-06-01"),
+        ),
+        &json!({"statusReason": [reason("266721009", "No response to treatment")]}),
+    );
+    let epilepsy = condition("a-dx", "urn:uuid:a-1", ICD10, "G40.909", "Epilepsy");
+    let a = env.write_json(
+        "north.json",
+        &bundle("collection", &[first, epilepsy, levetiracetam]),
+    );
+    env.import_ok(&a);
+    let ada = env.patient_id("100234");
+    env.store
+        .review(
+            PatientId(ada),
+            "epilepsy",
+            ReviewDecision::Confirmed,
+            "reviewed in clinic",
+            today(),
+        )
+        .unwrap();
+    let drugs_of_ada = env.rows(&format!(
+        "SELECT text FROM drug_exposures WHERE patient_id = {ada}"
+    ));
+    assert_eq!(drugs_of_ada.len(), 1);
+
+    // Another hospital, another system, the same number: another person.
+    let second = with(
+        patient("b-9", "100234", "Silva", "Bruno"),
+        &json!({
+            "identifier": [{
+                "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]},
+                "system": "https://south-clinic.example/patients",
+                "value": "100234"
+            }],
+            "gender": "male",
+            "birthDate": "1990-11-20"
+        }),
+    );
+    let b = env.write_json("south.json", &bundle("collection", &[second]));
+    let report = env.import_with(
+        std::slice::from_ref(&b),
+        &ImportOptions {
+            source: Some(String::from("south")),
+            ..ImportOptions::default()
+        },
+    );
+    assert_eq!(report.imported, 1, "{report:#?}");
+    assert_eq!(
+        env.int("SELECT count(*) FROM patients WHERE mrn = '100234'"),
+        2
+    );
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT family_name, sex, birth_date, mrn_system FROM patients WHERE id = {ada}"
+        )),
+        [[
+            "Okafor",
+            "female",
+            "1961-03-02",
+            "https://north-hospital.example/mrn"
+        ]]
+    );
+    assert_eq!(
+        env.rows(&format!(
+            "SELECT text FROM drug_exposures WHERE patient_id = {ada}"
+        )),
+        drugs_of_ada
+    );
+    assert_eq!(
+        env.int(&format!(
+            "SELECT count(*) FROM reviews WHERE patient_id = {ada}"
+        )),
+        env.int("SELECT count(*) FROM reviews"),
+        "the review stays on her record"
+    );
+    assert_eq!(
+        env.int("SELECT count(*) FROM audit_log WHERE action = 'import.patient.update'"),
+        0,
+        "nobody was overwritten"
+    );
+
+    // Without a source name, the second file is still another system's number: the same.
+    let mut plain = Env::new();
+    plain.import_ok(&a);
+    plain.import_ok(&b);
+    assert_eq!(plain.int("SELECT count(*) FROM patients"), 2);
+
+    // Two systems declared equivalent make one person of the same number.
+    let mut merged = Env::new();
+    merged.import_ok(&a);
+    let report = merged.import_with(
+        std::slice::from_ref(&b),
+        &ImportOptions {
+            equivalent_systems: vec![vec![
+                String::from("https://north-hospital.example/mrn"),
+                String::from("https://south-clinic.example/patients"),
+            ]],
+            source: Some(String::from("south")),
+            ..ImportOptions::default()
+        },
+    );
+    assert_eq!(report.imported, 1, "{report:#?}");
+    assert_eq!(merged.int("SELECT count(*) FROM patients"), 1);
+}
