@@ -26,6 +26,7 @@ use crate::demo::DemoError;
 use crate::domain::ReviewDecision;
 use crate::rules::{Rules, RulesError};
 use crate::store::{self, OpenMode, Store, StoreError};
+use crate::text::TerminalWriter;
 use crate::tui::keymap::Keymap;
 use output::today;
 
@@ -349,6 +350,45 @@ fn open_existing(db: Option<PathBuf>, user: &str) -> Result<Store, CliError> {
 /// Standard output, buffered; errors (a closed pipe among them) are returned, never panicked on.
 fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
     io::BufWriter::new(io::stdout().lock())
+}
+
+/// Standard output for a command's result: JSON as serde writes it (it escapes control
+/// characters itself, and a program reading it wants the data as stored); text for a person
+/// through the terminal sanitiser, whatever the records hold.
+enum ResultOut {
+    Json(io::BufWriter<io::StdoutLock<'static>>),
+    Text(TerminalWriter<io::BufWriter<io::StdoutLock<'static>>>),
+}
+
+fn result_stdout(json: bool) -> ResultOut {
+    if json {
+        ResultOut::Json(stdout())
+    } else {
+        ResultOut::Text(TerminalWriter::new(stdout()))
+    }
+}
+
+impl Write for ResultOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            ResultOut::Json(out) => out.write(buf),
+            ResultOut::Text(out) => out.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            ResultOut::Json(out) => out.write_all(buf),
+            ResultOut::Text(out) => out.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            ResultOut::Json(out) => out.flush(),
+            ResultOut::Text(out) => out.flush(),
+        }
+    }
 }
 
 fn finish(mut out: impl Write) -> Result<ExitCode, CliError> {

@@ -21,7 +21,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("refract: {err}");
+            // A message can quote a file or a record: one line, nothing a terminal acts on.
+            eprintln!("refract: {}", refract::text::one_line(&err.to_string()));
             ExitCode::from(1)
         }
     }

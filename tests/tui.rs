@@ -902,3 +902,46 @@ fn a_patient_joins_the_next_agenda_from_the_list() {
     harness.press('A');
     assert!(harness.screen().contains("error"), "{}", harness.screen());
 }
+
+/// Every cell of `buffer` free of what a terminal acts on or hides: control characters, bidi
+/// controls, zero-width characters.
+fn assert_cells_safe(buffer: &Buffer, what: &str) {
+    for cell in &buffer.content {
+        assert!(
+            !cell.symbol().chars().any(|c| c.is_control()
+                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+                    | '\u{2066}'..='\u{2069}' | '\u{feff}')),
+            "{what}: cell {:?}",
+            cell.symbol()
+        );
+    }
+}
+
+#[test]
+fn a_hostile_name_reaches_the_screen_as_plain_text() {
+    let mut harness = Harness::new(60, 100, 30);
+    harness
+        .store
+        .conn()
+        .execute(
+            "UPDATE patients SET family_name = ?1, given_name = ?2, name_key = 'aaa'
+             WHERE id = (SELECT min(id) FROM patients)",
+            [
+                "Evil\u{1b}]0;owned\u{7}\u{1b}[2Json",
+                "\u{202e}nnA\u{202c}\u{200b}\u{2066}x\u{2069}",
+            ],
+        )
+        .unwrap();
+    harness.press('/');
+    harness.type_text("aaa");
+    harness.key(KeyCode::Enter);
+    assert_cells_safe(&harness.buffer(), "the list");
+    assert!(
+        harness.screen().contains("Evil]0;owned[2Json"),
+        "{}",
+        harness.screen()
+    );
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Patient);
+    assert_cells_safe(&harness.buffer(), "the patient screen");
+}

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::{CliError, stdout};
+use super::{CliError, result_stdout};
 use crate::rules::Rules;
 use crate::store::{SCHEMA_VERSION, Store};
 use crate::tui::keymap::Keymap;
@@ -14,7 +14,7 @@ pub fn run(
     rules_dir: Option<&Path>,
     keymap: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
-    let mut out = stdout();
+    let mut out = result_stdout(false);
     let mut failure: Option<String> = None;
 
     let integrity = store.integrity_check()?;

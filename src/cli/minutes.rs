@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use chrono::NaiveDateTime;
 
 use super::output::fit;
-use super::{CliError, finish, stdout};
+use super::{CliError, finish, result_stdout};
 use crate::domain::{OutcomeCategory, PlanFollowed, TaskStatus, missing_specialties};
 use crate::rules::Rules;
 use crate::store::{CaseDetail, MeetingDetail, Store};
@@ -70,7 +70,7 @@ pub fn run(
     if let Some(path) = out {
         return write_private(path, text.as_bytes());
     }
-    let mut out = stdout();
+    let mut out = result_stdout(false);
     out.write_all(text.as_bytes())?;
     finish(out)
 }
@@ -78,7 +78,7 @@ pub fn run(
 /// `refract meetings`.
 pub fn list(store: &Store, json: bool) -> Result<ExitCode, CliError> {
     let meetings = store.meetings()?;
-    let mut out = stdout();
+    let mut out = result_stdout(json);
     if json {
         serde_json::to_writer(&mut out, &meetings).map_err(std::io::Error::from)?;
         writeln!(out)?;
@@ -96,7 +96,7 @@ pub fn list(store: &Store, json: bool) -> Result<ExitCode, CliError> {
         let team = meeting
             .team
             .as_ref()
-            .map(|team| format!(" · {team}"))
+            .map(|team| format!(" · {}", crate::text::sanitise_line(team)))
             .unwrap_or_default();
         writeln!(
             out,
@@ -105,7 +105,7 @@ pub fn list(store: &Store, json: bool) -> Result<ExitCode, CliError> {
             fit(&when(meeting.starts_at), 16),
             fit(&meeting.cases.to_string(), 5),
             fit(&meeting.discussed.to_string(), 9),
-            meeting.title
+            crate::text::sanitise_line(&meeting.title)
         )?;
     }
     finish(out)
@@ -530,6 +530,7 @@ ul { margin: 0; padding-left: 1.2rem; }
 
 /// Text as HTML: every character that could open markup is an entity; line breaks are kept.
 fn escape_html(text: &str) -> String {
+    let text = crate::text::sanitise(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -548,8 +549,10 @@ fn escape_html(text: &str) -> String {
 
 /// Text as one line of Markdown: characters that would start markup (or raw HTML, which
 /// Markdown renderers pass through) are backslash-escaped, and line breaks become spaces so a
-/// multi-line recommendation stays inside its list item.
+/// multi-line recommendation stays inside its list item. Sanitised first: minutes end up
+/// printed in terminals (`cat`, a pager) as well as rendered.
 fn escape_markdown(text: &str) -> String {
+    let text = crate::text::sanitise_line(text);
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -586,6 +589,8 @@ mod tests {
             escape_markdown("a <b>\n*c* [d]"),
             "a \\<b\\> \\*c\\* \\[d\\]"
         );
+        assert_eq!(escape_markdown("A\u{1b}]0;t\u{7}\u{202e}B"), "A\\]0;tB");
+        assert_eq!(escape_html("A\u{1b}[2J\u{200b}B"), "A[2JB");
     }
 
     #[test]

@@ -12,8 +12,11 @@ pub fn status_text(status: Option<AssessmentStatus>) -> String {
     }
 }
 
-/// `text` cut or padded to exactly `width` characters (an ellipsis marks a cut).
+/// `text` cut or padded to exactly `width` characters (an ellipsis marks a cut), sanitised
+/// first: what is measured is what is printed.
 pub fn fit(text: &str, width: usize) -> String {
+    let text = crate::text::sanitise_line(text);
+    let text = text.as_ref();
     let count = text.chars().count();
     if count <= width {
         let mut out = String::from(text);

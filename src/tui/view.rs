@@ -65,6 +65,20 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
     if let Some(input) = model.input.as_ref().filter(|i| i.purpose.is_multiline()) {
         render_text_box(&input.text, theme, frame, body);
     }
+    sanitise_cells(frame.buffer_mut());
+}
+
+/// The last pass over every frame, so that nothing a record holds reaches the terminal as
+/// anything but text: the widgets already drop control characters (an escape sequence arrives
+/// as inert text), but they keep zero-width characters (bidi overrides among them) by appending
+/// them to the cell before; those are taken out here with the command line's own sanitiser.
+fn sanitise_cells(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buffer.content {
+        if cell.symbol().chars().any(crate::text::is_unsafe) {
+            let clean = crate::text::sanitise_line(cell.symbol()).trim().to_owned();
+            cell.set_symbol(if clean.is_empty() { " " } else { &clean });
+        }
+    }
 }
 
 /// Several lines being typed, in a box over the body: the last lines that fit, and the cursor.
@@ -116,6 +130,9 @@ fn render_text_box(text: &str, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
 /// Word-wraps `text` to `width` columns; continuation lines line up under the text after the
 /// leading spaces and bullet ("  · "), so a long item still reads as one item.
 pub fn wrap_hanging(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    // Cleaned before measuring, so that the width counted is the width shown.
+    let text = crate::text::sanitise_line(text);
+    let text = text.as_ref();
     let lead = text.len() - text.trim_start().len();
     let bullet = usize::from(text.trim_start().starts_with("· "));
     let indent = lead + bullet * 2;

@@ -1,0 +1,204 @@
+//! What a hospital's security review asks of one shared file: nothing a record holds acts on the
+//! terminal that shows it, the audit log cannot be rewritten unnoticed and says who, output files
+//! are created safely, and a database file shared too widely is refused or warned about.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use refract::store::{OpenMode, Store};
+use tempfile::TempDir;
+
+/// The binary on `db`, with no database or user from the environment.
+fn refract(db: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_refract"));
+    command
+        .env_remove("REFRACT_DB")
+        .env_remove("RUST_BACKTRACE")
+        .env("USER", "security-test")
+        .arg("--db")
+        .arg(db);
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().unwrap()
+}
+
+/// Runs the command and returns its stdout bytes, failing the test with stderr otherwise.
+fn stdout_bytes(command: &mut Command) -> Vec<u8> {
+    let output = run(command);
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+fn demo(dir: &TempDir, patients: u32) -> PathBuf {
+    let db = dir.path().join("demo.db");
+    stdout_bytes(refract(&db).args([
+        "demo",
+        "--no-open",
+        "--today",
+        "2026-11-27",
+        "--seed",
+        "5",
+        "--patients",
+        &patients.to_string(),
+    ]));
+    db
+}
+
+/// What a terminal would act on, named, with its byte offset: control characters other than a
+/// line break or a tab (ESC, BEL, CSI as U+009B…), bidi controls and zero-width characters.
+fn terminal_hazards(bytes: &[u8]) -> Vec<(usize, String)> {
+    let text = String::from_utf8_lossy(bytes);
+    text.char_indices()
+        .filter(|(_, c)| {
+            (c.is_control() && !matches!(c, '\n' | '\t'))
+                || matches!(c, '\u{61c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+                    | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+        })
+        .map(|(at, c)| (at, format!("{c:?}")))
+        .collect()
+}
+
+fn assert_terminal_safe(bytes: &[u8], what: &str) {
+    let hazards = terminal_hazards(bytes);
+    assert!(
+        hazards.is_empty(),
+        "{what} printed {} raw control/bidi/zero-width character(s), first {:?}",
+        hazards.len(),
+        &hazards[..hazards.len().min(5)]
+    );
+}
+
+// A title change, a clipboard write (OSC 52), a hyperlink (OSC 8), a screen clear, a C1 CSI, a
+// bidi override and a zero-width space.
+const TITLE: &str = "\u{1b}]0;owned\u{7}";
+const CLIPBOARD: &str = "\u{1b}]52;c;cm0gLXJmIH4=\u{1b}\\";
+const LINK: &str = "\u{1b}]8;;https://evil.example/\u{1b}\\click\u{1b}]8;;\u{1b}\\";
+const CLEAR: &str = "\u{1b}[2J\u{1b}[H";
+const C1: &str = "\u{9b}31m";
+const BIDI: &str = "\u{202e}gpj.exe\u{202c}\u{200b}";
+
+/// A demo file whose first flagged patient's name, drugs, lines and conditions, a meeting, its
+/// cases, tasks and attendees, and a note all carry escape sequences, as an imported record can.
+fn hostile_file(dir: &TempDir) -> (PathBuf, String) {
+    let db = demo(dir, 40);
+    let store = Store::open(&db, OpenMode::MustExist, "dr.hostile").unwrap();
+    let conn = store.conn();
+    let (id, mrn): (i64, String) = conn
+        .query_row(
+            "SELECT p.id, p.mrn FROM patients p JOIN assessments a ON a.patient_id = p.id
+             JOIN meeting_cases mc ON mc.patient_id = p.id ORDER BY p.id LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let family = format!("Evil{TITLE}{CLEAR}son");
+    let given = format!("Ann{CLIPBOARD}{BIDI}");
+    conn.execute(
+        "UPDATE patients SET family_name = ?1, given_name = ?2, care_team = ?3,
+                list_regimen = ?4, name_key = lower(?1 || ', ' || ?2) WHERE id = ?5",
+        rusqlite::params![family, given, format!("Team{C1}"), format!("Reg{LINK}"), id],
+    )
+    .unwrap();
+    for sql in [
+        "UPDATE conditions SET display = display || ?1 WHERE patient_id = ?2",
+        "UPDATE drug_exposures SET text = text || ?1 WHERE patient_id = ?2",
+        "UPDATE treatment_lines SET regimen = regimen || ?1 WHERE patient_id = ?2",
+        "UPDATE meeting_cases SET question = coalesce(question, '') || ?1 WHERE patient_id = ?2",
+        "UPDATE tasks SET what = what || ?1 WHERE patient_id = ?2",
+        "UPDATE way_forward SET notes = notes || ?1 WHERE patient_id = ?2",
+    ] {
+        conn.execute(sql, rusqlite::params![format!("{LINK}{CLEAR}{BIDI}"), id])
+            .unwrap();
+    }
+    conn.execute(
+        "UPDATE meetings SET title = title || ?1, team = ?2",
+        rusqlite::params![format!("{TITLE}{BIDI}"), format!("MDT{CLIPBOARD}")],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE attendees SET name = name || ?1",
+        [format!("{C1}{CLEAR}")],
+    )
+    .unwrap();
+    drop(store);
+    (db, mrn)
+}
+
+#[test]
+fn escape_sequences_from_records_never_reach_the_terminal_from_the_command_line() {
+    let dir = TempDir::new().unwrap();
+    let (db, mrn) = hostile_file(&dir);
+    let meeting: String = {
+        let store = Store::open(&db, OpenMode::MustExist, "t").unwrap();
+        store
+            .conn()
+            .query_row(
+                "SELECT mc.meeting_id FROM meeting_cases mc JOIN patients p ON p.id = mc.patient_id
+                 WHERE p.mrn = ?1",
+                [&mrn],
+                |row| row.get::<_, i64>(0),
+            )
+            .unwrap()
+            .to_string()
+    };
+    for args in [
+        vec!["patients"],
+        vec!["patients", "--search", "evil"],
+        vec!["show", &mrn],
+        vec!["flags"],
+        vec!["meetings"],
+        vec!["minutes", &meeting],
+        vec!["minutes", &meeting, "--identified"],
+        vec!["minutes", &meeting, "--format", "html", "--identified"],
+    ] {
+        let bytes = stdout_bytes(refract(&db).args(&args));
+        assert_terminal_safe(&bytes, &args.join(" "));
+        let text = String::from_utf8(bytes).unwrap();
+        if args[0] == "patients" || args[0] == "show" {
+            // Still there to read, without what made it a sequence.
+            assert!(
+                text.contains("Evil]0;owned[2J[Hson"),
+                "{}: {text}",
+                args.join(" ")
+            );
+        }
+    }
+    // JSON stays as serde writes it: escaped, and the data as stored.
+    let json = stdout_bytes(refract(&db).args(["show", &mrn, "--json"]));
+    assert!(!json.contains(&0x1b));
+    let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert!(value.to_string().contains("\\u001b]0;owned"));
+}
+
+#[test]
+fn a_file_written_with_out_is_sanitised_too() {
+    let dir = TempDir::new().unwrap();
+    let (db, _) = hostile_file(&dir);
+    let out = dir.path().join("minutes.md");
+    stdout_bytes(
+        refract(&db)
+            .args(["minutes", "latest", "--identified", "--out"])
+            .arg(&out),
+    );
+    assert_terminal_safe(&std::fs::read(&out).unwrap(), "minutes --out");
+}
+
+#[test]
+fn an_error_quoting_a_record_is_one_line_and_inert() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 5);
+    let output = run(refract(&db).args(["show", &format!("X{CLEAR}{BIDI}\nY")]));
+    assert_eq!(output.status.code(), Some(1));
+    assert_terminal_safe(&output.stderr, "show's error");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("\\u{1b}[2J"), "{stderr}");
+}
