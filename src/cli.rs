@@ -11,6 +11,7 @@ mod export;
 mod flags;
 mod import;
 mod minutes;
+mod out_file;
 mod output;
 mod patients;
 mod review;
@@ -89,6 +90,9 @@ pub enum Command {
         /// Write to FILE (readable by you only) instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long, requires = "out")]
+        force: bool,
         /// MRNs of the patients to export (default: all).
         #[arg(value_name = "MRN")]
         mrns: Vec<String>,
@@ -159,6 +163,9 @@ pub enum Command {
         /// Write to FILE (readable by you only) instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long, requires = "out")]
+        force: bool,
         /// Name patients and show their MRNs (default: initials, age and sex only).
         #[arg(long)]
         identified: bool,
@@ -235,9 +242,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let mut store = Store::open(&path, OpenMode::CreateIfMissing, &user)?;
             import::run(&mut store, &rules, today(), &paths, json)
         }
-        Some(Command::Export { format, out, mrns }) => {
+        Some(Command::Export {
+            format,
+            out,
+            force,
+            mrns,
+        }) => {
             let store = open_existing(cli.db, &user)?;
-            export::run(&store, &format, out.as_deref(), &mrns)
+            export::run(&store, &format, out.as_deref(), force, &mrns)
         }
         Some(Command::Patients { json, search }) => {
             let store = open_existing(cli.db, &user)?;
@@ -287,6 +299,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             meeting,
             format,
             out,
+            force,
             identified,
         }) => {
             let rules = Rules::load(cli.rules.as_deref())?;
@@ -297,6 +310,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 &meeting,
                 &format,
                 out.as_deref(),
+                force,
                 identified,
             )
         }

@@ -202,3 +202,133 @@ fn an_error_quoting_a_record_is_one_line_and_inert() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("\\u{1b}[2J"), "{stderr}");
 }
+
+/// The names in `dir`, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_file_never_follows_a_planted_link_nor_keeps_a_planted_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 10);
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    // Another user's file, and a link to it where the export will go.
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "someone else's file\n").unwrap();
+    let out = shared.join("export.json");
+    std::os::unix::fs::symlink(&victim, &out).unwrap();
+    // What the old writer opened: FILE.partial, planted world-writable.
+    let planted = shared.join("export.json.partial");
+    std::fs::write(&planted, "").unwrap();
+    std::fs::set_permissions(&planted, std::fs::Permissions::from_mode(0o666)).unwrap();
+
+    let refused = run(refract(&db)
+        .args(["export", "--format", "json", "--out"])
+        .arg(&out));
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("already exists") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "someone else's file\n"
+    );
+
+    stdout_bytes(
+        refract(&db)
+            .args(["export", "--format", "json", "--force", "--out"])
+            .arg(&out),
+    );
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "someone else's file\n"
+    );
+    let meta = std::fs::symlink_metadata(&out).unwrap();
+    assert!(meta.is_file(), "the link itself was replaced by the export");
+    assert_eq!(mode_of(&out), 0o600);
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .starts_with("{\"format\":\"refract\"")
+    );
+    assert_eq!(
+        std::fs::read(&planted).unwrap(),
+        b"",
+        "the planted file was not written"
+    );
+    assert_eq!(names_in(&shared), ["export.json", "export.json.partial"]);
+}
+
+#[test]
+fn an_existing_output_file_is_replaced_only_with_force() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 10);
+    for command in [
+        vec!["export", "--format", "fhir"],
+        vec!["minutes", "latest", "--format", "md"],
+    ] {
+        let out = dir.path().join("kept.txt");
+        std::fs::write(&out, "keep me\n").unwrap();
+        let refused = run(refract(&db).args(&command).arg("--out").arg(&out));
+        assert_eq!(refused.status.code(), Some(1), "{command:?}");
+        assert_eq!(String::from_utf8_lossy(&refused.stderr).lines().count(), 1);
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me\n");
+        stdout_bytes(
+            refract(&db)
+                .args(&command)
+                .args(["--force", "--out"])
+                .arg(&out),
+        );
+        assert_ne!(std::fs::read_to_string(&out).unwrap(), "keep me\n");
+        #[cfg(unix)]
+        assert_eq!(mode_of(&out), 0o600);
+        std::fs::remove_file(&out).unwrap();
+    }
+    // --force without --out is a usage error.
+    assert_eq!(
+        run(refract(&db).args(["export", "--force"])).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn a_failed_output_leaves_nothing_behind() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 10);
+    let folder = dir.path().join("exports");
+    std::fs::create_dir(&folder).unwrap();
+    let before = names_in(dir.path());
+    // A folder given as the file, and a file in a folder that does not exist.
+    for out in [folder.clone(), dir.path().join("missing").join("x.json")] {
+        for command in [
+            vec!["export", "--format", "json"],
+            vec!["minutes", "latest"],
+        ] {
+            let failed = run(refract(&db).args(&command).arg("--out").arg(&out));
+            assert_eq!(failed.status.code(), Some(1), "{command:?} {out:?}");
+            assert_eq!(names_in(dir.path()), before, "{command:?} {out:?}");
+            assert!(names_in(&folder).is_empty(), "{command:?} {out:?}");
+        }
+    }
+}

@@ -8,15 +8,14 @@
 //! mailed and printed, and the default must be the safe one.
 
 use std::fmt::Write as _;
-use std::fs::OpenOptions;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use chrono::NaiveDateTime;
 
 use super::output::fit;
-use super::{CliError, finish, result_stdout};
+use super::{CliError, finish, out_file, result_stdout};
 use crate::domain::{OutcomeCategory, PlanFollowed, TaskStatus, missing_specialties};
 use crate::rules::Rules;
 use crate::store::{CaseDetail, MeetingDetail, Store};
@@ -50,6 +49,7 @@ pub fn run(
     meeting: &str,
     format: &str,
     out: Option<&Path>,
+    force: bool,
     identified: bool,
 ) -> Result<ExitCode, CliError> {
     let id = match MeetingRef::parse(meeting)? {
@@ -68,7 +68,8 @@ pub fn run(
         minutes.markdown()
     };
     if let Some(path) = out {
-        return write_private(path, text.as_bytes());
+        out_file::write_private(path, force, |file| Ok(file.write_all(text.as_bytes())?))?;
+        return Ok(ExitCode::SUCCESS);
     }
     let mut out = result_stdout(false);
     out.write_all(text.as_bytes())?;
@@ -109,35 +110,6 @@ pub fn list(store: &Store, json: bool) -> Result<ExitCode, CliError> {
         )?;
     }
     finish(out)
-}
-
-/// Writes `bytes` to `path`, readable by its owner only (minutes hold health data), through a
-/// file beside it that is renamed into place, so a failure leaves no half file.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<ExitCode, CliError> {
-    let mut name = path
-        .file_name()
-        .map(std::ffi::OsStr::to_os_string)
-        .unwrap_or_default();
-    name.push(".partial");
-    let partial: PathBuf = path.with_file_name(name);
-    let cannot = |path: &Path, err: std::io::Error| {
-        CliError::Message(format!("cannot write {}: {err}", path.display()))
-    };
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = options
-        .open(&partial)
-        .map_err(|err| cannot(&partial, err))?;
-    let mut writer = BufWriter::new(file);
-    let written = writer.write_all(bytes).and_then(|()| writer.flush());
-    drop(writer);
-    if let Err(err) = written.and_then(|()| std::fs::rename(&partial, path)) {
-        let _ = std::fs::remove_file(&partial);
-        return Err(cannot(path, err));
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn when(at: NaiveDateTime) -> String {
