@@ -42,8 +42,9 @@ pub struct Cli {
     /// The database file.
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Who the audit log records for your changes (default: $USER).
-    #[arg(long, global = true, value_name = "NAME")]
+    /// Your name in the audit log (e.g. dr.mensah), recorded beside your OS account (default:
+    /// the OS account alone).
+    #[arg(long, global = true, value_name = "NAME", value_parser = crate::account::check_given_name)]
     pub user: Option<String>,
     /// A folder of rule files (<id>.toml, drugs.toml) that replace or add to the built-in ones.
     #[arg(long, global = true, value_name = "DIR")]
@@ -200,12 +201,12 @@ impl CliError {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    // The OS account comes from the password database, not from $USER, which anyone can set;
+    // the audit log records it beside the name given here.
     let user = cli
         .user
         .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("LOGNAME").ok())
-        .unwrap_or_else(|| "unknown".into());
+        .unwrap_or_else(|| crate::account::os_account().to_owned());
     match cli.command {
         None => {
             let path = database_path(cli.db)?;
