@@ -28,7 +28,7 @@ pub use assessments::{
     Evaluated, insert_assessments, record_review, record_versions, refresh_overdue,
     save_assessments, stamp_evaluated,
 };
-pub use audit::{AuditWriter, Change};
+pub use audit::{AuditCheck, AuditHead, AuditWriter, CHAINED_COLUMNS, Change};
 pub use list::{
     Anchor, Cursor, ListFilter, ListQuery, PatientRow, SEARCH_COUNT_CAP, SortKey, StatusCounts,
     rebuild_list_counts,

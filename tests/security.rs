@@ -332,3 +332,282 @@ fn a_failed_output_leaves_nothing_behind() {
         }
     }
 }
+
+/// The file opened as `sqlite3` would open it: no refract in between.
+fn raw(db: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(db).unwrap()
+}
+
+fn check(db: &Path) -> (Option<i32>, String, String) {
+    let output = run(refract(db).arg("check"));
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// The audit log's head as `check` prints it: "row N sha256:…".
+fn head_of(check_output: &str) -> String {
+    let line = check_output
+        .lines()
+        .find(|line| line.starts_with("audit log:"))
+        .unwrap();
+    let start = line.find("row ").unwrap();
+    line[start..].split(" (").next().unwrap().to_owned()
+}
+
+#[test]
+fn replace_and_insert_of_an_existing_id_are_refused() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 30);
+    let conn = raw(&db);
+    let rows: i64 = conn
+        .query_row("SELECT count(*) FROM audit_log", [], |row| row.get(0))
+        .unwrap();
+    assert!(rows > 10);
+    for sql in [
+        // What the issue saw rewrite 127 rows in place.
+        "REPLACE INTO audit_log (id, at, who, action, entity, entity_id, patient_id, before, after)
+         SELECT id, at, 'mallory', action, entity, entity_id, patient_id, before, '{}' FROM audit_log",
+        "INSERT OR REPLACE INTO audit_log (id, at, who, action, entity)
+         VALUES (1, '2026-01-01 00:00:00', 'mallory', 'x', 'y')",
+        "INSERT INTO audit_log (id, at, who, action, entity, hash)
+         VALUES (1, '2026-01-01 00:00:00', 'mallory', 'x', 'y', 'h')",
+        // A row without its hash, or at a chosen id, even a new one.
+        "INSERT INTO audit_log (at, who, action, entity) VALUES ('2026-01-01 00:00:00', 'm', 'x', 'y')",
+        "UPDATE audit_log SET who = 'mallory'",
+        "DELETE FROM audit_log WHERE id = 3",
+    ] {
+        let refused = conn.execute_batch(sql);
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|err| err.to_string().contains("append-only")),
+            "{sql}: {refused:?}"
+        );
+    }
+    let mallory: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE who = 'mallory'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(mallory, 0);
+    drop(conn);
+    assert_eq!(check(&db).0, Some(0));
+}
+
+#[test]
+fn check_names_the_first_row_changed_behind_the_triggers_back() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 30);
+    let (code, intact, _) = check(&db);
+    assert_eq!(code, Some(0), "{intact}");
+    assert!(intact.contains("audit chain: ok"), "{intact}");
+    let head = head_of(&intact);
+    assert!(head.contains("sha256:"), "{head}");
+
+    // Dropping and recreating the triggers, as the issue did, and rewriting two rows.
+    let conn = raw(&db);
+    let triggers: Vec<String> = conn
+        .prepare("SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'audit_log'")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;
+         DROP TRIGGER audit_log_append_only;
+         UPDATE audit_log SET who = 'mallory' WHERE id IN (7, 9);",
+    )
+    .unwrap();
+    for sql in &triggers {
+        conn.execute_batch(sql).unwrap();
+    }
+    drop(conn);
+    let (code, out, err) = check(&db);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("audit chain: broken at row 7"), "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("row 7"), "{err}");
+}
+
+#[test]
+fn check_notices_a_removed_row_and_missing_or_changed_triggers() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 30);
+    let conn = raw(&db);
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 5;
+         DROP TRIGGER audit_log_no_update;
+         CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log WHEN 0
+         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    )
+    .unwrap();
+    drop(conn);
+    let (code, out, _) = check(&db);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("broken at row 6: rows 5 to 5 are missing"),
+        "{out}"
+    );
+    assert!(
+        out.contains("trigger audit_log_no_delete is missing"),
+        "{out}"
+    );
+    assert!(
+        out.contains("trigger audit_log_no_update was changed"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_recomputed_chain_is_caught_by_the_head_kept_in_the_minutes() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 30);
+    let (_, out, _) = check(&db);
+    let head = head_of(&out);
+    let markdown =
+        String::from_utf8(stdout_bytes(refract(&db).args(["minutes", "latest"]))).unwrap();
+    assert!(
+        markdown.contains(&format!(
+            "Audit log head when these minutes were made: {head}."
+        )),
+        "{markdown}"
+    );
+    let html = String::from_utf8(stdout_bytes(
+        refract(&db).args(["minutes", "latest", "--format", "html"]),
+    ))
+    .unwrap();
+    assert!(html.contains(&head), "{html}");
+    // A change written through refract moves the head on; the kept copy no longer matches.
+    let mrn: String = raw(&db)
+        .query_row(
+            "SELECT p.mrn FROM patients p JOIN assessments a ON a.patient_id = p.id LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let ruleset: String = raw(&db)
+        .query_row("SELECT a.ruleset FROM assessments a JOIN patients p ON p.id = a.patient_id WHERE p.mrn = ?1", [&mrn], |row| row.get(0))
+        .unwrap();
+    stdout_bytes(refract(&db).args([
+        "review",
+        &mrn,
+        "--condition",
+        &ruleset,
+        "--confirm",
+        "--rationale",
+        "seen",
+    ]));
+    let (code, after, _) = check(&db);
+    assert_eq!(code, Some(0));
+    assert_ne!(head_of(&after), head);
+}
+
+/// A file as refract wrote it before the chain: the first two migrations, and audit rows
+/// without hash or account.
+#[test]
+fn rows_written_before_the_chain_are_hashed_when_the_file_is_migrated() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("old.db");
+    let conn = raw(&db);
+    conn.execute_batch(include_str!("../src/store/sql/0001_init.sql"))
+        .unwrap();
+    conn.execute_batch(include_str!("../src/store/sql/0002_list_counts.sql"))
+        .unwrap();
+    conn.execute_batch(
+        "PRAGMA user_version = 2; PRAGMA application_id = 1380340291;
+         INSERT INTO audit_log (at, who, action, entity, entity_id, patient_id, before, after)
+         VALUES ('2026-01-02 03:04:05', 'alice', 'note.add', 'notes', 1, NULL, NULL, '{\"text\":\"a\"}'),
+                ('2026-01-02 03:05:05', 'bob', 'note.add', 'notes', 2, NULL, NULL, '{\"text\":\"b\"}');",
+    )
+    .unwrap();
+    drop(conn);
+    let (code, out, err) = check(&db);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("audit log: 2 rows, head row 2 sha256:"),
+        "{out}"
+    );
+    let conn = raw(&db);
+    let (hashed, accounts): (i64, i64) = conn
+        .query_row(
+            "SELECT count(hash), count(os_user) FROM audit_log",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((hashed, accounts), (2, 0));
+    // The UPDATE trigger set aside for the hashing is back, as it was.
+    assert!(conn.execute("UPDATE audit_log SET who = 'x'", []).is_err());
+}
+
+#[test]
+fn who_is_the_os_account_with_the_given_name_beside_it() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 20);
+    let account = refract::account::os_account().to_owned();
+    let (mrn, ruleset): (String, String) = raw(&db)
+        .query_row(
+            "SELECT p.mrn, a.ruleset FROM patients p JOIN assessments a ON a.patient_id = p.id
+             ORDER BY p.id LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let review = |user: Option<&str>, env_user: Option<&str>| {
+        let mut command = refract(&db);
+        command.env_remove("USER").env_remove("LOGNAME");
+        if let Some(env_user) = env_user {
+            command.env("USER", env_user);
+        }
+        if let Some(user) = user {
+            command.args(["--user", user]);
+        }
+        command.args([
+            "review",
+            &mrn,
+            "--condition",
+            &ruleset,
+            "--confirm",
+            "--rationale",
+            "r",
+        ]);
+        run(&mut command)
+    };
+    let last = || -> (String, Option<String>) {
+        raw(&db)
+            .query_row(
+                "SELECT who, os_user FROM audit_log ORDER BY id DESC LIMIT 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap()
+    };
+    // No $USER, no --user: the account from the password database, not "unknown".
+    assert!(review(None, None).status.success());
+    assert_eq!(last(), (account.clone(), Some(account.clone())));
+    // A $USER set to someone else changes nothing.
+    assert!(review(None, Some("mallory")).status.success());
+    assert_eq!(last(), (account.clone(), Some(account.clone())));
+    // A name given is recorded beside the account.
+    assert!(review(Some("dr.mensah"), None).status.success());
+    assert_eq!(last(), (String::from("dr.mensah"), Some(account.clone())));
+    // An empty name, or one with escape sequences, is a usage error and records nothing.
+    let rows = |db: &Path| -> i64 {
+        raw(db)
+            .query_row("SELECT count(*) FROM audit_log", [], |row| row.get(0))
+            .unwrap()
+    };
+    let before = rows(&db);
+    for bad in ["", "  ", "dr\u{1b}]0;owned\u{7}", "dr\u{202e}x", "dr\nx"] {
+        let output = review(Some(bad), None);
+        assert_eq!(output.status.code(), Some(2), "{bad:?}");
+        assert_terminal_safe(&output.stderr, "--user's error");
+    }
+    assert_eq!(rows(&db), before);
+}

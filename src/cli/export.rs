@@ -51,7 +51,8 @@ fn write(
     write_native(store, ids, &mut out)
 }
 
-/// The native document, streamed: `{"format":…,"version":…,"patients":[…],"meetings":[…]}`.
+/// The native document, streamed:
+/// `{"format":…,"version":…,"patients":[…],"meetings":[…],"audit":[…]}`.
 pub fn write_native(
     store: &Store,
     ids: &[PatientId],
@@ -83,6 +84,23 @@ pub fn write_native(
             store.native_meeting(*meeting, if ids.is_empty() { None } else { Some(ids) })?;
         serde_json::to_writer(&mut *out, &meeting).map_err(io::Error::from)?;
     }
+    out.write_all(b"],\"audit\":[")?;
+    let mut first = true;
+    // A failed write (a closed pipe among them) stops the rows and is reported as output.
+    let mut failed: Option<io::Error> = None;
+    let read = store.native_audit(if ids.is_empty() { None } else { Some(ids) }, |row| {
+        let written = (if first { Ok(()) } else { out.write_all(b",") })
+            .and_then(|()| serde_json::to_writer(&mut *out, &row).map_err(io::Error::from));
+        first = false;
+        written.map_err(|err| {
+            failed = Some(err);
+            StoreError::Invalid(String::from("output failed"))
+        })
+    });
+    if let Some(err) = failed {
+        return Err(CliError::Output(err));
+    }
+    read?;
     out.write_all(b"]}\n")?;
     Ok(())
 }

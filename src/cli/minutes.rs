@@ -18,7 +18,7 @@ use super::output::fit;
 use super::{CliError, finish, out_file, result_stdout};
 use crate::domain::{OutcomeCategory, PlanFollowed, TaskStatus, missing_specialties};
 use crate::rules::Rules;
-use crate::store::{CaseDetail, MeetingDetail, Store};
+use crate::store::{AuditHead, CaseDetail, MeetingDetail, Store};
 
 /// Which meeting the command line names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +61,8 @@ pub fn run(
     };
     let detail = store.meeting(id)?;
     let now = chrono::Local::now().naive_local();
-    let minutes = Minutes::build(&detail, rules, identified, now);
+    let head = store.audit_head()?;
+    let minutes = Minutes::build(&detail, rules, identified, now, head.as_ref());
     let text = if format == "html" {
         minutes.html()
     } else {
@@ -126,6 +127,9 @@ struct Minutes {
     /// A meeting still to come lists who is expected, not who was there.
     upcoming: bool,
     identity_note: &'static str,
+    /// The audit log's last row when the minutes were made, for the team to keep beside them: a
+    /// log rewritten later has another head.
+    audit_head: String,
     discussed: usize,
     cases: Vec<CaseMinutes>,
 }
@@ -159,7 +163,13 @@ impl Minutes {
         }
     }
 
-    fn build(detail: &MeetingDetail, rules: &Rules, identified: bool, now: NaiveDateTime) -> Self {
+    fn build(
+        detail: &MeetingDetail,
+        rules: &Rules,
+        identified: bool,
+        now: NaiveDateTime,
+        audit_head: Option<&AuditHead>,
+    ) -> Self {
         let meeting = &detail.meeting;
         let person = |name: &str, specialty: &str| format!("{name} ({specialty})");
         let present = detail
@@ -195,6 +205,10 @@ impl Minutes {
             },
             discussed: detail.cases.iter().filter(|c| c.discussed()).count(),
             cases,
+            audit_head: audit_head.map_or_else(
+                || String::from("Audit log: empty when these minutes were made."),
+                |head| format!("Audit log head when these minutes were made: {head}."),
+            ),
         }
     }
 
@@ -285,6 +299,7 @@ impl Minutes {
                 }
             }
         }
+        let _ = writeln!(out, "\n---\n\n{}", md(&self.audit_head));
         out
     }
 
@@ -393,6 +408,11 @@ impl Minutes {
             }
             let _ = writeln!(out, "</dl>\n</section>");
         }
+        let _ = writeln!(
+            out,
+            "<footer class=\"audit\">{}</footer>",
+            h(&self.audit_head)
+        );
         out.push_str("</main>\n</body>\n</html>\n");
         out
     }
@@ -490,6 +510,7 @@ dt { font-weight: 600; }
 dd { margin: 0; }
 ul { margin: 0; padding-left: 1.2rem; }
 .meta { margin-bottom: 1rem; }
+.audit { margin-top: 2rem; font-size: .8rem; color: #444; overflow-wrap: anywhere; }
 .note { font-style: italic; color: #444; border-left: 3px solid #999; padding-left: .6rem; }
 .case { border-top: 1px solid #ccc; padding: 1rem 0; }
 @media print {
