@@ -241,6 +241,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let rules = Rules::load(cli.rules.as_deref())?;
             let path = database_path(cli.db)?;
             let mut store = Store::open(&path, OpenMode::CreateIfMissing, &user)?;
+            warn_about(&store);
             import::run(&mut store, &rules, today(), &paths, json)
         }
         Some(Command::Export {
@@ -359,7 +360,17 @@ fn open_existing(db: Option<PathBuf>, user: &str) -> Result<Store, CliError> {
             path.display()
         )));
     }
-    Ok(Store::open(&path, OpenMode::MustExist, user)?)
+    let store = Store::open(&path, OpenMode::MustExist, user)?;
+    warn_about(&store);
+    Ok(store)
+}
+
+/// Tells the user, once, on stderr, who else can reach the file (the dashboard shows the same
+/// on its status line instead).
+fn warn_about(store: &Store) {
+    for warning in store.warnings() {
+        eprintln!("refract: warning: {}", crate::text::one_line(warning));
+    }
 }
 
 /// Standard output, buffered; errors (a closed pipe among them) are returned, never panicked on.

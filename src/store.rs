@@ -12,6 +12,7 @@ mod meetings;
 mod native;
 mod read;
 mod schema;
+mod sharing;
 mod sql_types;
 mod team;
 mod way_forward;
@@ -87,6 +88,12 @@ pub enum StoreError {
     },
     #[error("cannot use {}: {detail}", path.display())]
     Open { path: PathBuf, detail: String },
+    #[error(
+        "refusing to open {}: {detail} (another user may have put it there to read what is \
+         written; if no refract is using the database, remove it)",
+        path.display()
+    )]
+    UnsafeCompanion { path: PathBuf, detail: String },
     #[error("no patient with MRN {0}")]
     UnknownMrn(String),
     #[error("{0}")]
@@ -118,6 +125,8 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     user: String,
+    /// Who else can reach the file, found when it was opened (see [`Store::warnings`]).
+    warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for Store {
@@ -151,6 +160,7 @@ impl Store {
             }
         }
         check_sqlite_header(path)?;
+        sharing::check_companions(path)?;
 
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn =
@@ -175,6 +185,9 @@ impl Store {
         }
 
         configure(&conn).map_err(|err| open_error(path, &err))?;
+        // The WAL and SHM exist now: made by SQLite with the database's owner and mode, unless
+        // someone put theirs there between the first look and the open.
+        sharing::check_companions(path)?;
         // Every query of the store is prepared once per connection; rusqlite's default cache of
         // 16 statements would evict and re-prepare them on every patient of a bulk pass.
         conn.set_prepared_statement_cache_capacity(128);
@@ -182,6 +195,7 @@ impl Store {
             conn,
             path: path.to_owned(),
             user: user.to_owned(),
+            warnings: sharing::warnings(path),
         };
         schema::migrate(&mut store.conn).map_err(|err| match err {
             StoreError::Sqlite(err) => open_error(path, &err),
@@ -201,6 +215,12 @@ impl Store {
     /// Who the audit log records for this store's changes.
     pub fn user(&self) -> &str {
         &self.user
+    }
+
+    /// What a user should be told once about who else can reach the file: readable by every
+    /// user, owned by another account, in a folder everyone can write to. One line each.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Runs `work` in one immediate transaction, committed if it returns `Ok`.

@@ -611,3 +611,143 @@ fn who_is_the_os_account_with_the_given_name_beside_it() {
     }
     assert_eq!(rows(&db), before);
 }
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[cfg(unix)]
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_planted_wal_or_shm_is_refused_before_anything_is_written_to_it() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 10);
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::write(&elsewhere, "").unwrap();
+    for (suffix, plant) in [
+        ("-wal", "world"),
+        ("-shm", "world"),
+        ("-wal", "link"),
+        ("-shm", "link"),
+    ] {
+        let planted = with_suffix(&db, suffix);
+        if plant == "link" {
+            std::os::unix::fs::symlink(&elsewhere, &planted).unwrap();
+        } else {
+            std::fs::write(&planted, "").unwrap();
+            set_mode(&planted, 0o666);
+        }
+        for args in [vec!["patients"], vec!["export", "--format", "json"]] {
+            let output = run(refract(&db).args(&args));
+            assert_eq!(output.status.code(), Some(1), "{suffix} {plant} {args:?}");
+            let stderr = String::from_utf8(output.stderr).unwrap();
+            assert!(stderr.starts_with("refract: refusing to open"), "{stderr}");
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+            assert!(output.stdout.is_empty());
+        }
+        assert_eq!(std::fs::read(&elsewhere).unwrap(), b"");
+        if plant == "world" {
+            assert_eq!(
+                std::fs::read(&planted).unwrap(),
+                b"",
+                "nothing written to it"
+            );
+        }
+        std::fs::remove_file(&planted).unwrap();
+    }
+    // Run as root, a WAL of another owner with the database's own mode is refused too.
+    if nix::unistd::geteuid().is_root() {
+        let planted = with_suffix(&db, "-wal");
+        std::fs::write(&planted, "").unwrap();
+        set_mode(&planted, 0o600);
+        std::os::unix::fs::chown(&planted, Some(4242), None).unwrap();
+        let output = run(refract(&db).arg("patients"));
+        assert_eq!(output.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&output.stderr).contains("uid 4242"));
+        std::fs::remove_file(&planted).unwrap();
+    }
+    stdout_bytes(refract(&db).arg("patients"));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_wal_and_shm_take_the_database_s_owner_and_mode() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 10);
+    // A team file (0660), opened under this process's umask (0022 or narrower).
+    set_mode(&db, 0o660);
+    let store = Store::open(&db, OpenMode::MustExist, "t").unwrap();
+    let owner = std::fs::metadata(&db).unwrap().uid();
+    for suffix in ["-wal", "-shm"] {
+        let companion = with_suffix(&db, suffix);
+        assert_eq!(mode_of(&companion), 0o660, "{suffix}");
+        assert_eq!(
+            std::fs::metadata(&companion).unwrap().uid(),
+            owner,
+            "{suffix}"
+        );
+    }
+    drop(store);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_open_to_others_is_opened_with_one_warning_each() {
+    let dir = TempDir::new().unwrap();
+    let folder = dir.path().join("shared");
+    std::fs::create_dir(&folder).unwrap();
+    let db = folder.join("team.db");
+    stdout_bytes(refract(&db).args(["demo", "--no-open", "--patients", "5"]));
+    let warnings_of = |db: &Path| -> Vec<String> {
+        let output = run(refract(db).args(["patients", "--json"]));
+        assert!(output.status.success());
+        let _: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .lines()
+            .filter(|line| line.starts_with("refract: warning: "))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(warnings_of(&db), Vec::<String>::new());
+
+    set_mode(&db, 0o644);
+    let warnings = warnings_of(&db);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("can be read by every user"),
+        "{warnings:?}"
+    );
+
+    set_mode(&db, 0o600);
+    set_mode(&folder, 0o777);
+    let warnings = warnings_of(&db);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("is writable by every user") && warnings[0].contains("or replace it"),
+        "{warnings:?}"
+    );
+    set_mode(&folder, 0o1777);
+    let warnings = warnings_of(&db);
+    assert!(
+        !warnings[0].contains("or replace it"),
+        "sticky: {warnings:?}"
+    );
+    set_mode(&folder, 0o700);
+
+    if nix::unistd::geteuid().is_root() {
+        std::os::unix::fs::chown(&db, Some(4242), None).unwrap();
+        let warnings = warnings_of(&db);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("belongs to uid 4242"), "{warnings:?}");
+    }
+}
