@@ -68,6 +68,11 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
     sanitise_cells(frame.buffer_mut());
 }
 
+/// Typed text as it shows on a masked screen: a dot for each character.
+pub fn masked_text(text: &str) -> String {
+    "•".repeat(text.chars().count())
+}
+
 /// The last pass over every frame, so that nothing a record holds reaches the terminal as
 /// anything but text: the widgets already drop control characters (an escape sequence arrives
 /// as inert text), but they keep zero-width characters (bidi overrides among them) by appending
@@ -272,14 +277,16 @@ fn render_input(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
         InputPurpose::PlanNotFollowed => String::from("plan not followed, because: "),
     };
     let width = usize::from(area.width).saturating_sub(prompt.chars().count() + 2);
+    // A search typed on a masked screen is not shown: it may be a name.
+    let text = if model.masked && input.purpose == InputPurpose::Search {
+        masked_text(&input.text)
+    } else {
+        input.text.clone()
+    };
     // Show the end of a long text: what is being typed.
     let shown: String = {
-        let count = input.text.chars().count();
-        input
-            .text
-            .chars()
-            .skip(count.saturating_sub(width))
-            .collect()
+        let count = text.chars().count();
+        text.chars().skip(count.saturating_sub(width)).collect()
     };
     let line = Line::from(vec![
         Span::styled(prompt.clone(), theme.key()),
@@ -297,6 +304,10 @@ fn render_status(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect)
     let text = match (&model.message, &model.input) {
         (Some(message), _) => Span::styled(format!(" {message}"), theme.warning()),
         (None, Some(input)) => match input.purpose {
+            InputPurpose::Search if model.masked => Span::styled(
+                " identity masked: type an MRN (names are not searched) · ⏎ keep · Esc clear",
+                theme.muted(),
+            ),
             InputPurpose::Search => Span::styled(
                 " type to search by family name, given name or MRN · ⏎ keep · Esc clear",
                 theme.muted(),
