@@ -47,6 +47,31 @@ pub fn effective_uid() -> u32 {
     nix::unistd::geteuid().as_raw()
 }
 
+/// Whether this process acts with group `gid` (its effective group or a supplementary one).
+#[cfg(unix)]
+pub fn in_group(gid: u32) -> bool {
+    if nix::unistd::getegid().as_raw() == gid {
+        return true;
+    }
+    #[cfg(not(target_vendor = "apple"))]
+    {
+        nix::unistd::getgroups()
+            .is_ok_and(|groups| groups.iter().any(|group| group.as_raw() == gid))
+    }
+    // Supplementary groups are not listed this way there; the effective group is.
+    #[cfg(target_vendor = "apple")]
+    false
+}
+
+/// A group's id by its name, from the group database.
+#[cfg(unix)]
+pub fn group_id(name: &str) -> Option<u32> {
+    nix::unistd::Group::from_name(name)
+        .ok()
+        .flatten()
+        .map(|group| group.gid.as_raw())
+}
+
 /// A name a person gave for the audit log (`--user`), checked: not empty, and nothing a
 /// terminal would act on or hide (control characters, escape sequences, bidi overrides).
 pub fn check_given_name(name: &str) -> Result<String, String> {

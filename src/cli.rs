@@ -10,6 +10,7 @@ mod demo;
 mod export;
 mod flags;
 mod import;
+mod init;
 mod minutes;
 mod out_file;
 mod output;
@@ -73,6 +74,13 @@ pub enum Command {
         /// The day the stories are told back from (default: today).
         #[arg(long, value_name = "YYYY-MM-DD", hide = true)]
         today: Option<chrono::NaiveDate>,
+    },
+    /// Create a new, empty database: readable by you only, or shared by a Unix group.
+    Init {
+        /// Share it with this Unix group: the file 0660 and its folder 2770 (setgid), both of
+        /// the group; a folder that exists must already be one.
+        #[arg(long, value_name = "NAME")]
+        group: Option<String>,
     },
     /// Import FHIR R4 files or folders (Bundles, single resources, NDJSON).
     Import {
@@ -236,6 +244,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 dashboard,
                 today,
             )
+        }
+        Some(Command::Init { group }) => {
+            let path = database_path(cli.db)?;
+            init::run(&path, group.as_deref(), &user)
         }
         Some(Command::Import { paths, json }) => {
             let rules = Rules::load(cli.rules.as_deref())?;

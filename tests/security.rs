@@ -751,3 +751,75 @@ fn a_file_open_to_others_is_opened_with_one_warning_each() {
         assert!(warnings[0].contains("belongs to uid 4242"), "{warnings:?}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn init_makes_a_private_file_or_a_team_file_and_folder() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = TempDir::new().unwrap();
+    let private = dir.path().join("mine").join("refract.db");
+    let output = run(refract(&private).arg("init"));
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(mode_of(&private), 0o600);
+    assert_eq!(mode_of(private.parent().unwrap()), 0o700);
+    // Never over an existing file.
+    let again = run(refract(&private).arg("init"));
+    assert_eq!(again.status.code(), Some(1));
+
+    let gid = nix::unistd::getegid();
+    let group = nix::unistd::Group::from_gid(gid).unwrap().unwrap().name;
+    let team = dir.path().join("team").join("team.db");
+    let output = run(refract(&team).args(["init", "--group", &group]));
+    assert!(output.status.success(), "{output:?}");
+    let folder = team.parent().unwrap();
+    assert_eq!(mode_of(folder), 0o2770);
+    assert_eq!(std::fs::metadata(folder).unwrap().gid(), gid.as_raw());
+    assert_eq!(mode_of(&team), 0o660);
+    assert_eq!(std::fs::metadata(&team).unwrap().gid(), gid.as_raw());
+    let (code, out, err) = check(&team);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(!err.contains("warning"), "{err}");
+    // Open, its WAL and SHM are the group's, with the file's mode.
+    let store = Store::open(&team, OpenMode::MustExist, "t").unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let companion = with_suffix(&team, suffix);
+        assert_eq!(mode_of(&companion), 0o660, "{suffix}");
+        assert_eq!(std::fs::metadata(&companion).unwrap().gid(), gid.as_raw());
+    }
+    drop(store);
+
+    // A folder that is not the group's, or open to others, is refused and left as it was.
+    let open_folder = dir.path().join("open");
+    std::fs::create_dir(&open_folder).unwrap();
+    set_mode(&open_folder, 0o777);
+    let refused = run(refract(&open_folder.join("t.db")).args(["init", "--group", &group]));
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("chmod 2770"));
+    assert!(names_in(&open_folder).is_empty());
+    let unknown =
+        run(refract(&dir.path().join("x.db")).args(["init", "--group", "no-such-group-xyz"]));
+    assert_eq!(unknown.status.code(), Some(1));
+
+    // Another member's team file: no warning that it is theirs, and the WAL they left is fine.
+    if nix::unistd::geteuid().is_root() {
+        std::os::unix::fs::chown(&team, Some(4242), None).unwrap();
+        let (code, out, err) = check(&team);
+        assert_eq!(code, Some(0), "{out}{err}");
+        assert!(!err.contains("warning"), "{err}");
+        // A WAL another member made (the group's, the file's mode) is theirs to make; one
+        // of another group is refused.
+        let wal = with_suffix(&team, "-wal");
+        std::fs::write(&wal, "").unwrap();
+        set_mode(&wal, 0o660);
+        std::os::unix::fs::chown(&wal, Some(4343), Some(gid.as_raw())).unwrap();
+        assert_eq!(check(&team).0, Some(0));
+        std::fs::write(&wal, "").unwrap();
+        std::os::unix::fs::chown(&wal, Some(4343), Some(4343)).unwrap();
+        assert_eq!(check(&team).0, Some(1));
+        std::fs::remove_file(&wal).unwrap();
+        // The same file outside a team folder is someone else's.
+        set_mode(folder, 0o770);
+        let (_, _, err) = check(&team);
+        assert!(err.contains("belongs to uid 4242"), "{err}");
+    }
+}

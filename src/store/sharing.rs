@@ -5,6 +5,11 @@
 //! refused before SQLite sees it, and again after opening (SQLite creates them with the
 //! database's own owner and mode; this checks that it did). A database readable by others,
 //! owned by someone else or in a folder everyone can write to is opened, with a warning.
+//!
+//! A file shared by a Unix group (`refract init --group`: 0660 in a setgid folder 2770 of the
+//! group) is the exception to "the same owner": whichever member opens it first creates the WAL
+//! and SHM, which then belong to that member and to the group; only members can create files
+//! there. Members are not warned that the file belongs to another member.
 
 use std::ffi::OsString;
 use std::fs;
@@ -60,7 +65,10 @@ pub(super) fn check_companions(path: &Path) -> Result<()> {
         if !meta.is_file() {
             return Err(refuse(format!("{shown} is not a regular file")));
         }
-        if meta.uid() != database.uid() {
+        // In a team folder (see `team_file`) the first member to open the file makes them, and
+        // only members can make files there: theirs must be the group's.
+        let team = team_file(&real, &database);
+        if meta.uid() != database.uid() && !(team && meta.gid() == database.gid()) {
             return Err(refuse(format!(
                 "{shown} belongs to {}, the database to {}",
                 account_name(meta.uid()),
@@ -106,7 +114,10 @@ pub(super) fn warnings(path: &Path) -> Vec<String> {
             }
         ));
     }
-    if database.uid() != crate::account::effective_uid() {
+    // A team file is someone's by necessity; every member can change it, which README says.
+    if database.uid() != crate::account::effective_uid()
+        && !(team_file(&real, &database) && crate::account::in_group(database.gid()))
+    {
         warnings.push(format!(
             "{shown} belongs to {}: that account (and root) can read it and rewrite its audit log",
             account_name(database.uid())
@@ -133,6 +144,26 @@ pub(super) fn warnings(path: &Path) -> Vec<String> {
 #[cfg(not(unix))]
 pub(super) fn warnings(_path: &Path) -> Vec<String> {
     Vec::new()
+}
+
+/// Whether the file is shared by a Unix group as `refract init --group` lays it out: writable
+/// by its group, closed to others, in a folder of the same group, setgid (new files there take
+/// the group) and closed to others (nobody outside the group can put a file beside it).
+#[cfg(unix)]
+#[allow(clippy::verbose_bit_mask)] // permission bits read best as octal masks
+fn team_file(real: &Path, database: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let mode = database.mode();
+    mode & 0o007 == 0
+        && mode & 0o060 == 0o060
+        && real
+            .parent()
+            .and_then(|folder| fs::metadata(folder).ok())
+            .is_some_and(|folder| {
+                folder.gid() == database.gid()
+                    && folder.mode() & 0o2000 != 0
+                    && folder.mode() & 0o007 == 0
+            })
 }
 
 /// "user mensah (uid 1000)", or "uid 1000" without a password entry.
