@@ -142,7 +142,8 @@ impl Store {
     /// Opens (and if allowed creates) the database at `path`, refusing anything that is not a
     /// refract file of this or an older schema, and migrating older ones.
     ///
-    /// `user` is who the audit log records for changes made through this store.
+    /// `user` is who the audit log records for changes made through this store (made safe to
+    /// show; empty means the OS account), beside the OS account.
     pub fn open(path: &Path, mode: OpenMode, user: &str) -> Result<Self> {
         if path.is_dir() {
             return Err(StoreError::IsDirectory {
@@ -194,7 +195,9 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_owned(),
-            user: user.to_owned(),
+            // As the audit log records it: safe to show, never empty (the OS account then), so
+            // that a review's or a note's author is the audit row's `who`.
+            user: AuditWriter::new(user.to_owned()).who().to_owned(),
             warnings: sharing::warnings(path),
         };
         schema::migrate(&mut store.conn).map_err(|err| match err {
