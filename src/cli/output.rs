@@ -37,3 +37,16 @@ pub fn date_text(date: Option<NaiveDate>) -> String {
 pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn fit_measures_and_cuts_the_sanitised_text() {
+        // What is left of a sequence is plain text and counts; the invisible counts nothing.
+        assert_eq!(fit("a\u{1b}[2Jb\u{200b}\u{202e}", 6), "a[2Jb ");
+        assert_eq!(fit("\u{1b}]0;title\u{7}name", 4), "]0;…");
+        assert!(!fit("\u{1b}]0;title\u{7}name", 4).contains('\u{1b}'));
+    }
+}
