@@ -10,7 +10,9 @@ mod demo;
 mod export;
 mod flags;
 mod import;
+mod init;
 mod minutes;
+mod out_file;
 mod output;
 mod patients;
 mod review;
@@ -26,6 +28,7 @@ use crate::demo::DemoError;
 use crate::domain::ReviewDecision;
 use crate::rules::{Rules, RulesError};
 use crate::store::{self, OpenMode, Store, StoreError};
+use crate::text::TerminalWriter;
 use crate::tui::keymap::Keymap;
 use output::today;
 
@@ -40,8 +43,9 @@ pub struct Cli {
     /// The database file.
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Who the audit log records for your changes (default: $USER).
-    #[arg(long, global = true, value_name = "NAME")]
+    /// Your name in the audit log (e.g. dr.mensah), recorded beside your OS account (default:
+    /// the OS account alone).
+    #[arg(long, global = true, value_name = "NAME", value_parser = crate::account::check_given_name)]
     pub user: Option<String>,
     /// A folder of rule files (<id>.toml, drugs.toml) that replace or add to the built-in ones.
     #[arg(long, global = true, value_name = "DIR")]
@@ -70,6 +74,13 @@ pub enum Command {
         /// The day the stories are told back from (default: today).
         #[arg(long, value_name = "YYYY-MM-DD", hide = true)]
         today: Option<chrono::NaiveDate>,
+    },
+    /// Create a new, empty database: readable by you only, or shared by a Unix group.
+    Init {
+        /// Share it with this Unix group: the file 0660 and its folder 2770 (setgid), both of
+        /// the group; a folder that exists must already be one.
+        #[arg(long, value_name = "NAME")]
+        group: Option<String>,
     },
     /// Import FHIR R4 files or folders (Bundles, single resources, NDJSON).
     Import {
@@ -105,6 +116,9 @@ pub enum Command {
         /// Write to FILE (readable by you only) instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long, requires = "out")]
+        force: bool,
         /// MRNs of the patients to export (default: all).
         #[arg(value_name = "MRN")]
         mrns: Vec<String>,
@@ -175,6 +189,9 @@ pub enum Command {
         /// Write to FILE (readable by you only) instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long, requires = "out")]
+        force: bool,
         /// Name patients and show their MRNs (default: initials, age and sex only).
         #[arg(long)]
         identified: bool,
@@ -209,12 +226,12 @@ impl CliError {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    // The OS account comes from the password database, not from $USER, which anyone can set;
+    // the audit log records it beside the name given here.
     let user = cli
         .user
         .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("LOGNAME").ok())
-        .unwrap_or_else(|| "unknown".into());
+        .unwrap_or_else(|| crate::account::os_account().to_owned());
     match cli.command {
         None => {
             let path = database_path(cli.db)?;
@@ -245,6 +262,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 today,
             )
         }
+        Some(Command::Init { group }) => {
+            let path = database_path(cli.db)?;
+            init::run(&path, group.as_deref(), &user)
+        }
         Some(Command::Import {
             paths,
             json,
@@ -257,11 +278,17 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let rules = Rules::load(cli.rules.as_deref())?;
             let path = database_path(cli.db)?;
             let mut store = Store::open(&path, OpenMode::CreateIfMissing, &user)?;
+            warn_about(&store);
             import::run(&mut store, &rules, today(), &paths, &options, json)
         }
-        Some(Command::Export { format, out, mrns }) => {
+        Some(Command::Export {
+            format,
+            out,
+            force,
+            mrns,
+        }) => {
             let store = open_existing(cli.db, &user)?;
-            export::run(&store, &format, out.as_deref(), &mrns)
+            export::run(&store, &format, out.as_deref(), force, &mrns)
         }
         Some(Command::Patients { json, search }) => {
             let store = open_existing(cli.db, &user)?;
@@ -311,6 +338,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             meeting,
             format,
             out,
+            force,
             identified,
         }) => {
             let rules = Rules::load(cli.rules.as_deref())?;
@@ -321,6 +349,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 &meeting,
                 &format,
                 out.as_deref(),
+                force,
                 identified,
             )
         }
@@ -368,12 +397,61 @@ fn open_existing(db: Option<PathBuf>, user: &str) -> Result<Store, CliError> {
             path.display()
         )));
     }
-    Ok(Store::open(&path, OpenMode::MustExist, user)?)
+    let store = Store::open(&path, OpenMode::MustExist, user)?;
+    warn_about(&store);
+    Ok(store)
+}
+
+/// Tells the user, once, on stderr, who else can reach the file (the dashboard shows the same
+/// on its status line instead).
+fn warn_about(store: &Store) {
+    for warning in store.warnings() {
+        eprintln!("refract: warning: {}", crate::text::one_line(warning));
+    }
 }
 
 /// Standard output, buffered; errors (a closed pipe among them) are returned, never panicked on.
 fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
     io::BufWriter::new(io::stdout().lock())
+}
+
+/// Standard output for a command's result: JSON as serde writes it (it escapes control
+/// characters itself, and a program reading it wants the data as stored); text for a person
+/// through the terminal sanitiser, whatever the records hold.
+enum ResultOut {
+    Json(io::BufWriter<io::StdoutLock<'static>>),
+    Text(TerminalWriter<io::BufWriter<io::StdoutLock<'static>>>),
+}
+
+fn result_stdout(json: bool) -> ResultOut {
+    if json {
+        ResultOut::Json(stdout())
+    } else {
+        ResultOut::Text(TerminalWriter::new(stdout()))
+    }
+}
+
+impl Write for ResultOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            ResultOut::Json(out) => out.write(buf),
+            ResultOut::Text(out) => out.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            ResultOut::Json(out) => out.write_all(buf),
+            ResultOut::Text(out) => out.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            ResultOut::Json(out) => out.flush(),
+            ResultOut::Text(out) => out.flush(),
+        }
+    }
 }
 
 fn finish(mut out: impl Write) -> Result<ExitCode, CliError> {

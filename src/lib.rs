@@ -4,6 +4,7 @@
 //! The layers, and the one rule between them (`domain`, `store`, `rules` and `fhir` never
 //! import the terminal crates):
 //!
+//! - [`account`]: the OS account at the keyboard, for the audit log.
 //! - [`domain`]: plain clinical types; no I/O.
 //! - [`store`]: the SQLite file: schema, migrations, typed queries, audit log.
 //! - [`demo`]: the deterministic demo database generator.
@@ -15,6 +16,7 @@
 //! - [`tui`]: the dashboard (the only layer that draws).
 //! - [`cli`]: the headless commands and the command-line contract.
 
+pub mod account;
 pub mod assess;
 pub mod cli;
 pub mod demo;

@@ -16,12 +16,27 @@ fn main() -> ExitCode {
     if let Err(err) = color_eyre::install() {
         eprintln!("refract: {err}");
     }
-    let cli = refract::cli::Cli::parse();
+    let cli = match refract::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // A usage error quotes what was typed (a --user value with an escape sequence or a
+            // bidi override): printed through the sanitiser when it holds any, else as clap
+            // prints it (with colour on a terminal).
+            let plain = err.render().to_string();
+            let clean = refract::text::sanitise(&plain);
+            if clean == plain {
+                err.exit();
+            }
+            eprint!("{clean}");
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+        }
+    };
     match refract::cli::run(cli) {
         Ok(code) => code,
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("refract: {err}");
+            // A message can quote a file or a record: one line, nothing a terminal acts on.
+            eprintln!("refract: {}", refract::text::one_line(&err.to_string()));
             ExitCode::from(1)
         }
     }

@@ -13,6 +13,7 @@ mod meetings;
 mod native;
 mod read;
 mod schema;
+mod sharing;
 mod sql_types;
 mod team;
 mod way_forward;
@@ -29,7 +30,7 @@ pub use assessments::{
     Evaluated, insert_assessments, record_review, record_versions, refresh_overdue,
     save_assessments, stamp_evaluated,
 };
-pub use audit::{AuditWriter, Change};
+pub use audit::{AuditCheck, AuditHead, AuditWriter, CHAINED_COLUMNS, Change};
 pub use list::{
     Anchor, Cursor, ListFilter, ListQuery, PatientRow, SEARCH_COUNT_CAP, SortKey, StatusCounts,
     rebuild_list_counts,
@@ -91,6 +92,12 @@ pub enum StoreError {
     },
     #[error("cannot use {}: {detail}", path.display())]
     Open { path: PathBuf, detail: String },
+    #[error(
+        "refusing to open {}: {detail} (another user may have put it there to read what is \
+         written; if no refract is using the database, remove it)",
+        path.display()
+    )]
+    UnsafeCompanion { path: PathBuf, detail: String },
     #[error("no patient with MRN {0}")]
     UnknownMrn(String),
     #[error("{0}")]
@@ -122,6 +129,8 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     user: String,
+    /// Who else can reach the file, found when it was opened (see [`Store::warnings`]).
+    warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for Store {
@@ -137,7 +146,8 @@ impl Store {
     /// Opens (and if allowed creates) the database at `path`, refusing anything that is not a
     /// refract file of this or an older schema, and migrating older ones.
     ///
-    /// `user` is who the audit log records for changes made through this store.
+    /// `user` is who the audit log records for changes made through this store (made safe to
+    /// show; empty means the OS account), beside the OS account.
     pub fn open(path: &Path, mode: OpenMode, user: &str) -> Result<Self> {
         if path.is_dir() {
             return Err(StoreError::IsDirectory {
@@ -165,6 +175,7 @@ impl Store {
             }
         }
         check_sqlite_header(path)?;
+        sharing::check_companions(path)?;
 
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn =
@@ -189,13 +200,19 @@ impl Store {
         }
 
         configure(&conn).map_err(|err| open_error(path, &err))?;
+        // The WAL and SHM exist now: made by SQLite with the database's owner and mode, unless
+        // someone put theirs there between the first look and the open.
+        sharing::check_companions(path)?;
         // Every query of the store is prepared once per connection; rusqlite's default cache of
         // 16 statements would evict and re-prepare them on every patient of a bulk pass.
         conn.set_prepared_statement_cache_capacity(128);
         let mut store = Store {
             conn,
             path: path.to_owned(),
-            user: user.to_owned(),
+            // As the audit log records it: safe to show, never empty (the OS account then), so
+            // that a review's or a note's author is the audit row's `who`.
+            user: AuditWriter::new(user.to_owned()).who().to_owned(),
+            warnings: sharing::warnings(path),
         };
         schema::migrate(&mut store.conn).map_err(|err| match err {
             StoreError::Sqlite(err) => open_error(path, &err),
@@ -215,6 +232,12 @@ impl Store {
     /// Who the audit log records for this store's changes.
     pub fn user(&self) -> &str {
         &self.user
+    }
+
+    /// What a user should be told once about who else can reach the file: readable by every
+    /// user, owned by another account, in a folder everyone can write to. One line each.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Runs `work` in one immediate transaction, committed if it returns `Ok`.

@@ -77,6 +77,8 @@ pub fn body_area(area: Rect, typing: bool) -> Rect {
 pub fn run(store: Store, rules: Rules, keymap: &Keymap, today: NaiveDate) -> Result<(), TuiError> {
     let theme = Theme::from_env();
     let rulesets = RulesetName::all(&rules);
+    // Who else can reach the file: said once, on the status line, until the first key.
+    let warnings = store.warnings().join(" · ");
 
     let (events, inbox) = mpsc::channel::<Event>();
     let (requests, worker_inbox) = mpsc::channel::<Request>();
@@ -108,6 +110,9 @@ pub fn run(store: Store, rules: Rules, keymap: &Keymap, today: NaiveDate) -> Res
             rulesets,
             usize::from(view::list_body(body_area(area, false)).height),
         );
+        if !warnings.is_empty() {
+            model.message = Some(format!("warning: {warnings}"));
+        }
         for request in model.start() {
             let _ = requests.send(request);
         }

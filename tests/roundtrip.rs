@@ -111,6 +111,28 @@ fn refract_json_comes_back_byte_for_byte() {
         second.len()
     );
     assert!(String::from_utf8_lossy(&first).contains("pseudo-resistance: not taking it"));
+
+    // The audit log travels with the records, as README says, and lands in the copy's own
+    // chain: who dismissed, as which account, and the rationale.
+    let document: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    let audit = document["audit"].as_array().unwrap();
+    assert!(audit.len() > 10, "{} audit rows", audit.len());
+    let dismissal = audit
+        .iter()
+        .find(|row| row["who"] == "dr.roundtrip")
+        .expect("the dismissal's audit row");
+    assert_eq!(dismissal["mrn"].as_str(), Some(mrn.as_str()));
+    assert_eq!(
+        dismissal["os_user"].as_str(),
+        Some(refract::account::os_account())
+    );
+    assert!(
+        dismissal["after"]
+            .as_str()
+            .unwrap()
+            .contains("pseudo-resistance")
+    );
+    refract(&copy).arg("check").assert().success();
 }
 
 #[test]

@@ -170,6 +170,38 @@ fn opens_navigates_and_quits_leaving_the_terminal_clean() {
     );
 }
 
+/// A database every user can read is opened with the warning on the status line, once (the
+/// first key clears it), and its WAL and SHM take its mode, not the umask's.
+#[cfg(unix)]
+#[test]
+fn a_file_open_to_others_is_warned_about_on_the_status_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir);
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut session = Session::start(&db, 160, 30);
+    let screen = session.wait_for("row 1 of 200");
+    assert!(
+        screen.contains("warning:") && screen.contains("can be read by every user"),
+        "{screen}"
+    );
+    for suffix in ["-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let mode = std::fs::metadata(&name).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "{suffix}");
+    }
+    session.keys(b"j");
+    session.wait_for("row 2 of 200");
+    assert!(
+        !session.screen().contains("warning:"),
+        "{}",
+        session.screen()
+    );
+    session.keys(b"q");
+    assert!(session.wait_exit().success());
+}
+
 #[test]
 fn sigterm_restores_the_terminal() {
     let dir = TempDir::new().unwrap();

@@ -489,6 +489,54 @@ fn masking_hides_names_and_record_numbers_everywhere() {
 }
 
 #[test]
+fn a_masked_search_finds_record_numbers_only_and_shows_dots() {
+    let mut harness = Harness::new(300, 160, 48);
+    let family = harness.model.list.rows[5].family_name.clone();
+    let mrn = harness.model.list.rows[5].mrn.clone();
+    harness.press('M');
+    harness.press('/');
+    harness.type_text(&family);
+    // A surname picks nobody out of the masked rows, and is not on the screen.
+    assert_eq!(harness.model.list.total(), Some(0), "{}", harness.screen());
+    let screen = harness.screen();
+    assert!(!screen.contains(&family), "{screen}");
+    assert!(
+        screen.contains(&"•".repeat(family.chars().count())),
+        "{screen}"
+    );
+    assert!(screen.contains("names are not searched"), "{screen}");
+    harness.key(KeyCode::Enter);
+    assert!(!harness.screen().contains(&family), "{}", harness.screen());
+
+    // An MRN does.
+    harness.press('/');
+    harness.key(KeyCode::Esc);
+    harness.press('/');
+    harness.type_text(&mrn);
+    assert_eq!(harness.model.list.total(), Some(1), "{}", harness.screen());
+    assert!(!harness.screen().contains(&mrn));
+    harness.key(KeyCode::Enter);
+
+    // Shown again, the search in progress is the plain one again.
+    harness.press('M');
+    assert!(
+        harness.screen().contains(&format!("/{mrn}")),
+        "{}",
+        harness.screen()
+    );
+    harness.press('/');
+    harness.key(KeyCode::Esc);
+    harness.press('/');
+    harness.type_text(&family);
+    assert!(harness.model.list.total().unwrap() >= 1);
+    assert!(harness.screen().contains(&family));
+    // Masking again runs the same search by MRN only.
+    harness.key(KeyCode::Enter);
+    harness.press('M');
+    assert_eq!(harness.model.list.total(), Some(0), "{}", harness.screen());
+}
+
+#[test]
 fn the_end_of_a_large_list_is_reached_without_loading_it_all() {
     let mut harness = Harness::new(2_000, 120, 40);
     harness.press('G');
@@ -901,4 +949,47 @@ fn a_patient_joins_the_next_agenda_from_the_list() {
     // The same patient twice is refused, with the reason on the status line.
     harness.press('A');
     assert!(harness.screen().contains("error"), "{}", harness.screen());
+}
+
+/// Every cell of `buffer` free of what a terminal acts on or hides: control characters, bidi
+/// controls, zero-width characters.
+fn assert_cells_safe(buffer: &Buffer, what: &str) {
+    for cell in &buffer.content {
+        assert!(
+            !cell.symbol().chars().any(|c| c.is_control()
+                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+                    | '\u{2066}'..='\u{2069}' | '\u{feff}')),
+            "{what}: cell {:?}",
+            cell.symbol()
+        );
+    }
+}
+
+#[test]
+fn a_hostile_name_reaches_the_screen_as_plain_text() {
+    let mut harness = Harness::new(60, 100, 30);
+    harness
+        .store
+        .conn()
+        .execute(
+            "UPDATE patients SET family_name = ?1, given_name = ?2, name_key = 'aaa'
+             WHERE id = (SELECT min(id) FROM patients)",
+            [
+                "Evil\u{1b}]0;owned\u{7}\u{1b}[2Json",
+                "\u{202e}nnA\u{202c}\u{200b}\u{2066}x\u{2069}",
+            ],
+        )
+        .unwrap();
+    harness.press('/');
+    harness.type_text("aaa");
+    harness.key(KeyCode::Enter);
+    assert_cells_safe(&harness.buffer(), "the list");
+    assert!(
+        harness.screen().contains("Evil]0;owned[2Json"),
+        "{}",
+        harness.screen()
+    );
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Patient);
+    assert_cells_safe(&harness.buffer(), "the patient screen");
 }

@@ -1,10 +1,12 @@
-//! `refract check`: is the file sound, which schema is it, do its references hold.
+//! `refract check`: is the file sound, which schema is it, do its references hold, is the
+//! audit log's chain whole and its triggers as refract made them (and the chain's head, for a
+//! copy kept elsewhere).
 
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::{CliError, stdout};
+use super::{CliError, result_stdout};
 use crate::rules::Rules;
 use crate::store::{SCHEMA_VERSION, Store};
 use crate::tui::keymap::Keymap;
@@ -14,7 +16,7 @@ pub fn run(
     rules_dir: Option<&Path>,
     keymap: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
-    let mut out = stdout();
+    let mut out = result_stdout(false);
     let mut failure: Option<String> = None;
 
     let integrity = store.integrity_check()?;
@@ -46,6 +48,36 @@ pub fn run(
         for line in violations.iter().take(20) {
             writeln!(out, "  {line}")?;
         }
+    }
+
+    let audit = store.verify_audit()?;
+    match &audit.head {
+        Some(head) => writeln!(
+            out,
+            "audit log: {} rows, head {head} (keep a copy elsewhere: a rewritten log has \
+             another head)",
+            head.rows
+        )?,
+        None => writeln!(out, "audit log: empty")?,
+    }
+    if let Some((row, why)) = &audit.broken {
+        writeln!(out, "audit chain: broken at row {row}: {why}")?;
+        failure = Some(format!(
+            "the audit log of {} was altered: the chain breaks at row {row}",
+            store.path().display()
+        ));
+    } else {
+        writeln!(out, "audit chain: ok")?;
+    }
+    for guard in &audit.guards {
+        writeln!(out, "audit guard: {guard}")?;
+    }
+    if !audit.guards.is_empty() && audit.broken.is_none() {
+        failure = Some(format!(
+            "the audit log of {} is not protected as refract made it: {}",
+            store.path().display(),
+            audit.guards[0]
+        ));
     }
 
     let patients: i64 = store

@@ -1,13 +1,13 @@
 //! `refract export [--format fhir|json] [--out FILE] [MRN...]`: a FHIR R4 collection bundle, or
 //! refract's own lossless JSON, of some patients or all of them, streamed one patient at a time.
-//! A file written with `--out` is readable by its owner only (it holds health data).
+//! A file written with `--out` is readable by its owner only (it holds health data), and
+//! replaces an existing file only with `--force` (see `out_file`).
 
-use std::fs::OpenOptions;
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
-use super::{CliError, stdout};
+use super::{CliError, out_file, stdout};
 use crate::domain::PatientId;
 use crate::fhir;
 use crate::store::{NATIVE_FORMAT, NATIVE_VERSION, Store, StoreError};
@@ -16,6 +16,7 @@ pub fn run(
     store: &Store,
     format: &str,
     out: Option<&Path>,
+    force: bool,
     mrns: &[String],
 ) -> Result<ExitCode, CliError> {
     let ids: Vec<PatientId> = mrns
@@ -23,24 +24,7 @@ pub fn run(
         .map(|mrn| store.patient_id_by_mrn(mrn))
         .collect::<Result<_, _>>()?;
     if let Some(path) = out {
-        // Written beside the target and renamed, so a failed export leaves no half file.
-        let partial = partial_path(path);
-        let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(&partial).map_err(|err| {
-            CliError::Message(format!("cannot write {}: {err}", partial.display()))
-        })?;
-        let mut writer = BufWriter::new(file);
-        let result = write(store, format, &ids, &mut writer)
-            .and_then(|()| writer.flush().map_err(CliError::from));
-        if let Err(err) = result {
-            let _ = std::fs::remove_file(&partial);
-            return Err(err);
-        }
-        std::fs::rename(&partial, path)
-            .map_err(|err| CliError::Message(format!("cannot write {}: {err}", path.display())))?;
+        out_file::write_private(path, force, |writer| write(store, format, &ids, writer))?;
     } else {
         let mut writer = stdout();
         write(store, format, &ids, &mut writer)?;
@@ -49,23 +33,14 @@ pub fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(std::ffi::OsStr::to_os_string)
-        .unwrap_or_default();
-    name.push(".partial");
-    path.with_file_name(name)
-}
-
 fn write(
     store: &Store,
     format: &str,
     ids: &[PatientId],
-    out: &mut impl Write,
+    mut out: &mut dyn Write,
 ) -> Result<(), CliError> {
     if format == "fhir" {
-        fhir::write_bundle(store, ids, out).map_err(|err| match err {
+        fhir::write_bundle(store, ids, &mut out).map_err(|err| match err {
             StoreError::Invalid(message) if message.contains("Broken pipe") => {
                 CliError::Output(io::Error::from(io::ErrorKind::BrokenPipe))
             }
@@ -73,10 +48,11 @@ fn write(
         })?;
         return Ok(());
     }
-    write_native(store, ids, out)
+    write_native(store, ids, &mut out)
 }
 
-/// The native document, streamed: `{"format":…,"version":…,"patients":[…],"meetings":[…]}`.
+/// The native document, streamed:
+/// `{"format":…,"version":…,"patients":[…],"meetings":[…],"audit":[…]}`.
 pub fn write_native(
     store: &Store,
     ids: &[PatientId],
@@ -108,6 +84,23 @@ pub fn write_native(
             store.native_meeting(*meeting, if ids.is_empty() { None } else { Some(ids) })?;
         serde_json::to_writer(&mut *out, &meeting).map_err(io::Error::from)?;
     }
+    out.write_all(b"],\"audit\":[")?;
+    let mut first = true;
+    // A failed write (a closed pipe among them) stops the rows and is reported as output.
+    let mut failed: Option<io::Error> = None;
+    let read = store.native_audit(if ids.is_empty() { None } else { Some(ids) }, |row| {
+        let written = (if first { Ok(()) } else { out.write_all(b",") })
+            .and_then(|()| serde_json::to_writer(&mut *out, &row).map_err(io::Error::from));
+        first = false;
+        written.map_err(|err| {
+            failed = Some(err);
+            StoreError::Invalid(String::from("output failed"))
+        })
+    });
+    if let Some(err) = failed {
+        return Err(CliError::Output(err));
+    }
+    read?;
     out.write_all(b"]}\n")?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use rusqlite::params;
 use serde_json::json;
 
 use super::output::{fit, status_text};
-use super::{CliError, finish, stdout};
+use super::{CliError, finish, result_stdout};
 use crate::assess;
 use crate::domain::{AssessmentStatus, Confounder, Evidence};
 use crate::rules::Rules;
@@ -76,7 +76,7 @@ pub fn run(
     let mut rows = stmt
         .query(params![status.map(AssessmentStatus::as_str), condition])
         .map_err(StoreError::from)?;
-    let mut out = stdout();
+    let mut out = result_stdout(json);
     if json {
         out.write_all(b"[")?;
     }

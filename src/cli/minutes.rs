@@ -8,18 +8,17 @@
 //! mailed and printed, and the default must be the safe one.
 
 use std::fmt::Write as _;
-use std::fs::OpenOptions;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use chrono::NaiveDateTime;
 
 use super::output::fit;
-use super::{CliError, finish, stdout};
+use super::{CliError, finish, out_file, result_stdout};
 use crate::domain::{OutcomeCategory, PlanFollowed, TaskStatus, missing_specialties};
 use crate::rules::Rules;
-use crate::store::{CaseDetail, MeetingDetail, Store};
+use crate::store::{AuditHead, CaseDetail, MeetingDetail, Store};
 
 /// Which meeting the command line names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +49,7 @@ pub fn run(
     meeting: &str,
     format: &str,
     out: Option<&Path>,
+    force: bool,
     identified: bool,
 ) -> Result<ExitCode, CliError> {
     let id = match MeetingRef::parse(meeting)? {
@@ -61,16 +61,18 @@ pub fn run(
     };
     let detail = store.meeting(id)?;
     let now = chrono::Local::now().naive_local();
-    let minutes = Minutes::build(&detail, rules, identified, now);
+    let head = store.audit_head()?;
+    let minutes = Minutes::build(&detail, rules, identified, now, head.as_ref());
     let text = if format == "html" {
         minutes.html()
     } else {
         minutes.markdown()
     };
     if let Some(path) = out {
-        return write_private(path, text.as_bytes());
+        out_file::write_private(path, force, |file| Ok(file.write_all(text.as_bytes())?))?;
+        return Ok(ExitCode::SUCCESS);
     }
-    let mut out = stdout();
+    let mut out = result_stdout(false);
     out.write_all(text.as_bytes())?;
     finish(out)
 }
@@ -78,7 +80,7 @@ pub fn run(
 /// `refract meetings`.
 pub fn list(store: &Store, json: bool) -> Result<ExitCode, CliError> {
     let meetings = store.meetings()?;
-    let mut out = stdout();
+    let mut out = result_stdout(json);
     if json {
         serde_json::to_writer(&mut out, &meetings).map_err(std::io::Error::from)?;
         writeln!(out)?;
@@ -96,7 +98,7 @@ pub fn list(store: &Store, json: bool) -> Result<ExitCode, CliError> {
         let team = meeting
             .team
             .as_ref()
-            .map(|team| format!(" · {team}"))
+            .map(|team| format!(" · {}", crate::text::sanitise_line(team)))
             .unwrap_or_default();
         writeln!(
             out,
@@ -105,39 +107,10 @@ pub fn list(store: &Store, json: bool) -> Result<ExitCode, CliError> {
             fit(&when(meeting.starts_at), 16),
             fit(&meeting.cases.to_string(), 5),
             fit(&meeting.discussed.to_string(), 9),
-            meeting.title
+            crate::text::sanitise_line(&meeting.title)
         )?;
     }
     finish(out)
-}
-
-/// Writes `bytes` to `path`, readable by its owner only (minutes hold health data), through a
-/// file beside it that is renamed into place, so a failure leaves no half file.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<ExitCode, CliError> {
-    let mut name = path
-        .file_name()
-        .map(std::ffi::OsStr::to_os_string)
-        .unwrap_or_default();
-    name.push(".partial");
-    let partial: PathBuf = path.with_file_name(name);
-    let cannot = |path: &Path, err: std::io::Error| {
-        CliError::Message(format!("cannot write {}: {err}", path.display()))
-    };
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = options
-        .open(&partial)
-        .map_err(|err| cannot(&partial, err))?;
-    let mut writer = BufWriter::new(file);
-    let written = writer.write_all(bytes).and_then(|()| writer.flush());
-    drop(writer);
-    if let Err(err) = written.and_then(|()| std::fs::rename(&partial, path)) {
-        let _ = std::fs::remove_file(&partial);
-        return Err(cannot(path, err));
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn when(at: NaiveDateTime) -> String {
@@ -154,6 +127,9 @@ struct Minutes {
     /// A meeting still to come lists who is expected, not who was there.
     upcoming: bool,
     identity_note: &'static str,
+    /// The audit log's last row when the minutes were made, for the team to keep beside them: a
+    /// log rewritten later has another head.
+    audit_head: String,
     discussed: usize,
     cases: Vec<CaseMinutes>,
 }
@@ -187,7 +163,13 @@ impl Minutes {
         }
     }
 
-    fn build(detail: &MeetingDetail, rules: &Rules, identified: bool, now: NaiveDateTime) -> Self {
+    fn build(
+        detail: &MeetingDetail,
+        rules: &Rules,
+        identified: bool,
+        now: NaiveDateTime,
+        audit_head: Option<&AuditHead>,
+    ) -> Self {
         let meeting = &detail.meeting;
         let person = |name: &str, specialty: &str| format!("{name} ({specialty})");
         let present = detail
@@ -223,6 +205,10 @@ impl Minutes {
             },
             discussed: detail.cases.iter().filter(|c| c.discussed()).count(),
             cases,
+            audit_head: audit_head.map_or_else(
+                || String::from("Audit log: empty when these minutes were made."),
+                |head| format!("Audit log head when these minutes were made: {head}."),
+            ),
         }
     }
 
@@ -313,6 +299,7 @@ impl Minutes {
                 }
             }
         }
+        let _ = writeln!(out, "\n---\n\n{}", md(&self.audit_head));
         out
     }
 
@@ -421,6 +408,11 @@ impl Minutes {
             }
             let _ = writeln!(out, "</dl>\n</section>");
         }
+        let _ = writeln!(
+            out,
+            "<footer class=\"audit\">{}</footer>",
+            h(&self.audit_head)
+        );
         out.push_str("</main>\n</body>\n</html>\n");
         out
     }
@@ -518,6 +510,7 @@ dt { font-weight: 600; }
 dd { margin: 0; }
 ul { margin: 0; padding-left: 1.2rem; }
 .meta { margin-bottom: 1rem; }
+.audit { margin-top: 2rem; font-size: .8rem; color: #444; overflow-wrap: anywhere; }
 .note { font-style: italic; color: #444; border-left: 3px solid #999; padding-left: .6rem; }
 .case { border-top: 1px solid #ccc; padding: 1rem 0; }
 @media print {
@@ -530,6 +523,7 @@ ul { margin: 0; padding-left: 1.2rem; }
 
 /// Text as HTML: every character that could open markup is an entity; line breaks are kept.
 fn escape_html(text: &str) -> String {
+    let text = crate::text::sanitise(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -548,8 +542,10 @@ fn escape_html(text: &str) -> String {
 
 /// Text as one line of Markdown: characters that would start markup (or raw HTML, which
 /// Markdown renderers pass through) are backslash-escaped, and line breaks become spaces so a
-/// multi-line recommendation stays inside its list item.
+/// multi-line recommendation stays inside its list item. Sanitised first: minutes end up
+/// printed in terminals (`cat`, a pager) as well as rendered.
 fn escape_markdown(text: &str) -> String {
+    let text = crate::text::sanitise_line(text);
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -586,6 +582,8 @@ mod tests {
             escape_markdown("a <b>\n*c* [d]"),
             "a \\<b\\> \\*c\\* \\[d\\]"
         );
+        assert_eq!(escape_markdown("A\u{1b}]0;t\u{7}\u{202e}B"), "A\\]0;tB");
+        assert_eq!(escape_html("A\u{1b}[2J\u{200b}B"), "A[2JB");
     }
 
     #[test]

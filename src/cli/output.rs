@@ -12,8 +12,11 @@ pub fn status_text(status: Option<AssessmentStatus>) -> String {
     }
 }
 
-/// `text` cut or padded to exactly `width` characters (an ellipsis marks a cut).
+/// `text` cut or padded to exactly `width` characters (an ellipsis marks a cut), sanitised
+/// first: what is measured is what is printed.
 pub fn fit(text: &str, width: usize) -> String {
+    let text = crate::text::sanitise_line(text);
+    let text = text.as_ref();
     let count = text.chars().count();
     if count <= width {
         let mut out = String::from(text);
@@ -33,4 +36,17 @@ pub fn date_text(date: Option<NaiveDate>) -> String {
 /// Today, read once by the command (the library itself never reads the clock).
 pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn fit_measures_and_cuts_the_sanitised_text() {
+        // What is left of a sequence is plain text and counts; the invisible counts nothing.
+        assert_eq!(fit("a\u{1b}[2Jb\u{200b}\u{202e}", 6), "a[2Jb ");
+        assert_eq!(fit("\u{1b}]0;title\u{7}name", 4), "]0;…");
+        assert!(!fit("\u{1b}]0;title\u{7}name", 4).contains('\u{1b}'));
+    }
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::output::{fit, status_text, today};
-use super::{CliError, finish, stdout};
+use super::{CliError, finish, result_stdout};
 use crate::domain::age_in_years;
 use crate::store::{Anchor, ListFilter, ListQuery, PatientRow, SortKey, Store};
 
@@ -23,7 +23,7 @@ pub fn run(store: &Store, json: bool, search: Option<&str>) -> Result<ExitCode, 
         descending: false,
     };
     let today = today();
-    let mut out = stdout();
+    let mut out = result_stdout(json);
     if json {
         out.write_all(b"[")?;
     } else {
@@ -70,7 +70,7 @@ pub fn run(store: &Store, json: bool, search: Option<&str>) -> Result<ExitCode, 
                     fit(&status_text(row.status), 18),
                     fit(&row.ruleset, 20),
                     fit(&line, 4),
-                    row.regimen
+                    crate::text::sanitise_line(&row.regimen)
                 )?;
             }
             first = false;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 
-use super::{CliError, finish, stdout};
+use super::{CliError, finish, result_stdout};
 use crate::domain::ReviewDecision;
 use crate::store::Store;
 
@@ -20,7 +20,7 @@ pub fn run(
 ) -> Result<ExitCode, CliError> {
     let patient = store.patient_id_by_mrn(mrn)?;
     store.review(patient, condition, decision, rationale, today)?;
-    let mut out = stdout();
+    let mut out = result_stdout(false);
     writeln!(out, "{mrn} {condition}: {decision}")?;
     finish(out)
 }

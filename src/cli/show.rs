@@ -5,14 +5,14 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use super::output::{date_text, status_text, today};
-use super::{CliError, finish, stdout};
+use super::{CliError, finish, result_stdout};
 use crate::domain::way_forward::STEP_TITLES;
 use crate::store::{PatientSummary, Store};
 
 pub fn run(store: &Store, mrn: &str, json: bool) -> Result<ExitCode, CliError> {
     let id = store.patient_id_by_mrn(mrn)?;
     let summary = store.summary(id)?;
-    let mut out = stdout();
+    let mut out = result_stdout(json);
     if json {
         serde_json::to_writer_pretty(&mut out, &summary).map_err(std::io::Error::from)?;
         writeln!(out)?;

@@ -192,7 +192,11 @@ impl Review {
 pub struct AuditEntry {
     pub id: i64,
     pub at: NaiveDateTime,
+    /// The name given with `--user`, else the OS account.
     pub who: String,
+    /// The OS account that wrote the row (`None` for rows written before it was recorded).
+    #[serde(default)]
+    pub os_user: Option<String>,
     /// What was done ("review.confirm", "checklist.tick").
     pub action: String,
     /// The table and row it changed.
@@ -201,4 +205,17 @@ pub struct AuditEntry {
     pub patient_id: Option<PatientId>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+}
+
+impl AuditEntry {
+    /// Who, in words: "dr.mensah as unix user mensah", or the account alone when no other
+    /// name was given.
+    pub fn who_text(&self) -> String {
+        match &self.os_user {
+            Some(account) if *account != self.who => {
+                format!("{} as unix user {account}", self.who)
+            }
+            _ => self.who.clone(),
+        }
+    }
 }

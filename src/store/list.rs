@@ -104,6 +104,9 @@ pub struct ListFilter {
     pub overdue_only: bool,
     /// Prefix of the family name, given name, "family, given" or MRN; case-insensitive.
     pub search: Option<String>,
+    /// The search matches MRNs only: on a shared screen with identity masked, typing a
+    /// surname must not pick the patient out of the masked rows.
+    pub mrn_only: bool,
 }
 
 /// A filter plus an order.
@@ -309,6 +312,7 @@ fn is_broad_search(conn: &Connection, filter: &ListFilter) -> Result<bool> {
     }
     let search_only = ListFilter {
         search: filter.search.clone(),
+        mrn_only: filter.mrn_only,
         ..ListFilter::default()
     };
     let (clause, params) = where_clause(&search_only);
@@ -471,19 +475,22 @@ fn where_clause(filter: &ListFilter) -> (String, Vec<Value>) {
         let lower = search.to_lowercase();
         let upper = search.to_uppercase();
         let high = |s: &str| format!("{s}\u{10FFFF}");
-        terms.push(
-            "((name_key >= ? AND name_key < ?) OR (lower(given_name) >= ? AND lower(given_name) < ?) \
-             OR (upper(mrn) >= ? AND upper(mrn) < ?))"
-                .into(),
-        );
-        params.extend([
-            Value::Text(lower.clone()),
-            Value::Text(high(&lower)),
-            Value::Text(lower.clone()),
-            Value::Text(high(&lower)),
-            Value::Text(upper.clone()),
-            Value::Text(high(&upper)),
-        ]);
+        if filter.mrn_only {
+            terms.push("(upper(mrn) >= ? AND upper(mrn) < ?)".into());
+        } else {
+            terms.push(
+                "((name_key >= ? AND name_key < ?) OR (lower(given_name) >= ? AND lower(given_name) < ?) \
+                 OR (upper(mrn) >= ? AND upper(mrn) < ?))"
+                    .into(),
+            );
+            params.extend([
+                Value::Text(lower.clone()),
+                Value::Text(high(&lower)),
+                Value::Text(lower.clone()),
+                Value::Text(high(&lower)),
+            ]);
+        }
+        params.extend([Value::Text(upper.clone()), Value::Text(high(&upper))]);
     }
     if terms.is_empty() {
         (String::from("1"), params)

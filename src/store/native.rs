@@ -3,7 +3,13 @@
 //! a document imported into an empty database exports as the same document.
 //!
 //! Assessments are not in it: they are derived (rules × data × day) and recomputed on import.
-//! The audit log is not in it either: it is the history of this file, not of the patient.
+//!
+//! The audit log of the records travels with them (`audit`, oldest first): every row about the
+//! exported patients and, in a whole-file export, about the meetings. A row names its patient by
+//! MRN; `entity_id` stays the row id in the file where the change was made. Rows about the file
+//! itself (its imports) stay with that file. Importing appends the rows to the new file's own
+//! chain (new ids, new hashes, the same who, when and what), so exporting that file again gives
+//! the same document; the chain and its head belong to each file, not to the document.
 
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
@@ -21,6 +27,9 @@ pub struct NativeDocument {
     pub patients: Vec<NativePatient>,
     #[serde(default)]
     pub meetings: Vec<NativeMeeting>,
+    /// Audit rows about the records above, oldest first (columns [`AUDIT_COLUMNS`]).
+    #[serde(default)]
+    pub audit: Vec<serde_json::Map<String, Cell>>,
 }
 
 pub const NATIVE_FORMAT: &str = "refract";
@@ -206,6 +215,20 @@ const CASE_COLUMNS: &[&str] = &[
     "presented_seconds",
     "plan_followed",
     "plan_followed_reason",
+];
+
+/// The columns of an audit row in the document: the table's, with the patient named by MRN
+/// and without the id and hash (each file chains its own rows).
+pub const AUDIT_COLUMNS: &[&str] = &[
+    "at",
+    "who",
+    "os_user",
+    "action",
+    "entity",
+    "entity_id",
+    "mrn",
+    "before",
+    "after",
 ];
 
 /// A row read by `rows`: the leading columns the caller consumes, then the named columns.
@@ -518,6 +541,38 @@ impl Store {
         })
     }
 
+    /// Calls `each` with the audit rows the document carries, oldest first: those about
+    /// `patients` (all rows but the file's own imports when `None`).
+    pub fn native_audit(
+        &self,
+        patients: Option<&[PatientId]>,
+        mut each: impl FnMut(serde_json::Map<String, Cell>) -> Result<()>,
+    ) -> Result<()> {
+        let wanted: Option<std::collections::HashSet<i64>> =
+            patients.map(|ids| ids.iter().map(|id| id.0).collect());
+        let mut stmt = self.conn.prepare(
+            "SELECT a.patient_id, a.at, a.who, a.os_user, a.action, a.entity, a.entity_id, p.mrn,
+                    a.before, a.after
+             FROM audit_log a LEFT JOIN patients p ON p.id = a.patient_id
+             WHERE a.entity <> 'imports' ORDER BY a.id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let patient: Option<i64> = row.get(0)?;
+            if let Some(wanted) = &wanted
+                && !patient.is_some_and(|id| wanted.contains(&id))
+            {
+                continue;
+            }
+            let mut map = serde_json::Map::new();
+            for (offset, name) in AUDIT_COLUMNS.iter().enumerate() {
+                map.insert((*name).to_owned(), cell(row, offset + 1)?);
+            }
+            each(map)?;
+        }
+        Ok(())
+    }
+
     /// Writes a native document's patients and meetings. Patients whose MRN is already in the
     /// database are left as they are and counted in the second number (a native document is a
     /// copy of someone's whole record: merging it into another would be a guess). The caller
@@ -725,6 +780,17 @@ impl Store {
                 ],
             )?;
         }
+        for row in &document.audit {
+            let patient = match row.get("mrn").and_then(Cell::as_str) {
+                None => None,
+                // The history of a patient left as it was (already present) stays out.
+                Some(mrn) => match mrn_index(mrn).and_then(|index| patient_ids[index]) {
+                    Some(pid) => Some(pid),
+                    None => continue,
+                },
+            };
+            append_audit_row(conn, row, patient)?;
+        }
         Ok((inserted, present))
     }
 }
@@ -762,6 +828,56 @@ fn native_match(
         }
     }
     Ok(None)
+}
+
+/// Appends one carried audit row to this file's chain, its columns checked.
+fn append_audit_row(
+    conn: &Connection,
+    row: &serde_json::Map<String, Cell>,
+    patient: Option<i64>,
+) -> Result<()> {
+    if let Some(unknown) = row
+        .keys()
+        .find(|key| !AUDIT_COLUMNS.contains(&key.as_str()))
+    {
+        return Err(StoreError::Invalid(format!(
+            "audit: unknown column '{}'",
+            crate::text::one_line(unknown)
+        )));
+    }
+    let text = |name: &str, required: bool| -> Result<Option<&str>> {
+        match row.get(name) {
+            Some(Cell::String(text)) => Ok(Some(text.as_str())),
+            None | Some(Cell::Null) if !required => Ok(None),
+            _ => Err(StoreError::Invalid(format!(
+                "audit.{name}: {} text",
+                if required { "needs" } else { "must be" }
+            ))),
+        }
+    };
+    let entity_id = match row.get("entity_id") {
+        None | Some(Cell::Null) => None,
+        Some(value) => Some(value.as_i64().ok_or_else(|| {
+            StoreError::Invalid(String::from("audit.entity_id must be an integer"))
+        })?),
+    };
+    let at = text("at", true)?.unwrap_or_default();
+    super::parse_datetime("audit.at", at)?;
+    super::audit::append(
+        conn,
+        &super::audit::NewRow {
+            at,
+            who: text("who", true)?.unwrap_or_default(),
+            os_user: text("os_user", false)?,
+            action: text("action", true)?.unwrap_or_default(),
+            entity: text("entity", true)?.unwrap_or_default(),
+            entity_id,
+            patient_id: patient,
+            before: text("before", false)?,
+            after: text("after", false)?,
+        },
+    )?;
+    Ok(())
 }
 
 /// Inserts a row from a column map plus `extra` columns; unknown columns are refused (the

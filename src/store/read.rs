@@ -263,7 +263,7 @@ impl Store {
     /// A patient's audit history, newest first.
     pub fn audit_history(&self, id: PatientId, limit: usize) -> Result<Vec<AuditEntry>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, at, who, action, entity, entity_id, before, after FROM audit_log
+            "SELECT id, at, who, action, entity, entity_id, before, after, os_user FROM audit_log
              WHERE patient_id = ?1 ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = stmt
@@ -277,16 +277,18 @@ impl Store {
                     row.get::<_, Option<i64>>(5)?,
                     row.get::<_, Option<String>>(6)?,
                     row.get::<_, Option<String>>(7)?,
+                    row.get::<_, Option<String>>(8)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(
-                |(entry_id, at, who, action, entity, entity_id, before, after)| {
+                |(entry_id, at, who, action, entity, entity_id, before, after, os_user)| {
                     Ok(AuditEntry {
                         id: entry_id,
                         at: parse_datetime("audit_log.at", &at)?,
                         who,
+                        os_user,
                         action,
                         entity,
                         entity_id,

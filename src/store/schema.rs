@@ -31,7 +31,15 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("sql/0003_import_identity.sql"),
         rebuilds_tables: true,
     },
+    Migration {
+        sql: AUDIT_CHAIN,
+        rebuilds_tables: false,
+    },
 ];
+
+/// The migration that chains the audit log; the rows already there are hashed right after it,
+/// in Rust, in the same transaction (found by its text, not its number, so the list can grow).
+const AUDIT_CHAIN: &str = include_str!("sql/0004_audit_chain.sql");
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -63,6 +71,9 @@ fn run_pending(conn: &mut Connection, rebuilds: bool) -> Result<()> {
     let current: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
         tx.execute_batch(migration.sql)?;
+        if migration.sql == AUDIT_CHAIN {
+            super::audit::seal_unchained(&tx)?;
+        }
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
     }
     if rebuilds {

@@ -356,6 +356,17 @@ impl Model {
         }
     }
 
+    /// Masks or shows identity; a search in progress is run again, by MRN only when masked.
+    pub fn set_masked(&mut self, masked: bool) -> Vec<Request> {
+        let changed = self.masked != masked;
+        self.masked = masked;
+        if changed && self.list.query.filter.search.is_some() {
+            self.reload_list()
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The requests that fill the first screen.
     pub fn start(&mut self) -> Vec<Request> {
         let mut requests = self.reload_list();
@@ -374,6 +385,9 @@ impl Model {
 
     /// Starts the list again from its first row (after a change of search, filter or sort).
     fn reload_list(&mut self) -> Vec<Request> {
+        // Identity masked: a search matches MRNs only (a surname typed on a shared screen
+        // would otherwise pick its patient out of the masked rows).
+        self.list.query.filter.mrn_only = self.masked && self.list.query.filter.search.is_some();
         self.list.generation += 1;
         self.list.loading = true;
         self.list.counts = None;
@@ -520,13 +534,13 @@ fn act(model: &mut Model, action: Action) -> Vec<Request> {
             Vec::new()
         }
         Action::ToggleMask => {
-            model.masked = !model.masked;
+            let requests = model.set_masked(!model.masked);
             model.message = Some(String::from(if model.masked {
-                "identity masked"
+                "identity masked: search finds MRNs only"
             } else {
                 "identity shown"
             }));
-            Vec::new()
+            requests
         }
         Action::Overview => {
             if model.screen == Screen::Overview {

@@ -282,8 +282,9 @@ pub fn list_action(model: &mut Model, action: Action) -> Vec<Request> {
 pub fn open_meeting(model: &mut Model, id: i64) -> Vec<Request> {
     model.screen = Screen::Meeting;
     model.agenda_target = Some(id);
+    let mut requests = Vec::new();
     if !model.masked {
-        model.masked = true;
+        requests = model.set_masked(true);
         model.message = Some(String::from(
             "identity masked for the shared screen: M shows it",
         ));
@@ -297,7 +298,8 @@ pub fn open_meeting(model: &mut Model, id: i64) -> Vec<Request> {
         presenting: None,
         pending: None,
     });
-    vec![Request::Meeting { id }]
+    requests.push(Request::Meeting { id });
+    requests
 }
 
 /// The requests that reload what the meeting screens show.

@@ -65,6 +65,25 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
     if let Some(input) = model.input.as_ref().filter(|i| i.purpose.is_multiline()) {
         render_text_box(&input.text, theme, frame, body);
     }
+    sanitise_cells(frame.buffer_mut());
+}
+
+/// Typed text as it shows on a masked screen: a dot for each character.
+pub fn masked_text(text: &str) -> String {
+    "•".repeat(text.chars().count())
+}
+
+/// The last pass over every frame, so that nothing a record holds reaches the terminal as
+/// anything but text: the widgets already drop control characters (an escape sequence arrives
+/// as inert text), but they keep zero-width characters (bidi overrides among them) by appending
+/// them to the cell before; those are taken out here with the command line's own sanitiser.
+fn sanitise_cells(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buffer.content {
+        if cell.symbol().chars().any(crate::text::is_unsafe) {
+            let clean = crate::text::sanitise_line(cell.symbol()).trim().to_owned();
+            cell.set_symbol(if clean.is_empty() { " " } else { &clean });
+        }
+    }
 }
 
 /// Several lines being typed, in a box over the body: the last lines that fit, and the cursor.
@@ -116,6 +135,9 @@ fn render_text_box(text: &str, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
 /// Word-wraps `text` to `width` columns; continuation lines line up under the text after the
 /// leading spaces and bullet ("  · "), so a long item still reads as one item.
 pub fn wrap_hanging(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    // Cleaned before measuring, so that the width counted is the width shown.
+    let text = crate::text::sanitise_line(text);
+    let text = text.as_ref();
     let lead = text.len() - text.trim_start().len();
     let bullet = usize::from(text.trim_start().starts_with("· "));
     let indent = lead + bullet * 2;
@@ -255,14 +277,16 @@ fn render_input(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
         InputPurpose::PlanNotFollowed => String::from("plan not followed, because: "),
     };
     let width = usize::from(area.width).saturating_sub(prompt.chars().count() + 2);
+    // A search typed on a masked screen is not shown: it may be a name.
+    let text = if model.masked && input.purpose == InputPurpose::Search {
+        masked_text(&input.text)
+    } else {
+        input.text.clone()
+    };
     // Show the end of a long text: what is being typed.
     let shown: String = {
-        let count = input.text.chars().count();
-        input
-            .text
-            .chars()
-            .skip(count.saturating_sub(width))
-            .collect()
+        let count = text.chars().count();
+        text.chars().skip(count.saturating_sub(width)).collect()
     };
     let line = Line::from(vec![
         Span::styled(prompt.clone(), theme.key()),
@@ -280,6 +304,10 @@ fn render_status(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect)
     let text = match (&model.message, &model.input) {
         (Some(message), _) => Span::styled(format!(" {message}"), theme.warning()),
         (None, Some(input)) => match input.purpose {
+            InputPurpose::Search if model.masked => Span::styled(
+                " identity masked: type an MRN (names are not searched) · ⏎ keep · Esc clear",
+                theme.muted(),
+            ),
             InputPurpose::Search => Span::styled(
                 " type to search by family name, given name or MRN · ⏎ keep · Esc clear",
                 theme.muted(),

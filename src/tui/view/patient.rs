@@ -577,7 +577,7 @@ fn render_history(
             });
             Row::new(vec![
                 Cell::from(entry.at.format("%Y-%m-%d %H:%M").to_string()),
-                Cell::from(entry.who.clone()),
+                Cell::from(entry.who_text()),
                 Cell::from(entry.action.clone()),
                 Cell::from(after.unwrap_or_default()).style(theme.muted()),
             ])
@@ -585,7 +585,7 @@ fn render_history(
         .collect();
     let widths = [
         Constraint::Length(16),
-        Constraint::Length(14),
+        Constraint::Length(24),
         Constraint::Length(16),
         Constraint::Min(20),
     ];

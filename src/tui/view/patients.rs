@@ -94,6 +94,11 @@ fn render_controls(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
     let query = &model.list.query;
     let mut spans = Vec::new();
     if let Some(search) = &query.filter.search {
+        let search = if model.masked {
+            super::masked_text(search)
+        } else {
+            search.clone()
+        };
         spans.push(Span::styled(format!(" /{search}"), theme.key()));
     }
     let filter = &query.filter;
