@@ -7,6 +7,7 @@
 
 mod assessments;
 mod audit;
+mod decode;
 pub mod imports;
 mod list;
 mod meetings;
@@ -31,6 +32,7 @@ pub use assessments::{
     save_assessments, stamp_evaluated,
 };
 pub use audit::{AuditCheck, AuditHead, AuditWriter, CHAINED_COLUMNS, Change};
+pub use decode::{DecodeProblem, DecodeReport};
 pub use list::{
     Anchor, Cursor, ListFilter, ListQuery, PatientRow, SEARCH_COUNT_CAP, SortKey, StatusCounts,
     rebuild_list_counts,
@@ -107,13 +109,26 @@ pub enum StoreError {
         column: &'static str,
         detail: String,
     },
-    #[error("database error: {0}")]
+    #[error("database error: {0}{hint}", hint = damage_hint(.0))]
     Sqlite(#[from] rusqlite::Error),
     #[error("JSON error: {0}")]
     Json(#[from] serde_json::Error),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Points a user at `refract check` when SQLite handed back a value that cannot be read (a
+/// damaged file): it names the table, row and column, which the driver's error cannot.
+fn damage_hint(err: &rusqlite::Error) -> &'static str {
+    match err {
+        rusqlite::Error::Utf8Error(..)
+        | rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::InvalidColumnType(..) => {
+            " (a damaged value: `refract check` names where)"
+        }
+        _ => "",
+    }
+}
 
 /// Whether opening may create the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -283,3 +283,58 @@ fn demo_refuses_to_overwrite_a_real_database() {
             .contains("refusing to overwrite")
     );
 }
+
+#[test]
+fn check_names_the_row_and_column_of_a_value_refract_cannot_read() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 20);
+    // Damage SQLite's integrity check cannot see: a flipped byte inside a name (no longer
+    // UTF-8), a date that is no date, a coded value no refract wrote.
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute(
+            "UPDATE patients SET family_name = CAST(x'4fff6b61666f72' AS TEXT) WHERE id = 3",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE conditions SET onset = '2021-13-45' WHERE id = 2",
+            [],
+        )
+        .unwrap();
+        conn.execute("UPDATE patients SET sex = 'alien' WHERE id = 5", [])
+            .unwrap();
+    }
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stdout.contains("integrity: ok"), "{stdout}");
+    for want in [
+        "patients (rowid 3) column family_name: not UTF-8",
+        "conditions (rowid 2) column onset: '2021-13-45' is not a date",
+        "patients (rowid 5) column sex: 'alien' is not a value refract knows",
+    ] {
+        assert!(stdout.contains(want), "{want} not in:\n{stdout}");
+    }
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("conditions (rowid 2) column onset"),
+        "{stderr}"
+    );
+    // The command that fails on the damage points at check.
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["patients", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("refract check"), "{stderr}");
+}

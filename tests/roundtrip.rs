@@ -203,3 +203,110 @@ fn an_import_killed_half_way_leaves_the_file_whole() {
     assert_eq!(patient_count(&target), 3_000);
     refract(&target).arg("check").assert().success();
 }
+
+/// `table`'s row count through SQLite itself.
+fn rows_in(db: &Path, table: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+        row.get(0)
+    })
+    .unwrap()
+}
+
+fn export_json(db: &Path) -> serde_json::Value {
+    let output = refract(db)
+        .args(["export", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn a_refract_document_goes_through_the_same_checks_as_every_other_write() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 12);
+    let document = export_json(&db);
+    let empty = dir.path().join("empty.db");
+    let import = |db: &Path, doc: &serde_json::Value, name: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_vec(doc).unwrap()).unwrap();
+        refract(db)
+            .args(["import", "--json"])
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+
+    // Values refract could not read back are refused, and nothing of the file is committed.
+    let mut alien = document.clone();
+    alien["patients"][3]["patient"]["sex"] = serde_json::json!("alien");
+    alien["patients"][3]["patient"]["birth_date"] = serde_json::json!("not-a-date");
+    let output = import(&empty, &alien, "alien.json");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("patients[3]"), "{stderr}");
+    assert_eq!(rows_in(&empty, "patients"), 0, "nothing committed");
+    // …and every command still works on the file.
+    assert_eq!(patient_count(&empty), 0);
+    assert!(
+        refract(&empty)
+            .args(["flags", "--json"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    assert!(
+        refract(&empty)
+            .arg("check")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+
+    // The bookkeeping refract derives is never read from a file (here, a stamp that would
+    // make the patient look evaluated, hiding their flag).
+    let mut stamped = document.clone();
+    stamped["patients"][0]["patient"]["eval_rules"] = serde_json::json!("forged");
+    let output = import(&empty, &stamped, "stamped.json");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("eval_rules"));
+    assert_eq!(rows_in(&empty, "patients"), 0);
+
+    // Into an empty file: everything, and each thing the team wrote says where it came from.
+    let output = import(&empty, &document, "whole.json");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(patient_count(&empty), 12);
+    let meetings = rows_in(&empty, "meetings");
+    assert!(meetings > 0);
+    let conn = rusqlite::Connection::open(&empty).unwrap();
+    let provenance: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'import.native.row'
+             AND after LIKE '%originally_by%' AND after LIKE '%whole.json%'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(provenance > 0);
+
+    // The export imported back into the file it came from (its patients and meetings are
+    // there): nothing added, nothing claimed, no meeting twice.
+    let meetings_before = rows_in(&db, "meetings");
+    let cases_before = rows_in(&db, "meeting_cases");
+    let output = import(&db, &document, "back.json");
+    assert!(output.status.success(), "{output:?}");
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["new_patients"], 0, "{summary}");
+    assert_eq!(summary["conditions"], 0, "{summary}");
+    assert_eq!(summary["observations"], 0, "{summary}");
+    assert_eq!(
+        rows_in(&db, "meetings"),
+        meetings_before,
+        "no meeting twice"
+    );
+    assert_eq!(rows_in(&db, "meeting_cases"), cases_before);
+    assert_eq!(patient_count(&db), 12);
+}

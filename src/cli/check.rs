@@ -50,6 +50,28 @@ pub fn run(
         }
     }
 
+    // Every row read as refract reads it: damage SQLite's own check cannot see (a byte
+    // flipped inside a name or a date) is named here, before another command fails on it.
+    let decoded = store.decode_check(20)?;
+    if decoded.problems == 0 {
+        writeln!(out, "rows: {} read, every value readable", decoded.rows)?;
+    } else {
+        writeln!(
+            out,
+            "rows: {} read, {} value(s) refract cannot read:",
+            decoded.rows, decoded.problems
+        )?;
+        for problem in &decoded.first {
+            writeln!(out, "  {problem}")?;
+        }
+        if let Some(first) = decoded.first.first() {
+            failure = Some(format!(
+                "{} holds values refract cannot read, first in {first}",
+                store.path().display()
+            ));
+        }
+    }
+
     let audit = store.verify_audit()?;
     match &audit.head {
         Some(head) => writeln!(
@@ -85,6 +107,35 @@ pub fn run(
         .query_row("SELECT count(*) FROM patients", [], |row| row.get(0))
         .map_err(crate::store::StoreError::from)?;
     writeln!(out, "patients: {patients}")?;
+    for run in store.unfinished_runs()? {
+        writeln!(
+            out,
+            "import: unfinished: {} (started {}, {} resource(s) committed{}); import the file \
+             again to finish it",
+            crate::text::one_line(&run.path),
+            run.started,
+            run.summary["resources"].as_u64().unwrap_or(0),
+            run.process
+                .as_deref()
+                .map(|p| format!(", by {p}"))
+                .unwrap_or_default()
+        )?;
+    }
+    let (dirty, new) = store.pending_rebuilds()?;
+    if dirty + new > 0 {
+        writeln!(
+            out,
+            "import: {dirty} patient(s) to rebuild and {new} to create from imported resources \
+             (the next import or `refract flags` does it)"
+        )?;
+    }
+    let (waiting, _) = store.waiting_resources(0)?;
+    if waiting > 0 {
+        writeln!(
+            out,
+            "import: {waiting} resource(s) wait for a patient no import has brought yet"
+        )?;
+    }
 
     match Rules::load(rules_dir) {
         Ok(rules) => {

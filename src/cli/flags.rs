@@ -51,6 +51,8 @@ pub fn run(
         })?;
 
     let show_progress = std::io::stderr().is_terminal();
+    // What an interrupted import left to apply, first: flags must read whole records.
+    crate::import::rebuild_dirty(store, rules, today)?;
     let summary = assess::refresh(store, rules, today, |done, total| {
         if show_progress {
             eprint!("\rrefract: evaluating {done}/{total} patients");

@@ -865,6 +865,21 @@ impl Store {
     pub fn unfinished_runs(&self) -> Result<Vec<UnfinishedRun>> {
         unfinished_runs(&self.conn)
     }
+
+    /// What an interrupted import left to do: (patients whose rows are to be rebuilt from
+    /// their resources, Patient resources waiting to be created).
+    pub fn pending_rebuilds(&self) -> Result<(usize, usize)> {
+        let dirty: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM import_dirty", [], |row| row.get(0))?;
+        let new: i64 = self.conn.query_row(
+            "SELECT count(*) FROM fhir_resources INDEXED BY fhir_resources_new_patients
+             WHERE type = 'Patient' AND patient_id IS NULL",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok((dirty as usize, new as usize))
+    }
 }
 
 impl ImportTx<'_> {

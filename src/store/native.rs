@@ -573,90 +573,131 @@ impl Store {
         Ok(())
     }
 
-    /// Writes a native document's patients and meetings. Patients whose MRN is already in the
-    /// database are left as they are and counted in the second number (a native document is a
-    /// copy of someone's whole record: merging it into another would be a guess). The caller
-    /// owns the transaction.
-    pub fn insert_native(conn: &Connection, document: &NativeDocument) -> Result<(usize, usize)> {
+    /// Writes a native document's patients and meetings, checked row by row (the caller owns
+    /// the transaction: any refusal rolls the whole document back). Patients already in the
+    /// database (the same MRN in the same system, or an identifier in common) are left as
+    /// they are: a native document is a copy of someone's whole record, and merging it into
+    /// another would be a guess. Meetings already held (same time, title and team) are not
+    /// added again. What the team wrote keeps its author and time, and each such row gets an
+    /// audit row saying where it came from.
+    fn insert_native(
+        conn: &Connection,
+        auditor: &super::AuditWriter,
+        path: &str,
+        document: &NativeDocument,
+    ) -> Result<NativeCounts> {
         if document.format != NATIVE_FORMAT || document.version != NATIVE_VERSION {
             return Err(StoreError::Invalid(format!(
                 "not a refract document of version {NATIVE_VERSION} (format '{}', version {})",
                 document.format, document.version
             )));
         }
-        let mut inserted = 0;
+        let mut counts = NativeCounts {
+            patients: document.patients.len(),
+            ..NativeCounts::default()
+        };
         let mut present = 0;
         let mut patient_ids: Vec<Option<i64>> = Vec::with_capacity(document.patients.len());
         let mut option_ids: Vec<Vec<i64>> = Vec::with_capacity(document.patients.len());
-        let mut pending_tasks: Vec<(i64, &serde_json::Map<String, Cell>)> = Vec::new();
-        for native in &document.patients {
-            let mrn = native
-                .patient
-                .get("mrn")
-                .and_then(Cell::as_str)
-                .unwrap_or_default();
-            let system = native
-                .patient
-                .get("mrn_system")
-                .and_then(Cell::as_str)
-                .unwrap_or_default();
-            let exists = native_match(conn, system, mrn, &native.identifiers)?;
-            if exists.is_some() || mrn.is_empty() {
+        let mut pending_tasks: Vec<(i64, usize, &serde_json::Map<String, Cell>)> = Vec::new();
+        let provenance =
+            |table: &str, row: i64, patient: i64, by: Option<&str>, at: Option<&str>| {
+                // Filed under `imports`, as the import's own history: a later export of the
+                // patient carries the rows themselves, not this note of where they came from.
+                auditor.record(
+                    conn,
+                    super::Change {
+                        action: "import.native.row",
+                        entity: "imports",
+                        entity_id: None,
+                        patient_id: Some(PatientId(patient)),
+                    },
+                    None::<&()>,
+                    Some(&serde_json::json!({
+                        "table": table,
+                        "row": row,
+                        "imported_from": path,
+                        "originally_by": by,
+                        "originally_at": at,
+                    })),
+                )
+            };
+        for (index, native) in document.patients.iter().enumerate() {
+            let text_of = |key: &str| {
+                native
+                    .patient
+                    .get(key)
+                    .and_then(Cell::as_str)
+                    .unwrap_or_default()
+            };
+            let mrn = text_of("mrn");
+            let place = format!("patients[{index}] (MRN {})", crate::text::one_line(mrn));
+            if mrn.trim().is_empty() {
+                return Err(StoreError::Invalid(format!(
+                    "refract document: patients[{index}]: no MRN"
+                )));
+            }
+            if native_match(conn, text_of("mrn_system"), mrn, &native.identifiers)?.is_some() {
                 present += 1;
                 patient_ids.push(None);
                 option_ids.push(Vec::new());
                 continue;
             }
-            let family = native
-                .patient
-                .get("family_name")
-                .and_then(Cell::as_str)
-                .unwrap_or_default();
-            let given = native
-                .patient
-                .get("given_name")
-                .and_then(Cell::as_str)
-                .unwrap_or_default();
-            let mut patient = native.patient.clone();
-            patient.insert(
-                String::from("name_key"),
-                Cell::from(super::name_key(family, given)),
-            );
-            patient.insert(
-                String::from("updated_at"),
-                Cell::from(String::from(super::format_datetime(super::now_utc()))),
-            );
-            let pid = insert_row(conn, "patients", &patient, &[])?;
-            for row in &native.identifiers {
-                insert_row(
-                    conn,
-                    "patient_identifiers",
-                    row,
-                    &[("patient_id", Cell::from(pid))],
-                )?;
-            }
-            for row in &native.fhir_resources {
-                insert_row(
-                    conn,
-                    "fhir_resources",
-                    row,
-                    &[
-                        ("patient_id", Cell::from(pid)),
-                        ("import_id", Cell::from(0)),
-                    ],
-                )?;
-            }
+            let pid = insert_row(
+                conn,
+                "patients",
+                &place,
+                &native.patient,
+                &[
+                    (
+                        "name_key",
+                        Cell::from(super::name_key(
+                            text_of("family_name"),
+                            text_of("given_name"),
+                        )),
+                    ),
+                    (
+                        "updated_at",
+                        Cell::from(String::from(super::format_datetime(super::now_utc()))),
+                    ),
+                ],
+            )?;
             let with_patient = [("patient_id", Cell::from(pid))];
-            for row in &native.conditions {
-                insert_row(conn, "conditions", row, &with_patient)?;
+            for (table, key, list) in [
+                ("patient_identifiers", "identifiers", &native.identifiers),
+                ("fhir_resources", "fhir_resources", &native.fhir_resources),
+            ] {
+                for (row_index, row) in list.iter().enumerate() {
+                    let extra: &[(&str, Cell)] = if table == "fhir_resources" {
+                        &[
+                            ("patient_id", Cell::from(pid)),
+                            ("import_id", Cell::from(0)),
+                        ]
+                    } else {
+                        &with_patient
+                    };
+                    insert_row(
+                        conn,
+                        table,
+                        &format!("{place}.{key}[{row_index}]"),
+                        row,
+                        extra,
+                    )?;
+                }
+            }
+            for (row_index, row) in native.conditions.iter().enumerate() {
+                let at = format!("{place}.conditions[{row_index}]");
+                insert_row(conn, "conditions", &at, row, &with_patient)?;
             }
             let mut exposure_ids = Vec::with_capacity(native.exposures.len());
-            for row in &native.exposures {
-                exposure_ids.push(insert_row(conn, "drug_exposures", row, &with_patient)?);
+            for (row_index, row) in native.exposures.iter().enumerate() {
+                let at = format!("{place}.exposures[{row_index}]");
+                exposure_ids.push(insert_row(conn, "drug_exposures", &at, row, &with_patient)?);
             }
-            for line in &native.lines {
-                let line_id = insert_row(conn, "treatment_lines", &line.line, &with_patient)?;
-                for drug in &line.drugs {
+            for (line_index, line) in native.lines.iter().enumerate() {
+                let at = format!("{place}.lines[{line_index}]");
+                let line_id = insert_row(conn, "treatment_lines", &at, &line.line, &with_patient)?;
+                for (drug_index, drug) in line.drugs.iter().enumerate() {
                     let exposure = drug
                         .get("exposure")
                         .and_then(Cell::as_u64)
@@ -667,45 +708,86 @@ impl Store {
                     insert_row(
                         conn,
                         "line_drugs",
+                        &format!("{at}.drugs[{drug_index}]"),
                         &drug,
                         &[("line_id", Cell::from(line_id)), ("exposure_id", exposure)],
                     )?;
                 }
             }
-            for (index, row) in native.observations.iter().enumerate() {
+            for (row_index, row) in native.observations.iter().enumerate() {
                 insert_row(
                     conn,
                     "observations",
+                    &format!("{place}.observations[{row_index}]"),
                     row,
                     &[
                         ("patient_id", Cell::from(pid)),
-                        ("id", Cell::from(index as i64 + 1)),
+                        ("id", Cell::from(row_index as i64 + 1)),
                     ],
                 )?;
             }
-            for (table, list) in [
-                ("procedures", &native.procedures),
-                ("reviews", &native.reviews),
-                ("notes", &native.notes),
-                ("way_forward", &native.way_forward),
-                ("checklist_items", &native.checklist),
-                ("referrals", &native.referrals),
-                ("wellbeing_goals", &native.goals),
+            for (row_index, row) in native.procedures.iter().enumerate() {
+                let at = format!("{place}.procedures[{row_index}]");
+                insert_row(conn, "procedures", &at, row, &with_patient)?;
+            }
+            // What people wrote: kept with its author and time, and its provenance audited.
+            for (table, key, list, by, when) in [
+                ("reviews", "reviews", &native.reviews, "by", "at"),
+                ("notes", "notes", &native.notes, "author", "at"),
+                (
+                    "way_forward",
+                    "way_forward",
+                    &native.way_forward,
+                    "owner",
+                    "updated_at",
+                ),
+                (
+                    "checklist_items",
+                    "checklist",
+                    &native.checklist,
+                    "",
+                    "updated_at",
+                ),
+                (
+                    "referrals",
+                    "referrals",
+                    &native.referrals,
+                    "to_whom",
+                    "date",
+                ),
+                ("wellbeing_goals", "goals", &native.goals, "", ""),
             ] {
-                for row in list {
-                    insert_row(conn, table, row, &with_patient)?;
+                for (row_index, row) in list.iter().enumerate() {
+                    let at = format!("{place}.{key}[{row_index}]");
+                    let id = insert_row(conn, table, &at, row, &with_patient)?;
+                    let by = row.get(by).and_then(Cell::as_str);
+                    let when = row.get(when).and_then(Cell::as_str);
+                    provenance(table, id, pid, by, when)?;
                 }
             }
             let mut options = Vec::with_capacity(native.options.len());
-            for row in &native.options {
-                options.push(insert_row(conn, "options", row, &with_patient)?);
+            for (row_index, row) in native.options.iter().enumerate() {
+                let at = format!("{place}.options[{row_index}]");
+                let id = insert_row(conn, "options", &at, row, &with_patient)?;
+                provenance("options", id, pid, None, None)?;
+                options.push(id);
             }
             for task in &native.tasks {
-                pending_tasks.push((pid, task));
+                pending_tasks.push((pid, index, task));
             }
             patient_ids.push(Some(pid));
             option_ids.push(options);
-            inserted += 1;
+            counts.new_patients += 1;
+            counts.conditions += native.conditions.len();
+            counts.exposures += native.exposures.len();
+            counts.observations += native.observations.len();
+            counts.procedures += native.procedures.len();
+        }
+        if present > 0 {
+            counts.skipped.insert(
+                String::from("patients already present (refract document)"),
+                present,
+            );
         }
         let mrn_index = |mrn: &str| {
             document
@@ -713,23 +795,44 @@ impl Store {
                 .iter()
                 .position(|p| p.patient.get("mrn").and_then(Cell::as_str) == Some(mrn))
         };
+        // (meeting id, whether this document added it), per meeting of the document.
+        let mut meeting_ids: Vec<(i64, bool)> = Vec::with_capacity(document.meetings.len());
         let mut case_ids: Vec<Vec<(i64, i64)>> = Vec::with_capacity(document.meetings.len());
-        for meeting in &document.meetings {
-            let meeting_id = insert_row(conn, "meetings", &meeting.meeting, &[])?;
-            for attendee in &meeting.attendees {
-                insert_row(
-                    conn,
-                    "attendees",
-                    attendee,
-                    &[("meeting_id", Cell::from(meeting_id))],
-                )?;
+        for (meeting_index, meeting) in document.meetings.iter().enumerate() {
+            let place = format!("meetings[{meeting_index}]");
+            let (meeting_id, added) = match same_meeting(conn, &meeting.meeting)? {
+                Some(id) => (id, false),
+                None => (
+                    insert_row(conn, "meetings", &place, &meeting.meeting, &[])?,
+                    true,
+                ),
+            };
+            meeting_ids.push((meeting_id, added));
+            if added {
+                counts.meetings += 1;
+                for (row_index, attendee) in meeting.attendees.iter().enumerate() {
+                    insert_row(
+                        conn,
+                        "attendees",
+                        &format!("{place}.attendees[{row_index}]"),
+                        attendee,
+                        &[("meeting_id", Cell::from(meeting_id))],
+                    )?;
+                }
+            } else {
+                *counts
+                    .skipped
+                    .entry(String::from("meetings already present (refract document)"))
+                    .or_default() += 1;
             }
             let mut cases = Vec::new();
-            for case in &meeting.cases {
+            for (row_index, case) in meeting.cases.iter().enumerate() {
                 let mrn = case.get("mrn").and_then(Cell::as_str).unwrap_or_default();
                 let Some(index) = mrn_index(mrn) else {
                     continue;
                 };
+                // A case joins its meeting only with its patient: a patient left as they were
+                // keeps the cases they already had.
                 let Some(Some(pid)) = patient_ids.get(index) else {
                     continue;
                 };
@@ -745,6 +848,7 @@ impl Store {
                 let case_id = insert_row(
                     conn,
                     "meeting_cases",
+                    &format!("{place}.cases[{row_index}]"),
                     &row,
                     &[
                         ("meeting_id", Cell::from(meeting_id)),
@@ -756,7 +860,7 @@ impl Store {
             }
             case_ids.push(cases);
         }
-        for (pid, task) in pending_tasks {
+        for (pid, index, task) in pending_tasks {
             let meeting_case = match (
                 task.get("meeting").and_then(Cell::as_u64),
                 task.get("case").and_then(Cell::as_i64),
@@ -770,19 +874,29 @@ impl Store {
             let mut row = task.clone();
             row.remove("meeting");
             row.remove("case");
-            insert_row(
+            let id = insert_row(
                 conn,
                 "tasks",
+                &format!("patients[{index}].tasks"),
                 &row,
                 &[
                     ("patient_id", Cell::from(pid)),
                     ("meeting_case_id", meeting_case),
                 ],
             )?;
+            let by = row.get("owner").and_then(Cell::as_str);
+            let when = row.get("created_at").and_then(Cell::as_str);
+            provenance("tasks", id, pid, by, when)?;
         }
         for row in &document.audit {
             let patient = match row.get("mrn").and_then(Cell::as_str) {
-                None => None,
+                // A meeting's history, when this document added the meeting.
+                None => {
+                    if !meeting_ids.iter().any(|(_, added)| *added) {
+                        continue;
+                    }
+                    None
+                }
                 // The history of a patient left as it was (already present) stays out.
                 Some(mrn) => match mrn_index(mrn).and_then(|index| patient_ids[index]) {
                     Some(pid) => Some(pid),
@@ -791,8 +905,22 @@ impl Store {
             };
             append_audit_row(conn, row, patient)?;
         }
-        Ok((inserted, present))
+        Ok(counts)
     }
+}
+
+/// A meeting already held that a document's meeting is: the same start, title and team.
+fn same_meeting(conn: &Connection, meeting: &serde_json::Map<String, Cell>) -> Result<Option<i64>> {
+    let text = |key: &str| meeting.get(key).and_then(Cell::as_str);
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM meetings WHERE starts_at = ?1 AND title = ?2 AND team IS ?3",
+        )?
+        .query_row(
+            rusqlite::params![text("starts_at"), text("title"), text("team")],
+            |row| row.get(0),
+        )
+        .optional()?)
 }
 
 /// The stored patient a document's patient is: one with the same MRN in the same system, or
@@ -880,26 +1008,69 @@ fn append_audit_row(
     Ok(())
 }
 
-/// Inserts a row from a column map plus `extra` columns; unknown columns are refused (the
-/// document is checked against the schema, not trusted).
+/// The columns a document may set, by table: what export writes, never the bookkeeping refract
+/// derives (evaluation stamps, the list's columns, record versions), which a file could
+/// otherwise use to hide a flag.
+const DOCUMENT_COLUMNS: &[(&str, &[&str])] = &[
+    ("patients", PATIENT_COLUMNS),
+    ("patient_identifiers", IDENTIFIER_COLUMNS),
+    ("fhir_resources", FHIR_RESOURCE_COLUMNS),
+    ("conditions", CONDITION_COLUMNS),
+    ("drug_exposures", EXPOSURE_COLUMNS),
+    ("treatment_lines", LINE_COLUMNS),
+    ("line_drugs", LINE_DRUG_COLUMNS),
+    ("observations", OBSERVATION_COLUMNS),
+    ("procedures", PROCEDURE_COLUMNS),
+    ("reviews", REVIEW_COLUMNS),
+    ("notes", NOTE_COLUMNS),
+    ("way_forward", WAY_FORWARD_COLUMNS),
+    ("checklist_items", CHECKLIST_COLUMNS),
+    ("referrals", REFERRAL_COLUMNS),
+    ("options", OPTION_COLUMNS),
+    ("wellbeing_goals", GOAL_COLUMNS),
+    ("tasks", TASK_COLUMNS),
+    ("meetings", MEETING_COLUMNS),
+    ("attendees", ATTENDEE_COLUMNS),
+    ("meeting_cases", CASE_COLUMNS),
+];
+
+/// Inserts a row from a document's column map plus `extra` columns refract itself sets. A
+/// column the document may not set, and a value refract could not read back (a sex no one
+/// wrote, a date that is no date, text that does not parse as the column's JSON), are refused
+/// naming `place`: the whole document is then rolled back, so nothing of it is committed.
 fn insert_row(
     conn: &Connection,
     table: &str,
+    place: &str,
     row: &serde_json::Map<String, Cell>,
     extra: &[(&str, Cell)],
 ) -> Result<i64> {
+    let allowed = DOCUMENT_COLUMNS
+        .iter()
+        .find(|(name, _)| *name == table)
+        .map_or(&[][..], |(_, columns)| *columns);
     let mut names: Vec<&str> = Vec::with_capacity(row.len() + extra.len());
     let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(row.len() + extra.len());
+    for (name, value) in row.iter().map(|(k, v)| (k.as_str(), v)) {
+        if !allowed.contains(&name) {
+            return Err(StoreError::Invalid(format!(
+                "refract document: {place}: '{}' is not a column a document may set",
+                crate::text::one_line(name)
+            )));
+        }
+        if let Cell::String(text) = value
+            && let Some(problem) = super::decode::value_problem(table, name, text)
+        {
+            return Err(StoreError::Invalid(format!(
+                "refract document: {place}.{name}: {problem}"
+            )));
+        }
+    }
     for (name, value) in row
         .iter()
         .map(|(k, v)| (k.as_str(), v))
         .chain(extra.iter().map(|(k, v)| (*k, v)))
     {
-        if !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-            return Err(StoreError::Invalid(format!(
-                "bad column name '{name}' for {table}"
-            )));
-        }
         names.push(name);
         values.push(match value {
             Cell::Null => rusqlite::types::Value::Null,
@@ -909,9 +1080,9 @@ fn insert_row(
                 None => rusqlite::types::Value::Real(number.as_f64().unwrap_or(0.0)),
             },
             Cell::String(text) => rusqlite::types::Value::Text(text.clone()),
-            other => {
+            Cell::Array(_) | Cell::Object(_) => {
                 return Err(StoreError::Invalid(format!(
-                    "{table}.{name}: unexpected value {other}"
+                    "refract document: {place}.{name}: a list or an object where a value belongs"
                 )));
             }
         });
@@ -925,8 +1096,9 @@ fn insert_row(
         names.join(", ")
     );
     conn.prepare_cached(&sql)
-        .map_err(|err| StoreError::Invalid(format!("{table}: {err}")))?
-        .execute(rusqlite::params_from_iter(values))?;
+        .map_err(|err| StoreError::Invalid(format!("refract document: {place}: {err}")))?
+        .execute(rusqlite::params_from_iter(values))
+        .map_err(|err| StoreError::Invalid(format!("refract document: {place}: {err}")))?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -939,6 +1111,8 @@ pub struct NativeCounts {
     pub exposures: usize,
     pub observations: usize,
     pub procedures: usize,
+    /// Meetings added (a meeting already held is counted under `skipped`).
+    pub meetings: usize,
     pub skipped: std::collections::BTreeMap<String, usize>,
 }
 
@@ -1016,24 +1190,7 @@ impl Store {
             if seen.is_some() {
                 return Ok(None);
             }
-            let (inserted, present) = Store::insert_native(tx, &document)?;
-            let mut counts = NativeCounts {
-                patients: document.patients.len(),
-                new_patients: inserted,
-                ..NativeCounts::default()
-            };
-            if present > 0 {
-                counts.skipped.insert(
-                    String::from("patients already present (refract document)"),
-                    present,
-                );
-            }
-            for patient in &document.patients {
-                counts.conditions += patient.conditions.len();
-                counts.exposures += patient.exposures.len();
-                counts.observations += patient.observations.len();
-                counts.procedures += patient.procedures.len();
-            }
+            let counts = Store::insert_native(tx, &auditor, path, &document)?;
             let now = super::now_utc();
             tx.prepare_cached(
                 "INSERT INTO imports (path, sha256, imported_at, summary, source, state)
@@ -1043,8 +1200,12 @@ impl Store {
                 path,
                 hash,
                 super::format_datetime(now),
-                serde_json::json!({ "patients": inserted, "already_present": present })
-                    .to_string()
+                serde_json::json!({
+                    "patients": counts.new_patients,
+                    "already_present": counts.patients - counts.new_patients,
+                    "meetings": counts.meetings,
+                })
+                .to_string()
             ])?;
             let import_id = tx.last_insert_rowid();
             auditor.record(
@@ -1056,7 +1217,7 @@ impl Store {
                     patient_id: None,
                 },
                 None::<&()>,
-                Some(&serde_json::json!({ "path": path, "patients": inserted })),
+                Some(&serde_json::json!({ "path": path, "patients": counts.new_patients })),
             )?;
             Ok(Some(counts))
         })
