@@ -6,6 +6,7 @@
 //! today): it never reads the database or the clock.
 
 mod context;
+mod dates;
 pub mod drugs;
 mod engine;
 pub mod lines;
@@ -15,6 +16,7 @@ mod observations;
 mod oncology;
 pub mod options;
 mod pressure;
+mod ranges;
 mod status_epilepticus;
 mod trials;
 

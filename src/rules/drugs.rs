@@ -113,6 +113,7 @@ impl DrugBook {
         };
         let mut names: Vec<(String, Meaning)> = Vec::new();
         for (index, drug) in book.drugs.iter().enumerate() {
+            super::ranges::check_drug(origin, text, drug)?;
             let key = drug.ingredient.to_lowercase();
             if book.by_ingredient.insert(key.clone(), index).is_some() {
                 return Err(toml_error(

@@ -10,9 +10,10 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
 use super::context::Given;
+use super::dates::shift;
 use super::model::RuleSet;
 use crate::domain::{LineDrug, LineOrigin, StopReason, TreatmentLine};
 
@@ -52,8 +53,6 @@ struct Building<'g> {
 }
 
 fn derive_regimens(counted: &[&Given<'_>], set: &RuleSet, today: NaiveDate) -> Vec<TreatmentLine> {
-    let window = Duration::days(set.lines.regimen_window_days);
-    let gap = Duration::days(set.lines.gap_days);
     let mut lines: Vec<Building<'_>> = Vec::new();
     for given in counted {
         let start = given.start();
@@ -73,9 +72,9 @@ fn derive_regimens(counted: &[&Given<'_>], set: &RuleSet, today: NaiveDate) -> V
             .map(|g| g.end().unwrap_or(today))
             .max()
             .unwrap_or(current.start);
-        let within_window = start <= current.start + window;
+        let within_window = start <= shift(current.start, set.lines.regimen_window_days);
         let is_new = !names.is_subset(&current.ingredients);
-        if start > last_end + gap {
+        if start > shift(last_end, set.lines.gap_days) {
             let reason = format!(
                 "gap of {} days without treatment",
                 (start - last_end).num_days()
@@ -133,7 +132,7 @@ fn derive_step_care(counted: &[&Given<'_>], set: &RuleSet, today: NaiveDate) -> 
         if let Some(end) = given.end()
             && end < today
         {
-            moments.insert(end + Duration::days(1));
+            moments.insert(shift(end, 1));
         }
     }
     let classes_on = |day: NaiveDate| -> (BTreeSet<String>, Vec<&Given<'_>>) {

@@ -53,6 +53,7 @@ pub(super) fn validate(
 ) -> Result<(), RulesError> {
     use super::model::Kind;
 
+    super::ranges::check_rule_set(origin, text, set)?;
     let fail = |message: String, needle: &str| Err(toml_error(origin, text, &message, needle));
     let known_classes: std::collections::BTreeSet<&str> = book
         .drugs()

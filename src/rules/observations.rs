@@ -2,15 +2,14 @@
 //! above or below a cut-off, e.g. CDAI > 10) and `ongoing_dose` (e.g. glucocorticoids at or above
 //! 7.5 mg/day prednisone equivalent, given now for some time).
 
-use chrono::Duration;
-
 use super::context::{Context, exposure_evidence, observation_evidence, span, trim_number};
+use super::dates::shift;
 use super::engine::{Outcome, Verdict};
 use super::model::{ObservationThreshold, OngoingDose};
 
 pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Outcome {
     let mut outcome = Outcome::new();
-    let since = ctx.as_of - Duration::days(spec.max_age_days);
+    let since = shift(ctx.as_of, -spec.max_age_days.max(0));
     let mut measured = false;
     let mut met = false;
     for cut in &spec.scores {

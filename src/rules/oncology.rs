@@ -9,11 +9,12 @@
 //! during it; progression is the recorded date, a stop for progression, or a "worsened" disease
 //! status.
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
 use super::context::{
     Context, describe_line, line_evidence, observation_evidence, procedure_evidence, span,
 };
+use super::dates::shift;
 use super::engine::{Outcome, Verdict};
 use super::model::{
     ClassRefractory, InductionFailure, LineRefractory, Relapse, RelapseAfterProcedure,
@@ -25,7 +26,7 @@ pub fn best_response(ctx: &Context<'_>, line: &TreatmentLine) -> Option<Response
     if line.best_response.is_some() {
         return line.best_response;
     }
-    let until = line.end.unwrap_or(ctx.today) + Duration::days(30);
+    let until = shift(line.end.unwrap_or(ctx.today), 30);
     ctx.record
         .observations
         .iter()
@@ -125,7 +126,7 @@ fn classify(
             return LineState::Refractory(format!("progression on therapy ({date})"));
         }
         if let Some(window) = spec.progression_window_days
-            && date <= end + Duration::days(window)
+            && date <= shift(end, window)
         {
             return LineState::Refractory(format!(
                 "progression {} after the last dose ({date}; within {} days)",
@@ -327,7 +328,7 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
             continue;
         }
         let Some(end) = line.end else { continue };
-        let after = end + Duration::days(spec.refractory_window_days);
+        let after = shift(end, spec.refractory_window_days);
         let Some((date, words)) = progressions_after(ctx, after).into_iter().next() else {
             continue;
         };
@@ -360,7 +361,7 @@ pub fn relapse_after_procedure(
     outcome.verdict = Verdict::NotMet;
     for procedure in ctx.procedures(&spec.procedure) {
         let day = procedure.performed.date();
-        let window_end = day + Duration::days(spec.window_days);
+        let window_end = shift(day, spec.window_days);
         if let Some((date, words)) = progressions_after(ctx, day)
             .into_iter()
             .find(|(date, _)| *date <= window_end)
@@ -402,12 +403,12 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                 line.drugs
                     .iter()
                     .any(|d| d.exposure_id == Some(given.exposure.id))
-                    || (line.start <= start + Duration::days(7)
-                        && line.end.is_none_or(|end| end + Duration::days(7) >= start))
+                    || (line.start <= shift(start, 7)
+                        && line.end.is_none_or(|end| shift(end, 7) >= start))
             });
             let Some(line) = line else { continue };
             let progressed = progression(ctx, line).filter(|date| {
-                *date >= start && *date <= last_dose + Duration::days(spec.progression_window_days)
+                *date >= start && *date <= shift(last_dose, spec.progression_window_days)
             });
             let never_responded = best_response(ctx, line)
                 .is_some_and(|r| r.depth() < min_response.depth())
@@ -552,7 +553,7 @@ fn course_result<'a>(
             CourseResult::NoRemission(format!("best response {response}"), None)
         };
     }
-    let window_end = line.start + Duration::days(spec.assessment_days);
+    let window_end = shift(line.start, spec.assessment_days);
     let marrow = ctx
         .observations(&spec.blasts)
         .filter(|o| o.effective.date() > line.start && o.effective.date() <= window_end)

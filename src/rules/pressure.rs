@@ -10,11 +10,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
 use super::context::{
     Context, Given, confounder, exposure_evidence, observation_evidence, span, trim_number,
 };
+use super::dates::shift;
 use super::engine::{Outcome, Verdict};
 use super::model::{BloodPressure, ConcurrentClasses};
 use crate::domain::{BpSetting, Observation, observation_codes};
@@ -231,8 +232,8 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             .push(String::from("no antihypertensive regimen"));
         return outcome;
     };
-    let from = (regimen.since + Duration::days(spec.stable_days))
-        .max(ctx.as_of - Duration::days(spec.window_days));
+    let from =
+        shift(regimen.since, spec.stable_days).max(shift(ctx.as_of, -spec.window_days.max(0)));
     let all = readings(ctx);
     let in_window: Vec<&Reading<'_>> = all
         .iter()

@@ -7,9 +7,10 @@
 //! or recur 24 hours or more after the start of anaesthesia. Midazolam is both a first-line
 //! bolus and an anaesthetic infusion; the recorded role, or a dose per hour, tells them apart.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 
 use super::context::{Context, Given, exposure_evidence, observation_evidence};
+use super::dates::shift_hours;
 use super::engine::{Outcome, Verdict};
 use super::model::Escalation;
 use crate::domain::DrugRole;
@@ -39,7 +40,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
             first_line
                 .iter()
                 .map(|g| g.exposure.start)
-                .filter(|start| *start + Duration::hours(24) >= latest)
+                .filter(|start| shift_hours(*start, 24) >= latest)
                 .min()
                 .unwrap_or(latest)
         })
@@ -50,7 +51,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
             .push(String::from("no first-line benzodiazepine recorded"));
         return outcome;
     };
-    let episode_end = episode_start + Duration::hours(spec.episode_hours);
+    let episode_end = shift_hours(episode_start, spec.episode_hours);
     let in_episode =
         |g: &Given<'_>| g.exposure.start >= episode_start && g.exposure.start <= episode_end;
 
@@ -77,9 +78,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         .collect();
     let activity = |after: NaiveDateTime| {
         ctx.observations(&spec.seizure_activity)
-            .filter(move |o| {
-                o.effective > after && o.effective <= episode_end + Duration::hours(72)
-            })
+            .filter(move |o| o.effective > after && o.effective <= shift_hours(episode_end, 72))
             .collect::<Vec<_>>()
     };
 
@@ -91,14 +90,14 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
                 .push(String::from("no anaesthetic infusion recorded"));
             return outcome;
         };
-        let from = anaesthesia.exposure.start + Duration::hours(spec.hours);
+        let from = shift_hours(anaesthesia.exposure.start, spec.hours);
         outcome
             .evidence
             .push(exposure_evidence(id, anaesthesia, ctx.today));
         // "24 hours or more" after anaesthesia started: a seizure at exactly 24 hours counts.
         let later: Vec<_> = ctx
             .observations(&spec.seizure_activity)
-            .filter(|o| o.effective >= from && o.effective <= episode_end + Duration::hours(72))
+            .filter(|o| o.effective >= from && o.effective <= shift_hours(episode_end, 72))
             .collect();
         if let Some(seizure) = later.iter().find(|o| o.value.unwrap_or(0.0) > 0.0) {
             outcome.verdict = Verdict::Met;
@@ -143,7 +142,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
             .evidence
             .push(exposure_evidence(id, given, ctx.today));
     }
-    let needed = spec.second_line_count as usize;
+    let needed = (spec.second_line_count as usize).max(1);
     if distinct.len() < needed {
         let after_bzd = activity(episode_start);
         if after_bzd.iter().all(|o| o.value == Some(0.0)) && !after_bzd.is_empty() {

@@ -10,12 +10,13 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
 use super::context::{
     Context, Given, confounder, days_between, describe_exposure, describe_line, exposure_evidence,
     line_evidence, month, span, trim_number,
 };
+use super::dates::shift;
 use super::engine::{Outcome, Verdict};
 use super::model::{DoseRule, EventRule, FailedTrials, ScoreRule};
 use crate::domain::{StopReason, TreatmentLine};
@@ -76,7 +77,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     let latest_start = trials.iter().map(|t| t.start).max();
     for trial in &trials {
         if let Some(onset) = episode_start
-            && trial.start + Duration::days(30) < onset
+            && shift(trial.start, 30) < onset
         {
             not_counted.push(format!(
                 "{} (before the current episode, {})",
@@ -418,14 +419,12 @@ fn judge(
     // Treat-to-target escalation: a drug of a higher step started after an adequate trial
     // means the trial did not reach the target.
     if !spec.escalation_to.is_empty() {
-        let adequate_from = trial.start + Duration::days(spec.min_days);
+        let adequate_from = shift(trial.start, spec.min_days);
         if let Some(next) = ctx
             .given_of(&spec.escalation_to)
             .filter(|g| {
                 g.start() >= adequate_from
-                    && trial
-                        .end
-                        .is_none_or(|end| g.start() <= end + Duration::days(90))
+                    && trial.end.is_none_or(|end| g.start() <= shift(end, 90))
             })
             .min_by_key(|g| g.start())
         {
@@ -543,7 +542,7 @@ fn seizure_evidence(
     min_days: i64,
     current: bool,
 ) -> Option<EventEvidence> {
-    let adequate_from = trial.start + Duration::days(min_days);
+    let adequate_from = shift(trial.start, min_days);
     let until = trial.end.unwrap_or(ctx.today);
     let counts: Vec<_> = ctx
         .observations(&rule.observation)
@@ -614,8 +613,7 @@ fn score_evidence(
         .iter()
         .filter(|o| {
             let day = o.effective.date();
-            day >= trial.start - Duration::days(rule.baseline_days)
-                && day <= trial.start + Duration::days(7)
+            day >= shift(trial.start, -rule.baseline_days.max(0)) && day <= shift(trial.start, 7)
         })
         .max_by_key(|o| o.effective)?;
     let until = trial.end.unwrap_or(ctx.today);
@@ -623,7 +621,7 @@ fn score_evidence(
         .iter()
         .filter(|o| {
             let day = o.effective.date();
-            day >= trial.start + Duration::days(min_days) && day <= until + Duration::days(7)
+            day >= shift(trial.start, min_days) && day <= shift(until, 7)
         })
         .max_by_key(|o| o.effective)?;
     let base = baseline.value?;
