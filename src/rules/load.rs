@@ -208,6 +208,7 @@ pub(super) fn validate(
                     );
                 }
             }
+            Kind::RecentEvidence(spec) => check_classes(&spec.classes)?,
             Kind::RelapseAfterProcedure(_) | Kind::AnyOf(_) | Kind::AllOf(_) => {}
         }
     }

@@ -242,6 +242,7 @@ pub struct Criterion {
     pub class_refractory: Option<ClassRefractory>,
     pub induction_failure: Option<InductionFailure>,
     pub escalation: Option<Escalation>,
+    pub recent_evidence: Option<RecentEvidence>,
     pub any_of: Option<Composite>,
     pub all_of: Option<Composite>,
 }
@@ -260,6 +261,7 @@ pub enum Kind<'a> {
     ClassRefractory(&'a ClassRefractory),
     InductionFailure(&'a InductionFailure),
     Escalation(&'a Escalation),
+    RecentEvidence(&'a RecentEvidence),
     AnyOf(&'a Composite),
     AllOf(&'a Composite),
 }
@@ -300,6 +302,9 @@ impl Criterion {
         }
         if let Some(k) = &self.escalation {
             kinds.push(Kind::Escalation(k));
+        }
+        if let Some(k) = &self.recent_evidence {
+            kinds.push(Kind::RecentEvidence(k));
         }
         if let Some(k) = &self.any_of {
             kinds.push(Kind::AnyOf(k));
@@ -435,8 +440,12 @@ pub struct BloodPressure {
     pub home_goal: [f64; 2],
     /// Readings count once the regimen has been unchanged this long.
     pub stable_days: i64,
-    /// Only readings this recent count.
+    /// Only readings taken within this many days of the run day count.
     pub window_days: i64,
+    /// The criterion needs the disease uncontrolled now: without a reading this recent (days
+    /// before the run day; `window_days` when absent) the blood pressure is not known.
+    #[serde(default)]
+    pub recent_days: Option<i64>,
     /// Uncontrolled at this many office visits…
     #[serde(default = "one")]
     pub min_visits: u32,
@@ -461,9 +470,9 @@ pub struct ScoreCut {
     pub value: f64,
 }
 
-/// The latest value of one or more scores (each no older than `max_age_days`) beyond a cut-off:
-/// met when any score's latest value is; not met when at least one score was measured and none
-/// is; undecided only when none was measured.
+/// The latest value of one or more scores (each taken within `max_age_days` of the run day)
+/// beyond a cut-off: met when any score's latest value is; not met when at least one score was
+/// measured and none is; undecided only when none was measured in the window.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ObservationThreshold {
@@ -585,6 +594,21 @@ pub struct Escalation {
     pub hours: i64,
     /// Drugs given this long after the first benzodiazepine belong to the same episode.
     pub episode_hours: i64,
+}
+
+/// The disease is documented as current: a measurement, or a drug of one of the classes given,
+/// within `window_days` of the run day (depression: the episode the trials belong to is still
+/// going on). Undecided, with what is missing, when neither is found.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecentEvidence {
+    pub window_days: i64,
+    #[serde(default)]
+    pub observation: ObservationSelector,
+    #[serde(default)]
+    pub classes: Vec<String>,
+    /// What was looked for, in words for `missing` ("a PHQ-9 or other depression score").
+    pub what: String,
 }
 
 /// At least one (`any_of`) or every one (`all_of`) of the named criteria.

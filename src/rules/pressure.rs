@@ -232,33 +232,57 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             .push(String::from("no antihypertensive regimen"));
         return outcome;
     };
-    let from =
-        shift(regimen.since, spec.stable_days).max(shift(ctx.as_of, -spec.window_days.max(0)));
+    // Windows end on the run day, not on the record's last date: blood pressure from long ago
+    // says nothing about control now (DESIGN §2, recency).
+    let stable_from = shift(regimen.since, spec.stable_days);
+    let from = stable_from.max(shift(ctx.today, -spec.window_days.max(0)));
+    let recent_days = spec.recent_days.unwrap_or(spec.window_days);
+    let recent_from = shift(ctx.today, -recent_days.max(0));
     let all = readings(ctx);
     let in_window: Vec<&Reading<'_>> = all
         .iter()
-        .filter(|r| r.on >= from && r.on <= regimen.on.max(ctx.today))
+        .filter(|r| r.on >= from && r.on <= ctx.today)
         .collect();
+    if !in_window.iter().any(|r| r.on >= recent_from) {
+        let on_regimen_before = all
+            .iter()
+            .filter(|r| r.on >= stable_from && r.on < recent_from)
+            .max_by_key(|r| r.on);
+        let recent_but_unstable = all
+            .iter()
+            .any(|r| r.on >= recent_from && r.on < stable_from && r.on <= ctx.today);
+        outcome.verdict = Verdict::Undecided;
+        if recent_but_unstable && on_regimen_before.is_none() {
+            outcome.missing.push(format!(
+                "a blood pressure reading taken after {stable_from} (the regimen has been unchanged since {}; readings count after {} on it)",
+                regimen.since,
+                span(spec.stable_days)
+            ));
+        } else {
+            let latest = on_regimen_before.map_or(String::new(), |r| {
+                format!(
+                    " (the latest on this regimen: {}/{} mmHg on {})",
+                    trim_number(r.systolic),
+                    trim_number(r.diastolic),
+                    r.on
+                )
+            });
+            outcome.missing.push(format!(
+                "no blood pressure in the last {}{latest}",
+                span(recent_days)
+            ));
+        }
+        outcome.reasons.push(String::from(
+            "no current blood pressure on the current regimen",
+        ));
+        return outcome;
+    }
     let office: Vec<&&Reading<'_>> = in_window
         .iter()
         .filter(|r| r.setting == BpSetting::Office)
         .collect();
     let goal = (spec.office_goal_systolic, spec.office_goal_diastolic);
     let above = |s: f64, d: f64, (gs, gd): (f64, f64)| s >= gs || d >= gd;
-
-    if office.is_empty() && in_window.is_empty() {
-        outcome.verdict = Verdict::Undecided;
-        outcome.missing.push(format!(
-            "a blood pressure reading taken after {} (the regimen has been unchanged since {}; readings count after {} on it)",
-            from,
-            regimen.since,
-            span(spec.stable_days)
-        ));
-        outcome.reasons.push(String::from(
-            "no blood pressure recorded on the current regimen",
-        ));
-        return outcome;
-    }
 
     let office_mean =
         mean(office.iter().map(|r| r.systolic)).zip(mean(office.iter().map(|r| r.diastolic)));

@@ -242,6 +242,9 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
         }
         c.days(at, "stable_days", spec.stable_days, 0)?;
         c.days(at, "window_days", spec.window_days, 1)?;
+        if let Some(recent) = spec.recent_days {
+            c.days(at, "recent_days", recent, 1)?;
+        }
         c.count(at, "min_visits", spec.min_visits, 1)?;
         c.days(at, "min_span_days", spec.min_span_days, 0)?;
     }
@@ -298,6 +301,9 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
             "%",
         )?;
         c.days(at, "assessment_days", spec.assessment_days, 1)?;
+    }
+    if let Some(spec) = &criterion.recent_evidence {
+        c.days(at, "window_days", spec.window_days, 1)?;
     }
     if let Some(spec) = &criterion.escalation {
         c.count(at, "second_line_count", spec.second_line_count, 1)?;

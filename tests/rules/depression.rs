@@ -204,6 +204,53 @@ pub fn cases() -> Vec<Case> {
             Refractory,
         )
         .label("treatment-resistant depression (Thase-Rush stage III)"),
+        case(
+            "two failed trials two years ago, nothing since: is the episode current?",
+            Vignette::new()
+                .condition_since(
+                    "F33.1",
+                    "Major depressive disorder, recurrent, moderate",
+                    1000,
+                )
+                .give(
+                    rx("Sertraline 100 mg/d")
+                        .from(900)
+                        .until(800)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Venlafaxine 150 mg/d")
+                        .from(780)
+                        .until(600)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .phq9(19.0, 600),
+            InsufficientData,
+        )
+        .missing("in the last 12 months"),
+        case(
+            "two failed trials two years ago, a PHQ-9 of 18 this year: the episode is current",
+            Vignette::new()
+                .condition_since(
+                    "F33.1",
+                    "Major depressive disorder, recurrent, moderate",
+                    1000,
+                )
+                .give(
+                    rx("Sertraline 100 mg/d")
+                        .from(900)
+                        .until(800)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Venlafaxine 150 mg/d")
+                        .from(780)
+                        .until(600)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .phq9(18.0, 365),
+            Refractory,
+        ),
     ]
 }
 

@@ -41,6 +41,19 @@ fn five_classes() -> Vignette {
     ])
 }
 
+/// The five classes of [`five_classes`], each started 800 days ago and ongoing.
+fn five_classes_since_800() -> Vignette {
+    [
+        CHLORTHALIDONE,
+        SPIRONOLACTONE,
+        AMLODIPINE,
+        LOSARTAN,
+        METOPROLOL,
+    ]
+    .iter()
+    .fold(patient(), |v, text| v.give(rx(text).from(800)))
+}
+
 /// Office readings of 152/94 on each of `days` (days ago).
 fn high_at(v: Vignette, days: &[i64]) -> Vignette {
     days.iter().fold(v, |v, day| v.office_bp(152.0, 94.0, *day))
@@ -157,7 +170,7 @@ pub fn cases() -> Vec<Case> {
             five_classes(),
             InsufficientData,
         )
-        .missing("a blood pressure reading"),
+        .missing("no blood pressure in the last 12 months"),
         case(
             "five classes uncontrolled at two visits only: resistant, refractory undecided",
             high_at(five_classes(), &[200, 10]),
@@ -206,6 +219,36 @@ pub fn cases() -> Vec<Case> {
             Resistant,
         )
         .confounder_text("ibuprofen"),
+        case(
+            "blood pressures 20 and 23 months old on prescriptions still running: not current",
+            high_at(five_classes_since_800(), &[700, 610]),
+            InsufficientData,
+        )
+        .missing("no blood pressure in the last 12 months"),
+        case(
+            "readings 366 days old are outside the 12-month window of the run day",
+            high_at(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), &[380, 366]),
+            InsufficientData,
+        )
+        .missing("no blood pressure in the last 12 months"),
+        case(
+            "readings 365 days old are inside the 12-month window of the run day",
+            high_at(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), &[380, 365]),
+            Resistant,
+        ),
+        case(
+            "three uncontrolled visits 13 to 20 months ago and none since: not current",
+            high_at(five_classes_since_800(), &[610, 500, 400]),
+            InsufficientData,
+        )
+        .missing(
+            "no blood pressure in the last 12 months (the latest on this regimen: 152/94 mmHg",
+        ),
+        case(
+            "uncontrolled visits over 20 months, the latest 10 months ago: refractory",
+            high_at(five_classes_since_800(), &[610, 500, 400, 300]),
+            Refractory,
+        ),
     ]
 }
 

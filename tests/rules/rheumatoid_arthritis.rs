@@ -132,11 +132,20 @@ pub fn cases() -> Vec<Case> {
             Refractory,
         ),
         case(
-            "an old record (nothing for a year) is judged as of its last day, and says so",
+            "an old record (nothing for a year): judged against the run day, and says so",
             two_mechanisms_failed().cdai(18.0, 360),
-            Refractory,
+            InsufficientData,
         )
+        .missing("no CDAI or DAS28 in the last 6 months")
         .confounder("stale_data"),
+        case(
+            "a CDAI 13 months old is not current",
+            two_mechanisms_failed()
+                .cdai(18.0, 395)
+                .give(rx("Hydroxychloroquine 400 mg/d").from(1200)),
+            InsufficientData,
+        )
+        .missing("no CDAI or DAS28 in the last 6 months"),
         case(
             "CDAI taken 184 days before the latest visit is too old: no recent activity score",
             two_mechanisms_failed().cdai(18.0, 184).observe(
