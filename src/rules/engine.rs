@@ -396,15 +396,18 @@ pub fn evaluate(
         }
         let mut text = rule.text.clone();
         if !rule.when_given.is_empty() {
-            let names: Vec<String> = ctx
+            let mut names: Vec<String> = Vec::new();
+            for given in ctx
                 .given_of(&rule.when_given)
                 .filter(|g| g.exposure.active_on(today))
-                .flat_map(|g| {
-                    g.drugs_of(&rule.when_given)
-                        .map(|d| d.ingredient.clone())
-                        .collect::<Vec<_>>()
-                })
-                .collect();
+            {
+                // A drug prescribed twice (a renewal beside the first prescription) is named once.
+                for drug in given.drugs_of(&rule.when_given) {
+                    if !names.contains(&drug.ingredient) {
+                        names.push(drug.ingredient.clone());
+                    }
+                }
+            }
             if names.is_empty() {
                 continue;
             }

@@ -446,6 +446,13 @@ pub struct BloodPressure {
     /// before the run day; `window_days` when absent) the blood pressure is not known.
     #[serde(default)]
     pub recent_days: Option<i64>,
+    /// The office blood pressure level is the mean of at least this many readings…
+    #[serde(default = "one")]
+    pub min_readings: u32,
+    /// …taken on at least this many occasions (days). Fewer leave it undecided unless an
+    /// ambulatory or home measurement (itself a mean of many readings) decides.
+    #[serde(default = "one")]
+    pub min_occasions: u32,
     /// Uncontrolled at this many office visits…
     #[serde(default = "one")]
     pub min_visits: u32,

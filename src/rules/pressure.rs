@@ -119,27 +119,52 @@ pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outc
             .any(|class| classes_given.contains(&class.as_str()));
 
     if spec.check_max_dose {
+        // One line per drug: a renewal running beside the earlier prescription of the same
+        // drug is the same drug, at the highest dose recorded for it.
+        let mut doses: Vec<(&super::drugs::Drug, Option<f64>)> = Vec::new();
         for given in &regimen.drugs {
+            let daily = given
+                .exposure
+                .dose
+                .as_ref()
+                .and_then(crate::domain::Dose::mg_per_day);
             for drug in &given.drugs {
-                let Some(maximum) = drug.max_mg_day else {
-                    continue;
-                };
-                match given.exposure.dose.as_ref().and_then(crate::domain::Dose::mg_per_day) {
-                    Some(daily) if daily + 1e-9 < maximum => outcome.confounders.push(confounder(
-                        "max_dose",
-                        format!(
-                            "{} {} mg/d is below its usual maximum ({} mg/d): maximal or maximally tolerated dose to confirm",
-                            drug.ingredient,
-                            trim_number(daily),
-                            trim_number(maximum)
-                        ),
-                    )),
-                    Some(_) => {}
-                    None => outcome.confounders.push(confounder(
-                        "max_dose",
-                        format!("dose of {} not recorded: maximal or maximally tolerated dose to confirm", drug.ingredient),
-                    )),
+                match doses
+                    .iter_mut()
+                    .find(|(d, _)| d.ingredient == drug.ingredient)
+                {
+                    Some((_, known)) => {
+                        *known = match (*known, daily) {
+                            (Some(a), Some(b)) => Some(a.max(b)),
+                            (a, b) => a.or(b),
+                        };
+                    }
+                    None => doses.push((drug, daily)),
                 }
+            }
+        }
+        for (drug, daily) in doses {
+            let Some(maximum) = drug.max_mg_day else {
+                continue;
+            };
+            match daily {
+                Some(daily) if daily + 1e-9 < maximum => outcome.confounders.push(confounder(
+                    "max_dose",
+                    format!(
+                        "{} {} mg/d is below its usual maximum ({} mg/d): maximal or maximally tolerated dose to confirm",
+                        drug.ingredient,
+                        trim_number(daily),
+                        trim_number(maximum)
+                    ),
+                )),
+                Some(_) => {}
+                None => outcome.confounders.push(confounder(
+                    "max_dose",
+                    format!(
+                        "dose of {} not recorded: maximal or maximally tolerated dose to confirm",
+                        drug.ingredient
+                    ),
+                )),
             }
         }
     }
@@ -218,6 +243,24 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
     out
 }
 
+/// "1 reading", "3 readings".
+fn plural(count: usize, word: &str) -> String {
+    if count == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{count} {word}s")
+    }
+}
+
+/// "2 readings on 1 occasion".
+fn readings_on_occasions(readings: usize, occasions: usize) -> String {
+    format!(
+        "{} on {}",
+        plural(readings, "reading"),
+        plural(occasions, "occasion")
+    )
+}
+
 fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
     let (sum, count) = values.fold((0.0, 0u32), |(sum, count), value| (sum + value, count + 1));
     (count > 0).then(|| sum / f64::from(count))
@@ -287,6 +330,14 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
     let office_mean =
         mean(office.iter().map(|r| r.systolic)).zip(mean(office.iter().map(|r| r.diastolic)));
     let office_high = office_mean.map(|(s, d)| above(s, d, goal));
+    let occasions = office
+        .iter()
+        .map(|r| r.on)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    // AHA 2018 / ACC/AHA 2017: "use an average of >= 2 readings obtained on >= 2 occasions".
+    let enough_office =
+        office.len() >= spec.min_readings as usize && occasions >= spec.min_occasions as usize;
     if let Some((s, d)) = office_mean {
         outcome.reasons.push(format!(
             "office blood pressure on this regimen: mean {}/{} mmHg over {} reading(s) since {} (goal < {}/{})",
@@ -357,6 +408,22 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
                 ));
             }
             *high
+        }
+        (None, Some(_)) if !enough_office => {
+            outcome.verdict = Verdict::Undecided;
+            outcome.reasons.push(format!(
+                "too few office readings to estimate the blood pressure: {} (the level is the mean of at least {} on {} or more occasions, AHA 2018)",
+                readings_on_occasions(office.len(), occasions),
+                plural(spec.min_readings as usize, "reading"),
+                spec.min_occasions
+            ));
+            outcome.missing.push(format!(
+                "office blood pressure from at least {} on {} or more occasions, or an ambulatory or home measurement (so far {})",
+                plural(spec.min_readings as usize, "reading"),
+                spec.min_occasions,
+                readings_on_occasions(office.len(), occasions)
+            ));
+            return outcome;
         }
         (None, Some(high)) => {
             if high {

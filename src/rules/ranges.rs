@@ -245,6 +245,8 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
         if let Some(recent) = spec.recent_days {
             c.days(at, "recent_days", recent, 1)?;
         }
+        c.count(at, "min_readings", spec.min_readings, 1)?;
+        c.count(at, "min_occasions", spec.min_occasions, 1)?;
         c.count(at, "min_visits", spec.min_visits, 1)?;
         c.days(at, "min_span_days", spec.min_span_days, 0)?;
     }
