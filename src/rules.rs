@@ -7,6 +7,7 @@
 
 mod context;
 mod dates;
+mod dose;
 pub mod drugs;
 mod engine;
 pub mod lines;

@@ -234,6 +234,30 @@ fn contains_words_unicode(text: &str, needle: &str) -> bool {
     false
 }
 
+/// Whether an observation says a finding (a seizure, seizure activity on an EEG) was there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finding {
+    Present,
+    Absent,
+    /// Recorded, but saying neither (a code that is not a yes or a no).
+    Unknown,
+}
+
+/// Reads an observation as a finding: a count or a 0/1 value above zero is present, zero is
+/// absent; a coded value (no number) is present or absent by its code (SNOMED CT
+/// 52101004/2667000, LOINC LA9633-4/LA9634-2) and unknown otherwise. A coded finding is never
+/// read as the number zero.
+pub fn finding(observation: &Observation) -> Finding {
+    use crate::domain::observation_codes::finding::{ABSENT, PRESENT};
+    match (observation.value, observation.value_code.as_deref()) {
+        (Some(value), _) if value > 0.0 => Finding::Present,
+        (Some(value), _) if value == 0.0 => Finding::Absent,
+        (_, Some(code)) if PRESENT.contains(&code.trim()) => Finding::Present,
+        (_, Some(code)) if ABSENT.contains(&code.trim()) => Finding::Absent,
+        _ => Finding::Unknown,
+    }
+}
+
 /// "2019-03".
 pub fn month(date: NaiveDate) -> String {
     use chrono::Datelike;

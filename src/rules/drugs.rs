@@ -32,7 +32,8 @@ pub struct Drug {
     pub mechanism: Option<String>,
     /// WHO defined daily dose, mg (for chlorpromazine equivalents by the DDD method).
     pub ddd_mg: Option<f64>,
-    /// Minimum effective daily dose for an adequate antidepressant trial, mg.
+    /// Minimum effective daily dose for an adequate trial (antidepressants, antiseizure
+    /// medications), mg.
     pub min_effective_mg_day: Option<f64>,
     /// Usual maximum daily dose, mg (for "maximal or maximally tolerated doses").
     pub max_mg_day: Option<f64>,

@@ -348,9 +348,13 @@ const fn default_baseline_days() -> i64 {
 #[serde(deny_unknown_fields)]
 pub struct EventRule {
     pub observation: ObservationSelector,
-    /// Seizure freedom this long on the current schedule is sustained success (ILAE: 12
-    /// months, or three times the longest pre-treatment interval if longer).
+    /// Seizure freedom on the current schedule for at least this long (ILAE: 12 months)…
     pub freedom_days: i64,
+    /// …and for `interval_multiplier` times the longest interval between seizures in the
+    /// `interval_lookback_days` before the schedule began, whichever is longer, is sustained
+    /// success. Free for less than that, but at least the shorter of the two, is undetermined.
+    pub interval_multiplier: f64,
+    pub interval_lookback_days: i64,
 }
 
 /// How the dose of a trial is judged adequate.

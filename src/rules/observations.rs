@@ -86,7 +86,7 @@ pub fn ongoing_dose(ctx: &Context<'_>, id: &str, spec: &OngoingDose) -> Outcome 
             .exposure
             .dose
             .as_ref()
-            .and_then(crate::domain::Dose::mg_per_day)
+            .and_then(super::dose::mg_per_day)
         else {
             outcome
                 .reasons

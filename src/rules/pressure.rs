@@ -127,7 +127,7 @@ pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outc
                 .exposure
                 .dose
                 .as_ref()
-                .and_then(crate::domain::Dose::mg_per_day);
+                .and_then(super::dose::mg_per_day);
             for drug in &given.drugs {
                 match doses
                     .iter_mut()

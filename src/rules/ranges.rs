@@ -205,6 +205,19 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
         }
         if let Some(events) = &spec.events {
             c.days(at, "freedom_days", events.freedom_days, 1)?;
+            c.check(
+                at,
+                "interval_multiplier",
+                events.interval_multiplier,
+                (1.0, 10.0),
+                "",
+            )?;
+            c.days(
+                at,
+                "interval_lookback_days",
+                events.interval_lookback_days,
+                1,
+            )?;
         }
         if let Some(dose) = &spec.dose
             && let Some(minimum) = dose.min_mg_day

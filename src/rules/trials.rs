@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 
 use super::context::{
-    Context, Given, confounder, days_between, describe_exposure, describe_line, exposure_evidence,
-    line_evidence, month, span, trim_number,
+    Context, Finding, Given, confounder, days_between, describe_exposure, describe_line,
+    exposure_evidence, finding, line_evidence, month, span, trim_number,
 };
 use super::dates::shift;
 use super::engine::{Outcome, Verdict};
@@ -57,6 +57,9 @@ enum Result {
     NotCounted(String),
     /// Could be a failure; what would decide it.
     Undecided(String),
+    /// The current schedule's outcome is undetermined (ILAE): it could still turn out a
+    /// success, which would withdraw the criterion, or a failure.
+    Undetermined(String),
 }
 
 pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
@@ -73,6 +76,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     let mut undecided: Vec<(String, String)> = Vec::new();
     let mut not_counted: Vec<String> = Vec::new();
     let mut sustained: Option<String> = None;
+    let mut undetermined: Vec<String> = Vec::new();
 
     let latest_start = trials.iter().map(|t| t.start).max();
     for trial in &trials {
@@ -124,6 +128,11 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
             Result::Undecided(what) => {
                 undecided.push((trial.key.clone(), format!("{}: {what}", trial.name)));
             }
+            Result::Undetermined(what) => {
+                let what = format!("{}: {what}", trial.name);
+                undetermined.push(what.clone());
+                undecided.push((trial.key.clone(), what));
+            }
         }
     }
 
@@ -171,6 +180,13 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     }
     if failures >= spec.min_count {
         outcome.verdict = Verdict::Met;
+        // DESIGN §2, pending outcomes: an outcome that could only withdraw a criterion already
+        // met does not block it; the earlier failures still count.
+        for what in undetermined {
+            outcome.reasons.push(format!(
+                "current schedule {what}; the earlier failures still count"
+            ));
+        }
     } else if failures + open_keys.len() as u32 >= spec.min_count {
         outcome.verdict = Verdict::Undecided;
         for (_, what) in open {
@@ -210,6 +226,9 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
     let mut trials = Vec::new();
     if spec.unit == "line" {
         for line in ctx.lines.iter().map(AsRef::as_ref) {
+            // The line's own drug records, and every record of its ingredients given during
+            // it (a titration step, a renewal), so that the dose reached is seen.
+            let line_end = line.end.unwrap_or(ctx.today);
             let given: Vec<&Given<'_>> = ctx
                 .given
                 .iter()
@@ -217,6 +236,13 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                     line.drugs
                         .iter()
                         .any(|d| d.exposure_id == Some(g.exposure.id))
+                        || (g.start() <= line_end
+                            && g.end().is_none_or(|end| end > line.start)
+                            && g.drugs.iter().any(|drug| {
+                                line.drugs
+                                    .iter()
+                                    .any(|d| d.ingredient.eq_ignore_ascii_case(&drug.ingredient))
+                            }))
                 })
                 .filter(|g| g.has_any_class(&spec.classes))
                 .collect();
@@ -344,7 +370,7 @@ fn judge(
     }
 
     if let Some(dose) = &spec.dose {
-        match dose_adequacy(ctx, dose, trial) {
+        match dose_adequacy(ctx, spec, dose, trial) {
             DoseAdequacy::Adequate => {}
             DoseAdequacy::Below(why) => {
                 return Result::NotCounted(format!("{why} (not an adequate trial)"));
@@ -402,8 +428,10 @@ fn judge(
         Some(ScoreEvidence::Responded(why)) => return Result::Responded(why),
         None => {}
     }
-    if let Some(EventEvidence::SeizureFreeSoFar(why)) = events {
-        return Result::Undecided(why);
+    match events {
+        Some(EventEvidence::SeizureFreeSoFar(why)) => return Result::Undecided(why),
+        Some(EventEvidence::Undetermined(why)) => return Result::Undetermined(why),
+        _ => {}
     }
 
     // An add-on after an adequate trial (the schedule kept, a drug added) is given because
@@ -472,54 +500,106 @@ enum DoseAdequacy {
     Unknown(String),
 }
 
-fn dose_adequacy(ctx: &Context<'_>, rule: &DoseRule, trial: &Trial<'_>) -> DoseAdequacy {
-    let mut unknown = Vec::new();
+/// The highest daily dose of each counted ingredient during a trial: a titration ("250 mg/d,
+/// then 1000 mg/d") is judged by the dose it reached. For a schedule, an ingredient with no
+/// dose on any of its drug records takes the dose entered on the line.
+fn trial_doses<'c>(
+    ctx: &'c Context<'c>,
+    spec: &FailedTrials,
+    trial: &Trial<'c>,
+) -> Vec<(&'c super::drugs::Drug, Option<f64>)> {
+    let mut doses: Vec<(&super::drugs::Drug, Option<f64>)> = Vec::new();
+    let mut note = |drug: &'c super::drugs::Drug, daily: Option<f64>| match doses
+        .iter_mut()
+        .find(|(d, _)| d.ingredient == drug.ingredient)
+    {
+        Some((_, known)) => {
+            *known = match (*known, daily) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        None => doses.push((drug, daily)),
+    };
     for given in &trial.given {
         let daily = given
             .exposure
             .dose
             .as_ref()
-            .and_then(crate::domain::Dose::mg_per_day);
-        for drug in &given.drugs {
-            let Some(daily) = daily else {
-                unknown.push(format!("no daily dose recorded for {}", drug.ingredient));
-                continue;
-            };
-            if rule.method.as_str() == "chlorpromazine_equivalent" {
-                let (Some(ddd), Some(minimum)) = (drug.ddd_mg, rule.min_mg_day) else {
-                    unknown.push(format!("no defined daily dose for {}", drug.ingredient));
-                    continue;
-                };
-                let equivalent = daily / ddd * 300.0;
-                if equivalent < minimum {
-                    return DoseAdequacy::Below(format!(
-                        "{} {} mg/d is {} mg/d chlorpromazine equivalent, below {}",
-                        drug.ingredient,
-                        trim_number(daily),
-                        trim_number(equivalent.round()),
-                        trim_number(minimum)
-                    ));
-                }
-            } else {
-                let Some(minimum) = drug.min_effective_mg_day else {
-                    unknown.push(format!(
-                        "no minimum effective dose known for {}",
-                        drug.ingredient
-                    ));
-                    continue;
-                };
-                if daily < minimum {
-                    return DoseAdequacy::Below(format!(
-                        "{} {} mg/d is below the minimum effective {} mg/d",
-                        drug.ingredient,
-                        trim_number(daily),
-                        trim_number(minimum)
-                    ));
-                }
+            .and_then(super::dose::mg_per_day);
+        for drug in given.drugs.iter().copied() {
+            if spec.classes.iter().any(|class| drug.has_class(class)) {
+                note(drug, daily);
             }
         }
     }
-    let _ = ctx;
+    if let Some(line) = trial.line {
+        for line_drug in &line.drugs {
+            let Some(drug) = ctx.book.get(&line_drug.ingredient) else {
+                continue;
+            };
+            if !spec.classes.iter().any(|class| drug.has_class(class)) {
+                continue;
+            }
+            let daily = line_drug.dose.as_ref().and_then(super::dose::mg_per_day);
+            match doses
+                .iter_mut()
+                .find(|(d, _)| d.ingredient == drug.ingredient)
+            {
+                Some((_, known)) if known.is_none() => *known = daily,
+                Some(_) => {}
+                None => doses.push((drug, daily)),
+            }
+        }
+    }
+    doses
+}
+
+fn dose_adequacy<'c>(
+    ctx: &'c Context<'c>,
+    spec: &FailedTrials,
+    rule: &DoseRule,
+    trial: &Trial<'c>,
+) -> DoseAdequacy {
+    let mut unknown = Vec::new();
+    for (drug, daily) in trial_doses(ctx, spec, trial) {
+        let Some(daily) = daily else {
+            unknown.push(format!("no daily dose recorded for {}", drug.ingredient));
+            continue;
+        };
+        if rule.method.as_str() == "chlorpromazine_equivalent" {
+            let (Some(ddd), Some(minimum)) = (drug.ddd_mg, rule.min_mg_day) else {
+                unknown.push(format!("no defined daily dose for {}", drug.ingredient));
+                continue;
+            };
+            let equivalent = daily / ddd * 300.0;
+            if equivalent < minimum {
+                return DoseAdequacy::Below(format!(
+                    "{} {} mg/d is {} mg/d chlorpromazine equivalent, below {}",
+                    drug.ingredient,
+                    trim_number(daily),
+                    trim_number(equivalent.round()),
+                    trim_number(minimum)
+                ));
+            }
+        } else {
+            let Some(minimum) = drug.min_effective_mg_day else {
+                unknown.push(format!(
+                    "no minimum effective dose known for {}",
+                    drug.ingredient
+                ));
+                continue;
+            };
+            if daily + 1e-9 < minimum {
+                return DoseAdequacy::Below(format!(
+                    "{} {} mg/d is below the minimum effective {} mg/d",
+                    drug.ingredient,
+                    trim_number(daily),
+                    trim_number(minimum)
+                ));
+            }
+        }
+    }
     if unknown.is_empty() {
         DoseAdequacy::Adequate
     } else {
@@ -530,11 +610,16 @@ fn dose_adequacy(ctx: &Context<'_>, rule: &DoseRule, trial: &Trial<'_>) -> DoseA
 enum EventEvidence {
     Failed(String),
     Sustained(String),
+    /// ILAE: seizure-free for at least the shorter of the two periods of the rule of three
+    /// but not yet for the longer: the outcome of the schedule is undetermined.
+    Undetermined(String),
     SeizureFreeSoFar(String),
 }
 
-/// Seizures on a schedule after it had time to work are a failure; on the current schedule, no
-/// seizure for `freedom_days` (with counts recorded over that time) is sustained freedom.
+/// Seizures on a schedule after it had time to work are a failure. On the current schedule,
+/// freedom is judged by the ILAE rule of three (Kwan 2010): "no seizures of any type for at
+/// least max(3 x the longest pre-intervention inter-seizure interval, 12 months)"; free for
+/// at least the shorter of the two but less than the longer is "undetermined".
 fn seizure_evidence(
     ctx: &Context<'_>,
     rule: &EventRule,
@@ -550,44 +635,90 @@ fn seizure_evidence(
         .collect();
     if let Some(seizure) = counts
         .iter()
-        .find(|o| o.effective.date() >= adequate_from && o.value.unwrap_or(0.0) > 0.0)
+        .find(|o| o.effective.date() >= adequate_from && finding(o) == Finding::Present)
     {
+        let what = match seizure.value {
+            Some(value) => format!(
+                "{} {}",
+                trim_number(value),
+                seizure.unit.as_deref().unwrap_or("")
+            ),
+            None => String::from("present"),
+        };
         return Some(EventEvidence::Failed(format!(
-            "seizures recorded on {} after {} on the schedule ({} {})",
+            "seizures recorded on {} after {} on the schedule ({})",
             seizure.effective.date(),
             span(days_between(trial.start, seizure.effective.date())),
-            trim_number(seizure.value.unwrap_or(0.0)),
-            seizure.unit.as_deref().unwrap_or("")
+            what.trim_end()
         )));
     }
     if !current {
         return None;
     }
-    let last_seizure = ctx
+    let mut seizure_days: Vec<NaiveDate> = ctx
         .observations(&rule.observation)
-        .filter(|o| o.value.unwrap_or(0.0) > 0.0)
+        .filter(|o| finding(o) == Finding::Present)
         .map(|o| o.effective.date())
-        .max();
-    let free_since = last_seizure.map_or(trial.start, |date| date.max(trial.start));
+        .collect();
+    seizure_days.sort_unstable();
+    seizure_days.dedup();
+    let free_since = seizure_days
+        .last()
+        .map_or(trial.start, |date| (*date).max(trial.start));
     // Freedom is known up to the last count of zero, not up to today: months without a diary
     // are not months without seizures.
     let last_zero = counts
         .iter()
-        .filter(|o| o.value == Some(0.0))
+        .filter(|o| finding(o) == Finding::Absent)
         .map(|o| o.effective.date())
         .max()?;
     let free_days = days_between(free_since, last_zero).max(0);
-    if free_days >= rule.freedom_days {
+
+    // The longest inter-seizure interval in the months before the schedule began.
+    let lookback_from = shift(trial.start, -rule.interval_lookback_days.max(0));
+    let before: Vec<NaiveDate> = seizure_days
+        .iter()
+        .copied()
+        .filter(|day| *day >= lookback_from && *day < trial.start)
+        .collect();
+    let longest = before.windows(2).map(|w| days_between(w[0], w[1])).max();
+    let (target, shorter, basis) = match longest {
+        Some(interval) => {
+            let rule_of_three = (interval as f64 * rule.interval_multiplier).ceil() as i64;
+            (
+                rule_of_three.max(rule.freedom_days),
+                rule_of_three.min(rule.freedom_days),
+                format!(
+                    "the longer of {} and {} x the longest pre-intervention inter-seizure interval ({} days: {} days)",
+                    span(rule.freedom_days),
+                    trim_number(rule.interval_multiplier),
+                    interval,
+                    rule_of_three
+                ),
+            )
+        }
+        None => (
+            rule.freedom_days,
+            rule.freedom_days,
+            format!(
+                "{}; no two seizures recorded in the {} before the schedule to measure the pre-intervention interval",
+                span(rule.freedom_days),
+                span(rule.interval_lookback_days)
+            ),
+        ),
+    };
+    if free_days >= target {
         Some(EventEvidence::Sustained(format!(
-            "no seizure recorded for {} (needs {})",
-            span(free_days),
-            span(rule.freedom_days)
+            "no seizure recorded for {} days (needs {target} days: {basis})",
+            free_days
+        )))
+    } else if free_days >= shorter {
+        Some(EventEvidence::Undetermined(format!(
+            "seizure-free for {free_days} days: undetermined (ILAE) until {target} days ({basis})"
         )))
     } else {
         Some(EventEvidence::SeizureFreeSoFar(format!(
-            "seizure-free for {} so far; sustained freedom needs {}",
-            span(free_days),
-            span(rule.freedom_days)
+            "seizure-free for {free_days} days so far; sustained freedom needs {target} days ({basis})"
         )))
     }
 }
