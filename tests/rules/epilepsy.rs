@@ -8,7 +8,7 @@
 use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory};
 use refract::domain::{EvidenceKind, StopReason};
 
-use super::support::{Case, Vignette, case, line, run, rx};
+use super::support::{Case, Vignette, case, line, run, rx, time_ago};
 
 const ID: &str = "epilepsy";
 
@@ -417,6 +417,27 @@ pub fn cases() -> Vec<Case> {
             NotMet,
         )
         .reason("below the minimum effective 1000 mg/d"),
+        case(
+            "a seizure coded present (no count) on day 60 of a schedule: failure",
+            two_schedules(300, None).coded_at(
+                "refract:seizures-per-month",
+                "Seizure frequency",
+                "LA9633-4",
+                time_ago(540, 9, 0),
+            ),
+            Refractory,
+        )
+        .reason("present"),
+        case(
+            "a seizure observation coded unknown is not a seizure-free month",
+            two_schedules(300, None).coded_at(
+                "refract:seizures-per-month",
+                "Seizure frequency",
+                "261665006",
+                time_ago(540, 9, 0),
+            ),
+            InsufficientData,
+        ),
     ]
 }
 

@@ -386,6 +386,39 @@ impl Vignette {
         )
     }
 
+    /// A coded finding (no number): `code` is its coded value, e.g. SNOMED CT 52101004
+    /// "Present" or LOINC LA9634-2 "Absent".
+    pub fn coded_at(
+        mut self,
+        code: &str,
+        display: &str,
+        value_code: &str,
+        effective: NaiveDateTime,
+    ) -> Self {
+        let id = self.id();
+        self.record.observations.push(Observation {
+            id,
+            code: code.to_owned(),
+            display: display.to_owned(),
+            value: None,
+            value_code: Some(value_code.to_owned()),
+            unit: None,
+            effective,
+            setting: None,
+        });
+        self
+    }
+
+    /// Seizure activity on an EEG, coded (no number) with `value_code`.
+    pub fn eeg_finding(self, value_code: &str, at: NaiveDateTime) -> Self {
+        self.coded_at(
+            observation_codes::SEIZURE_ACTIVITY,
+            "EEG seizure activity",
+            value_code,
+            at,
+        )
+    }
+
     pub fn phq9(self, score: f64, days: i64) -> Self {
         self.observe(
             observation_codes::PHQ9_TOTAL,
