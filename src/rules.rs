@@ -237,7 +237,7 @@ impl Rules {
                     }
                 })
                 .collect();
-            lines.extend(lines::derive(&given, set, today));
+            lines.extend(lines::derive(&given, set, record, today));
         }
         lines
     }

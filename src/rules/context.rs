@@ -94,7 +94,7 @@ impl<'a> Context<'a> {
             .map(Cow::Borrowed)
             .collect();
         if lines.is_empty() {
-            lines = super::lines::derive(&given, set, today)
+            lines = super::lines::derive(&given, set, record, today)
                 .into_iter()
                 .map(Cow::Owned)
                 .collect();

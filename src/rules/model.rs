@@ -33,6 +33,9 @@ pub struct RuleSet {
     pub specialties: Vec<String>,
     #[serde(default)]
     pub lines: LineParameters,
+    /// What counts as a progression of the disease (confirmation).
+    #[serde(default)]
+    pub progression: ProgressionParameters,
     /// Diagnoses that put the patient outside the criterion (bipolar depression for TRD).
     #[serde(default, rename = "exclusion")]
     pub exclusions: Vec<Exclusion>,
@@ -136,6 +139,28 @@ pub struct LineParameters {
     /// Classes whose drugs form the lines (others are supportive or for other conditions).
     #[serde(default)]
     pub classes: Vec<String>,
+    /// IMWG 2015: a planned sequence (induction, transplant, consolidation, maintenance) is one
+    /// line. With no progression in between, conditioning for a transplant, and whatever starts
+    /// within `post_transplant_days` of a transplant or in a maintenance role, continue the
+    /// line; a transplant more than `tandem_days` after the line's first is not a planned tandem
+    /// and starts a new line.
+    #[serde(default)]
+    pub planned_sequence: bool,
+    /// Procedures that are a transplant: SNOMED codes or words of their display.
+    #[serde(default)]
+    pub transplant: Vec<String>,
+    /// Ingredients given as conditioning for a transplant (high-dose melphalan).
+    #[serde(default)]
+    pub conditioning: Vec<String>,
+    /// Conditioning is given within this many days of the transplant.
+    #[serde(default = "default_conditioning_days")]
+    pub conditioning_days: i64,
+    /// A second transplant within this many days of the first is a planned tandem.
+    #[serde(default = "default_tandem_days")]
+    pub tandem_days: i64,
+    /// Consolidation or maintenance starting this long after a transplant is still planned.
+    #[serde(default = "default_post_transplant_days")]
+    pub post_transplant_days: i64,
 }
 
 impl Default for LineParameters {
@@ -145,6 +170,44 @@ impl Default for LineParameters {
             gap_days: default_gap(),
             step_care: false,
             classes: Vec::new(),
+            planned_sequence: false,
+            transplant: Vec::new(),
+            conditioning: Vec::new(),
+            conditioning_days: default_conditioning_days(),
+            tandem_days: default_tandem_days(),
+            post_transplant_days: default_post_transplant_days(),
+        }
+    }
+}
+
+const fn default_conditioning_days() -> i64 {
+    14
+}
+
+const fn default_tandem_days() -> i64 {
+    180
+}
+
+const fn default_post_transplant_days() -> i64 {
+    180
+}
+
+/// When a disease-status observation of worsening is a progression.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressionParameters {
+    /// A worsening counts once this many consecutive assessments say so (IMWG: 2); the date
+    /// of progression is the first of them. Fewer so far leave it pending; a later assessment
+    /// that is not worse refutes it. A progression date recorded on a line, or a line or drug
+    /// stopped for progression, is the clinician's and needs no confirmation.
+    #[serde(default = "one")]
+    pub consecutive_assessments: u32,
+}
+
+impl Default for ProgressionParameters {
+    fn default() -> Self {
+        ProgressionParameters {
+            consecutive_assessments: 1,
         }
     }
 }
@@ -562,6 +625,14 @@ pub struct ClassRefractory {
     pub min_days_on_drug: i64,
     pub progression_window_days: i64,
     pub min_response: String,
+    /// Whether progression on a drug given as maintenance at a lower dose than before makes it
+    /// refractory (IMWG does not say; by default it does, and the reasons say so).
+    #[serde(default = "yes")]
+    pub reduced_maintenance_counts: bool,
+}
+
+const fn yes() -> bool {
+    true
 }
 
 /// Induction courses without remission (AML).

@@ -12,9 +12,11 @@
 use chrono::NaiveDate;
 
 use super::context::{
-    Context, describe_line, line_evidence, observation_evidence, procedure_evidence, span,
+    Context, Given, describe_line, line_evidence, observation_evidence, procedure_evidence, span,
+    trim_number,
 };
 use super::dates::shift;
+use super::dose::mg_per_day;
 use super::engine::{Outcome, Verdict};
 use super::model::{
     ClassRefractory, InductionFailure, LineRefractory, Relapse, RelapseAfterProcedure,
@@ -40,58 +42,223 @@ pub fn best_response(ctx: &Context<'_>, line: &TreatmentLine) -> Option<Response
         .max_by_key(|response| response.depth())
 }
 
-/// The first progression on or after a line's start: recorded, implied by a stop for
-/// progression, or a worsened disease status.
-pub fn progression(ctx: &Context<'_>, line: &TreatmentLine) -> Option<NaiveDate> {
-    if let Some(date) = line.progression_date {
-        return Some(date);
-    }
-    if line.stop_reason == Some(StopReason::Progression) {
-        return line.end;
-    }
-    let until = line.end.unwrap_or(ctx.today);
-    ctx.record
-        .observations
-        .iter()
-        .filter(|o| o.code == observation_codes::DISEASE_STATUS)
-        .filter(|o| o.value_code.as_deref() == Some(observation_codes::disease_status::WORSENED))
-        .map(|o| o.effective.date())
-        .filter(|day| *day >= line.start && *day <= until)
-        .min()
+/// A progression of the disease.
+#[derive(Debug, Clone)]
+pub struct Progression {
+    pub date: NaiveDate,
+    /// Where it is recorded, in words.
+    pub words: String,
+    /// False while the confirming assessments the rule set asks for are still to come.
+    pub confirmed: bool,
+    /// Read from disease-status assessments (not a clinician's recorded date or stop).
+    pub assessed: bool,
 }
 
-/// Progression events after a date: worsened disease status, recorded line progressions.
-fn progressions_after(ctx: &Context<'_>, from: NaiveDate) -> Vec<(NaiveDate, String)> {
-    let mut events: Vec<(NaiveDate, String)> = ctx
-        .record
-        .observations
-        .iter()
-        .filter(|o| o.code == observation_codes::DISEASE_STATUS)
-        .filter(|o| o.value_code.as_deref() == Some(observation_codes::disease_status::WORSENED))
-        .filter(|o| o.effective.date() > from)
-        .map(|o| {
-            (
-                o.effective.date(),
-                format!("{} on {}", o.display, o.effective.date()),
-            )
-        })
-        .collect();
+impl Progression {
+    /// "2025-06-24", with how it was found when assessments found it.
+    fn when(&self) -> String {
+        if self.assessed {
+            format!("{}: {}", self.date, self.words)
+        } else {
+            self.date.to_string()
+        }
+    }
+}
+
+/// Every progression the record shows, by date, and the worsenings a later assessment refuted.
+pub struct Progressions {
+    pub events: Vec<Progression>,
+    pub refuted: Vec<String>,
+}
+
+impl Progressions {
+    /// The first progression from `from` to `to`, inclusive.
+    pub fn first_between(&self, from: NaiveDate, to: NaiveDate) -> Option<&Progression> {
+        self.events.iter().find(|p| p.date >= from && p.date <= to)
+    }
+
+    /// The first progression after `from`.
+    fn first_after(&self, from: NaiveDate) -> Option<&Progression> {
+        self.events.iter().find(|p| p.date > from)
+    }
+}
+
+/// The progressions of the record: a date recorded on a line, a line or a drug of the rule
+/// set's classes stopped for progression (the clinician's call: confirmed), and worsened
+/// disease statuses, confirmed once `consecutive_assessments` assessments in a row say so (the
+/// date of progression is the first of them; IMWG 2016 asks for two).
+pub fn progressions(ctx: &Context<'_>) -> Progressions {
+    let mut events = Vec::new();
+    let mut refuted = Vec::new();
     for line in &ctx.lines {
-        if let Some(date) = line.progression_date
-            && date > from
-        {
-            events.push((
+        if let Some(date) = line.progression_date {
+            events.push(Progression {
                 date,
-                format!(
+                words: format!(
                     "progression recorded on {date} ({} {})",
                     line.label(),
                     line.regimen
                 ),
-            ));
+                confirmed: true,
+                assessed: false,
+            });
+        } else if line.stop_reason == Some(StopReason::Progression)
+            && let Some(end) = line.end
+        {
+            events.push(Progression {
+                date: end,
+                words: format!("{} {} stopped for progression", line.label(), line.regimen),
+                confirmed: true,
+                assessed: false,
+            });
         }
     }
-    events.sort_by_key(|(date, _)| *date);
-    events
+    for given in ctx.given_of(&ctx.set.lines.classes) {
+        if given.exposure.stop_reason == Some(StopReason::Progression)
+            && let Some(end) = given.end()
+        {
+            events.push(Progression {
+                date: end,
+                words: format!("{} stopped for progression", given.exposure.text),
+                confirmed: true,
+                assessed: false,
+            });
+        }
+    }
+
+    // Disease-status assessments in order, one per day (the last of a day).
+    let mut statuses: Vec<&crate::domain::Observation> = ctx
+        .record
+        .observations
+        .iter()
+        .filter(|o| o.code == observation_codes::DISEASE_STATUS && o.value_code.is_some())
+        .collect();
+    statuses.sort_by_key(|o| o.effective);
+    statuses.dedup_by(|later, earlier| {
+        if later.effective.date() == earlier.effective.date() {
+            *earlier = *later;
+            true
+        } else {
+            false
+        }
+    });
+    let worse = |o: &crate::domain::Observation| {
+        o.value_code.as_deref() == Some(observation_codes::disease_status::WORSENED)
+    };
+    let needed = (ctx.set.progression.consecutive_assessments as usize).max(1);
+    let mut index = 0;
+    while index < statuses.len() {
+        if !worse(statuses[index]) {
+            index += 1;
+            continue;
+        }
+        // A run of consecutive worsened assessments: confirmed once it is `needed` long; every
+        // assessment of a confirmed run is a date the disease was progressing.
+        let run_end = statuses[index..]
+            .iter()
+            .position(|o| !worse(o))
+            .map_or(statuses.len(), |n| index + n);
+        let first = statuses[index].effective.date();
+        if run_end - index >= needed {
+            for (offset, status) in statuses[index..run_end].iter().enumerate() {
+                let date = status.effective.date();
+                let words = if offset == 0 && needed > 1 {
+                    format!(
+                        "worsened disease status on {first}, confirmed on {}",
+                        statuses[index + needed - 1].effective.date()
+                    )
+                } else {
+                    format!("{} on {date}", status.display)
+                };
+                events.push(Progression {
+                    date,
+                    words,
+                    confirmed: true,
+                    assessed: true,
+                });
+            }
+        } else if run_end == statuses.len() {
+            events.push(Progression {
+                date: first,
+                words: format!("worsened disease status on {first}, not yet confirmed"),
+                confirmed: false,
+                assessed: true,
+            });
+        } else {
+            let next = statuses[run_end];
+            let said = next
+                .value_code
+                .as_deref()
+                .and_then(Response::from_disease_status)
+                .map_or("not worse", Response::words);
+            refuted.push(format!(
+                "worsened disease status on {first} not confirmed: the next assessment, on {}, was {said}",
+                next.effective.date()
+            ));
+        }
+        index = run_end;
+    }
+    events.sort_by_key(|p| (p.date, !p.confirmed));
+    Progressions { events, refuted }
+}
+
+/// What would confirm a pending progression, for `missing`.
+fn to_confirm(progression: &Progression, needed: u32) -> String {
+    format!(
+        "a second consecutive assessment confirming the progression of {} ({}; IMWG: progression is confirmed by {needed} consecutive assessments)",
+        progression.date, progression.words
+    )
+}
+
+/// The drug records of a line: linked to it, or of one of its ingredients and given during it.
+fn records_of<'c>(
+    ctx: &'c Context<'c>,
+    line: &'c TreatmentLine,
+) -> impl Iterator<Item = &'c Given<'c>> + 'c {
+    let end = line.end.unwrap_or(ctx.today);
+    ctx.given.iter().filter(move |g| {
+        line.drugs
+            .iter()
+            .any(|d| d.exposure_id == Some(g.exposure.id))
+            || (g.start() <= end
+                && g.end().is_none_or(|e| e >= line.start)
+                && g.drugs.iter().any(|drug| {
+                    line.drugs
+                        .iter()
+                        .any(|d| d.ingredient.eq_ignore_ascii_case(&drug.ingredient))
+                }))
+    })
+}
+
+/// "on lenalidomide maintenance at 10 mg/d (25 mg/d earlier in the line)": a drug of the line
+/// given on `day` at a lower daily dose than an earlier record of it in the same line. IMWG
+/// counts dose changes within a line; whether progression at a maintenance dose is
+/// refractoriness it does not say, so the reasons say when it happened.
+fn reduced_maintenance(ctx: &Context<'_>, line: &TreatmentLine, day: NaiveDate) -> Option<String> {
+    let daily = |g: &Given<'_>| g.exposure.dose.as_ref().and_then(mg_per_day);
+    for given in records_of(ctx, line).filter(|g| g.exposure.active_on(day)) {
+        let Some(now) = daily(given) else { continue };
+        for drug in &given.drugs {
+            let before = records_of(ctx, line)
+                .filter(|g| g.start() < given.start())
+                .filter(|g| g.drugs.iter().any(|d| d.ingredient == drug.ingredient))
+                .filter_map(daily)
+                .fold(None, |best: Option<f64>, dose| {
+                    Some(best.map_or(dose, |b| b.max(dose)))
+                });
+            if let Some(before) = before
+                && now + 1e-9 < before
+            {
+                return Some(format!(
+                    "on {} maintenance at {} mg/d ({} mg/d earlier in the line)",
+                    drug.ingredient,
+                    trim_number(now),
+                    trim_number(before)
+                ));
+            }
+        }
+    }
+    None
 }
 
 fn parse_responses(names: &[String]) -> Vec<Response> {
@@ -117,23 +284,35 @@ fn classify(
     spec: &LineRefractory,
     line: &TreatmentLine,
     first: bool,
+    progressions: &Progressions,
 ) -> LineState {
     let refractory = parse_responses(&spec.refractory_responses);
     let end = line.end.unwrap_or(ctx.today);
     let ongoing = line.end.is_none_or(|e| e >= ctx.today);
-    if let Some(date) = progression(ctx, line) {
-        if date <= end {
-            return LineState::Refractory(format!("progression on therapy ({date})"));
+    // IMWG 2011: refractory is "progressing within 60 days of the last dose": the window runs
+    // from the line's last dose, whatever the line (not only between its start and end).
+    let window = spec.progression_window_days.unwrap_or(0);
+    if let Some(progression) = progressions.first_between(line.start, shift(end, window)) {
+        if !progression.confirmed {
+            return LineState::Unknown {
+                what: to_confirm(progression, ctx.set.progression.consecutive_assessments),
+                ongoing: false,
+            };
         }
-        if let Some(window) = spec.progression_window_days
-            && date <= shift(end, window)
-        {
+        let date = progression.date;
+        if date <= end {
+            let maintenance = reduced_maintenance(ctx, line, date)
+                .map_or(String::new(), |words| format!(", {words}"));
             return LineState::Refractory(format!(
-                "progression {} after the last dose ({date}; within {} days)",
-                span((date - end).num_days()),
-                window
+                "progression on therapy ({}){maintenance}",
+                progression.when()
             ));
         }
+        return LineState::Refractory(format!(
+            "progression {} days after the last dose ({}; within {window} days)",
+            (date - end).num_days(),
+            progression.when()
+        ));
     }
     match best_response(ctx, line) {
         Some(Response::Progression) if refractory.contains(&Response::Progression) => {
@@ -199,10 +378,12 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
             .push(String::from("no treatment line recorded"));
         return outcome;
     }
+    let progressions = progressions(ctx);
+    outcome.reasons.extend(progressions.refuted.iter().cloned());
     let states: Vec<(&TreatmentLine, LineState)> = lines
         .iter()
         .enumerate()
-        .map(|(index, line)| (*line, classify(ctx, spec, line, index == 0)))
+        .map(|(index, line)| (*line, classify(ctx, spec, line, index == 0, &progressions)))
         .collect();
 
     let refractory_line = |outcome: &mut Outcome, line: &TreatmentLine, why: &str| {
@@ -320,6 +501,8 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
 pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
     let mut outcome = Outcome::new();
     let responded = parse_responses(&spec.responses);
+    let progressions = progressions(ctx);
+    outcome.reasons.extend(progressions.refuted.iter().cloned());
     for (index, line) in ctx.lines.iter().enumerate() {
         let Some(response) = best_response(ctx, line) else {
             continue;
@@ -329,9 +512,18 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
         }
         let Some(end) = line.end else { continue };
         let after = shift(end, spec.refractory_window_days);
-        let Some((date, words)) = progressions_after(ctx, after).into_iter().next() else {
+        let Some(progression) = progressions.first_after(after) else {
             continue;
         };
+        if !progression.confirmed {
+            outcome.verdict = Verdict::Undecided;
+            outcome.missing.push(to_confirm(
+                progression,
+                ctx.set.progression.consecutive_assessments,
+            ));
+            return outcome;
+        }
+        let (date, words) = (progression.date, &progression.words);
         outcome.verdict = Verdict::Met;
         outcome.evidence.push(line_evidence(id, line));
         outcome.reasons.push(format!(
@@ -359,13 +551,24 @@ pub fn relapse_after_procedure(
 ) -> Outcome {
     let mut outcome = Outcome::new();
     outcome.verdict = Verdict::NotMet;
+    let progressions = progressions(ctx);
     for procedure in ctx.procedures(&spec.procedure) {
         let day = procedure.performed.date();
         let window_end = shift(day, spec.window_days);
-        if let Some((date, words)) = progressions_after(ctx, day)
-            .into_iter()
-            .find(|(date, _)| *date <= window_end)
+        if let Some(progression) = progressions
+            .events
+            .iter()
+            .find(|p| p.date > day && p.date <= window_end)
         {
+            if !progression.confirmed {
+                outcome.verdict = Verdict::Undecided;
+                outcome.missing.push(to_confirm(
+                    progression,
+                    ctx.set.progression.consecutive_assessments,
+                ));
+                return outcome;
+            }
+            let (date, words) = (progression.date, &progression.words);
             outcome.verdict = Verdict::Met;
             outcome.evidence.push(procedure_evidence(id, procedure));
             outcome.reasons.push(format!(
@@ -391,8 +594,10 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
     let min_response = Response::parse_any(&spec.min_response).unwrap_or(Response::Minimal);
     let mut groups_met = Vec::new();
     let mut groups_missing = Vec::new();
+    let progressions = progressions(ctx);
     for (group, classes) in &spec.groups {
         let mut refractory_to: Option<String> = None;
+        let mut pending: Option<String> = None;
         for given in ctx.given_of(classes) {
             let start = given.start();
             let last_dose = given.end().unwrap_or(ctx.today);
@@ -407,23 +612,44 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                         && line.end.is_none_or(|end| shift(end, 7) >= start))
             });
             let Some(line) = line else { continue };
-            let progressed = progression(ctx, line).filter(|date| {
-                *date >= start && *date <= shift(last_dose, spec.progression_window_days)
-            });
+            let name = given
+                .drugs_of(classes)
+                .map(|d| d.ingredient.clone())
+                .next()
+                .unwrap_or_default();
+            // MAMMOTH: "PD on it or within 60 days of the last dose", from the drug's own
+            // first and last doses (not the line's).
+            let progressed =
+                progressions.first_between(start, shift(last_dose, spec.progression_window_days));
+            if let Some(progression) = progressed
+                && !progression.confirmed
+            {
+                pending = Some(format!("{name}: {}", progression.words));
+                continue;
+            }
+            let maintenance = progressed
+                .filter(|p| p.date <= last_dose)
+                .and_then(|p| reduced_maintenance(ctx, line, p.date));
+            if maintenance.is_some() && !spec.reduced_maintenance_counts {
+                continue;
+            }
             let never_responded = best_response(ctx, line)
                 .is_some_and(|r| r.depth() < min_response.depth())
                 && line.end.is_some();
             if progressed.is_some() || never_responded {
-                let name = given
-                    .drugs_of(classes)
-                    .map(|d| d.ingredient.clone())
-                    .next()
-                    .unwrap_or_default();
                 let why = match progressed {
-                    Some(date) => format!(
-                        "progression on {date}, on it or within {} days of its last dose",
-                        spec.progression_window_days
-                    ),
+                    Some(progression) => {
+                        let mut why = format!(
+                            "progression on {}, on it or within {} days of its last dose",
+                            progression.date, spec.progression_window_days
+                        );
+                        if let Some(words) = maintenance {
+                            why.push_str(&format!(
+                                ", {words}: counted as refractory (IMWG sets no dose)"
+                            ));
+                        }
+                        why
+                    }
                     None => format!("never reached {min_response}"),
                 };
                 refractory_to = Some(format!("{name} ({why})"));
@@ -431,9 +657,13 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                 break;
             }
         }
-        match refractory_to {
-            Some(words) => groups_met.push(format!("{}: {words}", group.replace('_', " "))),
-            None => groups_missing.push(group.replace('_', " ")),
+        match (refractory_to, pending) {
+            (Some(words), _) => groups_met.push(format!("{}: {words}", group.replace('_', " "))),
+            (None, Some(words)) => groups_missing.push(format!(
+                "{} (progression pending confirmation: {words})",
+                group.replace('_', " ")
+            )),
+            (None, None) => groups_missing.push(group.replace('_', " ")),
         }
     }
     if groups_missing.is_empty() {

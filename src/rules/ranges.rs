@@ -188,6 +188,20 @@ pub(super) fn check_rule_set(origin: &str, text: &str, set: &RuleSet) -> Result<
         0,
     )?;
     c.days(lines, "gap_days", set.lines.gap_days, 0)?;
+    c.days(lines, "conditioning_days", set.lines.conditioning_days, 0)?;
+    c.days(lines, "tandem_days", set.lines.tandem_days, 0)?;
+    c.days(
+        lines,
+        "post_transplant_days",
+        set.lines.post_transplant_days,
+        0,
+    )?;
+    c.count(
+        Block::Table("[progression]"),
+        "consecutive_assessments",
+        set.progression.consecutive_assessments,
+        1,
+    )?;
     for criterion in &set.criteria {
         check_criterion(&c, criterion)?;
     }
