@@ -39,6 +39,11 @@ pub struct Drug {
     pub max_mg_day: Option<f64>,
     /// mg of prednisone equivalent to 1 mg of this glucocorticoid.
     pub prednisone_equivalent: Option<f64>,
+    /// A drug given in courses (rituximab in RA): one course acts for this many days, so a
+    /// course recorded as a few days of infusions is a trial of this length (or until the
+    /// next drug of its kind starts).
+    #[serde(default)]
+    pub course_days: Option<i64>,
 }
 
 impl Drug {

@@ -122,6 +122,35 @@ pub(super) fn validate(
                         return fail(format!("unknown stop reason '{reason}'"), reason);
                     }
                 }
+                for rule in &spec.response {
+                    if !matches!(rule.change.as_str(), "absolute" | "relative") {
+                        return fail(
+                            format!(
+                                "change must be 'absolute' or 'relative', not '{}'",
+                                rule.change
+                            ),
+                            &rule.change,
+                        );
+                    }
+                    if rule.no_response_at_most.is_some() == rule.no_response_below.is_some() {
+                        return fail(
+                            format!(
+                                "'{}': a response rule needs exactly one of no_response_at_most and no_response_below",
+                                criterion.id
+                            ),
+                            &criterion.id,
+                        );
+                    }
+                    if rule.high_above.is_some() != rule.high_no_response_at_most.is_some() {
+                        return fail(
+                            format!(
+                                "'{}': high_above and high_no_response_at_most go together",
+                                criterion.id
+                            ),
+                            &criterion.id,
+                        );
+                    }
+                }
                 if let Some(dose) = &spec.dose
                     && !matches!(
                         dose.method.as_str(),

@@ -406,6 +406,33 @@ const fn default_baseline_days() -> i64 {
     60
 }
 
+/// A disease-activity score judged by response criteria: the improvement from the trial's
+/// baseline to its last score after `min_days` on the drug, in points (`absolute`) or as a
+/// fraction of the baseline (`relative`). No response when the improvement is at most
+/// `no_response_at_most` (EULAR DAS28: 0.6) or below `no_response_below` (CDAI/SDAI: 0.5), or
+/// when the score is still above `high_above` with an improvement of at most
+/// `high_no_response_at_most` (EULAR: above 5.1 with at most 1.2).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseRule {
+    pub observation: ObservationSelector,
+    pub change: String,
+    #[serde(default)]
+    pub no_response_at_most: Option<f64>,
+    #[serde(default)]
+    pub no_response_below: Option<f64>,
+    #[serde(default)]
+    pub high_above: Option<f64>,
+    #[serde(default)]
+    pub high_no_response_at_most: Option<f64>,
+    /// The baseline is the last score from this many days before the trial's start (or up to
+    /// seven days into it).
+    #[serde(default = "default_baseline_days")]
+    pub baseline_days: i64,
+    /// The words of the source for the reasons ("EULAR", "Aletaha 2012").
+    pub source: String,
+}
+
 /// Seizure-type events (a count per period) that show failure or freedom on a schedule.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -458,6 +485,10 @@ pub struct FailedTrials {
     pub count_intolerance: bool,
     #[serde(default)]
     pub score: Option<ScoreRule>,
+    /// Disease-activity response criteria over a trial (EULAR DAS28, CDAI/SDAI), in order of
+    /// precedence: the first with a baseline and a follow-up decides.
+    #[serde(default)]
+    pub response: Vec<ResponseRule>,
     #[serde(default)]
     pub events: Option<EventRule>,
     #[serde(default)]

@@ -217,6 +217,26 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
             c.check(at, "min_improvement", score.min_improvement, (0.0, 1.0), "")?;
             c.days(at, "baseline_days", score.baseline_days, 0)?;
         }
+        for rule in &spec.response {
+            let limit = if rule.change == "relative" {
+                1.0
+            } else {
+                MAX_MG
+            };
+            for (key, value) in [
+                ("no_response_at_most", rule.no_response_at_most),
+                ("no_response_below", rule.no_response_below),
+                ("high_no_response_at_most", rule.high_no_response_at_most),
+            ] {
+                if let Some(value) = value {
+                    c.check(at, key, value, (0.0, limit), "")?;
+                }
+            }
+            if let Some(high) = rule.high_above {
+                c.check(at, "high_above", high, (-MAX_MG, MAX_MG), "")?;
+            }
+            c.days(at, "baseline_days", rule.baseline_days, 0)?;
+        }
         if let Some(events) = &spec.events {
             c.days(at, "freedom_days", events.freedom_days, 1)?;
             c.check(
@@ -360,6 +380,9 @@ pub(super) fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), Ru
         if let Some(value) = value {
             c.positive(at, key, value, MAX_MG, "mg")?;
         }
+    }
+    if let Some(days) = drug.course_days {
+        c.days(at, "course_days", days, 1)?;
     }
     if let Some(value) = drug.prednisone_equivalent {
         c.positive(at, "prednisone_equivalent", value, 100.0, "")?;

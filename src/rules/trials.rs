@@ -18,7 +18,7 @@ use super::context::{
 };
 use super::dates::shift;
 use super::engine::{Outcome, Verdict};
-use super::model::{DoseRule, EventRule, FailedTrials, ScoreRule};
+use super::model::{DoseRule, EventRule, FailedTrials, ResponseRule, ScoreRule};
 use crate::domain::{StopReason, TreatmentLine};
 
 /// One trial: a drug exposure, or a schedule (a line).
@@ -285,7 +285,7 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                     key,
                     name: drug.ingredient.clone(),
                     start: given.start(),
-                    end: given.end(),
+                    end: course_end(ctx, spec, given, drug),
                     stop: given.exposure.stop_reason,
                     given: vec![given],
                     line: None,
@@ -296,6 +296,37 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
     }
     trials.sort_by_key(|trial| trial.start);
     trials
+}
+
+/// When a trial ends: the record's end, or for a drug given in courses (rituximab) the end of
+/// the course's action, `course_days` after it began, unless the next drug of the criterion's
+/// classes started before that (a switch) or a stop reason ended it. A course still acting
+/// today is ongoing.
+fn course_end(
+    ctx: &Context<'_>,
+    spec: &FailedTrials,
+    given: &Given<'_>,
+    drug: &super::drugs::Drug,
+) -> Option<NaiveDate> {
+    let end = given.end();
+    let (Some(days), Some(recorded)) = (drug.course_days, end) else {
+        return end;
+    };
+    if given.exposure.stop_reason.is_some() {
+        return end;
+    }
+    let acting_until = shift(given.start(), days);
+    if acting_until <= recorded {
+        return end;
+    }
+    let switch = ctx
+        .given_of(&spec.classes)
+        .filter(|g| g.exposure.id != given.exposure.id && g.start() > recorded)
+        .filter(|g| !g.drugs.iter().any(|d| d.ingredient == drug.ingredient))
+        .map(Given::start)
+        .min();
+    let until = switch.map_or(acting_until, |day| day.min(acting_until));
+    (until < ctx.today).then_some(until)
 }
 
 /// The drugs the schedule after `line` added while keeping every drug of `line` (an add-on),
@@ -390,7 +421,8 @@ fn judge(
     let score = spec
         .score
         .as_ref()
-        .and_then(|rule| score_evidence(ctx, rule, trial, spec.min_days));
+        .and_then(|rule| score_evidence(ctx, rule, trial, spec.min_days))
+        .or_else(|| response_evidence(ctx, &spec.response, trial, spec.min_days));
     let stop_says_failure = trial
         .stop
         .is_some_and(|reason| spec.failure_reasons.iter().any(|r| r == reason.as_str()));
@@ -776,4 +808,137 @@ fn score_evidence(
     } else {
         Some(ScoreEvidence::Responded(words))
     }
+}
+
+/// Disease-activity response over a trial, by the first response rule with a baseline and a
+/// follow-up score (the rules are in order of precedence); a later rule that disagrees is named
+/// in the words.
+fn response_evidence(
+    ctx: &Context<'_>,
+    rules: &[ResponseRule],
+    trial: &Trial<'_>,
+    min_days: i64,
+) -> Option<ScoreEvidence> {
+    let mut decided: Option<(bool, String)> = None;
+    let mut disagreeing: Vec<String> = Vec::new();
+    for rule in rules {
+        let Some((responded, words)) = response_by(ctx, rule, trial, min_days) else {
+            continue;
+        };
+        match &decided {
+            None => decided = Some((responded, words)),
+            Some((first, _)) if *first != responded => disagreeing.push(words),
+            Some(_) => {}
+        }
+    }
+    let (responded, mut words) = decided?;
+    if !disagreeing.is_empty() {
+        words = format!(
+            "{words} (decides, the first measure of the rule; disagreeing: {})",
+            disagreeing.join("; ")
+        );
+    }
+    Some(if responded {
+        ScoreEvidence::Responded(words)
+    } else {
+        ScoreEvidence::Failed(words)
+    })
+}
+
+/// One response rule over a trial: whether it responded, in words.
+fn response_by(
+    ctx: &Context<'_>,
+    rule: &ResponseRule,
+    trial: &Trial<'_>,
+    min_days: i64,
+) -> Option<(bool, String)> {
+    let scores: Vec<_> = ctx
+        .observations(&rule.observation)
+        .filter(|o| o.value.is_some_and(f64::is_finite))
+        .collect();
+    let baseline = scores
+        .iter()
+        .filter(|o| {
+            let day = o.effective.date();
+            day >= shift(trial.start, -rule.baseline_days.max(0)) && day <= shift(trial.start, 7)
+        })
+        .max_by_key(|o| o.effective)?;
+    let until = trial.end.unwrap_or(ctx.today);
+    let follow_up = scores
+        .iter()
+        .filter(|o| {
+            let day = o.effective.date();
+            day >= shift(trial.start, min_days) && day <= shift(until, 7)
+        })
+        .max_by_key(|o| o.effective)?;
+    let (base, last) = (baseline.value?, follow_up.value?);
+    let relative = rule.change == "relative";
+    if relative && base <= 0.0 {
+        return None;
+    }
+    // Scores are reported to two decimals: 5.8 - 5.2 is an improvement of 0.6, not 0.6000001.
+    let improvement = if relative {
+        ((base - last) / base * 10_000.0).round() / 10_000.0
+    } else {
+        ((base - last) * 100.0).round() / 100.0
+    };
+    let shown = if relative {
+        format!(
+            "{}% improvement",
+            trim_number((improvement * 100.0).round())
+        )
+    } else {
+        format!("improvement {}", trim_number(improvement))
+    };
+    let percent = |fraction: f64| format!("{}%", trim_number((fraction * 100.0).round()));
+    let mut why = None;
+    if let Some(limit) = rule.no_response_at_most
+        && improvement <= limit
+    {
+        why = Some(if relative {
+            format!("at most {}", percent(limit))
+        } else {
+            format!("at most {}", trim_number(limit))
+        });
+    }
+    if let Some(limit) = rule.no_response_below
+        && improvement < limit
+    {
+        why = Some(if relative {
+            format!("below the {} of a minor response", percent(limit))
+        } else {
+            format!("below {}", trim_number(limit))
+        });
+    }
+    if why.is_none()
+        && let (Some(high), Some(limit)) = (rule.high_above, rule.high_no_response_at_most)
+        && last > high
+        && improvement <= limit
+    {
+        why = Some(format!(
+            "at most {} while still above {}",
+            if relative {
+                percent(limit)
+            } else {
+                trim_number(limit)
+            },
+            trim_number(high)
+        ));
+    }
+    let words = format!(
+        "{} {} → {}",
+        baseline.display,
+        trim_number(base),
+        trim_number(last)
+    );
+    Some(match why {
+        Some(why) => (
+            false,
+            format!("{words} ({shown}, {why}): no response ({})", rule.source),
+        ),
+        None => (
+            true,
+            format!("{words} ({shown}): response ({})", rule.source),
+        ),
+    })
 }
