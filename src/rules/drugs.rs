@@ -32,6 +32,16 @@ pub struct Drug {
     pub mechanism: Option<String>,
     /// WHO defined daily dose, mg (for chlorpromazine equivalents by the DDD method).
     pub ddd_mg: Option<f64>,
+    /// WHO defined daily dose of the long-acting injectable (depot) form, mg.
+    #[serde(default)]
+    pub depot_ddd_mg: Option<f64>,
+    /// Names that identify the long-acting injectable form in a drug's text (esters, brands).
+    #[serde(default)]
+    pub depot_names: Vec<String>,
+    /// Depot products whose stated amount is of an ester, with the mg of the drug in 1 mg of
+    /// it ("aripiprazole lauroxil" = 0.68: 441 mg is 300 mg of aripiprazole).
+    #[serde(default)]
+    pub depot_ester: std::collections::BTreeMap<String, f64>,
     /// Minimum effective daily dose for an adequate trial (antidepressants, antiseizure
     /// medications), mg.
     pub min_effective_mg_day: Option<f64>,

@@ -457,6 +457,15 @@ pub struct DoseRule {
     /// For `chlorpromazine_equivalent`: the minimum in mg/day.
     #[serde(default)]
     pub min_mg_day: Option<f64>,
+    /// Words that mark a long-acting injectable in a drug's text, besides the drug book's
+    /// depot names ("depot", "long-acting injectable"). A dose given every week or less often
+    /// is a depot too. A depot is converted with the depot DDD.
+    #[serde(default)]
+    pub depot_words: Vec<String>,
+    /// A failed trial that was a depot given this long is reported as meeting TRRIP's optimum
+    /// ("one trial a long-acting injectable for >= 4 months"); a reason either way.
+    #[serde(default)]
+    pub depot_optimum_days: Option<i64>,
 }
 
 /// Count of adequate trials that failed, distinct by drug, class or mechanism.

@@ -258,6 +258,11 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
         {
             c.check(at, "min_mg_day", minimum, (0.0, MAX_MG), "mg/day")?;
         }
+        if let Some(dose) = &spec.dose
+            && let Some(days) = dose.depot_optimum_days
+        {
+            c.days(at, "depot_optimum_days", days, 1)?;
+        }
     }
     if let Some(spec) = &criterion.concurrent_classes {
         c.count(at, "min_groups", spec.min_groups, 1)?;
@@ -374,12 +379,16 @@ pub(super) fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), Ru
     let at = Block::Drug(&drug.ingredient);
     for (key, value) in [
         ("ddd_mg", drug.ddd_mg),
+        ("depot_ddd_mg", drug.depot_ddd_mg),
         ("min_effective_mg_day", drug.min_effective_mg_day),
         ("max_mg_day", drug.max_mg_day),
     ] {
         if let Some(value) = value {
             c.positive(at, key, value, MAX_MG, "mg")?;
         }
+    }
+    for factor in drug.depot_ester.values() {
+        c.positive(at, "depot_ester", *factor, 1.0, "")?;
     }
     if let Some(days) = drug.course_days {
         c.days(at, "course_days", days, 1)?;

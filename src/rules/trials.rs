@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 
 use super::context::{
-    Context, Finding, Given, confounder, days_between, describe_exposure, describe_line,
-    exposure_evidence, finding, line_evidence, month, span, trim_number,
+    Context, Finding, Given, confounder, contains_words, days_between, describe_exposure,
+    describe_line, exposure_evidence, finding, line_evidence, month, span, trim_number,
 };
 use super::dates::shift;
 use super::engine::{Outcome, Verdict};
@@ -77,6 +77,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     let mut not_counted: Vec<String> = Vec::new();
     let mut sustained: Option<String> = None;
     let mut undetermined: Vec<String> = Vec::new();
+    let mut depot_failures: Vec<(String, i64)> = Vec::new();
 
     let latest_start = trials.iter().map(|t| t.start).max();
     for trial in &trials {
@@ -103,6 +104,11 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
                 let mut notes: Vec<String> = Vec::new();
                 if !why.is_empty() {
                     notes.push(why);
+                }
+                if let Some(words) = depot_words(ctx, spec, trial) {
+                    let days = days_between(trial.start, trial.end.unwrap_or(ctx.today)).max(0);
+                    depot_failures.push((trial.name.clone(), days));
+                    notes.push(words);
                 }
                 if !failed_keys.insert(trial.key.clone()) {
                     notes.push(format!("same {} as an earlier failure", spec.distinct_by));
@@ -169,6 +175,24 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
         outcome
             .reasons
             .push(format!("not counted: {}", not_counted.join("; ")));
+    }
+    if let Some(optimum) = spec.dose.as_ref().and_then(|d| d.depot_optimum_days) {
+        // TRRIP: "optimum: one of them a long-acting injectable for >= 4 months". A report,
+        // not a requirement: adherence to oral trials is what it guards against.
+        match depot_failures.iter().find(|(_, days)| *days >= optimum) {
+            Some((name, days)) => outcome.reasons.push(format!(
+                "TRRIP optimum met: a failed trial was a long-acting injectable for at least {} ({name}, {days} days)",
+                span(optimum)
+            )),
+            None if failures > 0 => outcome.reasons.push(format!(
+                "TRRIP optimum not met: no failed trial was a long-acting injectable given for {} or more{}; adherence to the oral trials matters the more",
+                span(optimum),
+                depot_failures
+                    .first()
+                    .map_or(String::new(), |(name, days)| format!(" ({name} was, for {days} days)"))
+            )),
+            None => {}
+        }
     }
 
     if let Some(why) = sustained {
@@ -532,36 +556,89 @@ enum DoseAdequacy {
     Unknown(String),
 }
 
+/// The dose of one counted ingredient over a trial.
+struct TrialDose<'c> {
+    drug: &'c super::drugs::Drug,
+    /// The highest daily dose recorded (mg/day; for a depot, its daily equivalent).
+    daily: Option<f64>,
+    /// Given as a long-acting injectable.
+    depot: bool,
+    /// A depot recorded with an amount but no interval.
+    no_interval: bool,
+}
+
+/// Whether `given` is the long-acting injectable form of `drug`: named so (an ester, a depot
+/// brand, one of the rule's depot words), or dosed every week or less often.
+fn is_depot(given: &Given<'_>, drug: &super::drugs::Drug, words: &[String]) -> bool {
+    if drug.depot_ddd_mg.is_none() {
+        return false;
+    }
+    let text = &given.exposure.text;
+    drug.depot_names
+        .iter()
+        .chain(words)
+        .any(|name| contains_words(text, name))
+        || given
+            .exposure
+            .dose
+            .as_ref()
+            .and_then(super::dose::daily)
+            .is_some_and(|d| d.interval_days >= 7.0)
+}
+
 /// The highest daily dose of each counted ingredient during a trial: a titration ("250 mg/d,
-/// then 1000 mg/d") is judged by the dose it reached. For a schedule, an ingredient with no
-/// dose on any of its drug records takes the dose entered on the line.
+/// then 1000 mg/d") is judged by the dose it reached. A depot's dose per interval is its daily
+/// equivalent, of the drug itself when the product states an ester. For a schedule, an
+/// ingredient with no dose on any of its drug records takes the dose entered on the line.
 fn trial_doses<'c>(
     ctx: &'c Context<'c>,
     spec: &FailedTrials,
     trial: &Trial<'c>,
-) -> Vec<(&'c super::drugs::Drug, Option<f64>)> {
-    let mut doses: Vec<(&super::drugs::Drug, Option<f64>)> = Vec::new();
-    let mut note = |drug: &'c super::drugs::Drug, daily: Option<f64>| match doses
-        .iter_mut()
-        .find(|(d, _)| d.ingredient == drug.ingredient)
-    {
-        Some((_, known)) => {
-            *known = match (*known, daily) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                (a, b) => a.or(b),
-            };
-        }
-        None => doses.push((drug, daily)),
-    };
+) -> Vec<TrialDose<'c>> {
+    let words: &[String] = spec.dose.as_ref().map_or(&[], |d| d.depot_words.as_slice());
+    let mut doses: Vec<TrialDose<'c>> = Vec::new();
     for given in &trial.given {
-        let daily = given
-            .exposure
-            .dose
-            .as_ref()
-            .and_then(super::dose::mg_per_day);
         for drug in given.drugs.iter().copied() {
-            if spec.classes.iter().any(|class| drug.has_class(class)) {
-                note(drug, daily);
+            if !spec.classes.iter().any(|class| drug.has_class(class)) {
+                continue;
+            }
+            let depot = is_depot(given, drug, words);
+            let ester = drug
+                .depot_ester
+                .iter()
+                .find(|(name, _)| contains_words(&given.exposure.text, name))
+                .map_or(1.0, |(_, factor)| *factor);
+            let daily = given
+                .exposure
+                .dose
+                .as_ref()
+                .and_then(super::dose::mg_per_day)
+                .map(|mg| if depot { mg * ester } else { mg });
+            let no_interval = depot
+                && daily.is_none()
+                && given
+                    .exposure
+                    .dose
+                    .as_ref()
+                    .is_some_and(|d| d.unit.trim().eq_ignore_ascii_case("mg"));
+            match doses
+                .iter_mut()
+                .find(|d| d.drug.ingredient == drug.ingredient)
+            {
+                Some(known) => {
+                    known.daily = match (known.daily, daily) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
+                    known.depot |= depot;
+                    known.no_interval |= no_interval;
+                }
+                None => doses.push(TrialDose {
+                    drug,
+                    daily,
+                    depot,
+                    no_interval,
+                }),
             }
         }
     }
@@ -576,11 +653,16 @@ fn trial_doses<'c>(
             let daily = line_drug.dose.as_ref().and_then(super::dose::mg_per_day);
             match doses
                 .iter_mut()
-                .find(|(d, _)| d.ingredient == drug.ingredient)
+                .find(|d| d.drug.ingredient == drug.ingredient)
             {
-                Some((_, known)) if known.is_none() => *known = daily,
+                Some(known) if known.daily.is_none() => known.daily = daily,
                 Some(_) => {}
-                None => doses.push((drug, daily)),
+                None => doses.push(TrialDose {
+                    drug,
+                    daily,
+                    depot: false,
+                    no_interval: false,
+                }),
             }
         }
     }
@@ -594,20 +676,38 @@ fn dose_adequacy<'c>(
     trial: &Trial<'c>,
 ) -> DoseAdequacy {
     let mut unknown = Vec::new();
-    for (drug, daily) in trial_doses(ctx, spec, trial) {
-        let Some(daily) = daily else {
-            unknown.push(format!("no daily dose recorded for {}", drug.ingredient));
+    for dose in trial_doses(ctx, spec, trial) {
+        let drug = dose.drug;
+        let Some(daily) = dose.daily else {
+            unknown.push(if dose.no_interval {
+                format!(
+                    "no dosing interval recorded for the long-acting injectable {}",
+                    drug.ingredient
+                )
+            } else {
+                format!("no daily dose recorded for {}", drug.ingredient)
+            });
             continue;
         };
         if rule.method.as_str() == "chlorpromazine_equivalent" {
-            let (Some(ddd), Some(minimum)) = (drug.ddd_mg, rule.min_mg_day) else {
+            let ddd = if dose.depot {
+                drug.depot_ddd_mg
+            } else {
+                drug.ddd_mg
+            };
+            let (Some(ddd), Some(minimum)) = (ddd, rule.min_mg_day) else {
                 unknown.push(format!("no defined daily dose for {}", drug.ingredient));
                 continue;
             };
             let equivalent = daily / ddd * 300.0;
-            if equivalent < minimum {
+            if equivalent + 1e-9 < minimum {
+                let form = if dose.depot {
+                    " (long-acting injectable, daily equivalent; depot DDD)"
+                } else {
+                    ""
+                };
                 return DoseAdequacy::Below(format!(
-                    "{} {} mg/d is {} mg/d chlorpromazine equivalent, below {}",
+                    "{} {} mg/d{form} is {} mg/d chlorpromazine equivalent, below {}",
                     drug.ingredient,
                     trim_number(daily),
                     trim_number(equivalent.round()),
@@ -637,6 +737,24 @@ fn dose_adequacy<'c>(
     } else {
         DoseAdequacy::Unknown(unknown.join(", "))
     }
+}
+
+/// For the reasons: a depot's dose as chlorpromazine equivalents, or `None`.
+fn depot_words<'c>(ctx: &'c Context<'c>, spec: &FailedTrials, trial: &Trial<'c>) -> Option<String> {
+    let rule = spec.dose.as_ref()?;
+    trial_doses(ctx, spec, trial)
+        .into_iter()
+        .find(|d| d.depot)
+        .map(|d| {
+            let equivalent = match (d.daily, d.drug.depot_ddd_mg) {
+                (Some(daily), Some(ddd)) if rule.method == "chlorpromazine_equivalent" => format!(
+                    ", {} mg/d chlorpromazine equivalent by the depot DDD",
+                    trim_number((daily / ddd * 300.0).round())
+                ),
+                _ => String::new(),
+            };
+            format!("long-acting injectable{equivalent}")
+        })
 }
 
 enum EventEvidence {
