@@ -12,8 +12,8 @@
 use chrono::NaiveDate;
 
 use super::context::{
-    Context, Given, describe_line, line_evidence, observation_evidence, procedure_evidence, span,
-    trim_number,
+    Context, Given, confounder, describe_line, line_evidence, observation_evidence,
+    procedure_evidence, span, trim_number,
 };
 use super::dates::shift;
 use super::dose::mg_per_day;
@@ -714,6 +714,12 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
             }
             CourseResult::NoRemission(words, observation) => {
                 courses_without += 1;
+                if words.contains("conflicting evidence") {
+                    outcome.confounders.push(confounder(
+                        "conflicting_evidence",
+                        format!("{}: {words}", describe_line(line)),
+                    ));
+                }
                 outcome.reasons.push(format!(
                     "intensive course {courses_without}, {}: no remission ({words})",
                     describe_line(line)
@@ -776,18 +782,31 @@ fn course_result<'a>(
     line: &TreatmentLine,
     remission: &[Response],
 ) -> CourseResult<'a> {
-    if let Some(response) = best_response(ctx, line) {
-        return if remission.contains(&response) {
-            CourseResult::Remission(format!("remission ({response})"))
-        } else {
-            CourseResult::NoRemission(format!("best response {response}"), None)
-        };
-    }
     let window_end = shift(line.start, spec.assessment_days);
     let marrow = ctx
         .observations(&spec.blasts)
         .filter(|o| o.effective.date() > line.start && o.effective.date() <= window_end)
         .min_by_key(|o| o.effective);
+    if let Some(response) = best_response(ctx, line) {
+        if !remission.contains(&response) {
+            return CourseResult::NoRemission(format!("best response {response}"), None);
+        }
+        // DESIGN, contradicting evidence: the criterion's own measure decides. Marrow blasts
+        // at or above the remission cut-off contradict a recorded remission (the reverse does
+        // not hold: blasts below it are necessary for CR, not sufficient).
+        if let Some((observation, blasts)) = marrow.and_then(|o| o.value.map(|v| (o, v)))
+            && blasts >= spec.blasts_remission_below
+        {
+            return CourseResult::NoRemission(
+                format!(
+                    "recorded {response}, but marrow blasts {blasts}% on {}: conflicting evidence, the blasts decide",
+                    observation.effective.date()
+                ),
+                Some(observation),
+            );
+        }
+        return CourseResult::Remission(format!("remission ({response})"));
+    }
     match marrow.and_then(|o| o.value.map(|v| (o, v))) {
         Some((observation, blasts)) if blasts < spec.blasts_remission_below => {
             CourseResult::Remission(format!(

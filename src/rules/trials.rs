@@ -33,6 +33,9 @@ struct Trial<'c> {
     line: Option<&'c TreatmentLine>,
     /// For a schedule: the drugs the next schedule added while keeping all of this one's.
     added_next: Vec<String>,
+    /// Stop reasons that disagree, recorded for the same drug and period (a prescriber's "not
+    /// tolerated", a patient's "no response"); empty when they agree.
+    conflict: Vec<StopReason>,
 }
 
 impl Trial<'_> {
@@ -281,6 +284,7 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
             }
             let stop = line.stop_reason.or_else(|| common_stop_reason(&given));
             let added_next = next_add_on(ctx, line);
+            let conflict = conflicting_reasons(&given);
             trials.push(Trial {
                 key: format!("line-{}", line.id),
                 name: format!("{} {}", line.label(), line.regimen),
@@ -290,6 +294,7 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                 given,
                 line: Some(line),
                 added_next,
+                conflict,
             });
         }
     } else {
@@ -314,12 +319,104 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                     given: vec![given],
                     line: None,
                     added_next: Vec::new(),
+                    conflict: Vec::new(),
                 });
             }
         }
     }
     trials.sort_by_key(|trial| trial.start);
+    if spec.unit != "line" {
+        trials = merge_same_period(trials);
+    }
     trials
+}
+
+/// Two records of the same drug for the same period (a prescription and a statement of it)
+/// are one trial: merged, with their stop reasons, which may disagree.
+fn merge_same_period(trials: Vec<Trial<'_>>) -> Vec<Trial<'_>> {
+    let mut kept: Vec<Trial<'_>> = Vec::with_capacity(trials.len());
+    for trial in trials {
+        let same = kept
+            .iter_mut()
+            .find(|k| k.name == trial.name && same_period(k.start, k.end, trial.start, trial.end));
+        let Some(earlier) = same else {
+            kept.push(trial);
+            continue;
+        };
+        earlier.given.extend(trial.given);
+        match (earlier.stop, trial.stop) {
+            (None, stop) => earlier.stop = stop,
+            (Some(a), Some(b)) if kind(a) != kind(b) => {
+                for reason in [a, b] {
+                    if !earlier.conflict.contains(&reason) {
+                        earlier.conflict.push(reason);
+                    }
+                }
+            }
+            _ => {}
+        }
+        earlier.end = match (earlier.end, trial.end) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            _ => None,
+        };
+    }
+    kept
+}
+
+/// Whether two periods are the same course of a drug: they overlap and end within a month of
+/// each other (ongoing ends together).
+fn same_period(
+    start_a: NaiveDate,
+    end_a: Option<NaiveDate>,
+    start_b: NaiveDate,
+    end_b: Option<NaiveDate>,
+) -> bool {
+    let overlap = end_a.is_none_or(|end| start_b <= end) && end_b.is_none_or(|end| start_a <= end);
+    let ends_together = match (end_a, end_b) {
+        (Some(a), Some(b)) => days_between(a.min(b), a.max(b)) <= 31,
+        (None, None) => true,
+        _ => false,
+    };
+    overlap && ends_together
+}
+
+/// What a stop reason says about efficacy: "no response" and "progression" say the same.
+fn kind(reason: StopReason) -> StopReason {
+    if reason.is_efficacy_failure() {
+        StopReason::LackOfEfficacy
+    } else {
+        reason
+    }
+}
+
+/// Stop reasons of a schedule's records that disagree for the same drug and period.
+fn conflicting_reasons(given: &[&Given<'_>]) -> Vec<StopReason> {
+    let mut conflict = Vec::new();
+    for (index, a) in given.iter().enumerate() {
+        let Some(reason_a) = a.exposure.stop_reason else {
+            continue;
+        };
+        for b in &given[index + 1..] {
+            let Some(reason_b) = b.exposure.stop_reason else {
+                continue;
+            };
+            let same_drug = a
+                .drugs
+                .iter()
+                .any(|d| b.drugs.iter().any(|e| e.ingredient == d.ingredient));
+            if same_drug
+                && kind(reason_a) != kind(reason_b)
+                && same_period(a.start(), a.end(), b.start(), b.end())
+            {
+                for reason in [reason_a, reason_b] {
+                    if !conflict.contains(&reason) {
+                        conflict.push(reason);
+                    }
+                }
+            }
+        }
+    }
+    conflict
 }
 
 /// When a trial ends: the record's end, or for a drug given in courses (rituximab) the end of
@@ -394,6 +491,65 @@ fn judge(
     let days = days_between(trial.start, trial.end.unwrap_or(ctx.today)).max(0);
     let ongoing = trial.end.is_none_or(|end| end >= ctx.today);
 
+    // DESIGN, contradicting evidence: two coded reasons that conflict are decided by the
+    // criterion's own measure (seizure counts, scores), else the trial is undecided; the
+    // conflict is named either way.
+    if !trial.conflict.is_empty() {
+        let words = trial
+            .conflict
+            .iter()
+            .map(|reason| format!("'{}'", reason.words()))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let conflict = format!(
+            "{}: conflicting stop reasons {words} recorded for the same period",
+            trial.name
+        );
+        outcome
+            .confounders
+            .push(confounder("conflicting_evidence", conflict.clone()));
+        let events = spec.events.as_ref().and_then(|rule| {
+            seizure_evidence(ctx, rule, trial, spec.min_days, ongoing && is_latest)
+        });
+        let score = spec
+            .score
+            .as_ref()
+            .and_then(|rule| score_evidence(ctx, rule, trial, spec.min_days))
+            .or_else(|| response_evidence(ctx, &spec.response, trial, spec.min_days));
+        let decided = "the criterion's own measure decides";
+        return match (events, score) {
+            (Some(EventEvidence::Failed(why)), _) | (_, Some(ScoreEvidence::Failed(why))) => {
+                outcome
+                    .reasons
+                    .push(format!("{conflict}; {why}: {decided}"));
+                Result::Failed(format!("conflicting stop reasons {words}; {why}"))
+            }
+            (Some(EventEvidence::Sustained(why)), _) => {
+                outcome
+                    .reasons
+                    .push(format!("{conflict}; {why}: {decided}"));
+                Result::Sustained(why)
+            }
+            (Some(EventEvidence::FreeOnSchedule(why)), _)
+            | (_, Some(ScoreEvidence::Responded(why))) => {
+                outcome
+                    .reasons
+                    .push(format!("{conflict}; {why}: {decided}"));
+                Result::Responded(format!(
+                    "conflicting stop reasons {words}; {why}: {decided}"
+                ))
+            }
+            _ => {
+                outcome
+                    .reasons
+                    .push(format!("{conflict}, and no measure to decide: undecided"));
+                Result::Undecided(format!(
+                    "conflicting stop reasons {words} recorded for the same period, and no measure to decide between them: which is right?"
+                ))
+            }
+        };
+    }
+
     match trial.stop {
         Some(StopReason::Intolerance) if !spec.count_intolerance => {
             return Result::NotCounted(format!(
@@ -463,18 +619,35 @@ fn judge(
                 spec.min_days
             ));
         }
-        let mut why = String::new();
-        if let Some(ScoreEvidence::Responded(contrary)) = &score {
-            why = format!("note: {contrary}, which contradicts the recorded reason");
+        if let Some(EventEvidence::FreeOnSchedule(contrary)) = &events {
+            let reason = trial.stop.map_or("", StopReason::words);
             outcome.confounders.push(confounder(
-                "contradicting_scores",
+                "conflicting_evidence",
                 format!(
-                    "{}: scores show response although it was stopped for no response",
+                    "{}: stopped for {reason}, but the seizure diary shows none on it",
                     trial.name
                 ),
             ));
+            return Result::Responded(format!(
+                "stopped for {reason}, but {contrary}: conflicting evidence, the criterion's own measure decides"
+            ));
         }
-        return Result::Failed(why);
+        if let Some(ScoreEvidence::Responded(contrary)) = &score {
+            // DESIGN, contradicting evidence: the criterion's own measure decides over a coded
+            // stop reason; the conflict is named.
+            let reason = trial.stop.map_or("", StopReason::words);
+            outcome.confounders.push(confounder(
+                "conflicting_evidence",
+                format!(
+                    "{}: stopped for {reason}, but the scores show a response",
+                    trial.name
+                ),
+            ));
+            return Result::Responded(format!(
+                "stopped for {reason}, but {contrary}: conflicting evidence, the criterion's own measure decides"
+            ));
+        }
+        return Result::Failed(String::new());
     }
     if let Some(EventEvidence::Failed(why)) = events {
         return Result::Failed(why);
@@ -764,6 +937,8 @@ enum EventEvidence {
     /// but not yet for the longer: the outcome of the schedule is undetermined.
     Undetermined(String),
     SeizureFreeSoFar(String),
+    /// A finished schedule with no seizure recorded after it could work.
+    FreeOnSchedule(String),
 }
 
 /// Seizures on a schedule after it had time to work are a failure. On the current schedule,
@@ -803,6 +978,29 @@ fn seizure_evidence(
         )));
     }
     if !current {
+        // A finished schedule whose diary shows no seizure from the time it could work to its
+        // end: evidence against a recorded "no response".
+        let free: Vec<NaiveDate> = counts
+            .iter()
+            .filter(|o| o.effective.date() >= adequate_from)
+            .map(|o| o.effective.date())
+            .collect();
+        let covered = free
+            .iter()
+            .max()
+            .is_some_and(|last| days_between(*last, until) <= 31);
+        let all_free = counts
+            .iter()
+            .filter(|o| o.effective.date() >= adequate_from)
+            .all(|o| finding(o) == Finding::Absent);
+        if covered && all_free {
+            return Some(EventEvidence::FreeOnSchedule(format!(
+                "no seizure recorded from {} to {} ({} diary entries)",
+                adequate_from,
+                free.iter().max().copied().unwrap_or(until),
+                free.len()
+            )));
+        }
         return None;
     }
     let mut seizure_days: Vec<NaiveDate> = ctx

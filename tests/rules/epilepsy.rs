@@ -438,6 +438,53 @@ pub fn cases() -> Vec<Case> {
             ),
             InsufficientData,
         ),
+        case(
+            "lamotrigine recorded twice for the same period, 'not tolerated' and 'no response': undecided",
+            two_schedules(300, None).give(
+                rx("Lamotrigine 400 mg/d")
+                    .from(600)
+                    .for_days(300)
+                    .stopped(StopReason::Intolerance),
+            ).give(
+                rx("Lamictal 200 MG Oral Tablet")
+                    .from(598)
+                    .for_days(302)
+                    .stopped(StopReason::LackOfEfficacy),
+            ),
+            InsufficientData,
+        )
+        .missing("conflicting stop reasons")
+        .confounder("conflicting_evidence"),
+        case(
+            "conflicting stop reasons, seizures recorded on the schedule: the diary decides",
+            two_schedules(300, None)
+                .give(
+                    rx("Lamotrigine 400 mg/d")
+                        .from(600)
+                        .for_days(300)
+                        .stopped(StopReason::Intolerance),
+                )
+                .give(
+                    rx("Lamictal 200 MG Oral Tablet")
+                        .from(598)
+                        .for_days(302)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .seizures(3.0, 450),
+            Refractory,
+        )
+        .reason("conflicting stop reasons")
+        .confounder("conflicting_evidence"),
+        case(
+            "stopped for no response while the diary shows no seizure on it: the diary decides",
+            (0..9).fold(
+                two_schedules(300, Some(StopReason::LackOfEfficacy)),
+                |v, month| v.seizures(0.0, 540 - month * 30),
+            ),
+            NotMet,
+        )
+        .reason("stopped for no response, but no seizure recorded")
+        .confounder("conflicting_evidence"),
     ]
 }
 

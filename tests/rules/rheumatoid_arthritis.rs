@@ -312,6 +312,20 @@ pub fn cases() -> Vec<Case> {
             abatacept_cdai(30.0, 15.0),
             NotMet,
         ),
+        case(
+            "tocilizumab stopped for no response while DAS28 fell from 5.8 to 2.9: the score decides",
+            after_tnf(
+                "Tocilizumab 162 mg/wk",
+                300,
+                Some(StopReason::LackOfEfficacy),
+            )
+            .das28(5.8, 652)
+            .das28(2.9, 400)
+            .cdai(18.0, 30),
+            NotMet,
+        )
+        .reason("stopped for no response, but DAS28-ESR 5.8 → 2.9")
+        .confounder("conflicting_evidence"),
     ]
 }
 
