@@ -251,7 +251,7 @@ pub fn finding(observation: &Observation) -> Finding {
     use crate::domain::observation_codes::finding::{ABSENT, PRESENT};
     match (observation.value, observation.value_code.as_deref()) {
         (Some(value), _) if value > 0.0 => Finding::Present,
-        (Some(value), _) if value == 0.0 => Finding::Absent,
+        (Some(0.0), _) => Finding::Absent,
         (_, Some(code)) if PRESENT.contains(&code.trim()) => Finding::Present,
         (_, Some(code)) if ABSENT.contains(&code.trim()) => Finding::Absent,
         _ => Finding::Unknown,

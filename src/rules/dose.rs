@@ -72,8 +72,7 @@ fn interval(per: &str) -> Option<f64> {
         count.parse().ok()?
     };
     let days = match unit.trim_start_matches('.') {
-        "d" | "day" | "days" | "daily" => 1.0,
-        "24h" | "24hr" | "24hours" => 1.0,
+        "d" | "day" | "days" | "daily" | "24h" | "24hr" | "24hours" => 1.0,
         "h" | "hr" | "hour" | "hours" if (count - 24.0).abs() < f64::EPSILON => {
             return Some(1.0);
         }
@@ -111,7 +110,7 @@ mod tests {
         assert_eq!(mg_per_day(&dose(300.0, "mg/month")), Some(10.0));
         assert_eq!(mg_per_day(&dose(900.0, "mg/3mo")), Some(10.0));
         let monthly = daily(&dose(150.0, "mg/4wk")).unwrap();
-        assert_eq!(monthly.interval_days, 28.0);
+        assert!((monthly.interval_days - 28.0).abs() < 1e-9);
     }
 
     #[test]

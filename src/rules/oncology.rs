@@ -9,6 +9,8 @@
 //! during it; progression is the recorded date, a stop for progression, or a "worsened" disease
 //! status.
 
+use std::fmt::Write as _;
+
 use chrono::NaiveDate;
 
 use super::context::{
@@ -644,9 +646,8 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                             progression.date, spec.progression_window_days
                         );
                         if let Some(words) = maintenance {
-                            why.push_str(&format!(
-                                ", {words}: counted as refractory (IMWG sets no dose)"
-                            ));
+                            let _ =
+                                write!(why, ", {words}: counted as refractory (IMWG sets no dose)");
                         }
                         why
                     }

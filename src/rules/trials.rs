@@ -1057,8 +1057,7 @@ fn seizure_evidence(
     };
     if free_days >= target {
         Some(EventEvidence::Sustained(format!(
-            "no seizure recorded for {} days (needs {target} days: {basis})",
-            free_days
+            "no seizure recorded for {free_days} days (needs {target} days: {basis})"
         )))
     } else if free_days >= shorter {
         Some(EventEvidence::Undetermined(format!(

@@ -21,7 +21,9 @@ fn ago(days: i64) -> String {
 }
 
 fn entry(resource: Value) -> Value {
-    json!({ "resource": resource })
+    let mut entry = serde_json::Map::new();
+    entry.insert(String::from("resource"), resource);
+    Value::Object(entry)
 }
 
 fn patient(id: &str) -> Value {
