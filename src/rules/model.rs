@@ -202,12 +202,17 @@ pub struct ProgressionParameters {
     /// stopped for progression, is the clinician's and needs no confirmation.
     #[serde(default = "one")]
     pub consecutive_assessments: u32,
+    /// A new line of therapy started within this many days after a worsening, before any
+    /// further assessment, is the clinician's confirmation of it (0: never).
+    #[serde(default)]
+    pub new_line_confirms_days: i64,
 }
 
 impl Default for ProgressionParameters {
     fn default() -> Self {
         ProgressionParameters {
             consecutive_assessments: 1,
+            new_line_confirms_days: 0,
         }
     }
 }

@@ -161,7 +161,29 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
             .position(|o| !worse(o))
             .map_or(statuses.len(), |n| index + n);
         let first = statuses[index].effective.date();
-        if run_end - index >= needed {
+        // A new line started soon after the worsening, before any further assessment: the
+        // clinician acted on it as a progression.
+        let next_assessment = statuses.get(run_end).map(|o| o.effective.date());
+        let window = ctx.set.progression.new_line_confirms_days;
+        let acted_on = ctx.lines.iter().find(|line| {
+            window > 0
+                && line.start > first
+                && line.start <= shift(first, window)
+                && next_assessment.is_none_or(|next| line.start <= next)
+        });
+        if let Some(line) = acted_on.filter(|_| run_end - index < needed) {
+            events.push(Progression {
+                date: first,
+                words: format!(
+                    "worsened disease status on {first}, acted on by starting {} {} on {}",
+                    line.label(),
+                    line.regimen,
+                    line.start
+                ),
+                confirmed: true,
+                assessed: true,
+            });
+        } else if run_end - index >= needed {
             for (offset, status) in statuses[index..run_end].iter().enumerate() {
                 let date = status.effective.date();
                 let words = if offset == 0 && needed > 1 {

@@ -202,6 +202,12 @@ pub(super) fn check_rule_set(origin: &str, text: &str, set: &RuleSet) -> Result<
         set.progression.consecutive_assessments,
         1,
     )?;
+    c.days(
+        Block::Table("[progression]"),
+        "new_line_confirms_days",
+        set.progression.new_line_confirms_days,
+        0,
+    )?;
     for criterion in &set.criteria {
         check_criterion(&c, criterion)?;
     }

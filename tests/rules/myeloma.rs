@@ -270,6 +270,24 @@ pub fn cases() -> Vec<Case> {
         )
         .missing("a second consecutive assessment"),
         case(
+            "a single worsening followed by a new line: the clinician acted on it, relapsed",
+            vrd(patient(), 900, 600, |l| l.response(Response::VeryGoodPartial))
+                .disease_status(disease_status::WORSENED, 400)
+                .give(rx("Kd").from(390))
+                .line(ID, line("Kd", KD).from(390).response(Response::Partial)),
+            Relapsed,
+        )
+        .reason("acted on by starting 2L Kd"),
+        case(
+            "a single worsening, a new line 91 days later: not confirmed by it",
+            vrd(patient(), 900, 600, |l| l.response(Response::VeryGoodPartial))
+                .disease_status(disease_status::WORSENED, 400)
+                .give(rx("Kd").from(309))
+                .line(ID, line("Kd", KD).from(309).response(Response::Partial)),
+            InsufficientData,
+        )
+        .missing("a second consecutive assessment"),
+        case(
             "triple-class: progressions within 60 days of the last doses",
             three_classes(60),
             Refractory,
