@@ -6,6 +6,8 @@
 //! today): it never reads the database or the clock.
 
 mod context;
+mod dates;
+mod dose;
 pub mod drugs;
 mod engine;
 pub mod lines;
@@ -15,6 +17,7 @@ mod observations;
 mod oncology;
 pub mod options;
 mod pressure;
+mod ranges;
 mod status_epilepticus;
 mod trials;
 
@@ -234,7 +237,7 @@ impl Rules {
                     }
                 })
                 .collect();
-            lines.extend(lines::derive(&given, set, today));
+            lines.extend(lines::derive(&given, set, record, today));
         }
         lines
     }

@@ -1,7 +1,8 @@
 //! Rules engine integration tests: table-driven clinical vignettes at the boundaries of every
 //! criterion of the nine rule sets (`tests/rules/<id>.rs`), properties over the demo patients
 //! (`tests/rules/properties.rs`), the loading of rule files (`tests/rules/files.rs`) and damaged
-//! rule files, refused in one line or evaluated without a panic (`tests/rules/mutations.rs`).
+//! rule files, refused in one line or evaluated without a panic (`tests/rules/mutations.rs`),
+//! and `flags --json` explaining the reasoning end to end (`tests/rules/flags_json.rs`).
 //! Every vignette is dated back from a fixed today, 2026-11-27.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
@@ -30,6 +31,8 @@ mod status_epilepticus;
 
 #[path = "rules/files.rs"]
 mod files;
+#[path = "rules/flags_json.rs"]
+mod flags_json;
 #[path = "rules/mutations.rs"]
 mod mutations;
 #[path = "shared/mutations.rs"]

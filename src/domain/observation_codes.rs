@@ -21,6 +21,16 @@ pub const CLOZAPINE_LEVEL: &str = "refract:clozapine-level";
 pub const SEIZURE_ACTIVITY: &str = "refract:seizure-activity";
 pub const DAS28_ESR: &str = "refract:das28-esr";
 
+/// Coded answers that say a finding (seizure activity on an EEG, for instance) was present or
+/// absent. An observation with one of these as its coded value and no number is a yes or a no;
+/// any other code leaves the finding unknown, never zero.
+pub mod finding {
+    /// SNOMED CT 52101004 "Present", LOINC answer LA9633-4 "Present".
+    pub const PRESENT: [&str; 2] = ["52101004", "LA9633-4"];
+    /// SNOMED CT 2667000 "Absent", LOINC answer LA9634-2 "Absent".
+    pub const ABSENT: [&str; 2] = ["2667000", "LA9634-2"];
+}
+
 /// SNOMED CT ConditionStatusTrend values of a disease-status observation.
 pub mod disease_status {
     pub const IMPROVED: &str = "268910001";

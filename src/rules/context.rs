@@ -52,9 +52,9 @@ pub struct Context<'a> {
     pub set: &'a RuleSet,
     pub book: &'a DrugBook,
     pub today: NaiveDate,
-    /// The day the record speaks for: its latest recorded date (never after `today`). Windows
-    /// such as "the last 6 months" end here, so an old export is judged as of its own last
-    /// day rather than found empty; the assessment then says how old that is.
+    /// The record's latest recorded date (never after `today`). Windows such as "the last 6
+    /// months" end on `today`, not here (DESIGN §2, recency): this only lets an assessment say
+    /// that the record has gone quiet.
     pub as_of: NaiveDate,
     pub given: Vec<Given<'a>>,
     /// The lines of this rule set's condition, by start (stored ones; derived when none are).
@@ -94,7 +94,7 @@ impl<'a> Context<'a> {
             .map(Cow::Borrowed)
             .collect();
         if lines.is_empty() {
-            lines = super::lines::derive(&given, set, today)
+            lines = super::lines::derive(&given, set, record, today)
                 .into_iter()
                 .map(Cow::Owned)
                 .collect();
@@ -232,6 +232,30 @@ fn contains_words_unicode(text: &str, needle: &str) -> bool {
         }
     }
     false
+}
+
+/// Whether an observation says a finding (a seizure, seizure activity on an EEG) was there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finding {
+    Present,
+    Absent,
+    /// Recorded, but saying neither (a code that is not a yes or a no).
+    Unknown,
+}
+
+/// Reads an observation as a finding: a count or a 0/1 value above zero is present, zero is
+/// absent; a coded value (no number) is present or absent by its code (SNOMED CT
+/// 52101004/2667000, LOINC LA9633-4/LA9634-2) and unknown otherwise. A coded finding is never
+/// read as the number zero.
+pub fn finding(observation: &Observation) -> Finding {
+    use crate::domain::observation_codes::finding::{ABSENT, PRESENT};
+    match (observation.value, observation.value_code.as_deref()) {
+        (Some(value), _) if value > 0.0 => Finding::Present,
+        (Some(0.0), _) => Finding::Absent,
+        (_, Some(code)) if PRESENT.contains(&code.trim()) => Finding::Present,
+        (_, Some(code)) if ABSENT.contains(&code.trim()) => Finding::Absent,
+        _ => Finding::Unknown,
+    }
 }
 
 /// "2019-03".

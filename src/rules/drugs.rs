@@ -32,12 +32,28 @@ pub struct Drug {
     pub mechanism: Option<String>,
     /// WHO defined daily dose, mg (for chlorpromazine equivalents by the DDD method).
     pub ddd_mg: Option<f64>,
-    /// Minimum effective daily dose for an adequate antidepressant trial, mg.
+    /// WHO defined daily dose of the long-acting injectable (depot) form, mg.
+    #[serde(default)]
+    pub depot_ddd_mg: Option<f64>,
+    /// Names that identify the long-acting injectable form in a drug's text (esters, brands).
+    #[serde(default)]
+    pub depot_names: Vec<String>,
+    /// Depot products whose stated amount is of an ester, with the mg of the drug in 1 mg of
+    /// it ("aripiprazole lauroxil" = 0.68: 441 mg is 300 mg of aripiprazole).
+    #[serde(default)]
+    pub depot_ester: std::collections::BTreeMap<String, f64>,
+    /// Minimum effective daily dose for an adequate trial (antidepressants, antiseizure
+    /// medications), mg.
     pub min_effective_mg_day: Option<f64>,
     /// Usual maximum daily dose, mg (for "maximal or maximally tolerated doses").
     pub max_mg_day: Option<f64>,
     /// mg of prednisone equivalent to 1 mg of this glucocorticoid.
     pub prednisone_equivalent: Option<f64>,
+    /// A drug given in courses (rituximab in RA): one course acts for this many days, so a
+    /// course recorded as a few days of infusions is a trial of this length (or until the
+    /// next drug of its kind starts).
+    #[serde(default)]
+    pub course_days: Option<i64>,
 }
 
 impl Drug {
@@ -113,6 +129,7 @@ impl DrugBook {
         };
         let mut names: Vec<(String, Meaning)> = Vec::new();
         for (index, drug) in book.drugs.iter().enumerate() {
+            super::ranges::check_drug(origin, text, drug)?;
             let key = drug.ingredient.to_lowercase();
             if book.by_ingredient.insert(key.clone(), index).is_some() {
                 return Err(toml_error(

@@ -395,15 +395,18 @@ pub fn evaluate(
         }
         let mut text = rule.text.clone();
         if !rule.when_given.is_empty() {
-            let names: Vec<String> = ctx
+            let mut names: Vec<String> = Vec::new();
+            for given in ctx
                 .given_of(&rule.when_given)
                 .filter(|g| g.exposure.active_on(today))
-                .flat_map(|g| {
-                    g.drugs_of(&rule.when_given)
-                        .map(|d| d.ingredient.clone())
-                        .collect::<Vec<_>>()
-                })
-                .collect();
+            {
+                // A drug prescribed twice (a renewal beside the first prescription) is named once.
+                for drug in given.drugs_of(&rule.when_given) {
+                    if !names.contains(&drug.ingredient) {
+                        names.push(drug.ingredient.clone());
+                    }
+                }
+            }
             if names.is_empty() {
                 continue;
             }
@@ -419,12 +422,12 @@ pub fn evaluate(
             confounders.push(confounder(&rule.key, text));
         }
     }
-    // An old record is judged as of its own last day: say so.
+    // Criteria are judged against the run day; an old record says why it may fall short.
     if (ctx.today - ctx.as_of).num_days() > 180 {
         confounders.push(confounder(
             "stale_data",
             format!(
-                "the latest recorded data are from {}: this is the status as of then",
+                "the latest recorded data are from {}: treatment and measurements since then may be missing from this record",
                 ctx.as_of
             ),
         ));
@@ -479,6 +482,7 @@ fn evaluate_criterion<'s>(ctx: &Context<'s>, id: &'s str, cache: &mut Cache<'s>)
         Some(Kind::ClassRefractory(spec)) => oncology::class_refractory(ctx, id, spec),
         Some(Kind::InductionFailure(spec)) => oncology::induction_failure(ctx, id, spec),
         Some(Kind::Escalation(spec)) => status_epilepticus::evaluate(ctx, id, spec),
+        Some(Kind::RecentEvidence(spec)) => super::observations::recent_evidence(ctx, id, spec),
         Some(Kind::AnyOf(spec)) => composite(ctx, &spec.criteria, cache, true),
         Some(Kind::AllOf(spec)) => composite(ctx, &spec.criteria, cache, false),
         None => Outcome::new(),

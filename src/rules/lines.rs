@@ -7,17 +7,91 @@
 //! gap longer than the gap limit with no drug given. Renewals of a drug already in the regimen
 //! are not new lines. Supportive drugs and drugs for other conditions never make lines. For
 //! step-care conditions (hypertension) a line is a change in the set of classes given together.
+//!
+//! Where the rule set asks for it (`planned_sequence`, myeloma), the IMWG 2015 line definition:
+//! "a planned sequence (induction, transplant, consolidation, maintenance) is one line"; a new
+//! line starts when the disease progressed and another regimen starts, when a drug is added or
+//! substituted unplanned, or with a transplant that is not part of a planned tandem. Without a
+//! progression in between, conditioning given around a transplant, and what starts within a
+//! window after it (consolidation, maintenance, at any dose) or in a maintenance role, continue
+//! the line.
 
 use std::collections::BTreeSet;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
-use super::context::Given;
+use super::context::{Given, contains_words};
+use super::dates::shift;
 use super::model::RuleSet;
-use crate::domain::{LineDrug, LineOrigin, StopReason, TreatmentLine};
+use crate::domain::{
+    DrugRole, LineDrug, LineOrigin, PatientRecord, StopReason, TreatmentLine, observation_codes,
+};
 
-/// Derives the lines of `set`'s condition from the recognised exposures.
-pub fn derive(given: &[Given<'_>], set: &RuleSet, today: NaiveDate) -> Vec<TreatmentLine> {
+/// What a planned sequence needs to know of the record: its transplants and every sign of
+/// progression (a worsened disease status, a drug stopped for progression), by date.
+struct Plan {
+    transplants: Vec<NaiveDate>,
+    progressions: Vec<NaiveDate>,
+}
+
+impl Plan {
+    fn of(record: &PatientRecord, given: &[Given<'_>], set: &RuleSet) -> Self {
+        let mut transplants: Vec<NaiveDate> = record
+            .procedures
+            .iter()
+            .filter(|p| {
+                set.lines
+                    .transplant
+                    .iter()
+                    .any(|term| p.code == *term || contains_words(&p.display, term))
+            })
+            .map(|p| p.performed.date())
+            .collect();
+        transplants.sort_unstable();
+        transplants.dedup();
+        let worsened = record
+            .observations
+            .iter()
+            .filter(|o| o.code == observation_codes::DISEASE_STATUS)
+            .filter(|o| {
+                o.value_code.as_deref() == Some(observation_codes::disease_status::WORSENED)
+            })
+            .map(|o| o.effective.date());
+        let stopped = given
+            .iter()
+            .filter(|g| g.exposure.stop_reason == Some(StopReason::Progression))
+            .filter_map(Given::end);
+        let mut progressions: Vec<NaiveDate> = worsened.chain(stopped).collect();
+        progressions.sort_unstable();
+        Plan {
+            transplants,
+            progressions,
+        }
+    }
+
+    /// Whether the disease progressed after `from` and on or before `to`.
+    fn progressed(&self, from: NaiveDate, to: NaiveDate) -> bool {
+        self.progressions
+            .iter()
+            .any(|day| *day > from && *day <= to)
+    }
+
+    /// The transplants from `from` to `to`, inclusive.
+    fn transplants(&self, from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.transplants
+            .iter()
+            .copied()
+            .filter(move |day| *day >= from && *day <= to)
+    }
+}
+
+/// Derives the lines of `set`'s condition from the recognised exposures of `record`.
+pub fn derive(
+    given: &[Given<'_>],
+    set: &RuleSet,
+    record: &PatientRecord,
+    today: NaiveDate,
+) -> Vec<TreatmentLine> {
     let params = &set.lines;
     let mut counted: Vec<&Given<'_>> = given
         .iter()
@@ -31,7 +105,10 @@ pub fn derive(given: &[Given<'_>], set: &RuleSet, today: NaiveDate) -> Vec<Treat
     if params.step_care {
         derive_step_care(&counted, set, today)
     } else {
-        derive_regimens(&counted, set, today)
+        let plan = params
+            .planned_sequence
+            .then(|| Plan::of(record, given, set));
+        derive_regimens(&counted, set, plan.as_ref(), today)
     }
 }
 
@@ -51,9 +128,69 @@ struct Building<'g> {
     cut_reason: String,
 }
 
-fn derive_regimens(counted: &[&Given<'_>], set: &RuleSet, today: NaiveDate) -> Vec<TreatmentLine> {
-    let window = Duration::days(set.lines.regimen_window_days);
-    let gap = Duration::days(set.lines.gap_days);
+/// Whether a drug record started within a planned sequence continues the current line.
+fn planned_continuation(
+    plan: &Plan,
+    set: &RuleSet,
+    line_start: NaiveDate,
+    given: &Given<'_>,
+) -> bool {
+    let params = &set.lines;
+    let start = given.start();
+    if plan.progressed(line_start, start) {
+        return false;
+    }
+    let from = shift(line_start, -params.conditioning_days);
+    let conditioning = !given.drugs.is_empty()
+        && given.drugs.iter().all(|drug| {
+            params
+                .conditioning
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(&drug.ingredient))
+        });
+    let near_transplant = plan
+        .transplants(
+            shift(start, -params.conditioning_days),
+            shift(start, params.conditioning_days),
+        )
+        .next()
+        .is_some();
+    let after_transplant = plan
+        .transplants(from, start)
+        .last()
+        .is_some_and(|day| start <= shift(day, params.post_transplant_days));
+    let maintenance = given.exposure.role == Some(DrugRole::Maintenance);
+    (conditioning && near_transplant) || after_transplant || maintenance
+}
+
+/// A transplant around `start` that is not part of a planned tandem with the current line's
+/// first transplant, as the reason to cut a new line.
+fn unplanned_transplant(
+    plan: &Plan,
+    set: &RuleSet,
+    line_start: NaiveDate,
+    start: NaiveDate,
+) -> Option<String> {
+    let params = &set.lines;
+    let from = shift(line_start, -params.conditioning_days);
+    let first = plan.transplants(from, start).next()?;
+    let later = plan
+        .transplants(
+            shift(start, -params.conditioning_days),
+            shift(start, params.conditioning_days),
+        )
+        .find(|day| *day > shift(first, params.tandem_days))?;
+    Some(format!(
+        "transplant on {later} is not part of a planned tandem with the one on {first}"
+    ))
+}
+
+fn derive_regimens(
+    counted: &[&Given<'_>],
+    set: &RuleSet,
+    plan: Option<&Plan>,
+    today: NaiveDate,
+) -> Vec<TreatmentLine> {
     let mut lines: Vec<Building<'_>> = Vec::new();
     for given in counted {
         let start = given.start();
@@ -73,9 +210,25 @@ fn derive_regimens(counted: &[&Given<'_>], set: &RuleSet, today: NaiveDate) -> V
             .map(|g| g.end().unwrap_or(today))
             .max()
             .unwrap_or(current.start);
-        let within_window = start <= current.start + window;
+        let within_window = start <= shift(current.start, set.lines.regimen_window_days);
         let is_new = !names.is_subset(&current.ingredients);
-        if start > last_end + gap {
+        if let Some(plan) = plan {
+            if let Some(reason) = unplanned_transplant(plan, set, current.start, start) {
+                lines.push(Building {
+                    start,
+                    members: vec![given],
+                    ingredients: names,
+                    cut_reason: reason,
+                });
+                continue;
+            }
+            if planned_continuation(plan, set, current.start, given) {
+                current.ingredients.extend(names);
+                current.members.push(given);
+                continue;
+            }
+        }
+        if start > shift(last_end, set.lines.gap_days) {
             let reason = format!(
                 "gap of {} days without treatment",
                 (start - last_end).num_days()
@@ -133,7 +286,7 @@ fn derive_step_care(counted: &[&Given<'_>], set: &RuleSet, today: NaiveDate) -> 
         if let Some(end) = given.end()
             && end < today
         {
-            moments.insert(end + Duration::days(1));
+            moments.insert(shift(end, 1));
         }
     }
     let classes_on = |day: NaiveDate| -> (BTreeSet<String>, Vec<&Given<'_>>) {

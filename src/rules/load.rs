@@ -53,6 +53,7 @@ pub(super) fn validate(
 ) -> Result<(), RulesError> {
     use super::model::Kind;
 
+    super::ranges::check_rule_set(origin, text, set)?;
     let fail = |message: String, needle: &str| Err(toml_error(origin, text, &message, needle));
     let known_classes: std::collections::BTreeSet<&str> = book
         .drugs()
@@ -119,6 +120,35 @@ pub(super) fn validate(
                 for reason in &spec.failure_reasons {
                     if crate::domain::StopReason::parse(reason).is_err() {
                         return fail(format!("unknown stop reason '{reason}'"), reason);
+                    }
+                }
+                for rule in &spec.response {
+                    if !matches!(rule.change.as_str(), "absolute" | "relative") {
+                        return fail(
+                            format!(
+                                "change must be 'absolute' or 'relative', not '{}'",
+                                rule.change
+                            ),
+                            &rule.change,
+                        );
+                    }
+                    if rule.no_response_at_most.is_some() == rule.no_response_below.is_some() {
+                        return fail(
+                            format!(
+                                "'{}': a response rule needs exactly one of no_response_at_most and no_response_below",
+                                criterion.id
+                            ),
+                            &criterion.id,
+                        );
+                    }
+                    if rule.high_above.is_some() != rule.high_no_response_at_most.is_some() {
+                        return fail(
+                            format!(
+                                "'{}': high_above and high_no_response_at_most go together",
+                                criterion.id
+                            ),
+                            &criterion.id,
+                        );
                     }
                 }
                 if let Some(dose) = &spec.dose
@@ -207,6 +237,7 @@ pub(super) fn validate(
                     );
                 }
             }
+            Kind::RecentEvidence(spec) => check_classes(&spec.classes)?,
             Kind::RelapseAfterProcedure(_) | Kind::AnyOf(_) | Kind::AllOf(_) => {}
         }
     }

@@ -33,6 +33,9 @@ pub struct RuleSet {
     pub specialties: Vec<String>,
     #[serde(default)]
     pub lines: LineParameters,
+    /// What counts as a progression of the disease (confirmation).
+    #[serde(default)]
+    pub progression: ProgressionParameters,
     /// Diagnoses that put the patient outside the criterion (bipolar depression for TRD).
     #[serde(default, rename = "exclusion")]
     pub exclusions: Vec<Exclusion>,
@@ -136,6 +139,28 @@ pub struct LineParameters {
     /// Classes whose drugs form the lines (others are supportive or for other conditions).
     #[serde(default)]
     pub classes: Vec<String>,
+    /// IMWG 2015: a planned sequence (induction, transplant, consolidation, maintenance) is one
+    /// line. With no progression in between, conditioning for a transplant, and whatever starts
+    /// within `post_transplant_days` of a transplant or in a maintenance role, continue the
+    /// line; a transplant more than `tandem_days` after the line's first is not a planned tandem
+    /// and starts a new line.
+    #[serde(default)]
+    pub planned_sequence: bool,
+    /// Procedures that are a transplant: SNOMED codes or words of their display.
+    #[serde(default)]
+    pub transplant: Vec<String>,
+    /// Ingredients given as conditioning for a transplant (high-dose melphalan).
+    #[serde(default)]
+    pub conditioning: Vec<String>,
+    /// Conditioning is given within this many days of the transplant.
+    #[serde(default = "default_conditioning_days")]
+    pub conditioning_days: i64,
+    /// A second transplant within this many days of the first is a planned tandem.
+    #[serde(default = "default_tandem_days")]
+    pub tandem_days: i64,
+    /// Consolidation or maintenance starting this long after a transplant is still planned.
+    #[serde(default = "default_post_transplant_days")]
+    pub post_transplant_days: i64,
 }
 
 impl Default for LineParameters {
@@ -145,6 +170,49 @@ impl Default for LineParameters {
             gap_days: default_gap(),
             step_care: false,
             classes: Vec::new(),
+            planned_sequence: false,
+            transplant: Vec::new(),
+            conditioning: Vec::new(),
+            conditioning_days: default_conditioning_days(),
+            tandem_days: default_tandem_days(),
+            post_transplant_days: default_post_transplant_days(),
+        }
+    }
+}
+
+const fn default_conditioning_days() -> i64 {
+    14
+}
+
+const fn default_tandem_days() -> i64 {
+    180
+}
+
+const fn default_post_transplant_days() -> i64 {
+    180
+}
+
+/// When a disease-status observation of worsening is a progression.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressionParameters {
+    /// A worsening counts once this many consecutive assessments say so (IMWG: 2); the date
+    /// of progression is the first of them. Fewer so far leave it pending; a later assessment
+    /// that is not worse refutes it. A progression date recorded on a line, or a line or drug
+    /// stopped for progression, is the clinician's and needs no confirmation.
+    #[serde(default = "one")]
+    pub consecutive_assessments: u32,
+    /// A new line of therapy started within this many days after a worsening, before any
+    /// further assessment, is the clinician's confirmation of it (0: never).
+    #[serde(default)]
+    pub new_line_confirms_days: i64,
+}
+
+impl Default for ProgressionParameters {
+    fn default() -> Self {
+        ProgressionParameters {
+            consecutive_assessments: 1,
+            new_line_confirms_days: 0,
         }
     }
 }
@@ -242,6 +310,7 @@ pub struct Criterion {
     pub class_refractory: Option<ClassRefractory>,
     pub induction_failure: Option<InductionFailure>,
     pub escalation: Option<Escalation>,
+    pub recent_evidence: Option<RecentEvidence>,
     pub any_of: Option<Composite>,
     pub all_of: Option<Composite>,
 }
@@ -260,6 +329,7 @@ pub enum Kind<'a> {
     ClassRefractory(&'a ClassRefractory),
     InductionFailure(&'a InductionFailure),
     Escalation(&'a Escalation),
+    RecentEvidence(&'a RecentEvidence),
     AnyOf(&'a Composite),
     AllOf(&'a Composite),
 }
@@ -301,6 +371,9 @@ impl Criterion {
         if let Some(k) = &self.escalation {
             kinds.push(Kind::Escalation(k));
         }
+        if let Some(k) = &self.recent_evidence {
+            kinds.push(Kind::RecentEvidence(k));
+        }
         if let Some(k) = &self.any_of {
             kinds.push(Kind::AnyOf(k));
         }
@@ -338,14 +411,45 @@ const fn default_baseline_days() -> i64 {
     60
 }
 
+/// A disease-activity score judged by response criteria: the improvement from the trial's
+/// baseline to its last score after `min_days` on the drug, in points (`absolute`) or as a
+/// fraction of the baseline (`relative`). No response when the improvement is at most
+/// `no_response_at_most` (EULAR DAS28: 0.6) or below `no_response_below` (CDAI/SDAI: 0.5), or
+/// when the score is still above `high_above` with an improvement of at most
+/// `high_no_response_at_most` (EULAR: above 5.1 with at most 1.2).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseRule {
+    pub observation: ObservationSelector,
+    pub change: String,
+    #[serde(default)]
+    pub no_response_at_most: Option<f64>,
+    #[serde(default)]
+    pub no_response_below: Option<f64>,
+    #[serde(default)]
+    pub high_above: Option<f64>,
+    #[serde(default)]
+    pub high_no_response_at_most: Option<f64>,
+    /// The baseline is the last score from this many days before the trial's start (or up to
+    /// seven days into it).
+    #[serde(default = "default_baseline_days")]
+    pub baseline_days: i64,
+    /// The words of the source for the reasons ("EULAR", "Aletaha 2012").
+    pub source: String,
+}
+
 /// Seizure-type events (a count per period) that show failure or freedom on a schedule.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventRule {
     pub observation: ObservationSelector,
-    /// Seizure freedom this long on the current schedule is sustained success (ILAE: 12
-    /// months, or three times the longest pre-treatment interval if longer).
+    /// Seizure freedom on the current schedule for at least this long (ILAE: 12 months)…
     pub freedom_days: i64,
+    /// …and for `interval_multiplier` times the longest interval between seizures in the
+    /// `interval_lookback_days` before the schedule began, whichever is longer, is sustained
+    /// success. Free for less than that, but at least the shorter of the two, is undetermined.
+    pub interval_multiplier: f64,
+    pub interval_lookback_days: i64,
 }
 
 /// How the dose of a trial is judged adequate.
@@ -358,6 +462,15 @@ pub struct DoseRule {
     /// For `chlorpromazine_equivalent`: the minimum in mg/day.
     #[serde(default)]
     pub min_mg_day: Option<f64>,
+    /// Words that mark a long-acting injectable in a drug's text, besides the drug book's
+    /// depot names ("depot", "long-acting injectable"). A dose given every week or less often
+    /// is a depot too. A depot is converted with the depot DDD.
+    #[serde(default)]
+    pub depot_words: Vec<String>,
+    /// A failed trial that was a depot given this long is reported as meeting TRRIP's optimum
+    /// ("one trial a long-acting injectable for >= 4 months"); a reason either way.
+    #[serde(default)]
+    pub depot_optimum_days: Option<i64>,
 }
 
 /// Count of adequate trials that failed, distinct by drug, class or mechanism.
@@ -386,6 +499,10 @@ pub struct FailedTrials {
     pub count_intolerance: bool,
     #[serde(default)]
     pub score: Option<ScoreRule>,
+    /// Disease-activity response criteria over a trial (EULAR DAS28, CDAI/SDAI), in order of
+    /// precedence: the first with a baseline and a follow-up decides.
+    #[serde(default)]
+    pub response: Vec<ResponseRule>,
     #[serde(default)]
     pub events: Option<EventRule>,
     #[serde(default)]
@@ -435,8 +552,19 @@ pub struct BloodPressure {
     pub home_goal: [f64; 2],
     /// Readings count once the regimen has been unchanged this long.
     pub stable_days: i64,
-    /// Only readings this recent count.
+    /// Only readings taken within this many days of the run day count.
     pub window_days: i64,
+    /// The criterion needs the disease uncontrolled now: without a reading this recent (days
+    /// before the run day; `window_days` when absent) the blood pressure is not known.
+    #[serde(default)]
+    pub recent_days: Option<i64>,
+    /// The office blood pressure level is the mean of at least this many readings…
+    #[serde(default = "one")]
+    pub min_readings: u32,
+    /// …taken on at least this many occasions (days). Fewer leave it undecided unless an
+    /// ambulatory or home measurement (itself a mean of many readings) decides.
+    #[serde(default = "one")]
+    pub min_occasions: u32,
     /// Uncontrolled at this many office visits…
     #[serde(default = "one")]
     pub min_visits: u32,
@@ -461,9 +589,9 @@ pub struct ScoreCut {
     pub value: f64,
 }
 
-/// The latest value of one or more scores (each no older than `max_age_days`) beyond a cut-off:
-/// met when any score's latest value is; not met when at least one score was measured and none
-/// is; undecided only when none was measured.
+/// The latest value of one or more scores (each taken within `max_age_days` of the run day)
+/// beyond a cut-off: met when any score's latest value is; not met when at least one score was
+/// measured and none is; undecided only when none was measured in the window.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ObservationThreshold {
@@ -542,6 +670,14 @@ pub struct ClassRefractory {
     pub min_days_on_drug: i64,
     pub progression_window_days: i64,
     pub min_response: String,
+    /// Whether progression on a drug given as maintenance at a lower dose than before makes it
+    /// refractory (IMWG does not say; by default it does, and the reasons say so).
+    #[serde(default = "yes")]
+    pub reduced_maintenance_counts: bool,
+}
+
+const fn yes() -> bool {
+    true
 }
 
 /// Induction courses without remission (AML).
@@ -585,6 +721,21 @@ pub struct Escalation {
     pub hours: i64,
     /// Drugs given this long after the first benzodiazepine belong to the same episode.
     pub episode_hours: i64,
+}
+
+/// The disease is documented as current: a measurement, or a drug of one of the classes given,
+/// within `window_days` of the run day (depression: the episode the trials belong to is still
+/// going on). Undecided, with what is missing, when neither is found.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecentEvidence {
+    pub window_days: i64,
+    #[serde(default)]
+    pub observation: ObservationSelector,
+    #[serde(default)]
+    pub classes: Vec<String>,
+    /// What was looked for, in words for `missing` ("a PHQ-9 or other depression score").
+    pub what: String,
 }
 
 /// At least one (`any_of`) or every one (`all_of`) of the named criteria.

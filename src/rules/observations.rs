@@ -1,23 +1,27 @@
 //! Criteria on measurements and current doses: `observation_threshold` (the latest recent value
-//! above or below a cut-off, e.g. CDAI > 10) and `ongoing_dose` (e.g. glucocorticoids at or above
-//! 7.5 mg/day prednisone equivalent, given now for some time).
+//! above or below a cut-off, e.g. CDAI > 10), `ongoing_dose` (e.g. glucocorticoids at or above
+//! 7.5 mg/day prednisone equivalent, given now for some time) and `recent_evidence` (the disease
+//! documented within a window of the run day). Every window ends on the run day: a criterion
+//! that needs the disease active now is not met by measurements from long ago (DESIGN §2).
 
-use chrono::Duration;
-
-use super::context::{Context, exposure_evidence, observation_evidence, span, trim_number};
+use super::context::{
+    Context, describe_exposure, describe_observation, exposure_evidence, observation_evidence,
+    span, trim_number,
+};
+use super::dates::shift;
 use super::engine::{Outcome, Verdict};
-use super::model::{ObservationThreshold, OngoingDose};
+use super::model::{ObservationThreshold, OngoingDose, RecentEvidence};
 
 pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Outcome {
     let mut outcome = Outcome::new();
-    let since = ctx.as_of - Duration::days(spec.max_age_days);
+    let since = shift(ctx.today, -spec.max_age_days.max(0));
     let mut measured = false;
     let mut met = false;
     for cut in &spec.scores {
         let latest = ctx
             .observations(&cut.observation)
             .filter(|o| {
-                o.value.is_some() && o.effective.date() >= since && o.effective.date() <= ctx.as_of
+                o.value.is_some() && o.effective.date() >= since && o.effective.date() <= ctx.today
             })
             .max_by_key(|o| o.effective);
         let Some(latest) = latest else { continue };
@@ -51,8 +55,17 @@ pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Ou
             .iter()
             .filter_map(|cut| cut.observation.names.first().map(String::as_str))
             .collect();
+        let older = spec
+            .scores
+            .iter()
+            .flat_map(|cut| ctx.observations(&cut.observation))
+            .filter(|o| o.value.is_some() && o.effective.date() < since)
+            .max_by_key(|o| o.effective);
+        let latest = older.map_or(String::new(), |o| {
+            format!(" (the latest: {})", describe_observation(o))
+        });
         outcome.missing.push(format!(
-            "a {} from the last {}",
+            "no {} in the last {}{latest}",
             names.join(" or "),
             span(spec.max_age_days)
         ));
@@ -73,7 +86,7 @@ pub fn ongoing_dose(ctx: &Context<'_>, id: &str, spec: &OngoingDose) -> Outcome 
             .exposure
             .dose
             .as_ref()
-            .and_then(crate::domain::Dose::mg_per_day)
+            .and_then(super::dose::mg_per_day)
         else {
             outcome
                 .reasons
@@ -114,5 +127,44 @@ pub fn ongoing_dose(ctx: &Context<'_>, id: &str, spec: &OngoingDose) -> Outcome 
             trim_number(spec.min_mg_day)
         ));
     }
+    outcome
+}
+
+pub fn recent_evidence(ctx: &Context<'_>, id: &str, spec: &RecentEvidence) -> Outcome {
+    let mut outcome = Outcome::new();
+    let since = shift(ctx.today, -spec.window_days.max(0));
+    let measured = ctx
+        .observations(&spec.observation)
+        .filter(|o| o.effective.date() >= since && o.effective.date() <= ctx.today)
+        .max_by_key(|o| o.effective);
+    if let Some(observation) = measured {
+        outcome.verdict = Verdict::Met;
+        outcome.reasons.push(format!(
+            "current: {} (within {} of the run day)",
+            describe_observation(observation),
+            span(spec.window_days)
+        ));
+        outcome.evidence.push(observation_evidence(id, observation));
+        return outcome;
+    }
+    let given = ctx
+        .given_of(&spec.classes)
+        .filter(|g| g.start() <= ctx.today && g.end().is_none_or(|end| end >= since))
+        .max_by_key(|g| g.start());
+    if let Some(given) = given {
+        outcome.verdict = Verdict::Met;
+        outcome.reasons.push(format!(
+            "current: {} given within {} of the run day",
+            describe_exposure(given, ctx.today),
+            span(spec.window_days)
+        ));
+        return outcome;
+    }
+    outcome.verdict = Verdict::Undecided;
+    outcome.missing.push(format!(
+        "no {} in the last {}: is the disease still current?",
+        spec.what,
+        span(spec.window_days)
+    ));
     outcome
 }

@@ -9,11 +9,16 @@
 //! during it; progression is the recorded date, a stop for progression, or a "worsened" disease
 //! status.
 
-use chrono::{Duration, NaiveDate};
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
 
 use super::context::{
-    Context, describe_line, line_evidence, observation_evidence, procedure_evidence, span,
+    Context, Given, confounder, describe_line, line_evidence, observation_evidence,
+    procedure_evidence, span, trim_number,
 };
+use super::dates::shift;
+use super::dose::mg_per_day;
 use super::engine::{Outcome, Verdict};
 use super::model::{
     ClassRefractory, InductionFailure, LineRefractory, Relapse, RelapseAfterProcedure,
@@ -25,7 +30,7 @@ pub fn best_response(ctx: &Context<'_>, line: &TreatmentLine) -> Option<Response
     if line.best_response.is_some() {
         return line.best_response;
     }
-    let until = line.end.unwrap_or(ctx.today) + Duration::days(30);
+    let until = shift(line.end.unwrap_or(ctx.today), 30);
     ctx.record
         .observations
         .iter()
@@ -39,58 +44,245 @@ pub fn best_response(ctx: &Context<'_>, line: &TreatmentLine) -> Option<Response
         .max_by_key(|response| response.depth())
 }
 
-/// The first progression on or after a line's start: recorded, implied by a stop for
-/// progression, or a worsened disease status.
-pub fn progression(ctx: &Context<'_>, line: &TreatmentLine) -> Option<NaiveDate> {
-    if let Some(date) = line.progression_date {
-        return Some(date);
-    }
-    if line.stop_reason == Some(StopReason::Progression) {
-        return line.end;
-    }
-    let until = line.end.unwrap_or(ctx.today);
-    ctx.record
-        .observations
-        .iter()
-        .filter(|o| o.code == observation_codes::DISEASE_STATUS)
-        .filter(|o| o.value_code.as_deref() == Some(observation_codes::disease_status::WORSENED))
-        .map(|o| o.effective.date())
-        .filter(|day| *day >= line.start && *day <= until)
-        .min()
+/// A progression of the disease.
+#[derive(Debug, Clone)]
+pub struct Progression {
+    pub date: NaiveDate,
+    /// Where it is recorded, in words.
+    pub words: String,
+    /// False while the confirming assessments the rule set asks for are still to come.
+    pub confirmed: bool,
+    /// Read from disease-status assessments (not a clinician's recorded date or stop).
+    pub assessed: bool,
 }
 
-/// Progression events after a date: worsened disease status, recorded line progressions.
-fn progressions_after(ctx: &Context<'_>, from: NaiveDate) -> Vec<(NaiveDate, String)> {
-    let mut events: Vec<(NaiveDate, String)> = ctx
-        .record
-        .observations
-        .iter()
-        .filter(|o| o.code == observation_codes::DISEASE_STATUS)
-        .filter(|o| o.value_code.as_deref() == Some(observation_codes::disease_status::WORSENED))
-        .filter(|o| o.effective.date() > from)
-        .map(|o| {
-            (
-                o.effective.date(),
-                format!("{} on {}", o.display, o.effective.date()),
-            )
-        })
-        .collect();
+impl Progression {
+    /// "2025-06-24", with how it was found when assessments found it.
+    fn when(&self) -> String {
+        if self.assessed {
+            format!("{}: {}", self.date, self.words)
+        } else {
+            self.date.to_string()
+        }
+    }
+}
+
+/// Every progression the record shows, by date, and the worsenings a later assessment refuted.
+pub struct Progressions {
+    pub events: Vec<Progression>,
+    pub refuted: Vec<String>,
+}
+
+impl Progressions {
+    /// The first progression from `from` to `to`, inclusive.
+    pub fn first_between(&self, from: NaiveDate, to: NaiveDate) -> Option<&Progression> {
+        self.events.iter().find(|p| p.date >= from && p.date <= to)
+    }
+
+    /// The first progression after `from`.
+    fn first_after(&self, from: NaiveDate) -> Option<&Progression> {
+        self.events.iter().find(|p| p.date > from)
+    }
+}
+
+/// The progressions of the record: a date recorded on a line, a line or a drug of the rule
+/// set's classes stopped for progression (the clinician's call: confirmed), and worsened
+/// disease statuses, confirmed once `consecutive_assessments` assessments in a row say so (the
+/// date of progression is the first of them; IMWG 2016 asks for two).
+pub fn progressions(ctx: &Context<'_>) -> Progressions {
+    let mut events = Vec::new();
+    let mut refuted = Vec::new();
     for line in &ctx.lines {
-        if let Some(date) = line.progression_date
-            && date > from
-        {
-            events.push((
+        if let Some(date) = line.progression_date {
+            events.push(Progression {
                 date,
-                format!(
+                words: format!(
                     "progression recorded on {date} ({} {})",
                     line.label(),
                     line.regimen
                 ),
-            ));
+                confirmed: true,
+                assessed: false,
+            });
+        } else if line.stop_reason == Some(StopReason::Progression)
+            && let Some(end) = line.end
+        {
+            events.push(Progression {
+                date: end,
+                words: format!("{} {} stopped for progression", line.label(), line.regimen),
+                confirmed: true,
+                assessed: false,
+            });
         }
     }
-    events.sort_by_key(|(date, _)| *date);
-    events
+    for given in ctx.given_of(&ctx.set.lines.classes) {
+        if given.exposure.stop_reason == Some(StopReason::Progression)
+            && let Some(end) = given.end()
+        {
+            events.push(Progression {
+                date: end,
+                words: format!("{} stopped for progression", given.exposure.text),
+                confirmed: true,
+                assessed: false,
+            });
+        }
+    }
+
+    // Disease-status assessments in order, one per day (the last of a day).
+    let mut statuses: Vec<&crate::domain::Observation> = ctx
+        .record
+        .observations
+        .iter()
+        .filter(|o| o.code == observation_codes::DISEASE_STATUS && o.value_code.is_some())
+        .collect();
+    statuses.sort_by_key(|o| o.effective);
+    statuses.dedup_by(|later, earlier| {
+        if later.effective.date() == earlier.effective.date() {
+            *earlier = *later;
+            true
+        } else {
+            false
+        }
+    });
+    let worse = |o: &crate::domain::Observation| {
+        o.value_code.as_deref() == Some(observation_codes::disease_status::WORSENED)
+    };
+    let needed = (ctx.set.progression.consecutive_assessments as usize).max(1);
+    let mut index = 0;
+    while index < statuses.len() {
+        if !worse(statuses[index]) {
+            index += 1;
+            continue;
+        }
+        // A run of consecutive worsened assessments: confirmed once it is `needed` long; every
+        // assessment of a confirmed run is a date the disease was progressing.
+        let run_end = statuses[index..]
+            .iter()
+            .position(|o| !worse(o))
+            .map_or(statuses.len(), |n| index + n);
+        let first = statuses[index].effective.date();
+        // A new line started soon after the worsening, before any further assessment: the
+        // clinician acted on it as a progression.
+        let next_assessment = statuses.get(run_end).map(|o| o.effective.date());
+        let window = ctx.set.progression.new_line_confirms_days;
+        let acted_on = ctx.lines.iter().find(|line| {
+            window > 0
+                && line.start > first
+                && line.start <= shift(first, window)
+                && next_assessment.is_none_or(|next| line.start <= next)
+        });
+        if let Some(line) = acted_on.filter(|_| run_end - index < needed) {
+            events.push(Progression {
+                date: first,
+                words: format!(
+                    "worsened disease status on {first}, acted on by starting {} {} on {}",
+                    line.label(),
+                    line.regimen,
+                    line.start
+                ),
+                confirmed: true,
+                assessed: true,
+            });
+        } else if run_end - index >= needed {
+            for (offset, status) in statuses[index..run_end].iter().enumerate() {
+                let date = status.effective.date();
+                let words = if offset == 0 && needed > 1 {
+                    format!(
+                        "worsened disease status on {first}, confirmed on {}",
+                        statuses[index + needed - 1].effective.date()
+                    )
+                } else {
+                    format!("{} on {date}", status.display)
+                };
+                events.push(Progression {
+                    date,
+                    words,
+                    confirmed: true,
+                    assessed: true,
+                });
+            }
+        } else if run_end == statuses.len() {
+            events.push(Progression {
+                date: first,
+                words: format!("worsened disease status on {first}, not yet confirmed"),
+                confirmed: false,
+                assessed: true,
+            });
+        } else {
+            let next = statuses[run_end];
+            let said = next
+                .value_code
+                .as_deref()
+                .and_then(Response::from_disease_status)
+                .map_or("not worse", Response::words);
+            refuted.push(format!(
+                "worsened disease status on {first} not confirmed: the next assessment, on {}, was {said}",
+                next.effective.date()
+            ));
+        }
+        index = run_end;
+    }
+    events.sort_by_key(|p| (p.date, !p.confirmed));
+    Progressions { events, refuted }
+}
+
+/// What would confirm a pending progression, for `missing`.
+fn to_confirm(progression: &Progression, needed: u32) -> String {
+    format!(
+        "a second consecutive assessment confirming the progression of {} ({}; IMWG: progression is confirmed by {needed} consecutive assessments)",
+        progression.date, progression.words
+    )
+}
+
+/// The drug records of a line: linked to it, or of one of its ingredients and given during it.
+fn records_of<'c>(
+    ctx: &'c Context<'c>,
+    line: &'c TreatmentLine,
+) -> impl Iterator<Item = &'c Given<'c>> + 'c {
+    let end = line.end.unwrap_or(ctx.today);
+    ctx.given.iter().filter(move |g| {
+        line.drugs
+            .iter()
+            .any(|d| d.exposure_id == Some(g.exposure.id))
+            || (g.start() <= end
+                && g.end().is_none_or(|e| e >= line.start)
+                && g.drugs.iter().any(|drug| {
+                    line.drugs
+                        .iter()
+                        .any(|d| d.ingredient.eq_ignore_ascii_case(&drug.ingredient))
+                }))
+    })
+}
+
+/// "on lenalidomide maintenance at 10 mg/d (25 mg/d earlier in the line)": a drug of the line
+/// given on `day` at a lower daily dose than an earlier record of it in the same line. IMWG
+/// counts dose changes within a line; whether progression at a maintenance dose is
+/// refractoriness it does not say, so the reasons say when it happened.
+fn reduced_maintenance(ctx: &Context<'_>, line: &TreatmentLine, day: NaiveDate) -> Option<String> {
+    let daily = |g: &Given<'_>| g.exposure.dose.as_ref().and_then(mg_per_day);
+    for given in records_of(ctx, line).filter(|g| g.exposure.active_on(day)) {
+        let Some(now) = daily(given) else { continue };
+        for drug in &given.drugs {
+            let before = records_of(ctx, line)
+                .filter(|g| g.start() < given.start())
+                .filter(|g| g.drugs.iter().any(|d| d.ingredient == drug.ingredient))
+                .filter_map(daily)
+                .fold(None, |best: Option<f64>, dose| {
+                    Some(best.map_or(dose, |b| b.max(dose)))
+                });
+            if let Some(before) = before
+                && now + 1e-9 < before
+            {
+                return Some(format!(
+                    "on {} maintenance at {} mg/d ({} mg/d earlier in the line)",
+                    drug.ingredient,
+                    trim_number(now),
+                    trim_number(before)
+                ));
+            }
+        }
+    }
+    None
 }
 
 fn parse_responses(names: &[String]) -> Vec<Response> {
@@ -116,23 +308,35 @@ fn classify(
     spec: &LineRefractory,
     line: &TreatmentLine,
     first: bool,
+    progressions: &Progressions,
 ) -> LineState {
     let refractory = parse_responses(&spec.refractory_responses);
     let end = line.end.unwrap_or(ctx.today);
     let ongoing = line.end.is_none_or(|e| e >= ctx.today);
-    if let Some(date) = progression(ctx, line) {
-        if date <= end {
-            return LineState::Refractory(format!("progression on therapy ({date})"));
+    // IMWG 2011: refractory is "progressing within 60 days of the last dose": the window runs
+    // from the line's last dose, whatever the line (not only between its start and end).
+    let window = spec.progression_window_days.unwrap_or(0);
+    if let Some(progression) = progressions.first_between(line.start, shift(end, window)) {
+        if !progression.confirmed {
+            return LineState::Unknown {
+                what: to_confirm(progression, ctx.set.progression.consecutive_assessments),
+                ongoing: false,
+            };
         }
-        if let Some(window) = spec.progression_window_days
-            && date <= end + Duration::days(window)
-        {
+        let date = progression.date;
+        if date <= end {
+            let maintenance = reduced_maintenance(ctx, line, date)
+                .map_or(String::new(), |words| format!(", {words}"));
             return LineState::Refractory(format!(
-                "progression {} after the last dose ({date}; within {} days)",
-                span((date - end).num_days()),
-                window
+                "progression on therapy ({}){maintenance}",
+                progression.when()
             ));
         }
+        return LineState::Refractory(format!(
+            "progression {} days after the last dose ({}; within {window} days)",
+            (date - end).num_days(),
+            progression.when()
+        ));
     }
     match best_response(ctx, line) {
         Some(Response::Progression) if refractory.contains(&Response::Progression) => {
@@ -198,10 +402,12 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
             .push(String::from("no treatment line recorded"));
         return outcome;
     }
+    let progressions = progressions(ctx);
+    outcome.reasons.extend(progressions.refuted.iter().cloned());
     let states: Vec<(&TreatmentLine, LineState)> = lines
         .iter()
         .enumerate()
-        .map(|(index, line)| (*line, classify(ctx, spec, line, index == 0)))
+        .map(|(index, line)| (*line, classify(ctx, spec, line, index == 0, &progressions)))
         .collect();
 
     let refractory_line = |outcome: &mut Outcome, line: &TreatmentLine, why: &str| {
@@ -319,6 +525,8 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
 pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
     let mut outcome = Outcome::new();
     let responded = parse_responses(&spec.responses);
+    let progressions = progressions(ctx);
+    outcome.reasons.extend(progressions.refuted.iter().cloned());
     for (index, line) in ctx.lines.iter().enumerate() {
         let Some(response) = best_response(ctx, line) else {
             continue;
@@ -327,10 +535,19 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
             continue;
         }
         let Some(end) = line.end else { continue };
-        let after = end + Duration::days(spec.refractory_window_days);
-        let Some((date, words)) = progressions_after(ctx, after).into_iter().next() else {
+        let after = shift(end, spec.refractory_window_days);
+        let Some(progression) = progressions.first_after(after) else {
             continue;
         };
+        if !progression.confirmed {
+            outcome.verdict = Verdict::Undecided;
+            outcome.missing.push(to_confirm(
+                progression,
+                ctx.set.progression.consecutive_assessments,
+            ));
+            return outcome;
+        }
+        let (date, words) = (progression.date, &progression.words);
         outcome.verdict = Verdict::Met;
         outcome.evidence.push(line_evidence(id, line));
         outcome.reasons.push(format!(
@@ -358,13 +575,24 @@ pub fn relapse_after_procedure(
 ) -> Outcome {
     let mut outcome = Outcome::new();
     outcome.verdict = Verdict::NotMet;
+    let progressions = progressions(ctx);
     for procedure in ctx.procedures(&spec.procedure) {
         let day = procedure.performed.date();
-        let window_end = day + Duration::days(spec.window_days);
-        if let Some((date, words)) = progressions_after(ctx, day)
-            .into_iter()
-            .find(|(date, _)| *date <= window_end)
+        let window_end = shift(day, spec.window_days);
+        if let Some(progression) = progressions
+            .events
+            .iter()
+            .find(|p| p.date > day && p.date <= window_end)
         {
+            if !progression.confirmed {
+                outcome.verdict = Verdict::Undecided;
+                outcome.missing.push(to_confirm(
+                    progression,
+                    ctx.set.progression.consecutive_assessments,
+                ));
+                return outcome;
+            }
+            let (date, words) = (progression.date, &progression.words);
             outcome.verdict = Verdict::Met;
             outcome.evidence.push(procedure_evidence(id, procedure));
             outcome.reasons.push(format!(
@@ -390,8 +618,10 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
     let min_response = Response::parse_any(&spec.min_response).unwrap_or(Response::Minimal);
     let mut groups_met = Vec::new();
     let mut groups_missing = Vec::new();
+    let progressions = progressions(ctx);
     for (group, classes) in &spec.groups {
         let mut refractory_to: Option<String> = None;
+        let mut pending: Option<String> = None;
         for given in ctx.given_of(classes) {
             let start = given.start();
             let last_dose = given.end().unwrap_or(ctx.today);
@@ -402,27 +632,47 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                 line.drugs
                     .iter()
                     .any(|d| d.exposure_id == Some(given.exposure.id))
-                    || (line.start <= start + Duration::days(7)
-                        && line.end.is_none_or(|end| end + Duration::days(7) >= start))
+                    || (line.start <= shift(start, 7)
+                        && line.end.is_none_or(|end| shift(end, 7) >= start))
             });
             let Some(line) = line else { continue };
-            let progressed = progression(ctx, line).filter(|date| {
-                *date >= start && *date <= last_dose + Duration::days(spec.progression_window_days)
-            });
+            let name = given
+                .drugs_of(classes)
+                .map(|d| d.ingredient.clone())
+                .next()
+                .unwrap_or_default();
+            // MAMMOTH: "PD on it or within 60 days of the last dose", from the drug's own
+            // first and last doses (not the line's).
+            let progressed =
+                progressions.first_between(start, shift(last_dose, spec.progression_window_days));
+            if let Some(progression) = progressed
+                && !progression.confirmed
+            {
+                pending = Some(format!("{name}: {}", progression.words));
+                continue;
+            }
+            let maintenance = progressed
+                .filter(|p| p.date <= last_dose)
+                .and_then(|p| reduced_maintenance(ctx, line, p.date));
+            if maintenance.is_some() && !spec.reduced_maintenance_counts {
+                continue;
+            }
             let never_responded = best_response(ctx, line)
                 .is_some_and(|r| r.depth() < min_response.depth())
                 && line.end.is_some();
             if progressed.is_some() || never_responded {
-                let name = given
-                    .drugs_of(classes)
-                    .map(|d| d.ingredient.clone())
-                    .next()
-                    .unwrap_or_default();
                 let why = match progressed {
-                    Some(date) => format!(
-                        "progression on {date}, on it or within {} days of its last dose",
-                        spec.progression_window_days
-                    ),
+                    Some(progression) => {
+                        let mut why = format!(
+                            "progression on {}, on it or within {} days of its last dose",
+                            progression.date, spec.progression_window_days
+                        );
+                        if let Some(words) = maintenance {
+                            let _ =
+                                write!(why, ", {words}: counted as refractory (IMWG sets no dose)");
+                        }
+                        why
+                    }
                     None => format!("never reached {min_response}"),
                 };
                 refractory_to = Some(format!("{name} ({why})"));
@@ -430,9 +680,13 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                 break;
             }
         }
-        match refractory_to {
-            Some(words) => groups_met.push(format!("{}: {words}", group.replace('_', " "))),
-            None => groups_missing.push(group.replace('_', " ")),
+        match (refractory_to, pending) {
+            (Some(words), _) => groups_met.push(format!("{}: {words}", group.replace('_', " "))),
+            (None, Some(words)) => groups_missing.push(format!(
+                "{} (progression pending confirmation: {words})",
+                group.replace('_', " ")
+            )),
+            (None, None) => groups_missing.push(group.replace('_', " ")),
         }
     }
     if groups_missing.is_empty() {
@@ -483,6 +737,12 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
             }
             CourseResult::NoRemission(words, observation) => {
                 courses_without += 1;
+                if words.contains("conflicting evidence") {
+                    outcome.confounders.push(confounder(
+                        "conflicting_evidence",
+                        format!("{}: {words}", describe_line(line)),
+                    ));
+                }
                 outcome.reasons.push(format!(
                     "intensive course {courses_without}, {}: no remission ({words})",
                     describe_line(line)
@@ -545,18 +805,31 @@ fn course_result<'a>(
     line: &TreatmentLine,
     remission: &[Response],
 ) -> CourseResult<'a> {
-    if let Some(response) = best_response(ctx, line) {
-        return if remission.contains(&response) {
-            CourseResult::Remission(format!("remission ({response})"))
-        } else {
-            CourseResult::NoRemission(format!("best response {response}"), None)
-        };
-    }
-    let window_end = line.start + Duration::days(spec.assessment_days);
+    let window_end = shift(line.start, spec.assessment_days);
     let marrow = ctx
         .observations(&spec.blasts)
         .filter(|o| o.effective.date() > line.start && o.effective.date() <= window_end)
         .min_by_key(|o| o.effective);
+    if let Some(response) = best_response(ctx, line) {
+        if !remission.contains(&response) {
+            return CourseResult::NoRemission(format!("best response {response}"), None);
+        }
+        // DESIGN, contradicting evidence: the criterion's own measure decides. Marrow blasts
+        // at or above the remission cut-off contradict a recorded remission (the reverse does
+        // not hold: blasts below it are necessary for CR, not sufficient).
+        if let Some((observation, blasts)) = marrow.and_then(|o| o.value.map(|v| (o, v)))
+            && blasts >= spec.blasts_remission_below
+        {
+            return CourseResult::NoRemission(
+                format!(
+                    "recorded {response}, but marrow blasts {blasts}% on {}: conflicting evidence, the blasts decide",
+                    observation.effective.date()
+                ),
+                Some(observation),
+            );
+        }
+        return CourseResult::Remission(format!("remission ({response})"));
+    }
     match marrow.and_then(|o| o.value.map(|v| (o, v))) {
         Some((observation, blasts)) if blasts < spec.blasts_remission_below => {
             CourseResult::Remission(format!(

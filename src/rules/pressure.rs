@@ -10,11 +10,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
 use super::context::{
     Context, Given, confounder, exposure_evidence, observation_evidence, span, trim_number,
 };
+use super::dates::shift;
 use super::engine::{Outcome, Verdict};
 use super::model::{BloodPressure, ConcurrentClasses};
 use crate::domain::{BpSetting, Observation, observation_codes};
@@ -118,27 +119,52 @@ pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outc
             .any(|class| classes_given.contains(&class.as_str()));
 
     if spec.check_max_dose {
+        // One line per drug: a renewal running beside the earlier prescription of the same
+        // drug is the same drug, at the highest dose recorded for it.
+        let mut doses: Vec<(&super::drugs::Drug, Option<f64>)> = Vec::new();
         for given in &regimen.drugs {
+            let daily = given
+                .exposure
+                .dose
+                .as_ref()
+                .and_then(super::dose::mg_per_day);
             for drug in &given.drugs {
-                let Some(maximum) = drug.max_mg_day else {
-                    continue;
-                };
-                match given.exposure.dose.as_ref().and_then(crate::domain::Dose::mg_per_day) {
-                    Some(daily) if daily + 1e-9 < maximum => outcome.confounders.push(confounder(
-                        "max_dose",
-                        format!(
-                            "{} {} mg/d is below its usual maximum ({} mg/d): maximal or maximally tolerated dose to confirm",
-                            drug.ingredient,
-                            trim_number(daily),
-                            trim_number(maximum)
-                        ),
-                    )),
-                    Some(_) => {}
-                    None => outcome.confounders.push(confounder(
-                        "max_dose",
-                        format!("dose of {} not recorded: maximal or maximally tolerated dose to confirm", drug.ingredient),
-                    )),
+                match doses
+                    .iter_mut()
+                    .find(|(d, _)| d.ingredient == drug.ingredient)
+                {
+                    Some((_, known)) => {
+                        *known = match (*known, daily) {
+                            (Some(a), Some(b)) => Some(a.max(b)),
+                            (a, b) => a.or(b),
+                        };
+                    }
+                    None => doses.push((drug, daily)),
                 }
+            }
+        }
+        for (drug, daily) in doses {
+            let Some(maximum) = drug.max_mg_day else {
+                continue;
+            };
+            match daily {
+                Some(daily) if daily + 1e-9 < maximum => outcome.confounders.push(confounder(
+                    "max_dose",
+                    format!(
+                        "{} {} mg/d is below its usual maximum ({} mg/d): maximal or maximally tolerated dose to confirm",
+                        drug.ingredient,
+                        trim_number(daily),
+                        trim_number(maximum)
+                    ),
+                )),
+                Some(_) => {}
+                None => outcome.confounders.push(confounder(
+                    "max_dose",
+                    format!(
+                        "dose of {} not recorded: maximal or maximally tolerated dose to confirm",
+                        drug.ingredient
+                    ),
+                )),
             }
         }
     }
@@ -217,6 +243,24 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
     out
 }
 
+/// "1 reading", "3 readings".
+fn plural(count: usize, word: &str) -> String {
+    if count == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{count} {word}s")
+    }
+}
+
+/// "2 readings on 1 occasion".
+fn readings_on_occasions(readings: usize, occasions: usize) -> String {
+    format!(
+        "{} on {}",
+        plural(readings, "reading"),
+        plural(occasions, "occasion")
+    )
+}
+
 fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
     let (sum, count) = values.fold((0.0, 0u32), |(sum, count), value| (sum + value, count + 1));
     (count > 0).then(|| sum / f64::from(count))
@@ -231,13 +275,51 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             .push(String::from("no antihypertensive regimen"));
         return outcome;
     };
-    let from = (regimen.since + Duration::days(spec.stable_days))
-        .max(ctx.as_of - Duration::days(spec.window_days));
+    // Windows end on the run day, not on the record's last date: blood pressure from long ago
+    // says nothing about control now (DESIGN §2, recency).
+    let stable_from = shift(regimen.since, spec.stable_days);
+    let from = stable_from.max(shift(ctx.today, -spec.window_days.max(0)));
+    let recent_days = spec.recent_days.unwrap_or(spec.window_days);
+    let recent_from = shift(ctx.today, -recent_days.max(0));
     let all = readings(ctx);
     let in_window: Vec<&Reading<'_>> = all
         .iter()
-        .filter(|r| r.on >= from && r.on <= regimen.on.max(ctx.today))
+        .filter(|r| r.on >= from && r.on <= ctx.today)
         .collect();
+    if !in_window.iter().any(|r| r.on >= recent_from) {
+        let on_regimen_before = all
+            .iter()
+            .filter(|r| r.on >= stable_from && r.on < recent_from)
+            .max_by_key(|r| r.on);
+        let recent_but_unstable = all
+            .iter()
+            .any(|r| r.on >= recent_from && r.on < stable_from && r.on <= ctx.today);
+        outcome.verdict = Verdict::Undecided;
+        if recent_but_unstable && on_regimen_before.is_none() {
+            outcome.missing.push(format!(
+                "a blood pressure reading taken after {stable_from} (the regimen has been unchanged since {}; readings count after {} on it)",
+                regimen.since,
+                span(spec.stable_days)
+            ));
+        } else {
+            let latest = on_regimen_before.map_or(String::new(), |r| {
+                format!(
+                    " (the latest on this regimen: {}/{} mmHg on {})",
+                    trim_number(r.systolic),
+                    trim_number(r.diastolic),
+                    r.on
+                )
+            });
+            outcome.missing.push(format!(
+                "no blood pressure in the last {}{latest}",
+                span(recent_days)
+            ));
+        }
+        outcome.reasons.push(String::from(
+            "no current blood pressure on the current regimen",
+        ));
+        return outcome;
+    }
     let office: Vec<&&Reading<'_>> = in_window
         .iter()
         .filter(|r| r.setting == BpSetting::Office)
@@ -245,23 +327,17 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
     let goal = (spec.office_goal_systolic, spec.office_goal_diastolic);
     let above = |s: f64, d: f64, (gs, gd): (f64, f64)| s >= gs || d >= gd;
 
-    if office.is_empty() && in_window.is_empty() {
-        outcome.verdict = Verdict::Undecided;
-        outcome.missing.push(format!(
-            "a blood pressure reading taken after {} (the regimen has been unchanged since {}; readings count after {} on it)",
-            from,
-            regimen.since,
-            span(spec.stable_days)
-        ));
-        outcome.reasons.push(String::from(
-            "no blood pressure recorded on the current regimen",
-        ));
-        return outcome;
-    }
-
     let office_mean =
         mean(office.iter().map(|r| r.systolic)).zip(mean(office.iter().map(|r| r.diastolic)));
     let office_high = office_mean.map(|(s, d)| above(s, d, goal));
+    let occasions = office
+        .iter()
+        .map(|r| r.on)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    // AHA 2018 / ACC/AHA 2017: "use an average of >= 2 readings obtained on >= 2 occasions".
+    let enough_office =
+        office.len() >= spec.min_readings as usize && occasions >= spec.min_occasions as usize;
     if let Some((s, d)) = office_mean {
         outcome.reasons.push(format!(
             "office blood pressure on this regimen: mean {}/{} mmHg over {} reading(s) since {} (goal < {}/{})",
@@ -332,6 +408,22 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
                 ));
             }
             *high
+        }
+        (None, Some(_)) if !enough_office => {
+            outcome.verdict = Verdict::Undecided;
+            outcome.reasons.push(format!(
+                "too few office readings to estimate the blood pressure: {} (the level is the mean of at least {} on {} or more occasions, AHA 2018)",
+                readings_on_occasions(office.len(), occasions),
+                plural(spec.min_readings as usize, "reading"),
+                spec.min_occasions
+            ));
+            outcome.missing.push(format!(
+                "office blood pressure from at least {} on {} or more occasions, or an ambulatory or home measurement (so far {})",
+                plural(spec.min_readings as usize, "reading"),
+                spec.min_occasions,
+                readings_on_occasions(office.len(), occasions)
+            ));
+            return outcome;
         }
         (None, Some(high)) => {
             if high {

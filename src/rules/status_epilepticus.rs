@@ -6,10 +6,16 @@
 //! older literature asks for two). Super-refractory (Shorvon & Ferlisi 2011): seizures continue
 //! or recur 24 hours or more after the start of anaesthesia. Midazolam is both a first-line
 //! bolus and an anaesthetic infusion; the recorded role, or a dose per hour, tells them apart.
+//!
+//! Seizure activity is read as a finding: a count or 0/1 value, or a coded EEG or clinical
+//! finding (present, absent, or unknown, never a zero). Escalation is evidence too: a further
+//! second-line drug after the last one required, or anaesthesia after it, is given because
+//! seizures went on. A drug started in a maintenance role is not an escalation.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 
-use super::context::{Context, Given, exposure_evidence, observation_evidence};
+use super::context::{Context, Finding, Given, exposure_evidence, finding, observation_evidence};
+use super::dates::shift_hours;
 use super::engine::{Outcome, Verdict};
 use super::model::Escalation;
 use crate::domain::DrugRole;
@@ -39,7 +45,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
             first_line
                 .iter()
                 .map(|g| g.exposure.start)
-                .filter(|start| *start + Duration::hours(24) >= latest)
+                .filter(|start| shift_hours(*start, 24) >= latest)
                 .min()
                 .unwrap_or(latest)
         })
@@ -50,7 +56,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
             .push(String::from("no first-line benzodiazepine recorded"));
         return outcome;
     };
-    let episode_end = episode_start + Duration::hours(spec.episode_hours);
+    let episode_end = shift_hours(episode_start, spec.episode_hours);
     let in_episode =
         |g: &Given<'_>| g.exposure.start >= episode_start && g.exposure.start <= episode_end;
 
@@ -63,6 +69,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         .given_of(&spec.second_line_classes)
         .filter(|g| in_episode(g))
         .filter(|g| !g.has_any_class(&spec.first_line_classes))
+        .filter(|g| g.exposure.role != Some(DrugRole::Maintenance))
         .collect();
     let anaesthetics: Vec<&Given<'_>> = ctx
         .given
@@ -77,9 +84,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         .collect();
     let activity = |after: NaiveDateTime| {
         ctx.observations(&spec.seizure_activity)
-            .filter(move |o| {
-                o.effective > after && o.effective <= episode_end + Duration::hours(72)
-            })
+            .filter(move |o| o.effective > after && o.effective <= shift_hours(episode_end, 72))
             .collect::<Vec<_>>()
     };
 
@@ -91,16 +96,16 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
                 .push(String::from("no anaesthetic infusion recorded"));
             return outcome;
         };
-        let from = anaesthesia.exposure.start + Duration::hours(spec.hours);
+        let from = shift_hours(anaesthesia.exposure.start, spec.hours);
         outcome
             .evidence
             .push(exposure_evidence(id, anaesthesia, ctx.today));
         // "24 hours or more" after anaesthesia started: a seizure at exactly 24 hours counts.
         let later: Vec<_> = ctx
             .observations(&spec.seizure_activity)
-            .filter(|o| o.effective >= from && o.effective <= episode_end + Duration::hours(72))
+            .filter(|o| o.effective >= from && o.effective <= shift_hours(episode_end, 72))
             .collect();
-        if let Some(seizure) = later.iter().find(|o| o.value.unwrap_or(0.0) > 0.0) {
+        if let Some(seizure) = later.iter().find(|o| finding(o) == Finding::Present) {
             outcome.verdict = Verdict::Met;
             outcome.evidence.push(observation_evidence(id, seizure));
             outcome.reasons.push(format!(
@@ -108,7 +113,9 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
                 (seizure.effective - anaesthesia.exposure.start).num_hours(),
                 seizure.effective.format("%Y-%m-%d %H:%M")
             ));
-        } else if later.is_empty() && anaesthesia.exposure.end.is_none_or(|end| end >= from) {
+        } else if later.iter().all(|o| finding(o) == Finding::Unknown)
+            && anaesthesia.exposure.end.is_none_or(|end| end >= from)
+        {
             outcome.verdict = Verdict::Undecided;
             outcome.missing.push(format!(
                 "whether seizures continued {} hours or more after anaesthesia started ({})",
@@ -143,10 +150,14 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
             .evidence
             .push(exposure_evidence(id, given, ctx.today));
     }
-    let needed = spec.second_line_count as usize;
+    let needed = (spec.second_line_count as usize).max(1);
     if distinct.len() < needed {
-        let after_bzd = activity(episode_start);
-        if after_bzd.iter().all(|o| o.value == Some(0.0)) && !after_bzd.is_empty() {
+        let after_bzd: Vec<Finding> = activity(episode_start)
+            .into_iter()
+            .map(finding)
+            .filter(|f| *f != Finding::Unknown)
+            .collect();
+        if !after_bzd.is_empty() && after_bzd.iter().all(|f| *f == Finding::Absent) {
             outcome.verdict = Verdict::NotMet;
             outcome
                 .reasons
@@ -168,14 +179,35 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         return outcome;
     }
     let after = distinct[needed - 1].exposure.start;
-    let observed = activity(after);
-    if let Some(seizure) = observed.iter().find(|o| o.value.unwrap_or(0.0) > 0.0) {
+    let observed: Vec<_> = activity(after)
+        .into_iter()
+        .filter(|o| finding(o) != Finding::Unknown)
+        .collect();
+    let further = distinct
+        .iter()
+        .skip(needed)
+        .find(|g| g.exposure.start > after);
+    if let Some(seizure) = observed.iter().find(|o| finding(o) == Finding::Present) {
         outcome.verdict = Verdict::Met;
         outcome.evidence.push(observation_evidence(id, seizure));
         outcome.reasons.push(format!(
             "seizure activity continued after a benzodiazepine and {} second-line drug(s) ({})",
             needed,
             seizure.effective.format("%Y-%m-%d %H:%M")
+        ));
+    } else if let Some(next) = further {
+        // A further second-line drug is given because seizures went on.
+        outcome.verdict = Verdict::Met;
+        let name = |g: &Given<'_>| {
+            g.drugs_of(&spec.second_line_classes)
+                .next()
+                .map_or_else(|| g.exposure.text.clone(), |d| d.ingredient.clone())
+        };
+        outcome.reasons.push(format!(
+            "{} was given after {} ({}): a further second-line drug means seizures continued",
+            name(next),
+            name(distinct[needed - 1]),
+            next.exposure.start.format("%Y-%m-%d %H:%M")
         ));
     } else if anaesthetics.iter().any(|g| g.exposure.start > after) {
         // Anaesthesia after the second-line drug implies seizures went on.

@@ -10,14 +10,15 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
 use super::context::{
-    Context, Given, confounder, days_between, describe_exposure, describe_line, exposure_evidence,
-    line_evidence, month, span, trim_number,
+    Context, Finding, Given, confounder, contains_words, days_between, describe_exposure,
+    describe_line, exposure_evidence, finding, line_evidence, month, span, trim_number,
 };
+use super::dates::shift;
 use super::engine::{Outcome, Verdict};
-use super::model::{DoseRule, EventRule, FailedTrials, ScoreRule};
+use super::model::{DoseRule, EventRule, FailedTrials, ResponseRule, ScoreRule};
 use crate::domain::{StopReason, TreatmentLine};
 
 /// One trial: a drug exposure, or a schedule (a line).
@@ -32,6 +33,9 @@ struct Trial<'c> {
     line: Option<&'c TreatmentLine>,
     /// For a schedule: the drugs the next schedule added while keeping all of this one's.
     added_next: Vec<String>,
+    /// Stop reasons that disagree, recorded for the same drug and period (a prescriber's "not
+    /// tolerated", a patient's "no response"); empty when they agree.
+    conflict: Vec<StopReason>,
 }
 
 impl Trial<'_> {
@@ -56,6 +60,9 @@ enum Result {
     NotCounted(String),
     /// Could be a failure; what would decide it.
     Undecided(String),
+    /// The current schedule's outcome is undetermined (ILAE): it could still turn out a
+    /// success, which would withdraw the criterion, or a failure.
+    Undetermined(String),
 }
 
 pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
@@ -72,11 +79,13 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     let mut undecided: Vec<(String, String)> = Vec::new();
     let mut not_counted: Vec<String> = Vec::new();
     let mut sustained: Option<String> = None;
+    let mut undetermined: Vec<String> = Vec::new();
+    let mut depot_failures: Vec<(String, i64)> = Vec::new();
 
     let latest_start = trials.iter().map(|t| t.start).max();
     for trial in &trials {
         if let Some(onset) = episode_start
-            && trial.start + Duration::days(30) < onset
+            && shift(trial.start, 30) < onset
         {
             not_counted.push(format!(
                 "{} (before the current episode, {})",
@@ -98,6 +107,11 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
                 let mut notes: Vec<String> = Vec::new();
                 if !why.is_empty() {
                     notes.push(why);
+                }
+                if let Some(words) = depot_words(ctx, spec, trial) {
+                    let days = days_between(trial.start, trial.end.unwrap_or(ctx.today)).max(0);
+                    depot_failures.push((trial.name.clone(), days));
+                    notes.push(words);
                 }
                 if !failed_keys.insert(trial.key.clone()) {
                     notes.push(format!("same {} as an earlier failure", spec.distinct_by));
@@ -122,6 +136,11 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
             }
             Result::Undecided(what) => {
                 undecided.push((trial.key.clone(), format!("{}: {what}", trial.name)));
+            }
+            Result::Undetermined(what) => {
+                let what = format!("{}: {what}", trial.name);
+                undetermined.push(what.clone());
+                undecided.push((trial.key.clone(), what));
             }
         }
     }
@@ -160,6 +179,24 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
             .reasons
             .push(format!("not counted: {}", not_counted.join("; ")));
     }
+    if let Some(optimum) = spec.dose.as_ref().and_then(|d| d.depot_optimum_days) {
+        // TRRIP: "optimum: one of them a long-acting injectable for >= 4 months". A report,
+        // not a requirement: adherence to oral trials is what it guards against.
+        match depot_failures.iter().find(|(_, days)| *days >= optimum) {
+            Some((name, days)) => outcome.reasons.push(format!(
+                "TRRIP optimum met: a failed trial was a long-acting injectable for at least {} ({name}, {days} days)",
+                span(optimum)
+            )),
+            None if failures > 0 => outcome.reasons.push(format!(
+                "TRRIP optimum not met: no failed trial was a long-acting injectable given for {} or more{}; adherence to the oral trials matters the more",
+                span(optimum),
+                depot_failures
+                    .first()
+                    .map_or(String::new(), |(name, days)| format!(" ({name} was, for {days} days)"))
+            )),
+            None => {}
+        }
+    }
 
     if let Some(why) = sustained {
         outcome.verdict = Verdict::NotMet;
@@ -170,6 +207,13 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     }
     if failures >= spec.min_count {
         outcome.verdict = Verdict::Met;
+        // DESIGN §2, pending outcomes: an outcome that could only withdraw a criterion already
+        // met does not block it; the earlier failures still count.
+        for what in undetermined {
+            outcome.reasons.push(format!(
+                "current schedule {what}; the earlier failures still count"
+            ));
+        }
     } else if failures + open_keys.len() as u32 >= spec.min_count {
         outcome.verdict = Verdict::Undecided;
         for (_, what) in open {
@@ -209,6 +253,9 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
     let mut trials = Vec::new();
     if spec.unit == "line" {
         for line in ctx.lines.iter().map(AsRef::as_ref) {
+            // The line's own drug records, and every record of its ingredients given during
+            // it (a titration step, a renewal), so that the dose reached is seen.
+            let line_end = line.end.unwrap_or(ctx.today);
             let given: Vec<&Given<'_>> = ctx
                 .given
                 .iter()
@@ -216,6 +263,13 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                     line.drugs
                         .iter()
                         .any(|d| d.exposure_id == Some(g.exposure.id))
+                        || (g.start() <= line_end
+                            && g.end().is_none_or(|end| end > line.start)
+                            && g.drugs.iter().any(|drug| {
+                                line.drugs
+                                    .iter()
+                                    .any(|d| d.ingredient.eq_ignore_ascii_case(&drug.ingredient))
+                            }))
                 })
                 .filter(|g| g.has_any_class(&spec.classes))
                 .collect();
@@ -230,6 +284,7 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
             }
             let stop = line.stop_reason.or_else(|| common_stop_reason(&given));
             let added_next = next_add_on(ctx, line);
+            let conflict = conflicting_reasons(&given);
             trials.push(Trial {
                 key: format!("line-{}", line.id),
                 name: format!("{} {}", line.label(), line.regimen),
@@ -239,6 +294,7 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                 given,
                 line: Some(line),
                 added_next,
+                conflict,
             });
         }
     } else {
@@ -258,17 +314,140 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                     key,
                     name: drug.ingredient.clone(),
                     start: given.start(),
-                    end: given.end(),
+                    end: course_end(ctx, spec, given, drug),
                     stop: given.exposure.stop_reason,
                     given: vec![given],
                     line: None,
                     added_next: Vec::new(),
+                    conflict: Vec::new(),
                 });
             }
         }
     }
     trials.sort_by_key(|trial| trial.start);
+    if spec.unit != "line" {
+        trials = merge_same_period(trials);
+    }
     trials
+}
+
+/// Two records of the same drug for the same period (a prescription and a statement of it)
+/// are one trial: merged, with their stop reasons, which may disagree.
+fn merge_same_period(trials: Vec<Trial<'_>>) -> Vec<Trial<'_>> {
+    let mut kept: Vec<Trial<'_>> = Vec::with_capacity(trials.len());
+    for trial in trials {
+        let same = kept
+            .iter_mut()
+            .find(|k| k.name == trial.name && same_period(k.start, k.end, trial.start, trial.end));
+        let Some(earlier) = same else {
+            kept.push(trial);
+            continue;
+        };
+        earlier.given.extend(trial.given);
+        match (earlier.stop, trial.stop) {
+            (None, stop) => earlier.stop = stop,
+            (Some(a), Some(b)) if kind(a) != kind(b) => {
+                for reason in [a, b] {
+                    if !earlier.conflict.contains(&reason) {
+                        earlier.conflict.push(reason);
+                    }
+                }
+            }
+            _ => {}
+        }
+        earlier.end = match (earlier.end, trial.end) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            _ => None,
+        };
+    }
+    kept
+}
+
+/// Whether two periods are the same course of a drug: they overlap and end within a month of
+/// each other (ongoing ends together).
+fn same_period(
+    start_a: NaiveDate,
+    end_a: Option<NaiveDate>,
+    start_b: NaiveDate,
+    end_b: Option<NaiveDate>,
+) -> bool {
+    let overlap = end_a.is_none_or(|end| start_b <= end) && end_b.is_none_or(|end| start_a <= end);
+    let ends_together = match (end_a, end_b) {
+        (Some(a), Some(b)) => days_between(a.min(b), a.max(b)) <= 31,
+        (None, None) => true,
+        _ => false,
+    };
+    overlap && ends_together
+}
+
+/// What a stop reason says about efficacy: "no response" and "progression" say the same.
+fn kind(reason: StopReason) -> StopReason {
+    if reason.is_efficacy_failure() {
+        StopReason::LackOfEfficacy
+    } else {
+        reason
+    }
+}
+
+/// Stop reasons of a schedule's records that disagree for the same drug and period.
+fn conflicting_reasons(given: &[&Given<'_>]) -> Vec<StopReason> {
+    let mut conflict = Vec::new();
+    for (index, a) in given.iter().enumerate() {
+        let Some(reason_a) = a.exposure.stop_reason else {
+            continue;
+        };
+        for b in &given[index + 1..] {
+            let Some(reason_b) = b.exposure.stop_reason else {
+                continue;
+            };
+            let same_drug = a
+                .drugs
+                .iter()
+                .any(|d| b.drugs.iter().any(|e| e.ingredient == d.ingredient));
+            if same_drug
+                && kind(reason_a) != kind(reason_b)
+                && same_period(a.start(), a.end(), b.start(), b.end())
+            {
+                for reason in [reason_a, reason_b] {
+                    if !conflict.contains(&reason) {
+                        conflict.push(reason);
+                    }
+                }
+            }
+        }
+    }
+    conflict
+}
+
+/// When a trial ends: the record's end, or for a drug given in courses (rituximab) the end of
+/// the course's action, `course_days` after it began, unless the next drug of the criterion's
+/// classes started before that (a switch) or a stop reason ended it. A course still acting
+/// today is ongoing.
+fn course_end(
+    ctx: &Context<'_>,
+    spec: &FailedTrials,
+    given: &Given<'_>,
+    drug: &super::drugs::Drug,
+) -> Option<NaiveDate> {
+    let end = given.end();
+    let (Some(days), Some(recorded)) = (drug.course_days, end) else {
+        return end;
+    };
+    if given.exposure.stop_reason.is_some() {
+        return end;
+    }
+    let acting_until = shift(given.start(), days);
+    if acting_until <= recorded {
+        return end;
+    }
+    let switch = ctx
+        .given_of(&spec.classes)
+        .filter(|g| g.exposure.id != given.exposure.id && g.start() > recorded)
+        .filter(|g| !g.drugs.iter().any(|d| d.ingredient == drug.ingredient))
+        .map(Given::start)
+        .min();
+    let until = switch.map_or(acting_until, |day| day.min(acting_until));
+    (until < ctx.today).then_some(until)
 }
 
 /// The drugs the schedule after `line` added while keeping every drug of `line` (an add-on),
@@ -312,6 +491,65 @@ fn judge(
     let days = days_between(trial.start, trial.end.unwrap_or(ctx.today)).max(0);
     let ongoing = trial.end.is_none_or(|end| end >= ctx.today);
 
+    // DESIGN, contradicting evidence: two coded reasons that conflict are decided by the
+    // criterion's own measure (seizure counts, scores), else the trial is undecided; the
+    // conflict is named either way.
+    if !trial.conflict.is_empty() {
+        let words = trial
+            .conflict
+            .iter()
+            .map(|reason| format!("'{}'", reason.words()))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let conflict = format!(
+            "{}: conflicting stop reasons {words} recorded for the same period",
+            trial.name
+        );
+        outcome
+            .confounders
+            .push(confounder("conflicting_evidence", conflict.clone()));
+        let events = spec.events.as_ref().and_then(|rule| {
+            seizure_evidence(ctx, rule, trial, spec.min_days, ongoing && is_latest)
+        });
+        let score = spec
+            .score
+            .as_ref()
+            .and_then(|rule| score_evidence(ctx, rule, trial, spec.min_days))
+            .or_else(|| response_evidence(ctx, &spec.response, trial, spec.min_days));
+        let decided = "the criterion's own measure decides";
+        return match (events, score) {
+            (Some(EventEvidence::Failed(why)), _) | (_, Some(ScoreEvidence::Failed(why))) => {
+                outcome
+                    .reasons
+                    .push(format!("{conflict}; {why}: {decided}"));
+                Result::Failed(format!("conflicting stop reasons {words}; {why}"))
+            }
+            (Some(EventEvidence::Sustained(why)), _) => {
+                outcome
+                    .reasons
+                    .push(format!("{conflict}; {why}: {decided}"));
+                Result::Sustained(why)
+            }
+            (Some(EventEvidence::FreeOnSchedule(why)), _)
+            | (_, Some(ScoreEvidence::Responded(why))) => {
+                outcome
+                    .reasons
+                    .push(format!("{conflict}; {why}: {decided}"));
+                Result::Responded(format!(
+                    "conflicting stop reasons {words}; {why}: {decided}"
+                ))
+            }
+            _ => {
+                outcome
+                    .reasons
+                    .push(format!("{conflict}, and no measure to decide: undecided"));
+                Result::Undecided(format!(
+                    "conflicting stop reasons {words} recorded for the same period, and no measure to decide between them: which is right?"
+                ))
+            }
+        };
+    }
+
     match trial.stop {
         Some(StopReason::Intolerance) if !spec.count_intolerance => {
             return Result::NotCounted(format!(
@@ -343,7 +581,7 @@ fn judge(
     }
 
     if let Some(dose) = &spec.dose {
-        match dose_adequacy(ctx, dose, trial) {
+        match dose_adequacy(ctx, spec, dose, trial) {
             DoseAdequacy::Adequate => {}
             DoseAdequacy::Below(why) => {
                 return Result::NotCounted(format!("{why} (not an adequate trial)"));
@@ -363,7 +601,8 @@ fn judge(
     let score = spec
         .score
         .as_ref()
-        .and_then(|rule| score_evidence(ctx, rule, trial, spec.min_days));
+        .and_then(|rule| score_evidence(ctx, rule, trial, spec.min_days))
+        .or_else(|| response_evidence(ctx, &spec.response, trial, spec.min_days));
     let stop_says_failure = trial
         .stop
         .is_some_and(|reason| spec.failure_reasons.iter().any(|r| r == reason.as_str()));
@@ -380,18 +619,35 @@ fn judge(
                 spec.min_days
             ));
         }
-        let mut why = String::new();
-        if let Some(ScoreEvidence::Responded(contrary)) = &score {
-            why = format!("note: {contrary}, which contradicts the recorded reason");
+        if let Some(EventEvidence::FreeOnSchedule(contrary)) = &events {
+            let reason = trial.stop.map_or("", StopReason::words);
             outcome.confounders.push(confounder(
-                "contradicting_scores",
+                "conflicting_evidence",
                 format!(
-                    "{}: scores show response although it was stopped for no response",
+                    "{}: stopped for {reason}, but the seizure diary shows none on it",
                     trial.name
                 ),
             ));
+            return Result::Responded(format!(
+                "stopped for {reason}, but {contrary}: conflicting evidence, the criterion's own measure decides"
+            ));
         }
-        return Result::Failed(why);
+        if let Some(ScoreEvidence::Responded(contrary)) = &score {
+            // DESIGN, contradicting evidence: the criterion's own measure decides over a coded
+            // stop reason; the conflict is named.
+            let reason = trial.stop.map_or("", StopReason::words);
+            outcome.confounders.push(confounder(
+                "conflicting_evidence",
+                format!(
+                    "{}: stopped for {reason}, but the scores show a response",
+                    trial.name
+                ),
+            ));
+            return Result::Responded(format!(
+                "stopped for {reason}, but {contrary}: conflicting evidence, the criterion's own measure decides"
+            ));
+        }
+        return Result::Failed(String::new());
     }
     if let Some(EventEvidence::Failed(why)) = events {
         return Result::Failed(why);
@@ -401,8 +657,10 @@ fn judge(
         Some(ScoreEvidence::Responded(why)) => return Result::Responded(why),
         None => {}
     }
-    if let Some(EventEvidence::SeizureFreeSoFar(why)) = events {
-        return Result::Undecided(why);
+    match events {
+        Some(EventEvidence::SeizureFreeSoFar(why)) => return Result::Undecided(why),
+        Some(EventEvidence::Undetermined(why)) => return Result::Undetermined(why),
+        _ => {}
     }
 
     // An add-on after an adequate trial (the schedule kept, a drug added) is given because
@@ -418,14 +676,12 @@ fn judge(
     // Treat-to-target escalation: a drug of a higher step started after an adequate trial
     // means the trial did not reach the target.
     if !spec.escalation_to.is_empty() {
-        let adequate_from = trial.start + Duration::days(spec.min_days);
+        let adequate_from = shift(trial.start, spec.min_days);
         if let Some(next) = ctx
             .given_of(&spec.escalation_to)
             .filter(|g| {
                 g.start() >= adequate_from
-                    && trial
-                        .end
-                        .is_none_or(|end| g.start() <= end + Duration::days(90))
+                    && trial.end.is_none_or(|end| g.start() <= shift(end, 90))
             })
             .min_by_key(|g| g.start())
         {
@@ -473,54 +729,182 @@ enum DoseAdequacy {
     Unknown(String),
 }
 
-fn dose_adequacy(ctx: &Context<'_>, rule: &DoseRule, trial: &Trial<'_>) -> DoseAdequacy {
-    let mut unknown = Vec::new();
-    for given in &trial.given {
-        let daily = given
+/// The dose of one counted ingredient over a trial.
+struct TrialDose<'c> {
+    drug: &'c super::drugs::Drug,
+    /// The highest daily dose recorded (mg/day; for a depot, its daily equivalent).
+    daily: Option<f64>,
+    /// Given as a long-acting injectable.
+    depot: bool,
+    /// A depot recorded with an amount but no interval.
+    no_interval: bool,
+}
+
+/// Whether `given` is the long-acting injectable form of `drug`: named so (an ester, a depot
+/// brand, one of the rule's depot words), or dosed every week or less often.
+fn is_depot(given: &Given<'_>, drug: &super::drugs::Drug, words: &[String]) -> bool {
+    if drug.depot_ddd_mg.is_none() {
+        return false;
+    }
+    let text = &given.exposure.text;
+    drug.depot_names
+        .iter()
+        .chain(words)
+        .any(|name| contains_words(text, name))
+        || given
             .exposure
             .dose
             .as_ref()
-            .and_then(crate::domain::Dose::mg_per_day);
-        for drug in &given.drugs {
-            let Some(daily) = daily else {
-                unknown.push(format!("no daily dose recorded for {}", drug.ingredient));
+            .and_then(super::dose::daily)
+            .is_some_and(|d| d.interval_days >= 7.0)
+}
+
+/// The highest daily dose of each counted ingredient during a trial: a titration ("250 mg/d,
+/// then 1000 mg/d") is judged by the dose it reached. A depot's dose per interval is its daily
+/// equivalent, of the drug itself when the product states an ester. For a schedule, an
+/// ingredient with no dose on any of its drug records takes the dose entered on the line.
+fn trial_doses<'c>(
+    ctx: &'c Context<'c>,
+    spec: &FailedTrials,
+    trial: &Trial<'c>,
+) -> Vec<TrialDose<'c>> {
+    let words: &[String] = spec.dose.as_ref().map_or(&[], |d| d.depot_words.as_slice());
+    let mut doses: Vec<TrialDose<'c>> = Vec::new();
+    for given in &trial.given {
+        for drug in given.drugs.iter().copied() {
+            if !spec.classes.iter().any(|class| drug.has_class(class)) {
                 continue;
-            };
-            if rule.method.as_str() == "chlorpromazine_equivalent" {
-                let (Some(ddd), Some(minimum)) = (drug.ddd_mg, rule.min_mg_day) else {
-                    unknown.push(format!("no defined daily dose for {}", drug.ingredient));
-                    continue;
-                };
-                let equivalent = daily / ddd * 300.0;
-                if equivalent < minimum {
-                    return DoseAdequacy::Below(format!(
-                        "{} {} mg/d is {} mg/d chlorpromazine equivalent, below {}",
-                        drug.ingredient,
-                        trim_number(daily),
-                        trim_number(equivalent.round()),
-                        trim_number(minimum)
-                    ));
+            }
+            let depot = is_depot(given, drug, words);
+            let ester = drug
+                .depot_ester
+                .iter()
+                .find(|(name, _)| contains_words(&given.exposure.text, name))
+                .map_or(1.0, |(_, factor)| *factor);
+            let daily = given
+                .exposure
+                .dose
+                .as_ref()
+                .and_then(super::dose::mg_per_day)
+                .map(|mg| if depot { mg * ester } else { mg });
+            let no_interval = depot
+                && daily.is_none()
+                && given
+                    .exposure
+                    .dose
+                    .as_ref()
+                    .is_some_and(|d| d.unit.trim().eq_ignore_ascii_case("mg"));
+            match doses
+                .iter_mut()
+                .find(|d| d.drug.ingredient == drug.ingredient)
+            {
+                Some(known) => {
+                    known.daily = match (known.daily, daily) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
+                    known.depot |= depot;
+                    known.no_interval |= no_interval;
                 }
-            } else {
-                let Some(minimum) = drug.min_effective_mg_day else {
-                    unknown.push(format!(
-                        "no minimum effective dose known for {}",
-                        drug.ingredient
-                    ));
-                    continue;
-                };
-                if daily < minimum {
-                    return DoseAdequacy::Below(format!(
-                        "{} {} mg/d is below the minimum effective {} mg/d",
-                        drug.ingredient,
-                        trim_number(daily),
-                        trim_number(minimum)
-                    ));
-                }
+                None => doses.push(TrialDose {
+                    drug,
+                    daily,
+                    depot,
+                    no_interval,
+                }),
             }
         }
     }
-    let _ = ctx;
+    if let Some(line) = trial.line {
+        for line_drug in &line.drugs {
+            let Some(drug) = ctx.book.get(&line_drug.ingredient) else {
+                continue;
+            };
+            if !spec.classes.iter().any(|class| drug.has_class(class)) {
+                continue;
+            }
+            let daily = line_drug.dose.as_ref().and_then(super::dose::mg_per_day);
+            match doses
+                .iter_mut()
+                .find(|d| d.drug.ingredient == drug.ingredient)
+            {
+                Some(known) if known.daily.is_none() => known.daily = daily,
+                Some(_) => {}
+                None => doses.push(TrialDose {
+                    drug,
+                    daily,
+                    depot: false,
+                    no_interval: false,
+                }),
+            }
+        }
+    }
+    doses
+}
+
+fn dose_adequacy<'c>(
+    ctx: &'c Context<'c>,
+    spec: &FailedTrials,
+    rule: &DoseRule,
+    trial: &Trial<'c>,
+) -> DoseAdequacy {
+    let mut unknown = Vec::new();
+    for dose in trial_doses(ctx, spec, trial) {
+        let drug = dose.drug;
+        let Some(daily) = dose.daily else {
+            unknown.push(if dose.no_interval {
+                format!(
+                    "no dosing interval recorded for the long-acting injectable {}",
+                    drug.ingredient
+                )
+            } else {
+                format!("no daily dose recorded for {}", drug.ingredient)
+            });
+            continue;
+        };
+        if rule.method.as_str() == "chlorpromazine_equivalent" {
+            let ddd = if dose.depot {
+                drug.depot_ddd_mg
+            } else {
+                drug.ddd_mg
+            };
+            let (Some(ddd), Some(minimum)) = (ddd, rule.min_mg_day) else {
+                unknown.push(format!("no defined daily dose for {}", drug.ingredient));
+                continue;
+            };
+            let equivalent = daily / ddd * 300.0;
+            if equivalent + 1e-9 < minimum {
+                let form = if dose.depot {
+                    " (long-acting injectable, daily equivalent; depot DDD)"
+                } else {
+                    ""
+                };
+                return DoseAdequacy::Below(format!(
+                    "{} {} mg/d{form} is {} mg/d chlorpromazine equivalent, below {}",
+                    drug.ingredient,
+                    trim_number(daily),
+                    trim_number(equivalent.round()),
+                    trim_number(minimum)
+                ));
+            }
+        } else {
+            let Some(minimum) = drug.min_effective_mg_day else {
+                unknown.push(format!(
+                    "no minimum effective dose known for {}",
+                    drug.ingredient
+                ));
+                continue;
+            };
+            if daily + 1e-9 < minimum {
+                return DoseAdequacy::Below(format!(
+                    "{} {} mg/d is below the minimum effective {} mg/d",
+                    drug.ingredient,
+                    trim_number(daily),
+                    trim_number(minimum)
+                ));
+            }
+        }
+    }
     if unknown.is_empty() {
         DoseAdequacy::Adequate
     } else {
@@ -528,14 +912,39 @@ fn dose_adequacy(ctx: &Context<'_>, rule: &DoseRule, trial: &Trial<'_>) -> DoseA
     }
 }
 
+/// For the reasons: a depot's dose as chlorpromazine equivalents, or `None`.
+fn depot_words<'c>(ctx: &'c Context<'c>, spec: &FailedTrials, trial: &Trial<'c>) -> Option<String> {
+    let rule = spec.dose.as_ref()?;
+    trial_doses(ctx, spec, trial)
+        .into_iter()
+        .find(|d| d.depot)
+        .map(|d| {
+            let equivalent = match (d.daily, d.drug.depot_ddd_mg) {
+                (Some(daily), Some(ddd)) if rule.method == "chlorpromazine_equivalent" => format!(
+                    ", {} mg/d chlorpromazine equivalent by the depot DDD",
+                    trim_number((daily / ddd * 300.0).round())
+                ),
+                _ => String::new(),
+            };
+            format!("long-acting injectable{equivalent}")
+        })
+}
+
 enum EventEvidence {
     Failed(String),
     Sustained(String),
+    /// ILAE: seizure-free for at least the shorter of the two periods of the rule of three
+    /// but not yet for the longer: the outcome of the schedule is undetermined.
+    Undetermined(String),
     SeizureFreeSoFar(String),
+    /// A finished schedule with no seizure recorded after it could work.
+    FreeOnSchedule(String),
 }
 
-/// Seizures on a schedule after it had time to work are a failure; on the current schedule, no
-/// seizure for `freedom_days` (with counts recorded over that time) is sustained freedom.
+/// Seizures on a schedule after it had time to work are a failure. On the current schedule,
+/// freedom is judged by the ILAE rule of three (Kwan 2010): "no seizures of any type for at
+/// least max(3 x the longest pre-intervention inter-seizure interval, 12 months)"; free for
+/// at least the shorter of the two but less than the longer is "undetermined".
 fn seizure_evidence(
     ctx: &Context<'_>,
     rule: &EventRule,
@@ -543,7 +952,7 @@ fn seizure_evidence(
     min_days: i64,
     current: bool,
 ) -> Option<EventEvidence> {
-    let adequate_from = trial.start + Duration::days(min_days);
+    let adequate_from = shift(trial.start, min_days);
     let until = trial.end.unwrap_or(ctx.today);
     let counts: Vec<_> = ctx
         .observations(&rule.observation)
@@ -551,44 +960,112 @@ fn seizure_evidence(
         .collect();
     if let Some(seizure) = counts
         .iter()
-        .find(|o| o.effective.date() >= adequate_from && o.value.unwrap_or(0.0) > 0.0)
+        .find(|o| o.effective.date() >= adequate_from && finding(o) == Finding::Present)
     {
+        let what = match seizure.value {
+            Some(value) => format!(
+                "{} {}",
+                trim_number(value),
+                seizure.unit.as_deref().unwrap_or("")
+            ),
+            None => String::from("present"),
+        };
         return Some(EventEvidence::Failed(format!(
-            "seizures recorded on {} after {} on the schedule ({} {})",
+            "seizures recorded on {} after {} on the schedule ({})",
             seizure.effective.date(),
             span(days_between(trial.start, seizure.effective.date())),
-            trim_number(seizure.value.unwrap_or(0.0)),
-            seizure.unit.as_deref().unwrap_or("")
+            what.trim_end()
         )));
     }
     if !current {
+        // A finished schedule whose diary shows no seizure from the time it could work to its
+        // end: evidence against a recorded "no response".
+        let free: Vec<NaiveDate> = counts
+            .iter()
+            .filter(|o| o.effective.date() >= adequate_from)
+            .map(|o| o.effective.date())
+            .collect();
+        let covered = free
+            .iter()
+            .max()
+            .is_some_and(|last| days_between(*last, until) <= 31);
+        let all_free = counts
+            .iter()
+            .filter(|o| o.effective.date() >= adequate_from)
+            .all(|o| finding(o) == Finding::Absent);
+        if covered && all_free {
+            return Some(EventEvidence::FreeOnSchedule(format!(
+                "no seizure recorded from {} to {} ({} diary entries)",
+                adequate_from,
+                free.iter().max().copied().unwrap_or(until),
+                free.len()
+            )));
+        }
         return None;
     }
-    let last_seizure = ctx
+    let mut seizure_days: Vec<NaiveDate> = ctx
         .observations(&rule.observation)
-        .filter(|o| o.value.unwrap_or(0.0) > 0.0)
+        .filter(|o| finding(o) == Finding::Present)
         .map(|o| o.effective.date())
-        .max();
-    let free_since = last_seizure.map_or(trial.start, |date| date.max(trial.start));
+        .collect();
+    seizure_days.sort_unstable();
+    seizure_days.dedup();
+    let free_since = seizure_days
+        .last()
+        .map_or(trial.start, |date| (*date).max(trial.start));
     // Freedom is known up to the last count of zero, not up to today: months without a diary
     // are not months without seizures.
     let last_zero = counts
         .iter()
-        .filter(|o| o.value == Some(0.0))
+        .filter(|o| finding(o) == Finding::Absent)
         .map(|o| o.effective.date())
         .max()?;
     let free_days = days_between(free_since, last_zero).max(0);
-    if free_days >= rule.freedom_days {
+
+    // The longest inter-seizure interval in the months before the schedule began.
+    let lookback_from = shift(trial.start, -rule.interval_lookback_days.max(0));
+    let before: Vec<NaiveDate> = seizure_days
+        .iter()
+        .copied()
+        .filter(|day| *day >= lookback_from && *day < trial.start)
+        .collect();
+    let longest = before.windows(2).map(|w| days_between(w[0], w[1])).max();
+    let (target, shorter, basis) = match longest {
+        Some(interval) => {
+            let rule_of_three = (interval as f64 * rule.interval_multiplier).ceil() as i64;
+            (
+                rule_of_three.max(rule.freedom_days),
+                rule_of_three.min(rule.freedom_days),
+                format!(
+                    "the longer of {} and {} x the longest pre-intervention inter-seizure interval ({} days: {} days)",
+                    span(rule.freedom_days),
+                    trim_number(rule.interval_multiplier),
+                    interval,
+                    rule_of_three
+                ),
+            )
+        }
+        None => (
+            rule.freedom_days,
+            rule.freedom_days,
+            format!(
+                "{}; no two seizures recorded in the {} before the schedule to measure the pre-intervention interval",
+                span(rule.freedom_days),
+                span(rule.interval_lookback_days)
+            ),
+        ),
+    };
+    if free_days >= target {
         Some(EventEvidence::Sustained(format!(
-            "no seizure recorded for {} (needs {})",
-            span(free_days),
-            span(rule.freedom_days)
+            "no seizure recorded for {free_days} days (needs {target} days: {basis})"
+        )))
+    } else if free_days >= shorter {
+        Some(EventEvidence::Undetermined(format!(
+            "seizure-free for {free_days} days: undetermined (ILAE) until {target} days ({basis})"
         )))
     } else {
         Some(EventEvidence::SeizureFreeSoFar(format!(
-            "seizure-free for {} so far; sustained freedom needs {}",
-            span(free_days),
-            span(rule.freedom_days)
+            "seizure-free for {free_days} days so far; sustained freedom needs {target} days ({basis})"
         )))
     }
 }
@@ -614,8 +1091,7 @@ fn score_evidence(
         .iter()
         .filter(|o| {
             let day = o.effective.date();
-            day >= trial.start - Duration::days(rule.baseline_days)
-                && day <= trial.start + Duration::days(7)
+            day >= shift(trial.start, -rule.baseline_days.max(0)) && day <= shift(trial.start, 7)
         })
         .max_by_key(|o| o.effective)?;
     let until = trial.end.unwrap_or(ctx.today);
@@ -623,7 +1099,7 @@ fn score_evidence(
         .iter()
         .filter(|o| {
             let day = o.effective.date();
-            day >= trial.start + Duration::days(min_days) && day <= until + Duration::days(7)
+            day >= shift(trial.start, min_days) && day <= shift(until, 7)
         })
         .max_by_key(|o| o.effective)?;
     let base = baseline.value?;
@@ -647,4 +1123,137 @@ fn score_evidence(
     } else {
         Some(ScoreEvidence::Responded(words))
     }
+}
+
+/// Disease-activity response over a trial, by the first response rule with a baseline and a
+/// follow-up score (the rules are in order of precedence); a later rule that disagrees is named
+/// in the words.
+fn response_evidence(
+    ctx: &Context<'_>,
+    rules: &[ResponseRule],
+    trial: &Trial<'_>,
+    min_days: i64,
+) -> Option<ScoreEvidence> {
+    let mut decided: Option<(bool, String)> = None;
+    let mut disagreeing: Vec<String> = Vec::new();
+    for rule in rules {
+        let Some((responded, words)) = response_by(ctx, rule, trial, min_days) else {
+            continue;
+        };
+        match &decided {
+            None => decided = Some((responded, words)),
+            Some((first, _)) if *first != responded => disagreeing.push(words),
+            Some(_) => {}
+        }
+    }
+    let (responded, mut words) = decided?;
+    if !disagreeing.is_empty() {
+        words = format!(
+            "{words} (decides, the first measure of the rule; disagreeing: {})",
+            disagreeing.join("; ")
+        );
+    }
+    Some(if responded {
+        ScoreEvidence::Responded(words)
+    } else {
+        ScoreEvidence::Failed(words)
+    })
+}
+
+/// One response rule over a trial: whether it responded, in words.
+fn response_by(
+    ctx: &Context<'_>,
+    rule: &ResponseRule,
+    trial: &Trial<'_>,
+    min_days: i64,
+) -> Option<(bool, String)> {
+    let scores: Vec<_> = ctx
+        .observations(&rule.observation)
+        .filter(|o| o.value.is_some_and(f64::is_finite))
+        .collect();
+    let baseline = scores
+        .iter()
+        .filter(|o| {
+            let day = o.effective.date();
+            day >= shift(trial.start, -rule.baseline_days.max(0)) && day <= shift(trial.start, 7)
+        })
+        .max_by_key(|o| o.effective)?;
+    let until = trial.end.unwrap_or(ctx.today);
+    let follow_up = scores
+        .iter()
+        .filter(|o| {
+            let day = o.effective.date();
+            day >= shift(trial.start, min_days) && day <= shift(until, 7)
+        })
+        .max_by_key(|o| o.effective)?;
+    let (base, last) = (baseline.value?, follow_up.value?);
+    let relative = rule.change == "relative";
+    if relative && base <= 0.0 {
+        return None;
+    }
+    // Scores are reported to two decimals: 5.8 - 5.2 is an improvement of 0.6, not 0.6000001.
+    let improvement = if relative {
+        ((base - last) / base * 10_000.0).round() / 10_000.0
+    } else {
+        ((base - last) * 100.0).round() / 100.0
+    };
+    let shown = if relative {
+        format!(
+            "{}% improvement",
+            trim_number((improvement * 100.0).round())
+        )
+    } else {
+        format!("improvement {}", trim_number(improvement))
+    };
+    let percent = |fraction: f64| format!("{}%", trim_number((fraction * 100.0).round()));
+    let mut why = None;
+    if let Some(limit) = rule.no_response_at_most
+        && improvement <= limit
+    {
+        why = Some(if relative {
+            format!("at most {}", percent(limit))
+        } else {
+            format!("at most {}", trim_number(limit))
+        });
+    }
+    if let Some(limit) = rule.no_response_below
+        && improvement < limit
+    {
+        why = Some(if relative {
+            format!("below the {} of a minor response", percent(limit))
+        } else {
+            format!("below {}", trim_number(limit))
+        });
+    }
+    if why.is_none()
+        && let (Some(high), Some(limit)) = (rule.high_above, rule.high_no_response_at_most)
+        && last > high
+        && improvement <= limit
+    {
+        why = Some(format!(
+            "at most {} while still above {}",
+            if relative {
+                percent(limit)
+            } else {
+                trim_number(limit)
+            },
+            trim_number(high)
+        ));
+    }
+    let words = format!(
+        "{} {} → {}",
+        baseline.display,
+        trim_number(base),
+        trim_number(last)
+    );
+    Some(match why {
+        Some(why) => (
+            false,
+            format!("{words} ({shown}, {why}): no response ({})", rule.source),
+        ),
+        None => (
+            true,
+            format!("{words} ({shown}): response ({})", rule.source),
+        ),
+    })
 }

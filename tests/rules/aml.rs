@@ -192,6 +192,28 @@ pub fn cases() -> Vec<Case> {
             Refractory,
         )
         .evidence(EvidenceKind::Line, 2),
+        case(
+            "a recorded CR after the second course with marrow blasts of 12 %: the blasts decide",
+            seven_three(
+                seven_three(patient(), 120, |l| l).marrow_blasts(30.0, 92),
+                85,
+                |l| l.response(Response::Complete),
+            )
+            .marrow_blasts(12.0, 57),
+            Refractory,
+        )
+        .reason("recorded CR, but marrow blasts 12% on")
+        .confounder("conflicting_evidence"),
+        case(
+            "a recorded CR after the second course with marrow blasts of 3 %: remission",
+            seven_three(
+                seven_three(patient(), 120, |l| l).marrow_blasts(30.0, 92),
+                85,
+                |l| l.response(Response::Complete),
+            )
+            .marrow_blasts(3.0, 57),
+            NotMet,
+        ),
     ]
 }
 

@@ -123,13 +123,76 @@ pub fn cases() -> Vec<Case> {
             NotMet,
         ),
         case(
-            "stopped for no response although PHQ-9 fell by 70 %: counted, contradiction flagged",
+            "stopped for no response although PHQ-9 fell by 70 %: the score decides, the conflict is named",
             second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy))
                 .phq9(20.0, 302)
                 .phq9(6.0, 215),
+            NotMet,
+        )
+        .reason("stopped for no response, but PHQ-9 total score 20 → 6")
+        .reason("the criterion's own measure decides")
+        .confounder("conflicting_evidence"),
+        case(
+            "'not tolerated' and 'no response' recorded for the same trial, no scores: undecided",
+            patient()
+                .give(sertraline_failed())
+                .give(
+                    rx("Venlafaxine 150 mg/d")
+                        .from(300)
+                        .for_days(90)
+                        .stopped(StopReason::Intolerance),
+                )
+                .give(
+                    rx("Venlafaxine XR 150 mg/d")
+                        .from(300)
+                        .for_days(92)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+            InsufficientData,
+        )
+        .missing("venlafaxine: conflicting stop reasons 'not tolerated' and 'no response'")
+        .confounder("conflicting_evidence"),
+        case(
+            "'not tolerated' and 'no response' for the same trial, PHQ-9 20 to 18: the score decides",
+            patient()
+                .give(sertraline_failed())
+                .give(
+                    rx("Venlafaxine 150 mg/d")
+                        .from(300)
+                        .for_days(90)
+                        .stopped(StopReason::Intolerance),
+                )
+                .give(
+                    rx("Venlafaxine XR 150 mg/d")
+                        .from(300)
+                        .for_days(92)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .phq9(20.0, 302)
+                .phq9(18.0, 215),
             Refractory,
         )
-        .confounder("contradicting_scores"),
+        .reason("conflicting stop reasons 'not tolerated' and 'no response'")
+        .confounder("conflicting_evidence"),
+        case(
+            "a conflict on a third trial is named even when two others failed",
+            second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy))
+                .give(
+                    rx("Mirtazapine 30 mg/d")
+                        .from(150)
+                        .for_days(60)
+                        .stopped(StopReason::Completed),
+                )
+                .give(
+                    rx("Mirtazapine 30 mg/d")
+                        .from(150)
+                        .for_days(60)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+            Refractory,
+        )
+        .reason("mirtazapine: conflicting stop reasons 'completed' and 'no response'")
+        .confounder("conflicting_evidence"),
         case(
             "bipolar disorder recorded: outside the TRD definition",
             second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy)).condition(
@@ -204,6 +267,53 @@ pub fn cases() -> Vec<Case> {
             Refractory,
         )
         .label("treatment-resistant depression (Thase-Rush stage III)"),
+        case(
+            "two failed trials two years ago, nothing since: is the episode current?",
+            Vignette::new()
+                .condition_since(
+                    "F33.1",
+                    "Major depressive disorder, recurrent, moderate",
+                    1000,
+                )
+                .give(
+                    rx("Sertraline 100 mg/d")
+                        .from(900)
+                        .until(800)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Venlafaxine 150 mg/d")
+                        .from(780)
+                        .until(600)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .phq9(19.0, 600),
+            InsufficientData,
+        )
+        .missing("in the last 12 months"),
+        case(
+            "two failed trials two years ago, a PHQ-9 of 18 this year: the episode is current",
+            Vignette::new()
+                .condition_since(
+                    "F33.1",
+                    "Major depressive disorder, recurrent, moderate",
+                    1000,
+                )
+                .give(
+                    rx("Sertraline 100 mg/d")
+                        .from(900)
+                        .until(800)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Venlafaxine 150 mg/d")
+                        .from(780)
+                        .until(600)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .phq9(18.0, 365),
+            Refractory,
+        ),
     ]
 }
 

@@ -8,7 +8,7 @@
 use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory};
 use refract::domain::{EvidenceKind, StopReason};
 
-use super::support::{Case, Vignette, case, line, run, rx};
+use super::support::{Case, Vignette, case, line, run, rx, time_ago};
 
 const ID: &str = "epilepsy";
 
@@ -85,6 +85,58 @@ fn seizure_free_on_third(cbz_from: i64) -> Vignette {
     }
     // Freedom is known up to the last diary entry: one today.
     v.seizures(0.0, 0)
+}
+
+/// ILAE rule of three: two schedules failed (levetiracetam, lamotrigine), then carbamazepine
+/// from `free_days` ago with a diary of zero counts every 30 days on it (and one today). Before
+/// it, seizures came every `interval` days: recorded 10 days before carbamazepine began and
+/// at `interval`-day steps back from there (those within the 12 months before it set the longest
+/// pre-intervention inter-seizure interval).
+fn rule_of_three(free_days: i64, interval: i64) -> Vignette {
+    let start = free_days;
+    let mut v = patient()
+        .give(
+            rx("Levetiracetam 1500 mg/d")
+                .from(start + 900)
+                .until(start + 600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Lamotrigine 400 mg/d")
+                .from(start + 600)
+                .until(start)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx("Carbamazepine 800 mg/d").from(start));
+    let mut seizure = start + 10;
+    while seizure <= start + 365 {
+        v = v.seizures(1.0, seizure);
+        seizure += interval;
+    }
+    let mut day = start - 30;
+    while day > 0 {
+        v = v.seizures(0.0, day);
+        day -= 30;
+    }
+    v.seizures(0.0, 0)
+}
+
+/// Two schedules stopped for no response, the first of `levetiracetam` (its text, e.g.
+/// "Levetiracetam 250 mg/d"), as derived lines.
+fn first_schedule_dosed(levetiracetam: &str) -> Vignette {
+    patient()
+        .give(
+            rx(levetiracetam)
+                .from(900)
+                .until(600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Lamotrigine 400 mg/d")
+                .from(600)
+                .until(300)
+                .stopped(StopReason::LackOfEfficacy),
+        )
 }
 
 /// Lamotrigine for 300 days with no stop reason, and one month with seizures `day` days into it.
@@ -264,6 +316,175 @@ pub fn cases() -> Vec<Case> {
         )
         .no_confounder("diagnosis")
         .confounder("adherence"),
+        case(
+            "seizures every 180 days before the third schedule, seizure-free 465 days: undetermined, still drug-resistant",
+            rule_of_three(465, 180),
+            Refractory,
+        )
+        .reason("undetermined")
+        .reason("540 days")
+        .no_missing(),
+        case(
+            "seizures every 180 days before the third schedule, seizure-free 539 days: undetermined",
+            rule_of_three(539, 180),
+            Refractory,
+        )
+        .reason("undetermined"),
+        case(
+            "seizures every 180 days before the third schedule, seizure-free 540 days: sustained freedom",
+            rule_of_three(540, 180),
+            NotMet,
+        )
+        .reason("sustained success"),
+        case(
+            "seizures every 180 days before the third schedule, seizure-free 545 days: sustained freedom",
+            rule_of_three(545, 180),
+            NotMet,
+        )
+        .reason("sustained success")
+        .reason("3 x the longest pre-intervention inter-seizure interval"),
+        case(
+            "seizures every 60 days before the third schedule: 12 months of freedom is enough",
+            rule_of_three(365, 60),
+            NotMet,
+        )
+        .reason("sustained success"),
+        case(
+            "seizures every 60 days before the third schedule, seizure-free 364 days",
+            rule_of_three(364, 60),
+            Refractory,
+        ),
+        case(
+            "levetiracetam 250 mg/d is a quarter of the minimum effective dose: not an adequate trial",
+            first_schedule_dosed("Levetiracetam 250 mg/d"),
+            NotMet,
+        )
+        .reason("levetiracetam 250 mg/d is below the minimum effective 1000 mg/d"),
+        case(
+            "levetiracetam 999 mg/d: below the minimum effective dose",
+            first_schedule_dosed("Levetiracetam 999 mg/d"),
+            NotMet,
+        ),
+        case(
+            "levetiracetam 1000 mg/d: the minimum effective dose",
+            first_schedule_dosed("Levetiracetam 1000 mg/d"),
+            Refractory,
+        )
+        .no_confounder("dose_adequacy"),
+        case(
+            "levetiracetam with no dose recorded: counted, dose adequacy listed as a confounder",
+            first_schedule_dosed("Levetiracetam oral tablet"),
+            Refractory,
+        )
+        .confounder_text("dose adequacy of 1L levetiracetam unknown"),
+        case(
+            "levetiracetam titrated from 250 to 1000 mg/d: the dose reached counts",
+            patient()
+                .give(rx("Levetiracetam 250 mg/d").from(900).until(886))
+                .give(
+                    rx("Levetiracetam 1000 mg/d")
+                        .from(886)
+                        .until(600)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Lamotrigine 400 mg/d")
+                        .from(600)
+                        .until(300)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+            Refractory,
+        ),
+        case(
+            "an entered line below the minimum dose, no exposures linked: not adequate",
+            patient()
+                .line(
+                    ID,
+                    line("levetiracetam", &["levetiracetam"])
+                        .dose("levetiracetam", 250.0, "mg/d")
+                        .from(900)
+                        .until(600)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .line(
+                    ID,
+                    line("lamotrigine", &["lamotrigine"])
+                        .dose("lamotrigine", 400.0, "mg/d")
+                        .from(600)
+                        .until(300)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+            NotMet,
+        )
+        .reason("below the minimum effective 1000 mg/d"),
+        case(
+            "a seizure coded present (no count) on day 60 of a schedule: failure",
+            two_schedules(300, None).coded_at(
+                "refract:seizures-per-month",
+                "Seizure frequency",
+                "LA9633-4",
+                time_ago(540, 9, 0),
+            ),
+            Refractory,
+        )
+        .reason("present"),
+        case(
+            "a seizure observation coded unknown is not a seizure-free month",
+            two_schedules(300, None).coded_at(
+                "refract:seizures-per-month",
+                "Seizure frequency",
+                "261665006",
+                time_ago(540, 9, 0),
+            ),
+            InsufficientData,
+        ),
+        case(
+            "lamotrigine recorded twice for the same period, 'not tolerated' and 'no response': undecided",
+            two_schedules(300, None).give(
+                rx("Lamotrigine 400 mg/d")
+                    .from(600)
+                    .for_days(300)
+                    .stopped(StopReason::Intolerance),
+            ).give(
+                rx("Lamictal 200 MG Oral Tablet")
+                    .from(598)
+                    .for_days(302)
+                    .stopped(StopReason::LackOfEfficacy),
+            ),
+            InsufficientData,
+        )
+        .missing("conflicting stop reasons")
+        .confounder("conflicting_evidence"),
+        case(
+            "conflicting stop reasons, seizures recorded on the schedule: the diary decides",
+            two_schedules(300, None)
+                .give(
+                    rx("Lamotrigine 400 mg/d")
+                        .from(600)
+                        .for_days(300)
+                        .stopped(StopReason::Intolerance),
+                )
+                .give(
+                    rx("Lamictal 200 MG Oral Tablet")
+                        .from(598)
+                        .for_days(302)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .seizures(3.0, 450),
+            Refractory,
+        )
+        .reason("conflicting stop reasons")
+        .confounder("conflicting_evidence"),
+        case(
+            "stopped for no response while the diary shows no seizure on it: the diary decides",
+            (0..9).fold(
+                two_schedules(300, Some(StopReason::LackOfEfficacy)),
+                |v, month| v.seizures(0.0, 540 - month * 30),
+            ),
+            NotMet,
+        )
+        .reason("stopped for no response, but no seizure recorded")
+        .confounder("conflicting_evidence"),
     ]
 }
 

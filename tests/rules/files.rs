@@ -202,3 +202,56 @@ fn a_rule_directory_overrides_the_embedded_file() {
         2
     );
 }
+
+#[test]
+fn a_numeric_parameter_out_of_range_is_refused_at_its_line_with_the_range() {
+    // The second `min_days = 84` is the b/tsDMARD criterion's: the error names that line.
+    assert_refused(
+        "rheumatoid_arthritis",
+        "min_days = 84",
+        1,
+        "min_days = 99999",
+        "min_days = 99999 in criterion 'two_mechanisms_failed' is out of range: allowed 0 to 3650 days",
+    );
+    assert_refused(
+        "hypertension",
+        "office_goal_systolic = 130",
+        0,
+        "office_goal_systolic = 13",
+        "allowed 40 to 300 mmHg",
+    );
+    assert_refused(
+        "depression",
+        "min_improvement = 0.25",
+        0,
+        "min_improvement = nan",
+        "min_improvement = NaN",
+    );
+    assert_refused(
+        "aml",
+        "gap_days = ",
+        0,
+        "gap_days = -1 #",
+        "gap_days = -1 in [lines]",
+    );
+}
+
+#[test]
+fn a_drug_book_dose_out_of_range_is_refused_at_its_line() {
+    let text = refract::rules::drugs::DEFAULT_DRUGS;
+    let from = "ddd_mg = 1500.0";
+    let offset = text.find(from).unwrap();
+    let line = text[..offset].matches('\n').count() + 1;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("drugs.toml");
+    std::fs::write(&path, text.replacen(from, "ddd_mg = 0.0", 1)).unwrap();
+    let error = Rules::load(Some(dir.path())).err().unwrap().to_string();
+    assert!(
+        error.starts_with(&format!("{}:{line}: ", path.display())),
+        "{error}"
+    );
+    assert!(
+        error.contains("ddd_mg = 0 for drug 'levetiracetam' is out of range: allowed more than 0"),
+        "{error}"
+    );
+}

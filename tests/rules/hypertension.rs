@@ -8,7 +8,7 @@
 use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory, Resistant};
 use refract::domain::{BpSetting, EvidenceKind};
 
-use super::support::{Case, Vignette, case, run, rx};
+use super::support::{Case, Vignette, case, run, rx, time_ago};
 
 const ID: &str = "hypertension";
 
@@ -39,6 +39,26 @@ fn five_classes() -> Vignette {
         LOSARTAN,
         METOPROLOL,
     ])
+}
+
+/// The five classes of [`five_classes`], each started 800 days ago and ongoing.
+fn five_classes_since_800() -> Vignette {
+    [
+        CHLORTHALIDONE,
+        SPIRONOLACTONE,
+        AMLODIPINE,
+        LOSARTAN,
+        METOPROLOL,
+    ]
+    .iter()
+    .fold(patient(), |v, text| v.give(rx(text).from(800)))
+}
+
+/// The same office reading on two occasions, 37 and 30 days ago (AHA 2018: a blood pressure
+/// level is the mean of >= 2 readings on >= 2 occasions).
+fn twice(v: Vignette, systolic: f64, diastolic: f64) -> Vignette {
+    v.office_bp(systolic, diastolic, 37)
+        .office_bp(systolic, diastolic, 30)
 }
 
 /// Office readings of 152/94 on each of `days` (days ago).
@@ -89,34 +109,34 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "four classes with blood pressure at goal: controlled resistant",
-            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN, METOPROLOL]).office_bp(126.0, 76.0, 30),
+            twice(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN, METOPROLOL]), 126.0, 76.0),
             Resistant,
         )
         .label("resistant hypertension"),
         case(
             "three classes with blood pressure at goal: not resistant",
-            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]).office_bp(126.0, 76.0, 30),
+            twice(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), 126.0, 76.0),
             NotMet,
         ),
         case(
             "three classes with a diuretic at exactly 130/80: above goal",
-            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]).office_bp(130.0, 80.0, 30),
+            twice(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), 130.0, 80.0),
             Resistant,
         )
         .confounder("white_coat"),
         case(
             "three classes with a diuretic at 129/79: at goal",
-            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]).office_bp(129.0, 79.0, 30),
+            twice(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), 129.0, 79.0),
             NotMet,
         ),
         case(
             "three classes with a diuretic at 129/80: diastolic above goal",
-            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]).office_bp(129.0, 80.0, 30),
+            twice(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), 129.0, 80.0),
             Resistant,
         ),
         case(
             "three classes uncontrolled but no diuretic: not resistant",
-            on(&[AMLODIPINE, LOSARTAN, METOPROLOL]).office_bp(150.0, 95.0, 30),
+            twice(on(&[AMLODIPINE, LOSARTAN, METOPROLOL]), 150.0, 95.0),
             NotMet,
         )
         .reason("none is"),
@@ -157,7 +177,7 @@ pub fn cases() -> Vec<Case> {
             five_classes(),
             InsufficientData,
         )
-        .missing("a blood pressure reading"),
+        .missing("no blood pressure in the last 12 months"),
         case(
             "five classes uncontrolled at two visits only: resistant, refractory undecided",
             high_at(five_classes(), &[200, 10]),
@@ -187,25 +207,105 @@ pub fn cases() -> Vec<Case> {
             "reading 28 days after the regimen last changed counts",
             on(&[AMLODIPINE, LOSARTAN])
                 .give(rx(CHLORTHALIDONE).from(40))
-                .office_bp(150.0, 95.0, 12),
+                .office_bp(150.0, 95.0, 12)
+                .office_bp(150.0, 95.0, 5),
             Resistant,
         ),
         case(
             "fixed-dose triple combination counts each ingredient's class",
-            patient()
-                .give(rx("Exforge HCT 10/320/25 mg tablet").from(400))
-                .office_bp(150.0, 95.0, 30),
+            twice(
+                patient().give(rx("Exforge HCT 10/320/25 mg tablet").from(400)),
+                150.0,
+                95.0,
+            ),
             Resistant,
         )
         .confounder_text("dose of amlodipine not recorded"),
         case(
             "an NSAID taken now is listed as an interfering drug",
-            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
-                .give(rx("Ibuprofen 1200 mg/d").from(60))
-                .office_bp(150.0, 95.0, 30),
+            twice(
+                on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+                    .give(rx("Ibuprofen 1200 mg/d").from(60)),
+                150.0,
+                95.0,
+            ),
             Resistant,
         )
         .confounder_text("ibuprofen"),
+        case(
+            "blood pressures 20 and 23 months old on prescriptions still running: not current",
+            high_at(five_classes_since_800(), &[700, 610]),
+            InsufficientData,
+        )
+        .missing("no blood pressure in the last 12 months"),
+        case(
+            "readings 366 days old are outside the 12-month window of the run day",
+            high_at(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), &[380, 366]),
+            InsufficientData,
+        )
+        .missing("no blood pressure in the last 12 months"),
+        case(
+            "readings 365 days old are inside the 12-month window of the run day",
+            high_at(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), &[365, 300]),
+            Resistant,
+        ),
+        case(
+            "three uncontrolled visits 13 to 20 months ago and none since: not current",
+            high_at(five_classes_since_800(), &[610, 500, 400]),
+            InsufficientData,
+        )
+        .missing(
+            "no blood pressure in the last 12 months (the latest on this regimen: 152/94 mmHg",
+        ),
+        case(
+            "uncontrolled visits over 20 months, the latest 10 months ago: refractory",
+            high_at(five_classes_since_800(), &[610, 500, 400, 300]),
+            Refractory,
+        ),
+        case(
+            "one office reading of 156/104 mmHg is not a blood pressure level",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]).office_bp(156.0, 104.0, 30),
+            InsufficientData,
+        )
+        .missing("at least 2 readings on 2 or more occasions")
+        .missing("so far 1 reading on 1 occasion")
+        .reason("1 reading on 1 occasion"),
+        case(
+            "two office readings at one visit: one occasion",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+                .bp_at(156.0, 104.0, time_ago(30, 10, 0), BpSetting::Office)
+                .bp_at(150.0, 98.0, time_ago(30, 10, 5), BpSetting::Office),
+            InsufficientData,
+        )
+        .missing("so far 2 readings on 1 occasion"),
+        case(
+            "two office readings on two occasions: uncontrolled",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+                .office_bp(156.0, 104.0, 37)
+                .office_bp(150.0, 98.0, 30),
+            Resistant,
+        )
+        .reason("mean 153/101 mmHg over 2 reading(s)"),
+        case(
+            "one office reading confirmed by home monitoring: decided out of office",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+                .office_bp(156.0, 104.0, 30)
+                .bp(141.0, 88.0, 20, BpSetting::Home),
+            Resistant,
+        )
+        .no_confounder("white_coat"),
+        case(
+            "furosemide renewed while the earlier prescription runs: listed once among the confounders",
+            twice(
+                on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+                    .give(rx("Furosemide 40 mg/d").from(300))
+                    .give(rx("Furosemide 40 MG Oral Tablet").from(200)),
+                150.0,
+                95.0,
+            ),
+            Resistant,
+        )
+        .confounder_mentions_once("furosemide"),
     ]
 }
 

@@ -58,6 +58,68 @@ fn refractory_to_drd() -> Vignette {
     )
 }
 
+/// VRd (very good partial response) ending 300 days ago, then a worsened disease status `after`
+/// days after its last dose, confirmed by a second worsened status 14 days later (IMWG: two
+/// consecutive assessments).
+fn worsened_after_last_dose(after: i64) -> Vignette {
+    vrd(patient(), 600, 300, |l| {
+        l.response(Response::VeryGoodPartial)
+    })
+    .disease_status(disease_status::WORSENED, 300 - after)
+    .disease_status(disease_status::WORSENED, 300 - after - 14)
+}
+
+/// 1L VRd (VGPR) ending 900 days ago with a confirmed progression 30 days after its last dose
+/// (refractory to bortezomib and lenalidomide); 2L DPd (PR) from 840 to 500 days ago with a
+/// confirmed progression `dara_after` days after its last dose; 3L Kd from 420 days ago, stopped
+/// for progression 100 days ago.
+fn three_classes(dara_after: i64) -> Vignette {
+    vrd(patient(), 1100, 900, |l| {
+        l.response(Response::VeryGoodPartial)
+    })
+    .disease_status(disease_status::WORSENED, 870)
+    .disease_status(disease_status::WORSENED, 856)
+    .give(rx("DPd").from(840).until(500))
+    .line(
+        ID,
+        line("DPd", &["daratumumab", "pomalidomide", "dexamethasone"])
+            .from(840)
+            .until(500)
+            .response(Response::Partial),
+    )
+    .disease_status(disease_status::WORSENED, 500 - dara_after)
+    .disease_status(disease_status::WORSENED, 500 - dara_after - 10)
+    .give(
+        rx("Kd")
+            .from(420)
+            .until(100)
+            .stopped(StopReason::Progression),
+    )
+    .line(
+        ID,
+        line("Kd", KD)
+            .from(420)
+            .until(100)
+            .response(Response::Partial)
+            .stopped(StopReason::Progression),
+    )
+}
+
+/// IMWG 2015 planned sequence as drug records (no entered lines): VRd induction from 700 to
+/// 560 days ago, high-dose melphalan and an autologous transplant at 530 and 528 days ago, a
+/// complete response, then lenalidomide maintenance at 10 mg/d (25 mg/d in induction) from 430
+/// days ago, ongoing.
+fn planned_sequence() -> Vignette {
+    patient()
+        .give(rx("Bortezomib 1.3 mg/m2").from(700).until(560))
+        .give(rx("Lenalidomide 25 mg/d").from(700).until(560))
+        .give(rx("Dexamethasone 40 mg/wk").from(700).until(560))
+        .give(rx("Melphalan 200 mg/m2").from(530).until(529))
+        .procedure("refract:asct", "Autologous stem cell transplant", 528)
+        .disease_status(disease_status::FULL_REMISSION, 450)
+        .give(rx("Lenalidomide 10 mg/d").from(430))
+}
+
 /// A VRd line of `days` days with stable disease, ended with no stop reason.
 fn stable_disease_for(days: i64) -> Vignette {
     vrd(patient(), 100, 100 - days, |l| l.response(Response::Stable))
@@ -160,15 +222,240 @@ pub fn cases() -> Vec<Case> {
         )
         .missing("best response to 1L VRd"),
         case(
-            "worsened disease status while on therapy: progression on therapy",
-            vrd(patient(), 300, 0, |l| l).disease_status(disease_status::WORSENED, 30),
+            "worsened disease status while on therapy, confirmed: progression on therapy",
+            vrd(patient(), 300, 0, |l| l)
+                .disease_status(disease_status::WORSENED, 30)
+                .disease_status(disease_status::WORSENED, 16),
             Refractory,
         )
+        .reason("progression on therapy")
+        .reason("confirmed"),
+        case(
+            "one worsened disease status on therapy, not yet confirmed: undecided",
+            vrd(patient(), 300, 0, |l| l).disease_status(disease_status::WORSENED, 30),
+            InsufficientData,
+        )
+        .missing("a second consecutive assessment confirming the progression of"),
+        case(
+            "a worsened status followed by a stable one: unconfirmed, not progression",
+            vrd(patient(), 600, 300, |l| l.response(Response::VeryGoodPartial))
+                .disease_status(disease_status::WORSENED, 270)
+                .disease_status(disease_status::STABLE, 256),
+            NotMet,
+        )
+        .reason("not confirmed"),
+        case(
+            "progression (confirmed) 59 days after the last dose: relapsed and refractory",
+            worsened_after_last_dose(59),
+            Refractory,
+        )
+        .label(RRMM)
+        .reason("within 60 days"),
+        case(
+            "progression (confirmed) 60 days after the last dose: relapsed and refractory",
+            worsened_after_last_dose(60),
+            Refractory,
+        )
+        .label(RRMM),
+        case(
+            "progression (confirmed) 61 days after the last dose: relapsed",
+            worsened_after_last_dose(61),
+            Relapsed,
+        ),
+        case(
+            "progression 30 days after the last dose, unconfirmed: undecided",
+            vrd(patient(), 600, 300, |l| l.response(Response::VeryGoodPartial))
+                .disease_status(disease_status::WORSENED, 270),
+            InsufficientData,
+        )
+        .missing("a second consecutive assessment"),
+        case(
+            "a single worsening followed by a new line: the clinician acted on it, relapsed",
+            vrd(patient(), 900, 600, |l| l.response(Response::VeryGoodPartial))
+                .disease_status(disease_status::WORSENED, 400)
+                .give(rx("Kd").from(390))
+                .line(ID, line("Kd", KD).from(390).response(Response::Partial)),
+            Relapsed,
+        )
+        .reason("acted on by starting 2L Kd"),
+        case(
+            "a single worsening, a new line 91 days later: not confirmed by it",
+            vrd(patient(), 900, 600, |l| l.response(Response::VeryGoodPartial))
+                .disease_status(disease_status::WORSENED, 400)
+                .give(rx("Kd").from(309))
+                .line(ID, line("Kd", KD).from(309).response(Response::Partial)),
+            InsufficientData,
+        )
+        .missing("a second consecutive assessment"),
+        case(
+            "triple-class: progressions within 60 days of the last doses",
+            three_classes(60),
+            Refractory,
+        )
+        .label("triple-class refractory myeloma")
+        .reason("anti cd38 antibody: daratumumab"),
+        case(
+            "daratumumab's progression 61 days after its last dose: not anti-CD38 refractory",
+            three_classes(61),
+            Refractory,
+        )
+        .label(RRMM),
+        case(
+            "induction, transplant and maintenance are one line: progression on maintenance is on therapy",
+            planned_sequence()
+                .disease_status(disease_status::WORSENED, 60)
+                .disease_status(disease_status::WORSENED, 40),
+            Refractory,
+        )
+        .label(RRMM)
+        .reason("1L")
         .reason("progression on therapy"),
+        case(
+            "lenalidomide maintenance at a reduced dose: refractory to lenalidomide, said so",
+            planned_sequence()
+                .disease_status(disease_status::WORSENED, 60)
+                .disease_status(disease_status::WORSENED, 40),
+            Refractory,
+        )
+        .reason("maintenance at 10 mg/d"),
     ]
+}
+
+/// The lines derived for the myeloma rule set from the record's drugs.
+fn derived(vignette: Vignette) -> Vec<refract::domain::TreatmentLine> {
+    let record = vignette.record();
+    super::support::rules()
+        .derive_lines(&record, super::support::today())
+        .into_iter()
+        .filter(|l| l.ruleset == ID)
+        .collect()
+}
+
+#[test]
+fn a_planned_induction_transplant_maintenance_sequence_is_one_line() {
+    let lines = derived(planned_sequence());
+    assert_eq!(
+        lines.len(),
+        1,
+        "{:#?}",
+        lines
+            .iter()
+            .map(|l| (&l.regimen, l.start, l.end, &l.cut_reason))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(lines[0].end, None, "maintenance is ongoing");
+}
+
+#[test]
+fn an_unplanned_addition_or_a_later_transplant_starts_a_new_line() {
+    // Daratumumab added after a confirmed progression on maintenance: a new line.
+    let lines = derived(
+        planned_sequence()
+            .disease_status(disease_status::WORSENED, 60)
+            .disease_status(disease_status::WORSENED, 40)
+            .give(rx("Daratumumab 1800 mg").from(30)),
+    );
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(lines[1].regimen.contains("daratumumab"), "{lines:#?}");
+
+    // A second transplant two years after the first (not a planned tandem): a new line.
+    let lines = derived(
+        patient()
+            .give(rx("Bortezomib 1.3 mg/m2").from(1200).until(1060))
+            .give(rx("Lenalidomide 25 mg/d").from(1200).until(1060))
+            .give(rx("Melphalan 200 mg/m2").from(1030).until(1029))
+            .procedure("refract:asct", "Autologous stem cell transplant", 1028)
+            .give(rx("Lenalidomide 10 mg/d").from(930).until(400))
+            .give(rx("Melphalan 200 mg/m2").from(300).until(299))
+            .procedure("refract:asct", "Autologous stem cell transplant", 298),
+    );
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+
+    // A planned tandem: the second transplant within 6 months of the first is the same line.
+    let lines = derived(
+        patient()
+            .give(rx("Bortezomib 1.3 mg/m2").from(700).until(560))
+            .give(rx("Lenalidomide 25 mg/d").from(700).until(560))
+            .give(rx("Melphalan 200 mg/m2").from(530).until(529))
+            .procedure("refract:asct", "Autologous stem cell transplant", 528)
+            .give(rx("Melphalan 200 mg/m2").from(420).until(419))
+            .procedure("refract:asct", "Autologous stem cell transplant", 418)
+            .give(rx("Lenalidomide 10 mg/d").from(330)),
+    );
+    assert_eq!(lines.len(), 1, "{lines:#?}");
 }
 
 #[test]
 fn myeloma_cases() {
     run(ID, &cases());
+}
+
+/// Lenalidomide refractory only on maintenance at a reduced dose, then DKd (daratumumab,
+/// carfilzomib) stopped for progression: triple-class refractory when progression at a
+/// maintenance dose counts (the default), not otherwise.
+fn refractory_to_reduced_maintenance_then_dkd() -> Vignette {
+    planned_sequence()
+        .disease_status(disease_status::WORSENED, 60)
+        .disease_status(disease_status::WORSENED, 40)
+        .give(
+            rx("Daratumumab 1800 mg/wk")
+                .from(38)
+                .until(1)
+                .stopped(StopReason::Progression),
+        )
+        .give(
+            rx("Carfilzomib 56 mg/m2")
+                .from(38)
+                .until(1)
+                .stopped(StopReason::Progression),
+        )
+}
+
+#[test]
+fn progression_on_a_reduced_maintenance_dose_counts_as_refractory_unless_the_rule_says_not() {
+    let record = refractory_to_reduced_maintenance_then_dkd().record();
+    let rules = super::support::rules();
+    let assessment = rules
+        .evaluate_one(&record, rules.get(ID).unwrap(), super::support::today())
+        .unwrap();
+    assert_eq!(
+        assessment.label,
+        "triple-class refractory myeloma",
+        "{}",
+        super::support::describe(&assessment)
+    );
+    assert!(
+        assessment
+            .reasons
+            .iter()
+            .any(|r| r.contains("lenalidomide maintenance at 10 mg/d (25 mg/d earlier in the line): counted as refractory")),
+        "{}",
+        super::support::describe(&assessment)
+    );
+
+    let text = refract::rules::EMBEDDED
+        .iter()
+        .find(|(id, _)| *id == ID)
+        .map(|(_, text)| *text)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("myeloma.toml"),
+        text.replace(
+            "reduced_maintenance_counts = true",
+            "reduced_maintenance_counts = false",
+        ),
+    )
+    .unwrap();
+    let strict = refract::rules::Rules::load(Some(dir.path())).unwrap();
+    let assessment = strict
+        .evaluate_one(&record, strict.get(ID).unwrap(), super::support::today())
+        .unwrap();
+    assert_eq!(assessment.status, Refractory);
+    assert_eq!(
+        assessment.label,
+        RRMM,
+        "{}",
+        super::support::describe(&assessment)
+    );
 }

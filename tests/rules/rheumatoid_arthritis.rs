@@ -46,6 +46,40 @@ fn two_mechanisms_failed() -> Vignette {
     )
 }
 
+/// Methotrexate, adalimumab failed (no response), then a rituximab course (two infusions, 14
+/// days, no stop reason) from 650 days ago with DAS28 `before` five days before it and `after`
+/// 160 days after it, then a switch to tocilizumab 470 days ago (stopped for intolerance), and a
+/// CDAI of 18 now.
+fn rituximab_course(before: f64, after: f64) -> Vignette {
+    patient()
+        .give(rx("Methotrexate 20 mg/wk").from(1500))
+        .give(
+            rx("Adalimumab 40 mg/2wk")
+                .from(1000)
+                .until(700)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx("Rituximab 1000 mg").from(650).for_days(14))
+        .das28(before, 655)
+        .das28(after, 490)
+        .give(
+            rx("Tocilizumab 162 mg/wk")
+                .from(470)
+                .until(300)
+                .stopped(StopReason::Intolerance),
+        )
+        .cdai(18.0, 30)
+}
+
+/// Methotrexate, adalimumab failed, then abatacept for 300 days from 650 days ago with no stop
+/// reason, CDAI `before` at its start and `after` 250 days in, and a CDAI of 18 now.
+fn abatacept_cdai(before: f64, after: f64) -> Vignette {
+    after_tnf("Abatacept 125 mg/wk", 300, None)
+        .cdai(before, 652)
+        .cdai(after, 400)
+        .cdai(18.0, 30)
+}
+
 /// Criterion 1 met, low activity scores, prednisone `mg` mg/d from `days` days ago.
 fn on_prednisone(mg: f64, days: i64) -> Vignette {
     two_mechanisms_failed()
@@ -132,11 +166,20 @@ pub fn cases() -> Vec<Case> {
             Refractory,
         ),
         case(
-            "an old record (nothing for a year) is judged as of its last day, and says so",
+            "an old record (nothing for a year): judged against the run day, and says so",
             two_mechanisms_failed().cdai(18.0, 360),
-            Refractory,
+            InsufficientData,
         )
+        .missing("no CDAI or DAS28 in the last 6 months")
         .confounder("stale_data"),
+        case(
+            "a CDAI 13 months old is not current",
+            two_mechanisms_failed()
+                .cdai(18.0, 395)
+                .give(rx("Hydroxychloroquine 400 mg/d").from(1200)),
+            InsufficientData,
+        )
+        .missing("no CDAI or DAS28 in the last 6 months"),
         case(
             "CDAI taken 184 days before the latest visit is too old: no recent activity score",
             two_mechanisms_failed().cdai(18.0, 184).observe(
@@ -225,6 +268,64 @@ pub fn cases() -> Vec<Case> {
             on_prednisone(7.5, 89),
             NotMet,
         ),
+        case(
+            "DAS28 5.8 to 5.5 over a rituximab course, then a switch: failed (EULAR no response)",
+            rituximab_course(5.8, 5.5),
+            Refractory,
+        )
+        .reason("DAS28-ESR 5.8 → 5.5")
+        .reason("no response (EULAR)"),
+        case(
+            "DAS28 5.8 to 3.1 over a rituximab course: good response, not a failure",
+            rituximab_course(5.8, 3.1),
+            NotMet,
+        )
+        .reason("rituximab: DAS28-ESR 5.8 → 3.1"),
+        case(
+            "DAS28 improving by exactly 0.6: no response",
+            rituximab_course(5.8, 5.2),
+            Refractory,
+        ),
+        case(
+            "DAS28 improving by 0.61 to 5.09: moderate response",
+            rituximab_course(5.7, 5.09),
+            NotMet,
+        ),
+        case(
+            "DAS28 improving by 1.1 but still above 5.1: no response",
+            rituximab_course(6.5, 5.4),
+            Refractory,
+        ),
+        case(
+            "DAS28 improving by 1.21, still above 5.1: moderate response",
+            rituximab_course(6.5, 5.29),
+            NotMet,
+        ),
+        case(
+            "CDAI 30 to 16 (47 %) on abatacept with no stop reason: no response",
+            abatacept_cdai(30.0, 16.0),
+            Refractory,
+        )
+        .reason("below the 50% of a minor response"),
+        case(
+            "CDAI 30 to 15 (50 %) on abatacept with no stop reason: minor response",
+            abatacept_cdai(30.0, 15.0),
+            NotMet,
+        ),
+        case(
+            "tocilizumab stopped for no response while DAS28 fell from 5.8 to 2.9: the score decides",
+            after_tnf(
+                "Tocilizumab 162 mg/wk",
+                300,
+                Some(StopReason::LackOfEfficacy),
+            )
+            .das28(5.8, 652)
+            .das28(2.9, 400)
+            .cdai(18.0, 30),
+            NotMet,
+        )
+        .reason("stopped for no response, but DAS28-ESR 5.8 → 2.9")
+        .confounder("conflicting_evidence"),
     ]
 }
 

@@ -59,6 +59,12 @@ fn panss_on_olanzapine(last: f64) -> Vignette {
         .panss(last, 3)
 }
 
+/// Risperidone failed, then a long-acting injectable `text` from 290 days ago for `days`,
+/// stopped for no response.
+fn depot_trial(text: &str, days: i64) -> Vignette {
+    second_trial(text, days, Some(StopReason::LackOfEfficacy))
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case(
@@ -150,6 +156,65 @@ pub fn cases() -> Vec<Case> {
             Refractory,
         )
         .label(TRS),
+        case(
+            "paliperidone palmitate 150 mg every 4 weeks for 6 months: 643 mg/d CPZ by the depot DDD",
+            depot_trial("Xeplion (paliperidone) 150 mg/4wk", 180),
+            Refractory,
+        )
+        .reason("long-acting injectable")
+        .reason("TRRIP optimum met")
+        .no_confounder("dose_adequacy"),
+        case(
+            "paliperidone 100 mg every 4 weeks: 429 mg/d CPZ, below an adequate dose",
+            depot_trial("Xeplion (paliperidone) 100 mg/4wk", 180),
+            NotMet,
+        )
+        .reason("429 mg/d chlorpromazine equivalent"),
+        case(
+            "a depot as a daily equivalent (5.36 mg/d of paliperidone palmitate) is converted with the depot DDD",
+            depot_trial("Invega Sustenna (paliperidone) 5.36 mg/d", 180),
+            Refractory,
+        )
+        .reason("643 mg/d chlorpromazine equivalent"),
+        case(
+            "US paliperidone palmitate doses are of the ester: 234 mg is 150 mg paliperidone",
+            depot_trial("paliperidone palmitate 234 MG per 4 weeks 234 mg/4wk", 180),
+            Refractory,
+        ),
+        case(
+            "haloperidol decanoate 200 mg/month: 606 mg/d CPZ (depot DDD 3.3 mg)",
+            depot_trial("Haloperidol decanoate 200 mg/month", 180),
+            Refractory,
+        ),
+        case(
+            "aripiprazole monthly 400 mg: 301 mg/d CPZ, below an adequate dose",
+            depot_trial("Abilify Maintena 400 mg/month", 180),
+            NotMet,
+        ),
+        case(
+            "a depot dose with no interval: counted, dose adequacy to confirm",
+            depot_trial("Haloperidol decanoate 100 mg", 180),
+            Refractory,
+        )
+        .confounder_text("no dosing interval recorded for the long-acting injectable"),
+        case(
+            "a depot failed after 120 days: TRRIP's optimum (an LAI for 4 months) met",
+            depot_trial("Xeplion (paliperidone) 150 mg/4wk", 120),
+            Refractory,
+        )
+        .reason("TRRIP optimum met"),
+        case(
+            "a depot failed after 119 days: adequate (6 weeks), TRRIP's optimum not met",
+            depot_trial("Xeplion (paliperidone) 150 mg/4wk", 119),
+            Refractory,
+        )
+        .reason("TRRIP optimum not met"),
+        case(
+            "two oral trials failed: TRRIP's optimum not met, said in the reasons",
+            trs(),
+            Refractory,
+        )
+        .reason("TRRIP optimum not met: no failed trial was a long-acting injectable"),
     ]
 }
 

@@ -187,6 +187,102 @@ pub fn cases() -> Vec<Case> {
         )
         .no_confounder("diagnosis")
         .confounder("cause"),
+        case(
+            "a second second-line drug after levetiracetam: seizures continued",
+            bzd_and_levetiracetam().give(
+                rx("Lacosamide 400 mg")
+                    .at(minutes(60))
+                    .ended_at(minutes(75))
+                    .role(DrugRole::SecondLineAntiseizure),
+            ),
+            Refractory,
+        )
+        .label(RSE)
+        .reason("lacosamide was given after levetiracetam"),
+        case(
+            "a second second-line drug with no role recorded: seizures continued",
+            bzd_and_levetiracetam().give(
+                rx("Valproate 3000 mg")
+                    .at(minutes(50))
+                    .ended_at(minutes(65)),
+            ),
+            Refractory,
+        ),
+        case(
+            "the same second-line drug given again is not another drug",
+            bzd_and_levetiracetam().give(
+                rx("Levetiracetam 1000 mg")
+                    .at(minutes(60))
+                    .ended_at(minutes(70))
+                    .role(DrugRole::SecondLineAntiseizure),
+            ),
+            InsufficientData,
+        )
+        .missing("whether seizures stopped after the second-line drug"),
+        case(
+            "an antiseizure drug started as maintenance is not an escalation",
+            bzd_and_levetiracetam().give(
+                rx("Lacosamide 200 mg/d")
+                    .at(minutes(600))
+                    .role(DrugRole::Maintenance),
+            ),
+            InsufficientData,
+        ),
+        case(
+            "EEG coded present (SNOMED 52101004) after levetiracetam: seizures continued",
+            bzd_and_levetiracetam().eeg_finding("52101004", minutes(60)),
+            Refractory,
+        )
+        .evidence(EvidenceKind::Observation, 1),
+        case(
+            "EEG coded present (LOINC LA9633-4) after levetiracetam: seizures continued",
+            bzd_and_levetiracetam().eeg_finding("LA9633-4", minutes(60)),
+            Refractory,
+        ),
+        case(
+            "EEG coded absent (SNOMED 2667000) after levetiracetam: seizures stopped",
+            bzd_and_levetiracetam().eeg_finding("2667000", minutes(60)),
+            NotMet,
+        )
+        .reason("seizures stopped after the second-line drug"),
+        case(
+            "EEG coded absent (LOINC LA9634-2) after levetiracetam: seizures stopped",
+            bzd_and_levetiracetam().eeg_finding("LA9634-2", minutes(60)),
+            NotMet,
+        ),
+        case(
+            "EEG with another code (unknown) is neither, never a zero",
+            bzd_and_levetiracetam().eeg_finding("261665006", minutes(60)),
+            InsufficientData,
+        )
+        .missing("whether seizures stopped after the second-line drug"),
+        case(
+            "EEG coded present 25 hours after anaesthesia started: super-refractory",
+            with_propofol(bzd_and_levetiracetam())
+                .eeg_finding("52101004", anaesthesia_start() + Duration::hours(25)),
+            Refractory,
+        )
+        .label(SRSE),
+        case(
+            "EEG coded absent 25 hours after anaesthesia started: not super-refractory",
+            with_propofol(bzd_and_levetiracetam())
+                .eeg_finding("LA9634-2", anaesthesia_start() + Duration::hours(25)),
+            Refractory,
+        )
+        .label(RSE),
+        case(
+            "EEG coded absent after the benzodiazepine alone: seizures stopped",
+            patient()
+                .give(
+                    rx("Lorazepam 4 mg")
+                        .at(t0())
+                        .ended_at(minutes(1))
+                        .role(DrugRole::FirstLineBenzodiazepine),
+                )
+                .eeg_finding("2667000", minutes(30)),
+            NotMet,
+        )
+        .reason("seizures stopped after the benzodiazepine"),
     ]
 }
 

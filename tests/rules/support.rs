@@ -387,6 +387,39 @@ impl Vignette {
         )
     }
 
+    /// A coded finding (no number): `code` is its coded value, e.g. SNOMED CT 52101004
+    /// "Present" or LOINC LA9634-2 "Absent".
+    pub fn coded_at(
+        mut self,
+        code: &str,
+        display: &str,
+        value_code: &str,
+        effective: NaiveDateTime,
+    ) -> Self {
+        let id = self.id();
+        self.record.observations.push(Observation {
+            id,
+            code: code.to_owned(),
+            display: display.to_owned(),
+            value: None,
+            value_code: Some(value_code.to_owned()),
+            unit: None,
+            effective,
+            setting: None,
+        });
+        self
+    }
+
+    /// Seizure activity on an EEG, coded (no number) with `value_code`.
+    pub fn eeg_finding(self, value_code: &str, at: NaiveDateTime) -> Self {
+        self.coded_at(
+            observation_codes::SEIZURE_ACTIVITY,
+            "EEG seizure activity",
+            value_code,
+            at,
+        )
+    }
+
     pub fn phq9(self, score: f64, days: i64) -> Self {
         self.observe(
             observation_codes::PHQ9_TOTAL,
@@ -438,8 +471,18 @@ impl Vignette {
     }
 
     /// A blood pressure reading (systolic and diastolic together) at 10:00 `days` days ago.
-    pub fn bp(mut self, systolic: f64, diastolic: f64, days: i64, setting: BpSetting) -> Self {
-        let effective = time_ago(days, 10, 0);
+    pub fn bp(self, systolic: f64, diastolic: f64, days: i64, setting: BpSetting) -> Self {
+        self.bp_at(systolic, diastolic, time_ago(days, 10, 0), setting)
+    }
+
+    /// A blood pressure reading at an exact time.
+    pub fn bp_at(
+        mut self,
+        systolic: f64,
+        diastolic: f64,
+        effective: NaiveDateTime,
+        setting: BpSetting,
+    ) -> Self {
         for (code, display, value) in [
             (
                 observation_codes::SYSTOLIC_BP,
@@ -514,6 +557,8 @@ enum Check {
     NoMissing,
     Confounder(String),
     ConfounderText(String),
+    /// Exactly one confounder's text mentions these words.
+    ConfounderMentionsOnce(String),
     NoConfounder(String),
     Reason(String),
     Evidence(EvidenceKind, usize),
@@ -569,6 +614,13 @@ impl Case {
     /// Some confounder's text contains these words.
     pub fn confounder_text(mut self, words: &str) -> Self {
         self.checks.push(Check::ConfounderText(words.to_owned()));
+        self
+    }
+
+    /// Exactly one confounder's text contains these words (a drug is not listed twice).
+    pub fn confounder_mentions_once(mut self, words: &str) -> Self {
+        self.checks
+            .push(Check::ConfounderMentionsOnce(words.to_owned()));
         self
     }
 
@@ -671,6 +723,18 @@ fn problems(case: &Case, assessment: &Assessment) -> Vec<String> {
                     .any(|c| c.text.contains(words.as_str())) =>
             {
                 out.push(format!("no confounder text contains {words:?}"));
+            }
+            Check::ConfounderMentionsOnce(words) => {
+                let found = assessment
+                    .confounders
+                    .iter()
+                    .filter(|c| c.text.contains(words.as_str()))
+                    .count();
+                if found != 1 {
+                    out.push(format!(
+                        "{found} confounders mention {words:?} (expected 1)"
+                    ));
+                }
             }
             Check::NoConfounder(key) if assessment.confounders.iter().any(|c| c.key == *key) => {
                 out.push(format!("confounder {key:?} should not be listed"));

@@ -1,0 +1,125 @@
+//! Recorded doses read as milligrams per day, whatever interval they are given at: a daily dose
+//! ("1500 mg/d"), a weekly one ("20 mg/wk"), or a long-acting injectable given every two or four
+//! weeks or every month ("150 mg/4wk", "400 mg/month").
+//!
+//! Accepted units, case and spaces ignored: an amount in `mg`, `g`, `mcg`/`ug`/`µg`, then `/`
+//! and an interval: `d`, `day`, `24h`, `{daily}`; `wk`, `week`; `mo`, `month`; each with an
+//! optional count before it (`2wk`, `4 weeks`, `28d`, `3mo`), which may be written `(4.wk)` or
+//! `{4wk}` as UCUM annotations are. A month is 30 days (as the FHIR importer turns a monthly
+//! timing into a daily dose). Per-hour rates (infusions), per-m² and per-kg doses, and amounts
+//! with no interval are not daily doses: `None`.
+
+use crate::domain::Dose;
+
+/// A recorded dose as milligrams per day, and the interval it was given at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Daily {
+    pub mg_per_day: f64,
+    /// Days between doses as recorded (1 for a daily dose, 28 for "mg/4wk").
+    pub interval_days: f64,
+}
+
+/// Reads `dose` as a daily amount in milligrams; `None` when its unit is not one of the forms
+/// above.
+pub fn daily(dose: &Dose) -> Option<Daily> {
+    if !dose.value.is_finite() || dose.value < 0.0 {
+        return None;
+    }
+    let unit: String = dose
+        .unit
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let (amount, per) = match unit.split_once('/') {
+        Some((amount, per)) => (amount, per),
+        None => match unit.strip_suffix("{daily}") {
+            Some(amount) => (amount, "d"),
+            None => return None,
+        },
+    };
+    let factor = match amount {
+        "mg" => 1.0,
+        "g" => 1000.0,
+        "mcg" | "ug" | "µg" => 0.001,
+        _ => return None,
+    };
+    let interval_days = interval(per)?;
+    Some(Daily {
+        mg_per_day: dose.value * factor / interval_days,
+        interval_days,
+    })
+}
+
+/// Milligrams per day, for criteria that only compare daily amounts.
+pub fn mg_per_day(dose: &Dose) -> Option<f64> {
+    daily(dose).map(|d| d.mg_per_day)
+}
+
+/// Days in an interval written `4wk`, `(4.wk)`, `{28d}`, `month`, `24h`…
+fn interval(per: &str) -> Option<f64> {
+    let per = per
+        .trim_start_matches(['(', '{'])
+        .trim_end_matches([')', '}']);
+    let split = per
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(per.len());
+    let (count, unit) = per.split_at(split);
+    let count = count.trim_end_matches('.');
+    let count: f64 = if count.is_empty() {
+        1.0
+    } else {
+        count.parse().ok()?
+    };
+    let days = match unit.trim_start_matches('.') {
+        "d" | "day" | "days" | "daily" | "24h" | "24hr" | "24hours" => 1.0,
+        "h" | "hr" | "hour" | "hours" if (count - 24.0).abs() < f64::EPSILON => {
+            return Some(1.0);
+        }
+        "wk" | "w" | "week" | "weeks" => 7.0,
+        "mo" | "mon" | "month" | "months" => 30.0,
+        _ => return None,
+    };
+    let total = count * days;
+    (total.is_finite() && total > 0.0).then_some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{daily, mg_per_day};
+    use crate::domain::Dose;
+
+    fn dose(value: f64, unit: &str) -> Dose {
+        Dose {
+            value,
+            unit: unit.to_owned(),
+        }
+    }
+
+    #[test]
+    fn daily_and_interval_units_become_mg_per_day() {
+        assert_eq!(mg_per_day(&dose(1500.0, "mg/d")), Some(1500.0));
+        assert_eq!(mg_per_day(&dose(1.5, "g/day")), Some(1500.0));
+        assert_eq!(mg_per_day(&dose(300.0, "MG/24H")), Some(300.0));
+        assert_eq!(mg_per_day(&dose(300.0, "mg{daily}")), Some(300.0));
+        assert_eq!(mg_per_day(&dose(70.0, "mg/wk")), Some(10.0));
+        assert_eq!(mg_per_day(&dose(140.0, "mg/2wk")), Some(10.0));
+        assert_eq!(mg_per_day(&dose(280.0, "mg/4 weeks")), Some(10.0));
+        assert_eq!(mg_per_day(&dose(280.0, "mg/(4.wk)")), Some(10.0));
+        assert_eq!(mg_per_day(&dose(280.0, "mg/{28d}")), Some(10.0));
+        assert_eq!(mg_per_day(&dose(300.0, "mg/month")), Some(10.0));
+        assert_eq!(mg_per_day(&dose(900.0, "mg/3mo")), Some(10.0));
+        let monthly = daily(&dose(150.0, "mg/4wk")).unwrap();
+        assert!((monthly.interval_days - 28.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn rates_and_body_size_doses_are_not_daily_doses() {
+        for unit in [
+            "mg/h", "mg/kg/h", "mg/m2", "mg/kg", "mg", "mL/d", "mg/0wk", "mg/x",
+        ] {
+            assert_eq!(mg_per_day(&dose(10.0, unit)), None, "{unit}");
+        }
+        assert_eq!(mg_per_day(&dose(f64::NAN, "mg/d")), None);
+    }
+}
