@@ -119,6 +119,9 @@ pub struct FileReport {
     /// All warnings, including those beyond the first [`MAX_WARNINGS`] listed.
     pub warnings_total: usize,
     pub error: Option<String>,
+    /// (source, subject) of resources written before their patient was known.
+    #[serde(skip)]
+    unresolved: std::collections::BTreeSet<(String, String)>,
 }
 
 impl FileReport {
@@ -192,6 +195,19 @@ pub fn import_paths(
     paths: &[PathBuf],
     today: NaiveDate,
     options: &ImportOptions,
+    progress: impl FnMut(&Progress),
+) -> Result<ImportReport, StoreError> {
+    // An import touches pages all over the file (SQLite's small default cache would read and
+    // spill the same pages for every batch), in many short transactions.
+    store.with_bulk_writes(|store| import_all(store, rules, paths, today, options, progress))
+}
+
+fn import_all(
+    store: &mut Store,
+    rules: &Rules,
+    paths: &[PathBuf],
+    today: NaiveDate,
+    options: &ImportOptions,
     mut progress: impl FnMut(&Progress),
 ) -> Result<ImportReport, StoreError> {
     let mut report = ImportReport::default();
@@ -257,9 +273,19 @@ pub fn import_paths(
         }
     }
     if report.imported > 0 || report.rebuilt > 0 {
-        report.evaluated = assess::refresh(store, rules, today, |_, _| {})?.evaluated;
+        // The rebuilt patients were evaluated as they were rebuilt; others may be due too (a new
+        // day, new rules).
+        report.evaluated =
+            report.rebuilt + assess::refresh(store, rules, today, |_, _| {})?.evaluated;
     }
-    let (waiting, first) = store.waiting_resources(MAX_WARNINGS)?;
+    let unresolved: Vec<(String, String)> = report
+        .files
+        .iter()
+        .flat_map(|file| file.unresolved.iter().cloned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (waiting, first) = store.waiting_among(&unresolved, MAX_WARNINGS)?;
     report.waiting = waiting;
     for resource in first {
         report.notices.push(ImportWarning {
@@ -293,7 +319,7 @@ fn source_of(options: &ImportOptions) -> String {
 /// to its source, and its resource id within its source.
 fn identity_keys(
     source: &str,
-    id: Option<&str>,
+    ids: &[&str],
     identifiers: &[(Option<String>, String)],
 ) -> Vec<(String, String)> {
     let mut keys: Vec<(String, String)> = identifiers
@@ -307,12 +333,22 @@ fn identity_keys(
             )
         })
         .collect();
-    if let Some(id) = id {
-        keys.push((ledger::patient_id_system(source), id.to_owned()));
+    for id in ids {
+        keys.push((ledger::patient_id_system(source), (*id).to_owned()));
     }
     keys.sort();
     keys.dedup();
     keys
+}
+
+/// The last part of a `urn:uuid:` bundle URL: references from other files name a patient by it
+/// when they cannot name the bundle.
+fn url_key(full_url: Option<&str>) -> Option<String> {
+    full_url
+        .filter(|url| url.starts_with("urn:"))
+        .and_then(|url| url.rsplit(':').next())
+        .filter(|key| !key.is_empty())
+        .map(str::to_owned)
 }
 
 /// What the first read learns: the file's digest, and the bundle URLs of its patients and
@@ -434,6 +470,10 @@ fn check(
     // carries it: two Patients of one file sharing an identifier would be merged.
     let mut in_file: HashMap<(String, String), String> = HashMap::new();
     let summary = each_resource(&mut hashing, size, |raw| -> Result<(), String> {
+        // Only what others refer to, or who a patient is, matters before anything is written.
+        if !matches!(raw.resource_type, "Patient" | "Medication") {
+            return Ok(());
+        }
         let Ok(mapping) = map_resource(&raw, rules) else {
             return Ok(()); // a resource left out: warned about on the second read
         };
@@ -444,7 +484,14 @@ fn check(
                 if let Some(url) = raw.full_url {
                     urls.insert(url.to_owned(), name.clone());
                 }
-                let keys = identity_keys(&source, patient.id.as_deref(), &patient.identifiers);
+                let url_key = url_key(raw.full_url);
+                let ids: Vec<&str> = patient
+                    .id
+                    .iter()
+                    .chain(url_key.iter())
+                    .map(String::as_str)
+                    .collect();
+                let keys = identity_keys(&source, &ids, &patient.identifiers);
                 let me = format!("{source}|{name}");
                 for key in &keys {
                     if let Some(other) = in_file.insert(key.clone(), me.clone())
@@ -497,7 +544,8 @@ fn check(
 }
 
 /// Why a Patient cannot be matched safely, if it cannot: its identifiers name two stored
-/// patients, or the one they name is another Patient resource of the same source.
+/// patients, or the one they name is another Patient resource of the same source (their
+/// Patient ids in that source have nothing in common).
 fn identity_problem(
     lookup: &impl IdentityLookup,
     source: &str,
@@ -518,12 +566,20 @@ fn identity_problem(
                 return Ok(None);
             };
             let system = ledger::patient_id_system(source);
-            match lookup.identifier_of(id, &system)? {
-                Some(stored) if stored != own => Ok(Some(format!(
-                    "Patient/{own} carries an identifier of Patient/{stored} of the same source \
-                     ({}): two records of one person, or two people with one number",
-                    lookup.describe_patient(id)?
-                ))),
+            let stored = lookup.identifiers_of(id, &system)?;
+            let mine: Vec<&str> = keys
+                .iter()
+                .filter(|(s, _)| *s == system)
+                .map(|(_, value)| value.as_str())
+                .collect();
+            match stored.first() {
+                Some(other) if !stored.iter().any(|value| mine.contains(&value.as_str())) => {
+                    Ok(Some(format!(
+                        "Patient/{own} carries an identifier of Patient/{other} of the same \
+                         source ({}): two records of one person, or two people with one number",
+                        lookup.describe_patient(id)?
+                    )))
+                }
                 _ => Ok(None),
             }
         }
@@ -537,8 +593,7 @@ struct PendingPatient {
     patient: crate::domain::Patient,
     /// The resource id (else its bundle URL).
     fhir_id: Option<String>,
-    /// The bundle URL's last part, under which resources of the file may wait too.
-    url_key: Option<String>,
+    /// Every identifier the patient is matched on, their Patient ids in the source included.
     keys: Vec<(String, String)>,
     equivalent: Vec<Vec<String>>,
 }

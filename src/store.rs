@@ -29,7 +29,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use assessments::{
     Evaluated, insert_assessments, record_review, record_versions, refresh_overdue,
-    save_assessments, stamp_evaluated,
+    save_assessments, save_evaluation, stamp_evaluated,
 };
 pub use audit::{AuditCheck, AuditHead, AuditWriter, CHAINED_COLUMNS, Change};
 pub use decode::{DecodeProblem, DecodeReport};
@@ -63,6 +63,26 @@ pub const APPLICATION_ID: i32 = 0x5246_5243;
 
 /// How long a write waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often a waiting write tries the lock again.
+const BUSY_POLL: Duration = Duration::from_millis(1);
+
+/// SQLite's busy handler: try again every millisecond, up to [`BUSY_TIMEOUT`]. SQLite's own
+/// `busy_timeout` backs off to sleeps of 100 ms, and a bulk writer that commits and starts its
+/// next transaction within a few milliseconds (an import, between its batches) would then
+/// keep a colleague's save waiting until it gave up.
+fn wait_for_the_lock(attempts: i32) -> bool {
+    let waited = BUSY_POLL * u32::try_from(attempts).unwrap_or(u32::MAX);
+    if waited >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(BUSY_POLL);
+    true
+}
+
+/// How long a bulk writer leaves the lock free between two of its transactions, so that a
+/// waiting save (polling every [`BUSY_POLL`]) gets in first.
+pub const BULK_PAUSE: Duration = Duration::from_millis(3);
 
 /// Errors of the store. Each renders as one line a user can act on.
 #[derive(Debug, thiserror::Error)]
@@ -193,9 +213,9 @@ impl Store {
         sharing::check_companions(path)?;
 
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn =
+        let mut conn =
             Connection::open_with_flags(path, flags).map_err(|err| open_error(path, &err))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
+        conn.busy_handler(Some(wait_for_the_lock))
             .map_err(|err| open_error(path, &err))?;
 
         // Read-only checks first: nothing may be written to a file we are about to refuse
@@ -296,6 +316,27 @@ impl Store {
         let result = work(self);
         // Best effort: a failure leaves the larger cache, which costs only memory.
         let _ = self.conn.pragma_update(None, "cache_size", previous);
+        result
+    }
+
+    /// Runs `work` as a bulk import: the large page cache of [`Store::with_bulk_cache`], and
+    /// `synchronous=NORMAL` instead of FULL, so that each of the import's many short
+    /// transactions does not wait for the disk. In WAL mode the file stays consistent through a
+    /// crash or a power cut; a power cut may lose the last batches, which the import's own
+    /// record of what it committed says and importing the file again restores.
+    pub fn with_bulk_writes<T, E>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        self.conn
+            .pragma_update(None, "synchronous", "normal")
+            .map_err(StoreError::from)?;
+        let result = self.with_bulk_cache(work);
+        // Best effort: FULL again for the people's edits that may follow on this connection.
+        let _ = self.conn.pragma_update(None, "synchronous", "full");
         result
     }
 

@@ -16,8 +16,8 @@ use std::process::Output;
 use std::thread;
 
 use processes::{
-    Part, assert_sound, demo, export_split, holdings, imported_hashes, refract, review_rationales,
-    reviewable,
+    Part, assert_sound, demo, export_split, holdings, imported_hashes, open, refract,
+    review_rationales, reviewable,
 };
 use tempfile::TempDir;
 
@@ -199,4 +199,87 @@ fn two_imports_into_a_new_file_at_once_never_trip_over_each_other() {
         assert_eq!(holdings(&db), expected, "round {round}");
         assert_eq!(imported_hashes(&db).len(), 1, "round {round}");
     }
+}
+
+/// Writes a Bulk-style NDJSON export of about `megabytes` MB into `dir`: `patients` patients and
+/// blood-pressure panels for them.
+fn big_export(dir: &Path, megabytes: usize, patients: usize) -> PathBuf {
+    use std::io::Write as _;
+    let folder = dir.join("big-export");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut file =
+        std::io::BufWriter::new(std::fs::File::create(folder.join("Patient.ndjson")).unwrap());
+    for i in 0..patients {
+        writeln!(
+            file,
+            r#"{{"resourceType":"Patient","id":"big-{i}","identifier":[{{"system":"https://big.example/mrn","value":"BIG-{i:06}"}}],"name":[{{"family":"Family{i}","given":["Given"]}}],"gender":"female","birthDate":"1970-01-01"}}"#
+        )
+        .unwrap();
+    }
+    drop(file);
+    let mut file =
+        std::io::BufWriter::new(std::fs::File::create(folder.join("Observation.ndjson")).unwrap());
+    let mut written = 0;
+    let mut n = 0usize;
+    while written < megabytes * 1_000_000 {
+        let line = format!(
+            r#"{{"resourceType":"Observation","id":"bp-{n}","status":"final","subject":{{"reference":"Patient/big-{p}"}},"code":{{"coding":[{{"system":"http://loinc.org","code":"85354-9","display":"Blood pressure panel"}}]}},"effectiveDateTime":"20{y:02}-0{m}-1{d}T10:00:00Z","component":[{{"code":{{"coding":[{{"system":"http://loinc.org","code":"8480-6"}}]}},"valueQuantity":{{"value":{s},"unit":"mm[Hg]"}}}},{{"code":{{"coding":[{{"system":"http://loinc.org","code":"8462-4"}}]}},"valueQuantity":{{"value":{di},"unit":"mm[Hg]"}}}}]}}"#,
+            p = n % patients,
+            y = 10 + n % 14,
+            m = 1 + n % 9,
+            d = n % 9,
+            s = 120 + n % 40,
+            di = 70 + n % 30,
+        );
+        writeln!(file, "{line}").unwrap();
+        written += line.len() + 1;
+        n += 1;
+    }
+    folder
+}
+
+#[test]
+fn a_colleagues_save_during_a_big_import_never_meets_a_lock() {
+    // REFRACT_TEST_IMPORT_MB makes the file as large as wanted (2000 for the 2 GB check, by
+    // hand); the default keeps the suite quick while covering many write batches.
+    let megabytes: usize = std::env::var("REFRACT_TEST_IMPORT_MB")
+        .ok()
+        .and_then(|mb| mb.parse().ok())
+        .unwrap_or(25);
+    let dir = TempDir::new().unwrap();
+    let db = demo(dir.path(), "team.db", 10);
+    let folder = big_export(dir.path(), megabytes, 2_000);
+    let targets = reviewable(&db);
+    assert!(!targets.is_empty());
+
+    let importer = {
+        let db = db.clone();
+        thread::spawn(move || import(&db, &[folder]))
+    };
+    // A colleague records reviews, one process each, for as long as the import runs.
+    let mut saved = Vec::new();
+    let mut longest = std::time::Duration::ZERO;
+    while !importer.is_finished() || saved.is_empty() {
+        let started = std::time::Instant::now();
+        let output = reviews(&db, &targets[..1], "dr.colleague", 1).remove(0);
+        longest = longest.max(started.elapsed());
+        assert!(output.status.success(), "save {}: {output:?}", saved.len());
+        assert_no_lock_message(&output, &format!("save {}", saved.len()));
+        saved.push(output);
+    }
+    let output = importer.join().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_no_lock_message(&output, "the import");
+    eprintln!(
+        "{} saves during a {megabytes} MB import; the longest took {longest:?}",
+        saved.len()
+    );
+    assert_sound(&db, "after the import");
+    assert_eq!(
+        open(&db)
+            .query_row("SELECT count(*) FROM patients", [], |row| row
+                .get::<_, i64>(0))
+            .unwrap(),
+        2_010
+    );
 }

@@ -129,7 +129,7 @@ pub fn run(
              (the next import or `refract flags` does it)"
         )?;
     }
-    let (waiting, _) = store.waiting_resources(0)?;
+    let waiting = store.waiting_resources()?;
     if waiting > 0 {
         writeln!(
             out,

@@ -6,20 +6,27 @@ use std::fs::File;
 use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use super::{Checked, FileReport, ImportOptions, PendingPatient, identity_keys, source_of};
+use super::{
+    Checked, FileReport, ImportOptions, PendingPatient, identity_keys, source_of, url_key,
+};
 use crate::digest::content_digest;
 use crate::domain::{Patient, PatientId};
 use crate::fhir::stream::{RawResource, StreamError, each_resource};
 use crate::fhir::{Item, Mapped, map_resource, reference_key};
 use crate::rules::Rules;
 use crate::store::imports::{
-    self as ledger, IdentityLookup, ImportTx, LedgerEntry, PatientMatch, RunKey, Upserted,
+    IdentityLookup, ImportTx, LedgerEntry, PatientMatch, RunKey, Upserted,
 };
 use crate::store::{Store, StoreError, now_utc};
 
-/// Resources per write transaction: a few milliseconds of work each, so that another
-/// process's save waits at most that long.
-const BATCH_RESOURCES: usize = 1_000;
+/// The most distinct unknown subjects remembered for the end-of-run check (the count of
+/// resources waiting is exact; beyond this, they are not listed one by one).
+const MAX_UNRESOLVED: usize = 100_000;
+
+/// Resources per write transaction: about a tenth of a second of work each (measured), so
+/// that another process's save waits at most that long, while commits stay a small part of
+/// the import.
+const BATCH_RESOURCES: usize = 4_000;
 
 /// What the second read needs.
 pub(super) struct Input<'a> {
@@ -36,18 +43,17 @@ pub(super) struct Input<'a> {
 enum Op {
     Patient {
         at: String,
-        source: String,
-        /// The resource id (else its bundle URL), which waiting resources name.
+        /// The resource id (else its bundle URL).
         key: Option<String>,
-        /// The bundle URL, under which resources may wait too.
-        url_key: Option<String>,
         patient: Patient,
+        /// Every identifier it is matched on, its Patient ids in the source included.
         keys: Vec<(String, String)>,
     },
     Medication {
         source: String,
         id: String,
         body: String,
+        digest: String,
     },
     Resource(Box<ResourceOp>),
     Removed {
@@ -74,6 +80,7 @@ struct ResourceOp {
     last_updated: Option<String>,
     kind: Kind,
     body: String,
+    digest: String,
 }
 
 #[derive(Clone, Copy)]
@@ -102,12 +109,15 @@ pub(super) fn apply_file(
         options,
         replace,
     } = input;
+    let source = source_of(options);
     let mut writer = Writer {
         run_key: run,
         run: None,
         replace,
         equivalent: &options.equivalent_systems,
+        source: &source,
         file_patients: Vec::new(),
+        unresolved: std::collections::BTreeSet::new(),
     };
     let outcome = std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel::<Batch>(2);
@@ -268,23 +278,28 @@ fn op_of_mapped(
     let source = source_of(options);
     match mapped {
         Mapped::Patient(patient) => {
-            let keys = identity_keys(&source, patient.id.as_deref(), &patient.identifiers);
-            let url_key = raw
-                .full_url
-                .filter(|url| url.starts_with("urn:"))
-                .and_then(|url| url.rsplit(':').next())
-                .map(str::to_owned);
+            let url_key = url_key(raw.full_url);
+            let ids: Vec<&str> = patient
+                .id
+                .iter()
+                .chain(url_key.iter())
+                .map(String::as_str)
+                .collect();
+            let keys = identity_keys(&source, &ids, &patient.identifiers);
             Op::Patient {
                 at: raw.path.clone(),
-                source,
                 key: patient.id.clone(),
-                url_key,
                 patient: patient.patient,
                 keys,
             }
         }
         Mapped::Medication { id, concept } => match serde_json::to_string(&concept) {
-            Ok(body) => Op::Medication { source, id, body },
+            Ok(body) => Op::Medication {
+                digest: content_digest(body.as_bytes()),
+                source,
+                id,
+                body,
+            },
             Err(err) => Op::Warning {
                 at: raw.path.clone(),
                 resource: name_of(raw),
@@ -353,6 +368,7 @@ fn op_of_mapped(
                 refers,
                 last_updated: resource.last_updated,
                 kind,
+                digest: content_digest(body.as_bytes()),
                 body,
             }))
         }
@@ -403,9 +419,14 @@ struct Writer<'a> {
     run: Option<i64>,
     replace: bool,
     equivalent: &'a [Vec<String>],
-    /// (source, patient) of each Patient in the file the database held before, for a
-    /// whole-record replace (a new patient has nothing to remove).
-    file_patients: Vec<(String, PatientId)>,
+    /// The run's source.
+    source: &'a str,
+    /// Patients of the file the database held before, for a whole-record replace (a new
+    /// patient has nothing to remove).
+    file_patients: Vec<PatientId>,
+    /// (source, subject) of resources whose patient was not stored when they were written:
+    /// checked at the end of the run (their Patient may come later in it).
+    pub unresolved: std::collections::BTreeSet<(String, String)>,
 }
 
 impl Writer<'_> {
@@ -420,9 +441,7 @@ impl Writer<'_> {
     ) -> Result<(), StoreError> {
         let Op::Patient {
             at,
-            source,
             key,
-            url_key,
             patient,
             keys,
         } = op
@@ -432,7 +451,6 @@ impl Writer<'_> {
         let pending = PendingPatient {
             patient: patient.clone(),
             fhir_id: key.clone(),
-            url_key: url_key.clone(),
             keys: keys.clone(),
             equivalent: self.equivalent.to_vec(),
         };
@@ -452,17 +470,17 @@ impl Writer<'_> {
         let digest = content_digest(body.as_bytes());
         tx.upsert_resource(
             &LedgerEntry {
-                source,
+                source: self.source,
                 resource_type: "Patient",
                 id: &id,
-                patient: None,
-                subject: Some(&id),
+                subject: None,
                 refers: None,
                 last_updated: None,
                 digest: &digest,
                 body: &body,
                 import_id: run,
             },
+            None,
             false,
         )?;
         counted.new_patients += 1;
@@ -479,6 +497,8 @@ impl Writer<'_> {
         for batch in receiver {
             self.write_batch(store, &batch, report)?;
             progress(batch.read);
+            // A colleague's save waiting for the lock goes first.
+            std::thread::sleep(crate::store::BULK_PAUSE);
         }
         Ok(())
     }
@@ -507,9 +527,7 @@ impl Writer<'_> {
                 match op {
                     Op::Patient {
                         at,
-                        source,
                         key,
-                        url_key,
                         patient,
                         keys,
                     } => {
@@ -533,30 +551,31 @@ impl Writer<'_> {
                         if tx.update_demographics(id, patient, run)? {
                             counted.demographics_changed += 1;
                         }
+                        // A Patient id new to them brings what was filed under it.
                         tx.add_identifiers(id, keys)?;
-                        for subject in key.iter().chain(url_key.iter()) {
-                            tx.attach_waiting(source, subject, id)?;
-                        }
                         last = None;
                         if self.replace {
-                            self.file_patients.push((source.clone(), id));
+                            self.file_patients.push(id);
                         }
                     }
-                    Op::Medication { source, id, body } => {
-                        let digest = content_digest(body.as_bytes());
+                    Op::Medication {
+                        source,
+                        id,
+                        body,
+                        digest,
+                    } => {
                         let entry = LedgerEntry {
                             source,
                             resource_type: "Medication",
                             id,
-                            patient: None,
                             subject: None,
                             refers: None,
                             last_updated: None,
-                            digest: &digest,
+                            digest,
                             body,
                             import_id: run,
                         };
-                        match tx.upsert_resource(&entry, self.replace)? {
+                        match tx.upsert_resource(&entry, None, self.replace)? {
                             Upserted::Added => {
                                 counted.added += 1;
                                 tx.mark_referrers_dirty(source, id)?;
@@ -570,34 +589,32 @@ impl Writer<'_> {
                         let patient = match &last {
                             Some((key, patient)) if key == subject => *patient,
                             _ => {
-                                let patient = tx.patient_by_identifier(
-                                    &ledger::patient_id_system(&subject.0),
-                                    &subject.1,
-                                )?;
+                                let patient = tx.patient_of_subject(&subject.0, &subject.1)?;
                                 last = Some((subject.clone(), patient));
                                 patient
                             }
                         };
+                        if patient.is_none() && self.unresolved.len() < MAX_UNRESOLVED {
+                            self.unresolved.insert(subject.clone());
+                        }
                         match resource.kind {
                             Kind::Condition => counted.conditions += 1,
                             Kind::Exposure => counted.exposures += 1,
                             Kind::Observation(rows) => counted.observations += rows,
                             Kind::Procedure => counted.procedures += 1,
                         }
-                        let digest = content_digest(resource.body.as_bytes());
                         let entry = LedgerEntry {
                             source: &resource.source,
                             resource_type: resource.resource_type,
                             id: &resource.id,
-                            patient,
-                            subject: patient.is_none().then_some(subject.1.as_str()),
+                            subject: Some(subject.1.as_str()),
                             refers: resource.refers.as_deref(),
                             last_updated: resource.last_updated.as_deref(),
-                            digest: &digest,
+                            digest: &resource.digest,
                             body: &resource.body,
                             import_id: run,
                         };
-                        match tx.upsert_resource(&entry, self.replace)? {
+                        match tx.upsert_resource(&entry, patient, self.replace)? {
                             Upserted::Added => {
                                 counted.added += 1;
                                 if let Some(patient) = patient {
@@ -610,15 +627,18 @@ impl Writer<'_> {
                             Upserted::Updated => counted.updated += 1,
                             Upserted::Unchanged => counted.unchanged += 1,
                             Upserted::Older => counted.older += 1,
-                            Upserted::OtherPatient(owner) => {
-                                let owner = store_describe(tx, owner);
+                            Upserted::OtherSubject(owner) => {
+                                let owner = match tx.patient_of_subject(&subject.0, &owner)? {
+                                    Some(id) => store_describe(tx, id),
+                                    None => format!("Patient/{owner}"),
+                                };
                                 counted.warn(
                                     &resource.at,
                                     format!("{}/{}", resource.resource_type, resource.id),
                                     &format!(
-                                        "not changed: it is stored for another patient ({owner}); \
-                                         are these files from two systems with the same ids? \
-                                         import each with --source NAME"
+                                        "not changed: it is stored as another patient's \
+                                         ({owner}); are these files from two systems with the \
+                                         same ids? import each with --source NAME"
                                     ),
                                 );
                             }
@@ -665,15 +685,17 @@ impl Writer<'_> {
             let key = self.run_key;
             store.import_write(|tx| tx.begin_run(key, &process_name(), now))?
         };
+        let source = self.source;
         for chunk in self.file_patients.chunks(100) {
             report.removed += store.import_write(|tx| {
                 let mut removed = 0;
-                for (source, patient) in chunk {
+                for patient in chunk {
                     removed += tx.remove_unseen(source, *patient, run)?;
                 }
                 Ok(removed)
             })?;
         }
+        report.unresolved = std::mem::take(&mut self.unresolved);
         let sha256 = self.run_key.sha256;
         let summary = summary_json(report);
         store.import_write(|tx| tx.finish_run(run, sha256, &summary))

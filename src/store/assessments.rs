@@ -213,6 +213,26 @@ pub fn record_versions(conn: &Connection, from: i64, to: i64) -> Result<Vec<(i64
 /// Marks the stale patients with ids in `from..=to` as evaluated (under `rules_stamp`, at
 /// their current record version, on `today`). Call it in the transaction that read and saved
 /// their assessments, so no change can slip in between.
+/// Stores one patient's fresh assessments, stamps them as evaluated for what `evaluated` names,
+/// and refreshes their list row: every evaluation of one patient ends this way.
+pub fn save_evaluation(
+    conn: &Connection,
+    patient: PatientId,
+    assessments: &[Assessment],
+    evaluated: &Evaluated<'_>,
+) -> Result<()> {
+    save_assessments(conn, patient, assessments, evaluated)?;
+    stamp_evaluated(
+        conn,
+        patient.0,
+        patient.0,
+        evaluated.rules_stamp,
+        evaluated.today,
+    )?;
+    refresh_list_row(conn, patient, evaluated.today, now_utc())?;
+    Ok(())
+}
+
 pub fn stamp_evaluated(
     conn: &Connection,
     from: i64,
@@ -317,18 +337,7 @@ impl Store {
         assessments: &[Assessment],
         evaluated: &Evaluated<'_>,
     ) -> Result<()> {
-        self.write(|tx| {
-            save_assessments(tx, patient, assessments, evaluated)?;
-            stamp_evaluated(
-                tx,
-                patient.0,
-                patient.0,
-                evaluated.rules_stamp,
-                evaluated.today,
-            )?;
-            refresh_list_row(tx, patient, evaluated.today, now_utc())?;
-            Ok(())
-        })
+        self.write(|tx| save_evaluation(tx, patient, assessments, evaluated))
     }
 
     /// Confirms or dismisses a patient's assessment for one rule set, with a rationale; audited.

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::audit::{AuditWriter, Change};
 use super::sql_types::{format_date, format_datetime};
-use super::write::{ListProjection, RecordWriter, Source, SourceIds, name_key};
+use super::write::{IdMap, ListProjection, RecordWriter, Source, SourceIds, name_key};
 use super::{Result, Store};
 use crate::domain::{Patient, PatientId, PatientRecord};
 
@@ -41,7 +41,8 @@ pub trait IdentityLookup {
         keys: &[(String, String)],
         equivalent: &[Vec<String>],
     ) -> Result<PatientMatch>;
-    fn identifier_of(&self, id: PatientId, system: &str) -> Result<Option<String>>;
+    /// The values a patient is known by under `system`.
+    fn identifiers_of(&self, id: PatientId, system: &str) -> Result<Vec<String>>;
     fn describe_patient(&self, id: PatientId) -> Result<String>;
 }
 
@@ -53,8 +54,8 @@ impl IdentityLookup for Store {
     ) -> Result<PatientMatch> {
         match_patient(&self.conn, keys, equivalent)
     }
-    fn identifier_of(&self, id: PatientId, system: &str) -> Result<Option<String>> {
-        identifier_of(&self.conn, id, system)
+    fn identifiers_of(&self, id: PatientId, system: &str) -> Result<Vec<String>> {
+        identifiers_of(&self.conn, id, system)
     }
     fn describe_patient(&self, id: PatientId) -> Result<String> {
         describe_patient(&self.conn, id)
@@ -69,8 +70,8 @@ impl IdentityLookup for ImportTx<'_> {
     ) -> Result<PatientMatch> {
         match_patient(self.conn, keys, equivalent)
     }
-    fn identifier_of(&self, id: PatientId, system: &str) -> Result<Option<String>> {
-        identifier_of(self.conn, id, system)
+    fn identifiers_of(&self, id: PatientId, system: &str) -> Result<Vec<String>> {
+        identifiers_of(self.conn, id, system)
     }
     fn describe_patient(&self, id: PatientId) -> Result<String> {
         describe_patient(self.conn, id)
@@ -124,13 +125,14 @@ fn match_patient(
 }
 
 /// The value a patient is known by under `system`, if any.
-fn identifier_of(conn: &Connection, id: PatientId, system: &str) -> Result<Option<String>> {
+fn identifiers_of(conn: &Connection, id: PatientId, system: &str) -> Result<Vec<String>> {
     Ok(conn
         .prepare_cached(
-            "SELECT value FROM patient_identifiers WHERE patient_id = ?1 AND system = ?2",
+            "SELECT value FROM patient_identifiers INDEXED BY patient_identifiers_patient
+             WHERE patient_id = ?1 AND system = ?2 ORDER BY value",
         )?
-        .query_row(params![id.0, system], |row| row.get(0))
-        .optional()?)
+        .query_map(params![id.0, system], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// How a person names a stored patient in a message: MRN (with its system), name, birth date.
@@ -191,14 +193,21 @@ fn insert_patient(
     Ok(id)
 }
 
-/// Records identifiers for a patient (those already known stay as they are).
+/// Records identifiers for a patient (those already known stay as they are). When one of them
+/// is a Patient id new to this patient, the resources filed under it become theirs: they are
+/// marked for rebuilding.
 fn add_identifiers(conn: &Connection, id: PatientId, keys: &[(String, String)]) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO patient_identifiers (system, value, patient_id) VALUES (?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
     )?;
+    let mut new_subject = false;
     for (system, value) in keys {
-        stmt.execute(params![system, value, id.0])?;
+        let added = stmt.execute(params![system, value, id.0])?;
+        new_subject |= added > 0 && system.starts_with("urn:refract:patient-id:");
+    }
+    if new_subject {
+        mark_dirty(conn, id)?;
     }
     Ok(())
 }
@@ -280,8 +289,7 @@ pub struct LedgerEntry<'a> {
     pub source: &'a str,
     pub resource_type: &'a str,
     pub id: &'a str,
-    /// The patient, when known; else `subject` says whom it waits for.
-    pub patient: Option<PatientId>,
+    /// The Patient it is about (its id, or bundle URL, in `source`); none for a Medication.
     pub subject: Option<&'a str>,
     pub refers: Option<&'a str>,
     pub last_updated: Option<&'a str>,
@@ -299,9 +307,9 @@ pub enum Upserted {
     Updated,
     /// The stored copy is newer (`meta.lastUpdated`): kept.
     Older,
-    /// The resource is stored for another patient: not changed (this is how two sources with
-    /// the same resource ids, imported without `--source`, show themselves).
-    OtherPatient(PatientId),
+    /// The resource is stored as another Patient's (named here): not changed. This is how two
+    /// systems with the same resource ids, imported without `--source`, show themselves.
+    OtherSubject(String),
 }
 
 /// A resource's audit record: its key and what refract kept of it.
@@ -318,66 +326,91 @@ fn audit_body(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|_| serde_json::Value::String(body.to_owned()))
 }
 
-/// Upserts one resource. An update of a patient's resource is audited with what it replaced,
-/// and the patients whose rows change are marked for rebuilding. `keep_seen` re-stamps an
-/// unchanged resource with this import (a whole-record replace removes what was not seen).
+/// The patient a subject of `source` names, if they are stored.
+fn patient_of_subject(conn: &Connection, source: &str, subject: &str) -> Result<Option<PatientId>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
+        )?
+        .query_row(params![patient_id_system(source), subject], |row| {
+            row.get(0)
+        })
+        .optional()?
+        .map(PatientId))
+}
+
+/// Upserts one resource. `patient` is whom its subject names, when stored: their rows are
+/// marked for rebuilding, and an update of their resource is audited with what it replaced.
+/// `keep_seen` re-stamps an unchanged resource with this import (a whole-record replace
+/// removes what was not seen).
 fn upsert_resource(
     conn: &Connection,
     auditor: &AuditWriter,
     entry: &LedgerEntry<'_>,
+    patient: Option<PatientId>,
     keep_seen: bool,
 ) -> Result<Upserted> {
-    let stored: Option<(Option<i64>, String, String, Option<String>)> = conn
+    // Most resources of an import are new: try the insert first.
+    let inserted: Option<i64> = conn
         .prepare_cached(
-            "SELECT patient_id, digest, body, last_updated FROM fhir_resources
+            "INSERT INTO fhir_resources (source, type, id, subject, refers, last_updated, digest,
+                                         body, import_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT DO NOTHING RETURNING row",
+        )?
+        .query_row(
+            params![
+                entry.source,
+                entry.resource_type,
+                entry.id,
+                entry.subject,
+                entry.refers,
+                entry.last_updated,
+                entry.digest,
+                entry.body,
+                entry.import_id,
+            ],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if inserted.is_some() {
+        if let Some(patient) = patient {
+            mark_dirty(conn, patient)?;
+        }
+        return Ok(Upserted::Added);
+    }
+    let (row, stored_subject, digest, before, stored_updated): (
+        i64,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+    ) = conn
+        .prepare_cached(
+            "SELECT row, subject, digest, body, last_updated FROM fhir_resources
              WHERE source = ?1 AND type = ?2 AND id = ?3",
         )?
         .query_row(
             params![entry.source, entry.resource_type, entry.id],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-        )
-        .optional()?;
-    let Some((stored_patient, digest, before, stored_updated)) = stored else {
-        conn.prepare_cached(
-            "INSERT INTO fhir_resources (source, type, id, patient_id, subject, refers,
-                                         last_updated, digest, body, import_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?
-        .execute(params![
-            entry.source,
-            entry.resource_type,
-            entry.id,
-            entry.patient.map(|p| p.0),
-            entry.subject,
-            entry.refers,
-            entry.last_updated,
-            entry.digest,
-            entry.body,
-            entry.import_id,
-        ])?;
-        if let Some(patient) = entry.patient {
-            mark_dirty(conn, patient)?;
-        }
-        return Ok(Upserted::Added);
-    };
-    let stored_patient = stored_patient.map(PatientId);
-    if let (Some(stored), Some(incoming)) = (stored_patient, entry.patient)
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            },
+        )?;
+    if let (Some(stored), Some(incoming)) = (stored_subject.as_deref(), entry.subject)
         && stored != incoming
     {
-        return Ok(Upserted::OtherPatient(stored));
+        return Ok(Upserted::OtherSubject(stored.to_owned()));
     }
     if digest == entry.digest {
         if keep_seen {
-            conn.prepare_cached(
-                "UPDATE fhir_resources SET import_id = ?4
-                 WHERE source = ?1 AND type = ?2 AND id = ?3",
-            )?
-            .execute(params![
-                entry.source,
-                entry.resource_type,
-                entry.id,
-                entry.import_id
-            ])?;
+            conn.prepare_cached("UPDATE fhir_resources SET import_id = ?2 WHERE row = ?1")?
+                .execute(params![row, entry.import_id])?;
         }
         return Ok(Upserted::Unchanged);
     }
@@ -387,18 +420,13 @@ fn upsert_resource(
     {
         return Ok(Upserted::Older);
     }
-    let patient = entry.patient.or(stored_patient);
     conn.prepare_cached(
-        "UPDATE fhir_resources SET patient_id = ?4, subject = ?5, refers = ?6, last_updated = ?7,
-                digest = ?8, body = ?9, import_id = ?10
-         WHERE source = ?1 AND type = ?2 AND id = ?3",
+        "UPDATE fhir_resources SET refers = ?2, last_updated = ?3, digest = ?4, body = ?5,
+                import_id = ?6
+         WHERE row = ?1",
     )?
     .execute(params![
-        entry.source,
-        entry.resource_type,
-        entry.id,
-        patient.map(|p| p.0),
-        entry.subject,
+        row,
         entry.refers,
         entry.last_updated,
         entry.digest,
@@ -407,6 +435,12 @@ fn upsert_resource(
     ])?;
     if let Some(patient) = patient {
         mark_dirty(conn, patient)?;
+        let audit = |body: &str| ResourceAudit {
+            source: entry.source,
+            resource_type: entry.resource_type,
+            id: entry.id,
+            body: audit_body(body),
+        };
         auditor.record(
             conn,
             Change {
@@ -415,18 +449,8 @@ fn upsert_resource(
                 entity_id: Some(entry.import_id),
                 patient_id: Some(patient),
             },
-            Some(&ResourceAudit {
-                source: entry.source,
-                resource_type: entry.resource_type,
-                id: entry.id,
-                body: audit_body(&before),
-            }),
-            Some(&ResourceAudit {
-                source: entry.source,
-                resource_type: entry.resource_type,
-                id: entry.id,
-                body: audit_body(entry.body),
-            }),
+            Some(&audit(&before)),
+            Some(&audit(entry.body)),
         )?;
     } else if entry.resource_type == "Medication" {
         mark_referrers_dirty(conn, entry.source, entry.id)?;
@@ -440,9 +464,11 @@ fn mark_referrers_dirty(conn: &Connection, source: &str, medication: &str) -> Re
     Ok(conn
         .prepare_cached(
             "INSERT INTO import_dirty (patient_id)
-             SELECT DISTINCT patient_id FROM fhir_resources INDEXED BY fhir_resources_refers
-             WHERE source = ?1 AND refers = ?2 AND refers IS NOT NULL
-               AND patient_id IS NOT NULL
+             SELECT DISTINCT i.patient_id
+             FROM fhir_resources r INDEXED BY fhir_resources_refers
+             JOIN patient_identifiers i
+               ON i.system = 'urn:refract:patient-id:' || r.source AND i.value = r.subject
+             WHERE r.source = ?1 AND r.refers = ?2 AND r.refers IS NOT NULL
              ON CONFLICT DO NOTHING",
         )?
         .execute(params![source, medication])?)
@@ -458,20 +484,24 @@ fn remove_resource(
     id: &str,
     import_id: i64,
 ) -> Result<bool> {
-    let removed: Option<(Option<i64>, String)> = conn
+    let removed: Option<(Option<String>, String)> = conn
         .prepare_cached(
             "DELETE FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3
-             RETURNING patient_id, body",
+             RETURNING subject, body",
         )?
         .query_row(params![source, resource_type, id], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })
         .optional()?;
-    let Some((patient, body)) = removed else {
+    let Some((subject, body)) = removed else {
         return Ok(false);
     };
     bump_epoch(conn)?;
-    if let Some(patient) = patient.map(PatientId) {
+    let patient = match &subject {
+        Some(subject) => patient_of_subject(conn, source, subject)?,
+        None => None,
+    };
+    if let Some(patient) = patient {
         mark_dirty(conn, patient)?;
         auditor.record(
             conn,
@@ -495,6 +525,27 @@ fn remove_resource(
     Ok(true)
 }
 
+/// The (source, subject) pairs a patient's resources are filed under: their Patient ids in
+/// each source.
+fn subjects_of(conn: &Connection, patient: PatientId) -> Result<Vec<(String, String)>> {
+    const PREFIX: &str = "urn:refract:patient-id:";
+    let rows: Vec<(String, String)> = conn
+        .prepare_cached(
+            "SELECT system, value FROM patient_identifiers INDEXED BY patient_identifiers_patient
+             WHERE patient_id = ?1",
+        )?
+        .query_map([patient.0], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(system, value)| {
+            system
+                .strip_prefix(PREFIX)
+                .map(|source| (source.to_owned(), value))
+        })
+        .collect())
+}
+
 /// A whole-record replace: removes the patient's resources from `source` that the import
 /// `import_id` did not write or see. Returns how many.
 fn remove_unseen(
@@ -504,41 +555,26 @@ fn remove_unseen(
     patient: PatientId,
     import_id: i64,
 ) -> Result<usize> {
-    let gone: Vec<(String, String)> = conn
-        .prepare_cached(
-            "SELECT type, id FROM fhir_resources INDEXED BY fhir_resources_patient
-             WHERE patient_id = ?1 AND source = ?2 AND import_id <> ?3",
-        )?
-        .query_map(params![patient.0, source, import_id], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let mut gone: Vec<(String, String)> = Vec::new();
+    for (from, subject) in subjects_of(conn, patient)? {
+        if from != source {
+            continue;
+        }
+        let rows: Vec<(String, String)> = conn
+            .prepare_cached(
+                "SELECT type, id FROM fhir_resources
+                 WHERE source = ?1 AND subject = ?2 AND import_id <> ?3 AND type <> 'Patient'",
+            )?
+            .query_map(params![source, subject, import_id], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        gone.extend(rows);
+    }
     for (resource_type, id) in &gone {
         remove_resource(conn, auditor, source, resource_type, id, import_id)?;
     }
     Ok(gone.len())
-}
-
-/// Gives the resources waiting for a patient of `source` (known there as `subject`) to the
-/// patient now stored. Returns how many.
-fn attach_waiting(
-    conn: &Connection,
-    source: &str,
-    subject: &str,
-    patient: PatientId,
-) -> Result<usize> {
-    let attached = conn
-        .prepare_cached(
-            // Named: without statistics SQLite prefers the primary key's first column (the
-            // source, the same for every row of an import) and reads every waiting row.
-            "UPDATE fhir_resources INDEXED BY fhir_resources_waiting SET patient_id = ?3
-             WHERE source = ?1 AND subject = ?2 AND patient_id IS NULL",
-        )?
-        .execute(params![source, subject, patient.0])?;
-    if attached > 0 {
-        mark_dirty(conn, patient)?;
-    }
-    Ok(attached)
 }
 
 /// A resource waiting for a patient no import has brought yet.
@@ -551,30 +587,54 @@ pub struct Waiting {
     pub subject: String,
 }
 
-/// How many resources wait for their patient, and the first `limit` of them.
-fn waiting_resources(conn: &Connection, limit: usize) -> Result<(usize, Vec<Waiting>)> {
-    let total: i64 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM fhir_resources INDEXED BY fhir_resources_waiting
-             WHERE patient_id IS NULL AND subject IS NOT NULL AND type <> 'Patient'",
-        )?
-        .query_row([], |row| row.get(0))?;
-    let first = conn
-        .prepare_cached(
-            "SELECT source, type, id, subject FROM fhir_resources INDEXED BY fhir_resources_waiting
-             WHERE patient_id IS NULL AND subject IS NOT NULL AND type <> 'Patient'
-             ORDER BY source, subject, type, id LIMIT ?1",
-        )?
-        .query_map([limit as i64], |row| {
-            Ok(Waiting {
-                source: row.get(0)?,
-                resource_type: row.get(1)?,
-                id: row.get(2)?,
-                subject: row.get(3)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok((total as usize, first))
+/// Of the (source, subject) pairs given, the resources filed under those that name no stored
+/// patient: how many, and the first `limit`.
+fn waiting_among(
+    conn: &Connection,
+    subjects: &[(String, String)],
+    limit: usize,
+) -> Result<(usize, Vec<Waiting>)> {
+    let mut total = 0;
+    let mut first = Vec::new();
+    for (source, subject) in subjects {
+        if patient_of_subject(conn, source, subject)?.is_some() {
+            continue;
+        }
+        let rows: Vec<(String, String)> = conn
+            .prepare_cached(
+                "SELECT type, id FROM fhir_resources WHERE source = ?1 AND subject = ?2
+                 AND type <> 'Patient' ORDER BY type, id",
+            )?
+            .query_map(params![source, subject], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        total += rows.len();
+        for (resource_type, id) in rows {
+            if first.len() < limit {
+                first.push(Waiting {
+                    source: source.clone(),
+                    resource_type,
+                    id,
+                    subject: subject.clone(),
+                });
+            }
+        }
+    }
+    Ok((total, first))
+}
+
+/// Every resource filed under a Patient no import has brought (a pass over the ledger).
+fn waiting_count(conn: &Connection) -> Result<usize> {
+    let count: i64 = conn.query_row(
+        "SELECT count(*) FROM fhir_resources r INDEXED BY fhir_resources_subject
+         WHERE r.subject IS NOT NULL AND r.type <> 'Patient' AND NOT EXISTS (
+             SELECT 1 FROM patient_identifiers i
+             WHERE i.system = 'urn:refract:patient-id:' || r.source AND i.value = r.subject)",
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(count as usize)
 }
 
 fn mark_dirty(conn: &Connection, patient: PatientId) -> Result<()> {
@@ -612,24 +672,31 @@ pub struct StoredResource {
     pub body: String,
 }
 
-/// Every resource of a patient, in key order.
+/// Every resource of a patient (filed under any of their Patient ids), in key order.
 fn patient_resources(conn: &Connection, patient: PatientId) -> Result<Vec<StoredResource>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT source, type, id, refers, body
-             FROM fhir_resources INDEXED BY fhir_resources_patient WHERE patient_id = ?1
-             ORDER BY source, type, id",
-        )?
-        .query_map([patient.0], |row| {
-            Ok(StoredResource {
-                source: row.get(0)?,
-                resource_type: row.get(1)?,
-                id: row.get(2)?,
-                refers: row.get(3)?,
-                body: row.get(4)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?)
+    let mut all = Vec::new();
+    for (source, subject) in subjects_of(conn, patient)? {
+        let rows: Vec<StoredResource> = conn
+            .prepare_cached(
+                "SELECT type, id, refers, body FROM fhir_resources INDEXED BY fhir_resources_subject
+                 WHERE source = ?1 AND subject = ?2 AND subject IS NOT NULL AND type <> 'Patient'",
+            )?
+            .query_map(params![source, subject], |row| {
+                Ok(StoredResource {
+                    source: source.clone(),
+                    resource_type: row.get(0)?,
+                    id: row.get(1)?,
+                    refers: row.get(2)?,
+                    body: row.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        all.extend(rows);
+    }
+    all.sort_by(|a, b| {
+        (&a.source, &a.resource_type, &a.id).cmp(&(&b.source, &b.resource_type, &b.id))
+    });
+    Ok(all)
 }
 
 /// The body of a Medication resource of `source`.
@@ -646,14 +713,36 @@ fn medication_body(conn: &Connection, source: &str, id: &str) -> Result<Option<S
 /// resource it came from), and the treatment lines derived from them with none: the caller
 /// derives them again from the whole record. Rows people wrote, and lines they entered or
 /// corrected, stay. Rows an older refract imported (source `import`) go when a resource of
-/// theirs is now in the ledger. Bumps the record version (the patient is evaluated again) and
-/// clears the patient's rebuild mark.
+/// theirs (`resources`: the ids of the patient's resources) is now in the ledger. Bumps the
+/// record version (the patient is evaluated again) and clears the patient's rebuild mark.
 fn replace_projection(
     conn: &Connection,
     patient: PatientId,
     record: &PatientRecord,
     sources: &SourceIds,
-) -> Result<()> {
+    resources: &[&str],
+    created: bool,
+) -> Result<Projected> {
+    // A patient created in this transaction has no rows to replace.
+    if !created {
+        remove_projection(conn, patient, resources)?;
+    }
+    let mut writer = RecordWriter::new(conn)?;
+    writer.insert_rows_with_sources(patient, record, Source::Fhir, sources)?;
+    let ids = writer.last_ids().clone();
+    let version: i64 = conn
+        .prepare_cached(
+            "UPDATE patients SET record_version = record_version + 1 WHERE id = ?1
+             RETURNING record_version",
+        )?
+        .query_row([patient.0], |row| row.get(0))?;
+    conn.prepare_cached("DELETE FROM import_dirty WHERE patient_id = ?1")?
+        .execute([patient.0])?;
+    Ok(Projected { ids, version })
+}
+
+/// Removes a patient's imported rows and derived lines (see [`replace_projection`]).
+fn remove_projection(conn: &Connection, patient: PatientId, resources: &[&str]) -> Result<()> {
     conn.prepare_cached(
         "DELETE FROM line_drugs WHERE line_id IN
              (SELECT id FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived')",
@@ -665,18 +754,32 @@ fn replace_projection(
     .execute([patient.0])?;
     for table in ["conditions", "drug_exposures", "observations", "procedures"] {
         conn.prepare_cached(&format!(
-            "DELETE FROM {table} WHERE patient_id = ?1 AND (source = 'fhir' OR (source = 'import'
-                 AND source_id IN (SELECT id FROM fhir_resources INDEXED BY fhir_resources_patient
-                                   WHERE patient_id = ?1)))"
+            "DELETE FROM {table} WHERE patient_id = ?1 AND source = 'fhir'"
         ))?
         .execute([patient.0])?;
+        let legacy: Vec<String> = conn
+            .prepare_cached(&format!(
+                "SELECT DISTINCT source_id FROM {table}
+                 WHERE patient_id = ?1 AND source = 'import' AND source_id IS NOT NULL"
+            ))?
+            .query_map([patient.0], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in legacy.iter().filter(|id| resources.contains(&id.as_str())) {
+            conn.prepare_cached(&format!(
+                "DELETE FROM {table} WHERE patient_id = ?1 AND source = 'import' AND source_id = ?2"
+            ))?
+            .execute(params![patient.0, id])?;
+        }
     }
-    RecordWriter::new(conn)?.insert_rows_with_sources(patient, record, Source::Fhir, sources)?;
-    conn.prepare_cached("UPDATE patients SET record_version = record_version + 1 WHERE id = ?1")?
-        .execute([patient.0])?;
-    conn.prepare_cached("DELETE FROM import_dirty WHERE patient_id = ?1")?
-        .execute([patient.0])?;
     Ok(())
+}
+
+/// What [`replace_projection`] wrote: the row id of each of the record's rows, and the
+/// patient's new record version.
+#[derive(Debug, Clone)]
+pub struct Projected {
+    pub ids: IdMap,
+    pub version: i64,
 }
 
 /// Adds 1 to the count of resources ever removed, so that a file imported before is read again
@@ -856,9 +959,19 @@ impl Store {
         already_imported(&self.conn, run)
     }
 
-    /// How many resources wait for a patient no import has brought, and the first `limit`.
-    pub fn waiting_resources(&self, limit: usize) -> Result<(usize, Vec<Waiting>)> {
-        waiting_resources(&self.conn, limit)
+    /// Of the (source, subject) pairs given, the resources that still wait for their patient:
+    /// how many, and the first `limit`.
+    pub fn waiting_among(
+        &self,
+        subjects: &[(String, String)],
+        limit: usize,
+    ) -> Result<(usize, Vec<Waiting>)> {
+        waiting_among(&self.conn, subjects, limit)
+    }
+
+    /// How many resources wait for a patient no import has brought (a pass over the ledger).
+    pub fn waiting_resources(&self) -> Result<usize> {
+        waiting_count(&self.conn)
     }
 
     /// Import runs that started and did not finish.
@@ -874,7 +987,7 @@ impl Store {
             .query_row("SELECT count(*) FROM import_dirty", [], |row| row.get(0))?;
         let new: i64 = self.conn.query_row(
             "SELECT count(*) FROM fhir_resources INDEXED BY fhir_resources_new_patients
-             WHERE type = 'Patient' AND patient_id IS NULL",
+             WHERE type = 'Patient'",
             [],
             |row| row.get(0),
         )?;
@@ -888,9 +1001,9 @@ impl ImportTx<'_> {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT source, id, body, import_id FROM fhir_resources
-                 WHERE type = 'Patient' AND patient_id IS NULL
-                 ORDER BY import_id, source, id LIMIT ?1",
+                "SELECT source, id, body, import_id
+                 FROM fhir_resources INDEXED BY fhir_resources_new_patients
+                 WHERE type = 'Patient' ORDER BY import_id, row LIMIT ?1",
             )?
             .query_map([limit as i64], |row| {
                 Ok(PendingRow {
@@ -951,12 +1064,28 @@ impl ImportTx<'_> {
         update_demographics(self.conn, self.auditor, id, patient, import_id)
     }
 
-    pub fn attach_waiting(&self, source: &str, subject: &str, patient: PatientId) -> Result<usize> {
-        attach_waiting(self.conn, source, subject, patient)
+    /// Upserts one resource; `patient` is whom its subject names, when stored.
+    pub fn upsert_resource(
+        &self,
+        entry: &LedgerEntry<'_>,
+        patient: Option<PatientId>,
+        keep_seen: bool,
+    ) -> Result<Upserted> {
+        upsert_resource(self.conn, self.auditor, entry, patient, keep_seen)
     }
 
-    pub fn upsert_resource(&self, entry: &LedgerEntry<'_>, keep_seen: bool) -> Result<Upserted> {
-        upsert_resource(self.conn, self.auditor, entry, keep_seen)
+    /// The patient a subject of `source` names, if they are stored.
+    pub fn patient_of_subject(&self, source: &str, subject: &str) -> Result<Option<PatientId>> {
+        patient_of_subject(self.conn, source, subject)
+    }
+
+    /// Of the (source, subject) pairs given, the resources that still wait for their patient.
+    pub fn waiting_among(
+        &self,
+        subjects: &[(String, String)],
+        limit: usize,
+    ) -> Result<(usize, Vec<Waiting>)> {
+        waiting_among(self.conn, subjects, limit)
     }
 
     pub fn mark_referrers_dirty(&self, source: &str, medication: &str) -> Result<usize> {
@@ -1032,8 +1161,47 @@ impl ImportTx<'_> {
         patient: PatientId,
         record: &PatientRecord,
         sources: &SourceIds,
+        resources: &[&str],
+        created: bool,
+    ) -> Result<Projected> {
+        replace_projection(self.conn, patient, record, sources, resources, created)
+    }
+
+    /// Stores the first assessments of a patient created in this transaction, with their list
+    /// row computed from them (such a patient has no review, way forward or task yet).
+    pub fn save_first_evaluation(
+        &self,
+        patient: PatientId,
+        assessments: &[crate::domain::Assessment],
+        lines: &[crate::domain::TreatmentLine],
+        evaluated: &super::Evaluated<'_>,
+        now: NaiveDateTime,
     ) -> Result<()> {
-        replace_projection(self.conn, patient, record, sources)
+        super::insert_assessments(self.conn, patient, assessments, evaluated.record_version)?;
+        super::stamp_evaluated(
+            self.conn,
+            patient.0,
+            patient.0,
+            evaluated.rules_stamp,
+            evaluated.today,
+        )?;
+        super::write_list_row(
+            self.conn,
+            patient,
+            &ListProjection::of_new_patient(assessments, lines),
+            now,
+        )?;
+        Ok(())
+    }
+
+    /// Stores a patient's fresh assessments, stamped, with their list row.
+    pub fn save_evaluation(
+        &self,
+        patient: PatientId,
+        assessments: &[crate::domain::Assessment],
+        evaluated: &super::Evaluated<'_>,
+    ) -> Result<()> {
+        super::save_evaluation(self.conn, patient, assessments, evaluated)
     }
 
     /// The patient's whole record as stored (what the team entered included).

@@ -160,6 +160,7 @@ const FHIR_RESOURCE_COLUMNS: &[&str] = &[
     "source",
     "type",
     "id",
+    "subject",
     "refers",
     "last_updated",
     "digest",
@@ -443,9 +444,23 @@ impl Store {
                 pid,
                 IDENTIFIER_COLUMNS,
             )?),
+            // Filed under the patient's Patient ids, one per source.
             fhir_resources: plain(rows(
                 conn,
-                &select("fhir_resources", FHIR_RESOURCE_COLUMNS, "source, type, id"),
+                &format!(
+                    "SELECT {} FROM patient_identifiers i
+                     JOIN fhir_resources r
+                       ON r.source = substr(i.system, length('urn:refract:patient-id:') + 1)
+                      AND r.subject = i.value
+                     WHERE i.patient_id = ?1 AND i.system LIKE 'urn:refract:patient-id:%'
+                       AND r.type <> 'Patient'
+                     ORDER BY r.source, r.type, r.id",
+                    FHIR_RESOURCE_COLUMNS
+                        .iter()
+                        .map(|c| format!("r.{c}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 pid,
                 FHIR_RESOURCE_COLUMNS,
             )?),
@@ -669,10 +684,7 @@ impl Store {
             ] {
                 for (row_index, row) in list.iter().enumerate() {
                     let extra: &[(&str, Cell)] = if table == "fhir_resources" {
-                        &[
-                            ("patient_id", Cell::from(pid)),
-                            ("import_id", Cell::from(0)),
-                        ]
+                        &[("import_id", Cell::from(0))]
                     } else {
                         &with_patient
                     };

@@ -111,30 +111,29 @@ SELECT 'urn:refract:patient-id:', source_id, id FROM patients
 WHERE source = 'import' AND source_id IS NOT NULL;
 
 -- One row per imported FHIR resource: what refract read from it (`body`, JSON of the mapped
--- domain items), whose it is, and the import that last wrote it. Medication resources have no
--- patient. A resource whose patient is not known yet waits with patient_id NULL and `subject`
--- set (the Patient's id or bundle URL in the same source); so does a Patient resource that
--- names no stored patient, until the end of its import creates the patient.
+-- domain items), the Patient it is about (`subject`: that Patient's id, or bundle URL, in the
+-- same source; the patient is whoever is known by ('urn:refract:patient-id:' || source,
+-- subject)), and the import that last wrote it. Rows never name a patient row: a resource that
+-- arrives before its Patient needs nothing done when the Patient comes. Medication resources
+-- have no subject. A Patient resource here is one that named no stored patient, waiting for
+-- the end of its import to be created with its rows (so no one sees a patient half-imported).
+-- A rowid table: bodies are a few hundred bytes, and resources arrive in no key order.
 CREATE TABLE fhir_resources (
+    row          INTEGER PRIMARY KEY,
     source       TEXT NOT NULL,
     type         TEXT NOT NULL,
     id           TEXT NOT NULL,
-    patient_id   INTEGER REFERENCES patients(id) ON DELETE CASCADE,
     subject      TEXT,
     refers       TEXT,                    -- the Medication id a medication record refers to
     last_updated TEXT,                    -- meta.lastUpdated, to keep the newer of two versions
     digest       TEXT NOT NULL,           -- of `body`: an identical resource changes nothing
     body         TEXT NOT NULL,
-    import_id    INTEGER NOT NULL,
-    PRIMARY KEY (source, type, id)
-) STRICT, WITHOUT ROWID;
-CREATE INDEX fhir_resources_patient ON fhir_resources(patient_id) WHERE patient_id IS NOT NULL;
-CREATE INDEX fhir_resources_waiting ON fhir_resources(source, subject) WHERE patient_id IS NULL;
--- Patient resources an import found new: created with their rows at the end of the run, so
--- that no one sees a patient half-imported.
-CREATE INDEX fhir_resources_new_patients ON fhir_resources(type, import_id)
-WHERE patient_id IS NULL AND type = 'Patient';
+    import_id    INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX fhir_resources_key ON fhir_resources(source, type, id);
+CREATE INDEX fhir_resources_subject ON fhir_resources(source, subject) WHERE subject IS NOT NULL;
 CREATE INDEX fhir_resources_refers ON fhir_resources(source, refers) WHERE refers IS NOT NULL;
+CREATE INDEX fhir_resources_new_patients ON fhir_resources(import_id) WHERE type = 'Patient';
 
 -- Patients whose resources changed and whose projection (clinical rows, derived lines) is not
 -- rebuilt yet. Written in the same transaction as the change, so an interrupted import leaves
