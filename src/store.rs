@@ -122,6 +122,12 @@ pub enum StoreError {
     UnsafeCompanion { path: PathBuf, detail: String },
     #[error("no patient with MRN {0}")]
     UnknownMrn(String),
+    #[error(
+        "{} patients have MRN {mrn} (from {}): name one as SYSTEM|{mrn}",
+        systems.len(),
+        systems.iter().map(|s| if s.is_empty() { "refract" } else { s.as_str() }).collect::<Vec<_>>().join(", ")
+    )]
+    AmbiguousMrn { mrn: String, systems: Vec<String> },
     #[error("{0}")]
     Invalid(String),
     #[error("invalid value in {column}: {detail}")]

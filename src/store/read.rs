@@ -49,14 +49,46 @@ pub(super) struct AssessmentDetail {
 }
 
 impl Store {
-    /// The patient with this MRN, or [`StoreError::UnknownMrn`].
+    /// The patient a person names by MRN: the number alone when one patient has it, or
+    /// `SYSTEM|NUMBER` (FHIR's token form) when two hospitals gave the same number to two
+    /// people. [`StoreError::UnknownMrn`] when nobody has it, [`StoreError::AmbiguousMrn`]
+    /// (listing the systems) when the number alone names several.
     pub fn patient_id_by_mrn(&self, mrn: &str) -> Result<PatientId> {
-        self.conn
-            .prepare_cached("SELECT id FROM patients WHERE mrn = ?1")?
-            .query_row([mrn], |row| row.get(0))
-            .optional()?
-            .map(PatientId)
-            .ok_or_else(|| StoreError::UnknownMrn(mrn.to_owned()))
+        let found: Vec<(i64, String)> = self
+            .conn
+            .prepare_cached("SELECT id, mrn_system FROM patients WHERE mrn = ?1 ORDER BY id")?
+            .query_map([mrn], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        match found.as_slice() {
+            [(id, _)] => return Ok(PatientId(*id)),
+            [] => {}
+            several => {
+                return Err(StoreError::AmbiguousMrn {
+                    mrn: mrn.to_owned(),
+                    systems: several.iter().map(|(_, system)| system.clone()).collect(),
+                });
+            }
+        }
+        if let Some((system, value)) = mrn.rsplit_once('|') {
+            let by_system: Option<i64> = self
+                .conn
+                .prepare_cached("SELECT id FROM patients WHERE mrn = ?1 AND mrn_system = ?2")?
+                .query_row([value, system], |row| row.get(0))
+                .optional()?;
+            let by_identifier = || -> Result<Option<i64>> {
+                Ok(self
+                    .conn
+                    .prepare_cached(
+                        "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
+                    )?
+                    .query_row([system, value], |row| row.get(0))
+                    .optional()?)
+            };
+            if let Some(id) = by_system.map_or_else(by_identifier, |id| Ok(Some(id)))? {
+                return Ok(PatientId(id));
+            }
+        }
+        Err(StoreError::UnknownMrn(mrn.to_owned()))
     }
 
     pub fn patient(&self, id: PatientId) -> Result<Patient> {

@@ -412,6 +412,31 @@ fn two_people_with_one_mrn_value_under_two_systems_stay_two() {
         "nobody was overwritten"
     );
 
+    // On the command line, the number alone is ambiguous; SYSTEM|NUMBER names each.
+    let output = super::refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["show", "100234"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("2 patients have MRN 100234")
+            && stderr.contains("north-hospital")
+            && stderr.contains("south-clinic"),
+        "{stderr}"
+    );
+    let output = super::refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["show", "https://north-hospital.example/mrn|100234", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(shown["patient"]["family_name"], "Okafor", "{shown}");
+
     // Without a source name, the second file is still another system's number: the same.
     let mut plain = Env::new();
     plain.import_ok(&a);
