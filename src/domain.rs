@@ -19,7 +19,8 @@ pub use clinical::{
     PatientRecord, Procedure, TreatmentLine, age_in_years,
 };
 pub use codes::{
-    BpSetting, ConditionCodeSystem, DrugRole, Intent, ParseCodeError, Response, Sex, StopReason,
+    BpSetting, ConditionCodeSystem, DatesKnown, DrugRole, Intent, ParseCodeError, Response, Sex,
+    StopReason,
 };
 pub use meeting::{
     AgendaProblem, Outcome, OutcomeCategory, can_present, masked_identity, missing_specialties,

@@ -135,6 +135,7 @@ impl<'a> Builder<'a> {
             role,
             stop_reason: stop,
             cycles: None,
+            dates: crate::domain::DatesKnown::Stated,
         });
         id
     }

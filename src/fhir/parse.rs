@@ -16,8 +16,8 @@ use super::FhirError;
 use super::model::{self, CodeableConcept};
 use super::stream::{RawResource, StreamError, each_in_bytes};
 use crate::domain::{
-    BpSetting, Condition, ConditionCodeSystem, Dose, DrugExposure, DrugRole, Observation, Patient,
-    PatientId, PatientRecord, Procedure, Sex, StopReason, observation_codes,
+    BpSetting, Condition, ConditionCodeSystem, DatesKnown, Dose, DrugExposure, DrugRole,
+    Observation, Patient, PatientId, PatientRecord, Procedure, Sex, StopReason, observation_codes,
 };
 use crate::rules::{Rules, condition_matches};
 
@@ -84,6 +84,9 @@ pub struct MedicationRecord {
     pub concept: Option<CodeableConcept>,
     pub start: NaiveDateTime,
     pub end: Option<NaiveDateTime>,
+    /// How much of the period the record states.
+    #[serde(default)]
+    pub dates: DatesKnown,
     /// Whether the record says the drug was still being given (active, on-hold, in-progress).
     pub active: bool,
     /// Whether the end date was recorded (rather than unknown).
@@ -226,13 +229,20 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             if let Some(concept) = &record.concept {
                 refuse_oversized(concept_texts(concept))?;
             }
-            Ok(clinical(
+            let unknown = record.dates == DatesKnown::Unknown;
+            let mut mapping = clinical(
                 raw,
                 subject,
                 refers,
                 resource.meta.as_ref(),
                 Item::Medication(record),
-            ))
+            );
+            if unknown {
+                mapping.warnings.push(String::from(
+                    "no period recorded: kept at the one date it has, its duration unknown",
+                ));
+            }
+            Ok(mapping)
         }
         "Observation" => {
             let resource: model::Observation = parse_as(raw)?;
@@ -758,47 +768,10 @@ fn map_medication(
         ));
     }
 
-    let dosage_bounds = resource
-        .dosage_instruction
-        .iter()
-        .filter_map(|d| d.timing.as_ref())
-        .chain(resource.dosage.iter().filter_map(|d| d.timing.as_ref()))
-        .find_map(|t| t.repeat.as_ref().and_then(|r| r.bounds_period.clone()));
-    let start_text = resource
-        .effective_period
-        .as_ref()
-        .and_then(|p| p.start.as_ref())
-        .or(resource.effective_date_time.as_ref())
-        .or(resource.authored_on.as_ref())
-        .or_else(|| dosage_bounds.as_ref().and_then(|p| p.start.as_ref()))
-        .or(resource.date_asserted.as_ref());
-    let Some(start) = date_field("effective", start_text)? else {
-        return Err(format!(
-            "{} has no date (effective, authoredOn): left out",
-            raw.resource_type
-        ));
-    };
-    let end_text = resource
-        .effective_period
-        .as_ref()
-        .and_then(|p| p.end.as_ref())
-        .or_else(|| dosage_bounds.as_ref().and_then(|p| p.end.as_ref()));
-    let mut end = date_field("end", end_text)?;
-    let end_recorded = end.is_some();
+    let (start, end, dates) = medication_period(raw, resource)?;
     let status = resource.status.as_deref().unwrap_or("");
     let active = matches!(status, "active" | "on-hold" | "in-progress" | "intended");
-    // A single administration given at a time (no period) is given at that time.
-    if end.is_none()
-        && raw.resource_type == "MedicationAdministration"
-        && resource.effective_date_time.is_some()
-    {
-        end = Some(start);
-    }
-    if let Some(until) = end
-        && until < start
-    {
-        return Err(format!("ends ({until}) before it starts ({start})"));
-    }
+    let end_recorded = end.is_some() && dates == DatesKnown::Stated;
 
     let stop_reason = resource
         .extension
@@ -819,6 +792,7 @@ fn map_medication(
             concept,
             start,
             end,
+            dates,
             active,
             end_recorded,
             stop_reason,
@@ -826,6 +800,106 @@ fn map_medication(
         },
         refers,
     ))
+}
+
+/// The period a medication record states: (start, end, how much of it is known).
+///
+/// Each resource says it differently (FHIR R4): a statement or an administration by its
+/// `effective[x]`; a request by its dosage's `timing.repeat.bounds[x]`, `authoredOn` being only
+/// when it was written (for a patient-reported request, when the patient reported it), so it is
+/// a start only when nothing better exists. A record with no period is kept at the one date it
+/// has (`dateAsserted`, `authoredOn`) with its duration unknown; a record stopped or completed
+/// with no end date is known to have been given at least until its last date.
+fn medication_period(
+    raw: &RawResource<'_>,
+    resource: &model::MedicationUse,
+) -> Result<(NaiveDateTime, Option<NaiveDateTime>, DatesKnown), String> {
+    let repeat = resource
+        .dosage_instruction
+        .iter()
+        .filter_map(|d| d.timing.as_ref())
+        .chain(resource.dosage.iter().filter_map(|d| d.timing.as_ref()))
+        .filter_map(|t| t.repeat.as_ref())
+        .find(|r| r.bounds_period.is_some() || r.bounds_duration.is_some());
+    let bounds = repeat.and_then(|r| r.bounds_period.as_ref());
+    let effective_start = resource
+        .effective_period
+        .as_ref()
+        .and_then(|p| p.start.as_ref())
+        .or(resource.effective_date_time.as_ref());
+    let reported = resource.reported_boolean == Some(true) || resource.reported_reference.is_some();
+    let start_text = match raw.resource_type {
+        "MedicationRequest" => bounds.and_then(|p| p.start.as_ref()).or_else(|| {
+            (!reported)
+                .then_some(resource.authored_on.as_ref())
+                .flatten()
+        }),
+        _ => effective_start.or_else(|| bounds.and_then(|p| p.start.as_ref())),
+    };
+    let end_text = resource
+        .effective_period
+        .as_ref()
+        .and_then(|p| p.end.as_ref())
+        .or_else(|| bounds.and_then(|p| p.end.as_ref()));
+    let Some(start) = date_field("effective", start_text)? else {
+        // No period: kept at the one date the record has, its duration unknown.
+        let point = resource
+            .date_asserted
+            .as_ref()
+            .or(resource.authored_on.as_ref())
+            .or_else(|| resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()));
+        let Some(point) = date_field("dateAsserted", point)? else {
+            return Err(format!(
+                "{} has no date at all (no effective period, dateAsserted or authoredOn): \
+                 left out",
+                raw.resource_type
+            ));
+        };
+        return Ok((point, Some(point), DatesKnown::Unknown));
+    };
+    let mut end = date_field("end", end_text)?;
+    if end.is_none()
+        && let Some(days) = repeat
+            .and_then(|r| r.bounds_duration.as_ref())
+            .and_then(days_of)
+    {
+        end = start.checked_add_signed(Duration::days(days));
+    }
+    // A single administration given at a time (no period) is given at that time.
+    if end.is_none()
+        && raw.resource_type == "MedicationAdministration"
+        && resource.effective_date_time.is_some()
+    {
+        end = Some(start);
+    }
+    if let Some(until) = end
+        && until < start
+    {
+        return Err(format!("ends ({until}) before it starts ({start})"));
+    }
+    let status = resource.status.as_deref().unwrap_or("");
+    let active = matches!(status, "active" | "on-hold" | "in-progress" | "intended");
+    if end.is_none() && !active {
+        // Stopped, completed or of unknown status, with no end: given at least until it
+        // started (merging renewals may extend that), for how long after is not recorded.
+        return Ok((start, Some(start), DatesKnown::EndUnknown));
+    }
+    Ok((start, end, DatesKnown::Stated))
+}
+
+/// Whole days of a FHIR Duration (`boundsDuration`), when its unit is a time.
+fn days_of(duration: &model::Quantity) -> Option<i64> {
+    let value = duration.value?;
+    let unit = duration.code.as_deref().or(duration.unit.as_deref())?;
+    let days = match unit.trim().to_ascii_lowercase().as_str() {
+        "d" | "day" | "days" => value,
+        "wk" | "week" | "weeks" => value * 7.0,
+        "mo" | "month" | "months" => value * 30.0,
+        "a" | "year" | "years" => value * 365.0,
+        "h" | "hour" | "hours" => value / 24.0,
+        _ => return None,
+    };
+    (days.is_finite() && (0.0..=36_500.0).contains(&days)).then(|| days.round() as i64)
 }
 
 /// The exposure a medication record describes, once its drug is known (`concept`: the record's
@@ -863,6 +937,7 @@ pub fn finish_medication(
             role,
             stop_reason: record.stop_reason,
             cycles: None,
+            dates: record.dates,
         },
         MedicationMeta {
             key,
@@ -1259,10 +1334,14 @@ fn merge_renewals(
                 // Only an open-ended prescription is renewed; records with their own periods
                 // (courses of chemotherapy, administrations) stay separate exposures, and so
                 // does an order after one stopped for a reason (a new trial, not a renewal).
+                // A record with no period at all is not a renewal of anything (its date is
+                // only when it was asserted).
                 Some((_, era, end_recorded))
                     if !*end_recorded
                         && era.stop_reason.is_none()
                         && !meta.end_recorded
+                        && era.dates != DatesKnown::Unknown
+                        && exposure.dates != DatesKnown::Unknown
                         && era
                             .end
                             .unwrap_or(era.start)
@@ -1279,6 +1358,7 @@ fn merge_renewals(
                     if meta.active && !meta.end_recorded {
                         era.end = None;
                     }
+                    era.dates = exposure.dates;
                     era.stop_reason = exposure.stop_reason.or(era.stop_reason);
                     if exposure.dose.is_some() {
                         era.dose.clone_from(&exposure.dose);
@@ -1288,10 +1368,7 @@ fn merge_renewals(
                     if let Some((source, era, _)) = current.take() {
                         out.push((source, era));
                     }
-                    let mut era = exposure.clone();
-                    if era.end.is_none() && !meta.active {
-                        era.end = Some(era.start);
-                    }
+                    let era = exposure.clone();
                     current = Some((source.clone(), era, meta.end_recorded));
                 }
             }

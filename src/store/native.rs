@@ -113,6 +113,7 @@ const CONDITION_COLUMNS: &[&str] = &[
     "source_id",
 ];
 const EXPOSURE_COLUMNS: &[&str] = &[
+    "dates",
     "text",
     "rxnorm",
     "atc",

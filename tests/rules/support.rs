@@ -278,6 +278,7 @@ impl Vignette {
             role: rx.role,
             stop_reason: rx.stop,
             cycles: None,
+            dates: refract::domain::DatesKnown::Stated,
         });
         self
     }

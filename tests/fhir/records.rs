@@ -1,0 +1,219 @@
+//! Valid FHIR R4 that real exports write, read for what it says: drug records without a
+//! period, a Medication that names only its ingredients, a patient-reported request whose
+//! dosage says when it started. A record that says less is kept with its duration unknown and
+//! never costs its file or its patient: the assessment it could decide is undecided.
+
+use serde_json::{Value, json};
+
+use super::{
+    Env, ICD10, LEVETIRACETAM, RXNORM, bundle, coding, condition, patient, reason, statement, with,
+};
+
+/// An epilepsy patient whose first schedule failed (levetiracetam, no response, 5 months) and
+/// whose second is `second`.
+fn epilepsy_with(id: &str, second: Value) -> Value {
+    let subject = format!("urn:uuid:{id}");
+    let first = with(
+        statement(
+            &format!("{id}-lev"),
+            &subject,
+            LEVETIRACETAM,
+            "stopped",
+            "2022-01-10",
+            Some("2022-06-01"),
+        ),
+        &json!({
+            "statusReason": [reason("266721009", "No response to treatment")],
+            "dosage": [{"doseAndRate": [{"doseQuantity": {"value": 1500, "unit": "mg"}}],
+                        "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}}]
+        }),
+    );
+    bundle(
+        "collection",
+        &[
+            patient(id, &format!("MRN-{id}"), "Sand", "Eli"),
+            condition(&format!("{id}-dx"), &subject, ICD10, "G40.909", "Epilepsy"),
+            first,
+            second,
+        ],
+    )
+}
+
+fn status_of(env: &Env, mrn: &str, ruleset: &str) -> (String, String) {
+    let id = env.patient_id(mrn);
+    let rows = env.rows(&format!(
+        "SELECT status, detail FROM assessments WHERE patient_id = {id} AND ruleset = '{ruleset}'"
+    ));
+    (rows[0][0].clone(), rows[0][1].clone())
+}
+
+fn lamotrigine_statement(id: &str, subject: &str) -> Value {
+    json!({
+        "resourceType": "MedicationStatement",
+        "id": id,
+        "status": "completed",
+        "subject": {"reference": subject},
+        "medicationCodeableConcept": coding(RXNORM, "28439", "Lamotrigine 200 MG Oral Tablet"),
+        "statusReason": [reason("266721009", "No response to treatment")],
+        "dosage": [{"doseAndRate": [{"doseQuantity": {"value": 200, "unit": "mg"}}],
+                    "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}}}]
+    })
+}
+
+#[test]
+fn a_statement_without_a_period_is_kept_with_its_duration_unknown() {
+    let mut env = Env::new();
+    // Valid R4: effective[x] is 0..1. Only when it was asserted is known.
+    let asserted = with(
+        lamotrigine_statement("np-ltg", "urn:uuid:np"),
+        &json!({"dateAsserted": "2023-02-01"}),
+    );
+    let file = env.write_json("no-period.json", &epilepsy_with("np", asserted));
+    let report = env.import(std::slice::from_ref(&file));
+    assert_eq!((report.imported, report.failed), (1, 0), "{report:#?}");
+    assert_eq!(
+        env.rows(
+            "SELECT text, substr(start, 1, 10), dates FROM drug_exposures WHERE text LIKE 'Lamo%'"
+        ),
+        [["Lamotrigine 200 MG Oral Tablet", "2023-02-01", "unknown"]]
+    );
+    // One failure, and one that would be the second if it was given long enough: undecided,
+    // never "not met" as a one-day trial would be.
+    let (status, detail) = status_of(&env, "MRN-np", "epilepsy");
+    assert_eq!(status, "insufficient_data", "{detail}");
+    assert!(
+        detail.contains("how long it was given is not recorded"),
+        "{detail}"
+    );
+
+    // With no date at all, not even when it was asserted: the resource is left out with a
+    // warning naming it, and the rest of the patient is there.
+    let mut bare = Env::new();
+    let file = bare.write_json(
+        "no-date.json",
+        &epilepsy_with("nd", lamotrigine_statement("nd-ltg", "urn:uuid:nd")),
+    );
+    let report = bare.import(std::slice::from_ref(&file));
+    assert_eq!((report.imported, report.failed), (1, 0), "{report:#?}");
+    let warning = &report.files[0].warnings[0];
+    assert_eq!(warning.resource, "MedicationStatement/nd-ltg");
+    assert!(warning.message.contains("no date at all"), "{warning:?}");
+    assert_eq!(bare.int("SELECT count(*) FROM drug_exposures"), 1);
+}
+
+#[test]
+fn a_stopped_record_without_an_end_date_lasted_at_least_until_it_started() {
+    let mut env = Env::new();
+    let started = with(
+        lamotrigine_statement("se-ltg", "urn:uuid:se"),
+        &json!({"effectivePeriod": {"start": "2022-07-01"}}),
+    );
+    let file = env.write_json("no-end.json", &epilepsy_with("se", started));
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows("SELECT dates FROM drug_exposures WHERE text LIKE 'Lamo%'"),
+        [["end_unknown"]]
+    );
+    let (status, detail) = status_of(&env, "MRN-se", "epilepsy");
+    assert_eq!(status, "insufficient_data", "{detail}");
+}
+
+#[test]
+fn a_patient_reported_request_starts_when_its_dosage_says() {
+    let mut env = Env::new();
+    // Written down today from the patient's report; the dosage bounds say it began 30
+    // months ago and goes on.
+    let reported = json!({
+        "resourceType": "MedicationRequest",
+        "id": "rp-ltg",
+        "status": "active",
+        "intent": "order",
+        "reportedBoolean": true,
+        "subject": {"reference": "urn:uuid:rp"},
+        "medicationCodeableConcept": coding(RXNORM, "28439", "Lamotrigine 200 MG Oral Tablet"),
+        "authoredOn": "2026-11-20",
+        "dosageInstruction": [{
+            "timing": {"repeat": {"boundsPeriod": {"start": "2024-05-20"},
+                                  "frequency": 2, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {"value": 200, "unit": "mg"}}]
+        }]
+    });
+    let file = env.write_json("reported.json", &epilepsy_with("rp", reported));
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows(
+            "SELECT substr(start, 1, 10), coalesce(end, '-'), dates FROM drug_exposures
+             WHERE text LIKE 'Lamo%'"
+        ),
+        [["2024-05-20", "-", "stated"]]
+    );
+}
+
+#[test]
+fn a_request_lasts_its_bounds_duration() {
+    let mut env = Env::new();
+    let course = json!({
+        "resourceType": "MedicationRequest",
+        "id": "bd-ltg",
+        "status": "completed",
+        "intent": "order",
+        "subject": {"reference": "urn:uuid:bd"},
+        "medicationCodeableConcept": coding(RXNORM, "28439", "Lamotrigine 200 MG Oral Tablet"),
+        "authoredOn": "2022-07-01",
+        "statusReason": reason("266721009", "No response to treatment"),
+        "dosageInstruction": [{
+            "timing": {"repeat": {"boundsDuration": {"value": 6, "unit": "months",
+                                                     "system": "http://unitsofmeasure.org",
+                                                     "code": "mo"},
+                                  "frequency": 2, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {"value": 200, "unit": "mg"}}]
+        }]
+    });
+    let file = env.write_json("bounds.json", &epilepsy_with("bd", course));
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows(
+            "SELECT substr(start, 1, 10), substr(end, 1, 10), dates FROM drug_exposures
+             WHERE text LIKE 'Lamo%'"
+        ),
+        [["2022-07-01", "2022-12-28", "stated"]]
+    );
+    let (status, detail) = status_of(&env, "MRN-bd", "epilepsy");
+    assert_eq!(status, "refractory", "{detail}");
+}
+
+#[test]
+fn a_medication_that_names_only_its_ingredients_is_that_drug() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:ing";
+    let document = bundle(
+        "collection",
+        &[
+            patient("ing", "MRN-ing", "Vik", "Jon"),
+            condition("ing-dx", subject, ICD10, "G40.909", "Epilepsy"),
+            json!({
+                "resourceType": "Medication",
+                "id": "combo",
+                "ingredient": [
+                    {"itemCodeableConcept": coding(RXNORM, "114477", "Levetiracetam")},
+                    {"itemCodeableConcept": {"text": "Lactose"}}
+                ]
+            }),
+            json!({
+                "resourceType": "MedicationStatement",
+                "id": "ing-ms",
+                "status": "active",
+                "subject": {"reference": subject},
+                "medicationReference": {"reference": "Medication/combo"},
+                "effectivePeriod": {"start": "2023-01-01"}
+            }),
+        ],
+    );
+    let file = env.write_json("ingredients.json", &document);
+    let report = env.import(std::slice::from_ref(&file));
+    assert_eq!(report.warnings, 0, "{report:#?}");
+    assert_eq!(
+        env.rows("SELECT text, rxnorm FROM drug_exposures"),
+        [["Levetiracetam / Lactose", "114477"]]
+    );
+}
