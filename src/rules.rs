@@ -19,6 +19,7 @@ pub mod options;
 mod pressure;
 mod ranges;
 mod status_epilepticus;
+pub mod stop_reasons;
 mod trials;
 
 use std::path::Path;
@@ -90,6 +91,11 @@ pub const EMBEDDED: &[(&str, &str)] = shipped!("rules");
 pub struct Rules {
     pub sets: Vec<RuleSet>,
     pub book: DrugBook,
+    /// What the words and codes of a stop reason mean (read when records are imported).
+    pub stop_reasons: stop_reasons::StopReasons,
+    /// A digest of what an import's mapping reads from the rules (the stop-reason words): a
+    /// file imported under another is read again rather than skipped.
+    pub mapping_stamp: i64,
     /// A digest of every rule and drug file's text: stored assessments computed under another
     /// stamp are evaluated again.
     pub stamp: String,
@@ -116,6 +122,11 @@ impl Rules {
             String::from("assets/drugs.toml"),
             drugs::DEFAULT_DRUGS.to_owned(),
         );
+        // A team's own stop-reason words are read before the built-in ones.
+        let mut stop_sources = vec![(
+            String::from("assets/stop_reasons.toml"),
+            stop_reasons::DEFAULT_STOP_REASONS.to_owned(),
+        )];
         if let Some(dir) = dir {
             let io = |source| RulesError::Io {
                 path: dir.display().to_string(),
@@ -137,6 +148,13 @@ impl Rules {
                     book_source = (origin, text);
                     continue;
                 }
+                if path
+                    .file_name()
+                    .is_some_and(|name| name == "stop_reasons.toml")
+                {
+                    stop_sources.insert(0, (origin, text));
+                    continue;
+                }
                 let id = path
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
@@ -151,6 +169,19 @@ impl Rules {
             }
         }
         let book = DrugBook::parse(&book_source.0, &book_source.1)?;
+        let stop_reasons = stop_reasons::StopReasons::load(&stop_sources)?;
+        let mapping_stamp = {
+            use sha2::{Digest, Sha256};
+            let mut hasher = Sha256::new();
+            for (_, text) in &stop_sources {
+                hasher.update(text.as_bytes());
+                hasher.update([0]);
+            }
+            let digest = hasher.finalize();
+            let mut bytes = [0u8; 8];
+            bytes[1..].copy_from_slice(&digest[..7]);
+            i64::from_be_bytes(bytes)
+        };
         let stamp = {
             use sha2::{Digest, Sha256};
             let mut hasher = Sha256::new();
@@ -177,6 +208,8 @@ impl Rules {
         Ok(Rules {
             sets,
             book,
+            stop_reasons,
+            mapping_stamp,
             stamp,
             options,
         })

@@ -254,6 +254,7 @@ fn exposure(id: i64, text: &str, start: NaiveDateTime, end: Option<NaiveDateTime
         stop_reason: None,
         cycles: None,
         dates: refract::domain::DatesKnown::Stated,
+        stop_text: None,
     }
 }
 

@@ -136,6 +136,7 @@ impl<'a> Builder<'a> {
             stop_reason: stop,
             cycles: None,
             dates: crate::domain::DatesKnown::Stated,
+            stop_text: None,
         });
         id
     }

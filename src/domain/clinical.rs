@@ -129,6 +129,9 @@ pub struct DrugExposure {
     /// How much of the period the record states (its duration may be unknown).
     #[serde(default, skip_serializing_if = "is_stated")]
     pub dates: DatesKnown,
+    /// A stop reason nobody could read into `stop_reason`, as written ("switched to generic").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_text: Option<String>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's skip_serializing_if calls

@@ -19,6 +19,7 @@ use crate::domain::{
     BpSetting, Condition, ConditionCodeSystem, DatesKnown, Dose, DrugExposure, DrugRole,
     Observation, Patient, PatientId, PatientRecord, Procedure, Sex, StopReason, observation_codes,
 };
+use crate::rules::stop_reasons::{StopReading, StopReasons};
 use crate::rules::{Rules, condition_matches};
 
 /// What one resource says, for the importer.
@@ -92,6 +93,9 @@ pub struct MedicationRecord {
     /// Whether the end date was recorded (rather than unknown).
     pub end_recorded: bool,
     pub stop_reason: Option<StopReason>,
+    /// A stop reason the vocabulary does not know, as written.
+    #[serde(default)]
+    pub stop_text: Option<String>,
     pub dosages: Vec<DoseSpec>,
 }
 
@@ -120,6 +124,8 @@ pub struct Mapping {
     pub mapped: Mapped,
     /// Parts of the resource refract could not use (the resource itself is kept).
     pub warnings: Vec<String>,
+    /// A stop reason whose words the vocabulary does not know (kept as written).
+    pub unknown_stop_reason: Option<String>,
 }
 
 impl From<Mapped> for Mapping {
@@ -127,6 +133,7 @@ impl From<Mapped> for Mapping {
         Mapping {
             mapped,
             warnings: Vec::new(),
+            unknown_stop_reason: None,
         }
     }
 }
@@ -171,6 +178,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             Ok(Mapping {
                 mapped: Mapped::Patient(patient),
                 warnings,
+                unknown_stop_reason: None,
             })
         }
         "Medication" => {
@@ -225,11 +233,12 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 return Ok(removed(raw));
             }
             let subject = subject_of(resource.subject.as_ref())?;
-            let (record, refers) = map_medication(raw, &resource)?;
+            let (record, refers) = map_medication(raw, &resource, rules)?;
             if let Some(concept) = &record.concept {
                 refuse_oversized(concept_texts(concept))?;
             }
             let unknown = record.dates == DatesKnown::Unknown;
+            let unknown_stop_reason = record.stop_text.clone();
             let mut mapping = clinical(
                 raw,
                 subject,
@@ -242,6 +251,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                     "no period recorded: kept at the one date it has, its duration unknown",
                 ));
             }
+            mapping.unknown_stop_reason = unknown_stop_reason;
             Ok(mapping)
         }
         "Observation" => {
@@ -722,6 +732,7 @@ const TERMINATION_REASON: &str = "terminationreason";
 fn map_medication(
     raw: &RawResource<'_>,
     resource: &model::MedicationUse,
+    rules: &Rules,
 ) -> Result<(MedicationRecord, Option<String>), String> {
     let (concept, refers) = match (
         &resource.medication_codeable_concept,
@@ -773,7 +784,7 @@ fn map_medication(
     let active = matches!(status, "active" | "on-hold" | "in-progress" | "intended");
     let end_recorded = end.is_some() && dates == DatesKnown::Stated;
 
-    let stop_reason = resource
+    let readings: Vec<StopReading> = resource
         .extension
         .iter()
         .filter(|e| {
@@ -785,7 +796,17 @@ fn map_medication(
         })
         .filter_map(|e| e.value_codeable_concept.as_ref())
         .chain(resource.status_reason.iter())
-        .find_map(stop_reason_of);
+        .filter_map(|concept| stop_reason_of(concept, &rules.stop_reasons))
+        .collect();
+    let stop_reason = readings.iter().find_map(|reading| match reading {
+        StopReading::Known(reason) => Some(*reason),
+        StopReading::Unknown(_) => None,
+    });
+    // Words nothing understood are kept as written, for the clinician and the summary.
+    let stop_text = readings.iter().find_map(|reading| match reading {
+        StopReading::Unknown(words) if stop_reason.is_none() => Some(words.clone()),
+        _ => None,
+    });
 
     Ok((
         MedicationRecord {
@@ -796,6 +817,7 @@ fn map_medication(
             active,
             end_recorded,
             stop_reason,
+            stop_text,
             dosages: dose_specs(resource),
         },
         refers,
@@ -938,6 +960,7 @@ pub fn finish_medication(
             stop_reason: record.stop_reason,
             cycles: None,
             dates: record.dates,
+            stop_text: record.stop_text.clone(),
         },
         MedicationMeta {
             key,
@@ -947,47 +970,17 @@ pub fn finish_medication(
     )
 }
 
-fn stop_reason_of(concept: &CodeableConcept) -> Option<StopReason> {
-    concept
-        .coding
-        .iter()
-        .find_map(|c| {
-            c.code
-                .as_deref()
-                .and_then(StopReason::from_snomed)
-                .or_else(|| {
-                    c.code
-                        .as_deref()
-                        .and_then(|code| StopReason::parse(code).ok())
-                })
-        })
-        .or_else(|| {
-            let words = concept.words()?.to_ascii_lowercase();
-            Some(
-                if words.contains("not tolerated")
-                    || words.contains("adverse")
-                    || words.contains("side effect")
-                {
-                    StopReason::Intolerance
-                } else if words.contains("noncompliance")
-                    || words.contains("non-compliance")
-                    || words.contains("adherence")
-                {
-                    StopReason::Noncompliance
-                } else if words.contains("no response")
-                    || words.contains("ineffective")
-                    || words.contains("lack of efficacy")
-                {
-                    StopReason::LackOfEfficacy
-                } else if words.contains("progress") {
-                    StopReason::Progression
-                } else if words.contains("completed") {
-                    StopReason::Completed
-                } else {
-                    return None;
-                },
-            )
-        })
+/// How a stop reason reads in the vocabulary (`assets/stop_reasons.toml`): its codes first,
+/// then the words of its text and of each coding's display.
+fn stop_reason_of(concept: &CodeableConcept, vocabulary: &StopReasons) -> Option<StopReading> {
+    vocabulary.read(
+        concept.coding.iter().filter_map(|c| c.code.as_deref()),
+        concept
+            .text
+            .as_deref()
+            .into_iter()
+            .chain(concept.coding.iter().filter_map(|c| c.display.as_deref())),
+    )
 }
 
 /// The dosage lines of a record, as far as a dose can be computed from them.

@@ -114,6 +114,7 @@ const CONDITION_COLUMNS: &[&str] = &[
 ];
 const EXPOSURE_COLUMNS: &[&str] = &[
     "dates",
+    "stop_text",
     "text",
     "rxnorm",
     "atc",

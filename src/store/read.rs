@@ -447,10 +447,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, text, rxnorm, atc, start, end, dose_value, dose_unit, route, role,
-                stop_reason, cycles, dates
+                stop_reason, cycles, dates, stop_text
          FROM drug_exposures WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, start, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 14)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 15)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -476,6 +476,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
                 &raw.text(13),
                 crate::domain::DatesKnown::parse,
             )?,
+            stop_text: raw.opt(14),
         });
     }
 

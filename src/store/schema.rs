@@ -36,7 +36,7 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_tables: false,
     },
     Migration {
-        sql: include_str!("sql/0005_drug_dates.sql"),
+        sql: include_str!("sql/0005_drug_records.sql"),
         rebuilds_tables: false,
     },
 ];

@@ -217,3 +217,105 @@ fn a_medication_that_names_only_its_ingredients_is_that_drug() {
         [["Levetiracetam / Lactose", "114477"]]
     );
 }
+
+/// The second schedule stopped for `words` (no code), adequately long.
+fn stopped_for(id: &str, words: &str) -> Value {
+    with(
+        lamotrigine_statement(&format!("{id}-ltg"), &format!("urn:uuid:{id}")),
+        &json!({
+            "effectivePeriod": {"start": "2022-07-01", "end": "2023-01-15"},
+            "statusReason": [{"text": words}]
+        }),
+    )
+}
+
+#[test]
+fn stop_reasons_are_read_from_their_words_and_unknown_ones_are_kept_and_counted() {
+    let mut env = Env::new();
+    for (id, words) in [
+        ("w1", "Inadequate response"),
+        ("w2", "Secondary loss of response"),
+        ("w3", "Primary non-response"),
+        ("w4", "Loss of efficacy"),
+        ("w5", "Not effective"),
+        ("w6", "Treatment failure"),
+    ] {
+        let file = env.write_json(
+            &format!("{id}.json"),
+            &epilepsy_with(id, stopped_for(id, words)),
+        );
+        env.import_ok(&file);
+        assert_eq!(
+            env.rows(&format!(
+                "SELECT stop_reason FROM drug_exposures d JOIN patients p ON p.id = d.patient_id
+                 WHERE p.mrn = 'MRN-{id}' AND text LIKE 'Lamo%'"
+            )),
+            [["lack_of_efficacy"]],
+            "{words}"
+        );
+        assert_eq!(
+            status_of(&env, &format!("MRN-{id}"), "epilepsy").0,
+            "refractory",
+            "{words}"
+        );
+    }
+
+    // Words nobody wrote into the vocabulary: kept as written, read as no reason, and counted.
+    let file = env.write_json(
+        "unknown.json",
+        &epilepsy_with("uk", stopped_for("uk", "switched to a generic brand")),
+    );
+    let db = env.path("cli.db");
+    let (code, summary, _) = super::cli_import(&db, std::slice::from_ref(&file));
+    assert_eq!(code, 0);
+    assert_eq!(
+        summary["stop_reasons_not_understood"]["switched to a generic brand"], 1,
+        "{summary}"
+    );
+    let output = super::refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["show", "MRN-uk", "--json"])
+        .output()
+        .unwrap();
+    let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let lamotrigine = shown["exposures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["text"].as_str().unwrap().starts_with("Lamo"))
+        .unwrap()
+        .clone();
+    assert_eq!(
+        lamotrigine["stop_text"], "switched to a generic brand",
+        "{lamotrigine}"
+    );
+    assert!(lamotrigine["stop_reason"].is_null());
+
+    // A team teaches refract its words with a stop_reasons.toml in a --rules folder.
+    let rules = env.path("team-rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("stop_reasons.toml"),
+        "[[reason]]\ncategory = \"lack_of_efficacy\"\nlabel = \"switched\"\nphrases = [\"switched to a generic brand\"]\n",
+    )
+    .unwrap();
+    let taught = env.path("taught.db");
+    let output = super::refract()
+        .arg("--db")
+        .arg(&taught)
+        .arg("--rules")
+        .arg(&rules)
+        .args(["import", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        summary["stop_reasons_not_understood"]
+            .as_object()
+            .unwrap()
+            .is_empty(),
+        "{summary}"
+    );
+}

@@ -279,6 +279,7 @@ impl Vignette {
             stop_reason: rx.stop,
             cycles: None,
             dates: refract::domain::DatesKnown::Stated,
+            stop_text: None,
         });
         self
     }
