@@ -16,6 +16,7 @@ mod schema;
 mod sharing;
 mod sql_types;
 mod team;
+mod versions;
 mod way_forward;
 mod write;
 
@@ -27,7 +28,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use assessments::{
-    Evaluated, insert_assessments, record_review, record_versions, refresh_overdue,
+    Evaluated, ReviewSeen, insert_assessments, record_review, record_versions, refresh_overdue,
     save_assessments, stamp_evaluated,
 };
 pub use audit::{AuditCheck, AuditHead, AuditWriter, CHAINED_COLUMNS, Change};
@@ -48,6 +49,7 @@ pub use sql_types::{
     format_date, format_datetime, now_utc, parse_date, parse_datetime, with_clock_at,
 };
 pub use team::Note;
+pub use versions::{Checked, Conflict, Versioned, field_words};
 pub use way_forward::StoredWayForward;
 pub use write::{
     IdMap, ListProjection, NewRecord, NewRows, RecordWriter, Source, SourceIds,
@@ -107,6 +109,16 @@ pub enum StoreError {
         column: &'static str,
         detail: String,
     },
+    /// A colleague changed what this save changes since it was opened (see [`Conflict`]).
+    #[error("{0}")]
+    Conflict(Box<Conflict>),
+    /// A review of evidence that changed since the person opened it.
+    #[error("the assessment changed since you opened it (now: {label})")]
+    AssessmentChanged {
+        status: crate::domain::AssessmentStatus,
+        label: String,
+        fingerprint: String,
+    },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("JSON error: {0}")]
@@ -114,6 +126,21 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl StoreError {
+    /// Another connection holds the write lock (or the file is otherwise busy) and went on
+    /// holding it past the busy timeout: trying again later may succeed.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
+                if matches!(
+                    failure.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                )
+        )
+    }
+}
 
 /// Whether opening may create the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,6 +246,19 @@ impl Store {
             other => other,
         })?;
         Ok(store)
+    }
+
+    /// A second connection to the same file as the same user: WAL lets one connection read
+    /// while another waits to write, so the dashboard reads on one and saves on the other.
+    pub fn reopen(&self) -> Result<Self> {
+        Store::open(&self.path, OpenMode::MustExist, &self.user)
+    }
+
+    /// How long one statement waits for another connection's write lock before it fails with
+    /// "database is locked" (10 s unless changed): a caller that retries on its own waits less
+    /// at a time.
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<()> {
+        Ok(self.conn.busy_timeout(timeout)?)
     }
 
     pub fn conn(&self) -> &Connection {
