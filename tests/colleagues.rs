@@ -489,7 +489,6 @@ fn a_note_that_cannot_be_saved_stays_in_the_input_with_the_reason() {
 
 /// The real worker threads: a write waiting for another process's lock does not hold up reads.
 #[test]
-#[ignore = "reads still wait behind a blocked save on the one worker: fixed in the next commit"]
 fn opening_a_patient_does_not_wait_behind_a_blocked_save() {
     let dir = TempDir::new().unwrap();
     let path = demo_file(&dir);
@@ -540,17 +539,19 @@ fn opening_a_patient_does_not_wait_behind_a_blocked_save() {
     thread_sleep(Duration::from_secs(1));
     drop(lock);
     let deadline = Instant::now() + Duration::from_secs(30);
-    let saved = loop {
+    let mut told_it_waits = false;
+    loop {
         let reply = replies
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .unwrap();
         match reply {
-            worker::Reply::Saved { .. } => break true,
+            worker::Reply::Waiting { ticket: 1 } => told_it_waits = true,
+            worker::Reply::Saved { ticket: 1, .. } => break,
             worker::Reply::NotSaved { why, .. } => panic!("{why:?}"),
             _ => {}
         }
-    };
-    assert!(saved);
+    }
+    assert!(told_it_waits, "the screen was told why the save took long");
     let written: Option<String> = Connection::open(&path)
         .unwrap()
         .query_row(
@@ -561,6 +562,49 @@ fn opening_a_patient_does_not_wait_behind_a_blocked_save() {
         .optional()
         .unwrap();
     assert_eq!(written.as_deref(), Some("written while the file was busy"));
+    drop(requests);
+    worker.join().unwrap();
+}
+
+/// A save that cannot get the lock within its patience is answered as not saved, busy.
+#[test]
+fn a_save_gives_up_after_its_patience_and_says_why() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let patient: i64 = query(&path, "SELECT min(id) FROM patients", []);
+    let store = Store::open(&path, OpenMode::MustExist, "dr.alice").unwrap();
+    let (requests, inbox) = mpsc::channel();
+    let (outbox, replies) = mpsc::channel();
+    let worker = worker::spawn_with(
+        store,
+        Rules::embedded().unwrap(),
+        today(),
+        inbox,
+        outbox,
+        Duration::from_secs(1),
+    );
+    thread_sleep(Duration::from_millis(500));
+    let lock = WriteLock::take(&path);
+    let asked = Instant::now();
+    requests
+        .send(worker::Request::Save {
+            ticket: 7,
+            save: Box::new(worker::Save::Note {
+                patient: PatientId(patient),
+                text: String::from("never written"),
+            }),
+        })
+        .unwrap();
+    let why = loop {
+        match replies.recv_timeout(Duration::from_secs(30)).unwrap() {
+            worker::Reply::NotSaved { ticket: 7, why, .. } => break why,
+            worker::Reply::Saved { ticket: 7, .. } => panic!("saved through a held lock"),
+            _ => {}
+        }
+    };
+    assert!(asked.elapsed() < Duration::from_secs(5), "{:?}", asked.elapsed());
+    assert!(matches!(why, worker::NotSaved::Busy(_)), "{why:?}");
+    drop(lock);
     drop(requests);
     worker.join().unwrap();
 }

@@ -1,11 +1,18 @@
-//! The database worker: one thread owns the store's connection and answers requests from the
-//! screen, so that no query ever runs on the thread that draws.
+//! The database workers: two threads, each with its own connection to the file, answer the
+//! screen's requests, so that no query ever runs on the thread that draws.
 //!
-//! Between requests it brings assessments up to date a small chunk at a time (a key press waits
-//! at most one chunk), and it notices changes made by another process (`PRAGMA data_version`)
-//! and says so.
+//! One reads: pages of the list, a patient, the overview, a way forward, a meeting. The other
+//! writes: every change a person makes, and the background evaluation between them. With WAL a
+//! read never waits for a write, so while a save waits for another process's write lock (an
+//! import between two batches) the screen goes on opening patients. A save that finds the file
+//! busy is tried again, backing off, for up to [`WRITE_PATIENCE`]; then it is reported as not
+//! saved, and the screen keeps what was typed.
+//!
+//! The reader notices changes made by other connections (`PRAGMA data_version`: another
+//! process, and the writer) and says so; the writer brings assessments up to date a small chunk
+//! at a time (a save waits at most one chunk) and starts a pass when another process changed data.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -22,6 +29,13 @@ use crate::store::{
 };
 use crate::store::{MeetingSummary, TaskRow};
 use crate::way_forward::{self, WayForwardError, WayForwardView};
+
+/// How long a save goes on trying while another program holds the file's write lock.
+pub const WRITE_PATIENCE: Duration = Duration::from_secs(10);
+
+/// How long one attempt of a save waits for the lock before the writer backs off and tries
+/// again (SQLite's own busy handler waits within it).
+const ATTEMPT_WAIT: Duration = Duration::from_millis(100);
 
 /// What the screen asks for. Requests that carry a `generation` are answered with it, and the
 /// screen ignores answers to questions it no longer asks (a newer search, another sort).
@@ -208,7 +222,7 @@ pub enum Reply {
 pub enum NotSaved {
     /// Refused by a rule (a step not ready to be done, a missing reason) or failed.
     Refused(String),
-    /// The file stayed busy for the whole busy timeout.
+    /// The file stayed busy for the whole [`WRITE_PATIENCE`].
     Busy(String),
     /// A colleague changed the same thing since it was opened: who and when, and what they
     /// saved, field by field in words.
@@ -223,15 +237,110 @@ pub enum NotSaved {
 /// Patients evaluated between two requests: about 10 ms of work.
 const EVALUATION_CHUNK: usize = 200;
 
-/// Starts the worker.
+/// Starts the workers, saves trying for up to [`WRITE_PATIENCE`].
 pub fn spawn(
-    mut store: Store,
+    store: Store,
     rules: Rules,
     today: NaiveDate,
     requests: Receiver<Request>,
     replies: Sender<Reply>,
 ) -> JoinHandle<()> {
+    spawn_with(store, rules, today, requests, replies, WRITE_PATIENCE)
+}
+
+/// Starts the workers: the returned thread reads with `store` and hands every save to a writer
+/// thread with a second connection to the same file, which tries each save for up to
+/// `patience` while the file is busy.
+pub fn spawn_with(
+    mut store: Store,
+    rules: Rules,
+    today: NaiveDate,
+    requests: Receiver<Request>,
+    replies: Sender<Reply>,
+    patience: Duration,
+) -> JoinHandle<()> {
     thread::spawn(move || {
+        let writer = match store.reopen() {
+            Ok(writer_store) => {
+                let (saves, inbox) = mpsc::channel::<(u64, Box<Save>)>();
+                let handle = spawn_writer(
+                    writer_store,
+                    rules.clone(),
+                    today,
+                    inbox,
+                    replies.clone(),
+                    patience,
+                );
+                Some((saves, handle))
+            }
+            Err(err) => {
+                // Saves then run here, between reads, as they did with one connection.
+                let _ = replies.send(Reply::Error(format!(
+                    "a second connection for saving could not be opened ({err}); saves wait \
+                     behind reads"
+                )));
+                None
+            }
+        };
+        let mut seen_version = store.data_version().unwrap_or(0);
+        let mut last_check = Instant::now();
+        loop {
+            match requests.recv_timeout(Duration::from_millis(250)) {
+                Ok(request) => {
+                    let mut waiting: Vec<Request> = vec![request];
+                    waiting.extend(requests.try_iter());
+                    for request in without_superseded(waiting) {
+                        let reply = match (request, &writer) {
+                            (Request::Save { ticket, save }, Some((saves, _))) => {
+                                if saves.send((ticket, save)).is_err() {
+                                    return;
+                                }
+                                continue;
+                            }
+                            (request, _) => handle(&mut store, &rules, request, today),
+                        };
+                        if replies.send(reply).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            // data_version moves for other connections' commits: other processes, and the
+            // writer thread.
+            if last_check.elapsed() >= Duration::from_millis(500) {
+                last_check = Instant::now();
+                if let Ok(version) = store.data_version()
+                    && version != seen_version
+                {
+                    seen_version = version;
+                    if replies.send(Reply::DataChanged).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some((saves, handle)) = writer {
+            drop(saves);
+            let _ = handle.join();
+        }
+    })
+}
+
+/// The writer thread: saves as they come, and the background evaluation between them.
+fn spawn_writer(
+    mut store: Store,
+    rules: Rules,
+    today: NaiveDate,
+    saves: Receiver<(u64, Box<Save>)>,
+    replies: Sender<Reply>,
+    patience: Duration,
+) -> JoinHandle<()> {
+    thread::spawn(move || {
+        // Short waits, tried again with a backoff: the writer stays able to say why a save
+        // is taking long, and the pass below gives way to an import instead of stalling it.
+        let _ = store.set_busy_timeout(ATTEMPT_WAIT);
         // A pass over the stale patients in id order: the last id done and the highest id.
         let mut pass: Option<(PatientId, i64)> = None;
         let mut started = false;
@@ -244,15 +353,19 @@ pub fn spawn(
             } else {
                 Duration::from_millis(250)
             };
-            match requests.recv_timeout(waiting) {
-                Ok(request) => {
-                    let mut waiting: Vec<Request> = vec![request];
-                    waiting.extend(requests.try_iter());
-                    for request in without_superseded(waiting) {
-                        let reply = handle(&mut store, &rules, request, today);
-                        if replies.send(reply).is_err() {
-                            return;
-                        }
+            match saves.recv_timeout(waiting) {
+                Ok((ticket, save)) => {
+                    let stales =
+                        matches!(*save, Save::WayForward(way_forward::Change::Checklist(_)));
+                    let reply =
+                        save_patiently(&mut store, &rules, ticket, save, today, patience, &replies);
+                    if stales && matches!(reply, Reply::Saved { .. }) && pass.is_none() {
+                        // A tick resolves a confounder: evaluated at once by the save, or by
+                        // this pass when the file was too busy for it.
+                        pass = start_pass(&store);
+                    }
+                    if replies.send(reply).is_err() {
+                        return;
                     }
                     continue;
                 }
@@ -278,31 +391,57 @@ pub fn spawn(
                         pass = None;
                         if evaluated_any {
                             let _ = replies.send(Reply::Evaluating { done: 1, total: 1 });
-                            let _ = replies.send(Reply::DataChanged);
                         }
                     }
+                    // Another program is writing: this chunk again in a moment.
+                    Err(err) if err.is_busy() => thread::sleep(Duration::from_millis(250)),
                     Err(err) => {
                         let _ = replies.send(Reply::Error(err.to_string()));
                         pass = None;
                     }
                 }
             }
-            // data_version moves only for other connections' commits, never for our own.
+            // Another process changed data: evaluate what it made stale (the reader tells the
+            // screen).
             if last_check.elapsed() >= Duration::from_millis(500) {
                 last_check = Instant::now();
                 if let Ok(version) = store.data_version()
                     && version != seen_version
                 {
                     seen_version = version;
-                    // Another process changed data: evaluate what it made stale.
                     pass = start_pass(&store);
-                    if replies.send(Reply::DataChanged).is_err() {
-                        return;
-                    }
                 }
             }
         }
     })
+}
+
+/// One save, tried again with a growing pause while the file is busy, for up to `patience`.
+fn save_patiently(
+    store: &mut Store,
+    rules: &Rules,
+    ticket: u64,
+    save: Box<Save>,
+    today: NaiveDate,
+    patience: Duration,
+    replies: &Sender<Reply>,
+) -> Reply {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(50);
+    let mut told = false;
+    loop {
+        match save_once(store, rules, &save, today) {
+            Err(err) if is_busy(&err) && started.elapsed() + pause < patience => {
+                if !told {
+                    told = true;
+                    let _ = replies.send(Reply::Waiting { ticket });
+                }
+                thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+            result => return saved(ticket, save, result),
+        }
+    }
 }
 
 fn is_busy(err: &WayForwardError) -> bool {
@@ -441,8 +580,8 @@ pub fn without_superseded(requests: Vec<Request>) -> Vec<Request> {
         .collect()
 }
 
-/// Answers one request: the worker thread's loop, and tests that drive the screen without
-/// threads.
+/// Answers one request on one connection, a save in a single attempt: the reader thread's
+/// loop, and tests that drive the screen without threads.
 pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDate) -> Reply {
     let result: Result<Reply, StoreError> = match request {
         Request::Page {
