@@ -602,7 +602,11 @@ fn a_save_gives_up_after_its_patience_and_says_why() {
             _ => {}
         }
     };
-    assert!(asked.elapsed() < Duration::from_secs(5), "{:?}", asked.elapsed());
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
     assert!(matches!(why, worker::NotSaved::Busy(_)), "{why:?}");
     drop(lock);
     drop(requests);
@@ -816,4 +820,80 @@ fn every_edited_record_is_saved_field_by_field_and_never_overwritten_silently() 
     let mut stale = task.clone();
     stale.status = TaskStatus::Cancelled;
     assert_refused_by_bob(alice.save_task(&Edit::of(task.clone(), stale), today()));
+}
+
+/// `refract review --fingerprint`: the review of an assessment that changed since it was read
+/// is refused, nothing recorded, and the new fingerprint named.
+#[test]
+fn refract_review_refuses_an_assessment_that_changed_since_it_was_read() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let (mrn, patient, ruleset) = undecided_patient(&path);
+    let refract = || {
+        let mut command = assert_cmd::Command::cargo_bin("refract").unwrap();
+        command
+            .env_remove("REFRACT_DB")
+            .arg("--db")
+            .arg(&path)
+            .args(["--user", "dr.cli"]);
+        command
+    };
+    let flags = refract()
+        .args(["flags", "--json", "--condition", &ruleset])
+        .output()
+        .unwrap();
+    let flags: serde_json::Value = serde_json::from_slice(&flags.stdout).unwrap();
+    let read = flags
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|flag| flag["mrn"] == mrn.as_str())
+        .unwrap()["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE assessments SET status = 'refractory', status_rank = 5,
+                    fingerprint = 'after-the-import'
+             WHERE patient_id = ?1 AND ruleset = ?2",
+            rusqlite::params![patient, ruleset],
+        )
+        .unwrap();
+    let review = |fingerprint: &str| {
+        refract()
+            .args(["review", &mrn, "--condition", &ruleset, "--dismiss"])
+            .args(["--rationale", "Not enough to go on yet"])
+            .args(["--fingerprint", fingerprint])
+            .output()
+            .unwrap()
+    };
+    let refused = review(&read);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let message = String::from_utf8(refused.stderr).unwrap();
+    assert!(
+        message.contains("the assessment changed since you opened it"),
+        "{message}"
+    );
+    assert!(
+        message.contains("--fingerprint after-the-import"),
+        "{message}"
+    );
+    let reviews: i64 = query(
+        &path,
+        "SELECT count(*) FROM reviews WHERE patient_id = ?1",
+        [patient],
+    );
+    assert_eq!(reviews, 0);
+
+    let recorded = review("after-the-import");
+    assert!(recorded.status.success(), "{recorded:?}");
+    let status: String = query(
+        &path,
+        "SELECT status FROM reviews WHERE patient_id = ?1",
+        [patient],
+    );
+    assert_eq!(status, "refractory");
 }
