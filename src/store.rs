@@ -49,7 +49,7 @@ pub use sql_types::{
     format_date, format_datetime, now_utc, parse_date, parse_datetime, with_clock_at,
 };
 pub use team::Note;
-pub use versions::{Checked, Conflict, Versioned, field_words};
+pub use versions::{ChangedBy, Checked, Conflict, Versioned, field_words};
 pub use way_forward::StoredWayForward;
 pub use write::{
     IdMap, ListProjection, NewRecord, NewRows, RecordWriter, Source, SourceIds,

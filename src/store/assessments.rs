@@ -453,15 +453,14 @@ pub fn record_review(
             if *seen_review != Some(*latest) =>
         {
             if !seen.overwrite {
-                let (who, at) = last_change(conn, "reviews", *latest, &[])?.unzip();
+                let by = last_change(conn, "reviews", *latest, &[])?;
                 let mut theirs = serde_json::Map::new();
                 theirs.insert(String::from("decision"), decision.clone().into());
                 theirs.insert(String::from("rationale"), rationale.clone().into());
                 return Err(StoreError::Conflict(Box::new(Conflict {
                     fields: vec![String::from("decision")],
                     theirs,
-                    who,
-                    at,
+                    by,
                 })));
             }
             true

@@ -31,30 +31,87 @@ pub struct Conflict {
     pub fields: Vec<String>,
     /// Those fields as they are now (what the colleague saved).
     pub theirs: Map<String, Value>,
-    /// Who made the last change to the record, in words ("dr.bob as unix user bob"), and when
-    /// (UTC); `None` when the audit log does not say.
-    pub who: Option<String>,
-    pub at: Option<NaiveDateTime>,
+    /// Who last changed them, and when; `None` when the audit log does not say.
+    pub by: Option<ChangedBy>,
+}
+
+/// Who made a change and when, as the audit log recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedBy {
+    /// The name recorded (`--user`, else the OS account).
+    pub who: String,
+    /// The OS account that wrote the row, when it is not that name.
+    pub account: Option<String>,
+    /// UTC.
+    pub at: NaiveDateTime,
+}
+
+impl ChangedBy {
+    /// "dr.bob as unix user bob", or the name alone (as the history tab says it).
+    pub fn who_text(&self) -> String {
+        match &self.account {
+            Some(account) if *account != self.who => {
+                format!("{} as unix user {account}", self.who)
+            }
+            _ => self.who.clone(),
+        }
+    }
+}
+
+impl Conflict {
+    /// The fields in conflict, in words ("the notes", "the decision, comes back").
+    pub fn what(&self) -> String {
+        match self.fields.as_slice() {
+            [] => String::from("it"),
+            fields => fields
+                .iter()
+                .map(|field| field_words(field))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    /// What the colleague saved, field by field, in words: the fields in conflict first.
+    pub fn theirs_in_words(&self) -> Vec<(String, String)> {
+        self.fields
+            .iter()
+            .chain(self.theirs.keys().filter(|k| !self.fields.contains(k)))
+            .filter_map(|field| {
+                let value = self.theirs.get(field)?;
+                Some((field_words(field).to_owned(), value_words(value)))
+            })
+            .collect()
+    }
 }
 
 impl fmt::Display for Conflict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let who = self.who.as_deref().unwrap_or("someone else");
-        write!(f, "{who} changed ")?;
-        match self.fields.as_slice() {
-            [] => f.write_str("it")?,
-            fields => f.write_str(
-                &fields
-                    .iter()
-                    .map(|field| field_words(field))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )?,
+        match &self.by {
+            Some(by) => write!(
+                f,
+                "{} changed {} at {} UTC, after you opened it",
+                by.who_text(),
+                self.what(),
+                by.at.format("%Y-%m-%d %H:%M")
+            ),
+            None => write!(
+                f,
+                "someone else changed {} after you opened it",
+                self.what()
+            ),
         }
-        if let Some(at) = self.at {
-            write!(f, " at {} UTC", at.format("%Y-%m-%d %H:%M"))?;
-        }
-        f.write_str(", after you opened it")
+    }
+}
+
+/// A field's value as a person reads it.
+fn value_words(value: &Value) -> String {
+    match value {
+        Value::Null => String::from("(none)"),
+        Value::Bool(true) => String::from("yes"),
+        Value::Bool(false) => String::from("no"),
+        Value::String(text) if text.is_empty() => String::from("(empty)"),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -152,7 +209,7 @@ impl<T> Checked<T> {
 pub fn check<T: Versioned>(
     current: Option<&T>,
     edit: &Edit<T>,
-    last_change: impl FnOnce(&[String]) -> Result<Option<(String, NaiveDateTime)>>,
+    last_change: impl FnOnce(&[String]) -> Result<Option<ChangedBy>>,
 ) -> Result<Checked<T>> {
     let Some(current) = current else {
         // Nothing stored: a new record (or one a colleague removed, which the caller refuses).
@@ -178,7 +235,7 @@ pub fn check<T: Versioned>(
     let stale = current.version() != base.version();
     let overwrote = stale && !merged.conflicts.is_empty();
     if overwrote && !edit.overwrite {
-        let (who, at) = last_change(&merged.conflicts)?.unzip();
+        let by = last_change(&merged.conflicts)?;
         return Err(StoreError::Conflict(Box::new(Conflict {
             theirs: merged
                 .conflicts
@@ -186,8 +243,7 @@ pub fn check<T: Versioned>(
                 .filter_map(|field| Some((field.clone(), merged.current.get(field)?.clone())))
                 .collect(),
             fields: merged.conflicts,
-            who,
-            at,
+            by,
         })));
     }
     let changed = fields(&merged.record)? != merged.current;
@@ -252,7 +308,7 @@ pub(super) fn last_change(
     entity: &str,
     id: i64,
     fields: &[String],
-) -> Result<Option<(String, NaiveDateTime)>> {
+) -> Result<Option<ChangedBy>> {
     let mut stmt = conn.prepare_cached(
         "SELECT who, os_user, at, before, after FROM audit_log
          WHERE entity = ?1 AND entity_id = ?2 ORDER BY id DESC LIMIT 100",
@@ -269,7 +325,7 @@ pub(super) fn last_step_change(
     ruleset: &str,
     step: u8,
     fields: &[String],
-) -> Result<Option<(String, NaiveDateTime)>> {
+) -> Result<Option<ChangedBy>> {
     let mut stmt = conn.prepare_cached(
         "SELECT who, os_user, at, before, after FROM audit_log
          WHERE patient_id = ?1 AND entity = 'way_forward'
@@ -302,7 +358,7 @@ fn who_changed(
     rows: impl Iterator<Item = rusqlite::Result<AuditRow>>,
     entity: &str,
     fields: &[String],
-) -> Result<Option<(String, NaiveDateTime)>> {
+) -> Result<Option<ChangedBy>> {
     let mut newest = None;
     for row in rows {
         let (who, os_user, at, before, after) = row?;
@@ -317,7 +373,11 @@ fn who_changed(
             let key = audit_key(entity, field);
             before.get(key) != after.get(key)
         });
-        let found = (who_text(who, os_user), parse_datetime("audit_log.at", &at)?);
+        let found = ChangedBy {
+            account: os_user,
+            who,
+            at: parse_datetime("audit_log.at", &at)?,
+        };
         if touched {
             return Ok(Some(found));
         }
@@ -334,14 +394,6 @@ fn audit_key<'f>(entity: &str, field: &'f str) -> &'f str {
         ("meeting_cases", "outcome_text") => "text",
         ("meeting_cases", "plan_followed_reason") => "reason",
         _ => field,
-    }
-}
-
-/// "dr.bob as unix user bob", or the account alone (as the history tab says it).
-fn who_text(who: String, os_user: Option<String>) -> String {
-    match os_user {
-        Some(account) if account != who => format!("{who} as unix user {account}"),
-        _ => who,
     }
 }
 
@@ -366,7 +418,7 @@ mod tests {
     }
 
     #[allow(clippy::unnecessary_wraps)] // the shape `check` asks for
-    fn nobody(_: &[String]) -> Result<Option<(String, NaiveDateTime)>> {
+    fn nobody(_: &[String]) -> Result<Option<ChangedBy>> {
         Ok(None)
     }
 
@@ -396,18 +448,24 @@ mod tests {
         let edit = Edit::of(opened, step("mine", None, 3));
         let when =
             NaiveDateTime::parse_from_str("2026-11-27 14:02:00", "%Y-%m-%d %H:%M:%S").unwrap();
-        let err = check(Some(&stored), &edit, |_| {
-            Ok(Some((String::from("dr.bob"), when)))
-        })
-        .unwrap_err();
+        let bob = ChangedBy {
+            who: String::from("dr.bob"),
+            account: Some(String::from("bob")),
+            at: when,
+        };
+        let err = check(Some(&stored), &edit, |_| Ok(Some(bob))).unwrap_err();
         let StoreError::Conflict(conflict) = err else {
             panic!("{err}")
         };
         assert_eq!(conflict.fields, ["notes"]);
         assert_eq!(conflict.theirs["notes"], "theirs");
         assert_eq!(
+            conflict.theirs_in_words(),
+            [(String::from("the notes"), String::from("theirs"))]
+        );
+        assert_eq!(
             conflict.to_string(),
-            "dr.bob changed the notes at 2026-11-27 14:02 UTC, after you opened it"
+            "dr.bob as unix user bob changed the notes at 2026-11-27 14:02 UTC, after you opened it"
         );
         let checked = check(Some(&stored), &edit.overwriting(), nobody).unwrap();
         assert_eq!(checked.record, step("mine", None, 5));

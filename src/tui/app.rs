@@ -1436,25 +1436,47 @@ fn not_saved(model: &mut Model, ticket: u64, why: NotSaved, save: Box<Save>) -> 
         }
         _ => false,
     };
-    let kept = if typed { " · your text is kept" } else { "" };
+    // What matters first, for a narrow status line: not saved, and what was typed kept.
+    let lead = if typed {
+        "not saved, your text is kept"
+    } else {
+        "not saved"
+    };
     match why {
         NotSaved::Refused(reason) => {
-            model.message = Some(format!("not saved: {reason}"));
+            model.message = Some(format!("{lead}: {reason}"));
             Vec::new()
         }
         NotSaved::Busy(reason) => {
             model.message = Some(if typed {
-                format!("not saved: {reason}{kept}: ⏎ tries again")
+                format!("{lead}: {reason} · ⏎ tries again")
             } else {
-                format!("not saved: {reason}")
+                format!("{lead}: {reason}")
             });
             Vec::new()
         }
-        NotSaved::Conflict { notice, theirs } => {
-            model.message = Some(format!("not saved: {notice}{kept}"));
+        NotSaved::Conflict(conflict) => {
+            let by = match &conflict.by {
+                Some(by) if by.at.date() == model.today => {
+                    format!(
+                        "{} changed {} at {} UTC",
+                        by.who,
+                        conflict.what(),
+                        by.at.format("%H:%M")
+                    )
+                }
+                Some(by) => format!(
+                    "{} changed {} on {} UTC",
+                    by.who,
+                    conflict.what(),
+                    by.at.format("%Y-%m-%d %H:%M")
+                ),
+                None => format!("someone else changed {}", conflict.what()),
+            };
+            model.message = Some(format!("{lead}: {by}, after you opened it"));
             model.refusal = Some(Refusal {
-                notice,
-                theirs,
+                notice: conflict.to_string(),
+                theirs: conflict.theirs_in_words(),
                 retry: (!typed).then_some(*save),
                 showing_theirs: false,
             });
@@ -1475,7 +1497,7 @@ fn not_saved(model: &mut Model, ticket: u64, why: NotSaved, save: Box<Save>) -> 
                 seen.fingerprint = Some(fingerprint);
             }
             model.message = Some(format!(
-                "not saved: {notice}{kept}: read it again; ⏎ records your rationale against it"
+                "{lead}: {notice}; read it again: ⏎ records your rationale against it"
             ));
             model.refresh_in_place()
         }

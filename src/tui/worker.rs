@@ -24,8 +24,8 @@ use crate::assess;
 use crate::domain::{AuditEntry, Edit, MeetingCase, OutcomeCategory, PatientId, ReviewDecision};
 use crate::rules::Rules;
 use crate::store::{
-    Anchor, ListFilter, ListQuery, Note, PatientRow, PatientSummary, ReviewSeen, StatusCounts,
-    Store, StoreError,
+    Anchor, Conflict, ListFilter, ListQuery, Note, PatientRow, PatientSummary, ReviewSeen,
+    StatusCounts, Store, StoreError,
 };
 use crate::store::{MeetingSummary, TaskRow};
 use crate::way_forward::{self, WayForwardError, WayForwardView};
@@ -225,11 +225,8 @@ pub enum NotSaved {
     /// The file stayed busy for the whole [`WRITE_PATIENCE`].
     Busy(String),
     /// A colleague changed the same thing since it was opened: who and when, and what they
-    /// saved, field by field in words.
-    Conflict {
-        notice: String,
-        theirs: Vec<(String, String)>,
-    },
+    /// saved.
+    Conflict(Box<Conflict>),
     /// The assessment a review was typed against changed since it was opened.
     AssessmentChanged { notice: String, fingerprint: String },
 }
@@ -462,26 +459,7 @@ fn saved(
                 patient,
             };
         }
-        Err(WayForwardError::Store(StoreError::Conflict(conflict))) => NotSaved::Conflict {
-            notice: conflict.to_string(),
-            theirs: conflict
-                .fields
-                .iter()
-                .chain(
-                    conflict
-                        .theirs
-                        .keys()
-                        .filter(|k| !conflict.fields.contains(k)),
-                )
-                .filter_map(|field| {
-                    let value = conflict.theirs.get(field)?;
-                    Some((
-                        crate::store::field_words(field).to_owned(),
-                        value_words(value),
-                    ))
-                })
-                .collect(),
-        },
+        Err(WayForwardError::Store(StoreError::Conflict(conflict))) => NotSaved::Conflict(conflict),
         Err(WayForwardError::Store(err @ StoreError::AssessmentChanged { .. })) => {
             let StoreError::AssessmentChanged { fingerprint, .. } = &err else {
                 unreachable!("matched above")
@@ -492,23 +470,11 @@ fn saved(
             }
         }
         Err(err) if is_busy(&err) => NotSaved::Busy(String::from(
-            "the file stayed busy: another program (an import, another refract) was writing to it",
+            "the file stayed busy (another program was writing to it)",
         )),
         Err(err) => NotSaved::Refused(err.to_string()),
     };
     Reply::NotSaved { ticket, why, save }
-}
-
-/// A field's value as a person reads it.
-fn value_words(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::Null => String::from("(none)"),
-        serde_json::Value::Bool(true) => String::from("yes"),
-        serde_json::Value::Bool(false) => String::from("no"),
-        serde_json::Value::String(text) if text.is_empty() => String::from("(empty)"),
-        serde_json::Value::String(text) => text.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// Makes one save, in one transaction; what was done in words, and the patient it was about.
