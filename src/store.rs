@@ -158,6 +158,49 @@ pub struct Store {
     user: String,
     /// Who else can reach the file, found when it was opened (see [`Store::warnings`]).
     warnings: Vec<String>,
+    /// The file, as [`IN_USE`] knows it, while this store is open.
+    file: Option<FileId>,
+}
+
+/// A file by device and inode.
+type FileId = (u64, u64);
+
+/// The database files this process has connections to. Closing any descriptor of a file drops
+/// every POSIX lock the process holds on it, SQLite's included (SQLite keeps its own
+/// descriptors open for that reason): reading the header of a file this process already has
+/// open would leave its connections without their locks, and the next process to close its own
+/// connection would take itself for the last one and delete the WAL under them, and with it
+/// every change written there after. So a file in use is not opened outside SQLite again.
+static IN_USE: std::sync::Mutex<Vec<FileId>> = std::sync::Mutex::new(Vec::new());
+
+fn in_use() -> std::sync::MutexGuard<'static, Vec<FileId>> {
+    IN_USE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn file_id(path: &Path) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(path).ok().map(|meta| (meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(file) = self.file {
+            let mut open = in_use();
+            if let Some(index) = open.iter().position(|f| *f == file) {
+                open.swap_remove(index);
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -201,7 +244,10 @@ impl Store {
                 OpenMode::CreateIfMissing => create_private_file(path)?,
             }
         }
-        check_sqlite_header(path)?;
+        let file = file_id(path);
+        if !file.is_some_and(|file| in_use().contains(&file)) {
+            check_sqlite_header(path)?;
+        }
         sharing::check_companions(path)?;
 
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -233,7 +279,11 @@ impl Store {
         // Every query of the store is prepared once per connection; rusqlite's default cache of
         // 16 statements would evict and re-prepare them on every patient of a bulk pass.
         conn.set_prepared_statement_cache_capacity(128);
+        if let Some(file) = file {
+            in_use().push(file);
+        }
         let mut store = Store {
+            file,
             conn,
             path: path.to_owned(),
             // As the audit log records it: safe to show, never empty (the OS account then), so

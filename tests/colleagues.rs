@@ -893,3 +893,66 @@ fn refract_review_refuses_an_assessment_that_changed_since_it_was_read() {
     );
     assert_eq!(status, "refractory");
 }
+
+/// Where `a_second_connection_keeps_its_locks` asks its child process to look.
+const LOOK_AT: &str = "REFRACT_TEST_LOCKS_OF";
+
+/// Not a test of its own: run by `a_second_connection_keeps_its_locks` as another process,
+/// which asks the kernel whether anyone holds a lock on the file (its own locks would not
+/// show), as SQLite does when it closes a connection to decide it was the last one (and then
+/// deletes the WAL: `sqlite3` and most scripts do).
+#[cfg(unix)]
+#[test]
+#[ignore = "run by a_second_connection_keeps_its_locks, as another process"]
+fn another_process_looks_for_locks() {
+    use nix::fcntl::{FcntlArg, fcntl};
+    use nix::libc;
+    let Some(db) = std::env::var_os(LOOK_AT) else {
+        return;
+    };
+    let file = std::fs::File::open(db).unwrap();
+    let mut probe = libc::flock {
+        l_type: libc::F_WRLCK as libc::c_short,
+        l_whence: libc::SEEK_SET as libc::c_short,
+        l_start: 0,
+        l_len: 0,
+        l_pid: 0,
+    };
+    fcntl(&file, FcntlArg::F_GETLK(&mut probe)).unwrap();
+    assert_ne!(
+        i32::from(probe.l_type),
+        libc::F_UNLCK,
+        "nobody holds a lock on the database: the next connection to close deletes the WAL"
+    );
+}
+
+/// Two connections to the file in one process (the dashboard's reader and writer): opening the
+/// second must not drop the first's locks. Closing any descriptor of a file drops all of a
+/// process's POSIX locks on it; the header check of the second open did, and then `sqlite3` or
+/// a script closing its connection deleted the WAL under the dashboard, whose saves went on
+/// into a deleted file (seen in tmux: "saved", and nothing in the file).
+#[cfg(unix)]
+#[test]
+fn a_second_connection_keeps_its_locks() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let first = Store::open(&path, OpenMode::MustExist, "dr.alice").unwrap();
+    let second = first.reopen().unwrap();
+    let other = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    let look = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "another_process_looks_for_locks",
+            "--exact",
+            "--ignored",
+            "--test-threads=1",
+        ])
+        .env(LOOK_AT, &path)
+        .output()
+        .unwrap();
+    assert!(
+        look.status.success(),
+        "{}",
+        String::from_utf8_lossy(&look.stdout)
+    );
+    drop((first, second, other));
+}
