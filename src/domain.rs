@@ -30,7 +30,7 @@ pub use review::{
     ReviewDecision, ReviewState,
 };
 pub use workflow::{
-    Attendee, CareOption, ChecklistItem, Meeting, MeetingCase, OptionKind, PatientPreference,
+    Attendee, CareOption, ChecklistItem, Edit, Meeting, MeetingCase, OptionKind, PatientPreference,
     PlanFollowed, Referral, ReferralStatus, Stance, StepStatus, Task, TaskStatus, TrialStatus,
     WayForwardStep, WellbeingGoal,
 };

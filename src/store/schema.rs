@@ -36,7 +36,11 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_tables: false,
     },
     Migration {
-        sql: include_str!("sql/0005_drug_records.sql"),
+        sql: include_str!("sql/0005_versions.sql"),
+        rebuilds_tables: false,
+    },
+    Migration {
+        sql: include_str!("sql/0006_drug_records.sql"),
         rebuilds_tables: false,
     },
 ];
