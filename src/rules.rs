@@ -96,12 +96,74 @@ pub struct Rules {
     /// A digest of what an import's mapping reads from the rules (the stop-reason words): a
     /// file imported under another is read again rather than skipped.
     pub mapping_stamp: i64,
+    /// Every measurement any criterion reads, by code and by name: an import names a test by
+    /// the code or words the criteria know, among all those the record gives.
+    pub observation_terms: ObservationTerms,
     /// A digest of every rule and drug file's text: stored assessments computed under another
     /// stamp are evaluated again.
     pub stamp: String,
     /// The way-forward options catalogue of each rule set (not in the stamp: options never
     /// change an assessment).
     pub options: Vec<OptionCatalogue>,
+}
+
+/// The codes and names of every measurement the criteria read (their `ObservationSelector`s).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObservationTerms {
+    pub codes: std::collections::BTreeSet<String>,
+    pub names: Vec<String>,
+}
+
+impl ObservationTerms {
+    /// Gathers the selectors of a rule file: the tables that hold only `codes` and `names`.
+    fn collect(&mut self, value: &toml::Value) {
+        match value {
+            toml::Value::Table(table) => {
+                let selector =
+                    !table.is_empty() && table.keys().all(|key| key == "codes" || key == "names");
+                if selector {
+                    let strings = |key: &str| {
+                        table
+                            .get(key)
+                            .and_then(toml::Value::as_array)
+                            .map(|items| {
+                                items
+                                    .iter()
+                                    .filter_map(|v| v.as_str().map(str::to_owned))
+                                    .collect::<Vec<_>>()
+                            })
+                            .unwrap_or_default()
+                    };
+                    self.codes.extend(strings("codes"));
+                    for name in strings("names") {
+                        if !self.names.contains(&name) {
+                            self.names.push(name);
+                        }
+                    }
+                    return;
+                }
+                for child in table.values() {
+                    self.collect(child);
+                }
+            }
+            toml::Value::Array(items) => {
+                for child in items {
+                    self.collect(child);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether a criterion reads the test of this code or these words.
+    pub fn knows(&self, code: Option<&str>, words: Option<&str>) -> bool {
+        code.is_some_and(|code| self.codes.contains(code))
+            || words.is_some_and(|words| {
+                self.names
+                    .iter()
+                    .any(|name| context::names_test(words, name))
+            })
+    }
 }
 
 impl Rules {
@@ -193,8 +255,12 @@ impl Rules {
             crate::digest::short_hex(&hasher.finalize())
         };
         let mut sets = Vec::with_capacity(sources.len());
+        let mut observation_terms = ObservationTerms::default();
         for (origin, text) in &sources {
             let set: RuleSet = load::parse_toml(origin, text)?;
+            if let Ok(tree) = toml::from_str::<toml::Value>(text) {
+                observation_terms.collect(&tree);
+            }
             load::validate(origin, text, &set, &book)?;
             if sets.iter().any(|s: &RuleSet| s.id == set.id) {
                 return Err(RulesError::Invalid {
@@ -210,6 +276,7 @@ impl Rules {
             book,
             stop_reasons,
             mapping_stamp,
+            observation_terms,
             stamp,
             options,
         })

@@ -268,6 +268,10 @@ pub struct ObservationComponent {
     pub value_integer: Option<i64>,
     #[serde(rename = "valueCodeableConcept")]
     pub value_codeable_concept: Option<CodeableConcept>,
+    #[serde(rename = "valueBoolean")]
+    pub value_boolean: Option<bool>,
+    #[serde(rename = "valueString")]
+    pub value_string: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -282,6 +286,10 @@ pub struct Observation {
     pub value_integer: Option<i64>,
     #[serde(rename = "valueCodeableConcept")]
     pub value_codeable_concept: Option<CodeableConcept>,
+    #[serde(rename = "valueBoolean")]
+    pub value_boolean: Option<bool>,
+    #[serde(rename = "valueString")]
+    pub value_string: Option<String>,
     #[serde(rename = "effectiveDateTime")]
     pub effective_date_time: Option<String>,
     #[serde(rename = "effectivePeriod")]

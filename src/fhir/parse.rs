@@ -263,7 +263,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 return Ok(removed(raw));
             }
             let subject = subject_of(resource.subject.as_ref())?;
-            let observations = map_observation(&resource)?;
+            let observations = map_observation(&resource, rules)?;
             if observations.is_empty() {
                 return Ok(Mapped::Skipped(String::from("Observation (no value or date)")).into());
             }
@@ -1117,7 +1117,104 @@ fn strength_mg(text: &str) -> Option<f64> {
     }
 }
 
-fn map_observation(resource: &model::Observation) -> Result<Vec<Observation>, String> {
+/// An observation's or component's `value[x]`, as far as a criterion can use it.
+struct Value<'a> {
+    quantity: Option<&'a model::Quantity>,
+    integer: Option<i64>,
+    coded: Option<&'a CodeableConcept>,
+    boolean: Option<bool>,
+    string: Option<&'a str>,
+}
+
+impl Value<'_> {
+    /// The number, and the coded answer: a yes or no (a boolean, a coded or written Present,
+    /// Positive, Detected…) as SNOMED CT Present or Absent, never as a number; another code as
+    /// it is.
+    fn read(&self) -> (Option<f64>, Option<String>) {
+        use observation_codes::finding;
+        let yes_or_no = |yes: bool| {
+            String::from(if yes {
+                finding::PRESENT[0]
+            } else {
+                finding::ABSENT[0]
+            })
+        };
+        let number = self
+            .quantity
+            .and_then(|q| q.value)
+            .or(self.integer.map(|i| i as f64));
+        let coded = self.coded.and_then(|concept| {
+            concept
+                .coding
+                .iter()
+                .filter_map(|c| c.code.as_deref())
+                .find_map(finding::of_code)
+                .or_else(|| {
+                    concept
+                        .text
+                        .as_deref()
+                        .into_iter()
+                        .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
+                        .find_map(finding::of_words)
+                })
+                .map(yes_or_no)
+                .or_else(|| concept.first_code().map(str::to_owned))
+        });
+        let answer = coded
+            .or_else(|| self.boolean.map(yes_or_no))
+            .or_else(|| self.string.and_then(finding::of_words).map(yes_or_no));
+        (number, answer)
+    }
+}
+
+/// The code and the name a test is kept under: among the record's codes and names (its text
+/// and every coding's display), the one a criterion reads, if any; else its LOINC code and its
+/// text. The name is cleaned of invisible characters and runs of spaces, so that one test is
+/// one test.
+fn test_of(concept: &CodeableConcept, rules: &Rules) -> Option<(String, String)> {
+    let terms = &rules.observation_terms;
+    let clean = |words: &str| {
+        crate::text::sanitise_line(words)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let known_code = concept.coding.iter().find(|c| {
+        c.code
+            .as_deref()
+            .is_some_and(|code| terms.codes.contains(code))
+    });
+    let code = known_code
+        .and_then(|c| c.code.as_deref())
+        .or_else(|| concept.code_in("loinc"))
+        .or_else(|| concept.first_code())
+        .map(str::to_owned);
+    let names: Vec<String> = concept
+        .text
+        .as_deref()
+        .into_iter()
+        .chain(known_code.and_then(|c| c.display.as_deref()))
+        .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
+        .map(clean)
+        .filter(|name| !name.is_empty())
+        .collect();
+    let known_name = names
+        .iter()
+        .find(|name| terms.knows(None, Some(name.as_str())));
+    let name = known_name.or(names.first()).cloned();
+    match (code, name) {
+        (Some(code), Some(name)) => Some((code, name)),
+        (Some(code), None) => Some((code.clone(), code)),
+        // A test named only in words is kept under them (criteria read such tests by name).
+        (None, Some(name)) => Some((format!("text:{name}"), name)),
+        (None, None) => None,
+    }
+}
+
+fn map_observation(
+    resource: &model::Observation,
+    rules: &Rules,
+) -> Result<Vec<Observation>, String> {
     let effective_text = resource
         .effective_date_time
         .as_ref()
@@ -1143,50 +1240,50 @@ fn map_observation(resource: &model::Observation) -> Result<Vec<Observation>, St
     .join(" ");
     let setting = bp_setting(&panel_words);
     let mut out = Vec::new();
-    let make = |concept: &CodeableConcept,
-                quantity: Option<&model::Quantity>,
-                integer: Option<i64>,
-                coded: Option<&CodeableConcept>| {
-        let code = concept
-            .code_in("loinc")
-            .or_else(|| concept.first_code())?
-            .to_owned();
-        let value = quantity.and_then(|q| q.value).or(integer.map(|i| i as f64));
-        let value_code = coded.and_then(|c| c.first_code()).map(str::to_owned);
-        if value.is_none() && value_code.is_none() {
+    let make = |concept: &CodeableConcept, value: &Value<'_>| {
+        let (number, answer) = value.read();
+        if number.is_none() && answer.is_none() {
             return None;
         }
+        let (code, display) = test_of(concept, rules)?;
         let is_bp =
             code == observation_codes::SYSTOLIC_BP || code == observation_codes::DIASTOLIC_BP;
         Some(Observation {
             id: 0,
-            display: concept.words().unwrap_or(&code).to_owned(),
+            display,
             code,
-            value,
-            value_code,
-            unit: quantity.and_then(|q| q.unit_text()).map(str::to_owned),
+            value: number,
+            value_code: answer,
+            unit: value
+                .quantity
+                .and_then(|q| q.unit_text())
+                .map(str::to_owned),
             effective,
             setting: is_bp.then_some(setting),
         })
     };
-    if let Some(observation) = make(
-        &code,
-        resource.value_quantity.as_ref(),
-        resource.value_integer,
-        resource.value_codeable_concept.as_ref(),
-    ) {
+    let value = Value {
+        quantity: resource.value_quantity.as_ref(),
+        integer: resource.value_integer,
+        coded: resource.value_codeable_concept.as_ref(),
+        boolean: resource.value_boolean,
+        string: resource.value_string.as_deref(),
+    };
+    if let Some(observation) = make(&code, &value) {
         out.push(observation);
     }
     for component in &resource.component {
         let Some(concept) = &component.code else {
             continue;
         };
-        if let Some(observation) = make(
-            concept,
-            component.value_quantity.as_ref(),
-            component.value_integer,
-            component.value_codeable_concept.as_ref(),
-        ) {
+        let value = Value {
+            quantity: component.value_quantity.as_ref(),
+            integer: component.value_integer,
+            coded: component.value_codeable_concept.as_ref(),
+            boolean: component.value_boolean,
+            string: component.value_string.as_deref(),
+        };
+        if let Some(observation) = make(concept, &value) {
             out.push(observation);
         }
     }

@@ -319,3 +319,145 @@ fn stop_reasons_are_read_from_their_words_and_unknown_ones_are_kept_and_counted(
         "{summary}"
     );
 }
+
+/// An observation of `code` (a concept) with `value` (the value[x] elements).
+fn finding(id: &str, subject: &str, code: Value, value: Value) -> Value {
+    let mut observation = json!({
+        "resourceType": "Observation",
+        "id": id,
+        "status": "final",
+        "subject": {"reference": subject},
+        "effectiveDateTime": "2024-03-05T09:30:00+01:00"
+    });
+    observation["code"] = code;
+    if let (Some(fields), Value::Object(value)) = (observation.as_object_mut(), value) {
+        fields.extend(value);
+    }
+    observation
+}
+
+#[test]
+fn every_value_a_criterion_can_use_is_read_and_a_coded_finding_is_yes_or_no() {
+    let mut env = Env::new();
+    let s = "urn:uuid:val";
+    let eeg = json!({"coding": [{"system": "http://loinc.org", "code": "11523-8",
+                                 "display": "EEG study"}],
+                     "text": "Electrographic seizures"});
+    let document = bundle(
+        "collection",
+        &[
+            patient("val", "MRN-val", "Roe", "Kim"),
+            finding(
+                "v-coded",
+                s,
+                eeg.clone(),
+                json!({"valueCodeableConcept": {
+                "coding": [{"system": "http://snomed.info/sct", "code": "52101004", "display": "Present"}]}}),
+            ),
+            finding(
+                "v-positive",
+                s,
+                eeg.clone(),
+                json!({"valueCodeableConcept": {
+                "coding": [{"system": "http://snomed.info/sct", "code": "10828004", "display": "Positive"}]}}),
+            ),
+            finding("v-bool", s, eeg.clone(), json!({"valueBoolean": false})),
+            finding(
+                "v-string",
+                s,
+                eeg.clone(),
+                json!({"valueString": "Not detected"}),
+            ),
+            finding(
+                "v-words",
+                s,
+                eeg,
+                json!({"valueCodeableConcept": {"text": "Absent"}}),
+            ),
+            finding(
+                "v-other",
+                s,
+                json!({"text": "Smoking status"}),
+                json!({"valueCodeableConcept": {
+                "coding": [{"system": "http://snomed.info/sct", "code": "266919005", "display": "Never smoker"}]}}),
+            ),
+        ],
+    );
+    let file = env.write_json("values.json", &document);
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows("SELECT source_id, coalesce(value, '-'), value_code FROM observations ORDER BY source_id"),
+        [
+            ["v-bool", "-", "2667000"],
+            ["v-coded", "-", "52101004"],
+            ["v-other", "-", "266919005"],
+            ["v-positive", "-", "52101004"],
+            ["v-string", "-", "2667000"],
+            ["v-words", "-", "2667000"]
+        ]
+    );
+}
+
+#[test]
+fn a_test_is_named_by_the_code_or_words_the_criteria_know_once() {
+    let mut env = Env::new();
+    let s = "urn:uuid:nm";
+    let document = bundle(
+        "collection",
+        &[
+            patient("nm", "MRN-nm", "Roe", "Kim"),
+            // The criterion's name is in a coding's display, not in the text.
+            finding(
+                "n1",
+                s,
+                json!({"coding": [{"system": "http://example.org/eeg", "code": "x1",
+                                                "display": "cEEG electrographic seizures"}],
+                                    "text": "EEG"}),
+                json!({"valueBoolean": true}),
+            ),
+            // The text hides a zero-width space: the same test as the next.
+            finding(
+                "n2",
+                s,
+                json!({"text": "Electrographic\u{200b} seizures"}),
+                json!({"valueBoolean": false}),
+            ),
+            finding(
+                "n3",
+                s,
+                json!({"text": "Electrographic seizures"}),
+                json!({"valueBoolean": true}),
+            ),
+            // LOINC's long name for marrow blasts.
+            finding(
+                "n4",
+                s,
+                json!({"coding": [{"system": "http://loinc.org", "code": "11150-2",
+                                                "display": "Blasts/100 leukocytes in Bone marrow by Manual count"}]}),
+                json!({"valueQuantity": {"value": 62, "unit": "%"}}),
+            ),
+        ],
+    );
+    let file = env.write_json("names.json", &document);
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows("SELECT source_id, display FROM observations ORDER BY source_id"),
+        [
+            ["n1", "cEEG electrographic seizures"],
+            ["n2", "Electrographic seizures"],
+            ["n3", "Electrographic seizures"],
+            ["n4", "Blasts/100 leukocytes in Bone marrow by Manual count"]
+        ]
+    );
+    let terms = &env.rules.observation_terms;
+    for (code, name) in [
+        ("x1", "cEEG electrographic seizures"),
+        ("-", "Electrographic seizures"),
+        (
+            "11150-2",
+            "Blasts/100 leukocytes in Bone marrow by Manual count",
+        ),
+    ] {
+        assert!(terms.knows(Some(code), Some(name)), "{name}");
+    }
+}
