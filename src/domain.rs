@@ -11,6 +11,7 @@ mod codes;
 pub mod meeting;
 pub mod observation_codes;
 mod review;
+pub mod strength;
 pub mod way_forward;
 mod workflow;
 

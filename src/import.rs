@@ -38,7 +38,7 @@ pub use project::{Rebuilt, rebuild_dirty};
 
 /// The version of the mapping from FHIR to refract's rows. A file imported with an older
 /// mapping is read again rather than skipped as already imported.
-pub const MAPPING_VERSION: i64 = 1;
+pub const MAPPING_VERSION: i64 = 2;
 
 /// What a run may do beyond adding and updating.
 #[derive(Debug, Clone, Default)]

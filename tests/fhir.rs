@@ -13,6 +13,8 @@
 mod bad_input;
 #[path = "fhir/bulk.rs"]
 mod bulk;
+#[path = "fhir/courses.rs"]
+mod courses;
 #[path = "fhir/dates.rs"]
 mod dates;
 #[path = "fhir/fresh.rs"]

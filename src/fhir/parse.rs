@@ -13,11 +13,13 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::FhirError;
+use super::dosage_text;
 use super::model::{self, CodeableConcept};
 use super::stream::{RawResource, StreamError, each_in_bytes};
 use crate::domain::{
     BpSetting, Condition, ConditionCodeSystem, DatesKnown, Dose, DrugExposure, DrugRole,
     Observation, Patient, PatientId, PatientRecord, Procedure, Sex, StopReason, observation_codes,
+    strength,
 };
 use crate::rules::stop_reasons::{StopReading, StopReasons};
 use crate::rules::{Rules, condition_matches};
@@ -97,6 +99,13 @@ pub struct MedicationRecord {
     #[serde(default)]
     pub stop_text: Option<String>,
     pub dosages: Vec<DoseSpec>,
+    /// One dose given at a time (a MedicationAdministration with an `effectiveDateTime`): doses
+    /// are grouped into cycles when the record is assembled.
+    #[serde(default)]
+    pub administered: bool,
+    /// The record says the whole course was given (status `completed`).
+    #[serde(default)]
+    pub completed: bool,
 }
 
 /// One dosage line, as far as a daily dose can be computed from it.
@@ -105,8 +114,11 @@ pub struct DoseSpec {
     pub route: Option<String>,
     pub quantity: Option<(f64, String)>,
     pub rate: Option<(f64, String)>,
-    /// Administrations per day, from the timing.
+    /// Administrations per day, from the timing or the dosage's text.
     pub per_day: Option<f64>,
+    /// Cycles the schedule plans (`timing.repeat.count` of a cyclic schedule).
+    #[serde(default)]
+    pub cycles: Option<u32>,
 }
 
 /// What the merging of renewals needs to know about a medication record.
@@ -116,6 +128,8 @@ pub struct MedicationMeta {
     pub key: String,
     pub active: bool,
     pub end_recorded: bool,
+    /// One dose given at a time, to be grouped with the other doses of its cycle.
+    pub administered: bool,
 }
 
 /// One resource mapped, with what was left out of it.
@@ -819,6 +833,10 @@ fn map_medication(
             stop_reason,
             stop_text,
             dosages: dose_specs(resource),
+            administered: raw.resource_type == "MedicationAdministration"
+                && resource.effective_date_time.is_some()
+                && resource.effective_period.is_none(),
+            completed: status == "completed",
         },
         refers,
     ))
@@ -958,7 +976,13 @@ pub fn finish_medication(
             route,
             role,
             stop_reason: record.stop_reason,
-            cycles: None,
+            // Cycles a completed order planned were given; a stopped one says only how many
+            // were planned.
+            cycles: record
+                .dosages
+                .iter()
+                .find_map(|d| d.cycles)
+                .filter(|_| record.completed),
             dates: record.dates,
             stop_text: record.stop_text.clone(),
         },
@@ -966,6 +990,7 @@ pub fn finish_medication(
             key,
             active: record.active,
             end_recorded: record.end_recorded,
+            administered: record.administered,
         },
     )
 }
@@ -991,54 +1016,99 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
     let per_day = |timing: Option<&model::Timing>| {
         timing.and_then(|t| t.repeat.as_ref()).and_then(|repeat| {
             let frequency = repeat.frequency.unwrap_or(1.0);
-            let period = repeat.period.unwrap_or(1.0);
-            let days = match repeat.period_unit.as_deref()? {
-                "h" => period / 24.0,
-                "d" => period,
-                "wk" => period * 7.0,
-                "mo" => period * 30.0,
-                _ => return None,
-            };
-            (days > 0.0 && frequency.is_finite()).then(|| frequency / days)
+            let days = period_days(repeat.period.unwrap_or(1.0), repeat.period_unit.as_deref()?)?;
+            (frequency.is_finite() && frequency > 0.0).then(|| frequency / days)
         })
     };
     let route = |r: Option<&CodeableConcept>| r.and_then(CodeableConcept::words).map(str::to_owned);
+    // What the structured elements leave out, the dosage's text may say ("500 mg twice daily").
+    let with_text = |mut spec: DoseSpec, text: Option<&String>| {
+        if let Some(text) = text
+            && (spec.quantity.is_none() || spec.per_day.is_none())
+        {
+            let read = dosage_text::read(text);
+            if spec.quantity.is_none() && spec.rate.is_none() {
+                spec.quantity = read.amount;
+            }
+            if spec.per_day.is_none() {
+                spec.per_day = read.per_day;
+            }
+        }
+        spec
+    };
     resource
         .dosage_instruction
         .iter()
-        .map(|d| DoseSpec {
-            route: route(d.route.as_ref()),
-            quantity: quantity(
-                d.dose_and_rate
-                    .first()
-                    .and_then(|r| r.dose_quantity.as_ref()),
-            ),
-            rate: quantity(
-                d.dose_and_rate
-                    .first()
-                    .and_then(|r| r.rate_quantity.as_ref()),
-            ),
-            per_day: per_day(d.timing.as_ref()),
+        .map(|d| {
+            let spec = DoseSpec {
+                route: route(d.route.as_ref()),
+                quantity: quantity(
+                    d.dose_and_rate
+                        .first()
+                        .and_then(|r| r.dose_quantity.as_ref()),
+                ),
+                rate: quantity(
+                    d.dose_and_rate
+                        .first()
+                        .and_then(|r| r.rate_quantity.as_ref()),
+                ),
+                per_day: per_day(d.timing.as_ref()),
+                cycles: cycles_planned(d.timing.as_ref()),
+            };
+            with_text(spec, d.text.as_ref())
         })
-        .chain(resource.dosage.iter().map(|d| DoseSpec {
-            route: route(d.route.as_ref()),
-            quantity: quantity(d.dose.as_ref().or_else(|| {
-                d.dose_and_rate
-                    .first()
-                    .and_then(|r| r.dose_quantity.as_ref())
-            })),
-            rate: quantity(d.rate_quantity.as_ref().or_else(|| {
-                d.dose_and_rate
-                    .first()
-                    .and_then(|r| r.rate_quantity.as_ref())
-            })),
-            per_day: per_day(d.timing.as_ref()),
+        .chain(resource.dosage.iter().map(|d| {
+            let spec = DoseSpec {
+                route: route(d.route.as_ref()),
+                quantity: quantity(d.dose.as_ref().or_else(|| {
+                    d.dose_and_rate
+                        .first()
+                        .and_then(|r| r.dose_quantity.as_ref())
+                })),
+                rate: quantity(d.rate_quantity.as_ref().or_else(|| {
+                    d.dose_and_rate
+                        .first()
+                        .and_then(|r| r.rate_quantity.as_ref())
+                })),
+                per_day: per_day(d.timing.as_ref()),
+                cycles: cycles_planned(d.timing.as_ref()),
+            };
+            with_text(spec, d.text.as_ref())
         }))
         .collect()
 }
 
-/// The daily dose when the record allows it: a dose quantity times the timing's frequency per
-/// day; a dose counted in tablets is converted with the strength in the drug's text ("25 MG").
+/// Cycles a schedule plans: `timing.repeat.count` of a schedule whose doses are a week or more
+/// apart (R-CHOP every 21 days, count 6). A count of daily doses is a number of doses, not of
+/// cycles.
+fn cycles_planned(timing: Option<&model::Timing>) -> Option<u32> {
+    let repeat = timing?.repeat.as_ref()?;
+    let count = repeat.count.filter(|count| *count > 0)?;
+    let days = period_days(repeat.period?, repeat.period_unit.as_deref()?)?;
+    (days / repeat.frequency.unwrap_or(1.0) >= 7.0).then_some(count)
+}
+
+/// Days in a timing's period (`period` and `periodUnit`).
+fn period_days(period: f64, unit: &str) -> Option<f64> {
+    let days = match unit {
+        "s" => period / 86_400.0,
+        "min" => period / 1440.0,
+        "h" => period / 24.0,
+        "d" => period,
+        "wk" => period * 7.0,
+        "mo" => period * 30.0,
+        "a" => period * 365.0,
+        _ => return None,
+    };
+    (days.is_finite() && days > 0.0).then_some(days)
+}
+
+/// The dose when the record allows it: a dose quantity times the timing's frequency, per day, or
+/// for doses a week or more apart (a depot injection) per interval ("234 mg/mo"), so that the
+/// criteria can tell a long-acting injectable from a daily dose. A dose counted in tablets or
+/// syringes becomes milligrams with the strength in the drug's name ("25 MG", "0.75 ML … 156
+/// MG/ML"); a combination product's dose stays counted ("1 tablet/d"), each ingredient's
+/// milligrams read by the criteria from the strengths its name gives.
 fn dose_from(specs: &[DoseSpec], text: &str) -> (Option<Dose>, Option<String>, Option<DrugRole>) {
     let mut route = None;
     let mut role = None;
@@ -1064,56 +1134,70 @@ fn dose_from(specs: &[DoseSpec], text: &str) -> (Option<Dose>, Option<String>, O
             continue;
         };
         let value = *value;
-        let unit = unit_text.to_ascii_lowercase();
+        let unit = unit_text.trim().to_lowercase();
+        let counted_as = count_unit(&unit);
         let milligrams = match unit.as_str() {
             "mg" => Some(value),
             "g" => Some(value * 1000.0),
-            "" | "1" | "{tbl}" | "tablet" | "tab" | "capsule" | "{capsule}" | "{tablet}" => {
-                strength_mg(text).map(|mg| mg * value)
-            }
-            _ => None,
+            "mcg" | "ug" | "µg" => Some(value / 1000.0),
+            "ml" => strength::concentration_mg_per_ml(text).map(|per_ml| per_ml * value),
+            _ => counted_as
+                .and_then(|_| strength::single_unit_mg(text))
+                .map(|mg| mg * value),
         };
-        dose = match (milligrams, spec.per_day) {
-            (Some(mg), Some(per_day)) => Some(Dose {
-                value: (mg * per_day * 1000.0).round() / 1000.0,
-                unit: String::from("mg/d"),
-            }),
-            (Some(mg), None) => Some(Dose {
+        dose = Some(match (milligrams, counted_as, spec.per_day) {
+            (Some(mg), _, Some(per_day)) => per_interval(mg, per_day, "mg"),
+            (Some(mg), _, None) => Dose {
                 value: mg,
                 unit: String::from("mg"),
-            }),
-            (None, _) => Some(Dose {
+            },
+            (None, Some(count_unit), Some(per_day)) => per_interval(value, per_day, count_unit),
+            (None, _, _) => Dose {
                 value,
                 unit: unit_text.clone(),
-            }),
-        };
+            },
+        });
         break;
     }
     (dose, route, role)
 }
 
-/// The strength in milligrams written in a drug's text ("Hydrochlorothiazide 25 MG Oral Tablet"),
-/// when there is exactly one (a combination has several, and a solution is per mL).
-fn strength_mg(text: &str) -> Option<f64> {
-    let upper = text.to_ascii_uppercase();
-    if upper.contains("/ML") || upper.contains(" / ") {
-        return None;
-    }
-    let words: Vec<&str> = upper.split_whitespace().collect();
-    let strengths: Vec<f64> = words
-        .iter()
-        .enumerate()
-        .filter_map(|(index, word)| {
-            let glued = word.strip_suffix("MG").and_then(|n| n.parse::<f64>().ok());
-            let spaced = (words.get(index + 1) == Some(&"MG"))
-                .then(|| word.parse::<f64>().ok())
-                .flatten();
-            glued.or(spaced)
-        })
-        .collect();
-    match strengths.as_slice() {
-        [one] => Some(*one),
+/// The count unit refract writes for a dose counted in a product's units, if `unit` is one.
+fn count_unit(unit: &str) -> Option<&'static str> {
+    match unit {
+        "tablet" | "tablets" | "tab" | "tabs" | "{tbl}" | "{tablet}" | "{tablets}" => {
+            Some("tablet")
+        }
+        "capsule" | "capsules" | "cap" | "caps" | "{capsule}" | "{capsules}" | "{cap}" => {
+            Some("capsule")
+        }
+        "" | "1" | "{dose}" | "dose" | "{unit}" | "each" | "{each}" | "syringe" | "{syringe}"
+        | "injection" | "{injection}" | "pen" | "{pen}" | "vial" | "{vial}" => Some("dose"),
         _ => None,
+    }
+}
+
+/// An amount given `per_day` times a day: per day ("1000 mg/d"), or when doses are a week or
+/// more apart, per interval ("234 mg/mo", "150 mg/4wk") as the schedule is written.
+fn per_interval(amount: f64, per_day: f64, unit: &str) -> Dose {
+    let interval_days = 1.0 / per_day;
+    if interval_days < 7.0 - 0.01 {
+        return Dose {
+            value: (amount * per_day * 1000.0).round() / 1000.0,
+            unit: format!("{unit}/d"),
+        };
+    }
+    let days = interval_days.round() as i64;
+    let interval = match days {
+        7 => String::from("wk"),
+        14 | 21 | 28 | 42 | 56 | 84 => format!("{}wk", days / 7),
+        30 => String::from("mo"),
+        90 | 180 => format!("{}mo", days / 30),
+        other => format!("{other}d"),
+    };
+    Dose {
+        value: (amount * 1000.0).round() / 1000.0,
+        unit: format!("{unit}/{interval}"),
     }
 }
 
@@ -1376,7 +1460,13 @@ pub fn record_of(mut items: ImportedItems) -> (PatientRecord, RowSources) {
         .procedures
         .sort_by_key(|(_, procedure)| procedure.performed);
     items.exposures.sort_by(|a, b| a.0.cmp(&b.0));
-    let exposures = merge_renewals(&items.exposures);
+    let (administrations, records): (Vec<_>, Vec<_>) = items
+        .exposures
+        .into_iter()
+        .partition(|(_, _, meta)| meta.administered);
+    let mut exposures = merge_renewals(&records);
+    exposures.extend(cycles_of(administrations));
+    exposures.sort_by_key(|(_, exposure)| exposure.start);
 
     let mut record = PatientRecord::default();
     let mut sources = RowSources::default();
@@ -1401,6 +1491,62 @@ pub fn record_of(mut items: ImportedItems) -> (PatientRecord, RowSources) {
         sources.procedures.push(source);
     }
     (record, sources)
+}
+
+/// Doses of one cycle are at most this many days apart: daily induction chemotherapy (days
+/// 1-7), bortezomib on days 1, 4, 8 and 11, rituximab weekly for four weeks. A longer pause
+/// between doses (R-CHOP every 21 days, an infusion every 8 weeks) starts the next cycle.
+const CYCLE_DOSE_GAP_DAYS: i64 = 7;
+
+/// Doses given one at a time (MedicationAdministration), grouped per drug into cycles: each
+/// cycle is one exposure from its first dose to its last, counted as one cycle. Cycles are kept
+/// apart, so that what they make (two induction courses of AML, or six cycles of one R-CHOP
+/// line) is decided by the criteria's line rules (`[lines] gap_days`), not here.
+fn cycles_of(
+    administrations: Vec<(String, DrugExposure, MedicationMeta)>,
+) -> Vec<(String, DrugExposure)> {
+    let mut by_drug: BTreeMap<String, Vec<(String, DrugExposure)>> = BTreeMap::new();
+    for (source, exposure, meta) in administrations {
+        by_drug
+            .entry(meta.key)
+            .or_default()
+            .push((source, exposure));
+    }
+    let mut cycles: Vec<(String, DrugExposure)> = Vec::new();
+    for (_, mut doses) in by_drug {
+        doses.sort_by_key(|(_, exposure)| exposure.start);
+        let mut current: Option<(String, DrugExposure)> = None;
+        for (source, dose) in doses {
+            match current.as_mut() {
+                Some((_, cycle))
+                    if (dose.start.date() - cycle.end.unwrap_or(cycle.start).date()).num_days()
+                        <= CYCLE_DOSE_GAP_DAYS =>
+                {
+                    cycle.end = Some(
+                        dose.end
+                            .unwrap_or(dose.start)
+                            .max(cycle.end.unwrap_or(cycle.start)),
+                    );
+                    cycle.stop_reason = dose.stop_reason.or(cycle.stop_reason);
+                    if cycle.stop_text.is_none() {
+                        cycle.stop_text = dose.stop_text;
+                    }
+                    if cycle.dose.is_none() {
+                        cycle.dose = dose.dose;
+                    }
+                }
+                _ => {
+                    cycles.extend(current.take());
+                    let mut cycle = dose;
+                    cycle.end = Some(cycle.end.unwrap_or(cycle.start));
+                    cycle.cycles = Some(1);
+                    current = Some((source, cycle));
+                }
+            }
+        }
+        cycles.extend(current);
+    }
+    cycles
 }
 
 /// Prescriptions of the same drug renewed within [`RENEWAL_DAYS`] are one exposure (an OMOP
@@ -1548,20 +1694,6 @@ mod tests {
         assert!(parse_datetime("2019-02-30").is_err());
         assert!(parse_datetime("20190-01-01").is_err());
         assert!(parse_datetime("yesterday").is_err());
-    }
-
-    #[test]
-    fn strength_from_text() {
-        assert_eq!(
-            strength_mg("Hydrochlorothiazide 25 MG Oral Tablet"),
-            Some(25.0)
-        );
-        assert_eq!(strength_mg("Lasix 40mg"), Some(40.0));
-        assert_eq!(strength_mg("10 ML Furosemide 10 MG/ML Injection"), None);
-        assert_eq!(
-            strength_mg("Amoxicillin 250 MG / Clavulanate 125 MG Oral Tablet"),
-            None
-        );
     }
 
     #[test]

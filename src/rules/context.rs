@@ -7,8 +7,10 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
+use super::dose;
 use super::drugs::{Drug, DrugBook};
 use super::model::{ObservationSelector, RuleSet};
+use crate::domain::strength;
 use crate::domain::{
     Condition, Confounder, DrugExposure, Evidence, EvidenceKind, Observation, PatientRecord,
     Procedure, TreatmentLine,
@@ -39,6 +41,28 @@ impl Given<'_> {
 
     pub fn start(&self) -> NaiveDate {
         self.exposure.start.date()
+    }
+
+    /// The dose of `drug` in this record as an amount a day: the recorded milligrams, or for a
+    /// dose counted in tablets (a combination product, "1 tablet/d" of "amlodipine 10 MG /
+    /// valsartan 160 MG Oral Tablet"), the count times the strength the product's name gives
+    /// this ingredient.
+    pub fn daily_of(&self, drug: &Drug) -> Option<dose::Daily> {
+        let recorded = self.exposure.dose.as_ref()?;
+        if let Some(daily) = dose::daily(recorded) {
+            return Some(daily);
+        }
+        let (count, interval_days) = dose::counted(recorded)?;
+        let text = &self.exposure.text;
+        let names: Vec<&str> = std::iter::once(drug.ingredient.as_str())
+            .chain(drug.synonyms.iter().map(String::as_str))
+            .collect();
+        let unit_mg = strength::ingredient_mg(text, &names)
+            .or_else(|| (self.drugs.len() == 1).then(|| strength::single_unit_mg(text))?)?;
+        Some(dose::Daily {
+            mg_per_day: count * unit_mg / interval_days,
+            interval_days,
+        })
     }
 
     pub fn end(&self) -> Option<NaiveDate> {

@@ -51,6 +51,32 @@ pub fn daily(dose: &Dose) -> Option<Daily> {
     })
 }
 
+/// A dose counted in the product's units ("2 tablet/d", "1 dose/mo": a combination product, or
+/// a product whose strength the importer could not read), as (units per dose interval, days in
+/// the interval).
+pub fn counted(dose: &Dose) -> Option<(f64, f64)> {
+    if !dose.value.is_finite() || dose.value <= 0.0 {
+        return None;
+    }
+    let unit = dose.unit.trim().to_lowercase();
+    let (amount, per) = unit.split_once('/')?;
+    if !COUNT_UNITS.contains(&amount.trim()) {
+        return None;
+    }
+    Some((dose.value, interval(per.trim())?))
+}
+
+/// The units a dose can be counted in (the importer writes `tablet`, `capsule` or `dose`).
+const COUNT_UNITS: [&str; 7] = [
+    "tablet",
+    "capsule",
+    "dose",
+    "{tbl}",
+    "{tablet}",
+    "{capsule}",
+    "{dose}",
+];
+
 /// Milligrams per day, for criteria that only compare daily amounts.
 pub fn mg_per_day(dose: &Dose) -> Option<f64> {
     daily(dose).map(|d| d.mg_per_day)
@@ -86,7 +112,7 @@ fn interval(per: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{daily, mg_per_day};
+    use super::{counted, daily, mg_per_day};
     use crate::domain::Dose;
 
     fn dose(value: f64, unit: &str) -> Dose {
@@ -110,6 +136,9 @@ mod tests {
         assert_eq!(mg_per_day(&dose(300.0, "mg/month")), Some(10.0));
         assert_eq!(mg_per_day(&dose(900.0, "mg/3mo")), Some(10.0));
         let monthly = daily(&dose(150.0, "mg/4wk")).unwrap();
+        assert_eq!(counted(&dose(2.0, "tablet/d")), Some((2.0, 1.0)));
+        assert_eq!(counted(&dose(1.0, "dose/mo")), Some((1.0, 30.0)));
+        assert_eq!(counted(&dose(1.0, "mg/d")), None);
         assert!((monthly.interval_days - 28.0).abs() < 1e-9);
     }
 

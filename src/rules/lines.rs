@@ -103,12 +103,12 @@ pub fn derive(
         return Vec::new();
     }
     if params.step_care {
-        derive_step_care(&counted, set, today)
+        derive_step_care(&counted, set, record, today)
     } else {
         let plan = params
             .planned_sequence
             .then(|| Plan::of(record, given, set));
-        derive_regimens(&counted, set, plan.as_ref(), today)
+        derive_regimens(&counted, set, record, plan.as_ref(), today)
     }
 }
 
@@ -188,6 +188,7 @@ fn unplanned_transplant(
 fn derive_regimens(
     counted: &[&Given<'_>],
     set: &RuleSet,
+    record: &PatientRecord,
     plan: Option<&Plan>,
     today: NaiveDate,
 ) -> Vec<TreatmentLine> {
@@ -275,10 +276,15 @@ fn derive_regimens(
             });
         }
     }
-    finish(lines, set, today)
+    finish(lines, set, record, today)
 }
 
-fn derive_step_care(counted: &[&Given<'_>], set: &RuleSet, today: NaiveDate) -> Vec<TreatmentLine> {
+fn derive_step_care(
+    counted: &[&Given<'_>],
+    set: &RuleSet,
+    record: &PatientRecord,
+    today: NaiveDate,
+) -> Vec<TreatmentLine> {
     // Every start and end is a moment the class set may change.
     let mut moments: BTreeSet<NaiveDate> = BTreeSet::new();
     for given in counted {
@@ -352,7 +358,7 @@ fn derive_step_care(counted: &[&Given<'_>], set: &RuleSet, today: NaiveDate) -> 
         });
         previous = classes;
     }
-    finish(lines, set, today)
+    finish(lines, set, record, today)
 }
 
 fn join_classes(classes: &[&String]) -> String {
@@ -363,7 +369,12 @@ fn join_classes(classes: &[&String]) -> String {
         .join(", ")
 }
 
-fn finish(lines: Vec<Building<'_>>, set: &RuleSet, today: NaiveDate) -> Vec<TreatmentLine> {
+fn finish(
+    lines: Vec<Building<'_>>,
+    set: &RuleSet,
+    record: &PatientRecord,
+    today: NaiveDate,
+) -> Vec<TreatmentLine> {
     let count = lines.len();
     let mut out = Vec::with_capacity(count);
     let starts: Vec<NaiveDate> = lines.iter().map(|l| l.start).collect();
@@ -403,7 +414,7 @@ fn finish(lines: Vec<Building<'_>>, set: &RuleSet, today: NaiveDate) -> Vec<Trea
             .first()
             .copied()
             .filter(|first| stopping.iter().all(|r| r == first));
-        let cycles = line.members.iter().filter_map(|g| g.exposure.cycles).max();
+        let cycles = cycles_given(record, set, &line.members, line.start, end);
         let drugs: Vec<LineDrug> = line
             .members
             .iter()
@@ -459,4 +470,53 @@ fn finish(lines: Vec<Building<'_>>, set: &RuleSet, today: NaiveDate) -> Vec<Trea
         });
     }
     out
+}
+
+/// Cycles a line gave: per drug, the cycles its records count (one per cycle of doses given
+/// one at a time, or a completed order's planned count), the most of any drug; else the
+/// rule set's cycle procedures performed during the line (one per cycle).
+fn cycles_given(
+    record: &PatientRecord,
+    set: &RuleSet,
+    members: &[&Given<'_>],
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+) -> Option<u32> {
+    let mut per_drug: Vec<(&str, u32)> = Vec::new();
+    for given in members {
+        let Some(cycles) = given.exposure.cycles else {
+            continue;
+        };
+        let drug = given
+            .drugs
+            .first()
+            .map_or(given.exposure.text.as_str(), |d| d.ingredient.as_str());
+        match per_drug.iter_mut().find(|(known, _)| *known == drug) {
+            Some((_, total)) => *total += cycles,
+            None => per_drug.push((drug, cycles)),
+        }
+    }
+    if let Some(most) = per_drug.iter().map(|(_, cycles)| *cycles).max() {
+        return Some(most);
+    }
+    let terms = &set.lines.cycle_procedures;
+    if terms.is_empty() {
+        return None;
+    }
+    let counted = record
+        .procedures
+        .iter()
+        .filter(|p| {
+            let day = p.performed.date();
+            start <= day && end.is_none_or(|end| day <= end)
+        })
+        .filter(|p| {
+            terms
+                .iter()
+                .any(|term| p.code == *term || contains_words(&p.display, term))
+        })
+        .map(|p| p.performed.date())
+        .collect::<BTreeSet<_>>()
+        .len();
+    u32::try_from(counted).ok().filter(|n| *n > 0)
 }

@@ -161,6 +161,11 @@ pub struct LineParameters {
     /// Consolidation or maintenance starting this long after a transplant is still planned.
     #[serde(default = "default_post_transplant_days")]
     pub post_transplant_days: i64,
+    /// Procedures recorded once per cycle of a regimen ("Chemotherapy", "R-CHOP cycle 3"):
+    /// SNOMED codes or words of their display. A line whose drug records do not count its
+    /// cycles counts these procedures during it.
+    #[serde(default)]
+    pub cycle_procedures: Vec<String>,
 }
 
 impl Default for LineParameters {
@@ -176,6 +181,7 @@ impl Default for LineParameters {
             conditioning_days: default_conditioning_days(),
             tandem_days: default_tandem_days(),
             post_transplant_days: default_post_transplant_days(),
+            cycle_procedures: Vec::new(),
         }
     }
 }

@@ -123,12 +123,8 @@ pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outc
         // drug is the same drug, at the highest dose recorded for it.
         let mut doses: Vec<(&super::drugs::Drug, Option<f64>)> = Vec::new();
         for given in &regimen.drugs {
-            let daily = given
-                .exposure
-                .dose
-                .as_ref()
-                .and_then(super::dose::mg_per_day);
             for drug in &given.drugs {
+                let daily = given.daily_of(drug).map(|d| d.mg_per_day);
                 match doses
                     .iter_mut()
                     .find(|(d, _)| d.ingredient == drug.ingredient)

@@ -336,8 +336,44 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
     trials.sort_by_key(|trial| trial.start);
     if spec.unit != "line" {
         trials = merge_same_period(trials);
+        trials = merge_cycles(trials, ctx.set.lines.gap_days);
     }
     trials
+}
+
+/// Cycles of a drug given dose by dose (an infusion every 8 weeks, recorded as
+/// administrations) are one trial while each follows the last within the rule set's line gap
+/// and none was stopped for a reason: the trial is the course, not each infusion.
+fn merge_cycles(trials: Vec<Trial<'_>>, gap_days: i64) -> Vec<Trial<'_>> {
+    let is_cycle = |trial: &Trial<'_>| {
+        trial.line.is_none()
+            && !trial.given.is_empty()
+            && trial.given.iter().all(|g| g.exposure.cycles.is_some())
+    };
+    let mut kept: Vec<Trial<'_>> = Vec::with_capacity(trials.len());
+    for trial in trials {
+        let continues = kept
+            .iter_mut()
+            .rev()
+            .find(|k| k.name == trial.name)
+            .filter(|earlier| {
+                is_cycle(earlier)
+                    && is_cycle(&trial)
+                    && earlier.stop.is_none()
+                    && earlier
+                        .end
+                        .is_some_and(|end| trial.start <= shift(end, gap_days))
+            });
+        match continues {
+            Some(earlier) => {
+                earlier.given.extend(trial.given);
+                earlier.end = trial.end;
+                earlier.stop = trial.stop;
+            }
+            None => kept.push(trial),
+        }
+    }
+    kept
 }
 
 /// Two records of the same drug for the same period (a prescription and a statement of it)
@@ -807,10 +843,8 @@ fn trial_doses<'c>(
                 .find(|(name, _)| contains_words(&given.exposure.text, name))
                 .map_or(1.0, |(_, factor)| *factor);
             let daily = given
-                .exposure
-                .dose
-                .as_ref()
-                .and_then(super::dose::mg_per_day)
+                .daily_of(drug)
+                .map(|d| d.mg_per_day)
                 .map(|mg| if depot { mg * ester } else { mg });
             let no_interval = depot
                 && daily.is_none()

@@ -90,6 +90,20 @@ pub fn cases() -> Vec<Case> {
         )
         .no_confounder("white_coat"),
         case(
+            "a three-ingredient tablet counted in tablets: each ingredient at the strength its name gives",
+            high_at(
+                on(&[
+                    "amlodipine 5 MG / valsartan 320 MG / hydrochlorothiazide 25 MG Oral Tablet 1 tablet/d",
+                    SPIRONOLACTONE,
+                    METOPROLOL,
+                ]),
+                &[300, 200, 100],
+            ),
+            Resistant,
+        )
+        .confounder_text("amlodipine 5 mg/d is below its usual maximum")
+        .confounder_text("hydrochlorothiazide 25 mg/d is below its usual maximum"),
+        case(
             "five classes with hydrochlorothiazide instead of chlorthalidone: resistant",
             high_at(
                 on(&[HCTZ, SPIRONOLACTONE, AMLODIPINE, LOSARTAN, METOPROLOL]),

@@ -1,0 +1,282 @@
+//! The strengths written in a drug product's name: "Hydrochlorothiazide 25 MG Oral Tablet",
+//! "amLODIPine 5 MG / valsartan 160 MG Oral Tablet" (RxNorm's clinical drug names),
+//! "amlodipine/valsartan/hydrochlorothiazide 10-320-25 mg tablet" (a combination written with
+//! its ingredients and strengths in the same order), "0.75 ML paliperidone palmitate 156 MG/ML
+//! Prefilled Syringe" (a concentration and the volume of one unit).
+//!
+//! A dose counted in tablets, capsules or syringes becomes milligrams only through these
+//! strengths, so a strength is read only when the text leaves no doubt about which ingredient it
+//! belongs to: an unnamed list of strengths ("Exforge HCT 10-320-25 mg") is kept unnamed and
+//! gives no ingredient its dose.
+
+/// One strength in a product's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strength {
+    /// The ingredient's words as written before the strength, lower-case ("valsartan"); `None`
+    /// when the name does not say which ingredient it is.
+    pub ingredient: Option<String>,
+    /// Milligrams in one unit (a tablet, a capsule, a syringe, a millilitre when `per_ml`).
+    pub mg: f64,
+    /// The strength is a concentration (mg/mL).
+    pub per_ml: bool,
+}
+
+/// Every strength written in `text`, in the order written.
+pub fn strengths(text: &str) -> Vec<Strength> {
+    let words = words_of(text);
+    let mut found = Vec::new();
+    let mut segment_start = 0;
+    let mut index = 0;
+    while index < words.len() {
+        let word = words[index].as_str();
+        if word == "/" || word == "+" {
+            segment_start = index + 1;
+            index += 1;
+            continue;
+        }
+        let Some(amounts) = amounts_of(word) else {
+            index += 1;
+            continue;
+        };
+        let Some((factor, per_ml, unit_words)) = unit_at(&words, index + 1) else {
+            index += 1;
+            continue;
+        };
+        let before: Vec<&str> = words[segment_start..index]
+            .iter()
+            .map(String::as_str)
+            .filter(|w| !is_volume_word(w))
+            .collect();
+        let names = names_before(&before, amounts.len());
+        for (position, amount) in amounts.iter().enumerate() {
+            found.push(Strength {
+                ingredient: names.as_ref().map(|names| names[position].clone()),
+                mg: amount * factor,
+                per_ml,
+            });
+        }
+        index += 1 + unit_words;
+        segment_start = index;
+    }
+    found
+}
+
+/// Milligrams in one unit of a product with one strength ("Lasix 40mg"): a concentration times
+/// the unit's volume when the name gives it ("0.75 ML … 156 MG/ML"). `None` for a combination
+/// or a concentration with no volume.
+pub fn single_unit_mg(text: &str) -> Option<f64> {
+    match strengths(text).as_slice() {
+        [one] if !one.per_ml => Some(one.mg),
+        [one] => unit_volume_ml(text).map(|ml| ml * one.mg),
+        _ => None,
+    }
+}
+
+/// The concentration in mg/mL of a product with one strength, written so ("10 MG/ML").
+pub fn concentration_mg_per_ml(text: &str) -> Option<f64> {
+    match strengths(text).as_slice() {
+        [one] if one.per_ml => Some(one.mg),
+        _ => None,
+    }
+}
+
+/// Milligrams of the ingredient known by any of `names` in one unit of a combination product
+/// whose name says which strength is whose.
+pub fn ingredient_mg(text: &str, names: &[&str]) -> Option<f64> {
+    let all = strengths(text);
+    let mut matching = all.iter().filter(|strength| {
+        !strength.per_ml
+            && strength.ingredient.as_deref().is_some_and(|written| {
+                names.iter().any(|name| {
+                    let name = name.to_lowercase();
+                    !name.is_empty() && (written == name || has_word_run(written, &name))
+                })
+            })
+    });
+    let first = matching.next()?;
+    matching.next().is_none().then_some(first.mg)
+}
+
+/// The volume of one unit, written before the ingredient ("0.75 ML paliperidone …").
+fn unit_volume_ml(text: &str) -> Option<f64> {
+    let words = words_of(text);
+    let position = words.iter().position(|w| w == "ml")?;
+    let amount = position
+        .checked_sub(1)
+        .and_then(|i| words[i].parse::<f64>().ok())?;
+    // The volume is the first amount, before any concentration.
+    let concentration = words.iter().position(|w| w == "mg/ml" || w == "mg");
+    (concentration.is_none_or(|c| position < c) && amount > 0.0).then_some(amount)
+}
+
+/// Lower-case words, numbers glued to their unit split off ("25mg" → "25", "mg"), a slash
+/// between spaces kept as its own word (it separates ingredients).
+fn words_of(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for raw in text.split_whitespace() {
+        let word = raw.trim_matches([',', ';', '(', ')']).to_lowercase();
+        if word.is_empty() {
+            continue;
+        }
+        let split = word
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '/'))
+            .filter(|&at| at > 0 && word[..at].starts_with(|c: char| c.is_ascii_digit()));
+        match split {
+            Some(at) => {
+                words.push(word[..at].trim_end_matches(['-', '/']).to_owned());
+                words.push(word[at..].to_owned());
+            }
+            None => words.push(word),
+        }
+    }
+    words
+}
+
+/// The amounts of a strength word: "25", "10-320-25", "100/25".
+fn amounts_of(word: &str) -> Option<Vec<f64>> {
+    if !word.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let amounts: Option<Vec<f64>> = word
+        .split(['-', '/'])
+        .map(|part| {
+            part.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v > 0.0)
+        })
+        .collect();
+    amounts.filter(|a| !a.is_empty())
+}
+
+/// The mass unit starting at `index`: (milligrams per unit, whether per mL, words used).
+fn unit_at(words: &[String], index: usize) -> Option<(f64, bool, usize)> {
+    let word = words.get(index)?.as_str();
+    let (mass, per) = match word.split_once('/') {
+        Some((mass, per)) => (mass, Some(per)),
+        None => (word, None),
+    };
+    let factor = match mass {
+        "mg" => 1.0,
+        "g" => 1000.0,
+        "mcg" | "ug" | "µg" => 0.001,
+        _ => return None,
+    };
+    match per {
+        Some("ml") => Some((factor, true, 1)),
+        Some(_) => None,
+        // "25 MG / ML" is a concentration too; "5 MG / valsartan" is not.
+        None if words.get(index + 1).is_some_and(|w| w == "/")
+            && words.get(index + 2).is_some_and(|w| w == "ml") =>
+        {
+            Some((factor, true, 3))
+        }
+        None => Some((factor, false, 1)),
+    }
+}
+
+/// A unit's volume ("0.75 ML") is not part of an ingredient's name.
+fn is_volume_word(word: &str) -> bool {
+    word == "ml" || word.parse::<f64>().is_ok()
+}
+
+/// The ingredient names for `count` strengths, from the words before them: the words as one
+/// name for one strength; for several, a word listing as many names joined by "/" or "-".
+fn names_before(before: &[&str], count: usize) -> Option<Vec<String>> {
+    if before.is_empty() {
+        return None;
+    }
+    if count == 1 {
+        return Some(vec![before.join(" ")]);
+    }
+    before.iter().rev().find_map(|word| {
+        let names: Vec<String> = word
+            .split(['/', '-'])
+            .filter(|part| !part.is_empty())
+            .map(str::to_owned)
+            .collect();
+        (names.len() == count).then_some(names)
+    })
+}
+
+/// Whether `name`'s words appear as a run in `written` ("paliperidone" in "paliperidone
+/// palmitate").
+fn has_word_run(written: &str, name: &str) -> bool {
+    let written: Vec<&str> = written.split_whitespace().collect();
+    let name: Vec<&str> = name.split_whitespace().collect();
+    !name.is_empty()
+        && written
+            .windows(name.len())
+            .any(|run| run == name.as_slice())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{concentration_mg_per_ml, ingredient_mg, single_unit_mg, strengths};
+
+    #[test]
+    fn one_strength_per_tablet() {
+        assert_eq!(
+            single_unit_mg("Hydrochlorothiazide 25 MG Oral Tablet"),
+            Some(25.0)
+        );
+        assert_eq!(single_unit_mg("Lasix 40mg"), Some(40.0));
+        assert_eq!(
+            single_unit_mg("Levothyroxine 50 MCG Oral Tablet"),
+            Some(0.05)
+        );
+        assert_eq!(single_unit_mg("Metformin 1 G tablet"), Some(1000.0));
+        assert_eq!(single_unit_mg("Lithium carbonate tablet"), None);
+    }
+
+    #[test]
+    fn a_concentration_is_milligrams_only_with_the_units_volume() {
+        assert_eq!(single_unit_mg("Furosemide 10 MG/ML Injection"), None);
+        assert_eq!(
+            concentration_mg_per_ml("Furosemide 10 MG/ML Injection"),
+            Some(10.0)
+        );
+        assert_eq!(
+            single_unit_mg("0.75 ML paliperidone palmitate 156 MG/ML Prefilled Syringe"),
+            Some(117.0)
+        );
+        assert_eq!(
+            concentration_mg_per_ml("haloperidol decanoate 50 MG / ML injection"),
+            Some(50.0)
+        );
+    }
+
+    #[test]
+    fn rxnorm_combinations_name_each_strength() {
+        let text = "amLODIPine 5 MG / valsartan 160 MG Oral Tablet";
+        assert_eq!(single_unit_mg(text), None);
+        assert_eq!(ingredient_mg(text, &["amlodipine"]), Some(5.0));
+        assert_eq!(ingredient_mg(text, &["valsartan"]), Some(160.0));
+        assert_eq!(ingredient_mg(text, &["hydrochlorothiazide"]), None);
+        let levodopa = "Carbidopa 25 MG / Levodopa 100 MG Oral Tablet";
+        assert_eq!(ingredient_mg(levodopa, &["levodopa"]), Some(100.0));
+    }
+
+    #[test]
+    fn dashed_strengths_follow_the_order_of_the_names() {
+        let text = "amlodipine/valsartan/hydrochlorothiazide 10-320-25 mg tablet";
+        assert_eq!(ingredient_mg(text, &["amlodipine"]), Some(10.0));
+        assert_eq!(ingredient_mg(text, &["valsartan"]), Some(320.0));
+        assert_eq!(
+            ingredient_mg(text, &["HCTZ", "hydrochlorothiazide"]),
+            Some(25.0)
+        );
+        let slashed = "losartan-hydrochlorothiazide 100/25mg tab";
+        assert_eq!(ingredient_mg(slashed, &["losartan"]), Some(100.0));
+        assert_eq!(ingredient_mg(slashed, &["hydrochlorothiazide"]), Some(25.0));
+    }
+
+    #[test]
+    fn unnamed_combination_strengths_give_no_ingredient_a_dose() {
+        let text = "Exforge HCT 10-320-25 mg";
+        assert_eq!(strengths(text).len(), 3);
+        assert!(strengths(text).iter().all(|s| s.ingredient.is_none()));
+        assert_eq!(ingredient_mg(text, &["valsartan"]), None);
+        assert_eq!(single_unit_mg("Sinemet 100 MG / 25 MG"), None);
+        assert_eq!(ingredient_mg("Sinemet 100 MG / 25 MG", &["levodopa"]), None);
+    }
+}

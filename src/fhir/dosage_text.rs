@@ -1,0 +1,316 @@
+//! A dosage written as words (`Dosage.text`: "500 mg twice daily", "1 tablet bid", "150 mg IM
+//! every 4 weeks"), read for what a structured dosage would have said: the amount of one dose
+//! and how many doses a day.
+//!
+//! Only a regular schedule gives a daily dose: "as needed", a range ("1-2 tablets"), or two
+//! different amounts ("5 mg mane, 10 mg nocte") leave the part they touch unknown rather than
+//! guessed; the criteria then say the dose is not documented.
+
+/// What a dosage text says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DosageText {
+    /// One dose: an amount and its unit as written ("mg", "tablet").
+    pub amount: Option<(f64, String)>,
+    /// Doses a day (0.5 every other day, 1/28 every four weeks).
+    pub per_day: Option<f64>,
+}
+
+/// Reads `text`; what it does not say clearly is `None`.
+pub fn read(text: &str) -> DosageText {
+    let words = words_of(text);
+    let as_needed = words.iter().any(|w| w == "prn")
+        || contains_run(&words, &["as", "needed"])
+        || contains_run(&words, &["as", "required"])
+        || contains_run(&words, &["when", "required"]);
+    DosageText {
+        amount: amount(&words),
+        per_day: if as_needed { None } else { per_day(&words) },
+    }
+}
+
+/// Lower-case words, abbreviations' dots removed ("b.i.d." → "bid"), numbers split from glued
+/// units ("500mg" → "500", "mg"), number words as digits.
+fn words_of(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for raw in text.split_whitespace() {
+        let word = raw
+            .trim_matches([',', ';', ':', '(', ')', '[', ']'])
+            .to_lowercase();
+        let word = if word.chars().any(|c| c.is_ascii_digit()) {
+            word.trim_end_matches('.').to_owned()
+        } else {
+            word.replace('.', "")
+        };
+        if word.is_empty() {
+            continue;
+        }
+        let glued = word
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .filter(|&at| at > 0 && !word.starts_with('q'));
+        match glued {
+            Some(at) if !word[at..].starts_with(['-', '/']) => {
+                words.push(word[..at].to_owned());
+                words.push(word[at..].to_owned());
+            }
+            _ => words.push(number_word(&word).map_or(word, str::to_owned)),
+        }
+    }
+    words
+}
+
+fn number_word(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "one" => "1",
+        "two" => "2",
+        "three" => "3",
+        "four" => "4",
+        "five" => "5",
+        "six" => "6",
+        "half" | "½" => "0.5",
+        _ => return None,
+    })
+}
+
+const DOSE_UNITS: [&str; 19] = [
+    "mg", "g", "mcg", "ug", "µg", "ml", "unit", "units", "iu", "tablet", "tablets", "tab", "tabs",
+    "capsule", "capsules", "cap", "caps", "puff", "puffs",
+];
+
+/// The amount of one dose: a number followed by a dose unit. A mass wins over a count when the
+/// text gives both ("1 tablet (500 mg total)"); a range, or two different amounts of the same
+/// kind, give none.
+fn amount(words: &[String]) -> Option<(f64, String)> {
+    let mut masses: Vec<(f64, String)> = Vec::new();
+    let mut counts: Vec<(f64, String)> = Vec::new();
+    for (index, word) in words.iter().enumerate() {
+        let Some(unit) = words.get(index + 1) else {
+            break;
+        };
+        let unit = unit.as_str();
+        if !DOSE_UNITS.contains(&unit) {
+            continue;
+        }
+        // "1-2 tablets", "1 to 2 tablets", "1 or 2 tablets": a range is not one amount.
+        if word.contains('-')
+            || index
+                .checked_sub(1)
+                .and_then(|i| words.get(i))
+                .is_some_and(|w| w == "to" || w == "or")
+        {
+            return None;
+        }
+        let Ok(value) = word.parse::<f64>() else {
+            continue;
+        };
+        if !value.is_finite() || value <= 0.0 {
+            return None;
+        }
+        let unit = singular(unit);
+        let kind = if MASS_UNITS.contains(&unit.as_str()) {
+            &mut masses
+        } else {
+            &mut counts
+        };
+        kind.push((value, unit));
+    }
+    if masses.is_empty() {
+        agreed(&counts)
+    } else {
+        agreed(&masses)
+    }
+}
+
+/// The amount every entry of `amounts` says, if they agree.
+fn agreed(amounts: &[(f64, String)]) -> Option<(f64, String)> {
+    let (first, rest) = amounts.split_first()?;
+    rest.iter()
+        .all(|(value, unit)| (value - first.0).abs() < f64::EPSILON && *unit == first.1)
+        .then(|| first.clone())
+}
+
+const MASS_UNITS: [&str; 5] = ["mg", "g", "mcg", "ug", "µg"];
+
+fn singular(unit: &str) -> String {
+    match unit {
+        "tablets" | "tab" | "tabs" => "tablet",
+        "capsules" | "cap" | "caps" => "capsule",
+        "units" | "iu" => "unit",
+        "puffs" => "puff",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// Doses a day from the schedule's words.
+fn per_day(words: &[String]) -> Option<f64> {
+    let number_before = |index: usize| {
+        index
+            .checked_sub(1)
+            .and_then(|i| words.get(i))
+            .and_then(|w| w.parse::<f64>().ok())
+            .filter(|n| n.is_finite() && *n > 0.0)
+    };
+    let mut found: Vec<f64> = Vec::new();
+    for (index, word) in words.iter().enumerate() {
+        let next = words.get(index + 1).map(String::as_str);
+        let rate = match word.as_str() {
+            "od" | "qd" | "daily" | "nightly" | "nocte" | "mane" | "qhs" | "hs" | "qam" | "qpm"
+            | "q24h" => Some(1.0),
+            "bid" | "bd" | "q12h" => Some(2.0),
+            "tid" | "tds" | "q8h" => Some(3.0),
+            "qid" | "qds" | "q6h" => Some(4.0),
+            "qod" => Some(0.5),
+            "weekly" | "qw" | "qwk" => Some(1.0 / 7.0),
+            "fortnightly" => Some(1.0 / 14.0),
+            "monthly" => Some(1.0 / 30.0),
+            "once" | "twice" | "thrice" => {
+                let times = match word.as_str() {
+                    "once" => 1.0,
+                    "twice" => 2.0,
+                    _ => 3.0,
+                };
+                period_after(words, index + 1).map(|days| times / days)
+            }
+            "times" | "x" => number_before(index)
+                .and_then(|times| period_after(words, index + 1).map(|days| times / days)),
+            "every" | "each" | "q" => every(words, index + 1),
+            "at" if matches!(next, Some("night" | "bedtime")) => Some(1.0),
+            "in" if next == Some("the")
+                && matches!(
+                    words.get(index + 2).map(String::as_str),
+                    Some("morning" | "evening")
+                ) =>
+            {
+                Some(1.0)
+            }
+            q if q.starts_with('q') && q.ends_with('h') => q[1..q.len() - 1]
+                .parse::<f64>()
+                .ok()
+                .filter(|h| *h > 0.0)
+                .map(|hours| 24.0 / hours),
+            _ => None,
+        };
+        if let Some(rate) = rate {
+            found.push(rate);
+        }
+    }
+    // "once daily" is read at "once" and again at "daily": the same schedule.
+    let first = *found.first()?;
+    found
+        .iter()
+        .skip(1)
+        .all(|rate| (rate - first).abs() < 1e-9 || (*rate - 1.0).abs() < 1e-9)
+        .then_some(first)
+}
+
+/// Days in the period named at `index`: "daily", "a day", "per week", "weekly", "a month"…
+fn period_after(words: &[String], index: usize) -> Option<f64> {
+    let word = words.get(index)?.as_str();
+    let word = match word {
+        "a" | "per" | "each" | "every" | "/" => words.get(index + 1)?.as_str(),
+        other => other,
+    };
+    unit_days(word)
+}
+
+/// "every 4 weeks", "every other day", "every 12 hours", "every morning".
+fn every(words: &[String], index: usize) -> Option<f64> {
+    let word = words.get(index)?.as_str();
+    if matches!(word, "morning" | "evening" | "night" | "day") {
+        return Some(1.0);
+    }
+    if matches!(word, "other" | "second" | "alternate") {
+        return unit_days(words.get(index + 1)?).map(|days| 1.0 / (2.0 * days));
+    }
+    if let Ok(count) = word.parse::<f64>() {
+        let days = unit_days(words.get(index + 1)?)? * count;
+        return (days > 0.0).then(|| 1.0 / days);
+    }
+    unit_days(word).map(|days| 1.0 / days)
+}
+
+fn unit_days(word: &str) -> Option<f64> {
+    Some(match word {
+        "h" | "hr" | "hrs" | "hour" | "hours" => 1.0 / 24.0,
+        "d" | "day" | "days" | "daily" => 1.0,
+        "wk" | "wks" | "week" | "weeks" | "weekly" => 7.0,
+        "mo" | "month" | "months" | "monthly" => 30.0,
+        _ => return None,
+    })
+}
+
+fn contains_run(words: &[String], run: &[&str]) -> bool {
+    words
+        .windows(run.len())
+        .any(|window| window.iter().zip(run).all(|(a, b)| a == b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DosageText, read};
+
+    fn reads(text: &str, amount: Option<(f64, &str)>, per_day: Option<f64>) {
+        let got = read(text);
+        let want = DosageText {
+            amount: amount.map(|(value, unit)| (value, unit.to_owned())),
+            per_day,
+        };
+        let close = match (got.per_day, want.per_day) {
+            (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+            (a, b) => a == b,
+        };
+        assert!(got.amount == want.amount && close, "{text}: {got:?}");
+    }
+
+    #[test]
+    fn amounts_and_daily_schedules() {
+        reads("500 mg twice daily", Some((500.0, "mg")), Some(2.0));
+        reads("1 tablet bid", Some((1.0, "tablet")), Some(2.0));
+        reads(
+            "Take 2 tablets by mouth three times a day",
+            Some((2.0, "tablet")),
+            Some(3.0),
+        );
+        reads("250mg B.D.", Some((250.0, "mg")), Some(2.0));
+        reads("one capsule once a day", Some((1.0, "capsule")), Some(1.0));
+        reads("10 mg at night", Some((10.0, "mg")), Some(1.0));
+        reads("100 mg q12h", Some((100.0, "mg")), Some(2.0));
+        reads("5 mg every 8 hours", Some((5.0, "mg")), Some(3.0));
+        reads("20 mg in the morning", Some((20.0, "mg")), Some(1.0));
+        reads("400 mg 2 times daily", Some((400.0, "mg")), Some(2.0));
+        reads("50 mg every other day", Some((50.0, "mg")), Some(0.5));
+        reads(
+            "Take 1 tablet (500 mg total) by mouth 2 (two) times daily.",
+            Some((500.0, "mg")),
+            Some(2.0),
+        );
+    }
+
+    #[test]
+    fn intervals_longer_than_a_day() {
+        reads("20 mg weekly", Some((20.0, "mg")), Some(1.0 / 7.0));
+        reads("15 mg once a week", Some((15.0, "mg")), Some(1.0 / 7.0));
+        reads(
+            "150 mg IM every 4 weeks",
+            Some((150.0, "mg")),
+            Some(1.0 / 28.0),
+        );
+        reads("234 mg monthly", Some((234.0, "mg")), Some(1.0 / 30.0));
+        reads(
+            "525 mg every 3 months",
+            Some((525.0, "mg")),
+            Some(1.0 / 90.0),
+        );
+        reads("40 mg every 2 weeks", Some((40.0, "mg")), Some(1.0 / 14.0));
+    }
+
+    #[test]
+    fn what_is_not_one_regular_dose_stays_unknown() {
+        reads("1-2 tablets every 4-6 hours as needed", None, None);
+        reads("1 to 2 tablets daily", None, Some(1.0));
+        reads("5 mg mane and 10 mg nocte", None, Some(1.0));
+        reads("2 puffs as needed", Some((2.0, "puff")), None);
+        reads("Use as directed", None, None);
+        reads("500 mg", Some((500.0, "mg")), None);
+    }
+}

@@ -1,0 +1,433 @@
+//! Courses, cycles and doses as EHRs record them (FHIR R4): chemotherapy given dose by dose
+//! (MedicationAdministration), a cyclic order with `timing.repeat.count`, a procedure per
+//! cycle; doses written only as `dosage.text`, combination products, and long-acting
+//! injectables given monthly.
+
+use chrono::{Duration, NaiveDate};
+use serde_json::{Value, json};
+
+use super::{Env, ICD10, LOINC, SNOMED, bundle, coding, condition, patient, refract, with};
+
+fn day(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+/// One dose of `drug` given on `on`.
+fn given(id: &str, subject: &str, drug: &str, on: NaiveDate, mg: f64) -> Value {
+    json!({
+        "resourceType": "MedicationAdministration",
+        "id": id,
+        "status": "completed",
+        "subject": {"reference": subject},
+        "medicationCodeableConcept": {"text": drug},
+        "effectiveDateTime": format!("{on}T09:00:00+00:00"),
+        "dosage": {"dose": {"value": mg, "unit": "mg"}}
+    })
+}
+
+/// `cycles` cycles of R-CHOP given dose by dose every 21 days from `first` (prednisone on days
+/// 1-5, the rest on day 1), with a disease status of `status` after the last.
+fn lbcl_patient(id: &str, cycles: i64, status: (&str, &str)) -> Value {
+    let subject = format!("urn:uuid:{id}");
+    let first = day("2024-01-08");
+    let mut resources = vec![
+        patient(id, &format!("MRN-{id}"), "Rowe", "Ada"),
+        condition(
+            &format!("{id}-dx"),
+            &subject,
+            ICD10,
+            "C83.3",
+            "Diffuse large B-cell lymphoma",
+        ),
+    ];
+    for cycle in 0..cycles {
+        let start = first + Duration::days(21 * cycle);
+        for (drug, mg) in [
+            ("rituximab", 700.0),
+            ("cyclophosphamide", 1400.0),
+            ("doxorubicin", 90.0),
+            ("vincristine", 2.0),
+        ] {
+            resources.push(given(
+                &format!("{id}-{drug}-{cycle}"),
+                &subject,
+                drug,
+                start,
+                mg,
+            ));
+        }
+        for dose_day in 0..5 {
+            resources.push(given(
+                &format!("{id}-prednisone-{cycle}-{dose_day}"),
+                &subject,
+                "prednisone",
+                start + Duration::days(dose_day),
+                100.0,
+            ));
+        }
+    }
+    // Restaging when the next cycle would have started.
+    let assessed = first + Duration::days(21 * cycles);
+    resources.push(json!({
+        "resourceType": "Observation",
+        "id": format!("{id}-status"),
+        "status": "final",
+        "subject": {"reference": subject},
+        "code": coding(LOINC, "97509-4", "Cancer disease progression"),
+        "effectiveDateTime": assessed.to_string(),
+        "valueCodeableConcept": coding(SNOMED, status.0, status.1)
+    }));
+    bundle("collection", &resources)
+}
+
+/// `show --json` of `mrn`.
+fn show(env: &Env, mrn: &str) -> Value {
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["show", mrn, "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn lines_of(summary: &Value, ruleset: &str) -> Vec<Value> {
+    summary["record"]["lines"]
+        .as_array()
+        .or_else(|| summary["lines"].as_array())
+        .unwrap_or_else(|| panic!("no lines in {summary:#}"))
+        .iter()
+        .filter(|line| line["ruleset"] == ruleset)
+        .cloned()
+        .collect()
+}
+
+/// `flags --json` rows for `condition`.
+fn flags(env: &Env, condition: &str) -> Vec<Value> {
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["flags", "--json", "--condition", condition])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn import(env: &mut Env, name: &str, document: &Value) {
+    let path = env.write_json(name, document);
+    env.import_ok(&path);
+}
+
+#[test]
+fn doses_given_one_at_a_time_make_cycles_and_cycles_make_one_line() {
+    let mut env = Env::new();
+    import(
+        &mut env,
+        "rchop.json",
+        &lbcl_patient("ly-6", 6, ("359746009", "Patient's condition stable")),
+    );
+    let summary = show(&env, "MRN-ly-6");
+    let lines = lines_of(&summary, "lbcl");
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0]["cycles"], 6, "{:#}", lines[0]);
+    // Each cycle of rituximab is its own record, from its first dose to its last; prednisone's
+    // five daily doses are one cycle.
+    let rituximab = env.int("SELECT count(*) FROM drug_exposures WHERE text = 'rituximab'");
+    assert_eq!(rituximab, 6);
+    let prednisone = env.rows(
+        "SELECT start, end, cycles FROM drug_exposures WHERE text = 'prednisone' ORDER BY start",
+    );
+    assert_eq!(prednisone.len(), 6);
+    assert_eq!(prednisone[0][0], "2024-01-08 09:00:00");
+    assert_eq!(prednisone[0][1], "2024-01-12 09:00:00");
+    assert_eq!(prednisone[0][2], "1");
+    // SCHOLAR-1: stable disease after six cycles of first line is refractory.
+    let rows = flags(&env, "lbcl");
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0]["status"], "refractory", "{:#}", rows[0]);
+}
+
+#[test]
+fn stable_disease_after_four_cycles_is_not_scholar_refractory() {
+    let mut env = Env::new();
+    import(
+        &mut env,
+        "rchop4.json",
+        &lbcl_patient("ly-4", 4, ("359746009", "Patient's condition stable")),
+    );
+    let lines = lines_of(&show(&env, "MRN-ly-4"), "lbcl");
+    assert_eq!(lines[0]["cycles"], 4, "{lines:#?}");
+    let rows = flags(&env, "lbcl");
+    assert_ne!(rows[0]["status"], "refractory", "{:#}", rows[0]);
+    let detail = rows[0].to_string();
+    assert!(detail.contains("after 4 cycles"), "{detail}");
+}
+
+/// Daily cytarabine for `days` days and daunorubicin on the first `anthracycline` days, from
+/// `start`.
+fn induction(
+    id: &str,
+    subject: &str,
+    start: NaiveDate,
+    days: i64,
+    anthracycline: i64,
+) -> Vec<Value> {
+    let mut doses = Vec::new();
+    for offset in 0..days {
+        doses.push(given(
+            &format!("{id}-ara-{offset}"),
+            subject,
+            "cytarabine",
+            start + Duration::days(offset),
+            200.0,
+        ));
+    }
+    for offset in 0..anthracycline {
+        doses.push(given(
+            &format!("{id}-dnr-{offset}"),
+            subject,
+            "daunorubicin",
+            start + Duration::days(offset),
+            90.0,
+        ));
+    }
+    doses
+}
+
+#[test]
+fn two_induction_courses_given_dose_by_dose_stay_two_courses() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:aml-2";
+    let mut resources = vec![
+        patient("aml-2", "MRN-aml-2", "Hale", "Ines"),
+        condition(
+            "aml-2-dx",
+            subject,
+            ICD10,
+            "C92.0",
+            "Acute myeloid leukemia",
+        ),
+    ];
+    // 7+3, then 5+2 from day 29.
+    resources.extend(induction("c1", subject, day("2024-03-04"), 7, 3));
+    resources.extend(induction("c2", subject, day("2024-04-01"), 5, 2));
+    import(&mut env, "aml.json", &bundle("collection", &resources));
+    let lines = lines_of(&show(&env, "MRN-aml-2"), "aml");
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(
+        lines[0]["start"].as_str().map(|s| &s[..10]),
+        Some("2024-03-04")
+    );
+    assert_eq!(
+        lines[1]["start"].as_str().map(|s| &s[..10]),
+        Some("2024-04-01")
+    );
+    assert_eq!(lines[0]["cycles"], 1);
+}
+
+/// An R-CHOP order every 21 days for `count` cycles, with `status`.
+fn cyclic_order(id: &str, subject: &str, drug: &str, status: &str, count: u32) -> Value {
+    json!({
+        "resourceType": "MedicationRequest",
+        "id": id,
+        "status": status,
+        "intent": "order",
+        "subject": {"reference": subject},
+        "medicationCodeableConcept": {"text": drug},
+        "authoredOn": "2024-01-02",
+        "dosageInstruction": [{
+            "timing": {"repeat": {
+                "boundsPeriod": {"start": "2024-01-08", "end": "2024-04-22"},
+                "count": count, "frequency": 1, "period": 21, "periodUnit": "d"
+            }},
+            "doseAndRate": [{"doseQuantity": {"value": 700, "unit": "mg"}}]
+        }]
+    })
+}
+
+#[test]
+fn a_completed_cyclic_order_counts_its_cycles_and_a_stopped_one_does_not() {
+    let mut env = Env::new();
+    let completed = "urn:uuid:ly-c";
+    let stopped = "urn:uuid:ly-s";
+    let resources = vec![
+        patient("ly-c", "MRN-ly-c", "Park", "June"),
+        condition("ly-c-dx", completed, ICD10, "C83.3", "DLBCL"),
+        cyclic_order("ly-c-r", completed, "rituximab", "completed", 6),
+        cyclic_order("ly-c-c", completed, "cyclophosphamide", "completed", 6),
+        patient("ly-s", "MRN-ly-s", "Park", "Jim"),
+        condition("ly-s-dx", stopped, ICD10, "C83.3", "DLBCL"),
+        cyclic_order("ly-s-r", stopped, "rituximab", "stopped", 6),
+    ];
+    import(&mut env, "orders.json", &bundle("collection", &resources));
+    assert_eq!(lines_of(&show(&env, "MRN-ly-c"), "lbcl")[0]["cycles"], 6);
+    assert_eq!(
+        lines_of(&show(&env, "MRN-ly-s"), "lbcl")[0]["cycles"],
+        Value::Null
+    );
+}
+
+#[test]
+fn a_procedure_per_cycle_counts_the_cycles_of_a_line() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:ly-p";
+    let mut resources = vec![
+        patient("ly-p", "MRN-ly-p", "Lund", "Eva"),
+        condition("ly-p-dx", subject, ICD10, "C83.3", "DLBCL"),
+        with(
+            cyclic_order("ly-p-r", subject, "rituximab", "active", 6),
+            &json!({"dosageInstruction": [{"timing": {"repeat": {
+                "boundsPeriod": {"start": "2024-01-08"}, "frequency": 1, "period": 21,
+                "periodUnit": "d"}}}]}),
+        ),
+    ];
+    for cycle in 0..3 {
+        let on = day("2024-01-08") + Duration::days(21 * cycle);
+        resources.push(json!({
+            "resourceType": "Procedure",
+            "id": format!("ly-p-chemo-{cycle}"),
+            "status": "completed",
+            "subject": {"reference": subject},
+            "code": coding(SNOMED, "367336001", "Chemotherapy"),
+            "performedDateTime": on.to_string()
+        }));
+    }
+    import(
+        &mut env,
+        "procedures.json",
+        &bundle("collection", &resources),
+    );
+    assert_eq!(lines_of(&show(&env, "MRN-ly-p"), "lbcl")[0]["cycles"], 3);
+}
+
+/// A patient with one drug `record` (a MedicationRequest with `dosage_instruction`).
+fn one_drug(id: &str, drug: &str, dosage_instruction: &Value) -> Value {
+    let subject = format!("urn:uuid:{id}");
+    bundle(
+        "collection",
+        &[
+            patient(id, &format!("MRN-{id}"), "Dale", "Kim"),
+            json!({
+                "resourceType": "MedicationRequest",
+                "id": format!("{id}-rx"),
+                "status": "active",
+                "intent": "order",
+                "subject": {"reference": subject},
+                "medicationCodeableConcept": {"text": drug},
+                "authoredOn": "2024-02-01",
+                "dosageInstruction": [dosage_instruction]
+            }),
+        ],
+    )
+}
+
+fn dose_of(env: &Env, drug: &str) -> String {
+    env.rows(&format!(
+        "SELECT coalesce(dose_value || ' ' || dose_unit, '-') FROM drug_exposures WHERE text = '{drug}'"
+    ))[0][0]
+        .clone()
+}
+
+#[test]
+fn a_dose_written_only_as_text_is_read() {
+    let mut env = Env::new();
+    let cases = [
+        (
+            "d1",
+            "Levetiracetam",
+            json!({"text": "500 mg twice daily"}),
+            "1000.0 mg/d",
+        ),
+        (
+            "d2",
+            "Levetiracetam 500 MG Oral Tablet",
+            json!({"text": "1 tablet bid"}),
+            "1000.0 mg/d",
+        ),
+        (
+            "d3",
+            "Lamotrigine 100 MG Oral Tablet",
+            json!({"text": "Take 2 tablets (200 mg total) by mouth 2 (two) times daily."}),
+            "400.0 mg/d",
+        ),
+        (
+            "d4",
+            "Valproate",
+            json!({"text": "500 mg", "timing": {"repeat": {"frequency": 3, "period": 1, "periodUnit": "d"}}}),
+            "1500.0 mg/d",
+        ),
+        (
+            "d5",
+            "Clobazam",
+            json!({"text": "10 mg as needed"}),
+            "10.0 mg",
+        ),
+    ];
+    for (id, drug, dosage, _) in &cases {
+        import(&mut env, &format!("{id}.json"), &one_drug(id, drug, dosage));
+    }
+    for (_, drug, _, want) in &cases {
+        assert_eq!(dose_of(&env, drug), *want, "{drug}");
+    }
+}
+
+#[test]
+fn a_combination_products_dose_stays_in_tablets_and_each_ingredient_gets_its_strength() {
+    let mut env = Env::new();
+    let drug = "amlodipine 10 MG / valsartan 320 MG / hydrochlorothiazide 25 MG Oral Tablet";
+    import(
+        &mut env,
+        "combo.json",
+        &one_drug(
+            "c1",
+            drug,
+            &json!({"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                    "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "{tbl}"}}]}),
+        ),
+    );
+    assert_eq!(dose_of(&env, drug), "1.0 tablet/d");
+    let dashed = "amlodipine/valsartan/hydrochlorothiazide 10-320-25 mg tablet";
+    import(
+        &mut env,
+        "dashed.json",
+        &one_drug("c2", dashed, &json!({"text": "1 tablet once daily"})),
+    );
+    assert_eq!(dose_of(&env, dashed), "1.0 tablet/d");
+}
+
+#[test]
+fn a_monthly_depot_keeps_its_interval() {
+    let mut env = Env::new();
+    import(
+        &mut env,
+        "structured.json",
+        &one_drug(
+            "p1",
+            "paliperidone palmitate",
+            &json!({"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "mo"}},
+                    "route": {"text": "intramuscular"},
+                    "doseAndRate": [{"doseQuantity": {"value": 234, "unit": "mg"}}]}),
+        ),
+    );
+    assert_eq!(dose_of(&env, "paliperidone palmitate"), "234.0 mg/mo");
+    import(
+        &mut env,
+        "text.json",
+        &one_drug(
+            "p2",
+            "Haloperidol decanoate",
+            &json!({"text": "100 mg IM every 4 weeks"}),
+        ),
+    );
+    assert_eq!(dose_of(&env, "Haloperidol decanoate"), "100.0 mg/4wk");
+}
