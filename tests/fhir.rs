@@ -15,6 +15,8 @@ mod bad_input;
 mod bulk;
 #[path = "fhir/dates.rs"]
 mod dates;
+#[path = "fhir/export_valid.rs"]
+mod export_valid;
 #[path = "fhir/fresh.rs"]
 mod fresh;
 #[path = "fhir/medications.rs"]

@@ -430,7 +430,11 @@ fn two_people_with_one_mrn_value_under_two_systems_stay_two() {
     let output = super::refract()
         .arg("--db")
         .arg(env.db())
-        .args(["show", "https://north-hospital.example/mrn|100234", "--json"])
+        .args([
+            "show",
+            "https://north-hospital.example/mrn|100234",
+            "--json",
+        ])
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
