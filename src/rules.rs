@@ -34,8 +34,9 @@ use crate::domain::{Assessment, PatientRecord};
 
 /// Bumped when a change to the evaluation code can change what an assessment says (the rule
 /// files did not change, so their hash alone would not tell): stored assessments are then
-/// evaluated again. 2: a negated condition name no longer selects a rule set.
-const ENGINE_REVISION: u32 = 2;
+/// evaluated again. 2: a negated condition name no longer selects a rule set. 3: a refuted or
+/// entered-in-error diagnosis excludes nothing.
+const ENGINE_REVISION: u32 = 3;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -13,6 +13,8 @@
 mod bad_input;
 #[path = "fhir/bulk.rs"]
 mod bulk;
+#[path = "fhir/conditions.rs"]
+mod conditions;
 #[path = "fhir/dates.rs"]
 mod dates;
 #[path = "fhir/export_valid.rs"]

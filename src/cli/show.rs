@@ -44,26 +44,29 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         )?;
     }
 
+    // Current diagnoses first; then those resolved, inactive, refuted or entered in error,
+    // which no rule set reads as a current diagnosis (a refuted one as none at all).
     writeln!(out, "\nConditions")?;
-    for condition in &record.conditions {
+    let (current, past): (Vec<_>, Vec<_>) = record.conditions.iter().partition(|c| c.is_active());
+    let heading = current.len();
+    for (index, condition) in current.into_iter().chain(past).enumerate() {
+        if index == heading {
+            writeln!(out, "  past or ruled out:")?;
+        }
+        let mut words = vec![format!("since {}", date_text(condition.onset))];
+        if let Some(end) = condition.abatement {
+            words.push(format!("until {end}"));
+        }
+        if let Some(status) = condition.status_words() {
+            words.push(status);
+        }
         writeln!(
             out,
-            "  {} {} ({}), since {}{}",
-            condition.code,
-            condition.display,
+            "  {} ({} {}), {}",
+            condition.name(),
             condition.system,
-            date_text(condition.onset),
-            [
-                condition.clinical_status.as_deref(),
-                condition.verification_status.as_deref()
-            ]
-            .into_iter()
-            .flatten()
-            .fold(String::new(), |mut out, status| {
-                out.push_str(", ");
-                out.push_str(status);
-                out
-            })
+            condition.code,
+            words.join(", ")
         )?;
     }
 

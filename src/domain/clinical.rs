@@ -85,6 +85,71 @@ pub struct Condition {
     pub verification_status: Option<String>,
 }
 
+impl Condition {
+    /// Whether the record says the patient has (or had) this diagnosis at all. A refuted one
+    /// (ruled out) or one entered in error is no diagnosis anywhere: it selects no rule set,
+    /// excludes nothing and is not listed among the patient's diagnoses.
+    pub fn is_diagnosis(&self) -> bool {
+        !matches!(
+            self.verification_status.as_deref(),
+            Some("refuted" | "entered-in-error")
+        ) && self.clinical_status.as_deref() != Some("entered-in-error")
+    }
+
+    /// Whether it is a current diagnosis: a diagnosis neither resolved nor inactive (FHIR
+    /// clinicalStatus; remission, relapse and recurrence are current), nor abated with no
+    /// status to say otherwise.
+    pub fn is_active(&self) -> bool {
+        self.is_diagnosis()
+            && match self.clinical_status.as_deref() {
+                Some(status) => !matches!(status, "resolved" | "inactive"),
+                None => self.abatement.is_none(),
+            }
+    }
+
+    /// The diagnosis in words for a person: its display without SNOMED CT's semantic tag
+    /// ("Acute bronchitis (disorder)" reads "Acute bronchitis"), else its code.
+    pub fn name(&self) -> &str {
+        let display = self.display.trim();
+        let display = SEMANTIC_TAGS
+            .iter()
+            .find_map(|tag| display.strip_suffix(tag))
+            .map_or(display, str::trim_end);
+        if display.is_empty() {
+            self.code.trim()
+        } else {
+            display
+        }
+    }
+
+    /// Where the diagnosis stands, in words, when it is not simply active ("resolved",
+    /// "refuted", "in remission"); `None` for an active, confirmed one.
+    pub fn status_words(&self) -> Option<String> {
+        let clinical = match self.clinical_status.as_deref() {
+            None | Some("active") => None,
+            Some("remission") => Some("in remission"),
+            Some(other) => Some(other),
+        };
+        let verification = match self.verification_status.as_deref() {
+            None | Some("confirmed") => None,
+            Some(other) => Some(other),
+        };
+        let words: Vec<&str> = [verification, clinical].into_iter().flatten().collect();
+        (!words.is_empty()).then(|| words.join(", "))
+    }
+}
+
+/// The SNOMED CT semantic tags a display may end with: what kind of concept it is, not what the
+/// patient has.
+const SEMANTIC_TAGS: [&str; 6] = [
+    "(disorder)",
+    "(finding)",
+    "(situation)",
+    "(morphologic abnormality)",
+    "(event)",
+    "(procedure)",
+];
+
 /// A dose as recorded: a value and its unit ("1500", "mg/d").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dose {
@@ -253,6 +318,54 @@ mod tests {
         assert_eq!(age_in_years(date(1990, 6, 15), date(2026, 6, 14)), Some(35));
         assert_eq!(age_in_years(date(1990, 6, 15), date(2026, 6, 15)), Some(36));
         assert_eq!(age_in_years(date(2027, 1, 1), date(2026, 6, 15)), None);
+    }
+
+    fn condition(clinical: Option<&str>, verification: Option<&str>) -> Condition {
+        Condition {
+            id: 1,
+            system: ConditionCodeSystem::Snomed,
+            code: String::from("10509002"),
+            display: String::from("Acute bronchitis (disorder)"),
+            onset: None,
+            abatement: None,
+            clinical_status: clinical.map(str::to_owned),
+            verification_status: verification.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn refuted_and_entered_in_error_are_no_diagnosis() {
+        assert!(condition(Some("active"), Some("confirmed")).is_active());
+        assert!(condition(None, None).is_active());
+        assert!(condition(Some("remission"), None).is_active());
+        assert!(!condition(Some("active"), Some("refuted")).is_diagnosis());
+        assert!(!condition(None, Some("entered-in-error")).is_diagnosis());
+        assert!(!condition(Some("active"), Some("refuted")).is_active());
+        let resolved = condition(Some("resolved"), Some("confirmed"));
+        assert!(resolved.is_diagnosis() && !resolved.is_active());
+        assert!(!condition(Some("inactive"), None).is_active());
+        let mut abated = condition(None, None);
+        abated.abatement = Some(date(2020, 1, 1));
+        assert!(!abated.is_active());
+    }
+
+    #[test]
+    fn a_diagnosis_reads_by_its_words() {
+        let mut bronchitis = condition(Some("resolved"), None);
+        assert_eq!(bronchitis.name(), "Acute bronchitis");
+        assert_eq!(bronchitis.status_words().as_deref(), Some("resolved"));
+        bronchitis.display = String::new();
+        assert_eq!(bronchitis.name(), "10509002");
+        assert_eq!(
+            condition(Some("active"), Some("confirmed")).status_words(),
+            None
+        );
+        assert_eq!(
+            condition(Some("inactive"), Some("refuted"))
+                .status_words()
+                .as_deref(),
+            Some("refuted, inactive")
+        );
     }
 
     #[test]

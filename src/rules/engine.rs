@@ -73,22 +73,14 @@ impl Outcome {
     }
 }
 
-/// The conditions of `record` that `set` applies to (not refuted, not entered in error, not
-/// resolved).
+/// The conditions of `record` that `set` applies to: current diagnoses only (not refuted, not
+/// entered in error, not resolved or inactive).
 pub fn matching_conditions<'r>(set: &RuleSet, record: &'r PatientRecord) -> Vec<&'r Condition> {
     record
         .conditions
         .iter()
         .filter(|condition| {
-            let excluded_status = condition
-                .verification_status
-                .as_deref()
-                .is_some_and(|s| matches!(s, "refuted" | "entered-in-error"))
-                || condition
-                    .clinical_status
-                    .as_deref()
-                    .is_some_and(|s| matches!(s, "resolved" | "inactive"));
-            !excluded_status
+            condition.is_active()
                 && condition_matches(
                     condition,
                     &set.applies_to.icd10,
@@ -180,13 +172,14 @@ pub fn evaluate(
     let patient_id = record.patient.as_ref().map_or(PatientId(0), |p| p.id);
     let citation = set.citation.short();
 
-    // Exclusions (bipolar depression for TRD) put the patient outside the criterion.
+    // Exclusions (bipolar depression for TRD) put the patient outside the criterion. A past
+    // diagnosis counts (a resolved bipolar episode is a history of bipolar disorder); a refuted
+    // one, or one entered in error, is no diagnosis.
     for exclusion in &set.exclusions {
-        if let Some(found) = record
-            .conditions
-            .iter()
-            .find(|c| condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names))
-        {
+        if let Some(found) = record.conditions.iter().find(|c| {
+            c.is_diagnosis()
+                && condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names)
+        }) {
             let mut assessment = Assessment {
                 patient_id,
                 ruleset: set.id.clone(),

@@ -244,6 +244,29 @@ impl Vignette {
         self.condition_with_onset(icd10, display, Some(ago(days)))
     }
 
+    /// An ICD-10 diagnosis with the given FHIR clinical and verification statuses (`None`: not
+    /// recorded).
+    pub fn condition_status(
+        mut self,
+        icd10: &str,
+        display: &str,
+        clinical: Option<&str>,
+        verification: Option<&str>,
+    ) -> Self {
+        let id = self.id();
+        self.record.conditions.push(Condition {
+            id,
+            system: ConditionCodeSystem::Icd10,
+            code: icd10.to_owned(),
+            display: display.to_owned(),
+            onset: None,
+            abatement: None,
+            clinical_status: clinical.map(str::to_owned),
+            verification_status: verification.map(str::to_owned),
+        });
+        self
+    }
+
     fn condition_with_onset(
         mut self,
         icd10: &str,
