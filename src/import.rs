@@ -37,8 +37,8 @@ pub use files::{DEFAULT_MAX_FILE_BYTES, parse_size};
 pub use project::{Rebuilt, rebuild_dirty};
 
 /// The version of the mapping from FHIR to refract's rows. A file imported with an older
-/// mapping is read again rather than skipped as already imported.
-pub const MAPPING_VERSION: i64 = 1;
+/// mapping is read again rather than skipped as already imported. 2: `deceasedBoolean`.
+pub const MAPPING_VERSION: i64 = 2;
 
 /// What a run may do beyond adding and updating.
 #[derive(Debug, Clone, Default)]

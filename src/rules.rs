@@ -26,7 +26,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 pub use drugs::{Combination, Drug, DrugBook};
-pub use engine::{condition_matches, fingerprint, matching_conditions};
+pub use engine::{DECEASED_LABEL, condition_matches, fingerprint, matching_conditions};
 pub use model::{Citation, RuleSet};
 pub use options::{CatalogueOption, OptionCatalogue};
 
@@ -35,7 +35,7 @@ use crate::domain::{Assessment, PatientRecord};
 /// Bumped when a change to the evaluation code can change what an assessment says (the rule
 /// files did not change, so their hash alone would not tell): stored assessments are then
 /// evaluated again. 2: a negated condition name no longer selects a rule set. 3: a refuted or
-/// entered-in-error diagnosis excludes nothing.
+/// entered-in-error diagnosis excludes nothing; no new flag for a deceased patient.
 const ENGINE_REVISION: u32 = 3;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
@@ -211,6 +211,12 @@ impl Rules {
         record: &PatientRecord,
         today: NaiveDate,
     ) -> Vec<crate::domain::TreatmentLine> {
+        // A deceased patient's lines end at death, as their drugs do.
+        let closed = engine::as_of_death(record, today);
+        let (record, today) = match &closed {
+            Some((closed, day)) => (closed, *day),
+            None => (record, today),
+        };
         let mut lines = Vec::new();
         for set in &self.sets {
             if matching_conditions(set, record).is_empty() {

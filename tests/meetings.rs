@@ -49,6 +49,7 @@ fn add_patient(
             given_name: given.into(),
             birth_date: Some(birth),
             sex,
+            deceased: false,
             deceased_date: None,
             care_team: Some("Epilepsy service".into()),
         }),

@@ -32,6 +32,7 @@ fn insert_patient(store: &mut Store, mrn: &str) -> PatientId {
             given_name: "Mara".into(),
             birth_date: NaiveDate::from_ymd_opt(1989, 3, 2),
             sex: Sex::Female,
+            deceased: false,
             deceased_date: None,
             care_team: Some("Epilepsy service".into()),
         }),

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    ConditionCodeSystem, EvidenceKind, OutcomeCategory, PlanFollowed, Response, ReviewState,
+    ConditionCodeSystem, Death, EvidenceKind, OutcomeCategory, PlanFollowed, Response, ReviewState,
     StopReason, TaskStatus, observation_codes,
 };
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
@@ -209,8 +209,12 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
     if let Some(birth) = patient.birth_date {
         resource["birthDate"] = json!(format_date(birth).as_str());
     }
-    if let Some(deceased) = patient.deceased_date {
-        resource["deceasedDateTime"] = json!(format_date(deceased).as_str());
+    match patient.death() {
+        Some(Death { date: Some(day) }) => {
+            resource["deceasedDateTime"] = json!(format_date(day).as_str());
+        }
+        Some(Death { date: None }) => resource["deceasedBoolean"] = json!(true),
+        None => {}
     }
     entries.push(entry(&patient_uuid, resource));
 

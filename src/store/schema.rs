@@ -35,6 +35,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: AUDIT_CHAIN,
         rebuilds_tables: false,
     },
+    Migration {
+        sql: include_str!("sql/0006_death.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 /// The migration that chains the audit log; the rows already there are hashed right after it,

@@ -1338,6 +1338,8 @@ mod tests {
             review: None,
             care_team: String::new(),
             updated_at: String::new(),
+            deceased: false,
+            deceased_date: None,
             cursor: Some(crate::store::Cursor {
                 value: rusqlite::types::Value::Integer(id),
                 id,

@@ -219,6 +219,7 @@ impl Vignette {
                     given_name: "Mara".into(),
                     birth_date: NaiveDate::from_ymd_opt(1971, 4, 2),
                     sex: Sex::Female,
+                    deceased: false,
                     deceased_date: None,
                     care_team: None,
                 }),
