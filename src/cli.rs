@@ -168,6 +168,10 @@ pub enum Command {
         /// Why (required).
         #[arg(long, value_name = "TEXT")]
         rationale: String,
+        /// The fingerprint of the assessment you read (`flags --json`, `show`): the review is
+        /// refused if the assessment changed since. Without it, the assessment as it is now.
+        #[arg(long, value_name = "FP")]
+        fingerprint: Option<String>,
     },
     /// Check the database (integrity, schema version, foreign keys) and the rule files.
     Check,
@@ -320,6 +324,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             confirm,
             dismiss: _,
             rationale,
+            fingerprint,
         }) => {
             let mut store = open_existing(cli.db, &user)?;
             let decision = if confirm {
@@ -327,7 +332,17 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             } else {
                 ReviewDecision::Dismissed
             };
-            review::run(&mut store, today(), &mrn, &condition, decision, &rationale)
+            review::run(
+                &mut store,
+                today(),
+                &review::Review {
+                    mrn: &mrn,
+                    condition: &condition,
+                    decision,
+                    rationale: &rationale,
+                    fingerprint: fingerprint.as_deref(),
+                },
+            )
         }
         Some(Command::Check) => {
             let store = open_existing(cli.db, &user)?;

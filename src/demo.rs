@@ -569,6 +569,7 @@ fn insert_clinical_rows(store: &mut Store, batch: &[DemoPatient]) -> Result<(), 
                     review.decision,
                     review.rationale,
                     review.at,
+                    &store::ReviewSeen::default(),
                 )?;
             }
         }

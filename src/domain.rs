@@ -19,7 +19,8 @@ pub use clinical::{
     PatientRecord, Procedure, TreatmentLine, age_in_years, age_until,
 };
 pub use codes::{
-    BpSetting, ConditionCodeSystem, DrugRole, Intent, ParseCodeError, Response, Sex, StopReason,
+    BpSetting, ConditionCodeSystem, DatesKnown, DrugRole, Intent, ParseCodeError, Response, Sex,
+    StopReason,
 };
 pub use meeting::{
     AgendaProblem, Outcome, OutcomeCategory, can_present, masked_identity, missing_specialties,
@@ -29,7 +30,7 @@ pub use review::{
     ReviewDecision, ReviewState,
 };
 pub use workflow::{
-    Attendee, CareOption, ChecklistItem, Meeting, MeetingCase, OptionKind, PatientPreference,
+    Attendee, CareOption, ChecklistItem, Edit, Meeting, MeetingCase, OptionKind, PatientPreference,
     PlanFollowed, Referral, ReferralStatus, Stance, StepStatus, Task, TaskStatus, TrialStatus,
     WayForwardStep, WellbeingGoal,
 };

@@ -115,6 +115,9 @@ pub struct FileReport {
     /// Patients whose demographics changed.
     pub demographics_changed: usize,
     pub skipped: BTreeMap<String, usize>,
+    /// Stop reasons whose words the vocabulary (`assets/stop_reasons.toml`) does not know,
+    /// as written, with how often: kept beside their drug, read as no reason.
+    pub stop_reasons_not_understood: BTreeMap<String, usize>,
     pub warnings: Vec<ImportWarning>,
     /// All warnings, including those beyond the first [`MAX_WARNINGS`] listed.
     pub warnings_total: usize,
@@ -137,6 +140,17 @@ impl FileReport {
             outcome: FileOutcome::Failed,
             error: Some(crate::text::one_line(error)),
             ..FileReport::new(path)
+        }
+    }
+
+    fn stop_reason_not_understood(&mut self, words: &str) {
+        /// Distinct texts listed per file (the counts go on).
+        const LISTED: usize = 200;
+        let words = crate::text::one_line(words);
+        if let Some(count) = self.stop_reasons_not_understood.get_mut(&words) {
+            *count += 1;
+        } else if self.stop_reasons_not_understood.len() < LISTED {
+            self.stop_reasons_not_understood.insert(words, 1);
         }
     }
 
@@ -171,6 +185,8 @@ pub struct ImportReport {
     pub unchanged: usize,
     pub removed: usize,
     pub skipped: BTreeMap<String, usize>,
+    /// See [`FileReport::stop_reasons_not_understood`].
+    pub stop_reasons_not_understood: BTreeMap<String, usize>,
     pub warnings: usize,
     /// Patients whose imported rows were rebuilt.
     pub rebuilt: usize,
@@ -270,6 +286,12 @@ fn import_all(
         report.warnings += file.warnings_total;
         for (kind, count) in &file.skipped {
             *report.skipped.entry(kind.clone()).or_default() += count;
+        }
+        for (words, count) in &file.stop_reasons_not_understood {
+            *report
+                .stop_reasons_not_understood
+                .entry(words.clone())
+                .or_default() += count;
         }
     }
     if report.imported > 0 || report.rebuilt > 0 {
@@ -405,7 +427,8 @@ fn import_file(
         path: &path.display().to_string(),
         sha256: &checked.sha256,
         source: &source,
-        mapping: MAPPING_VERSION,
+        // The version, and what the rules lend the mapping (a team's stop-reason words).
+        mapping: MAPPING_VERSION ^ rules.mapping_stamp,
         replace,
     };
     match store.already_imported(&run) {

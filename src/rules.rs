@@ -19,6 +19,7 @@ pub mod options;
 mod pressure;
 mod ranges;
 mod status_epilepticus;
+pub mod stop_reasons;
 mod trials;
 
 use std::path::Path;
@@ -35,8 +36,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// Bumped when a change to the evaluation code can change what an assessment says (the rule
 /// files did not change, so their hash alone would not tell): stored assessments are then
 /// evaluated again. 2: a negated condition name no longer selects a rule set. 3: a refuted or
-/// entered-in-error diagnosis excludes nothing; no new flag for a deceased patient.
-const ENGINE_REVISION: u32 = 3;
+/// entered-in-error diagnosis excludes nothing. 4: no new flag for a deceased patient.
+const ENGINE_REVISION: u32 = 4;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
@@ -91,12 +92,79 @@ pub const EMBEDDED: &[(&str, &str)] = shipped!("rules");
 pub struct Rules {
     pub sets: Vec<RuleSet>,
     pub book: DrugBook,
+    /// What the words and codes of a stop reason mean (read when records are imported).
+    pub stop_reasons: stop_reasons::StopReasons,
+    /// A digest of what an import's mapping reads from the rules (the stop-reason words): a
+    /// file imported under another is read again rather than skipped.
+    pub mapping_stamp: i64,
+    /// Every measurement any criterion reads, by code and by name: an import names a test by
+    /// the code or words the criteria know, among all those the record gives.
+    pub observation_terms: ObservationTerms,
     /// A digest of every rule and drug file's text: stored assessments computed under another
     /// stamp are evaluated again.
     pub stamp: String,
     /// The way-forward options catalogue of each rule set (not in the stamp: options never
     /// change an assessment).
     pub options: Vec<OptionCatalogue>,
+}
+
+/// The codes and names of every measurement the criteria read (their `ObservationSelector`s).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObservationTerms {
+    pub codes: std::collections::BTreeSet<String>,
+    pub names: Vec<String>,
+}
+
+impl ObservationTerms {
+    /// Gathers the selectors of a rule file: the tables that hold only `codes` and `names`.
+    fn collect(&mut self, value: &toml::Value) {
+        match value {
+            toml::Value::Table(table) => {
+                let selector =
+                    !table.is_empty() && table.keys().all(|key| key == "codes" || key == "names");
+                if selector {
+                    let strings = |key: &str| {
+                        table
+                            .get(key)
+                            .and_then(toml::Value::as_array)
+                            .map(|items| {
+                                items
+                                    .iter()
+                                    .filter_map(|v| v.as_str().map(str::to_owned))
+                                    .collect::<Vec<_>>()
+                            })
+                            .unwrap_or_default()
+                    };
+                    self.codes.extend(strings("codes"));
+                    for name in strings("names") {
+                        if !self.names.contains(&name) {
+                            self.names.push(name);
+                        }
+                    }
+                    return;
+                }
+                for child in table.values() {
+                    self.collect(child);
+                }
+            }
+            toml::Value::Array(items) => {
+                for child in items {
+                    self.collect(child);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether a criterion reads the test of this code or these words.
+    pub fn knows(&self, code: Option<&str>, words: Option<&str>) -> bool {
+        code.is_some_and(|code| self.codes.contains(code))
+            || words.is_some_and(|words| {
+                self.names
+                    .iter()
+                    .any(|name| context::names_test(words, name))
+            })
+    }
 }
 
 impl Rules {
@@ -117,6 +185,11 @@ impl Rules {
             String::from("assets/drugs.toml"),
             drugs::DEFAULT_DRUGS.to_owned(),
         );
+        // A team's own stop-reason words are read before the built-in ones.
+        let mut stop_sources = vec![(
+            String::from("assets/stop_reasons.toml"),
+            stop_reasons::DEFAULT_STOP_REASONS.to_owned(),
+        )];
         if let Some(dir) = dir {
             let io = |source| RulesError::Io {
                 path: dir.display().to_string(),
@@ -138,6 +211,13 @@ impl Rules {
                     book_source = (origin, text);
                     continue;
                 }
+                if path
+                    .file_name()
+                    .is_some_and(|name| name == "stop_reasons.toml")
+                {
+                    stop_sources.insert(0, (origin, text));
+                    continue;
+                }
                 let id = path
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
@@ -152,6 +232,19 @@ impl Rules {
             }
         }
         let book = DrugBook::parse(&book_source.0, &book_source.1)?;
+        let stop_reasons = stop_reasons::StopReasons::load(&stop_sources)?;
+        let mapping_stamp = {
+            use sha2::{Digest, Sha256};
+            let mut hasher = Sha256::new();
+            for (_, text) in &stop_sources {
+                hasher.update(text.as_bytes());
+                hasher.update([0]);
+            }
+            let digest = hasher.finalize();
+            let mut bytes = [0u8; 8];
+            bytes[1..].copy_from_slice(&digest[..7]);
+            i64::from_be_bytes(bytes)
+        };
         let stamp = {
             use sha2::{Digest, Sha256};
             let mut hasher = Sha256::new();
@@ -163,8 +256,12 @@ impl Rules {
             crate::digest::short_hex(&hasher.finalize())
         };
         let mut sets = Vec::with_capacity(sources.len());
+        let mut observation_terms = ObservationTerms::default();
         for (origin, text) in &sources {
             let set: RuleSet = load::parse_toml(origin, text)?;
+            if let Ok(tree) = toml::from_str::<toml::Value>(text) {
+                observation_terms.collect(&tree);
+            }
             load::validate(origin, text, &set, &book)?;
             if sets.iter().any(|s: &RuleSet| s.id == set.id) {
                 return Err(RulesError::Invalid {
@@ -178,6 +275,9 @@ impl Rules {
         Ok(Rules {
             sets,
             book,
+            stop_reasons,
+            mapping_stamp,
+            observation_terms,
             stamp,
             options,
         })

@@ -17,6 +17,7 @@ mod schema;
 mod sharing;
 mod sql_types;
 mod team;
+mod versions;
 mod way_forward;
 mod write;
 
@@ -28,7 +29,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use assessments::{
-    Evaluated, insert_assessments, record_review, record_versions, refresh_overdue,
+    Evaluated, ReviewSeen, insert_assessments, record_review, record_versions, refresh_overdue,
     save_assessments, save_evaluation, stamp_evaluated,
 };
 pub use audit::{AuditCheck, AuditHead, AuditWriter, CHAINED_COLUMNS, Change};
@@ -50,6 +51,7 @@ pub use sql_types::{
     format_date, format_datetime, now_utc, parse_date, parse_datetime, with_clock_at,
 };
 pub use team::Note;
+pub use versions::{ChangedBy, Checked, Conflict, Versioned, field_words};
 pub use way_forward::StoredWayForward;
 pub use write::{
     IdMap, ListProjection, NewRecord, NewRows, RecordWriter, Source, SourceIds,
@@ -74,6 +76,18 @@ const BUSY_POLL: Duration = Duration::from_millis(1);
 fn wait_for_the_lock(attempts: i32) -> bool {
     let waited = BUSY_POLL * u32::try_from(attempts).unwrap_or(u32::MAX);
     if waited >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(BUSY_POLL);
+    true
+}
+
+/// How long one attempt waits, for a caller that retries on its own.
+pub const BRIEF_WAIT: Duration = Duration::from_millis(100);
+
+fn wait_briefly_for_the_lock(attempts: i32) -> bool {
+    let waited = BUSY_POLL * u32::try_from(attempts).unwrap_or(u32::MAX);
+    if waited >= BRIEF_WAIT {
         return false;
     }
     std::thread::sleep(BUSY_POLL);
@@ -135,6 +149,16 @@ pub enum StoreError {
         column: &'static str,
         detail: String,
     },
+    /// A colleague changed what this save changes since it was opened (see [`Conflict`]).
+    #[error("{0}")]
+    Conflict(Box<Conflict>),
+    /// A review of evidence that changed since the person opened it.
+    #[error("the assessment changed since you opened it (now: {label})")]
+    AssessmentChanged {
+        status: crate::domain::AssessmentStatus,
+        label: String,
+        fingerprint: String,
+    },
     #[error("database error: {0}{hint}", hint = damage_hint(.0))]
     Sqlite(#[from] rusqlite::Error),
     #[error("JSON error: {0}")]
@@ -156,6 +180,21 @@ fn damage_hint(err: &rusqlite::Error) -> &'static str {
     }
 }
 
+impl StoreError {
+    /// Another connection holds the write lock (or the file is otherwise busy) and went on
+    /// holding it past the busy timeout: trying again later may succeed.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
+                if matches!(
+                    failure.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                )
+        )
+    }
+}
+
 /// Whether opening may create the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
@@ -172,6 +211,49 @@ pub struct Store {
     user: String,
     /// Who else can reach the file, found when it was opened (see [`Store::warnings`]).
     warnings: Vec<String>,
+    /// The file, as [`IN_USE`] knows it, while this store is open.
+    file: Option<FileId>,
+}
+
+/// A file by device and inode.
+type FileId = (u64, u64);
+
+/// The database files this process has connections to. Closing any descriptor of a file drops
+/// every POSIX lock the process holds on it, SQLite's included (SQLite keeps its own
+/// descriptors open for that reason): reading the header of a file this process already has
+/// open would leave its connections without their locks, and the next process to close its own
+/// connection would take itself for the last one and delete the WAL under them, and with it
+/// every change written there after. So a file in use is not opened outside SQLite again.
+static IN_USE: std::sync::Mutex<Vec<FileId>> = std::sync::Mutex::new(Vec::new());
+
+fn in_use() -> std::sync::MutexGuard<'static, Vec<FileId>> {
+    IN_USE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn file_id(path: &Path) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(path).ok().map(|meta| (meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(file) = self.file {
+            let mut open = in_use();
+            if let Some(index) = open.iter().position(|f| *f == file) {
+                open.swap_remove(index);
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -215,7 +297,10 @@ impl Store {
                 OpenMode::CreateIfMissing => create_private_file(path)?,
             }
         }
-        check_sqlite_header(path)?;
+        let file = file_id(path);
+        if !file.is_some_and(|file| in_use().contains(&file)) {
+            check_sqlite_header(path)?;
+        }
         sharing::check_companions(path)?;
 
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -247,7 +332,11 @@ impl Store {
         // Every query of the store is prepared once per connection; rusqlite's default cache of
         // 16 statements would evict and re-prepare them on every patient of a bulk pass.
         conn.set_prepared_statement_cache_capacity(128);
+        if let Some(file) = file {
+            in_use().push(file);
+        }
         let mut store = Store {
+            file,
             conn,
             path: path.to_owned(),
             // As the audit log records it: safe to show, never empty (the OS account then), so
@@ -260,6 +349,19 @@ impl Store {
             other => other,
         })?;
         Ok(store)
+    }
+
+    /// A second connection to the same file as the same user: WAL lets one connection read
+    /// while another waits to write, so the dashboard reads on one and saves on the other.
+    pub fn reopen(&self) -> Result<Self> {
+        Store::open(&self.path, OpenMode::MustExist, &self.user)
+    }
+
+    /// Makes a statement wait at most [`BRIEF_WAIT`] for another connection's write lock
+    /// (instead of [`BUSY_TIMEOUT`]) before it fails with "database is locked": for a caller
+    /// that retries on its own and says meanwhile why a save is taking long.
+    pub fn wait_briefly_for_the_lock(&mut self) -> Result<()> {
+        Ok(self.conn.busy_handler(Some(wait_briefly_for_the_lock))?)
     }
 
     pub fn conn(&self) -> &Connection {
@@ -340,8 +442,12 @@ impl Store {
         self.conn
             .pragma_update(None, "synchronous", "normal")
             .map_err(StoreError::from)?;
+        // Checkpoints every 40 MB of WAL instead of every 4 MB: an import rewrites the same
+        // index pages in batch after batch, and each checkpoint copies them back to the file.
+        let _ = self.conn.pragma_update(None, "wal_autocheckpoint", 10_000);
         let result = self.with_bulk_cache(work);
-        // Best effort: FULL again for the people's edits that may follow on this connection.
+        // Best effort: as before for the people's edits that may follow on this connection.
+        let _ = self.conn.pragma_update(None, "wal_autocheckpoint", 1_000);
         let _ = self.conn.pragma_update(None, "synchronous", "full");
         result
     }

@@ -30,7 +30,7 @@ use crossterm::execute;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 use app::{Model, Msg, RulesetName};
-use keymap::{Key, Keymap};
+use keymap::{Context, Key, Keymap};
 use theme::Theme;
 use worker::{Reply, Request};
 
@@ -209,6 +209,12 @@ pub fn translate(model: &Model, keymap: &Keymap, event: Event, area: Rect) -> Ve
     match event {
         Event::Reply(reply) => vec![Msg::Reply(reply)],
         Event::Terminal(TermEvent::Key(key)) if key.is_press() || key.is_repeat() => {
+            // After a refused save its keys come first, over the text being typed too.
+            if model.refusal.is_some()
+                && let Some(action) = keymap.action_in(Context::Conflict, Key::from_event(&key))
+            {
+                return vec![Msg::Action(action)];
+            }
             if model.input.is_some() {
                 return vec![Msg::Typed(key)];
             }

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use crate::assess;
 use crate::domain::way_forward::{StepProblem, WayForward, check_step, merge_checklist};
 use crate::domain::{
-    Assessment, CareOption, ChecklistItem, Observation, PatientId, Referral, WayForwardStep,
+    Assessment, CareOption, ChecklistItem, Edit, Observation, PatientId, Referral, WayForwardStep,
     WellbeingGoal,
 };
 use crate::rules::Rules;
@@ -74,34 +74,46 @@ pub enum WayForwardError {
     Store(#[from] StoreError),
 }
 
-/// One change the team makes.
+/// One change the team makes: a record as the person opened it and as they save it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    Step(WayForwardStep),
-    Checklist(ChecklistItem),
-    Referral(Referral),
-    Option(CareOption),
-    Goal(WellbeingGoal),
+    Step(Edit<WayForwardStep>),
+    Checklist(Edit<ChecklistItem>),
+    Referral(Edit<Referral>),
+    Option(Edit<CareOption>),
+    Goal(Edit<WellbeingGoal>),
 }
 
 impl Change {
     pub fn patient(&self) -> PatientId {
         match self {
-            Change::Step(s) => s.patient_id,
-            Change::Checklist(c) => c.patient_id,
-            Change::Referral(r) => r.patient_id,
-            Change::Option(o) => o.patient_id,
-            Change::Goal(g) => g.patient_id,
+            Change::Step(s) => s.new.patient_id,
+            Change::Checklist(c) => c.new.patient_id,
+            Change::Referral(r) => r.new.patient_id,
+            Change::Option(o) => o.new.patient_id,
+            Change::Goal(g) => g.new.patient_id,
         }
     }
 
     pub fn ruleset(&self) -> &str {
         match self {
-            Change::Step(s) => &s.ruleset,
-            Change::Checklist(c) => &c.ruleset,
-            Change::Referral(r) => &r.ruleset,
-            Change::Option(o) => &o.ruleset,
-            Change::Goal(g) => &g.ruleset,
+            Change::Step(s) => &s.new.ruleset,
+            Change::Checklist(c) => &c.new.ruleset,
+            Change::Referral(r) => &r.new.ruleset,
+            Change::Option(o) => &o.new.ruleset,
+            Change::Goal(g) => &g.new.ruleset,
+        }
+    }
+
+    /// The same change, saved over what a colleague changed since it was opened.
+    #[must_use]
+    pub fn overwriting(self) -> Self {
+        match self {
+            Change::Step(edit) => Change::Step(edit.overwriting()),
+            Change::Checklist(edit) => Change::Checklist(edit.overwriting()),
+            Change::Referral(edit) => Change::Referral(edit.overwriting()),
+            Change::Option(edit) => Change::Option(edit.overwriting()),
+            Change::Goal(edit) => Change::Goal(edit.overwriting()),
         }
     }
 }
@@ -215,8 +227,9 @@ fn plan(
     Ok((plan, assessment))
 }
 
-/// Checks a change against the step machine and saves it (audited); returns what was done, in
-/// words. A checklist tick re-evaluates the patient at once, so a resolved confounder leaves the
+/// Checks a change against the step machine and saves it (audited, and refused when a
+/// colleague changed the same fields since it was opened); returns what was done, in words. A
+/// checklist tick re-evaluates the patient at once, so a resolved confounder leaves the
 /// assessment now rather than at the next pass.
 pub fn apply(
     store: &mut Store,
@@ -225,32 +238,36 @@ pub fn apply(
     today: NaiveDate,
 ) -> Result<String, WayForwardError> {
     let message = match change {
-        Change::Step(step) => {
+        Change::Step(edit) => {
+            let step = &edit.new;
             let (plan, _) = plan(store, rules, step.patient_id, &step.ruleset)?;
             check_step(&plan, step)?;
-            store.save_step(step, today)?;
+            store.save_step(edit, today)?;
             format!("step {} ({})", step.step, step.status.words())
         }
-        Change::Checklist(item) => {
-            store.save_checklist_item(item, today)?;
-            assess::evaluate_chunk(store, rules, today, &[item.patient_id])?;
+        Change::Checklist(edit) => {
+            let item = &edit.new;
+            store.save_checklist_item(edit, today)?;
+            // The tick is saved: an evaluation that cannot run now (the file busy) is left to
+            // the background pass, which finds the patient stale, rather than failing the save.
+            let _ = assess::evaluate_chunk(store, rules, today, &[item.patient_id]);
             format!(
                 "{} {}",
                 if item.done { "ticked:" } else { "unticked:" },
                 item.text
             )
         }
-        Change::Referral(referral) => {
-            store.save_referral(referral, today)?;
-            format!("referral: {} {}", referral.specialty, referral.status)
+        Change::Referral(edit) => {
+            store.save_referral(edit, today)?;
+            format!("referral: {} {}", edit.new.specialty, edit.new.status)
         }
-        Change::Option(option) => {
-            store.save_option(option, today)?;
-            format!("{}: {}", option.name, option.stance)
+        Change::Option(edit) => {
+            store.save_option(edit, today)?;
+            format!("{}: {}", edit.new.name, edit.new.stance)
         }
-        Change::Goal(goal) => {
-            store.save_goal(goal, today)?;
-            format!("goal: {}", goal.description)
+        Change::Goal(edit) => {
+            store.save_goal(edit, today)?;
+            format!("goal: {}", edit.new.description)
         }
     };
     Ok(message)

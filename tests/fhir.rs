@@ -29,6 +29,8 @@ mod observations;
 mod paths;
 #[path = "fhir/proptests.rs"]
 mod proptests;
+#[path = "fhir/records.rs"]
+mod records;
 #[path = "fhir/reimport.rs"]
 mod reimport;
 #[path = "fhir/robustness.rs"]

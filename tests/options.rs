@@ -253,6 +253,8 @@ fn exposure(id: i64, text: &str, start: NaiveDateTime, end: Option<NaiveDateTime
         role: None,
         stop_reason: None,
         cycles: None,
+        dates: refract::domain::DatesKnown::Stated,
+        stop_text: None,
     }
 }
 

@@ -54,11 +54,15 @@ impl Drop for Session {
 
 impl Session {
     fn start(db: &Path, columns: u16, rows: u16) -> Session {
+        Session::start_as(db, "dr.pty", columns, rows)
+    }
+
+    fn start_as(db: &Path, user: &str, columns: u16, rows: u16) -> Session {
         let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_refract"));
         command.arg("--db");
         command.arg(db);
         command.arg("--user");
-        command.arg("dr.pty");
+        command.arg(user);
         Session::start_command(command, columns, rows)
     }
 
@@ -445,4 +449,119 @@ fn presenter_and_scribe_see_each_others_changes() {
         session.keys(b"\x03");
         assert!(session.wait_exit().success());
     }
+}
+
+/// A presenter and a scribe edit the same case at the same time, each in their own terminal on
+/// the one file: the scribe's decision, begun before the presenter marked that the case comes
+/// back, keeps "comes back"; the question both retyped at once is refused to the second with
+/// who changed it, the second's text kept, theirs shown on ctrl-t, and saved over on ctrl-o. No
+/// field either of them saved is lost, and nobody loses anything silently.
+#[test]
+fn presenter_and_scribe_editing_one_case_at_once_lose_no_field() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir);
+    let mut presenter = Session::start_as(&db, "dr.presenter", 140, 40);
+    let mut scribe = Session::start_as(&db, "dr.scribe", 140, 40);
+    for session in [&mut presenter, &mut scribe] {
+        session.wait_for("row 1 of 200");
+        session.keys(b"m");
+        session.wait_for("Open tasks");
+        session.keys(b"\r");
+        session.wait_for("Attendees");
+        session.keys(b"\r");
+        session.wait_for("Decision");
+    }
+
+    // The scribe begins the decision: a category, the option menu when the board has one.
+    scribe.keys(b"d");
+    scribe.wait_for("Outcome: the recommendation");
+    scribe.keys(b"\r");
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let screen = scribe.screen();
+        if screen.contains("The option chosen") {
+            scribe.keys(b"\r");
+            break;
+        }
+        if screen.contains("recommendation:") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{screen}");
+        thread::sleep(Duration::from_millis(50));
+    }
+    scribe.wait_for("recommendation:");
+    // Meanwhile the presenter marks that the case comes back, and both screens show it.
+    presenter.keys(b"b");
+    presenter.wait_for("saved: outcome: comes back");
+    scribe.wait_for("comes back to a later meeting");
+    // The scribe finishes the decision she began before that.
+    scribe.keys(b"\x15Start the next line\r");
+    scribe.wait_for("saved: outcome");
+    presenter.wait_for("Start the next line");
+    assert!(
+        presenter.screen().contains("comes back to a later meeting"),
+        "{}",
+        presenter.screen()
+    );
+
+    // Both retype the question at once; the presenter saves first.
+    presenter.keys(b"e");
+    presenter.wait_for("clinical question:");
+    scribe.keys(b"e");
+    scribe.wait_for("clinical question:");
+    presenter.keys(b"\x15Surgery or a device first?\r");
+    presenter.wait_for("saved: question");
+    scribe.keys(b"\x15Surgery, after the video-EEG?\r");
+    let refused =
+        scribe.wait_for("not saved, your text is kept: dr.presenter changed the question");
+    assert!(
+        refused.contains("Surgery, after the video-EEG?"),
+        "kept:\n{refused}"
+    );
+    scribe.keys(b"\x14"); // ctrl-t: theirs
+    scribe.wait_for("Theirs");
+    scribe.wait_for("Surgery or a device first?");
+    scribe.keys(b"\x0f"); // ctrl-o: mine over theirs
+    scribe.wait_for("saved: question");
+    presenter.wait_for("Surgery, after the video-EEG?");
+
+    for session in [&presenter, &scribe] {
+        let screen = session.screen();
+        assert!(!screen.contains("locked"), "{screen}");
+        assert!(!screen.contains("error"), "{screen}");
+    }
+    for session in [&mut presenter, &mut scribe] {
+        session.keys(b"\x03");
+        assert!(session.wait_exit().success());
+    }
+
+    let file = rusqlite::Connection::open(&db).unwrap();
+    let (question, text, comes_back): (String, String, bool) = file
+        .query_row(
+            "SELECT question, outcome_text, comes_back FROM meeting_cases
+             WHERE outcome_text = 'Start the next line'",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(question, "Surgery, after the video-EEG?");
+    assert_eq!(text, "Start the next line");
+    assert!(
+        comes_back,
+        "the presenter's 'comes back' survived the scribe's decision"
+    );
+    let overwrites: Vec<(String, String)> = file
+        .prepare("SELECT who, action FROM audit_log WHERE action LIKE '%.overwrite'")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        overwrites,
+        [(
+            String::from("dr.scribe"),
+            String::from("case.question.overwrite")
+        )]
+    );
 }

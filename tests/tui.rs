@@ -948,7 +948,13 @@ fn a_patient_joins_the_next_agenda_from_the_list() {
     assert_eq!(after, before + 1);
     // The same patient twice is refused, with the reason on the status line.
     harness.press('A');
-    assert!(harness.screen().contains("error"), "{}", harness.screen());
+    assert!(
+        harness
+            .screen()
+            .contains("not saved: this patient is already on the agenda"),
+        "{}",
+        harness.screen()
+    );
 }
 
 /// Every cell of `buffer` free of what a terminal acts on or hides: control characters, bidi

@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 use refract::demo::{self, DemoOptions};
 use refract::domain::way_forward::StepProblem;
 use refract::domain::{
-    CareOption, OptionKind, PatientId, PatientPreference, Referral, ReferralStatus, Stance,
-    StepStatus, TrialStatus, WellbeingGoal,
+    CareOption, Edit, OptionKind, PatientId, PatientPreference, Referral, ReferralStatus, Stance,
+    StepStatus, TrialStatus, WayForwardStep, WellbeingGoal,
 };
 use refract::rules::Rules;
 use refract::store::{ListQuery, OpenMode, Store, StoreError};
@@ -71,7 +71,12 @@ fn a_step_cannot_be_done_before_its_work_and_a_refused_change_writes_nothing() {
 
     let mut first = view.plan.step(1).unwrap().clone();
     first.status = StepStatus::Done;
-    let refused = way_forward::apply(&mut store, &rules, &Change::Step(first.clone()), today());
+    let refused = way_forward::apply(
+        &mut store,
+        &rules,
+        &Change::Step(Edit::new(first.clone())),
+        today(),
+    );
     assert!(
         matches!(
             refused,
@@ -88,7 +93,12 @@ fn a_step_cannot_be_done_before_its_work_and_a_refused_change_writes_nothing() {
 
     let mut not_applicable = view.plan.step(4).unwrap().clone();
     not_applicable.status = StepStatus::NotApplicable;
-    let refused = way_forward::apply(&mut store, &rules, &Change::Step(not_applicable), today());
+    let refused = way_forward::apply(
+        &mut store,
+        &rules,
+        &Change::Step(Edit::new(not_applicable)),
+        today(),
+    );
     assert!(matches!(
         refused,
         Err(WayForwardError::Step(StepProblem::ReasonRequired))
@@ -98,7 +108,7 @@ fn a_step_cannot_be_done_before_its_work_and_a_refused_change_writes_nothing() {
     way_forward::apply(
         &mut store,
         &rules,
-        &Change::Referral(Referral {
+        &Change::Referral(Edit::new(Referral {
             id: 0,
             patient_id: patient,
             ruleset: ruleset.clone(),
@@ -107,11 +117,12 @@ fn a_step_cannot_be_done_before_its_work_and_a_refused_change_writes_nothing() {
             to_whom: Some(String::from("Dr Okafor")),
             date: Some(today()),
             status: ReferralStatus::Seen,
-        }),
+            version: 0,
+        })),
         today(),
     )
     .unwrap();
-    way_forward::apply(&mut store, &rules, &Change::Step(first), today()).unwrap();
+    way_forward::apply(&mut store, &rules, &Change::Step(Edit::new(first)), today()).unwrap();
     let view = way_forward::load(&store, &rules, patient, &ruleset).unwrap();
     assert_eq!(view.plan.step(1).unwrap().status, StepStatus::Done);
     assert_eq!(view.plan.dots(), "●○○○");
@@ -143,6 +154,7 @@ fn every_record_round_trips_with_its_audit_row_and_shows_on_the_list() {
         stance_reason: None,
         preference: PatientPreference::Wants,
         notes: String::from("bloods pending"),
+        version: 0,
     };
     let goal = WellbeingGoal {
         id: 0,
@@ -151,11 +163,12 @@ fn every_record_round_trips_with_its_audit_row_and_shows_on_the_list() {
         description: String::from("Walk 30 minutes a day"),
         due: NaiveDate::from_ymd_opt(2027, 3, 1),
         achieved: false,
+        version: 0,
     };
     for change in [
-        Change::Step(second.clone()),
-        Change::Option(trial.clone()),
-        Change::Goal(goal.clone()),
+        Change::Step(Edit::new(second.clone())),
+        Change::Option(Edit::new(trial.clone())),
+        Change::Goal(Edit::new(goal.clone())),
     ] {
         way_forward::apply(&mut store, &rules, &change, today()).unwrap();
     }
@@ -167,11 +180,18 @@ fn every_record_round_trips_with_its_audit_row_and_shows_on_the_list() {
         4,
         "the first write starts all four steps"
     );
-    assert_eq!(stored.steps[1], second);
+    assert_eq!(
+        stored.steps[1],
+        WayForwardStep {
+            version: 1,
+            ..second
+        }
+    );
     assert_eq!(stored.options.len(), 1);
     assert_eq!(
         CareOption {
             id: stored.options[0].id,
+            version: 1,
             ..trial
         },
         stored.options[0]
@@ -179,6 +199,7 @@ fn every_record_round_trips_with_its_audit_row_and_shows_on_the_list() {
     assert_eq!(
         WellbeingGoal {
             id: stored.goals[0].id,
+            version: 1,
             ..goal
         },
         stored.goals[0]
@@ -196,7 +217,7 @@ fn every_record_round_trips_with_its_audit_row_and_shows_on_the_list() {
     let mut rejected = stored.options[0].clone();
     rejected.stance = Stance::Rejected;
     assert!(matches!(
-        store.save_option(&rejected, today()),
+        store.save_option(&Edit::new(rejected), today()),
         Err(StoreError::Invalid(_))
     ));
 
@@ -246,7 +267,7 @@ fn ticking_a_confounder_resolves_it_at_once() {
     way_forward::apply(
         &mut store,
         &rules,
-        &Change::Checklist(item.clone()),
+        &Change::Checklist(Edit::new(item.clone())),
         today(),
     )
     .unwrap();
@@ -269,7 +290,13 @@ fn ticking_a_confounder_resolves_it_at_once() {
     );
     // Unticking brings the confounder back.
     item.done = false;
-    way_forward::apply(&mut store, &rules, &Change::Checklist(item), today()).unwrap();
+    way_forward::apply(
+        &mut store,
+        &rules,
+        &Change::Checklist(Edit::new(item)),
+        today(),
+    )
+    .unwrap();
     assert!(confounders(&store).contains(&String::from("adherence")));
 }
 

@@ -66,7 +66,7 @@ pub fn run(
         .conn()
         .prepare(
             "SELECT p.mrn, p.family_name, p.given_name, a.ruleset, a.status, a.label, a.detail,
-                    a.ruleset_version,
+                    a.ruleset_version, a.fingerprint,
                     (SELECT CASE WHEN r.fingerprint = a.fingerprint THEN r.decision END FROM reviews r
                      WHERE r.patient_id = a.patient_id AND r.ruleset = a.ruleset
                      ORDER BY r.id DESC LIMIT 1)
@@ -95,7 +95,8 @@ pub fn run(
             get(6)?,
             get(7)?,
         );
-        let decision: Option<String> = row.get(8).map_err(StoreError::from)?;
+        let fingerprint = get(8)?;
+        let decision: Option<String> = row.get(9).map_err(StoreError::from)?;
         let status =
             AssessmentStatus::parse(&status_text_raw).map_err(|err| StoreError::Corrupt {
                 column: "assessments.status",
@@ -121,6 +122,7 @@ pub fn run(
                 "review": review,
                 "ruleset_version": version,
                 "citation": detail.citation,
+                "fingerprint": fingerprint,
             });
             serde_json::to_writer(&mut out, &object).map_err(std::io::Error::from)?;
         } else {

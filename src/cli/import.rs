@@ -158,6 +158,24 @@ fn write_summary(out: &mut impl Write, report: &ImportReport, seconds: f64) -> s
             .join(", ");
         writeln!(out, "  skipped (not used by refract): {list}")?;
     }
+    if !report.stop_reasons_not_understood.is_empty() {
+        let mut reasons: Vec<(&String, &usize)> =
+            report.stop_reasons_not_understood.iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let total: usize = reasons.iter().map(|(_, count)| **count).sum();
+        let listed = reasons
+            .iter()
+            .take(10)
+            .map(|(words, count)| format!("'{words}' {count}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        writeln!(
+            out,
+            "  {total} stop reason(s) not understood (kept as written, read as no reason): \
+             {listed}{}; add their words to stop_reasons.toml in a --rules folder",
+            if reasons.len() > 10 { ", …" } else { "" }
+        )?;
+    }
     if report.rebuilt > 0 || report.evaluated > 0 {
         writeln!(
             out,

@@ -182,8 +182,8 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         }
         writeln!(
             out,
-            "    source: {} (rules v{})",
-            assessment.citation, assessment.ruleset_version
+            "    source: {} (rules v{}; fingerprint {})",
+            assessment.citation, assessment.ruleset_version, assessment.fingerprint
         )?;
     }
 

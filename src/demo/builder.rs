@@ -135,6 +135,8 @@ impl<'a> Builder<'a> {
             role,
             stop_reason: stop,
             cycles: None,
+            dates: crate::domain::DatesKnown::Stated,
+            stop_text: None,
         });
         id
     }

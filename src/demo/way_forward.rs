@@ -6,7 +6,7 @@
 use chrono::{Days, NaiveDate};
 
 use crate::domain::{
-    CareOption, OptionKind, PatientId, PatientPreference, Referral, ReferralStatus, Stance,
+    CareOption, Edit, OptionKind, PatientId, PatientPreference, Referral, ReferralStatus, Stance,
     StepStatus, TrialStatus, WellbeingGoal,
 };
 use crate::rules::Rules;
@@ -85,8 +85,9 @@ fn story(
         } else {
             ReferralStatus::Seen
         },
+        version: 0,
     };
-    apply(store, Change::Referral(referral))?;
+    apply(store, Change::Referral(Edit::new(referral)))?;
     if let Some(mut first) = step(1) {
         first.owner = Some(String::from("Dr R. Lindqvist"));
         if state == 0 {
@@ -98,7 +99,7 @@ fn story(
         } else {
             first.status = StepStatus::Done;
         }
-        apply(store, Change::Step(first))?;
+        apply(store, Change::Step(Edit::new(first)))?;
     }
     if state == 0 {
         return Ok(());
@@ -117,7 +118,7 @@ fn story(
                 "reviewed at the MDT",
             ][index % 3],
         ));
-        apply(store, Change::Checklist(item))?;
+        apply(store, Change::Checklist(Edit::new(item)))?;
     }
     let view = way_forward::load(store, rules, patient, ruleset)?;
     if let Some(mut second) = view.plan.step(2).cloned() {
@@ -128,7 +129,7 @@ fn story(
         } else {
             second.status = StepStatus::Done;
         }
-        apply(store, Change::Step(second))?;
+        apply(store, Change::Step(Edit::new(second)))?;
     }
     if state == 1 {
         return Ok(());
@@ -141,7 +142,7 @@ fn story(
             fourth.na_reason = Some(String::from(
                 "already followed by the community palliative care team",
             ));
-            apply(store, Change::Step(fourth))?;
+            apply(store, Change::Step(Edit::new(fourth)))?;
         }
         return Ok(());
     }
@@ -167,7 +168,7 @@ fn story(
         };
         apply(
             store,
-            Change::Option(CareOption {
+            Change::Option(Edit::new(CareOption {
                 id: 0,
                 patient_id: patient,
                 ruleset: ruleset.to_owned(),
@@ -185,12 +186,13 @@ fn story(
                     PatientPreference::Undecided
                 },
                 notes: String::new(),
-            }),
+                version: 0,
+            })),
         )?;
     }
     apply(
         store,
-        Change::Option(CareOption {
+        Change::Option(Edit::new(CareOption {
             id: 0,
             patient_id: patient,
             ruleset: ruleset.to_owned(),
@@ -204,7 +206,8 @@ fn story(
             stance_reason: None,
             preference: PatientPreference::Undecided,
             notes: String::from("eligibility pending the latest bloods"),
-        }),
+            version: 0,
+        })),
     )?;
     let view = way_forward::load(store, rules, patient, ruleset)?;
     if let Some(mut third) = view.plan.step(3).cloned() {
@@ -215,7 +218,7 @@ fn story(
             StepStatus::Done
         };
         third.due = (state == 2).then(|| days(21));
-        apply(store, Change::Step(third))?;
+        apply(store, Change::Step(Edit::new(third)))?;
     }
     if state == 2 {
         return Ok(());
@@ -224,7 +227,7 @@ fn story(
     // Step 4: well-being, closed.
     apply(
         store,
-        Change::Referral(Referral {
+        Change::Referral(Edit::new(Referral {
             id: 0,
             patient_id: patient,
             ruleset: ruleset.to_owned(),
@@ -233,24 +236,26 @@ fn story(
             to_whom: None,
             date: Some(ago(20)),
             status: ReferralStatus::Booked,
-        }),
+            version: 0,
+        })),
     )?;
     apply(
         store,
-        Change::Goal(WellbeingGoal {
+        Change::Goal(Edit::new(WellbeingGoal {
             id: 0,
             patient_id: patient,
             ruleset: ruleset.to_owned(),
             description: String::from("Back to part-time work"),
             due: Some(days(90)),
             achieved: false,
-        }),
+            version: 0,
+        })),
     )?;
     let view = way_forward::load(store, rules, patient, ruleset)?;
     if let Some(mut fourth) = view.plan.step(4).cloned() {
         fourth.status = StepStatus::Done;
         fourth.owner = Some(String::from("Social worker M. Reyes"));
-        apply(store, Change::Step(fourth))?;
+        apply(store, Change::Step(Edit::new(fourth)))?;
     }
     Ok(())
 }

@@ -4,7 +4,9 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
-use super::{BpSetting, ConditionCodeSystem, DrugRole, Intent, Response, Sex, StopReason};
+use super::{
+    BpSetting, ConditionCodeSystem, DatesKnown, DrugRole, Intent, Response, Sex, StopReason,
+};
 
 /// Row id of a patient in the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -253,6 +255,17 @@ pub struct DrugExposure {
     pub stop_reason: Option<StopReason>,
     /// Cycles given (oncology), when recorded.
     pub cycles: Option<u32>,
+    /// How much of the period the record states (its duration may be unknown).
+    #[serde(default, skip_serializing_if = "is_stated")]
+    pub dates: DatesKnown,
+    /// A stop reason nobody could read into `stop_reason`, as written ("switched to generic").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_text: Option<String>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's skip_serializing_if calls
+fn is_stated(dates: &DatesKnown) -> bool {
+    *dates == DatesKnown::Stated
 }
 
 impl DrugExposure {
@@ -525,6 +538,8 @@ mod tests {
             role: None,
             stop_reason: None,
             cycles: None,
+            dates: DatesKnown::Stated,
+            stop_text: None,
         };
         let mut record = PatientRecord {
             patient: Some(Patient {

@@ -221,6 +221,34 @@ machine_names!(Intent {
     Symptomatic => "symptomatic",
 });
 
+/// How much of a drug record's period the record states. A record that says less is kept with
+/// what it says, never with a guessed duration: the criteria then treat its duration as
+/// unknown (a trial it could decide is undecided), never as zero days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DatesKnown {
+    /// The start, and the end or that it is ongoing, as recorded.
+    #[default]
+    Stated,
+    /// The start is known; the end is the last day the drug is known to have been given (a
+    /// record stopped or completed with no end date): it may have gone on longer.
+    EndUnknown,
+    /// Neither: the start and end are the one day the record carries (when it was asserted or
+    /// written down), or none at all.
+    Unknown,
+}
+machine_names!(DatesKnown {
+    Stated => "stated",
+    EndUnknown => "end_unknown",
+    Unknown => "unknown",
+});
+
+impl DatesKnown {
+    /// Whether the recorded period may be shorter than the real one.
+    pub const fn is_uncertain(self) -> bool {
+        !matches!(self, DatesKnown::Stated)
+    }
+}
+
 /// The role a drug plays where the code alone cannot tell (midazolam as a first-line bolus or as
 /// an anaesthetic infusion in status epilepticus; methotrexate as csDMARD or antineoplastic).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

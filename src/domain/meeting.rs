@@ -159,6 +159,7 @@ mod tests {
             presented_seconds: 0,
             plan_followed: None,
             plan_followed_reason: None,
+            version: 0,
         }
     }
 
@@ -169,6 +170,7 @@ mod tests {
             name: "Dr X".into(),
             specialty: specialty.into(),
             present,
+            version: 0,
         }
     }
 

@@ -29,6 +29,51 @@ pub mod finding {
     pub const PRESENT: [&str; 2] = ["52101004", "LA9633-4"];
     /// SNOMED CT 2667000 "Absent", LOINC answer LA9634-2 "Absent".
     pub const ABSENT: [&str; 2] = ["2667000", "LA9634-2"];
+
+    /// Other answers that mean yes (SNOMED CT Positive, Detected, Yes; LOINC LA33-6 Yes,
+    /// LA6576-8 Positive, LA11882-0 Detected): an import writes them as [`PRESENT`]`[0]`.
+    pub const YES: [&str; 6] = [
+        "10828004",
+        "260373001",
+        "373066001",
+        "LA33-6",
+        "LA6576-8",
+        "LA11882-0",
+    ];
+    /// Other answers that mean no (SNOMED CT Negative, Not detected, No; LOINC LA32-8 No,
+    /// LA6577-6 Negative, LA11883-8 Not detected): an import writes them as [`ABSENT`]`[0]`.
+    pub const NO: [&str; 6] = [
+        "260385009",
+        "260415000",
+        "373067005",
+        "LA32-8",
+        "LA6577-6",
+        "LA11883-8",
+    ];
+
+    /// Yes or no from a code, if it is an answer that says so.
+    pub fn of_code(code: &str) -> Option<bool> {
+        if PRESENT.contains(&code) || YES.contains(&code) {
+            Some(true)
+        } else if ABSENT.contains(&code) || NO.contains(&code) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// Yes or no from words ("Present", "negative", "not detected"), if they say so.
+    pub fn of_words(words: &str) -> Option<bool> {
+        let words = words.trim().trim_end_matches('.').to_lowercase();
+        match words.as_str() {
+            "present" | "positive" | "yes" | "detected" | "seen" | "true" | "pos" | "+" => {
+                Some(true)
+            }
+            "absent" | "negative" | "no" | "not detected" | "not seen" | "none" | "false"
+            | "neg" | "-" => Some(false),
+            _ => None,
+        }
+    }
 }
 
 /// SNOMED CT ConditionStatusTrend values of a disease-status observation.

@@ -169,6 +169,7 @@ fn default_step(patient_id: PatientId, ruleset: &str, step: u8) -> WayForwardSte
         due: None,
         notes: String::new(),
         na_reason: None,
+        version: 0,
     }
 }
 
@@ -245,6 +246,7 @@ pub fn merge_checklist(
                 text: text.to_owned(),
                 done: false,
                 detail: None,
+                version: 0,
             }),
         }
     }
@@ -293,6 +295,7 @@ mod tests {
             to_whom: None,
             date: None,
             status,
+            version: 0,
         }
     }
 
@@ -383,6 +386,7 @@ mod tests {
             stance_reason: None,
             preference: PatientPreference::Unknown,
             notes: String::new(),
+            version: 0,
         };
         plan.options.push(option.clone());
         assert_eq!(
@@ -405,6 +409,7 @@ mod tests {
             description: String::from("Walk 30 minutes a day"),
             due: None,
             achieved: false,
+            version: 0,
         });
         assert_eq!(check_step(&plan, &four), Ok(()));
     }
@@ -419,6 +424,7 @@ mod tests {
             text: String::from("Adherence confirmed"),
             done: true,
             detail: Some(String::from("levels in range")),
+            version: 0,
         }];
         let confounders = [
             Confounder {

@@ -52,6 +52,11 @@ pub struct WayForwardStep {
     pub notes: String,
     /// Required when the status is `not_applicable`.
     pub na_reason: Option<String>,
+    /// How many times a person saved the record (0: not written yet). A save names the version
+    /// it started from; see [`Edit`]. Not part of the record's JSON: the audit log's rows and the
+    /// exports say what the record holds, and a copy starts its own count.
+    #[serde(default, skip_serializing)]
+    pub version: i64,
 }
 
 /// A re-evaluation checklist item: an open confounder of the assessment or a standard item of
@@ -67,6 +72,11 @@ pub struct ChecklistItem {
     pub done: bool,
     /// How it was resolved ("drug levels 2025-10", "video-EEG: focal onset confirmed").
     pub detail: Option<String>,
+    /// How many times a person saved the record (0: not written yet). A save names the version
+    /// it started from; see [`Edit`]. Not part of the record's JSON: the audit log's rows and the
+    /// exports say what the record holds, and a copy starts its own count.
+    #[serde(default, skip_serializing)]
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,6 +105,11 @@ pub struct Referral {
     pub to_whom: Option<String>,
     pub date: Option<NaiveDate>,
     pub status: ReferralStatus,
+    /// How many times a person saved the record (0: not written yet). A save names the version
+    /// it started from; see [`Edit`]. Not part of the record's JSON: the audit log's rows and the
+    /// exports say what the record holds, and a copy starts its own count.
+    #[serde(default, skip_serializing)]
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -179,6 +194,11 @@ pub struct CareOption {
     pub stance_reason: Option<String>,
     pub preference: PatientPreference,
     pub notes: String,
+    /// How many times a person saved the record (0: not written yet). A save names the version
+    /// it started from; see [`Edit`]. Not part of the record's JSON: the audit log's rows and the
+    /// exports say what the record holds, and a copy starts its own count.
+    #[serde(default, skip_serializing)]
+    pub version: i64,
 }
 
 /// A well-being or lifestyle goal of step 4.
@@ -190,6 +210,11 @@ pub struct WellbeingGoal {
     pub description: String,
     pub due: Option<NaiveDate>,
     pub achieved: bool,
+    /// How many times a person saved the record (0: not written yet). A save names the version
+    /// it started from; see [`Edit`]. Not part of the record's JSON: the audit log's rows and the
+    /// exports say what the record holds, and a copy starts its own count.
+    #[serde(default, skip_serializing)]
+    pub version: i64,
 }
 
 /// An MDT meeting.
@@ -209,6 +234,11 @@ pub struct Attendee {
     pub name: String,
     pub specialty: String,
     pub present: bool,
+    /// How many times a person saved the record (0: not written yet). A save names the version
+    /// it started from; see [`Edit`]. Not part of the record's JSON: the audit log's rows and the
+    /// exports say what the record holds, and a copy starts its own count.
+    #[serde(default, skip_serializing)]
+    pub version: i64,
 }
 
 /// Whether the plan of the last discussion was followed (ICHOM TreatmentPlanFollowed).
@@ -238,6 +268,11 @@ pub struct MeetingCase {
     pub presented_seconds: u32,
     pub plan_followed: Option<PlanFollowed>,
     pub plan_followed_reason: Option<String>,
+    /// How many times a person saved the record (0: not written yet). A save names the version
+    /// it started from; see [`Edit`]. Not part of the record's JSON: the audit log's rows and the
+    /// exports say what the record holds, and a copy starts its own count.
+    #[serde(default, skip_serializing)]
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -258,10 +293,58 @@ pub struct Task {
     pub owner: Option<String>,
     pub due: Option<NaiveDate>,
     pub status: TaskStatus,
+    /// How many times a person saved the record (0: not written yet). A save names the version
+    /// it started from; see [`Edit`]. Not part of the record's JSON: the audit log's rows and the
+    /// exports say what the record holds, and a copy starts its own count.
+    #[serde(default, skip_serializing)]
+    pub version: i64,
 }
 
 impl Task {
     pub fn overdue_on(&self, today: NaiveDate) -> bool {
         self.status == TaskStatus::Open && self.due.is_some_and(|due| due < today)
+    }
+}
+
+/// A change a person makes to one record: the record as they opened it and as they save it.
+///
+/// Saved field by field: only the fields that differ between `base` and `new` are written, so
+/// a colleague's change to another field of the same record since `base` was read is kept. A
+/// field both changed (to different values) is a conflict: the save is refused, naming who
+/// changed it and when, unless `overwrite` says to save over it (recorded as an overwrite).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edit<T> {
+    /// The record as read when the person began, its version included; `None` for a new
+    /// record, or for a write that checks nothing (the demo's history, a script).
+    pub base: Option<T>,
+    pub new: T,
+    /// Save over a colleague's change made since `base`.
+    pub overwrite: bool,
+}
+
+impl<T> Edit<T> {
+    /// A new record, or a write that checks nothing.
+    pub fn new(record: T) -> Self {
+        Edit {
+            base: None,
+            new: record,
+            overwrite: false,
+        }
+    }
+
+    /// `base` as the person opened it, changed into `new`.
+    pub fn of(base: T, new: T) -> Self {
+        Edit {
+            base: Some(base),
+            new,
+            overwrite: false,
+        }
+    }
+
+    /// The same change, saved over whatever a colleague changed since `base`.
+    #[must_use]
+    pub fn overwriting(mut self) -> Self {
+        self.overwrite = true;
+        self
     }
 }

@@ -151,6 +151,10 @@ pub struct Condition {
 pub struct TimingRepeat {
     #[serde(rename = "boundsPeriod")]
     pub bounds_period: Option<Period>,
+    #[serde(rename = "boundsDuration")]
+    pub bounds_duration: Option<Quantity>,
+    /// How many times in all (a course's number of doses or cycles).
+    pub count: Option<u32>,
     pub frequency: Option<f64>,
     pub period: Option<f64>,
     #[serde(rename = "periodUnit")]
@@ -212,6 +216,12 @@ pub struct MedicationUse {
     pub effective_period: Option<Period>,
     #[serde(rename = "dateAsserted")]
     pub date_asserted: Option<String>,
+    /// MedicationRequest: recorded from the patient's report, not ordered (`authoredOn` is then
+    /// when it was reported).
+    #[serde(rename = "reportedBoolean")]
+    pub reported_boolean: Option<bool>,
+    #[serde(rename = "reportedReference")]
+    pub reported_reference: Option<Reference>,
     #[serde(rename = "dosageInstruction", default)]
     pub dosage_instruction: Vec<Dosage>,
     /// MedicationStatement.dosage is a list; MedicationAdministration.dosage is one object.
@@ -260,6 +270,10 @@ pub struct ObservationComponent {
     pub value_integer: Option<i64>,
     #[serde(rename = "valueCodeableConcept")]
     pub value_codeable_concept: Option<CodeableConcept>,
+    #[serde(rename = "valueBoolean")]
+    pub value_boolean: Option<bool>,
+    #[serde(rename = "valueString")]
+    pub value_string: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -274,6 +288,10 @@ pub struct Observation {
     pub value_integer: Option<i64>,
     #[serde(rename = "valueCodeableConcept")]
     pub value_codeable_concept: Option<CodeableConcept>,
+    #[serde(rename = "valueBoolean")]
+    pub value_boolean: Option<bool>,
+    #[serde(rename = "valueString")]
+    pub value_string: Option<String>,
     #[serde(rename = "effectiveDateTime")]
     pub effective_date_time: Option<String>,
     #[serde(rename = "effectivePeriod")]

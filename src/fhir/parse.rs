@@ -16,9 +16,10 @@ use super::FhirError;
 use super::model::{self, CodeableConcept};
 use super::stream::{RawResource, StreamError, each_in_bytes};
 use crate::domain::{
-    BpSetting, Condition, ConditionCodeSystem, Dose, DrugExposure, DrugRole, Observation, Patient,
-    PatientId, PatientRecord, Procedure, Sex, StopReason, observation_codes,
+    BpSetting, Condition, ConditionCodeSystem, DatesKnown, Dose, DrugExposure, DrugRole,
+    Observation, Patient, PatientId, PatientRecord, Procedure, Sex, StopReason, observation_codes,
 };
+use crate::rules::stop_reasons::{StopReading, StopReasons};
 use crate::rules::{Rules, condition_matches};
 
 /// What one resource says, for the importer.
@@ -84,11 +85,17 @@ pub struct MedicationRecord {
     pub concept: Option<CodeableConcept>,
     pub start: NaiveDateTime,
     pub end: Option<NaiveDateTime>,
+    /// How much of the period the record states.
+    #[serde(default)]
+    pub dates: DatesKnown,
     /// Whether the record says the drug was still being given (active, on-hold, in-progress).
     pub active: bool,
     /// Whether the end date was recorded (rather than unknown).
     pub end_recorded: bool,
     pub stop_reason: Option<StopReason>,
+    /// A stop reason the vocabulary does not know, as written.
+    #[serde(default)]
+    pub stop_text: Option<String>,
     pub dosages: Vec<DoseSpec>,
 }
 
@@ -117,6 +124,8 @@ pub struct Mapping {
     pub mapped: Mapped,
     /// Parts of the resource refract could not use (the resource itself is kept).
     pub warnings: Vec<String>,
+    /// A stop reason whose words the vocabulary does not know (kept as written).
+    pub unknown_stop_reason: Option<String>,
 }
 
 impl From<Mapped> for Mapping {
@@ -124,6 +133,7 @@ impl From<Mapped> for Mapping {
         Mapping {
             mapped,
             warnings: Vec::new(),
+            unknown_stop_reason: None,
         }
     }
 }
@@ -168,6 +178,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             Ok(Mapping {
                 mapped: Mapped::Patient(patient),
                 warnings,
+                unknown_stop_reason: None,
             })
         }
         "Medication" => {
@@ -222,17 +233,26 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 return Ok(removed(raw));
             }
             let subject = subject_of(resource.subject.as_ref())?;
-            let (record, refers) = map_medication(raw, &resource)?;
+            let (record, refers) = map_medication(raw, &resource, rules)?;
             if let Some(concept) = &record.concept {
                 refuse_oversized(concept_texts(concept))?;
             }
-            Ok(clinical(
+            let unknown = record.dates == DatesKnown::Unknown;
+            let unknown_stop_reason = record.stop_text.clone();
+            let mut mapping = clinical(
                 raw,
                 subject,
                 refers,
                 resource.meta.as_ref(),
                 Item::Medication(record),
-            ))
+            );
+            if unknown {
+                mapping.warnings.push(String::from(
+                    "no period recorded: kept at the one date it has, its duration unknown",
+                ));
+            }
+            mapping.unknown_stop_reason = unknown_stop_reason;
+            Ok(mapping)
         }
         "Observation" => {
             let resource: model::Observation = parse_as(raw)?;
@@ -243,7 +263,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 return Ok(removed(raw));
             }
             let subject = subject_of(resource.subject.as_ref())?;
-            let observations = map_observation(&resource)?;
+            let observations = map_observation(&resource, rules)?;
             if observations.is_empty() {
                 return Ok(Mapped::Skipped(String::from("Observation (no value or date)")).into());
             }
@@ -717,6 +737,7 @@ const TERMINATION_REASON: &str = "terminationreason";
 fn map_medication(
     raw: &RawResource<'_>,
     resource: &model::MedicationUse,
+    rules: &Rules,
 ) -> Result<(MedicationRecord, Option<String>), String> {
     let (concept, refers) = match (
         &resource.medication_codeable_concept,
@@ -763,35 +784,114 @@ fn map_medication(
         ));
     }
 
-    let dosage_bounds = resource
+    let (start, end, dates) = medication_period(raw, resource)?;
+    let status = resource.status.as_deref().unwrap_or("");
+    let active = matches!(status, "active" | "on-hold" | "in-progress" | "intended");
+    let end_recorded = end.is_some() && dates == DatesKnown::Stated;
+
+    let readings: Vec<StopReading> = resource
+        .extension
+        .iter()
+        .filter(|e| {
+            e.url.as_deref().is_some_and(|u| {
+                u.to_ascii_lowercase()
+                    .replace(['-', '_'], "")
+                    .contains(TERMINATION_REASON)
+            })
+        })
+        .filter_map(|e| e.value_codeable_concept.as_ref())
+        .chain(resource.status_reason.iter())
+        .filter_map(|concept| stop_reason_of(concept, &rules.stop_reasons))
+        .collect();
+    let stop_reason = readings.iter().find_map(|reading| match reading {
+        StopReading::Known(reason) => Some(*reason),
+        StopReading::Unknown(_) => None,
+    });
+    // Words nothing understood are kept as written, for the clinician and the summary.
+    let stop_text = readings.iter().find_map(|reading| match reading {
+        StopReading::Unknown(words) if stop_reason.is_none() => Some(words.clone()),
+        _ => None,
+    });
+
+    Ok((
+        MedicationRecord {
+            concept,
+            start,
+            end,
+            dates,
+            active,
+            end_recorded,
+            stop_reason,
+            stop_text,
+            dosages: dose_specs(resource),
+        },
+        refers,
+    ))
+}
+
+/// The period a medication record states: (start, end, how much of it is known).
+///
+/// Each resource says it differently (FHIR R4): a statement or an administration by its
+/// `effective[x]`; a request by its dosage's `timing.repeat.bounds[x]`, `authoredOn` being only
+/// when it was written (for a patient-reported request, when the patient reported it), so it is
+/// a start only when nothing better exists. A record with no period is kept at the one date it
+/// has (`dateAsserted`, `authoredOn`) with its duration unknown; a record stopped or completed
+/// with no end date is known to have been given at least until its last date.
+fn medication_period(
+    raw: &RawResource<'_>,
+    resource: &model::MedicationUse,
+) -> Result<(NaiveDateTime, Option<NaiveDateTime>, DatesKnown), String> {
+    let repeat = resource
         .dosage_instruction
         .iter()
         .filter_map(|d| d.timing.as_ref())
         .chain(resource.dosage.iter().filter_map(|d| d.timing.as_ref()))
-        .find_map(|t| t.repeat.as_ref().and_then(|r| r.bounds_period.clone()));
-    let start_text = resource
+        .filter_map(|t| t.repeat.as_ref())
+        .find(|r| r.bounds_period.is_some() || r.bounds_duration.is_some());
+    let bounds = repeat.and_then(|r| r.bounds_period.as_ref());
+    let effective_start = resource
         .effective_period
         .as_ref()
         .and_then(|p| p.start.as_ref())
-        .or(resource.effective_date_time.as_ref())
-        .or(resource.authored_on.as_ref())
-        .or_else(|| dosage_bounds.as_ref().and_then(|p| p.start.as_ref()))
-        .or(resource.date_asserted.as_ref());
-    let Some(start) = date_field("effective", start_text)? else {
-        return Err(format!(
-            "{} has no date (effective, authoredOn): left out",
-            raw.resource_type
-        ));
+        .or(resource.effective_date_time.as_ref());
+    let reported = resource.reported_boolean == Some(true) || resource.reported_reference.is_some();
+    let start_text = match raw.resource_type {
+        "MedicationRequest" => bounds.and_then(|p| p.start.as_ref()).or_else(|| {
+            (!reported)
+                .then_some(resource.authored_on.as_ref())
+                .flatten()
+        }),
+        _ => effective_start.or_else(|| bounds.and_then(|p| p.start.as_ref())),
     };
     let end_text = resource
         .effective_period
         .as_ref()
         .and_then(|p| p.end.as_ref())
-        .or_else(|| dosage_bounds.as_ref().and_then(|p| p.end.as_ref()));
+        .or_else(|| bounds.and_then(|p| p.end.as_ref()));
+    let Some(start) = date_field("effective", start_text)? else {
+        // No period: kept at the one date the record has, its duration unknown.
+        let point = resource
+            .date_asserted
+            .as_ref()
+            .or(resource.authored_on.as_ref())
+            .or_else(|| resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()));
+        let Some(point) = date_field("dateAsserted", point)? else {
+            return Err(format!(
+                "{} has no date at all (no effective period, dateAsserted or authoredOn): \
+                 left out",
+                raw.resource_type
+            ));
+        };
+        return Ok((point, Some(point), DatesKnown::Unknown));
+    };
     let mut end = date_field("end", end_text)?;
-    let end_recorded = end.is_some();
-    let status = resource.status.as_deref().unwrap_or("");
-    let active = matches!(status, "active" | "on-hold" | "in-progress" | "intended");
+    if end.is_none()
+        && let Some(days) = repeat
+            .and_then(|r| r.bounds_duration.as_ref())
+            .and_then(days_of)
+    {
+        end = start.checked_add_signed(Duration::days(days));
+    }
     // A single administration given at a time (no period) is given at that time.
     if end.is_none()
         && raw.resource_type == "MedicationAdministration"
@@ -804,33 +904,29 @@ fn map_medication(
     {
         return Err(format!("ends ({until}) before it starts ({start})"));
     }
+    let status = resource.status.as_deref().unwrap_or("");
+    let active = matches!(status, "active" | "on-hold" | "in-progress" | "intended");
+    if end.is_none() && !active {
+        // Stopped, completed or of unknown status, with no end: given at least until it
+        // started (merging renewals may extend that), for how long after is not recorded.
+        return Ok((start, Some(start), DatesKnown::EndUnknown));
+    }
+    Ok((start, end, DatesKnown::Stated))
+}
 
-    let stop_reason = resource
-        .extension
-        .iter()
-        .filter(|e| {
-            e.url.as_deref().is_some_and(|u| {
-                u.to_ascii_lowercase()
-                    .replace(['-', '_'], "")
-                    .contains(TERMINATION_REASON)
-            })
-        })
-        .filter_map(|e| e.value_codeable_concept.as_ref())
-        .chain(resource.status_reason.iter())
-        .find_map(stop_reason_of);
-
-    Ok((
-        MedicationRecord {
-            concept,
-            start,
-            end,
-            active,
-            end_recorded,
-            stop_reason,
-            dosages: dose_specs(resource),
-        },
-        refers,
-    ))
+/// Whole days of a FHIR Duration (`boundsDuration`), when its unit is a time.
+fn days_of(duration: &model::Quantity) -> Option<i64> {
+    let value = duration.value?;
+    let unit = duration.code.as_deref().or(duration.unit.as_deref())?;
+    let days = match unit.trim().to_ascii_lowercase().as_str() {
+        "d" | "day" | "days" => value,
+        "wk" | "week" | "weeks" => value * 7.0,
+        "mo" | "month" | "months" => value * 30.0,
+        "a" | "year" | "years" => value * 365.0,
+        "h" | "hour" | "hours" => value / 24.0,
+        _ => return None,
+    };
+    (days.is_finite() && (0.0..=36_500.0).contains(&days)).then(|| days.round() as i64)
 }
 
 /// The exposure a medication record describes, once its drug is known (`concept`: the record's
@@ -868,6 +964,8 @@ pub fn finish_medication(
             role,
             stop_reason: record.stop_reason,
             cycles: None,
+            dates: record.dates,
+            stop_text: record.stop_text.clone(),
         },
         MedicationMeta {
             key,
@@ -877,47 +975,17 @@ pub fn finish_medication(
     )
 }
 
-fn stop_reason_of(concept: &CodeableConcept) -> Option<StopReason> {
-    concept
-        .coding
-        .iter()
-        .find_map(|c| {
-            c.code
-                .as_deref()
-                .and_then(StopReason::from_snomed)
-                .or_else(|| {
-                    c.code
-                        .as_deref()
-                        .and_then(|code| StopReason::parse(code).ok())
-                })
-        })
-        .or_else(|| {
-            let words = concept.words()?.to_ascii_lowercase();
-            Some(
-                if words.contains("not tolerated")
-                    || words.contains("adverse")
-                    || words.contains("side effect")
-                {
-                    StopReason::Intolerance
-                } else if words.contains("noncompliance")
-                    || words.contains("non-compliance")
-                    || words.contains("adherence")
-                {
-                    StopReason::Noncompliance
-                } else if words.contains("no response")
-                    || words.contains("ineffective")
-                    || words.contains("lack of efficacy")
-                {
-                    StopReason::LackOfEfficacy
-                } else if words.contains("progress") {
-                    StopReason::Progression
-                } else if words.contains("completed") {
-                    StopReason::Completed
-                } else {
-                    return None;
-                },
-            )
-        })
+/// How a stop reason reads in the vocabulary (`assets/stop_reasons.toml`): its codes first,
+/// then the words of its text and of each coding's display.
+fn stop_reason_of(concept: &CodeableConcept, vocabulary: &StopReasons) -> Option<StopReading> {
+    vocabulary.read(
+        concept.coding.iter().filter_map(|c| c.code.as_deref()),
+        concept
+            .text
+            .as_deref()
+            .into_iter()
+            .chain(concept.coding.iter().filter_map(|c| c.display.as_deref())),
+    )
 }
 
 /// The dosage lines of a record, as far as a dose can be computed from them.
@@ -1054,7 +1122,104 @@ fn strength_mg(text: &str) -> Option<f64> {
     }
 }
 
-fn map_observation(resource: &model::Observation) -> Result<Vec<Observation>, String> {
+/// An observation's or component's `value[x]`, as far as a criterion can use it.
+struct Value<'a> {
+    quantity: Option<&'a model::Quantity>,
+    integer: Option<i64>,
+    coded: Option<&'a CodeableConcept>,
+    boolean: Option<bool>,
+    string: Option<&'a str>,
+}
+
+impl Value<'_> {
+    /// The number, and the coded answer: a yes or no (a boolean, a coded or written Present,
+    /// Positive, Detected…) as SNOMED CT Present or Absent, never as a number; another code as
+    /// it is.
+    fn read(&self) -> (Option<f64>, Option<String>) {
+        use observation_codes::finding;
+        let yes_or_no = |yes: bool| {
+            String::from(if yes {
+                finding::PRESENT[0]
+            } else {
+                finding::ABSENT[0]
+            })
+        };
+        let number = self
+            .quantity
+            .and_then(|q| q.value)
+            .or(self.integer.map(|i| i as f64));
+        let coded = self.coded.and_then(|concept| {
+            concept
+                .coding
+                .iter()
+                .filter_map(|c| c.code.as_deref())
+                .find_map(finding::of_code)
+                .or_else(|| {
+                    concept
+                        .text
+                        .as_deref()
+                        .into_iter()
+                        .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
+                        .find_map(finding::of_words)
+                })
+                .map(yes_or_no)
+                .or_else(|| concept.first_code().map(str::to_owned))
+        });
+        let answer = coded
+            .or_else(|| self.boolean.map(yes_or_no))
+            .or_else(|| self.string.and_then(finding::of_words).map(yes_or_no));
+        (number, answer)
+    }
+}
+
+/// The code and the name a test is kept under: among the record's codes and names (its text
+/// and every coding's display), the one a criterion reads, if any; else its LOINC code and its
+/// text. The name is cleaned of invisible characters and runs of spaces, so that one test is
+/// one test.
+fn test_of(concept: &CodeableConcept, rules: &Rules) -> Option<(String, String)> {
+    let terms = &rules.observation_terms;
+    let clean = |words: &str| {
+        crate::text::sanitise_line(words)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let known_code = concept.coding.iter().find(|c| {
+        c.code
+            .as_deref()
+            .is_some_and(|code| terms.codes.contains(code))
+    });
+    let code = known_code
+        .and_then(|c| c.code.as_deref())
+        .or_else(|| concept.code_in("loinc"))
+        .or_else(|| concept.first_code())
+        .map(str::to_owned);
+    let names: Vec<String> = concept
+        .text
+        .as_deref()
+        .into_iter()
+        .chain(known_code.and_then(|c| c.display.as_deref()))
+        .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
+        .map(clean)
+        .filter(|name| !name.is_empty())
+        .collect();
+    let known_name = names
+        .iter()
+        .find(|name| terms.knows(None, Some(name.as_str())));
+    let name = known_name.or(names.first()).cloned();
+    match (code, name) {
+        (Some(code), Some(name)) => Some((code, name)),
+        (Some(code), None) => Some((code.clone(), code)),
+        // A test named only in words is kept under them (criteria read such tests by name).
+        (None, Some(name)) => Some((format!("text:{name}"), name)),
+        (None, None) => None,
+    }
+}
+
+fn map_observation(
+    resource: &model::Observation,
+    rules: &Rules,
+) -> Result<Vec<Observation>, String> {
     let effective_text = resource
         .effective_date_time
         .as_ref()
@@ -1080,50 +1245,50 @@ fn map_observation(resource: &model::Observation) -> Result<Vec<Observation>, St
     .join(" ");
     let setting = bp_setting(&panel_words);
     let mut out = Vec::new();
-    let make = |concept: &CodeableConcept,
-                quantity: Option<&model::Quantity>,
-                integer: Option<i64>,
-                coded: Option<&CodeableConcept>| {
-        let code = concept
-            .code_in("loinc")
-            .or_else(|| concept.first_code())?
-            .to_owned();
-        let value = quantity.and_then(|q| q.value).or(integer.map(|i| i as f64));
-        let value_code = coded.and_then(|c| c.first_code()).map(str::to_owned);
-        if value.is_none() && value_code.is_none() {
+    let make = |concept: &CodeableConcept, value: &Value<'_>| {
+        let (number, answer) = value.read();
+        if number.is_none() && answer.is_none() {
             return None;
         }
+        let (code, display) = test_of(concept, rules)?;
         let is_bp =
             code == observation_codes::SYSTOLIC_BP || code == observation_codes::DIASTOLIC_BP;
         Some(Observation {
             id: 0,
-            display: concept.words().unwrap_or(&code).to_owned(),
+            display,
             code,
-            value,
-            value_code,
-            unit: quantity.and_then(|q| q.unit_text()).map(str::to_owned),
+            value: number,
+            value_code: answer,
+            unit: value
+                .quantity
+                .and_then(|q| q.unit_text())
+                .map(str::to_owned),
             effective,
             setting: is_bp.then_some(setting),
         })
     };
-    if let Some(observation) = make(
-        &code,
-        resource.value_quantity.as_ref(),
-        resource.value_integer,
-        resource.value_codeable_concept.as_ref(),
-    ) {
+    let value = Value {
+        quantity: resource.value_quantity.as_ref(),
+        integer: resource.value_integer,
+        coded: resource.value_codeable_concept.as_ref(),
+        boolean: resource.value_boolean,
+        string: resource.value_string.as_deref(),
+    };
+    if let Some(observation) = make(&code, &value) {
         out.push(observation);
     }
     for component in &resource.component {
         let Some(concept) = &component.code else {
             continue;
         };
-        if let Some(observation) = make(
-            concept,
-            component.value_quantity.as_ref(),
-            component.value_integer,
-            component.value_codeable_concept.as_ref(),
-        ) {
+        let value = Value {
+            quantity: component.value_quantity.as_ref(),
+            integer: component.value_integer,
+            coded: component.value_codeable_concept.as_ref(),
+            boolean: component.value_boolean,
+            string: component.value_string.as_deref(),
+        };
+        if let Some(observation) = make(concept, &value) {
             out.push(observation);
         }
     }
@@ -1264,10 +1429,14 @@ fn merge_renewals(
                 // Only an open-ended prescription is renewed; records with their own periods
                 // (courses of chemotherapy, administrations) stay separate exposures, and so
                 // does an order after one stopped for a reason (a new trial, not a renewal).
+                // A record with no period at all is not a renewal of anything (its date is
+                // only when it was asserted).
                 Some((_, era, end_recorded))
                     if !*end_recorded
                         && era.stop_reason.is_none()
                         && !meta.end_recorded
+                        && era.dates != DatesKnown::Unknown
+                        && exposure.dates != DatesKnown::Unknown
                         && era
                             .end
                             .unwrap_or(era.start)
@@ -1284,6 +1453,7 @@ fn merge_renewals(
                     if meta.active && !meta.end_recorded {
                         era.end = None;
                     }
+                    era.dates = exposure.dates;
                     era.stop_reason = exposure.stop_reason.or(era.stop_reason);
                     if exposure.dose.is_some() {
                         era.dose.clone_from(&exposure.dose);
@@ -1293,10 +1463,7 @@ fn merge_renewals(
                     if let Some((source, era, _)) = current.take() {
                         out.push((source, era));
                     }
-                    let mut era = exposure.clone();
-                    if era.end.is_none() && !meta.active {
-                        era.end = Some(era.start);
-                    }
+                    let era = exposure.clone();
                     current = Some((source.clone(), era, meta.end_recorded));
                 }
             }

@@ -67,6 +67,8 @@ enum Op {
         message: String,
     },
     Skipped(String),
+    /// A stop reason the vocabulary does not know, as written.
+    UnknownStopReason(String),
 }
 
 struct ResourceOp {
@@ -265,6 +267,9 @@ fn op_of(
             resource: name_of(raw),
             message,
         });
+    }
+    if let Some(words) = mapping.unknown_stop_reason {
+        ops.push(Op::UnknownStopReason(words));
     }
     ops.push(op_of_mapped(raw, mapping.mapped, options, checked));
 }
@@ -661,6 +666,7 @@ impl Writer<'_> {
                     Op::Skipped(kind) => {
                         *counted.skipped.entry(kind.clone()).or_default() += 1;
                     }
+                    Op::UnknownStopReason(words) => counted.stop_reason_not_understood(words),
                 }
             }
             for (patient, resources) in &added {

@@ -193,7 +193,57 @@ pub fn selects(selector: &ObservationSelector, observation: &Observation) -> boo
         || selector
             .names
             .iter()
-            .any(|name| contains_words(&observation.display, name))
+            .any(|name| names_test(&observation.display, name))
+}
+
+/// Whether a test's name (`text`) is the test a rule names (`name`): the name's words, in
+/// order, on word boundaries, without case, the last one singular or plural ("electrographic
+/// seizure" in "Electrographic seizures").
+pub fn names_test(text: &str, name: &str) -> bool {
+    if name.is_empty() || name.len() > text.len() {
+        return false;
+    }
+    // At the end of the name: a word boundary, or a plural ending and then one.
+    let ends_name = |rest: &[u8]| {
+        let boundary = |at: usize| rest.get(at).is_none_or(|b| !b.is_ascii_alphanumeric());
+        boundary(0)
+            || (rest.first().is_some_and(|b| b.eq_ignore_ascii_case(&b's')) && boundary(1))
+            || (rest.len() >= 2 && rest[..2].eq_ignore_ascii_case(b"es") && boundary(2))
+    };
+    if text.is_ascii() && name.is_ascii() {
+        let haystack = text.as_bytes();
+        let needle = name.as_bytes();
+        return (0..=haystack.len() - needle.len()).any(|start| {
+            haystack[start..start + needle.len()].eq_ignore_ascii_case(needle)
+                && (start == 0 || !haystack[start - 1].is_ascii_alphanumeric())
+                && ends_name(&haystack[start + needle.len()..])
+        });
+    }
+    let (text, name) = (text.to_lowercase(), name.to_lowercase());
+    let mut from = 0;
+    while let Some(offset) = text[from..].find(name.as_str()) {
+        let start = from + offset;
+        from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+        if text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+        {
+            continue;
+        }
+        let rest = &text[start + name.len()..];
+        let boundary = |after: &str| !after.chars().next().is_some_and(char::is_alphanumeric);
+        if boundary(rest)
+            || rest.strip_prefix('s').is_some_and(boundary)
+            || rest.strip_prefix("es").is_some_and(boundary)
+        {
+            return true;
+        }
+        if from >= text.len() {
+            break;
+        }
+    }
+    false
 }
 
 /// Case-insensitive containment of `needle` in `text` on word boundaries. Compares ASCII

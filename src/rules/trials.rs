@@ -39,6 +39,15 @@ struct Trial<'c> {
 }
 
 impl Trial<'_> {
+    /// Whether the trial may have lasted longer than its records show: a drug record with no
+    /// period, or stopped with no end date, gives a lower bound of its duration, never a
+    /// duration (DESIGN §6: never a guess).
+    fn duration_uncertain(&self) -> bool {
+        self.given
+            .iter()
+            .any(|given| given.exposure.dates.is_uncertain())
+    }
+
     /// Words for the reasons ("levetiracetam 1500 mg/d, 2019-03 → 2020-05 (14 months)"), made
     /// only for the trials the reasons cite.
     fn describe(&self, today: NaiveDate) -> String {
@@ -611,6 +620,15 @@ fn judge(
         return Result::Sustained(why.clone());
     }
     if stop_says_failure {
+        if days < spec.min_days && trial.duration_uncertain() {
+            return Result::Undecided(format!(
+                "stopped for {}, given for at least {}: how long it was given is not recorded \
+                 (adequate from {} days)",
+                trial.stop.map_or("", StopReason::words),
+                span(days),
+                spec.min_days
+            ));
+        }
         if days < spec.min_days {
             return Result::NotCounted(format!(
                 "stopped for {} after {}, before an adequate trial ({} days)",
@@ -711,6 +729,13 @@ fn judge(
                 "ongoing with no outcome recorded (response or failure)",
             ))
         }
+    } else if days < spec.min_days && trial.duration_uncertain() {
+        Result::Undecided(format!(
+            "given for at least {}, for how long is not recorded (adequate from {} days), with \
+             no reason recorded",
+            span(days),
+            spec.min_days
+        ))
     } else if days < spec.min_days {
         Result::NotCounted(format!(
             "given for {} only, with no reason recorded",

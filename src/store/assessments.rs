@@ -10,7 +10,9 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::{AuditWriter, Change};
+use super::sql_types::parse_code;
 use super::sql_types::{SqlText, format_date, format_datetime, now_utc};
+use super::versions::{Conflict, last_change};
 use super::write::refresh_list_row;
 use super::{Result, Store, StoreError};
 use crate::domain::{Assessment, AssessmentStatus, PatientId, ReviewDecision, ReviewState};
@@ -341,13 +343,37 @@ impl Store {
     }
 
     /// Confirms or dismisses a patient's assessment for one rule set, with a rationale; audited.
-    /// The review holds while the assessment's evidence is unchanged.
+    /// The review holds while the assessment's evidence is unchanged. It is recorded against the
+    /// assessment as it is now: a person who read it earlier uses [`Store::review_checked`].
     pub fn review(
         &mut self,
         patient: PatientId,
         ruleset: &str,
         decision: ReviewDecision,
         rationale: &str,
+        today: NaiveDate,
+    ) -> Result<i64> {
+        self.review_checked(
+            patient,
+            ruleset,
+            decision,
+            rationale,
+            &ReviewSeen::default(),
+            today,
+        )
+    }
+
+    /// [`Store::review`], refused when the assessment or its review changed since the person
+    /// read them (`seen`): a dismissal typed against "insufficient data" is never recorded
+    /// against the "refractory" an import made meanwhile, and a colleague's review made in
+    /// between is not replaced without notice.
+    pub fn review_checked(
+        &mut self,
+        patient: PatientId,
+        ruleset: &str,
+        decision: ReviewDecision,
+        rationale: &str,
+        seen: &ReviewSeen,
         today: NaiveDate,
     ) -> Result<i64> {
         let auditor = AuditWriter::new(self.user.clone());
@@ -360,6 +386,7 @@ impl Store {
                 decision,
                 rationale,
                 now_utc(),
+                seen,
             )?;
             refresh_list_row(tx, patient, today, now_utc())?;
             Ok(id)
@@ -367,8 +394,24 @@ impl Store {
     }
 }
 
-/// Writes a review of the patient's current assessment for `ruleset`, and its audit row. The
-/// caller owns the transaction and refreshes the list row.
+/// What a person saw when they began a review, for [`Store::review_checked`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReviewSeen {
+    /// The fingerprint of the assessment they read; `None` reviews it as it is now (what
+    /// `refract review` without `--fingerprint` does).
+    pub fingerprint: Option<String>,
+    /// The latest review they saw: `Some(None)` when there was none, `Some(Some(id))` the
+    /// review with that id; `None` does not check.
+    pub review: Option<Option<i64>>,
+    /// Record it over a review a colleague made since (audited as an overwrite). An assessment
+    /// that changed is never overwritten: the person reads it again first.
+    pub overwrite: bool,
+}
+
+/// Writes a review of the patient's current assessment for `ruleset`, and its audit row, checked
+/// against what the person saw (`seen`). The caller owns the transaction and refreshes the list
+/// row.
+#[allow(clippy::too_many_arguments)]
 pub fn record_review(
     conn: &Connection,
     auditor: &AuditWriter,
@@ -377,6 +420,7 @@ pub fn record_review(
     decision: ReviewDecision,
     rationale: &str,
     at: chrono::NaiveDateTime,
+    seen: &ReviewSeen,
 ) -> Result<i64> {
     let rationale = rationale.trim();
     if rationale.is_empty() {
@@ -393,17 +437,47 @@ pub fn record_review(
             "no assessment of {ruleset} to review for this patient"
         )));
     };
-    let before: Option<(String, String)> = conn
+    if let Some(seen) = &seen.fingerprint
+        && *seen != fingerprint
+    {
+        return Err(StoreError::AssessmentChanged {
+            status: parse_code("assessments.status", &status, AssessmentStatus::parse)?,
+            label,
+            fingerprint,
+        });
+    }
+    let before: Option<(i64, String, String, String)> = conn
         .prepare_cached(
-            "SELECT decision, fingerprint FROM reviews WHERE patient_id = ?1 AND ruleset = ?2
-             ORDER BY id DESC LIMIT 1",
+            "SELECT id, decision, fingerprint, rationale FROM reviews
+             WHERE patient_id = ?1 AND ruleset = ?2 ORDER BY id DESC LIMIT 1",
         )?
         .query_row(params![patient.0, ruleset], |row| {
-            Ok((row.get(0)?, row.get(1)?))
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
         })
         .optional()?;
+    // A colleague's review recorded since the person read the assessment (the fingerprint is
+    // the one they read, so it is about the same evidence).
+    let overwrote = match (&seen.review, &before) {
+        (Some(seen_review), Some((latest, decision, _, rationale)))
+            if *seen_review != Some(*latest) =>
+        {
+            if !seen.overwrite {
+                let by = last_change(conn, "reviews", *latest, &[])?;
+                let mut theirs = serde_json::Map::new();
+                theirs.insert(String::from("decision"), decision.clone().into());
+                theirs.insert(String::from("rationale"), rationale.clone().into());
+                return Err(StoreError::Conflict(Box::new(Conflict {
+                    fields: vec![String::from("decision")],
+                    theirs,
+                    by,
+                })));
+            }
+            true
+        }
+        _ => false,
+    };
     let before_state = match &before {
-        Some((decision, reviewed)) if *reviewed == fingerprint => decision.clone(),
+        Some((_, decision, reviewed, _)) if *reviewed == fingerprint => decision.clone(),
         _ => String::from(ReviewState::Unreviewed.as_str()),
     };
     conn.prepare_cached(
@@ -425,7 +499,12 @@ pub fn record_review(
         conn,
         at,
         Change {
-            action: if decision == ReviewDecision::Confirmed { "review.confirm" } else { "review.dismiss" },
+            action: match (decision, overwrote) {
+                (ReviewDecision::Confirmed, false) => "review.confirm",
+                (ReviewDecision::Dismissed, false) => "review.dismiss",
+                (ReviewDecision::Confirmed, true) => "review.confirm.overwrite",
+                (ReviewDecision::Dismissed, true) => "review.dismiss.overwrite",
+            },
             entity: "reviews",
             entity_id: Some(id),
             patient_id: Some(patient),

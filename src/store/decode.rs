@@ -8,9 +8,9 @@ use rusqlite::types::ValueRef;
 
 use super::{Result, Store};
 use crate::domain::{
-    AssessmentStatus, BpSetting, ConditionCodeSystem, DrugRole, Intent, LineOrigin, OptionKind,
-    OutcomeCategory, PatientPreference, PlanFollowed, ReferralStatus, Response, ReviewDecision,
-    Sex, Stance, StepStatus, StopReason, TaskStatus, TrialStatus,
+    AssessmentStatus, BpSetting, ConditionCodeSystem, DatesKnown, DrugRole, Intent, LineOrigin,
+    OptionKind, OutcomeCategory, PatientPreference, PlanFollowed, ReferralStatus, Response,
+    ReviewDecision, Sex, Stance, StepStatus, StopReason, TaskStatus, TrialStatus,
 };
 
 /// What a column must hold, beyond being text of valid UTF-8.
@@ -54,6 +54,7 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
             ("end", Shape::DateTime),
             ("role", Shape::Code(|t| DrugRole::parse(t).is_ok())),
             ("stop_reason", Shape::Code(|t| StopReason::parse(t).is_ok())),
+            ("dates", Shape::Code(|t| DatesKnown::parse(t).is_ok())),
         ],
     ),
     (

@@ -17,11 +17,12 @@ use super::sql_types::{
     format_date, format_datetime, now_utc, parse_code, parse_datetime, parse_opt_code,
     parse_opt_date,
 };
+use super::versions::{self, last_change};
 use super::write::refresh_list_row;
 use super::{Result, Store, StoreError};
 use crate::domain::{
-    AssessmentStatus, Attendee, Meeting, MeetingCase, Outcome, OutcomeCategory, PatientId,
-    PlanFollowed, Sex, Task, TaskStatus, can_present, masked_identity,
+    AssessmentStatus, Attendee, Edit, Meeting, MeetingCase, Outcome, PatientId, PlanFollowed, Sex,
+    Task, TaskStatus, can_present, masked_identity,
 };
 
 /// The longest time box a case may get: a whole meeting's worth.
@@ -148,8 +149,8 @@ fn optional_text(text: Option<&str>) -> Option<String> {
 
 const CASE_COLUMNS: &str = "mc.id, mc.meeting_id, mc.patient_id, mc.ruleset, mc.position, \
      mc.question, mc.timebox_minutes, mc.outcome_category, mc.chosen_option_id, mc.outcome_text, \
-     mc.comes_back, mc.presented_seconds, mc.plan_followed, mc.plan_followed_reason";
-const CASE_COLUMN_COUNT: usize = 14;
+     mc.comes_back, mc.presented_seconds, mc.plan_followed, mc.plan_followed_reason, mc.version";
+const CASE_COLUMN_COUNT: usize = 15;
 
 /// A `meeting_cases` row as SQLite holds it, before its coded columns are checked.
 struct RawCase {
@@ -167,6 +168,7 @@ struct RawCase {
     presented_seconds: u32,
     plan_followed: Option<String>,
     plan_followed_reason: Option<String>,
+    version: i64,
 }
 
 impl RawCase {
@@ -187,6 +189,7 @@ impl RawCase {
             presented_seconds: row.get(at + 11)?,
             plan_followed: row.get(at + 12)?,
             plan_followed_reason: row.get(at + 13)?,
+            version: row.get(at + 14)?,
         })
     }
 
@@ -210,6 +213,7 @@ impl RawCase {
                 PlanFollowed::parse,
             )?,
             plan_followed_reason: self.plan_followed_reason,
+            version: self.version,
         })
     }
 }
@@ -252,6 +256,7 @@ type RawTask = (
     Option<String>,
     Option<String>,
     String,
+    i64,
 );
 
 fn read_raw_task(row: &Row<'_>) -> rusqlite::Result<RawTask> {
@@ -263,11 +268,12 @@ fn read_raw_task(row: &Row<'_>) -> rusqlite::Result<RawTask> {
         row.get(4)?,
         row.get(5)?,
         row.get(6)?,
+        row.get(7)?,
     ))
 }
 
 fn into_task(raw: RawTask) -> Result<Task> {
-    let (id, patient_id, meeting_case_id, what, owner, due, status) = raw;
+    let (id, patient_id, meeting_case_id, what, owner, due, status, version) = raw;
     Ok(Task {
         id,
         patient_id: PatientId(patient_id),
@@ -276,11 +282,14 @@ fn into_task(raw: RawTask) -> Result<Task> {
         owner,
         due: parse_opt_date("tasks.due", due)?,
         status: parse_code("tasks.status", &status, TaskStatus::parse)?,
+        version,
     })
 }
 
 const TASK_COLUMNS: &str =
-    "t.id, t.patient_id, t.meeting_case_id, t.what, t.owner, t.due, t.status";
+    "t.id, t.patient_id, t.meeting_case_id, t.what, t.owner, t.due, t.status, t.version";
+/// The columns after [`TASK_COLUMNS`] start here.
+const TASK_COLUMN_COUNT: usize = 8;
 
 fn read_task(conn: &Connection, task_id: i64) -> Result<Task> {
     let raw = conn
@@ -344,7 +353,7 @@ impl<'a> MeetingWriter<'a> {
         }
     }
 
-    fn case_change(action: &'static str, case: &MeetingCase) -> Change<'static> {
+    fn case_change<'c>(action: &'c str, case: &MeetingCase) -> Change<'c> {
         Change {
             action,
             entity: "meeting_cases",
@@ -492,32 +501,166 @@ impl<'a> MeetingWriter<'a> {
 
     pub fn set_case_question(&self, case_id: i64, question: &str) -> Result<()> {
         let case = read_case(self.conn, case_id)?;
-        let question = question.trim();
-        self.conn
-            .prepare_cached("UPDATE meeting_cases SET question = ?2 WHERE id = ?1")?
-            .execute(params![case.id, question])?;
-        self.audit(
-            Self::case_change("case.question", &case),
-            Some(&json!({ "question": case.question })),
-            Some(&json!({ "question": question })),
-        )
+        let new = MeetingCase {
+            question: question.trim().to_owned(),
+            ..case.clone()
+        };
+        self.write_case(&case, &new, false)
     }
 
     pub fn set_case_timebox(&self, case_id: i64, minutes: u32) -> Result<()> {
-        if minutes == 0 || minutes > MAX_TIMEBOX_MINUTES {
-            return Err(invalid(format!(
-                "a time box is 1 to {MAX_TIMEBOX_MINUTES} minutes"
-            )));
-        }
         let case = read_case(self.conn, case_id)?;
-        self.conn
-            .prepare_cached("UPDATE meeting_cases SET timebox_minutes = ?2 WHERE id = ?1")?
-            .execute(params![case.id, minutes])?;
-        self.audit(
-            Self::case_change("case.timebox", &case),
-            Some(&json!({ "timebox_minutes": case.timebox_minutes })),
-            Some(&json!({ "timebox_minutes": minutes })),
-        )
+        let new = MeetingCase {
+            timebox_minutes: minutes,
+            ..case.clone()
+        };
+        self.write_case(&case, &new, false)
+    }
+
+    /// A person's change to a case, as they opened it and as they save it: its question, its
+    /// time box, its outcome (the decision, the option chosen, the recommendation, whether it
+    /// comes back) or whether its plan was followed. Field by field: the presenter's "comes
+    /// back" and the scribe's decision, saved one after the other, are both kept; the same
+    /// field changed by both is refused (see [`versions`]) unless the edit overwrites.
+    pub fn save_case(&self, edit: &Edit<MeetingCase>) -> Result<()> {
+        let current = read_case(self.conn, edit.new.id)?;
+        let checked = versions::check(Some(&current), edit, |fields| {
+            last_change(self.conn, "meeting_cases", current.id, fields)
+        })?;
+        self.write_case(&current, &checked.record, checked.overwrote)
+    }
+
+    /// Writes what differs between `current` and `new`, each part checked and audited as its
+    /// own change (`case.question`, `case.timebox`, `case.outcome`, `case.plan_followed`), and
+    /// bumps the case's version once.
+    fn write_case(&self, current: &MeetingCase, new: &MeetingCase, overwrote: bool) -> Result<()> {
+        let action = |name: &'static str| -> String {
+            if overwrote {
+                format!("{name}.overwrite")
+            } else {
+                name.to_owned()
+            }
+        };
+        let mut changed = false;
+        let question = new.question.trim();
+        if question != current.question {
+            self.conn
+                .prepare_cached("UPDATE meeting_cases SET question = ?2 WHERE id = ?1")?
+                .execute(params![current.id, question])?;
+            self.audit(
+                Self::case_change(&action("case.question"), current),
+                Some(&json!({ "question": current.question })),
+                Some(&json!({ "question": question })),
+            )?;
+            changed = true;
+        }
+        if new.timebox_minutes != current.timebox_minutes {
+            if new.timebox_minutes == 0 || new.timebox_minutes > MAX_TIMEBOX_MINUTES {
+                return Err(invalid(format!(
+                    "a time box is 1 to {MAX_TIMEBOX_MINUTES} minutes"
+                )));
+            }
+            self.conn
+                .prepare_cached("UPDATE meeting_cases SET timebox_minutes = ?2 WHERE id = ?1")?
+                .execute(params![current.id, new.timebox_minutes])?;
+            self.audit(
+                Self::case_change(&action("case.timebox"), current),
+                Some(&json!({ "timebox_minutes": current.timebox_minutes })),
+                Some(&json!({ "timebox_minutes": new.timebox_minutes })),
+            )?;
+            changed = true;
+        }
+        let text = new.outcome_text.trim();
+        if new.outcome_category != current.outcome_category
+            || new.chosen_option_id != current.chosen_option_id
+            || text != current.outcome_text
+            || new.comes_back != current.comes_back
+        {
+            // Presented with the question it has now (saved just above, if at all).
+            let presented = MeetingCase {
+                question: question.to_owned(),
+                ..current.clone()
+            };
+            can_present(&presented).map_err(|problem| invalid(problem.to_string()))?;
+            if let Some(option) = new.chosen_option_id {
+                let owner: Option<i64> = self
+                    .conn
+                    .prepare_cached("SELECT patient_id FROM options WHERE id = ?1")?
+                    .query_row([option], |row| row.get(0))
+                    .optional()?;
+                if owner != Some(current.patient_id.0) {
+                    return Err(invalid(format!(
+                        "option {option} is not one of this patient's options"
+                    )));
+                }
+            }
+            self.conn
+                .prepare_cached(
+                    "UPDATE meeting_cases SET outcome_category = ?2, chosen_option_id = ?3,
+                            outcome_text = ?4, comes_back = ?5
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    current.id,
+                    new.outcome_category,
+                    new.chosen_option_id,
+                    text,
+                    i64::from(new.comes_back),
+                ])?;
+            self.audit(
+                Self::case_change(&action("case.outcome"), current),
+                Some(&json!({
+                    "category": current.outcome_category,
+                    "chosen_option_id": current.chosen_option_id,
+                    "text": current.outcome_text,
+                    "comes_back": current.comes_back,
+                })),
+                Some(&json!({
+                    "category": new.outcome_category,
+                    "chosen_option_id": new.chosen_option_id,
+                    "text": text,
+                    "comes_back": new.comes_back,
+                })),
+            )?;
+            changed = true;
+        }
+        let reason = optional_text(new.plan_followed_reason.as_deref());
+        if new.plan_followed != current.plan_followed || reason != current.plan_followed_reason {
+            let discussed = new.outcome_category.is_some() || !text.is_empty();
+            if !discussed {
+                return Err(invalid(
+                    "this case has no recorded outcome, so there is no plan to follow",
+                ));
+            }
+            if new.plan_followed == Some(PlanFollowed::No) && reason.is_none() {
+                return Err(invalid("a plan that was not followed needs the reason"));
+            }
+            self.conn
+                .prepare_cached(
+                    "UPDATE meeting_cases SET plan_followed = ?2, plan_followed_reason = ?3
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    current.id,
+                    new.plan_followed.map(PlanFollowed::as_str),
+                    reason
+                ])?;
+            self.audit(
+                Self::case_change(&action("case.plan_followed"), current),
+                Some(&json!({
+                    "plan_followed": current.plan_followed,
+                    "reason": current.plan_followed_reason,
+                })),
+                Some(&json!({ "plan_followed": new.plan_followed, "reason": reason })),
+            )?;
+            changed = true;
+        }
+        if changed {
+            self.conn
+                .prepare_cached("UPDATE meeting_cases SET version = ?2 WHERE id = ?1")?
+                .execute(params![current.id, current.version + 1])?;
+        }
+        Ok(())
     }
 
     /// Adds to the time a case was on screen. Not audited: the timer is a measurement the
@@ -552,6 +695,7 @@ impl<'a> MeetingWriter<'a> {
             name,
             specialty,
             present: true,
+            version: 1,
         };
         self.audit(
             Self::attendee_change("attendee.add", id),
@@ -561,7 +705,7 @@ impl<'a> MeetingWriter<'a> {
         Ok(id)
     }
 
-    fn attendee_change(action: &'static str, id: i64) -> Change<'static> {
+    fn attendee_change(action: &str, id: i64) -> Change<'_> {
         Change {
             action,
             entity: "attendees",
@@ -573,7 +717,7 @@ impl<'a> MeetingWriter<'a> {
     fn read_attendee(&self, id: i64) -> Result<Attendee> {
         self.conn
             .prepare_cached(
-                "SELECT meeting_id, name, specialty, present FROM attendees WHERE id = ?1",
+                "SELECT meeting_id, name, specialty, present, version FROM attendees WHERE id = ?1",
             )?
             .query_row([id], |row| {
                 Ok(Attendee {
@@ -582,6 +726,7 @@ impl<'a> MeetingWriter<'a> {
                     name: row.get(1)?,
                     specialty: row.get(2)?,
                     present: row.get::<_, i64>(3)? != 0,
+                    version: row.get(4)?,
                 })
             })
             .optional()?
@@ -590,15 +735,61 @@ impl<'a> MeetingWriter<'a> {
 
     pub fn set_attendee_present(&self, id: i64, present: bool) -> Result<()> {
         let before = self.read_attendee(id)?;
+        let after = Attendee {
+            present,
+            ..before.clone()
+        };
+        self.write_attendee(&before, &after, false)
+    }
+
+    /// A person's change to an attendee (present or absent), checked against what they opened
+    /// (see [`versions`]).
+    pub fn save_attendee(&self, edit: &Edit<Attendee>) -> Result<()> {
+        let current = self.read_attendee(edit.new.id)?;
+        let checked = versions::check(Some(&current), edit, |fields| {
+            last_change(self.conn, "attendees", current.id, fields)
+        })?;
+        self.write_attendee(&current, &checked.record, checked.overwrote)
+    }
+
+    fn write_attendee(&self, before: &Attendee, after: &Attendee, overwrote: bool) -> Result<()> {
+        if before.name == after.name
+            && before.specialty == after.specialty
+            && before.present == after.present
+        {
+            return Ok(());
+        }
+        let name = non_empty(&after.name, "an attendee's name")?;
+        let specialty = non_empty(&after.specialty, "an attendee's specialty")?;
         self.conn
-            .prepare_cached("UPDATE attendees SET present = ?2 WHERE id = ?1")?
-            .execute(params![id, i64::from(present)])?;
+            .prepare_cached(
+                "UPDATE attendees SET name = ?2, specialty = ?3, present = ?4, version = ?5
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                before.id,
+                name,
+                specialty,
+                i64::from(after.present),
+                before.version + 1
+            ])?;
+        let action = if before.name == name && before.specialty == specialty {
+            "attendee.present"
+        } else {
+            "attendee.update"
+        };
+        let action = if overwrote {
+            format!("{action}.overwrite")
+        } else {
+            action.to_owned()
+        };
         self.audit(
-            Self::attendee_change("attendee.present", id),
-            Some(&before),
+            Self::attendee_change(&action, before.id),
+            Some(before),
             Some(&Attendee {
-                present,
-                ..before.clone()
+                name,
+                specialty,
+                ..after.clone()
             }),
         )
     }
@@ -619,48 +810,14 @@ impl<'a> MeetingWriter<'a> {
     /// presented), and a chosen option must be one of the same patient's.
     pub fn record_outcome(&self, case_id: i64, outcome: &Outcome) -> Result<()> {
         let case = read_case(self.conn, case_id)?;
-        can_present(&case).map_err(|problem| invalid(problem.to_string()))?;
-        if let Some(option) = outcome.chosen_option_id {
-            let owner: Option<i64> = self
-                .conn
-                .prepare_cached("SELECT patient_id FROM options WHERE id = ?1")?
-                .query_row([option], |row| row.get(0))
-                .optional()?;
-            if owner != Some(case.patient_id.0) {
-                return Err(invalid(format!(
-                    "option {option} is not one of this patient's options"
-                )));
-            }
-        }
-        let text = outcome.text.trim();
-        self.conn
-            .prepare_cached(
-                "UPDATE meeting_cases SET outcome_category = ?2, chosen_option_id = ?3,
-                        outcome_text = ?4, comes_back = ?5
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                case.id,
-                outcome.category.map(OutcomeCategory::as_str),
-                outcome.chosen_option_id,
-                text,
-                i64::from(outcome.comes_back),
-            ])?;
-        self.audit(
-            Self::case_change("case.outcome", &case),
-            Some(&json!({
-                "category": case.outcome_category,
-                "chosen_option_id": case.chosen_option_id,
-                "text": case.outcome_text,
-                "comes_back": case.comes_back,
-            })),
-            Some(&json!({
-                "category": outcome.category,
-                "chosen_option_id": outcome.chosen_option_id,
-                "text": text,
-                "comes_back": outcome.comes_back,
-            })),
-        )
+        let new = MeetingCase {
+            outcome_category: outcome.category.map(|c| c.as_str().to_owned()),
+            chosen_option_id: outcome.chosen_option_id,
+            outcome_text: outcome.text.clone(),
+            comes_back: outcome.comes_back,
+            ..case.clone()
+        };
+        self.write_case(&case, &new, false)
     }
 
     /// Records whether the plan of a discussed case was followed; "no" needs the reason (the
@@ -672,29 +829,12 @@ impl<'a> MeetingWriter<'a> {
         reason: Option<&str>,
     ) -> Result<()> {
         let case = read_case(self.conn, case_id)?;
-        if !is_discussed(&case) {
-            return Err(invalid(
-                "this case has no recorded outcome, so there is no plan to follow",
-            ));
-        }
-        let reason = optional_text(reason);
-        if followed == PlanFollowed::No && reason.is_none() {
-            return Err(invalid("a plan that was not followed needs the reason"));
-        }
-        self.conn
-            .prepare_cached(
-                "UPDATE meeting_cases SET plan_followed = ?2, plan_followed_reason = ?3
-                 WHERE id = ?1",
-            )?
-            .execute(params![case.id, followed.as_str(), reason])?;
-        self.audit(
-            Self::case_change("case.plan_followed", &case),
-            Some(&json!({
-                "plan_followed": case.plan_followed,
-                "reason": case.plan_followed_reason,
-            })),
-            Some(&json!({ "plan_followed": followed, "reason": reason })),
-        )
+        let new = MeetingCase {
+            plan_followed: Some(followed),
+            plan_followed_reason: optional_text(reason),
+            ..case.clone()
+        };
+        self.write_case(&case, &new, false)
     }
 
     /// Adds an open task and refreshes the patient's overdue mark as of `today`.
@@ -740,6 +880,7 @@ impl<'a> MeetingWriter<'a> {
             owner,
             due,
             status: TaskStatus::Open,
+            version: 1,
         };
         self.audit(
             Change {
@@ -763,20 +904,73 @@ impl<'a> MeetingWriter<'a> {
         today: NaiveDate,
     ) -> Result<()> {
         let before = read_task(self.conn, task_id)?;
+        let after = Task {
+            status,
+            ..before.clone()
+        };
+        self.write_task(&before, &after, false, today)
+    }
+
+    /// A person's change to a task (its status), checked against what they opened (see
+    /// [`versions`]).
+    pub fn save_task(&self, edit: &Edit<Task>, today: NaiveDate) -> Result<()> {
+        let current = read_task(self.conn, edit.new.id)?;
+        let checked = versions::check(Some(&current), edit, |fields| {
+            last_change(self.conn, "tasks", current.id, fields)
+        })?;
+        self.write_task(&current, &checked.record, checked.overwrote, today)
+    }
+
+    fn write_task(
+        &self,
+        before: &Task,
+        after: &Task,
+        overwrote: bool,
+        today: NaiveDate,
+    ) -> Result<()> {
+        let what = non_empty(&after.what, "a task")?;
+        let owner = optional_text(after.owner.as_deref());
+        if what == before.what
+            && owner == before.owner
+            && after.due == before.due
+            && after.status == before.status
+        {
+            return Ok(());
+        }
         self.conn
-            .prepare_cached("UPDATE tasks SET status = ?2 WHERE id = ?1")?
-            .execute(params![task_id, status.as_str()])?;
+            .prepare_cached(
+                "UPDATE tasks SET what = ?2, owner = ?3, due = ?4, status = ?5, version = ?6
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                before.id,
+                what,
+                owner,
+                after.due.map(format_date),
+                after.status.as_str(),
+                before.version + 1,
+            ])?;
+        let action = if what == before.what && owner == before.owner && after.due == before.due {
+            "task.status"
+        } else {
+            "task.update"
+        };
         self.audit(
             Change {
-                action: "task.status",
+                action: &if overwrote {
+                    format!("{action}.overwrite")
+                } else {
+                    action.to_owned()
+                },
                 entity: "tasks",
-                entity_id: Some(task_id),
+                entity_id: Some(before.id),
                 patient_id: Some(before.patient_id),
             },
-            Some(&before),
+            Some(before),
             Some(&Task {
-                status,
-                ..before.clone()
+                what,
+                owner,
+                ..after.clone()
             }),
         )?;
         refresh_list_row(self.conn, before.patient_id, today, self.at)?;
@@ -852,6 +1046,23 @@ impl Store {
     /// Records the outcome of a presented case (one with its question).
     pub fn record_outcome(&mut self, case_id: i64, outcome: &Outcome) -> Result<()> {
         self.meeting_write(|w| w.record_outcome(case_id, outcome))
+    }
+
+    /// A person's change to a case: question, time box, outcome or plan followed, checked
+    /// against the case as they opened it (see [`MeetingWriter::save_case`]).
+    pub fn save_case(&mut self, edit: &Edit<MeetingCase>) -> Result<()> {
+        self.meeting_write(|w| w.save_case(edit))
+    }
+
+    /// A person's change to an attendee, checked against what they opened.
+    pub fn save_attendee(&mut self, edit: &Edit<Attendee>) -> Result<()> {
+        self.meeting_write(|w| w.save_attendee(edit))
+    }
+
+    /// A person's change to a task, checked against what they opened; `today` decides the
+    /// patient's overdue mark on the list.
+    pub fn save_task(&mut self, edit: &Edit<Task>, today: NaiveDate) -> Result<()> {
+        self.meeting_write(|w| w.save_task(edit, today))
     }
 
     /// Whether a discussed case's plan was followed; `No` requires a reason.
@@ -967,7 +1178,8 @@ impl Store {
         let meeting = read_meeting(&snapshot, id)?;
         let attendees = snapshot
             .prepare_cached(
-                "SELECT id, name, specialty, present FROM attendees WHERE meeting_id = ?1 ORDER BY id",
+                "SELECT id, name, specialty, present, version FROM attendees WHERE meeting_id = ?1
+                 ORDER BY id",
             )?
             .query_map([id], |row| {
                 Ok(Attendee {
@@ -976,6 +1188,7 @@ impl Store {
                     name: row.get(1)?,
                     specialty: row.get(2)?,
                     present: row.get::<_, i64>(3)? != 0,
+                    version: row.get(4)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -1110,12 +1323,13 @@ impl Store {
                  ORDER BY t.due IS NULL, t.due, t.id"
             ))?
             .query_map([], |row| {
+                let at = TASK_COLUMN_COUNT;
                 Ok((
                     read_raw_task(row)?,
-                    row.get::<_, String>(7)?,
-                    row.get::<_, String>(8)?,
-                    row.get::<_, String>(9)?,
-                    row.get::<_, Option<i64>>(10)?,
+                    row.get::<_, String>(at)?,
+                    row.get::<_, String>(at + 1)?,
+                    row.get::<_, String>(at + 2)?,
+                    row.get::<_, Option<i64>>(at + 3)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;

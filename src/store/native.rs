@@ -114,6 +114,8 @@ const CONDITION_COLUMNS: &[&str] = &[
     "source_id",
 ];
 const EXPOSURE_COLUMNS: &[&str] = &[
+    "dates",
+    "stop_text",
     "text",
     "rxnorm",
     "atc",

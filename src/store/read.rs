@@ -209,7 +209,7 @@ impl Store {
 
     pub fn way_forward(&self, id: PatientId) -> Result<Vec<WayForwardStep>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT ruleset, step, status, owner, due, notes, na_reason FROM way_forward
+            "SELECT ruleset, step, status, owner, due, notes, na_reason, version FROM way_forward
              WHERE patient_id = ?1 ORDER BY ruleset, step",
         )?;
         let rows = stmt
@@ -222,28 +222,32 @@ impl Store {
                     row.get::<_, Option<String>>(4)?,
                     row.get::<_, String>(5)?,
                     row.get::<_, Option<String>>(6)?,
+                    row.get::<_, i64>(7)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(ruleset, step, status, owner, due, notes, na_reason)| {
-                Ok(WayForwardStep {
-                    patient_id: id,
-                    ruleset,
-                    step,
-                    status: parse_code("way_forward.status", &status, StepStatus::parse)?,
-                    owner,
-                    due: parse_opt_date("way_forward.due", due)?,
-                    notes,
-                    na_reason,
-                })
-            })
+            .map(
+                |(ruleset, step, status, owner, due, notes, na_reason, version)| {
+                    Ok(WayForwardStep {
+                        patient_id: id,
+                        ruleset,
+                        step,
+                        status: parse_code("way_forward.status", &status, StepStatus::parse)?,
+                        owner,
+                        due: parse_opt_date("way_forward.due", due)?,
+                        notes,
+                        na_reason,
+                        version,
+                    })
+                },
+            )
             .collect()
     }
 
     pub fn checklist(&self, id: PatientId) -> Result<Vec<ChecklistItem>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, ruleset, key, text, done, detail FROM checklist_items
+            "SELECT id, ruleset, key, text, done, detail, version FROM checklist_items
              WHERE patient_id = ?1 ORDER BY ruleset, id",
         )?;
         let rows = stmt.query_map([id.0], |row| {
@@ -255,6 +259,7 @@ impl Store {
                 text: row.get(3)?,
                 done: row.get(4)?,
                 detail: row.get(5)?,
+                version: row.get(6)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -262,7 +267,7 @@ impl Store {
 
     pub fn tasks(&self, id: PatientId) -> Result<Vec<Task>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, meeting_case_id, what, owner, due, status FROM tasks
+            "SELECT id, meeting_case_id, what, owner, due, status, version FROM tasks
              WHERE patient_id = ?1 ORDER BY due IS NULL, due, id",
         )?;
         let rows = stmt
@@ -274,21 +279,25 @@ impl Store {
                     row.get::<_, Option<String>>(3)?,
                     row.get::<_, Option<String>>(4)?,
                     row.get::<_, String>(5)?,
+                    row.get::<_, i64>(6)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(task_id, meeting_case_id, what, owner, due, status)| {
-                Ok(Task {
-                    id: task_id,
-                    patient_id: id,
-                    meeting_case_id,
-                    what,
-                    owner,
-                    due: parse_opt_date("tasks.due", due)?,
-                    status: parse_code("tasks.status", &status, TaskStatus::parse)?,
-                })
-            })
+            .map(
+                |(task_id, meeting_case_id, what, owner, due, status, version)| {
+                    Ok(Task {
+                        id: task_id,
+                        patient_id: id,
+                        meeting_case_id,
+                        what,
+                        owner,
+                        due: parse_opt_date("tasks.due", due)?,
+                        status: parse_code("tasks.status", &status, TaskStatus::parse)?,
+                        version,
+                    })
+                },
+            )
             .collect()
     }
 
@@ -450,10 +459,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, text, rxnorm, atc, start, end, dose_value, dose_unit, route, role,
-                stop_reason, cycles
+                stop_reason, cycles, dates, stop_text
          FROM drug_exposures WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, start, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 13)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 15)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -474,6 +483,12 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
                 StopReason::parse,
             )?,
             cycles: raw.opt_int(12).map(|c| c as u32),
+            dates: parse_code(
+                "drug_exposures.dates",
+                &raw.text(13),
+                crate::domain::DatesKnown::parse,
+            )?,
+            stop_text: raw.opt(14),
         });
     }
 

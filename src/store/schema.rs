@@ -36,7 +36,15 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_tables: false,
     },
     Migration {
-        sql: include_str!("sql/0006_death.sql"),
+        sql: include_str!("sql/0005_versions.sql"),
+        rebuilds_tables: false,
+    },
+    Migration {
+        sql: include_str!("sql/0006_drug_records.sql"),
+        rebuilds_tables: false,
+    },
+    Migration {
+        sql: include_str!("sql/0007_death.sql"),
         rebuilds_tables: false,
     },
 ];

@@ -11,11 +11,12 @@ use super::audit::{AuditWriter, Change};
 use super::sql_types::{
     format_date, format_datetime, now_utc, parse_code, parse_opt_code, parse_opt_date,
 };
+use super::versions::{self, last_change, last_step_change};
 use super::write::refresh_list_row;
 use super::{Result, Store, StoreError};
 use crate::domain::{
-    CareOption, ChecklistItem, OptionKind, PatientId, PatientPreference, Referral, ReferralStatus,
-    Stance, StepStatus, TrialStatus, WayForwardStep, WellbeingGoal,
+    CareOption, ChecklistItem, Edit, OptionKind, PatientId, PatientPreference, Referral,
+    ReferralStatus, Stance, StepStatus, TrialStatus, WayForwardStep, WellbeingGoal,
 };
 
 /// What is stored for one patient and condition (steps never written are absent).
@@ -74,102 +75,127 @@ impl Store {
         read_goals(&self.conn, patient, None)
     }
 
-    /// Saves one step (status, owner, due date, notes, reason). The caller has checked it with
+    /// Saves one step (status, owner, due date, notes, reason): the fields the person changed
+    /// since `edit.base` (see [`crate::store::Conflict`]). The caller has checked it with
     /// [`crate::domain::way_forward::check_step`]; the store only refuses what would make the
     /// record meaningless.
-    pub fn save_step(&mut self, step: &WayForwardStep, today: NaiveDate) -> Result<()> {
+    pub fn save_step(&mut self, edit: &Edit<WayForwardStep>, today: NaiveDate) -> Result<()> {
+        let step = &edit.new;
         if !(1..=4).contains(&step.step) {
             return Err(StoreError::Invalid(format!(
                 "there is no step {} (1 to 4)",
                 step.step
             )));
         }
-        if step.status == StepStatus::NotApplicable
-            && step
-                .na_reason
-                .as_deref()
-                .is_none_or(|r| r.trim().is_empty())
-        {
-            return Err(StoreError::Invalid(String::from(
-                "'not applicable' needs a reason",
-            )));
-        }
         let auditor = self.auditor();
         self.write(|tx| {
             start(tx, step.patient_id, &step.ruleset)?;
             let before = read_step(tx, step.patient_id, &step.ruleset, step.step)?;
+            let checked = versions::check(before.as_ref(), edit, |fields| {
+                last_step_change(tx, step.patient_id.0, &step.ruleset, step.step, fields)
+            })?;
+            if !checked.changed {
+                return unchanged(tx, step.patient_id, today);
+            }
+            let saved = &checked.record;
+            if saved.status == StepStatus::NotApplicable
+                && saved
+                    .na_reason
+                    .as_deref()
+                    .is_none_or(|r| r.trim().is_empty())
+            {
+                return Err(StoreError::Invalid(String::from(
+                    "'not applicable' needs a reason",
+                )));
+            }
             tx.prepare_cached(
                 "UPDATE way_forward SET status = ?4, owner = ?5, due = ?6, notes = ?7, na_reason = ?8,
-                        updated_at = ?9
+                        updated_at = ?9, version = ?10
                  WHERE patient_id = ?1 AND ruleset = ?2 AND step = ?3",
             )?
             .execute(params![
-                step.patient_id.0,
-                step.ruleset,
-                step.step,
-                step.status.as_str(),
-                step.owner,
-                step.due.map(format_date),
-                step.notes,
-                step.na_reason,
+                saved.patient_id.0,
+                saved.ruleset,
+                saved.step,
+                saved.status.as_str(),
+                saved.owner,
+                saved.due.map(format_date),
+                saved.notes,
+                saved.na_reason,
                 format_datetime(now_utc()),
+                saved.version,
             ])?;
             finish(
                 tx,
                 &auditor,
-                "way_forward.step",
+                &checked.action("way_forward.step"),
                 "way_forward",
                 None,
                 step.patient_id,
                 before.as_ref(),
-                step,
+                saved,
                 today,
             )
         })
     }
 
     /// Writes a checklist item (ticked or not, with how it was resolved), keyed by its key, and
-    /// marks the record changed: a ticked confounder is resolved at the next evaluation.
-    pub fn save_checklist_item(&mut self, item: &ChecklistItem, today: NaiveDate) -> Result<i64> {
+    /// marks the record changed: a ticked confounder is resolved at the next evaluation. A
+    /// suggested item (id 0) a colleague wrote meanwhile is checked against theirs.
+    pub fn save_checklist_item(
+        &mut self,
+        edit: &Edit<ChecklistItem>,
+        today: NaiveDate,
+    ) -> Result<i64> {
+        let item = &edit.new;
         let auditor = self.auditor();
         self.write(|tx| {
             start(tx, item.patient_id, &item.ruleset)?;
             let before: Option<ChecklistItem> = tx
                 .prepare_cached(
-                    "SELECT id, text, done, detail FROM checklist_items
+                    "SELECT id, text, done, detail, version FROM checklist_items
                      WHERE patient_id = ?1 AND ruleset = ?2 AND key = ?3",
                 )?
-                .query_row(
-                    params![item.patient_id.0, item.ruleset, item.key],
-                    |row| {
-                        Ok(ChecklistItem {
-                            id: row.get(0)?,
-                            text: row.get(1)?,
-                            done: row.get(2)?,
-                            detail: row.get(3)?,
-                            ..item.clone()
-                        })
-                    },
-                )
+                .query_row(params![item.patient_id.0, item.ruleset, item.key], |row| {
+                    Ok(ChecklistItem {
+                        id: row.get(0)?,
+                        text: row.get(1)?,
+                        done: row.get(2)?,
+                        detail: row.get(3)?,
+                        version: row.get(4)?,
+                        ..item.clone()
+                    })
+                })
                 .optional()?;
+            let checked = versions::check(before.as_ref(), edit, |fields| match &before {
+                Some(stored) => last_change(tx, "checklist_items", stored.id, fields),
+                None => Ok(None),
+            })?;
+            if let (false, Some(stored)) = (checked.changed, &before) {
+                unchanged(tx, item.patient_id, today)?;
+                return Ok(stored.id);
+            }
+            let saved = &checked.record;
             let id: i64 = tx
                 .prepare_cached(
-                    "INSERT INTO checklist_items (patient_id, ruleset, key, text, done, detail, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                    "INSERT INTO checklist_items
+                         (patient_id, ruleset, key, text, done, detail, updated_at, version)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                      ON CONFLICT (patient_id, ruleset, key) DO UPDATE SET
                          text = excluded.text, done = excluded.done, detail = excluded.detail,
-                         updated_at = excluded.updated_at
+                         updated_at = excluded.updated_at, version = excluded.version
                      RETURNING id",
                 )?
                 .query_row(
                     params![
-                        item.patient_id.0,
-                        item.ruleset,
-                        item.key,
-                        item.text,
-                        item.done,
-                        item.detail,
-                        format_datetime(now_utc())
+                        saved.patient_id.0,
+                        saved.ruleset,
+                        saved.key,
+                        saved.text,
+                        saved.done,
+                        saved.detail,
+                        format_datetime(now_utc()),
+                        saved.version,
                     ],
                     |row| row.get(0),
                 )?;
@@ -177,8 +203,11 @@ impl Store {
                 "UPDATE patients SET record_version = record_version + 1 WHERE id = ?1",
             )?
             .execute([item.patient_id.0])?;
-            let after = ChecklistItem { id, ..item.clone() };
-            let action = if item.done {
+            let after = ChecklistItem {
+                id,
+                ..saved.clone()
+            };
+            let action = if after.done {
                 "checklist.tick"
             } else {
                 "checklist.untick"
@@ -186,7 +215,7 @@ impl Store {
             finish(
                 tx,
                 &auditor,
-                action,
+                &checked.action(action),
                 "checklist_items",
                 Some(id),
                 item.patient_id,
@@ -199,7 +228,8 @@ impl Store {
     }
 
     /// Adds (id 0) or updates a referral.
-    pub fn save_referral(&mut self, referral: &Referral, today: NaiveDate) -> Result<i64> {
+    pub fn save_referral(&mut self, edit: &Edit<Referral>, today: NaiveDate) -> Result<i64> {
+        let referral = &edit.new;
         if !matches!(referral.step, 1 | 4) {
             return Err(StoreError::Invalid(String::from(
                 "referrals belong to step 1 (specialist) or step 4 (well-being)",
@@ -212,34 +242,45 @@ impl Store {
                 0 => None,
                 id => Some(referral_by_id(tx, referral.patient_id, id)?),
             };
+            let checked = versions::check(before.as_ref(), edit, |fields| {
+                last_change(tx, "referrals", referral.id, fields)
+            })?;
+            if !checked.changed {
+                unchanged(tx, referral.patient_id, today)?;
+                return Ok(referral.id);
+            }
+            let saved = &checked.record;
             let values = params![
-                referral.patient_id.0,
-                referral.ruleset,
-                referral.step,
-                referral.specialty,
-                referral.to_whom,
-                referral.date.map(format_date),
-                referral.status.as_str(),
+                saved.patient_id.0,
+                saved.ruleset,
+                saved.step,
+                saved.specialty,
+                saved.to_whom,
+                saved.date.map(format_date),
+                saved.status.as_str(),
+                saved.version,
                 referral.id,
             ];
             let id = if referral.id == 0 {
                 tx.prepare_cached(
-                    "INSERT INTO referrals (patient_id, ruleset, step, specialty, to_whom, date, status)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO referrals
+                         (patient_id, ruleset, step, specialty, to_whom, date, status, version)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )?
-                .execute(&values[..7])?;
+                .execute(&values[..8])?;
                 tx.last_insert_rowid()
             } else {
                 tx.prepare_cached(
-                    "UPDATE referrals SET step = ?3, specialty = ?4, to_whom = ?5, date = ?6, status = ?7
-                     WHERE id = ?8 AND patient_id = ?1 AND ruleset = ?2",
+                    "UPDATE referrals SET step = ?3, specialty = ?4, to_whom = ?5, date = ?6,
+                         status = ?7, version = ?8
+                     WHERE id = ?9 AND patient_id = ?1 AND ruleset = ?2",
                 )?
                 .execute(values)?;
                 referral.id
             };
             let after = Referral {
                 id,
-                ..referral.clone()
+                ..saved.clone()
             };
             let action = if before.is_some() {
                 "referral.update"
@@ -249,7 +290,7 @@ impl Store {
             finish(
                 tx,
                 &auditor,
-                action,
+                &checked.action(action),
                 "referrals",
                 Some(id),
                 referral.patient_id,
@@ -262,76 +303,90 @@ impl Store {
     }
 
     /// Adds (id 0) or updates an option of step 3: a catalogue entry, a trial, or one the team
-    /// named. A rejection says why.
-    pub fn save_option(&mut self, option: &CareOption, today: NaiveDate) -> Result<i64> {
-        if option.stance == Stance::Rejected
-            && option
-                .stance_reason
-                .as_deref()
-                .is_none_or(|r| r.trim().is_empty())
-        {
-            return Err(StoreError::Invalid(String::from(
-                "a rejected option needs a reason",
-            )));
-        }
-        if option.kind == OptionKind::Trial
-            && option
-                .registry_id
-                .as_deref()
-                .is_none_or(|r| r.trim().is_empty())
-        {
-            return Err(StoreError::Invalid(String::from(
-                "a clinical trial needs its registry id (e.g. NCT01234567)",
-            )));
-        }
+    /// named. A rejection says why. A catalogue entry a colleague put on the table meanwhile is
+    /// the one updated (checked against theirs), not added twice.
+    pub fn save_option(&mut self, edit: &Edit<CareOption>, today: NaiveDate) -> Result<i64> {
+        let option = &edit.new;
         let auditor = self.auditor();
         self.write(|tx| {
             start(tx, option.patient_id, &option.ruleset)?;
+            let stored = read_options(tx, option.patient_id, Some(&option.ruleset))?;
             let before = match option.id {
-                0 => None,
-                id => read_options(tx, option.patient_id, Some(&option.ruleset))?
+                0 => stored
                     .into_iter()
-                    .find(|o| o.id == id),
+                    .find(|o| o.catalogue_key.is_some() && o.catalogue_key == option.catalogue_key),
+                id => stored.into_iter().find(|o| o.id == id),
             };
             if option.id != 0 && before.is_none() {
                 return Err(StoreError::Invalid(format!("no option {}", option.id)));
             }
+            let id = before.as_ref().map_or(0, |o| o.id);
+            let checked = versions::check(before.as_ref(), edit, |fields| {
+                last_change(tx, "options", id, fields)
+            })?;
+            if !checked.changed {
+                unchanged(tx, option.patient_id, today)?;
+                return Ok(id);
+            }
+            let saved = &checked.record;
+            if saved.stance == Stance::Rejected
+                && saved
+                    .stance_reason
+                    .as_deref()
+                    .is_none_or(|r| r.trim().is_empty())
+            {
+                return Err(StoreError::Invalid(String::from(
+                    "a rejected option needs a reason",
+                )));
+            }
+            if saved.kind == OptionKind::Trial
+                && saved
+                    .registry_id
+                    .as_deref()
+                    .is_none_or(|r| r.trim().is_empty())
+            {
+                return Err(StoreError::Invalid(String::from(
+                    "a clinical trial needs its registry id (e.g. NCT01234567)",
+                )));
+            }
             let values = params![
-                option.patient_id.0,
-                option.ruleset,
-                option.kind.as_str(),
-                option.name,
-                option.catalogue_key,
-                option.source,
-                option.registry_id,
-                option.trial_status.map(TrialStatus::as_str),
-                option.stance.as_str(),
-                option.stance_reason,
-                option.preference.as_str(),
-                option.notes,
-                option.id,
+                saved.patient_id.0,
+                saved.ruleset,
+                saved.kind.as_str(),
+                saved.name,
+                saved.catalogue_key,
+                saved.source,
+                saved.registry_id,
+                saved.trial_status.map(TrialStatus::as_str),
+                saved.stance.as_str(),
+                saved.stance_reason,
+                saved.preference.as_str(),
+                saved.notes,
+                saved.version,
+                id,
             ];
-            let id = if option.id == 0 {
+            let id = if id == 0 {
                 tx.prepare_cached(
                     "INSERT INTO options (patient_id, ruleset, kind, name, catalogue_key, source,
-                         registry_id, trial_status, stance, stance_reason, preference, notes)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                         registry_id, trial_status, stance, stance_reason, preference, notes,
+                         version)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )?
-                .execute(&values[..12])?;
+                .execute(&values[..13])?;
                 tx.last_insert_rowid()
             } else {
                 tx.prepare_cached(
                     "UPDATE options SET kind = ?3, name = ?4, catalogue_key = ?5, source = ?6,
                          registry_id = ?7, trial_status = ?8, stance = ?9, stance_reason = ?10,
-                         preference = ?11, notes = ?12
-                     WHERE id = ?13 AND patient_id = ?1 AND ruleset = ?2",
+                         preference = ?11, notes = ?12, version = ?13
+                     WHERE id = ?14 AND patient_id = ?1 AND ruleset = ?2",
                 )?
                 .execute(values)?;
-                option.id
+                id
             };
             let after = CareOption {
                 id,
-                ..option.clone()
+                ..saved.clone()
             };
             let action = if before.is_some() {
                 "option.update"
@@ -341,7 +396,7 @@ impl Store {
             finish(
                 tx,
                 &auditor,
-                action,
+                &checked.action(action),
                 "options",
                 Some(id),
                 option.patient_id,
@@ -354,7 +409,8 @@ impl Store {
     }
 
     /// Adds (id 0) or updates a well-being goal.
-    pub fn save_goal(&mut self, goal: &WellbeingGoal, today: NaiveDate) -> Result<i64> {
+    pub fn save_goal(&mut self, edit: &Edit<WellbeingGoal>, today: NaiveDate) -> Result<i64> {
+        let goal = &edit.new;
         if goal.description.trim().is_empty() {
             return Err(StoreError::Invalid(String::from(
                 "a goal needs a description",
@@ -369,34 +425,52 @@ impl Store {
                     .into_iter()
                     .find(|g| g.id == id),
             };
+            if goal.id != 0 && before.is_none() {
+                return Err(StoreError::Invalid(format!("no goal {}", goal.id)));
+            }
+            let checked = versions::check(before.as_ref(), edit, |fields| {
+                last_change(tx, "wellbeing_goals", goal.id, fields)
+            })?;
+            if !checked.changed {
+                unchanged(tx, goal.patient_id, today)?;
+                return Ok(goal.id);
+            }
+            let saved = &checked.record;
             let id = if goal.id == 0 {
                 tx.prepare_cached(
-                    "INSERT INTO wellbeing_goals (patient_id, ruleset, description, due, achieved)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO wellbeing_goals
+                         (patient_id, ruleset, description, due, achieved, version)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?
                 .execute(params![
-                    goal.patient_id.0,
-                    goal.ruleset,
-                    goal.description,
-                    goal.due.map(format_date),
-                    goal.achieved
+                    saved.patient_id.0,
+                    saved.ruleset,
+                    saved.description,
+                    saved.due.map(format_date),
+                    saved.achieved,
+                    saved.version,
                 ])?;
                 tx.last_insert_rowid()
             } else {
                 tx.prepare_cached(
-                    "UPDATE wellbeing_goals SET description = ?3, due = ?4, achieved = ?5
+                    "UPDATE wellbeing_goals SET description = ?3, due = ?4, achieved = ?5,
+                         version = ?6
                      WHERE id = ?1 AND patient_id = ?2",
                 )?
                 .execute(params![
                     goal.id,
-                    goal.patient_id.0,
-                    goal.description,
-                    goal.due.map(format_date),
-                    goal.achieved
+                    saved.patient_id.0,
+                    saved.description,
+                    saved.due.map(format_date),
+                    saved.achieved,
+                    saved.version,
                 ])?;
                 goal.id
             };
-            let after = WellbeingGoal { id, ..goal.clone() };
+            let after = WellbeingGoal {
+                id,
+                ..saved.clone()
+            };
             let action = if before.is_some() {
                 "goal.update"
             } else {
@@ -405,7 +479,7 @@ impl Store {
             finish(
                 tx,
                 &auditor,
-                action,
+                &checked.action(action),
                 "wellbeing_goals",
                 Some(id),
                 goal.patient_id,
@@ -428,13 +502,20 @@ fn start(tx: &Transaction<'_>, patient: PatientId, ruleset: &str) -> Result<()> 
         return Err(StoreError::Invalid(format!("no patient {}", patient.0)));
     }
     let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO way_forward (patient_id, ruleset, step, status, updated_at)
-         VALUES (?1, ?2, ?3, 'todo', ?4)",
+        "INSERT OR IGNORE INTO way_forward (patient_id, ruleset, step, status, updated_at, version)
+         VALUES (?1, ?2, ?3, 'todo', ?4, 0)",
     )?;
     let now = format_datetime(now_utc());
     for step in 1..=4u8 {
         insert.execute(params![patient.0, ruleset, step, now])?;
     }
+    Ok(())
+}
+
+/// The end of a save that found nothing to change (a colleague saved the same first): no audit
+/// row, but the list row, in case this save started the four steps.
+fn unchanged(tx: &Transaction<'_>, patient: PatientId, today: NaiveDate) -> Result<()> {
+    refresh_list_row(tx, patient, today, now_utc())?;
     Ok(())
 }
 
@@ -474,7 +555,7 @@ fn read_step(
 ) -> Result<Option<WayForwardStep>> {
     let row = conn
         .prepare_cached(
-            "SELECT status, owner, due, notes, na_reason FROM way_forward
+            "SELECT status, owner, due, notes, na_reason, version FROM way_forward
              WHERE patient_id = ?1 AND ruleset = ?2 AND step = ?3",
         )?
         .query_row(params![patient.0, ruleset, step], |row| {
@@ -484,10 +565,11 @@ fn read_step(
                 row.get::<_, Option<String>>(2)?,
                 row.get::<_, String>(3)?,
                 row.get::<_, Option<String>>(4)?,
+                row.get::<_, i64>(5)?,
             ))
         })
         .optional()?;
-    row.map(|(status, owner, due, notes, na_reason)| {
+    row.map(|(status, owner, due, notes, na_reason, version)| {
         Ok(WayForwardStep {
             patient_id: patient,
             ruleset: ruleset.to_owned(),
@@ -497,6 +579,7 @@ fn read_step(
             due: parse_opt_date("way_forward.due", due)?,
             notes,
             na_reason,
+            version,
         })
     })
     .transpose()
@@ -515,7 +598,7 @@ fn read_referrals(
     ruleset: Option<&str>,
 ) -> Result<Vec<Referral>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, ruleset, step, specialty, to_whom, date, status FROM referrals
+        "SELECT id, ruleset, step, specialty, to_whom, date, status, version FROM referrals
          WHERE patient_id = ?1 AND (?2 IS NULL OR ruleset = ?2) ORDER BY ruleset, step, id",
     )?;
     let rows = stmt
@@ -528,22 +611,26 @@ fn read_referrals(
                 row.get::<_, Option<String>>(4)?,
                 row.get::<_, Option<String>>(5)?,
                 row.get::<_, String>(6)?,
+                row.get::<_, i64>(7)?,
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter()
-        .map(|(id, ruleset, step, specialty, to_whom, date, status)| {
-            Ok(Referral {
-                id,
-                patient_id: patient,
-                ruleset,
-                step,
-                specialty,
-                to_whom,
-                date: parse_opt_date("referrals.date", date)?,
-                status: parse_code("referrals.status", &status, ReferralStatus::parse)?,
-            })
-        })
+        .map(
+            |(id, ruleset, step, specialty, to_whom, date, status, version)| {
+                Ok(Referral {
+                    id,
+                    patient_id: patient,
+                    ruleset,
+                    step,
+                    specialty,
+                    to_whom,
+                    date: parse_opt_date("referrals.date", date)?,
+                    status: parse_code("referrals.status", &status, ReferralStatus::parse)?,
+                    version,
+                })
+            },
+        )
         .collect()
 }
 
@@ -554,7 +641,7 @@ fn read_options(
 ) -> Result<Vec<CareOption>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, ruleset, kind, name, catalogue_key, source, registry_id, trial_status, stance,
-                stance_reason, preference, notes
+                stance_reason, preference, notes, version
          FROM options WHERE patient_id = ?1 AND (?2 IS NULL OR ruleset = ?2) ORDER BY ruleset, id",
     )?;
     let rows = stmt
@@ -572,6 +659,7 @@ fn read_options(
                 row.get::<_, Option<String>>(9)?,
                 row.get::<_, String>(10)?,
                 row.get::<_, String>(11)?,
+                row.get::<_, i64>(12)?,
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -590,6 +678,7 @@ fn read_options(
                 stance_reason,
                 preference,
                 notes,
+                version,
             )| {
                 Ok(CareOption {
                     id,
@@ -613,6 +702,7 @@ fn read_options(
                         PatientPreference::parse,
                     )?,
                     notes,
+                    version,
                 })
             },
         )
@@ -625,7 +715,7 @@ fn read_goals(
     ruleset: Option<&str>,
 ) -> Result<Vec<WellbeingGoal>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, ruleset, description, due, achieved FROM wellbeing_goals
+        "SELECT id, ruleset, description, due, achieved, version FROM wellbeing_goals
          WHERE patient_id = ?1 AND (?2 IS NULL OR ruleset = ?2) ORDER BY ruleset, id",
     )?;
     let rows = stmt
@@ -636,11 +726,12 @@ fn read_goals(
                 row.get::<_, String>(2)?,
                 row.get::<_, Option<String>>(3)?,
                 row.get::<_, bool>(4)?,
+                row.get::<_, i64>(5)?,
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter()
-        .map(|(id, ruleset, description, due, achieved)| {
+        .map(|(id, ruleset, description, due, achieved, version)| {
             Ok(WellbeingGoal {
                 id,
                 patient_id: patient,
@@ -648,6 +739,7 @@ fn read_goals(
                 description,
                 due: parse_opt_date("wellbeing_goals.due", due)?,
                 achieved,
+                version,
             })
         })
         .collect()

@@ -171,8 +171,8 @@ impl<'conn> RecordWriter<'conn> {
             exposure: conn.prepare_cached(
                 "INSERT INTO drug_exposures (patient_id, text, rxnorm, atc, start, end, dose_value,
                                              dose_unit, route, role, stop_reason, cycles, source,
-                                             source_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                             source_id, dates, stop_text)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             )?,
             line: conn.prepare_cached(
                 "INSERT INTO treatment_lines (patient_id, ruleset, number, regimen, start, end, intent,
@@ -469,6 +469,8 @@ impl<'conn> RecordWriter<'conn> {
             exposure.cycles,
             source.as_str(),
             source_id,
+            exposure.dates.as_str(),
+            exposure.stop_text,
         ])?)
     }
 

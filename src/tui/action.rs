@@ -66,4 +66,9 @@ pub enum Action {
     AddTask,
     /// Presentation: whether the plan of the last discussion was followed.
     PlanFollowed,
+    /// After a save refused because a colleague changed the same thing: save yours over theirs
+    /// (recorded as an overwrite).
+    Overwrite,
+    /// After such a refusal: show or hide what the colleague saved.
+    SeeTheirs,
 }

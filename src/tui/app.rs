@@ -11,9 +11,12 @@ use super::action::Action;
 use super::keymap::Context;
 use super::meeting::{self, MeetingChoice, MeetingScreen, MeetingsScreen};
 use super::way_forward::{self, Choice, WayForwardScreen};
-use super::worker::{OverviewData, PatientDetail, Placement, Reply, Request};
-use crate::domain::{AssessmentStatus, PatientId, ReviewDecision};
-use crate::store::{Anchor, ListFilter, ListQuery, PatientRow, SortKey, StatusCounts};
+use super::worker::{NotSaved, OverviewData, PatientDetail, Placement, Reply, Request, Save};
+use crate::domain::{
+    AssessmentStatus, CareOption, ChecklistItem, MeetingCase, PatientId, ReviewDecision,
+    WayForwardStep,
+};
+use crate::store::{Anchor, ListFilter, ListQuery, PatientRow, ReviewSeen, SortKey, StatusCounts};
 
 /// The screens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,10 +157,65 @@ impl InputPurpose {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Text being typed.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Input {
     pub purpose: InputPurpose,
     pub text: String,
+    /// The record the text changes, as it was when typing began: the save is checked against
+    /// it, so that a colleague's change made meanwhile is never overwritten silently (a screen
+    /// refreshed under the typing does not count as having seen it).
+    pub opened: Option<Opened>,
+    /// The ticket of the save in flight: the text stays, unchangeable, until the answer; it is
+    /// closed when saved and editable again when not.
+    pub saving: Option<u64>,
+}
+
+impl Input {
+    pub fn new(purpose: InputPurpose, text: String) -> Self {
+        Input {
+            purpose,
+            text,
+            opened: None,
+            saving: None,
+        }
+    }
+
+    /// The same input, about `record` as it is now.
+    #[must_use]
+    pub fn about(mut self, record: Opened) -> Self {
+        self.opened = Some(record);
+        self
+    }
+}
+
+/// A record as it was when a person began changing it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Opened {
+    Step(WayForwardStep),
+    Checklist(ChecklistItem),
+    Option(CareOption),
+    Case(MeetingCase),
+    /// The assessment being confirmed or dismissed: its rule set, and what the person read.
+    Review {
+        ruleset: String,
+        seen: ReviewSeen,
+    },
+}
+
+/// A save refused because a colleague changed the same thing since it was opened: what the
+/// person is told, and what they can do about it (see it, or save theirs over it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// Who changed what, and when.
+    pub notice: String,
+    /// What the colleague saved, field by field, in words.
+    pub theirs: Vec<(String, String)>,
+    /// The refused save, when nothing was typed for it (a tick, a menu choice): what
+    /// "overwrite" sends again. Typed text is saved again from the input instead.
+    pub retry: Option<Save>,
+    /// Whether the colleague's version is on screen.
+    pub showing_theirs: bool,
 }
 
 /// The patient screen's tabs.
@@ -256,6 +314,10 @@ pub struct Model {
     pub input: Option<Input>,
     pub masked: bool,
     pub message: Option<String>,
+    /// The last save refused because of a colleague's change, until the person acts on it.
+    pub refusal: Option<Refusal>,
+    /// The number of the last save sent.
+    pub last_ticket: u64,
     pub evaluating: Option<(usize, usize)>,
     pub care_teams: Vec<String>,
     /// The rule sets loaded, for the condition column and filter.
@@ -346,6 +408,8 @@ impl Model {
             input: None,
             masked: false,
             message: None,
+            refusal: None,
+            last_ticket: 0,
             evaluating: None,
             care_teams: Vec::new(),
             rulesets,
@@ -476,6 +540,27 @@ impl Model {
 
 /// Applies a message; returns what to ask the worker.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Request> {
+    let mut requests = update_inner(model, msg);
+    stamp(model, &mut requests);
+    requests
+}
+
+/// Numbers the saves not numbered yet; returns the last save's number.
+fn stamp(model: &mut Model, requests: &mut [Request]) -> Option<u64> {
+    let mut last = None;
+    for request in requests {
+        if let Request::Save { ticket, .. } = request {
+            if *ticket == 0 {
+                model.last_ticket += 1;
+                *ticket = model.last_ticket;
+            }
+            last = Some(*ticket);
+        }
+    }
+    last
+}
+
+fn update_inner(model: &mut Model, msg: Msg) -> Vec<Request> {
     match msg {
         Msg::Action(action) => act(model, action),
         Msg::Typed(key) => typed(model, key),
@@ -520,7 +605,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Request> {
 }
 
 fn act(model: &mut Model, action: Action) -> Vec<Request> {
+    if matches!(action, Action::Overwrite | Action::SeeTheirs) {
+        return refusal_action(model, action);
+    }
     model.message = None;
+    // Moving on from a refused save (nothing typed for it) leaves it as the colleague saved it.
+    model.refusal = None;
     if let Some(popup) = model.popup.clone() {
         return popup_action(model, &popup, action);
     }
@@ -721,10 +811,7 @@ fn list_action(model: &mut Model, action: Action) -> Vec<Request> {
         }
         Action::Search => {
             let text = list.query.filter.search.clone().unwrap_or_default();
-            model.input = Some(Input {
-                purpose: InputPurpose::Search,
-                text,
-            });
+            model.input = Some(Input::new(InputPurpose::Search, text));
         }
         Action::Filter => model.popup = Some(Popup::Filter { selected: 0 }),
         Action::Sort => {
@@ -1017,25 +1104,34 @@ fn patient_action(model: &mut Model, action: Action) -> Vec<Request> {
         Action::PanLeft if patient.zoom > 0 => patient.pan += 2,
         Action::PanRight => patient.pan = (patient.pan - 2).max(0),
         Action::Confirm | Action::Dismiss => {
-            if assessments == 0 {
+            let Some(item) = patient
+                .detail
+                .as_ref()
+                .and_then(|d| d.summary.assessments.get(patient.assessment))
+            else {
                 model.message = Some(String::from("no assessment to review"));
                 return Vec::new();
-            }
+            };
             let decision = if action == Action::Confirm {
                 ReviewDecision::Confirmed
             } else {
                 ReviewDecision::Dismissed
             };
-            model.input = Some(Input {
-                purpose: InputPurpose::Rationale(decision),
-                text: String::new(),
-            });
+            // What is on screen now: the review is refused if the evidence, or the review,
+            // changes before it is saved.
+            let opened = Opened::Review {
+                ruleset: item.assessment.ruleset.clone(),
+                seen: ReviewSeen {
+                    fingerprint: Some(item.assessment.fingerprint.clone()),
+                    review: Some(item.latest_review.as_ref().map(|r| r.id)),
+                    overwrite: false,
+                },
+            };
+            model.input =
+                Some(Input::new(InputPurpose::Rationale(decision), String::new()).about(opened));
         }
         Action::AddNote => {
-            model.input = Some(Input {
-                purpose: InputPurpose::Note,
-                text: String::new(),
-            });
+            model.input = Some(Input::new(InputPurpose::Note, String::new()));
         }
         Action::WayForward => return way_forward::open(model),
         _ => {}
@@ -1048,11 +1144,21 @@ const MAX_TYPED: usize = 4000;
 
 /// A key while typing: characters edit the text, Enter saves, Esc cancels.
 fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
+    if model.input.as_ref().is_some_and(|i| i.saving.is_some()) {
+        // Being saved: the text stays as sent until the answer (kept if it is not saved).
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            model.quit = true;
+        }
+        return Vec::new();
+    }
     let Some(mut input) = model.input.take() else {
         return Vec::new();
     };
     match key.code {
         KeyCode::Esc => {
+            // Cancelled: what was typed, and a refusal it got, are let go on purpose.
+            model.refusal = None;
+            model.message = None;
             if input.purpose == InputPurpose::Search && !input.text.is_empty() {
                 model.list.query.filter.search = None;
                 return model.reload_list();
@@ -1069,9 +1175,9 @@ fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
         KeyCode::Char('s')
             if input.purpose.is_multiline() && key.modifiers.contains(KeyModifiers::CONTROL) =>
         {
-            return submit(model, input);
+            return submit_input(model, input, false);
         }
-        KeyCode::Enter => return submit(model, input),
+        KeyCode::Enter => return submit_input(model, input, false),
         KeyCode::Backspace => {
             input.text.pop();
         }
@@ -1100,7 +1206,34 @@ fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
     }
 }
 
-fn submit(model: &mut Model, input: Input) -> Vec<Request> {
+/// Submits typed text. While it is saved the input stays, with the text as sent; typed text
+/// refused before it was sent (a date that is not one) stays too, to be corrected.
+fn submit_input(model: &mut Model, input: Input, overwrite: bool) -> Vec<Request> {
+    model.refusal = None;
+    let mut requests = submit(model, &input);
+    if overwrite {
+        for request in &mut requests {
+            if let Request::Save { save, .. } = request {
+                **save = save.as_ref().clone().overwriting();
+            }
+        }
+    }
+    let ticket = stamp(model, &mut requests);
+    if model.input.is_none() {
+        if let Some(ticket) = ticket {
+            model.input = Some(Input {
+                saving: Some(ticket),
+                ..input
+            });
+            model.message = Some(String::from("saving…"));
+        } else if requests.is_empty() && model.message.is_some() {
+            model.input = Some(input);
+        }
+    }
+    requests
+}
+
+fn submit(model: &mut Model, input: &Input) -> Vec<Request> {
     let text = input.text.trim().to_owned();
     match input.purpose {
         InputPurpose::Search => Vec::new(),
@@ -1108,22 +1241,22 @@ fn submit(model: &mut Model, input: Input) -> Vec<Request> {
             let Some(patient) = &model.patient else {
                 return Vec::new();
             };
-            let Some(detail) = &patient.detail else {
-                return Vec::new();
-            };
-            let Some(item) = detail.summary.assessments.get(patient.assessment) else {
+            let Some(Opened::Review { ruleset, seen }) = &input.opened else {
                 return Vec::new();
             };
             if text.is_empty() {
                 model.message = Some(String::from("a rationale is required: nothing saved"));
-                model.input = Some(input);
                 return Vec::new();
             }
-            vec![Request::Review {
-                patient: patient.id,
-                ruleset: item.assessment.ruleset.clone(),
-                decision,
-                rationale: text,
+            vec![Request::Save {
+                ticket: 0,
+                save: Box::new(Save::Review {
+                    patient: patient.id,
+                    ruleset: ruleset.clone(),
+                    decision,
+                    rationale: text,
+                    seen: seen.clone(),
+                }),
             }]
         }
         InputPurpose::Note => {
@@ -1133,9 +1266,12 @@ fn submit(model: &mut Model, input: Input) -> Vec<Request> {
             if text.is_empty() {
                 return Vec::new();
             }
-            vec![Request::AddNote {
-                patient: patient.id,
-                text,
+            vec![Request::Save {
+                ticket: 0,
+                save: Box::new(Save::Note {
+                    patient: patient.id,
+                    text,
+                }),
             }]
         }
         InputPurpose::NewMeeting
@@ -1144,8 +1280,37 @@ fn submit(model: &mut Model, input: Input) -> Vec<Request> {
         | InputPurpose::Attendee
         | InputPurpose::OutcomeText
         | InputPurpose::Task
-        | InputPurpose::PlanNotFollowed => meeting::submit(model, input.purpose, &input.text),
-        purpose => way_forward::submit(model, purpose, &input.text),
+        | InputPurpose::PlanNotFollowed => {
+            meeting::submit(model, input.purpose, &input.text, input.opened.as_ref())
+        }
+        purpose => way_forward::submit(model, purpose, &input.text, input.opened.as_ref()),
+    }
+}
+
+/// After a save refused because of a colleague's change: see what they saved, or save over it.
+fn refusal_action(model: &mut Model, action: Action) -> Vec<Request> {
+    let Some(refusal) = model.refusal.as_mut() else {
+        return Vec::new();
+    };
+    if action == Action::SeeTheirs {
+        refusal.showing_theirs = !refusal.showing_theirs;
+        return Vec::new();
+    }
+    let retry = refusal.retry.clone();
+    if let Some(input) = model.input.take() {
+        // The text as it is now (it may have been edited after the refusal).
+        return submit_input(model, input, true);
+    }
+    model.refusal = None;
+    match retry {
+        Some(save) => {
+            model.message = Some(String::from("saving over their change…"));
+            vec![Request::Save {
+                ticket: 0,
+                save: Box::new(save.overwriting()),
+            }]
+        }
+        None => Vec::new(),
     }
 }
 
@@ -1196,8 +1361,18 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             }
             Vec::new()
         }
-        Reply::Saved { message, patient } => {
+        Reply::Saved {
+            ticket,
+            message,
+            patient,
+        } => {
+            if model.input.as_ref().and_then(|i| i.saving) == Some(ticket) {
+                model.input = None;
+            }
             model.message = Some(format!("saved: {message}"));
+            let Some(patient) = patient else {
+                return model.refresh_in_place();
+            };
             let mut requests = vec![Request::Patient { id: patient }];
             requests.extend(
                 model
@@ -1207,6 +1382,15 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             );
             requests
         }
+        Reply::Waiting { ticket } => {
+            if model.input.as_ref().and_then(|i| i.saving) == Some(ticket) {
+                model.message = Some(String::from(
+                    "saving… the file is busy (another program is writing to it): waiting",
+                ));
+            }
+            Vec::new()
+        }
+        Reply::NotSaved { ticket, why, save } => not_saved(model, ticket, why, save),
         Reply::Overview(data) => {
             model.overview.row = model.overview.row.min(data.rows.len().saturating_sub(1));
             model.overview.data = Some(data);
@@ -1230,10 +1414,6 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             Vec::new()
         }
         Reply::Meeting(view) => meeting::loaded(model, view),
-        Reply::MeetingSaved { message } => {
-            model.message = Some(format!("saved: {message}"));
-            model.refresh_in_place()
-        }
         Reply::DataChanged => model.refresh_in_place(),
         Reply::Evaluating { done, total } => {
             model.evaluating = (done < total).then_some((done, total));
@@ -1243,6 +1423,83 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             model.message = Some(format!("error: {message}"));
             model.list.loading = false;
             Vec::new()
+        }
+    }
+}
+
+/// A save that was not made: the typed text stays in its input, editable again, with why.
+fn not_saved(model: &mut Model, ticket: u64, why: NotSaved, save: Box<Save>) -> Vec<Request> {
+    let typed = match model.input.as_mut() {
+        Some(input) if input.saving == Some(ticket) => {
+            input.saving = None;
+            true
+        }
+        _ => false,
+    };
+    // What matters first, for a narrow status line: not saved, and what was typed kept.
+    let lead = if typed {
+        "not saved, your text is kept"
+    } else {
+        "not saved"
+    };
+    match why {
+        NotSaved::Refused(reason) => {
+            model.message = Some(format!("{lead}: {reason}"));
+            Vec::new()
+        }
+        NotSaved::Busy(reason) => {
+            model.message = Some(if typed {
+                format!("{lead}: {reason} · ⏎ tries again")
+            } else {
+                format!("{lead}: {reason}")
+            });
+            Vec::new()
+        }
+        NotSaved::Conflict(conflict) => {
+            let by = match &conflict.by {
+                Some(by) if by.at.date() == model.today => {
+                    format!(
+                        "{} changed {} at {} UTC",
+                        by.who,
+                        conflict.what(),
+                        by.at.format("%H:%M")
+                    )
+                }
+                Some(by) => format!(
+                    "{} changed {} on {} UTC",
+                    by.who,
+                    conflict.what(),
+                    by.at.format("%Y-%m-%d %H:%M")
+                ),
+                None => format!("someone else changed {}", conflict.what()),
+            };
+            model.message = Some(format!("{lead}: {by}, after you opened it"));
+            model.refusal = Some(Refusal {
+                notice: conflict.to_string(),
+                theirs: conflict.theirs_in_words(),
+                retry: (!typed).then_some(*save),
+                showing_theirs: false,
+            });
+            // What they saved shows on screen (typed text is checked against what was opened,
+            // not against what is shown).
+            model.refresh_in_place()
+        }
+        NotSaved::AssessmentChanged {
+            notice,
+            fingerprint,
+        } => {
+            // The new assessment shows on screen; the rationale now goes with it, once read.
+            if let Some(Input {
+                opened: Some(Opened::Review { seen, .. }),
+                ..
+            }) = model.input.as_mut()
+            {
+                seen.fingerprint = Some(fingerprint);
+            }
+            model.message = Some(format!(
+                "{lead}: {notice}; read it again: ⏎ records your rationale against it"
+            ));
+            model.refresh_in_place()
         }
     }
 }

@@ -20,6 +20,9 @@ pub enum Context {
     Meetings,
     Meeting,
     Presentation,
+    /// After a save refused because a colleague changed the same thing, on any screen, while
+    /// typing too (these keys are looked up first then, and only then).
+    Conflict,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -271,6 +274,15 @@ impl Keymap {
         find(context).or_else(|| find(Context::Global))
     }
 
+    /// The action of `key` among `context`'s own bindings only (no global fallback): the keys of
+    /// a refused save, looked up before the text being typed gets the key.
+    pub fn action_in(&self, context: Context, key: Key) -> Option<Action> {
+        self.bindings
+            .iter()
+            .find(|b| b.context == context && b.keys.contains(&key))
+            .map(|b| b.action)
+    }
+
     /// The footer of a screen: its own footer bindings, then the global ones, as (keys, words).
     pub fn footer(&self, context: Context) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -299,7 +311,31 @@ impl Keymap {
         out
     }
 
-    /// Every binding that works on a screen, for the help overlay.
+    /// The footer bindings of `context` alone, as (keys, words): what the footer shows after a
+    /// refused save.
+    pub fn own_footer(&self, context: Context) -> Vec<(String, String)> {
+        self.bindings
+            .iter()
+            .filter(|b| b.context == context && b.footer)
+            .map(|b| {
+                let keys = b.keys.first().map(|k| k.label()).unwrap_or_default();
+                (keys, short(&b.help))
+            })
+            .collect()
+    }
+
+    /// The first key bound to `action` on `context`, as the footer shows it.
+    pub fn key_for(&self, context: Context, action: Action) -> Option<String> {
+        self.bindings
+            .iter()
+            .find(|b| b.context == context && b.action == action)
+            .and_then(|b| b.keys.first())
+            .map(|k| k.label())
+    }
+
+    /// Every binding that works on a screen, for the help overlay. (The keys of a refused save
+    /// are not among them: like Enter and Esc while typing, they show in the footer when they
+    /// apply.)
     pub fn help(&self, context: Context) -> Vec<(String, String)> {
         self.bindings
             .iter()

@@ -7,10 +7,11 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::action::Action;
-use super::app::{ChoiceFor, Input, InputPurpose, Model, Popup, Screen, Tab};
-use super::worker::Request;
+use super::app::{ChoiceFor, Input, InputPurpose, Model, Opened, Popup, Screen, Tab};
+use super::worker::{Request, Save};
 use crate::domain::{
-    CareOption, Outcome, OutcomeCategory, PatientId, PlanFollowed, TaskStatus, can_present,
+    Attendee, CareOption, Edit, MeetingCase, Outcome, OutcomeCategory, PatientId, PlanFollowed,
+    Task, TaskStatus, can_present,
 };
 use crate::store::{MeetingDetail, MeetingSummary, PatientCase, TaskRow};
 
@@ -52,14 +53,6 @@ pub enum MeetingChange {
     RemoveCase {
         case: i64,
     },
-    Question {
-        case: i64,
-        text: String,
-    },
-    Timebox {
-        case: i64,
-        minutes: u32,
-    },
     Presented {
         case: i64,
         seconds: u32,
@@ -69,14 +62,11 @@ pub enum MeetingChange {
         name: String,
         specialty: String,
     },
-    Present {
-        attendee: i64,
-        present: bool,
-    },
-    Outcome {
-        case: i64,
-        outcome: Outcome,
-    },
+    /// A case's question, time box, outcome (decision, option, recommendation, comes back) or
+    /// whether its plan was followed, as the person opened the case and as they save it.
+    Case(Edit<MeetingCase>),
+    /// An attendee marked present or absent.
+    Attendee(Edit<Attendee>),
     AddTask {
         patient: PatientId,
         case: Option<i64>,
@@ -84,15 +74,21 @@ pub enum MeetingChange {
         owner: Option<String>,
         due: Option<NaiveDate>,
     },
-    TaskStatus {
-        task: i64,
-        status: TaskStatus,
-    },
-    PlanFollowed {
-        case: i64,
-        followed: PlanFollowed,
-        reason: Option<String>,
-    },
+    /// A task's status.
+    Task(Edit<Task>),
+}
+
+impl MeetingChange {
+    /// The same change, saved over what a colleague changed since it was opened.
+    #[must_use]
+    pub fn overwriting(self) -> Self {
+        match self {
+            MeetingChange::Case(edit) => MeetingChange::Case(edit.overwriting()),
+            MeetingChange::Attendee(edit) => MeetingChange::Attendee(edit.overwriting()),
+            MeetingChange::Task(edit) => MeetingChange::Task(edit.overwriting()),
+            other => other,
+        }
+    }
 }
 
 /// Which list keys move in on the meetings screen.
@@ -146,7 +142,28 @@ pub struct MeetingScreen {
     pub pane: AgendaPane,
     pub presenting: Option<Presentation>,
     /// An outcome being recorded across a menu or two and a line of text.
-    pub pending: Option<Outcome>,
+    pub pending: Option<PendingOutcome>,
+}
+
+/// A decision being recorded: the case as it was when the person began (what the save is
+/// checked against), and the outcome chosen so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingOutcome {
+    pub base: MeetingCase,
+    pub outcome: Outcome,
+}
+
+impl PendingOutcome {
+    /// The case with the chosen outcome: what is saved.
+    pub fn case(&self) -> MeetingCase {
+        MeetingCase {
+            outcome_category: self.outcome.category.map(|c| c.as_str().to_owned()),
+            chosen_option_id: self.outcome.chosen_option_id,
+            outcome_text: self.outcome.text.trim().to_owned(),
+            comes_back: self.outcome.comes_back,
+            ..self.base.clone()
+        }
+    }
 }
 
 /// Seconds of presentation kept in memory before they are written.
@@ -178,10 +195,10 @@ pub fn leave_presentation(model: &mut Model) -> Vec<Request> {
     let unsaved = std::mem::take(&mut presentation.unsaved);
     let case = screen.selected_case().map(|c| c.case.id);
     match case {
-        Some(case) if unsaved > 0 => vec![Request::SaveMeeting(MeetingChange::Presented {
+        Some(case) if unsaved > 0 => save(MeetingChange::Presented {
             case,
             seconds: unsaved,
-        })],
+        }),
         _ => Vec::new(),
     }
 }
@@ -202,22 +219,33 @@ pub fn tick(model: &mut Model) -> Vec<Request> {
     match case {
         Some(case) if presentation.unsaved >= FLUSH_SECONDS => {
             let seconds = std::mem::take(&mut presentation.unsaved);
-            vec![Request::SaveMeeting(MeetingChange::Presented {
-                case,
-                seconds,
-            })]
+            save(MeetingChange::Presented { case, seconds })
         }
         _ => Vec::new(),
     }
 }
 
 fn ask(model: &mut Model, purpose: InputPurpose, text: String) -> Vec<Request> {
-    model.input = Some(Input { purpose, text });
+    model.input = Some(Input::new(purpose, text));
+    Vec::new()
+}
+
+/// Asks for text that changes `case`, as it is now (what the save is checked against).
+fn ask_about(
+    model: &mut Model,
+    purpose: InputPurpose,
+    text: String,
+    case: MeetingCase,
+) -> Vec<Request> {
+    model.input = Some(Input::new(purpose, text).about(Opened::Case(case)));
     Vec::new()
 }
 
 fn save(change: MeetingChange) -> Vec<Request> {
-    vec![Request::SaveMeeting(change)]
+    vec![Request::Save {
+        ticket: 0,
+        save: Box::new(Save::Meeting(change)),
+    }]
 }
 
 /// A key on the meetings list.
@@ -247,10 +275,11 @@ pub fn list_action(model: &mut Model, action: Action) -> Vec<Request> {
         }
         Action::ToggleItem if screen.pane == MeetingsPane::Tasks => {
             if let Some(row) = screen.tasks.get(screen.task) {
-                return save(MeetingChange::TaskStatus {
-                    task: row.task.id,
+                let done = Task {
                     status: TaskStatus::Done,
-                });
+                    ..row.task.clone()
+                };
+                return save(MeetingChange::Task(Edit::of(row.task.clone(), done)));
             }
         }
         Action::Open => match screen.pane {
@@ -403,28 +432,27 @@ pub fn agenda_action(model: &mut Model, action: Action) -> Vec<Request> {
             return save(MeetingChange::RemoveCase { case: case.id });
         }
         Action::EditQuestion => {
-            if case.is_none() {
-                return Vec::new();
-            }
-            let text = case.map(|c| c.question).unwrap_or_default();
-            return ask(model, InputPurpose::Question, text);
+            let Some(case) = case else { return Vec::new() };
+            return ask_about(model, InputPurpose::Question, case.question.clone(), case);
         }
         Action::SetTimebox => {
             let Some(case) = case else { return Vec::new() };
-            return ask(
+            return ask_about(
                 model,
                 InputPurpose::Timebox,
                 case.timebox_minutes.to_string(),
+                case,
             );
         }
         Action::AddItem => return ask(model, InputPurpose::Attendee, String::new()),
         Action::ToggleItem => {
             if let Some(attendee) = view.detail.attendees.get(screen.attendee) {
                 screen.pane = AgendaPane::Attendees;
-                return save(MeetingChange::Present {
-                    attendee: attendee.id,
+                let toggled = Attendee {
                     present: !attendee.present,
-                });
+                    ..attendee.clone()
+                };
+                return save(MeetingChange::Attendee(Edit::of(attendee.clone(), toggled)));
             }
         }
         Action::Open => {
@@ -483,7 +511,12 @@ pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
             return requests;
         }
         Action::EditQuestion => {
-            return ask(model, InputPurpose::Question, detail.case.question.clone());
+            return ask_about(
+                model,
+                InputPurpose::Question,
+                detail.case.question.clone(),
+                detail.case,
+            );
         }
         Action::RecordOutcome => {
             if let Err(problem) = can_present(&detail.case) {
@@ -495,11 +528,16 @@ pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
                 .outcome_category
                 .as_deref()
                 .and_then(|c| OutcomeCategory::parse(c).ok());
-            screen.pending = Some(Outcome {
-                category: current,
-                chosen_option_id: detail.case.chosen_option_id,
-                text: detail.case.outcome_text.clone(),
-                comes_back: detail.case.comes_back,
+            // The case as it is now: the decision saved at the end is checked against it, so a
+            // colleague's "comes back" meanwhile is kept.
+            screen.pending = Some(PendingOutcome {
+                outcome: Outcome {
+                    category: current,
+                    chosen_option_id: detail.case.chosen_option_id,
+                    text: detail.case.outcome_text.clone(),
+                    comes_back: detail.case.comes_back,
+                },
+                base: detail.case.clone(),
             });
             model.popup = Some(Popup::Choose {
                 title: String::from("Outcome: the recommendation"),
@@ -518,20 +556,12 @@ pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
                 model.message = Some(problem.to_string());
                 return Vec::new();
             }
-            let outcome = Outcome {
-                category: detail
-                    .case
-                    .outcome_category
-                    .as_deref()
-                    .and_then(|c| OutcomeCategory::parse(c).ok()),
-                chosen_option_id: detail.case.chosen_option_id,
-                text: detail.case.outcome_text.clone(),
+            // "Comes back" alone: a decision being typed elsewhere meanwhile keeps it.
+            let toggled = MeetingCase {
                 comes_back: !detail.case.comes_back,
+                ..detail.case.clone()
             };
-            return save(MeetingChange::Outcome {
-                case: detail.case.id,
-                outcome,
-            });
+            return save(MeetingChange::Case(Edit::of(detail.case, toggled)));
         }
         Action::AddTask => return ask(model, InputPurpose::Task, String::new()),
         Action::PlanFollowed => {
@@ -579,6 +609,7 @@ pub fn chosen(model: &mut Model, choice: &MeetingChoice, index: usize) -> Vec<Re
             let Some(pending) = screen.pending.as_mut() else {
                 return Vec::new();
             };
+            let pending = &mut pending.outcome;
             pending.category = OutcomeCategory::ALL.get(index).copied();
             if options.is_empty() {
                 let text = pending.text.clone();
@@ -602,6 +633,7 @@ pub fn chosen(model: &mut Model, choice: &MeetingChoice, index: usize) -> Vec<Re
             let Some(pending) = screen.pending.as_mut() else {
                 return Vec::new();
             };
+            let pending = &mut pending.outcome;
             pending.chosen_option_id = index
                 .checked_sub(1)
                 .and_then(|i| options.get(i))
@@ -613,26 +645,35 @@ pub fn chosen(model: &mut Model, choice: &MeetingChoice, index: usize) -> Vec<Re
             let Some(previous) = view.previous.get(screen.case).and_then(Option::as_ref) else {
                 return Vec::new();
             };
-            let case = previous.case.id;
+            let base = previous.case.clone();
+            let followed = |followed| MeetingCase {
+                plan_followed: Some(followed),
+                plan_followed_reason: None,
+                ..base.clone()
+            };
             match index {
-                0 => save(MeetingChange::PlanFollowed {
-                    case,
-                    followed: PlanFollowed::Yes,
-                    reason: None,
-                }),
-                1 => save(MeetingChange::PlanFollowed {
-                    case,
-                    followed: PlanFollowed::Partly,
-                    reason: None,
-                }),
-                _ => ask(model, InputPurpose::PlanNotFollowed, String::new()),
+                0 => save(MeetingChange::Case(Edit::of(
+                    base.clone(),
+                    followed(PlanFollowed::Yes),
+                ))),
+                1 => save(MeetingChange::Case(Edit::of(
+                    base.clone(),
+                    followed(PlanFollowed::Partly),
+                ))),
+                _ => ask_about(model, InputPurpose::PlanNotFollowed, String::new(), base),
             }
         }
     }
 }
 
-/// Typed text submitted on a meeting screen.
-pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Request> {
+/// Typed text submitted on a meeting screen; `opened` is the case the text changes, as it was
+/// when the person began typing.
+pub fn submit(
+    model: &mut Model,
+    purpose: InputPurpose,
+    text: &str,
+    opened: Option<&Opened>,
+) -> Vec<Request> {
     let text = text.trim();
     if purpose == InputPurpose::NewMeeting {
         return new_meeting(model, text);
@@ -644,21 +685,29 @@ pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Reque
         return Vec::new();
     };
     let meeting = view.detail.meeting.id;
-    let case = view.detail.cases.get(screen.case).map(|c| c.case.clone());
+    // The case typed about: as it was opened, else (no longer on the agenda) as it is now.
+    let case = match opened {
+        Some(Opened::Case(case)) => Some(case.clone()),
+        _ => view.detail.cases.get(screen.case).map(|c| c.case.clone()),
+    };
     match purpose {
         InputPurpose::Question => case.map_or_else(Vec::new, |case| {
-            save(MeetingChange::Question {
-                case: case.id,
-                text: text.to_owned(),
-            })
+            let new = MeetingCase {
+                question: text.to_owned(),
+                ..case.clone()
+            };
+            save(MeetingChange::Case(Edit::of(case, new)))
         }),
         InputPurpose::Timebox => {
             let Some(case) = case else { return Vec::new() };
             match text.parse::<u32>() {
-                Ok(minutes) if (1..=240).contains(&minutes) => save(MeetingChange::Timebox {
-                    case: case.id,
-                    minutes,
-                }),
+                Ok(minutes) if (1..=240).contains(&minutes) => {
+                    let new = MeetingCase {
+                        timebox_minutes: minutes,
+                        ..case.clone()
+                    };
+                    save(MeetingChange::Case(Edit::of(case, new)))
+                }
                 _ => {
                     model.message = Some(format!(
                         "'{text}' is not a number of minutes from 1 to 240: nothing saved"
@@ -681,15 +730,16 @@ pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Reque
             })
         }
         InputPurpose::OutcomeText => {
-            let Some(case) = case else { return Vec::new() };
-            let Some(mut outcome) = screen.pending.take() else {
+            // Kept until the next decision begins: a save refused or failed is tried again
+            // from the same choices.
+            let Some(mut pending) = screen.pending.clone() else {
                 return Vec::new();
             };
-            text.clone_into(&mut outcome.text);
-            save(MeetingChange::Outcome {
-                case: case.id,
-                outcome,
-            })
+            text.clone_into(&mut pending.outcome.text);
+            save(MeetingChange::Case(Edit::of(
+                pending.base.clone(),
+                pending.case(),
+            )))
         }
         InputPurpose::Task => {
             let Some(case) = case else { return Vec::new() };
@@ -717,18 +767,26 @@ pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Reque
             })
         }
         InputPurpose::PlanNotFollowed => {
-            let Some(previous) = view.previous.get(screen.case).and_then(Option::as_ref) else {
+            let Some(base) = (match opened {
+                Some(Opened::Case(case)) => Some(case.clone()),
+                _ => view
+                    .previous
+                    .get(screen.case)
+                    .and_then(Option::as_ref)
+                    .map(|p| p.case.clone()),
+            }) else {
                 return Vec::new();
             };
             if text.is_empty() {
                 model.message = Some(String::from("'not followed' needs a reason: nothing saved"));
                 return Vec::new();
             }
-            save(MeetingChange::PlanFollowed {
-                case: previous.case.id,
-                followed: PlanFollowed::No,
-                reason: Some(text.to_owned()),
-            })
+            let new = MeetingCase {
+                plan_followed: Some(PlanFollowed::No),
+                plan_followed_reason: Some(text.to_owned()),
+                ..base.clone()
+            };
+            save(MeetingChange::Case(Edit::of(base, new)))
         }
         _ => Vec::new(),
     }

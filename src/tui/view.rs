@@ -16,8 +16,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::app::{InputPurpose, Model, Popup, Screen};
-use super::keymap::Keymap;
+use super::action::Action;
+use super::app::{InputPurpose, Model, Popup, Refusal, Screen};
+use super::keymap::{Context, Keymap};
 use super::theme::Theme;
 use crate::domain::ReviewDecision;
 
@@ -64,6 +65,9 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
     }
     if let Some(input) = model.input.as_ref().filter(|i| i.purpose.is_multiline()) {
         render_text_box(&input.text, theme, frame, body);
+    }
+    if let Some(refusal) = model.refusal.as_ref().filter(|r| r.showing_theirs) {
+        render_theirs(refusal, keymap, theme, frame, body);
     }
     sanitise_cells(frame.buffer_mut());
 }
@@ -130,6 +134,63 @@ fn render_text_box(text: &str, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
     let x = inner.x + u16::try_from(last_width.min(columns)).unwrap_or(0);
     let y = inner.y + u16::try_from(last_row).unwrap_or(0);
     frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), y));
+}
+
+/// What a colleague saved, over the body, after a save of the same thing was refused: who and
+/// when, then each field they changed with its value now.
+fn render_theirs(
+    refusal: &Refusal,
+    keymap: &Keymap,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+) {
+    let width = area.width.saturating_sub(4).min(90);
+    let height = area.height.saturating_sub(2).min(16);
+    if width < 20 || height < 4 {
+        return;
+    }
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let key = |action| {
+        keymap
+            .key_for(Context::Conflict, action)
+            .unwrap_or_default()
+    };
+    let block = ratatui::widgets::Block::bordered()
+        .title(Span::styled(" Theirs: what is saved now ", theme.title()))
+        .title_bottom(Span::styled(
+            format!(
+                " {} hide · {} save yours over it ",
+                key(Action::SeeTheirs),
+                key(Action::Overwrite)
+            ),
+            theme.muted(),
+        ))
+        .border_style(theme.warning());
+    let inner = block.inner(rect);
+    frame.render_widget(ratatui::widgets::Clear, rect);
+    frame.render_widget(block, rect);
+    let columns = usize::from(inner.width);
+    let mut lines = wrap_hanging(&refusal.notice, columns, theme.muted());
+    for (field, value) in &refusal.theirs {
+        lines.push(Line::from(Span::styled(
+            format!("{field}:"),
+            theme.header(),
+        )));
+        for paragraph in value.split('\n') {
+            lines.extend(wrap_hanging(
+                &format!("  {paragraph}"),
+                columns,
+                Style::new(),
+            ));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// Word-wraps `text` to `width` columns; continuation lines line up under the text after the
@@ -336,7 +397,14 @@ fn render_status(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect)
 
 fn render_footer(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     let mut spans = Vec::new();
-    let entries = if let Some(input) = &model.input {
+    let entries = if model.refusal.is_some() {
+        // A refused save: what can be done about it first.
+        let mut entries = keymap.own_footer(Context::Conflict);
+        if model.input.is_some() {
+            entries.push((String::from("Esc"), String::from("cancel")));
+        }
+        entries
+    } else if let Some(input) = &model.input {
         let (enter, escape) = match input.purpose {
             InputPurpose::Search => ("keep the search", "clear it"),
             _ => ("save", "cancel"),

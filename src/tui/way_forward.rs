@@ -6,12 +6,12 @@
 use chrono::NaiveDate;
 
 use super::action::Action;
-use super::app::{ChoiceFor, Input, InputPurpose, Model, Popup, Screen};
-use super::worker::Request;
+use super::app::{ChoiceFor, Input, InputPurpose, Model, Opened, Popup, Screen};
+use super::worker::{Request, Save};
 use crate::domain::way_forward::next_referral_status;
 use crate::domain::{
-    CareOption, ChecklistItem, OptionKind, PatientId, PatientPreference, Referral, ReferralStatus,
-    Stance, StepStatus, TrialStatus, WellbeingGoal,
+    CareOption, ChecklistItem, Edit, OptionKind, PatientId, PatientPreference, Referral,
+    ReferralStatus, Stance, StepStatus, TrialStatus, WellbeingGoal,
 };
 use crate::way_forward::{BoardEntry, Change, WayForwardView};
 
@@ -50,6 +50,8 @@ pub struct WayForwardScreen {
     pub item: usize,
     /// The specialty or service picked before typing who it goes to.
     pub pending_specialty: Option<String>,
+    /// The step as it was when its status menu opened (what the choice is checked against).
+    pub opened_step: Option<crate::domain::WayForwardStep>,
     pub loaded: bool,
 }
 
@@ -134,6 +136,7 @@ pub fn open(model: &mut Model) -> Vec<Request> {
         pane: Pane::Steps,
         item: 0,
         pending_specialty: None,
+        opened_step: None,
         loaded: false,
     });
     vec![Request::WayForward {
@@ -180,11 +183,25 @@ fn selected_item(screen: &WayForwardScreen) -> Option<Item> {
 }
 
 fn save(change: Change) -> Vec<Request> {
-    vec![Request::SaveWayForward(change)]
+    vec![Request::Save {
+        ticket: 0,
+        save: Box::new(Save::WayForward(change)),
+    }]
 }
 
 fn ask(model: &mut Model, purpose: InputPurpose, text: String) -> Vec<Request> {
-    model.input = Some(Input { purpose, text });
+    model.input = Some(Input::new(purpose, text));
+    Vec::new()
+}
+
+/// Asks for text that changes `record`, as it is now (what the save is checked against).
+fn ask_about(
+    model: &mut Model,
+    purpose: InputPurpose,
+    text: String,
+    record: Opened,
+) -> Vec<Request> {
+    model.input = Some(Input::new(purpose, text).about(record));
     Vec::new()
 }
 
@@ -245,6 +262,7 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
             }
         }
         Action::SetStatus => {
+            screen.opened_step = Some(step.clone());
             let selected = STATUS_CHOICES
                 .iter()
                 .position(|s| *s == step.status)
@@ -260,17 +278,17 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
             });
         }
         Action::SetOwner => {
-            return ask(
-                model,
-                InputPurpose::StepOwner,
-                step.owner.unwrap_or_default(),
-            );
+            let text = step.owner.clone().unwrap_or_default();
+            return ask_about(model, InputPurpose::StepOwner, text, Opened::Step(step));
         }
         Action::SetDue => {
             let text = step.due.map(|d| d.to_string()).unwrap_or_default();
-            return ask(model, InputPurpose::StepDue, text);
+            return ask_about(model, InputPurpose::StepDue, text, Opened::Step(step));
         }
-        Action::EditNotes => return ask(model, InputPurpose::StepNotes, step.notes),
+        Action::EditNotes => {
+            let text = step.notes.clone();
+            return ask_about(model, InputPurpose::StepNotes, text, Opened::Step(step));
+        }
         Action::AddItem => match screen.step {
             1 => return ask(model, InputPurpose::ChecklistItem, String::new()),
             2 => return ask(model, InputPurpose::Trial, String::new()),
@@ -293,16 +311,24 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
             screen.pane = Pane::Items;
             match selected_item(screen) {
                 Some(Item::Checklist(i)) => {
-                    let text = view.plan.checklist[i].detail.clone().unwrap_or_default();
-                    return ask(model, InputPurpose::ChecklistDetail, text);
+                    let item = view.plan.checklist[i].clone();
+                    let text = item.detail.clone().unwrap_or_default();
+                    return ask_about(
+                        model,
+                        InputPurpose::ChecklistDetail,
+                        text,
+                        Opened::Checklist(item),
+                    );
                 }
                 Some(Item::Board(i)) => {
-                    let text = view.board[i]
-                        .recorded
-                        .as_ref()
-                        .map(|o| o.notes.clone())
-                        .unwrap_or_default();
-                    return ask(model, InputPurpose::OptionNotes, text);
+                    let option = recorded_or_new(view, &view.board[i]);
+                    let text = option.notes.clone();
+                    return ask_about(
+                        model,
+                        InputPurpose::OptionNotes,
+                        text,
+                        Opened::Option(option),
+                    );
                 }
                 _ => {}
             }
@@ -321,7 +347,8 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
                 ));
                 return Vec::new();
             };
-            let mut option = recorded_or_new(view, &view.board[i]);
+            let opened = recorded_or_new(view, &view.board[i]);
+            let mut option = opened.clone();
             if action == Action::CyclePreference {
                 option.preference = match option.preference {
                     PatientPreference::Unknown | PatientPreference::Declines => {
@@ -330,7 +357,7 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
                     PatientPreference::Wants => PatientPreference::Undecided,
                     PatientPreference::Undecided => PatientPreference::Declines,
                 };
-                return save(Change::Option(option));
+                return save(Change::Option(Edit::of(opened, option)));
             }
             let stance = if view.board[i].recorded.is_none() {
                 Stance::Proposed
@@ -342,11 +369,16 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
                 }
             };
             if stance == Stance::Rejected {
-                return ask(model, InputPurpose::RejectReason, String::new());
+                return ask_about(
+                    model,
+                    InputPurpose::RejectReason,
+                    String::new(),
+                    Opened::Option(opened),
+                );
             }
             option.stance = stance;
             option.stance_reason = None;
-            return save(Change::Option(option));
+            return save(Change::Option(Edit::of(opened, option)));
         }
         _ => {}
     }
@@ -357,26 +389,30 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
 fn toggle(view: &WayForwardView, item: Item, today: NaiveDate) -> Vec<Request> {
     match item {
         Item::Referral(i) => {
-            let mut referral = view.plan.referrals[i].clone();
+            let opened = view.plan.referrals[i].clone();
+            let mut referral = opened.clone();
             referral.status = next_referral_status(referral.status);
             if referral.status == ReferralStatus::Seen && referral.date.is_none() {
                 referral.date = Some(today);
             }
-            save(Change::Referral(referral))
+            save(Change::Referral(Edit::of(opened, referral)))
         }
         Item::Checklist(i) => {
-            let mut item = view.plan.checklist[i].clone();
+            let opened = view.plan.checklist[i].clone();
+            let mut item = opened.clone();
             item.done = !item.done;
-            save(Change::Checklist(item))
+            save(Change::Checklist(Edit::of(opened, item)))
         }
         Item::Goal(i) => {
-            let mut goal = view.plan.goals[i].clone();
+            let opened = view.plan.goals[i].clone();
+            let mut goal = opened.clone();
             goal.achieved = !goal.achieved;
-            save(Change::Goal(goal))
+            save(Change::Goal(Edit::of(opened, goal)))
         }
         Item::Board(i) => {
             let entry = &view.board[i];
-            let mut option = recorded_or_new(view, entry);
+            let opened = recorded_or_new(view, entry);
+            let mut option = opened.clone();
             if option.kind == OptionKind::Trial {
                 option.trial_status = Some(match option.trial_status {
                     None | Some(TrialStatus::Withdrawn) => TrialStatus::Candidate,
@@ -386,11 +422,11 @@ fn toggle(view: &WayForwardView, item: Item, today: NaiveDate) -> Vec<Request> {
                     Some(TrialStatus::OnStudy) => TrialStatus::NotEligible,
                     Some(TrialStatus::NotEligible) => TrialStatus::Withdrawn,
                 });
-                return save(Change::Option(option));
+                return save(Change::Option(Edit::of(opened, option)));
             }
             if entry.recorded.is_none() {
                 // Space on a catalogue entry puts it on the table.
-                return save(Change::Option(option));
+                return save(Change::Option(Edit::of(opened, option)));
             }
             Vec::new()
         }
@@ -417,6 +453,7 @@ fn recorded_or_new(view: &WayForwardView, entry: &BoardEntry) -> CareOption {
         stance_reason: None,
         preference: PatientPreference::Unknown,
         notes: String::new(),
+        version: 0,
     }
 }
 
@@ -434,16 +471,21 @@ pub fn chosen(model: &mut Model, choice: Choice, index: usize, label: &str) -> V
             let Some(status) = STATUS_CHOICES.get(index).copied() else {
                 return Vec::new();
             };
-            let Some(mut step) = view.plan.step(step_number).cloned() else {
+            let Some(opened) = screen
+                .opened_step
+                .take()
+                .or_else(|| view.plan.step(step_number).cloned())
+            else {
                 return Vec::new();
             };
             if status == StepStatus::NotApplicable {
-                let text = step.na_reason.clone().unwrap_or_default();
-                return ask(model, InputPurpose::NaReason, text);
+                let text = opened.na_reason.clone().unwrap_or_default();
+                return ask_about(model, InputPurpose::NaReason, text, Opened::Step(opened));
             }
+            let mut step = opened.clone();
             step.status = status;
             step.na_reason = None;
-            save(Change::Step(step))
+            save(Change::Step(Edit::of(opened, step)))
         }
         Choice::Referral => {
             if label == GOAL_CHOICE {
@@ -459,8 +501,14 @@ pub fn chosen(model: &mut Model, choice: Choice, index: usize, label: &str) -> V
     }
 }
 
-/// Typed text submitted for one of the way-forward inputs.
-pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Request> {
+/// Typed text submitted for one of the way-forward inputs; `opened` is the record the text
+/// changes, as it was when the person began typing (what the save is checked against).
+pub fn submit(
+    model: &mut Model,
+    purpose: InputPurpose,
+    text: &str,
+    opened: Option<&Opened>,
+) -> Vec<Request> {
     let today = model.today;
     let Some(screen) = model.way_forward.as_mut() else {
         return Vec::new();
@@ -469,33 +517,35 @@ pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Reque
         return Vec::new();
     };
     let step_number = u8::try_from(screen.step + 1).unwrap_or(1);
-    let Some(mut step) = view.plan.step(step_number).cloned() else {
-        return Vec::new();
+    let opened_step = match opened {
+        Some(Opened::Step(step)) => Some(step.clone()),
+        _ => view.plan.step(step_number).cloned(),
     };
     let text = text.trim();
     let optional = |t: &str| Some(t.to_owned()).filter(|t| !t.is_empty());
+    let step_edit = |change: &dyn Fn(&mut crate::domain::WayForwardStep)| {
+        opened_step.clone().map_or_else(Vec::new, |opened| {
+            let mut step = opened.clone();
+            change(&mut step);
+            save(Change::Step(Edit::of(opened, step)))
+        })
+    };
     match purpose {
-        InputPurpose::StepOwner => {
-            step.owner = optional(text);
-            save(Change::Step(step))
-        }
+        InputPurpose::StepOwner => step_edit(&|step| step.owner = optional(text)),
         InputPurpose::StepDue => {
-            if text.is_empty() {
-                step.due = None;
+            let due = if text.is_empty() {
+                None
             } else if let Ok(due) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                step.due = Some(due);
+                Some(due)
             } else {
                 model.message = Some(format!(
                     "'{text}' is not a date: type it as YYYY-MM-DD (nothing saved)"
                 ));
                 return Vec::new();
-            }
-            save(Change::Step(step))
+            };
+            step_edit(&|step| step.due = due)
         }
-        InputPurpose::StepNotes => {
-            text.clone_into(&mut step.notes);
-            save(Change::Step(step))
-        }
+        InputPurpose::StepNotes => step_edit(&|step| text.clone_into(&mut step.notes)),
         InputPurpose::NaReason => {
             if text.is_empty() {
                 model.message = Some(String::from(
@@ -503,9 +553,10 @@ pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Reque
                 ));
                 return Vec::new();
             }
-            step.status = StepStatus::NotApplicable;
-            step.na_reason = Some(text.to_owned());
-            save(Change::Step(step))
+            step_edit(&|step| {
+                step.status = StepStatus::NotApplicable;
+                step.na_reason = Some(text.to_owned());
+            })
         }
         InputPurpose::ChecklistItem => {
             if text.is_empty() {
@@ -520,7 +571,7 @@ pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Reque
                     .count()
                     + 1
             );
-            save(Change::Checklist(ChecklistItem {
+            save(Change::Checklist(Edit::new(ChecklistItem {
                 id: 0,
                 patient_id: view.plan.patient_id,
                 ruleset: view.plan.ruleset.clone(),
@@ -528,21 +579,32 @@ pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Reque
                 text: text.to_owned(),
                 done: false,
                 detail: None,
-            }))
+                version: 0,
+            })))
         }
         InputPurpose::ChecklistDetail => {
-            let Some(Item::Checklist(i)) = selected_item(screen) else {
-                return Vec::new();
+            let opened = if let Some(Opened::Checklist(item)) = opened {
+                item.clone()
+            } else {
+                let Some(Item::Checklist(i)) = selected_item(screen) else {
+                    return Vec::new();
+                };
+                view.plan.checklist[i].clone()
             };
-            let mut item = view.plan.checklist[i].clone();
+            let mut item = opened.clone();
             item.detail = optional(text);
-            save(Change::Checklist(item))
+            save(Change::Checklist(Edit::of(opened, item)))
         }
         InputPurpose::OptionNotes | InputPurpose::RejectReason => {
-            let Some(Item::Board(i)) = selected_item(screen) else {
-                return Vec::new();
+            let opened = if let Some(Opened::Option(option)) = opened {
+                option.clone()
+            } else {
+                let Some(Item::Board(i)) = selected_item(screen) else {
+                    return Vec::new();
+                };
+                recorded_or_new(view, &view.board[i])
             };
-            let mut option = recorded_or_new(view, &view.board[i]);
+            let mut option = opened.clone();
             if purpose == InputPurpose::OptionNotes {
                 text.clone_into(&mut option.notes);
             } else {
@@ -553,14 +615,14 @@ pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Reque
                 option.stance = Stance::Rejected;
                 option.stance_reason = Some(text.to_owned());
             }
-            save(Change::Option(option))
+            save(Change::Option(Edit::of(opened, option)))
         }
         InputPurpose::Trial => {
             let (registry, title) = text.split_once(' ').unwrap_or((text, ""));
             if registry.is_empty() {
                 return Vec::new();
             }
-            save(Change::Option(CareOption {
+            save(Change::Option(Edit::new(CareOption {
                 id: 0,
                 patient_id: view.plan.patient_id,
                 ruleset: view.plan.ruleset.clone(),
@@ -578,7 +640,8 @@ pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Reque
                 stance_reason: None,
                 preference: PatientPreference::Unknown,
                 notes: String::new(),
-            }))
+                version: 0,
+            })))
         }
         InputPurpose::ReferralSpecialty => {
             if text.is_empty() {
@@ -588,10 +651,11 @@ pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Reque
             ask(model, InputPurpose::ReferralTo, String::new())
         }
         InputPurpose::ReferralTo => {
-            let Some(specialty) = screen.pending_specialty.take() else {
+            // Kept until the next referral begins: a save that fails is tried again with it.
+            let Some(specialty) = screen.pending_specialty.clone() else {
                 return Vec::new();
             };
-            save(Change::Referral(Referral {
+            save(Change::Referral(Edit::new(Referral {
                 id: 0,
                 patient_id: view.plan.patient_id,
                 ruleset: view.plan.ruleset.clone(),
@@ -600,7 +664,8 @@ pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Reque
                 to_whom: optional(text),
                 date: Some(today),
                 status: ReferralStatus::Requested,
-            }))
+                version: 0,
+            })))
         }
         InputPurpose::Goal => {
             if text.is_empty() {
@@ -616,14 +681,15 @@ pub fn submit(model: &mut Model, purpose: InputPurpose, text: &str) -> Vec<Reque
                 }
                 None => (text, None),
             };
-            save(Change::Goal(WellbeingGoal {
+            save(Change::Goal(Edit::new(WellbeingGoal {
                 id: 0,
                 patient_id: view.plan.patient_id,
                 ruleset: view.plan.ruleset.clone(),
                 description: description.to_owned(),
                 due,
                 achieved: false,
-            }))
+                version: 0,
+            })))
         }
         _ => Vec::new(),
     }

@@ -1,11 +1,18 @@
-//! The database worker: one thread owns the store's connection and answers requests from the
-//! screen, so that no query ever runs on the thread that draws.
+//! The database workers: two threads, each with its own connection to the file, answer the
+//! screen's requests, so that no query ever runs on the thread that draws.
 //!
-//! Between requests it brings assessments up to date a small chunk at a time (a key press waits
-//! at most one chunk), and it notices changes made by another process (`PRAGMA data_version`)
-//! and says so.
+//! One reads: pages of the list, a patient, the overview, a way forward, a meeting. The other
+//! writes: every change a person makes, and the background evaluation between them. With WAL a
+//! read never waits for a write, so while a save waits for another process's write lock (an
+//! import between two batches) the screen goes on opening patients. A save that finds the file
+//! busy is tried again, backing off, for up to [`WRITE_PATIENCE`]; then it is reported as not
+//! saved, and the screen keeps what was typed.
+//!
+//! The reader notices changes made by other connections (`PRAGMA data_version`: another
+//! process, and the writer) and says so; the writer brings assessments up to date a small chunk
+//! at a time (a save waits at most one chunk) and starts a pass when another process changed data.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -14,14 +21,17 @@ use rusqlite::params;
 
 use super::meeting::{MeetingChange, MeetingView};
 use crate::assess;
-use crate::domain::{AuditEntry, PatientId, ReviewDecision};
+use crate::domain::{AuditEntry, Edit, MeetingCase, OutcomeCategory, PatientId, ReviewDecision};
 use crate::rules::Rules;
 use crate::store::{
-    Anchor, ListFilter, ListQuery, Note, PatientRow, PatientSummary, StatusCounts, Store,
-    StoreError,
+    Anchor, Conflict, ListFilter, ListQuery, Note, PatientRow, PatientSummary, ReviewSeen,
+    StatusCounts, Store, StoreError,
 };
 use crate::store::{MeetingSummary, TaskRow};
-use crate::way_forward::{self, WayForwardView};
+use crate::way_forward::{self, WayForwardError, WayForwardView};
+
+/// How long a save goes on trying while another program holds the file's write lock.
+pub const WRITE_PATIENCE: Duration = Duration::from_secs(10);
 
 /// What the screen asks for. Requests that carry a `generation` are answered with it, and the
 /// screen ignores answers to questions it no longer asks (a newer search, another sort).
@@ -42,16 +52,6 @@ pub enum Request {
     Patient {
         id: PatientId,
     },
-    Review {
-        patient: PatientId,
-        ruleset: String,
-        decision: ReviewDecision,
-        rationale: String,
-    },
-    AddNote {
-        patient: PatientId,
-        text: String,
-    },
     Overview {
         care_team: Option<String>,
     },
@@ -60,13 +60,66 @@ pub enum Request {
         patient: PatientId,
         ruleset: Option<String>,
     },
-    SaveWayForward(way_forward::Change),
     /// The meetings and the team's open tasks.
     Meetings,
     Meeting {
         id: i64,
     },
-    SaveMeeting(MeetingChange),
+    /// A change a person made, answered with `Saved` or `NotSaved` carrying the same ticket: the
+    /// screen numbers its saves to know which typed text an answer is about (0: not numbered
+    /// yet; the screen numbers it before sending).
+    Save {
+        ticket: u64,
+        save: Box<Save>,
+    },
+}
+
+/// A change a person makes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Save {
+    /// A confirm or dismiss of an assessment as the person read it (`seen`).
+    Review {
+        patient: PatientId,
+        ruleset: String,
+        decision: ReviewDecision,
+        rationale: String,
+        seen: ReviewSeen,
+    },
+    Note {
+        patient: PatientId,
+        text: String,
+    },
+    WayForward(way_forward::Change),
+    Meeting(MeetingChange),
+}
+
+impl Save {
+    /// The same change, saved over what a colleague changed since it was opened (audited as an
+    /// overwrite).
+    #[must_use]
+    pub fn overwriting(self) -> Self {
+        match self {
+            Save::Review {
+                patient,
+                ruleset,
+                decision,
+                rationale,
+                seen,
+            } => Save::Review {
+                patient,
+                ruleset,
+                decision,
+                rationale,
+                seen: ReviewSeen {
+                    overwrite: true,
+                    ..seen
+                },
+            },
+            Save::WayForward(change) => Save::WayForward(change.overwriting()),
+            Save::Meeting(change) => Save::Meeting(change.overwriting()),
+            note @ Save::Note { .. } => note,
+        }
+    }
 }
 
 /// Where the rows of a page go in the list the screen holds.
@@ -121,9 +174,23 @@ pub enum Reply {
     },
     CareTeams(Vec<String>),
     Patient(Box<PatientDetail>),
+    /// A save went through; `patient` is the patient it was about, whose screen reloads.
     Saved {
+        ticket: u64,
         message: String,
-        patient: PatientId,
+        patient: Option<PatientId>,
+    },
+    /// A save is waiting for another program's write lock (said once per save, so the screen
+    /// can say why nothing has happened yet).
+    Waiting {
+        ticket: u64,
+    },
+    /// A save was refused or could not be made; the screen keeps what was typed. `save` is the
+    /// change as it was sent, for saving it again over a colleague's.
+    NotSaved {
+        ticket: u64,
+        why: NotSaved,
+        save: Box<Save>,
     },
     Overview(OverviewData),
     WayForward {
@@ -137,9 +204,6 @@ pub enum Reply {
         tasks: Vec<TaskRow>,
     },
     Meeting(Box<MeetingView>),
-    MeetingSaved {
-        message: String,
-    },
     /// Another process (or the background evaluation) changed what the screen shows.
     DataChanged,
     Evaluating {
@@ -149,18 +213,127 @@ pub enum Reply {
     Error(String),
 }
 
+/// Why a save was not made, as the person is told.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotSaved {
+    /// Refused by a rule (a step not ready to be done, a missing reason) or failed.
+    Refused(String),
+    /// The file stayed busy for the whole [`WRITE_PATIENCE`].
+    Busy(String),
+    /// A colleague changed the same thing since it was opened: who and when, and what they
+    /// saved.
+    Conflict(Box<Conflict>),
+    /// The assessment a review was typed against changed since it was opened.
+    AssessmentChanged { notice: String, fingerprint: String },
+}
+
 /// Patients evaluated between two requests: about 10 ms of work.
 const EVALUATION_CHUNK: usize = 200;
 
-/// Starts the worker.
+/// Starts the workers, saves trying for up to [`WRITE_PATIENCE`].
 pub fn spawn(
-    mut store: Store,
+    store: Store,
     rules: Rules,
     today: NaiveDate,
     requests: Receiver<Request>,
     replies: Sender<Reply>,
 ) -> JoinHandle<()> {
+    spawn_with(store, rules, today, requests, replies, WRITE_PATIENCE)
+}
+
+/// Starts the workers: the returned thread reads with `store` and hands every save to a writer
+/// thread with a second connection to the same file, which tries each save for up to
+/// `patience` while the file is busy.
+pub fn spawn_with(
+    mut store: Store,
+    rules: Rules,
+    today: NaiveDate,
+    requests: Receiver<Request>,
+    replies: Sender<Reply>,
+    patience: Duration,
+) -> JoinHandle<()> {
     thread::spawn(move || {
+        let writer = match store.reopen() {
+            Ok(writer_store) => {
+                let (saves, inbox) = mpsc::channel::<(u64, Box<Save>)>();
+                let handle = spawn_writer(
+                    writer_store,
+                    rules.clone(),
+                    today,
+                    inbox,
+                    replies.clone(),
+                    patience,
+                );
+                Some((saves, handle))
+            }
+            Err(err) => {
+                // Saves then run here, between reads, as they did with one connection.
+                let _ = replies.send(Reply::Error(format!(
+                    "a second connection for saving could not be opened ({err}); saves wait \
+                     behind reads"
+                )));
+                None
+            }
+        };
+        let mut seen_version = store.data_version().unwrap_or(0);
+        let mut last_check = Instant::now();
+        loop {
+            match requests.recv_timeout(Duration::from_millis(250)) {
+                Ok(request) => {
+                    let mut waiting: Vec<Request> = vec![request];
+                    waiting.extend(requests.try_iter());
+                    for request in without_superseded(waiting) {
+                        let reply = match (request, &writer) {
+                            (Request::Save { ticket, save }, Some((saves, _))) => {
+                                if saves.send((ticket, save)).is_err() {
+                                    return;
+                                }
+                                continue;
+                            }
+                            (request, _) => handle(&mut store, &rules, request, today),
+                        };
+                        if replies.send(reply).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            // data_version moves for other connections' commits: other processes, and the
+            // writer thread.
+            if last_check.elapsed() >= Duration::from_millis(500) {
+                last_check = Instant::now();
+                if let Ok(version) = store.data_version()
+                    && version != seen_version
+                {
+                    seen_version = version;
+                    if replies.send(Reply::DataChanged).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some((saves, handle)) = writer {
+            drop(saves);
+            let _ = handle.join();
+        }
+    })
+}
+
+/// The writer thread: saves as they come, and the background evaluation between them.
+fn spawn_writer(
+    mut store: Store,
+    rules: Rules,
+    today: NaiveDate,
+    saves: Receiver<(u64, Box<Save>)>,
+    replies: Sender<Reply>,
+    patience: Duration,
+) -> JoinHandle<()> {
+    thread::spawn(move || {
+        // Short waits, tried again with a backoff: the writer stays able to say why a save
+        // is taking long, and the pass below gives way to an import instead of stalling it.
+        let _ = store.wait_briefly_for_the_lock();
         // A pass over the stale patients in id order: the last id done and the highest id.
         let mut pass: Option<(PatientId, i64)> = None;
         let mut started = false;
@@ -173,15 +346,19 @@ pub fn spawn(
             } else {
                 Duration::from_millis(250)
             };
-            match requests.recv_timeout(waiting) {
-                Ok(request) => {
-                    let mut waiting: Vec<Request> = vec![request];
-                    waiting.extend(requests.try_iter());
-                    for request in without_superseded(waiting) {
-                        let reply = handle(&mut store, &rules, request, today);
-                        if replies.send(reply).is_err() {
-                            return;
-                        }
+            match saves.recv_timeout(waiting) {
+                Ok((ticket, save)) => {
+                    let stales =
+                        matches!(*save, Save::WayForward(way_forward::Change::Checklist(_)));
+                    let reply =
+                        save_patiently(&mut store, &rules, ticket, save, today, patience, &replies);
+                    if stales && matches!(reply, Reply::Saved { .. }) && pass.is_none() {
+                        // A tick resolves a confounder: evaluated at once by the save, or by
+                        // this pass when the file was too busy for it.
+                        pass = start_pass(&store);
+                    }
+                    if replies.send(reply).is_err() {
+                        return;
                     }
                     continue;
                 }
@@ -207,30 +384,122 @@ pub fn spawn(
                         pass = None;
                         if evaluated_any {
                             let _ = replies.send(Reply::Evaluating { done: 1, total: 1 });
-                            let _ = replies.send(Reply::DataChanged);
                         }
                     }
+                    // Another program is writing: this chunk again in a moment.
+                    Err(err) if err.is_busy() => thread::sleep(Duration::from_millis(250)),
                     Err(err) => {
                         let _ = replies.send(Reply::Error(err.to_string()));
                         pass = None;
                     }
                 }
             }
-            // data_version moves only for other connections' commits, never for our own.
+            // Another process changed data: evaluate what it made stale (the reader tells the
+            // screen).
             if last_check.elapsed() >= Duration::from_millis(500) {
                 last_check = Instant::now();
                 if let Ok(version) = store.data_version()
                     && version != seen_version
                 {
                     seen_version = version;
-                    // Another process changed data: evaluate what it made stale.
                     pass = start_pass(&store);
-                    if replies.send(Reply::DataChanged).is_err() {
-                        return;
-                    }
                 }
             }
         }
+    })
+}
+
+/// One save, tried again with a growing pause while the file is busy, for up to `patience`.
+fn save_patiently(
+    store: &mut Store,
+    rules: &Rules,
+    ticket: u64,
+    save: Box<Save>,
+    today: NaiveDate,
+    patience: Duration,
+    replies: &Sender<Reply>,
+) -> Reply {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(50);
+    let mut told = false;
+    loop {
+        match save_once(store, rules, &save, today) {
+            Err(err) if is_busy(&err) && started.elapsed() + pause < patience => {
+                if !told {
+                    told = true;
+                    let _ = replies.send(Reply::Waiting { ticket });
+                }
+                thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+            result => return saved(ticket, save, result),
+        }
+    }
+}
+
+fn is_busy(err: &WayForwardError) -> bool {
+    matches!(err, WayForwardError::Store(err) if err.is_busy())
+}
+
+/// The reply to a save.
+fn saved(
+    ticket: u64,
+    save: Box<Save>,
+    result: Result<(String, Option<PatientId>), WayForwardError>,
+) -> Reply {
+    let why = match result {
+        Ok((message, patient)) => {
+            return Reply::Saved {
+                ticket,
+                message,
+                patient,
+            };
+        }
+        Err(WayForwardError::Store(StoreError::Conflict(conflict))) => NotSaved::Conflict(conflict),
+        Err(WayForwardError::Store(err @ StoreError::AssessmentChanged { .. })) => {
+            let StoreError::AssessmentChanged { fingerprint, .. } = &err else {
+                unreachable!("matched above")
+            };
+            NotSaved::AssessmentChanged {
+                fingerprint: fingerprint.clone(),
+                notice: err.to_string(),
+            }
+        }
+        Err(err) if is_busy(&err) => NotSaved::Busy(String::from(
+            "the file stayed busy (another program was writing to it)",
+        )),
+        Err(err) => NotSaved::Refused(err.to_string()),
+    };
+    Reply::NotSaved { ticket, why, save }
+}
+
+/// Makes one save, in one transaction; what was done in words, and the patient it was about.
+fn save_once(
+    store: &mut Store,
+    rules: &Rules,
+    save: &Save,
+    today: NaiveDate,
+) -> Result<(String, Option<PatientId>), WayForwardError> {
+    Ok(match save {
+        Save::Review {
+            patient,
+            ruleset,
+            decision,
+            rationale,
+            seen,
+        } => {
+            store.review_checked(*patient, ruleset, *decision, rationale, seen, today)?;
+            (format!("{ruleset}: {decision}"), Some(*patient))
+        }
+        Save::Note { patient, text } => {
+            store.add_note(*patient, text, today)?;
+            (String::from("note added"), Some(*patient))
+        }
+        Save::WayForward(change) => (
+            way_forward::apply(store, rules, change, today)?,
+            Some(change.patient()),
+        ),
+        Save::Meeting(change) => (save_meeting(store, change, today)?, None),
     })
 }
 
@@ -273,7 +542,8 @@ pub fn without_superseded(requests: Vec<Request>) -> Vec<Request> {
         .collect()
 }
 
-/// Answers one request: the worker thread's loop, and tests that drive the screen without threads.
+/// Answers one request on one connection, a save in a single attempt: the reader thread's
+/// loop, and tests that drive the screen without threads.
 pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDate) -> Reply {
     let result: Result<Reply, StoreError> = match request {
         Request::Page {
@@ -296,23 +566,6 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
         Request::Patient { id } => {
             patient(store, id).map(|detail| Reply::Patient(Box::new(detail)))
         }
-        Request::Review {
-            patient,
-            ruleset,
-            decision,
-            rationale,
-        } => store
-            .review(patient, &ruleset, decision, &rationale, today)
-            .map(|_| Reply::Saved {
-                message: format!("{ruleset}: {decision}"),
-                patient,
-            }),
-        Request::AddNote { patient, text } => {
-            store.add_note(patient, &text, today).map(|_| Reply::Saved {
-                message: String::from("note added"),
-                patient,
-            })
-        }
         Request::Overview { care_team } => overview(store, care_team, today).map(Reply::Overview),
         Request::WayForward { patient, ruleset } => way_forward_of(store, rules, patient, ruleset),
         Request::Meetings => store.meetings().and_then(|list| {
@@ -324,17 +577,9 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
         Request::Meeting { id } => {
             meeting_view(store, rules, id).map(|v| Reply::Meeting(Box::new(v)))
         }
-        Request::SaveMeeting(change) => {
-            save_meeting(store, change, today).map(|message| Reply::MeetingSaved { message })
-        }
-        Request::SaveWayForward(change) => {
-            return match way_forward::apply(store, rules, &change, today) {
-                Ok(message) => Reply::Saved {
-                    message,
-                    patient: change.patient(),
-                },
-                Err(err) => Reply::Error(format!("not saved: {err}")),
-            };
+        Request::Save { ticket, save } => {
+            let result = save_once(store, rules, &save, today);
+            return saved(ticket, save, result);
         }
     };
     result.unwrap_or_else(|err| Reply::Error(err.to_string()))
@@ -403,7 +648,7 @@ fn meeting_view(store: &Store, rules: &Rules, id: i64) -> Result<MeetingView, St
 /// Saves one meeting change; returns what was done, in words.
 fn save_meeting(
     store: &mut Store,
-    change: MeetingChange,
+    change: &MeetingChange,
     today: NaiveDate,
 ) -> Result<String, StoreError> {
     Ok(match change {
@@ -412,7 +657,7 @@ fn save_meeting(
             title,
             team,
         } => {
-            store.create_meeting(starts_at, &title, team.as_deref())?;
+            store.create_meeting(*starts_at, title, team.as_deref())?;
             format!("meeting {title} on {}", starts_at.format("%Y-%m-%d %H:%M"))
         }
         MeetingChange::AddCase {
@@ -421,35 +666,27 @@ fn save_meeting(
             ruleset,
         } => {
             let meeting = match meeting {
-                Some(id) => id,
+                Some(id) => *id,
                 None => store.next_meeting_id(today)?.ok_or_else(|| {
                     StoreError::Invalid(String::from(
                         "no upcoming meeting: open the meetings (m) and add one (a)",
                     ))
                 })?,
             };
-            store.add_case(meeting, patient, ruleset.as_deref())?;
+            store.add_case(meeting, *patient, ruleset.as_deref())?;
             let title = store.meeting(meeting)?.meeting.title;
             format!("added to the agenda of {title}")
         }
         MeetingChange::MoveCase { case, up } => {
-            store.move_case(case, up)?;
-            String::from(if up { "moved up" } else { "moved down" })
+            store.move_case(*case, *up)?;
+            String::from(if *up { "moved up" } else { "moved down" })
         }
         MeetingChange::RemoveCase { case } => {
-            store.remove_case(case)?;
+            store.remove_case(*case)?;
             String::from("case removed from the agenda")
         }
-        MeetingChange::Question { case, text } => {
-            store.set_case_question(case, &text)?;
-            String::from("question")
-        }
-        MeetingChange::Timebox { case, minutes } => {
-            store.set_case_timebox(case, minutes)?;
-            format!("time box {minutes} min")
-        }
         MeetingChange::Presented { case, seconds } => {
-            store.add_presented_seconds(case, seconds)?;
+            store.add_presented_seconds(*case, *seconds)?;
             String::from("time on the case")
         }
         MeetingChange::AddAttendee {
@@ -457,26 +694,20 @@ fn save_meeting(
             name,
             specialty,
         } => {
-            store.add_attendee(meeting, &name, &specialty)?;
+            store.add_attendee(*meeting, name, specialty)?;
             format!("{name} ({specialty}) attends")
         }
-        MeetingChange::Present { attendee, present } => {
-            store.set_attendee_present(attendee, present)?;
-            String::from(if present { "present" } else { "absent" })
+        MeetingChange::Case(edit) => {
+            store.save_case(edit)?;
+            case_message(edit)
         }
-        MeetingChange::Outcome { case, outcome } => {
-            store.record_outcome(case, &outcome)?;
-            format!(
-                "outcome: {}{}",
-                outcome
-                    .category
-                    .map_or("recorded", crate::domain::OutcomeCategory::label),
-                if outcome.comes_back {
-                    " · comes back"
-                } else {
-                    ""
-                }
-            )
+        MeetingChange::Attendee(edit) => {
+            store.save_attendee(edit)?;
+            String::from(if edit.new.present {
+                "present"
+            } else {
+                "absent"
+            })
         }
         MeetingChange::AddTask {
             patient,
@@ -485,22 +716,53 @@ fn save_meeting(
             owner,
             due,
         } => {
-            store.add_task(patient, case, &what, owner.as_deref(), due, today)?;
+            store.add_task(*patient, *case, what, owner.as_deref(), *due, today)?;
             format!("task: {what}")
         }
-        MeetingChange::TaskStatus { task, status } => {
-            store.set_task_status(task, status, today)?;
-            format!("task {status}")
-        }
-        MeetingChange::PlanFollowed {
-            case,
-            followed,
-            reason,
-        } => {
-            store.set_plan_followed(case, followed, reason.as_deref())?;
-            format!("last plan followed: {followed}")
+        MeetingChange::Task(edit) => {
+            store.save_task(edit, today)?;
+            format!("task {}", edit.new.status)
         }
     })
+}
+
+/// What a change to a case did, in words (one part of it changes at a time on the screens).
+fn case_message(edit: &Edit<MeetingCase>) -> String {
+    let new = &edit.new;
+    let Some(base) = &edit.base else {
+        return String::from("case");
+    };
+    if new.question != base.question {
+        String::from("question")
+    } else if new.timebox_minutes != base.timebox_minutes {
+        format!("time box {} min", new.timebox_minutes)
+    } else if new.outcome_category != base.outcome_category
+        || new.chosen_option_id != base.chosen_option_id
+        || new.outcome_text != base.outcome_text
+    {
+        format!(
+            "outcome: {}{}",
+            new.outcome_category
+                .as_deref()
+                .map_or_else(|| String::from("recorded"), OutcomeCategory::label_of),
+            if new.comes_back { " · comes back" } else { "" }
+        )
+    } else if new.comes_back != base.comes_back {
+        String::from(if new.comes_back {
+            "outcome: comes back"
+        } else {
+            "outcome: does not come back"
+        })
+    } else if new.plan_followed != base.plan_followed
+        || new.plan_followed_reason != base.plan_followed_reason
+    {
+        format!(
+            "last plan followed: {}",
+            new.plan_followed.map_or("not said", |p| p.as_str())
+        )
+    } else {
+        String::from("no change")
+    }
 }
 
 fn care_teams(store: &Store) -> Result<Vec<String>, StoreError> {
@@ -614,9 +876,12 @@ mod tests {
 
     #[test]
     fn only_the_newest_list_read_survives_but_every_write_does() {
-        let note = Request::AddNote {
-            patient: PatientId(1),
-            text: String::from("seen"),
+        let note = Request::Save {
+            ticket: 1,
+            save: Box::new(Save::Note {
+                patient: PatientId(1),
+                text: String::from("seen"),
+            }),
         };
         let kept = without_superseded(vec![
             page(1),
@@ -637,7 +902,7 @@ mod tests {
             .map(|request| match request {
                 Request::Page { generation, .. } => format!("page {generation}"),
                 Request::Counts { generation, .. } => format!("counts {generation}"),
-                Request::AddNote { .. } => String::from("note"),
+                Request::Save { .. } => String::from("note"),
                 _ => String::from("other"),
             })
             .collect();

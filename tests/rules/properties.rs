@@ -88,6 +88,8 @@ fn bystanders() -> Vec<DrugExposure> {
             role: None,
             stop_reason: None,
             cycles: None,
+            dates: refract::domain::DatesKnown::Stated,
+            stop_text: None,
         }
     };
     let mut atorvastatin = exposure("Atorvastatin 40 mg/d", 800, Some(700), 40.0, "mg/d");

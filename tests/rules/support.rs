@@ -302,6 +302,8 @@ impl Vignette {
             role: rx.role,
             stop_reason: rx.stop,
             cycles: None,
+            dates: refract::domain::DatesKnown::Stated,
+            stop_text: None,
         });
         self
     }

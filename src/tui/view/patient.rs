@@ -690,10 +690,19 @@ fn render_history(
             ])
         })
         .collect();
+    // As wide as the longest action shown (up to a point), so that an `….overwrite` shows.
+    let what = detail
+        .history
+        .iter()
+        .skip(screen.scroll)
+        .map(|entry| entry.action.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(16, 28);
     let widths = [
         Constraint::Length(16),
         Constraint::Length(24),
-        Constraint::Length(16),
+        Constraint::Length(u16::try_from(what).unwrap_or(16)),
         Constraint::Min(20),
     ];
     if detail.history.is_empty() {

@@ -1,0 +1,463 @@
+//! Valid FHIR R4 that real exports write, read for what it says: drug records without a
+//! period, a Medication that names only its ingredients, a patient-reported request whose
+//! dosage says when it started. A record that says less is kept with its duration unknown and
+//! never costs its file or its patient: the assessment it could decide is undecided.
+
+use serde_json::{Value, json};
+
+use super::{
+    Env, ICD10, LEVETIRACETAM, RXNORM, bundle, coding, condition, patient, reason, statement, with,
+};
+
+/// An epilepsy patient whose first schedule failed (levetiracetam, no response, 5 months) and
+/// whose second is `second`.
+fn epilepsy_with(id: &str, second: Value) -> Value {
+    let subject = format!("urn:uuid:{id}");
+    let first = with(
+        statement(
+            &format!("{id}-lev"),
+            &subject,
+            LEVETIRACETAM,
+            "stopped",
+            "2022-01-10",
+            Some("2022-06-01"),
+        ),
+        &json!({
+            "statusReason": [reason("266721009", "No response to treatment")],
+            "dosage": [{"doseAndRate": [{"doseQuantity": {"value": 1500, "unit": "mg"}}],
+                        "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}}]
+        }),
+    );
+    bundle(
+        "collection",
+        &[
+            patient(id, &format!("MRN-{id}"), "Sand", "Eli"),
+            condition(&format!("{id}-dx"), &subject, ICD10, "G40.909", "Epilepsy"),
+            first,
+            second,
+        ],
+    )
+}
+
+fn status_of(env: &Env, mrn: &str, ruleset: &str) -> (String, String) {
+    let id = env.patient_id(mrn);
+    let rows = env.rows(&format!(
+        "SELECT status, detail FROM assessments WHERE patient_id = {id} AND ruleset = '{ruleset}'"
+    ));
+    (rows[0][0].clone(), rows[0][1].clone())
+}
+
+fn lamotrigine_statement(id: &str, subject: &str) -> Value {
+    json!({
+        "resourceType": "MedicationStatement",
+        "id": id,
+        "status": "completed",
+        "subject": {"reference": subject},
+        "medicationCodeableConcept": coding(RXNORM, "28439", "Lamotrigine 200 MG Oral Tablet"),
+        "statusReason": [reason("266721009", "No response to treatment")],
+        "dosage": [{"doseAndRate": [{"doseQuantity": {"value": 200, "unit": "mg"}}],
+                    "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}}}]
+    })
+}
+
+#[test]
+fn a_statement_without_a_period_is_kept_with_its_duration_unknown() {
+    let mut env = Env::new();
+    // Valid R4: effective[x] is 0..1. Only when it was asserted is known.
+    let asserted = with(
+        lamotrigine_statement("np-ltg", "urn:uuid:np"),
+        &json!({"dateAsserted": "2023-02-01"}),
+    );
+    let file = env.write_json("no-period.json", &epilepsy_with("np", asserted));
+    let report = env.import(std::slice::from_ref(&file));
+    assert_eq!((report.imported, report.failed), (1, 0), "{report:#?}");
+    assert_eq!(
+        env.rows(
+            "SELECT text, substr(start, 1, 10), dates FROM drug_exposures WHERE text LIKE 'Lamo%'"
+        ),
+        [["Lamotrigine 200 MG Oral Tablet", "2023-02-01", "unknown"]]
+    );
+    // One failure, and one that would be the second if it was given long enough: undecided,
+    // never "not met" as a one-day trial would be.
+    let (status, detail) = status_of(&env, "MRN-np", "epilepsy");
+    assert_eq!(status, "insufficient_data", "{detail}");
+    assert!(
+        detail.contains("how long it was given is not recorded"),
+        "{detail}"
+    );
+
+    // With no date at all, not even when it was asserted: the resource is left out with a
+    // warning naming it, and the rest of the patient is there.
+    let mut bare = Env::new();
+    let file = bare.write_json(
+        "no-date.json",
+        &epilepsy_with("nd", lamotrigine_statement("nd-ltg", "urn:uuid:nd")),
+    );
+    let report = bare.import(std::slice::from_ref(&file));
+    assert_eq!((report.imported, report.failed), (1, 0), "{report:#?}");
+    let warning = &report.files[0].warnings[0];
+    assert_eq!(warning.resource, "MedicationStatement/nd-ltg");
+    assert!(warning.message.contains("no date at all"), "{warning:?}");
+    assert_eq!(bare.int("SELECT count(*) FROM drug_exposures"), 1);
+}
+
+#[test]
+fn a_stopped_record_without_an_end_date_lasted_at_least_until_it_started() {
+    let mut env = Env::new();
+    let started = with(
+        lamotrigine_statement("se-ltg", "urn:uuid:se"),
+        &json!({"effectivePeriod": {"start": "2022-07-01"}}),
+    );
+    let file = env.write_json("no-end.json", &epilepsy_with("se", started));
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows("SELECT dates FROM drug_exposures WHERE text LIKE 'Lamo%'"),
+        [["end_unknown"]]
+    );
+    let (status, detail) = status_of(&env, "MRN-se", "epilepsy");
+    assert_eq!(status, "insufficient_data", "{detail}");
+}
+
+#[test]
+fn a_patient_reported_request_starts_when_its_dosage_says() {
+    let mut env = Env::new();
+    // Written down today from the patient's report; the dosage bounds say it began 30
+    // months ago and goes on.
+    let reported = json!({
+        "resourceType": "MedicationRequest",
+        "id": "rp-ltg",
+        "status": "active",
+        "intent": "order",
+        "reportedBoolean": true,
+        "subject": {"reference": "urn:uuid:rp"},
+        "medicationCodeableConcept": coding(RXNORM, "28439", "Lamotrigine 200 MG Oral Tablet"),
+        "authoredOn": "2026-11-20",
+        "dosageInstruction": [{
+            "timing": {"repeat": {"boundsPeriod": {"start": "2024-05-20"},
+                                  "frequency": 2, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {"value": 200, "unit": "mg"}}]
+        }]
+    });
+    let file = env.write_json("reported.json", &epilepsy_with("rp", reported));
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows(
+            "SELECT substr(start, 1, 10), coalesce(end, '-'), dates FROM drug_exposures
+             WHERE text LIKE 'Lamo%'"
+        ),
+        [["2024-05-20", "-", "stated"]]
+    );
+}
+
+#[test]
+fn a_request_lasts_its_bounds_duration() {
+    let mut env = Env::new();
+    let course = json!({
+        "resourceType": "MedicationRequest",
+        "id": "bd-ltg",
+        "status": "completed",
+        "intent": "order",
+        "subject": {"reference": "urn:uuid:bd"},
+        "medicationCodeableConcept": coding(RXNORM, "28439", "Lamotrigine 200 MG Oral Tablet"),
+        "authoredOn": "2022-07-01",
+        "statusReason": reason("266721009", "No response to treatment"),
+        "dosageInstruction": [{
+            "timing": {"repeat": {"boundsDuration": {"value": 6, "unit": "months",
+                                                     "system": "http://unitsofmeasure.org",
+                                                     "code": "mo"},
+                                  "frequency": 2, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {"value": 200, "unit": "mg"}}]
+        }]
+    });
+    let file = env.write_json("bounds.json", &epilepsy_with("bd", course));
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows(
+            "SELECT substr(start, 1, 10), substr(end, 1, 10), dates FROM drug_exposures
+             WHERE text LIKE 'Lamo%'"
+        ),
+        [["2022-07-01", "2022-12-28", "stated"]]
+    );
+    let (status, detail) = status_of(&env, "MRN-bd", "epilepsy");
+    assert_eq!(status, "refractory", "{detail}");
+}
+
+#[test]
+fn a_medication_that_names_only_its_ingredients_is_that_drug() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:ing";
+    let document = bundle(
+        "collection",
+        &[
+            patient("ing", "MRN-ing", "Vik", "Jon"),
+            condition("ing-dx", subject, ICD10, "G40.909", "Epilepsy"),
+            json!({
+                "resourceType": "Medication",
+                "id": "combo",
+                "ingredient": [
+                    {"itemCodeableConcept": coding(RXNORM, "114477", "Levetiracetam")},
+                    {"itemCodeableConcept": {"text": "Lactose"}}
+                ]
+            }),
+            json!({
+                "resourceType": "MedicationStatement",
+                "id": "ing-ms",
+                "status": "active",
+                "subject": {"reference": subject},
+                "medicationReference": {"reference": "Medication/combo"},
+                "effectivePeriod": {"start": "2023-01-01"}
+            }),
+        ],
+    );
+    let file = env.write_json("ingredients.json", &document);
+    let report = env.import(std::slice::from_ref(&file));
+    assert_eq!(report.warnings, 0, "{report:#?}");
+    assert_eq!(
+        env.rows("SELECT text, rxnorm FROM drug_exposures"),
+        [["Levetiracetam / Lactose", "114477"]]
+    );
+}
+
+/// The second schedule stopped for `words` (no code), adequately long.
+fn stopped_for(id: &str, words: &str) -> Value {
+    with(
+        lamotrigine_statement(&format!("{id}-ltg"), &format!("urn:uuid:{id}")),
+        &json!({
+            "effectivePeriod": {"start": "2022-07-01", "end": "2023-01-15"},
+            "statusReason": [{"text": words}]
+        }),
+    )
+}
+
+#[test]
+fn stop_reasons_are_read_from_their_words_and_unknown_ones_are_kept_and_counted() {
+    let mut env = Env::new();
+    for (id, words) in [
+        ("w1", "Inadequate response"),
+        ("w2", "Secondary loss of response"),
+        ("w3", "Primary non-response"),
+        ("w4", "Loss of efficacy"),
+        ("w5", "Not effective"),
+        ("w6", "Treatment failure"),
+    ] {
+        let file = env.write_json(
+            &format!("{id}.json"),
+            &epilepsy_with(id, stopped_for(id, words)),
+        );
+        env.import_ok(&file);
+        assert_eq!(
+            env.rows(&format!(
+                "SELECT stop_reason FROM drug_exposures d JOIN patients p ON p.id = d.patient_id
+                 WHERE p.mrn = 'MRN-{id}' AND text LIKE 'Lamo%'"
+            )),
+            [["lack_of_efficacy"]],
+            "{words}"
+        );
+        assert_eq!(
+            status_of(&env, &format!("MRN-{id}"), "epilepsy").0,
+            "refractory",
+            "{words}"
+        );
+    }
+
+    // Words nobody wrote into the vocabulary: kept as written, read as no reason, and counted.
+    let file = env.write_json(
+        "unknown.json",
+        &epilepsy_with("uk", stopped_for("uk", "switched to a generic brand")),
+    );
+    let db = env.path("cli.db");
+    let (code, summary, _) = super::cli_import(&db, std::slice::from_ref(&file));
+    assert_eq!(code, 0);
+    assert_eq!(
+        summary["stop_reasons_not_understood"]["switched to a generic brand"], 1,
+        "{summary}"
+    );
+    let output = super::refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["show", "MRN-uk", "--json"])
+        .output()
+        .unwrap();
+    let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let lamotrigine = shown["exposures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["text"].as_str().unwrap().starts_with("Lamo"))
+        .unwrap()
+        .clone();
+    assert_eq!(
+        lamotrigine["stop_text"], "switched to a generic brand",
+        "{lamotrigine}"
+    );
+    assert!(lamotrigine["stop_reason"].is_null());
+
+    // A team teaches refract its words with a stop_reasons.toml in a --rules folder.
+    let rules = env.path("team-rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("stop_reasons.toml"),
+        "[[reason]]\ncategory = \"lack_of_efficacy\"\nlabel = \"switched\"\nphrases = [\"switched to a generic brand\"]\n",
+    )
+    .unwrap();
+    let taught = env.path("taught.db");
+    let output = super::refract()
+        .arg("--db")
+        .arg(&taught)
+        .arg("--rules")
+        .arg(&rules)
+        .args(["import", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        summary["stop_reasons_not_understood"]
+            .as_object()
+            .unwrap()
+            .is_empty(),
+        "{summary}"
+    );
+}
+
+/// An observation of `code` (a concept) with `value` (the value[x] elements).
+fn finding(id: &str, subject: &str, code: Value, value: Value) -> Value {
+    let mut observation = json!({
+        "resourceType": "Observation",
+        "id": id,
+        "status": "final",
+        "subject": {"reference": subject},
+        "effectiveDateTime": "2024-03-05T09:30:00+01:00"
+    });
+    observation["code"] = code;
+    if let (Some(fields), Value::Object(value)) = (observation.as_object_mut(), value) {
+        fields.extend(value);
+    }
+    observation
+}
+
+#[test]
+fn every_value_a_criterion_can_use_is_read_and_a_coded_finding_is_yes_or_no() {
+    let mut env = Env::new();
+    let s = "urn:uuid:val";
+    let eeg = json!({"coding": [{"system": "http://loinc.org", "code": "11523-8",
+                                 "display": "EEG study"}],
+                     "text": "Electrographic seizures"});
+    let document = bundle(
+        "collection",
+        &[
+            patient("val", "MRN-val", "Roe", "Kim"),
+            finding(
+                "v-coded",
+                s,
+                eeg.clone(),
+                json!({"valueCodeableConcept": {
+                "coding": [{"system": "http://snomed.info/sct", "code": "52101004", "display": "Present"}]}}),
+            ),
+            finding(
+                "v-positive",
+                s,
+                eeg.clone(),
+                json!({"valueCodeableConcept": {
+                "coding": [{"system": "http://snomed.info/sct", "code": "10828004", "display": "Positive"}]}}),
+            ),
+            finding("v-bool", s, eeg.clone(), json!({"valueBoolean": false})),
+            finding(
+                "v-string",
+                s,
+                eeg.clone(),
+                json!({"valueString": "Not detected"}),
+            ),
+            finding(
+                "v-words",
+                s,
+                eeg,
+                json!({"valueCodeableConcept": {"text": "Absent"}}),
+            ),
+            finding(
+                "v-other",
+                s,
+                json!({"text": "Smoking status"}),
+                json!({"valueCodeableConcept": {
+                "coding": [{"system": "http://snomed.info/sct", "code": "266919005", "display": "Never smoker"}]}}),
+            ),
+        ],
+    );
+    let file = env.write_json("values.json", &document);
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows("SELECT source_id, coalesce(value, '-'), value_code FROM observations ORDER BY source_id"),
+        [
+            ["v-bool", "-", "2667000"],
+            ["v-coded", "-", "52101004"],
+            ["v-other", "-", "266919005"],
+            ["v-positive", "-", "52101004"],
+            ["v-string", "-", "2667000"],
+            ["v-words", "-", "2667000"]
+        ]
+    );
+}
+
+#[test]
+fn a_test_is_named_by_the_code_or_words_the_criteria_know_once() {
+    let mut env = Env::new();
+    let s = "urn:uuid:nm";
+    let document = bundle(
+        "collection",
+        &[
+            patient("nm", "MRN-nm", "Roe", "Kim"),
+            // The criterion's name is in a coding's display, not in the text.
+            finding(
+                "n1",
+                s,
+                json!({"coding": [{"system": "http://example.org/eeg", "code": "x1",
+                                                "display": "cEEG electrographic seizures"}],
+                                    "text": "EEG"}),
+                json!({"valueBoolean": true}),
+            ),
+            // The text hides a zero-width space: the same test as the next.
+            finding(
+                "n2",
+                s,
+                json!({"text": "Electrographic\u{200b} seizures"}),
+                json!({"valueBoolean": false}),
+            ),
+            finding(
+                "n3",
+                s,
+                json!({"text": "Electrographic seizures"}),
+                json!({"valueBoolean": true}),
+            ),
+            // LOINC's long name for marrow blasts.
+            finding(
+                "n4",
+                s,
+                json!({"coding": [{"system": "http://loinc.org", "code": "11150-2",
+                                                "display": "Blasts/100 leukocytes in Bone marrow by Manual count"}]}),
+                json!({"valueQuantity": {"value": 62, "unit": "%"}}),
+            ),
+        ],
+    );
+    let file = env.write_json("names.json", &document);
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows("SELECT source_id, display FROM observations ORDER BY source_id"),
+        [
+            ["n1", "cEEG electrographic seizures"],
+            ["n2", "Electrographic seizures"],
+            ["n3", "Electrographic seizures"],
+            ["n4", "Blasts/100 leukocytes in Bone marrow by Manual count"]
+        ]
+    );
+    let terms = &env.rules.observation_terms;
+    for (code, name) in [
+        ("x1", "cEEG electrographic seizures"),
+        ("-", "Electrographic seizures"),
+        (
+            "11150-2",
+            "Blasts/100 leukocytes in Bone marrow by Manual count",
+        ),
+    ] {
+        assert!(terms.knows(Some(code), Some(name)), "{name}");
+    }
+}
