@@ -346,6 +346,15 @@ impl Rules {
                 .collect();
             lines.extend(lines::derive(&given, set, record, today));
         }
+        if closed.is_some() {
+            // A drug that ran until death reads as running on the day of death, which the
+            // derivation calls ongoing: the line ends there, as stored too.
+            for line in &mut lines {
+                if line.end.is_none_or(|end| end > today) {
+                    line.end = Some(today.max(line.start));
+                }
+            }
+        }
         lines
     }
 

@@ -17,6 +17,8 @@ mod bulk;
 mod conditions;
 #[path = "fhir/dates.rs"]
 mod dates;
+#[path = "fhir/death.rs"]
+mod death;
 #[path = "fhir/export_valid.rs"]
 mod export_valid;
 #[path = "fhir/fresh.rs"]

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use super::output::{date_text, status_text, today};
 use super::{CliError, finish, result_stdout};
 use crate::domain::way_forward::STEP_TITLES;
+use crate::rules::DECEASED_LABEL;
 use crate::store::{PatientSummary, Store};
 
 pub fn run(store: &Store, mrn: &str, json: bool) -> Result<ExitCode, CliError> {
@@ -28,9 +29,13 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         let age = patient
             .age_on(today())
             .map_or_else(|| "?".to_owned(), |a| a.to_string());
+        let death = patient
+            .death()
+            .map(|death| format!(" · {}", death.words(patient.birth_date, false)))
+            .unwrap_or_default();
         writeln!(
             out,
-            "{} · {} · {} {} (born {}){}",
+            "{} · {} · {} {} (born {}){death}{}",
             patient.display_name(),
             patient.mrn,
             patient.sex.letter(),
@@ -163,9 +168,15 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
     }
     for item in &summary.assessments {
         let assessment = &item.assessment;
+        // A deceased patient's assessment raises no suspicion to review: its reasons say why.
+        let suspicion = if assessment.label == DECEASED_LABEL {
+            "no flag for a deceased patient"
+        } else {
+            "suspected, for clinician review"
+        };
         writeln!(
             out,
-            "  {}: {} ({}) — suspected, for clinician review — review: {}",
+            "  {}: {} ({}) — {suspicion} — review: {}",
             assessment.ruleset,
             status_text(Some(assessment.status)),
             assessment.label,

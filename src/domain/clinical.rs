@@ -79,7 +79,7 @@ impl Patient {
 }
 
 /// A patient's death: FHIR `deceasedBoolean: true` (no date) or `deceasedDateTime`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Death {
     /// The day, when recorded.
     pub date: Option<NaiveDate>,

@@ -587,8 +587,7 @@ fn map_patient(
     );
     // A deceasedDateTime says the patient died even when its date cannot be read (kept as a
     // death on a day not known); deceasedBoolean false says nothing more than its absence.
-    let deceased =
-        resource.deceased_boolean == Some(true) || resource.deceased_date_time.is_some();
+    let deceased = resource.deceased_boolean == Some(true) || resource.deceased_date_time.is_some();
     Ok(ImportedPatient {
         id,
         patient: Patient {

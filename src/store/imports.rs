@@ -242,7 +242,8 @@ impl Demographics {
 }
 
 /// Brings a stored patient's demographics to what the source says, auditing the change with
-/// the values it replaced. Returns whether anything changed.
+/// the values it replaced, and marks the patient to be evaluated again. Returns whether
+/// anything changed.
 fn update_demographics(
     conn: &Connection,
     auditor: &AuditWriter,
@@ -273,6 +274,9 @@ fn update_demographics(
         name_key(&after.family_name, &after.given_name),
         after.deceased,
     ])?;
+    // What the criteria read depends on who the patient is: a death learnt now withdraws a
+    // flag, a corrected birth date moves an age. Evaluated again with the run's other changes.
+    mark_dirty(conn, id)?;
     auditor.record(
         conn,
         Change {

@@ -261,6 +261,18 @@ impl Store {
         Ok(count.max(0) as u64)
     }
 
+    /// How many deceased patients the filter matches, shown or not: what a list that hides
+    /// them says it left out.
+    pub fn deceased_count(&self, filter: &ListFilter) -> Result<u64> {
+        let (clause, params) = where_clause(filter, false);
+        let sql = format!("SELECT count(*) FROM patients WHERE deceased = 1 AND ({clause})");
+        let count: i64 = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(params), |row| row.get(0))?;
+        Ok(count.max(0) as u64)
+    }
+
     /// How many rows come before `cursor` in list order: the row number a scrollbar needs after
     /// a jump it cannot count incrementally (a search hit, a sort change).
     pub fn list_position(&self, query: &ListQuery, cursor: &Cursor) -> Result<u64> {

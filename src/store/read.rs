@@ -367,8 +367,16 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
             column: "patients.id",
             detail: format!("no patient {}", id.0),
         })?;
-    let (mrn, family_name, given_name, birth, sex, deceased_date, care_team, (mrn_system, deceased)) =
-        row;
+    let (
+        mrn,
+        family_name,
+        given_name,
+        birth,
+        sex,
+        deceased_date,
+        care_team,
+        (mrn_system, deceased),
+    ) = row;
     Ok(Patient {
         id,
         mrn,

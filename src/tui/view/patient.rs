@@ -14,6 +14,7 @@ use super::super::worker::PatientDetail;
 use super::timeline::{Timeline, end_marker};
 use super::wrap_hanging;
 use crate::domain::{Condition, ReviewState, observation_codes};
+use crate::rules::DECEASED_LABEL;
 
 pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     let Some(screen) = &model.patient else { return };
@@ -76,6 +77,13 @@ pub(super) fn render_header(
             )),
         ]
     };
+    if let Some(death) = patient.death() {
+        // Masked, the year alone: the day of death could identify, as a birth date could.
+        first.push(Span::styled(
+            format!(" · {}", death.words(patient.birth_date, model.masked)),
+            theme.title(),
+        ));
+    }
     if let Some(team) = &patient.care_team {
         first.push(Span::styled(format!(" · {team}"), theme.muted()));
     }
@@ -291,8 +299,11 @@ pub(super) fn render_assessment(
             theme.status(Some(status)),
         ),
         Span::styled(
-            // The whole caution where it fits; never less than "suspected".
-            if area.width >= 100 {
+            // The whole caution where it fits; never less than "suspected". A deceased
+            // patient's assessment suspects nothing: its reasons say why.
+            if assessment.label == DECEASED_LABEL {
+                " · no flag for a deceased patient "
+            } else if area.width >= 100 {
                 " · suspected, for clinician review "
             } else {
                 " · suspected "
