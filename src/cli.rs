@@ -131,6 +131,10 @@ pub enum Command {
         /// Only patients whose family name, given name or MRN starts with TEXT.
         #[arg(long, value_name = "TEXT")]
         search: Option<String>,
+        /// List deceased patients too (left out by default, as in the TUI list; stderr says how
+        /// many were left out).
+        #[arg(long)]
+        deceased: bool,
     },
     /// One patient: conditions, drugs, lines, measurements, assessments, way forward.
     Show {
@@ -294,9 +298,13 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let store = open_existing(cli.db, &user)?;
             export::run(&store, &format, out.as_deref(), force, &mrns)
         }
-        Some(Command::Patients { json, search }) => {
+        Some(Command::Patients {
+            json,
+            search,
+            deceased,
+        }) => {
             let store = open_existing(cli.db, &user)?;
-            patients::run(&store, json, search.as_deref())
+            patients::run(&store, json, search.as_deref(), deceased)
         }
         Some(Command::Show { mrn, json }) => {
             let store = open_existing(cli.db, &user)?;

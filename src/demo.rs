@@ -232,6 +232,7 @@ pub fn generate_patient(book: &DrugBook, options: &DemoOptions, index: u64) -> D
         given_name: given.to_owned(),
         birth_date: Some(birth_date),
         sex,
+        deceased: false,
         deceased_date: None,
         care_team: Some(stories::care_team(ruleset).to_owned()),
     };

@@ -16,8 +16,8 @@ pub mod way_forward;
 mod workflow;
 
 pub use clinical::{
-    Condition, Dose, DrugExposure, LineDrug, LineOrigin, Observation, Patient, PatientId,
-    PatientRecord, Procedure, TreatmentLine, age_in_years,
+    Condition, Death, Dose, DrugExposure, LineDrug, LineOrigin, Observation, Patient, PatientId,
+    PatientRecord, Procedure, TreatmentLine, age_in_years, age_until,
 };
 pub use codes::{
     BpSetting, ConditionCodeSystem, DatesKnown, DrugRole, Intent, ParseCodeError, Response, Sex,

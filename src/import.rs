@@ -37,8 +37,9 @@ pub use files::{DEFAULT_MAX_FILE_BYTES, parse_size};
 pub use project::{Rebuilt, rebuild_dirty};
 
 /// The version of the mapping from FHIR to refract's rows. A file imported with an older
-/// mapping is read again rather than skipped as already imported.
-pub const MAPPING_VERSION: i64 = 2;
+/// mapping is read again rather than skipped as already imported. 3: `deceasedBoolean`, doses from
+/// `dosage.text`, doses a week or more apart per interval, cycles of administrations.
+pub const MAPPING_VERSION: i64 = 3;
 
 /// What a run may do beyond adding and updating.
 #[derive(Debug, Clone, Default)]

@@ -27,7 +27,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 pub use drugs::{Combination, Drug, DrugBook};
-pub use engine::{condition_matches, fingerprint, matching_conditions};
+pub use engine::{DECEASED_LABEL, condition_matches, fingerprint, matching_conditions};
 pub use model::{Citation, RuleSet};
 pub use options::{CatalogueOption, OptionCatalogue};
 
@@ -35,8 +35,9 @@ use crate::domain::{Assessment, PatientRecord};
 
 /// Bumped when a change to the evaluation code can change what an assessment says (the rule
 /// files did not change, so their hash alone would not tell): stored assessments are then
-/// evaluated again. 2: a negated condition name no longer selects a rule set.
-const ENGINE_REVISION: u32 = 2;
+/// evaluated again. 2: a negated condition name no longer selects a rule set. 3: a refuted or
+/// entered-in-error diagnosis excludes nothing. 4: no new flag for a deceased patient.
+const ENGINE_REVISION: u32 = 4;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
@@ -310,6 +311,12 @@ impl Rules {
         record: &PatientRecord,
         today: NaiveDate,
     ) -> Vec<crate::domain::TreatmentLine> {
+        // A deceased patient's lines end at death, as their drugs do.
+        let closed = engine::as_of_death(record, today);
+        let (record, today) = match &closed {
+            Some((closed, day)) => (closed, *day),
+            None => (record, today),
+        };
         let mut lines = Vec::new();
         for set in &self.sets {
             if matching_conditions(set, record).is_empty() {
@@ -338,6 +345,15 @@ impl Rules {
                 })
                 .collect();
             lines.extend(lines::derive(&given, set, record, today));
+        }
+        if closed.is_some() {
+            // A drug that ran until death reads as running on the day of death, which the
+            // derivation calls ongoing: the line ends there, as stored too.
+            for line in &mut lines {
+                if line.end.is_none_or(|end| end > today) {
+                    line.end = Some(today.max(line.start));
+                }
+            }
         }
         lines
     }

@@ -13,10 +13,16 @@
 mod bad_input;
 #[path = "fhir/bulk.rs"]
 mod bulk;
+#[path = "fhir/conditions.rs"]
+mod conditions;
 #[path = "fhir/courses.rs"]
 mod courses;
 #[path = "fhir/dates.rs"]
 mod dates;
+#[path = "fhir/death.rs"]
+mod death;
+#[path = "fhir/export_valid.rs"]
+mod export_valid;
 #[path = "fhir/fresh.rs"]
 mod fresh;
 #[path = "fhir/medications.rs"]

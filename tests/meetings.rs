@@ -49,6 +49,7 @@ fn add_patient(
             given_name: given.into(),
             birth_date: Some(birth),
             sex,
+            deceased: false,
             deceased_date: None,
             care_team: Some("Epilepsy service".into()),
         }),
@@ -1023,4 +1024,38 @@ fn minutes_of_a_meeting_to_come_list_who_is_expected() {
     assert!(!upcoming.contains("**Present:**"), "{upcoming}");
     let past = stdout_of(refract(&db).args(["minutes", &past.unwrap()]));
     assert!(past.contains("**Present:**"), "{past}");
+}
+
+#[test]
+fn minutes_of_a_patient_who_died_give_the_age_at_death() {
+    let fixture = fixture();
+    let meeting = fixture.meeting.to_string();
+    rusqlite::Connection::open(&fixture.db)
+        .unwrap()
+        .execute(
+            "UPDATE patients SET deceased = 1, deceased_date = '2020-01-15' WHERE mrn = 'RF-TEST-001'",
+            [],
+        )
+        .unwrap();
+    for format in ["md", "html"] {
+        // Masked: the year of death alone, as the day could identify.
+        let masked =
+            stdout_of(refract(&fixture.db).args(["minutes", &meeting, "--format", format]));
+        assert!(
+            masked.contains("M. L., 47 y, F, † died 2020, aged 47"),
+            "{masked}"
+        );
+        assert!(!masked.contains("2020-01-15"), "{masked}");
+        let identified = stdout_of(refract(&fixture.db).args([
+            "minutes",
+            &meeting,
+            "--format",
+            format,
+            "--identified",
+        ]));
+        assert!(
+            identified.contains("(MRN RF-TEST-001), † died 2020-01-15, aged 47"),
+            "{identified}"
+        );
+    }
 }

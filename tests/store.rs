@@ -32,6 +32,7 @@ fn insert_patient(store: &mut Store, mrn: &str) -> PatientId {
             given_name: "Mara".into(),
             birth_date: NaiveDate::from_ymd_opt(1989, 3, 2),
             sex: Sex::Female,
+            deceased: false,
             deceased_date: None,
             care_team: Some("Epilepsy service".into()),
         }),
@@ -283,14 +284,20 @@ fn the_demo_stores_assessments_as_its_stored_records_evaluate() {
     assert_eq!(names, ["demo.db"]);
     let store = Store::open(&path, OpenMode::MustExist, "test").unwrap();
     // The list's counts, summed in the second file and kept by triggers since, are the rows'.
-    let counts = |sql: &str| -> Vec<(i64, String, String, i64, i64, i64)> { rows(&store, sql) };
-    let kept = counts("SELECT * FROM list_counts WHERE patients > 0 ORDER BY 1, 2, 3, 4, 5");
+    let counts =
+        |sql: &str| -> Vec<(i64, String, String, i64, i64, i64, i64)> { rows(&store, sql) };
+    let kept = counts(
+        "SELECT list_status, list_ruleset, care_team, list_review, list_wf_overdue, deceased,
+                patients
+         FROM list_counts WHERE patients > 0 ORDER BY 1, 2, 3, 4, 5, 6",
+    );
     assert!(kept.len() > 10);
     assert_eq!(
         kept,
         counts(
-            "SELECT list_status, list_ruleset, care_team, list_review, list_wf_overdue, count(*)
-             FROM patients GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+            "SELECT list_status, list_ruleset, care_team, list_review, list_wf_overdue, deceased,
+                    count(*)
+             FROM patients GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
         )
     );
     let broken: i64 = store
@@ -337,4 +344,76 @@ fn the_demo_stores_assessments_as_its_stored_records_evaluate() {
         evidence_kinds.into_iter().collect::<Vec<_>>(),
         ["exposure", "line", "observation", "procedure"]
     );
+}
+
+/// The list hides the deceased unless its filter shows them, counts those it hides (with and
+/// without a search, which are counted two different ways), and a death recorded with no day
+/// hides a patient as well.
+#[test]
+fn the_list_hides_the_deceased_unless_asked_and_counts_them() {
+    use refract::store::{Anchor, ListFilter, ListQuery, SortKey};
+    let dir = TempDir::new().unwrap();
+    let mut store = new_store(&dir);
+    insert_patient(&mut store, "LIVE-1");
+    let dead = insert_patient(&mut store, "DEAD-1");
+    let gone = insert_patient(&mut store, "DEAD-2");
+    store
+        .write(|tx| {
+            tx.execute(
+                "UPDATE patients SET deceased = 1, deceased_date = '2024-02-10' WHERE id = ?1",
+                [dead.0],
+            )?;
+            tx.execute("UPDATE patients SET deceased = 1 WHERE id = ?1", [gone.0])?;
+            Ok::<(), StoreError>(())
+        })
+        .unwrap();
+    let mrns = |filter: &ListFilter| -> Vec<String> {
+        let query = ListQuery {
+            filter: filter.clone(),
+            sort: SortKey::Name,
+            descending: false,
+        };
+        let mut mrns: Vec<String> = store
+            .list_page(&query, &Anchor::First, 100)
+            .unwrap()
+            .into_iter()
+            .map(|row| row.mrn)
+            .collect();
+        mrns.sort();
+        mrns
+    };
+    for search in [None, Some(String::from("Lind"))] {
+        let hidden = ListFilter {
+            search: search.clone(),
+            ..ListFilter::default()
+        };
+        assert_eq!(mrns(&hidden), ["LIVE-1"], "{search:?}");
+        assert_eq!(store.list_count(&hidden).unwrap(), 1);
+        let counts = store.status_counts(&hidden).unwrap();
+        assert_eq!((counts.total, counts.deceased_hidden), (1, 2), "{search:?}");
+        assert_eq!(store.deceased_count(&hidden).unwrap(), 2);
+
+        let shown = ListFilter {
+            show_deceased: true,
+            ..hidden
+        };
+        assert_eq!(mrns(&shown), ["DEAD-1", "DEAD-2", "LIVE-1"], "{search:?}");
+        assert_eq!(store.list_count(&shown).unwrap(), 3);
+        let counts = store.status_counts(&shown).unwrap();
+        assert_eq!((counts.total, counts.deceased_hidden), (3, 0), "{search:?}");
+    }
+    // The row carries the death; the age stops at it (born 1989-03-02).
+    let query = ListQuery {
+        filter: ListFilter {
+            search: Some(String::from("DEAD-1")),
+            show_deceased: true,
+            ..ListFilter::default()
+        },
+        sort: SortKey::Name,
+        descending: false,
+    };
+    let rows = store.list_page(&query, &Anchor::First, 10).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].deceased_date, NaiveDate::from_ymd_opt(2024, 2, 10));
+    assert_eq!(rows[0].age_on(today()), Some(34));
 }

@@ -44,6 +44,11 @@ struct Harness {
 
 impl Harness {
     fn new(patients: u64, width: u16, height: u16) -> Harness {
+        Self::with_sql(patients, width, height, "")
+    }
+
+    /// A harness whose demo file had `sql` run on it before the dashboard opened.
+    fn with_sql(patients: u64, width: u16, height: u16, sql: &str) -> Harness {
         let dir = TempDir::new().unwrap();
         let path = dir.path().join("demo.db");
         let rules = Rules::embedded().unwrap();
@@ -59,6 +64,7 @@ impl Harness {
             .conn()
             .execute("UPDATE patients SET updated_at = '2026-11-20 09:00:00'", [])
             .unwrap();
+        store.conn().execute_batch(sql).unwrap();
         let area = Rect::new(0, 0, width, height);
         let viewport = usize::from(view::list_body(body_area(area, false)).height);
         let model = Model::new(today(), RulesetName::all(&rules), viewport);
@@ -998,4 +1004,160 @@ fn a_hostile_name_reaches_the_screen_as_plain_text() {
     harness.key(KeyCode::Enter);
     assert_eq!(harness.model.screen, Screen::Patient);
     assert_cells_safe(&harness.buffer(), "the patient screen");
+}
+
+/// Two demo patients who died: one on a known day (a flagged one, so that the list would show
+/// them near the top), one on a day not recorded.
+const TWO_DEATHS: &str = "
+    UPDATE patients SET deceased = 1, deceased_date = '2025-03-01'
+     WHERE id = (SELECT min(id) FROM patients WHERE list_status = 5);
+    UPDATE patients SET deceased = 1
+     WHERE id = (SELECT max(id) FROM patients WHERE list_status = 5);";
+
+#[test]
+fn the_list_hides_the_deceased_until_the_filter_shows_them() {
+    let mut harness = Harness::with_sql(300, 160, 48, TWO_DEATHS);
+    let (mrn, birth): (String, String) = harness
+        .store
+        .conn()
+        .query_row(
+            "SELECT mrn, birth_date FROM patients WHERE deceased_date IS NOT NULL",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let birth = NaiveDate::parse_from_str(&birth, "%Y-%m-%d").unwrap();
+    let death = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+    let age = refract::domain::age_in_years(birth, death).unwrap();
+
+    // Hidden by default, and the header says how many.
+    assert_eq!(harness.model.list.total(), Some(298));
+    let screen = harness.screen();
+    assert!(screen.contains("† 2 deceased hidden"), "{screen}");
+    harness.press('/');
+    harness.type_text(&mrn);
+    assert_eq!(harness.model.list.total(), Some(0));
+    harness.key(KeyCode::Esc);
+
+    // The filter shows them: the status column says when they died, the age is the age at
+    // death.
+    harness.press('f');
+    for _ in 0..5 {
+        harness.key(KeyCode::Down);
+    }
+    assert!(
+        harness
+            .screen()
+            .contains("Deceased patients             hidden")
+    );
+    harness.key(KeyCode::Enter);
+    assert!(
+        harness
+            .screen()
+            .contains("Deceased patients             shown")
+    );
+    harness.key(KeyCode::Esc);
+    assert_eq!(harness.model.list.total(), Some(300));
+    let screen = harness.screen();
+    assert!(screen.contains("filter: +deceased"), "{screen}");
+    assert!(!screen.contains("deceased hidden"), "{screen}");
+    harness.press('/');
+    harness.type_text(&mrn);
+    let screen = harness.screen();
+    let row = screen
+        .lines()
+        .find(|line| line.contains(&mrn) && !line.contains(&format!("/{mrn}")))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(row.starts_with("† died 2025-03-01"), "{row}");
+    assert!(row.contains(&format!(" {age} ")), "{row}");
+
+    // The patient screen: the header says it in words, the timeline ends at death.
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Patient);
+    let screen = harness.screen();
+    assert!(
+        screen.contains(&format!("† died 2025-03-01, aged {age}")),
+        "{screen}"
+    );
+    assert!(screen.contains("† death"), "{screen}");
+    assert!(!screen.contains("╎ today"), "{screen}");
+    assert!(!screen.contains("▶ ongoing"), "{screen}");
+
+    // Masked: the year of death alone, never the day.
+    harness.press('M');
+    let screen = harness.screen();
+    assert!(
+        screen.contains(&format!("† died 2025, aged {age}")),
+        "{screen}"
+    );
+    assert!(!screen.contains("2025-03-01"), "{screen}");
+    harness.key(KeyCode::Esc);
+    let screen = harness.screen();
+    assert!(screen.contains("† died 2025 "), "{screen}");
+    assert!(!screen.contains("2025-03-01"), "{screen}");
+
+    // Clearing the filters hides them again.
+    harness.key(KeyCode::Esc);
+    harness.key(KeyCode::Esc);
+    assert_eq!(harness.model.list.total(), Some(298));
+}
+
+#[test]
+fn a_deceased_case_is_presented_with_the_age_at_death() {
+    let mut harness = Harness::with_sql(
+        300,
+        160,
+        48,
+        "UPDATE patients SET deceased = 1, deceased_date = '2026-10-01'
+          WHERE id IN (SELECT patient_id FROM meeting_cases);",
+    );
+    harness.press('m');
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    let case = harness
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap()
+        .clone();
+    let age = refract::domain::age_in_years(
+        case.birth_date.unwrap(),
+        NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+    )
+    .unwrap();
+    // Masked (the default on a shared screen): the year only.
+    let screen = harness.screen();
+    assert!(
+        screen.contains(&format!(
+            "{age} y, {}, † died 2026, aged {age}",
+            case.sex.letter()
+        )),
+        "{screen}"
+    );
+    assert!(!screen.contains("2026-10-01"), "{screen}");
+    harness.press('M');
+    let screen = harness.screen();
+    assert!(
+        screen.contains(&format!("{} · † died 2026-10-01, aged {age}", case.mrn)),
+        "{screen}"
+    );
+}
+
+#[test]
+fn the_overview_counts_the_living_as_the_list_shows_them() {
+    let total = |sql: &str| -> u64 {
+        let mut harness = Harness::with_sql(300, 120, 40, sql);
+        harness.press('o');
+        let data = harness.model.overview.data.clone().unwrap();
+        data.rows
+            .iter()
+            .map(|row| row.by_rank.iter().sum::<u64>())
+            .sum()
+    };
+    // Both patients who died had a condition (they are flagged ones): two fewer to act for.
+    assert_eq!(total(TWO_DEATHS), total("") - 2);
 }

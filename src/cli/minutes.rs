@@ -427,7 +427,11 @@ impl CaseMinutes {
         day: chrono::NaiveDate,
     ) -> Self {
         let patient = if identified {
-            format!("{} (MRN {})", case.display_name(), case.mrn)
+            let death = case
+                .death_words(false)
+                .map(|death| format!(", {death}"))
+                .unwrap_or_default();
+            format!("{} (MRN {}){death}", case.display_name(), case.mrn)
         } else {
             case.masked_identity(day)
         };

@@ -1,5 +1,6 @@
-//! `refract patients [--json] [--search TEXT]`: every patient, in name order, paged from the
-//! database so that a million rows stream in constant memory.
+//! `refract patients [--json] [--search TEXT] [--deceased]`: every living patient (every
+//! patient with `--deceased`), in name order, paged from the database so that a million rows
+//! stream in constant memory.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -8,15 +9,20 @@ use serde_json::json;
 
 use super::output::{fit, status_text, today};
 use super::{CliError, finish, result_stdout};
-use crate::domain::age_in_years;
 use crate::store::{Anchor, ListFilter, ListQuery, PatientRow, SortKey, Store};
 
 const PAGE: usize = 1_000;
 
-pub fn run(store: &Store, json: bool, search: Option<&str>) -> Result<ExitCode, CliError> {
+pub fn run(
+    store: &Store,
+    json: bool,
+    search: Option<&str>,
+    deceased: bool,
+) -> Result<ExitCode, CliError> {
     let query = ListQuery {
         filter: ListFilter {
             search: search.map(str::to_owned),
+            show_deceased: deceased,
             ..ListFilter::default()
         },
         sort: SortKey::Name,
@@ -43,7 +49,7 @@ pub fn run(store: &Store, json: bool, search: Option<&str>) -> Result<ExitCode, 
     loop {
         let page = store.list_page(&query, &anchor, PAGE)?;
         for row in &page {
-            let age = row.birth_date.and_then(|birth| age_in_years(birth, today));
+            let age = row.age_on(today);
             if json {
                 if !first {
                     out.write_all(b",")?;
@@ -61,16 +67,29 @@ pub fn run(store: &Store, json: bool, search: Option<&str>) -> Result<ExitCode, 
                 } else {
                     "–".into()
                 };
+                // No flag is raised for the dead (as in the TUI list).
+                let status = if row.death().is_some() {
+                    String::from("† deceased")
+                } else {
+                    status_text(row.status)
+                };
+                // The last column has room for the death, before the regimen it ended.
+                let regimen = crate::text::sanitise_line(&row.regimen);
+                let last = match row.death() {
+                    Some(death) if regimen.is_empty() => death.words(row.birth_date, false),
+                    Some(death) => format!("{} · {regimen}", death.words(row.birth_date, false)),
+                    None => regimen.into_owned(),
+                };
                 writeln!(
                     out,
                     "{} {} {} {} {} {} {}",
                     fit(&row.mrn, 11),
                     fit(&format!("{}, {}", row.family_name, row.given_name), 26),
                     fit(&age_sex, 7),
-                    fit(&status_text(row.status), 18),
+                    fit(&status, 18),
                     fit(&row.ruleset, 20),
                     fit(&line, 4),
-                    crate::text::sanitise_line(&row.regimen)
+                    last
                 )?;
             }
             first = false;
@@ -82,6 +101,16 @@ pub fn run(store: &Store, json: bool, search: Option<&str>) -> Result<ExitCode, 
     }
     if json {
         out.write_all(b"]\n")?;
+    }
+    if !deceased {
+        // Said on stderr, as every message is: stdout stays the list a script reads.
+        let hidden = store.deceased_count(&query.filter)?;
+        if hidden > 0 {
+            eprintln!(
+                "{hidden} deceased patient{} not listed (--deceased lists them)",
+                if hidden == 1 { "" } else { "s" }
+            );
+        }
     }
     finish(out)
 }
@@ -95,6 +124,8 @@ fn row_json(row: &PatientRow, age: Option<u32>) -> serde_json::Value {
         "birth_date": row.birth_date,
         "age": age,
         "sex": row.sex,
+        "deceased": row.deceased || row.deceased_date.is_some(),
+        "deceased_date": row.deceased_date,
         "status": row.status,
         "condition": (!row.ruleset.is_empty()).then_some(&row.ruleset),
         "line": (row.line > 0).then_some(row.line),

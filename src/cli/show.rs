@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use super::output::{date_text, status_text, today};
 use super::{CliError, finish, result_stdout};
 use crate::domain::way_forward::STEP_TITLES;
+use crate::rules::DECEASED_LABEL;
 use crate::store::{PatientSummary, Store};
 
 pub fn run(store: &Store, mrn: &str, json: bool) -> Result<ExitCode, CliError> {
@@ -28,9 +29,13 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         let age = patient
             .age_on(today())
             .map_or_else(|| "?".to_owned(), |a| a.to_string());
+        let death = patient
+            .death()
+            .map(|death| format!(" · {}", death.words(patient.birth_date, false)))
+            .unwrap_or_default();
         writeln!(
             out,
-            "{} · {} · {} {} (born {}){}",
+            "{} · {} · {} {} (born {}){death}{}",
             patient.display_name(),
             patient.mrn,
             patient.sex.letter(),
@@ -44,26 +49,29 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         )?;
     }
 
+    // Current diagnoses first; then those resolved, inactive, refuted or entered in error,
+    // which no rule set reads as a current diagnosis (a refuted one as none at all).
     writeln!(out, "\nConditions")?;
-    for condition in &record.conditions {
+    let (current, past): (Vec<_>, Vec<_>) = record.conditions.iter().partition(|c| c.is_active());
+    let heading = current.len();
+    for (index, condition) in current.into_iter().chain(past).enumerate() {
+        if index == heading {
+            writeln!(out, "  past or ruled out:")?;
+        }
+        let mut words = vec![format!("since {}", date_text(condition.onset))];
+        if let Some(end) = condition.abatement {
+            words.push(format!("until {end}"));
+        }
+        if let Some(status) = condition.status_words() {
+            words.push(status);
+        }
         writeln!(
             out,
-            "  {} {} ({}), since {}{}",
-            condition.code,
-            condition.display,
+            "  {} ({} {}), {}",
+            condition.name(),
             condition.system,
-            date_text(condition.onset),
-            [
-                condition.clinical_status.as_deref(),
-                condition.verification_status.as_deref()
-            ]
-            .into_iter()
-            .flatten()
-            .fold(String::new(), |mut out, status| {
-                out.push_str(", ");
-                out.push_str(status);
-                out
-            })
+            condition.code,
+            words.join(", ")
         )?;
     }
 
@@ -160,9 +168,15 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
     }
     for item in &summary.assessments {
         let assessment = &item.assessment;
+        // A deceased patient's assessment raises no suspicion to review: its reasons say why.
+        let suspicion = if assessment.label == DECEASED_LABEL {
+            "no flag for a deceased patient"
+        } else {
+            "suspected, for clinician review"
+        };
         writeln!(
             out,
-            "  {}: {} ({}) — suspected, for clinician review — review: {}",
+            "  {}: {} ({}) — {suspicion} — review: {}",
             assessment.ruleset,
             status_text(Some(assessment.status)),
             assessment.label,

@@ -1,7 +1,7 @@
 //! The clinical record of one patient: identity, diagnoses, what was given, what was measured and
 //! what was done, and the treatment lines built from it.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -26,6 +26,11 @@ pub struct Patient {
     pub given_name: String,
     pub birth_date: Option<NaiveDate>,
     pub sex: Sex,
+    /// Whether the patient died (FHIR `deceasedBoolean`, or any `deceasedDateTime`); see
+    /// [`Patient::death`], which also reads a date alone as death.
+    #[serde(default)]
+    pub deceased: bool,
+    /// The day of death, when recorded.
     pub deceased_date: Option<NaiveDate>,
     pub care_team: Option<String>,
 }
@@ -57,10 +62,69 @@ impl Patient {
         }
     }
 
-    /// Age in whole years on `today`, if the birth date is known.
+    /// Age in whole years on `today`, if the birth date is known. Ages stop at death: the age
+    /// at death for a patient who died, unknown when the day of death is.
     pub fn age_on(&self, today: NaiveDate) -> Option<u32> {
-        self.birth_date.and_then(|birth| age_in_years(birth, today))
+        age_until(self.birth_date, self.death(), today)
     }
+
+    /// Whether and when the patient died; `None` while not known to be dead.
+    pub fn death(&self) -> Option<Death> {
+        Death::of(self.deceased, self.deceased_date)
+    }
+
+    pub fn is_deceased(&self) -> bool {
+        self.death().is_some()
+    }
+}
+
+/// A patient's death: FHIR `deceasedBoolean: true` (no date) or `deceasedDateTime`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Death {
+    /// The day, when recorded.
+    pub date: Option<NaiveDate>,
+}
+
+impl Death {
+    /// The death that a deceased flag and a date say: a date alone is a death too.
+    pub fn of(deceased: bool, date: Option<NaiveDate>) -> Option<Self> {
+        (deceased || date.is_some()).then_some(Death { date })
+    }
+
+    /// The last day anything can have happened to the patient alive, for a run on `today`: the
+    /// day of death when it is known and not after `today`.
+    pub fn last_day(self, today: NaiveDate) -> NaiveDate {
+        self.date.map_or(today, |date| date.min(today))
+    }
+
+    /// "† died 1978-01-11, aged 53" ("† died 1978-01-11" without a birth date, "† deceased"
+    /// without a day of death). `masked`: the year alone, as a shared screen shows a date that
+    /// could identify the patient ("† died 1978, aged 53").
+    pub fn words(self, birth: Option<NaiveDate>, masked: bool) -> String {
+        let Some(date) = self.date else {
+            return String::from("† deceased");
+        };
+        let day = if masked {
+            date.format("%Y").to_string()
+        } else {
+            date.format("%Y-%m-%d").to_string()
+        };
+        match birth.and_then(|birth| age_in_years(birth, date)) {
+            Some(age) => format!("† died {day}, aged {age}"),
+            None => format!("† died {day}"),
+        }
+    }
+}
+
+/// Age in whole years on `today`, stopped at death: the age at death when the patient died on
+/// a known day, `None` when the birth date or the day of death is unknown.
+pub fn age_until(birth: Option<NaiveDate>, death: Option<Death>, today: NaiveDate) -> Option<u32> {
+    let on = match death {
+        Some(Death { date: Some(date) }) => date.min(today),
+        Some(Death { date: None }) => return None,
+        None => today,
+    };
+    birth.and_then(|birth| age_in_years(birth, on))
 }
 
 /// Whole years between `birth` and `today`, `None` when `today` is before `birth`.
@@ -86,6 +150,71 @@ pub struct Condition {
     /// FHIR verificationStatus (`confirmed`, `provisional`, `differential`, `refuted`…).
     pub verification_status: Option<String>,
 }
+
+impl Condition {
+    /// Whether the record says the patient has (or had) this diagnosis at all. A refuted one
+    /// (ruled out) or one entered in error is no diagnosis anywhere: it selects no rule set,
+    /// excludes nothing and is not listed among the patient's diagnoses.
+    pub fn is_diagnosis(&self) -> bool {
+        !matches!(
+            self.verification_status.as_deref(),
+            Some("refuted" | "entered-in-error")
+        ) && self.clinical_status.as_deref() != Some("entered-in-error")
+    }
+
+    /// Whether it is a current diagnosis: a diagnosis neither resolved nor inactive (FHIR
+    /// clinicalStatus; remission, relapse and recurrence are current), nor abated with no
+    /// status to say otherwise.
+    pub fn is_active(&self) -> bool {
+        self.is_diagnosis()
+            && match self.clinical_status.as_deref() {
+                Some(status) => !matches!(status, "resolved" | "inactive"),
+                None => self.abatement.is_none(),
+            }
+    }
+
+    /// The diagnosis in words for a person: its display without SNOMED CT's semantic tag
+    /// ("Acute bronchitis (disorder)" reads "Acute bronchitis"), else its code.
+    pub fn name(&self) -> &str {
+        let display = self.display.trim();
+        let display = SEMANTIC_TAGS
+            .iter()
+            .find_map(|tag| display.strip_suffix(tag))
+            .map_or(display, str::trim_end);
+        if display.is_empty() {
+            self.code.trim()
+        } else {
+            display
+        }
+    }
+
+    /// Where the diagnosis stands, in words, when it is not simply active ("resolved",
+    /// "refuted", "in remission"); `None` for an active, confirmed one.
+    pub fn status_words(&self) -> Option<String> {
+        let clinical = match self.clinical_status.as_deref() {
+            None | Some("active") => None,
+            Some("remission") => Some("in remission"),
+            Some(other) => Some(other),
+        };
+        let verification = match self.verification_status.as_deref() {
+            None | Some("confirmed") => None,
+            Some(other) => Some(other),
+        };
+        let words: Vec<&str> = [verification, clinical].into_iter().flatten().collect();
+        (!words.is_empty()).then(|| words.join(", "))
+    }
+}
+
+/// The SNOMED CT semantic tags a display may end with: what kind of concept it is, not what the
+/// patient has.
+const SEMANTIC_TAGS: [&str; 6] = [
+    "(disorder)",
+    "(finding)",
+    "(situation)",
+    "(morphologic abnormality)",
+    "(event)",
+    "(procedure)",
+];
 
 /// A dose as recorded: a value and its unit ("1500", "mg/d").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -239,6 +368,66 @@ pub struct Procedure {
     pub end: Option<NaiveDateTime>,
 }
 
+impl PatientRecord {
+    /// The day the record of a deceased patient ends: the day of death, or, when it is not
+    /// recorded, the latest day the record speaks of (the patient was alive then, and is dead
+    /// now). `None` for a patient not known to be dead.
+    pub fn death_day(&self) -> Option<NaiveDate> {
+        let death = self.patient.as_ref()?.death()?;
+        death.date.or_else(|| self.latest_day())
+    }
+
+    /// The latest day any row of the record speaks of.
+    fn latest_day(&self) -> Option<NaiveDate> {
+        let exposures = self
+            .exposures
+            .iter()
+            .flat_map(|e| std::iter::once(e.start).chain(e.end))
+            .map(|at| at.date());
+        let observations = self.observations.iter().map(|o| o.effective.date());
+        let procedures = self
+            .procedures
+            .iter()
+            .flat_map(|p| std::iter::once(p.performed).chain(p.end))
+            .map(|at| at.date());
+        let conditions = self
+            .conditions
+            .iter()
+            .flat_map(|c| c.onset.into_iter().chain(c.abatement));
+        let lines = self
+            .lines
+            .iter()
+            .flat_map(|l| std::iter::once(l.start).chain(l.end));
+        exposures
+            .chain(observations)
+            .chain(procedures)
+            .chain(conditions)
+            .chain(lines)
+            .max()
+    }
+
+    /// No drug is given, and no line goes on, after death: for a deceased patient, every
+    /// exposure or line with no end, or an end after death, ends on the day of death (see
+    /// [`PatientRecord::death_day`]). Nothing changes for a living patient.
+    pub fn end_at_death(&mut self) {
+        let Some(day) = self.death_day() else {
+            return;
+        };
+        let midnight = day.and_time(NaiveTime::MIN);
+        for exposure in &mut self.exposures {
+            if exposure.end.is_none_or(|end| end.date() > day) {
+                // Never before it started (a drug first given on the day of death).
+                exposure.end = Some(midnight.max(exposure.start));
+            }
+        }
+        for line in &mut self.lines {
+            if line.end.is_none_or(|end| end > day) {
+                line.end = Some(day.max(line.start));
+            }
+        }
+    }
+}
+
 /// Everything the rules engine needs to evaluate one patient, loaded in one go.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PatientRecord {
@@ -268,6 +457,136 @@ mod tests {
         assert_eq!(age_in_years(date(2027, 1, 1), date(2026, 6, 15)), None);
     }
 
+    fn condition(clinical: Option<&str>, verification: Option<&str>) -> Condition {
+        Condition {
+            id: 1,
+            system: ConditionCodeSystem::Snomed,
+            code: String::from("10509002"),
+            display: String::from("Acute bronchitis (disorder)"),
+            onset: None,
+            abatement: None,
+            clinical_status: clinical.map(str::to_owned),
+            verification_status: verification.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn refuted_and_entered_in_error_are_no_diagnosis() {
+        assert!(condition(Some("active"), Some("confirmed")).is_active());
+        assert!(condition(None, None).is_active());
+        assert!(condition(Some("remission"), None).is_active());
+        assert!(!condition(Some("active"), Some("refuted")).is_diagnosis());
+        assert!(!condition(None, Some("entered-in-error")).is_diagnosis());
+        assert!(!condition(Some("active"), Some("refuted")).is_active());
+        let resolved = condition(Some("resolved"), Some("confirmed"));
+        assert!(resolved.is_diagnosis() && !resolved.is_active());
+        assert!(!condition(Some("inactive"), None).is_active());
+        let mut abated = condition(None, None);
+        abated.abatement = Some(date(2020, 1, 1));
+        assert!(!abated.is_active());
+    }
+
+    #[test]
+    fn a_diagnosis_reads_by_its_words() {
+        let mut bronchitis = condition(Some("resolved"), None);
+        assert_eq!(bronchitis.name(), "Acute bronchitis");
+        assert_eq!(bronchitis.status_words().as_deref(), Some("resolved"));
+        bronchitis.display = String::new();
+        assert_eq!(bronchitis.name(), "10509002");
+        assert_eq!(
+            condition(Some("active"), Some("confirmed")).status_words(),
+            None
+        );
+        assert_eq!(
+            condition(Some("inactive"), Some("refuted"))
+                .status_words()
+                .as_deref(),
+            Some("refuted, inactive")
+        );
+    }
+
+    #[test]
+    fn ages_stop_at_death() {
+        let birth = Some(date(1924, 6, 16));
+        let today = date(2026, 11, 27);
+        assert_eq!(age_until(birth, None, today), Some(102));
+        let died = Death::of(false, Some(date(1978, 1, 11)));
+        assert_eq!(age_until(birth, died, today), Some(53));
+        // A death recorded with no day: the age is not known.
+        assert_eq!(age_until(birth, Death::of(true, None), today), None);
+        assert_eq!(Death::of(false, None), None);
+        let died = died.unwrap();
+        assert_eq!(died.words(birth, false), "† died 1978-01-11, aged 53");
+        assert_eq!(died.words(birth, true), "† died 1978, aged 53");
+        assert_eq!(died.words(None, false), "† died 1978-01-11");
+        assert_eq!(Death { date: None }.words(birth, false), "† deceased");
+        assert_eq!(died.last_day(today), date(1978, 1, 11));
+    }
+
+    #[test]
+    fn nothing_goes_on_after_death() {
+        let at = |y, m, d| date(y, m, d).and_time(NaiveTime::MIN);
+        let exposure = |start, end| DrugExposure {
+            id: 1,
+            text: String::from("Carbamazepine 200 MG Oral Tablet"),
+            rxnorm: None,
+            atc: None,
+            start,
+            end,
+            dose: None,
+            route: None,
+            role: None,
+            stop_reason: None,
+            cycles: None,
+            dates: DatesKnown::Stated,
+            stop_text: None,
+        };
+        let mut record = PatientRecord {
+            patient: Some(Patient {
+                id: PatientId(1),
+                mrn: String::from("RF-1"),
+                mrn_system: String::new(),
+                family_name: String::from("Erdman"),
+                given_name: String::from("Brain"),
+                birth_date: Some(date(1943, 7, 16)),
+                sex: Sex::Male,
+                deceased: true,
+                deceased_date: Some(date(1948, 8, 6)),
+                care_team: None,
+            }),
+            exposures: vec![
+                exposure(at(1948, 1, 2), None),
+                exposure(at(1946, 7, 15), Some(at(1947, 6, 20))),
+                exposure(at(1948, 3, 1), Some(at(1950, 1, 1))),
+            ],
+            ..PatientRecord::default()
+        };
+        record.end_at_death();
+        let ends: Vec<_> = record.exposures.iter().map(|e| e.end).collect();
+        assert_eq!(
+            ends,
+            vec![
+                Some(at(1948, 8, 6)),
+                Some(at(1947, 6, 20)),
+                Some(at(1948, 8, 6))
+            ]
+        );
+        assert!(!record.exposures[0].active_on(date(2026, 11, 27)));
+
+        // Died on a day not recorded: open treatment ends with the record.
+        let patient = record.patient.as_mut().unwrap();
+        patient.deceased_date = None;
+        record.exposures[0].end = None;
+        record.end_at_death();
+        assert_eq!(record.exposures[0].end, Some(at(1948, 8, 6)));
+        // The living are left as they are.
+        let patient = record.patient.as_mut().unwrap();
+        patient.deceased = false;
+        record.exposures[0].end = None;
+        record.end_at_death();
+        assert_eq!(record.exposures[0].end, None);
+    }
+
     #[test]
     fn daily_dose_only_for_daily_units() {
         let dose = |value, unit: &str| Dose {
@@ -288,6 +607,7 @@ mod tests {
             given_name: "Mara".into(),
             birth_date: None,
             sex: Sex::Female,
+            deceased: false,
             deceased_date: None,
             care_team: None,
         };

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Attendee, MeetingCase, Sex, age_in_years, machine_names};
+use super::{Attendee, Death, MeetingCase, Sex, age_until, machine_names};
 
 /// Why a case on the agenda cannot be presented yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -113,12 +113,14 @@ pub struct Outcome {
 }
 
 /// A patient's identity as a shared screen or the minutes show it by default: initials, age in
-/// years on `today` and sex ("J. D., 54 y, F"). Never the name, the MRN or the birth date.
+/// years on `today` and sex ("J. D., 54 y, F"). Never the name, the MRN or the birth date. A
+/// deceased patient's age is the age at death, and the death is said with its year alone
+/// ("J. D., 53 y, F, † died 1978, aged 53"): the day, like the birth date, could identify.
 pub fn masked_identity(
     given_name: &str,
     family_name: &str,
     sex: Sex,
-    birth_date: Option<NaiveDate>,
+    (birth_date, death): (Option<NaiveDate>, Option<Death>),
     today: NaiveDate,
 ) -> String {
     let initials: Vec<String> = given_name
@@ -132,10 +134,16 @@ pub fn masked_identity(
     } else {
         initials.join(" ")
     };
-    let age = birth_date
-        .and_then(|birth| age_in_years(birth, today))
+    let age = age_until(birth_date, death, today)
         .map_or_else(|| String::from("?"), |years| years.to_string());
-    format!("{initials}, {age} y, {}", sex.letter())
+    match death {
+        Some(death) => format!(
+            "{initials}, {age} y, {}, {}",
+            sex.letter(),
+            death.words(birth_date, true)
+        ),
+        None => format!("{initials}, {age} y, {}", sex.letter()),
+    }
 }
 
 #[cfg(test)]
@@ -202,16 +210,22 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
         let birth = NaiveDate::from_ymd_opt(1972, 3, 2);
         assert_eq!(
-            masked_identity("Jane", "Doe", Sex::Female, birth, today),
+            masked_identity("Jane", "Doe", Sex::Female, (birth, None), today),
             "J. D., 54 y, F"
         );
         assert_eq!(
-            masked_identity("", "", Sex::Unknown, None, today),
+            masked_identity("", "", Sex::Unknown, (None, None), today),
             "?, ? y, ?"
         );
         assert_eq!(
-            masked_identity("mary ann", "van dijk", Sex::Female, None, today),
+            masked_identity("mary ann", "van dijk", Sex::Female, (None, None), today),
             "M. A. V. D., ? y, F"
+        );
+        // The dead: the age at death, the year of death, never the day.
+        let died = Death::of(true, NaiveDate::from_ymd_opt(2025, 3, 1));
+        assert_eq!(
+            masked_identity("Jane", "Doe", Sex::Female, (birth, died), today),
+            "J. D., 52 y, F, † died 2025, aged 52"
         );
     }
 

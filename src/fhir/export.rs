@@ -9,11 +9,12 @@
 
 use std::io::Write;
 
+use chrono::{Local, LocalResult, NaiveDateTime, NaiveTime, TimeZone};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    ConditionCodeSystem, EvidenceKind, OutcomeCategory, PlanFollowed, Response, ReviewState,
+    ConditionCodeSystem, Death, EvidenceKind, OutcomeCategory, PlanFollowed, Response, ReviewState,
     StopReason, TaskStatus, observation_codes,
 };
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
@@ -83,10 +84,8 @@ pub fn write_bundle(
     let io = |err: std::io::Error| StoreError::Invalid(format!("cannot write the export: {err}"));
     write!(
         out,
-        "{{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"timestamp\":\"{}Z\",\"entry\":[",
-        format_datetime(crate::store::now_utc())
-            .as_str()
-            .replace(' ', "T")
+        "{{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"timestamp\":\"{}\",\"entry\":[",
+        utc_instant(crate::store::now_utc())
     )
     .map_err(io)?;
     let mut first = true;
@@ -96,7 +95,8 @@ pub fn write_bundle(
         let mut entries = patient_entries(&summary);
         entries.extend(meeting_entries(&summary, &cases));
         entries.extend(way_forward_entries(&summary));
-        for entry in entries {
+        for mut entry in entries {
+            prune_empty(&mut entry);
             if !first {
                 out.write_all(b",").map_err(io)?;
             }
@@ -106,6 +106,47 @@ pub fn write_bundle(
     }
     out.write_all(b"]}\n").map_err(io)?;
     Ok(())
+}
+
+/// A FHIR `dateTime` of a clinical time, which refract keeps as the wall-clock time the source
+/// wrote (its offset is not kept). A time read from a date alone (midnight) is written as that
+/// date, which is all that is known; any other time with the offset of this machine's time zone
+/// on that day, as R4 requires a zone with a time ("2020-02-09T10:00:00" is not a dateTime).
+/// Reading the export back gives the same wall-clock time. A time that does not exist in the
+/// zone (skipped by a daylight-saving change) is written as its date.
+pub fn clinical_datetime(at: NaiveDateTime) -> String {
+    if at.time() == NaiveTime::MIN {
+        return format_date(at.date()).as_str().to_owned();
+    }
+    match Local.from_local_datetime(&at) {
+        LocalResult::Single(zoned) | LocalResult::Ambiguous(zoned, _) => {
+            zoned.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+        }
+        LocalResult::None => format_date(at.date()).as_str().to_owned(),
+    }
+}
+
+/// A time refract keeps in UTC (the bundle's timestamp, a review) as a FHIR `instant`.
+fn utc_instant(at: NaiveDateTime) -> String {
+    format!("{}Z", format_datetime(at).as_str().replace(' ', "T"))
+}
+
+/// Removes empty strings, arrays and objects, and then the objects and arrays they leave empty:
+/// no FHIR element may be empty (`"unit": ""` is not a string, `[]` not a list).
+fn prune_empty(value: &mut Value) -> bool {
+    match value {
+        Value::String(text) => text.is_empty(),
+        Value::Array(items) => {
+            items.retain_mut(|item| !prune_empty(item));
+            items.is_empty()
+        }
+        Value::Object(members) => {
+            members.retain(|_, member| !prune_empty(member));
+            members.is_empty()
+        }
+        Value::Null => true,
+        Value::Bool(_) | Value::Number(_) => false,
+    }
 }
 
 /// Moves the resource into the entry (`json!` would copy it).
@@ -168,8 +209,12 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
     if let Some(birth) = patient.birth_date {
         resource["birthDate"] = json!(format_date(birth).as_str());
     }
-    if let Some(deceased) = patient.deceased_date {
-        resource["deceasedDateTime"] = json!(format_date(deceased).as_str());
+    match patient.death() {
+        Some(Death { date: Some(day) }) => {
+            resource["deceasedDateTime"] = json!(format_date(day).as_str());
+        }
+        Some(Death { date: None }) => resource["deceasedBoolean"] = json!(true),
+        None => {}
     }
     entries.push(entry(&patient_uuid, resource));
 
@@ -211,10 +256,9 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
         if let Some(code) = &exposure.atc {
             coding.push(json!({ "system": ATC, "code": code }));
         }
-        let mut period =
-            json!({ "start": format_datetime(exposure.start).as_str().replace(' ', "T") });
+        let mut period = json!({ "start": clinical_datetime(exposure.start) });
         if let Some(end) = exposure.end {
-            period["end"] = json!(format_datetime(end).as_str().replace(' ', "T"));
+            period["end"] = json!(clinical_datetime(end));
         }
         let mut extension = Vec::new();
         if let Some(reason) = exposure.stop_reason {
@@ -225,15 +269,16 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
             .iter()
             .filter(|l| l.drugs.iter().any(|d| d.exposure_id == Some(exposure.id)))
         {
-            extension.push(json!({
-                "url": LINE_URL,
-                "extension": [
-                    { "url": "condition", "valueCode": line.ruleset },
-                    { "url": "number", "valueInteger": line.number },
-                    { "url": "regimen", "valueString": line.regimen },
-                    { "url": "origin", "valueCode": line.origin.as_str() },
-                ],
-            }));
+            let mut parts = vec![
+                json!({ "url": "condition", "valueCode": line.ruleset }),
+                json!({ "url": "number", "valueInteger": line.number }),
+                json!({ "url": "origin", "valueCode": line.origin.as_str() }),
+            ];
+            // An extension must have a value: an unnamed regimen is left out, not written empty.
+            if !line.regimen.trim().is_empty() {
+                parts.insert(2, json!({ "url": "regimen", "valueString": line.regimen }));
+            }
+            extension.push(json!({ "url": LINE_URL, "extension": parts }));
         }
         let mut resource = json!({
             "resourceType": "MedicationStatement",
@@ -269,11 +314,10 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
             "status": "final",
             "subject": subject,
             "code": concept(system, &observation.code, &observation.display),
-            "effectiveDateTime": format_datetime(observation.effective).as_str().replace(' ', "T"),
+            "effectiveDateTime": clinical_datetime(observation.effective),
         });
         if let Some(value) = observation.value {
-            resource["valueQuantity"] =
-                json!({ "value": value, "unit": observation.unit.clone().unwrap_or_default() });
+            resource["valueQuantity"] = json!({ "value": value, "unit": observation.unit });
         } else if let Some(code) = &observation.value_code {
             resource["valueCodeableConcept"] =
                 json!({ "coding": [{ "system": SNOMED, "code": code }] });
@@ -345,7 +389,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
                 "status": "completed",
                 "subject": subject,
                 "code": concept(system, &procedure.code, &procedure.display),
-                "performedDateTime": format_datetime(procedure.performed).as_str().replace(' ', "T"),
+                "performedDateTime": clinical_datetime(procedure.performed),
             }),
         ));
     }
@@ -361,7 +405,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
         {
             notes.push(json!({
                 "authorString": review.by,
-                "time": format_datetime(review.at).as_str().replace(' ', "T"),
+                "time": utc_instant(review.at),
                 "text": format!("{}: {}", review.decision, review.rationale),
             }));
         }

@@ -120,6 +120,8 @@ pub struct Patient {
     pub gender: Option<String>,
     #[serde(rename = "birthDate")]
     pub birth_date: Option<String>,
+    #[serde(rename = "deceasedBoolean")]
+    pub deceased_boolean: Option<bool>,
     #[serde(rename = "deceasedDateTime")]
     pub deceased_date_time: Option<String>,
 }

@@ -599,6 +599,9 @@ fn map_patient(
         resource.deceased_date_time.as_ref(),
         warnings,
     );
+    // A deceasedDateTime says the patient died even when its date cannot be read (kept as a
+    // death on a day not known); deceasedBoolean false says nothing more than its absence.
+    let deceased = resource.deceased_boolean == Some(true) || resource.deceased_date_time.is_some();
     Ok(ImportedPatient {
         id,
         patient: Patient {
@@ -609,6 +612,7 @@ fn map_patient(
             given_name,
             birth_date,
             sex,
+            deceased,
             deceased_date,
             care_team: None,
         },

@@ -194,7 +194,11 @@ fn latest_record_date(
         .flat_map(|g| std::iter::once(g.start()).chain(g.end()));
     let observations = record.observations.iter().map(|o| o.effective.date());
     let procedures = record.procedures.iter().map(|p| p.performed.date());
-    let conditions = record.conditions.iter().filter_map(|c| c.onset);
+    let conditions = record
+        .conditions
+        .iter()
+        .filter(|c| c.is_diagnosis())
+        .filter_map(|c| c.onset);
     let lines = record
         .lines
         .iter()

@@ -17,8 +17,8 @@ use super::drugs::DrugBook;
 use super::model::{Kind, RuleSet};
 use super::{oncology, pressure, status_epilepticus, trials};
 use crate::domain::{
-    Assessment, AssessmentStatus, Condition, ConditionCodeSystem, Confounder, Evidence,
-    EvidenceKind, PatientId, PatientRecord,
+    Assessment, AssessmentStatus, Condition, ConditionCodeSystem, Confounder, Death, Evidence,
+    EvidenceKind, Patient, PatientId, PatientRecord,
 };
 
 /// Outcomes of the criteria evaluated so far for one assessment (a handful: a list is faster
@@ -73,22 +73,14 @@ impl Outcome {
     }
 }
 
-/// The conditions of `record` that `set` applies to (not refuted, not entered in error, not
-/// resolved).
+/// The conditions of `record` that `set` applies to: current diagnoses only (not refuted, not
+/// entered in error, not resolved or inactive).
 pub fn matching_conditions<'r>(set: &RuleSet, record: &'r PatientRecord) -> Vec<&'r Condition> {
     record
         .conditions
         .iter()
         .filter(|condition| {
-            let excluded_status = condition
-                .verification_status
-                .as_deref()
-                .is_some_and(|s| matches!(s, "refuted" | "entered-in-error"))
-                || condition
-                    .clinical_status
-                    .as_deref()
-                    .is_some_and(|s| matches!(s, "resolved" | "inactive"));
-            !excluded_status
+            condition.is_active()
                 && condition_matches(
                     condition,
                     &set.applies_to.icd10,
@@ -166,8 +158,71 @@ fn mentions(text: &str, name: &str) -> bool {
 }
 
 /// Evaluates one rule set on one patient; `None` when it does not apply (no matching
-/// condition).
+/// condition). A deceased patient gets no new flag (see [`after_death`]).
 pub fn evaluate(
+    record: &PatientRecord,
+    set: &RuleSet,
+    book: &DrugBook,
+    today: NaiveDate,
+) -> Option<Assessment> {
+    match as_of_death(record, today) {
+        Some((closed, last_day)) => {
+            let death = record.patient.as_ref().and_then(Patient::death)?;
+            let inner = evaluate_living(&closed, set, book, last_day)?;
+            Some(after_death(inner, death, today))
+        }
+        None => evaluate_living(record, set, book, today),
+    }
+}
+
+/// A deceased patient's record as the criteria read it, and the day to read it on: nothing
+/// given after death, judged on the day of death (or, when that day is not recorded, on the
+/// record's last day). `None` for a patient not known to be dead.
+pub fn as_of_death(record: &PatientRecord, today: NaiveDate) -> Option<(PatientRecord, NaiveDate)> {
+    let day = record.death_day().or_else(|| {
+        record
+            .patient
+            .as_ref()
+            .is_some_and(Patient::is_deceased)
+            .then_some(today)
+    })?;
+    let mut closed = record.clone();
+    closed.end_at_death();
+    Some((closed, day.min(today)))
+}
+
+/// The assessment of a deceased patient: no new suspected-refractory flag (a flag asks the team
+/// to act for the patient; DESIGN §2: `insufficient_data`, as refract does not decide for the
+/// dead), with why, and what the criteria read up to death as context and evidence. The team's
+/// earlier reviews stay in the record as they were.
+fn after_death(inner: Assessment, death: Death, today: NaiveDate) -> Assessment {
+    let when = match death.date {
+        Some(day) => format!("deceased on {day}"),
+        None => String::from("deceased (the day is not recorded)"),
+    };
+    let mut reasons = vec![
+        format!("{when}: no new flag"),
+        format!("up to death, the criteria read: {}", inner.label),
+    ];
+    reasons.extend(inner.reasons.iter().map(|reason| format!("  {reason}")));
+    let mut assessment = Assessment {
+        status: AssessmentStatus::InsufficientData,
+        label: String::from(DECEASED_LABEL),
+        reasons,
+        missing: Vec::new(),
+        confounders: Vec::new(),
+        evaluated_on: today,
+        fingerprint: String::new(),
+        ..inner
+    };
+    assessment.fingerprint = fingerprint(&assessment);
+    assessment
+}
+
+/// The label of a deceased patient's assessment.
+pub const DECEASED_LABEL: &str = "deceased: no new flag";
+
+fn evaluate_living(
     record: &PatientRecord,
     set: &RuleSet,
     book: &DrugBook,
@@ -180,13 +235,14 @@ pub fn evaluate(
     let patient_id = record.patient.as_ref().map_or(PatientId(0), |p| p.id);
     let citation = set.citation.short();
 
-    // Exclusions (bipolar depression for TRD) put the patient outside the criterion.
+    // Exclusions (bipolar depression for TRD) put the patient outside the criterion. A past
+    // diagnosis counts (a resolved bipolar episode is a history of bipolar disorder); a refuted
+    // one, or one entered in error, is no diagnosis.
     for exclusion in &set.exclusions {
-        if let Some(found) = record
-            .conditions
-            .iter()
-            .find(|c| condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names))
-        {
+        if let Some(found) = record.conditions.iter().find(|c| {
+            c.is_diagnosis()
+                && condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names)
+        }) {
             let mut assessment = Assessment {
                 patient_id,
                 ruleset: set.id.clone(),

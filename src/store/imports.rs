@@ -221,6 +221,8 @@ struct Demographics {
     given_name: String,
     birth_date: Option<String>,
     sex: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    deceased: bool,
     deceased_date: Option<String>,
 }
 
@@ -233,13 +235,15 @@ impl Demographics {
             given_name: patient.given_name.clone(),
             birth_date: patient.birth_date.map(|d| String::from(format_date(d))),
             sex: patient.sex.as_str().to_owned(),
+            deceased: patient.is_deceased(),
             deceased_date: patient.deceased_date.map(|d| String::from(format_date(d))),
         }
     }
 }
 
 /// Brings a stored patient's demographics to what the source says, auditing the change with
-/// the values it replaced. Returns whether anything changed.
+/// the values it replaced, and marks the patient to be evaluated again. Returns whether
+/// anything changed.
 fn update_demographics(
     conn: &Connection,
     auditor: &AuditWriter,
@@ -255,7 +259,7 @@ fn update_demographics(
     }
     conn.prepare_cached(
         "UPDATE patients SET mrn = ?2, mrn_system = ?3, family_name = ?4, given_name = ?5,
-                birth_date = ?6, sex = ?7, deceased_date = ?8, name_key = ?9
+                birth_date = ?6, sex = ?7, deceased_date = ?8, name_key = ?9, deceased = ?10
          WHERE id = ?1",
     )?
     .execute(params![
@@ -268,7 +272,11 @@ fn update_demographics(
         after.sex,
         after.deceased_date,
         name_key(&after.family_name, &after.given_name),
+        after.deceased,
     ])?;
+    // What the criteria read depends on who the patient is: a death learnt now withdraws a
+    // flag, a corrected birth date moves an age. Evaluated again with the run's other changes.
+    mark_dirty(conn, id)?;
     auditor.record(
         conn,
         Change {

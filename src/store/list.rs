@@ -13,7 +13,7 @@ use rusqlite::{Connection, params_from_iter};
 
 use super::sql_types::parse_opt_date;
 use super::{Result, Store};
-use crate::domain::{AssessmentStatus, ReviewState, Sex};
+use crate::domain::{AssessmentStatus, Death, ReviewState, Sex, age_until};
 
 /// A column the list can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -107,6 +107,9 @@ pub struct ListFilter {
     /// The search matches MRNs only: on a shared screen with identity masked, typing a
     /// surname must not pick the patient out of the masked rows.
     pub mrn_only: bool,
+    /// Deceased patients are listed too (hidden by default: the list is of patients the team
+    /// can still act for; the header counts the hidden).
+    pub show_deceased: bool,
 }
 
 /// A filter plus an order.
@@ -163,8 +166,23 @@ pub struct PatientRow {
     pub review: Option<ReviewState>,
     pub care_team: String,
     pub updated_at: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deceased: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deceased_date: Option<NaiveDate>,
     #[serde(skip)]
     pub cursor: Option<Cursor>,
+}
+
+impl PatientRow {
+    pub fn death(&self) -> Option<Death> {
+        Death::of(self.deceased, self.deceased_date)
+    }
+
+    /// Age on `today`, stopped at death.
+    pub fn age_on(&self, today: NaiveDate) -> Option<u32> {
+        age_until(self.birth_date, self.death(), today)
+    }
 }
 
 /// Patients per status for the header, under the current filter minus its status part.
@@ -177,6 +195,8 @@ pub struct StatusCounts {
     /// Indexed by `AssessmentStatus::rank()`; index 0 is "not assessed".
     pub by_rank: [u64; 6],
     pub unreviewed: u64,
+    /// Deceased patients the filter matches but does not show (0 when it shows them).
+    pub deceased_hidden: u64,
 }
 
 impl StatusCounts {
@@ -190,8 +210,9 @@ pub fn rebuild_list_counts(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "DELETE FROM list_counts;
          INSERT INTO list_counts
-         SELECT list_status, list_ruleset, care_team, list_review, list_wf_overdue, count(*)
-         FROM patients GROUP BY 1, 2, 3, 4, 5;",
+         SELECT list_status, list_ruleset, care_team, list_review, list_wf_overdue, deceased,
+                count(*)
+         FROM patients GROUP BY 1, 2, 3, 4, 5, 6;",
     )?;
     Ok(())
 }
@@ -201,7 +222,22 @@ pub const SEARCH_COUNT_CAP: u64 = 10_000;
 
 const ROW_COLUMNS: &str = "id, mrn, family_name, given_name, birth_date, sex, list_status, \
      list_ruleset, list_line, list_regimen, list_wf, list_wf_overdue, list_review, care_team, \
-     updated_at";
+     updated_at, deceased, deceased_date";
+
+/// Whether the filter hides patients who are there to hide: with no deceased patient in the
+/// file (a read of the maintained counts), the list's queries stay what they were, index walks
+/// with nothing to test.
+fn hides_deceased(conn: &Connection, filter: &ListFilter) -> Result<bool> {
+    if filter.show_deceased {
+        return Ok(false);
+    }
+    let any: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM list_counts WHERE deceased = 1 AND patients > 0)",
+        )?
+        .query_row([], |row| row.get(0))?;
+    Ok(any)
+}
 
 impl Store {
     /// One page of the list from `anchor`, at most `limit` rows, in list order.
@@ -216,8 +252,20 @@ impl Store {
 
     /// How many patients the filter matches.
     pub fn list_count(&self, filter: &ListFilter) -> Result<u64> {
-        let (clause, params) = where_clause(filter);
+        let (clause, params) = where_clause(filter, hides_deceased(&self.conn, filter)?);
         let sql = format!("SELECT count(*) FROM patients WHERE {clause}");
+        let count: i64 = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(params), |row| row.get(0))?;
+        Ok(count.max(0) as u64)
+    }
+
+    /// How many deceased patients the filter matches, shown or not: what a list that hides
+    /// them says it left out.
+    pub fn deceased_count(&self, filter: &ListFilter) -> Result<u64> {
+        let (clause, params) = where_clause(filter, false);
+        let sql = format!("SELECT count(*) FROM patients WHERE deceased = 1 AND ({clause})");
         let count: i64 = self
             .conn
             .prepare_cached(&sql)?
@@ -228,7 +276,8 @@ impl Store {
     /// How many rows come before `cursor` in list order: the row number a scrollbar needs after
     /// a jump it cannot count incrementally (a search hit, a sort change).
     pub fn list_position(&self, query: &ListQuery, cursor: &Cursor) -> Result<u64> {
-        let (clause, mut params) = where_clause(&query.filter);
+        let hide = hides_deceased(&self.conn, &query.filter)?;
+        let (clause, mut params) = where_clause(&query.filter, hide);
         let op = if effective_descending(query) {
             ">"
         } else {
@@ -257,7 +306,9 @@ impl Store {
             status: None,
             ..filter.clone()
         };
-        let (clause, params) = where_clause(&filter);
+        // The deceased are counted apart rather than filtered out, so that the header can say
+        // how many the list hides.
+        let (clause, params) = where_clause(&filter, false);
         let searching = filter
             .search
             .as_deref()
@@ -265,15 +316,16 @@ impl Store {
         // Without a search every term is a column of the maintained counts.
         let sql = if searching {
             format!(
-                "SELECT list_status, count(*), sum(list_review = 0) FROM
-                 (SELECT list_status, list_review FROM patients WHERE {clause} LIMIT {})
-                 GROUP BY list_status",
+                "SELECT list_status, deceased, count(*), sum(list_review = 0) FROM
+                 (SELECT list_status, list_review, deceased FROM patients WHERE {clause} LIMIT {})
+                 GROUP BY list_status, deceased",
                 cap + 1
             )
         } else {
             format!(
-                "SELECT list_status, sum(patients), sum(CASE WHEN list_review = 0 THEN patients END)
-                 FROM list_counts WHERE {clause} GROUP BY list_status"
+                "SELECT list_status, deceased, sum(patients),
+                        sum(CASE WHEN list_review = 0 THEN patients END)
+                 FROM list_counts WHERE {clause} GROUP BY list_status, deceased"
             )
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -281,20 +333,25 @@ impl Store {
         let rows = stmt.query_map(params_from_iter(params), |row| {
             Ok((
                 row.get::<_, i64>(0)?,
-                row.get::<_, i64>(1)?,
-                row.get::<_, Option<i64>>(2)?,
+                row.get::<_, bool>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, Option<i64>>(3)?,
             ))
         })?;
         for row in rows {
-            let (rank, count, unreviewed) = row?;
+            let (rank, deceased, count, unreviewed) = row?;
             let count = count.max(0) as u64;
+            if deceased && !filter.show_deceased {
+                counts.deceased_hidden += count;
+                continue;
+            }
             counts.total += count;
             counts.unreviewed += unreviewed.unwrap_or(0).max(0) as u64;
             if let Some(slot) = counts.by_rank.get_mut(rank.clamp(0, 5) as usize) {
                 *slot += count;
             }
         }
-        if searching && counts.total > cap {
+        if searching && counts.total + counts.deceased_hidden > cap {
             counts.capped = true;
         }
         Ok(counts)
@@ -313,9 +370,10 @@ fn is_broad_search(conn: &Connection, filter: &ListFilter) -> Result<bool> {
     let search_only = ListFilter {
         search: filter.search.clone(),
         mrn_only: filter.mrn_only,
+        show_deceased: true,
         ..ListFilter::default()
     };
-    let (clause, params) = where_clause(&search_only);
+    let (clause, params) = where_clause(&search_only, false);
     let sql = format!(
         "SELECT count(*) FROM (SELECT 1 FROM patients WHERE {clause} LIMIT {BROAD_SEARCH})"
     );
@@ -342,7 +400,8 @@ fn list_page(
     let backwards = matches!(anchor, Anchor::Last | Anchor::Before(_));
     let walk_descending = descending != backwards;
     let column = query.sort.column();
-    let (mut clause, mut params) = where_clause(&query.filter);
+    let hide = hides_deceased(conn, &query.filter)?;
+    let (mut clause, mut params) = where_clause(&query.filter, hide);
     if is_broad_search(conn, &query.filter)? {
         // A search matching many patients: walking the sort order's index and testing each row
         // finds a page after a few hundred rows, where collecting every match to sort them
@@ -386,7 +445,9 @@ fn list_page(
                 (
                     row.get::<_, String>(13)?,
                     row.get::<_, String>(14)?,
-                    row.get::<_, Value>(15)?,
+                    row.get::<_, bool>(15)?,
+                    row.get::<_, Option<String>>(16)?,
+                    row.get::<_, Value>(17)?,
                 ),
             ))
         })?
@@ -409,7 +470,7 @@ fn list_page(
         rest,
     ) in raw
     {
-        let (care_team, updated_at, sort_value) = rest;
+        let (care_team, updated_at, deceased, deceased_date, sort_value) = rest;
         rows.push(PatientRow {
             id,
             mrn,
@@ -431,6 +492,8 @@ fn list_page(
             },
             care_team,
             updated_at,
+            deceased,
+            deceased_date: parse_opt_date("patients.deceased_date", deceased_date)?,
             cursor: Some(Cursor {
                 value: sort_value,
                 id,
@@ -443,10 +506,14 @@ fn list_page(
     Ok(rows)
 }
 
-/// The WHERE clause and its parameters for a filter (always at least `1`).
-fn where_clause(filter: &ListFilter) -> (String, Vec<Value>) {
+/// The WHERE clause and its parameters for a filter (always at least `1`); `hide_deceased`
+/// leaves the deceased out (see [`hides_deceased`]).
+fn where_clause(filter: &ListFilter, hide_deceased: bool) -> (String, Vec<Value>) {
     let mut terms: Vec<String> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
+    if hide_deceased {
+        terms.push("deceased = 0".into());
+    }
     if let Some(status) = filter.status {
         terms.push("list_status = ?".into());
         params.push(Value::Integer(status.rank()));

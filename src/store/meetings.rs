@@ -21,8 +21,8 @@ use super::versions::{self, last_change};
 use super::write::refresh_list_row;
 use super::{Result, Store, StoreError};
 use crate::domain::{
-    AssessmentStatus, Attendee, Edit, Meeting, MeetingCase, Outcome, PatientId, PlanFollowed, Sex,
-    Task, TaskStatus, can_present, masked_identity,
+    AssessmentStatus, Attendee, Death, Edit, Meeting, MeetingCase, Outcome, PatientId,
+    PlanFollowed, Sex, Task, TaskStatus, can_present, masked_identity,
 };
 
 /// The longest time box a case may get: a whole meeting's worth.
@@ -60,6 +60,8 @@ pub struct CaseDetail {
     pub given_name: String,
     pub sex: Sex,
     pub birth_date: Option<NaiveDate>,
+    /// Whether and when the patient died.
+    pub death: Option<Death>,
     /// The rule set the status and line below are about: the case's, else the patient's
     /// headline condition.
     pub ruleset: String,
@@ -87,13 +89,18 @@ impl CaseDetail {
         }
     }
 
+    /// "† died 1978-01-11, aged 53" for a deceased patient (the year alone when `masked`).
+    pub fn death_words(&self, masked: bool) -> Option<String> {
+        self.death.map(|death| death.words(self.birth_date, masked))
+    }
+
     /// Initials, age on `today` and sex: never the name, the MRN or the birth date.
     pub fn masked_identity(&self, today: NaiveDate) -> String {
         masked_identity(
             &self.given_name,
             &self.family_name,
             self.sex,
-            self.birth_date,
+            (self.birth_date, self.death),
             today,
         )
     }
@@ -1195,7 +1202,8 @@ impl Store {
         let raws = snapshot
             .prepare_cached(&format!(
                 "SELECT {CASE_COLUMNS}, p.mrn, p.family_name, p.given_name, p.sex, p.birth_date,
-                        coalesce(mc.ruleset, p.list_ruleset), a.status, a.label, o.name
+                        coalesce(mc.ruleset, p.list_ruleset), a.status, a.label, o.name,
+                        p.deceased, p.deceased_date
                  FROM meeting_cases mc
                  JOIN patients p ON p.id = mc.patient_id
                  LEFT JOIN assessments a
@@ -1220,12 +1228,20 @@ impl Store {
                         row.get::<_, Option<String>>(at + 7)?,
                         row.get::<_, Option<String>>(at + 8)?,
                     ),
+                    (
+                        row.get::<_, bool>(at + 9)?,
+                        row.get::<_, Option<String>>(at + 10)?,
+                    ),
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let mut cases = Vec::with_capacity(raws.len());
-        for (raw, (mrn, family_name, given_name, sex, birth), (ruleset, status, label, option)) in
-            raws
+        for (
+            raw,
+            (mrn, family_name, given_name, sex, birth),
+            (ruleset, status, label, option),
+            (deceased, deceased_date),
+        ) in raws
         {
             let case = raw.into_case()?;
             let (line, regimen) = snapshot
@@ -1245,6 +1261,10 @@ impl Store {
                 given_name,
                 sex: parse_code("patients.sex", &sex, Sex::parse)?,
                 birth_date: parse_opt_date("patients.birth_date", Some(birth))?,
+                death: Death::of(
+                    deceased,
+                    parse_opt_date("patients.deceased_date", deceased_date)?,
+                ),
                 ruleset,
                 status: parse_opt_code("assessments.status", status, AssessmentStatus::parse)?,
                 status_label: label,

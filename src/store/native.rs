@@ -96,6 +96,7 @@ const PATIENT_COLUMNS: &[&str] = &[
     "given_name",
     "birth_date",
     "sex",
+    "deceased",
     "deceased_date",
     "care_team",
     "source",
@@ -679,6 +680,12 @@ impl Store {
                     ),
                 ],
             )?;
+            // A document from before `deceased` was written says death by its date alone.
+            conn.prepare_cached(
+                "UPDATE patients SET deceased = 1
+                 WHERE id = ?1 AND deceased = 0 AND deceased_date IS NOT NULL",
+            )?
+            .execute([pid])?;
             let with_patient = [("patient_id", Cell::from(pid))];
             for (table, key, list) in [
                 ("patient_identifiers", "identifiers", &native.identifiers),

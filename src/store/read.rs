@@ -347,7 +347,7 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
     let row = conn
         .prepare_cached(
             "SELECT mrn, family_name, given_name, birth_date, sex, deceased_date, care_team,
-                    mrn_system
+                    mrn_system, deceased
              FROM patients WHERE id = ?1",
         )?
         .query_row([id.0], |row| {
@@ -359,7 +359,7 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
                 row.get::<_, String>(4)?,
                 row.get::<_, Option<String>>(5)?,
                 row.get::<_, String>(6)?,
-                row.get::<_, String>(7)?,
+                (row.get::<_, String>(7)?, row.get::<_, bool>(8)?),
             ))
         })
         .optional()?
@@ -367,7 +367,16 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
             column: "patients.id",
             detail: format!("no patient {}", id.0),
         })?;
-    let (mrn, family_name, given_name, birth, sex, deceased, care_team, mrn_system) = row;
+    let (
+        mrn,
+        family_name,
+        given_name,
+        birth,
+        sex,
+        deceased_date,
+        care_team,
+        (mrn_system, deceased),
+    ) = row;
     Ok(Patient {
         id,
         mrn,
@@ -376,7 +385,8 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
         given_name,
         birth_date: parse_opt_date("patients.birth_date", Some(birth))?,
         sex: parse_code("patients.sex", &sex, Sex::parse)?,
-        deceased_date: parse_opt_date("patients.deceased_date", deceased)?,
+        deceased,
+        deceased_date: parse_opt_date("patients.deceased_date", deceased_date)?,
         care_team: Some(care_team).filter(|team| !team.is_empty()),
     })
 }
@@ -399,10 +409,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
     {
         let mut stmt = conn.prepare_cached(
             "SELECT id, mrn, family_name, given_name, birth_date, sex, deceased_date, care_team,
-                    mrn_system
+                    mrn_system, deceased
              FROM patients WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
         )?;
-        let raw = stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 9)))?;
+        let raw = stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 10)))?;
         for raw in raw {
             let raw = raw?;
             let id = raw.int(0);
@@ -416,6 +426,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
                     given_name: raw.text(3),
                     birth_date: parse_opt_date("patients.birth_date", raw.opt(4))?,
                     sex: parse_code("patients.sex", &raw.text(5), Sex::parse)?,
+                    deceased: raw.int(9) != 0,
                     deceased_date: parse_opt_date("patients.deceased_date", raw.opt(6))?,
                     care_team: raw.opt(7).filter(|team| !team.is_empty()),
                 }),
@@ -601,6 +612,11 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
         records[index]
             .resolved_confounders
             .push((raw.text(1), raw.text(2)));
+    }
+    // Every reader sees the record as refract reads it: nothing given after death (the rows
+    // keep what the source said).
+    for record in &mut records {
+        record.end_at_death();
     }
     Ok(records)
 }

@@ -43,6 +43,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("sql/0006_drug_records.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        sql: include_str!("sql/0007_death.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 /// The migration that chains the audit log; the rows already there are hashed right after it,
@@ -101,4 +105,53 @@ fn run_pending(conn: &mut Connection, rebuilds: bool) -> Result<()> {
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of the version before death was kept (6) with two patients, one with a day of
+    /// death: the upgrade marks that one deceased and keeps the list's counts per vital status.
+    #[test]
+    fn the_death_migration_reads_the_day_of_death_already_stored() {
+        let mut conn = Connection::open_in_memory().expect("in memory");
+        {
+            let tx = conn.transaction().expect("transaction");
+            for migration in MIGRATIONS.iter().take(6) {
+                tx.execute_batch(migration.sql).expect("migration");
+                if migration.sql == AUDIT_CHAIN {
+                    super::super::audit::seal_unchained(&tx).expect("seal");
+                }
+            }
+            tx.pragma_update(None, "user_version", 6).expect("version");
+            tx.execute_batch(
+                "INSERT INTO patients (mrn, name_key, updated_at, deceased_date, list_status)
+                 VALUES ('A', 'a', '2026-01-01', NULL, 5), ('B', 'b', '2026-01-01', '1978-01-11', 4);",
+            )
+            .expect("patients");
+            tx.commit().expect("commit");
+        }
+        migrate(&mut conn).expect("upgrade");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("version");
+        assert_eq!(version, SCHEMA_VERSION);
+        let deceased: Vec<(String, i64)> = conn
+            .prepare("SELECT mrn, deceased FROM patients ORDER BY mrn")
+            .expect("query")
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .expect("rows")
+            .collect::<std::result::Result<_, _>>()
+            .expect("rows");
+        assert_eq!(deceased, [("A".into(), 0), ("B".into(), 1)]);
+        let counts: Vec<(i64, i64, i64)> = conn
+            .prepare("SELECT list_status, deceased, patients FROM list_counts ORDER BY 1")
+            .expect("query")
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .expect("rows")
+            .collect::<std::result::Result<_, _>>()
+            .expect("rows");
+        assert_eq!(counts, [(4, 1, 1), (5, 0, 1)]);
+    }
 }

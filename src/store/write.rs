@@ -158,9 +158,10 @@ impl<'conn> RecordWriter<'conn> {
             patient: conn.prepare_cached(
                 "INSERT INTO patients (mrn, family_name, given_name, birth_date, sex, deceased_date,
                      care_team, source, name_key, updated_at, list_status, list_ruleset, list_line,
-                     list_regimen, list_wf, list_wf_overdue, list_review, source_id, mrn_system)
+                     list_regimen, list_wf, list_wf_overdue, list_review, source_id, mrn_system,
+                     deceased)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                         ?18, ?19)",
+                         ?18, ?19, ?20)",
             )?,
             condition: conn.prepare_cached(
                 "INSERT INTO conditions (patient_id, system, code, display, onset, abatement,
@@ -285,6 +286,7 @@ impl<'conn> RecordWriter<'conn> {
             projection.review_code(),
             fhir_id,
             patient.mrn_system,
+            patient.is_deceased(),
         ])?;
         Ok(PatientId(row_id))
     }

@@ -842,6 +842,9 @@ pub(crate) fn open_patient(model: &mut Model, id: PatientId, back_to: Screen) ->
     vec![Request::Patient { id }]
 }
 
+/// How many lines the filter menu has (the last clears them all).
+const FILTER_ITEMS: usize = 7;
+
 /// The filter menu's lines: (label, value) for display.
 pub fn filter_items(model: &Model) -> Vec<(String, String)> {
     let filter = &model.list.query.filter;
@@ -873,6 +876,14 @@ pub fn filter_items(model: &Model) -> Vec<(String, String)> {
             String::from("Overdue steps or tasks only"),
             String::from(if filter.overdue_only { "yes" } else { "no" }),
         ),
+        (
+            String::from("Deceased patients"),
+            String::from(if filter.show_deceased {
+                "shown"
+            } else {
+                "hidden"
+            }),
+        ),
         (String::from("Clear all filters"), String::new()),
     ]
 }
@@ -897,7 +908,7 @@ fn popup_action(model: &mut Model, popup: &Popup, action: Action) -> Vec<Request
         }
         (Popup::Filter { selected }, Action::MoveDown) => {
             model.popup = Some(Popup::Filter {
-                selected: (selected + 1).min(5),
+                selected: (selected + 1).min(FILTER_ITEMS - 1),
             });
             Vec::new()
         }
@@ -927,6 +938,7 @@ fn popup_action(model: &mut Model, popup: &Popup, action: Action) -> Vec<Request
                 2 => filter.care_team = cycle(filter.care_team.as_ref(), &model.care_teams),
                 3 => filter.unreviewed_only = !filter.unreviewed_only,
                 4 => filter.overdue_only = !filter.overdue_only,
+                5 => filter.show_deceased = !filter.show_deceased,
                 _ => {
                     *filter = ListFilter {
                         search: filter.search.take(),
@@ -1595,6 +1607,8 @@ mod tests {
             review: None,
             care_team: String::new(),
             updated_at: String::new(),
+            deceased: false,
+            deceased_date: None,
             cursor: Some(crate::store::Cursor {
                 value: rusqlite::types::Value::Integer(id),
                 id,

@@ -792,7 +792,9 @@ fn overview(
         "SELECT list_ruleset, list_status, sum(patients),
                 sum(CASE WHEN list_review = 0 THEN patients END),
                 sum(CASE WHEN list_wf_overdue = 1 THEN patients END)
-         FROM list_counts WHERE (?1 IS NULL OR care_team = ?1) AND list_ruleset <> ''
+         FROM list_counts
+         -- The dead are no one's work: every number here opens the list, which hides them.
+         WHERE (?1 IS NULL OR care_team = ?1) AND list_ruleset <> '' AND deceased = 0
          GROUP BY list_ruleset, list_status",
     )?;
     let mut result = stmt.query(params![care_team])?;

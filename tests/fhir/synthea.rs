@@ -229,12 +229,29 @@ fn synthea_bundles_import_through_the_cli() {
     let output = refract()
         .arg("--db")
         .arg(&db)
-        .args(["patients", "--json"])
+        .args(["patients", "--json", "--deceased"])
         .output()
         .unwrap();
     assert!(output.status.success());
     let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(rows.len(), 24);
+    // By default the list is of the living; stderr counts the others.
+    let deceased = deceased_in(&dir).len();
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["patients", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(rows.len(), 24 - deceased);
+    assert!(rows.iter().all(|row| row["deceased"] == false));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("{deceased} deceased patients not listed")),
+        "{stderr}"
+    );
 
     // The practitioner bundle alone, into a fresh database: no patient, no error.
     let practitioners = std::fs::read_dir(&dir)
@@ -247,4 +264,114 @@ fn synthea_bundles_import_through_the_cli() {
     assert_eq!(summary["imported"], 1);
     assert_eq!(summary["patients"], 0);
     assert!(summary["skipped"]["Practitioner"].as_u64().unwrap() > 0);
+}
+
+/// The deceased of the bundles (`deceasedDateTime` or `deceasedBoolean: true`), by Patient id,
+/// with the day of death written, read from the JSON independently of the importer.
+fn deceased_in(dir: &Path) -> BTreeMap<String, Option<String>> {
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let bundle: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        for entry in bundle["entry"].as_array().unwrap() {
+            let resource = &entry["resource"];
+            if resource["resourceType"] != "Patient" {
+                continue;
+            }
+            let day = resource["deceasedDateTime"]
+                .as_str()
+                .map(|at| at[..10].to_owned());
+            if day.is_some() || resource["deceasedBoolean"] == true {
+                out.insert(resource["id"].as_str().unwrap().to_owned(), day);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn synthea_deceased_patients_raise_no_flag_and_nothing_goes_on_after_death() {
+    let Some(dir) = synthea_dir() else { return };
+    let deceased = deceased_in(&dir);
+    assert!(deceased.len() >= 6, "the fixture set changed: {deceased:?}");
+    let mut env = Env::new();
+    env.import(std::slice::from_ref(&dir));
+    let today = super::today();
+
+    let mut assessed = 0;
+    for (source_id, day) in &deceased {
+        let id = env.int(&format!(
+            "SELECT id FROM patients WHERE source_id = '{source_id}'"
+        ));
+        let record = env.store.record(refract::domain::PatientId(id)).unwrap();
+        let patient = record.patient.as_ref().unwrap();
+        assert!(patient.is_deceased(), "{source_id}");
+        assert_eq!(
+            patient.deceased_date.map(|d| d.to_string()),
+            *day,
+            "{source_id}"
+        );
+        let death = record.death_day().unwrap();
+        // Ages stop at death.
+        if let Some(birth) = patient.birth_date {
+            assert_eq!(
+                patient.age_on(today),
+                refract::domain::age_in_years(birth, death),
+                "{source_id}"
+            );
+        }
+        // No drug, and no line, goes on after death.
+        for exposure in &record.exposures {
+            let end = exposure.end.map(|end| end.date());
+            assert!(
+                end.is_some_and(|end| end <= death || end == exposure.start.date()),
+                "{source_id}: {exposure:?} after {death}"
+            );
+            assert!(!exposure.active_on(today), "{source_id}: {exposure:?}");
+        }
+        for line in &record.lines {
+            assert!(
+                line.end.is_some_and(|end| end <= death.max(line.start)),
+                "{source_id}: {line:?}"
+            );
+        }
+        // No flag: every assessment says the patient died, and why there is no flag.
+        for item in env
+            .store
+            .assessments(refract::domain::PatientId(id))
+            .unwrap()
+        {
+            let assessment = &item.assessment;
+            assert_eq!(
+                assessment.status,
+                refract::domain::AssessmentStatus::InsufficientData,
+                "{source_id}: {assessment:?}"
+            );
+            assert_eq!(assessment.label, refract::rules::DECEASED_LABEL);
+            assert!(
+                assessment.reasons[0].contains("no new flag"),
+                "{:?}",
+                assessment.reasons
+            );
+            // What the criteria read up to death is still said, as context.
+            assert!(
+                assessment.reasons[1].starts_with("up to death, the criteria read: "),
+                "{:?}",
+                assessment.reasons
+            );
+            assessed += 1;
+        }
+    }
+    // Issue 15: 6 of the 8 patients flagged in these bundles died long ago.
+    assert!(assessed >= 6, "{assessed}");
+    // The living are assessed as before.
+    assert!(
+        env.int(
+            "SELECT count(*) FROM assessments a JOIN patients p ON p.id = a.patient_id
+             WHERE p.deceased = 0 AND a.label <> 'deceased: no new flag'"
+        ) > 0
+    );
 }

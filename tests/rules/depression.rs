@@ -203,6 +203,45 @@ pub fn cases() -> Vec<Case> {
         )
         .reason("Bipolar disorder is recorded")
         .evidence(EvidenceKind::Condition, 1),
+        // A refuted or entered-in-error diagnosis is no diagnosis (FHIR verificationStatus):
+        // it excludes nothing. A resolved bipolar disorder is still a history of bipolar
+        // disorder, which the definition excludes.
+        case(
+            "a refuted bipolar disorder does not exclude",
+            second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy))
+                .condition_status(
+                    "F31.4",
+                    "Bipolar affective disorder, current episode severe depression",
+                    Some("inactive"),
+                    Some("refuted"),
+                ),
+            Refractory,
+        )
+        .label(STAGE_II),
+        case(
+            "a bipolar disorder entered in error does not exclude",
+            second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy))
+                .condition_status(
+                    "F31.4",
+                    "Bipolar affective disorder, current episode severe depression",
+                    None,
+                    Some("entered-in-error"),
+                ),
+            Refractory,
+        )
+        .label(STAGE_II),
+        case(
+            "a resolved bipolar disorder still excludes",
+            second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy))
+                .condition_status(
+                    "F31.4",
+                    "Bipolar affective disorder, current episode severe depression",
+                    Some("resolved"),
+                    Some("confirmed"),
+                ),
+            NotMet,
+        )
+        .reason("Bipolar disorder is recorded"),
         case(
             "a trial started 31 days before the current episode is not counted",
             patient()

@@ -219,6 +219,7 @@ impl Vignette {
                     given_name: "Mara".into(),
                     birth_date: NaiveDate::from_ymd_opt(1971, 4, 2),
                     sex: Sex::Female,
+                    deceased: false,
                     deceased_date: None,
                     care_team: None,
                 }),
@@ -242,6 +243,29 @@ impl Vignette {
     /// An active, confirmed ICD-10 diagnosis with its onset `days` days ago.
     pub fn condition_since(self, icd10: &str, display: &str, days: i64) -> Self {
         self.condition_with_onset(icd10, display, Some(ago(days)))
+    }
+
+    /// An ICD-10 diagnosis with the given FHIR clinical and verification statuses (`None`: not
+    /// recorded).
+    pub fn condition_status(
+        mut self,
+        icd10: &str,
+        display: &str,
+        clinical: Option<&str>,
+        verification: Option<&str>,
+    ) -> Self {
+        let id = self.id();
+        self.record.conditions.push(Condition {
+            id,
+            system: ConditionCodeSystem::Icd10,
+            code: icd10.to_owned(),
+            display: display.to_owned(),
+            onset: None,
+            abatement: None,
+            clinical_status: clinical.map(str::to_owned),
+            verification_status: verification.map(str::to_owned),
+        });
+        self
     }
 
     fn condition_with_onset(

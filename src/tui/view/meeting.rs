@@ -50,7 +50,10 @@ fn identity(model: &Model, case: &CaseDetail) -> String {
     if model.masked {
         case.masked_identity(model.today)
     } else {
-        format!("{} · {}", case.display_name(), case.mrn)
+        match case.death_words(false) {
+            Some(death) => format!("{} · {} · {death}", case.display_name(), case.mrn),
+            None => format!("{} · {}", case.display_name(), case.mrn),
+        }
     }
 }
 

@@ -13,7 +13,8 @@ use super::super::theme::Theme;
 use super::super::worker::PatientDetail;
 use super::timeline::{Timeline, end_marker};
 use super::wrap_hanging;
-use crate::domain::{ReviewState, observation_codes};
+use crate::domain::{Condition, ReviewState, observation_codes};
+use crate::rules::DECEASED_LABEL;
 
 pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     let Some(screen) = &model.patient else { return };
@@ -76,6 +77,13 @@ pub(super) fn render_header(
             )),
         ]
     };
+    if let Some(death) = patient.death() {
+        // Masked, the year alone: the day of death could identify, as a birth date could.
+        first.push(Span::styled(
+            format!(" · {}", death.words(patient.birth_date, model.masked)),
+            theme.title(),
+        ));
+    }
     if let Some(team) = &patient.care_team {
         first.push(Span::styled(format!(" · {team}"), theme.muted()));
     }
@@ -88,26 +96,110 @@ pub(super) fn render_header(
     {
         first.push(Span::raw(format!(" · ECOG {value:.0}")));
     }
-    let diagnoses = record
-        .conditions
-        .iter()
-        .filter(|c| !matches!(c.clinical_status.as_deref(), Some("resolved" | "inactive")))
-        .map(|c| {
-            format!(
-                "{} {}{}",
-                c.code,
-                c.display,
-                c.onset
-                    .map(|d| format!(" (since {})", d.format("%Y-%m")))
-                    .unwrap_or_default()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" · ");
     let lines = vec![
         Line::from(first),
-        Line::from(Span::styled(format!(" {diagnoses}"), theme.muted())),
+        Line::from(Span::styled(
+            format!(
+                " {}",
+                diagnoses_line(
+                    &record.conditions,
+                    usize::from(area.width).saturating_sub(1)
+                )
+            ),
+            theme.muted(),
+        )),
     ];
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The header's diagnoses in `width` columns: the current ones by name, as many as fit, then how
+/// many more the Lines tab lists (current ones that did not fit, and those resolved, inactive,
+/// refuted or entered in error).
+fn diagnoses_line(conditions: &[Condition], width: usize) -> String {
+    let current: Vec<String> = conditions
+        .iter()
+        .filter(|c| c.is_active())
+        .map(|c| {
+            let words: Vec<String> = c
+                .status_words()
+                .into_iter()
+                .chain(
+                    c.onset
+                        .map(|onset| format!("since {}", onset.format("%Y-%m"))),
+                )
+                .collect();
+            if words.is_empty() {
+                c.name().to_owned()
+            } else {
+                format!("{} ({})", c.name(), words.join(", "))
+            }
+        })
+        .collect();
+    let others = conditions.len() - current.len();
+    if current.is_empty() {
+        return if others == 0 {
+            String::from("no diagnosis recorded")
+        } else {
+            format!("no current diagnosis · {others} past or ruled out: Lines tab")
+        };
+    }
+    let line = |shown: usize| {
+        let mut parts: Vec<String> = current[..shown].to_vec();
+        let hidden = current.len() - shown + others;
+        if hidden > 0 {
+            parts.push(format!("+{hidden} more: Lines tab"));
+        }
+        parts.join(" · ")
+    };
+    (1..=current.len())
+        .rev()
+        .map(line)
+        .find(|text| Span::raw(text.as_str()).width() <= width)
+        .unwrap_or_else(|| line(1))
+}
+
+/// Every recorded diagnosis, current ones first, each with its status: the rest of what the
+/// header lists.
+fn render_diagnoses(detail: &PatientDetail, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let conditions = &detail.summary.record.conditions;
+    let mut lines = vec![Line::from(Span::styled(
+        "Diagnoses (current first)",
+        theme.header(),
+    ))];
+    if conditions.is_empty() {
+        lines.push(Line::from(Span::styled(" none recorded", theme.muted())));
+    }
+    let current = conditions.iter().filter(|c| c.is_active());
+    let past = conditions.iter().filter(|c| !c.is_active());
+    for (condition, is_current) in current.map(|c| (c, true)).chain(past.map(|c| (c, false))) {
+        let when = match (condition.onset, condition.abatement) {
+            (Some(onset), Some(end)) => {
+                format!("{} → {}", onset.format("%Y-%m"), end.format("%Y-%m"))
+            }
+            (Some(onset), None) => format!("since {}", onset.format("%Y-%m")),
+            (None, Some(end)) => format!("until {}", end.format("%Y-%m")),
+            (None, None) => String::new(),
+        };
+        let mut detail_words: Vec<String> = Vec::new();
+        if !when.is_empty() {
+            detail_words.push(when);
+        }
+        if let Some(words) = condition.status_words() {
+            detail_words.push(words);
+        }
+        if !condition.code.is_empty() {
+            detail_words.push(format!("{} {}", condition.system, condition.code));
+        }
+        let (mark, style) = if is_current {
+            ("●", Style::new())
+        } else {
+            ("○", theme.muted())
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {mark} {}", condition.name()), style),
+            Span::styled(format!("  {}", detail_words.join(" · ")), theme.muted()),
+        ]));
+    }
     frame.render_widget(Paragraph::new(lines), area);
 }
 
@@ -207,8 +299,11 @@ pub(super) fn render_assessment(
             theme.status(Some(status)),
         ),
         Span::styled(
-            // The whole caution where it fits; never less than "suspected".
-            if area.width >= 100 {
+            // The whole caution where it fits; never less than "suspected". A deceased
+            // patient's assessment suspects nothing: its reasons say why.
+            if assessment.label == DECEASED_LABEL {
+                " · no flag for a deceased patient "
+            } else if area.width >= 100 {
                 " · suspected, for clinician review "
             } else {
                 " · suspected "
@@ -362,13 +457,36 @@ fn render_lines(
         Constraint::Length(16),
         Constraint::Min(10),
     ];
-    if detail.summary.record.lines.is_empty() {
-        render_exposures(model, screen, detail, theme, frame, area);
+    let record = &detail.summary.record;
+    // The lines (or drugs) first, the diagnoses under them: all of them when they fit, else at
+    // least a third of the tab.
+    let treatment = if record.lines.is_empty() {
+        record.exposures.len().max(1) + 2
+    } else {
+        record.lines.len().saturating_sub(screen.scroll) + 1
+    };
+    let diagnoses = record.conditions.len().max(1) + 1;
+    let height = usize::from(area.height);
+    let (treatment, diagnoses) = if treatment + 1 + diagnoses <= height {
+        (Constraint::Length(treatment as u16), diagnoses)
+    } else {
+        (Constraint::Min(0), diagnoses.min((height / 3).max(2)))
+    };
+    let [top, _, bottom, _] = Layout::vertical([
+        treatment,
+        Constraint::Length(1),
+        Constraint::Length(diagnoses as u16),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    render_diagnoses(detail, theme, frame, bottom);
+    if record.lines.is_empty() {
+        render_exposures(model, screen, detail, theme, frame, top);
         return;
     }
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
-        area,
+        top,
     );
 }
 
@@ -609,4 +727,50 @@ fn render_history(
         Table::new(rows, widths).header(header).column_spacing(1),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::diagnoses_line;
+    use crate::domain::{Condition, ConditionCodeSystem};
+
+    fn condition(display: &str, clinical: Option<&str>, verification: Option<&str>) -> Condition {
+        Condition {
+            id: 1,
+            system: ConditionCodeSystem::Snomed,
+            code: String::from("84757009"),
+            display: display.to_owned(),
+            onset: NaiveDate::from_ymd_opt(1946, 7, 15),
+            abatement: None,
+            clinical_status: clinical.map(str::to_owned),
+            verification_status: verification.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_header_names_current_diagnoses_and_counts_the_rest() {
+        let conditions = [
+            condition("Acute bronchitis (disorder)", Some("resolved"), None),
+            condition("Epilepsy", Some("active"), Some("confirmed")),
+            condition("Bipolar disorder (disorder)", None, Some("refuted")),
+            condition("Multiple myeloma", Some("remission"), None),
+        ];
+        assert_eq!(
+            diagnoses_line(&conditions, 200),
+            "Epilepsy (since 1946-07) · Multiple myeloma (in remission, since 1946-07) · \
+             +2 more: Lines tab"
+        );
+        // What does not fit is counted with the rest.
+        assert_eq!(
+            diagnoses_line(&conditions, 50),
+            "Epilepsy (since 1946-07) · +3 more: Lines tab"
+        );
+        assert_eq!(
+            diagnoses_line(&conditions[..1], 80),
+            "no current diagnosis · 1 past or ruled out: Lines tab"
+        );
+        assert_eq!(diagnoses_line(&[], 80), "no diagnosis recorded");
+    }
 }

@@ -10,7 +10,7 @@ use ratatui::widgets::{Cell, Row, Scrollbar, ScrollbarOrientation, ScrollbarStat
 use super::super::app::Model;
 use super::super::theme::Theme;
 use super::thousands;
-use crate::domain::{AssessmentStatus, ReviewState, age_in_years};
+use crate::domain::{AssessmentStatus, ReviewState};
 use crate::store::PatientRow;
 
 /// The rectangle of the list's rows inside the body area (after the counts, the controls line
@@ -61,8 +61,9 @@ fn render_counts(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect)
         AssessmentStatus::InsufficientData,
         AssessmentStatus::NotMet,
     ];
-    // Words when they fit, symbols alone (the help names them) when the terminal is narrow.
-    for with_words in [true, false] {
+    // Words when they fit, symbols alone (the help names them) when the terminal is narrow; the
+    // deceased the list hides are counted in words first, then by their mark alone.
+    for (with_words, deceased_words) in [(true, true), (true, false), (false, false)] {
         let mut spans = vec![Span::raw(" ")];
         for status in statuses {
             let text = if with_words {
@@ -82,6 +83,16 @@ fn render_counts(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect)
             format!("unreviewed {}", thousands(counts.unreviewed)),
             theme.warning(),
         ));
+        // The list leaves the deceased out unless the filter shows them: say how many.
+        if counts.deceased_hidden > 0 {
+            let hidden = thousands(counts.deceased_hidden);
+            let text = match (with_words, deceased_words) {
+                (true, true) => format!("   † {hidden} deceased hidden"),
+                (true, false) => format!("  † {hidden} hidden"),
+                (false, _) => format!("  † {hidden}"),
+            };
+            spans.push(Span::styled(text, theme.muted()));
+        }
         let line = Line::from(spans);
         if !with_words || line.width() <= usize::from(area.width) {
             frame.render_widget(line, area);
@@ -117,6 +128,9 @@ fn render_controls(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
     }
     if filter.overdue_only {
         filters.push(String::from("overdue"));
+    }
+    if filter.show_deceased {
+        filters.push(String::from("+deceased"));
     }
     if !filters.is_empty() {
         spans.push(Span::styled(
@@ -157,7 +171,18 @@ struct Column {
     cell: fn(&PatientRow, &Model, Theme) -> Cell<'static>,
 }
 
-fn status_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
+fn status_cell(row: &PatientRow, model: &Model, theme: Theme) -> Cell<'static> {
+    // The one column never dropped says the patient died, and when (no flag is raised for the
+    // dead; the age column gives the age at death). Masked, the year alone: the day could
+    // identify, as a birth date could.
+    if let Some(death) = row.death() {
+        let text = match death.date {
+            Some(day) if model.masked => format!("† died {}", day.format("%Y")),
+            Some(day) => format!("† died {day}"),
+            None => String::from("† deceased"),
+        };
+        return Cell::from(text).style(theme.muted());
+    }
     let text = match row.status {
         Some(status) => format!("{} {}", status.symbol(), status.word()),
         None => String::from("– not assessed"),
@@ -187,9 +212,7 @@ fn mrn_cell(row: &PatientRow, model: &Model, theme: Theme) -> Cell<'static> {
 }
 
 fn age_cell(row: &PatientRow, model: &Model, _: Theme) -> Cell<'static> {
-    let age = row
-        .birth_date
-        .and_then(|birth| age_in_years(birth, model.today));
+    let age = row.age_on(model.today);
     Cell::from(format!(
         "{:>3} {}",
         age.map_or_else(|| String::from("?"), |a| a.to_string()),
@@ -250,7 +273,8 @@ fn changed_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
 const COLUMNS: &[Column] = &[
     Column {
         title: "status",
-        width: 16,
+        // "† died 2016-08-24" fits.
+        width: 17,
         priority: 9,
         cell: status_cell,
     },

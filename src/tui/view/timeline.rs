@@ -212,8 +212,19 @@ impl Timeline<'_> {
         lines
     }
 
+    /// The day of death, for a deceased patient (the record's last day when the day of death
+    /// is not recorded).
+    fn death_day(&self) -> Option<NaiveDate> {
+        self.record.death_day().map(|day| day.min(self.today))
+    }
+
+    /// Where the axis ends: today, or the day of death; nothing happens to the patient after it.
+    fn last_day(&self) -> NaiveDate {
+        self.death_day().unwrap_or(self.today)
+    }
+
     fn span(&self) -> (NaiveDate, NaiveDate) {
-        let mut first = self.today;
+        let mut first = self.last_day();
         for line in &self.record.lines {
             first = first.min(line.start);
         }
@@ -224,7 +235,7 @@ impl Timeline<'_> {
             first = first.min(procedure.performed.date());
         }
         let full_start = first - Duration::days(30);
-        let full_end = self.today + Duration::days(15);
+        let full_end = self.last_day() + Duration::days(15);
         let days = (full_end - full_start).num_days().max(60);
         let visible = (days >> self.zoom.min(10)).max(30);
         let shift = i64::from(self.pan) * visible / 10;
@@ -283,8 +294,17 @@ impl Widget for &Timeline<'_> {
                 NaiveDate::from_ymd_opt(tick.year() + 1, 1, 1).unwrap_or(end + Duration::days(1))
             };
         }
-        if let Some(column) = axis.column(self.today) {
-            buf.set_string(column, y, "╎", theme.accent());
+        match self.death_day() {
+            Some(death) => {
+                if let Some(column) = axis.column(death) {
+                    buf.set_string(column, y, "†", theme.accent());
+                }
+            }
+            None => {
+                if let Some(column) = axis.column(self.today) {
+                    buf.set_string(column, y, "╎", theme.accent());
+                }
+            }
         }
         y += 1;
 
@@ -489,7 +509,12 @@ impl Timeline<'_> {
         if !self.disease_statuses().is_empty() {
             parts.push(String::from("disease: ● CR ◐ PR/MR ○ SD ✗ PD"));
         }
-        parts.push(String::from("╎ today"));
+        // The marker, not the day: the header says when (or, masked, the year alone).
+        parts.push(String::from(if self.death_day().is_some() {
+            "† death"
+        } else {
+            "╎ today"
+        }));
         parts.join("  ")
     }
 }

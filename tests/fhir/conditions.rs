@@ -1,0 +1,296 @@
+//! Condition statuses as FHIR R4 writes them (`verificationStatus`, `clinicalStatus`): a
+//! refuted or entered-in-error diagnosis is no diagnosis anywhere, and a resolved or inactive
+//! one is not a current diagnosis. FHIR in, `flags --json` and `show --json` out, on the real
+//! today (the records are dated back from it).
+
+use chrono::{Duration, Local};
+use serde_json::{Value, json};
+
+use super::{Env, ICD10, SNOMED, cli_import, refract};
+
+fn ago(days: i64) -> String {
+    (Local::now().date_naive() - Duration::days(days)).to_string()
+}
+
+fn patient(id: &str) -> Value {
+    json!({
+        "resourceType": "Patient",
+        "id": id,
+        "identifier": [{"system": "https://example.org/mrn", "value": id}],
+        "name": [{"family": "Status", "given": [id]}],
+        "gender": "female",
+        "birthDate": "1970-01-01"
+    })
+}
+
+fn diagnosis(
+    id: &str,
+    subject: &str,
+    (code, display): (&str, &str),
+    clinical: Option<&str>,
+    verification: Option<&str>,
+) -> Value {
+    let mut resource = json!({
+        "resourceType": "Condition",
+        "id": id,
+        "subject": {"reference": format!("Patient/{subject}")},
+        "code": {"coding": [{"system": ICD10, "code": code, "display": display}], "text": display},
+        "onsetDateTime": ago(400)
+    });
+    if let Some(code) = clinical {
+        resource["clinicalStatus"] = json!({"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": code
+        }]});
+    }
+    if let Some(code) = verification {
+        resource["verificationStatus"] = json!({"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": code
+        }]});
+    }
+    resource
+}
+
+/// An antidepressant taken once a day at `mg`, from `from` to `until` days ago, stopped for no
+/// response.
+fn failed_trial(id: &str, subject: &str, text: &str, mg: f64, (from, until): (i64, i64)) -> Value {
+    json!({
+        "resourceType": "MedicationStatement",
+        "id": id,
+        "status": "stopped",
+        "subject": {"reference": format!("Patient/{subject}")},
+        "medicationCodeableConcept": {"text": text},
+        "effectivePeriod": {"start": ago(from), "end": ago(until)},
+        "statusReason": [{"coding": [{"system": SNOMED, "code": "266721009", "display": "No response to treatment"}]}],
+        "dosage": [{
+            "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]
+        }]
+    })
+}
+
+const DEPRESSION: (&str, &str) = ("F33.1", "Major depressive disorder, recurrent, moderate");
+const BIPOLAR: (&str, &str) = (
+    "F31.4",
+    "Bipolar affective disorder, current episode severe depression",
+);
+
+/// A patient with recurrent depression and two adequate antidepressant trials that failed,
+/// plus `extra` conditions.
+fn depressed(id: &str, depression: Value, extra: Vec<Value>) -> Vec<Value> {
+    let mut resources = vec![
+        patient(id),
+        depression,
+        failed_trial(
+            &format!("{id}-ser"),
+            id,
+            "Sertraline 100 MG Oral Tablet",
+            100.0,
+            (380, 320),
+        ),
+        failed_trial(
+            &format!("{id}-ven"),
+            id,
+            "Venlafaxine 150 MG Oral Capsule",
+            150.0,
+            (300, 210),
+        ),
+    ];
+    resources.extend(extra);
+    resources
+}
+
+fn collection(resources: Vec<Value>) -> Value {
+    json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": resources.into_iter().map(|r| json!({"resource": r})).collect::<Vec<_>>()
+    })
+}
+
+fn flags(env: &Env) -> Vec<Value> {
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["flags", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice::<Value>(&output.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn show(env: &Env, mrn: &str) -> Value {
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["show", mrn, "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn flag_of<'f>(flags: &'f [Value], mrn: &str, condition: &str) -> Option<&'f Value> {
+    flags
+        .iter()
+        .find(|f| f["mrn"] == mrn && f["condition"] == condition)
+}
+
+#[test]
+fn a_refuted_or_mistaken_diagnosis_is_no_diagnosis() {
+    let env = Env::new();
+    let active = || Some("active");
+    let bundle = collection(
+        [
+            // Bipolar disorder considered and ruled out: the depression criteria apply.
+            depressed(
+                "DX-REFUTED",
+                diagnosis(
+                    "dx-r-mdd",
+                    "DX-REFUTED",
+                    DEPRESSION,
+                    active(),
+                    Some("confirmed"),
+                ),
+                vec![diagnosis(
+                    "dx-r-bp",
+                    "DX-REFUTED",
+                    BIPOLAR,
+                    None,
+                    Some("refuted"),
+                )],
+            ),
+            // Recorded as bipolar in error (no clinical status, as R4 asks of such a record).
+            depressed(
+                "DX-ERROR",
+                diagnosis(
+                    "dx-e-mdd",
+                    "DX-ERROR",
+                    DEPRESSION,
+                    active(),
+                    Some("confirmed"),
+                ),
+                vec![diagnosis(
+                    "dx-e-bp",
+                    "DX-ERROR",
+                    BIPOLAR,
+                    None,
+                    Some("entered-in-error"),
+                )],
+            ),
+            // A bipolar disorder that is in the past is still a bipolar history: excluded.
+            depressed(
+                "DX-HISTORY",
+                diagnosis(
+                    "dx-h-mdd",
+                    "DX-HISTORY",
+                    DEPRESSION,
+                    active(),
+                    Some("confirmed"),
+                ),
+                vec![diagnosis(
+                    "dx-h-bp",
+                    "DX-HISTORY",
+                    BIPOLAR,
+                    Some("resolved"),
+                    Some("confirmed"),
+                )],
+            ),
+            // Depression itself refuted, or resolved: no depression assessment at all.
+            depressed(
+                "DX-NONE",
+                diagnosis("dx-n-mdd", "DX-NONE", DEPRESSION, None, Some("refuted")),
+                Vec::new(),
+            ),
+            depressed(
+                "DX-RESOLVED",
+                diagnosis(
+                    "dx-s-mdd",
+                    "DX-RESOLVED",
+                    DEPRESSION,
+                    Some("resolved"),
+                    Some("confirmed"),
+                ),
+                Vec::new(),
+            ),
+        ]
+        .concat(),
+    );
+    let file = env.write_json("conditions.json", &bundle);
+    let (code, summary, stderr) = cli_import(&env.db(), &[file]);
+    assert_eq!(code, 0, "{summary} {stderr}");
+
+    let flags = flags(&env);
+    for mrn in ["DX-REFUTED", "DX-ERROR"] {
+        let flag = flag_of(&flags, mrn, "depression").unwrap();
+        assert_eq!(flag["status"], "refractory", "{mrn}: {flag:#}");
+        let reasons = flag["reasons"].to_string();
+        assert!(!reasons.contains("Bipolar"), "{mrn}: {reasons}");
+        assert!(
+            flag["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["kind"] != "condition"),
+            "{mrn}: {flag:#}"
+        );
+    }
+    let history = flag_of(&flags, "DX-HISTORY", "depression").unwrap();
+    assert_eq!(history["status"], "not_met", "{history:#}");
+    assert!(
+        history["reasons"]
+            .to_string()
+            .contains("Bipolar disorder is recorded")
+    );
+    assert!(
+        flag_of(&flags, "DX-NONE", "depression").is_none(),
+        "{flags:#?}"
+    );
+    assert!(
+        flag_of(&flags, "DX-RESOLVED", "depression").is_none(),
+        "{flags:#?}"
+    );
+
+    // `show --json` keeps what the source said of each diagnosis: the refuted one is listed
+    // with its status (it is part of the record), the one entered in error is gone.
+    let refuted = show(&env, "DX-REFUTED");
+    let conditions = refuted["conditions"].as_array().unwrap();
+    let bipolar = conditions.iter().find(|c| c["code"] == "F31.4").unwrap();
+    assert_eq!(bipolar["verification_status"], "refuted");
+    let mistaken = show(&env, "DX-ERROR");
+    assert!(
+        mistaken["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["code"] != "F31.4"),
+        "{mistaken:#}"
+    );
+
+    // The text lists current diagnoses first, by name; the others after, with their status.
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["show", "DX-HISTORY"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let depression = text
+        .find("Major depressive disorder, recurrent, moderate (icd10 F33.1)")
+        .unwrap();
+    let past = text.find("past or ruled out:").unwrap();
+    let bipolar = text.find("Bipolar affective disorder").unwrap();
+    assert!(depression < past && past < bipolar, "{text}");
+    assert!(text.contains("resolved"), "{text}");
+}
