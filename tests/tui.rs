@@ -8,6 +8,10 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
+#[path = "shared/sql.rs"]
+mod sql;
+use sql::sql_on;
+
 use std::collections::VecDeque;
 
 use chrono::NaiveDate;
@@ -55,8 +59,7 @@ impl Harness {
         demo::create(&path, &options, &rules).unwrap();
         let store = Store::open(&path, OpenMode::MustExist, "dr.test").unwrap();
         // The list's "changed" column shows when a row was written: pin it for the snapshots.
-        store
-            .conn()
+        sql_on(&store)
             .execute("UPDATE patients SET updated_at = '2026-11-20 09:00:00'", [])
             .unwrap();
         let area = Rect::new(0, 0, width, height);
@@ -203,9 +206,7 @@ fn every_tab_of_the_patient_screen() {
     harness.type_text("Seen with her husband; seizure diary brought");
     harness.key(KeyCode::Enter);
     // The note was written now, by the clock: its time is not part of the snapshot.
-    let note_time: Option<String> = harness
-        .store
-        .conn()
+    let note_time: Option<String> = sql_on(&harness.store)
         .query_row(
             "SELECT substr(at, 1, 16) FROM notes ORDER BY id DESC LIMIT 1",
             [],
@@ -614,9 +615,7 @@ fn open_patient(harness: &mut Harness, mrn: &str) {
 }
 
 fn mrn_where(harness: &Harness, sql: &str) -> String {
-    harness
-        .store
-        .conn()
+    sql_on(&harness.store)
         .query_row(sql, [], |row| row.get(0))
         .unwrap()
 }
@@ -681,9 +680,7 @@ fn way_forward_edits_are_checked_saved_and_audited() {
         "{screen}"
     );
     let steps = |harness: &Harness| -> i64 {
-        harness
-            .store
-            .conn()
+        sql_on(&harness.store)
             .query_row(
                 "SELECT count(*) FROM way_forward w JOIN patients p ON p.id = w.patient_id
                  WHERE p.mrn = ?1",
@@ -735,9 +732,7 @@ fn way_forward_edits_are_checked_saved_and_audited() {
     assert!(screen.contains("NCT01234567"), "{screen}");
     assert!(screen.contains("candidate"), "{screen}");
 
-    let (notes, ticked, trial): (String, i64, String) = harness
-        .store
-        .conn()
+    let (notes, ticked, trial): (String, i64, String) = sql_on(&harness.store)
         .query_row(
             "SELECT w.notes,
                     (SELECT count(*) FROM checklist_items c WHERE c.patient_id = p.id AND c.done),
@@ -751,9 +746,7 @@ fn way_forward_edits_are_checked_saved_and_audited() {
     assert_eq!(notes, "Video-EEG booked\nLevels requested");
     assert_eq!(ticked, 1);
     assert_eq!(trial, "NCT01234567");
-    let audited: i64 = harness
-        .store
-        .conn()
+    let audited: i64 = sql_on(&harness.store)
         .query_row(
             "SELECT count(*) FROM audit_log a JOIN patients p ON p.id = a.patient_id
              WHERE p.mrn = ?1 AND a.who = 'dr.test'",
@@ -886,9 +879,7 @@ fn the_decision_tasks_and_time_are_saved_while_the_case_is_on_screen() {
     harness.key(KeyCode::Esc);
     assert_eq!(harness.model.screen, Screen::Meeting);
 
-    let (category, text, comes_back, seconds): (String, String, bool, i64) = harness
-        .store
-        .conn()
+    let (category, text, comes_back, seconds): (String, String, bool, i64) = sql_on(&harness.store)
         .query_row(
             "SELECT outcome_category, outcome_text, comes_back, presented_seconds
              FROM meeting_cases WHERE id = ?1",
@@ -900,9 +891,7 @@ fn the_decision_tasks_and_time_are_saved_while_the_case_is_on_screen() {
     assert_eq!(text, "Refer for trial screening");
     assert!(comes_back);
     assert!(seconds >= 20, "{seconds}");
-    let (what, owner, due): (String, String, String) = harness
-        .store
-        .conn()
+    let (what, owner, due): (String, String, String) = sql_on(&harness.store)
         .query_row(
             "SELECT what, owner, due FROM tasks WHERE meeting_case_id = ?1",
             [case_id],
@@ -913,9 +902,7 @@ fn the_decision_tasks_and_time_are_saved_while_the_case_is_on_screen() {
         (what.as_str(), owner.as_str(), due.as_str()),
         ("Send the referral letter", "Dr Okafor", "2026-12-10")
     );
-    let audited: i64 = harness
-        .store
-        .conn()
+    let audited: i64 = sql_on(&harness.store)
         .query_row(
             "SELECT count(*) FROM audit_log WHERE who = 'dr.test' AND action LIKE 'case.%' OR action = 'task.add'",
             [],
@@ -928,9 +915,7 @@ fn the_decision_tasks_and_time_are_saved_while_the_case_is_on_screen() {
 #[test]
 fn a_patient_joins_the_next_agenda_from_the_list() {
     let mut harness = Harness::new(300, 100, 30);
-    let before: i64 = harness
-        .store
-        .conn()
+    let before: i64 = sql_on(&harness.store)
         .query_row("SELECT count(*) FROM meeting_cases", [], |row| row.get(0))
         .unwrap();
     harness.press('G');
@@ -940,9 +925,7 @@ fn a_patient_joins_the_next_agenda_from_the_list() {
         "{}",
         harness.screen()
     );
-    let after: i64 = harness
-        .store
-        .conn()
+    let after: i64 = sql_on(&harness.store)
         .query_row("SELECT count(*) FROM meeting_cases", [], |row| row.get(0))
         .unwrap();
     assert_eq!(after, before + 1);
@@ -974,9 +957,7 @@ fn assert_cells_safe(buffer: &Buffer, what: &str) {
 #[test]
 fn a_hostile_name_reaches_the_screen_as_plain_text() {
     let mut harness = Harness::new(60, 100, 30);
-    harness
-        .store
-        .conn()
+    sql_on(&harness.store)
         .execute(
             "UPDATE patients SET family_name = ?1, given_name = ?2, name_key = 'aaa'
              WHERE id = (SELECT min(id) FROM patients)",

@@ -7,14 +7,13 @@
 //! every write is stamped from the reference day, so the same seed gives the same file.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{DemoOptions, Rng};
 use crate::domain::{
-    AssessmentStatus, Outcome, OutcomeCategory, PatientId, PlanFollowed, TaskStatus,
+    AssessmentStatus, OptionKind, Outcome, OutcomeCategory, PatientId, PlanFollowed, TaskStatus,
 };
 use crate::rules::Rules;
-use crate::store::{AuditWriter, MeetingWriter, Store, StoreError};
+use crate::store::{self, AuditWriter, MeetingWriter, Store, StoreError};
 
 /// Flagged candidates read: enough to fill both agendas after a shuffle.
 const CANDIDATES: usize = 40;
@@ -207,70 +206,28 @@ fn at(day: NaiveDate, hour: u32, minute: u32) -> NaiveDateTime {
 
 /// Flagged (refractory or resistant) patients and their flagged condition, one per patient,
 /// in id order.
-fn candidates(conn: &Connection) -> Result<Vec<(PatientId, String)>, StoreError> {
-    // `+status_rank` keeps the planner off the status index: walking the primary key in id
-    // order and stopping at the limit reads a few pages at any size, where the index would
-    // collect every flagged row of a million patients to sort them.
-    let rows: Vec<(i64, String)> = conn
-        .prepare(
-            "SELECT patient_id, ruleset FROM assessments WHERE +status_rank >= ?1
-             ORDER BY patient_id, ruleset LIMIT ?2",
-        )?
-        .query_map(
-            params![AssessmentStatus::Resistant.rank(), (CANDIDATES * 3) as i64],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?
-        .collect::<Result<_, _>>()?;
+fn candidates(store: &Store) -> Result<Vec<(PatientId, String)>, StoreError> {
+    let rows = store.first_flagged(AssessmentStatus::Resistant, CANDIDATES * 3)?;
     let mut out: Vec<(PatientId, String)> = Vec::new();
     for (patient, ruleset) in rows {
         if out.len() == CANDIDATES {
             break;
         }
-        if out.iter().all(|(p, _)| p.0 != patient) {
-            out.push((PatientId(patient), ruleset));
+        if out.iter().all(|(p, _)| *p != patient) {
+            out.push((patient, ruleset));
         }
     }
     Ok(out)
 }
 
-/// The patient's option that best fits the recommendation, when the way-forward board has one:
-/// its id and name.
-fn option_for(
-    conn: &Connection,
-    patient: PatientId,
-    ruleset: &str,
-    category: OutcomeCategory,
-) -> Result<Option<(i64, String)>, StoreError> {
-    let kinds: &[&str] = match category {
-        OutcomeCategory::ChangeTreatment => &["therapy", "combination"],
-        OutcomeCategory::TrialReferral => &["trial"],
-        OutcomeCategory::ProcedureOrDevice => &["procedure", "device"],
-        _ => return Ok(None),
-    };
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, name FROM options WHERE patient_id = ?1 AND ruleset = ?2 AND kind = ?3
-         ORDER BY stance = 'recommended' DESC, stance = 'rejected', id LIMIT 1",
-    )?;
-    for kind in kinds {
-        if let Some(found) = stmt
-            .query_row(params![patient.0, ruleset, kind], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
-            .optional()?
-        {
-            return Ok(Some(found));
-        }
+/// The kinds of option that fit a recommendation, in order of preference.
+fn option_kinds(category: OutcomeCategory) -> &'static [OptionKind] {
+    match category {
+        OutcomeCategory::ChangeTreatment => &[OptionKind::Therapy, OptionKind::Combination],
+        OutcomeCategory::TrialReferral => &[OptionKind::Trial],
+        OutcomeCategory::ProcedureOrDevice => &[OptionKind::Procedure, OptionKind::Device],
+        _ => &[],
     }
-    Ok(None)
-}
-
-/// Whether the patient has any option on the board for the condition.
-fn has_options(conn: &Connection, patient: PatientId, ruleset: &str) -> Result<bool, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM options WHERE patient_id = ?1 AND ruleset = ?2 LIMIT 1")?
-        .query_row(params![patient.0, ruleset], |_| Ok(()))
-        .optional()?
-        .is_some())
 }
 
 /// The recommendation when the team chose an option from the board.
@@ -291,7 +248,7 @@ fn recommendation_with_option(category: OutcomeCategory, option: &str) -> String
 pub fn add(store: &mut Store, rules: &Rules, options: &DemoOptions) -> Result<(), StoreError> {
     let today = options.today;
     let mut rng = Rng::new(options.seed ^ 0x4D44_545F_4D45_4554);
-    let mut pool = candidates(store.conn())?;
+    let mut pool = candidates(store)?;
     // Seeded shuffles (Fisher–Yates), so that seeds tell different meetings.
     shuffle(&mut rng, &mut pool);
     let mut categories = CATEGORIES;
@@ -300,7 +257,7 @@ pub fn add(store: &mut Store, rules: &Rules, options: &DemoOptions) -> Result<()
     // can name the option the team chose.
     let mut with_options = Vec::with_capacity(pool.len());
     for (patient, ruleset) in &pool {
-        with_options.push(has_options(store.conn(), *patient, ruleset)?);
+        with_options.push(store.has_options(*patient, ruleset)?);
     }
     let mut ranked: Vec<(bool, (PatientId, String))> = with_options.into_iter().zip(pool).collect();
     ranked.sort_by_key(|(has, _)| !*has);
@@ -346,7 +303,7 @@ pub fn add(store: &mut Store, rules: &Rules, options: &DemoOptions) -> Result<()
             during.add_presented_seconds(*case, presented[index])?;
             let category = categories[index % categories.len()];
             let (mut text, tasks) = recommendation(category, ruleset);
-            let option = option_for(tx, *patient, ruleset, category)?;
+            let option = store::first_option_of_kinds(tx, *patient, ruleset, option_kinds(category))?;
             if let Some((_, name)) = &option {
                 text = recommendation_with_option(category, name);
             }

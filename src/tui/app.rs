@@ -1595,10 +1595,7 @@ mod tests {
             review: None,
             care_team: String::new(),
             updated_at: String::new(),
-            cursor: Some(crate::store::Cursor {
-                value: rusqlite::types::Value::Integer(id),
-                id,
-            }),
+            cursor: Some(crate::store::Cursor::by_id(id)),
         }
     }
 

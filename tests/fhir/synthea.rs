@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use refract::import::FileOutcome;
 use serde_json::Value;
 
+use super::sql_on;
 use super::{Env, cli_import, refract};
 
 fn synthea_dir() -> Option<PathBuf> {
@@ -189,9 +190,7 @@ fn synthea_bundles_import_through_the_library() {
     assert!(env.int("SELECT count(DISTINCT patient_id) FROM assessments") >= 8);
     // The MRN is the identifier typed MR (Synthea: its own uuid for the patient, not the
     // resource id, which is kept to match re-imports).
-    let mrn: String = env
-        .store
-        .conn()
+    let mrn: String = sql_on(&env.store)
         .query_row(
             "SELECT mrn FROM patients WHERE source_id = '27de96c6-6910-4f0f-8f10-00ce6090f447'",
             [],
