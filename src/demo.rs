@@ -188,22 +188,14 @@ fn describe(options: &DemoOptions) -> String {
 /// Generates one patient: deterministic in (seed, index, today).
 pub fn generate_patient(book: &DrugBook, options: &DemoOptions, index: u64) -> DemoPatient {
     let mut rng = Rng::for_patient(options.seed, index);
-    let weights: Vec<u32> = stories::CONDITIONS
-        .iter()
-        .map(|(_, weight)| *weight)
-        .collect();
-    let ruleset = stories::CONDITIONS[rng.weighted(&weights)].0;
-    let (min_age, max_age, female_share) = match ruleset {
-        "epilepsy" => (18, 70, 0.5),
-        "status_epilepticus" => (20, 80, 0.45),
-        "hypertension" => (45, 85, 0.48),
-        "depression" => (20, 70, 0.62),
-        "lbcl" => (40, 85, 0.45),
-        "myeloma" => (50, 85, 0.45),
-        "rheumatoid_arthritis" => (30, 80, 0.72),
-        "aml" => (25, 80, 0.45),
-        _ => (20, 60, 0.4),
-    };
+    let weights: Vec<u32> = stories::STORIES.iter().map(|story| story.weight).collect();
+    let story = &stories::STORIES[rng.weighted(&weights)];
+    let ruleset = story.id;
+    let stories::Ages {
+        min: min_age,
+        max: max_age,
+        female_share,
+    } = story.ages;
     let sex = if rng.chance(female_share) {
         Sex::Female
     } else {
@@ -219,7 +211,7 @@ pub fn generate_patient(book: &DrugBook, options: &DemoOptions, index: u64) -> D
     let birth_date = options.today - chrono::Duration::days(age_days);
 
     let mut builder = Builder::new(rng, options.today, book);
-    let intended = stories::tell(ruleset, &mut builder);
+    let intended = (story.tell)(&mut builder);
     let patient = Patient {
         id: PatientId(index as i64 + 1),
         mrn: format!("RF-{:07}", index + 1),
@@ -229,7 +221,7 @@ pub fn generate_patient(book: &DrugBook, options: &DemoOptions, index: u64) -> D
         birth_date: Some(birth_date),
         sex,
         deceased_date: None,
-        care_team: Some(stories::care_team(ruleset).to_owned()),
+        care_team: Some(story.care_team.to_owned()),
     };
     let current_line = builder
         .lines

@@ -8,6 +8,7 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 
+use super::stories::{self, MeetingLines};
 use super::{DemoOptions, Rng};
 use crate::domain::{
     AssessmentStatus, OptionKind, Outcome, OutcomeCategory, PatientId, PlanFollowed, TaskStatus,
@@ -67,55 +68,16 @@ fn roster(rules: &Rules, rulesets: &[&str]) -> Vec<(&'static str, String)> {
     people
 }
 
-/// Per condition: the clinical question, a next-line recommendation, a procedure or device.
-fn story(ruleset: &str) -> (&'static str, &'static str, &'static str) {
-    match ruleset {
-        "epilepsy" => (
-            "Two adequate anti-seizure medication trials failed: presurgical evaluation now, or a third drug first?",
-            "Add cenobamate with slow titration over 12 weeks; seizure diary review at 3 months.",
-            "Refer for presurgical evaluation (video-EEG, 3T MRI, neuropsychology); VNS if not a surgical candidate.",
-        ),
-        "status_epilepticus" => (
-            "Seizures continue after two anaesthetic agents: which next step?",
-            "Start the ketogenic diet alongside the midazolam infusion; daily EEG review.",
-            "Neurosurgical opinion on resection of the lesional focus.",
-        ),
-        "hypertension" => (
-            "Uncontrolled on several classes: add another class, renal denervation, or further work-up?",
-            "Add doxazosin as a fifth class after adherence is confirmed with drug levels.",
-            "Refer for renal denervation assessment once secondary causes are excluded.",
-        ),
-        "depression" => (
-            "Two adequate antidepressant trials failed: augmentation, switch, or neuromodulation?",
-            "Augment with lithium; levels at 1 and 4 weeks.",
-            "Refer for ECT or rTMS assessment.",
-        ),
-        "lbcl" => (
-            "Primary refractory to R-CHOP: CAR T-cell therapy, or salvage chemotherapy first?",
-            "Salvage R-GDP as a bridge; restage after 2 cycles.",
-            "Refer for CAR T-cell therapy assessment at the cellular therapy centre.",
-        ),
-        "myeloma" => (
-            "Triple-class refractory: bispecific antibody, CAR T-cell therapy or a trial?",
-            "Start teclistamab with inpatient step-up dosing.",
-            "Refer for BCMA CAR T-cell therapy assessment.",
-        ),
-        "rheumatoid_arthritis" => (
-            "Difficult-to-treat RA after two biologics: another mechanism, or re-evaluate first?",
-            "Switch to a JAK inhibitor after a thrombosis risk review.",
-            "Ultrasound-guided steroid injection of both wrists; hand therapy referral.",
-        ),
-        "aml" => (
-            "Primary refractory after two induction courses: salvage, trial, or a palliative approach?",
-            "Salvage FLAG-Ida, then allogeneic transplant if in remission.",
-            "Start the allogeneic transplant work-up (donor search).",
-        ),
-        _ => (
-            "Persistent positive symptoms after two adequate antipsychotic trials: start clozapine?",
-            "Start clozapine under the clozapine clinic's monitoring plan.",
-            "Refer for ECT augmentation assessment.",
-        ),
-    }
+/// What the meetings say about a case of the condition (its [`Story`](super::stories::Story)).
+/// Cases are only taken from conditions the demo tells stories for (see [`candidates`]); the
+/// neutral words are for a condition added to the rules without one.
+fn story(ruleset: &str) -> &'static MeetingLines {
+    const UNTOLD: MeetingLines = MeetingLines {
+        question: "Not responding to standard therapy: what next?",
+        next_line: "Change to the next standard option; review in clinic.",
+        procedure: "Refer for a specialist opinion.",
+    };
+    stories::story(ruleset).map_or(&UNTOLD, |story| &story.meeting)
 }
 
 /// The outcomes of the past meeting, one per case in an order the seed shuffles: one of each
@@ -137,17 +99,21 @@ fn recommendation(
     category: OutcomeCategory,
     ruleset: &str,
 ) -> (String, &'static [(&'static str, i64)]) {
-    let (_, next_line, procedure) = story(ruleset);
+    let MeetingLines {
+        next_line,
+        procedure,
+        ..
+    } = story(ruleset);
     match category {
         OutcomeCategory::ChangeTreatment => (
-            next_line.to_owned(),
+            (*next_line).to_owned(),
             &[
                 ("Prescribe the new regimen and counsel the patient", 5),
                 ("Review response and tolerability in clinic", 42),
             ],
         ),
         OutcomeCategory::ProcedureOrDevice => (
-            procedure.to_owned(),
+            (*procedure).to_owned(),
             &[
                 ("Send the referral with imaging and letters", 6),
                 ("Book the pre-procedure work-up", 21),
@@ -213,7 +179,7 @@ fn candidates(store: &Store) -> Result<Vec<(PatientId, String)>, StoreError> {
         if out.len() == CANDIDATES {
             break;
         }
-        if out.iter().all(|(p, _)| *p != patient) {
+        if stories::story(&ruleset).is_some() && out.iter().all(|(p, _)| *p != patient) {
             out.push((patient, ruleset));
         }
     }
@@ -284,7 +250,7 @@ pub fn add(store: &mut Store, rules: &Rules, options: &DemoOptions) -> Result<()
         let mut cases = Vec::new();
         for (patient, ruleset) in &past_pool {
             let case = prepare.add_case(meeting, *patient, Some(ruleset))?;
-            prepare.set_case_question(case, story(ruleset).0)?;
+            prepare.set_case_question(case, story(ruleset).question)?;
             cases.push((case, *patient, ruleset.as_str()));
         }
         let on_the_day = MeetingWriter::new(tx, &scribe, at(past_day, 13, 0));
@@ -361,7 +327,7 @@ pub fn add(store: &mut Store, rules: &Rules, options: &DemoOptions) -> Result<()
             agenda.push((patient, ruleset, question));
         }
         for (patient, ruleset) in upcoming_pool.iter().take(UPCOMING_NEW_CASES) {
-            agenda.push((*patient, ruleset.clone(), story(ruleset).0.to_owned()));
+            agenda.push((*patient, ruleset.clone(), story(ruleset).question.to_owned()));
         }
         let rulesets: Vec<&str> = agenda.iter().map(|(_, r, _)| r.as_str()).collect();
         for (index, (name, specialty)) in roster(rules, &rulesets).iter().enumerate() {

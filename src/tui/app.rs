@@ -337,6 +337,9 @@ pub struct RulesetName {
     pub name: String,
     /// For the list's narrow column.
     pub short: String,
+    /// Observation codes the timeline follows the condition by (the rule set's
+    /// `[[display.tracked]]`).
+    pub tracked: Vec<String>,
 }
 
 impl RulesetName {
@@ -349,12 +352,27 @@ impl RulesetName {
                 id: set.id.clone(),
                 name: set.name.clone(),
                 short: set.short_name.clone().unwrap_or_else(|| set.name.clone()),
+                tracked: set.display.tracked.iter().map(|m| m.code.clone()).collect(),
             })
             .collect()
     }
 }
 
 impl Model {
+    /// The observation codes the timeline follows: the condition's own (its rule set says),
+    /// none for a rule set not loaded, and performance status (ECOG) for the whole record.
+    pub fn tracked_codes(&self, ruleset: Option<&str>) -> Vec<&str> {
+        match ruleset {
+            Some(id) => self
+                .rulesets
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.tracked.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+            None => vec![crate::domain::observation_codes::ECOG],
+        }
+    }
+
     /// The full name of a rule set, or its id when it is not loaded.
     pub fn ruleset_name(&self, id: &str) -> String {
         self.rulesets
@@ -1606,6 +1624,7 @@ mod tests {
                 id: String::from("epilepsy"),
                 name: String::from("Epilepsy"),
                 short: String::from("Epilepsy"),
+                tracked: Vec::new(),
             }],
             10,
         );

@@ -255,3 +255,56 @@ fn a_drug_book_dose_out_of_range_is_refused_at_its_line() {
         "{error}"
     );
 }
+
+#[test]
+fn every_shipped_rule_set_says_what_its_timeline_tracks() {
+    let rules = Rules::embedded().unwrap();
+    for set in &rules.sets {
+        assert!(
+            !set.display.tracked.is_empty(),
+            "{} has no [[display.tracked]] measure",
+            set.id
+        );
+    }
+    let codes = |id: &str| -> Vec<String> {
+        rules
+            .get(id)
+            .unwrap()
+            .display
+            .tracked
+            .iter()
+            .map(|m| m.code.clone())
+            .collect()
+    };
+    assert_eq!(codes("hypertension"), ["8480-6"]);
+    assert_eq!(
+        codes("rheumatoid_arthritis"),
+        ["75847-4", "refract:das28-esr"]
+    );
+}
+
+/// A rule set added with `--rules` is shown by what it says, never by another condition's
+/// measure (it used to get ECOG).
+#[test]
+fn a_custom_rule_set_tracks_its_own_measures_or_none() {
+    let text = embedded("epilepsy").replacen("id = \"epilepsy\"", "id = \"custom_epilepsy\"", 1);
+    let without = text[..text.find("[[display.tracked]]").unwrap()].to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("custom_epilepsy.toml"), &without).unwrap();
+    let rules = Rules::load(Some(dir.path())).unwrap();
+    assert!(
+        rules
+            .get("custom_epilepsy")
+            .unwrap()
+            .display
+            .tracked
+            .is_empty()
+    );
+
+    let own = format!("{without}[[display.tracked]]\ncode = \"refract:x\"\nname = \"X\"\n");
+    std::fs::write(dir.path().join("custom_epilepsy.toml"), own).unwrap();
+    let rules = Rules::load(Some(dir.path())).unwrap();
+    let tracked = &rules.get("custom_epilepsy").unwrap().display.tracked;
+    assert_eq!(tracked.len(), 1);
+    assert_eq!(tracked[0].code, "refract:x");
+}
