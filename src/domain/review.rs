@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{PatientId, machine_names};
 
-/// The status of an assessment. The machine names are a contract (DESIGN §2).
+/// The status of an assessment. The machine names are a contract (docs/architecture.md, statuses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AssessmentStatus {
     NotMet,

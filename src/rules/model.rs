@@ -150,7 +150,7 @@ pub struct AppliesTo {
     pub names: Vec<String>,
 }
 
-/// Line-of-therapy derivation parameters (DESIGN §4), per rule set.
+/// Line-of-therapy derivation parameters (docs/architecture.md, treatment lines), per rule set.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LineParameters {

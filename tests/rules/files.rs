@@ -1,4 +1,4 @@
-//! Rule files: every embedded file parses and every rule-set id of DESIGN §2 is shipped; a rule
+//! Rule files: every embedded file parses and every contract rule-set id is shipped; a rule
 //! directory overrides the embedded files; an invalid file (misspelled key, wrong type, unknown
 //! drug class, unknown stop reason, a tier or label naming an unknown criterion) is refused with
 //! `<path>:<line>: <message>` pointing at the line that is wrong.
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use refract::rules::{EMBEDDED, Rules};
 use tempfile::TempDir;
 
-/// The rule-set ids of DESIGN §2, a contract.
+/// The rule-set ids, a contract (docs/architecture.md, statuses).
 const DESIGN_IDS: [&str; 9] = [
     "epilepsy",
     "status_epilepticus",
@@ -46,7 +46,7 @@ fn every_embedded_rule_file_parses_and_every_design_id_is_shipped() {
     for ((embedded, _), set) in EMBEDDED.iter().zip(&rules.sets) {
         assert_eq!(*embedded, set.id, "sets are loaded in the embedded order");
     }
-    // Only hypertension has a resistant tier (DESIGN §2).
+    // Only hypertension has a resistant tier (docs/architecture.md, statuses).
     for set in &rules.sets {
         assert_eq!(
             !set.tiers.resistant.is_empty(),
