@@ -1761,11 +1761,26 @@ mod tests {
 
     #[test]
     fn q_quits_only_from_the_list() {
+        // `q` goes through the keymap of the screen it is pressed on, as the dashboard does:
+        // on a patient it is not Quit (Ctrl-C quits from anywhere).
+        let keymap = super::super::keymap::Keymap::embedded().unwrap();
+        let q = super::super::keymap::Key {
+            code: KeyCode::Char('q'),
+            ctrl: false,
+        };
+        let press_q = |model: &mut Model| {
+            if let Some(action) = keymap.action(model.screen.context(), q) {
+                update(model, Msg::Action(action));
+            }
+        };
         let mut model = model_with_rows(3);
         update(&mut model, Msg::Action(Action::Open));
+        assert_eq!(model.screen, Screen::Patient);
+        press_q(&mut model);
+        assert!(!model.quit, "q on a patient must not quit");
         update(&mut model, Msg::Action(Action::Back));
         assert_eq!(model.screen, Screen::Patients);
-        update(&mut model, Msg::Action(Action::Quit));
-        assert!(model.quit);
+        press_q(&mut model);
+        assert!(model.quit, "q on the list quits");
     }
 }

@@ -1,5 +1,6 @@
 //! Real-world-shaped data: the 24 Synthea patient bundles and the practitioner bundle beside the
-//! project. Skipped (with a message) when that folder is absent, as in a fresh clone.
+//! project. Skipped (with a message) when that folder is absent, as in a fresh clone; under CI
+//! (`CI` set) an absent folder is a failure, so that CI cannot pass without running them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,11 @@ fn synthea_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/synthea-r4");
     if dir.is_dir() {
         Some(dir)
+    } else if std::env::var_os("CI").is_some() {
+        panic!(
+            "the Synthea sample bundles are not at {} and CI is set: CI must run them",
+            dir.display()
+        );
     } else {
         eprintln!(
             "skipped: the Synthea sample bundles are not at {} (they live beside the project)",
