@@ -1,21 +1,19 @@
 //! FHIR import throughput against the floor of parsing the same bytes with serde_json alone.
 //!
-//! The files: `REFRACT_BENCH_FHIR` (a folder of FHIR R4 JSON, e.g. Synthea bundles), else a
-//! demo of `REFRACT_BENCH_PATIENTS` patients (default 2,000) exported as FHIR bundles of 100
-//! patients each, in a temporary folder. Reported, in MB/s of file bytes:
+//! The files: `REFRACT_BENCH_FHIR` (a folder of FHIR R4 JSON, e.g. Synthea bundles), else a demo of
+//! `REFRACT_BENCH_PATIENTS` patients (default 2,000) exported as FHIR bundles of 100 patients each,
+//! in a temporary folder. Reported, in MB/s of file bytes:
 //!
 //! - serde_json to `IgnoredAny` (reads and checks the JSON, keeps nothing: the syntax floor);
 //! - serde_json to `Value` (a whole tree per file: what a naive importer would build);
 //! - refract's parse (typed structs, references resolved, drugs recognised);
 //! - refract's whole import into a fresh database (parse, write, derive lines, evaluate).
 //!
-//! The budget (DESIGN §10): the import at least half the speed of the serde_json parse. The
-//! parse to `Value` and the import are timed in pairs (`REFRACT_BENCH_ROUNDS`, default 5) and the
-//! median ratio is reported with every pair's.
+//! The budget (docs/architecture.md, performance budgets): the import at least half the speed of
+//! the serde_json parse. The parse to `Value` and the import are timed in pairs
+//! (`REFRACT_BENCH_ROUNDS`, default 5) and the median ratio is reported with every pair's.
 //!
-//! ```sh
-//! cargo bench --bench import
-//! REFRACT_BENCH_FHIR=path/to/bundles cargo bench --bench import
+//! ```sh cargo bench --bench import REFRACT_BENCH_FHIR=path/to/bundles cargo bench --bench import
 //! ```
 
 use std::path::{Path, PathBuf};

@@ -1,5 +1,6 @@
-//! Rules evaluation against the budget of DESIGN §10: every rule set on 100,000 demo patients in
-//! at most 2 s on two cores. Run by hand: `cargo bench --bench rules` (figures, not a test).
+//! Rules evaluation against the budget of docs/architecture.md (performance budgets): every rule
+//! set on 100,000 demo patients in at most 2 s on two cores. Run by hand: `cargo bench --bench
+//! rules` (figures, not a test).
 //!
 //! Reports the pure evaluation (records already in memory, both cores) and, separately, the full
 //! re-evaluation pass of `refract flags` on a demo database (read, evaluate, write back).

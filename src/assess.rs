@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use crate::domain::{Assessment, PatientId, PatientRecord};
 use crate::rules::Rules;
-use crate::store::{self, Evaluated, Store, StoreError};
+use crate::store::{self, Store, StoreError};
 
 /// Patients per chunk: large enough for the range scans to pay, small enough to keep memory low.
 const CHUNK: usize = 2_000;
@@ -72,34 +72,8 @@ pub fn evaluate_chunk(
     let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
         return Ok((0, 0));
     };
-    store.write(|tx| {
-        let mut records = store::load_records(tx, first.0, last.0)?;
-        records.retain(|record| {
-            record
-                .patient
-                .as_ref()
-                .is_some_and(|p| chunk.binary_search(&p.id).is_ok())
-        });
-        let versions = store::record_versions(tx, first.0, last.0)?;
-        let results = evaluate_in_parallel(rules, &records, today);
-        for (record, assessments) in records.iter().zip(&results) {
-            let Some(patient) = record.patient.as_ref() else {
-                continue;
-            };
-            let record_version = versions
-                .binary_search_by_key(&patient.id.0, |(id, _)| *id)
-                .map_or(0, |i| versions[i].1);
-            let evaluated = Evaluated {
-                rules_stamp: &rules.stamp,
-                record_version,
-                today,
-            };
-            if store::save_assessments(tx, patient.id, assessments, &evaluated)? {
-                store::refresh_list_row_if_changed(tx, patient.id, today, store::now_utc())?;
-            }
-        }
-        store::stamp_evaluated(tx, first.0, last.0, &rules.stamp, today)?;
-        Ok::<_, StoreError>((records.len(), results.iter().map(Vec::len).sum::<usize>()))
+    store.evaluate_stale(first.0..=last.0, chunk, &rules.stamp, today, |records| {
+        evaluate_in_parallel(rules, records, today)
     })
 }
 

@@ -1,5 +1,5 @@
-//! The command line: the contract of DESIGN §7 (commands, options, exit codes), and the headless
-//! commands behind it.
+//! The command line: the contract of docs/architecture.md (commands, options, exit codes), and the
+//! headless commands behind it.
 //!
 //! Headless commands never touch raw mode. stdout carries only the result (JSON with `--json`);
 //! messages go to stderr. Exit code 0 on success, 1 on a user error with a one-line reason

@@ -19,7 +19,6 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use rusqlite::params;
 
 use crate::domain::{
     Assessment, AssessmentStatus, Patient, PatientId, PatientRecord, ReviewDecision, Sex,
@@ -169,10 +168,7 @@ pub fn matches(path: &Path, options: &DemoOptions) -> Result<bool, DemoError> {
     if let Some(made_with) = store.meta(META_DEMO)? {
         return Ok(made_with == describe(options));
     }
-    let patients: i64 = store
-        .conn()
-        .query_row("SELECT count(*) FROM patients", [], |row| row.get(0))
-        .map_err(StoreError::from)?;
+    let patients = store.patient_count()?;
     if patients > 0 {
         Err(DemoError::NotADemo {
             path: path.to_owned(),
@@ -192,22 +188,14 @@ fn describe(options: &DemoOptions) -> String {
 /// Generates one patient: deterministic in (seed, index, today).
 pub fn generate_patient(book: &DrugBook, options: &DemoOptions, index: u64) -> DemoPatient {
     let mut rng = Rng::for_patient(options.seed, index);
-    let weights: Vec<u32> = stories::CONDITIONS
-        .iter()
-        .map(|(_, weight)| *weight)
-        .collect();
-    let ruleset = stories::CONDITIONS[rng.weighted(&weights)].0;
-    let (min_age, max_age, female_share) = match ruleset {
-        "epilepsy" => (18, 70, 0.5),
-        "status_epilepticus" => (20, 80, 0.45),
-        "hypertension" => (45, 85, 0.48),
-        "depression" => (20, 70, 0.62),
-        "lbcl" => (40, 85, 0.45),
-        "myeloma" => (50, 85, 0.45),
-        "rheumatoid_arthritis" => (30, 80, 0.72),
-        "aml" => (25, 80, 0.45),
-        _ => (20, 60, 0.4),
-    };
+    let weights: Vec<u32> = stories::STORIES.iter().map(|story| story.weight).collect();
+    let story = &stories::STORIES[rng.weighted(&weights)];
+    let ruleset = story.id;
+    let stories::Ages {
+        min: min_age,
+        max: max_age,
+        female_share,
+    } = story.ages;
     let sex = if rng.chance(female_share) {
         Sex::Female
     } else {
@@ -223,7 +211,7 @@ pub fn generate_patient(book: &DrugBook, options: &DemoOptions, index: u64) -> D
     let birth_date = options.today - chrono::Duration::days(age_days);
 
     let mut builder = Builder::new(rng, options.today, book);
-    let intended = stories::tell(ruleset, &mut builder);
+    let intended = (story.tell)(&mut builder);
     let patient = Patient {
         id: PatientId(index as i64 + 1),
         mrn: format!("RF-{:07}", index + 1),
@@ -234,7 +222,7 @@ pub fn generate_patient(book: &DrugBook, options: &DemoOptions, index: u64) -> D
         sex,
         deceased: false,
         deceased_date: None,
-        care_team: Some(stories::care_team(ruleset).to_owned()),
+        care_team: Some(story.care_team.to_owned()),
     };
     let current_line = builder
         .lines
@@ -366,14 +354,14 @@ fn build_in_two_files(
     options: &DemoOptions,
     rules: &Rules,
 ) -> Result<Vec<(String, AssessmentStatus, u64)>, DemoError> {
-    let mut clinical = open_for_bulk_writes(path)?;
-    let mut patients = open_for_bulk_writes(patients_path)?;
+    let mut clinical = Store::open_for_bulk_load(path, "demo")?;
+    let mut patients = Store::open_for_bulk_load(patients_path, "demo")?;
     // The clinical file keeps the indexes of its (empty) patients table, because the final
     // copy transfers index entries only between identical indexes; the reviews index stays
     // because writing a review looks up the previous one.
     let clinical_schema =
-        drop_secondary_indexes(&clinical, |table| table != "patients" && table != "reviews")?;
-    let patient_schema = drop_secondary_indexes(&patients, |table| table == "patients")?;
+        clinical.drop_secondary_indexes(|table| table != "patients" && table != "reviews")?;
+    let patient_schema = patients.drop_secondary_indexes(|table| table == "patients")?;
     let now = options
         .today
         .and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN));
@@ -430,7 +418,7 @@ fn build_in_two_files(
             }
             drop(recycle);
             if complete {
-                create_indexes(&mut patients, &patient_schema.indexes)?;
+                patients.create_dropped_indexes(&patient_schema)?;
                 // The list's counts are the patient rows' alone: summed here, beside the
                 // clinical file's index builds, and copied with the rows.
                 patients.write(|tx| store::rebuild_list_counts(tx))?;
@@ -458,7 +446,9 @@ fn build_in_two_files(
             if written != options.patients {
                 result = Err(DemoError::GeneratorStopped);
             } else if to_patients.send(ToPatientWriter::Complete).is_ok() {
-                result = create_indexes(&mut clinical, &clinical_schema.indexes);
+                result = clinical
+                    .create_dropped_indexes(&clinical_schema)
+                    .map_err(DemoError::from);
             }
         }
         drop(to_patients);
@@ -471,17 +461,8 @@ fn build_in_two_files(
         result.and(patients_written)
     })?;
 
-    join_patients(&mut clinical, patients_path)?;
-    clinical.write(|tx| {
-        for sql in &clinical_schema.triggers {
-            tx.execute_batch(sql)?;
-        }
-        tx.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-            params![META_DEMO, describe(options)],
-        )?;
-        Ok::<_, StoreError>(())
-    })?;
+    clinical.copy_patient_rows_from(patients_path)?;
+    clinical.restore_triggers_and_mark(&clinical_schema, META_DEMO, &describe(options))?;
     // The team's records are written through the same audited paths as a clinician's, as of
     // the demo's own day.
     store::with_clock_at(now, || {
@@ -489,31 +470,8 @@ fn build_in_two_files(
     })?;
     // The MDT meetings (a past one with outcomes and tasks, an upcoming agenda).
     meetings::add(&mut clinical, rules, options)?;
-    // Sampled statistics are enough for the planner and take a fraction of a full ANALYZE. The
-    // histogram table (stat4) is emptied: with it SQLite re-prepares a statement whenever a
-    // bound value changes, which costs more than any plan it could improve here.
-    clinical
-        .conn()
-        .execute_batch(
-            "PRAGMA analysis_limit = 2000; ANALYZE; DELETE FROM sqlite_stat4; PRAGMA journal_mode = WAL;
-             PRAGMA foreign_keys = ON;",
-        )
-        .map_err(StoreError::from)?;
+    clinical.finish_bulk_load()?;
     Ok(tally)
-}
-
-/// Opens (creating) one of the demo's files for bulk writing. The files are private to this
-/// run until renamed into place, so neither a journal nor durability per transaction buys
-/// anything: a crash just means generating again. The generator writes consistent references
-/// by construction (tests run the foreign key check on its output), so checking each of
-/// millions of rows against its parent is skipped.
-fn open_for_bulk_writes(path: &Path) -> Result<Store, StoreError> {
-    let store = Store::open(path, OpenMode::CreateIfMissing, "demo")?;
-    store.conn().execute_batch(
-        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;
-         PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = OFF; PRAGMA threads = 2;",
-    )?;
-    Ok(store)
 }
 
 fn count_intended(tally: &mut Vec<(String, AssessmentStatus, u64)>, batch: &[DemoPatient]) {
@@ -609,113 +567,6 @@ fn insert_patient_rows(
         Ok::<_, StoreError>(())
     })?;
     Ok(())
-}
-
-fn create_indexes(store: &mut Store, indexes: &[String]) -> Result<(), DemoError> {
-    store.write(|tx| {
-        for sql in indexes {
-            tx.execute_batch(sql)?;
-        }
-        Ok::<_, StoreError>(())
-    })?;
-    Ok(())
-}
-
-/// Copies the patient rows, their counts and observations, with their indexes, from the file at
-/// `patients_path` into the (empty) tables of `store`.
-fn join_patients(store: &mut Store, patients_path: &Path) -> Result<(), DemoError> {
-    store
-        .conn()
-        .execute(
-            "ATTACH DATABASE ?1 AS patient_rows",
-            [attach_name(patients_path)?],
-        )
-        .map_err(StoreError::from)?;
-    // SQLite transfers records and index entries as they are only for a plain `SELECT *` into
-    // an empty table of the same shape with the same indexes, no triggers, and foreign keys
-    // off; otherwise it silently inserts row by row (correct, several times slower). The
-    // list-count triggers were dropped for that reason and come back after the copy.
-    let copied = store.write(|tx| {
-        tx.execute_batch(
-            "INSERT INTO main.patients SELECT * FROM patient_rows.patients;
-             INSERT INTO main.observations SELECT * FROM patient_rows.observations;
-             INSERT INTO main.list_counts SELECT * FROM patient_rows.list_counts;",
-        )
-        .map_err(StoreError::from)
-    });
-    let detached = store
-        .conn()
-        .execute_batch("DETACH DATABASE patient_rows")
-        .map_err(StoreError::from);
-    copied?;
-    detached?;
-    Ok(())
-}
-
-/// A file name as `ATTACH` takes it: SQLite reads the bytes of the value as the name, so a
-/// blob passes any Unix path through unchanged.
-#[cfg(unix)]
-#[allow(clippy::unnecessary_wraps)] // the same signature as elsewhere, where it can fail
-fn attach_name(path: &Path) -> Result<Vec<u8>, DemoError> {
-    use std::os::unix::ffi::OsStrExt;
-    Ok(path.as_os_str().as_bytes().to_vec())
-}
-
-/// Elsewhere a path must be Unicode to be named to SQLite unchanged.
-#[cfg(not(unix))]
-fn attach_name(path: &Path) -> Result<Vec<u8>, DemoError> {
-    path.to_str()
-        .map(|name| name.as_bytes().to_vec())
-        .ok_or_else(|| DemoError::Io {
-            path: path.to_owned(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "the path is not valid Unicode",
-            ),
-        })
-}
-
-/// The SQL that recreates what [`drop_secondary_indexes`] dropped.
-struct DroppedSchema {
-    indexes: Vec<String>,
-    triggers: Vec<String>,
-}
-
-/// Drops the indexes of the tables `of_table` selects, and the list-count triggers, which bulk
-/// inserts would otherwise maintain row by row (building an index once, sorted, is several
-/// times faster; the counts are summed once at the end).
-fn drop_secondary_indexes(
-    store: &Store,
-    of_table: impl Fn(&str) -> bool,
-) -> Result<DroppedSchema, StoreError> {
-    let mut stmt = store.conn().prepare(
-        "SELECT name, sql, type, tbl_name FROM sqlite_schema
-         WHERE (type = 'index' AND sql IS NOT NULL)
-            OR (type = 'trigger' AND name LIKE 'list_counts_%')",
-    )?;
-    let found: Vec<(String, String, String, String)> = stmt
-        .query_map([], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    let mut dropped = DroppedSchema {
-        indexes: Vec::new(),
-        triggers: Vec::new(),
-    };
-    for (name, sql, kind, table) in found {
-        if kind == "trigger" {
-            store
-                .conn()
-                .execute_batch(&format!("DROP TRIGGER \"{name}\""))?;
-            dropped.triggers.push(sql);
-        } else if of_table(&table) {
-            store
-                .conn()
-                .execute_batch(&format!("DROP INDEX \"{name}\""))?;
-            dropped.indexes.push(sql);
-        }
-    }
-    Ok(dropped)
 }
 
 #[cfg(test)]

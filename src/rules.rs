@@ -16,6 +16,7 @@ pub mod model;
 mod observations;
 mod oncology;
 pub mod options;
+mod outcome;
 mod pressure;
 mod ranges;
 mod status_epilepticus;

@@ -7,11 +7,14 @@
 
 mod assessments;
 mod audit;
+mod bulk;
 mod decode;
+mod flags;
 pub mod imports;
 mod list;
 mod meetings;
 mod native;
+mod overview;
 mod read;
 mod schema;
 mod sharing;
@@ -33,7 +36,9 @@ pub use assessments::{
     save_assessments, save_evaluation, stamp_evaluated,
 };
 pub use audit::{AuditCheck, AuditHead, AuditWriter, CHAINED_COLUMNS, Change};
+pub use bulk::DroppedSchema;
 pub use decode::{DecodeProblem, DecodeReport};
+pub use flags::{Flag, FlagFilter};
 pub use list::{
     Anchor, Cursor, ListFilter, ListQuery, PatientRow, SEARCH_COUNT_CAP, SortKey, StatusCounts,
     rebuild_list_counts,
@@ -45,6 +50,7 @@ pub use native::{
     NATIVE_FORMAT, NATIVE_VERSION, NativeCounts, NativeDocument, NativeLine, NativeMeeting,
     NativePatient,
 };
+pub use overview::{OverviewData, OverviewRow};
 pub use read::{AssessmentWithReview, PatientSummary, load_records};
 pub use schema::SCHEMA_VERSION;
 pub use sql_types::{
@@ -52,7 +58,7 @@ pub use sql_types::{
 };
 pub use team::Note;
 pub use versions::{ChangedBy, Checked, Conflict, Versioned, field_words};
-pub use way_forward::StoredWayForward;
+pub use way_forward::{StoredWayForward, first_option_of_kinds};
 pub use write::{
     IdMap, ListProjection, NewRecord, NewRows, RecordWriter, Source, SourceIds,
     insert_clinical_rows, insert_record, name_key, refresh_list_row, refresh_list_row_if_changed,
@@ -364,8 +370,13 @@ impl Store {
         Ok(self.conn.busy_handler(Some(wait_briefly_for_the_lock))?)
     }
 
-    pub fn conn(&self) -> &Connection {
-        &self.conn
+    /// Whether this connection checks references (`PRAGMA foreign_keys`, set per connection
+    /// on open).
+    pub fn foreign_keys_enforced(&self) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |row| row.get::<_, i64>(0))?
+            == 1)
     }
 
     pub fn path(&self) -> &Path {

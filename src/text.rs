@@ -11,9 +11,15 @@
 //! zero-width characters are dropped; line breaks and tabs are kept or made spaces. Because the
 //! classes do not depend on neighbours, text can be cleaned before its width is measured and a
 //! stream can be cleaned in pieces: nothing is ever cut inside a sequence, because none is left.
+//!
+//! Laying clean text out in cells lives here too: its width in terminal columns ([`width`],
+//! a wide character takes two, a combining mark none) and word wrapping with a hanging indent
+//! ([`wrap_hanging`]), shared by the dashboard and the command line.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// What happens to one character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +175,60 @@ impl<W: Write> Write for TerminalWriter<W> {
     }
 }
 
+/// The width of clean `text` in terminal columns: what a cell layout must count, where
+/// `chars().count()` is wrong for wide (CJK) characters and combining marks.
+pub fn width(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
+}
+
+/// The longest start of `text` at most `columns` wide.
+pub fn take_width(text: &str, columns: usize) -> &str {
+    let mut used = 0;
+    for (index, c) in text.char_indices() {
+        used += UnicodeWidthChar::width(c).unwrap_or(0);
+        if used > columns {
+            return &text[..index];
+        }
+    }
+    text
+}
+
+/// Word-wraps `text` to `columns`; continuation lines line up under the text after the leading
+/// spaces and a bullet ("  · "), so a long item still reads as one item. The text is cleaned
+/// first, so the width counted is the width shown. Lines are at least the indent plus ten
+/// columns wide (a narrower box would leave no room for words); a word longer than a line is
+/// kept whole on its own line.
+pub fn wrap_hanging(text: &str, columns: usize) -> Vec<String> {
+    let text = sanitise_line(text);
+    let text = text.as_ref();
+    let lead = text.len() - text.trim_start().len();
+    let bullet = usize::from(text.trim_start().starts_with("· "));
+    let indent = lead + bullet * 2;
+    let columns = columns.max(indent + 10);
+    let mut lines = Vec::new();
+    let mut current = String::from(&text[..lead]);
+    let mut current_width = lead;
+    let mut first_word = true;
+    for word in text[lead..].split(' ').filter(|w| !w.is_empty()) {
+        let word_width = width(word);
+        if !first_word && current_width + 1 + word_width > columns {
+            lines.push(std::mem::take(&mut current));
+            current = " ".repeat(indent);
+            current_width = indent;
+            first_word = true;
+        }
+        if !first_word {
+            current.push(' ');
+            current_width += 1;
+        }
+        current.push_str(word);
+        current_width += word_width;
+        first_word = false;
+    }
+    lines.push(current);
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +280,46 @@ mod tests {
             String::from_utf8(writer.get_ref().clone()).unwrap(),
             "é[31mrouge\n\u{fffd}!"
         );
+    }
+
+    #[test]
+    fn width_counts_terminal_columns() {
+        assert_eq!(width("abc"), 3);
+        assert_eq!(width("▲ refractory"), 12);
+        // Wide characters take two columns; a combining mark takes none.
+        assert_eq!(width("日本"), 4);
+        assert_eq!(width("e\u{301}"), 1);
+        assert_eq!(take_width("日本語", 5), "日本");
+        assert_eq!(take_width("abc", 5), "abc");
+    }
+
+    #[test]
+    fn wrap_hanging_lines_continuations_up_under_the_text() {
+        let lines = wrap_hanging("  · one two three four five six seven", 16);
+        assert_eq!(
+            lines,
+            ["  · one two", "    three four", "    five six", "    seven"]
+        );
+        for line in &lines {
+            assert!(width(line) <= 16, "{line:?}");
+        }
+        // Without a bullet the continuation lines up under the leading spaces.
+        assert_eq!(
+            wrap_hanging("ab cd ef gh ij kl", 10),
+            ["ab cd ef", "gh ij kl"]
+        );
+        // Wide characters are measured as they are shown.
+        assert_eq!(
+            wrap_hanging("日本 日本 日本 日本", 10),
+            ["日本 日本", "日本 日本"]
+        );
+        // A word longer than the line is kept whole; an empty text is one empty line.
+        assert_eq!(
+            wrap_hanging("a abcdefghijklmno b", 10),
+            ["a", "abcdefghijklmno", "b"]
+        );
+        assert_eq!(wrap_hanging("", 10), [""]);
+        // Escape sequences are cleaned before measuring.
+        assert_eq!(wrap_hanging("a\u{1b}[2Jb", 10), ["a[2Jb"]);
     }
 }

@@ -3,6 +3,10 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
+#[path = "shared/sql.rs"]
+mod sql;
+use sql::sql_on;
+
 use assert_cmd::Command;
 use chrono::NaiveDate;
 use refract::assess;
@@ -36,8 +40,7 @@ fn demo_store(dir: &TempDir, patients: u64) -> (Store, Rules) {
 }
 
 fn refractory_patient(store: &Store, ruleset: &str) -> refract::domain::PatientId {
-    let id: i64 = store
-        .conn()
+    let id: i64 = sql_on(store)
         .query_row(
             "SELECT patient_id FROM assessments WHERE status = 'refractory' AND ruleset = ?1 ORDER BY patient_id LIMIT 1",
             [ruleset],
@@ -62,8 +65,7 @@ fn evaluation_is_incremental() {
     let pass = assess::refresh(&mut store, &rules, tomorrow, |_, _| {}).unwrap();
     assert_eq!(pass.evaluated, 0);
     // A change to one record makes only that patient stale.
-    store
-        .conn()
+    sql_on(&store)
         .execute(
             "UPDATE patients SET record_version = record_version + 1 WHERE id = 7",
             [],
@@ -105,8 +107,7 @@ fn a_dismissal_holds_until_the_evidence_changes() {
     assert_eq!(after.review, ReviewState::Dismissed);
 
     // A new failed drug is new evidence: the dismissal no longer applies.
-    store
-        .conn()
+    sql_on(&store)
         .execute_batch(&format!(
             "INSERT INTO drug_exposures (patient_id, text, start, end, dose_value, dose_unit, stop_reason, source)
              VALUES ({pid}, 'Topiramate 200 mg/d', '2026-01-01 09:00:00', '2026-09-01 09:00:00', 200, 'mg/d',
@@ -122,8 +123,7 @@ fn a_dismissal_holds_until_the_evidence_changes() {
     assert_ne!(changed.assessment.fingerprint, after.assessment.fingerprint);
     assert_eq!(changed.review, ReviewState::Unreviewed);
     // The patient list follows.
-    let list_review: i64 = store
-        .conn()
+    let list_review: i64 = sql_on(&store)
         .query_row(
             "SELECT list_review FROM patients WHERE id = ?1",
             [patient.0],
@@ -409,7 +409,8 @@ fn assert_counts_exact(store: &Store) {
             clause.join(" AND ")
         );
         let mut by_rank = [0u64; 6];
-        let mut stmt = store.conn().prepare(&sql).unwrap();
+        let conn = sql_on(store);
+        let mut stmt = conn.prepare(&sql).unwrap();
         for row in stmt
             .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)))
             .unwrap()
@@ -442,8 +443,7 @@ fn list_counts_stay_exact_through_loads_reviews_reevaluations_and_deletions() {
     let later = today() + chrono::Duration::days(400);
     assess::refresh(&mut store, &rules, later, |_, _| {}).unwrap();
     assert_counts_exact(&store);
-    store
-        .conn()
+    sql_on(&store)
         .execute("DELETE FROM patients WHERE id % 7 = 0", [])
         .unwrap();
     assert_counts_exact(&store);

@@ -448,11 +448,7 @@ fn a_note_that_cannot_be_saved_stays_in_the_input_with_the_reason() {
     let mrn = flagged_patient(&path);
     let mut alice = User::new(&path, "dr.alice");
     // Not the ten seconds a person would wait: the outcome is the same.
-    alice
-        .store
-        .conn()
-        .busy_timeout(Duration::from_millis(200))
-        .unwrap();
+    alice.store.wait_briefly_for_the_lock().unwrap();
     alice.open_patient(&mrn);
     alice.press('n');
     alice.type_text("Seen with her husband; seizure diary brought");

@@ -1,7 +1,7 @@
-//! Two processes writing one file at the same time (DESIGN §5: writes wait on the busy timeout
-//! instead of failing): an import while reviews are being recorded, two imports of different
-//! files, two people reviewing at once. Every command succeeds, nothing is lost, and no
-//! "database is locked" (or busy) ever reaches the user.
+//! Two processes writing one file at the same time (docs/architecture.md, two processes: writes
+//! wait on the busy timeout instead of failing): an import while reviews are being recorded, two
+//! imports of different files, two people reviewing at once. Every command succeeds, nothing is
+//! lost, and no "database is locked" (or busy) ever reaches the user.
 //!
 //! The processes are started together and run as fast as they can; whether and how much they
 //! overlap depends on the machine, and nothing here depends on it.

@@ -9,6 +9,10 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
+#[path = "shared/sql.rs"]
+mod sql;
+pub(crate) use sql::sql_on;
+
 #[path = "fhir/bad_input.rs"]
 mod bad_input;
 #[path = "fhir/bulk.rs"]
@@ -149,20 +153,20 @@ impl Env {
     }
 
     pub fn counts(&self) -> BTreeMap<&'static str, i64> {
-        counts(self.store.conn())
+        counts(&sql_on(&self.store))
     }
 
     /// One integer from a query.
     pub fn int(&self, sql: &str) -> i64 {
-        self.store
-            .conn()
+        sql_on(&self.store)
             .query_row(sql, [], |row| row.get(0))
             .unwrap()
     }
 
     /// The rows of a query, every column read as text (NULL as "NULL").
     pub fn rows(&self, sql: &str) -> Vec<Vec<String>> {
-        let mut stmt = self.store.conn().prepare(sql).unwrap();
+        let conn = sql_on(&self.store);
+        let mut stmt = conn.prepare(sql).unwrap();
         let columns = stmt.column_count();
         stmt.query_map([], |row| {
             (0..columns)
@@ -185,8 +189,7 @@ impl Env {
 
     /// The `patients.id` of an MRN.
     pub fn patient_id(&self, mrn: &str) -> i64 {
-        self.store
-            .conn()
+        sql_on(&self.store)
             .query_row("SELECT id FROM patients WHERE mrn = ?1", [mrn], |row| {
                 row.get(0)
             })

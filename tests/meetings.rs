@@ -4,6 +4,10 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
+#[path = "shared/sql.rs"]
+mod sql;
+use sql::sql_on;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::thread;
@@ -85,8 +89,8 @@ fn stdout_of(command: &mut Command) -> String {
 }
 
 fn audit_actions(store: &Store) -> Vec<String> {
-    let mut stmt = store
-        .conn()
+    let conn = sql_on(store);
+    let mut stmt = conn
         .prepare("SELECT action FROM audit_log ORDER BY id")
         .unwrap();
     stmt.query_map([], |row| row.get(0))
@@ -96,8 +100,7 @@ fn audit_actions(store: &Store) -> Vec<String> {
 }
 
 fn overdue_mark(store: &Store, patient: PatientId) -> i64 {
-    store
-        .conn()
+    sql_on(store)
         .query_row(
             "SELECT list_wf_overdue FROM patients WHERE id = ?1",
             [patient.0],
@@ -145,15 +148,15 @@ fn fixture() -> Fixture {
         Sex::Female,
         day(1950, 6, 15),
     );
-    store
-        .conn()
+    let conn = sql_on(&store);
+    conn
         .execute(
             "INSERT INTO options (patient_id, ruleset, kind, name, stance, preference)
              VALUES (?1, 'epilepsy', 'procedure', 'Presurgical evaluation (video-EEG)', 'recommended', 'wants')",
             [mara.0],
         )
         .unwrap();
-    let option = store.conn().last_insert_rowid();
+    let option = conn.last_insert_rowid();
 
     let meeting = store
         .create_meeting(
@@ -553,8 +556,7 @@ fn a_plan_not_followed_needs_a_reason() {
 fn a_chosen_option_belongs_to_the_patient() {
     let fixture = fixture();
     let mut store = open(&fixture.db);
-    let option: i64 = store
-        .conn()
+    let option: i64 = sql_on(&store)
         .query_row("SELECT id FROM options LIMIT 1", [], |row| row.get(0))
         .unwrap();
     let refused = store.record_outcome(
@@ -804,8 +806,7 @@ fn concurrent_writers_wait_instead_of_failing() {
     let dir = TempDir::new().unwrap();
     let db = demo(&dir, "busy.db", 60, 5);
     let mut store = open(&db);
-    let (mrn, ruleset): (String, String) = store
-        .conn()
+    let (mrn, ruleset): (String, String) = sql_on(&store)
         .query_row(
             "SELECT p.mrn, a.ruleset FROM assessments a JOIN patients p ON p.id = a.patient_id
              WHERE a.status IN ('refractory', 'resistant', 'relapsed') ORDER BY p.id LIMIT 1",
@@ -887,8 +888,7 @@ fn concurrent_writers_wait_instead_of_failing() {
     let case = store.meeting_case(case.id).unwrap();
     assert_eq!(case.outcome_text, "outcome, round 149");
     assert!(case.presented_seconds >= 150);
-    let reviews: i64 = store
-        .conn()
+    let reviews: i64 = sql_on(&store)
         .query_row(
             "SELECT count(*) FROM audit_log WHERE who = 'dr.presenter'",
             [],
@@ -943,7 +943,7 @@ fn the_demo_has_a_past_meeting_with_outcomes_and_an_upcoming_agenda() {
     let today = day(2026, 11, 27);
     let open_tasks = store.open_tasks(today).unwrap();
     assert_eq!(open_tasks.iter().filter(|t| t.overdue).count(), 1);
-    let count = |sql: &str| -> i64 { store.conn().query_row(sql, [], |row| row.get(0)).unwrap() };
+    let count = |sql: &str| -> i64 { sql_on(&store).query_row(sql, [], |row| row.get(0)).unwrap() };
     assert!(count("SELECT count(*) FROM tasks WHERE status = 'done'") > 0);
     assert!(count("SELECT count(*) FROM tasks WHERE status = 'open'") > 1);
     assert!(count("SELECT count(DISTINCT outcome_category) FROM meeting_cases") >= 5);
@@ -971,8 +971,8 @@ fn the_demo_has_a_past_meeting_with_outcomes_and_an_upcoming_agenda() {
     let again = demo(&dir, "again.db", 300, 1);
     let meeting_rows = |db: &Path| -> Vec<String> {
         let store = Store::open(db, OpenMode::MustExist, "test").unwrap();
-        let mut stmt = store
-            .conn()
+        let conn = sql_on(&store);
+        let mut stmt = conn
             .prepare(
                 "SELECT at || who || action || coalesce(entity_id, '') || coalesce(before, '') || coalesce(after, '')
                  FROM audit_log WHERE entity IN ('meetings', 'meeting_cases', 'attendees', 'tasks')

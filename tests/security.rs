@@ -4,6 +4,10 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
+#[path = "shared/sql.rs"]
+mod sql;
+use sql::sql_on;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -90,7 +94,7 @@ const BIDI: &str = "\u{202e}gpj.exe\u{202c}\u{200b}";
 fn hostile_file(dir: &TempDir) -> (PathBuf, String) {
     let db = demo(dir, 40);
     let store = Store::open(&db, OpenMode::MustExist, "dr.hostile").unwrap();
-    let conn = store.conn();
+    let conn = sql_on(&store);
     let (id, mrn): (i64, String) = conn
         .query_row(
             "SELECT p.id, p.mrn FROM patients p JOIN assessments a ON a.patient_id = p.id
@@ -138,8 +142,7 @@ fn escape_sequences_from_records_never_reach_the_terminal_from_the_command_line(
     let (db, mrn) = hostile_file(&dir);
     let meeting: String = {
         let store = Store::open(&db, OpenMode::MustExist, "t").unwrap();
-        store
-            .conn()
+        sql_on(&store)
             .query_row(
                 "SELECT mc.meeting_id FROM meeting_cases mc JOIN patients p ON p.id = mc.patient_id
                  WHERE p.mrn = ?1",

@@ -2,6 +2,10 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
+#[path = "shared/sql.rs"]
+mod sql;
+use sql::sql_on;
+
 use std::fs;
 
 use chrono::NaiveDate;
@@ -49,16 +53,11 @@ fn migrates_an_empty_file_to_the_current_schema() {
     let store = new_store(&dir);
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
-    let journal: String = store
-        .conn()
+    let journal: String = sql_on(&store)
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(journal, "wal");
-    let fk: i64 = store
-        .conn()
-        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(fk, 1);
+    assert!(store.foreign_keys_enforced().unwrap());
     for table in [
         "patients",
         "assessments",
@@ -68,8 +67,7 @@ fn migrates_an_empty_file_to_the_current_schema() {
         "audit_log",
         "imports",
     ] {
-        let count: i64 = store
-            .conn()
+        let count: i64 = sql_on(&store)
             .query_row(
                 "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
                 [table],
@@ -187,12 +185,11 @@ fn the_audit_log_is_append_only() {
     let patient = insert_patient(&mut store, "RF-1");
     store.add_note(patient, "first", today()).unwrap();
     assert!(
-        store
-            .conn()
+        sql_on(&store)
             .execute("UPDATE audit_log SET who = 'someone else'", [])
             .is_err()
     );
-    assert!(store.conn().execute("DELETE FROM audit_log", []).is_err());
+    assert!(sql_on(&store).execute("DELETE FROM audit_log", []).is_err());
     assert_eq!(store.audit_history(patient, 10).unwrap()[0].who, "tester");
 }
 
@@ -209,7 +206,8 @@ fn rows<T>(store: &Store, sql: &str) -> Vec<T>
 where
     T: for<'row> TryFrom<&'row rusqlite::Row<'row>, Error = rusqlite::Error>,
 {
-    let mut stmt = store.conn().prepare(sql).unwrap();
+    let conn = sql_on(store);
+    let mut stmt = conn.prepare(sql).unwrap();
     stmt.query_map([], |row| T::try_from(row))
         .unwrap()
         .collect::<Result<_, _>>()
@@ -300,8 +298,7 @@ fn the_demo_stores_assessments_as_its_stored_records_evaluate() {
              FROM patients GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
         )
     );
-    let broken: i64 = store
-        .conn()
+    let broken: i64 = sql_on(&store)
         .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
             row.get(0)
         })
@@ -314,7 +311,7 @@ fn the_demo_stores_assessments_as_its_stored_records_evaluate() {
             .unwrap()
             .is_empty()
     );
-    let records = store::load_records(store.conn(), 1, 2_100).unwrap();
+    let records = store.load_records(1, 2_100).unwrap();
     assert_eq!(records.len(), 2_100);
     let mut evidence_kinds = std::collections::BTreeSet::new();
     for record in &records {

@@ -8,6 +8,10 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
+#[path = "shared/sql.rs"]
+mod sql;
+use sql::sql_on;
+
 use std::collections::VecDeque;
 
 use chrono::NaiveDate;
@@ -20,7 +24,7 @@ use ratatui::style::Color;
 use refract::demo::{self, DemoOptions};
 use refract::rules::Rules;
 use refract::store::{OpenMode, Store};
-use refract::tui::app::{self, Model, Msg, RulesetName, Screen};
+use refract::tui::app::{self, Model, Msg, RulesetName, Screen, Tab};
 use refract::tui::keymap::Keymap;
 use refract::tui::theme::Theme;
 use refract::tui::{self as dashboard, Event, body_area, view, worker};
@@ -60,11 +64,10 @@ impl Harness {
         demo::create(&path, &options, &rules).unwrap();
         let store = Store::open(&path, OpenMode::MustExist, "dr.test").unwrap();
         // The list's "changed" column shows when a row was written: pin it for the snapshots.
-        store
-            .conn()
+        sql_on(&store)
             .execute("UPDATE patients SET updated_at = '2026-11-20 09:00:00'", [])
             .unwrap();
-        store.conn().execute_batch(sql).unwrap();
+        sql_on(&store).execute_batch(sql).unwrap();
         let area = Rect::new(0, 0, width, height);
         let viewport = usize::from(view::list_body(body_area(area, false)).height);
         let model = Model::new(today(), RulesetName::all(&rules), viewport);
@@ -209,9 +212,7 @@ fn every_tab_of_the_patient_screen() {
     harness.type_text("Seen with her husband; seizure diary brought");
     harness.key(KeyCode::Enter);
     // The note was written now, by the clock: its time is not part of the snapshot.
-    let note_time: Option<String> = harness
-        .store
-        .conn()
+    let note_time: Option<String> = sql_on(&harness.store)
         .query_row(
             "SELECT substr(at, 1, 16) FROM notes ORDER BY id DESC LIMIT 1",
             [],
@@ -220,17 +221,43 @@ fn every_tab_of_the_patient_screen() {
         .ok()
         .map(|at: String| at.replace('T', " "));
     assert!(note_time.is_some(), "the note was saved");
-    for name in ["timeline", "lines", "observations", "notes", "history"] {
+    // Every tab, by the model's own list: a tab added later is drawn too, and each snapshot
+    // is taken on the tab it is named after.
+    for tab in Tab::ALL {
+        let name = tab.title().to_lowercase();
+        assert_eq!(
+            harness.model.patient.as_ref().map(|p| p.tab),
+            Some(tab),
+            "Tab reaches {name}"
+        );
         for (width, height) in SIZES {
             harness.resize(width, height);
             let screen = match &note_time {
                 Some(time) => harness.screen().replace(time.as_str(), "[now]"),
                 None => harness.screen(),
             };
+            let screen = without_os_account(&screen);
             insta::assert_snapshot!(format!("tab_{name}_{width}x{height}"), screen);
         }
         harness.key(KeyCode::Tab);
     }
+}
+
+/// `screen` with the OS account after "as unix user " masked letter for letter: the history
+/// names the account the tests run under, which differs between machines.
+fn without_os_account(screen: &str) -> String {
+    const MARKER: &str = "as unix user ";
+    let mut out = String::with_capacity(screen.len());
+    let mut rest = screen;
+    while let Some(at) = rest.find(MARKER) {
+        out.push_str(&rest[..at + MARKER.len()]);
+        let tail = &rest[at + MARKER.len()..];
+        let name = tail.split(char::is_whitespace).next().unwrap_or("");
+        out.extend(name.chars().map(|_| '*'));
+        rest = &tail[name.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[test]
@@ -310,13 +337,26 @@ fn the_selected_row_is_marked_by_more_than_colour() {
 /// sampled by proptest (`PROPTEST_CASES` changes how many; a failure is shrunk to the smallest
 /// size that still panics). Small sizes are drawn both as the first frame after the resize and
 /// before the model has heard of it, as a terminal can.
-fn renders_at_every_size(name: &str, patients: u64, keys: &[KeyCode]) {
+fn renders_at_every_size(
+    name: &str,
+    patients: u64,
+    keys: &[KeyCode],
+    reached: &dyn Fn(&Model) -> bool,
+) {
     use proptest::test_runner::{Config, TestRunner};
 
     let mut harness = Harness::new(patients, 120, 40);
     for code in keys {
         harness.key(*code);
     }
+    // The keys must reach what the case is named after, or a layout is never drawn at all.
+    assert!(
+        reached(&harness.model),
+        "{name}: the keys did not reach it (screen {:?}, popup {}, input {})",
+        harness.model.screen,
+        harness.model.popup.is_some(),
+        harness.model.input.is_some()
+    );
     let draw = |harness: &mut Harness, width: u16, height: u16, resize: bool| {
         let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             if resize {
@@ -359,57 +399,150 @@ fn repeated(key: KeyCode, times: usize) -> Vec<KeyCode> {
     vec![key; times]
 }
 
+/// What a case of [`renders_at_every_size`] must have reached.
+type Reached = Box<dyn Fn(&Model) -> bool>;
+
+fn on(screen: Screen) -> Reached {
+    Box::new(move |model: &Model| {
+        model.screen == screen && model.popup.is_none() && model.input.is_none()
+    })
+}
+
+fn popup_on(screen: Screen) -> Reached {
+    Box::new(move |model: &Model| model.screen == screen && model.popup.is_some())
+}
+
+fn input_on(screen: Screen) -> Reached {
+    Box::new(move |model: &Model| model.screen == screen && model.input.is_some())
+}
+
+fn patient_tab(tab: Tab) -> Reached {
+    Box::new(move |model: &Model| {
+        model.screen == Screen::Patient && model.patient.as_ref().is_some_and(|p| p.tab == tab)
+    })
+}
+
+fn timeline(check: fn(u8, i32) -> bool) -> Reached {
+    Box::new(move |model: &Model| {
+        model.screen == Screen::Patient
+            && model
+                .patient
+                .as_ref()
+                .is_some_and(|p| p.tab == Tab::Timeline && check(p.zoom, p.pan))
+    })
+}
+
 #[test]
 fn every_list_screen_renders_at_every_size() {
     use KeyCode::{Char, Enter, Tab};
-    renders_at_every_size("welcome (no patients)", 0, &[]);
-    for (name, keys) in [
-        ("patients", vec![]),
-        ("search input", vec![Char('/'), Char('B'), Char('e')]),
-        ("filter menu", vec![Char('f')]),
-        ("sort menu", vec![Char('s')]),
-        ("help on the list", vec![Char('?')]),
-        ("masked list", vec![Char('M')]),
-        ("end of the list", vec![Char('G')]),
-        ("overview", vec![Char('o')]),
-        ("help on the overview", vec![Char('o'), Char('?')]),
-        ("meetings", vec![Char('m')]),
-        ("a meeting", vec![Char('m'), Enter]),
-        ("a meeting, next tab", vec![Char('m'), Enter, Tab]),
-        ("a meeting, opened further", vec![Char('m'), Enter, Enter]),
-    ] {
-        renders_at_every_size(name, 40, &keys);
+    renders_at_every_size("welcome (no patients)", 0, &[], &|model| {
+        model.empty_database
+    });
+    let cases: Vec<(&str, Vec<KeyCode>, Reached)> = vec![
+        ("patients", vec![], on(Screen::Patients)),
+        (
+            "search input",
+            vec![Char('/'), Char('B'), Char('e')],
+            input_on(Screen::Patients),
+        ),
+        ("filter menu", vec![Char('f')], popup_on(Screen::Patients)),
+        ("sort menu", vec![Char('s')], popup_on(Screen::Patients)),
+        (
+            "help on the list",
+            vec![Char('?')],
+            popup_on(Screen::Patients),
+        ),
+        (
+            "masked list",
+            vec![Char('M')],
+            Box::new(|model: &Model| model.screen == Screen::Patients && model.masked),
+        ),
+        ("end of the list", vec![Char('G')], on(Screen::Patients)),
+        ("overview", vec![Char('o')], on(Screen::Overview)),
+        (
+            "help on the overview",
+            vec![Char('o'), Char('?')],
+            popup_on(Screen::Overview),
+        ),
+        ("meetings", vec![Char('m')], on(Screen::Meetings)),
+        ("a meeting", vec![Char('m'), Enter], on(Screen::Meeting)),
+        (
+            "a meeting, next tab",
+            vec![Char('m'), Enter, Tab],
+            on(Screen::Meeting),
+        ),
+        (
+            "a meeting, opened further",
+            vec![Char('m'), Enter, Enter],
+            Box::new(|model: &Model| model.screen != Screen::Meetings),
+        ),
+    ];
+    for (name, keys, reached) in cases {
+        renders_at_every_size(name, 40, &keys, &*reached);
     }
 }
 
 #[test]
 fn every_patient_screen_renders_at_every_size() {
-    use KeyCode::{Char, Enter, Tab};
+    use KeyCode::{Char, Enter};
     let patient = |more: &[KeyCode]| [&[Enter][..], more].concat();
-    for (name, keys) in [
-        ("timeline", patient(&[])),
-        ("lines", patient(&[Tab])),
-        ("observations", patient(&[Tab, Tab])),
-        ("notes", patient(&[Tab, Tab, Tab])),
-        ("history", patient(&[Tab, Tab, Tab, Tab])),
-        ("timeline zoomed in", patient(&repeated(Char('+'), 12))),
-        ("timeline zoomed out", patient(&repeated(Char('-'), 12))),
-        ("timeline panned", patient(&repeated(Char('h'), 12))),
-        ("masked", [&[Char('M')][..], &patient(&[])].concat()),
-        ("rationale input", patient(&[Char('c'), Char('x')])),
-        ("note input", patient(&[Char('n'), Char('n')])),
-        ("help", patient(&[Char('?')])),
-        ("way forward", patient(&[Char('w')])),
+    let tabs = |n: usize| patient(&repeated(KeyCode::Tab, n));
+    let cases: Vec<(&str, Vec<KeyCode>, Reached)> = vec![
+        ("timeline", patient(&[]), patient_tab(Tab::Timeline)),
+        ("lines", tabs(1), patient_tab(Tab::Lines)),
+        ("observations", tabs(2), patient_tab(Tab::Observations)),
+        ("notes", tabs(3), patient_tab(Tab::Notes)),
+        ("tasks", tabs(4), patient_tab(Tab::Tasks)),
+        ("history", tabs(5), patient_tab(Tab::History)),
+        (
+            "timeline zoomed in",
+            patient(&repeated(Char('+'), 12)),
+            timeline(|zoom, _| zoom > 0),
+        ),
+        (
+            "timeline zoomed out",
+            patient(&repeated(Char('-'), 12)),
+            timeline(|zoom, _| zoom == 0),
+        ),
+        (
+            // Panning needs a zoom: at zoom 0 the whole record is shown and `h` is ignored.
+            "timeline panned",
+            patient(&[repeated(Char('+'), 3), repeated(Char('h'), 12)].concat()),
+            timeline(|_, pan| pan > 0),
+        ),
+        (
+            "masked",
+            [&[Char('M')][..], &patient(&[])].concat(),
+            Box::new(|model: &Model| model.screen == Screen::Patient && model.masked),
+        ),
+        (
+            "rationale input",
+            patient(&[Char('c'), Char('x')]),
+            input_on(Screen::Patient),
+        ),
+        (
+            "note input",
+            patient(&[Char('n'), Char('n')]),
+            input_on(Screen::Patient),
+        ),
+        ("help", patient(&[Char('?')]), popup_on(Screen::Patient)),
+        ("way forward", patient(&[Char('w')]), on(Screen::WayForward)),
         (
             "way forward, last step",
             patient(&[Char('w'), Char('j'), Char('j'), Char('j')]),
+            Box::new(|model: &Model| {
+                model.screen == Screen::WayForward
+                    && model.way_forward.as_ref().is_some_and(|w| w.step == 3)
+            }),
         ),
         (
             "way forward, next tab",
-            patient(&[Char('w'), Char('j'), Char('j'), Tab]),
+            patient(&[Char('w'), Char('j'), Char('j'), KeyCode::Tab]),
+            on(Screen::WayForward),
         ),
-    ] {
-        renders_at_every_size(name, 40, &keys);
+    ];
+    for (name, keys, reached) in cases {
+        renders_at_every_size(name, 40, &keys, &*reached);
     }
 }
 
@@ -620,9 +753,7 @@ fn open_patient(harness: &mut Harness, mrn: &str) {
 }
 
 fn mrn_where(harness: &Harness, sql: &str) -> String {
-    harness
-        .store
-        .conn()
+    sql_on(&harness.store)
         .query_row(sql, [], |row| row.get(0))
         .unwrap()
 }
@@ -687,9 +818,7 @@ fn way_forward_edits_are_checked_saved_and_audited() {
         "{screen}"
     );
     let steps = |harness: &Harness| -> i64 {
-        harness
-            .store
-            .conn()
+        sql_on(&harness.store)
             .query_row(
                 "SELECT count(*) FROM way_forward w JOIN patients p ON p.id = w.patient_id
                  WHERE p.mrn = ?1",
@@ -741,9 +870,7 @@ fn way_forward_edits_are_checked_saved_and_audited() {
     assert!(screen.contains("NCT01234567"), "{screen}");
     assert!(screen.contains("candidate"), "{screen}");
 
-    let (notes, ticked, trial): (String, i64, String) = harness
-        .store
-        .conn()
+    let (notes, ticked, trial): (String, i64, String) = sql_on(&harness.store)
         .query_row(
             "SELECT w.notes,
                     (SELECT count(*) FROM checklist_items c WHERE c.patient_id = p.id AND c.done),
@@ -757,9 +884,7 @@ fn way_forward_edits_are_checked_saved_and_audited() {
     assert_eq!(notes, "Video-EEG booked\nLevels requested");
     assert_eq!(ticked, 1);
     assert_eq!(trial, "NCT01234567");
-    let audited: i64 = harness
-        .store
-        .conn()
+    let audited: i64 = sql_on(&harness.store)
         .query_row(
             "SELECT count(*) FROM audit_log a JOIN patients p ON p.id = a.patient_id
              WHERE p.mrn = ?1 AND a.who = 'dr.test'",
@@ -892,9 +1017,7 @@ fn the_decision_tasks_and_time_are_saved_while_the_case_is_on_screen() {
     harness.key(KeyCode::Esc);
     assert_eq!(harness.model.screen, Screen::Meeting);
 
-    let (category, text, comes_back, seconds): (String, String, bool, i64) = harness
-        .store
-        .conn()
+    let (category, text, comes_back, seconds): (String, String, bool, i64) = sql_on(&harness.store)
         .query_row(
             "SELECT outcome_category, outcome_text, comes_back, presented_seconds
              FROM meeting_cases WHERE id = ?1",
@@ -906,9 +1029,7 @@ fn the_decision_tasks_and_time_are_saved_while_the_case_is_on_screen() {
     assert_eq!(text, "Refer for trial screening");
     assert!(comes_back);
     assert!(seconds >= 20, "{seconds}");
-    let (what, owner, due): (String, String, String) = harness
-        .store
-        .conn()
+    let (what, owner, due): (String, String, String) = sql_on(&harness.store)
         .query_row(
             "SELECT what, owner, due FROM tasks WHERE meeting_case_id = ?1",
             [case_id],
@@ -919,9 +1040,7 @@ fn the_decision_tasks_and_time_are_saved_while_the_case_is_on_screen() {
         (what.as_str(), owner.as_str(), due.as_str()),
         ("Send the referral letter", "Dr Okafor", "2026-12-10")
     );
-    let audited: i64 = harness
-        .store
-        .conn()
+    let audited: i64 = sql_on(&harness.store)
         .query_row(
             "SELECT count(*) FROM audit_log WHERE who = 'dr.test' AND action LIKE 'case.%' OR action = 'task.add'",
             [],
@@ -934,9 +1053,7 @@ fn the_decision_tasks_and_time_are_saved_while_the_case_is_on_screen() {
 #[test]
 fn a_patient_joins_the_next_agenda_from_the_list() {
     let mut harness = Harness::new(300, 100, 30);
-    let before: i64 = harness
-        .store
-        .conn()
+    let before: i64 = sql_on(&harness.store)
         .query_row("SELECT count(*) FROM meeting_cases", [], |row| row.get(0))
         .unwrap();
     harness.press('G');
@@ -946,9 +1063,7 @@ fn a_patient_joins_the_next_agenda_from_the_list() {
         "{}",
         harness.screen()
     );
-    let after: i64 = harness
-        .store
-        .conn()
+    let after: i64 = sql_on(&harness.store)
         .query_row("SELECT count(*) FROM meeting_cases", [], |row| row.get(0))
         .unwrap();
     assert_eq!(after, before + 1);
@@ -980,9 +1095,7 @@ fn assert_cells_safe(buffer: &Buffer, what: &str) {
 #[test]
 fn a_hostile_name_reaches_the_screen_as_plain_text() {
     let mut harness = Harness::new(60, 100, 30);
-    harness
-        .store
-        .conn()
+    sql_on(&harness.store)
         .execute(
             "UPDATE patients SET family_name = ?1, given_name = ?2, name_key = 'aaa'
              WHERE id = (SELECT min(id) FROM patients)",
@@ -1017,9 +1130,7 @@ const TWO_DEATHS: &str = "
 #[test]
 fn the_list_hides_the_deceased_until_the_filter_shows_them() {
     let mut harness = Harness::with_sql(300, 160, 48, TWO_DEATHS);
-    let (mrn, birth): (String, String) = harness
-        .store
-        .conn()
+    let (mrn, birth): (String, String) = sql_on(&harness.store)
         .query_row(
             "SELECT mrn, birth_date FROM patients WHERE deceased_date IS NOT NULL",
             [],

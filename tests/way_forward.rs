@@ -4,6 +4,10 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
+#[path = "shared/sql.rs"]
+mod sql;
+use sql::sql_on;
+
 use chrono::NaiveDate;
 use refract::demo::{self, DemoOptions};
 use refract::domain::way_forward::StepProblem;
@@ -35,8 +39,7 @@ fn demo_store(patients: u64) -> (TempDir, Store, Rules) {
 }
 
 fn audit_rows(store: &Store, patient: PatientId) -> i64 {
-    store
-        .conn()
+    sql_on(store)
         .query_row(
             "SELECT count(*) FROM audit_log WHERE patient_id = ?1",
             [patient.0],
@@ -47,8 +50,7 @@ fn audit_rows(store: &Store, patient: PatientId) -> i64 {
 
 /// A flagged patient the demo gave no way forward, with the confounder `key` open.
 fn flagged_without_way_forward(store: &Store, key: &str) -> (PatientId, String) {
-    store
-        .conn()
+    sql_on(store)
         .query_row(
             "SELECT a.patient_id, a.ruleset FROM assessments a
              WHERE a.status IN ('refractory', 'resistant', 'relapsed')
@@ -305,8 +307,8 @@ fn options_already_tried_are_marked_from_the_treatment_lines() {
     let (_dir, store, rules) = demo_store(300);
     // Among the flagged patients, some catalogue option was already given.
     let flagged: Vec<(i64, String)> = {
-        let mut stmt = store
-            .conn()
+        let conn = sql_on(&store);
+        let mut stmt = conn
             .prepare(
                 "SELECT patient_id, ruleset FROM assessments
                  WHERE status IN ('refractory', 'resistant', 'relapsed') ORDER BY patient_id",
@@ -330,8 +332,8 @@ fn options_already_tried_are_marked_from_the_treatment_lines() {
 fn the_demo_has_way_forward_records_in_several_states() {
     let (_dir, store, _rules) = demo_store(300);
     let states: Vec<(String, i64)> = {
-        let mut stmt = store
-            .conn()
+        let conn = sql_on(&store);
+        let mut stmt = conn
             .prepare("SELECT status, count(*) FROM way_forward GROUP BY status ORDER BY status")
             .unwrap();
         stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -341,8 +343,7 @@ fn the_demo_has_way_forward_records_in_several_states() {
     };
     let names: Vec<&str> = states.iter().map(|(s, _)| s.as_str()).collect();
     assert_eq!(names, ["done", "in_progress", "not_applicable", "todo"]);
-    let overdue: i64 = store
-        .conn()
+    let overdue: i64 = sql_on(&store)
         .query_row(
             "SELECT count(*) FROM patients WHERE list_wf_overdue = 1",
             [],
@@ -351,8 +352,7 @@ fn the_demo_has_way_forward_records_in_several_states() {
         .unwrap();
     assert!(overdue > 0, "some steps are overdue");
     for table in ["referrals", "options", "wellbeing_goals", "checklist_items"] {
-        let rows: i64 = store
-            .conn()
+        let rows: i64 = sql_on(&store)
             .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
                 row.get(0)
             })
@@ -367,8 +367,7 @@ fn the_demo_has_way_forward_records_in_several_states() {
 fn the_fhir_export_carries_the_way_forward_as_careplan_tasks_and_goals() {
     let (_dir, store, _rules) = demo_store(300);
     // A patient whose way forward is complete: every step closed, a goal set.
-    let patient: i64 = store
-        .conn()
+    let patient: i64 = sql_on(&store)
         .query_row(
             "SELECT patient_id FROM wellbeing_goals ORDER BY patient_id LIMIT 1",
             [],
@@ -431,8 +430,7 @@ fn the_fhir_export_carries_the_way_forward_as_careplan_tasks_and_goals() {
 #[test]
 fn show_prints_the_way_forward_and_its_json_holds_every_record() {
     let (dir, store, _rules) = demo_store(300);
-    let mrn: String = store
-        .conn()
+    let mrn: String = sql_on(&store)
         .query_row(
             "SELECT p.mrn FROM patients p JOIN wellbeing_goals g ON g.patient_id = p.id
              ORDER BY p.id LIMIT 1",

@@ -102,10 +102,7 @@ pub fn run(
         ));
     }
 
-    let patients: i64 = store
-        .conn()
-        .query_row("SELECT count(*) FROM patients", [], |row| row.get(0))
-        .map_err(crate::store::StoreError::from)?;
+    let patients = store.patient_count()?;
     writeln!(out, "patients: {patients}")?;
     for run in store.unfinished_runs()? {
         writeln!(

@@ -5,24 +5,14 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
-use rusqlite::params;
 use serde_json::json;
 
 use super::output::{fit, status_text};
 use super::{CliError, finish, result_stdout};
 use crate::assess;
-use crate::domain::{AssessmentStatus, Confounder, Evidence};
+use crate::domain::AssessmentStatus;
 use crate::rules::Rules;
-use crate::store::{Store, StoreError};
-
-#[derive(serde::Deserialize)]
-struct Detail {
-    reasons: Vec<String>,
-    evidence: Vec<Evidence>,
-    missing: Vec<String>,
-    confounders: Vec<Confounder>,
-    citation: String,
-}
+use crate::store::{Flag, FlagFilter, Store};
 
 pub fn run(
     store: &mut Store,
@@ -62,67 +52,43 @@ pub fn run(
         eprintln!();
     }
 
-    let mut stmt = store
-        .conn()
-        .prepare(
-            "SELECT p.mrn, p.family_name, p.given_name, a.ruleset, a.status, a.label, a.detail,
-                    a.ruleset_version, a.fingerprint,
-                    (SELECT CASE WHEN r.fingerprint = a.fingerprint THEN r.decision END FROM reviews r
-                     WHERE r.patient_id = a.patient_id AND r.ruleset = a.ruleset
-                     ORDER BY r.id DESC LIMIT 1)
-             FROM assessments a JOIN patients p ON p.id = a.patient_id
-             WHERE (?1 IS NULL OR a.status = ?1) AND (?2 IS NULL OR a.ruleset = ?2)
-             ORDER BY a.status_rank DESC, p.name_key, p.id, a.ruleset",
-        )
-        .map_err(StoreError::from)?;
-    let mut rows = stmt
-        .query(params![status.map(AssessmentStatus::as_str), condition])
-        .map_err(StoreError::from)?;
     let mut out = result_stdout(json);
     if json {
         out.write_all(b"[")?;
     }
     let mut first = true;
-    while let Some(row) = rows.next().map_err(StoreError::from)? {
-        let get = |i| row.get::<_, String>(i).map_err(StoreError::from);
-        let (mrn, family, given, ruleset, status_text_raw, label, detail, version) = (
-            get(0)?,
-            get(1)?,
-            get(2)?,
-            get(3)?,
-            get(4)?,
-            get(5)?,
-            get(6)?,
-            get(7)?,
-        );
-        let fingerprint = get(8)?;
-        let decision: Option<String> = row.get(9).map_err(StoreError::from)?;
-        let status =
-            AssessmentStatus::parse(&status_text_raw).map_err(|err| StoreError::Corrupt {
-                column: "assessments.status",
-                detail: err.to_string(),
-            })?;
-        let review = decision.unwrap_or_else(|| String::from("unreviewed"));
-        let name = format!("{family}, {given}");
+    let filter = FlagFilter {
+        status,
+        condition: condition.map(str::to_owned),
+    };
+    store.each_flag(&filter, |flag| -> Result<(), CliError> {
+        let Flag {
+            mrn,
+            family_name,
+            given_name,
+            assessment,
+            review,
+        } = flag;
+        let name = format!("{family_name}, {given_name}");
+        let review = review.as_str();
         if json {
-            let detail: Detail = serde_json::from_str(&detail).map_err(StoreError::from)?;
             if !first {
                 out.write_all(b",")?;
             }
             let object = json!({
                 "mrn": mrn,
                 "name": name,
-                "condition": ruleset,
-                "status": status,
-                "label": label,
-                "reasons": detail.reasons,
-                "evidence": detail.evidence,
-                "missing": detail.missing,
-                "confounders": detail.confounders,
+                "condition": assessment.ruleset,
+                "status": assessment.status,
+                "label": assessment.label,
+                "reasons": assessment.reasons,
+                "evidence": assessment.evidence,
+                "missing": assessment.missing,
+                "confounders": assessment.confounders,
                 "review": review,
-                "ruleset_version": version,
-                "citation": detail.citation,
-                "fingerprint": fingerprint,
+                "ruleset_version": assessment.ruleset_version,
+                "citation": assessment.citation,
+                "fingerprint": assessment.fingerprint,
             });
             serde_json::to_writer(&mut out, &object).map_err(std::io::Error::from)?;
         } else {
@@ -140,15 +106,16 @@ pub fn run(
             writeln!(
                 out,
                 "{} {} {} {} {} {review}",
-                fit(&status_text(Some(status)), 18),
+                fit(&status_text(Some(assessment.status)), 18),
                 fit(&mrn, 11),
                 fit(&name, 26),
-                fit(&ruleset, 20),
-                fit(&label, 44)
+                fit(&assessment.ruleset, 20),
+                fit(&assessment.label, 44)
             )?;
         }
         first = false;
-    }
+        Ok(())
+    })?;
     if json {
         out.write_all(b"]\n")?;
     } else if first {

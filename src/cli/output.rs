@@ -12,18 +12,21 @@ pub fn status_text(status: Option<AssessmentStatus>) -> String {
     }
 }
 
-/// `text` cut or padded to exactly `width` characters (an ellipsis marks a cut), sanitised
-/// first: what is measured is what is printed.
+/// `text` cut or padded to exactly `width` terminal columns (an ellipsis marks a cut),
+/// sanitised first: what is measured is what is printed, and a wide character counts the two
+/// columns it takes.
 pub fn fit(text: &str, width: usize) -> String {
     let text = crate::text::sanitise_line(text);
     let text = text.as_ref();
-    let count = text.chars().count();
-    if count <= width {
+    let used = crate::text::width(text);
+    if used <= width {
         let mut out = String::from(text);
-        out.extend(std::iter::repeat_n(' ', width - count));
+        out.extend(std::iter::repeat_n(' ', width - used));
         out
     } else {
-        let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+        let mut out = String::from(crate::text::take_width(text, width.saturating_sub(1)));
+        let pad = width.saturating_sub(1) - crate::text::width(&out);
+        out.extend(std::iter::repeat_n(' ', pad));
         out.push('…');
         out
     }
@@ -48,5 +51,13 @@ mod tests {
         assert_eq!(fit("a\u{1b}[2Jb\u{200b}\u{202e}", 6), "a[2Jb ");
         assert_eq!(fit("\u{1b}]0;title\u{7}name", 4), "]0;…");
         assert!(!fit("\u{1b}]0;title\u{7}name", 4).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn fit_counts_columns_not_characters() {
+        // Two wide characters fill four columns; a cut never splits one.
+        assert_eq!(fit("日本", 5), "日本 ");
+        assert_eq!(fit("日本語です", 6), "日本 …");
+        assert_eq!(crate::text::width(&fit("日本語です", 6)), 6);
     }
 }

@@ -34,6 +34,97 @@ pub struct Give<'s> {
     pub unit: &'s str,
 }
 
+/// A treatment line being described, in clinical terms: `b.line("epilepsy", "levetiracetam",
+/// &[e1]).from(40 * MONTH).until(26 * MONTH).stopped(StopReason::LackOfEfficacy).add()`.
+#[must_use = "a line is recorded by `add`"]
+pub struct LineDraft<'b, 'a> {
+    builder: &'b mut Builder<'a>,
+    ruleset: String,
+    regimen: String,
+    exposures: Vec<i64>,
+    start_ago: i64,
+    end_ago: Option<i64>,
+    response: Option<Response>,
+    stop: Option<StopReason>,
+    intent: Option<Intent>,
+}
+
+/// A finished [`LineDraft`], without its builder.
+struct LineSpec {
+    ruleset: String,
+    regimen: String,
+    exposures: Vec<i64>,
+    start_ago: i64,
+    end_ago: Option<i64>,
+    response: Option<Response>,
+    stop: Option<StopReason>,
+    intent: Option<Intent>,
+}
+
+impl LineDraft<'_, '_> {
+    /// Started `days_ago` days before the reference day.
+    pub fn from(mut self, days_ago: i64) -> Self {
+        self.start_ago = days_ago;
+        self
+    }
+
+    /// Ended `days_ago` days before the reference day.
+    pub fn until(self, days_ago: i64) -> Self {
+        self.until_opt(Some(days_ago))
+    }
+
+    /// Ended then, or ongoing (`None`).
+    pub fn until_opt(mut self, days_ago: Option<i64>) -> Self {
+        self.end_ago = days_ago;
+        self
+    }
+
+    /// The best response, recorded at the end of the line (or today), if any.
+    pub fn response_opt(mut self, response: Option<Response>) -> Self {
+        self.response = response;
+        self
+    }
+
+    pub fn stopped(self, reason: StopReason) -> Self {
+        self.stopped_opt(Some(reason))
+    }
+
+    pub fn stopped_opt(mut self, reason: Option<StopReason>) -> Self {
+        self.stop = reason;
+        self
+    }
+
+    pub fn intent_opt(mut self, intent: Option<Intent>) -> Self {
+        self.intent = intent;
+        self
+    }
+
+    /// Records the line; returns its index in [`Builder::lines`].
+    pub fn add(self) -> usize {
+        let LineDraft {
+            builder,
+            ruleset,
+            regimen,
+            exposures,
+            start_ago,
+            end_ago,
+            response,
+            stop,
+            intent,
+        } = self;
+        builder.add_line(LineSpec {
+            ruleset,
+            regimen,
+            exposures,
+            start_ago,
+            end_ago,
+            response,
+            stop,
+            intent,
+        })
+    }
+}
+
 pub const fn give<'s>(ingredient: &'s str, dose: f64, unit: &'s str) -> Give<'s> {
     Give {
         ingredient,
@@ -141,19 +232,39 @@ impl<'a> Builder<'a> {
         id
     }
 
-    /// Records a treatment line over the given exposures.
-    #[allow(clippy::too_many_arguments)]
-    pub fn line(
-        &mut self,
+    /// Starts a treatment line over the given exposures (started today until told
+    /// otherwise); [`LineDraft::add`] records it.
+    pub fn line<'b>(
+        &'b mut self,
         ruleset: &str,
         regimen: &str,
         exposures: &[i64],
-        start_ago: i64,
-        end_ago: Option<i64>,
-        response: Option<Response>,
-        stop: Option<StopReason>,
-        intent: Option<Intent>,
-    ) -> usize {
+    ) -> LineDraft<'b, 'a> {
+        LineDraft {
+            builder: self,
+            ruleset: ruleset.to_owned(),
+            regimen: regimen.to_owned(),
+            exposures: exposures.to_vec(),
+            start_ago: 0,
+            end_ago: None,
+            response: None,
+            stop: None,
+            intent: None,
+        }
+    }
+
+    fn add_line(&mut self, draft: LineSpec) -> usize {
+        let LineSpec {
+            ruleset,
+            regimen,
+            exposures,
+            start_ago,
+            end_ago,
+            response,
+            stop,
+            intent,
+        } = draft;
+        let (ruleset, regimen) = (ruleset.as_str(), regimen.as_str());
         let id = self.id();
         let number = self.lines.iter().filter(|l| l.ruleset == ruleset).count() as u32 + 1;
         let drugs = exposures

@@ -7,14 +7,14 @@
 //! every write is stamped from the reference day, so the same seed gives the same file.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
-use rusqlite::{Connection, OptionalExtension, params};
 
+use super::stories::{self, MeetingLines};
 use super::{DemoOptions, Rng};
 use crate::domain::{
-    AssessmentStatus, Outcome, OutcomeCategory, PatientId, PlanFollowed, TaskStatus,
+    AssessmentStatus, OptionKind, Outcome, OutcomeCategory, PatientId, PlanFollowed, TaskStatus,
 };
 use crate::rules::Rules;
-use crate::store::{AuditWriter, MeetingWriter, Store, StoreError};
+use crate::store::{self, AuditWriter, MeetingWriter, Store, StoreError};
 
 /// Flagged candidates read: enough to fill both agendas after a shuffle.
 const CANDIDATES: usize = 40;
@@ -68,55 +68,16 @@ fn roster(rules: &Rules, rulesets: &[&str]) -> Vec<(&'static str, String)> {
     people
 }
 
-/// Per condition: the clinical question, a next-line recommendation, a procedure or device.
-fn story(ruleset: &str) -> (&'static str, &'static str, &'static str) {
-    match ruleset {
-        "epilepsy" => (
-            "Two adequate anti-seizure medication trials failed: presurgical evaluation now, or a third drug first?",
-            "Add cenobamate with slow titration over 12 weeks; seizure diary review at 3 months.",
-            "Refer for presurgical evaluation (video-EEG, 3T MRI, neuropsychology); VNS if not a surgical candidate.",
-        ),
-        "status_epilepticus" => (
-            "Seizures continue after two anaesthetic agents: which next step?",
-            "Start the ketogenic diet alongside the midazolam infusion; daily EEG review.",
-            "Neurosurgical opinion on resection of the lesional focus.",
-        ),
-        "hypertension" => (
-            "Uncontrolled on several classes: add another class, renal denervation, or further work-up?",
-            "Add doxazosin as a fifth class after adherence is confirmed with drug levels.",
-            "Refer for renal denervation assessment once secondary causes are excluded.",
-        ),
-        "depression" => (
-            "Two adequate antidepressant trials failed: augmentation, switch, or neuromodulation?",
-            "Augment with lithium; levels at 1 and 4 weeks.",
-            "Refer for ECT or rTMS assessment.",
-        ),
-        "lbcl" => (
-            "Primary refractory to R-CHOP: CAR T-cell therapy, or salvage chemotherapy first?",
-            "Salvage R-GDP as a bridge; restage after 2 cycles.",
-            "Refer for CAR T-cell therapy assessment at the cellular therapy centre.",
-        ),
-        "myeloma" => (
-            "Triple-class refractory: bispecific antibody, CAR T-cell therapy or a trial?",
-            "Start teclistamab with inpatient step-up dosing.",
-            "Refer for BCMA CAR T-cell therapy assessment.",
-        ),
-        "rheumatoid_arthritis" => (
-            "Difficult-to-treat RA after two biologics: another mechanism, or re-evaluate first?",
-            "Switch to a JAK inhibitor after a thrombosis risk review.",
-            "Ultrasound-guided steroid injection of both wrists; hand therapy referral.",
-        ),
-        "aml" => (
-            "Primary refractory after two induction courses: salvage, trial, or a palliative approach?",
-            "Salvage FLAG-Ida, then allogeneic transplant if in remission.",
-            "Start the allogeneic transplant work-up (donor search).",
-        ),
-        _ => (
-            "Persistent positive symptoms after two adequate antipsychotic trials: start clozapine?",
-            "Start clozapine under the clozapine clinic's monitoring plan.",
-            "Refer for ECT augmentation assessment.",
-        ),
-    }
+/// What the meetings say about a case of the condition (its [`Story`](super::stories::Story)).
+/// Cases are only taken from conditions the demo tells stories for (see [`candidates`]); the
+/// neutral words are for a condition added to the rules without one.
+fn story(ruleset: &str) -> &'static MeetingLines {
+    const UNTOLD: MeetingLines = MeetingLines {
+        question: "Not responding to standard therapy: what next?",
+        next_line: "Change to the next standard option; review in clinic.",
+        procedure: "Refer for a specialist opinion.",
+    };
+    stories::story(ruleset).map_or(&UNTOLD, |story| &story.meeting)
 }
 
 /// The outcomes of the past meeting, one per case in an order the seed shuffles: one of each
@@ -138,17 +99,21 @@ fn recommendation(
     category: OutcomeCategory,
     ruleset: &str,
 ) -> (String, &'static [(&'static str, i64)]) {
-    let (_, next_line, procedure) = story(ruleset);
+    let MeetingLines {
+        next_line,
+        procedure,
+        ..
+    } = story(ruleset);
     match category {
         OutcomeCategory::ChangeTreatment => (
-            next_line.to_owned(),
+            (*next_line).to_owned(),
             &[
                 ("Prescribe the new regimen and counsel the patient", 5),
                 ("Review response and tolerability in clinic", 42),
             ],
         ),
         OutcomeCategory::ProcedureOrDevice => (
-            procedure.to_owned(),
+            (*procedure).to_owned(),
             &[
                 ("Send the referral with imaging and letters", 6),
                 ("Book the pre-procedure work-up", 21),
@@ -207,70 +172,28 @@ fn at(day: NaiveDate, hour: u32, minute: u32) -> NaiveDateTime {
 
 /// Flagged (refractory or resistant) patients and their flagged condition, one per patient,
 /// in id order.
-fn candidates(conn: &Connection) -> Result<Vec<(PatientId, String)>, StoreError> {
-    // `+status_rank` keeps the planner off the status index: walking the primary key in id
-    // order and stopping at the limit reads a few pages at any size, where the index would
-    // collect every flagged row of a million patients to sort them.
-    let rows: Vec<(i64, String)> = conn
-        .prepare(
-            "SELECT patient_id, ruleset FROM assessments WHERE +status_rank >= ?1
-             ORDER BY patient_id, ruleset LIMIT ?2",
-        )?
-        .query_map(
-            params![AssessmentStatus::Resistant.rank(), (CANDIDATES * 3) as i64],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?
-        .collect::<Result<_, _>>()?;
+fn candidates(store: &Store) -> Result<Vec<(PatientId, String)>, StoreError> {
+    let rows = store.first_flagged(AssessmentStatus::Resistant, CANDIDATES * 3)?;
     let mut out: Vec<(PatientId, String)> = Vec::new();
     for (patient, ruleset) in rows {
         if out.len() == CANDIDATES {
             break;
         }
-        if out.iter().all(|(p, _)| p.0 != patient) {
-            out.push((PatientId(patient), ruleset));
+        if stories::story(&ruleset).is_some() && out.iter().all(|(p, _)| *p != patient) {
+            out.push((patient, ruleset));
         }
     }
     Ok(out)
 }
 
-/// The patient's option that best fits the recommendation, when the way-forward board has one:
-/// its id and name.
-fn option_for(
-    conn: &Connection,
-    patient: PatientId,
-    ruleset: &str,
-    category: OutcomeCategory,
-) -> Result<Option<(i64, String)>, StoreError> {
-    let kinds: &[&str] = match category {
-        OutcomeCategory::ChangeTreatment => &["therapy", "combination"],
-        OutcomeCategory::TrialReferral => &["trial"],
-        OutcomeCategory::ProcedureOrDevice => &["procedure", "device"],
-        _ => return Ok(None),
-    };
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, name FROM options WHERE patient_id = ?1 AND ruleset = ?2 AND kind = ?3
-         ORDER BY stance = 'recommended' DESC, stance = 'rejected', id LIMIT 1",
-    )?;
-    for kind in kinds {
-        if let Some(found) = stmt
-            .query_row(params![patient.0, ruleset, kind], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
-            .optional()?
-        {
-            return Ok(Some(found));
-        }
+/// The kinds of option that fit a recommendation, in order of preference.
+fn option_kinds(category: OutcomeCategory) -> &'static [OptionKind] {
+    match category {
+        OutcomeCategory::ChangeTreatment => &[OptionKind::Therapy, OptionKind::Combination],
+        OutcomeCategory::TrialReferral => &[OptionKind::Trial],
+        OutcomeCategory::ProcedureOrDevice => &[OptionKind::Procedure, OptionKind::Device],
+        _ => &[],
     }
-    Ok(None)
-}
-
-/// Whether the patient has any option on the board for the condition.
-fn has_options(conn: &Connection, patient: PatientId, ruleset: &str) -> Result<bool, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM options WHERE patient_id = ?1 AND ruleset = ?2 LIMIT 1")?
-        .query_row(params![patient.0, ruleset], |_| Ok(()))
-        .optional()?
-        .is_some())
 }
 
 /// The recommendation when the team chose an option from the board.
@@ -291,7 +214,7 @@ fn recommendation_with_option(category: OutcomeCategory, option: &str) -> String
 pub fn add(store: &mut Store, rules: &Rules, options: &DemoOptions) -> Result<(), StoreError> {
     let today = options.today;
     let mut rng = Rng::new(options.seed ^ 0x4D44_545F_4D45_4554);
-    let mut pool = candidates(store.conn())?;
+    let mut pool = candidates(store)?;
     // Seeded shuffles (Fisher–Yates), so that seeds tell different meetings.
     shuffle(&mut rng, &mut pool);
     let mut categories = CATEGORIES;
@@ -300,7 +223,7 @@ pub fn add(store: &mut Store, rules: &Rules, options: &DemoOptions) -> Result<()
     // can name the option the team chose.
     let mut with_options = Vec::with_capacity(pool.len());
     for (patient, ruleset) in &pool {
-        with_options.push(has_options(store.conn(), *patient, ruleset)?);
+        with_options.push(store.has_options(*patient, ruleset)?);
     }
     let mut ranked: Vec<(bool, (PatientId, String))> = with_options.into_iter().zip(pool).collect();
     ranked.sort_by_key(|(has, _)| !*has);
@@ -327,7 +250,7 @@ pub fn add(store: &mut Store, rules: &Rules, options: &DemoOptions) -> Result<()
         let mut cases = Vec::new();
         for (patient, ruleset) in &past_pool {
             let case = prepare.add_case(meeting, *patient, Some(ruleset))?;
-            prepare.set_case_question(case, story(ruleset).0)?;
+            prepare.set_case_question(case, story(ruleset).question)?;
             cases.push((case, *patient, ruleset.as_str()));
         }
         let on_the_day = MeetingWriter::new(tx, &scribe, at(past_day, 13, 0));
@@ -346,7 +269,7 @@ pub fn add(store: &mut Store, rules: &Rules, options: &DemoOptions) -> Result<()
             during.add_presented_seconds(*case, presented[index])?;
             let category = categories[index % categories.len()];
             let (mut text, tasks) = recommendation(category, ruleset);
-            let option = option_for(tx, *patient, ruleset, category)?;
+            let option = store::first_option_of_kinds(tx, *patient, ruleset, option_kinds(category))?;
             if let Some((_, name)) = &option {
                 text = recommendation_with_option(category, name);
             }
@@ -404,7 +327,7 @@ pub fn add(store: &mut Store, rules: &Rules, options: &DemoOptions) -> Result<()
             agenda.push((patient, ruleset, question));
         }
         for (patient, ruleset) in upcoming_pool.iter().take(UPCOMING_NEW_CASES) {
-            agenda.push((*patient, ruleset.clone(), story(ruleset).0.to_owned()));
+            agenda.push((*patient, ruleset.clone(), story(ruleset).question.to_owned()));
         }
         let rulesets: Vec<&str> = agenda.iter().map(|(_, r, _)| r.as_str()).collect();
         for (index, (name, specialty)) in roster(rules, &rulesets).iter().enumerate() {

@@ -6,11 +6,11 @@
 use chrono::{Days, NaiveDate};
 
 use crate::domain::{
-    CareOption, Edit, OptionKind, PatientId, PatientPreference, Referral, ReferralStatus, Stance,
-    StepStatus, TrialStatus, WellbeingGoal,
+    AssessmentStatus, CareOption, Edit, OptionKind, PatientId, PatientPreference, Referral,
+    ReferralStatus, Stance, StepStatus, TrialStatus, WellbeingGoal,
 };
 use crate::rules::Rules;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use crate::way_forward::{self, Change, WayForwardError};
 
 /// Patients given a way forward: enough for every state to appear several times on the list.
@@ -18,22 +18,14 @@ const PATIENTS: usize = 30;
 
 /// Writes the way-forward records; returns how many patients got one.
 pub fn add(store: &mut Store, rules: &Rules, today: NaiveDate) -> Result<usize, WayForwardError> {
-    let flagged: Vec<(PatientId, String)> = {
-        let mut stmt = store
-            .conn()
-            .prepare(
-                "SELECT patient_id, ruleset FROM assessments
-                 WHERE status IN ('refractory', 'resistant', 'relapsed')
-                 ORDER BY patient_id, ruleset LIMIT ?1",
-            )
-            .map_err(StoreError::from)?;
-        let rows = stmt
-            .query_map([PATIENTS as i64 * 2], |row| {
-                Ok((PatientId(row.get(0)?), row.get(1)?))
-            })
-            .map_err(StoreError::from)?;
-        rows.collect::<Result<_, _>>().map_err(StoreError::from)?
-    };
+    let flagged = store.first_with_status(
+        &[
+            AssessmentStatus::Refractory,
+            AssessmentStatus::Resistant,
+            AssessmentStatus::Relapsed,
+        ],
+        PATIENTS * 2,
+    )?;
     let mut done: Vec<PatientId> = Vec::new();
     for (patient, ruleset) in flagged {
         if done.len() == PATIENTS || done.contains(&patient) {

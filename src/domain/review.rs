@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{PatientId, machine_names};
 
-/// The status of an assessment. The machine names are a contract (DESIGN §2).
+/// The status of an assessment. The machine names are a contract (docs/architecture.md, statuses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AssessmentStatus {
     NotMet,
@@ -151,6 +151,18 @@ machine_names!(ReviewState {
     Dismissed => "dismissed",
 });
 
+impl ReviewState {
+    /// The state a review gives an assessment: its `decision` while the assessment's
+    /// `fingerprint` is the one it was made on (`reviewed`); new evidence asks for a new review.
+    pub fn of(decision: ReviewDecision, reviewed: &str, fingerprint: &str) -> Self {
+        if reviewed == fingerprint {
+            decision.into()
+        } else {
+            ReviewState::Unreviewed
+        }
+    }
+}
+
 impl From<ReviewDecision> for ReviewState {
     fn from(decision: ReviewDecision) -> Self {
         match decision {
@@ -179,11 +191,7 @@ pub struct Review {
 impl Review {
     /// The state this review gives an assessment with `fingerprint`.
     pub fn state_for(&self, fingerprint: &str) -> ReviewState {
-        if self.fingerprint == fingerprint {
-            self.decision.into()
-        } else {
-            ReviewState::Unreviewed
-        }
+        ReviewState::of(self.decision, &self.fingerprint, fingerprint)
     }
 }
 

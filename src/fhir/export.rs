@@ -41,7 +41,10 @@ const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
 const ATC: &str = "http://www.whocc.no/atc";
 
 /// A stable `urn:uuid:` for a resource, from what it is (the same database exports the same
-/// identifiers every time).
+/// identifiers every time): the first 16 bytes of a SHA-256 of its parts, as an RFC 9562
+/// version 8 UUID (custom: v5 names SHA-1, which this is not). Exports before this labelled
+/// the same bytes version 5; an import replaces a patient's imported rows whatever their
+/// identifiers, so files exported either way import alike.
 fn uuid(parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
     for part in parts {
@@ -51,23 +54,7 @@ fn uuid(parts: &[&str]) -> String {
     let digest = hasher.finalize();
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
-    bytes[6] = (bytes[6] & 0x0f) | 0x50;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes
-        .iter()
-        .fold(String::with_capacity(32), |mut out, byte| {
-            use std::fmt::Write as _;
-            let _ = write!(out, "{byte:02x}");
-            out
-        });
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    uuid::Uuid::new_v8(bytes).hyphenated().to_string()
 }
 
 /// Writes the bundle for `patients` (every patient when empty).
@@ -743,4 +730,25 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Value> {
         }
     }
     entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uuid;
+
+    /// RFC 9562 reserves version 5 for SHA-1 names: a SHA-256-derived id is version 8.
+    #[test]
+    fn resource_ids_are_stable_version_8_uuids() {
+        let id = uuid(&["RF-0000001", "Patient"]);
+        assert_eq!(
+            id,
+            uuid(&["RF-0000001", "Patient"]),
+            "the same resource, the same id"
+        );
+        assert_ne!(id, uuid(&["RF-0000001", "Condition", "0"]));
+        let parsed = ::uuid::Uuid::parse_str(&id).expect("a UUID");
+        assert_eq!(parsed.get_version_num(), 8);
+        assert_eq!(parsed.get_variant(), ::uuid::Variant::RFC4122);
+        assert_eq!(id.len(), 36);
+    }
 }

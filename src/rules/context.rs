@@ -76,9 +76,9 @@ pub struct Context<'a> {
     pub set: &'a RuleSet,
     pub book: &'a DrugBook,
     pub today: NaiveDate,
-    /// The record's latest recorded date (never after `today`). Windows such as "the last 6
-    /// months" end on `today`, not here (DESIGN §2, recency): this only lets an assessment say
-    /// that the record has gone quiet.
+    /// The record's latest recorded date (never after `today`). Windows such as "the last 6 months"
+    /// end on `today`, not here (docs/architecture.md, evidence policy: recency): this only lets an
+    /// assessment say that the record has gone quiet.
     pub as_of: NaiveDate,
     pub given: Vec<Given<'a>>,
     /// The lines of this rule set's condition, by start (stored ones; derived when none are).

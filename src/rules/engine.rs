@@ -5,7 +5,7 @@
 //! Tiers are tried from the top: the first whose criteria are all met gives the status; a
 //! higher tier left undecided adds what would decide it to `missing`. With no tier met, any
 //! undecided tier makes the status `insufficient_data`, else `not_met`. Open confounders never
-//! change the status (DESIGN §2); they are listed beside it.
+//! change the status (docs/architecture.md, statuses); they are listed beside it.
 
 use std::rc::Rc;
 
@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::context::{Context, confounder, contains_words};
 use super::drugs::DrugBook;
 use super::model::{Kind, RuleSet};
+use super::outcome::{Outcome, Verdict};
 use super::{oncology, pressure, status_epilepticus, trials};
 use crate::domain::{
     Assessment, AssessmentStatus, Condition, ConditionCodeSystem, Confounder, Death, Evidence,
@@ -38,38 +39,6 @@ impl<'s> Cache<'s> {
 
     fn insert(&mut self, id: &'s str, outcome: Rc<Outcome>) {
         self.0.push((id, outcome));
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Met,
-    NotMet,
-    Undecided,
-}
-
-/// What one criterion found.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    pub verdict: Verdict,
-    pub reasons: Vec<String>,
-    pub evidence: Vec<Evidence>,
-    pub missing: Vec<String>,
-    pub confounders: Vec<Confounder>,
-    /// A label this criterion gives the tier (e.g. an early relapse).
-    pub label: Option<String>,
-}
-
-impl Outcome {
-    pub fn new() -> Self {
-        Outcome {
-            verdict: Verdict::NotMet,
-            reasons: Vec::new(),
-            evidence: Vec::new(),
-            missing: Vec::new(),
-            confounders: Vec::new(),
-            label: None,
-        }
     }
 }
 
@@ -192,7 +161,7 @@ pub fn as_of_death(record: &PatientRecord, today: NaiveDate) -> Option<(PatientR
 }
 
 /// The assessment of a deceased patient: no new suspected-refractory flag (a flag asks the team
-/// to act for the patient; DESIGN §2: `insufficient_data`, as refract does not decide for the
+/// to act for the patient; `insufficient_data`, as refract does not decide for the
 /// dead), with why, and what the criteria read up to death as context and evidence. The team's
 /// earlier reviews stay in the record as they were.
 fn after_death(inner: Assessment, death: Death, today: NaiveDate) -> Assessment {
@@ -233,46 +202,106 @@ fn evaluate_living(
         return None;
     }
     let patient_id = record.patient.as_ref().map_or(PatientId(0), |p| p.id);
-    let citation = set.citation.short();
+    let finish = |status, label, reasons, evidence, missing, confounders| {
+        let mut assessment = Assessment {
+            patient_id,
+            ruleset: set.id.clone(),
+            ruleset_version: set.version.clone(),
+            status,
+            label,
+            reasons,
+            evidence,
+            missing,
+            confounders,
+            citation: set.citation.short(),
+            evaluated_on: today,
+            fingerprint: String::new(),
+        };
+        assessment.fingerprint = fingerprint(&assessment);
+        assessment
+    };
 
-    // Exclusions (bipolar depression for TRD) put the patient outside the criterion. A past
-    // diagnosis counts (a resolved bipolar episode is a history of bipolar disorder); a refuted
-    // one, or one entered in error, is no diagnosis.
-    for exclusion in &set.exclusions {
-        if let Some(found) = record.conditions.iter().find(|c| {
-            c.is_diagnosis()
-                && condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names)
-        }) {
-            let mut assessment = Assessment {
-                patient_id,
-                ruleset: set.id.clone(),
-                ruleset_version: set.version.clone(),
-                status: AssessmentStatus::NotMet,
-                label: set.labels.not_met.clone(),
-                reasons: vec![format!(
-                    "{} ({} {})",
-                    exclusion.reason, found.code, found.display
-                )],
-                evidence: vec![Evidence {
-                    criterion: String::from("exclusion"),
-                    kind: EvidenceKind::Condition,
-                    id: found.id,
-                    text: format!("{} {}", found.code, found.display),
-                }],
-                missing: Vec::new(),
-                confounders: Vec::new(),
-                citation,
-                evaluated_on: today,
-                fingerprint: String::new(),
-            };
-            assessment.fingerprint = fingerprint(&assessment);
-            return Some(assessment);
-        }
+    // Exclusions (bipolar depression for TRD) put the patient outside the criterion.
+    if let Some((reason, evidence)) = exclusion(set, record) {
+        return Some(finish(
+            AssessmentStatus::NotMet,
+            set.labels.not_met.clone(),
+            vec![reason],
+            vec![evidence],
+            Vec::new(),
+            Vec::new(),
+        ));
     }
 
     let ctx = Context::new(record, set, book, today, conditions);
     let mut cache = Cache::default();
+    let tiers = decide_tier(&ctx, set, &mut cache);
+    let status = tiers.status;
+    let mut found = Findings::explain(set, &tiers, &cache);
+    refine_label(&ctx, set, status, &mut cache, &mut found);
+    rule_confounders(&ctx, set, status, &mut found.confounders);
+    // Criteria are judged against the run day; an old record says why it may fall short.
+    if (ctx.today - ctx.as_of).num_days() > 180 {
+        found.confounders.push(confounder(
+            "stale_data",
+            format!(
+                "the latest recorded data are from {}: treatment and measurements since then may be missing from this record",
+                ctx.as_of
+            ),
+        ));
+    }
+    found.confounders.retain(|c| {
+        !record
+            .resolved_confounders
+            .iter()
+            .any(|(ruleset, key)| *ruleset == set.id && *key == c.key)
+    });
+    Some(finish(
+        status,
+        found.label,
+        found.reasons,
+        found.evidence,
+        tiers.missing,
+        found.confounders,
+    ))
+}
 
+/// The first exclusion the record meets: the reason in words and the diagnosis as evidence.
+fn exclusion(set: &RuleSet, record: &PatientRecord) -> Option<(String, Evidence)> {
+    // A past diagnosis counts (a resolved bipolar episode is a history of bipolar disorder); a
+    // refuted one, or one entered in error, is no diagnosis.
+    set.exclusions.iter().find_map(|exclusion| {
+        let found = record.conditions.iter().find(|c| {
+            c.is_diagnosis()
+                && condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names)
+        })?;
+        Some((
+            format!("{} ({} {})", exclusion.reason, found.code, found.display),
+            Evidence {
+                criterion: String::from("exclusion"),
+                kind: EvidenceKind::Condition,
+                id: found.id,
+                text: format!("{} {}", found.code, found.display),
+            },
+        ))
+    })
+}
+
+/// Which tier the criteria reach, and what was consulted on the way.
+struct Tiers<'s> {
+    status: AssessmentStatus,
+    /// The criteria of the tier reached (none when no tier is met).
+    deciding: Vec<&'s str>,
+    /// What would decide a higher tier left undecided.
+    missing: Vec<String>,
+    /// Every criterion consulted, in order.
+    consulted: Vec<&'s str>,
+}
+
+/// Tries the tiers from the top: the first whose criteria are all met gives the status; a
+/// tier left undecided adds what would decide it to `missing`. With no tier met, any
+/// undecided tier makes the status `insufficient_data`, else `not_met`.
+fn decide_tier<'s>(ctx: &Context<'s>, set: &'s RuleSet, cache: &mut Cache<'s>) -> Tiers<'s> {
     let tiers: [(AssessmentStatus, &Vec<String>); 3] = [
         (AssessmentStatus::Refractory, &set.tiers.refractory),
         (AssessmentStatus::Resistant, &set.tiers.resistant),
@@ -289,7 +318,7 @@ fn evaluate_living(
         }
         let verdicts: Vec<Verdict> = criteria
             .iter()
-            .map(|id| evaluate_criterion(&ctx, id, &mut cache).verdict)
+            .map(|id| evaluate_criterion(ctx, id, cache).verdict)
             .collect();
         for id in criteria {
             if !consulted.contains(&id.as_str()) {
@@ -319,12 +348,87 @@ fn evaluate_living(
     } else {
         AssessmentStatus::NotMet
     });
+    Tiers {
+        status,
+        deciding,
+        missing,
+        consulted,
+    }
+}
 
-    // Reasons: the deciding criteria first, in words, then what the others found.
-    let mut reasons = Vec::new();
-    let mut evidence = Vec::new();
-    let mut confounders: Vec<Confounder> = Vec::new();
-    let mut label = match status {
+/// What an assessment says beyond its status, as it is put together.
+struct Findings {
+    label: String,
+    reasons: Vec<String>,
+    evidence: Vec<Evidence>,
+    confounders: Vec<Confounder>,
+}
+
+impl Findings {
+    /// Reasons: the deciding criteria first, in words, then what the others found. Evidence:
+    /// the deciding criteria's (everything found, when no tier is met: it still helps the
+    /// reader). Confounders: every consulted criterion's.
+    fn explain(set: &RuleSet, tiers: &Tiers<'_>, cache: &Cache<'_>) -> Self {
+        let status = tiers.status;
+        let mut found = Findings {
+            label: tier_label(set, status),
+            reasons: Vec::new(),
+            evidence: Vec::new(),
+            confounders: Vec::new(),
+        };
+        let deciding = &tiers.deciding;
+        let order: Vec<&str> = deciding
+            .iter()
+            .copied()
+            .chain(
+                tiers
+                    .consulted
+                    .iter()
+                    .copied()
+                    .filter(|id| !deciding.contains(id)),
+            )
+            .collect();
+        for id in &order {
+            let Some(outcome) = cache.get(id) else {
+                continue;
+            };
+            let criterion = set.criteria.iter().find(|c| c.id == *id);
+            let text = criterion.map_or(*id, |c| c.text.as_str());
+            let mark = outcome.verdict.words();
+            push_reason(&mut found.reasons, format!("{text}: {mark}"));
+            for reason in &outcome.reasons {
+                push_reason(&mut found.reasons, format!("  {reason}"));
+            }
+            if deciding.contains(id) {
+                add_evidence(&mut found.evidence, &outcome.evidence);
+                if let Some(own) = &outcome.label {
+                    found.label.clone_from(own);
+                }
+            }
+            for item in &outcome.confounders {
+                if !found
+                    .confounders
+                    .iter()
+                    .any(|c| c.key == item.key && c.text == item.text)
+                {
+                    found.confounders.push(item.clone());
+                }
+            }
+        }
+        if status == AssessmentStatus::InsufficientData || status == AssessmentStatus::NotMet {
+            for id in &order {
+                if let Some(outcome) = cache.get(id) {
+                    add_evidence(&mut found.evidence, &outcome.evidence);
+                }
+            }
+        }
+        found
+    }
+}
+
+/// The rule set's label for a status.
+fn tier_label(set: &RuleSet, status: AssessmentStatus) -> String {
+    match status {
         AssessmentStatus::Refractory => set.labels.refractory.clone(),
         AssessmentStatus::Resistant => set
             .labels
@@ -338,95 +442,56 @@ fn evaluate_living(
             .unwrap_or_else(|| String::from("relapsed")),
         AssessmentStatus::NotMet => set.labels.not_met.clone(),
         AssessmentStatus::InsufficientData => set.labels.insufficient_data.clone(),
-    };
-    let order: Vec<&str> = deciding
-        .iter()
-        .copied()
-        .chain(
-            consulted
-                .iter()
-                .copied()
-                .filter(|id| !deciding.contains(id)),
-        )
-        .collect();
-    for id in &order {
-        let Some(outcome) = cache.get(id) else {
-            continue;
-        };
-        let criterion = set.criteria.iter().find(|c| c.id == *id);
-        let text = criterion.map_or(*id, |c| c.text.as_str());
-        let mark = match outcome.verdict {
-            Verdict::Met => "met",
-            Verdict::NotMet => "not met",
-            Verdict::Undecided => "undecided",
-        };
-        push_reason(&mut reasons, format!("{text}: {mark}"));
-        for reason in &outcome.reasons {
-            push_reason(&mut reasons, format!("  {reason}"));
-        }
-        if deciding.contains(id) {
-            for item in &outcome.evidence {
-                if !evidence
-                    .iter()
-                    .any(|e: &Evidence| e.kind == item.kind && e.id == item.id)
-                {
-                    evidence.push(item.clone());
-                }
-            }
-            if let Some(own) = &outcome.label {
-                label.clone_from(own);
-            }
-        }
-        for item in &outcome.confounders {
-            if !confounders
-                .iter()
-                .any(|c| c.key == item.key && c.text == item.text)
-            {
-                confounders.push(item.clone());
-            }
-        }
     }
-    if status == AssessmentStatus::InsufficientData || status == AssessmentStatus::NotMet {
-        // Evidence of what was found still helps the reader.
-        for id in &order {
-            if let Some(outcome) = cache.get(id) {
-                for item in &outcome.evidence {
-                    if !evidence
-                        .iter()
-                        .any(|e: &Evidence| e.kind == item.kind && e.id == item.id)
-                    {
-                        evidence.push(item.clone());
-                    }
-                }
-            }
-        }
-    }
+}
 
-    // Refined labels: the first rule whose criterion is met wins.
+/// Adds the items of `found` not already cited (the same record, by kind and id): criteria
+/// shared by tiers, composites and labels cite the same drugs and lines.
+fn add_evidence(evidence: &mut Vec<Evidence>, found: &[Evidence]) {
+    for item in found {
+        if !evidence
+            .iter()
+            .any(|e| e.kind == item.kind && e.id == item.id)
+        {
+            evidence.push(item.clone());
+        }
+    }
+}
+
+/// Refined labels: the first rule for the status whose criterion is met wins, with its
+/// reasons and evidence.
+fn refine_label<'s>(
+    ctx: &Context<'s>,
+    set: &'s RuleSet,
+    status: AssessmentStatus,
+    cache: &mut Cache<'s>,
+    found: &mut Findings,
+) {
     let tier_name = status.as_str();
     for rule in &set.label_rules {
         if rule.tier == tier_name
-            && evaluate_criterion(&ctx, &rule.criterion, &mut cache).verdict == Verdict::Met
+            && evaluate_criterion(ctx, &rule.criterion, cache).verdict == Verdict::Met
         {
-            label.clone_from(&rule.label);
+            found.label.clone_from(&rule.label);
             if let Some(outcome) = cache.get(rule.criterion.as_str()) {
                 for reason in &outcome.reasons {
-                    reasons.push(format!("{}: {reason}", rule.label));
+                    found.reasons.push(format!("{}: {reason}", rule.label));
                 }
-                for item in &outcome.evidence {
-                    if !evidence
-                        .iter()
-                        .any(|e| e.kind == item.kind && e.id == item.id)
-                    {
-                        evidence.push(item.clone());
-                    }
-                }
+                add_evidence(&mut found.evidence, &outcome.evidence);
             }
             break;
         }
     }
+}
 
-    // The rule set's own pseudo-resistance checks, unless resolved by the team or by data.
+/// The rule set's own pseudo-resistance checks, unless resolved by the team or by data.
+fn rule_confounders(
+    ctx: &Context<'_>,
+    set: &RuleSet,
+    status: AssessmentStatus,
+    confounders: &mut Vec<Confounder>,
+) {
+    let tier_name = status.as_str();
     for rule in &set.confounders {
         let applies = if rule.when.is_empty() {
             matches!(
@@ -454,7 +519,7 @@ fn evaluate_living(
             let mut names: Vec<String> = Vec::new();
             for given in ctx
                 .given_of(&rule.when_given)
-                .filter(|g| g.exposure.active_on(today))
+                .filter(|g| g.exposure.active_on(ctx.today))
             {
                 // A drug prescribed twice (a renewal beside the first prescription) is named once.
                 for drug in given.drugs_of(&rule.when_given) {
@@ -469,7 +534,7 @@ fn evaluate_living(
             text = format!("{text}: {}", names.join(", "));
         }
         let resolved_by_data = ctx.procedures(&rule.resolved_by_procedure).next().is_some()
-            || record.observations.iter().any(|o| {
+            || ctx.record.observations.iter().any(|o| {
                 rule.resolved_by_observation
                     .iter()
                     .any(|term| o.code == *term || contains_words(&o.display, term))
@@ -478,39 +543,6 @@ fn evaluate_living(
             confounders.push(confounder(&rule.key, text));
         }
     }
-    // Criteria are judged against the run day; an old record says why it may fall short.
-    if (ctx.today - ctx.as_of).num_days() > 180 {
-        confounders.push(confounder(
-            "stale_data",
-            format!(
-                "the latest recorded data are from {}: treatment and measurements since then may be missing from this record",
-                ctx.as_of
-            ),
-        ));
-    }
-    confounders.retain(|c| {
-        !record
-            .resolved_confounders
-            .iter()
-            .any(|(ruleset, key)| *ruleset == set.id && *key == c.key)
-    });
-
-    let mut assessment = Assessment {
-        patient_id,
-        ruleset: set.id.clone(),
-        ruleset_version: set.version.clone(),
-        status,
-        label,
-        reasons,
-        evidence,
-        missing,
-        confounders,
-        citation,
-        evaluated_on: today,
-        fingerprint: String::new(),
-    };
-    assessment.fingerprint = fingerprint(&assessment);
-    Some(assessment)
 }
 
 /// Evaluates a criterion once per assessment (criteria are shared between tiers and labels).
@@ -589,11 +621,7 @@ fn composite<'s>(
         if !relevant && any {
             continue;
         }
-        let mark = match part.verdict {
-            Verdict::Met => "met",
-            Verdict::NotMet => "not met",
-            Verdict::Undecided => "undecided",
-        };
+        let mark = part.verdict.words();
         push_reason(&mut outcome.reasons, format!("{text}: {mark}"));
         for reason in &part.reasons {
             push_reason(&mut outcome.reasons, format!("  {reason}"));
@@ -676,6 +704,8 @@ mod tests {
             hasher.update([0]);
             hasher.update(key);
         }
+        // Encoded here rather than by `digest::short_hex`: the oracle stays independent of
+        // the code it checks.
         hasher
             .finalize()
             .iter()

@@ -1,20 +1,19 @@
-//! Treatment lines derived from drug exposures (DESIGN §4), for records that carry none (FHIR
-//! has no line-of-therapy field).
+//! Treatment lines derived from drug exposures (docs/architecture.md, treatment lines), for records
+//! that carry none (FHIR has no line-of-therapy field).
 //!
 //! OMOP/IMWG-style rules with the rule set's parameters: drugs of the counted classes started
-//! within the regimen window of a line's first drug form its regimen; a drug not yet in the
-//! regimen started after the window starts a new line (with the drugs still given); so does a
-//! gap longer than the gap limit with no drug given. Renewals of a drug already in the regimen
-//! are not new lines. Supportive drugs and drugs for other conditions never make lines. For
-//! step-care conditions (hypertension) a line is a change in the set of classes given together.
+//! within the regimen window of a line's first drug form its regimen; a drug not yet in the regimen
+//! started after the window starts a new line (with the drugs still given); so does a gap longer
+//! than the gap limit with no drug given. Renewals of a drug already in the regimen are not new
+//! lines. Supportive drugs and drugs for other conditions never make lines. For step-care
+//! conditions (hypertension) a line is a change in the set of classes given together.
 //!
-//! Where the rule set asks for it (`planned_sequence`, myeloma), the IMWG 2015 line definition:
-//! "a planned sequence (induction, transplant, consolidation, maintenance) is one line"; a new
-//! line starts when the disease progressed and another regimen starts, when a drug is added or
+//! Where the rule set asks for it (`planned_sequence`, myeloma), the IMWG 2015 line definition: "a
+//! planned sequence (induction, transplant, consolidation, maintenance) is one line"; a new line
+//! starts when the disease progressed and another regimen starts, when a drug is added or
 //! substituted unplanned, or with a transplant that is not part of a planned tandem. Without a
-//! progression in between, conditioning given around a transplant, and what starts within a
-//! window after it (consolidation, maintenance, at any dose) or in a maintenance role, continue
-//! the line.
+//! progression in between, conditioning given around a transplant, and what starts within a window
+//! after it (consolidation, maintenance, at any dose) or in a maintenance role, continue the line.
 
 use std::collections::BTreeSet;
 

@@ -51,6 +51,33 @@ pub struct RuleSet {
     /// Standard re-evaluation checklist items for way-forward step 2.
     #[serde(default, rename = "checklist")]
     pub checklist: Vec<ChecklistTemplate>,
+    /// What the screens show for the condition.
+    #[serde(default)]
+    pub display: Display,
+}
+
+/// What the screens show for a condition: the rule set says it, so a rule set added with
+/// `--rules` is shown by its own measures rather than another condition's.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Display {
+    /// The measures the condition is followed by on the timeline, the main one first. None:
+    /// the timeline draws the treatment lines alone.
+    #[serde(default)]
+    pub tracked: Vec<TrackedMeasure>,
+}
+
+/// One measure a condition is followed by.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackedMeasure {
+    /// The observation code (LOINC, or a `refract:` local code).
+    pub code: String,
+    /// The measure in words ("Systolic blood pressure").
+    pub name: String,
+    /// The unit values are recorded in (UCUM); absent for a score.
+    #[serde(default)]
+    pub unit: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -123,7 +150,7 @@ pub struct AppliesTo {
     pub names: Vec<String>,
 }
 
-/// Line-of-therapy derivation parameters (DESIGN §4), per rule set.
+/// Line-of-therapy derivation parameters (docs/architecture.md, treatment lines), per rule set.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LineParameters {

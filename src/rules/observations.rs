@@ -1,16 +1,17 @@
 //! Criteria on measurements and current doses: `observation_threshold` (the latest recent value
-//! above or below a cut-off, e.g. CDAI > 10), `ongoing_dose` (e.g. glucocorticoids at or above
-//! 7.5 mg/day prednisone equivalent, given now for some time) and `recent_evidence` (the disease
-//! documented within a window of the run day). Every window ends on the run day: a criterion
-//! that needs the disease active now is not met by measurements from long ago (DESIGN §2).
+//! above or below a cut-off, e.g. CDAI > 10), `ongoing_dose` (e.g. glucocorticoids at or above 7.5
+//! mg/day prednisone equivalent, given now for some time) and `recent_evidence` (the disease
+//! documented within a window of the run day). Every window ends on the run day: a criterion that
+//! needs the disease active now is not met by measurements from long ago (docs/architecture.md,
+//! evidence policy: recency).
 
 use super::context::{
     Context, describe_exposure, describe_observation, exposure_evidence, observation_evidence,
     span, trim_number,
 };
 use super::dates::shift;
-use super::engine::{Outcome, Verdict};
 use super::model::{ObservationThreshold, OngoingDose, RecentEvidence};
+use super::outcome::{Outcome, Verdict};
 
 pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Outcome {
     let mut outcome = Outcome::new();

@@ -19,10 +19,10 @@ use super::context::{
 };
 use super::dates::shift;
 use super::dose::mg_per_day;
-use super::engine::{Outcome, Verdict};
 use super::model::{
     ClassRefractory, InductionFailure, LineRefractory, Relapse, RelapseAfterProcedure,
 };
+use super::outcome::{Outcome, Verdict};
 use crate::domain::{Response, StopReason, TreatmentLine, observation_codes};
 
 /// The best response of a line and where it comes from.
@@ -814,9 +814,10 @@ fn course_result<'a>(
         if !remission.contains(&response) {
             return CourseResult::NoRemission(format!("best response {response}"), None);
         }
-        // DESIGN, contradicting evidence: the criterion's own measure decides. Marrow blasts
-        // at or above the remission cut-off contradict a recorded remission (the reverse does
-        // not hold: blasts below it are necessary for CR, not sufficient).
+        // Contradicting evidence (docs/architecture.md, evidence policy): the criterion's own
+        // measure decides. Marrow blasts at or above the remission cut-off contradict a recorded
+        // remission (the reverse does not hold: blasts below it are necessary for CR, not
+        // sufficient).
         if let Some((observation, blasts)) = marrow.and_then(|o| o.value.map(|v| (o, v)))
             && blasts >= spec.blasts_remission_below
         {

@@ -16,8 +16,8 @@ use super::context::{
     Context, Given, confounder, exposure_evidence, observation_evidence, span, trim_number,
 };
 use super::dates::shift;
-use super::engine::{Outcome, Verdict};
 use super::model::{BloodPressure, ConcurrentClasses};
+use super::outcome::{Outcome, Verdict};
 use crate::domain::{BpSetting, Observation, observation_codes};
 
 /// The counted drugs given on the reference day, and the day the regimen took that shape.
@@ -272,7 +272,7 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         return outcome;
     };
     // Windows end on the run day, not on the record's last date: blood pressure from long ago
-    // says nothing about control now (DESIGN §2, recency).
+    // says nothing about control now (docs/architecture.md, evidence policy: recency).
     let stable_from = shift(regimen.since, spec.stable_days);
     let from = stable_from.max(shift(ctx.today, -spec.window_days.max(0)));
     let recent_days = spec.recent_days.unwrap_or(spec.window_days);

@@ -16,8 +16,8 @@ use chrono::NaiveDateTime;
 
 use super::context::{Context, Finding, Given, exposure_evidence, finding, observation_evidence};
 use super::dates::shift_hours;
-use super::engine::{Outcome, Verdict};
 use super::model::Escalation;
+use super::outcome::{Outcome, Verdict};
 use crate::domain::DrugRole;
 
 fn is_infusion(given: &Given<'_>) -> bool {

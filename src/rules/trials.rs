@@ -1,12 +1,13 @@
-//! `failed_trials`: the count of adequate treatment trials that failed, distinct by drug,
-//! mechanism or schedule.
+//! `failed_trials`: the count of adequate treatment trials that failed, distinct by drug, mechanism
+//! or schedule.
 //!
-//! Only informative trials count (DESIGN §2): a drug stopped for intolerance or noncompliance is
-//! not an efficacy failure; a trial too short or below an adequate dose is not a trial. A trial
-//! stopped with an efficacy-failure reason is a failure even with no scores recorded; scores
-//! (PHQ-9, PANSS) and seizure counts, when present, can show failure or response on their own,
-//! and a contradiction between them and the stop reason is said in the reasons. A trial with no
-//! stop reason and no evidence either way is undecided: `insufficient_data` if it could decide.
+//! Only informative trials count (docs/architecture.md, evidence policy): a drug stopped for
+//! intolerance or noncompliance is not an efficacy failure; a trial too short or below an adequate
+//! dose is not a trial. A trial stopped with an efficacy-failure reason is a failure even with no
+//! scores recorded; scores (PHQ-9, PANSS) and seizure counts, when present, can show failure or
+//! response on their own, and a contradiction between them and the stop reason is said in the
+//! reasons. A trial with no stop reason and no evidence either way is undecided:
+//! `insufficient_data` if it could decide.
 
 use std::collections::BTreeSet;
 
@@ -17,8 +18,8 @@ use super::context::{
     describe_line, exposure_evidence, finding, line_evidence, month, span, trim_number,
 };
 use super::dates::shift;
-use super::engine::{Outcome, Verdict};
 use super::model::{DoseRule, EventRule, FailedTrials, ResponseRule, ScoreRule};
+use super::outcome::{Outcome, Verdict};
 use crate::domain::{StopReason, TreatmentLine};
 
 /// One trial: a drug exposure, or a schedule (a line).
@@ -41,7 +42,7 @@ struct Trial<'c> {
 impl Trial<'_> {
     /// Whether the trial may have lasted longer than its records show: a drug record with no
     /// period, or stopped with no end date, gives a lower bound of its duration, never a
-    /// duration (DESIGN §6: never a guess).
+    /// duration (docs/architecture.md, evidence policy: never a guess).
     fn duration_uncertain(&self) -> bool {
         self.given
             .iter()
@@ -216,8 +217,8 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     }
     if failures >= spec.min_count {
         outcome.verdict = Verdict::Met;
-        // DESIGN §2, pending outcomes: an outcome that could only withdraw a criterion already
-        // met does not block it; the earlier failures still count.
+        // Pending outcomes (docs/architecture.md, evidence policy): an outcome that could only
+        // withdraw a criterion already met does not block it; the earlier failures still count.
         for what in undetermined {
             outcome.reasons.push(format!(
                 "current schedule {what}; the earlier failures still count"
@@ -536,9 +537,9 @@ fn judge(
     let days = days_between(trial.start, trial.end.unwrap_or(ctx.today)).max(0);
     let ongoing = trial.end.is_none_or(|end| end >= ctx.today);
 
-    // DESIGN, contradicting evidence: two coded reasons that conflict are decided by the
-    // criterion's own measure (seizure counts, scores), else the trial is undecided; the
-    // conflict is named either way.
+    // Contradicting evidence (docs/architecture.md, evidence policy): two coded reasons that
+    // conflict are decided by the criterion's own measure (seizure counts, scores), else the trial
+    // is undecided; the conflict is named either way.
     if !trial.conflict.is_empty() {
         let words = trial
             .conflict
@@ -687,8 +688,8 @@ fn judge(
             ));
         }
         if let Some(ScoreEvidence::Responded(contrary)) = &score {
-            // DESIGN, contradicting evidence: the criterion's own measure decides over a coded
-            // stop reason; the conflict is named.
+            // Contradicting evidence (docs/architecture.md, evidence policy): the criterion's own
+            // measure decides over a coded stop reason; the conflict is named.
             let reason = trial.stop.map_or("", StopReason::words);
             outcome.confounders.push(confounder(
                 "conflicting_evidence",

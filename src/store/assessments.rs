@@ -10,12 +10,15 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::{AuditWriter, Change};
+use super::read::load_records;
 use super::sql_types::parse_code;
 use super::sql_types::{SqlText, format_date, format_datetime, now_utc};
 use super::versions::{Conflict, last_change};
-use super::write::refresh_list_row;
+use super::write::{refresh_list_row, refresh_list_row_if_changed};
 use super::{Result, Store, StoreError};
-use crate::domain::{Assessment, AssessmentStatus, PatientId, ReviewDecision, ReviewState};
+use crate::domain::{
+    Assessment, AssessmentStatus, PatientId, PatientRecord, ReviewDecision, ReviewState,
+};
 
 /// A stored assessment as `save_assessments` compares it: ruleset, rank, flagged since, label,
 /// fingerprint, detail, ruleset version, record version.
@@ -212,9 +215,6 @@ pub fn record_versions(conn: &Connection, from: i64, to: i64) -> Result<Vec<(i64
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Marks the stale patients with ids in `from..=to` as evaluated (under `rules_stamp`, at
-/// their current record version, on `today`). Call it in the transaction that read and saved
-/// their assessments, so no change can slip in between.
 /// Stores one patient's fresh assessments, stamps them as evaluated for what `evaluated` names,
 /// and refreshes their list row: every evaluation of one patient ends this way.
 pub fn save_evaluation(
@@ -235,6 +235,9 @@ pub fn save_evaluation(
     Ok(())
 }
 
+/// Marks the stale patients with ids in `from..=to` as evaluated (under `rules_stamp`, at
+/// their current record version, on `today`). Call it in the transaction that read and saved
+/// their assessments, so no change can slip in between.
 pub fn stamp_evaluated(
     conn: &Connection,
     from: i64,
@@ -279,6 +282,95 @@ pub struct Evaluated<'a> {
 }
 
 impl Store {
+    /// Brings the stale patients of `chunk` (ids in increasing order, within `ids`) up to
+    /// date in one transaction: load their records, `evaluate` them, save what changed,
+    /// refresh the list rows that changed, and stamp the range as evaluated. A change another
+    /// process makes to these patients waits for us, so the stamp never covers data the
+    /// evaluation did not see. Returns (patients, assessments).
+    pub fn evaluate_stale(
+        &mut self,
+        ids: std::ops::RangeInclusive<i64>,
+        chunk: &[PatientId],
+        rules_stamp: &str,
+        today: NaiveDate,
+        evaluate: impl FnOnce(&[PatientRecord]) -> Vec<Vec<Assessment>>,
+    ) -> Result<(usize, usize)> {
+        let (first, last) = (*ids.start(), *ids.end());
+        self.write(|tx| {
+            let mut records = load_records(tx, first, last)?;
+            records.retain(|record| {
+                record
+                    .patient
+                    .as_ref()
+                    .is_some_and(|p| chunk.binary_search(&p.id).is_ok())
+            });
+            let versions = record_versions(tx, first, last)?;
+            let results = evaluate(&records);
+            for (record, assessments) in records.iter().zip(&results) {
+                let Some(patient) = record.patient.as_ref() else {
+                    continue;
+                };
+                let record_version = versions
+                    .binary_search_by_key(&patient.id.0, |(id, _)| *id)
+                    .map_or(0, |i| versions[i].1);
+                let evaluated = Evaluated {
+                    rules_stamp,
+                    record_version,
+                    today,
+                };
+                if save_assessments(tx, patient.id, assessments, &evaluated)? {
+                    refresh_list_row_if_changed(tx, patient.id, today, now_utc())?;
+                }
+            }
+            stamp_evaluated(tx, first, last, rules_stamp, today)?;
+            Ok((records.len(), results.iter().map(Vec::len).sum::<usize>()))
+        })
+    }
+
+    /// The first assessments (by patient id, then rule set) at `at_least` or more severe, up
+    /// to `limit`: a bounded sample of flagged patients at any size.
+    pub fn first_flagged(
+        &self,
+        at_least: AssessmentStatus,
+        limit: usize,
+    ) -> Result<Vec<(PatientId, String)>> {
+        // `+status_rank` keeps the planner off the status index: walking the primary key in id
+        // order and stopping at the limit reads a few pages at any size, where the index would
+        // collect every flagged row of a million patients to sort them.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT patient_id, ruleset FROM assessments WHERE +status_rank >= ?1
+             ORDER BY patient_id, ruleset LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![at_least.rank(), limit as i64], |row| {
+            Ok((PatientId(row.get(0)?), row.get(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The first assessments (by patient id, then rule set) with one of `statuses`, up to
+    /// `limit`.
+    pub fn first_with_status(
+        &self,
+        statuses: &[AssessmentStatus],
+        limit: usize,
+    ) -> Result<Vec<(PatientId, String)>> {
+        // Machine names are fixed identifiers, written into the SQL as literals so that the
+        // planner sees the same list a hand-written query would give it.
+        let names: Vec<String> = statuses
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT patient_id, ruleset FROM assessments WHERE status IN ({})
+             ORDER BY patient_id, ruleset LIMIT ?1",
+            names.join(", ")
+        ))?;
+        let rows = stmt.query_map(params![limit as i64], |row| {
+            Ok((PatientId(row.get(0)?), row.get(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The record version of a patient (bumped by every change to clinical data).
     pub fn record_version(&self, patient: PatientId) -> Result<i64> {
         Ok(self
@@ -287,9 +379,6 @@ impl Store {
             .query_row([patient.0], |row| row.get(0))?)
     }
 
-    /// Patients whose stored assessments are stale: never evaluated, or evaluated from
-    /// another version of their record, of the rules, or on another day (windows such as
-    /// "the last 6 months" move with time). In id order.
     /// Up to `limit` stale patients with ids above `after`, in id order: a pass over a large
     /// file a chunk at a time, holding one chunk of ids rather than all of them.
     pub fn stale_patients_after(
@@ -320,6 +409,9 @@ impl Store {
             })?)
     }
 
+    /// Patients whose stored assessments are stale: never evaluated, or evaluated from
+    /// another version of their record, of the rules, or on another day (windows such as
+    /// "the last 6 months" move with time). In id order.
     pub fn stale_patients(&self, rules_stamp: &str, today: NaiveDate) -> Result<Vec<PatientId>> {
         let mut stmt = self.conn.prepare(
             "SELECT id FROM patients

@@ -243,14 +243,7 @@ fn chain_hash(previous: &str, cells: &[ValueRef<'_>]) -> String {
             }
         }
     }
-    hasher
-        .finalize()
-        .iter()
-        .fold(String::with_capacity(64), |mut hex, byte| {
-            use std::fmt::Write as _;
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+    crate::digest::hex(&hasher.finalize())
 }
 
 /// Hashes the rows written before the log was chained, in the migration's transaction (SQLite

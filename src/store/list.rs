@@ -141,11 +141,23 @@ pub enum Anchor {
     Before(Cursor),
 }
 
-/// A row's position in a given order: its sort value and id.
+/// A row's position in a given order: its sort value and id. The sort value is the store's
+/// own (an SQL value): the screens hold a cursor and hand it back, never look inside.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cursor {
-    pub value: Value,
+    pub(super) value: Value,
     pub id: i64,
+}
+
+impl Cursor {
+    /// A cursor on row `id` in an order sorted by the id itself (for tests of paging).
+    #[doc(hidden)]
+    pub fn by_id(id: i64) -> Self {
+        Cursor {
+            value: Value::Integer(id),
+            id,
+        }
+    }
 }
 
 /// One row of the patient list.

@@ -49,6 +49,20 @@ pub(super) struct AssessmentDetail {
 }
 
 impl Store {
+    /// The records of every patient with an id in `from..=to`, in id order (see
+    /// [`load_records`]).
+    pub fn load_records(&self, from: i64, to: i64) -> Result<Vec<PatientRecord>> {
+        load_records(&self.conn, from, to)
+    }
+
+    /// How many patients the file holds.
+    pub fn patient_count(&self) -> Result<u64> {
+        let count: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM patients", [], |row| row.get(0))?;
+        Ok(count.max(0) as u64)
+    }
+
     /// The patient a person names by MRN: the number alone when one patient has it, or
     /// `SYSTEM|NUMBER` (FHIR's token form) when two hospitals gave the same number to two
     /// people. [`StoreError::UnknownMrn`] when nobody has it, [`StoreError::AmbiguousMrn`]

@@ -30,6 +30,16 @@ pub struct StoredWayForward {
 }
 
 impl Store {
+    /// Whether the patient has any option on the board for the condition.
+    pub fn has_options(&self, patient: PatientId, ruleset: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM options WHERE patient_id = ?1 AND ruleset = ?2 LIMIT 1")?
+            .query_row(params![patient.0, ruleset], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
     /// Everything recorded on one patient's way forward for one condition.
     pub fn stored_way_forward(
         &self,
@@ -743,4 +753,29 @@ fn read_goals(
             })
         })
         .collect()
+}
+
+/// The patient's option of the first of `kinds` that has one, recommended first and rejected
+/// last: its id and name.
+pub fn first_option_of_kinds(
+    conn: &Connection,
+    patient: PatientId,
+    ruleset: &str,
+    kinds: &[OptionKind],
+) -> Result<Option<(i64, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name FROM options WHERE patient_id = ?1 AND ruleset = ?2 AND kind = ?3
+         ORDER BY stance = 'recommended' DESC, stance = 'rejected', id LIMIT 1",
+    )?;
+    for kind in kinds {
+        if let Some(found) = stmt
+            .query_row(params![patient.0, ruleset, kind.as_str()], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()?
+        {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
 }

@@ -337,6 +337,9 @@ pub struct RulesetName {
     pub name: String,
     /// For the list's narrow column.
     pub short: String,
+    /// Observation codes the timeline follows the condition by (the rule set's
+    /// `[[display.tracked]]`).
+    pub tracked: Vec<String>,
 }
 
 impl RulesetName {
@@ -349,12 +352,27 @@ impl RulesetName {
                 id: set.id.clone(),
                 name: set.name.clone(),
                 short: set.short_name.clone().unwrap_or_else(|| set.name.clone()),
+                tracked: set.display.tracked.iter().map(|m| m.code.clone()).collect(),
             })
             .collect()
     }
 }
 
 impl Model {
+    /// The observation codes the timeline follows: the condition's own (its rule set says),
+    /// none for a rule set not loaded, and performance status (ECOG) for the whole record.
+    pub fn tracked_codes(&self, ruleset: Option<&str>) -> Vec<&str> {
+        match ruleset {
+            Some(id) => self
+                .rulesets
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.tracked.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+            None => vec![crate::domain::observation_codes::ECOG],
+        }
+    }
+
     /// The full name of a rule set, or its id when it is not loaded.
     pub fn ruleset_name(&self, id: &str) -> String {
         self.rulesets
@@ -1609,10 +1627,7 @@ mod tests {
             updated_at: String::new(),
             deceased: false,
             deceased_date: None,
-            cursor: Some(crate::store::Cursor {
-                value: rusqlite::types::Value::Integer(id),
-                id,
-            }),
+            cursor: Some(crate::store::Cursor::by_id(id)),
         }
     }
 
@@ -1623,6 +1638,7 @@ mod tests {
                 id: String::from("epilepsy"),
                 name: String::from("Epilepsy"),
                 short: String::from("Epilepsy"),
+                tracked: Vec::new(),
             }],
             10,
         );
@@ -1759,11 +1775,26 @@ mod tests {
 
     #[test]
     fn q_quits_only_from_the_list() {
+        // `q` goes through the keymap of the screen it is pressed on, as the dashboard does:
+        // on a patient it is not Quit (Ctrl-C quits from anywhere).
+        let keymap = super::super::keymap::Keymap::embedded().unwrap();
+        let q = super::super::keymap::Key {
+            code: KeyCode::Char('q'),
+            ctrl: false,
+        };
+        let press_q = |model: &mut Model| {
+            if let Some(action) = keymap.action(model.screen.context(), q) {
+                update(model, Msg::Action(action));
+            }
+        };
         let mut model = model_with_rows(3);
         update(&mut model, Msg::Action(Action::Open));
+        assert_eq!(model.screen, Screen::Patient);
+        press_q(&mut model);
+        assert!(!model.quit, "q on a patient must not quit");
         update(&mut model, Msg::Action(Action::Back));
         assert_eq!(model.screen, Screen::Patients);
-        update(&mut model, Msg::Action(Action::Quit));
-        assert!(model.quit);
+        press_q(&mut model);
+        assert!(model.quit, "q on the list quits");
     }
 }

@@ -193,41 +193,13 @@ fn render_theirs(
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// Word-wraps `text` to `width` columns; continuation lines line up under the text after the
-/// leading spaces and bullet ("  · "), so a long item still reads as one item.
+/// Word-wraps `text` to `width` columns with a hanging indent ([`crate::text::wrap_hanging`]),
+/// one styled line each.
 pub fn wrap_hanging(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
-    // Cleaned before measuring, so that the width counted is the width shown.
-    let text = crate::text::sanitise_line(text);
-    let text = text.as_ref();
-    let lead = text.len() - text.trim_start().len();
-    let bullet = usize::from(text.trim_start().starts_with("· "));
-    let indent = lead + bullet * 2;
-    let width = width.max(indent + 10);
-    let mut lines = Vec::new();
-    let mut current = String::from(&text[..lead]);
-    let mut current_width = lead;
-    let mut first_word = true;
-    for word in text[lead..].split(' ').filter(|w| !w.is_empty()) {
-        let word_width = word.chars().count();
-        if !first_word && current_width + 1 + word_width > width {
-            lines.push(Line::from(Span::styled(
-                std::mem::take(&mut current),
-                style,
-            )));
-            current = " ".repeat(indent);
-            current_width = indent;
-            first_word = true;
-        }
-        if !first_word {
-            current.push(' ');
-            current_width += 1;
-        }
-        current.push_str(word);
-        current_width += word_width;
-        first_word = false;
-    }
-    lines.push(Line::from(Span::styled(current, style)));
-    lines
+    crate::text::wrap_hanging(text, width)
+        .into_iter()
+        .map(|line| Line::from(Span::styled(line, style)))
+        .collect()
 }
 
 /// 1,000,000.

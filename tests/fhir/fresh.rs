@@ -45,10 +45,7 @@ fn a_new_patient_is_stored_as_its_stored_record_evaluates() {
     let mut statuses = std::collections::BTreeSet::new();
     let mut with_evidence = 0;
     for id in 1..=240 {
-        let record = store::load_records(env.store.conn(), id, id)
-            .unwrap()
-            .pop()
-            .unwrap();
+        let record = env.store.load_records(id, id).unwrap().pop().unwrap();
         let mut expected = env.rules.evaluate(&record, today());
         expected.sort_by(|a, b| {
             b.status

@@ -7,6 +7,7 @@ use refract::domain::{PatientId, ReviewDecision};
 use refract::import::FileOutcome;
 use serde_json::{Value, json};
 
+use super::sql_on;
 use super::{
     AMLODIPINE, BRIVARACETAM, Env, ICD10, LACOSAMIDE, LAMOTRIGINE, LEVETIRACETAM, LOINC, bundle,
     cli_import, coding, condition, epilepsy_bundle, observation, patient, reason, statement, today,
@@ -224,9 +225,7 @@ fn a_replaced_record_keeps_the_teams_work() {
         .map(|r| r[0].parse().unwrap())
         .collect();
     assert_eq!(old_derived.len(), 3, "three schedules derived");
-    let status: String = env
-        .store
-        .conn()
+    let status: String = sql_on(&env.store)
         .query_row(
             "SELECT status FROM assessments WHERE patient_id = ?1 AND ruleset = 'epilepsy'",
             [id],
@@ -254,8 +253,7 @@ fn a_replaced_record_keeps_the_teams_work() {
             today(),
         )
         .unwrap();
-    env.store
-        .conn()
+    sql_on(&env.store)
         .execute(
             "INSERT INTO way_forward (patient_id, ruleset, step, status, owner, due, notes, updated_at)
              VALUES (?1, 'epilepsy', 1, 'in_progress', 'Dr Vance', '2026-12-15', 'video-EEG booked', '2026-11-27 10:00:00')",
@@ -263,32 +261,31 @@ fn a_replaced_record_keeps_the_teams_work() {
         )
         .unwrap();
     let amlodipine: i64 = env.int("SELECT id FROM drug_exposures WHERE rxnorm = '17767'");
-    env.store
-        .conn()
+    let conn = sql_on(&env.store);
+    conn
         .execute(
             "INSERT INTO treatment_lines (patient_id, ruleset, number, regimen, start, origin, cut_reason)
              VALUES (?1, 'hypertension', 1, 'amlodipine (corrected)', '2021-03-01', 'corrected', 'clinician correction')",
             [id],
         )
         .unwrap();
-    let corrected = env.store.conn().last_insert_rowid();
-    env.store
-        .conn()
+    let corrected = conn.last_insert_rowid();
+    sql_on(&env.store)
         .execute(
             "INSERT INTO line_drugs (line_id, position, ingredient, dose_value, dose_unit, exposure_id)
              VALUES (?1, 0, 'amlodipine', 5.0, 'mg/d', ?2)",
             [corrected, amlodipine],
         )
         .unwrap();
-    env.store
-        .conn()
+    let conn = sql_on(&env.store);
+    conn
         .execute(
             "INSERT INTO treatment_lines (patient_id, ruleset, number, regimen, start, end, origin)
              VALUES (?1, 'hypertension', 0, 'hydrochlorothiazide (entered)', '2019-01-01', '2020-12-31', 'entered')",
             [id],
         )
         .unwrap();
-    let entered = env.store.conn().last_insert_rowid();
+    let entered = conn.last_insert_rowid();
     let team_rows = |env: &Env| {
         (
             env.rows("SELECT id, ruleset, decision, rationale, by FROM reviews ORDER BY id"),
@@ -329,9 +326,7 @@ fn a_replaced_record_keeps_the_teams_work() {
     // The same patient, updated, not a second one.
     assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
     assert_eq!(env.patient_id("RE-1"), id);
-    let family: String = env
-        .store
-        .conn()
+    let family: String = sql_on(&env.store)
         .query_row(
             "SELECT family_name FROM patients WHERE id = ?1",
             [id],

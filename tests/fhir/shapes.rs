@@ -4,6 +4,7 @@
 use refract::import::FileOutcome;
 use serde_json::json;
 
+use super::sql_on;
 use super::{
     Env, ICD10, LEVETIRACETAM, bundle, condition, fixtures, observation, patient, statement,
 };
@@ -58,9 +59,7 @@ fn imports_bundle_of_type(kind: &str) {
             "{kind}: {table}"
         );
     }
-    let source: String = env
-        .store
-        .conn()
+    let source: String = sql_on(&env.store)
         .query_row("SELECT source_id FROM patients WHERE id = ?1", [pid], |r| {
             r.get(0)
         })

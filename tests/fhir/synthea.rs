@@ -1,5 +1,6 @@
 //! Real-world-shaped data: the 24 Synthea patient bundles and the practitioner bundle beside the
-//! project. Skipped (with a message) when that folder is absent, as in a fresh clone.
+//! project. Skipped (with a message) when that folder is absent, as in a fresh clone; under CI
+//! (`CI` set) an absent folder is a failure, so that CI cannot pass without running them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,12 +8,18 @@ use std::path::{Path, PathBuf};
 use refract::import::FileOutcome;
 use serde_json::Value;
 
+use super::sql_on;
 use super::{Env, cli_import, refract};
 
 fn synthea_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/synthea-r4");
     if dir.is_dir() {
         Some(dir)
+    } else if std::env::var_os("CI").is_some() {
+        panic!(
+            "the Synthea sample bundles are not at {} and CI is set: CI must run them",
+            dir.display()
+        );
     } else {
         eprintln!(
             "skipped: the Synthea sample bundles are not at {} (they live beside the project)",
@@ -189,9 +196,7 @@ fn synthea_bundles_import_through_the_library() {
     assert!(env.int("SELECT count(DISTINCT patient_id) FROM assessments") >= 8);
     // The MRN is the identifier typed MR (Synthea: its own uuid for the patient, not the
     // resource id, which is kept to match re-imports).
-    let mrn: String = env
-        .store
-        .conn()
+    let mrn: String = sql_on(&env.store)
         .query_row(
             "SELECT mrn FROM patients WHERE source_id = '27de96c6-6910-4f0f-8f10-00ce6090f447'",
             [],

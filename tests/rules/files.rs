@@ -1,4 +1,4 @@
-//! Rule files: every embedded file parses and every rule-set id of DESIGN §2 is shipped; a rule
+//! Rule files: every embedded file parses and every contract rule-set id is shipped; a rule
 //! directory overrides the embedded files; an invalid file (misspelled key, wrong type, unknown
 //! drug class, unknown stop reason, a tier or label naming an unknown criterion) is refused with
 //! `<path>:<line>: <message>` pointing at the line that is wrong.
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use refract::rules::{EMBEDDED, Rules};
 use tempfile::TempDir;
 
-/// The rule-set ids of DESIGN §2, a contract.
+/// The rule-set ids, a contract (docs/architecture.md, statuses).
 const DESIGN_IDS: [&str; 9] = [
     "epilepsy",
     "status_epilepticus",
@@ -46,7 +46,7 @@ fn every_embedded_rule_file_parses_and_every_design_id_is_shipped() {
     for ((embedded, _), set) in EMBEDDED.iter().zip(&rules.sets) {
         assert_eq!(*embedded, set.id, "sets are loaded in the embedded order");
     }
-    // Only hypertension has a resistant tier (DESIGN §2).
+    // Only hypertension has a resistant tier (docs/architecture.md, statuses).
     for set in &rules.sets {
         assert_eq!(
             !set.tiers.resistant.is_empty(),
@@ -254,4 +254,57 @@ fn a_drug_book_dose_out_of_range_is_refused_at_its_line() {
         error.contains("ddd_mg = 0 for drug 'levetiracetam' is out of range: allowed more than 0"),
         "{error}"
     );
+}
+
+#[test]
+fn every_shipped_rule_set_says_what_its_timeline_tracks() {
+    let rules = Rules::embedded().unwrap();
+    for set in &rules.sets {
+        assert!(
+            !set.display.tracked.is_empty(),
+            "{} has no [[display.tracked]] measure",
+            set.id
+        );
+    }
+    let codes = |id: &str| -> Vec<String> {
+        rules
+            .get(id)
+            .unwrap()
+            .display
+            .tracked
+            .iter()
+            .map(|m| m.code.clone())
+            .collect()
+    };
+    assert_eq!(codes("hypertension"), ["8480-6"]);
+    assert_eq!(
+        codes("rheumatoid_arthritis"),
+        ["75847-4", "refract:das28-esr"]
+    );
+}
+
+/// A rule set added with `--rules` is shown by what it says, never by another condition's
+/// measure (it used to get ECOG).
+#[test]
+fn a_custom_rule_set_tracks_its_own_measures_or_none() {
+    let text = embedded("epilepsy").replacen("id = \"epilepsy\"", "id = \"custom_epilepsy\"", 1);
+    let without = text[..text.find("[[display.tracked]]").unwrap()].to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("custom_epilepsy.toml"), &without).unwrap();
+    let rules = Rules::load(Some(dir.path())).unwrap();
+    assert!(
+        rules
+            .get("custom_epilepsy")
+            .unwrap()
+            .display
+            .tracked
+            .is_empty()
+    );
+
+    let own = format!("{without}[[display.tracked]]\ncode = \"refract:x\"\nname = \"X\"\n");
+    std::fs::write(dir.path().join("custom_epilepsy.toml"), own).unwrap();
+    let rules = Rules::load(Some(dir.path())).unwrap();
+    let tracked = &rules.get("custom_epilepsy").unwrap().display.tracked;
+    assert_eq!(tracked.len(), 1);
+    assert_eq!(tracked[0].code, "refract:x");
 }

@@ -466,6 +466,7 @@ fn render_case_record(
     let timeline = Timeline {
         record: &detail.summary.record,
         ruleset: Some(case.ruleset.as_str()),
+        tracked: model.tracked_codes(Some(case.ruleset.as_str())),
         today: model.today,
         zoom: 0,
         pan: 0,

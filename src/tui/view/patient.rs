@@ -230,6 +230,7 @@ fn render_timeline_tab(
     let timeline = Timeline {
         record: &detail.summary.record,
         ruleset,
+        tracked: model.tracked_codes(ruleset),
         today: model.today,
         zoom: screen.zoom,
         pan: screen.pan,

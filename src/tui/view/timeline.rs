@@ -19,6 +19,10 @@ pub struct Timeline<'a> {
     pub record: &'a PatientRecord,
     /// The condition whose lines are drawn (all lines when `None`).
     pub ruleset: Option<&'a str>,
+    /// The observation codes the condition is followed by ([`Model::tracked_codes`]).
+    ///
+    /// [`Model::tracked_codes`]: super::super::app::Model::tracked_codes
+    pub tracked: Vec<&'a str>,
     pub today: NaiveDate,
     pub zoom: u8,
     pub pan: i32,
@@ -27,21 +31,6 @@ pub struct Timeline<'a> {
 
 /// Events an episode shows at most (the latest when there are more).
 const MAX_EPISODE_ROWS: usize = 14;
-
-/// The measurement a condition is followed by.
-fn track_code(ruleset: Option<&str>) -> &'static [&'static str] {
-    match ruleset {
-        Some("hypertension") => &[codes::SYSTOLIC_BP],
-        Some("depression") => &[codes::PHQ9_TOTAL],
-        Some("rheumatoid_arthritis") => &[codes::CDAI_TOTAL, codes::DAS28_ESR],
-        Some("epilepsy") => &[codes::SEIZURES_PER_MONTH],
-        Some("myeloma") => &[codes::M_PROTEIN],
-        Some("aml") => &[codes::MARROW_BLASTS],
-        Some("schizophrenia") => &[codes::PANSS_TOTAL],
-        Some("status_epilepticus") => &[codes::SEIZURE_ACTIVITY],
-        _ => &[codes::ECOG],
-    }
-}
 
 /// The marker at the end of a line.
 pub fn end_marker(line: &TreatmentLine, today: NaiveDate) -> &'static str {
@@ -193,7 +182,7 @@ impl Timeline<'_> {
     }
 
     fn track_points(&self) -> Vec<&Observation> {
-        let wanted = track_code(self.ruleset);
+        let wanted = &self.tracked;
         self.record
             .observations
             .iter()

@@ -1,0 +1,52 @@
+//! What evaluating one criterion finds: a [`Verdict`] and the reasons, evidence, gaps and
+//! confounders behind it ([`Outcome`]).
+//!
+//! The criterion kinds (`trials`, `pressure`, `oncology`, `observations`, `status_epilepticus`)
+//! produce outcomes and the engine combines them; both sides depend on this module and on
+//! nothing of each other's, so the kinds never import the engine.
+
+use crate::domain::{Confounder, Evidence};
+
+/// Whether a criterion is met, not met, or cannot be decided from the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Met,
+    NotMet,
+    Undecided,
+}
+
+impl Verdict {
+    /// The verdict in a reason line ("… : not met").
+    pub fn words(self) -> &'static str {
+        match self {
+            Verdict::Met => "met",
+            Verdict::NotMet => "not met",
+            Verdict::Undecided => "undecided",
+        }
+    }
+}
+
+/// What one criterion found.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    pub reasons: Vec<String>,
+    pub evidence: Vec<Evidence>,
+    pub missing: Vec<String>,
+    pub confounders: Vec<Confounder>,
+    /// A label this criterion gives the tier (e.g. an early relapse).
+    pub label: Option<String>,
+}
+
+impl Outcome {
+    pub fn new() -> Self {
+        Outcome {
+            verdict: Verdict::NotMet,
+            reasons: Vec::new(),
+            evidence: Vec::new(),
+            missing: Vec::new(),
+            confounders: Vec::new(),
+            label: None,
+        }
+    }
+}
