@@ -999,3 +999,154 @@ fn a_hostile_name_reaches_the_screen_as_plain_text() {
     assert_eq!(harness.model.screen, Screen::Patient);
     assert_cells_safe(&harness.buffer(), "the patient screen");
 }
+
+// Issue 19: the clinician at the keyboard.
+
+/// A flagged patient the demo gave no way forward, with the confounder `key` open.
+fn flagged_with_confounder(harness: &Harness, key: &str) -> String {
+    harness
+        .store
+        .conn()
+        .query_row(
+            "SELECT p.mrn FROM patients p JOIN assessments a ON a.patient_id = p.id
+             WHERE a.status IN ('refractory', 'resistant', 'relapsed')
+               AND a.detail LIKE '%\"key\":\"' || ?1 || '\"%'
+               AND NOT EXISTS (SELECT 1 FROM way_forward w WHERE w.patient_id = p.id)
+             ORDER BY p.id DESC LIMIT 1",
+            [key],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+/// The way-forward checklist as the screen holds it: (key, ticked) per row.
+fn checklist_rows(harness: &Harness) -> Vec<(String, bool)> {
+    harness
+        .model
+        .way_forward
+        .as_ref()
+        .unwrap()
+        .view
+        .as_ref()
+        .unwrap()
+        .plan
+        .checklist
+        .iter()
+        .map(|item| (item.key.clone(), item.done))
+        .collect()
+}
+
+/// Opens step 2's checklist of a flagged patient with an open adherence confounder.
+fn open_checklist(harness: &mut Harness) -> String {
+    let mrn = flagged_with_confounder(harness, "adherence");
+    open_patient(harness, &mrn);
+    harness.press('w');
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    mrn
+}
+
+#[test]
+fn checklist_rows_keep_their_place_when_ticked_and_unticked() {
+    let mut harness = Harness::new(300, 120, 35);
+    open_checklist(&mut harness);
+    let before = checklist_rows(&harness);
+    assert!(before.len() >= 3, "{before:?}");
+    assert!(before.iter().all(|(_, done)| !done), "{before:?}");
+    // A confounder ticked is resolved and leaves the assessment: its row must not move.
+    harness.press(' ');
+    let after = checklist_rows(&harness);
+    assert_eq!(
+        after.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+        before.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+        "rows keep their place"
+    );
+    assert!(after[0].1, "the row ticked is ticked: {after:?}");
+    // Space again on the same row unticks the same item.
+    harness.press(' ');
+    let again = checklist_rows(&harness);
+    assert_eq!(again[0].0, before[0].0);
+    assert!(!again[0].1, "{again:?}");
+    assert_eq!(again.iter().filter(|(_, done)| *done).count(), 0, "{again:?}");
+    assert!(harness.screen().contains("unticked:"), "{}", harness.screen());
+}
+
+#[test]
+fn recording_how_a_check_was_resolved_ticks_it() {
+    let mut harness = Harness::new(300, 120, 35);
+    let mrn = open_checklist(&mut harness);
+    let key = checklist_rows(&harness)[0].0.clone();
+    harness.key(KeyCode::Enter);
+    harness.type_text("Pharmacy refill record: 95 % of doses");
+    harness.key(KeyCode::Enter);
+    let (done, detail): (bool, String) = harness
+        .store
+        .conn()
+        .query_row(
+            "SELECT c.done, c.detail FROM checklist_items c JOIN patients p ON p.id = c.patient_id
+             WHERE p.mrn = ?1 AND c.key = ?2",
+            [&mrn, &key],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(detail, "Pharmacy refill record: 95 % of doses");
+    assert!(done, "resolving an item ticks it");
+    let screen = harness.screen();
+    assert!(screen.contains("saved: ticked:"), "{screen}");
+}
+
+#[test]
+fn status_messages_say_what_was_changed() {
+    let mut harness = Harness::new(300, 140, 40);
+    let mrn = flagged_with_confounder(&harness, "adherence");
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    // Step 3: an option put on the table, then the patient's preference.
+    harness.press('j');
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    harness.press(' ');
+    harness.press('v');
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(
+        message.contains("preference is wants"),
+        "the preference, not the stance: {message}"
+    );
+    // A trial moved on with Space says where it now stands.
+    harness.press('a');
+    harness.type_text("NCT01234567 A phase 3 trial");
+    harness.key(KeyCode::Enter);
+    harness.press('G');
+    harness.press(' ');
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.contains("trial screening"), "{message}");
+    assert!(!message.contains("proposed"), "{message}");
+}
+
+#[test]
+fn the_presentation_autosave_never_replaces_a_persons_message() {
+    let mut harness = Harness::new(300, 120, 40);
+    harness.press('m');
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    harness.press('b');
+    let said = harness.model.message.clone().unwrap();
+    assert!(said.starts_with("saved:"), "{said}");
+    for _ in 0..16 {
+        let requests = app::update(&mut harness.model, Msg::Tick);
+        harness.answer(requests);
+    }
+    assert_eq!(harness.model.message.as_deref(), Some(said.as_str()));
+    // The time was written all the same.
+    let seconds: i64 = harness
+        .store
+        .conn()
+        .query_row(
+            "SELECT max(presented_seconds) FROM meeting_cases",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(seconds >= 15, "{seconds}");
+}

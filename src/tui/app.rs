@@ -318,6 +318,9 @@ pub struct Model {
     pub refusal: Option<Refusal>,
     /// The number of the last save sent.
     pub last_ticket: u64,
+    /// Saves made in the background (the presentation's time on a case), not by a person's
+    /// key: their answer never replaces a message a person's action left on the status line.
+    pub background_tickets: Vec<u64>,
     pub evaluating: Option<(usize, usize)>,
     pub care_teams: Vec<String>,
     /// The rule sets loaded, for the condition column and filter.
@@ -410,6 +413,7 @@ impl Model {
             message: None,
             refusal: None,
             last_ticket: 0,
+            background_tickets: Vec::new(),
             evaluating: None,
             care_teams: Vec::new(),
             rulesets,
@@ -549,10 +553,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Request> {
 fn stamp(model: &mut Model, requests: &mut [Request]) -> Option<u64> {
     let mut last = None;
     for request in requests {
-        if let Request::Save { ticket, .. } = request {
+        if let Request::Save { ticket, save } = request {
             if *ticket == 0 {
                 model.last_ticket += 1;
                 *ticket = model.last_ticket;
+                if save.is_background() {
+                    model.background_tickets.push(*ticket);
+                }
             }
             last = Some(*ticket);
         }
@@ -1369,7 +1376,11 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             if model.input.as_ref().and_then(|i| i.saving) == Some(ticket) {
                 model.input = None;
             }
-            model.message = Some(format!("saved: {message}"));
+            if let Some(index) = model.background_tickets.iter().position(|t| *t == ticket) {
+                model.background_tickets.swap_remove(index);
+            } else {
+                model.message = Some(format!("saved: {message}"));
+            }
             let Some(patient) = patient else {
                 return model.refresh_in_place();
             };
@@ -1429,6 +1440,8 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
 
 /// A save that was not made: the typed text stays in its input, editable again, with why.
 fn not_saved(model: &mut Model, ticket: u64, why: NotSaved, save: Box<Save>) -> Vec<Request> {
+    // A background save that failed is said (the time on a case was not written).
+    model.background_tickets.retain(|t| *t != ticket);
     let typed = match model.input.as_mut() {
         Some(input) if input.saving == Some(ticket) => {
             input.saving = None;

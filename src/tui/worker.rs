@@ -94,6 +94,12 @@ pub enum Save {
 }
 
 impl Save {
+    /// A save no key asked for (the presentation's running time on a case, written every few
+    /// seconds): it is saved quietly.
+    pub fn is_background(&self) -> bool {
+        matches!(self, Save::Meeting(MeetingChange::Presented { .. }))
+    }
+
     /// The same change, saved over what a colleague changed since it was opened (audited as an
     /// overwrite).
     #[must_use]
