@@ -16,7 +16,7 @@ mod workflow;
 
 pub use clinical::{
     Condition, Dose, DrugExposure, LineDrug, LineOrigin, Observation, Patient, PatientId,
-    PatientRecord, Procedure, TreatmentLine, age_in_years,
+    PatientRecord, Procedure, TreatmentLine, age_in_years, initials,
 };
 pub use codes::{
     BpSetting, ConditionCodeSystem, DatesKnown, DrugRole, Intent, ParseCodeError, Response, Sex,

@@ -121,17 +121,7 @@ pub fn masked_identity(
     birth_date: Option<NaiveDate>,
     today: NaiveDate,
 ) -> String {
-    let initials: Vec<String> = given_name
-        .split_whitespace()
-        .chain(family_name.split_whitespace())
-        .filter_map(|part| part.chars().find(|c| c.is_alphanumeric()))
-        .map(|c| format!("{}.", c.to_uppercase()))
-        .collect();
-    let initials = if initials.is_empty() {
-        String::from("?")
-    } else {
-        initials.join(" ")
-    };
+    let initials = super::clinical::initials(given_name, family_name);
     let age = birth_date
         .and_then(|birth| age_in_years(birth, today))
         .map_or_else(|| String::from("?"), |years| years.to_string());

@@ -178,6 +178,18 @@ impl MeetingScreen {
 /// Opens the meetings list.
 pub fn open_list(model: &mut Model) -> Vec<Request> {
     let mut requests = leave_presentation(model);
+    // The meetings screens are the shared display's: masking is one state for all of them, set
+    // on the way in (a person who shows identity there keeps it shown while they stay).
+    let entering = !matches!(
+        model.screen,
+        Screen::Meetings | Screen::Meeting | Screen::Presenting
+    );
+    if entering && !model.masked {
+        requests.extend(model.set_masked(true));
+        model.message = Some(String::from(
+            "identity masked for the shared screen: M shows it",
+        ));
+    }
     model.screen = Screen::Meetings;
     model.meeting = None;
     requests.push(Request::Meetings);

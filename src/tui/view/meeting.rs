@@ -126,16 +126,9 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
     let mut selected_row = 0;
     for (index, row) in screen.tasks.iter().enumerate() {
         let who = if model.masked {
-            row.name
-                .split(", ")
-                .map(|part| {
-                    part.chars()
-                        .next()
-                        .map(|c| format!("{c}."))
-                        .unwrap_or_default()
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
+            // "Family, Given": initials written as everywhere else (given name first).
+            let (family, given) = row.name.split_once(", ").unwrap_or((row.name.as_str(), ""));
+            crate::domain::initials(given, family)
         } else {
             format!("{} {}", row.name, row.mrn)
         };
