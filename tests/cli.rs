@@ -338,3 +338,33 @@ fn check_names_the_row_and_column_of_a_value_refract_cannot_read() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("refract check"), "{stderr}");
 }
+
+#[test]
+fn show_accepts_a_unique_mrn_prefix_as_the_screens_cut_it() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 30);
+    // An imported MRN is often a UUID, longer than the list's column.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE patients SET mrn = '641f6ec3-9c2d-4e8a-b7f1-0c55d2a9e6b1' WHERE mrn = 'RF-0000007'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let full = stdout_of(refract().arg("--db").arg(&db).args(["show", "641f6ec3-9c2d-4e8a-b7f1-0c55d2a9e6b1"]));
+    for prefix in ["641f6ec3-9c", "641F6EC3-9…"] {
+        let out = stdout_of(refract().arg("--db").arg(&db).args(["show", prefix]));
+        assert_eq!(out, full, "{prefix}");
+    }
+    // A prefix several MRNs share names two of them and shows nobody.
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["show", "RF-00000"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("several patients"), "{stderr}");
+}

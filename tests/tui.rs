@@ -1150,3 +1150,57 @@ fn the_presentation_autosave_never_replaces_a_persons_message() {
         .unwrap();
     assert!(seconds >= 15, "{seconds}");
 }
+
+#[test]
+fn masking_is_one_state_for_the_meeting_screens_and_initials_read_the_same_everywhere() {
+    let mut harness = Harness::new(300, 120, 35);
+    // The meetings screen can be on the shared display: it opens masked, open tasks included.
+    harness.press('m');
+    assert!(harness.model.masked);
+    let screen = harness.screen();
+    assert!(!harness.model.meetings.tasks.is_empty());
+    for row in &harness.model.meetings.tasks {
+        assert!(!screen.contains(&row.mrn), "{screen}");
+        assert!(!screen.contains(&row.name), "{screen}");
+    }
+    // Back to the list, still masked: the same initials as the agenda writes them.
+    harness.key(KeyCode::Enter);
+    let case = harness
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap()
+        .clone();
+    let written = refract::domain::initials(&case.given_name, &case.family_name);
+    assert!(written.contains(". "), "{written}");
+    assert!(harness.screen().contains(&written), "{}", harness.screen());
+    harness.key(KeyCode::Esc);
+    harness.key(KeyCode::Esc);
+    assert_eq!(harness.model.screen, Screen::Patients);
+    assert!(harness.model.masked, "one state: still masked on the list");
+    let row = harness.model.list.rows[0].clone();
+    let initials = refract::domain::initials(&row.given_name, &row.family_name);
+    assert!(harness.screen().contains(&initials), "{}", harness.screen());
+    assert!(!harness.screen().contains(&row.family_name));
+}
+
+#[test]
+fn a_long_mrn_is_cut_with_an_ellipsis_and_found_by_its_prefix() {
+    let mut harness = Harness::new(300, 120, 35);
+    harness
+        .store
+        .conn()
+        .execute(
+            "UPDATE patients SET mrn = '641f6ec3-9c2d-4e8a-b7f1-0c55d2a9e6b1'
+             WHERE id = (SELECT min(id) FROM patients)",
+            [],
+        )
+        .unwrap();
+    harness.press('/');
+    harness.type_text("641f6ec3-9c");
+    assert_eq!(harness.model.list.rows.len(), 1);
+    let screen = harness.screen();
+    assert!(screen.contains("641f6ec3-9…"), "{screen}");
+}

@@ -10,7 +10,8 @@ use crate::domain::way_forward::STEP_TITLES;
 use crate::store::{PatientSummary, Store};
 
 pub fn run(store: &Store, mrn: &str, json: bool) -> Result<ExitCode, CliError> {
-    let id = store.patient_id_by_mrn(mrn)?;
+    // A unique prefix is enough: the screens cut long MRNs ("641f6ec3-9c…").
+    let id = store.patient_id_by_mrn_or_prefix(mrn)?;
     let summary = store.summary(id)?;
     let mut out = result_stdout(json);
     if json {

@@ -72,6 +72,28 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
     sanitise_cells(frame.buffer_mut());
 }
 
+/// `text` in at most `width` columns: cut with "…" when it does not fit, so that a cut value
+/// (an MRN, a regimen) never looks complete.
+pub fn fit(text: &str, width: usize) -> String {
+    if Span::raw(text).width() <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = Span::raw(c.to_string()).width();
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
 /// Typed text as it shows on a masked screen: a dot for each character.
 pub fn masked_text(text: &str) -> String {
     "•".repeat(text.chars().count())
