@@ -1204,3 +1204,129 @@ fn a_long_mrn_is_cut_with_an_ellipsis_and_found_by_its_prefix() {
     let screen = harness.screen();
     assert!(screen.contains("641f6ec3-9…"), "{screen}");
 }
+
+/// The last row of the screen: the footer.
+fn footer_of(harness: &Harness) -> String {
+    harness.screen().lines().last().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn the_footer_always_shows_help_and_ends_with_quit_on_every_screen_at_80_columns() {
+    let mut harness = Harness::new(300, 80, 24);
+    let footer = footer_of(&harness);
+    assert!(footer.contains("? help"), "{footer}");
+    assert!(footer.trim_end().ends_with("q quit"), "{footer}");
+    assert!(footer.contains("/ search"), "most used first: {footer}");
+    let mrn = mrn_where(
+        &harness,
+        "SELECT p.mrn FROM patients p JOIN way_forward w ON w.patient_id = p.id
+         WHERE w.step = 3 AND w.status = 'in_progress' ORDER BY p.id LIMIT 1",
+    );
+    open_patient(&mut harness, &mrn);
+    assert!(footer_of(&harness).contains("? help"), "{}", footer_of(&harness));
+    harness.press('w');
+    let footer = footer_of(&harness);
+    assert!(footer.contains("? help"), "{footer}");
+    harness.resize(200, 50);
+    let footer = footer_of(&harness);
+    for key in ["u owner", "d due", "p stance", "v preference"] {
+        assert!(footer.contains(key), "way forward shows {key}: {footer}");
+    }
+    harness.resize(80, 24);
+    harness.key(KeyCode::Esc);
+    harness.key(KeyCode::Esc);
+    harness.press('m');
+    assert!(footer_of(&harness).contains("? help"));
+    harness.key(KeyCode::Enter);
+    assert!(footer_of(&harness).contains("? help"));
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    assert!(footer_of(&harness).contains("? help"));
+    harness.resize(200, 50);
+    let footer = footer_of(&harness);
+    for key in ["b comes back", "f follow-up", "e question"] {
+        assert!(footer.contains(key), "the presentation shows {key}: {footer}");
+    }
+}
+
+#[test]
+fn help_lists_the_symbols_of_the_screen_too() {
+    let mut harness = Harness::new(300, 120, 40);
+    harness.press('?');
+    let screen = harness.screen();
+    assert!(screen.contains("▲ refractory"), "{screen}");
+    assert!(screen.contains("! a step or task overdue"), "{screen}");
+    assert!(screen.contains("A  agenda") || screen.contains("A  "), "{screen}");
+    harness.key(KeyCode::Esc);
+    harness.key(KeyCode::Enter);
+    harness.press('?');
+    let screen = harness.screen();
+    assert!(screen.contains("◆ procedure"), "{screen}");
+    assert!(screen.contains("▶ ongoing"), "{screen}");
+}
+
+#[test]
+fn one_patient_is_one_patient() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.press('/');
+    harness.type_text("RF-0000123");
+    let title = harness.screen().lines().next().unwrap().to_owned();
+    assert!(title.trim_end().ends_with("─ 1 patient"), "{title}");
+    assert!(!title.contains("1 patients"), "{title}");
+}
+
+#[test]
+fn the_assessment_title_keeps_its_review_apart_at_80_columns() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.key(KeyCode::Enter);
+    let screen = harness.screen();
+    let title = screen
+        .lines()
+        .find(|l| l.contains("suspected"))
+        .unwrap()
+        .to_owned();
+    assert!(
+        ["· confirmed", "· unreviewed", "· dismissed"]
+            .iter()
+            .any(|r| title.contains(&format!("suspected {r}"))),
+        "{title}"
+    );
+}
+
+#[test]
+fn a_wrapped_note_keeps_its_indent() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.key(KeyCode::Enter);
+    harness.press('n');
+    harness.type_text(
+        "Discussed with the family: they want to hear about surgery first and will come back \
+         with questions after the video-EEG admission next month",
+    );
+    harness.key(KeyCode::Enter);
+    while harness.model.patient.as_ref().unwrap().tab != app::Tab::Notes {
+        harness.key(KeyCode::Tab);
+    }
+    let screen = harness.screen();
+    let first = screen
+        .lines()
+        .position(|l| l.contains("Discussed with the family"))
+        .unwrap();
+    let next = screen.lines().nth(first + 1).unwrap();
+    assert!(next.starts_with("   come back"), "{screen}");
+}
+
+#[test]
+fn help_scrolls_to_its_end_at_80_by_24() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.press('?');
+    assert!(harness.screen().contains("↓ more"), "{}", harness.screen());
+    for _ in 0..40 {
+        harness.press('j');
+    }
+    let screen = harness.screen();
+    assert!(screen.contains("▲ refractory"), "{screen}");
+    assert!(screen.contains("Flags are suspicions"), "{screen}");
+    assert!(!screen.contains("↓ more"), "{screen}");
+    harness.key(KeyCode::Esc);
+    assert!(harness.model.popup.is_none());
+}

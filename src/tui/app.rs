@@ -100,7 +100,10 @@ impl PatientList {
 /// A small menu over the list (filter or sort).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Popup {
-    Help,
+    /// Every key and symbol of the screen; `scroll` lines hidden above (a small terminal).
+    Help {
+        scroll: usize,
+    },
     Filter {
         selected: usize,
     },
@@ -627,7 +630,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Request> {
             Vec::new()
         }
         Action::Help => {
-            model.popup = Some(Popup::Help);
+            model.popup = Some(Popup::Help { scroll: 0 });
             Vec::new()
         }
         Action::ToggleMask => {
@@ -900,6 +903,21 @@ fn popup_action(model: &mut Model, popup: &Popup, action: Action) -> Vec<Request
         }
         (_, Action::Back | Action::Help) => {
             model.popup = None;
+            Vec::new()
+        }
+        (Popup::Help { scroll }, Action::MoveDown | Action::PageDown) => {
+            let step = if action == Action::PageDown { 10 } else { 1 };
+            // The view stops the scroll at the last line; a bound here keeps it finite.
+            model.popup = Some(Popup::Help {
+                scroll: (scroll + step).min(200),
+            });
+            Vec::new()
+        }
+        (Popup::Help { scroll }, Action::MoveUp | Action::PageUp) => {
+            let step = if action == Action::PageUp { 10 } else { 1 };
+            model.popup = Some(Popup::Help {
+                scroll: scroll.saturating_sub(step),
+            });
             Vec::new()
         }
         (Popup::Filter { selected }, Action::MoveDown) => {

@@ -282,7 +282,8 @@ fn render_title(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
     if model.screen == Screen::Patients
         && let Some(total) = model.list.total_text()
     {
-        spans.push(Span::styled(format!("─ {total} patients "), theme.muted()));
+        let noun = if total == "1" { "patient" } else { "patients" };
+        spans.push(Span::styled(format!("─ {total} {noun} "), theme.muted()));
     }
     if let Some(team) = &model.list.query.filter.care_team
         && model.screen == Screen::Patients
@@ -443,8 +444,9 @@ fn render_footer(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame
                 (String::from("Esc"), String::from(escape)),
             ]
         }
-    } else if matches!(model.popup, Some(Popup::Help)) {
+    } else if matches!(model.popup, Some(Popup::Help { .. })) {
         vec![
+            (String::from("↑↓"), String::from("scroll")),
             (String::from("Esc"), String::from("close")),
             (String::from("q"), String::from("quit")),
         ]
@@ -457,15 +459,30 @@ fn render_footer(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame
     } else {
         keymap.footer(model.context())
     };
+    // `? help` (and `q quit` on the list) always show, at the end: the rest fills the width
+    // before them, most used first; what does not fit is in the help.
+    let (entries, pinned) = if model.input.is_none() && model.popup.is_none() && model.refusal.is_none() {
+        keymap.footer_split(model.context())
+    } else {
+        (entries, Vec::new())
+    };
+    let entry_width = |(key, help): &(String, String)| key.chars().count() + help.chars().count() + 3;
+    let reserved: usize = pinned.iter().map(entry_width).sum();
     let mut width = 0usize;
-    for (key, help) in entries {
-        let len = key.chars().count() + help.chars().count() + 3;
-        if width + len > usize::from(area.width) {
+    let push = |spans: &mut Vec<Span<'static>>, (key, help): (String, String)| {
+        spans.push(Span::styled(format!(" {key}"), theme.key()));
+        spans.push(Span::styled(format!(" {help} "), Style::new()));
+    };
+    for entry in entries {
+        let len = entry_width(&entry);
+        if width + len + reserved > usize::from(area.width) {
             break;
         }
         width += len;
-        spans.push(Span::styled(format!(" {key}"), theme.key()));
-        spans.push(Span::styled(format!(" {help} "), Style::new()));
+        push(&mut spans, entry);
+    }
+    for entry in pinned {
+        push(&mut spans, entry);
     }
     frame.render_widget(Line::from(spans), area);
 }

@@ -200,27 +200,36 @@ pub(super) fn render_assessment(
     };
     let assessment = &item.assessment;
     let status = assessment.status;
+    let review = match item.review {
+        ReviewState::Unreviewed => Span::styled("unreviewed ", theme.warning()),
+        ReviewState::Confirmed => Span::styled("confirmed ", theme.good()),
+        ReviewState::Dismissed => Span::styled("dismissed ", theme.muted()),
+    };
+    // The whole caution where it fits; never less than "suspected". The review follows it
+    // after a separator, and the label gives way (cut with "…") before either does, so that
+    // the title never reads as "suspected confirmed".
+    let caution = if area.width >= 100 {
+        " · suspected, for clinician review · "
+    } else {
+        " · suspected · "
+    };
+    let room = usize::from(area.width.saturating_sub(4));
+    let label_room = room
+        .saturating_sub(1 + caution.chars().count() + review.width())
+        .saturating_sub(status.symbol().chars().count() + 1);
     let title = Line::from(vec![
         Span::raw(" "),
         Span::styled(
-            format!("{} {}", status.symbol(), assessment.label),
+            format!(
+                "{} {}",
+                status.symbol(),
+                super::fit(&assessment.label, label_room)
+            ),
             theme.status(Some(status)),
         ),
-        Span::styled(
-            // The whole caution where it fits; never less than "suspected".
-            if area.width >= 100 {
-                " · suspected, for clinician review "
-            } else {
-                " · suspected "
-            },
-            theme.muted(),
-        ),
+        Span::styled(caution, theme.muted()),
+        review,
     ]);
-    let review = match item.review {
-        ReviewState::Unreviewed => Span::styled(" unreviewed ", theme.warning()),
-        ReviewState::Confirmed => Span::styled(" confirmed ", theme.good()),
-        ReviewState::Dismissed => Span::styled(" dismissed ", theme.muted()),
-    };
     let which = if count > 1 {
         format!(" a: next of {count} ")
     } else {
@@ -235,7 +244,6 @@ pub(super) fn render_assessment(
     ]);
     let block = Block::bordered()
         .title(title)
-        .title(Line::from(review).right_aligned())
         .title_bottom(bottom)
         .border_style(theme.border());
     let width = usize::from(area.width.saturating_sub(2));
@@ -503,10 +511,17 @@ fn render_notes(
             format!(" {} · {}", note.at.format("%Y-%m-%d %H:%M"), note.author),
             theme.muted(),
         )));
-        lines.push(Line::from(format!("   {}", note.text)));
+        // Each line of the note, wrapped under its own start (not at column 0).
+        for paragraph in note.text.split('\n') {
+            lines.extend(wrap_hanging(
+                &format!("   {paragraph}"),
+                usize::from(area.width),
+                Style::new(),
+            ));
+        }
     }
     let lines: Vec<Line<'_>> = lines.into_iter().skip(screen.scroll).collect();
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn render_tasks(
