@@ -1330,3 +1330,66 @@ fn help_scrolls_to_its_end_at_80_by_24() {
     harness.key(KeyCode::Esc);
     assert!(harness.model.popup.is_none());
 }
+
+#[test]
+fn minutes_are_written_from_the_meeting_screen_and_latest_is_the_meeting_that_started() {
+    let mut harness = Harness::new(300, 120, 40);
+    harness.press('m');
+    harness.key(KeyCode::Enter);
+    let meeting = harness.model.meeting.as_ref().unwrap().id;
+    // Entered for a time still to come, but held now: a case presented and decided.
+    harness
+        .store
+        .conn()
+        .execute(
+            "UPDATE meetings SET starts_at = '2099-01-01 13:00:00' WHERE id = ?1",
+            [meeting],
+        )
+        .unwrap();
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    harness.press('d');
+    harness.key(KeyCode::Enter);
+    if matches!(harness.model.popup, Some(app::Popup::Choose { .. })) {
+        harness.key(KeyCode::Enter);
+    }
+    harness.type_text("Continue the current plan");
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Esc);
+    assert_eq!(harness.model.screen, Screen::Meeting);
+    let now = chrono::Local::now().naive_local();
+    assert_eq!(
+        harness.store.latest_meeting_id(now).unwrap(),
+        Some(meeting),
+        "a meeting with a case decided has started"
+    );
+    let dir = TempDir::new().unwrap();
+    for name in ["minutes.md", "minutes.html"] {
+        let path = dir.path().join(name);
+        harness.press('W');
+        assert!(harness.screen().contains("write the minutes to"));
+        harness.event(TermEvent::Key(KeyEvent::new(
+            KeyCode::Char('u'),
+            KeyModifiers::CONTROL,
+        )));
+        harness.type_text(path.to_str().unwrap());
+        harness.key(KeyCode::Enter);
+        let message = harness.model.message.clone().unwrap_or_default();
+        assert!(message.starts_with("minutes written to"), "{message}");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("Present"), "{text}");
+        assert!(!text.contains("Expected"), "{text}");
+        assert!(text.contains("Continue the current plan"));
+        assert_eq!(name.ends_with("html"), text.contains("<html"), "{name}");
+    }
+    // A file that exists is never overwritten.
+    harness.press('W');
+    harness.event(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    harness.type_text(dir.path().join("minutes.md").to_str().unwrap());
+    harness.key(KeyCode::Enter);
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.starts_with("minutes not written"), "{message}");
+}

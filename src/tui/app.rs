@@ -151,6 +151,8 @@ pub enum InputPurpose {
     OutcomeText,
     Task,
     PlanNotFollowed,
+    /// The file a meeting's minutes are written to.
+    MinutesFile,
 }
 
 impl InputPurpose {
@@ -1305,7 +1307,8 @@ fn submit(model: &mut Model, input: &Input) -> Vec<Request> {
         | InputPurpose::Attendee
         | InputPurpose::OutcomeText
         | InputPurpose::Task
-        | InputPurpose::PlanNotFollowed => {
+        | InputPurpose::PlanNotFollowed
+        | InputPurpose::MinutesFile => {
             meeting::submit(model, input.purpose, &input.text, input.opened.as_ref())
         }
         purpose => way_forward::submit(model, purpose, &input.text, input.opened.as_ref()),
@@ -1446,6 +1449,10 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
         Reply::DataChanged => model.refresh_in_place(),
         Reply::Evaluating { done, total } => {
             model.evaluating = (done < total).then_some((done, total));
+            Vec::new()
+        }
+        Reply::Notice(message) => {
+            model.message = Some(message);
             Vec::new()
         }
         Reply::Error(message) => {

@@ -457,6 +457,10 @@ pub fn agenda_action(model: &mut Model, action: Action) -> Vec<Request> {
             );
         }
         Action::AddItem => return ask(model, InputPurpose::Attendee, String::new()),
+        Action::WriteMinutes => {
+            let name = minutes_file_name(&view.detail.meeting);
+            return ask(model, InputPurpose::MinutesFile, name);
+        }
         Action::ToggleItem => {
             if let Some(attendee) = view.detail.attendees.get(screen.attendee) {
                 screen.pane = AgendaPane::Attendees;
@@ -500,6 +504,10 @@ pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
         return Vec::new();
     };
     match action {
+        Action::WriteMinutes => {
+            let name = minutes_file_name(&view.detail.meeting);
+            return ask(model, InputPurpose::MinutesFile, name);
+        }
         Action::NextCase | Action::PrevCase => {
             let next = if action == Action::NextCase {
                 (screen.case + 1).min(cases.saturating_sub(1))
@@ -697,6 +705,18 @@ pub fn submit(
         return Vec::new();
     };
     let meeting = view.detail.meeting.id;
+    if purpose == InputPurpose::MinutesFile {
+        if text.is_empty() {
+            return Vec::new();
+        }
+        // Masked minutes while the screen is masked: what is on the shared display is what
+        // goes in the file.
+        return vec![Request::Minutes {
+            meeting,
+            path: std::path::PathBuf::from(text),
+            identified: !model.masked,
+        }];
+    }
     // The case typed about: as it was opened, else (no longer on the agenda) as it is now.
     let case = match opened {
         Some(Opened::Case(case)) => Some(case.clone()),
@@ -805,6 +825,15 @@ pub fn submit(
 }
 
 /// "2026-12-03 14:00 Epilepsy MDT": a date, a time, and the title.
+/// The file name offered for a meeting's minutes: its date and number, in the current folder.
+fn minutes_file_name(meeting: &crate::domain::Meeting) -> String {
+    format!(
+        "minutes-{}-{}.md",
+        meeting.starts_at.format("%Y-%m-%d"),
+        meeting.id
+    )
+}
+
 fn new_meeting(model: &mut Model, text: &str) -> Vec<Request> {
     let mut words = text.splitn(3, ' ');
     let date = words.next().unwrap_or_default();

@@ -354,6 +354,7 @@ fn render_input(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
         InputPurpose::Goal => String::from("goal (add ' by YYYY-MM-DD' for a due date): "),
         InputPurpose::NewMeeting => String::from("new meeting (YYYY-MM-DD HH:MM title): "),
         InputPurpose::Question => String::from("clinical question: "),
+        InputPurpose::MinutesFile => String::from("write the minutes to (.md or .html): "),
         InputPurpose::Timebox => String::from("time box (minutes): "),
         InputPurpose::Attendee => String::from("attendee (name, specialty): "),
         InputPurpose::OutcomeText => String::from("recommendation: "),
