@@ -1393,3 +1393,33 @@ fn minutes_are_written_from_the_meeting_screen_and_latest_is_the_meeting_that_st
     let message = harness.model.message.clone().unwrap_or_default();
     assert!(message.starts_with("minutes not written"), "{message}");
 }
+
+#[test]
+fn observations_show_rounded_values_plain_units_and_coded_words() {
+    let mut harness = Harness::new(300, 120, 35);
+    let id = harness.model.list.rows[0].id;
+    for (obs, code, display, value, value_code, unit) in [
+        (9001, "1920-8", "AST", Some(37.641_822_630_744_44), None, Some("U/L")),
+        (9002, "44261-6", "PHQ-9 total score", Some(22.0), None, Some("{score}")),
+        (9003, "72166-2", "Tobacco smoking status", None, Some("266919005"), None),
+    ] {
+        harness
+            .store
+            .conn()
+            .execute(
+                "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit, effective)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '2026-11-26 09:00:00')",
+                rusqlite::params![id, obs, code, display, value, value_code, unit],
+            )
+            .unwrap();
+    }
+    harness.key(KeyCode::Enter);
+    while harness.model.patient.as_ref().unwrap().tab != app::Tab::Observations {
+        harness.key(KeyCode::Tab);
+    }
+    let screen = harness.screen();
+    assert!(screen.contains("37.6 U/L"), "{screen}");
+    assert!(screen.contains("never smoked tobacco"), "{screen}");
+    assert!(!screen.contains("{score}"), "{screen}");
+    assert!(!screen.contains("266919005"), "{screen}");
+}

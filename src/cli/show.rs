@@ -130,11 +130,7 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         }
     }
     for (display, (count, latest)) in by_code {
-        let value = match (latest.value, &latest.value_code) {
-            (Some(value), _) => format!("{value} {}", latest.unit.as_deref().unwrap_or("")),
-            (None, Some(code)) => code.clone(),
-            (None, None) => String::from("–"),
-        };
+        let value = latest.value_text();
         writeln!(
             out,
             "  {display}: latest {} on {} ({count} recorded)",

@@ -217,6 +217,18 @@ pub struct Observation {
     pub setting: Option<BpSetting>,
 }
 
+impl Observation {
+    /// The value as people read it: rounded to its precision, the unit without UCUM's
+    /// annotations, a coded value by its words.
+    pub fn value_text(&self) -> String {
+        super::observation_codes::display::value(
+            self.value,
+            self.value_code.as_deref(),
+            self.unit.as_deref(),
+        )
+    }
+}
+
 /// A procedure (transplant, implant, surgery, EEG…).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Procedure {

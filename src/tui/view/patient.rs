@@ -459,19 +459,7 @@ fn render_observations(
         .into_iter()
         .skip(screen.scroll)
         .map(|o| {
-            let value = match (o.value, &o.value_code) {
-                (Some(v), _) => format!(
-                    "{} {}",
-                    if v.fract() == 0.0 {
-                        format!("{v:.0}")
-                    } else {
-                        format!("{v:.1}")
-                    },
-                    o.unit.as_deref().unwrap_or("")
-                ),
-                (None, Some(code)) => code.clone(),
-                _ => String::from("–"),
-            };
+            let value = o.value_text();
             Row::new(vec![
                 Cell::from(o.effective.format("%Y-%m-%d").to_string()),
                 Cell::from(o.display.clone()),
@@ -483,7 +471,8 @@ fn render_observations(
     let widths = [
         Constraint::Length(10),
         Constraint::Min(24),
-        Constraint::Length(16),
+        // "never smoked tobacco", "0.31 g/dL", "152 mmHg".
+        Constraint::Length(22),
         Constraint::Length(12),
     ];
     frame.render_widget(
