@@ -9,6 +9,7 @@
 mod clinical;
 mod codes;
 pub mod meeting;
+pub mod history;
 pub mod observation_codes;
 mod review;
 pub mod way_forward;

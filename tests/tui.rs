@@ -2,7 +2,7 @@
 //! the screen drawn — without a terminal or threads: every request is answered in place by the
 //! worker's own `handle`, and the frame is drawn into ratatui's `TestBackend`.
 //!
-//! Snapshots (insta) pin what a user sees at 80×24 and 160×48; the other tests assert the
+//! Snapshots (insta) pin what a user sees at 80×24, 120×35 and 200×50; the other tests assert the
 //! behaviour the snapshots cannot show: colours and symbols, every size without a panic, what a
 //! review writes.
 
@@ -172,23 +172,28 @@ fn patient_list_at_80_by_24() {
 }
 
 #[test]
-fn patient_list_at_160_by_48() {
-    let harness = Harness::new(300, 160, 48);
-    insta::assert_snapshot!(harness.screen());
+fn patient_list_at_120_by_35_and_200_by_50() {
+    let mut harness = Harness::new(300, 120, 35);
+    insta::assert_snapshot!("patient_list_120x35", harness.screen());
+    harness.resize(200, 50);
+    insta::assert_snapshot!("patient_list_200x50", harness.screen());
 }
 
 #[test]
-fn patient_screen_at_80_by_24_and_160_by_48() {
+fn patient_screen_at_every_size() {
     let mut harness = Harness::new(300, 80, 24);
     harness.key(KeyCode::Enter);
     assert_eq!(harness.model.screen, Screen::Patient);
     insta::assert_snapshot!("patient_80x24", harness.screen());
-    harness.resize(160, 48);
-    insta::assert_snapshot!("patient_160x48", harness.screen());
+    harness.resize(120, 35);
+    insta::assert_snapshot!("patient_120x35", harness.screen());
+    harness.resize(200, 50);
+    insta::assert_snapshot!("patient_200x50", harness.screen());
 }
 
-/// The two sizes every screen is pinned at: a default terminal and a big shared screen.
-const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+/// The sizes every screen is pinned at: a default terminal, a common laptop window and a big
+/// shared screen.
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 35), (200, 50)];
 
 #[test]
 fn every_tab_of_the_patient_screen() {
@@ -214,7 +219,7 @@ fn every_tab_of_the_patient_screen() {
         .ok()
         .map(|at: String| at.replace('T', " "));
     assert!(note_time.is_some(), "the note was saved");
-    for name in ["timeline", "lines", "observations", "notes", "history"] {
+    for name in ["timeline", "lines", "observations", "notes", "tasks", "history"] {
         for (width, height) in SIZES {
             harness.resize(width, height);
             let screen = match &note_time {
@@ -1422,4 +1427,39 @@ fn observations_show_rounded_values_plain_units_and_coded_words() {
     assert!(screen.contains("never smoked tobacco"), "{screen}");
     assert!(!screen.contains("{score}"), "{screen}");
     assert!(!screen.contains("266919005"), "{screen}");
+}
+
+#[test]
+fn history_reads_as_sentences_with_the_raw_rows_one_key_away() {
+    let mut harness = Harness::new(300, 120, 35);
+    let mrn = flagged_with_confounder(&harness, "adherence");
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    harness.press('u');
+    harness.type_text("Dr C. Reyes");
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Esc);
+    harness.press('n');
+    harness.type_text("Family meeting booked");
+    harness.key(KeyCode::Enter);
+    while harness.model.patient.as_ref().unwrap().tab != app::Tab::History {
+        harness.key(KeyCode::Tab);
+    }
+    let screen = harness.screen();
+    assert!(
+        screen.contains("dr.test added a note: 'Family meeting booked'"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("dr.test made Dr C. Reyes the owner of step 1 (Specialist care)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("way_forward.step"), "{screen}");
+    assert!(!screen.contains("{\""), "{screen}");
+    harness.press('i');
+    let screen = harness.screen();
+    assert!(screen.contains("note.add"), "{screen}");
+    assert!(screen.contains("way_forward.step"), "{screen}");
+    harness.press('i');
+    assert!(!harness.screen().contains("note.add"));
 }

@@ -271,6 +271,9 @@ pub struct PatientScreen {
     pub pan: i32,
     /// Where Esc goes back to.
     pub back_to: Screen,
+    /// The History tab shows the audit rows as they are stored (action, JSON) instead of
+    /// sentences.
+    pub raw_history: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -850,6 +853,7 @@ pub(crate) fn open_patient(model: &mut Model, id: PatientId, back_to: Screen) ->
         zoom: 0,
         pan: 0,
         back_to,
+        raw_history: false,
     });
     vec![Request::Patient { id }]
 }
@@ -1159,6 +1163,13 @@ fn patient_action(model: &mut Model, action: Action) -> Vec<Request> {
         }
         Action::AddNote => {
             model.input = Some(Input::new(InputPurpose::Note, String::new()));
+        }
+        Action::RawDetail => {
+            patient.raw_history = !patient.raw_history;
+            if patient.tab != Tab::History {
+                patient.tab = Tab::History;
+                patient.scroll = 0;
+            }
         }
         Action::WayForward => return way_forward::open(model),
         _ => {}

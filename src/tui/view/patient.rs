@@ -567,6 +567,36 @@ fn render_history(
     frame: &mut Frame<'_>,
     area: Rect,
 ) {
+    if !screen.raw_history && !detail.history.is_empty() {
+        // Sentences, wrapped under their start; the stored rows are one key (i) away.
+        const DATE: usize = 18;
+        let width = usize::from(area.width).max(DATE + 20);
+        let mut lines: Vec<Line<'_>> = Vec::new();
+        for entry in detail.history.iter().skip(screen.scroll) {
+            let sentence = crate::domain::history::sentence(entry);
+            let wrapped = wrap_hanging(&format!("{}{sentence}", " ".repeat(DATE)), width, Style::new());
+            for (index, line) in wrapped.into_iter().enumerate() {
+                if index == 0 {
+                    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+                    lines.push(Line::from(vec![
+                        Span::styled(
+                            format!(" {:<16} ", entry.at.format("%Y-%m-%d %H:%M")),
+                            theme.muted(),
+                        ),
+                        Span::raw(text.trim_start().to_owned()),
+                    ]));
+                } else {
+                    lines.push(line);
+                }
+            }
+        }
+        lines.push(Line::from(Span::styled(
+            " Times in UTC · i shows the stored audit rows",
+            theme.muted(),
+        )));
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    }
     let header = Row::new(["when (UTC)", "who", "what", "change"]).style(theme.header());
     let rows: Vec<Row<'_>> = detail
         .history
