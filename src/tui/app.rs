@@ -342,12 +342,14 @@ pub struct Model {
 }
 
 /// A rule set as the screens name it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RulesetName {
     pub id: String,
     pub name: String,
     /// For the list's narrow column.
     pub short: String,
+    /// The measures the condition is followed by, on their clinical scales (the timeline).
+    pub measures: Vec<crate::rules::model::MeasureScale>,
 }
 
 impl RulesetName {
@@ -360,6 +362,7 @@ impl RulesetName {
                 id: set.id.clone(),
                 name: set.name.clone(),
                 short: set.short_name.clone().unwrap_or_else(|| set.name.clone()),
+                measures: set.measures.clone(),
             })
             .collect()
     }
@@ -372,6 +375,12 @@ impl Model {
             .iter()
             .find(|r| r.id == id)
             .map_or_else(|| id.to_owned(), |r| r.name.clone())
+    }
+
+    /// The measures of a rule set on their clinical scales (none when it is not loaded).
+    pub fn measures(&self, id: Option<&str>) -> &[crate::rules::model::MeasureScale] {
+        id.and_then(|id| self.rulesets.iter().find(|r| r.id == id))
+            .map_or(&[], |r| r.measures.as_slice())
     }
 
     /// The short name of a rule set, or its id when it is not loaded.
@@ -1658,6 +1667,7 @@ mod tests {
                 id: String::from("epilepsy"),
                 name: String::from("Epilepsy"),
                 short: String::from("Epilepsy"),
+                measures: Vec::new(),
             }],
             10,
         );

@@ -460,6 +460,7 @@ fn render_case_record(
         zoom: 0,
         pan: 0,
         theme,
+        measures: model.measures(Some(case.ruleset.as_str())),
     };
     let height = (timeline.wanted_height() + 2)
         .clamp(5, (area.height / 2).max(5))

@@ -142,6 +142,7 @@ fn render_timeline_tab(
         zoom: screen.zoom,
         pan: screen.pan,
         theme,
+        measures: model.measures(ruleset),
     };
     // The timeline takes what it needs (plus its border), up to three fifths of the screen.
     let timeline_height = (timeline.wanted_height() + 2)
@@ -149,15 +150,16 @@ fn render_timeline_tab(
         .min(area.height);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(timeline_height), Constraint::Min(0)]).areas(area);
+    // "+/− zoom", then how far in it is ("now ×4"): never "zoom zoom ×4".
     let zoom_note = if screen.zoom > 0 {
-        format!(" zoom ×{} ", 1u32 << screen.zoom)
+        format!(" · now ×{}", 1u32 << screen.zoom)
     } else {
         String::new()
     };
     let block = Block::bordered()
         .title(Span::styled(" Timeline ", theme.title()))
         .title_bottom(Line::from(Span::styled(
-            format!(" ←→ pan  + − zoom{zoom_note} "),
+            format!(" ←→ pan · +/− zoom{zoom_note} "),
             theme.muted(),
         )))
         .border_style(theme.border());
