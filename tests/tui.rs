@@ -108,6 +108,14 @@ impl Harness {
         }
     }
 
+    /// Ctrl-S: saves text of several lines (a note).
+    fn save_text(&mut self) {
+        self.event(TermEvent::Key(KeyEvent::new(
+            KeyCode::Char('s'),
+            KeyModifiers::CONTROL,
+        )));
+    }
+
     fn resize(&mut self, width: u16, height: u16) {
         self.width = width;
         self.height = height;
@@ -206,7 +214,7 @@ fn every_tab_of_the_patient_screen() {
     assert_eq!(harness.model.screen, Screen::Patient);
     harness.press('n');
     harness.type_text("Seen with her husband; seizure diary brought");
-    harness.key(KeyCode::Enter);
+    harness.save_text();
     // The note was written now, by the clock: its time is not part of the snapshot.
     let note_time: Option<String> = harness
         .store
@@ -1307,7 +1315,7 @@ fn a_wrapped_note_keeps_its_indent() {
         "Discussed with the family: they want to hear about surgery first and will come back \
          with questions after the video-EEG admission next month",
     );
-    harness.key(KeyCode::Enter);
+    harness.save_text();
     while harness.model.patient.as_ref().unwrap().tab != app::Tab::Notes {
         harness.key(KeyCode::Tab);
     }
@@ -1441,7 +1449,7 @@ fn history_reads_as_sentences_with_the_raw_rows_one_key_away() {
     harness.key(KeyCode::Esc);
     harness.press('n');
     harness.type_text("Family meeting booked");
-    harness.key(KeyCode::Enter);
+    harness.save_text();
     while harness.model.patient.as_ref().unwrap().tab != app::Tab::History {
         harness.key(KeyCode::Tab);
     }
@@ -1620,4 +1628,88 @@ fn the_timeline_axis_never_cuts_a_label_with_the_today_marker() {
             harness.press('-');
         }
     }
+}
+
+#[test]
+fn escape_clears_the_search_first_then_the_filters() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.press('f');
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Esc);
+    assert!(harness.model.list.query.filter.status.is_some());
+    harness.press('/');
+    harness.type_text("RF-00001");
+    harness.key(KeyCode::Enter);
+    assert!(harness.model.list.query.filter.search.is_some());
+    harness.key(KeyCode::Esc);
+    assert!(harness.model.list.query.filter.search.is_none());
+    assert!(harness.model.list.query.filter.status.is_some(), "the filter stays");
+    harness.key(KeyCode::Esc);
+    assert!(harness.model.list.query.filter.status.is_none());
+}
+
+#[test]
+fn a_patient_note_takes_several_lines() {
+    let mut harness = Harness::new(300, 100, 30);
+    harness.key(KeyCode::Enter);
+    harness.press('n');
+    harness.type_text("Seen with her husband");
+    harness.key(KeyCode::Enter);
+    harness.type_text("Seizure diary brought");
+    harness.event(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
+    let text: String = harness
+        .store
+        .conn()
+        .query_row("SELECT text FROM notes ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(text, "Seen with her husband\nSeizure diary brought");
+}
+
+#[test]
+fn the_tasks_tab_marks_a_task_done() {
+    let mut harness = Harness::new(300, 100, 30);
+    let mrn = mrn_where(
+        &harness,
+        "SELECT p.mrn FROM patients p JOIN tasks t ON t.patient_id = p.id
+         WHERE t.status = 'open' GROUP BY p.id HAVING count(*) = 1 ORDER BY p.id LIMIT 1",
+    );
+    open_patient(&mut harness, &mrn);
+    while harness.model.patient.as_ref().unwrap().tab != app::Tab::Tasks {
+        harness.key(KeyCode::Tab);
+    }
+    assert!(harness.screen().contains("○ open") || harness.screen().contains("⚠ overdue"));
+    let tasks = harness
+        .model
+        .patient
+        .as_ref()
+        .unwrap()
+        .detail
+        .as_ref()
+        .unwrap()
+        .summary
+        .tasks
+        .clone();
+    let open_at = tasks
+        .iter()
+        .position(|t| t.status == refract::domain::TaskStatus::Open)
+        .unwrap();
+    for _ in 0..open_at {
+        harness.press('j');
+    }
+    harness.press(' ');
+    let open: i64 = harness
+        .store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM tasks t JOIN patients p ON p.id = t.patient_id
+             WHERE p.mrn = ?1 AND t.status = 'open'",
+            [&mrn],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(open, 0, "{:?} {}", harness.model.message, harness.screen());
+    assert!(harness.screen().contains("● done"), "{}", harness.screen());
 }

@@ -158,7 +158,7 @@ pub enum InputPurpose {
 impl InputPurpose {
     /// Several lines: Enter starts a new line and Ctrl-S saves.
     pub fn is_multiline(self) -> bool {
-        self == InputPurpose::StepNotes
+        matches!(self, InputPurpose::StepNotes | InputPurpose::Note)
     }
 }
 
@@ -274,6 +274,8 @@ pub struct PatientScreen {
     /// The History tab shows the audit rows as they are stored (action, JSON) instead of
     /// sentences.
     pub raw_history: bool,
+    /// The selected task on the Tasks tab (Space marks it done).
+    pub task: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -720,10 +722,20 @@ fn back(model: &mut Model) -> Vec<Request> {
             Vec::new()
         }
         Screen::Patients => {
-            let filter = &model.list.query.filter;
-            if filter.search.is_some() || *filter != ListFilter::default() {
-                model.list.query.filter = ListFilter::default();
-                model.message = Some(String::from("search and filters cleared"));
+            // One thing at a time: the search first, then the filters.
+            let filter = &mut model.list.query.filter;
+            if filter.search.is_some() {
+                filter.search = None;
+                model.message = Some(String::from(if *filter == ListFilter::default() {
+                    "search cleared"
+                } else {
+                    "search cleared · Esc again clears the filters"
+                }));
+                return model.reload_list();
+            }
+            if *filter != ListFilter::default() {
+                *filter = ListFilter::default();
+                model.message = Some(String::from("filters cleared"));
                 return model.reload_list();
             }
             Vec::new()
@@ -863,6 +875,7 @@ pub(crate) fn open_patient(model: &mut Model, id: PatientId, back_to: Screen) ->
         pan: 0,
         back_to,
         raw_history: false,
+        task: 0,
     });
     vec![Request::Patient { id }]
 }
@@ -1125,6 +1138,39 @@ fn patient_action(model: &mut Model, action: Action) -> Vec<Request> {
             };
             patient.tab = Tab::ALL[next];
             patient.scroll = 0;
+        }
+        Action::MoveDown | Action::MoveUp if patient.tab == Tab::Tasks => {
+            let tasks = patient.detail.as_ref().map_or(0, |d| d.summary.tasks.len());
+            patient.task = if action == Action::MoveDown {
+                (patient.task + 1).min(tasks.saturating_sub(1))
+            } else {
+                patient.task.saturating_sub(1)
+            };
+        }
+        Action::ToggleItem => {
+            let Some(task) = patient
+                .detail
+                .as_ref()
+                .filter(|_| patient.tab == Tab::Tasks)
+                .and_then(|d| d.summary.tasks.get(patient.task))
+            else {
+                model.message = Some(String::from("Space marks a task done on the Tasks tab"));
+                return Vec::new();
+            };
+            if task.status != crate::domain::TaskStatus::Open {
+                model.message = Some(String::from("that task is not open"));
+                return Vec::new();
+            }
+            let done = crate::domain::Task {
+                status: crate::domain::TaskStatus::Done,
+                ..task.clone()
+            };
+            return vec![Request::Save {
+                ticket: 0,
+                save: Box::new(Save::Meeting(meeting::MeetingChange::Task(
+                    crate::domain::Edit::of(task.clone(), done),
+                ))),
+            }];
         }
         Action::MoveDown => patient.scroll += 1,
         Action::MoveUp => patient.scroll = patient.scroll.saturating_sub(1),

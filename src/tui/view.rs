@@ -401,7 +401,7 @@ fn render_status(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect)
                 " ⏎ save · Esc cancel · a rationale is recorded with your name in the audit log",
                 theme.muted(),
             ),
-            InputPurpose::StepNotes => Span::styled(
+            InputPurpose::StepNotes | InputPurpose::Note => Span::styled(
                 " several lines: ⏎ new line · Ctrl-S save · Esc cancel",
                 theme.muted(),
             ),

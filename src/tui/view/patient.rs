@@ -530,8 +530,9 @@ fn render_tasks(
             theme.muted(),
         )));
     }
-    for task in &detail.summary.tasks {
+    for (index, task) in detail.summary.tasks.iter().enumerate() {
         let overdue = task.overdue_on(model.today);
+        let selected = index == screen.task;
         let state = match (task.status, overdue) {
             (crate::domain::TaskStatus::Open, true) => "⚠ overdue",
             (crate::domain::TaskStatus::Open, false) => "○ open",
@@ -545,8 +546,9 @@ fn render_tasks(
         } else {
             theme.muted()
         };
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {state:<11}"), style),
+        let line = Line::from(vec![
+            Span::raw(if selected { "▶" } else { " " }),
+            Span::styled(format!("{state:<11}"), style),
             Span::raw(format!(
                 " {}{}{}",
                 task.what,
@@ -556,7 +558,8 @@ fn render_tasks(
                     .unwrap_or_default(),
                 task.due.map(|d| format!(" · due {d}")).unwrap_or_default()
             )),
-        ]));
+        ]);
+        lines.push(if selected { line.style(theme.selected()) } else { line });
     }
     let lines: Vec<Line<'_>> = lines.into_iter().skip(screen.scroll).collect();
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);

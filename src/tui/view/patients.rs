@@ -372,7 +372,7 @@ fn render_table(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
 
     if list.rows.is_empty() && !list.loading {
         let note = Line::from(Span::styled(
-            "  no patient matches (Esc clears the search and filters)",
+            "  no patient matches (Esc clears the search, then the filters)",
             theme.muted(),
         ));
         frame.render_widget(
