@@ -8,8 +8,8 @@
 
 mod clinical;
 mod codes;
-pub mod meeting;
 pub mod history;
+pub mod meeting;
 pub mod observation_codes;
 mod review;
 pub mod way_forward;

@@ -227,7 +227,14 @@ fn every_tab_of_the_patient_screen() {
         .ok()
         .map(|at: String| at.replace('T', " "));
     assert!(note_time.is_some(), "the note was saved");
-    for name in ["timeline", "lines", "observations", "notes", "tasks", "history"] {
+    for name in [
+        "timeline",
+        "lines",
+        "observations",
+        "notes",
+        "tasks",
+        "history",
+    ] {
         for (width, height) in SIZES {
             harness.resize(width, height);
             let screen = match &note_time {
@@ -1080,8 +1087,16 @@ fn checklist_rows_keep_their_place_when_ticked_and_unticked() {
     let again = checklist_rows(&harness);
     assert_eq!(again[0].0, before[0].0);
     assert!(!again[0].1, "{again:?}");
-    assert_eq!(again.iter().filter(|(_, done)| *done).count(), 0, "{again:?}");
-    assert!(harness.screen().contains("unticked:"), "{}", harness.screen());
+    assert_eq!(
+        again.iter().filter(|(_, done)| *done).count(),
+        0,
+        "{again:?}"
+    );
+    assert!(
+        harness.screen().contains("unticked:"),
+        "{}",
+        harness.screen()
+    );
 }
 
 #[test]
@@ -1220,7 +1235,12 @@ fn a_long_mrn_is_cut_with_an_ellipsis_and_found_by_its_prefix() {
 
 /// The last row of the screen: the footer.
 fn footer_of(harness: &Harness) -> String {
-    harness.screen().lines().last().unwrap_or_default().to_owned()
+    harness
+        .screen()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[test]
@@ -1236,7 +1256,11 @@ fn the_footer_always_shows_help_and_ends_with_quit_on_every_screen_at_80_columns
          WHERE w.step = 3 AND w.status = 'in_progress' ORDER BY p.id LIMIT 1",
     );
     open_patient(&mut harness, &mrn);
-    assert!(footer_of(&harness).contains("? help"), "{}", footer_of(&harness));
+    assert!(
+        footer_of(&harness).contains("? help"),
+        "{}",
+        footer_of(&harness)
+    );
     harness.press('w');
     let footer = footer_of(&harness);
     assert!(footer.contains("? help"), "{footer}");
@@ -1258,7 +1282,10 @@ fn the_footer_always_shows_help_and_ends_with_quit_on_every_screen_at_80_columns
     harness.resize(200, 50);
     let footer = footer_of(&harness);
     for key in ["b comes back", "f follow-up", "e question"] {
-        assert!(footer.contains(key), "the presentation shows {key}: {footer}");
+        assert!(
+            footer.contains(key),
+            "the presentation shows {key}: {footer}"
+        );
     }
 }
 
@@ -1269,7 +1296,10 @@ fn help_lists_the_symbols_of_the_screen_too() {
     let screen = harness.screen();
     assert!(screen.contains("▲ refractory"), "{screen}");
     assert!(screen.contains("! a step or task overdue"), "{screen}");
-    assert!(screen.contains("A  agenda") || screen.contains("A  "), "{screen}");
+    assert!(
+        screen.contains("A  agenda") || screen.contains("A  "),
+        "{screen}"
+    );
     harness.key(KeyCode::Esc);
     harness.key(KeyCode::Enter);
     harness.press('?');
@@ -1412,9 +1442,30 @@ fn observations_show_rounded_values_plain_units_and_coded_words() {
     let mut harness = Harness::new(300, 120, 35);
     let id = harness.model.list.rows[0].id;
     for (obs, code, display, value, value_code, unit) in [
-        (9001, "1920-8", "AST", Some(37.641_822_630_744_44), None, Some("U/L")),
-        (9002, "44261-6", "PHQ-9 total score", Some(22.0), None, Some("{score}")),
-        (9003, "72166-2", "Tobacco smoking status", None, Some("266919005"), None),
+        (
+            9001,
+            "1920-8",
+            "AST",
+            Some(37.641_822_630_744_44),
+            None,
+            Some("U/L"),
+        ),
+        (
+            9002,
+            "44261-6",
+            "PHQ-9 total score",
+            Some(22.0),
+            None,
+            Some("{score}"),
+        ),
+        (
+            9003,
+            "72166-2",
+            "Tobacco smoking status",
+            None,
+            Some("266919005"),
+            None,
+        ),
     ] {
         harness
             .store
@@ -1488,7 +1539,12 @@ fn patient_of(harness: &Harness, ruleset: &str) -> (i64, String) {
         .unwrap()
 }
 
-fn set_observations(harness: &Harness, patient: i64, codes: &[&str], rows: &[(&str, &str, f64, &str)]) {
+fn set_observations(
+    harness: &Harness,
+    patient: i64,
+    codes: &[&str],
+    rows: &[(&str, &str, f64, &str)],
+) {
     for code in codes {
         harness
             .store
@@ -1528,7 +1584,11 @@ fn the_timeline_draws_measures_on_their_clinical_scale_with_unit_and_latest_valu
     );
     open_patient(&mut harness, &mrn);
     let screen = harness.screen();
-    let lane = screen.lines().find(|l| l.contains("PHQ-9")).unwrap_or_default().to_owned();
+    let lane = screen
+        .lines()
+        .find(|l| l.contains("PHQ-9"))
+        .unwrap_or_default()
+        .to_owned();
     assert!(lane.contains("PHQ-9 17"), "{screen}");
     assert!(lane.contains("(0–27)"), "{lane}");
     assert!(lane.contains('▇') && lane.contains('▅'), "{lane}");
@@ -1549,7 +1609,11 @@ fn the_timeline_draws_measures_on_their_clinical_scale_with_unit_and_latest_valu
     );
     open_patient(&mut harness, &mrn);
     let screen = harness.screen();
-    let lane = screen.lines().find(|l| l.contains("BP ")).unwrap_or_default().to_owned();
+    let lane = screen
+        .lines()
+        .find(|l| l.contains("BP "))
+        .unwrap_or_default()
+        .to_owned();
     assert!(lane.contains("BP 152/94 mmHg"), "{screen}");
     assert!(lane.contains("goal <130/80"), "{lane}");
 }
@@ -1612,7 +1676,7 @@ fn the_timeline_axis_never_cuts_a_label_with_the_today_marker() {
                     let before = i.checked_sub(1).map(|j| chars[j]);
                     let after = chars.get(i + 1);
                     assert!(
-                        !(before.is_some_and(|b| b.is_alphanumeric())
+                        !(before.is_some_and(char::is_alphanumeric)
                             && after.is_some_and(|a| a.is_alphanumeric())),
                         "zoom {zoom} at {width}: {axis}"
                     );
@@ -1620,7 +1684,10 @@ fn the_timeline_axis_never_cuts_a_label_with_the_today_marker() {
             }
             assert!(!screen.contains("zoom zoom"), "{screen}");
             if zoom > 0 {
-                assert!(screen.contains(&format!("+/− zoom · now ×{}", 1 << zoom)), "{screen}");
+                assert!(
+                    screen.contains(&format!("+/− zoom · now ×{}", 1 << zoom)),
+                    "{screen}"
+                );
             }
             harness.press('+');
         }
@@ -1643,7 +1710,10 @@ fn escape_clears_the_search_first_then_the_filters() {
     assert!(harness.model.list.query.filter.search.is_some());
     harness.key(KeyCode::Esc);
     assert!(harness.model.list.query.filter.search.is_none());
-    assert!(harness.model.list.query.filter.status.is_some(), "the filter stays");
+    assert!(
+        harness.model.list.query.filter.status.is_some(),
+        "the filter stays"
+    );
     harness.key(KeyCode::Esc);
     assert!(harness.model.list.query.filter.status.is_none());
 }
@@ -1663,7 +1733,9 @@ fn a_patient_note_takes_several_lines() {
     let text: String = harness
         .store
         .conn()
-        .query_row("SELECT text FROM notes ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+        .query_row("SELECT text FROM notes ORDER BY id DESC LIMIT 1", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(text, "Seen with her husband\nSeizure diary brought");
 }

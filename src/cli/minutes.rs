@@ -90,7 +90,11 @@ pub(crate) fn render(
     let now = chrono::Local::now().naive_local();
     let head = store.audit_head()?;
     let minutes = Minutes::build(&detail, rules, identified, now, head.as_ref());
-    Ok(if html { minutes.html() } else { minutes.markdown() })
+    Ok(if html {
+        minutes.html()
+    } else {
+        minutes.markdown()
+    })
 }
 
 /// Writes the minutes of meeting `id` to `path` (a new file, never one that exists; HTML when

@@ -2,6 +2,8 @@
 //! the sentence a colleague would write ("dr.lind added the task 'Book 3T MRI', due
 //! 2026-12-12"), for the History tab. The raw rows stay in the log and one key away.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 use super::AuditEntry;
@@ -71,10 +73,10 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
             };
             let mut out = format!("{verb} the flag");
             if let Some(status) = text(after, "status") {
-                out.push_str(&format!(" ({})", words(status)));
+                let _ = write!(out, " ({})", words(status));
             }
             if let Some(rationale) = text(after, "rationale") {
-                out.push_str(&format!(": {}", quoted(rationale)));
+                let _ = write!(out, ": {}", quoted(rationale));
             }
             out
         }
@@ -93,10 +95,10 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
                 format!("changed the task {task}")
             };
             if let Some(owner) = text(after, "owner") {
-                out.push_str(&format!(" for {owner}"));
+                let _ = write!(out, " for {owner}");
             }
             if let Some(due) = text(after, "due") {
-                out.push_str(&format!(", due {due}"));
+                let _ = write!(out, ", due {due}");
             }
             out
         }
@@ -108,7 +110,7 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
                 format!("unticked {item}")
             };
             if let Some(detail) = text(after, "detail") {
-                out.push_str(&format!(": {}", quoted(detail)));
+                let _ = write!(out, ": {}", quoted(detail));
             }
             out
         }
@@ -132,13 +134,16 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
                 text(after, "description").map(quoted).unwrap_or_default()
             );
             if let Some(due) = text(after, "due") {
-                out.push_str(&format!(", by {due}"));
+                let _ = write!(out, ", by {due}");
             }
             out
         }
         "goal.update" => {
             let goal = text(after, "description").map(quoted).unwrap_or_default();
-            match after.and_then(|a| a.get("achieved")).and_then(Value::as_bool) {
+            match after
+                .and_then(|a| a.get("achieved"))
+                .and_then(Value::as_bool)
+            {
                 Some(true) => format!("marked the goal {goal} achieved"),
                 Some(false) => format!("marked the goal {goal} not achieved"),
                 None => format!("changed the goal {goal}"),
@@ -158,13 +163,10 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
         "case.outcome" => {
             let mut out = String::from("recorded the meeting's decision");
             if let Some(category) = text(after, "outcome_category") {
-                out.push_str(&format!(
-                    ": {}",
-                    super::OutcomeCategory::label_of(category)
-                ));
+                let _ = write!(out, ": {}", super::OutcomeCategory::label_of(category));
             }
             if let Some(text) = text(after, "outcome_text") {
-                out.push_str(&format!(" — {}", quoted(text)));
+                let _ = write!(out, " — {}", quoted(text));
             }
             out
         }
@@ -174,7 +176,9 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
         ),
         "import.patient.update" => String::from("updated the record from an imported file"),
         "import.resource.add" => format!("imported {}", record_noun(&entry.entity)),
-        "import.resource.update" => format!("updated {} from an import", record_noun(&entry.entity)),
+        "import.resource.update" => {
+            format!("updated {} from an import", record_noun(&entry.entity))
+        }
         "import.resource.remove" => format!(
             "removed {} (the source marked it entered in error)",
             record_noun(&entry.entity)
@@ -204,14 +208,17 @@ fn step(entry: &AuditEntry, after: Option<&Value>) -> String {
         .ok()
         .and_then(|n| n.checked_sub(1))
         .and_then(|i| STEP_TITLES.get(i))
-        .map_or_else(|| format!("step {number}"), |t| format!("step {number} ({t})"));
+        .map_or_else(
+            || format!("step {number}"),
+            |t| format!("step {number} ({t})"),
+        );
     let mut parts = Vec::new();
     let new = entry.before.is_none();
     if new || changed(entry, "status") {
         let status = text(after, "status").map_or_else(|| String::from("changed"), words);
         let mut part = format!("marked {title} {status}");
         if let Some(reason) = text(after, "na_reason") {
-            part.push_str(&format!(": {}", quoted(reason)));
+            let _ = write!(part, ": {}", quoted(reason));
         }
         parts.push(part);
     }
@@ -257,7 +264,7 @@ fn option(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
             text(after, "stance").unwrap_or("?")
         );
         if let Some(reason) = text(after, "stance_reason") {
-            part.push_str(&format!(": {}", quoted(reason)));
+            let _ = write!(part, ": {}", quoted(reason));
         }
         parts.push(part);
     }

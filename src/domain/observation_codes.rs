@@ -177,7 +177,11 @@ pub mod display {
         } else {
             text
         };
-        if text == "-0" { String::from("0") } else { text }
+        if text == "-0" {
+            String::from("0")
+        } else {
+            text
+        }
     }
 
     /// An observation's value with its unit, in words: "37.6 U/L", "22" (a score),
@@ -200,7 +204,10 @@ pub mod display {
 
         #[test]
         fn values_read_as_people_write_them() {
-            assert_eq!(value(Some(37.641_822_630_744_44), None, Some("U/L")), "37.6 U/L");
+            assert_eq!(
+                value(Some(37.641_822_630_744_44), None, Some("U/L")),
+                "37.6 U/L"
+            );
             assert_eq!(value(Some(22.0), None, Some("{score}")), "22");
             assert_eq!(value(Some(0.314_9), None, Some("g/dL")), "0.31 g/dL");
             assert_eq!(value(Some(152.0), None, Some("mm[Hg]")), "152 mmHg");

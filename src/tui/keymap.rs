@@ -121,6 +121,9 @@ impl Key {
     }
 }
 
+/// A footer entry: the key as shown, and its word.
+pub type FooterEntry = (String, String);
+
 /// One binding, resolved.
 #[derive(Debug, Clone)]
 pub struct Binding {
@@ -162,32 +165,27 @@ impl Keymap {
         let mut keymap = Self::embedded()?;
         let overrides = read_bindings(file, text)?;
         for (line, binding) in overrides {
-            let (help, footer, label) = match keymap
+            let replaced = keymap
                 .bindings
                 .iter()
                 .position(|b| b.action == binding.action && b.context == binding.context)
-            {
-                Some(index) => {
-                    let replaced = keymap.bindings.remove(index);
-                    let label = binding.label.clone().unwrap_or_else(|| {
-                        binding
-                            .help
-                            .as_deref()
-                            .map_or(replaced.label, short)
-                    });
-                    (
-                        binding.help.unwrap_or(replaced.help),
-                        binding.footer.unwrap_or(replaced.footer),
-                        label,
-                    )
-                }
-                None => {
-                    let help = binding
-                        .help
-                        .ok_or_else(|| invalid(file, line, "a new binding needs `help`"))?;
-                    let label = binding.label.clone().unwrap_or_else(|| short(&help));
-                    (help, binding.footer.unwrap_or(false), label)
-                }
+                .map(|index| keymap.bindings.remove(index));
+            let (help, footer, label) = if let Some(replaced) = replaced {
+                let label = binding
+                    .label
+                    .clone()
+                    .unwrap_or_else(|| binding.help.as_deref().map_or(replaced.label, short));
+                (
+                    binding.help.unwrap_or(replaced.help),
+                    binding.footer.unwrap_or(replaced.footer),
+                    label,
+                )
+            } else {
+                let help = binding
+                    .help
+                    .ok_or_else(|| invalid(file, line, "a new binding needs `help`"))?;
+                let label = binding.label.clone().unwrap_or_else(|| short(&help));
+                (help, binding.footer.unwrap_or(false), label)
             };
             keymap.bindings.push(Binding {
                 keys: binding.keys,
@@ -307,7 +305,7 @@ impl Keymap {
 
     /// [`Keymap::footer`] in two parts: what may be left out when the terminal is narrow (the
     /// help lists it), and what the footer always shows at its end (help, then quit).
-    pub fn footer_split(&self, context: Context) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    pub fn footer_split(&self, context: Context) -> (Vec<FooterEntry>, Vec<FooterEntry>) {
         let mut out: Vec<(String, String)> = Vec::new();
         let mut pinned: Vec<(Action, (String, String))> = Vec::new();
         for wanted in [context, Context::Global] {
@@ -532,7 +530,10 @@ mod tests {
                 (String::from("q"), String::from("quit"))
             ]
         );
-        assert_eq!(footer.last(), Some(&(String::from("q"), String::from("quit"))));
+        assert_eq!(
+            footer.last(),
+            Some(&(String::from("q"), String::from("quit")))
+        );
         let (_, pinned) = keymap.footer_split(Context::WayForward);
         assert_eq!(pinned, vec![(String::from("?"), String::from("help"))]);
         let help = keymap.help(Context::Patient);

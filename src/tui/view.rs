@@ -462,12 +462,14 @@ fn render_footer(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame
     };
     // `? help` (and `q quit` on the list) always show, at the end: the rest fills the width
     // before them, most used first; what does not fit is in the help.
-    let (entries, pinned) = if model.input.is_none() && model.popup.is_none() && model.refusal.is_none() {
-        keymap.footer_split(model.context())
-    } else {
-        (entries, Vec::new())
-    };
-    let entry_width = |(key, help): &(String, String)| key.chars().count() + help.chars().count() + 3;
+    let (entries, pinned) =
+        if model.input.is_none() && model.popup.is_none() && model.refusal.is_none() {
+            keymap.footer_split(model.context())
+        } else {
+            (entries, Vec::new())
+        };
+    let entry_width =
+        |(key, help): &(String, String)| key.chars().count() + help.chars().count() + 3;
     let reserved: usize = pinned.iter().map(entry_width).sum();
     let mut width = 0usize;
     let push = |spans: &mut Vec<Span<'static>>, (key, help): (String, String)| {

@@ -194,7 +194,11 @@ fn keep_checklist_order(order: &mut Option<(String, Vec<String>)>, view: &mut Wa
         && of == ruleset
     {
         // A stable sort: items not seen before keep their relative order, after the others.
-        checklist.sort_by_key(|item| keys.iter().position(|k| *k == item.key).unwrap_or(usize::MAX));
+        checklist.sort_by_key(|item| {
+            keys.iter()
+                .position(|k| *k == item.key)
+                .unwrap_or(usize::MAX)
+        });
     }
     *order = Some((
         ruleset.clone(),

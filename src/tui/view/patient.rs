@@ -559,7 +559,11 @@ fn render_tasks(
                 task.due.map(|d| format!(" · due {d}")).unwrap_or_default()
             )),
         ]);
-        lines.push(if selected { line.style(theme.selected()) } else { line });
+        lines.push(if selected {
+            line.style(theme.selected())
+        } else {
+            line
+        });
     }
     let lines: Vec<Line<'_>> = lines.into_iter().skip(screen.scroll).collect();
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
@@ -579,7 +583,11 @@ fn render_history(
         let mut lines: Vec<Line<'_>> = Vec::new();
         for entry in detail.history.iter().skip(screen.scroll) {
             let sentence = crate::domain::history::sentence(entry);
-            let wrapped = wrap_hanging(&format!("{}{sentence}", " ".repeat(DATE)), width, Style::new());
+            let wrapped = wrap_hanging(
+                &format!("{}{sentence}", " ".repeat(DATE)),
+                width,
+                Style::new(),
+            );
             for (index, line) in wrapped.into_iter().enumerate() {
                 if index == 0 {
                     let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();

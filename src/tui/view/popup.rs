@@ -152,7 +152,8 @@ pub fn render(
         block = block.title_bottom(Span::styled(" ↓ more (j) ", theme.muted()));
     }
     if scroll > 0 {
-        block = block.title(Line::from(Span::styled(" ↑ more (k) ", theme.muted())).right_aligned());
+        block =
+            block.title(Line::from(Span::styled(" ↑ more (k) ", theme.muted())).right_aligned());
     }
     let lines: Vec<Line<'_>> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(lines).block(block), rect);
@@ -196,7 +197,10 @@ fn symbols(context: Context) -> Vec<(&'static str, &'static str)> {
             ("●", "done"),
             ("–", "not applicable"),
             ("★", "recommended"),
-            ("⚠", "overdue; on the checklist, still to rule out before calling it refractory"),
+            (
+                "⚠",
+                "overdue; on the checklist, still to rule out before calling it refractory",
+            ),
             ("▶", "selected"),
         ],
         Context::Meetings | Context::Meeting | Context::Presentation => vec![

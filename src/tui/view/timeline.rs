@@ -11,10 +11,10 @@ use ratatui::widgets::Widget;
 
 use super::super::theme::Theme;
 use crate::domain::observation_codes::display;
-use crate::rules::model::MeasureScale;
 use crate::domain::{
     Observation, PatientRecord, Response, StopReason, TreatmentLine, observation_codes as codes,
 };
+use crate::rules::model::MeasureScale;
 
 /// What the timeline draws; built per frame from the model.
 pub struct Timeline<'a> {
@@ -440,7 +440,9 @@ impl Widget for &Timeline<'_> {
 
         // The measurement track: a sparkline of the condition's measure per column, on the
         // measure's clinical scale when the rule set gives one, with its latest value and unit.
-        if y < bottom && let Some((scale, points)) = self.track() {
+        if y < bottom
+            && let Some((scale, points)) = self.track()
+        {
             let values: Vec<f64> = points.iter().filter_map(|o| o.value).collect();
             let (low, high) = match scale {
                 Some(scale) => (scale.min, scale.max),
@@ -554,10 +556,12 @@ impl Timeline<'_> {
         } else {
             format!(" {}", scale.unit)
         };
-        let goal = scale.goal.map(|goal| match (scale.paired_code.as_ref(), scale.paired_goal) {
-            (Some(_), Some(second)) => format!(" goal <{}/{}", shown(goal), shown(second)),
-            _ => format!(" goal ≤{}", shown(goal)),
-        });
+        let goal = scale.goal.map(
+            |goal| match (scale.paired_code.as_ref(), scale.paired_goal) {
+                (Some(_), Some(second)) => format!(" goal <{}/{}", shown(goal), shown(second)),
+                _ => format!(" goal ≤{}", shown(goal)),
+            },
+        );
         let range = format!(
             " ({}–{})",
             display::number(scale.min),
