@@ -1552,8 +1552,18 @@ fn not_saved(model: &mut Model, ticket: u64, why: NotSaved, save: Box<Save>) -> 
             Vec::new()
         }
         NotSaved::Busy(reason) => {
+            // Text of several lines is saved with Ctrl-S (Enter is a new line there).
+            let again = if model
+                .input
+                .as_ref()
+                .is_some_and(|i| i.purpose.is_multiline())
+            {
+                "Ctrl-S"
+            } else {
+                "⏎"
+            };
             model.message = Some(if typed {
-                format!("{lead}: {reason} · ⏎ tries again")
+                format!("{lead}: {reason} · {again} tries again")
             } else {
                 format!("{lead}: {reason}")
             });
