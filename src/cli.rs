@@ -11,7 +11,7 @@ mod export;
 mod flags;
 mod import;
 mod init;
-mod minutes;
+pub(crate) mod minutes;
 mod out_file;
 mod output;
 mod patients;

@@ -8,6 +8,7 @@
 
 mod clinical;
 mod codes;
+pub mod history;
 pub mod meeting;
 pub mod observation_codes;
 mod review;
@@ -17,7 +18,7 @@ mod workflow;
 
 pub use clinical::{
     Condition, Death, Dose, DrugExposure, LineDrug, LineOrigin, Observation, Patient, PatientId,
-    PatientRecord, Procedure, TreatmentLine, age_in_years, age_until,
+    PatientRecord, Procedure, TreatmentLine, age_in_years, age_until, initials,
 };
 pub use codes::{
     BpSetting, ConditionCodeSystem, DatesKnown, DrugRole, Intent, ParseCodeError, Response, Sex,

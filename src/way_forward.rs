@@ -227,6 +227,32 @@ fn plan(
     Ok((plan, assessment))
 }
 
+/// What a saved option change did, in words: the field that changed, not always the stance
+/// (a preference or a trial's status said as the team's stance would report the wrong thing).
+fn option_message(edit: &crate::domain::Edit<crate::domain::CareOption>) -> String {
+    let new = &edit.new;
+    let words = |machine: &str| machine.replace('_', " ");
+    let Some(base) = edit.base.as_ref() else {
+        return format!("{}: {}", new.name, words(&new.stance.to_string()));
+    };
+    if base.preference != new.preference {
+        return format!(
+            "{}: the patient's preference is {}",
+            new.name,
+            words(&new.preference.to_string())
+        );
+    }
+    if base.trial_status != new.trial_status
+        && let Some(status) = new.trial_status
+    {
+        return format!("{}: trial {}", new.name, words(&status.to_string()));
+    }
+    if base.notes != new.notes && base.stance == new.stance {
+        return format!("{}: notes", new.name);
+    }
+    format!("{}: {}", new.name, words(&new.stance.to_string()))
+}
+
 /// Checks a change against the step machine and saves it (audited, and refused when a
 /// colleague changed the same fields since it was opened); returns what was done, in words. A
 /// checklist tick re-evaluates the patient at once, so a resolved confounder leaves the
@@ -263,7 +289,7 @@ pub fn apply(
         }
         Change::Option(edit) => {
             store.save_option(edit, today)?;
-            format!("{}: {}", edit.new.name, edit.new.stance)
+            option_message(edit)
         }
         Change::Goal(edit) => {
             store.save_goal(edit, today)?;

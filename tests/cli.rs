@@ -338,3 +338,97 @@ fn check_names_the_row_and_column_of_a_value_refract_cannot_read() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("refract check"), "{stderr}");
 }
+
+#[test]
+fn show_accepts_a_unique_mrn_prefix_as_the_screens_cut_it() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 30);
+    // An imported MRN is often a UUID, longer than the list's column.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE patients SET mrn = '641f6ec3-9c2d-4e8a-b7f1-0c55d2a9e6b1' WHERE mrn = 'RF-0000007'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let full = stdout_of(
+        refract()
+            .arg("--db")
+            .arg(&db)
+            .args(["show", "641f6ec3-9c2d-4e8a-b7f1-0c55d2a9e6b1"]),
+    );
+    for prefix in ["641f6ec3-9c", "641F6EC3-9…"] {
+        let out = stdout_of(refract().arg("--db").arg(&db).args(["show", prefix]));
+        assert_eq!(out, full, "{prefix}");
+    }
+    // A prefix several MRNs share names two of them and shows nobody.
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["show", "RF-00000"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("several patients"), "{stderr}");
+}
+
+#[test]
+fn show_rounds_values_drops_ucum_annotations_and_names_coded_values() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 30);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let patient: i64 = conn
+        .query_row(
+            "SELECT id FROM patients WHERE mrn = 'RF-0000007'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    for (id, code, display, value, value_code, unit) in [
+        (
+            9001,
+            "1920-8",
+            "AST",
+            Some(37.641_822_630_744_44),
+            None,
+            Some("U/L"),
+        ),
+        (
+            9002,
+            "44261-6",
+            "PHQ-9 total score",
+            Some(22.0),
+            None,
+            Some("{score}"),
+        ),
+        (
+            9003,
+            "72166-2",
+            "Tobacco smoking status",
+            None,
+            Some("266919005"),
+            None,
+        ),
+    ] {
+        conn.execute(
+            "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit, effective)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '2026-11-01 09:00:00')",
+            rusqlite::params![patient, id, code, display, value, value_code, unit],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let out = stdout_of(refract().arg("--db").arg(&db).args(["show", "RF-0000007"]));
+    assert!(out.contains("AST: latest 37.6 U/L on 2026-11-01"), "{out}");
+    assert!(
+        out.contains("PHQ-9 total score: latest 22 on 2026-11-01"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Tobacco smoking status: latest never smoked tobacco"),
+        "{out}"
+    );
+    assert!(!out.contains("{score}") && !out.contains("37.64"), "{out}");
+}

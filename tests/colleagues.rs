@@ -453,7 +453,8 @@ fn a_note_that_cannot_be_saved_stays_in_the_input_with_the_reason() {
     alice.press('n');
     alice.type_text("Seen with her husband; seizure diary brought");
     let lock = WriteLock::take(&path);
-    alice.key(KeyCode::Enter);
+    // A note takes several lines: Ctrl-S saves it.
+    alice.ctrl('s');
     drop(lock);
 
     assert_eq!(
@@ -471,8 +472,8 @@ fn a_note_that_cannot_be_saved_stays_in_the_input_with_the_reason() {
     );
     assert_eq!(notes, 0);
 
-    // Once the other writer is done, Enter saves it.
-    alice.key(KeyCode::Enter);
+    // Once the other writer is done, saving again saves it.
+    alice.ctrl('s');
     assert_eq!(alice.typed(), None);
     let notes: i64 = query(
         &path,

@@ -2,7 +2,7 @@
 //! the screen drawn — without a terminal or threads: every request is answered in place by the
 //! worker's own `handle`, and the frame is drawn into ratatui's `TestBackend`.
 //!
-//! Snapshots (insta) pin what a user sees at 80×24 and 160×48; the other tests assert the
+//! Snapshots (insta) pin what a user sees at 80×24, 120×35 and 200×50; the other tests assert the
 //! behaviour the snapshots cannot show: colours and symbols, every size without a panic, what a
 //! review writes.
 
@@ -117,6 +117,14 @@ impl Harness {
         }
     }
 
+    /// Ctrl-S: saves text of several lines (a note).
+    fn save_text(&mut self) {
+        self.event(TermEvent::Key(KeyEvent::new(
+            KeyCode::Char('s'),
+            KeyModifiers::CONTROL,
+        )));
+    }
+
     fn resize(&mut self, width: u16, height: u16) {
         self.width = width;
         self.height = height;
@@ -181,23 +189,28 @@ fn patient_list_at_80_by_24() {
 }
 
 #[test]
-fn patient_list_at_160_by_48() {
-    let harness = Harness::new(300, 160, 48);
-    insta::assert_snapshot!(harness.screen());
+fn patient_list_at_120_by_35_and_200_by_50() {
+    let mut harness = Harness::new(300, 120, 35);
+    insta::assert_snapshot!("patient_list_120x35", harness.screen());
+    harness.resize(200, 50);
+    insta::assert_snapshot!("patient_list_200x50", harness.screen());
 }
 
 #[test]
-fn patient_screen_at_80_by_24_and_160_by_48() {
+fn patient_screen_at_every_size() {
     let mut harness = Harness::new(300, 80, 24);
     harness.key(KeyCode::Enter);
     assert_eq!(harness.model.screen, Screen::Patient);
     insta::assert_snapshot!("patient_80x24", harness.screen());
-    harness.resize(160, 48);
-    insta::assert_snapshot!("patient_160x48", harness.screen());
+    harness.resize(120, 35);
+    insta::assert_snapshot!("patient_120x35", harness.screen());
+    harness.resize(200, 50);
+    insta::assert_snapshot!("patient_200x50", harness.screen());
 }
 
-/// The two sizes every screen is pinned at: a default terminal and a big shared screen.
-const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+/// The sizes every screen is pinned at: a default terminal, a common laptop window and a big
+/// shared screen.
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 35), (200, 50)];
 
 #[test]
 fn every_tab_of_the_patient_screen() {
@@ -210,7 +223,7 @@ fn every_tab_of_the_patient_screen() {
     assert_eq!(harness.model.screen, Screen::Patient);
     harness.press('n');
     harness.type_text("Seen with her husband; seizure diary brought");
-    harness.key(KeyCode::Enter);
+    harness.save_text();
     // The note was written now, by the clock: its time is not part of the snapshot.
     let note_time: Option<String> = sql_on(&harness.store)
         .query_row(
@@ -241,23 +254,6 @@ fn every_tab_of_the_patient_screen() {
         }
         harness.key(KeyCode::Tab);
     }
-}
-
-/// `screen` with the OS account after "as unix user " masked letter for letter: the history
-/// names the account the tests run under, which differs between machines.
-fn without_os_account(screen: &str) -> String {
-    const MARKER: &str = "as unix user ";
-    let mut out = String::with_capacity(screen.len());
-    let mut rest = screen;
-    while let Some(at) = rest.find(MARKER) {
-        out.push_str(&rest[..at + MARKER.len()]);
-        let tail = &rest[at + MARKER.len()..];
-        let name = tail.split(char::is_whitespace).next().unwrap_or("");
-        out.extend(name.chars().map(|_| '*'));
-        rest = &tail[name.len()..];
-    }
-    out.push_str(rest);
-    out
 }
 
 #[test]
@@ -397,39 +393,6 @@ fn renders_at_every_size(
 /// `key` pressed `times` times.
 fn repeated(key: KeyCode, times: usize) -> Vec<KeyCode> {
     vec![key; times]
-}
-
-/// What a case of [`renders_at_every_size`] must have reached.
-type Reached = Box<dyn Fn(&Model) -> bool>;
-
-fn on(screen: Screen) -> Reached {
-    Box::new(move |model: &Model| {
-        model.screen == screen && model.popup.is_none() && model.input.is_none()
-    })
-}
-
-fn popup_on(screen: Screen) -> Reached {
-    Box::new(move |model: &Model| model.screen == screen && model.popup.is_some())
-}
-
-fn input_on(screen: Screen) -> Reached {
-    Box::new(move |model: &Model| model.screen == screen && model.input.is_some())
-}
-
-fn patient_tab(tab: Tab) -> Reached {
-    Box::new(move |model: &Model| {
-        model.screen == Screen::Patient && model.patient.as_ref().is_some_and(|p| p.tab == tab)
-    })
-}
-
-fn timeline(check: fn(u8, i32) -> bool) -> Reached {
-    Box::new(move |model: &Model| {
-        model.screen == Screen::Patient
-            && model
-                .patient
-                .as_ref()
-                .is_some_and(|p| p.tab == Tab::Timeline && check(p.zoom, p.pan))
-    })
 }
 
 #[test]
@@ -1117,6 +1080,799 @@ fn a_hostile_name_reaches_the_screen_as_plain_text() {
     harness.key(KeyCode::Enter);
     assert_eq!(harness.model.screen, Screen::Patient);
     assert_cells_safe(&harness.buffer(), "the patient screen");
+}
+
+// Issue 19: the clinician at the keyboard.
+
+/// A flagged patient the demo gave no way forward, with the confounder `key` open.
+fn flagged_with_confounder(harness: &Harness, key: &str) -> String {
+    sql_on(&harness.store)
+        .query_row(
+            "SELECT p.mrn FROM patients p JOIN assessments a ON a.patient_id = p.id
+             WHERE a.status IN ('refractory', 'resistant', 'relapsed')
+               AND a.detail LIKE '%\"key\":\"' || ?1 || '\"%'
+               AND NOT EXISTS (SELECT 1 FROM way_forward w WHERE w.patient_id = p.id)
+             ORDER BY p.id DESC LIMIT 1",
+            [key],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+/// The way-forward checklist as the screen holds it: (key, ticked) per row.
+fn checklist_rows(harness: &Harness) -> Vec<(String, bool)> {
+    harness
+        .model
+        .way_forward
+        .as_ref()
+        .unwrap()
+        .view
+        .as_ref()
+        .unwrap()
+        .plan
+        .checklist
+        .iter()
+        .map(|item| (item.key.clone(), item.done))
+        .collect()
+}
+
+/// Opens step 2's checklist of a flagged patient with an open adherence confounder.
+fn open_checklist(harness: &mut Harness) -> String {
+    let mrn = flagged_with_confounder(harness, "adherence");
+    open_patient(harness, &mrn);
+    harness.press('w');
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    mrn
+}
+
+#[test]
+fn checklist_rows_keep_their_place_when_ticked_and_unticked() {
+    let mut harness = Harness::new(300, 120, 35);
+    open_checklist(&mut harness);
+    let before = checklist_rows(&harness);
+    assert!(before.len() >= 3, "{before:?}");
+    assert!(before.iter().all(|(_, done)| !done), "{before:?}");
+    // A confounder ticked is resolved and leaves the assessment: its row must not move.
+    harness.press(' ');
+    let after = checklist_rows(&harness);
+    assert_eq!(
+        after.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+        before.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+        "rows keep their place"
+    );
+    assert!(after[0].1, "the row ticked is ticked: {after:?}");
+    // Space again on the same row unticks the same item.
+    harness.press(' ');
+    let again = checklist_rows(&harness);
+    assert_eq!(again[0].0, before[0].0);
+    assert!(!again[0].1, "{again:?}");
+    assert_eq!(
+        again.iter().filter(|(_, done)| *done).count(),
+        0,
+        "{again:?}"
+    );
+    assert!(
+        harness.screen().contains("unticked:"),
+        "{}",
+        harness.screen()
+    );
+}
+
+#[test]
+fn recording_how_a_check_was_resolved_ticks_it() {
+    let mut harness = Harness::new(300, 120, 35);
+    let mrn = open_checklist(&mut harness);
+    let key = checklist_rows(&harness)[0].0.clone();
+    harness.key(KeyCode::Enter);
+    harness.type_text("Pharmacy refill record: 95 % of doses");
+    harness.key(KeyCode::Enter);
+    let (done, detail): (bool, String) = sql_on(&harness.store)
+        .query_row(
+            "SELECT c.done, c.detail FROM checklist_items c JOIN patients p ON p.id = c.patient_id
+             WHERE p.mrn = ?1 AND c.key = ?2",
+            [&mrn, &key],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(detail, "Pharmacy refill record: 95 % of doses");
+    assert!(done, "resolving an item ticks it");
+    let screen = harness.screen();
+    assert!(screen.contains("saved: ticked:"), "{screen}");
+}
+
+#[test]
+fn status_messages_say_what_was_changed() {
+    let mut harness = Harness::new(300, 140, 40);
+    let mrn = flagged_with_confounder(&harness, "adherence");
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    // Step 3: an option put on the table, then the patient's preference.
+    harness.press('j');
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    harness.press(' ');
+    harness.press('v');
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(
+        message.contains("preference is wants"),
+        "the preference, not the stance: {message}"
+    );
+    // A trial moved on with Space says where it now stands.
+    harness.press('a');
+    harness.type_text("NCT01234567 A phase 3 trial");
+    harness.key(KeyCode::Enter);
+    harness.press('G');
+    harness.press(' ');
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.contains("trial screening"), "{message}");
+    assert!(!message.contains("proposed"), "{message}");
+}
+
+#[test]
+fn the_presentation_autosave_never_replaces_a_persons_message() {
+    let mut harness = Harness::new(300, 120, 40);
+    harness.press('m');
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    harness.press('b');
+    let said = harness.model.message.clone().unwrap();
+    assert!(said.starts_with("saved:"), "{said}");
+    for _ in 0..16 {
+        let requests = app::update(&mut harness.model, Msg::Tick);
+        harness.answer(requests);
+    }
+    assert_eq!(harness.model.message.as_deref(), Some(said.as_str()));
+    // The time was written all the same.
+    let seconds: i64 = sql_on(&harness.store)
+        .query_row(
+            "SELECT max(presented_seconds) FROM meeting_cases",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(seconds >= 15, "{seconds}");
+}
+
+#[test]
+fn masking_is_one_state_for_the_meeting_screens_and_initials_read_the_same_everywhere() {
+    let mut harness = Harness::new(300, 120, 35);
+    // The meetings screen can be on the shared display: it opens masked, open tasks included.
+    harness.press('m');
+    assert!(harness.model.masked);
+    let screen = harness.screen();
+    assert!(!harness.model.meetings.tasks.is_empty());
+    for row in &harness.model.meetings.tasks {
+        assert!(!screen.contains(&row.mrn), "{screen}");
+        assert!(!screen.contains(&row.name), "{screen}");
+    }
+    // Back to the list, still masked: the same initials as the agenda writes them.
+    harness.key(KeyCode::Enter);
+    let case = harness
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap()
+        .clone();
+    let written = refract::domain::initials(&case.given_name, &case.family_name);
+    assert!(written.contains(". "), "{written}");
+    assert!(harness.screen().contains(&written), "{}", harness.screen());
+    harness.key(KeyCode::Esc);
+    harness.key(KeyCode::Esc);
+    assert_eq!(harness.model.screen, Screen::Patients);
+    assert!(harness.model.masked, "one state: still masked on the list");
+    let row = harness.model.list.rows[0].clone();
+    let initials = refract::domain::initials(&row.given_name, &row.family_name);
+    assert!(harness.screen().contains(&initials), "{}", harness.screen());
+    assert!(!harness.screen().contains(&row.family_name));
+}
+
+#[test]
+fn a_long_mrn_is_cut_with_an_ellipsis_and_found_by_its_prefix() {
+    let mut harness = Harness::new(300, 120, 35);
+    sql_on(&harness.store)
+        .execute(
+            "UPDATE patients SET mrn = '641f6ec3-9c2d-4e8a-b7f1-0c55d2a9e6b1'
+             WHERE id = (SELECT min(id) FROM patients)",
+            [],
+        )
+        .unwrap();
+    harness.press('/');
+    harness.type_text("641f6ec3-9c");
+    assert_eq!(harness.model.list.rows.len(), 1);
+    let screen = harness.screen();
+    assert!(screen.contains("641f6ec3-9…"), "{screen}");
+}
+
+/// The last row of the screen: the footer.
+fn footer_of(harness: &Harness) -> String {
+    harness
+        .screen()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn the_footer_always_shows_help_and_ends_with_quit_on_every_screen_at_80_columns() {
+    let mut harness = Harness::new(300, 80, 24);
+    let footer = footer_of(&harness);
+    assert!(footer.contains("? help"), "{footer}");
+    assert!(footer.trim_end().ends_with("q quit"), "{footer}");
+    assert!(footer.contains("/ search"), "most used first: {footer}");
+    let mrn = mrn_where(
+        &harness,
+        "SELECT p.mrn FROM patients p JOIN way_forward w ON w.patient_id = p.id
+         WHERE w.step = 3 AND w.status = 'in_progress' ORDER BY p.id LIMIT 1",
+    );
+    open_patient(&mut harness, &mrn);
+    assert!(
+        footer_of(&harness).contains("? help"),
+        "{}",
+        footer_of(&harness)
+    );
+    harness.press('w');
+    let footer = footer_of(&harness);
+    assert!(footer.contains("? help"), "{footer}");
+    harness.resize(200, 50);
+    let footer = footer_of(&harness);
+    for key in ["u owner", "d due", "p stance", "v preference"] {
+        assert!(footer.contains(key), "way forward shows {key}: {footer}");
+    }
+    harness.resize(80, 24);
+    harness.key(KeyCode::Esc);
+    harness.key(KeyCode::Esc);
+    harness.press('m');
+    assert!(footer_of(&harness).contains("? help"));
+    harness.key(KeyCode::Enter);
+    assert!(footer_of(&harness).contains("? help"));
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    assert!(footer_of(&harness).contains("? help"));
+    harness.resize(200, 50);
+    let footer = footer_of(&harness);
+    for key in ["b comes back", "f follow-up", "e question"] {
+        assert!(
+            footer.contains(key),
+            "the presentation shows {key}: {footer}"
+        );
+    }
+}
+
+#[test]
+fn help_lists_the_symbols_of_the_screen_too() {
+    let mut harness = Harness::new(300, 120, 40);
+    harness.press('?');
+    let screen = harness.screen();
+    assert!(screen.contains("▲ refractory"), "{screen}");
+    assert!(screen.contains("! a step or task overdue"), "{screen}");
+    assert!(
+        screen.contains("A  agenda") || screen.contains("A  "),
+        "{screen}"
+    );
+    harness.key(KeyCode::Esc);
+    harness.key(KeyCode::Enter);
+    harness.press('?');
+    let screen = harness.screen();
+    assert!(screen.contains("◆ procedure"), "{screen}");
+    assert!(screen.contains("▶ ongoing"), "{screen}");
+}
+
+#[test]
+fn one_patient_is_one_patient() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.press('/');
+    harness.type_text("RF-0000123");
+    let title = harness.screen().lines().next().unwrap().to_owned();
+    assert!(title.trim_end().ends_with("─ 1 patient"), "{title}");
+    assert!(!title.contains("1 patients"), "{title}");
+}
+
+#[test]
+fn the_assessment_title_keeps_its_review_apart_at_80_columns() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.key(KeyCode::Enter);
+    let screen = harness.screen();
+    let title = screen
+        .lines()
+        .find(|l| l.contains("suspected"))
+        .unwrap()
+        .to_owned();
+    assert!(
+        ["· confirmed", "· unreviewed", "· dismissed"]
+            .iter()
+            .any(|r| title.contains(&format!("suspected {r}"))),
+        "{title}"
+    );
+}
+
+#[test]
+fn a_wrapped_note_keeps_its_indent() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.key(KeyCode::Enter);
+    harness.press('n');
+    harness.type_text(
+        "Discussed with the family: they want to hear about surgery first and will come back \
+         with questions after the video-EEG admission next month",
+    );
+    harness.save_text();
+    while harness.model.patient.as_ref().unwrap().tab != app::Tab::Notes {
+        harness.key(KeyCode::Tab);
+    }
+    let screen = harness.screen();
+    let first = screen
+        .lines()
+        .position(|l| l.contains("Discussed with the family"))
+        .unwrap();
+    let next = screen.lines().nth(first + 1).unwrap();
+    assert!(next.starts_with("   come back"), "{screen}");
+}
+
+#[test]
+fn help_scrolls_to_its_end_at_80_by_24() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.press('?');
+    assert!(harness.screen().contains("↓ more"), "{}", harness.screen());
+    for _ in 0..40 {
+        harness.press('j');
+    }
+    let screen = harness.screen();
+    assert!(screen.contains("▲ refractory"), "{screen}");
+    assert!(screen.contains("Flags are suspicions"), "{screen}");
+    assert!(!screen.contains("↓ more"), "{screen}");
+    harness.key(KeyCode::Esc);
+    assert!(harness.model.popup.is_none());
+}
+
+#[test]
+fn minutes_are_written_from_the_meeting_screen_and_latest_is_the_meeting_that_started() {
+    let mut harness = Harness::new(300, 120, 40);
+    harness.press('m');
+    harness.key(KeyCode::Enter);
+    let meeting = harness.model.meeting.as_ref().unwrap().id;
+    // Entered for a time still to come, but held now: a case presented and decided.
+    sql_on(&harness.store)
+        .execute(
+            "UPDATE meetings SET starts_at = '2099-01-01 13:00:00' WHERE id = ?1",
+            [meeting],
+        )
+        .unwrap();
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    harness.press('d');
+    harness.key(KeyCode::Enter);
+    if matches!(harness.model.popup, Some(app::Popup::Choose { .. })) {
+        harness.key(KeyCode::Enter);
+    }
+    harness.type_text("Continue the current plan");
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Esc);
+    assert_eq!(harness.model.screen, Screen::Meeting);
+    let now = chrono::Local::now().naive_local();
+    assert_eq!(
+        harness.store.latest_meeting_id(now).unwrap(),
+        Some(meeting),
+        "a meeting with a case decided has started"
+    );
+    let dir = TempDir::new().unwrap();
+    for name in ["minutes.md", "minutes.html"] {
+        let path = dir.path().join(name);
+        harness.press('W');
+        assert!(harness.screen().contains("write the minutes to"));
+        harness.event(TermEvent::Key(KeyEvent::new(
+            KeyCode::Char('u'),
+            KeyModifiers::CONTROL,
+        )));
+        harness.type_text(path.to_str().unwrap());
+        harness.key(KeyCode::Enter);
+        let message = harness.model.message.clone().unwrap_or_default();
+        assert!(message.starts_with("minutes written to"), "{message}");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("Present"), "{text}");
+        assert!(!text.contains("Expected"), "{text}");
+        assert!(text.contains("Continue the current plan"));
+        assert_eq!(name.ends_with("html"), text.contains("<html"), "{name}");
+    }
+    // A file that exists is never overwritten.
+    harness.press('W');
+    harness.event(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    harness.type_text(dir.path().join("minutes.md").to_str().unwrap());
+    harness.key(KeyCode::Enter);
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.starts_with("minutes not written"), "{message}");
+}
+
+#[test]
+fn observations_show_rounded_values_plain_units_and_coded_words() {
+    let mut harness = Harness::new(300, 120, 35);
+    let id = harness.model.list.rows[0].id;
+    for (obs, code, display, value, value_code, unit) in [
+        (
+            9001,
+            "1920-8",
+            "AST",
+            Some(37.641_822_630_744_44),
+            None,
+            Some("U/L"),
+        ),
+        (
+            9002,
+            "44261-6",
+            "PHQ-9 total score",
+            Some(22.0),
+            None,
+            Some("{score}"),
+        ),
+        (
+            9003,
+            "72166-2",
+            "Tobacco smoking status",
+            None,
+            Some("266919005"),
+            None,
+        ),
+    ] {
+        sql_on(&harness.store)
+            .execute(
+                "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit, effective)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '2026-11-26 09:00:00')",
+                rusqlite::params![id, obs, code, display, value, value_code, unit],
+            )
+            .unwrap();
+    }
+    harness.key(KeyCode::Enter);
+    while harness.model.patient.as_ref().unwrap().tab != app::Tab::Observations {
+        harness.key(KeyCode::Tab);
+    }
+    let screen = harness.screen();
+    assert!(screen.contains("37.6 U/L"), "{screen}");
+    assert!(screen.contains("never smoked tobacco"), "{screen}");
+    assert!(!screen.contains("{score}"), "{screen}");
+    assert!(!screen.contains("266919005"), "{screen}");
+}
+
+#[test]
+fn history_reads_as_sentences_with_the_raw_rows_one_key_away() {
+    let mut harness = Harness::new(300, 120, 35);
+    let mrn = flagged_with_confounder(&harness, "adherence");
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    harness.press('u');
+    harness.type_text("Dr C. Reyes");
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Esc);
+    harness.press('n');
+    harness.type_text("Family meeting booked");
+    harness.save_text();
+    while harness.model.patient.as_ref().unwrap().tab != app::Tab::History {
+        harness.key(KeyCode::Tab);
+    }
+    let screen = harness.screen();
+    assert!(
+        screen.contains("dr.test added a note: 'Family meeting booked'"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("dr.test made Dr C. Reyes the owner of step 1 (Specialist care)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("way_forward.step"), "{screen}");
+    assert!(!screen.contains("{\""), "{screen}");
+    harness.press('i');
+    let screen = harness.screen();
+    assert!(screen.contains("note.add"), "{screen}");
+    assert!(screen.contains("way_forward.step"), "{screen}");
+    harness.press('i');
+    assert!(!harness.screen().contains("note.add"));
+}
+
+/// The first patient whose only assessment is of `ruleset`.
+fn patient_of(harness: &Harness, ruleset: &str) -> (i64, String) {
+    sql_on(&harness.store)
+        .query_row(
+            "SELECT p.id, p.mrn FROM patients p JOIN assessments a ON a.patient_id = p.id
+             WHERE a.ruleset = ?1
+               AND (SELECT count(*) FROM assessments b WHERE b.patient_id = p.id) = 1
+             ORDER BY p.id LIMIT 1",
+            [ruleset],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap()
+}
+
+fn set_observations(
+    harness: &Harness,
+    patient: i64,
+    codes: &[&str],
+    rows: &[(&str, &str, f64, &str)],
+) {
+    for code in codes {
+        sql_on(&harness.store)
+            .execute(
+                "DELETE FROM observations WHERE patient_id = ?1 AND code = ?2",
+                rusqlite::params![patient, code],
+            )
+            .unwrap();
+    }
+    for (index, (code, at, value, unit)) in rows.iter().enumerate() {
+        sql_on(&harness.store)
+            .execute(
+                "INSERT INTO observations (patient_id, id, code, display, value, unit, effective)
+                 VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)",
+                rusqlite::params![patient, 9100 + index as i64, code, value, unit, at],
+            )
+            .unwrap();
+    }
+}
+
+#[test]
+fn the_timeline_draws_measures_on_their_clinical_scale_with_unit_and_latest_value() {
+    let mut harness = Harness::new(300, 120, 35);
+    // PHQ-9 22 → 17 is still severe: drawn high on 0–27, not full → empty.
+    let (patient, mrn) = patient_of(&harness, "depression");
+    set_observations(
+        &harness,
+        patient,
+        &["44261-6"],
+        &[
+            ("44261-6", "2026-01-10 09:00:00", 22.0, "{score}"),
+            ("44261-6", "2026-08-10 09:00:00", 17.0, "{score}"),
+        ],
+    );
+    open_patient(&mut harness, &mrn);
+    let screen = harness.screen();
+    let lane = screen
+        .lines()
+        .find(|l| l.contains("PHQ-9"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(lane.contains("PHQ-9 17"), "{screen}");
+    assert!(lane.contains("(0–27)"), "{lane}");
+    assert!(lane.contains('▇') && lane.contains('▅'), "{lane}");
+    assert!(!lane.contains('▁'), "{lane}");
+    harness.key(KeyCode::Esc);
+    harness.key(KeyCode::Esc);
+
+    // Blood pressure: systolic/diastolic together, in mmHg, with the goal.
+    let (patient, mrn) = patient_of(&harness, "hypertension");
+    set_observations(
+        &harness,
+        patient,
+        &["8480-6", "8462-4"],
+        &[
+            ("8480-6", "2026-10-01 09:00:00", 152.0, "mm[Hg]"),
+            ("8462-4", "2026-10-01 09:00:00", 94.0, "mm[Hg]"),
+        ],
+    );
+    open_patient(&mut harness, &mrn);
+    let screen = harness.screen();
+    let lane = screen
+        .lines()
+        .find(|l| l.contains("BP "))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(lane.contains("BP 152/94 mmHg"), "{screen}");
+    assert!(lane.contains("goal <130/80"), "{lane}");
+}
+
+/// The timeline's axis row on screen: no label is cut in two by the today marker.
+fn assert_axis_whole(screen: &str, what: &str) {
+    let axis = screen
+        .lines()
+        .find(|l| l.contains('╎'))
+        .unwrap_or_default()
+        .to_owned();
+    let chars: Vec<char> = axis.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if *c == '╎' {
+            let before = i.checked_sub(1).map(|j| chars[j]);
+            let after = chars.get(i + 1);
+            assert!(
+                !(before.is_some_and(char::is_alphanumeric)
+                    && after.is_some_and(|a| a.is_alphanumeric())),
+                "{what}: {axis}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_presentation_timeline_axis_keeps_its_labels_whole() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.press('m');
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    for (width, height) in SIZES {
+        harness.resize(width, height);
+        assert_axis_whole(&harness.screen(), &format!("{width}x{height}"));
+    }
+}
+
+#[test]
+fn the_timeline_axis_never_cuts_a_label_with_the_today_marker() {
+    let mut harness = Harness::new(300, 80, 24);
+    let mrn = mrn_where(
+        &harness,
+        "SELECT p.mrn FROM patients p JOIN treatment_lines l ON l.patient_id = p.id
+         GROUP BY p.id HAVING count(*) >= 2 ORDER BY p.id LIMIT 1",
+    );
+    open_patient(&mut harness, &mrn);
+    for (width, height) in SIZES {
+        harness.resize(width, height);
+        for zoom in 0..4 {
+            let screen = harness.screen();
+            let axis = screen
+                .lines()
+                .find(|l| l.contains('╎'))
+                .unwrap_or_default()
+                .to_owned();
+            let chars: Vec<char> = axis.chars().collect();
+            for (i, c) in chars.iter().enumerate() {
+                if *c == '╎' {
+                    let before = i.checked_sub(1).map(|j| chars[j]);
+                    let after = chars.get(i + 1);
+                    assert!(
+                        !(before.is_some_and(char::is_alphanumeric)
+                            && after.is_some_and(|a| a.is_alphanumeric())),
+                        "zoom {zoom} at {width}: {axis}"
+                    );
+                }
+            }
+            assert!(!screen.contains("zoom zoom"), "{screen}");
+            if zoom > 0 {
+                assert!(
+                    screen.contains(&format!("+/− zoom · now ×{}", 1 << zoom)),
+                    "{screen}"
+                );
+            }
+            harness.press('+');
+        }
+        for _ in 0..4 {
+            harness.press('-');
+        }
+    }
+}
+
+#[test]
+fn escape_clears_the_search_first_then_the_filters() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.press('f');
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Esc);
+    assert!(harness.model.list.query.filter.status.is_some());
+    harness.press('/');
+    harness.type_text("RF-00001");
+    harness.key(KeyCode::Enter);
+    assert!(harness.model.list.query.filter.search.is_some());
+    harness.key(KeyCode::Esc);
+    assert!(harness.model.list.query.filter.search.is_none());
+    assert!(
+        harness.model.list.query.filter.status.is_some(),
+        "the filter stays"
+    );
+    harness.key(KeyCode::Esc);
+    assert!(harness.model.list.query.filter.status.is_none());
+}
+
+#[test]
+fn a_patient_note_takes_several_lines() {
+    let mut harness = Harness::new(300, 100, 30);
+    harness.key(KeyCode::Enter);
+    harness.press('n');
+    harness.type_text("Seen with her husband");
+    harness.key(KeyCode::Enter);
+    harness.type_text("Seizure diary brought");
+    harness.event(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
+    let text: String = sql_on(&harness.store)
+        .query_row("SELECT text FROM notes ORDER BY id DESC LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(text, "Seen with her husband\nSeizure diary brought");
+}
+
+#[test]
+fn the_tasks_tab_marks_a_task_done() {
+    let mut harness = Harness::new(300, 100, 30);
+    let mrn = mrn_where(
+        &harness,
+        "SELECT p.mrn FROM patients p JOIN tasks t ON t.patient_id = p.id
+         WHERE t.status = 'open' GROUP BY p.id HAVING count(*) = 1 ORDER BY p.id LIMIT 1",
+    );
+    open_patient(&mut harness, &mrn);
+    while harness.model.patient.as_ref().unwrap().tab != app::Tab::Tasks {
+        harness.key(KeyCode::Tab);
+    }
+    assert!(harness.screen().contains("○ open") || harness.screen().contains("⚠ overdue"));
+    let tasks = harness
+        .model
+        .patient
+        .as_ref()
+        .unwrap()
+        .detail
+        .as_ref()
+        .unwrap()
+        .summary
+        .tasks
+        .clone();
+    let open_at = tasks
+        .iter()
+        .position(|t| t.status == refract::domain::TaskStatus::Open)
+        .unwrap();
+    for _ in 0..open_at {
+        harness.press('j');
+    }
+    harness.press(' ');
+    let open: i64 = sql_on(&harness.store)
+        .query_row(
+            "SELECT count(*) FROM tasks t JOIN patients p ON p.id = t.patient_id
+             WHERE p.mrn = ?1 AND t.status = 'open'",
+            [&mrn],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(open, 0, "{:?} {}", harness.model.message, harness.screen());
+    assert!(harness.screen().contains("● done"), "{}", harness.screen());
+}
+
+/// `screen` with the OS account after "as unix user " masked letter for letter: the history
+/// names the account the tests run under, which differs between machines.
+fn without_os_account(screen: &str) -> String {
+    const MARKER: &str = "as unix user ";
+    let mut out = String::with_capacity(screen.len());
+    let mut rest = screen;
+    while let Some(at) = rest.find(MARKER) {
+        out.push_str(&rest[..at + MARKER.len()]);
+        let tail = &rest[at + MARKER.len()..];
+        let name = tail.split(char::is_whitespace).next().unwrap_or("");
+        out.extend(name.chars().map(|_| '*'));
+        rest = &tail[name.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+type Reached = Box<dyn Fn(&Model) -> bool>;
+
+fn on(screen: Screen) -> Reached {
+    Box::new(move |model: &Model| {
+        model.screen == screen && model.popup.is_none() && model.input.is_none()
+    })
+}
+
+fn popup_on(screen: Screen) -> Reached {
+    Box::new(move |model: &Model| model.screen == screen && model.popup.is_some())
+}
+
+fn input_on(screen: Screen) -> Reached {
+    Box::new(move |model: &Model| model.screen == screen && model.input.is_some())
+}
+
+fn patient_tab(tab: Tab) -> Reached {
+    Box::new(move |model: &Model| {
+        model.screen == Screen::Patient && model.patient.as_ref().is_some_and(|p| p.tab == tab)
+    })
+}
+
+fn timeline(check: fn(u8, i32) -> bool) -> Reached {
+    Box::new(move |model: &Model| {
+        model.screen == Screen::Patient
+            && model
+                .patient
+                .as_ref()
+                .is_some_and(|p| p.tab == Tab::Timeline && check(p.zoom, p.pan))
+    })
 }
 
 /// Two demo patients who died: one on a known day (a flagged one, so that the list would show

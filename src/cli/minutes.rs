@@ -77,6 +77,43 @@ pub fn run(
     finish(out)
 }
 
+/// The minutes of meeting `id` as Markdown, or as HTML: what `refract minutes` prints, for the
+/// dashboard to write from the meeting screen.
+pub(crate) fn render(
+    store: &Store,
+    rules: &Rules,
+    id: i64,
+    html: bool,
+    identified: bool,
+) -> Result<String, CliError> {
+    let detail = store.meeting(id)?;
+    let now = chrono::Local::now().naive_local();
+    let head = store.audit_head()?;
+    let minutes = Minutes::build(&detail, rules, identified, now, head.as_ref());
+    Ok(if html {
+        minutes.html()
+    } else {
+        minutes.markdown()
+    })
+}
+
+/// Writes the minutes of meeting `id` to `path` (a new file, never one that exists; HTML when
+/// its name ends in `.html` or `.htm`, else Markdown).
+pub(crate) fn write_file(
+    store: &Store,
+    rules: &Rules,
+    id: i64,
+    path: &Path,
+    identified: bool,
+) -> Result<(), CliError> {
+    let html = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+    let text = render(store, rules, id, html, identified)?;
+    out_file::write_private(path, false, |file| Ok(file.write_all(text.as_bytes())?))
+}
+
 /// `refract meetings`.
 pub fn list(store: &Store, json: bool) -> Result<ExitCode, CliError> {
     let meetings = store.meetings()?;
@@ -197,7 +234,8 @@ impl Minutes {
             team: meeting.team.clone(),
             present,
             apologies,
-            upcoming: meeting.starts_at > now,
+            // Begun once a case was presented or decided, whatever time it was entered with.
+            upcoming: meeting.starts_at > now && !detail.cases.iter().any(CaseDetail::started),
             identity_note: if identified {
                 "Patients are identified by name and MRN: handle these minutes as health records."
             } else {

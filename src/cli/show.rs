@@ -11,7 +11,8 @@ use crate::rules::DECEASED_LABEL;
 use crate::store::{PatientSummary, Store};
 
 pub fn run(store: &Store, mrn: &str, json: bool) -> Result<ExitCode, CliError> {
-    let id = store.patient_id_by_mrn(mrn)?;
+    // A unique prefix is enough: the screens cut long MRNs ("641f6ec3-9c…").
+    let id = store.patient_id_by_mrn_or_prefix(mrn)?;
     let summary = store.summary(id)?;
     let mut out = result_stdout(json);
     if json {
@@ -137,11 +138,7 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         }
     }
     for (display, (count, latest)) in by_code {
-        let value = match (latest.value, &latest.value_code) {
-            (Some(value), _) => format!("{value} {}", latest.unit.as_deref().unwrap_or("")),
-            (None, Some(code)) => code.clone(),
-            (None, None) => String::from("–"),
-        };
+        let value = latest.value_text();
         writeln!(
             out,
             "  {display}: latest {} on {} ({count} recorded)",

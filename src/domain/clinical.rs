@@ -46,20 +46,9 @@ impl Patient {
         }
     }
 
-    /// Initials for a masked identity ("M.L."), never the name itself.
+    /// Initials for a masked identity ("M. L."), never the name itself.
     pub fn initials(&self) -> String {
-        let mut out = String::new();
-        for part in [&self.given_name, &self.family_name] {
-            if let Some(c) = part.chars().next() {
-                out.extend(c.to_uppercase());
-                out.push('.');
-            }
-        }
-        if out.is_empty() {
-            String::from("?")
-        } else {
-            out
-        }
+        initials(&self.given_name, &self.family_name)
     }
 
     /// Age in whole years on `today`, if the birth date is known. Ages stop at death: the age
@@ -357,6 +346,18 @@ pub struct Observation {
     pub setting: Option<BpSetting>,
 }
 
+impl Observation {
+    /// The value as people read it: rounded to its precision, the unit without UCUM's
+    /// annotations, a coded value by its words.
+    pub fn value_text(&self) -> String {
+        super::observation_codes::display::value(
+            self.value,
+            self.value_code.as_deref(),
+            self.unit.as_deref(),
+        )
+    }
+}
+
 /// A procedure (transplant, implant, surgery, EEG…).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Procedure {
@@ -440,6 +441,22 @@ pub struct PatientRecord {
     /// Confounder keys (per rule set) the team has resolved in way-forward step 2, as
     /// `(ruleset, key)`.
     pub resolved_confounders: Vec<(String, String)>,
+}
+
+/// A masked identity's initials, written one way on every screen and in the minutes ("C. D."):
+/// the first letter of each part of the given and family names; "?" when there is none.
+pub fn initials(given_name: &str, family_name: &str) -> String {
+    let letters: Vec<String> = given_name
+        .split_whitespace()
+        .chain(family_name.split_whitespace())
+        .filter_map(|part| part.chars().find(|c| c.is_alphanumeric()))
+        .map(|c| format!("{}.", c.to_uppercase()))
+        .collect();
+    if letters.is_empty() {
+        String::from("?")
+    } else {
+        letters.join(" ")
+    }
 }
 
 #[cfg(test)]
@@ -611,7 +628,9 @@ mod tests {
             deceased_date: None,
             care_team: None,
         };
-        assert_eq!(patient.initials(), "M.L.");
+        assert_eq!(patient.initials(), "M. L.");
+        assert_eq!(initials("Anna Maria", "de Vries"), "A. M. D. V.");
+        assert_eq!(initials("", ""), "?");
         assert_eq!(patient.display_name(), "lind, Mara");
     }
 }

@@ -123,17 +123,7 @@ pub fn masked_identity(
     (birth_date, death): (Option<NaiveDate>, Option<Death>),
     today: NaiveDate,
 ) -> String {
-    let initials: Vec<String> = given_name
-        .split_whitespace()
-        .chain(family_name.split_whitespace())
-        .filter_map(|part| part.chars().find(|c| c.is_alphanumeric()))
-        .map(|c| format!("{}.", c.to_uppercase()))
-        .collect();
-    let initials = if initials.is_empty() {
-        String::from("?")
-    } else {
-        initials.join(" ")
-    };
+    let initials = super::clinical::initials(given_name, family_name);
     let age = age_until(birth_date, death, today)
         .map_or_else(|| String::from("?"), |years| years.to_string());
     match death {

@@ -85,3 +85,139 @@ pub mod disease_status {
     pub const FULL_REMISSION: &str = "550991000124107";
     pub const PARTIAL_REMISSION: &str = "551001000124108";
 }
+
+/// Observation values as people read them: numbers to a sensible precision, units without
+/// UCUM's machine parts, coded answers by their words.
+pub mod display {
+    /// The words of a coded answer refract knows (findings, disease status, smoking status,
+    /// ECOG), else `None`.
+    pub fn coded(code: &str) -> Option<&'static str> {
+        Some(match code {
+            "52101004" | "LA9633-4" => "present",
+            "2667000" | "LA9634-2" => "absent",
+            "10828004" | "LA6576-8" => "positive",
+            "260385009" | "LA6577-6" => "negative",
+            "260373001" | "LA11882-0" => "detected",
+            "260415000" | "LA11883-8" => "not detected",
+            "373066001" | "LA33-6" => "yes",
+            "373067005" | "LA32-8" => "no",
+            super::disease_status::IMPROVED => "improved",
+            super::disease_status::STABLE => "stable",
+            super::disease_status::WORSENED => "worsened",
+            super::disease_status::UNDETERMINED => "undetermined",
+            super::disease_status::FULL_REMISSION => "full remission",
+            super::disease_status::PARTIAL_REMISSION => "partial remission",
+            // Smoking status (LOINC 72166-2 answers, SNOMED CT).
+            "266919005" => "never smoked tobacco",
+            "8517006" => "ex-smoker",
+            "77176002" => "smoker",
+            "449868002" => "smokes tobacco daily",
+            "428041000124106" => "occasional tobacco smoker",
+            "428061000124105" => "light tobacco smoker",
+            "428071000124103" => "heavy tobacco smoker",
+            "266927001" => "tobacco smoking consumption unknown",
+            _ => return None,
+        })
+    }
+
+    /// A coded value in words; a code refract does not know stays a code, and says so.
+    pub fn coded_text(code: &str) -> String {
+        coded(code).map_or_else(|| format!("code {code}"), str::to_owned)
+    }
+
+    /// A unit as people write it: UCUM annotations (`{score}`, `{beats}/min`) dropped, the
+    /// dimensionless `1` dropped, `mm[Hg]` as mmHg, `10*9/L` as ×10⁹/L. `None` when nothing is
+    /// left to show.
+    pub fn unit(unit: &str) -> Option<String> {
+        let mut out = String::with_capacity(unit.len());
+        let mut depth = 0usize;
+        for c in unit.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth = depth.saturating_sub(1),
+                _ if depth == 0 => out.push(c),
+                _ => {}
+            }
+        }
+        let out = out
+            .replace("mm[Hg]", "mmHg")
+            .replace("10*12", "×10¹²")
+            .replace("10*9", "×10⁹")
+            .replace("10*6", "×10⁶")
+            .replace("10*3", "×10³");
+        let out = out.trim();
+        let out = out.strip_prefix('/').map_or(out.to_owned(), |rest| {
+            // "{beats}/min" was "per minute": keep the slash's meaning.
+            format!("/{rest}")
+        });
+        (!out.is_empty() && out != "1").then_some(out)
+    }
+
+    /// A measured number to the precision it is worth: whole numbers stay whole; otherwise three
+    /// significant digits, at most two decimals (37.64182263074444 → 37.6, 0.3149 → 0.31,
+    /// 1234.5 → 1235), trailing zeros dropped.
+    pub fn number(value: f64) -> String {
+        if !value.is_finite() {
+            return String::from("?");
+        }
+        if value.fract() == 0.0 && value.abs() < 1e15 {
+            return format!("{value:.0}");
+        }
+        let magnitude = value.abs();
+        let decimals = if magnitude >= 100.0 {
+            0
+        } else if magnitude >= 10.0 {
+            1
+        } else {
+            2
+        };
+        let text = format!("{value:.decimals$}");
+        let text = if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            text
+        };
+        if text == "-0" {
+            String::from("0")
+        } else {
+            text
+        }
+    }
+
+    /// An observation's value with its unit, in words: "37.6 U/L", "22" (a score),
+    /// "never smoked tobacco", "–" when it has none.
+    pub fn value(value: Option<f64>, code: Option<&str>, unit_text: Option<&str>) -> String {
+        match (value, code) {
+            (Some(v), _) => match unit_text.and_then(unit) {
+                Some(u) if u.starts_with('/') => format!("{}{u}", number(v)),
+                Some(u) => format!("{} {u}", number(v)),
+                None => number(v),
+            },
+            (None, Some(code)) => coded_text(code),
+            (None, None) => String::from("–"),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn values_read_as_people_write_them() {
+            assert_eq!(
+                value(Some(37.641_822_630_744_44), None, Some("U/L")),
+                "37.6 U/L"
+            );
+            assert_eq!(value(Some(22.0), None, Some("{score}")), "22");
+            assert_eq!(value(Some(0.314_9), None, Some("g/dL")), "0.31 g/dL");
+            assert_eq!(value(Some(152.0), None, Some("mm[Hg]")), "152 mmHg");
+            assert_eq!(value(Some(72.0), None, Some("{beats}/min")), "72/min");
+            assert_eq!(value(Some(1.0), None, Some("1")), "1");
+            assert_eq!(value(Some(3.2), None, Some("10*9/L")), "3.2 ×10⁹/L");
+            assert_eq!(value(None, Some("266919005"), None), "never smoked tobacco");
+            assert_eq!(value(None, Some("123456"), None), "code 123456");
+            assert_eq!(number(1234.6), "1235");
+            assert_eq!(number(-0.001), "0");
+        }
+    }
+}

@@ -51,33 +51,40 @@ pub struct RuleSet {
     /// Standard re-evaluation checklist items for way-forward step 2.
     #[serde(default, rename = "checklist")]
     pub checklist: Vec<ChecklistTemplate>,
-    /// What the screens show for the condition.
-    #[serde(default)]
-    pub display: Display,
+    /// The measures the condition is followed by, each on its clinical scale: how the timeline
+    /// draws them (PHQ-9 on 0–27, blood pressure in mmHg with its goal, M-protein in g/dL).
+    #[serde(default, rename = "measure")]
+    pub measures: Vec<MeasureScale>,
 }
 
-/// What the screens show for a condition: the rule set says it, so a rule set added with
-/// `--rules` is shown by its own measures rather than another condition's.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// One measure of a condition on its clinical scale, for the timeline: a value is drawn where
+/// it sits between `min` and `max`, never against the patient's own range (a PHQ-9 going from
+/// 22 to 17 is still severe, not "full to empty").
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct Display {
-    /// The measures the condition is followed by on the timeline, the main one first. None:
-    /// the timeline draws the treatment lines alone.
-    #[serde(default)]
-    pub tracked: Vec<TrackedMeasure>,
-}
-
-/// One measure a condition is followed by.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TrackedMeasure {
-    /// The observation code (LOINC, or a `refract:` local code).
-    pub code: String,
-    /// The measure in words ("Systolic blood pressure").
+pub struct MeasureScale {
+    /// Observation codes of the measure (LOINC, or refract's local codes); the first one the
+    /// record holds is drawn.
+    pub codes: Vec<String>,
+    /// The measure's short name on its lane ("PHQ-9").
     pub name: String,
-    /// The unit values are recorded in (UCUM); absent for a score.
+    /// The unit shown ("mmHg", "g/dL"; empty for a score).
     #[serde(default)]
-    pub unit: Option<String>,
+    pub unit: String,
+    pub min: f64,
+    pub max: f64,
+    /// The treatment goal, shown beside the latest value (systolic < 130 mmHg).
+    #[serde(default)]
+    pub goal: Option<f64>,
+    /// Decimals the values are shown with.
+    #[serde(default)]
+    pub precision: u8,
+    /// A second reading taken with the first and written after a slash (diastolic after
+    /// systolic), with its own goal.
+    #[serde(default)]
+    pub paired_code: Option<String>,
+    #[serde(default)]
+    pub paired_goal: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]

@@ -109,6 +109,11 @@ impl CaseDetail {
     pub fn discussed(&self) -> bool {
         is_discussed(&self.case)
     }
+
+    /// Presented on the shared screen, or decided: the meeting has begun.
+    pub fn started(&self) -> bool {
+        self.case.presented_seconds > 0 || self.discussed()
+    }
 }
 
 /// An open task in the team's task list, with who it is about.
@@ -1141,16 +1146,23 @@ impl Store {
             .collect()
     }
 
-    /// The meeting `refract minutes latest` means: the most recent one that has started by
-    /// `now`, else (only future meetings) the next one. Minutes are asked for after a meeting,
-    /// so a meeting already under way or over wins over an upcoming agenda. `now` is local
-    /// wall-clock time, as meetings are entered.
+    /// The meeting `refract minutes latest` means: the most recent one that has started, else
+    /// (only future meetings) the next one. A meeting has started when its time has come by
+    /// `now` or when a case on it was presented or decided (a meeting held before the time it
+    /// was entered with). Minutes are asked for after a meeting, so a meeting already under way
+    /// or over wins over an upcoming agenda. `now` is local wall-clock time, as meetings are
+    /// entered.
     pub fn latest_meeting_id(&self, now: NaiveDateTime) -> Result<Option<i64>> {
         let now = format_datetime(now);
         let started: Option<i64> = self
             .conn
             .prepare_cached(
-                "SELECT id FROM meetings WHERE starts_at <= ?1 ORDER BY starts_at DESC, id DESC LIMIT 1",
+                "SELECT id FROM meetings m
+                 WHERE starts_at <= ?1
+                    OR EXISTS (SELECT 1 FROM meeting_cases c WHERE c.meeting_id = m.id
+                               AND (c.presented_seconds > 0 OR c.outcome_category IS NOT NULL
+                                    OR trim(c.outcome_text) != ''))
+                 ORDER BY starts_at DESC, id DESC LIMIT 1",
             )?
             .query_row([&now], |row| row.get(0))
             .optional()?;

@@ -105,6 +105,40 @@ impl Store {
         Err(StoreError::UnknownMrn(mrn.to_owned()))
     }
 
+    /// [`Store::patient_id_by_mrn`], else the one patient whose MRN starts with `mrn` (as a
+    /// screen shows a long MRN cut, "641f6ec3-9c…": the ellipsis is dropped). A prefix that
+    /// several MRNs share is refused with two of them, never resolved to one.
+    pub fn patient_id_by_mrn_or_prefix(&self, mrn: &str) -> Result<PatientId> {
+        let prefix = mrn.trim().trim_end_matches('…');
+        match self.patient_id_by_mrn(prefix) {
+            Err(StoreError::UnknownMrn(_)) if !prefix.is_empty() => {}
+            found => return found,
+        }
+        let upper = prefix.to_uppercase();
+        let found: Vec<(i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT id, mrn FROM patients WHERE upper(mrn) >= ?1 AND upper(mrn) < ?2
+                 ORDER BY upper(mrn) LIMIT 2",
+            )?
+            .query_map([upper.clone(), format!("{upper}\u{10FFFF}")], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        match found.as_slice() {
+            [(id, _)] => Ok(PatientId(*id)),
+            [] => Err(StoreError::UnknownMrn(mrn.to_owned())),
+            several => Err(StoreError::Invalid(format!(
+                "several patients have an MRN starting with {prefix} ({}, …): type more of it",
+                several
+                    .iter()
+                    .map(|(_, m)| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
     pub fn patient(&self, id: PatientId) -> Result<Patient> {
         read_patient(&self.conn, id)
     }

@@ -66,6 +66,10 @@ pub enum Action {
     AddTask,
     /// Presentation: whether the plan of the last discussion was followed.
     PlanFollowed,
+    /// Patient: the History tab as stored audit rows, or as sentences again.
+    RawDetail,
+    /// A meeting: write its minutes to a file (Markdown, or HTML by the name).
+    WriteMinutes,
     /// After a save refused because a colleague changed the same thing: save yours over theirs
     /// (recorded as an overwrite).
     Overwrite,

@@ -100,7 +100,10 @@ impl PatientList {
 /// A small menu over the list (filter or sort).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Popup {
-    Help,
+    /// Every key and symbol of the screen; `scroll` lines hidden above (a small terminal).
+    Help {
+        scroll: usize,
+    },
     Filter {
         selected: usize,
     },
@@ -148,12 +151,14 @@ pub enum InputPurpose {
     OutcomeText,
     Task,
     PlanNotFollowed,
+    /// The file a meeting's minutes are written to.
+    MinutesFile,
 }
 
 impl InputPurpose {
     /// Several lines: Enter starts a new line and Ctrl-S saves.
     pub fn is_multiline(self) -> bool {
-        self == InputPurpose::StepNotes
+        matches!(self, InputPurpose::StepNotes | InputPurpose::Note)
     }
 }
 
@@ -266,6 +271,11 @@ pub struct PatientScreen {
     pub pan: i32,
     /// Where Esc goes back to.
     pub back_to: Screen,
+    /// The History tab shows the audit rows as they are stored (action, JSON) instead of
+    /// sentences.
+    pub raw_history: bool,
+    /// The selected task on the Tasks tab (Space marks it done).
+    pub task: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -318,6 +328,9 @@ pub struct Model {
     pub refusal: Option<Refusal>,
     /// The number of the last save sent.
     pub last_ticket: u64,
+    /// Saves made in the background (the presentation's time on a case), not by a person's
+    /// key: their answer never replaces a message a person's action left on the status line.
+    pub background_tickets: Vec<u64>,
     pub evaluating: Option<(usize, usize)>,
     pub care_teams: Vec<String>,
     /// The rule sets loaded, for the condition column and filter.
@@ -331,15 +344,14 @@ pub struct Model {
 }
 
 /// A rule set as the screens name it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RulesetName {
     pub id: String,
     pub name: String,
     /// For the list's narrow column.
     pub short: String,
-    /// Observation codes the timeline follows the condition by (the rule set's
-    /// `[[display.tracked]]`).
-    pub tracked: Vec<String>,
+    /// The measures the condition is followed by, on their clinical scales (the timeline).
+    pub measures: Vec<crate::rules::model::MeasureScale>,
 }
 
 impl RulesetName {
@@ -352,7 +364,7 @@ impl RulesetName {
                 id: set.id.clone(),
                 name: set.name.clone(),
                 short: set.short_name.clone().unwrap_or_else(|| set.name.clone()),
-                tracked: set.display.tracked.iter().map(|m| m.code.clone()).collect(),
+                measures: set.measures.clone(),
             })
             .collect()
     }
@@ -367,7 +379,12 @@ impl Model {
                 .rulesets
                 .iter()
                 .find(|r| r.id == id)
-                .map(|r| r.tracked.iter().map(String::as_str).collect())
+                .map(|r| {
+                    r.measures
+                        .iter()
+                        .flat_map(|m| m.codes.iter().map(String::as_str))
+                        .collect()
+                })
                 .unwrap_or_default(),
             None => vec![crate::domain::observation_codes::ECOG],
         }
@@ -379,6 +396,12 @@ impl Model {
             .iter()
             .find(|r| r.id == id)
             .map_or_else(|| id.to_owned(), |r| r.name.clone())
+    }
+
+    /// The measures of a rule set on their clinical scales (none when it is not loaded).
+    pub fn measures(&self, id: Option<&str>) -> &[crate::rules::model::MeasureScale] {
+        id.and_then(|id| self.rulesets.iter().find(|r| r.id == id))
+            .map_or(&[], |r| r.measures.as_slice())
     }
 
     /// The short name of a rule set, or its id when it is not loaded.
@@ -428,6 +451,7 @@ impl Model {
             message: None,
             refusal: None,
             last_ticket: 0,
+            background_tickets: Vec::new(),
             evaluating: None,
             care_teams: Vec::new(),
             rulesets,
@@ -567,10 +591,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Request> {
 fn stamp(model: &mut Model, requests: &mut [Request]) -> Option<u64> {
     let mut last = None;
     for request in requests {
-        if let Request::Save { ticket, .. } = request {
+        if let Request::Save { ticket, save } = request {
             if *ticket == 0 {
                 model.last_ticket += 1;
                 *ticket = model.last_ticket;
+                if save.is_background() {
+                    model.background_tickets.push(*ticket);
+                }
             }
             last = Some(*ticket);
         }
@@ -638,7 +665,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Request> {
             Vec::new()
         }
         Action::Help => {
-            model.popup = Some(Popup::Help);
+            model.popup = Some(Popup::Help { scroll: 0 });
             Vec::new()
         }
         Action::ToggleMask => {
@@ -714,10 +741,20 @@ fn back(model: &mut Model) -> Vec<Request> {
             Vec::new()
         }
         Screen::Patients => {
-            let filter = &model.list.query.filter;
-            if filter.search.is_some() || *filter != ListFilter::default() {
-                model.list.query.filter = ListFilter::default();
-                model.message = Some(String::from("search and filters cleared"));
+            // One thing at a time: the search first, then the filters.
+            let filter = &mut model.list.query.filter;
+            if filter.search.is_some() {
+                filter.search = None;
+                model.message = Some(String::from(if *filter == ListFilter::default() {
+                    "search cleared"
+                } else {
+                    "search cleared · Esc again clears the filters"
+                }));
+                return model.reload_list();
+            }
+            if *filter != ListFilter::default() {
+                *filter = ListFilter::default();
+                model.message = Some(String::from("filters cleared"));
                 return model.reload_list();
             }
             Vec::new()
@@ -856,6 +893,8 @@ pub(crate) fn open_patient(model: &mut Model, id: PatientId, back_to: Screen) ->
         zoom: 0,
         pan: 0,
         back_to,
+        raw_history: false,
+        task: 0,
     });
     vec![Request::Patient { id }]
 }
@@ -922,6 +961,21 @@ fn popup_action(model: &mut Model, popup: &Popup, action: Action) -> Vec<Request
         }
         (_, Action::Back | Action::Help) => {
             model.popup = None;
+            Vec::new()
+        }
+        (Popup::Help { scroll }, Action::MoveDown | Action::PageDown) => {
+            let step = if action == Action::PageDown { 10 } else { 1 };
+            // The view stops the scroll at the last line; a bound here keeps it finite.
+            model.popup = Some(Popup::Help {
+                scroll: (scroll + step).min(200),
+            });
+            Vec::new()
+        }
+        (Popup::Help { scroll }, Action::MoveUp | Action::PageUp) => {
+            let step = if action == Action::PageUp { 10 } else { 1 };
+            model.popup = Some(Popup::Help {
+                scroll: scroll.saturating_sub(step),
+            });
             Vec::new()
         }
         (Popup::Filter { selected }, Action::MoveDown) => {
@@ -1116,6 +1170,39 @@ fn patient_action(model: &mut Model, action: Action) -> Vec<Request> {
             patient.tab = Tab::ALL[next];
             patient.scroll = 0;
         }
+        Action::MoveDown | Action::MoveUp if patient.tab == Tab::Tasks => {
+            let tasks = patient.detail.as_ref().map_or(0, |d| d.summary.tasks.len());
+            patient.task = if action == Action::MoveDown {
+                (patient.task + 1).min(tasks.saturating_sub(1))
+            } else {
+                patient.task.saturating_sub(1)
+            };
+        }
+        Action::ToggleItem => {
+            let Some(task) = patient
+                .detail
+                .as_ref()
+                .filter(|_| patient.tab == Tab::Tasks)
+                .and_then(|d| d.summary.tasks.get(patient.task))
+            else {
+                model.message = Some(String::from("Space marks a task done on the Tasks tab"));
+                return Vec::new();
+            };
+            if task.status != crate::domain::TaskStatus::Open {
+                model.message = Some(String::from("that task is not open"));
+                return Vec::new();
+            }
+            let done = crate::domain::Task {
+                status: crate::domain::TaskStatus::Done,
+                ..task.clone()
+            };
+            return vec![Request::Save {
+                ticket: 0,
+                save: Box::new(Save::Meeting(meeting::MeetingChange::Task(
+                    crate::domain::Edit::of(task.clone(), done),
+                ))),
+            }];
+        }
         Action::MoveDown => patient.scroll += 1,
         Action::MoveUp => patient.scroll = patient.scroll.saturating_sub(1),
         Action::PageDown => patient.scroll += 10,
@@ -1162,6 +1249,13 @@ fn patient_action(model: &mut Model, action: Action) -> Vec<Request> {
         }
         Action::AddNote => {
             model.input = Some(Input::new(InputPurpose::Note, String::new()));
+        }
+        Action::RawDetail => {
+            patient.raw_history = !patient.raw_history;
+            if patient.tab != Tab::History {
+                patient.tab = Tab::History;
+                patient.scroll = 0;
+            }
         }
         Action::WayForward => return way_forward::open(model),
         _ => {}
@@ -1310,7 +1404,8 @@ fn submit(model: &mut Model, input: &Input) -> Vec<Request> {
         | InputPurpose::Attendee
         | InputPurpose::OutcomeText
         | InputPurpose::Task
-        | InputPurpose::PlanNotFollowed => {
+        | InputPurpose::PlanNotFollowed
+        | InputPurpose::MinutesFile => {
             meeting::submit(model, input.purpose, &input.text, input.opened.as_ref())
         }
         purpose => way_forward::submit(model, purpose, &input.text, input.opened.as_ref()),
@@ -1399,7 +1494,11 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             if model.input.as_ref().and_then(|i| i.saving) == Some(ticket) {
                 model.input = None;
             }
-            model.message = Some(format!("saved: {message}"));
+            if let Some(index) = model.background_tickets.iter().position(|t| *t == ticket) {
+                model.background_tickets.swap_remove(index);
+            } else {
+                model.message = Some(format!("saved: {message}"));
+            }
             let Some(patient) = patient else {
                 return model.refresh_in_place();
             };
@@ -1449,6 +1548,10 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             model.evaluating = (done < total).then_some((done, total));
             Vec::new()
         }
+        Reply::Notice(message) => {
+            model.message = Some(message);
+            Vec::new()
+        }
         Reply::Error(message) => {
             model.message = Some(format!("error: {message}"));
             model.list.loading = false;
@@ -1459,6 +1562,8 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
 
 /// A save that was not made: the typed text stays in its input, editable again, with why.
 fn not_saved(model: &mut Model, ticket: u64, why: NotSaved, save: Box<Save>) -> Vec<Request> {
+    // A background save that failed is said (the time on a case was not written).
+    model.background_tickets.retain(|t| *t != ticket);
     let typed = match model.input.as_mut() {
         Some(input) if input.saving == Some(ticket) => {
             input.saving = None;
@@ -1478,8 +1583,18 @@ fn not_saved(model: &mut Model, ticket: u64, why: NotSaved, save: Box<Save>) -> 
             Vec::new()
         }
         NotSaved::Busy(reason) => {
+            // Text of several lines is saved with Ctrl-S (Enter is a new line there).
+            let again = if model
+                .input
+                .as_ref()
+                .is_some_and(|i| i.purpose.is_multiline())
+            {
+                "Ctrl-S"
+            } else {
+                "⏎"
+            };
             model.message = Some(if typed {
-                format!("{lead}: {reason} · ⏎ tries again")
+                format!("{lead}: {reason} · {again} tries again")
             } else {
                 format!("{lead}: {reason}")
             });
@@ -1638,7 +1753,7 @@ mod tests {
                 id: String::from("epilepsy"),
                 name: String::from("Epilepsy"),
                 short: String::from("Epilepsy"),
-                tracked: Vec::new(),
+                measures: Vec::new(),
             }],
             10,
         );

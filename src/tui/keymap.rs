@@ -34,6 +34,8 @@ struct BindingFile {
     /// Optional in a user's file when it re-binds a built-in action (the built-in words stay).
     help: Option<String>,
     footer: Option<bool>,
+    /// The footer's one word for the binding (else the help's first words).
+    label: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -119,6 +121,9 @@ impl Key {
     }
 }
 
+/// A footer entry: the key as shown, and its word.
+pub type FooterEntry = (String, String);
+
 /// One binding, resolved.
 #[derive(Debug, Clone)]
 pub struct Binding {
@@ -127,6 +132,8 @@ pub struct Binding {
     pub context: Context,
     pub help: String,
     pub footer: bool,
+    /// The footer's word for it ("search"); the help's first words when the file gives none.
+    pub label: String,
 }
 
 /// Errors in a keymap file name the file and the line.
@@ -158,24 +165,27 @@ impl Keymap {
         let mut keymap = Self::embedded()?;
         let overrides = read_bindings(file, text)?;
         for (line, binding) in overrides {
-            let (help, footer) = match keymap
+            let replaced = keymap
                 .bindings
                 .iter()
                 .position(|b| b.action == binding.action && b.context == binding.context)
-            {
-                Some(index) => {
-                    let replaced = keymap.bindings.remove(index);
-                    (
-                        binding.help.unwrap_or(replaced.help),
-                        binding.footer.unwrap_or(replaced.footer),
-                    )
-                }
-                None => (
-                    binding
-                        .help
-                        .ok_or_else(|| invalid(file, line, "a new binding needs `help`"))?,
-                    binding.footer.unwrap_or(false),
-                ),
+                .map(|index| keymap.bindings.remove(index));
+            let (help, footer, label) = if let Some(replaced) = replaced {
+                let label = binding
+                    .label
+                    .clone()
+                    .unwrap_or_else(|| binding.help.as_deref().map_or(replaced.label, short));
+                (
+                    binding.help.unwrap_or(replaced.help),
+                    binding.footer.unwrap_or(replaced.footer),
+                    label,
+                )
+            } else {
+                let help = binding
+                    .help
+                    .ok_or_else(|| invalid(file, line, "a new binding needs `help`"))?;
+                let label = binding.label.clone().unwrap_or_else(|| short(&help));
+                (help, binding.footer.unwrap_or(false), label)
             };
             keymap.bindings.push(Binding {
                 keys: binding.keys,
@@ -183,6 +193,7 @@ impl Keymap {
                 context: binding.context,
                 help,
                 footer,
+                label,
             });
         }
         keymap.check_conflicts(file)?;
@@ -227,6 +238,7 @@ impl Keymap {
                 keys: binding.keys,
                 action: binding.action,
                 context: binding.context,
+                label: binding.label.unwrap_or_else(|| short(&help)),
                 help,
                 footer: binding.footer.unwrap_or(false),
             });
@@ -283,9 +295,19 @@ impl Keymap {
             .map(|b| b.action)
     }
 
-    /// The footer of a screen: its own footer bindings, then the global ones, as (keys, words).
+    /// The footer of a screen as (keys, word): its own footer bindings in the file's order
+    /// (most used first), then the global ones, and last `? help` and `q quit`.
     pub fn footer(&self, context: Context) -> Vec<(String, String)> {
-        let mut out = Vec::new();
+        let (mut out, pinned) = self.footer_split(context);
+        out.extend(pinned);
+        out
+    }
+
+    /// [`Keymap::footer`] in two parts: what may be left out when the terminal is narrow (the
+    /// help lists it), and what the footer always shows at its end (help, then quit).
+    pub fn footer_split(&self, context: Context) -> (Vec<FooterEntry>, Vec<FooterEntry>) {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut pinned: Vec<(Action, (String, String))> = Vec::new();
         for wanted in [context, Context::Global] {
             for binding in self
                 .bindings
@@ -294,21 +316,22 @@ impl Keymap {
             {
                 if out
                     .iter()
-                    .any(|(_, help): &(String, String)| *help == short(&binding.help))
+                    .chain(pinned.iter().map(|(_, entry)| entry))
+                    .any(|(_, label)| *label == binding.label)
                 {
                     continue;
                 }
-                let keys = binding
-                    .keys
-                    .iter()
-                    .take(1)
-                    .map(|k| k.label())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.push((keys, short(&binding.help)));
+                let keys = binding.keys.first().map(|k| k.label()).unwrap_or_default();
+                let entry = (keys, binding.label.clone());
+                if matches!(binding.action, Action::Help | Action::Quit) {
+                    pinned.push((binding.action, entry));
+                } else {
+                    out.push(entry);
+                }
             }
         }
-        out
+        pinned.sort_by_key(|(action, _)| *action == Action::Quit);
+        (out, pinned.into_iter().map(|(_, entry)| entry).collect())
     }
 
     /// The footer bindings of `context` alone, as (keys, words): what the footer shows after a
@@ -319,7 +342,7 @@ impl Keymap {
             .filter(|b| b.context == context && b.footer)
             .map(|b| {
                 let keys = b.keys.first().map(|k| k.label()).unwrap_or_default();
-                (keys, short(&b.help))
+                (keys, b.label.clone())
             })
             .collect()
     }
@@ -361,6 +384,7 @@ struct ReadBinding {
     context: Context,
     help: Option<String>,
     footer: Option<bool>,
+    label: Option<String>,
 }
 
 /// The bindings of a keymap file with the line each starts on.
@@ -405,6 +429,7 @@ fn read_bindings(file: &str, text: &str) -> Result<Vec<(usize, ReadBinding)>, Ke
                     context: binding.context,
                     help: binding.help,
                     footer: binding.footer,
+                    label: binding.label,
                 },
             ))
         })
@@ -496,7 +521,21 @@ mod tests {
                 .iter()
                 .any(|(k, h)| k == "/" && h.starts_with("search"))
         );
-        assert!(footer.iter().any(|(k, h)| k == "q" && h == "quit refract"));
+        // Help, then quit, always last (the footer keeps them when the rest does not fit).
+        let (_, pinned) = keymap.footer_split(Context::Patients);
+        assert_eq!(
+            pinned,
+            vec![
+                (String::from("?"), String::from("help")),
+                (String::from("q"), String::from("quit"))
+            ]
+        );
+        assert_eq!(
+            footer.last(),
+            Some(&(String::from("q"), String::from("quit")))
+        );
+        let (_, pinned) = keymap.footer_split(Context::WayForward);
+        assert_eq!(pinned, vec![(String::from("?"), String::from("help"))]);
         let help = keymap.help(Context::Patient);
         assert!(help.iter().any(|(k, _)| k == "c"));
         assert!(help.iter().all(|(_, h)| !h.is_empty()));

@@ -178,6 +178,18 @@ impl MeetingScreen {
 /// Opens the meetings list.
 pub fn open_list(model: &mut Model) -> Vec<Request> {
     let mut requests = leave_presentation(model);
+    // The meetings screens are the shared display's: masking is one state for all of them, set
+    // on the way in (a person who shows identity there keeps it shown while they stay).
+    let entering = !matches!(
+        model.screen,
+        Screen::Meetings | Screen::Meeting | Screen::Presenting
+    );
+    if entering && !model.masked {
+        requests.extend(model.set_masked(true));
+        model.message = Some(String::from(
+            "identity masked for the shared screen: M shows it",
+        ));
+    }
     model.screen = Screen::Meetings;
     model.meeting = None;
     requests.push(Request::Meetings);
@@ -445,6 +457,10 @@ pub fn agenda_action(model: &mut Model, action: Action) -> Vec<Request> {
             );
         }
         Action::AddItem => return ask(model, InputPurpose::Attendee, String::new()),
+        Action::WriteMinutes => {
+            let name = minutes_file_name(&view.detail.meeting);
+            return ask(model, InputPurpose::MinutesFile, name);
+        }
         Action::ToggleItem => {
             if let Some(attendee) = view.detail.attendees.get(screen.attendee) {
                 screen.pane = AgendaPane::Attendees;
@@ -488,6 +504,10 @@ pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
         return Vec::new();
     };
     match action {
+        Action::WriteMinutes => {
+            let name = minutes_file_name(&view.detail.meeting);
+            return ask(model, InputPurpose::MinutesFile, name);
+        }
         Action::NextCase | Action::PrevCase => {
             let next = if action == Action::NextCase {
                 (screen.case + 1).min(cases.saturating_sub(1))
@@ -685,6 +705,18 @@ pub fn submit(
         return Vec::new();
     };
     let meeting = view.detail.meeting.id;
+    if purpose == InputPurpose::MinutesFile {
+        if text.is_empty() {
+            return Vec::new();
+        }
+        // Masked minutes while the screen is masked: what is on the shared display is what
+        // goes in the file.
+        return vec![Request::Minutes {
+            meeting,
+            path: std::path::PathBuf::from(text),
+            identified: !model.masked,
+        }];
+    }
     // The case typed about: as it was opened, else (no longer on the agenda) as it is now.
     let case = match opened {
         Some(Opened::Case(case)) => Some(case.clone()),
@@ -793,6 +825,15 @@ pub fn submit(
 }
 
 /// "2026-12-03 14:00 Epilepsy MDT": a date, a time, and the title.
+/// The file name offered for a meeting's minutes: its date and number, in the current folder.
+fn minutes_file_name(meeting: &crate::domain::Meeting) -> String {
+    format!(
+        "minutes-{}-{}.md",
+        meeting.starts_at.format("%Y-%m-%d"),
+        meeting.id
+    )
+}
+
 fn new_meeting(model: &mut Model, text: &str) -> Vec<Request> {
     let mut words = text.splitn(3, ' ');
     let date = words.next().unwrap_or_default();

@@ -72,6 +72,28 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
     sanitise_cells(frame.buffer_mut());
 }
 
+/// `text` in at most `width` columns: cut with "…" when it does not fit, so that a cut value
+/// (an MRN, a regimen) never looks complete.
+pub fn fit(text: &str, width: usize) -> String {
+    if Span::raw(text).width() <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = Span::raw(c.to_string()).width();
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
 /// Typed text as it shows on a masked screen: a dot for each character.
 pub fn masked_text(text: &str) -> String {
     "•".repeat(text.chars().count())
@@ -232,7 +254,8 @@ fn render_title(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
     if model.screen == Screen::Patients
         && let Some(total) = model.list.total_text()
     {
-        spans.push(Span::styled(format!("─ {total} patients "), theme.muted()));
+        let noun = if total == "1" { "patient" } else { "patients" };
+        spans.push(Span::styled(format!("─ {total} {noun} "), theme.muted()));
     }
     if let Some(team) = &model.list.query.filter.care_team
         && model.screen == Screen::Patients
@@ -303,6 +326,7 @@ fn render_input(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
         InputPurpose::Goal => String::from("goal (add ' by YYYY-MM-DD' for a due date): "),
         InputPurpose::NewMeeting => String::from("new meeting (YYYY-MM-DD HH:MM title): "),
         InputPurpose::Question => String::from("clinical question: "),
+        InputPurpose::MinutesFile => String::from("write the minutes to (.md or .html): "),
         InputPurpose::Timebox => String::from("time box (minutes): "),
         InputPurpose::Attendee => String::from("attendee (name, specialty): "),
         InputPurpose::OutcomeText => String::from("recommendation: "),
@@ -349,7 +373,7 @@ fn render_status(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect)
                 " ⏎ save · Esc cancel · a rationale is recorded with your name in the audit log",
                 theme.muted(),
             ),
-            InputPurpose::StepNotes => Span::styled(
+            InputPurpose::StepNotes | InputPurpose::Note => Span::styled(
                 " several lines: ⏎ new line · Ctrl-S save · Esc cancel",
                 theme.muted(),
             ),
@@ -393,8 +417,9 @@ fn render_footer(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame
                 (String::from("Esc"), String::from(escape)),
             ]
         }
-    } else if matches!(model.popup, Some(Popup::Help)) {
+    } else if matches!(model.popup, Some(Popup::Help { .. })) {
         vec![
+            (String::from("↑↓"), String::from("scroll")),
             (String::from("Esc"), String::from("close")),
             (String::from("q"), String::from("quit")),
         ]
@@ -407,15 +432,32 @@ fn render_footer(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame
     } else {
         keymap.footer(model.context())
     };
+    // `? help` (and `q quit` on the list) always show, at the end: the rest fills the width
+    // before them, most used first; what does not fit is in the help.
+    let (entries, pinned) =
+        if model.input.is_none() && model.popup.is_none() && model.refusal.is_none() {
+            keymap.footer_split(model.context())
+        } else {
+            (entries, Vec::new())
+        };
+    let entry_width =
+        |(key, help): &(String, String)| key.chars().count() + help.chars().count() + 3;
+    let reserved: usize = pinned.iter().map(entry_width).sum();
     let mut width = 0usize;
-    for (key, help) in entries {
-        let len = key.chars().count() + help.chars().count() + 3;
-        if width + len > usize::from(area.width) {
+    let push = |spans: &mut Vec<Span<'static>>, (key, help): (String, String)| {
+        spans.push(Span::styled(format!(" {key}"), theme.key()));
+        spans.push(Span::styled(format!(" {help} "), Style::new()));
+    };
+    for entry in entries {
+        let len = entry_width(&entry);
+        if width + len + reserved > usize::from(area.width) {
             break;
         }
         width += len;
-        spans.push(Span::styled(format!(" {key}"), theme.key()));
-        spans.push(Span::styled(format!(" {help} "), Style::new()));
+        push(&mut spans, entry);
+    }
+    for entry in pinned {
+        push(&mut spans, entry);
     }
     frame.render_widget(Line::from(spans), area);
 }

@@ -52,6 +52,10 @@ pub struct WayForwardScreen {
     pub pending_specialty: Option<String>,
     /// The step as it was when its status menu opened (what the choice is checked against).
     pub opened_step: Option<crate::domain::WayForwardStep>,
+    /// The checklist's keys in the order first shown, per condition: a ticked confounder
+    /// leaves the assessment and would otherwise move to the end of the list, so the row under
+    /// the cursor would then hold another item (rows keep their place while the screen is open).
+    pub checklist_order: Option<(String, Vec<String>)>,
     pub loaded: bool,
 }
 
@@ -137,6 +141,7 @@ pub fn open(model: &mut Model) -> Vec<Request> {
         item: 0,
         pending_specialty: None,
         opened_step: None,
+        checklist_order: None,
         loaded: false,
     });
     vec![Request::WayForward {
@@ -169,12 +174,36 @@ pub fn loaded(
     }
     screen.conditions = conditions;
     screen.view = view;
+    if let Some(view) = screen.view.as_deref_mut() {
+        keep_checklist_order(&mut screen.checklist_order, view);
+    }
     screen.loaded = true;
     let count = screen
         .view
         .as_ref()
         .map_or(0, |v| items(v, screen.step).len());
     screen.item = screen.item.min(count.saturating_sub(1));
+}
+
+/// Puts the checklist in the order it was first shown on this screen (new items after), and
+/// remembers the order for the next reload.
+fn keep_checklist_order(order: &mut Option<(String, Vec<String>)>, view: &mut WayForwardView) {
+    let ruleset = &view.plan.ruleset;
+    let checklist = &mut view.plan.checklist;
+    if let Some((of, keys)) = order.as_ref()
+        && of == ruleset
+    {
+        // A stable sort: items not seen before keep their relative order, after the others.
+        checklist.sort_by_key(|item| {
+            keys.iter()
+                .position(|k| *k == item.key)
+                .unwrap_or(usize::MAX)
+        });
+    }
+    *order = Some((
+        ruleset.clone(),
+        checklist.iter().map(|item| item.key.clone()).collect(),
+    ));
 }
 
 fn selected_item(screen: &WayForwardScreen) -> Option<Item> {
@@ -593,6 +622,10 @@ pub fn submit(
             };
             let mut item = opened.clone();
             item.detail = optional(text);
+            // Recording how a check was resolved resolves it: the item is ticked too.
+            if item.detail.is_some() {
+                item.done = true;
+            }
             save(Change::Checklist(Edit::of(opened, item)))
         }
         InputPurpose::OptionNotes | InputPurpose::RejectReason => {

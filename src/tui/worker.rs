@@ -64,6 +64,13 @@ pub enum Request {
     Meeting {
         id: i64,
     },
+    /// Writes a meeting's minutes to a new file (HTML when the name ends in `.html`), masked
+    /// unless `identified`; answered with a notice saying where, or why not.
+    Minutes {
+        meeting: i64,
+        path: std::path::PathBuf,
+        identified: bool,
+    },
     /// A change a person made, answered with `Saved` or `NotSaved` carrying the same ticket: the
     /// screen numbers its saves to know which typed text an answer is about (0: not numbered
     /// yet; the screen numbers it before sending).
@@ -93,6 +100,12 @@ pub enum Save {
 }
 
 impl Save {
+    /// A save no key asked for (the presentation's running time on a case, written every few
+    /// seconds): it is saved quietly.
+    pub fn is_background(&self) -> bool {
+        matches!(self, Save::Meeting(MeetingChange::Presented { .. }))
+    }
+
     /// The same change, saved over what a colleague changed since it was opened (audited as an
     /// overwrite).
     #[must_use]
@@ -189,6 +202,8 @@ pub enum Reply {
     Meeting(Box<MeetingView>),
     /// Another process (or the background evaluation) changed what the screen shows.
     DataChanged,
+    /// Something done that the status line says (a file written, or why not).
+    Notice(String),
     Evaluating {
         done: usize,
         total: usize,
@@ -563,6 +578,17 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
         Request::Save { ticket, save } => {
             let result = save_once(store, rules, &save, today);
             return saved(ticket, save, result);
+        }
+        Request::Minutes {
+            meeting,
+            path,
+            identified,
+        } => {
+            let shown = crate::text::sanitise_line(&path.display().to_string()).into_owned();
+            return match crate::cli::minutes::write_file(store, rules, meeting, &path, identified) {
+                Ok(()) => Reply::Notice(format!("minutes written to {shown}")),
+                Err(err) => Reply::Notice(format!("minutes not written: {err}")),
+            };
         }
     };
     result.unwrap_or_else(|err| Reply::Error(err.to_string()))

@@ -260,27 +260,18 @@ fn a_drug_book_dose_out_of_range_is_refused_at_its_line() {
 fn every_shipped_rule_set_says_what_its_timeline_tracks() {
     let rules = Rules::embedded().unwrap();
     for set in &rules.sets {
-        assert!(
-            !set.display.tracked.is_empty(),
-            "{} has no [[display.tracked]] measure",
-            set.id
-        );
+        assert!(!set.measures.is_empty(), "{} has no [[measure]]", set.id);
+        for measure in &set.measures {
+            assert!(
+                measure.min < measure.max && !measure.codes.is_empty(),
+                "{}: {measure:?}",
+                set.id
+            );
+        }
     }
-    let codes = |id: &str| -> Vec<String> {
-        rules
-            .get(id)
-            .unwrap()
-            .display
-            .tracked
-            .iter()
-            .map(|m| m.code.clone())
-            .collect()
-    };
+    let codes = |id: &str| -> Vec<String> { rules.get(id).unwrap().measures[0].codes.clone() };
     assert_eq!(codes("hypertension"), ["8480-6"]);
-    assert_eq!(
-        codes("rheumatoid_arthritis"),
-        ["75847-4", "refract:das28-esr"]
-    );
+    assert_eq!(codes("status_epilepticus"), ["refract:seizure-activity"]);
 }
 
 /// A rule set added with `--rules` is shown by what it says, never by another condition's
@@ -288,23 +279,17 @@ fn every_shipped_rule_set_says_what_its_timeline_tracks() {
 #[test]
 fn a_custom_rule_set_tracks_its_own_measures_or_none() {
     let text = embedded("epilepsy").replacen("id = \"epilepsy\"", "id = \"custom_epilepsy\"", 1);
-    let without = text[..text.find("[[display.tracked]]").unwrap()].to_owned();
+    let without = text[..text.find("[[measure]]").unwrap()].to_owned();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("custom_epilepsy.toml"), &without).unwrap();
     let rules = Rules::load(Some(dir.path())).unwrap();
-    assert!(
-        rules
-            .get("custom_epilepsy")
-            .unwrap()
-            .display
-            .tracked
-            .is_empty()
-    );
+    assert!(rules.get("custom_epilepsy").unwrap().measures.is_empty());
 
-    let own = format!("{without}[[display.tracked]]\ncode = \"refract:x\"\nname = \"X\"\n");
+    let own =
+        format!("{without}[[measure]]\ncodes = [\"refract:x\"]\nname = \"X\"\nmin = 0\nmax = 10\n");
     std::fs::write(dir.path().join("custom_epilepsy.toml"), own).unwrap();
     let rules = Rules::load(Some(dir.path())).unwrap();
-    let tracked = &rules.get("custom_epilepsy").unwrap().display.tracked;
-    assert_eq!(tracked.len(), 1);
-    assert_eq!(tracked[0].code, "refract:x");
+    let measures = &rules.get("custom_epilepsy").unwrap().measures;
+    assert_eq!(measures.len(), 1);
+    assert_eq!(measures[0].codes, ["refract:x"]);
 }

@@ -129,16 +129,9 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
     let mut selected_row = 0;
     for (index, row) in screen.tasks.iter().enumerate() {
         let who = if model.masked {
-            row.name
-                .split(", ")
-                .map(|part| {
-                    part.chars()
-                        .next()
-                        .map(|c| format!("{c}."))
-                        .unwrap_or_default()
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
+            // "Family, Given": initials written as everywhere else (given name first).
+            let (family, given) = row.name.split_once(", ").unwrap_or((row.name.as_str(), ""));
+            crate::domain::initials(given, family)
         } else {
             format!("{} {}", row.name, row.mrn)
         };
@@ -471,6 +464,7 @@ fn render_case_record(
         zoom: 0,
         pan: 0,
         theme,
+        measures: model.measures(Some(case.ruleset.as_str())),
     };
     let height = (timeline.wanted_height() + 2)
         .clamp(5, (area.height / 2).max(5))

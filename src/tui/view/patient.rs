@@ -235,6 +235,7 @@ fn render_timeline_tab(
         zoom: screen.zoom,
         pan: screen.pan,
         theme,
+        measures: model.measures(ruleset),
     };
     // The timeline takes what it needs (plus its border), up to three fifths of the screen.
     let timeline_height = (timeline.wanted_height() + 2)
@@ -242,15 +243,16 @@ fn render_timeline_tab(
         .min(area.height);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(timeline_height), Constraint::Min(0)]).areas(area);
+    // "+/− zoom", then how far in it is ("now ×4"): never "zoom zoom ×4".
     let zoom_note = if screen.zoom > 0 {
-        format!(" zoom ×{} ", 1u32 << screen.zoom)
+        format!(" · now ×{}", 1u32 << screen.zoom)
     } else {
         String::new()
     };
     let block = Block::bordered()
         .title(Span::styled(" Timeline ", theme.title()))
         .title_bottom(Line::from(Span::styled(
-            format!(" ←→ pan  + − zoom{zoom_note} "),
+            format!(" ←→ pan · +/− zoom{zoom_note} "),
             theme.muted(),
         )))
         .border_style(theme.border());
@@ -293,30 +295,39 @@ pub(super) fn render_assessment(
     };
     let assessment = &item.assessment;
     let status = assessment.status;
+    let review = match item.review {
+        ReviewState::Unreviewed => Span::styled("unreviewed ", theme.warning()),
+        ReviewState::Confirmed => Span::styled("confirmed ", theme.good()),
+        ReviewState::Dismissed => Span::styled("dismissed ", theme.muted()),
+    };
+    // The whole caution where it fits; never less than "suspected". The review follows it
+    // after a separator, and the label gives way (cut with "…") before either does, so that
+    // the title never reads as "suspected confirmed". A deceased patient's assessment suspects
+    // nothing: its reasons say why.
+    let caution = if assessment.label == DECEASED_LABEL {
+        " · no flag for a deceased patient · "
+    } else if area.width >= 100 {
+        " · suspected, for clinician review · "
+    } else {
+        " · suspected · "
+    };
+    let room = usize::from(area.width.saturating_sub(4));
+    let label_room = room
+        .saturating_sub(1 + caution.chars().count() + review.width())
+        .saturating_sub(status.symbol().chars().count() + 1);
     let title = Line::from(vec![
         Span::raw(" "),
         Span::styled(
-            format!("{} {}", status.symbol(), assessment.label),
+            format!(
+                "{} {}",
+                status.symbol(),
+                super::fit(&assessment.label, label_room)
+            ),
             theme.status(Some(status)),
         ),
-        Span::styled(
-            // The whole caution where it fits; never less than "suspected". A deceased
-            // patient's assessment suspects nothing: its reasons say why.
-            if assessment.label == DECEASED_LABEL {
-                " · no flag for a deceased patient "
-            } else if area.width >= 100 {
-                " · suspected, for clinician review "
-            } else {
-                " · suspected "
-            },
-            theme.muted(),
-        ),
+        Span::styled(caution, theme.muted()),
+        review,
     ]);
-    let review = match item.review {
-        ReviewState::Unreviewed => Span::styled(" unreviewed ", theme.warning()),
-        ReviewState::Confirmed => Span::styled(" confirmed ", theme.good()),
-        ReviewState::Dismissed => Span::styled(" dismissed ", theme.muted()),
-    };
     let which = if count > 1 {
         format!(" a: next of {count} ")
     } else {
@@ -331,7 +342,6 @@ pub(super) fn render_assessment(
     ]);
     let block = Block::bordered()
         .title(title)
-        .title(Line::from(review).right_aligned())
         .title_bottom(bottom)
         .border_style(theme.border());
     let width = usize::from(area.width.saturating_sub(2));
@@ -570,19 +580,7 @@ fn render_observations(
         .into_iter()
         .skip(screen.scroll)
         .map(|o| {
-            let value = match (o.value, &o.value_code) {
-                (Some(v), _) => format!(
-                    "{} {}",
-                    if v.fract() == 0.0 {
-                        format!("{v:.0}")
-                    } else {
-                        format!("{v:.1}")
-                    },
-                    o.unit.as_deref().unwrap_or("")
-                ),
-                (None, Some(code)) => code.clone(),
-                _ => String::from("–"),
-            };
+            let value = o.value_text();
             Row::new(vec![
                 Cell::from(o.effective.format("%Y-%m-%d").to_string()),
                 Cell::from(o.display.clone()),
@@ -594,7 +592,8 @@ fn render_observations(
     let widths = [
         Constraint::Length(10),
         Constraint::Min(24),
-        Constraint::Length(16),
+        // "never smoked tobacco", "0.31 g/dL", "152 mmHg".
+        Constraint::Length(22),
         Constraint::Length(12),
     ];
     frame.render_widget(
@@ -622,10 +621,17 @@ fn render_notes(
             format!(" {} · {}", note.at.format("%Y-%m-%d %H:%M"), note.author),
             theme.muted(),
         )));
-        lines.push(Line::from(format!("   {}", note.text)));
+        // Each line of the note, wrapped under its own start (not at column 0).
+        for paragraph in note.text.split('\n') {
+            lines.extend(wrap_hanging(
+                &format!("   {paragraph}"),
+                usize::from(area.width),
+                Style::new(),
+            ));
+        }
     }
     let lines: Vec<Line<'_>> = lines.into_iter().skip(screen.scroll).collect();
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn render_tasks(
@@ -643,8 +649,9 @@ fn render_tasks(
             theme.muted(),
         )));
     }
-    for task in &detail.summary.tasks {
+    for (index, task) in detail.summary.tasks.iter().enumerate() {
         let overdue = task.overdue_on(model.today);
+        let selected = index == screen.task;
         let state = match (task.status, overdue) {
             (crate::domain::TaskStatus::Open, true) => "⚠ overdue",
             (crate::domain::TaskStatus::Open, false) => "○ open",
@@ -658,8 +665,9 @@ fn render_tasks(
         } else {
             theme.muted()
         };
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {state:<11}"), style),
+        let line = Line::from(vec![
+            Span::raw(if selected { "▶" } else { " " }),
+            Span::styled(format!("{state:<11}"), style),
             Span::raw(format!(
                 " {}{}{}",
                 task.what,
@@ -669,7 +677,12 @@ fn render_tasks(
                     .unwrap_or_default(),
                 task.due.map(|d| format!(" · due {d}")).unwrap_or_default()
             )),
-        ]));
+        ]);
+        lines.push(if selected {
+            line.style(theme.selected())
+        } else {
+            line
+        });
     }
     let lines: Vec<Line<'_>> = lines.into_iter().skip(screen.scroll).collect();
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
@@ -682,6 +695,40 @@ fn render_history(
     frame: &mut Frame<'_>,
     area: Rect,
 ) {
+    if !screen.raw_history && !detail.history.is_empty() {
+        // Sentences, wrapped under their start; the stored rows are one key (i) away.
+        const DATE: usize = 18;
+        let width = usize::from(area.width).max(DATE + 20);
+        let mut lines: Vec<Line<'_>> = Vec::new();
+        for entry in detail.history.iter().skip(screen.scroll) {
+            let sentence = crate::domain::history::sentence(entry);
+            let wrapped = wrap_hanging(
+                &format!("{}{sentence}", " ".repeat(DATE)),
+                width,
+                Style::new(),
+            );
+            for (index, line) in wrapped.into_iter().enumerate() {
+                if index == 0 {
+                    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+                    lines.push(Line::from(vec![
+                        Span::styled(
+                            format!(" {:<16} ", entry.at.format("%Y-%m-%d %H:%M")),
+                            theme.muted(),
+                        ),
+                        Span::raw(text.trim_start().to_owned()),
+                    ]));
+                } else {
+                    lines.push(line);
+                }
+            }
+        }
+        lines.push(Line::from(Span::styled(
+            " Times in UTC · i shows the stored audit rows",
+            theme.muted(),
+        )));
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    }
     let header = Row::new(["when (UTC)", "who", "what", "change"]).style(theme.header());
     let rows: Vec<Row<'_>> = detail
         .history

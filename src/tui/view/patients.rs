@@ -192,12 +192,7 @@ fn status_cell(row: &PatientRow, model: &Model, theme: Theme) -> Cell<'static> {
 
 fn name_cell(row: &PatientRow, model: &Model, _: Theme) -> Cell<'static> {
     if model.masked {
-        let initials: String = [&row.given_name, &row.family_name]
-            .iter()
-            .filter_map(|part| part.chars().next())
-            .flat_map(|c| [c.to_ascii_uppercase(), '.'])
-            .collect();
-        Cell::from(initials)
+        Cell::from(crate::domain::initials(&row.given_name, &row.family_name))
     } else {
         Cell::from(format!("{}, {}", row.family_name, row.given_name))
     }
@@ -207,7 +202,7 @@ fn mrn_cell(row: &PatientRow, model: &Model, theme: Theme) -> Cell<'static> {
     if model.masked {
         Cell::from("—").style(theme.muted())
     } else {
-        Cell::from(row.mrn.clone())
+        Cell::from(super::fit(&row.mrn, usize::from(MRN_WIDTH)))
     }
 }
 
@@ -233,7 +228,7 @@ fn line_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
 }
 
 fn regimen_cell(row: &PatientRow, _: &Model, _: Theme) -> Cell<'static> {
-    Cell::from(row.regimen.clone())
+    Cell::from(super::fit(&row.regimen, usize::from(REGIMEN_WIDTH)))
 }
 
 fn way_forward_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
@@ -270,6 +265,10 @@ fn changed_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
     Cell::from(row.updated_at.get(..10).unwrap_or("").to_owned()).style(theme.muted())
 }
 
+/// Columns of fixed width whose values can be longer (imported MRNs are often UUIDs).
+const MRN_WIDTH: u16 = 11;
+const REGIMEN_WIDTH: u16 = 18;
+
 const COLUMNS: &[Column] = &[
     Column {
         title: "status",
@@ -286,7 +285,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         title: "MRN",
-        width: 11,
+        width: MRN_WIDTH,
         priority: 4,
         cell: mrn_cell,
     },
@@ -310,7 +309,7 @@ const COLUMNS: &[Column] = &[
     },
     Column {
         title: "regimen",
-        width: 18,
+        width: REGIMEN_WIDTH,
         priority: 3,
         cell: regimen_cell,
     },
@@ -397,7 +396,7 @@ fn render_table(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
 
     if list.rows.is_empty() && !list.loading {
         let note = Line::from(Span::styled(
-            "  no patient matches (Esc clears the search and filters)",
+            "  no patient matches (Esc clears the search, then the filters)",
             theme.muted(),
         ));
         frame.render_widget(
@@ -434,6 +433,13 @@ fn render_table(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_cut_to_its_column_ends_with_an_ellipsis() {
+        assert_eq!(super::super::fit("641f6ec3-9c2d-4e", 11), "641f6ec3-9…");
+        assert_eq!(super::super::fit("RF-0000010", 11), "RF-0000010");
+        assert_eq!(super::super::fit("abc", 0), "");
+    }
 
     #[test]
     fn narrow_terminals_drop_columns_but_never_the_status() {

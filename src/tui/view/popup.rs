@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::super::app::{Model, Popup, filter_items};
-use super::super::keymap::Keymap;
+use super::super::keymap::{Context, Keymap};
 use super::super::theme::Theme;
 use crate::store::SortKey;
 
@@ -20,7 +20,7 @@ pub fn render(
     area: Rect,
 ) {
     let (title, lines): (&str, Vec<Line<'_>>) = match popup {
-        Popup::Help => {
+        Popup::Help { .. } => {
             let mut lines: Vec<Line<'_>> = keymap
                 .help(model.context())
                 .into_iter()
@@ -31,6 +31,25 @@ pub fn render(
                     ])
                 })
                 .collect();
+            let symbols = symbols(model.context());
+            if !symbols.is_empty() {
+                lines.push(Line::from(""));
+                let width = usize::from(area.width.saturating_sub(6)).clamp(20, 76);
+                let mut current = String::from("  ");
+                for (symbol, meaning) in symbols {
+                    let piece = format!("{symbol} {meaning}");
+                    if current.trim().is_empty() {
+                        current.push_str(&piece);
+                    } else if current.chars().count() + 3 + piece.chars().count() > width {
+                        lines.push(Line::from(Span::raw(std::mem::take(&mut current))));
+                        current = format!("  {piece}");
+                    } else {
+                        current.push_str(" · ");
+                        current.push_str(&piece);
+                    }
+                }
+                lines.push(Line::from(Span::raw(current)));
+            }
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(
                 "Flags are suspicions from published criteria, for clinician review.",
@@ -120,8 +139,76 @@ pub fn render(
         height,
     };
     frame.render_widget(Clear, rect);
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .title(Span::styled(title, theme.title()))
         .border_style(theme.border());
+    // The help can be longer than a small terminal: it scrolls, and says there is more.
+    let shown = usize::from(height.saturating_sub(2));
+    let scroll = match popup {
+        Popup::Help { scroll } => (*scroll).min(lines.len().saturating_sub(shown)),
+        _ => 0,
+    };
+    if scroll + shown < lines.len() {
+        block = block.title_bottom(Span::styled(" ↓ more (j) ", theme.muted()));
+    }
+    if scroll > 0 {
+        block =
+            block.title(Line::from(Span::styled(" ↑ more (k) ", theme.muted())).right_aligned());
+    }
+    let lines: Vec<Line<'_>> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// The symbols a screen uses, with what they mean: the help lists them beside the keys.
+fn symbols(context: Context) -> Vec<(&'static str, &'static str)> {
+    use crate::domain::AssessmentStatus as S;
+    let statuses = [
+        S::Refractory,
+        S::Resistant,
+        S::Relapsed,
+        S::InsufficientData,
+        S::NotMet,
+    ]
+    .map(|s| (s.symbol(), s.word()));
+    match context {
+        Context::Patients | Context::Overview => {
+            let mut out = statuses.to_vec();
+            out.extend([
+                ("●○", "way-forward steps closed / open"),
+                ("!", "a step or task overdue"),
+                ("–", "none"),
+            ]);
+            out
+        }
+        Context::Patient => vec![
+            ("✗", "failed"),
+            ("⊘", "intolerance"),
+            ("⚠", "nonadherence"),
+            ("✓", "completed"),
+            ("·", "stopped (other)"),
+            ("▶", "ongoing"),
+            ("◆", "procedure"),
+            ("╎", "today"),
+            ("● ◐ ○ ✗", "disease: CR, PR/MR, SD, PD"),
+        ],
+        Context::WayForward => vec![
+            ("○", "to do"),
+            ("◐", "in progress"),
+            ("●", "done"),
+            ("–", "not applicable"),
+            ("★", "recommended"),
+            (
+                "⚠",
+                "overdue; on the checklist, still to rule out before calling it refractory",
+            ),
+            ("▶", "selected"),
+        ],
+        Context::Meetings | Context::Meeting | Context::Presentation => vec![
+            ("○", "open"),
+            ("⚠", "overdue"),
+            ("✓", "present, or discussed"),
+            ("✗", "absent"),
+        ],
+        Context::Global | Context::Conflict => Vec::new(),
+    }
 }

@@ -10,16 +10,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::super::theme::Theme;
+use crate::domain::observation_codes::display;
 use crate::domain::{
     Observation, PatientRecord, Response, StopReason, TreatmentLine, observation_codes as codes,
 };
+use crate::rules::model::MeasureScale;
 
 /// What the timeline draws; built per frame from the model.
 pub struct Timeline<'a> {
     pub record: &'a PatientRecord,
     /// The condition whose lines are drawn (all lines when `None`).
     pub ruleset: Option<&'a str>,
-    /// The observation codes the condition is followed by ([`Model::tracked_codes`]).
+    /// Observation codes followed when none of `measures` has values ([`Model::tracked_codes`]).
     ///
     /// [`Model::tracked_codes`]: super::super::app::Model::tracked_codes
     pub tracked: Vec<&'a str>,
@@ -27,6 +29,9 @@ pub struct Timeline<'a> {
     pub zoom: u8,
     pub pan: i32,
     pub theme: Theme,
+    /// The condition's measures on their clinical scales (from its rule set); none: the key
+    /// measure against its own range.
+    pub measures: &'a [MeasureScale],
 }
 
 /// Events an episode shows at most (the latest when there are more).
@@ -181,13 +186,39 @@ impl Timeline<'_> {
             .collect()
     }
 
+    /// The measure drawn under the lanes: the first of the rule set's measures the record
+    /// holds values of, on its scale; else the codes followed without a scale (performance
+    /// status for the whole record), on their own range.
+    fn track(&self) -> Option<(Option<&MeasureScale>, Vec<&Observation>)> {
+        let points = |codes: &[&str]| -> Vec<&Observation> {
+            self.record
+                .observations
+                .iter()
+                .filter(|o| codes.contains(&o.code.as_str()) && o.value.is_some())
+                .collect()
+        };
+        for measure in self.measures {
+            let codes: Vec<&str> = measure.codes.iter().map(String::as_str).collect();
+            let found = points(&codes);
+            if !found.is_empty() {
+                return Some((Some(measure), found));
+            }
+        }
+        let found = points(&self.tracked);
+        (!found.is_empty()).then_some((None, found))
+    }
+
     fn track_points(&self) -> Vec<&Observation> {
-        let wanted = &self.tracked;
+        self.track().map(|(_, points)| points).unwrap_or_default()
+    }
+
+    /// The reading taken with `point` (the diastolic with a systolic), if the record has it.
+    fn paired(&self, point: &Observation, code: &str) -> Option<f64> {
         self.record
             .observations
             .iter()
-            .filter(|o| wanted.contains(&o.code.as_str()) && o.value.is_some())
-            .collect()
+            .find(|o| o.code == code && o.effective == point.effective)
+            .and_then(|o| o.value)
     }
 
     fn lines(&self) -> Vec<&TreatmentLine> {
@@ -260,15 +291,26 @@ impl Widget for &Timeline<'_> {
             NaiveDate::from_ymd_opt(start.year(), if months_view { start.month() } else { 1 }, 1)
                 .unwrap_or(start);
         let mut last_label_end = 0u16;
+        let today_column = axis.column(self.today);
         while tick <= end {
+            let label = if months_view {
+                tick.format("%b %y").to_string()
+            } else {
+                tick.year().to_string()
+            };
+            let label_end = axis
+                .column(tick)
+                .map(|column| column + label.chars().count() as u16);
+            // A label the today marker would cut in two ("┊2╎26") is left out: the marker and
+            // the neighbouring labels say where the year is.
+            let hides_today = matches!(
+                (axis.column(tick), label_end, today_column),
+                (Some(from), Some(to), Some(today)) if today > from && today <= to + 1
+            );
             if let Some(column) = axis.column(tick)
                 && column >= last_label_end
+                && !hides_today
             {
-                let label = if months_view {
-                    tick.format("%b %y").to_string()
-                } else {
-                    tick.year().to_string()
-                };
                 buf.set_string(column, y, format!("┊{label}"), theme.muted());
                 last_label_end = column + label.chars().count() as u16 + 2;
             }
@@ -406,24 +448,20 @@ impl Widget for &Timeline<'_> {
             y += 1;
         }
 
-        // The measurement track: a sparkline of the condition's key measure per column.
-        let points = self.track_points();
-        if y < bottom && !points.is_empty() {
+        // The measurement track: a sparkline of the condition's measure per column, on the
+        // measure's clinical scale when the rule set gives one, with its latest value and unit.
+        if y < bottom
+            && let Some((scale, points)) = self.track()
+        {
             let values: Vec<f64> = points.iter().filter_map(|o| o.value).collect();
-            let low = values.iter().copied().fold(f64::INFINITY, f64::min);
-            let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let name = points.first().map_or("", |o| o.display.as_str());
-            // The range always shows; the name gives way.
-            let range = if high > low {
-                format!(" {}–{}", trim(low), trim(high))
-            } else {
-                format!(" {}", trim(low))
+            let (low, high) = match scale {
+                Some(scale) => (scale.min, scale.max),
+                None => (
+                    values.iter().copied().fold(f64::INFINITY, f64::min),
+                    values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                ),
             };
-            let name_room = usize::from(label_width).saturating_sub(range.chars().count());
-            let label = format!(
-                "{}{range}",
-                name.chars().take(name_room).collect::<String>()
-            );
+            let label = self.track_label(scale, &points, low, high, usize::from(label_width));
             buf.set_stringn(area.x, y, &label, usize::from(label_width), theme.muted());
             let bars = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
             let mut buckets: Vec<(f64, u32)> = vec![(0.0, 0); usize::from(axis.width)];
@@ -437,21 +475,29 @@ impl Widget for &Timeline<'_> {
                     slot.1 += 1;
                 }
             }
+            let goal = scale.and_then(|s| s.goal);
             for (offset, (sum, count)) in buckets.iter().enumerate() {
                 if *count == 0 {
                     continue;
                 }
                 let value = sum / f64::from(*count);
                 let level = if high > low {
-                    ((value - low) / (high - low) * 7.0).round() as usize
+                    ((value.clamp(low, high) - low) / (high - low) * 7.0).round() as usize
                 } else {
                     3
+                };
+                // Above the goal reads as a warning, at or under it as good; the label says
+                // the goal in words.
+                let style = match goal {
+                    Some(goal) if value > goal => theme.warning(),
+                    Some(_) => theme.good(),
+                    None => theme.accent(),
                 };
                 buf.set_string(
                     axis.left + offset as u16,
                     y,
                     bars[level.min(7)].to_string(),
-                    theme.accent(),
+                    style,
                 );
             }
             y += 1;
@@ -470,6 +516,79 @@ impl Widget for &Timeline<'_> {
 }
 
 impl Timeline<'_> {
+    /// The measure's lane label: its name, the latest value with its unit (systolic/diastolic
+    /// together), the goal and the scale, as much as fits in `room`.
+    fn track_label(
+        &self,
+        scale: Option<&MeasureScale>,
+        points: &[&Observation],
+        low: f64,
+        high: f64,
+        room: usize,
+    ) -> String {
+        let Some(latest) = points.iter().max_by_key(|o| o.effective) else {
+            return String::new();
+        };
+        let value = latest.value.unwrap_or_default();
+        let Some(scale) = scale else {
+            // No scale in the rule set: the measure's own range, and its latest value.
+            let unit = latest
+                .unit
+                .as_deref()
+                .and_then(display::unit)
+                .map(|u| format!(" {u}"))
+                .unwrap_or_default();
+            let range = if high > low {
+                format!(" ({}–{})", display::number(low), display::number(high))
+            } else {
+                String::new()
+            };
+            let candidates = [
+                format!("{} {}{unit}{range}", latest.display, display::number(value)),
+                format!("{} {}{unit}", latest.display, display::number(value)),
+                format!("{}{unit}", display::number(value)),
+            ];
+            return pick(&candidates, room);
+        };
+        let shown = |v: f64| format!("{v:.prec$}", prec = usize::from(scale.precision));
+        let paired = scale
+            .paired_code
+            .as_deref()
+            .and_then(|code| self.paired(latest, code));
+        let latest_text = match paired {
+            Some(second) => format!("{}/{}", shown(value), shown(second)),
+            None => shown(value),
+        };
+        let unit = if scale.unit.is_empty() {
+            String::new()
+        } else if scale.unit.starts_with('/') {
+            scale.unit.clone()
+        } else {
+            format!(" {}", scale.unit)
+        };
+        let goal = scale.goal.map(
+            |goal| match (scale.paired_code.as_ref(), scale.paired_goal) {
+                (Some(_), Some(second)) => format!(" goal <{}/{}", shown(goal), shown(second)),
+                _ => format!(" goal ≤{}", shown(goal)),
+            },
+        );
+        let range = format!(
+            " ({}–{})",
+            display::number(scale.min),
+            display::number(scale.max)
+        );
+        let name = &scale.name;
+        let goal = goal.unwrap_or_default();
+        let candidates = [
+            format!("{name} {latest_text}{unit}{goal}{range}"),
+            format!("{name} {latest_text}{unit}{goal}"),
+            format!("{name} {latest_text}{unit}{range}"),
+            format!("{name} {latest_text}{unit}"),
+            format!("{latest_text}{unit}"),
+        ];
+        pick(&candidates, room)
+    }
+
     /// The markers this timeline uses, in words.
     fn legend(&self, lines: &[&TreatmentLine]) -> String {
         const MEANINGS: [(&str, &str); 6] = [
@@ -506,6 +625,16 @@ impl Timeline<'_> {
         }));
         parts.join("  ")
     }
+}
+
+/// The first text that fits in `room` columns (else the last, to be cut).
+fn pick(candidates: &[String], room: usize) -> String {
+    candidates
+        .iter()
+        .find(|c| c.chars().count() <= room)
+        .or_else(|| candidates.last())
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn trim(value: f64) -> String {

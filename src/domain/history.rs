@@ -1,0 +1,353 @@
+//! The audit log in words: each change a person (or an import) made to a patient's record, as
+//! the sentence a colleague would write ("dr.lind added the task 'Book 3T MRI', due
+//! 2026-12-12"), for the History tab. The raw rows stay in the log and one key away.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use super::AuditEntry;
+use super::way_forward::STEP_TITLES;
+
+/// A text field of a JSON record, if present and not empty.
+fn text<'v>(record: Option<&'v Value>, key: &str) -> Option<&'v str> {
+    record?
+        .get(key)?
+        .as_str()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// A field as it reads in a sentence: text as is, numbers and booleans as written.
+fn field(record: Option<&Value>, key: &str) -> Option<String> {
+    match record?.get(key)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A machine word as words ("in_progress" → "in progress").
+fn words(machine: &str) -> String {
+    machine.replace('_', " ")
+}
+
+/// Quoted, and cut to a length that fits a line ("Book 3T MRI…").
+fn quoted(text: &str) -> String {
+    const MAX: usize = 60;
+    let first = text.lines().next().unwrap_or_default();
+    let cut: String = first.chars().take(MAX).collect();
+    if cut.chars().count() < text.chars().count() {
+        format!("'{cut}…'")
+    } else {
+        format!("'{cut}'")
+    }
+}
+
+fn changed(entry: &AuditEntry, key: &str) -> bool {
+    let get = |v: Option<&Value>| v.and_then(|v| v.get(key)).cloned();
+    entry.before.is_some() && get(entry.before.as_ref()) != get(entry.after.as_ref())
+}
+
+/// What one audit row says, as a sentence that starts with who did it.
+pub fn sentence(entry: &AuditEntry) -> String {
+    let who = entry.who.trim();
+    let after = entry.after.as_ref();
+    let action = entry.action.as_str();
+    let (base, overwrite) = match action.strip_suffix(".overwrite") {
+        Some(base) => (base, " (saved over a colleague's change)"),
+        None => (action, ""),
+    };
+    let what = describe(entry, base, after);
+    format!("{who} {what}{overwrite}")
+}
+
+fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
+    match action {
+        "review.confirm" | "review.dismiss" => {
+            let verb = if action == "review.confirm" {
+                "confirmed"
+            } else {
+                "dismissed"
+            };
+            let mut out = format!("{verb} the flag");
+            if let Some(status) = text(after, "status") {
+                let _ = write!(out, " ({})", words(status));
+            }
+            if let Some(rationale) = text(after, "rationale") {
+                let _ = write!(out, ": {}", quoted(rationale));
+            }
+            out
+        }
+        "note.add" => text(after, "text").map_or_else(
+            || String::from("added a note"),
+            |t| format!("added a note: {}", quoted(t)),
+        ),
+        "task.add" | "task.update" | "task.status" => {
+            let task = text(after, "what").map(quoted).unwrap_or_default();
+            let mut out = if action == "task.status" {
+                let status = text(after, "status").map_or_else(|| String::from("changed"), words);
+                return format!("marked the task {task} {status}");
+            } else if action == "task.add" {
+                format!("added the task {task}")
+            } else {
+                format!("changed the task {task}")
+            };
+            if let Some(owner) = text(after, "owner") {
+                let _ = write!(out, " for {owner}");
+            }
+            if let Some(due) = text(after, "due") {
+                let _ = write!(out, ", due {due}");
+            }
+            out
+        }
+        "checklist.tick" | "checklist.untick" => {
+            let item = text(after, "text").map(quoted).unwrap_or_default();
+            let mut out = if action == "checklist.tick" {
+                format!("ticked {item}")
+            } else {
+                format!("unticked {item}")
+            };
+            if let Some(detail) = text(after, "detail") {
+                let _ = write!(out, ": {}", quoted(detail));
+            }
+            out
+        }
+        "way_forward.step" | "way_forward.status" | "way_forward.due" => step(entry, after),
+        "referral.add" => {
+            let specialty = text(after, "specialty").unwrap_or("a specialty");
+            match text(after, "to_whom") {
+                Some(to) => format!("referred the patient to {specialty} ({to})"),
+                None => format!("referred the patient to {specialty}"),
+            }
+        }
+        "referral.update" => format!(
+            "marked the referral to {} {}",
+            text(after, "specialty").unwrap_or("a specialty"),
+            text(after, "status").map_or_else(|| String::from("changed"), words)
+        ),
+        "option.add" | "option.update" => option(entry, action, after),
+        "goal.add" => {
+            let mut out = format!(
+                "set the goal {}",
+                text(after, "description").map(quoted).unwrap_or_default()
+            );
+            if let Some(due) = text(after, "due") {
+                let _ = write!(out, ", by {due}");
+            }
+            out
+        }
+        "goal.update" => {
+            let goal = text(after, "description").map(quoted).unwrap_or_default();
+            match after
+                .and_then(|a| a.get("achieved"))
+                .and_then(Value::as_bool)
+            {
+                Some(true) => format!("marked the goal {goal} achieved"),
+                Some(false) => format!("marked the goal {goal} not achieved"),
+                None => format!("changed the goal {goal}"),
+            }
+        }
+        "case.add" => String::from("put the patient on a meeting's agenda"),
+        "case.remove" => String::from("took the patient off a meeting's agenda"),
+        "case.move" => String::from("moved the patient's case on a meeting's agenda"),
+        "case.question" => text(after, "question").map_or_else(
+            || String::from("cleared the case's clinical question"),
+            |q| format!("wrote the case's clinical question: {}", quoted(q)),
+        ),
+        "case.timebox" => field(after, "timebox_minutes").map_or_else(
+            || String::from("changed the case's time box"),
+            |m| format!("gave the case {m} minutes"),
+        ),
+        "case.outcome" => {
+            let mut out = String::from("recorded the meeting's decision");
+            if let Some(category) = text(after, "outcome_category") {
+                let _ = write!(out, ": {}", super::OutcomeCategory::label_of(category));
+            }
+            if let Some(text) = text(after, "outcome_text") {
+                let _ = write!(out, " — {}", quoted(text));
+            }
+            out
+        }
+        "case.plan_followed" => text(after, "plan_followed").map_or_else(
+            || String::from("recorded whether the last plan was followed"),
+            |p| format!("recorded whether the last plan was followed: {}", words(p)),
+        ),
+        "import.patient.update" => String::from("updated the record from an imported file"),
+        "import.resource.add" => format!("imported {}", record_noun(&entry.entity)),
+        "import.resource.update" => {
+            format!("updated {} from an import", record_noun(&entry.entity))
+        }
+        "import.resource.remove" => format!(
+            "removed {} (the source marked it entered in error)",
+            record_noun(&entry.entity)
+        ),
+        other => format!("{} ({})", words(&other.replace('.', " ")), entry.entity),
+    }
+}
+
+/// A table's rows as a noun phrase: "drug_exposures" → "a drug record".
+fn record_noun(entity: &str) -> String {
+    match entity {
+        "conditions" => String::from("a diagnosis"),
+        "drug_exposures" => String::from("a drug record"),
+        "observations" => String::from("an observation"),
+        "procedures" => String::from("a procedure"),
+        "treatment_lines" => String::from("a treatment line"),
+        other => format!("a record ({})", words(other)),
+    }
+}
+
+fn step(entry: &AuditEntry, after: Option<&Value>) -> String {
+    let number = after
+        .and_then(|a| a.get("step"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let title = usize::try_from(number)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| STEP_TITLES.get(i))
+        .map_or_else(
+            || format!("step {number}"),
+            |t| format!("step {number} ({t})"),
+        );
+    let mut parts = Vec::new();
+    let new = entry.before.is_none();
+    if new || changed(entry, "status") {
+        let status = text(after, "status").map_or_else(|| String::from("changed"), words);
+        let mut part = format!("marked {title} {status}");
+        if let Some(reason) = text(after, "na_reason") {
+            let _ = write!(part, ": {}", quoted(reason));
+        }
+        parts.push(part);
+    }
+    if changed(entry, "owner") || (new && text(after, "owner").is_some()) {
+        parts.push(text(after, "owner").map_or_else(
+            || format!("cleared the owner of {title}"),
+            |o| format!("made {o} the owner of {title}"),
+        ));
+    }
+    if changed(entry, "due") || (new && text(after, "due").is_some()) {
+        parts.push(text(after, "due").map_or_else(
+            || format!("cleared the due date of {title}"),
+            |d| format!("set {title} due {d}"),
+        ));
+    }
+    if changed(entry, "notes") {
+        parts.push(format!("edited the notes of {title}"));
+    }
+    if parts.is_empty() {
+        format!("changed {title}")
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn option(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
+    let name = text(after, "name").map(quoted).unwrap_or_default();
+    if action == "option.add" {
+        let kind = text(after, "kind").unwrap_or("option");
+        return match text(after, "registry_id") {
+            Some(id) => format!("added the clinical trial {id} {name} to the options"),
+            None => format!(
+                "put the {} {name} on the options board ({})",
+                words(kind),
+                text(after, "stance").unwrap_or("proposed")
+            ),
+        };
+    }
+    let mut parts = Vec::new();
+    if changed(entry, "stance") {
+        let mut part = format!(
+            "set the team's stance on {name} to {}",
+            text(after, "stance").unwrap_or("?")
+        );
+        if let Some(reason) = text(after, "stance_reason") {
+            let _ = write!(part, ": {}", quoted(reason));
+        }
+        parts.push(part);
+    }
+    if changed(entry, "preference") {
+        parts.push(format!(
+            "recorded that the patient {} {name}",
+            match text(after, "preference") {
+                Some("wants") => "wants",
+                Some("declines") => "declines",
+                Some("undecided") => "is undecided about",
+                _ => "has no known preference on",
+            }
+        ));
+    }
+    if changed(entry, "trial_status") {
+        parts.push(format!(
+            "moved the trial {name} to {}",
+            text(after, "trial_status").map_or_else(|| String::from("?"), words)
+        ));
+    }
+    if changed(entry, "notes") {
+        parts.push(format!("edited the notes on {name}"));
+    }
+    if parts.is_empty() {
+        format!("changed the option {name}")
+    } else {
+        parts.join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use chrono::NaiveDate;
+    use serde_json::json;
+
+    fn entry(action: &str, before: Option<Value>, after: Value) -> AuditEntry {
+        AuditEntry {
+            id: 1,
+            at: NaiveDate::from_ymd_opt(2026, 11, 27)
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap(),
+            who: String::from("Dr X"),
+            os_user: None,
+            action: action.to_owned(),
+            entity: String::from("tasks"),
+            entity_id: Some(15),
+            patient_id: None,
+            before,
+            after: Some(after),
+        }
+    }
+
+    #[test]
+    fn changes_read_as_sentences() {
+        let task = entry(
+            "task.add",
+            None,
+            json!({"due": "2026-12-12", "id": 15, "what": "Book 3T MRI", "owner": null}),
+        );
+        assert_eq!(
+            sentence(&task),
+            "Dr X added the task 'Book 3T MRI', due 2026-12-12"
+        );
+        let step = entry(
+            "way_forward.step",
+            Some(json!({"step": 1, "status": "todo", "owner": null})),
+            json!({"step": 1, "status": "in_progress", "owner": "Dr Okafor"}),
+        );
+        assert_eq!(
+            sentence(&step),
+            "Dr X marked step 1 (Specialist care) in progress; made Dr Okafor the owner of step 1 (Specialist care)"
+        );
+        let option = entry(
+            "option.update.overwrite",
+            Some(json!({"name": "VNS", "preference": "unknown"})),
+            json!({"name": "VNS", "preference": "wants"}),
+        );
+        assert_eq!(
+            sentence(&option),
+            "Dr X recorded that the patient wants 'VNS' (saved over a colleague's change)"
+        );
+    }
+}
