@@ -12,6 +12,7 @@ pub mod imports;
 mod list;
 mod meetings;
 mod native;
+mod pulls;
 mod read;
 mod schema;
 mod sharing;
@@ -45,6 +46,7 @@ pub use native::{
     NATIVE_FORMAT, NATIVE_VERSION, NativeCounts, NativeDocument, NativeLine, NativeMeeting,
     NativePatient,
 };
+pub use pulls::PullRecord;
 pub use read::{AssessmentWithReview, PatientSummary, load_records};
 pub use schema::SCHEMA_VERSION;
 pub use sql_types::{

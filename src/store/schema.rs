@@ -43,6 +43,13 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("sql/0006_drug_records.sql"),
         rebuilds_tables: false,
     },
+    // 0007 is another branch's (0007_death.sql): merged, it goes above this entry, and this
+    // one stays last. Its SQL is idempotent, so a file that took it as step 7 before the merge
+    // takes it again as step 8 harmlessly.
+    Migration {
+        sql: include_str!("sql/0008_pulls.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 /// The migration that chains the audit log; the rows already there are hashed right after it,

@@ -49,6 +49,8 @@ pub enum Request {
         filter: ListFilter,
     },
     CareTeams,
+    /// The last Bulk Data pull, for the header.
+    LastPull,
     Patient {
         id: PatientId,
     },
@@ -173,6 +175,8 @@ pub enum Reply {
         counts: StatusCounts,
     },
     CareTeams(Vec<String>),
+    /// The last pull in a few words (server, when, resources), if there was one.
+    LastPull(Option<String>),
     Patient(Box<PatientDetail>),
     /// A save went through; `patient` is the patient it was about, whose screen reloads.
     Saved {
@@ -563,6 +567,17 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
             .status_counts(&filter)
             .map(|counts| Reply::Counts { generation, counts }),
         Request::CareTeams => care_teams(store).map(Reply::CareTeams),
+        Request::LastPull => store.last_pull().map(|pull| {
+            Reply::LastPull(pull.map(|pull| {
+                format!(
+                    "last pull {} {} ({} resources{})",
+                    pull.finished_at.get(..16).unwrap_or(&pull.finished_at),
+                    crate::pull::host_label(&pull.server),
+                    pull.counts["resources"].as_u64().unwrap_or(0),
+                    if pull.complete { "" } else { ", incomplete" }
+                )
+            }))
+        }),
         Request::Patient { id } => {
             patient(store, id).map(|detail| Reply::Patient(Box::new(detail)))
         }
