@@ -221,8 +221,15 @@ pub fn fetch(request: PullRequest, on: &mut dyn FnMut(PullEvent)) -> Result<Fetc
         Some(types) => types,
         None => default_types(&client)?,
     };
-    let folder = tempfile::Builder::new()
-        .prefix("refract-pull-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("refract-pull-");
+    // Yours alone: the files in it hold health data.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    let folder = builder
         .tempdir()
         .map_err(|err| PullError::Local(format!("cannot make a temporary folder: {err}")))?;
     let export = bulk::ExportRequest {

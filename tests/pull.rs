@@ -104,19 +104,32 @@ impl Env {
     fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("team.db");
+        std::fs::create_dir(dir.path().join("tmp")).unwrap();
         Env { dir, db }
     }
 
-    fn refract(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_refract"))
-            .env_remove("REFRACT_DB")
+    /// What pulls left in their temporary folder (nothing, once they end).
+    fn left_behind(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.dir.path().join("tmp"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_refract"));
+        cmd.env_remove("REFRACT_DB")
             .env_remove("REFRACT_SERVERS")
             .env("USER", "pull-test")
+            .env("TMPDIR", self.dir.path().join("tmp"))
             .arg("--db")
             .arg(&self.db)
-            .args(args)
-            .output()
-            .unwrap()
+            .args(args);
+        cmd
+    }
+
+    fn refract(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
     }
 
     fn pull_json(&self, args: &[&str]) -> serde_json::Value {
@@ -255,6 +268,7 @@ fn a_full_export_is_imported_with_the_servers_counts_and_a_second_pull_changes_n
     assert_eq!(env.patients() as u64, counts["Patient"].as_u64().unwrap());
     assert!(first["job_not_deleted"].is_null(), "{first:#}");
     assert!(first["since"].is_null());
+    assert!(env.left_behind().is_empty(), "{:?}", env.left_behind());
 
     // Incremental: only what changed since the first pull's transaction time (nothing).
     let second = env.pull_json(&["--server", &url, "--since", "auto"]);
@@ -539,4 +553,184 @@ fn an_unreachable_server_is_one_line() {
     assert!(reason.contains("cannot reach the server"), "{reason}");
     assert!(reason.contains("connection refused"), "{reason}");
     assert_eq!(env.patients(), 0);
+}
+
+#[test]
+fn ctrl_c_while_the_server_prepares_cancels_cleanly() {
+    let Some(root) = server() else { return };
+    let _one = serial();
+    let env = Env::new();
+    // A larger export, so that there is time to press Ctrl-C while the server works on it.
+    let url = base(root, &serde_json::json!({ "m": 20 }));
+    let mut child = env
+        .command(&["pull", "--server", &url])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    // Wait for the server's first progress report, then Ctrl-C.
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let asked = line.contains("server:");
+        seen.push(line);
+        if asked {
+            break;
+        }
+    }
+    assert!(seen.iter().any(|l| l.contains("server:")), "{seen:?}");
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{seen:?} {rest:?}");
+    let last = rest.last().unwrap();
+    assert!(last.contains("cancelled"), "{rest:?}");
+    assert!(last.contains("nothing was imported"), "{rest:?}");
+    assert_eq!(env.patients(), 0);
+    assert!(env.left_behind().is_empty(), "{:?}", env.left_behind());
+}
+
+/// One scripted answer: status, headers, body.
+type Answer = (u16, Vec<(String, String)>, String);
+
+/// A scripted HTTP peer on loopback: answers each request with the next of the answers `script`
+/// makes for its address, closing the connection after each, and returns the request lines
+/// with when they came. For what the reference server cannot be made to do without blocking
+/// every other test (its rate limiter answers 429 for five minutes): 429 and 503 with
+/// `Retry-After`.
+fn scripted(
+    script: impl FnOnce(&str) -> Vec<Answer>,
+) -> (
+    String,
+    std::thread::JoinHandle<Vec<(String, std::time::Instant)>>,
+) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let root = format!("http://{}", listener.local_addr().unwrap());
+    let answers = script(&root);
+    let handle = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for (status, headers, body) in answers {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            seen.push((
+                head.lines().next().unwrap_or("").to_owned(),
+                std::time::Instant::now(),
+            ));
+            let mut out = format!(
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                body.len()
+            );
+            for (name, value) in headers {
+                out.push_str(&name);
+                out.push_str(": ");
+                out.push_str(&value);
+                out.push_str("\r\n");
+            }
+            out.push_str("\r\n");
+            out.push_str(&body);
+            stream.write_all(out.as_bytes()).unwrap();
+        }
+        seen
+    });
+    (root, handle)
+}
+
+#[test]
+fn busy_answers_are_waited_out_as_retry_after_asks() {
+    let header = |name: &str, value: &str| vec![(name.to_owned(), value.to_owned())];
+    let env = Env::new();
+    // 429 at the kick-off, 503 at the status URL: each waited out, then the export completes.
+    let (root, peer) = scripted(|root| {
+        vec![
+            (429, header("Retry-After", "1"), "Too Many Requests".into()),
+            (202, header("Content-Location", &format!("{root}/status/1")), String::new()),
+            (503, header("Retry-After", "2"), String::new()),
+            (
+                200,
+                header("Content-Type", "application/json"),
+                r#"{"transactionTime":"2026-01-01T00:00:00Z","requiresAccessToken":false,"output":[],"error":[]}"#.into(),
+            ),
+            (202, Vec::new(), String::new()),
+        ]
+    });
+    let pulled = env.pull_json(&["--server", &format!("{root}/fhir"), "--type", "Patient"]);
+    assert_eq!(pulled["transaction_time"], "2026-01-01T00:00:00Z");
+    let seen = peer.join().unwrap();
+    let lines: Vec<&str> = seen.iter().map(|(l, _)| l.as_str()).collect();
+    assert!(lines[0].starts_with("GET /fhir/$export?"), "{lines:?}");
+    assert!(lines[1].starts_with("GET /fhir/$export?"), "{lines:?}");
+    assert!(lines[2].starts_with("GET /status/1"), "{lines:?}");
+    assert!(lines[3].starts_with("GET /status/1"), "{lines:?}");
+    assert!(lines[4].starts_with("DELETE /status/1"), "{lines:?}");
+    assert!(seen[1].1 - seen[0].1 >= std::time::Duration::from_millis(950));
+    assert!(seen[3].1 - seen[2].1 >= std::time::Duration::from_millis(1950));
+
+    // A server that asks to wait an hour: refused at once, in one line, the job deleted.
+    let (root, peer) = scripted(|root| {
+        vec![
+            (
+                202,
+                header("Content-Location", &format!("{root}/status/2")),
+                String::new(),
+            ),
+            (429, header("Retry-After", "3600"), String::new()),
+            (202, Vec::new(), String::new()),
+        ]
+    });
+    let reason = env.pull_fails(&["--server", &format!("{root}/fhir"), "--type", "Patient"]);
+    assert!(reason.contains("429 Too Many Requests"), "{reason}");
+    assert!(reason.contains("3600s"), "{reason}");
+    let seen = peer.join().unwrap();
+    assert!(seen[2].0.starts_with("DELETE /status/2"), "{seen:?}");
+    assert_eq!(env.patients(), 0);
+}
+
+#[test]
+fn an_incremental_pull_applies_the_servers_deleted_files() {
+    let Some(root) = server() else { return };
+    let _one = serial();
+    let env = Env::new();
+    // The reference server, asked with _since, lists about 10% of the resources as deleted.
+    let url = base(root, &serde_json::json!({ "del": 10 }));
+    let first = env.pull_json(&["--server", &url, "--type", "Patient,Condition"]);
+    assert_eq!(first["deleted"], 0);
+    let conditions = first["import"]["conditions"].as_u64().unwrap();
+    let second = env.pull_json(&[
+        "--server",
+        &url,
+        "--type",
+        "Patient,Condition",
+        "--since",
+        "2000-01-01",
+    ]);
+    let deleted = second["deleted"].as_u64().unwrap();
+    assert!(deleted > 0, "{second:#}");
+    let removed = second["deletions"]["removed"].as_u64().unwrap();
+    assert!(removed > 0 && removed <= deleted, "{second:#}");
+    // The removed conditions are gone from the patients' records.
+    let shown: u64 = serde_json::from_slice::<Vec<serde_json::Value>>(
+        &env.refract(&["patients", "--json"]).stdout,
+    )
+    .unwrap()
+    .len() as u64;
+    assert_eq!(shown, 100);
+    let check = env.refract(&["check"]);
+    assert!(check.status.success(), "{check:?}");
+    let conn = rusqlite::Connection::open(&env.db).unwrap();
+    let left: i64 = conn
+        .query_row("SELECT count(*) FROM conditions", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(left as u64, conditions - removed);
 }

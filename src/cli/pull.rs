@@ -128,7 +128,7 @@ pub fn run(
             .map_err(|err| CliError::Message(format!("pull: cannot watch for Ctrl-C: {err}")))?;
     }
 
-    let display = Display::new(args.json);
+    let display = Display::new();
     let request = pull::PullRequest {
         server: source.clone(),
         source,
@@ -226,12 +226,11 @@ fn print_jwks(args: &Args, servers: &pull::Servers) -> Result<ExitCode, CliError
 /// Progress on stderr: a spinner on a terminal, else each new status line.
 struct Display {
     bar: Option<ProgressBar>,
-    quiet: bool,
     last: std::cell::RefCell<String>,
 }
 
 impl Display {
-    fn new(json: bool) -> Display {
+    fn new() -> Display {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
@@ -243,7 +242,6 @@ impl Display {
         });
         Display {
             bar,
-            quiet: json,
             last: std::cell::RefCell::new(String::new()),
         }
     }
@@ -273,7 +271,7 @@ impl Display {
             PullEvent::Status(_) => *last != message,
             _ => *last != kind && !last.starts_with(&kind),
         };
-        if new && !self.quiet {
+        if new {
             eprintln!("refract: {message}");
         }
         if new {
