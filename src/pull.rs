@@ -160,6 +160,8 @@ pub struct Fetched {
     pub job_deleted: Result<(), String>,
     pub bytes: u64,
     pub tokens: usize,
+    /// Seconds from the kick-off to the manifest, and downloading.
+    pub seconds: Seconds,
     /// Removed (with the files) when dropped.
     _folder: tempfile::TempDir,
 }
@@ -190,6 +192,19 @@ pub struct PullReport {
     pub deletions: Option<ImportReport>,
     /// Access tokens the pull obtained (a long pull renews its token before it expires).
     pub tokens: usize,
+    /// Where the time went.
+    pub seconds: Seconds,
+}
+
+/// Wall-clock seconds of each phase of a pull.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Seconds {
+    /// From the kick-off to the manifest (the server preparing the export).
+    pub server: f64,
+    /// Downloading the files.
+    pub download: f64,
+    /// Importing them (and the deleted files).
+    pub import: f64,
 }
 
 /// A server's URL in a few words for a narrow header: its host (and port).
@@ -237,11 +252,21 @@ pub fn fetch(request: PullRequest, on: &mut dyn FnMut(PullEvent)) -> Result<Fetc
         types: types.clone(),
         since: request.since.clone(),
     };
+    let started = std::time::Instant::now();
     let job = bulk::kick_off(&client, &export)?;
     on(PullEvent::KickedOff {
         types: types.clone(),
     });
-    let fetched = fetch_job(&client, &job, request.parallel, &folder, on);
+    let mut seconds = Seconds::default();
+    let fetched = fetch_job(
+        &client,
+        &job,
+        request.parallel,
+        &folder,
+        &mut seconds,
+        started,
+        on,
+    );
     // The job is deleted whatever happened: the server may free its files, and a cancelled
     // pull leaves nothing running there. Ctrl-C does not stop this one request.
     client.ignore_cancel();
@@ -260,6 +285,7 @@ pub fn fetch(request: PullRequest, on: &mut dyn FnMut(PullEvent)) -> Result<Fetc
         job_deleted: deleted,
         bytes,
         tokens: client.tokens(),
+        seconds,
         _folder: folder,
     })
 }
@@ -278,11 +304,15 @@ fn fetch_job(
     job: &bulk::Job,
     parallel: usize,
     folder: &tempfile::TempDir,
+    seconds: &mut Seconds,
+    started: std::time::Instant,
     on: &mut dyn FnMut(PullEvent),
 ) -> Result<FetchedParts, PullError> {
     let manifest = bulk::wait(client, job, &mut |words| {
         on(PullEvent::Status(words.to_owned()));
     })?;
+    seconds.server = started.elapsed().as_secs_f64();
+    let downloading = std::time::Instant::now();
     let files = manifest.output.len() + manifest.deleted.len() + manifest.error.len();
     on(PullEvent::Manifest { files });
     let authorised = manifest.requires_access_token;
@@ -343,6 +373,7 @@ fn fetch_job(
             .join()
             .unwrap_or_else(|_| Err(PullError::Internal("the downloads".into())))
     })?;
+    seconds.download = downloading.elapsed().as_secs_f64();
     on(PullEvent::Downloading {
         bytes: bytes.load(Ordering::Relaxed),
         files,
@@ -459,6 +490,7 @@ fn report_of(fetched: &Fetched, dry_run: bool) -> PullReport {
         import: None,
         deletions: None,
         tokens: fetched.tokens,
+        seconds: fetched.seconds,
     }
 }
 
@@ -480,6 +512,7 @@ pub fn apply(
     on: &mut dyn FnMut(PullEvent),
 ) -> Result<PullReport, PullError> {
     let mut report = report_of(&fetched, dry_run);
+    let importing = std::time::Instant::now();
     if dry_run {
         drop(fetched);
         return Ok(report);
@@ -520,6 +553,7 @@ pub fn apply(
         fail_on_failed_files(&applied)?;
         report.deletions = Some(applied);
     }
+    report.seconds.import = importing.elapsed().as_secs_f64();
     let counts = serde_json::json!({
         "files": report.files,
         "resources": report.resources.values().sum::<u64>(),

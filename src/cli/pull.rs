@@ -380,6 +380,14 @@ fn write_report(report: &PullReport, json: bool) -> Result<(), CliError> {
             )?;
         }
     }
+    writeln!(
+        out,
+        "time: server {:.1} s, download {:.1} s ({:.1} MB), import {:.1} s",
+        report.seconds.server,
+        report.seconds.download,
+        report.bytes as f64 / 1e6,
+        report.seconds.import
+    )?;
     if let Some(why) = &report.job_not_deleted {
         writeln!(out, "note: {why}")?;
     }
