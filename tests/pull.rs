@@ -427,8 +427,9 @@ fn a_token_that_expires_during_the_pull_is_renewed() {
     let _one = serial();
     let env = Env::new();
     // Tokens live one minute (the server's shortest); refract renews a token 30 s before it
-    // expires, so a pull longer than that needs a second one.
-    let url = base(root, &serde_json::json!({ "secure": true, "m": 20 }));
+    // expires, so a pull that talks to the server for longer than that needs a second one.
+    // 240 files (two types, 120 copies) keep it talking for about 40 s.
+    let url = base(root, &serde_json::json!({ "secure": true, "m": 120 }));
     let ec = env.key("ec-test-key.jwk");
     let client = env.register(root, &ec, None, Some(1));
     let started = std::time::Instant::now();
@@ -436,21 +437,24 @@ fn a_token_that_expires_during_the_pull_is_renewed() {
         "--server",
         &url,
         "--type",
-        "Patient,Condition,Procedure",
+        "Patient,Condition",
         "--client-id",
         &client,
         "--key",
         ec.to_str().unwrap(),
     ]);
-    if started.elapsed() > std::time::Duration::from_secs(35) {
-        assert!(pulled["tokens"].as_u64().unwrap() >= 2, "{pulled:#}");
-    } else {
-        eprintln!(
-            "note: the pull took {:?}, too short to outlive its token",
-            started.elapsed()
-        );
-    }
-    assert_eq!(pulled["resources"]["Patient"], 2000);
+    let took = started.elapsed();
+    let talking = pulled["seconds"]["server"].as_f64().unwrap()
+        + pulled["seconds"]["download"].as_f64().unwrap();
+    assert!(
+        talking > 31.0,
+        "the pull talked to the server for {talking} s: too short to outlive its token (raise m)"
+    );
+    assert!(
+        pulled["tokens"].as_u64().unwrap() >= 2,
+        "{took:?}: {pulled:#}"
+    );
+    assert_eq!(pulled["resources"]["Patient"], 12000);
 }
 
 #[test]
