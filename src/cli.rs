@@ -15,6 +15,7 @@ pub(crate) mod minutes;
 mod out_file;
 mod output;
 mod patients;
+mod pull;
 mod review;
 mod show;
 
@@ -36,7 +37,7 @@ use output::today;
 ///
 /// Without a command it opens the dashboard on the database. The database is --db, else
 /// $REFRACT_DB, else refract.db in the platform data directory. It holds health data: it is
-/// created readable by you only, and refract never uses the network.
+/// created readable by you only. Only `refract pull` uses the network.
 #[derive(Debug, Parser)]
 #[command(name = "refract", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
@@ -176,6 +177,45 @@ pub enum Command {
         /// refused if the assessment changed since. Without it, the assessment as it is now.
         #[arg(long, value_name = "FP")]
         fingerprint: Option<String>,
+    },
+    /// Pull from a FHIR server: a Bulk Data $export (SMART Backend Services when it needs a
+    /// token), imported as `import` does, the server's URL as the source.
+    Pull {
+        /// The server: its FHIR base URL, or a [servers.NAME] of the servers file.
+        #[arg(long, value_name = "URL|NAME", required_unless_present = "print_jwks")]
+        server: Option<String>,
+        /// Export this Group only (a group-level export).
+        #[arg(long, value_name = "ID")]
+        group: Option<String>,
+        /// Resource types to ask for (default: those refract reads that the server has).
+        #[arg(long = "type", value_name = "T,...", value_delimiter = ',')]
+        types: Vec<String>,
+        /// `auto`: only what changed since this server's last pull (and what it deleted);
+        /// or a date (YYYY-MM-DD) or instant. Default: everything.
+        #[arg(long, value_name = "auto|DATE", value_parser = pull::parse_since)]
+        since: Option<crate::pull::Since>,
+        /// The client id the server registered (SMART Backend Services).
+        #[arg(long, value_name = "ID")]
+        client_id: Option<String>,
+        /// The client's private key, PEM or JWK, RS384 or ES384; readable by you alone.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// Scopes to ask (default system/*.read; narrower ones are fine, writes are refused).
+        #[arg(long, value_name = "SCOPES")]
+        scope: Option<String>,
+        /// The servers file (TOML; default $REFRACT_SERVERS, else servers.toml in refract's
+        /// configuration folder).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Ask and download, import nothing, record nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Print the public half of --key as a JWK set (to register the client) and exit.
+        #[arg(long)]
+        print_jwks: bool,
     },
     /// Check the database (integrity, schema version, foreign keys) and the rule files.
     Check,
@@ -352,6 +392,37 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 },
             )
         }
+        Some(Command::Pull {
+            server,
+            group,
+            types,
+            since,
+            client_id,
+            key,
+            scope,
+            config,
+            dry_run,
+            json,
+            print_jwks,
+        }) => pull::run(
+            cli.db,
+            cli.rules.as_deref(),
+            &user,
+            today(),
+            &pull::Args {
+                server,
+                group,
+                types,
+                since,
+                client_id,
+                key,
+                scope,
+                config,
+                dry_run,
+                json,
+                print_jwks,
+            },
+        ),
         Some(Command::Check) => {
             let store = open_existing(cli.db, &user)?;
             check::run(&store, cli.rules.as_deref(), cli.keymap.as_deref())

@@ -53,6 +53,10 @@ pub struct ImportOptions {
     pub max_file_bytes: Option<u64>,
     /// Groups of identifier systems the team declares to be one (`--same-system A=B`).
     pub equivalent_systems: Vec<Vec<String>>,
+    /// What to call a file in the report, the `imports` ledger and the audit log instead of its
+    /// path: a pulled file is downloaded to a private temporary folder that is gone afterwards,
+    /// and is named by the URL it came from.
+    pub names: BTreeMap<PathBuf, String>,
 }
 
 /// How far a run has got, for a progress bar.
@@ -254,10 +258,13 @@ fn import_all(
     progress(&state);
     for path in &files {
         let before = state.bytes_done;
-        let file = import_file(store, rules, path, today, options, &mut |read| {
+        let mut file = import_file(store, rules, path, today, options, &mut |read| {
             state.bytes_done = before + read;
             progress(&state);
         });
+        if let Some(name) = options.names.get(path) {
+            file.path.clone_from(name);
+        }
         state.files_done += 1;
         state.bytes_done = before + 2 * std::fs::metadata(path).map_or(0, |m| m.len());
         state.resources += file.resources;
@@ -424,8 +431,13 @@ fn import_file(
     };
     let source = options.source.clone().unwrap_or_default();
     let replace = options.replace || checked.complete_record;
+    let name = options
+        .names
+        .get(path)
+        .cloned()
+        .unwrap_or_else(|| path.display().to_string());
     let run = RunKey {
-        path: &path.display().to_string(),
+        path: &name,
         sha256: &checked.sha256,
         source: &source,
         // The version, and what the rules lend the mapping (a team's stop-reason words).

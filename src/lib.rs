@@ -11,6 +11,9 @@
 //! - [`rules`]: refractory criteria as data, evaluated into suspected statuses with evidence.
 //! - [`assess`]: keeps stored assessments in step with records and rules.
 //! - [`fhir`]: FHIR R4 import and export.
+//! - [`pull`]: `refract pull`, the FHIR Bulk Data client (HTTP and SMART Backend Services
+//!   authorisation) that hands the server's files to the importer; the only layer on the
+//!   network.
 //! - [`way_forward`]: the four way-forward steps: stored records completed with the rules'
 //!   suggestions, and the checked entry point for every change.
 //! - [`tui`]: the dashboard (the only layer that draws).
@@ -24,6 +27,7 @@ pub mod digest;
 pub mod domain;
 pub mod fhir;
 pub mod import;
+pub mod pull;
 pub mod rules;
 pub mod store;
 pub mod text;

@@ -15,6 +15,7 @@ mod list;
 mod meetings;
 mod native;
 mod overview;
+mod pulls;
 mod read;
 mod schema;
 mod sharing;
@@ -51,6 +52,7 @@ pub use native::{
     NativePatient,
 };
 pub use overview::{OverviewData, OverviewRow};
+pub use pulls::PullRecord;
 pub use read::{AssessmentWithReview, PatientSummary, load_records};
 pub use schema::SCHEMA_VERSION;
 pub use sql_types::{

@@ -118,6 +118,10 @@ pub fn run(
                 .unwrap_or_default()
         )?;
     }
+    match store.last_pull()? {
+        Some(pull) => writeln!(out, "last pull: {}", describe_pull(&pull))?,
+        None => writeln!(out, "last pull: none")?,
+    }
     let (dirty, new) = store.pending_rebuilds()?;
     if dirty + new > 0 {
         writeln!(
@@ -190,4 +194,27 @@ pub fn run(
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// A recorded pull in one line: server, when, what it brought (also the dashboard's header).
+pub fn describe_pull(pull: &crate::store::PullRecord) -> String {
+    let count = |key: &str| pull.counts[key].as_u64().unwrap_or(0);
+    crate::text::one_line(&format!(
+        "{} at {} UTC ({}transaction time {}): {} resource(s) in {} file(s), {} added, {} \
+         updated, {} removed, {} server error(s){}",
+        pull.server,
+        pull.finished_at,
+        pull.since
+            .as_deref()
+            .map(|since| format!("since {since}, "))
+            .unwrap_or_default(),
+        pull.transaction_time,
+        count("resources"),
+        count("files"),
+        count("added"),
+        count("updated"),
+        count("removed"),
+        count("errors"),
+        if pull.complete { "" } else { " (incomplete)" },
+    ))
 }

@@ -63,6 +63,7 @@ pub fn options(
         replace,
         max_file_bytes: Some(max_file_size),
         equivalent_systems: groups,
+        names: std::collections::BTreeMap::new(),
     })
 }
 

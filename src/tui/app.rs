@@ -333,6 +333,8 @@ pub struct Model {
     pub background_tickets: Vec<u64>,
     pub evaluating: Option<(usize, usize)>,
     pub care_teams: Vec<String>,
+    /// The last Bulk Data pull in a few words (the header shows it).
+    pub last_pull: Option<String>,
     /// The rule sets loaded, for the condition column and filter.
     pub rulesets: Vec<RulesetName>,
     pub today: NaiveDate,
@@ -454,6 +456,7 @@ impl Model {
             background_tickets: Vec::new(),
             evaluating: None,
             care_teams: Vec::new(),
+            last_pull: None,
             rulesets,
             today,
             viewport: viewport.max(1),
@@ -477,6 +480,7 @@ impl Model {
     pub fn start(&mut self) -> Vec<Request> {
         let mut requests = self.reload_list();
         requests.push(Request::CareTeams);
+        requests.push(Request::LastPull);
         requests
     }
 
@@ -517,7 +521,8 @@ impl Model {
 
     /// Reloads what is on screen without moving (another process changed the data).
     fn refresh_in_place(&mut self) -> Vec<Request> {
-        let mut requests = Vec::new();
+        // Another process may have pulled.
+        let mut requests = vec![Request::LastPull];
         match self.screen {
             Screen::Patient => {
                 if let Some(patient) = &self.patient {
@@ -1468,6 +1473,10 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
         }
         Reply::CareTeams(teams) => {
             model.care_teams = teams;
+            Vec::new()
+        }
+        Reply::LastPull(words) => {
+            model.last_pull = words;
             Vec::new()
         }
         Reply::Patient(detail) => {

@@ -265,6 +265,11 @@ fn render_title(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
     if model.masked {
         spans.push(Span::styled("─ identity masked ", theme.warning()));
     }
+    if model.screen == Screen::Patients
+        && let Some(pull) = &model.last_pull
+    {
+        spans.push(Span::styled(format!("─ {pull} "), theme.muted()));
+    }
     if let Some((done, total)) = model.evaluating {
         let percent = (done * 100).checked_div(total).unwrap_or(100);
         spans.push(Span::styled(

@@ -48,6 +48,8 @@ pub enum Request {
         filter: ListFilter,
     },
     CareTeams,
+    /// The last Bulk Data pull, for the header.
+    LastPull,
     Patient {
         id: PatientId,
     },
@@ -169,6 +171,8 @@ pub enum Reply {
         counts: StatusCounts,
     },
     CareTeams(Vec<String>),
+    /// The last pull in a few words (server, when, resources), if there was one.
+    LastPull(Option<String>),
     Patient(Box<PatientDetail>),
     /// A save went through; `patient` is the patient it was about, whose screen reloads.
     Saved {
@@ -561,6 +565,17 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
             .status_counts(&filter)
             .map(|counts| Reply::Counts { generation, counts }),
         Request::CareTeams => store.care_teams().map(Reply::CareTeams),
+        Request::LastPull => store.last_pull().map(|pull| {
+            Reply::LastPull(pull.map(|pull| {
+                format!(
+                    "last pull {} {} ({} resources{})",
+                    pull.finished_at.get(..16).unwrap_or(&pull.finished_at),
+                    crate::pull::host_label(&pull.server),
+                    pull.counts["resources"].as_u64().unwrap_or(0),
+                    if pull.complete { "" } else { ", incomplete" }
+                )
+            }))
+        }),
         Request::Patient { id } => {
             patient(store, id).map(|detail| Reply::Patient(Box::new(detail)))
         }

@@ -1,0 +1,597 @@
+//! `refract pull`: a FHIR Bulk Data (`$export`) client with SMART Backend Services
+//! authorisation that brings a server's export into the file through the ordinary importer.
+//!
+//! A pull runs in two phases. [`fetch`] talks to the server: kick-off, status polls, every
+//! output, deleted and error file downloaded into a private temporary folder, then the job
+//! deleted on the server. A failure or Ctrl-C here deletes the job and leaves the database as
+//! it was. [`apply`] then imports the files (resource-level upserts keyed by source, type and
+//! id, with the server's URL as the source, so a second pull updates rather than duplicates),
+//! applies the deleted files, and records the export's `transactionTime` for `--since auto`.
+//! The importer commits in batches and keeps a ledger of its runs; a pull stopped during
+//! `apply` has not recorded its transaction time, so the next pull asks for the same changes
+//! again and completes the import.
+//!
+//! No token, key or assertion reaches the database, the audit log or a message.
+
+mod auth;
+mod bulk;
+mod config;
+mod http;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::import::{self, ImportOptions, ImportReport};
+use crate::rules::Rules;
+use crate::store::{Store, StoreError};
+
+pub use auth::{Credentials, DEFAULT_SCOPE, LoadedKey, check_scope, load_key};
+pub use config::{ServerSettings, Servers, default_path as default_servers_path};
+
+/// The resource types refract reads: the default `_type`, narrowed to what the server has.
+pub const READ_TYPES: &[&str] = &[
+    "Patient",
+    "Condition",
+    "MedicationRequest",
+    "MedicationStatement",
+    "MedicationAdministration",
+    "Medication",
+    "Observation",
+    "Procedure",
+];
+
+/// Files downloaded at once.
+pub const PARALLEL_DOWNLOADS: usize = 3;
+
+/// A pull that did not happen, in one line. Nothing was imported unless it says so.
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    #[error("{0}")]
+    Config(String),
+    #[error("{0}")]
+    Key(String),
+    #[error("cannot reach the server: {0}")]
+    Unreachable(String),
+    #[error("{0}")]
+    Busy(String),
+    #[error("authorisation failed: {0}")]
+    Auth(String),
+    #[error("access denied: {0}")]
+    Denied(String),
+    #[error("{0}")]
+    Export(String),
+    #[error("download failed: {0}")]
+    Download(String),
+    #[error("the server's answer is not Bulk Data: {0}")]
+    Protocol(String),
+    #[error("{0}")]
+    Local(String),
+    #[error("cancelled")]
+    Cancelled,
+    #[error("internal error in {0}")]
+    Internal(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Where the export starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Since {
+    /// Everything (no `_since`).
+    Everything,
+    /// The last pull's transaction time from this server, else everything.
+    Auto,
+    /// A FHIR instant.
+    At(String),
+}
+
+impl Since {
+    /// `auto`, a date (`YYYY-MM-DD`, midnight UTC) or a FHIR instant.
+    pub fn parse(text: &str) -> Result<Since, String> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("auto") {
+            return Ok(Since::Auto);
+        }
+        if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return Ok(Since::At(format!("{date}T00:00:00Z")));
+        }
+        if chrono::DateTime::parse_from_rfc3339(text).is_ok() {
+            return Ok(Since::At(text.to_owned()));
+        }
+        Err(format!(
+            "'{text}': expected auto, a date (YYYY-MM-DD) or an instant (2024-05-01T08:00:00Z)"
+        ))
+    }
+}
+
+/// What to pull, and from where.
+#[derive(Debug)]
+pub struct PullRequest {
+    /// The FHIR base URL.
+    pub server: String,
+    /// The source the resources are kept under (the server's URL).
+    pub source: String,
+    pub group: Option<String>,
+    /// `_type`; `None`: what refract reads, narrowed to what the server's CapabilityStatement
+    /// lists.
+    pub types: Option<Vec<String>>,
+    /// `_since`, resolved (see [`resolve_since`]).
+    pub since: Option<String>,
+    pub credentials: Option<Credentials>,
+    pub parallel: usize,
+    /// Set by Ctrl-C.
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// What the server's side of a pull went through, for the progress display.
+#[derive(Debug, Clone)]
+pub enum PullEvent {
+    /// Asked the server (the types asked).
+    KickedOff { types: Vec<String> },
+    /// The server's `X-Progress`, or a note on a retry.
+    Status(String),
+    /// Files listed in the manifest, with the sizes the server counted.
+    Manifest { files: usize },
+    /// Bytes downloaded so far.
+    Downloading { bytes: u64, files: usize },
+    /// Files downloaded; the import starts.
+    Importing(import::Progress),
+}
+
+/// The files of a finished export, waiting in a private temporary folder.
+#[derive(Debug)]
+pub struct Fetched {
+    pub server: String,
+    pub source: String,
+    pub since: Option<String>,
+    pub transaction_time: String,
+    pub types: Vec<String>,
+    outputs: Vec<bulk::Downloaded>,
+    deleted: Vec<bulk::Downloaded>,
+    /// The error files' OperationOutcomes, in words (the first hundred).
+    pub errors: Vec<String>,
+    pub errors_total: usize,
+    /// Whether the server deleted the job when asked (else why not).
+    pub job_deleted: Result<(), String>,
+    pub bytes: u64,
+    pub tokens: usize,
+    /// Seconds from the kick-off to the manifest, and downloading.
+    pub seconds: Seconds,
+    /// Removed (with the files) when dropped.
+    _folder: tempfile::TempDir,
+}
+
+/// What a pull did.
+#[derive(Debug, Clone, Serialize)]
+pub struct PullReport {
+    pub server: String,
+    pub since: Option<String>,
+    pub transaction_time: String,
+    pub types: Vec<String>,
+    pub files: usize,
+    pub bytes: u64,
+    /// Resources downloaded, by type.
+    pub resources: BTreeMap<String, u64>,
+    /// Resources by type as the server's manifest counted them (where it did).
+    pub server_counts: BTreeMap<String, u64>,
+    /// Resources the server says were deleted (in its deleted files).
+    pub deleted: u64,
+    pub errors: Vec<String>,
+    pub errors_total: usize,
+    /// Why the server did not delete the job, if it did not.
+    pub job_not_deleted: Option<String>,
+    pub dry_run: bool,
+    /// What the import did (none for a dry run).
+    pub import: Option<ImportReport>,
+    /// The deleted files' import.
+    pub deletions: Option<ImportReport>,
+    /// Access tokens the pull obtained (a long pull renews its token before it expires).
+    pub tokens: usize,
+    /// Where the time went.
+    pub seconds: Seconds,
+}
+
+/// Wall-clock seconds of each phase of a pull.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Seconds {
+    /// From the kick-off to the manifest (the server preparing the export).
+    pub server: f64,
+    /// Downloading the files.
+    pub download: f64,
+    /// Importing them (and the deleted files).
+    pub import: f64,
+}
+
+/// A server's URL in a few words for a narrow header: its host (and port).
+pub fn host_label(server: &str) -> String {
+    let rest = server.split_once("://").map_or(server, |(_, rest)| rest);
+    rest.split(['/', '?']).next().unwrap_or(rest).to_owned()
+}
+
+/// The `_since` to ask: `Auto` reads the last transaction time recorded for the source.
+pub fn resolve_since(
+    store: &Store,
+    source: &str,
+    since: &Since,
+) -> Result<Option<String>, PullError> {
+    Ok(match since {
+        Since::Everything => None,
+        Since::At(at) => Some(at.clone()),
+        Since::Auto => store
+            .last_complete_pull_from(source)?
+            .map(|pull| pull.transaction_time),
+    })
+}
+
+/// The server's side: kick-off, wait, download everything, delete the job. On any failure
+/// (Ctrl-C included) the job is deleted and the downloaded files removed.
+pub fn fetch(request: PullRequest, on: &mut dyn FnMut(PullEvent)) -> Result<Fetched, PullError> {
+    let client = http::Client::new(&request.server, request.credentials, request.cancel);
+    let types = match request.types {
+        Some(types) => types,
+        None => default_types(&client)?,
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("refract-pull-");
+    // Yours alone: the files in it hold health data.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    let folder = builder
+        .tempdir()
+        .map_err(|err| PullError::Local(format!("cannot make a temporary folder: {err}")))?;
+    let export = bulk::ExportRequest {
+        group: request.group.clone(),
+        types: types.clone(),
+        since: request.since.clone(),
+    };
+    let started = std::time::Instant::now();
+    let job = bulk::kick_off(&client, &export)?;
+    on(PullEvent::KickedOff {
+        types: types.clone(),
+    });
+    let mut seconds = Seconds::default();
+    let fetched = fetch_job(
+        &client,
+        &job,
+        request.parallel,
+        &folder,
+        &mut seconds,
+        started,
+        on,
+    );
+    // The job is deleted whatever happened: the server may free its files, and a cancelled
+    // pull leaves nothing running there. Ctrl-C does not stop this one request.
+    client.ignore_cancel();
+    let deleted = bulk::delete(&client, &job).map_err(|err| err.to_string());
+    let (manifest, outputs, deleted_files, errors, errors_total, bytes) = fetched?;
+    Ok(Fetched {
+        server: request.server,
+        source: request.source,
+        since: request.since,
+        transaction_time: manifest.transaction_time,
+        types,
+        outputs,
+        deleted: deleted_files,
+        errors,
+        errors_total,
+        job_deleted: deleted,
+        bytes,
+        tokens: client.tokens(),
+        seconds,
+        _folder: folder,
+    })
+}
+
+type FetchedParts = (
+    bulk::Manifest,
+    Vec<bulk::Downloaded>,
+    Vec<bulk::Downloaded>,
+    Vec<String>,
+    usize,
+    u64,
+);
+
+fn fetch_job(
+    client: &http::Client,
+    job: &bulk::Job,
+    parallel: usize,
+    folder: &tempfile::TempDir,
+    seconds: &mut Seconds,
+    started: std::time::Instant,
+    on: &mut dyn FnMut(PullEvent),
+) -> Result<FetchedParts, PullError> {
+    let manifest = bulk::wait(client, job, &mut |words| {
+        on(PullEvent::Status(words.to_owned()));
+    })?;
+    seconds.server = started.elapsed().as_secs_f64();
+    let downloading = std::time::Instant::now();
+    let files = manifest.output.len() + manifest.deleted.len() + manifest.error.len();
+    on(PullEvent::Manifest { files });
+    let authorised = manifest.requires_access_token;
+    if authorised && !client.authenticates() {
+        // The files would be refused one by one: say why once.
+        return Err(PullError::Denied(
+            "the server's files need an access token: give --client-id and --key".into(),
+        ));
+    }
+    let bytes = AtomicU64::new(0);
+    let (outputs, deleted, error_files) = std::thread::scope(|scope| {
+        // The downloads on their own threads; this one reports their progress.
+        let downloads = scope.spawn(|| {
+            // A file named for its type, so that the importer (which reads `patient*` files
+            // first) finds the patients before the resources that refer to them.
+            let name = |index: usize, entry: &bulk::FileEntry| {
+                format!("{}.{index}.ndjson", entry.resource_type.to_lowercase())
+            };
+            let outputs = bulk::download_all(
+                client,
+                &manifest.output,
+                authorised,
+                folder.path(),
+                &name,
+                parallel,
+                &bytes,
+            )?;
+            let deleted = bulk::download_all(
+                client,
+                &manifest.deleted,
+                authorised,
+                folder.path(),
+                &|index, _| format!("deleted.{index}.ndjson"),
+                parallel,
+                &bytes,
+            )?;
+            let errors = bulk::download_all(
+                client,
+                &manifest.error,
+                authorised,
+                folder.path(),
+                &|index, _| format!("error.{index}.ndjson"),
+                parallel,
+                &bytes,
+            )?;
+            Ok::<_, PullError>((outputs, deleted, errors))
+        });
+        let mut last = 0;
+        while !downloads.is_finished() {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let now = bytes.load(Ordering::Relaxed);
+            if now != last {
+                last = now;
+                on(PullEvent::Downloading { bytes: now, files });
+            }
+        }
+        downloads
+            .join()
+            .unwrap_or_else(|_| Err(PullError::Internal("the downloads".into())))
+    })?;
+    seconds.download = downloading.elapsed().as_secs_f64();
+    on(PullEvent::Downloading {
+        bytes: bytes.load(Ordering::Relaxed),
+        files,
+    });
+    let (errors, errors_total) = read_errors(&error_files)?;
+    Ok((
+        manifest,
+        outputs,
+        deleted,
+        errors,
+        errors_total,
+        bytes.load(Ordering::Relaxed),
+    ))
+}
+
+/// The error files' OperationOutcomes, in words: the first hundred, and how many in all.
+fn read_errors(files: &[bulk::Downloaded]) -> Result<(Vec<String>, usize), PullError> {
+    use std::io::BufRead;
+    const LISTED: usize = 100;
+    let mut words = Vec::new();
+    let mut total = 0;
+    for file in files {
+        let reader = std::fs::File::open(&file.path)
+            .map(std::io::BufReader::new)
+            .map_err(|err| PullError::Local(format!("cannot read an error file: {err}")))?;
+        for line in reader.lines() {
+            let line =
+                line.map_err(|err| PullError::Local(format!("cannot read an error file: {err}")))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            total += 1;
+            if words.len() < LISTED {
+                let said = serde_json::from_str::<serde_json::Value>(&line)
+                    .ok()
+                    .and_then(|json| http::outcome_words(&json))
+                    .unwrap_or_else(|| {
+                        crate::text::one_line(&line.chars().take(300).collect::<String>())
+                    });
+                words.push(said);
+            }
+        }
+    }
+    Ok((words, total))
+}
+
+/// What refract reads that the server's CapabilityStatement lists (all of it when the
+/// statement lists no resources).
+fn default_types(client: &http::Client) -> Result<Vec<String>, PullError> {
+    let url = format!("{}/metadata", client.base);
+    let mut response =
+        client.request(http::Method::Get, &url, "application/fhir+json", &[], false)?;
+    let all = || {
+        READ_TYPES
+            .iter()
+            .map(|t| (*t).to_owned())
+            .collect::<Vec<_>>()
+    };
+    if !response.status().is_success() {
+        return Ok(all());
+    }
+    let statement: serde_json::Value = match http::read_json(&mut response, 16 << 20) {
+        Ok(statement) => statement,
+        Err(_) => return Ok(all()),
+    };
+    let listed: Vec<&str> = statement
+        .pointer("/rest/0/resource")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("type").and_then(|t| t.as_str()))
+        .collect();
+    if listed.is_empty() {
+        return Ok(all());
+    }
+    Ok(READ_TYPES
+        .iter()
+        .filter(|t| listed.contains(t))
+        .map(|t| (*t).to_owned())
+        .collect())
+}
+
+/// What a fetch brought, before any import.
+fn report_of(fetched: &Fetched, dry_run: bool) -> PullReport {
+    let mut resources: BTreeMap<String, u64> = BTreeMap::new();
+    for file in &fetched.outputs {
+        *resources
+            .entry(file.entry.resource_type.clone())
+            .or_default() += file.lines;
+    }
+    let mut server_counts: BTreeMap<String, u64> = BTreeMap::new();
+    for file in &fetched.outputs {
+        if let Some(count) = file.entry.count {
+            *server_counts
+                .entry(file.entry.resource_type.clone())
+                .or_default() += count;
+        }
+    }
+    let deleted: u64 = fetched.deleted.iter().map(|f| f.lines).sum();
+    PullReport {
+        server: fetched.server.clone(),
+        since: fetched.since.clone(),
+        transaction_time: fetched.transaction_time.clone(),
+        types: fetched.types.clone(),
+        files: fetched.outputs.len() + fetched.deleted.len(),
+        bytes: fetched.bytes,
+        resources,
+        server_counts,
+        deleted,
+        errors: fetched.errors.clone(),
+        errors_total: fetched.errors_total,
+        job_not_deleted: fetched.job_deleted.clone().err(),
+        dry_run,
+        import: None,
+        deletions: None,
+        tokens: fetched.tokens,
+        seconds: fetched.seconds,
+    }
+}
+
+/// A dry run without a database: what the server sent.
+pub fn apply_dry(fetched: Fetched) -> Result<PullReport, PullError> {
+    let report = report_of(&fetched, true);
+    // The downloaded files go with it.
+    drop(fetched);
+    Ok(report)
+}
+
+/// Imports what [`fetch`] brought (unless `dry_run`) and records the pull.
+pub fn apply(
+    store: &mut Store,
+    rules: &Rules,
+    today: NaiveDate,
+    fetched: Fetched,
+    dry_run: bool,
+    on: &mut dyn FnMut(PullEvent),
+) -> Result<PullReport, PullError> {
+    let mut report = report_of(&fetched, dry_run);
+    let importing = std::time::Instant::now();
+    if dry_run {
+        drop(fetched);
+        return Ok(report);
+    }
+    let options = |files: &[bulk::Downloaded]| ImportOptions {
+        source: Some(fetched.source.clone()),
+        names: files
+            .iter()
+            .map(|f| (f.path.clone(), f.entry.url.clone()))
+            .collect(),
+        ..ImportOptions::default()
+    };
+    let paths = |files: &[bulk::Downloaded]| -> Vec<PathBuf> {
+        files.iter().map(|f| f.path.clone()).collect()
+    };
+    if !fetched.outputs.is_empty() {
+        let imported = import::import_paths(
+            store,
+            rules,
+            &paths(&fetched.outputs),
+            today,
+            &options(&fetched.outputs),
+            |progress| on(PullEvent::Importing(*progress)),
+        )?;
+        fail_on_failed_files(&imported)?;
+        report.import = Some(imported);
+    }
+    // Deletions after the outputs: a resource both updated and deleted since is gone.
+    if !fetched.deleted.is_empty() {
+        let applied = import::import_paths(
+            store,
+            rules,
+            &paths(&fetched.deleted),
+            today,
+            &options(&fetched.deleted),
+            |progress| on(PullEvent::Importing(*progress)),
+        )?;
+        fail_on_failed_files(&applied)?;
+        report.deletions = Some(applied);
+    }
+    report.seconds.import = importing.elapsed().as_secs_f64();
+    let counts = serde_json::json!({
+        "files": report.files,
+        "resources": report.resources.values().sum::<u64>(),
+        "deleted": report.deleted,
+        "errors": report.errors_total,
+        "added": report.import.as_ref().map_or(0, |r| r.added),
+        "updated": report.import.as_ref().map_or(0, |r| r.updated),
+        "removed": report.import.as_ref().map_or(0, |r| r.removed)
+            + report.deletions.as_ref().map_or(0, |r| r.removed),
+        "patients": report.import.as_ref().map_or(0, |r| r.patients),
+    });
+    // With error files the export is incomplete: what came is imported, and the pull recorded
+    // as incomplete, so that `--since auto` asks again from the last complete one.
+    store.record_pull(
+        &fetched.source,
+        &fetched.transaction_time,
+        fetched.since.as_deref(),
+        &counts,
+        fetched.errors_total == 0,
+    )?;
+    // The downloaded files go with it.
+    drop(fetched);
+    Ok(report)
+}
+
+/// A file the importer refused fails the pull (its time is not recorded, so the next pull asks
+/// for the same changes again).
+fn fail_on_failed_files(report: &ImportReport) -> Result<(), PullError> {
+    if let Some(file) = report
+        .files
+        .iter()
+        .find(|f| f.outcome == import::FileOutcome::Failed)
+    {
+        return Err(PullError::Local(format!(
+            "the import refused {}: {} (the pull is not recorded; pull again once fixed)",
+            file.path,
+            file.error.as_deref().unwrap_or("failed")
+        )));
+    }
+    Ok(())
+}
