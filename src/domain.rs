@@ -18,7 +18,7 @@ mod workflow;
 
 pub use clinical::{
     Condition, Death, Dose, DrugExposure, LineDrug, LineOrigin, Observation, Patient, PatientId,
-    PatientRecord, Procedure, TreatmentLine, age_in_years, age_until, initials,
+    PatientRecord, Procedure, TreatmentLine, age_in_years, age_until, cycles_words, initials,
 };
 pub use codes::{
     BpSetting, ConditionCodeSystem, DatesKnown, DrugRole, Intent, ParseCodeError, Response, Sex,

@@ -82,8 +82,8 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
             .end
             .map_or_else(|| "ongoing".to_owned(), |d| d.to_string());
         let mut detail = Vec::new();
-        if let Some(cycles) = line.cycles {
-            detail.push(format!("{cycles} cycles"));
+        if let Some(cycles) = line.cycles_words() {
+            detail.push(cycles);
         }
         if let Some(response) = line.best_response {
             detail.push(format!("best response {response}"));

@@ -324,6 +324,11 @@ impl TreatmentLine {
         format!("{}L", self.number)
     }
 
+    /// "1 cycle", "6 cycles": the cycles given, where the record counts them.
+    pub fn cycles_words(&self) -> Option<String> {
+        self.cycles.map(cycles_words)
+    }
+
     /// Whether the line is ongoing on `today`.
     pub fn ongoing(&self, today: NaiveDate) -> bool {
         self.end.is_none_or(|end| end >= today)
@@ -456,6 +461,15 @@ pub fn initials(given_name: &str, family_name: &str) -> String {
         String::from("?")
     } else {
         letters.join(" ")
+    }
+}
+
+/// "1 cycle", "6 cycles".
+pub fn cycles_words(cycles: u32) -> String {
+    if cycles == 1 {
+        String::from("1 cycle")
+    } else {
+        format!("{cycles} cycles")
     }
 }
 

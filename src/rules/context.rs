@@ -407,8 +407,8 @@ pub fn describe_line(line: &TreatmentLine) -> String {
         line.regimen,
         month(line.start)
     );
-    if let Some(cycles) = line.cycles {
-        let _ = write!(out, ", {cycles} cycles");
+    if let Some(cycles) = line.cycles_words() {
+        let _ = write!(out, ", {cycles}");
     }
     if let Some(response) = line.best_response {
         let _ = write!(out, ", best response {response}");

@@ -358,7 +358,8 @@ fn classify(
             match (needed, line.cycles) {
                 (Some(needed), Some(cycles)) if cycles < needed => {
                     LineState::NotRefractory(format!(
-                        "{response} after {cycles} cycles (counts as refractory after {needed} or more)"
+                        "{response} after {} (counts as refractory after {needed} or more)",
+                        crate::domain::cycles_words(cycles)
                     ))
                 }
                 (Some(needed), None) => LineState::Unknown {

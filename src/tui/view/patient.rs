@@ -430,7 +430,12 @@ fn render_lines(
             Row::new(vec![
                 Cell::from(line.label()),
                 Cell::from(model.ruleset_short(&line.ruleset)),
-                Cell::from(line.regimen.clone()),
+                // With the cycles given, where the record counts them (SCHOLAR-1 judges
+                // stable disease by them).
+                Cell::from(match line.cycles_words() {
+                    Some(cycles) => format!("{} · {cycles}", line.regimen),
+                    None => line.regimen.clone(),
+                }),
                 Cell::from(line.start.to_string()),
                 Cell::from(
                     line.end
