@@ -132,10 +132,10 @@ pub enum Command {
         /// Only patients whose family name, given name or MRN starts with TEXT.
         #[arg(long, value_name = "TEXT")]
         search: Option<String>,
-        /// List deceased patients too (left out by default, as in the TUI list; stderr says how
-        /// many were left out).
+        /// Only living patients, as the dashboard's list shows them (stderr says how many were
+        /// left out). Without it every patient is listed, the deceased marked.
         #[arg(long)]
-        deceased: bool,
+        living: bool,
     },
     /// One patient: conditions, drugs, lines, measurements, assessments, way forward.
     Show {
@@ -341,10 +341,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Patients {
             json,
             search,
-            deceased,
+            living,
         }) => {
             let store = open_existing(cli.db, &user)?;
-            patients::run(&store, json, search.as_deref(), deceased)
+            patients::run(&store, json, search.as_deref(), !living)
         }
         Some(Command::Show { mrn, json }) => {
             let store = open_existing(cli.db, &user)?;

@@ -1,6 +1,7 @@
-//! `refract patients [--json] [--search TEXT] [--deceased]`: every living patient (every
-//! patient with `--deceased`), in name order, paged from the database so that a million rows
-//! stream in constant memory.
+//! `refract patients [--json] [--search TEXT] [--living]`: every patient (the living only with
+//! `--living`, as the dashboard's list), in name order, paged from the database so that a
+//! million rows stream in constant memory. A headless listing is of the whole file: a script
+//! that counts patients counts them all, the deceased marked.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -107,7 +108,7 @@ pub fn run(
         let hidden = store.deceased_count(&query.filter)?;
         if hidden > 0 {
             eprintln!(
-                "{hidden} deceased patient{} not listed (--deceased lists them)",
+                "{hidden} deceased patient{} not listed (without --living they are)",
                 if hidden == 1 { "" } else { "s" }
             );
         }

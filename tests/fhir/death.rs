@@ -205,7 +205,7 @@ fn the_record_ends_at_death_and_the_age_stops() {
 }
 
 #[test]
-fn the_patient_list_leaves_the_dead_out_unless_asked() {
+fn the_patient_list_marks_the_dead_and_leaves_them_out_when_asked() {
     let living = epilepsy_bundle("alive", "EP-ALIVE", ("266721009", "No response"));
     let dead = with_death(
         &epilepsy_bundle("dead", "EP-DEAD", ("266721009", "No response")),
@@ -213,18 +213,18 @@ fn the_patient_list_leaves_the_dead_out_unless_asked() {
     );
     let (db, _dir) = imported(&[("alive.json", living), ("dead.json", dead)]);
 
-    // Default: the living only, and stderr says how many were left out.
-    let (out, err) = run(&db, &["patients", "--json"]);
+    // --living: the living only, as the dashboard lists them; stderr says how many were left out.
+    let (out, err) = run(&db, &["patients", "--json", "--living"]);
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
     let mrns: Vec<&str> = rows.iter().map(|r| r["mrn"].as_str().unwrap()).collect();
     assert_eq!(mrns, ["EP-ALIVE"]);
     assert!(
-        err.contains("1 deceased patient not listed (--deceased lists them)"),
+        err.contains("1 deceased patient not listed (without --living they are)"),
         "{err}"
     );
 
-    // --deceased: everyone, the dead with their day and the age at death.
-    let (out, err) = run(&db, &["patients", "--json", "--deceased"]);
+    // Default: everyone, the dead with their day and the age at death.
+    let (out, err) = run(&db, &["patients", "--json"]);
     assert!(!err.contains("not listed"), "{err}");
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(rows.len(), 2);
@@ -236,12 +236,12 @@ fn the_patient_list_leaves_the_dead_out_unless_asked() {
     assert_eq!(alive["deceased"], false);
     assert!(alive["age"].as_u64().unwrap() >= 42, "{alive:#}");
 
-    let (text, _) = run(&db, &["patients", "--deceased"]);
+    let (text, _) = run(&db, &["patients"]);
     let line = text.lines().find(|l| l.starts_with("EP-DEAD")).unwrap();
     assert!(line.contains("39 F"), "{line}");
     assert!(line.contains("† deceased"), "{line}");
     assert!(line.contains("† died 2023-06-01, aged 39"), "{line}");
-    let (text, _) = run(&db, &["patients"]);
+    let (text, _) = run(&db, &["patients", "--living"]);
     assert!(!text.contains("EP-DEAD"), "{text}");
 }
 
@@ -290,7 +290,7 @@ fn both_exports_write_the_death_and_it_comes_back() {
     let again = dir.path().join("again.db");
     let (code, _, stderr) = cli_import(&again, &[fhir]);
     assert_eq!(code, 0, "{stderr}");
-    let rows = json_of(&again, &["patients", "--json", "--deceased"]);
+    let rows = json_of(&again, &["patients", "--json"]);
     let mut deaths: Vec<(String, Value, Value)> = rows
         .as_array()
         .unwrap()
@@ -342,7 +342,7 @@ fn both_exports_write_the_death_and_it_comes_back() {
     assert_eq!(code, 0, "{stderr}");
     let (second, _) = run(&copy, &["export", "--format", "json"]);
     assert_eq!(first, second);
-    let rows = json_of(&copy, &["patients", "--json", "--deceased"]);
+    let rows = json_of(&copy, &["patients", "--json"]);
     let gone = rows
         .as_array()
         .unwrap()
@@ -364,7 +364,7 @@ fn both_exports_write_the_death_and_it_comes_back() {
     let old_copy = dir.path().join("older.db");
     let (code, _, stderr) = cli_import(&old_copy, &[file]);
     assert_eq!(code, 0, "{stderr}");
-    let rows = json_of(&old_copy, &["patients", "--json", "--deceased"]);
+    let rows = json_of(&old_copy, &["patients", "--json"]);
     let mut deceased: Vec<(String, Value)> = rows
         .as_array()
         .unwrap()
@@ -398,6 +398,6 @@ fn a_death_learnt_on_a_later_import_withdraws_the_flag() {
     let flags = json_of(&db, &["flags", "--json", "--condition", "epilepsy"]);
     assert_eq!(flags[0]["status"], "insufficient_data", "{flags:#}");
     assert_eq!(flags[0]["label"], "deceased: no new flag", "{flags:#}");
-    let (out, _) = run(&db, &["patients", "--json"]);
+    let (out, _) = run(&db, &["patients", "--json", "--living"]);
     assert_eq!(out.trim(), "[]");
 }
