@@ -2028,3 +2028,39 @@ fn the_overview_counts_the_living_as_the_list_shows_them() {
     // Both patients who died had a condition (they are flagged ones): two fewer to act for.
     assert_eq!(total(TWO_DEATHS), total("") - 2);
 }
+
+#[test]
+fn a_dismissed_flag_has_its_own_dimmed_mark_and_is_counted_apart() {
+    let mut harness = Harness::new(300, 200, 50);
+    let (mrn, dismissed): (String, i64) = sql_on(&harness.store)
+        .query_row(
+            "SELECT (SELECT mrn FROM patients WHERE list_review = 2 AND list_status >= 3
+                     AND deceased = 0 ORDER BY id LIMIT 1),
+                    (SELECT count(*) FROM patients WHERE list_review = 2 AND deceased = 0)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert!(dismissed > 0, "the demo has dismissed flags");
+    let header = harness.screen().lines().nth(1).unwrap().to_owned();
+    assert!(
+        header.contains(&format!("✕ dismissed {dismissed}")),
+        "{header}"
+    );
+    harness.press('/');
+    harness.type_text(&mrn);
+    let screen = harness.screen();
+    // The row: the one line holding the MRN that is neither the search nor the controls line.
+    let lines: Vec<&str> = screen.lines().collect();
+    let y = lines
+        .iter()
+        .position(|l| l.contains(&mrn) && !l.trim_start().starts_with('/') && !l.contains("sort:"))
+        .unwrap();
+    let row = lines[y];
+    assert!(row.trim_start().starts_with('✕'), "{row}");
+    assert!(row.contains("dismissed"), "{row}");
+    // Dimmed, like every muted text: not in the colour of its status.
+    let buffer = harness.buffer();
+    let cell = &buffer[(0, y as u16)];
+    assert_eq!(cell.style().fg, harness.theme.muted().fg, "{row}");
+}

@@ -207,6 +207,8 @@ pub struct StatusCounts {
     /// Indexed by `AssessmentStatus::rank()`; index 0 is "not assessed".
     pub by_rank: [u64; 6],
     pub unreviewed: u64,
+    /// Patients whose flag the team dismissed (among `total`).
+    pub dismissed: u64,
     /// Deceased patients the filter matches but does not show (0 when it shows them).
     pub deceased_hidden: u64,
 }
@@ -328,7 +330,8 @@ impl Store {
         // Without a search every term is a column of the maintained counts.
         let sql = if searching {
             format!(
-                "SELECT list_status, deceased, count(*), sum(list_review = 0) FROM
+                "SELECT list_status, deceased, count(*), sum(list_review = 0),
+                        sum(list_review = 2) FROM
                  (SELECT list_status, list_review, deceased FROM patients WHERE {clause} LIMIT {})
                  GROUP BY list_status, deceased",
                 cap + 1
@@ -336,7 +339,8 @@ impl Store {
         } else {
             format!(
                 "SELECT list_status, deceased, sum(patients),
-                        sum(CASE WHEN list_review = 0 THEN patients END)
+                        sum(CASE WHEN list_review = 0 THEN patients END),
+                        sum(CASE WHEN list_review = 2 THEN patients END)
                  FROM list_counts WHERE {clause} GROUP BY list_status, deceased"
             )
         };
@@ -348,10 +352,11 @@ impl Store {
                 row.get::<_, bool>(1)?,
                 row.get::<_, i64>(2)?,
                 row.get::<_, Option<i64>>(3)?,
+                row.get::<_, Option<i64>>(4)?,
             ))
         })?;
         for row in rows {
-            let (rank, deceased, count, unreviewed) = row?;
+            let (rank, deceased, count, unreviewed, dismissed) = row?;
             let count = count.max(0) as u64;
             if deceased && !filter.show_deceased {
                 counts.deceased_hidden += count;
@@ -359,6 +364,7 @@ impl Store {
             }
             counts.total += count;
             counts.unreviewed += unreviewed.unwrap_or(0).max(0) as u64;
+            counts.dismissed += dismissed.unwrap_or(0).max(0) as u64;
             if let Some(slot) = counts.by_rank.get_mut(rank.clamp(0, 5) as usize) {
                 *slot += count;
             }

@@ -62,7 +62,8 @@ fn render_counts(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect)
         AssessmentStatus::NotMet,
     ];
     // Words when they fit, symbols alone (the help names them) when the terminal is narrow; the
-    // deceased the list hides are counted in words first, then by their mark alone.
+    // dismissed flags and the deceased the list hides are counted in words first, then by their
+    // marks alone.
     for (with_words, deceased_words) in [(true, true), (true, false), (false, false)] {
         let mut spans = vec![Span::raw(" ")];
         for status in statuses {
@@ -83,6 +84,15 @@ fn render_counts(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect)
             format!("unreviewed {}", thousands(counts.unreviewed)),
             theme.warning(),
         ));
+        // Dismissed flags are counted apart: the status counts above still include them.
+        if counts.dismissed > 0 {
+            let text = if with_words && deceased_words {
+                format!("   {DISMISSED} dismissed {}", thousands(counts.dismissed))
+            } else {
+                format!("  {DISMISSED} {}", thousands(counts.dismissed))
+            };
+            spans.push(Span::styled(text, theme.muted()));
+        }
         // The list leaves the deceased out unless the filter shows them: say how many.
         if counts.deceased_hidden > 0 {
             let hidden = thousands(counts.deceased_hidden);
@@ -183,12 +193,22 @@ fn status_cell(row: &PatientRow, model: &Model, theme: Theme) -> Cell<'static> {
         };
         return Cell::from(text).style(theme.muted());
     }
+    // A flag the team dismissed is no longer a call to act: its own mark, dimmed, the status
+    // still said in words.
+    if row.review == Some(ReviewState::Dismissed)
+        && let Some(status) = row.status
+    {
+        return Cell::from(format!("{DISMISSED} {}", status.word())).style(theme.muted());
+    }
     let text = match row.status {
         Some(status) => format!("{} {}", status.symbol(), status.word()),
         None => String::from("– not assessed"),
     };
     Cell::from(text).style(theme.status(row.status))
 }
+
+/// The mark of a dismissed flag in the list (the help names it).
+const DISMISSED: &str = "✕";
 
 fn name_cell(row: &PatientRow, model: &Model, _: Theme) -> Cell<'static> {
     if model.masked {

@@ -174,6 +174,8 @@ fn symbols(context: Context) -> Vec<(&'static str, &'static str)> {
         Context::Patients | Context::Overview => {
             let mut out = statuses.to_vec();
             out.extend([
+                ("✕", "a flag the team dismissed (dimmed)"),
+                ("†", "died"),
                 ("●○", "way-forward steps closed / open"),
                 ("!", "a step or task overdue"),
                 ("–", "none"),
