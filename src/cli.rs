@@ -12,7 +12,6 @@ mod flags;
 mod import;
 mod init;
 pub(crate) mod minutes;
-mod out_file;
 mod output;
 mod patients;
 mod pull;
@@ -263,6 +262,8 @@ pub enum CliError {
     Keymap(#[from] crate::tui::keymap::KeymapError),
     #[error("cannot write output: {0}")]
     Output(#[from] io::Error),
+    #[error(transparent)]
+    OutFile(#[from] crate::out_file::OutFileError),
 }
 
 impl CliError {

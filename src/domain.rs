@@ -13,6 +13,7 @@ pub mod meeting;
 pub mod observation_codes;
 mod review;
 pub mod strength;
+pub mod typed_date;
 pub mod way_forward;
 mod workflow;
 

@@ -27,6 +27,8 @@ pub mod digest;
 pub mod domain;
 pub mod fhir;
 pub mod import;
+pub mod minutes;
+pub mod out_file;
 pub mod pull;
 pub mod rules;
 pub mod store;

@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod app;
+pub mod field;
 pub mod keymap;
 pub mod meeting;
 pub mod theme;
@@ -23,8 +24,8 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use crossterm::event::{
-    self as terminal_event, DisableMouseCapture, EnableMouseCapture, Event as TermEvent,
-    MouseButton, MouseEventKind,
+    self as terminal_event, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste,
+    EnableMouseCapture, Event as TermEvent, MouseButton, MouseEventKind,
 };
 use crossterm::execute;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -91,10 +92,17 @@ pub fn run(store: Store, rules: Rules, keymap: &Keymap, today: NaiveDate) -> Res
     std::panic::set_hook(Box::new(move |info| {
         // ratatui's hook leaves raw mode and the alternate screen but does not show the cursor
         // (its `Terminal` does so when dropped, which a panic on another thread never does).
-        let _ = execute!(io::stdout(), DisableMouseCapture, crossterm::cursor::Show);
+        let _ = execute!(
+            io::stdout(),
+            DisableBracketedPaste,
+            DisableMouseCapture,
+            crossterm::cursor::Show
+        );
         previous(info);
     }));
-    execute!(io::stdout(), EnableMouseCapture)?;
+    // Bracketed paste: a pasted paragraph arrives as text, not as keys that would save it at
+    // its first line break.
+    execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
     let terminate = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
         signal_hook::flag::register(signal, Arc::clone(&terminate))?;
@@ -142,7 +150,7 @@ pub fn run(store: Store, rules: Rules, keymap: &Keymap, today: NaiveDate) -> Res
         Ok(())
     })();
 
-    let _ = execute!(io::stdout(), DisableMouseCapture);
+    let _ = execute!(io::stdout(), DisableBracketedPaste, DisableMouseCapture);
     ratatui::restore();
     drop(requests);
     let _ = worker.join();
@@ -244,6 +252,7 @@ pub fn translate(model: &Model, keymap: &Keymap, event: Event, area: Rect) -> Ve
             ));
             vec![Msg::Viewport(usize::from(body.height))]
         }
+        Event::Terminal(TermEvent::Paste(text)) if model.input.is_some() => vec![Msg::Pasted(text)],
         Event::Terminal(_) => Vec::new(),
         Event::Terminate | Event::WorkerStopped => vec![Msg::Terminate],
         Event::Tick => vec![Msg::Tick],

@@ -85,6 +85,18 @@ pub enum Change {
 }
 
 impl Change {
+    /// The step whose work this change records (a referral seen, a check ticked, an option
+    /// recommended, a goal set); none for a change of a step itself.
+    pub fn work_of_step(&self) -> Option<u8> {
+        match self {
+            Change::Step(_) => None,
+            Change::Checklist(_) => Some(2),
+            Change::Referral(r) => Some(r.new.step),
+            Change::Option(_) => Some(3),
+            Change::Goal(_) => Some(4),
+        }
+    }
+
     pub fn patient(&self) -> PatientId {
         match self {
             Change::Step(s) => s.new.patient_id,

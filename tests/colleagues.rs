@@ -139,7 +139,10 @@ impl User {
     }
 
     fn typed(&self) -> Option<String> {
-        self.model.input.as_ref().map(|input| input.text.clone())
+        self.model
+            .input
+            .as_ref()
+            .map(refract::tui::app::Input::text)
     }
 
     fn open_patient(&mut self, mrn: &str) {
@@ -187,9 +190,15 @@ fn two_people_editing_a_steps_notes_never_lose_one_silently() {
         user.open_patient(&mrn);
         user.press('w');
         assert_eq!(user.model.screen, Screen::WayForward);
-        // Step 1's notes, opened by both before either saves.
+        // The notes of the step the screen opens on (the first still to do), opened by both
+        // before either saves.
         user.press('n');
     }
+    let step = i64::try_from(alice.model.way_forward.as_ref().unwrap().step + 1).unwrap();
+    assert_eq!(
+        bob.model.way_forward.as_ref().unwrap().step,
+        alice.model.way_forward.as_ref().unwrap().step
+    );
     bob.ctrl('u');
     bob.type_text("Bob: video-EEG booked");
     bob.ctrl('s');
@@ -205,8 +214,8 @@ fn two_people_editing_a_steps_notes_never_lose_one_silently() {
         query(
             path,
             "SELECT w.notes FROM way_forward w JOIN patients p ON p.id = w.patient_id
-             WHERE p.mrn = ?1 AND w.step = 1",
-            [&mrn],
+             WHERE p.mrn = ?1 AND w.step = ?2",
+            rusqlite::params![&mrn, step],
         )
     };
     assert_eq!(
@@ -376,6 +385,11 @@ fn a_stale_confirm_does_not_override_a_colleagues_dismissal_without_notice() {
     let mut alice = User::new(&path, "dr.alice");
     alice.open_patient(&mrn);
     alice.press('c');
+    if alice.model.popup.is_some() {
+        // Confounders still open: she confirms anyway, knowingly.
+        alice.key(KeyCode::Down);
+        alice.key(KeyCode::Enter);
+    }
     alice.type_text("Two adequate trials failed");
 
     // Bob dismisses it from the command line meanwhile.

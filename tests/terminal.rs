@@ -436,8 +436,8 @@ fn presenter_and_scribe_see_each_others_changes() {
     scribe.wait_for("Change of treatment");
     // The scribe writes a follow-up task; the presenter sees it.
     scribe.keys(b"t");
-    scribe.wait_for("task (what; owner; YYYY-MM-DD)");
-    scribe.keys(b"Prescribe and book review; Dr Okafor; 2027-01-15\r");
+    scribe.wait_for("New task");
+    scribe.keys(b"Prescribe and book review\tDr Okafor\t2027-01-15\r");
     scribe.wait_for("saved: task");
     presenter.wait_for("Prescribe and book review");
     for session in [&presenter, &scribe] {

@@ -44,6 +44,8 @@ struct Harness {
     theme: Theme,
     width: u16,
     height: u16,
+    /// Keys pressed so far (each character typed is one).
+    keystrokes: usize,
 }
 
 impl Harness {
@@ -80,6 +82,7 @@ impl Harness {
             theme: Theme { color: true },
             width,
             height,
+            keystrokes: 0,
         };
         let first = harness.model.start();
         harness.answer(first);
@@ -96,6 +99,9 @@ impl Harness {
     }
 
     fn event(&mut self, event: TermEvent) {
+        if matches!(event, TermEvent::Key(_)) {
+            self.keystrokes += 1;
+        }
         let area = Rect::new(0, 0, self.width, self.height);
         for msg in dashboard::translate(&self.model, &self.keymap, Event::Terminal(event), area) {
             let requests = app::update(&mut self.model, msg);
@@ -557,6 +563,11 @@ fn a_confirmation_needs_a_rationale_and_lands_in_the_history() {
     harness.key(KeyCode::Enter);
     assert_eq!(harness.model.screen, Screen::Patient);
     harness.press('c');
+    if harness.model.popup.is_some() {
+        // Confounders still open: confirmed anyway.
+        harness.key(KeyCode::Down);
+        harness.key(KeyCode::Enter);
+    }
     harness.key(KeyCode::Enter); // empty rationale: refused
     assert!(harness.model.input.is_some(), "still asking for the reason");
     harness.type_text("Adherence checked with the pharmacy; refer on");
@@ -733,6 +744,9 @@ fn way_forward_screen_at_both_sizes_on_every_step() {
     open_patient(&mut harness, &mrn);
     harness.press('w');
     assert_eq!(harness.model.screen, Screen::WayForward);
+    // It opens on the first step still to do (step 3 here); `g` goes to step 1.
+    assert_eq!(harness.model.way_forward.as_ref().unwrap().step, 2);
+    harness.press('g');
     for step in 1..=4 {
         for (width, height) in SIZES {
             harness.resize(width, height);
@@ -802,12 +816,14 @@ fn way_forward_edits_are_checked_saved_and_audited() {
     harness.press(' ');
     harness.press(' ');
     assert!(harness.screen().contains("seen"));
-    harness.key(KeyCode::Tab);
-    harness.press('s');
-    harness.press('j');
-    harness.press('j');
-    harness.key(KeyCode::Enter);
+    // Seen by the specialist: step 1 is done by itself, and says so.
     assert!(harness.screen().contains("● done"), "{}", harness.screen());
+    assert!(
+        harness.screen().contains("step 1 is done by itself"),
+        "{}",
+        harness.screen()
+    );
+    harness.key(KeyCode::Tab);
 
     // Step 2: tick the first checklist item; notes over two lines, saved with Ctrl-S.
     harness.press('j');
@@ -825,7 +841,9 @@ fn way_forward_edits_are_checked_saved_and_audited() {
     // Step 3: a clinical trial by registry id.
     harness.press('j');
     harness.press('a');
-    harness.type_text("nct01234567 A phase 3 trial");
+    harness.type_text("nct01234567");
+    harness.key(KeyCode::Enter);
+    harness.type_text("A phase 3 trial");
     harness.key(KeyCode::Enter);
     harness.key(KeyCode::Tab);
     harness.press('G');
@@ -969,7 +987,11 @@ fn the_decision_tasks_and_time_are_saved_while_the_case_is_on_screen() {
     harness.type_text("Refer for trial screening");
     harness.key(KeyCode::Enter);
     harness.press('t');
-    harness.type_text("Send the referral letter; Dr Okafor; 2026-12-10");
+    harness.type_text("Send the referral letter");
+    harness.key(KeyCode::Tab);
+    harness.type_text("Dr Okafor");
+    harness.key(KeyCode::Tab);
+    harness.type_text("2026-12-10");
     harness.key(KeyCode::Enter);
     harness.press('b');
     // Twenty seconds on screen: written every fifteen, the rest when the case is left.
@@ -1193,6 +1215,9 @@ fn status_messages_say_what_was_changed() {
     harness.key(KeyCode::Tab);
     harness.press(' ');
     harness.press('v');
+    // Picked from a list that opens on the preference as it is ("not known yet").
+    harness.press('j');
+    harness.key(KeyCode::Enter);
     let message = harness.model.message.clone().unwrap_or_default();
     assert!(
         message.contains("preference is wants"),
@@ -1200,7 +1225,9 @@ fn status_messages_say_what_was_changed() {
     );
     // A trial moved on with Space says where it now stands.
     harness.press('a');
-    harness.type_text("NCT01234567 A phase 3 trial");
+    harness.type_text("NCT01234567");
+    harness.key(KeyCode::Enter);
+    harness.type_text("A phase 3 trial");
     harness.key(KeyCode::Enter);
     harness.press('G');
     harness.press(' ');
@@ -1272,7 +1299,7 @@ fn masking_is_one_state_for_the_meeting_screens_and_initials_read_the_same_every
 
 #[test]
 fn a_long_mrn_is_cut_with_an_ellipsis_and_found_by_its_prefix() {
-    let mut harness = Harness::new(300, 120, 35);
+    let mut harness = Harness::new(300, 160, 35);
     sql_on(&harness.store)
         .execute(
             "UPDATE patients SET mrn = '641f6ec3-9c2d-4e8a-b7f1-0c55d2a9e6b1'
@@ -1283,8 +1310,19 @@ fn a_long_mrn_is_cut_with_an_ellipsis_and_found_by_its_prefix() {
     harness.press('/');
     harness.type_text("641f6ec3-9c");
     assert_eq!(harness.model.list.rows.len(), 1);
+    // Where there is room the MRN column takes the whole MRN; where not, it is cut with "…".
     let screen = harness.screen();
-    assert!(screen.contains("641f6ec3-9…"), "{screen}");
+    assert!(
+        screen.contains("641f6ec3-9c2d-4e8a-b7f1-0c55d2a9e6b1"),
+        "{screen}"
+    );
+    harness.resize(80, 24);
+    let screen = harness.screen();
+    assert!(!screen.contains("0c55d2a9e6b1"), "{screen}");
+    assert!(
+        screen.contains("641f6ec3-9") && screen.contains('…'),
+        "{screen}"
+    );
 }
 
 /// The last row of the screen: the footer.
@@ -2063,4 +2101,380 @@ fn a_dismissed_flag_has_its_own_dimmed_mark_and_is_counted_apart() {
     let buffer = harness.buffer();
     let cell = &buffer[(0, y as u16)];
     assert_eq!(cell.style().fg, harness.theme.muted().fg, "{row}");
+}
+
+/// A task typed in a presentation whose due date is not one: the form keeps every field as
+/// typed, says at the Due field why, and saves once it is corrected (issue 19, data entry).
+#[test]
+fn a_task_refused_for_its_date_keeps_everything_typed() {
+    let mut harness = Harness::new(300, 120, 40);
+    harness.press('m');
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    harness.press('t');
+    harness.type_text("Book MRI");
+    // The cursor moves and edits where it stands.
+    for _ in 0..3 {
+        harness.key(KeyCode::Left);
+    }
+    harness.type_text("3T ");
+    harness.key(KeyCode::Enter);
+    harness.type_text("Dr C. Reyes");
+    harness.key(KeyCode::Enter);
+    harness.type_text("sometime soon");
+    harness.key(KeyCode::Enter);
+    let input = harness.model.input.clone().expect("the form stays open");
+    assert_eq!(input.value(app::TASK_WHAT), "Book 3T MRI");
+    assert_eq!(input.value(app::TASK_OWNER), "Dr C. Reyes");
+    assert_eq!(input.value(app::DUE), "sometime soon");
+    let screen = harness.screen();
+    assert!(screen.contains("'sometime soon' is not a date"), "{screen}");
+    assert!(screen.contains("Book 3T MRI"), "{screen}");
+    let tasks = |harness: &Harness| -> i64 {
+        sql_on(&harness.store)
+            .query_row(
+                "SELECT count(*) FROM tasks WHERE what = 'Book 3T MRI'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(tasks(&harness), 0);
+
+    // Corrected in place: the date counted from today.
+    harness.event(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    harness.type_text("+7d");
+    harness.key(KeyCode::Enter);
+    assert!(harness.model.input.is_none(), "{:?}", harness.model.input);
+    let (owner, due): (String, String) = sql_on(&harness.store)
+        .query_row(
+            "SELECT owner, due FROM tasks WHERE what = 'Book 3T MRI'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(owner, "Dr C. Reyes");
+    assert_eq!(due, (today() + chrono::Days::new(7)).to_string());
+}
+
+/// A task's owner is picked from the meeting's attendees with ↑↓; a due date in the past is
+/// asked about once, then kept.
+#[test]
+fn a_tasks_owner_is_picked_and_a_past_date_is_asked_once() {
+    let mut harness = Harness::new(300, 120, 40);
+    harness.press('m');
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    let attendees: Vec<String> = harness
+        .model
+        .meeting
+        .as_ref()
+        .and_then(|m| m.view.as_deref())
+        .map(|v| v.detail.attendees.iter().map(|a| a.name.clone()).collect())
+        .unwrap_or_default();
+    assert!(attendees.len() >= 2, "the demo meeting has attendees");
+    harness.press('t');
+    harness.type_text("Repeat the EEG");
+    harness.key(KeyCode::Tab);
+    harness.key(KeyCode::Down);
+    harness.key(KeyCode::Down);
+    let input = harness.model.input.clone().expect("typing");
+    assert_eq!(input.value(app::TASK_OWNER), attendees[1]);
+    assert!(
+        harness.screen().contains(&attendees[0]),
+        "the choices are in sight"
+    );
+    harness.key(KeyCode::Tab);
+    let yesterday = (today() - chrono::Days::new(1)).to_string();
+    harness.type_text(&yesterday);
+    harness.key(KeyCode::Enter);
+    assert!(harness.model.input.is_some());
+    assert!(
+        harness.screen().contains("is in the past"),
+        "{}",
+        harness.screen()
+    );
+    harness.key(KeyCode::Enter);
+    assert!(harness.model.input.is_none());
+    let (owner, due): (String, String) = sql_on(&harness.store)
+        .query_row(
+            "SELECT owner, due FROM tasks WHERE what = 'Repeat the EEG'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((owner, due), (attendees[1].clone(), yesterday));
+}
+
+/// A paragraph pasted into a note lands whole at the cursor (bracketed paste), never as keys
+/// that would save it at its first line break.
+#[test]
+fn a_pasted_paragraph_lands_in_the_note_whole() {
+    let mut harness = Harness::new(40, 120, 40);
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Patient);
+    harness.press('n');
+    harness.type_text("Seen today.");
+    harness.event(TermEvent::Paste(String::from(
+        " Mother reports two seizures.\nLevels sent.",
+    )));
+    assert!(
+        harness.model.input.is_some(),
+        "a line break in a paste does not save"
+    );
+    harness.save_text();
+    let text: String = sql_on(&harness.store)
+        .query_row("SELECT text FROM notes ORDER BY id DESC LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(
+        text,
+        "Seen today. Mother reports two seizures.\nLevels sent."
+    );
+}
+
+/// The team's stance is picked from a list: an option rejected goes straight from proposed to
+/// rejected (with its reason), never through "recommended" in the audit log.
+#[test]
+fn a_stance_is_picked_and_a_rejection_never_passes_through_recommended() {
+    let mut harness = Harness::new(300, 140, 40);
+    let mrn = flagged_with_confounder(&harness, "adherence");
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    harness.press('j');
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    harness.press(' ');
+    harness.press('p');
+    assert!(
+        matches!(harness.model.popup, Some(app::Popup::Choose { .. })),
+        "p opens the list of stances"
+    );
+    let screen = harness.screen();
+    assert!(screen.contains("recommended"), "{screen}");
+    harness.key(KeyCode::Down);
+    harness.key(KeyCode::Down);
+    harness.key(KeyCode::Enter);
+    harness.type_text("Declined by the patient after discussion");
+    harness.key(KeyCode::Enter);
+    let (stance, reason): (String, String) = sql_on(&harness.store)
+        .query_row(
+            "SELECT o.stance, o.stance_reason FROM options o JOIN patients p ON p.id = o.patient_id
+             WHERE p.mrn = ?1",
+            [&mrn],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(stance, "rejected");
+    assert_eq!(reason, "Declined by the patient after discussion");
+    let recommended: i64 = sql_on(&harness.store)
+        .query_row(
+            "SELECT count(*) FROM audit_log a JOIN patients p ON p.id = a.patient_id
+             WHERE p.mrn = ?1 AND a.entity = 'options' AND a.after LIKE '%recommended%'",
+            [&mrn],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(recommended, 0, "no stop at recommended on the way");
+}
+
+/// `c` confirms only where the assessment is read (the Timeline tab), and confirming while
+/// pseudo-resistance checks are still open asks first; "not yet" leaves nothing to type.
+#[test]
+fn confirming_with_open_confounders_asks_first() {
+    let mut harness = Harness::new(300, 140, 40);
+    let mrn = flagged_with_confounder(&harness, "adherence");
+    open_patient(&mut harness, &mrn);
+    let open_checks = |harness: &Harness| -> usize {
+        let patient = harness.model.patient.as_ref().unwrap();
+        patient.detail.as_ref().unwrap().summary.assessments[patient.assessment]
+            .assessment
+            .confounders
+            .len()
+    };
+    for _ in 0..4 {
+        if open_checks(&harness) > 0 {
+            break;
+        }
+        harness.press('a');
+    }
+    let open = open_checks(&harness);
+    assert!(open > 0, "the flagged assessment is on screen");
+
+    // Away from the assessment, `c` says where it is and does nothing.
+    harness.key(KeyCode::Tab);
+    harness.press('c');
+    assert!(harness.model.input.is_none() && harness.model.popup.is_none());
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.contains("Timeline tab"), "{message}");
+    harness.key(KeyCode::BackTab);
+    assert_eq!(harness.model.patient.as_ref().unwrap().tab, Tab::Timeline);
+
+    harness.press('c');
+    let screen = harness.screen();
+    assert!(screen.contains("still open: confirm anyway?"), "{screen}");
+    harness.key(KeyCode::Enter);
+    assert!(
+        harness.model.input.is_none(),
+        "'not yet' is the first choice"
+    );
+    harness.press('c');
+    harness.key(KeyCode::Down);
+    harness.key(KeyCode::Enter);
+    assert!(
+        matches!(
+            harness.model.input.as_ref().map(|i| i.purpose),
+            Some(app::InputPurpose::Rationale(_))
+        ),
+        "confirming anyway asks the rationale"
+    );
+}
+
+/// A step whose work is recorded becomes done by itself, says so, and can be set back; the
+/// screen opens on the first step still to do.
+#[test]
+fn a_step_whose_work_is_recorded_becomes_done_by_itself() {
+    let mut harness = Harness::new(300, 140, 40);
+    let mrn = flagged_with_confounder(&harness, "adherence");
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    let step_status = |harness: &Harness, step: i64| -> Option<String> {
+        sql_on(&harness.store)
+            .query_row(
+                "SELECT w.status FROM way_forward w JOIN patients p ON p.id = w.patient_id
+                 WHERE p.mrn = ?1 AND w.step = ?2",
+                rusqlite::params![&mrn, step],
+                |row| row.get(0),
+            )
+            .ok()
+    };
+    // Step 2: tick every check.
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    let rows = checklist_rows(&harness).len();
+    assert!(rows >= 2, "{rows} checks");
+    for row in 0..rows {
+        if row > 0 {
+            harness.press('j');
+        }
+        harness.press(' ');
+    }
+    assert!(checklist_rows(&harness).iter().all(|(_, done)| *done));
+    assert_eq!(step_status(&harness, 2).as_deref(), Some("done"));
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(
+        message.contains("step 2 is done by itself: every check is ticked"),
+        "{message}"
+    );
+    // Reopened: on step 1, the first still to do.
+    harness.key(KeyCode::Esc);
+    harness.press('w');
+    assert_eq!(harness.model.way_forward.as_ref().unwrap().step, 0);
+
+    // With step 1 not applicable, the screen opens on step 3.
+    sql_on(&harness.store)
+        .execute(
+            "INSERT INTO way_forward (patient_id, ruleset, step, status, na_reason, updated_at)
+             SELECT patient_id, ruleset, 1, 'not_applicable', 'seen at the centre', '2026-11-27'
+             FROM way_forward w JOIN patients p ON p.id = w.patient_id
+             WHERE p.mrn = ?1 AND w.step = 2
+             ON CONFLICT (patient_id, ruleset, step)
+             DO UPDATE SET status = excluded.status, na_reason = excluded.na_reason",
+            [&mrn],
+        )
+        .unwrap();
+    harness.key(KeyCode::Esc);
+    harness.press('w');
+    assert_eq!(harness.model.way_forward.as_ref().unwrap().step, 2);
+}
+
+/// The four way-forward steps for one flagged patient, driven end to end from the list as a
+/// clinician would: each step becomes done by itself once its work is recorded. Prints the
+/// keys it took (the figure in the issue's note).
+#[test]
+fn the_four_step_journey_end_to_end() {
+    let mut harness = Harness::new(300, 140, 40);
+    let mrn = flagged_with_confounder(&harness, "adherence");
+    let typed_mrn = mrn.len();
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    let status = |harness: &Harness, step: i64| -> Option<String> {
+        sql_on(&harness.store)
+            .query_row(
+                "SELECT w.status FROM way_forward w JOIN patients p ON p.id = w.patient_id
+                 WHERE p.mrn = ?1 AND w.step = ?2",
+                rusqlite::params![&mrn, step],
+                |row| row.get(0),
+            )
+            .ok()
+    };
+    // 1. Specialist care: a referral to the suggested specialty, booked, then seen.
+    harness.press('a');
+    harness.key(KeyCode::Enter);
+    harness.type_text("Dr Okafor");
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Tab);
+    harness.press(' ');
+    harness.press(' ');
+    assert_eq!(
+        status(&harness, 1).as_deref(),
+        Some("done"),
+        "{}",
+        harness.screen()
+    );
+    // 2. Re-evaluation: every check ticked.
+    harness.key(KeyCode::Tab);
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    let checks = checklist_rows(&harness).len();
+    for row in 0..checks {
+        if row > 0 {
+            harness.press('j');
+        }
+        harness.press(' ');
+    }
+    assert_eq!(
+        status(&harness, 2).as_deref(),
+        Some("done"),
+        "{}",
+        harness.screen()
+    );
+    // 3. All options: the first catalogue option put on the table and recommended.
+    harness.key(KeyCode::Tab);
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    harness.press(' ');
+    harness.press('p');
+    harness.press('j');
+    harness.key(KeyCode::Enter);
+    assert_eq!(
+        status(&harness, 3).as_deref(),
+        Some("done"),
+        "{}",
+        harness.screen()
+    );
+    // 4. Well-being: a referral to the first support service.
+    harness.key(KeyCode::Tab);
+    harness.press('j');
+    harness.press('a');
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    assert_eq!(
+        status(&harness, 4).as_deref(),
+        Some("done"),
+        "{}",
+        harness.screen()
+    );
+    assert!(harness.screen().contains("●●●●"), "{}", harness.screen());
+    // The keys, without the MRN typed to find the patient (its length varies).
+    println!(
+        "four-step journey: {} keys ({} checks ticked), plus {typed_mrn} characters of the MRN",
+        harness.keystrokes - typed_mrn,
+        checks
+    );
 }

@@ -7,9 +7,10 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::{CliError, out_file, stdout};
+use super::{CliError, stdout};
 use crate::domain::PatientId;
 use crate::fhir;
+use crate::out_file;
 use crate::store::{NATIVE_FORMAT, NATIVE_VERSION, Store, StoreError};
 
 pub fn run(

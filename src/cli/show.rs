@@ -261,10 +261,13 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
                         "     {}: {} ({}){}{}",
                         option.stance,
                         option.name,
-                        option
-                            .registry_id
-                            .as_ref()
-                            .map_or_else(|| option.kind.to_string(), |id| format!("trial {id}")),
+                        option.registry_id.as_ref().map_or_else(
+                            || option.kind.to_string(),
+                            |id| match crate::domain::way_forward::trial_registry(id) {
+                                Some(_) => format!("trial {id}"),
+                                None => format!("trial {id}, free text, not a registry id"),
+                            }
+                        ),
                         option
                             .stance_reason
                             .as_ref()

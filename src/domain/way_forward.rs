@@ -259,6 +259,54 @@ pub fn merge_checklist(
     items
 }
 
+/// The register a trial identifier belongs to, read from its form: ClinicalTrials.gov
+/// (NCT and 8 digits), EudraCT (YYYY-NNNNNN-CC), the EU's CTIS (YYYY-5NNNNN-NN-NN) or ISRCTN
+/// (ISRCTN and 8 digits). `None` for anything else, which a screen keeps as typed and marks as
+/// free text: a registry the list does not know, or a slip in the number.
+pub fn trial_registry(id: &str) -> Option<&'static str> {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let id = id.trim();
+    if let Some(rest) = id.strip_prefix("NCT") {
+        return digits(rest, 8).then_some("ClinicalTrials.gov");
+    }
+    if let Some(rest) = id.strip_prefix("ISRCTN") {
+        return digits(rest, 8).then_some("ISRCTN");
+    }
+    let parts: Vec<&str> = id.split('-').collect();
+    match parts.as_slice() {
+        [year, number, check] if digits(year, 4) && digits(number, 6) && digits(check, 2) => {
+            Some("EudraCT")
+        }
+        [year, number, a, b]
+            if digits(year, 4)
+                && digits(number, 6)
+                && number.starts_with('5')
+                && digits(a, 2)
+                && digits(b, 2) =>
+        {
+            Some("EU CT")
+        }
+        _ => None,
+    }
+}
+
+/// A trial identifier as typed, in the form its register writes it: upper case, without the
+/// spaces people put in ("nct 0123 4567"), a leading "EudraCT" word dropped. Free text that
+/// is not an identifier of a known register is kept as typed.
+pub fn normalise_trial_id(typed: &str) -> String {
+    let compact: String = typed.split_whitespace().collect::<String>().to_uppercase();
+    let compact = compact
+        .strip_prefix("EUDRACT")
+        .map_or(compact.clone(), |rest| {
+            rest.trim_start_matches([':', '#']).to_owned()
+        });
+    if trial_registry(&compact).is_some() {
+        compact
+    } else {
+        typed.trim().to_owned()
+    }
+}
+
 /// The next referral status, in the order a referral moves.
 pub fn next_referral_status(status: ReferralStatus) -> ReferralStatus {
     match status {
@@ -273,6 +321,24 @@ pub fn next_referral_status(status: ReferralStatus) -> ReferralStatus {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn trial_identifiers_are_read_by_their_registers_form() {
+        for (typed, stored, registry) in [
+            ("nct01234567", "NCT01234567", Some("ClinicalTrials.gov")),
+            ("NCT 0123 4567", "NCT01234567", Some("ClinicalTrials.gov")),
+            ("EudraCT 2021-001234-56", "2021-001234-56", Some("EudraCT")),
+            ("2023-512345-12-00", "2023-512345-12-00", Some("EU CT")),
+            ("isrctn12345678", "ISRCTN12345678", Some("ISRCTN")),
+            ("NCT0123456", "NCT0123456", None),
+            ("ACTRN12620000001", "ACTRN12620000001", None),
+            ("the local ketamine study", "the local ketamine study", None),
+        ] {
+            let stored_as = normalise_trial_id(typed);
+            assert_eq!(stored_as, stored, "{typed}");
+            assert_eq!(trial_registry(&stored_as), registry, "{typed}");
+        }
+    }
     use crate::domain::{OptionKind, PatientPreference};
 
     fn plan() -> WayForward {

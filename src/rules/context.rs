@@ -419,15 +419,13 @@ pub fn describe_line(line: &TreatmentLine) -> String {
     out
 }
 
+/// An observation in words, as the screens show it: the value to its precision, the unit
+/// without UCUM's annotations (`{score}`), a coded value by its words. Observation evidence
+/// is not part of an assessment's fingerprint, so the wording never reopens a review.
 pub fn describe_observation(observation: &Observation) -> String {
     let value = match (observation.value, &observation.value_code) {
-        (Some(value), _) => format!(
-            "{} {}",
-            trim_number(value),
-            observation.unit.as_deref().unwrap_or("")
-        ),
-        (None, Some(code)) => code.clone(),
         (None, None) => String::from("recorded"),
+        _ => observation.value_text(),
     };
     format!(
         "{} {} on {}",

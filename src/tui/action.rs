@@ -45,8 +45,8 @@ pub enum Action {
     /// Way forward: tick, or move the selected item to its next state.
     ToggleItem,
     /// Way forward: the team's stance on the selected option, and the patient's preference.
-    CycleStance,
-    CyclePreference,
+    PickStance,
+    PickPreference,
     /// Way forward: the next flagged condition of the patient.
     NextCondition,
     /// The meetings: agendas, the shared-screen presentation, the team's open tasks.

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
+use super::field::{FormField, TextField};
 use super::keymap::Context;
 use super::meeting::{self, MeetingChoice, MeetingScreen, MeetingsScreen};
 use super::way_forward::{self, Choice, WayForwardScreen};
@@ -98,7 +99,7 @@ impl PatientList {
 }
 
 /// A small menu over the list (filter or sort).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Popup {
     /// Every key and symbol of the screen; `scroll` lines hidden above (a small terminal).
     Help {
@@ -120,10 +121,13 @@ pub enum Popup {
 }
 
 /// What a choice menu chooses, and for which screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ChoiceFor {
     WayForward(Choice),
     Meeting(MeetingChoice),
+    /// Confirming a flag whose pseudo-resistance checks are still open: go on to the
+    /// rationale, or not yet. Holds the review as it was opened.
+    ConfirmDespiteConfounders(Box<Opened>),
 }
 
 /// What typed text is for.
@@ -160,13 +164,56 @@ impl InputPurpose {
     pub fn is_multiline(self) -> bool {
         matches!(self, InputPurpose::StepNotes | InputPurpose::Note)
     }
+
+    /// The labelled fields of a form, with what each takes; none for one field typed on the
+    /// prompt line.
+    pub fn form(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            InputPurpose::Task => &[
+                (TASK_WHAT, "what is to be done"),
+                (TASK_OWNER, "↑↓ picks an attendee, or type a name"),
+                (DUE, DUE_HINT),
+            ],
+            InputPurpose::Goal => &[(GOAL, "what the patient wants to achieve"), (DUE, DUE_HINT)],
+            InputPurpose::Attendee => {
+                &[(NAME, "e.g. Dr C. Reyes"), (SPECIALTY, "e.g. neurosurgery")]
+            }
+            InputPurpose::Trial => &[
+                (
+                    REGISTRY_ID,
+                    "NCT01234567, EudraCT 2021-001234-56, ISRCTN12345678",
+                ),
+                (TITLE, "optional"),
+            ],
+            InputPurpose::NewMeeting => &[
+                (WHEN, "YYYY-MM-DD HH:MM"),
+                (TITLE, "e.g. Epilepsy surgery MDT"),
+            ],
+            _ => &[],
+        }
+    }
 }
 
-/// Text being typed.
+/// The labels of the forms' fields: what a screen reads a value by.
+pub const TASK_WHAT: &str = "What";
+pub const TASK_OWNER: &str = "Owner";
+pub const DUE: &str = "Due";
+pub const GOAL: &str = "Goal";
+pub const NAME: &str = "Name";
+pub const SPECIALTY: &str = "Specialty";
+pub const REGISTRY_ID: &str = "Registry id";
+pub const TITLE: &str = "Title";
+pub const WHEN: &str = "When";
+const DUE_HINT: &str = "YYYY-MM-DD, +7d, +2w, next mon; empty: none";
+
+/// Text being typed: one field on the prompt line, or a form of labelled fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Input {
     pub purpose: InputPurpose,
-    pub text: String,
+    /// What has been typed, field by field (one unlabelled field on the prompt line).
+    pub fields: Vec<FormField>,
+    /// The field being typed into.
+    pub focus: usize,
     /// The record the text changes, as it was when typing began: the save is checked against
     /// it, so that a colleague's change made meanwhile is never overwritten silently (a screen
     /// refreshed under the typing does not count as having seen it).
@@ -174,16 +221,94 @@ pub struct Input {
     /// The ticket of the save in flight: the text stays, unchangeable, until the answer; it is
     /// closed when saved and editable again when not.
     pub saving: Option<u64>,
+    /// A date in the past that the person was asked about and typed again: it is meant.
+    pub past_date_accepted: Option<NaiveDate>,
 }
 
 impl Input {
     pub fn new(purpose: InputPurpose, text: String) -> Self {
+        let form = purpose.form();
+        let fields = if form.is_empty() {
+            let field = if purpose.is_multiline() {
+                TextField::lines(&text)
+            } else {
+                TextField::line(text)
+            };
+            vec![FormField {
+                field,
+                ..FormField::new("", "")
+            }]
+        } else {
+            form.iter()
+                .map(|(label, hint)| FormField::new(label, hint))
+                .collect()
+        };
         Input {
             purpose,
-            text,
+            fields,
+            focus: 0,
             opened: None,
             saving: None,
+            past_date_accepted: None,
         }
+    }
+
+    /// Whether the input is a form of labelled fields (drawn in a box over the screen).
+    pub fn is_form(&self) -> bool {
+        self.fields.len() > 1
+    }
+
+    /// Whether the input takes the prompt line (one field of one line).
+    pub fn on_prompt_line(&self) -> bool {
+        !self.is_form() && !self.purpose.is_multiline()
+    }
+
+    /// What has been typed (into the first field, the only one outside a form).
+    pub fn text(&self) -> String {
+        self.fields
+            .first()
+            .map(|f| f.field.text())
+            .unwrap_or_default()
+    }
+
+    /// The field being typed into.
+    pub fn focused(&self) -> Option<&FormField> {
+        self.fields.get(self.focus)
+    }
+
+    pub fn focused_mut(&mut self) -> Option<&mut FormField> {
+        self.fields.get_mut(self.focus)
+    }
+
+    /// The trimmed value of the field labelled `label`.
+    pub fn value(&self, label: &str) -> String {
+        self.fields
+            .iter()
+            .find(|f| f.label == label)
+            .map(FormField::value)
+            .unwrap_or_default()
+    }
+
+    /// Marks the field labelled `label` with why its value was not taken, and moves there.
+    pub fn refuse(&mut self, label: &str, why: impl Into<String>) {
+        if let Some(at) = self.fields.iter().position(|f| f.label == label) {
+            self.focus = at;
+            self.fields[at].error = Some(why.into());
+        }
+    }
+
+    /// Whether a field holds a refusal.
+    pub fn refused(&self) -> bool {
+        self.fields.iter().any(|f| f.error.is_some())
+    }
+
+    /// The choices that ↑ and ↓ pick into the field labelled `label`.
+    #[must_use]
+    pub fn with_choices(mut self, label: &str, choices: Vec<String>) -> Self {
+        if let Some(field) = self.fields.iter_mut().find(|f| f.label == label) {
+            field.choices = choices;
+        }
+        self
     }
 
     /// The same input, about `record` as it is now.
@@ -424,6 +549,8 @@ pub enum Msg {
     Action(Action),
     /// A key while text is being typed.
     Typed(KeyEvent),
+    /// Text pasted while text is being typed.
+    Pasted(String),
     Reply(Reply),
     /// A click on a list row (index from the top of the visible rows).
     ClickRow(usize),
@@ -593,7 +720,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Request> {
 }
 
 /// Numbers the saves not numbered yet; returns the last save's number.
-fn stamp(model: &mut Model, requests: &mut [Request]) -> Option<u64> {
+pub(super) fn stamp(model: &mut Model, requests: &mut [Request]) -> Option<u64> {
     let mut last = None;
     for request in requests {
         if let Request::Save { ticket, save } = request {
@@ -602,6 +729,9 @@ fn stamp(model: &mut Model, requests: &mut [Request]) -> Option<u64> {
                 *ticket = model.last_ticket;
                 if save.is_background() {
                     model.background_tickets.push(*ticket);
+                }
+                if let Save::WayForward(change) = save.as_ref() {
+                    way_forward::sent(model, *ticket, change);
                 }
             }
             last = Some(*ticket);
@@ -614,6 +744,7 @@ fn update_inner(model: &mut Model, msg: Msg) -> Vec<Request> {
     match msg {
         Msg::Action(action) => act(model, action),
         Msg::Typed(key) => typed(model, key),
+        Msg::Pasted(text) => pasted(model, &text),
         Msg::Reply(reply) => replied(model, reply),
         Msg::Terminate => {
             model.quit = true;
@@ -1063,6 +1194,18 @@ fn popup_action(model: &mut Model, popup: &Popup, action: Action) -> Vec<Request
                     way_forward::chosen(model, *choice, *selected, &label)
                 }
                 ChoiceFor::Meeting(choice) => meeting::chosen(model, choice, *selected),
+                ChoiceFor::ConfirmDespiteConfounders(opened) => {
+                    if *selected == 1 {
+                        model.input = Some(
+                            Input::new(
+                                InputPurpose::Rationale(ReviewDecision::Confirmed),
+                                String::new(),
+                            )
+                            .about(opened.as_ref().clone()),
+                        );
+                    }
+                    Vec::new()
+                }
             }
         }
         (Popup::Sort { selected }, Action::MoveDown) => {
@@ -1226,6 +1369,13 @@ fn patient_action(model: &mut Model, action: Action) -> Vec<Request> {
         Action::PanLeft if patient.zoom > 0 => patient.pan += 2,
         Action::PanRight => patient.pan = (patient.pan - 2).max(0),
         Action::Confirm | Action::Dismiss => {
+            // A review is of what the person reads: the assessment is on the Timeline tab.
+            if patient.tab != Tab::Timeline {
+                model.message = Some(String::from(
+                    "the assessment is on the Timeline tab: review it there (Tab)",
+                ));
+                return Vec::new();
+            }
             let Some(item) = patient
                 .detail
                 .as_ref()
@@ -1249,6 +1399,25 @@ fn patient_action(model: &mut Model, action: Action) -> Vec<Request> {
                     overwrite: false,
                 },
             };
+            let open = item.assessment.confounders.len();
+            if decision == ReviewDecision::Confirmed && open > 0 {
+                // Pseudo-resistance not ruled out: confirming is allowed, but asked first.
+                let checks = if open == 1 {
+                    String::from("1 confounder is")
+                } else {
+                    format!("{open} confounders are")
+                };
+                model.popup = Some(Popup::Choose {
+                    title: format!("{checks} still open: confirm anyway?"),
+                    options: vec![
+                        String::from("not yet"),
+                        String::from("confirm anyway (asks the rationale)"),
+                    ],
+                    selected: 0,
+                    choice: ChoiceFor::ConfirmDespiteConfounders(Box::new(opened)),
+                });
+                return Vec::new();
+            }
             model.input =
                 Some(Input::new(InputPurpose::Rationale(decision), String::new()).about(opened));
         }
@@ -1268,10 +1437,8 @@ fn patient_action(model: &mut Model, action: Action) -> Vec<Request> {
     Vec::new()
 }
 
-/// A bound on what one note or rationale may hold; more is a stuck key.
-const MAX_TYPED: usize = 4000;
-
-/// A key while typing: characters edit the text, Enter saves, Esc cancels.
+/// A key while typing: editing keys edit the text where the cursor stands, Enter saves, Esc
+/// cancels.
 fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
     if model.input.as_ref().is_some_and(|i| i.saving.is_some()) {
         // Being saved: the text stays as sent until the answer (kept if it is not saved).
@@ -1283,50 +1450,80 @@ fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
     let Some(mut input) = model.input.take() else {
         return Vec::new();
     };
+    let multiline = input.purpose.is_multiline();
+    let control = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         KeyCode::Esc => {
             // Cancelled: what was typed, and a refusal it got, are let go on purpose.
             model.refusal = None;
             model.message = None;
-            if input.purpose == InputPurpose::Search && !input.text.is_empty() {
+            if input.purpose == InputPurpose::Search && !input.text().is_empty() {
                 model.list.query.filter.search = None;
                 return model.reload_list();
             }
             return Vec::new();
         }
-        KeyCode::Enter
-            if input.purpose.is_multiline()
-                && !key.modifiers.contains(KeyModifiers::ALT)
-                && input.text.chars().count() < MAX_TYPED =>
-        {
-            input.text.push('\n');
+        KeyCode::Enter if multiline && !key.modifiers.contains(KeyModifiers::ALT) => {
+            if let Some(focused) = input.focused_mut() {
+                focused.field.newline();
+            }
         }
-        KeyCode::Char('s')
-            if input.purpose.is_multiline() && key.modifiers.contains(KeyModifiers::CONTROL) =>
-        {
+        KeyCode::Char('s') if (multiline || input.is_form()) && control => {
             return submit_input(model, input, false);
         }
-        KeyCode::Enter => return submit_input(model, input, false),
-        KeyCode::Backspace => {
-            input.text.pop();
+        // A form: Enter goes on to the next field, and saves from the last; Tab and Shift-Tab
+        // move between fields.
+        KeyCode::Enter | KeyCode::Tab
+            if input.is_form() && input.focus + 1 < input.fields.len() =>
+        {
+            input.focus += 1;
         }
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+        KeyCode::BackTab if input.is_form() => {
+            input.focus = input.focus.checked_sub(1).unwrap_or(input.fields.len() - 1);
+        }
+        KeyCode::Tab if input.is_form() => input.focus = 0,
+        KeyCode::Enter => return submit_input(model, input, false),
+        KeyCode::Char('c') if control => {
             model.quit = true;
             return Vec::new();
         }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => input.text.clear(),
-        KeyCode::Char(c)
-            if !key.modifiers.contains(KeyModifiers::CONTROL)
-                && input.text.chars().count() < MAX_TYPED =>
-        {
-            input.text.push(c);
+        KeyCode::Up | KeyCode::Down if input.focused().is_some_and(|f| !f.choices.is_empty()) => {
+            if let Some(focused) = input.focused_mut() {
+                focused.pick(key.code == KeyCode::Down);
+            }
         }
-        _ => {}
+        _ => {
+            if let Some(focused) = input.focused_mut()
+                && focused.field.key(key)
+            {
+                // Typing again is the answer to a refusal: it is no longer shown as standing.
+                focused.error = None;
+            }
+        }
     }
-    let search = (input.purpose == InputPurpose::Search).then(|| input.text.clone());
+    after_edit(model, input)
+}
+
+/// Text pasted while typing (the terminal's bracketed paste): it lands at the cursor whole,
+/// never read as keys.
+fn pasted(model: &mut Model, text: &str) -> Vec<Request> {
+    let Some(mut input) = model.input.take() else {
+        return Vec::new();
+    };
+    if input.saving.is_none()
+        && let Some(focused) = input.focused_mut()
+    {
+        focused.field.paste(text);
+        focused.error = None;
+    }
+    after_edit(model, input)
+}
+
+/// The input back in place after an edit; a search is run again as typed.
+fn after_edit(model: &mut Model, input: Input) -> Vec<Request> {
+    let search = (input.purpose == InputPurpose::Search).then(|| input.text());
     model.input = Some(input);
     match search {
-        // Search as you type.
         Some(text) => {
             model.list.query.filter.search = Some(text).filter(|t| !t.trim().is_empty());
             model.reload_list()
@@ -1337,9 +1534,12 @@ fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
 
 /// Submits typed text. While it is saved the input stays, with the text as sent; typed text
 /// refused before it was sent (a date that is not one) stays too, to be corrected.
-fn submit_input(model: &mut Model, input: Input, overwrite: bool) -> Vec<Request> {
+fn submit_input(model: &mut Model, mut input: Input, overwrite: bool) -> Vec<Request> {
     model.refusal = None;
-    let mut requests = submit(model, &input);
+    for field in &mut input.fields {
+        field.error = None;
+    }
+    let mut requests = submit(model, &mut input);
     if overwrite {
         for request in &mut requests {
             if let Request::Save { save, .. } = request {
@@ -1355,15 +1555,15 @@ fn submit_input(model: &mut Model, input: Input, overwrite: bool) -> Vec<Request
                 ..input
             });
             model.message = Some(String::from("saving…"));
-        } else if requests.is_empty() && model.message.is_some() {
+        } else if requests.is_empty() && (model.message.is_some() || input.refused()) {
             model.input = Some(input);
         }
     }
     requests
 }
 
-fn submit(model: &mut Model, input: &Input) -> Vec<Request> {
-    let text = input.text.trim().to_owned();
+fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
+    let text = input.text().trim().to_owned();
     match input.purpose {
         InputPurpose::Search => Vec::new(),
         InputPurpose::Rationale(decision) => {
@@ -1410,10 +1610,8 @@ fn submit(model: &mut Model, input: &Input) -> Vec<Request> {
         | InputPurpose::OutcomeText
         | InputPurpose::Task
         | InputPurpose::PlanNotFollowed
-        | InputPurpose::MinutesFile => {
-            meeting::submit(model, input.purpose, &input.text, input.opened.as_ref())
-        }
-        purpose => way_forward::submit(model, purpose, &input.text, input.opened.as_ref()),
+        | InputPurpose::MinutesFile => meeting::submit(model, input),
+        _ => way_forward::submit(model, input),
     }
 }
 
@@ -1505,6 +1703,8 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             }
             if let Some(index) = model.background_tickets.iter().position(|t| *t == ticket) {
                 model.background_tickets.swap_remove(index);
+            } else if let Some(words) = way_forward::saved(model, ticket) {
+                model.message = Some(words);
             } else {
                 model.message = Some(format!("saved: {message}"));
             }
@@ -1538,10 +1738,7 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             patient,
             conditions,
             view,
-        } => {
-            way_forward::loaded(model, patient, conditions, view);
-            Vec::new()
-        }
+        } => way_forward::loaded(model, patient, conditions, view),
         Reply::Meetings { list, tasks } => {
             let screen = &mut model.meetings;
             screen.selected = screen.selected.min(list.len().saturating_sub(1));

@@ -7,7 +7,11 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::action::Action;
-use super::app::{ChoiceFor, Input, InputPurpose, Model, Opened, Popup, Screen, Tab};
+use super::app::{
+    ChoiceFor, DUE, Input, InputPurpose, Model, NAME, Opened, Popup, SPECIALTY, Screen, TASK_OWNER,
+    TASK_WHAT, TITLE, Tab, WHEN,
+};
+use super::way_forward;
 use super::worker::{Request, Save};
 use crate::domain::{
     Attendee, CareOption, Edit, MeetingCase, Outcome, OutcomeCategory, PatientId, PlanFollowed,
@@ -583,7 +587,19 @@ pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
             };
             return save(MeetingChange::Case(Edit::of(detail.case, toggled)));
         }
-        Action::AddTask => return ask(model, InputPurpose::Task, String::new()),
+        Action::AddTask => {
+            // The owner is usually someone in the room: ↑↓ picks them, a name can be typed.
+            let attendees = view
+                .detail
+                .attendees
+                .iter()
+                .map(|a| a.name.clone())
+                .collect();
+            model.input = Some(
+                Input::new(InputPurpose::Task, String::new()).with_choices(TASK_OWNER, attendees),
+            );
+            return Vec::new();
+        }
         Action::PlanFollowed => {
             if view
                 .previous
@@ -688,16 +704,16 @@ pub fn chosen(model: &mut Model, choice: &MeetingChoice, index: usize) -> Vec<Re
 
 /// Typed text submitted on a meeting screen; `opened` is the case the text changes, as it was
 /// when the person began typing.
-pub fn submit(
-    model: &mut Model,
-    purpose: InputPurpose,
-    text: &str,
-    opened: Option<&Opened>,
-) -> Vec<Request> {
-    let text = text.trim();
+pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
+    let purpose = input.purpose;
+    let typed = input.text();
+    let text = typed.trim();
+    let opened = input.opened.clone();
+    let opened = opened.as_ref();
     if purpose == InputPurpose::NewMeeting {
-        return new_meeting(model, text);
+        return new_meeting(model, input);
     }
+    let today = model.today;
     let Some(screen) = model.meeting.as_mut() else {
         return Vec::new();
     };
@@ -749,16 +765,20 @@ pub fn submit(
             }
         }
         InputPurpose::Attendee => {
-            let Some((name, specialty)) = text.split_once(',') else {
-                model.message = Some(String::from(
-                    "type the name, a comma, then the specialty: nothing saved",
-                ));
+            let (name, specialty) = (input.value(NAME), input.value(SPECIALTY));
+            if name.is_empty() {
+                input.refuse(NAME, "whose name?");
                 return Vec::new();
-            };
+            }
+            if specialty.is_empty() {
+                // The minutes count the specialties present: an attendee without one is a gap.
+                input.refuse(SPECIALTY, "the attendee's specialty or role");
+                return Vec::new();
+            }
             save(MeetingChange::AddAttendee {
                 meeting,
-                name: name.trim().to_owned(),
-                specialty: specialty.trim().to_owned(),
+                name,
+                specialty,
             })
         }
         InputPurpose::OutcomeText => {
@@ -767,6 +787,11 @@ pub fn submit(
             let Some(mut pending) = screen.pending.clone() else {
                 return Vec::new();
             };
+            if text.is_empty() {
+                // The minutes carry the decision in words: a category alone says too little.
+                input.refuse("", "a decision needs its recommendation in words");
+                return Vec::new();
+            }
             text.clone_into(&mut pending.outcome.text);
             save(MeetingChange::Case(Edit::of(
                 pending.base.clone(),
@@ -775,21 +800,16 @@ pub fn submit(
         }
         InputPurpose::Task => {
             let Some(case) = case else { return Vec::new() };
-            // "what; owner; YYYY-MM-DD": owner and due date are optional.
-            let mut parts = text.split(';').map(str::trim);
-            let what = parts.next().unwrap_or_default().to_owned();
-            let owner = parts.next().filter(|o| !o.is_empty()).map(str::to_owned);
-            let due_text = parts.next().filter(|d| !d.is_empty());
-            let due = due_text.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-            if let (Some(date), None) = (due_text, due) {
-                model.message = Some(format!(
-                    "'{date}' is not a date (YYYY-MM-DD): nothing saved"
-                ));
-                return Vec::new();
-            }
+            // Owner and due date are optional; a field refused keeps everything typed.
+            let what = input.value(TASK_WHAT);
             if what.is_empty() {
+                input.refuse(TASK_WHAT, "what is to be done?");
                 return Vec::new();
             }
+            let owner = Some(input.value(TASK_OWNER)).filter(|o| !o.is_empty());
+            let Ok(due) = way_forward::due_date(input, DUE, today) else {
+                return Vec::new();
+            };
             save(MeetingChange::AddTask {
                 patient: case.patient_id,
                 case: Some(case.id),
@@ -824,7 +844,6 @@ pub fn submit(
     }
 }
 
-/// "2026-12-03 14:00 Epilepsy MDT": a date, a time, and the title.
 /// The file name offered for a meeting's minutes: its date and number, in the current folder.
 fn minutes_file_name(meeting: &crate::domain::Meeting) -> String {
     format!(
@@ -834,25 +853,33 @@ fn minutes_file_name(meeting: &crate::domain::Meeting) -> String {
     )
 }
 
-fn new_meeting(model: &mut Model, text: &str) -> Vec<Request> {
-    let mut words = text.splitn(3, ' ');
-    let date = words.next().unwrap_or_default();
-    let time = words.next().unwrap_or_default();
-    let title = words.next().unwrap_or_default().trim();
-    let Ok(starts_at) = NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%Y-%m-%d %H:%M")
-    else {
-        model.message = Some(String::from(
-            "type the date and time first: 2026-12-03 14:00 Epilepsy MDT (nothing saved)",
-        ));
+fn new_meeting(model: &mut Model, input: &mut Input) -> Vec<Request> {
+    let when = input.value(WHEN);
+    let title = input.value(TITLE);
+    let Ok(starts_at) = NaiveDateTime::parse_from_str(&when, "%Y-%m-%d %H:%M") else {
+        input.refuse(
+            WHEN,
+            format!("'{when}' is not a date and time: type it as 2026-12-03 14:00"),
+        );
         return Vec::new();
     };
     if title.is_empty() {
-        model.message = Some(String::from("a meeting needs a title: nothing saved"));
+        input.refuse(TITLE, "a meeting needs a title");
+        return Vec::new();
+    }
+    // A meeting in the past is usually a slip of the year or month: asked once.
+    let day = starts_at.date();
+    if day < model.today && input.past_date_accepted != Some(day) {
+        input.past_date_accepted = Some(day);
+        input.refuse(
+            WHEN,
+            format!("{day} is in the past: ⏎ again to keep it, or change it"),
+        );
         return Vec::new();
     }
     save(MeetingChange::Create {
         starts_at,
-        title: title.to_owned(),
+        title,
         team: model.overview.team.clone(),
     })
 }

@@ -98,4 +98,9 @@ impl Theme {
     pub fn accent(self) -> Style {
         self.fg(SKY)
     }
+
+    /// The character under the cursor of a field being typed.
+    pub fn cursor(self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
 }

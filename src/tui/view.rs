@@ -17,7 +17,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::action::Action;
-use super::app::{InputPurpose, Model, Popup, Refusal, Screen};
+use super::app::{Input, InputPurpose, Model, Popup, Refusal, Screen};
+use super::field::TextField;
 use super::keymap::{Context, Keymap};
 use super::theme::Theme;
 use crate::domain::ReviewDecision;
@@ -30,10 +31,7 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
     if area.width < 2 || area.height < 2 {
         return;
     }
-    let one_line_input = model
-        .input
-        .as_ref()
-        .is_some_and(|i| !i.purpose.is_multiline());
+    let one_line_input = model.input.as_ref().is_some_and(Input::on_prompt_line);
     let [title, body, input, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
@@ -63,8 +61,12 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
     if let Some(popup) = &model.popup {
         popup::render(model, popup, keymap, theme, frame, body);
     }
-    if let Some(input) = model.input.as_ref().filter(|i| i.purpose.is_multiline()) {
-        render_text_box(&input.text, theme, frame, body);
+    if let Some(input) = &model.input {
+        if input.is_form() {
+            render_form(input, theme, frame, body);
+        } else if let Some(focused) = input.focused().filter(|f| f.field.is_multiline()) {
+            render_text_box(&focused.field, theme, frame, body);
+        }
     }
     if let Some(refusal) = model.refusal.as_ref().filter(|r| r.showing_theirs) {
         render_theirs(refusal, keymap, theme, frame, body);
@@ -112,8 +114,8 @@ fn sanitise_cells(buffer: &mut ratatui::buffer::Buffer) {
     }
 }
 
-/// Several lines being typed, in a box over the body: the last lines that fit, and the cursor.
-fn render_text_box(text: &str, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+/// Several lines being typed, in a box over the body: the editor keeps its cursor in view.
+fn render_text_box(field: &TextField, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     let width = area.width.saturating_sub(4).min(90);
     let height = area.height.saturating_sub(2).min(14);
     if width < 10 || height < 3 {
@@ -135,27 +137,105 @@ fn render_text_box(text: &str, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
     let inner = block.inner(rect);
     frame.render_widget(ratatui::widgets::Clear, rect);
     frame.render_widget(block, rect);
-    let columns = usize::from(inner.width.saturating_sub(1)).max(1);
-    // Hard-wrap each line to the box so the cursor lands where the text ends.
-    let mut rows: Vec<String> = Vec::new();
-    for line in text.split('\n') {
-        let chars: Vec<char> = line.chars().collect();
-        if chars.is_empty() {
-            rows.push(String::new());
-        }
-        for chunk in chars.chunks(columns) {
-            rows.push(chunk.iter().collect());
-        }
+    let editor = field.editor();
+    frame.render_widget(editor, inner);
+    // The editor's screen position counts display lines from the top of the text; the
+    // viewport's first line is where drawing began.
+    let cursor = editor.screen_cursor();
+    let (top, _) = editor.scroll_offset();
+    let row = cursor.row.saturating_sub(usize::from(top));
+    let x = inner.x + u16::try_from(cursor.col).unwrap_or(u16::MAX);
+    let y = inner.y + u16::try_from(row).unwrap_or(u16::MAX);
+    frame.set_cursor_position((
+        x.min(inner.right().saturating_sub(1)),
+        y.min(inner.bottom().saturating_sub(1)),
+    ));
+}
+
+/// A form over the body: each labelled field on its row, the one being typed with its cursor,
+/// and under each what it takes, or why its value was not taken.
+fn render_form(input: &Input, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let rows = u16::try_from(input.fields.len() * 2).unwrap_or(u16::MAX);
+    let width = area.width.saturating_sub(4).min(88);
+    let height = (rows + 3).min(area.height);
+    if width < 20 || height < 4 {
+        return;
     }
-    let visible = usize::from(inner.height);
-    let skip = rows.len().saturating_sub(visible);
-    let shown: Vec<Line<'_>> = rows[skip..].iter().map(|r| Line::from(r.clone())).collect();
-    let last_width = rows.last().map_or(0, |r| r.chars().count());
-    let last_row = rows.len() - skip - 1;
-    frame.render_widget(Paragraph::new(shown), inner);
-    let x = inner.x + u16::try_from(last_width.min(columns)).unwrap_or(0);
-    let y = inner.y + u16::try_from(last_row).unwrap_or(0);
-    frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), y));
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let title = match input.purpose {
+        InputPurpose::Task => " New task ",
+        InputPurpose::Goal => " New well-being goal ",
+        InputPurpose::Attendee => " New attendee ",
+        InputPurpose::Trial => " Trial ",
+        InputPurpose::NewMeeting => " New meeting ",
+        _ => " ",
+    };
+    let block = ratatui::widgets::Block::bordered()
+        .title(Span::styled(title, theme.title()))
+        .title_bottom(Span::styled(
+            " Tab next field · ⏎ next, save on the last · Ctrl-S save · Esc cancel ",
+            theme.muted(),
+        ))
+        .border_style(theme.accent());
+    let inner = block.inner(rect).inner(ratatui::layout::Margin {
+        horizontal: 1,
+        vertical: 0,
+    });
+    frame.render_widget(ratatui::widgets::Clear, rect);
+    frame.render_widget(block, rect);
+    let label_width = input
+        .fields
+        .iter()
+        .map(|f| Span::raw(f.label).width())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let room = usize::from(inner.width).saturating_sub(label_width + 1);
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    let mut cursor = None;
+    for (at, field) in input.fields.iter().enumerate() {
+        let focused = at == input.focus;
+        let label_style = if focused { theme.key() } else { theme.header() };
+        let mut spans = vec![Span::styled(
+            format!("{:<label_width$}", field.label),
+            label_style,
+        )];
+        if focused {
+            let (_, column) = field.field.cursor();
+            let (typed, x) = cursor_line(&field.field.text(), column, room, theme);
+            spans.extend(typed);
+            cursor = Some((label_width + x, lines.len()));
+        } else {
+            spans.push(Span::raw(fit(&field.field.text(), room)));
+        }
+        lines.push(Line::from(spans));
+        let room = usize::from(inner.width).saturating_sub(label_width);
+        let note = match (&field.error, focused) {
+            (Some(error), _) => Span::styled(fit(&format!("⚠ {error}"), room), theme.warning()),
+            (None, true) if !field.choices.is_empty() => Span::styled(
+                fit(
+                    &format!("{} · {}", field.hint, field.choices.join(" · ")),
+                    room,
+                ),
+                theme.muted(),
+            ),
+            (None, true) => Span::styled(fit(field.hint, room), theme.muted()),
+            (None, false) => Span::raw(""),
+        };
+        lines.push(Line::from(vec![Span::raw(" ".repeat(label_width)), note]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    if let Some((x, y)) = cursor
+        && y < usize::from(inner.height)
+    {
+        let x = inner.x + u16::try_from(x).unwrap_or(u16::MAX);
+        frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + y as u16));
+    }
 }
 
 /// What a colleague saved, over the body, after a save of the same thing was refused: who and
@@ -338,33 +418,76 @@ fn render_input(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
         InputPurpose::Task => String::from("task (what; owner; YYYY-MM-DD): "),
         InputPurpose::PlanNotFollowed => String::from("plan not followed, because: "),
     };
-    let width = usize::from(area.width).saturating_sub(prompt.chars().count() + 2);
+    let prompt_width = Span::raw(prompt.as_str()).width();
     // A search typed on a masked screen is not shown: it may be a name.
-    let text = if model.masked && input.purpose == InputPurpose::Search {
-        masked_text(&input.text)
-    } else {
-        input.text.clone()
-    };
-    // Show the end of a long text: what is being typed.
-    let shown: String = {
-        let count = text.chars().count();
-        text.chars().skip(count.saturating_sub(width)).collect()
-    };
-    let line = Line::from(vec![
-        Span::styled(prompt.clone(), theme.key()),
-        Span::raw(shown.clone()),
-        Span::styled("█", theme.accent()),
-    ]);
-    frame.render_widget(line, area);
-    let x = area.x
-        + (prompt.chars().count() + shown.chars().count())
-            .min(usize::from(area.width.saturating_sub(1))) as u16;
-    frame.set_cursor_position((x, area.y));
+    let hidden = model.masked && input.purpose == InputPurpose::Search;
+    let text = input.text();
+    let shown = if hidden { masked_text(&text) } else { text };
+    let (_, column) = input.focused().map_or((0, 0), |f| f.field.cursor());
+    let room = usize::from(area.width).saturating_sub(prompt_width + 1);
+    let (line, cursor_x) = cursor_line(&shown, column, room, theme);
+    let mut spans = vec![Span::styled(prompt, theme.key())];
+    spans.extend(line);
+    frame.render_widget(Line::from(spans), area);
+    let x = area.x + u16::try_from(prompt_width + cursor_x).unwrap_or(u16::MAX);
+    frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+}
+
+/// One line of typed text in `room` columns with its cursor at character `column`: what is
+/// before the cursor scrolls off to the left when it does not fit, so the cursor stays in
+/// sight. The cursor's cell is drawn too (a block at the end, the character under it
+/// reversed), for terminals that hide their own. Returns the spans and the cursor's column.
+fn cursor_line(
+    text: &str,
+    column: usize,
+    room: usize,
+    theme: Theme,
+) -> (Vec<Span<'static>>, usize) {
+    let chars: Vec<char> = text.chars().collect();
+    let column = column.min(chars.len());
+    let width_of = |c: &char| unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+    // The cursor's own cell takes a column.
+    let mut start = 0;
+    let mut before: usize = chars[..column].iter().map(width_of).sum();
+    while before + 1 > room && start < column {
+        before -= width_of(&chars[start]);
+        start += 1;
+    }
+    let mut spans = vec![Span::raw(chars[start..column].iter().collect::<String>())];
+    match chars.get(column) {
+        Some(under) => {
+            spans.push(Span::styled(under.to_string(), theme.cursor()));
+            let mut used = before + width_of(under);
+            let mut after = String::new();
+            for c in &chars[column + 1..] {
+                used += width_of(c);
+                if used > room {
+                    break;
+                }
+                after.push(*c);
+            }
+            spans.push(Span::raw(after));
+        }
+        None => spans.push(Span::styled("█", theme.accent())),
+    }
+    (spans, before)
 }
 
 fn render_status(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let refused = model
+        .input
+        .as_ref()
+        .filter(|i| i.on_prompt_line())
+        .and_then(Input::focused)
+        .and_then(|f| f.error.as_deref());
     let text = match (&model.message, &model.input) {
         (Some(message), _) => Span::styled(format!(" {message}"), theme.warning()),
+        // Why the typed value was not taken, where the person is looking: it stays to be
+        // corrected.
+        (None, Some(_)) if refused.is_some() => Span::styled(
+            format!(" ⚠ {}", refused.unwrap_or_default()),
+            theme.warning(),
+        ),
         (None, Some(input)) => match input.purpose {
             InputPurpose::Search if model.masked => Span::styled(
                 " identity masked: type an MRN (names are not searched) · ⏎ keep · Esc clear",
@@ -410,7 +533,13 @@ fn render_footer(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame
             InputPurpose::Search => ("keep the search", "clear it"),
             _ => ("save", "cancel"),
         };
-        if input.purpose.is_multiline() {
+        if input.is_form() {
+            vec![
+                (String::from("Tab"), String::from("next field")),
+                (String::from("⏎"), String::from("next / save")),
+                (String::from("Esc"), String::from(escape)),
+            ]
+        } else if input.purpose.is_multiline() {
             vec![
                 (String::from("⏎"), String::from("new line")),
                 (String::from("Ctrl-S"), String::from("save")),

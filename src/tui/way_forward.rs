@@ -6,9 +6,14 @@
 use chrono::NaiveDate;
 
 use super::action::Action;
-use super::app::{ChoiceFor, Input, InputPurpose, Model, Opened, Popup, Screen};
+use super::app::{
+    ChoiceFor, DUE, GOAL, Input, InputPurpose, Model, Opened, Popup, REGISTRY_ID, Screen, TITLE,
+};
 use super::worker::{Request, Save};
-use crate::domain::way_forward::next_referral_status;
+use crate::domain::typed_date::parse_due;
+use crate::domain::way_forward::{
+    check_step, next_referral_status, normalise_trial_id, trial_registry,
+};
 use crate::domain::{
     CareOption, ChecklistItem, Edit, OptionKind, PatientId, PatientPreference, Referral,
     ReferralStatus, Stance, StepStatus, TrialStatus, WellbeingGoal,
@@ -35,6 +40,10 @@ pub enum Item {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Choice {
     Status,
+    /// The team's stance on the selected option.
+    Stance,
+    /// The patient's preference about the selected option.
+    Preference,
     /// A specialty to refer to (step 1), or a well-being service or goal (step 4).
     Referral,
 }
@@ -52,12 +61,41 @@ pub struct WayForwardScreen {
     pub pending_specialty: Option<String>,
     /// The step as it was when its status menu opened (what the choice is checked against).
     pub opened_step: Option<crate::domain::WayForwardStep>,
+    /// The option as it was when its stance or preference menu opened.
+    pub opened_option: Option<CareOption>,
+    /// The step whose work a person's save (in flight, or saved) records: when the screen
+    /// reloads after it, the step becomes done by itself if its done-condition is now met.
+    pub completing: Option<Completing>,
+    /// The save that marked a step done by itself, and what the status line says of it.
+    pub completed_by_itself: Option<(u64, String)>,
     /// The checklist's keys in the order first shown, per condition: a ticked confounder
     /// leaves the assessment and would otherwise move to the end of the list, so the row under
     /// the cursor would then hold another item (rows keep their place while the screen is open).
     pub checklist_order: Option<(String, Vec<String>)>,
     pub loaded: bool,
 }
+
+/// Where a person's save stands for the step its work belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completing {
+    Sent { ticket: u64, step: u8 },
+    Saved { step: u8 },
+}
+
+/// The team's stances in the order the menu offers them.
+const STANCE_CHOICES: [(Stance, &str); 3] = [
+    (Stance::Proposed, "proposed"),
+    (Stance::Recommended, "recommended"),
+    (Stance::Rejected, "rejected (asks the reason)"),
+];
+
+/// The patient's preferences in the order the menu offers them.
+const PREFERENCE_CHOICES: [(PatientPreference, &str); 4] = [
+    (PatientPreference::Unknown, "not known yet"),
+    (PatientPreference::Wants, "wants"),
+    (PatientPreference::Undecided, "undecided"),
+    (PatientPreference::Declines, "declines"),
+];
 
 /// The statuses in the order the menu offers them.
 pub const STATUS_CHOICES: [StepStatus; 4] = [
@@ -141,6 +179,9 @@ pub fn open(model: &mut Model) -> Vec<Request> {
         item: 0,
         pending_specialty: None,
         opened_step: None,
+        opened_option: None,
+        completing: None,
+        completed_by_itself: None,
         checklist_order: None,
         loaded: false,
     });
@@ -165,17 +206,29 @@ pub fn loaded(
     patient: PatientId,
     conditions: Vec<String>,
     view: Option<Box<WayForwardView>>,
-) {
+) -> Vec<Request> {
     let Some(screen) = model.way_forward.as_mut() else {
-        return;
+        return Vec::new();
     };
     if screen.patient != patient {
-        return;
+        return Vec::new();
     }
     screen.conditions = conditions;
     screen.view = view;
     if let Some(view) = screen.view.as_deref_mut() {
         keep_checklist_order(&mut screen.checklist_order, view);
+    }
+    if !screen.loaded {
+        // Opened on the first step still to do: where the team's work is.
+        if let Some(view) = screen.view.as_deref() {
+            screen.step = (1..=4u8)
+                .position(|n| {
+                    view.plan.step(n).is_some_and(|s| {
+                        matches!(s.status, StepStatus::Todo | StepStatus::InProgress)
+                    })
+                })
+                .unwrap_or(0);
+        }
     }
     screen.loaded = true;
     let count = screen
@@ -183,6 +236,75 @@ pub fn loaded(
         .as_ref()
         .map_or(0, |v| items(v, screen.step).len());
     screen.item = screen.item.min(count.saturating_sub(1));
+    complete_by_itself(model)
+}
+
+/// A save was sent: if it records a step's work, that step is watched for completion.
+pub fn sent(model: &mut Model, ticket: u64, change: &Change) {
+    if let (Some(screen), Some(step)) = (model.way_forward.as_mut(), change.work_of_step()) {
+        screen.completing = Some(Completing::Sent { ticket, step });
+    }
+}
+
+/// A save was answered: the watched one is now saved; the answer to a step completed by
+/// itself is what the status line says instead of "saved: step 2 (done)".
+pub fn saved(model: &mut Model, ticket: u64) -> Option<String> {
+    let screen = model.way_forward.as_mut()?;
+    if let Some(Completing::Sent { ticket: sent, step }) = screen.completing
+        && sent == ticket
+    {
+        screen.completing = Some(Completing::Saved { step });
+    }
+    match screen.completed_by_itself.take() {
+        Some((auto, words)) if auto == ticket => Some(words),
+        other => {
+            screen.completed_by_itself = other;
+            None
+        }
+    }
+}
+
+/// After a person's save that recorded a step's work, the reloaded plan: a step whose
+/// done-condition is now met (and that is still to do or in progress) becomes done, through
+/// the same checked and audited save as `s`, and `s` sets it back.
+fn complete_by_itself(model: &mut Model) -> Vec<Request> {
+    let Some(screen) = model.way_forward.as_mut() else {
+        return Vec::new();
+    };
+    let Some(Completing::Saved { step }) = screen.completing else {
+        return Vec::new();
+    };
+    screen.completing = None;
+    let Some(view) = screen.view.as_deref() else {
+        return Vec::new();
+    };
+    let Some(current) = view.plan.step(step).cloned() else {
+        return Vec::new();
+    };
+    if !matches!(current.status, StepStatus::Todo | StepStatus::InProgress) {
+        return Vec::new();
+    }
+    let mut done = current.clone();
+    done.status = StepStatus::Done;
+    if check_step(&view.plan, &done).is_err() {
+        return Vec::new();
+    }
+    let because = match step {
+        1 => "a specialist has seen the patient",
+        2 => "every check is ticked",
+        3 => "an option is recommended",
+        _ => "a referral or goal is recorded",
+    };
+    let mut requests = save(Change::Step(Edit::of(current, done)));
+    if let Some(ticket) = super::app::stamp(model, &mut requests)
+        && let Some(screen) = model.way_forward.as_mut()
+    {
+        screen.completed_by_itself = Some((
+            ticket,
+            format!("step {step} is done by itself: {because} (s sets it back)"),
+        ));
+    }
+    requests
 }
 
 /// Puts the checklist in the order it was first shown on this screen (new items after), and
@@ -369,45 +491,51 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
             };
             return toggle(view, item, today);
         }
-        Action::CycleStance | Action::CyclePreference => {
+        Action::PickStance | Action::PickPreference => {
             let Some(Item::Board(i)) = selected_item(screen) else {
                 model.message = Some(String::from(
                     "stance and preference apply to an option of step 3",
                 ));
                 return Vec::new();
             };
+            // Picked from a list, never cycled: a rejection does not pass through
+            // "recommended" in the audit log on its way.
             let opened = recorded_or_new(view, &view.board[i]);
-            let mut option = opened.clone();
-            if action == Action::CyclePreference {
-                option.preference = match option.preference {
-                    PatientPreference::Unknown | PatientPreference::Declines => {
-                        PatientPreference::Wants
-                    }
-                    PatientPreference::Wants => PatientPreference::Undecided,
-                    PatientPreference::Undecided => PatientPreference::Declines,
-                };
-                return save(Change::Option(Edit::of(opened, option)));
-            }
-            let stance = if view.board[i].recorded.is_none() {
-                Stance::Proposed
+            let name = view.board[i].name().to_owned();
+            let (title, options, selected, choice) = if action == Action::PickStance {
+                (
+                    format!("The team's stance on {name}"),
+                    STANCE_CHOICES
+                        .iter()
+                        .map(|(_, label)| (*label).to_owned())
+                        .collect(),
+                    STANCE_CHOICES
+                        .iter()
+                        .position(|(s, _)| *s == opened.stance)
+                        .unwrap_or(0),
+                    Choice::Stance,
+                )
             } else {
-                match option.stance {
-                    Stance::Proposed => Stance::Recommended,
-                    Stance::Recommended => Stance::Rejected,
-                    Stance::Rejected => Stance::Proposed,
-                }
+                (
+                    format!("The patient's preference on {name}"),
+                    PREFERENCE_CHOICES
+                        .iter()
+                        .map(|(_, label)| (*label).to_owned())
+                        .collect(),
+                    PREFERENCE_CHOICES
+                        .iter()
+                        .position(|(p, _)| *p == opened.preference)
+                        .unwrap_or(0),
+                    Choice::Preference,
+                )
             };
-            if stance == Stance::Rejected {
-                return ask_about(
-                    model,
-                    InputPurpose::RejectReason,
-                    String::new(),
-                    Opened::Option(opened),
-                );
-            }
-            option.stance = stance;
-            option.stance_reason = None;
-            return save(Change::Option(Edit::of(opened, option)));
+            screen.opened_option = Some(opened);
+            model.popup = Some(Popup::Choose {
+                title,
+                options,
+                selected,
+                choice: ChoiceFor::WayForward(choice),
+            });
         }
         _ => {}
     }
@@ -496,6 +624,34 @@ pub fn chosen(model: &mut Model, choice: Choice, index: usize, label: &str) -> V
     };
     let step_number = u8::try_from(screen.step + 1).unwrap_or(1);
     match choice {
+        Choice::Stance | Choice::Preference => {
+            let Some(opened) = screen.opened_option.take() else {
+                return Vec::new();
+            };
+            let mut option = opened.clone();
+            if choice == Choice::Preference {
+                let Some((preference, _)) = PREFERENCE_CHOICES.get(index) else {
+                    return Vec::new();
+                };
+                option.preference = *preference;
+                return save(Change::Option(Edit::of(opened, option)));
+            }
+            let Some((stance, _)) = STANCE_CHOICES.get(index) else {
+                return Vec::new();
+            };
+            if *stance == Stance::Rejected {
+                let reason = opened.stance_reason.clone().unwrap_or_default();
+                return ask_about(
+                    model,
+                    InputPurpose::RejectReason,
+                    reason,
+                    Opened::Option(opened),
+                );
+            }
+            option.stance = *stance;
+            option.stance_reason = None;
+            save(Change::Option(Edit::of(opened, option)))
+        }
         Choice::Status => {
             let Some(status) = STATUS_CHOICES.get(index).copied() else {
                 return Vec::new();
@@ -532,13 +688,13 @@ pub fn chosen(model: &mut Model, choice: Choice, index: usize, label: &str) -> V
 
 /// Typed text submitted for one of the way-forward inputs; `opened` is the record the text
 /// changes, as it was when the person began typing (what the save is checked against).
-pub fn submit(
-    model: &mut Model,
-    purpose: InputPurpose,
-    text: &str,
-    opened: Option<&Opened>,
-) -> Vec<Request> {
+pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
     let today = model.today;
+    let purpose = input.purpose;
+    let typed = input.text();
+    let text = typed.as_str();
+    let opened = input.opened.clone();
+    let opened = opened.as_ref();
     let Some(screen) = model.way_forward.as_mut() else {
         return Vec::new();
     };
@@ -562,14 +718,7 @@ pub fn submit(
     match purpose {
         InputPurpose::StepOwner => step_edit(&|step| step.owner = optional(text)),
         InputPurpose::StepDue => {
-            let due = if text.is_empty() {
-                None
-            } else if let Ok(due) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                Some(due)
-            } else {
-                model.message = Some(format!(
-                    "'{text}' is not a date: type it as YYYY-MM-DD (nothing saved)"
-                ));
+            let Ok(due) = due_date(input, "", today) else {
                 return Vec::new();
             };
             step_edit(&|step| step.due = due)
@@ -651,9 +800,22 @@ pub fn submit(
             save(Change::Option(Edit::of(opened, option)))
         }
         InputPurpose::Trial => {
-            let (registry, title) = text.split_once(' ').unwrap_or((text, ""));
+            let registry = input.value(REGISTRY_ID);
+            let title = input.value(TITLE);
             if registry.is_empty() {
+                input.refuse(
+                    REGISTRY_ID,
+                    "the trial's registry id (or a name, if it has none)",
+                );
                 return Vec::new();
+            }
+            let (registry, title) = (registry.as_str(), title.as_str());
+            let registry_id = normalise_trial_id(registry);
+            if trial_registry(&registry_id).is_none() {
+                // Kept as typed, and said so now and wherever it is shown.
+                model.message = Some(format!(
+                    "'{registry_id}' is not an NCT, EudraCT, EU CT or ISRCTN number: kept as free text"
+                ));
             }
             save(Change::Option(Edit::new(CareOption {
                 id: 0,
@@ -667,7 +829,7 @@ pub fn submit(
                 },
                 catalogue_key: None,
                 source: None,
-                registry_id: Some(registry.to_uppercase()),
+                registry_id: Some(registry_id),
                 trial_status: Some(TrialStatus::Candidate),
                 stance: Stance::Proposed,
                 stance_reason: None,
@@ -701,29 +863,67 @@ pub fn submit(
             })))
         }
         InputPurpose::Goal => {
-            if text.is_empty() {
+            let description = input.value(GOAL);
+            if description.is_empty() {
+                input.refuse(GOAL, "what the patient wants to achieve");
                 return Vec::new();
             }
-            // "Walk 30 minutes a day by 2027-03-01": a trailing date is the due date.
-            let (description, due) = match text.rsplit_once(" by ") {
-                Some((description, date)) => {
-                    match NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d") {
-                        Ok(due) => (description.trim(), Some(due)),
-                        Err(_) => (text, None),
-                    }
-                }
-                None => (text, None),
+            let Ok(due) = due_date(input, DUE, today) else {
+                return Vec::new();
             };
             save(Change::Goal(Edit::new(WellbeingGoal {
                 id: 0,
                 patient_id: view.plan.patient_id,
                 ruleset: view.plan.ruleset.clone(),
-                description: description.to_owned(),
+                description,
                 due,
                 achieved: false,
                 version: 0,
             })))
         }
         _ => Vec::new(),
+    }
+}
+
+/// A typed value was not taken; the field says why.
+#[derive(Debug)]
+pub struct Refused;
+
+/// The due date typed into the field labelled `label` (the prompt line's only field when
+/// empty): refused at the field when it is not a date, and asked about once when it is in the
+/// past (typed again unchanged, it is meant).
+pub fn due_date(
+    input: &mut Input,
+    label: &str,
+    today: NaiveDate,
+) -> Result<Option<NaiveDate>, Refused> {
+    let typed = if label.is_empty() {
+        input.text()
+    } else {
+        input.value(label)
+    };
+    let refuse = |input: &mut Input, why: String| {
+        if label.is_empty() {
+            if let Some(field) = input.fields.first_mut() {
+                field.error = Some(why);
+            }
+        } else {
+            input.refuse(label, why);
+        }
+    };
+    match parse_due(&typed, today) {
+        Err(why) => {
+            refuse(input, why);
+            Err(Refused)
+        }
+        Ok(Some(date)) if date < today && input.past_date_accepted != Some(date) => {
+            input.past_date_accepted = Some(date);
+            refuse(
+                input,
+                format!("{date} is in the past: ⏎ again to keep it, or change it"),
+            );
+            Err(Refused)
+        }
+        Ok(due) => Ok(due),
     }
 }

@@ -600,7 +600,7 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
             identified,
         } => {
             let shown = crate::text::sanitise_line(&path.display().to_string()).into_owned();
-            return match crate::cli::minutes::write_file(store, rules, meeting, &path, identified) {
+            return match crate::minutes::write_file(store, rules, meeting, &path, identified) {
                 Ok(()) => Reply::Notice(format!("minutes written to {shown}")),
                 Err(err) => Reply::Notice(format!("minutes not written: {err}")),
             };

@@ -483,7 +483,7 @@ fn render_case_record(
         .iter()
         .position(|a| a.assessment.ruleset == case.ruleset)
         .unwrap_or(0);
-    render_assessment(index, 0, detail, theme, frame, bottom);
+    render_assessment(index, 0, false, detail, theme, frame, bottom);
 }
 
 fn render_decision(

@@ -262,6 +262,7 @@ fn render_timeline_tab(
     render_assessment(
         screen.assessment,
         screen.scroll,
+        true,
         detail,
         theme,
         frame,
@@ -269,9 +270,12 @@ fn render_timeline_tab(
     );
 }
 
+/// The assessment on screen; `reviewable` where `c`, `x` and `a` act on it (the patient
+/// screen, not the meeting's shared display), so that the keys are named only where they work.
 pub(super) fn render_assessment(
     index: usize,
     scroll: usize,
+    reviewable: bool,
     detail: &PatientDetail,
     theme: Theme,
     frame: &mut Frame<'_>,
@@ -333,13 +337,17 @@ pub(super) fn render_assessment(
     } else {
         String::new()
     };
-    let bottom = Line::from(vec![
-        Span::styled(" c", theme.key()),
-        Span::raw(" confirm  "),
-        Span::styled("x", theme.key()),
-        Span::raw(" dismiss (with a reason) "),
-        Span::styled(which, theme.muted()),
-    ]);
+    let bottom = if reviewable {
+        Line::from(vec![
+            Span::styled(" c", theme.key()),
+            Span::raw(" confirm  "),
+            Span::styled("x", theme.key()),
+            Span::raw(" dismiss (with a reason) "),
+            Span::styled(which, theme.muted()),
+        ])
+    } else {
+        Line::from("")
+    };
     let block = Block::bordered()
         .title(title)
         .title_bottom(bottom)

@@ -172,16 +172,26 @@ fn render_controls(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
     frame.render_widget(Line::from(spans), area);
 }
 
+/// The text a row holds in a column sized by its content.
+type ContentText = fn(&PatientRow, &Model) -> String;
+
 /// A column of the table: its title, width, and how a row fills it.
 struct Column {
     title: &'static str,
+    /// The width of a fixed column; the least a column sized by its content takes.
     width: u16,
+    /// A column sized by what its visible rows hold: the text's width, and the most it takes.
+    content: Option<(ContentText, u16)>,
+    /// What a content column is counted as when deciding which columns fit: a regimen that
+    /// could take 40 columns must not push out the review state; it is cut instead.
+    comfortable: u16,
     /// Lower drops first when the terminal is narrow.
     priority: u8,
-    cell: fn(&PatientRow, &Model, Theme) -> Cell<'static>,
+    /// The cell of a row, in a column `width` wide.
+    cell: fn(&PatientRow, &Model, Theme, usize) -> Cell<'static>,
 }
 
-fn status_cell(row: &PatientRow, model: &Model, theme: Theme) -> Cell<'static> {
+fn status_cell(row: &PatientRow, model: &Model, theme: Theme, _: usize) -> Cell<'static> {
     // The one column never dropped says the patient died, and when (no flag is raised for the
     // dead; the age column gives the age at death). Masked, the year alone: the day could
     // identify, as a birth date could.
@@ -210,23 +220,27 @@ fn status_cell(row: &PatientRow, model: &Model, theme: Theme) -> Cell<'static> {
 /// The mark of a dismissed flag in the list (the help names it).
 const DISMISSED: &str = "✕";
 
-fn name_cell(row: &PatientRow, model: &Model, _: Theme) -> Cell<'static> {
+fn name_cell(row: &PatientRow, model: &Model, _: Theme, width: usize) -> Cell<'static> {
+    Cell::from(super::fit(&name_text(row, model), width))
+}
+
+fn name_text(row: &PatientRow, model: &Model) -> String {
     if model.masked {
-        Cell::from(crate::domain::initials(&row.given_name, &row.family_name))
+        crate::domain::initials(&row.given_name, &row.family_name)
     } else {
-        Cell::from(format!("{}, {}", row.family_name, row.given_name))
+        format!("{}, {}", row.family_name, row.given_name)
     }
 }
 
-fn mrn_cell(row: &PatientRow, model: &Model, theme: Theme) -> Cell<'static> {
+fn mrn_cell(row: &PatientRow, model: &Model, theme: Theme, width: usize) -> Cell<'static> {
     if model.masked {
         Cell::from("—").style(theme.muted())
     } else {
-        Cell::from(super::fit(&row.mrn, usize::from(MRN_WIDTH)))
+        Cell::from(super::fit(&row.mrn, width))
     }
 }
 
-fn age_cell(row: &PatientRow, model: &Model, _: Theme) -> Cell<'static> {
+fn age_cell(row: &PatientRow, model: &Model, _: Theme, _: usize) -> Cell<'static> {
     let age = row.age_on(model.today);
     Cell::from(format!(
         "{:>3} {}",
@@ -235,11 +249,15 @@ fn age_cell(row: &PatientRow, model: &Model, _: Theme) -> Cell<'static> {
     ))
 }
 
-fn condition_cell(row: &PatientRow, model: &Model, _: Theme) -> Cell<'static> {
-    Cell::from(model.ruleset_short(&row.ruleset))
+fn condition_cell(row: &PatientRow, model: &Model, _: Theme, width: usize) -> Cell<'static> {
+    Cell::from(super::fit(&condition_text(row, model), width))
 }
 
-fn line_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
+fn condition_text(row: &PatientRow, model: &Model) -> String {
+    model.ruleset_short(&row.ruleset)
+}
+
+fn line_cell(row: &PatientRow, _: &Model, theme: Theme, _: usize) -> Cell<'static> {
     if row.line > 0 {
         Cell::from(format!("{}L", row.line))
     } else {
@@ -247,11 +265,15 @@ fn line_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
     }
 }
 
-fn regimen_cell(row: &PatientRow, _: &Model, _: Theme) -> Cell<'static> {
-    Cell::from(super::fit(&row.regimen, usize::from(REGIMEN_WIDTH)))
+fn regimen_cell(row: &PatientRow, _: &Model, _: Theme, width: usize) -> Cell<'static> {
+    Cell::from(super::fit(&row.regimen, width))
 }
 
-fn way_forward_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
+fn regimen_text(row: &PatientRow, _: &Model) -> String {
+    row.regimen.clone()
+}
+
+fn way_forward_cell(row: &PatientRow, _: &Model, theme: Theme, _: usize) -> Cell<'static> {
     match row.way_forward {
         Some(closed) => {
             let closed = usize::from(closed.min(4));
@@ -272,7 +294,7 @@ fn way_forward_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> 
     }
 }
 
-fn review_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
+fn review_cell(row: &PatientRow, _: &Model, theme: Theme, _: usize) -> Cell<'static> {
     match row.review {
         Some(ReviewState::Unreviewed) => Cell::from("unreviewed").style(theme.warning()),
         Some(ReviewState::Confirmed) => Cell::from("confirmed").style(theme.good()),
@@ -281,89 +303,180 @@ fn review_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
     }
 }
 
-fn changed_cell(row: &PatientRow, _: &Model, theme: Theme) -> Cell<'static> {
+fn changed_cell(row: &PatientRow, _: &Model, theme: Theme, _: usize) -> Cell<'static> {
     Cell::from(row.updated_at.get(..10).unwrap_or("").to_owned()).style(theme.muted())
 }
-
-/// Columns of fixed width whose values can be longer (imported MRNs are often UUIDs).
-const MRN_WIDTH: u16 = 11;
-const REGIMEN_WIDTH: u16 = 18;
 
 const COLUMNS: &[Column] = &[
     Column {
         title: "status",
         // "† died 2016-08-24" fits.
         width: 17,
+        content: None,
+        comfortable: 17,
         priority: 9,
         cell: status_cell,
     },
     Column {
         title: "name",
-        width: 20,
+        width: 12,
+        content: Some((name_text, 32)),
+        comfortable: 24,
         priority: 8,
         cell: name_cell,
     },
     Column {
         title: "MRN",
-        width: MRN_WIDTH,
-        priority: 4,
+        // Imported MRNs are often UUIDs: whole where there is room, cut with "…" where not.
+        width: 10,
+        content: Some((mrn_text, 36)),
+        comfortable: 12,
+        priority: 7,
         cell: mrn_cell,
     },
     Column {
         title: "age sex",
         width: 7,
-        priority: 7,
+        content: None,
+        comfortable: 7,
+        priority: 2,
         cell: age_cell,
     },
     Column {
         title: "condition",
-        width: 18,
+        width: 9,
+        content: Some((condition_text, 28)),
+        comfortable: 18,
         priority: 6,
         cell: condition_cell,
     },
     Column {
         title: "line",
         width: 4,
+        content: None,
+        comfortable: 4,
         priority: 5,
         cell: line_cell,
     },
     Column {
         title: "regimen",
-        width: REGIMEN_WIDTH,
-        priority: 3,
+        width: 10,
+        content: Some((regimen_text, 48)),
+        comfortable: 20,
+        priority: 4,
         cell: regimen_cell,
     },
     Column {
         title: "way fwd",
         width: 7,
-        priority: 2,
+        content: None,
+        comfortable: 7,
+        priority: 1,
         cell: way_forward_cell,
     },
     Column {
         title: "review",
         width: 10,
-        priority: 5,
+        content: None,
+        comfortable: 10,
+        priority: 3,
         cell: review_cell,
     },
     Column {
         title: "changed",
         width: 10,
-        priority: 1,
+        content: None,
+        comfortable: 10,
+        priority: 0,
         cell: changed_cell,
     },
 ];
 
-/// The columns that fit in `width`, dropping the least needed first (never the status).
-fn fitting_columns(width: u16) -> Vec<&'static Column> {
+fn mrn_text(row: &PatientRow, model: &Model) -> String {
+    if model.masked {
+        String::from("—")
+    } else {
+        row.mrn.clone()
+    }
+}
+
+/// Columns at or above this priority (status, name, MRN, condition, line) stay while their
+/// least widths fit; the others drop, least needed first, while what the rows need does not.
+const CORE: u8 = 5;
+
+/// The columns that fit in `width` and how wide each is, for the rows on screen. The least
+/// needed columns drop first (never the status); a column sized by its content takes what its
+/// widest visible value needs, up to its cap; what is left goes to the regimen, so that a
+/// long name never takes the room a regimen needs.
+fn layout_columns(rows: &[&PatientRow], model: &Model, width: u16) -> Vec<(&'static Column, u16)> {
+    // One blank column between neighbours.
+    let gaps = |count: usize| u16::try_from(count.saturating_sub(1)).unwrap_or(u16::MAX);
+    let need = |column: &Column| -> u16 {
+        let Some((text, cap)) = column.content else {
+            return column.width;
+        };
+        let widest = rows
+            .iter()
+            .map(|row| Span::raw(text(row, model)).width())
+            .chain(std::iter::once(Span::raw(column.title).width()))
+            .max()
+            .unwrap_or(0);
+        u16::try_from(widest)
+            .unwrap_or(u16::MAX)
+            .clamp(column.width, cap)
+    };
     let mut chosen: Vec<&Column> = COLUMNS.iter().collect();
-    let total = |cols: &[&Column]| cols.iter().map(|c| c.width + 1).sum::<u16>() + 3;
-    while total(&chosen) > width && chosen.len() > 1 {
-        let Some((index, _)) = chosen.iter().enumerate().min_by_key(|(_, c)| c.priority) else {
+    loop {
+        let needed = chosen
+            .iter()
+            .map(|c| need(c).min(c.comfortable.max(c.width)))
+            .sum::<u16>()
+            + gaps(chosen.len());
+        let least = chosen.iter().map(|c| c.width).sum::<u16>() + gaps(chosen.len());
+        if chosen.len() <= 1 || needed <= width {
+            break;
+        }
+        let Some((index, lowest)) = chosen.iter().enumerate().min_by_key(|(_, c)| c.priority)
+        else {
             break;
         };
+        // Only core columns left and they fit at their least: they are cut, not dropped.
+        if lowest.priority >= CORE && least <= width {
+            break;
+        }
         chosen.remove(index);
     }
-    chosen
+    let mut widths: Vec<u16> = chosen.iter().map(|c| c.width).collect();
+    let mut spare = width.saturating_sub(widths.iter().sum::<u16>() + gaps(chosen.len()));
+    // Each content column grows to its need, the most needed first: first up to its
+    // comfortable width (so that a long MRN never cuts the condition), then the rest.
+    let mut by_priority: Vec<usize> = (0..chosen.len()).collect();
+    by_priority.sort_by_key(|&i| std::cmp::Reverse(chosen[i].priority));
+    for comfortable_only in [true, false] {
+        for &i in &by_priority {
+            let column = chosen[i];
+            let target = if comfortable_only {
+                need(column).min(column.comfortable)
+            } else {
+                need(column)
+            };
+            let grow = target.saturating_sub(widths[i]).min(spare);
+            widths[i] += grow;
+            spare -= grow;
+        }
+    }
+    // What is left goes to the regimen (combinations grow long), up to its cap; a wider
+    // column would only spread the row apart, so the rest stays blank at the right.
+    for title in ["regimen"] {
+        if let Some(i) = chosen.iter().position(|c| c.title == title)
+            && let Some((_, cap)) = chosen[i].content
+        {
+            let grow = cap.saturating_sub(widths[i]).min(spare);
+            widths[i] += grow;
+            spare -= grow;
+        }
+    }
+    chosen.into_iter().zip(widths).collect()
 }
 
 fn render_table(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
@@ -371,8 +484,9 @@ fn render_table(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
         return;
     }
     let list = &model.list;
-    let columns = fitting_columns(area.width.saturating_sub(2));
     let body_height = usize::from(area.height.saturating_sub(1));
+    let on_screen: Vec<&PatientRow> = list.rows.iter().skip(list.top).take(body_height).collect();
+    let columns = layout_columns(&on_screen, model, area.width.saturating_sub(2));
     let visible = list
         .rows
         .iter()
@@ -383,7 +497,7 @@ fn render_table(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
         .map(|(index, row)| {
             let cells: Vec<Cell<'_>> = columns
                 .iter()
-                .map(|c| (c.cell)(row, model, theme))
+                .map(|(c, width)| (c.cell)(row, model, theme, usize::from(*width)))
                 .collect();
             let mut table_row = Row::new(cells);
             if index == list.selected {
@@ -394,16 +508,9 @@ fn render_table(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
         .collect();
     let widths: Vec<Constraint> = columns
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if i == 1 {
-                Constraint::Min(c.width)
-            } else {
-                Constraint::Length(c.width)
-            }
-        })
+        .map(|(_, width)| Constraint::Length(*width))
         .collect();
-    let header = Row::new(columns.iter().map(|c| Cell::from(c.title))).style(theme.header());
+    let header = Row::new(columns.iter().map(|(c, _)| Cell::from(c.title))).style(theme.header());
     // One blank column between the table and the scrollbar.
     let table_area = Rect {
         width: area.width.saturating_sub(2),
@@ -461,12 +568,81 @@ mod tests {
         assert_eq!(super::super::fit("abc", 0), "");
     }
 
+    fn row(family: &str, given: &str, regimen: &str) -> PatientRow {
+        PatientRow {
+            id: 1,
+            mrn: String::from("RF-0000296"),
+            family_name: family.to_owned(),
+            given_name: given.to_owned(),
+            birth_date: None,
+            sex: crate::domain::Sex::Unknown,
+            status: None,
+            ruleset: String::from("epilepsy"),
+            line: 2,
+            regimen: regimen.to_owned(),
+            way_forward: None,
+            overdue: false,
+            review: None,
+            care_team: String::new(),
+            updated_at: String::from("2026-11-20 09:00:00"),
+            deceased: false,
+            deceased_date: None,
+            cursor: None,
+        }
+    }
+
+    fn titles(columns: &[(&Column, u16)]) -> Vec<&'static str> {
+        columns.iter().map(|(c, _)| c.title).collect()
+    }
+
     #[test]
     fn narrow_terminals_drop_columns_but_never_the_status() {
-        assert_eq!(fitting_columns(200).len(), COLUMNS.len());
-        let narrow = fitting_columns(80);
-        assert!(narrow.iter().any(|c| c.title == "status"));
-        assert!(narrow.iter().map(|c| c.width + 1).sum::<u16>() + 3 <= 80);
-        assert_eq!(fitting_columns(5).first().map(|c| c.title), Some("status"));
+        let model = Model::new(chrono::NaiveDate::MIN, Vec::new(), 10);
+        let long = row("Virtanen-Lindqvist", "Walter", "R-CHOP + radiotherapy");
+        let rows = [&long];
+        assert_eq!(layout_columns(&rows, &model, 200).len(), COLUMNS.len());
+        // At 80 columns: who, which record, what condition and which line; age and sex,
+        // review and last change go first.
+        let narrow = layout_columns(&rows, &model, 78);
+        assert_eq!(
+            titles(&narrow),
+            ["status", "name", "MRN", "condition", "line"],
+            "{:?}",
+            narrow.iter().map(|(c, w)| (c.title, w)).collect::<Vec<_>>()
+        );
+        assert!(narrow.iter().map(|(_, w)| w + 1).sum::<u16>() - 1 <= 78);
+        assert_eq!(
+            layout_columns(&rows, &model, 5)
+                .first()
+                .map(|(c, _)| c.title),
+            Some("status")
+        );
+    }
+
+    #[test]
+    fn a_long_name_never_takes_the_room_a_regimen_needs() {
+        let model = Model::new(chrono::NaiveDate::MIN, Vec::new(), 10);
+        let patient = row(
+            "Virtanen",
+            "Walter",
+            "daratumumab, pomalidomide and dexamethasone",
+        );
+        let columns = layout_columns(&[&patient], &model, 200);
+        let width_of = |title: &str| {
+            columns
+                .iter()
+                .find(|(c, _)| c.title == title)
+                .map_or(0, |(_, w)| *w)
+        };
+        assert!(width_of("name") <= 32, "the name is capped");
+        assert!(
+            usize::from(width_of("regimen")) >= patient.regimen.len(),
+            "the regimen is whole: {}",
+            width_of("regimen")
+        );
+        assert!(
+            columns.iter().map(|(_, w)| w + 1).sum::<u16>() - 1 <= 200,
+            "the columns fit"
+        );
     }
 }

@@ -121,11 +121,14 @@ pub fn render(
                 .collect(),
         ),
     };
+    // Wide enough for its title too: a question asked in the title is read whole.
+    let title_width = Span::raw(title).width() + 2;
     let width = lines
         .iter()
         .map(Line::width)
         .max()
         .unwrap_or(10)
+        .max(title_width)
         .saturating_add(4)
         .min(usize::from(area.width)) as u16;
     let height = (lines.len() as u16).saturating_add(2).min(area.height);

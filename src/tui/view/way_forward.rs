@@ -437,6 +437,12 @@ fn board_line(entry: &BoardEntry, theme: Theme) -> Line<'static> {
                     .map(crate::domain::TrialStatus::as_str)
                     .unwrap_or_default()
             )));
+            if crate::domain::way_forward::trial_registry(registry).is_none() {
+                spans.push(Span::styled(
+                    " (free text, not a registry id)",
+                    theme.warning(),
+                ));
+            }
         }
         if option.preference != crate::domain::PatientPreference::Unknown {
             spans.push(Span::raw(format!(" · patient {}", option.preference)));

@@ -1,4 +1,5 @@
-//! Files the commands write with `--out` (exports, minutes): health data, often written into
+//! Files refract writes for a person (`--out` exports and minutes, minutes written from the
+//! meeting screen): health data, often written into
 //! folders other people can write to. The file is created under a random name in the target's
 //! folder, exclusively and without following a symbolic link (`O_EXCL|O_NOFOLLOW`), readable by
 //! its owner only; written, synced and renamed into place, never over an existing file unless
@@ -8,35 +9,45 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use super::CliError;
+/// Why a file was not written; the writer's own errors pass through as the caller's type.
+#[derive(Debug, thiserror::Error)]
+pub enum OutFileError {
+    #[error("{0} is a folder: --out takes a file name")]
+    Folder(String),
+    #[error("{0} already exists (use --force to replace it)")]
+    Exists(String),
+    #[error("{0} is not a file name: --out takes a file name")]
+    NotAFileName(String),
+    #[error("cannot write {path}: {reason}")]
+    Cannot { path: String, reason: String },
+}
 
 /// Writes `path` with what `write` produces.
-pub fn write_private(
+pub fn write_private<E: From<OutFileError>>(
     path: &Path,
     force: bool,
-    write: impl FnOnce(&mut dyn Write) -> Result<(), CliError>,
-) -> Result<(), CliError> {
-    let shown = path.display();
-    let cannot =
-        |err: &dyn std::fmt::Display| CliError::Message(format!("cannot write {shown}: {err}"));
+    write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+) -> Result<(), E> {
+    let shown = path.display().to_string();
+    let cannot = |err: &dyn std::fmt::Display| -> E {
+        OutFileError::Cannot {
+            path: shown.clone(),
+            reason: err.to_string(),
+        }
+        .into()
+    };
     // Looked at without following a link: a planted link is "a file that exists".
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => {
-            return Err(CliError::Message(format!(
-                "{shown} is a folder: --out takes a file name"
-            )));
+            return Err(OutFileError::Folder(shown.clone()).into());
         }
         Ok(_) if !force => {
-            return Err(CliError::Message(format!(
-                "{shown} already exists (use --force to replace it)"
-            )));
+            return Err(OutFileError::Exists(shown.clone()).into());
         }
         _ => {}
     }
     let Some(name) = path.file_name() else {
-        return Err(CliError::Message(format!(
-            "{shown} is not a file name: --out takes a file name"
-        )));
+        return Err(OutFileError::NotAFileName(shown.clone()).into());
     };
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -66,9 +77,7 @@ pub fn write_private(
     };
     if let Err(err) = persisted {
         return Err(if err.error.kind() == std::io::ErrorKind::AlreadyExists {
-            CliError::Message(format!(
-                "{shown} already exists (use --force to replace it)"
-            ))
+            OutFileError::Exists(shown.clone()).into()
         } else {
             cannot(&err.error)
         });
