@@ -19,8 +19,9 @@ use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
+use refract::domain::AssessmentStatus;
 use refract::rules::Rules;
-use refract::store::{OpenMode, Store};
+use refract::store::{OpenMode, SortKey, Store};
 use refract::tui::app::{self, Model, Msg, RulesetName};
 use refract::tui::keymap::Keymap;
 use refract::tui::theme::Theme;
@@ -66,6 +67,75 @@ impl Screen {
         self.draw();
         started.elapsed()
     }
+}
+
+impl Screen {
+    /// Opens the search, types `query` a key at a time, closes it: the time of each key.
+    fn type_search(&mut self, query: &str) -> Vec<Duration> {
+        let none = KeyModifiers::NONE;
+        self.key(KeyCode::Char('/'), none);
+        let mut typed = String::new();
+        let mut took = Vec::new();
+        for c in query.chars() {
+            typed.push(c);
+            let time = self.key(KeyCode::Char(c), none);
+            if std::env::var_os("REFRACT_BENCH_VERBOSE").is_some() {
+                println!("  search {typed:?}: {:.1} ms", time.as_secs_f64() * 1000.0);
+            }
+            took.push(time);
+        }
+        self.key(KeyCode::Esc, none);
+        took
+    }
+}
+
+/// Search per kind of prefix and per sort, so that "any prefix" is measured: one letter (the
+/// broadest names, and every MRN), MRN prefixes typed out (100,000, 10,000, 1,000 matches at
+/// one end of the id order), family names (about 5,000 each, at one place in the name order),
+/// narrow and empty ones; then the same under other sorts, both directions, and a status filter.
+fn search_kinds(screen: &mut Screen) {
+    let kinds: [(&str, &[&str]); 5] = [
+        ("one letter", &["m", "r", "z", "q", "b", "k", "s", "y"]),
+        ("MRN prefix, typed", &["rf-00004", "rf-1", "rf-099"]),
+        ("family name, typed", &["ito", "berg", "yamamoto", "mo"]),
+        ("narrow (nowak, o; rf-0000123)", &["nowak, o", "rf-0000123"]),
+        ("no match (xq, 9, zzz)", &["xq", "9", "zzz"]),
+    ];
+    for (label, queries) in kinds {
+        let samples = queries.iter().flat_map(|q| screen.type_search(q)).collect();
+        report(&format!("search, {label}"), samples);
+    }
+    let mixed = ["m", "rf-000", "yam", "ito, a", "xq"];
+    let sorts = [
+        (SortKey::Status, false),
+        (SortKey::Name, false),
+        (SortKey::Name, true),
+        (SortKey::LastChange, true),
+        (SortKey::LastChange, false),
+        (SortKey::Mrn, false),
+        (SortKey::Mrn, true),
+        (SortKey::Age, false),
+        (SortKey::Regimen, false),
+        (SortKey::Review, true),
+    ];
+    for (sort, descending) in sorts {
+        screen.model.list.query.sort = sort;
+        screen.model.list.query.descending = descending;
+        let samples = mixed.iter().flat_map(|q| screen.type_search(q)).collect();
+        let arrow = if descending { "↓" } else { "↑" };
+        report(
+            &format!("search, sorted by {} {arrow}", sort.label()),
+            samples,
+        );
+    }
+    screen.model.list.query.sort = SortKey::Status;
+    screen.model.list.query.descending = true;
+    for status in [AssessmentStatus::Refractory, AssessmentStatus::Relapsed] {
+        screen.model.list.query.filter.status = Some(status);
+        let samples = mixed.iter().flat_map(|q| screen.type_search(q)).collect();
+        report(&format!("search, status filter {status:?}"), samples);
+    }
+    screen.model.list.query.filter.status = None;
 }
 
 fn peak_rss_mib() -> Option<f64> {
@@ -249,19 +319,10 @@ fn main() {
     );
     let mut typing = Vec::new();
     for query in ["ito", "berg", "rf-00004", "nowak, o"] {
-        screen.key(KeyCode::Char('/'), none);
-        let mut typed = String::new();
-        for c in query.chars() {
-            typed.push(c);
-            let took = screen.key(KeyCode::Char(c), none);
-            if std::env::var_os("REFRACT_BENCH_VERBOSE").is_some() {
-                println!("  search {typed:?}: {:.1} ms", took.as_secs_f64() * 1000.0);
-            }
-            typing.push(took);
-        }
-        screen.key(KeyCode::Esc, none);
+        typing.extend(screen.type_search(query));
     }
     report("search, per key typed", typing);
+    search_kinds(&mut screen);
 
     let mut opening = Vec::new();
     for _ in 0..50 {

@@ -41,8 +41,8 @@ pub use bulk::DroppedSchema;
 pub use decode::{DecodeProblem, DecodeReport};
 pub use flags::{Flag, FlagFilter};
 pub use list::{
-    Anchor, Cursor, ListFilter, ListQuery, PatientRow, SEARCH_COUNT_CAP, SortKey, StatusCounts,
-    rebuild_list_counts,
+    Anchor, Cursor, ListFilter, ListQuery, PatientRow, SEARCH_COUNT_CAP, SearchPlan, SortKey,
+    StatusCounts, rebuild_list_counts,
 };
 pub use meetings::{
     CaseDetail, MeetingDetail, MeetingSummary, MeetingWriter, PatientCase, TaskRow,

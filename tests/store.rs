@@ -414,3 +414,476 @@ fn the_list_hides_the_deceased_unless_asked_and_counts_them() {
     assert_eq!(rows[0].deceased_date, NaiveDate::from_ymd_opt(2024, 2, 10));
     assert_eq!(rows[0].age_on(today()), Some(34));
 }
+
+/// The patient list's search against a plain filter and sort in Rust: a few thousand patients
+/// whose names, MRNs and list columns repeat (so that sort values tie and the id decides),
+/// MRNs in id order (so that an MRN prefix gathers at one end of every order, as real MRNs
+/// do), some in lower case, names beyond ASCII, deceased patients. Every way a page of a search
+/// can be found (collected from the search indexes, walked along the sort order to the end or
+/// for a bounded number of rows, and the store's own choice) must give exactly the rows of the
+/// model, in its order, for every sort key, both directions, every anchor and several filters;
+/// the counts must be the model's below the cap and say "capped" above it.
+mod list_search {
+    use super::*;
+    use refract::domain::AssessmentStatus;
+    use refract::store::{Anchor, Cursor, ListFilter, ListQuery, PatientRow, SearchPlan, SortKey};
+    use std::cmp::Ordering;
+    use std::collections::HashMap;
+
+    const PATIENTS: i64 = 2_000;
+    const FAMILY: &[&str] = &[
+        "Berg",
+        "Bergström",
+        "berger",
+        "Ito",
+        "Itoh",
+        "Müller",
+        "Møller",
+        "Åberg",
+        "O'Brien",
+        "de Vries",
+        "Nowak",
+        "Nowakowski",
+        "Zhang",
+        "Ødegaard",
+        "Mo",
+        "MO",
+        "Mora",
+    ];
+    const GIVEN: &[&str] = &[
+        "Mara", "mara", "Ola", "Émile", "Zoë", "Berit", "Ito", "Ada", "Ingrid", "Olav", "",
+    ];
+    const TEAMS: &[&str] = &["Epilepsy service", "Lymphoma", ""];
+    const RULESETS: &[&str] = &["epilepsy", "lymphoma", ""];
+    const REGIMENS: &[&str] = &["", "R-CHOP", "levetiracetam", "ABVD"];
+    const UPDATED: &[&str] = &[
+        "2026-01-01T00:00:00Z",
+        "2026-03-05T10:00:00Z",
+        "2026-11-27T08:30:00Z",
+    ];
+
+    /// A model row: the list columns as stored.
+    #[derive(Debug, Clone)]
+    struct Model {
+        id: i64,
+        mrn: String,
+        given: String,
+        name_key: String,
+        birth: String,
+        sex: String,
+        status: i64,
+        ruleset: String,
+        line: i64,
+        regimen: String,
+        wf: i64,
+        overdue: i64,
+        review: i64,
+        team: String,
+        updated: String,
+        deceased: bool,
+    }
+
+    enum Key<'a> {
+        Int(i64),
+        Text(&'a str),
+    }
+
+    impl Model {
+        fn key(&self, sort: SortKey) -> Key<'_> {
+            match sort {
+                SortKey::Status => Key::Int(self.status),
+                SortKey::Name => Key::Text(&self.name_key),
+                SortKey::Mrn => Key::Text(&self.mrn),
+                SortKey::Age => Key::Text(&self.birth),
+                SortKey::Sex => Key::Text(&self.sex),
+                SortKey::Condition => Key::Text(&self.ruleset),
+                SortKey::Line => Key::Int(self.line),
+                SortKey::Regimen => Key::Text(&self.regimen),
+                SortKey::WayForward => Key::Int(self.wf),
+                SortKey::Review => Key::Int(self.review),
+                SortKey::LastChange => Key::Text(&self.updated),
+            }
+        }
+
+        /// SQLite's order of the sort value (BINARY text), then the id.
+        fn cmp_in(&self, other: &Model, sort: SortKey) -> Ordering {
+            let by_value = match (self.key(sort), other.key(sort)) {
+                (Key::Int(a), Key::Int(b)) => a.cmp(&b),
+                (Key::Text(a), Key::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
+                _ => unreachable!("one type per column"),
+            };
+            by_value.then(self.id.cmp(&other.id))
+        }
+
+        /// The search as SQL states it: byte ranges over `name_key`, SQLite's (ASCII) lower
+        /// of the given name and upper of the MRN, from Rust's lower and upper of the text.
+        fn matches(&self, filter: &ListFilter) -> bool {
+            let Some(search) = filter.search.as_deref().map(str::trim) else {
+                return true;
+            };
+            if search.is_empty() {
+                return true;
+            }
+            let in_range = |value: &str, low: &str| {
+                let high = format!("{low}\u{10FFFF}");
+                value.as_bytes() >= low.as_bytes() && value.as_bytes() < high.as_bytes()
+            };
+            let upper = search.to_uppercase();
+            let lower = search.to_lowercase();
+            let mrn = in_range(&self.mrn.to_ascii_uppercase(), &upper);
+            if filter.mrn_only {
+                return mrn;
+            }
+            mrn || in_range(&self.name_key, &lower)
+                || in_range(&self.given.to_ascii_lowercase(), &lower)
+        }
+
+        fn passes(&self, filter: &ListFilter) -> bool {
+            filter.status.is_none_or(|s| s.rank() == self.status)
+                && filter.ruleset.as_ref().is_none_or(|r| *r == self.ruleset)
+                && filter.care_team.as_ref().is_none_or(|t| *t == self.team)
+                && (!filter.unreviewed_only || self.review == 0)
+                && (!filter.overdue_only || self.overdue == 1)
+                && self.matches(filter)
+        }
+    }
+
+    /// A small deterministic generator (the test must not depend on a crate's sequence).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self, below: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((self.0 >> 33) % below as u64) as usize
+        }
+    }
+
+    fn populate(store: &Store) -> Vec<Model> {
+        let mut rng = Lcg(19);
+        let mut conn = sql_on(store);
+        let tx = conn.transaction().unwrap();
+        for n in 1..=PATIENTS {
+            let family = FAMILY[rng.next(FAMILY.len())];
+            let given = GIVEN[rng.next(GIVEN.len())];
+            // MRNs follow the ids, a tenth of them in lower or mixed case.
+            let mrn = match rng.next(10) {
+                0 => format!("rf-{n:05}"),
+                1 => format!("Mx-{n:04}"),
+                _ => format!("RF-{n:05}"),
+            };
+            let birth = if rng.next(20) == 0 {
+                String::new()
+            } else {
+                format!(
+                    "19{:02}-0{}-1{}",
+                    30 + rng.next(60),
+                    1 + rng.next(9),
+                    rng.next(10)
+                )
+            };
+            let deceased = rng.next(20) == 0;
+            let deceased_date = (deceased && rng.next(2) == 0).then_some("2024-02-10");
+            tx.execute(
+                "INSERT INTO patients (mrn, family_name, given_name, birth_date, sex, care_team,
+                     name_key, list_status, list_ruleset, list_line, list_regimen, list_wf,
+                     list_wf_overdue, list_review, updated_at, deceased, deceased_date)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                rusqlite::params![
+                    mrn,
+                    family,
+                    given,
+                    birth,
+                    ["female", "male", "unknown"][rng.next(3)],
+                    TEAMS[rng.next(TEAMS.len())],
+                    store::name_key(family, given),
+                    rng.next(6) as i64,
+                    RULESETS[rng.next(RULESETS.len())],
+                    rng.next(4) as i64,
+                    REGIMENS[rng.next(REGIMENS.len())],
+                    rng.next(6) as i64 - 1,
+                    rng.next(2) as i64,
+                    rng.next(4) as i64 - 1,
+                    UPDATED[rng.next(UPDATED.len())],
+                    deceased,
+                    deceased_date,
+                ],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, mrn, given_name, name_key, birth_date, sex, list_status, list_ruleset,
+                        list_line, list_regimen, list_wf, list_wf_overdue, list_review,
+                        care_team, updated_at, deceased
+                 FROM patients",
+            )
+            .unwrap();
+        stmt.query_map([], |row| {
+            Ok(Model {
+                id: row.get(0)?,
+                mrn: row.get(1)?,
+                given: row.get(2)?,
+                name_key: row.get(3)?,
+                birth: row.get(4)?,
+                sex: row.get(5)?,
+                status: row.get(6)?,
+                ruleset: row.get(7)?,
+                line: row.get(8)?,
+                regimen: row.get(9)?,
+                wf: row.get(10)?,
+                overdue: row.get(11)?,
+                review: row.get(12)?,
+                team: row.get(13)?,
+                updated: row.get(14)?,
+                deceased: row.get(15)?,
+            })
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    }
+
+    /// Every row's cursor in `sort`'s order, from the list without a search.
+    fn cursors(store: &Store, sort: SortKey) -> HashMap<i64, Cursor> {
+        let query = ListQuery {
+            filter: ListFilter {
+                show_deceased: true,
+                ..ListFilter::default()
+            },
+            sort,
+            descending: false,
+        };
+        let rows = store
+            .list_page(&query, &Anchor::First, PATIENTS as usize + 1)
+            .unwrap();
+        assert_eq!(rows.len(), PATIENTS as usize);
+        rows.into_iter()
+            .map(|row| (row.id, row.cursor.unwrap()))
+            .collect()
+    }
+
+    fn ids(rows: &[PatientRow]) -> Vec<i64> {
+        rows.iter().map(|row| row.id).collect()
+    }
+
+    #[test]
+    fn every_way_of_finding_a_search_page_gives_the_models_rows_in_its_order() {
+        let dir = TempDir::new().unwrap();
+        let store = new_store(&dir);
+        let model = populate(&store);
+        let by_id: HashMap<i64, &Model> = model.iter().map(|m| (m.id, m)).collect();
+        let searches = [
+            "m", "R", "rf-0", "RF-001", "rf-0012", "mx", "berg", "BERG", "ber", "ito", "mo",
+            "mora, ", "nowak, o", "ø", "é", "zoë", "ÅBERG", "xq", " Ito ", "9",
+        ];
+        let filters = [
+            ListFilter::default(),
+            ListFilter {
+                show_deceased: true,
+                ..ListFilter::default()
+            },
+            ListFilter {
+                status: AssessmentStatus::from_rank(5),
+                care_team: Some("Lymphoma".into()),
+                ..ListFilter::default()
+            },
+            ListFilter {
+                ruleset: Some("epilepsy".into()),
+                unreviewed_only: true,
+                show_deceased: true,
+                ..ListFilter::default()
+            },
+            ListFilter {
+                overdue_only: true,
+                mrn_only: true,
+                ..ListFilter::default()
+            },
+        ];
+        let plans = [
+            SearchPlan::Auto,
+            SearchPlan::Collect,
+            SearchPlan::Walk { budget: None },
+            SearchPlan::Walk { budget: Some(40) },
+        ];
+        let limit = 25;
+        let mut rng = Lcg(7);
+        let mut checked = 0usize;
+        for (n, sort) in SortKey::ALL.into_iter().enumerate() {
+            let cursors = cursors(&store, sort);
+            for descending in [false, true] {
+                // The filters in turn, so that each sort key meets several.
+                for base in [
+                    &filters[n % filters.len()],
+                    &filters[(n + 2) % filters.len()],
+                ] {
+                    for search in searches {
+                        let filter = ListFilter {
+                            search: Some(search.into()),
+                            ..base.clone()
+                        };
+                        let query = ListQuery {
+                            filter: filter.clone(),
+                            sort,
+                            descending,
+                        };
+                        let flipped = descending != (sort == SortKey::Age);
+                        let mut expected: Vec<&Model> = model
+                            .iter()
+                            .filter(|m| filter.show_deceased || !m.deceased)
+                            .filter(|m| m.passes(&filter))
+                            .collect();
+                        expected.sort_by(|a, b| {
+                            let order = a.cmp_in(b, sort);
+                            if flipped { order.reverse() } else { order }
+                        });
+                        let expected: Vec<i64> = expected.iter().map(|m| m.id).collect();
+                        // Rows after and before a row anywhere in the file (listed or not).
+                        let pivot = model[rng.next(model.len())].id;
+                        let position = expected
+                            .iter()
+                            .position(|id| {
+                                let order = by_id[id].cmp_in(by_id[&pivot], sort);
+                                let order = if flipped { order.reverse() } else { order };
+                                order == Ordering::Greater
+                            })
+                            .unwrap_or(expected.len());
+                        let after_pivot: Vec<i64> =
+                            expected[position..].iter().copied().take(limit).collect();
+                        let before_end = if expected.get(position.wrapping_sub(1)) == Some(&pivot) {
+                            position - 1
+                        } else {
+                            position
+                        };
+                        let before_pivot: Vec<i64> =
+                            expected[before_end.saturating_sub(limit)..before_end].to_vec();
+                        let context = format!("{search:?} by {sort:?} desc={descending} {base:?}");
+                        for plan in plans {
+                            let page = |anchor: &Anchor| {
+                                store
+                                    .list_page_planned(&query, anchor, limit, plan)
+                                    .unwrap()
+                            };
+                            // Forward through the whole list, a page at a time.
+                            let mut all = Vec::new();
+                            let mut anchor = Anchor::First;
+                            loop {
+                                let rows = page(&anchor);
+                                all.extend(ids(&rows));
+                                match rows.last() {
+                                    Some(last) if rows.len() == limit => {
+                                        anchor = Anchor::After(last.cursor.clone().unwrap());
+                                    }
+                                    _ => break,
+                                }
+                                if all.len() > 4 * limit && expected.len() > 8 * limit {
+                                    break;
+                                }
+                            }
+                            assert_eq!(all, expected[..all.len()], "forward, {plan:?}, {context}");
+                            if all.len() < 4 * limit {
+                                assert_eq!(all.len(), expected.len(), "{plan:?}, {context}");
+                            }
+                            // Backwards from the end, two pages.
+                            let last = page(&Anchor::Last);
+                            let tail = &expected[expected.len().saturating_sub(limit)..];
+                            assert_eq!(ids(&last), tail, "last, {plan:?}, {context}");
+                            if let Some(first) = last.first() {
+                                let before = page(&Anchor::Before(first.cursor.clone().unwrap()));
+                                let end = expected.len().saturating_sub(limit);
+                                assert_eq!(
+                                    ids(&before),
+                                    expected[end.saturating_sub(limit)..end],
+                                    "before the last page, {plan:?}, {context}"
+                                );
+                            }
+                            let cursor = cursors[&pivot].clone();
+                            let after = page(&Anchor::After(cursor.clone()));
+                            assert_eq!(
+                                ids(&after),
+                                after_pivot,
+                                "after {pivot}, {plan:?}, {context}"
+                            );
+                            let before = page(&Anchor::Before(cursor));
+                            assert_eq!(
+                                ids(&before),
+                                before_pivot,
+                                "before {pivot}, {plan:?}, {context}"
+                            );
+                            checked += 1;
+                        }
+                        // The row number of the pivot's place, and the counts.
+                        let position_query = ListQuery {
+                            filter: filter.clone(),
+                            sort,
+                            descending,
+                        };
+                        assert_eq!(
+                            store
+                                .list_position(&position_query, &cursors[&pivot])
+                                .unwrap(),
+                            expected[..position]
+                                .iter()
+                                .filter(|id| **id != pivot)
+                                .count() as u64,
+                            "position of {pivot}, {context}"
+                        );
+                        if !descending {
+                            check_counts(&store, &model, &filter, &context);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1_000);
+    }
+
+    /// The header's counts of a search, exact below the cap and marked above it.
+    fn check_counts(store: &Store, model: &[Model], filter: &ListFilter, context: &str) {
+        let unstatused = ListFilter {
+            status: None,
+            ..filter.clone()
+        };
+        let matching: Vec<&Model> = model.iter().filter(|m| m.passes(&unstatused)).collect();
+        let shown: Vec<&&Model> = matching
+            .iter()
+            .filter(|m| filter.show_deceased || !m.deceased)
+            .collect();
+        let hidden = matching.len() - shown.len();
+        for cap in [5u64, 100, 10_000] {
+            let counts = store.status_counts_up_to(filter, cap).unwrap();
+            let all = matching.len() as u64;
+            assert_eq!(counts.capped, all > cap, "capped at {cap}, {context}");
+            if counts.capped {
+                assert_eq!(counts.total + counts.deceased_hidden, cap + 1, "{context}");
+                continue;
+            }
+            assert_eq!(counts.total, shown.len() as u64, "{context}");
+            assert_eq!(counts.deceased_hidden, hidden as u64, "{context}");
+            for rank in 0..6 {
+                let expected = shown.iter().filter(|m| m.status == rank).count() as u64;
+                assert_eq!(
+                    counts.by_rank[rank as usize], expected,
+                    "rank {rank}, {context}"
+                );
+            }
+            let unreviewed = shown.iter().filter(|m| m.review == 0).count() as u64;
+            let dismissed = shown.iter().filter(|m| m.review == 2).count() as u64;
+            assert_eq!(counts.unreviewed, unreviewed, "{context}");
+            assert_eq!(counts.dismissed, dismissed, "{context}");
+        }
+        let listed = model
+            .iter()
+            .filter(|m| (filter.show_deceased || !m.deceased) && m.passes(filter))
+            .count() as u64;
+        assert_eq!(store.list_count(filter).unwrap(), listed, "{context}");
+        let deceased = model
+            .iter()
+            .filter(|m| m.deceased && m.passes(filter))
+            .count() as u64;
+        assert_eq!(store.deceased_count(filter).unwrap(), deceased, "{context}");
+    }
+}

@@ -4,6 +4,14 @@
 //! It never loads every patient: a page is `WHERE (column, id) > (last value, last id) ORDER BY
 //! column, id LIMIT n` on an index, which costs the same on row 10 and row 1,000,000 (OFFSET
 //! would grow with depth).
+//!
+//! A search (a prefix of a family name, given name or MRN) is answered in one of two ways,
+//! whichever reads less: collecting the matches from the three search indexes, which carry
+//! every column the list filters and sorts by (so no table row is read until the page's own
+//! rows), or walking the sort order's index and testing each row, bounded, for a prefix so
+//! broad that the first page is a few hundred rows away. Both give the same rows in the same
+//! order; `tests/store.rs` (`list_search`) compares them, page by page, with a plain filter
+//! and sort.
 
 use std::fmt::Write as _;
 
@@ -266,47 +274,35 @@ impl Store {
 
     /// How many patients the filter matches.
     pub fn list_count(&self, filter: &ListFilter) -> Result<u64> {
-        let (clause, params) = where_clause(filter, hides_deceased(&self.conn, filter)?);
-        let sql = format!("SELECT count(*) FROM patients WHERE {clause}");
-        let count: i64 = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row(params_from_iter(params), |row| row.get(0))?;
-        Ok(count.max(0) as u64)
+        let hide = hides_deceased(&self.conn, filter)?;
+        count_matching(&self.conn, filter, hide, &Extra::default())
     }
 
     /// How many deceased patients the filter matches, shown or not: what a list that hides
     /// them says it left out.
     pub fn deceased_count(&self, filter: &ListFilter) -> Result<u64> {
-        let (clause, params) = where_clause(filter, false);
-        let sql = format!("SELECT count(*) FROM patients WHERE deceased = 1 AND ({clause})");
-        let count: i64 = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row(params_from_iter(params), |row| row.get(0))?;
-        Ok(count.max(0) as u64)
+        let extra = Extra {
+            terms: vec!["deceased = 1".into()],
+            params: Vec::new(),
+        };
+        count_matching(&self.conn, filter, false, &extra)
     }
 
     /// How many rows come before `cursor` in list order: the row number a scrollbar needs after
     /// a jump it cannot count incrementally (a search hit, a sort change).
     pub fn list_position(&self, query: &ListQuery, cursor: &Cursor) -> Result<u64> {
         let hide = hides_deceased(&self.conn, &query.filter)?;
-        let (clause, mut params) = where_clause(&query.filter, hide);
         let op = if effective_descending(query) {
             ">"
         } else {
             "<"
         };
         let column = query.sort.column();
-        let sql =
-            format!("SELECT count(*) FROM patients WHERE {clause} AND ({column}, id) {op} (?, ?)");
-        params.push(cursor.value.clone());
-        params.push(Value::Integer(cursor.id));
-        let count: i64 = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row(params_from_iter(params), |row| row.get(0))?;
-        Ok(count.max(0) as u64)
+        let extra = Extra {
+            terms: vec![format!("({column}, id) {op} (?, ?)")],
+            params: vec![cursor.value.clone(), Value::Integer(cursor.id)],
+        };
+        count_matching(&self.conn, &query.filter, hide, &extra)
     }
 
     /// Patients per status under `filter` (its status part ignored), for the header.
@@ -322,26 +318,35 @@ impl Store {
         };
         // The deceased are counted apart rather than filtered out, so that the header can say
         // how many the list hides.
-        let (clause, params) = where_clause(&filter, false);
-        let searching = filter
-            .search
-            .as_deref()
-            .is_some_and(|s| !s.trim().is_empty());
-        // Without a search every term is a column of the maintained counts.
-        let sql = if searching {
-            format!(
-                "SELECT list_status, deceased, count(*), sum(list_review = 0),
-                        sum(list_review = 2) FROM
-                 (SELECT list_status, list_review, deceased FROM patients WHERE {clause} LIMIT {})
-                 GROUP BY list_status, deceased",
-                cap + 1
+        let search = Search::of(&filter);
+        let searching = search.is_some();
+        let (sql, params) = if let Some(search) = search {
+            // Read from the search indexes alone, each match from one of them, stopping one
+            // past the cap.
+            let (terms, params) = filter_terms(&filter, false);
+            let (branches, params) =
+                search.branches("list_status, list_review, deceased", &terms, &params, "");
+            (
+                format!(
+                    "SELECT list_status, deceased, count(*), sum(list_review = 0),
+                            sum(list_review = 2) FROM ({} LIMIT {})
+                     GROUP BY list_status, deceased",
+                    branches.join(" UNION ALL "),
+                    cap + 1
+                ),
+                params,
             )
         } else {
-            format!(
-                "SELECT list_status, deceased, sum(patients),
-                        sum(CASE WHEN list_review = 0 THEN patients END),
-                        sum(CASE WHEN list_review = 2 THEN patients END)
-                 FROM list_counts WHERE {clause} GROUP BY list_status, deceased"
+            // Without a search every term is a column of the maintained counts.
+            let (clause, params) = where_clause(&filter, false);
+            (
+                format!(
+                    "SELECT list_status, deceased, sum(patients),
+                            sum(CASE WHEN list_review = 0 THEN patients END),
+                            sum(CASE WHEN list_review = 2 THEN patients END)
+                     FROM list_counts WHERE {clause} GROUP BY list_status, deceased"
+                ),
+                params,
             )
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -376,34 +381,220 @@ impl Store {
     }
 }
 
-/// Matches of a search, at or above which a page is found by walking the sort order.
-const BROAD_SEARCH: i64 = 2_000;
+/// Terms added to a filter's own, with their parameters (a cursor, "deceased").
+#[derive(Default)]
+struct Extra {
+    terms: Vec<String>,
+    params: Vec<Value>,
+}
 
-/// Whether `filter` searches and its search alone matches at least [`BROAD_SEARCH`] patients
-/// (a probe of at most that many index entries).
-fn is_broad_search(conn: &Connection, filter: &ListFilter) -> Result<bool> {
-    if filter.search.as_deref().is_none_or(|s| s.trim().is_empty()) {
-        return Ok(false);
-    }
-    let search_only = ListFilter {
-        search: filter.search.clone(),
-        mrn_only: filter.mrn_only,
-        show_deceased: true,
-        ..ListFilter::default()
+/// How many patients `filter` (and `extra`) matches: a search counted from its indexes alone,
+/// anything else from the table (on an index where one serves).
+fn count_matching(
+    conn: &Connection,
+    filter: &ListFilter,
+    hide: bool,
+    extra: &Extra,
+) -> Result<u64> {
+    let (mut terms, mut params) = filter_terms(filter, hide);
+    terms.extend(extra.terms.iter().cloned());
+    params.extend(extra.params.iter().cloned());
+    let (sql, params) = if let Some(search) = Search::of(filter) {
+        let (branches, params) = search.branches("1", &terms, &params, "");
+        (
+            format!("SELECT count(*) FROM ({})", branches.join(" UNION ALL ")),
+            params,
+        )
+    } else {
+        let clause = if terms.is_empty() {
+            String::from("1")
+        } else {
+            terms.join(" AND ")
+        };
+        (
+            format!("SELECT count(*) FROM patients WHERE {clause}"),
+            params,
+        )
     };
-    let (clause, params) = where_clause(&search_only, false);
-    let sql = format!(
-        "SELECT count(*) FROM (SELECT 1 FROM patients WHERE {clause} LIMIT {BROAD_SEARCH})"
-    );
-    let matches: i64 = conn
+    let count: i64 = conn
         .prepare_cached(&sql)?
         .query_row(params_from_iter(params), |row| row.get(0))?;
-    Ok(matches >= BROAD_SEARCH)
+    Ok(count.max(0) as u64)
 }
+
+/// A search as the three index ranges it reads (one, the MRN's, when it matches MRNs only).
+struct Search {
+    lower: String,
+    lower_high: String,
+    upper: String,
+    upper_high: String,
+    mrn_only: bool,
+}
+
+impl Search {
+    fn of(filter: &ListFilter) -> Option<Search> {
+        let search = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())?;
+        // Prefix ranges, so each alternative is an index range scan.
+        let lower = search.to_lowercase();
+        let upper = search.to_uppercase();
+        let high = |s: &str| format!("{s}\u{10FFFF}");
+        Some(Search {
+            lower_high: high(&lower),
+            upper_high: high(&upper),
+            lower,
+            upper,
+            mrn_only: filter.mrn_only,
+        })
+    }
+
+    fn family(&self) -> (&'static str, [Value; 2]) {
+        (
+            "(name_key >= ? AND name_key < ?)",
+            [
+                Value::Text(self.lower.clone()),
+                Value::Text(self.lower_high.clone()),
+            ],
+        )
+    }
+
+    fn given(&self) -> (&'static str, [Value; 2]) {
+        (
+            "(lower(given_name) >= ? AND lower(given_name) < ?)",
+            [
+                Value::Text(self.lower.clone()),
+                Value::Text(self.lower_high.clone()),
+            ],
+        )
+    }
+
+    fn mrn(&self) -> (&'static str, [Value; 2]) {
+        (
+            "(upper(mrn) >= ? AND upper(mrn) < ?)",
+            [
+                Value::Text(self.upper.clone()),
+                Value::Text(self.upper_high.clone()),
+            ],
+        )
+    }
+
+    /// The search as one condition, for a query that tests rows.
+    fn condition(&self) -> (String, Vec<Value>) {
+        let (mrn, mrn_params) = self.mrn();
+        if self.mrn_only {
+            return (mrn.into(), mrn_params.into());
+        }
+        let (family, family_params) = self.family();
+        let (given, given_params) = self.given();
+        (
+            format!("({family} OR {given} OR {mrn})"),
+            family_params
+                .into_iter()
+                .chain(given_params)
+                .chain(mrn_params)
+                .collect(),
+        )
+    }
+
+    /// One `SELECT {columns} FROM patients INDEXED BY … WHERE …` per search index, under
+    /// `terms` (`params` theirs) and followed by `tail` (an ORDER BY, a LIMIT), and the
+    /// parameters of all of them in order. Each match comes from exactly one of them (a given
+    /// name only where the family name does not match, an MRN only where neither name does), so
+    /// that the branches can be counted or merged without remembering ids. Every column the
+    /// list filters and sorts by is in each index: no branch reads a table row.
+    fn branches(
+        &self,
+        columns: &str,
+        terms: &[String],
+        params: &[Value],
+        tail: &str,
+    ) -> (Vec<String>, Vec<Value>) {
+        let (family, family_params) = self.family();
+        let (given, given_params) = self.given();
+        let (mrn, mrn_params) = self.mrn();
+        let mut parts: Vec<(&str, String, Vec<Value>)> = Vec::new();
+        if self.mrn_only {
+            parts.push(("patients_search_mrn", mrn.into(), mrn_params.to_vec()));
+        } else {
+            parts.push((
+                "patients_search_family",
+                family.into(),
+                family_params.to_vec(),
+            ));
+            parts.push((
+                "patients_search_given",
+                format!("{given} AND NOT {family}"),
+                given_params.iter().chain(&family_params).cloned().collect(),
+            ));
+            parts.push((
+                "patients_search_mrn",
+                format!("{mrn} AND NOT {family} AND NOT {given}"),
+                mrn_params
+                    .iter()
+                    .chain(&family_params)
+                    .chain(&given_params)
+                    .cloned()
+                    .collect(),
+            ));
+        }
+        let mut selects = Vec::with_capacity(parts.len());
+        let mut all_params = Vec::new();
+        for (index, mut condition, range_params) in parts {
+            for term in terms {
+                let _ = write!(condition, " AND {term}");
+            }
+            selects.push(format!(
+                "SELECT {columns} FROM patients INDEXED BY {index} WHERE {condition} {tail}"
+            ));
+            all_params.extend(range_params);
+            all_params.extend(params.iter().cloned());
+        }
+        (selects, all_params)
+    }
+}
+
+/// How a page of a search is found (tests compare them; the list chooses).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchPlan {
+    /// The store's choice: see [`list_page`].
+    Auto,
+    /// The first rows of each search index's matches in list order, merged.
+    Collect,
+    /// The sort order's index, each row tested, until the page is full or `budget` rows were
+    /// read (then [`SearchPlan::Collect`]); `None`: to the end.
+    Walk { budget: Option<usize> },
+}
+
+/// Rows a walk of the sort order may read before the matches are collected instead: a few
+/// milliseconds of table rows (0.5–5 µs each at 1M patients, the sort order's rows being
+/// near each other on disk or not).
+const WALK_BUDGET: usize = 2_000;
 
 /// Whether the SQL column runs descending for this query.
 fn effective_descending(query: &ListQuery) -> bool {
     query.descending != query.sort.column_is_reversed()
+}
+
+/// The index that keeps the list in a sort key's order (a walk names it, so that a filter on
+/// another column cannot make the planner sort every matching row first).
+const fn sort_index(key: SortKey) -> &'static str {
+    match key {
+        SortKey::Status => "patients_status",
+        SortKey::Name => "patients_name",
+        SortKey::Mrn => "patients_mrn",
+        SortKey::Age => "patients_birth",
+        SortKey::Sex => "patients_sex",
+        SortKey::Condition => "patients_ruleset",
+        SortKey::Line => "patients_line",
+        SortKey::Regimen => "patients_regimen",
+        SortKey::WayForward => "patients_wf",
+        SortKey::Review => "patients_review",
+        SortKey::LastChange => "patients_updated",
+    }
 }
 
 fn list_page(
@@ -412,121 +603,346 @@ fn list_page(
     anchor: &Anchor,
     limit: usize,
 ) -> Result<Vec<PatientRow>> {
+    list_page_planned(conn, query, anchor, limit, SearchPlan::Auto)
+}
+
+impl Store {
+    /// [`Store::list_page`] with the way a search is answered chosen by the caller: for tests
+    /// that check each way gives the same rows.
+    #[doc(hidden)]
+    pub fn list_page_planned(
+        &self,
+        query: &ListQuery,
+        anchor: &Anchor,
+        limit: usize,
+        plan: SearchPlan,
+    ) -> Result<Vec<PatientRow>> {
+        list_page_planned(&self.conn, query, anchor, limit, plan)
+    }
+}
+
+/// A page in the walk's direction (reversed by the caller for a page read backwards).
+struct Page<'a> {
+    query: &'a ListQuery,
+    /// The cursor term and its two parameters, if the page starts after a row.
+    cursor: Option<(String, [Value; 2])>,
+    /// `ASC` or `DESC`, for the column and the id.
+    direction: &'static str,
+    limit: usize,
+    hide: bool,
+}
+
+fn list_page_planned(
+    conn: &Connection,
+    query: &ListQuery,
+    anchor: &Anchor,
+    limit: usize,
+    plan: SearchPlan,
+) -> Result<Vec<PatientRow>> {
     let descending = effective_descending(query);
     // Reading backwards (to the end, or the page before) walks the index the other way and
     // flips the result.
     let backwards = matches!(anchor, Anchor::Last | Anchor::Before(_));
     let walk_descending = descending != backwards;
     let column = query.sort.column();
-    let hide = hides_deceased(conn, &query.filter)?;
-    let (mut clause, mut params) = where_clause(&query.filter, hide);
-    if is_broad_search(conn, &query.filter)? {
-        // A search matching many patients: walking the sort order's index and testing each row
-        // finds a page after a few hundred rows, where collecting every match to sort them
-        // would read them all. The unary `+` keeps SQLite off the search indexes.
-        clause = clause
-            .replace("(name_key", "(+name_key")
-            .replace("(lower(given_name)", "(+lower(given_name)")
-            .replace("(upper(mrn)", "(+upper(mrn)");
-    }
-    let mut sql = format!("SELECT {ROW_COLUMNS}, {column} FROM patients WHERE {clause}");
-    if let Anchor::After(cursor) | Anchor::Before(cursor) = anchor {
-        let op = if walk_descending { "<" } else { ">" };
-        let _ = write!(sql, " AND ({column}, id) {op} (?, ?)");
-        params.push(cursor.value.clone());
-        params.push(Value::Integer(cursor.id));
-    }
-    let direction = if walk_descending { "DESC" } else { "ASC" };
-    let _ = write!(
-        sql,
-        " ORDER BY {column} {direction}, id {direction} LIMIT ?"
-    );
-    params.push(Value::Integer(limit as i64));
-
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let raw = stmt
-        .query_map(params_from_iter(params), |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, String>(5)?,
-                row.get::<_, i64>(6)?,
-                row.get::<_, String>(7)?,
-                row.get::<_, i64>(8)?,
-                row.get::<_, String>(9)?,
-                row.get::<_, i64>(10)?,
-                row.get::<_, i64>(11)?,
-                row.get::<_, i64>(12)?,
-                (
-                    row.get::<_, String>(13)?,
-                    row.get::<_, String>(14)?,
-                    row.get::<_, bool>(15)?,
-                    row.get::<_, Option<String>>(16)?,
-                    row.get::<_, Value>(17)?,
-                ),
+    let cursor = match anchor {
+        Anchor::After(cursor) | Anchor::Before(cursor) => {
+            let op = if walk_descending { "<" } else { ">" };
+            Some((
+                format!("({column}, id) {op} (?, ?)"),
+                [cursor.value.clone(), Value::Integer(cursor.id)],
             ))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut rows = Vec::with_capacity(raw.len());
-    for (
-        id,
-        mrn,
-        family,
-        given,
-        birth,
-        sex,
-        status,
-        ruleset,
-        line,
-        regimen,
-        wf,
-        overdue,
-        review,
-        rest,
-    ) in raw
-    {
-        let (care_team, updated_at, deceased, deceased_date, sort_value) = rest;
-        rows.push(PatientRow {
-            id,
-            mrn,
-            family_name: family,
-            given_name: given,
-            birth_date: parse_opt_date("patients.birth_date", Some(birth))?,
-            sex: Sex::parse(&sex).unwrap_or(Sex::Unknown),
-            status: AssessmentStatus::from_rank(status),
-            ruleset,
-            line: line.max(0) as u32,
-            regimen,
-            way_forward: u8::try_from(wf).ok(),
-            overdue: overdue != 0,
-            review: match review {
-                0 => Some(ReviewState::Unreviewed),
-                1 => Some(ReviewState::Confirmed),
-                2 => Some(ReviewState::Dismissed),
-                _ => None,
-            },
-            care_team,
-            updated_at,
-            deceased,
-            deceased_date: parse_opt_date("patients.deceased_date", deceased_date)?,
-            cursor: Some(Cursor {
-                value: sort_value,
-                id,
-            }),
-        });
-    }
+        }
+        Anchor::First | Anchor::Last => None,
+    };
+    let page = Page {
+        query,
+        cursor,
+        direction: if walk_descending { "DESC" } else { "ASC" },
+        limit,
+        hide: hides_deceased(conn, &query.filter)?,
+    };
+    let raw = if limit == 0 {
+        Vec::new()
+    } else if let Some(search) = Search::of(&query.filter) {
+        let plan = match plan {
+            SearchPlan::Auto => choose_plan(conn, &page, &search)?,
+            chosen => chosen,
+        };
+        let walked = match plan {
+            SearchPlan::Walk { budget } => walk(conn, &page, &search, budget)?,
+            SearchPlan::Auto | SearchPlan::Collect => None,
+        };
+        match walked {
+            Some(rows) => rows,
+            None => collect(conn, &page, &search)?,
+        }
+    } else {
+        plain_page(conn, &page)?
+    };
+    let mut rows = raw
+        .into_iter()
+        .map(RawRow::into_row)
+        .collect::<Result<Vec<_>>>()?;
     if backwards {
         rows.reverse();
     }
     Ok(rows)
 }
 
-/// The WHERE clause and its parameters for a filter (always at least `1`); `hide_deceased`
-/// leaves the deceased out (see [`hides_deceased`]).
-fn where_clause(filter: &ListFilter, hide_deceased: bool) -> (String, Vec<Value>) {
+/// Collecting costs an index entry per match; walking costs a table row per row walked, about
+/// `limit × patients / matches` of them when the matches are spread through the order, and
+/// more when they gather at its far end. So: collect a search that matches few (a count of at
+/// most [`FEW_MATCHES`] index entries says so); otherwise walk, and collect after all if the
+/// walk's budget runs out first. Counting further to predict the walk costs about what a
+/// failed walk does, so the walk itself is the test.
+fn choose_plan(conn: &Connection, page: &Page<'_>, search: &Search) -> Result<SearchPlan> {
+    let (patients, filtered) = patients_under(conn, &page.query.filter, page.hide)?;
+    if patients == 0 || filtered == 0 {
+        return Ok(SearchPlan::Collect);
+    }
+    // Rows the walk may return: a filter the sort index does not serve is tested on rows the
+    // walk reads but does not return.
+    let budget = (WALK_BUDGET as u64).saturating_mul(filtered) / patients;
+    if budget < page.limit as u64 {
+        return Ok(SearchPlan::Collect);
+    }
+    let (branches, params) = search.branches("1", &[], &[], "");
+    let sql = format!(
+        "SELECT count(*) FROM ({} LIMIT {FEW_MATCHES})",
+        branches.join(" UNION ALL ")
+    );
+    let matches: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(params), |row| row.get(0))?;
+    Ok(if matches < FEW_MATCHES {
+        SearchPlan::Collect
+    } else {
+        SearchPlan::Walk {
+            budget: Some(budget as usize),
+        }
+    })
+}
+
+/// Matches of a search below which its page is collected without trying a walk.
+const FEW_MATCHES: i64 = 2_000;
+
+/// Patients in the file and those the filter's terms other than the search let through, from
+/// the maintained counts.
+fn patients_under(conn: &Connection, filter: &ListFilter, hide: bool) -> Result<(u64, u64)> {
+    let (terms, params) = filter_terms(filter, hide);
+    let clause = if terms.is_empty() {
+        String::from("1")
+    } else {
+        terms.join(" AND ")
+    };
+    let sql = format!(
+        "SELECT (SELECT coalesce(sum(patients), 0) FROM list_counts),
+                (SELECT coalesce(sum(patients), 0) FROM list_counts WHERE {clause})"
+    );
+    let (all, filtered): (i64, i64) = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(params), |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?;
+    Ok((all.max(0) as u64, filtered.max(0) as u64))
+}
+
+/// A page without a search: the sort order's index from the cursor, each filter tested.
+fn plain_page(conn: &Connection, page: &Page<'_>) -> Result<Vec<RawRow>> {
+    let column = page.query.sort.column();
+    let direction = page.direction;
+    let (mut terms, mut params) = filter_terms(&page.query.filter, page.hide);
+    if let Some((term, values)) = &page.cursor {
+        terms.push(term.clone());
+        params.extend(values.iter().cloned());
+    }
+    let clause = if terms.is_empty() {
+        String::from("1")
+    } else {
+        terms.join(" AND ")
+    };
+    let sql = format!(
+        "SELECT {ROW_COLUMNS}, {column} FROM patients WHERE {clause}
+         ORDER BY {column} {direction}, id {direction} LIMIT ?"
+    );
+    params.push(Value::Integer(page.limit as i64));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(params), raw_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The page from the search indexes: each gives its first `limit` matches in list order (read
+/// from the index alone), and the page is the first `limit` of those, read from the table.
+fn collect(conn: &Connection, page: &Page<'_>, search: &Search) -> Result<Vec<RawRow>> {
+    let column = page.query.sort.column();
+    let direction = page.direction;
+    let (mut terms, mut params) = filter_terms(&page.query.filter, page.hide);
+    if let Some((term, values)) = &page.cursor {
+        terms.push(term.clone());
+        params.extend(values.iter().cloned());
+    }
+    let limit = page.limit;
+    let (branches, mut params) = search.branches(
+        &format!("id, {column}"),
+        &terms,
+        &params,
+        &format!("ORDER BY {column} {direction}, id {direction} LIMIT {limit}"),
+    );
+    let ids = branches
+        .iter()
+        .map(|branch| format!("SELECT id FROM ({branch})"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    // NOT INDEXED: the few ids are looked up by rowid, never by walking an index for the order.
+    let sql = format!(
+        "SELECT {ROW_COLUMNS}, {column} FROM patients NOT INDEXED WHERE id IN ({ids})
+         ORDER BY {column} {direction}, id {direction} LIMIT ?"
+    );
+    params.push(Value::Integer(limit as i64));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(params), raw_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The page from the sort order's index, each row read and tested against the search; `None`
+/// when `budget` rows were read without filling it.
+fn walk(
+    conn: &Connection,
+    page: &Page<'_>,
+    search: &Search,
+    budget: Option<usize>,
+) -> Result<Option<Vec<RawRow>>> {
+    let column = page.query.sort.column();
+    let direction = page.direction;
+    let index = sort_index(page.query.sort);
+    let (condition, mut params) = search.condition();
+    let (mut terms, filter_params) = filter_terms(&page.query.filter, page.hide);
+    params.extend(filter_params);
+    if let Some((term, values)) = &page.cursor {
+        terms.push(term.clone());
+        params.extend(values.iter().cloned());
+    }
+    let clause = if terms.is_empty() {
+        String::from("1")
+    } else {
+        terms.join(" AND ")
+    };
+    // The search is a column, not a condition: every row read comes back, so that the budget
+    // counts what the walk reads.
+    let sql = format!(
+        "SELECT {ROW_COLUMNS}, {column}, {condition} FROM patients INDEXED BY {index}
+         WHERE {clause} ORDER BY {column} {direction}, id {direction}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(params))?;
+    let mut found = Vec::with_capacity(page.limit);
+    let mut read = 0usize;
+    while let Some(row) = rows.next()? {
+        read += 1;
+        if row.get::<_, bool>(ROW_COLUMN_COUNT + 1)? {
+            found.push(raw_row(row)?);
+            if found.len() >= page.limit {
+                return Ok(Some(found));
+            }
+        }
+        if budget.is_some_and(|budget| read >= budget) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(found))
+}
+
+/// The number of columns in [`ROW_COLUMNS`]; the sort value follows them.
+const ROW_COLUMN_COUNT: usize = 17;
+
+/// A row as SQLite gives it: [`ROW_COLUMNS`], then the sort value.
+struct RawRow {
+    id: i64,
+    mrn: String,
+    family: String,
+    given: String,
+    birth: String,
+    sex: String,
+    status: i64,
+    ruleset: String,
+    line: i64,
+    regimen: String,
+    wf: i64,
+    overdue: i64,
+    review: i64,
+    care_team: String,
+    updated_at: String,
+    deceased: bool,
+    deceased_date: Option<String>,
+    sort_value: Value,
+}
+
+fn raw_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok(RawRow {
+        id: row.get(0)?,
+        mrn: row.get(1)?,
+        family: row.get(2)?,
+        given: row.get(3)?,
+        birth: row.get(4)?,
+        sex: row.get(5)?,
+        status: row.get(6)?,
+        ruleset: row.get(7)?,
+        line: row.get(8)?,
+        regimen: row.get(9)?,
+        wf: row.get(10)?,
+        overdue: row.get(11)?,
+        review: row.get(12)?,
+        care_team: row.get(13)?,
+        updated_at: row.get(14)?,
+        deceased: row.get(15)?,
+        deceased_date: row.get(16)?,
+        sort_value: row.get(ROW_COLUMN_COUNT)?,
+    })
+}
+
+impl RawRow {
+    fn into_row(self) -> Result<PatientRow> {
+        let id = self.id;
+        Ok(PatientRow {
+            id,
+            mrn: self.mrn,
+            family_name: self.family,
+            given_name: self.given,
+            birth_date: parse_opt_date("patients.birth_date", Some(self.birth))?,
+            sex: Sex::parse(&self.sex).unwrap_or(Sex::Unknown),
+            status: AssessmentStatus::from_rank(self.status),
+            ruleset: self.ruleset,
+            line: self.line.max(0) as u32,
+            regimen: self.regimen,
+            way_forward: u8::try_from(self.wf).ok(),
+            overdue: self.overdue != 0,
+            review: match self.review {
+                0 => Some(ReviewState::Unreviewed),
+                1 => Some(ReviewState::Confirmed),
+                2 => Some(ReviewState::Dismissed),
+                _ => None,
+            },
+            care_team: self.care_team,
+            updated_at: self.updated_at,
+            deceased: self.deceased,
+            deceased_date: parse_opt_date("patients.deceased_date", self.deceased_date)?,
+            cursor: Some(Cursor {
+                value: self.sort_value,
+                id,
+            }),
+        })
+    }
+}
+
+/// The terms of a filter other than its search, and their parameters; `hide_deceased` leaves
+/// the deceased out (see [`hides_deceased`]). Every column they name is in the maintained
+/// counts and in each search index.
+fn filter_terms(filter: &ListFilter, hide_deceased: bool) -> (Vec<String>, Vec<Value>) {
     let mut terms: Vec<String> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
     if hide_deceased {
@@ -550,33 +966,12 @@ fn where_clause(filter: &ListFilter, hide_deceased: bool) -> (String, Vec<Value>
     if filter.overdue_only {
         terms.push("list_wf_overdue = 1".into());
     }
-    if let Some(search) = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        // Prefix ranges, so each alternative is an index range scan.
-        let lower = search.to_lowercase();
-        let upper = search.to_uppercase();
-        let high = |s: &str| format!("{s}\u{10FFFF}");
-        if filter.mrn_only {
-            terms.push("(upper(mrn) >= ? AND upper(mrn) < ?)".into());
-        } else {
-            terms.push(
-                "((name_key >= ? AND name_key < ?) OR (lower(given_name) >= ? AND lower(given_name) < ?) \
-                 OR (upper(mrn) >= ? AND upper(mrn) < ?))"
-                    .into(),
-            );
-            params.extend([
-                Value::Text(lower.clone()),
-                Value::Text(high(&lower)),
-                Value::Text(lower.clone()),
-                Value::Text(high(&lower)),
-            ]);
-        }
-        params.extend([Value::Text(upper.clone()), Value::Text(high(&upper))]);
-    }
+    (terms, params)
+}
+
+/// The WHERE clause and its parameters for a filter with no search (always at least `1`).
+fn where_clause(filter: &ListFilter, hide_deceased: bool) -> (String, Vec<Value>) {
+    let (terms, params) = filter_terms(filter, hide_deceased);
     if terms.is_empty() {
         (String::from("1"), params)
     } else {
