@@ -508,7 +508,7 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Writes `first`, and the batches the reader has ready after it while the transaction is
+    /// Writes `first`, and the batches the reader hands over after it while the transaction is
     /// shorter than [`crate::store::BULK_TRANSACTION`], in one transaction: each commit writes
     /// every page the transaction touched, and the ledger's indexes (random ids) have their
     /// pages touched by every batch. Returns how far into the file the written batches reach.
@@ -679,11 +679,14 @@ impl Writer<'_> {
                         Op::UnknownStopReason(words) => counted.stop_reason_not_understood(words),
                     }
                 }
-                if started.elapsed() >= crate::store::BULK_TRANSACTION {
+                let Some(left) = crate::store::BULK_TRANSACTION.checked_sub(started.elapsed())
+                else {
                     break;
-                }
-                // Never waits for the reader with the lock held.
-                match receiver.try_recv() {
+                };
+                // Waits for the reader within the transaction's time rather than committing
+                // whenever it is behind (on a busy machine, every few hundred resources): each
+                // commit writes the ledger's index pages again.
+                match receiver.recv_timeout(left) {
                     Ok(next) => batch = next,
                     Err(_) => break,
                 }
