@@ -21,6 +21,8 @@ mod project;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -256,21 +258,55 @@ fn import_all(
         ..Progress::default()
     };
     progress(&state);
-    for path in &files {
-        let before = state.bytes_done;
-        let mut file = import_file(store, rules, path, today, options, &mut |read| {
-            state.bytes_done = before + read;
-            progress(&state);
+    // The first read of the next file (parsing and hashing it, which needs no database) runs on
+    // a thread while this one is written: it was a tenth of the import, with the second core
+    // idle. What the first read finds is checked against the database here, in file order,
+    // after the files before it are written, as if it had been read now.
+    let scanning = AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Scan>(1);
+        let files = &files;
+        let scanning = &scanning;
+        scope.spawn(move || {
+            for path in files {
+                // The importer stopped (it failed): stop reading.
+                if sender.send(scan(rules, path, options, scanning)).is_err() {
+                    break;
+                }
+            }
         });
-        if let Some(name) = options.names.get(path) {
-            file.path.clone_from(name);
+        for path in files {
+            let before = state.bytes_done;
+            let scanned = loop {
+                match receiver.recv_timeout(std::time::Duration::from_millis(100)) {
+                    Ok(scanned) => break scanned,
+                    // Still reading the file this one waits for.
+                    Err(RecvTimeoutError::Timeout) => {
+                        state.bytes_done = before + scanning.load(Ordering::Relaxed);
+                        progress(&state);
+                    }
+                    Err(RecvTimeoutError::Disconnected) => {
+                        break Scan::Failed(String::from("internal error while reading the file"));
+                    }
+                }
+            };
+            state.bytes_done = before + std::fs::metadata(path).map_or(0, |m| m.len());
+            progress(&state);
+            let first = state.bytes_done;
+            let mut file = import_file(store, rules, path, scanned, today, options, &mut |read| {
+                state.bytes_done = first + read;
+                progress(&state);
+            });
+            if let Some(name) = options.names.get(path) {
+                file.path.clone_from(name);
+            }
+            state.files_done += 1;
+            state.bytes_done = before + 2 * std::fs::metadata(path).map_or(0, |m| m.len());
+            state.resources += file.resources;
+            progress(&state);
+            report.files.push(file);
         }
-        state.files_done += 1;
-        state.bytes_done = before + 2 * std::fs::metadata(path).map_or(0, |m| m.len());
-        state.resources += file.resources;
-        progress(&state);
-        report.files.push(file);
-    }
+    });
     // Patients whose resources changed (this run, or a run that was interrupted).
     let rebuilt = project::rebuild_dirty(store, rules, today)?;
     report.rebuilt = rebuilt.patients;
@@ -409,23 +445,57 @@ impl<R: Read, F: FnMut(u64)> Read for Hashing<R, F> {
     }
 }
 
+/// What the first read of a file found, before the database is asked anything.
+enum Scan {
+    /// The file cannot be opened, or is too large.
+    Failed(String),
+    /// refract's own document (read whole by [`native_file`]).
+    Native {
+        file: std::fs::File,
+        size: u64,
+    },
+    Fhir {
+        size: u64,
+        first: FirstRead,
+    },
+}
+
+/// The first read of a file: opened, recognised, and (FHIR) read through by [`first_read`].
+/// `progress`: how far into the file it is (every 8 MB).
+fn scan(rules: &Rules, path: &Path, options: &ImportOptions, progress: &AtomicU64) -> Scan {
+    progress.store(0, Ordering::Relaxed);
+    let limit = options.max_file_bytes.unwrap_or(DEFAULT_MAX_FILE_BYTES);
+    let (file, size) = match files::open_checked(path, limit) {
+        Ok(opened) => opened,
+        Err(why) => return Scan::Failed(why),
+    };
+    if crate::store::NativeDocument::sniff(path) {
+        return Scan::Native { file, size };
+    }
+    Scan::Fhir {
+        size,
+        first: first_read(rules, file, size, limit, options, progress),
+    }
+}
+
 fn import_file(
     store: &mut Store,
     rules: &Rules,
     path: &Path,
+    scanned: Scan,
     today: NaiveDate,
     options: &ImportOptions,
     progress: &mut dyn FnMut(u64),
 ) -> FileReport {
     let limit = options.max_file_bytes.unwrap_or(DEFAULT_MAX_FILE_BYTES);
-    let (file, size) = match files::open_checked(path, limit) {
-        Ok(opened) => opened,
-        Err(why) => return FileReport::failed(path, &why),
+    let (size, first) = match scanned {
+        Scan::Failed(why) => return FileReport::failed(path, &why),
+        Scan::Native { file, size } => {
+            return native_file(store, rules, path, file, size, limit, today);
+        }
+        Scan::Fhir { size, first } => (size, first),
     };
-    if crate::store::NativeDocument::sniff(path) {
-        return native_file(store, rules, path, file, size, limit, today);
-    }
-    let checked = match check(store, rules, file, size, limit, options, progress) {
+    let checked = match check(store, first, options) {
         Ok(checked) => checked,
         Err(why) => return FileReport::failed(path, &why),
     };
@@ -472,7 +542,7 @@ fn import_file(
             replace,
         },
         &mut report,
-        &mut |read| progress(size + read),
+        progress,
     );
     if let Err(err) = applied {
         report.outcome = FileOutcome::Failed;
@@ -484,24 +554,47 @@ fn import_file(
     report
 }
 
-/// The first read: the file is readable FHIR, and each Patient names one person, in the file
-/// and in the database. Changes nothing.
-fn check(
-    store: &Store,
+/// What the first read of a file learns without the database: its digest, the bundle URLs of
+/// its patients and medications, and its Patients (in file order) with the identifiers they
+/// are matched on.
+struct FirstRead {
+    sha256: String,
+    complete_record: bool,
+    urls: HashMap<String, String>,
+    patients: Vec<FilePatient>,
+    /// Why the file cannot be imported, found after the Patients listed: [`check`] reports a
+    /// Patient before it the database refuses first, as a read that stopped there would have.
+    refused: Option<String>,
+}
+
+/// A Patient of a file, as its first read saw it.
+struct FilePatient {
+    /// Where in the file.
+    at: String,
+    /// Its resource id.
+    id: Option<String>,
+    /// Every identifier it is matched on.
+    keys: Vec<(String, String)>,
+}
+
+/// The first read: the file is readable FHIR, and no two Patients of it share an identifier.
+/// Touches no database.
+fn first_read(
     rules: &Rules,
     file: std::fs::File,
     size: u64,
     limit: u64,
     options: &ImportOptions,
-    progress: &mut dyn FnMut(u64),
-) -> Result<Checked, String> {
+    progress: &AtomicU64,
+) -> FirstRead {
     let mut hashing = Hashing {
         inner: file.take(limit + 1),
         hasher: Sha256::new(),
         read: 0,
-        report: |read| progress(read),
+        report: |read| progress.store(read, Ordering::Relaxed),
     };
     let mut urls = HashMap::new();
+    let mut patients = Vec::new();
     // Each identifier of the file's patients, with the patient (source, id or URL) that
     // carries it: two Patients of one file sharing an identifier would be merged.
     let mut in_file: HashMap<(String, String), String> = HashMap::new();
@@ -544,17 +637,11 @@ fn check(
                         ));
                     }
                 }
-                identity_problem(
-                    store,
-                    &source,
-                    patient.id.as_deref(),
-                    &keys,
-                    &options.equivalent_systems,
-                )
-                .map_err(|err| err.to_string())?
-                .map_or(Ok(()), |why| {
-                    Err(format!("{}: {why}; nothing imported", raw.path))
-                })?;
+                patients.push(FilePatient {
+                    at: raw.path.clone(),
+                    id: patient.id,
+                    keys,
+                });
             }
             Mapped::Medication { id, .. } => {
                 if let Some(url) = raw.full_url {
@@ -564,18 +651,49 @@ fn check(
             _ => {}
         }
         Ok(())
-    })
-    .map_err(|err| match err {
-        StreamError::Fhir(err) => err.to_string(),
-        StreamError::Stopped(why) => why,
-    })?;
-    if hashing.read > limit {
-        return Err(files::too_large(hashing.read, limit));
+    });
+    let complete_record = summary
+        .as_ref()
+        .is_ok_and(|summary| summary.complete_record);
+    let refused = match summary {
+        Err(StreamError::Fhir(err)) => Some(err.to_string()),
+        Err(StreamError::Stopped(why)) => Some(why),
+        Ok(_) if hashing.read > limit => Some(files::too_large(hashing.read, limit)),
+        Ok(_) => None,
+    };
+    FirstRead {
+        sha256: crate::digest::hex(&hashing.hasher.finalize()),
+        complete_record,
+        urls,
+        patients,
+        refused,
+    }
+}
+
+/// The first read's Patients against the database: each names one person (see
+/// [`identity_problem`]). Changes nothing.
+fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Checked, String> {
+    let source = source_of(options);
+    for patient in &first.patients {
+        identity_problem(
+            store,
+            &source,
+            patient.id.as_deref(),
+            &patient.keys,
+            &options.equivalent_systems,
+        )
+        .map_err(|err| err.to_string())?
+        .map_or(Ok(()), |why| {
+            Err(format!("{}: {why}; nothing imported", patient.at))
+        })?;
+    }
+    if let Some(why) = first.refused {
+        return Err(why);
     }
     Ok(Checked {
-        sha256: crate::digest::hex(&hashing.hasher.finalize()),
-        complete_record: summary.complete_record,
-        urls,
+        sha256: first.sha256,
+        complete_record: first.complete_record,
+        urls: first.urls,
     })
 }
 

@@ -355,7 +355,7 @@ fn entry_resource<E>(
         }
         return Ok(());
     };
-    let head: Head = serde_json::from_str(resource.get()).map_err(|err| json_error(&path, &err))?;
+    let head = head_of(resource.get()).map_err(|err| json_error(&path, &err))?;
     let Some(resource_type) = head.resource_type else {
         return Err(FhirError::at(&path, "no resourceType").into());
     };
@@ -377,6 +377,71 @@ fn entry_resource<E>(
         request: entry.request.as_ref(),
     })
     .map_err(StreamError::Stopped)
+}
+
+/// The type and id of a bundle entry's resource, whose JSON the bundle's parse has already
+/// checked whole: read from its first keys, stopping once both are found (FHIR writes
+/// `resourceType` first and the id after it), instead of skipping through the rest of every
+/// resource a second time (an eighth of the import of Synthea bundles).
+fn head_of(json: &str) -> Result<Head, serde_json::Error> {
+    struct Keys<'h> {
+        head: &'h mut Head,
+        done: &'h mut bool,
+    }
+    impl<'de> Visitor<'de> for Keys<'_> {
+        type Value = ();
+        fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            formatter.write_str("a FHIR resource (a JSON object)")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen_type = false;
+            let mut seen_id = false;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                match key.as_ref() {
+                    "resourceType" if seen_type => {
+                        return Err(de::Error::duplicate_field("resourceType"));
+                    }
+                    "resourceType" => {
+                        self.head.resource_type = map.next_value()?;
+                        seen_type = true;
+                    }
+                    "id" if seen_id => return Err(de::Error::duplicate_field("id")),
+                    "id" => {
+                        self.head.id = map.next_value()?;
+                        seen_id = true;
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                if seen_type && seen_id {
+                    *self.done = true;
+                    // Stops the parse: the rest of the object is not read.
+                    return Err(de::Error::custom("found"));
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut head = Head {
+        resource_type: None,
+        id: None,
+    };
+    let mut done = false;
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let read = de::Deserializer::deserialize_map(
+        &mut deserializer,
+        Keys {
+            head: &mut head,
+            done: &mut done,
+        },
+    );
+    match read {
+        Err(_) if done => {}
+        Err(err) => return Err(err),
+        Ok(()) => deserializer.end()?,
+    }
+    Ok(head)
 }
 
 /// A file too large to read whole: NDJSON when its first line is a JSON value of its own, else

@@ -23,10 +23,10 @@ use crate::store::{Store, StoreError, now_utc};
 /// resources waiting is exact; beyond this, they are not listed one by one).
 const MAX_UNRESOLVED: usize = 100_000;
 
-/// Resources per write transaction: about a tenth of a second of work each (measured), so
-/// that another process's save waits at most that long, while commits stay a small part of
-/// the import.
-const BATCH_RESOURCES: usize = 4_000;
+/// Resources per batch the reader hands the writer: small, so that the writer starts soon
+/// after the reader (a bundle of 100 patients is about 2,000 resources). The writer puts as
+/// many batches as are ready in one transaction, up to [`crate::store::BULK_TRANSACTION`].
+const BATCH_RESOURCES: usize = 250;
 
 /// What the second read needs.
 pub(super) struct Input<'a> {
@@ -122,7 +122,7 @@ pub(super) fn apply_file(
         unresolved: std::collections::BTreeSet::new(),
     };
     let outcome = std::thread::scope(|scope| {
-        let (sender, receiver) = sync_channel::<Batch>(2);
+        let (sender, receiver) = sync_channel::<Batch>(16);
         let reader = scope.spawn(move || read(file, size, limit, rules, options, checked, &sender));
         let written = writer.write_all(store, &receiver, report, progress);
         // Dropped first: a reader blocked on a full channel sees it closed and stops.
@@ -500,25 +500,31 @@ impl Writer<'_> {
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), StoreError> {
         for batch in receiver {
-            self.write_batch(store, &batch, report)?;
-            progress(batch.read);
+            let read = self.write_batches(store, batch, receiver, report)?;
+            progress(read);
             // A colleague's save waiting for the lock goes first.
-            std::thread::sleep(crate::store::BULK_PAUSE);
+            crate::store::bulk_pause();
         }
         Ok(())
     }
 
-    fn write_batch(
+    /// Writes `first`, and the batches the reader hands over after it while the transaction is
+    /// shorter than [`crate::store::BULK_TRANSACTION`], in one transaction: each commit writes
+    /// every page the transaction touched, and the ledger's indexes (random ids) have their
+    /// pages touched by every batch. Returns how far into the file the written batches reach.
+    fn write_batches(
         &mut self,
         store: &mut Store,
-        batch: &Batch,
+        first: Batch,
+        receiver: &Receiver<Batch>,
         report: &mut FileReport,
-    ) -> Result<(), StoreError> {
+    ) -> Result<u64, StoreError> {
         let now = now_utc();
-        // Counted into a copy, so that a batch rolled back leaves the report as it was.
+        // Counted into a copy, so that a transaction rolled back leaves the report as it was.
         let mut counted = report.clone();
-        counted.resources += batch.resources;
-        let run = store.import_write(|tx| {
+        let started = std::time::Instant::now();
+        let (run, read) = store.import_write(|tx| {
+            let mut batch = first;
             let run = match self.run {
                 Some(run) => run,
                 None => tx.begin_run(self.run_key, &process_name(), now)?,
@@ -528,156 +534,172 @@ impl Writer<'_> {
             // The patient of the last subject looked up (files list a patient's resources
             // together, so most look-ups repeat the last one).
             let mut last: Option<((String, String), Option<PatientId>)> = None;
-            for op in &batch.ops {
-                match op {
-                    Op::Patient {
-                        at,
-                        key,
-                        patient,
-                        keys,
-                    } => {
-                        counted.patients += 1;
-                        let id = match tx.match_patient(keys, self.equivalent)? {
-                            PatientMatch::Existing(id) => id,
-                            PatientMatch::New => {
-                                self.stage_new_patient(tx, run, op, &mut counted)?;
-                                continue;
-                            }
-                            PatientMatch::Ambiguous(..) => {
-                                // Checked on the first read; another process got in between.
-                                counted.warn(
-                                    at,
-                                    format!("Patient/{}", key.as_deref().unwrap_or("")),
-                                    "left out: its identifiers now name two stored patients",
-                                );
-                                continue;
-                            }
-                        };
-                        if tx.update_demographics(id, patient, run)? {
-                            counted.demographics_changed += 1;
-                        }
-                        // A Patient id new to them brings what was filed under it.
-                        tx.add_identifiers(id, keys)?;
-                        last = None;
-                        if self.replace {
-                            self.file_patients.push(id);
-                        }
-                    }
-                    Op::Medication {
-                        source,
-                        id,
-                        body,
-                        digest,
-                    } => {
-                        let entry = LedgerEntry {
-                            source,
-                            resource_type: "Medication",
-                            id,
-                            subject: None,
-                            refers: None,
-                            last_updated: None,
-                            digest,
-                            body,
-                            import_id: run,
-                        };
-                        match tx.upsert_resource(&entry, None, self.replace)? {
-                            Upserted::Added => {
-                                counted.added += 1;
-                                tx.mark_referrers_dirty(source, id)?;
-                            }
-                            Upserted::Updated => counted.updated += 1,
-                            _ => counted.unchanged += 1,
-                        }
-                    }
-                    Op::Resource(resource) => {
-                        let subject = &resource.subject;
-                        let patient = match &last {
-                            Some((key, patient)) if key == subject => *patient,
-                            _ => {
-                                let patient = tx.patient_of_subject(&subject.0, &subject.1)?;
-                                last = Some((subject.clone(), patient));
-                                patient
-                            }
-                        };
-                        if patient.is_none() && self.unresolved.len() < MAX_UNRESOLVED {
-                            self.unresolved.insert(subject.clone());
-                        }
-                        match resource.kind {
-                            Kind::Condition => counted.conditions += 1,
-                            Kind::Exposure => counted.exposures += 1,
-                            Kind::Observation(rows) => counted.observations += rows,
-                            Kind::Procedure => counted.procedures += 1,
-                        }
-                        let entry = LedgerEntry {
-                            source: &resource.source,
-                            resource_type: resource.resource_type,
-                            id: &resource.id,
-                            subject: Some(subject.1.as_str()),
-                            refers: resource.refers.as_deref(),
-                            last_updated: resource.last_updated.as_deref(),
-                            digest: &resource.digest,
-                            body: &resource.body,
-                            import_id: run,
-                        };
-                        match tx.upsert_resource(&entry, patient, self.replace)? {
-                            Upserted::Added => {
-                                counted.added += 1;
-                                if let Some(patient) = patient {
-                                    added.entry(patient).or_default().push(format!(
-                                        "{}/{}",
-                                        resource.resource_type, resource.id
-                                    ));
+            loop {
+                counted.resources += batch.resources;
+                for op in &batch.ops {
+                    match op {
+                        Op::Patient {
+                            at,
+                            key,
+                            patient,
+                            keys,
+                        } => {
+                            counted.patients += 1;
+                            let id = match tx.match_patient(keys, self.equivalent)? {
+                                PatientMatch::Existing(id) => id,
+                                PatientMatch::New => {
+                                    self.stage_new_patient(tx, run, op, &mut counted)?;
+                                    continue;
                                 }
+                                PatientMatch::Ambiguous(..) => {
+                                    // Checked on the first read; another process got in between.
+                                    counted.warn(
+                                        at,
+                                        format!("Patient/{}", key.as_deref().unwrap_or("")),
+                                        "left out: its identifiers now name two stored patients",
+                                    );
+                                    continue;
+                                }
+                            };
+                            if tx.update_demographics(id, patient, run)? {
+                                counted.demographics_changed += 1;
                             }
-                            Upserted::Updated => counted.updated += 1,
-                            Upserted::Unchanged => counted.unchanged += 1,
-                            Upserted::Older => counted.older += 1,
-                            Upserted::OtherSubject(owner) => {
-                                let owner = match tx.patient_of_subject(&subject.0, &owner)? {
-                                    Some(id) => store_describe(tx, id),
-                                    None => format!("Patient/{owner}"),
-                                };
-                                counted.warn(
-                                    &resource.at,
-                                    format!("{}/{}", resource.resource_type, resource.id),
-                                    &format!(
-                                        "not changed: it is stored as another patient's \
+                            // A Patient id new to them brings what was filed under it.
+                            tx.add_identifiers(id, keys)?;
+                            last = None;
+                            if self.replace {
+                                self.file_patients.push(id);
+                            }
+                        }
+                        Op::Medication {
+                            source,
+                            id,
+                            body,
+                            digest,
+                        } => {
+                            let entry = LedgerEntry {
+                                source,
+                                resource_type: "Medication",
+                                id,
+                                subject: None,
+                                refers: None,
+                                last_updated: None,
+                                digest,
+                                body,
+                                import_id: run,
+                            };
+                            match tx.upsert_resource(&entry, None, self.replace)? {
+                                Upserted::Added => {
+                                    counted.added += 1;
+                                    tx.mark_referrers_dirty(source, id)?;
+                                }
+                                Upserted::Updated => counted.updated += 1,
+                                _ => counted.unchanged += 1,
+                            }
+                        }
+                        Op::Resource(resource) => {
+                            let subject = &resource.subject;
+                            let patient = match &last {
+                                Some((key, patient)) if key == subject => *patient,
+                                _ => {
+                                    let patient = tx.patient_of_subject(&subject.0, &subject.1)?;
+                                    last = Some((subject.clone(), patient));
+                                    // Remembered once per run of one subject's resources, not
+                                    // once per resource.
+                                    if patient.is_none() && self.unresolved.len() < MAX_UNRESOLVED {
+                                        self.unresolved.insert(subject.clone());
+                                    }
+                                    patient
+                                }
+                            };
+                            match resource.kind {
+                                Kind::Condition => counted.conditions += 1,
+                                Kind::Exposure => counted.exposures += 1,
+                                Kind::Observation(rows) => counted.observations += rows,
+                                Kind::Procedure => counted.procedures += 1,
+                            }
+                            let entry = LedgerEntry {
+                                source: &resource.source,
+                                resource_type: resource.resource_type,
+                                id: &resource.id,
+                                subject: Some(subject.1.as_str()),
+                                refers: resource.refers.as_deref(),
+                                last_updated: resource.last_updated.as_deref(),
+                                digest: &resource.digest,
+                                body: &resource.body,
+                                import_id: run,
+                            };
+                            match tx.upsert_resource(&entry, patient, self.replace)? {
+                                Upserted::Added => {
+                                    counted.added += 1;
+                                    if let Some(patient) = patient {
+                                        added.entry(patient).or_default().push(format!(
+                                            "{}/{}",
+                                            resource.resource_type, resource.id
+                                        ));
+                                    }
+                                }
+                                Upserted::Updated => counted.updated += 1,
+                                Upserted::Unchanged => counted.unchanged += 1,
+                                Upserted::Older => counted.older += 1,
+                                Upserted::OtherSubject(owner) => {
+                                    let owner = match tx.patient_of_subject(&subject.0, &owner)? {
+                                        Some(id) => store_describe(tx, id),
+                                        None => format!("Patient/{owner}"),
+                                    };
+                                    counted.warn(
+                                        &resource.at,
+                                        format!("{}/{}", resource.resource_type, resource.id),
+                                        &format!(
+                                            "not changed: it is stored as another patient's \
                                          ({owner}); are these files from two systems with the \
                                          same ids? import each with --source NAME"
-                                    ),
-                                );
+                                        ),
+                                    );
+                                }
                             }
                         }
-                    }
-                    Op::Removed {
-                        source,
-                        resource_type,
-                        id,
-                    } => {
-                        if tx.remove_resource(source, resource_type, id, run)? {
-                            counted.removed += 1;
+                        Op::Removed {
+                            source,
+                            resource_type,
+                            id,
+                        } => {
+                            if tx.remove_resource(source, resource_type, id, run)? {
+                                counted.removed += 1;
+                            }
                         }
+                        Op::Warning {
+                            at,
+                            resource,
+                            message,
+                        } => counted.warn(at, resource.clone(), message),
+                        Op::Skipped(kind) => {
+                            *counted.skipped.entry(kind.clone()).or_default() += 1;
+                        }
+                        Op::UnknownStopReason(words) => counted.stop_reason_not_understood(words),
                     }
-                    Op::Warning {
-                        at,
-                        resource,
-                        message,
-                    } => counted.warn(at, resource.clone(), message),
-                    Op::Skipped(kind) => {
-                        *counted.skipped.entry(kind.clone()).or_default() += 1;
-                    }
-                    Op::UnknownStopReason(words) => counted.stop_reason_not_understood(words),
+                }
+                let Some(left) = crate::store::BULK_TRANSACTION.checked_sub(started.elapsed())
+                else {
+                    break;
+                };
+                // Waits for the reader within the transaction's time rather than committing
+                // whenever it is behind (on a busy machine, every few hundred resources): each
+                // commit writes the ledger's index pages again.
+                match receiver.recv_timeout(left) {
+                    Ok(next) => batch = next,
+                    Err(_) => break,
                 }
             }
             for (patient, resources) in &added {
                 tx.audit_added(*patient, run, resources)?;
             }
             tx.run_progress(run, &summary_json(&counted))?;
-            Ok(run)
+            Ok((run, batch.read))
         })?;
         self.run = Some(run);
         *report = counted;
-        Ok(())
+        Ok(read)
     }
 
     /// After the last batch: a replace removes what the file's patients no longer have, and

@@ -5,9 +5,12 @@
 //! touched by four files of a Bulk export is rebuilt once.
 //!
 //! Each batch of patients is read, then computed on both cores (mapping, line derivation and
-//! evaluation are pure), then written, in one transaction.
+//! evaluation are pure), then written; a transaction takes batch after batch for up to a tenth
+//! of a second.
 
 use std::collections::HashMap;
+
+use std::time::Instant;
 
 use chrono::NaiveDate;
 
@@ -16,13 +19,14 @@ use crate::fhir::model::CodeableConcept;
 use crate::fhir::{ImportedItems, Item, RowSources, finish_medication, record_of};
 use crate::rules::Rules;
 use crate::store::imports::{IdentityLookup, ImportTx, PatientMatch, PendingRow, StoredResource};
-use crate::store::{Evaluated, SourceIds, Store, StoreError, now_utc};
+use crate::store::{BULK_TRANSACTION, Evaluated, SourceIds, Store, StoreError, now_utc};
 
 use super::{ImportWarning, MAX_WARNINGS, PendingPatient, identity_problem};
 
-/// Patients rebuilt per write transaction: a tenth of a second or so of work (measured), so
-/// that a colleague's save never waits long.
-const PATIENTS_PER_BATCH: usize = 100;
+/// Patients read, computed and written at a time: a few hundredths of a second of work. A
+/// transaction takes batch after batch up to [`BULK_TRANSACTION`], so that a colleague's save
+/// never waits long while commits (each writes every page the transaction touched) stay few.
+const PATIENTS_PER_BATCH: usize = 50;
 
 /// What [`rebuild_dirty`] did.
 #[derive(Debug, Clone, Default)]
@@ -58,44 +62,61 @@ pub fn rebuild_dirty(
     // transaction, so that no one ever sees a patient without their record.
     loop {
         let now = now_utc();
-        let done = store.import_write(|tx| {
-            let pending = tx.pending_patients(PATIENTS_PER_BATCH)?;
-            let mut read = Vec::with_capacity(pending.len());
-            for row in &pending {
-                tx.remove_pending_patient(&row.source, &row.id)?;
-                let Ok(new) = serde_json::from_str::<PendingPatient>(&row.body) else {
-                    continue;
-                };
-                // Their resources are filed under their Patient id, now theirs.
-                let Some((id, created)) = create_or_merge(tx, row, &new, now, &mut rebuilt)? else {
-                    continue;
-                };
-                let mut person = new.patient;
-                person.id = id;
-                read.push(read_patient(tx, id, created.then_some(person))?);
+        let started = Instant::now();
+        let more = store.import_write(|tx| {
+            loop {
+                let pending = tx.pending_patients(PATIENTS_PER_BATCH)?;
+                let mut read = Vec::with_capacity(pending.len());
+                for row in &pending {
+                    tx.remove_pending_patient(&row.source, &row.id)?;
+                    let Ok(new) = serde_json::from_str::<PendingPatient>(&row.body) else {
+                        continue;
+                    };
+                    // Their resources are filed under their Patient id, now theirs.
+                    let Some((id, created)) = create_or_merge(tx, row, &new, now, &mut rebuilt)?
+                    else {
+                        continue;
+                    };
+                    let mut person = new.patient;
+                    person.id = id;
+                    read.push(read_patient(tx, id, created.then_some(person))?);
+                }
+                write_batch(tx, rules, today, &read, &mut rebuilt)?;
+                if pending.len() < PATIENTS_PER_BATCH {
+                    return Ok(false);
+                }
+                if started.elapsed() >= BULK_TRANSACTION {
+                    return Ok(true);
+                }
             }
-            write_batch(tx, rules, today, &read, &mut rebuilt)?;
-            Ok(pending.len())
         })?;
-        if done == 0 {
+        if !more {
             break;
         }
-        std::thread::sleep(crate::store::BULK_PAUSE);
+        crate::store::bulk_pause();
     }
     loop {
-        let done = store.import_write(|tx| {
-            let ids = tx.dirty_patients(PATIENTS_PER_BATCH)?;
-            let read = ids
-                .iter()
-                .map(|id| read_patient(tx, *id, None))
-                .collect::<Result<Vec<_>, _>>()?;
-            write_batch(tx, rules, today, &read, &mut rebuilt)?;
-            Ok(ids.len())
+        let started = Instant::now();
+        let more = store.import_write(|tx| {
+            loop {
+                let ids = tx.dirty_patients(PATIENTS_PER_BATCH)?;
+                let read = ids
+                    .iter()
+                    .map(|id| read_patient(tx, *id, None))
+                    .collect::<Result<Vec<_>, _>>()?;
+                write_batch(tx, rules, today, &read, &mut rebuilt)?;
+                if ids.len() < PATIENTS_PER_BATCH {
+                    return Ok(false);
+                }
+                if started.elapsed() >= BULK_TRANSACTION {
+                    return Ok(true);
+                }
+            }
         })?;
-        if done == 0 {
+        if !more {
             return Ok(rebuilt);
         }
-        std::thread::sleep(crate::store::BULK_PAUSE);
+        crate::store::bulk_pause();
     }
 }
 

@@ -1145,8 +1145,17 @@ impl NativeDocument {
         let Ok(file) = std::fs::File::open(path) else {
             return false;
         };
-        let mut prefix = Vec::with_capacity(4096);
-        if file.take(1 << 20).read_to_end(&mut prefix).is_err() {
+        // The first keys decide almost always: a 1 MB read per file showed in the profiles of
+        // importing many small bundles. More is read only when they do not.
+        let mut prefix = Vec::with_capacity(16 << 10);
+        let mut file = file.take(1 << 20);
+        if (&mut file).take(16 << 10).read_to_end(&mut prefix).is_err() {
+            return false;
+        }
+        if let Some(decided) = decide_native(&prefix) {
+            return decided;
+        }
+        if file.read_to_end(&mut prefix).is_err() {
             return false;
         }
         is_native(&prefix)
@@ -1156,6 +1165,11 @@ impl NativeDocument {
 /// Reads the top-level keys of a (possibly truncated) JSON object in order, until `format` or
 /// `resourceType` decides.
 fn is_native(prefix: &[u8]) -> bool {
+    decide_native(prefix).unwrap_or(false)
+}
+
+/// [`is_native`], or `None` when the prefix ends before a key decides.
+fn decide_native(prefix: &[u8]) -> Option<bool> {
     use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
     struct Keys<'a>(&'a mut Option<bool>);
     impl<'de> Visitor<'de> for Keys<'_> {
@@ -1186,7 +1200,7 @@ fn is_native(prefix: &[u8]) -> bool {
     let start = prefix.strip_prefix("\u{feff}".as_bytes()).unwrap_or(prefix);
     let mut decided = None;
     let _ = serde_json::Deserializer::from_slice(start).deserialize_map(Keys(&mut decided));
-    decided.unwrap_or(false)
+    decided
 }
 
 impl Store {
