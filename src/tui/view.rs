@@ -575,7 +575,7 @@ fn render_footer(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame
             (entries, Vec::new())
         };
     let entry_width =
-        |(key, help): &(String, String)| key.chars().count() + help.chars().count() + 3;
+        |(key, help): &(String, String)| crate::text::width(key) + crate::text::width(help) + 3;
     let reserved: usize = pinned.iter().map(entry_width).sum();
     let mut width = 0usize;
     let push = |spans: &mut Vec<Span<'static>>, (key, help): (String, String)| {

@@ -317,8 +317,8 @@ pub(super) fn render_assessment(
     };
     let room = usize::from(area.width.saturating_sub(4));
     let label_room = room
-        .saturating_sub(1 + caution.chars().count() + review.width())
-        .saturating_sub(status.symbol().chars().count() + 1);
+        .saturating_sub(1 + crate::text::width(caution) + review.width())
+        .saturating_sub(crate::text::width(status.symbol()) + 1);
     let title = Line::from(vec![
         Span::raw(" "),
         Span::styled(
@@ -767,7 +767,7 @@ fn render_history(
         .history
         .iter()
         .skip(screen.scroll)
-        .map(|entry| entry.action.chars().count())
+        .map(|entry| crate::text::width(&entry.action))
         .max()
         .unwrap_or(0)
         .clamp(16, 28);

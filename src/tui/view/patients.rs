@@ -165,8 +165,8 @@ fn render_controls(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
         _ if model.list.loading => String::from("loading…"),
         _ => String::new(),
     };
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let pad = usize::from(area.width).saturating_sub(used + position.chars().count() + 1);
+    let used: usize = spans.iter().map(|s| crate::text::width(&s.content)).sum();
+    let pad = usize::from(area.width).saturating_sub(used + crate::text::width(&position) + 1);
     spans.push(Span::raw(" ".repeat(pad)));
     spans.push(Span::styled(position, theme.muted()));
     frame.render_widget(Line::from(spans), area);

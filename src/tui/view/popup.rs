@@ -40,7 +40,8 @@ pub fn render(
                     let piece = format!("{symbol} {meaning}");
                     if current.trim().is_empty() {
                         current.push_str(&piece);
-                    } else if current.chars().count() + 3 + piece.chars().count() > width {
+                    } else if crate::text::width(&current) + 3 + crate::text::width(&piece) > width
+                    {
                         lines.push(Line::from(Span::raw(std::mem::take(&mut current))));
                         current = format!("  {piece}");
                     } else {

@@ -300,7 +300,7 @@ impl Widget for &Timeline<'_> {
             };
             let label_end = axis
                 .column(tick)
-                .map(|column| column + label.chars().count() as u16);
+                .map(|column| column + crate::text::width(&label) as u16);
             // A label the today marker would cut in two ("┊2╎26") is left out: the marker and
             // the neighbouring labels say where the year is.
             let hides_today = matches!(
@@ -312,7 +312,7 @@ impl Widget for &Timeline<'_> {
                 && !hides_today
             {
                 buf.set_string(column, y, format!("┊{label}"), theme.muted());
-                last_label_end = column + label.chars().count() as u16 + 2;
+                last_label_end = column + crate::text::width(&label) as u16 + 2;
             }
             tick = if months_view {
                 tick.checked_add_months(chrono::Months::new(if (end - start).num_days() > 365 {
@@ -631,7 +631,7 @@ impl Timeline<'_> {
 fn pick(candidates: &[String], room: usize) -> String {
     candidates
         .iter()
-        .find(|c| c.chars().count() <= room)
+        .find(|c| crate::text::width(c) <= room)
         .or_else(|| candidates.last())
         .cloned()
         .unwrap_or_default()

@@ -493,7 +493,7 @@ fn wrap_spans(spans: &[Span<'static>], width: usize) -> Vec<Line<'static>> {
     let width = width.max(8);
     let indent = spans
         .first()
-        .map_or(0, |s| s.content.chars().count())
+        .map_or(0, |s| crate::text::width(&s.content))
         .min(width / 2);
     let cells: Vec<(char, Style)> = spans
         .iter()
