@@ -13,6 +13,7 @@ mod import;
 mod init;
 pub(crate) mod minutes;
 mod output;
+mod progress;
 mod patients;
 mod pull;
 mod review;

@@ -1,13 +1,14 @@
 //! `refract flags [--json] [--status S] [--condition ID]`: bring the assessments up to date
 //! (only what changed is evaluated again) and list them, most severe first.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use serde_json::json;
 
 use super::output::{fit, status_text};
+use super::progress::{self, Counting};
 use super::{CliError, finish, result_stdout};
 use crate::assess;
 use crate::domain::AssessmentStatus;
@@ -40,16 +41,20 @@ pub fn run(
             ))
         })?;
 
-    let show_progress = std::io::stderr().is_terminal();
+    let bar = progress::bar(Counting::Items);
+    if let Some(bar) = &bar {
+        bar.set_message("evaluating patients");
+    }
     // What an interrupted import left to apply, first: flags must read whole records.
     crate::import::rebuild_dirty(store, rules, today)?;
-    let summary = assess::refresh(store, rules, today, |done, total| {
-        if show_progress {
-            eprint!("\rrefract: evaluating {done}/{total} patients");
+    assess::refresh(store, rules, today, |done, total| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
         }
     })?;
-    if show_progress && summary.evaluated > 0 {
-        eprintln!();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
 
     let mut out = result_stdout(json);

@@ -2,14 +2,14 @@
 //! progress bar on a terminal and a summary at the end (JSON with `--json`). Exit code 1 when
 //! any file failed; the others are imported all the same.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use indicatif::{ProgressBar, ProgressStyle};
 
+use super::progress::{self, Counting};
 use super::{CliError, stdout};
 use crate::import::{self, FileOutcome, ImportOptions, ImportReport};
 use crate::rules::Rules;
@@ -75,17 +75,7 @@ pub fn run(
     options: &ImportOptions,
     json: bool,
 ) -> Result<ExitCode, CliError> {
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({binary_bytes_per_sec})",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar
-    });
+    let bar = progress::bar(Counting::Bytes);
     let started = Instant::now();
     let report = import::import_paths(store, rules, paths, today, options, |progress| {
         if let Some(bar) = &bar {

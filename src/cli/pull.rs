@@ -7,15 +7,16 @@
 //! lets it finish (stopping it halfway would leave an unfinished run for the next pull to
 //! complete); a second Ctrl-C stops at once.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
+use super::progress;
 use super::{CliError, result_stdout};
 use crate::pull::{self, PullError, PullEvent, PullReport, Since};
 use crate::rules::Rules;
@@ -231,15 +232,7 @@ struct Display {
 
 impl Display {
     fn new() -> Display {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            bar.enable_steady_tick(std::time::Duration::from_millis(120));
-            bar
-        });
+        let bar = progress::spinner();
         Display {
             bar,
             last: std::cell::RefCell::new(String::new()),

@@ -144,33 +144,36 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
         if selected {
             selected_row = lines.len();
         }
-        let line = Line::from(vec![
-            Span::styled(format!(" {state:<10}"), style),
-            Span::raw(format!(
-                " {}{}",
-                row.task.due.map(|d| format!("{d} ")).unwrap_or_default(),
-                row.task.what
-            )),
-            Span::styled(
-                format!(
-                    " · {}{}",
-                    row.task
-                        .owner
-                        .as_deref()
-                        .map(|o| format!("{o} · "))
-                        .unwrap_or_default(),
-                    who
-                ),
-                theme.muted(),
-            ),
-        ]);
-        lines.push(mark(line, selected, theme));
+        // Wrapped under its own text, never back to column 0: the state stays a column.
+        let what = format!(
+            "{}{}",
+            row.task.due.map(|d| format!("{d} ")).unwrap_or_default(),
+            row.task.what
+        );
+        let whom = format!(
+            " · {}{}",
+            row.task
+                .owner
+                .as_deref()
+                .map(|o| format!("{o} · "))
+                .unwrap_or_default(),
+            who
+        );
+        let state_width = 12;
+        let room = usize::from(inner.width).saturating_sub(state_width);
+        let body = crate::text::wrap_hanging(&format!("{what}{whom}"), room);
+        for (at, text) in body.into_iter().enumerate() {
+            let lead = if at == 0 {
+                Span::styled(format!(" {state:<10} "), style)
+            } else {
+                Span::raw(" ".repeat(state_width))
+            };
+            lines.push(mark(Line::from(vec![lead, Span::raw(text)]), selected, theme));
+        }
     }
     let scroll = selected_row.saturating_sub(usize::from(inner.height).saturating_sub(1));
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((u16::try_from(scroll).unwrap_or(0), 0)),
+        Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(0), 0)),
         inner,
     );
 }
@@ -205,10 +208,22 @@ pub fn render_agenda(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: R
         ]),
         header,
     );
-    let attendees_width = if body.width >= 120 { 40 } else { 30 };
+    // As wide as the longest attendee line (" ✗ absent Name · specialty" and the borders),
+    // between 30 columns and three eighths of the screen: the agenda keeps the rest.
+    let widest = view
+        .detail
+        .attendees
+        .iter()
+        .map(|p| {
+            let state = if p.present { 3 } else { 10 };
+            state + crate::text::width(&p.name) + 3 + crate::text::width(&p.specialty) + 2
+        })
+        .max()
+        .unwrap_or(0);
+    let attendees_width = u16::try_from(widest).unwrap_or(u16::MAX).max(30);
     let [agenda, people] = Layout::horizontal([
         Constraint::Min(0),
-        Constraint::Length(attendees_width.min(body.width / 2)),
+        Constraint::Length(attendees_width.min(body.width * 3 / 8)),
     ])
     .areas(body);
 
@@ -290,16 +305,19 @@ pub fn render_agenda(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: R
         } else {
             ("✗ absent", theme.muted())
         };
-        let line = Line::from(vec![
-            Span::styled(format!(" {state} "), style),
-            Span::raw(person.name.clone()),
-            Span::styled(format!(" · {}", person.specialty), theme.muted()),
-        ]);
-        lines.push(mark(
-            line,
-            screen.pane == AgendaPane::Attendees && index == screen.attendee,
-            theme,
-        ));
+        // Wrapped under the name, never back to column 0.
+        let lead = crate::text::width(state) + 2;
+        let room = usize::from(people.width.saturating_sub(2)).saturating_sub(lead);
+        let text = format!("{} · {}", person.name, person.specialty);
+        let selected = screen.pane == AgendaPane::Attendees && index == screen.attendee;
+        for (at, part) in crate::text::wrap_hanging(&text, room).into_iter().enumerate() {
+            let start = if at == 0 {
+                Span::styled(format!(" {state} "), style)
+            } else {
+                Span::raw(" ".repeat(lead))
+            };
+            lines.push(mark(Line::from(vec![start, Span::raw(part)]), selected, theme));
+        }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
