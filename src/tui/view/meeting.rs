@@ -168,7 +168,11 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
             } else {
                 Span::raw(" ".repeat(state_width))
             };
-            lines.push(mark(Line::from(vec![lead, Span::raw(text)]), selected, theme));
+            lines.push(mark(
+                Line::from(vec![lead, Span::raw(text)]),
+                selected,
+                theme,
+            ));
         }
     }
     let scroll = selected_row.saturating_sub(usize::from(inner.height).saturating_sub(1));
@@ -310,13 +314,20 @@ pub fn render_agenda(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: R
         let room = usize::from(people.width.saturating_sub(2)).saturating_sub(lead);
         let text = format!("{} · {}", person.name, person.specialty);
         let selected = screen.pane == AgendaPane::Attendees && index == screen.attendee;
-        for (at, part) in crate::text::wrap_hanging(&text, room).into_iter().enumerate() {
+        for (at, part) in crate::text::wrap_hanging(&text, room)
+            .into_iter()
+            .enumerate()
+        {
             let start = if at == 0 {
                 Span::styled(format!(" {state} "), style)
             } else {
                 Span::raw(" ".repeat(lead))
             };
-            lines.push(mark(Line::from(vec![start, Span::raw(part)]), selected, theme));
+            lines.push(mark(
+                Line::from(vec![start, Span::raw(part)]),
+                selected,
+                theme,
+            ));
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
