@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 
+use super::overview::Cohort;
 use super::sql_types::parse_opt_date;
 use super::{Result, Store};
 use crate::domain::{AssessmentStatus, Death, ReviewState, Sex, age_until};
@@ -110,6 +111,8 @@ pub struct ListFilter {
     /// Deceased patients are listed too (hidden by default: the list is of patients the team
     /// can still act for; the header counts the hidden).
     pub show_deceased: bool,
+    /// The patients behind one of the overview's waiting numbers (see [`Cohort`]).
+    pub cohort: Option<Cohort>,
 }
 
 /// A filter plus an order.
@@ -323,10 +326,12 @@ impl Store {
         // The deceased are counted apart rather than filtered out, so that the header can say
         // how many the list hides.
         let (clause, params) = where_clause(&filter, false);
+        // A cohort is not a column of the maintained counts either: counted from the patients.
         let searching = filter
             .search
             .as_deref()
-            .is_some_and(|s| !s.trim().is_empty());
+            .is_some_and(|s| !s.trim().is_empty())
+            || filter.cohort.is_some();
         // Without a search every term is a column of the maintained counts.
         let sql = if searching {
             format!(
@@ -549,6 +554,11 @@ fn where_clause(filter: &ListFilter, hide_deceased: bool) -> (String, Vec<Value>
     }
     if filter.overdue_only {
         terms.push("list_wf_overdue = 1".into());
+    }
+    if let Some(cohort) = &filter.cohort {
+        let (term, values) = cohort.sql();
+        terms.push(term);
+        params.extend(values);
     }
     if let Some(search) = filter
         .search

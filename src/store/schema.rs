@@ -51,6 +51,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("sql/0008_pulls.sql"),
         rebuilds_tables: false,
     },
+    // Keep last: steps 9 and 10 may come from other branches (the list is positional).
+    Migration {
+        sql: include_str!("sql/0011_criteria_met_since.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 /// The migration that chains the audit log; the rows already there are hashed right after it,
