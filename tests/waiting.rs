@@ -168,3 +168,38 @@ fn each_waiting_number_opens_the_patients_behind_it() {
     met.sort_unstable();
     assert_eq!(ids(Cohort::Met { ruleset }), met);
 }
+
+/// Assessments stored before the column (NULL) under other rules: the evaluation pass that the
+/// new rules stamp asks for fills the day in; a pass a day later keeps it.
+#[test]
+fn the_evaluation_pass_fills_in_the_day_of_older_rows_and_keeps_it() {
+    let (_dir, mut store, _) = four_epilepsy_flags();
+    let rules = Rules::embedded().unwrap();
+    let conn = sql_on(&store);
+    let stored = |conn: &rusqlite::Connection| -> Vec<(i64, String, Option<String>)> {
+        conn.prepare(
+            "SELECT patient_id, ruleset, criteria_met_since FROM assessments
+             WHERE status_rank >= 3 ORDER BY 1, 2",
+        )
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    conn.execute_batch(
+        "UPDATE assessments SET criteria_met_since = NULL;
+         UPDATE patients SET eval_rules = 'rules of an older refract';",
+    )
+    .unwrap();
+    refract::assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    let filled = stored(&conn);
+    assert!(!filled.is_empty());
+    assert!(
+        filled.iter().all(|(.., day)| day.is_some()),
+        "every flag has its day: {filled:?}"
+    );
+    let tomorrow = today() + Duration::days(1);
+    refract::assess::refresh(&mut store, &rules, tomorrow, |_, _| {}).unwrap();
+    assert_eq!(stored(&conn), filled);
+}

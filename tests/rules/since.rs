@@ -141,3 +141,76 @@ fn the_day_is_not_part_of_the_fingerprint() {
     assessment.criteria_met_since = Some(today());
     assert_eq!(fingerprint(&assessment), with_day);
 }
+
+/// On a sample of the demo's flags (every rule set), the search finds the day that evaluating
+/// the record as of every day it changes, back from today, finds: the earliest change day of
+/// the last run of flagged ones.
+#[test]
+fn the_search_finds_the_day_every_change_day_finds() {
+    use refract::demo::{self, DemoOptions};
+    let rules = rules();
+    let options = DemoOptions {
+        patients: 100_000,
+        seed: 1,
+        today: today(),
+    };
+    let mut checked = 0;
+    for index in (0..100_000).step_by(1_999) {
+        let record = demo::generate_patient(&rules.book, &options, index).record;
+        for set in &rules.sets {
+            let Some(assessment) = rules.evaluate_one(&record, set, today()) else {
+                continue;
+            };
+            if !assessment.status.asks_for_review() {
+                continue;
+            }
+            // The engine alone, as of `day` (the day taken as known: no nested search).
+            let flagged = |day| {
+                rules
+                    .evaluate_keeping(&since::as_of(&record, day), day, |_| Some(day))
+                    .into_iter()
+                    .find(|a| a.ruleset == set.id)
+                    .is_some_and(|a| a.status.asks_for_review())
+            };
+            let mut days: Vec<chrono::NaiveDate> = Vec::new();
+            for e in &record.exposures {
+                days.push(e.start.date());
+                days.extend(e.end.map(|end| end.date()));
+            }
+            for l in &record.lines {
+                days.push(l.start);
+                days.extend(
+                    [l.end, l.best_response_date, l.progression_date]
+                        .into_iter()
+                        .flatten(),
+                );
+            }
+            days.extend(record.observations.iter().map(|o| o.effective.date()));
+            for p in &record.procedures {
+                days.push(p.performed.date());
+                days.extend(p.end.map(|end| end.date()));
+            }
+            for c in &record.conditions {
+                days.extend([c.onset, c.abatement].into_iter().flatten());
+            }
+            days.retain(|day| *day <= today());
+            days.sort_unstable();
+            days.dedup();
+            let mut reference = today();
+            for day in days.iter().rev() {
+                if !flagged(*day) {
+                    break;
+                }
+                reference = *day;
+            }
+            assert_eq!(
+                assessment.criteria_met_since,
+                Some(reference),
+                "{} of demo patient {index}",
+                set.id
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} flags checked");
+}
