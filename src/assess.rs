@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use crate::domain::{Assessment, PatientId, PatientRecord};
 use crate::rules::Rules;
-use crate::store::{self, Store, StoreError};
+use crate::store::{self, KnownSince, Store, StoreError};
 
 /// Patients per chunk: large enough for the range scans to pay, small enough to keep memory low.
 const CHUNK: usize = 2_000;
@@ -72,9 +72,13 @@ pub fn evaluate_chunk(
     let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
         return Ok((0, 0));
     };
-    store.evaluate_stale(first.0..=last.0, chunk, &rules.stamp, today, |records| {
-        evaluate_in_parallel(rules, records, today)
-    })
+    store.evaluate_stale(
+        first.0..=last.0,
+        chunk,
+        &rules.stamp,
+        today,
+        |records, known| evaluate_in_parallel_keeping(rules, records, today, known),
+    )
 }
 
 /// Evaluates records on two threads (evaluation is pure; the machine budget is two cores).
@@ -83,20 +87,32 @@ pub fn evaluate_in_parallel(
     records: &[PatientRecord],
     today: NaiveDate,
 ) -> Vec<Vec<Assessment>> {
+    evaluate_in_parallel_keeping(rules, records, today, &KnownSince::default())
+}
+
+/// [`evaluate_in_parallel`], each flag's `criteria_met_since` taken from `known` where it still
+/// holds (see [`Rules::evaluate_keeping`]).
+pub fn evaluate_in_parallel_keeping(
+    rules: &Rules,
+    records: &[PatientRecord],
+    today: NaiveDate,
+    known: &KnownSince,
+) -> Vec<Vec<Assessment>> {
+    let evaluate = |record: &PatientRecord| {
+        let patient = record.patient.as_ref().map(|p| p.id);
+        rules.evaluate_keeping(record, today, |ruleset| {
+            patient.and_then(|id| known.get(id, ruleset))
+        })
+    };
     let middle = records.len() / 2;
     let (left, right) = records.split_at(middle);
     thread::scope(|scope| {
-        let other = scope.spawn(|| {
-            right
-                .iter()
-                .map(|r| rules.evaluate(r, today))
-                .collect::<Vec<_>>()
-        });
-        let mut out: Vec<Vec<Assessment>> = left.iter().map(|r| rules.evaluate(r, today)).collect();
+        let other = scope.spawn(|| right.iter().map(evaluate).collect::<Vec<_>>());
+        let mut out: Vec<Vec<Assessment>> = left.iter().map(evaluate).collect();
         match other.join() {
             Ok(rest) => out.extend(rest),
             // The other half panicked: evaluating it here re-raises the same bug on this thread.
-            Err(_) => out.extend(right.iter().map(|r| rules.evaluate(r, today))),
+            Err(_) => out.extend(right.iter().map(evaluate)),
         }
         out
     })

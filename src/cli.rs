@@ -55,6 +55,12 @@ pub struct Cli {
     /// $REFRACT_KEYMAP).
     #[arg(long, global = true, value_name = "FILE")]
     pub keymap: Option<PathBuf>,
+    /// The dashboard's overview counts a flag as waiting when its criteria have been met for
+    /// more than N months with no specialist referral recorded (1 to 120).
+    #[arg(long, global = true, value_name = "N", env = "REFRACT_WAITING_MONTHS",
+          default_value_t = crate::store::DEFAULT_WAITING_MONTHS,
+          value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub waiting_months: u32,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -288,7 +294,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let rules = Rules::load(cli.rules.as_deref())?;
             let keymap = Keymap::load(cli.keymap.as_deref())?;
             let store = Store::open(&path, OpenMode::CreateIfMissing, &user)?;
-            open_dashboard(store, rules, &keymap, today())
+            open_dashboard(store, rules, &keymap, cli.waiting_months, today())
         }
         Some(Command::Demo {
             patients,
@@ -300,7 +306,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let dashboard = if no_open {
                 None
             } else {
-                Some(Keymap::load(cli.keymap.as_deref())?)
+                Some((Keymap::load(cli.keymap.as_deref())?, cli.waiting_months))
             };
             demo::run(
                 cli.db,
@@ -457,6 +463,7 @@ fn open_dashboard(
     store: Store,
     rules: Rules,
     keymap: &Keymap,
+    waiting_months: u32,
     today: chrono::NaiveDate,
 ) -> Result<ExitCode, CliError> {
     use std::io::IsTerminal;
@@ -465,7 +472,7 @@ fn open_dashboard(
             "the dashboard needs a terminal; use a headless command (refract --help)".into(),
         ));
     }
-    crate::tui::run(store, rules, keymap, today)?;
+    crate::tui::run(store, rules, keymap, waiting_months, today)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -19,6 +19,7 @@ pub mod options;
 mod outcome;
 mod pressure;
 mod ranges;
+pub mod since;
 mod status_epilepticus;
 pub mod stop_reasons;
 mod trials;
@@ -38,7 +39,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// files did not change, so their hash alone would not tell): stored assessments are then
 /// evaluated again. 2: a negated condition name no longer selects a rule set. 3: a refuted or
 /// entered-in-error diagnosis excludes nothing. 4: no new flag for a deceased patient.
-const ENGINE_REVISION: u32 = 4;
+/// 5: assessments carry `criteria_met_since` (rows stored before it are evaluated again, which
+/// fills it in).
+const ENGINE_REVISION: u32 = 5;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
@@ -296,11 +299,33 @@ impl Rules {
         self.sets.iter().find(|set| set.id == id)
     }
 
-    /// Evaluates every rule set that applies to the patient.
+    /// Evaluates every rule set that applies to the patient, each flag dated with the day its
+    /// criteria were first met (see [`since`]).
     pub fn evaluate(&self, record: &PatientRecord, today: NaiveDate) -> Vec<Assessment> {
+        self.evaluate_keeping(record, today, |_| None)
+    }
+
+    /// [`Rules::evaluate`], taking a flag's `criteria_met_since` from `known(ruleset)` where it
+    /// gives one instead of searching the record's history again: the evaluation pass gives the
+    /// stored day when only the day has moved since the last evaluation (same record, same
+    /// rules), since evaluations as of earlier days read only what the record held then.
+    pub fn evaluate_keeping(
+        &self,
+        record: &PatientRecord,
+        today: NaiveDate,
+        known: impl Fn(&str) -> Option<NaiveDate>,
+    ) -> Vec<Assessment> {
         self.sets
             .iter()
-            .filter_map(|set| engine::evaluate(record, set, &self.book, today))
+            .filter_map(|set| {
+                let mut assessment = engine::evaluate(record, set, &self.book, today)?;
+                if assessment.status.asks_for_review() {
+                    assessment.criteria_met_since = known(&set.id).or_else(|| {
+                        since::criteria_met_since(record, set, &self.book, today, &assessment)
+                    });
+                }
+                Some(assessment)
+            })
             .collect()
     }
 
@@ -366,6 +391,9 @@ impl Rules {
         set: &RuleSet,
         today: NaiveDate,
     ) -> Option<Assessment> {
-        engine::evaluate(record, set, &self.book, today)
+        let mut assessment = engine::evaluate(record, set, &self.book, today)?;
+        assessment.criteria_met_since =
+            since::criteria_met_since(record, set, &self.book, today, &assessment);
+        Some(assessment)
     }
 }

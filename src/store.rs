@@ -34,8 +34,8 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use assessments::{
-    Evaluated, ReviewSeen, insert_assessments, record_review, record_versions, refresh_overdue,
-    save_assessments, save_evaluation, stamp_evaluated,
+    Evaluated, KnownSince, ReviewSeen, insert_assessments, record_review, record_versions,
+    refresh_overdue, save_assessments, save_evaluation, stamp_evaluated,
 };
 pub use audit::{AuditCheck, AuditHead, AuditWriter, CHAINED_COLUMNS, Change};
 pub use bulk::DroppedSchema;
@@ -52,7 +52,7 @@ pub use native::{
     NATIVE_FORMAT, NATIVE_VERSION, NativeCounts, NativeDocument, NativeLine, NativeMeeting,
     NativePatient,
 };
-pub use overview::{OverviewData, OverviewRow};
+pub use overview::{Cohort, DEFAULT_WAITING_MONTHS, OverviewData, OverviewRow};
 pub use pulls::PullRecord;
 pub use read::{AssessmentWithReview, PatientSummary, load_records};
 pub use schema::SCHEMA_VERSION;

@@ -74,8 +74,15 @@ pub fn body_area(area: Rect, typing: bool) -> Rect {
     body
 }
 
-/// Opens the dashboard on `store` until the user quits.
-pub fn run(store: Store, rules: Rules, keymap: &Keymap, today: NaiveDate) -> Result<(), TuiError> {
+/// Opens the dashboard on `store` until the user quits; the overview counts flags met more than
+/// `waiting_months` ago without a specialist referral as waiting.
+pub fn run(
+    store: Store,
+    rules: Rules,
+    keymap: &Keymap,
+    waiting_months: u32,
+    today: NaiveDate,
+) -> Result<(), TuiError> {
     let theme = Theme::from_env();
     let rulesets = RulesetName::all(&rules);
     // Who else can reach the file: said once, on the status line, until the first key.
@@ -118,6 +125,7 @@ pub fn run(store: Store, rules: Rules, keymap: &Keymap, today: NaiveDate) -> Res
             rulesets,
             usize::from(view::list_body(body_area(area, false)).height),
         );
+        model.overview.waiting_months = waiting_months;
         if !warnings.is_empty() {
             model.message = Some(format!("warning: {warnings}"));
         }

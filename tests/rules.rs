@@ -2,7 +2,8 @@
 //! criterion of the nine rule sets (`tests/rules/<id>.rs`), properties over the demo patients
 //! (`tests/rules/properties.rs`), the loading of rule files (`tests/rules/files.rs`) and damaged
 //! rule files, refused in one line or evaluated without a panic (`tests/rules/mutations.rs`),
-//! and `flags --json` explaining the reasoning end to end (`tests/rules/flags_json.rs`).
+//! `flags --json` explaining the reasoning end to end (`tests/rules/flags_json.rs`), and the
+//! day a flag's criteria were first met (`tests/rules/since.rs`).
 //! Every vignette is dated back from a fixed today, 2026-11-27.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
@@ -39,3 +40,5 @@ mod mutations;
 mod mutations_text;
 #[path = "rules/properties.rs"]
 mod properties;
+#[path = "rules/since.rs"]
+mod since;

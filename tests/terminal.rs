@@ -260,7 +260,14 @@ fn the_dashboard_panicking() {
         std::process::exit(101);
     });
     let keymap = refract::tui::keymap::Keymap::embedded().unwrap();
-    refract::tui::run(store, rules, &keymap, today).unwrap();
+    refract::tui::run(
+        store,
+        rules,
+        &keymap,
+        refract::store::DEFAULT_WAITING_MONTHS,
+        today,
+    )
+    .unwrap();
 }
 
 #[test]

@@ -2068,6 +2068,46 @@ fn the_overview_counts_the_living_as_the_list_shows_them() {
 }
 
 #[test]
+fn the_overview_shows_who_has_waited_and_opens_them() {
+    let mut harness = Harness::new(300, 200, 40);
+    harness.press('o');
+    let screen = harness.screen();
+    for title in ["met for", "wait >6 mo", "to referral"] {
+        assert!(screen.contains(title), "{screen}");
+    }
+    let data = harness.model.overview.data.clone().unwrap();
+    let (row_index, row) = data
+        .rows
+        .iter()
+        .enumerate()
+        .find(|(_, row)| row.waiting > 0)
+        .expect("the demo has flags waiting for a specialist referral");
+    for _ in 0..row_index {
+        harness.key(KeyCode::Down);
+    }
+    // The waiting column: the eleventh number.
+    for _ in 0..10 {
+        harness.press('l');
+    }
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Patients);
+    let filter = &harness.model.list.query.filter;
+    assert_eq!(
+        filter.cohort,
+        Some(refract::store::Cohort::Waiting {
+            ruleset: row.ruleset.clone(),
+            met_before: data.waiting_cutoff.unwrap(),
+        })
+    );
+    assert_eq!(harness.model.list.total(), Some(row.waiting));
+    assert!(
+        harness.screen().contains("waiting="),
+        "{}",
+        harness.screen()
+    );
+}
+
+#[test]
 fn a_dismissed_flag_has_its_own_dimmed_mark_and_is_counted_apart() {
     let mut harness = Harness::new(300, 200, 50);
     let (mrn, dismissed): (String, i64) = sql_on(&harness.store)

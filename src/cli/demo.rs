@@ -17,8 +17,9 @@ pub fn run(
     user: &str,
     patients: u64,
     seed: u64,
-    // The keys of the dashboard to open on the demo; none to create it and exit.
-    dashboard: Option<Keymap>,
+    // The keys and waiting months of the dashboard to open on the demo; none to create it and
+    // exit.
+    dashboard: Option<(Keymap, u32)>,
     today: Option<NaiveDate>,
 ) -> Result<ExitCode, CliError> {
     // The demo is a separate file: $REFRACT_DB (the real database) is deliberately not used.
@@ -48,9 +49,9 @@ pub fn run(
         );
     }
     let store = Store::open(&path, OpenMode::MustExist, user)?;
-    let Some(keymap) = dashboard else {
+    let Some((keymap, waiting_months)) = dashboard else {
         return Ok(ExitCode::SUCCESS);
     };
     // The demo's own date, so that its stories read as they were written.
-    open_dashboard(store, rules, &keymap, options.today)
+    open_dashboard(store, rules, &keymap, waiting_months, options.today)
 }

@@ -94,6 +94,10 @@ pub fn run(
                 "ruleset_version": assessment.ruleset_version,
                 "citation": assessment.citation,
                 "fingerprint": assessment.fingerprint,
+                // YYYY-MM-DD or null: the day from which the flag's criteria have been met
+                // (null for a status that is not a flag). serde_json's map keeps keys sorted,
+                // so the existing fields keep their order around it.
+                "criteria_met_since": assessment.criteria_met_since,
             });
             serde_json::to_writer(&mut out, &object).map_err(std::io::Error::from)?;
         } else {

@@ -179,6 +179,9 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
             assessment.label,
             item.review
         )?;
+        if let Some(since) = assessment.criteria_met_since {
+            writeln!(out, "    criteria met since {since}")?;
+        }
         for reason in &assessment.reasons {
             writeln!(out, "    · {reason}")?;
         }

@@ -128,6 +128,11 @@ pub struct Assessment {
     pub evaluated_on: NaiveDate,
     /// A digest of what the status rests on; a review holds while it is unchanged.
     pub fingerprint: String,
+    /// For a flag (refractory, resistant, relapsed): the day from which the criteria, read on
+    /// the record as it stood each day, have been met (`rules::since`). Not part of the
+    /// fingerprint: a review judges the evidence, not how long it has stood.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criteria_met_since: Option<NaiveDate>,
 }
 
 /// The team's decision on an assessment.

@@ -216,6 +216,7 @@ fn evaluate_living(
             citation: set.citation.short(),
             evaluated_on: today,
             fingerprint: String::new(),
+            criteria_met_since: None,
         };
         assessment.fingerprint = fingerprint(&assessment);
         assessment
@@ -758,6 +759,7 @@ mod tests {
             citation: String::new(),
             evaluated_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
             fingerprint: String::new(),
+            criteria_met_since: None,
         };
         assert_eq!(
             fingerprint(&assessment),

@@ -21,7 +21,7 @@ use crate::domain::{
 };
 
 /// A stored assessment as `save_assessments` compares it: ruleset, rank, flagged since, label,
-/// fingerprint, detail, ruleset version, record version.
+/// fingerprint, detail, ruleset version, record version, criteria met since.
 type Stored = (
     String,
     i64,
@@ -31,19 +31,21 @@ type Stored = (
     String,
     String,
     i64,
+    Option<String>,
 );
 
 /// Writes one assessment row, replacing the patient's earlier one for the rule set.
 const UPSERT: &str =
     "INSERT INTO assessments (patient_id, ruleset, ruleset_version, record_version,
                                   status, status_rank, label, detail, fingerprint, evaluated_on,
-                                  flagged_since)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                                  flagged_since, criteria_met_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT (patient_id, ruleset) DO UPDATE SET
              ruleset_version = excluded.ruleset_version, record_version = excluded.record_version,
              status = excluded.status, status_rank = excluded.status_rank, label = excluded.label,
              detail = excluded.detail, fingerprint = excluded.fingerprint,
-             evaluated_on = excluded.evaluated_on, flagged_since = excluded.flagged_since";
+             evaluated_on = excluded.evaluated_on, flagged_since = excluded.flagged_since,
+             criteria_met_since = excluded.criteria_met_since";
 
 /// Replaces a patient's assessments with `assessments` (dropping those of rule sets that no
 /// longer apply), keeping the day each flag was first raised, and writing nothing for an
@@ -59,7 +61,7 @@ pub fn save_assessments(
     let stored: Vec<Stored> = conn
         .prepare_cached(
             "SELECT ruleset, status_rank, flagged_since, label, fingerprint, detail, ruleset_version,
-                    record_version
+                    record_version, criteria_met_since
              FROM assessments WHERE patient_id = ?1",
         )?
         .query_map([patient.0], |row| {
@@ -72,6 +74,7 @@ pub fn save_assessments(
                 row.get(5)?,
                 row.get(6)?,
                 row.get(7)?,
+                row.get(8)?,
             ))
         })?
         .collect::<Result<_, _>>()?;
@@ -81,13 +84,16 @@ pub fn save_assessments(
         let detail = detail_json(assessment)?;
         let before = stored.iter().find(|s| s.0 == assessment.ruleset);
         // Unchanged (the usual case when a day passes): nothing to write.
-        if let Some((_, rank, _, label, fingerprint, stored_detail, version, record)) = before
+        let met_since = assessment.criteria_met_since.map(format_date);
+        if let Some((_, rank, _, label, fingerprint, stored_detail, version, record, since)) =
+            before
             && *rank == assessment.status.rank()
             && *label == assessment.label
             && *fingerprint == assessment.fingerprint
             && *stored_detail == detail
             && *version == assessment.ruleset_version
             && *record == record_version
+            && since.as_deref() == met_since.as_ref().map(SqlText::as_str)
         {
             continue;
         }
@@ -181,6 +187,7 @@ fn upsert_one(
         assessment.fingerprint,
         evaluated_on,
         flagged_since,
+        assessment.criteria_met_since.map(format_date),
     ])?;
     Ok(())
 }
@@ -273,6 +280,47 @@ pub fn refresh_overdue(conn: &Connection, today: NaiveDate) -> Result<usize> {
         .execute(params![format_date(today)])?)
 }
 
+/// Stored `criteria_met_since` days that still hold, by (patient, rule set): the patient's
+/// record and the rules are those the day was computed from, and only the run day moved (a day
+/// passing makes every patient stale). Evaluations as of earlier days read only what the record
+/// held then, so the search for the day need not run again (`Rules::evaluate_keeping`).
+#[derive(Debug, Clone, Default)]
+pub struct KnownSince(Vec<(i64, String, NaiveDate)>);
+
+impl KnownSince {
+    /// The stored day of `patient`'s flag for `ruleset`, if it still holds.
+    pub fn get(&self, patient: PatientId, ruleset: &str) -> Option<NaiveDate> {
+        let from = self.0.partition_point(|(id, ..)| *id < patient.0);
+        self.0[from..]
+            .iter()
+            .take_while(|(id, ..)| *id == patient.0)
+            .find(|(_, set, _)| set == ruleset)
+            .map(|(.., day)| *day)
+    }
+}
+
+/// The [`KnownSince`] of the patients with ids in `from..=to`.
+fn known_since(conn: &Connection, from: i64, to: i64, rules_stamp: &str) -> Result<KnownSince> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.patient_id, a.ruleset, a.criteria_met_since
+         FROM patients p JOIN assessments a ON a.patient_id = p.id
+         WHERE p.id BETWEEN ?1 AND ?2 AND p.eval_rules = ?3 AND p.eval_record = p.record_version
+           AND a.record_version = p.record_version AND a.criteria_met_since IS NOT NULL
+         ORDER BY a.patient_id",
+    )?;
+    let mut rows = stmt.query(params![from, to, rules_stamp])?;
+    let mut known = Vec::new();
+    while let Some(row) = rows.next()? {
+        let day: String = row.get(2)?;
+        known.push((
+            row.get(0)?,
+            row.get(1)?,
+            super::sql_types::parse_date("assessments.criteria_met_since", &day)?,
+        ));
+    }
+    Ok(KnownSince(known))
+}
+
 /// What an evaluation was computed from.
 #[derive(Debug, Clone, Copy)]
 pub struct Evaluated<'a> {
@@ -284,7 +332,8 @@ pub struct Evaluated<'a> {
 impl Store {
     /// Brings the stale patients of `chunk` (ids in increasing order, within `ids`) up to
     /// date in one transaction: load their records, `evaluate` them, save what changed,
-    /// refresh the list rows that changed, and stamp the range as evaluated. A change another
+    /// refresh the list rows that changed, and stamp the range as evaluated. `evaluate` is
+    /// given the flags' stored `criteria_met_since` days that still hold. A change another
     /// process makes to these patients waits for us, so the stamp never covers data the
     /// evaluation did not see. Returns (patients, assessments).
     pub fn evaluate_stale(
@@ -293,10 +342,11 @@ impl Store {
         chunk: &[PatientId],
         rules_stamp: &str,
         today: NaiveDate,
-        evaluate: impl FnOnce(&[PatientRecord]) -> Vec<Vec<Assessment>>,
+        evaluate: impl FnOnce(&[PatientRecord], &KnownSince) -> Vec<Vec<Assessment>>,
     ) -> Result<(usize, usize)> {
         let (first, last) = (*ids.start(), *ids.end());
         self.write(|tx| {
+            let known = known_since(tx, first, last, rules_stamp)?;
             let mut records = load_records(tx, first, last)?;
             records.retain(|record| {
                 record
@@ -305,7 +355,7 @@ impl Store {
                     .is_some_and(|p| chunk.binary_search(&p.id).is_ok())
             });
             let versions = record_versions(tx, first, last)?;
-            let results = evaluate(&records);
+            let results = evaluate(&records, &known);
             for (record, assessments) in records.iter().zip(&results) {
                 let Some(patient) = record.patient.as_ref() else {
                     continue;

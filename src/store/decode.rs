@@ -91,6 +91,7 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
             ("detail", Shape::Json),
             ("evaluated_on", Shape::Date),
             ("flagged_since", Shape::Date),
+            ("criteria_met_since", Shape::Date),
         ],
     ),
     (

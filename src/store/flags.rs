@@ -8,7 +8,7 @@
 use rusqlite::params;
 
 use super::read::AssessmentDetail;
-use super::sql_types::{parse_code, parse_date};
+use super::sql_types::{parse_code, parse_date, parse_opt_date};
 use super::{Result, Store, StoreError};
 use crate::domain::{Assessment, AssessmentStatus, PatientId, ReviewDecision, ReviewState};
 
@@ -46,7 +46,7 @@ impl Store {
                         a.detail, a.ruleset_version, a.fingerprint,
                         -- unchanged assessments are not rewritten: the patient says when they last ran
                         max(a.evaluated_on, p.eval_on),
-                        r.decision, r.fingerprint
+                        r.decision, r.fingerprint, a.criteria_met_since
                  FROM assessments a JOIN patients p ON p.id = a.patient_id
                  LEFT JOIN reviews r ON r.id = (SELECT max(id) FROM reviews
                      WHERE patient_id = a.patient_id AND ruleset = a.ruleset)
@@ -83,6 +83,7 @@ fn decode(row: &rusqlite::Row<'_>) -> Result<Flag> {
         ruleset_version: text(8)?,
         fingerprint: text(9)?,
         evaluated_on: parse_date("assessments.evaluated_on", &text(10)?)?,
+        criteria_met_since: parse_opt_date("assessments.criteria_met_since", row.get(13)?)?,
     };
     let decision: Option<String> = row.get(11)?;
     let reviewed: Option<String> = row.get(12)?;

@@ -19,6 +19,7 @@ use chrono::NaiveDate;
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 
+use super::overview::Cohort;
 use super::sql_types::parse_opt_date;
 use super::{Result, Store};
 use crate::domain::{AssessmentStatus, Death, ReviewState, Sex, age_until};
@@ -118,6 +119,8 @@ pub struct ListFilter {
     /// Deceased patients are listed too (hidden by default: the list is of patients the team
     /// can still act for; the header counts the hidden).
     pub show_deceased: bool,
+    /// The patients behind one of the overview's waiting numbers (see [`Cohort`]).
+    pub cohort: Option<Cohort>,
 }
 
 /// A filter plus an order.
@@ -319,7 +322,9 @@ impl Store {
         // The deceased are counted apart rather than filtered out, so that the header can say
         // how many the list hides.
         let search = Search::of(&filter);
-        let searching = search.is_some();
+        // A cohort (the overview's waiting columns) is not a column of the maintained counts
+        // either: counted from the patients, up to the cap, like a search.
+        let searching = search.is_some() || filter.cohort.is_some();
         let (sql, params) = if let Some(search) = search {
             // Read from the search indexes alone, each match from one of them, stopping one
             // past the cap.
@@ -332,6 +337,19 @@ impl Store {
                             sum(list_review = 2) FROM ({} LIMIT {})
                      GROUP BY list_status, deceased",
                     branches.join(" UNION ALL "),
+                    cap + 1
+                ),
+                params,
+            )
+        } else if filter.cohort.is_some() {
+            let (clause, params) = where_clause(&filter, false);
+            (
+                format!(
+                    "SELECT list_status, deceased, count(*), sum(list_review = 0),
+                            sum(list_review = 2) FROM
+                     (SELECT list_status, list_review, deceased FROM patients WHERE {clause}
+                      LIMIT {})
+                     GROUP BY list_status, deceased",
                     cap + 1
                 ),
                 params,
@@ -965,6 +983,11 @@ fn filter_terms(filter: &ListFilter, hide_deceased: bool) -> (Vec<String>, Vec<V
     }
     if filter.overdue_only {
         terms.push("list_wf_overdue = 1".into());
+    }
+    if let Some(cohort) = &filter.cohort {
+        let (term, values) = cohort.sql();
+        terms.push(term);
+        params.extend(values);
     }
     (terms, params)
 }

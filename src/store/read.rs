@@ -169,7 +169,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT a.ruleset, a.ruleset_version, a.status, a.label, a.detail, a.fingerprint,
                     -- unchanged assessments are not rewritten: the patient says when they last ran
-                    max(a.evaluated_on, p.eval_on)
+                    max(a.evaluated_on, p.eval_on), a.criteria_met_since
              FROM assessments a JOIN patients p ON p.id = a.patient_id
              WHERE a.patient_id = ?1 ORDER BY a.status_rank DESC, a.ruleset",
         )?;
@@ -183,11 +183,13 @@ impl Store {
                     row.get::<_, String>(4)?,
                     row.get::<_, String>(5)?,
                     row.get::<_, String>(6)?,
+                    row.get::<_, Option<String>>(7)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::with_capacity(rows.len());
-        for (ruleset, version, status, label, detail, fingerprint, evaluated_on) in rows {
+        for (ruleset, version, status, label, detail, fingerprint, evaluated_on, met_since) in rows
+        {
             let detail: AssessmentDetail = serde_json::from_str(&detail)?;
             let assessment = Assessment {
                 patient_id: id,
@@ -202,6 +204,10 @@ impl Store {
                 evaluated_on: parse_date("assessments.evaluated_on", &evaluated_on)?,
                 fingerprint,
                 ruleset,
+                criteria_met_since: super::sql_types::parse_opt_date(
+                    "assessments.criteria_met_since",
+                    met_since,
+                )?,
             };
             let latest_review = self.latest_review(id, &assessment.ruleset)?;
             let review = match &latest_review {

@@ -55,6 +55,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("sql/0009_search_indexes.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        sql: include_str!("sql/0010_criteria_met_since.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 /// The migration that chains the audit log; the rows already there are hashed right after it,

@@ -17,7 +17,9 @@ use crate::domain::{
     AssessmentStatus, CareOption, ChecklistItem, MeetingCase, PatientId, ReviewDecision,
     WayForwardStep,
 };
-use crate::store::{Anchor, ListFilter, ListQuery, PatientRow, ReviewSeen, SortKey, StatusCounts};
+use crate::store::{
+    Anchor, Cohort, ListFilter, ListQuery, PatientRow, ReviewSeen, SortKey, StatusCounts,
+};
 
 /// The screens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -403,16 +405,31 @@ pub struct PatientScreen {
     pub task: usize,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct OverviewScreen {
     pub data: Option<OverviewData>,
     pub row: usize,
     pub column: usize,
     pub team: Option<String>,
+    /// Months after which a flag without a specialist referral counts as waiting
+    /// (`--waiting-months`, `$REFRACT_WAITING_MONTHS`).
+    pub waiting_months: u32,
+}
+
+impl Default for OverviewScreen {
+    fn default() -> Self {
+        OverviewScreen {
+            data: None,
+            row: 0,
+            column: 0,
+            team: None,
+            waiting_months: crate::store::DEFAULT_WAITING_MONTHS,
+        }
+    }
 }
 
 /// The columns of the overview, in order: what each number counts and the filter it opens.
-pub const OVERVIEW_COLUMNS: [OverviewColumn; 9] = [
+pub const OVERVIEW_COLUMNS: [OverviewColumn; 12] = [
     OverviewColumn::Total,
     OverviewColumn::Status(AssessmentStatus::Refractory),
     OverviewColumn::Status(AssessmentStatus::Resistant),
@@ -422,6 +439,9 @@ pub const OVERVIEW_COLUMNS: [OverviewColumn; 9] = [
     OverviewColumn::Unreviewed,
     OverviewColumn::NewFlags,
     OverviewColumn::Overdue,
+    OverviewColumn::MetFor,
+    OverviewColumn::Waiting,
+    OverviewColumn::ToReferral,
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -431,6 +451,12 @@ pub enum OverviewColumn {
     Unreviewed,
     NewFlags,
     Overdue,
+    /// How long flags have met their criteria (the median); opens those flags.
+    MetFor,
+    /// Flags met more than the waiting months ago without a specialist referral.
+    Waiting,
+    /// The median time from criteria met to a specialist referral; opens the referred.
+    ToReferral,
 }
 
 /// Everything on screen.
@@ -658,6 +684,7 @@ impl Model {
             }
             Screen::Overview => requests.push(Request::Overview {
                 care_team: self.overview.team.clone(),
+                waiting_months: self.overview.waiting_months,
             }),
             Screen::WayForward => requests.extend(way_forward::reload(self)),
             Screen::Meetings | Screen::Meeting => requests.extend(meeting::reload(self)),
@@ -820,6 +847,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Request> {
             model.screen = Screen::Overview;
             vec![Request::Overview {
                 care_team: model.overview.team.clone(),
+                waiting_months: model.overview.waiting_months,
             }]
         }
         Action::Refresh => model.refresh_in_place(),
@@ -1250,6 +1278,7 @@ fn overview_action(model: &mut Model, action: Action) -> Vec<Request> {
             overview.team = cycle(overview.team.as_ref(), &model.care_teams);
             return vec![Request::Overview {
                 care_team: overview.team.clone(),
+                waiting_months: overview.waiting_months,
             }];
         }
         Action::Open => {
@@ -1272,6 +1301,29 @@ fn overview_action(model: &mut Model, action: Action) -> Vec<Request> {
                     filter.unreviewed_only = true;
                 }
                 OverviewColumn::Overdue => filter.overdue_only = true,
+                // Every flag of the condition, not only the patients it heads the row of.
+                OverviewColumn::MetFor => {
+                    filter.ruleset = None;
+                    filter.cohort = Some(Cohort::Met {
+                        ruleset: row.ruleset.clone(),
+                    });
+                }
+                OverviewColumn::Waiting => {
+                    let Some(met_before) = data.waiting_cutoff else {
+                        return Vec::new();
+                    };
+                    filter.ruleset = None;
+                    filter.cohort = Some(Cohort::Waiting {
+                        ruleset: row.ruleset.clone(),
+                        met_before,
+                    });
+                }
+                OverviewColumn::ToReferral => {
+                    filter.ruleset = None;
+                    filter.cohort = Some(Cohort::Referred {
+                        ruleset: row.ruleset.clone(),
+                    });
+                }
             }
             model.list.query = ListQuery {
                 filter,

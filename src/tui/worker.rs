@@ -55,6 +55,8 @@ pub enum Request {
     },
     Overview {
         care_team: Option<String>,
+        /// Months after which a flag without a specialist referral counts as waiting.
+        waiting_months: u32,
     },
     /// The way forward of a patient for one condition (`None`: the first offered).
     WayForward {
@@ -579,7 +581,12 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
         Request::Patient { id } => {
             patient(store, id).map(|detail| Reply::Patient(Box::new(detail)))
         }
-        Request::Overview { care_team } => store.overview(care_team, today).map(Reply::Overview),
+        Request::Overview {
+            care_team,
+            waiting_months,
+        } => store
+            .overview(care_team, today, waiting_months)
+            .map(Reply::Overview),
         Request::WayForward { patient, ruleset } => way_forward_of(store, rules, patient, ruleset),
         Request::Meetings => store.meetings().and_then(|list| {
             Ok(Reply::Meetings {

@@ -291,4 +291,41 @@ fn flags_json_explains_the_reasoning_in_reasons_and_missing() {
         reasons.iter().any(|r| r.contains("TRRIP optimum met")),
         "{lai:#}"
     );
+
+    // Since when the flag's criteria have been met: the day the second trial (the injectable)
+    // stopped for no response. Null for a status that is not a flag, the key always there.
+    assert_eq!(lai["criteria_met_since"], ago(110), "{lai:#}");
+    assert!(one["criteria_met_since"].is_null(), "{one:#}");
+    assert!(
+        one.as_object().unwrap().contains_key("criteria_met_since"),
+        "{one:#}"
+    );
+    // The fields scripts read keep the order they were printed in before the new one.
+    let text = String::from_utf8_lossy(&output.stdout);
+    // The first object, up to its last field (no nested object has a "status").
+    let first = &text[..text.find("\"status\":").unwrap() + 10];
+    let at = |key: &str| {
+        first
+            .find(&format!("\"{key}\":"))
+            .unwrap_or_else(|| panic!("no {key} in {first}"))
+    };
+    let before = [
+        "citation",
+        "condition",
+        "confounders",
+        "evidence",
+        "fingerprint",
+        "label",
+        "missing",
+        "mrn",
+        "name",
+        "reasons",
+        "review",
+        "ruleset_version",
+        "status",
+    ];
+    for pair in before.windows(2) {
+        assert!(at(pair[0]) < at(pair[1]), "{pair:?} in {first}");
+    }
+    assert!(at("criteria_met_since") > at("citation"));
 }

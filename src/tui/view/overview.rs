@@ -1,5 +1,6 @@
 //! The overview: per condition, patients by status, flags to review, new flags, overdue work,
-//! and the next meeting. Every number is a cell that opens the list filtered to it.
+//! who has been waiting for specialist care, and the next meeting. Every number is a cell that
+//! opens the list filtered to it.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -9,6 +10,10 @@ use ratatui::widgets::{Cell, Row, Table};
 use super::super::app::{Model, OVERVIEW_COLUMNS, OverviewColumn};
 use super::super::theme::Theme;
 use super::thousands;
+use crate::domain::AssessmentStatus;
+
+/// The width of the condition column.
+const CONDITION_WIDTH: usize = 18;
 
 pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     if area.height < 3 {
@@ -39,7 +44,7 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         frame.render_widget(Span::styled(" counting…", theme.muted()), table);
         return;
     };
-    let titles: Vec<String> = OVERVIEW_COLUMNS
+    let full: Vec<String> = OVERVIEW_COLUMNS
         .iter()
         .map(|column| match column {
             OverviewColumn::Total => String::from("all"),
@@ -47,8 +52,44 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
             OverviewColumn::Unreviewed => String::from("to review"),
             OverviewColumn::NewFlags => String::from("new 30 d"),
             OverviewColumn::Overdue => String::from("overdue"),
+            OverviewColumn::MetFor => String::from("met for"),
+            OverviewColumn::Waiting => format!("wait >{} mo", data.waiting_months),
+            OverviewColumn::ToReferral => String::from("to referral"),
         })
         .collect();
+    // With the waiting columns the full titles need about 150 columns: narrower, each number
+    // keeps a title of its own in a few letters rather than the table cutting them all.
+    let needed: usize = CONDITION_WIDTH
+        + full
+            .iter()
+            .map(|title| crate::text::width(title).max(6) + 1)
+            .sum::<usize>();
+    let titles: Vec<String> = if needed <= usize::from(table.width) {
+        full
+    } else {
+        OVERVIEW_COLUMNS
+            .iter()
+            .map(|column| match column {
+                OverviewColumn::Total => String::from("all"),
+                OverviewColumn::Status(status) => {
+                    let word = match status {
+                        AssessmentStatus::Refractory => "refr",
+                        AssessmentStatus::Resistant => "resist",
+                        AssessmentStatus::Relapsed => "relap",
+                        AssessmentStatus::InsufficientData => "insuf",
+                        AssessmentStatus::NotMet => "not",
+                    };
+                    format!("{} {word}", status.symbol())
+                }
+                OverviewColumn::Unreviewed => String::from("review"),
+                OverviewColumn::NewFlags => String::from("new 30d"),
+                OverviewColumn::Overdue => String::from("overdue"),
+                OverviewColumn::MetFor => String::from("met for"),
+                OverviewColumn::Waiting => format!(">{} mo", data.waiting_months),
+                OverviewColumn::ToReferral => String::from("to ref"),
+            })
+            .collect()
+    };
     let header = Row::new(
         std::iter::once(Cell::from("condition")).chain(
             titles
@@ -65,21 +106,26 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
             let name = model.ruleset_short(&row.ruleset);
             let mut cells = vec![Cell::from(name)];
             for (column_index, column) in OVERVIEW_COLUMNS.iter().enumerate() {
-                let (value, style) = match column {
+                let count = |value: u64| thousands(value);
+                let (text, style) = match column {
                     OverviewColumn::Total => (
-                        row.by_rank.iter().sum::<u64>(),
+                        count(row.by_rank.iter().sum::<u64>()),
                         ratatui::style::Style::new(),
                     ),
                     OverviewColumn::Status(status) => (
-                        row.by_rank[status.rank() as usize],
+                        count(row.by_rank[status.rank() as usize]),
                         theme.status(Some(*status)),
                     ),
-                    OverviewColumn::Unreviewed => (row.unreviewed, theme.warning()),
-                    OverviewColumn::NewFlags => (row.new_flags, theme.accent()),
-                    OverviewColumn::Overdue => (row.overdue, theme.warning()),
+                    OverviewColumn::Unreviewed => (count(row.unreviewed), theme.warning()),
+                    OverviewColumn::NewFlags => (count(row.new_flags), theme.accent()),
+                    OverviewColumn::Overdue => (count(row.overdue), theme.warning()),
+                    OverviewColumn::MetFor => (duration(row.met_for_days), theme.accent()),
+                    OverviewColumn::Waiting => (count(row.waiting), theme.warning()),
+                    OverviewColumn::ToReferral => {
+                        (duration(row.to_referral_days), ratatui::style::Style::new())
+                    }
                 };
-                let mut cell =
-                    Cell::from(Line::from(thousands(value)).right_aligned()).style(style);
+                let mut cell = Cell::from(Line::from(text).right_aligned()).style(style);
                 if row_index == model.overview.row && column_index == model.overview.column {
                     cell = cell.style(theme.selected());
                 }
@@ -88,12 +134,12 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
             Row::new(cells)
         })
         .collect();
-    // Each number column as wide as its title: the whole table fits 120 columns.
-    let mut widths = vec![Constraint::Length(18)];
+    // Each number column as wide as its title.
+    let mut widths = vec![Constraint::Length(CONDITION_WIDTH as u16)];
     widths.extend(
         titles
             .iter()
-            .map(|title| Constraint::Length(title.chars().count().max(6) as u16)),
+            .map(|title| Constraint::Length(crate::text::width(title).max(6) as u16)),
     );
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
@@ -109,4 +155,19 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         Line::from(Span::styled(meeting_text, theme.accent())),
         meeting,
     );
+}
+
+/// A median duration as a clinician says it: days under two months, then months, then years
+/// ("12 d", "7 mo", "2.5 y"); "–" when there is none to take.
+fn duration(days: Option<i64>) -> String {
+    let Some(days) = days else {
+        return String::from("–");
+    };
+    if days < 60 {
+        format!("{days} d")
+    } else if days < 730 {
+        format!("{} mo", (days as f64 / 30.44).round() as i64)
+    } else {
+        format!("{:.1} y", days as f64 / 365.25)
+    }
 }

@@ -142,6 +142,9 @@ fn render_controls(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
     if filter.show_deceased {
         filters.push(String::from("+deceased"));
     }
+    if let Some(cohort) = &filter.cohort {
+        filters.push(cohort.words());
+    }
     if !filters.is_empty() {
         spans.push(Span::styled(
             format!("  filter: {}", filters.join(" ")),
