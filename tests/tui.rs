@@ -2518,3 +2518,34 @@ fn the_four_step_journey_end_to_end() {
         checks
     );
 }
+
+/// A count wider than its column's title (a condition with 109,819 patients at a million) is
+/// shown whole: the column was six wide and cut it to "09,819", a wrong number on screen.
+#[test]
+fn the_overview_never_cuts_a_count() {
+    let mut harness = Harness::new(40, 200, 30);
+    harness.press('o');
+    let row = |ruleset: &str, by_rank: [u64; 6]| refract::store::OverviewRow {
+        ruleset: ruleset.to_owned(),
+        by_rank,
+        ..Default::default()
+    };
+    let data = worker::OverviewData {
+        care_team: None,
+        rows: vec![
+            row("rheumatoid_arthritis", [0, 37_379, 0, 0, 13_155, 59_285]),
+            row("epilepsy", [0, 95_301, 0, 0, 27_979, 76_334]),
+        ],
+        next_meeting: None,
+        waiting_months: 6,
+        waiting_cutoff: None,
+    };
+    let requests = app::update(
+        &mut harness.model,
+        Msg::Reply(worker::Reply::Overview(data)),
+    );
+    harness.answer(requests);
+    let screen = harness.screen();
+    assert!(screen.contains("109,819"), "{screen}");
+    assert!(screen.contains("199,614"), "{screen}");
+}

@@ -59,10 +59,19 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         .collect();
     // With the waiting columns the full titles need about 150 columns: narrower, each number
     // keeps a title of its own in a few letters rather than the table cutting them all.
+    // No count is wider than a row's total ("109,819" at a million patients): every number
+    // column is at least that wide, so a number is never cut.
+    let number_width = data
+        .rows
+        .iter()
+        .map(|row| crate::text::width(&thousands(row.by_rank.iter().sum::<u64>())))
+        .max()
+        .unwrap_or(0)
+        .max(6);
     let needed: usize = CONDITION_WIDTH
         + full
             .iter()
-            .map(|title| crate::text::width(title).max(6) + 1)
+            .map(|title| crate::text::width(title).max(number_width) + 1)
             .sum::<usize>();
     let titles: Vec<String> = if needed <= usize::from(table.width) {
         full
@@ -139,7 +148,7 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     widths.extend(
         titles
             .iter()
-            .map(|title| Constraint::Length(crate::text::width(title).max(6) as u16)),
+            .map(|title| Constraint::Length(crate::text::width(title).max(number_width) as u16)),
     );
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
