@@ -121,12 +121,7 @@ fn render_text_box(field: &TextField, theme: Theme, frame: &mut Frame<'_>, area:
     if width < 10 || height < 3 {
         return;
     }
-    let rect = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let rect = area.centered(Constraint::Length(width), Constraint::Length(height));
     let block = ratatui::widgets::Block::bordered()
         .title(Span::styled(" Notes ", theme.title()))
         .title_bottom(Span::styled(
@@ -161,12 +156,7 @@ fn render_form(input: &Input, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     if width < 20 || height < 4 {
         return;
     }
-    let rect = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let rect = area.centered(Constraint::Length(width), Constraint::Length(height));
     let title = match input.purpose {
         InputPurpose::Task => " New task ",
         InputPurpose::Goal => " New well-being goal ",
@@ -252,12 +242,7 @@ fn render_theirs(
     if width < 20 || height < 4 {
         return;
     }
-    let rect = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let rect = area.centered(Constraint::Length(width), Constraint::Length(height));
     let key = |action| {
         keymap
             .key_for(Context::Conflict, action)
