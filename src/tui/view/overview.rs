@@ -99,11 +99,25 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
             })
             .collect()
     };
+    // Each number column as wide as its title and the widest count. What does not fit is not
+    // squeezed (a squeezed column cuts a number into another one): the columns shown are a
+    // window that keeps the selected one in sight, and ←/→ move it.
+    let column_widths: Vec<usize> = titles
+        .iter()
+        .map(|title| crate::text::width(title).max(number_width))
+        .collect();
+    let shown = visible_columns(
+        &column_widths,
+        usize::from(table.width).saturating_sub(CONDITION_WIDTH + 1),
+        model.overview.column,
+    );
     let header = Row::new(
         std::iter::once(Cell::from("condition")).chain(
             titles
                 .iter()
-                .map(|title| Cell::from(Line::from(title.clone()).right_aligned())),
+                .enumerate()
+                .filter(|(index, _)| shown.contains(index))
+                .map(|(_, title)| Cell::from(Line::from(title.clone()).right_aligned())),
         ),
     )
     .style(theme.header());
@@ -114,7 +128,11 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         .map(|(row_index, row)| {
             let name = model.ruleset_short(&row.ruleset);
             let mut cells = vec![Cell::from(name)];
-            for (column_index, column) in OVERVIEW_COLUMNS.iter().enumerate() {
+            for (column_index, column) in OVERVIEW_COLUMNS
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| shown.contains(index))
+            {
                 let count = |value: u64| thousands(value);
                 let (text, style) = match column {
                     OverviewColumn::Total => (
@@ -143,12 +161,11 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
             Row::new(cells)
         })
         .collect();
-    // Each number column as wide as its title.
     let mut widths = vec![Constraint::Length(CONDITION_WIDTH as u16)];
     widths.extend(
-        titles
+        column_widths[shown.clone()]
             .iter()
-            .map(|title| Constraint::Length(crate::text::width(title).max(number_width) as u16)),
+            .map(|width| Constraint::Length(u16::try_from(*width).unwrap_or(u16::MAX))),
     );
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
@@ -179,4 +196,22 @@ fn duration(days: Option<i64>) -> String {
     } else {
         format!("{:.1} y", days as f64 / 365.25)
     }
+}
+
+/// The number columns that fit in `room` cells (each with its gap), as a window over all of
+/// them that holds `selected`: from the first column when it is in sight, else ending at it.
+fn visible_columns(widths: &[usize], room: usize, selected: usize) -> std::ops::Range<usize> {
+    let fits = |range: &std::ops::Range<usize>| {
+        widths[range.clone()].iter().map(|w| w + 1).sum::<usize>() <= room
+    };
+    let selected = selected.min(widths.len().saturating_sub(1));
+    let mut start = 0;
+    while start < selected && !fits(&(start..selected + 1)) {
+        start += 1;
+    }
+    let mut end = selected + 1;
+    while end < widths.len() && fits(&(start..end + 1)) {
+        end += 1;
+    }
+    start..end.min(widths.len())
 }
