@@ -2383,16 +2383,6 @@ fn a_step_whose_work_is_recorded_becomes_done_by_itself() {
     let mrn = flagged_with_confounder(&harness, "adherence");
     open_patient(&mut harness, &mrn);
     harness.press('w');
-    let step_status = |harness: &Harness, step: i64| -> Option<String> {
-        sql_on(&harness.store)
-            .query_row(
-                "SELECT w.status FROM way_forward w JOIN patients p ON p.id = w.patient_id
-                 WHERE p.mrn = ?1 AND w.step = ?2",
-                rusqlite::params![&mrn, step],
-                |row| row.get(0),
-            )
-            .ok()
-    };
     // Step 2: tick every check.
     harness.press('j');
     harness.key(KeyCode::Tab);
@@ -2405,7 +2395,7 @@ fn a_step_whose_work_is_recorded_becomes_done_by_itself() {
         harness.press(' ');
     }
     assert!(checklist_rows(&harness).iter().all(|(_, done)| *done));
-    assert_eq!(step_status(&harness, 2).as_deref(), Some("done"));
+    assert_eq!(step_status(&harness, &mrn, 2).as_deref(), Some("done"));
     let message = harness.model.message.clone().unwrap_or_default();
     assert!(
         message.contains("step 2 is done by itself: every check is ticked"),
@@ -2443,16 +2433,6 @@ fn the_four_step_journey_end_to_end() {
     let typed_mrn = mrn.len();
     open_patient(&mut harness, &mrn);
     harness.press('w');
-    let status = |harness: &Harness, step: i64| -> Option<String> {
-        sql_on(&harness.store)
-            .query_row(
-                "SELECT w.status FROM way_forward w JOIN patients p ON p.id = w.patient_id
-                 WHERE p.mrn = ?1 AND w.step = ?2",
-                rusqlite::params![&mrn, step],
-                |row| row.get(0),
-            )
-            .ok()
-    };
     // 1. Specialist care: a referral to the suggested specialty, booked, then seen.
     harness.press('a');
     harness.key(KeyCode::Enter);
@@ -2462,7 +2442,7 @@ fn the_four_step_journey_end_to_end() {
     harness.press(' ');
     harness.press(' ');
     assert_eq!(
-        status(&harness, 1).as_deref(),
+        step_status(&harness, &mrn, 1).as_deref(),
         Some("done"),
         "{}",
         harness.screen()
@@ -2479,7 +2459,7 @@ fn the_four_step_journey_end_to_end() {
         harness.press(' ');
     }
     assert_eq!(
-        status(&harness, 2).as_deref(),
+        step_status(&harness, &mrn, 2).as_deref(),
         Some("done"),
         "{}",
         harness.screen()
@@ -2493,7 +2473,7 @@ fn the_four_step_journey_end_to_end() {
     harness.press('j');
     harness.key(KeyCode::Enter);
     assert_eq!(
-        status(&harness, 3).as_deref(),
+        step_status(&harness, &mrn, 3).as_deref(),
         Some("done"),
         "{}",
         harness.screen()
@@ -2505,7 +2485,7 @@ fn the_four_step_journey_end_to_end() {
     harness.key(KeyCode::Enter);
     harness.key(KeyCode::Enter);
     assert_eq!(
-        status(&harness, 4).as_deref(),
+        step_status(&harness, &mrn, 4).as_deref(),
         Some("done"),
         "{}",
         harness.screen()
@@ -2548,4 +2528,16 @@ fn the_overview_never_cuts_a_count() {
     let screen = harness.screen();
     assert!(screen.contains("109,819"), "{screen}");
     assert!(screen.contains("199,614"), "{screen}");
+}
+
+/// The stored status of way-forward step `step` of the patient with `mrn`, if it was written.
+fn step_status(harness: &Harness, mrn: &str, step: i64) -> Option<String> {
+    sql_on(&harness.store)
+        .query_row(
+            "SELECT w.status FROM way_forward w JOIN patients p ON p.id = w.patient_id
+             WHERE p.mrn = ?1 AND w.step = ?2",
+            rusqlite::params![mrn, step],
+            |row| row.get(0),
+        )
+        .ok()
 }
