@@ -1673,8 +1673,20 @@ fn the_timeline_draws_measures_on_their_clinical_scale_with_unit_and_latest_valu
         .to_owned();
     assert!(lane.contains("PHQ-9 17"), "{screen}");
     assert!(lane.contains("(0–27)"), "{lane}");
-    assert!(lane.contains('▇') && lane.contains('▅'), "{lane}");
-    assert!(!lane.contains('▁'), "{lane}");
+    // At 120×35 the track has grown to several rows: each reading's height, in eighths of a
+    // row, is its place on 0–27 (22 and 17 both high), not on the two readings' own range.
+    let heights = track_heights(&screen, "PHQ-9");
+    assert_eq!(heights.len(), 2, "{screen}");
+    let rows = track_rows(&screen, "PHQ-9");
+    assert!(rows >= 3, "the track grows into the free rows: {screen}");
+    let scale = f64::from(rows * 8 - 1);
+    for (height, value) in heights.iter().zip([22.0, 17.0]) {
+        let expected = (value / 27.0 * scale).round() + 1.0;
+        assert!(
+            (f64::from(*height) - expected).abs() <= 1.0,
+            "{value} drawn {height} eighths of {rows} rows: {screen}"
+        );
+    }
     harness.key(KeyCode::Esc);
     harness.key(KeyCode::Esc);
 
@@ -1698,6 +1710,53 @@ fn the_timeline_draws_measures_on_their_clinical_scale_with_unit_and_latest_valu
         .to_owned();
     assert!(lane.contains("BP 152/94 mmHg"), "{screen}");
     assert!(lane.contains("goal <130/80"), "{lane}");
+}
+
+/// The measurement track's rows on screen: the row labelled `label` and those under it up to
+/// the legend (or the border).
+fn track_lines<'a>(screen: &'a str, label: &str) -> Vec<&'a str> {
+    screen
+        .lines()
+        .skip_while(|l| !l.contains(label))
+        .take_while(|l| !l.contains("ongoing") && !l.contains("today") && !l.starts_with('└'))
+        .collect()
+}
+
+fn track_rows(screen: &str, label: &str) -> u32 {
+    track_lines(screen, label).len() as u32
+}
+
+/// Each drawn column's height in eighths of a row, left to right, summed over the track's rows.
+fn track_heights(screen: &str, label: &str) -> Vec<u32> {
+    let rows: Vec<Vec<char>> = track_lines(screen, label)
+        .iter()
+        .map(|l| l.chars().collect())
+        .collect();
+    let label_end = rows.first().map_or(0, |row| {
+        let text: String = row.iter().collect();
+        let at = text.find(label).unwrap_or(0);
+        text[..at].chars().count() + label.chars().count()
+    });
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let eighths = |c: char| match c {
+        '▁' => 1,
+        '▂' => 2,
+        '▃' => 3,
+        '▄' => 4,
+        '▅' => 5,
+        '▆' => 6,
+        '▇' => 7,
+        '█' => 8,
+        _ => 0,
+    };
+    (label_end..width)
+        .map(|column| {
+            rows.iter()
+                .map(|row| row.get(column).copied().map_or(0, eighths))
+                .sum::<u32>()
+        })
+        .filter(|height| *height > 0)
+        .collect()
 }
 
 /// The timeline's axis row on screen: no label is cut in two by the today marker.
@@ -2519,15 +2578,23 @@ fn the_overview_never_cuts_a_count() {
         next_meeting: None,
         waiting_months: 6,
         waiting_cutoff: None,
+        totals: row("", [0, 132_680, 0, 0, 41_134, 135_619]),
     };
     let requests = app::update(
         &mut harness.model,
-        Msg::Reply(worker::Reply::Overview(data)),
+        Msg::Reply(worker::Reply::Overview(Box::new(data))),
     );
     harness.answer(requests);
     let screen = harness.screen();
     assert!(screen.contains("109,819"), "{screen}");
     assert!(screen.contains("199,614"), "{screen}");
+    // The totals row: every condition together, its widest number whole too.
+    let totals = screen
+        .lines()
+        .find(|line| line.contains("all conditions"))
+        .unwrap_or_default();
+    assert!(totals.contains("309,433"), "{screen}");
+    assert!(totals.contains("132,680"), "{screen}");
 }
 
 /// The stored status of way-forward step `step` of the patient with `mrn`, if it was written.
@@ -2540,4 +2607,81 @@ fn step_status(harness: &Harness, mrn: &str, step: i64) -> Option<String> {
             |row| row.get(0),
         )
         .ok()
+}
+
+/// The meetings list wraps a long title under the title's start, never back to the border
+/// (at 80 columns "MDT · 0 of 5 discussed" began at column 1, under the date).
+#[test]
+fn the_meetings_list_wraps_under_its_titles() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.press('m');
+    let screen = harness.screen();
+    let mut wrapped = 0;
+    for line in screen.lines().skip(2).take_while(|l| l.starts_with('│')) {
+        let pane: String = line.chars().skip(1).take_while(|c| *c != '│').collect();
+        if pane.trim().is_empty() {
+            continue;
+        }
+        let dated = pane.starts_with(" 20");
+        let continued = pane.starts_with(&" ".repeat(18));
+        assert!(dated || continued, "{line}\n{screen}");
+        wrapped += usize::from(continued);
+    }
+    assert!(wrapped > 0, "a title wrapped at 80 columns: {screen}");
+}
+
+/// Text that goes on below a pane says so, and once scrolled, that more is above: the
+/// assessment, and a tab's list.
+#[test]
+fn scrolled_text_says_there_is_more() {
+    let mut harness = Harness::new(300, 80, 24);
+    harness.press('/');
+    harness.type_text("Berg");
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    let screen = harness.screen();
+    assert!(screen.contains("↓ more (j)"), "{screen}");
+    assert!(!screen.contains("↑ more (k)"), "{screen}");
+    harness.press('j');
+    let screen = harness.screen();
+    assert!(screen.contains("↑ more (k)"), "{screen}");
+    // The Observations tab, in a terminal with fewer rows than the patient has readings.
+    harness.resize(80, 12);
+    for _ in 0..2 {
+        harness.key(KeyCode::Tab);
+    }
+    assert_eq!(
+        harness.model.patient.as_ref().unwrap().tab,
+        Tab::Observations
+    );
+    let screen = harness.screen();
+    assert!(screen.contains("↓ more (j)"), "{screen}");
+}
+
+/// The timeline names procedures where there is room and writes each line's dose on its bar.
+#[test]
+fn the_timeline_names_procedures_and_doses() {
+    let mut harness = Harness::new(300, 120, 35);
+    harness.press('/');
+    harness.type_text("Berg");
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    let screen = harness.screen();
+    let procedures = screen
+        .lines()
+        .find(|l| l.contains("procedures"))
+        .unwrap_or_default();
+    assert!(
+        procedures.contains("◆ Autologous stem cell transplant"),
+        "{screen}"
+    );
+    assert!(!procedures.contains("(procedure)"), "{procedures}");
+    let lane = screen
+        .lines()
+        .find(|l| l.contains("1L VRd"))
+        .unwrap_or_default();
+    assert!(
+        lane.contains("1L VRd + ASCT + lenalidomide maintenance"),
+        "the label is whole where there is room: {screen}"
+    );
 }

@@ -203,3 +203,50 @@ fn the_evaluation_pass_fills_in_the_day_of_older_rows_and_keeps_it() {
     refract::assess::refresh(&mut store, &rules, tomorrow, |_, _| {}).unwrap();
     assert_eq!(stored(&conn), filled);
 }
+
+/// The overview's totals row: the counts are the conditions' sums, and the medians are taken
+/// over every flag together (400, 300, 30 and 1,000 days: 350), not as a median of each
+/// condition's median (300 and 1,000: 650).
+#[test]
+fn the_totals_pool_every_conditions_flags() {
+    let (_dir, store, _) = four_epilepsy_flags();
+    let conn = sql_on(&store);
+    let other: i64 = conn
+        .query_row(
+            "SELECT patient_id FROM assessments
+             WHERE ruleset = 'depression' AND criteria_met_since IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM reviews r
+                               WHERE r.patient_id = assessments.patient_id)
+             ORDER BY patient_id LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    conn.execute_batch(
+        "UPDATE assessments SET criteria_met_since = NULL WHERE ruleset <> 'epilepsy';
+         DELETE FROM referrals WHERE ruleset <> 'epilepsy';",
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE assessments SET criteria_met_since = ?2
+         WHERE patient_id = ?1 AND ruleset = 'depression'",
+        rusqlite::params![other, ago(1000).to_string()],
+    )
+    .unwrap();
+    let data = store.overview(None, today(), 6).unwrap();
+    let totals = &data.totals;
+    assert_eq!(totals.met, 4);
+    assert_eq!(totals.met_for_days, Some(350));
+    assert_eq!(totals.waiting, 2, "400 and 1,000 days, neither referred");
+    assert_eq!(totals.to_referral_days, Some(60));
+    for rank in 0..6 {
+        assert_eq!(
+            totals.by_rank[rank],
+            data.rows.iter().map(|row| row.by_rank[rank]).sum::<u64>()
+        );
+    }
+    assert_eq!(
+        totals.unreviewed,
+        data.rows.iter().map(|row| row.unreviewed).sum::<u64>()
+    );
+}

@@ -109,6 +109,9 @@ pub struct OverviewData {
     pub waiting_months: u32,
     /// The day before which criteria met count as waiting (`waiting_months` before today).
     pub waiting_cutoff: Option<NaiveDate>,
+    /// Every condition together (`ruleset` empty): the counts summed, the medians taken over
+    /// all the flags, not as a median of medians.
+    pub totals: OverviewRow,
 }
 
 /// One condition's line of the overview.
@@ -207,7 +210,24 @@ impl Store {
             }
         }
         let waiting_cutoff = today.checked_sub_months(Months::new(waiting_months));
-        self.waiting(&mut rows, care_team.as_deref(), today, waiting_cutoff)?;
+        let (met_for_days, to_referral_days) =
+            self.waiting(&mut rows, care_team.as_deref(), today, waiting_cutoff)?;
+        let mut totals = OverviewRow {
+            met_for_days,
+            to_referral_days,
+            ..OverviewRow::default()
+        };
+        for row in &rows {
+            for (total, count) in totals.by_rank.iter_mut().zip(row.by_rank) {
+                *total += count;
+            }
+            totals.unreviewed += row.unreviewed;
+            totals.new_flags += row.new_flags;
+            totals.overdue += row.overdue;
+            totals.met += row.met;
+            totals.waiting += row.waiting;
+            totals.referred += row.referred;
+        }
         rows.sort_by(|a, b| a.ruleset.cmp(&b.ruleset));
         let next_meeting = conn
             .prepare_cached(
@@ -225,17 +245,19 @@ impl Store {
             next_meeting,
             waiting_months,
             waiting_cutoff,
+            totals,
         })
     }
 
-    /// Fills each row's waiting numbers (see [`OverviewRow`]).
+    /// Fills each row's waiting numbers (see [`OverviewRow`]); returns the medians over every
+    /// condition's flags together (met for, to referral).
     fn waiting(
         &self,
         rows: &mut Vec<OverviewRow>,
         care_team: Option<&str>,
         today: NaiveDate,
         cutoff: Option<NaiveDate>,
-    ) -> Result<()> {
+    ) -> Result<(Option<i64>, Option<i64>)> {
         let conn = &self.conn;
         // The team's own records are few beside the flags: read them whole, then walk the flags.
         let mut dismissed: HashSet<(i64, String)> = HashSet::new();
@@ -324,7 +346,9 @@ impl Store {
             }
             row.waiting = waiting.get(&row.ruleset).copied().unwrap_or(0);
         }
-        Ok(())
+        let mut all_met_for: Vec<i64> = met_for.into_values().flatten().collect();
+        let mut all_to_referral: Vec<i64> = to_referral.into_values().flatten().collect();
+        Ok((median(&mut all_met_for), median(&mut all_to_referral)))
     }
 }
 

@@ -1783,7 +1783,7 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
         Reply::NotSaved { ticket, why, save } => not_saved(model, ticket, why, save),
         Reply::Overview(data) => {
             model.overview.row = model.overview.row.min(data.rows.len().saturating_sub(1));
-            model.overview.data = Some(data);
+            model.overview.data = Some(*data);
             Vec::new()
         }
         Reply::WayForward {

@@ -194,7 +194,7 @@ pub enum Reply {
         why: NotSaved,
         save: Box<Save>,
     },
-    Overview(OverviewData),
+    Overview(Box<OverviewData>),
     WayForward {
         patient: PatientId,
         /// The conditions a way forward is offered for.
@@ -586,7 +586,7 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
             waiting_months,
         } => store
             .overview(care_team, today, waiting_months)
-            .map(Reply::Overview),
+            .map(|data| Reply::Overview(Box::new(data))),
         Request::WayForward { patient, ruleset } => way_forward_of(store, rules, patient, ruleset),
         Request::Meetings => store.meetings().and_then(|list| {
             Ok(Reply::Meetings {

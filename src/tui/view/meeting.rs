@@ -58,6 +58,9 @@ fn identity(model: &Model, case: &CaseDetail) -> String {
 }
 
 /// The meetings, newest first, beside the team's open tasks.
+/// Columns a meeting's date takes in the list (" 2026-12-11 13:00 ").
+const MEETING_DATE: usize = 18;
+
 pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     let screen = &model.meetings;
     if !screen.loaded {
@@ -77,39 +80,66 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
         )));
     }
     let now = model.today;
+    // The date, then the title and counts wrapped under the title's start, never back to
+    // column 0; the pane scrolls to keep the selected meeting in sight.
+    let room = usize::from(inner.width)
+        .saturating_sub(MEETING_DATE)
+        .max(10);
+    let mut selected_row = 0;
     for (index, meeting) in screen.list.iter().enumerate() {
         let upcoming = meeting.starts_at.date() >= now;
-        let line = Line::from(vec![
-            Span::styled(
-                format!(" {} ", meeting.starts_at.format("%Y-%m-%d %H:%M")),
-                if upcoming {
-                    theme.accent()
-                } else {
-                    theme.muted()
-                },
-            ),
-            Span::raw(meeting.title.clone()),
-            Span::styled(
-                format!(
-                    " · {} of {} discussed{}",
-                    meeting.discussed,
-                    meeting.cases,
-                    meeting
-                        .team
-                        .as_deref()
-                        .map(|t| format!(" · {t}"))
-                        .unwrap_or_default()
-                ),
-                theme.muted(),
-            ),
-        ]);
-        lines.push(mark(
-            line,
-            screen.pane == MeetingsPane::Meetings && index == screen.selected,
-            theme,
-        ));
+        let date_style = if upcoming {
+            theme.accent()
+        } else {
+            theme.muted()
+        };
+        let counts = format!(
+            " · {} of {} discussed{}",
+            meeting.discussed,
+            meeting.cases,
+            meeting
+                .team
+                .as_deref()
+                .map(|t| format!(" · {t}"))
+                .unwrap_or_default()
+        );
+        let selected = screen.pane == MeetingsPane::Meetings && index == screen.selected;
+        if selected {
+            selected_row = lines.len();
+        }
+        let date = Span::styled(
+            format!(" {} ", meeting.starts_at.format("%Y-%m-%d %H:%M")),
+            date_style,
+        );
+        if crate::text::width(&meeting.title) + crate::text::width(&counts) <= room {
+            let line = Line::from(vec![
+                date,
+                Span::raw(meeting.title.clone()),
+                Span::styled(counts, theme.muted()),
+            ]);
+            lines.push(mark(line, selected, theme));
+            continue;
+        }
+        let body = crate::text::wrap_hanging(&format!("{}{counts}", meeting.title), room);
+        for (at, text) in body.into_iter().enumerate() {
+            let lead = if at == 0 {
+                date.clone()
+            } else {
+                Span::raw(" ".repeat(MEETING_DATE))
+            };
+            lines.push(mark(
+                Line::from(vec![lead, Span::raw(text)]),
+                selected,
+                theme,
+            ));
+        }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    let scroll = selected_row.saturating_sub(usize::from(inner.height).saturating_sub(1));
+    super::mark_border(frame, left, lines.len(), scroll, theme);
+    frame.render_widget(
+        Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(0), 0)),
+        inner,
+    );
 
     let block = pane(
         &format!(
@@ -176,6 +206,7 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
         }
     }
     let scroll = selected_row.saturating_sub(usize::from(inner.height).saturating_sub(1));
+    super::mark_border(frame, right, lines.len(), scroll, theme);
     frame.render_widget(
         Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(0), 0)),
         inner,
@@ -288,6 +319,7 @@ pub fn render_agenda(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: R
         }
     }
     let scroll = selected_line.saturating_sub(usize::from(inner.height) / 2);
+    super::mark_border(frame, agenda, lines.len(), scroll, theme);
     frame.render_widget(
         Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(0), 0)),
         inner,
@@ -495,9 +527,13 @@ fn render_case_record(
         theme,
         measures: model.measures(Some(case.ruleset.as_str())),
     };
-    let height = (timeline.wanted_height() + 2)
-        .clamp(5, (area.height / 2).max(5))
-        .min(area.height);
+    let index = detail
+        .summary
+        .assessments
+        .iter()
+        .position(|a| a.assessment.ruleset == case.ruleset)
+        .unwrap_or(0);
+    let height = super::patient::timeline_height(&timeline, detail, index, area, theme);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
     let block = Block::bordered()
@@ -506,12 +542,6 @@ fn render_case_record(
     let inner = block.inner(top);
     frame.render_widget(block, top);
     frame.render_widget(&timeline, inner);
-    let index = detail
-        .summary
-        .assessments
-        .iter()
-        .position(|a| a.assessment.ruleset == case.ruleset)
-        .unwrap_or(0);
     render_assessment(index, 0, false, detail, theme, frame, bottom);
 }
 

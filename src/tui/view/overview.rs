@@ -4,6 +4,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
@@ -11,6 +12,7 @@ use super::super::app::{Model, OVERVIEW_COLUMNS, OverviewColumn};
 use super::super::theme::Theme;
 use super::thousands;
 use crate::domain::AssessmentStatus;
+use crate::store::OverviewRow;
 
 /// The width of the condition column.
 const CONDITION_WIDTH: usize = 18;
@@ -59,19 +61,26 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         .collect();
     // With the waiting columns the full titles need about 150 columns: narrower, each number
     // keeps a title of its own in a few letters rather than the table cutting them all.
-    // No count is wider than a row's total ("109,819" at a million patients): every number
-    // column is at least that wide, so a number is never cut.
-    let number_width = data
-        .rows
+    // Each number column is as wide as its widest number, the totals row's included
+    // ("109,819" at a million patients), so a number is never cut.
+    let totals = (data.rows.len() > 1).then_some(&data.totals);
+    let number_widths: Vec<usize> = OVERVIEW_COLUMNS
         .iter()
-        .map(|row| crate::text::width(&thousands(row.by_rank.iter().sum::<u64>())))
-        .max()
-        .unwrap_or(0)
-        .max(6);
+        .map(|column| {
+            data.rows
+                .iter()
+                .chain(totals)
+                .map(|row| crate::text::width(&cell(row, *column, theme).0))
+                .max()
+                .unwrap_or(0)
+                .max(6)
+        })
+        .collect();
     let needed: usize = CONDITION_WIDTH
         + full
             .iter()
-            .map(|title| crate::text::width(title).max(number_width) + 1)
+            .zip(&number_widths)
+            .map(|(title, number)| crate::text::width(title).max(*number) + 1)
             .sum::<usize>();
     let titles: Vec<String> = if needed <= usize::from(table.width) {
         full
@@ -104,7 +113,8 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     // window that keeps the selected one in sight, and ←/→ move it.
     let column_widths: Vec<usize> = titles
         .iter()
-        .map(|title| crate::text::width(title).max(number_width))
+        .zip(&number_widths)
+        .map(|(title, number)| crate::text::width(title).max(*number))
         .collect();
     let shown = visible_columns(
         &column_widths,
@@ -121,44 +131,39 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         ),
     )
     .style(theme.header());
+    // The conditions, then every condition together (not selectable: its numbers are the
+    // sums of those above, each of which opens its patients).
     let rows: Vec<Row<'_>> = data
         .rows
         .iter()
+        .chain(totals)
         .enumerate()
         .map(|(row_index, row)| {
-            let name = model.ruleset_short(&row.ruleset);
+            let is_total = row_index == data.rows.len();
+            let name = if is_total {
+                String::from("all conditions")
+            } else {
+                model.ruleset_short(&row.ruleset)
+            };
             let mut cells = vec![Cell::from(name)];
             for (column_index, column) in OVERVIEW_COLUMNS
                 .iter()
                 .enumerate()
                 .filter(|(index, _)| shown.contains(index))
             {
-                let count = |value: u64| thousands(value);
-                let (text, style) = match column {
-                    OverviewColumn::Total => (
-                        count(row.by_rank.iter().sum::<u64>()),
-                        ratatui::style::Style::new(),
-                    ),
-                    OverviewColumn::Status(status) => (
-                        count(row.by_rank[status.rank() as usize]),
-                        theme.status(Some(*status)),
-                    ),
-                    OverviewColumn::Unreviewed => (count(row.unreviewed), theme.warning()),
-                    OverviewColumn::NewFlags => (count(row.new_flags), theme.accent()),
-                    OverviewColumn::Overdue => (count(row.overdue), theme.warning()),
-                    OverviewColumn::MetFor => (duration(row.met_for_days), theme.accent()),
-                    OverviewColumn::Waiting => (count(row.waiting), theme.warning()),
-                    OverviewColumn::ToReferral => {
-                        (duration(row.to_referral_days), ratatui::style::Style::new())
-                    }
-                };
+                let (text, style) = cell(row, *column, theme);
                 let mut cell = Cell::from(Line::from(text).right_aligned()).style(style);
                 if row_index == model.overview.row && column_index == model.overview.column {
                     cell = cell.style(theme.selected());
                 }
                 cells.push(cell);
             }
-            Row::new(cells)
+            if is_total {
+                // A rule above the totals would take a row; the header style sets them apart.
+                Row::new(cells).style(theme.header()).top_margin(1)
+            } else {
+                Row::new(cells)
+            }
         })
         .collect();
     let mut widths = vec![Constraint::Length(CONDITION_WIDTH as u16)];
@@ -181,6 +186,24 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         Line::from(Span::styled(meeting_text, theme.accent())),
         meeting,
     );
+}
+
+/// A row's number in `column`, with the style that says what it counts.
+fn cell(row: &OverviewRow, column: OverviewColumn, theme: Theme) -> (String, Style) {
+    let count = |value: u64| thousands(value);
+    match column {
+        OverviewColumn::Total => (count(row.by_rank.iter().sum::<u64>()), Style::new()),
+        OverviewColumn::Status(status) => (
+            count(row.by_rank[status.rank() as usize]),
+            theme.status(Some(status)),
+        ),
+        OverviewColumn::Unreviewed => (count(row.unreviewed), theme.warning()),
+        OverviewColumn::NewFlags => (count(row.new_flags), theme.accent()),
+        OverviewColumn::Overdue => (count(row.overdue), theme.warning()),
+        OverviewColumn::MetFor => (duration(row.met_for_days), theme.accent()),
+        OverviewColumn::Waiting => (count(row.waiting), theme.warning()),
+        OverviewColumn::ToReferral => (duration(row.to_referral_days), Style::new()),
+    }
 }
 
 /// A median duration as a clinician says it: days under two months, then months, then years

@@ -237,10 +237,7 @@ fn render_timeline_tab(
         theme,
         measures: model.measures(ruleset),
     };
-    // The timeline takes what it needs (plus its border), up to three fifths of the screen.
-    let timeline_height = (timeline.wanted_height() + 2)
-        .clamp(6, (area.height * 3 / 5).max(6))
-        .min(area.height);
+    let timeline_height = timeline_height(&timeline, detail, screen.assessment, area, theme);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(timeline_height), Constraint::Min(0)]).areas(area);
     // "+/− zoom", then how far in it is ("now ×4"): never "zoom zoom ×4".
@@ -268,6 +265,28 @@ fn render_timeline_tab(
         frame,
         bottom,
     );
+}
+
+/// The timeline's rows (with its border) above the assessment in `area`: what it needs, up to
+/// three fifths of the area, and its measurement track taller in the rows the assessment
+/// leaves free (never at the assessment's expense).
+pub(super) fn timeline_height(
+    timeline: &Timeline<'_>,
+    detail: &PatientDetail,
+    assessment: usize,
+    area: Rect,
+    theme: Theme,
+) -> u16 {
+    let needed = (timeline.wanted_height() + 2)
+        .clamp(6, (area.height * 3 / 5).max(6))
+        .min(area.height);
+    let assessment_rows =
+        assessment_body(assessment, detail, area.width.saturating_sub(2), theme).len() + 2;
+    let free = area
+        .height
+        .saturating_sub(u16::try_from(assessment_rows).unwrap_or(u16::MAX));
+    let grown = (timeline.height_within(free.saturating_sub(2)) + 2).min(free);
+    needed.max(grown).min(area.height)
 }
 
 /// The assessment on screen; `reviewable` where `c`, `x` and `a` act on it (the patient
@@ -352,8 +371,27 @@ pub(super) fn render_assessment(
         .title(title)
         .title_bottom(bottom)
         .border_style(theme.border());
-    let width = usize::from(area.width.saturating_sub(2));
-    let mut lines: Vec<Line<'_>> = Vec::new();
+    let lines = assessment_body(index, detail, area.width.saturating_sub(2), theme);
+    let shown = usize::from(area.height.saturating_sub(2));
+    let block = super::scroll_marks(block, lines.len(), shown, scroll, reviewable, theme);
+    let lines: Vec<Line<'_>> = lines.into_iter().skip(scroll).collect();
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The assessment's text, wrapped to `width`: its reasons, what would decide it, what is open
+/// before confirming, the last review and the source.
+fn assessment_body(
+    index: usize,
+    detail: &PatientDetail,
+    width: u16,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let Some(item) = detail.summary.assessments.get(index) else {
+        return Vec::new();
+    };
+    let assessment = &item.assessment;
+    let width = usize::from(width);
+    let mut lines: Vec<Line<'static>> = Vec::new();
     for reason in &assessment.reasons {
         let depth = reason.len() - reason.trim_start().len();
         let style = if depth == 0 {
@@ -405,8 +443,7 @@ pub(super) fn render_assessment(
         assessment.citation, assessment.ruleset, assessment.ruleset_version
     );
     lines.extend(wrap_hanging(&source, width, theme.muted()));
-    let lines: Vec<Line<'_>> = lines.into_iter().skip(scroll).collect();
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    lines
 }
 
 fn render_lines(
@@ -508,6 +545,7 @@ fn render_lines(
         render_exposures(model, screen, detail, theme, frame, top);
         return;
     }
+    let top = super::mark_more_below(frame, top, record.lines.len() + 1, screen.scroll, theme);
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         top,
@@ -573,6 +611,13 @@ fn render_exposures(
         Constraint::Length(16),
         Constraint::Length(16),
     ];
+    let table = super::mark_more_below(
+        frame,
+        table,
+        record.exposures.len() + 1,
+        screen.scroll,
+        theme,
+    );
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         table,
@@ -609,6 +654,13 @@ fn render_observations(
         Constraint::Length(22),
         Constraint::Length(12),
     ];
+    let area = super::mark_more_below(
+        frame,
+        area,
+        detail.summary.record.observations.len() + 1,
+        screen.scroll,
+        theme,
+    );
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         area,
@@ -643,6 +695,7 @@ fn render_notes(
             ));
         }
     }
+    let area = super::mark_more_below(frame, area, lines.len(), screen.scroll, theme);
     let lines: Vec<Line<'_>> = lines.into_iter().skip(screen.scroll).collect();
     frame.render_widget(Paragraph::new(lines), area);
 }
@@ -698,6 +751,8 @@ fn render_tasks(
         });
     }
     let lines: Vec<Line<'_>> = lines.into_iter().skip(screen.scroll).collect();
+    let rows = super::wrapped_rows(&lines, area.width);
+    let area = super::mark_more_below(frame, area, rows, 0, theme);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
@@ -739,6 +794,7 @@ fn render_history(
             " Times in UTC · i shows the stored audit rows",
             theme.muted(),
         )));
+        let area = super::mark_more_below(frame, area, lines.len(), 0, theme);
         frame.render_widget(Paragraph::new(lines), area);
         return;
     }
@@ -784,6 +840,7 @@ fn render_history(
         );
         return;
     }
+    let area = super::mark_more_below(frame, area, detail.history.len() + 1, screen.scroll, theme);
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         area,

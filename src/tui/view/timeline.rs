@@ -5,7 +5,7 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
@@ -36,6 +36,10 @@ pub struct Timeline<'a> {
 
 /// Events an episode shows at most (the latest when there are more).
 const MAX_EPISODE_ROWS: usize = 14;
+
+/// Rows the measurement track grows to when the terminal has room: eight give 64 levels,
+/// enough to read a PHQ-9 or a blood pressure off the chart; more would only stretch it.
+const MAX_TRACK_ROWS: u16 = 8;
 
 /// The marker at the end of a line.
 pub fn end_marker(line: &TreatmentLine, today: NaiveDate) -> &'static str {
@@ -84,6 +88,41 @@ impl Timeline<'_> {
             return 1 + self.episode_events().len().min(MAX_EPISODE_ROWS) as u16;
         }
         1 + self.lines().len() as u16 + self.rows_under_lanes()
+    }
+
+    /// Rows the timeline uses when up to `room` are free: what it wants, and the measurement
+    /// track taller (up to [`MAX_TRACK_ROWS`]) so that a big terminal shows the measure on a
+    /// readable scale instead of blank rows.
+    pub fn height_within(&self, room: u16) -> u16 {
+        let wanted = self.wanted_height();
+        if self.is_episode() || self.track_points().is_empty() {
+            return wanted;
+        }
+        wanted + room.saturating_sub(wanted).min(MAX_TRACK_ROWS - 1)
+    }
+
+    /// The label column's width: what the labels need, within two fifths of the width (the
+    /// axis keeps the rest) and never under 10.
+    fn label_width(&self, lines: &[&TreatmentLine], width: u16) -> u16 {
+        let mut needed = lines
+            .iter()
+            .map(|line| crate::text::width(&lane_label(line)))
+            .max()
+            .unwrap_or(0);
+        if !self.disease_statuses().is_empty() {
+            needed = needed.max(crate::text::width("disease status"));
+        }
+        if !self.record.procedures.is_empty() {
+            needed = needed.max(crate::text::width("procedures"));
+        }
+        let widest = (width * 2 / 5).max(10);
+        if let Some((scale, points)) = self.track() {
+            // The track's label is picked from longer and shorter forms: the longest that fits.
+            let (low, high) = track_range(scale, &points);
+            let fitted = self.track_label(scale, &points, low, high, usize::from(widest));
+            needed = needed.max(crate::text::width(&fitted));
+        }
+        u16::try_from(needed).unwrap_or(u16::MAX).clamp(10, widest)
     }
 
     /// A condition treated in hours, not lines (status epilepticus): the record reads as a
@@ -274,7 +313,8 @@ impl Widget for &Timeline<'_> {
             return;
         }
         let theme = self.theme;
-        let label_width = (area.width / 3).clamp(10, 32);
+        let lines = self.lines();
+        let label_width = self.label_width(&lines, area.width);
         let (start, end) = self.span();
         let axis = Axis {
             start,
@@ -343,7 +383,6 @@ impl Widget for &Timeline<'_> {
         let lanes_room = bottom
             .saturating_sub(y)
             .saturating_sub(self.rows_under_lanes());
-        let lines = self.lines();
         let shown = if lines.len() <= usize::from(lanes_room) {
             lines.len()
         } else {
@@ -356,14 +395,26 @@ impl Widget for &Timeline<'_> {
             }
             let response = line.best_response;
             let style = theme.response(response);
-            let label = format!("{} {}", line.label(), line.regimen);
-            buf.set_stringn(area.x, y, &label, usize::from(label_width), Style::new());
+            let label = lane_label(line);
+            buf.set_string(
+                area.x,
+                y,
+                super::fit(&label, usize::from(label_width)),
+                Style::new(),
+            );
             let from = axis.clamp_column(line.start);
             let to = axis.clamp_column(line.end.unwrap_or(self.today).min(end));
             let visible = line.start <= end && line.end.unwrap_or(self.today) >= start;
             if visible {
                 for column in from..=to {
                     buf.set_string(column, y, "█", style);
+                }
+                // The dose on the bar, where the bar is long enough to hold it whole.
+                if let Some(doses) = bar_doses(line) {
+                    let room = usize::from(to.saturating_sub(from));
+                    if crate::text::width(&doses) + 2 <= room {
+                        buf.set_string(from + 1, y, &doses, style.add_modifier(Modifier::REVERSED));
+                    }
                 }
                 let marker = end_marker(line, self.today);
                 let marker_column = (to + 1).min(area.x + area.width - 1);
@@ -411,9 +462,25 @@ impl Widget for &Timeline<'_> {
                 usize::from(label_width),
                 theme.muted(),
             );
-            for procedure in &self.record.procedures {
-                if let Some(column) = axis.column(procedure.performed.date()) {
-                    buf.set_string(column, y, "◆", theme.accent());
+            let mut placed: Vec<(u16, &str)> = self
+                .record
+                .procedures
+                .iter()
+                .filter_map(|p| Some((axis.column(p.performed.date())?, p.display.as_str())))
+                .collect();
+            placed.sort_by_key(|(column, _)| *column);
+            let right = area.x + area.width;
+            for (index, (column, name)) in placed.iter().enumerate() {
+                buf.set_string(*column, y, "◆", theme.accent());
+                // Named where the room before the next marker allows, cut with "…".
+                let next = placed
+                    .get(index + 1)
+                    .map_or(right, |(next, _)| *next)
+                    .min(right);
+                let room = usize::from(next.saturating_sub(column + 3));
+                let name = procedure_name(name);
+                if room > 0 && room >= crate::text::width(name).min(5) {
+                    buf.set_string(column + 2, y, super::fit(name, room), theme.muted());
                 }
             }
             y += 1;
@@ -453,16 +520,13 @@ impl Widget for &Timeline<'_> {
         if y < bottom
             && let Some((scale, points)) = self.track()
         {
-            let values: Vec<f64> = points.iter().filter_map(|o| o.value).collect();
-            let (low, high) = match scale {
-                Some(scale) => (scale.min, scale.max),
-                None => (
-                    values.iter().copied().fold(f64::INFINITY, f64::min),
-                    values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-                ),
-            };
+            let (low, high) = track_range(scale, &points);
             let label = self.track_label(scale, &points, low, high, usize::from(label_width));
             buf.set_stringn(area.x, y, &label, usize::from(label_width), theme.muted());
+            // The track takes the rows left above the legend, up to MAX_TRACK_ROWS.
+            let rows = bottom.saturating_sub(y + 1).clamp(1, MAX_TRACK_ROWS);
+            let base = y + rows - 1;
+            let levels = f64::from(rows * 8);
             let bars = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
             let mut buckets: Vec<(f64, u32)> = vec![(0.0, 0); usize::from(axis.width)];
             for point in &points {
@@ -476,16 +540,30 @@ impl Widget for &Timeline<'_> {
                 }
             }
             let goal = scale.and_then(|s| s.goal);
+            let fraction = |value: f64| {
+                if high > low {
+                    (value.clamp(low, high) - low) / (high - low)
+                } else {
+                    0.5
+                }
+            };
+            // With three rows or more, the goal is a dotted line across the chart.
+            if let Some(goal) = goal
+                && rows >= 3
+            {
+                let goal_row =
+                    base - ((fraction(goal) * f64::from(rows)).floor() as u16).min(rows - 1);
+                for offset in 0..axis.width {
+                    buf.set_string(axis.left + offset, goal_row, "┄", theme.muted());
+                }
+            }
             for (offset, (sum, count)) in buckets.iter().enumerate() {
                 if *count == 0 {
                     continue;
                 }
                 let value = sum / f64::from(*count);
-                let level = if high > low {
-                    ((value.clamp(low, high) - low) / (high - low) * 7.0).round() as usize
-                } else {
-                    3
-                };
+                // Eighths of a row from the bottom: at least one, so every reading shows.
+                let eighths = (fraction(value) * (levels - 1.0)).round() as u16 + 1;
                 // Above the goal reads as a warning, at or under it as good; the label says
                 // the goal in words.
                 let style = match goal {
@@ -493,14 +571,19 @@ impl Widget for &Timeline<'_> {
                     Some(_) => theme.good(),
                     None => theme.accent(),
                 };
-                buf.set_string(
-                    axis.left + offset as u16,
-                    y,
-                    bars[level.min(7)].to_string(),
-                    style,
-                );
+                for row in 0..rows {
+                    let fill = eighths.saturating_sub(row * 8).min(8);
+                    if fill > 0 {
+                        buf.set_string(
+                            axis.left + offset as u16,
+                            base - row,
+                            bars[usize::from(fill - 1)].to_string(),
+                            style,
+                        );
+                    }
+                }
             }
-            y += 1;
+            y += rows;
         }
 
         if y < bottom {
@@ -625,6 +708,66 @@ impl Timeline<'_> {
         }));
         parts.join("  ")
     }
+}
+
+/// A lane's label: its number and regimen.
+fn lane_label(line: &TreatmentLine) -> String {
+    format!("{} {}", line.label(), line.regimen)
+}
+
+/// The doses written on a line's bar: the dose alone for one drug, each drug's for more.
+fn bar_doses(line: &TreatmentLine) -> Option<String> {
+    let dosed: Vec<(&str, String)> = line
+        .drugs
+        .iter()
+        .filter_map(|drug| {
+            // "1 dose" counts administrations and says nothing of the strength.
+            let dose = drug.dose.as_ref().filter(|dose| {
+                !matches!(
+                    dose.unit.trim().to_ascii_lowercase().as_str(),
+                    "dose" | "doses" | "{dose}" | "1" | ""
+                )
+            })?;
+            let unit = display::unit(&dose.unit).unwrap_or_else(|| dose.unit.clone());
+            Some((
+                drug.ingredient.as_str(),
+                format!("{} {unit}", display::number(dose.value)),
+            ))
+        })
+        .collect();
+    match dosed.as_slice() {
+        [] => None,
+        [(_, dose)] if line.drugs.len() == 1 => Some(dose.clone()),
+        _ => Some(
+            dosed
+                .iter()
+                .map(|(ingredient, dose)| format!("{ingredient} {dose}"))
+                .collect::<Vec<_>>()
+                .join(" · "),
+        ),
+    }
+}
+
+/// The values a track spans: the measure's clinical scale, else its own readings' range.
+fn track_range(scale: Option<&MeasureScale>, points: &[&Observation]) -> (f64, f64) {
+    match scale {
+        Some(scale) => (scale.min, scale.max),
+        None => points
+            .iter()
+            .filter_map(|o| o.value)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), v| {
+                (low.min(v), high.max(v))
+            }),
+    }
+}
+
+/// A procedure's name without SNOMED CT's semantic tag ("Vagus nerve stimulation
+/// (procedure)"): the tag says nothing on a lane labelled "procedures".
+fn procedure_name(display: &str) -> &str {
+    ["(procedure)", "(regime/therapy)"]
+        .iter()
+        .find_map(|tag| display.strip_suffix(tag))
+        .map_or(display, str::trim_end)
 }
 
 /// The first text that fits in `room` columns (else the last, to be cut).

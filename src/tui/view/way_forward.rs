@@ -334,6 +334,7 @@ fn render_work(
         _ => 0,
     }
     .min(lines.len().saturating_sub(header_rows.min(height)));
+    super::mark_border(frame, area, lines.len(), scroll, theme);
     frame.render_widget(
         Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
         inner,
