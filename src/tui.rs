@@ -11,6 +11,7 @@ pub mod field;
 pub mod keymap;
 pub mod meeting;
 pub mod theme;
+pub mod undo;
 pub mod view;
 pub mod way_forward;
 pub mod worker;

@@ -128,6 +128,16 @@ impl Change {
             Change::Goal(edit) => Change::Goal(edit.overwriting()),
         }
     }
+    /// The change that takes this one back ([`Edit::reversed`]); `None` for a record added.
+    pub fn reversed(&self) -> Option<Self> {
+        Some(match self {
+            Change::Step(edit) => Change::Step(edit.reversed()?),
+            Change::Checklist(edit) => Change::Checklist(edit.reversed()?),
+            Change::Referral(edit) => Change::Referral(edit.reversed()?),
+            Change::Option(edit) => Change::Option(edit.reversed()?),
+            Change::Goal(edit) => Change::Goal(edit.reversed()?),
+        })
+    }
 }
 
 /// The conditions a way forward is offered for: every flagged assessment (refractory, resistant,

@@ -1358,7 +1358,7 @@ fn the_footer_always_shows_help_and_ends_with_quit_on_every_screen_at_80_columns
     assert!(footer.contains("? help"), "{footer}");
     harness.resize(200, 50);
     let footer = footer_of(&harness);
-    for key in ["u owner", "d due", "p stance", "v preference"] {
+    for key in ["O owner", "d due", "p stance", "v preference"] {
         assert!(footer.contains(key), "way forward shows {key}: {footer}");
     }
     harness.resize(80, 24);
@@ -1582,7 +1582,7 @@ fn history_reads_as_sentences_with_the_raw_rows_one_key_away() {
     let mrn = flagged_with_confounder(&harness, "adherence");
     open_patient(&mut harness, &mrn);
     harness.press('w');
-    harness.press('u');
+    harness.press('O');
     harness.type_text("Dr C. Reyes");
     harness.key(KeyCode::Enter);
     harness.key(KeyCode::Esc);
@@ -2683,5 +2683,93 @@ fn the_timeline_names_procedures_and_doses() {
     assert!(
         lane.contains("1L VRd + ASCT + lenalidomide maintenance"),
         "the label is whole where there is room: {screen}"
+    );
+}
+
+/// `u` takes back the session's changes, newest first, through the checked save: the step that
+/// became done by itself, then the tick that made it so. A change a colleague has changed
+/// since is not undone over theirs, and a note stays in the record.
+#[test]
+fn u_takes_back_the_sessions_changes_newest_first() {
+    let mut harness = Harness::new(300, 140, 40);
+    let mrn = flagged_with_confounder(&harness, "adherence");
+    open_patient(&mut harness, &mrn);
+    harness.press('u');
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.starts_with("nothing to undo"), "{message}");
+
+    harness.press('w');
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    let rows = checklist_rows(&harness).len();
+    for row in 0..rows {
+        if row > 0 {
+            harness.press('j');
+        }
+        harness.press(' ');
+    }
+    let before_undo = step_status(&harness, &mrn, 2);
+    assert_eq!(before_undo.as_deref(), Some("done"));
+
+    // The step done by itself goes back first; the ticks stay.
+    harness.press('u');
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.starts_with("undone: "), "{message}");
+    assert_ne!(step_status(&harness, &mrn, 2).as_deref(), Some("done"));
+    assert!(checklist_rows(&harness).iter().all(|(_, done)| *done));
+
+    // Then the last tick.
+    harness.press('u');
+    let ticked = checklist_rows(&harness)
+        .iter()
+        .filter(|(_, done)| *done)
+        .count();
+    assert_eq!(ticked, rows - 1, "{:?}", checklist_rows(&harness));
+    let audited: i64 = sql_on(&harness.store)
+        .query_row(
+            "SELECT count(*) FROM audit_log
+             WHERE action LIKE 'checklist%'
+               AND patient_id = (SELECT id FROM patients WHERE mrn = ?1)",
+            [&mrn],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        audited,
+        i64::try_from(rows).unwrap() + 1,
+        "each tick and the undo are audited"
+    );
+
+    // Ticked again: the step is done by itself again. A colleague then sets step 2 not
+    // applicable: undoing the step would overwrite that, so it is refused, theirs kept.
+    harness.press(' ');
+    assert_eq!(step_status(&harness, &mrn, 2).as_deref(), Some("done"));
+    sql_on(&harness.store)
+        .execute(
+            "UPDATE way_forward SET status = 'not_applicable', na_reason = 'seen elsewhere',
+                    version = version + 1
+             WHERE step = 2 AND patient_id = (SELECT id FROM patients WHERE mrn = ?1)",
+            [&mrn],
+        )
+        .unwrap();
+    harness.press('u');
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.starts_with("not undone: "), "{message}");
+    assert_eq!(
+        step_status(&harness, &mrn, 2).as_deref(),
+        Some("not_applicable")
+    );
+
+    // A note is not undone: the record keeps it, and says how to correct it.
+    harness.key(KeyCode::Esc);
+    assert_eq!(harness.model.screen, Screen::Patient);
+    harness.press('n');
+    harness.type_text("Seen with her husband");
+    harness.save_text();
+    harness.press('u');
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(
+        message.starts_with("not undone: note added") && message.contains("stays"),
+        "{message}"
     );
 }

@@ -348,3 +348,14 @@ impl<T> Edit<T> {
         self
     }
 }
+
+impl<T: Clone> Edit<T> {
+    /// The change that takes it back: from what was saved to the record as it was opened,
+    /// checked like any other save (a colleague's change of the same fields since is a
+    /// conflict, not overwritten). `None` for a new record or an unchecked write, which have
+    /// no earlier state to go back to.
+    pub fn reversed(&self) -> Option<Self> {
+        let base = self.base.as_ref()?;
+        Some(Edit::of(self.new.clone(), base.clone()))
+    }
+}

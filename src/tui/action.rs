@@ -38,6 +38,8 @@ pub enum Action {
     /// Way forward: the selected step's status, owner, due date and notes.
     SetStatus,
     SetOwner,
+    /// Takes back the last change saved in this session ([`super::undo`]).
+    Undo,
     SetDue,
     EditNotes,
     /// Way forward: add a referral, checklist item, trial or goal to the selected step.

@@ -482,6 +482,8 @@ pub struct Model {
     /// Saves made in the background (the presentation's time on a case), not by a person's
     /// key: their answer never replaces a message a person's action left on the status line.
     pub background_tickets: Vec<u64>,
+    /// The changes saved in this session, for `u`.
+    pub undo: super::undo::UndoHistory,
     pub evaluating: Option<(usize, usize)>,
     pub care_teams: Vec<String>,
     /// The last Bulk Data pull in a few words (the header shows it).
@@ -607,6 +609,7 @@ impl Model {
             refusal: None,
             last_ticket: 0,
             background_tickets: Vec::new(),
+            undo: super::undo::UndoHistory::default(),
             evaluating: None,
             care_teams: Vec::new(),
             last_pull: None,
@@ -851,6 +854,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Request> {
             }]
         }
         Action::Refresh => model.refresh_in_place(),
+        Action::Undo => super::undo::undo(model),
         Action::Back => back(model),
         Action::Meetings => meeting::open_list(model),
         Action::AddToAgenda => meeting::add_to_agenda(model),
@@ -1749,12 +1753,15 @@ fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             ticket,
             message,
             patient,
+            undo,
         } => {
             if model.input.as_ref().and_then(|i| i.saving) == Some(ticket) {
                 model.input = None;
             }
             if let Some(index) = model.background_tickets.iter().position(|t| *t == ticket) {
                 model.background_tickets.swap_remove(index);
+            } else if let Some(words) = model.undo.saved(ticket, &message, undo) {
+                model.message = Some(words);
             } else if let Some(words) = way_forward::saved(model, ticket) {
                 model.message = Some(words);
             } else {
@@ -1829,11 +1836,12 @@ fn not_saved(model: &mut Model, ticket: u64, why: NotSaved, save: Box<Save>) -> 
         }
         _ => false,
     };
-    // What matters first, for a narrow status line: not saved, and what was typed kept.
-    let lead = if typed {
-        "not saved, your text is kept"
-    } else {
-        "not saved"
+    // What matters first, for a narrow status line: not saved, and what was typed kept; for an
+    // undo, that the change stays as it was saved.
+    let lead = match (model.undo.refused(ticket), typed) {
+        (Some(what), _) => format!("not undone: {what}"),
+        (None, true) => String::from("not saved, your text is kept"),
+        (None, false) => String::from("not saved"),
     };
     match why {
         NotSaved::Refused(reason) => {

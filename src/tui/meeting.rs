@@ -93,6 +93,16 @@ impl MeetingChange {
             other => other,
         }
     }
+    /// The change that takes this one back ([`crate::domain::Edit::reversed`]); `None` for a
+    /// record added, a case moved or removed, or the time on a case.
+    pub fn reversed(&self) -> Option<Self> {
+        Some(match self {
+            MeetingChange::Case(edit) => MeetingChange::Case(edit.reversed()?),
+            MeetingChange::Attendee(edit) => MeetingChange::Attendee(edit.reversed()?),
+            MeetingChange::Task(edit) => MeetingChange::Task(edit.reversed()?),
+            _ => return None,
+        })
+    }
 }
 
 /// Which list keys move in on the meetings screen.

@@ -301,7 +301,7 @@ fn complete_by_itself(model: &mut Model) -> Vec<Request> {
     {
         screen.completed_by_itself = Some((
             ticket,
-            format!("step {step} is done by itself: {because} (s sets it back)"),
+            format!("step {step} is done by itself: {because} (u undoes it)"),
         ));
     }
     requests

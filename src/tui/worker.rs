@@ -110,6 +110,26 @@ impl Save {
         matches!(self, Save::Meeting(MeetingChange::Presented { .. }))
     }
 
+    /// The save that takes this one back, through the same checked and audited path; else
+    /// why it cannot be undone.
+    pub fn undoing(&self) -> Result<Box<Save>, &'static str> {
+        let not_an_edit = "it added a record, which stays (edit it, or mark it done or cancelled)";
+        match self {
+            Save::WayForward(change) => change
+                .reversed()
+                .map(|change| Box::new(Save::WayForward(change)))
+                .ok_or(not_an_edit),
+            Save::Meeting(change) => change
+                .reversed()
+                .map(|change| Box::new(Save::Meeting(change)))
+                .ok_or(not_an_edit),
+            Save::Review { .. } => {
+                Err("a review stays in the record: confirm or dismiss again, and the latest counts")
+            }
+            Save::Note { .. } => Err("a note stays in the record: add another that corrects it"),
+        }
+    }
+
     /// The same change, saved over what a colleague changed since it was opened (audited as an
     /// overwrite).
     #[must_use]
@@ -181,6 +201,8 @@ pub enum Reply {
         ticket: u64,
         message: String,
         patient: Option<PatientId>,
+        /// The save that takes this one back, or why there is none.
+        undo: Result<Box<Save>, &'static str>,
     },
     /// A save is waiting for another program's write lock (said once per save, so the screen
     /// can say why nothing has happened yet).
@@ -457,6 +479,7 @@ fn saved(
                 ticket,
                 message,
                 patient,
+                undo: save.undoing(),
             };
         }
         Err(WayForwardError::Store(StoreError::Conflict(conflict))) => NotSaved::Conflict(conflict),
