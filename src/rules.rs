@@ -10,9 +10,11 @@ mod dates;
 mod dose;
 pub mod drugs;
 mod engine;
+mod given;
 pub mod lines;
 mod load;
 pub mod model;
+mod numbers;
 mod observations;
 mod oncology;
 pub mod options;
@@ -22,7 +24,9 @@ mod ranges;
 pub mod since;
 mod status_epilepticus;
 pub mod stop_reasons;
+mod toml_file;
 mod trials;
+mod words;
 
 use std::path::Path;
 
@@ -262,7 +266,7 @@ impl Rules {
         let mut sets = Vec::with_capacity(sources.len());
         let mut observation_terms = ObservationTerms::default();
         for (origin, text) in &sources {
-            let set: RuleSet = load::parse_toml(origin, text)?;
+            let set: RuleSet = toml_file::parse_toml(origin, text)?;
             if let Ok(tree) = toml::from_str::<toml::Value>(text) {
                 observation_terms.collect(&tree);
             }
@@ -354,7 +358,7 @@ impl Rules {
             if owned_by_clinician {
                 continue;
             }
-            let given: Vec<context::Given<'_>> = record
+            let given: Vec<given::Given<'_>> = record
                 .exposures
                 .iter()
                 .map(|exposure| {
@@ -364,7 +368,7 @@ impl Rules {
                         .chain(exposure.atc.iter())
                         .map(String::as_str)
                         .collect();
-                    context::Given {
+                    given::Given {
                         exposure,
                         drugs: self.book.recognise(&codes, &exposure.text),
                     }

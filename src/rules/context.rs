@@ -7,68 +7,15 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
-use super::dose;
-use super::drugs::{Drug, DrugBook};
+use super::drugs::DrugBook;
+use super::given::Given;
 use super::model::{ObservationSelector, RuleSet};
-use crate::domain::strength;
+use super::numbers::push_number;
+use super::words::contains_words;
 use crate::domain::{
-    Condition, Confounder, DrugExposure, Evidence, EvidenceKind, Observation, PatientRecord,
-    Procedure, TreatmentLine,
+    Condition, Confounder, Evidence, EvidenceKind, Observation, PatientRecord, Procedure,
+    TreatmentLine,
 };
-
-/// An exposure with the ingredients recognised in it.
-#[derive(Debug, Clone)]
-pub struct Given<'a> {
-    pub exposure: &'a DrugExposure,
-    pub drugs: Vec<&'a Drug>,
-}
-
-impl Given<'_> {
-    /// Whether any recognised ingredient has one of `classes`.
-    pub fn has_any_class(&self, classes: &[String]) -> bool {
-        self.drugs
-            .iter()
-            .any(|drug| classes.iter().any(|class| drug.has_class(class)))
-    }
-
-    /// The recognised ingredients that have one of `classes`.
-    pub fn drugs_of<'s>(&'s self, classes: &'s [String]) -> impl Iterator<Item = &'s Drug> + 's {
-        self.drugs
-            .iter()
-            .copied()
-            .filter(move |drug| classes.iter().any(|class| drug.has_class(class)))
-    }
-
-    pub fn start(&self) -> NaiveDate {
-        self.exposure.start.date()
-    }
-
-    /// The dose of `drug` in this record as an amount a day: the recorded milligrams, or for a
-    /// dose counted in tablets (a combination product, "1 tablet/d" of "amlodipine 10 MG /
-    /// valsartan 160 MG Oral Tablet"), the count times the strength the product's name gives
-    /// this ingredient.
-    pub fn daily_of(&self, drug: &Drug) -> Option<dose::Daily> {
-        let recorded = self.exposure.dose.as_ref()?;
-        if let Some(daily) = dose::daily(recorded) {
-            return Some(daily);
-        }
-        let (count, interval_days) = dose::counted(recorded)?;
-        let text = &self.exposure.text;
-        let names: Vec<&str> = std::iter::once(drug.ingredient.as_str())
-            .chain(drug.synonyms.iter().map(String::as_str))
-            .collect();
-        let unit_mg = strength::ingredient_mg(text, &names)
-            .or_else(|| (self.drugs.len() == 1).then(|| strength::single_unit_mg(text))?)?;
-        Some(dose::Daily {
-            mg_per_day: count * unit_mg / interval_days,
-            interval_days,
-        })
-    }
-
-    pub fn end(&self) -> Option<NaiveDate> {
-        self.exposure.end.map(|end| end.date())
-    }
-}
 
 /// The evaluation context of one rule set on one patient.
 pub struct Context<'a> {
@@ -270,48 +217,6 @@ pub fn names_test(text: &str, name: &str) -> bool {
     false
 }
 
-/// Case-insensitive containment of `needle` in `text` on word boundaries. Compares ASCII
-/// letters without allocating (it runs for every observation a selector looks at); other text
-/// is lower-cased first.
-pub fn contains_words(text: &str, needle: &str) -> bool {
-    if needle.is_empty() || needle.len() > text.len() {
-        return false;
-    }
-    if !text.is_ascii() || !needle.is_ascii() {
-        return contains_words_unicode(&text.to_lowercase(), &needle.to_lowercase());
-    }
-    let haystack = text.as_bytes();
-    let needle = needle.as_bytes();
-    let first = needle[0].to_ascii_lowercase();
-    let last = haystack.len() - needle.len();
-    (0..=last).any(|start| {
-        haystack[start].to_ascii_lowercase() == first
-            && haystack[start..start + needle.len()].eq_ignore_ascii_case(needle)
-            && (start == 0 || !haystack[start - 1].is_ascii_alphanumeric())
-            && haystack
-                .get(start + needle.len())
-                .is_none_or(|after| !after.is_ascii_alphanumeric())
-    })
-}
-
-fn contains_words_unicode(text: &str, needle: &str) -> bool {
-    let mut from = 0;
-    while let Some(offset) = text[from..].find(needle) {
-        let start = from + offset;
-        let end = start + needle.len();
-        let before = text[..start].chars().next_back();
-        let after = text[end..].chars().next();
-        if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
-            return true;
-        }
-        from = start + text[start..].chars().next().map_or(1, char::len_utf8);
-        if from >= text.len() {
-            break;
-        }
-    }
-    false
-}
-
 /// Whether an observation says a finding (a seizure, seizure activity on an EEG) was there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finding {
@@ -435,28 +340,6 @@ pub fn describe_observation(observation: &Observation) -> String {
     )
 }
 
-/// 1500 rather than 1500.0; 2.5 stays 2.5.
-pub fn trim_number(value: f64) -> String {
-    let mut out = String::new();
-    push_number(&mut out, value);
-    out
-}
-
-/// Appends `value` as [`trim_number`] writes it.
-pub fn push_number(out: &mut String, value: f64) {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        let _ = write!(out, "{}", value as i64);
-    } else {
-        let from = out.len();
-        let _ = write!(out, "{value:.2}");
-        let kept = out[from..]
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .len();
-        out.truncate(from + kept);
-    }
-}
-
 pub fn exposure_evidence(criterion: &str, given: &Given<'_>, today: NaiveDate) -> Evidence {
     Evidence {
         criterion: criterion.to_owned(),
@@ -503,18 +386,4 @@ pub fn confounder(key: &str, text: impl Into<String>) -> Confounder {
 /// Days between two dates (b − a).
 pub fn days_between(a: NaiveDate, b: NaiveDate) -> i64 {
     (b - a).num_days()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::contains_words;
-
-    #[test]
-    fn words_match_case_insensitively_on_boundaries() {
-        assert!(contains_words("Video-EEG monitoring", "eeg"));
-        assert!(contains_words("PHQ-9 total score", "PHQ-9"));
-        assert!(!contains_words("Electroencephalogram", "eeg"));
-        assert!(contains_words("Épilepsie réfractaire", "épilepsie"));
-        assert!(!contains_words("short", "much longer needle"));
-    }
 }

@@ -9,7 +9,8 @@ use std::sync::{Arc, RwLock};
 use serde::Deserialize;
 
 use super::RulesError;
-use super::load::{parse_toml, toml_error};
+use super::ranges;
+use super::toml_file::{parse_toml, toml_error};
 
 /// The embedded default knowledge base.
 pub const DEFAULT_DRUGS: &str = include_str!("../../assets/drugs.toml");
@@ -129,7 +130,7 @@ impl DrugBook {
         };
         let mut names: Vec<(String, Meaning)> = Vec::new();
         for (index, drug) in book.drugs.iter().enumerate() {
-            super::ranges::check_drug(origin, text, drug)?;
+            check_drug(origin, text, drug)?;
             let key = drug.ingredient.to_lowercase();
             if book.by_ingredient.insert(key.clone(), index).is_some() {
                 return Err(toml_error(
@@ -306,6 +307,32 @@ fn normalise(text: &str) -> String {
         }
     }
     out
+}
+
+/// Checks the dose table entries of one drug of the drug book.
+fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
+    let c = ranges::Checker { origin, text };
+    let at = ranges::Block::Drug(&drug.ingredient);
+    for (key, value) in [
+        ("ddd_mg", drug.ddd_mg),
+        ("depot_ddd_mg", drug.depot_ddd_mg),
+        ("min_effective_mg_day", drug.min_effective_mg_day),
+        ("max_mg_day", drug.max_mg_day),
+    ] {
+        if let Some(value) = value {
+            c.positive(at, key, value, ranges::MAX_MG, "mg")?;
+        }
+    }
+    for factor in drug.depot_ester.values() {
+        c.positive(at, "depot_ester", *factor, 1.0, "")?;
+    }
+    if let Some(days) = drug.course_days {
+        c.days(at, "course_days", days, 1)?;
+    }
+    if let Some(value) = drug.prednisone_equivalent {
+        c.positive(at, "prednisone_equivalent", value, 100.0, "")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -12,10 +12,11 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use super::context::{Context, confounder, contains_words};
+use super::context::{Context, confounder};
 use super::drugs::DrugBook;
 use super::model::{Kind, RuleSet};
 use super::outcome::{Outcome, Verdict};
+use super::words::contains_words;
 use super::{oncology, pressure, status_epilepticus, trials};
 use crate::domain::{
     Assessment, AssessmentStatus, Condition, ConditionCodeSystem, Confounder, Death, Evidence,

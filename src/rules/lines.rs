@@ -19,9 +19,10 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
-use super::context::{Given, contains_words};
 use super::dates::shift;
+use super::given::Given;
 use super::model::RuleSet;
+use super::words::contains_words;
 use crate::domain::{
     DrugRole, LineDrug, LineOrigin, PatientRecord, StopReason, TreatmentLine, observation_codes,
 };

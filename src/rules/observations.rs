@@ -6,11 +6,11 @@
 //! evidence policy: recency).
 
 use super::context::{
-    Context, describe_exposure, describe_observation, exposure_evidence, observation_evidence,
-    span, trim_number,
+    Context, describe_exposure, describe_observation, exposure_evidence, observation_evidence, span,
 };
 use super::dates::shift;
 use super::model::{ObservationThreshold, OngoingDose, RecentEvidence};
+use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};
 
 pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Outcome {

@@ -14,14 +14,16 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 
 use super::context::{
-    Context, Given, confounder, describe_line, line_evidence, observation_evidence,
-    procedure_evidence, span, trim_number,
+    Context, confounder, describe_line, line_evidence, observation_evidence, procedure_evidence,
+    span,
 };
 use super::dates::shift;
 use super::dose::mg_per_day;
+use super::given::Given;
 use super::model::{
     ClassRefractory, InductionFailure, LineRefractory, Relapse, RelapseAfterProcedure,
 };
+use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};
 use crate::domain::{Response, StopReason, TreatmentLine, observation_codes};
 

@@ -14,10 +14,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::RulesError;
-use super::context::contains_words;
 use super::drugs::{Drug, DrugBook};
-use super::load::parse_toml;
 use super::model::RuleSet;
+use super::toml_file::parse_toml;
+use super::words::contains_words;
 use crate::domain::{OptionKind, PatientRecord};
 
 /// The catalogues shipped with refract, by rule-set id.

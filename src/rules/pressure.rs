@@ -12,11 +12,11 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::context::{
-    Context, Given, confounder, exposure_evidence, observation_evidence, span, trim_number,
-};
+use super::context::{Context, confounder, exposure_evidence, observation_evidence, span};
 use super::dates::shift;
+use super::given::Given;
 use super::model::{BloodPressure, ConcurrentClasses};
+use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};
 use crate::domain::{BpSetting, Observation, observation_codes};
 

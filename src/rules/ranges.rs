@@ -7,9 +7,8 @@
 //! shipped rules say. Days are at most ten years, hours at most one year.
 
 use super::RulesError;
-use super::context::trim_number;
-use super::drugs::Drug;
 use super::model::{Criterion, RuleSet};
+use super::numbers::trim_number;
 
 /// The longest window or duration a rule may set, in days (ten years).
 const MAX_DAYS: f64 = 3650.0;
@@ -18,11 +17,11 @@ const MAX_HOURS: f64 = 8760.0;
 /// Counts of trials, classes, visits, courses, cycles, drugs.
 const MAX_COUNT: f64 = 100.0;
 /// A daily dose in mg no drug reaches.
-const MAX_MG: f64 = 1_000_000.0;
+pub(super) const MAX_MG: f64 = 1_000_000.0;
 
 /// Where a key lives in the file, for the line of the error.
 #[derive(Clone, Copy)]
-enum Block<'a> {
+pub(super) enum Block<'a> {
     /// `[lines]` and other top-level tables, by their header.
     Table(&'a str),
     /// The `[[criterion]]` with this id.
@@ -31,9 +30,9 @@ enum Block<'a> {
     Drug(&'a str),
 }
 
-struct Checker<'a> {
-    origin: &'a str,
-    text: &'a str,
+pub(super) struct Checker<'a> {
+    pub(super) origin: &'a str,
+    pub(super) text: &'a str,
 }
 
 impl Checker<'_> {
@@ -59,7 +58,7 @@ impl Checker<'_> {
     }
 
     /// Fails unless `0 < value <= high`: a divisor or a factor.
-    fn positive(
+    pub(super) fn positive(
         &self,
         block: Block<'_>,
         key: &str,
@@ -108,7 +107,13 @@ impl Checker<'_> {
         })
     }
 
-    fn days(&self, block: Block<'_>, key: &str, value: i64, low: i64) -> Result<(), RulesError> {
+    pub(super) fn days(
+        &self,
+        block: Block<'_>,
+        key: &str,
+        value: i64,
+        low: i64,
+    ) -> Result<(), RulesError> {
         self.check(block, key, value as f64, (low as f64, MAX_DAYS), "days")
     }
 
@@ -375,32 +380,6 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
             (1.0, MAX_HOURS),
             "hours",
         )?;
-    }
-    Ok(())
-}
-
-/// Checks the dose table entries of one drug of the drug book.
-pub(super) fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
-    let c = Checker { origin, text };
-    let at = Block::Drug(&drug.ingredient);
-    for (key, value) in [
-        ("ddd_mg", drug.ddd_mg),
-        ("depot_ddd_mg", drug.depot_ddd_mg),
-        ("min_effective_mg_day", drug.min_effective_mg_day),
-        ("max_mg_day", drug.max_mg_day),
-    ] {
-        if let Some(value) = value {
-            c.positive(at, key, value, MAX_MG, "mg")?;
-        }
-    }
-    for factor in drug.depot_ester.values() {
-        c.positive(at, "depot_ester", *factor, 1.0, "")?;
-    }
-    if let Some(days) = drug.course_days {
-        c.days(at, "course_days", days, 1)?;
-    }
-    if let Some(value) = drug.prednisone_equivalent {
-        c.positive(at, "prednisone_equivalent", value, 100.0, "")?;
     }
     Ok(())
 }

@@ -14,8 +14,9 @@
 
 use chrono::NaiveDateTime;
 
-use super::context::{Context, Finding, Given, exposure_evidence, finding, observation_evidence};
+use super::context::{Context, Finding, exposure_evidence, finding, observation_evidence};
 use super::dates::shift_hours;
+use super::given::Given;
 use super::model::Escalation;
 use super::outcome::{Outcome, Verdict};
 use crate::domain::DrugRole;

@@ -5,8 +5,8 @@
 use serde::Deserialize;
 
 use super::RulesError;
-use super::context::contains_words;
-use super::load::parse_toml;
+use super::toml_file::parse_toml;
+use super::words::contains_words;
 use crate::domain::StopReason;
 
 /// The built-in vocabulary.

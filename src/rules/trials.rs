@@ -14,12 +14,15 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 
 use super::context::{
-    Context, Finding, Given, confounder, contains_words, days_between, describe_exposure,
-    describe_line, exposure_evidence, finding, line_evidence, month, span, trim_number,
+    Context, Finding, confounder, days_between, describe_exposure, describe_line,
+    exposure_evidence, finding, line_evidence, month, span,
 };
 use super::dates::shift;
+use super::given::Given;
 use super::model::{DoseRule, EventRule, FailedTrials, ResponseRule, ScoreRule};
+use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};
+use super::words::contains_words;
 use crate::domain::{StopReason, TreatmentLine};
 
 /// One trial: a drug exposure, or a schedule (a line).

@@ -37,7 +37,7 @@ impl UndoHistory {
     ) -> Option<String> {
         if let Some(index) = self.in_flight.iter().position(|(t, _)| *t == ticket) {
             let (_, what) = self.in_flight.swap_remove(index);
-            return Some(format!("undone: {what} (now {message})"));
+            return Some(format!("undone: {what}"));
         }
         if self.done.len() == REMEMBERED {
             self.done.remove(0);

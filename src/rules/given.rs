@@ -1,0 +1,63 @@
+//! A drug exposure as the rules see it: the record with the ingredients the drug book
+//! recognises in it, and its dose as an amount a day.
+
+use chrono::NaiveDate;
+
+use super::dose;
+use super::drugs::Drug;
+use crate::domain::DrugExposure;
+use crate::domain::strength;
+
+/// An exposure with the ingredients recognised in it.
+#[derive(Debug, Clone)]
+pub struct Given<'a> {
+    pub exposure: &'a DrugExposure,
+    pub drugs: Vec<&'a Drug>,
+}
+
+impl Given<'_> {
+    /// Whether any recognised ingredient has one of `classes`.
+    pub fn has_any_class(&self, classes: &[String]) -> bool {
+        self.drugs
+            .iter()
+            .any(|drug| classes.iter().any(|class| drug.has_class(class)))
+    }
+
+    /// The recognised ingredients that have one of `classes`.
+    pub fn drugs_of<'s>(&'s self, classes: &'s [String]) -> impl Iterator<Item = &'s Drug> + 's {
+        self.drugs
+            .iter()
+            .copied()
+            .filter(move |drug| classes.iter().any(|class| drug.has_class(class)))
+    }
+
+    pub fn start(&self) -> NaiveDate {
+        self.exposure.start.date()
+    }
+
+    /// The dose of `drug` in this record as an amount a day: the recorded milligrams, or for a
+    /// dose counted in tablets (a combination product, "1 tablet/d" of "amlodipine 10 MG /
+    /// valsartan 160 MG Oral Tablet"), the count times the strength the product's name gives
+    /// this ingredient.
+    pub fn daily_of(&self, drug: &Drug) -> Option<dose::Daily> {
+        let recorded = self.exposure.dose.as_ref()?;
+        if let Some(daily) = dose::daily(recorded) {
+            return Some(daily);
+        }
+        let (count, interval_days) = dose::counted(recorded)?;
+        let text = &self.exposure.text;
+        let names: Vec<&str> = std::iter::once(drug.ingredient.as_str())
+            .chain(drug.synonyms.iter().map(String::as_str))
+            .collect();
+        let unit_mg = strength::ingredient_mg(text, &names)
+            .or_else(|| (self.drugs.len() == 1).then(|| strength::single_unit_mg(text))?)?;
+        Some(dose::Daily {
+            mg_per_day: count * unit_mg / interval_days,
+            interval_days,
+        })
+    }
+
+    pub fn end(&self) -> Option<NaiveDate> {
+        self.exposure.end.map(|end| end.date())
+    }
+}
