@@ -9,8 +9,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
-#[path = "shared/sql.rs"]
-mod sql;
+use crate::sql;
 pub(crate) use sql::sql_on;
 
 #[path = "fhir/bad_input.rs"]

@@ -4,6 +4,14 @@
 //! The tests that drive several processes, a pseudo-terminal or a server (colleagues,
 //! concurrency, crash, terminal, pull) and the dashboard's (tui) keep a binary each.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failed unwrap is a failed test
+
+// Helpers shared by several of the modules below, loaded once.
+#[path = "shared/mutations.rs"]
+mod mutations;
+#[path = "shared/sql.rs"]
+mod sql;
+
 #[path = "architecture.rs"]
 mod architecture;
 #[path = "assess.rs"]

@@ -7,8 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
-#[path = "shared/mutations.rs"]
-mod mutations;
+use crate::mutations;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

@@ -36,8 +36,7 @@ mod files;
 mod flags_json;
 #[path = "rules/mutations.rs"]
 mod mutations;
-#[path = "shared/mutations.rs"]
-mod mutations_text;
+use crate::mutations as mutations_text;
 #[path = "rules/properties.rs"]
 mod properties;
 #[path = "rules/since.rs"]

@@ -2,8 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
-#[path = "shared/sql.rs"]
-mod sql;
+use crate::sql;
 use sql::sql_on;
 
 use std::fs;
