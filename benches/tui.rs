@@ -22,8 +22,9 @@ use ratatui::layout::Rect;
 use refract::domain::AssessmentStatus;
 use refract::rules::Rules;
 use refract::store::{OpenMode, SortKey, Store};
-use refract::tui::app::{self, Model, Msg, RulesetName};
+use refract::tui::app;
 use refract::tui::keymap::Keymap;
+use refract::tui::model::{Model, Msg, RulesetName};
 use refract::tui::theme::Theme;
 use refract::tui::{Event, body_area, translate, view, worker};
 

@@ -9,8 +9,15 @@ pub mod action;
 pub mod app;
 pub mod field;
 pub mod keymap;
+mod list;
 pub mod meeting;
+pub mod model;
+mod overview;
+mod patient;
+mod popups;
+mod replies;
 pub mod theme;
+mod typing;
 pub mod undo;
 pub mod view;
 pub mod way_forward;
@@ -31,8 +38,8 @@ use crossterm::event::{
 use crossterm::execute;
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use app::{Model, Msg, RulesetName};
 use keymap::{Context, Key, Keymap};
+use model::{Model, Msg, RulesetName};
 use theme::Theme;
 use worker::{Reply, Request};
 

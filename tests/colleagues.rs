@@ -24,8 +24,9 @@ use refract::demo::{self, DemoOptions};
 use refract::domain::PatientId;
 use refract::rules::Rules;
 use refract::store::{OpenMode, Store};
-use refract::tui::app::{self, Model, Msg, RulesetName, Screen};
+use refract::tui::app;
 use refract::tui::keymap::Keymap;
+use refract::tui::model::{self, Model, Msg, RulesetName, Screen};
 use refract::tui::theme::Theme;
 use refract::tui::{self as dashboard, Event, body_area, view, worker};
 use rusqlite::{Connection, OptionalExtension};
@@ -142,7 +143,7 @@ impl User {
         self.model
             .input
             .as_ref()
-            .map(refract::tui::app::Input::text)
+            .map(refract::tui::model::Input::text)
     }
 
     fn open_patient(&mut self, mrn: &str) {
@@ -282,7 +283,7 @@ fn the_scribes_decision_does_not_reset_comes_back() {
     scribe.press('d');
     scribe.press('j');
     scribe.key(KeyCode::Enter);
-    if matches!(scribe.model.popup, Some(app::Popup::Choose { .. })) {
+    if matches!(scribe.model.popup, Some(model::Popup::Choose { .. })) {
         scribe.key(KeyCode::Enter);
     }
     assert!(scribe.model.input.is_some(), "{}", scribe.screen());

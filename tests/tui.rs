@@ -24,8 +24,9 @@ use ratatui::style::Color;
 use refract::demo::{self, DemoOptions};
 use refract::rules::Rules;
 use refract::store::{OpenMode, Store};
-use refract::tui::app::{self, Model, Msg, RulesetName, Screen, Tab};
+use refract::tui::app;
 use refract::tui::keymap::Keymap;
+use refract::tui::model::{self, Model, Msg, RulesetName, Screen, Tab};
 use refract::tui::theme::Theme;
 use refract::tui::{self as dashboard, Event, body_area, view, worker};
 use tempfile::TempDir;
@@ -981,7 +982,7 @@ fn the_decision_tasks_and_time_are_saved_while_the_case_is_on_screen() {
     harness.press('d');
     harness.press('j');
     harness.key(KeyCode::Enter);
-    if matches!(harness.model.popup, Some(app::Popup::Choose { .. })) {
+    if matches!(harness.model.popup, Some(model::Popup::Choose { .. })) {
         harness.key(KeyCode::Enter);
     }
     harness.type_text("Refer for trial screening");
@@ -1438,7 +1439,7 @@ fn a_wrapped_note_keeps_its_indent() {
          with questions after the video-EEG admission next month",
     );
     harness.save_text();
-    while harness.model.patient.as_ref().unwrap().tab != app::Tab::Notes {
+    while harness.model.patient.as_ref().unwrap().tab != Tab::Notes {
         harness.key(KeyCode::Tab);
     }
     let screen = harness.screen();
@@ -1483,7 +1484,7 @@ fn minutes_are_written_from_the_meeting_screen_and_latest_is_the_meeting_that_st
     assert_eq!(harness.model.screen, Screen::Presenting);
     harness.press('d');
     harness.key(KeyCode::Enter);
-    if matches!(harness.model.popup, Some(app::Popup::Choose { .. })) {
+    if matches!(harness.model.popup, Some(model::Popup::Choose { .. })) {
         harness.key(KeyCode::Enter);
     }
     harness.type_text("Continue the current plan");
@@ -1566,7 +1567,7 @@ fn observations_show_rounded_values_plain_units_and_coded_words() {
             .unwrap();
     }
     harness.key(KeyCode::Enter);
-    while harness.model.patient.as_ref().unwrap().tab != app::Tab::Observations {
+    while harness.model.patient.as_ref().unwrap().tab != Tab::Observations {
         harness.key(KeyCode::Tab);
     }
     let screen = harness.screen();
@@ -1589,7 +1590,7 @@ fn history_reads_as_sentences_with_the_raw_rows_one_key_away() {
     harness.press('n');
     harness.type_text("Family meeting booked");
     harness.save_text();
-    while harness.model.patient.as_ref().unwrap().tab != app::Tab::History {
+    while harness.model.patient.as_ref().unwrap().tab != Tab::History {
         harness.key(KeyCode::Tab);
     }
     let screen = harness.screen();
@@ -1888,7 +1889,7 @@ fn the_tasks_tab_marks_a_task_done() {
          WHERE t.status = 'open' GROUP BY p.id HAVING count(*) = 1 ORDER BY p.id LIMIT 1",
     );
     open_patient(&mut harness, &mrn);
-    while harness.model.patient.as_ref().unwrap().tab != app::Tab::Tasks {
+    while harness.model.patient.as_ref().unwrap().tab != Tab::Tasks {
         harness.key(KeyCode::Tab);
     }
     assert!(harness.screen().contains("○ open") || harness.screen().contains("⚠ overdue"));
@@ -2224,9 +2225,9 @@ fn a_task_refused_for_its_date_keeps_everything_typed() {
     harness.type_text("sometime soon");
     harness.key(KeyCode::Enter);
     let input = harness.model.input.clone().expect("the form stays open");
-    assert_eq!(input.value(app::TASK_WHAT), "Book 3T MRI");
-    assert_eq!(input.value(app::TASK_OWNER), "Dr C. Reyes");
-    assert_eq!(input.value(app::DUE), "sometime soon");
+    assert_eq!(input.value(model::TASK_WHAT), "Book 3T MRI");
+    assert_eq!(input.value(model::TASK_OWNER), "Dr C. Reyes");
+    assert_eq!(input.value(model::DUE), "sometime soon");
     let screen = harness.screen();
     assert!(screen.contains("'sometime soon' is not a date"), "{screen}");
     assert!(screen.contains("Book 3T MRI"), "{screen}");
@@ -2282,7 +2283,7 @@ fn a_tasks_owner_is_picked_and_a_past_date_is_asked_once() {
     harness.key(KeyCode::Down);
     harness.key(KeyCode::Down);
     let input = harness.model.input.clone().expect("typing");
-    assert_eq!(input.value(app::TASK_OWNER), attendees[1]);
+    assert_eq!(input.value(model::TASK_OWNER), attendees[1]);
     assert!(
         harness.screen().contains(&attendees[0]),
         "the choices are in sight"
@@ -2351,7 +2352,7 @@ fn a_stance_is_picked_and_a_rejection_never_passes_through_recommended() {
     harness.press(' ');
     harness.press('p');
     assert!(
-        matches!(harness.model.popup, Some(app::Popup::Choose { .. })),
+        matches!(harness.model.popup, Some(model::Popup::Choose { .. })),
         "p opens the list of stances"
     );
     let screen = harness.screen();
@@ -2428,7 +2429,7 @@ fn confirming_with_open_confounders_asks_first() {
     assert!(
         matches!(
             harness.model.input.as_ref().map(|i| i.purpose),
-            Some(app::InputPurpose::Rationale(_))
+            Some(model::InputPurpose::Rationale(_))
         ),
         "confirming anyway asks the rationale"
     );

@@ -7,7 +7,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::action::Action;
-use super::app::{
+use super::model::{
     ChoiceFor, DUE, Input, InputPurpose, Model, NAME, Opened, Popup, SPECIALTY, Screen, TASK_OWNER,
     TASK_WHAT, TITLE, Tab, WHEN,
 };
@@ -319,7 +319,8 @@ pub fn list_action(model: &mut Model, action: Action) -> Vec<Request> {
                 // A task opens its patient.
                 if let Some(row) = screen.tasks.get(screen.task) {
                     let patient = row.task.patient_id;
-                    let mut requests = super::app::open_patient(model, patient, Screen::Meetings);
+                    let mut requests =
+                        super::patient::open_patient(model, patient, Screen::Meetings);
                     if let Some(patient) = model.patient.as_mut() {
                         patient.tab = Tab::Tasks;
                     }
@@ -407,7 +408,7 @@ fn case_patient(model: &mut Model) -> Vec<Request> {
     {
         return Vec::new();
     }
-    let mut requests = super::app::open_patient(model, id, Screen::Meeting);
+    let mut requests = super::patient::open_patient(model, id, Screen::Meeting);
     model.screen = Screen::Presenting;
     requests.truncate(1);
     requests

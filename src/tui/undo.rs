@@ -4,7 +4,7 @@
 //! and its undoing. Notes, reviews and added records are not undone (the record keeps them);
 //! the status line says why, and what to do instead.
 
-use super::app::Model;
+use super::model::Model;
 use super::worker::{Request, Save};
 
 /// One change saved in this session, and how to take it back.

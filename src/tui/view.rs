@@ -17,9 +17,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::action::Action;
-use super::app::{Input, InputPurpose, Model, Popup, Refusal, Screen};
 use super::field::TextField;
 use super::keymap::{Context, Keymap};
+use super::model::{Input, InputPurpose, Model, Popup, Refusal, Screen};
 use super::theme::Theme;
 use crate::domain::ReviewDecision;
 

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 
 use super::action::Action;
-use super::app::{
+use super::model::{
     ChoiceFor, DUE, GOAL, Input, InputPurpose, Model, Opened, Popup, REGISTRY_ID, Screen, TITLE,
 };
 use super::worker::{Request, Save};

@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use tui_big_text::{BigText, PixelSize};
 
-use super::super::app::Model;
 use super::super::meeting::{AgendaPane, MeetingView, MeetingsPane};
+use super::super::model::Model;
 use super::super::theme::Theme;
 use super::patient::render_assessment;
 use super::timeline::Timeline;

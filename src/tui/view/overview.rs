@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
-use super::super::app::{Model, OVERVIEW_COLUMNS, OverviewColumn};
+use super::super::model::{Model, OVERVIEW_COLUMNS, OverviewColumn};
 use super::super::theme::Theme;
 use super::thousands;
 use crate::domain::AssessmentStatus;

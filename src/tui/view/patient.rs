@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 
-use super::super::app::{Model, PatientScreen, Tab};
+use super::super::model::{Model, PatientScreen, Tab};
 use super::super::theme::Theme;
 use super::super::worker::PatientDetail;
 use super::timeline::{Timeline, end_marker};

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table};
 
-use super::super::app::Model;
+use super::super::model::Model;
 use super::super::theme::Theme;
 use super::thousands;
 use crate::domain::{AssessmentStatus, ReviewState};

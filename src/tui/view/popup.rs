@@ -6,8 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::super::app::{Model, Popup, filter_items};
 use super::super::keymap::{Context, Keymap};
+use super::super::list::filter_items;
+use super::super::model::{Model, Popup};
 use super::super::theme::Theme;
 use crate::store::SortKey;
 

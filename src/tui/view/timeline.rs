@@ -23,7 +23,7 @@ pub struct Timeline<'a> {
     pub ruleset: Option<&'a str>,
     /// Observation codes followed when none of `measures` has values ([`Model::tracked_codes`]).
     ///
-    /// [`Model::tracked_codes`]: super::super::app::Model::tracked_codes
+    /// [`Model::tracked_codes`]: super::super::model::Model::tracked_codes
     pub tracked: Vec<&'a str>,
     pub today: NaiveDate,
     pub zoom: u8,

@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::super::app::Model;
+use super::super::model::Model;
 use super::super::theme::Theme;
 use super::super::way_forward::{Item, Pane, WayForwardScreen, items, status_text};
 use super::patient::render_header;

@@ -1,0 +1,739 @@
+//! The dashboard's state: the screen shown, the patient list's window of rows, the patient,
+//! overview, way-forward and meeting screens, the popup or form open, and the status line.
+//! Plain data, changed only by [`super::app::update`]; rendering only reads it.
+
+use chrono::NaiveDate;
+use crossterm::event::KeyEvent;
+
+use super::action::Action;
+use super::field::{FormField, TextField};
+use super::keymap::Context;
+use super::meeting::{self, MeetingChoice, MeetingScreen, MeetingsScreen};
+use super::way_forward::{self, Choice, WayForwardScreen};
+use super::worker::{OverviewData, PatientDetail, Placement, Reply, Request, Save};
+use crate::domain::{
+    AssessmentStatus, CareOption, ChecklistItem, MeetingCase, PatientId, ReviewDecision,
+    WayForwardStep,
+};
+use crate::store::{Anchor, ListQuery, PatientRow, ReviewSeen, StatusCounts};
+
+/// The screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Patients,
+    Overview,
+    Patient,
+    WayForward,
+    Meetings,
+    Meeting,
+    Presenting,
+}
+
+impl Screen {
+    pub fn context(self) -> Context {
+        match self {
+            Screen::Patients => Context::Patients,
+            Screen::Overview => Context::Overview,
+            Screen::Patient => Context::Patient,
+            Screen::WayForward => Context::WayForward,
+            Screen::Meetings => Context::Meetings,
+            Screen::Meeting => Context::Meeting,
+            Screen::Presenting => Context::Presentation,
+        }
+    }
+}
+
+/// The patient list: a window of rows paged from the database around the selection.
+#[derive(Debug, Clone, Default)]
+pub struct PatientList {
+    pub query: ListQuery,
+    pub rows: Vec<PatientRow>,
+    /// The absolute row number of `rows[0]` in the whole list (`None` until known, after a
+    /// jump to the end before the count arrived).
+    pub first_position: Option<u64>,
+    pub selected: usize,
+    /// Index in `rows` of the first row on screen.
+    pub top: usize,
+    /// Per-status counts under the filter without its status part.
+    pub counts: Option<StatusCounts>,
+    pub generation: u64,
+    pub loading: bool,
+    pub at_start: bool,
+    pub at_end: bool,
+}
+
+impl PatientList {
+    /// Rows matching the whole filter, once counted.
+    /// Rows matching the whole filter, once counted exactly (a broad search stops counting).
+    pub fn total(&self) -> Option<u64> {
+        let counts = self.counts.as_ref().filter(|c| !c.capped)?;
+        Some(match self.query.filter.status {
+            Some(status) => counts.of(status),
+            None => counts.total,
+        })
+    }
+
+    /// The total in words: "1,000,000", or "10,000+" when a search matched more than is counted.
+    pub fn total_text(&self) -> Option<String> {
+        let counts = self.counts.as_ref()?;
+        if counts.capped {
+            return Some(format!(
+                "{}+",
+                crate::tui::view::thousands(crate::store::SEARCH_COUNT_CAP)
+            ));
+        }
+        self.total().map(crate::tui::view::thousands)
+    }
+
+    /// The absolute row number of the selection.
+    pub fn position(&self) -> Option<u64> {
+        self.first_position
+            .map(|first| first + self.selected as u64)
+    }
+
+    pub fn selected_row(&self) -> Option<&PatientRow> {
+        self.rows.get(self.selected)
+    }
+}
+
+/// A small menu over the list (filter or sort).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Popup {
+    /// Every key and symbol of the screen; `scroll` lines hidden above (a small terminal).
+    Help {
+        scroll: usize,
+    },
+    Filter {
+        selected: usize,
+    },
+    Sort {
+        selected: usize,
+    },
+    /// A short menu of choices (a step's status, whom to refer to, a meeting's outcome).
+    Choose {
+        title: String,
+        options: Vec<String>,
+        selected: usize,
+        choice: ChoiceFor,
+    },
+}
+
+/// What a choice menu chooses, and for which screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChoiceFor {
+    WayForward(Choice),
+    Meeting(MeetingChoice),
+    /// Confirming a flag whose pseudo-resistance checks are still open: go on to the
+    /// rationale, or not yet. Holds the review as it was opened.
+    ConfirmDespiteConfounders(Box<Opened>),
+}
+
+/// What typed text is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputPurpose {
+    Search,
+    Rationale(ReviewDecision),
+    Note,
+    StepOwner,
+    StepDue,
+    StepNotes,
+    NaReason,
+    ChecklistItem,
+    ChecklistDetail,
+    OptionNotes,
+    RejectReason,
+    Trial,
+    ReferralSpecialty,
+    ReferralTo,
+    Goal,
+    NewMeeting,
+    Question,
+    Timebox,
+    Attendee,
+    OutcomeText,
+    Task,
+    PlanNotFollowed,
+    /// The file a meeting's minutes are written to.
+    MinutesFile,
+}
+
+impl InputPurpose {
+    /// Several lines: Enter starts a new line and Ctrl-S saves.
+    pub fn is_multiline(self) -> bool {
+        matches!(self, InputPurpose::StepNotes | InputPurpose::Note)
+    }
+
+    /// The labelled fields of a form, with what each takes; none for one field typed on the
+    /// prompt line.
+    pub fn form(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            InputPurpose::Task => &[
+                (TASK_WHAT, "what is to be done"),
+                (TASK_OWNER, "↑↓ picks an attendee, or type a name"),
+                (DUE, DUE_HINT),
+            ],
+            InputPurpose::Goal => &[(GOAL, "what the patient wants to achieve"), (DUE, DUE_HINT)],
+            InputPurpose::Attendee => {
+                &[(NAME, "e.g. Dr C. Reyes"), (SPECIALTY, "e.g. neurosurgery")]
+            }
+            InputPurpose::Trial => &[
+                (
+                    REGISTRY_ID,
+                    "NCT01234567, EudraCT 2021-001234-56, ISRCTN12345678",
+                ),
+                (TITLE, "optional"),
+            ],
+            InputPurpose::NewMeeting => &[
+                (WHEN, "YYYY-MM-DD HH:MM"),
+                (TITLE, "e.g. Epilepsy surgery MDT"),
+            ],
+            _ => &[],
+        }
+    }
+}
+
+/// The labels of the forms' fields: what a screen reads a value by.
+pub const TASK_WHAT: &str = "What";
+pub const TASK_OWNER: &str = "Owner";
+pub const DUE: &str = "Due";
+pub const GOAL: &str = "Goal";
+pub const NAME: &str = "Name";
+pub const SPECIALTY: &str = "Specialty";
+pub const REGISTRY_ID: &str = "Registry id";
+pub const TITLE: &str = "Title";
+pub const WHEN: &str = "When";
+pub(super) const DUE_HINT: &str = "YYYY-MM-DD, +7d, +2w, next mon; empty: none";
+
+/// Text being typed: one field on the prompt line, or a form of labelled fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    pub purpose: InputPurpose,
+    /// What has been typed, field by field (one unlabelled field on the prompt line).
+    pub fields: Vec<FormField>,
+    /// The field being typed into.
+    pub focus: usize,
+    /// The record the text changes, as it was when typing began: the save is checked against
+    /// it, so that a colleague's change made meanwhile is never overwritten silently (a screen
+    /// refreshed under the typing does not count as having seen it).
+    pub opened: Option<Opened>,
+    /// The ticket of the save in flight: the text stays, unchangeable, until the answer; it is
+    /// closed when saved and editable again when not.
+    pub saving: Option<u64>,
+    /// A date in the past that the person was asked about and typed again: it is meant.
+    pub past_date_accepted: Option<NaiveDate>,
+}
+
+impl Input {
+    pub fn new(purpose: InputPurpose, text: String) -> Self {
+        let form = purpose.form();
+        let fields = if form.is_empty() {
+            let field = if purpose.is_multiline() {
+                TextField::lines(&text)
+            } else {
+                TextField::line(text)
+            };
+            vec![FormField {
+                field,
+                ..FormField::new("", "")
+            }]
+        } else {
+            form.iter()
+                .map(|(label, hint)| FormField::new(label, hint))
+                .collect()
+        };
+        Input {
+            purpose,
+            fields,
+            focus: 0,
+            opened: None,
+            saving: None,
+            past_date_accepted: None,
+        }
+    }
+
+    /// Whether the input is a form of labelled fields (drawn in a box over the screen).
+    pub fn is_form(&self) -> bool {
+        self.fields.len() > 1
+    }
+
+    /// Whether the input takes the prompt line (one field of one line).
+    pub fn on_prompt_line(&self) -> bool {
+        !self.is_form() && !self.purpose.is_multiline()
+    }
+
+    /// What has been typed (into the first field, the only one outside a form).
+    pub fn text(&self) -> String {
+        self.fields
+            .first()
+            .map(|f| f.field.text())
+            .unwrap_or_default()
+    }
+
+    /// The field being typed into.
+    pub fn focused(&self) -> Option<&FormField> {
+        self.fields.get(self.focus)
+    }
+
+    pub fn focused_mut(&mut self) -> Option<&mut FormField> {
+        self.fields.get_mut(self.focus)
+    }
+
+    /// The trimmed value of the field labelled `label`.
+    pub fn value(&self, label: &str) -> String {
+        self.fields
+            .iter()
+            .find(|f| f.label == label)
+            .map(FormField::value)
+            .unwrap_or_default()
+    }
+
+    /// Marks the field labelled `label` with why its value was not taken, and moves there.
+    pub fn refuse(&mut self, label: &str, why: impl Into<String>) {
+        if let Some(at) = self.fields.iter().position(|f| f.label == label) {
+            self.focus = at;
+            self.fields[at].error = Some(why.into());
+        }
+    }
+
+    /// Whether a field holds a refusal.
+    pub fn refused(&self) -> bool {
+        self.fields.iter().any(|f| f.error.is_some())
+    }
+
+    /// The choices that ↑ and ↓ pick into the field labelled `label`.
+    #[must_use]
+    pub fn with_choices(mut self, label: &str, choices: Vec<String>) -> Self {
+        if let Some(field) = self.fields.iter_mut().find(|f| f.label == label) {
+            field.choices = choices;
+        }
+        self
+    }
+
+    /// The same input, about `record` as it is now.
+    #[must_use]
+    pub fn about(mut self, record: Opened) -> Self {
+        self.opened = Some(record);
+        self
+    }
+}
+
+/// A record as it was when a person began changing it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Opened {
+    Step(WayForwardStep),
+    Checklist(ChecklistItem),
+    Option(CareOption),
+    Case(MeetingCase),
+    /// The assessment being confirmed or dismissed: its rule set, and what the person read.
+    Review {
+        ruleset: String,
+        seen: ReviewSeen,
+    },
+}
+
+/// A save refused because a colleague changed the same thing since it was opened: what the
+/// person is told, and what they can do about it (see it, or save theirs over it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// Who changed what, and when.
+    pub notice: String,
+    /// What the colleague saved, field by field, in words.
+    pub theirs: Vec<(String, String)>,
+    /// The refused save, when nothing was typed for it (a tick, a menu choice): what
+    /// "overwrite" sends again. Typed text is saved again from the input instead.
+    pub retry: Option<Save>,
+    /// Whether the colleague's version is on screen.
+    pub showing_theirs: bool,
+}
+
+/// The patient screen's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Timeline,
+    Lines,
+    Observations,
+    Notes,
+    Tasks,
+    History,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 6] = [
+        Tab::Timeline,
+        Tab::Lines,
+        Tab::Observations,
+        Tab::Notes,
+        Tab::Tasks,
+        Tab::History,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Timeline => "Timeline",
+            Tab::Lines => "Lines",
+            Tab::Observations => "Observations",
+            Tab::Notes => "Notes",
+            Tab::Tasks => "Tasks",
+            Tab::History => "History",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PatientScreen {
+    pub id: PatientId,
+    pub detail: Option<Box<PatientDetail>>,
+    pub tab: Tab,
+    /// Which assessment the panel shows (a patient can have several conditions).
+    pub assessment: usize,
+    /// Scroll of the tab's table.
+    pub scroll: usize,
+    /// Timeline zoom: 0 shows the whole history; each step halves the span.
+    pub zoom: u8,
+    /// Timeline pan, in tenths of the visible span from the right end (0 = ends today).
+    pub pan: i32,
+    /// Where Esc goes back to.
+    pub back_to: Screen,
+    /// The History tab shows the audit rows as they are stored (action, JSON) instead of
+    /// sentences.
+    pub raw_history: bool,
+    /// The selected task on the Tasks tab (Space marks it done).
+    pub task: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct OverviewScreen {
+    pub data: Option<OverviewData>,
+    pub row: usize,
+    pub column: usize,
+    pub team: Option<String>,
+    /// Months after which a flag without a specialist referral counts as waiting
+    /// (`--waiting-months`, `$REFRACT_WAITING_MONTHS`).
+    pub waiting_months: u32,
+}
+
+impl Default for OverviewScreen {
+    fn default() -> Self {
+        OverviewScreen {
+            data: None,
+            row: 0,
+            column: 0,
+            team: None,
+            waiting_months: crate::store::DEFAULT_WAITING_MONTHS,
+        }
+    }
+}
+
+/// The columns of the overview, in order: what each number counts and the filter it opens.
+pub const OVERVIEW_COLUMNS: [OverviewColumn; 12] = [
+    OverviewColumn::Total,
+    OverviewColumn::Status(AssessmentStatus::Refractory),
+    OverviewColumn::Status(AssessmentStatus::Resistant),
+    OverviewColumn::Status(AssessmentStatus::Relapsed),
+    OverviewColumn::Status(AssessmentStatus::InsufficientData),
+    OverviewColumn::Status(AssessmentStatus::NotMet),
+    OverviewColumn::Unreviewed,
+    OverviewColumn::NewFlags,
+    OverviewColumn::Overdue,
+    OverviewColumn::MetFor,
+    OverviewColumn::Waiting,
+    OverviewColumn::ToReferral,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverviewColumn {
+    Total,
+    Status(AssessmentStatus),
+    Unreviewed,
+    NewFlags,
+    Overdue,
+    /// How long flags have met their criteria (the median); opens those flags.
+    MetFor,
+    /// Flags met more than the waiting months ago without a specialist referral.
+    Waiting,
+    /// The median time from criteria met to a specialist referral; opens the referred.
+    ToReferral,
+}
+
+/// Everything on screen.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub screen: Screen,
+    pub list: PatientList,
+    pub patient: Option<PatientScreen>,
+    pub overview: OverviewScreen,
+    pub way_forward: Option<WayForwardScreen>,
+    pub meetings: MeetingsScreen,
+    pub meeting: Option<MeetingScreen>,
+    /// The meeting whose agenda `A` adds patients to (the last opened; else the next one).
+    pub agenda_target: Option<i64>,
+    pub popup: Option<Popup>,
+    pub input: Option<Input>,
+    pub masked: bool,
+    pub message: Option<String>,
+    /// The last save refused because of a colleague's change, until the person acts on it.
+    pub refusal: Option<Refusal>,
+    /// The number of the last save sent.
+    pub last_ticket: u64,
+    /// Saves made in the background (the presentation's time on a case), not by a person's
+    /// key: their answer never replaces a message a person's action left on the status line.
+    pub background_tickets: Vec<u64>,
+    /// The changes saved in this session, for `u`.
+    pub undo: super::undo::UndoHistory,
+    pub evaluating: Option<(usize, usize)>,
+    pub care_teams: Vec<String>,
+    /// The last Bulk Data pull in a few words (the header shows it).
+    pub last_pull: Option<String>,
+    /// The rule sets loaded, for the condition column and filter.
+    pub rulesets: Vec<RulesetName>,
+    pub today: NaiveDate,
+    /// List rows the terminal shows (set from its size).
+    pub viewport: usize,
+    /// The database has no patient at all: the welcome screen.
+    pub empty_database: bool,
+    pub quit: bool,
+}
+
+/// A rule set as the screens name it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RulesetName {
+    pub id: String,
+    pub name: String,
+    /// For the list's narrow column.
+    pub short: String,
+    /// The measures the condition is followed by, on their clinical scales (the timeline).
+    pub measures: Vec<crate::rules::model::MeasureScale>,
+}
+
+impl RulesetName {
+    /// The names of every loaded rule set.
+    pub fn all(rules: &crate::rules::Rules) -> Vec<RulesetName> {
+        rules
+            .sets
+            .iter()
+            .map(|set| RulesetName {
+                id: set.id.clone(),
+                name: set.name.clone(),
+                short: set.short_name.clone().unwrap_or_else(|| set.name.clone()),
+                measures: set.measures.clone(),
+            })
+            .collect()
+    }
+}
+
+impl Model {
+    /// The observation codes the timeline follows: the condition's own (its rule set says),
+    /// none for a rule set not loaded, and performance status (ECOG) for the whole record.
+    pub fn tracked_codes(&self, ruleset: Option<&str>) -> Vec<&str> {
+        match ruleset {
+            Some(id) => self
+                .rulesets
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| {
+                    r.measures
+                        .iter()
+                        .flat_map(|m| m.codes.iter().map(String::as_str))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => vec![crate::domain::observation_codes::ECOG],
+        }
+    }
+
+    /// The full name of a rule set, or its id when it is not loaded.
+    pub fn ruleset_name(&self, id: &str) -> String {
+        self.rulesets
+            .iter()
+            .find(|r| r.id == id)
+            .map_or_else(|| id.to_owned(), |r| r.name.clone())
+    }
+
+    /// The measures of a rule set on their clinical scales (none when it is not loaded).
+    pub fn measures(&self, id: Option<&str>) -> &[crate::rules::model::MeasureScale] {
+        id.and_then(|id| self.rulesets.iter().find(|r| r.id == id))
+            .map_or(&[], |r| r.measures.as_slice())
+    }
+
+    /// The short name of a rule set, or its id when it is not loaded.
+    pub fn ruleset_short(&self, id: &str) -> String {
+        self.rulesets
+            .iter()
+            .find(|r| r.id == id)
+            .map_or_else(|| id.to_owned(), |r| r.short.clone())
+    }
+}
+
+/// Rows kept in memory around the selection, at most.
+pub(super) const WINDOW: usize = 600;
+
+/// A message to `update`.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Action(Action),
+    /// A key while text is being typed.
+    Typed(KeyEvent),
+    /// Text pasted while text is being typed.
+    Pasted(String),
+    Reply(Reply),
+    /// A click on a list row (index from the top of the visible rows).
+    ClickRow(usize),
+    Scroll(i32),
+    /// The number of list rows the terminal now shows.
+    Viewport(usize),
+    /// The process was asked to end (SIGTERM, SIGHUP).
+    Terminate,
+    /// A second passed (the presentation timer).
+    Tick,
+}
+
+impl Model {
+    pub fn new(today: NaiveDate, rulesets: Vec<RulesetName>, viewport: usize) -> Self {
+        Model {
+            screen: Screen::Patients,
+            list: PatientList::default(),
+            patient: None,
+            overview: OverviewScreen::default(),
+            way_forward: None,
+            meetings: MeetingsScreen::default(),
+            meeting: None,
+            agenda_target: None,
+            popup: None,
+            input: None,
+            masked: false,
+            message: None,
+            refusal: None,
+            last_ticket: 0,
+            background_tickets: Vec::new(),
+            undo: super::undo::UndoHistory::default(),
+            evaluating: None,
+            care_teams: Vec::new(),
+            last_pull: None,
+            rulesets,
+            today,
+            viewport: viewport.max(1),
+            empty_database: false,
+            quit: false,
+        }
+    }
+
+    /// Masks or shows identity; a search in progress is run again, by MRN only when masked.
+    pub fn set_masked(&mut self, masked: bool) -> Vec<Request> {
+        let changed = self.masked != masked;
+        self.masked = masked;
+        if changed && self.list.query.filter.search.is_some() {
+            self.reload_list()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The requests that fill the first screen.
+    pub fn start(&mut self) -> Vec<Request> {
+        let mut requests = self.reload_list();
+        requests.push(Request::CareTeams);
+        requests.push(Request::LastPull);
+        requests
+    }
+
+    /// The keymap screen that applies now.
+    pub fn context(&self) -> Context {
+        self.screen.context()
+    }
+
+    pub(super) fn page_size(&self) -> usize {
+        (self.viewport * 2).max(50)
+    }
+
+    /// Starts the list again from its first row (after a change of search, filter or sort).
+    pub(super) fn reload_list(&mut self) -> Vec<Request> {
+        // Identity masked: a search matches MRNs only (a surname typed on a shared screen
+        // would otherwise pick its patient out of the masked rows).
+        self.list.query.filter.mrn_only = self.masked && self.list.query.filter.search.is_some();
+        self.list.generation += 1;
+        self.list.loading = true;
+        self.list.counts = None;
+        vec![
+            Request::Page {
+                generation: self.list.generation,
+                query: self.list.query.clone(),
+                anchor: Anchor::First,
+                limit: self.page_size(),
+                placement: Placement::Replace {
+                    position: Some(0),
+                    select_last: false,
+                },
+            },
+            Request::Counts {
+                generation: self.list.generation,
+                filter: self.list.query.filter.clone(),
+            },
+        ]
+    }
+
+    /// Reloads what is on screen without moving (another process changed the data).
+    pub(super) fn refresh_in_place(&mut self) -> Vec<Request> {
+        // Another process may have pulled.
+        let mut requests = vec![Request::LastPull];
+        match self.screen {
+            Screen::Patient => {
+                if let Some(patient) = &self.patient {
+                    requests.push(Request::Patient { id: patient.id });
+                }
+            }
+            Screen::Overview => requests.push(Request::Overview {
+                care_team: self.overview.team.clone(),
+                waiting_months: self.overview.waiting_months,
+            }),
+            Screen::WayForward => requests.extend(way_forward::reload(self)),
+            Screen::Meetings | Screen::Meeting => requests.extend(meeting::reload(self)),
+            Screen::Presenting => {
+                requests.extend(meeting::reload(self));
+                if let Some(patient) = &self.patient {
+                    requests.push(Request::Patient { id: patient.id });
+                }
+            }
+            Screen::Patients => {}
+        }
+        // The list: from the row before the first one shown, so the selection stays put.
+        self.list.generation += 1;
+        let generation = self.list.generation;
+        let anchor = match self
+            .list
+            .rows
+            .get(self.list.top.saturating_sub(1))
+            .and_then(|r| r.cursor.clone())
+        {
+            Some(cursor) if self.list.top > 0 => Anchor::After(cursor),
+            _ => Anchor::First,
+        };
+        let position = if matches!(anchor, Anchor::First) {
+            Some(0)
+        } else {
+            self.list
+                .first_position
+                .map(|first| first + self.list.top as u64)
+        };
+        let keep = self.list.selected.saturating_sub(self.list.top);
+        self.list.selected = keep;
+        requests.push(Request::Page {
+            generation,
+            query: self.list.query.clone(),
+            anchor,
+            limit: self.page_size(),
+            placement: Placement::Replace {
+                position,
+                select_last: false,
+            },
+        });
+        requests.push(Request::Counts {
+            generation,
+            filter: self.list.query.filter.clone(),
+        });
+        requests
+    }
+
+    pub(super) fn selected_patient(&self) -> Option<PatientId> {
+        self.list.selected_row().map(|row| PatientId(row.id))
+    }
+}

@@ -1,0 +1,95 @@
+//! The overview's keys: moving between conditions and columns, and opening the patients
+//! behind a number as the list filtered to them.
+
+use super::action::Action;
+use super::list::cycle;
+use super::model::{Model, OVERVIEW_COLUMNS, OverviewColumn, Screen};
+use super::worker::Request;
+use crate::store::{Cohort, ListFilter, ListQuery, SortKey};
+
+pub(super) fn overview_action(model: &mut Model, action: Action) -> Vec<Request> {
+    let rows = model.overview.data.as_ref().map_or(0, |d| d.rows.len());
+    let overview = &mut model.overview;
+    match action {
+        Action::MoveDown => overview.row = (overview.row + 1).min(rows.saturating_sub(1)),
+        Action::MoveUp => overview.row = overview.row.saturating_sub(1),
+        Action::PanRight => overview.column = (overview.column + 1).min(OVERVIEW_COLUMNS.len() - 1),
+        Action::PanLeft => overview.column = overview.column.saturating_sub(1),
+        Action::First => overview.row = 0,
+        Action::Last => overview.row = rows.saturating_sub(1),
+        Action::CareTeam => {
+            overview.team = cycle(overview.team.as_ref(), &model.care_teams);
+            return vec![Request::Overview {
+                care_team: overview.team.clone(),
+                waiting_months: overview.waiting_months,
+            }];
+        }
+        Action::Open => {
+            let Some(data) = &overview.data else {
+                return Vec::new();
+            };
+            let Some(row) = data.rows.get(overview.row) else {
+                return Vec::new();
+            };
+            let mut filter = ListFilter {
+                ruleset: Some(row.ruleset.clone()),
+                care_team: overview.team.clone(),
+                ..ListFilter::default()
+            };
+            match OVERVIEW_COLUMNS[overview.column] {
+                OverviewColumn::Total => {}
+                OverviewColumn::Status(status) => filter.status = Some(status),
+                OverviewColumn::Unreviewed => filter.unreviewed_only = true,
+                OverviewColumn::NewFlags => {
+                    filter.unreviewed_only = true;
+                }
+                OverviewColumn::Overdue => filter.overdue_only = true,
+                // Every flag of the condition, not only the patients it heads the row of.
+                OverviewColumn::MetFor => {
+                    filter.ruleset = None;
+                    filter.cohort = Some(Cohort::Met {
+                        ruleset: row.ruleset.clone(),
+                    });
+                }
+                OverviewColumn::Waiting => {
+                    let Some(met_before) = data.waiting_cutoff else {
+                        return Vec::new();
+                    };
+                    filter.ruleset = None;
+                    filter.cohort = Some(Cohort::Waiting {
+                        ruleset: row.ruleset.clone(),
+                        met_before,
+                    });
+                }
+                OverviewColumn::ToReferral => {
+                    filter.ruleset = None;
+                    filter.cohort = Some(Cohort::Referred {
+                        ruleset: row.ruleset.clone(),
+                    });
+                }
+            }
+            model.list.query = ListQuery {
+                filter,
+                sort: if matches!(
+                    OVERVIEW_COLUMNS[model.overview.column],
+                    OverviewColumn::NewFlags
+                ) {
+                    SortKey::LastChange
+                } else {
+                    model.list.query.sort
+                },
+                descending: model.list.query.descending,
+            };
+            if matches!(
+                OVERVIEW_COLUMNS[model.overview.column],
+                OverviewColumn::NewFlags
+            ) {
+                model.list.query.descending = true;
+            }
+            model.screen = Screen::Patients;
+            return model.reload_list();
+        }
+        _ => {}
+    }
+    Vec::new()
+}

@@ -1,0 +1,231 @@
+//! The worker's answers applied to the model: pages, records, saves made or refused.
+
+use super::list::placed;
+use super::meeting::{self};
+use super::model::{Input, Model, Opened, Refusal};
+use super::way_forward::{self};
+use super::worker::{NotSaved, Reply, Request, Save};
+use crate::domain::PatientId;
+use crate::store::ListFilter;
+
+pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
+    match reply {
+        Reply::Page {
+            generation,
+            placement,
+            rows,
+        } => {
+            if generation != model.list.generation {
+                return Vec::new();
+            }
+            placed(model, placement, rows);
+            Vec::new()
+        }
+        Reply::Counts { generation, counts } => {
+            if generation == model.list.generation {
+                model.empty_database =
+                    counts.total == 0 && model.list.query.filter == ListFilter::default();
+                model.list.counts = Some(counts);
+                if model.list.first_position.is_none()
+                    && let Some(total) = model.list.total()
+                {
+                    model.list.first_position =
+                        Some(total.saturating_sub(model.list.rows.len() as u64));
+                }
+            }
+            Vec::new()
+        }
+        Reply::CareTeams(teams) => {
+            model.care_teams = teams;
+            Vec::new()
+        }
+        Reply::LastPull(words) => {
+            model.last_pull = words;
+            Vec::new()
+        }
+        Reply::Patient(detail) => {
+            if let Some(patient) = model.patient.as_mut()
+                && patient.id
+                    == detail
+                        .summary
+                        .record
+                        .patient
+                        .as_ref()
+                        .map_or(PatientId(0), |p| p.id)
+            {
+                let count = detail.summary.assessments.len();
+                patient.assessment = patient.assessment.min(count.saturating_sub(1));
+                patient.detail = Some(detail);
+            }
+            Vec::new()
+        }
+        Reply::Saved {
+            ticket,
+            message,
+            patient,
+            undo,
+        } => {
+            if model.input.as_ref().and_then(|i| i.saving) == Some(ticket) {
+                model.input = None;
+            }
+            if let Some(index) = model.background_tickets.iter().position(|t| *t == ticket) {
+                model.background_tickets.swap_remove(index);
+            } else if let Some(words) = model.undo.saved(ticket, &message, undo) {
+                model.message = Some(words);
+            } else if let Some(words) = way_forward::saved(model, ticket) {
+                model.message = Some(words);
+            } else {
+                model.message = Some(format!("saved: {message}"));
+            }
+            let Some(patient) = patient else {
+                return model.refresh_in_place();
+            };
+            let mut requests = vec![Request::Patient { id: patient }];
+            requests.extend(
+                model
+                    .refresh_in_place()
+                    .into_iter()
+                    .filter(|r| !matches!(r, Request::Patient { .. })),
+            );
+            requests
+        }
+        Reply::Waiting { ticket } => {
+            if model.input.as_ref().and_then(|i| i.saving) == Some(ticket) {
+                model.message = Some(String::from(
+                    "saving… the file is busy (another program is writing to it): waiting",
+                ));
+            }
+            Vec::new()
+        }
+        Reply::NotSaved { ticket, why, save } => not_saved(model, ticket, why, save),
+        Reply::Overview(data) => {
+            model.overview.row = model.overview.row.min(data.rows.len().saturating_sub(1));
+            model.overview.data = Some(*data);
+            Vec::new()
+        }
+        Reply::WayForward {
+            patient,
+            conditions,
+            view,
+        } => way_forward::loaded(model, patient, conditions, view),
+        Reply::Meetings { list, tasks } => {
+            let screen = &mut model.meetings;
+            screen.selected = screen.selected.min(list.len().saturating_sub(1));
+            screen.task = screen.task.min(tasks.len().saturating_sub(1));
+            screen.list = list;
+            screen.tasks = tasks;
+            screen.loaded = true;
+            Vec::new()
+        }
+        Reply::Meeting(view) => meeting::loaded(model, view),
+        Reply::DataChanged => model.refresh_in_place(),
+        Reply::Evaluating { done, total } => {
+            model.evaluating = (done < total).then_some((done, total));
+            Vec::new()
+        }
+        Reply::Notice(message) => {
+            model.message = Some(message);
+            Vec::new()
+        }
+        Reply::Error(message) => {
+            model.message = Some(format!("error: {message}"));
+            model.list.loading = false;
+            Vec::new()
+        }
+    }
+}
+
+/// A save that was not made: the typed text stays in its input, editable again, with why.
+pub(super) fn not_saved(
+    model: &mut Model,
+    ticket: u64,
+    why: NotSaved,
+    save: Box<Save>,
+) -> Vec<Request> {
+    // A background save that failed is said (the time on a case was not written).
+    model.background_tickets.retain(|t| *t != ticket);
+    let typed = match model.input.as_mut() {
+        Some(input) if input.saving == Some(ticket) => {
+            input.saving = None;
+            true
+        }
+        _ => false,
+    };
+    // What matters first, for a narrow status line: not saved, and what was typed kept; for an
+    // undo, that the change stays as it was saved.
+    let lead = match (model.undo.refused(ticket), typed) {
+        (Some(what), _) => format!("not undone: {what}"),
+        (None, true) => String::from("not saved, your text is kept"),
+        (None, false) => String::from("not saved"),
+    };
+    match why {
+        NotSaved::Refused(reason) => {
+            model.message = Some(format!("{lead}: {reason}"));
+            Vec::new()
+        }
+        NotSaved::Busy(reason) => {
+            // Text of several lines is saved with Ctrl-S (Enter is a new line there).
+            let again = if model
+                .input
+                .as_ref()
+                .is_some_and(|i| i.purpose.is_multiline())
+            {
+                "Ctrl-S"
+            } else {
+                "⏎"
+            };
+            model.message = Some(if typed {
+                format!("{lead}: {reason} · {again} tries again")
+            } else {
+                format!("{lead}: {reason}")
+            });
+            Vec::new()
+        }
+        NotSaved::Conflict(conflict) => {
+            let by = match &conflict.by {
+                Some(by) if by.at.date() == model.today => {
+                    format!(
+                        "{} changed {} at {} UTC",
+                        by.who,
+                        conflict.what(),
+                        by.at.format("%H:%M")
+                    )
+                }
+                Some(by) => format!(
+                    "{} changed {} on {} UTC",
+                    by.who,
+                    conflict.what(),
+                    by.at.format("%Y-%m-%d %H:%M")
+                ),
+                None => format!("someone else changed {}", conflict.what()),
+            };
+            model.message = Some(format!("{lead}: {by}, after you opened it"));
+            model.refusal = Some(Refusal {
+                notice: conflict.to_string(),
+                theirs: conflict.theirs_in_words(),
+                retry: (!typed).then_some(*save),
+                showing_theirs: false,
+            });
+            // What they saved shows on screen (typed text is checked against what was opened,
+            // not against what is shown).
+            model.refresh_in_place()
+        }
+        NotSaved::AssessmentChanged {
+            notice,
+            fingerprint,
+        } => {
+            // The new assessment shows on screen; the rationale now goes with it, once read.
+            if let Some(Input {
+                opened: Some(Opened::Review { seen, .. }),
+                ..
+            }) = model.input.as_mut()
+            {
+                seen.fingerprint = Some(fingerprint);
+            }
+            model.message = Some(format!(
+                "{lead}: {notice}; read it again: ⏎ records your rationale against it"
+            ));
+            model.refresh_in_place()
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Text being typed into a form or a prompt: keys and paste into the focused field, and
+//! what a submitted form saves.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::stamp;
+use super::meeting::{self};
+use super::model::{Input, InputPurpose, Model, Opened};
+use super::way_forward::{self};
+use super::worker::{Request, Save};
+
+/// A key while typing: editing keys edit the text where the cursor stands, Enter saves, Esc
+/// cancels.
+pub(super) fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
+    if model.input.as_ref().is_some_and(|i| i.saving.is_some()) {
+        // Being saved: the text stays as sent until the answer (kept if it is not saved).
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            model.quit = true;
+        }
+        return Vec::new();
+    }
+    let Some(mut input) = model.input.take() else {
+        return Vec::new();
+    };
+    let multiline = input.purpose.is_multiline();
+    let control = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => {
+            // Cancelled: what was typed, and a refusal it got, are let go on purpose.
+            model.refusal = None;
+            model.message = None;
+            if input.purpose == InputPurpose::Search && !input.text().is_empty() {
+                model.list.query.filter.search = None;
+                return model.reload_list();
+            }
+            return Vec::new();
+        }
+        KeyCode::Enter if multiline && !key.modifiers.contains(KeyModifiers::ALT) => {
+            if let Some(focused) = input.focused_mut() {
+                focused.field.newline();
+            }
+        }
+        KeyCode::Char('s') if (multiline || input.is_form()) && control => {
+            return submit_input(model, input, false);
+        }
+        // A form: Enter goes on to the next field, and saves from the last; Tab and Shift-Tab
+        // move between fields.
+        KeyCode::Enter | KeyCode::Tab
+            if input.is_form() && input.focus + 1 < input.fields.len() =>
+        {
+            input.focus += 1;
+        }
+        KeyCode::BackTab if input.is_form() => {
+            input.focus = input.focus.checked_sub(1).unwrap_or(input.fields.len() - 1);
+        }
+        KeyCode::Tab if input.is_form() => input.focus = 0,
+        KeyCode::Enter => return submit_input(model, input, false),
+        KeyCode::Char('c') if control => {
+            model.quit = true;
+            return Vec::new();
+        }
+        KeyCode::Up | KeyCode::Down if input.focused().is_some_and(|f| !f.choices.is_empty()) => {
+            if let Some(focused) = input.focused_mut() {
+                focused.pick(key.code == KeyCode::Down);
+            }
+        }
+        _ => {
+            if let Some(focused) = input.focused_mut()
+                && focused.field.key(key)
+            {
+                // Typing again is the answer to a refusal: it is no longer shown as standing.
+                focused.error = None;
+            }
+        }
+    }
+    after_edit(model, input)
+}
+
+/// Text pasted while typing (the terminal's bracketed paste): it lands at the cursor whole,
+/// never read as keys.
+pub(super) fn pasted(model: &mut Model, text: &str) -> Vec<Request> {
+    let Some(mut input) = model.input.take() else {
+        return Vec::new();
+    };
+    if input.saving.is_none()
+        && let Some(focused) = input.focused_mut()
+    {
+        focused.field.paste(text);
+        focused.error = None;
+    }
+    after_edit(model, input)
+}
+
+/// The input back in place after an edit; a search is run again as typed.
+pub(super) fn after_edit(model: &mut Model, input: Input) -> Vec<Request> {
+    let search = (input.purpose == InputPurpose::Search).then(|| input.text());
+    model.input = Some(input);
+    match search {
+        Some(text) => {
+            model.list.query.filter.search = Some(text).filter(|t| !t.trim().is_empty());
+            model.reload_list()
+        }
+        None => Vec::new(),
+    }
+}
+
+/// Submits typed text. While it is saved the input stays, with the text as sent; typed text
+/// refused before it was sent (a date that is not one) stays too, to be corrected.
+pub(super) fn submit_input(model: &mut Model, mut input: Input, overwrite: bool) -> Vec<Request> {
+    model.refusal = None;
+    for field in &mut input.fields {
+        field.error = None;
+    }
+    let mut requests = submit(model, &mut input);
+    if overwrite {
+        for request in &mut requests {
+            if let Request::Save { save, .. } = request {
+                **save = save.as_ref().clone().overwriting();
+            }
+        }
+    }
+    let ticket = stamp(model, &mut requests);
+    if model.input.is_none() {
+        if let Some(ticket) = ticket {
+            model.input = Some(Input {
+                saving: Some(ticket),
+                ..input
+            });
+            model.message = Some(String::from("saving…"));
+        } else if requests.is_empty() && (model.message.is_some() || input.refused()) {
+            model.input = Some(input);
+        }
+    }
+    requests
+}
+
+pub(super) fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
+    let text = input.text().trim().to_owned();
+    match input.purpose {
+        InputPurpose::Search => Vec::new(),
+        InputPurpose::Rationale(decision) => {
+            let Some(patient) = &model.patient else {
+                return Vec::new();
+            };
+            let Some(Opened::Review { ruleset, seen }) = &input.opened else {
+                return Vec::new();
+            };
+            if text.is_empty() {
+                model.message = Some(String::from("a rationale is required: nothing saved"));
+                return Vec::new();
+            }
+            vec![Request::Save {
+                ticket: 0,
+                save: Box::new(Save::Review {
+                    patient: patient.id,
+                    ruleset: ruleset.clone(),
+                    decision,
+                    rationale: text,
+                    seen: seen.clone(),
+                }),
+            }]
+        }
+        InputPurpose::Note => {
+            let Some(patient) = &model.patient else {
+                return Vec::new();
+            };
+            if text.is_empty() {
+                return Vec::new();
+            }
+            vec![Request::Save {
+                ticket: 0,
+                save: Box::new(Save::Note {
+                    patient: patient.id,
+                    text,
+                }),
+            }]
+        }
+        InputPurpose::NewMeeting
+        | InputPurpose::Question
+        | InputPurpose::Timebox
+        | InputPurpose::Attendee
+        | InputPurpose::OutcomeText
+        | InputPurpose::Task
+        | InputPurpose::PlanNotFollowed
+        | InputPurpose::MinutesFile => meeting::submit(model, input),
+        _ => way_forward::submit(model, input),
+    }
+}
