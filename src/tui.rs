@@ -11,6 +11,7 @@ pub mod field;
 pub mod keymap;
 mod list;
 pub mod meeting;
+pub mod meeting_state;
 pub mod model;
 mod overview;
 mod patient;
@@ -21,6 +22,7 @@ mod typing;
 pub mod undo;
 pub mod view;
 pub mod way_forward;
+pub mod way_forward_state;
 pub mod worker;
 
 use std::io;

@@ -16,35 +16,14 @@ use super::popups::popup_action;
 use super::replies::replied;
 use super::typing::{pasted, submit_input, typed};
 use super::way_forward::{self};
-use super::worker::{Request, Save};
+use super::worker::Request;
 use crate::store::ListFilter;
 
 /// Applies a message; returns what to ask the worker.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Request> {
     let mut requests = update_inner(model, msg);
-    stamp(model, &mut requests);
+    model.stamp(&mut requests);
     requests
-}
-
-/// Numbers the saves not numbered yet; returns the last save's number.
-pub(super) fn stamp(model: &mut Model, requests: &mut [Request]) -> Option<u64> {
-    let mut last = None;
-    for request in requests {
-        if let Request::Save { ticket, save } = request {
-            if *ticket == 0 {
-                model.last_ticket += 1;
-                *ticket = model.last_ticket;
-                if save.is_background() {
-                    model.background_tickets.push(*ticket);
-                }
-                if let Save::WayForward(change) = save.as_ref() {
-                    way_forward::sent(model, *ticket, change);
-                }
-            }
-            last = Some(*ticket);
-        }
-    }
-    last
 }
 
 fn update_inner(model: &mut Model, msg: Msg) -> Vec<Request> {
@@ -131,7 +110,7 @@ fn act(model: &mut Model, action: Action) -> Vec<Request> {
             }]
         }
         Action::Refresh => model.refresh_in_place(),
-        Action::Undo => super::undo::undo(model),
+        Action::Undo => undo(model),
         Action::Back => back(model),
         Action::Meetings => meeting::open_list(model),
         Action::AddToAgenda => meeting::add_to_agenda(model),
@@ -231,6 +210,31 @@ fn refusal_action(model: &mut Model, action: Action) -> Vec<Request> {
             }]
         }
         None => Vec::new(),
+    }
+}
+
+/// `u`: sends the save that takes back the last change of the session, or says why it cannot
+/// ([`super::undo`]).
+fn undo(model: &mut Model) -> Vec<Request> {
+    let Some((what, undo)) = model.undo.take_last() else {
+        model.message = Some(String::from(
+            "nothing to undo: no change saved in this session",
+        ));
+        return Vec::new();
+    };
+    match undo {
+        Err(why) => {
+            model.message = Some(format!("not undone: {what} — {why}"));
+            Vec::new()
+        }
+        Ok(save) => {
+            let mut requests = vec![Request::Save { ticket: 0, save }];
+            if let Some(ticket) = model.stamp(&mut requests) {
+                model.undo.sent(ticket, what.clone());
+            }
+            model.message = Some(format!("undoing: {what}…"));
+            requests
+        }
     }
 }
 

@@ -8,8 +8,9 @@ use crossterm::event::KeyEvent;
 use super::action::Action;
 use super::field::{FormField, TextField};
 use super::keymap::Context;
-use super::meeting::{self, MeetingChoice, MeetingScreen, MeetingsScreen};
-use super::way_forward::{self, Choice, WayForwardScreen};
+use super::meeting_state::{MeetingChoice, MeetingScreen, MeetingsScreen};
+use super::way_forward_state;
+use super::way_forward_state::{Choice, WayForwardScreen};
 use super::worker::{OverviewData, PatientDetail, Placement, Reply, Request, Save};
 use crate::domain::{
     AssessmentStatus, CareOption, ChecklistItem, MeetingCase, PatientId, ReviewDecision,
@@ -79,10 +80,10 @@ impl PatientList {
         if counts.capped {
             return Some(format!(
                 "{}+",
-                crate::tui::view::thousands(crate::store::SEARCH_COUNT_CAP)
+                crate::text::thousands(crate::store::SEARCH_COUNT_CAP)
             ));
         }
-        self.total().map(crate::tui::view::thousands)
+        self.total().map(crate::text::thousands)
     }
 
     /// The absolute row number of the selection.
@@ -685,10 +686,10 @@ impl Model {
                 care_team: self.overview.team.clone(),
                 waiting_months: self.overview.waiting_months,
             }),
-            Screen::WayForward => requests.extend(way_forward::reload(self)),
-            Screen::Meetings | Screen::Meeting => requests.extend(meeting::reload(self)),
+            Screen::WayForward => requests.extend(self.reload_way_forward()),
+            Screen::Meetings | Screen::Meeting => requests.extend(self.reload_meetings()),
             Screen::Presenting => {
-                requests.extend(meeting::reload(self));
+                requests.extend(self.reload_meetings());
                 if let Some(patient) = &self.patient {
                     requests.push(Request::Patient { id: patient.id });
                 }
@@ -735,5 +736,48 @@ impl Model {
 
     pub(super) fn selected_patient(&self) -> Option<PatientId> {
         self.list.selected_row().map(|row| PatientId(row.id))
+    }
+
+    /// Numbers the saves not numbered yet; returns the last save's number.
+    pub fn stamp(&mut self, requests: &mut [Request]) -> Option<u64> {
+        let mut last = None;
+        for request in requests {
+            if let Request::Save { ticket, save } = request {
+                if *ticket == 0 {
+                    self.last_ticket += 1;
+                    *ticket = self.last_ticket;
+                    if save.is_background() {
+                        self.background_tickets.push(*ticket);
+                    }
+                    if let Save::WayForward(change) = save.as_ref() {
+                        way_forward_state::sent(self.way_forward.as_mut(), *ticket, change);
+                    }
+                }
+                last = Some(*ticket);
+            }
+        }
+        last
+    }
+
+    /// The requests that reload what the meeting screens show.
+    fn reload_meetings(&self) -> Vec<Request> {
+        match self.screen {
+            Screen::Meetings => vec![Request::Meetings],
+            Screen::Meeting | Screen::Presenting => self
+                .meeting
+                .as_ref()
+                .map(|m| vec![Request::Meeting { id: m.id }])
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Reloads what the screen shows (after a save or another process's change).
+    fn reload_way_forward(&self) -> Option<Request> {
+        let screen = self.way_forward.as_ref()?;
+        Some(Request::WayForward {
+            patient: screen.patient,
+            ruleset: screen.view.as_ref().map(|v| v.plan.ruleset.clone()),
+        })
     }
 }

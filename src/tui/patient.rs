@@ -2,7 +2,7 @@
 //! notes and tasks.
 
 use super::action::Action;
-use super::meeting::{self};
+use super::meeting_state;
 use super::model::{
     ChoiceFor, Input, InputPurpose, Model, Opened, PatientScreen, Popup, Screen, Tab,
 };
@@ -75,7 +75,7 @@ pub(super) fn patient_action(model: &mut Model, action: Action) -> Vec<Request> 
             };
             return vec![Request::Save {
                 ticket: 0,
-                save: Box::new(Save::Meeting(meeting::MeetingChange::Task(
+                save: Box::new(Save::Meeting(meeting_state::MeetingChange::Task(
                     crate::domain::Edit::of(task.clone(), done),
                 ))),
             }];

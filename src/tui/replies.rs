@@ -4,6 +4,7 @@ use super::list::placed;
 use super::meeting::{self};
 use super::model::{Input, Model, Opened, Refusal};
 use super::way_forward::{self};
+use super::way_forward_state;
 use super::worker::{NotSaved, Reply, Request, Save};
 use crate::domain::PatientId;
 use crate::store::ListFilter;
@@ -72,7 +73,8 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
                 model.background_tickets.swap_remove(index);
             } else if let Some(words) = model.undo.saved(ticket, &message, undo) {
                 model.message = Some(words);
-            } else if let Some(words) = way_forward::saved(model, ticket) {
+            } else if let Some(words) = way_forward_state::saved(model.way_forward.as_mut(), ticket)
+            {
                 model.message = Some(words);
             } else {
                 model.message = Some(format!("saved: {message}"));

@@ -3,7 +3,6 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::stamp;
 use super::meeting::{self};
 use super::model::{Input, InputPurpose, Model, Opened};
 use super::way_forward::{self};
@@ -119,7 +118,7 @@ pub(super) fn submit_input(model: &mut Model, mut input: Input, overwrite: bool)
             }
         }
     }
-    let ticket = stamp(model, &mut requests);
+    let ticket = model.stamp(&mut requests);
     if model.input.is_none() {
         if let Some(ticket) = ticket {
             model.input = Some(Input {

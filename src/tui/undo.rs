@@ -1,11 +1,10 @@
-//! Undo: `u` takes back the last change a person saved in this session, newest first, through
+//! Undo's memory: `u` takes back the last change a person saved in this session, newest first, through
 //! the same checked and audited save as any other change. A colleague's change of the same
 //! field since is a conflict, never overwritten silently; the audit log keeps both the change
 //! and its undoing. Notes, reviews and added records are not undone (the record keeps them);
 //! the status line says why, and what to do instead.
 
-use super::model::Model;
-use super::worker::{Request, Save};
+use super::worker::Save;
 
 /// One change saved in this session, and how to take it back.
 #[derive(Debug, Clone)]
@@ -49,34 +48,21 @@ impl UndoHistory {
         None
     }
 
+    /// The last change remembered, taken off the list: what it was, and its undo (or why
+    /// there is none).
+    pub fn take_last(&mut self) -> Option<(String, Result<Box<Save>, &'static str>)> {
+        self.done.pop().map(|last| (last.what, last.undo))
+    }
+
+    /// An undo was sent as save `ticket`, taking back `what`.
+    pub fn sent(&mut self, ticket: u64, what: String) {
+        self.in_flight.push((ticket, what));
+    }
+
     /// A save was refused: when it was an undo, what it was to take back (the change stays
     /// as saved, and the refusal says why).
     pub fn refused(&mut self, ticket: u64) -> Option<String> {
         let index = self.in_flight.iter().position(|(t, _)| *t == ticket)?;
         Some(self.in_flight.swap_remove(index).1)
-    }
-}
-
-/// `u`: sends the save that takes back the last change of the session, or says why it cannot.
-pub fn undo(model: &mut Model) -> Vec<Request> {
-    let Some(last) = model.undo.done.pop() else {
-        model.message = Some(String::from(
-            "nothing to undo: no change saved in this session",
-        ));
-        return Vec::new();
-    };
-    match last.undo {
-        Err(why) => {
-            model.message = Some(format!("not undone: {} — {why}", last.what));
-            Vec::new()
-        }
-        Ok(save) => {
-            let mut requests = vec![Request::Save { ticket: 0, save }];
-            if let Some(ticket) = super::app::stamp(model, &mut requests) {
-                model.undo.in_flight.push((ticket, last.what.clone()));
-            }
-            model.message = Some(format!("undoing: {}…", last.what));
-            requests
-        }
     }
 }

@@ -4,6 +4,7 @@
 
 mod meeting;
 mod overview;
+mod parts;
 mod patient;
 mod patients;
 mod popup;
@@ -14,7 +15,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::action::Action;
 use super::field::TextField;
@@ -22,6 +23,7 @@ use super::keymap::{Context, Keymap};
 use super::model::{Input, InputPurpose, Model, Popup, Refusal, Screen};
 use super::theme::Theme;
 use crate::domain::ReviewDecision;
+use parts::{fit, masked_text, wrap_hanging};
 
 pub use patients::list_body;
 
@@ -72,33 +74,6 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
         render_theirs(refusal, keymap, theme, frame, body);
     }
     sanitise_cells(frame.buffer_mut());
-}
-
-/// `text` in at most `width` columns: cut with "…" when it does not fit, so that a cut value
-/// (an MRN, a regimen) never looks complete.
-pub fn fit(text: &str, width: usize) -> String {
-    if Span::raw(text).width() <= width {
-        return text.to_owned();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = Span::raw(c.to_string()).width();
-        if used + w + 1 > width {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    if width > 0 {
-        out.push('…');
-    }
-    out
-}
-
-/// Typed text as it shows on a masked screen: a dot for each character.
-pub fn masked_text(text: &str) -> String {
-    "•".repeat(text.chars().count())
 }
 
 /// The last pass over every frame, so that nothing a record holds reaches the terminal as
@@ -278,110 +253,6 @@ fn render_theirs(
         }
     }
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-/// Marks a pane's border where its text goes on beyond it: "↓ more" at the bottom while rows
-/// are hidden below, "↑ more" at the top once some are hidden above; `total` rows of text,
-/// `shown` fit, the first `scroll` skipped. `scrolls` names the keys where j/k scroll the
-/// pane; where nothing scrolls it (the shared display), the mark says only that there is more.
-pub fn scroll_marks(
-    block: Block<'_>,
-    total: usize,
-    shown: usize,
-    scroll: usize,
-    scrolls: bool,
-    theme: Theme,
-) -> Block<'_> {
-    let mut block = block;
-    let mark = |text: &str, key: &str| {
-        let text = if scrolls {
-            format!(" {text} ({key}) ")
-        } else {
-            format!(" {text} ")
-        };
-        Line::from(Span::styled(text, theme.muted())).right_aligned()
-    };
-    if scroll + shown < total {
-        block = block.title_bottom(mark("↓ more", "j"));
-    }
-    if scroll > 0 {
-        block = block.title(mark("↑ more", "k"));
-    }
-    block
-}
-
-/// [`scroll_marks`] for a pane whose border is already drawn: the marks are written over its
-/// top and bottom border rows (`outer` is the pane with its border).
-pub fn mark_border(frame: &mut Frame<'_>, outer: Rect, total: usize, scroll: usize, theme: Theme) {
-    if outer.height < 3 || outer.width < 16 {
-        return;
-    }
-    let shown = usize::from(outer.height - 2);
-    let row = |y: u16| Rect {
-        x: outer.x + 1,
-        y,
-        width: outer.width - 2,
-        height: 1,
-    };
-    let mark = |text: &'static str| Line::from(Span::styled(text, theme.muted())).right_aligned();
-    if scroll + shown < total {
-        frame.render_widget(mark(" ↓ more (j) "), row(outer.y + outer.height - 1));
-    }
-    if scroll > 0 {
-        frame.render_widget(mark(" ↑ more (k) "), row(outer.y));
-    }
-}
-
-/// The part of `area` a borderless scrolled list draws in: where rows of its text lie below
-/// (`total` rows, the first `scroll` skipped), the last row is kept for a "↓ more (j)" mark,
-/// drawn here, and the list gets the rows above it.
-pub fn mark_more_below(
-    frame: &mut Frame<'_>,
-    area: Rect,
-    total: usize,
-    scroll: usize,
-    theme: Theme,
-) -> Rect {
-    if total.saturating_sub(scroll) <= usize::from(area.height) || area.height < 2 {
-        return area;
-    }
-    let [list, mark] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
-    frame.render_widget(
-        Line::from(Span::styled(" ↓ more (j) ", theme.muted())).right_aligned(),
-        mark,
-    );
-    list
-}
-
-/// Rows `lines` take when wrapped to `width` (a word wrap may take one more now and then).
-pub fn wrapped_rows(lines: &[Line<'_>], width: u16) -> usize {
-    let width = usize::from(width.max(1));
-    lines
-        .iter()
-        .map(|line| line.width().div_ceil(width).max(1))
-        .sum()
-}
-
-/// Word-wraps `text` to `width` columns with a hanging indent ([`crate::text::wrap_hanging`]),
-/// one styled line each.
-pub fn wrap_hanging(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
-    crate::text::wrap_hanging(text, width)
-        .into_iter()
-        .map(|line| Line::from(Span::styled(line, style)))
-        .collect()
-}
-
-/// 1,000,000.
-pub fn thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, c) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn render_title(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {

@@ -9,6 +9,10 @@ use super::action::Action;
 use super::model::{
     ChoiceFor, DUE, GOAL, Input, InputPurpose, Model, Opened, Popup, REGISTRY_ID, Screen, TITLE,
 };
+use super::way_forward_state::{
+    Choice, Completing, GOAL_CHOICE, Item, OTHER_CHOICE, PREFERENCE_CHOICES, Pane, STANCE_CHOICES,
+    STATUS_CHOICES, WayForwardScreen, items, referral_choices, status_text,
+};
 use super::worker::{Request, Save};
 use crate::domain::typed_date::parse_due;
 use crate::domain::way_forward::{
@@ -19,142 +23,6 @@ use crate::domain::{
     ReferralStatus, Stance, StepStatus, TrialStatus, WellbeingGoal,
 };
 use crate::way_forward::{BoardEntry, Change, WayForwardView};
-
-/// Which side of the screen keys move in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Steps,
-    Items,
-}
-
-/// A row of the items pane, pointing into the view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Item {
-    Referral(usize),
-    Checklist(usize),
-    Board(usize),
-    Goal(usize),
-}
-
-/// What a choice menu chooses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Choice {
-    Status,
-    /// The team's stance on the selected option.
-    Stance,
-    /// The patient's preference about the selected option.
-    Preference,
-    /// A specialty to refer to (step 1), or a well-being service or goal (step 4).
-    Referral,
-}
-
-#[derive(Debug, Clone)]
-pub struct WayForwardScreen {
-    pub patient: PatientId,
-    pub conditions: Vec<String>,
-    pub view: Option<Box<WayForwardView>>,
-    /// Index of the selected step (0 = step 1).
-    pub step: usize,
-    pub pane: Pane,
-    pub item: usize,
-    /// The specialty or service picked before typing who it goes to.
-    pub pending_specialty: Option<String>,
-    /// The step as it was when its status menu opened (what the choice is checked against).
-    pub opened_step: Option<crate::domain::WayForwardStep>,
-    /// The option as it was when its stance or preference menu opened.
-    pub opened_option: Option<CareOption>,
-    /// The step whose work a person's save (in flight, or saved) records: when the screen
-    /// reloads after it, the step becomes done by itself if its done-condition is now met.
-    pub completing: Option<Completing>,
-    /// The save that marked a step done by itself, and what the status line says of it.
-    pub completed_by_itself: Option<(u64, String)>,
-    /// The checklist's keys in the order first shown, per condition: a ticked confounder
-    /// leaves the assessment and would otherwise move to the end of the list, so the row under
-    /// the cursor would then hold another item (rows keep their place while the screen is open).
-    pub checklist_order: Option<(String, Vec<String>)>,
-    pub loaded: bool,
-}
-
-/// Where a person's save stands for the step its work belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Completing {
-    Sent { ticket: u64, step: u8 },
-    Saved { step: u8 },
-}
-
-/// The team's stances in the order the menu offers them.
-const STANCE_CHOICES: [(Stance, &str); 3] = [
-    (Stance::Proposed, "proposed"),
-    (Stance::Recommended, "recommended"),
-    (Stance::Rejected, "rejected (asks the reason)"),
-];
-
-/// The patient's preferences in the order the menu offers them.
-const PREFERENCE_CHOICES: [(PatientPreference, &str); 4] = [
-    (PatientPreference::Unknown, "not known yet"),
-    (PatientPreference::Wants, "wants"),
-    (PatientPreference::Undecided, "undecided"),
-    (PatientPreference::Declines, "declines"),
-];
-
-/// The statuses in the order the menu offers them.
-pub const STATUS_CHOICES: [StepStatus; 4] = [
-    StepStatus::Todo,
-    StepStatus::InProgress,
-    StepStatus::Done,
-    StepStatus::NotApplicable,
-];
-
-/// A status in words, with its symbol (never colour alone).
-pub fn status_text(status: StepStatus) -> &'static str {
-    match status {
-        StepStatus::Todo => "○ to do",
-        StepStatus::InProgress => "◐ in progress",
-        StepStatus::Done => "● done",
-        StepStatus::NotApplicable => "– not applicable",
-    }
-}
-
-/// The rows of the items pane for a step.
-pub fn items(view: &WayForwardView, step: usize) -> Vec<Item> {
-    let plan = &view.plan;
-    match step {
-        0 => referral_rows(plan, 1),
-        1 => (0..plan.checklist.len()).map(Item::Checklist).collect(),
-        2 => (0..view.board.len()).map(Item::Board).collect(),
-        _ => {
-            let mut rows = referral_rows(plan, 4);
-            rows.extend((0..plan.goals.len()).map(Item::Goal));
-            rows
-        }
-    }
-}
-
-fn referral_rows(plan: &crate::domain::way_forward::WayForward, step: u8) -> Vec<Item> {
-    plan.referrals
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.step == step)
-        .map(|(i, _)| Item::Referral(i))
-        .collect()
-}
-
-/// The choices of the "add" menu of a step (1: specialties; 4: services and a goal).
-pub fn referral_choices(view: &WayForwardView, step: usize) -> Vec<String> {
-    let mut choices: Vec<String> = if step == 0 {
-        view.specialties.clone()
-    } else {
-        view.support.iter().map(|s| s.name.clone()).collect()
-    };
-    if step == 3 {
-        choices.push(String::from(GOAL_CHOICE));
-    }
-    choices.push(String::from(OTHER_CHOICE));
-    choices
-}
-
-const GOAL_CHOICE: &str = "A well-being or lifestyle goal…";
-const OTHER_CHOICE: &str = "Another specialty or service (type it)…";
 
 /// Opens the way forward of the patient on screen.
 pub fn open(model: &mut Model) -> Vec<Request> {
@@ -189,15 +57,6 @@ pub fn open(model: &mut Model) -> Vec<Request> {
         patient: id,
         ruleset,
     }]
-}
-
-/// Reloads what the screen shows (after a save or another process's change).
-pub fn reload(model: &Model) -> Option<Request> {
-    let screen = model.way_forward.as_ref()?;
-    Some(Request::WayForward {
-        patient: screen.patient,
-        ruleset: screen.view.as_ref().map(|v| v.plan.ruleset.clone()),
-    })
 }
 
 /// A reply with the way forward.
@@ -239,31 +98,6 @@ pub fn loaded(
     complete_by_itself(model)
 }
 
-/// A save was sent: if it records a step's work, that step is watched for completion.
-pub fn sent(model: &mut Model, ticket: u64, change: &Change) {
-    if let (Some(screen), Some(step)) = (model.way_forward.as_mut(), change.work_of_step()) {
-        screen.completing = Some(Completing::Sent { ticket, step });
-    }
-}
-
-/// A save was answered: the watched one is now saved; the answer to a step completed by
-/// itself is what the status line says instead of "saved: step 2 (done)".
-pub fn saved(model: &mut Model, ticket: u64) -> Option<String> {
-    let screen = model.way_forward.as_mut()?;
-    if let Some(Completing::Sent { ticket: sent, step }) = screen.completing
-        && sent == ticket
-    {
-        screen.completing = Some(Completing::Saved { step });
-    }
-    match screen.completed_by_itself.take() {
-        Some((auto, words)) if auto == ticket => Some(words),
-        other => {
-            screen.completed_by_itself = other;
-            None
-        }
-    }
-}
-
 /// After a person's save that recorded a step's work, the reloaded plan: a step whose
 /// done-condition is now met (and that is still to do or in progress) becomes done, through
 /// the same checked and audited save as `s`, and `s` sets it back.
@@ -296,7 +130,7 @@ fn complete_by_itself(model: &mut Model) -> Vec<Request> {
         _ => "a referral or goal is recorded",
     };
     let mut requests = save(Change::Step(Edit::of(current, done)));
-    if let Some(ticket) = super::app::stamp(model, &mut requests)
+    if let Some(ticket) = model.stamp(&mut requests)
         && let Some(screen) = model.way_forward.as_mut()
     {
         screen.completed_by_itself = Some((

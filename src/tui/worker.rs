@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
-use super::meeting::{MeetingChange, MeetingView};
+use super::meeting_state::{MeetingChange, MeetingView};
 use crate::assess;
 use crate::domain::{AuditEntry, Edit, MeetingCase, OutcomeCategory, PatientId, ReviewDecision};
 use crate::rules::Rules;

@@ -10,12 +10,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use tui_big_text::{BigText, PixelSize};
 
-use super::super::meeting::{AgendaPane, MeetingView, MeetingsPane};
+use super::super::meeting_state::{AgendaPane, MeetingView, MeetingsPane};
 use super::super::model::Model;
 use super::super::theme::Theme;
+use super::parts::wrap_hanging;
 use super::patient::render_assessment;
 use super::timeline::Timeline;
-use super::wrap_hanging;
 use crate::domain::OutcomeCategory;
 use crate::domain::way_forward::progress_dots;
 use crate::store::CaseDetail;
@@ -135,7 +135,7 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
         }
     }
     let scroll = selected_row.saturating_sub(usize::from(inner.height).saturating_sub(1));
-    super::mark_border(frame, left, lines.len(), scroll, theme);
+    super::parts::mark_border(frame, left, lines.len(), scroll, theme);
     frame.render_widget(
         Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(0), 0)),
         inner,
@@ -206,7 +206,7 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
         }
     }
     let scroll = selected_row.saturating_sub(usize::from(inner.height).saturating_sub(1));
-    super::mark_border(frame, right, lines.len(), scroll, theme);
+    super::parts::mark_border(frame, right, lines.len(), scroll, theme);
     frame.render_widget(
         Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(0), 0)),
         inner,
@@ -319,7 +319,7 @@ pub fn render_agenda(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: R
         }
     }
     let scroll = selected_line.saturating_sub(usize::from(inner.height) / 2);
-    super::mark_border(frame, agenda, lines.len(), scroll, theme);
+    super::parts::mark_border(frame, agenda, lines.len(), scroll, theme);
     frame.render_widget(
         Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(0), 0)),
         inner,

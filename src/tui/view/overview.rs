@@ -10,9 +10,9 @@ use ratatui::widgets::{Cell, Row, Table};
 
 use super::super::model::{Model, OVERVIEW_COLUMNS, OverviewColumn};
 use super::super::theme::Theme;
-use super::thousands;
 use crate::domain::AssessmentStatus;
 use crate::store::OverviewRow;
+use crate::text::thousands;
 
 /// The width of the condition column.
 const CONDITION_WIDTH: usize = 18;

@@ -11,8 +11,8 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 use super::super::model::{Model, PatientScreen, Tab};
 use super::super::theme::Theme;
 use super::super::worker::PatientDetail;
+use super::parts::wrap_hanging;
 use super::timeline::{Timeline, end_marker};
-use super::wrap_hanging;
 use crate::domain::{Condition, ReviewState, observation_codes};
 use crate::rules::DECEASED_LABEL;
 
@@ -344,7 +344,7 @@ pub(super) fn render_assessment(
             format!(
                 "{} {}",
                 status.symbol(),
-                super::fit(&assessment.label, label_room)
+                super::parts::fit(&assessment.label, label_room)
             ),
             theme.status(Some(status)),
         ),
@@ -373,7 +373,7 @@ pub(super) fn render_assessment(
         .border_style(theme.border());
     let lines = assessment_body(index, detail, area.width.saturating_sub(2), theme);
     let shown = usize::from(area.height.saturating_sub(2));
-    let block = super::scroll_marks(block, lines.len(), shown, scroll, reviewable, theme);
+    let block = super::parts::scroll_marks(block, lines.len(), shown, scroll, reviewable, theme);
     let lines: Vec<Line<'_>> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
@@ -545,7 +545,8 @@ fn render_lines(
         render_exposures(model, screen, detail, theme, frame, top);
         return;
     }
-    let top = super::mark_more_below(frame, top, record.lines.len() + 1, screen.scroll, theme);
+    let top =
+        super::parts::mark_more_below(frame, top, record.lines.len() + 1, screen.scroll, theme);
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         top,
@@ -611,7 +612,7 @@ fn render_exposures(
         Constraint::Length(16),
         Constraint::Length(16),
     ];
-    let table = super::mark_more_below(
+    let table = super::parts::mark_more_below(
         frame,
         table,
         record.exposures.len() + 1,
@@ -654,7 +655,7 @@ fn render_observations(
         Constraint::Length(22),
         Constraint::Length(12),
     ];
-    let area = super::mark_more_below(
+    let area = super::parts::mark_more_below(
         frame,
         area,
         detail.summary.record.observations.len() + 1,
@@ -695,7 +696,7 @@ fn render_notes(
             ));
         }
     }
-    let area = super::mark_more_below(frame, area, lines.len(), screen.scroll, theme);
+    let area = super::parts::mark_more_below(frame, area, lines.len(), screen.scroll, theme);
     let lines: Vec<Line<'_>> = lines.into_iter().skip(screen.scroll).collect();
     frame.render_widget(Paragraph::new(lines), area);
 }
@@ -751,8 +752,8 @@ fn render_tasks(
         });
     }
     let lines: Vec<Line<'_>> = lines.into_iter().skip(screen.scroll).collect();
-    let rows = super::wrapped_rows(&lines, area.width);
-    let area = super::mark_more_below(frame, area, rows, 0, theme);
+    let rows = super::parts::wrapped_rows(&lines, area.width);
+    let area = super::parts::mark_more_below(frame, area, rows, 0, theme);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
@@ -794,7 +795,7 @@ fn render_history(
             " Times in UTC · i shows the stored audit rows",
             theme.muted(),
         )));
-        let area = super::mark_more_below(frame, area, lines.len(), 0, theme);
+        let area = super::parts::mark_more_below(frame, area, lines.len(), 0, theme);
         frame.render_widget(Paragraph::new(lines), area);
         return;
     }
@@ -840,7 +841,8 @@ fn render_history(
         );
         return;
     }
-    let area = super::mark_more_below(frame, area, detail.history.len() + 1, screen.scroll, theme);
+    let area =
+        super::parts::mark_more_below(frame, area, detail.history.len() + 1, screen.scroll, theme);
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         area,

@@ -9,9 +9,9 @@ use ratatui::widgets::{Cell, Row, Scrollbar, ScrollbarOrientation, ScrollbarStat
 
 use super::super::model::Model;
 use super::super::theme::Theme;
-use super::thousands;
 use crate::domain::{AssessmentStatus, ReviewState};
 use crate::store::PatientRow;
+use crate::text::thousands;
 
 /// The rectangle of the list's rows inside the body area (after the counts, the controls line
 /// and the table header): what the loop uses for the viewport height and for mouse clicks.
@@ -116,7 +116,7 @@ fn render_controls(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
     let mut spans = Vec::new();
     if let Some(search) = &query.filter.search {
         let search = if model.masked {
-            super::masked_text(search)
+            super::parts::masked_text(search)
         } else {
             search.clone()
         };
@@ -224,7 +224,7 @@ fn status_cell(row: &PatientRow, model: &Model, theme: Theme, _: usize) -> Cell<
 const DISMISSED: &str = "✕";
 
 fn name_cell(row: &PatientRow, model: &Model, _: Theme, width: usize) -> Cell<'static> {
-    Cell::from(super::fit(&name_text(row, model), width))
+    Cell::from(super::parts::fit(&name_text(row, model), width))
 }
 
 fn name_text(row: &PatientRow, model: &Model) -> String {
@@ -239,7 +239,7 @@ fn mrn_cell(row: &PatientRow, model: &Model, theme: Theme, width: usize) -> Cell
     if model.masked {
         Cell::from("—").style(theme.muted())
     } else {
-        Cell::from(super::fit(&row.mrn, width))
+        Cell::from(super::parts::fit(&row.mrn, width))
     }
 }
 
@@ -253,7 +253,7 @@ fn age_cell(row: &PatientRow, model: &Model, _: Theme, _: usize) -> Cell<'static
 }
 
 fn condition_cell(row: &PatientRow, model: &Model, _: Theme, width: usize) -> Cell<'static> {
-    Cell::from(super::fit(&condition_text(row, model), width))
+    Cell::from(super::parts::fit(&condition_text(row, model), width))
 }
 
 fn condition_text(row: &PatientRow, model: &Model) -> String {
@@ -269,7 +269,7 @@ fn line_cell(row: &PatientRow, _: &Model, theme: Theme, _: usize) -> Cell<'stati
 }
 
 fn regimen_cell(row: &PatientRow, _: &Model, _: Theme, width: usize) -> Cell<'static> {
-    Cell::from(super::fit(&row.regimen, width))
+    Cell::from(super::parts::fit(&row.regimen, width))
 }
 
 fn regimen_text(row: &PatientRow, _: &Model) -> String {
@@ -566,9 +566,12 @@ mod tests {
 
     #[test]
     fn a_value_cut_to_its_column_ends_with_an_ellipsis() {
-        assert_eq!(super::super::fit("641f6ec3-9c2d-4e", 11), "641f6ec3-9…");
-        assert_eq!(super::super::fit("RF-0000010", 11), "RF-0000010");
-        assert_eq!(super::super::fit("abc", 0), "");
+        assert_eq!(
+            super::super::parts::fit("641f6ec3-9c2d-4e", 11),
+            "641f6ec3-9…"
+        );
+        assert_eq!(super::super::parts::fit("RF-0000010", 11), "RF-0000010");
+        assert_eq!(super::super::parts::fit("abc", 0), "");
     }
 
     fn row(family: &str, given: &str, regimen: &str) -> PatientRow {

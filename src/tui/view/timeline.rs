@@ -399,7 +399,7 @@ impl Widget for &Timeline<'_> {
             buf.set_string(
                 area.x,
                 y,
-                super::fit(&label, usize::from(label_width)),
+                super::parts::fit(&label, usize::from(label_width)),
                 Style::new(),
             );
             let from = axis.clamp_column(line.start);
@@ -480,7 +480,7 @@ impl Widget for &Timeline<'_> {
                 let room = usize::from(next.saturating_sub(column + 3));
                 let name = procedure_name(name);
                 if room > 0 && room >= crate::text::width(name).min(5) {
-                    buf.set_string(column + 2, y, super::fit(name, room), theme.muted());
+                    buf.set_string(column + 2, y, super::parts::fit(name, room), theme.muted());
                 }
             }
             y += 1;

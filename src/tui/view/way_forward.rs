@@ -10,9 +10,9 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::super::model::Model;
 use super::super::theme::Theme;
-use super::super::way_forward::{Item, Pane, WayForwardScreen, items, status_text};
+use super::super::way_forward_state::{Item, Pane, WayForwardScreen, items, status_text};
+use super::parts::wrap_hanging;
 use super::patient::render_header;
-use super::wrap_hanging;
 use crate::domain::way_forward::{STEP_PURPOSES, STEP_SHORT_TITLES, STEP_TITLES, step_overdue};
 use crate::domain::{ReferralStatus, Stance, StepStatus, WayForwardStep};
 use crate::way_forward::{BoardEntry, WayForwardView};
@@ -334,7 +334,7 @@ fn render_work(
         _ => 0,
     }
     .min(lines.len().saturating_sub(header_rows.min(height)));
-    super::mark_border(frame, area, lines.len(), scroll, theme);
+    super::parts::mark_border(frame, area, lines.len(), scroll, theme);
     frame.render_widget(
         Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
         inner,

@@ -1,0 +1,167 @@
+//! The way-forward screen's state: the step and item selected, which pane keys move in, the
+//! choices offered, and a step watched for completing by itself once its work is saved. Plain
+//! data: [`super::way_forward`] changes it.
+
+use crate::domain::{CareOption, PatientId, PatientPreference, Stance, StepStatus};
+use crate::way_forward::{Change, WayForwardView};
+
+/// Which side of the screen keys move in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Steps,
+    Items,
+}
+
+/// A row of the items pane, pointing into the view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    Referral(usize),
+    Checklist(usize),
+    Board(usize),
+    Goal(usize),
+}
+
+/// What a choice menu chooses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    Status,
+    /// The team's stance on the selected option.
+    Stance,
+    /// The patient's preference about the selected option.
+    Preference,
+    /// A specialty to refer to (step 1), or a well-being service or goal (step 4).
+    Referral,
+}
+
+#[derive(Debug, Clone)]
+pub struct WayForwardScreen {
+    pub patient: PatientId,
+    pub conditions: Vec<String>,
+    pub view: Option<Box<WayForwardView>>,
+    /// Index of the selected step (0 = step 1).
+    pub step: usize,
+    pub pane: Pane,
+    pub item: usize,
+    /// The specialty or service picked before typing who it goes to.
+    pub pending_specialty: Option<String>,
+    /// The step as it was when its status menu opened (what the choice is checked against).
+    pub opened_step: Option<crate::domain::WayForwardStep>,
+    /// The option as it was when its stance or preference menu opened.
+    pub opened_option: Option<CareOption>,
+    /// The step whose work a person's save (in flight, or saved) records: when the screen
+    /// reloads after it, the step becomes done by itself if its done-condition is now met.
+    pub completing: Option<Completing>,
+    /// The save that marked a step done by itself, and what the status line says of it.
+    pub completed_by_itself: Option<(u64, String)>,
+    /// The checklist's keys in the order first shown, per condition: a ticked confounder
+    /// leaves the assessment and would otherwise move to the end of the list, so the row under
+    /// the cursor would then hold another item (rows keep their place while the screen is open).
+    pub checklist_order: Option<(String, Vec<String>)>,
+    pub loaded: bool,
+}
+
+/// Where a person's save stands for the step its work belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completing {
+    Sent { ticket: u64, step: u8 },
+    Saved { step: u8 },
+}
+
+/// The team's stances in the order the menu offers them.
+pub(super) const STANCE_CHOICES: [(Stance, &str); 3] = [
+    (Stance::Proposed, "proposed"),
+    (Stance::Recommended, "recommended"),
+    (Stance::Rejected, "rejected (asks the reason)"),
+];
+
+/// The patient's preferences in the order the menu offers them.
+pub(super) const PREFERENCE_CHOICES: [(PatientPreference, &str); 4] = [
+    (PatientPreference::Unknown, "not known yet"),
+    (PatientPreference::Wants, "wants"),
+    (PatientPreference::Undecided, "undecided"),
+    (PatientPreference::Declines, "declines"),
+];
+
+/// The statuses in the order the menu offers them.
+pub const STATUS_CHOICES: [StepStatus; 4] = [
+    StepStatus::Todo,
+    StepStatus::InProgress,
+    StepStatus::Done,
+    StepStatus::NotApplicable,
+];
+
+/// A status in words, with its symbol (never colour alone).
+pub fn status_text(status: StepStatus) -> &'static str {
+    match status {
+        StepStatus::Todo => "○ to do",
+        StepStatus::InProgress => "◐ in progress",
+        StepStatus::Done => "● done",
+        StepStatus::NotApplicable => "– not applicable",
+    }
+}
+
+/// The rows of the items pane for a step.
+pub fn items(view: &WayForwardView, step: usize) -> Vec<Item> {
+    let plan = &view.plan;
+    match step {
+        0 => referral_rows(plan, 1),
+        1 => (0..plan.checklist.len()).map(Item::Checklist).collect(),
+        2 => (0..view.board.len()).map(Item::Board).collect(),
+        _ => {
+            let mut rows = referral_rows(plan, 4);
+            rows.extend((0..plan.goals.len()).map(Item::Goal));
+            rows
+        }
+    }
+}
+
+pub(super) fn referral_rows(plan: &crate::domain::way_forward::WayForward, step: u8) -> Vec<Item> {
+    plan.referrals
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.step == step)
+        .map(|(i, _)| Item::Referral(i))
+        .collect()
+}
+
+/// The choices of the "add" menu of a step (1: specialties; 4: services and a goal).
+pub fn referral_choices(view: &WayForwardView, step: usize) -> Vec<String> {
+    let mut choices: Vec<String> = if step == 0 {
+        view.specialties.clone()
+    } else {
+        view.support.iter().map(|s| s.name.clone()).collect()
+    };
+    if step == 3 {
+        choices.push(String::from(GOAL_CHOICE));
+    }
+    choices.push(String::from(OTHER_CHOICE));
+    choices
+}
+
+pub(super) const GOAL_CHOICE: &str = "A well-being or lifestyle goal…";
+pub(super) const OTHER_CHOICE: &str = "Another specialty or service (type it)…";
+
+/// A save was sent: if it records a step's work, that step is watched for completion.
+pub fn sent(screen: Option<&mut WayForwardScreen>, ticket: u64, change: &Change) {
+    if let (Some(screen), Some(step)) = (screen, change.work_of_step()) {
+        screen.completing = Some(Completing::Sent { ticket, step });
+    }
+}
+
+/// A save was answered: the watched one is now saved; the answer to a step completed by
+/// itself is what the status line says instead of "saved: step 2 (done)".
+pub fn saved(screen: Option<&mut WayForwardScreen>, ticket: u64) -> Option<String> {
+    let screen = screen?;
+    if let Some(Completing::Sent { ticket: sent, step }) = screen.completing
+        && sent == ticket
+    {
+        screen.completing = Some(Completing::Saved { step });
+    }
+    match screen.completed_by_itself.take() {
+        Some((auto, words)) if auto == ticket => Some(words),
+        other => {
+            screen.completed_by_itself = other;
+            None
+        }
+    }
+}
