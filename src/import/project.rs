@@ -28,6 +28,10 @@ use super::{ImportWarning, MAX_WARNINGS, PendingPatient, identity_problem};
 /// never waits long while commits (each writes every page the transaction touched) stay few.
 const PATIENTS_PER_BATCH: usize = 50;
 
+/// A batch also ends once its patients have this many resources: 50 patients of a large Bulk
+/// export (a hundred blood pressures each) were 0.2 s of work, twice a transaction's time.
+const RESOURCES_PER_BATCH: usize = 1_000;
+
 /// What [`rebuild_dirty`] did.
 #[derive(Debug, Clone, Default)]
 pub struct Rebuilt {
@@ -64,10 +68,15 @@ pub fn rebuild_dirty(
         let now = now_utc();
         let started = Instant::now();
         let more = store.import_write(|tx| {
+            let mut pace = Pace::default();
             loop {
                 let pending = tx.pending_patients(PATIENTS_PER_BATCH)?;
                 let mut read = Vec::with_capacity(pending.len());
+                let mut resources = 0;
                 for row in &pending {
+                    if resources >= RESOURCES_PER_BATCH {
+                        break;
+                    }
                     tx.remove_pending_patient(&row.source, &row.id)?;
                     let Ok(new) = serde_json::from_str::<PendingPatient>(&row.body) else {
                         continue;
@@ -79,13 +88,15 @@ pub fn rebuild_dirty(
                     };
                     let mut person = new.patient;
                     person.id = id;
-                    read.push(read_patient(tx, id, created.then_some(person))?);
+                    let patient = read_patient(tx, id, created.then_some(person))?;
+                    resources += patient.resources.len();
+                    read.push(patient);
                 }
                 write_batch(tx, rules, today, &read, &mut rebuilt)?;
-                if pending.len() < PATIENTS_PER_BATCH {
+                if pending.len() < PATIENTS_PER_BATCH && resources < RESOURCES_PER_BATCH {
                     return Ok(false);
                 }
-                if started.elapsed() >= BULK_TRANSACTION {
+                if pace.done(started) {
                     return Ok(true);
                 }
             }
@@ -98,17 +109,24 @@ pub fn rebuild_dirty(
     loop {
         let started = Instant::now();
         let more = store.import_write(|tx| {
+            let mut pace = Pace::default();
             loop {
                 let ids = tx.dirty_patients(PATIENTS_PER_BATCH)?;
-                let read = ids
-                    .iter()
-                    .map(|id| read_patient(tx, *id, None))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut read = Vec::with_capacity(ids.len());
+                let mut resources = 0;
+                for id in &ids {
+                    if resources >= RESOURCES_PER_BATCH {
+                        break;
+                    }
+                    let patient = read_patient(tx, *id, None)?;
+                    resources += patient.resources.len();
+                    read.push(patient);
+                }
                 write_batch(tx, rules, today, &read, &mut rebuilt)?;
-                if ids.len() < PATIENTS_PER_BATCH {
+                if ids.len() < PATIENTS_PER_BATCH && read.len() == ids.len() {
                     return Ok(false);
                 }
-                if started.elapsed() >= BULK_TRANSACTION {
+                if pace.done(started) {
                     return Ok(true);
                 }
             }
@@ -117,6 +135,24 @@ pub fn rebuild_dirty(
             return Ok(rebuilt);
         }
         crate::store::bulk_pause();
+    }
+}
+
+/// When a transaction of batches should commit: before the next batch would take it past
+/// [`BULK_TRANSACTION`], judged by the longest batch so far.
+#[derive(Default)]
+struct Pace {
+    last: Option<Instant>,
+    longest: std::time::Duration,
+}
+
+impl Pace {
+    fn done(&mut self, started: Instant) -> bool {
+        let now = Instant::now();
+        let batch = now - self.last.unwrap_or(started);
+        self.last = Some(now);
+        self.longest = self.longest.max(batch);
+        started.elapsed() + self.longest >= BULK_TRANSACTION
     }
 }
 
