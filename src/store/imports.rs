@@ -170,27 +170,34 @@ fn describe_patient(conn: &Connection, id: PatientId) -> Result<String> {
     })
 }
 
-/// Stores a new patient and the identifiers they are known by; their clinical rows come from
-/// their resources (see [`replace_projection`]).
+/// Stores a new patient's row, with their list columns already computed, under the id
+/// [`ImportTx::next_patient_id`] reserved for them (their identifiers were stored under it
+/// before, in the same transaction); their clinical rows come from their resources (see
+/// [`replace_projection`]).
 fn insert_patient(
     conn: &Connection,
+    expected: PatientId,
     patient: &Patient,
     fhir_id: Option<&str>,
-    keys: &[(String, String)],
+    projection: &ListProjection,
     now: NaiveDateTime,
-) -> Result<PatientId> {
+) -> Result<()> {
     let record = PatientRecord {
         patient: Some(patient.clone()),
         ..PatientRecord::default()
     };
-    let id = RecordWriter::new(conn)?.insert_patient_for_import(
-        &record,
-        fhir_id,
-        &ListProjection::default(),
-        now,
-    )?;
-    add_identifiers(conn, id, keys)?;
-    Ok(id)
+    let id =
+        RecordWriter::new(conn)?.insert_patient_for_import(&record, fhir_id, projection, now)?;
+    if id != expected {
+        return Err(super::StoreError::Corrupt {
+            column: "patients",
+            detail: format!(
+                "imported patient stored as {} instead of {}",
+                id.0, expected.0
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Records identifiers for a patient (those already known stay as they are). When one of them
@@ -1045,16 +1052,37 @@ impl ImportTx<'_> {
             .map(PatientId))
     }
 
-    /// Stores a new patient (`fhir_id`: their Patient resource id, shown for reference) and
-    /// the identifiers they are known by.
+    /// The id the next patient inserted will get: SQLite gives a new row the largest id so
+    /// far plus one. Patients created by an import are known by it (their identifiers are
+    /// stored under it, their record read and evaluated) before their row is written with its
+    /// list columns, in the same transaction (see [`ImportTx::defer_foreign_keys`]).
+    pub fn next_patient_id(&self) -> Result<PatientId> {
+        Ok(PatientId(self.conn.query_row(
+            "SELECT coalesce(max(id), 0) + 1 FROM patients",
+            [],
+            |row| row.get(0),
+        )?))
+    }
+
+    /// Checks this transaction's references at its commit rather than row by row: the
+    /// identifiers of a patient are stored before the patient's row (SQLite ends the setting
+    /// with the transaction).
+    pub fn defer_foreign_keys(&self) -> Result<()> {
+        self.conn.pragma_update(None, "defer_foreign_keys", true)?;
+        Ok(())
+    }
+
+    /// Stores a new patient's row (`fhir_id`: their Patient resource id, shown for reference)
+    /// with their list columns, under the id [`ImportTx::next_patient_id`] gave them.
     pub fn insert_patient(
         &self,
+        id: PatientId,
         patient: &Patient,
         fhir_id: Option<&str>,
-        keys: &[(String, String)],
+        projection: &ListProjection,
         now: NaiveDateTime,
-    ) -> Result<PatientId> {
-        insert_patient(self.conn, patient, fhir_id, keys, now)
+    ) -> Result<()> {
+        insert_patient(self.conn, id, patient, fhir_id, projection, now)
     }
 
     pub fn add_identifiers(&self, id: PatientId, keys: &[(String, String)]) -> Result<()> {
@@ -1174,15 +1202,14 @@ impl ImportTx<'_> {
         replace_projection(self.conn, patient, record, sources, resources, created)
     }
 
-    /// Stores the first assessments of a patient created in this transaction, with their list
-    /// row computed from them (such a patient has no review, way forward or task yet).
+    /// Stores the first assessments of a patient created in this transaction (their row was
+    /// inserted with the list columns computed from them: such a patient has no review, way
+    /// forward or task yet).
     pub fn save_first_evaluation(
         &self,
         patient: PatientId,
         assessments: &[crate::domain::Assessment],
-        lines: &[crate::domain::TreatmentLine],
         evaluated: &super::Evaluated<'_>,
-        now: NaiveDateTime,
     ) -> Result<()> {
         super::insert_assessments(self.conn, patient, assessments, evaluated.record_version)?;
         super::stamp_evaluated(
@@ -1191,12 +1218,6 @@ impl ImportTx<'_> {
             patient.0,
             evaluated.rules_stamp,
             evaluated.today,
-        )?;
-        super::write_list_row(
-            self.conn,
-            patient,
-            &ListProjection::of_new_patient(assessments, lines),
-            now,
         )?;
         Ok(())
     }
