@@ -470,6 +470,10 @@ fn build_in_two_files(
     })?;
     // The MDT meetings (a past one with outcomes and tasks, an upcoming agenda).
     meetings::add(&mut clinical, rules, options)?;
+    // The day each flag's criteria were first met, searched once the flags are stored, as
+    // `refract flags` does (the generator evaluates without it): the demo opens with every
+    // waiting figure known.
+    crate::assess::date_flags(&mut clinical, rules, |_, _| {})?;
     clinical.finish_bulk_load()?;
     Ok(tally)
 }
