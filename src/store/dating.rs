@@ -120,15 +120,27 @@ impl Store {
                 }
             }
             let found = search(&work);
-            let mut update = tx.prepare_cached(
-                "UPDATE assessments SET criteria_met_since = ?3
-                 WHERE patient_id = ?1 AND ruleset = ?2 AND criteria_met_since IS NULL",
-            )?;
-            let mut dated = 0;
-            for (patient, ruleset, day) in &found {
-                dated += update.execute(params![patient.0, ruleset, format_date(*day)])?;
-            }
-            Ok(dated)
+            write_days(tx, &found)
         })
     }
+
+    /// Stores days found elsewhere on the flags that have none (the demo searches them on the
+    /// records it generated, beside the writers, and stores them once every flag is written).
+    /// Returns the flags dated.
+    pub fn store_flag_days(&mut self, found: &[FoundDay]) -> Result<usize> {
+        self.write(|tx| write_days(tx, found))
+    }
+}
+
+/// Writes each found day on its flag if the flag has none.
+fn write_days(conn: &rusqlite::Connection, found: &[FoundDay]) -> Result<usize> {
+    let mut update = conn.prepare_cached(
+        "UPDATE assessments SET criteria_met_since = ?3
+         WHERE patient_id = ?1 AND ruleset = ?2 AND criteria_met_since IS NULL",
+    )?;
+    let mut dated = 0;
+    for (patient, ruleset, day) in found {
+        dated += update.execute(params![patient.0, ruleset, format_date(*day)])?;
+    }
+    Ok(dated)
 }
