@@ -303,16 +303,18 @@ impl Rules {
         self.sets.iter().find(|set| set.id == id)
     }
 
-    /// Evaluates every rule set that applies to the patient, each flag dated with the day its
-    /// criteria were first met (see [`since`]).
+    /// Evaluates every rule set that applies to the patient. A flag's `criteria_met_since` is
+    /// left unknown (`None`): searching it costs 2–8 more evaluations per flag, so it is done
+    /// after the flags are stored, by [`Rules::criteria_met_since`] (the dating pass of
+    /// `assess`), and a flag waits for nothing.
     pub fn evaluate(&self, record: &PatientRecord, today: NaiveDate) -> Vec<Assessment> {
         self.evaluate_keeping(record, today, |_| None)
     }
 
     /// [`Rules::evaluate`], taking a flag's `criteria_met_since` from `known(ruleset)` where it
-    /// gives one instead of searching the record's history again: the evaluation pass gives the
-    /// stored day when only the day has moved since the last evaluation (same record, same
-    /// rules), since evaluations as of earlier days read only what the record held then.
+    /// gives one: the evaluation pass gives the stored day when only the day has moved since
+    /// the last evaluation (same record, same rules), since evaluations as of earlier days read
+    /// only what the record held then.
     pub fn evaluate_keeping(
         &self,
         record: &PatientRecord,
@@ -324,13 +326,33 @@ impl Rules {
             .filter_map(|set| {
                 let mut assessment = engine::evaluate(record, set, &self.book, today)?;
                 if assessment.status.asks_for_review() {
-                    assessment.criteria_met_since = known(&set.id).or_else(|| {
-                        since::criteria_met_since(record, set, &self.book, today, &assessment)
-                    });
+                    assessment.criteria_met_since = known(&set.id);
                 }
                 Some(assessment)
             })
             .collect()
+    }
+
+    /// [`Rules::evaluate`] with every flag dated (the search of [`since`] run at once): for a
+    /// caller that needs the day now rather than after the dating pass.
+    pub fn evaluate_dated(&self, record: &PatientRecord, today: NaiveDate) -> Vec<Assessment> {
+        self.sets
+            .iter()
+            .filter_map(|set| self.evaluate_one(record, set, today))
+            .collect()
+    }
+
+    /// The day from which rule set `ruleset`'s flag on `record` (as evaluated on `today`) has
+    /// been met: what the dating pass stores for a flag evaluated without it. `None` when the
+    /// rule set is unknown or gives no flag.
+    pub fn criteria_met_since(
+        &self,
+        record: &PatientRecord,
+        ruleset: &str,
+        today: NaiveDate,
+    ) -> Option<NaiveDate> {
+        let set = self.get(ruleset)?;
+        self.evaluate_one(record, set, today)?.criteria_met_since
     }
 
     /// Treatment lines derived from the record's drug exposures for every rule set that applies
@@ -388,7 +410,8 @@ impl Rules {
         lines
     }
 
-    /// Evaluates one rule set; `None` when it does not apply to the patient.
+    /// Evaluates one rule set, a flag dated (see [`since`]); `None` when it does not apply to
+    /// the patient.
     pub fn evaluate_one(
         &self,
         record: &PatientRecord,

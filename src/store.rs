@@ -8,6 +8,7 @@
 mod assessments;
 mod audit;
 mod bulk;
+mod dating;
 mod decode;
 mod flags;
 pub mod imports;
@@ -39,6 +40,7 @@ pub use assessments::{
 };
 pub use audit::{AuditCheck, AuditHead, AuditWriter, CHAINED_COLUMNS, Change};
 pub use bulk::DroppedSchema;
+pub use dating::{FoundDay, UndatedFlags};
 pub use decode::{DecodeProblem, DecodeReport};
 pub use flags::{Flag, FlagFilter};
 pub use list::{

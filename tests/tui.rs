@@ -2598,6 +2598,56 @@ fn the_overview_never_cuts_a_count() {
     assert!(totals.contains("132,680"), "{screen}");
 }
 
+/// While some flags' days are still being searched (the dating pass after an evaluation), the
+/// overview's waiting figures for their condition say so instead of a number that leaves
+/// them out (a median of the others, a count too low).
+#[test]
+fn the_overview_says_when_the_waiting_figures_are_not_known_yet() {
+    let mut harness = Harness::new(40, 200, 30);
+    harness.press('o');
+    let row = |ruleset: &str, undated: u64| refract::store::OverviewRow {
+        ruleset: ruleset.to_owned(),
+        by_rank: [0, 10, 0, 0, 0, 7],
+        met: 4,
+        met_for_days: Some(400),
+        waiting: 3,
+        undated,
+        ..Default::default()
+    };
+    let data = worker::OverviewData {
+        care_team: None,
+        rows: vec![row("epilepsy", 0), row("myeloma", 3)],
+        next_meeting: None,
+        waiting_months: 6,
+        waiting_cutoff: None,
+        // Every condition together: not known while any is being dated.
+        totals: refract::store::OverviewRow {
+            undated: 3,
+            ..row("", 3)
+        },
+    };
+    let requests = app::update(
+        &mut harness.model,
+        Msg::Reply(worker::Reply::Overview(Box::new(data))),
+    );
+    harness.answer(requests);
+    let screen = harness.screen();
+    let line = |name: &str| {
+        screen
+            .lines()
+            .find(|line| line.contains(name))
+            .unwrap_or_else(|| panic!("no {name} row: {screen}"))
+            .to_owned()
+    };
+    assert!(line("pilepsy").contains("13 mo"), "{screen}");
+    assert!(!line("pilepsy").contains("dating"), "{screen}");
+    let myeloma = line("yeloma");
+    assert!(myeloma.contains("dating"), "{screen}");
+    assert!(!myeloma.contains("13 mo"), "{screen}");
+    assert!(screen.contains("3 new flag(s)"), "{screen}");
+    assert!(line("all conditions").contains("dating"), "{screen}");
+}
+
 /// The stored status of way-forward step `step` of the patient with `mrn`, if it was written.
 fn step_status(harness: &Harness, mrn: &str, step: i64) -> Option<String> {
     sql_on(&harness.store)

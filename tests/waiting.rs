@@ -169,9 +169,10 @@ fn each_waiting_number_opens_the_patients_behind_it() {
 }
 
 /// Assessments stored before the column (NULL) under other rules: the evaluation pass that the
-/// new rules stamp asks for fills the day in; a pass a day later keeps it.
+/// new rules stamp asks for stores the flags, the dating pass after it fills the day in; a pass
+/// a day later keeps it.
 #[test]
-fn the_evaluation_pass_fills_in_the_day_of_older_rows_and_keeps_it() {
+fn the_dating_pass_fills_in_the_day_of_older_rows_and_it_is_kept() {
     let (_dir, mut store, _) = four_epilepsy_flags();
     let rules = Rules::embedded().unwrap();
     let conn = sql_on(&store);
@@ -192,7 +193,9 @@ fn the_evaluation_pass_fills_in_the_day_of_older_rows_and_keeps_it() {
     )
     .unwrap();
     refract::assess::refresh(&mut store, &rules, today(), |_, _| {}).unwrap();
+    let dated = refract::assess::date_flags(&mut store, &rules, |_, _| {}).unwrap();
     let filled = stored(&conn);
+    assert_eq!(dated, filled.len());
     assert!(!filled.is_empty());
     assert!(
         filled.iter().all(|(.., day)| day.is_some()),
@@ -201,6 +204,67 @@ fn the_evaluation_pass_fills_in_the_day_of_older_rows_and_keeps_it() {
     let tomorrow = today() + Duration::days(1);
     refract::assess::refresh(&mut store, &rules, tomorrow, |_, _| {}).unwrap();
     assert_eq!(stored(&conn), filled);
+    assert_eq!(
+        refract::assess::date_flags(&mut store, &rules, |_, _| {}).unwrap(),
+        0,
+        "the stored days were kept: nothing left to date"
+    );
+}
+
+/// Until the dating pass has run, a flag's day is not known: the overview counts such flags
+/// apart (the screen then shows no waiting figure for the condition rather than one without
+/// them), the list's cohorts leave them out, and the pass dates each as the search on its
+/// record does.
+#[test]
+fn a_flag_stored_without_its_day_is_undated_until_the_pass_dates_it() {
+    let (_dir, mut store, [waiting, ..]) = four_epilepsy_flags();
+    let rules = Rules::embedded().unwrap();
+    let conn = sql_on(&store);
+    conn.execute(
+        "UPDATE assessments SET criteria_met_since = NULL
+         WHERE patient_id = ?1 AND ruleset = 'epilepsy'",
+        [waiting.0],
+    )
+    .unwrap();
+    let epilepsy = |store: &Store| {
+        store
+            .overview(None, today(), 6)
+            .unwrap()
+            .rows
+            .into_iter()
+            .find(|r| r.ruleset == "epilepsy")
+            .unwrap()
+    };
+    let before = epilepsy(&store);
+    assert_eq!(before.met, 2, "the undated flag is not among those met");
+    assert_eq!(before.waiting, 0);
+    assert!(before.undated >= 1, "{before:?}");
+    // Flags of other patients the fixture left without a day are undated too; the pass dates
+    // every one of them.
+    let undated = store.undated_flag_count().unwrap();
+    assert!(undated >= before.undated);
+    let dated = refract::assess::date_flags(&mut store, &rules, |_, _| {}).unwrap();
+    assert_eq!(dated as u64, undated);
+    assert_eq!(store.undated_flag_count().unwrap(), 0);
+    let after = epilepsy(&store);
+    assert_eq!(after.undated, 0);
+    assert!(after.met > before.met);
+    // The day stored is the search's on the stored record.
+    let record = store.load_records(waiting.0, waiting.0).unwrap().remove(0);
+    let day: String = conn
+        .query_row(
+            "SELECT criteria_met_since FROM assessments
+             WHERE patient_id = ?1 AND ruleset = 'epilepsy'",
+            [waiting.0],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        Some(day),
+        rules
+            .criteria_met_since(&record, "epilepsy", today())
+            .map(|d| d.to_string())
+    );
 }
 
 /// The overview's totals row: the counts are the conditions' sums, and the medians are taken

@@ -53,6 +53,18 @@ pub fn run(
             bar.set_position(done as u64);
         }
     })?;
+    // The day each new flag's criteria were first met, searched after the flags are stored
+    // (see `assess::date_flags`): every flag listed below has its day.
+    if let Some(bar) = &bar {
+        bar.set_message("dating new flags");
+        bar.set_position(0);
+    }
+    assess::date_flags(store, rules, |done, total| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    })?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -95,7 +107,8 @@ pub fn run(
                 "citation": assessment.citation,
                 "fingerprint": assessment.fingerprint,
                 // YYYY-MM-DD or null: the day from which the flag's criteria have been met
-                // (null for a status that is not a flag). serde_json's map keeps keys sorted,
+                // (null for a status that is not a flag; every flag has its day here, the
+                // dating pass above having run). serde_json's map keeps keys sorted,
                 // so the existing fields keep their order around it.
                 "criteria_met_since": assessment.criteria_met_since,
             });

@@ -181,6 +181,13 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         )?;
         if let Some(since) = assessment.criteria_met_since {
             writeln!(out, "    criteria met since {since}")?;
+        } else if assessment.status.asks_for_review() {
+            // The day is searched after the flags are stored: say so rather than leave it out.
+            writeln!(
+                out,
+                "    criteria met since: not yet known (searched after the flags are stored; \
+                 `refract flags` does it)"
+            )?;
         }
         for reason in &assessment.reasons {
             writeln!(out, "    · {reason}")?;

@@ -3,8 +3,9 @@
 //! status (refractory, resistant or relapsed) and keeps giving one up to the run day.
 //!
 //! The overview asks how long flagged patients have waited for specialist care, so the date
-//! is computed once, when an assessment is evaluated and stored, never when the overview is
-//! drawn.
+//! is computed once per flag and stored, never when the overview is drawn: by the dating pass
+//! after the flags are stored (`assess::date_flags`), since the search costs more than the
+//! evaluation itself and storing a flag should not wait for it.
 //!
 //! How: a status can only change on a day the record changes (a drug started or stopped, a
 //! measurement, a procedure, a line's response or progression, a diagnosis) or by time alone

@@ -7,9 +7,9 @@
 //! Who has been waiting (issue 19): per condition, how long flags have met their criteria, how
 //! many have waited more than N months without a specialist referral (way-forward step 1), and
 //! the median time from criteria met to referral. They read the day each flag's criteria were
-//! first met (`assessments.criteria_met_since`, stored when the assessment was evaluated: the
-//! overview never evaluates), over the flags alone (a partial index), and the team's reviews
-//! and referrals, which are few. A dead patient carries no flag (the rules raise none for the
+//! first met (`assessments.criteria_met_since`, searched by a pass after the assessment was
+//! stored: the overview never evaluates, and says when some days are not known yet), over the
+//! flags alone (a partial index), and the team's reviews and referrals, which are few. A dead patient carries no flag (the rules raise none for the
 //! dead), so has no such day and is never counted.
 
 use std::collections::{HashMap, HashSet};
@@ -132,6 +132,10 @@ pub struct OverviewRow {
     pub referred: u64,
     /// The median days from criteria met to the first such referral.
     pub to_referral_days: Option<i64>,
+    /// Flags (not dismissed) whose day is not yet known: stored, the search for their day not
+    /// run yet (see `assess::date_flags`). While there are any, the waiting figures above
+    /// leave them out, so a screen says they are incomplete rather than show them as they are.
+    pub undated: u64,
 }
 
 impl Store {
@@ -227,6 +231,7 @@ impl Store {
             totals.met += row.met;
             totals.waiting += row.waiting;
             totals.referred += row.referred;
+            totals.undated += row.undated;
         }
         rows.sort_by(|a, b| a.ruleset.cmp(&b.ruleset));
         let next_meeting = conn
@@ -326,8 +331,30 @@ impl Store {
                 None => {}
             }
         }
+        // Flags whose day the dating pass has not searched yet (none once it has run: the
+        // partial index is then empty).
+        let mut stmt = if care_team.is_none() {
+            conn.prepare_cached(
+                "SELECT patient_id, ruleset FROM assessments INDEXED BY assessments_undated
+                 WHERE criteria_met_since IS NULL AND status_rank >= 3 AND ?1 IS NULL",
+            )?
+        } else {
+            conn.prepare_cached(
+                "SELECT a.patient_id, a.ruleset FROM assessments a INDEXED BY assessments_undated
+                 JOIN patients p ON p.id = a.patient_id
+                 WHERE a.criteria_met_since IS NULL AND a.status_rank >= 3 AND p.care_team = ?1",
+            )?
+        };
+        let mut result = stmt.query(params![care_team])?;
+        let mut undated: HashMap<String, u64> = HashMap::new();
+        while let Some(row) = result.next()? {
+            let key: (i64, String) = (row.get(0)?, row.get(1)?);
+            if !dismissed.contains(&key) {
+                *undated.entry(key.1).or_default() += 1;
+            }
+        }
         // A condition flagged only beside another that heads its patients' rows still shows.
-        for ruleset in met_for.keys() {
+        for ruleset in met_for.keys().chain(undated.keys()) {
             if !rows.iter().any(|row| row.ruleset == *ruleset) {
                 rows.push(OverviewRow {
                     ruleset: ruleset.clone(),
@@ -345,6 +372,7 @@ impl Store {
                 row.to_referral_days = median(days);
             }
             row.waiting = waiting.get(&row.ruleset).copied().unwrap_or(0);
+            row.undated = undated.get(&row.ruleset).copied().unwrap_or(0);
         }
         let mut all_met_for: Vec<i64> = met_for.into_values().flatten().collect();
         let mut all_to_referral: Vec<i64> = to_referral.into_values().flatten().collect();

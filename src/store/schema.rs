@@ -59,6 +59,14 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("sql/0010_criteria_met_since.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        sql: include_str!("sql/0011_search_family_by_id.sql"),
+        rebuilds_tables: false,
+    },
+    Migration {
+        sql: include_str!("sql/0012_undated_flags.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 /// The migration that chains the audit log; the rows already there are hashed right after it,

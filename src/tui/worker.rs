@@ -362,12 +362,15 @@ fn spawn_writer(
         let _ = store.wait_briefly_for_the_lock();
         // A pass over the stale patients in id order: the last id done and the highest id.
         let mut pass: Option<(PatientId, i64)> = None;
+        // Then, while idle, the dating pass (the day new flags met their criteria; see
+        // `assess::date_flags`): the last patient id done.
+        let mut dating: Option<PatientId> = None;
         let mut started = false;
         let mut seen_version = store.data_version().unwrap_or(0);
         let mut last_check = Instant::now();
         let start_pass = |store: &Store| store.max_patient_id().ok().map(|max| (PatientId(0), max));
         loop {
-            let waiting = if pass.is_some() {
+            let waiting = if pass.is_some() || dating.is_some() {
                 Duration::ZERO
             } else {
                 Duration::from_millis(250)
@@ -408,6 +411,7 @@ fn spawn_writer(
                     Ok(None) => {
                         let evaluated_any = after.0 > 0;
                         pass = None;
+                        dating = Some(PatientId(0));
                         if evaluated_any {
                             let _ = replies.send(Reply::Evaluating { done: 1, total: 1 });
                         }
@@ -417,6 +421,17 @@ fn spawn_writer(
                     Err(err) => {
                         let _ = replies.send(Reply::Error(err.to_string()));
                         pass = None;
+                    }
+                }
+            } else if let Some(after) = dating {
+                match assess::date_next_chunk(&mut store, &rules, after) {
+                    Ok(Some((last, _))) => dating = Some(last),
+                    // The reader sees the days written and has the screen read them again.
+                    Ok(None) => dating = None,
+                    Err(err) if err.is_busy() => thread::sleep(Duration::from_millis(250)),
+                    Err(err) => {
+                        let _ = replies.send(Reply::Error(err.to_string()));
+                        dating = None;
                     }
                 }
             }

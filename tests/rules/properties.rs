@@ -209,10 +209,20 @@ fn evaluation_is_deterministic_and_pure() {
             .iter()
             .filter_map(|set| rules.evaluate_one(&record, set, today()))
             .collect();
+        let dated = rules.evaluate_dated(&record, today());
         assert_eq!(
-            first, one_by_one,
-            "{name}: evaluate and evaluate_one differ"
+            dated, one_by_one,
+            "{name}: evaluate_dated and evaluate_one differ"
         );
+        // `evaluate` leaves the flags' days to the dating pass, and differs in nothing else.
+        let undated: Vec<Assessment> = dated
+            .into_iter()
+            .map(|mut a| {
+                a.criteria_met_since = None;
+                a
+            })
+            .collect();
+        assert_eq!(first, undated, "{name}: evaluate and evaluate_one differ");
         for assessment in &first {
             assert_eq!(assessment.evaluated_on, today());
             assert_eq!(

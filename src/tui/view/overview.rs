@@ -2,6 +2,8 @@
 //! who has been waiting for specialist care, and the next meeting. Every number is a cell that
 //! opens the list filtered to it.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -13,6 +15,9 @@ use super::super::theme::Theme;
 use crate::domain::AssessmentStatus;
 use crate::store::OverviewRow;
 use crate::text::thousands;
+
+/// What a waiting figure shows while some of its flags' days are not known yet.
+const UNDATED: &str = "dating";
 
 /// The width of the condition column.
 const CONDITION_WIDTH: usize = 18;
@@ -176,12 +181,20 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         Table::new(rows, widths).header(header).column_spacing(1),
         table,
     );
-    let meeting_text = match &data.next_meeting {
+    let mut meeting_text = match &data.next_meeting {
         Some((when, title, cases)) => {
             format!(" next meeting: {when} — {title} — {cases} case(s) on the agenda")
         }
         None => String::from(" no meeting planned"),
     };
+    let undated: u64 = data.rows.iter().map(|row| row.undated).sum();
+    if undated > 0 {
+        let _ = write!(
+            meeting_text,
+            "   ({UNDATED}: the day {} new flag(s) met their criteria is being searched)",
+            thousands(undated)
+        );
+    }
     frame.render_widget(
         Line::from(Span::styled(meeting_text, theme.accent())),
         meeting,
@@ -200,6 +213,13 @@ fn cell(row: &OverviewRow, column: OverviewColumn, theme: Theme) -> (String, Sty
         OverviewColumn::Unreviewed => (count(row.unreviewed), theme.warning()),
         OverviewColumn::NewFlags => (count(row.new_flags), theme.accent()),
         OverviewColumn::Overdue => (count(row.overdue), theme.warning()),
+        // Some flags' days are still being searched: a figure without them would be wrong,
+        // so none is shown until the pass has run.
+        OverviewColumn::MetFor | OverviewColumn::Waiting | OverviewColumn::ToReferral
+            if row.undated > 0 =>
+        {
+            (String::from(UNDATED), theme.muted())
+        }
         OverviewColumn::MetFor => (duration(row.met_for_days), theme.accent()),
         OverviewColumn::Waiting => (count(row.waiting), theme.warning()),
         OverviewColumn::ToReferral => (duration(row.to_referral_days), Style::new()),
