@@ -128,15 +128,31 @@ impl Change {
             Change::Goal(edit) => Change::Goal(edit.overwriting()),
         }
     }
-    /// The change that takes this one back ([`Edit::reversed`]); `None` for a record added.
+    /// The change that takes this one back ([`Edit::reversed`]); `None` for a record added,
+    /// including one opened as a suggestion and stored as it was (a catalogue option put on
+    /// the table): going back to what was opened would change nothing.
     pub fn reversed(&self) -> Option<Self> {
+        fn changed<T: PartialEq>(edit: &Edit<T>) -> Option<&Edit<T>> {
+            (edit.base.as_ref()? != &edit.new).then_some(edit)
+        }
         Some(match self {
-            Change::Step(edit) => Change::Step(edit.reversed()?),
-            Change::Checklist(edit) => Change::Checklist(edit.reversed()?),
-            Change::Referral(edit) => Change::Referral(edit.reversed()?),
-            Change::Option(edit) => Change::Option(edit.reversed()?),
-            Change::Goal(edit) => Change::Goal(edit.reversed()?),
+            Change::Step(edit) => Change::Step(changed(edit)?.reversed()?),
+            Change::Checklist(edit) => Change::Checklist(changed(edit)?.reversed()?),
+            Change::Referral(edit) => Change::Referral(changed(edit)?.reversed()?),
+            Change::Option(edit) => Change::Option(changed(edit)?.reversed()?),
+            Change::Goal(edit) => Change::Goal(changed(edit)?.reversed()?),
         })
+    }
+
+    /// Whether it is saved over a colleague's change.
+    pub fn overwrites(&self) -> bool {
+        match self {
+            Change::Step(edit) => edit.overwrite,
+            Change::Checklist(edit) => edit.overwrite,
+            Change::Referral(edit) => edit.overwrite,
+            Change::Option(edit) => edit.overwrite,
+            Change::Goal(edit) => edit.overwrite,
+        }
     }
 }
 

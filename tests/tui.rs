@@ -2824,3 +2824,141 @@ fn u_takes_back_the_sessions_changes_newest_first() {
         "{message}"
     );
 }
+
+/// Step `step` of the patient with `mrn` as stored: status, notes.
+fn stored_step(harness: &Harness, mrn: &str, step: i64) -> (String, String) {
+    sql_on(&harness.store)
+        .query_row(
+            "SELECT w.status, w.notes FROM way_forward w JOIN patients p ON p.id = w.patient_id
+             WHERE p.mrn = ?1 AND w.step = ?2",
+            rusqlite::params![mrn, step],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap()
+}
+
+/// A flagged patient's way forward, started (a referral recorded), on step 2.
+fn way_forward_on_step_2() -> (Harness, String) {
+    let mut harness = Harness::new(300, 120, 40);
+    let mrn = mrn_where(
+        &harness,
+        "SELECT p.mrn FROM patients p JOIN assessments a ON a.patient_id = p.id
+         WHERE a.status IN ('refractory', 'resistant', 'relapsed')
+           AND NOT EXISTS (SELECT 1 FROM way_forward w WHERE w.patient_id = p.id)
+         ORDER BY p.id DESC LIMIT 1",
+    );
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    harness.press('a');
+    harness.key(KeyCode::Enter);
+    harness.type_text("Dr Okafor");
+    harness.key(KeyCode::Enter);
+    harness.press('j');
+    (harness, mrn)
+}
+
+/// A colleague's change of the same field ("in progress") on step 2 of `mrn`.
+fn colleague_sets(harness: &Harness, mrn: &str, set: &str) {
+    sql_on(&harness.store)
+        .execute(
+            &format!(
+                "UPDATE way_forward SET {set}, version = version + 1
+                 WHERE step = 2 AND patient_id = (SELECT id FROM patients WHERE mrn = ?1)"
+            ),
+            [mrn],
+        )
+        .unwrap();
+}
+
+/// `u` never sets back a colleague's change: not after a save that changed nothing (the
+/// colleague had saved the same value first), not after a save made over theirs with Ctrl-O,
+/// and an undo refused for their change and then saved over it with Ctrl-O stays an undo.
+#[test]
+fn undo_never_sets_back_a_colleagues_change() {
+    // The same value as a colleague saved first: the save writes nothing, and is not undone.
+    let (mut harness, mrn) = way_forward_on_step_2();
+    harness.press('s');
+    colleague_sets(&harness, &mrn, "status = 'in_progress'");
+    harness.press('j');
+    harness.key(KeyCode::Enter);
+    harness.press('u');
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.starts_with("not undone: "), "{message}");
+    assert_eq!(stored_step(&harness, &mrn, 2).0, "in_progress");
+
+    // Saved over a colleague's notes with Ctrl-O: not undone (theirs would not come back).
+    let (mut harness, mrn) = way_forward_on_step_2();
+    harness.press('n');
+    harness.type_text("mine");
+    colleague_sets(&harness, &mrn, "notes = 'theirs'");
+    harness.save_text();
+    harness.event(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('o'),
+        KeyModifiers::CONTROL,
+    )));
+    assert_eq!(stored_step(&harness, &mrn, 2).1, "mine");
+    harness.press('u');
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(
+        message.starts_with("not undone: ") && message.contains("colleague"),
+        "{message}"
+    );
+    assert_eq!(stored_step(&harness, &mrn, 2).1, "mine");
+
+    // An undo refused for a colleague's change, then saved over it: an undo, not a change
+    // the next `u` would take back.
+    let (mut harness, mrn) = way_forward_on_step_2();
+    harness.press('s');
+    harness.press('j');
+    harness.key(KeyCode::Enter);
+    assert_eq!(stored_step(&harness, &mrn, 2).0, "in_progress");
+    colleague_sets(
+        &harness,
+        &mrn,
+        "status = 'not_applicable', na_reason = 'seen elsewhere'",
+    );
+    harness.press('u');
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.starts_with("not undone: "), "{message}");
+    harness.event(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('o'),
+        KeyModifiers::CONTROL,
+    )));
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.starts_with("undone: "), "{message}");
+    assert_eq!(stored_step(&harness, &mrn, 2).0, "todo");
+    harness.press('u');
+    assert_eq!(
+        stored_step(&harness, &mrn, 2).0,
+        "todo",
+        "the undo is not undone"
+    );
+}
+
+/// A catalogue option put on the table is a record added: `u` says it stays, and never says
+/// "undone" while the option is still there.
+#[test]
+fn an_option_put_on_the_table_is_not_reported_undone() {
+    let (mut harness, mrn) = way_forward_on_step_2();
+    let options = |harness: &Harness| -> i64 {
+        sql_on(&harness.store)
+            .query_row(
+                "SELECT count(*) FROM options o JOIN patients p ON p.id = o.patient_id
+                 WHERE p.mrn = ?1",
+                [&mrn],
+                |row| row.get(0),
+            )
+            .unwrap()
+    };
+    harness.press('j');
+    harness.key(KeyCode::Tab);
+    let before = options(&harness);
+    harness.press(' ');
+    assert_eq!(options(&harness), before + 1);
+    harness.press('u');
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(
+        message.starts_with("not undone: ") && message.contains("added a record"),
+        "{message}"
+    );
+}

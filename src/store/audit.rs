@@ -329,6 +329,27 @@ fn normalise(sql: &str) -> String {
 }
 
 impl Store {
+    /// The id of the audit log's last row (0 when empty): a mark to ask later whether a save
+    /// wrote anything ([`Store::audited_since`]).
+    pub fn audit_mark(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM audit_log", [], |row| {
+                row.get(0)
+            })?)
+    }
+
+    /// Whether this connection's user wrote an audit row after `mark`: every change a save
+    /// makes writes one, and a save of what is stored already (a colleague made the same
+    /// change first) writes none.
+    pub fn audited_since(&self, mark: i64) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM audit_log WHERE id > ?1 AND who = ?2)",
+            rusqlite::params![mark, self.user],
+            |row| row.get(0),
+        )?)
+    }
+
     /// The last row of the audit log and its hash.
     pub fn audit_head(&self) -> Result<Option<AuditHead>> {
         Ok(self

@@ -200,14 +200,21 @@ fn refusal_action(model: &mut Model, action: Action) -> Vec<Request> {
         // The text as it is now (it may have been edited after the refusal).
         return submit_input(model, input, true);
     }
+    let undoing = refusal.undoing.clone();
     model.refusal = None;
     match retry {
         Some(save) => {
             model.message = Some(String::from("saving over their change…"));
-            vec![Request::Save {
+            let save = Box::new(save.overwriting());
+            let mut requests = vec![Request::Save {
                 ticket: 0,
-                save: Box::new(save.overwriting()),
-            }]
+                save: save.clone(),
+            }];
+            // An undo saved over a colleague's change is still that undo, not a new change.
+            if let (Some(what), Some(ticket)) = (undoing, model.stamp(&mut requests)) {
+                model.undo.sent(ticket, what, save);
+            }
+            requests
         }
         None => Vec::new(),
     }
@@ -216,6 +223,12 @@ fn refusal_action(model: &mut Model, action: Action) -> Vec<Request> {
 /// `u`: sends the save that takes back the last change of the session, or says why it cannot
 /// ([`super::undo`]).
 fn undo(model: &mut Model) -> Vec<Request> {
+    if model.undo.saving() {
+        model.message = Some(String::from(
+            "still saving the last change: u once it is saved",
+        ));
+        return Vec::new();
+    }
     let Some((what, undo)) = model.undo.take_last() else {
         model.message = Some(String::from(
             "nothing to undo: no change saved in this session",
@@ -228,9 +241,12 @@ fn undo(model: &mut Model) -> Vec<Request> {
             Vec::new()
         }
         Ok(save) => {
-            let mut requests = vec![Request::Save { ticket: 0, save }];
+            let mut requests = vec![Request::Save {
+                ticket: 0,
+                save: save.clone(),
+            }];
             if let Some(ticket) = model.stamp(&mut requests) {
-                model.undo.sent(ticket, what.clone());
+                model.undo.sent(ticket, what.clone(), save);
             }
             model.message = Some(format!("undoing: {what}…"));
             requests

@@ -91,6 +91,16 @@ impl MeetingChange {
             _ => return None,
         })
     }
+
+    /// Whether it is saved over a colleague's change.
+    pub fn overwrites(&self) -> bool {
+        match self {
+            MeetingChange::Case(edit) => edit.overwrite,
+            MeetingChange::Attendee(edit) => edit.overwrite,
+            MeetingChange::Task(edit) => edit.overwrite,
+            _ => false,
+        }
+    }
 }
 
 /// Which list keys move in on the meetings screen.

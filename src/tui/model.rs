@@ -343,6 +343,9 @@ pub struct Refusal {
     /// The refused save, when nothing was typed for it (a tick, a menu choice): what
     /// "overwrite" sends again. Typed text is saved again from the input instead.
     pub retry: Option<Save>,
+    /// When the refused save was an undo: what it was to take back (an overwrite sends it
+    /// again as that undo).
+    pub undoing: Option<String>,
     /// Whether the colleague's version is on screen.
     pub showing_theirs: bool,
 }
@@ -748,6 +751,8 @@ impl Model {
                     *ticket = self.last_ticket;
                     if save.is_background() {
                         self.background_tickets.push(*ticket);
+                    } else {
+                        self.undo.sending(*ticket);
                     }
                     if let Save::WayForward(change) = save.as_ref() {
                         way_forward_state::sent(self.way_forward.as_mut(), *ticket, change);

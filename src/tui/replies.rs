@@ -155,10 +155,27 @@ pub(super) fn not_saved(
     };
     // What matters first, for a narrow status line: not saved, and what was typed kept; for an
     // undo, that the change stays as it was saved.
-    let lead = match (model.undo.refused(ticket), typed) {
-        (Some(what), _) => format!("not undone: {what}"),
+    let undoing = model.undo.refused(ticket);
+    let lead = match (&undoing, typed) {
+        (Some((what, _)), _) => format!("not undone: {what}"),
         (None, true) => String::from("not saved, your text is kept"),
         (None, false) => String::from("not saved"),
+    };
+    // An undo refused for a reason of its own (the file busy, a rule) stays the next one `u`
+    // takes back; one refused for a colleague's change is kept with the refusal, for Ctrl-O.
+    let undoing = match (undoing, &why) {
+        (Some((what, _)), NotSaved::Conflict(_)) => Some(what),
+        (Some((what, save)), _) => {
+            model.undo.put_back(what, save);
+            model.message = Some(match &why {
+                NotSaved::Refused(reason) | NotSaved::Busy(reason) => {
+                    format!("{lead}: {reason} · u tries again")
+                }
+                _ => format!("{lead} · u tries again"),
+            });
+            return Vec::new();
+        }
+        (None, _) => None,
     };
     match why {
         NotSaved::Refused(reason) => {
@@ -206,6 +223,7 @@ pub(super) fn not_saved(
                 notice: conflict.to_string(),
                 theirs: conflict.theirs_in_words(),
                 retry: (!typed).then_some(*save),
+                undoing,
                 showing_theirs: false,
             });
             // What they saved shows on screen (typed text is checked against what was opened,

@@ -1,8 +1,11 @@
-//! Undo's memory: `u` takes back the last change a person saved in this session, newest first, through
-//! the same checked and audited save as any other change. A colleague's change of the same
-//! field since is a conflict, never overwritten silently; the audit log keeps both the change
-//! and its undoing. Notes, reviews and added records are not undone (the record keeps them);
-//! the status line says why, and what to do instead.
+//! Undo's memory: `u` takes back the last change a person saved in this session, newest first,
+//! through the same checked and audited save as any other change. A colleague's change of the
+//! same field since is a conflict, never overwritten silently; the audit log keeps both the
+//! change and its undoing. What cannot be taken back safely is not offered: notes, reviews
+//! and added records (the record keeps them), a save that changed nothing (the record already
+//! said so: undoing it would set back a colleague's identical change), and a save made over a
+//! colleague's change (going back would not give theirs back). The status line says why, and
+//! what to do instead.
 
 use super::worker::Save;
 
@@ -14,18 +17,38 @@ struct Undoable {
     undo: Result<Box<Save>, &'static str>,
 }
 
+/// An undo sent to the worker and not answered yet.
+#[derive(Debug, Clone)]
+struct Undoing {
+    ticket: u64,
+    what: String,
+    save: Box<Save>,
+}
+
 /// The session's saved changes, newest last, and the undos on their way to the file.
 #[derive(Debug, Clone, Default)]
 pub struct UndoHistory {
     done: Vec<Undoable>,
-    /// Tickets of undo saves not answered yet, with what they take back.
-    in_flight: Vec<(u64, String)>,
+    in_flight: Vec<Undoing>,
+    /// A person's saves sent and not answered yet: until they are, the last change is not
+    /// known, and `u` would take back the one before it.
+    waiting: Vec<u64>,
 }
 
 /// How many changes a session remembers: more than anyone takes back by hand.
 const REMEMBERED: usize = 100;
 
 impl UndoHistory {
+    /// A person's save was sent as `ticket`.
+    pub fn sending(&mut self, ticket: u64) {
+        self.waiting.push(ticket);
+    }
+
+    /// Whether a person's save is still on its way.
+    pub fn saving(&self) -> bool {
+        !self.waiting.is_empty()
+    }
+
     /// A save was made: remembers it, unless it was an undo, whose words are returned
     /// ("undone: …") for the status line.
     pub fn saved(
@@ -34,9 +57,10 @@ impl UndoHistory {
         message: &str,
         undo: Result<Box<Save>, &'static str>,
     ) -> Option<String> {
-        if let Some(index) = self.in_flight.iter().position(|(t, _)| *t == ticket) {
-            let (_, what) = self.in_flight.swap_remove(index);
-            return Some(format!("undone: {what}"));
+        self.waiting.retain(|t| *t != ticket);
+        if let Some(index) = self.in_flight.iter().position(|u| u.ticket == ticket) {
+            let undone = self.in_flight.swap_remove(index);
+            return Some(format!("undone: {} (now {message})", undone.what));
         }
         if self.done.len() == REMEMBERED {
             self.done.remove(0);
@@ -54,15 +78,26 @@ impl UndoHistory {
         self.done.pop().map(|last| (last.what, last.undo))
     }
 
-    /// An undo was sent as save `ticket`, taking back `what`.
-    pub fn sent(&mut self, ticket: u64, what: String) {
-        self.in_flight.push((ticket, what));
+    /// An undo of `what` was sent as save `ticket`.
+    pub fn sent(&mut self, ticket: u64, what: String, save: Box<Save>) {
+        self.waiting.retain(|t| *t != ticket);
+        self.in_flight.push(Undoing { ticket, what, save });
     }
 
-    /// A save was refused: when it was an undo, what it was to take back (the change stays
-    /// as saved, and the refusal says why).
-    pub fn refused(&mut self, ticket: u64) -> Option<String> {
-        let index = self.in_flight.iter().position(|(t, _)| *t == ticket)?;
-        Some(self.in_flight.swap_remove(index).1)
+    /// A save was refused. When it was an undo: what it was to take back, and the undo save,
+    /// taken off the list (the caller puts it back, or keeps it for an overwrite).
+    pub fn refused(&mut self, ticket: u64) -> Option<(String, Box<Save>)> {
+        self.waiting.retain(|t| *t != ticket);
+        let index = self.in_flight.iter().position(|u| u.ticket == ticket)?;
+        let undoing = self.in_flight.swap_remove(index);
+        Some((undoing.what, undoing.save))
+    }
+
+    /// An undo that could not be made goes back on the list: the next `u` tries it again.
+    pub fn put_back(&mut self, what: String, save: Box<Save>) {
+        self.done.push(Undoable {
+            what,
+            undo: Ok(save),
+        });
     }
 }

@@ -84,6 +84,10 @@ pub enum Request {
     },
 }
 
+/// Why a save over a colleague's change is not undone.
+const OVERWRITE_STAYS: &str =
+    "it saved over a colleague's change: set it back by hand (History shows both)";
+
 /// A change a person makes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Save {
@@ -115,10 +119,23 @@ impl Save {
     pub fn undoing(&self) -> Result<Box<Save>, &'static str> {
         let not_an_edit = "it added a record, which stays (edit it, or mark it done or cancelled)";
         match self {
+            // Saved over a colleague's change: going back to what the person opened would not
+            // give the colleague's value back, so it is set back by hand (History shows both).
+            Save::WayForward(change) if change.overwrites() => Err(OVERWRITE_STAYS),
+            Save::Meeting(change) if change.overwrites() => Err(OVERWRITE_STAYS),
             Save::WayForward(change) => change
                 .reversed()
                 .map(|change| Box::new(Save::WayForward(change)))
                 .ok_or(not_an_edit),
+            Save::Meeting(MeetingChange::MoveCase { .. }) => {
+                Err("the agenda's order is changed back with J and K")
+            }
+            Save::Meeting(MeetingChange::RemoveCase { .. }) => {
+                Err("a case removed is added back with A, from the patient")
+            }
+            Save::Meeting(MeetingChange::Presented { .. }) => {
+                Err("the time on a case is not a change to take back")
+            }
             Save::Meeting(change) => change
                 .reversed()
                 .map(|change| Box::new(Save::Meeting(change)))
@@ -463,6 +480,9 @@ fn save_patiently(
     let started = Instant::now();
     let mut pause = Duration::from_millis(50);
     let mut told = false;
+    // Whether the save changed anything decides whether it can be undone: undoing a save that
+    // wrote nothing would set back a colleague's identical change.
+    let mark = store.audit_mark().ok();
     loop {
         match save_once(store, rules, &save, today) {
             Err(err) if is_busy(&err) && started.elapsed() + pause < patience => {
@@ -473,7 +493,10 @@ fn save_patiently(
                 thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_secs(1));
             }
-            result => return saved(ticket, save, result),
+            result => {
+                let wrote = mark.is_some_and(|mark| store.audited_since(mark).unwrap_or(false));
+                return saved(ticket, save, result, wrote);
+            }
         }
     }
 }
@@ -487,14 +510,20 @@ fn saved(
     ticket: u64,
     save: Box<Save>,
     result: Result<(String, Option<PatientId>), WayForwardError>,
+    wrote: bool,
 ) -> Reply {
     let why = match result {
         Ok((message, patient)) => {
+            let undo = if wrote {
+                save.undoing()
+            } else {
+                Err("it changed nothing: the record already said so (a colleague's change, kept)")
+            };
             return Reply::Saved {
                 ticket,
                 message,
                 patient,
-                undo: save.undoing(),
+                undo,
             };
         }
         Err(WayForwardError::Store(StoreError::Conflict(conflict))) => NotSaved::Conflict(conflict),
@@ -636,8 +665,10 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
             meeting_view(store, rules, id).map(|v| Reply::Meeting(Box::new(v)))
         }
         Request::Save { ticket, save } => {
+            let mark = store.audit_mark().ok();
             let result = save_once(store, rules, &save, today);
-            return saved(ticket, save, result);
+            let wrote = mark.is_some_and(|mark| store.audited_since(mark).unwrap_or(false));
+            return saved(ticket, save, result, wrote);
         }
         Request::Minutes {
             meeting,

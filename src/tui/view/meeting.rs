@@ -57,10 +57,10 @@ fn identity(model: &Model, case: &CaseDetail) -> String {
     }
 }
 
-/// The meetings, newest first, beside the team's open tasks.
 /// Columns a meeting's date takes in the list (" 2026-12-11 13:00 ").
 const MEETING_DATE: usize = 18;
 
+/// The meetings, newest first, beside the team's open tasks.
 pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     let screen = &model.meetings;
     if !screen.loaded {
