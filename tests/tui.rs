@@ -2762,10 +2762,11 @@ fn u_takes_back_the_sessions_changes_newest_first() {
     let before_undo = step_status(&harness, &mrn, 2);
     assert_eq!(before_undo.as_deref(), Some("done"));
 
-    // The step done by itself goes back first; the ticks stay.
+    // The step done by itself goes back first; the ticks stay. The patient is named.
     harness.press('u');
     let message = harness.model.message.clone().unwrap_or_default();
     assert!(message.starts_with("undone: "), "{message}");
+    assert!(message.contains(&mrn), "{message}");
     assert_ne!(step_status(&harness, &mrn, 2).as_deref(), Some("done"));
     assert!(checklist_rows(&harness).iter().all(|(_, done)| *done));
 

@@ -229,11 +229,15 @@ fn undo(model: &mut Model) -> Vec<Request> {
         ));
         return Vec::new();
     }
-    let Some((what, undo)) = model.undo.take_last() else {
+    let Some(super::undo::Undoable { what, whose, undo }) = model.undo.take_last() else {
         model.message = Some(String::from(
             "nothing to undo: no change saved in this session",
         ));
         return Vec::new();
+    };
+    let what = match whose {
+        Some(whose) => format!("{what}{}", whose.label(model.masked)),
+        None => what,
     };
     match undo {
         Err(why) => {

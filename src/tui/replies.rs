@@ -3,6 +3,7 @@
 use super::list::placed;
 use super::meeting::{self};
 use super::model::{Input, Model, Opened, Refusal};
+use super::undo::Whose;
 use super::way_forward::{self};
 use super::way_forward_state;
 use super::worker::{NotSaved, Reply, Request, Save};
@@ -71,7 +72,10 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             }
             if let Some(index) = model.background_tickets.iter().position(|t| *t == ticket) {
                 model.background_tickets.swap_remove(index);
-            } else if let Some(words) = model.undo.saved(ticket, &message, undo) {
+            } else if let Some(words) = {
+                let whose = whose(model, patient);
+                model.undo.saved(ticket, &message, whose, undo)
+            } {
                 model.message = Some(words);
             } else if let Some(words) = way_forward_state::saved(model.way_forward.as_mut(), ticket)
             {
@@ -248,4 +252,16 @@ pub(super) fn not_saved(
             model.refresh_in_place()
         }
     }
+}
+
+/// The patient a save was about, as the undo names them: known when their record is on
+/// screen (every save a person makes is made from it).
+fn whose(model: &Model, patient: Option<PatientId>) -> Option<Whose> {
+    let id = patient?;
+    let screen = model.patient.as_ref().filter(|p| p.id == id)?;
+    let person = screen.detail.as_ref()?.summary.record.patient.as_ref()?;
+    Some(Whose {
+        mrn: person.mrn.clone(),
+        initials: person.initials(),
+    })
 }

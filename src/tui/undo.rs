@@ -11,10 +11,28 @@ use super::worker::Save;
 
 /// One change saved in this session, and how to take it back.
 #[derive(Debug, Clone)]
-struct Undoable {
+pub struct Undoable {
     /// What was saved, in the words the status line used ("step 2: done").
-    what: String,
-    undo: Result<Box<Save>, &'static str>,
+    pub what: String,
+    /// Whose record it changed, when known: the MRN and the initials (shown when identity
+    /// is masked), so that `u` never changes a patient without naming them.
+    pub whose: Option<Whose>,
+    /// The save that takes it back, or why there is none.
+    pub undo: Result<Box<Save>, &'static str>,
+}
+
+/// A patient as the status line names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Whose {
+    pub mrn: String,
+    pub initials: String,
+}
+
+impl Whose {
+    /// " · RF-0000123", or " · M. L." on a masked screen.
+    pub fn label(&self, masked: bool) -> String {
+        format!(" · {}", if masked { &self.initials } else { &self.mrn })
+    }
 }
 
 /// An undo sent to the worker and not answered yet.
@@ -55,6 +73,7 @@ impl UndoHistory {
         &mut self,
         ticket: u64,
         message: &str,
+        whose: Option<Whose>,
         undo: Result<Box<Save>, &'static str>,
     ) -> Option<String> {
         self.waiting.retain(|t| *t != ticket);
@@ -67,6 +86,7 @@ impl UndoHistory {
         }
         self.done.push(Undoable {
             what: message.to_owned(),
+            whose,
             undo,
         });
         None
@@ -74,8 +94,8 @@ impl UndoHistory {
 
     /// The last change remembered, taken off the list: what it was, and its undo (or why
     /// there is none).
-    pub fn take_last(&mut self) -> Option<(String, Result<Box<Save>, &'static str>)> {
-        self.done.pop().map(|last| (last.what, last.undo))
+    pub fn take_last(&mut self) -> Option<Undoable> {
+        self.done.pop()
     }
 
     /// An undo of `what` was sent as save `ticket`.
@@ -97,6 +117,7 @@ impl UndoHistory {
     pub fn put_back(&mut self, what: String, save: Box<Save>) {
         self.done.push(Undoable {
             what,
+            whose: None,
             undo: Ok(save),
         });
     }
