@@ -259,6 +259,8 @@ pub struct Store {
     warnings: Vec<String>,
     /// The file, as [`IN_USE`] knows it, while this store is open.
     file: Option<FileId>,
+    /// The last overview computed, with what it was computed for (see [`Store::overview`]).
+    overview_cache: std::cell::RefCell<Option<overview::Cached>>,
 }
 
 /// A file by device and inode.
@@ -389,6 +391,7 @@ impl Store {
             // that a review's or a note's author is the audit row's `who`.
             user: AuditWriter::new(user.to_owned()).who().to_owned(),
             warnings: sharing::warnings(path),
+            overview_cache: std::cell::RefCell::new(None),
         };
         schema::migrate(&mut store.conn).map_err(|err| match err {
             StoreError::Sqlite(err) => open_error(path, &err),

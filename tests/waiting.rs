@@ -313,3 +313,43 @@ fn the_totals_pool_every_conditions_flags() {
         data.rows.iter().map(|row| row.unreviewed).sum::<u64>()
     );
 }
+
+/// The overview is answered from its last answer only while the file is unchanged: a
+/// referral recorded by another connection, or by this one, shows at the next question.
+#[test]
+fn the_overview_is_never_answered_from_a_stale_file() {
+    let (_dir, mut store, [waiting, ..]) = four_epilepsy_flags();
+    let epilepsy = |store: &Store| {
+        store
+            .overview(None, today(), 6)
+            .unwrap()
+            .rows
+            .into_iter()
+            .find(|r| r.ruleset == "epilepsy")
+            .unwrap()
+    };
+    assert_eq!(epilepsy(&store).waiting, 1);
+    assert_eq!(epilepsy(&store).waiting, 1, "asked again, unchanged");
+    // Another connection records the waiting patient's referral.
+    sql_on(&store)
+        .execute(
+            "INSERT INTO referrals (patient_id, ruleset, step, specialty, date, status)
+             VALUES (?1, 'epilepsy', 1, 'epilepsy surgery centre', ?2, 'booked')",
+            rusqlite::params![waiting.0, ago(10).to_string()],
+        )
+        .unwrap();
+    let row = epilepsy(&store);
+    assert_eq!(row.waiting, 0);
+    assert_eq!(row.referred, 2);
+    // This connection dismisses a flag: the flag leaves the figures.
+    store
+        .review(
+            waiting,
+            "epilepsy",
+            ReviewDecision::Dismissed,
+            "non-epileptic events on video-EEG",
+            today(),
+        )
+        .unwrap();
+    assert_eq!(epilepsy(&store).referred, 1);
+}
