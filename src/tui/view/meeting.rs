@@ -57,6 +57,13 @@ fn identity(model: &Model, case: &CaseDetail) -> String {
     }
 }
 
+/// The rows scrolled off the top so that the selected entry (rows `first..=last`) is in
+/// sight: all of it when it fits, else its first row.
+fn in_sight(first: usize, last: usize, height: u16) -> usize {
+    let height = usize::from(height.max(1));
+    last.saturating_sub(height - 1).min(first)
+}
+
 /// Columns a meeting's date takes in the list (" 2026-12-11 13:00 ").
 const MEETING_DATE: usize = 18;
 
@@ -86,6 +93,7 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
         .saturating_sub(MEETING_DATE)
         .max(10);
     let mut selected_row = 0;
+    let mut selected_end = 0;
     for (index, meeting) in screen.list.iter().enumerate() {
         let upcoming = meeting.starts_at.date() >= now;
         let date_style = if upcoming {
@@ -118,6 +126,9 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
                 Span::styled(counts, theme.muted()),
             ]);
             lines.push(mark(line, selected, theme));
+            if selected {
+                selected_end = lines.len() - 1;
+            }
             continue;
         }
         let body = crate::text::wrap_hanging(&format!("{}{counts}", meeting.title), room);
@@ -133,8 +144,11 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
                 theme,
             ));
         }
+        if selected {
+            selected_end = lines.len() - 1;
+        }
     }
-    let scroll = selected_row.saturating_sub(usize::from(inner.height).saturating_sub(1));
+    let scroll = in_sight(selected_row, selected_end, inner.height);
     super::parts::mark_border(frame, left, lines.len(), scroll, theme);
     frame.render_widget(
         Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(0), 0)),
@@ -157,6 +171,7 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
         lines.push(Line::from(Span::styled(" No open task.", theme.muted())));
     }
     let mut selected_row = 0;
+    let mut selected_end = 0;
     for (index, row) in screen.tasks.iter().enumerate() {
         let who = if model.masked {
             // "Family, Given": initials written as everywhere else (given name first).
@@ -204,8 +219,11 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
                 theme,
             ));
         }
+        if selected {
+            selected_end = lines.len() - 1;
+        }
     }
-    let scroll = selected_row.saturating_sub(usize::from(inner.height).saturating_sub(1));
+    let scroll = in_sight(selected_row, selected_end, inner.height);
     super::parts::mark_border(frame, right, lines.len(), scroll, theme);
     frame.render_widget(
         Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(0), 0)),
