@@ -8,6 +8,7 @@ mod export;
 pub mod model;
 mod parse;
 pub mod stream;
+mod wire_out;
 
 pub use export::{LINE_URL, LOCAL_CODES, STATUS_URL, TERMINATION_REASON_URL, write_bundle};
 pub use parse::{

@@ -10,7 +10,7 @@
 use std::io::Write;
 
 use chrono::{Local, LocalResult, NaiveDateTime, NaiveTime, TimeZone};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
@@ -18,6 +18,13 @@ use crate::domain::{
     StopReason, TaskStatus, observation_codes,
 };
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
+
+use super::wire_out::{
+    Activity, ActivityDetail, Annotation, CarePlan, CodeableConcept, Coding, Condition, Display,
+    Dosage, DoseAndRate, Entry, Extension, Goal, GoalTarget, HumanName, Identifier,
+    MedicationStatement, Observation, Patient, Period, Procedure, Quantity, Reference, Resource,
+    Restriction, Task, Text,
+};
 
 /// Extension URLs: mCODE's termination reason, and refract's own for what FHIR lacks.
 pub const TERMINATION_REASON_URL: &str =
@@ -82,7 +89,10 @@ pub fn write_bundle(
         let mut entries = patient_entries(&summary);
         entries.extend(meeting_entries(&summary, &cases));
         entries.extend(way_forward_entries(&summary));
-        for mut entry in entries {
+        for entry in entries {
+            // Through a `Value` so that text the user left blank can be pruned (see
+            // `prune_empty`).
+            let mut entry = serde_json::to_value(&entry)?;
             prune_empty(&mut entry);
             if !first {
                 out.write_all(b",").map_err(io)?;
@@ -136,24 +146,77 @@ fn prune_empty(value: &mut Value) -> bool {
     }
 }
 
-/// Moves the resource into the entry (`json!` would copy it).
-fn entry(full_url: &str, resource: Value) -> Value {
-    let mut entry = serde_json::Map::with_capacity(2);
-    entry.insert(
-        String::from("fullUrl"),
-        Value::String(format!("urn:uuid:{full_url}")),
-    );
-    entry.insert(String::from("resource"), resource);
-    Value::Object(entry)
+fn entry(full_url: &str, resource: Resource) -> Entry {
+    Entry {
+        full_url: format!("urn:uuid:{full_url}"),
+        resource,
+    }
 }
 
-fn concept(system: &str, code: &str, display: &str) -> Value {
-    json!({ "coding": [{ "system": system, "code": code, "display": display }], "text": display })
+/// A reference to the resource of `uuid` inside the bundle.
+fn reference(uuid: &str) -> Reference {
+    Reference {
+        reference: format!("urn:uuid:{uuid}"),
+    }
 }
 
-fn termination(reason: StopReason) -> Value {
+fn concept(system: &'static str, code: &str, display: &str) -> CodeableConcept {
+    CodeableConcept {
+        coding: vec![Coding {
+            system,
+            code: code.to_owned(),
+            display: Some(display.to_owned()),
+        }],
+        text: Some(display.to_owned()),
+    }
+}
+
+/// A concept of a code alone (a status), with no display.
+fn bare_code(system: &'static str, code: &str) -> CodeableConcept {
+    CodeableConcept {
+        coding: vec![Coding {
+            system,
+            code: code.to_owned(),
+            display: None,
+        }],
+        text: None,
+    }
+}
+
+/// An extension whose value is a code.
+fn code_extension(url: impl Into<String>, code: &str) -> Extension {
+    Extension {
+        url: url.into(),
+        value_code: Some(code.to_owned()),
+        ..Extension::default()
+    }
+}
+
+fn text(text: impl Into<String>) -> Text {
+    Text { text: text.into() }
+}
+
+fn display(display: impl Into<String>) -> Display {
+    Display {
+        display: display.into(),
+    }
+}
+
+fn note(text: impl Into<String>) -> Annotation {
+    Annotation {
+        author_string: None,
+        time: None,
+        text: text.into(),
+    }
+}
+
+fn termination(reason: StopReason) -> Extension {
     let (code, display) = reason.snomed();
-    json!({ "url": TERMINATION_REASON_URL, "valueCodeableConcept": concept(SNOMED, code, display) })
+    Extension {
+        url: TERMINATION_REASON_URL.to_owned(),
+        value_codeable_concept: Some(concept(SNOMED, code, display)),
+        ..Extension::default()
+    }
 }
 
 /// The mCODE ConditionStatusTrend value closest to a best response.
@@ -173,37 +236,44 @@ fn disease_status_of(response: Response) -> (&'static str, &'static str) {
     }
 }
 
-fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
+fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
     let record = &summary.record;
     let Some(patient) = &record.patient else {
         return Vec::new();
     };
     let mrn = patient.mrn.as_str();
     let patient_uuid = uuid(&[mrn, "Patient"]);
-    let subject = json!({ "reference": format!("urn:uuid:{patient_uuid}") });
+    let subject = reference(&patient_uuid);
     let mut entries = Vec::new();
 
-    let mut resource = json!({
-        "resourceType": "Patient",
-        "id": patient_uuid,
-        "identifier": [{
-            "type": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR" }] },
-            "value": mrn,
+    let (deceased_date_time, deceased_boolean) = match patient.death() {
+        Some(Death { date: Some(day) }) => (Some(format_date(day).as_str().to_owned()), None),
+        Some(Death { date: None }) => (None, Some(true)),
+        None => (None, None),
+    };
+    let resource = Patient {
+        id: patient_uuid.clone(),
+        identifier: vec![Identifier {
+            kind: bare_code("http://terminology.hl7.org/CodeSystem/v2-0203", "MR"),
+            value: mrn.to_owned(),
         }],
-        "name": [{ "use": "official", "family": patient.family_name, "given": patient.given_name.split_whitespace().collect::<Vec<_>>() }],
-        "gender": patient.sex.as_str(),
-    });
-    if let Some(birth) = patient.birth_date {
-        resource["birthDate"] = json!(format_date(birth).as_str());
-    }
-    match patient.death() {
-        Some(Death { date: Some(day) }) => {
-            resource["deceasedDateTime"] = json!(format_date(day).as_str());
-        }
-        Some(Death { date: None }) => resource["deceasedBoolean"] = json!(true),
-        None => {}
-    }
-    entries.push(entry(&patient_uuid, resource));
+        name: vec![HumanName {
+            use_: "official",
+            family: patient.family_name.clone(),
+            given: patient
+                .given_name
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+        }],
+        gender: patient.sex.as_str(),
+        birth_date: patient
+            .birth_date
+            .map(|birth| format_date(birth).as_str().to_owned()),
+        deceased_date_time,
+        deceased_boolean,
+    };
+    entries.push(entry(&patient_uuid, Resource::Patient(resource)));
 
     for (index, condition) in record.conditions.iter().enumerate() {
         let id = uuid(&[mrn, "Condition", &index.to_string()]);
@@ -212,25 +282,30 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
             ConditionCodeSystem::Snomed => SNOMED,
             ConditionCodeSystem::Other => LOCAL_CODES,
         };
-        let mut resource = json!({
-            "resourceType": "Condition",
-            "id": id,
-            "subject": subject,
-            "code": concept(system, &condition.code, &condition.display),
-        });
-        if let Some(status) = &condition.clinical_status {
-            resource["clinicalStatus"] = json!({ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": status }] });
-        }
-        if let Some(status) = &condition.verification_status {
-            resource["verificationStatus"] = json!({ "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": status }] });
-        }
-        if let Some(onset) = condition.onset {
-            resource["onsetDateTime"] = json!(format_date(onset).as_str());
-        }
-        if let Some(abatement) = condition.abatement {
-            resource["abatementDateTime"] = json!(format_date(abatement).as_str());
-        }
-        entries.push(entry(&id, resource));
+        let resource = Condition {
+            id: id.clone(),
+            subject: subject.clone(),
+            code: concept(system, &condition.code, &condition.display),
+            clinical_status: condition.clinical_status.as_ref().map(|status| {
+                bare_code(
+                    "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    status,
+                )
+            }),
+            verification_status: condition.verification_status.as_ref().map(|status| {
+                bare_code(
+                    "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                    status,
+                )
+            }),
+            onset_date_time: condition
+                .onset
+                .map(|onset| format_date(onset).as_str().to_owned()),
+            abatement_date_time: condition
+                .abatement
+                .map(|abatement| format_date(abatement).as_str().to_owned()),
+        };
+        entries.push(entry(&id, Resource::Condition(resource)));
     }
 
     // Drug exposures, each with the line it belongs to.
@@ -238,14 +313,18 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
         let id = uuid(&[mrn, "MedicationStatement", &index.to_string()]);
         let mut coding = Vec::new();
         if let Some(code) = &exposure.rxnorm {
-            coding.push(json!({ "system": RXNORM, "code": code, "display": exposure.text }));
+            coding.push(Coding {
+                system: RXNORM,
+                code: code.clone(),
+                display: Some(exposure.text.clone()),
+            });
         }
         if let Some(code) = &exposure.atc {
-            coding.push(json!({ "system": ATC, "code": code }));
-        }
-        let mut period = json!({ "start": clinical_datetime(exposure.start) });
-        if let Some(end) = exposure.end {
-            period["end"] = json!(clinical_datetime(end));
+            coding.push(Coding {
+                system: ATC,
+                code: code.clone(),
+                display: None,
+            });
         }
         let mut extension = Vec::new();
         if let Some(reason) = exposure.stop_reason {
@@ -257,35 +336,73 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
             .filter(|l| l.drugs.iter().any(|d| d.exposure_id == Some(exposure.id)))
         {
             let mut parts = vec![
-                json!({ "url": "condition", "valueCode": line.ruleset }),
-                json!({ "url": "number", "valueInteger": line.number }),
-                json!({ "url": "origin", "valueCode": line.origin.as_str() }),
+                code_extension("condition", &line.ruleset),
+                Extension {
+                    url: String::from("number"),
+                    value_integer: Some(line.number),
+                    ..Extension::default()
+                },
             ];
             // An extension must have a value: an unnamed regimen is left out, not written empty.
             if !line.regimen.trim().is_empty() {
-                parts.insert(2, json!({ "url": "regimen", "valueString": line.regimen }));
+                parts.push(Extension {
+                    url: String::from("regimen"),
+                    value_string: Some(line.regimen.clone()),
+                    ..Extension::default()
+                });
             }
-            extension.push(json!({ "url": LINE_URL, "extension": parts }));
+            parts.push(code_extension("origin", line.origin.as_str()));
+            extension.push(Extension {
+                url: LINE_URL.to_owned(),
+                parts,
+                ..Extension::default()
+            });
         }
-        let mut resource = json!({
-            "resourceType": "MedicationStatement",
-            "id": id,
-            "status": if exposure.end.is_none() { "active" } else if exposure.stop_reason.is_some_and(|r| r != StopReason::Completed) { "stopped" } else { "completed" },
-            "subject": subject,
-            "medicationCodeableConcept": { "coding": coding, "text": exposure.text },
-            "effectivePeriod": period,
-        });
-        if !extension.is_empty() {
-            resource["extension"] = Value::Array(extension);
-        }
-        if let Some(reason) = exposure.stop_reason {
-            let (code, display) = reason.snomed();
-            resource["statusReason"] = json!([concept(SNOMED, code, display)]);
-        }
-        if let Some(dose) = &exposure.dose {
-            resource["dosage"] = json!([{ "doseAndRate": [{ "doseQuantity": { "value": dose.value, "unit": dose.unit } }] }]);
-        }
-        entries.push(entry(&id, resource));
+        let status = if exposure.end.is_none() {
+            "active"
+        } else if exposure
+            .stop_reason
+            .is_some_and(|r| r != StopReason::Completed)
+        {
+            "stopped"
+        } else {
+            "completed"
+        };
+        let resource = MedicationStatement {
+            id: id.clone(),
+            extension,
+            status,
+            status_reason: exposure
+                .stop_reason
+                .map(|reason| {
+                    let (code, display) = reason.snomed();
+                    concept(SNOMED, code, display)
+                })
+                .into_iter()
+                .collect(),
+            subject: subject.clone(),
+            medication_codeable_concept: CodeableConcept {
+                coding,
+                text: Some(exposure.text.clone()),
+            },
+            effective_period: Period {
+                start: Some(clinical_datetime(exposure.start)),
+                end: exposure.end.map(clinical_datetime),
+            },
+            dosage: exposure
+                .dose
+                .iter()
+                .map(|dose| Dosage {
+                    dose_and_rate: vec![DoseAndRate {
+                        dose_quantity: Quantity {
+                            value: dose.value,
+                            unit: Some(dose.unit.clone()),
+                        },
+                    }],
+                })
+                .collect(),
+        };
+        entries.push(entry(&id, Resource::MedicationStatement(resource)));
     }
 
     for (index, observation) in record.observations.iter().enumerate() {
@@ -295,24 +412,30 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
         } else {
             LOINC
         };
-        let mut resource = json!({
-            "resourceType": "Observation",
-            "id": id,
-            "status": "final",
-            "subject": subject,
-            "code": concept(system, &observation.code, &observation.display),
-            "effectiveDateTime": clinical_datetime(observation.effective),
-        });
-        if let Some(value) = observation.value {
-            resource["valueQuantity"] = json!({ "value": value, "unit": observation.unit });
-        } else if let Some(code) = &observation.value_code {
-            resource["valueCodeableConcept"] =
-                json!({ "coding": [{ "system": SNOMED, "code": code }] });
-        }
-        if let Some(setting) = observation.setting {
-            resource["method"] = json!({ "text": setting.as_str() });
-        }
-        entries.push(entry(&id, resource));
+        let (value_quantity, value_codeable_concept) =
+            match (observation.value, &observation.value_code) {
+                (Some(value), _) => (
+                    Some(Quantity {
+                        value,
+                        unit: observation.unit.clone(),
+                    }),
+                    None,
+                ),
+                (None, Some(code)) => (None, Some(bare_code(SNOMED, code))),
+                (None, None) => (None, None),
+            };
+        let resource = Observation {
+            id: id.clone(),
+            status: "final",
+            subject: subject.clone(),
+            code: concept(system, &observation.code, &observation.display),
+            effective_date_time: clinical_datetime(observation.effective),
+            value_quantity,
+            value_codeable_concept,
+            method: observation.setting.map(|setting| text(setting.as_str())),
+            note: Vec::new(),
+        };
+        entries.push(entry(&id, Resource::Observation(resource)));
     }
 
     // Line outcomes travel as mCODE disease-status observations (FHIR has no line of therapy):
@@ -347,15 +470,20 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
             ]);
             entries.push(entry(
                 &id,
-                json!({
-                    "resourceType": "Observation",
-                    "id": id,
-                    "status": "final",
-                    "subject": subject,
-                    "code": concept(LOINC, observation_codes::DISEASE_STATUS, "Cancer disease status"),
-                    "effectiveDateTime": format_date(day).as_str(),
-                    "valueCodeableConcept": concept(SNOMED, code, display),
-                    "note": [{ "text": format!("{} {}: {words}", line.label(), line.regimen) }],
+                Resource::Observation(Observation {
+                    id: id.clone(),
+                    status: "final",
+                    subject: subject.clone(),
+                    code: concept(
+                        LOINC,
+                        observation_codes::DISEASE_STATUS,
+                        "Cancer disease status",
+                    ),
+                    effective_date_time: format_date(day).as_str().to_owned(),
+                    value_quantity: None,
+                    value_codeable_concept: Some(concept(SNOMED, code, display)),
+                    method: None,
+                    note: vec![note(format!("{} {}: {words}", line.label(), line.regimen))],
                 }),
             ));
         }
@@ -370,13 +498,12 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
         };
         entries.push(entry(
             &id,
-            json!({
-                "resourceType": "Procedure",
-                "id": id,
-                "status": "completed",
-                "subject": subject,
-                "code": concept(system, &procedure.code, &procedure.display),
-                "performedDateTime": clinical_datetime(procedure.performed),
+            Resource::Procedure(Procedure {
+                id: id.clone(),
+                status: "completed",
+                subject: subject.clone(),
+                code: concept(system, &procedure.code, &procedure.display),
+                performed_date_time: clinical_datetime(procedure.performed),
             }),
         ));
     }
@@ -384,42 +511,49 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Value> {
     for item in &summary.assessments {
         let assessment = &item.assessment;
         let id = uuid(&[mrn, "CarePlan", "assessment", &assessment.ruleset]);
-        let mut notes = vec![
-            json!({ "text": "Suspected status from published criteria, for clinician review; not a diagnosis." }),
-        ];
+        let mut notes = vec![note(
+            "Suspected status from published criteria, for clinician review; not a diagnosis.",
+        )];
         if let Some(review) = &item.latest_review
             && item.review != ReviewState::Unreviewed
         {
-            notes.push(json!({
-                "authorString": review.by,
-                "time": utc_instant(review.at),
-                "text": format!("{}: {}", review.decision, review.rationale),
-            }));
+            notes.push(Annotation {
+                author_string: Some(review.by.clone()),
+                time: Some(utc_instant(review.at)),
+                text: format!("{}: {}", review.decision, review.rationale),
+            });
         }
-        let supporting: Vec<Value> = assessment
+        let supporting: Vec<Reference> = assessment
             .evidence
             .iter()
             .filter(|e| e.kind == EvidenceKind::Exposure)
             .filter_map(|e| record.exposures.iter().position(|x| x.id == e.id))
-            .map(|position| json!({ "reference": format!("urn:uuid:{}", uuid(&[mrn, "MedicationStatement", &position.to_string()])) }))
+            .map(|position| reference(&uuid(&[mrn, "MedicationStatement", &position.to_string()])))
             .collect();
-        let mut resource = json!({
-            "resourceType": "CarePlan",
-            "id": id,
-            "status": "active",
-            "intent": "plan",
-            "category": [concept(SNOMED, "312384001", "Multidisciplinary assessment")],
-            "title": format!("{}: {} (suspected)", assessment.ruleset, assessment.label),
-            "description": assessment.reasons.iter().map(|r| r.trim()).collect::<Vec<_>>().join("\n"),
-            "subject": subject,
-            "created": format_date(assessment.evaluated_on).as_str(),
-            "extension": [{ "url": STATUS_URL, "valueCode": assessment.status.as_str() }],
-            "note": notes,
-        });
-        if !supporting.is_empty() {
-            resource["supportingInfo"] = Value::Array(supporting);
-        }
-        entries.push(entry(&id, resource));
+        let resource = CarePlan {
+            id: id.clone(),
+            extension: vec![code_extension(STATUS_URL, assessment.status.as_str())],
+            status: "active",
+            intent: "plan",
+            category: vec![concept(SNOMED, "312384001", "Multidisciplinary assessment")],
+            title: format!("{}: {} (suspected)", assessment.ruleset, assessment.label),
+            description: Some(
+                assessment
+                    .reasons
+                    .iter()
+                    .map(|r| r.trim())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            subject: subject.clone(),
+            created: Some(format_date(assessment.evaluated_on).as_str().to_owned()),
+            author: None,
+            goal: Vec::new(),
+            supporting_info: supporting,
+            activity: Vec::new(),
+            note: notes,
+        };
+        entries.push(entry(&id, Resource::CarePlan(resource)));
     }
     entries
 }
@@ -431,12 +565,12 @@ fn discussed(case: &PatientCase) -> bool {
 
 /// MDT outcomes as CarePlans (category 312384001, `intent` plan) and the patient's follow-up
 /// tasks as Tasks, each pointing at the CarePlan of the discussion it came from.
-fn meeting_entries(summary: &PatientSummary, cases: &[PatientCase]) -> Vec<Value> {
+fn meeting_entries(summary: &PatientSummary, cases: &[PatientCase]) -> Vec<Entry> {
     let Some(patient) = &summary.record.patient else {
         return Vec::new();
     };
     let mrn = patient.mrn.as_str();
-    let subject = json!({ "reference": format!("urn:uuid:{}", uuid(&[mrn, "Patient"])) });
+    let subject = reference(&uuid(&[mrn, "Patient"]));
     // Named by the meeting and the condition (a patient is on an agenda once per condition), so
     // that the same record exports the same identifiers.
     let plan_uuid = |case: &PatientCase| {
@@ -468,87 +602,108 @@ fn meeting_entries(summary: &PatientSummary, cases: &[PatientCase]) -> Vec<Value
         let when = format_date(item.meeting.starts_at.date());
         let mut notes = Vec::new();
         if !case.question.trim().is_empty() {
-            notes.push(
-                json!({ "time": when.as_str(), "text": format!("Question: {}", case.question.trim()) }),
-            );
+            notes.push(Annotation {
+                author_string: None,
+                time: Some(when.as_str().to_owned()),
+                text: format!("Question: {}", case.question.trim()),
+            });
         }
-        notes.push(json!({
-            "time": when.as_str(),
-            "text": format!("Comes back to the MDT: {}", if case.comes_back { "yes" } else { "no" }),
-        }));
+        notes.push(Annotation {
+            author_string: None,
+            time: Some(when.as_str().to_owned()),
+            text: format!(
+                "Comes back to the MDT: {}",
+                if case.comes_back { "yes" } else { "no" }
+            ),
+        });
         if let Some(reason) = &case.plan_followed_reason {
-            notes.push(json!({ "text": format!("Plan followed: {reason}") }));
+            notes.push(note(format!("Plan followed: {reason}")));
         }
         let title = match &case.outcome_category {
             Some(machine) => format!("MDT outcome: {}", OutcomeCategory::label_of(machine)),
             None => String::from("MDT outcome"),
         };
-        let mut resource = json!({
-            "resourceType": "CarePlan",
-            "id": id,
-            "status": "active",
-            "intent": "plan",
-            "category": category,
-            "title": title,
-            "description": case.outcome_text.trim(),
-            "subject": subject,
-            "created": format_date(item.meeting.starts_at.date()).as_str(),
-            "author": { "display": item.meeting.team.as_deref().unwrap_or(&item.meeting.title) },
-            "note": notes,
-        });
-        let mut activity: Vec<Value> = summary
+        let mut activity: Vec<Activity> = summary
             .tasks
             .iter()
             .filter(|task| task.meeting_case_id == Some(case.id))
-            .map(|task| {
-                json!({ "reference": {
-                    "reference": format!("urn:uuid:{}", uuid(&[mrn, "Task", &task.id.to_string()])),
-                } })
+            .map(|task| Activity {
+                reference: Some(reference(&uuid(&[mrn, "Task", &task.id.to_string()]))),
+                detail: None,
             })
             .collect();
         if let Some(option) = &item.chosen_option {
-            activity.push(json!({ "detail": { "status": "not-started", "description": option } }));
+            activity.push(Activity {
+                reference: None,
+                detail: Some(ActivityDetail {
+                    status: "not-started",
+                    description: Some(option.clone()),
+                    ..ActivityDetail::default()
+                }),
+            });
         }
-        if !activity.is_empty() {
-            resource["activity"] = Value::Array(activity);
-        }
-        if let Some(followed) = case.plan_followed {
-            let code = match followed {
-                PlanFollowed::Yes => "yes",
-                PlanFollowed::Partly => "some",
-                PlanFollowed::No => "no",
-            };
-            resource["extension"] = json!([{ "url": PLAN_FOLLOWED_URL, "valueCode": code }]);
-        }
-        entries.push(entry(&id, resource));
+        let extension = case
+            .plan_followed
+            .map(|followed| {
+                let code = match followed {
+                    PlanFollowed::Yes => "yes",
+                    PlanFollowed::Partly => "some",
+                    PlanFollowed::No => "no",
+                };
+                code_extension(PLAN_FOLLOWED_URL, code)
+            })
+            .into_iter()
+            .collect();
+        let resource = CarePlan {
+            id: id.clone(),
+            extension,
+            status: "active",
+            intent: "plan",
+            category,
+            title,
+            description: Some(case.outcome_text.trim().to_owned()),
+            subject: subject.clone(),
+            created: Some(when.as_str().to_owned()),
+            author: Some(display(
+                item.meeting.team.as_deref().unwrap_or(&item.meeting.title),
+            )),
+            goal: Vec::new(),
+            supporting_info: Vec::new(),
+            activity,
+            note: notes,
+        };
+        entries.push(entry(&id, Resource::CarePlan(resource)));
     }
     for task in &summary.tasks {
         let id = uuid(&[mrn, "Task", &task.id.to_string()]);
-        let mut resource = json!({
-            "resourceType": "Task",
-            "id": id,
-            "status": match task.status {
+        let based_on = task
+            .meeting_case_id
+            .and_then(|case_id| cases.iter().find(|c| c.case.id == case_id && discussed(c)))
+            .map(|plan| reference(&plan_uuid(plan)))
+            .into_iter()
+            .collect();
+        let resource = Task {
+            id: id.clone(),
+            based_on,
+            status: match task.status {
                 TaskStatus::Open => "requested",
                 TaskStatus::Done => "completed",
                 TaskStatus::Cancelled => "cancelled",
             },
-            "intent": "plan",
-            "description": task.what,
-            "for": subject,
-        });
-        if let Some(owner) = &task.owner {
-            resource["owner"] = json!({ "display": owner });
-        }
-        if let Some(due) = task.due {
-            resource["restriction"] = json!({ "period": { "end": format_date(due).as_str() } });
-        }
-        if let Some(plan) = task
-            .meeting_case_id
-            .and_then(|case_id| cases.iter().find(|c| c.case.id == case_id && discussed(c)))
-        {
-            resource["basedOn"] = json!([{ "reference": format!("urn:uuid:{}", plan_uuid(plan)) }]);
-        }
-        entries.push(entry(&id, resource));
+            intent: "plan",
+            code: None,
+            description: task.what.clone(),
+            for_: subject.clone(),
+            owner: task.owner.as_deref().map(display),
+            restriction: task.due.map(|due| Restriction {
+                period: Period {
+                    start: None,
+                    end: Some(format_date(due).as_str().to_owned()),
+                },
+            }),
+            note: Vec::new(),
+        };
+        entries.push(entry(&id, Resource::Task(resource)));
     }
     entries
 }
@@ -556,7 +711,7 @@ fn meeting_entries(summary: &PatientSummary, cases: &[PatientCase]) -> Vec<Value
 /// The way forward of each condition as a CarePlan (one activity per step, referral and
 /// option), the re-evaluation checklist as Tasks and the well-being goals as Goals, all pointing
 /// at that CarePlan.
-fn way_forward_entries(summary: &PatientSummary) -> Vec<Value> {
+fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
     use crate::domain::way_forward::STEP_TITLES;
     use crate::domain::{ReferralStatus, Stance, StepStatus};
 
@@ -564,7 +719,7 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Value> {
         return Vec::new();
     };
     let mrn = patient.mrn.as_str();
-    let subject = json!({ "reference": format!("urn:uuid:{}", uuid(&[mrn, "Patient"])) });
+    let subject = reference(&uuid(&[mrn, "Patient"]));
     let mut rulesets: Vec<&str> = summary
         .way_forward
         .iter()
@@ -574,13 +729,12 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Value> {
     let mut entries = Vec::new();
     for ruleset in rulesets {
         let plan_id = uuid(&[mrn, "CarePlan", "way-forward", ruleset]);
-        let plan_ref = json!({ "reference": format!("urn:uuid:{plan_id}") });
         let steps: Vec<_> = summary
             .way_forward
             .iter()
             .filter(|s| s.ruleset == ruleset)
             .collect();
-        let mut activity: Vec<Value> = Vec::new();
+        let mut activity: Vec<Activity> = Vec::new();
         for step in &steps {
             let status = match step.status {
                 StepStatus::Todo => "not-started",
@@ -589,23 +743,26 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Value> {
                 StepStatus::NotApplicable => "cancelled",
             };
             let title = STEP_TITLES[usize::from(step.step.clamp(1, 4) - 1)];
-            let mut detail = json!({
-                "code": concept(WAY_FORWARD_CODES, &format!("step-{}", step.step), title),
-                "status": status,
+            let detail = ActivityDetail {
+                code: Some(concept(
+                    WAY_FORWARD_CODES,
+                    &format!("step-{}", step.step),
+                    title,
+                )),
+                status,
+                description: Some(step.notes.clone()),
+                status_reason: step.na_reason.as_deref().map(text),
+                performer: step.owner.as_deref().map(display).into_iter().collect(),
+                scheduled_period: step.due.map(|due| Period {
+                    start: None,
+                    end: Some(format_date(due).as_str().to_owned()),
+                }),
+                ..ActivityDetail::default()
+            };
+            activity.push(Activity {
+                reference: None,
+                detail: Some(detail),
             });
-            if !step.notes.is_empty() {
-                detail["description"] = Value::String(step.notes.clone());
-            }
-            if let Some(reason) = &step.na_reason {
-                detail["statusReason"] = json!({ "text": reason });
-            }
-            if let Some(owner) = &step.owner {
-                detail["performer"] = json!([{ "display": owner }]);
-            }
-            if let Some(due) = step.due {
-                detail["scheduledPeriod"] = json!({ "end": format_date(due).as_str() });
-            }
-            activity.push(json!({ "detail": detail }));
         }
         for referral in summary.referrals.iter().filter(|r| r.ruleset == ruleset) {
             let status = match referral.status {
@@ -614,22 +771,29 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Value> {
                 ReferralStatus::Seen => "completed",
                 ReferralStatus::Declined => "cancelled",
             };
-            let mut detail = json!({
-                "kind": "ServiceRequest",
-                "code": concept(
+            let detail = ActivityDetail {
+                kind: Some("ServiceRequest"),
+                code: Some(concept(
                     WAY_FORWARD_CODES,
                     &format!("referral-step-{}", referral.step),
                     &format!("Referral: {}", referral.specialty),
-                ),
-                "status": status,
+                )),
+                status,
+                performer: referral
+                    .to_whom
+                    .as_deref()
+                    .map(display)
+                    .into_iter()
+                    .collect(),
+                scheduled_string: referral
+                    .date
+                    .map(|date| format_date(date).as_str().to_owned()),
+                ..ActivityDetail::default()
+            };
+            activity.push(Activity {
+                reference: None,
+                detail: Some(detail),
             });
-            if let Some(to) = &referral.to_whom {
-                detail["performer"] = json!([{ "display": to }]);
-            }
-            if let Some(date) = referral.date {
-                detail["scheduledString"] = Value::String(format_date(date).as_str().to_owned());
-            }
-            activity.push(json!({ "detail": detail }));
         }
         for option in summary.options.iter().filter(|o| o.ruleset == ruleset) {
             let status = match option.stance {
@@ -642,19 +806,17 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Value> {
                 None => option.name.clone(),
             };
             let mut extension = vec![
-                json!({ "url": STANCE_URL, "valueCode": option.stance.as_str() }),
-                json!({ "url": format!("{STANCE_URL}-preference"), "valueCode": option.preference.as_str() }),
+                code_extension(STANCE_URL, option.stance.as_str()),
+                code_extension(
+                    format!("{STANCE_URL}-preference"),
+                    option.preference.as_str(),
+                ),
             ];
             if let Some(trial) = option.trial_status {
-                extension.push(json!({ "url": format!("{STANCE_URL}-trial-status"), "valueCode": trial.as_str() }));
-            }
-            let mut detail = json!({
-                "code": concept(WAY_FORWARD_CODES, &format!("option-{}", option.kind), &name),
-                "status": status,
-                "extension": extension,
-            });
-            if let Some(reason) = &option.stance_reason {
-                detail["statusReason"] = json!({ "text": reason });
+                extension.push(code_extension(
+                    format!("{STANCE_URL}-trial-status"),
+                    trial.as_str(),
+                ));
             }
             let mut notes = Vec::new();
             if let Some(source) = &option.source {
@@ -663,70 +825,103 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Value> {
             if !option.notes.is_empty() {
                 notes.push(option.notes.clone());
             }
-            if !notes.is_empty() {
-                detail["description"] = Value::String(notes.join("\n"));
-            }
-            activity.push(json!({ "detail": detail }));
+            let detail = ActivityDetail {
+                extension,
+                code: Some(concept(
+                    WAY_FORWARD_CODES,
+                    &format!("option-{}", option.kind),
+                    &name,
+                )),
+                status,
+                status_reason: option.stance_reason.as_deref().map(text),
+                description: Some(notes.join("\n")),
+                ..ActivityDetail::default()
+            };
+            activity.push(Activity {
+                reference: None,
+                detail: Some(detail),
+            });
         }
         let goals: Vec<_> = summary
             .goals
             .iter()
             .filter(|g| g.ruleset == ruleset)
             .collect();
-        let goal_refs: Vec<Value> = goals
+        let goal_refs: Vec<Reference> = goals
             .iter()
-            .map(|g| json!({ "reference": format!("urn:uuid:{}", uuid(&[mrn, "Goal", &g.id.to_string()])) }))
+            .map(|g| reference(&uuid(&[mrn, "Goal", &g.id.to_string()])))
             .collect();
         let all_closed = steps.len() == 4 && steps.iter().all(|s| s.status.is_closed());
-        let mut plan = json!({
-            "resourceType": "CarePlan",
-            "id": plan_id,
-            "status": if all_closed { "completed" } else { "active" },
-            "intent": "plan",
-            "category": [concept(WAY_FORWARD_CODES, "way-forward", "Way forward for a refractory condition")],
-            "title": format!("{ruleset}: way forward"),
-            "subject": subject,
-            "activity": activity,
-        });
-        if !goal_refs.is_empty() {
-            plan["goal"] = Value::Array(goal_refs);
-        }
-        entries.push(entry(&plan_id, plan));
+        let plan = CarePlan {
+            id: plan_id.clone(),
+            extension: Vec::new(),
+            status: if all_closed { "completed" } else { "active" },
+            intent: "plan",
+            category: vec![concept(
+                WAY_FORWARD_CODES,
+                "way-forward",
+                "Way forward for a refractory condition",
+            )],
+            title: format!("{ruleset}: way forward"),
+            description: None,
+            subject: subject.clone(),
+            created: None,
+            author: None,
+            goal: goal_refs,
+            supporting_info: Vec::new(),
+            activity,
+            note: Vec::new(),
+        };
+        entries.push(entry(&plan_id, Resource::CarePlan(plan)));
         for item in summary.checklist.iter().filter(|c| c.ruleset == ruleset) {
             let id = uuid(&[mrn, "Task", "checklist", &item.id.to_string()]);
-            let mut task = json!({
-                "resourceType": "Task",
-                "id": id,
-                "status": if item.done { "completed" } else { "requested" },
-                "intent": "plan",
-                "code": concept(WAY_FORWARD_CODES, &format!("check-{}", item.key), &item.text),
-                "description": item.text,
-                "for": subject,
-                "basedOn": [plan_ref],
-            });
-            if let Some(detail) = &item.detail {
-                task["note"] = json!([{ "text": detail }]);
-            }
-            entries.push(entry(&id, task));
+            let task = Task {
+                id: id.clone(),
+                based_on: vec![reference(&plan_id)],
+                status: if item.done { "completed" } else { "requested" },
+                intent: "plan",
+                code: Some(concept(
+                    WAY_FORWARD_CODES,
+                    &format!("check-{}", item.key),
+                    &item.text,
+                )),
+                description: item.text.clone(),
+                for_: subject.clone(),
+                owner: None,
+                restriction: None,
+                note: item.detail.as_deref().map(note).into_iter().collect(),
+            };
+            entries.push(entry(&id, Resource::Task(task)));
         }
         for goal in goals {
             let id = uuid(&[mrn, "Goal", &goal.id.to_string()]);
-            let mut resource = json!({
-                "resourceType": "Goal",
-                "id": id,
-                "lifecycleStatus": if goal.achieved { "completed" } else { "active" },
-                "achievementStatus": concept(
+            let resource = Goal {
+                id: id.clone(),
+                lifecycle_status: if goal.achieved { "completed" } else { "active" },
+                achievement_status: concept(
                     "http://terminology.hl7.org/CodeSystem/goal-achievement",
-                    if goal.achieved { "achieved" } else { "in-progress" },
-                    if goal.achieved { "Achieved" } else { "In Progress" },
+                    if goal.achieved {
+                        "achieved"
+                    } else {
+                        "in-progress"
+                    },
+                    if goal.achieved {
+                        "Achieved"
+                    } else {
+                        "In Progress"
+                    },
                 ),
-                "description": { "text": goal.description },
-                "subject": subject,
-            });
-            if let Some(due) = goal.due {
-                resource["target"] = json!([{ "dueDate": format_date(due).as_str() }]);
-            }
-            entries.push(entry(&id, resource));
+                description: text(goal.description.clone()),
+                subject: subject.clone(),
+                target: goal
+                    .due
+                    .map(|due| GoalTarget {
+                        due_date: format_date(due).as_str().to_owned(),
+                    })
+                    .into_iter()
+                    .collect(),
+            };
+            entries.push(entry(&id, Resource::Goal(resource)));
         }
     }
     entries
