@@ -57,6 +57,45 @@ fn identity(model: &Model, case: &CaseDetail) -> String {
     }
 }
 
+/// One entry's wrapped rows: `lead` before the first, `indent` blank columns before the others,
+/// so that the text wraps under its own start.
+fn push_hanging(
+    lines: &mut Vec<Line<'static>>,
+    lead: Span<'static>,
+    indent: usize,
+    body: Vec<String>,
+    selected: bool,
+    theme: Theme,
+) {
+    let mut lead = Some(lead);
+    for text in body {
+        let first = lead.take().unwrap_or_else(|| Span::raw(" ".repeat(indent)));
+        lines.push(mark(
+            Line::from(vec![first, Span::raw(text)]),
+            selected,
+            theme,
+        ));
+    }
+}
+
+/// A pane's text in `inner`, scrolled to keep the selected entry (`rows`, first and last) in
+/// sight, with its border (`outer`) marked where text goes on beyond it.
+fn render_scrolled(
+    frame: &mut Frame<'_>,
+    outer: Rect,
+    inner: Rect,
+    lines: Vec<Line<'static>>,
+    rows: (usize, usize),
+    theme: Theme,
+) {
+    let scroll = in_sight(rows.0, rows.1, inner.height);
+    super::parts::mark_border(frame, outer, lines.len(), scroll, theme);
+    frame.render_widget(
+        Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+        inner,
+    );
+}
+
 /// The rows scrolled off the top so that the selected entry (rows `first..=last`) is in
 /// sight: all of it when it fits, else its first row.
 fn in_sight(first: usize, last: usize, height: u16) -> usize {
@@ -132,27 +171,18 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
             continue;
         }
         let body = crate::text::wrap_hanging(&format!("{}{counts}", meeting.title), room);
-        for (at, text) in body.into_iter().enumerate() {
-            let lead = if at == 0 {
-                date.clone()
-            } else {
-                Span::raw(" ".repeat(MEETING_DATE))
-            };
-            lines.push(mark(
-                Line::from(vec![lead, Span::raw(text)]),
-                selected,
-                theme,
-            ));
-        }
+        push_hanging(&mut lines, date, MEETING_DATE, body, selected, theme);
         if selected {
             selected_end = lines.len() - 1;
         }
     }
-    let scroll = in_sight(selected_row, selected_end, inner.height);
-    super::parts::mark_border(frame, left, lines.len(), scroll, theme);
-    frame.render_widget(
-        Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(0), 0)),
+    render_scrolled(
+        frame,
+        left,
         inner,
+        lines,
+        (selected_row, selected_end),
+        theme,
     );
 
     let block = pane(
@@ -207,27 +237,19 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
         let state_width = 12;
         let room = usize::from(inner.width).saturating_sub(state_width);
         let body = crate::text::wrap_hanging(&format!("{what}{whom}"), room);
-        for (at, text) in body.into_iter().enumerate() {
-            let lead = if at == 0 {
-                Span::styled(format!(" {state:<10} "), style)
-            } else {
-                Span::raw(" ".repeat(state_width))
-            };
-            lines.push(mark(
-                Line::from(vec![lead, Span::raw(text)]),
-                selected,
-                theme,
-            ));
-        }
+        let lead = Span::styled(format!(" {state:<10} "), style);
+        push_hanging(&mut lines, lead, state_width, body, selected, theme);
         if selected {
             selected_end = lines.len() - 1;
         }
     }
-    let scroll = in_sight(selected_row, selected_end, inner.height);
-    super::parts::mark_border(frame, right, lines.len(), scroll, theme);
-    frame.render_widget(
-        Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(0), 0)),
+    render_scrolled(
+        frame,
+        right,
         inner,
+        lines,
+        (selected_row, selected_end),
+        theme,
     );
 }
 
