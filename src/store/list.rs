@@ -963,18 +963,7 @@ fn walk(
     let column = page.query.sort.column();
     let direction = page.direction;
     let index = sort_index(page.query.sort);
-    let (condition, mut params) = search.condition();
-    let (mut terms, filter_params) = filter_terms(&page.query.filter, page.hide);
-    params.extend(filter_params);
-    if let Some((term, values)) = &page.cursor {
-        terms.push(term.clone());
-        params.extend(values.iter().cloned());
-    }
-    let clause = if terms.is_empty() {
-        String::from("1")
-    } else {
-        terms.join(" AND ")
-    };
+    let (condition, clause, params) = walk_terms(page, search);
     // The search is a column, not a condition: every row read comes back, so that the budget
     // counts what the walk reads.
     let sql = format!(
@@ -1000,18 +989,9 @@ fn walk(
     Ok(Some(found))
 }
 
-/// [`walk`] in name order along the family-name search index, which holds every search key
-/// and every filtered column: the search is tested on index entries alone, and only the
-/// page's rows are read from the table. A broad search sorted by name finds its given names
-/// grouped within each family name (`m` after some 2,500 entries), further than a walk of
-/// table rows may go.
-fn walk_family_index(
-    conn: &Connection,
-    page: &Page<'_>,
-    search: &Search,
-    budget: Option<usize>,
-) -> Result<Option<Vec<RawRow>>> {
-    let direction = page.direction;
+/// What a walk selects and filters by: the search as a column (`condition`), the list's
+/// filters and the page's cursor as a `WHERE` clause, and their values in that order.
+fn walk_terms(page: &Page<'_>, search: &Search) -> (String, String, Vec<Value>) {
     let (condition, mut params) = search.condition();
     let (mut terms, filter_params) = filter_terms(&page.query.filter, page.hide);
     params.extend(filter_params);
@@ -1024,6 +1004,22 @@ fn walk_family_index(
     } else {
         terms.join(" AND ")
     };
+    (condition, clause, params)
+}
+
+/// [`walk`] in name order along the family-name search index, which holds every search key
+/// and every filtered column: the search is tested on index entries alone, and only the
+/// page's rows are read from the table. A broad search sorted by name finds its given names
+/// grouped within each family name (`m` after some 2,500 entries), further than a walk of
+/// table rows may go.
+fn walk_family_index(
+    conn: &Connection,
+    page: &Page<'_>,
+    search: &Search,
+    budget: Option<usize>,
+) -> Result<Option<Vec<RawRow>>> {
+    let direction = page.direction;
+    let (condition, clause, params) = walk_terms(page, search);
     let sql = format!(
         "SELECT id, {condition} FROM patients INDEXED BY patients_search_family
          WHERE {clause} ORDER BY name_key {direction}, id {direction}"
