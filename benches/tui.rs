@@ -26,7 +26,7 @@ use refract::tui::app;
 use refract::tui::keymap::Keymap;
 use refract::tui::model::{Model, Msg, RulesetName};
 use refract::tui::theme::Theme;
-use refract::tui::{Event, body_area, translate, view, worker};
+use refract::tui::{Event, translate, view, worker};
 
 const WIDTH: u16 = 120;
 const HEIGHT: u16 = 40;
@@ -272,8 +272,11 @@ fn main() {
 
     let started = Instant::now();
     let store = Store::open(&path, OpenMode::MustExist, "bench").expect("the database opens");
-    let viewport =
-        usize::from(view::list_body(body_area(Rect::new(0, 0, WIDTH, HEIGHT), false)).height);
+    let viewport = usize::from(
+        view::Areas::at_rest(Rect::new(0, 0, WIDTH, HEIGHT))
+            .list_rows
+            .height,
+    );
     let model = Model::new(today, RulesetName::all(&rules), viewport);
     let mut screen = Screen {
         store,

@@ -7,21 +7,20 @@
 
 pub mod action;
 pub mod app;
+mod apply;
+pub mod effect;
 pub mod field;
 pub mod keymap;
-mod list;
-pub mod meeting;
 pub mod meeting_state;
 pub mod model;
-mod overview;
-mod patient;
 mod popups;
+pub mod purpose;
 mod replies;
+pub mod screen;
 pub mod theme;
 mod typing;
 pub mod undo;
 pub mod view;
-pub mod way_forward;
 pub mod way_forward_state;
 pub mod worker;
 
@@ -38,7 +37,7 @@ use crossterm::event::{
     EnableMouseCapture, Event as TermEvent, MouseButton, MouseEventKind,
 };
 use crossterm::execute;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 
 use keymap::{Context, Key, Keymap};
 use model::{Model, Msg, RulesetName};
@@ -71,17 +70,11 @@ pub enum TuiError {
     WorkerStopped,
 }
 
-/// The rows of the body: the screen minus the title, the input line, the status and the footer.
-pub fn body_area(area: Rect, typing: bool) -> Rect {
-    let [_, body, _, _, _] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(u16::from(typing)),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    body
+/// A new viewport for the model when the patient list shows another number of rows than it
+/// pages by: after a resize, or when the prompt line opens or closes.
+pub fn viewport_change(model: &Model, area: Rect) -> Option<Msg> {
+    let rows = usize::from(view::Areas::of(area, model).list_rows.height).max(1);
+    (rows != model.viewport).then_some(Msg::Viewport(rows))
 }
 
 /// Opens the dashboard on `store` until the user quits; the overview counts flags met more than
@@ -133,7 +126,7 @@ pub fn run(
         let mut model = Model::new(
             today,
             rulesets,
-            usize::from(view::list_body(body_area(area, false)).height),
+            usize::from(view::Areas::at_rest(area).list_rows.height),
         );
         model.overview.waiting_months = waiting_months;
         if !warnings.is_empty() {
@@ -155,7 +148,13 @@ pub fn run(
                 }
                 let size = terminal.size()?;
                 let area = Rect::new(0, 0, size.width, size.height);
-                for msg in translate(&model, keymap, event, area) {
+                let msgs = translate(&model, keymap, event, area);
+                for msg in msgs {
+                    for request in app::update(&mut model, msg) {
+                        let _ = requests.send(request);
+                    }
+                }
+                if let Some(msg) = viewport_change(&model, area) {
                     for request in app::update(&mut model, msg) {
                         let _ = requests.send(request);
                     }
@@ -251,7 +250,7 @@ pub fn translate(model: &Model, keymap: &Keymap, event: Event, area: Rect) -> Ve
                 .collect()
         }
         Event::Terminal(TermEvent::Mouse(mouse)) => {
-            let body = view::list_body(body_area(area, model.input.is_some()));
+            let body = view::Areas::of(area, model).list_rows;
             match mouse.kind {
                 MouseEventKind::Down(MouseButton::Left)
                     if mouse.row >= body.y && mouse.row < body.y + body.height =>
@@ -264,11 +263,9 @@ pub fn translate(model: &Model, keymap: &Keymap, event: Event, area: Rect) -> Ve
             }
         }
         Event::Terminal(TermEvent::Resize(width, height)) => {
-            let body = view::list_body(body_area(
-                Rect::new(0, 0, width, height),
-                model.input.is_some(),
-            ));
-            vec![Msg::Viewport(usize::from(body.height))]
+            viewport_change(model, Rect::new(0, 0, width, height))
+                .into_iter()
+                .collect()
         }
         Event::Terminal(TermEvent::Paste(text)) if model.input.is_some() => vec![Msg::Pasted(text)],
         Event::Terminal(_) => Vec::new(),

@@ -84,6 +84,21 @@ fn domain_rules_store_and_fhir_never_touch_the_terminal() {
 }
 
 #[test]
+fn a_screen_changes_only_its_own_state() {
+    // A screen's keys take the screen's state and return effects; the whole model, the router
+    // and the other screens' states are the router's to change.
+    let found = offenders(
+        |file| !file.starts_with("tui/screen/"),
+        &["Model", "model.", "app::", "apply::"],
+    );
+    assert!(
+        found.is_empty(),
+        "a screen takes its own state and returns effects (tui/effect.rs):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
 fn every_module_says_what_it_is_for() {
     let root = src();
     let missing: Vec<String> = sources(&root)

@@ -28,7 +28,7 @@ use refract::tui::app;
 use refract::tui::keymap::Keymap;
 use refract::tui::model::{self, Model, Msg, RulesetName, Screen};
 use refract::tui::theme::Theme;
-use refract::tui::{self as dashboard, Event, body_area, view, worker};
+use refract::tui::{self as dashboard, Event, view, viewport_change, worker};
 use rusqlite::{Connection, OptionalExtension};
 use tempfile::TempDir;
 
@@ -63,7 +63,7 @@ impl User {
         let rules = Rules::embedded().unwrap();
         let (width, height) = (120, 40);
         let area = Rect::new(0, 0, width, height);
-        let viewport = usize::from(view::list_body(body_area(area, false)).height);
+        let viewport = usize::from(view::Areas::at_rest(area).list_rows.height);
         let model = Model::new(today(), RulesetName::all(&rules), viewport);
         let mut user = User {
             store,
@@ -95,6 +95,11 @@ impl User {
     fn event(&mut self, event: TermEvent) {
         let area = Rect::new(0, 0, self.width, self.height);
         for msg in dashboard::translate(&self.model, &self.keymap, Event::Terminal(event), area) {
+            let requests = app::update(&mut self.model, msg);
+            self.answer(requests);
+        }
+        // As the dashboard's loop does after each event: the list pages by the rows it shows.
+        if let Some(msg) = viewport_change(&self.model, area) {
             let requests = app::update(&mut self.model, msg);
             self.answer(requests);
         }

@@ -27,8 +27,9 @@ use refract::store::{OpenMode, Store};
 use refract::tui::app;
 use refract::tui::keymap::Keymap;
 use refract::tui::model::{self, Model, Msg, RulesetName, Screen, Tab};
+use refract::tui::purpose;
 use refract::tui::theme::Theme;
-use refract::tui::{self as dashboard, Event, body_area, view, worker};
+use refract::tui::{self as dashboard, Event, view, viewport_change, worker};
 use tempfile::TempDir;
 
 fn today() -> NaiveDate {
@@ -72,7 +73,7 @@ impl Harness {
             .unwrap();
         sql_on(&store).execute_batch(sql).unwrap();
         let area = Rect::new(0, 0, width, height);
-        let viewport = usize::from(view::list_body(body_area(area, false)).height);
+        let viewport = usize::from(view::Areas::at_rest(area).list_rows.height);
         let model = Model::new(today(), RulesetName::all(&rules), viewport);
         let mut harness = Harness {
             _dir: dir,
@@ -105,6 +106,11 @@ impl Harness {
         }
         let area = Rect::new(0, 0, self.width, self.height);
         for msg in dashboard::translate(&self.model, &self.keymap, Event::Terminal(event), area) {
+            let requests = app::update(&mut self.model, msg);
+            self.answer(requests);
+        }
+        // As the dashboard's loop does after each event: the list pages by the rows it shows.
+        if let Some(msg) = viewport_change(&self.model, area) {
             let requests = app::update(&mut self.model, msg);
             self.answer(requests);
         }
@@ -299,7 +305,7 @@ fn filter_and_sort_menus() {
 fn the_status_column_carries_a_symbol_and_a_word_in_colour_and_without() {
     let mut harness = Harness::new(300, 120, 40);
     let buffer = harness.buffer();
-    let table = view::list_body(body_area(buffer.area, false)).y;
+    let table = view::Areas::at_rest(buffer.area).list_rows.y;
     let (x, y) =
         find(&buffer, "▲ refractory", table).expect("a refractory row on the first screen");
     assert_eq!(buffer[(x, y)].fg, Color::Indexed(166));
@@ -326,13 +332,53 @@ fn the_selected_row_is_marked_by_more_than_colour() {
     let mut harness = Harness::new(300, 120, 40);
     harness.theme = Theme { color: false };
     let buffer = harness.buffer();
-    let first_row = view::list_body(body_area(Rect::new(0, 0, 120, 40), false)).y;
+    let first_row = view::Areas::at_rest(Rect::new(0, 0, 120, 40)).list_rows.y;
     assert!(
         buffer[(2, first_row)]
             .modifier
             .contains(ratatui::style::Modifier::REVERSED),
         "the selection is reversed, visible on a monochrome screen"
     );
+}
+
+/// The row under the selection, drawn reversed: its line on screen, if it is drawn.
+fn selected_line(buffer: &Buffer, rows: Rect) -> Option<u16> {
+    (rows.y..rows.y + rows.height).find(|&y| {
+        buffer[(2, y)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    })
+}
+
+#[test]
+fn the_list_pages_by_the_rows_it_draws_while_a_search_is_typed() {
+    let mut harness = Harness::new(300, 120, 40);
+    harness.theme = Theme { color: false };
+    let area = Rect::new(0, 0, 120, 40);
+    let at_rest = view::Areas::at_rest(area).list_rows;
+    assert_eq!(harness.model.viewport, usize::from(at_rest.height));
+    // The selection on the last row drawn.
+    for _ in 1..at_rest.height {
+        harness.press('j');
+    }
+    assert_eq!(
+        selected_line(&harness.buffer(), at_rest),
+        Some(at_rest.y + at_rest.height - 1)
+    );
+    // The prompt line takes a row from the list: the selection stays drawn, and a click lands
+    // on the row drawn under it.
+    harness.press('/');
+    let typing = view::Areas::of(area, &harness.model).list_rows;
+    assert_eq!(typing.height + 1, at_rest.height);
+    assert_eq!(harness.model.viewport, usize::from(typing.height));
+    let buffer = harness.buffer();
+    let line = selected_line(&buffer, typing).expect("the selected row is still on screen");
+    assert_eq!(
+        usize::from(line - typing.y),
+        harness.model.list.selected - harness.model.list.top
+    );
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.viewport, usize::from(at_rest.height));
 }
 
 /// Reaches a screen from the patient list by its keys, then draws it at every size from 1×1 to
@@ -2225,9 +2271,9 @@ fn a_task_refused_for_its_date_keeps_everything_typed() {
     harness.type_text("sometime soon");
     harness.key(KeyCode::Enter);
     let input = harness.model.input.clone().expect("the form stays open");
-    assert_eq!(input.value(model::TASK_WHAT), "Book 3T MRI");
-    assert_eq!(input.value(model::TASK_OWNER), "Dr C. Reyes");
-    assert_eq!(input.value(model::DUE), "sometime soon");
+    assert_eq!(input.value(purpose::TASK_WHAT), "Book 3T MRI");
+    assert_eq!(input.value(purpose::TASK_OWNER), "Dr C. Reyes");
+    assert_eq!(input.value(purpose::DUE), "sometime soon");
     let screen = harness.screen();
     assert!(screen.contains("'sometime soon' is not a date"), "{screen}");
     assert!(screen.contains("Book 3T MRI"), "{screen}");
@@ -2283,7 +2329,7 @@ fn a_tasks_owner_is_picked_and_a_past_date_is_asked_once() {
     harness.key(KeyCode::Down);
     harness.key(KeyCode::Down);
     let input = harness.model.input.clone().expect("typing");
-    assert_eq!(input.value(model::TASK_OWNER), attendees[1]);
+    assert_eq!(input.value(purpose::TASK_OWNER), attendees[1]);
     assert!(
         harness.screen().contains(&attendees[0]),
         "the choices are in sight"
@@ -2429,7 +2475,9 @@ fn confirming_with_open_confounders_asks_first() {
     assert!(
         matches!(
             harness.model.input.as_ref().map(|i| i.purpose),
-            Some(model::InputPurpose::Rationale(_))
+            Some(purpose::InputPurpose::Patient(
+                purpose::PatientPurpose::Rationale(_)
+            ))
         ),
         "confirming anyway asks the rationale"
     );

@@ -7,16 +7,16 @@
 //! way forward, meeting; popups and typing). Rendering only reads the model.
 
 use super::action::Action;
-use super::list::{keep_visible, list_action};
-use super::meeting::{self};
+use super::apply::{apply, ctx};
+use super::effect::{Effect, Opening};
 use super::model::{Model, Msg, Popup, Screen};
-use super::overview::overview_action;
-use super::patient::patient_action;
 use super::popups::popup_action;
 use super::replies::replied;
+use super::screen::list::keep_visible;
+use super::screen::{list, meeting, overview, patient, way_forward};
 use super::typing::{pasted, submit_input, typed};
-use super::way_forward::{self};
 use super::worker::Request;
+use crate::domain::PatientId;
 use crate::store::ListFilter;
 
 /// Applies a message; returns what to ask the worker.
@@ -34,9 +34,16 @@ fn update_inner(model: &mut Model, msg: Msg) -> Vec<Request> {
         Msg::Reply(reply) => replied(model, reply),
         Msg::Terminate => {
             model.quit = true;
-            meeting::leave_presentation(model)
+            let effects = meeting::leave_presentation(model.meeting.as_mut());
+            apply(model, effects)
         }
-        Msg::Tick => meeting::tick(model),
+        Msg::Tick => match model.meeting.as_mut() {
+            Some(screen) if model.screen == Screen::Presenting => {
+                let effects = meeting::tick(screen);
+                apply(model, effects)
+            }
+            _ => Vec::new(),
+        },
         Msg::ClickRow(row) => {
             if model.screen != Screen::Patients || model.popup.is_some() || model.input.is_some() {
                 return Vec::new();
@@ -112,24 +119,74 @@ fn act(model: &mut Model, action: Action) -> Vec<Request> {
         Action::Refresh => model.refresh_in_place(),
         Action::Undo => undo(model),
         Action::Back => back(model),
-        Action::Meetings => meeting::open_list(model),
-        Action::AddToAgenda => meeting::add_to_agenda(model),
-        _ => match model.screen {
-            Screen::Patients => list_action(model, action),
-            Screen::Overview => overview_action(model, action),
-            Screen::Patient => patient_action(model, action),
-            Screen::WayForward => way_forward::action(model, action),
-            Screen::Meetings => meeting::list_action(model, action),
-            Screen::Meeting => meeting::agenda_action(model, action),
-            Screen::Presenting => meeting::presentation_action(model, action),
-        },
+        Action::Meetings => apply(model, vec![Effect::Open(Opening::Meetings)]),
+        Action::AddToAgenda => {
+            let effects = meeting::add_to_agenda(patient_on_screen(model), model.agenda_target);
+            apply(model, effects)
+        }
+        _ => {
+            let effects = screen_action(model, action);
+            apply(model, effects)
+        }
+    }
+}
+
+/// A key for the screen shown: only that screen's state changes.
+fn screen_action(model: &mut Model, action: Action) -> Vec<Effect> {
+    let ctx = ctx(model);
+    match model.screen {
+        Screen::Patients => list::action(&mut model.list, model.viewport, action),
+        Screen::Overview => overview::action(
+            &mut model.overview,
+            &model.care_teams,
+            &model.list.query,
+            action,
+        ),
+        Screen::Patient => model
+            .patient
+            .as_mut()
+            .map_or_else(Vec::new, |screen| patient::action(screen, action)),
+        Screen::WayForward => model
+            .way_forward
+            .as_mut()
+            .map_or_else(Vec::new, |screen| way_forward::action(screen, &ctx, action)),
+        Screen::Meetings => meeting::list_action(&mut model.meetings, action),
+        Screen::Meeting => model
+            .meeting
+            .as_mut()
+            .map_or_else(Vec::new, |screen| meeting::agenda_action(screen, action)),
+        Screen::Presenting => model.meeting.as_mut().map_or_else(Vec::new, |screen| {
+            meeting::presentation_action(screen, action)
+        }),
+    }
+}
+
+/// The patient `A` adds to an agenda, with the condition on screen: the list's selection or
+/// the record open.
+fn patient_on_screen(model: &Model) -> Option<(PatientId, Option<String>)> {
+    match model.screen {
+        Screen::Patients => model
+            .list
+            .selected_row()
+            .map(|row| (PatientId(row.id), Some(row.ruleset.clone()))),
+        Screen::Patient => model.patient.as_ref().map(|p| {
+            (
+                p.id,
+                p.detail
+                    .as_ref()
+                    .and_then(|d| d.summary.assessments.get(p.assessment))
+                    .map(|a| a.assessment.ruleset.clone()),
+            )
+        }),
+        _ => None,
     }
 }
 
 fn back(model: &mut Model) -> Vec<Request> {
     match model.screen {
         Screen::Presenting => {
-            let requests = meeting::leave_presentation(model);
+            let effects = meeting::leave_presentation(model.meeting.as_mut());
+            let requests = apply(model, effects);
             if let Some(screen) = model.meeting.as_mut() {
                 screen.presenting = None;
             }
@@ -137,7 +194,7 @@ fn back(model: &mut Model) -> Vec<Request> {
             model.screen = Screen::Meeting;
             requests
         }
-        Screen::Meeting => meeting::open_list(model),
+        Screen::Meeting => apply(model, vec![Effect::Open(Opening::Meetings)]),
         Screen::WayForward => {
             model.way_forward = None;
             model.screen = Screen::Patient;

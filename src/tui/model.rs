@@ -9,12 +9,13 @@ use super::action::Action;
 use super::field::{FormField, TextField};
 use super::keymap::Context;
 use super::meeting_state::{MeetingChoice, MeetingScreen, MeetingsScreen};
+use super::purpose::InputPurpose;
 use super::way_forward_state;
 use super::way_forward_state::{Choice, WayForwardScreen};
 use super::worker::{OverviewData, PatientDetail, Placement, Reply, Request, Save};
+use crate::domain::typed_date::parse_due;
 use crate::domain::{
-    AssessmentStatus, CareOption, ChecklistItem, MeetingCase, PatientId, ReviewDecision,
-    WayForwardStep,
+    AssessmentStatus, CareOption, ChecklistItem, MeetingCase, PatientId, WayForwardStep,
 };
 use crate::store::{Anchor, ListQuery, PatientRow, ReviewSeen, StatusCounts};
 
@@ -129,82 +130,6 @@ pub enum ChoiceFor {
     ConfirmDespiteConfounders(Box<Opened>),
 }
 
-/// What typed text is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputPurpose {
-    Search,
-    Rationale(ReviewDecision),
-    Note,
-    StepOwner,
-    StepDue,
-    StepNotes,
-    NaReason,
-    ChecklistItem,
-    ChecklistDetail,
-    OptionNotes,
-    RejectReason,
-    Trial,
-    ReferralSpecialty,
-    ReferralTo,
-    Goal,
-    NewMeeting,
-    Question,
-    Timebox,
-    Attendee,
-    OutcomeText,
-    Task,
-    PlanNotFollowed,
-    /// The file a meeting's minutes are written to.
-    MinutesFile,
-}
-
-impl InputPurpose {
-    /// Several lines: Enter starts a new line and Ctrl-S saves.
-    pub fn is_multiline(self) -> bool {
-        matches!(self, InputPurpose::StepNotes | InputPurpose::Note)
-    }
-
-    /// The labelled fields of a form, with what each takes; none for one field typed on the
-    /// prompt line.
-    pub fn form(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            InputPurpose::Task => &[
-                (TASK_WHAT, "what is to be done"),
-                (TASK_OWNER, "↑↓ picks an attendee, or type a name"),
-                (DUE, DUE_HINT),
-            ],
-            InputPurpose::Goal => &[(GOAL, "what the patient wants to achieve"), (DUE, DUE_HINT)],
-            InputPurpose::Attendee => {
-                &[(NAME, "e.g. Dr C. Reyes"), (SPECIALTY, "e.g. neurosurgery")]
-            }
-            InputPurpose::Trial => &[
-                (
-                    REGISTRY_ID,
-                    "NCT01234567, EudraCT 2021-001234-56, ISRCTN12345678",
-                ),
-                (TITLE, "optional"),
-            ],
-            InputPurpose::NewMeeting => &[
-                (WHEN, "YYYY-MM-DD HH:MM"),
-                (TITLE, "e.g. Epilepsy surgery MDT"),
-            ],
-            _ => &[],
-        }
-    }
-}
-
-/// The labels of the forms' fields: what a screen reads a value by.
-pub const TASK_WHAT: &str = "What";
-pub const TASK_OWNER: &str = "Owner";
-pub const DUE: &str = "Due";
-pub const GOAL: &str = "Goal";
-pub const NAME: &str = "Name";
-pub const SPECIALTY: &str = "Specialty";
-pub const REGISTRY_ID: &str = "Registry id";
-pub const TITLE: &str = "Title";
-pub const WHEN: &str = "When";
-pub(super) const DUE_HINT: &str = "YYYY-MM-DD, +7d, +2w, next mon; empty: none";
-
 /// Text being typed: one field on the prompt line, or a form of labelled fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Input {
@@ -316,7 +241,50 @@ impl Input {
         self.opened = Some(record);
         self
     }
+
+    /// The due date typed into the field labelled `label` (the prompt line's only field when
+    /// empty): refused at the field when it is not a date, and asked about once when it is in
+    /// the past (typed again unchanged, it is meant).
+    pub fn due_date(
+        &mut self,
+        label: &str,
+        today: NaiveDate,
+    ) -> Result<Option<NaiveDate>, Refused> {
+        let typed = if label.is_empty() {
+            self.text()
+        } else {
+            self.value(label)
+        };
+        let refuse = |input: &mut Input, why: String| {
+            if label.is_empty() {
+                if let Some(field) = input.fields.first_mut() {
+                    field.error = Some(why);
+                }
+            } else {
+                input.refuse(label, why);
+            }
+        };
+        match parse_due(&typed, today) {
+            Err(why) => {
+                refuse(self, why);
+                Err(Refused)
+            }
+            Ok(Some(date)) if date < today && self.past_date_accepted != Some(date) => {
+                self.past_date_accepted = Some(date);
+                refuse(
+                    self,
+                    format!("{date} is in the past: ⏎ again to keep it, or change it"),
+                );
+                Err(Refused)
+            }
+            Ok(due) => Ok(due),
+        }
+    }
 }
+
+/// A typed value was not taken; the field says why.
+#[derive(Debug)]
+pub struct Refused;
 
 /// A record as it was when a person began changing it.
 #[derive(Debug, Clone, PartialEq)]
@@ -403,6 +371,24 @@ pub struct PatientScreen {
     pub raw_history: bool,
     /// The selected task on the Tasks tab (Space marks it done).
     pub task: usize,
+}
+
+impl PatientScreen {
+    /// The record of patient `id` on `tab`, before it has loaded; Esc goes back to `back_to`.
+    pub fn new(id: PatientId, back_to: Screen, tab: Tab) -> Self {
+        PatientScreen {
+            id,
+            detail: None,
+            tab,
+            assessment: 0,
+            scroll: 0,
+            zoom: 0,
+            pan: 0,
+            back_to,
+            raw_history: false,
+            task: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -568,8 +554,59 @@ impl Model {
     }
 }
 
+/// How many lines the filter menu has (the last clears them all).
+pub const FILTER_ITEMS: usize = 7;
+
+/// The filter menu's lines: (label, value) for display.
+pub fn filter_items(model: &Model) -> Vec<(String, String)> {
+    let filter = &model.list.query.filter;
+    let condition = filter
+        .ruleset
+        .as_ref()
+        .map_or_else(|| String::from("all"), |id| model.ruleset_name(id));
+    vec![
+        (
+            String::from("Status"),
+            filter.status.map_or_else(
+                || String::from("all"),
+                |s| format!("{} {}", s.symbol(), s.word()),
+            ),
+        ),
+        (String::from("Condition"), condition),
+        (
+            String::from("Care team"),
+            filter
+                .care_team
+                .clone()
+                .unwrap_or_else(|| String::from("all")),
+        ),
+        (
+            String::from("Unreviewed flags only"),
+            String::from(if filter.unreviewed_only { "yes" } else { "no" }),
+        ),
+        (
+            String::from("Overdue steps or tasks only"),
+            String::from(if filter.overdue_only { "yes" } else { "no" }),
+        ),
+        (
+            String::from("Deceased patients"),
+            String::from(if filter.show_deceased {
+                "shown"
+            } else {
+                "hidden"
+            }),
+        ),
+        (String::from("Clear all filters"), String::new()),
+    ]
+}
+
 /// Rows kept in memory around the selection, at most.
 pub(super) const WINDOW: usize = 600;
+
+/// The rows asked for at a time when `viewport` rows are on screen.
+pub fn page_size(viewport: usize) -> usize {
+    (viewport * 2).max(50)
+}
 
 /// A message to `update`.
 #[derive(Debug, Clone)]
@@ -646,7 +683,7 @@ impl Model {
     }
 
     pub(super) fn page_size(&self) -> usize {
-        (self.viewport * 2).max(50)
+        page_size(self.viewport)
     }
 
     /// Starts the list again from its first row (after a change of search, filter or sort).
@@ -735,10 +772,6 @@ impl Model {
             filter: self.list.query.filter.clone(),
         });
         requests
-    }
-
-    pub(super) fn selected_patient(&self) -> Option<PatientId> {
-        self.list.selected_row().map(|row| PatientId(row.id))
     }
 
     /// Numbers the saves not numbered yet; returns the last save's number.

@@ -1,10 +1,11 @@
 //! Keys while a popup is open: the help, the filter and sort menus, and lists to pick from.
 
 use super::action::Action;
-use super::list::{FILTER_ITEMS, cycle};
-use super::meeting::{self};
-use super::model::{ChoiceFor, Input, InputPurpose, Model, Popup};
-use super::way_forward::{self};
+use super::apply::apply;
+use super::model::{ChoiceFor, FILTER_ITEMS, Input, Model, Popup};
+use super::purpose::{InputPurpose, PatientPurpose};
+use super::screen::list::cycle;
+use super::screen::{meeting, way_forward};
 use super::worker::Request;
 use crate::domain::{AssessmentStatus, ReviewDecision};
 use crate::store::{ListFilter, SortKey};
@@ -109,16 +110,24 @@ pub(super) fn popup_action(model: &mut Model, popup: &Popup, action: Action) -> 
         ) => {
             model.popup = None;
             let label = options.get(*selected).cloned().unwrap_or_default();
-            match choice {
+            let effects = match choice {
                 ChoiceFor::WayForward(choice) => {
-                    way_forward::chosen(model, *choice, *selected, &label)
+                    model.way_forward.as_mut().map_or_else(Vec::new, |screen| {
+                        way_forward::chosen(screen, *choice, *selected, &label)
+                    })
                 }
-                ChoiceFor::Meeting(choice) => meeting::chosen(model, choice, *selected),
+                ChoiceFor::Meeting(choice) => {
+                    model.meeting.as_mut().map_or_else(Vec::new, |screen| {
+                        meeting::chosen(screen, choice, *selected)
+                    })
+                }
                 ChoiceFor::ConfirmDespiteConfounders(opened) => {
                     if *selected == 1 {
                         model.input = Some(
                             Input::new(
-                                InputPurpose::Rationale(ReviewDecision::Confirmed),
+                                InputPurpose::Patient(PatientPurpose::Rationale(
+                                    ReviewDecision::Confirmed,
+                                )),
                                 String::new(),
                             )
                             .about(opened.as_ref().clone()),
@@ -126,7 +135,8 @@ pub(super) fn popup_action(model: &mut Model, popup: &Popup, action: Action) -> 
                     }
                     Vec::new()
                 }
-            }
+            };
+            apply(model, effects)
         }
         (Popup::Sort { selected }, Action::MoveDown) => {
             model.popup = Some(Popup::Sort {

@@ -1,10 +1,10 @@
 //! The worker's answers applied to the model: pages, records, saves made or refused.
 
-use super::list::placed;
-use super::meeting::{self};
-use super::model::{Input, Model, Opened, Refusal};
+use super::apply::apply;
+use super::model::{Input, Model, Opened, Refusal, Screen};
+use super::screen::list::placed;
+use super::screen::{meeting, way_forward};
 use super::undo::Whose;
-use super::way_forward::{self};
 use super::way_forward_state;
 use super::worker::{NotSaved, Reply, Request, Save};
 use crate::domain::PatientId;
@@ -20,7 +20,7 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             if generation != model.list.generation {
                 return Vec::new();
             }
-            placed(model, placement, rows);
+            placed(&mut model.list, model.viewport, placement, rows);
             Vec::new()
         }
         Reply::Counts { generation, counts } => {
@@ -113,7 +113,12 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             patient,
             conditions,
             view,
-        } => way_forward::loaded(model, patient, conditions, view),
+        } => {
+            let effects = model.way_forward.as_mut().map_or_else(Vec::new, |screen| {
+                way_forward::loaded(screen, patient, conditions, view)
+            });
+            apply(model, effects)
+        }
         Reply::Meetings { list, tasks } => {
             let screen = &mut model.meetings;
             screen.selected = screen.selected.min(list.len().saturating_sub(1));
@@ -123,7 +128,14 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             screen.loaded = true;
             Vec::new()
         }
-        Reply::Meeting(view) => meeting::loaded(model, view),
+        Reply::Meeting(view) => {
+            let presenting = model.screen == Screen::Presenting;
+            let effects = model
+                .meeting
+                .as_mut()
+                .map_or_else(Vec::new, |screen| meeting::loaded(screen, view, presenting));
+            apply(model, effects)
+        }
         Reply::DataChanged => model.refresh_in_place(),
         Reply::Evaluating { done, total } => {
             model.evaluating = (done < total).then_some((done, total));

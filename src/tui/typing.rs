@@ -3,10 +3,12 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::meeting::{self};
-use super::model::{Input, InputPurpose, Model, Opened};
-use super::way_forward::{self};
-use super::worker::{Request, Save};
+use super::apply::{apply, ctx};
+use super::effect::Effect;
+use super::model::{Input, Model};
+use super::purpose::InputPurpose;
+use super::screen::{meeting, patient, way_forward};
+use super::worker::Request;
 
 /// A key while typing: editing keys edit the text where the cursor stands, Enter saves, Esc
 /// cancels.
@@ -133,55 +135,23 @@ pub(super) fn submit_input(model: &mut Model, mut input: Input, overwrite: bool)
     requests
 }
 
+/// Typed text submitted: the screen it was typed on says what it saves.
 pub(super) fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
-    let text = input.text().trim().to_owned();
-    match input.purpose {
+    let ctx = ctx(model);
+    let effects: Vec<Effect> = match input.purpose {
         InputPurpose::Search => Vec::new(),
-        InputPurpose::Rationale(decision) => {
-            let Some(patient) = &model.patient else {
-                return Vec::new();
-            };
-            let Some(Opened::Review { ruleset, seen }) = &input.opened else {
-                return Vec::new();
-            };
-            if text.is_empty() {
-                model.message = Some(String::from("a rationale is required: nothing saved"));
-                return Vec::new();
-            }
-            vec![Request::Save {
-                ticket: 0,
-                save: Box::new(Save::Review {
-                    patient: patient.id,
-                    ruleset: ruleset.clone(),
-                    decision,
-                    rationale: text,
-                    seen: seen.clone(),
-                }),
-            }]
+        InputPurpose::Patient(purpose) => model
+            .patient
+            .as_ref()
+            .map_or_else(Vec::new, |screen| patient::submit(screen, purpose, input)),
+        InputPurpose::WayForward(purpose) => {
+            model.way_forward.as_mut().map_or_else(Vec::new, |screen| {
+                way_forward::submit(screen, &ctx, purpose, input)
+            })
         }
-        InputPurpose::Note => {
-            let Some(patient) = &model.patient else {
-                return Vec::new();
-            };
-            if text.is_empty() {
-                return Vec::new();
-            }
-            vec![Request::Save {
-                ticket: 0,
-                save: Box::new(Save::Note {
-                    patient: patient.id,
-                    text,
-                }),
-            }]
+        InputPurpose::Meeting(purpose) => {
+            meeting::submit(model.meeting.as_mut(), &ctx, purpose, input)
         }
-        InputPurpose::NewMeeting
-        | InputPurpose::Question
-        | InputPurpose::Timebox
-        | InputPurpose::Attendee
-        | InputPurpose::OutcomeText
-        | InputPurpose::Task
-        | InputPurpose::PlanNotFollowed
-        | InputPurpose::MinutesFile => meeting::submit(model, input),
-        _ => way_forward::submit(model, input),
-    }
+    };
+    apply(model, effects)
 }

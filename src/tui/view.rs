@@ -20,12 +20,57 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::action::Action;
 use super::field::TextField;
 use super::keymap::{Context, Keymap};
-use super::model::{Input, InputPurpose, Model, Popup, Refusal, Screen};
+use super::model::{Input, Model, Popup, Refusal, Screen};
+use super::purpose::{InputPurpose, PatientPurpose, WayForwardPurpose};
 use super::theme::Theme;
-use crate::domain::ReviewDecision;
 use parts::{fit, masked_text, wrap_hanging};
 
-pub use patients::list_body;
+/// Where each part of the screen is drawn. The drawing and the mouse both take it from here,
+/// so a click lands on the row drawn under it and the list pages by the rows it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub title: Rect,
+    /// The screen's own content, between the title and the prompt line.
+    pub body: Rect,
+    /// The prompt line: one row while one line of text is typed on it, else none.
+    pub input: Rect,
+    pub status: Rect,
+    pub footer: Rect,
+    /// The patient list's rows, below its counts, its controls line and its table header.
+    pub list_rows: Rect,
+}
+
+impl Areas {
+    /// The parts of `area` for the model as it is.
+    pub fn of(area: Rect, model: &Model) -> Areas {
+        let on_prompt_line = model.input.as_ref().is_some_and(Input::on_prompt_line);
+        Self::split(area, on_prompt_line)
+    }
+
+    /// The parts of `area` while nothing is typed (the first frame).
+    pub fn at_rest(area: Rect) -> Areas {
+        Self::split(area, false)
+    }
+
+    fn split(area: Rect, on_prompt_line: bool) -> Areas {
+        let [title, body, input, status, footer] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(u16::from(on_prompt_line)),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        Areas {
+            title,
+            body,
+            input,
+            status,
+            footer,
+            list_rows: patients::Areas::of(body).rows,
+        }
+    }
+}
 
 /// Draws the whole screen.
 pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_>) {
@@ -33,15 +78,14 @@ pub fn render(model: &Model, keymap: &Keymap, theme: Theme, frame: &mut Frame<'_
     if area.width < 2 || area.height < 2 {
         return;
     }
-    let one_line_input = model.input.as_ref().is_some_and(Input::on_prompt_line);
-    let [title, body, input, status, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(u16::from(one_line_input)),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let Areas {
+        title,
+        body,
+        input,
+        status,
+        footer,
+        ..
+    } = Areas::of(area, model);
 
     render_title(model, theme, frame, title);
     if model.empty_database && model.screen == Screen::Patients {
@@ -132,14 +176,7 @@ fn render_form(input: &Input, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         return;
     }
     let rect = area.centered(Constraint::Length(width), Constraint::Length(height));
-    let title = match input.purpose {
-        InputPurpose::Task => " New task ",
-        InputPurpose::Goal => " New well-being goal ",
-        InputPurpose::Attendee => " New attendee ",
-        InputPurpose::Trial => " Trial ",
-        InputPurpose::NewMeeting => " New meeting ",
-        _ => " ",
-    };
+    let title = input.purpose.form_title();
     let block = ratatui::widgets::Block::bordered()
         .title(Span::styled(title, theme.title()))
         .title_bottom(Span::styled(
@@ -330,33 +367,8 @@ fn render_input(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) 
     if area.height == 0 {
         return;
     }
-    let prompt = match input.purpose {
-        InputPurpose::Search => String::from("/"),
-        InputPurpose::Rationale(ReviewDecision::Confirmed) => String::from("confirm, because: "),
-        InputPurpose::Rationale(ReviewDecision::Dismissed) => String::from("dismiss, because: "),
-        InputPurpose::Note => String::from("note: "),
-        InputPurpose::StepOwner => String::from("owner of the step: "),
-        InputPurpose::StepDue => String::from("due date (YYYY-MM-DD, empty clears): "),
-        InputPurpose::StepNotes => String::from("notes: "),
-        InputPurpose::NaReason => String::from("not applicable, because: "),
-        InputPurpose::ChecklistItem => String::from("new check (e.g. a test ordered): "),
-        InputPurpose::ChecklistDetail => String::from("how it was resolved: "),
-        InputPurpose::OptionNotes => String::from("notes on the option: "),
-        InputPurpose::RejectReason => String::from("rejected, because: "),
-        InputPurpose::Trial => String::from("trial registry id and title: "),
-        InputPurpose::ReferralSpecialty => String::from("refer to (specialty or service): "),
-        InputPurpose::ReferralTo => String::from("to whom (optional): "),
-        InputPurpose::Goal => String::from("goal (add ' by YYYY-MM-DD' for a due date): "),
-        InputPurpose::NewMeeting => String::from("new meeting (YYYY-MM-DD HH:MM title): "),
-        InputPurpose::Question => String::from("clinical question: "),
-        InputPurpose::MinutesFile => String::from("write the minutes to (.md or .html): "),
-        InputPurpose::Timebox => String::from("time box (minutes): "),
-        InputPurpose::Attendee => String::from("attendee (name, specialty): "),
-        InputPurpose::OutcomeText => String::from("recommendation: "),
-        InputPurpose::Task => String::from("task (what; owner; YYYY-MM-DD): "),
-        InputPurpose::PlanNotFollowed => String::from("plan not followed, because: "),
-    };
-    let prompt_width = Span::raw(prompt.as_str()).width();
+    let prompt = input.purpose.prompt();
+    let prompt_width = Span::raw(prompt).width();
     // A search typed on a masked screen is not shown: it may be a name.
     let hidden = model.masked && input.purpose == InputPurpose::Search;
     let text = input.text();
@@ -435,15 +447,15 @@ fn render_status(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect)
                 " type to search by family name, given name or MRN · ⏎ keep · Esc clear",
                 theme.muted(),
             ),
-            InputPurpose::Rationale(_) => Span::styled(
+            InputPurpose::Patient(PatientPurpose::Rationale(_)) => Span::styled(
                 " ⏎ save · Esc cancel · a rationale is recorded with your name in the audit log",
                 theme.muted(),
             ),
-            InputPurpose::StepNotes | InputPurpose::Note => Span::styled(
+            purpose if purpose.is_multiline() => Span::styled(
                 " several lines: ⏎ new line · Ctrl-S save · Esc cancel",
                 theme.muted(),
             ),
-            InputPurpose::Trial => Span::styled(
+            InputPurpose::WayForward(WayForwardPurpose::Trial) => Span::styled(
                 " e.g. NCT05243797 Cenobamate in focal epilepsy · ⏎ save · Esc cancel",
                 theme.muted(),
             ),

@@ -1,6 +1,6 @@
 //! The way-forward screen's state: the step and item selected, which pane keys move in, the
 //! choices offered, and a step watched for completing by itself once its work is saved. Plain
-//! data: [`super::way_forward`] changes it.
+//! data: [`super::screen::way_forward`] changes it.
 
 use crate::domain::{CareOption, PatientId, PatientPreference, Stance, StepStatus};
 use crate::way_forward::{Change, WayForwardView};
@@ -51,13 +51,35 @@ pub struct WayForwardScreen {
     /// The step whose work a person's save (in flight, or saved) records: when the screen
     /// reloads after it, the step becomes done by itself if its done-condition is now met.
     pub completing: Option<Completing>,
-    /// The save that marked a step done by itself, and what the status line says of it.
+    /// The save that marked a step done by itself (0 until it is numbered, when it is sent),
+    /// and what the status line says of it.
     pub completed_by_itself: Option<(u64, String)>,
     /// The checklist's keys in the order first shown, per condition: a ticked confounder
     /// leaves the assessment and would otherwise move to the end of the list, so the row under
     /// the cursor would then hold another item (rows keep their place while the screen is open).
     pub checklist_order: Option<(String, Vec<String>)>,
     pub loaded: bool,
+}
+
+impl WayForwardScreen {
+    /// The screen of `patient`'s way forward, before it has loaded.
+    pub fn new(patient: PatientId) -> Self {
+        WayForwardScreen {
+            patient,
+            conditions: Vec::new(),
+            view: None,
+            step: 0,
+            pane: Pane::Steps,
+            item: 0,
+            pending_specialty: None,
+            opened_step: None,
+            opened_option: None,
+            completing: None,
+            completed_by_itself: None,
+            checklist_order: None,
+            loaded: false,
+        }
+    }
 }
 
 /// Where a person's save stands for the step its work belongs to.
@@ -142,9 +164,16 @@ pub(super) const GOAL_CHOICE: &str = "A well-being or lifestyle goal…";
 pub(super) const OTHER_CHOICE: &str = "Another specialty or service (type it)…";
 
 /// A save was sent: if it records a step's work, that step is watched for completion.
+/// A step marked done by itself gets its number, for its answer to say so.
 pub fn sent(screen: Option<&mut WayForwardScreen>, ticket: u64, change: &Change) {
-    if let (Some(screen), Some(step)) = (screen, change.work_of_step()) {
+    let Some(screen) = screen else { return };
+    if let Some(step) = change.work_of_step() {
         screen.completing = Some(Completing::Sent { ticket, step });
+    }
+    if let (Some((unnumbered @ 0, _)), Change::Step(_)) =
+        (screen.completed_by_itself.as_mut(), change)
+    {
+        *unnumbered = ticket;
     }
 }
 

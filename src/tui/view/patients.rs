@@ -13,14 +13,35 @@ use crate::domain::{AssessmentStatus, ReviewState};
 use crate::store::PatientRow;
 use crate::text::thousands;
 
-/// The rectangle of the list's rows inside the body area (after the counts, the controls line
-/// and the table header): what the loop uses for the viewport height and for mouse clicks.
-pub fn list_body(body: Rect) -> Rect {
-    let header_lines = 3;
-    Rect {
-        y: body.y + header_lines.min(body.height),
-        height: body.height.saturating_sub(header_lines),
-        ..body
+/// The parts of the patient list's screen: the counts line, the controls line, the table,
+/// and the table's rows under its header (what the mouse clicks and the list pages by).
+pub struct Areas {
+    pub counts: Rect,
+    pub controls: Rect,
+    pub table: Rect,
+    pub rows: Rect,
+}
+
+impl Areas {
+    pub fn of(body: Rect) -> Areas {
+        let [counts, controls, table] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(body);
+        let header = 1;
+        let rows = Rect {
+            y: table.y + header.min(table.height),
+            height: table.height.saturating_sub(header),
+            ..table
+        };
+        Areas {
+            counts,
+            controls,
+            table,
+            rows,
+        }
     }
 }
 
@@ -28,15 +49,15 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     if area.height < 2 {
         return;
     }
-    let [counts, controls, table] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(0),
-    ])
-    .areas(area);
+    let Areas {
+        counts,
+        controls,
+        table,
+        rows,
+    } = Areas::of(area);
     render_counts(model, theme, frame, counts);
     render_controls(model, theme, frame, controls);
-    render_table(model, theme, frame, table);
+    render_table(model, theme, frame, table, usize::from(rows.height));
 }
 
 fn render_counts(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
@@ -482,12 +503,18 @@ fn layout_columns(rows: &[&PatientRow], model: &Model, width: u16) -> Vec<(&'sta
     chosen.into_iter().zip(widths).collect()
 }
 
-fn render_table(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+/// The table in `area`, its header over `body_height` rows.
+fn render_table(
+    model: &Model,
+    theme: Theme,
+    frame: &mut Frame<'_>,
+    area: Rect,
+    body_height: usize,
+) {
     if area.height < 2 || area.width < 4 {
         return;
     }
     let list = &model.list;
-    let body_height = usize::from(area.height.saturating_sub(1));
     let on_screen: Vec<&PatientRow> = list.rows.iter().skip(list.top).take(body_height).collect();
     let columns = layout_columns(&on_screen, model, area.width.saturating_sub(2));
     let visible = list

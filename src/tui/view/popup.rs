@@ -7,8 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::super::keymap::{Context, Keymap};
-use super::super::list::filter_items;
-use super::super::model::{Model, Popup};
+use super::super::model::{Model, Popup, filter_items};
 use super::super::theme::Theme;
 use crate::store::SortKey;
 

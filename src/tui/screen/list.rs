@@ -1,13 +1,17 @@
 //! The patient list's keys and paging: moves, search and filter menus, the window of rows
 //! kept in memory and the pages the worker places into it.
 
-use super::action::Action;
-use super::model::{Input, InputPurpose, Model, PatientList, Popup, Screen, WINDOW};
-use super::patient::open_patient;
-use super::worker::{Placement, Request};
+use crate::domain::PatientId;
 use crate::store::{Anchor, PatientRow, SortKey};
+use crate::tui::action::Action;
+use crate::tui::effect::{Effect, Opening};
+use crate::tui::model::Input;
+use crate::tui::model::{PatientList, Popup, Screen, Tab, WINDOW, page_size};
+use crate::tui::purpose::InputPurpose;
+use crate::tui::worker::{Placement, Request};
 
-pub(super) fn keep_visible(list: &mut PatientList, viewport: usize) {
+/// Keeps the selection among the `viewport` rows on screen.
+pub fn keep_visible(list: &mut PatientList, viewport: usize) {
     if list.selected < list.top {
         list.top = list.selected;
     } else if list.selected >= list.top + viewport {
@@ -16,10 +20,9 @@ pub(super) fn keep_visible(list: &mut PatientList, viewport: usize) {
     list.top = list.top.min(list.rows.len().saturating_sub(1));
 }
 
-pub(super) fn list_action(model: &mut Model, action: Action) -> Vec<Request> {
-    let viewport = model.viewport;
-    let page = model.page_size();
-    let list = &mut model.list;
+/// A key on the patient list, which shows `viewport` rows.
+pub fn action(list: &mut PatientList, viewport: usize, action: Action) -> Vec<Effect> {
+    let page = page_size(viewport);
     let mut requests = Vec::new();
     let mut load_more = |list: &mut PatientList, forward: bool| {
         if list.loading {
@@ -105,86 +108,48 @@ pub(super) fn list_action(model: &mut Model, action: Action) -> Vec<Request> {
             });
         }
         Action::Open => {
-            if let Some(id) = model.selected_patient() {
-                return open_patient(model, id, Screen::Patients);
+            if let Some(row) = list.selected_row() {
+                return vec![Effect::Open(Opening::Patient {
+                    id: PatientId(row.id),
+                    back_to: Screen::Patients,
+                    tab: Tab::Timeline,
+                })];
             }
         }
         Action::Search => {
             let text = list.query.filter.search.clone().unwrap_or_default();
-            model.input = Some(Input::new(InputPurpose::Search, text));
+            return vec![Effect::Ask(Input::new(InputPurpose::Search, text))];
         }
-        Action::Filter => model.popup = Some(Popup::Filter { selected: 0 }),
+        Action::Filter => return vec![Effect::Choose(Popup::Filter { selected: 0 })],
         Action::Sort => {
             let current = SortKey::ALL
                 .iter()
                 .position(|k| *k == list.query.sort)
                 .unwrap_or(0);
-            model.popup = Some(Popup::Sort { selected: current });
+            return vec![Effect::Choose(Popup::Sort { selected: current })];
         }
         _ => {}
     }
-    keep_visible(&mut model.list, viewport);
-    requests
-}
-
-/// How many lines the filter menu has (the last clears them all).
-pub(super) const FILTER_ITEMS: usize = 7;
-
-/// The filter menu's lines: (label, value) for display.
-pub fn filter_items(model: &Model) -> Vec<(String, String)> {
-    let filter = &model.list.query.filter;
-    let condition = filter
-        .ruleset
-        .as_ref()
-        .map_or_else(|| String::from("all"), |id| model.ruleset_name(id));
-    vec![
-        (
-            String::from("Status"),
-            filter.status.map_or_else(
-                || String::from("all"),
-                |s| format!("{} {}", s.symbol(), s.word()),
-            ),
-        ),
-        (String::from("Condition"), condition),
-        (
-            String::from("Care team"),
-            filter
-                .care_team
-                .clone()
-                .unwrap_or_else(|| String::from("all")),
-        ),
-        (
-            String::from("Unreviewed flags only"),
-            String::from(if filter.unreviewed_only { "yes" } else { "no" }),
-        ),
-        (
-            String::from("Overdue steps or tasks only"),
-            String::from(if filter.overdue_only { "yes" } else { "no" }),
-        ),
-        (
-            String::from("Deceased patients"),
-            String::from(if filter.show_deceased {
-                "shown"
-            } else {
-                "hidden"
-            }),
-        ),
-        (String::from("Clear all filters"), String::new()),
-    ]
+    keep_visible(list, viewport);
+    requests.into_iter().map(Effect::Request).collect()
 }
 
 /// The next value in a cycle that includes "none" (`None`) before the first and after the last.
-pub(super) fn cycle<T: Clone + PartialEq>(current: Option<&T>, values: &[T]) -> Option<T> {
+pub fn cycle<T: Clone + PartialEq>(current: Option<&T>, values: &[T]) -> Option<T> {
     match current.and_then(|c| values.iter().position(|v| v == c)) {
         None => values.first().cloned(),
         Some(index) => values.get(index + 1).cloned(),
     }
 }
 
-pub(super) fn placed(model: &mut Model, placement: Placement, rows: Vec<PatientRow>) {
-    let viewport = model.viewport;
-    let page = model.page_size();
-    let list = &mut model.list;
+/// A page of rows from the worker, placed into the window kept in memory.
+pub fn placed(
+    list: &mut PatientList,
+    viewport: usize,
+    placement: Placement,
+    rows: Vec<PatientRow>,
+) {
+    let page = page_size(viewport);
     list.loading = false;
     match placement {
         Placement::Replace {

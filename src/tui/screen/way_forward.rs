@@ -5,16 +5,7 @@
 
 use chrono::NaiveDate;
 
-use super::action::Action;
-use super::model::{
-    ChoiceFor, DUE, GOAL, Input, InputPurpose, Model, Opened, Popup, REGISTRY_ID, Screen, TITLE,
-};
-use super::way_forward_state::{
-    Choice, Completing, GOAL_CHOICE, Item, OTHER_CHOICE, PREFERENCE_CHOICES, Pane, STANCE_CHOICES,
-    STATUS_CHOICES, WayForwardScreen, items, referral_choices, status_text,
-};
-use super::worker::{Request, Save};
-use crate::domain::typed_date::parse_due;
+use super::Ctx;
 use crate::domain::way_forward::{
     check_step, next_referral_status, normalise_trial_id, trial_registry,
 };
@@ -22,14 +13,20 @@ use crate::domain::{
     CareOption, ChecklistItem, Edit, OptionKind, PatientId, PatientPreference, Referral,
     ReferralStatus, Stance, StepStatus, TrialStatus, WellbeingGoal,
 };
+use crate::tui::action::Action;
+use crate::tui::effect::{Effect, Opening};
+use crate::tui::model::{ChoiceFor, Input, Opened, PatientScreen, Popup};
+use crate::tui::purpose::{DUE, GOAL, InputPurpose, REGISTRY_ID, TITLE, WayForwardPurpose};
+use crate::tui::way_forward_state::{
+    Choice, Completing, GOAL_CHOICE, Item, OTHER_CHOICE, PREFERENCE_CHOICES, Pane, STANCE_CHOICES,
+    STATUS_CHOICES, WayForwardScreen, items, referral_choices, status_text,
+};
+use crate::tui::worker::{Request, Save};
 use crate::way_forward::{BoardEntry, Change, WayForwardView};
 
-/// Opens the way forward of the patient on screen.
-pub fn open(model: &mut Model) -> Vec<Request> {
-    let Some(patient) = &model.patient else {
-        return Vec::new();
-    };
-    let id = patient.id;
+/// Opens the way forward of the patient on screen, on the condition of the assessment shown
+/// when it is a flag.
+pub fn open(patient: &PatientScreen) -> Vec<Effect> {
     let ruleset = patient.detail.as_ref().and_then(|d| {
         d.summary
             .assessments
@@ -37,38 +34,19 @@ pub fn open(model: &mut Model) -> Vec<Request> {
             .filter(|a| a.assessment.status.asks_for_review())
             .map(|a| a.assessment.ruleset.clone())
     });
-    model.screen = Screen::WayForward;
-    model.way_forward = Some(WayForwardScreen {
-        patient: id,
-        conditions: Vec::new(),
-        view: None,
-        step: 0,
-        pane: Pane::Steps,
-        item: 0,
-        pending_specialty: None,
-        opened_step: None,
-        opened_option: None,
-        completing: None,
-        completed_by_itself: None,
-        checklist_order: None,
-        loaded: false,
-    });
-    vec![Request::WayForward {
-        patient: id,
+    vec![Effect::Open(Opening::WayForward {
+        patient: patient.id,
         ruleset,
-    }]
+    })]
 }
 
 /// A reply with the way forward.
 pub fn loaded(
-    model: &mut Model,
+    screen: &mut WayForwardScreen,
     patient: PatientId,
     conditions: Vec<String>,
     view: Option<Box<WayForwardView>>,
-) -> Vec<Request> {
-    let Some(screen) = model.way_forward.as_mut() else {
-        return Vec::new();
-    };
+) -> Vec<Effect> {
     if screen.patient != patient {
         return Vec::new();
     }
@@ -95,16 +73,13 @@ pub fn loaded(
         .as_ref()
         .map_or(0, |v| items(v, screen.step).len());
     screen.item = screen.item.min(count.saturating_sub(1));
-    complete_by_itself(model)
+    complete_by_itself(screen)
 }
 
 /// After a person's save that recorded a step's work, the reloaded plan: a step whose
 /// done-condition is now met (and that is still to do or in progress) becomes done, through
 /// the same checked and audited save as `s`, and `s` sets it back.
-fn complete_by_itself(model: &mut Model) -> Vec<Request> {
-    let Some(screen) = model.way_forward.as_mut() else {
-        return Vec::new();
-    };
+fn complete_by_itself(screen: &mut WayForwardScreen) -> Vec<Effect> {
     let Some(Completing::Saved { step }) = screen.completing else {
         return Vec::new();
     };
@@ -129,16 +104,12 @@ fn complete_by_itself(model: &mut Model) -> Vec<Request> {
         3 => "an option is recommended",
         _ => "a referral or goal is recorded",
     };
-    let mut requests = save(Change::Step(Edit::of(current, done)));
-    if let Some(ticket) = model.stamp(&mut requests)
-        && let Some(screen) = model.way_forward.as_mut()
-    {
-        screen.completed_by_itself = Some((
-            ticket,
-            format!("step {step} is done by itself: {because} (u undoes it)"),
-        ));
-    }
-    requests
+    // Numbered when it is sent (`way_forward_state::sent`): its answer then says this.
+    screen.completed_by_itself = Some((
+        0,
+        format!("step {step} is done by itself: {because} (u undoes it)"),
+    ));
+    save(Change::Step(Edit::of(current, done)))
 }
 
 /// Puts the checklist in the order it was first shown on this screen (new items after), and
@@ -167,35 +138,30 @@ fn selected_item(screen: &WayForwardScreen) -> Option<Item> {
     items(view, screen.step).get(screen.item).copied()
 }
 
-fn save(change: Change) -> Vec<Request> {
-    vec![Request::Save {
-        ticket: 0,
-        save: Box::new(Save::WayForward(change)),
-    }]
+fn save(change: Change) -> Vec<Effect> {
+    vec![Effect::save(Save::WayForward(change))]
 }
 
-fn ask(model: &mut Model, purpose: InputPurpose, text: String) -> Vec<Request> {
-    model.input = Some(Input::new(purpose, text));
-    Vec::new()
+fn ask(purpose: WayForwardPurpose, text: String) -> Vec<Effect> {
+    vec![Effect::Ask(Input::new(
+        InputPurpose::WayForward(purpose),
+        text,
+    ))]
 }
 
 /// Asks for text that changes `record`, as it is now (what the save is checked against).
-fn ask_about(
-    model: &mut Model,
-    purpose: InputPurpose,
-    text: String,
-    record: Opened,
-) -> Vec<Request> {
-    model.input = Some(Input::new(purpose, text).about(record));
-    Vec::new()
+fn ask_about(purpose: WayForwardPurpose, text: String, record: Opened) -> Vec<Effect> {
+    vec![Effect::Ask(
+        Input::new(InputPurpose::WayForward(purpose), text).about(record),
+    )]
+}
+
+fn say(words: impl Into<String>) -> Vec<Effect> {
+    vec![Effect::say(words)]
 }
 
 /// A key on the way-forward screen.
-pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
-    let today = model.today;
-    let Some(screen) = model.way_forward.as_mut() else {
-        return Vec::new();
-    };
+pub fn action(screen: &mut WayForwardScreen, ctx: &Ctx, action: Action) -> Vec<Effect> {
     if action == Action::NextCondition && screen.conditions.len() > 1 {
         let current = screen
             .view
@@ -204,10 +170,10 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
             .unwrap_or(0);
         let next = screen.conditions[(current + 1) % screen.conditions.len()].clone();
         screen.item = 0;
-        return vec![Request::WayForward {
+        return vec![Effect::Request(Request::WayForward {
             patient: screen.patient,
             ruleset: Some(next),
-        }];
+        })];
     }
     let Some(view) = screen.view.as_deref() else {
         return Vec::new();
@@ -252,7 +218,7 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
                 .iter()
                 .position(|s| *s == step.status)
                 .unwrap_or(0);
-            model.popup = Some(Popup::Choose {
+            return vec![Effect::Choose(Popup::Choose {
                 title: format!("Step {step_number}: status"),
                 options: STATUS_CHOICES
                     .iter()
@@ -260,35 +226,34 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
                     .collect(),
                 selected,
                 choice: ChoiceFor::WayForward(Choice::Status),
-            });
+            })];
         }
         Action::SetOwner => {
             let text = step.owner.clone().unwrap_or_default();
-            return ask_about(model, InputPurpose::StepOwner, text, Opened::Step(step));
+            return ask_about(WayForwardPurpose::StepOwner, text, Opened::Step(step));
         }
         Action::SetDue => {
             let text = step.due.map(|d| d.to_string()).unwrap_or_default();
-            return ask_about(model, InputPurpose::StepDue, text, Opened::Step(step));
+            return ask_about(WayForwardPurpose::StepDue, text, Opened::Step(step));
         }
         Action::EditNotes => {
             let text = step.notes.clone();
-            return ask_about(model, InputPurpose::StepNotes, text, Opened::Step(step));
+            return ask_about(WayForwardPurpose::StepNotes, text, Opened::Step(step));
         }
         Action::AddItem => match screen.step {
-            1 => return ask(model, InputPurpose::ChecklistItem, String::new()),
-            2 => return ask(model, InputPurpose::Trial, String::new()),
+            1 => return ask(WayForwardPurpose::ChecklistItem, String::new()),
+            2 => return ask(WayForwardPurpose::Trial, String::new()),
             _ => {
-                let options = referral_choices(view, screen.step);
-                model.popup = Some(Popup::Choose {
+                return vec![Effect::Choose(Popup::Choose {
                     title: String::from(if screen.step == 0 {
                         "Refer to"
                     } else {
                         "Well-being: refer or set a goal"
                     }),
-                    options,
+                    options: referral_choices(view, screen.step),
                     selected: 0,
                     choice: ChoiceFor::WayForward(Choice::Referral),
-                });
+                })];
             }
         },
         Action::Open => {
@@ -299,8 +264,7 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
                     let item = view.plan.checklist[i].clone();
                     let text = item.detail.clone().unwrap_or_default();
                     return ask_about(
-                        model,
-                        InputPurpose::ChecklistDetail,
+                        WayForwardPurpose::ChecklistDetail,
                         text,
                         Opened::Checklist(item),
                     );
@@ -308,29 +272,20 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
                 Some(Item::Board(i)) => {
                     let option = recorded_or_new(view, &view.board[i]);
                     let text = option.notes.clone();
-                    return ask_about(
-                        model,
-                        InputPurpose::OptionNotes,
-                        text,
-                        Opened::Option(option),
-                    );
+                    return ask_about(WayForwardPurpose::OptionNotes, text, Opened::Option(option));
                 }
                 _ => {}
             }
         }
         Action::ToggleItem => {
             let Some(item) = selected_item(screen) else {
-                model.message = Some(String::from("nothing selected: Tab to the items"));
-                return Vec::new();
+                return say("nothing selected: Tab to the items");
             };
-            return toggle(view, item, today);
+            return toggle(view, item, ctx.today);
         }
         Action::PickStance | Action::PickPreference => {
             let Some(Item::Board(i)) = selected_item(screen) else {
-                model.message = Some(String::from(
-                    "stance and preference apply to an option of step 3",
-                ));
-                return Vec::new();
+                return say("stance and preference apply to an option of step 3");
             };
             // Picked from a list, never cycled: a rejection does not pass through
             // "recommended" in the audit log on its way.
@@ -364,12 +319,12 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
                 )
             };
             screen.opened_option = Some(opened);
-            model.popup = Some(Popup::Choose {
+            return vec![Effect::Choose(Popup::Choose {
                 title,
                 options,
                 selected,
                 choice: ChoiceFor::WayForward(choice),
-            });
+            })];
         }
         _ => {}
     }
@@ -377,7 +332,7 @@ pub fn action(model: &mut Model, action: Action) -> Vec<Request> {
 }
 
 /// Space on an item: the next state of it.
-fn toggle(view: &WayForwardView, item: Item, today: NaiveDate) -> Vec<Request> {
+fn toggle(view: &WayForwardView, item: Item, today: NaiveDate) -> Vec<Effect> {
     match item {
         Item::Referral(i) => {
             let opened = view.plan.referrals[i].clone();
@@ -449,10 +404,12 @@ fn recorded_or_new(view: &WayForwardView, entry: &BoardEntry) -> CareOption {
 }
 
 /// A choice made in a menu.
-pub fn chosen(model: &mut Model, choice: Choice, index: usize, label: &str) -> Vec<Request> {
-    let Some(screen) = model.way_forward.as_mut() else {
-        return Vec::new();
-    };
+pub fn chosen(
+    screen: &mut WayForwardScreen,
+    choice: Choice,
+    index: usize,
+    label: &str,
+) -> Vec<Effect> {
     let Some(view) = screen.view.as_deref() else {
         return Vec::new();
     };
@@ -476,8 +433,7 @@ pub fn chosen(model: &mut Model, choice: Choice, index: usize, label: &str) -> V
             if *stance == Stance::Rejected {
                 let reason = opened.stance_reason.clone().unwrap_or_default();
                 return ask_about(
-                    model,
-                    InputPurpose::RejectReason,
+                    WayForwardPurpose::RejectReason,
                     reason,
                     Opened::Option(opened),
                 );
@@ -499,7 +455,7 @@ pub fn chosen(model: &mut Model, choice: Choice, index: usize, label: &str) -> V
             };
             if status == StepStatus::NotApplicable {
                 let text = opened.na_reason.clone().unwrap_or_default();
-                return ask_about(model, InputPurpose::NaReason, text, Opened::Step(opened));
+                return ask_about(WayForwardPurpose::NaReason, text, Opened::Step(opened));
             }
             let mut step = opened.clone();
             step.status = status;
@@ -508,30 +464,31 @@ pub fn chosen(model: &mut Model, choice: Choice, index: usize, label: &str) -> V
         }
         Choice::Referral => {
             if label == GOAL_CHOICE {
-                return ask(model, InputPurpose::Goal, String::new());
+                return ask(WayForwardPurpose::Goal, String::new());
             }
             if label == OTHER_CHOICE {
                 screen.pending_specialty = None;
-                return ask(model, InputPurpose::ReferralSpecialty, String::new());
+                return ask(WayForwardPurpose::ReferralSpecialty, String::new());
             }
             screen.pending_specialty = Some(label.to_owned());
-            ask(model, InputPurpose::ReferralTo, String::new())
+            ask(WayForwardPurpose::ReferralTo, String::new())
         }
     }
 }
 
 /// Typed text submitted for one of the way-forward inputs; `opened` is the record the text
 /// changes, as it was when the person began typing (what the save is checked against).
-pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
-    let today = model.today;
-    let purpose = input.purpose;
+pub fn submit(
+    screen: &mut WayForwardScreen,
+    ctx: &Ctx,
+    purpose: WayForwardPurpose,
+    input: &mut Input,
+) -> Vec<Effect> {
+    let today = ctx.today;
     let typed = input.text();
     let text = typed.as_str();
     let opened = input.opened.clone();
     let opened = opened.as_ref();
-    let Some(screen) = model.way_forward.as_mut() else {
-        return Vec::new();
-    };
     let Some(view) = screen.view.as_deref() else {
         return Vec::new();
     };
@@ -550,27 +507,24 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
         })
     };
     match purpose {
-        InputPurpose::StepOwner => step_edit(&|step| step.owner = optional(text)),
-        InputPurpose::StepDue => {
-            let Ok(due) = due_date(input, "", today) else {
+        WayForwardPurpose::StepOwner => step_edit(&|step| step.owner = optional(text)),
+        WayForwardPurpose::StepDue => {
+            let Ok(due) = input.due_date("", today) else {
                 return Vec::new();
             };
             step_edit(&|step| step.due = due)
         }
-        InputPurpose::StepNotes => step_edit(&|step| text.clone_into(&mut step.notes)),
-        InputPurpose::NaReason => {
+        WayForwardPurpose::StepNotes => step_edit(&|step| text.clone_into(&mut step.notes)),
+        WayForwardPurpose::NaReason => {
             if text.is_empty() {
-                model.message = Some(String::from(
-                    "'not applicable' needs a reason: nothing saved",
-                ));
-                return Vec::new();
+                return say("'not applicable' needs a reason: nothing saved");
             }
             step_edit(&|step| {
                 step.status = StepStatus::NotApplicable;
                 step.na_reason = Some(text.to_owned());
             })
         }
-        InputPurpose::ChecklistItem => {
+        WayForwardPurpose::ChecklistItem => {
             if text.is_empty() {
                 return Vec::new();
             }
@@ -594,7 +548,7 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
                 version: 0,
             })))
         }
-        InputPurpose::ChecklistDetail => {
+        WayForwardPurpose::ChecklistDetail => {
             let opened = if let Some(Opened::Checklist(item)) = opened {
                 item.clone()
             } else {
@@ -611,7 +565,7 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
             }
             save(Change::Checklist(Edit::of(opened, item)))
         }
-        InputPurpose::OptionNotes | InputPurpose::RejectReason => {
+        WayForwardPurpose::OptionNotes | WayForwardPurpose::RejectReason => {
             let opened = if let Some(Opened::Option(option)) = opened {
                 option.clone()
             } else {
@@ -621,19 +575,18 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
                 recorded_or_new(view, &view.board[i])
             };
             let mut option = opened.clone();
-            if purpose == InputPurpose::OptionNotes {
+            if purpose == WayForwardPurpose::OptionNotes {
                 text.clone_into(&mut option.notes);
             } else {
                 if text.is_empty() {
-                    model.message = Some(String::from("a rejection needs a reason: nothing saved"));
-                    return Vec::new();
+                    return say("a rejection needs a reason: nothing saved");
                 }
                 option.stance = Stance::Rejected;
                 option.stance_reason = Some(text.to_owned());
             }
             save(Change::Option(Edit::of(opened, option)))
         }
-        InputPurpose::Trial => {
+        WayForwardPurpose::Trial => {
             let registry = input.value(REGISTRY_ID);
             let title = input.value(TITLE);
             if registry.is_empty() {
@@ -645,13 +598,14 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
             }
             let (registry, title) = (registry.as_str(), title.as_str());
             let registry_id = normalise_trial_id(registry);
+            let mut effects = Vec::new();
             if trial_registry(&registry_id).is_none() {
                 // Kept as typed, and said so now and wherever it is shown.
-                model.message = Some(format!(
+                effects.push(Effect::Say(format!(
                     "'{registry_id}' is not an NCT, EudraCT, EU CT or ISRCTN number: kept as free text"
-                ));
+                )));
             }
-            save(Change::Option(Edit::new(CareOption {
+            effects.extend(save(Change::Option(Edit::new(CareOption {
                 id: 0,
                 patient_id: view.plan.patient_id,
                 ruleset: view.plan.ruleset.clone(),
@@ -670,16 +624,17 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
                 preference: PatientPreference::Unknown,
                 notes: String::new(),
                 version: 0,
-            })))
+            }))));
+            effects
         }
-        InputPurpose::ReferralSpecialty => {
+        WayForwardPurpose::ReferralSpecialty => {
             if text.is_empty() {
                 return Vec::new();
             }
             screen.pending_specialty = Some(text.to_owned());
-            ask(model, InputPurpose::ReferralTo, String::new())
+            ask(WayForwardPurpose::ReferralTo, String::new())
         }
-        InputPurpose::ReferralTo => {
+        WayForwardPurpose::ReferralTo => {
             // Kept until the next referral begins: a save that fails is tried again with it.
             let Some(specialty) = screen.pending_specialty.clone() else {
                 return Vec::new();
@@ -696,13 +651,13 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
                 version: 0,
             })))
         }
-        InputPurpose::Goal => {
+        WayForwardPurpose::Goal => {
             let description = input.value(GOAL);
             if description.is_empty() {
                 input.refuse(GOAL, "what the patient wants to achieve");
                 return Vec::new();
             }
-            let Ok(due) = due_date(input, DUE, today) else {
+            let Ok(due) = input.due_date(DUE, today) else {
                 return Vec::new();
             };
             save(Change::Goal(Edit::new(WellbeingGoal {
@@ -715,49 +670,5 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
                 version: 0,
             })))
         }
-        _ => Vec::new(),
-    }
-}
-
-/// A typed value was not taken; the field says why.
-#[derive(Debug)]
-pub struct Refused;
-
-/// The due date typed into the field labelled `label` (the prompt line's only field when
-/// empty): refused at the field when it is not a date, and asked about once when it is in the
-/// past (typed again unchanged, it is meant).
-pub fn due_date(
-    input: &mut Input,
-    label: &str,
-    today: NaiveDate,
-) -> Result<Option<NaiveDate>, Refused> {
-    let typed = if label.is_empty() {
-        input.text()
-    } else {
-        input.value(label)
-    };
-    let refuse = |input: &mut Input, why: String| {
-        if label.is_empty() {
-            if let Some(field) = input.fields.first_mut() {
-                field.error = Some(why);
-            }
-        } else {
-            input.refuse(label, why);
-        }
-    };
-    match parse_due(&typed, today) {
-        Err(why) => {
-            refuse(input, why);
-            Err(Refused)
-        }
-        Ok(Some(date)) if date < today && input.past_date_accepted != Some(date) => {
-            input.past_date_accepted = Some(date);
-            refuse(
-                input,
-                format!("{date} is in the past: ⏎ again to keep it, or change it"),
-            );
-            Err(Refused)
-        }
-        Ok(due) => Ok(due),
     }
 }

@@ -1,15 +1,22 @@
 //! The overview's keys: moving between conditions and columns, and opening the patients
 //! behind a number as the list filtered to them.
 
-use super::action::Action;
 use super::list::cycle;
-use super::model::{Model, OVERVIEW_COLUMNS, OverviewColumn, Screen};
-use super::worker::Request;
 use crate::store::{Cohort, ListFilter, ListQuery, SortKey};
+use crate::tui::action::Action;
+use crate::tui::effect::{Effect, Opening};
+use crate::tui::model::{OVERVIEW_COLUMNS, OverviewColumn, OverviewScreen};
+use crate::tui::worker::Request;
 
-pub(super) fn overview_action(model: &mut Model, action: Action) -> Vec<Request> {
-    let rows = model.overview.data.as_ref().map_or(0, |d| d.rows.len());
-    let overview = &mut model.overview;
+/// A key on the overview; `care_teams` are the teams to cycle through, `list` the list's
+/// query now (a number opens the list under its own filter, keeping the list's sort).
+pub fn action(
+    overview: &mut OverviewScreen,
+    care_teams: &[String],
+    list: &ListQuery,
+    action: Action,
+) -> Vec<Effect> {
+    let rows = overview.data.as_ref().map_or(0, |d| d.rows.len());
     match action {
         Action::MoveDown => overview.row = (overview.row + 1).min(rows.saturating_sub(1)),
         Action::MoveUp => overview.row = overview.row.saturating_sub(1),
@@ -18,11 +25,11 @@ pub(super) fn overview_action(model: &mut Model, action: Action) -> Vec<Request>
         Action::First => overview.row = 0,
         Action::Last => overview.row = rows.saturating_sub(1),
         Action::CareTeam => {
-            overview.team = cycle(overview.team.as_ref(), &model.care_teams);
-            return vec![Request::Overview {
+            overview.team = cycle(overview.team.as_ref(), care_teams);
+            return vec![Effect::Request(Request::Overview {
                 care_team: overview.team.clone(),
                 waiting_months: overview.waiting_months,
-            }];
+            })];
         }
         Action::Open => {
             let Some(data) = &overview.data else {
@@ -68,26 +75,18 @@ pub(super) fn overview_action(model: &mut Model, action: Action) -> Vec<Request>
                     });
                 }
             }
-            model.list.query = ListQuery {
+            // New flags: the newest first.
+            let new_flags = matches!(OVERVIEW_COLUMNS[overview.column], OverviewColumn::NewFlags);
+            let query = ListQuery {
                 filter,
-                sort: if matches!(
-                    OVERVIEW_COLUMNS[model.overview.column],
-                    OverviewColumn::NewFlags
-                ) {
+                sort: if new_flags {
                     SortKey::LastChange
                 } else {
-                    model.list.query.sort
+                    list.sort
                 },
-                descending: model.list.query.descending,
+                descending: new_flags || list.descending,
             };
-            if matches!(
-                OVERVIEW_COLUMNS[model.overview.column],
-                OverviewColumn::NewFlags
-            ) {
-                model.list.query.descending = true;
-            }
-            model.screen = Screen::Patients;
-            return model.reload_list();
+            return vec![Effect::Open(Opening::List(query))];
         }
         _ => {}
     }

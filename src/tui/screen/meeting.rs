@@ -6,46 +6,26 @@
 
 use chrono::NaiveDateTime;
 
-use super::action::Action;
-use super::meeting_state::{
-    AgendaPane, FLUSH_SECONDS, MeetingChange, MeetingChoice, MeetingScreen, MeetingView,
-    MeetingsPane, PendingOutcome, Presentation,
-};
-use super::model::{
-    ChoiceFor, DUE, Input, InputPurpose, Model, NAME, Opened, Popup, SPECIALTY, Screen, TASK_OWNER,
-    TASK_WHAT, TITLE, Tab, WHEN,
-};
-use super::way_forward;
-use super::worker::{Request, Save};
+use super::Ctx;
 use crate::domain::{
     Attendee, Edit, MeetingCase, Outcome, OutcomeCategory, PatientId, PlanFollowed, Task,
     TaskStatus, can_present,
 };
-
-/// Opens the meetings list.
-pub fn open_list(model: &mut Model) -> Vec<Request> {
-    let mut requests = leave_presentation(model);
-    // The meetings screens are the shared display's: masking is one state for all of them, set
-    // on the way in (a person who shows identity there keeps it shown while they stay).
-    let entering = !matches!(
-        model.screen,
-        Screen::Meetings | Screen::Meeting | Screen::Presenting
-    );
-    if entering && !model.masked {
-        requests.extend(model.set_masked(true));
-        model.message = Some(String::from(
-            "identity masked for the shared screen: M shows it",
-        ));
-    }
-    model.screen = Screen::Meetings;
-    model.meeting = None;
-    requests.push(Request::Meetings);
-    requests
-}
+use crate::tui::action::Action;
+use crate::tui::effect::{Effect, Opening};
+use crate::tui::meeting_state::{
+    AgendaPane, FLUSH_SECONDS, MeetingChange, MeetingChoice, MeetingScreen, MeetingView,
+    MeetingsPane, MeetingsScreen, PendingOutcome, Presentation,
+};
+use crate::tui::model::{ChoiceFor, Input, Opened, Popup, Screen, Tab};
+use crate::tui::purpose::{
+    DUE, InputPurpose, MeetingPurpose, NAME, SPECIALTY, TASK_OWNER, TASK_WHAT, TITLE, WHEN,
+};
+use crate::tui::worker::{Request, Save};
 
 /// Writes the time of the case on screen (leaving it, or the meeting).
-pub fn leave_presentation(model: &mut Model) -> Vec<Request> {
-    let Some(screen) = model.meeting.as_mut() else {
+pub fn leave_presentation(meeting: Option<&mut MeetingScreen>) -> Vec<Effect> {
+    let Some(screen) = meeting else {
         return Vec::new();
     };
     let Some(presentation) = screen.presenting.as_mut() else {
@@ -62,14 +42,8 @@ pub fn leave_presentation(model: &mut Model) -> Vec<Request> {
     }
 }
 
-/// A second passed.
-pub fn tick(model: &mut Model) -> Vec<Request> {
-    if model.screen != Screen::Presenting {
-        return Vec::new();
-    }
-    let Some(screen) = model.meeting.as_mut() else {
-        return Vec::new();
-    };
+/// A second passed while a case is presented.
+pub fn tick(screen: &mut MeetingScreen) -> Vec<Effect> {
     let case = screen.selected_case().map(|c| c.case.id);
     let Some(presentation) = screen.presenting.as_mut() else {
         return Vec::new();
@@ -84,32 +58,44 @@ pub fn tick(model: &mut Model) -> Vec<Request> {
     }
 }
 
-fn ask(model: &mut Model, purpose: InputPurpose, text: String) -> Vec<Request> {
-    model.input = Some(Input::new(purpose, text));
-    Vec::new()
+fn ask(purpose: MeetingPurpose, text: String) -> Vec<Effect> {
+    vec![Effect::Ask(Input::new(
+        InputPurpose::Meeting(purpose),
+        text,
+    ))]
 }
 
 /// Asks for text that changes `case`, as it is now (what the save is checked against).
-fn ask_about(
-    model: &mut Model,
-    purpose: InputPurpose,
-    text: String,
-    case: MeetingCase,
-) -> Vec<Request> {
-    model.input = Some(Input::new(purpose, text).about(Opened::Case(case)));
-    Vec::new()
+fn ask_about(purpose: MeetingPurpose, text: String, case: MeetingCase) -> Vec<Effect> {
+    vec![Effect::Ask(
+        Input::new(InputPurpose::Meeting(purpose), text).about(Opened::Case(case)),
+    )]
 }
 
-fn save(change: MeetingChange) -> Vec<Request> {
-    vec![Request::Save {
-        ticket: 0,
-        save: Box::new(Save::Meeting(change)),
-    }]
+fn save(change: MeetingChange) -> Vec<Effect> {
+    vec![Effect::save(Save::Meeting(change))]
+}
+
+fn say(words: impl Into<String>) -> Vec<Effect> {
+    vec![Effect::say(words)]
+}
+
+fn choose(
+    title: &str,
+    options: Vec<String>,
+    selected: usize,
+    choice: MeetingChoice,
+) -> Vec<Effect> {
+    vec![Effect::Choose(Popup::Choose {
+        title: title.to_owned(),
+        options,
+        selected,
+        choice: ChoiceFor::Meeting(choice),
+    })]
 }
 
 /// A key on the meetings list.
-pub fn list_action(model: &mut Model, action: Action) -> Vec<Request> {
-    let screen = &mut model.meetings;
+pub fn list_action(screen: &mut MeetingsScreen, action: Action) -> Vec<Effect> {
     match action {
         Action::NextTab | Action::PrevTab => {
             screen.pane = match screen.pane {
@@ -130,7 +116,7 @@ pub fn list_action(model: &mut Model, action: Action) -> Vec<Request> {
             };
         }
         Action::AddItem => {
-            return ask(model, InputPurpose::NewMeeting, String::new());
+            return ask(MeetingPurpose::NewMeeting, String::new());
         }
         Action::ToggleItem if screen.pane == MeetingsPane::Tasks => {
             if let Some(row) = screen.tasks.get(screen.task) {
@@ -144,21 +130,17 @@ pub fn list_action(model: &mut Model, action: Action) -> Vec<Request> {
         Action::Open => match screen.pane {
             MeetingsPane::Meetings => {
                 if let Some(meeting) = screen.list.get(screen.selected) {
-                    let id = meeting.id;
-                    return open_meeting(model, id);
+                    return vec![Effect::Open(Opening::Meeting(meeting.id))];
                 }
             }
             MeetingsPane::Tasks => {
                 // A task opens its patient.
                 if let Some(row) = screen.tasks.get(screen.task) {
-                    let patient = row.task.patient_id;
-                    let mut requests =
-                        super::patient::open_patient(model, patient, Screen::Meetings);
-                    if let Some(patient) = model.patient.as_mut() {
-                        patient.tab = Tab::Tasks;
-                    }
-                    requests.truncate(1);
-                    return requests;
+                    return vec![Effect::Open(Opening::Patient {
+                        id: row.task.patient_id,
+                        back_to: Screen::Meetings,
+                        tab: Tab::Tasks,
+                    })];
                 }
             }
         },
@@ -167,35 +149,8 @@ pub fn list_action(model: &mut Model, action: Action) -> Vec<Request> {
     Vec::new()
 }
 
-/// Opens one meeting's agenda, identity masked: it is meant for a shared screen.
-pub fn open_meeting(model: &mut Model, id: i64) -> Vec<Request> {
-    model.screen = Screen::Meeting;
-    model.agenda_target = Some(id);
-    let mut requests = Vec::new();
-    if !model.masked {
-        requests = model.set_masked(true);
-        model.message = Some(String::from(
-            "identity masked for the shared screen: M shows it",
-        ));
-    }
-    model.meeting = Some(MeetingScreen {
-        id,
-        view: None,
-        case: 0,
-        attendee: 0,
-        pane: AgendaPane::Agenda,
-        presenting: None,
-        pending: None,
-    });
-    requests.push(Request::Meeting { id });
-    requests
-}
-
-/// A meeting arrived from the worker.
-pub fn loaded(model: &mut Model, view: Box<MeetingView>) -> Vec<Request> {
-    let Some(screen) = model.meeting.as_mut() else {
-        return Vec::new();
-    };
+/// A meeting arrived from the worker; `presenting` when its case is on the shared screen.
+pub fn loaded(screen: &mut MeetingScreen, view: Box<MeetingView>, presenting: bool) -> Vec<Effect> {
     if screen.id != view.detail.meeting.id {
         return Vec::new();
     }
@@ -205,40 +160,15 @@ pub fn loaded(model: &mut Model, view: Box<MeetingView>) -> Vec<Request> {
         .attendee
         .min(view.detail.attendees.len().saturating_sub(1));
     screen.view = Some(view);
-    if model.screen == Screen::Presenting {
-        return case_patient(model);
+    if presenting {
+        // The case on screen may have moved: its patient follows.
+        return vec![Effect::Open(Opening::Presentation)];
     }
     Vec::new()
 }
 
-/// The patient of the case on screen, for its timeline and assessment.
-fn case_patient(model: &mut Model) -> Vec<Request> {
-    let Some(case) = model
-        .meeting
-        .as_ref()
-        .and_then(MeetingScreen::selected_case)
-    else {
-        return Vec::new();
-    };
-    let id = case.case.patient_id;
-    if model
-        .patient
-        .as_ref()
-        .is_some_and(|p| p.id == id && p.detail.is_some())
-    {
-        return Vec::new();
-    }
-    let mut requests = super::patient::open_patient(model, id, Screen::Meeting);
-    model.screen = Screen::Presenting;
-    requests.truncate(1);
-    requests
-}
-
 /// A key on a meeting's agenda.
-pub fn agenda_action(model: &mut Model, action: Action) -> Vec<Request> {
-    let Some(screen) = model.meeting.as_mut() else {
-        return Vec::new();
-    };
+pub fn agenda_action(screen: &mut MeetingScreen, action: Action) -> Vec<Effect> {
     let Some(view) = screen.view.as_deref() else {
         return Vec::new();
     };
@@ -280,21 +210,20 @@ pub fn agenda_action(model: &mut Model, action: Action) -> Vec<Request> {
         }
         Action::EditQuestion => {
             let Some(case) = case else { return Vec::new() };
-            return ask_about(model, InputPurpose::Question, case.question.clone(), case);
+            return ask_about(MeetingPurpose::Question, case.question.clone(), case);
         }
         Action::SetTimebox => {
             let Some(case) = case else { return Vec::new() };
             return ask_about(
-                model,
-                InputPurpose::Timebox,
+                MeetingPurpose::Timebox,
                 case.timebox_minutes.to_string(),
                 case,
             );
         }
-        Action::AddItem => return ask(model, InputPurpose::Attendee, String::new()),
+        Action::AddItem => return ask(MeetingPurpose::Attendee, String::new()),
         Action::WriteMinutes => {
             let name = minutes_file_name(&view.detail.meeting);
-            return ask(model, InputPurpose::MinutesFile, name);
+            return ask(MeetingPurpose::MinutesFile, name);
         }
         Action::ToggleItem => {
             if let Some(attendee) = view.detail.attendees.get(screen.attendee) {
@@ -308,18 +237,13 @@ pub fn agenda_action(model: &mut Model, action: Action) -> Vec<Request> {
         }
         Action::Open => {
             let Some(case) = case else {
-                model.message = Some(String::from(
-                    "the agenda is empty: add patients from the list with A",
-                ));
-                return Vec::new();
+                return say("the agenda is empty: add patients from the list with A");
             };
             if let Err(problem) = can_present(&case) {
-                model.message = Some(format!("case {}: {problem}", screen.case + 1));
-                return Vec::new();
+                return say(format!("case {}: {problem}", screen.case + 1));
             }
             screen.presenting = Some(Presentation { unsaved: 0 });
-            model.screen = Screen::Presenting;
-            return case_patient(model);
+            return vec![Effect::Open(Opening::Presentation)];
         }
         _ => {}
     }
@@ -327,10 +251,7 @@ pub fn agenda_action(model: &mut Model, action: Action) -> Vec<Request> {
 }
 
 /// A key while a case is presented.
-pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
-    let Some(screen) = model.meeting.as_mut() else {
-        return Vec::new();
-    };
+pub fn presentation_action(screen: &mut MeetingScreen, action: Action) -> Vec<Effect> {
     let Some(view) = screen.view.as_deref() else {
         return Vec::new();
     };
@@ -341,7 +262,7 @@ pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
     match action {
         Action::WriteMinutes => {
             let name = minutes_file_name(&view.detail.meeting);
-            return ask(model, InputPurpose::MinutesFile, name);
+            return ask(MeetingPurpose::MinutesFile, name);
         }
         Action::NextCase | Action::PrevCase => {
             let next = if action == Action::NextCase {
@@ -350,33 +271,28 @@ pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
                 screen.case.saturating_sub(1)
             };
             if next == screen.case {
-                model.message = Some(String::from(if action == Action::NextCase {
+                return say(if action == Action::NextCase {
                     "this is the last case"
                 } else {
                     "this is the first case"
-                }));
-                return Vec::new();
+                });
             }
-            let mut requests = leave_presentation(model);
-            if let Some(screen) = model.meeting.as_mut() {
-                screen.case = next;
-                screen.presenting = Some(Presentation { unsaved: 0 });
-            }
-            requests.extend(case_patient(model));
-            return requests;
+            let mut effects = leave_presentation(Some(screen));
+            screen.case = next;
+            screen.presenting = Some(Presentation { unsaved: 0 });
+            effects.push(Effect::Open(Opening::Presentation));
+            return effects;
         }
         Action::EditQuestion => {
             return ask_about(
-                model,
-                InputPurpose::Question,
+                MeetingPurpose::Question,
                 detail.case.question.clone(),
                 detail.case,
             );
         }
         Action::RecordOutcome => {
             if let Err(problem) = can_present(&detail.case) {
-                model.message = Some(problem.to_string());
-                return Vec::new();
+                return say(problem.to_string());
             }
             let current = detail
                 .case
@@ -394,22 +310,21 @@ pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
                 },
                 base: detail.case.clone(),
             });
-            model.popup = Some(Popup::Choose {
-                title: String::from("Outcome: the recommendation"),
-                options: OutcomeCategory::ALL
+            return choose(
+                "Outcome: the recommendation",
+                OutcomeCategory::ALL
                     .iter()
                     .map(|c| c.label().to_owned())
                     .collect(),
-                selected: current
+                current
                     .and_then(|c| OutcomeCategory::ALL.iter().position(|x| *x == c))
                     .unwrap_or(0),
-                choice: ChoiceFor::Meeting(MeetingChoice::Category),
-            });
+                MeetingChoice::Category,
+            );
         }
         Action::ComesBack => {
             if let Err(problem) = can_present(&detail.case) {
-                model.message = Some(problem.to_string());
-                return Vec::new();
+                return say(problem.to_string());
             }
             // "Comes back" alone: a decision being typed elsewhere meanwhile keeps it.
             let toggled = MeetingCase {
@@ -426,10 +341,10 @@ pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
                 .iter()
                 .map(|a| a.name.clone())
                 .collect();
-            model.input = Some(
-                Input::new(InputPurpose::Task, String::new()).with_choices(TASK_OWNER, attendees),
-            );
-            return Vec::new();
+            return vec![Effect::Ask(
+                Input::new(InputPurpose::Meeting(MeetingPurpose::Task), String::new())
+                    .with_choices(TASK_OWNER, attendees),
+            )];
         }
         Action::PlanFollowed => {
             if view
@@ -438,21 +353,18 @@ pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
                 .and_then(Option::as_ref)
                 .is_none()
             {
-                model.message = Some(String::from(
-                    "no earlier discussion of this patient to follow up",
-                ));
-                return Vec::new();
+                return say("no earlier discussion of this patient to follow up");
             }
-            model.popup = Some(Popup::Choose {
-                title: String::from("Was the last plan followed?"),
-                options: vec![
+            return choose(
+                "Was the last plan followed?",
+                vec![
                     String::from("yes"),
                     String::from("partly"),
                     String::from("no (with a reason)"),
                 ],
-                selected: 0,
-                choice: ChoiceFor::Meeting(MeetingChoice::PlanFollowed),
-            });
+                0,
+                MeetingChoice::PlanFollowed,
+            );
         }
         _ => {}
     }
@@ -460,10 +372,7 @@ pub fn presentation_action(model: &mut Model, action: Action) -> Vec<Request> {
 }
 
 /// A choice made in one of the meeting menus.
-pub fn chosen(model: &mut Model, choice: &MeetingChoice, index: usize) -> Vec<Request> {
-    let Some(screen) = model.meeting.as_mut() else {
-        return Vec::new();
-    };
+pub fn chosen(screen: &mut MeetingScreen, choice: &MeetingChoice, index: usize) -> Vec<Effect> {
     let Some(view) = screen.view.as_deref() else {
         return Vec::new();
     };
@@ -480,7 +389,7 @@ pub fn chosen(model: &mut Model, choice: &MeetingChoice, index: usize) -> Vec<Re
             pending.category = OutcomeCategory::ALL.get(index).copied();
             if options.is_empty() {
                 let text = pending.text.clone();
-                return ask(model, InputPurpose::OutcomeText, text);
+                return ask(MeetingPurpose::OutcomeText, text);
             }
             let mut names: Vec<String> = vec![String::from("No option of the board")];
             names.extend(options.iter().map(|o| format!("{} ({})", o.name, o.stance)));
@@ -488,13 +397,12 @@ pub fn chosen(model: &mut Model, choice: &MeetingChoice, index: usize) -> Vec<Re
                 .chosen_option_id
                 .and_then(|id| options.iter().position(|o| o.id == id))
                 .map_or(0, |i| i + 1);
-            model.popup = Some(Popup::Choose {
-                title: String::from("The option chosen from the way-forward board"),
-                options: names,
+            choose(
+                "The option chosen from the way-forward board",
+                names,
                 selected,
-                choice: ChoiceFor::Meeting(MeetingChoice::ChosenOption),
-            });
-            Vec::new()
+                MeetingChoice::ChosenOption,
+            )
         }
         MeetingChoice::ChosenOption => {
             let Some(pending) = screen.pending.as_mut() else {
@@ -506,7 +414,7 @@ pub fn chosen(model: &mut Model, choice: &MeetingChoice, index: usize) -> Vec<Re
                 .and_then(|i| options.get(i))
                 .map(|o| o.id);
             let text = pending.text.clone();
-            ask(model, InputPurpose::OutcomeText, text)
+            ask(MeetingPurpose::OutcomeText, text)
         }
         MeetingChoice::PlanFollowed => {
             let Some(previous) = view.previous.get(screen.case).and_then(Option::as_ref) else {
@@ -527,7 +435,7 @@ pub fn chosen(model: &mut Model, choice: &MeetingChoice, index: usize) -> Vec<Re
                     base.clone(),
                     followed(PlanFollowed::Partly),
                 ))),
-                _ => ask_about(model, InputPurpose::PlanNotFollowed, String::new(), base),
+                _ => ask_about(MeetingPurpose::PlanNotFollowed, String::new(), base),
             }
         }
     }
@@ -535,34 +443,37 @@ pub fn chosen(model: &mut Model, choice: &MeetingChoice, index: usize) -> Vec<Re
 
 /// Typed text submitted on a meeting screen; `opened` is the case the text changes, as it was
 /// when the person began typing.
-pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
-    let purpose = input.purpose;
+pub fn submit(
+    screen: Option<&mut MeetingScreen>,
+    ctx: &Ctx,
+    purpose: MeetingPurpose,
+    input: &mut Input,
+) -> Vec<Effect> {
     let typed = input.text();
     let text = typed.trim();
     let opened = input.opened.clone();
     let opened = opened.as_ref();
-    if purpose == InputPurpose::NewMeeting {
-        return new_meeting(model, input);
+    if purpose == MeetingPurpose::NewMeeting {
+        return new_meeting(ctx, input);
     }
-    let today = model.today;
-    let Some(screen) = model.meeting.as_mut() else {
+    let Some(screen) = screen else {
         return Vec::new();
     };
     let Some(view) = screen.view.as_deref() else {
         return Vec::new();
     };
     let meeting = view.detail.meeting.id;
-    if purpose == InputPurpose::MinutesFile {
+    if purpose == MeetingPurpose::MinutesFile {
         if text.is_empty() {
             return Vec::new();
         }
         // Masked minutes while the screen is masked: what is on the shared display is what
         // goes in the file.
-        return vec![Request::Minutes {
+        return vec![Effect::Request(Request::Minutes {
             meeting,
             path: std::path::PathBuf::from(text),
-            identified: !model.masked,
-        }];
+            identified: !ctx.masked,
+        })];
     }
     // The case typed about: as it was opened, else (no longer on the agenda) as it is now.
     let case = match opened {
@@ -570,14 +481,14 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
         _ => view.detail.cases.get(screen.case).map(|c| c.case.clone()),
     };
     match purpose {
-        InputPurpose::Question => case.map_or_else(Vec::new, |case| {
+        MeetingPurpose::Question => case.map_or_else(Vec::new, |case| {
             let new = MeetingCase {
                 question: text.to_owned(),
                 ..case.clone()
             };
             save(MeetingChange::Case(Edit::of(case, new)))
         }),
-        InputPurpose::Timebox => {
+        MeetingPurpose::Timebox => {
             let Some(case) = case else { return Vec::new() };
             match text.parse::<u32>() {
                 Ok(minutes) if (1..=240).contains(&minutes) => {
@@ -587,15 +498,12 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
                     };
                     save(MeetingChange::Case(Edit::of(case, new)))
                 }
-                _ => {
-                    model.message = Some(format!(
-                        "'{text}' is not a number of minutes from 1 to 240: nothing saved"
-                    ));
-                    Vec::new()
-                }
+                _ => say(format!(
+                    "'{text}' is not a number of minutes from 1 to 240: nothing saved"
+                )),
             }
         }
-        InputPurpose::Attendee => {
+        MeetingPurpose::Attendee => {
             let (name, specialty) = (input.value(NAME), input.value(SPECIALTY));
             if name.is_empty() {
                 input.refuse(NAME, "whose name?");
@@ -612,7 +520,7 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
                 specialty,
             })
         }
-        InputPurpose::OutcomeText => {
+        MeetingPurpose::OutcomeText => {
             // Kept until the next decision begins: a save refused or failed is tried again
             // from the same choices.
             let Some(mut pending) = screen.pending.clone() else {
@@ -629,7 +537,7 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
                 pending.case(),
             )))
         }
-        InputPurpose::Task => {
+        MeetingPurpose::Task => {
             let Some(case) = case else { return Vec::new() };
             // Owner and due date are optional; a field refused keeps everything typed.
             let what = input.value(TASK_WHAT);
@@ -638,7 +546,7 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
                 return Vec::new();
             }
             let owner = Some(input.value(TASK_OWNER)).filter(|o| !o.is_empty());
-            let Ok(due) = way_forward::due_date(input, DUE, today) else {
+            let Ok(due) = input.due_date(DUE, ctx.today) else {
                 return Vec::new();
             };
             save(MeetingChange::AddTask {
@@ -649,7 +557,7 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
                 due,
             })
         }
-        InputPurpose::PlanNotFollowed => {
+        MeetingPurpose::PlanNotFollowed => {
             let Some(base) = (match opened {
                 Some(Opened::Case(case)) => Some(case.clone()),
                 _ => view
@@ -661,8 +569,7 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
                 return Vec::new();
             };
             if text.is_empty() {
-                model.message = Some(String::from("'not followed' needs a reason: nothing saved"));
-                return Vec::new();
+                return say("'not followed' needs a reason: nothing saved");
             }
             let new = MeetingCase {
                 plan_followed: Some(PlanFollowed::No),
@@ -671,7 +578,8 @@ pub fn submit(model: &mut Model, input: &mut Input) -> Vec<Request> {
             };
             save(MeetingChange::Case(Edit::of(base, new)))
         }
-        _ => Vec::new(),
+        // Answered above, before the meeting was needed.
+        MeetingPurpose::NewMeeting | MeetingPurpose::MinutesFile => Vec::new(),
     }
 }
 
@@ -684,7 +592,7 @@ fn minutes_file_name(meeting: &crate::domain::Meeting) -> String {
     )
 }
 
-fn new_meeting(model: &mut Model, input: &mut Input) -> Vec<Request> {
+fn new_meeting(ctx: &Ctx, input: &mut Input) -> Vec<Effect> {
     let when = input.value(WHEN);
     let title = input.value(TITLE);
     let Ok(starts_at) = NaiveDateTime::parse_from_str(&when, "%Y-%m-%d %H:%M") else {
@@ -700,7 +608,7 @@ fn new_meeting(model: &mut Model, input: &mut Input) -> Vec<Request> {
     }
     // A meeting in the past is usually a slip of the year or month: asked once.
     let day = starts_at.date();
-    if day < model.today && input.past_date_accepted != Some(day) {
+    if day < ctx.today && input.past_date_accepted != Some(day) {
         input.past_date_accepted = Some(day);
         input.refuse(
             WHEN,
@@ -711,32 +619,21 @@ fn new_meeting(model: &mut Model, input: &mut Input) -> Vec<Request> {
     save(MeetingChange::Create {
         starts_at,
         title,
-        team: model.overview.team.clone(),
+        team: ctx.care_team.clone(),
     })
 }
 
-/// `A` on the patient list or a patient: the patient joins the agenda of the meeting last
-/// opened, else of the next meeting.
-pub fn add_to_agenda(model: &mut Model) -> Vec<Request> {
-    let (patient, ruleset) = match model.screen {
-        Screen::Patients => match model.list.selected_row() {
-            Some(row) => (PatientId(row.id), Some(row.ruleset.clone())),
-            None => return Vec::new(),
-        },
-        Screen::Patient => match &model.patient {
-            Some(p) => (
-                p.id,
-                p.detail
-                    .as_ref()
-                    .and_then(|d| d.summary.assessments.get(p.assessment))
-                    .map(|a| a.assessment.ruleset.clone()),
-            ),
-            None => return Vec::new(),
-        },
-        _ => return Vec::new(),
+/// `A` on the patient list or a patient: `patient` (with the condition on screen) joins the
+/// agenda of the meeting last opened, else of the next meeting.
+pub fn add_to_agenda(
+    patient: Option<(PatientId, Option<String>)>,
+    agenda_target: Option<i64>,
+) -> Vec<Effect> {
+    let Some((patient, ruleset)) = patient else {
+        return Vec::new();
     };
     save(MeetingChange::AddCase {
-        meeting: model.agenda_target,
+        meeting: agenda_target,
         patient,
         ruleset: ruleset.filter(|r| !r.is_empty()),
     })

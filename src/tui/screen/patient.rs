@@ -1,37 +1,18 @@
-//! The patient screen's keys: opening a patient, tabs, the timeline's zoom and pan, reviews,
-//! notes and tasks.
+//! The patient screen's keys: tabs, the timeline's zoom and pan, reviews, notes and tasks, and
+//! what a typed rationale or note saves.
 
-use super::action::Action;
-use super::meeting_state;
-use super::model::{
-    ChoiceFor, Input, InputPurpose, Model, Opened, PatientScreen, Popup, Screen, Tab,
-};
-use super::way_forward::{self};
-use super::worker::{Request, Save};
-use crate::domain::{PatientId, ReviewDecision};
+use super::way_forward;
+use crate::domain::{Edit, ReviewDecision, Task, TaskStatus};
 use crate::store::ReviewSeen;
+use crate::tui::action::Action;
+use crate::tui::effect::Effect;
+use crate::tui::meeting_state::MeetingChange;
+use crate::tui::model::{ChoiceFor, Input, Opened, PatientScreen, Popup, Tab};
+use crate::tui::purpose::{InputPurpose, PatientPurpose};
+use crate::tui::worker::Save;
 
-pub(super) fn open_patient(model: &mut Model, id: PatientId, back_to: Screen) -> Vec<Request> {
-    model.screen = Screen::Patient;
-    model.patient = Some(PatientScreen {
-        id,
-        detail: None,
-        tab: Tab::Timeline,
-        assessment: 0,
-        scroll: 0,
-        zoom: 0,
-        pan: 0,
-        back_to,
-        raw_history: false,
-        task: 0,
-    });
-    vec![Request::Patient { id }]
-}
-
-pub(super) fn patient_action(model: &mut Model, action: Action) -> Vec<Request> {
-    let Some(patient) = model.patient.as_mut() else {
-        return Vec::new();
-    };
+/// A key on a patient's record.
+pub fn action(patient: &mut PatientScreen, action: Action) -> Vec<Effect> {
     let assessments = patient
         .detail
         .as_ref()
@@ -62,23 +43,19 @@ pub(super) fn patient_action(model: &mut Model, action: Action) -> Vec<Request> 
                 .filter(|_| patient.tab == Tab::Tasks)
                 .and_then(|d| d.summary.tasks.get(patient.task))
             else {
-                model.message = Some(String::from("Space marks a task done on the Tasks tab"));
-                return Vec::new();
+                return vec![Effect::say("Space marks a task done on the Tasks tab")];
             };
-            if task.status != crate::domain::TaskStatus::Open {
-                model.message = Some(String::from("that task is not open"));
-                return Vec::new();
+            if task.status != TaskStatus::Open {
+                return vec![Effect::say("that task is not open")];
             }
-            let done = crate::domain::Task {
-                status: crate::domain::TaskStatus::Done,
+            let done = Task {
+                status: TaskStatus::Done,
                 ..task.clone()
             };
-            return vec![Request::Save {
-                ticket: 0,
-                save: Box::new(Save::Meeting(meeting_state::MeetingChange::Task(
-                    crate::domain::Edit::of(task.clone(), done),
-                ))),
-            }];
+            return vec![Effect::save(Save::Meeting(MeetingChange::Task(Edit::of(
+                task.clone(),
+                done,
+            ))))];
         }
         Action::MoveDown => patient.scroll += 1,
         Action::MoveUp => patient.scroll = patient.scroll.saturating_sub(1),
@@ -100,18 +77,16 @@ pub(super) fn patient_action(model: &mut Model, action: Action) -> Vec<Request> 
         Action::Confirm | Action::Dismiss => {
             // A review is of what the person reads: the assessment is on the Timeline tab.
             if patient.tab != Tab::Timeline {
-                model.message = Some(String::from(
+                return vec![Effect::say(
                     "the assessment is on the Timeline tab: review it there (Tab)",
-                ));
-                return Vec::new();
+                )];
             }
             let Some(item) = patient
                 .detail
                 .as_ref()
                 .and_then(|d| d.summary.assessments.get(patient.assessment))
             else {
-                model.message = Some(String::from("no assessment to review"));
-                return Vec::new();
+                return vec![Effect::say("no assessment to review")];
             };
             let decision = if action == Action::Confirm {
                 ReviewDecision::Confirmed
@@ -136,7 +111,7 @@ pub(super) fn patient_action(model: &mut Model, action: Action) -> Vec<Request> 
                 } else {
                     format!("{open} confounders are")
                 };
-                model.popup = Some(Popup::Choose {
+                return vec![Effect::Choose(Popup::Choose {
                     title: format!("{checks} still open: confirm anyway?"),
                     options: vec![
                         String::from("not yet"),
@@ -144,14 +119,21 @@ pub(super) fn patient_action(model: &mut Model, action: Action) -> Vec<Request> 
                     ],
                     selected: 0,
                     choice: ChoiceFor::ConfirmDespiteConfounders(Box::new(opened)),
-                });
-                return Vec::new();
+                })];
             }
-            model.input =
-                Some(Input::new(InputPurpose::Rationale(decision), String::new()).about(opened));
+            return vec![Effect::Ask(
+                Input::new(
+                    InputPurpose::Patient(PatientPurpose::Rationale(decision)),
+                    String::new(),
+                )
+                .about(opened),
+            )];
         }
         Action::AddNote => {
-            model.input = Some(Input::new(InputPurpose::Note, String::new()));
+            return vec![Effect::Ask(Input::new(
+                InputPurpose::Patient(PatientPurpose::Note),
+                String::new(),
+            ))];
         }
         Action::RawDetail => {
             patient.raw_history = !patient.raw_history;
@@ -160,8 +142,39 @@ pub(super) fn patient_action(model: &mut Model, action: Action) -> Vec<Request> 
                 patient.scroll = 0;
             }
         }
-        Action::WayForward => return way_forward::open(model),
+        Action::WayForward => return way_forward::open(patient),
         _ => {}
     }
     Vec::new()
+}
+
+/// Typed text submitted on a patient's record.
+pub fn submit(patient: &PatientScreen, purpose: PatientPurpose, input: &Input) -> Vec<Effect> {
+    let text = input.text().trim().to_owned();
+    match purpose {
+        PatientPurpose::Rationale(decision) => {
+            let Some(Opened::Review { ruleset, seen }) = &input.opened else {
+                return Vec::new();
+            };
+            if text.is_empty() {
+                return vec![Effect::say("a rationale is required: nothing saved")];
+            }
+            vec![Effect::save(Save::Review {
+                patient: patient.id,
+                ruleset: ruleset.clone(),
+                decision,
+                rationale: text,
+                seen: seen.clone(),
+            })]
+        }
+        PatientPurpose::Note => {
+            if text.is_empty() {
+                return Vec::new();
+            }
+            vec![Effect::save(Save::Note {
+                patient: patient.id,
+                text,
+            })]
+        }
+    }
 }

@@ -1,0 +1,122 @@
+//! Applies what the screens return ([`Effect`]) to the model: the prompt, a menu, the status
+//! line, and the screens they open. The one place a screen's wish becomes another part of the
+//! model, used by the router and its parts (popups, typing, replies).
+
+use super::effect::{Effect, Opening};
+use super::meeting_state::{AgendaPane, MeetingScreen};
+use super::model::{Model, PatientScreen, Screen, Tab};
+use super::screen::Ctx;
+use super::screen::meeting::leave_presentation;
+use super::way_forward_state::WayForwardScreen;
+use super::worker::Request;
+
+/// What every screen may read, as the model has it now.
+pub(super) fn ctx(model: &Model) -> Ctx {
+    Ctx {
+        today: model.today,
+        masked: model.masked,
+        care_team: model.overview.team.clone(),
+    }
+}
+
+/// Applies `effects` in order; returns what to ask the worker.
+pub(super) fn apply(model: &mut Model, effects: Vec<Effect>) -> Vec<Request> {
+    let mut requests = Vec::new();
+    for effect in effects {
+        match effect {
+            Effect::Request(request) => requests.push(request),
+            Effect::Ask(input) => model.input = Some(input),
+            Effect::Choose(popup) => model.popup = Some(popup),
+            Effect::Say(words) => model.message = Some(words),
+            Effect::Open(opening) => requests.extend(open(model, opening)),
+        }
+    }
+    requests
+}
+
+fn open(model: &mut Model, opening: Opening) -> Vec<Request> {
+    match opening {
+        Opening::Patient { id, back_to, tab } => {
+            model.screen = Screen::Patient;
+            model.patient = Some(PatientScreen::new(id, back_to, tab));
+            vec![Request::Patient { id }]
+        }
+        Opening::List(query) => {
+            model.list.query = query;
+            model.screen = Screen::Patients;
+            model.reload_list()
+        }
+        Opening::WayForward { patient, ruleset } => {
+            model.screen = Screen::WayForward;
+            model.way_forward = Some(WayForwardScreen::new(patient));
+            vec![Request::WayForward { patient, ruleset }]
+        }
+        Opening::Meetings => {
+            let effects = leave_presentation(model.meeting.as_mut());
+            let mut requests = apply(model, effects);
+            // The meetings screens are the shared display's: masking is one state for all of
+            // them, set on the way in (a person who shows identity there keeps it shown while
+            // they stay).
+            let entering = !matches!(
+                model.screen,
+                Screen::Meetings | Screen::Meeting | Screen::Presenting
+            );
+            if entering {
+                requests.extend(mask_for_the_shared_screen(model));
+            }
+            model.screen = Screen::Meetings;
+            model.meeting = None;
+            requests.push(Request::Meetings);
+            requests
+        }
+        Opening::Meeting(id) => {
+            model.screen = Screen::Meeting;
+            model.agenda_target = Some(id);
+            let mut requests = mask_for_the_shared_screen(model);
+            model.meeting = Some(MeetingScreen {
+                id,
+                view: None,
+                case: 0,
+                attendee: 0,
+                pane: AgendaPane::Agenda,
+                presenting: None,
+                pending: None,
+            });
+            requests.push(Request::Meeting { id });
+            requests
+        }
+        Opening::Presentation => {
+            model.screen = Screen::Presenting;
+            let Some(id) = model
+                .meeting
+                .as_ref()
+                .and_then(MeetingScreen::selected_case)
+                .map(|case| case.case.patient_id)
+            else {
+                return Vec::new();
+            };
+            if model
+                .patient
+                .as_ref()
+                .is_some_and(|p| p.id == id && p.detail.is_some())
+            {
+                return Vec::new();
+            }
+            // The case's patient, for its timeline and assessment; Esc leaves to the agenda.
+            model.patient = Some(PatientScreen::new(id, Screen::Meeting, Tab::Timeline));
+            vec![Request::Patient { id }]
+        }
+    }
+}
+
+/// Masks identity on the way into a screen meant for a shared display, and says so.
+fn mask_for_the_shared_screen(model: &mut Model) -> Vec<Request> {
+    if model.masked {
+        return Vec::new();
+    }
+    let requests = model.set_masked(true);
+    model.message = Some(String::from(
+        "identity masked for the shared screen: M shows it",
+    ));
+    requests
+}
