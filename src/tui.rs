@@ -73,7 +73,13 @@ pub enum TuiError {
 /// A new viewport for the model when the patient list shows another number of rows than it
 /// pages by: after a resize, or when the prompt line opens or closes.
 pub fn viewport_change(model: &Model, area: Rect) -> Option<Msg> {
-    let rows = usize::from(view::Areas::of(area, model).list_rows.height).max(1);
+    // A prompt opened on another screen leaves the list behind it as it was.
+    let areas = if model.screen == model::Screen::Patients {
+        view::Areas::of(area, model)
+    } else {
+        view::Areas::at_rest(area)
+    };
+    let rows = usize::from(areas.list_rows.height).max(1);
     (rows != model.viewport).then_some(Msg::Viewport(rows))
 }
 

@@ -381,6 +381,108 @@ fn the_list_pages_by_the_rows_it_draws_while_a_search_is_typed() {
     assert_eq!(harness.model.viewport, usize::from(at_rest.height));
 }
 
+// The dashboard's loop answers a request only after it has re-read the viewport (the reply is
+// an event of its own); `Harness::answer` answers before. These keep the loop's order.
+impl Harness {
+    fn answer_as_the_loop_does(&mut self, requests: Vec<worker::Request>) {
+        let area = Rect::new(0, 0, self.width, self.height);
+        let mut queue: VecDeque<worker::Request> = requests.into();
+        while let Some(request) = queue.pop_front() {
+            let reply = worker::handle(&mut self.store, &self.rules, request, today());
+            queue.extend(app::update(&mut self.model, Msg::Reply(reply)));
+            if let Some(msg) = viewport_change(&self.model, area) {
+                queue.extend(app::update(&mut self.model, msg));
+            }
+        }
+    }
+
+    fn key_as_the_loop_does(&mut self, code: KeyCode) {
+        let area = Rect::new(0, 0, self.width, self.height);
+        let event = TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE));
+        let mut requests = Vec::new();
+        for msg in dashboard::translate(&self.model, &self.keymap, Event::Terminal(event), area) {
+            requests.extend(app::update(&mut self.model, msg));
+        }
+        if let Some(msg) = viewport_change(&self.model, area) {
+            requests.extend(app::update(&mut self.model, msg));
+        }
+        self.answer_as_the_loop_does(requests);
+    }
+}
+
+#[test]
+fn escape_on_a_typed_search_leaves_the_list_pageable_to_its_end() {
+    let mut harness = Harness::new(300, 120, 40);
+    let everyone = harness.model.list.total().unwrap();
+    harness.key_as_the_loop_does(KeyCode::Char('/'));
+    harness.key_as_the_loop_does(KeyCode::Char('a'));
+    harness.key_as_the_loop_does(KeyCode::Esc);
+    assert_eq!(harness.model.list.total(), Some(everyone));
+    assert!(
+        !harness.model.list.at_end,
+        "{} rows of {everyone} loaded, and the list thinks it has ended",
+        harness.model.list.rows.len()
+    );
+    for _ in 0..100 {
+        harness.key_as_the_loop_does(KeyCode::Char('j'));
+    }
+    assert_eq!(harness.model.list.position(), Some(100));
+}
+
+#[test]
+fn a_rationale_saved_on_the_prompt_line_leaves_the_list_pageable_to_its_end() {
+    let mut harness = Harness::new(300, 120, 40);
+    let everyone = harness.model.list.total().unwrap();
+    let flagged = harness
+        .model
+        .list
+        .rows
+        .iter()
+        .position(|row| row.status.is_some())
+        .expect("a row with an assessment");
+    for _ in 0..flagged {
+        harness.key_as_the_loop_does(KeyCode::Char('j'));
+    }
+    harness.key_as_the_loop_does(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Patient);
+    harness.key_as_the_loop_does(KeyCode::Char('x'));
+    assert!(harness.model.input.is_some(), "{}", harness.screen());
+    for c in "seen by neurology".chars() {
+        harness.key_as_the_loop_does(KeyCode::Char(c));
+    }
+    harness.key_as_the_loop_does(KeyCode::Enter);
+    assert!(harness.model.input.is_none(), "{}", harness.screen());
+    harness.key_as_the_loop_does(KeyCode::Esc);
+    assert_eq!(harness.model.screen, Screen::Patients);
+    assert!(
+        !harness.model.list.at_end,
+        "{} rows of {everyone} loaded, and the list thinks it has ended",
+        harness.model.list.rows.len()
+    );
+}
+
+#[test]
+fn a_prompt_on_the_patient_screen_does_not_scroll_the_list_behind_it() {
+    let mut harness = Harness::new(300, 120, 40);
+    let rows = harness.model.viewport;
+    for _ in 1..rows {
+        harness.press('j');
+    }
+    assert_eq!(harness.model.list.top, 0);
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Patient);
+    harness.press('x'); // a rationale: on the prompt line
+    let prompted = harness.model.input.is_some();
+    harness.key(KeyCode::Esc);
+    harness.key(KeyCode::Esc);
+    assert_eq!(harness.model.screen, Screen::Patients);
+    assert!(prompted, "the patient had no assessment to dismiss");
+    assert_eq!(
+        harness.model.list.top, 0,
+        "the list scrolled behind the patient screen"
+    );
+}
+
 /// Reaches a screen from the patient list by its keys, then draws it at every size from 1×1 to
 /// 300×100: each small size (where layouts run out of room first) and the extremes, then sizes
 /// sampled by proptest (`PROPTEST_CASES` changes how many; a failure is shrunk to the smallest

@@ -375,6 +375,7 @@ mod tests {
                     position: Some(0),
                     select_last: false,
                 },
+                limit: 50,
                 rows: (1..=count).map(row).collect(),
             }),
         );
@@ -418,6 +419,7 @@ mod tests {
             Msg::Reply(Reply::Page {
                 generation: old,
                 placement: Placement::Append,
+                limit: 50,
                 rows: (100..110).map(row).collect(),
             }),
         );
@@ -437,6 +439,7 @@ mod tests {
                     position: None,
                     select_last: true,
                 },
+                limit: 50,
                 rows: (951..=1000).map(row).collect(),
             }),
         );

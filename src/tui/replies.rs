@@ -15,12 +15,13 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
         Reply::Page {
             generation,
             placement,
+            limit,
             rows,
         } => {
             if generation != model.list.generation {
                 return Vec::new();
             }
-            placed(&mut model.list, model.viewport, placement, rows);
+            placed(&mut model.list, model.viewport, placement, limit, rows);
             Vec::new()
         }
         Reply::Counts { generation, counts } => {

@@ -203,6 +203,8 @@ pub enum Reply {
     Page {
         generation: u64,
         placement: Placement,
+        /// The rows asked for: fewer came back only at the end of the list.
+        limit: usize,
         rows: Vec<PatientRow>,
     },
     Counts {
@@ -628,6 +630,7 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
             .map(|rows| Reply::Page {
                 generation,
                 placement,
+                limit,
                 rows,
             }),
         Request::Counts { generation, filter } => store

@@ -142,14 +142,16 @@ pub fn cycle<T: Clone + PartialEq>(current: Option<&T>, values: &[T]) -> Option<
     }
 }
 
-/// A page of rows from the worker, placed into the window kept in memory.
+/// A page of rows from the worker, placed into the window kept in memory; `limit` is how many
+/// were asked for (the page size of the moment it was asked, which the prompt line or a
+/// resize may have changed since).
 pub fn placed(
     list: &mut PatientList,
     viewport: usize,
     placement: Placement,
+    limit: usize,
     rows: Vec<PatientRow>,
 ) {
-    let page = page_size(viewport);
     list.loading = false;
     match placement {
         Placement::Replace {
@@ -159,7 +161,7 @@ pub fn placed(
             let count = rows.len();
             list.rows = rows;
             list.at_start = position == Some(0);
-            list.at_end = count < page || select_last;
+            list.at_end = count < limit || select_last;
             list.first_position =
                 position.or_else(|| list.total().map(|total| total.saturating_sub(count as u64)));
             if select_last {
@@ -174,7 +176,7 @@ pub fn placed(
             }
         }
         Placement::Append => {
-            if rows.len() < page {
+            if rows.len() < limit {
                 list.at_end = true;
             }
             list.rows.extend(rows);
@@ -190,7 +192,7 @@ pub fn placed(
         }
         Placement::Prepend => {
             let count = rows.len();
-            if count < page {
+            if count < limit {
                 list.at_start = true;
             }
             let mut rows = rows;
@@ -200,7 +202,7 @@ pub fn placed(
             list.top += count;
             list.first_position = list.first_position.map(|p| p.saturating_sub(count as u64));
             if list.rows.len() > WINDOW {
-                let keep = (list.top + viewport + page).max(WINDOW);
+                let keep = (list.top + viewport + limit).max(WINDOW);
                 if list.rows.len() > keep {
                     list.rows.truncate(keep);
                     list.at_end = false;
