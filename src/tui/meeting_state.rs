@@ -1,6 +1,6 @@
 //! The meeting screens' state: the list of meetings with the team's open tasks, one meeting's
 //! agenda and attendees, the case being presented and an outcome being recorded. Plain data:
-//! [`super::meeting`] changes it. The meeting itself (its view, its changes) is
+//! [`super::screen::meeting`] changes it. The meeting itself (its view, its changes) is
 //! [`crate::meeting`]'s.
 
 use crate::domain::{MeetingCase, Outcome};
