@@ -16,6 +16,9 @@
 //!   network.
 //! - [`way_forward`]: the four way-forward steps: stored records completed with the rules'
 //!   suggestions, and the checked entry point for every change.
+//! - [`meeting`]: an MDT meeting completed with what the rules and the way forward add (one
+//!   view for the screens and the minutes), and the entry point for every change to it.
+//! - [`minutes`]: a meeting's minutes, Markdown or HTML, for `refract minutes` and the screen.
 //! - [`tui`]: the dashboard (the only layer that draws).
 //! - [`cli`]: the headless commands and the command-line contract.
 
@@ -27,6 +30,7 @@ pub mod digest;
 pub mod domain;
 pub mod fhir;
 pub mod import;
+pub mod meeting;
 pub mod minutes;
 pub mod out_file;
 pub mod pull;

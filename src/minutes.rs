@@ -1,5 +1,6 @@
 //! The minutes of an MDT meeting from its record, for `refract minutes` and for the meeting
-//! screen alike. They are built once as plain text fields and then rendered as Markdown or as
+//! screen alike. They are built from the meeting as the screens show it
+//! ([`crate::meeting::load`]), once as plain text fields, and then rendered as Markdown or as
 //! one self-contained, printable HTML page, so both formats always say the same thing.
 //! Patients are shown masked (initials, age at the meeting, sex) unless asked for identified.
 
@@ -8,10 +9,11 @@ use std::path::Path;
 
 use chrono::NaiveDateTime;
 
-use crate::domain::{OutcomeCategory, PlanFollowed, TaskStatus, missing_specialties};
+use crate::domain::{OutcomeCategory, PlanFollowed, TaskStatus};
+use crate::meeting::{self, MeetingView};
 use crate::out_file::{self, OutFileError};
 use crate::rules::Rules;
-use crate::store::{AuditHead, CaseDetail, MeetingDetail, Store, StoreError};
+use crate::store::{AuditHead, CaseDetail, Store, StoreError};
 
 /// Why minutes were not made or written.
 #[derive(Debug, thiserror::Error)]
@@ -32,11 +34,11 @@ pub fn render(
     html: bool,
     identified: bool,
 ) -> Result<String, StoreError> {
-    let detail = store.meeting(id)?;
+    let view = meeting::load(store, rules, id)?;
     // Meetings are entered in local wall-clock time.
     let now = chrono::Local::now().naive_local();
     let head = store.audit_head()?;
-    let minutes = Minutes::build(&detail, rules, identified, now, head.as_ref());
+    let minutes = Minutes::build(&view, rules, identified, now, head.as_ref());
     Ok(if html {
         minutes.html()
     } else {
@@ -115,12 +117,13 @@ impl Minutes {
     }
 
     fn build(
-        detail: &MeetingDetail,
+        view: &MeetingView,
         rules: &Rules,
         identified: bool,
         now: NaiveDateTime,
         audit_head: Option<&AuditHead>,
     ) -> Self {
+        let detail = &view.detail;
         let meeting = &detail.meeting;
         let person = |name: &str, specialty: &str| format!("{name} ({specialty})");
         let present = detail
@@ -140,7 +143,8 @@ impl Minutes {
         let cases = detail
             .cases
             .iter()
-            .map(|case| CaseMinutes::build(case, detail, rules, identified, day))
+            .zip(&view.missing)
+            .map(|(case, missing)| CaseMinutes::build(case, missing, rules, identified, day))
             .collect();
         Minutes {
             title: meeting.title.clone(),
@@ -373,7 +377,7 @@ impl Minutes {
 impl CaseMinutes {
     fn build(
         case: &CaseDetail,
-        detail: &MeetingDetail,
+        absent_specialties: &[String],
         rules: &Rules,
         identified: bool,
         day: chrono::NaiveDate,
@@ -387,15 +391,11 @@ impl CaseMinutes {
         } else {
             case.masked_identity(day)
         };
-        let rule_set = rules.get(&case.ruleset);
-        let condition = match rule_set {
+        let condition = match rules.get(&case.ruleset) {
             Some(set) => set.name.clone(),
             None if case.ruleset.is_empty() => String::from("condition not set"),
             None => case.ruleset.clone(),
         };
-        let absent_specialties = rule_set.map_or_else(Vec::new, |set| {
-            missing_specialties(&set.specialties, &detail.attendees)
-        });
         let question = Some(case.case.question.trim())
             .filter(|q| !q.is_empty())
             .map(str::to_owned);
@@ -446,7 +446,7 @@ impl CaseMinutes {
             condition,
             question,
             outcome,
-            absent_specialties,
+            absent_specialties: absent_specialties.to_vec(),
             tasks,
             plan_followed,
         }

@@ -13,9 +13,12 @@ use std::thread;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use refract::domain::{
-    AgendaProblem, Outcome, OutcomeCategory, Patient, PatientId, PatientRecord, PlanFollowed, Sex,
-    TaskStatus, can_present,
+    AgendaProblem, Attendee, Edit, Outcome, OutcomeCategory, Patient, PatientId, PatientRecord,
+    PlanFollowed, Sex, TaskStatus, can_present,
 };
+use refract::meeting::{self, MeetingChange};
+use refract::minutes;
+use refract::rules::Rules;
 use refract::store::{self, OpenMode, Source, Store};
 use tempfile::TempDir;
 
@@ -591,6 +594,45 @@ fn minutes_in_markdown() {
     let fixture = fixture();
     let minutes = stdout_of(refract(&fixture.db).args(["minutes", &fixture.meeting.to_string()]));
     insta::assert_snapshot!("minutes_markdown", without_hash(&minutes));
+}
+
+/// The meeting screen and the minutes read one view of the meeting: who is missing from the
+/// room is the same in both, and a change saved through the one entry point shows in both.
+#[test]
+fn the_screen_and_the_minutes_read_one_view_of_the_meeting() {
+    let fixture = fixture();
+    let rules = Rules::embedded().unwrap();
+    let mut store = open(&fixture.db);
+    let absent_line = "**Needed specialties absent:** neurosurgery";
+    let view = meeting::load(&store, &rules, fixture.meeting).unwrap();
+    assert_eq!(view.missing, vec![vec![String::from("neurosurgery")]; 3]);
+    let before = minutes::render(&store, &rules, fixture.meeting, false, false).unwrap();
+    assert_eq!(before.matches(absent_line).count(), 3, "{before}");
+
+    let surgeon = view
+        .detail
+        .attendees
+        .iter()
+        .find(|a| a.specialty == "neurosurgery")
+        .unwrap()
+        .clone();
+    let arrived = Attendee {
+        present: true,
+        ..surgeon.clone()
+    };
+    let said = meeting::apply(
+        &mut store,
+        &MeetingChange::Attendee(Edit::of(surgeon, arrived)),
+        today(),
+    )
+    .unwrap();
+    assert_eq!(said, "present");
+
+    let view = meeting::load(&store, &rules, fixture.meeting).unwrap();
+    assert!(view.missing.iter().all(Vec::is_empty), "{:?}", view.missing);
+    let after = minutes::render(&store, &rules, fixture.meeting, false, false).unwrap();
+    assert!(!after.contains("Needed specialties absent"), "{after}");
+    assert!(after.contains("Dr K. Nakamura (neurosurgery)"), "{after}");
 }
 
 #[test]

@@ -10,7 +10,6 @@
 use std::io::Write;
 
 use chrono::{Local, LocalResult, NaiveDateTime, NaiveTime, TimeZone};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
@@ -22,8 +21,8 @@ use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, 
 use super::wire_out::{
     Activity, ActivityDetail, Annotation, CarePlan, CodeableConcept, Coding, Condition, Display,
     Dosage, DoseAndRate, Entry, Extension, Goal, GoalTarget, HumanName, Identifier,
-    MedicationStatement, Observation, Patient, Period, Procedure, Quantity, Reference, Resource,
-    Restriction, Task, Text,
+    MedicationStatement, NonBlank, Observation, Patient, Period, Procedure, Quantity, Reference,
+    Resource, Restriction, Task, Text,
 };
 
 /// Extension URLs: mCODE's termination reason, and refract's own for what FHIR lacks.
@@ -90,10 +89,9 @@ pub fn write_bundle(
         entries.extend(meeting_entries(&summary, &cases));
         entries.extend(way_forward_entries(&summary));
         for entry in entries {
-            // Through a `Value` so that text the user left blank can be pruned (see
-            // `prune_empty`).
-            let mut entry = serde_json::to_value(&entry)?;
-            prune_empty(&mut entry);
+            // Through a `Value`, whose members are in name order: the order the export has
+            // always written them in (the structs' order would put `resourceType` first).
+            let entry = serde_json::to_value(&entry)?;
             if !first {
                 out.write_all(b",").map_err(io)?;
             }
@@ -128,24 +126,6 @@ fn utc_instant(at: NaiveDateTime) -> String {
     format!("{}Z", format_datetime(at).as_str().replace(' ', "T"))
 }
 
-/// Removes empty strings, arrays and objects, and then the objects and arrays they leave empty:
-/// no FHIR element may be empty (`"unit": ""` is not a string, `[]` not a list).
-fn prune_empty(value: &mut Value) -> bool {
-    match value {
-        Value::String(text) => text.is_empty(),
-        Value::Array(items) => {
-            items.retain_mut(|item| !prune_empty(item));
-            items.is_empty()
-        }
-        Value::Object(members) => {
-            members.retain(|_, member| !prune_empty(member));
-            members.is_empty()
-        }
-        Value::Null => true,
-        Value::Bool(_) | Value::Number(_) => false,
-    }
-}
-
 fn entry(full_url: &str, resource: Resource) -> Entry {
     Entry {
         full_url: format!("urn:uuid:{full_url}"),
@@ -164,10 +144,10 @@ fn concept(system: &'static str, code: &str, display: &str) -> CodeableConcept {
     CodeableConcept {
         coding: vec![Coding {
             system,
-            code: code.to_owned(),
-            display: Some(display.to_owned()),
+            code: NonBlank::new(code),
+            display: NonBlank::new(display),
         }],
-        text: Some(display.to_owned()),
+        text: NonBlank::new(display),
     }
 }
 
@@ -176,7 +156,7 @@ fn bare_code(system: &'static str, code: &str) -> CodeableConcept {
     CodeableConcept {
         coding: vec![Coding {
             system,
-            code: code.to_owned(),
+            code: NonBlank::new(code),
             display: None,
         }],
         text: None,
@@ -187,27 +167,28 @@ fn bare_code(system: &'static str, code: &str) -> CodeableConcept {
 fn code_extension(url: impl Into<String>, code: &str) -> Extension {
     Extension {
         url: url.into(),
-        value_code: Some(code.to_owned()),
+        value_code: NonBlank::new(code),
         ..Extension::default()
     }
 }
 
-fn text(text: impl Into<String>) -> Text {
-    Text { text: text.into() }
+/// A concept of free text; none for blank text.
+fn text(text: impl Into<String>) -> Option<Text> {
+    NonBlank::new(text).map(|text| Text { text })
 }
 
-fn display(display: impl Into<String>) -> Display {
-    Display {
-        display: display.into(),
-    }
+/// A reference by name; none for a blank name.
+fn display(display: impl Into<String>) -> Option<Display> {
+    NonBlank::new(display).map(|display| Display { display })
 }
 
-fn note(text: impl Into<String>) -> Annotation {
-    Annotation {
+/// A note; none for blank text.
+fn note(text: impl Into<String>) -> Option<Annotation> {
+    NonBlank::new(text).map(|text| Annotation {
         author_string: None,
         time: None,
-        text: text.into(),
-    }
+        text,
+    })
 }
 
 fn termination(reason: StopReason) -> Extension {
@@ -255,15 +236,15 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         id: patient_uuid.clone(),
         identifier: vec![Identifier {
             kind: bare_code("http://terminology.hl7.org/CodeSystem/v2-0203", "MR"),
-            value: mrn.to_owned(),
+            value: NonBlank::new(mrn),
         }],
         name: vec![HumanName {
             use_: "official",
-            family: patient.family_name.clone(),
+            family: NonBlank::new(patient.family_name.as_str()),
             given: patient
                 .given_name
                 .split_whitespace()
-                .map(str::to_owned)
+                .filter_map(NonBlank::new)
                 .collect(),
         }],
         gender: patient.sex.as_str(),
@@ -315,14 +296,14 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         if let Some(code) = &exposure.rxnorm {
             coding.push(Coding {
                 system: RXNORM,
-                code: code.clone(),
-                display: Some(exposure.text.clone()),
+                code: NonBlank::new(code.as_str()),
+                display: NonBlank::new(exposure.text.as_str()),
             });
         }
         if let Some(code) = &exposure.atc {
             coding.push(Coding {
                 system: ATC,
-                code: code.clone(),
+                code: NonBlank::new(code.as_str()),
                 display: None,
             });
         }
@@ -344,10 +325,10 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 },
             ];
             // An extension must have a value: an unnamed regimen is left out, not written empty.
-            if !line.regimen.trim().is_empty() {
+            if let Some(regimen) = NonBlank::new(line.regimen.as_str()) {
                 parts.push(Extension {
                     url: String::from("regimen"),
-                    value_string: Some(line.regimen.clone()),
+                    value_string: Some(regimen),
                     ..Extension::default()
                 });
             }
@@ -383,7 +364,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             subject: subject.clone(),
             medication_codeable_concept: CodeableConcept {
                 coding,
-                text: Some(exposure.text.clone()),
+                text: NonBlank::new(exposure.text.as_str()),
             },
             effective_period: Period {
                 start: Some(clinical_datetime(exposure.start)),
@@ -396,7 +377,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                     dose_and_rate: vec![DoseAndRate {
                         dose_quantity: Quantity {
                             value: dose.value,
-                            unit: Some(dose.unit.clone()),
+                            unit: NonBlank::new(dose.unit.as_str()),
                         },
                     }],
                 })
@@ -417,7 +398,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 (Some(value), _) => (
                     Some(Quantity {
                         value,
-                        unit: observation.unit.clone(),
+                        unit: observation.unit.as_deref().and_then(NonBlank::new),
                     }),
                     None,
                 ),
@@ -432,7 +413,9 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             effective_date_time: clinical_datetime(observation.effective),
             value_quantity,
             value_codeable_concept,
-            method: observation.setting.map(|setting| text(setting.as_str())),
+            method: observation
+                .setting
+                .and_then(|setting| text(setting.as_str())),
             note: Vec::new(),
         };
         entries.push(entry(&id, Resource::Observation(resource)));
@@ -483,7 +466,9 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                     value_quantity: None,
                     value_codeable_concept: Some(concept(SNOMED, code, display)),
                     method: None,
-                    note: vec![note(format!("{} {}: {words}", line.label(), line.regimen))],
+                    note: note(format!("{} {}: {words}", line.label(), line.regimen))
+                        .into_iter()
+                        .collect(),
                 }),
             ));
         }
@@ -511,17 +496,21 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
     for item in &summary.assessments {
         let assessment = &item.assessment;
         let id = uuid(&[mrn, "CarePlan", "assessment", &assessment.ruleset]);
-        let mut notes = vec![note(
+        let mut notes: Vec<Annotation> = note(
             "Suspected status from published criteria, for clinician review; not a diagnosis.",
-        )];
+        )
+        .into_iter()
+        .collect();
         if let Some(review) = &item.latest_review
             && item.review != ReviewState::Unreviewed
         {
-            notes.push(Annotation {
-                author_string: Some(review.by.clone()),
-                time: Some(utc_instant(review.at)),
-                text: format!("{}: {}", review.decision, review.rationale),
-            });
+            notes.extend(
+                note(format!("{}: {}", review.decision, review.rationale)).map(|note| Annotation {
+                    author_string: NonBlank::new(review.by.as_str()),
+                    time: Some(utc_instant(review.at)),
+                    ..note
+                }),
+            );
         }
         let supporting: Vec<Reference> = assessment
             .evidence
@@ -537,7 +526,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             intent: "plan",
             category: vec![concept(SNOMED, "312384001", "Multidisciplinary assessment")],
             title: format!("{}: {} (suspected)", assessment.ruleset, assessment.label),
-            description: Some(
+            description: NonBlank::new(
                 assessment
                     .reasons
                     .iter()
@@ -600,24 +589,23 @@ fn meeting_entries(summary: &PatientSummary, cases: &[PatientCase]) -> Vec<Entry
         }
         // A date: a FHIR dateTime with a time needs a zone, and meetings are kept in local time.
         let when = format_date(item.meeting.starts_at.date());
+        let dated = |note: Annotation| Annotation {
+            time: Some(when.as_str().to_owned()),
+            ..note
+        };
         let mut notes = Vec::new();
         if !case.question.trim().is_empty() {
-            notes.push(Annotation {
-                author_string: None,
-                time: Some(when.as_str().to_owned()),
-                text: format!("Question: {}", case.question.trim()),
-            });
+            notes.extend(note(format!("Question: {}", case.question.trim())).map(dated));
         }
-        notes.push(Annotation {
-            author_string: None,
-            time: Some(when.as_str().to_owned()),
-            text: format!(
+        notes.extend(
+            note(format!(
                 "Comes back to the MDT: {}",
                 if case.comes_back { "yes" } else { "no" }
-            ),
-        });
+            ))
+            .map(dated),
+        );
         if let Some(reason) = &case.plan_followed_reason {
-            notes.push(note(format!("Plan followed: {reason}")));
+            notes.extend(note(format!("Plan followed: {reason}")));
         }
         let title = match &case.outcome_category {
             Some(machine) => format!("MDT outcome: {}", OutcomeCategory::label_of(machine)),
@@ -637,7 +625,7 @@ fn meeting_entries(summary: &PatientSummary, cases: &[PatientCase]) -> Vec<Entry
                 reference: None,
                 detail: Some(ActivityDetail {
                     status: "not-started",
-                    description: Some(option.clone()),
+                    description: NonBlank::new(option.as_str()),
                     ..ActivityDetail::default()
                 }),
             });
@@ -661,12 +649,10 @@ fn meeting_entries(summary: &PatientSummary, cases: &[PatientCase]) -> Vec<Entry
             intent: "plan",
             category,
             title,
-            description: Some(case.outcome_text.trim().to_owned()),
+            description: NonBlank::new(case.outcome_text.trim()),
             subject: subject.clone(),
             created: Some(when.as_str().to_owned()),
-            author: Some(display(
-                item.meeting.team.as_deref().unwrap_or(&item.meeting.title),
-            )),
+            author: display(item.meeting.team.as_deref().unwrap_or(&item.meeting.title)),
             goal: Vec::new(),
             supporting_info: Vec::new(),
             activity,
@@ -692,9 +678,9 @@ fn meeting_entries(summary: &PatientSummary, cases: &[PatientCase]) -> Vec<Entry
             },
             intent: "plan",
             code: None,
-            description: task.what.clone(),
+            description: NonBlank::new(task.what.as_str()),
             for_: subject.clone(),
-            owner: task.owner.as_deref().map(display),
+            owner: task.owner.as_deref().and_then(display),
             restriction: task.due.map(|due| Restriction {
                 period: Period {
                     start: None,
@@ -750,9 +736,14 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
                     title,
                 )),
                 status,
-                description: Some(step.notes.clone()),
-                status_reason: step.na_reason.as_deref().map(text),
-                performer: step.owner.as_deref().map(display).into_iter().collect(),
+                description: NonBlank::new(step.notes.as_str()),
+                status_reason: step.na_reason.as_deref().and_then(text),
+                performer: step
+                    .owner
+                    .as_deref()
+                    .and_then(display)
+                    .into_iter()
+                    .collect(),
                 scheduled_period: step.due.map(|due| Period {
                     start: None,
                     end: Some(format_date(due).as_str().to_owned()),
@@ -782,7 +773,7 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
                 performer: referral
                     .to_whom
                     .as_deref()
-                    .map(display)
+                    .and_then(display)
                     .into_iter()
                     .collect(),
                 scheduled_string: referral
@@ -833,8 +824,8 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
                     &name,
                 )),
                 status,
-                status_reason: option.stance_reason.as_deref().map(text),
-                description: Some(notes.join("\n")),
+                status_reason: option.stance_reason.as_deref().and_then(text),
+                description: NonBlank::new(notes.join("\n")),
                 ..ActivityDetail::default()
             };
             activity.push(Activity {
@@ -885,11 +876,11 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
                     &format!("check-{}", item.key),
                     &item.text,
                 )),
-                description: item.text.clone(),
+                description: NonBlank::new(item.text.as_str()),
                 for_: subject.clone(),
                 owner: None,
                 restriction: None,
-                note: item.detail.as_deref().map(note).into_iter().collect(),
+                note: item.detail.as_deref().and_then(note).into_iter().collect(),
             };
             entries.push(entry(&id, Resource::Task(task)));
         }
@@ -911,7 +902,12 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
                         "In Progress"
                     },
                 ),
-                description: text(goal.description.clone()),
+                description: Text {
+                    text: NonBlank::or(
+                        goal.description.as_str(),
+                        "Well-being goal (no description)",
+                    ),
+                },
                 subject: subject.clone(),
                 target: goal
                     .due

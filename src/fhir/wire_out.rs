@@ -2,10 +2,32 @@
 //! compiler rather than spelled out in `json!` literals, where a misspelt element name or a
 //! value of the wrong kind would pass unnoticed. Only the elements refract writes are here.
 //!
-//! Absent elements are `None` or empty lists and are left out; an element made of text the
-//! user left blank is removed afterwards by the export's pruning (FHIR allows no empty value).
+//! FHIR allows no empty value (`""`, `[]`, `{}`) and no string of whitespace alone, so the types
+//! say what may be absent: absent elements are `None` or empty lists and are left out, and text
+//! that comes from a person or an import is a [`NonBlank`], which text left blank never becomes.
+//! An element that such text alone would fill (a performer's name, a note) is absent with it.
 
 use serde::Serialize;
+
+/// Text with something in it: FHIR's string SHALL hold non-whitespace content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct NonBlank(String);
+
+impl NonBlank {
+    /// The text as written, or `None` when it is empty or whitespace alone.
+    pub fn new(text: impl Into<String>) -> Option<Self> {
+        let text = text.into();
+        (!text.trim().is_empty()).then_some(NonBlank(text))
+    }
+
+    /// The text, or `otherwise` (refract's own words, never blank) when it is blank: for an
+    /// element FHIR requires.
+    pub fn or(text: impl Into<String>, otherwise: &'static str) -> Self {
+        debug_assert!(!otherwise.trim().is_empty(), "a fallback must not be blank");
+        Self::new(text).unwrap_or_else(|| NonBlank(otherwise.to_owned()))
+    }
+}
 
 /// A bundle entry: the resource and the `urn:uuid:` it is known by inside the bundle.
 #[derive(Debug, Serialize)]
@@ -37,28 +59,37 @@ pub struct Reference {
 /// A reference by name alone (an owner, a team), where refract has no resource to point at.
 #[derive(Debug, Clone, Serialize)]
 pub struct Display {
-    pub display: String,
+    pub display: NonBlank,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Coding {
     pub system: &'static str,
-    pub code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub display: Option<String>,
+    pub code: Option<NonBlank>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display: Option<NonBlank>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeableConcept {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub coding: Vec<Coding>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: Option<NonBlank>,
+}
+
+impl CodeableConcept {
+    /// Neither a coding nor text: a concept that says nothing, and is left out.
+    pub fn is_empty(&self) -> bool {
+        self.coding.is_empty() && self.text.is_none()
+    }
 }
 
 /// A CodeableConcept of free text alone (a reason, a method).
 #[derive(Debug, Serialize)]
 pub struct Text {
-    pub text: String,
+    pub text: NonBlank,
 }
 
 /// An extension; exactly one of the values, or nested extensions, is set.
@@ -67,11 +98,11 @@ pub struct Text {
 pub struct Extension {
     pub url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_code: Option<String>,
+    pub value_code: Option<NonBlank>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_integer: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_string: Option<String>,
+    pub value_string: Option<NonBlank>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_codeable_concept: Option<CodeableConcept>,
     /// The parts of a complex extension (FHIR's `extension` inside an extension).
@@ -83,10 +114,10 @@ pub struct Extension {
 #[serde(rename_all = "camelCase")]
 pub struct Annotation {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub author_string: Option<String>,
+    pub author_string: Option<NonBlank>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
-    pub text: String,
+    pub text: NonBlank,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -101,23 +132,25 @@ pub struct Period {
 pub struct Quantity {
     pub value: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<NonBlank>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Identifier {
     #[serde(rename = "type")]
     pub kind: CodeableConcept,
-    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<NonBlank>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct HumanName {
     #[serde(rename = "use")]
     pub use_: &'static str,
-    pub family: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<NonBlank>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub given: Vec<String>,
+    pub given: Vec<NonBlank>,
 }
 
 #[derive(Debug, Serialize)]
@@ -173,6 +206,8 @@ pub struct MedicationStatement {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub status_reason: Vec<CodeableConcept>,
     pub subject: Reference,
+    /// Left out when the record has neither a code nor a name for the drug.
+    #[serde(skip_serializing_if = "CodeableConcept::is_empty")]
     pub medication_codeable_concept: CodeableConcept,
     pub effective_period: Period,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -228,7 +263,7 @@ pub struct ActivityDetail {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub performer: Vec<Display>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<NonBlank>,
 }
 
 /// A CarePlan activity: a reference to a Task, or a detail.
@@ -251,7 +286,7 @@ pub struct CarePlan {
     pub category: Vec<CodeableConcept>,
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<NonBlank>,
     pub subject: Reference,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
@@ -282,7 +317,8 @@ pub struct Task {
     pub intent: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<CodeableConcept>,
-    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<NonBlank>,
     #[serde(rename = "for")]
     pub for_: Reference,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -305,6 +341,7 @@ pub struct Goal {
     pub id: String,
     pub lifecycle_status: &'static str,
     pub achievement_status: CodeableConcept,
+    /// Required (1..1): a goal left without words is named as such.
     pub description: Text,
     pub subject: Reference,
     #[serde(skip_serializing_if = "Vec::is_empty")]

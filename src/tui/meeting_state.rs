@@ -1,107 +1,11 @@
 //! The meeting screens' state: the list of meetings with the team's open tasks, one meeting's
-//! agenda and attendees, the case being presented, an outcome being recorded, and the changes
-//! the screens send to the worker. Plain data: [`super::meeting`] changes it.
+//! agenda and attendees, the case being presented and an outcome being recorded. Plain data:
+//! [`super::screen::meeting`] changes it. The meeting itself (its view, its changes) is
+//! [`crate::meeting`]'s.
 
-use chrono::{NaiveDate, NaiveDateTime};
-
-use crate::domain::{Attendee, CareOption, Edit, MeetingCase, Outcome, PatientId, Task};
-use crate::store::{MeetingDetail, MeetingSummary, PatientCase, TaskRow};
-
-/// What the worker adds to a stored meeting for the screens.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MeetingView {
-    pub detail: MeetingDetail,
-    /// Per case (agenda order): the specialties its rule set needs that no attendee present
-    /// brings.
-    pub missing: Vec<Vec<String>>,
-    /// Per case: the patient's way-forward progress for the case's condition (steps closed, of
-    /// four), when a way forward was started.
-    pub progress: Vec<Option<usize>>,
-    /// Per case: the options recorded on the patient's way forward, to choose from.
-    pub options: Vec<Vec<CareOption>>,
-    /// Per case: the last earlier discussion of the same patient, to say whether its plan was
-    /// followed.
-    pub previous: Vec<Option<PatientCase>>,
-}
-
-/// One change to a meeting.
-#[derive(Debug, Clone, PartialEq)]
-pub enum MeetingChange {
-    Create {
-        starts_at: NaiveDateTime,
-        title: String,
-        team: Option<String>,
-    },
-    /// Adds a patient to a meeting's agenda (`None`: the next meeting).
-    AddCase {
-        meeting: Option<i64>,
-        patient: PatientId,
-        ruleset: Option<String>,
-    },
-    MoveCase {
-        case: i64,
-        up: bool,
-    },
-    RemoveCase {
-        case: i64,
-    },
-    Presented {
-        case: i64,
-        seconds: u32,
-    },
-    AddAttendee {
-        meeting: i64,
-        name: String,
-        specialty: String,
-    },
-    /// A case's question, time box, outcome (decision, option, recommendation, comes back) or
-    /// whether its plan was followed, as the person opened the case and as they save it.
-    Case(Edit<MeetingCase>),
-    /// An attendee marked present or absent.
-    Attendee(Edit<Attendee>),
-    AddTask {
-        patient: PatientId,
-        case: Option<i64>,
-        what: String,
-        owner: Option<String>,
-        due: Option<NaiveDate>,
-    },
-    /// A task's status.
-    Task(Edit<Task>),
-}
-
-impl MeetingChange {
-    /// The same change, saved over what a colleague changed since it was opened.
-    #[must_use]
-    pub fn overwriting(self) -> Self {
-        match self {
-            MeetingChange::Case(edit) => MeetingChange::Case(edit.overwriting()),
-            MeetingChange::Attendee(edit) => MeetingChange::Attendee(edit.overwriting()),
-            MeetingChange::Task(edit) => MeetingChange::Task(edit.overwriting()),
-            other => other,
-        }
-    }
-    /// The change that takes this one back ([`crate::domain::Edit::reversed`]); `None` for a
-    /// record added, a case moved or removed, or the time on a case.
-    pub fn reversed(&self) -> Option<Self> {
-        Some(match self {
-            MeetingChange::Case(edit) => MeetingChange::Case(edit.reversed()?),
-            MeetingChange::Attendee(edit) => MeetingChange::Attendee(edit.reversed()?),
-            MeetingChange::Task(edit) => MeetingChange::Task(edit.reversed()?),
-            _ => return None,
-        })
-    }
-
-    /// Whether it is saved over a colleague's change.
-    pub fn overwrites(&self) -> bool {
-        match self {
-            MeetingChange::Case(edit) => edit.overwrite,
-            MeetingChange::Attendee(edit) => edit.overwrite,
-            MeetingChange::Task(edit) => edit.overwrite,
-            _ => false,
-        }
-    }
-}
+use crate::domain::{MeetingCase, Outcome};
+use crate::meeting::MeetingView;
+use crate::store::{MeetingSummary, TaskRow};
 
 /// Which list keys move in on the meetings screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
-use super::meeting_state::{MeetingChange, MeetingView};
 use crate::assess;
-use crate::domain::{AuditEntry, Edit, MeetingCase, OutcomeCategory, PatientId, ReviewDecision};
+use crate::domain::{AuditEntry, PatientId, ReviewDecision};
+use crate::meeting::{self, MeetingChange, MeetingView};
 use crate::rules::Rules;
 use crate::store::{
     Anchor, Conflict, ListFilter, ListQuery, Note, PatientRow, PatientSummary, ReviewSeen,
@@ -572,7 +572,7 @@ fn save_once(
             way_forward::apply(store, rules, change, today)?,
             Some(change.patient()),
         ),
-        Save::Meeting(change) => (save_meeting(store, change, today)?, None),
+        Save::Meeting(change) => (meeting::apply(store, change, today)?, None),
     })
 }
 
@@ -665,7 +665,7 @@ pub fn handle(store: &mut Store, rules: &Rules, request: Request, today: NaiveDa
             })
         }),
         Request::Meeting { id } => {
-            meeting_view(store, rules, id).map(|v| Reply::Meeting(Box::new(v)))
+            meeting::load(store, rules, id).map(|v| Reply::Meeting(Box::new(v)))
         }
         Request::Save { ticket, save } => {
             let mark = store.audit_mark().ok();
@@ -709,163 +709,6 @@ fn way_forward_of(
         conditions,
         view,
     })
-}
-
-fn meeting_view(store: &Store, rules: &Rules, id: i64) -> Result<MeetingView, StoreError> {
-    let detail = store.meeting(id)?;
-    let mut view = MeetingView {
-        missing: Vec::with_capacity(detail.cases.len()),
-        progress: Vec::with_capacity(detail.cases.len()),
-        options: Vec::with_capacity(detail.cases.len()),
-        previous: Vec::with_capacity(detail.cases.len()),
-        detail,
-    };
-    for case in &view.detail.cases {
-        let needed = rules
-            .get(&case.ruleset)
-            .map(|set| set.specialties.clone())
-            .unwrap_or_default();
-        view.missing.push(crate::domain::missing_specialties(
-            &needed,
-            &view.detail.attendees,
-        ));
-        let patient = case.case.patient_id;
-        let stored = store.stored_way_forward(patient, &case.ruleset)?;
-        view.progress.push(
-            (!stored.steps.is_empty())
-                .then(|| stored.steps.iter().filter(|s| s.status.is_closed()).count()),
-        );
-        view.options.push(stored.options);
-        let starts = view.detail.meeting.starts_at;
-        view.previous.push(
-            store
-                .cases_of_patient(patient)?
-                .into_iter()
-                .filter(|p| p.meeting.starts_at < starts && p.case.id != case.case.id)
-                .max_by_key(|p| p.meeting.starts_at),
-        );
-    }
-    Ok(view)
-}
-
-/// Saves one meeting change; returns what was done, in words.
-fn save_meeting(
-    store: &mut Store,
-    change: &MeetingChange,
-    today: NaiveDate,
-) -> Result<String, StoreError> {
-    Ok(match change {
-        MeetingChange::Create {
-            starts_at,
-            title,
-            team,
-        } => {
-            store.create_meeting(*starts_at, title, team.as_deref())?;
-            format!("meeting {title} on {}", starts_at.format("%Y-%m-%d %H:%M"))
-        }
-        MeetingChange::AddCase {
-            meeting,
-            patient,
-            ruleset,
-        } => {
-            let meeting = match meeting {
-                Some(id) => *id,
-                None => store.next_meeting_id(today)?.ok_or_else(|| {
-                    StoreError::Invalid(String::from(
-                        "no upcoming meeting: open the meetings (m) and add one (a)",
-                    ))
-                })?,
-            };
-            store.add_case(meeting, *patient, ruleset.as_deref())?;
-            let title = store.meeting(meeting)?.meeting.title;
-            format!("added to the agenda of {title}")
-        }
-        MeetingChange::MoveCase { case, up } => {
-            store.move_case(*case, *up)?;
-            String::from(if *up { "moved up" } else { "moved down" })
-        }
-        MeetingChange::RemoveCase { case } => {
-            store.remove_case(*case)?;
-            String::from("case removed from the agenda")
-        }
-        MeetingChange::Presented { case, seconds } => {
-            store.add_presented_seconds(*case, *seconds)?;
-            String::from("time on the case")
-        }
-        MeetingChange::AddAttendee {
-            meeting,
-            name,
-            specialty,
-        } => {
-            store.add_attendee(*meeting, name, specialty)?;
-            format!("{name} ({specialty}) attends")
-        }
-        MeetingChange::Case(edit) => {
-            store.save_case(edit)?;
-            case_message(edit)
-        }
-        MeetingChange::Attendee(edit) => {
-            store.save_attendee(edit)?;
-            String::from(if edit.new.present {
-                "present"
-            } else {
-                "absent"
-            })
-        }
-        MeetingChange::AddTask {
-            patient,
-            case,
-            what,
-            owner,
-            due,
-        } => {
-            store.add_task(*patient, *case, what, owner.as_deref(), *due, today)?;
-            format!("task: {what}")
-        }
-        MeetingChange::Task(edit) => {
-            store.save_task(edit, today)?;
-            format!("task {}", edit.new.status)
-        }
-    })
-}
-
-/// What a change to a case did, in words (one part of it changes at a time on the screens).
-fn case_message(edit: &Edit<MeetingCase>) -> String {
-    let new = &edit.new;
-    let Some(base) = &edit.base else {
-        return String::from("case");
-    };
-    if new.question != base.question {
-        String::from("question")
-    } else if new.timebox_minutes != base.timebox_minutes {
-        format!("time box {} min", new.timebox_minutes)
-    } else if new.outcome_category != base.outcome_category
-        || new.chosen_option_id != base.chosen_option_id
-        || new.outcome_text != base.outcome_text
-    {
-        format!(
-            "outcome: {}{}",
-            new.outcome_category
-                .as_deref()
-                .map_or_else(|| String::from("recorded"), OutcomeCategory::label_of),
-            if new.comes_back { " · comes back" } else { "" }
-        )
-    } else if new.comes_back != base.comes_back {
-        String::from(if new.comes_back {
-            "outcome: comes back"
-        } else {
-            "outcome: does not come back"
-        })
-    } else if new.plan_followed != base.plan_followed
-        || new.plan_followed_reason != base.plan_followed_reason
-    {
-        format!(
-            "last plan followed: {}",
-            new.plan_followed.map_or("not said", |p| p.as_str())
-        )
-    } else {
-        String::from("no change")
-    }
 }
 
 fn patient(store: &Store, id: PatientId) -> Result<PatientDetail, StoreError> {

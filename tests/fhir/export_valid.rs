@@ -3,12 +3,17 @@
 //! `scripts/fhir-validator-requirements.txt`, installed by `.ci/run`). Without the validator the
 //! tests say so and skip, except under CI (`CI` set), where a missing validator fails them.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
+use chrono::NaiveDate;
+use refract::demo::{self, DemoOptions};
+use refract::rules::Rules;
+use refract::store::{OpenMode, Store};
 use serde_json::{Value, json};
 
-use super::{Env, LEVETIRACETAM, bundle, observation, patient, refract, statement};
+use super::{Env, LEVETIRACETAM, bundle, observation, patient, refract, sql_on, statement};
 
 /// The Python that has the validator: `$REFRACT_FHIR_VALIDATOR`, else the environment `.ci/run`
 /// makes under `target/`, else `python3`.
@@ -86,10 +91,11 @@ fn export(db: &Path, out: &Path, tz: &str) -> Value {
     serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap()
 }
 
-/// Every empty string, array or object in a document, by JSON path.
+/// Every empty string, array or object in a document, by JSON path; a string of whitespace
+/// alone counts as empty (R4: a string holds non-whitespace content).
 fn empty_elements(value: &Value, path: &str, found: &mut Vec<String>) {
     match value {
-        Value::String(text) if text.is_empty() => found.push(path.to_owned()),
+        Value::String(text) if text.trim().is_empty() => found.push(path.to_owned()),
         Value::Array(items) if items.is_empty() => found.push(path.to_owned()),
         Value::Object(members) if members.is_empty() => found.push(path.to_owned()),
         Value::Array(items) => {
@@ -284,5 +290,104 @@ fn the_synthea_export_is_valid_fhir_r4() {
         "empty elements: {:?}",
         &empty[..empty.len().min(10)]
     );
+    assert_valid(&out);
+}
+
+/// The resources of an export, counted by type.
+fn resource_counts(bundle: &Value) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for entry in bundle["entry"].as_array().unwrap() {
+        let kind = entry["resource"]["resourceType"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        *counts.entry(kind).or_insert(0) += 1;
+    }
+    counts
+}
+
+fn export_of(store: &Store) -> Value {
+    let mut out = Vec::new();
+    refract::fhir::write_bundle(store, &[], &mut out).unwrap();
+    serde_json::from_slice(&out).unwrap()
+}
+
+/// Every text a person types or an import brings, left blank: an empty string on some rows,
+/// spaces on the others (a NULL stays NULL). The export leaves each one out, never writing `""` or `"  "`, and the
+/// elements they leave empty go with them (a performer without a name, a note without text),
+/// while every resource is still exported.
+#[test]
+fn blank_text_is_left_out_of_the_export() {
+    let env = Env::new();
+    let db = env.path("blank.db");
+    let options = DemoOptions {
+        patients: 150,
+        seed: 11,
+        today: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+    };
+    demo::create(&db, &options, &Rules::embedded().unwrap()).unwrap();
+    let store = Store::open(&db, OpenMode::MustExist, "dr.blank").unwrap();
+    let before = resource_counts(&export_of(&store));
+    for kind in [
+        "Goal",
+        "Task",
+        "CarePlan",
+        "MedicationStatement",
+        "Observation",
+    ] {
+        assert!(
+            before.contains_key(kind),
+            "the demo has no {kind}: {before:?}"
+        );
+    }
+
+    // Empty where the text had an even length, spaces where it had an odd one.
+    let blank = |column: &str| format!("{column} = substr('  ', 1, length({column}) % 2 * 2)");
+    let typed: [(&str, &[&str]); 13] = [
+        ("patients", &["family_name", "given_name"]),
+        ("conditions", &["display"]),
+        ("drug_exposures", &["text", "dose_unit"]),
+        ("observations", &["display", "unit"]),
+        ("procedures", &["display"]),
+        ("reviews", &["rationale", "by"]),
+        ("way_forward", &["owner", "notes", "na_reason"]),
+        ("checklist_items", &["text", "detail"]),
+        ("referrals", &["to_whom"]),
+        (
+            "options",
+            &["name", "source", "stance_reason", "notes", "registry_id"],
+        ),
+        ("wellbeing_goals", &["description"]),
+        ("tasks", &["what", "owner"]),
+        (
+            "meeting_cases",
+            &["question", "outcome_text", "plan_followed_reason"],
+        ),
+    ];
+    let conn = sql_on(&store);
+    for (table, columns) in typed {
+        let set: Vec<String> = columns.iter().map(|c| blank(c)).collect();
+        conn.execute(&format!("UPDATE {table} SET {}", set.join(", ")), [])
+            .unwrap();
+    }
+    conn.execute(
+        &format!("UPDATE meetings SET {}, {}", blank("title"), blank("team")),
+        [],
+    )
+    .unwrap();
+    drop(conn);
+
+    let exported = export_of(&store);
+    assert_eq!(resource_counts(&exported), before, "a resource was lost");
+    let mut empty = Vec::new();
+    empty_elements(&exported, "", &mut empty);
+    assert!(
+        empty.is_empty(),
+        "{} empty elements, the first: {:?}",
+        empty.len(),
+        &empty[..empty.len().min(20)]
+    );
+    let out = env.path("blank.json");
+    std::fs::write(&out, serde_json::to_vec(&exported).unwrap()).unwrap();
     assert_valid(&out);
 }

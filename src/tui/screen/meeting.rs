@@ -11,11 +11,12 @@ use crate::domain::{
     Attendee, Edit, MeetingCase, Outcome, OutcomeCategory, PatientId, PlanFollowed, Task,
     TaskStatus, can_present,
 };
+use crate::meeting::{MeetingChange, MeetingView};
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, Opening};
 use crate::tui::meeting_state::{
-    AgendaPane, FLUSH_SECONDS, MeetingChange, MeetingChoice, MeetingScreen, MeetingView,
-    MeetingsPane, MeetingsScreen, PendingOutcome, Presentation,
+    AgendaPane, FLUSH_SECONDS, MeetingChoice, MeetingScreen, MeetingsPane, MeetingsScreen,
+    PendingOutcome, Presentation,
 };
 use crate::tui::model::{ChoiceFor, Input, Opened, Popup, Screen, Tab};
 use crate::tui::purpose::{

@@ -3,10 +3,10 @@
 
 use super::way_forward;
 use crate::domain::{Edit, ReviewDecision, Task, TaskStatus};
+use crate::meeting::MeetingChange;
 use crate::store::ReviewSeen;
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
-use crate::tui::meeting_state::MeetingChange;
 use crate::tui::model::{ChoiceFor, Input, Opened, PatientScreen, Popup, Tab};
 use crate::tui::purpose::{InputPurpose, PatientPurpose};
 use crate::tui::worker::Save;

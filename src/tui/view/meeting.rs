@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use tui_big_text::{BigText, PixelSize};
 
-use super::super::meeting_state::{AgendaPane, MeetingView, MeetingsPane};
+use super::super::meeting_state::{AgendaPane, MeetingsPane};
 use super::super::model::Model;
 use super::super::theme::Theme;
 use super::parts::wrap_hanging;
@@ -18,6 +18,7 @@ use super::patient::render_assessment;
 use super::timeline::Timeline;
 use crate::domain::OutcomeCategory;
 use crate::domain::way_forward::progress_dots;
+use crate::meeting::MeetingView;
 use crate::store::CaseDetail;
 
 fn pane(title: &str, focused: bool, theme: Theme) -> Block<'static> {
