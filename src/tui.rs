@@ -11,17 +11,16 @@ mod apply;
 pub mod effect;
 pub mod field;
 pub mod keymap;
-pub mod meeting_state;
 pub mod model;
 mod popups;
 pub mod purpose;
 mod replies;
 pub mod screen;
+pub mod state;
 pub mod theme;
 mod typing;
 pub mod undo;
 pub mod view;
-pub mod way_forward_state;
 pub mod worker;
 
 use std::io;
@@ -74,7 +73,7 @@ pub enum TuiError {
 /// pages by: after a resize, or when the prompt line opens or closes.
 pub fn viewport_change(model: &Model, area: Rect) -> Option<Msg> {
     // A prompt opened on another screen leaves the list behind it as it was.
-    let areas = if model.screen == model::Screen::Patients {
+    let areas = if model.screen == state::Screen::Patients {
         view::Areas::of(area, model)
     } else {
         view::Areas::at_rest(area)

@@ -9,11 +9,12 @@
 use super::action::Action;
 use super::apply::{apply, ctx};
 use super::effect::{Effect, Opening};
-use super::model::{Model, Msg, Popup, Screen};
+use super::model::{Model, Msg, Popup};
 use super::popups::popup_action;
 use super::replies::replied;
 use super::screen::list::keep_visible;
 use super::screen::{list, meeting, overview, patient, way_forward};
+use super::state::Screen;
 use super::typing::{pasted, submit_input, typed};
 use super::worker::Request;
 use crate::domain::PatientId;
@@ -323,7 +324,8 @@ mod tests {
     use super::*;
     use crate::domain::{AssessmentStatus, Sex};
     use crate::store::{Anchor, PatientRow, StatusCounts};
-    use crate::tui::model::{RulesetName, Screen};
+    use crate::tui::model::RulesetName;
+    use crate::tui::state::Screen;
     use crate::tui::worker::{PatientDetail, Placement, Reply};
 
     fn today() -> NaiveDate {

@@ -3,11 +3,13 @@
 //! model, used by the router and its parts (popups, typing, replies).
 
 use super::effect::{Effect, Opening};
-use super::meeting_state::{AgendaPane, MeetingScreen};
-use super::model::{Model, PatientScreen, Screen, Tab};
+use super::model::Model;
 use super::screen::Ctx;
 use super::screen::meeting::leave_presentation;
-use super::way_forward_state::WayForwardScreen;
+use super::state::Screen;
+use super::state::meeting::{AgendaPane, MeetingScreen};
+use super::state::patient::{PatientScreen, Tab};
+use super::state::way_forward::WayForwardScreen;
 use super::worker::Request;
 
 /// What every screen may read, as the model has it now.

@@ -6,7 +6,9 @@
 //! screen's state, the popup or the prompt, and what a key does is visible in what it returns
 //! (gitui's internal event queue, kept pure).
 
-use super::model::{Input, Popup, Screen, Tab};
+use super::model::{Input, Popup};
+use super::state::Screen;
+use super::state::patient::Tab;
 use super::worker::{Request, Save};
 use crate::domain::PatientId;
 use crate::store::ListQuery;

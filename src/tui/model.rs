@@ -1,5 +1,5 @@
-//! The dashboard's state: the screen shown, the patient list's window of rows, the patient,
-//! overview, way-forward and meeting screens, the popup or form open, and the status line.
+//! The dashboard's model: the screen shown and the screens' states ([`super::state`]), the
+//! popup or form open, a refused save, the status line, and the messages `update` takes.
 //! Plain data, changed only by [`super::app::update`]; rendering only reads it.
 
 use chrono::NaiveDate;
@@ -8,95 +8,17 @@ use crossterm::event::KeyEvent;
 use super::action::Action;
 use super::field::{FormField, TextField};
 use super::keymap::Context;
-use super::meeting_state::{MeetingChoice, MeetingScreen, MeetingsScreen};
 use super::purpose::InputPurpose;
-use super::way_forward_state;
-use super::way_forward_state::{Choice, WayForwardScreen};
-use super::worker::{OverviewData, PatientDetail, Placement, Reply, Request, Save};
+use super::state::Screen;
+use super::state::list::{PatientList, page_size};
+use super::state::meeting::{MeetingChoice, MeetingScreen, MeetingsScreen};
+use super::state::overview::OverviewScreen;
+use super::state::patient::PatientScreen;
+use super::state::way_forward::{self, Choice, WayForwardScreen};
+use super::worker::{Placement, Reply, Request, Save};
 use crate::domain::typed_date::parse_due;
-use crate::domain::{
-    AssessmentStatus, CareOption, ChecklistItem, MeetingCase, PatientId, WayForwardStep,
-};
-use crate::store::{Anchor, ListQuery, PatientRow, ReviewSeen, StatusCounts};
-
-/// The screens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    Patients,
-    Overview,
-    Patient,
-    WayForward,
-    Meetings,
-    Meeting,
-    Presenting,
-}
-
-impl Screen {
-    pub fn context(self) -> Context {
-        match self {
-            Screen::Patients => Context::Patients,
-            Screen::Overview => Context::Overview,
-            Screen::Patient => Context::Patient,
-            Screen::WayForward => Context::WayForward,
-            Screen::Meetings => Context::Meetings,
-            Screen::Meeting => Context::Meeting,
-            Screen::Presenting => Context::Presentation,
-        }
-    }
-}
-
-/// The patient list: a window of rows paged from the database around the selection.
-#[derive(Debug, Clone, Default)]
-pub struct PatientList {
-    pub query: ListQuery,
-    pub rows: Vec<PatientRow>,
-    /// The absolute row number of `rows[0]` in the whole list (`None` until known, after a
-    /// jump to the end before the count arrived).
-    pub first_position: Option<u64>,
-    pub selected: usize,
-    /// Index in `rows` of the first row on screen.
-    pub top: usize,
-    /// Per-status counts under the filter without its status part.
-    pub counts: Option<StatusCounts>,
-    pub generation: u64,
-    pub loading: bool,
-    pub at_start: bool,
-    pub at_end: bool,
-}
-
-impl PatientList {
-    /// Rows matching the whole filter, once counted.
-    /// Rows matching the whole filter, once counted exactly (a broad search stops counting).
-    pub fn total(&self) -> Option<u64> {
-        let counts = self.counts.as_ref().filter(|c| !c.capped)?;
-        Some(match self.query.filter.status {
-            Some(status) => counts.of(status),
-            None => counts.total,
-        })
-    }
-
-    /// The total in words: "1,000,000", or "10,000+" when a search matched more than is counted.
-    pub fn total_text(&self) -> Option<String> {
-        let counts = self.counts.as_ref()?;
-        if counts.capped {
-            return Some(format!(
-                "{}+",
-                crate::text::thousands(crate::store::SEARCH_COUNT_CAP)
-            ));
-        }
-        self.total().map(crate::text::thousands)
-    }
-
-    /// The absolute row number of the selection.
-    pub fn position(&self) -> Option<u64> {
-        self.first_position
-            .map(|first| first + self.selected as u64)
-    }
-
-    pub fn selected_row(&self) -> Option<&PatientRow> {
-        self.rows.get(self.selected)
-    }
-}
+use crate::domain::{CareOption, ChecklistItem, MeetingCase, WayForwardStep};
+use crate::store::{Anchor, ReviewSeen};
 
 /// A small menu over the list (filter or sort).
 #[derive(Debug, Clone, PartialEq)]
@@ -318,133 +240,6 @@ pub struct Refusal {
     pub showing_theirs: bool,
 }
 
-/// The patient screen's tabs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Timeline,
-    Lines,
-    Observations,
-    Notes,
-    Tasks,
-    History,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 6] = [
-        Tab::Timeline,
-        Tab::Lines,
-        Tab::Observations,
-        Tab::Notes,
-        Tab::Tasks,
-        Tab::History,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Timeline => "Timeline",
-            Tab::Lines => "Lines",
-            Tab::Observations => "Observations",
-            Tab::Notes => "Notes",
-            Tab::Tasks => "Tasks",
-            Tab::History => "History",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct PatientScreen {
-    pub id: PatientId,
-    pub detail: Option<Box<PatientDetail>>,
-    pub tab: Tab,
-    /// Which assessment the panel shows (a patient can have several conditions).
-    pub assessment: usize,
-    /// Scroll of the tab's table.
-    pub scroll: usize,
-    /// Timeline zoom: 0 shows the whole history; each step halves the span.
-    pub zoom: u8,
-    /// Timeline pan, in tenths of the visible span from the right end (0 = ends today).
-    pub pan: i32,
-    /// Where Esc goes back to.
-    pub back_to: Screen,
-    /// The History tab shows the audit rows as they are stored (action, JSON) instead of
-    /// sentences.
-    pub raw_history: bool,
-    /// The selected task on the Tasks tab (Space marks it done).
-    pub task: usize,
-}
-
-impl PatientScreen {
-    /// The record of patient `id` on `tab`, before it has loaded; Esc goes back to `back_to`.
-    pub fn new(id: PatientId, back_to: Screen, tab: Tab) -> Self {
-        PatientScreen {
-            id,
-            detail: None,
-            tab,
-            assessment: 0,
-            scroll: 0,
-            zoom: 0,
-            pan: 0,
-            back_to,
-            raw_history: false,
-            task: 0,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct OverviewScreen {
-    pub data: Option<OverviewData>,
-    pub row: usize,
-    pub column: usize,
-    pub team: Option<String>,
-    /// Months after which a flag without a specialist referral counts as waiting
-    /// (`--waiting-months`, `$REFRACT_WAITING_MONTHS`).
-    pub waiting_months: u32,
-}
-
-impl Default for OverviewScreen {
-    fn default() -> Self {
-        OverviewScreen {
-            data: None,
-            row: 0,
-            column: 0,
-            team: None,
-            waiting_months: crate::store::DEFAULT_WAITING_MONTHS,
-        }
-    }
-}
-
-/// The columns of the overview, in order: what each number counts and the filter it opens.
-pub const OVERVIEW_COLUMNS: [OverviewColumn; 12] = [
-    OverviewColumn::Total,
-    OverviewColumn::Status(AssessmentStatus::Refractory),
-    OverviewColumn::Status(AssessmentStatus::Resistant),
-    OverviewColumn::Status(AssessmentStatus::Relapsed),
-    OverviewColumn::Status(AssessmentStatus::InsufficientData),
-    OverviewColumn::Status(AssessmentStatus::NotMet),
-    OverviewColumn::Unreviewed,
-    OverviewColumn::NewFlags,
-    OverviewColumn::Overdue,
-    OverviewColumn::MetFor,
-    OverviewColumn::Waiting,
-    OverviewColumn::ToReferral,
-];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OverviewColumn {
-    Total,
-    Status(AssessmentStatus),
-    Unreviewed,
-    NewFlags,
-    Overdue,
-    /// How long flags have met their criteria (the median); opens those flags.
-    MetFor,
-    /// Flags met more than the waiting months ago without a specialist referral.
-    Waiting,
-    /// The median time from criteria met to a specialist referral; opens the referred.
-    ToReferral,
-}
-
 /// Everything on screen.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -552,60 +347,6 @@ impl Model {
             .find(|r| r.id == id)
             .map_or_else(|| id.to_owned(), |r| r.short.clone())
     }
-}
-
-/// How many lines the filter menu has (the last clears them all).
-pub const FILTER_ITEMS: usize = 7;
-
-/// The filter menu's lines: (label, value) for display.
-pub fn filter_items(model: &Model) -> Vec<(String, String)> {
-    let filter = &model.list.query.filter;
-    let condition = filter
-        .ruleset
-        .as_ref()
-        .map_or_else(|| String::from("all"), |id| model.ruleset_name(id));
-    vec![
-        (
-            String::from("Status"),
-            filter.status.map_or_else(
-                || String::from("all"),
-                |s| format!("{} {}", s.symbol(), s.word()),
-            ),
-        ),
-        (String::from("Condition"), condition),
-        (
-            String::from("Care team"),
-            filter
-                .care_team
-                .clone()
-                .unwrap_or_else(|| String::from("all")),
-        ),
-        (
-            String::from("Unreviewed flags only"),
-            String::from(if filter.unreviewed_only { "yes" } else { "no" }),
-        ),
-        (
-            String::from("Overdue steps or tasks only"),
-            String::from(if filter.overdue_only { "yes" } else { "no" }),
-        ),
-        (
-            String::from("Deceased patients"),
-            String::from(if filter.show_deceased {
-                "shown"
-            } else {
-                "hidden"
-            }),
-        ),
-        (String::from("Clear all filters"), String::new()),
-    ]
-}
-
-/// Rows kept in memory around the selection, at most.
-pub(super) const WINDOW: usize = 600;
-
-/// The rows asked for at a time when `viewport` rows are on screen.
-pub fn page_size(viewport: usize) -> usize {
-    (viewport * 2).max(50)
 }
 
 /// A message to `update`.
@@ -788,7 +529,7 @@ impl Model {
                         self.undo.sending(*ticket);
                     }
                     if let Save::WayForward(change) = save.as_ref() {
-                        way_forward_state::sent(self.way_forward.as_mut(), *ticket, change);
+                        way_forward::sent(self.way_forward.as_mut(), *ticket, change);
                     }
                 }
                 last = Some(*ticket);

@@ -2,10 +2,11 @@
 
 use super::action::Action;
 use super::apply::apply;
-use super::model::{ChoiceFor, FILTER_ITEMS, Input, Model, Popup};
+use super::model::{ChoiceFor, Input, Model, Popup};
 use super::purpose::{InputPurpose, PatientPurpose};
 use super::screen::list::cycle;
 use super::screen::{meeting, way_forward};
+use super::state::list::FILTER_ITEMS;
 use super::worker::Request;
 use crate::domain::{AssessmentStatus, ReviewDecision};
 use crate::store::{ListFilter, SortKey};

@@ -1,11 +1,12 @@
 //! The worker's answers applied to the model: pages, records, saves made or refused.
 
 use super::apply::apply;
-use super::model::{Input, Model, Opened, Refusal, Screen};
+use super::model::{Input, Model, Opened, Refusal};
 use super::screen::list::placed;
 use super::screen::{meeting, way_forward};
+use super::state::Screen;
+use super::state::way_forward as way_forward_state;
 use super::undo::Whose;
-use super::way_forward_state;
 use super::worker::{NotSaved, Reply, Request, Save};
 use crate::domain::PatientId;
 use crate::store::ListFilter;

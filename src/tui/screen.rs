@@ -1,7 +1,7 @@
 //! The screens' keys: each module takes its own screen's state, what every screen may read
 //! ([`Ctx`]) and an action, changes that state and returns [`Effect`](super::effect::Effect)s
 //! for the router to apply. The states themselves sit below, in [`super::model`],
-//! [`super::way_forward_state`] and [`super::meeting_state`], so that the view reads them
+//! [`super::state::way_forward`] and [`super::state::meeting`], so that the view reads them
 //! without depending on the keys.
 
 pub mod list;

@@ -20,8 +20,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::action::Action;
 use super::field::TextField;
 use super::keymap::{Context, Keymap};
-use super::model::{Input, Model, Popup, Refusal, Screen};
+use super::model::{Input, Model, Popup, Refusal};
 use super::purpose::{InputPurpose, PatientPurpose, WayForwardPurpose};
+use super::state::Screen;
 use super::theme::Theme;
 use parts::{fit, masked_text, wrap_hanging};
 

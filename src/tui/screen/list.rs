@@ -6,8 +6,11 @@ use crate::store::{Anchor, PatientRow, SortKey};
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, Opening};
 use crate::tui::model::Input;
-use crate::tui::model::{PatientList, Popup, Screen, Tab, WINDOW, page_size};
+use crate::tui::model::Popup;
 use crate::tui::purpose::InputPurpose;
+use crate::tui::state::Screen;
+use crate::tui::state::list::{PatientList, WINDOW, page_size};
+use crate::tui::state::patient::Tab;
 use crate::tui::worker::{Placement, Request};
 
 /// Keeps the selection among the `viewport` rows on screen.

@@ -14,14 +14,16 @@ use crate::domain::{
 use crate::meeting::{MeetingChange, MeetingView};
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, Opening};
-use crate::tui::meeting_state::{
-    AgendaPane, FLUSH_SECONDS, MeetingChoice, MeetingScreen, MeetingsPane, MeetingsScreen,
-    PendingOutcome, Presentation,
-};
-use crate::tui::model::{ChoiceFor, Input, Opened, Popup, Screen, Tab};
+use crate::tui::model::{ChoiceFor, Input, Opened, Popup};
 use crate::tui::purpose::{
     DUE, InputPurpose, MeetingPurpose, NAME, SPECIALTY, TASK_OWNER, TASK_WHAT, TITLE, WHEN,
 };
+use crate::tui::state::Screen;
+use crate::tui::state::meeting::{
+    AgendaPane, FLUSH_SECONDS, MeetingChoice, MeetingScreen, MeetingsPane, MeetingsScreen,
+    PendingOutcome, Presentation,
+};
+use crate::tui::state::patient::Tab;
 use crate::tui::worker::{Request, Save};
 
 /// Writes the time of the case on screen (leaving it, or the meeting).

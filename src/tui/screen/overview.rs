@@ -5,7 +5,7 @@ use super::list::cycle;
 use crate::store::{Cohort, ListFilter, ListQuery, SortKey};
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, Opening};
-use crate::tui::model::{OVERVIEW_COLUMNS, OverviewColumn, OverviewScreen};
+use crate::tui::state::overview::{OVERVIEW_COLUMNS, OverviewColumn, OverviewScreen};
 use crate::tui::worker::Request;
 
 /// A key on the overview; `care_teams` are the teams to cycle through, `list` the list's

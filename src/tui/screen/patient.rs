@@ -7,8 +7,9 @@ use crate::meeting::MeetingChange;
 use crate::store::ReviewSeen;
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
-use crate::tui::model::{ChoiceFor, Input, Opened, PatientScreen, Popup, Tab};
+use crate::tui::model::{ChoiceFor, Input, Opened, Popup};
 use crate::tui::purpose::{InputPurpose, PatientPurpose};
+use crate::tui::state::patient::{PatientScreen, Tab};
 use crate::tui::worker::Save;
 
 /// A key on a patient's record.

@@ -15,9 +15,10 @@ use crate::domain::{
 };
 use crate::tui::action::Action;
 use crate::tui::effect::{Effect, Opening};
-use crate::tui::model::{ChoiceFor, Input, Opened, PatientScreen, Popup};
+use crate::tui::model::{ChoiceFor, Input, Opened, Popup};
 use crate::tui::purpose::{DUE, GOAL, InputPurpose, REGISTRY_ID, TITLE, WayForwardPurpose};
-use crate::tui::way_forward_state::{
+use crate::tui::state::patient::PatientScreen;
+use crate::tui::state::way_forward::{
     Choice, Completing, GOAL_CHOICE, Item, OTHER_CHOICE, PREFERENCE_CHOICES, Pane, STANCE_CHOICES,
     STATUS_CHOICES, WayForwardScreen, items, referral_choices, status_text,
 };
@@ -104,7 +105,7 @@ fn complete_by_itself(screen: &mut WayForwardScreen) -> Vec<Effect> {
         3 => "an option is recommended",
         _ => "a referral or goal is recorded",
     };
-    // Numbered when it is sent (`way_forward_state::sent`): its answer then says this.
+    // Numbered when it is sent (`state::way_forward::sent`): its answer then says this.
     screen.completed_by_itself = Some((
         0,
         format!("step {step} is done by itself: {because} (u undoes it)"),

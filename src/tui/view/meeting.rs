@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use tui_big_text::{BigText, PixelSize};
 
-use super::super::meeting_state::{AgendaPane, MeetingsPane};
 use super::super::model::Model;
+use super::super::state::meeting::{AgendaPane, MeetingsPane};
 use super::super::theme::Theme;
 use super::parts::wrap_hanging;
 use super::patient::render_assessment;

@@ -10,7 +10,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
-use super::super::model::{Model, OVERVIEW_COLUMNS, OverviewColumn};
+use super::super::model::Model;
+use super::super::state::overview::{OVERVIEW_COLUMNS, OverviewColumn};
 use super::super::theme::Theme;
 use crate::domain::AssessmentStatus;
 use crate::store::OverviewRow;

@@ -8,7 +8,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 
-use super::super::model::{Model, PatientScreen, Tab};
+use super::super::model::Model;
+use super::super::state::patient::{PatientScreen, Tab};
 use super::super::theme::Theme;
 use super::super::worker::PatientDetail;
 use super::parts::wrap_hanging;

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::super::keymap::{Context, Keymap};
-use super::super::model::{Model, Popup, filter_items};
+use super::super::model::{Model, Popup};
 use super::super::theme::Theme;
 use crate::store::SortKey;
 
@@ -217,4 +217,47 @@ fn symbols(context: Context) -> Vec<(&'static str, &'static str)> {
         ],
         Context::Global | Context::Conflict => Vec::new(),
     }
+}
+
+/// The filter menu's lines: (label, value) for display.
+fn filter_items(model: &Model) -> Vec<(String, String)> {
+    let filter = &model.list.query.filter;
+    let condition = filter
+        .ruleset
+        .as_ref()
+        .map_or_else(|| String::from("all"), |id| model.ruleset_name(id));
+    vec![
+        (
+            String::from("Status"),
+            filter.status.map_or_else(
+                || String::from("all"),
+                |s| format!("{} {}", s.symbol(), s.word()),
+            ),
+        ),
+        (String::from("Condition"), condition),
+        (
+            String::from("Care team"),
+            filter
+                .care_team
+                .clone()
+                .unwrap_or_else(|| String::from("all")),
+        ),
+        (
+            String::from("Unreviewed flags only"),
+            String::from(if filter.unreviewed_only { "yes" } else { "no" }),
+        ),
+        (
+            String::from("Overdue steps or tasks only"),
+            String::from(if filter.overdue_only { "yes" } else { "no" }),
+        ),
+        (
+            String::from("Deceased patients"),
+            String::from(if filter.show_deceased {
+                "shown"
+            } else {
+                "hidden"
+            }),
+        ),
+        (String::from("Clear all filters"), String::new()),
+    ]
 }

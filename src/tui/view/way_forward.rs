@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::super::model::Model;
+use super::super::state::way_forward::{Item, Pane, WayForwardScreen, items, status_text};
 use super::super::theme::Theme;
-use super::super::way_forward_state::{Item, Pane, WayForwardScreen, items, status_text};
 use super::parts::wrap_hanging;
 use super::patient::render_header;
 use crate::domain::way_forward::{STEP_PURPOSES, STEP_SHORT_TITLES, STEP_TITLES, step_overdue};

@@ -1,6 +1,6 @@
 //! The meeting screens' state: the list of meetings with the team's open tasks, one meeting's
 //! agenda and attendees, the case being presented and an outcome being recorded. Plain data:
-//! [`super::screen::meeting`] changes it. The meeting itself (its view, its changes) is
+//! [`crate::tui::screen::meeting`] changes it. The meeting itself (its view, its changes) is
 //! [`crate::meeting`]'s.
 
 use crate::domain::{MeetingCase, Outcome};
@@ -83,7 +83,7 @@ impl PendingOutcome {
 }
 
 /// Seconds of presentation kept in memory before they are written.
-pub(super) const FLUSH_SECONDS: u32 = 15;
+pub const FLUSH_SECONDS: u32 = 15;
 
 impl MeetingScreen {
     pub fn selected_case(&self) -> Option<&crate::store::CaseDetail> {

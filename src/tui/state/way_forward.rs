@@ -1,6 +1,6 @@
 //! The way-forward screen's state: the step and item selected, which pane keys move in, the
 //! choices offered, and a step watched for completing by itself once its work is saved. Plain
-//! data: [`super::screen::way_forward`] changes it.
+//! data: [`crate::tui::screen::way_forward`] changes it.
 
 use crate::domain::{CareOption, PatientId, PatientPreference, Stance, StepStatus};
 use crate::way_forward::{Change, WayForwardView};
@@ -90,14 +90,14 @@ pub enum Completing {
 }
 
 /// The team's stances in the order the menu offers them.
-pub(super) const STANCE_CHOICES: [(Stance, &str); 3] = [
+pub const STANCE_CHOICES: [(Stance, &str); 3] = [
     (Stance::Proposed, "proposed"),
     (Stance::Recommended, "recommended"),
     (Stance::Rejected, "rejected (asks the reason)"),
 ];
 
 /// The patient's preferences in the order the menu offers them.
-pub(super) const PREFERENCE_CHOICES: [(PatientPreference, &str); 4] = [
+pub const PREFERENCE_CHOICES: [(PatientPreference, &str); 4] = [
     (PatientPreference::Unknown, "not known yet"),
     (PatientPreference::Wants, "wants"),
     (PatientPreference::Undecided, "undecided"),
@@ -160,8 +160,8 @@ pub fn referral_choices(view: &WayForwardView, step: usize) -> Vec<String> {
     choices
 }
 
-pub(super) const GOAL_CHOICE: &str = "A well-being or lifestyle goal…";
-pub(super) const OTHER_CHOICE: &str = "Another specialty or service (type it)…";
+pub const GOAL_CHOICE: &str = "A well-being or lifestyle goal…";
+pub const OTHER_CHOICE: &str = "Another specialty or service (type it)…";
 
 /// A save was sent: if it records a step's work, that step is watched for completion.
 /// A step marked done by itself gets its number, for its answer to say so.
