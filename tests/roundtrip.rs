@@ -266,6 +266,21 @@ fn a_refract_document_goes_through_the_same_checks_as_every_other_write() {
             .success()
     );
 
+    // A drug no one can name (blank words, no code) is refused, not stored as a blank.
+    let mut nameless = document.clone();
+    let drug = &mut nameless["patients"][2]["exposures"][0];
+    drug["text"] = serde_json::json!("   ");
+    drug["atc"] = serde_json::Value::Null;
+    drug["rxnorm"] = serde_json::Value::Null;
+    let output = import(&empty, &nameless, "nameless.json");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("patients[2]") && stderr.contains("exposures[0]"),
+        "{stderr}"
+    );
+    assert_eq!(rows_in(&empty, "patients"), 0);
+
     // The bookkeeping refract derives is never read from a file (here, a stamp that would
     // make the patient look evaluated, hiding their flag).
     let mut stamped = document.clone();

@@ -28,11 +28,25 @@ pub struct CodeableConcept {
 }
 
 impl CodeableConcept {
-    /// The words a person would read: the text, else the first display.
+    /// The words a person would read: the text, else the first display; blank words are none
+    /// (FHIR strings must hold more than spaces, but real exports carry `"text": ""`).
     pub fn words(&self) -> Option<&str> {
-        self.text
-            .as_deref()
-            .or_else(|| self.coding.iter().find_map(|c| c.display.as_deref()))
+        let said = |text: &&str| !text.trim().is_empty();
+        self.text.as_deref().filter(said).or_else(|| {
+            self.coding
+                .iter()
+                .find_map(|c| c.display.as_deref().filter(said))
+        })
+    }
+
+    /// Whether the concept says anything: words, or a code.
+    pub fn names_something(&self) -> bool {
+        self.words().is_some()
+            || self.coding.iter().any(|c| {
+                c.code
+                    .as_deref()
+                    .is_some_and(|code| !code.trim().is_empty())
+            })
     }
 
     /// The code of the first coding whose system contains `system` (e.g. "snomed", "loinc").

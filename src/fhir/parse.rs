@@ -720,7 +720,7 @@ fn map_condition(
 /// its ingredients), as one concept whose words name each ingredient.
 fn medication_concept(resource: &model::Medication) -> Option<CodeableConcept> {
     if let Some(code) = &resource.code
-        && (code.words().is_some() || !code.coding.is_empty())
+        && code.names_something()
     {
         return Some(code.clone());
     }
@@ -791,6 +791,8 @@ fn map_medication(
         }
         (None, None) => return Err(String::from("no medication")),
     };
+    // A concept of blank words and no code names no drug.
+    let concept = concept.filter(CodeableConcept::names_something);
     if concept.is_none() && refers.is_none() {
         return Err(String::from(
             "a medication with neither a code nor a reference",

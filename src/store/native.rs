@@ -713,6 +713,13 @@ impl Store {
             let mut exposure_ids = Vec::with_capacity(native.exposures.len());
             for (row_index, row) in native.exposures.iter().enumerate() {
                 let at = format!("{place}.exposures[{row_index}]");
+                if !names_a_drug(row) {
+                    // A drug no one can name could not be read as a line, an adequate trial
+                    // or a contraindication: it would stand in the record as a blank.
+                    return Err(StoreError::Invalid(format!(
+                        "refract document: {at}: a drug needs its name ('text') or a code ('atc', 'rxnorm')"
+                    )));
+                }
                 exposure_ids.push(insert_row(conn, "drug_exposures", &at, row, &with_patient)?);
             }
             for (line_index, line) in native.lines.iter().enumerate() {
@@ -1054,6 +1061,15 @@ const DOCUMENT_COLUMNS: &[(&str, &[&str])] = &[
     ("attendees", ATTENDEE_COLUMNS),
     ("meeting_cases", CASE_COLUMNS),
 ];
+
+/// Whether a document's drug exposure says which drug: words, or an ATC or RxNorm code.
+fn names_a_drug(row: &serde_json::Map<String, Cell>) -> bool {
+    ["text", "atc", "rxnorm"].iter().any(|column| {
+        row.get(*column)
+            .and_then(Cell::as_str)
+            .is_some_and(|value| !value.trim().is_empty())
+    })
+}
 
 /// Inserts a row from a document's column map plus `extra` columns refract itself sets. A
 /// column the document may not set, and a value refract could not read back (a sex no one

@@ -82,6 +82,44 @@ fn medication_codeable_concept() {
 }
 
 #[test]
+fn a_concept_of_blank_words_names_no_drug() {
+    // Real exports carry `"text": ""`: a record whose medication is only blanks, or a coding
+    // without a code or words, is not stored as a drug without a name.
+    let mut env = Env::new();
+    let path = env.write_json(
+        "blank.json",
+        &patient_with(&[
+            request(
+                "r-blank",
+                "active",
+                &json!({"medicationCodeableConcept": {"text": "   "}, "authoredOn": "2021-02-03"}),
+            ),
+            request(
+                "r-empty-coding",
+                "active",
+                &json!({"medicationCodeableConcept": {"coding": [{"system": RXNORM, "display": " "}], "text": ""}, "authoredOn": "2021-02-04"}),
+            ),
+            // Blank words beside a code: the code names it.
+            request(
+                "r-coded",
+                "active",
+                &json!({"medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "197319"}], "text": " "}, "authoredOn": "2021-02-05"}),
+            ),
+        ]),
+    );
+    let file = env.import_ok(&path);
+    assert_eq!(file.exposures, 1, "{file:#?}");
+    assert_eq!(
+        env.int("SELECT count(*) FROM drug_exposures WHERE rxnorm = '197319'"),
+        1
+    );
+    assert_eq!(
+        env.int("SELECT count(*) FROM drug_exposures WHERE trim(text) = '' AND rxnorm IS NULL AND atc IS NULL"),
+        0
+    );
+}
+
+#[test]
 fn medication_reference_to_a_medication_in_the_bundle() {
     let mut env = Env::new();
     let medication = |id: &str, code: &str, text: &str| json!({"resourceType": "Medication", "id": id, "code": coding(RXNORM, code, text)});
