@@ -413,6 +413,22 @@ impl Harness {
 }
 
 #[test]
+fn g_goes_back_to_the_first_row_of_the_list() {
+    for rows in [11, 300] {
+        let mut harness = Harness::new(rows, 120, 40);
+        for _ in 0..4 {
+            harness.press('j');
+        }
+        assert_eq!(harness.model.list.position(), Some(4));
+        harness.press('g');
+        assert_eq!(harness.model.list.position(), Some(0), "{rows} patients");
+        harness.press('G');
+        harness.key(KeyCode::Home);
+        assert_eq!(harness.model.list.position(), Some(0), "{rows} patients");
+    }
+}
+
+#[test]
 fn escape_on_a_typed_search_leaves_the_list_pageable_to_its_end() {
     let mut harness = Harness::new(300, 120, 40);
     let everyone = harness.model.list.total().unwrap();

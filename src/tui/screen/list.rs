@@ -83,6 +83,10 @@ pub fn action(list: &mut PatientList, viewport: usize, action: Action) -> Vec<Ef
             }
         }
         Action::First => {
+            // The first row is selected whatever page comes back (a page that starts the list
+            // otherwise keeps the selection where it was).
+            list.selected = 0;
+            list.top = 0;
             list.generation += 1;
             list.loading = true;
             requests.push(Request::Page {
