@@ -217,12 +217,25 @@ fn disease_status_of(response: Response) -> (&'static str, &'static str) {
     }
 }
 
+/// What names a patient in the ids of their exported resources: the MRN with its system, so
+/// that two people given the same number by two hospitals get different resources (an import
+/// keys resources by their ids). refract's own MRNs (no system) are the MRN alone, as before.
+fn identity_key(patient: &crate::domain::Patient) -> String {
+    if patient.mrn_system.is_empty() {
+        patient.mrn.clone()
+    } else {
+        format!("{}|{}", patient.mrn_system, patient.mrn)
+    }
+}
+
 fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
     let record = &summary.record;
     let Some(patient) = &record.patient else {
         return Vec::new();
     };
-    let mrn = patient.mrn.as_str();
+    // The base of every id this patient's resources get (see `identity_key`).
+    let key = identity_key(patient);
+    let mrn = key.as_str();
     let patient_uuid = uuid(&[mrn, "Patient"]);
     let subject = reference(&patient_uuid);
     let mut entries = Vec::new();
@@ -236,7 +249,10 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         id: patient_uuid.clone(),
         identifier: vec![Identifier {
             kind: bare_code("http://terminology.hl7.org/CodeSystem/v2-0203", "MR"),
-            value: NonBlank::new(mrn),
+            // Whose number it is: two hospitals can give two people the same value, and an
+            // import tells them apart by (system, value) only.
+            system: NonBlank::new(patient.mrn_system.as_str()),
+            value: NonBlank::new(patient.mrn.as_str()),
         }],
         name: vec![HumanName {
             use_: "official",
@@ -558,7 +574,9 @@ fn meeting_entries(summary: &PatientSummary, cases: &[PatientCase]) -> Vec<Entry
     let Some(patient) = &summary.record.patient else {
         return Vec::new();
     };
-    let mrn = patient.mrn.as_str();
+    // The base of every id this patient's resources get (see `identity_key`).
+    let key = identity_key(patient);
+    let mrn = key.as_str();
     let subject = reference(&uuid(&[mrn, "Patient"]));
     // Named by the meeting and the condition (a patient is on an agenda once per condition), so
     // that the same record exports the same identifiers.
@@ -704,7 +722,9 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
     let Some(patient) = &summary.record.patient else {
         return Vec::new();
     };
-    let mrn = patient.mrn.as_str();
+    // The base of every id this patient's resources get (see `identity_key`).
+    let key = identity_key(patient);
+    let mrn = key.as_str();
     let subject = reference(&uuid(&[mrn, "Patient"]));
     let mut rulesets: Vec<&str> = summary
         .way_forward

@@ -140,6 +140,8 @@ pub struct Identifier {
     #[serde(rename = "type")]
     pub kind: CodeableConcept,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<NonBlank>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<NonBlank>,
 }
 

@@ -13,7 +13,8 @@ use refract::store::{OpenMode, Store};
 use serde_json::{Value, json};
 
 use super::{
-    Env, ICD10, LEVETIRACETAM, bundle, condition, patient, reason, statement, today, with,
+    Env, ICD10, LEVETIRACETAM, bundle, cli_import, condition, patient, reason, refract, statement,
+    today, with,
 };
 
 /// A demo database of `patients` exported as a FHIR bundle and split the way `$export` writes
@@ -463,4 +464,92 @@ fn two_people_with_one_mrn_value_under_two_systems_stay_two() {
     );
     assert_eq!(report.imported, 1, "{report:#?}");
     assert_eq!(merged.int("SELECT count(*) FROM patients"), 1);
+}
+
+#[test]
+fn the_fhir_export_keeps_two_people_with_one_mrn_value_apart() {
+    // Each MRN with its system, and resources named by both: importing the export gives two
+    // people again (not one carrying the other's diagnosis). Into the file it came from, its
+    // patients are known under their source's ids: the file is refused, naming both records,
+    // rather than adding everyone a second time.
+    let env = Env::new();
+    let person = |id: &str, system: &str, family: &str, gender: &str| {
+        with(
+            patient(id, "100234", family, "A."),
+            &json!({
+                "identifier": [{
+                    "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]},
+                    "system": system,
+                    "value": "100234"
+                }],
+                "gender": gender,
+                "birthDate": "1961-03-02"
+            }),
+        )
+    };
+    let north = person("n-1", "https://north.example/mrn", "North", "female");
+    let south = person("s-1", "https://south.example/mrn", "South", "male");
+    let epilepsy = condition("n-dx", "urn:uuid:n-1", ICD10, "G40.909", "Epilepsy");
+    let file = env.write_json("two.json", &bundle("collection", &[north, south, epilepsy]));
+    let origin = env.path("origin.db");
+    let (code, _, stderr) = cli_import(&origin, &[file]);
+    assert_eq!(code, 0, "{stderr}");
+
+    let exported = env.path("two.fhir.json");
+    let output = refract()
+        .arg("--db")
+        .arg(&origin)
+        .args(["export", "--format", "fhir", "--out"])
+        .arg(&exported)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+
+    let diagnoses = |db: &Path| {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT p.family_name, p.mrn_system, count(c.id) FROM patients p
+                 LEFT JOIN conditions c ON c.patient_id = p.id
+                 GROUP BY p.id ORDER BY p.family_name",
+            )
+            .unwrap();
+        stmt.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+    };
+    let expected = vec![
+        (
+            String::from("North"),
+            String::from("https://north.example/mrn"),
+            1,
+        ),
+        (
+            String::from("South"),
+            String::from("https://south.example/mrn"),
+            0,
+        ),
+    ];
+    assert_eq!(diagnoses(&origin), expected);
+
+    let fresh = env.path("fresh.db");
+    let (code, _, stderr) = cli_import(&fresh, std::slice::from_ref(&exported));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(diagnoses(&fresh), expected, "a fresh file from the export");
+
+    let (code, _, stderr) = cli_import(&origin, &[exported]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("Patient/n-1"), "{stderr}");
+    assert_eq!(
+        diagnoses(&origin),
+        expected,
+        "the export back into its own file"
+    );
 }
