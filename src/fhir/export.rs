@@ -13,8 +13,8 @@ use chrono::{Local, LocalResult, NaiveDateTime, NaiveTime, TimeZone};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    ConditionCodeSystem, Death, EvidenceKind, OutcomeCategory, PlanFollowed, Response, ReviewState,
-    StopReason, TaskStatus, observation_codes,
+    ConditionCodeSystem, DatesKnown, Death, EvidenceKind, OutcomeCategory, PlanFollowed, Response,
+    ReviewState, StopReason, TaskStatus, observation_codes,
 };
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
 
@@ -365,6 +365,27 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         } else {
             "completed"
         };
+        // What the record knows of when, said as FHIR says it, so that a file made from the
+        // export reads the same: an end not recorded is left open (never the last day known,
+        // which would read as a course of that length), and a record of one date is that
+        // date, asserted, with no period.
+        let (effective_period, date_asserted) = match exposure.dates {
+            DatesKnown::Stated => (
+                Some(Period {
+                    start: Some(clinical_datetime(exposure.start)),
+                    end: exposure.end.map(clinical_datetime),
+                }),
+                None,
+            ),
+            DatesKnown::EndUnknown => (
+                Some(Period {
+                    start: Some(clinical_datetime(exposure.start)),
+                    end: None,
+                }),
+                None,
+            ),
+            DatesKnown::Unknown => (None, Some(clinical_datetime(exposure.start))),
+        };
         let resource = MedicationStatement {
             id: id.clone(),
             extension,
@@ -382,10 +403,8 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 coding,
                 text: NonBlank::new(exposure.text.as_str()),
             },
-            effective_period: Period {
-                start: Some(clinical_datetime(exposure.start)),
-                end: exposure.end.map(clinical_datetime),
-            },
+            effective_period,
+            date_asserted,
             dosage: exposure
                 .dose
                 .iter()

@@ -211,7 +211,11 @@ pub struct MedicationStatement {
     /// Left out when the record has neither a code nor a name for the drug.
     #[serde(skip_serializing_if = "CodeableConcept::is_empty")]
     pub medication_codeable_concept: CodeableConcept,
-    pub effective_period: Period,
+    /// Left out when the record carries one date and no period (`date_asserted` then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_period: Option<Period>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_asserted: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dosage: Vec<Dosage>,
 }

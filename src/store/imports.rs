@@ -284,6 +284,8 @@ fn update_demographics(
     // What the criteria read depends on who the patient is: a death learnt now withdraws a
     // flag, a corrected birth date moves an age. Evaluated again with the run's other changes.
     mark_dirty(conn, id)?;
+    // A file imported before may say otherwise: it is read again, not skipped.
+    bump_epoch(conn)?;
     auditor.record(
         conn,
         Change {
@@ -469,6 +471,9 @@ fn upsert_resource(
     } else if entry.resource_type == "Medication" {
         mark_referrers_dirty(conn, entry.source, entry.id)?;
     }
+    // A file imported before may hold what this replaced: it is read again next time rather
+    // than skipped as already imported (a record that swings back must come back).
+    bump_epoch(conn)?;
     Ok(Upserted::Updated)
 }
 
@@ -796,8 +801,9 @@ pub struct Projected {
     pub version: i64,
 }
 
-/// Adds 1 to the count of resources ever removed, so that a file imported before is read again
-/// rather than skipped (it may restore what was removed).
+/// Adds 1 to the count of resources ever removed or replaced by an import, so that a file
+/// imported before is read again rather than skipped (it may restore what was removed or
+/// replaced).
 fn bump_epoch(conn: &Connection) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO meta (key, value) VALUES ('import_epoch', '1')
@@ -826,7 +832,8 @@ pub struct RunKey<'a> {
 }
 
 /// Whether the same bytes from the same source were imported to the end, with this mapping,
-/// and nothing imported was removed since: importing them again would change nothing.
+/// and nothing imported was removed or replaced since: importing them again would change
+/// nothing.
 fn already_imported(conn: &Connection, run: &RunKey<'_>) -> Result<bool> {
     let epoch = epoch(conn)?;
     Ok(conn
@@ -881,8 +888,9 @@ fn run_progress(conn: &Connection, run: i64, summary: &str) -> Result<()> {
     Ok(())
 }
 
-/// Marks a run finished: the epoch is read again, so that removals the run itself made (an
-/// entered-in-error record, a replace) do not make the same file be read again next time.
+/// Marks a run finished: the epoch is read again, so that removals and updates the run itself
+/// made (an entered-in-error record, a replace, a changed resource) do not make the same file
+/// be read again next time.
 fn finish_run(conn: &Connection, run: i64, summary: &str, auditor: &AuditWriter) -> Result<()> {
     let epoch = epoch(conn)?;
     conn.prepare_cached(

@@ -192,7 +192,19 @@ fn a_changed_patient_file_changes_demographics_and_keeps_every_clinical_row() {
         .unwrap();
     assert_eq!(patients_file.outcome, FileOutcome::Imported);
     assert_eq!(patients_file.demographics_changed, 1);
-    assert_eq!(report.already_imported, report.files.len() - 1);
+    // The other files are read again (a change since their import may be theirs to undo) and
+    // change nothing.
+    for file in report
+        .files
+        .iter()
+        .filter(|f| !f.path.ends_with("Patient.ndjson"))
+    {
+        assert_eq!(
+            (file.added, file.updated, file.removed),
+            (0, 0, 0),
+            "{file:#?}"
+        );
+    }
     assert_eq!(clinical_counts(&env), before, "nothing clinical lost");
     assert_eq!(
         env.rows(&format!(

@@ -719,3 +719,64 @@ fn epilepsy_with_the_second_drug_not_tolerated_is_not_refractory() {
         rows[0]
     );
 }
+
+#[test]
+fn dates_not_recorded_stay_unknown_through_the_fhir_export() {
+    // A drug stopped with no end date (Synthea's stopped requests) and one known by a single
+    // asserted date: a file made from the export must not read them as courses of 0 days.
+    let mut env = Env::new();
+    let path = env.write_json(
+        "unknown-ends.json",
+        &patient_with(&[
+            request(
+                "r-stopped",
+                "stopped",
+                &with(
+                    drug("197319", "Allopurinol 100 MG Oral Tablet"),
+                    &json!({"authoredOn": "2021-02-03T11:00:00+00:00"}),
+                ),
+            ),
+            json!({
+                "resourceType": "MedicationStatement",
+                "id": "s-asserted",
+                "status": "completed",
+                "subject": {"reference": SUBJECT},
+                "medicationCodeableConcept": coding(RXNORM, "197361", "Amlodipine 5 MG Oral Tablet"),
+                "dateAsserted": "2020-05-06"
+            }),
+        ]),
+    );
+    env.import_ok(&path);
+    let dates = |db: &std::path::Path| {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT text, start, end, dates FROM drug_exposures ORDER BY text")
+            .unwrap();
+        stmt.query_map([], |row| {
+            Ok((0..4)
+                .map(|i| row.get::<_, Option<String>>(i).unwrap().unwrap_or_default())
+                .collect::<Vec<_>>())
+        })
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+    };
+    let source = env.db();
+    let before = dates(&source);
+    assert_eq!(before[0][3], "end_unknown", "{before:?}");
+    assert_eq!(before[1][3], "unknown", "{before:?}");
+
+    let exported = env.path("export.json");
+    let output = refract()
+        .arg("--db")
+        .arg(&source)
+        .args(["export", "--format", "fhir", "--out"])
+        .arg(&exported)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let fresh = env.path("fresh.db");
+    let (code, _, stderr) = cli_import(&fresh, &[exported]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(dates(&fresh), before);
+}

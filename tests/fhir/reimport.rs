@@ -166,6 +166,44 @@ fn reimporting_the_same_file_changes_nothing() {
 }
 
 #[test]
+fn a_file_imported_before_is_read_again_after_a_later_file_changed_what_it_holds() {
+    // A record that swings back (active, stopped, active again; a name corrected and then the
+    // first export imported again) must come back: the same bytes are skipped only while
+    // nothing imported since removed or replaced what they hold.
+    let mut env = Env::new();
+    let v1 = env.write_json("export-1.json", &export_v1());
+    let v2 = env.write_json("export-2.json", &export_v2());
+    env.import_ok(&v1);
+    let lacosamide = |env: &Env| {
+        env.rows(
+            "SELECT coalesce(substr(end, 1, 10), '-') FROM drug_exposures
+             WHERE text LIKE 'Lacosamide%'",
+        )
+    };
+    let family = |env: &Env| env.rows("SELECT family_name FROM patients");
+    let first = (lacosamide(&env), family(&env));
+    env.import_ok(&v2);
+    assert_eq!(lacosamide(&env), [["2023-09-01"]]);
+    assert_eq!(family(&env), [["Okafor-Bell"]]);
+
+    let report = env.import(std::slice::from_ref(&v1));
+    assert_eq!(
+        report.files[0].outcome,
+        FileOutcome::Imported,
+        "not skipped: {report:#?}"
+    );
+    assert_eq!(
+        (lacosamide(&env), family(&env)),
+        first,
+        "the first export again"
+    );
+
+    // Nothing changed since: now it is the fast no-op again.
+    let report = env.import(std::slice::from_ref(&v1));
+    assert_eq!(report.files[0].outcome, FileOutcome::AlreadyImported);
+}
+
+#[test]
 fn a_newer_export_updates_and_adds_and_removes_nothing() {
     let mut env = Env::new();
     let v1 = env.write_json("export-1.json", &export_v1());
