@@ -301,15 +301,7 @@ fn derive_step_care(
             .copied()
             .filter(|g| g.exposure.active_on(day))
             .collect();
-        let classes = active
-            .iter()
-            .flat_map(|g| g.drugs.iter())
-            .flat_map(|d| d.classes.iter())
-            .filter(|c| set.lines.classes.is_empty() || set.lines.classes.contains(c))
-            .filter(|c| c.as_str() != "antihypertensive")
-            .cloned()
-            .collect();
-        (classes, active)
+        (class_groups(&active, set), active)
     };
     let mut lines: Vec<Building<'_>> = Vec::new();
     let mut previous: BTreeSet<String> = BTreeSet::new();
@@ -359,6 +351,18 @@ fn derive_step_care(
         previous = classes;
     }
     finish(lines, set, record, today)
+}
+
+/// The class groups (step care) the drugs of `given` belong to, as the criteria count them.
+fn class_groups(given: &[&Given<'_>], set: &RuleSet) -> BTreeSet<String> {
+    given
+        .iter()
+        .flat_map(|g| g.drugs.iter())
+        .flat_map(|d| d.classes.iter())
+        .filter(|c| set.lines.classes.is_empty() || set.lines.classes.contains(c))
+        .filter(|c| c.as_str() != "antihypertensive")
+        .map(|c| set.lines.group_of(c).to_owned())
+        .collect()
 }
 
 fn join_classes(classes: &[&String]) -> String {
@@ -432,13 +436,7 @@ fn finish(
                 acc
             });
         let regimen = if set.lines.step_care {
-            let classes: BTreeSet<&String> = line
-                .members
-                .iter()
-                .flat_map(|g| g.drugs.iter())
-                .flat_map(|d| d.classes.iter())
-                .filter(|c| c.as_str() != "antihypertensive")
-                .collect();
+            let classes = class_groups(&line.members, set);
             if line.ingredients.len() == 1 {
                 line.ingredients.iter().next().cloned().unwrap_or_default()
             } else {

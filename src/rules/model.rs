@@ -173,6 +173,12 @@ pub struct LineParameters {
     /// Classes whose drugs form the lines (others are supportive or for other conditions).
     #[serde(default)]
     pub classes: Vec<String>,
+    /// Step care: classes counted as one (group name → its classes), as the criteria count
+    /// them, so that a line's class count and its class changes are the criteria's (a
+    /// non-dihydropyridine calcium-channel blocker added to a dihydropyridine is no new
+    /// class). A class in no group is a group of its own.
+    #[serde(default)]
+    pub groups: std::collections::BTreeMap<String, Vec<String>>,
     /// IMWG 2015: a planned sequence (induction, transplant, consolidation, maintenance) is one
     /// line. With no progression in between, conditioning for a transplant, and whatever starts
     /// within `post_transplant_days` of a transplant or in a maintenance role, continue the
@@ -202,6 +208,16 @@ pub struct LineParameters {
     pub cycle_procedures: Vec<String>,
 }
 
+impl LineParameters {
+    /// The group `class` is counted in: its group's name, else the class itself.
+    pub fn group_of<'a>(&'a self, class: &'a str) -> &'a str {
+        self.groups
+            .iter()
+            .find(|(_, members)| members.iter().any(|m| m == class))
+            .map_or(class, |(group, _)| group.as_str())
+    }
+}
+
 impl Default for LineParameters {
     fn default() -> Self {
         LineParameters {
@@ -209,6 +225,7 @@ impl Default for LineParameters {
             gap_days: default_gap(),
             step_care: false,
             classes: Vec::new(),
+            groups: std::collections::BTreeMap::new(),
             planned_sequence: false,
             transplant: Vec::new(),
             conditioning: Vec::new(),

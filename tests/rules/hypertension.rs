@@ -327,3 +327,28 @@ pub fn cases() -> Vec<Case> {
 fn hypertension_cases() {
     run(ID, &cases());
 }
+
+/// Lines count classes as the criteria do: verapamil added to amlodipine is one calcium-channel
+/// blocker (no new line, no new class), while a new class starts a line.
+#[test]
+fn a_second_calcium_channel_blocker_is_no_new_class_or_line() {
+    let record = patient()
+        .give(rx(LOSARTAN).from(400))
+        .give(rx(AMLODIPINE).from(400))
+        .give(rx("Verapamil 240 mg/d").from(300))
+        .give(rx(HCTZ).from(200))
+        .record();
+    let lines = super::support::rules().derive_lines(&record, super::support::today());
+    let shown: Vec<(i64, String)> = lines
+        .iter()
+        .map(|line| (i64::from(line.number), line.regimen.clone()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (1, String::from("2 classes")),
+            (2, String::from("3 classes"))
+        ],
+        "{lines:#?}"
+    );
+}
