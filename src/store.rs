@@ -144,6 +144,16 @@ pub fn bulk_pause() {
     }
 }
 
+/// What a person types to name each of the patients an MRN is shared by: `SYSTEM|NUMBER`
+/// (FHIR's token form), and `|NUMBER` for refract's own number (no system), quoted for a shell.
+fn mrn_forms(mrn: &str, systems: &[String]) -> String {
+    systems
+        .iter()
+        .map(|system| format!("'{system}|{mrn}'"))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
 /// Errors of the store. Each renders as one line a user can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -183,9 +193,9 @@ pub enum StoreError {
     #[error("no patient with MRN {0}")]
     UnknownMrn(String),
     #[error(
-        "{} patients have MRN {mrn} (from {}): name one as SYSTEM|{mrn}",
+        "{} patients have MRN {mrn}: name one as {}",
         systems.len(),
-        systems.iter().map(|s| if s.is_empty() { "refract" } else { s.as_str() }).collect::<Vec<_>>().join(", ")
+        mrn_forms(mrn, systems)
     )]
     AmbiguousMrn { mrn: String, systems: Vec<String> },
     #[error("{0}")]

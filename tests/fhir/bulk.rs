@@ -436,8 +436,8 @@ fn two_people_with_one_mrn_value_under_two_systems_stay_two() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("2 patients have MRN 100234")
-            && stderr.contains("north-hospital")
-            && stderr.contains("south-clinic"),
+            && stderr.contains("'https://north-hospital.example/mrn|100234'")
+            && stderr.contains("'https://south-clinic.example/patients|100234'"),
         "{stderr}"
     );
     let output = super::refract()

@@ -192,6 +192,7 @@ fn symbols(context: Context) -> Vec<(&'static str, &'static str)> {
             ("⚠", "nonadherence"),
             ("✓", "completed"),
             ("·", "stopped (other)"),
+            ("│", "ended, no reason given"),
             ("▶", "ongoing"),
             ("◆", "procedure"),
             ("╎", "today"),

@@ -674,12 +674,13 @@ impl Timeline<'_> {
 
     /// The markers this timeline uses, in words.
     fn legend(&self, lines: &[&TreatmentLine]) -> String {
-        const MEANINGS: [(&str, &str); 6] = [
+        const MEANINGS: [(&str, &str); 7] = [
             ("✗", "failed"),
             ("⊘", "intolerance"),
             ("⚠", "nonadherence"),
             ("✓", "completed"),
             ("·", "stopped (other)"),
+            ("│", "ended, no reason given"),
             ("▶", "ongoing"),
         ];
         let used: Vec<&str> = lines
