@@ -132,6 +132,10 @@ pub struct FileReport {
     /// (source, subject) of resources written before their patient was known.
     #[serde(skip)]
     unresolved: std::collections::BTreeSet<(String, String)>,
+    /// Patients the file itself created (refract's own document, in its one transaction); a
+    /// FHIR file's are created when the run's records are rebuilt, and counted there.
+    #[serde(skip)]
+    created: usize,
 }
 
 impl FileReport {
@@ -310,7 +314,8 @@ fn import_all(
     // Patients whose resources changed (this run, or a run that was interrupted).
     let rebuilt = project::rebuild_dirty(store, rules, today)?;
     report.rebuilt = rebuilt.patients;
-    report.new_patients = rebuilt.created;
+    report.new_patients =
+        rebuilt.created + report.files.iter().map(|file| file.created).sum::<usize>();
     report.notices = rebuilt.unresolved;
     for file in &report.files {
         match file.outcome {
@@ -781,6 +786,7 @@ fn native_file(
             outcome: FileOutcome::Imported,
             patients: counts.patients,
             new_patients: counts.new_patients,
+            created: counts.new_patients,
             conditions: counts.conditions,
             exposures: counts.exposures,
             observations: counts.observations,

@@ -294,6 +294,11 @@ fn a_refract_document_goes_through_the_same_checks_as_every_other_write() {
     let output = import(&empty, &document, "whole.json");
     assert!(output.status.success(), "{output:?}");
     assert_eq!(patient_count(&empty), 12);
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        summary["new_patients"], 12,
+        "every patient is new: {summary}"
+    );
     let meetings = rows_in(&empty, "meetings");
     assert!(meetings > 0);
     let conn = rusqlite::Connection::open(&empty).unwrap();
