@@ -413,6 +413,26 @@ impl Harness {
 }
 
 #[test]
+fn a_scrolled_tab_says_there_is_more_above() {
+    // Ten observations in a terminal of twelve rows for the tab.
+    let mut harness = Harness::new(300, 80, 16);
+    harness.press('/');
+    harness.type_text("Berg");
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    while harness.model.patient.as_ref().map(|p| p.tab) != Some(Tab::Observations) {
+        harness.key(KeyCode::Tab);
+    }
+    let screen = harness.screen();
+    assert!(screen.contains("↓ more (j)"), "{screen}");
+    assert!(!screen.contains("↑ more (k)"), "{screen}");
+    harness.press('j');
+    harness.press('j');
+    let screen = harness.screen();
+    assert!(screen.contains("↑ more (k)"), "{screen}");
+}
+
+#[test]
 fn g_goes_back_to_the_first_row_of_the_list() {
     for rows in [11, 300] {
         let mut harness = Harness::new(rows, 120, 40);

@@ -89,8 +89,8 @@ pub fn mark_border(frame: &mut Frame<'_>, outer: Rect, total: usize, scroll: usi
 }
 
 /// The part of `area` a borderless scrolled list draws in: where rows of its text lie below
-/// (`total` rows, the first `scroll` skipped), the last row is kept for a "↓ more (j)" mark,
-/// drawn here, and the list gets the rows above it.
+/// (`total` rows, the first `scroll` skipped) or above (scrolled), the last row is kept for a
+/// "↓ more (j)" or "↑ more (k)" mark, drawn here, and the list gets the rows above it.
 pub fn mark_more_below(
     frame: &mut Frame<'_>,
     area: Rect,
@@ -98,12 +98,19 @@ pub fn mark_more_below(
     scroll: usize,
     theme: Theme,
 ) -> Rect {
-    if total.saturating_sub(scroll) <= usize::from(area.height) || area.height < 2 {
+    let above = scroll > 0;
+    let below = total.saturating_sub(scroll) > usize::from(area.height);
+    if !(above || below) || area.height < 2 {
         return area;
     }
     let [list, mark] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let text = match (above, below) {
+        (true, true) => " ↑ more (k) · ↓ more (j) ",
+        (true, false) => " ↑ more (k) ",
+        _ => " ↓ more (j) ",
+    };
     frame.render_widget(
-        Line::from(Span::styled(" ↓ more (j) ", theme.muted())).right_aligned(),
+        Line::from(Span::styled(text, theme.muted())).right_aligned(),
         mark,
     );
     list
