@@ -127,23 +127,38 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
     }
 
     writeln!(out, "\nObservations")?;
-    let mut by_code: BTreeMap<&str, (usize, &crate::domain::Observation)> = BTreeMap::new();
+    // Per measurement: how many, and every value at the latest time (two values recorded at the
+    // same moment are both shown, in a fixed order, never one of them by the order of import).
+    let mut by_code: BTreeMap<&str, (usize, Vec<&crate::domain::Observation>)> = BTreeMap::new();
     for observation in &record.observations {
-        let entry = by_code
-            .entry(observation.display.as_str())
-            .or_insert((0, observation));
-        entry.0 += 1;
-        if observation.effective >= entry.1.effective {
-            entry.1 = observation;
+        let (count, latest) = by_code.entry(observation.display.as_str()).or_default();
+        *count += 1;
+        match latest.first().map(|o| o.effective) {
+            Some(at) if observation.effective < at => {}
+            Some(at) if observation.effective == at => latest.push(observation),
+            _ => *latest = vec![observation],
         }
     }
     for (display, (count, latest)) in by_code {
-        let value = latest.value_text();
+        let Some(first) = latest.first() else {
+            continue;
+        };
+        let mut values: Vec<String> = latest
+            .iter()
+            .map(|o| o.value_text().trim_end().to_owned())
+            .collect();
+        values.sort();
+        values.dedup();
+        let at_once = if values.len() > 1 {
+            format!("{} at that time, ", values.len())
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "  {display}: latest {} on {} ({count} recorded)",
-            value.trim_end(),
-            latest.effective.format("%Y-%m-%d")
+            "  {display}: latest {} on {} ({at_once}{count} recorded)",
+            values.join(", "),
+            first.effective.format("%Y-%m-%d")
         )?;
     }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Env, LOINC, SNOMED, bundle, coding, observation, patient, with};
+use super::{Env, LOINC, SNOMED, bundle, cli_import, coding, observation, patient, refract, with};
 
 const SUBJECT: &str = "Patient/obs-pt";
 
@@ -245,4 +245,61 @@ fn observations_without_a_value_or_in_error_are_not_stored() {
         "{:?}",
         file.skipped
     );
+}
+
+#[test]
+fn two_values_at_the_latest_time_are_both_shown() {
+    // Real records hold two values of one measure at one instant (Synthea's ejection
+    // fractions): `show` gives both, in a fixed order, not one by the order of import.
+    let env = Env::new();
+    let lvef = |id: &str, value: f64| {
+        observation(
+            id,
+            "urn:uuid:obs-pt",
+            "10230-1",
+            "Left ventricular Ejection fraction",
+            &json!({"valueQuantity": {"value": value, "unit": "%"}}),
+        )
+    };
+    let document = bundle(
+        "collection",
+        &[
+            patient("obs-pt", "OBS-1", "Haug", "Siri"),
+            lvef("ef-1", 48.3),
+            lvef("ef-2", 35.5),
+        ],
+    );
+    let mut shown = Vec::new();
+    for (name, document) in [
+        ("a.json", document.clone()),
+        ("b.json", {
+            let mut reversed = document.clone();
+            let entries = reversed["entry"].as_array_mut().unwrap();
+            entries.swap(1, 2);
+            reversed
+        }),
+    ] {
+        let db = env.path(&format!("{name}.db"));
+        let (code, _, stderr) = cli_import(&db, &[env.write_json(name, &document)]);
+        assert_eq!(code, 0, "{stderr}");
+        let output = refract()
+            .arg("--db")
+            .arg(&db)
+            .args(["show", "OBS-1"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let text = String::from_utf8(output.stdout).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.contains("Ejection fraction: latest"))
+            .unwrap_or_else(|| panic!("{text}"))
+            .to_owned();
+        shown.push(line);
+    }
+    assert!(
+        shown[0].contains("35.5 %, 48.3 %") && shown[0].contains("2 at that time"),
+        "{shown:?}"
+    );
+    assert_eq!(shown[0], shown[1], "the same whatever the order of import");
 }
