@@ -24,6 +24,15 @@ machine_names!(AssessmentStatus {
 });
 
 impl AssessmentStatus {
+    /// Every status, the most severe first: the order the list's counts and its filter show.
+    pub const MOST_SEVERE_FIRST: [AssessmentStatus; 5] = [
+        AssessmentStatus::Refractory,
+        AssessmentStatus::Resistant,
+        AssessmentStatus::Relapsed,
+        AssessmentStatus::InsufficientData,
+        AssessmentStatus::NotMet,
+    ];
+
     /// Severity rank for sorting and for picking a patient's headline condition: refractory is
     /// highest. Stored in the patient list so that sorting by status is an index walk.
     pub const fn rank(self) -> i64 {
@@ -230,5 +239,17 @@ impl AuditEntry {
             }
             _ => self.who.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AssessmentStatus;
+
+    #[test]
+    fn most_severe_first_is_every_status_by_falling_rank() {
+        let mut by_rank = AssessmentStatus::ALL.to_vec();
+        by_rank.sort_by_key(|status| std::cmp::Reverse(status.rank()));
+        assert_eq!(AssessmentStatus::MOST_SEVERE_FIRST.to_vec(), by_rank);
     }
 }

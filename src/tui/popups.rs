@@ -52,13 +52,7 @@ pub(super) fn popup_action(model: &mut Model, popup: &Popup, action: Action) -> 
             let filter = &mut model.list.query.filter;
             match selected {
                 0 => {
-                    let statuses = [
-                        AssessmentStatus::Refractory,
-                        AssessmentStatus::Resistant,
-                        AssessmentStatus::Relapsed,
-                        AssessmentStatus::InsufficientData,
-                        AssessmentStatus::NotMet,
-                    ];
+                    let statuses = AssessmentStatus::MOST_SEVERE_FIRST;
                     filter.status = cycle(filter.status.as_ref(), &statuses);
                 }
                 1 => {

@@ -87,33 +87,9 @@ pub fn action(list: &mut PatientList, viewport: usize, action: Action) -> Vec<Ef
             // otherwise keeps the selection where it was).
             list.selected = 0;
             list.top = 0;
-            list.generation += 1;
-            list.loading = true;
-            requests.push(Request::Page {
-                generation: list.generation,
-                query: list.query.clone(),
-                anchor: Anchor::First,
-                limit: page,
-                placement: Placement::Replace {
-                    position: Some(0),
-                    select_last: false,
-                },
-            });
+            requests.push(jump(list, page, Anchor::First));
         }
-        Action::Last => {
-            list.generation += 1;
-            list.loading = true;
-            requests.push(Request::Page {
-                generation: list.generation,
-                query: list.query.clone(),
-                anchor: Anchor::Last,
-                limit: page,
-                placement: Placement::Replace {
-                    position: None,
-                    select_last: true,
-                },
-            });
-        }
+        Action::Last => requests.push(jump(list, page, Anchor::Last)),
         Action::Open => {
             if let Some(row) = list.selected_row() {
                 return vec![Effect::Open(Opening::Patient {
@@ -146,6 +122,24 @@ pub fn cycle<T: Clone + PartialEq>(current: Option<&T>, values: &[T]) -> Option<
     match current.and_then(|c| values.iter().position(|v| v == c)) {
         None => values.first().cloned(),
         Some(index) => values.get(index + 1).cloned(),
+    }
+}
+
+/// The page that starts or ends the list (`anchor` First or Last), replacing the window: a new
+/// generation, so that pages still on their way for the old window are dropped.
+fn jump(list: &mut PatientList, page: usize, anchor: Anchor) -> Request {
+    let to_end = matches!(anchor, Anchor::Last);
+    list.generation += 1;
+    list.loading = true;
+    Request::Page {
+        generation: list.generation,
+        query: list.query.clone(),
+        anchor,
+        limit: page,
+        placement: Placement::Replace {
+            position: (!to_end).then_some(0),
+            select_last: to_end,
+        },
     }
 }
 

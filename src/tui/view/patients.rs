@@ -75,13 +75,7 @@ fn render_counts(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect)
         frame.render_widget(Span::styled(" counting…", theme.muted()), area);
         return;
     };
-    let statuses = [
-        AssessmentStatus::Refractory,
-        AssessmentStatus::Resistant,
-        AssessmentStatus::Relapsed,
-        AssessmentStatus::InsufficientData,
-        AssessmentStatus::NotMet,
-    ];
+    let statuses = AssessmentStatus::MOST_SEVERE_FIRST;
     // Words when they fit, symbols alone (the help names them) when the terminal is narrow; the
     // dismissed flags and the deceased the list hides are counted in words first, then by their
     // marks alone.
