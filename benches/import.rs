@@ -13,7 +13,10 @@
 //! the serde_json parse. The parse to `Value` and the import are timed in pairs
 //! (`REFRACT_BENCH_ROUNDS`, default 5) and the median ratio is reported with every pair's.
 //!
-//! ```sh cargo bench --bench import REFRACT_BENCH_FHIR=path/to/bundles cargo bench --bench import
+//! ```sh
+//! cargo bench --bench import
+//! REFRACT_BENCH_FHIR=path/to/bundles cargo bench --bench import
+//! REFRACT_BENCH_ONE_TRANSACTION=0 cargo bench --bench import   # every file in short transactions
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -119,18 +122,20 @@ fn main() {
             }
         }
     };
+    // `REFRACT_BENCH_ONE_TRANSACTION=0` writes every file in short transactions (as a file
+    // over the size for one transaction is), for a comparison on the same files.
+    let options = refract::import::ImportOptions {
+        one_transaction_bytes: std::env::var("REFRACT_BENCH_ONE_TRANSACTION")
+            .ok()
+            .and_then(|n| n.parse().ok()),
+        ..refract::import::ImportOptions::default()
+    };
     let import_all = || {
         let db = scratch.path().join(format!("import-{}.db", rand_suffix()));
         let mut store = Store::open(&db, OpenMode::CreateIfMissing, "bench").expect("opens");
-        let report = refract::import::import_paths(
-            &mut store,
-            &rules,
-            &files,
-            today,
-            &refract::import::ImportOptions::default(),
-            |_| {},
-        )
-        .expect("imports");
+        let report =
+            refract::import::import_paths(&mut store, &rules, &files, today, &options, |_| {})
+                .expect("imports");
         drop(store);
         let _ = std::fs::remove_file(&db);
         report

@@ -3,7 +3,9 @@
 //! Each file is read twice, as a stream. The first read checks that the file is readable FHIR
 //! and that every Patient in it names one person (matched by identifier system and value, or
 //! by the source's Patient id, never by a value alone): a file that fails here changes nothing.
-//! The second read maps each resource and writes it, a few thousand at a time in short
+//! The second read maps each resource and writes it: a file of up to
+//! [`ONE_TRANSACTION_BYTES`] in one transaction (its new patients created in it when their
+//! resources follow them), a larger one a few thousand resources at a time in short
 //! transactions, so that a colleague's save never waits long and memory stays bounded whatever
 //! the file's size. Resources are upserted one by one on their (source, type, id): a file adds
 //! and updates what it holds and removes only what the source says is gone. Then each patient
@@ -35,6 +37,7 @@ use crate::rules::Rules;
 use crate::store::imports::{self as ledger, IdentityLookup, PatientMatch, RunKey};
 use crate::store::{Store, StoreError};
 
+pub use apply::ONE_TRANSACTION_BYTES;
 pub use files::{DEFAULT_MAX_FILE_BYTES, parse_size};
 pub use project::{Rebuilt, rebuild_dirty};
 
@@ -55,6 +58,10 @@ pub struct ImportOptions {
     pub max_file_bytes: Option<u64>,
     /// Groups of identifier systems the team declares to be one (`--same-system A=B`).
     pub equivalent_systems: Vec<Vec<String>>,
+    /// Files up to this size are written in one transaction, their new patients created in
+    /// it; larger ones in short transactions, their new patients at the end of the run
+    /// (default [`ONE_TRANSACTION_BYTES`]; 0 writes every file in short transactions).
+    pub one_transaction_bytes: Option<u64>,
     /// What to call a file in the report, the `imports` ledger and the audit log instead of its
     /// path: a pulled file is downloaded to a private temporary folder that is gone afterwards,
     /// and is named by the URL it came from.
@@ -105,8 +112,9 @@ pub struct FileReport {
     pub resources: usize,
     /// What the file holds, by kind (patients, and the resources refract keeps).
     pub patients: usize,
-    /// Patients of the file the database did not hold (created at the end of the run, unless
-    /// another file of the run names the same person).
+    /// Patients of the file the database did not hold (created in the file's transaction when
+    /// it is written in one and their resources follow them; else at the end of the run,
+    /// unless another file of the run names the same person).
     pub new_patients: usize,
     pub conditions: usize,
     pub exposures: usize,
@@ -132,10 +140,14 @@ pub struct FileReport {
     /// (source, subject) of resources written before their patient was known.
     #[serde(skip)]
     unresolved: std::collections::BTreeSet<(String, String)>,
-    /// Patients the file itself created (refract's own document, in its one transaction); a
-    /// FHIR file's are created when the run's records are rebuilt, and counted there.
+    /// Patients the file itself created: refract's own document, in its one transaction; a
+    /// FHIR file written in one transaction, those whose resources follow their Patient in it.
+    /// Others are created when the run's records are rebuilt, and counted there.
     #[serde(skip)]
     created: usize,
+    /// Patients whose rows the file's own transaction wrote from their resources.
+    #[serde(skip)]
+    rebuilt: usize,
 }
 
 impl FileReport {
@@ -313,7 +325,7 @@ fn import_all(
     });
     // Patients whose resources changed (this run, or a run that was interrupted).
     let rebuilt = project::rebuild_dirty(store, rules, today)?;
-    report.rebuilt = rebuilt.patients;
+    report.rebuilt = rebuilt.patients + report.files.iter().map(|file| file.rebuilt).sum::<usize>();
     report.new_patients =
         rebuilt.created + report.files.iter().map(|file| file.created).sum::<usize>();
     report.notices = rebuilt.unresolved;
@@ -545,6 +557,11 @@ fn import_file(
             checked: &checked,
             options,
             replace,
+            whole: size
+                <= options
+                    .one_transaction_bytes
+                    .unwrap_or(apply::ONE_TRANSACTION_BYTES),
+            today,
         },
         &mut report,
         progress,
@@ -554,7 +571,6 @@ fn import_file(
         report.error = Some(crate::text::one_line(&err));
         return report;
     }
-    let _ = today;
     report.outcome = FileOutcome::Imported;
     report
 }

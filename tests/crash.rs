@@ -80,10 +80,25 @@ fn an_import_killed_at_any_moment_leaves_whole_patients_and_says_what_it_committ
             .unwrap();
         if schema > 0 {
             // Patients appear with their whole record or not at all: a patient is created
-            // with their rows in one transaction, at the end of the run.
+            // with their rows in one transaction (their file's, for a bundle this small).
             let present = holdings(&db);
             for (mrn, held) in &present {
                 assert_eq!(held, &complete[mrn], "{when}: {mrn} is not whole");
+            }
+            // And a bundle this small is written in one transaction: all of its patients, or
+            // none of them.
+            for part in &parts {
+                let here = part
+                    .mrns
+                    .iter()
+                    .filter(|mrn| present.contains_key(*mrn))
+                    .count();
+                assert!(
+                    here == 0 || here == part.mrns.len(),
+                    "{when}: {} holds {here} of its {} patients",
+                    part.path.display(),
+                    part.mrns.len()
+                );
             }
             // What the run committed is written down exactly: each unfinished run's summary
             // counts the resources it added, which are in the ledger under its id.

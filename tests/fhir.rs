@@ -32,6 +32,8 @@ mod fresh;
 mod medications;
 #[path = "fhir/observations.rs"]
 mod observations;
+#[path = "fhir/one_transaction.rs"]
+mod one_transaction;
 #[path = "fhir/paths.rs"]
 mod paths;
 #[path = "fhir/proptests.rs"]

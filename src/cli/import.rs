@@ -64,6 +64,7 @@ pub fn options(
         max_file_bytes: Some(max_file_size),
         equivalent_systems: groups,
         names: std::collections::BTreeMap::new(),
+        one_transaction_bytes: None,
     })
 }
 

@@ -1,23 +1,41 @@
 //! The second read of a file: each resource mapped (on a thread beside the writer) and written
 //! in batches of short transactions, each resource upserted on its own key.
+//!
+//! A file of up to [`ONE_TRANSACTION_BYTES`] (a bundle of a hundred patients) is written in one
+//! transaction instead, so that it changes the database wholly or not at all; a patient new to
+//! the database whose resources follow their Patient in it is then created in that
+//! transaction, their record computed on the reading thread, rather than at the end of the run.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use chrono::NaiveDate;
+
+use super::project::{self, Computed, Created, Rebuilt};
 use super::{
     Checked, FileReport, ImportOptions, PendingPatient, identity_keys, source_of, url_key,
 };
 use crate::digest::content_digest;
 use crate::domain::{Patient, PatientId};
+use crate::fhir::model::CodeableConcept;
 use crate::fhir::stream::{RawResource, StreamError, each_resource};
-use crate::fhir::{Item, Mapped, map_resource, reference_key};
+use crate::fhir::{ImportedItems, Item, Mapped, finish_medication, map_resource, reference_key};
 use crate::rules::Rules;
 use crate::store::imports::{
-    IdentityLookup, ImportTx, LedgerEntry, PatientMatch, RunKey, Upserted,
+    IdentityLookup, ImportTx, LedgerEntry, PatientMatch, RunKey, Upserted, patient_id_system,
 };
 use crate::store::{Store, StoreError, now_utc};
+
+/// Files up to this size are written in one transaction (see the module's documentation): a
+/// bundle of a hundred patients is about 1.4 MB, and its transaction a few hundredths of a
+/// second, well inside what a colleague's save may wait.
+pub const ONE_TRANSACTION_BYTES: u64 = 4 << 20;
+
+/// The most ops one patient's group holds on the reading thread: a patient with more is
+/// written as any other resources are, and rebuilt from the ledger (memory stays bounded).
+const MAX_GROUP_OPS: usize = 20_000;
 
 /// The most distinct unknown subjects remembered for the end-of-run check (the count of
 /// resources waiting is exact; beyond this, they are not listed one by one).
@@ -37,6 +55,9 @@ pub(super) struct Input<'a> {
     pub checked: &'a Checked,
     pub options: &'a ImportOptions,
     pub replace: bool,
+    /// Written in one transaction (see [`ONE_TRANSACTION_BYTES`]).
+    pub whole: bool,
+    pub today: NaiveDate,
 }
 
 /// One resource, mapped and ready to write.
@@ -52,10 +73,13 @@ enum Op {
     Medication {
         source: String,
         id: String,
+        concept: CodeableConcept,
         body: String,
         digest: String,
     },
     Resource(Box<ResourceOp>),
+    /// A Patient and what followed it about them, in a file written in one transaction.
+    Group(Box<Group>),
     Removed {
         source: String,
         resource_type: String,
@@ -83,6 +107,24 @@ struct ResourceOp {
     kind: Kind,
     body: String,
     digest: String,
+    /// What `body` says, for the record of a patient created from their file (see [`Group`]).
+    item: Option<Item>,
+}
+
+/// A Patient of a file written in one transaction, and the ops that follow it while the file
+/// speaks of them: if the database does not hold them, they are created with their resources
+/// in that transaction (see [`Writer::write_group`]).
+struct Group {
+    /// The `Op::Patient`.
+    patient: Op,
+    /// What followed it, in file order.
+    ops: Vec<Op>,
+    /// Resources about the patient among `ops`.
+    clinical: usize,
+    /// Their record, computed on the reading thread: none when one of their medication
+    /// records names a Medication not met earlier in the file, or the group removes something
+    /// (the record is then read back from the ledger).
+    computed: Option<Computed>,
 }
 
 #[derive(Clone, Copy)]
@@ -110,20 +152,29 @@ pub(super) fn apply_file(
         checked,
         options,
         replace,
+        whole,
+        today,
     } = input;
     let source = source_of(options);
     let mut writer = Writer {
         run_key: run,
         run: None,
         replace,
+        whole,
+        rules,
+        today,
         equivalent: &options.equivalent_systems,
         source: &source,
         file_patients: Vec::new(),
         unresolved: std::collections::BTreeSet::new(),
+        created: BTreeSet::new(),
+        rebuilt: Rebuilt::default(),
     };
     let outcome = std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel::<Batch>(16);
-        let reader = scope.spawn(move || read(file, size, limit, rules, options, checked, &sender));
+        let grouper = whole.then(|| Grouper::new(rules, today, &source));
+        let reader =
+            scope.spawn(move || read(file, size, limit, rules, options, checked, grouper, &sender));
         let written = writer.write_all(store, &receiver, report, progress);
         // Dropped first: a reader blocked on a full channel sees it closed and stops.
         drop(receiver);
@@ -184,7 +235,9 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// The reading thread: maps resources into batches of ops.
+/// The reading thread: maps resources into batches of ops (grouped by patient, for a file
+/// written in one transaction).
+#[allow(clippy::too_many_arguments)]
 fn read(
     file: File,
     size: u64,
@@ -192,6 +245,7 @@ fn read(
     rules: &Rules,
     options: &ImportOptions,
     checked: &Checked,
+    mut grouper: Option<Grouper<'_>>,
     sender: &SyncSender<Batch>,
 ) -> Result<(), String> {
     let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -201,8 +255,17 @@ fn read(
     };
     let mut ops = Vec::with_capacity(BATCH_RESOURCES);
     let mut resources = 0;
+    let mut mapped = Vec::new();
     let result = each_resource(&mut counting, size, |raw| {
-        op_of(&raw, rules, options, checked, &mut ops);
+        match grouper.as_mut() {
+            None => op_of(&raw, rules, options, checked, false, &mut ops),
+            Some(grouper) => {
+                op_of(&raw, rules, options, checked, true, &mut mapped);
+                for op in mapped.drain(..) {
+                    grouper.push(op, &mut ops);
+                }
+            }
+        }
         resources += 1;
         if resources >= BATCH_RESOURCES {
             let batch = Batch {
@@ -217,6 +280,9 @@ fn read(
     });
     match result {
         Ok(_) => {
+            if let Some(grouper) = grouper.as_mut() {
+                grouper.close(&mut ops);
+            }
             if !ops.is_empty() {
                 let _ = sender.send(Batch {
                     ops,
@@ -243,11 +309,13 @@ fn name_of(raw: &RawResource<'_>) -> String {
 }
 
 /// The ops of one resource: what to write, and a warning for each part of it left out.
+/// `keep_items`: a resource's op keeps what it says, for its group (see [`Group`]).
 fn op_of(
     raw: &RawResource<'_>,
     rules: &Rules,
     options: &ImportOptions,
     checked: &Checked,
+    keep_items: bool,
     ops: &mut Vec<Op>,
 ) {
     let mapping = match map_resource(raw, rules) {
@@ -271,7 +339,13 @@ fn op_of(
     if let Some(words) = mapping.unknown_stop_reason {
         ops.push(Op::UnknownStopReason(words));
     }
-    ops.push(op_of_mapped(raw, mapping.mapped, options, checked));
+    ops.push(op_of_mapped(
+        raw,
+        mapping.mapped,
+        options,
+        checked,
+        keep_items,
+    ));
 }
 
 fn op_of_mapped(
@@ -279,6 +353,7 @@ fn op_of_mapped(
     mapped: Mapped,
     options: &ImportOptions,
     checked: &Checked,
+    keep_items: bool,
 ) -> Op {
     let source = source_of(options);
     match mapped {
@@ -303,6 +378,7 @@ fn op_of_mapped(
                 digest: content_digest(body.as_bytes()),
                 source,
                 id,
+                concept,
                 body,
             },
             Err(err) => Op::Warning {
@@ -375,6 +451,7 @@ fn op_of_mapped(
                 kind,
                 digest: content_digest(body.as_bytes()),
                 body,
+                item: keep_items.then_some(resource.item),
             }))
         }
     }
@@ -418,11 +495,162 @@ fn resolve(
     Ok((source.to_owned(), id.to_owned()))
 }
 
+/// Gathers, on the reading thread, each Patient of a file written in one transaction with the
+/// resources about them that follow it, and computes their record (see [`Group`]).
+struct Grouper<'a> {
+    rules: &'a Rules,
+    today: NaiveDate,
+    /// The system under which the run's source files its Patient ids.
+    id_system: String,
+    /// The file's Medications so far, for the medication records that refer to one.
+    medications: HashMap<(String, String), CodeableConcept>,
+    open: Option<OpenGroup>,
+}
+
+struct OpenGroup {
+    patient: Op,
+    /// The Patient ids (or URLs) the patient's resources name as their subject.
+    subjects: Vec<String>,
+    ops: Vec<Op>,
+    items: ImportedItems,
+    clinical: usize,
+    computable: bool,
+}
+
+impl<'a> Grouper<'a> {
+    fn new(rules: &'a Rules, today: NaiveDate, source: &str) -> Self {
+        Grouper {
+            rules,
+            today,
+            id_system: patient_id_system(source),
+            medications: HashMap::new(),
+            open: None,
+        }
+    }
+
+    /// Takes the next op of the file; ops that belong to no group go to `out` as they come.
+    fn push(&mut self, op: Op, out: &mut Vec<Op>) {
+        match op {
+            Op::Patient { ref keys, .. } => {
+                self.close(out);
+                let subjects = keys
+                    .iter()
+                    .filter(|(system, _)| *system == self.id_system)
+                    .map(|(_, value)| value.clone())
+                    .collect();
+                self.open = Some(OpenGroup {
+                    patient: op,
+                    subjects,
+                    ops: Vec::new(),
+                    items: ImportedItems::default(),
+                    clinical: 0,
+                    computable: true,
+                });
+            }
+            Op::Resource(mut resource) => {
+                let Some(open) = self
+                    .open
+                    .as_mut()
+                    .filter(|open| open.subjects.contains(&resource.subject.1))
+                else {
+                    self.close(out);
+                    out.push(Op::Resource(resource));
+                    return;
+                };
+                open.clinical += 1;
+                match resource.item.take() {
+                    Some(Item::Medication(record)) => {
+                        let concept = match (&record.concept, &resource.refers) {
+                            (None, Some(refers)) => {
+                                let key = (resource.source.clone(), refers.clone());
+                                let found = self.medications.get(&key);
+                                // Not met yet in this file: read back from the ledger instead.
+                                open.computable &= found.is_some();
+                                found
+                            }
+                            _ => None,
+                        };
+                        let (exposure, meta) = finish_medication(&record, concept, None);
+                        open.items
+                            .exposures
+                            .push((resource.id.clone(), exposure, meta));
+                    }
+                    Some(item) => open.items.add(&resource.id, item),
+                    None => open.computable = false,
+                }
+                open.ops.push(Op::Resource(resource));
+                if open.ops.len() >= MAX_GROUP_OPS {
+                    open.computable = false;
+                    self.close(out);
+                }
+            }
+            Op::Medication {
+                ref source,
+                ref id,
+                ref concept,
+                ..
+            } => {
+                self.medications
+                    .insert((source.clone(), id.clone()), concept.clone());
+                self.keep(op, out);
+            }
+            Op::Removed { .. } => {
+                if let Some(open) = self.open.as_mut() {
+                    open.computable = false;
+                }
+                self.keep(op, out);
+            }
+            other => self.keep(other, out),
+        }
+    }
+
+    /// An op that is about no one in particular: kept in its place.
+    fn keep(&mut self, op: Op, out: &mut Vec<Op>) {
+        match self.open.as_mut() {
+            Some(open) => open.ops.push(op),
+            None => out.push(op),
+        }
+    }
+
+    /// Ends the open group, if any, computing the patient's record when it can be.
+    fn close(&mut self, out: &mut Vec<Op>) {
+        let Some(open) = self.open.take() else {
+            return;
+        };
+        let computed = match &open.patient {
+            Op::Patient { key, patient, .. } if open.computable && open.clinical > 0 => {
+                let created = Created {
+                    patient: patient.clone(),
+                    fhir_id: key.clone(),
+                };
+                Some(project::computed_of(
+                    open.items,
+                    Vec::new(),
+                    Some(&created),
+                    self.rules,
+                    self.today,
+                ))
+            }
+            _ => None,
+        };
+        out.push(Op::Group(Box::new(Group {
+            patient: open.patient,
+            ops: open.ops,
+            clinical: open.clinical,
+            computed,
+        })));
+    }
+}
+
 /// The writing side of a file's run.
 struct Writer<'a> {
     run_key: &'a RunKey<'a>,
     run: Option<i64>,
     replace: bool,
+    /// The file is written in one transaction, and its new patients created in it.
+    whole: bool,
+    rules: &'a Rules,
+    today: NaiveDate,
     equivalent: &'a [Vec<String>],
     /// The run's source.
     source: &'a str,
@@ -432,6 +660,23 @@ struct Writer<'a> {
     /// (source, subject) of resources whose patient was not stored when they were written:
     /// checked at the end of the run (their Patient may come later in it).
     pub unresolved: std::collections::BTreeSet<(String, String)>,
+    /// Patients this file created: what is added to them is no change to audit.
+    created: BTreeSet<PatientId>,
+    /// What creating them did (counted into the file's report at the end).
+    rebuilt: Rebuilt,
+}
+
+/// Where the writer is within one transaction.
+#[derive(Default)]
+struct TxState {
+    /// Additions to patients the database held before: audited per patient and transaction.
+    added: BTreeMap<PatientId, Vec<String>>,
+    /// The patient of the last subject looked up (files list a patient's resources together,
+    /// so most look-ups repeat the last one).
+    last: Option<((String, String), Option<PatientId>)>,
+    /// The patient whose group is being written to create them: their rows are written
+    /// right after, so their resources need no mark for rebuilding.
+    creating: Option<PatientId>,
 }
 
 impl Writer<'_> {
@@ -492,6 +737,241 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Writes one op of a transaction.
+    fn write_op(
+        &mut self,
+        tx: &ImportTx<'_>,
+        run: i64,
+        op: &Op,
+        counted: &mut FileReport,
+        state: &mut TxState,
+    ) -> Result<Option<Upserted>, StoreError> {
+        match op {
+            Op::Patient {
+                at,
+                key,
+                patient,
+                keys,
+            } => {
+                counted.patients += 1;
+                let id = match tx.match_patient(keys, self.equivalent)? {
+                    PatientMatch::Existing(id) => id,
+                    PatientMatch::New => {
+                        self.stage_new_patient(tx, run, op, counted)?;
+                        return Ok(None);
+                    }
+                    PatientMatch::Ambiguous(..) => {
+                        // Checked on the first read; another process got in between.
+                        counted.warn(
+                            at,
+                            format!("Patient/{}", key.as_deref().unwrap_or("")),
+                            "left out: its identifiers now name two stored patients",
+                        );
+                        return Ok(None);
+                    }
+                };
+                if tx.update_demographics(id, patient, run)? {
+                    counted.demographics_changed += 1;
+                }
+                // A Patient id new to them brings what was filed under it.
+                tx.add_identifiers(id, keys)?;
+                state.last = None;
+                if self.replace {
+                    self.file_patients.push(id);
+                }
+            }
+            Op::Medication {
+                source,
+                id,
+                body,
+                digest,
+                ..
+            } => {
+                let entry = LedgerEntry {
+                    source,
+                    resource_type: "Medication",
+                    id,
+                    subject: None,
+                    refers: None,
+                    last_updated: None,
+                    digest,
+                    body,
+                    import_id: run,
+                };
+                match tx.upsert_resource(&entry, None, self.replace)? {
+                    Upserted::Added => {
+                        counted.added += 1;
+                        tx.mark_referrers_dirty(source, id)?;
+                    }
+                    Upserted::Updated => counted.updated += 1,
+                    _ => counted.unchanged += 1,
+                }
+            }
+            Op::Resource(resource) => {
+                let subject = &resource.subject;
+                let patient = match &state.last {
+                    Some((key, patient)) if key == subject => *patient,
+                    _ => {
+                        let patient = tx.patient_of_subject(&subject.0, &subject.1)?;
+                        state.last = Some((subject.clone(), patient));
+                        // Remembered once per run of one subject's resources, not once per
+                        // resource.
+                        if patient.is_none() && self.unresolved.len() < MAX_UNRESOLVED {
+                            self.unresolved.insert(subject.clone());
+                        }
+                        patient
+                    }
+                };
+                match resource.kind {
+                    Kind::Condition => counted.conditions += 1,
+                    Kind::Exposure => counted.exposures += 1,
+                    Kind::Observation(rows) => counted.observations += rows,
+                    Kind::Procedure => counted.procedures += 1,
+                }
+                let entry = LedgerEntry {
+                    source: &resource.source,
+                    resource_type: resource.resource_type,
+                    id: &resource.id,
+                    subject: Some(subject.1.as_str()),
+                    refers: resource.refers.as_deref(),
+                    last_updated: resource.last_updated.as_deref(),
+                    digest: &resource.digest,
+                    body: &resource.body,
+                    import_id: run,
+                };
+                let marks = patient.filter(|id| state.creating != Some(*id));
+                let upserted = tx.upsert_resource(&entry, marks, self.replace)?;
+                match &upserted {
+                    Upserted::Added => {
+                        counted.added += 1;
+                        if let Some(patient) = patient.filter(|id| !self.created.contains(id)) {
+                            state
+                                .added
+                                .entry(patient)
+                                .or_default()
+                                .push(format!("{}/{}", resource.resource_type, resource.id));
+                        }
+                    }
+                    Upserted::Updated => counted.updated += 1,
+                    Upserted::Unchanged => counted.unchanged += 1,
+                    Upserted::Older => counted.older += 1,
+                    Upserted::OtherSubject(owner) => {
+                        let owner = match tx.patient_of_subject(&subject.0, owner)? {
+                            Some(id) => store_describe(tx, id),
+                            None => format!("Patient/{owner}"),
+                        };
+                        counted.warn(
+                            &resource.at,
+                            format!("{}/{}", resource.resource_type, resource.id),
+                            &format!(
+                                "not changed: it is stored as another patient's ({owner}); are \
+                                 these files from two systems with the same ids? import each \
+                                 with --source NAME"
+                            ),
+                        );
+                    }
+                }
+                return Ok(Some(upserted));
+            }
+            Op::Removed {
+                source,
+                resource_type,
+                id,
+            } => {
+                if tx.remove_resource(source, resource_type, id, run)? {
+                    counted.removed += 1;
+                }
+            }
+            Op::Warning {
+                at,
+                resource,
+                message,
+            } => counted.warn(at, resource.clone(), message),
+            Op::Skipped(kind) => {
+                *counted.skipped.entry(kind.clone()).or_default() += 1;
+            }
+            Op::UnknownStopReason(words) => counted.stop_reason_not_understood(words),
+            Op::Group(group) => {
+                // Only a file written in one transaction has groups; elsewhere, op by op.
+                self.write_op(tx, run, &group.patient, counted, state)?;
+                for op in &group.ops {
+                    self.write_op(tx, run, op, counted, state)?;
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// A Patient and the resources about them that followed it. A patient the database does
+    /// not hold, with resources here and none waiting elsewhere, is created now, in this
+    /// transaction: their Patient's identifiers stored, their resources upserted under them,
+    /// their record (as the reader computed it, when that is all the ledger holds for them)
+    /// written and evaluated. Anyone else's group is written op by op.
+    fn write_group(
+        &mut self,
+        tx: &ImportTx<'_>,
+        run: i64,
+        group: &mut Group,
+        counted: &mut FileReport,
+        state: &mut TxState,
+    ) -> Result<(), StoreError> {
+        let Op::Patient {
+            key, patient, keys, ..
+        } = &group.patient
+        else {
+            return Ok(());
+        };
+        let new_here = group.clinical > 0
+            && !keys.is_empty()
+            && matches!(tx.match_patient(keys, self.equivalent)?, PatientMatch::New);
+        if !new_here {
+            for op in std::iter::once(&group.patient).chain(&group.ops) {
+                self.write_op(tx, run, op, counted, state)?;
+            }
+            return Ok(());
+        }
+        // Resources filed under their ids by an earlier file wait for them: read back with
+        // the rest from the ledger (asked before their ids are theirs).
+        let id_system = patient_id_system(self.source);
+        let subjects: Vec<(String, String)> = keys
+            .iter()
+            .filter(|(system, _)| *system == id_system)
+            .map(|(_, value)| (self.source.to_owned(), value.clone()))
+            .collect();
+        let mut whole = tx.waiting_among(&subjects, 0)?.0 == 0;
+        counted.patients += 1;
+        counted.new_patients += 1;
+        counted.created += 1;
+        let id = tx.next_patient_id()?;
+        tx.add_identifiers(id, keys)?;
+        self.created.insert(id);
+        // Subjects looked up before now may name them.
+        state.last = None;
+        state.creating = Some(id);
+        for op in &group.ops {
+            let upserted = self.write_op(tx, run, op, counted, state)?;
+            // Each of their resources new to the ledger: it holds what the reader computed.
+            whole &= !matches!(upserted, Some(ref done) if *done != Upserted::Added);
+        }
+        state.creating = None;
+        let mut patient = patient.clone();
+        patient.id = id;
+        let created = Created {
+            patient,
+            fhir_id: key.clone(),
+        };
+        let computed = group.computed.take().filter(|_| whole);
+        project::create_in_file(
+            tx,
+            self.rules,
+            self.today,
+            id,
+            created,
+            computed,
+            &mut self.rebuilt,
+        )
+    }
+
     fn write_all(
         &mut self,
         store: &mut Store,
@@ -529,154 +1009,31 @@ impl Writer<'_> {
                 Some(run) => run,
                 None => tx.begin_run(self.run_key, &process_name(), now)?,
             };
-            // Additions to patients the database held before: audited per patient and batch.
-            let mut added: BTreeMap<PatientId, Vec<String>> = BTreeMap::new();
-            // The patient of the last subject looked up (files list a patient's resources
-            // together, so most look-ups repeat the last one).
-            let mut last: Option<((String, String), Option<PatientId>)> = None;
+            let mut state = TxState::default();
+            if self.whole {
+                // A patient's identifiers are stored before their row (see `project`).
+                tx.defer_foreign_keys()?;
+            }
             loop {
                 counted.resources += batch.resources;
-                for op in &batch.ops {
+                for op in &mut batch.ops {
                     match op {
-                        Op::Patient {
-                            at,
-                            key,
-                            patient,
-                            keys,
-                        } => {
-                            counted.patients += 1;
-                            let id = match tx.match_patient(keys, self.equivalent)? {
-                                PatientMatch::Existing(id) => id,
-                                PatientMatch::New => {
-                                    self.stage_new_patient(tx, run, op, &mut counted)?;
-                                    continue;
-                                }
-                                PatientMatch::Ambiguous(..) => {
-                                    // Checked on the first read; another process got in between.
-                                    counted.warn(
-                                        at,
-                                        format!("Patient/{}", key.as_deref().unwrap_or("")),
-                                        "left out: its identifiers now name two stored patients",
-                                    );
-                                    continue;
-                                }
-                            };
-                            if tx.update_demographics(id, patient, run)? {
-                                counted.demographics_changed += 1;
-                            }
-                            // A Patient id new to them brings what was filed under it.
-                            tx.add_identifiers(id, keys)?;
-                            last = None;
-                            if self.replace {
-                                self.file_patients.push(id);
-                            }
+                        Op::Group(group) => {
+                            self.write_group(tx, run, group, &mut counted, &mut state)?;
                         }
-                        Op::Medication {
-                            source,
-                            id,
-                            body,
-                            digest,
-                        } => {
-                            let entry = LedgerEntry {
-                                source,
-                                resource_type: "Medication",
-                                id,
-                                subject: None,
-                                refers: None,
-                                last_updated: None,
-                                digest,
-                                body,
-                                import_id: run,
-                            };
-                            match tx.upsert_resource(&entry, None, self.replace)? {
-                                Upserted::Added => {
-                                    counted.added += 1;
-                                    tx.mark_referrers_dirty(source, id)?;
-                                }
-                                Upserted::Updated => counted.updated += 1,
-                                _ => counted.unchanged += 1,
-                            }
+                        op => {
+                            self.write_op(tx, run, op, &mut counted, &mut state)?;
                         }
-                        Op::Resource(resource) => {
-                            let subject = &resource.subject;
-                            let patient = match &last {
-                                Some((key, patient)) if key == subject => *patient,
-                                _ => {
-                                    let patient = tx.patient_of_subject(&subject.0, &subject.1)?;
-                                    last = Some((subject.clone(), patient));
-                                    // Remembered once per run of one subject's resources, not
-                                    // once per resource.
-                                    if patient.is_none() && self.unresolved.len() < MAX_UNRESOLVED {
-                                        self.unresolved.insert(subject.clone());
-                                    }
-                                    patient
-                                }
-                            };
-                            match resource.kind {
-                                Kind::Condition => counted.conditions += 1,
-                                Kind::Exposure => counted.exposures += 1,
-                                Kind::Observation(rows) => counted.observations += rows,
-                                Kind::Procedure => counted.procedures += 1,
-                            }
-                            let entry = LedgerEntry {
-                                source: &resource.source,
-                                resource_type: resource.resource_type,
-                                id: &resource.id,
-                                subject: Some(subject.1.as_str()),
-                                refers: resource.refers.as_deref(),
-                                last_updated: resource.last_updated.as_deref(),
-                                digest: &resource.digest,
-                                body: &resource.body,
-                                import_id: run,
-                            };
-                            match tx.upsert_resource(&entry, patient, self.replace)? {
-                                Upserted::Added => {
-                                    counted.added += 1;
-                                    if let Some(patient) = patient {
-                                        added.entry(patient).or_default().push(format!(
-                                            "{}/{}",
-                                            resource.resource_type, resource.id
-                                        ));
-                                    }
-                                }
-                                Upserted::Updated => counted.updated += 1,
-                                Upserted::Unchanged => counted.unchanged += 1,
-                                Upserted::Older => counted.older += 1,
-                                Upserted::OtherSubject(owner) => {
-                                    let owner = match tx.patient_of_subject(&subject.0, &owner)? {
-                                        Some(id) => store_describe(tx, id),
-                                        None => format!("Patient/{owner}"),
-                                    };
-                                    counted.warn(
-                                        &resource.at,
-                                        format!("{}/{}", resource.resource_type, resource.id),
-                                        &format!(
-                                            "not changed: it is stored as another patient's \
-                                         ({owner}); are these files from two systems with the \
-                                         same ids? import each with --source NAME"
-                                        ),
-                                    );
-                                }
-                            }
+                    }
+                }
+                if self.whole {
+                    // The whole file, in this transaction.
+                    match receiver.recv() {
+                        Ok(next) => {
+                            batch = next;
+                            continue;
                         }
-                        Op::Removed {
-                            source,
-                            resource_type,
-                            id,
-                        } => {
-                            if tx.remove_resource(source, resource_type, id, run)? {
-                                counted.removed += 1;
-                            }
-                        }
-                        Op::Warning {
-                            at,
-                            resource,
-                            message,
-                        } => counted.warn(at, resource.clone(), message),
-                        Op::Skipped(kind) => {
-                            *counted.skipped.entry(kind.clone()).or_default() += 1;
-                        }
-                        Op::UnknownStopReason(words) => counted.stop_reason_not_understood(words),
+                        Err(_) => break,
                     }
                 }
                 let Some(left) = crate::store::BULK_TRANSACTION.checked_sub(started.elapsed())
@@ -691,7 +1048,16 @@ impl Writer<'_> {
                     Err(_) => break,
                 }
             }
-            for (patient, resources) in &added {
+            // Patients created in this transaction whose resources came on after their group
+            // (a file that speaks of them again further on): rebuilt from the ledger, here.
+            if !self.created.is_empty() {
+                let created: Vec<PatientId> = self.created.iter().copied().collect();
+                let dirty = tx.dirty_among(&created)?;
+                if !dirty.is_empty() {
+                    project::rebuild_now(tx, self.rules, self.today, &dirty, &mut self.rebuilt)?;
+                }
+            }
+            for (patient, resources) in &state.added {
                 tx.audit_added(*patient, run, resources)?;
             }
             tx.run_progress(run, &summary_json(&counted))?;
@@ -724,6 +1090,11 @@ impl Writer<'_> {
             })?;
         }
         report.unresolved = std::mem::take(&mut self.unresolved);
+        let rebuilt = std::mem::take(&mut self.rebuilt);
+        report.rebuilt = rebuilt.patients;
+        for warning in rebuilt.unresolved {
+            report.warn(&warning.at, warning.resource, &warning.message);
+        }
         let sha256 = self.run_key.sha256;
         let summary = summary_json(report);
         store.import_write(|tx| tx.finish_run(run, sha256, &summary))

@@ -2,7 +2,8 @@
 //! joined to their Medication (wherever it came from), renewals merged into exposures, the
 //! clinical rows replaced, the treatment lines derived again and the patient evaluated. Run for
 //! every patient an import changed, after the import's files are written, so that a patient
-//! touched by four files of a Bulk export is rebuilt once.
+//! touched by four files of a Bulk export is rebuilt once; and, within a file's own
+//! transaction, for a patient the file creates (see `apply`).
 //!
 //! Each batch of patients is read, then computed on both cores (mapping, line derivation and
 //! evaluation are pure), then written; a transaction takes batch after batch for up to a tenth
@@ -37,6 +38,7 @@ const RESOURCES_PER_BATCH: usize = 1_000;
 /// What [`rebuild_dirty`] did.
 #[derive(Debug, Clone, Default)]
 pub struct Rebuilt {
+    /// Patients whose rows were written from their resources (created ones included).
     pub patients: usize,
     /// Patients created from Patient resources that named no stored patient.
     pub created: usize,
@@ -240,10 +242,10 @@ struct Read {
     medications: HashMap<(String, String), Option<CodeableConcept>>,
 }
 
-/// A patient this batch creates: who they are, and their Patient resource id.
-struct Created {
-    patient: Patient,
-    fhir_id: Option<String>,
+/// A patient being created: who they are, and their Patient resource id.
+pub(super) struct Created {
+    pub patient: Patient,
+    pub fhir_id: Option<String>,
 }
 
 fn read_patient(
@@ -275,7 +277,7 @@ fn read_patient(
 }
 
 /// A patient's imported items made into rows (pure).
-struct Computed {
+pub(super) struct Computed {
     record: PatientRecord,
     sources: RowSources,
     /// For a created patient: the lines derived and the assessments, on the record's own ids.
@@ -321,8 +323,27 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
         }
         items.exposures.push((resource.id.clone(), exposure, meta));
     }
+    Ok(computed_of(
+        items,
+        unresolved,
+        read.created.as_ref(),
+        rules,
+        today,
+    ))
+}
+
+/// The rows of a patient's items; for a patient being created (`created`), also their lines
+/// and first assessments. Pure: run on the rebuild's two threads, or on a file's reading thread
+/// for a patient the file brings whole (see [`create_in_file`]).
+pub(super) fn computed_of(
+    items: ImportedItems,
+    unresolved: Vec<(String, String)>,
+    created: Option<&Created>,
+    rules: &Rules,
+    today: NaiveDate,
+) -> Computed {
     let (mut record, sources) = record_of(items);
-    let evaluated = match &read.created {
+    let evaluated = match created {
         Some(created) => {
             record.patient = Some(created.patient.clone());
             let mut lines = rules.derive_lines(&record, today);
@@ -343,12 +364,58 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
         }
         None => None,
     };
-    Ok(Computed {
+    Computed {
         record,
         sources,
         evaluated,
         unresolved,
-    })
+    }
+}
+
+/// Creates, in the file's own transaction, a patient the file brings with their record (see
+/// `apply`): their identifiers are already stored under `id`, their resources in the ledger.
+/// `computed` is their record as the file's reader computed it, when it is known to be all
+/// that the ledger holds for them; else their record is read back from the ledger, as at the
+/// end of a run.
+pub(super) fn create_in_file(
+    tx: &ImportTx<'_>,
+    rules: &Rules,
+    today: NaiveDate,
+    id: PatientId,
+    created: Created,
+    computed: Option<Computed>,
+    rebuilt: &mut Rebuilt,
+) -> Result<(), StoreError> {
+    let now = now_utc();
+    if let Some(computed) = computed {
+        let read = Read {
+            id,
+            created: Some(created),
+            resources: Vec::new(),
+            medications: HashMap::new(),
+        };
+        write_patient(tx, rules, today, now, &read, computed)?;
+        rebuilt.patients += 1;
+        return Ok(());
+    }
+    let read = read_patient(tx, id, Some(created))?;
+    write_batch(tx, rules, today, now, &[read], rebuilt)
+}
+
+/// Rebuilds, in the current transaction, patients whose resources changed after they were
+/// created in it (a resource of theirs later in the file than the rest).
+pub(super) fn rebuild_now(
+    tx: &ImportTx<'_>,
+    rules: &Rules,
+    today: NaiveDate,
+    ids: &[PatientId],
+    rebuilt: &mut Rebuilt,
+) -> Result<(), StoreError> {
+    let mut read = Vec::with_capacity(ids.len());
+    for id in ids {
+        read.push(read_patient(tx, *id, None)?);
+    }
+    write_batch(tx, rules, today, now_utc(), &read, rebuilt)
 }
 
 /// Computes a batch on two threads (the machine's budget), keeping the batch's order.

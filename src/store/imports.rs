@@ -581,8 +581,9 @@ fn remove_unseen(
         }
         let rows: Vec<(String, String)> = conn
             .prepare_cached(
-                "SELECT type, id FROM fhir_resources
-                 WHERE source = ?1 AND subject = ?2 AND import_id <> ?3 AND type <> 'Patient'",
+                "SELECT type, id FROM fhir_resources INDEXED BY fhir_resources_subject
+                 WHERE source = ?1 AND subject = ?2 AND subject IS NOT NULL AND import_id <> ?3
+                 AND type <> 'Patient'",
             )?
             .query_map(params![source, subject, import_id], |row| {
                 Ok((row.get(0)?, row.get(1)?))
@@ -621,7 +622,9 @@ fn waiting_among(
         }
         let rows: Vec<(String, String)> = conn
             .prepare_cached(
-                "SELECT type, id FROM fhir_resources WHERE source = ?1 AND subject = ?2
+                // Without the index named, SQLite walks the whole source's key index.
+                "SELECT type, id FROM fhir_resources INDEXED BY fhir_resources_subject
+                 WHERE source = ?1 AND subject = ?2 AND subject IS NOT NULL
                  AND type <> 'Patient' ORDER BY type, id",
             )?
             .query_map(params![source, subject], |row| {
@@ -1188,6 +1191,20 @@ impl ImportTx<'_> {
 
     pub fn dirty_patients(&self, limit: usize) -> Result<Vec<PatientId>> {
         dirty_patients(self.conn, limit)
+    }
+
+    /// Which of `ids` are marked for rebuilding.
+    pub fn dirty_among(&self, ids: &[PatientId]) -> Result<Vec<PatientId>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM import_dirty WHERE patient_id = ?1")?;
+        let mut dirty = Vec::new();
+        for id in ids {
+            if stmt.exists([id.0])? {
+                dirty.push(*id);
+            }
+        }
+        Ok(dirty)
     }
 
     pub fn patient_resources(&self, patient: PatientId) -> Result<Vec<StoredResource>> {

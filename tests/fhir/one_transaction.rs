@@ -1,0 +1,300 @@
+//! A file small enough to be written in one transaction creates, in that transaction, the new
+//! patients whose resources follow their Patient in it, their records computed as the file is
+//! read. The database must come out exactly as when the same files are written in short
+//! transactions and their new patients created at the end of the run from the ledger, whatever
+//! the file's order: a Medication after the record that names it, a patient's resource after
+//! other patients', a resource that waited for its patient in an earlier file, a Patient
+//! alone.
+
+use refract::demo::{self, DemoOptions};
+use refract::domain::PatientId;
+use refract::import::ImportOptions;
+use refract::store::{OpenMode, Store};
+use serde_json::json;
+
+use super::{
+    Env, ICD10, LAMOTRIGINE, LEVETIRACETAM, LOINC, RXNORM, bundle, coding, condition, observation,
+    patient, statement, today, with,
+};
+
+/// Columns that say when something was written, where in the ledger, how many times a record
+/// was, or which row ids its rows got: they differ between two imports of the same files (a
+/// patient whose resource comes after other patients' in a file written in one transaction is
+/// written twice). That evidence points at the rows as stored is checked by
+/// [`assert_evaluated_as_stored`].
+const WHEN: [&str; 9] = [
+    "updated_at",
+    "row",
+    "import_id",
+    "record_version",
+    "eval_record",
+    "id",
+    "line_id",
+    "exposure_id",
+    "detail",
+];
+
+/// Every row of the tables an import writes, without [`WHEN`], in a fixed order.
+fn database(env: &Env) -> Vec<(String, Vec<Vec<String>>)> {
+    [
+        "patients",
+        "patient_identifiers",
+        "conditions",
+        "drug_exposures",
+        "observations",
+        "procedures",
+        "treatment_lines",
+        "line_drugs",
+        "assessments",
+        "fhir_resources",
+        "import_dirty",
+    ]
+    .iter()
+    .map(|table| {
+        let columns: Vec<String> = env
+            .rows(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .into_iter()
+            .map(|row| row[0].clone())
+            .filter(|name| !WHEN.contains(&name.as_str()))
+            .collect();
+        let list = columns.join(", ");
+        let rows = env.rows(&format!("SELECT {list} FROM {table} ORDER BY {list}"));
+        ((*table).to_owned(), rows)
+    })
+    .collect()
+}
+
+/// The same files imported into two databases: as one transaction each (the default for
+/// files of this size), and in short transactions.
+fn both_ways(write: impl Fn(&Env) -> Vec<std::path::PathBuf>) -> (Env, Env) {
+    let mut whole = Env::new();
+    let files = write(&whole);
+    let report = whole.import(&files);
+    assert_eq!(report.failed, 0, "{report:#?}");
+
+    let mut staged = Env::new();
+    let files = write(&staged);
+    let report = staged.import_with(
+        &files,
+        &ImportOptions {
+            one_transaction_bytes: Some(0),
+            ..ImportOptions::default()
+        },
+    );
+    assert_eq!(report.failed, 0, "{report:#?}");
+    (whole, staged)
+}
+
+fn assert_same(whole: &Env, staged: &Env) {
+    for ((table, whole), (_, staged)) in database(whole).iter().zip(&database(staged)) {
+        assert_eq!(whole, staged, "{table}");
+    }
+    assert_evaluated_as_stored(whole);
+    assert_evaluated_as_stored(staged);
+}
+
+/// Each patient's stored assessments are what evaluating their stored record gives, evidence
+/// (row ids) included.
+fn assert_evaluated_as_stored(env: &Env) {
+    let count = env.int("SELECT max(id) FROM patients");
+    for id in 1..=count {
+        let record = env.store.load_records(id, id).unwrap().pop().unwrap();
+        let mut expected = env.rules.evaluate(&record, today());
+        expected.sort_by(|a, b| a.ruleset.cmp(&b.ruleset));
+        let mut stored: Vec<_> = env
+            .store
+            .assessments(PatientId(id))
+            .unwrap()
+            .into_iter()
+            .map(|a| a.assessment)
+            .collect();
+        stored.sort_by(|a, b| a.ruleset.cmp(&b.ruleset));
+        assert_eq!(stored.len(), expected.len(), "patient {id}");
+        for (stored, expected) in stored.iter().zip(&expected) {
+            assert_eq!(stored.status, expected.status, "patient {id}");
+            assert_eq!(stored.reasons, expected.reasons, "patient {id}");
+            assert_eq!(stored.evidence, expected.evidence, "patient {id}");
+            assert_eq!(stored.fingerprint, expected.fingerprint, "patient {id}");
+        }
+    }
+}
+
+/// A visit's bundle: p1 with a medication record whose Medication comes later in the file and
+/// an observation after other patients' resources; p2 with their drugs; p3, a Patient alone.
+fn visit() -> serde_json::Value {
+    bundle(
+        "collection",
+        &[
+            // p1: a medication record whose Medication comes later in the file, and an
+            // observation after other patients' resources.
+            patient("p1", "MRN-1", "Okafor", "Ada"),
+            condition("c1", "Patient/p1", ICD10, "G40.919", "Epilepsy"),
+            json!({
+                "resourceType": "MedicationRequest",
+                "id": "mr1",
+                "status": "stopped",
+                "intent": "order",
+                "subject": {"reference": "Patient/p1"},
+                "medicationReference": {"reference": "Medication/med-late"},
+                "authoredOn": "2020-01-10"
+            }),
+            statement(
+                "s1",
+                "Patient/p1",
+                LEVETIRACETAM,
+                "completed",
+                "2019-05-01",
+                Some("2020-01-01"),
+            ),
+            // p2: computed as the file is read, with what waited for them.
+            patient("p2", "MRN-2", "Berg", "Ola"),
+            condition("c2", "Patient/p2", ICD10, "G40.909", "Epilepsy"),
+            statement(
+                "s2",
+                "Patient/p2",
+                LEVETIRACETAM,
+                "completed",
+                "2018-01-01",
+                Some("2019-01-01"),
+            ),
+            statement(
+                "s3",
+                "Patient/p2",
+                LAMOTRIGINE,
+                "active",
+                "2019-02-01",
+                None,
+            ),
+            with(
+                observation(
+                    "o2",
+                    "Patient/p2",
+                    "8867-4",
+                    "Heart rate",
+                    &json!({"valueQuantity": {"value": 71, "unit": "/min"}}),
+                ),
+                &json!({"code": coding(LOINC, "8867-4", "Heart rate")}),
+            ),
+            json!({
+                "resourceType": "Medication",
+                "id": "med-late",
+                "code": coding(RXNORM, LAMOTRIGINE.0, LAMOTRIGINE.1)
+            }),
+            observation(
+                "o1-late",
+                "Patient/p1",
+                "8480-6",
+                "Systolic blood pressure",
+                &json!({"valueQuantity": {"value": 139, "unit": "mm[Hg]"}}),
+            ),
+            // p3: a Patient alone (the rest of their record may be in another file).
+            patient("p3", "MRN-3", "Nowak", "Ewa"),
+        ],
+    )
+}
+
+#[test]
+fn a_file_in_one_transaction_gives_the_rows_of_a_file_in_many_whatever_its_order() {
+    let (whole, staged) = both_ways(|env| {
+        // An earlier file: an observation of p2's, waiting for its patient.
+        let early = env.write_json(
+            "a-early.json",
+            &bundle(
+                "collection",
+                &[observation(
+                    "o-early",
+                    "Patient/p2",
+                    "8480-6",
+                    "Systolic blood pressure",
+                    &json!({"valueQuantity": {"value": 151, "unit": "mm[Hg]"},
+                            "effectiveDateTime": "2023-02-01"}),
+                )],
+            ),
+        );
+        let visit = env.write_json("b-visit.json", &visit());
+        vec![early, visit]
+    });
+    assert_eq!(whole.int("SELECT count(*) FROM patients"), 3);
+    assert_eq!(
+        whole.int("SELECT count(*) FROM observations WHERE source_id = 'o-early'"),
+        1,
+        "what waited for p2 is theirs"
+    );
+    assert_eq!(
+        whole.int("SELECT count(*) FROM drug_exposures WHERE text LIKE 'Lamotrigine%'"),
+        2,
+        "the Medication that came later names p1's drug"
+    );
+    assert_same(&whole, &staged);
+}
+
+#[test]
+fn a_demos_bundles_in_one_transaction_each_give_the_rows_of_short_transactions() {
+    let (whole, staged) = both_ways(|env| {
+        let source = env.path("source.db");
+        demo::create(
+            &source,
+            &DemoOptions {
+                patients: 150,
+                seed: 5,
+                today: today(),
+            },
+            &env.rules,
+        )
+        .unwrap();
+        let demo_store = Store::open(&source, OpenMode::MustExist, "test").unwrap();
+        let ids: Vec<PatientId> = (1..=150).map(PatientId).collect();
+        ids.chunks(60)
+            .enumerate()
+            .map(|(index, chunk)| {
+                let path = env.path(&format!("part-{index}.json"));
+                let mut out = std::fs::File::create(&path).unwrap();
+                refract::fhir::write_bundle(&demo_store, chunk, &mut out).unwrap();
+                path
+            })
+            .collect()
+    });
+    assert_eq!(whole.int("SELECT count(*) FROM patients"), 150);
+    assert!(whole.int("SELECT count(*) FROM assessments") >= 150);
+    assert_same(&whole, &staged);
+}
+
+#[test]
+fn a_new_patient_is_whole_as_soon_as_their_file_is_written() {
+    let mut env = Env::new();
+    let file = env.write_json("visit.json", &visit());
+    let db = env.db();
+    // Looked at from another connection once the file is written, before the end of the run.
+    let mut seen = None;
+    let report = refract::import::import_paths(
+        &mut env.store,
+        &env.rules,
+        &[file],
+        today(),
+        &ImportOptions::default(),
+        |progress| {
+            if progress.files_done == 1 && seen.is_none() {
+                let other = rusqlite::Connection::open(&db).unwrap();
+                let count =
+                    |sql: &str| -> i64 { other.query_row(sql, [], |row| row.get(0)).unwrap() };
+                seen = Some((
+                    count("SELECT count(*) FROM patients"),
+                    count(
+                        "SELECT count(*) FROM observations o JOIN patients p ON p.id = o.patient_id
+                         WHERE p.mrn = 'MRN-1' AND o.source_id = 'o1-late'",
+                    ),
+                    count("SELECT count(*) FROM assessments"),
+                ));
+            }
+        },
+    )
+    .unwrap();
+    assert_eq!(report.failed, 0, "{report:#?}");
+    let (patients, late, assessed) = seen.unwrap();
+    // p1 and p2, with everything the file holds of them and their assessments; p3, a Patient
+    // alone, waits for the end of the run (another file of it may bring their record).
+    assert_eq!(patients, 2);
+    assert_eq!(late, 1, "p1's observation after p2's resources is theirs");
+    assert!(assessed >= 2);
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 3);
+}
