@@ -79,6 +79,7 @@ pub fn evaluate_chunk(
         chunk,
         &rules.stamp,
         today,
+        |record| rules.derive_lines(record, today),
         |records, known| evaluate_in_parallel_keeping(rules, records, today, known),
     )
 }

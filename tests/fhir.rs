@@ -44,6 +44,8 @@ mod records;
 mod reimport;
 #[path = "fhir/robustness.rs"]
 mod robustness;
+#[path = "fhir/rules_change.rs"]
+mod rules_change;
 #[path = "fhir/shapes.rs"]
 mod shapes;
 #[path = "fhir/synthea.rs"]

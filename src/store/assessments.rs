@@ -17,7 +17,8 @@ use super::versions::{Conflict, last_change};
 use super::write::{refresh_list_row, refresh_list_row_if_changed};
 use super::{Result, Store, StoreError};
 use crate::domain::{
-    Assessment, AssessmentStatus, PatientId, PatientRecord, ReviewDecision, ReviewState,
+    Assessment, AssessmentStatus, LineOrigin, PatientId, PatientRecord, ReviewDecision,
+    ReviewState, TreatmentLine,
 };
 
 /// A stored assessment as `save_assessments` compares it: ruleset, rank, flagged since, label,
@@ -321,6 +322,80 @@ fn known_since(conn: &Connection, from: i64, to: i64, rules_stamp: &str) -> Resu
     Ok(KnownSince(known))
 }
 
+/// The patients in `from..=to` evaluated under other rules whose lines refract derives (an
+/// imported record: lines derived before, or conditions from an import). Lines are derived
+/// when an import writes a record; without this, a change of the line rules (a release, a
+/// team's `--rules`) would never reach the lines of records imported before it, and the
+/// assessments that count lines would count the old ones.
+fn lines_to_derive_again(
+    conn: &Connection,
+    from: i64,
+    to: i64,
+    rules_stamp: &str,
+) -> Result<Vec<PatientId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.id FROM patients p
+         WHERE p.id BETWEEN ?1 AND ?2 AND p.eval_rules <> ?3
+           AND (EXISTS (SELECT 1 FROM treatment_lines l
+                        WHERE l.patient_id = p.id AND l.origin = 'derived')
+                OR EXISTS (SELECT 1 FROM conditions c
+                           WHERE c.patient_id = p.id AND c.source IN ('fhir', 'import')))
+         ORDER BY p.id",
+    )?;
+    let rows = stmt.query_map(params![from, to, rules_stamp], |row| {
+        Ok(PatientId(row.get(0)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Derives a patient's lines again: `derive` is given their record without its derived lines
+/// (what the team entered or corrected stays, and decides as it does on import). When the
+/// lines differ from the stored ones, they replace them, the record version moves on, and
+/// `record` is read back with the lines' new ids. Returns whether they differed.
+fn derive_lines_again(
+    conn: &Connection,
+    record: &mut PatientRecord,
+    derive: &impl Fn(&PatientRecord) -> Vec<TreatmentLine>,
+) -> Result<bool> {
+    let Some(patient) = record.patient.as_ref().map(|p| p.id) else {
+        return Ok(false);
+    };
+    let mut basis = record.clone();
+    basis
+        .lines
+        .retain(|line| line.origin != LineOrigin::Derived);
+    let fresh = derive(&basis);
+    let stored: Vec<TreatmentLine> = record
+        .lines
+        .iter()
+        .filter(|line| line.origin == LineOrigin::Derived)
+        .cloned()
+        .collect();
+    if same_lines(stored, fresh.clone()) {
+        return Ok(false);
+    }
+    super::write::delete_derived_lines(conn, patient)?;
+    let mut writer = super::write::RecordWriter::new(conn)?;
+    for line in &fresh {
+        writer.insert_line(patient, line)?;
+    }
+    conn.prepare_cached("UPDATE patients SET record_version = record_version + 1 WHERE id = ?1")?
+        .execute([patient.0])?;
+    *record = super::read::read_record(conn, patient)?;
+    Ok(true)
+}
+
+/// Whether two sets of lines say the same, whatever their row ids and order.
+fn same_lines(mut a: Vec<TreatmentLine>, mut b: Vec<TreatmentLine>) -> bool {
+    for line in a.iter_mut().chain(b.iter_mut()) {
+        line.id = 0;
+    }
+    let key = |line: &TreatmentLine| (line.ruleset.clone(), line.number, line.start);
+    a.sort_by_key(key);
+    b.sort_by_key(key);
+    a == b
+}
+
 /// What an evaluation was computed from.
 #[derive(Debug, Clone, Copy)]
 pub struct Evaluated<'a> {
@@ -331,7 +406,8 @@ pub struct Evaluated<'a> {
 
 impl Store {
     /// Brings the stale patients of `chunk` (ids in increasing order, within `ids`) up to
-    /// date in one transaction: load their records, `evaluate` them, save what changed,
+    /// date in one transaction: load their records, derive again the lines of those evaluated
+    /// under other rules (see [`derive_lines_again`]), `evaluate` them, save what changed,
     /// refresh the list rows that changed, and stamp the range as evaluated. `evaluate` is
     /// given the flags' stored `criteria_met_since` days that still hold. A change another
     /// process makes to these patients waits for us, so the stamp never covers data the
@@ -342,6 +418,7 @@ impl Store {
         chunk: &[PatientId],
         rules_stamp: &str,
         today: NaiveDate,
+        derive_lines: impl Fn(&PatientRecord) -> Vec<TreatmentLine>,
         evaluate: impl FnOnce(&[PatientRecord], &KnownSince) -> Vec<Vec<Assessment>>,
     ) -> Result<(usize, usize)> {
         let (first, last) = (*ids.start(), *ids.end());
@@ -354,6 +431,18 @@ impl Store {
                     .as_ref()
                     .is_some_and(|p| chunk.binary_search(&p.id).is_ok())
             });
+            let again = lines_to_derive_again(tx, first, last, rules_stamp)?;
+            let mut lines_changed = Vec::new();
+            for record in &mut records {
+                let Some(id) = record.patient.as_ref().map(|p| p.id) else {
+                    continue;
+                };
+                if again.binary_search(&id).is_ok()
+                    && derive_lines_again(tx, record, &derive_lines)?
+                {
+                    lines_changed.push(id);
+                }
+            }
             let versions = record_versions(tx, first, last)?;
             let results = evaluate(&records, &known);
             for (record, assessments) in records.iter().zip(&results) {
@@ -368,7 +457,8 @@ impl Store {
                     record_version,
                     today,
                 };
-                if save_assessments(tx, patient.id, assessments, &evaluated)? {
+                let saved = save_assessments(tx, patient.id, assessments, &evaluated)?;
+                if saved || lines_changed.contains(&patient.id) {
                     refresh_list_row_if_changed(tx, patient.id, today, now_utc())?;
                 }
             }

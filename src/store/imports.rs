@@ -765,15 +765,7 @@ fn replace_projection(
 
 /// Removes a patient's imported rows and derived lines (see [`replace_projection`]).
 fn remove_projection(conn: &Connection, patient: PatientId, resources: &[&str]) -> Result<()> {
-    conn.prepare_cached(
-        "DELETE FROM line_drugs WHERE line_id IN
-             (SELECT id FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived')",
-    )?
-    .execute([patient.0])?;
-    conn.prepare_cached(
-        "DELETE FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived'",
-    )?
-    .execute([patient.0])?;
+    super::write::delete_derived_lines(conn, patient)?;
     for table in ["conditions", "drug_exposures", "observations", "procedures"] {
         conn.prepare_cached(&format!(
             "DELETE FROM {table} WHERE patient_id = ?1 AND source = 'fhir'"

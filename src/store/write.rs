@@ -514,6 +514,21 @@ impl<'conn> RecordWriter<'conn> {
     }
 }
 
+/// Removes the lines refract derived for a patient (with their drugs); lines the team entered
+/// or corrected stay.
+pub fn delete_derived_lines(conn: &Connection, patient: PatientId) -> Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM line_drugs WHERE line_id IN
+             (SELECT id FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived')",
+    )?
+    .execute([patient.0])?;
+    conn.prepare_cached(
+        "DELETE FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived'",
+    )?
+    .execute([patient.0])?;
+    Ok(())
+}
+
 /// The sort key of a name: lower-case "family, given".
 pub fn name_key(family: &str, given: &str) -> String {
     format!("{family}, {given}").to_lowercase()
