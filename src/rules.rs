@@ -44,8 +44,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// evaluated again. 2: a negated condition name no longer selects a rule set. 3: a refuted or
 /// entered-in-error diagnosis excludes nothing. 4: no new flag for a deceased patient.
 /// 5: assessments carry `criteria_met_since` (rows stored before it are evaluated again, which
-/// fills it in).
-const ENGINE_REVISION: u32 = 5;
+/// fills it in). 6: two values of one measure at one moment are never chosen between by record
+/// order; an evaluation under new rules derives imported records' lines again (so the lines of
+/// records imported by an older refract are derived by this one's line rules).
+const ENGINE_REVISION: u32 = 6;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -12,42 +12,102 @@ use super::dates::shift;
 use super::model::{ObservationThreshold, OngoingDose, RecentEvidence};
 use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};
+use crate::domain::Observation;
+
+/// The observations at the latest moment among `observations`: one, as a rule; more when a
+/// source recorded the same measure twice at one time (two devices, a copy and its
+/// correction). Which of those holds, nothing in the record says, so the criteria never pick
+/// one by the order they were stored in: see [`threshold`].
+pub fn at_latest<'a>(observations: impl Iterator<Item = &'a Observation>) -> Vec<&'a Observation> {
+    let mut latest: Vec<&Observation> = Vec::new();
+    for observation in observations {
+        match latest.first().map(|first| first.effective) {
+            Some(at) if observation.effective < at => {}
+            Some(at) if observation.effective == at => latest.push(observation),
+            _ => latest = vec![observation],
+        }
+    }
+    latest
+}
+
+/// The latest of `observations`, when the values recorded at that moment agree; none when
+/// they differ (a score taken twice at one time, 12 and 30: neither decides a response).
+pub fn agreed_latest<'a>(
+    observations: impl Iterator<Item = &'a Observation>,
+) -> Option<&'a Observation> {
+    let latest = at_latest(observations);
+    let first = *latest.first()?;
+    latest
+        .iter()
+        .all(|other| other.value == first.value && other.value_code == first.value_code)
+        .then_some(first)
+}
 
 pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Outcome {
     let mut outcome = Outcome::new();
     let since = shift(ctx.today, -spec.max_age_days.max(0));
     let mut measured = false;
     let mut met = false;
+    let mut disagreeing = false;
     for cut in &spec.scores {
-        let latest = ctx
-            .observations(&cut.observation)
-            .filter(|o| {
-                o.value.is_some() && o.effective.date() >= since && o.effective.date() <= ctx.today
-            })
-            .max_by_key(|o| o.effective);
-        let Some(latest) = latest else { continue };
+        let latest = at_latest(ctx.observations(&cut.observation).filter(|o| {
+            o.value.is_some() && o.effective.date() >= since && o.effective.date() <= ctx.today
+        }));
+        let Some(first) = latest.first() else {
+            continue;
+        };
         measured = true;
-        let value = latest.value.unwrap_or(0.0);
-        let beyond = match cut.comparison.as_str() {
+        let beyond = |value: f64| match cut.comparison.as_str() {
             "above" => value > cut.value,
             "at_least" => value >= cut.value,
             "below" => value < cut.value,
             _ => value <= cut.value,
         };
+        let values: Vec<f64> = latest.iter().filter_map(|o| o.value).collect();
         let words = cut.comparison.replace('_', " ");
-        outcome.reasons.push(format!(
-            "latest {} {} on {} ({} {words} {})",
-            latest.display,
-            trim_number(value),
-            latest.effective.date(),
-            if beyond { "is" } else { "is not" },
-            trim_number(cut.value)
-        ));
-        outcome.evidence.push(observation_evidence(id, latest));
-        met |= beyond;
+        let listed = values
+            .iter()
+            .map(|value| trim_number(*value))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let sides: Vec<bool> = values.iter().map(|value| beyond(*value)).collect();
+        outcome
+            .evidence
+            .extend(latest.iter().map(|o| observation_evidence(id, o)));
+        if sides.iter().all(|side| *side == sides[0]) {
+            outcome.reasons.push(format!(
+                "latest {} {listed} on {} ({} {words} {})",
+                first.display,
+                first.effective.date(),
+                if sides[0] { "is" } else { "is not" },
+                trim_number(cut.value)
+            ));
+            met |= sides[0];
+        } else {
+            // Two values recorded at one moment, on either side of the cut-off: refract does
+            // not choose between them.
+            disagreeing = true;
+            outcome.reasons.push(format!(
+                "latest {} on {}: {listed}, recorded at the same time, disagree about {words} {}",
+                first.display,
+                first.effective.date(),
+                trim_number(cut.value)
+            ));
+            outcome.missing.push(format!(
+                "which {} of {} holds ({listed} were recorded at the same time)",
+                first.display,
+                first.effective.date()
+            ));
+        }
+    }
+    if met {
+        // Met by another score: which of two disagreeing values holds no longer matters.
+        outcome.missing.clear();
     }
     outcome.verdict = if met {
         Verdict::Met
+    } else if disagreeing {
+        Verdict::Undecided
     } else if measured {
         Verdict::NotMet
     } else {

@@ -21,6 +21,7 @@ use super::dates::shift;
 use super::given::Given;
 use super::model::{DoseRule, EventRule, FailedTrials, ResponseRule, ScoreRule};
 use super::numbers::trim_number;
+use super::observations::agreed_latest;
 use super::outcome::{Outcome, Verdict};
 use super::words::contains_words;
 use crate::domain::{StopReason, TreatmentLine};
@@ -1150,21 +1151,16 @@ fn score_evidence(
         .observations(&rule.observation)
         .filter(|o| o.value.is_some())
         .collect();
-    let baseline = scores
-        .iter()
-        .filter(|o| {
-            let day = o.effective.date();
-            day >= shift(trial.start, -rule.baseline_days.max(0)) && day <= shift(trial.start, 7)
-        })
-        .max_by_key(|o| o.effective)?;
+    // Two scores recorded at one moment that differ decide nothing (see `agreed_latest`).
+    let baseline = agreed_latest(scores.iter().copied().filter(|o| {
+        let day = o.effective.date();
+        day >= shift(trial.start, -rule.baseline_days.max(0)) && day <= shift(trial.start, 7)
+    }))?;
     let until = trial.end.unwrap_or(ctx.today);
-    let follow_up = scores
-        .iter()
-        .filter(|o| {
-            let day = o.effective.date();
-            day >= shift(trial.start, min_days) && day <= shift(until, 7)
-        })
-        .max_by_key(|o| o.effective)?;
+    let follow_up = agreed_latest(scores.iter().copied().filter(|o| {
+        let day = o.effective.date();
+        day >= shift(trial.start, min_days) && day <= shift(until, 7)
+    }))?;
     let base = baseline.value?;
     let last = follow_up.value?;
     if base <= 0.0 {
@@ -1234,21 +1230,16 @@ fn response_by(
         .observations(&rule.observation)
         .filter(|o| o.value.is_some_and(f64::is_finite))
         .collect();
-    let baseline = scores
-        .iter()
-        .filter(|o| {
-            let day = o.effective.date();
-            day >= shift(trial.start, -rule.baseline_days.max(0)) && day <= shift(trial.start, 7)
-        })
-        .max_by_key(|o| o.effective)?;
+    // Two scores recorded at one moment that differ decide nothing (see `agreed_latest`).
+    let baseline = agreed_latest(scores.iter().copied().filter(|o| {
+        let day = o.effective.date();
+        day >= shift(trial.start, -rule.baseline_days.max(0)) && day <= shift(trial.start, 7)
+    }))?;
     let until = trial.end.unwrap_or(ctx.today);
-    let follow_up = scores
-        .iter()
-        .filter(|o| {
-            let day = o.effective.date();
-            day >= shift(trial.start, min_days) && day <= shift(until, 7)
-        })
-        .max_by_key(|o| o.effective)?;
+    let follow_up = agreed_latest(scores.iter().copied().filter(|o| {
+        let day = o.effective.date();
+        day >= shift(trial.start, min_days) && day <= shift(until, 7)
+    }))?;
     let (base, last) = (baseline.value?, follow_up.value?);
     let relative = rule.change == "relative";
     if relative && base <= 0.0 {

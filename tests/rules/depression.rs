@@ -118,6 +118,16 @@ pub fn cases() -> Vec<Case> {
         )
         .reason("below 25%"),
         case(
+            "two PHQ-9s at the follow-up's one time, 16 and 10: neither decides the response",
+            phq9_on_venlafaxine(16.0).phq9(10.0, 5),
+            InsufficientData,
+        ),
+        case(
+            "the same two PHQ-9s stored the other way round: the same answer",
+            phq9_on_venlafaxine(10.0).phq9(16.0, 5),
+            InsufficientData,
+        ),
+        case(
             "PHQ-9 20 to 15 on the ongoing trial (25 %): response",
             phq9_on_venlafaxine(15.0),
             NotMet,

@@ -161,6 +161,35 @@ pub fn cases() -> Vec<Case> {
         )
         .confounder_text("noncompliance"),
         case(
+            "two CDAIs recorded at one time, 8 and 18: which holds is asked, none is picked",
+            two_mechanisms_failed().cdai(8.0, 30).cdai(18.0, 30),
+            InsufficientData,
+        )
+        .missing("which CDAI total of")
+        .reason("8 and 18, recorded at the same time, disagree"),
+        case(
+            "the same two CDAIs stored the other way round: the same answer",
+            two_mechanisms_failed().cdai(18.0, 30).cdai(8.0, 30),
+            InsufficientData,
+        )
+        .missing("which CDAI total of"),
+        case(
+            "two CDAIs at one time, both above 10: moderate activity, both the evidence",
+            two_mechanisms_failed().cdai(18.0, 30).cdai(12.0, 30),
+            Refractory,
+        )
+        .reason("latest CDAI total 18 and 12")
+        .evidence(EvidenceKind::Observation, 2),
+        case(
+            "two CDAIs at one time disagree, a DAS28 of 3.3 decides",
+            two_mechanisms_failed()
+                .cdai(8.0, 30)
+                .cdai(18.0, 30)
+                .das28(3.3, 30),
+            Refractory,
+        )
+        .no_missing(),
+        case(
             "CDAI taken 183 days ago still counts",
             two_mechanisms_failed().cdai(18.0, 183),
             Refractory,
