@@ -695,7 +695,23 @@ fn first_read(
 /// [`identity_problem`]). Changes nothing.
 fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Checked, String> {
     let source = source_of(options);
+    let own_system = store.own_mrn_system().map_err(|err| err.to_string())?;
     for patient in &first.patients {
+        // This file's own FHIR export: its patients are here already, with the rows the export
+        // was made from; importing them would add each record a second time.
+        if let Some((_, mrn)) = patient
+            .keys
+            .iter()
+            .find(|(system, _)| *system == own_system)
+        {
+            return Err(format!(
+                "{}: Patient/{} is this file's own patient {mrn} (the file's FHIR export): \
+                 importing it back would add their record a second time; nothing imported (to \
+                 copy records between refract files, use export --format json)",
+                patient.at,
+                patient.id.as_deref().unwrap_or("")
+            ));
+        }
         identity_problem(
             store,
             &source,

@@ -554,6 +554,20 @@ impl Store {
             .query_row("PRAGMA user_version", [], |row| row.get(0))?)
     }
 
+    /// The identifier system of this file's own MRNs outside it (`urn:uuid:<file id>`, made
+    /// once per file by migration 0013): the FHIR export writes refract's own numbers under it,
+    /// so that two files' RF-0000001 stay two people wherever they are imported, and an import
+    /// knows this file's own patients when they come back.
+    pub fn own_mrn_system(&self) -> Result<String> {
+        match self.meta("file_id")? {
+            Some(id) => Ok(format!("urn:uuid:{id}")),
+            None => Err(StoreError::Corrupt {
+                column: "meta.file_id",
+                detail: String::from("the file has no id (schema version 13 makes one)"),
+            }),
+        }
+    }
+
     /// A value of the `meta` table.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;

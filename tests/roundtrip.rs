@@ -330,3 +330,88 @@ fn a_refract_document_goes_through_the_same_checks_as_every_other_write() {
     assert_eq!(rows_in(&db, "meeting_cases"), cases_before);
     assert_eq!(patient_count(&db), 12);
 }
+
+/// A demo of `patients` made with `seed`, in a file of its own.
+fn demo_seeded(dir: &TempDir, name: &str, patients: u32, seed: u32) -> PathBuf {
+    let db = dir.path().join(name);
+    refract(&db)
+        .args(["demo", "--no-open", "--today", "2026-11-27", "--seed"])
+        .arg(seed.to_string())
+        .arg("--patients")
+        .arg(patients.to_string())
+        .assert()
+        .success();
+    db
+}
+
+fn fhir_export(db: &Path, out: &Path) {
+    refract(db)
+        .args(["export", "--format", "fhir", "--force", "--out"])
+        .arg(out)
+        .assert()
+        .success();
+}
+
+/// (MRN, name) of every patient, sorted.
+fn people(db: &Path) -> Vec<(String, String)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT mrn, family_name || ', ' || given_name FROM patients ORDER BY 1, 2")
+        .unwrap();
+    stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn two_files_own_numbers_stay_two_people_in_a_third() {
+    // Two clinics number their patients from RF-0000001 each: the same numbers, other people.
+    let dir = TempDir::new().unwrap();
+    let first = demo_seeded(&dir, "first.db", 12, 1);
+    let second = demo_seeded(&dir, "second.db", 12, 2);
+    let mut expected = people(&first);
+    expected.extend(people(&second));
+    expected.sort();
+    assert_ne!(people(&first), people(&second));
+
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    fhir_export(&first, &a);
+    fhir_export(&second, &b);
+    let third = dir.path().join("third.db");
+    refract(&third)
+        .arg("import")
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .success();
+    assert_eq!(
+        people(&third),
+        expected,
+        "24 people, none merged into another"
+    );
+
+    // Each file's numbers are under a system of its own, the same in every export of it: a
+    // later export of the first clinic updates its patients and adds no one.
+    fhir_export(&first, &a);
+    refract(&third).arg("import").arg(&a).assert().success();
+    assert_eq!(people(&third), expected);
+}
+
+#[test]
+fn a_files_own_fhir_export_is_refused_back_into_it() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 12);
+    let before = people(&db);
+    let bundle = dir.path().join("bundle.json");
+    fhir_export(&db, &bundle);
+    let output = refract(&db).arg("import").arg(&bundle).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("this file's own patient RF-")
+            && stderr.contains("use export --format json"),
+        "{stderr}"
+    );
+    assert_eq!(people(&db), before, "no one added twice");
+}

@@ -81,9 +81,20 @@ pub fn write_bundle(
         utc_instant(crate::store::now_utc())
     )
     .map_err(io)?;
+    let own_system = store.own_mrn_system()?;
     let mut first = true;
     for id in ids {
-        let summary = store.summary(id)?;
+        let mut summary = store.summary(id)?;
+        // refract's own numbers (no system) are this file's: written under its system, so
+        // that two files' RF-0000001 stay two people (see `Store::own_mrn_system`).
+        if let Some(patient) = summary
+            .record
+            .patient
+            .as_mut()
+            .filter(|patient| patient.mrn_system.is_empty())
+        {
+            patient.mrn_system.clone_from(&own_system);
+        }
         let cases = store.cases_of_patient(id)?;
         let mut entries = patient_entries(&summary);
         entries.extend(meeting_entries(&summary, &cases));
@@ -219,7 +230,8 @@ fn disease_status_of(response: Response) -> (&'static str, &'static str) {
 
 /// What names a patient in the ids of their exported resources: the MRN with its system, so
 /// that two people given the same number by two hospitals get different resources (an import
-/// keys resources by their ids). refract's own MRNs (no system) are the MRN alone, as before.
+/// keys resources by their ids). refract's own MRNs come here with the file's own system (see
+/// `write_bundle`); a bare MRN is the MRN alone.
 fn identity_key(patient: &crate::domain::Patient) -> String {
     if patient.mrn_system.is_empty() {
         patient.mrn.clone()

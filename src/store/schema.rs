@@ -67,6 +67,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("sql/0012_undated_flags.sql"),
         rebuilds_tables: false,
     },
+    Migration {
+        sql: include_str!("sql/0013_file_id.sql"),
+        rebuilds_tables: false,
+    },
 ];
 
 /// The migration that chains the audit log; the rows already there are hashed right after it,
