@@ -298,3 +298,14 @@ fn a_new_patient_is_whole_as_soon_as_their_file_is_written() {
     assert!(assessed >= 2);
     assert_eq!(env.int("SELECT count(*) FROM patients"), 3);
 }
+
+#[test]
+fn the_synthea_bundles_give_the_same_rows_both_ways() {
+    // Real-shaped bundles: Medications referred to, Encounters, many resources refract skips.
+    let Some(dir) = super::synthea::synthea_dir() else {
+        return;
+    };
+    let (whole, staged) = both_ways(|_| vec![dir.clone()]);
+    assert!(whole.int("SELECT count(*) FROM patients") >= 20);
+    assert_same(&whole, &staged);
+}
