@@ -415,3 +415,63 @@ fn a_files_own_fhir_export_is_refused_back_into_it() {
     );
     assert_eq!(people(&db), before, "no one added twice");
 }
+
+fn json_export(db: &Path, out: &Path, mrns: &[&str]) {
+    refract(db)
+        .args(["export", "--format", "json", "--force", "--out"])
+        .arg(out)
+        .args(mrns)
+        .assert()
+        .success();
+}
+
+#[test]
+fn another_files_json_keeps_its_own_numbers_apart_and_a_restore_takes_the_file_over() {
+    let dir = TempDir::new().unwrap();
+    let first = demo_seeded(&dir, "first.db", 12, 1);
+    let second = demo_seeded(&dir, "second.db", 12, 2);
+    let mut both = people(&first);
+    both.extend(people(&second));
+    both.sort();
+    let whole = dir.path().join("first.json");
+    json_export(&first, &whole, &[]);
+
+    // Into a file that numbers its own patients: the first file's RF-0000001 is not the
+    // second's (before, all 12 were skipped as "already present").
+    refract(&second)
+        .arg("import")
+        .arg(&whole)
+        .assert()
+        .success();
+    assert_eq!(people(&second), both);
+    // A later document of the first file finds its patients there by their numbers.
+    let one = dir.path().join("one.json");
+    json_export(&first, &one, &["RF-0000001"]);
+    refract(&second).arg("import").arg(&one).assert().success();
+    assert_eq!(people(&second), both, "no one added twice");
+
+    // Into an empty file (a restore, a move): the file takes the first one over, numbers and
+    // all, and a later document of the first file is the same patients again.
+    let restored = dir.path().join("restored.db");
+    refract(&restored)
+        .arg("import")
+        .arg(&whole)
+        .assert()
+        .success();
+    assert_eq!(people(&restored), people(&first));
+    refract(&restored)
+        .arg("import")
+        .arg(&one)
+        .assert()
+        .success();
+    assert_eq!(people(&restored), people(&first), "no one added twice");
+    let id = |db: &Path| -> String {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row("SELECT value FROM meta WHERE key = 'file_id'", [], |row| {
+                row.get(0)
+            })
+            .unwrap()
+    };
+    assert_eq!(id(&restored), id(&first));
+}

@@ -65,9 +65,12 @@ pub fn write_native(
         ids.to_vec()
     };
     let meetings = store.meeting_ids(if ids.is_empty() { None } else { Some(ids) })?;
+    // Whose numbers the document's own MRNs are (see `NativeDocument::file_id`).
+    let file_id = serde_json::to_string(&store.meta("file_id")?.unwrap_or_default())
+        .map_err(io::Error::from)?;
     write!(
         out,
-        "{{\"format\":\"{NATIVE_FORMAT}\",\"version\":{NATIVE_VERSION},\"patients\":["
+        "{{\"format\":\"{NATIVE_FORMAT}\",\"version\":{NATIVE_VERSION},\"file_id\":{file_id},\"patients\":["
     )?;
     for (index, id) in all.iter().enumerate() {
         if index > 0 {

@@ -24,6 +24,10 @@ pub struct NativeDocument {
     /// Always "refract".
     pub format: String,
     pub version: u32,
+    /// The id of the file the document was exported from (see `Store::own_mrn_system`): its
+    /// own MRNs (no system) are that file's numbers. Absent in documents of an older refract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<String>,
     pub patients: Vec<NativePatient>,
     #[serde(default)]
     pub meetings: Vec<NativeMeeting>,
@@ -614,6 +618,7 @@ impl Store {
             patients: document.patients.len(),
             ..NativeCounts::default()
         };
+        let numbered_by = numbering(conn, document.file_id.as_deref())?;
         let mut present = 0;
         let mut patient_ids: Vec<Option<i64>> = Vec::with_capacity(document.patients.len());
         let mut option_ids: Vec<Vec<i64>> = Vec::with_capacity(document.patients.len());
@@ -655,7 +660,18 @@ impl Store {
                     "refract document: patients[{index}]: no MRN"
                 )));
             }
-            if native_match(conn, text_of("mrn_system"), mrn, &native.identifiers)?.is_some() {
+            // The document's own numbers, from another file that goes on numbering its
+            // patients: under that file's system, never taken for this file's numbers.
+            let mut row = std::borrow::Cow::Borrowed(&native.patient);
+            if let (Some(system), "") = (&numbered_by, text_of("mrn_system")) {
+                row.to_mut()
+                    .insert(String::from("mrn_system"), Cell::from(system.clone()));
+            }
+            let system = row
+                .get("mrn_system")
+                .and_then(Cell::as_str)
+                .unwrap_or_default();
+            if native_match(conn, system, mrn, &native.identifiers)?.is_some() {
                 present += 1;
                 patient_ids.push(None);
                 option_ids.push(Vec::new());
@@ -665,7 +681,7 @@ impl Store {
                 conn,
                 "patients",
                 &place,
-                &native.patient,
+                &row,
                 &[
                     (
                         "name_key",
@@ -949,6 +965,50 @@ fn same_meeting(conn: &Connection, meeting: &serde_json::Map<String, Cell>) -> R
             |row| row.get(0),
         )
         .optional()?)
+}
+
+/// The system a document's own MRNs (no system) are read under here: none when they are this
+/// file's numbers (a document of this file, or of an older refract, which did not say whose
+/// numbers they were); `urn:uuid:<its file>` when another file numbered them, so that its
+/// RF-0000001 is never taken for this file's RF-0000001 (two clinics' first patients). A file
+/// with no patients yet takes the document's file over (a restore, a move): it goes on
+/// numbering as that file, and a later document of it finds its patients by their numbers.
+fn numbering(conn: &Connection, from: Option<&str>) -> Result<Option<String>> {
+    let Some(from) = from else {
+        return Ok(None);
+    };
+    let own: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'file_id'", [], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    if own.as_deref() == Some(from) {
+        return Ok(None);
+    }
+    if uuid_problem(from).is_some() {
+        return Err(StoreError::Invalid(format!(
+            "refract document: file_id: '{}' is not a file's id",
+            crate::text::one_line(from)
+        )));
+    }
+    let patients: i64 = conn.query_row("SELECT count(*) FROM patients", [], |row| row.get(0))?;
+    if patients == 0 {
+        conn.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('file_id', ?1)")?
+            .execute([from])?;
+        return Ok(None);
+    }
+    Ok(Some(format!("urn:uuid:{from}")))
+}
+
+/// Why `text` is not a UUID as migration 0013 writes them (36 characters of hexadecimal digits
+/// and dashes in groups of 8-4-4-4-12).
+fn uuid_problem(text: &str) -> Option<&'static str> {
+    let groups: Vec<&str> = text.split('-').collect();
+    let lengths: Vec<usize> = groups.iter().map(|group| group.len()).collect();
+    let hex = groups
+        .iter()
+        .all(|group| group.chars().all(|c| c.is_ascii_hexdigit()));
+    (lengths != [8, 4, 4, 4, 12] || !hex).then_some("not a UUID")
 }
 
 /// The stored patient a document's patient is: one with the same MRN in the same system, or
