@@ -147,7 +147,7 @@ pub struct FileReport {
     created: usize,
     /// Patients whose rows the file's own transaction wrote from their resources.
     #[serde(skip)]
-    rebuilt: usize,
+    rebuilt: std::collections::BTreeSet<crate::domain::PatientId>,
 }
 
 impl FileReport {
@@ -325,7 +325,13 @@ fn import_all(
     });
     // Patients whose resources changed (this run, or a run that was interrupted).
     let rebuilt = project::rebuild_dirty(store, rules, today)?;
-    report.rebuilt = rebuilt.patients + report.files.iter().map(|file| file.rebuilt).sum::<usize>();
+    // Each patient once, whichever file or the end of the run wrote their rows (one created
+    // from their file and given a resource by a later one is one patient).
+    let mut rebuilt_ids = rebuilt.patients;
+    for file in &mut report.files {
+        rebuilt_ids.append(&mut file.rebuilt);
+    }
+    report.rebuilt = rebuilt_ids.len();
     report.new_patients =
         rebuilt.created + report.files.iter().map(|file| file.created).sum::<usize>();
     report.notices = rebuilt.unresolved;

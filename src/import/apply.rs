@@ -15,13 +15,16 @@ use chrono::NaiveDate;
 
 use super::project::{self, Computed, Created, Rebuilt};
 use super::{
-    Checked, FileReport, ImportOptions, PendingPatient, identity_keys, source_of, url_key,
+    Checked, FileReport, ImportOptions, PendingPatient, identity_keys, identity_problem, source_of,
+    url_key,
 };
 use crate::digest::content_digest;
 use crate::domain::{Patient, PatientId};
 use crate::fhir::model::CodeableConcept;
 use crate::fhir::stream::{RawResource, StreamError, each_resource};
-use crate::fhir::{ImportedItems, Item, Mapped, finish_medication, map_resource, reference_key};
+use crate::fhir::{
+    ImportedItems, Item, Mapped, MedicationMeta, finish_medication, map_resource, reference_key,
+};
 use crate::rules::Rules;
 use crate::store::imports::{
     IdentityLookup, ImportTx, LedgerEntry, PatientMatch, RunKey, Upserted, patient_id_system,
@@ -119,8 +122,6 @@ struct Group {
     patient: Op,
     /// What followed it, in file order.
     ops: Vec<Op>,
-    /// Resources about the patient among `ops`.
-    clinical: usize,
     /// Their record, computed on the reading thread: none when one of their medication
     /// records names a Medication not met earlier in the file, or the group removes something
     /// (the record is then read back from the ledger).
@@ -181,7 +182,13 @@ pub(super) fn apply_file(
         let read = reader
             .join()
             .unwrap_or_else(|_| Err(String::from("internal error while reading the file")));
-        written.map_err(|err| err.to_string()).and(read)
+        // The reader's error first: a file that stopped being readable is what the writer
+        // saw end early.
+        match (written, read) {
+            (_, Err(why)) => Err(why),
+            (Err(err), Ok(())) => Err(err.to_string()),
+            (Ok(()), Ok(())) => Ok(()),
+        }
     });
     match outcome {
         Ok(()) => writer.finish(store, report).map_err(|err| err.to_string()),
@@ -218,6 +225,9 @@ struct Batch {
     /// Resources the ops came from.
     resources: usize,
     read: u64,
+    /// The file's last batch: the reader got to its end. A file written in one transaction is
+    /// committed only after it (a channel closed without it is a read that failed).
+    last: bool,
 }
 
 /// Counts bytes as they are read, for the progress bar.
@@ -272,6 +282,7 @@ fn read(
                 ops: std::mem::replace(&mut ops, Vec::with_capacity(BATCH_RESOURCES)),
                 resources: std::mem::take(&mut resources),
                 read: read.load(std::sync::atomic::Ordering::Relaxed),
+                last: false,
             };
             // The writer stopped (it failed): stop reading.
             sender.send(batch).map_err(|_| ())?;
@@ -283,16 +294,19 @@ fn read(
             if let Some(grouper) = grouper.as_mut() {
                 grouper.close(&mut ops);
             }
-            if !ops.is_empty() {
-                let _ = sender.send(Batch {
-                    ops,
-                    resources,
-                    read: read.load(std::sync::atomic::Ordering::Relaxed),
-                });
-            }
+            // Sent even when empty: it says the file was read to its end.
+            let _ = sender.send(Batch {
+                ops,
+                resources,
+                read: read.load(std::sync::atomic::Ordering::Relaxed),
+                last: true,
+            });
             Ok(())
         }
         Err(StreamError::Stopped(())) => Ok(()),
+        Err(StreamError::Fhir(err)) if grouper.is_some() => Err(format!(
+            "{err} (the file changed since it was checked; nothing of it was written)"
+        )),
         Err(StreamError::Fhir(err)) => Err(format!(
             "{err} (the file changed since it was checked; what was written before this point \
              stays: import the file again)"
@@ -512,9 +526,16 @@ struct OpenGroup {
     /// The Patient ids (or URLs) the patient's resources name as their subject.
     subjects: Vec<String>,
     ops: Vec<Op>,
-    items: ImportedItems,
+    /// What each of their resources says, with its (type, id).
+    items: Vec<(&'static str, String, Said)>,
     clinical: usize,
     computable: bool,
+}
+
+/// What one resource of a group says: a medication record finished with its Medication.
+enum Said {
+    Item(Item),
+    Exposure(crate::domain::DrugExposure, MedicationMeta),
 }
 
 impl<'a> Grouper<'a> {
@@ -542,7 +563,7 @@ impl<'a> Grouper<'a> {
                     patient: op,
                     subjects,
                     ops: Vec::new(),
-                    items: ImportedItems::default(),
+                    items: Vec::new(),
                     clinical: 0,
                     computable: true,
                 });
@@ -571,11 +592,19 @@ impl<'a> Grouper<'a> {
                             _ => None,
                         };
                         let (exposure, meta) = finish_medication(&record, concept, None);
-                        open.items
-                            .exposures
-                            .push((resource.id.clone(), exposure, meta));
+                        open.items.push((
+                            resource.resource_type,
+                            resource.id.clone(),
+                            Said::Exposure(exposure, meta),
+                        ));
                     }
-                    Some(item) => open.items.add(&resource.id, item),
+                    Some(item) => {
+                        open.items.push((
+                            resource.resource_type,
+                            resource.id.clone(),
+                            Said::Item(item),
+                        ));
+                    }
                     None => open.computable = false,
                 }
                 open.ops.push(Op::Resource(resource));
@@ -623,8 +652,21 @@ impl<'a> Grouper<'a> {
                     patient: patient.clone(),
                     fhir_id: key.clone(),
                 };
+                // In the ledger's order, (type, id), as the end of a run reads them back: ids
+                // are unique per type only, and renewals of one drug merge in this order.
+                let mut said = open.items;
+                said.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+                let mut items = ImportedItems::default();
+                for (_, id, said) in said {
+                    match said {
+                        Said::Item(item) => items.add(&id, item),
+                        Said::Exposure(exposure, meta) => {
+                            items.exposures.push((id, exposure, meta));
+                        }
+                    }
+                }
                 Some(project::computed_of(
-                    open.items,
+                    items,
                     Vec::new(),
                     Some(&created),
                     self.rules,
@@ -636,7 +678,6 @@ impl<'a> Grouper<'a> {
         out.push(Op::Group(Box::new(Group {
             patient: open.patient,
             ops: open.ops,
-            clinical: open.clinical,
             computed,
         })));
     }
@@ -755,6 +796,23 @@ impl Writer<'_> {
             } => {
                 counted.patients += 1;
                 let id = match tx.match_patient(keys, self.equivalent)? {
+                    // Created earlier in this file: the first read could not check this
+                    // Patient against them (with `--same-system`, another person's number
+                    // may be theirs), so the check the end of a run makes is made here.
+                    PatientMatch::Existing(id) if self.created.contains(&id) => {
+                        let source = self.source;
+                        if let Some(problem) =
+                            identity_problem(tx, source, key.as_deref(), keys, self.equivalent)?
+                        {
+                            counted.warn(
+                                at,
+                                format!("Patient/{}", key.as_deref().unwrap_or("")),
+                                &format!("left out: {problem}"),
+                            );
+                            return Ok(None);
+                        }
+                        id
+                    }
                     PatientMatch::Existing(id) => id,
                     PatientMatch::New => {
                         self.stage_new_patient(tx, run, op, counted)?;
@@ -921,9 +979,15 @@ impl Writer<'_> {
         else {
             return Ok(());
         };
-        let new_here = group.clinical > 0
+        // Created here only when the reader vouches for their whole record (their medication
+        // records found their Medication earlier in the file, nothing in the group removes
+        // anything), and no Patient waits to be created at the end of the run (the same person,
+        // under another Patient id, in an earlier file or earlier in this one: the end of the
+        // run creates them in their order, the last one's demographics holding).
+        let new_here = group.computed.is_some()
             && !keys.is_empty()
-            && matches!(tx.match_patient(keys, self.equivalent)?, PatientMatch::New);
+            && matches!(tx.match_patient(keys, self.equivalent)?, PatientMatch::New)
+            && !tx.any_pending_patient()?;
         if !new_here {
             for op in std::iter::once(&group.patient).chain(&group.ops) {
                 self.write_op(tx, run, op, counted, state)?;
@@ -1027,13 +1091,21 @@ impl Writer<'_> {
                     }
                 }
                 if self.whole {
-                    // The whole file, in this transaction.
+                    // The whole file, in this transaction; a read that failed part-way leaves
+                    // nothing of it (the reader's error is the file's).
+                    if batch.last {
+                        break;
+                    }
                     match receiver.recv() {
                         Ok(next) => {
                             batch = next;
                             continue;
                         }
-                        Err(_) => break,
+                        Err(_) => {
+                            return Err(StoreError::Invalid(String::from(
+                                "the file could not be read to its end",
+                            )));
+                        }
                     }
                 }
                 let Some(left) = crate::store::BULK_TRANSACTION.checked_sub(started.elapsed())
@@ -1046,6 +1118,12 @@ impl Writer<'_> {
                 match receiver.recv_timeout(left) {
                     Ok(next) => batch = next,
                     Err(_) => break,
+                }
+            }
+            if self.whole {
+                // A whole-record replace, in the file's own transaction too.
+                for patient in std::mem::take(&mut self.file_patients) {
+                    counted.removed += tx.remove_unseen(self.source, patient, run)?;
                 }
             }
             // Patients created in this transaction whose resources came on after their group

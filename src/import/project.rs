@@ -38,8 +38,10 @@ const RESOURCES_PER_BATCH: usize = 1_000;
 /// What [`rebuild_dirty`] did.
 #[derive(Debug, Clone, Default)]
 pub struct Rebuilt {
-    /// Patients whose rows were written from their resources (created ones included).
-    pub patients: usize,
+    /// Patients whose rows were written from their resources (created ones included), each
+    /// once however many times: a patient created from their file and given a resource by a
+    /// later one is one patient rebuilt.
+    pub patients: std::collections::BTreeSet<PatientId>,
     /// Patients created from Patient resources that named no stored patient.
     pub created: usize,
     /// Medication records whose Medication no import brought (kept as an unidentified drug),
@@ -395,7 +397,7 @@ pub(super) fn create_in_file(
             medications: HashMap::new(),
         };
         write_patient(tx, rules, today, now, &read, computed)?;
-        rebuilt.patients += 1;
+        rebuilt.patients.insert(read.id);
         return Ok(());
     }
     let read = read_patient(tx, id, Some(created))?;
@@ -470,7 +472,7 @@ fn write_batch(
             );
         }
         write_patient(tx, rules, today, now, read, computed)?;
-        rebuilt.patients += 1;
+        rebuilt.patients.insert(read.id);
     }
     Ok(())
 }

@@ -323,7 +323,7 @@ fn known_since(conn: &Connection, from: i64, to: i64, rules_stamp: &str) -> Resu
 }
 
 /// The patients in `from..=to` evaluated under other rules whose lines refract derives (an
-/// imported record: lines derived before, or conditions from an import). Lines are derived
+/// imported record: lines derived before, or drugs or conditions from an import). Lines are derived
 /// when an import writes a record; without this, a change of the line rules (a release, a
 /// team's `--rules`) would never reach the lines of records imported before it, and the
 /// assessments that count lines would count the old ones.
@@ -338,6 +338,8 @@ fn lines_to_derive_again(
          WHERE p.id BETWEEN ?1 AND ?2 AND p.eval_rules <> ?3
            AND (EXISTS (SELECT 1 FROM treatment_lines l
                         WHERE l.patient_id = p.id AND l.origin = 'derived')
+                OR EXISTS (SELECT 1 FROM drug_exposures d
+                           WHERE d.patient_id = p.id AND d.source IN ('fhir', 'import'))
                 OR EXISTS (SELECT 1 FROM conditions c
                            WHERE c.patient_id = p.id AND c.source IN ('fhir', 'import')))
          ORDER BY p.id",

@@ -1033,6 +1033,17 @@ impl ImportTx<'_> {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Whether any Patient resource waits to be created.
+    pub fn any_pending_patient(&self) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM fhir_resources INDEXED BY fhir_resources_new_patients
+                 WHERE type = 'Patient' LIMIT 1",
+            )?
+            .exists([])?)
+    }
+
     /// Forgets a pending Patient resource (created, merged, or refused).
     pub fn remove_pending_patient(&self, source: &str, id: &str) -> Result<()> {
         self.conn

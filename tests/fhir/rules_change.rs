@@ -142,3 +142,42 @@ fn lines_the_team_entered_are_not_derived_again() {
     );
     assert_eq!(after[0], before[0]);
 }
+
+#[test]
+fn imported_drugs_under_a_diagnosis_the_team_entered_get_their_lines_too() {
+    // The record's drugs came from an import, its hypertension from the team: the next
+    // evaluation under new rules derives its lines as an import would.
+    let mut env = Env::new();
+    let older = rules_without_groups(env.dir.path());
+    let mut visit = record();
+    visit["entry"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|entry| entry["resource"]["resourceType"] != "Condition");
+    let file = env.write_json("drugs.json", &visit);
+    env.rules = older;
+    let report = env.import(std::slice::from_ref(&file));
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert!(lines(&env).is_empty(), "no diagnosis, no lines");
+    env.store
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO conditions (patient_id, system, code, display, onset,
+                                         clinical_status, verification_status, source)
+                 VALUES (1, 'icd10', 'I10', 'Essential hypertension', '2023-06-01', 'active',
+                         'confirmed', 'entered')",
+                [],
+            )?;
+            Ok::<_, refract::store::StoreError>(())
+        })
+        .unwrap();
+    env.rules = Rules::embedded().unwrap();
+    assess::refresh(&mut env.store, &env.rules, today(), |_, _| {}).unwrap();
+    assert_eq!(
+        lines(&env)
+            .iter()
+            .map(|line| line[1].as_str())
+            .collect::<Vec<_>>(),
+        ["2 classes", "3 classes"]
+    );
+}
