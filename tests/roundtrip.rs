@@ -475,3 +475,46 @@ fn another_files_json_keeps_its_own_numbers_apart_and_a_restore_takes_the_file_o
     };
     assert_eq!(id(&restored), id(&first));
 }
+
+#[test]
+fn a_files_own_patients_relayed_through_another_file_come_back_as_themselves() {
+    let dir = TempDir::new().unwrap();
+    let first = demo_seeded(&dir, "first.db", 10, 1);
+    let before = people(&first);
+    // The first clinic's FHIR export into a third file, whose JSON comes back to the first.
+    let fhir = dir.path().join("first.fhir.json");
+    fhir_export(&first, &fhir);
+    let relay = dir.path().join("relay.db");
+    refract(&relay).arg("import").arg(&fhir).assert().success();
+    let relayed = dir.path().join("relay.json");
+    json_export(&relay, &relayed, &[]);
+    refract(&first)
+        .arg("import")
+        .arg(&relayed)
+        .assert()
+        .success();
+    assert_eq!(people(&first), before, "its own patients, not ten more");
+}
+
+#[test]
+fn one_clinics_json_then_its_fhir_give_one_patient_each() {
+    let dir = TempDir::new().unwrap();
+    let first = demo_seeded(&dir, "first.db", 10, 1);
+    let second = demo_seeded(&dir, "second.db", 10, 2);
+    let (json, fhir) = (
+        dir.path().join("first.json"),
+        dir.path().join("first.fhir.json"),
+    );
+    json_export(&first, &json, &[]);
+    fhir_export(&first, &fhir);
+    // A file of its own patients, then the first clinic's JSON, then its FHIR.
+    refract(&second).arg("import").arg(&json).assert().success();
+    let after_json = people(&second);
+    assert_eq!(after_json.len(), 20);
+    refract(&second).arg("import").arg(&fhir).assert().success();
+    assert_eq!(
+        people(&second),
+        after_json,
+        "the FHIR finds the patients the JSON brought"
+    );
+}

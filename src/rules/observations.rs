@@ -65,11 +65,14 @@ pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Ou
         };
         let values: Vec<f64> = latest.iter().filter_map(|o| o.value).collect();
         let words = cut.comparison.replace('_', " ");
-        let listed = values
-            .iter()
-            .map(|value| trim_number(*value))
-            .collect::<Vec<_>>()
-            .join(" and ");
+        // The same value recorded twice is said once.
+        let mut listed: Vec<String> = Vec::new();
+        for value in values.iter().map(|value| trim_number(*value)) {
+            if !listed.contains(&value) {
+                listed.push(value);
+            }
+        }
+        let listed = listed.join(" and ");
         let sides: Vec<bool> = values.iter().map(|value| beyond(*value)).collect();
         outcome
             .evidence

@@ -660,17 +660,14 @@ impl Store {
                     "refract document: patients[{index}]: no MRN"
                 )));
             }
-            // The document's own numbers, from another file that goes on numbering its
-            // patients: under that file's system, never taken for this file's numbers.
+            // Whose number it is, here (see `numbering`).
+            let stated = text_of("mrn_system");
+            let system = numbered_by.system_here(stated);
             let mut row = std::borrow::Cow::Borrowed(&native.patient);
-            if let (Some(system), "") = (&numbered_by, text_of("mrn_system")) {
+            if system != stated {
                 row.to_mut()
-                    .insert(String::from("mrn_system"), Cell::from(system.clone()));
+                    .insert(String::from("mrn_system"), Cell::from(system.to_owned()));
             }
-            let system = row
-                .get("mrn_system")
-                .and_then(Cell::as_str)
-                .unwrap_or_default();
             if native_match(conn, system, mrn, &native.identifiers)?.is_some() {
                 present += 1;
                 patient_ids.push(None);
@@ -721,6 +718,15 @@ impl Store {
                         extra,
                     )?;
                 }
+            }
+            // Known by their number under its system, as a FHIR import knows them: the same
+            // clinic's FHIR export, imported later, finds them.
+            if !system.is_empty() {
+                conn.prepare_cached(
+                    "INSERT INTO patient_identifiers (system, value, patient_id) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
+                )?
+                .execute(rusqlite::params![system, mrn, pid])?;
             }
             for (row_index, row) in native.conditions.iter().enumerate() {
                 let at = format!("{place}.conditions[{row_index}]");
@@ -967,24 +973,53 @@ fn same_meeting(conn: &Connection, meeting: &serde_json::Map<String, Cell>) -> R
         .optional()?)
 }
 
-/// The system a document's own MRNs (no system) are read under here: none when they are this
-/// file's numbers (a document of this file, or of an older refract, which did not say whose
-/// numbers they were); `urn:uuid:<its file>` when another file numbered them, so that its
-/// RF-0000001 is never taken for this file's RF-0000001 (two clinics' first patients). A file
-/// with no patients yet takes the document's file over (a restore, a move): it goes on
-/// numbering as that file, and a later document of it finds its patients by their numbers.
-fn numbering(conn: &Connection, from: Option<&str>) -> Result<Option<String>> {
-    let Some(from) = from else {
-        return Ok(None);
-    };
-    let own: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'file_id'", [], |row| {
-            row.get(0)
-        })
-        .optional()?;
-    if own.as_deref() == Some(from) {
-        return Ok(None);
+/// How a document's MRN systems read here.
+struct Numbering {
+    /// The system of this file's own numbers elsewhere (`urn:uuid:<this file>`).
+    own: String,
+    /// The system the document's own numbers (no system) are read under: none when they are
+    /// this file's (see [`numbering`]).
+    theirs: Option<String>,
+}
+
+impl Numbering {
+    /// The system a document's patient's MRN is under here: this file's own numbers, whoever
+    /// wrote the document, have none; the document's own numbers have their file's.
+    fn system_here<'a>(&'a self, stated: &'a str) -> &'a str {
+        if stated.is_empty() {
+            self.theirs.as_deref().unwrap_or_default()
+        } else if stated == self.own {
+            ""
+        } else {
+            stated
+        }
     }
+}
+
+/// How a document of file `from` numbers its patients here. Its own MRNs (no system) are this
+/// file's numbers when it is this file's document (or an older refract's, which did not say
+/// whose numbers they were), and `urn:uuid:<its file>` when another file numbered them, so
+/// that its RF-0000001 is never taken for this file's RF-0000001 (two clinics' first
+/// patients). A file with no patients yet takes the document's file over (a restore, a move):
+/// it goes on numbering as that file, and a later document of it finds its patients by their
+/// numbers. A number under this file's own system (a patient of this file, relayed through
+/// another) is this file's own.
+fn numbering(conn: &Connection, from: Option<&str>) -> Result<Numbering> {
+    let own = |conn: &Connection| -> Result<Option<String>> {
+        Ok(conn
+            .query_row("SELECT value FROM meta WHERE key = 'file_id'", [], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    };
+    let system = |id: Option<String>| id.map(|id| format!("urn:uuid:{id}")).unwrap_or_default();
+    let here = own(conn)?;
+    let Some(from) = from.filter(|from| here.as_deref() != Some(*from)) else {
+        return Ok(Numbering {
+            own: system(here),
+            theirs: None,
+        });
+    };
     if uuid_problem(from).is_some() {
         return Err(StoreError::Invalid(format!(
             "refract document: file_id: '{}' is not a file's id",
@@ -995,9 +1030,15 @@ fn numbering(conn: &Connection, from: Option<&str>) -> Result<Option<String>> {
     if patients == 0 {
         conn.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('file_id', ?1)")?
             .execute([from])?;
-        return Ok(None);
+        return Ok(Numbering {
+            own: system(Some(from.to_owned())),
+            theirs: None,
+        });
     }
-    Ok(Some(format!("urn:uuid:{from}")))
+    Ok(Numbering {
+        own: system(here),
+        theirs: Some(format!("urn:uuid:{from}")),
+    })
 }
 
 /// Why `text` is not a UUID as migration 0013 writes them (36 characters of hexadecimal digits
