@@ -587,6 +587,8 @@ fn import_file(
 struct FirstRead {
     sha256: String,
     complete_record: bool,
+    /// `Bundle.meta.source`: who made the file (refract writes its file's system there).
+    source: Option<String>,
     urls: HashMap<String, String>,
     patients: Vec<FilePatient>,
     /// Why the file cannot be imported, found after the Patients listed: [`check`] reports a
@@ -682,6 +684,10 @@ fn first_read(
     let complete_record = summary
         .as_ref()
         .is_ok_and(|summary| summary.complete_record);
+    let source = summary
+        .as_ref()
+        .ok()
+        .and_then(|summary| summary.source.clone());
     let refused = match summary {
         Err(StreamError::Fhir(err)) => Some(err.to_string()),
         Err(StreamError::Stopped(why)) => Some(why),
@@ -691,6 +697,7 @@ fn first_read(
     FirstRead {
         sha256: crate::digest::hex(&hashing.hasher.finalize()),
         complete_record,
+        source,
         urls,
         patients,
         refused,
@@ -702,6 +709,15 @@ fn first_read(
 fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Checked, String> {
     let source = source_of(options);
     let own_system = store.own_mrn_system().map_err(|err| err.to_string())?;
+    // This file's own FHIR export, whoever its patients are (patients another source brought
+    // come back with that source's numbers): each record is here already.
+    if first.source.as_deref() == Some(own_system.as_str()) {
+        return Err(String::from(
+            "this file's own FHIR export (its Bundle.meta.source is this file): importing it \
+             back would add records a second time; nothing imported (to copy records between \
+             refract files, use export --format json)",
+        ));
+    }
     for patient in &first.patients {
         // This file's own FHIR export: its patients are here already, with the rows the export
         // was made from; importing them would add each record a second time.

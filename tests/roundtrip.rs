@@ -409,11 +409,55 @@ fn a_files_own_fhir_export_is_refused_back_into_it() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.contains("this file's own patient RF-")
+        stderr.contains("this file's own FHIR export")
             && stderr.contains("use export --format json"),
         "{stderr}"
     );
     assert_eq!(people(&db), before, "no one added twice");
+
+    // Split into NDJSON (no bundle to say where it came from), its patients still say whose
+    // numbers they are.
+    let bundle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    let lines: Vec<String> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["resource"].to_string())
+        .collect();
+    let ndjson = dir.path().join("Patient.ndjson");
+    std::fs::write(&ndjson, lines.join("\n") + "\n").unwrap();
+    let output = refract(&db).arg("import").arg(&ndjson).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("this file's own patient RF-"), "{stderr}");
+    assert_eq!(people(&db), before);
+}
+
+#[test]
+fn a_files_fhir_export_of_patients_another_file_brought_is_refused_back_into_it() {
+    // The first clinic's patients in a second file, whose FHIR export goes back into a copy
+    // of that second file: refused (each round used to add the line outcomes again as new
+    // observations).
+    let dir = TempDir::new().unwrap();
+    let first = demo_seeded(&dir, "first.db", 10, 1);
+    let fhir = dir.path().join("first.fhir.json");
+    fhir_export(&first, &fhir);
+    let second = dir.path().join("second.db");
+    refract(&second).arg("import").arg(&fhir).assert().success();
+    let again = dir.path().join("second.fhir.json");
+    fhir_export(&second, &again);
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&second, &copy).unwrap();
+    let observations = rows_in(&copy, "observations");
+    let output = refract(&copy).arg("import").arg(&again).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("this file's own FHIR export")
+    );
+    assert_eq!(rows_in(&copy, "observations"), observations);
 }
 
 fn json_export(db: &Path, out: &Path, mrns: &[&str]) {

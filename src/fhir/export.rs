@@ -75,13 +75,15 @@ pub fn write_bundle(
         patients.to_vec()
     };
     let io = |err: std::io::Error| StoreError::Invalid(format!("cannot write the export: {err}"));
+    // `meta.source` says which file made the bundle: its import back into that file is refused.
+    let own_system = store.own_mrn_system()?;
     write!(
         out,
-        "{{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"timestamp\":\"{}\",\"entry\":[",
+        "{{\"resourceType\":\"Bundle\",\"meta\":{{\"source\":{}}},\"type\":\"collection\",\"timestamp\":\"{}\",\"entry\":[",
+        serde_json::to_string(&own_system)?,
         utc_instant(crate::store::now_utc())
     )
     .map_err(io)?;
-    let own_system = store.own_mrn_system()?;
     let mut first = true;
     for id in ids {
         let mut summary = store.summary(id)?;

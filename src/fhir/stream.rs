@@ -40,12 +40,15 @@ pub struct EntryRequest {
 }
 
 /// What a whole read saw.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StreamSummary {
     pub resources: usize,
     /// Whether the file is a patient's complete record: a bundle answering `$everything` on
     /// its last page (no `next` link). Only such a file may remove what it does not hold.
     pub complete_record: bool,
+    /// `Bundle.meta.source`: the system that made the bundle (refract writes its file's
+    /// `urn:uuid:<file id>` there, so that a file knows its own export).
+    pub source: Option<String>,
 }
 
 /// Why a read stopped.
@@ -171,6 +174,14 @@ struct Document<'a> {
     entry: Option<Vec<EntryIn<'a>>>,
     #[serde(default)]
     link: Vec<Link>,
+    #[serde(default)]
+    meta: Option<SourceMeta>,
+}
+
+/// Of a Bundle's `meta`, where it comes from.
+#[derive(Debug, Default, Deserialize)]
+struct SourceMeta {
+    source: Option<String>,
 }
 
 /// A value read as a string when it is one (`Bundle.type`), ignored otherwise (a `type` element
@@ -319,6 +330,9 @@ fn document_resources<E>(
     }
     if let Some(IgnoredOrString::Other(_)) = document.bundle_type {
         return Err(FhirError::at(&here, "Bundle.type is not a code").into());
+    }
+    if summary.source.is_none() {
+        summary.source = document.meta.and_then(|meta| meta.source);
     }
     for (index, entry) in document.entry.unwrap_or_default().iter().enumerate() {
         entry_resource(prefix, index, entry, each, summary)?;
@@ -571,6 +585,7 @@ fn stream_document<R: Read, E>(
         Some("Bundle") => {
             let mut summary = state.summary;
             summary.complete_record = complete_record(&head.links);
+            summary.source = head.source;
             Ok(summary)
         }
         Some(other) => {
@@ -598,6 +613,7 @@ struct StreamState<'f, F, E> {
 struct StreamedHead {
     resource_type: Option<String>,
     links: Vec<Link>,
+    source: Option<String>,
 }
 
 struct DocumentSeed<'s, 'f, F, E> {
@@ -632,11 +648,17 @@ where
         let mut head = StreamedHead {
             resource_type: None,
             links: Vec::new(),
+            source: None,
         };
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "resourceType" => head.resource_type = Some(map.next_value()?),
                 "link" => head.links = map.next_value()?,
+                "meta" => {
+                    head.source = map
+                        .next_value::<Option<SourceMeta>>()?
+                        .and_then(|meta| meta.source);
+                }
                 "entry" => map.next_value_seed(EntriesSeed {
                     state: &mut *self.state,
                 })?,
