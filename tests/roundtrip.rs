@@ -562,3 +562,31 @@ fn one_clinics_json_then_its_fhir_give_one_patient_each() {
         "the FHIR finds the patients the JSON brought"
     );
 }
+
+#[test]
+fn a_clinics_json_into_a_file_that_holds_its_patients_adds_no_empty_meeting() {
+    let dir = TempDir::new().unwrap();
+    let first = demo_seeded(&dir, "first.db", 12, 1);
+    assert!(rows_in(&first, "meetings") > 0);
+    let (json, fhir) = (
+        dir.path().join("first.json"),
+        dir.path().join("first.fhir.json"),
+    );
+    json_export(&first, &json, &[]);
+    fhir_export(&first, &fhir);
+    let other = dir.path().join("other.db");
+    refract(&other).arg("import").arg(&fhir).assert().success();
+    let output = refract(&other).arg("import").arg(&json).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        rows_in(&other, "meetings"),
+        0,
+        "no meeting without its cases (the patients were there already)"
+    );
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .contains("meetings of patients already present"),
+        "the summary says what was left out"
+    );
+}

@@ -850,6 +850,25 @@ impl Store {
         let mut case_ids: Vec<Vec<(i64, i64)>> = Vec::with_capacity(document.meetings.len());
         for (meeting_index, meeting) in document.meetings.iter().enumerate() {
             let place = format!("meetings[{meeting_index}]");
+            // A meeting whose every case is of a patient left as they were (already present)
+            // would come without any case: it stays out, and the summary says so.
+            let brings_a_case = meeting.cases.is_empty()
+                || meeting.cases.iter().any(|case| {
+                    let mrn = case.get("mrn").and_then(Cell::as_str).unwrap_or_default();
+                    mrn_index(mrn)
+                        .is_some_and(|index| matches!(patient_ids.get(index), Some(Some(_))))
+                });
+            if !brings_a_case {
+                meeting_ids.push((0, false));
+                case_ids.push(Vec::new());
+                *counts
+                    .skipped
+                    .entry(String::from(
+                        "meetings of patients already present (refract document)",
+                    ))
+                    .or_default() += 1;
+                continue;
+            }
             let (meeting_id, added) = match same_meeting(conn, &meeting.meeting)? {
                 Some(id) => (id, false),
                 None => (
