@@ -560,7 +560,7 @@ impl Store {
     /// knows this file's own patients when they come back.
     pub fn own_mrn_system(&self) -> Result<String> {
         match self.meta("file_id")? {
-            Some(id) => Ok(format!("urn:uuid:{id}")),
+            Some(id) => Ok(mrn_system_of_file(&id)),
             None => Err(StoreError::Corrupt {
                 column: "meta.file_id",
                 detail: String::from("the file has no id (schema version 13 makes one)"),
@@ -570,14 +570,24 @@ impl Store {
 
     /// A value of the `meta` table.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
-                row.get(0)
-            })
-            .optional()?)
+        meta_value(&self.conn, key)
     }
+}
+
+/// A value of the `meta` table, inside a transaction or outside one.
+fn meta_value(conn: &Connection, key: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
+            row.get(0)
+        })
+        .optional()?)
+}
+
+/// The identifier system of the numbers the file `file_id` gives its own patients, wherever
+/// they are written down (see [`Store::own_mrn_system`]).
+fn mrn_system_of_file(file_id: &str) -> String {
+    format!("urn:uuid:{file_id}")
 }
 
 /// What a path is when it is neither a regular file nor a folder (a named pipe, a device, a

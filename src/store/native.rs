@@ -1024,15 +1024,11 @@ impl Numbering {
 /// numbers. A number under this file's own system (a patient of this file, relayed through
 /// another) is this file's own.
 fn numbering(conn: &Connection, from: Option<&str>) -> Result<Numbering> {
-    let own = |conn: &Connection| -> Result<Option<String>> {
-        Ok(conn
-            .query_row("SELECT value FROM meta WHERE key = 'file_id'", [], |row| {
-                row.get(0)
-            })
-            .optional()?)
+    let system = |id: Option<String>| {
+        id.map(|id| super::mrn_system_of_file(&id))
+            .unwrap_or_default()
     };
-    let system = |id: Option<String>| id.map(|id| format!("urn:uuid:{id}")).unwrap_or_default();
-    let here = own(conn)?;
+    let here = super::meta_value(conn, "file_id")?;
     let Some(from) = from.filter(|from| here.as_deref() != Some(*from)) else {
         return Ok(Numbering {
             own: system(here),
@@ -1056,7 +1052,7 @@ fn numbering(conn: &Connection, from: Option<&str>) -> Result<Numbering> {
     }
     Ok(Numbering {
         own: system(here),
-        theirs: Some(format!("urn:uuid:{from}")),
+        theirs: Some(super::mrn_system_of_file(from)),
     })
 }
 
