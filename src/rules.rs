@@ -46,8 +46,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// 5: assessments carry `criteria_met_since` (rows stored before it are evaluated again, which
 /// fills it in). 6: two values of one measure at one moment are never chosen between by record
 /// order; an evaluation under new rules derives imported records' lines again (so the lines of
-/// records imported by an older refract are derived by this one's line rules).
-const ENGINE_REVISION: u32 = 6;
+/// records imported by an older refract are derived by this one's line rules). 7: a trial
+/// whose scores are in doubt (two at one moment that differ) names which one is asked.
+const ENGINE_REVISION: u32 = 7;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -30,17 +30,45 @@ pub fn at_latest<'a>(observations: impl Iterator<Item = &'a Observation>) -> Vec
     latest
 }
 
-/// The latest of `observations`, when the values recorded at that moment agree; none when
-/// they differ (a score taken twice at one time, 12 and 30: neither decides a response).
-pub fn agreed_latest<'a>(
-    observations: impl Iterator<Item = &'a Observation>,
-) -> Option<&'a Observation> {
+/// The latest of a measure, when it can be read as one value.
+pub enum Latest<'a> {
+    None,
+    One(&'a Observation),
+    /// Values recorded at that one moment differ (a score taken twice at one time, 12 and 30):
+    /// neither decides. The words ask which holds.
+    Disagree(String),
+}
+
+/// The latest of `observations`, when the values recorded at that moment agree, or the
+/// question of which holds when they differ.
+pub fn agreed_latest<'a>(observations: impl Iterator<Item = &'a Observation>) -> Latest<'a> {
     let latest = at_latest(observations);
-    let first = *latest.first()?;
-    latest
+    let Some(first) = latest.first().copied() else {
+        return Latest::None;
+    };
+    if latest
         .iter()
         .all(|other| other.value == first.value && other.value_code == first.value_code)
-        .then_some(first)
+    {
+        return Latest::One(first);
+    }
+    let mut listed: Vec<String> = Vec::new();
+    for value in latest.iter().map(|o| {
+        o.value
+            .map(trim_number)
+            .or_else(|| o.value_code.clone())
+            .unwrap_or_else(|| String::from("no value"))
+    }) {
+        if !listed.contains(&value) {
+            listed.push(value);
+        }
+    }
+    Latest::Disagree(format!(
+        "which {} of {} holds ({} were recorded at the same time)",
+        first.display,
+        first.effective.date(),
+        listed.join(" and ")
+    ))
 }
 
 pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Outcome {

@@ -21,10 +21,10 @@ use super::dates::shift;
 use super::given::Given;
 use super::model::{DoseRule, EventRule, FailedTrials, ResponseRule, ScoreRule};
 use super::numbers::trim_number;
-use super::observations::agreed_latest;
+use super::observations::{Latest, agreed_latest};
 use super::outcome::{Outcome, Verdict};
 use super::words::contains_words;
-use crate::domain::{StopReason, TreatmentLine};
+use crate::domain::{Observation, StopReason, TreatmentLine};
 
 /// One trial: a drug exposure, or a schedule (a line).
 struct Trial<'c> {
@@ -589,6 +589,14 @@ fn judge(
                     "conflicting stop reasons {words}; {why}: {decided}"
                 ))
             }
+            (_, Some(ScoreEvidence::Disagree(which))) => {
+                outcome.reasons.push(format!(
+                    "{conflict}, and the measure that would decide is in doubt: undecided"
+                ));
+                Result::Undecided(format!(
+                    "conflicting stop reasons {words} recorded for the same period; {which}"
+                ))
+            }
             _ => {
                 outcome
                     .reasons
@@ -711,11 +719,12 @@ fn judge(
     if let Some(EventEvidence::Failed(why)) = events {
         return Result::Failed(why);
     }
-    match score {
+    let scores_in_doubt = match score {
         Some(ScoreEvidence::Failed(why)) => return Result::Failed(why),
         Some(ScoreEvidence::Responded(why)) => return Result::Responded(why),
-        None => {}
-    }
+        Some(ScoreEvidence::Disagree(which)) => Some(which),
+        None => None,
+    };
     match events {
         Some(EventEvidence::SeizureFreeSoFar(why)) => return Result::Undecided(why),
         Some(EventEvidence::Undetermined(why)) => return Result::Undetermined(why),
@@ -765,6 +774,8 @@ fn judge(
                 span(days),
                 spec.min_days
             ))
+        } else if let Some(which) = scores_in_doubt {
+            Result::Undecided(which)
         } else {
             Result::Undecided(String::from(
                 "ongoing with no outcome recorded (response or failure)",
@@ -782,6 +793,8 @@ fn judge(
             "given for {} only, with no reason recorded",
             span(days)
         ))
+    } else if let Some(which) = scores_in_doubt {
+        Result::Undecided(format!("stopped with no reason recorded; {which}"))
     } else {
         Result::Undecided(String::from(
             "stopped with no reason and no evidence of response or failure",
@@ -1137,6 +1150,51 @@ fn seizure_evidence(
 enum ScoreEvidence {
     Failed(String),
     Responded(String),
+    /// The baseline or the follow-up is two differing values recorded at one moment: the
+    /// question of which holds, in words.
+    Disagree(String),
+}
+
+/// A trial's two ends measured: each read as one value, or the question of which holds.
+enum Ends<'a> {
+    Measured(&'a Observation, &'a Observation),
+    InDoubt(String),
+}
+
+/// A response rule applied to a trial.
+enum Judged {
+    /// Whether it responded, in words.
+    Decided(bool, String),
+    /// Which of two values recorded at one moment holds.
+    InDoubt(String),
+}
+
+/// A trial's baseline and follow-up scores, none when either is missing.
+fn baseline_and_follow_up<'a>(
+    scores: &[&'a Observation],
+    rule_baseline_days: i64,
+    trial: &Trial<'_>,
+    min_days: i64,
+    today: NaiveDate,
+) -> Option<Ends<'a>> {
+    let baseline = agreed_latest(scores.iter().copied().filter(|o| {
+        let day = o.effective.date();
+        day >= shift(trial.start, -rule_baseline_days.max(0)) && day <= shift(trial.start, 7)
+    }));
+    let until = trial.end.unwrap_or(today);
+    let follow_up = agreed_latest(scores.iter().copied().filter(|o| {
+        let day = o.effective.date();
+        day >= shift(trial.start, min_days) && day <= shift(until, 7)
+    }));
+    // Two scores recorded at one moment that differ decide nothing; with both ends of the
+    // trial measured, which one holds is what is missing.
+    match (baseline, follow_up) {
+        (Latest::None, _) | (_, Latest::None) => None,
+        (Latest::Disagree(which), _) | (_, Latest::Disagree(which)) => Some(Ends::InDoubt(which)),
+        (Latest::One(baseline), Latest::One(follow_up)) => {
+            Some(Ends::Measured(baseline, follow_up))
+        }
+    }
 }
 
 /// Relative improvement of a symptom score from the trial's baseline to its last score taken
@@ -1151,16 +1209,11 @@ fn score_evidence(
         .observations(&rule.observation)
         .filter(|o| o.value.is_some())
         .collect();
-    // Two scores recorded at one moment that differ decide nothing (see `agreed_latest`).
-    let baseline = agreed_latest(scores.iter().copied().filter(|o| {
-        let day = o.effective.date();
-        day >= shift(trial.start, -rule.baseline_days.max(0)) && day <= shift(trial.start, 7)
-    }))?;
-    let until = trial.end.unwrap_or(ctx.today);
-    let follow_up = agreed_latest(scores.iter().copied().filter(|o| {
-        let day = o.effective.date();
-        day >= shift(trial.start, min_days) && day <= shift(until, 7)
-    }))?;
+    let (baseline, follow_up) =
+        match baseline_and_follow_up(&scores, rule.baseline_days, trial, min_days, ctx.today)? {
+            Ends::Measured(baseline, follow_up) => (baseline, follow_up),
+            Ends::InDoubt(which) => return Some(ScoreEvidence::Disagree(which)),
+        };
     let base = baseline.value?;
     let last = follow_up.value?;
     if base <= 0.0 {
@@ -1195,9 +1248,16 @@ fn response_evidence(
 ) -> Option<ScoreEvidence> {
     let mut decided: Option<(bool, String)> = None;
     let mut disagreeing: Vec<String> = Vec::new();
+    // A measure left in doubt by two values at one moment gives way to the next rule's.
+    let mut in_doubt: Vec<String> = Vec::new();
     for rule in rules {
-        let Some((responded, words)) = response_by(ctx, rule, trial, min_days) else {
-            continue;
+        let (responded, words) = match response_by(ctx, rule, trial, min_days) {
+            None => continue,
+            Some(Judged::InDoubt(which)) => {
+                in_doubt.push(which);
+                continue;
+            }
+            Some(Judged::Decided(responded, words)) => (responded, words),
         };
         match &decided {
             None => decided = Some((responded, words)),
@@ -1205,12 +1265,17 @@ fn response_evidence(
             Some(_) => {}
         }
     }
-    let (responded, mut words) = decided?;
+    let Some((responded, mut words)) = decided else {
+        return in_doubt.into_iter().next().map(ScoreEvidence::Disagree);
+    };
     if !disagreeing.is_empty() {
         words = format!(
             "{words} (decides, the first measure of the rule; disagreeing: {})",
             disagreeing.join("; ")
         );
+    }
+    if !in_doubt.is_empty() {
+        words = format!("{words}; left aside, {}", in_doubt.join("; "));
     }
     Some(if responded {
         ScoreEvidence::Responded(words)
@@ -1219,27 +1284,23 @@ fn response_evidence(
     })
 }
 
-/// One response rule over a trial: whether it responded, in words.
+/// One response rule over a trial: whether it responded, in words, or which of two values
+/// recorded at one moment holds.
 fn response_by(
     ctx: &Context<'_>,
     rule: &ResponseRule,
     trial: &Trial<'_>,
     min_days: i64,
-) -> Option<(bool, String)> {
+) -> Option<Judged> {
     let scores: Vec<_> = ctx
         .observations(&rule.observation)
         .filter(|o| o.value.is_some_and(f64::is_finite))
         .collect();
-    // Two scores recorded at one moment that differ decide nothing (see `agreed_latest`).
-    let baseline = agreed_latest(scores.iter().copied().filter(|o| {
-        let day = o.effective.date();
-        day >= shift(trial.start, -rule.baseline_days.max(0)) && day <= shift(trial.start, 7)
-    }))?;
-    let until = trial.end.unwrap_or(ctx.today);
-    let follow_up = agreed_latest(scores.iter().copied().filter(|o| {
-        let day = o.effective.date();
-        day >= shift(trial.start, min_days) && day <= shift(until, 7)
-    }))?;
+    let (baseline, follow_up) =
+        match baseline_and_follow_up(&scores, rule.baseline_days, trial, min_days, ctx.today)? {
+            Ends::Measured(baseline, follow_up) => (baseline, follow_up),
+            Ends::InDoubt(which) => return Some(Judged::InDoubt(which)),
+        };
     let (base, last) = (baseline.value?, follow_up.value?);
     let relative = rule.change == "relative";
     if relative && base <= 0.0 {
@@ -1301,11 +1362,11 @@ fn response_by(
         trim_number(last)
     );
     Some(match why {
-        Some(why) => (
+        Some(why) => Judged::Decided(
             false,
             format!("{words} ({shown}, {why}): no response ({})", rule.source),
         ),
-        None => (
+        None => Judged::Decided(
             true,
             format!("{words} ({shown}): response ({})", rule.source),
         ),

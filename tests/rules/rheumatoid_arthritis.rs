@@ -337,6 +337,23 @@ pub fn cases() -> Vec<Case> {
         )
         .reason("below the 50% of a minor response"),
         case(
+            "abatacept's follow-up CDAI taken twice at one time, 16 and 12: which holds is asked",
+            abatacept_cdai(30.0, 16.0).cdai(12.0, 400),
+            InsufficientData,
+        )
+        .missing("abatacept: stopped with no reason recorded; which CDAI total of")
+        .missing("16 and 12 were recorded at the same time"),
+        case(
+            "a DAS28 in doubt over abatacept gives way to its CDAI (30 to 16), and is named",
+            abatacept_cdai(30.0, 16.0)
+                .das28(5.8, 652)
+                .das28(5.6, 400)
+                .das28(3.0, 400),
+            Refractory,
+        )
+        .reason("below the 50% of a minor response")
+        .reason("left aside, which DAS28"),
+        case(
             "CDAI 30 to 15 (50 %) on abatacept with no stop reason: minor response",
             abatacept_cdai(30.0, 15.0),
             NotMet,
