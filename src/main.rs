@@ -31,6 +31,13 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
         }
     };
+    refract::store::on_schema_upgrade(|path| {
+        eprintln!(
+            "refract: bringing {} up to this version of refract (once; up to a minute at a \
+             million patients)…",
+            refract::text::one_line(&path.display().to_string())
+        );
+    });
     match refract::cli::run(cli) {
         Ok(code) => code,
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,

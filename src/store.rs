@@ -12,6 +12,7 @@ mod dating;
 mod decode;
 mod flags;
 pub mod imports;
+mod keys;
 mod list;
 mod meetings;
 mod native;
@@ -43,6 +44,7 @@ pub use bulk::DroppedSchema;
 pub use dating::{FoundDay, UndatedFlags};
 pub use decode::{DecodeProblem, DecodeReport};
 pub use flags::{Flag, FlagFilter};
+pub use keys::{fold as fold_for_search, given_key, name_key};
 pub use list::{
     Anchor, Cursor, ListFilter, ListQuery, PatientRow, SEARCH_COUNT_CAP, SearchPlan, SortKey,
     StatusCounts, rebuild_list_counts,
@@ -66,7 +68,7 @@ pub use versions::{ChangedBy, Checked, Conflict, Versioned, field_words};
 pub use way_forward::{StoredWayForward, first_option_of_kinds};
 pub use write::{
     IdMap, ListProjection, NewRecord, NewRows, RecordWriter, Source, SourceIds,
-    insert_clinical_rows, insert_record, name_key, refresh_list_row, refresh_list_row_if_changed,
+    insert_clinical_rows, insert_record, refresh_list_row, refresh_list_row_if_changed,
     write_list_row,
 };
 
@@ -323,6 +325,16 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Called, when set, before a file written by an older refract is brought up to this one's
+/// schema (once per file; some upgrades rebuild indexes, a few seconds at a million patients),
+/// so that the binary can say why it is quiet. The library prints nothing itself.
+static UPGRADE_NOTICE: std::sync::OnceLock<fn(&Path)> = std::sync::OnceLock::new();
+
+/// Sets [`UPGRADE_NOTICE`] (the first call wins).
+pub fn on_schema_upgrade(notice: fn(&Path)) {
+    let _ = UPGRADE_NOTICE.set(notice);
+}
+
 impl Store {
     /// Opens (and if allowed creates) the database at `path`, refusing anything that is not a
     /// refract file of this or an older schema, and migrating older ones.
@@ -403,6 +415,11 @@ impl Store {
             warnings: sharing::warnings(path),
             overview_cache: std::cell::RefCell::new(None),
         };
+        if (1..SCHEMA_VERSION).contains(&version)
+            && let Some(notice) = UPGRADE_NOTICE.get()
+        {
+            notice(path);
+        }
         schema::migrate(&mut store.conn).map_err(|err| match err {
             StoreError::Sqlite(err) => open_error(path, &err),
             other => other,

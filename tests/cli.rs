@@ -52,7 +52,8 @@ fn demo_then_patients_json_lists_every_patient() {
     assert_eq!(rows.len(), 120);
     let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
     let mut sorted = names.clone();
-    sorted.sort_by_key(|n| n.to_lowercase());
+    // Name order is by the folded name (accents and case aside: Émond among the Es).
+    sorted.sort_by_key(|n| refract::store::fold_for_search(n));
     assert_eq!(names, sorted, "patients come in name order");
     assert!(
         rows.iter()
@@ -88,6 +89,77 @@ fn patients_search_matches_name_and_mrn_prefixes() {
             .to_lowercase()
             .starts_with(&family.to_lowercase())
     }));
+}
+
+/// Names written with accents and letters of their own are found by how a person types them
+/// (with or without the accents, in either case) and sorted with their base letters.
+#[test]
+fn patients_search_finds_accented_names_as_typed_and_sorts_them_with_their_letter() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("accents.db");
+    let file = dir.path().join("patients.ndjson");
+    let patients = [
+        ("p1", "Müller", "Émile"),
+        ("p2", "Øberg", "Søren"),
+        ("p3", "Zhang", "Wei"),
+        ("p4", "Émond", "Zoë"),
+        ("p5", "Abbott", "Łucja"),
+    ];
+    let lines: Vec<String> = patients
+        .iter()
+        .map(|(id, family, given)| {
+            serde_json::json!({
+                "resourceType": "Patient", "id": id,
+                "name": [{"family": family, "given": [given]}],
+                "gender": "female", "birthDate": "1970-01-01"
+            })
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success();
+    let found = |search: &str| -> Vec<String> {
+        let out = stdout_of(
+            refract()
+                .arg("--db")
+                .arg(&db)
+                .args(["patients", "--json", "--search", search]),
+        );
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+        rows.iter()
+            .map(|r| r["family_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for (search, family) in [
+        ("Émile", "Müller"),
+        ("émile", "Müller"),
+        ("emile", "Müller"),
+        ("EMILE", "Müller"),
+        ("muller", "Müller"),
+        ("MÜLLER", "Müller"),
+        ("soren", "Øberg"),
+        ("oberg", "Øberg"),
+        ("zoe", "Émond"),
+        ("emond", "Émond"),
+        ("lucja", "Abbott"),
+    ] {
+        assert_eq!(found(search), [family], "searching {search:?}");
+    }
+    // "e" starts Émile (a given name) and Émond (a family name).
+    assert_eq!(found("e"), ["Émond", "Müller"]);
+    let out = stdout_of(refract().arg("--db").arg(&db).args(["patients", "--json"]));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let order: Vec<&str> = rows
+        .iter()
+        .map(|r| r["family_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["Abbott", "Émond", "Müller", "Øberg", "Zhang"]);
 }
 
 #[test]

@@ -468,7 +468,7 @@ mod list_search {
     struct Model {
         id: i64,
         mrn: String,
-        given: String,
+        given_key: String,
         name_key: String,
         birth: String,
         sex: String,
@@ -516,8 +516,9 @@ mod list_search {
             by_value.then(self.id.cmp(&other.id))
         }
 
-        /// The search as SQL states it: byte ranges over `name_key`, SQLite's (ASCII) lower
-        /// of the given name and upper of the MRN, from Rust's lower and upper of the text.
+        /// The search as SQL states it: byte ranges over the folded keys of the names (of
+        /// `name_key` and `given_key`, from the folded text) and SQLite's (ASCII) upper of the
+        /// MRN, from Rust's upper of the text.
         fn matches(&self, filter: &ListFilter) -> bool {
             let Some(search) = filter.search.as_deref().map(str::trim) else {
                 return true;
@@ -530,13 +531,12 @@ mod list_search {
                 value.as_bytes() >= low.as_bytes() && value.as_bytes() < high.as_bytes()
             };
             let upper = search.to_uppercase();
-            let lower = search.to_lowercase();
+            let folded = store::fold_for_search(search);
             let mrn = in_range(&self.mrn.to_ascii_uppercase(), &upper);
             if filter.mrn_only {
                 return mrn;
             }
-            mrn || in_range(&self.name_key, &lower)
-                || in_range(&self.given.to_ascii_lowercase(), &lower)
+            mrn || in_range(&self.name_key, &folded) || in_range(&self.given_key, &folded)
         }
 
         fn passes(&self, filter: &ListFilter) -> bool {
@@ -590,8 +590,9 @@ mod list_search {
             tx.execute(
                 "INSERT INTO patients (mrn, family_name, given_name, birth_date, sex, care_team,
                      name_key, list_status, list_ruleset, list_line, list_regimen, list_wf,
-                     list_wf_overdue, list_review, updated_at, deceased, deceased_date)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                     list_wf_overdue, list_review, updated_at, deceased, deceased_date, given_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                         ?18)",
                 rusqlite::params![
                     mrn,
                     family,
@@ -610,6 +611,7 @@ mod list_search {
                     UPDATED[rng.next(UPDATED.len())],
                     deceased,
                     deceased_date,
+                    store::given_key(given),
                 ],
             )
             .unwrap();
@@ -617,7 +619,7 @@ mod list_search {
         tx.commit().unwrap();
         let mut stmt = conn
             .prepare(
-                "SELECT id, mrn, given_name, name_key, birth_date, sex, list_status, list_ruleset,
+                "SELECT id, mrn, given_key, name_key, birth_date, sex, list_status, list_ruleset,
                         list_line, list_regimen, list_wf, list_wf_overdue, list_review,
                         care_team, updated_at, deceased
                  FROM patients",
@@ -627,7 +629,7 @@ mod list_search {
             Ok(Model {
                 id: row.get(0)?,
                 mrn: row.get(1)?,
-                given: row.get(2)?,
+                given_key: row.get(2)?,
                 name_key: row.get(3)?,
                 birth: row.get(4)?,
                 sex: row.get(5)?,
@@ -679,7 +681,8 @@ mod list_search {
         let by_id: HashMap<i64, &Model> = model.iter().map(|m| (m.id, m)).collect();
         let searches = [
             "m", "R", "rf-0", "RF-001", "rf-0012", "mx", "berg", "BERG", "ber", "ito", "mo",
-            "mora, ", "nowak, o", "ø", "é", "zoë", "ÅBERG", "xq", " Ito ", "9",
+            "mora, ", "nowak, o", "ø", "é", "zoë", "ÅBERG", "xq", " Ito ", "9", "muller", "mu",
+            "emile", "Émile", "zoe", "aberg", "ode", "o",
         ];
         let filters = [
             ListFilter::default(),

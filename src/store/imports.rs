@@ -14,8 +14,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::audit::{AuditWriter, Change};
+use super::keys::{given_key, name_key};
 use super::sql_types::{format_date, format_datetime};
-use super::write::{IdMap, ListProjection, RecordWriter, Source, SourceIds, name_key};
+use super::write::{IdMap, ListProjection, RecordWriter, Source, SourceIds};
 use super::{Result, Store};
 use crate::domain::{Patient, PatientId, PatientRecord};
 
@@ -266,7 +267,8 @@ fn update_demographics(
     }
     conn.prepare_cached(
         "UPDATE patients SET mrn = ?2, mrn_system = ?3, family_name = ?4, given_name = ?5,
-                birth_date = ?6, sex = ?7, deceased_date = ?8, name_key = ?9, deceased = ?10
+                birth_date = ?6, sex = ?7, deceased_date = ?8, name_key = ?9, deceased = ?10,
+                given_key = ?11
          WHERE id = ?1",
     )?
     .execute(params![
@@ -280,6 +282,7 @@ fn update_demographics(
         after.deceased_date,
         name_key(&after.family_name, &after.given_name),
         after.deceased,
+        given_key(&after.given_name),
     ])?;
     // What the criteria read depends on who the patient is: a death learnt now withdraws a
     // flag, a corrected birth date moves an age. Evaluated again with the run's other changes.

@@ -442,8 +442,9 @@ fn count_matching(
 
 /// A search as the three index ranges it reads (one, the MRN's, when it matches MRNs only).
 struct Search {
-    lower: String,
-    lower_high: String,
+    /// The search folded as names are (`keys::fold`), and the end of its range.
+    folded: String,
+    folded_high: String,
     upper: String,
     upper_high: String,
     mrn_only: bool,
@@ -460,14 +461,15 @@ impl Search {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())?;
-        // Prefix ranges, so each alternative is an index range scan.
-        let lower = search.to_lowercase();
+        // Prefix ranges, so each alternative is an index range scan. Names are searched by
+        // their folded keys (the fold of a prefix is a prefix of the fold).
+        let folded = super::keys::fold(search);
         let upper = search.to_uppercase();
         let high = |s: &str| format!("{s}\u{10FFFF}");
         Some(Search {
-            lower_high: high(&lower),
+            folded_high: high(&folded),
             upper_high: high(&upper),
-            lower,
+            folded,
             upper,
             mrn_only: filter.mrn_only,
             family_empty: false,
@@ -507,18 +509,18 @@ impl Search {
         (
             "(name_key >= ? AND name_key < ?)",
             [
-                Value::Text(self.lower.clone()),
-                Value::Text(self.lower_high.clone()),
+                Value::Text(self.folded.clone()),
+                Value::Text(self.folded_high.clone()),
             ],
         )
     }
 
     fn given(&self) -> (&'static str, [Value; 2]) {
         (
-            "(lower(given_name) >= ? AND lower(given_name) < ?)",
+            "(given_key >= ? AND given_key < ?)",
             [
-                Value::Text(self.lower.clone()),
-                Value::Text(self.lower_high.clone()),
+                Value::Text(self.folded.clone()),
+                Value::Text(self.folded_high.clone()),
             ],
         )
     }
@@ -568,7 +570,7 @@ impl Search {
     }
 
     /// [`Search::branches`], each branch's tail made from the expression its index is ordered
-    /// by (`name_key`, `lower(given_name)`, `upper(mrn)`).
+    /// by (`name_key`, `given_key`, `upper(mrn)`).
     fn branches_with(
         &self,
         columns: &str,
@@ -600,7 +602,7 @@ impl Search {
             }
             parts.push((
                 "patients_search_given",
-                "lower(given_name)",
+                "given_key",
                 condition,
                 range_params,
             ));

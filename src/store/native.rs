@@ -688,6 +688,10 @@ impl Store {
                         )),
                     ),
                     (
+                        "given_key",
+                        Cell::from(super::given_key(text_of("given_name"))),
+                    ),
+                    (
                         "updated_at",
                         Cell::from(String::from(super::format_datetime(super::now_utc()))),
                     ),

@@ -15,6 +15,8 @@ struct Migration {
     /// rename"): foreign keys must be off for it, or dropping the old table would delete every
     /// row that refers to it.
     rebuilds_tables: bool,
+    /// What SQL cannot do, run in Rust right after `sql`, in the same transaction.
+    then: Option<fn(&Connection) -> Result<()>>,
 }
 
 /// The migrations in order; migration `n` (1-based) brings the file to version `n`.
@@ -22,60 +24,80 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         sql: include_str!("sql/0001_init.sql"),
         rebuilds_tables: false,
+        then: None,
     },
     Migration {
         sql: include_str!("sql/0002_list_counts.sql"),
         rebuilds_tables: false,
+        then: None,
     },
     Migration {
         sql: include_str!("sql/0003_import_identity.sql"),
         rebuilds_tables: true,
+        then: None,
     },
     Migration {
-        sql: AUDIT_CHAIN,
+        sql: include_str!("sql/0004_audit_chain.sql"),
         rebuilds_tables: false,
+        // The rows already there are hashed into the chain.
+        then: Some(super::audit::seal_unchained),
     },
     Migration {
         sql: include_str!("sql/0005_versions.sql"),
         rebuilds_tables: false,
+        then: None,
     },
     Migration {
         sql: include_str!("sql/0006_drug_records.sql"),
         rebuilds_tables: false,
+        then: None,
     },
     Migration {
         sql: include_str!("sql/0007_death.sql"),
         rebuilds_tables: false,
+        then: None,
     },
     Migration {
         sql: include_str!("sql/0008_pulls.sql"),
         rebuilds_tables: false,
+        then: None,
     },
     Migration {
         sql: include_str!("sql/0009_search_indexes.sql"),
         rebuilds_tables: false,
+        then: None,
     },
     Migration {
         sql: include_str!("sql/0010_criteria_met_since.sql"),
         rebuilds_tables: false,
+        then: None,
     },
     Migration {
         sql: include_str!("sql/0011_search_family_by_id.sql"),
         rebuilds_tables: false,
+        then: None,
     },
     Migration {
         sql: include_str!("sql/0012_undated_flags.sql"),
         rebuilds_tables: false,
+        then: None,
     },
     Migration {
         sql: include_str!("sql/0013_file_id.sql"),
         rebuilds_tables: false,
+        then: None,
+    },
+    Migration {
+        sql: include_str!("sql/0014_search_keys.sql"),
+        rebuilds_tables: false,
+        then: Some(super::keys::fill_search_keys),
+    },
+    Migration {
+        sql: include_str!("sql/0015_search_key_indexes.sql"),
+        rebuilds_tables: false,
+        then: None,
     },
 ];
-
-/// The migration that chains the audit log; the rows already there are hashed right after it,
-/// in Rust, in the same transaction (found by its text, not its number, so the list can grow).
-const AUDIT_CHAIN: &str = include_str!("sql/0004_audit_chain.sql");
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -107,8 +129,8 @@ fn run_pending(conn: &mut Connection, rebuilds: bool) -> Result<()> {
     let current: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
         tx.execute_batch(migration.sql)?;
-        if migration.sql == AUDIT_CHAIN {
-            super::audit::seal_unchained(&tx)?;
+        if let Some(then) = migration.then {
+            then(&tx)?;
         }
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
     }
@@ -135,6 +157,56 @@ fn run_pending(conn: &mut Connection, rebuilds: bool) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// A file of the version before names were folded (13), with a name as refract wrote it
+    /// then (lower-cased): the upgrade writes both keys folded and searches use them.
+    #[test]
+    fn the_search_keys_migration_folds_the_names_already_stored() {
+        let mut conn = Connection::open_in_memory().expect("in memory");
+        {
+            let tx = conn.transaction().expect("transaction");
+            for migration in MIGRATIONS.iter().take(13) {
+                tx.execute_batch(migration.sql).expect("migration");
+                if let Some(then) = migration.then {
+                    then(&tx).expect("the migration's own step");
+                }
+            }
+            tx.pragma_update(None, "user_version", 13).expect("version");
+            tx.execute_batch(
+                "INSERT INTO patients (mrn, family_name, given_name, name_key, updated_at)
+                 VALUES ('A', 'Müller', 'Émile', 'müller, émile', '2026-01-01'),
+                        ('B', 'Øberg', 'Søren', 'øberg, søren', '2026-01-01');",
+            )
+            .expect("patients");
+            tx.commit().expect("commit");
+        }
+        migrate(&mut conn).expect("upgrade");
+        let keys: Vec<(String, String)> = conn
+            .prepare("SELECT name_key, given_key FROM patients ORDER BY mrn")
+            .expect("query")
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .expect("rows")
+            .collect::<std::result::Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            keys,
+            [
+                ("muller, emile".into(), "emile".into()),
+                ("oberg, soren".into(), "soren".into())
+            ]
+        );
+        let indexed: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'index'
+                 AND name IN ('patients_name', 'patients_search_family', 'patients_search_given',
+                              'patients_search_mrn')
+                 AND sql NOT LIKE '%lower(given_name)%'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("indexes");
+        assert_eq!(indexed, 4);
+    }
+
     /// A file of the version before death was kept (6) with two patients, one with a day of
     /// death: the upgrade marks that one deceased and keeps the list's counts per vital status.
     #[test]
@@ -144,8 +216,8 @@ mod tests {
             let tx = conn.transaction().expect("transaction");
             for migration in MIGRATIONS.iter().take(6) {
                 tx.execute_batch(migration.sql).expect("migration");
-                if migration.sql == AUDIT_CHAIN {
-                    super::super::audit::seal_unchained(&tx).expect("seal");
+                if let Some(then) = migration.then {
+                    then(&tx).expect("the migration's own step");
                 }
             }
             tx.pragma_update(None, "user_version", 6).expect("version");

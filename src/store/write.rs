@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 
+use super::keys::{given_key, name_key};
 use super::sql_types::{format_date, format_datetime};
 use super::{Result, StoreError};
 use crate::domain::{
@@ -159,9 +160,9 @@ impl<'conn> RecordWriter<'conn> {
                 "INSERT INTO patients (mrn, family_name, given_name, birth_date, sex, deceased_date,
                      care_team, source, name_key, updated_at, list_status, list_ruleset, list_line,
                      list_regimen, list_wf, list_wf_overdue, list_review, source_id, mrn_system,
-                     deceased)
+                     deceased, given_key)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                         ?18, ?19, ?20)",
+                         ?18, ?19, ?20, ?21)",
             )?,
             condition: conn.prepare_cached(
                 "INSERT INTO conditions (patient_id, system, code, display, onset, abatement,
@@ -287,6 +288,7 @@ impl<'conn> RecordWriter<'conn> {
             fhir_id,
             patient.mrn_system,
             patient.is_deceased(),
+            given_key(&patient.given_name),
         ])?;
         Ok(PatientId(row_id))
     }
@@ -527,11 +529,6 @@ pub fn delete_derived_lines(conn: &Connection, patient: PatientId) -> Result<()>
     )?
     .execute([patient.0])?;
     Ok(())
-}
-
-/// The sort key of a name: lower-case "family, given".
-pub fn name_key(family: &str, given: &str) -> String {
-    format!("{family}, {given}").to_lowercase()
 }
 
 /// The list columns of one patient, computed by [`refresh_list_row`] (or directly by a bulk
