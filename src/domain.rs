@@ -19,7 +19,8 @@ mod workflow;
 
 pub use clinical::{
     Condition, Death, Dose, DrugExposure, LineDrug, LineOrigin, Observation, Patient, PatientId,
-    PatientRecord, Procedure, TreatmentLine, age_in_years, age_until, cycles_words, initials,
+    PatientRecord, Procedure, TreatmentLine, age_in_years, age_until, at_latest, cycles_words,
+    initials,
 };
 pub use codes::{
     BpSetting, ConditionCodeSystem, DatesKnown, DrugRole, Intent, ParseCodeError, Response, Sex,

@@ -129,17 +129,16 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
     writeln!(out, "\nObservations")?;
     // Per measurement: how many, and every value at the latest time (two values recorded at the
     // same moment are both shown, in a fixed order, never one of them by the order of import).
-    let mut by_code: BTreeMap<&str, (usize, Vec<&crate::domain::Observation>)> = BTreeMap::new();
+    let mut by_code: BTreeMap<&str, Vec<&crate::domain::Observation>> = BTreeMap::new();
     for observation in &record.observations {
-        let (count, latest) = by_code.entry(observation.display.as_str()).or_default();
-        *count += 1;
-        match latest.first().map(|o| o.effective) {
-            Some(at) if observation.effective < at => {}
-            Some(at) if observation.effective == at => latest.push(observation),
-            _ => *latest = vec![observation],
-        }
+        by_code
+            .entry(observation.display.as_str())
+            .or_default()
+            .push(observation);
     }
-    for (display, (count, latest)) in by_code {
+    for (display, observations) in by_code {
+        let count = observations.len();
+        let latest = crate::domain::at_latest(observations.into_iter());
         let Some(first) = latest.first() else {
             continue;
         };

@@ -363,6 +363,22 @@ impl Observation {
     }
 }
 
+/// The observations at the latest moment among `observations`: one, as a rule; more when a
+/// source recorded the same measure twice at one time (two devices, a copy and its
+/// correction). Which of those holds, nothing in the record says, so nothing that reads them
+/// (the criteria, `show`, the timeline) picks one by the order they were stored in.
+pub fn at_latest<'a>(observations: impl Iterator<Item = &'a Observation>) -> Vec<&'a Observation> {
+    let mut latest: Vec<&Observation> = Vec::new();
+    for observation in observations {
+        match latest.first().map(|first| first.effective) {
+            Some(at) if observation.effective < at => {}
+            Some(at) if observation.effective == at => latest.push(observation),
+            _ => latest = vec![observation],
+        }
+    }
+    latest
+}
+
 /// A procedure (transplant, implant, surgery, EEG…).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Procedure {

@@ -12,23 +12,7 @@ use super::dates::shift;
 use super::model::{ObservationThreshold, OngoingDose, RecentEvidence};
 use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};
-use crate::domain::Observation;
-
-/// The observations at the latest moment among `observations`: one, as a rule; more when a
-/// source recorded the same measure twice at one time (two devices, a copy and its
-/// correction). Which of those holds, nothing in the record says, so the criteria never pick
-/// one by the order they were stored in: see [`threshold`].
-pub fn at_latest<'a>(observations: impl Iterator<Item = &'a Observation>) -> Vec<&'a Observation> {
-    let mut latest: Vec<&Observation> = Vec::new();
-    for observation in observations {
-        match latest.first().map(|first| first.effective) {
-            Some(at) if observation.effective < at => {}
-            Some(at) if observation.effective == at => latest.push(observation),
-            _ => latest = vec![observation],
-        }
-    }
-    latest
-}
+use crate::domain::{Observation, at_latest};
 
 /// The latest of a measure, when it can be read as one value.
 pub enum Latest<'a> {

@@ -12,7 +12,8 @@ use ratatui::widgets::Widget;
 use super::super::theme::Theme;
 use crate::domain::observation_codes::display;
 use crate::domain::{
-    Observation, PatientRecord, Response, StopReason, TreatmentLine, observation_codes as codes,
+    Observation, PatientRecord, Response, StopReason, TreatmentLine, at_latest,
+    observation_codes as codes,
 };
 use crate::rules::model::MeasureScale;
 
@@ -251,13 +252,17 @@ impl Timeline<'_> {
         self.track().map(|(_, points)| points).unwrap_or_default()
     }
 
-    /// The reading taken with `point` (the diastolic with a systolic), if the record has it.
+    /// The reading taken with `point` (the diastolic with a systolic), if the record has
+    /// one value of it at that moment (two that differ cannot be told apart: neither is said).
     fn paired(&self, point: &Observation, code: &str) -> Option<f64> {
-        self.record
+        let mut values = self
+            .record
             .observations
             .iter()
-            .find(|o| o.code == code && o.effective == point.effective)
-            .and_then(|o| o.value)
+            .filter(|o| o.code == code && o.effective == point.effective)
+            .filter_map(|o| o.value);
+        let first = values.next()?;
+        values.all(|other| other == first).then_some(first)
     }
 
     fn lines(&self) -> Vec<&TreatmentLine> {
@@ -600,7 +605,9 @@ impl Widget for &Timeline<'_> {
 
 impl Timeline<'_> {
     /// The measure's lane label: its name, the latest value with its unit (systolic/diastolic
-    /// together), the goal and the scale, as much as fits in `room`.
+    /// together) and its day, the goal and the scale, as much as fits in `room`. Values
+    /// recorded at that one moment that differ are all given ("123/75 and 150/95"), never one
+    /// of them by the order they were stored in; the day says how current they are.
     fn track_label(
         &self,
         scale: Option<&MeasureScale>,
@@ -609,13 +616,20 @@ impl Timeline<'_> {
         high: f64,
         room: usize,
     ) -> String {
-        let Some(latest) = points.iter().max_by_key(|o| o.effective) else {
+        let mut latest = at_latest(points.iter().copied());
+        // In the order of their values, not of storage.
+        latest.sort_by(|a, b| {
+            a.value
+                .unwrap_or_default()
+                .total_cmp(&b.value.unwrap_or_default())
+        });
+        let Some(first) = latest.first().copied() else {
             return String::new();
         };
-        let value = latest.value.unwrap_or_default();
+        let on = format!(" on {}", first.effective.date());
         let Some(scale) = scale else {
             // No scale in the rule set: the measure's own range, and its latest value.
-            let unit = latest
+            let unit = first
                 .unit
                 .as_deref()
                 .and_then(display::unit)
@@ -626,22 +640,34 @@ impl Timeline<'_> {
             } else {
                 String::new()
             };
+            let values = distinct(
+                latest
+                    .iter()
+                    .map(|o| display::number(o.value.unwrap_or_default())),
+            );
+            let name = &first.display;
             let candidates = [
-                format!("{} {}{unit}{range}", latest.display, display::number(value)),
-                format!("{} {}{unit}", latest.display, display::number(value)),
-                format!("{}{unit}", display::number(value)),
+                format!("{name} {values}{unit}{on}{range}"),
+                format!("{name} {values}{unit}{on}"),
+                format!("{name} {values}{unit}{range}"),
+                format!("{name} {values}{unit}"),
+                format!("{values}{unit}{on}"),
+                format!("{values}{unit}"),
             ];
             return pick(&candidates, room);
         };
         let shown = |v: f64| format!("{v:.prec$}", prec = usize::from(scale.precision));
-        let paired = scale
-            .paired_code
-            .as_deref()
-            .and_then(|code| self.paired(latest, code));
-        let latest_text = match paired {
-            Some(second) => format!("{}/{}", shown(value), shown(second)),
-            None => shown(value),
-        };
+        let values = distinct(latest.iter().map(|point| {
+            let value = shown(point.value.unwrap_or_default());
+            match scale
+                .paired_code
+                .as_deref()
+                .and_then(|code| self.paired(point, code))
+            {
+                Some(second) => format!("{value}/{}", shown(second)),
+                None => value,
+            }
+        }));
         let unit = if scale.unit.is_empty() {
             String::new()
         } else if scale.unit.starts_with('/') {
@@ -663,11 +689,14 @@ impl Timeline<'_> {
         let name = &scale.name;
         let goal = goal.unwrap_or_default();
         let candidates = [
-            format!("{name} {latest_text}{unit}{goal}{range}"),
-            format!("{name} {latest_text}{unit}{goal}"),
-            format!("{name} {latest_text}{unit}{range}"),
-            format!("{name} {latest_text}{unit}"),
-            format!("{latest_text}{unit}"),
+            format!("{name} {values}{unit}{on}{goal}{range}"),
+            format!("{name} {values}{unit}{on}{goal}"),
+            format!("{name} {values}{unit}{on}"),
+            format!("{name} {values}{unit}{goal}{range}"),
+            format!("{name} {values}{unit}{goal}"),
+            format!("{name} {values}{unit}"),
+            format!("{values}{unit}{on}"),
+            format!("{values}{unit}"),
         ];
         pick(&candidates, room)
     }
@@ -709,6 +738,17 @@ impl Timeline<'_> {
         }));
         parts.join("  ")
     }
+}
+
+/// Values each once, joined: "123/75 and 150/95".
+fn distinct(values: impl Iterator<Item = String>) -> String {
+    let mut listed: Vec<String> = Vec::new();
+    for value in values {
+        if !listed.contains(&value) {
+            listed.push(value);
+        }
+    }
+    listed.join(" and ")
 }
 
 /// A lane's label: its number and regimen.
@@ -786,5 +826,95 @@ fn trim(value: f64) -> String {
         format!("{value:.0}")
     } else {
         format!("{value:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(code: &str, value: f64, at: &str) -> Observation {
+        Observation {
+            id: 0,
+            code: code.to_owned(),
+            display: String::from("Blood pressure"),
+            value: Some(value),
+            value_code: None,
+            unit: Some(String::from("mm[Hg]")),
+            effective: NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M").expect("a time"),
+            setting: None,
+        }
+    }
+
+    fn blood_pressure() -> MeasureScale {
+        MeasureScale {
+            codes: vec![String::from("8480-6")],
+            name: String::from("BP"),
+            unit: String::from("mmHg"),
+            min: 60.0,
+            max: 220.0,
+            goal: Some(130.0),
+            precision: 0,
+            paired_code: Some(String::from("8462-4")),
+            paired_goal: Some(80.0),
+        }
+    }
+
+    /// The label of the blood-pressure track for `observations`, with room for all of it.
+    fn label(observations: Vec<Observation>) -> String {
+        let record = PatientRecord {
+            observations,
+            ..PatientRecord::default()
+        };
+        let measures = [blood_pressure()];
+        let timeline = Timeline {
+            record: &record,
+            ruleset: None,
+            tracked: Vec::new(),
+            today: NaiveDate::from_ymd_opt(2026, 12, 4).expect("a day"),
+            zoom: 0,
+            pan: 0,
+            theme: Theme { color: false },
+            measures: &measures,
+        };
+        let (scale, points) = timeline.track().expect("a track");
+        timeline.track_label(scale, &points, 60.0, 220.0, 200)
+    }
+
+    #[test]
+    fn the_track_label_gives_the_latest_reading_with_its_day() {
+        let text = label(vec![
+            reading("8480-6", 150.0, "2024-01-10 09:00"),
+            reading("8462-4", 95.0, "2024-01-10 09:00"),
+            reading("8480-6", 123.0, "2025-03-02 10:30"),
+            reading("8462-4", 75.0, "2025-03-02 10:30"),
+        ]);
+        assert_eq!(text, "BP 123/75 mmHg on 2025-03-02 goal <130/80 (60–220)");
+    }
+
+    /// Two readings at one moment: both are given, in the order of their values whatever the
+    /// order of storage; a diastolic that cannot be paired (two that differ) is not guessed.
+    #[test]
+    fn readings_at_one_moment_are_all_given_never_one_by_storage_order() {
+        let at = "2025-03-02 10:30";
+        let one_diastolic = vec![
+            reading("8480-6", 150.0, at),
+            reading("8480-6", 123.0, at),
+            reading("8462-4", 75.0, at),
+        ];
+        assert_eq!(
+            label(one_diastolic),
+            "BP 123/75 and 150/75 mmHg on 2025-03-02 goal <130/80 (60–220)"
+        );
+        let two_diastolics = vec![
+            reading("8462-4", 95.0, at),
+            reading("8480-6", 123.0, at),
+            reading("8480-6", 150.0, at),
+            reading("8462-4", 75.0, at),
+        ];
+        assert_eq!(
+            label(two_diastolics),
+            "BP 123 and 150 mmHg on 2025-03-02 goal <130/80 (60–220)"
+        );
     }
 }
