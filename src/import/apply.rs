@@ -167,6 +167,7 @@ pub(super) fn apply_file(
         equivalent: &options.equivalent_systems,
         source: &source,
         file_patients: Vec::new(),
+        file_waiting: Vec::new(),
         unresolved: std::collections::BTreeSet::new(),
         created: BTreeSet::new(),
         rebuilt: Rebuilt::default(),
@@ -695,9 +696,12 @@ struct Writer<'a> {
     equivalent: &'a [Vec<String>],
     /// The run's source.
     source: &'a str,
-    /// Patients of the file the database held before, for a whole-record replace (a new
-    /// patient has nothing to remove).
+    /// Patients of the file, for a whole-record replace: what an earlier file (of this run or
+    /// before) filed under them and this one does not hold is removed.
     file_patients: Vec<PatientId>,
+    /// The Patient ids of the file's patients still waiting to be created (at the end of the
+    /// run), for the same: an earlier file of the run may have filed resources under them.
+    file_waiting: Vec<String>,
     /// (source, subject) of resources whose patient was not stored when they were written:
     /// checked at the end of the run (their Patient may come later in it).
     pub unresolved: std::collections::BTreeSet<(String, String)>,
@@ -816,6 +820,11 @@ impl Writer<'_> {
                     PatientMatch::Existing(id) => id,
                     PatientMatch::New => {
                         self.stage_new_patient(tx, run, op, counted)?;
+                        if self.replace
+                            && let Some(key) = key
+                        {
+                            self.file_waiting.push(key.clone());
+                        }
                         return Ok(None);
                     }
                     PatientMatch::Ambiguous(..) => {
@@ -1009,6 +1018,9 @@ impl Writer<'_> {
         let id = tx.next_patient_id()?;
         tx.add_identifiers(id, keys)?;
         self.created.insert(id);
+        if self.replace {
+            self.file_patients.push(id);
+        }
         // Subjects looked up before now may name them.
         state.last = None;
         state.creating = Some(id);
@@ -1125,6 +1137,9 @@ impl Writer<'_> {
                 for patient in std::mem::take(&mut self.file_patients) {
                     counted.removed += tx.remove_unseen(self.source, patient, run)?;
                 }
+                for subject in std::mem::take(&mut self.file_waiting) {
+                    counted.removed += tx.remove_unseen_of_subject(self.source, &subject, run)?;
+                }
             }
             // Patients created in this transaction whose resources came on after their group
             // (a file that speaks of them again further on): rebuilt from the ledger, here.
@@ -1163,6 +1178,15 @@ impl Writer<'_> {
                 let mut removed = 0;
                 for patient in chunk {
                     removed += tx.remove_unseen(source, *patient, run)?;
+                }
+                Ok(removed)
+            })?;
+        }
+        for chunk in self.file_waiting.chunks(100) {
+            report.removed += store.import_write(|tx| {
+                let mut removed = 0;
+                for subject in chunk {
+                    removed += tx.remove_unseen_of_subject(source, subject, run)?;
                 }
                 Ok(removed)
             })?;

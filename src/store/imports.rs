@@ -577,23 +577,35 @@ fn remove_unseen(
     patient: PatientId,
     import_id: i64,
 ) -> Result<usize> {
-    let mut gone: Vec<(String, String)> = Vec::new();
+    let mut removed = 0;
     for (from, subject) in subjects_of(conn, patient)? {
-        if from != source {
-            continue;
+        if from == source {
+            removed += remove_unseen_of_subject(conn, auditor, source, &subject, import_id)?;
         }
-        let rows: Vec<(String, String)> = conn
-            .prepare_cached(
-                "SELECT type, id FROM fhir_resources INDEXED BY fhir_resources_subject
-                 WHERE source = ?1 AND subject = ?2 AND subject IS NOT NULL AND import_id <> ?3
-                 AND type <> 'Patient'",
-            )?
-            .query_map(params![source, subject, import_id], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        gone.extend(rows);
     }
+    Ok(removed)
+}
+
+/// What the ledger files under `subject` of `source` that import `import_id` did not write
+/// (a replace of a patient known by that Patient id, stored or still waiting to be created),
+/// removed.
+fn remove_unseen_of_subject(
+    conn: &Connection,
+    auditor: &AuditWriter,
+    source: &str,
+    subject: &str,
+    import_id: i64,
+) -> Result<usize> {
+    let gone: Vec<(String, String)> = conn
+        .prepare_cached(
+            "SELECT type, id FROM fhir_resources INDEXED BY fhir_resources_subject
+             WHERE source = ?1 AND subject = ?2 AND subject IS NOT NULL AND import_id <> ?3
+             AND type <> 'Patient'",
+        )?
+        .query_map(params![source, subject, import_id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
     for (resource_type, id) in &gone {
         remove_resource(conn, auditor, source, resource_type, id, import_id)?;
     }
@@ -1163,6 +1175,17 @@ impl ImportTx<'_> {
 
     pub fn remove_unseen(&self, source: &str, patient: PatientId, import_id: i64) -> Result<usize> {
         remove_unseen(self.conn, self.auditor, source, patient, import_id)
+    }
+
+    /// [`ImportTx::remove_unseen`] for a patient known by one Patient id of `source`, stored
+    /// or not yet.
+    pub fn remove_unseen_of_subject(
+        &self,
+        source: &str,
+        subject: &str,
+        import_id: i64,
+    ) -> Result<usize> {
+        remove_unseen_of_subject(self.conn, self.auditor, source, subject, import_id)
     }
 
     /// Audits resources added to a patient the database already held (one row per patient and

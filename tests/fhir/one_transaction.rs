@@ -524,6 +524,53 @@ fn a_patient_created_by_their_file_and_given_more_by_a_later_one_is_counted_once
     assert_same(&whole, &staged);
 }
 
+/// `--replace` of two files of one run that both hold a new patient: the later file is their
+/// whole record, as it is for a patient the database held, whichever way the files are written
+/// (a patient created by the first file's transaction, or waiting for the end of the run).
+#[test]
+fn a_replace_run_leaves_a_new_patient_with_what_its_last_file_holds() {
+    let options = ImportOptions {
+        replace: true,
+        ..ImportOptions::default()
+    };
+    let ((whole, _), (staged, _)) = both_ways_with(&options, |env| {
+        let first = env.write_json(
+            "a.json",
+            &bundle(
+                "collection",
+                &[
+                    patient("a", "MRN-1", "Okafor", "Ada"),
+                    condition("c1", "Patient/a", ICD10, "G40.909", "Epilepsy"),
+                    condition("c2", "Patient/a", ICD10, "I10", "Essential hypertension"),
+                ],
+            ),
+        );
+        let later = env.write_json(
+            "b.json",
+            &bundle(
+                "collection",
+                &[
+                    patient("a", "MRN-1", "Okafor", "Ada"),
+                    condition("c1", "Patient/a", ICD10, "G40.909", "Epilepsy"),
+                ],
+            ),
+        );
+        vec![first, later]
+    });
+    for env in [&whole, &staged] {
+        assert_eq!(
+            env.rows("SELECT code FROM conditions ORDER BY code"),
+            [["G40.909"]],
+            "the later file is the whole record"
+        );
+        assert_eq!(
+            env.int("SELECT count(*) FROM fhir_resources WHERE type = 'Condition'"),
+            1
+        );
+    }
+    assert_same(&whole, &staged);
+}
+
 #[test]
 fn a_file_that_stops_being_readable_half_way_leaves_nothing_of_it() {
     // The second file is broken near its end after its first read (while the first file is

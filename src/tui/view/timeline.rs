@@ -262,7 +262,9 @@ impl Timeline<'_> {
             .filter(|o| o.code == code && o.effective == point.effective)
             .filter_map(|o| o.value);
         let first = values.next()?;
-        values.all(|other| other.total_cmp(&first).is_eq()).then_some(first)
+        values
+            .all(|other| other.total_cmp(&first).is_eq())
+            .then_some(first)
     }
 
     fn lines(&self) -> Vec<&TreatmentLine> {
