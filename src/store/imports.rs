@@ -1086,11 +1086,11 @@ impl ImportTx<'_> {
     /// stored under it, their record read and evaluated) before their row is written with its
     /// list columns, in the same transaction (see [`ImportTx::defer_foreign_keys`]).
     pub fn next_patient_id(&self) -> Result<PatientId> {
-        Ok(PatientId(self.conn.query_row(
-            "SELECT coalesce(max(id), 0) + 1 FROM patients",
-            [],
-            |row| row.get(0),
-        )?))
+        Ok(PatientId(
+            self.conn
+                .prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM patients")?
+                .query_row([], |row| row.get(0))?,
+        ))
     }
 
     /// Checks this transaction's references at its commit rather than row by row: the
