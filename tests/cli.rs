@@ -153,6 +153,8 @@ fn patients_search_finds_accented_names_as_typed_and_sorts_them_with_their_lette
     }
     // "e" starts Émile (a given name) and Émond (a family name).
     assert_eq!(found("e"), ["Émond", "Müller"]);
+    // An accent typed alone is no prefix of every name.
+    assert!(found("\u{301}").is_empty());
     let out = stdout_of(refract().arg("--db").arg(&db).args(["patients", "--json"]));
     let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
     let order: Vec<&str> = rows

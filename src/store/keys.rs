@@ -8,12 +8,13 @@
 //! indexes are on the stored keys, so the database needs no function of refract's to be read
 //! or written by another program).
 //!
-//! Folding is character by character (lower case, canonical decomposition, combining marks
-//! dropped, and the Latin letters that do not decompose written as their base letters), so
-//! the fold of a prefix is a prefix of the fold: a search is a range of the stored keys.
+//! Folding is character by character (compatibility decomposition, lower case, the accents of
+//! Latin, Greek and Cyrillic letters dropped, and the Latin letters that do not decompose
+//! written as their base letters), so the fold of a prefix is a prefix of the fold: a search is
+//! a range of the stored keys. Other scripts' marks are kept: they are part of the name.
 
 use rusqlite::Connection;
-use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use unicode_normalization::char::decompose_compatible;
 
 use super::Result;
 
@@ -44,18 +45,28 @@ fn fold_into(text: &str, out: &mut String) {
             out.push(c.to_ascii_lowercase());
             continue;
         }
-        for lower in c.to_lowercase() {
-            if let Some(base) = base_letters(lower) {
-                out.push_str(base);
-                continue;
-            }
-            decompose_canonical(lower, |part| {
-                if !is_combining_mark(part) {
-                    out.push(part);
+        // Compatibility decomposition also writes a ligature (ﬁ) or a full-width letter (Ｓ)
+        // as the letters typed for it; a part can be upper case again (ℌ is H).
+        decompose_compatible(c, |part| {
+            for lower in part.to_lowercase() {
+                if is_accent(lower) {
+                    continue;
                 }
-            });
-        }
+                match base_letters(lower) {
+                    Some(base) => out.push_str(base),
+                    None => out.push(lower),
+                }
+            }
+        });
     }
+}
+
+/// The marks that decomposition separates from Latin, Greek and Cyrillic letters (acute,
+/// grave, diaeresis, ring, caron, cedilla…): accents a person may leave out. The marks of
+/// other scripts are kept: an Indic vowel sign or virama, or the kana voicing mark, is part of
+/// the name (कमल and कोमल, カトウ and ガトウ are different names).
+fn is_accent(c: char) -> bool {
+    ('\u{0300}'..='\u{036F}').contains(&c)
 }
 
 /// Lower-case letters with no canonical decomposition that a person typing on a plain keyboard
@@ -89,8 +100,19 @@ pub(super) fn fill_search_keys(conn: &Connection) -> Result<()> {
     let mut rows = read.query([])?;
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;
-        let family: String = row.get(1)?;
-        let given: String = row.get(2)?;
+        // A damaged name (bytes that are not UTF-8) must not stop the upgrade, or no command
+        // could open the file, `check` included, which names such a row: its keys are made
+        // from what can be read of it.
+        let text = |column: usize| -> Result<String> {
+            let value = row.get_ref(column)?;
+            Ok(match value {
+                rusqlite::types::ValueRef::Text(bytes) | rusqlite::types::ValueRef::Blob(bytes) => {
+                    String::from_utf8_lossy(bytes).into_owned()
+                }
+                _ => String::new(),
+            })
+        };
+        let (family, given) = (text(1)?, text(2)?);
         write.execute(rusqlite::params![
             id,
             name_key(&family, &given),
@@ -116,6 +138,19 @@ mod tests {
         assert_eq!(fold("O'Brien-Smith"), "o'brien-smith");
         // Scripts without case or marks are kept as they are.
         assert_eq!(fold("张伟"), "张伟");
+        // A letter with an accent and a letter of its own, a ligature, full width.
+        assert_eq!(fold("Ǿrsted"), "orsted");
+        assert_eq!(fold("Ǣsa"), "aesa");
+        assert_eq!(fold("ﬁnch"), "finch");
+        assert_eq!(fold("Ｓｍｉｔｈ"), "smith");
+    }
+
+    #[test]
+    fn the_marks_of_other_scripts_are_part_of_the_name() {
+        assert_ne!(fold("कोमल"), fold("कमल"));
+        assert_ne!(fold("ガトウ"), fold("カトウ"));
+        // Hangul decomposes into letters, which are kept.
+        assert!(!fold("김").is_empty());
     }
 
     #[test]

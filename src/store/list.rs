@@ -463,7 +463,11 @@ impl Search {
             .filter(|s| !s.is_empty())?;
         // Prefix ranges, so each alternative is an index range scan. Names are searched by
         // their folded keys (the fold of a prefix is a prefix of the fold).
-        let folded = super::keys::fold(search);
+        // What folds to nothing (an accent typed alone) is searched as typed, matching no
+        // name, rather than as the empty prefix of every name.
+        let folded = Some(super::keys::fold(search))
+            .filter(|folded| !folded.is_empty())
+            .unwrap_or_else(|| search.to_lowercase());
         let upper = search.to_uppercase();
         let high = |s: &str| format!("{s}\u{10FFFF}");
         Some(Search {

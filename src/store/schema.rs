@@ -157,8 +157,8 @@ fn run_pending(conn: &mut Connection, rebuilds: bool) -> Result<()> {
 mod tests {
     use super::*;
 
-    /// A file of the version before names were folded (13), with a name as refract wrote it
-    /// then (lower-cased): the upgrade writes both keys folded and searches use them.
+    /// A file of the version before names were folded (13), with names as refract wrote them
+    /// then (lower-cased) and one damaged: the upgrade writes every key folded.
     #[test]
     fn the_search_keys_migration_folds_the_names_already_stored() {
         let mut conn = Connection::open_in_memory().expect("in memory");
@@ -174,7 +174,8 @@ mod tests {
             tx.execute_batch(
                 "INSERT INTO patients (mrn, family_name, given_name, name_key, updated_at)
                  VALUES ('A', 'Müller', 'Émile', 'müller, émile', '2026-01-01'),
-                        ('B', 'Øberg', 'Søren', 'øberg, søren', '2026-01-01');",
+                        ('B', 'Øberg', 'Søren', 'øberg, søren', '2026-01-01'),
+                        ('C', 'Jones', CAST(X'4AC3' AS TEXT), 'jones, j', '2026-01-01');",
             )
             .expect("patients");
             tx.commit().expect("commit");
@@ -191,7 +192,9 @@ mod tests {
             keys,
             [
                 ("muller, emile".into(), "emile".into()),
-                ("oberg, soren".into(), "soren".into())
+                ("oberg, soren".into(), "soren".into()),
+                // A damaged name does not stop the upgrade (`check` names it afterwards).
+                ("jones, j\u{fffd}".into(), "j\u{fffd}".into())
             ]
         );
         let indexed: i64 = conn
