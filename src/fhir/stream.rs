@@ -43,8 +43,8 @@ pub struct EntryRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StreamSummary {
     pub resources: usize,
-    /// Whether the file is a patient's complete record: a bundle answering `$everything` on
-    /// its last page (no `next` link). Only such a file may remove what it does not hold.
+    /// Whether the file is a patient's complete record: the one page of an unfiltered
+    /// `$everything` (see `complete_record`). Only such a file may remove what it does not hold.
     pub complete_record: bool,
     /// `Bundle.meta.source`: the system that made the bundle (refract writes its file's
     /// `urn:uuid:<file id>` there, so that a file knows its own export).
@@ -209,19 +209,31 @@ struct Link {
     url: Option<String>,
 }
 
-/// Whether a bundle's links say it is the last page of `$everything`.
+/// Whether a bundle's links say it is a patient's whole record: the one page of an unfiltered
+/// `$everything`. A page with a next or a previous page holds only part of the record, and the
+/// operation's parameters that narrow it (`_since`, `_type`, `start`, `end`, and any other
+/// than the page size and the format) leave out what the record still holds: treating either
+/// as whole would remove the rest.
 fn complete_record(links: &[Link]) -> bool {
+    let unfiltered_everything = |url: &str| {
+        let (path, query) = url.split_once('?').unwrap_or((url, ""));
+        path.ends_with("$everything")
+            && query
+                .split('&')
+                .filter(|pair| !pair.is_empty())
+                .all(|pair| {
+                    let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+                    matches!(name, "_count" | "_format" | "_pretty")
+                })
+    };
     let everything = links.iter().any(|link| {
         link.relation.as_deref() == Some("self")
-            && link
-                .url
-                .as_deref()
-                .is_some_and(|url| url.contains("$everything"))
+            && link.url.as_deref().is_some_and(unfiltered_everything)
     });
     everything
         && !links
             .iter()
-            .any(|link| link.relation.as_deref() == Some("next"))
+            .any(|link| matches!(link.relation.as_deref(), Some("next" | "previous" | "prev")))
 }
 
 fn each_in_text<E>(
@@ -985,6 +997,62 @@ mod tests {
         let summary =
             each_resource::<_, ()>(paged.as_bytes(), WHOLE_FILE_BYTES + 1, |_| Ok(())).unwrap();
         assert!(!summary.complete_record);
+    }
+
+    /// Only the one page of an unfiltered `$everything` is a whole record: the last of several
+    /// pages, or a record narrowed by date or type, holds part of it.
+    #[test]
+    fn a_narrowed_or_later_page_of_everything_is_not_a_complete_record() {
+        let with_links = |links: &str| {
+            let text = format!(
+                r#"{{"resourceType":"Bundle","type":"searchset","link":[{links}],
+                    "entry":[{{"resource":{{"resourceType":"Patient","id":"1"}}}}]}}"#
+            );
+            each_resource::<_, ()>(text.as_bytes(), text.len() as u64, |_| Ok(()))
+                .unwrap()
+                .complete_record
+        };
+        let base = "https://ehr.example/fhir/Patient/1/$everything";
+        for (links, complete) in [
+            (
+                format!(r#"{{"relation":"self","url":"{base}?_count=500"}}"#),
+                true,
+            ),
+            (
+                format!(r#"{{"relation":"self","url":"{base}?_format=json&_count=50"}}"#),
+                true,
+            ),
+            (
+                format!(r#"{{"relation":"self","url":"{base}?_since=2026-08-01T00:00:00Z"}}"#),
+                false,
+            ),
+            (
+                format!(r#"{{"relation":"self","url":"{base}?_type=Patient,Observation"}}"#),
+                false,
+            ),
+            (
+                format!(r#"{{"relation":"self","url":"{base}?start=2026-01-01"}}"#),
+                false,
+            ),
+            (
+                format!(
+                    r#"{{"relation":"self","url":"{base}"}},{{"relation":"previous","url":"x"}}"#
+                ),
+                false,
+            ),
+            (
+                format!(r#"{{"relation":"self","url":"{base}"}},{{"relation":"prev","url":"x"}}"#),
+                false,
+            ),
+            (
+                String::from(
+                    r#"{"relation":"self","url":"https://ehr.example/fhir/Patient?_id=1&_revinclude=*"}"#,
+                ),
+                false,
+            ),
+        ] {
+            assert_eq!(with_links(&links), complete, "{links}");
+        }
     }
 
     #[test]
