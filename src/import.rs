@@ -440,6 +440,22 @@ fn url_key(full_url: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The server a bundle entry comes from: its absolute `fullUrl` without the trailing
+/// `TYPE/ID` (R4 §3.1.0.1.2, a resource's URL is `[base]/[type]/[id]`).
+fn server_of<'a>(full_url: Option<&'a str>, resource_type: &str, id: &str) -> Option<&'a str> {
+    let url = full_url?;
+    if !(url.starts_with("http://") || url.starts_with("https://")) || id.is_empty() {
+        return None;
+    }
+    let url = url
+        .split_once("/_history/")
+        .map_or(url, |(before, _)| before);
+    url.strip_suffix(id)?
+        .strip_suffix('/')?
+        .strip_suffix(resource_type)?
+        .strip_suffix('/')
+}
+
 /// What the first read learns: the file's digest, and the bundle URLs of its patients and
 /// medications (other entries refer to them by URL).
 struct Checked {
@@ -627,6 +643,9 @@ fn first_read(
     // Each identifier of the file's patients, with the patient (source, id or URL) that
     // carries it: two Patients of one file sharing an identifier would be merged.
     let mut in_file: HashMap<(String, String), String> = HashMap::new();
+    // The server each Patient id of the file comes from, where its entry says (an absolute
+    // `fullUrl`): one bundle can gather two servers' records, whose ids may be the same.
+    let mut servers: HashMap<String, String> = HashMap::new();
     let summary = each_resource(&mut hashing, size, |raw| -> Result<(), String> {
         // Only what others refer to, or who a patient is, matters before anything is written.
         if !matches!(raw.resource_type, "Patient" | "Medication") {
@@ -639,6 +658,20 @@ fn first_read(
             Mapped::Patient(patient) => {
                 let source = source_of(options);
                 let name = patient.id.clone().unwrap_or_default();
+                if let Some(server) = server_of(raw.full_url, "Patient", &name) {
+                    match servers.insert(name.clone(), server.to_owned()) {
+                        Some(other) if other != server => {
+                            return Err(format!(
+                                "{}: Patient/{name} comes from two servers in this file ({other} \
+                                 and {server}), two people or one: refract keeps one record per \
+                                 id and source, so nothing was imported; split the file by \
+                                 server and import each part with its own --source",
+                                raw.path
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
                 if let Some(url) = raw.full_url {
                     urls.insert(url.to_owned(), name.clone());
                 }

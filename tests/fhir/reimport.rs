@@ -489,3 +489,48 @@ fn another_systems_export_with_the_same_mrn_in_the_same_system_is_the_same_patie
     );
     assert!(env.int("SELECT count(*) FROM drug_exposures") > 1);
 }
+
+/// One bundle gathering two servers' records (a collection from a regional exchange), each
+/// with a `Patient/123` of its own: two people (other numbers, other names). Refused in one
+/// line naming both servers; nothing merged. The same id from one server twice is one record.
+#[test]
+fn one_patient_id_from_two_servers_in_one_bundle_is_refused_not_merged() {
+    let mut env = Env::new();
+    let entry = |server: &str, resource: Value| {
+        let kind = resource["resourceType"].as_str().unwrap().to_owned();
+        let id = resource["id"].as_str().unwrap().to_owned();
+        json!({"fullUrl": format!("{server}/{kind}/{id}"), "resource": resource})
+    };
+    let (north, south) = ("https://north.example/fhir", "https://south.example/fhir");
+    let file = env.write_json(
+        "exchange.json",
+        &json!({"resourceType": "Bundle", "type": "collection", "entry": [
+            entry(north, patient("123", "N-100", "Alpha", "Ann")),
+            entry(north, condition("1", &format!("{north}/Patient/123"), ICD10, "I10", "Essential hypertension")),
+            entry(south, patient("123", "S-900", "Beta", "Bo")),
+            entry(south, condition("7", &format!("{south}/Patient/123"), ICD10, "G40.909", "Epilepsy")),
+        ]}),
+    );
+    let report = env.import(std::slice::from_ref(&file));
+    assert_eq!(report.failed, 1, "{report:#?}");
+    let error = report.files[0].error.clone().unwrap();
+    assert!(
+        error.contains("Patient/123") && error.contains(north) && error.contains(south),
+        "{error}"
+    );
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 0);
+    assert_eq!(env.int("SELECT count(*) FROM fhir_resources"), 0);
+
+    // One server's bundle naming its patient twice (a searchset's match and include) is fine.
+    let file = env.write_json(
+        "north.json",
+        &json!({"resourceType": "Bundle", "type": "collection", "entry": [
+            entry(north, patient("123", "N-100", "Alpha", "Ann")),
+            entry(north, condition("1", &format!("{north}/Patient/123"), ICD10, "I10", "Essential hypertension")),
+            entry(north, patient("123", "N-100", "Alpha", "Ann")),
+        ]}),
+    );
+    let report = env.import(std::slice::from_ref(&file));
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(env.rows("SELECT family_name FROM patients"), [["Alpha"]]);
+}
