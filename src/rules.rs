@@ -48,7 +48,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// order; an evaluation under new rules derives imported records' lines again (so the lines of
 /// records imported by an older refract are derived by this one's line rules). 7: a trial
 /// whose scores are in doubt (two at one moment that differ) names which one is asked.
-const ENGINE_REVISION: u32 = 7;
+/// 8: a trial's baseline and follow-up scores are of one instrument (a PHQ-9 was compared with
+/// a MADRS, a PANSS with a BPRS).
+const ENGINE_REVISION: u32 = 8;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -15,11 +15,13 @@ use chrono::NaiveDate;
 
 use super::context::{
     Context, Finding, confounder, days_between, describe_exposure, describe_line,
-    exposure_evidence, finding, line_evidence, month, span,
+    exposure_evidence, finding, line_evidence, month, names_test, span,
 };
 use super::dates::shift;
 use super::given::Given;
-use super::model::{DoseRule, EventRule, FailedTrials, ResponseRule, ScoreRule};
+use super::model::{
+    DoseRule, EventRule, FailedTrials, ObservationSelector, ResponseRule, ScoreRule,
+};
 use super::numbers::trim_number;
 use super::observations::{Latest, agreed_latest};
 use super::outcome::{Outcome, Verdict};
@@ -561,11 +563,7 @@ fn judge(
         let events = spec.events.as_ref().and_then(|rule| {
             seizure_evidence(ctx, rule, trial, spec.min_days, ongoing && is_latest)
         });
-        let score = spec
-            .score
-            .as_ref()
-            .and_then(|rule| score_evidence(ctx, rule, trial, spec.min_days))
-            .or_else(|| response_evidence(ctx, &spec.response, trial, spec.min_days));
+        let score = trial_scores(ctx, spec, trial);
         let decided = "the criterion's own measure decides";
         return match (events, score) {
             (Some(EventEvidence::Failed(why)), _) | (_, Some(ScoreEvidence::Failed(why))) => {
@@ -656,11 +654,7 @@ fn judge(
         .events
         .as_ref()
         .and_then(|rule| seizure_evidence(ctx, rule, trial, spec.min_days, ongoing && is_latest));
-    let score = spec
-        .score
-        .as_ref()
-        .and_then(|rule| score_evidence(ctx, rule, trial, spec.min_days))
-        .or_else(|| response_evidence(ctx, &spec.response, trial, spec.min_days));
+    let score = trial_scores(ctx, spec, trial);
     let stop_says_failure = trial
         .stop
         .is_some_and(|reason| spec.failure_reasons.iter().any(|r| r == reason.as_str()));
@@ -1155,9 +1149,10 @@ enum ScoreEvidence {
     Disagree(String),
 }
 
-/// A trial's two ends measured: each read as one value, or the question of which holds.
+/// A trial's two ends measured: each read as one value (of one instrument), with the
+/// questions that left other instruments aside; or the question of which value holds.
 enum Ends<'a> {
-    Measured(&'a Observation, &'a Observation),
+    Measured(&'a Observation, &'a Observation, Vec<String>),
     InDoubt(String),
 }
 
@@ -1169,8 +1164,64 @@ enum Judged {
     InDoubt(String),
 }
 
-/// A trial's baseline and follow-up scores, none when either is missing.
+/// A trial's baseline and follow-up scores, none when either is missing. A rule may name
+/// several instruments (PHQ-9, MADRS, HAM-D; PANSS, BPRS): their scales differ, so a baseline
+/// is compared only with a follow-up of the same instrument (the same observation code, or
+/// the same name when it has none), never a PHQ-9 of 20 with a MADRS of 30. The first
+/// instrument in the rule's order (its codes, then its names) measured at both ends decides.
 fn baseline_and_follow_up<'a>(
+    selector: &ObservationSelector,
+    scores: &[&'a Observation],
+    rule_baseline_days: i64,
+    trial: &Trial<'_>,
+    min_days: i64,
+    today: NaiveDate,
+) -> Option<Ends<'a>> {
+    let mut instruments: Vec<(usize, String, Vec<&'a Observation>)> = Vec::new();
+    for score in scores {
+        let key = if score.code.is_empty() {
+            score.display.to_lowercase()
+        } else {
+            score.code.clone()
+        };
+        match instruments.iter_mut().find(|(_, k, _)| *k == key) {
+            Some((_, _, of_it)) => of_it.push(score),
+            None => instruments.push((instrument_rank(selector, score), key, vec![score])),
+        }
+    }
+    instruments.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let mut in_doubt: Vec<String> = Vec::new();
+    for (_, _, of_it) in &instruments {
+        match ends_of_one_instrument(of_it, rule_baseline_days, trial, min_days, today) {
+            None => {}
+            Some(Ends::InDoubt(which)) => in_doubt.push(which),
+            Some(Ends::Measured(baseline, follow_up, _)) => {
+                return Some(Ends::Measured(baseline, follow_up, in_doubt));
+            }
+        }
+    }
+    in_doubt.into_iter().next().map(Ends::InDoubt)
+}
+
+/// Where an observation's instrument stands in a rule's order: by the first of its codes,
+/// then of its names, that selects it.
+fn instrument_rank(selector: &ObservationSelector, observation: &Observation) -> usize {
+    selector
+        .codes
+        .iter()
+        .position(|code| *code == observation.code)
+        .or_else(|| {
+            selector
+                .names
+                .iter()
+                .position(|name| names_test(&observation.display, name))
+                .map(|at| selector.codes.len() + at)
+        })
+        .unwrap_or(usize::MAX)
+}
+
+/// [`baseline_and_follow_up`] of one instrument's scores.
+fn ends_of_one_instrument<'a>(
     scores: &[&'a Observation],
     rule_baseline_days: i64,
     trial: &Trial<'_>,
@@ -1192,8 +1243,29 @@ fn baseline_and_follow_up<'a>(
         (Latest::None, _) | (_, Latest::None) => None,
         (Latest::Disagree(which), _) | (_, Latest::Disagree(which)) => Some(Ends::InDoubt(which)),
         (Latest::One(baseline), Latest::One(follow_up)) => {
-            Some(Ends::Measured(baseline, follow_up))
+            Some(Ends::Measured(baseline, follow_up, Vec::new()))
         }
+    }
+}
+
+/// What the trial's scores say: its symptom score, else its response rules; a symptom score
+/// in doubt (two values at one moment) gives way to a response rule that decides.
+fn trial_scores(
+    ctx: &Context<'_>,
+    spec: &FailedTrials,
+    trial: &Trial<'_>,
+) -> Option<ScoreEvidence> {
+    let responses = || response_evidence(ctx, &spec.response, trial, spec.min_days);
+    match spec
+        .score
+        .as_ref()
+        .and_then(|rule| score_evidence(ctx, rule, trial, spec.min_days))
+    {
+        None => responses(),
+        Some(ScoreEvidence::Disagree(which)) => {
+            Some(responses().unwrap_or(ScoreEvidence::Disagree(which)))
+        }
+        decided => decided,
     }
 }
 
@@ -1209,24 +1281,33 @@ fn score_evidence(
         .observations(&rule.observation)
         .filter(|o| o.value.is_some())
         .collect();
-    let (baseline, follow_up) =
-        match baseline_and_follow_up(&scores, rule.baseline_days, trial, min_days, ctx.today)? {
-            Ends::Measured(baseline, follow_up) => (baseline, follow_up),
-            Ends::InDoubt(which) => return Some(ScoreEvidence::Disagree(which)),
-        };
+    let (baseline, follow_up, left_aside) = match baseline_and_follow_up(
+        &rule.observation,
+        &scores,
+        rule.baseline_days,
+        trial,
+        min_days,
+        ctx.today,
+    )? {
+        Ends::Measured(baseline, follow_up, left_aside) => (baseline, follow_up, left_aside),
+        Ends::InDoubt(which) => return Some(ScoreEvidence::Disagree(which)),
+    };
     let base = baseline.value?;
     let last = follow_up.value?;
     if base <= 0.0 {
         return None;
     }
     let improvement = (base - last) / base;
-    let words = format!(
+    let mut words = format!(
         "{} {} → {} ({}% improvement)",
         baseline.display,
         trim_number(base),
         trim_number(last),
         (improvement * 100.0).round()
     );
+    if !left_aside.is_empty() {
+        words = format!("{words}; left aside, {}", left_aside.join("; "));
+    }
     if improvement < rule.min_improvement {
         Some(ScoreEvidence::Failed(format!(
             "{words}, below {}%",
@@ -1296,11 +1377,17 @@ fn response_by(
         .observations(&rule.observation)
         .filter(|o| o.value.is_some_and(f64::is_finite))
         .collect();
-    let (baseline, follow_up) =
-        match baseline_and_follow_up(&scores, rule.baseline_days, trial, min_days, ctx.today)? {
-            Ends::Measured(baseline, follow_up) => (baseline, follow_up),
-            Ends::InDoubt(which) => return Some(Judged::InDoubt(which)),
-        };
+    let (baseline, follow_up, left_aside) = match baseline_and_follow_up(
+        &rule.observation,
+        &scores,
+        rule.baseline_days,
+        trial,
+        min_days,
+        ctx.today,
+    )? {
+        Ends::Measured(baseline, follow_up, left_aside) => (baseline, follow_up, left_aside),
+        Ends::InDoubt(which) => return Some(Judged::InDoubt(which)),
+    };
     let (base, last) = (baseline.value?, follow_up.value?);
     let relative = rule.change == "relative";
     if relative && base <= 0.0 {
@@ -1355,12 +1442,15 @@ fn response_by(
             trim_number(high)
         ));
     }
-    let words = format!(
+    let mut words = format!(
         "{} {} → {}",
         baseline.display,
         trim_number(base),
         trim_number(last)
     );
+    if !left_aside.is_empty() {
+        words = format!("{words} (left aside, {})", left_aside.join("; "));
+    }
     Some(match why {
         Some(why) => Judged::Decided(
             false,

@@ -125,6 +125,24 @@ pub fn cases() -> Vec<Case> {
         .missing("which PHQ-9")
         .missing("16 and 10 were recorded at the same time"),
         case(
+            "a MADRS of 30 at the PHQ-9's follow-up (16): two scales, the PHQ-9 20 to 16 decides",
+            phq9_on_venlafaxine(16.0).observe("madrs-total", "MADRS total score", 30.0, "{score}", 5),
+            Refractory,
+        )
+        .reason("PHQ-9 total score 20 → 16")
+        .reason("below 25%")
+        .no_missing(),
+        case(
+            "a PHQ-9 of 20 before venlafaxine and a MADRS of 12 on it: two scales, never compared",
+            patient()
+                .give(sertraline_failed())
+                .give(rx("Venlafaxine 150 mg/d").from(60))
+                .phq9(20.0, 62)
+                .observe("madrs-total", "MADRS total score", 12.0, "{score}", 5),
+            InsufficientData,
+        )
+        .missing("venlafaxine: ongoing with no outcome recorded"),
+        case(
             "the same two PHQ-9s stored the other way round: the same answer",
             phq9_on_venlafaxine(10.0).phq9(16.0, 5),
             InsufficientData,

@@ -140,6 +140,16 @@ pub fn cases() -> Vec<Case> {
         )
         .reason("below 20%"),
         case(
+            "PANSS 100 before olanzapine and a BPRS of 45 on it: two scales, no response read",
+            patient()
+                .give(risperidone_failed())
+                .give(rx("Olanzapine 20 mg/d").from(100))
+                .panss(100.0, 100)
+                .observe("bprs-total", "BPRS total score", 45.0, "{score}", 3),
+            InsufficientData,
+        )
+        .missing("olanzapine: ongoing with no outcome recorded"),
+        case(
             "PANSS 100 to 80 (20 %) on ongoing olanzapine: response",
             panss_on_olanzapine(80.0),
             NotMet,
