@@ -252,19 +252,18 @@ impl Timeline<'_> {
         self.track().map(|(_, points)| points).unwrap_or_default()
     }
 
-    /// The reading taken with `point` (the diastolic with a systolic), if the record has
-    /// one value of it at that moment (two that differ cannot be told apart: neither is said).
-    fn paired(&self, point: &Observation, code: &str) -> Option<f64> {
-        let mut values = self
+    /// The readings taken with `point` (the diastolics with a systolic), in the order of
+    /// their values.
+    fn paired(&self, point: &Observation, code: &str) -> Vec<f64> {
+        let mut values: Vec<f64> = self
             .record
             .observations
             .iter()
             .filter(|o| o.code == code && o.effective == point.effective)
-            .filter_map(|o| o.value);
-        let first = values.next()?;
+            .filter_map(|o| o.value)
+            .collect();
+        values.sort_by(f64::total_cmp);
         values
-            .all(|other| other.total_cmp(&first).is_eq())
-            .then_some(first)
     }
 
     fn lines(&self) -> Vec<&TreatmentLine> {
@@ -642,11 +641,8 @@ impl Timeline<'_> {
             } else {
                 String::new()
             };
-            let values = distinct(
-                latest
-                    .iter()
-                    .map(|o| display::number(o.value.unwrap_or_default())),
-            );
+            let values = distinct_values(latest.iter().filter_map(|o| o.value), &display::number)
+                .join(" and ");
             let name = &first.display;
             let candidates = [
                 format!("{name} {values}{unit}{on}{range}"),
@@ -659,17 +655,18 @@ impl Timeline<'_> {
             return pick(&candidates, room);
         };
         let shown = |v: f64| format!("{v:.prec$}", prec = usize::from(scale.precision));
-        let values = distinct(latest.iter().map(|point| {
-            let value = shown(point.value.unwrap_or_default());
-            match scale
-                .paired_code
-                .as_deref()
-                .and_then(|code| self.paired(point, code))
-            {
-                Some(second) => format!("{value}/{}", shown(second)),
-                None => value,
-            }
-        }));
+        // With the readings paired with them (diastolics with systolics): one of each reads
+        // "123/75"; more, which nothing pairs one to one, are listed on each side of the
+        // slash ("123, 150 / 75, 95"), never paired by a guess.
+        let firsts = distinct_values(latest.iter().filter_map(|o| o.value), &shown);
+        let seconds = scale.paired_code.as_deref().map_or_else(Vec::new, |code| {
+            distinct_values(self.paired(first, code).into_iter(), &shown)
+        });
+        let values = match (firsts.as_slice(), seconds.as_slice()) {
+            ([one], [second]) => format!("{one}/{second}"),
+            (_, []) => firsts.join(" and "),
+            _ => format!("{} / {}", firsts.join(", "), seconds.join(", ")),
+        };
         let unit = if scale.unit.is_empty() {
             String::new()
         } else if scale.unit.starts_with('/') {
@@ -742,15 +739,18 @@ impl Timeline<'_> {
     }
 }
 
-/// Values each once, joined: "123/75 and 150/95".
-fn distinct(values: impl Iterator<Item = String>) -> String {
+/// Values as shown, each once, in their order.
+fn distinct_values(
+    values: impl Iterator<Item = f64>,
+    shown: &impl Fn(f64) -> String,
+) -> Vec<String> {
     let mut listed: Vec<String> = Vec::new();
-    for value in values {
+    for value in values.map(shown) {
         if !listed.contains(&value) {
             listed.push(value);
         }
     }
-    listed.join(" and ")
+    listed
 }
 
 /// A lane's label: its number and regimen.
@@ -894,8 +894,8 @@ mod tests {
         assert_eq!(text, "BP 123/75 mmHg on 2025-03-02 goal <130/80 (60–220)");
     }
 
-    /// Two readings at one moment: both are given, in the order of their values whatever the
-    /// order of storage; a diastolic that cannot be paired (two that differ) is not guessed.
+    /// Readings at one moment that differ: all are given, in the order of their values
+    /// whatever the order of storage, and never paired by a guess.
     #[test]
     fn readings_at_one_moment_are_all_given_never_one_by_storage_order() {
         let at = "2025-03-02 10:30";
@@ -906,7 +906,7 @@ mod tests {
         ];
         assert_eq!(
             label(one_diastolic),
-            "BP 123/75 and 150/75 mmHg on 2025-03-02 goal <130/80 (60–220)"
+            "BP 123, 150 / 75 mmHg on 2025-03-02 goal <130/80 (60–220)"
         );
         let two_diastolics = vec![
             reading("8462-4", 95.0, at),
@@ -916,7 +916,18 @@ mod tests {
         ];
         assert_eq!(
             label(two_diastolics),
-            "BP 123 and 150 mmHg on 2025-03-02 goal <130/80 (60–220)"
+            "BP 123, 150 / 75, 95 mmHg on 2025-03-02 goal <130/80 (60–220)"
+        );
+        // One systolic, two diastolics: the systolic once, both diastolics.
+        let same_systolic = vec![
+            reading("8480-6", 150.0, at),
+            reading("8462-4", 95.0, at),
+            reading("8480-6", 150.0, at),
+            reading("8462-4", 75.0, at),
+        ];
+        assert_eq!(
+            label(same_systolic),
+            "BP 150 / 75, 95 mmHg on 2025-03-02 goal <130/80 (60–220)"
         );
     }
 }
