@@ -266,6 +266,18 @@ fn a_refract_document_goes_through_the_same_checks_as_every_other_write() {
             .success()
     );
 
+    // A name that is not text would be stored without the keys it is found by: refused.
+    let mut numbered = document.clone();
+    numbered["patients"][1]["patient"]["family_name"] = serde_json::json!(4711);
+    let output = import(&empty, &numbered, "numbered.json");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("patients[1]") && stderr.contains("family_name is not text"),
+        "{stderr}"
+    );
+    assert_eq!(rows_in(&empty, "patients"), 0);
+
     // A drug no one can name (blank words, no code) is refused, not stored as a blank.
     let mut nameless = document.clone();
     let drug = &mut nameless["patients"][2]["exposures"][0];

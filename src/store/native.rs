@@ -660,6 +660,14 @@ impl Store {
                     "refract document: patients[{index}]: no MRN"
                 )));
             }
+            // Names are text: the keys they are searched by are made from the text.
+            for column in ["family_name", "given_name"] {
+                if native.patient.get(column).is_some_and(|value| !value.is_string()) {
+                    return Err(StoreError::Invalid(format!(
+                        "refract document: {place}: {column} is not text"
+                    )));
+                }
+            }
             // Whose number it is, here (see `numbering`).
             let stated = text_of("mrn_system");
             let system = numbered_by.system_here(stated);
