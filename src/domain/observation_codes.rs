@@ -4,6 +4,26 @@
 
 pub const SYSTOLIC_BP: &str = "8480-6";
 pub const DIASTOLIC_BP: &str = "8462-4";
+/// Other codes of a systolic reading, read as [`SYSTOLIC_BP`]: LOINC's readings by position
+/// (8459-0 sitting, 8460-8 standing, 8461-6 supine) and SNOMED CT 271649006 |Systolic blood
+/// pressure|. Real panels code their components so (the binding is an example only).
+pub const SYSTOLIC_BP_ALSO: [&str; 4] = ["8459-0", "8460-8", "8461-6", "271649006"];
+/// The same for a diastolic reading: 8453-3 sitting, 8454-1 standing, 8455-8 supine, SNOMED CT
+/// 271650006 |Diastolic blood pressure|.
+pub const DIASTOLIC_BP_ALSO: [&str; 4] = ["8453-3", "8454-1", "8455-8", "271650006"];
+
+/// The code refract stores a reading under: a blood pressure coded another way is stored as
+/// the systolic or diastolic reading the criteria read; any other code as it is.
+pub fn canonical(code: &str) -> &str {
+    if SYSTOLIC_BP_ALSO.contains(&code) {
+        SYSTOLIC_BP
+    } else if DIASTOLIC_BP_ALSO.contains(&code) {
+        DIASTOLIC_BP
+    } else {
+        code
+    }
+}
+
 /// Blood pressure panels whose components are the systolic and diastolic readings.
 pub const BP_PANELS: [&str; 2] = ["85354-9", "55284-4"];
 pub const PHQ9_TOTAL: &str = "44261-6";

@@ -1269,16 +1269,17 @@ fn test_of(concept: &CodeableConcept, rules: &Rules) -> Option<(String, String)>
             .collect::<Vec<_>>()
             .join(" ")
     };
+    // A blood pressure coded by position or in SNOMED CT is the reading the criteria read.
     let known_code = concept.coding.iter().find(|c| {
-        c.code
-            .as_deref()
-            .is_some_and(|code| terms.codes.contains(code))
+        c.code.as_deref().is_some_and(|code| {
+            terms.codes.contains(code) || observation_codes::canonical(code) != code
+        })
     });
     let code = known_code
         .and_then(|c| c.code.as_deref())
         .or_else(|| concept.code_in("loinc"))
         .or_else(|| concept.first_code())
-        .map(str::to_owned);
+        .map(|code| observation_codes::canonical(code).to_owned());
     let names: Vec<String> = concept
         .text
         .as_deref()

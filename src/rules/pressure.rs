@@ -211,9 +211,11 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
     let mut systolic: Vec<&Observation> = Vec::new();
     let mut diastolic: Vec<&Observation> = Vec::new();
     for observation in &ctx.record.observations {
-        if observation.code == observation_codes::SYSTOLIC_BP {
+        // Readings stored under another code of theirs (imported before refract knew it) too.
+        let code = observation_codes::canonical(&observation.code);
+        if code == observation_codes::SYSTOLIC_BP {
             systolic.push(observation);
-        } else if observation.code == observation_codes::DIASTOLIC_BP {
+        } else if code == observation_codes::DIASTOLIC_BP {
             diastolic.push(observation);
         }
     }

@@ -662,7 +662,11 @@ impl Store {
             }
             // Names are text: the keys they are searched by are made from the text.
             for column in ["family_name", "given_name"] {
-                if native.patient.get(column).is_some_and(|value| !value.is_string()) {
+                if native
+                    .patient
+                    .get(column)
+                    .is_some_and(|value| !value.is_string())
+                {
                     return Err(StoreError::Invalid(format!(
                         "refract document: {place}: {column} is not text"
                     )));

@@ -202,6 +202,60 @@ fn blood_pressure_panel_components() {
     );
 }
 
+/// Blood pressure coded as real systems code it: panel components in SNOMED CT, readings by
+/// position (sitting) in LOINC, a systolic alone in SNOMED CT: stored as the systolic and
+/// diastolic readings the criteria read, with their own words kept.
+#[test]
+fn blood_pressure_coded_by_position_or_in_snomed_is_the_reading_the_criteria_read() {
+    let panel = |id: &str, at: &str, codes: [(&str, &str, &str); 2], values: [i64; 2]| {
+        json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": coding(LOINC, "85354-9", "Blood pressure panel"),
+            "effectiveDateTime": at,
+            "component": [
+                {"code": coding(codes[0].0, codes[0].1, codes[0].2),
+                 "valueQuantity": {"value": values[0], "unit": "mm[Hg]"}},
+                {"code": coding(codes[1].0, codes[1].1, codes[1].2),
+                 "valueQuantity": {"value": values[1], "unit": "mm[Hg]"}}
+            ]
+        })
+    };
+    let (_, rows) = stored(&[
+        panel(
+            "snomed",
+            "2024-03-05T09:30:00Z",
+            [
+                (SNOMED, "271649006", "Systolic blood pressure"),
+                (SNOMED, "271650006", "Diastolic blood pressure"),
+            ],
+            [149, 92],
+        ),
+        panel(
+            "sitting",
+            "2024-03-06T09:30:00Z",
+            [
+                (LOINC, "8459-0", "Systolic blood pressure--sitting"),
+                (LOINC, "8453-3", "Diastolic blood pressure--sitting"),
+            ],
+            [141, 88],
+        ),
+    ]);
+    let readings: Vec<[&str; 3]> = rows
+        .iter()
+        .map(|row| [row[0].as_str(), row[1].as_str(), row[4].as_str()])
+        .collect();
+    assert_eq!(
+        readings,
+        [
+            ["8462-4", "92", "2024-03-05 09:30:00"],
+            ["8462-4", "88", "2024-03-06 09:30:00"],
+            ["8480-6", "149", "2024-03-05 09:30:00"],
+            ["8480-6", "141", "2024-03-06 09:30:00"],
+        ]
+    );
+}
+
 #[test]
 fn observations_without_a_value_or_in_error_are_not_stored() {
     let mut env = Env::new();
