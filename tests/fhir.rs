@@ -28,6 +28,8 @@ mod death;
 mod export_valid;
 #[path = "fhir/fresh.rs"]
 mod fresh;
+#[path = "fhir/intents.rs"]
+mod intents;
 #[path = "fhir/medications.rs"]
 mod medications;
 #[path = "fhir/observations.rs"]

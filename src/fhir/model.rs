@@ -215,6 +215,9 @@ pub struct MedicationUse {
     pub meta: Option<Meta>,
     pub subject: Option<Reference>,
     pub status: Option<String>,
+    /// MedicationRequest: whether it authorizes giving the drug (an order) or only suggests or
+    /// plans it.
+    pub intent: Option<String>,
     /// A list in MedicationStatement/Administration, one concept in MedicationRequest.
     #[serde(rename = "statusReason", default, deserialize_with = "one_or_many")]
     pub status_reason: Vec<CodeableConcept>,

@@ -35,7 +35,8 @@ pub enum Mapped {
     },
     Resource(ImportedResource),
     /// The source says the resource is not (or no longer) a fact: entered in error, not given,
-    /// cancelled, or a `DELETE` entry. Whatever an earlier import kept of it goes.
+    /// cancelled, only proposed, planned or intended, or a `DELETE` entry. Whatever an earlier
+    /// import kept of it goes.
     Removed {
         resource_type: String,
         id: String,
@@ -246,6 +247,13 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             ) {
                 return Ok(removed(raw));
             }
+            // Not evidence that it was given either, but a reader would wonder where a record
+            // the source sent went: removed like a cancelled one, with a warning saying why.
+            if let Some(why) = not_yet_given(raw.resource_type, &resource) {
+                let mut mapping = removed(raw);
+                mapping.warnings.push(format!("left out: {why}"));
+                return Ok(mapping);
+            }
             let subject = subject_of(resource.subject.as_ref())?;
             let (record, refers) = map_medication(raw, &resource, rules)?;
             if let Some(concept) = &record.concept {
@@ -336,6 +344,32 @@ fn clinical(
         item,
     })
     .into()
+}
+
+/// Why a medication record that is not cancelled is still no evidence the drug was given, if it
+/// is not. FHIR R4: a request whose `intent` is `proposal` ("a suggestion … without providing
+/// an authorization to act"), `plan` ("an intention to ensure something occurs without
+/// providing an authorization for others to act") or `option` (one alternative of a
+/// RequestGroup, of which one may be chosen); a statement `intended` ("may be taken at some
+/// time in the future"). Every kind of order, `directive`, an intent refract does not know and
+/// no intent at all are read as given: a request is an order unless it says it is not.
+fn not_yet_given(resource_type: &str, resource: &model::MedicationUse) -> Option<String> {
+    match resource_type {
+        "MedicationRequest" => match resource.intent.as_deref() {
+            Some(intent @ ("proposal" | "plan" | "option")) => Some(format!(
+                "a request with intent '{intent}', which authorizes no one to give the drug: \
+                 not an exposure"
+            )),
+            _ => None,
+        },
+        "MedicationStatement" => (resource.status.as_deref() == Some("intended")).then(|| {
+            String::from(
+                "a statement with status 'intended' (the drug may be taken in the future): \
+                 not an exposure",
+            )
+        }),
+        _ => None,
+    }
 }
 
 fn removed(raw: &RawResource<'_>) -> Mapping {
@@ -801,7 +835,7 @@ fn map_medication(
 
     let (start, end, dates) = medication_period(raw, resource)?;
     let status = resource.status.as_deref().unwrap_or("");
-    let active = matches!(status, "active" | "on-hold" | "in-progress" | "intended");
+    let active = matches!(status, "active" | "on-hold" | "in-progress");
     let end_recorded = end.is_some() && dates == DatesKnown::Stated;
 
     let readings: Vec<StopReading> = resource
@@ -924,7 +958,7 @@ fn medication_period(
         return Err(format!("ends ({until}) before it starts ({start})"));
     }
     let status = resource.status.as_deref().unwrap_or("");
-    let active = matches!(status, "active" | "on-hold" | "in-progress" | "intended");
+    let active = matches!(status, "active" | "on-hold" | "in-progress");
     if end.is_none() && !active {
         // Stopped, completed or of unknown status, with no end: given at least until it
         // started (merging renewals may extend that), for how long after is not recorded.
