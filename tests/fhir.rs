@@ -24,6 +24,8 @@ mod courses;
 mod dates;
 #[path = "fhir/death.rs"]
 mod death;
+#[path = "fhir/dosages.rs"]
+mod dosages;
 #[path = "fhir/export_valid.rs"]
 mod export_valid;
 #[path = "fhir/fresh.rs"]
