@@ -24,10 +24,14 @@ mod courses;
 mod dates;
 #[path = "fhir/death.rs"]
 mod death;
+#[path = "fhir/dosages.rs"]
+mod dosages;
 #[path = "fhir/export_valid.rs"]
 mod export_valid;
 #[path = "fhir/fresh.rs"]
 mod fresh;
+#[path = "fhir/intents.rs"]
+mod intents;
 #[path = "fhir/medications.rs"]
 mod medications;
 #[path = "fhir/observations.rs"]

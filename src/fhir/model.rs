@@ -190,6 +190,8 @@ pub struct DoseAndRate {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Dosage {
+    /// Entries with one number are given together, with different numbers one after another.
+    pub sequence: Option<i64>,
     pub text: Option<String>,
     pub timing: Option<Timing>,
     pub route: Option<CodeableConcept>,
@@ -215,6 +217,9 @@ pub struct MedicationUse {
     pub meta: Option<Meta>,
     pub subject: Option<Reference>,
     pub status: Option<String>,
+    /// MedicationRequest: whether it authorizes giving the drug (an order) or only suggests or
+    /// plans it.
+    pub intent: Option<String>,
     /// A list in MedicationStatement/Administration, one concept in MedicationRequest.
     #[serde(rename = "statusReason", default, deserialize_with = "one_or_many")]
     pub status_reason: Vec<CodeableConcept>,
@@ -250,6 +255,8 @@ pub struct MedicationUse {
 /// The dosage of a statement (timing, doseAndRate) or of an administration (dose, rate).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct AdministeredDosage {
+    /// A statement's dosage: as [`Dosage::sequence`] (an administration has none).
+    pub sequence: Option<i64>,
     pub text: Option<String>,
     pub timing: Option<Timing>,
     pub route: Option<CodeableConcept>,

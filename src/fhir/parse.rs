@@ -35,7 +35,8 @@ pub enum Mapped {
     },
     Resource(ImportedResource),
     /// The source says the resource is not (or no longer) a fact: entered in error, not given,
-    /// cancelled, or a `DELETE` entry. Whatever an earlier import kept of it goes.
+    /// cancelled, only proposed, planned or intended, or a `DELETE` entry. Whatever an earlier
+    /// import kept of it goes.
     Removed {
         resource_type: String,
         id: String,
@@ -119,6 +120,11 @@ pub struct DoseSpec {
     /// Cycles the schedule plans (`timing.repeat.count` of a cyclic schedule).
     #[serde(default)]
     pub cycles: Option<u32>,
+    /// `Dosage.sequence`: lines of one number are given together, of different numbers one
+    /// after another. Left out of the stored JSON when absent, so that records stored before it
+    /// was read are not seen as changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<i64>,
 }
 
 /// What the merging of renewals needs to know about a medication record.
@@ -246,6 +252,13 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             ) {
                 return Ok(removed(raw));
             }
+            // Not evidence that it was given either, but a reader would wonder where a record
+            // the source sent went: removed like a cancelled one, with a warning saying why.
+            if let Some(why) = not_yet_given(raw.resource_type, &resource) {
+                let mut mapping = removed(raw);
+                mapping.warnings.push(format!("left out: {why}"));
+                return Ok(mapping);
+            }
             let subject = subject_of(resource.subject.as_ref())?;
             let (record, refers) = map_medication(raw, &resource, rules)?;
             if let Some(concept) = &record.concept {
@@ -336,6 +349,32 @@ fn clinical(
         item,
     })
     .into()
+}
+
+/// Why a medication record that is not cancelled is still no evidence the drug was given, if it
+/// is not. FHIR R4: a request whose `intent` is `proposal` ("a suggestion … without providing
+/// an authorization to act"), `plan` ("an intention to ensure something occurs without
+/// providing an authorization for others to act") or `option` (one alternative of a
+/// RequestGroup, of which one may be chosen); a statement `intended` ("may be taken at some
+/// time in the future"). Every kind of order, `directive`, an intent refract does not know and
+/// no intent at all are read as given: a request is an order unless it says it is not.
+fn not_yet_given(resource_type: &str, resource: &model::MedicationUse) -> Option<String> {
+    match resource_type {
+        "MedicationRequest" => match resource.intent.as_deref() {
+            Some(intent @ ("proposal" | "plan" | "option")) => Some(format!(
+                "a request with intent '{intent}', which authorizes no one to give the drug: \
+                 not an exposure"
+            )),
+            _ => None,
+        },
+        "MedicationStatement" => (resource.status.as_deref() == Some("intended")).then(|| {
+            String::from(
+                "a statement with status 'intended' (the drug may be taken in the future): \
+                 not an exposure",
+            )
+        }),
+        _ => None,
+    }
 }
 
 fn removed(raw: &RawResource<'_>) -> Mapping {
@@ -801,7 +840,7 @@ fn map_medication(
 
     let (start, end, dates) = medication_period(raw, resource)?;
     let status = resource.status.as_deref().unwrap_or("");
-    let active = matches!(status, "active" | "on-hold" | "in-progress" | "intended");
+    let active = matches!(status, "active" | "on-hold" | "in-progress");
     let end_recorded = end.is_some() && dates == DatesKnown::Stated;
 
     let readings: Vec<StopReading> = resource
@@ -856,17 +895,58 @@ fn map_medication(
 /// a start only when nothing better exists. A record with no period is kept at the one date it
 /// has (`dateAsserted`, `authoredOn`) with its duration unknown; a record stopped or completed
 /// with no end date is known to have been given at least until its last date.
+///
+/// Dosages of different `sequence` numbers are steps given one after another (a titration): the
+/// first step's bounds start the record, and only the last step's end it (an earlier step's
+/// `boundsDuration` is when the dose went up, not when the drug stopped); when every step says
+/// how long it lasts, the record lasts their sum.
 fn medication_period(
     raw: &RawResource<'_>,
     resource: &model::MedicationUse,
 ) -> Result<(NaiveDateTime, Option<NaiveDateTime>, DatesKnown), String> {
-    let repeat = resource
+    let timed: Vec<(Option<i64>, Option<&model::TimingRepeat>)> = resource
         .dosage_instruction
         .iter()
-        .filter_map(|d| d.timing.as_ref())
-        .chain(resource.dosage.iter().filter_map(|d| d.timing.as_ref()))
-        .filter_map(|t| t.repeat.as_ref())
-        .find(|r| r.bounds_period.is_some() || r.bounds_duration.is_some());
+        .map(|d| (d.sequence, d.timing.as_ref()))
+        .chain(
+            resource
+                .dosage
+                .iter()
+                .map(|d| (d.sequence, d.timing.as_ref())),
+        )
+        .map(|(sequence, timing)| (sequence, timing.and_then(|t| t.repeat.as_ref())))
+        .collect();
+    let bounded =
+        |r: &&model::TimingRepeat| r.bounds_period.is_some() || r.bounds_duration.is_some();
+    let mut steps: Vec<i64> = timed.iter().filter_map(|(sequence, _)| *sequence).collect();
+    steps.sort_unstable();
+    steps.dedup();
+    let (repeat, ending, steps_days) = match (steps.first(), steps.last()) {
+        (Some(first), Some(last)) if first != last => {
+            let of_step = |step: i64| {
+                timed
+                    .iter()
+                    .filter(move |(sequence, _)| *sequence == Some(step))
+                    .filter_map(|(_, repeat)| *repeat)
+                    .find(bounded)
+            };
+            // Every step's duration, when each states one (a century at most, as one's).
+            let days = steps.iter().try_fold(0_i64, |total, step| {
+                let days = of_step(*step)
+                    .and_then(|r| r.bounds_duration.as_ref())
+                    .and_then(days_of)?;
+                total.checked_add(days).filter(|sum| *sum <= 36_500)
+            });
+            (of_step(*first), of_step(*last), days)
+        }
+        _ => {
+            let repeat = timed.iter().filter_map(|(_, repeat)| *repeat).find(bounded);
+            let days = repeat
+                .and_then(|r| r.bounds_duration.as_ref())
+                .and_then(days_of);
+            (repeat, repeat, days)
+        }
+    };
     let bounds = repeat.and_then(|r| r.bounds_period.as_ref());
     let effective_start = resource
         .effective_period
@@ -886,7 +966,11 @@ fn medication_period(
         .effective_period
         .as_ref()
         .and_then(|p| p.end.as_ref())
-        .or_else(|| bounds.and_then(|p| p.end.as_ref()));
+        .or_else(|| {
+            ending
+                .and_then(|r| r.bounds_period.as_ref())
+                .and_then(|p| p.end.as_ref())
+        });
     let Some(start) = date_field("effective", start_text)? else {
         // No period: kept at the one date the record has, its duration unknown.
         let point = resource
@@ -905,9 +989,7 @@ fn medication_period(
     };
     let mut end = date_field("end", end_text)?;
     if end.is_none()
-        && let Some(days) = repeat
-            .and_then(|r| r.bounds_duration.as_ref())
-            .and_then(days_of)
+        && let Some(days) = steps_days
     {
         end = start.checked_add_signed(Duration::days(days));
     }
@@ -924,7 +1006,7 @@ fn medication_period(
         return Err(format!("ends ({until}) before it starts ({start})"));
     }
     let status = resource.status.as_deref().unwrap_or("");
-    let active = matches!(status, "active" | "on-hold" | "in-progress" | "intended");
+    let active = matches!(status, "active" | "on-hold" | "in-progress");
     if end.is_none() && !active {
         // Stopped, completed or of unknown status, with no end: given at least until it
         // started (merging renewals may extend that), for how long after is not recorded.
@@ -1060,6 +1142,7 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
                 ),
                 per_day: per_day(d.timing.as_ref()),
                 cycles: cycles_planned(d.timing.as_ref()),
+                sequence: d.sequence,
             };
             with_text(spec, d.text.as_ref())
         })
@@ -1078,6 +1161,7 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
                 })),
                 per_day: per_day(d.timing.as_ref()),
                 cycles: cycles_planned(d.timing.as_ref()),
+                sequence: d.sequence,
             };
             with_text(spec, d.text.as_ref())
         }))
@@ -1115,57 +1199,111 @@ fn period_days(period: f64, unit: &str) -> Option<f64> {
 /// syringes becomes milligrams with the strength in the drug's name ("25 MG", "0.75 ML … 156
 /// MG/ML"); a combination product's dose stays counted ("1 tablet/d"), each ingredient's
 /// milligrams read by the criteria from the strengths its name gives.
+///
+/// A record with several dosage lines (FHIR R4 `Dosage.sequence`): lines of one sequence number
+/// are given together, so their amounts add up (500 mg in the morning and 750 mg in the evening
+/// are 1250 mg/d); lines of different numbers follow one another (a titration), and a trial is
+/// judged by the highest dose it reached, so the record's dose is its highest step's. R4 says
+/// nothing of a line with no sequence: it is taken as a step of its own, never added to another
+/// (adding could make up a dose no one gave; a step on its own can only understate it). When a
+/// step's daily amount is unknown (a line with no amount or no frequency, amounts that cannot be
+/// put in one unit), so is the highest: the dose is unknown, never a guess.
 fn dose_from(specs: &[DoseSpec], text: &str) -> (Option<Dose>, Option<String>, Option<DrugRole>) {
-    let mut route = None;
-    let mut role = None;
-    let mut dose = None;
+    let route = specs.iter().find_map(|spec| spec.route.clone());
+    // A rate (mg/h, mg/kg/h) is an infusion.
+    let role = specs
+        .iter()
+        .any(|spec| spec.rate.is_some())
+        .then_some(DrugRole::AnaestheticInfusion);
+    let dose = match specs {
+        [] => None,
+        // One line says what it says, an amount with no frequency included.
+        [only] => line_dose(only, text),
+        _ => highest_step(specs, text),
+    };
+    (dose, route, role)
+}
+
+/// The dose of a record with several dosage lines (see [`dose_from`]).
+fn highest_step(specs: &[DoseSpec], text: &str) -> Option<Dose> {
+    let mut steps: BTreeMap<i64, Vec<&DoseSpec>> = BTreeMap::new();
+    let mut alone: Vec<Vec<&DoseSpec>> = Vec::new();
     for spec in specs {
-        if route.is_none() {
-            route.clone_from(&spec.route);
+        match spec.sequence {
+            Some(sequence) => steps.entry(sequence).or_default().push(spec),
+            None => alone.push(vec![spec]),
         }
-        if let Some((value, unit)) = &spec.rate {
-            // A rate (mg/h, mg/kg/h) is an infusion.
-            role = Some(DrugRole::AnaestheticInfusion);
-            dose = Some(Dose {
-                value: *value,
-                unit: if unit.is_empty() {
-                    String::from("/h")
-                } else {
-                    unit.clone()
-                },
-            });
-            continue;
+    }
+    let mut highest: Option<Dose> = None;
+    for step in steps.into_values().chain(alone) {
+        let dose = step_dose(&step, text)?;
+        highest = match highest {
+            None => Some(dose),
+            Some(high) if high.unit != dose.unit => return None,
+            Some(high) => Some(if dose.value > high.value { dose } else { high }),
+        };
+    }
+    highest
+}
+
+/// The amount per interval of the lines given together, when each is one in the same unit.
+fn step_dose(lines: &[&DoseSpec], text: &str) -> Option<Dose> {
+    let mut total: Option<Dose> = None;
+    for line in lines {
+        let dose = line_dose(line, text)?;
+        // An amount with no frequency ("500 mg") says nothing of a day's total.
+        if !dose.unit.contains('/') {
+            return None;
         }
-        let Some((value, unit_text)) = &spec.quantity else {
-            continue;
+        total = match total {
+            None => Some(dose),
+            Some(sum) if sum.unit == dose.unit => Some(Dose {
+                value: ((sum.value + dose.value) * 1000.0).round() / 1000.0,
+                unit: sum.unit,
+            }),
+            Some(_) => return None,
         };
-        let value = *value;
-        let unit = unit_text.trim().to_lowercase();
-        let counted_as = count_unit(&unit);
-        let milligrams = match unit.as_str() {
-            "mg" => Some(value),
-            "g" => Some(value * 1000.0),
-            "mcg" | "ug" | "µg" => Some(value / 1000.0),
-            "ml" => strength::concentration_mg_per_ml(text).map(|per_ml| per_ml * value),
-            _ => counted_as
-                .and_then(|_| strength::single_unit_mg(text))
-                .map(|mg| mg * value),
-        };
-        dose = Some(match (milligrams, counted_as, spec.per_day) {
-            (Some(mg), _, Some(per_day)) => per_interval(mg, per_day, "mg"),
-            (Some(mg), _, None) => Dose {
-                value: mg,
-                unit: String::from("mg"),
-            },
-            (None, Some(count_unit), Some(per_day)) => per_interval(value, per_day, count_unit),
-            (None, _, _) => Dose {
-                value,
-                unit: unit_text.clone(),
+    }
+    total
+}
+
+/// The dose of one dosage line: its rate, else its amount per interval (see [`dose_from`]).
+fn line_dose(spec: &DoseSpec, text: &str) -> Option<Dose> {
+    if let Some((value, unit)) = &spec.rate {
+        return Some(Dose {
+            value: *value,
+            unit: if unit.is_empty() {
+                String::from("/h")
+            } else {
+                unit.clone()
             },
         });
-        break;
     }
-    (dose, route, role)
+    let (value, unit_text) = spec.quantity.as_ref()?;
+    let value = *value;
+    let unit = unit_text.trim().to_lowercase();
+    let counted_as = count_unit(&unit);
+    let milligrams = match unit.as_str() {
+        "mg" => Some(value),
+        "g" => Some(value * 1000.0),
+        "mcg" | "ug" | "µg" => Some(value / 1000.0),
+        "ml" => strength::concentration_mg_per_ml(text).map(|per_ml| per_ml * value),
+        _ => counted_as
+            .and_then(|_| strength::single_unit_mg(text))
+            .map(|mg| mg * value),
+    };
+    Some(match (milligrams, counted_as, spec.per_day) {
+        (Some(mg), _, Some(per_day)) => per_interval(mg, per_day, "mg"),
+        (Some(mg), _, None) => Dose {
+            value: mg,
+            unit: String::from("mg"),
+        },
+        (None, Some(count_unit), Some(per_day)) => per_interval(value, per_day, count_unit),
+        (None, _, _) => Dose {
+            value,
+            unit: unit_text.clone(),
+        },
+    })
 }
 
 /// The count unit refract writes for a dose counted in a product's units, if `unit` is one.

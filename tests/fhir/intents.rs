@@ -1,0 +1,266 @@
+//! Medication records that are no evidence the drug was given: a MedicationRequest that is a
+//! `proposal`, a `plan` or an `option` (no authorization to act, FHIR R4 request-intent), a
+//! MedicationStatement `intended` ("may be taken at some time in the future"). None is an
+//! exposure: each is left out with a warning naming why, and one imported earlier as given goes,
+//! as a cancelled one does. Orders of every kind, and a request with no intent, stay given.
+
+use serde_json::{Value, json};
+
+use super::{Env, ICD10, LOINC, RXNORM, bundle, coding, condition, patient, statement, today};
+
+const SUBJECT: &str = "urn:uuid:int-pt";
+
+fn patient_with(resources: &[Value]) -> Value {
+    let mut all = vec![patient("int-pt", "INT-1", "Berg", "Nora")];
+    all.extend_from_slice(resources);
+    bundle("collection", &all)
+}
+
+/// An active MedicationRequest of `drug`, authored on `authored`, with `intent` (none: absent).
+fn request(id: &str, intent: Option<&str>, (code, text): (&str, &str), authored: &str) -> Value {
+    let mut resource = json!({
+        "resourceType": "MedicationRequest",
+        "id": id,
+        "status": "active",
+        "subject": {"reference": SUBJECT},
+        "medicationCodeableConcept": coding(RXNORM, code, text),
+        "authoredOn": authored
+    });
+    if let Some(intent) = intent {
+        resource["intent"] = json!(intent);
+    }
+    resource
+}
+
+fn exposure_texts(env: &Env) -> Vec<String> {
+    env.rows("SELECT text FROM drug_exposures ORDER BY text")
+        .into_iter()
+        .map(|row| row[0].clone())
+        .collect()
+}
+
+#[test]
+fn a_proposal_a_plan_an_option_and_an_intended_statement_are_not_exposures() {
+    let mut env = Env::new();
+    let given = [
+        ("g1", Some("order")),
+        ("g2", Some("original-order")),
+        ("g3", Some("reflex-order")),
+        ("g4", Some("filler-order")),
+        ("g5", Some("instance-order")),
+        ("g6", Some("directive")),
+        ("g7", None),
+    ];
+    let mut resources: Vec<Value> = given
+        .iter()
+        .enumerate()
+        .map(|(n, (id, intent))| {
+            request(
+                id,
+                *intent,
+                (&format!("900{n}"), &format!("Drug {id}")),
+                "2024-01-01",
+            )
+        })
+        .collect();
+    resources.push(request(
+        "p1",
+        Some("proposal"),
+        ("9011", "Drug P1"),
+        "2024-01-01",
+    ));
+    resources.push(request(
+        "p2",
+        Some("plan"),
+        ("9012", "Drug P2"),
+        "2024-01-01",
+    ));
+    resources.push(request(
+        "p3",
+        Some("option"),
+        ("9013", "Drug P3"),
+        "2024-01-01",
+    ));
+    resources.push(statement(
+        "p4",
+        SUBJECT,
+        ("9014", "Drug P4"),
+        "intended",
+        "2024-01-01",
+        None,
+    ));
+    let path = env.write_json("intents.json", &patient_with(&resources));
+    let file = env.import_ok(&path);
+    assert_eq!(
+        exposure_texts(&env),
+        [
+            "Drug g1", "Drug g2", "Drug g3", "Drug g4", "Drug g5", "Drug g6", "Drug g7"
+        ]
+    );
+    assert_eq!(file.exposures, 7);
+    // One warning each, naming the resource and why.
+    let warned: Vec<(String, String)> = file
+        .warnings
+        .iter()
+        .map(|w| (w.resource.clone(), w.message.clone()))
+        .collect();
+    assert_eq!(warned.len(), 4, "{warned:#?}");
+    for (resource, why) in [
+        ("MedicationRequest/p1", "proposal"),
+        ("MedicationRequest/p2", "plan"),
+        ("MedicationRequest/p3", "option"),
+        ("MedicationStatement/p4", "intended"),
+    ] {
+        assert!(
+            warned
+                .iter()
+                .any(|(r, m)| r == resource && m.starts_with("left out: ") && m.contains(why)),
+            "no warning for {resource} naming '{why}' in {warned:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_record_imported_as_given_then_sent_again_as_a_proposal_goes() {
+    let mut env = Env::new();
+    let drug = ("9020", "Drug Q");
+    let first = env.write_json(
+        "ordered.json",
+        &patient_with(&[request("r1", Some("order"), drug, "2024-01-01")]),
+    );
+    env.import_ok(&first);
+    assert_eq!(exposure_texts(&env), ["Drug Q"]);
+
+    let second = env.write_json(
+        "proposed.json",
+        &patient_with(&[request("r1", Some("proposal"), drug, "2024-01-01")]),
+    );
+    let file = env.import_ok(&second);
+    assert_eq!(file.removed, 1, "{file:#?}");
+    assert!(exposure_texts(&env).is_empty());
+
+    // And a statement that becomes `intended` likewise.
+    let third = env.write_json(
+        "taken.json",
+        &patient_with(&[statement("s1", SUBJECT, drug, "active", "2024-01-01", None)]),
+    );
+    env.import_ok(&third);
+    assert_eq!(exposure_texts(&env), ["Drug Q"]);
+    let fourth = env.write_json(
+        "intended.json",
+        &patient_with(&[statement(
+            "s1",
+            SUBJECT,
+            drug,
+            "intended",
+            "2024-01-01",
+            None,
+        )]),
+    );
+    let file = env.import_ok(&fourth);
+    assert_eq!(file.removed, 1, "{file:#?}");
+    assert!(exposure_texts(&env).is_empty());
+}
+
+// ---- Resistant hypertension (AHA 2018): a fourth class that was only proposed ----
+
+const SPIRONOLACTONE: (&str, &str) = ("9997", "Spironolactone 25 MG Oral Tablet");
+
+fn bp(id: &str, at: &str) -> Value {
+    json!({
+        "resourceType": "Observation",
+        "id": id,
+        "status": "final",
+        "subject": {"reference": SUBJECT},
+        "code": coding(LOINC, "85354-9", "Blood pressure panel"),
+        "effectiveDateTime": at,
+        "component": [
+            {"code": coding(LOINC, "8480-6", "Systolic blood pressure"),
+             "valueQuantity": {"value": 126, "unit": "mm[Hg]"}},
+            {"code": coding(LOINC, "8462-4", "Diastolic blood pressure"),
+             "valueQuantity": {"value": 76, "unit": "mm[Hg]"}}
+        ]
+    })
+}
+
+/// Chlorthalidone, amlodipine and losartan for over a year, blood pressure at goal (126/76)
+/// twice in the last six weeks, and `fourth`.
+fn controlled_on_three_classes(fourth: &[Value]) -> Value {
+    let since = "2025-10-01";
+    let mut resources = vec![
+        condition("int-dx", SUBJECT, ICD10, "I10", "Essential hypertension"),
+        statement(
+            "ht1",
+            SUBJECT,
+            ("2409", "Chlorthalidone 25 MG Oral Tablet"),
+            "active",
+            since,
+            None,
+        ),
+        statement(
+            "ht2",
+            SUBJECT,
+            ("17767", "Amlodipine 10 MG Oral Tablet"),
+            "active",
+            since,
+            None,
+        ),
+        statement(
+            "ht3",
+            SUBJECT,
+            ("52175", "Losartan Potassium 100 MG Oral Tablet"),
+            "active",
+            since,
+            None,
+        ),
+        bp("bp1", "2026-10-21T09:00:00+01:00"),
+        bp("bp2", "2026-10-28T09:00:00+01:00"),
+    ];
+    resources.extend_from_slice(fourth);
+    patient_with(&resources)
+}
+
+/// (status, label) of the hypertension assessment after importing `document`.
+fn hypertension(document: &Value) -> (String, String) {
+    let mut env = Env::new();
+    let path = env.write_json("hypertension.json", document);
+    env.import_ok(&path);
+    let rows = env.rows("SELECT status, label FROM assessments WHERE ruleset = 'hypertension'");
+    assert_eq!(rows.len(), 1, "{rows:#?} (today {})", today());
+    (rows[0][0].clone(), rows[0][1].clone())
+}
+
+#[test]
+fn a_fourth_class_only_proposed_planned_or_intended_leaves_controlled_hypertension_not_met() {
+    let three = hypertension(&controlled_on_three_classes(&[]));
+    assert_eq!(three.0, "not_met", "{three:?}");
+
+    // Spironolactone given: controlled on four classes is resistant hypertension.
+    let ordered = request("ht4", Some("order"), SPIRONOLACTONE, "2025-10-01");
+    let four = hypertension(&controlled_on_three_classes(&[ordered]));
+    assert_eq!(four.0, "resistant", "{four:?}");
+
+    // Only suggested, planned or meant for later: the assessment does not change.
+    let proposed = request("ht4", Some("proposal"), SPIRONOLACTONE, "2025-10-01");
+    let planned = request("ht4", Some("plan"), SPIRONOLACTONE, "2025-10-01");
+    let intended = statement(
+        "ht4",
+        SUBJECT,
+        SPIRONOLACTONE,
+        "intended",
+        "2025-10-01",
+        None,
+    );
+    for record in [proposed, planned, intended] {
+        let kind = record["intent"]
+            .as_str()
+            .or(record["status"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(
+            hypertension(&controlled_on_three_classes(&[record])),
+            three,
+            "spironolactone as '{kind}'"
+        );
+    }
+}
