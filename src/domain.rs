@@ -23,8 +23,8 @@ pub use clinical::{
     initials,
 };
 pub use codes::{
-    BpSetting, ConditionCodeSystem, DatesKnown, DrugRole, Intent, ParseCodeError, Response, Sex,
-    StopReason,
+    BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DrugRole, Intent, ParseCodeError,
+    Response, Sex, StopReason,
 };
 pub use meeting::{
     AgendaProblem, Outcome, OutcomeCategory, can_present, masked_identity, missing_specialties,

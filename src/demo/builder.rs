@@ -326,6 +326,7 @@ impl<'a> Builder<'a> {
             unit: Some(unit.to_owned()).filter(|u| !u.is_empty()),
             effective,
             setting: None,
+            comparator: None,
         });
     }
 
@@ -360,6 +361,7 @@ impl<'a> Builder<'a> {
                 unit: Some("mm[Hg]".to_owned()),
                 effective,
                 setting: Some(setting),
+                comparator: None,
             });
         }
     }
@@ -377,6 +379,7 @@ impl<'a> Builder<'a> {
             unit: None,
             effective,
             setting: None,
+            comparator: None,
         });
     }
 

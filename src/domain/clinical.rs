@@ -5,7 +5,8 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BpSetting, ConditionCodeSystem, DatesKnown, DrugRole, Intent, Response, Sex, StopReason,
+    BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DrugRole, Intent, Response, Sex,
+    StopReason,
 };
 
 /// Row id of a patient in the store.
@@ -349,17 +350,46 @@ pub struct Observation {
     pub effective: NaiveDateTime,
     /// For blood pressure: where it was measured.
     pub setting: Option<BpSetting>,
+    /// The value is a bound, not the value ("< 5"). Left out of JSON when absent, so that
+    /// what was stored before it existed reads the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparator: Option<Comparator>,
 }
 
 impl Observation {
     /// The value as people read it: rounded to its precision, the unit without UCUM's
-    /// annotations, a coded value by its words.
+    /// annotations, a coded value by its words; a bound with its comparator ("< 5 %").
     pub fn value_text(&self) -> String {
-        super::observation_codes::display::value(
+        let text = super::observation_codes::display::value(
             self.value,
             self.value_code.as_deref(),
             self.unit.as_deref(),
-        )
+        );
+        match self.comparator {
+            Some(comparator) if self.value.is_some() => format!("{comparator} {text}"),
+            _ => text,
+        }
+    }
+
+    /// The value when it is one ("< 5" is not): what a mean, a change or a pairing is made of.
+    pub fn exact_value(&self) -> Option<f64> {
+        self.value.filter(|_| self.comparator.is_none())
+    }
+
+    /// Whether the value is beyond a cut-off (`comparison`: "above", "at_least", "below",
+    /// "at_most"); `None` with no value, or a bound that does not say ("≥ 10" against "above
+    /// 10").
+    pub fn beyond(&self, comparison: &str, cut: f64) -> Option<bool> {
+        let value = self.value?;
+        match self.comparator {
+            Some(comparator) => comparator.decides(value, comparison, cut),
+            None => Some(match comparison {
+                "above" => value > cut,
+                "at_least" => value >= cut,
+                "below" => value < cut,
+                _ => value <= cut,
+            }),
+        }
     }
 }
 

@@ -267,6 +267,107 @@ machine_names!(DrugRole {
     Augmentation => "augmentation",
 });
 
+/// How a measured value is to be understood when it is not exact (FHIR `Quantity.comparator`):
+/// a marrow blast count reported as "< 5 %" is some value below 5, not 5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Comparator {
+    Below,
+    AtMost,
+    AtLeast,
+    Above,
+}
+machine_names!(Comparator {
+    Below => "<",
+    AtMost => "<=",
+    AtLeast => ">=",
+    Above => ">",
+});
+
+impl Comparator {
+    /// Whether every value this bound allows is on one side of a cut-off: `Some(true)` when all
+    /// are beyond it (`comparison` of "above", "at_least", "below", "at_most"), `Some(false)`
+    /// when none are, `None` when some are and some are not ("≥ 10" against "above 10").
+    pub fn decides(self, bound: f64, comparison: &str, cut: f64) -> Option<bool> {
+        use Comparator::{Above, AtLeast, AtMost, Below};
+        // As the criteria read a comparison: anything else is "at most".
+        let comparison = match comparison {
+            "above" | "at_least" | "below" => comparison,
+            _ => "at_most",
+        };
+        // The values the bound allows reach down (Below, AtMost) or up (AtLeast, Above) without
+        // end, so they are never all on the far side of a cut-off in that direction: only "all
+        // beyond it" or "none beyond it", the other way, can be said, from where the bound is.
+        let (all, none) = match (self, comparison) {
+            (Below, "below" | "at_most") | (AtMost, "at_most") => (bound <= cut, false),
+            (AtMost, "below") => (bound < cut, false),
+            // "above" or "at_least" below the bound: none beyond when the bound is low enough
+            // (`Below`'s only values past the cut-off are unreached).
+            (Below, _) | (AtMost, "above") => (false, bound <= cut),
+            (AtMost, _) => (false, bound < cut),
+            (AtLeast, "above") => (bound > cut, false),
+            (AtLeast, "at_least") | (Above, "above" | "at_least") => (bound >= cut, false),
+            (AtLeast, "below") | (Above, _) => (false, bound >= cut),
+            (AtLeast, _) => (false, bound > cut),
+        };
+        if all {
+            Some(true)
+        } else if none {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod comparator_tests {
+    use super::Comparator;
+
+    /// Against every value the bound allows (sampled around the cut-off), the answer given is
+    /// right, and an answer is given whenever all of them agree.
+    #[test]
+    fn a_bound_decides_a_cut_off_exactly_when_every_value_it_allows_does() {
+        let cut = 5.0;
+        // Finer than the distances between the bounds and the cut-off, so that each gap holds
+        // a sample, as the real numbers would.
+        let samples: Vec<f64> = (-80..=160).map(|n| f64::from(n) * 0.125).collect();
+        for comparator in Comparator::ALL.iter().copied() {
+            for bound in [3.0, 4.75, 5.0, 5.25, 7.0] {
+                let allowed: Vec<f64> = samples
+                    .iter()
+                    .copied()
+                    .filter(|v| match comparator {
+                        Comparator::Below => *v < bound,
+                        Comparator::AtMost => *v <= bound,
+                        Comparator::AtLeast => *v >= bound,
+                        Comparator::Above => *v > bound,
+                    })
+                    .collect();
+                for comparison in ["above", "at_least", "below", "at_most"] {
+                    let beyond = |v: f64| match comparison {
+                        "above" => v > cut,
+                        "at_least" => v >= cut,
+                        "below" => v < cut,
+                        _ => v <= cut,
+                    };
+                    let expected = if allowed.iter().all(|v| beyond(*v)) {
+                        Some(true)
+                    } else if allowed.iter().all(|v| !beyond(*v)) {
+                        Some(false)
+                    } else {
+                        None
+                    };
+                    assert_eq!(
+                        comparator.decides(bound, comparison, cut),
+                        expected,
+                        "{comparator} {bound} {comparison} {cut}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Where a blood pressure was measured; out-of-office readings exclude a white-coat effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BpSetting {

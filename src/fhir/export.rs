@@ -13,8 +13,8 @@ use chrono::{Local, LocalResult, NaiveDateTime, NaiveTime, TimeZone};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    ConditionCodeSystem, DatesKnown, Death, EvidenceKind, OutcomeCategory, PlanFollowed, Response,
-    ReviewState, StopReason, TaskStatus, observation_codes,
+    Comparator, ConditionCodeSystem, DatesKnown, Death, EvidenceKind, OutcomeCategory,
+    PlanFollowed, Response, ReviewState, StopReason, TaskStatus, observation_codes,
 };
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
 
@@ -426,6 +426,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                     dose_and_rate: vec![DoseAndRate {
                         dose_quantity: Quantity {
                             value: dose.value,
+                            comparator: None,
                             unit: NonBlank::new(dose.unit.as_str()),
                         },
                     }],
@@ -447,6 +448,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 (Some(value), _) => (
                     Some(Quantity {
                         value,
+                        comparator: observation.comparator.map(Comparator::as_str),
                         unit: observation.unit.as_deref().and_then(NonBlank::new),
                     }),
                     None,

@@ -88,6 +88,8 @@ pub struct Period {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Quantity {
     pub value: Option<f64>,
+    /// `<`, `<=`, `>=`, `>`: the value is a bound (R4 `Quantity.comparator`).
+    pub comparator: Option<String>,
     pub unit: Option<String>,
     pub code: Option<String>,
 }

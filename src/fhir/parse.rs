@@ -17,9 +17,9 @@ use super::dosage_text;
 use super::model::{self, CodeableConcept};
 use super::stream::{RawResource, StreamError, each_in_bytes};
 use crate::domain::{
-    BpSetting, Condition, ConditionCodeSystem, DatesKnown, Dose, DrugExposure, DrugRole,
-    Observation, Patient, PatientId, PatientRecord, Procedure, Sex, StopReason, observation_codes,
-    strength,
+    BpSetting, Comparator, Condition, ConditionCodeSystem, DatesKnown, Dose, DrugExposure,
+    DrugRole, Observation, Patient, PatientId, PatientRecord, Procedure, Sex, StopReason,
+    observation_codes, strength,
 };
 use crate::rules::stop_reasons::{StopReading, StopReasons};
 use crate::rules::{Rules, condition_matches};
@@ -1489,6 +1489,14 @@ fn map_observation(
                 .map(str::to_owned),
             effective,
             setting: is_bp.then_some(setting),
+            // "< 5 %" is a bound: kept as one, never read as 5 (an unknown comparator too).
+            comparator: value
+                .quantity
+                .and_then(|q| q.comparator.as_deref())
+                .filter(|_| number.is_some())
+                .map(|text| Comparator::parse(text.trim()).map_err(|_| ()))
+                .transpose()
+                .ok()?,
         })
     };
     let value = Value {

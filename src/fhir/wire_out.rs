@@ -131,6 +131,9 @@ pub struct Period {
 #[derive(Debug, Serialize)]
 pub struct Quantity {
     pub value: f64,
+    /// A bound ("< 5"), as R4 `Quantity.comparator`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparator: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<NonBlank>,
 }

@@ -232,6 +232,14 @@ pub enum Finding {
 /// read as the number zero.
 pub fn finding(observation: &Observation) -> Finding {
     use crate::domain::observation_codes::finding::{ABSENT, PRESENT};
+    // A bound says present only when every value it allows is above zero ("> 2" is, "< 1" is
+    // not known).
+    if observation.comparator.is_some() && observation.value.is_some() {
+        return match observation.beyond("above", 0.0) {
+            Some(true) => Finding::Present,
+            _ => Finding::Unknown,
+        };
+    }
     match (observation.value, observation.value_code.as_deref()) {
         (Some(value), _) if value > 0.0 => Finding::Present,
         (Some(0.0), _) => Finding::Absent,

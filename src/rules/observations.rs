@@ -30,18 +30,24 @@ pub fn agreed_latest<'a>(observations: impl Iterator<Item = &'a Observation>) ->
     let Some(first) = latest.first().copied() else {
         return Latest::None;
     };
-    if latest
-        .iter()
-        .all(|other| other.value == first.value && other.value_code == first.value_code)
-    {
+    if latest.iter().all(|other| {
+        other.value == first.value
+            && other.value_code == first.value_code
+            && other.comparator == first.comparator
+    }) {
         return Latest::One(first);
     }
     let mut listed: Vec<String> = Vec::new();
     for value in latest.iter().map(|o| {
-        o.value
+        let value = o
+            .value
             .map(trim_number)
             .or_else(|| o.value_code.clone())
-            .unwrap_or_else(|| String::from("no value"))
+            .unwrap_or_else(|| String::from("no value"));
+        match o.comparator {
+            Some(comparator) => format!("{comparator} {value}"),
+            None => value,
+        }
     }) {
         if !listed.contains(&value) {
             listed.push(value);
@@ -69,26 +75,45 @@ pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Ou
             continue;
         };
         measured = true;
-        let beyond = |value: f64| match cut.comparison.as_str() {
-            "above" => value > cut.value,
-            "at_least" => value >= cut.value,
-            "below" => value < cut.value,
-            _ => value <= cut.value,
-        };
-        let values: Vec<f64> = latest.iter().filter_map(|o| o.value).collect();
         let words = cut.comparison.replace('_', " ");
-        // The same value recorded twice is said once.
+        // The same value recorded twice is said once; a bound with its comparator ("< 5").
         let mut listed: Vec<String> = Vec::new();
-        for value in values.iter().map(|value| trim_number(*value)) {
+        for value in latest.iter().filter_map(|o| {
+            let value = trim_number(o.value?);
+            Some(match o.comparator {
+                Some(comparator) => format!("{comparator} {value}"),
+                None => value,
+            })
+        }) {
             if !listed.contains(&value) {
                 listed.push(value);
             }
         }
         let listed = listed.join(" and ");
-        let sides: Vec<bool> = values.iter().map(|value| beyond(*value)).collect();
         outcome
             .evidence
             .extend(latest.iter().map(|o| observation_evidence(id, o)));
+        let Some(sides) = latest
+            .iter()
+            .map(|o| o.beyond(&cut.comparison, cut.value))
+            .collect::<Option<Vec<bool>>>()
+        else {
+            // A bound that does not say ("≥ 10" against "above 10"): refract does not guess.
+            disagreeing = true;
+            outcome.reasons.push(format!(
+                "latest {} {listed} on {}: whether it is {words} {} is not known",
+                first.display,
+                first.effective.date(),
+                trim_number(cut.value)
+            ));
+            outcome.missing.push(format!(
+                "the {} of {} as a value ({listed} does not say whether it is {words} {})",
+                first.display,
+                first.effective.date(),
+                trim_number(cut.value)
+            ));
+            continue;
+        };
         if sides.iter().all(|side| *side == sides[0]) {
             outcome.reasons.push(format!(
                 "latest {} {listed} on {} ({} {words} {})",

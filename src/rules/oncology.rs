@@ -25,7 +25,7 @@ use super::model::{
 };
 use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};
-use crate::domain::{Response, StopReason, TreatmentLine, observation_codes};
+use crate::domain::{Observation, Response, StopReason, TreatmentLine, observation_codes};
 
 /// The best response of a line and where it comes from.
 pub fn best_response(ctx: &Context<'_>, line: &TreatmentLine) -> Option<Response> {
@@ -821,12 +821,13 @@ fn course_result<'a>(
         // measure decides. Marrow blasts at or above the remission cut-off contradict a recorded
         // remission (the reverse does not hold: blasts below it are necessary for CR, not
         // sufficient).
-        if let Some((observation, blasts)) = marrow.and_then(|o| o.value.map(|v| (o, v)))
-            && blasts >= spec.blasts_remission_below
+        if let Some(observation) = marrow
+            && observation.beyond("at_least", spec.blasts_remission_below) == Some(true)
         {
             return CourseResult::NoRemission(
                 format!(
-                    "recorded {response}, but marrow blasts {blasts}% on {}: conflicting evidence, the blasts decide",
+                    "recorded {response}, but marrow blasts {} on {}: conflicting evidence, the blasts decide",
+                    blasts_text(observation),
                     observation.effective.date()
                 ),
                 Some(observation),
@@ -834,26 +835,42 @@ fn course_result<'a>(
         }
         return CourseResult::Remission(format!("remission ({response})"));
     }
-    match marrow.and_then(|o| o.value.map(|v| (o, v))) {
-        Some((observation, blasts)) if blasts < spec.blasts_remission_below => {
-            CourseResult::Remission(format!(
-                "marrow blasts {blasts}% on {} (morphologic remission)",
-                observation.effective.date()
-            ))
-        }
-        Some((observation, blasts)) => CourseResult::NoRemission(
+    // A count reported as a bound ("< 5 %") decides when every value it allows does.
+    match marrow.map(|o| (o, o.beyond("below", spec.blasts_remission_below))) {
+        Some((observation, Some(true))) => CourseResult::Remission(format!(
+            "marrow blasts {} on {} (morphologic remission)",
+            blasts_text(observation),
+            observation.effective.date()
+        )),
+        Some((observation, Some(false))) => CourseResult::NoRemission(
             format!(
-                "marrow blasts {blasts}% on {}",
+                "marrow blasts {} on {}",
+                blasts_text(observation),
                 observation.effective.date()
             ),
             Some(observation),
         ),
-        None => CourseResult::Pending(format!(
+        Some((observation, None)) if observation.value.is_some() => CourseResult::Pending(format!(
+            "whether the marrow blasts of {} ({}) are below {}%",
+            observation.effective.date(),
+            blasts_text(observation),
+            trim_number(spec.blasts_remission_below)
+        )),
+        _ => CourseResult::Pending(format!(
             "response to {} {} (a marrow assessment or recorded response within {} days of {})",
             line.label(),
             line.regimen,
             spec.assessment_days,
             line.start
         )),
+    }
+}
+
+/// A marrow blast count as reported: "30%", or "< 5%" for a bound.
+fn blasts_text(observation: &Observation) -> String {
+    let value = observation.value.map(trim_number).unwrap_or_default();
+    match observation.comparator {
+        Some(comparator) => format!("{comparator} {value}%"),
+        None => format!("{value}%"),
     }
 }

@@ -221,14 +221,18 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
     }
     let mut out = Vec::new();
     for sys in systolic {
-        let Some(sys_value) = sys.value else { continue };
+        let Some(sys_value) = sys.exact_value() else {
+            continue;
+        };
         let setting = sys.setting.unwrap_or(BpSetting::Office);
         let Some(dia) = diastolic.iter().find(|d| {
             d.effective == sys.effective && d.setting.unwrap_or(BpSetting::Office) == setting
         }) else {
             continue;
         };
-        let Some(dia_value) = dia.value else { continue };
+        let Some(dia_value) = dia.exact_value() else {
+            continue;
+        };
         out.push(Reading {
             on: sys.effective.date(),
             systolic: sys_value,

@@ -1292,8 +1292,9 @@ fn score_evidence(
         Ends::Measured(baseline, follow_up, left_aside) => (baseline, follow_up, left_aside),
         Ends::InDoubt(which) => return Some(ScoreEvidence::Disagree(which)),
     };
-    let base = baseline.value?;
-    let last = follow_up.value?;
+    // A bound ("< 5") is no value to measure a change from or to.
+    let base = baseline.exact_value()?;
+    let last = follow_up.exact_value()?;
     if base <= 0.0 {
         return None;
     }
@@ -1388,7 +1389,7 @@ fn response_by(
         Ends::Measured(baseline, follow_up, left_aside) => (baseline, follow_up, left_aside),
         Ends::InDoubt(which) => return Some(Judged::InDoubt(which)),
     };
-    let (base, last) = (baseline.value?, follow_up.value?);
+    let (base, last) = (baseline.exact_value()?, follow_up.exact_value()?);
     let relative = rule.change == "relative";
     if relative && base <= 0.0 {
         return None;

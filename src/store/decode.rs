@@ -8,9 +8,9 @@ use rusqlite::types::ValueRef;
 
 use super::{Result, Store};
 use crate::domain::{
-    AssessmentStatus, BpSetting, ConditionCodeSystem, DatesKnown, DrugRole, Intent, LineOrigin,
-    OptionKind, OutcomeCategory, PatientPreference, PlanFollowed, ReferralStatus, Response,
-    ReviewDecision, Sex, Stance, StepStatus, StopReason, TaskStatus, TrialStatus,
+    AssessmentStatus, BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DrugRole, Intent,
+    LineOrigin, OptionKind, OutcomeCategory, PatientPreference, PlanFollowed, ReferralStatus,
+    Response, ReviewDecision, Sex, Stance, StepStatus, StopReason, TaskStatus, TrialStatus,
 };
 
 /// What a column must hold, beyond being text of valid UTF-8.
@@ -75,6 +75,7 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
         &[
             ("effective", Shape::DateTime),
             ("setting", Shape::Code(|t| BpSetting::parse(t).is_ok())),
+            ("comparator", Shape::Code(|t| Comparator::parse(t).is_ok())),
         ],
     ),
     (

@@ -160,6 +160,7 @@ const OBSERVATION_COLUMNS: &[&str] = &[
     "setting",
     "source",
     "source_id",
+    "comparator",
 ];
 const PROCEDURE_COLUMNS: &[&str] = &["code", "display", "performed", "end", "source", "source_id"];
 const IDENTIFIER_COLUMNS: &[&str] = &["system", "value"];

@@ -8,7 +8,7 @@ use super::sql_types::{
 };
 use super::{Result, Store, StoreError};
 use crate::domain::{
-    Assessment, AssessmentStatus, AuditEntry, BpSetting, ChecklistItem, Condition,
+    Assessment, AssessmentStatus, AuditEntry, BpSetting, ChecklistItem, Comparator, Condition,
     ConditionCodeSystem, Confounder, Dose, DrugExposure, DrugRole, Evidence, Intent, LineDrug,
     LineOrigin, Observation, Patient, PatientId, PatientRecord, Procedure, Response, Review,
     ReviewDecision, ReviewState, Sex, StepStatus, StopReason, Task, TaskStatus, TreatmentLine,
@@ -616,10 +616,11 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
     }
 
     let mut stmt = conn.prepare_cached(
-        "SELECT patient_id, id, code, display, value, value_code, unit, effective, setting
+        "SELECT patient_id, id, code, display, value, value_code, unit, effective, setting,
+                comparator
          FROM observations WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, effective, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 9)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 10)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -633,6 +634,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             unit: raw.opt(6),
             effective: parse_datetime("observations.effective", &raw.text(7))?,
             setting: parse_opt_code("observations.setting", raw.opt(8), BpSetting::parse)?,
+            comparator: parse_opt_code("observations.comparator", raw.opt(9), Comparator::parse)?,
         });
     }
 

@@ -8,7 +8,7 @@ use super::keys::{given_key, name_key};
 use super::sql_types::{format_date, format_datetime};
 use super::{Result, StoreError};
 use crate::domain::{
-    Assessment, AssessmentStatus, BpSetting, DrugExposure, DrugRole, Intent, PatientId,
+    Assessment, AssessmentStatus, BpSetting, Comparator, DrugExposure, DrugRole, Intent, PatientId,
     PatientRecord, Response, ReviewState, StopReason, TreatmentLine,
 };
 
@@ -189,8 +189,8 @@ impl<'conn> RecordWriter<'conn> {
                 .prepare_cached("SELECT coalesce(max(id), 0) FROM observations WHERE patient_id = ?1")?,
             observation: conn.prepare_cached(
                 "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit,
-                                           effective, setting, source, source_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                           effective, setting, source, source_id, comparator)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?,
             procedure: conn.prepare_cached(
                 "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id)
@@ -377,6 +377,7 @@ impl<'conn> RecordWriter<'conn> {
                     observation.setting.map(BpSetting::as_str),
                     source.as_str(),
                     source_id(index),
+                    observation.comparator.map(Comparator::as_str),
                 ])?;
             }
             self.ids.observations.push((observation.id, row));

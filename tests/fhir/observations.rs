@@ -38,6 +38,52 @@ fn quantity_value() {
     );
 }
 
+/// A value reported as a bound (`Quantity.comparator`, "< 5 %") is kept as one: stored with
+/// its comparator, shown with it, and written back with it by the FHIR export.
+#[test]
+fn a_quantity_with_a_comparator_is_a_bound_not_a_value() {
+    let (env, _) = stored(&[observation(
+        "blasts",
+        SUBJECT,
+        "refract:marrow-blasts",
+        "Bone marrow blasts",
+        &json!({"valueQuantity": {"comparator": "<", "value": 5, "unit": "%"}}),
+    )]);
+    assert_eq!(
+        env.rows("SELECT value, comparator FROM observations"),
+        [["5", "<"]]
+    );
+    let shown = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["show", "OBS-1"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        shown.contains("Bone marrow blasts: latest < 5 %"),
+        "{shown}"
+    );
+    let out = env.path("export.json");
+    refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["export", "--format", "fhir", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let quantities: Vec<&Value> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|entry| entry["resource"].get("valueQuantity"))
+        .collect();
+    assert_eq!(quantities.len(), 1);
+    assert_eq!(quantities[0]["comparator"], "<");
+    assert_eq!(quantities[0]["value"], 5.0);
+}
+
 #[test]
 fn quantity_with_a_ucum_code_and_no_unit_text() {
     let (_, rows) = stored(&[observation(

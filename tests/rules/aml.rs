@@ -8,7 +8,7 @@
 
 use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory, Relapsed};
 use refract::domain::observation_codes::disease_status;
-use refract::domain::{EvidenceKind, Intent, Response};
+use refract::domain::{Comparator, EvidenceKind, Intent, Response};
 
 use super::support::{Case, LineSpec, Vignette, case, line, run, rx};
 
@@ -89,6 +89,23 @@ pub fn cases() -> Vec<Case> {
         .label("primary refractory AML")
         .evidence(EvidenceKind::Line, 2)
         .evidence(EvidenceKind::Observation, 2),
+        case(
+            "blasts 30 % after the first course and reported as < 5 % after the second: remission",
+            two_courses(30.0, 5.0).bounded(Comparator::Below),
+            NotMet,
+        )
+        .reason("marrow blasts < 5%"),
+        case(
+            "blasts reported as < 10 % after the second course: whether below 5 % is asked",
+            two_courses(30.0, 10.0).bounded(Comparator::Below),
+            InsufficientData,
+        )
+        .missing("whether the marrow blasts of"),
+        case(
+            "blasts reported as > 5 % after the second course: no remission",
+            two_courses(30.0, 5.0).bounded(Comparator::Above),
+            Refractory,
+        ),
         case(
             "recorded partial response after each of two courses",
             seven_three(

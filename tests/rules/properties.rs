@@ -259,6 +259,7 @@ fn observation(code: &str, display: &str, value: f64, days: i64) -> Observation 
         unit: None,
         effective: time_ago(days, 11, 30),
         setting: None,
+        comparator: None,
     }
 }
 

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory};
-use refract::domain::{EvidenceKind, StopReason};
+use refract::domain::{Comparator, EvidenceKind, StopReason};
 
 use super::support::{Case, Vignette, case, run, rx};
 
@@ -189,6 +189,18 @@ pub fn cases() -> Vec<Case> {
             Refractory,
         )
         .no_missing(),
+        case(
+            "a CDAI reported as > 10: moderate activity",
+            two_mechanisms_failed().cdai(10.0, 30).bounded(Comparator::Above),
+            Refractory,
+        )
+        .reason("latest CDAI total > 10"),
+        case(
+            "a CDAI reported as >= 10: whether it is above 10 is asked, none is guessed",
+            two_mechanisms_failed().cdai(10.0, 30).bounded(Comparator::AtLeast),
+            InsufficientData,
+        )
+        .missing(">= 10 does not say whether it is above 10"),
         case(
             "CDAI taken 183 days ago still counts",
             two_mechanisms_failed().cdai(18.0, 183),

@@ -9,9 +9,10 @@ use std::sync::OnceLock;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use refract::domain::{
-    Assessment, AssessmentStatus, BpSetting, Condition, ConditionCodeSystem, Dose, DrugExposure,
-    DrugRole, EvidenceKind, Intent, LineDrug, LineOrigin, Observation, Patient, PatientId,
-    PatientRecord, Procedure, Response, Sex, StopReason, TreatmentLine, observation_codes,
+    Assessment, AssessmentStatus, BpSetting, Comparator, Condition, ConditionCodeSystem, Dose,
+    DrugExposure, DrugRole, EvidenceKind, Intent, LineDrug, LineOrigin, Observation, Patient,
+    PatientId, PatientRecord, Procedure, Response, Sex, StopReason, TreatmentLine,
+    observation_codes,
 };
 use refract::rules::Rules;
 
@@ -382,6 +383,7 @@ impl Vignette {
             unit: Some(unit.to_owned()).filter(|u| !u.is_empty()),
             effective,
             setting: None,
+            comparator: None,
         });
         self
     }
@@ -432,6 +434,7 @@ impl Vignette {
             unit: None,
             effective,
             setting: None,
+            comparator: None,
         });
         self
     }
@@ -486,6 +489,14 @@ impl Vignette {
         )
     }
 
+    /// The last observation added reported as a bound ("< 5 %"), FHIR `Quantity.comparator`.
+    pub fn bounded(mut self, comparator: Comparator) -> Self {
+        if let Some(last) = self.record.observations.last_mut() {
+            last.comparator = Some(comparator);
+        }
+        self
+    }
+
     pub fn marrow_blasts(self, percent: f64, days: i64) -> Self {
         self.observe(
             observation_codes::MARROW_BLASTS,
@@ -531,6 +542,7 @@ impl Vignette {
                 unit: Some("mm[Hg]".into()),
                 effective,
                 setting: Some(setting),
+                comparator: None,
             });
         }
         self
@@ -553,6 +565,7 @@ impl Vignette {
             unit: None,
             effective: time_ago(days, 9, 0),
             setting: None,
+            comparator: None,
         });
         self
     }

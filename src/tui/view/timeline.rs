@@ -845,6 +845,7 @@ mod tests {
             unit: Some(String::from("mm[Hg]")),
             effective: NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M").expect("a time"),
             setting: None,
+            comparator: None,
         }
     }
 
