@@ -51,7 +51,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// 8: a trial's baseline and follow-up scores are of one instrument (a PHQ-9 was compared with
 /// a MADRS, a PANSS with a BPRS). 9: blood pressure coded by position or in SNOMED CT is read.
 /// 10: a value reported as a bound ("< 5 %") decides only what every value it allows decides.
-const ENGINE_REVISION: u32 = 10;
+/// 11: a diagnosis recorded only as provisional, differential or unconfirmed is named.
+const ENGINE_REVISION: u32 = 11;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -235,6 +235,7 @@ fn evaluate_living(
         ));
     }
 
+    let unconfirmed = unconfirmed_diagnosis(&conditions);
     let ctx = Context::new(record, set, book, today, conditions);
     let mut cache = Cache::default();
     let tiers = decide_tier(&ctx, set, &mut cache);
@@ -242,6 +243,11 @@ fn evaluate_living(
     let mut found = Findings::explain(set, &tiers, &cache);
     refine_label(&ctx, set, status, &mut cache, &mut found);
     rule_confounders(&ctx, set, status, &mut found.confounders);
+    if let Some(words) = unconfirmed {
+        found
+            .confounders
+            .insert(0, confounder("diagnosis_unconfirmed", words));
+    }
     // Criteria are judged against the run day; an old record says why it may fall short.
     if (ctx.today - ctx.as_of).num_days() > 180 {
         found.confounders.push(confounder(
@@ -545,6 +551,35 @@ fn rule_confounders(
             confounders.push(confounder(&rule.key, text));
         }
     }
+}
+
+/// What must be confirmed first when the record holds the condition only as a possibility: every
+/// diagnosis that selects the rule set provisional, differential or unconfirmed (FHIR
+/// verificationStatus). The flag still stands, as suspected; the doubt is said beside it.
+fn unconfirmed_diagnosis(conditions: &[&Condition]) -> Option<String> {
+    let doubtful = |condition: &&Condition| {
+        matches!(
+            condition.verification_status.as_deref(),
+            Some("provisional" | "differential" | "unconfirmed")
+        )
+    };
+    if conditions.is_empty() || !conditions.iter().all(doubtful) {
+        return None;
+    }
+    let named: Vec<String> = conditions
+        .iter()
+        .map(|condition| {
+            format!(
+                "{} ({})",
+                condition.name(),
+                condition.verification_status.as_deref().unwrap_or_default()
+            )
+        })
+        .collect();
+    Some(format!(
+        "Diagnosis recorded as not confirmed: {}; confirm it before acting on this flag",
+        named.join(", ")
+    ))
 }
 
 /// Evaluates a criterion once per assessment (criteria are shared between tiers and labels).

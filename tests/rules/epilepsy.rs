@@ -19,6 +19,11 @@ fn patient() -> Vignette {
 /// Levetiracetam then lamotrigine as entered lines; the lamotrigine schedule runs `ltg_days`
 /// from 600 days ago and stops with `ltg_stop`.
 fn two_schedules(ltg_days: i64, ltg_stop: Option<StopReason>) -> Vignette {
+    two_schedules_of(patient(), ltg_days, ltg_stop)
+}
+
+/// [`two_schedules`] for `base`, a patient whose diagnosis is recorded otherwise.
+fn two_schedules_of(base: Vignette, ltg_days: i64, ltg_stop: Option<StopReason>) -> Vignette {
     let mut lamotrigine = rx("Lamotrigine 400 mg/d").from(600).for_days(ltg_days);
     let mut ltg_line = line("lamotrigine", &["lamotrigine"])
         .from(600)
@@ -27,22 +32,21 @@ fn two_schedules(ltg_days: i64, ltg_stop: Option<StopReason>) -> Vignette {
         lamotrigine = lamotrigine.stopped(reason);
         ltg_line = ltg_line.stopped(reason);
     }
-    patient()
-        .give(
-            rx("Levetiracetam 1500 mg/d")
-                .from(900)
-                .until(600)
-                .stopped(StopReason::LackOfEfficacy),
-        )
-        .give(lamotrigine)
-        .line(
-            ID,
-            line("levetiracetam", &["levetiracetam"])
-                .from(900)
-                .until(600)
-                .stopped(StopReason::LackOfEfficacy),
-        )
-        .line(ID, ltg_line)
+    base.give(
+        rx("Levetiracetam 1500 mg/d")
+            .from(900)
+            .until(600)
+            .stopped(StopReason::LackOfEfficacy),
+    )
+    .give(lamotrigine)
+    .line(
+        ID,
+        line("levetiracetam", &["levetiracetam"])
+            .from(900)
+            .until(600)
+            .stopped(StopReason::LackOfEfficacy),
+    )
+    .line(ID, ltg_line)
 }
 
 /// Two failed schedules, then carbamazepine from `cbz_from` days ago with monthly seizure
@@ -156,6 +160,22 @@ pub fn cases() -> Vec<Case> {
         .confounder("diagnosis")
         .confounder("adherence")
         .no_missing(),
+        case(
+            "two failed schedules on a provisional diagnosis: suspected, the diagnosis to confirm first",
+            two_schedules_of(
+                Vignette::new().condition_status(
+                    "G40.209",
+                    "Focal epilepsy with impaired awareness seizures",
+                    Some("active"),
+                    Some("provisional"),
+                ),
+                300,
+                Some(StopReason::LackOfEfficacy),
+            ),
+            Refractory,
+        )
+        .confounder("diagnosis_unconfirmed")
+        .confounder_text("Focal epilepsy with impaired awareness seizures (provisional)"),
         case(
             "stop reason 'progression' is an efficacy failure too",
             two_schedules(300, Some(StopReason::Progression)),
