@@ -319,6 +319,8 @@ pub struct Observation {
     pub effective_date_time: Option<String>,
     #[serde(rename = "effectivePeriod")]
     pub effective_period: Option<Period>,
+    #[serde(rename = "effectiveInstant")]
+    pub effective_instant: Option<String>,
     pub issued: Option<String>,
     pub method: Option<CodeableConcept>,
     #[serde(default)]

@@ -1453,6 +1453,7 @@ fn map_observation(
                 .as_ref()
                 .and_then(|p| p.start.as_ref())
         })
+        .or(resource.effective_instant.as_ref())
         .or(resource.issued.as_ref());
     let Some(effective) = date_field("effective", effective_text)? else {
         return Ok(Vec::new());

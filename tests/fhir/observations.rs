@@ -84,6 +84,47 @@ fn a_quantity_with_a_comparator_is_a_bound_not_a_value() {
     assert_eq!(quantities[0]["value"], 5.0);
 }
 
+/// The time of an observation, whichever of R4's `effective[x]` it is written in (or only
+/// `issued`): `effectiveInstant` was read as no date and the observation left out.
+#[test]
+fn every_effective_choice_dates_the_observation() {
+    let at = |id: &str, when: Value| {
+        let mut resource = observation(
+            id,
+            SUBJECT,
+            "4548-4",
+            "Hemoglobin A1c",
+            &json!({"valueQuantity": {"value": 7.0, "unit": "%"}}),
+        );
+        let object = resource.as_object_mut().unwrap();
+        object.remove("effectiveDateTime");
+        for (key, value) in when.as_object().unwrap() {
+            object.insert(key.clone(), value.clone());
+        }
+        resource
+    };
+    let (_, rows) = stored(&[
+        at(
+            "instant",
+            json!({"effectiveInstant": "2024-03-01T08:15:00Z"}),
+        ),
+        at(
+            "period",
+            json!({"effectivePeriod": {"start": "2024-03-02T08:15:00Z"}}),
+        ),
+        at("issued", json!({"issued": "2024-03-03T08:15:00Z"})),
+    ]);
+    let times: Vec<&str> = rows.iter().map(|row| row[4].as_str()).collect();
+    assert_eq!(
+        times,
+        [
+            "2024-03-01 08:15:00",
+            "2024-03-02 08:15:00",
+            "2024-03-03 08:15:00"
+        ]
+    );
+}
+
 #[test]
 fn quantity_with_a_ucum_code_and_no_unit_text() {
     let (_, rows) = stored(&[observation(
