@@ -988,6 +988,14 @@ fn medication_period(
         return Ok((point, Some(point), DatesKnown::Unknown));
     };
     let mut end = date_field("end", end_text)?;
+    // An end of a month or a year only ("2024-11") is some day within it: given at least until
+    // its first day (or the start, in the same month), for how long after is not recorded.
+    if let Some(text) = end_text
+        && is_partial_date(text)
+        && let Some(first_day) = end
+    {
+        return Ok((start, Some(first_day.max(start)), DatesKnown::EndUnknown));
+    }
     if end.is_none()
         && let Some(days) = steps_days
     {
@@ -1013,6 +1021,12 @@ fn medication_period(
         return Ok((start, Some(start), DatesKnown::EndUnknown));
     }
     Ok((start, end, DatesKnown::Stated))
+}
+
+/// Whether a FHIR date names a year or a month only ("2024", "2024-11"), not a day.
+fn is_partial_date(text: &str) -> bool {
+    let text = text.trim();
+    !text.contains('T') && (text.len() == 4 || text.len() == 7)
 }
 
 /// Whole days of a FHIR Duration (`boundsDuration`), when its unit is a time.

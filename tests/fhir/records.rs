@@ -118,6 +118,45 @@ fn a_stopped_record_without_an_end_date_lasted_at_least_until_it_started() {
     assert_eq!(status, "insufficient_data", "{detail}");
 }
 
+/// An end written as a month ("2022-08"): the drug was given until some day of that month.
+/// Read as at least until its first day, the rest not known: a trial of 31 to 61 days against
+/// epilepsy's 60 is undecided, never "not counted" (as the first day alone said) nor adequate.
+/// An end in the month it started is not "before it starts".
+#[test]
+fn an_end_of_a_month_only_is_some_day_of_that_month() {
+    let mut env = Env::new();
+    let monthly = with(
+        lamotrigine_statement("pm-ltg", "urn:uuid:pm"),
+        &json!({"effectivePeriod": {"start": "2022-07-01", "end": "2022-08"}}),
+    );
+    let file = env.write_json("month.json", &epilepsy_with("pm", monthly));
+    let report = env.import(std::slice::from_ref(&file));
+    assert_eq!((report.imported, report.failed), (1, 0), "{report:#?}");
+    assert_eq!(
+        env.rows(
+            "SELECT date(start), date(end), dates FROM drug_exposures WHERE text LIKE 'Lamo%'"
+        ),
+        [["2022-07-01", "2022-08-01", "end_unknown"]]
+    );
+    let (status, detail) = status_of(&env, "MRN-pm", "epilepsy");
+    assert_eq!(status, "insufficient_data", "{detail}");
+
+    let mut same = Env::new();
+    let within = with(
+        lamotrigine_statement("sm-ltg", "urn:uuid:sm"),
+        &json!({"effectivePeriod": {"start": "2022-07-15", "end": "2022-07"}}),
+    );
+    let file = same.write_json("same-month.json", &epilepsy_with("sm", within));
+    let report = same.import(std::slice::from_ref(&file));
+    assert!(report.files[0].warnings.is_empty(), "{report:#?}");
+    assert_eq!(
+        same.rows(
+            "SELECT date(start), date(end), dates FROM drug_exposures WHERE text LIKE 'Lamo%'"
+        ),
+        [["2022-07-15", "2022-07-15", "end_unknown"]]
+    );
+}
+
 #[test]
 fn a_patient_reported_request_starts_when_its_dosage_says() {
     let mut env = Env::new();
