@@ -116,6 +116,8 @@ pub struct HumanName {
     #[serde(default)]
     pub given: Vec<String>,
     pub text: Option<String>,
+    /// When the name was or is in use; one with an end is no longer the patient's name.
+    pub period: Option<Period>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -551,6 +551,29 @@ fn lenient_date(
     }
 }
 
+/// The name a patient goes by now, of the names a record gives: an official one, else a usual
+/// one, else any, among those still in use (not `old` or `maiden`, and no `period.end`); the
+/// first name given when none is.
+fn current_name(names: &[model::HumanName]) -> Option<&model::HumanName> {
+    let in_use = |name: &&model::HumanName| {
+        !matches!(name.usage.as_deref(), Some("old" | "maiden"))
+            && name
+                .period
+                .as_ref()
+                .is_none_or(|period| period.end.is_none())
+    };
+    let of_use = |usage: &str| {
+        names
+            .iter()
+            .filter(in_use)
+            .find(|name| name.usage.as_deref() == Some(usage))
+    };
+    of_use("official")
+        .or_else(|| of_use("usual"))
+        .or_else(|| names.iter().find(in_use))
+        .or_else(|| names.first())
+}
+
 fn map_patient(
     raw: &RawResource<'_>,
     resource: &model::Patient,
@@ -599,11 +622,7 @@ fn map_patient(
             String::new(),
         ),
     };
-    let name = resource
-        .name
-        .iter()
-        .find(|n| n.usage.as_deref() == Some("official"))
-        .or_else(|| resource.name.first());
+    let name = current_name(&resource.name);
     let (family_name, given_name) = match name {
         Some(name) => {
             let family = name.family.clone().unwrap_or_default();

@@ -500,3 +500,45 @@ fn a_test_is_named_by_the_code_or_words_the_criteria_know_once() {
         assert!(terms.knows(Some(code), Some(name)), "{name}");
     }
 }
+
+/// A patient's names over time (a marriage, a correction): the one in use now is shown and
+/// searched, never one whose period ended or marked `old` or `maiden`, whatever the order.
+#[test]
+fn the_name_in_use_now_is_the_patients_name() {
+    let mut env = Env::new();
+    let person = |id: &str, names: Value| {
+        json!({"resourceType": "Patient", "id": id,
+               "identifier": [{"system": "https://example.org/mrn", "value": format!("MRN-{id}")}],
+               "name": names, "gender": "female", "birthDate": "1970-01-01"})
+    };
+    let file = env.write_json(
+        "names.json",
+        &bundle(
+            "collection",
+            &[
+                person(
+                    "married",
+                    json!([
+                        {"use": "official", "family": "Oldname", "given": ["Ann"],
+                         "period": {"end": "2010-06-01"}},
+                        {"use": "maiden", "family": "Maiden", "given": ["Ann"]},
+                        {"use": "official", "family": "Newname", "given": ["Ann"],
+                         "period": {"start": "2010-06-01"}}
+                    ]),
+                ),
+                person(
+                    "usual",
+                    json!([
+                        {"use": "old", "family": "Before", "given": ["Bo"]},
+                        {"use": "usual", "family": "Now", "given": ["Bo"]}
+                    ]),
+                ),
+            ],
+        ),
+    );
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows("SELECT mrn, family_name FROM patients ORDER BY mrn"),
+        [["MRN-married", "Newname"], ["MRN-usual", "Now"]]
+    );
+}
