@@ -442,6 +442,22 @@ fn url_key(full_url: Option<&str>) -> Option<String> {
 
 /// The server a bundle entry comes from: its absolute `fullUrl` without the trailing
 /// `TYPE/ID` (R4 §3.1.0.1.2, a resource's URL is `[base]/[type]/[id]`).
+/// A server's address as one server answers to it: `http` or `https`, the host in any case,
+/// its default port written or not (one bundle can name one server each way).
+fn same_server(base: &str) -> String {
+    let rest = base
+        .strip_prefix("https://")
+        .or_else(|| base.strip_prefix("http://"))
+        .unwrap_or(base);
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = host.to_ascii_lowercase();
+    let host = host
+        .strip_suffix(":443")
+        .or_else(|| host.strip_suffix(":80"))
+        .unwrap_or(&host);
+    format!("{host}/{}", path.trim_end_matches('/'))
+}
+
 fn server_of<'a>(full_url: Option<&'a str>, resource_type: &str, id: &str) -> Option<&'a str> {
     let url = full_url?;
     if !(url.starts_with("http://") || url.starts_with("https://")) || id.is_empty() {
@@ -660,7 +676,7 @@ fn first_read(
                 let name = patient.id.clone().unwrap_or_default();
                 if let Some(server) = server_of(raw.full_url, "Patient", &name) {
                     match servers.insert(name.clone(), server.to_owned()) {
-                        Some(other) if other != server => {
+                        Some(other) if same_server(&other) != same_server(server) => {
                             return Err(format!(
                                 "{}: Patient/{name} comes from two servers in this file ({other} \
                                  and {server}), two people or one: refract keeps one record per \

@@ -49,7 +49,7 @@ use crate::domain::{Assessment, PatientRecord};
 /// records imported by an older refract are derived by this one's line rules). 7: a trial
 /// whose scores are in doubt (two at one moment that differ) names which one is asked.
 /// 8: a trial's baseline and follow-up scores are of one instrument (a PHQ-9 was compared with
-/// a MADRS, a PANSS with a BPRS). 9: blood pressure coded by position or in SNOMED CT is read.
+/// a MADRS, a PANSS with a BPRS). 9: blood pressure coded as seated or in SNOMED CT is read.
 /// 10: a value reported as a bound ("< 5 %") decides only what every value it allows decides.
 /// 11: a diagnosis recorded only as provisional, differential or unconfirmed is named.
 const ENGINE_REVISION: u32 = 11;

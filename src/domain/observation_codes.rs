@@ -4,13 +4,16 @@
 
 pub const SYSTOLIC_BP: &str = "8480-6";
 pub const DIASTOLIC_BP: &str = "8462-4";
-/// Other codes of a systolic reading, read as [`SYSTOLIC_BP`]: LOINC's readings by position
-/// (8459-0 sitting, 8460-8 standing, 8461-6 supine) and SNOMED CT 271649006 |Systolic blood
-/// pressure|. Real panels code their components so (the binding is an example only).
-pub const SYSTOLIC_BP_ALSO: [&str; 4] = ["8459-0", "8460-8", "8461-6", "271649006"];
-/// The same for a diastolic reading: 8453-3 sitting, 8454-1 standing, 8455-8 supine, SNOMED CT
-/// 271650006 |Diastolic blood pressure|.
-pub const DIASTOLIC_BP_ALSO: [&str; 4] = ["8453-3", "8454-1", "8455-8", "271650006"];
+/// Other codes of a systolic reading, read as [`SYSTOLIC_BP`]: LOINC 8459-0 (sitting, how an
+/// office blood pressure is taken) and SNOMED CT 271649006 |Systolic blood pressure|. Real
+/// panels code their components so (the binding is an example only). Standing and supine
+/// readings (8460-8, 8461-6) are kept under their own codes: taken with a seated one at the
+/// same visit (an orthostatic test), they are not the blood pressure a goal is judged by, and
+/// a reading of one position must never be paired with another's.
+pub const SYSTOLIC_BP_ALSO: [&str; 2] = ["8459-0", "271649006"];
+/// The same for a diastolic reading: LOINC 8453-3 (sitting), SNOMED CT 271650006 |Diastolic
+/// blood pressure|.
+pub const DIASTOLIC_BP_ALSO: [&str; 2] = ["8453-3", "271650006"];
 
 /// The code refract stores a reading under: a blood pressure coded another way is stored as
 /// the systolic or diastolic reading the criteria read; any other code as it is.

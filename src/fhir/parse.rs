@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::FhirError;
@@ -552,25 +552,30 @@ fn lenient_date(
 }
 
 /// The name a patient goes by now, of the names a record gives: an official one, else a usual
-/// one, else any, among those still in use (not `old` or `maiden`, and no `period.end`); the
-/// first name given when none is.
+/// one, else any not marked `old` or `maiden`; of those, one with no `period.end`, else the one
+/// that ended last (an end may be a planned one: the library reads no clock to tell); the first
+/// name given when none is.
 fn current_name(names: &[model::HumanName]) -> Option<&model::HumanName> {
-    let in_use = |name: &&model::HumanName| {
-        !matches!(name.usage.as_deref(), Some("old" | "maiden"))
-            && name
-                .period
-                .as_ref()
-                .is_none_or(|period| period.end.is_none())
+    let end_of = |name: &model::HumanName| name.period.as_ref().and_then(|p| p.end.clone());
+    let pick = |usage: Option<&str>| {
+        let candidates = names.iter().filter(|name| {
+            !matches!(name.usage.as_deref(), Some("old" | "maiden"))
+                && usage.is_none_or(|usage| name.usage.as_deref() == Some(usage))
+        });
+        let mut latest: Option<&model::HumanName> = None;
+        for name in candidates {
+            if end_of(name).is_none() {
+                return Some(name);
+            }
+            if latest.is_none_or(|best| end_of(name) > end_of(best)) {
+                latest = Some(name);
+            }
+        }
+        latest
     };
-    let of_use = |usage: &str| {
-        names
-            .iter()
-            .filter(in_use)
-            .find(|name| name.usage.as_deref() == Some(usage))
-    };
-    of_use("official")
-        .or_else(|| of_use("usual"))
-        .or_else(|| names.iter().find(in_use))
+    pick(Some("official"))
+        .or_else(|| pick(Some("usual")))
+        .or_else(|| pick(None))
         .or_else(|| names.first())
 }
 
@@ -1013,6 +1018,12 @@ fn medication_period(
         && is_partial_date(text)
         && let Some(first_day) = end
     {
+        // The month or year it ended in must not be over before it started.
+        let same_period = start.year() == first_day.year()
+            && (text.trim().len() == 4 || start.month() == first_day.month());
+        if first_day < start && !same_period {
+            return Err(format!("ends ({}) before it starts ({start})", text.trim()));
+        }
         return Ok((start, Some(first_day.max(start)), DatesKnown::EndUnknown));
     }
     if end.is_none()

@@ -1166,9 +1166,11 @@ enum Judged {
 
 /// A trial's baseline and follow-up scores, none when either is missing. A rule may name
 /// several instruments (PHQ-9, MADRS, HAM-D; PANSS, BPRS): their scales differ, so a baseline
-/// is compared only with a follow-up of the same instrument (the same observation code, or
-/// the same name when it has none), never a PHQ-9 of 20 with a MADRS of 30. The first
-/// instrument in the rule's order (its codes, then its names) measured at both ends decides.
+/// is compared only with a follow-up of the same instrument, never a PHQ-9 of 20 with a MADRS
+/// of 30. The instrument is the rule's first name the test's words carry, else, for a test
+/// selected by one of the rule's codes, its first name (a rule's codes are its first
+/// instrument's: 44261-6 is the PHQ-9), whatever system coded it or whether any did. The first
+/// instrument in the rule's order measured at both ends decides.
 fn baseline_and_follow_up<'a>(
     selector: &ObservationSelector,
     scores: &[&'a Observation],
@@ -1179,14 +1181,19 @@ fn baseline_and_follow_up<'a>(
 ) -> Option<Ends<'a>> {
     let mut instruments: Vec<(usize, String, Vec<&'a Observation>)> = Vec::new();
     for score in scores {
-        let key = if score.code.is_empty() {
-            score.display.to_lowercase()
-        } else {
+        // A test the rule names neither way (selected otherwise) is its own instrument.
+        let rank = instrument_rank(selector, score);
+        let key = if rank == usize::MAX {
             score.code.clone()
+        } else {
+            String::new()
         };
-        match instruments.iter_mut().find(|(_, k, _)| *k == key) {
+        match instruments
+            .iter_mut()
+            .find(|(r, k, _)| *r == rank && *k == key)
+        {
             Some((_, _, of_it)) => of_it.push(score),
-            None => instruments.push((instrument_rank(selector, score), key, vec![score])),
+            None => instruments.push((rank, key, vec![score])),
         }
     }
     instruments.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
@@ -1203,20 +1210,14 @@ fn baseline_and_follow_up<'a>(
     in_doubt.into_iter().next().map(Ends::InDoubt)
 }
 
-/// Where an observation's instrument stands in a rule's order: by the first of its codes,
-/// then of its names, that selects it.
+/// Which of a rule's instruments an observation is, by its place in the rule's names (see
+/// [`baseline_and_follow_up`]); `usize::MAX` for none.
 fn instrument_rank(selector: &ObservationSelector, observation: &Observation) -> usize {
     selector
-        .codes
+        .names
         .iter()
-        .position(|code| *code == observation.code)
-        .or_else(|| {
-            selector
-                .names
-                .iter()
-                .position(|name| names_test(&observation.display, name))
-                .map(|at| selector.codes.len() + at)
-        })
+        .position(|name| names_test(&observation.display, name))
+        .or_else(|| selector.codes.contains(&observation.code).then_some(0))
         .unwrap_or(usize::MAX)
 }
 
@@ -1292,12 +1293,32 @@ fn score_evidence(
         Ends::Measured(baseline, follow_up, left_aside) => (baseline, follow_up, left_aside),
         Ends::InDoubt(which) => return Some(ScoreEvidence::Disagree(which)),
     };
-    // A bound ("< 5") is no value to measure a change from or to.
-    let base = baseline.exact_value()?;
-    let last = follow_up.exact_value()?;
+    // A baseline reported as a bound ("> 20") is no value to measure a change from.
+    let Some(base) = baseline.exact_value() else {
+        return Some(ScoreEvidence::Disagree(bound_asked(baseline)));
+    };
     if base <= 0.0 {
         return None;
     }
+    let Some(last) = follow_up.exact_value() else {
+        // A follow-up reported as a bound ("< 4") decides when every value it allows does:
+        // an improvement below the rule's is a follow-up above base × (1 − improvement).
+        let cut = base * (1.0 - rule.min_improvement);
+        let words = format!(
+            "{} {} → {}",
+            baseline.display,
+            trim_number(base),
+            follow_up.value_text().trim_end()
+        );
+        let below = (rule.min_improvement * 100.0).round();
+        return Some(match follow_up.beyond("above", cut) {
+            Some(true) => ScoreEvidence::Failed(format!("{words}, an improvement below {below}%")),
+            Some(false) => {
+                ScoreEvidence::Responded(format!("{words}, an improvement of at least {below}%"))
+            }
+            None => ScoreEvidence::Disagree(bound_asked(follow_up)),
+        });
+    };
     let improvement = (base - last) / base;
     let mut words = format!(
         "{} {} → {} ({}% improvement)",
@@ -1317,6 +1338,16 @@ fn score_evidence(
     } else {
         Some(ScoreEvidence::Responded(words))
     }
+}
+
+/// The question a score reported as a bound leaves: its value.
+fn bound_asked(score: &Observation) -> String {
+    format!(
+        "the {} of {} as a value ({} was reported)",
+        score.display,
+        score.effective.date(),
+        score.value_text().trim_end()
+    )
 }
 
 /// Disease-activity response over a trial, by the first response rule with a baseline and a
@@ -1389,7 +1420,15 @@ fn response_by(
         Ends::Measured(baseline, follow_up, left_aside) => (baseline, follow_up, left_aside),
         Ends::InDoubt(which) => return Some(Judged::InDoubt(which)),
     };
-    let (base, last) = (baseline.exact_value()?, follow_up.exact_value()?);
+    // A bound at either end ("< 2.6") is asked for, not read as a value nor dropped.
+    let (Some(base), Some(last)) = (baseline.exact_value(), follow_up.exact_value()) else {
+        let bound = if baseline.comparator.is_some() {
+            baseline
+        } else {
+            follow_up
+        };
+        return Some(Judged::InDoubt(bound_asked(bound)));
+    };
     let relative = rule.change == "relative";
     if relative && base <= 0.0 {
         return None;

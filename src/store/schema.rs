@@ -215,6 +215,35 @@ mod tests {
         assert_eq!(indexed, 4);
     }
 
+    /// A file imported by a refract that read no comparators: the upgrade moves the import
+    /// epoch, so that its files are read again rather than skipped as already imported.
+    #[test]
+    fn the_comparator_migration_has_files_imported_before_read_again() {
+        let mut conn = Connection::open_in_memory().expect("in memory");
+        {
+            let tx = conn.transaction().expect("transaction");
+            for migration in MIGRATIONS.iter().take(15) {
+                tx.execute_batch(migration.sql).expect("migration");
+                if let Some(then) = migration.then {
+                    then(&tx).expect("the migration's own step");
+                }
+            }
+            tx.pragma_update(None, "user_version", 15).expect("version");
+            tx.execute_batch("INSERT INTO meta (key, value) VALUES ('import_epoch', '3');")
+                .expect("epoch");
+            tx.commit().expect("commit");
+        }
+        migrate(&mut conn).expect("upgrade");
+        let epoch: String = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'import_epoch'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("epoch");
+        assert_eq!(epoch, "4");
+    }
+
     /// A file of the version before death was kept (6) with two patients, one with a day of
     /// death: the upgrade marks that one deceased and keeps the list's counts per vital status.
     #[test]

@@ -289,9 +289,9 @@ fn blood_pressure_panel_components() {
     );
 }
 
-/// Blood pressure coded as real systems code it: panel components in SNOMED CT, readings by
-/// position (sitting) in LOINC, a systolic alone in SNOMED CT: stored as the systolic and
-/// diastolic readings the criteria read, with their own words kept.
+/// Blood pressure coded as real systems code it: panel components in SNOMED CT, seated readings
+/// in LOINC: stored as the systolic and diastolic readings the criteria read, with their own
+/// words kept; standing readings keep their codes.
 #[test]
 fn blood_pressure_coded_by_position_or_in_snomed_is_the_reading_the_criteria_read() {
     let panel = |id: &str, at: &str, codes: [(&str, &str, &str); 2], values: [i64; 2]| {
@@ -327,6 +327,17 @@ fn blood_pressure_coded_by_position_or_in_snomed_is_the_reading_the_criteria_rea
             ],
             [141, 88],
         ),
+        // Standing, at the seated reading's visit (an orthostatic test): its own codes, never
+        // paired with the seated one's.
+        panel(
+            "standing",
+            "2024-03-06T09:30:00Z",
+            [
+                (LOINC, "8460-8", "Systolic blood pressure--standing"),
+                (LOINC, "8454-1", "Diastolic blood pressure--standing"),
+            ],
+            [120, 70],
+        ),
     ]);
     let readings: Vec<[&str; 3]> = rows
         .iter()
@@ -335,6 +346,8 @@ fn blood_pressure_coded_by_position_or_in_snomed_is_the_reading_the_criteria_rea
     assert_eq!(
         readings,
         [
+            ["8454-1", "70", "2024-03-06 09:30:00"],
+            ["8460-8", "120", "2024-03-06 09:30:00"],
             ["8462-4", "92", "2024-03-05 09:30:00"],
             ["8462-4", "88", "2024-03-06 09:30:00"],
             ["8480-6", "149", "2024-03-05 09:30:00"],

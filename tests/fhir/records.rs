@@ -155,6 +155,24 @@ fn an_end_of_a_month_only_is_some_day_of_that_month() {
         ),
         [["2022-07-15", "2022-07-15", "end_unknown"]]
     );
+
+    // A month or a year that was over before the start is an end before the start.
+    for end in ["2022-06", "2021"] {
+        let mut before = Env::new();
+        let ended = with(
+            lamotrigine_statement("eb-ltg", "urn:uuid:eb"),
+            &json!({"effectivePeriod": {"start": "2022-07-15", "end": end}}),
+        );
+        let file = before.write_json("before.json", &epilepsy_with("eb", ended));
+        let report = before.import(std::slice::from_ref(&file));
+        let warnings = &report.files[0].warnings;
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.message.contains("before it starts")),
+            "{end}: {report:#?}"
+        );
+    }
 }
 
 #[test]
@@ -533,12 +551,25 @@ fn the_name_in_use_now_is_the_patients_name() {
                         {"use": "usual", "family": "Now", "given": ["Bo"]}
                     ]),
                 ),
+                // An official name whose period ends (later) is still official over a nickname.
+                person(
+                    "planned",
+                    json!([
+                        {"use": "nickname", "family": "Nick", "given": ["Evie"]},
+                        {"use": "official", "family": "Official", "given": ["Evie"],
+                         "period": {"end": "2030-01-01"}}
+                    ]),
+                ),
             ],
         ),
     );
     env.import_ok(&file);
     assert_eq!(
         env.rows("SELECT mrn, family_name FROM patients ORDER BY mrn"),
-        [["MRN-married", "Newname"], ["MRN-usual", "Now"]]
+        [
+            ["MRN-married", "Newname"],
+            ["MRN-planned", "Official"],
+            ["MRN-usual", "Now"]
+        ]
     );
 }

@@ -521,13 +521,15 @@ fn one_patient_id_from_two_servers_in_one_bundle_is_refused_not_merged() {
     assert_eq!(env.int("SELECT count(*) FROM patients"), 0);
     assert_eq!(env.int("SELECT count(*) FROM fhir_resources"), 0);
 
-    // One server's bundle naming its patient twice (a searchset's match and include) is fine.
+    // One server's bundle naming its patient twice (a searchset's match and include) is fine,
+    // whichever way it writes its own address (http or https, the host's case, its port).
     let file = env.write_json(
         "north.json",
         &json!({"resourceType": "Bundle", "type": "collection", "entry": [
             entry(north, patient("123", "N-100", "Alpha", "Ann")),
             entry(north, condition("1", &format!("{north}/Patient/123"), ICD10, "I10", "Essential hypertension")),
             entry(north, patient("123", "N-100", "Alpha", "Ann")),
+            entry("http://North.example:443/fhir", patient("123", "N-100", "Alpha", "Ann")),
         ]}),
     );
     let report = env.import(std::slice::from_ref(&file));

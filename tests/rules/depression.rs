@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory};
-use refract::domain::{EvidenceKind, StopReason};
+use refract::domain::{Comparator, EvidenceKind, StopReason};
 
 use super::support::{Case, Rx, Vignette, case, run, rx};
 
@@ -132,6 +132,44 @@ pub fn cases() -> Vec<Case> {
         .reason("PHQ-9 total score 20 → 16")
         .reason("below 25%")
         .no_missing(),
+        case(
+            "a PHQ-9 coded by LOINC, then one written in words only: one instrument, 20 to 6 responds",
+            patient()
+                .give(sertraline_failed())
+                .give(rx("Venlafaxine 150 mg/d").from(60))
+                .phq9(20.0, 62)
+                .observe("text:PHQ-9 total score", "PHQ-9 total score", 6.0, "{score}", 5),
+            NotMet,
+        )
+        .reason("PHQ-9 total score 20 → 6"),
+        case(
+            "a PHQ-9 under a local code: one instrument with the LOINC-coded one",
+            patient()
+                .give(sertraline_failed())
+                .give(rx("Venlafaxine 150 mg/d").from(60))
+                .phq9(20.0, 62)
+                .observe("PHQ9-LOCAL", "PHQ-9 score", 17.0, "{score}", 5),
+            Refractory,
+        )
+        .reason("20 → 17"),
+        case(
+            "a follow-up PHQ-9 reported as < 4 after 20: a response, whatever the value below 4",
+            phq9_on_venlafaxine(4.0).bounded(Comparator::Below),
+            NotMet,
+        )
+        .reason("20 → < 4, an improvement of at least 25%"),
+        case(
+            "a follow-up PHQ-9 reported as > 16 after 20: no response",
+            phq9_on_venlafaxine(16.0).bounded(Comparator::Above),
+            Refractory,
+        )
+        .reason("an improvement below 25%"),
+        case(
+            "a follow-up PHQ-9 reported as < 18 after 20: whether it responded is asked",
+            phq9_on_venlafaxine(18.0).bounded(Comparator::Below),
+            InsufficientData,
+        )
+        .missing("as a value (< 18 was reported)"),
         case(
             "a PHQ-9 of 20 before venlafaxine and a MADRS of 12 on it: two scales, never compared",
             patient()
