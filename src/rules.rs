@@ -52,7 +52,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// a MADRS, a PANSS with a BPRS). 9: blood pressure coded as seated or in SNOMED CT is read.
 /// 10: a value reported as a bound ("< 5 %") decides only what every value it allows decides.
 /// 11: a diagnosis recorded only as provisional, differential or unconfirmed is named.
-const ENGINE_REVISION: u32 = 11;
+/// 12: a trial's instrument is the rule's, whatever coded it; a bounded score can decide.
+const ENGINE_REVISION: u32 = 12;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
