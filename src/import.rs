@@ -442,6 +442,22 @@ fn url_key(full_url: Option<&str>) -> Option<String> {
 
 /// The server a bundle entry comes from: its absolute `fullUrl` without the trailing
 /// `TYPE/ID` (R4 §3.1.0.1.2, a resource's URL is `[base]/[type]/[id]`).
+/// The key that says which server a source's Patient id came from, when its bundle entry
+/// says (an absolute `fullUrl`): two servers' `Patient/123` under one source are two people,
+/// and a later file of the other server must not be taken for the first one's patient (see
+/// [`identity_problem`]).
+pub(crate) fn server_key(
+    source: &str,
+    full_url: Option<&str>,
+    id: &str,
+) -> Option<(String, String)> {
+    let server = server_of(full_url, "Patient", id)?;
+    Some((
+        format!("urn:refract:patient-server:{source}|{id}"),
+        same_server(server),
+    ))
+}
+
 /// A server's address as one server answers to it: `http` or `https`, the host in any case,
 /// its default port written or not (one bundle can name one server each way).
 fn same_server(base: &str) -> String {
@@ -698,7 +714,8 @@ fn first_read(
                     .chain(url_key.iter())
                     .map(String::as_str)
                     .collect();
-                let keys = identity_keys(&source, &ids, &patient.identifiers);
+                let mut keys = identity_keys(&source, &ids, &patient.identifiers);
+                keys.extend(server_key(&source, raw.full_url, &name));
                 let me = format!("{source}|{name}");
                 for key in &keys {
                     if let Some(other) = in_file.insert(key.clone(), me.clone())
@@ -827,6 +844,21 @@ fn identity_problem(
             let Some(own) = own_id else {
                 return Ok(None);
             };
+            // The same Patient id of this source from another server than the stored one's.
+            let server_system = format!("urn:refract:patient-server:{source}|{own}");
+            if let Some((_, mine)) = keys.iter().find(|(system, _)| *system == server_system)
+                && let Some(other) = lookup
+                    .identifiers_of(id, &server_system)?
+                    .into_iter()
+                    .find(|stored| stored != mine)
+            {
+                return Ok(Some(format!(
+                    "Patient/{own} comes from {mine}, but the Patient/{own} stored from this \
+                     source ({}) came from {other}: two servers' records under one id; import \
+                     each server's files with its own --source",
+                    lookup.describe_patient(id)?
+                )));
+            }
             let system = ledger::patient_id_system(source);
             let stored = lookup.identifiers_of(id, &system)?;
             let mine: Vec<&str> = keys

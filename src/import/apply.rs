@@ -15,8 +15,8 @@ use chrono::NaiveDate;
 
 use super::project::{self, Computed, Created, Rebuilt};
 use super::{
-    Checked, FileReport, ImportOptions, PendingPatient, identity_keys, identity_problem, source_of,
-    url_key,
+    Checked, FileReport, ImportOptions, PendingPatient, identity_keys, identity_problem,
+    server_key, source_of, url_key,
 };
 use crate::digest::content_digest;
 use crate::domain::{Patient, PatientId};
@@ -380,7 +380,10 @@ fn op_of_mapped(
                 .chain(url_key.iter())
                 .map(String::as_str)
                 .collect();
-            let keys = identity_keys(&source, &ids, &patient.identifiers);
+            let mut keys = identity_keys(&source, &ids, &patient.identifiers);
+            if let Some(id) = patient.id.as_deref() {
+                keys.extend(server_key(&source, raw.full_url, id));
+            }
             Op::Patient {
                 at: raw.path.clone(),
                 key: patient.id.clone(),

@@ -536,3 +536,48 @@ fn one_patient_id_from_two_servers_in_one_bundle_is_refused_not_merged() {
     assert_eq!(report.failed, 0, "{report:#?}");
     assert_eq!(env.rows("SELECT family_name FROM patients"), [["Alpha"]]);
 }
+
+/// The same in two files: one server's bundle, then another server's with a `Patient/123` of
+/// its own, both under the one unnamed source. The second is refused in one line naming both
+/// servers and the stored patient; the first patient is unchanged. The first server's file
+/// again, and a file that says no server (NDJSON), are that patient as before.
+#[test]
+fn one_patient_id_from_two_servers_in_two_files_is_refused_not_merged() {
+    let mut env = Env::new();
+    let entry = |server: &str, resource: Value| {
+        let kind = resource["resourceType"].as_str().unwrap().to_owned();
+        let id = resource["id"].as_str().unwrap().to_owned();
+        json!({"fullUrl": format!("{server}/{kind}/{id}"), "resource": resource})
+    };
+    let (north, south) = ("https://north.example/fhir", "https://south.example/fhir");
+    let from = |server: &str, mrn: &str, family: &str, code: &str| {
+        json!({"resourceType": "Bundle", "type": "collection", "entry": [
+            entry(server, patient("123", mrn, family, "Ann")),
+            entry(server, condition(&format!("{mrn}-dx"), &format!("{server}/Patient/123"), ICD10, code, "A diagnosis")),
+        ]})
+    };
+    let first = env.write_json("north.json", &from(north, "N-100", "Alpha", "I10"));
+    env.import_ok(&first);
+    let second = env.write_json("south.json", &from(south, "S-900", "Beta", "G40.909"));
+    let report = env.import(std::slice::from_ref(&second));
+    assert_eq!(report.failed, 1, "{report:#?}");
+    let error = report.files[0].error.clone().unwrap();
+    assert!(
+        error.contains("Patient/123") && error.contains("south.example") && error.contains("north.example"),
+        "{error}"
+    );
+    assert_eq!(
+        env.rows("SELECT family_name FROM patients"),
+        [["Alpha"]],
+        "nothing of the second server's patient was merged"
+    );
+    assert_eq!(env.rows("SELECT code FROM conditions"), [["I10"]]);
+
+    // The first server's file, changed, is its patient; so is a file that names no server.
+    let again = env.write_json("north-2.json", &from(north, "N-100", "Alpha", "I15.0"));
+    assert_eq!(env.import(std::slice::from_ref(&again)).failed, 0);
+    let bare = env.path("Patient.ndjson");
+    std::fs::write(&bare, patient("123", "N-100", "Alpha", "Ann").to_string()).unwrap();
+    assert_eq!(env.import(std::slice::from_ref(&bare)).failed, 0);
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+}
