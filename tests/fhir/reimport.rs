@@ -563,7 +563,9 @@ fn one_patient_id_from_two_servers_in_two_files_is_refused_not_merged() {
     assert_eq!(report.failed, 1, "{report:#?}");
     let error = report.files[0].error.clone().unwrap();
     assert!(
-        error.contains("Patient/123") && error.contains("south.example") && error.contains("north.example"),
+        error.contains("Patient/123")
+            && error.contains("south.example")
+            && error.contains("north.example"),
         "{error}"
     );
     assert_eq!(
