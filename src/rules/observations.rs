@@ -37,8 +37,20 @@ pub fn agreed_latest<'a>(observations: impl Iterator<Item = &'a Observation>) ->
     }) {
         return Latest::One(first);
     }
+    let listed = listed_values(&latest);
+    Latest::Disagree(format!(
+        "which {} of {} holds ({} were recorded at the same time)",
+        first.display,
+        first.effective.date(),
+        listed.join(" and ")
+    ))
+}
+
+/// The values of observations as they are said, each once, in their order: a number to its
+/// precision, a bound with its comparator ("< 5"), a coded value by its code.
+fn listed_values(observations: &[&Observation]) -> Vec<String> {
     let mut listed: Vec<String> = Vec::new();
-    for value in latest.iter().map(|o| {
+    for value in observations.iter().map(|o| {
         let value = o
             .value
             .map(trim_number)
@@ -53,12 +65,7 @@ pub fn agreed_latest<'a>(observations: impl Iterator<Item = &'a Observation>) ->
             listed.push(value);
         }
     }
-    Latest::Disagree(format!(
-        "which {} of {} holds ({} were recorded at the same time)",
-        first.display,
-        first.effective.date(),
-        listed.join(" and ")
-    ))
+    listed
 }
 
 pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Outcome {
@@ -76,20 +83,7 @@ pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Ou
         };
         measured = true;
         let words = cut.comparison.replace('_', " ");
-        // The same value recorded twice is said once; a bound with its comparator ("< 5").
-        let mut listed: Vec<String> = Vec::new();
-        for value in latest.iter().filter_map(|o| {
-            let value = trim_number(o.value?);
-            Some(match o.comparator {
-                Some(comparator) => format!("{comparator} {value}"),
-                None => value,
-            })
-        }) {
-            if !listed.contains(&value) {
-                listed.push(value);
-            }
-        }
-        let listed = listed.join(" and ");
+        let listed = listed_values(&latest).join(" and ");
         outcome
             .evidence
             .extend(latest.iter().map(|o| observation_evidence(id, o)));
