@@ -53,7 +53,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// 10: a value reported as a bound ("< 5 %") decides only what every value it allows decides.
 /// 11: a diagnosis recorded only as provisional, differential or unconfirmed is named.
 /// 12: a trial's instrument is the rule's, whatever coded it; a bounded score can decide.
-const ENGINE_REVISION: u32 = 12;
+/// 13: a diastolic reading is paired with one systolic only (two readings at one moment).
+const ENGINE_REVISION: u32 = 13;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use super::context::{Context, confounder, exposure_evidence, observation_evidence, span};
 use super::dates::shift;
@@ -219,27 +219,54 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
             diastolic.push(observation);
         }
     }
+    // The readings of one moment and setting: a diastolic belongs to one systolic only. Two
+    // readings taken at one moment come as two systolics and two diastolics that nothing here
+    // pairs, so they are paired in the order of their values (the means come out the same
+    // whichever way; storage order must decide nothing); one diastolic value goes with every
+    // systolic of its moment.
     let mut out = Vec::new();
-    for sys in systolic {
-        let Some(sys_value) = sys.exact_value() else {
-            continue;
+    let mut moments: Vec<(NaiveDateTime, BpSetting)> = Vec::new();
+    for reading in &systolic {
+        let moment = (
+            reading.effective,
+            reading.setting.unwrap_or(BpSetting::Office),
+        );
+        if !moments.contains(&moment) {
+            moments.push(moment);
+        }
+    }
+    for (effective, setting) in moments {
+        let at = |o: &&&Observation| {
+            o.effective == effective && o.setting.unwrap_or(BpSetting::Office) == setting
         };
-        let setting = sys.setting.unwrap_or(BpSetting::Office);
-        let Some(dia) = diastolic.iter().find(|d| {
-            d.effective == sys.effective && d.setting.unwrap_or(BpSetting::Office) == setting
-        }) else {
-            continue;
+        let mut systolics: Vec<(&Observation, f64)> = systolic
+            .iter()
+            .filter(at)
+            .filter_map(|o| Some((*o, o.exact_value()?)))
+            .collect();
+        let mut diastolics: Vec<f64> = diastolic
+            .iter()
+            .filter(at)
+            .filter_map(|o| o.exact_value())
+            .collect();
+        systolics.sort_by(|a, b| a.1.total_cmp(&b.1));
+        diastolics.sort_by(f64::total_cmp);
+        let one_value = diastolics
+            .windows(2)
+            .all(|pair| pair[0].total_cmp(&pair[1]).is_eq());
+        let paired: Vec<f64> = match diastolics.first() {
+            Some(only) if one_value => vec![*only; systolics.len()],
+            _ => diastolics,
         };
-        let Some(dia_value) = dia.exact_value() else {
-            continue;
-        };
-        out.push(Reading {
-            on: sys.effective.date(),
-            systolic: sys_value,
-            diastolic: dia_value,
-            setting,
-            source: sys,
-        });
+        for ((source, systolic_value), diastolic_value) in systolics.into_iter().zip(paired) {
+            out.push(Reading {
+                on: effective.date(),
+                systolic: systolic_value,
+                diastolic: diastolic_value,
+                setting,
+                source,
+            });
+        }
     }
     out.sort_by_key(|r| r.on);
     out

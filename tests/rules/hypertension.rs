@@ -139,6 +139,16 @@ pub fn cases() -> Vec<Case> {
         )
         .confounder("white_coat"),
         case(
+            "two readings at each of two visits, 128/70 and 126/95: each diastolic counts once \
+             (mean 127/82.5, above goal), never the first one twice",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+                .office_bp(128.0, 70.0, 37)
+                .office_bp(126.0, 95.0, 37)
+                .office_bp(128.0, 70.0, 30)
+                .office_bp(126.0, 95.0, 30),
+            Resistant,
+        ),
+        case(
             "three classes with a diuretic at 129/79: at goal",
             twice(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), 129.0, 79.0),
             NotMet,
