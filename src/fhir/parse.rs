@@ -1411,10 +1411,24 @@ impl Value<'_> {
                 finding::ABSENT[0]
             })
         };
+        // A number written as text ("18": some questionnaire systems send scores so) is that
+        // number; anything more ("152/95 mmHg", "about 20") is not read as one.
+        let written_number = self
+            .string
+            .map(str::trim)
+            .filter(|text| {
+                !text.is_empty()
+                    && text
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+            })
+            .and_then(|text| text.parse::<f64>().ok())
+            .filter(|value| value.is_finite());
         let number = self
             .quantity
             .and_then(|q| q.value)
-            .or(self.integer.map(|i| i as f64));
+            .or(self.integer.map(|i| i as f64))
+            .or(written_number);
         let coded = self.coded.and_then(|concept| {
             concept
                 .coding

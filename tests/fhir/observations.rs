@@ -125,6 +125,36 @@ fn every_effective_choice_dates_the_observation() {
     );
 }
 
+/// A score sent as text (`valueString` "18", as some questionnaire systems write it) is that
+/// number; text that is more than a number is not read as one.
+#[test]
+fn a_number_written_as_text_is_that_number() {
+    let (_, rows) = stored(&[
+        observation(
+            "phq",
+            SUBJECT,
+            "44261-6",
+            "PHQ-9 total score",
+            &json!({"valueString": " 18 "}),
+        ),
+        with(
+            observation(
+                "bp",
+                SUBJECT,
+                "8480-6",
+                "Systolic blood pressure",
+                &json!({"valueString": "152/95 mmHg"}),
+            ),
+            &json!({"effectiveDateTime": "2024-03-06T09:30:00+01:00"}),
+        ),
+    ]);
+    let values: Vec<[&str; 2]> = rows
+        .iter()
+        .map(|row| [row[0].as_str(), row[1].as_str()])
+        .collect();
+    assert_eq!(values, [["44261-6", "18"]]);
+}
+
 #[test]
 fn quantity_with_a_ucum_code_and_no_unit_text() {
     let (_, rows) = stored(&[observation(
