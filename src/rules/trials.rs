@@ -1035,7 +1035,10 @@ fn seizure_evidence(
     {
         let what = match seizure.value {
             Some(value) => format!(
-                "{} {}",
+                "{}{} {}",
+                seizure
+                    .comparator
+                    .map_or(String::new(), |comparator| format!("{comparator} ")),
                 trim_number(value),
                 seizure.unit.as_deref().unwrap_or("")
             ),

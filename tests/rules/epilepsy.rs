@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory};
-use refract::domain::{EvidenceKind, StopReason};
+use refract::domain::{Comparator, EvidenceKind, StopReason};
 
 use super::support::{Case, Vignette, case, line, run, rx, time_ago};
 
@@ -216,6 +216,20 @@ pub fn cases() -> Vec<Case> {
             seizure_on_day(60),
             Refractory,
         ),
+        case(
+            "more than 3 seizures (a count reported as > 3) on day 60: failure, the bound said",
+            seizure_on_day(60).bounded(Comparator::Above),
+            Refractory,
+        )
+        .reason("> 3"),
+        case(
+            "fewer than 1 seizure (a count reported as < 1) on day 60: not a seizure recorded",
+            two_schedules(300, None)
+                .seizures(1.0, 540)
+                .bounded(Comparator::Below),
+            InsufficientData,
+        )
+        .missing("lamotrigine"),
         case(
             "seizures recorded on day 59 only: before the schedule could work",
             seizure_on_day(59),
