@@ -3151,3 +3151,29 @@ fn an_option_put_on_the_table_is_not_reported_undone() {
         "{message}"
     );
 }
+
+/// Step 4's latest well-being score is said as recorded: a bound with its comparator ("< 4"),
+/// the unit without UCUM's annotations, never the bare number.
+#[test]
+fn the_well_being_step_says_a_bounded_score_as_recorded() {
+    let mut harness = Harness::new(300, 140, 40);
+    let mrn = flagged_with_confounder(&harness, "adherence");
+    sql_on(&harness.store)
+        .execute(
+            "INSERT INTO observations (patient_id, id, code, display, value, unit, effective,
+                                       source, comparator)
+             SELECT id, 90001, 'text:distress', 'Distress thermometer', 4, '{score}',
+                    '2026-11-20 09:00:00', 'team', '<'
+             FROM patients WHERE mrn = ?1",
+            [&mrn],
+        )
+        .unwrap();
+    open_patient(&mut harness, &mrn);
+    harness.press('w');
+    harness.model.way_forward.as_mut().unwrap().step = 3;
+    let screen = harness.screen();
+    assert!(
+        screen.contains("Latest score: Distress thermometer < 4 on 2026-11-20"),
+        "{screen}"
+    );
+}

@@ -256,15 +256,12 @@ fn render_work(
     lines.extend(wrap_hanging(&heading, width, theme.header()));
     if index == 3 {
         match view.scores.first() {
+            // As the record says it: a bound with its comparator ("< 4"), the unit without
+            // UCUM's annotations.
             Some(score) => lines.push(Line::from(Span::raw(format!(
-                " Latest score: {} {}{} on {}",
+                " Latest score: {} {} on {}",
                 score.display,
-                score.value.map(|v| format!("{v}")).unwrap_or_default(),
-                score
-                    .unit
-                    .as_deref()
-                    .map(|u| format!(" {u}"))
-                    .unwrap_or_default(),
+                score.value_text().trim_end(),
                 score.effective.date()
             )))),
             None => lines.push(Line::from(Span::styled(
