@@ -490,25 +490,27 @@ fn another_systems_export_with_the_same_mrn_in_the_same_system_is_the_same_patie
     assert!(env.int("SELECT count(*) FROM drug_exposures") > 1);
 }
 
+/// A bundle entry of `resource` as `server` writes it: its `fullUrl` is `[server]/[type]/[id]`.
+fn server_entry(server: &str, resource: &Value) -> Value {
+    let kind = resource["resourceType"].as_str().unwrap().to_owned();
+    let id = resource["id"].as_str().unwrap().to_owned();
+    json!({"fullUrl": format!("{server}/{kind}/{id}"), "resource": resource})
+}
+
 /// One bundle gathering two servers' records (a collection from a regional exchange), each
 /// with a `Patient/123` of its own: two people (other numbers, other names). Refused in one
 /// line naming both servers; nothing merged. The same id from one server twice is one record.
 #[test]
 fn one_patient_id_from_two_servers_in_one_bundle_is_refused_not_merged() {
     let mut env = Env::new();
-    let entry = |server: &str, resource: Value| {
-        let kind = resource["resourceType"].as_str().unwrap().to_owned();
-        let id = resource["id"].as_str().unwrap().to_owned();
-        json!({"fullUrl": format!("{server}/{kind}/{id}"), "resource": resource})
-    };
     let (north, south) = ("https://north.example/fhir", "https://south.example/fhir");
     let file = env.write_json(
         "exchange.json",
         &json!({"resourceType": "Bundle", "type": "collection", "entry": [
-            entry(north, patient("123", "N-100", "Alpha", "Ann")),
-            entry(north, condition("1", &format!("{north}/Patient/123"), ICD10, "I10", "Essential hypertension")),
-            entry(south, patient("123", "S-900", "Beta", "Bo")),
-            entry(south, condition("7", &format!("{south}/Patient/123"), ICD10, "G40.909", "Epilepsy")),
+            server_entry(north, &patient("123", "N-100", "Alpha", "Ann")),
+            server_entry(north, &condition("1", &format!("{north}/Patient/123"), ICD10, "I10", "Essential hypertension")),
+            server_entry(south, &patient("123", "S-900", "Beta", "Bo")),
+            server_entry(south, &condition("7", &format!("{south}/Patient/123"), ICD10, "G40.909", "Epilepsy")),
         ]}),
     );
     let report = env.import(std::slice::from_ref(&file));
@@ -526,10 +528,10 @@ fn one_patient_id_from_two_servers_in_one_bundle_is_refused_not_merged() {
     let file = env.write_json(
         "north.json",
         &json!({"resourceType": "Bundle", "type": "collection", "entry": [
-            entry(north, patient("123", "N-100", "Alpha", "Ann")),
-            entry(north, condition("1", &format!("{north}/Patient/123"), ICD10, "I10", "Essential hypertension")),
-            entry(north, patient("123", "N-100", "Alpha", "Ann")),
-            entry("http://North.example:443/fhir", patient("123", "N-100", "Alpha", "Ann")),
+            server_entry(north, &patient("123", "N-100", "Alpha", "Ann")),
+            server_entry(north, &condition("1", &format!("{north}/Patient/123"), ICD10, "I10", "Essential hypertension")),
+            server_entry(north, &patient("123", "N-100", "Alpha", "Ann")),
+            server_entry("http://North.example:443/fhir", &patient("123", "N-100", "Alpha", "Ann")),
         ]}),
     );
     let report = env.import(std::slice::from_ref(&file));
@@ -544,16 +546,11 @@ fn one_patient_id_from_two_servers_in_one_bundle_is_refused_not_merged() {
 #[test]
 fn one_patient_id_from_two_servers_in_two_files_is_refused_not_merged() {
     let mut env = Env::new();
-    let entry = |server: &str, resource: Value| {
-        let kind = resource["resourceType"].as_str().unwrap().to_owned();
-        let id = resource["id"].as_str().unwrap().to_owned();
-        json!({"fullUrl": format!("{server}/{kind}/{id}"), "resource": resource})
-    };
     let (north, south) = ("https://north.example/fhir", "https://south.example/fhir");
     let from = |server: &str, mrn: &str, family: &str, code: &str| {
         json!({"resourceType": "Bundle", "type": "collection", "entry": [
-            entry(server, patient("123", mrn, family, "Ann")),
-            entry(server, condition(&format!("{mrn}-dx"), &format!("{server}/Patient/123"), ICD10, code, "A diagnosis")),
+            server_entry(server, &patient("123", mrn, family, "Ann")),
+            server_entry(server, &condition(&format!("{mrn}-dx"), &format!("{server}/Patient/123"), ICD10, code, "A diagnosis")),
         ]})
     };
     let first = env.write_json("north.json", &from(north, "N-100", "Alpha", "I10"));
