@@ -102,9 +102,9 @@ pub fn write_bundle(
         entries.extend(meeting_entries(&summary, &cases));
         entries.extend(way_forward_entries(&summary));
         for entry in entries {
-            // Through a `Value`, whose members are in name order: the order the export has
-            // always written them in (the structs' order would put `resourceType` first).
-            let entry = serde_json::to_value(&entry)?;
+            // In the structs' order: `resourceType` first and `id` next, as FHIR's JSON
+            // writes them, so that a reader learns what each resource is before its body
+            // (refract's import stops reading a resource's head there).
             if !first {
                 out.write_all(b",").map_err(io)?;
             }

@@ -184,9 +184,13 @@ pub fn names_test(text: &str, name: &str) -> bool {
     if text.is_ascii() && name.is_ascii() {
         let haystack = text.as_bytes();
         let needle = name.as_bytes();
+        // The cheap tests first: the import asks this of every test name against every name
+        // the criteria read.
+        let first = needle[0].to_ascii_lowercase();
         return (0..=haystack.len() - needle.len()).any(|start| {
-            haystack[start..start + needle.len()].eq_ignore_ascii_case(needle)
+            haystack[start].to_ascii_lowercase() == first
                 && (start == 0 || !haystack[start - 1].is_ascii_alphanumeric())
+                && haystack[start..start + needle.len()].eq_ignore_ascii_case(needle)
                 && ends_name(&haystack[start + needle.len()..])
         });
     }
