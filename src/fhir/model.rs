@@ -224,6 +224,9 @@ pub struct MedicationUse {
     /// MedicationRequest: whether it authorizes giving the drug (an order) or only suggests or
     /// plans it.
     pub intent: Option<String>,
+    /// MedicationRequest: a request NOT to give the drug (a prohibition).
+    #[serde(rename = "doNotPerform")]
+    pub do_not_perform: Option<bool>,
     /// A list in MedicationStatement/Administration, one concept in MedicationRequest.
     #[serde(rename = "statusReason", default, deserialize_with = "one_or_many")]
     pub status_reason: Vec<CodeableConcept>,

@@ -313,6 +313,18 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             ) {
                 return Ok(removed(raw));
             }
+            // Not (yet) done: a video-EEG being prepared or under way confirms no diagnosis,
+            // and a surgery stopped before its end is not the surgery. Left out like one not
+            // done, with a warning, and added when the source sends it completed.
+            if let Some(status @ ("preparation" | "in-progress" | "on-hold" | "stopped")) =
+                resource.status.as_deref()
+            {
+                let mut mapping = removed(raw);
+                mapping.warnings.push(format!(
+                    "left out: a procedure with status '{status}' (not completed): not performed"
+                ));
+                return Ok(mapping);
+            }
             let subject = subject_of(resource.subject.as_ref())?;
             let Some(procedure) = map_procedure(&resource)? else {
                 return Ok(Mapped::Skipped(String::from("Procedure (no code or date)")).into());
@@ -357,9 +369,14 @@ fn clinical(
 /// providing an authorization for others to act") or `option` (one alternative of a
 /// RequestGroup, of which one may be chosen); a statement `intended` ("may be taken at some
 /// time in the future"). Every kind of order, `directive`, an intent refract does not know and
-/// no intent at all are read as given: a request is an order unless it says it is not.
+/// no intent at all are read as given: a request is an order unless it says it is not. A
+/// request with `doNotPerform` true is the opposite of an order: it forbids giving the drug
+/// ("If true indicates that the provider is asking for the medication request not to occur").
 fn not_yet_given(resource_type: &str, resource: &model::MedicationUse) -> Option<String> {
     match resource_type {
+        "MedicationRequest" if resource.do_not_perform == Some(true) => Some(String::from(
+            "a request not to give the drug (doNotPerform): not an exposure",
+        )),
         "MedicationRequest" => match resource.intent.as_deref() {
             Some(intent @ ("proposal" | "plan" | "option")) => Some(format!(
                 "a request with intent '{intent}', which authorizes no one to give the drug: \
@@ -1498,6 +1515,18 @@ fn test_of(concept: &CodeableConcept, rules: &Rules) -> Option<(String, String)>
     }
 }
 
+/// Millimetres of mercury in one kilopascal (1 mmHg = 133.322 Pa).
+const MMHG_PER_KPA: f64 = 1000.0 / 133.322_387_415;
+
+/// Whether a quantity is in kilopascals: its UCUM code, else the unit as written.
+fn in_kilopascals(quantity: &model::Quantity) -> bool {
+    quantity
+        .code
+        .as_deref()
+        .or(quantity.unit.as_deref())
+        .is_some_and(|unit| unit.trim().eq_ignore_ascii_case("kpa"))
+}
+
 fn map_observation(
     resource: &model::Observation,
     rules: &Rules,
@@ -1536,16 +1565,24 @@ fn map_observation(
         let (code, display) = test_of(concept, rules)?;
         let is_bp =
             code == observation_codes::SYSTOLIC_BP || code == observation_codes::DIASTOLIC_BP;
+        let mut unit = value
+            .quantity
+            .and_then(|q| q.unit_text())
+            .map(str::to_owned);
+        let mut number = number;
+        // Blood pressure in kilopascals (some European records): the criteria's thresholds
+        // are in mmHg, and 16 kPa read as 16 mmHg is "at goal".
+        if is_bp && value.quantity.is_some_and(in_kilopascals) {
+            number = number.map(|kpa| (kpa * MMHG_PER_KPA * 10.0).round() / 10.0);
+            unit = Some(String::from("mm[Hg]"));
+        }
         Some(Observation {
             id: 0,
             display,
             code,
             value: number,
             value_code: answer,
-            unit: value
-                .quantity
-                .and_then(|q| q.unit_text())
-                .map(str::to_owned),
+            unit,
             effective,
             setting: is_bp.then_some(setting),
             // "< 5 %" is a bound: kept as one, never read as 5 (an unknown comparator too).

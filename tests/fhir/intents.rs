@@ -1,6 +1,7 @@
 //! Medication records that are no evidence the drug was given: a MedicationRequest that is a
 //! `proposal`, a `plan` or an `option` (no authorization to act, FHIR R4 request-intent), a
-//! MedicationStatement `intended` ("may be taken at some time in the future"). None is an
+//! MedicationStatement `intended` ("may be taken at some time in the future"), a request with
+//! `doNotPerform` (a request that the drug NOT be given). None is an
 //! exposure: each is left out with a warning naming why, and one imported earlier as given goes,
 //! as a cancelled one does. Orders of every kind, and a request with no intent, stay given.
 
@@ -158,6 +159,39 @@ fn a_record_imported_as_given_then_sent_again_as_a_proposal_goes() {
         )]),
     );
     let file = env.import_ok(&fourth);
+    assert_eq!(file.removed, 1, "{file:#?}");
+    assert!(exposure_texts(&env).is_empty());
+}
+
+#[test]
+fn a_request_not_to_give_a_drug_is_not_an_exposure_and_takes_back_one_imported_as_given() {
+    let mut env = Env::new();
+    let drug = ("9021", "Drug R");
+    let mut forbidden = request("r1", Some("order"), drug, "2024-01-01");
+    forbidden["doNotPerform"] = json!(true);
+    let mut allowed = request("r2", Some("order"), ("9022", "Drug S"), "2024-01-01");
+    allowed["doNotPerform"] = json!(false);
+    let path = env.write_json("forbidden.json", &patient_with(&[forbidden.clone(), allowed]));
+    let file = env.import_ok(&path);
+    assert_eq!(exposure_texts(&env), ["Drug S"], "{file:#?}");
+    assert!(
+        file.warnings.iter().any(|w| w.resource == "MedicationRequest/r1"
+            && w.message.starts_with("left out: ")
+            && w.message.contains("doNotPerform")),
+        "{:#?}",
+        file.warnings
+    );
+
+    // The same request, first sent as an order, then corrected to forbid the drug.
+    let mut env = Env::new();
+    let order = env.write_json(
+        "ordered.json",
+        &patient_with(&[request("r1", Some("order"), drug, "2024-01-01")]),
+    );
+    env.import_ok(&order);
+    assert_eq!(exposure_texts(&env), ["Drug R"]);
+    let corrected = env.write_json("corrected.json", &patient_with(&[forbidden]));
+    let file = env.import_ok(&corrected);
     assert_eq!(file.removed, 1, "{file:#?}");
     assert!(exposure_texts(&env).is_empty());
 }

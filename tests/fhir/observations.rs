@@ -487,3 +487,31 @@ fn two_values_at_the_latest_time_are_both_shown() {
     );
     assert_eq!(shown[0], shown[1], "the same whatever the order of import");
 }
+
+/// A blood pressure written in kilopascals (UCUM `kPa`) is that pressure in mmHg, the unit the
+/// criteria's thresholds are in: 20 kPa is 150 mmHg, not "20 mmHg, at goal".
+#[test]
+fn blood_pressure_in_kilopascals_is_read_in_mmhg() {
+    let (_, rows) = stored(&[json!({
+        "resourceType": "Observation", "id": "kpa", "status": "final",
+        "subject": {"reference": SUBJECT},
+        "code": coding(LOINC, "85354-9", "Blood pressure panel"),
+        "effectiveDateTime": "2024-03-05T09:30:00Z",
+        "component": [
+            {"code": coding(LOINC, "8480-6", "Systolic blood pressure"),
+             "valueQuantity": {"value": 20.0, "unit": "kPa",
+                               "system": "http://unitsofmeasure.org", "code": "kPa"}},
+            {"code": coding(LOINC, "8462-4", "Diastolic blood pressure"),
+             "valueQuantity": {"value": 12.5, "unit": "kilopascal",
+                               "system": "http://unitsofmeasure.org", "code": "kPa"}}
+        ]
+    })]);
+    let readings: Vec<[&str; 3]> = rows
+        .iter()
+        .map(|row| [row[0].as_str(), row[1].as_str(), row[3].as_str()])
+        .collect();
+    assert_eq!(
+        readings,
+        [["8462-4", "93.8", "mm[Hg]"], ["8480-6", "150", "mm[Hg]"]]
+    );
+}

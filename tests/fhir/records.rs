@@ -573,3 +573,79 @@ fn the_name_in_use_now_is_the_patients_name() {
         ]
     );
 }
+
+/// A Procedure with `status`, dated `performed`.
+fn procedure(id: &str, subject: &str, status: &str, performed: &str) -> Value {
+    json!({
+        "resourceType": "Procedure",
+        "id": id,
+        "status": status,
+        "subject": {"reference": subject},
+        "code": coding("http://snomed.info/sct", "16210001", "Video electroencephalography"),
+        "performedDateTime": performed
+    })
+}
+
+#[test]
+fn a_procedure_being_prepared_under_way_on_hold_or_stopped_is_not_performed() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:proc-pt";
+    let mut resources = vec![patient("proc-pt", "PROC-1", "Okafor", "Ada")];
+    for (id, status) in [
+        ("p1", "preparation"),
+        ("p2", "in-progress"),
+        ("p3", "on-hold"),
+        ("p4", "stopped"),
+        ("p5", "completed"),
+        ("p6", "unknown"),
+    ] {
+        resources.push(procedure(id, subject, status, "2026-03-02"));
+    }
+    let path = env.write_json("procedures.json", &bundle("collection", &resources));
+    let file = env.import_ok(&path);
+    let kept = env.rows("SELECT source_id FROM procedures ORDER BY source_id");
+    assert_eq!(kept, [["p5"], ["p6"]], "{file:#?}");
+    for (id, status) in [
+        ("p1", "preparation"),
+        ("p2", "in-progress"),
+        ("p3", "on-hold"),
+        ("p4", "stopped"),
+    ] {
+        assert!(
+            file.warnings.iter().any(|w| w.resource == format!("Procedure/{id}")
+                && w.message.starts_with("left out: ")
+                && w.message.contains(status)),
+            "no warning for {id} ({status}) in {:#?}",
+            file.warnings
+        );
+    }
+
+    // Sent again completed, it is the procedure; then under way again (a correction), it goes.
+    let done = env.write_json(
+        "done.json",
+        &bundle(
+            "collection",
+            &[
+                patient("proc-pt", "PROC-1", "Okafor", "Ada"),
+                procedure("p1", subject, "completed", "2026-03-02"),
+            ],
+        ),
+    );
+    env.import_ok(&done);
+    let kept = env.rows("SELECT source_id FROM procedures ORDER BY source_id");
+    assert_eq!(kept, [["p1"], ["p5"], ["p6"]]);
+    let corrected = env.write_json(
+        "corrected.json",
+        &bundle(
+            "collection",
+            &[
+                patient("proc-pt", "PROC-1", "Okafor", "Ada"),
+                procedure("p1", subject, "in-progress", "2026-03-02"),
+            ],
+        ),
+    );
+    let file = env.import_ok(&corrected);
+    assert_eq!(file.removed, 1, "{file:#?}");
+    let kept = env.rows("SELECT source_id FROM procedures ORDER BY source_id");
+    assert_eq!(kept, [["p5"], ["p6"]]);
+}

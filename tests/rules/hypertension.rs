@@ -112,7 +112,37 @@ pub fn cases() -> Vec<Case> {
             Resistant,
         )
         .label("resistant hypertension")
-        .reason("without thiazide-like (required)"),
+        .reason("without long-acting-thiazide-like (required)"),
+        case(
+            "five classes with metolazone, thiazide-like but not the long-acting kind: resistant",
+            high_at(
+                on(&[
+                    "Metolazone 5 mg/d",
+                    SPIRONOLACTONE,
+                    AMLODIPINE,
+                    LOSARTAN,
+                    METOPROLOL,
+                ]),
+                &[300, 200, 100],
+            ),
+            Resistant,
+        )
+        .reason("without long-acting-thiazide-like (required)"),
+        case(
+            "five classes with indapamide and spironolactone, uncontrolled at three visits",
+            high_at(
+                on(&[
+                    "Indapamide 2.5 mg/d",
+                    SPIRONOLACTONE,
+                    AMLODIPINE,
+                    LOSARTAN,
+                    METOPROLOL,
+                ]),
+                &[300, 200, 100],
+            ),
+            Refractory,
+        )
+        .label("refractory hypertension"),
         case(
             "five classes without an MRA: resistant",
             high_at(
