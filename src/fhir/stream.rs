@@ -8,6 +8,7 @@
 //! only what makes a file unreadable: invalid JSON, something that is not a FHIR R4 resource, a
 //! broken bundle. Everything about a resource's content is the mapping's business.
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read};
 
 use serde::Deserialize;
@@ -346,10 +347,50 @@ fn document_resources<E>(
     if summary.source.is_none() {
         summary.source = document.meta.and_then(|meta| meta.source);
     }
+    let mut versions = Versions::of(document.bundle_type.as_ref());
     for (index, entry) in document.entry.unwrap_or_default().iter().enumerate() {
-        entry_resource(prefix, index, entry, each, summary)?;
+        entry_resource(prefix, index, entry, each, summary, &mut versions)?;
     }
     Ok(complete_record(&document.link))
+}
+
+/// In a history bundle, which resources' versions were read. R4 (http.html#history) sorts a
+/// history "with oldest versions last": the first entry of a resource is its current version
+/// (a deletion, an `entered-in-error`, a correction), and each entry after it an older one,
+/// which must not take its place. Other bundles name each resource once.
+enum Versions {
+    AllEntries,
+    NewestOnly(HashSet<String>),
+}
+
+impl Versions {
+    fn of(bundle_type: Option<&IgnoredOrString>) -> Self {
+        match bundle_type {
+            Some(IgnoredOrString::Text(kind)) if kind == "history" => {
+                Versions::NewestOnly(HashSet::new())
+            }
+            _ => Versions::AllEntries,
+        }
+    }
+
+    /// Whether the entry of `key` (`Type/id`) is to be read: not an older version of one read.
+    fn first(&mut self, key: Option<String>) -> bool {
+        match (self, key) {
+            (Versions::NewestOnly(seen), Some(key)) => seen.insert(key),
+            _ => true,
+        }
+    }
+}
+
+/// `Type/id` of a request's URL (`MedicationStatement/m1`, absolute or with a version).
+fn request_key(url: &str) -> Option<String> {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let at = segments
+        .iter()
+        .rposition(|segment| R4_RESOURCE_TYPES.binary_search(segment).is_ok())?;
+    let id = segments.get(at + 1)?;
+    Some(format!("{}/{id}", segments[at]))
 }
 
 fn entry_resource<E>(
@@ -358,6 +399,7 @@ fn entry_resource<E>(
     entry: &EntryIn<'_>,
     each: &mut impl FnMut(RawResource<'_>) -> Result<(), E>,
     summary: &mut StreamSummary,
+    versions: &mut Versions,
 ) -> Result<(), StreamError<E>> {
     let path = format!("{prefix}entry[{index}].resource");
     let Some(resource) = entry.resource else {
@@ -367,6 +409,7 @@ fn entry_resource<E>(
                 .method
                 .as_deref()
                 .is_some_and(|m| m.eq_ignore_ascii_case("DELETE"))
+            && versions.first(request.url.as_deref().and_then(request_key))
         {
             summary.resources += 1;
             each(RawResource {
@@ -392,6 +435,9 @@ fn entry_resource<E>(
             "a Bundle inside a Bundle (refract reads one level of entries)",
         )
         .into());
+    }
+    if !versions.first(head.id.as_deref().map(|id| format!("{resource_type}/{id}"))) {
+        return Ok(());
     }
     summary.resources += 1;
     each(RawResource {
@@ -574,6 +620,7 @@ fn stream_document<R: Read, E>(
         fhir: None,
         summary: StreamSummary::default(),
         entry_index: 0,
+        versions: Versions::AllEntries,
     };
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
     let result = DocumentSeed { state: &mut state }.deserialize(&mut deserializer);
@@ -620,6 +667,8 @@ struct StreamState<'f, F, E> {
     fhir: Option<FhirError>,
     summary: StreamSummary,
     entry_index: usize,
+    /// Known once `Bundle.type` is read, which FHIR's JSON writes before `entry`.
+    versions: Versions,
 }
 
 struct StreamedHead {
@@ -665,6 +714,10 @@ where
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "resourceType" => head.resource_type = Some(map.next_value()?),
+                "type" => {
+                    let kind = map.next_value::<IgnoredOrString>()?;
+                    self.state.versions = Versions::of(Some(&kind));
+                }
                 "link" => head.links = map.next_value()?,
                 "meta" => {
                     head.source = map
@@ -730,7 +783,14 @@ where
                 request: entry.request.clone(),
             };
             let index = state.entry_index - 1;
-            match entry_resource("", index, &borrowed, &mut *state.each, &mut state.summary) {
+            match entry_resource(
+                "",
+                index,
+                &borrowed,
+                &mut *state.each,
+                &mut state.summary,
+                &mut state.versions,
+            ) {
                 Ok(()) => {}
                 Err(StreamError::Stopped(err)) => {
                     state.stopped = Some(err);
@@ -1001,6 +1061,22 @@ mod tests {
 
     /// Only the one page of an unfiltered `$everything` is a whole record: the last of several
     /// pages, or a record narrowed by date or type, holds part of it.
+    #[test]
+    fn a_request_url_names_its_resource_however_it_is_written() {
+        for (url, key) in [
+            ("MedicationStatement/m2", Some("MedicationStatement/m2")),
+            (
+                "https://ehr.example/fhir/MedicationStatement/m2/_history/3",
+                Some("MedicationStatement/m2"),
+            ),
+            ("/Condition/c-9", Some("Condition/c-9")),
+            ("MedicationStatement?identifier=x|1", None),
+            ("MedicationStatement", None),
+        ] {
+            assert_eq!(request_key(url).as_deref(), key, "{url}");
+        }
+    }
+
     #[test]
     fn a_narrowed_or_later_page_of_everything_is_not_a_complete_record() {
         let with_links = |links: &str| {

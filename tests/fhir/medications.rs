@@ -780,3 +780,70 @@ fn dates_not_recorded_stay_unknown_through_the_fhir_export() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(dates(&fresh), before);
 }
+
+// ---- A history bundle: newest version first (R4 http.html#history) ----
+
+const BASE: &str = "https://ehr.example/fhir";
+
+/// A history entry of `resource` (a version written with PUT).
+fn version(resource: Value) -> Value {
+    let key = format!(
+        "{}/{}",
+        resource["resourceType"].as_str().unwrap(),
+        resource["id"].as_str().unwrap()
+    );
+    json!({
+        "fullUrl": format!("{BASE}/{key}"),
+        "resource": resource,
+        "request": {"method": "PUT", "url": key},
+        "response": {"status": "200"}
+    })
+}
+
+fn history(entries: Vec<Value>) -> Value {
+    let mut all = vec![version(patient("hist-pt", "HIST-1", "Aalto", "Mia"))];
+    all.extend(entries);
+    json!({"resourceType": "Bundle", "type": "history", "entry": all})
+}
+
+fn drug_on_record(id: &str, status: &str, text: &str) -> Value {
+    statement(
+        id,
+        "Patient/hist-pt",
+        ("6809", text),
+        status,
+        "2024-01-01",
+        Some("2024-06-01"),
+    )
+}
+
+#[test]
+fn a_history_bundle_is_read_for_each_resources_newest_version() {
+    let mut env = Env::new();
+    let texts = |env: &Env| {
+        env.rows("SELECT text FROM drug_exposures ORDER BY text")
+            .into_iter()
+            .map(|row| row[0].clone())
+            .collect::<Vec<_>>()
+    };
+    // m1's newest version says it was entered in error; m2 was deleted; m3 was corrected.
+    let file = history(vec![
+        version(drug_on_record("m1", "entered-in-error", "Drug A")),
+        json!({"request": {"method": "DELETE", "url": "MedicationStatement/m2"},
+               "response": {"status": "204"}}),
+        version(drug_on_record("m3", "completed", "Drug C (corrected)")),
+        version(drug_on_record("m1", "completed", "Drug A")),
+        version(drug_on_record("m2", "completed", "Drug B")),
+        version(drug_on_record("m3", "completed", "Drug C")),
+    ]);
+    let path = env.write_json("history.json", &file);
+    let report = env.import_ok(&path);
+    assert_eq!(texts(&env), ["Drug C (corrected)"], "{report:#?}");
+
+    // Read again (the same resources, other bytes: not skipped as already imported), it
+    // changes nothing: the older versions never come back to be removed again.
+    std::fs::write(&path, serde_json::to_vec(&file).unwrap()).unwrap();
+    let report = env.import_ok(&path);
+    assert_eq!((report.added, report.removed), (0, 0), "{report:#?}");
+    assert_eq!(texts(&env), ["Drug C (corrected)"]);
+}
