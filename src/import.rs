@@ -460,7 +460,7 @@ pub(crate) fn server_key(
 
 /// A server's address as one server answers to it: `http` or `https`, the host in any case,
 /// its default port written or not (one bundle can name one server each way).
-fn same_server(base: &str) -> String {
+pub(crate) fn same_server(base: &str) -> String {
     let rest = base
         .strip_prefix("https://")
         .or_else(|| base.strip_prefix("http://"))
@@ -494,6 +494,8 @@ struct Checked {
     sha256: String,
     complete_record: bool,
     urls: HashMap<String, String>,
+    /// The server each Patient id of the file comes from, where its entry says.
+    servers: HashMap<String, String>,
 }
 
 /// A reader that hashes what passes through it and reports how far it got.
@@ -638,6 +640,7 @@ struct FirstRead {
     /// `Bundle.meta.source`: who made the file (refract writes its file's system there).
     source: Option<String>,
     urls: HashMap<String, String>,
+    servers: HashMap<String, String>,
     patients: Vec<FilePatient>,
     /// Why the file cannot be imported, found after the Patients listed: [`check`] reports a
     /// Patient before it the database refuses first, as a read that stopped there would have.
@@ -765,6 +768,7 @@ fn first_read(
         complete_record,
         source,
         urls,
+        servers,
         patients,
         refused,
     }
@@ -819,6 +823,7 @@ fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Che
         sha256: first.sha256,
         complete_record: first.complete_record,
         urls: first.urls,
+        servers: first.servers,
     })
 }
 

@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 
 use super::project::{self, Computed, Created, Rebuilt};
 use super::{
+    same_server,
     Checked, FileReport, ImportOptions, PendingPatient, identity_keys, identity_problem,
     server_key, source_of, url_key,
 };
@@ -24,6 +25,7 @@ use crate::fhir::model::CodeableConcept;
 use crate::fhir::stream::{RawResource, StreamError, each_resource};
 use crate::fhir::{
     ImportedItems, Item, Mapped, MedicationMeta, finish_medication, map_resource, reference_key,
+    server_base,
 };
 use crate::rules::Rules;
 use crate::store::imports::{
@@ -509,6 +511,15 @@ fn resolve(
     };
     if kind != want || id.is_empty() {
         return Err(format!("'{reference}' is not a {want}"));
+    }
+    // An absolute reference names its server: another server's Patient/12 is not the
+    // Patient/12 this file holds (ids are only unique on one server).
+    if let (Some(base), Some(theirs)) = (server_base(reference), checked.servers.get(id))
+        && same_server(base) != same_server(theirs)
+    {
+        return Err(format!(
+            "'{reference}' is a {want} of {base}, not this file's {want}/{id} of {theirs}"
+        ));
     }
     Ok((source.to_owned(), id.to_owned()))
 }

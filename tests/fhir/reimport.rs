@@ -580,3 +580,36 @@ fn one_patient_id_from_two_servers_in_two_files_is_refused_not_merged() {
     assert_eq!(env.import(std::slice::from_ref(&bare)).failed, 0);
     assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
 }
+
+/// A resource of one server's bundle whose subject is another server's `Patient/123` names
+/// another person than the bundle's own `Patient/123`: left out with a warning naming both,
+/// never joined to the bundle's patient. The bundle's own server, however written, is its
+/// patient.
+#[test]
+fn a_subject_on_another_server_is_not_the_bundles_patient_of_the_same_id() {
+    let mut env = Env::new();
+    let (north, south) = ("https://north.example/fhir", "https://south.example/fhir");
+    let file = env.write_json(
+        "north.json",
+        &json!({"resourceType": "Bundle", "type": "collection", "entry": [
+            server_entry(north, &patient("123", "N-100", "Alpha", "Ann")),
+            server_entry(north, &condition("1", &format!("{north}/Patient/123"), ICD10, "I10", "Essential hypertension")),
+            server_entry(north, &condition("2", "http://NORTH.example:80/fhir/Patient/123", ICD10, "E11.9", "Type 2 diabetes")),
+            server_entry(north, &condition("3", "Patient/123", ICD10, "N18.3", "Chronic kidney disease")),
+            server_entry(north, &condition("7", &format!("{south}/Patient/123"), ICD10, "G40.909", "Epilepsy")),
+        ]}),
+    );
+    let report = env.import_ok(&file);
+    assert_eq!(
+        env.rows("SELECT code FROM conditions ORDER BY code"),
+        [["E11.9"], ["I10"], ["N18.3"]],
+        "{report:#?}"
+    );
+    assert!(
+        report.warnings.iter().any(|w| w.resource == "Condition/7"
+            && w.message.contains("south.example")
+            && w.message.contains("north.example")),
+        "{:#?}",
+        report.warnings
+    );
+}
