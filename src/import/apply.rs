@@ -173,6 +173,7 @@ pub(super) fn apply_file(
         unresolved: std::collections::BTreeSet::new(),
         created: BTreeSet::new(),
         rebuilt: Rebuilt::default(),
+        removes: false,
     };
     let outcome = std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel::<Batch>(16);
@@ -723,6 +724,9 @@ struct Writer<'a> {
     created: BTreeSet<PatientId>,
     /// What creating them did (counted into the file's report at the end).
     rebuilt: Rebuilt,
+    /// The file says some resource is gone (entered in error, deleted): see
+    /// [`ImportTx::finish_run`].
+    removes: bool,
 }
 
 /// Where the writer is within one transaction.
@@ -959,6 +963,7 @@ impl Writer<'_> {
                 resource_type,
                 id,
             } => {
+                self.removes = true;
                 if tx.remove_resource(source, resource_type, id, run)? {
                     counted.removed += 1;
                 }
@@ -1213,7 +1218,8 @@ impl Writer<'_> {
         }
         let sha256 = self.run_key.sha256;
         let summary = summary_json(report);
-        store.import_write(|tx| tx.finish_run(run, sha256, &summary))
+        let removes = self.removes || self.replace;
+        store.import_write(|tx| tx.finish_run(run, sha256, &summary, removes))
     }
 }
 

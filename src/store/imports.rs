@@ -823,6 +823,9 @@ fn bump_epoch(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// The epoch of a finished run that is read again every time: epochs count up from 0.
+const NEVER_SKIPPED: i64 = -1;
+
 fn epoch(conn: &Connection) -> Result<i64> {
     Ok(conn
         .prepare_cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'import_epoch'")?
@@ -901,8 +904,18 @@ fn run_progress(conn: &Connection, run: i64, summary: &str) -> Result<()> {
 /// Marks a run finished: the epoch is read again, so that removals and updates the run itself
 /// made (an entered-in-error record, a replace, a changed resource) do not make the same file
 /// be read again next time.
-fn finish_run(conn: &Connection, run: i64, summary: &str, auditor: &AuditWriter) -> Result<()> {
-    let epoch = epoch(conn)?;
+fn finish_run(
+    conn: &Connection,
+    run: i64,
+    summary: &str,
+    auditor: &AuditWriter,
+    removes: bool,
+) -> Result<()> {
+    let epoch = if removes {
+        NEVER_SKIPPED
+    } else {
+        epoch(conn)?
+    };
     conn.prepare_cached(
         "UPDATE imports SET summary = ?2, state = 'done', epoch = ?3, process = NULL WHERE id = ?1",
     )?
@@ -1213,9 +1226,13 @@ impl ImportTx<'_> {
         run_progress(self.conn, run, summary)
     }
 
-    pub fn finish_run(&self, run: i64, sha256: &str, summary: &str) -> Result<()> {
+    /// Marks a run done. A run whose file `removes` (a resource entered in error or deleted, a
+    /// whole record replaced) is never skipped as already imported: a later file may add back
+    /// what it removes, and adding moves no epoch (most imports add, and would make every file
+    /// be read again).
+    pub fn finish_run(&self, run: i64, sha256: &str, summary: &str, removes: bool) -> Result<()> {
         close_superseded_runs(self.conn, sha256, run)?;
-        finish_run(self.conn, run, summary, self.auditor)
+        finish_run(self.conn, run, summary, self.auditor, removes)
     }
 
     pub fn dirty_patients(&self, limit: usize) -> Result<Vec<PatientId>> {

@@ -204,6 +204,46 @@ fn a_file_imported_before_is_read_again_after_a_later_file_changed_what_it_holds
 }
 
 #[test]
+fn a_file_that_retracts_records_is_read_again_after_a_later_file_added_them_back() {
+    // The export, its correction (two records entered in error), the export again (which adds
+    // them back: an addition, which moves no epoch), the correction again: the retracted
+    // records must go again, not be "already imported".
+    let mut env = Env::new();
+    let export = export_v1();
+    let mut retraction = export.clone();
+    let mut retracted = 0;
+    for entry in retraction["entry"].as_array_mut().unwrap() {
+        if entry["resource"]["resourceType"] == "MedicationStatement" {
+            entry["resource"]["status"] = json!("entered-in-error");
+            retracted += 1;
+        }
+    }
+    assert!(retracted >= 2, "the export has drug records to retract");
+    let export = env.write_json("export.json", &export);
+    let retraction = env.write_json("retraction.json", &retraction);
+    let drugs = |env: &Env| env.int("SELECT count(*) FROM drug_exposures");
+    env.import_ok(&export);
+    let all = drugs(&env);
+    assert!(all >= retracted);
+    env.import_ok(&retraction);
+    assert_eq!(drugs(&env), all - retracted);
+    env.import_ok(&export);
+    assert_eq!(drugs(&env), all, "added back");
+
+    let report = env.import(std::slice::from_ref(&retraction));
+    assert_eq!(
+        report.files[0].outcome,
+        FileOutcome::Imported,
+        "not skipped: {report:#?}"
+    );
+    assert_eq!(drugs(&env), all - retracted, "retracted again");
+    // A file that only adds and updates stays the fast no-op while nothing changed.
+    env.import_ok(&export);
+    let report = env.import(std::slice::from_ref(&export));
+    assert_eq!(report.files[0].outcome, FileOutcome::AlreadyImported);
+}
+
+#[test]
 fn a_newer_export_updates_and_adds_and_removes_nothing() {
     let mut env = Env::new();
     let v1 = env.write_json("export-1.json", &export_v1());
