@@ -232,6 +232,10 @@ pub enum DatesKnown {
     /// The start is known; the end is the last day the drug is known to have been given (a
     /// record stopped or completed with no end date): it may have gone on longer.
     EndUnknown,
+    /// The end (or that it is ongoing) is known; the start is a month or a year only
+    /// ("2018"): `start` is the latest day it can have been (the period's last day, or the end
+    /// if sooner), and the drug may have been given since earlier.
+    StartUnknown,
     /// Neither: the start and end are the one day the record carries (when it was asserted or
     /// written down), or none at all.
     Unknown,
@@ -239,6 +243,7 @@ pub enum DatesKnown {
 machine_names!(DatesKnown {
     Stated => "stated",
     EndUnknown => "end_unknown",
+    StartUnknown => "start_unknown",
     Unknown => "unknown",
 });
 

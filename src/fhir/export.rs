@@ -398,6 +398,14 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 }),
                 None,
             ),
+            // The month of the latest day it can have started: read back, the same day.
+            DatesKnown::StartUnknown => (
+                Some(Period {
+                    start: Some(exposure.start.format("%Y-%m").to_string()),
+                    end: exposure.end.map(clinical_datetime),
+                }),
+                None,
+            ),
             DatesKnown::Unknown => (None, Some(clinical_datetime(exposure.start))),
         };
         let resource = MedicationStatement {

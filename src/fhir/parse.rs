@@ -1029,6 +1029,30 @@ fn medication_period(
         return Ok((point, Some(point), DatesKnown::Unknown));
     };
     let mut end = date_field("end", end_text)?;
+    // A start of a month or a year only ("2018") is some day within it: given at least from
+    // its last day (or the end, if sooner), for how long before is not recorded. Its first
+    // day would count months the drug may never have been given as a trial's duration.
+    let start = match start_text {
+        Some(text) if is_partial_date(text) => {
+            let last_day = last_day_of(text, start);
+            let latest = end.map_or(last_day, |until| last_day.min(until.max(start)));
+            let ongoing = matches!(
+                resource.status.as_deref(),
+                Some("active" | "on-hold" | "in-progress")
+            );
+            let end_stated = end.is_some() && !end_text.is_some_and(|text| is_partial_date(text));
+            if end_stated || (end.is_none() && ongoing) {
+                if let Some(until) = end
+                    && until < start
+                {
+                    return Err(format!("ends ({until}) before it starts ({})", text.trim()));
+                }
+                return Ok((latest, end, DatesKnown::StartUnknown));
+            }
+            latest
+        }
+        _ => start,
+    };
     // An end of a month or a year only ("2024-11") is some day within it: given at least until
     // its first day (or the start, in the same month), for how long after is not recorded.
     if let Some(text) = end_text
@@ -1068,6 +1092,18 @@ fn medication_period(
         return Ok((start, Some(start), DatesKnown::EndUnknown));
     }
     Ok((start, end, DatesKnown::Stated))
+}
+
+/// The last moment of the year or month a partial date names (`first` is its first day, as
+/// read): the latest the event it dates can have happened.
+fn last_day_of(text: &str, first: NaiveDateTime) -> NaiveDateTime {
+    let next = if text.trim().len() == 4 {
+        first.with_year(first.year() + 1)
+    } else {
+        first.checked_add_months(chrono::Months::new(1))
+    };
+    next.and_then(|next| next.checked_sub_signed(Duration::days(1)))
+        .unwrap_or(first)
 }
 
 /// Whether a FHIR date names a year or a month only ("2024", "2024-11"), not a day.

@@ -574,6 +574,67 @@ fn the_name_in_use_now_is_the_patients_name() {
     );
 }
 
+#[test]
+fn a_start_of_a_year_or_a_month_only_is_some_day_of_it() {
+    let dates = |env: &Env| {
+        env.rows(
+            "SELECT date(start), coalesce(date(end), '-'), dates FROM drug_exposures
+             WHERE text LIKE 'Lamo%'",
+        )
+    };
+    // Started "in 2018", stopped on 2018-04-01 for no response: three months, or a day.
+    // Whether it ran the 60 days a schedule needs is not known: undecided.
+    let mut env = Env::new();
+    let yearly = with(
+        lamotrigine_statement("ys-ltg", "urn:uuid:ys"),
+        &json!({"effectivePeriod": {"start": "2018", "end": "2018-04-01"}}),
+    );
+    let file = env.write_json("year.json", &epilepsy_with("ys", yearly));
+    let report = env.import(std::slice::from_ref(&file));
+    assert_eq!((report.imported, report.failed), (1, 0), "{report:#?}");
+    assert_eq!(dates(&env), [["2018-04-01", "2018-04-01", "start_unknown"]]);
+    let (status, detail) = status_of(&env, "MRN-ys", "epilepsy");
+    assert_eq!(status, "insufficient_data", "{detail}");
+
+    // Started "in March 2022", stopped on 2022-09-01: at least five months, whichever day of
+    // March. An adequate failed schedule: with the first, refractory.
+    let mut env = Env::new();
+    let monthly = with(
+        lamotrigine_statement("ms-ltg", "urn:uuid:ms"),
+        &json!({"effectivePeriod": {"start": "2022-03", "end": "2022-09-01"}}),
+    );
+    let file = env.write_json("month.json", &epilepsy_with("ms", monthly));
+    env.import_ok(&file);
+    assert_eq!(dates(&env), [["2022-03-31", "2022-09-01", "start_unknown"]]);
+    let (status, detail) = status_of(&env, "MRN-ms", "epilepsy");
+    assert_eq!(status, "refractory", "{detail}");
+
+    // Exported and imported into another file, it says the same.
+    let exported = env.path("export.json");
+    let mut out = std::fs::File::create(&exported).unwrap();
+    refract::fhir::write_bundle(&env.store, &[], &mut out).unwrap();
+    drop(out);
+    let mut copy = Env::new();
+    copy.import_ok(&exported);
+    assert_eq!(dates(&copy), [["2022-03-31", "2022-09-01", "start_unknown"]]);
+
+    // A year already over when it ended is an end before the start.
+    let mut env = Env::new();
+    let before = with(
+        lamotrigine_statement("yb-ltg", "urn:uuid:yb"),
+        &json!({"effectivePeriod": {"start": "2019", "end": "2018-04-01"}}),
+    );
+    let file = env.write_json("before.json", &epilepsy_with("yb", before));
+    let report = env.import(std::slice::from_ref(&file));
+    assert!(
+        report.files[0]
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("before it starts")),
+        "{report:#?}"
+    );
+}
+
 /// A Procedure with `status`, dated `performed`.
 fn procedure(id: &str, subject: &str, status: &str, performed: &str) -> Value {
     json!({
