@@ -43,8 +43,10 @@ pub use project::{Rebuilt, rebuild_dirty};
 
 /// The version of the mapping from FHIR to refract's rows. A file imported with an older
 /// mapping is read again rather than skipped as already imported. 3: `deceasedBoolean`, doses from
-/// `dosage.text`, doses a week or more apart per interval, cycles of administrations.
-pub const MAPPING_VERSION: i64 = 3;
+/// `dosage.text`, doses a week or more apart per interval, cycles of administrations. 4:
+/// `doNotPerform`, procedures not completed, blood pressure in kPa, starts of a month or a year
+/// only, the newest version of a history bundle, subjects on another server.
+pub const MAPPING_VERSION: i64 = 4;
 
 /// What a run may do beyond adding and updating.
 #[derive(Debug, Clone, Default)]

@@ -102,6 +102,11 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_tables: false,
         then: None,
     },
+    Migration {
+        sql: include_str!("sql/0017_drug_dates_start_unknown.sql"),
+        rebuilds_tables: false,
+        then: None,
+    },
 ];
 
 /// The schema version this build writes.
