@@ -498,6 +498,45 @@ struct Checked {
     urls: HashMap<String, String>,
     /// The server each Patient id of the file comes from, where its entry says.
     servers: HashMap<String, String>,
+    /// The file's Patients by identifier, for conditional references (see
+    /// [`ConditionalTargets`]).
+    identified: ConditionalTargets,
+}
+
+/// The file's Patients by the identifier tokens a conditional reference can name them by
+/// (`Patient?identifier=system|value`, as a transaction writes a subject it has no id for):
+/// `system|value`, `|value` (an identifier with no system), and `value` (any system; `None`
+/// when two of the file's Patients carry it). The target is the Patient's key in the file: its
+/// id, else its `urn:uuid`.
+#[derive(Debug, Default)]
+pub(crate) struct ConditionalTargets(HashMap<String, Option<String>>);
+
+impl ConditionalTargets {
+    fn add(&mut self, target: &str, identifiers: &[(Option<String>, String)]) {
+        for (system, value) in identifiers {
+            let exact = format!("{}|{value}", system.as_deref().unwrap_or(""));
+            self.0.insert(exact, Some(target.to_owned()));
+            self.0
+                .entry(value.clone())
+                .and_modify(|known| {
+                    if known.as_deref() != Some(target) {
+                        *known = None;
+                    }
+                })
+                .or_insert_with(|| Some(target.to_owned()));
+        }
+    }
+
+    /// The Patient a token names: `Err` when it names none of the file's, or two.
+    pub(crate) fn target(&self, token: &str) -> Result<&str, String> {
+        match self.0.get(token) {
+            Some(Some(target)) => Ok(target),
+            Some(None) => Err(format!(
+                "names two of the file's Patients (identifier {token} in any system)"
+            )),
+            None => Err(format!("names no Patient of this file (identifier {token})")),
+        }
+    }
 }
 
 /// A reader that hashes what passes through it and reports how far it got.
@@ -643,6 +682,7 @@ struct FirstRead {
     source: Option<String>,
     urls: HashMap<String, String>,
     servers: HashMap<String, String>,
+    identified: ConditionalTargets,
     patients: Vec<FilePatient>,
     /// Why the file cannot be imported, found after the Patients listed: [`check`] reports a
     /// Patient before it the database refuses first, as a read that stopped there would have.
@@ -683,6 +723,7 @@ fn first_read(
     // The server each Patient id of the file comes from, where its entry says (an absolute
     // `fullUrl`): one bundle can gather two servers' records, whose ids may be the same.
     let mut servers: HashMap<String, String> = HashMap::new();
+    let mut identified = ConditionalTargets::default();
     let summary = each_resource(&mut hashing, size, |raw| -> Result<(), String> {
         // Only what others refer to, or who a patient is, matters before anything is written.
         if !matches!(raw.resource_type, "Patient" | "Medication") {
@@ -719,6 +760,9 @@ fn first_read(
                     .chain(url_key.iter())
                     .map(String::as_str)
                     .collect();
+                if let Some(target) = ids.first() {
+                    identified.add(target, &patient.identifiers);
+                }
                 let mut keys = identity_keys(&source, &ids, &patient.identifiers);
                 keys.extend(server_key(&source, raw.full_url, &name));
                 let me = format!("{source}|{name}");
@@ -771,6 +815,7 @@ fn first_read(
         source,
         urls,
         servers,
+        identified,
         patients,
         refused,
     }
@@ -826,6 +871,7 @@ fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Che
         complete_record: first.complete_record,
         urls: first.urls,
         servers: first.servers,
+        identified: first.identified,
     })
 }
 

@@ -70,6 +70,8 @@ impl CodeableConcept {
 pub struct Reference {
     pub reference: Option<String>,
     pub display: Option<String>,
+    /// A logical reference: the target named by its identifier instead of its address.
+    pub identifier: Option<Identifier>,
 }
 
 /// `meta`: when the server last changed the resource.

@@ -414,11 +414,23 @@ fn is_entered_in_error(status: Option<&CodeableConcept>) -> bool {
 }
 
 fn subject_of(subject: Option<&model::Reference>) -> Result<String, String> {
-    subject
+    let literal = subject
         .and_then(|s| s.reference.as_deref())
         .map(str::trim)
         .filter(|r| !r.is_empty())
-        .map(str::to_owned)
+        .map(str::to_owned);
+    // A logical reference (R4 Reference.identifier) names the patient as a conditional
+    // reference does: resolved the same way, against the file's Patients.
+    let logical = || {
+        let identifier = subject?.identifier.as_ref()?;
+        let value = identifier.value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+        Some(match identifier.system.as_deref() {
+            Some(system) => format!("Patient?identifier={system}|{value}"),
+            None => format!("Patient?identifier={value}"),
+        })
+    };
+    literal
+        .or_else(logical)
         .ok_or_else(|| String::from("no subject (patient)"))
 }
 

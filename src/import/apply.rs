@@ -506,6 +506,25 @@ fn resolve(
             "'{reference}' is a contained resource, not a {want}"
         ));
     }
+    // A transaction's conditional reference: the Patient of the file with that identifier.
+    if let Some((kind, query)) = reference.split_once('?') {
+        if kind.rsplit('/').next() != Some(want) || want != "Patient" {
+            return Err(format!("'{reference}' is a search refract cannot resolve"));
+        }
+        let mut params = query.split('&');
+        let token = match (params.next(), params.next()) {
+            (Some(param), None) => param.strip_prefix("identifier=").map(percent_decoded),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            format!("'{reference}' is a search refract cannot resolve (only identifier=)")
+        })?;
+        let target = checked
+            .identified
+            .target(&token)
+            .map_err(|why| format!("'{reference}' {why}"))?;
+        return Ok((source.to_owned(), target.to_owned()));
+    }
     let key = reference_key(reference);
     let Some((kind, id)) = key.split_once('/') else {
         return Err(format!("'{reference}' names no {want}"));
@@ -523,6 +542,32 @@ fn resolve(
         ));
     }
     Ok((source.to_owned(), id.to_owned()))
+}
+
+/// A URL query value with its `%XX` escapes decoded (`urn%3Aoid%3A1.2%7CMRN1`); an escape
+/// that is not one is kept as written.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let escaped = (bytes[at] == b'%')
+            .then(|| bytes.get(at + 1..at + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                at += 3;
+            }
+            None => {
+                out.push(bytes[at]);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Gathers, on the reading thread, each Patient of a file written in one transaction with the

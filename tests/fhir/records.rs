@@ -710,3 +710,71 @@ fn a_procedure_being_prepared_under_way_on_hold_or_stopped_is_not_performed() {
     let kept = env.rows("SELECT source_id FROM procedures ORDER BY source_id");
     assert_eq!(kept, [["p5"], ["p6"]]);
 }
+
+/// A transaction names a subject it has no id for by a conditional reference
+/// (`Patient?identifier=system|value`, R4 transaction processing), or a resource names it by a
+/// logical reference (`subject.identifier`): each is the file's Patient with that identifier.
+/// One that names no Patient of the file, or two, is left out with a warning.
+#[test]
+fn a_subject_named_by_its_identifier_is_the_files_patient_with_it() {
+    let mut env = Env::new();
+    let system = "urn:oid:1.2.3.4";
+    let with_subject = |resource: Value, subject: Value| {
+        let mut resource = resource;
+        resource["subject"] = subject;
+        resource
+    };
+    let dx = |id: &str, code: &str| condition(id, "-", ICD10, code, "A diagnosis");
+    let mut anna = patient("unused", "MRN-A", "Berg", "Anna");
+    anna.as_object_mut().unwrap().remove("id");
+    anna["identifier"] = json!([{"system": system, "value": "A-1"}]);
+    let mut bo = patient("unused", "MRN-B", "Lund", "Bo");
+    bo.as_object_mut().unwrap().remove("id");
+    bo["identifier"] = json!([{"system": "urn:oid:9.9", "value": "B-1"}, {"value": "SHARED"}]);
+    let mut cy = patient("cy", "MRN-C", "Moss", "Cy");
+    cy["identifier"] = json!([{"system": "urn:oid:8.8", "value": "SHARED"}]);
+    let entry = |url: &str, resource: Value, request: &str| {
+        json!({"fullUrl": url, "resource": resource, "request": {"method": "PUT", "url": request}})
+    };
+    let file = json!({"resourceType": "Bundle", "type": "transaction", "entry": [
+        entry("urn:uuid:aaaa", anna, &format!("Patient?identifier={system}|A-1")),
+        entry("urn:uuid:bbbb", bo, "Patient?identifier=urn:oid:9.9|B-1"),
+        entry("urn:uuid:cccc", cy, "Patient/cy"),
+        entry("urn:uuid:d1", with_subject(dx("d1", "I10"),
+            json!({"reference": format!("Patient?identifier={system}|A-1")})), "Condition"),
+        entry("urn:uuid:d2", with_subject(dx("d2", "E11.9"),
+            json!({"reference": "Patient?identifier=urn%3Aoid%3A9.9%7CB-1"})), "Condition"),
+        entry("urn:uuid:d3", with_subject(dx("d3", "N18.3"),
+            json!({"identifier": {"system": system, "value": "A-1"}})), "Condition"),
+        entry("urn:uuid:d4", with_subject(dx("d4", "G40.909"),
+            json!({"reference": "Patient?identifier=SHARED"})), "Condition"),
+        entry("urn:uuid:d5", with_subject(dx("d5", "F32.9"),
+            json!({"reference": format!("Patient?identifier={system}|NOBODY")})), "Condition"),
+        entry("urn:uuid:d6", with_subject(dx("d6", "F20.9"),
+            json!({"reference": "Patient?name=Berg"})), "Condition"),
+    ]});
+    let path = env.write_json("transaction.json", &file);
+    let report = env.import_ok(&path);
+    assert_eq!(
+        env.rows(
+            "SELECT p.mrn, c.code FROM conditions c JOIN patients p ON p.id = c.patient_id
+             ORDER BY c.code"
+        ),
+        [["B-1", "E11.9"], ["A-1", "I10"], ["A-1", "N18.3"]],
+        "{report:#?}"
+    );
+    for (id, why) in [
+        ("d4", "two of the file's Patients"),
+        ("d5", "names no Patient of this file"),
+        ("d6", "cannot resolve"),
+    ] {
+        assert!(
+            report
+                .warnings
+                .iter()
+                .any(|w| w.resource == format!("Condition/{id}") && w.message.contains(why)),
+            "{id}: {:#?}",
+            report.warnings
+        );
+    }
+}
