@@ -183,6 +183,15 @@ pub(super) fn validate(
                 check_classes(&spec.intensive_all)?;
                 check_classes(&spec.intensive_any)?;
                 check_responses(&spec.remission_responses)?;
+                if !matches!(spec.response_marrow.as_str(), "last" | "first") {
+                    return fail(
+                        format!(
+                            "response_marrow must be 'last' or 'first', not '{}'",
+                            spec.response_marrow
+                        ),
+                        &spec.response_marrow,
+                    );
+                }
             }
             Kind::Escalation(spec) => {
                 check_classes(&spec.first_line_classes)?;

@@ -758,6 +758,15 @@ pub struct InductionFailure {
     pub blasts_remission_below: f64,
     /// Days after the start of a course in which its response assessment is expected.
     pub assessment_days: i64,
+    /// Which marrow of a course's window (up to the next course's start) is its response:
+    /// `last`, the assessment at count recovery, or `first`, which may be a day-14 nadir
+    /// marrow that cannot show a CR (it needs recovered counts).
+    #[serde(default = "last_marrow")]
+    pub response_marrow: String,
+}
+
+fn last_marrow() -> String {
+    String::from("last")
 }
 
 /// Status epilepticus: seizures continuing after a benzodiazepine and second-line drug(s), and

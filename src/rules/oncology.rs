@@ -808,11 +808,7 @@ fn course_result<'a>(
     line: &TreatmentLine,
     remission: &[Response],
 ) -> CourseResult<'a> {
-    let window_end = shift(line.start, spec.assessment_days);
-    let marrow = ctx
-        .observations(&spec.blasts)
-        .filter(|o| o.effective.date() > line.start && o.effective.date() <= window_end)
-        .min_by_key(|o| o.effective);
+    let marrow = course_marrow(ctx, spec, line);
     if let Some(response) = best_response(ctx, line) {
         if !remission.contains(&response) {
             return CourseResult::NoRemission(format!("best response {response}"), None);
@@ -863,6 +859,34 @@ fn course_result<'a>(
             spec.assessment_days,
             line.start
         )),
+    }
+}
+
+/// The marrow that is a course's response: within `assessment_days` of its start and no later
+/// than the day the next course starts (a marrow that day is the pre-treatment one, drawn
+/// before it; a later one belongs to the next course). ELN 2017's CR needs recovered counts
+/// (ANC >= 1.0, platelets >= 100), which a day-14 nadir marrow precedes: by default the last
+/// marrow of the window decides, not the first (`response_marrow`).
+fn course_marrow<'a>(
+    ctx: &Context<'a>,
+    spec: &InductionFailure,
+    line: &TreatmentLine,
+) -> Option<&'a Observation> {
+    let window_end = shift(line.start, spec.assessment_days);
+    let next_course = ctx
+        .lines
+        .iter()
+        .map(|l| l.start)
+        .filter(|start| *start > line.start)
+        .min();
+    let until = next_course.map_or(window_end, |next| next.min(window_end));
+    let in_window = ctx
+        .observations(&spec.blasts)
+        .filter(move |o| o.effective.date() > line.start && o.effective.date() <= until);
+    if spec.response_marrow == "first" {
+        in_window.min_by_key(|o| o.effective)
+    } else {
+        in_window.max_by_key(|o| o.effective)
     }
 }
 

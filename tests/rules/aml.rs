@@ -79,6 +79,23 @@ fn then_cytarabine_alone(cytarabine: f64) -> Vignette {
     .marrow_blasts(20.0, 57)
 }
 
+/// 7+3 120 days ago with a day-14 nadir marrow of 3 % blasts and a recovery marrow of
+/// `recovery` % on day `day`, then a second 7+3 85 days ago (day 35) with 30 % blasts on its
+/// day 28.
+fn nadir_then_recovery(recovery: f64, day: i64) -> Vignette {
+    let v = seven_three(patient(), 120, |l| l)
+        .marrow_blasts(3.0, 106)
+        .marrow_blasts(recovery, 120 - day);
+    seven_three(v, 85, |l| l).marrow_blasts(30.0, 57)
+}
+
+/// One 7+3 course 120 days ago, day-14 marrow blasts 30 %, then 3 % on day `day`.
+fn residual_then_clear_on_day(day: i64) -> Vignette {
+    seven_three(patient(), 120, |l| l)
+        .marrow_blasts(30.0, 106)
+        .marrow_blasts(3.0, 120 - day)
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case(
@@ -132,6 +149,45 @@ pub fn cases() -> Vec<Case> {
             ),
             NotMet,
         ),
+        case(
+            "a day-14 nadir marrow of 3 %, then 25 % on day 35 before re-induction: no remission",
+            nadir_then_recovery(25.0, 35),
+            Refractory,
+        )
+        .label("primary refractory AML")
+        .reason("marrow blasts 25% on")
+        .evidence(EvidenceKind::Observation, 2),
+        case(
+            "a day-14 nadir marrow of 3 %, then 4 % on day 35: the recovery marrow is remission",
+            nadir_then_recovery(4.0, 35),
+            NotMet,
+        )
+        .reason("marrow blasts 4% on"),
+        case(
+            "a marrow on the day the next course starts is still the first course's",
+            seven_three(
+                seven_three(patient(), 120, |l| l)
+                    .marrow_blasts(3.0, 92)
+                    .marrow_blasts(25.0, 85),
+                85,
+                |l| l,
+            )
+            .marrow_blasts(30.0, 57),
+            Refractory,
+        )
+        .reason("marrow blasts 25% on"),
+        case(
+            "a marrow on day 45 (the window's last day) decides the course",
+            residual_then_clear_on_day(45),
+            NotMet,
+        )
+        .reason("morphologic remission"),
+        case(
+            "a marrow on day 46 is outside the course's window: the day-14 marrow decides",
+            residual_then_clear_on_day(46),
+            NotMet,
+        )
+        .reason("1 intensive induction course(s) without remission (needs 2)"),
         case(
             "marrow blasts 4.9 % after the first course: morphologic remission",
             two_courses(4.9, 20.0),
@@ -232,6 +288,43 @@ pub fn cases() -> Vec<Case> {
             NotMet,
         ),
     ]
+}
+
+/// The rule set's choice of marrow, switched: `response_marrow = "first"` reads the earliest
+/// marrow of the window (the nadir), as refract did before.
+#[test]
+fn the_first_marrow_of_the_window_decides_when_the_rule_file_says_so() {
+    let record = nadir_then_recovery(25.0, 35).record();
+    let text = refract::rules::EMBEDDED
+        .iter()
+        .find(|(id, _)| *id == ID)
+        .map(|(_, text)| *text)
+        .unwrap();
+    assert!(text.contains("response_marrow = \"last\""));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("aml.toml"),
+        text.replace("response_marrow = \"last\"", "response_marrow = \"first\""),
+    )
+    .unwrap();
+    let rules = refract::rules::Rules::load(Some(dir.path())).unwrap();
+    let assessment = rules
+        .evaluate_one(&record, rules.get(ID).unwrap(), super::support::today())
+        .unwrap();
+    assert_eq!(
+        assessment.status,
+        NotMet,
+        "{}",
+        super::support::describe(&assessment)
+    );
+    assert!(
+        assessment
+            .reasons
+            .iter()
+            .any(|r| r.contains("marrow blasts 3% on")),
+        "{}",
+        super::support::describe(&assessment)
+    );
 }
 
 #[test]
