@@ -358,10 +358,33 @@ fn classify(
                 };
             }
             match (needed, line.cycles) {
+                // DESIGN, pending outcomes: stable disease after 3 cycles when 5 are needed is
+                // undecided while further cycles can still come; only a line that is over is
+                // not refractory on it.
+                (Some(needed), Some(cycles)) if cycles < needed && under_way(ctx, line) => {
+                    LineState::Unknown {
+                        what: format!(
+                            "{} {}: the response after {needed} cycles ({response} after {} so far, {}; {response} counts as refractory after {needed} or more)",
+                            line.label(),
+                            line.regimen,
+                            crate::domain::cycles_words(cycles),
+                            match line.end {
+                                Some(last) if last < ctx.today =>
+                                    format!("last dose on {last}, no stop reason recorded"),
+                                _ => String::from("the line under way"),
+                            }
+                        ),
+                        ongoing: true,
+                    }
+                }
                 (Some(needed), Some(cycles)) if cycles < needed => {
                     LineState::NotRefractory(format!(
-                        "{response} after {} (counts as refractory after {needed} or more)",
-                        crate::domain::cycles_words(cycles)
+                        "{response} after {} (counts as refractory after {needed} or more){}",
+                        crate::domain::cycles_words(cycles),
+                        line.stop_reason.map_or(String::new(), |reason| format!(
+                            ", stopped: {}",
+                            reason.words()
+                        ))
                     ))
                 }
                 (Some(needed), None) => LineState::Unknown {
@@ -393,6 +416,18 @@ fn classify(
             ongoing: false,
         },
     }
+}
+
+/// Whether a line can still get further cycles: no stop reason recorded, no later line
+/// begun, and no end or a last dose within the rule set's line gap (`gap_days`) of today (a
+/// cycle given now would still belong to it; line derivation starts a new line only after a
+/// longer pause).
+fn under_way(ctx: &Context<'_>, line: &TreatmentLine) -> bool {
+    line.stop_reason.is_none()
+        && !ctx.lines.iter().any(|other| other.start > line.start)
+        && line
+            .end
+            .is_none_or(|last| (ctx.today - last).num_days() <= ctx.set.lines.gap_days)
 }
 
 pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Outcome {
