@@ -29,8 +29,16 @@ use crate::domain::{Observation, Response, StopReason, TreatmentLine, observatio
 
 /// The best response of a line and where it comes from.
 pub fn best_response(ctx: &Context<'_>, line: &TreatmentLine) -> Option<Response> {
-    if line.best_response.is_some() {
-        return line.best_response;
+    best_response_dated(ctx, line).map(|(response, _)| response)
+}
+
+/// The best response of a line and the day it was assessed, when the record says.
+fn best_response_dated(
+    ctx: &Context<'_>,
+    line: &TreatmentLine,
+) -> Option<(Response, Option<NaiveDate>)> {
+    if let Some(response) = line.best_response {
+        return Some((response, line.best_response_date));
     }
     let until = shift(line.end.unwrap_or(ctx.today), 30);
     ctx.record
@@ -42,8 +50,36 @@ pub fn best_response(ctx: &Context<'_>, line: &TreatmentLine) -> Option<Response
             o.value_code
                 .as_deref()
                 .and_then(Response::from_disease_status)
+                .map(|response| (response, Some(o.effective.date())))
         })
-        .max_by_key(|response| response.depth())
+        .max_by_key(|(response, _)| response.depth())
+}
+
+/// The lines a drug record was part of, by start: the one linked to it, and those listing one
+/// of its ingredients of `classes` while it was given. Never merely a line that overlaps it: a
+/// drug begun the day after a line ended would otherwise be judged by that line's response.
+fn lines_of<'c>(
+    ctx: &'c Context<'_>,
+    given: &Given<'_>,
+    classes: &[String],
+) -> Vec<&'c TreatmentLine> {
+    let (start, last_dose) = (given.start(), given.end().unwrap_or(ctx.today));
+    ctx.lines
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|line: &&TreatmentLine| {
+            line.drugs
+                .iter()
+                .any(|d| d.exposure_id == Some(given.exposure.id))
+                || (line.start <= last_dose
+                    && line.end.is_none_or(|end| end > start)
+                    && line.drugs.iter().any(|d| {
+                        given
+                            .drugs_of(classes)
+                            .any(|drug| d.ingredient.eq_ignore_ascii_case(&drug.ingredient))
+                    }))
+        })
+        .collect()
 }
 
 /// A progression of the disease.
@@ -666,14 +702,10 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
             if (last_dose - start).num_days() < spec.min_days_on_drug {
                 continue;
             }
-            let line = ctx.lines.iter().find(|line| {
-                line.drugs
-                    .iter()
-                    .any(|d| d.exposure_id == Some(given.exposure.id))
-                    || (line.start <= shift(start, 7)
-                        && line.end.is_none_or(|end| shift(end, 7) >= start))
-            });
-            let Some(line) = line else { continue };
+            let lines = lines_of(ctx, given, classes);
+            let Some(first_line) = lines.first().copied() else {
+                continue;
+            };
             let name = given
                 .drugs_of(classes)
                 .map(|d| d.ingredient.clone())
@@ -689,31 +721,44 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                 pending = Some(format!("{name}: {}", progression.words));
                 continue;
             }
-            let maintenance = progressed
-                .filter(|p| p.date <= last_dose)
-                .and_then(|p| reduced_maintenance(ctx, line, p.date));
-            if maintenance.is_some() && !spec.reduced_maintenance_counts {
-                continue;
-            }
-            let never_responded = best_response(ctx, line)
-                .is_some_and(|r| r.depth() < min_response.depth())
-                && line.end.is_some();
-            if progressed.is_some() || never_responded {
-                let why = match progressed {
-                    Some(progression) => {
-                        let mut why = format!(
-                            "progression on {}, on it or within {} days of its last dose",
-                            progression.date, spec.progression_window_days
-                        );
-                        if let Some(words) = maintenance {
-                            let _ =
-                                write!(why, ", {words}: counted as refractory (IMWG sets no dose)");
-                        }
-                        why
-                    }
-                    None => format!("never reached {min_response}"),
-                };
+            if let Some(progression) = progressed {
+                // The line the drug was in when the disease progressed (a maintenance dose is
+                // judged against the earlier doses of that line).
+                let line = lines
+                    .iter()
+                    .copied()
+                    .rfind(|l| l.start <= progression.date)
+                    .unwrap_or(first_line);
+                let maintenance = Some(progression.date)
+                    .filter(|day| *day <= last_dose)
+                    .and_then(|day| reduced_maintenance(ctx, line, day));
+                if maintenance.is_some() && !spec.reduced_maintenance_counts {
+                    continue;
+                }
+                let mut why = format!(
+                    "progression on {}, on it or within {} days of its last dose",
+                    progression.date, spec.progression_window_days
+                );
+                if let Some(words) = maintenance {
+                    let _ = write!(why, ", {words}: counted as refractory (IMWG sets no dose)");
+                }
                 refractory_to = Some(format!("{name} ({why})"));
+                outcome.evidence.push(line_evidence(id, line));
+                break;
+            }
+            // MAMMOTH judges a drug on its own time: a line's response counts against it only
+            // when the line was over and the response assessed while the drug was given or
+            // within the window after its last dose; a line not yet assessed says nothing.
+            let window_end = shift(last_dose, spec.progression_window_days);
+            let never_responded = lines.iter().find(|line| {
+                line.end.is_some()
+                    && best_response_dated(ctx, line).is_some_and(|(response, day)| {
+                        response.depth() < min_response.depth()
+                            && day.is_none_or(|day| day >= start && day <= window_end)
+                    })
+            });
+            if let Some(line) = never_responded {
+                refractory_to = Some(format!("{name} (never reached {min_response})"));
                 outcome.evidence.push(line_evidence(id, line));
                 break;
             }
