@@ -172,7 +172,20 @@ pub(super) fn validate(
                     );
                 }
             }
-            Kind::Relapse(spec) => check_responses(&spec.responses)?,
+            Kind::Relapse(spec) => {
+                check_responses(&spec.responses)?;
+                if let Some(from) = &spec.marrow_from
+                    && !set
+                        .criteria
+                        .iter()
+                        .any(|c| c.id == *from && c.induction_failure.is_some())
+                {
+                    return fail(
+                        format!("marrow_from names no induction_failure criterion '{from}'"),
+                        from,
+                    );
+                }
+            }
             Kind::ClassRefractory(spec) => {
                 for classes in spec.groups.values() {
                     check_classes(classes)?;

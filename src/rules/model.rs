@@ -706,6 +706,10 @@ pub struct Relapse {
     pub early_days: Option<i64>,
     #[serde(default)]
     pub early_label: Option<String>,
+    /// The `induction_failure` criterion whose reading of a course's response marrow shows a
+    /// remission; a later marrow at or above its remission cut-off is then a relapse (AML).
+    #[serde(default)]
+    pub marrow_from: Option<String>,
 }
 
 /// Relapse or progression within a window after a procedure (12 months after ASCT).

@@ -598,6 +598,20 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
 
 pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
     let mut outcome = Outcome::new();
+    let induction = spec.marrow_from.as_ref().and_then(|from| {
+        ctx.set
+            .criteria
+            .iter()
+            .find(|c| c.id == *from)
+            .and_then(|c| c.induction_failure.as_ref())
+    });
+    let mut unclear = None;
+    if let Some(induction) = induction {
+        unclear = marrow_relapse(ctx, id, induction, &mut outcome);
+        if outcome.verdict == Verdict::Met {
+            return outcome;
+        }
+    }
     let responded = parse_responses(&spec.responses);
     let progressions = progressions(ctx);
     outcome.reasons.extend(progressions.refuted.iter().cloned());
@@ -615,6 +629,7 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
         };
         if !progression.confirmed {
             outcome.verdict = Verdict::Undecided;
+            outcome.missing.extend(unclear);
             outcome.missing.push(to_confirm(
                 progression,
                 ctx.set.progression.consecutive_assessments,
@@ -638,8 +653,79 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
         }
         return outcome;
     }
-    outcome.verdict = Verdict::NotMet;
+    if let Some(what) = unclear {
+        outcome.verdict = Verdict::Undecided;
+        outcome.missing.push(what);
+    } else {
+        outcome.verdict = Verdict::NotMet;
+    }
     outcome
+}
+
+/// AML relapse read from the marrow: a course in remission as `induction_failure` reads it (a
+/// recorded CR/CRi its response marrow does not contradict, or blasts below the cut-off on its
+/// response marrow), then a later marrow at or above the cut-off. ELN 2017's haematological
+/// relapse is >= 5 % marrow blasts after CR (reference section 7a, wording [U]: unverified
+/// there); the blood blasts and extramedullary disease it also names are not read, and neither
+/// are blood counts, so a remission here is morphologic (MLFS is not told from CR). A relapse
+/// makes `outcome` met; a later marrow that cannot say (a bound such as "< 10 %") is returned,
+/// as what is missing.
+fn marrow_relapse(
+    ctx: &Context<'_>,
+    id: &str,
+    spec: &InductionFailure,
+    outcome: &mut Outcome,
+) -> Option<String> {
+    let remission = parse_responses(&spec.remission_responses);
+    for line in ctx.lines.iter().map(AsRef::as_ref) {
+        let CourseResult::Remission(words, marrow) = course_result(ctx, spec, line, &remission)
+        else {
+            continue;
+        };
+        // From the marrow that showed it; a recorded response without one, from its date or
+        // the course's end.
+        let since = marrow.map_or_else(
+            || {
+                line.best_response_date
+                    .or(line.end)
+                    .unwrap_or(line.start)
+                    .and_time(chrono::NaiveTime::MIN)
+            },
+            |o| o.effective,
+        );
+        let Some(later) = ctx
+            .observations(&spec.blasts)
+            .filter(|o| o.effective > since)
+            .filter(|o| o.beyond("below", spec.blasts_remission_below) != Some(true))
+            .min_by_key(|o| o.effective)
+        else {
+            continue;
+        };
+        let cut = trim_number(spec.blasts_remission_below);
+        if later.beyond("at_least", spec.blasts_remission_below) != Some(true) {
+            return Some(format!(
+                "whether the marrow blasts of {} ({}) are at least {cut}% (relapse after the remission of {} {})",
+                later.effective.date(),
+                blasts_text(later),
+                line.label(),
+                line.regimen
+            ));
+        }
+        outcome.verdict = Verdict::Met;
+        outcome.evidence.push(line_evidence(id, line));
+        if let Some(marrow) = marrow {
+            outcome.evidence.push(observation_evidence(id, marrow));
+        }
+        outcome.evidence.push(observation_evidence(id, later));
+        outcome.reasons.push(format!(
+            "{}: {words}, then marrow blasts {} on {} (relapse: {cut}% or more)",
+            describe_line(line),
+            blasts_text(later),
+            later.effective.date()
+        ));
+        return None;
+    }
+    None
 }
 
 pub fn relapse_after_procedure(
@@ -811,7 +897,7 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
             continue;
         }
         match course_result(ctx, spec, line, &remission) {
-            CourseResult::Remission(words) => {
+            CourseResult::Remission(words, _) => {
                 outcome
                     .reasons
                     .push(format!("{}: {words}", describe_line(line)));
@@ -877,7 +963,8 @@ fn is_intensive(ctx: &Context<'_>, spec: &InductionFailure, line: &TreatmentLine
 }
 
 enum CourseResult<'a> {
-    Remission(String),
+    /// In remission, in words, with the response marrow that showed or allowed it.
+    Remission(String, Option<&'a crate::domain::Observation>),
     NoRemission(String, Option<&'a crate::domain::Observation>),
     Pending(String),
 }
@@ -909,15 +996,18 @@ fn course_result<'a>(
                 Some(observation),
             );
         }
-        return CourseResult::Remission(format!("remission ({response})"));
+        return CourseResult::Remission(format!("remission ({response})"), marrow);
     }
     // A count reported as a bound ("< 5 %") decides when every value it allows does.
     match marrow.map(|o| (o, o.beyond("below", spec.blasts_remission_below))) {
-        Some((observation, Some(true))) => CourseResult::Remission(format!(
-            "marrow blasts {} on {} (morphologic remission)",
-            blasts_text(observation),
-            observation.effective.date()
-        )),
+        Some((observation, Some(true))) => CourseResult::Remission(
+            format!(
+                "marrow blasts {} on {} (morphologic remission)",
+                blasts_text(observation),
+                observation.effective.date()
+            ),
+            Some(observation),
+        ),
         Some((observation, Some(false))) => CourseResult::NoRemission(
             format!(
                 "marrow blasts {} on {}",
