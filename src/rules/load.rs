@@ -172,7 +172,20 @@ pub(super) fn validate(
                     );
                 }
             }
-            Kind::Relapse(spec) => check_responses(&spec.responses)?,
+            Kind::Relapse(spec) => {
+                check_responses(&spec.responses)?;
+                if let Some(from) = &spec.marrow_from
+                    && !set
+                        .criteria
+                        .iter()
+                        .any(|c| c.id == *from && c.induction_failure.is_some())
+                {
+                    return fail(
+                        format!("marrow_from names no induction_failure criterion '{from}'"),
+                        from,
+                    );
+                }
+            }
             Kind::ClassRefractory(spec) => {
                 for classes in spec.groups.values() {
                     check_classes(classes)?;
@@ -183,6 +196,15 @@ pub(super) fn validate(
                 check_classes(&spec.intensive_all)?;
                 check_classes(&spec.intensive_any)?;
                 check_responses(&spec.remission_responses)?;
+                if !matches!(spec.response_marrow.as_str(), "last" | "first") {
+                    return fail(
+                        format!(
+                            "response_marrow must be 'last' or 'first', not '{}'",
+                            spec.response_marrow
+                        ),
+                        &spec.response_marrow,
+                    );
+                }
             }
             Kind::Escalation(spec) => {
                 check_classes(&spec.first_line_classes)?;

@@ -706,6 +706,10 @@ pub struct Relapse {
     pub early_days: Option<i64>,
     #[serde(default)]
     pub early_label: Option<String>,
+    /// The `induction_failure` criterion whose reading of a course's response marrow shows a
+    /// remission; a later marrow at or above its remission cut-off is then a relapse (AML).
+    #[serde(default)]
+    pub marrow_from: Option<String>,
 }
 
 /// Relapse or progression within a window after a procedure (12 months after ASCT).
@@ -758,6 +762,15 @@ pub struct InductionFailure {
     pub blasts_remission_below: f64,
     /// Days after the start of a course in which its response assessment is expected.
     pub assessment_days: i64,
+    /// Which marrow of a course's window (up to the next course's start) is its response:
+    /// `last`, the assessment at count recovery, or `first`, which may be a day-14 nadir
+    /// marrow that cannot show a CR (it needs recovered counts).
+    #[serde(default = "last_marrow")]
+    pub response_marrow: String,
+}
+
+fn last_marrow() -> String {
+    String::from("last")
 }
 
 /// Status epilepticus: seizures continuing after a benzodiazepine and second-line drug(s), and

@@ -29,8 +29,16 @@ use crate::domain::{Observation, Response, StopReason, TreatmentLine, observatio
 
 /// The best response of a line and where it comes from.
 pub fn best_response(ctx: &Context<'_>, line: &TreatmentLine) -> Option<Response> {
-    if line.best_response.is_some() {
-        return line.best_response;
+    best_response_dated(ctx, line).map(|(response, _)| response)
+}
+
+/// The best response of a line and the day it was assessed, when the record says.
+fn best_response_dated(
+    ctx: &Context<'_>,
+    line: &TreatmentLine,
+) -> Option<(Response, Option<NaiveDate>)> {
+    if let Some(response) = line.best_response {
+        return Some((response, line.best_response_date));
     }
     let until = shift(line.end.unwrap_or(ctx.today), 30);
     ctx.record
@@ -42,8 +50,36 @@ pub fn best_response(ctx: &Context<'_>, line: &TreatmentLine) -> Option<Response
             o.value_code
                 .as_deref()
                 .and_then(Response::from_disease_status)
+                .map(|response| (response, Some(o.effective.date())))
         })
-        .max_by_key(|response| response.depth())
+        .max_by_key(|(response, _)| response.depth())
+}
+
+/// The lines a drug record was part of, by start: the one linked to it, and those listing one
+/// of its ingredients of `classes` while it was given. Never merely a line that overlaps it: a
+/// drug begun the day after a line ended would otherwise be judged by that line's response.
+fn lines_of<'c>(
+    ctx: &'c Context<'_>,
+    given: &Given<'_>,
+    classes: &[String],
+) -> Vec<&'c TreatmentLine> {
+    let (start, last_dose) = (given.start(), given.end().unwrap_or(ctx.today));
+    ctx.lines
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|line: &&TreatmentLine| {
+            line.drugs
+                .iter()
+                .any(|d| d.exposure_id == Some(given.exposure.id))
+                || (line.start <= last_dose
+                    && line.end.is_none_or(|end| end > start)
+                    && line.drugs.iter().any(|d| {
+                        given
+                            .drugs_of(classes)
+                            .any(|drug| d.ingredient.eq_ignore_ascii_case(&drug.ingredient))
+                    }))
+        })
+        .collect()
 }
 
 /// A progression of the disease.
@@ -358,10 +394,33 @@ fn classify(
                 };
             }
             match (needed, line.cycles) {
+                // DESIGN, pending outcomes: stable disease after 3 cycles when 5 are needed is
+                // undecided while further cycles can still come; only a line that is over is
+                // not refractory on it.
+                (Some(needed), Some(cycles)) if cycles < needed && under_way(ctx, line) => {
+                    LineState::Unknown {
+                        what: format!(
+                            "{} {}: the response after {needed} cycles ({response} after {} so far, {}; {response} counts as refractory after {needed} or more)",
+                            line.label(),
+                            line.regimen,
+                            crate::domain::cycles_words(cycles),
+                            match line.end {
+                                Some(last) if last < ctx.today =>
+                                    format!("last dose on {last}, no stop reason recorded"),
+                                _ => String::from("the line under way"),
+                            }
+                        ),
+                        ongoing: true,
+                    }
+                }
                 (Some(needed), Some(cycles)) if cycles < needed => {
                     LineState::NotRefractory(format!(
-                        "{response} after {} (counts as refractory after {needed} or more)",
-                        crate::domain::cycles_words(cycles)
+                        "{response} after {} (counts as refractory after {needed} or more){}",
+                        crate::domain::cycles_words(cycles),
+                        line.stop_reason.map_or(String::new(), |reason| format!(
+                            ", stopped: {}",
+                            reason.words()
+                        ))
                     ))
                 }
                 (Some(needed), None) => LineState::Unknown {
@@ -393,6 +452,18 @@ fn classify(
             ongoing: false,
         },
     }
+}
+
+/// Whether a line can still get further cycles: no stop reason recorded, no later line
+/// begun, and no end or a last dose within the rule set's line gap (`gap_days`) of today (a
+/// cycle given now would still belong to it; line derivation starts a new line only after a
+/// longer pause).
+fn under_way(ctx: &Context<'_>, line: &TreatmentLine) -> bool {
+    line.stop_reason.is_none()
+        && !ctx.lines.iter().any(|other| other.start > line.start)
+        && line
+            .end
+            .is_none_or(|last| (ctx.today - last).num_days() <= ctx.set.lines.gap_days)
 }
 
 pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Outcome {
@@ -527,6 +598,20 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
 
 pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
     let mut outcome = Outcome::new();
+    let induction = spec.marrow_from.as_ref().and_then(|from| {
+        ctx.set
+            .criteria
+            .iter()
+            .find(|c| c.id == *from)
+            .and_then(|c| c.induction_failure.as_ref())
+    });
+    let mut unclear = None;
+    if let Some(induction) = induction {
+        unclear = marrow_relapse(ctx, id, induction, &mut outcome);
+        if outcome.verdict == Verdict::Met {
+            return outcome;
+        }
+    }
     let responded = parse_responses(&spec.responses);
     let progressions = progressions(ctx);
     outcome.reasons.extend(progressions.refuted.iter().cloned());
@@ -544,6 +629,7 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
         };
         if !progression.confirmed {
             outcome.verdict = Verdict::Undecided;
+            outcome.missing.extend(unclear);
             outcome.missing.push(to_confirm(
                 progression,
                 ctx.set.progression.consecutive_assessments,
@@ -567,8 +653,79 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
         }
         return outcome;
     }
-    outcome.verdict = Verdict::NotMet;
+    if let Some(what) = unclear {
+        outcome.verdict = Verdict::Undecided;
+        outcome.missing.push(what);
+    } else {
+        outcome.verdict = Verdict::NotMet;
+    }
     outcome
+}
+
+/// AML relapse read from the marrow: a course in remission as `induction_failure` reads it (a
+/// recorded CR/CRi its response marrow does not contradict, or blasts below the cut-off on its
+/// response marrow), then a later marrow at or above the cut-off. ELN 2017's haematological
+/// relapse is >= 5 % marrow blasts after CR (reference section 7a, wording [U]: unverified
+/// there); the blood blasts and extramedullary disease it also names are not read, and neither
+/// are blood counts, so a remission here is morphologic (MLFS is not told from CR). A relapse
+/// makes `outcome` met; a later marrow that cannot say (a bound such as "< 10 %") is returned,
+/// as what is missing.
+fn marrow_relapse(
+    ctx: &Context<'_>,
+    id: &str,
+    spec: &InductionFailure,
+    outcome: &mut Outcome,
+) -> Option<String> {
+    let remission = parse_responses(&spec.remission_responses);
+    for line in ctx.lines.iter().map(AsRef::as_ref) {
+        let CourseResult::Remission(words, marrow) = course_result(ctx, spec, line, &remission)
+        else {
+            continue;
+        };
+        // From the marrow that showed it; a recorded response without one, from its date or
+        // the course's end.
+        let since = marrow.map_or_else(
+            || {
+                line.best_response_date
+                    .or(line.end)
+                    .unwrap_or(line.start)
+                    .and_time(chrono::NaiveTime::MIN)
+            },
+            |o| o.effective,
+        );
+        let Some(later) = ctx
+            .observations(&spec.blasts)
+            .filter(|o| o.effective > since)
+            .filter(|o| o.beyond("below", spec.blasts_remission_below) != Some(true))
+            .min_by_key(|o| o.effective)
+        else {
+            continue;
+        };
+        let cut = trim_number(spec.blasts_remission_below);
+        if later.beyond("at_least", spec.blasts_remission_below) != Some(true) {
+            return Some(format!(
+                "whether the marrow blasts of {} ({}) are at least {cut}% (relapse after the remission of {} {})",
+                later.effective.date(),
+                blasts_text(later),
+                line.label(),
+                line.regimen
+            ));
+        }
+        outcome.verdict = Verdict::Met;
+        outcome.evidence.push(line_evidence(id, line));
+        if let Some(marrow) = marrow {
+            outcome.evidence.push(observation_evidence(id, marrow));
+        }
+        outcome.evidence.push(observation_evidence(id, later));
+        outcome.reasons.push(format!(
+            "{}: {words}, then marrow blasts {} on {} (relapse: {cut}% or more)",
+            describe_line(line),
+            blasts_text(later),
+            later.effective.date()
+        ));
+        return None;
+    }
+    None
 }
 
 pub fn relapse_after_procedure(
@@ -631,14 +788,10 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
             if (last_dose - start).num_days() < spec.min_days_on_drug {
                 continue;
             }
-            let line = ctx.lines.iter().find(|line| {
-                line.drugs
-                    .iter()
-                    .any(|d| d.exposure_id == Some(given.exposure.id))
-                    || (line.start <= shift(start, 7)
-                        && line.end.is_none_or(|end| shift(end, 7) >= start))
-            });
-            let Some(line) = line else { continue };
+            let lines = lines_of(ctx, given, classes);
+            let Some(first_line) = lines.first().copied() else {
+                continue;
+            };
             let name = given
                 .drugs_of(classes)
                 .map(|d| d.ingredient.clone())
@@ -654,31 +807,44 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                 pending = Some(format!("{name}: {}", progression.words));
                 continue;
             }
-            let maintenance = progressed
-                .filter(|p| p.date <= last_dose)
-                .and_then(|p| reduced_maintenance(ctx, line, p.date));
-            if maintenance.is_some() && !spec.reduced_maintenance_counts {
-                continue;
-            }
-            let never_responded = best_response(ctx, line)
-                .is_some_and(|r| r.depth() < min_response.depth())
-                && line.end.is_some();
-            if progressed.is_some() || never_responded {
-                let why = match progressed {
-                    Some(progression) => {
-                        let mut why = format!(
-                            "progression on {}, on it or within {} days of its last dose",
-                            progression.date, spec.progression_window_days
-                        );
-                        if let Some(words) = maintenance {
-                            let _ =
-                                write!(why, ", {words}: counted as refractory (IMWG sets no dose)");
-                        }
-                        why
-                    }
-                    None => format!("never reached {min_response}"),
-                };
+            if let Some(progression) = progressed {
+                // The line the drug was in when the disease progressed (a maintenance dose is
+                // judged against the earlier doses of that line).
+                let line = lines
+                    .iter()
+                    .copied()
+                    .rfind(|l| l.start <= progression.date)
+                    .unwrap_or(first_line);
+                let maintenance = Some(progression.date)
+                    .filter(|day| *day <= last_dose)
+                    .and_then(|day| reduced_maintenance(ctx, line, day));
+                if maintenance.is_some() && !spec.reduced_maintenance_counts {
+                    continue;
+                }
+                let mut why = format!(
+                    "progression on {}, on it or within {} days of its last dose",
+                    progression.date, spec.progression_window_days
+                );
+                if let Some(words) = maintenance {
+                    let _ = write!(why, ", {words}: counted as refractory (IMWG sets no dose)");
+                }
                 refractory_to = Some(format!("{name} ({why})"));
+                outcome.evidence.push(line_evidence(id, line));
+                break;
+            }
+            // MAMMOTH judges a drug on its own time: a line's response counts against it only
+            // when the line was over and the response assessed while the drug was given or
+            // within the window after its last dose; a line not yet assessed says nothing.
+            let window_end = shift(last_dose, spec.progression_window_days);
+            let never_responded = lines.iter().find(|line| {
+                line.end.is_some()
+                    && best_response_dated(ctx, line).is_some_and(|(response, day)| {
+                        response.depth() < min_response.depth()
+                            && day.is_none_or(|day| day >= start && day <= window_end)
+                    })
+            });
+            if let Some(line) = never_responded {
+                refractory_to = Some(format!("{name} (never reached {min_response})"));
                 outcome.evidence.push(line_evidence(id, line));
                 break;
             }
@@ -731,7 +897,7 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
             continue;
         }
         match course_result(ctx, spec, line, &remission) {
-            CourseResult::Remission(words) => {
+            CourseResult::Remission(words, _) => {
                 outcome
                     .reasons
                     .push(format!("{}: {words}", describe_line(line)));
@@ -797,7 +963,8 @@ fn is_intensive(ctx: &Context<'_>, spec: &InductionFailure, line: &TreatmentLine
 }
 
 enum CourseResult<'a> {
-    Remission(String),
+    /// In remission, in words, with the response marrow that showed or allowed it.
+    Remission(String, Option<&'a crate::domain::Observation>),
     NoRemission(String, Option<&'a crate::domain::Observation>),
     Pending(String),
 }
@@ -808,11 +975,7 @@ fn course_result<'a>(
     line: &TreatmentLine,
     remission: &[Response],
 ) -> CourseResult<'a> {
-    let window_end = shift(line.start, spec.assessment_days);
-    let marrow = ctx
-        .observations(&spec.blasts)
-        .filter(|o| o.effective.date() > line.start && o.effective.date() <= window_end)
-        .min_by_key(|o| o.effective);
+    let marrow = course_marrow(ctx, spec, line);
     if let Some(response) = best_response(ctx, line) {
         if !remission.contains(&response) {
             return CourseResult::NoRemission(format!("best response {response}"), None);
@@ -833,15 +996,18 @@ fn course_result<'a>(
                 Some(observation),
             );
         }
-        return CourseResult::Remission(format!("remission ({response})"));
+        return CourseResult::Remission(format!("remission ({response})"), marrow);
     }
     // A count reported as a bound ("< 5 %") decides when every value it allows does.
     match marrow.map(|o| (o, o.beyond("below", spec.blasts_remission_below))) {
-        Some((observation, Some(true))) => CourseResult::Remission(format!(
-            "marrow blasts {} on {} (morphologic remission)",
-            blasts_text(observation),
-            observation.effective.date()
-        )),
+        Some((observation, Some(true))) => CourseResult::Remission(
+            format!(
+                "marrow blasts {} on {} (morphologic remission)",
+                blasts_text(observation),
+                observation.effective.date()
+            ),
+            Some(observation),
+        ),
         Some((observation, Some(false))) => CourseResult::NoRemission(
             format!(
                 "marrow blasts {} on {}",
@@ -863,6 +1029,34 @@ fn course_result<'a>(
             spec.assessment_days,
             line.start
         )),
+    }
+}
+
+/// The marrow that is a course's response: within `assessment_days` of its start and no later
+/// than the day the next course starts (a marrow that day is the pre-treatment one, drawn
+/// before it; a later one belongs to the next course). ELN 2017's CR needs recovered counts
+/// (ANC >= 1.0, platelets >= 100), which a day-14 nadir marrow precedes: by default the last
+/// marrow of the window decides, not the first (`response_marrow`).
+fn course_marrow<'a>(
+    ctx: &Context<'a>,
+    spec: &InductionFailure,
+    line: &TreatmentLine,
+) -> Option<&'a Observation> {
+    let window_end = shift(line.start, spec.assessment_days);
+    let next_course = ctx
+        .lines
+        .iter()
+        .map(|l| l.start)
+        .filter(|start| *start > line.start)
+        .min();
+    let until = next_course.map_or(window_end, |next| next.min(window_end));
+    let in_window = ctx
+        .observations(&spec.blasts)
+        .filter(move |o| o.effective.date() > line.start && o.effective.date() <= until);
+    if spec.response_marrow == "first" {
+        in_window.min_by_key(|o| o.effective)
+    } else {
+        in_window.max_by_key(|o| o.effective)
     }
 }
 

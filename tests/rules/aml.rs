@@ -1,8 +1,10 @@
 //! Primary refractory AML (ELN 2017, `assets/rules/aml.toml`): no CR or CRi after two courses of
 //! intensive induction (cytarabine with an anthracycline or anthracenedione, or high-dose
 //! cytarabine of at least 1000 mg/m2), remission read from the recorded response or from marrow
-//! blasts < 5 % within 45 days of a course; less intensive courses not counted; relapse after CR
-//! told apart; courses derived from drug exposures.
+//! blasts < 5 % on a course's response marrow (the last within 45 days of its start and before
+//! the next course, not a day-14 nadir); less intensive courses not counted; relapse after CR
+//! told apart, from the disease status or from marrow blasts >= 5 % after a remission; courses
+//! derived from drug exposures.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
@@ -79,6 +81,42 @@ fn then_cytarabine_alone(cytarabine: f64) -> Vignette {
     .marrow_blasts(20.0, 57)
 }
 
+/// 7+3 120 days ago with a day-14 nadir marrow of 3 % blasts and a recovery marrow of
+/// `recovery` % on day `day`, then a second 7+3 85 days ago (day 35) with 30 % blasts on its
+/// day 28.
+fn nadir_then_recovery(recovery: f64, day: i64) -> Vignette {
+    let v = seven_three(patient(), 120, |l| l)
+        .marrow_blasts(3.0, 106)
+        .marrow_blasts(recovery, 120 - day);
+    seven_three(v, 85, |l| l).marrow_blasts(30.0, 57)
+}
+
+/// One 7+3 course 120 days ago, day-14 marrow blasts 30 %, then 3 % on day `day`.
+fn residual_then_clear_on_day(day: i64) -> Vignette {
+    seven_three(patient(), 120, |l| l)
+        .marrow_blasts(30.0, 106)
+        .marrow_blasts(3.0, 120 - day)
+}
+
+/// 7+3 180 days ago with marrow blasts of 2 % on day 28 (morphologic remission), then
+/// high-dose cytarabine consolidation (3000 mg/m2) 140 days ago with marrow blasts of `later` %
+/// 112 days ago.
+fn remission_then_marrow(later: f64) -> Vignette {
+    let v = seven_three(patient(), 180, |l| l).marrow_blasts(2.0, 152);
+    course(
+        v,
+        "HiDAC",
+        &["Cytarabine 3000 mg/m2"],
+        &["cytarabine"],
+        140,
+        |l| {
+            l.dose("cytarabine", 3000.0, "mg/m2")
+                .intent(Intent::Consolidation)
+        },
+    )
+    .marrow_blasts(later, 112)
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case(
@@ -133,10 +171,50 @@ pub fn cases() -> Vec<Case> {
             NotMet,
         ),
         case(
-            "marrow blasts 4.9 % after the first course: morphologic remission",
-            two_courses(4.9, 20.0),
+            "a day-14 nadir marrow of 3 %, then 25 % on day 35 before re-induction: no remission",
+            nadir_then_recovery(25.0, 35),
+            Refractory,
+        )
+        .label("primary refractory AML")
+        .reason("marrow blasts 25% on")
+        .evidence(EvidenceKind::Observation, 2),
+        case(
+            "a day-14 nadir marrow of 3 %, then 4 % on day 35: remission on the recovery marrow, then relapse",
+            nadir_then_recovery(4.0, 35),
+            Relapsed,
+        )
+        .reason("marrow blasts 4% on"),
+        case(
+            "a marrow on the day the next course starts is still the first course's",
+            seven_three(
+                seven_three(patient(), 120, |l| l)
+                    .marrow_blasts(3.0, 92)
+                    .marrow_blasts(25.0, 85),
+                85,
+                |l| l,
+            )
+            .marrow_blasts(30.0, 57),
+            Refractory,
+        )
+        .reason("marrow blasts 25% on"),
+        case(
+            "a marrow on day 45 (the window's last day) decides the course",
+            residual_then_clear_on_day(45),
             NotMet,
-        ),
+        )
+        .reason("morphologic remission"),
+        case(
+            "a marrow on day 46 is outside the course's window: the day-14 marrow decides",
+            residual_then_clear_on_day(46),
+            NotMet,
+        )
+        .reason("1 intensive induction course(s) without remission (needs 2)"),
+        case(
+            "marrow blasts 4.9 % after the first course: morphologic remission, then relapse",
+            two_courses(4.9, 20.0),
+            Relapsed,
+        )
+        .reason("marrow blasts 4.9% on"),
         case(
             "marrow blasts exactly 5 % after each course: no remission",
             two_courses(5.0, 5.0),
@@ -197,6 +275,44 @@ pub fn cases() -> Vec<Case> {
         )
         .label("relapsed AML"),
         case(
+            "marrow remission after 7+3, then 20 % blasts on consolidation: relapsed",
+            remission_then_marrow(20.0),
+            Relapsed,
+        )
+        .label("relapsed AML")
+        .reason("then marrow blasts 20% on")
+        .evidence(EvidenceKind::Observation, 2),
+        case(
+            "marrow remission, then blasts of exactly 5 %: relapsed",
+            remission_then_marrow(5.0),
+            Relapsed,
+        ),
+        case(
+            "marrow remission, then blasts of 4.9 %: still in remission",
+            remission_then_marrow(4.9),
+            NotMet,
+        ),
+        case(
+            "marrow remission, then blasts reported as < 10 %: whether relapsed is asked",
+            remission_then_marrow(10.0).bounded(Comparator::Below),
+            InsufficientData,
+        )
+        .missing("are at least 5%"),
+        case(
+            "a recorded CR, then marrow blasts of 30 % with no disease status: relapsed",
+            seven_three(patient(), 300, |l| l.response(Response::Complete)).marrow_blasts(30.0, 20),
+            Relapsed,
+        )
+        .reason("then marrow blasts 30% on"),
+        case(
+            "a day-14 nadir marrow of 3 %, then 25 % on day 35: no remission, so no relapse",
+            seven_three(patient(), 120, |l| l)
+                .marrow_blasts(3.0, 106)
+                .marrow_blasts(25.0, 85),
+            NotMet,
+        )
+        .reason("1 intensive induction course(s) without remission (needs 2)"),
+        case(
             "derived lines: 7+3, then MEC, blasts persistent after both",
             patient()
                 .give(rx("Cytarabine 200 mg/m2/d").from(120).for_days(7))
@@ -234,6 +350,44 @@ pub fn cases() -> Vec<Case> {
     ]
 }
 
+/// The rule set's choice of marrow, switched: `response_marrow = "first"` reads the earliest
+/// marrow of the window (the nadir), as refract did before: a remission, and the 25 % at
+/// recovery then a relapse.
+#[test]
+fn the_first_marrow_of_the_window_decides_when_the_rule_file_says_so() {
+    let record = nadir_then_recovery(25.0, 35).record();
+    let text = refract::rules::EMBEDDED
+        .iter()
+        .find(|(id, _)| *id == ID)
+        .map(|(_, text)| *text)
+        .unwrap();
+    assert!(text.contains("response_marrow = \"last\""));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("aml.toml"),
+        text.replace("response_marrow = \"last\"", "response_marrow = \"first\""),
+    )
+    .unwrap();
+    let rules = refract::rules::Rules::load(Some(dir.path())).unwrap();
+    let assessment = rules
+        .evaluate_one(&record, rules.get(ID).unwrap(), super::support::today())
+        .unwrap();
+    assert_eq!(
+        assessment.status,
+        Relapsed,
+        "{}",
+        super::support::describe(&assessment)
+    );
+    assert!(
+        assessment
+            .reasons
+            .iter()
+            .any(|r| r.contains("marrow blasts 3% on")),
+        "{}",
+        super::support::describe(&assessment)
+    );
+}
+
 #[test]
 fn aml_cases() {
     run(ID, &cases());
@@ -258,4 +412,36 @@ fn derived_lines_count_a_same_drug_reinduction_as_a_second_course() {
         "7+3 then 5+2 re-induction, blasts persistent after both:\n{}",
         super::support::describe(&assessment)
     );
+}
+
+/// The two choices this rule file names are checked on load: a marrow reading that is neither
+/// `last` nor `first`, and a relapse reading its marrows through a criterion that reads none.
+#[test]
+fn a_wrong_marrow_choice_is_refused_on_load() {
+    let text = refract::rules::EMBEDDED
+        .iter()
+        .find(|(id, _)| *id == ID)
+        .map(|(_, text)| *text)
+        .unwrap();
+    for (from, to, words) in [
+        (
+            "response_marrow = \"last\"",
+            "response_marrow = \"middle\"",
+            "response_marrow must be 'last' or 'first'",
+        ),
+        (
+            "marrow_from = \"no_remission_after_two_courses\"",
+            "marrow_from = \"relapsed\"",
+            "marrow_from names no induction_failure criterion 'relapsed'",
+        ),
+    ] {
+        assert!(text.contains(from), "{from}");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("aml.toml"), text.replace(from, to)).unwrap();
+        let error = refract::rules::Rules::load(Some(dir.path()))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains(words), "{to}: {error:?}");
+    }
 }

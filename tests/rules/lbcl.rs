@@ -83,6 +83,35 @@ fn relapse_after_first_line(after: i64) -> Vignette {
         .disease_status(disease_status::WORSENED, 400 - after)
 }
 
+/// First-line R-CHOP from 63 days ago with 3 cycles given and stable disease on the interim
+/// assessment, entered with `detail` (an end, a stop reason).
+fn three_cycles_of_first_line(detail: impl FnOnce(LineSpec) -> LineSpec) -> Vignette {
+    patient().give(rx("R-CHOP-21").from(63)).line(
+        ID,
+        detail(
+            line("R-CHOP", R_CHOP)
+                .from(63)
+                .cycles(3)
+                .response(Response::Stable),
+        ),
+    )
+}
+
+/// First-line R-CHOP, 3 cycles and stable disease, its last dose `ended` days ago with no stop
+/// reason recorded.
+fn three_cycles_ended(ended: i64) -> Vignette {
+    patient()
+        .give(rx("R-CHOP-21").from(ended + 42).until(ended))
+        .line(
+            ID,
+            line("R-CHOP", R_CHOP)
+                .from(ended + 42)
+                .until(ended)
+                .cycles(3)
+                .response(Response::Stable),
+        )
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case(
@@ -116,6 +145,63 @@ pub fn cases() -> Vec<Case> {
             first_line(|l| l.cycles(6)).disease_status(disease_status::STABLE, 360),
             Refractory,
         ),
+        case(
+            "stable disease after 3 first-line cycles, the line under way: pending",
+            three_cycles_of_first_line(|l| l),
+            InsufficientData,
+        )
+        .missing("1L R-CHOP: the response after 5 cycles (SD after 3 cycles so far")
+        .no_confounder("population"),
+        case(
+            "stable disease after 3 cycles, last dose a week ago, no stop reason: pending",
+            three_cycles_of_first_line(|l| l.until(7)),
+            InsufficientData,
+        )
+        .missing("the response after 5 cycles"),
+        case(
+            "R-CHOP given cycle by cycle, 3 so far, stable disease on the interim PET: pending",
+            patient()
+                .give(rx("Rituximab 375 mg/m2").from(49).until(7))
+                .give(rx("Cyclophosphamide 750 mg/m2").from(49).until(7))
+                .give(rx("Doxorubicin 50 mg/m2").from(49).until(7))
+                .give(rx("Vincristine 1.4 mg/m2").from(49).until(7))
+                .procedure("367336001", "Chemotherapy cycle", 49)
+                .procedure("367336001", "Chemotherapy cycle", 28)
+                .procedure("367336001", "Chemotherapy cycle", 7)
+                .disease_status(disease_status::STABLE, 4),
+            InsufficientData,
+        )
+        .missing("the response after 5 cycles (SD after 3 cycles so far"),
+        case(
+            "stable disease after 3 cycles, stopped for toxicity: not refractory",
+            three_cycles_of_first_line(|l| l.until(7).stopped(StopReason::Intolerance)),
+            NotMet,
+        )
+        .reason("SD after 3 cycles (counts as refractory after 5 or more)"),
+        case(
+            "stable disease after 3 cycles, stopped as completed: not refractory",
+            three_cycles_of_first_line(|l| l.until(7).stopped(StopReason::Completed)),
+            NotMet,
+        )
+        .reason("SD after 3 cycles"),
+        case(
+            "stable disease after 3 cycles, last dose 90 days ago (the line gap): pending",
+            three_cycles_ended(90),
+            InsufficientData,
+        )
+        .missing("the response after 5 cycles"),
+        case(
+            "stable disease after 3 cycles, last dose 91 days ago: the line is over, not refractory",
+            three_cycles_ended(91),
+            NotMet,
+        )
+        .reason("SD after 3 cycles"),
+        case(
+            "stable disease after exactly 5 first-line cycles, the line under way: refractory",
+            three_cycles_of_first_line(|l| l.cycles(5)),
+            Refractory,
+        )
+        .label("primary refractory LBCL"),
         case(
             "stable disease with the number of cycles not recorded",
             first_line(|l| l.response(Response::Stable)),

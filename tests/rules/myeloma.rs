@@ -125,6 +125,80 @@ fn stable_disease_for(days: i64) -> Vignette {
     vrd(patient(), 100, 100 - days, |l| l.response(Response::Stable))
 }
 
+/// VRd as drug records (no entered lines) from 240 to 121 days ago, stopped for no response,
+/// stable disease 125 days ago; DPd (daratumumab, pomalidomide, dexamethasone) from 120 days
+/// ago, ongoing.
+fn vrd_stable_then_dpd() -> Vignette {
+    patient()
+        .give(
+            rx("Bortezomib 1.3 mg/m2")
+                .from(240)
+                .until(121)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Lenalidomide 25 mg/d")
+                .from(240)
+                .until(121)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Dexamethasone 40 mg/wk")
+                .from(240)
+                .until(121)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .disease_status(disease_status::STABLE, 125)
+        .give(rx("Daratumumab 1800 mg").from(120))
+        .give(rx("Pomalidomide 4 mg/d").from(120))
+        .give(rx("Dexamethasone 40 mg/wk").from(120))
+}
+
+/// 1L VRd entered from 240 to 121 days ago, stable disease, stopped for no response; 2L DPd
+/// entered from 120 days ago with `detail`.
+fn entered_vrd_stable_then_dpd(detail: impl FnOnce(LineSpec) -> LineSpec) -> Vignette {
+    vrd(patient(), 240, 121, |l| {
+        l.response(Response::Stable)
+            .stopped(StopReason::LackOfEfficacy)
+    })
+    .give(rx("DPd").from(120))
+    .line(
+        ID,
+        detail(line("DPd", &["daratumumab", "pomalidomide", "dexamethasone"]).from(120)),
+    )
+}
+
+/// 1L Rd (partial response, progression on it 510 days ago: lenalidomide refractory); 2L DVd
+/// from 480 to 300 days ago, stable disease assessed at its end, stopped for no response, with
+/// daratumumab stopped (not tolerated) `dara_until` days ago.
+fn dvd_with_daratumumab_until(dara_until: i64) -> Vignette {
+    patient()
+        .give(rx("Lenalidomide 25 mg/d").from(700).until(500))
+        .line(
+            ID,
+            line("Rd", &["lenalidomide", "dexamethasone"])
+                .from(700)
+                .until(500)
+                .response(Response::Partial)
+                .progressed(510),
+        )
+        .give(
+            rx("Daratumumab 1800 mg")
+                .from(480)
+                .until(dara_until)
+                .stopped(StopReason::Intolerance),
+        )
+        .give(rx("Bortezomib 1.3 mg/m2").from(480).until(300))
+        .line(
+            ID,
+            line("DVd", &["daratumumab", "bortezomib", "dexamethasone"])
+                .from(480)
+                .until(300)
+                .response(Response::Stable)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         case(
@@ -297,6 +371,42 @@ pub fn cases() -> Vec<Case> {
         case(
             "daratumumab's progression 61 days after its last dose: not anti-CD38 refractory",
             three_classes(61),
+            Refractory,
+        )
+        .label(RRMM),
+        case(
+            "VRd stable disease, DPd begun the next day and not yet assessed: not anti-CD38 refractory",
+            vrd_stable_then_dpd(),
+            Refractory,
+        )
+        .label("primary refractory myeloma"),
+        case(
+            "entered lines: VRd stable disease, DPd not yet assessed: not anti-CD38 refractory",
+            entered_vrd_stable_then_dpd(|l| l),
+            Refractory,
+        )
+        .label("primary refractory myeloma"),
+        case(
+            "entered lines: VRd then DPd ended with stable disease after 30 days: triple-class",
+            entered_vrd_stable_then_dpd(|l| {
+                l.until(90)
+                    .response(Response::Stable)
+                    .stopped(StopReason::LackOfEfficacy)
+            }),
+            Refractory,
+        )
+        .label("triple-class refractory myeloma")
+        .reason("daratumumab (never reached MR)"),
+        case(
+            "daratumumab stopped 60 days before its line's stable disease was assessed: judged by it",
+            dvd_with_daratumumab_until(360),
+            Refractory,
+        )
+        .label("triple-class refractory myeloma")
+        .reason("daratumumab (never reached MR)"),
+        case(
+            "daratumumab stopped 61 days before its line's stable disease was assessed: not judged by it",
+            dvd_with_daratumumab_until(361),
             Refractory,
         )
         .label(RRMM),
