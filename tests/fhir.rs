@@ -38,6 +38,8 @@ mod medications;
 mod observations;
 #[path = "fhir/one_transaction.rs"]
 mod one_transaction;
+#[path = "fhir/onsets.rs"]
+mod onsets;
 #[path = "fhir/paths.rs"]
 mod paths;
 #[path = "fhir/proptests.rs"]

@@ -161,8 +161,6 @@ pub struct Condition {
     pub abatement_date_time: Option<String>,
     #[serde(rename = "abatementPeriod")]
     pub abatement_period: Option<Period>,
-    #[serde(rename = "recordedDate")]
-    pub recorded_date: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -748,16 +748,17 @@ fn map_condition(
             verification_status: None,
         })
     })?;
-    let onset = resource
-        .onset_date_time
-        .as_ref()
-        .or_else(|| {
-            resource
-                .onset_period
-                .as_ref()
-                .and_then(|p| p.start.as_ref())
-        })
-        .or(resource.recorded_date.as_ref());
+    // Only a dated onset is one. `recordedDate` is when the diagnosis was written down (an
+    // encounter diagnosis of a depression treated for years is recorded on the day of the
+    // visit): read as the onset, it put every earlier trial before the current episode. An
+    // onset in words or as an age is no date (an age would need the birth date, another
+    // resource, and is a year wide): the onset is unknown, which excludes no trial.
+    let onset = resource.onset_date_time.as_ref().or_else(|| {
+        resource
+            .onset_period
+            .as_ref()
+            .and_then(|p| p.start.as_ref())
+    });
     condition.onset = lenient_date("onset", onset, warnings);
     let abatement = resource.abatement_date_time.as_ref().or_else(|| {
         resource
