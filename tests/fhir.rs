@@ -12,6 +12,8 @@
 use crate::sql;
 pub(crate) use sql::sql_on;
 
+#[path = "fhir/as_needed.rs"]
+mod as_needed;
 #[path = "fhir/bad_input.rs"]
 mod bad_input;
 #[path = "fhir/bulk.rs"]

@@ -121,9 +121,14 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
             .stop_reason
             .map(|r| format!("  stopped: {}", r.words()))
             .unwrap_or_default();
+        let as_needed = if exposure.is_as_needed() {
+            "  as needed"
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "  {} → {:<10}  {}{stop}",
+            "  {} → {:<10}  {}{as_needed}{stop}",
             exposure.start.format("%Y-%m-%d"),
             end,
             exposure.text

@@ -310,6 +310,12 @@ impl DrugExposure {
         (end - self.start.date()).num_days().max(0)
     }
 
+    /// Whether the drug was taken only when needed: kept and shown, but no schedule the rules
+    /// read (not a line, a failed schedule or a trial).
+    pub fn is_as_needed(&self) -> bool {
+        self.role == Some(DrugRole::AsNeeded)
+    }
+
     /// Whether the exposure covers `day`.
     pub fn active_on(&self, day: NaiveDate) -> bool {
         self.start.date() <= day && self.end.is_none_or(|end| day <= end.date())

@@ -125,6 +125,10 @@ pub struct DoseSpec {
     /// was read are not seen as changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<i64>,
+    /// Taken only when needed (R4 `asNeeded[x]`); left out of the stored JSON when false, as
+    /// `sequence` is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub as_needed: bool,
 }
 
 /// What the merging of renewals needs to know about a medication record.
@@ -1188,6 +1192,7 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
                 per_day: per_day(d.timing.as_ref()),
                 cycles: cycles_planned(d.timing.as_ref()),
                 sequence: d.sequence,
+                as_needed: d.as_needed(),
             };
             with_text(spec, d.text.as_ref())
         })
@@ -1207,6 +1212,7 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
                 per_day: per_day(d.timing.as_ref()),
                 cycles: cycles_planned(d.timing.as_ref()),
                 sequence: d.sequence,
+                as_needed: d.as_needed(),
             };
             with_text(spec, d.text.as_ref())
         }))
@@ -1253,18 +1259,36 @@ fn period_days(period: f64, unit: &str) -> Option<f64> {
 /// (adding could make up a dose no one gave; a step on its own can only understate it). When a
 /// step's daily amount is unknown (a line with no amount or no frequency, amounts that cannot be
 /// put in one unit), so is the highest: the dose is unknown, never a guess.
+///
+/// A record whose every dosage is taken as needed (R4 `asNeeded[x]`) is no schedule: its role
+/// says so and its dose is the amount of one dose, never a daily dose made of the most it may be
+/// taken. Lines taken as needed beside scheduled ones ("10 mg daily, and 10 mg more when
+/// needed") are left out of the scheduled dose.
 fn dose_from(specs: &[DoseSpec], text: &str) -> (Option<Dose>, Option<String>, Option<DrugRole>) {
     let route = specs.iter().find_map(|spec| spec.route.clone());
+    let scheduled: Vec<DoseSpec> = specs.iter().filter(|s| !s.as_needed).cloned().collect();
+    if scheduled.is_empty()
+        && let [only, ..] = specs
+    {
+        let amount = DoseSpec {
+            per_day: None,
+            ..only.clone()
+        };
+        let dose = (specs.len() == 1)
+            .then(|| line_dose(&amount, text))
+            .flatten();
+        return (dose, route, Some(DrugRole::AsNeeded));
+    }
     // A rate (mg/h, mg/kg/h) is an infusion.
-    let role = specs
+    let role = scheduled
         .iter()
         .any(|spec| spec.rate.is_some())
         .then_some(DrugRole::AnaestheticInfusion);
-    let dose = match specs {
+    let dose = match scheduled.as_slice() {
         [] => None,
         // One line says what it says, an amount with no frequency included.
         [only] => line_dose(only, text),
-        _ => highest_step(specs, text),
+        several => highest_step(several, text),
     };
     (dose, route, role)
 }

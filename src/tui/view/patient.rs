@@ -595,8 +595,13 @@ fn render_exposures(
                 None if exposure.active_on(model.today) => String::from("ongoing"),
                 None => String::from("–"),
             };
+            let drug = if exposure.is_as_needed() {
+                format!("{} (as needed)", exposure.text)
+            } else {
+                exposure.text.clone()
+            };
             Row::new(vec![
-                Cell::from(exposure.text.clone()),
+                Cell::from(drug),
                 Cell::from(dose),
                 Cell::from(exposure.route.clone().unwrap_or_default()),
                 Cell::from(exposure.start.format("%Y-%m-%d %H:%M").to_string()),
