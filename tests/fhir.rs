@@ -46,6 +46,8 @@ mod onsets;
 mod paths;
 #[path = "fhir/proptests.rs"]
 mod proptests;
+#[path = "fhir/rates.rs"]
+mod rates;
 #[path = "fhir/records.rs"]
 mod records;
 #[path = "fhir/reimport.rs"]

@@ -1279,10 +1279,9 @@ fn dose_from(specs: &[DoseSpec], text: &str) -> (Option<Dose>, Option<String>, O
             .flatten();
         return (dose, route, Some(DrugRole::AsNeeded));
     }
-    // A rate (mg/h, mg/kg/h) is an infusion.
     let role = scheduled
         .iter()
-        .any(|spec| spec.rate.is_some())
+        .any(is_infusion)
         .then_some(DrugRole::AnaestheticInfusion);
     let dose = match scheduled.as_slice() {
         [] => None,
@@ -1336,9 +1335,42 @@ fn step_dose(lines: &[&DoseSpec], text: &str) -> Option<Dose> {
     total
 }
 
-/// The dose of one dosage line: its rate, else its amount per interval (see [`dose_from`]).
+/// Whether a dosage line is an infusion, whose dose is its rate: a rate with no amount (2
+/// mg/kg/h), or an amount that takes more than an hour to give at its rate (a 50 mg bag run at 5
+/// mg an hour). An amount with a rate is otherwise the dose, and the rate only how fast it went
+/// in (lorazepam 4 mg pushed at 2 mg/min is a 4 mg bolus: read as an infusion of 2 mg/min, it
+/// was no first-line benzodiazepine). When the two cannot be compared (other units), a rate per
+/// hour or per day is an infusion's, and one per minute a push's.
+fn is_infusion(spec: &DoseSpec) -> bool {
+    let Some((rate, rate_unit)) = &spec.rate else {
+        return false;
+    };
+    let Some((amount, unit)) = &spec.quantity else {
+        return true;
+    };
+    let Some((per, time)) = rate_unit.trim().rsplit_once('/') else {
+        return false;
+    };
+    let hours_per_unit = match time.trim().to_ascii_lowercase().as_str() {
+        "s" | "sec" => 1.0 / 3600.0,
+        "min" => 1.0 / 60.0,
+        "h" | "hr" | "hour" => 1.0,
+        "d" | "day" => 24.0,
+        _ => return false,
+    };
+    if per.trim().eq_ignore_ascii_case(unit.trim()) && *rate > 0.0 {
+        let hours = amount / rate * hours_per_unit;
+        return hours.is_finite() && hours > 1.0;
+    }
+    hours_per_unit >= 1.0
+}
+
+/// The dose of one dosage line: an infusion's rate, else its amount per interval (see
+/// [`dose_from`]).
 fn line_dose(spec: &DoseSpec, text: &str) -> Option<Dose> {
-    if let Some((value, unit)) = &spec.rate {
+    if is_infusion(spec)
+        && let Some((value, unit)) = &spec.rate
+    {
         return Some(Dose {
             value: *value,
             unit: if unit.is_empty() {
