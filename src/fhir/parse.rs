@@ -1017,6 +1017,16 @@ fn medication_period(
         return Ok((point, Some(point), DatesKnown::Unknown));
     };
     let mut end = date_field("end", end_text)?;
+    if end.is_none()
+        && let Some(days) = steps_days
+    {
+        end = start.checked_add_signed(Duration::days(days));
+    }
+    if let Some(until) = end
+        && planned_end_not_reached(resource, until)
+    {
+        return Ok((start, Some(start), DatesKnown::EndUnknown));
+    }
     // An end of a month or a year only ("2024-11") is some day within it: given at least until
     // its first day (or the start, in the same month), for how long after is not recorded.
     if let Some(text) = end_text
@@ -1030,11 +1040,6 @@ fn medication_period(
             return Err(format!("ends ({}) before it starts ({start})", text.trim()));
         }
         return Ok((start, Some(first_day.max(start)), DatesKnown::EndUnknown));
-    }
-    if end.is_none()
-        && let Some(days) = steps_days
-    {
-        end = start.checked_add_signed(Duration::days(days));
     }
     // A single administration given at a time (no period) is given at that time.
     if end.is_none()
@@ -1056,6 +1061,25 @@ fn medication_period(
         return Ok((start, Some(start), DatesKnown::EndUnknown));
     }
     Ok((start, end, DatesKnown::Stated))
+}
+
+/// Whether `end`, the end a record that says it is over (stopped, completed) gives, is one it had
+/// not reached when it said so: a plan that did not come to pass (an order for a year from
+/// September, stopped for intolerance by the 15th, does not end the next September, nor is it
+/// the current drug). The record was last written (`meta.lastUpdated`) before that end: it
+/// ended on a day it does not give. Without a `lastUpdated` nothing tells a planned end from
+/// the one the source recorded (the library reads no clock), and the end is kept: many sources
+/// write the day an order was stopped as its end.
+fn planned_end_not_reached(resource: &model::MedicationUse, end: NaiveDateTime) -> bool {
+    if !matches!(resource.status.as_deref(), Some("stopped" | "completed")) {
+        return false;
+    }
+    resource
+        .meta
+        .as_ref()
+        .and_then(|m| m.last_updated.as_deref())
+        .and_then(|text| parse_datetime(text).ok())
+        .is_some_and(|updated| end > updated)
 }
 
 /// Whether a FHIR date names a year or a month only ("2024", "2024-11"), not a day.
