@@ -389,9 +389,11 @@ impl Rules {
             if owned_by_clinician {
                 continue;
             }
+            // As the criteria read them (see `Context::new`): none taken only when needed.
             let given: Vec<given::Given<'_>> = record
                 .exposures
                 .iter()
+                .filter(|exposure| !exposure.is_as_needed())
                 .map(|exposure| {
                     let codes: Vec<&str> = exposure
                         .rxnorm

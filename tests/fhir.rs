@@ -12,6 +12,8 @@
 use crate::sql;
 pub(crate) use sql::sql_on;
 
+#[path = "fhir/as_needed.rs"]
+mod as_needed;
 #[path = "fhir/bad_input.rs"]
 mod bad_input;
 #[path = "fhir/bulk.rs"]
@@ -38,10 +40,14 @@ mod medications;
 mod observations;
 #[path = "fhir/one_transaction.rs"]
 mod one_transaction;
+#[path = "fhir/onsets.rs"]
+mod onsets;
 #[path = "fhir/paths.rs"]
 mod paths;
 #[path = "fhir/proptests.rs"]
 mod proptests;
+#[path = "fhir/rates.rs"]
+mod rates;
 #[path = "fhir/records.rs"]
 mod records;
 #[path = "fhir/reimport.rs"]

@@ -50,10 +50,14 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         )?;
     }
 
-    // Current diagnoses first; then those resolved, inactive, refuted or entered in error,
-    // which no rule set reads as a current diagnosis (a refuted one as none at all).
+    // Current diagnoses first; then those resolved, inactive, refuted or entered in error, and
+    // those with no status that another record of the diagnosis says are over, which no rule
+    // set reads as a current diagnosis (a refuted one as none at all).
     writeln!(out, "\nConditions")?;
-    let (current, past): (Vec<_>, Vec<_>) = record.conditions.iter().partition(|c| c.is_active());
+    let (current, past): (Vec<_>, Vec<_>) = record
+        .conditions
+        .iter()
+        .partition(|c| c.is_current_in(&record.conditions));
     let heading = current.len();
     for (index, condition) in current.into_iter().chain(past).enumerate() {
         if index == heading {
@@ -117,9 +121,14 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
             .stop_reason
             .map(|r| format!("  stopped: {}", r.words()))
             .unwrap_or_default();
+        let as_needed = if exposure.is_as_needed() {
+            "  as needed"
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "  {} → {:<10}  {}{stop}",
+            "  {} → {:<10}  {}{as_needed}{stop}",
             exposure.start.format("%Y-%m-%d"),
             end,
             exposure.text

@@ -163,6 +163,51 @@ impl Condition {
             }
     }
 
+    /// Whether it is a current diagnosis among `records` of the same diagnosis (itself may be
+    /// among them): active, and not outweighed by another record of it that says it is over.
+    ///
+    /// A record that says nothing of the diagnosis's status (an encounter diagnosis: R4 asks for
+    /// a clinicalStatus only on the problem list) is evidence the patient had it at that
+    /// encounter, not that they have it now; when another record says it resolved, that record
+    /// decides, unless this one began after it ended (a new episode). With no onset, it cannot
+    /// be shown to be the later one.
+    pub fn is_current_among<'c>(&self, records: impl IntoIterator<Item = &'c Condition>) -> bool {
+        if !self.is_active() {
+            return false;
+        }
+        if self.clinical_status.is_some() {
+            return true;
+        }
+        !records.into_iter().any(|other| {
+            other.is_diagnosis()
+                && !other.is_active()
+                && !self.onset.is_some_and(|onset| {
+                    other
+                        .abatement
+                        .or(other.onset)
+                        .is_some_and(|end| onset > end)
+                })
+        })
+    }
+
+    /// Whether it is a current diagnosis among a patient's `conditions`, read against the
+    /// records of the same diagnosis (see [`Condition::is_current_among`]).
+    pub fn is_current_in(&self, conditions: &[Condition]) -> bool {
+        self.is_current_among(conditions.iter().filter(|other| other.same_diagnosis(self)))
+    }
+
+    /// Whether `other` is a record of the same diagnosis: the same code in the same system (or,
+    /// with no code, the same words).
+    pub fn same_diagnosis(&self, other: &Condition) -> bool {
+        let (code, other_code) = (self.code.trim(), other.code.trim());
+        if code.is_empty() || other_code.is_empty() {
+            return code.is_empty()
+                && other_code.is_empty()
+                && self.name().eq_ignore_ascii_case(other.name());
+        }
+        self.system == other.system && code.eq_ignore_ascii_case(other_code)
+    }
+
     /// The diagnosis in words for a person: its display without SNOMED CT's semantic tag
     /// ("Acute bronchitis (disorder)" reads "Acute bronchitis"), else its code.
     pub fn name(&self) -> &str {
@@ -263,6 +308,12 @@ impl DrugExposure {
     pub fn days_on(&self, today: NaiveDate) -> i64 {
         let end = self.end.map_or(today, |end| end.date());
         (end - self.start.date()).num_days().max(0)
+    }
+
+    /// Whether the drug was taken only when needed: kept and shown, but no schedule the rules
+    /// read (not a line, a failed schedule or a trial).
+    pub fn is_as_needed(&self) -> bool {
+        self.role == Some(DrugRole::AsNeeded)
     }
 
     /// Whether the exposure covers `day`.
@@ -561,6 +612,31 @@ mod tests {
         let mut abated = condition(None, None);
         abated.abatement = Some(date(2020, 1, 1));
         assert!(!abated.is_active());
+    }
+
+    #[test]
+    fn a_record_without_a_status_does_not_undo_a_resolution() {
+        let mut resolved = condition(Some("resolved"), Some("confirmed"));
+        resolved.onset = Some(date(2015, 1, 1));
+        resolved.abatement = Some(date(2025, 6, 1));
+        let mut encounter = condition(None, Some("confirmed"));
+        assert!(!encounter.is_current_among([&resolved, &encounter]));
+        encounter.onset = Some(date(2018, 3, 1));
+        assert!(!encounter.is_current_among([&resolved]));
+        // Begun after the resolution: a new episode.
+        encounter.onset = Some(date(2025, 10, 1));
+        assert!(encounter.is_current_among([&resolved]));
+        // A record that says it is active says so, whatever another says.
+        let active = condition(Some("active"), None);
+        assert!(active.is_current_among([&resolved]));
+        // A refuted record, or one of another diagnosis, outweighs nothing.
+        let refuted = condition(Some("resolved"), Some("refuted"));
+        let no_status = condition(None, None);
+        assert!(no_status.is_current_among([&refuted]));
+        let mut other = resolved.clone();
+        other.code = String::from("84757009");
+        let all = [other, no_status.clone()];
+        assert!(no_status.is_current_in(&all));
     }
 
     #[test]

@@ -263,6 +263,9 @@ pub enum DrugRole {
     AnaestheticInfusion,
     Maintenance,
     Augmentation,
+    /// Taken only when needed (a rescue benzodiazepine for a cluster of seizures): no schedule,
+    /// so never a line, a failed schedule or a trial.
+    AsNeeded,
 }
 machine_names!(DrugRole {
     FirstLineBenzodiazepine => "first_line_bzd",
@@ -270,6 +273,7 @@ machine_names!(DrugRole {
     AnaestheticInfusion => "anesthetic_infusion",
     Maintenance => "maintenance",
     Augmentation => "augmentation",
+    AsNeeded => "as_needed",
 });
 
 /// How a measured value is to be understood when it is not exact (FHIR `Quantity.comparator`):

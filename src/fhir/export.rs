@@ -427,18 +427,22 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             },
             effective_period,
             date_asserted,
-            dosage: exposure
-                .dose
-                .iter()
-                .map(|dose| Dosage {
-                    dose_and_rate: vec![DoseAndRate {
-                        dose_quantity: Quantity {
-                            value: dose.value,
-                            comparator: None,
-                            unit: NonBlank::new(dose.unit.as_str()),
-                        },
-                    }],
+            dosage: (exposure.dose.is_some() || exposure.is_as_needed())
+                .then(|| Dosage {
+                    dose_and_rate: exposure
+                        .dose
+                        .iter()
+                        .map(|dose| DoseAndRate {
+                            dose_quantity: Quantity {
+                                value: dose.value,
+                                comparator: None,
+                                unit: NonBlank::new(dose.unit.as_str()),
+                            },
+                        })
+                        .collect(),
+                    as_needed_boolean: exposure.is_as_needed().then_some(true),
                 })
+                .into_iter()
                 .collect(),
         };
         entries.push(entry(&id, Resource::MedicationStatement(resource)));

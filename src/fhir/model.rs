@@ -163,8 +163,6 @@ pub struct Condition {
     pub abatement_date_time: Option<String>,
     #[serde(rename = "abatementPeriod")]
     pub abatement_period: Option<Period>,
-    #[serde(rename = "recordedDate")]
-    pub recorded_date: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -203,6 +201,26 @@ pub struct Dosage {
     pub route: Option<CodeableConcept>,
     #[serde(default, rename = "doseAndRate")]
     pub dose_and_rate: Vec<DoseAndRate>,
+    /// Taken only when needed (R4 `asNeeded[x]`): true, or the reason as a concept.
+    #[serde(rename = "asNeededBoolean")]
+    pub as_needed_boolean: Option<bool>,
+    #[serde(rename = "asNeededCodeableConcept")]
+    pub as_needed_codeable_concept: Option<CodeableConcept>,
+}
+
+impl Dosage {
+    pub fn as_needed(&self) -> bool {
+        as_needed(
+            self.as_needed_boolean,
+            self.as_needed_codeable_concept.as_ref(),
+        )
+    }
+}
+
+/// R4 `asNeeded[x]`: `asNeededBoolean` true, or a concept saying when ("seizure cluster"), which
+/// "indicates that the medication is only taken when needed".
+fn as_needed(boolean: Option<bool>, concept: Option<&CodeableConcept>) -> bool {
+    boolean == Some(true) || concept.is_some_and(CodeableConcept::names_something)
 }
 
 /// A contained resource: only a contained Medication's code and ingredients are read.
@@ -274,6 +292,20 @@ pub struct AdministeredDosage {
     pub dose: Option<Quantity>,
     #[serde(rename = "rateQuantity")]
     pub rate_quantity: Option<Quantity>,
+    /// A statement's dosage: as [`Dosage::as_needed_boolean`] (an administration has none).
+    #[serde(rename = "asNeededBoolean")]
+    pub as_needed_boolean: Option<bool>,
+    #[serde(rename = "asNeededCodeableConcept")]
+    pub as_needed_codeable_concept: Option<CodeableConcept>,
+}
+
+impl AdministeredDosage {
+    pub fn as_needed(&self) -> bool {
+        as_needed(
+            self.as_needed_boolean,
+            self.as_needed_codeable_concept.as_ref(),
+        )
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

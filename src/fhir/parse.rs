@@ -125,6 +125,10 @@ pub struct DoseSpec {
     /// was read are not seen as changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<i64>,
+    /// Taken only when needed (R4 `asNeeded[x]`); left out of the stored JSON when false, as
+    /// `sequence` is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub as_needed: bool,
 }
 
 /// What the merging of renewals needs to know about a medication record.
@@ -777,16 +781,17 @@ fn map_condition(
             verification_status: None,
         })
     })?;
-    let onset = resource
-        .onset_date_time
-        .as_ref()
-        .or_else(|| {
-            resource
-                .onset_period
-                .as_ref()
-                .and_then(|p| p.start.as_ref())
-        })
-        .or(resource.recorded_date.as_ref());
+    // Only a dated onset is one. `recordedDate` is when the diagnosis was written down (an
+    // encounter diagnosis of a depression treated for years is recorded on the day of the
+    // visit): read as the onset, it put every earlier trial before the current episode. An
+    // onset in words or as an age is no date (an age would need the birth date, another
+    // resource, and is a year wide): the onset is unknown, which excludes no trial.
+    let onset = resource.onset_date_time.as_ref().or_else(|| {
+        resource
+            .onset_period
+            .as_ref()
+            .and_then(|p| p.start.as_ref())
+    });
     condition.onset = lenient_date("onset", onset, warnings);
     let abatement = resource.abatement_date_time.as_ref().or_else(|| {
         resource
@@ -1059,12 +1064,27 @@ fn medication_period(
                 {
                     return Err(format!("ends ({until}) before it starts ({})", text.trim()));
                 }
+                if let Some(until) = end
+                    && planned_end_not_reached(resource, until)
+                {
+                    return Ok((latest, Some(latest), DatesKnown::EndUnknown));
+                }
                 return Ok((latest, end, DatesKnown::StartUnknown));
             }
             latest
         }
         _ => start,
     };
+    if end.is_none()
+        && let Some(days) = steps_days
+    {
+        end = start.checked_add_signed(Duration::days(days));
+    }
+    if let Some(until) = end
+        && planned_end_not_reached(resource, until)
+    {
+        return Ok((start, Some(start), DatesKnown::EndUnknown));
+    }
     // An end of a month or a year only ("2024-11") is some day within it: given at least until
     // its first day (or the start, in the same month), for how long after is not recorded.
     if let Some(text) = end_text
@@ -1078,11 +1098,6 @@ fn medication_period(
             return Err(format!("ends ({}) before it starts ({start})", text.trim()));
         }
         return Ok((start, Some(first_day.max(start)), DatesKnown::EndUnknown));
-    }
-    if end.is_none()
-        && let Some(days) = steps_days
-    {
-        end = start.checked_add_signed(Duration::days(days));
     }
     // A single administration given at a time (no period) is given at that time.
     if end.is_none()
@@ -1116,6 +1131,25 @@ fn last_day_of(text: &str, first: NaiveDateTime) -> NaiveDateTime {
     };
     next.and_then(|next| next.checked_sub_signed(Duration::days(1)))
         .unwrap_or(first)
+}
+
+/// Whether `end`, the end a record that says it is over (stopped, completed) gives, is one it had
+/// not reached when it said so: a plan that did not come to pass (an order for a year from
+/// September, stopped for intolerance by the 15th, does not end the next September, nor is it
+/// the current drug). The record was last written (`meta.lastUpdated`) before that end: it
+/// ended on a day it does not give. Without a `lastUpdated` nothing tells a planned end from
+/// the one the source recorded (the library reads no clock), and the end is kept: many sources
+/// write the day an order was stopped as its end.
+fn planned_end_not_reached(resource: &model::MedicationUse, end: NaiveDateTime) -> bool {
+    if !matches!(resource.status.as_deref(), Some("stopped" | "completed")) {
+        return false;
+    }
+    resource
+        .meta
+        .as_ref()
+        .and_then(|m| m.last_updated.as_deref())
+        .and_then(|text| parse_datetime(text).ok())
+        .is_some_and(|updated| end > updated)
 }
 
 /// Whether a FHIR date names a year or a month only ("2024", "2024-11"), not a day.
@@ -1252,6 +1286,7 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
                 per_day: per_day(d.timing.as_ref()),
                 cycles: cycles_planned(d.timing.as_ref()),
                 sequence: d.sequence,
+                as_needed: d.as_needed(),
             };
             with_text(spec, d.text.as_ref())
         })
@@ -1271,6 +1306,7 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
                 per_day: per_day(d.timing.as_ref()),
                 cycles: cycles_planned(d.timing.as_ref()),
                 sequence: d.sequence,
+                as_needed: d.as_needed(),
             };
             with_text(spec, d.text.as_ref())
         }))
@@ -1317,18 +1353,35 @@ fn period_days(period: f64, unit: &str) -> Option<f64> {
 /// (adding could make up a dose no one gave; a step on its own can only understate it). When a
 /// step's daily amount is unknown (a line with no amount or no frequency, amounts that cannot be
 /// put in one unit), so is the highest: the dose is unknown, never a guess.
+///
+/// A record whose every dosage is taken as needed (R4 `asNeeded[x]`) is no schedule: its role
+/// says so and its dose is the amount of one dose, never a daily dose made of the most it may be
+/// taken. Lines taken as needed beside scheduled ones ("10 mg daily, and 10 mg more when
+/// needed") are left out of the scheduled dose.
 fn dose_from(specs: &[DoseSpec], text: &str) -> (Option<Dose>, Option<String>, Option<DrugRole>) {
     let route = specs.iter().find_map(|spec| spec.route.clone());
-    // A rate (mg/h, mg/kg/h) is an infusion.
-    let role = specs
+    let scheduled: Vec<DoseSpec> = specs.iter().filter(|s| !s.as_needed).cloned().collect();
+    if scheduled.is_empty()
+        && let [only, ..] = specs
+    {
+        let amount = DoseSpec {
+            per_day: None,
+            ..only.clone()
+        };
+        let dose = (specs.len() == 1)
+            .then(|| line_dose(&amount, text))
+            .flatten();
+        return (dose, route, Some(DrugRole::AsNeeded));
+    }
+    let role = scheduled
         .iter()
-        .any(|spec| spec.rate.is_some())
+        .any(is_infusion)
         .then_some(DrugRole::AnaestheticInfusion);
-    let dose = match specs {
+    let dose = match scheduled.as_slice() {
         [] => None,
         // One line says what it says, an amount with no frequency included.
         [only] => line_dose(only, text),
-        _ => highest_step(specs, text),
+        several => highest_step(several, text),
     };
     (dose, route, role)
 }
@@ -1376,9 +1429,42 @@ fn step_dose(lines: &[&DoseSpec], text: &str) -> Option<Dose> {
     total
 }
 
-/// The dose of one dosage line: its rate, else its amount per interval (see [`dose_from`]).
+/// Whether a dosage line is an infusion, whose dose is its rate: a rate with no amount (2
+/// mg/kg/h), or an amount that takes more than an hour to give at its rate (a 50 mg bag run at 5
+/// mg an hour). An amount with a rate is otherwise the dose, and the rate only how fast it went
+/// in (lorazepam 4 mg pushed at 2 mg/min is a 4 mg bolus: read as an infusion of 2 mg/min, it
+/// was no first-line benzodiazepine). When the two cannot be compared (other units), a rate per
+/// hour or per day is an infusion's, and one per minute a push's.
+fn is_infusion(spec: &DoseSpec) -> bool {
+    let Some((rate, rate_unit)) = &spec.rate else {
+        return false;
+    };
+    let Some((amount, unit)) = &spec.quantity else {
+        return true;
+    };
+    let Some((per, time)) = rate_unit.trim().rsplit_once('/') else {
+        return false;
+    };
+    let hours_per_unit = match time.trim().to_ascii_lowercase().as_str() {
+        "s" | "sec" => 1.0 / 3600.0,
+        "min" => 1.0 / 60.0,
+        "h" | "hr" | "hour" => 1.0,
+        "d" | "day" => 24.0,
+        _ => return false,
+    };
+    if per.trim().eq_ignore_ascii_case(unit.trim()) && *rate > 0.0 {
+        let hours = amount / rate * hours_per_unit;
+        return hours.is_finite() && hours > 1.0;
+    }
+    hours_per_unit >= 1.0
+}
+
+/// The dose of one dosage line: an infusion's rate, else its amount per interval (see
+/// [`dose_from`]).
 fn line_dose(spec: &DoseSpec, text: &str) -> Option<Dose> {
-    if let Some((value, unit)) = &spec.rate {
+    if is_infusion(spec)
+        && let Some((value, unit)) = &spec.rate
+    {
         return Some(Dose {
             value: *value,
             unit: if unit.is_empty() {

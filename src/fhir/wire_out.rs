@@ -198,7 +198,11 @@ pub struct DoseAndRate {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dosage {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dose_and_rate: Vec<DoseAndRate>,
+    /// Written only as true: a drug taken as needed is read back as one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_needed_boolean: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]

@@ -42,9 +42,11 @@ impl<'a> Context<'a> {
         today: NaiveDate,
         conditions: Vec<&'a Condition>,
     ) -> Self {
+        // A drug taken only when needed is no schedule: no criterion reads it as one.
         let given = record
             .exposures
             .iter()
+            .filter(|exposure| !exposure.is_as_needed())
             .map(|exposure| {
                 let codes: Vec<&str> = exposure
                     .rxnorm

@@ -44,20 +44,27 @@ impl<'s> Cache<'s> {
 }
 
 /// The conditions of `record` that `set` applies to: current diagnoses only (not refuted, not
-/// entered in error, not resolved or inactive).
+/// entered in error, not resolved or inactive, nor a record with no status of a diagnosis that
+/// another record of it says is over: see [`Condition::is_current_among`]). Every record the
+/// set applies to is a record of its diagnosis (a problem-list ICD-10 code and an encounter's
+/// SNOMED CT code of one epilepsy).
 pub fn matching_conditions<'r>(set: &RuleSet, record: &'r PatientRecord) -> Vec<&'r Condition> {
-    record
+    let records: Vec<&Condition> = record
         .conditions
         .iter()
         .filter(|condition| {
-            condition.is_active()
-                && condition_matches(
-                    condition,
-                    &set.applies_to.icd10,
-                    &set.applies_to.snomed,
-                    &set.applies_to.names,
-                )
+            condition_matches(
+                condition,
+                &set.applies_to.icd10,
+                &set.applies_to.snomed,
+                &set.applies_to.names,
+            )
         })
+        .collect();
+    records
+        .iter()
+        .copied()
+        .filter(|condition| condition.is_current_among(records.iter().copied()))
         .collect()
 }
 

@@ -317,7 +317,8 @@ pub fn tried(option: &CatalogueOption, record: &PatientRecord, book: &DrugBook) 
         }
     };
     if !option.drugs.is_empty() || !option.classes.is_empty() {
-        for exposure in &record.exposures {
+        // A rescue dose taken when needed is not the option tried as a treatment.
+        for exposure in record.exposures.iter().filter(|e| !e.is_as_needed()) {
             let codes: Vec<&str> = exposure
                 .rxnorm
                 .iter()

@@ -778,3 +778,125 @@ fn a_subject_named_by_its_identifier_is_the_files_patient_with_it() {
         );
     }
 }
+
+/// A MedicationRequest of `drug`, `status`, whose dosage plans `period` (its timing's bounds).
+fn planned(
+    id: &str,
+    subject: &str,
+    drug: (&str, &str),
+    status: &str,
+    period: (&str, &str),
+) -> Value {
+    json!({
+        "resourceType": "MedicationRequest",
+        "id": id,
+        "status": status,
+        "intent": "order",
+        "subject": {"reference": subject},
+        "medicationCodeableConcept": coding(RXNORM, drug.0, drug.1),
+        "authoredOn": period.0,
+        "dosageInstruction": [{
+            "timing": {"repeat": {
+                "frequency": 1, "period": 1, "periodUnit": "d",
+                "boundsPeriod": {"start": period.0, "end": period.1}
+            }},
+            "doseAndRate": [{"doseQuantity": {"value": 300, "unit": "mg"}}]
+        }]
+    })
+}
+
+#[test]
+fn a_stopped_order_ended_before_its_planned_end() {
+    let mut env = Env::new();
+    // Ordered for a year from September 2026, stopped (not tolerated) by the 15th: it ended on
+    // a day the record does not give, not in September 2027, and it is not the current drug.
+    let stopped = with(
+        planned(
+            "sp-ltg",
+            "urn:uuid:sp",
+            ("198429", "Lamotrigine 100 MG Oral Tablet"),
+            "stopped",
+            ("2026-09-01", "2027-09-01"),
+        ),
+        &json!({
+            "meta": {"lastUpdated": "2026-09-15T10:00:00Z"},
+            "statusReason": reason("407563006", "Treatment not tolerated")
+        }),
+    );
+    let file = env.write_json("stopped.json", &epilepsy_with("sp", stopped));
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows(
+            "SELECT substr(start, 1, 10), coalesce(substr(end, 1, 10), '-'), dates
+             FROM drug_exposures WHERE text LIKE 'Lamo%'"
+        ),
+        [["2026-09-01", "2026-09-01", "end_unknown"]]
+    );
+    // No line is ongoing.
+    assert_eq!(
+        env.int("SELECT count(*) FROM treatment_lines WHERE end IS NULL"),
+        0
+    );
+
+    // The planned end is the end unless the record was last changed before it: a completed or
+    // stopped order last changed after its planned end, or whose record does not say when it
+    // was last changed (nothing tells a plan from the day the source wrote as the end), ends
+    // on it. An active order runs to its planned end.
+    let subject = "urn:uuid:pl";
+    let drug = |n: u32| (format!("9100{n}"), format!("Drug {n}"));
+    let order = |n: u32, status: &str, period: (&str, &str), updated: Option<&str>| {
+        let (code, text) = drug(n);
+        let mut resource = planned(&format!("pl-{n}"), subject, (&code, &text), status, period);
+        if let Some(updated) = updated {
+            resource["meta"] = json!({"lastUpdated": updated});
+        }
+        resource
+    };
+    let past = ("2023-01-01", "2023-07-01");
+    let document = bundle(
+        "collection",
+        &[
+            patient("pl", "MRN-pl", "Sand", "Ola"),
+            order(1, "completed", past, None),
+            order(2, "completed", past, Some("2023-07-02T08:00:00Z")),
+            order(3, "completed", past, Some("2023-03-01T08:00:00Z")),
+            order(4, "stopped", past, Some("2023-08-01T08:00:00Z")),
+            order(5, "stopped", past, None),
+            order(
+                6,
+                "active",
+                ("2026-09-01", "2027-09-01"),
+                Some("2026-09-15T10:00:00Z"),
+            ),
+            // A statement's period is what was taken; stopped before it ends, it did not run on.
+            with(
+                statement(
+                    "pl-7",
+                    subject,
+                    ("91007", "Drug 7"),
+                    "stopped",
+                    "2026-09-01",
+                    Some("2027-09-01"),
+                ),
+                &json!({"meta": {"lastUpdated": "2026-09-15T10:00:00Z"}}),
+            ),
+        ],
+    );
+    let file = env.write_json("planned.json", &document);
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows(
+            "SELECT text, substr(end, 1, 10), dates FROM drug_exposures
+             WHERE text LIKE 'Drug %' ORDER BY text"
+        ),
+        [
+            ["Drug 1", "2023-07-01", "stated"],
+            ["Drug 2", "2023-07-01", "stated"],
+            ["Drug 3", "2023-01-01", "end_unknown"],
+            ["Drug 4", "2023-07-01", "stated"],
+            ["Drug 5", "2023-07-01", "stated"],
+            ["Drug 6", "2027-09-01", "stated"],
+            ["Drug 7", "2026-09-01", "end_unknown"],
+        ]
+    );
+}

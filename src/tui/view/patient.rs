@@ -119,7 +119,7 @@ pub(super) fn render_header(
 fn diagnoses_line(conditions: &[Condition], width: usize) -> String {
     let current: Vec<String> = conditions
         .iter()
-        .filter(|c| c.is_active())
+        .filter(|c| c.is_current_in(conditions))
         .map(|c| {
             let words: Vec<String> = c
                 .status_words()
@@ -170,8 +170,8 @@ fn render_diagnoses(detail: &PatientDetail, theme: Theme, frame: &mut Frame<'_>,
     if conditions.is_empty() {
         lines.push(Line::from(Span::styled(" none recorded", theme.muted())));
     }
-    let current = conditions.iter().filter(|c| c.is_active());
-    let past = conditions.iter().filter(|c| !c.is_active());
+    let current = conditions.iter().filter(|c| c.is_current_in(conditions));
+    let past = conditions.iter().filter(|c| !c.is_current_in(conditions));
     for (condition, is_current) in current.map(|c| (c, true)).chain(past.map(|c| (c, false))) {
         let when = match (condition.onset, condition.abatement) {
             (Some(onset), Some(end)) => {
@@ -595,8 +595,13 @@ fn render_exposures(
                 None if exposure.active_on(model.today) => String::from("ongoing"),
                 None => String::from("–"),
             };
+            let drug = if exposure.is_as_needed() {
+                format!("{} (as needed)", exposure.text)
+            } else {
+                exposure.text.clone()
+            };
             Row::new(vec![
-                Cell::from(exposure.text.clone()),
+                Cell::from(drug),
                 Cell::from(dose),
                 Cell::from(exposure.route.clone().unwrap_or_default()),
                 Cell::from(exposure.start.format("%Y-%m-%d %H:%M").to_string()),

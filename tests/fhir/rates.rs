@@ -1,0 +1,154 @@
+//! A dose and a rate (R4 `Dosage.dose` with `rateQuantity`, or both in one `doseAndRate`): the
+//! dose is the amount given and the rate how fast it went in (lorazepam 4 mg pushed at 2 mg a
+//! minute is a 4 mg bolus, not an infusion of 2 mg/min). An infusion is a rate with no dose, or a
+//! dose that takes hours to give at its rate (a bag of midazolam run at 5 mg an hour).
+
+use serde_json::{Value, json};
+
+use super::{Env, SNOMED, bundle, coding, patient};
+
+const SUBJECT: &str = "urn:uuid:rate-pt";
+
+/// A completed MedicationAdministration of `drug` given intravenously at `at` (a time, or a
+/// period) with `dosage`.
+fn given(id: &str, drug: &str, at: &Value, dosage: &Value) -> Value {
+    let mut resource = json!({
+        "resourceType": "MedicationAdministration",
+        "id": id,
+        "status": "completed",
+        "subject": {"reference": SUBJECT},
+        "medicationCodeableConcept": {"text": drug}
+    });
+    match at {
+        Value::String(_) => resource["effectiveDateTime"] = at.clone(),
+        _ => resource["effectivePeriod"] = at.clone(),
+    }
+    let mut dosage = dosage.clone();
+    dosage["route"] = json!({"text": "Intravenous"});
+    resource["dosage"] = dosage;
+    resource
+}
+
+fn mg(value: f64, unit: &str) -> Value {
+    json!({"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit})
+}
+
+fn imported(resources: &[Value]) -> Env {
+    let mut env = Env::new();
+    let mut all = vec![patient("rate-pt", "RATE-1", "Sol", "Tove")];
+    all.extend_from_slice(resources);
+    let path = env.write_json("rates.json", &bundle("collection", &all));
+    env.import_ok(&path);
+    env
+}
+
+/// Each exposure: drug, dose, role.
+fn doses(env: &Env) -> Vec<Vec<String>> {
+    env.rows(
+        "SELECT text, coalesce(dose_value || ' ' || dose_unit, '-'), coalesce(role, '-')
+         FROM drug_exposures ORDER BY text",
+    )
+}
+
+#[test]
+fn a_bolus_given_at_a_rate_is_a_bolus() {
+    let status_epilepticus = json!({
+        "resourceType": "Condition",
+        "id": "se",
+        "subject": {"reference": SUBJECT},
+        "clinicalStatus": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"
+        }]},
+        "code": coding(SNOMED, "230456007", "Status epilepticus"),
+        "onsetDateTime": "2026-11-20T09:50:00Z"
+    });
+    let seizures = json!({
+        "resourceType": "Observation",
+        "id": "sz",
+        "status": "final",
+        "subject": {"reference": SUBJECT},
+        "code": {"text": "Seizure activity"},
+        "effectiveDateTime": "2026-11-20T10:50:00Z",
+        "valueCodeableConcept": coding(SNOMED, "52101004", "Present")
+    });
+    let env = imported(&[
+        status_epilepticus,
+        given(
+            "lzp",
+            "lorazepam 2 MG/ML Injectable Solution",
+            &json!("2026-11-20T10:00:00Z"),
+            &json!({"dose": mg(4.0, "mg"), "rateQuantity": mg(2.0, "mg/min")}),
+        ),
+        given(
+            "lev",
+            "levetiracetam 100 MG/ML Injectable Solution",
+            &json!("2026-11-20T10:20:00Z"),
+            &json!({"dose": mg(4500.0, "mg"), "rateQuantity": mg(300.0, "mg/min")}),
+        ),
+        seizures,
+    ]);
+    assert_eq!(
+        doses(&env),
+        [
+            [
+                "levetiracetam 100 MG/ML Injectable Solution",
+                "4500.0 mg",
+                "-"
+            ],
+            ["lorazepam 2 MG/ML Injectable Solution", "4.0 mg", "-"],
+        ]
+    );
+    let rows =
+        env.rows("SELECT status, detail FROM assessments WHERE ruleset = 'status_epilepticus'");
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0][0], "refractory", "{}", rows[0][1]);
+}
+
+#[test]
+fn an_infusion_is_a_rate_or_a_dose_that_runs_for_hours() {
+    let day = json!({"start": "2026-11-20T11:00:00Z", "end": "2026-11-21T11:00:00Z"});
+    let env = imported(&[
+        // A bag of 50 mg run at 5 mg an hour: ten hours of infusion, not a 50 mg bolus.
+        given(
+            "mdz-bag",
+            "midazolam 1 MG/ML Injectable Solution",
+            &day,
+            &json!({"dose": mg(50.0, "mg"), "rateQuantity": mg(5.0, "mg/h")}),
+        ),
+        // A rate alone.
+        given(
+            "ppf",
+            "propofol 10 MG/ML Injectable Emulsion",
+            &day,
+            &json!({"rateQuantity": mg(2.0, "mg/kg/h")}),
+        ),
+        // Both in a doseAndRate of a statement's dosage: 1000 mg given at 50 mg/min (20 minutes).
+        json!({
+            "resourceType": "MedicationStatement",
+            "id": "vpa",
+            "status": "completed",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": {"text": "valproate 100 MG/ML Injectable Solution"},
+            "effectiveDateTime": "2026-11-20T10:30:00Z",
+            "dosage": [{"doseAndRate": [{
+                "doseQuantity": mg(1000.0, "mg"), "rateQuantity": mg(50.0, "mg/min")
+            }]}]
+        }),
+    ]);
+    assert_eq!(
+        doses(&env),
+        [
+            [
+                "midazolam 1 MG/ML Injectable Solution",
+                "5.0 mg/h",
+                "anesthetic_infusion"
+            ],
+            [
+                "propofol 10 MG/ML Injectable Emulsion",
+                "2.0 mg/kg/h",
+                "anesthetic_infusion"
+            ],
+            ["valproate 100 MG/ML Injectable Solution", "1000.0 mg", "-"],
+        ]
+    );
+}
