@@ -528,6 +528,12 @@ pub struct DoseRule {
     /// ("one trial a long-acting injectable for >= 4 months"); a reason either way.
     #[serde(default)]
     pub depot_optimum_days: Option<i64>,
+    /// Whether the trial's `min_days` are counted at or above the adequate dose only, where
+    /// the source asks for a time "at that dose" (Sforzini 2022, TRRIP 2017): the weeks of a
+    /// titration below it are not time on an adequate trial. Otherwise the whole trial counts.
+    /// Drug trials only (`unit = "drug"`): a schedule's drugs each have their own dose.
+    #[serde(default)]
+    pub days_at_dose: bool,
 }
 
 /// Count of adequate trials that failed, distinct by drug, class or mechanism.

@@ -49,8 +49,105 @@ fn phq9_on_venlafaxine(last: f64) -> Vignette {
         .phq9(last, 5)
 }
 
+/// Venlafaxine 150 mg/d from 300 days ago for 90 days, stopped for no response: an adequate
+/// failed trial.
+fn venlafaxine_failed() -> Rx {
+    rx("Venlafaxine 150 mg/d")
+        .from(300)
+        .for_days(90)
+        .stopped(StopReason::LackOfEfficacy)
+}
+
+/// Sertraline titrated from 380 days ago: 25 mg/d (below the minimum effective 50 mg/d) for 21
+/// days, then 50 mg/d for `at_dose` days, stopped for no response; then venlafaxine failed.
+fn sertraline_titrated(at_dose: i64) -> Vignette {
+    patient()
+        .give(rx("Sertraline 25 mg/d").from(380).until(359))
+        .give(
+            rx("Sertraline 50 mg/d")
+                .from(359)
+                .for_days(at_dose)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(venlafaxine_failed())
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        // Time at an adequate dose (Sforzini 2022: 4 weeks at that dose): the steps of a
+        // titration below the minimum effective dose do not count towards it.
+        case(
+            "sertraline 25 mg/d for 21 days, then 50 mg/d for 10 days, stopped for no response: not an adequate trial",
+            sertraline_titrated(10),
+            NotMet,
+        )
+        .reason("sertraline: stopped for no response after 10 days at an adequate dose (50 mg/d), before an adequate trial (28 days at an adequate dose)")
+        .no_reason("sertraline 25 mg/d, 2025-11 → 2025-12 (3 weeks)"),
+        case(
+            "a titration with 27 days at the minimum effective dose: not an adequate trial",
+            sertraline_titrated(27),
+            NotMet,
+        )
+        .reason("after 27 days at an adequate dose (50 mg/d)"),
+        case(
+            "a titration with 28 days at the minimum effective dose, stopped for no response: a failed adequate trial",
+            sertraline_titrated(28),
+            Refractory,
+        )
+        .reason("sertraline 25 mg/d → 50 mg/d, 2025-11 → 2025-12 (7 weeks; 28 days at an adequate dose, 50 mg/d), stopped: no response")
+        .evidence_text("sertraline 50 mg/d, 2025-12 → 2025-12 (4 weeks), stopped: no response")
+        .evidence(EvidenceKind::Exposure, 3),
+        case(
+            "25, 50 then 100 mg/d for two weeks each: 28 days at an adequate dose over two steps",
+            patient()
+                .give(rx("Sertraline 25 mg/d").from(380).until(366))
+                .give(rx("Sertraline 50 mg/d").from(366).until(352))
+                .give(
+                    rx("Sertraline 100 mg/d")
+                        .from(352)
+                        .until(338)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(venlafaxine_failed()),
+            Refractory,
+        )
+        .reason("sertraline 25 mg/d → 50 mg/d → 100 mg/d")
+        .reason("28 days at an adequate dose, 50 mg/d → 100 mg/d"),
+        case(
+            "10 days recorded at the adequate dose, its end not known: undecided, not short",
+            patient()
+                .give(rx("Sertraline 25 mg/d").from(380).until(359))
+                .give(
+                    rx("Sertraline 50 mg/d")
+                        .from(359)
+                        .for_days(10)
+                        .end_unknown()
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(venlafaxine_failed()),
+            InsufficientData,
+        )
+        .missing("sertraline: stopped for no response, at an adequate dose (50 mg/d) for at least 10 days: how long it was given at that dose is not recorded"),
+        case(
+            "ongoing: 21 days at 25 mg/d, then 10 days at 50 mg/d so far: too early to judge",
+            patient()
+                .give(venlafaxine_failed())
+                .give(rx("Sertraline 25 mg/d").from(31).until(10))
+                .give(rx("Sertraline 50 mg/d").from(10)),
+            InsufficientData,
+        )
+        .missing("at an adequate dose (50 mg/d) for 10 days; response can be judged after 28 days at an adequate dose"),
+        case(
+            "SSRI and SNRI failed, a TCA below its minimum effective dose stopped for no response: stage II, not III",
+            second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy)).give(
+                rx("Amitriptyline 50 mg/d")
+                    .from(150)
+                    .for_days(90)
+                    .stopped(StopReason::LackOfEfficacy),
+            ),
+            Refractory,
+        )
+        .label(STAGE_II),
         case(
             "SSRI then SNRI, each stopped for no response: stage II",
             second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy)),
