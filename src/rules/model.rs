@@ -462,6 +462,12 @@ pub struct ScoreRule {
     /// seven days into it).
     #[serde(default = "default_baseline_days")]
     pub baseline_days: i64,
+    /// Whether a response at any follow-up is the trial's response, later scores that rose
+    /// being a relapse after it: where a source says a relapse after a response is not a
+    /// failure of that trial (depression). Otherwise the latest follow-up decides, as it does
+    /// where a lost response is a failure.
+    #[serde(default)]
+    pub response_at_any_follow_up: bool,
 }
 
 const fn default_baseline_days() -> i64 {

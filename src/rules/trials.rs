@@ -1400,11 +1400,25 @@ struct Window {
     until: NaiveDate,
 }
 
-/// A trial's two ends measured: each read as one value (of one instrument), with the
-/// questions that left other instruments aside; or the question of which value holds.
+/// A trial's two ends measured, of one instrument: the baseline as one value, the latest
+/// follow-up, the follow-ups before it (oldest first), and the questions that left other
+/// instruments aside; or the question of which value holds.
 enum Ends<'a> {
-    Measured(&'a Observation, &'a Observation, Vec<String>),
+    Measured {
+        baseline: &'a Observation,
+        latest: FollowUp<'a>,
+        earlier: Vec<&'a Observation>,
+        left_aside: Vec<String>,
+    },
     InDoubt(String),
+}
+
+/// The latest follow-up score: one value; or values recorded at one moment that differ, kept
+/// only where an earlier follow-up responded and the rule reads every follow-up (which of them
+/// holds then decides nothing).
+enum FollowUp<'a> {
+    One(&'a Observation),
+    InDoubt { which: String, on: NaiveDate },
 }
 
 /// A response rule applied to a trial.
@@ -1422,11 +1436,16 @@ enum Judged {
 /// selected by one of the rule's codes, its first name (a rule's codes are its first
 /// instrument's: 44261-6 is the PHQ-9), whatever system coded it or whether any did. The first
 /// instrument in the rule's order measured at both ends decides.
+///
+/// `any_follow_up_responds`: the rule's `min_improvement` where a response at any follow-up is
+/// the trial's response (a latest follow-up in doubt does not then leave the instrument aside
+/// when an earlier one responded).
 fn baseline_and_follow_up<'a>(
     selector: &ObservationSelector,
     scores: &[&'a Observation],
     rule_baseline_days: i64,
     window: Window,
+    any_follow_up_responds: Option<f64>,
 ) -> Option<Ends<'a>> {
     let mut instruments: Vec<(usize, String, Vec<&'a Observation>)> = Vec::new();
     for score in scores {
@@ -1448,11 +1467,21 @@ fn baseline_and_follow_up<'a>(
     instruments.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     let mut in_doubt: Vec<String> = Vec::new();
     for (_, _, of_it) in &instruments {
-        match ends_of_one_instrument(of_it, rule_baseline_days, window) {
+        match ends_of_one_instrument(of_it, rule_baseline_days, window, any_follow_up_responds) {
             None => {}
             Some(Ends::InDoubt(which)) => in_doubt.push(which),
-            Some(Ends::Measured(baseline, follow_up, _)) => {
-                return Some(Ends::Measured(baseline, follow_up, in_doubt));
+            Some(Ends::Measured {
+                baseline,
+                latest,
+                earlier,
+                ..
+            }) => {
+                return Some(Ends::Measured {
+                    baseline,
+                    latest,
+                    earlier,
+                    left_aside: in_doubt,
+                });
             }
         }
     }
@@ -1475,24 +1504,217 @@ fn ends_of_one_instrument<'a>(
     scores: &[&'a Observation],
     rule_baseline_days: i64,
     window: Window,
+    any_follow_up_responds: Option<f64>,
 ) -> Option<Ends<'a>> {
     let baseline = agreed_latest(scores.iter().copied().filter(|o| {
         let day = o.effective.date();
         day >= shift(window.start, -rule_baseline_days.max(0)) && day <= shift(window.start, 7)
     }));
-    let follow_up = agreed_latest(scores.iter().copied().filter(|o| {
-        let day = o.effective.date();
-        day >= window.follow_up_from && day <= shift(window.until, 7)
-    }));
+    let mut follow_ups: Vec<&'a Observation> = scores
+        .iter()
+        .copied()
+        .filter(|o| {
+            let day = o.effective.date();
+            day >= window.follow_up_from && day <= shift(window.until, 7)
+        })
+        .collect();
+    follow_ups.sort_by_key(|o| o.effective);
+    let latest_at = follow_ups.last().map(|o| o.effective);
+    let follow_up = agreed_latest(follow_ups.iter().copied());
+    let earlier: Vec<&'a Observation> = follow_ups
+        .into_iter()
+        .filter(|o| Some(o.effective) < latest_at)
+        .collect();
     // Two scores recorded at one moment that differ decide nothing; with both ends of the
     // trial measured, which one holds is what is missing.
     match (baseline, follow_up) {
         (Latest::None, _) | (_, Latest::None) => None,
-        (Latest::Disagree(which), _) | (_, Latest::Disagree(which)) => Some(Ends::InDoubt(which)),
-        (Latest::One(baseline), Latest::One(follow_up)) => {
-            Some(Ends::Measured(baseline, follow_up, Vec::new()))
+        (Latest::Disagree(which), _) => Some(Ends::InDoubt(which)),
+        (Latest::One(baseline), Latest::Disagree(which)) => {
+            // Unless an earlier follow-up responded where any follow-up's response holds:
+            // whichever latest value holds, a relapse after a response is not a failure.
+            let responded_before = any_follow_up_responds
+                .zip(baseline.exact_value())
+                .is_some_and(|(min_improvement, base)| {
+                    base > 0.0
+                        && moments(&earlier).iter().any(|moment| {
+                            matches!(
+                                moment_response(base, moment, min_improvement),
+                                MomentSays::Responded
+                            )
+                        })
+                });
+            match latest_at {
+                Some(at) if responded_before => Some(Ends::Measured {
+                    baseline,
+                    latest: FollowUp::InDoubt {
+                        which,
+                        on: at.date(),
+                    },
+                    earlier,
+                    left_aside: Vec::new(),
+                }),
+                _ => Some(Ends::InDoubt(which)),
+            }
+        }
+        (Latest::One(baseline), Latest::One(follow_up)) => Some(Ends::Measured {
+            baseline,
+            latest: FollowUp::One(follow_up),
+            earlier,
+            left_aside: Vec::new(),
+        }),
+    }
+}
+
+/// Follow-up scores (oldest first) grouped by the moment they were recorded at: two scores
+/// taken at one time are one reading whose values may differ, never two follow-ups.
+fn moments<'a>(scores: &[&'a Observation]) -> Vec<Vec<&'a Observation>> {
+    let mut moments: Vec<Vec<&'a Observation>> = Vec::new();
+    for score in scores {
+        match moments.last_mut() {
+            Some(moment)
+                if moment
+                    .first()
+                    .is_some_and(|o| o.effective == score.effective) =>
+            {
+                moment.push(score);
+            }
+            _ => moments.push(vec![score]),
         }
     }
+    moments
+}
+
+/// Whether a follow-up score shows a response from `base` (an improvement of at least
+/// `min_improvement`); `None` for a bound that allows both ("< 18" after 20, at 25 %).
+fn responded(base: f64, score: &Observation, min_improvement: f64) -> Option<bool> {
+    match score.exact_value() {
+        Some(value) => Some((base - value) / base >= min_improvement),
+        // A bound responds when every value it allows does: at or below base × (1 − improvement).
+        None => score
+            .beyond("above", base * (1.0 - min_improvement))
+            .map(|above| !above),
+    }
+}
+
+/// What the scores recorded at one moment say of a response.
+enum MomentSays {
+    Responded,
+    NotResponded,
+    /// Which value holds, or what a bound is, in words.
+    InDoubt(String),
+}
+
+/// A moment decides only when every value recorded at it says the same, as at the latest
+/// follow-up: refract does not choose between two values of one moment.
+fn moment_response(base: f64, moment: &[&Observation], min_improvement: f64) -> MomentSays {
+    let sides: Option<Vec<bool>> = moment
+        .iter()
+        .map(|score| responded(base, score, min_improvement))
+        .collect();
+    match sides {
+        Some(sides) if sides.iter().all(|side| *side) => MomentSays::Responded,
+        Some(sides) if sides.iter().all(|side| !*side) => MomentSays::NotResponded,
+        // Values on both sides of the cut, or a bound across it: the moment is in doubt,
+        // asked as the latest one would be.
+        _ => MomentSays::InDoubt(match agreed_latest(moment.iter().copied()) {
+            Latest::Disagree(which) => which,
+            _ => moment
+                .first()
+                .map_or_else(String::new, |score| bound_asked(score)),
+        }),
+    }
+}
+
+/// Where a response at any follow-up is the trial's response (`response_at_any_follow_up`):
+/// an earlier follow-up that responded, when the latest did not, is a response with a relapse
+/// after it (reference §3: "a relapse after a response is not a treatment failure of that
+/// trial"); an earlier one in doubt, when the latest did not respond, asks which holds, since
+/// it could be that response. `None` when the latest follow-up decides as it always did.
+fn response_before_latest(
+    rule: &ScoreRule,
+    baseline: &Observation,
+    base: f64,
+    latest: &FollowUp<'_>,
+    earlier: &[&Observation],
+) -> Option<ScoreEvidence> {
+    let latest_side = match latest {
+        FollowUp::One(score) => responded(base, score, rule.min_improvement),
+        FollowUp::InDoubt { .. } => None,
+    };
+    if latest_side == Some(true) {
+        return None;
+    }
+    let mut asked: Option<String> = None;
+    for moment in moments(earlier) {
+        match moment_response(base, &moment, rule.min_improvement) {
+            MomentSays::Responded => {
+                let relapse = match latest {
+                    FollowUp::One(score) if latest_side == Some(false) => format!(
+                        "the latest, {} on {}, is a relapse after a response, not a failure of the trial",
+                        score.value_text().trim_end(),
+                        score.effective.date()
+                    ),
+                    FollowUp::One(score) => format!(
+                        "the latest, {} on {}, may be a relapse: a relapse after a response is not a failure of the trial",
+                        score.value_text().trim_end(),
+                        score.effective.date()
+                    ),
+                    FollowUp::InDoubt { on, .. } => format!(
+                        "the latest scores, recorded at one moment on {on}, differ: whichever holds, a relapse after a response is not a failure of the trial"
+                    ),
+                };
+                return Some(ScoreEvidence::Responded(format!(
+                    "{}: a response; {relapse}",
+                    response_words(baseline, base, &moment, rule.min_improvement)
+                )));
+            }
+            MomentSays::InDoubt(which) => {
+                asked.get_or_insert(which);
+            }
+            MomentSays::NotResponded => {}
+        }
+    }
+    match (asked, latest_side) {
+        (Some(which), Some(false)) => Some(ScoreEvidence::Disagree(which)),
+        _ => None,
+    }
+}
+
+/// A follow-up moment that responded, in words: "PHQ-9 total score 20 → 8 on 2026-01-11 (60%
+/// improvement)"; "… 20 → < 4 on 2026-01-11, an improvement of at least 25%".
+fn response_words(
+    baseline: &Observation,
+    base: f64,
+    moment: &[&Observation],
+    min_improvement: f64,
+) -> String {
+    let on = moment
+        .first()
+        .map_or_else(String::new, |score| score.effective.date().to_string());
+    if let [score] = moment
+        && let Some(value) = score.exact_value()
+    {
+        return format!(
+            "{} {} → {} on {on} ({}% improvement)",
+            baseline.display,
+            trim_number(base),
+            trim_number(value),
+            ((base - value) / base * 100.0).round()
+        );
+    }
+    // A bound, or values of one moment that all responded: what they all allow is said.
+    let values: Vec<String> = moment
+        .iter()
+        .map(|score| score.value_text().trim_end().to_owned())
+        .collect();
+    format!(
+        "{} {} → {} on {on}, an improvement of at least {}%",
+        baseline.display,
+        trim_number(base),
+        values.join(" and "),
+        (min_improvement * 100.0).round()
+    )
 }
 
 /// What the trial's scores say: its symptom score, else its response rules; a symptom score
@@ -1513,17 +1735,28 @@ fn trial_scores(ctx: &Context<'_>, spec: &FailedTrials, window: Window) -> Optio
 }
 
 /// Relative improvement of a symptom score from the trial's baseline to its last score taken
-/// once the trial could be judged.
+/// once the trial could be judged; where the rule says so, a response at any of those scores.
 fn score_evidence(ctx: &Context<'_>, rule: &ScoreRule, window: Window) -> Option<ScoreEvidence> {
     let scores: Vec<_> = ctx
         .observations(&rule.observation)
         .filter(|o| o.value.is_some())
         .collect();
-    let (baseline, follow_up, left_aside) =
-        match baseline_and_follow_up(&rule.observation, &scores, rule.baseline_days, window)? {
-            Ends::Measured(baseline, follow_up, left_aside) => (baseline, follow_up, left_aside),
-            Ends::InDoubt(which) => return Some(ScoreEvidence::Disagree(which)),
-        };
+    let (baseline, latest, earlier, left_aside) = match baseline_and_follow_up(
+        &rule.observation,
+        &scores,
+        rule.baseline_days,
+        window,
+        rule.response_at_any_follow_up
+            .then_some(rule.min_improvement),
+    )? {
+        Ends::Measured {
+            baseline,
+            latest,
+            earlier,
+            left_aside,
+        } => (baseline, latest, earlier, left_aside),
+        Ends::InDoubt(which) => return Some(ScoreEvidence::Disagree(which)),
+    };
     // A baseline reported as a bound ("> 20") is no value to measure a change from.
     let Some(base) = baseline.exact_value() else {
         return Some(ScoreEvidence::Disagree(bound_asked(baseline)));
@@ -1531,6 +1764,20 @@ fn score_evidence(ctx: &Context<'_>, rule: &ScoreRule, window: Window) -> Option
     if base <= 0.0 {
         return None;
     }
+    if rule.response_at_any_follow_up
+        && let Some(evidence) = response_before_latest(rule, baseline, base, &latest, &earlier)
+    {
+        return Some(match evidence {
+            ScoreEvidence::Responded(words) if !left_aside.is_empty() => {
+                ScoreEvidence::Responded(format!("{words}; left aside, {}", left_aside.join("; ")))
+            }
+            evidence => evidence,
+        });
+    }
+    let follow_up = match latest {
+        FollowUp::One(score) => score,
+        FollowUp::InDoubt { which, .. } => return Some(ScoreEvidence::Disagree(which)),
+    };
     let Some(last) = follow_up.exact_value() else {
         // A follow-up reported as a bound ("< 4") decides when every value it allows does:
         // an improvement below the rule's is a follow-up above base × (1 − improvement).
@@ -1634,10 +1881,22 @@ fn response_by(ctx: &Context<'_>, rule: &ResponseRule, window: Window) -> Option
         .observations(&rule.observation)
         .filter(|o| o.value.is_some_and(f64::is_finite))
         .collect();
+    // Disease-activity response rules (EULAR) judge the latest follow-up: a response lost
+    // later is a failure there.
     let (baseline, follow_up, left_aside) =
-        match baseline_and_follow_up(&rule.observation, &scores, rule.baseline_days, window)? {
-            Ends::Measured(baseline, follow_up, left_aside) => (baseline, follow_up, left_aside),
-            Ends::InDoubt(which) => return Some(Judged::InDoubt(which)),
+        match baseline_and_follow_up(&rule.observation, &scores, rule.baseline_days, window, None)?
+        {
+            Ends::Measured {
+                baseline,
+                latest: FollowUp::One(follow_up),
+                left_aside,
+                ..
+            } => (baseline, follow_up, left_aside),
+            Ends::Measured {
+                latest: FollowUp::InDoubt { which, .. },
+                ..
+            }
+            | Ends::InDoubt(which) => return Some(Judged::InDoubt(which)),
         };
     // A bound at either end ("< 2.6") is asked for, not read as a value nor dropped.
     let (Some(base), Some(last)) = (baseline.exact_value(), follow_up.exact_value()) else {

@@ -72,6 +72,26 @@ fn sertraline_titrated(at_dose: i64) -> Vignette {
         .give(venlafaxine_failed())
 }
 
+/// Sertraline 150 mg/d from 380 to 150 days ago with no stop reason, a PHQ-9 of 20 the day
+/// before it began and then `scores` (value, days ago); then escitalopram failed.
+fn sertraline_scored(scores: &[(f64, i64)]) -> Vignette {
+    let mut vignette = patient()
+        .give(rx("Sertraline 150 mg/d").from(380).until(150))
+        .phq9(20.0, 381);
+    for (score, days) in scores {
+        vignette = vignette.phq9(*score, *days);
+    }
+    vignette.give(escitalopram_failed())
+}
+
+/// Escitalopram 20 mg/d from 140 to 60 days ago, stopped for no response.
+fn escitalopram_failed() -> Rx {
+    rx("Escitalopram 20 mg/d")
+        .from(140)
+        .until(60)
+        .stopped(StopReason::LackOfEfficacy)
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         // Time at an adequate dose (Sforzini 2022: 4 weeks at that dose): the steps of a
@@ -148,6 +168,76 @@ pub fn cases() -> Vec<Case> {
             Refractory,
         )
         .label(STAGE_II),
+        // A relapse after a response is not a treatment failure of that trial (reference §3,
+        // MacArthur/Frank 1991): any follow-up score that showed a response decides.
+        case(
+            "PHQ-9 20 → 8 → 6 on sertraline, 19 seven months later: a response then a relapse, not a failure",
+            sertraline_scored(&[(8.0, 320), (6.0, 260), (19.0, 155)]),
+            NotMet,
+        )
+        .reason("sertraline: PHQ-9 total score 20 → 8 on 2026-01-11 (60% improvement): a response")
+        .reason("the latest, 19 on 2026-06-25, is a relapse after a response, not a failure of the trial"),
+        case(
+            "PHQ-9 20 → 15 (25 %, the rule's threshold) then 19: a response then a relapse",
+            sertraline_scored(&[(15.0, 320), (19.0, 200)]),
+            NotMet,
+        )
+        .reason("20 → 15 on 2026-01-11 (25% improvement): a response"),
+        case(
+            "PHQ-9 20 → 16 (20 %) then 19: no follow-up responded, a failure",
+            sertraline_scored(&[(16.0, 320), (19.0, 200)]),
+            Refractory,
+        )
+        .reason("PHQ-9 total score 20 → 19 (5% improvement), below 25%"),
+        case(
+            "PHQ-9 20 → 16, then 8 at the latest score: a response",
+            sertraline_scored(&[(16.0, 320), (8.0, 200)]),
+            NotMet,
+        )
+        .reason("PHQ-9 total score 20 → 8 (60% improvement)"),
+        case(
+            "PHQ-9 of 8 two weeks into sertraline, then 19: too early to be the trial's response, a failure",
+            sertraline_scored(&[(8.0, 366), (19.0, 200)]),
+            Refractory,
+        )
+        .reason("PHQ-9 total score 20 → 19"),
+        case(
+            "an earlier follow-up of 16 and 8 at one moment, then 19: whether it responded is asked",
+            sertraline_scored(&[(16.0, 320), (8.0, 320), (19.0, 200)]),
+            InsufficientData,
+        )
+        .missing("which PHQ-9 total score of 2026-01-11 holds (16 and 8 were recorded at the same time)"),
+        case(
+            "a response at 8, then 19 and 12 at one moment: the response decides, nothing asked",
+            sertraline_scored(&[(8.0, 320), (19.0, 200), (12.0, 200)]),
+            NotMet,
+        )
+        .reason("20 → 8 on 2026-01-11 (60% improvement): a response")
+        .no_missing(),
+        case(
+            "an earlier follow-up reported as < 4, then 19: a response then a relapse",
+            patient()
+                .give(rx("Sertraline 150 mg/d").from(380).until(150))
+                .phq9(20.0, 381)
+                .phq9(4.0, 320)
+                .bounded(Comparator::Below)
+                .phq9(19.0, 200)
+                .give(escitalopram_failed()),
+            NotMet,
+        )
+        .reason("20 → < 4 on 2026-01-11, an improvement of at least 25%: a response"),
+        case(
+            "an earlier follow-up reported as < 18, then 19: whether it responded is asked",
+            patient()
+                .give(rx("Sertraline 150 mg/d").from(380).until(150))
+                .phq9(20.0, 381)
+                .phq9(18.0, 320)
+                .bounded(Comparator::Below)
+                .phq9(19.0, 200)
+                .give(escitalopram_failed()),
+            InsufficientData,
+        )
+        .missing("as a value (< 18 was reported)"),
         case(
             "SSRI then SNRI, each stopped for no response: stage II",
             second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy)),

@@ -114,6 +114,19 @@ pub fn cases() -> Vec<Case> {
             NotMet,
         )
         .reason("after 41 days at an adequate dose (20 mg/d → 25 mg/d)"),
+        // A response at any follow-up is the trial's response; a later rise is a relapse.
+        case(
+            "PANSS 100 → 80 (20 %) on olanzapine, then 98: a response then a relapse, not a failure",
+            patient()
+                .give(risperidone_failed())
+                .give(rx("Olanzapine 20 mg/d").from(200))
+                .panss(100.0, 200)
+                .panss(80.0, 140)
+                .panss(98.0, 3),
+            NotMet,
+        )
+        .reason("olanzapine: PANSS total score 100 → 80 on 2026-07-10 (20% improvement): a response")
+        .reason("is a relapse after a response, not a failure of the trial"),
         case(
             "risperidone and olanzapine at 600 mg/d CPZ-equivalent, each stopped for no response",
             trs(),
