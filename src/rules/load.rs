@@ -123,6 +123,18 @@ pub(super) fn validate(
                         &dose.method,
                     );
                 }
+                if let Some(dose) = &spec.dose
+                    && dose.days_at_dose
+                    && spec.unit != "drug"
+                {
+                    return fail(
+                        format!(
+                            "'{}': days_at_dose needs unit = 'drug' (a schedule's drugs each have their own dose)",
+                            criterion.id
+                        ),
+                        "days_at_dose",
+                    );
+                }
             }
             Kind::ConcurrentClasses(spec) => {
                 for classes in spec.groups.values() {

@@ -462,6 +462,12 @@ pub struct ScoreRule {
     /// seven days into it).
     #[serde(default = "default_baseline_days")]
     pub baseline_days: i64,
+    /// Whether a response at any follow-up is the trial's response, later scores that rose
+    /// being a relapse after it: where a source says a relapse after a response is not a
+    /// failure of that trial (depression). Otherwise the latest follow-up decides, as it does
+    /// where a lost response is a failure.
+    #[serde(default)]
+    pub response_at_any_follow_up: bool,
 }
 
 const fn default_baseline_days() -> i64 {
@@ -528,6 +534,12 @@ pub struct DoseRule {
     /// ("one trial a long-acting injectable for >= 4 months"); a reason either way.
     #[serde(default)]
     pub depot_optimum_days: Option<i64>,
+    /// Whether the trial's `min_days` are counted at or above the adequate dose only, where
+    /// the source asks for a time "at that dose" (Sforzini 2022, TRRIP 2017): the weeks of a
+    /// titration below it are not time on an adequate trial. Otherwise the whole trial counts.
+    /// Drug trials only (`unit = "drug"`): a schedule's drugs each have their own dose.
+    #[serde(default)]
+    pub days_at_dose: bool,
 }
 
 /// Count of adequate trials that failed, distinct by drug, class or mechanism.

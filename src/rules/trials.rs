@@ -10,6 +10,7 @@
 //! `insufficient_data` if it could decide.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
@@ -57,13 +58,178 @@ impl Trial<'_> {
 
     /// Words for the reasons ("levetiracetam 1500 mg/d, 2019-03 → 2020-05 (14 months)"), made
     /// only for the trials the reasons cite.
-    fn describe(&self, today: NaiveDate) -> String {
-        match (self.line, self.given.first()) {
+    fn describe(&self, today: NaiveDate, at_dose: Option<&AtDose>) -> String {
+        match (self.line, self.given.as_slice()) {
             (Some(line), _) => describe_line(line),
-            (None, Some(given)) => describe_exposure(given, today),
-            (None, None) => self.name.clone(),
+            (None, [first, rest @ ..])
+                if rest.iter().all(|g| dose_words(g) == dose_words(first)) =>
+            {
+                describe_exposure(first, today)
+            }
+            (None, [_, ..]) => self.describe_steps(at_dose),
+            (None, []) => self.name.clone(),
         }
     }
+
+    /// A trial of several doses in words: the first record's words would give its first step's
+    /// dose and length as the trial's ("sertraline 25 mg/d … (3 weeks)" for a trial stopped at
+    /// 50 mg/d), so every dose is said in order, and the time at an adequate dose beside the
+    /// whole length: "sertraline 25 mg/d → 50 mg/d, 2025-11 → 2025-12 (7 weeks; 28 days at an
+    /// adequate dose, 50 mg/d), stopped: no response".
+    fn describe_steps(&self, at_dose: Option<&AtDose>) -> String {
+        let mut steps: Vec<&Given<'_>> = self.given.clone();
+        steps.sort_by_key(|g| g.start());
+        let mut doses: Vec<String> = Vec::new();
+        for words in steps.iter().filter_map(|g| dose_words(g)) {
+            if doses.last() != Some(&words) {
+                doses.push(words);
+            }
+        }
+        let mut out = self.name.clone();
+        if !doses.is_empty() {
+            out.push(' ');
+            out.push_str(&doses.join(" → "));
+        }
+        let _ = write!(out, ", {} → ", month(self.start));
+        // As for one record, lengths are said for finished trials only: words that changed
+        // every day would change every stored assessment every day.
+        if let Some(end) = self.end {
+            let _ = write!(
+                out,
+                "{} ({}",
+                month(end),
+                span(days_between(self.start, end).max(0))
+            );
+            if let Some(at_dose) = at_dose {
+                let _ = write!(
+                    out,
+                    "; {} days at an adequate dose, {}",
+                    at_dose.days(),
+                    at_dose.doses
+                );
+            }
+            out.push(')');
+        } else {
+            out.push_str("ongoing");
+            if let Some(at_dose) = at_dose {
+                let _ = write!(
+                    out,
+                    " (at an adequate dose, {}, from {})",
+                    at_dose.doses, at_dose.from
+                );
+            }
+        }
+        if let Some(reason) = self.stop {
+            let _ = write!(out, ", stopped: {}", reason.words());
+        }
+        out
+    }
+}
+
+/// A record's dose as recorded ("50 mg/d", "150 mg/4wk"), the words every description uses.
+fn dose_words(given: &Given<'_>) -> Option<String> {
+    given
+        .exposure
+        .dose
+        .as_ref()
+        .map(|dose| format!("{} {}", trim_number(dose.value), dose.unit))
+}
+
+/// The time a drug trial was given at or above its adequate dose, where the rule counts its
+/// duration so (`days_at_dose`).
+struct AtDose {
+    /// The first and the last day of the longest run of consecutive steps at or above it.
+    from: NaiveDate,
+    until: NaiveDate,
+    /// The doses of the run as recorded, in order ("50 mg/d → 100 mg/d").
+    doses: String,
+    /// Whether the run may have lasted longer than its records show: a step of it with no
+    /// recorded end, or a step of unknown dose next to it (either could be more time at
+    /// dose); never a guess (docs/architecture.md, evidence policy).
+    uncertain: bool,
+}
+
+impl AtDose {
+    fn days(&self) -> i64 {
+        days_between(self.from, self.until).max(0)
+    }
+}
+
+/// Whether one step of a trial (a drug record) is at an adequate dose.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StepDose {
+    Adequate,
+    Below,
+    Unknown,
+}
+
+/// How long `trial` was given at or above its adequate dose: the longest run of its records at
+/// such a dose that follow one another (a step starting at most a day after the last ended),
+/// summed over those steps. `None` when the rule counts the whole trial, or when no record is
+/// known to be at an adequate dose (the trial's dose adequacy then decides, as for any trial).
+fn time_at_dose(ctx: &Context<'_>, spec: &FailedTrials, trial: &Trial<'_>) -> Option<AtDose> {
+    let rule = spec.dose.as_ref().filter(|rule| rule.days_at_dose)?;
+    if trial.line.is_some() {
+        return None;
+    }
+    let mut steps: Vec<(NaiveDate, NaiveDate, StepDose, &Given<'_>)> = trial
+        .given
+        .iter()
+        .map(|given| {
+            let doses = doses_of(spec, std::iter::once(*given), Some(trial.name.as_str()));
+            let step = match adequacy_of(rule, doses) {
+                DoseAdequacy::Adequate => StepDose::Adequate,
+                DoseAdequacy::Below(_) => StepDose::Below,
+                DoseAdequacy::Unknown(_) => StepDose::Unknown,
+            };
+            // No time at dose is counted beyond the run day: a planned end is not time given.
+            let end = given.end().map_or(ctx.today, |end| end.min(ctx.today));
+            let start = given.start().min(end);
+            (start, end, step, *given)
+        })
+        .collect();
+    steps.sort_by_key(|(start, end, _, _)| (*start, *end));
+
+    // Runs of adequate steps: (from, until, the steps in it).
+    let mut runs: Vec<(NaiveDate, NaiveDate, Vec<usize>)> = Vec::new();
+    for (index, (start, end, step, _)) in steps.iter().enumerate() {
+        if *step != StepDose::Adequate {
+            continue;
+        }
+        match runs.last_mut() {
+            Some((_, until, members)) if *start <= shift(*until, 1) => {
+                *until = (*until).max(*end);
+                members.push(index);
+            }
+            _ => runs.push((*start, *end, vec![index])),
+        }
+    }
+    // The longest run; of two as long, the later, whose end the follow-up scores are read to.
+    let (from, until, members) = runs
+        .into_iter()
+        .max_by_key(|(from, until, _)| (days_between(*from, *until), *from))?;
+
+    let mut doses: Vec<String> = Vec::new();
+    for words in members.iter().filter_map(|&i| dose_words(steps[i].3)) {
+        if doses.last() != Some(&words) {
+            doses.push(words);
+        }
+    }
+    let end_unknown = members
+        .iter()
+        .any(|&i| steps[i].3.exposure.dates.is_uncertain());
+    let unknown_next_to_it = steps.iter().any(|(start, end, step, given)| {
+        *step == StepDose::Unknown
+            && *start <= shift(until, 1)
+            && *end >= shift(from, -1)
+            && (*start < from || *end > until || given.exposure.dates.is_uncertain())
+    });
+    Some(AtDose {
+        from,
+        until,
+        doses: doses.join(" → "),
+        uncertain: end_unknown || unknown_next_to_it,
+    })
 }
 
 /// What a trial showed.
@@ -110,12 +276,13 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
             ));
             continue;
         }
+        let at_dose = time_at_dose(ctx, spec, trial);
         let result = judge(
             ctx,
             spec,
             trial,
+            at_dose.as_ref(),
             &mut outcome,
-            trials.len(),
             latest_start == Some(trial.start),
         );
         match result {
@@ -132,14 +299,11 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
                 if !failed_keys.insert(trial.key.clone()) {
                     notes.push(format!("same {} as an earlier failure", spec.distinct_by));
                 }
+                let described = trial.describe(ctx.today, at_dose.as_ref());
                 if notes.is_empty() {
-                    failed_text.push(trial.describe(ctx.today));
+                    failed_text.push(described);
                 } else {
-                    failed_text.push(format!(
-                        "{} ({})",
-                        trial.describe(ctx.today),
-                        notes.join("; ")
-                    ));
+                    failed_text.push(format!("{described} ({})", notes.join("; ")));
                 }
                 push_evidence(ctx, id, trial, &mut outcome);
             }
@@ -532,16 +696,58 @@ fn common_stop_reason(given: &[&Given<'_>]) -> Option<StopReason> {
     reasons.all(|reason| reason == first).then_some(first)
 }
 
+/// How long a trial ran, as its rule counts it: the whole trial, or its time at an adequate
+/// dose; with the words the reasons say it in.
+struct Lasted<'a> {
+    days: i64,
+    /// Whether it may have run longer than its records show.
+    uncertain: bool,
+    at_dose: Option<&'a AtDose>,
+}
+
+impl Lasted<'_> {
+    /// "4 weeks"; "10 days at an adequate dose (50 mg/d)". The days themselves where the time
+    /// at dose is what decides: 27 days would be "4 weeks", the length it falls short of.
+    fn words(&self) -> String {
+        match self.at_dose {
+            Some(at_dose) => format!("{} days at an adequate dose ({})", self.days, at_dose.doses),
+            None => span(self.days),
+        }
+    }
+
+    /// What an adequate trial needs: "28 days"; "28 days at an adequate dose".
+    fn needed(&self, min_days: i64) -> String {
+        match self.at_dose {
+            Some(_) => format!("{min_days} days at an adequate dose"),
+            None => format!("{min_days} days"),
+        }
+    }
+}
+
 fn judge(
     ctx: &Context<'_>,
     spec: &FailedTrials,
     trial: &Trial<'_>,
+    at_dose: Option<&AtDose>,
     outcome: &mut Outcome,
-    _trial_count: usize,
     is_latest: bool,
 ) -> Result {
-    let days = days_between(trial.start, trial.end.unwrap_or(ctx.today)).max(0);
+    let whole_days = days_between(trial.start, trial.end.unwrap_or(ctx.today)).max(0);
     let ongoing = trial.end.is_none_or(|end| end >= ctx.today);
+    // Adequacy is judged on the time at an adequate dose where the rule asks for it, and the
+    // follow-up scores that judge the trial are those taken once it was adequate.
+    let lasted = Lasted {
+        days: at_dose.map_or(whole_days, AtDose::days),
+        uncertain: at_dose.map_or_else(|| trial.duration_uncertain(), |a| a.uncertain),
+        at_dose,
+    };
+    let days = lasted.days;
+    let adequate_from = shift(at_dose.map_or(trial.start, |a| a.from), spec.min_days);
+    let window = Window {
+        start: trial.start,
+        follow_up_from: adequate_from,
+        until: at_dose.map_or(trial.end.unwrap_or(ctx.today), |a| a.until),
+    };
 
     // Contradicting evidence (docs/architecture.md, evidence policy): two coded reasons that
     // conflict are decided by the criterion's own measure (seizure counts, scores), else the trial
@@ -563,7 +769,7 @@ fn judge(
         let events = spec.events.as_ref().and_then(|rule| {
             seizure_evidence(ctx, rule, trial, spec.min_days, ongoing && is_latest)
         });
-        let score = trial_scores(ctx, spec, trial);
+        let score = trial_scores(ctx, spec, window);
         let decided = "the criterion's own measure decides";
         return match (events, score) {
             (Some(EventEvidence::Failed(why)), _) | (_, Some(ScoreEvidence::Failed(why))) => {
@@ -610,7 +816,7 @@ fn judge(
         Some(StopReason::Intolerance) if !spec.count_intolerance => {
             return Result::NotCounted(format!(
                 "not tolerated after {} (not an efficacy failure)",
-                span(days)
+                span(whole_days)
             ));
         }
         Some(StopReason::Noncompliance) => {
@@ -654,7 +860,7 @@ fn judge(
         .events
         .as_ref()
         .and_then(|rule| seizure_evidence(ctx, rule, trial, spec.min_days, ongoing && is_latest));
-    let score = trial_scores(ctx, spec, trial);
+    let score = trial_scores(ctx, spec, window);
     let stop_says_failure = trial
         .stop
         .is_some_and(|reason| spec.failure_reasons.iter().any(|r| r == reason.as_str()));
@@ -663,21 +869,28 @@ fn judge(
         return Result::Sustained(why.clone());
     }
     if stop_says_failure {
-        if days < spec.min_days && trial.duration_uncertain() {
-            return Result::Undecided(format!(
-                "stopped for {}, given for at least {}: how long it was given is not recorded \
-                 (adequate from {} days)",
-                trial.stop.map_or("", StopReason::words),
-                span(days),
-                spec.min_days
-            ));
+        let reason = trial.stop.map_or("", StopReason::words);
+        if days < spec.min_days && lasted.uncertain {
+            return Result::Undecided(match at_dose {
+                Some(at_dose) => format!(
+                    "stopped for {reason}, at an adequate dose ({}) for at least {days} days: \
+                     how long it was given at that dose is not recorded (adequate from {})",
+                    at_dose.doses,
+                    lasted.needed(spec.min_days)
+                ),
+                None => format!(
+                    "stopped for {reason}, given for at least {}: how long it was given is not \
+                     recorded (adequate from {} days)",
+                    span(days),
+                    spec.min_days
+                ),
+            });
         }
         if days < spec.min_days {
             return Result::NotCounted(format!(
-                "stopped for {} after {}, before an adequate trial ({} days)",
-                trial.stop.map_or("", StopReason::words),
-                span(days),
-                spec.min_days
+                "stopped for {reason} after {}, before an adequate trial ({})",
+                lasted.words(),
+                lasted.needed(spec.min_days)
             ));
         }
         if let Some(EventEvidence::FreeOnSchedule(contrary)) = &events {
@@ -737,37 +950,44 @@ fn judge(
 
     // Treat-to-target escalation: a drug of a higher step started after an adequate trial
     // means the trial did not reach the target.
-    if !spec.escalation_to.is_empty() {
-        let adequate_from = shift(trial.start, spec.min_days);
-        if let Some(next) = ctx
+    if !spec.escalation_to.is_empty()
+        && let Some(next) = ctx
             .given_of(&spec.escalation_to)
             .filter(|g| {
                 g.start() >= adequate_from
                     && trial.end.is_none_or(|end| g.start() <= shift(end, 90))
             })
             .min_by_key(|g| g.start())
-        {
-            let step = next
-                .drugs_of(&spec.escalation_to)
-                .map(|d| d.ingredient.clone())
-                .next()
-                .unwrap_or_default();
-            return Result::Failed(format!(
-                "{} before {step} was added in {} (escalation implies an inadequate response)",
-                span(days_between(trial.start, next.start())),
-                month(next.start())
-            ));
-        }
+    {
+        let step = next
+            .drugs_of(&spec.escalation_to)
+            .map(|d| d.ingredient.clone())
+            .next()
+            .unwrap_or_default();
+        return Result::Failed(format!(
+            "{} before {step} was added in {} (escalation implies an inadequate response)",
+            span(days_between(trial.start, next.start())),
+            month(next.start())
+        ));
     }
 
     if ongoing {
         if days < spec.min_days {
-            Result::Undecided(format!(
-                "started {}, {} ago; response can be judged after {} days",
-                trial.start,
-                span(days),
-                spec.min_days
-            ))
+            Result::Undecided(match at_dose {
+                Some(at_dose) => format!(
+                    "started {}, at an adequate dose ({}) for {days} days; response can be \
+                     judged after {}",
+                    trial.start,
+                    at_dose.doses,
+                    lasted.needed(spec.min_days)
+                ),
+                None => format!(
+                    "started {}, {} ago; response can be judged after {} days",
+                    trial.start,
+                    span(days),
+                    spec.min_days
+                ),
+            })
         } else if let Some(which) = scores_in_doubt {
             Result::Undecided(which)
         } else {
@@ -775,17 +995,17 @@ fn judge(
                 "ongoing with no outcome recorded (response or failure)",
             ))
         }
-    } else if days < spec.min_days && trial.duration_uncertain() {
+    } else if days < spec.min_days && lasted.uncertain {
         Result::Undecided(format!(
-            "given for at least {}, for how long is not recorded (adequate from {} days), with \
-             no reason recorded",
-            span(days),
-            spec.min_days
+            "given for at least {}, for how long is not recorded (adequate from {}), with no \
+             reason recorded",
+            lasted.words(),
+            lasted.needed(spec.min_days)
         ))
     } else if days < spec.min_days {
         Result::NotCounted(format!(
             "given for {} only, with no reason recorded",
-            span(days)
+            lasted.words()
         ))
     } else if let Some(which) = scores_in_doubt {
         Result::Undecided(format!("stopped with no reason recorded; {which}"))
@@ -841,11 +1061,48 @@ fn trial_doses<'c>(
     spec: &FailedTrials,
     trial: &Trial<'c>,
 ) -> Vec<TrialDose<'c>> {
+    let mut doses = doses_of(spec, trial.given.iter().copied(), None);
+    if let Some(line) = trial.line {
+        for line_drug in &line.drugs {
+            let Some(drug) = ctx.book.get(&line_drug.ingredient) else {
+                continue;
+            };
+            if !spec.classes.iter().any(|class| drug.has_class(class)) {
+                continue;
+            }
+            let daily = line_drug.dose.as_ref().and_then(super::dose::mg_per_day);
+            match doses
+                .iter_mut()
+                .find(|d| d.drug.ingredient == drug.ingredient)
+            {
+                Some(known) if known.daily.is_none() => known.daily = daily,
+                Some(_) => {}
+                None => doses.push(TrialDose {
+                    drug,
+                    daily,
+                    depot: false,
+                    no_interval: false,
+                }),
+            }
+        }
+    }
+    doses
+}
+
+/// The highest daily dose of each counted ingredient in drug records (of `only`, when given:
+/// one step of a drug's trial is judged by that drug's dose alone).
+fn doses_of<'c>(
+    spec: &FailedTrials,
+    records: impl Iterator<Item = &'c Given<'c>>,
+    only: Option<&str>,
+) -> Vec<TrialDose<'c>> {
     let words: &[String] = spec.dose.as_ref().map_or(&[], |d| d.depot_words.as_slice());
     let mut doses: Vec<TrialDose<'c>> = Vec::new();
-    for given in &trial.given {
+    for given in records {
         for drug in given.drugs.iter().copied() {
-            if !spec.classes.iter().any(|class| drug.has_class(class)) {
+            if !spec.classes.iter().any(|class| drug.has_class(class))
+                || only.is_some_and(|name| name != drug.ingredient)
+            {
                 continue;
             }
             let depot = is_depot(given, drug, words);
@@ -886,30 +1143,6 @@ fn trial_doses<'c>(
             }
         }
     }
-    if let Some(line) = trial.line {
-        for line_drug in &line.drugs {
-            let Some(drug) = ctx.book.get(&line_drug.ingredient) else {
-                continue;
-            };
-            if !spec.classes.iter().any(|class| drug.has_class(class)) {
-                continue;
-            }
-            let daily = line_drug.dose.as_ref().and_then(super::dose::mg_per_day);
-            match doses
-                .iter_mut()
-                .find(|d| d.drug.ingredient == drug.ingredient)
-            {
-                Some(known) if known.daily.is_none() => known.daily = daily,
-                Some(_) => {}
-                None => doses.push(TrialDose {
-                    drug,
-                    daily,
-                    depot: false,
-                    no_interval: false,
-                }),
-            }
-        }
-    }
     doses
 }
 
@@ -919,8 +1152,13 @@ fn dose_adequacy<'c>(
     rule: &DoseRule,
     trial: &Trial<'c>,
 ) -> DoseAdequacy {
+    adequacy_of(rule, trial_doses(ctx, spec, trial))
+}
+
+/// Whether doses are adequate by `rule`: below as soon as one is.
+fn adequacy_of(rule: &DoseRule, doses: Vec<TrialDose<'_>>) -> DoseAdequacy {
     let mut unknown = Vec::new();
-    for dose in trial_doses(ctx, spec, trial) {
+    for dose in doses {
         let drug = dose.drug;
         let Some(daily) = dose.daily else {
             unknown.push(if dose.no_interval {
@@ -1152,11 +1390,35 @@ enum ScoreEvidence {
     Disagree(String),
 }
 
-/// A trial's two ends measured: each read as one value (of one instrument), with the
-/// questions that left other instruments aside; or the question of which value holds.
+/// Where a trial's scores are read: its baseline up to the rule's `baseline_days` before
+/// `start` (or a week into it); its follow-ups from `follow_up_from`, the day it could be
+/// judged, to a week after `until`.
+#[derive(Clone, Copy)]
+struct Window {
+    start: NaiveDate,
+    follow_up_from: NaiveDate,
+    until: NaiveDate,
+}
+
+/// A trial's two ends measured, of one instrument: the baseline as one value, the latest
+/// follow-up, the follow-ups before it (oldest first), and the questions that left other
+/// instruments aside; or the question of which value holds.
 enum Ends<'a> {
-    Measured(&'a Observation, &'a Observation, Vec<String>),
+    Measured {
+        baseline: &'a Observation,
+        latest: FollowUp<'a>,
+        earlier: Vec<&'a Observation>,
+        left_aside: Vec<String>,
+    },
     InDoubt(String),
+}
+
+/// The latest follow-up score: one value; or values recorded at one moment that differ, kept
+/// only where an earlier follow-up responded and the rule reads every follow-up (which of them
+/// holds then decides nothing).
+enum FollowUp<'a> {
+    One(&'a Observation),
+    InDoubt { which: String, on: NaiveDate },
 }
 
 /// A response rule applied to a trial.
@@ -1174,13 +1436,16 @@ enum Judged {
 /// selected by one of the rule's codes, its first name (a rule's codes are its first
 /// instrument's: 44261-6 is the PHQ-9), whatever system coded it or whether any did. The first
 /// instrument in the rule's order measured at both ends decides.
+///
+/// `any_follow_up_responds`: the rule's `min_improvement` where a response at any follow-up is
+/// the trial's response (a latest follow-up in doubt does not then leave the instrument aside
+/// when an earlier one responded).
 fn baseline_and_follow_up<'a>(
     selector: &ObservationSelector,
     scores: &[&'a Observation],
     rule_baseline_days: i64,
-    trial: &Trial<'_>,
-    min_days: i64,
-    today: NaiveDate,
+    window: Window,
+    any_follow_up_responds: Option<f64>,
 ) -> Option<Ends<'a>> {
     let mut instruments: Vec<(usize, String, Vec<&'a Observation>)> = Vec::new();
     for score in scores {
@@ -1202,11 +1467,21 @@ fn baseline_and_follow_up<'a>(
     instruments.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     let mut in_doubt: Vec<String> = Vec::new();
     for (_, _, of_it) in &instruments {
-        match ends_of_one_instrument(of_it, rule_baseline_days, trial, min_days, today) {
+        match ends_of_one_instrument(of_it, rule_baseline_days, window, any_follow_up_responds) {
             None => {}
             Some(Ends::InDoubt(which)) => in_doubt.push(which),
-            Some(Ends::Measured(baseline, follow_up, _)) => {
-                return Some(Ends::Measured(baseline, follow_up, in_doubt));
+            Some(Ends::Measured {
+                baseline,
+                latest,
+                earlier,
+                ..
+            }) => {
+                return Some(Ends::Measured {
+                    baseline,
+                    latest,
+                    earlier,
+                    left_aside: in_doubt,
+                });
             }
         }
     }
@@ -1228,42 +1503,228 @@ fn instrument_rank(selector: &ObservationSelector, observation: &Observation) ->
 fn ends_of_one_instrument<'a>(
     scores: &[&'a Observation],
     rule_baseline_days: i64,
-    trial: &Trial<'_>,
-    min_days: i64,
-    today: NaiveDate,
+    window: Window,
+    any_follow_up_responds: Option<f64>,
 ) -> Option<Ends<'a>> {
     let baseline = agreed_latest(scores.iter().copied().filter(|o| {
         let day = o.effective.date();
-        day >= shift(trial.start, -rule_baseline_days.max(0)) && day <= shift(trial.start, 7)
+        day >= shift(window.start, -rule_baseline_days.max(0)) && day <= shift(window.start, 7)
     }));
-    let until = trial.end.unwrap_or(today);
-    let follow_up = agreed_latest(scores.iter().copied().filter(|o| {
-        let day = o.effective.date();
-        day >= shift(trial.start, min_days) && day <= shift(until, 7)
-    }));
+    let mut follow_ups: Vec<&'a Observation> = scores
+        .iter()
+        .copied()
+        .filter(|o| {
+            let day = o.effective.date();
+            day >= window.follow_up_from && day <= shift(window.until, 7)
+        })
+        .collect();
+    follow_ups.sort_by_key(|o| o.effective);
+    let latest_at = follow_ups.last().map(|o| o.effective);
+    let follow_up = agreed_latest(follow_ups.iter().copied());
+    let earlier: Vec<&'a Observation> = follow_ups
+        .into_iter()
+        .filter(|o| Some(o.effective) < latest_at)
+        .collect();
     // Two scores recorded at one moment that differ decide nothing; with both ends of the
     // trial measured, which one holds is what is missing.
     match (baseline, follow_up) {
         (Latest::None, _) | (_, Latest::None) => None,
-        (Latest::Disagree(which), _) | (_, Latest::Disagree(which)) => Some(Ends::InDoubt(which)),
-        (Latest::One(baseline), Latest::One(follow_up)) => {
-            Some(Ends::Measured(baseline, follow_up, Vec::new()))
+        (Latest::Disagree(which), _) => Some(Ends::InDoubt(which)),
+        (Latest::One(baseline), Latest::Disagree(which)) => {
+            // Unless an earlier follow-up responded where any follow-up's response holds:
+            // whichever latest value holds, a relapse after a response is not a failure.
+            let responded_before = any_follow_up_responds
+                .zip(baseline.exact_value())
+                .is_some_and(|(min_improvement, base)| {
+                    base > 0.0
+                        && moments(&earlier).iter().any(|moment| {
+                            matches!(
+                                moment_response(base, moment, min_improvement),
+                                MomentSays::Responded
+                            )
+                        })
+                });
+            match latest_at {
+                Some(at) if responded_before => Some(Ends::Measured {
+                    baseline,
+                    latest: FollowUp::InDoubt {
+                        which,
+                        on: at.date(),
+                    },
+                    earlier,
+                    left_aside: Vec::new(),
+                }),
+                _ => Some(Ends::InDoubt(which)),
+            }
+        }
+        (Latest::One(baseline), Latest::One(follow_up)) => Some(Ends::Measured {
+            baseline,
+            latest: FollowUp::One(follow_up),
+            earlier,
+            left_aside: Vec::new(),
+        }),
+    }
+}
+
+/// Follow-up scores (oldest first) grouped by the moment they were recorded at: two scores
+/// taken at one time are one reading whose values may differ, never two follow-ups.
+fn moments<'a>(scores: &[&'a Observation]) -> Vec<Vec<&'a Observation>> {
+    let mut moments: Vec<Vec<&'a Observation>> = Vec::new();
+    for score in scores {
+        match moments.last_mut() {
+            Some(moment)
+                if moment
+                    .first()
+                    .is_some_and(|o| o.effective == score.effective) =>
+            {
+                moment.push(score);
+            }
+            _ => moments.push(vec![score]),
         }
     }
+    moments
+}
+
+/// Whether a follow-up score shows a response from `base` (an improvement of at least
+/// `min_improvement`); `None` for a bound that allows both ("< 18" after 20, at 25 %).
+fn responded(base: f64, score: &Observation, min_improvement: f64) -> Option<bool> {
+    match score.exact_value() {
+        Some(value) => Some((base - value) / base >= min_improvement),
+        // A bound responds when every value it allows does: at or below base × (1 − improvement).
+        None => score
+            .beyond("above", base * (1.0 - min_improvement))
+            .map(|above| !above),
+    }
+}
+
+/// What the scores recorded at one moment say of a response.
+enum MomentSays {
+    Responded,
+    NotResponded,
+    /// Which value holds, or what a bound is, in words.
+    InDoubt(String),
+}
+
+/// A moment decides only when every value recorded at it says the same, as at the latest
+/// follow-up: refract does not choose between two values of one moment.
+fn moment_response(base: f64, moment: &[&Observation], min_improvement: f64) -> MomentSays {
+    let sides: Option<Vec<bool>> = moment
+        .iter()
+        .map(|score| responded(base, score, min_improvement))
+        .collect();
+    match sides {
+        Some(sides) if sides.iter().all(|side| *side) => MomentSays::Responded,
+        Some(sides) if sides.iter().all(|side| !*side) => MomentSays::NotResponded,
+        // Values on both sides of the cut, or a bound across it: the moment is in doubt,
+        // asked as the latest one would be.
+        _ => MomentSays::InDoubt(match agreed_latest(moment.iter().copied()) {
+            Latest::Disagree(which) => which,
+            _ => moment
+                .first()
+                .map_or_else(String::new, |score| bound_asked(score)),
+        }),
+    }
+}
+
+/// Where a response at any follow-up is the trial's response (`response_at_any_follow_up`):
+/// an earlier follow-up that responded, when the latest did not, is a response with a relapse
+/// after it (reference §3: "a relapse after a response is not a treatment failure of that
+/// trial"); an earlier one in doubt, when the latest did not respond, asks which holds, since
+/// it could be that response. `None` when the latest follow-up decides as it always did.
+fn response_before_latest(
+    rule: &ScoreRule,
+    baseline: &Observation,
+    base: f64,
+    latest: &FollowUp<'_>,
+    earlier: &[&Observation],
+) -> Option<ScoreEvidence> {
+    let latest_side = match latest {
+        FollowUp::One(score) => responded(base, score, rule.min_improvement),
+        FollowUp::InDoubt { .. } => None,
+    };
+    if latest_side == Some(true) {
+        return None;
+    }
+    let mut asked: Option<String> = None;
+    for moment in moments(earlier) {
+        match moment_response(base, &moment, rule.min_improvement) {
+            MomentSays::Responded => {
+                let relapse = match latest {
+                    FollowUp::One(score) if latest_side == Some(false) => format!(
+                        "the latest, {} on {}, is a relapse after a response, not a failure of the trial",
+                        score.value_text().trim_end(),
+                        score.effective.date()
+                    ),
+                    FollowUp::One(score) => format!(
+                        "the latest, {} on {}, may be a relapse: a relapse after a response is not a failure of the trial",
+                        score.value_text().trim_end(),
+                        score.effective.date()
+                    ),
+                    FollowUp::InDoubt { on, .. } => format!(
+                        "the latest scores, recorded at one moment on {on}, differ: whichever holds, a relapse after a response is not a failure of the trial"
+                    ),
+                };
+                return Some(ScoreEvidence::Responded(format!(
+                    "{}: a response; {relapse}",
+                    response_words(baseline, base, &moment, rule.min_improvement)
+                )));
+            }
+            MomentSays::InDoubt(which) => {
+                asked.get_or_insert(which);
+            }
+            MomentSays::NotResponded => {}
+        }
+    }
+    match (asked, latest_side) {
+        (Some(which), Some(false)) => Some(ScoreEvidence::Disagree(which)),
+        _ => None,
+    }
+}
+
+/// A follow-up moment that responded, in words: "PHQ-9 total score 20 → 8 on 2026-01-11 (60%
+/// improvement)"; "… 20 → < 4 on 2026-01-11, an improvement of at least 25%".
+fn response_words(
+    baseline: &Observation,
+    base: f64,
+    moment: &[&Observation],
+    min_improvement: f64,
+) -> String {
+    let on = moment
+        .first()
+        .map_or_else(String::new, |score| score.effective.date().to_string());
+    if let [score] = moment
+        && let Some(value) = score.exact_value()
+    {
+        return format!(
+            "{} {} → {} on {on} ({}% improvement)",
+            baseline.display,
+            trim_number(base),
+            trim_number(value),
+            ((base - value) / base * 100.0).round()
+        );
+    }
+    // A bound, or values of one moment that all responded: what they all allow is said.
+    let values: Vec<String> = moment
+        .iter()
+        .map(|score| score.value_text().trim_end().to_owned())
+        .collect();
+    format!(
+        "{} {} → {} on {on}, an improvement of at least {}%",
+        baseline.display,
+        trim_number(base),
+        values.join(" and "),
+        (min_improvement * 100.0).round()
+    )
 }
 
 /// What the trial's scores say: its symptom score, else its response rules; a symptom score
 /// in doubt (two values at one moment) gives way to a response rule that decides.
-fn trial_scores(
-    ctx: &Context<'_>,
-    spec: &FailedTrials,
-    trial: &Trial<'_>,
-) -> Option<ScoreEvidence> {
-    let responses = || response_evidence(ctx, &spec.response, trial, spec.min_days);
+fn trial_scores(ctx: &Context<'_>, spec: &FailedTrials, window: Window) -> Option<ScoreEvidence> {
+    let responses = || response_evidence(ctx, &spec.response, window);
     match spec
         .score
         .as_ref()
-        .and_then(|rule| score_evidence(ctx, rule, trial, spec.min_days))
+        .and_then(|rule| score_evidence(ctx, rule, window))
     {
         None => responses(),
         Some(ScoreEvidence::Disagree(which)) => {
@@ -1274,26 +1735,26 @@ fn trial_scores(
 }
 
 /// Relative improvement of a symptom score from the trial's baseline to its last score taken
-/// after `min_days` on the drug.
-fn score_evidence(
-    ctx: &Context<'_>,
-    rule: &ScoreRule,
-    trial: &Trial<'_>,
-    min_days: i64,
-) -> Option<ScoreEvidence> {
+/// once the trial could be judged; where the rule says so, a response at any of those scores.
+fn score_evidence(ctx: &Context<'_>, rule: &ScoreRule, window: Window) -> Option<ScoreEvidence> {
     let scores: Vec<_> = ctx
         .observations(&rule.observation)
         .filter(|o| o.value.is_some())
         .collect();
-    let (baseline, follow_up, left_aside) = match baseline_and_follow_up(
+    let (baseline, latest, earlier, left_aside) = match baseline_and_follow_up(
         &rule.observation,
         &scores,
         rule.baseline_days,
-        trial,
-        min_days,
-        ctx.today,
+        window,
+        rule.response_at_any_follow_up
+            .then_some(rule.min_improvement),
     )? {
-        Ends::Measured(baseline, follow_up, left_aside) => (baseline, follow_up, left_aside),
+        Ends::Measured {
+            baseline,
+            latest,
+            earlier,
+            left_aside,
+        } => (baseline, latest, earlier, left_aside),
         Ends::InDoubt(which) => return Some(ScoreEvidence::Disagree(which)),
     };
     // A baseline reported as a bound ("> 20") is no value to measure a change from.
@@ -1303,6 +1764,20 @@ fn score_evidence(
     if base <= 0.0 {
         return None;
     }
+    if rule.response_at_any_follow_up
+        && let Some(evidence) = response_before_latest(rule, baseline, base, &latest, &earlier)
+    {
+        return Some(match evidence {
+            ScoreEvidence::Responded(words) if !left_aside.is_empty() => {
+                ScoreEvidence::Responded(format!("{words}; left aside, {}", left_aside.join("; ")))
+            }
+            evidence => evidence,
+        });
+    }
+    let follow_up = match latest {
+        FollowUp::One(score) => score,
+        FollowUp::InDoubt { which, .. } => return Some(ScoreEvidence::Disagree(which)),
+    };
     let Some(last) = follow_up.exact_value() else {
         // A follow-up reported as a bound ("< 4") decides when every value it allows does:
         // an improvement below the rule's is a follow-up above base × (1 − improvement).
@@ -1359,15 +1834,14 @@ fn bound_asked(score: &Observation) -> String {
 fn response_evidence(
     ctx: &Context<'_>,
     rules: &[ResponseRule],
-    trial: &Trial<'_>,
-    min_days: i64,
+    window: Window,
 ) -> Option<ScoreEvidence> {
     let mut decided: Option<(bool, String)> = None;
     let mut disagreeing: Vec<String> = Vec::new();
     // A measure left in doubt by two values at one moment gives way to the next rule's.
     let mut in_doubt: Vec<String> = Vec::new();
     for rule in rules {
-        let (responded, words) = match response_by(ctx, rule, trial, min_days) {
+        let (responded, words) = match response_by(ctx, rule, window) {
             None => continue,
             Some(Judged::InDoubt(which)) => {
                 in_doubt.push(which);
@@ -1402,27 +1876,28 @@ fn response_evidence(
 
 /// One response rule over a trial: whether it responded, in words, or which of two values
 /// recorded at one moment holds.
-fn response_by(
-    ctx: &Context<'_>,
-    rule: &ResponseRule,
-    trial: &Trial<'_>,
-    min_days: i64,
-) -> Option<Judged> {
+fn response_by(ctx: &Context<'_>, rule: &ResponseRule, window: Window) -> Option<Judged> {
     let scores: Vec<_> = ctx
         .observations(&rule.observation)
         .filter(|o| o.value.is_some_and(f64::is_finite))
         .collect();
-    let (baseline, follow_up, left_aside) = match baseline_and_follow_up(
-        &rule.observation,
-        &scores,
-        rule.baseline_days,
-        trial,
-        min_days,
-        ctx.today,
-    )? {
-        Ends::Measured(baseline, follow_up, left_aside) => (baseline, follow_up, left_aside),
-        Ends::InDoubt(which) => return Some(Judged::InDoubt(which)),
-    };
+    // Disease-activity response rules (EULAR) judge the latest follow-up: a response lost
+    // later is a failure there.
+    let (baseline, follow_up, left_aside) =
+        match baseline_and_follow_up(&rule.observation, &scores, rule.baseline_days, window, None)?
+        {
+            Ends::Measured {
+                baseline,
+                latest: FollowUp::One(follow_up),
+                left_aside,
+                ..
+            } => (baseline, follow_up, left_aside),
+            Ends::Measured {
+                latest: FollowUp::InDoubt { which, .. },
+                ..
+            }
+            | Ends::InDoubt(which) => return Some(Judged::InDoubt(which)),
+        };
     // A bound at either end ("< 2.6") is asked for, not read as a value nor dropped.
     let (Some(base), Some(last)) = (baseline.exact_value(), follow_up.exact_value()) else {
         let bound = if baseline.comparator.is_some() {

@@ -49,8 +49,195 @@ fn phq9_on_venlafaxine(last: f64) -> Vignette {
         .phq9(last, 5)
 }
 
+/// Venlafaxine 150 mg/d from 300 days ago for 90 days, stopped for no response: an adequate
+/// failed trial.
+fn venlafaxine_failed() -> Rx {
+    rx("Venlafaxine 150 mg/d")
+        .from(300)
+        .for_days(90)
+        .stopped(StopReason::LackOfEfficacy)
+}
+
+/// Sertraline titrated from 380 days ago: 25 mg/d (below the minimum effective 50 mg/d) for 21
+/// days, then 50 mg/d for `at_dose` days, stopped for no response; then venlafaxine failed.
+fn sertraline_titrated(at_dose: i64) -> Vignette {
+    patient()
+        .give(rx("Sertraline 25 mg/d").from(380).until(359))
+        .give(
+            rx("Sertraline 50 mg/d")
+                .from(359)
+                .for_days(at_dose)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(venlafaxine_failed())
+}
+
+/// Sertraline 150 mg/d from 380 to 150 days ago with no stop reason, a PHQ-9 of 20 the day
+/// before it began and then `scores` (value, days ago); then escitalopram failed.
+fn sertraline_scored(scores: &[(f64, i64)]) -> Vignette {
+    let mut vignette = patient()
+        .give(rx("Sertraline 150 mg/d").from(380).until(150))
+        .phq9(20.0, 381);
+    for (score, days) in scores {
+        vignette = vignette.phq9(*score, *days);
+    }
+    vignette.give(escitalopram_failed())
+}
+
+/// Escitalopram 20 mg/d from 140 to 60 days ago, stopped for no response.
+fn escitalopram_failed() -> Rx {
+    rx("Escitalopram 20 mg/d")
+        .from(140)
+        .until(60)
+        .stopped(StopReason::LackOfEfficacy)
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        // Time at an adequate dose (Sforzini 2022: 4 weeks at that dose): the steps of a
+        // titration below the minimum effective dose do not count towards it.
+        case(
+            "sertraline 25 mg/d for 21 days, then 50 mg/d for 10 days, stopped for no response: not an adequate trial",
+            sertraline_titrated(10),
+            NotMet,
+        )
+        .reason("sertraline: stopped for no response after 10 days at an adequate dose (50 mg/d), before an adequate trial (28 days at an adequate dose)")
+        .no_reason("sertraline 25 mg/d, 2025-11 → 2025-12 (3 weeks)"),
+        case(
+            "a titration with 27 days at the minimum effective dose: not an adequate trial",
+            sertraline_titrated(27),
+            NotMet,
+        )
+        .reason("after 27 days at an adequate dose (50 mg/d)"),
+        case(
+            "a titration with 28 days at the minimum effective dose, stopped for no response: a failed adequate trial",
+            sertraline_titrated(28),
+            Refractory,
+        )
+        .reason("sertraline 25 mg/d → 50 mg/d, 2025-11 → 2025-12 (7 weeks; 28 days at an adequate dose, 50 mg/d), stopped: no response")
+        .evidence_text("sertraline 50 mg/d, 2025-12 → 2025-12 (4 weeks), stopped: no response")
+        .evidence(EvidenceKind::Exposure, 3),
+        case(
+            "25, 50 then 100 mg/d for two weeks each: 28 days at an adequate dose over two steps",
+            patient()
+                .give(rx("Sertraline 25 mg/d").from(380).until(366))
+                .give(rx("Sertraline 50 mg/d").from(366).until(352))
+                .give(
+                    rx("Sertraline 100 mg/d")
+                        .from(352)
+                        .until(338)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(venlafaxine_failed()),
+            Refractory,
+        )
+        .reason("sertraline 25 mg/d → 50 mg/d → 100 mg/d")
+        .reason("28 days at an adequate dose, 50 mg/d → 100 mg/d"),
+        case(
+            "10 days recorded at the adequate dose, its end not known: undecided, not short",
+            patient()
+                .give(rx("Sertraline 25 mg/d").from(380).until(359))
+                .give(
+                    rx("Sertraline 50 mg/d")
+                        .from(359)
+                        .for_days(10)
+                        .end_unknown()
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(venlafaxine_failed()),
+            InsufficientData,
+        )
+        .missing("sertraline: stopped for no response, at an adequate dose (50 mg/d) for at least 10 days: how long it was given at that dose is not recorded"),
+        case(
+            "ongoing: 21 days at 25 mg/d, then 10 days at 50 mg/d so far: too early to judge",
+            patient()
+                .give(venlafaxine_failed())
+                .give(rx("Sertraline 25 mg/d").from(31).until(10))
+                .give(rx("Sertraline 50 mg/d").from(10)),
+            InsufficientData,
+        )
+        .missing("at an adequate dose (50 mg/d) for 10 days; response can be judged after 28 days at an adequate dose"),
+        case(
+            "SSRI and SNRI failed, a TCA below its minimum effective dose stopped for no response: stage II, not III",
+            second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy)).give(
+                rx("Amitriptyline 50 mg/d")
+                    .from(150)
+                    .for_days(90)
+                    .stopped(StopReason::LackOfEfficacy),
+            ),
+            Refractory,
+        )
+        .label(STAGE_II),
+        // A relapse after a response is not a treatment failure of that trial (reference §3,
+        // MacArthur/Frank 1991): any follow-up score that showed a response decides.
+        case(
+            "PHQ-9 20 → 8 → 6 on sertraline, 19 seven months later: a response then a relapse, not a failure",
+            sertraline_scored(&[(8.0, 320), (6.0, 260), (19.0, 155)]),
+            NotMet,
+        )
+        .reason("sertraline: PHQ-9 total score 20 → 8 on 2026-01-11 (60% improvement): a response")
+        .reason("the latest, 19 on 2026-06-25, is a relapse after a response, not a failure of the trial"),
+        case(
+            "PHQ-9 20 → 15 (25 %, the rule's threshold) then 19: a response then a relapse",
+            sertraline_scored(&[(15.0, 320), (19.0, 200)]),
+            NotMet,
+        )
+        .reason("20 → 15 on 2026-01-11 (25% improvement): a response"),
+        case(
+            "PHQ-9 20 → 16 (20 %) then 19: no follow-up responded, a failure",
+            sertraline_scored(&[(16.0, 320), (19.0, 200)]),
+            Refractory,
+        )
+        .reason("PHQ-9 total score 20 → 19 (5% improvement), below 25%"),
+        case(
+            "PHQ-9 20 → 16, then 8 at the latest score: a response",
+            sertraline_scored(&[(16.0, 320), (8.0, 200)]),
+            NotMet,
+        )
+        .reason("PHQ-9 total score 20 → 8 (60% improvement)"),
+        case(
+            "PHQ-9 of 8 two weeks into sertraline, then 19: too early to be the trial's response, a failure",
+            sertraline_scored(&[(8.0, 366), (19.0, 200)]),
+            Refractory,
+        )
+        .reason("PHQ-9 total score 20 → 19"),
+        case(
+            "an earlier follow-up of 16 and 8 at one moment, then 19: whether it responded is asked",
+            sertraline_scored(&[(16.0, 320), (8.0, 320), (19.0, 200)]),
+            InsufficientData,
+        )
+        .missing("which PHQ-9 total score of 2026-01-11 holds (16 and 8 were recorded at the same time)"),
+        case(
+            "a response at 8, then 19 and 12 at one moment: the response decides, nothing asked",
+            sertraline_scored(&[(8.0, 320), (19.0, 200), (12.0, 200)]),
+            NotMet,
+        )
+        .reason("20 → 8 on 2026-01-11 (60% improvement): a response")
+        .no_missing(),
+        case(
+            "an earlier follow-up reported as < 4, then 19: a response then a relapse",
+            patient()
+                .give(rx("Sertraline 150 mg/d").from(380).until(150))
+                .phq9(20.0, 381)
+                .phq9(4.0, 320)
+                .bounded(Comparator::Below)
+                .phq9(19.0, 200)
+                .give(escitalopram_failed()),
+            NotMet,
+        )
+        .reason("20 → < 4 on 2026-01-11, an improvement of at least 25%: a response"),
+        case(
+            "an earlier follow-up reported as < 18, then 19: whether it responded is asked",
+            patient()
+                .give(rx("Sertraline 150 mg/d").from(380).until(150))
+                .phq9(20.0, 381)
+                .phq9(18.0, 320)
+                .bounded(Comparator::Below)
+                .phq9(19.0, 200)
+                .give(escitalopram_failed()),
+            InsufficientData,
+        )
+        .missing("as a value (< 18 was reported)"),
         case(
             "SSRI then SNRI, each stopped for no response: stage II",
             second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy)),

@@ -236,6 +236,19 @@ fn a_numeric_parameter_out_of_range_is_refused_at_its_line_with_the_range() {
     );
 }
 
+/// A schedule's drugs each have their own dose: a time "at an adequate dose" is a drug
+/// trial's, and asking it of a schedule is refused rather than read some way.
+#[test]
+fn time_at_dose_is_refused_for_a_schedule() {
+    assert_refused(
+        "epilepsy",
+        "method = \"min_effective\"",
+        0,
+        "days_at_dose = true\nmethod = \"min_effective\"",
+        "'two_failed_schedules': days_at_dose needs unit = 'drug'",
+    );
+}
+
 #[test]
 fn a_drug_book_dose_out_of_range_is_refused_at_its_line() {
     let text = refract::rules::drugs::DEFAULT_DRUGS;

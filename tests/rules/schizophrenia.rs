@@ -65,8 +65,68 @@ fn depot_trial(text: &str, days: i64) -> Vignette {
     second_trial(text, days, Some(StopReason::LackOfEfficacy))
 }
 
+/// Risperidone failed; then olanzapine titrated from 290 days ago: 10 mg/d and 15 mg/d (300 and
+/// 450 mg/d chlorpromazine equivalent) for 14 days each, 20 mg/d for 20 days, then 25 mg/d for
+/// `last_step` days, stopped for no response.
+fn olanzapine_titrated(last_step: i64) -> Vignette {
+    patient()
+        .give(risperidone_failed())
+        .give(rx("Olanzapine 10 mg/d").from(290).until(276))
+        .give(rx("Olanzapine 15 mg/d").from(276).until(262))
+        .give(rx("Olanzapine 20 mg/d").from(262).until(242))
+        .give(
+            rx("Olanzapine 25 mg/d")
+                .from(242)
+                .for_days(last_step)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        // TRRIP: ">= 6 weeks at that dose": the titration steps below 600 mg/d chlorpromazine
+        // equivalent do not count towards the six weeks.
+        case(
+            "olanzapine 10 mg/d for 35 days, then 20 mg/d for 10 days, stopped for no response: not an adequate trial",
+            patient()
+                .give(risperidone_failed())
+                .give(rx("Olanzapine 10 mg/d").from(290).until(255))
+                .give(
+                    rx("Olanzapine 20 mg/d")
+                        .from(255)
+                        .for_days(10)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+            NotMet,
+        )
+        .reason("olanzapine: stopped for no response after 10 days at an adequate dose (20 mg/d), before an adequate trial (42 days at an adequate dose)"),
+        case(
+            "a titration with 42 days at >= 600 mg/d CPZ-equivalent over two steps: a failed adequate trial",
+            olanzapine_titrated(22),
+            Refractory,
+        )
+        .label(TRS)
+        .reason("olanzapine 10 mg/d → 15 mg/d → 20 mg/d → 25 mg/d")
+        .reason("42 days at an adequate dose, 20 mg/d → 25 mg/d"),
+        case(
+            "a titration with 41 days at >= 600 mg/d CPZ-equivalent: not an adequate trial",
+            olanzapine_titrated(21),
+            NotMet,
+        )
+        .reason("after 41 days at an adequate dose (20 mg/d → 25 mg/d)"),
+        // A response at any follow-up is the trial's response; a later rise is a relapse.
+        case(
+            "PANSS 100 → 80 (20 %) on olanzapine, then 98: a response then a relapse, not a failure",
+            patient()
+                .give(risperidone_failed())
+                .give(rx("Olanzapine 20 mg/d").from(200))
+                .panss(100.0, 200)
+                .panss(80.0, 140)
+                .panss(98.0, 3),
+            NotMet,
+        )
+        .reason("olanzapine: PANSS total score 100 → 80 on 2026-07-10 (20% improvement): a response")
+        .reason("is a relapse after a response, not a failure of the trial"),
         case(
             "risperidone and olanzapine at 600 mg/d CPZ-equivalent, each stopped for no response",
             trs(),

@@ -9,10 +9,10 @@ use std::sync::OnceLock;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use refract::domain::{
-    Assessment, AssessmentStatus, BpSetting, Comparator, Condition, ConditionCodeSystem, Dose,
-    DrugExposure, DrugRole, EvidenceKind, Intent, LineDrug, LineOrigin, Observation, Patient,
-    PatientId, PatientRecord, Procedure, Response, Sex, StopReason, TreatmentLine,
-    observation_codes,
+    Assessment, AssessmentStatus, BpSetting, Comparator, Condition, ConditionCodeSystem,
+    DatesKnown, Dose, DrugExposure, DrugRole, EvidenceKind, Intent, LineDrug, LineOrigin,
+    Observation, Patient, PatientId, PatientRecord, Procedure, Response, Sex, StopReason,
+    TreatmentLine, observation_codes,
 };
 use refract::rules::Rules;
 
@@ -52,6 +52,7 @@ pub struct Rx {
     dose: Option<Dose>,
     stop: Option<StopReason>,
     role: Option<DrugRole>,
+    dates: DatesKnown,
 }
 
 /// A drug recorded with `text`, started today and ongoing until told otherwise.
@@ -71,6 +72,7 @@ pub fn rx(text: &str) -> Rx {
         dose,
         stop: None,
         role: None,
+        dates: DatesKnown::Stated,
     }
 }
 
@@ -117,6 +119,13 @@ impl Rx {
 
     pub fn role(mut self, role: DrugRole) -> Self {
         self.role = Some(role);
+        self
+    }
+
+    /// Its end is the last day it is known to have been given (a record stopped with no end
+    /// date): it may have gone on longer.
+    pub fn end_unknown(mut self) -> Self {
+        self.dates = DatesKnown::EndUnknown;
         self
     }
 }
@@ -303,7 +312,7 @@ impl Vignette {
             role: rx.role,
             stop_reason: rx.stop,
             cycles: None,
-            dates: refract::domain::DatesKnown::Stated,
+            dates: rx.dates,
             stop_text: None,
         });
         self
@@ -600,7 +609,9 @@ enum Check {
     ConfounderMentionsOnce(String),
     NoConfounder(String),
     Reason(String),
+    NoReason(String),
     Evidence(EvidenceKind, usize),
+    EvidenceText(String),
 }
 
 /// One row of a table: a vignette and what its assessment must say.
@@ -671,6 +682,18 @@ impl Case {
     /// Some reason contains these words.
     pub fn reason(mut self, words: &str) -> Self {
         self.checks.push(Check::Reason(words.to_owned()));
+        self
+    }
+
+    /// No reason contains these words (what a reason must not claim).
+    pub fn no_reason(mut self, words: &str) -> Self {
+        self.checks.push(Check::NoReason(words.to_owned()));
+        self
+    }
+
+    /// Some evidence row's text contains these words.
+    pub fn evidence_text(mut self, words: &str) -> Self {
+        self.checks.push(Check::EvidenceText(words.to_owned()));
         self
     }
 
@@ -785,6 +808,22 @@ fn problems(case: &Case, assessment: &Assessment) -> Vec<String> {
                     .any(|r| r.contains(words.as_str())) =>
             {
                 out.push(format!("no reason contains {words:?}"));
+            }
+            Check::NoReason(words)
+                if assessment
+                    .reasons
+                    .iter()
+                    .any(|r| r.contains(words.as_str())) =>
+            {
+                out.push(format!("a reason contains {words:?}"));
+            }
+            Check::EvidenceText(words)
+                if !assessment
+                    .evidence
+                    .iter()
+                    .any(|e| e.text.contains(words.as_str())) =>
+            {
+                out.push(format!("no evidence text contains {words:?}"));
             }
             Check::Evidence(kind, count) => {
                 let found = assessment
