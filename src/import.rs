@@ -534,7 +534,9 @@ impl ConditionalTargets {
             Some(None) => Err(format!(
                 "names two of the file's Patients (identifier {token} in any system)"
             )),
-            None => Err(format!("names no Patient of this file (identifier {token})")),
+            None => Err(format!(
+                "names no Patient of this file (identifier {token})"
+            )),
         }
     }
 }

@@ -54,7 +54,11 @@ use crate::domain::{Assessment, PatientRecord};
 /// 11: a diagnosis recorded only as provisional, differential or unconfirmed is named.
 /// 12: a trial's instrument is the rule's, whatever coded it; a bounded score can decide.
 /// 13: a diastolic reading is paired with one systolic only (two readings at one moment).
-const ENGINE_REVISION: u32 = 13;
+/// 14: time at an adequate dose, a response at any follow-up, a course's last marrow, AML
+/// relapse by marrow blasts, pending LBCL stable disease, myeloma drugs judged by their own
+/// lines, as-needed drugs are no schedule, an unknown onset excludes no trial, the
+/// long-acting thiazide-like diuretics, drug starts of a month or a year only.
+const ENGINE_REVISION: u32 = 14;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -427,7 +427,11 @@ fn subject_of(subject: Option<&model::Reference>) -> Result<String, String> {
     // reference does: resolved the same way, against the file's Patients.
     let logical = || {
         let identifier = subject?.identifier.as_ref()?;
-        let value = identifier.value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+        let value = identifier
+            .value
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())?;
         Some(match identifier.system.as_deref() {
             Some(system) => format!("Patient?identifier={system}|{value}"),
             None => format!("Patient?identifier={value}"),

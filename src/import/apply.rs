@@ -15,9 +15,8 @@ use chrono::NaiveDate;
 
 use super::project::{self, Computed, Created, Rebuilt};
 use super::{
-    same_server,
     Checked, FileReport, ImportOptions, PendingPatient, identity_keys, identity_problem,
-    server_key, source_of, url_key,
+    same_server, server_key, source_of, url_key,
 };
 use crate::digest::content_digest;
 use crate::domain::{Patient, PatientId};

@@ -911,11 +911,7 @@ fn finish_run(
     auditor: &AuditWriter,
     removes: bool,
 ) -> Result<()> {
-    let epoch = if removes {
-        NEVER_SKIPPED
-    } else {
-        epoch(conn)?
-    };
+    let epoch = if removes { NEVER_SKIPPED } else { epoch(conn)? };
     conn.prepare_cached(
         "UPDATE imports SET summary = ?2, state = 'done', epoch = ?3, process = NULL WHERE id = ?1",
     )?

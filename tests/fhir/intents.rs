@@ -171,13 +171,18 @@ fn a_request_not_to_give_a_drug_is_not_an_exposure_and_takes_back_one_imported_a
     forbidden["doNotPerform"] = json!(true);
     let mut allowed = request("r2", Some("order"), ("9022", "Drug S"), "2024-01-01");
     allowed["doNotPerform"] = json!(false);
-    let path = env.write_json("forbidden.json", &patient_with(&[forbidden.clone(), allowed]));
+    let path = env.write_json(
+        "forbidden.json",
+        &patient_with(&[forbidden.clone(), allowed]),
+    );
     let file = env.import_ok(&path);
     assert_eq!(exposure_texts(&env), ["Drug S"], "{file:#?}");
     assert!(
-        file.warnings.iter().any(|w| w.resource == "MedicationRequest/r1"
-            && w.message.starts_with("left out: ")
-            && w.message.contains("doNotPerform")),
+        file.warnings
+            .iter()
+            .any(|w| w.resource == "MedicationRequest/r1"
+                && w.message.starts_with("left out: ")
+                && w.message.contains("doNotPerform")),
         "{:#?}",
         file.warnings
     );

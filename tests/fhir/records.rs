@@ -616,7 +616,10 @@ fn a_start_of_a_year_or_a_month_only_is_some_day_of_it() {
     drop(out);
     let mut copy = Env::new();
     copy.import_ok(&exported);
-    assert_eq!(dates(&copy), [["2022-03-31", "2022-09-01", "start_unknown"]]);
+    assert_eq!(
+        dates(&copy),
+        [["2022-03-31", "2022-09-01", "start_unknown"]]
+    );
 
     // A year already over when it ended is an end before the start.
     let mut env = Env::new();
@@ -673,9 +676,11 @@ fn a_procedure_being_prepared_under_way_on_hold_or_stopped_is_not_performed() {
         ("p4", "stopped"),
     ] {
         assert!(
-            file.warnings.iter().any(|w| w.resource == format!("Procedure/{id}")
-                && w.message.starts_with("left out: ")
-                && w.message.contains(status)),
+            file.warnings
+                .iter()
+                .any(|w| w.resource == format!("Procedure/{id}")
+                    && w.message.starts_with("left out: ")
+                    && w.message.contains(status)),
             "no warning for {id} ({status}) in {:#?}",
             file.warnings
         );
@@ -733,9 +738,7 @@ fn a_subject_named_by_its_identifier_is_the_files_patient_with_it() {
     bo["identifier"] = json!([{"system": "urn:oid:9.9", "value": "B-1"}, {"value": "SHARED"}]);
     let mut cy = patient("cy", "MRN-C", "Moss", "Cy");
     cy["identifier"] = json!([{"system": "urn:oid:8.8", "value": "SHARED"}]);
-    let entry = |url: &str, resource: Value, request: &str| {
-        json!({"fullUrl": url, "resource": resource, "request": {"method": "PUT", "url": request}})
-    };
+    let entry = |url: &str, resource: Value, request: &str| json!({"fullUrl": url, "resource": resource, "request": {"method": "PUT", "url": request}});
     let file = json!({"resourceType": "Bundle", "type": "transaction", "entry": [
         entry("urn:uuid:aaaa", anna, &format!("Patient?identifier={system}|A-1")),
         entry("urn:uuid:bbbb", bo, "Patient?identifier=urn:oid:9.9|B-1"),
