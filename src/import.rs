@@ -572,7 +572,7 @@ enum Scan {
     },
     Fhir {
         size: u64,
-        first: FirstRead,
+        first: Box<FirstRead>,
     },
 }
 
@@ -590,7 +590,7 @@ fn scan(rules: &Rules, path: &Path, options: &ImportOptions, progress: &AtomicU6
     }
     Scan::Fhir {
         size,
-        first: first_read(rules, file, size, limit, options, progress),
+        first: Box::new(first_read(rules, file, size, limit, options, progress)),
     }
 }
 
@@ -611,7 +611,7 @@ fn import_file(
         }
         Scan::Fhir { size, first } => (size, first),
     };
-    let checked = match check(store, first, options) {
+    let checked = match check(store, *first, options) {
         Ok(checked) => checked,
         Err(why) => return FileReport::failed(path, &why),
     };

@@ -786,7 +786,7 @@ fn dates_not_recorded_stay_unknown_through_the_fhir_export() {
 const BASE: &str = "https://ehr.example/fhir";
 
 /// A history entry of `resource` (a version written with PUT).
-fn version(resource: Value) -> Value {
+fn version(resource: &Value) -> Value {
     let key = format!(
         "{}/{}",
         resource["resourceType"].as_str().unwrap(),
@@ -801,7 +801,7 @@ fn version(resource: Value) -> Value {
 }
 
 fn history(entries: Vec<Value>) -> Value {
-    let mut all = vec![version(patient("hist-pt", "HIST-1", "Aalto", "Mia"))];
+    let mut all = vec![version(&patient("hist-pt", "HIST-1", "Aalto", "Mia"))];
     all.extend(entries);
     json!({"resourceType": "Bundle", "type": "history", "entry": all})
 }
@@ -828,13 +828,13 @@ fn a_history_bundle_is_read_for_each_resources_newest_version() {
     };
     // m1's newest version says it was entered in error; m2 was deleted; m3 was corrected.
     let file = history(vec![
-        version(drug_on_record("m1", "entered-in-error", "Drug A")),
+        version(&drug_on_record("m1", "entered-in-error", "Drug A")),
         json!({"request": {"method": "DELETE", "url": "MedicationStatement/m2"},
                "response": {"status": "204"}}),
-        version(drug_on_record("m3", "completed", "Drug C (corrected)")),
-        version(drug_on_record("m1", "completed", "Drug A")),
-        version(drug_on_record("m2", "completed", "Drug B")),
-        version(drug_on_record("m3", "completed", "Drug C")),
+        version(&drug_on_record("m3", "completed", "Drug C (corrected)")),
+        version(&drug_on_record("m1", "completed", "Drug A")),
+        version(&drug_on_record("m2", "completed", "Drug B")),
+        version(&drug_on_record("m3", "completed", "Drug C")),
     ]);
     let path = env.write_json("history.json", &file);
     let report = env.import_ok(&path);
