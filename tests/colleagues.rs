@@ -974,3 +974,263 @@ fn a_second_connection_keeps_its_locks() {
     );
     drop((first, second, other));
 }
+
+/// The case on Alice's shared screen, as her model holds it.
+fn presented(user: &User) -> refract::domain::MeetingCase {
+    user.model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap()
+        .case
+        .clone()
+}
+
+/// The cases of the meeting on Alice's screen, in agenda order.
+fn agenda(user: &User) -> Vec<refract::domain::MeetingCase> {
+    let screen = user.model.meeting.as_ref().unwrap();
+    let view = screen.view.as_ref().unwrap();
+    view.detail.cases.iter().map(|c| c.case.clone()).collect()
+}
+
+/// The patient whose record the presentation shows.
+fn patient_on_screen(user: &User) -> PatientId {
+    user.model.patient.as_ref().unwrap().id
+}
+
+/// Alice presents the third case; Bob, on another terminal, moves the case above it down while
+/// she types a task. The task lands on the case (and patient) she typed it on, and her screen
+/// stays on that case at its new place.
+#[test]
+fn a_task_typed_while_a_colleague_reorders_the_agenda_lands_on_the_case_it_was_typed_on() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    alice.press('m');
+    alice.key(KeyCode::Enter);
+    alice.press('j');
+    alice.press('j');
+    alice.key(KeyCode::Enter);
+    assert_eq!(alice.model.screen, Screen::Presenting, "{}", alice.screen());
+    let shown = presented(&alice);
+    let above = agenda(&alice)[1].clone();
+    assert_eq!(agenda(&alice)[2].id, shown.id);
+
+    alice.press('t');
+    alice.type_text("Start midazolam infusion review");
+    bob.move_case(above.id, false).unwrap();
+    alice.sees_the_change();
+    alice.ctrl('s');
+
+    let (patient, case): (i64, i64) = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT patient_id, meeting_case_id FROM tasks WHERE what = ?1",
+            ["Start midazolam infusion review"],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (patient, case),
+        (shown.patient_id.0, shown.id),
+        "the task landed on another case than the one on screen when it was typed"
+    );
+    assert_eq!(presented(&alice).id, shown.id, "the presentation moved");
+    assert_eq!(patient_on_screen(&alice), shown.patient_id);
+    assert_eq!(agenda(&alice)[1].id, shown.id, "the case is second now");
+}
+
+/// "Plan followed" is answered for the case whose earlier discussion was on screen when `f`
+/// was pressed, even when the agenda is reordered before the answer is picked.
+#[test]
+fn plan_followed_is_recorded_on_the_earlier_case_that_was_on_screen() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    alice.present_first_case();
+    let meeting = alice.model.meeting.as_ref().unwrap().id;
+    let shown = presented(&alice);
+    let previous = |user: &User| {
+        let screen = user.model.meeting.as_ref().unwrap();
+        screen.view.as_ref().unwrap().previous[screen.case]
+            .as_ref()
+            .map(|p| p.case.id)
+    };
+    let earlier = previous(&alice).expect("the demo's first case was discussed before");
+    // Another patient discussed before joins the agenda, and Bob will move them to the top.
+    let (other, ruleset): (i64, String) = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT patient_id, ruleset FROM meeting_cases
+             WHERE meeting_id <> ?1 AND patient_id NOT IN
+                   (SELECT patient_id FROM meeting_cases WHERE meeting_id = ?1)
+             ORDER BY id LIMIT 1",
+            [meeting],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let answered = |path: &Path, patient: i64| -> String {
+        query(
+            path,
+            "SELECT group_concat(id || ':' || coalesce(plan_followed, '-')) FROM meeting_cases
+             WHERE patient_id = ?1",
+            [patient],
+        )
+    };
+    let added = bob
+        .add_case(meeting, PatientId(other), Some(&ruleset))
+        .unwrap();
+    let others_before = answered(&path, other);
+    alice.sees_the_change();
+    assert_eq!(presented(&alice).id, shown.id);
+
+    alice.press('f');
+    assert!(alice.model.popup.is_some(), "{}", alice.screen());
+    while agenda(&alice)[0].id != added {
+        bob.move_case(added, true).unwrap();
+        alice.sees_the_change();
+    }
+    alice.key(KeyCode::Enter);
+
+    let followed = |case: i64| -> Option<String> {
+        query(
+            &path,
+            "SELECT plan_followed FROM meeting_cases WHERE id = ?1",
+            [case],
+        )
+    };
+    assert_eq!(
+        followed(earlier).as_deref(),
+        Some("yes"),
+        "{}",
+        alice.screen()
+    );
+    assert_eq!(
+        answered(&path, other),
+        others_before,
+        "recorded on another patient's case"
+    );
+    assert_eq!(presented(&alice).id, shown.id);
+}
+
+/// The option picked for a decision is the one on the menu, of the case the decision was
+/// begun on, whatever the agenda did meanwhile.
+#[test]
+fn the_option_chosen_in_a_decision_is_the_one_picked_on_the_case_it_was_begun_on() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    alice.present_first_case();
+    let shown = presented(&alice);
+    let first_option = {
+        let screen = alice.model.meeting.as_ref().unwrap();
+        screen.view.as_ref().unwrap().options[screen.case][0].id
+    };
+    alice.press('d');
+    alice.press('j');
+    alice.key(KeyCode::Enter);
+    assert!(
+        matches!(alice.model.popup, Some(model::Popup::Choose { .. })),
+        "the board's options are offered: {}",
+        alice.screen()
+    );
+    alice.press('j');
+    // Bob moves the case down: another patient's case (and options) takes its place.
+    bob.move_case(shown.id, false).unwrap();
+    alice.sees_the_change();
+    alice.key(KeyCode::Enter);
+    alice.type_text("Refer for surgery work-up");
+    alice.key(KeyCode::Enter);
+
+    let (text, option): (Option<String>, Option<i64>) = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT outcome_text, chosen_option_id FROM meeting_cases WHERE id = ?1",
+            [shown.id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (text.as_deref(), option),
+        (Some("Refer for surgery work-up"), Some(first_option)),
+        "{:?}\n{}",
+        alice.model.message,
+        alice.screen()
+    );
+}
+
+/// A case removed by a colleague while it is presented: Alice is told, her screen moves to a
+/// neighbour without saving anything there, and the task she was typing for the removed case
+/// is refused with her text kept.
+#[test]
+fn a_case_removed_while_presented_is_said_and_its_task_is_not_saved_elsewhere() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    alice.press('m');
+    alice.key(KeyCode::Enter);
+    alice.press('j');
+    alice.key(KeyCode::Enter);
+    let shown = presented(&alice);
+    let tasks_before: i64 = query(&path, "SELECT count(*) FROM tasks", []);
+
+    alice.press('t');
+    alice.type_text("Book the video-EEG");
+    bob.remove_case(shown.id).unwrap();
+    alice.sees_the_change();
+    assert_eq!(alice.model.screen, Screen::Presenting);
+    assert_ne!(presented(&alice).id, shown.id);
+    alice.ctrl('s');
+
+    let tasks_after: i64 = query(&path, "SELECT count(*) FROM tasks", []);
+    assert_eq!(
+        tasks_after, tasks_before,
+        "the task was saved on another case"
+    );
+    assert_eq!(alice.typed().as_deref(), Some("Book the video-EEG"));
+    let screen = alice.screen();
+    assert!(screen.contains("removed from the agenda"), "{screen}");
+    // Leaving the task, she is on the neighbour, told so.
+    alice.key(KeyCode::Esc);
+    assert_eq!(patient_on_screen(&alice), presented(&alice).patient_id);
+}
+
+/// The open-tasks list of the meetings screen: the highlighted task stays highlighted when a
+/// colleague completes one above it, and Space marks that one done, not its new neighbour.
+#[test]
+fn the_task_highlighted_on_the_meetings_list_is_the_one_marked_done() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    alice.press('m');
+    alice.key(KeyCode::Tab);
+    alice.press('j');
+    let tasks: Vec<i64> = alice
+        .model
+        .meetings
+        .tasks
+        .iter()
+        .map(|t| t.task.id)
+        .collect();
+    assert!(tasks.len() >= 3, "{tasks:?}");
+    let highlighted = tasks[1];
+    bob.set_task_status(tasks[0], refract::domain::TaskStatus::Done, today())
+        .unwrap();
+    alice.sees_the_change();
+    alice.press(' ');
+
+    let status =
+        |id: i64| -> String { query(&path, "SELECT status FROM tasks WHERE id = ?1", [id]) };
+    assert_eq!(status(highlighted), "done", "{}", alice.screen());
+    assert_eq!(
+        status(tasks[2]),
+        "open",
+        "the neighbour was marked done instead"
+    );
+}

@@ -215,8 +215,15 @@ pub enum Opened {
     Checklist(ChecklistItem),
     Option(CareOption),
     Case(MeetingCase),
-    /// The assessment being confirmed or dismissed: its rule set, and what the person read.
+    /// A way forward a record is being added to: its patient and condition.
+    Plan {
+        patient: crate::domain::PatientId,
+        ruleset: String,
+    },
+    /// The assessment being confirmed or dismissed: its patient and rule set, and what the
+    /// person read.
     Review {
+        patient: crate::domain::PatientId,
         ruleset: String,
         seen: ReviewSeen,
     },
@@ -435,6 +442,8 @@ impl Model {
         self.list.generation += 1;
         self.list.loading = true;
         self.list.counts = None;
+        // Another list: no row of the old one to stay on.
+        self.list.follow = None;
         vec![
             Request::Page {
                 generation: self.list.generation,
@@ -496,6 +505,10 @@ impl Model {
                 .first_position
                 .map(|first| first + self.list.top as u64)
         };
+        self.list.follow = self
+            .list
+            .selected_row()
+            .map(|row| (row.id, row.ruleset.clone()));
         let keep = self.list.selected.saturating_sub(self.list.top);
         self.list.selected = keep;
         requests.push(Request::Page {

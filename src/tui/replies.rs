@@ -57,9 +57,7 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
                         .as_ref()
                         .map_or(PatientId(0), |p| p.id)
             {
-                let count = detail.summary.assessments.len();
-                patient.assessment = patient.assessment.min(count.saturating_sub(1));
-                patient.detail = Some(detail);
+                patient.loaded(detail);
             }
             Vec::new()
         }
@@ -122,12 +120,8 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             apply(model, effects)
         }
         Reply::Meetings { list, tasks } => {
-            let screen = &mut model.meetings;
-            screen.selected = screen.selected.min(list.len().saturating_sub(1));
-            screen.task = screen.task.min(tasks.len().saturating_sub(1));
-            screen.list = list;
-            screen.tasks = tasks;
-            screen.loaded = true;
+            model.meetings.reloaded(list, tasks);
+            model.meetings.loaded = true;
             Vec::new()
         }
         Reply::Meeting(view) => {
