@@ -237,6 +237,9 @@ pub struct Refusal {
     pub notice: String,
     /// What the colleague saved, field by field, in words.
     pub theirs: Vec<(String, String)>,
+    /// The version of the record `theirs` is (for a review, their review's id): "keep mine"
+    /// saves over that version only, and a later one refuses it again.
+    pub theirs_version: i64,
     /// The refused save, when nothing was typed for it (a tick, a menu choice): what
     /// "overwrite" sends again. Typed text is saved again from the input instead.
     pub retry: Option<Save>,

@@ -213,30 +213,37 @@ pub(super) fn not_saved(
             Vec::new()
         }
         NotSaved::Conflict(conflict) => {
+            // "Keep mine" refused again: they saved once more after the version shown, which
+            // now shows in its place (yours is saved only over what you have seen).
+            let again = save.overwrites();
+            let what = if again {
+                format!("{} again", conflict.what())
+            } else {
+                conflict.what()
+            };
             let by = match &conflict.by {
                 Some(by) if by.at.date() == model.today => {
-                    format!(
-                        "{} changed {} at {} UTC",
-                        by.who,
-                        conflict.what(),
-                        by.at.format("%H:%M")
-                    )
+                    format!("{} changed {what} at {} UTC", by.who, by.at.format("%H:%M"))
                 }
                 Some(by) => format!(
-                    "{} changed {} on {} UTC",
+                    "{} changed {what} on {} UTC",
                     by.who,
-                    conflict.what(),
                     by.at.format("%Y-%m-%d %H:%M")
                 ),
-                None => format!("someone else changed {}", conflict.what()),
+                None => format!("someone else changed {what}"),
             };
-            model.message = Some(format!("{lead}: {by}, after you opened it"));
+            model.message = Some(if again {
+                format!("{lead}: {by}, after the version you were shown (now shown)")
+            } else {
+                format!("{lead}: {by}, after you opened it")
+            });
             model.refusal = Some(Refusal {
                 notice: conflict.to_string(),
                 theirs: conflict.theirs_in_words(),
+                theirs_version: conflict.version,
                 retry: (!typed).then_some(*save),
                 undoing,
-                showing_theirs: false,
+                showing_theirs: again,
             });
             // What they saved shows on screen (typed text is checked against what was opened,
             // not against what is shown).

@@ -102,7 +102,7 @@ pub fn action(patient: &mut PatientScreen, action: Action) -> Vec<Effect> {
                 seen: ReviewSeen {
                     fingerprint: Some(item.assessment.fingerprint.clone()),
                     review: Some(item.latest_review.as_ref().map(|r| r.id)),
-                    overwrite: false,
+                    overwrite: None,
                 },
             };
             let open = item.assessment.confounders.len();
