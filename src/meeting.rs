@@ -120,13 +120,14 @@ pub enum MeetingChange {
 }
 
 impl MeetingChange {
-    /// The same change, saved over what a colleague changed since it was opened.
+    /// The same change, saved over the colleague's change the person was shown (the record
+    /// at version `theirs`).
     #[must_use]
-    pub fn overwriting(self) -> Self {
+    pub fn overwriting(self, theirs: i64) -> Self {
         match self {
-            MeetingChange::Case(edit) => MeetingChange::Case(edit.overwriting()),
-            MeetingChange::Attendee(edit) => MeetingChange::Attendee(edit.overwriting()),
-            MeetingChange::Task(edit) => MeetingChange::Task(edit.overwriting()),
+            MeetingChange::Case(edit) => MeetingChange::Case(edit.overwriting(theirs)),
+            MeetingChange::Attendee(edit) => MeetingChange::Attendee(edit.overwriting(theirs)),
+            MeetingChange::Task(edit) => MeetingChange::Task(edit.overwriting(theirs)),
             other => other,
         }
     }
@@ -145,9 +146,9 @@ impl MeetingChange {
     /// Whether it is saved over a colleague's change.
     pub fn overwrites(&self) -> bool {
         match self {
-            MeetingChange::Case(edit) => edit.overwrite,
-            MeetingChange::Attendee(edit) => edit.overwrite,
-            MeetingChange::Task(edit) => edit.overwrite,
+            MeetingChange::Case(edit) => edit.overwrite.is_some(),
+            MeetingChange::Attendee(edit) => edit.overwrite.is_some(),
+            MeetingChange::Task(edit) => edit.overwrite.is_some(),
             _ => false,
         }
     }

@@ -117,15 +117,16 @@ impl Change {
         }
     }
 
-    /// The same change, saved over what a colleague changed since it was opened.
+    /// The same change, saved over the colleague's change the person was shown (the record
+    /// at version `theirs`).
     #[must_use]
-    pub fn overwriting(self) -> Self {
+    pub fn overwriting(self, theirs: i64) -> Self {
         match self {
-            Change::Step(edit) => Change::Step(edit.overwriting()),
-            Change::Checklist(edit) => Change::Checklist(edit.overwriting()),
-            Change::Referral(edit) => Change::Referral(edit.overwriting()),
-            Change::Option(edit) => Change::Option(edit.overwriting()),
-            Change::Goal(edit) => Change::Goal(edit.overwriting()),
+            Change::Step(edit) => Change::Step(edit.overwriting(theirs)),
+            Change::Checklist(edit) => Change::Checklist(edit.overwriting(theirs)),
+            Change::Referral(edit) => Change::Referral(edit.overwriting(theirs)),
+            Change::Option(edit) => Change::Option(edit.overwriting(theirs)),
+            Change::Goal(edit) => Change::Goal(edit.overwriting(theirs)),
         }
     }
     /// The change that takes this one back ([`Edit::reversed`]); `None` for a record added,
@@ -147,11 +148,11 @@ impl Change {
     /// Whether it is saved over a colleague's change.
     pub fn overwrites(&self) -> bool {
         match self {
-            Change::Step(edit) => edit.overwrite,
-            Change::Checklist(edit) => edit.overwrite,
-            Change::Referral(edit) => edit.overwrite,
-            Change::Option(edit) => edit.overwrite,
-            Change::Goal(edit) => edit.overwrite,
+            Change::Step(edit) => edit.overwrite.is_some(),
+            Change::Checklist(edit) => edit.overwrite.is_some(),
+            Change::Referral(edit) => edit.overwrite.is_some(),
+            Change::Option(edit) => edit.overwrite.is_some(),
+            Change::Goal(edit) => edit.overwrite.is_some(),
         }
     }
 }

@@ -636,7 +636,8 @@ fn thread_sleep(duration: Duration) {
 
 /// A save refused as a conflict with a change Bob made (not the person's own earlier one).
 #[track_caller]
-fn assert_refused_by_bob(result: Result<impl std::fmt::Debug, refract::store::StoreError>) {
+/// Asserts a save was refused for Bob's change; the version of his that the refusal shows.
+fn assert_refused_by_bob(result: Result<impl std::fmt::Debug, refract::store::StoreError>) -> i64 {
     match result {
         Err(refract::store::StoreError::Conflict(conflict)) => {
             assert_eq!(
@@ -644,6 +645,7 @@ fn assert_refused_by_bob(result: Result<impl std::fmt::Debug, refract::store::St
                 Some("dr.bob"),
                 "{conflict:?}"
             );
+            conflict.version
         }
         other => panic!("not refused: {other:?}"),
     }
@@ -702,8 +704,10 @@ fn every_edited_record_is_saved_field_by_field_and_never_overwritten_silently() 
         .find(|s| *s != referral.status)
         .unwrap();
     let edit = Edit::of(referral.clone(), stale);
-    assert_refused_by_bob(alice.save_referral(&edit, today()));
-    alice.save_referral(&edit.overwriting(), today()).unwrap();
+    let theirs = assert_refused_by_bob(alice.save_referral(&edit, today()));
+    alice
+        .save_referral(&edit.overwriting(theirs), today())
+        .unwrap();
     assert_eq!(last_action(&path, "dr.alice"), "referral.update.overwrite");
 
     // An option: Bob's stance, then Alice's notes, then Alice's stance over his.
@@ -806,8 +810,8 @@ fn every_edited_record_is_saved_field_by_field_and_never_overwritten_silently() 
     let mut stale = case.clone();
     stale.question = String::from("Alice's question?");
     let edit = Edit::of(case.clone(), stale);
-    assert_refused_by_bob(alice.save_case(&edit));
-    alice.save_case(&edit.overwriting()).unwrap();
+    let theirs = assert_refused_by_bob(alice.save_case(&edit));
+    alice.save_case(&edit.overwriting(theirs)).unwrap();
     assert_eq!(last_action(&path, "dr.alice"), "case.question.overwrite");
 
     let attendee = detail.attendees[0].clone();
@@ -973,4 +977,560 @@ fn a_second_connection_keeps_its_locks() {
         String::from_utf8_lossy(&look.stdout)
     );
     drop((first, second, other));
+}
+
+/// The case on Alice's shared screen, as her model holds it.
+fn presented(user: &User) -> refract::domain::MeetingCase {
+    user.model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap()
+        .case
+        .clone()
+}
+
+/// The cases of the meeting on Alice's screen, in agenda order.
+fn agenda(user: &User) -> Vec<refract::domain::MeetingCase> {
+    let screen = user.model.meeting.as_ref().unwrap();
+    let view = screen.view.as_ref().unwrap();
+    view.detail.cases.iter().map(|c| c.case.clone()).collect()
+}
+
+/// The patient whose record the presentation shows.
+fn patient_on_screen(user: &User) -> PatientId {
+    user.model.patient.as_ref().unwrap().id
+}
+
+/// Alice presents the third case; Bob, on another terminal, moves the case above it down while
+/// she types a task. The task lands on the case (and patient) she typed it on, and her screen
+/// stays on that case at its new place.
+#[test]
+fn a_task_typed_while_a_colleague_reorders_the_agenda_lands_on_the_case_it_was_typed_on() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    alice.press('m');
+    alice.key(KeyCode::Enter);
+    alice.press('j');
+    alice.press('j');
+    alice.key(KeyCode::Enter);
+    assert_eq!(alice.model.screen, Screen::Presenting, "{}", alice.screen());
+    let shown = presented(&alice);
+    let above = agenda(&alice)[1].clone();
+    assert_eq!(agenda(&alice)[2].id, shown.id);
+
+    alice.press('t');
+    alice.type_text("Start midazolam infusion review");
+    bob.move_case(above.id, false).unwrap();
+    alice.sees_the_change();
+    alice.ctrl('s');
+
+    let (patient, case): (i64, i64) = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT patient_id, meeting_case_id FROM tasks WHERE what = ?1",
+            ["Start midazolam infusion review"],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (patient, case),
+        (shown.patient_id.0, shown.id),
+        "the task landed on another case than the one on screen when it was typed"
+    );
+    assert_eq!(presented(&alice).id, shown.id, "the presentation moved");
+    assert_eq!(patient_on_screen(&alice), shown.patient_id);
+    assert_eq!(agenda(&alice)[1].id, shown.id, "the case is second now");
+}
+
+/// "Plan followed" is answered for the case whose earlier discussion was on screen when `f`
+/// was pressed, even when the agenda is reordered before the answer is picked.
+#[test]
+fn plan_followed_is_recorded_on_the_earlier_case_that_was_on_screen() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    alice.present_first_case();
+    let meeting = alice.model.meeting.as_ref().unwrap().id;
+    let shown = presented(&alice);
+    let previous = |user: &User| {
+        let screen = user.model.meeting.as_ref().unwrap();
+        screen.view.as_ref().unwrap().previous[screen.case]
+            .as_ref()
+            .map(|p| p.case.id)
+    };
+    let earlier = previous(&alice).expect("the demo's first case was discussed before");
+    // Another patient discussed before joins the agenda, and Bob will move them to the top.
+    let (other, ruleset): (i64, String) = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT patient_id, ruleset FROM meeting_cases
+             WHERE meeting_id <> ?1 AND patient_id NOT IN
+                   (SELECT patient_id FROM meeting_cases WHERE meeting_id = ?1)
+             ORDER BY id LIMIT 1",
+            [meeting],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let answered = |path: &Path, patient: i64| -> String {
+        query(
+            path,
+            "SELECT group_concat(id || ':' || coalesce(plan_followed, '-')) FROM meeting_cases
+             WHERE patient_id = ?1",
+            [patient],
+        )
+    };
+    let added = bob
+        .add_case(meeting, PatientId(other), Some(&ruleset))
+        .unwrap();
+    let others_before = answered(&path, other);
+    alice.sees_the_change();
+    assert_eq!(presented(&alice).id, shown.id);
+
+    alice.press('f');
+    assert!(alice.model.popup.is_some(), "{}", alice.screen());
+    while agenda(&alice)[0].id != added {
+        bob.move_case(added, true).unwrap();
+        alice.sees_the_change();
+    }
+    alice.key(KeyCode::Enter);
+
+    let followed = |case: i64| -> Option<String> {
+        query(
+            &path,
+            "SELECT plan_followed FROM meeting_cases WHERE id = ?1",
+            [case],
+        )
+    };
+    assert_eq!(
+        followed(earlier).as_deref(),
+        Some("yes"),
+        "{}",
+        alice.screen()
+    );
+    assert_eq!(
+        answered(&path, other),
+        others_before,
+        "recorded on another patient's case"
+    );
+    assert_eq!(presented(&alice).id, shown.id);
+}
+
+/// The option picked for a decision is the one on the menu, of the case the decision was
+/// begun on, whatever the agenda did meanwhile.
+#[test]
+fn the_option_chosen_in_a_decision_is_the_one_picked_on_the_case_it_was_begun_on() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    alice.present_first_case();
+    let shown = presented(&alice);
+    let first_option = {
+        let screen = alice.model.meeting.as_ref().unwrap();
+        screen.view.as_ref().unwrap().options[screen.case][0].id
+    };
+    alice.press('d');
+    alice.press('j');
+    alice.key(KeyCode::Enter);
+    assert!(
+        matches!(alice.model.popup, Some(model::Popup::Choose { .. })),
+        "the board's options are offered: {}",
+        alice.screen()
+    );
+    alice.press('j');
+    // Bob moves the case down: another patient's case (and options) takes its place.
+    bob.move_case(shown.id, false).unwrap();
+    alice.sees_the_change();
+    alice.key(KeyCode::Enter);
+    alice.type_text("Refer for surgery work-up");
+    alice.key(KeyCode::Enter);
+
+    let (text, option): (Option<String>, Option<i64>) = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT outcome_text, chosen_option_id FROM meeting_cases WHERE id = ?1",
+            [shown.id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (text.as_deref(), option),
+        (Some("Refer for surgery work-up"), Some(first_option)),
+        "{:?}\n{}",
+        alice.model.message,
+        alice.screen()
+    );
+}
+
+/// A case removed by a colleague while it is presented: Alice is told, her screen moves to a
+/// neighbour without saving anything there, and the task she was typing for the removed case
+/// is refused with her text kept.
+#[test]
+fn a_case_removed_while_presented_is_said_and_its_task_is_not_saved_elsewhere() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    alice.press('m');
+    alice.key(KeyCode::Enter);
+    alice.press('j');
+    alice.key(KeyCode::Enter);
+    let shown = presented(&alice);
+    let tasks_before: i64 = query(&path, "SELECT count(*) FROM tasks", []);
+
+    alice.press('t');
+    alice.type_text("Book the video-EEG");
+    bob.remove_case(shown.id).unwrap();
+    alice.sees_the_change();
+    assert_eq!(alice.model.screen, Screen::Presenting);
+    assert_ne!(presented(&alice).id, shown.id);
+    alice.ctrl('s');
+
+    let tasks_after: i64 = query(&path, "SELECT count(*) FROM tasks", []);
+    assert_eq!(
+        tasks_after, tasks_before,
+        "the task was saved on another case"
+    );
+    assert_eq!(alice.typed().as_deref(), Some("Book the video-EEG"));
+    let screen = alice.screen();
+    assert!(screen.contains("removed from the agenda"), "{screen}");
+    // Leaving the task, she is on the neighbour, told so.
+    alice.key(KeyCode::Esc);
+    assert_eq!(patient_on_screen(&alice), presented(&alice).patient_id);
+}
+
+/// The open-tasks list of the meetings screen: the highlighted task stays highlighted when a
+/// colleague completes one above it, and Space marks that one done, not its new neighbour.
+#[test]
+fn the_task_highlighted_on_the_meetings_list_is_the_one_marked_done() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    alice.press('m');
+    alice.key(KeyCode::Tab);
+    alice.press('j');
+    let tasks: Vec<i64> = alice
+        .model
+        .meetings
+        .tasks
+        .iter()
+        .map(|t| t.task.id)
+        .collect();
+    assert!(tasks.len() >= 3, "{tasks:?}");
+    let highlighted = tasks[1];
+    bob.set_task_status(tasks[0], refract::domain::TaskStatus::Done, today())
+        .unwrap();
+    alice.sees_the_change();
+    alice.press(' ');
+
+    let status =
+        |id: i64| -> String { query(&path, "SELECT status FROM tasks WHERE id = ?1", [id]) };
+    assert_eq!(status(highlighted), "done", "{}", alice.screen());
+    assert_eq!(
+        status(tasks[2]),
+        "open",
+        "the neighbour was marked done instead"
+    );
+}
+
+/// Bob saves the notes twice while Alice's save waits refused: her "keep mine" is over the
+/// version she was shown, so it is refused again, with his newer text shown; only a second
+/// Ctrl-O, over what she has now seen, saves hers, audited with his newer text as "before".
+#[test]
+fn keep_mine_never_overwrites_a_change_made_after_theirs_was_shown() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mrn = flagged_patient(&path);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    for user in [&mut alice, &mut bob] {
+        user.open_patient(&mrn);
+        user.press('w');
+        user.press('n');
+    }
+    let step = i64::try_from(alice.model.way_forward.as_ref().unwrap().step + 1).unwrap();
+    let notes = |path: &Path| -> String {
+        query(
+            path,
+            "SELECT w.notes FROM way_forward w JOIN patients p ON p.id = w.patient_id
+             WHERE p.mrn = ?1 AND w.step = ?2",
+            rusqlite::params![&mrn, step],
+        )
+    };
+    bob.ctrl('u');
+    bob.type_text("Bob: first version");
+    bob.ctrl('s');
+    alice.sees_the_change();
+    alice.ctrl('u');
+    alice.type_text("Alice: mine");
+    alice.ctrl('s');
+    assert_eq!(notes(&path), "Bob: first version");
+    alice.ctrl('t');
+    assert!(
+        alice.screen().contains("Bob: first version"),
+        "{}",
+        alice.screen()
+    );
+
+    // Bob changes it again; Alice, looking at his first version, keeps hers.
+    bob.press('n');
+    bob.ctrl('u');
+    bob.type_text("Bob: second version");
+    bob.ctrl('s');
+    assert_eq!(notes(&path), "Bob: second version");
+    alice.ctrl('o');
+    assert_eq!(
+        notes(&path),
+        "Bob: second version",
+        "Ctrl-O overwrote a version Alice never saw"
+    );
+    assert_eq!(alice.typed().as_deref(), Some("Alice: mine"));
+    let screen = alice.screen();
+    assert!(
+        screen.contains("Bob: second version"),
+        "theirs shows the newer one:\n{screen}"
+    );
+
+    // Now she has seen it: Ctrl-O saves hers over it.
+    alice.ctrl('o');
+    assert_eq!(notes(&path), "Alice: mine");
+    let (action, before): (String, String) = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT action, before FROM audit_log WHERE who = 'dr.alice' ORDER BY id DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert!(action.ends_with(".overwrite"), "{action}");
+    assert!(before.contains("Bob: second version"), "{before}");
+}
+
+/// The same for a review: a second dismissal by Bob after Alice was shown his first is not
+/// overwritten by her Ctrl-O; the overwrite she then makes keeps his rationale and name in
+/// its audit row's "before".
+#[test]
+fn keep_mine_on_a_review_is_over_the_review_that_was_shown() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let (mrn, patient, ruleset) = unreviewed_flag(&path);
+    let mut alice = User::new(&path, "dr.alice");
+    alice.open_patient(&mrn);
+    alice.press('c');
+    if alice.model.popup.is_some() {
+        alice.key(KeyCode::Down);
+        alice.key(KeyCode::Enter);
+    }
+    alice.type_text("Two adequate trials failed");
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    let dismiss = |bob: &mut Store, why: &str| {
+        bob.review(
+            PatientId(patient),
+            &ruleset,
+            refract::domain::ReviewDecision::Dismissed,
+            why,
+            today(),
+        )
+        .unwrap();
+    };
+    dismiss(&mut bob, "Adherence first");
+    alice.key(KeyCode::Enter);
+    alice.ctrl('t');
+    assert!(
+        alice.screen().contains("Adherence first"),
+        "{}",
+        alice.screen()
+    );
+    dismiss(&mut bob, "Levels are subtherapeutic: not refractory");
+
+    let latest = |path: &Path| -> (String, String) {
+        Connection::open(path)
+            .unwrap()
+            .query_row(
+                "SELECT by, rationale FROM reviews WHERE patient_id = ?1 ORDER BY id DESC LIMIT 1",
+                [patient],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap()
+    };
+    alice.ctrl('o');
+    assert_eq!(
+        latest(&path),
+        (
+            String::from("dr.bob"),
+            String::from("Levels are subtherapeutic: not refractory")
+        ),
+        "Ctrl-O recorded over a review Alice never saw"
+    );
+    assert_eq!(alice.typed().as_deref(), Some("Two adequate trials failed"));
+    let screen = alice.screen();
+    assert!(screen.contains("Levels are subtherapeutic"), "{screen}");
+
+    alice.ctrl('o');
+    assert_eq!(
+        latest(&path),
+        (
+            String::from("dr.alice"),
+            String::from("Two adequate trials failed")
+        )
+    );
+    let (action, before): (String, String) = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT action, before FROM audit_log WHERE who = 'dr.alice' ORDER BY id DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(action, "review.confirm.overwrite");
+    assert!(
+        before.contains("Levels are subtherapeutic: not refractory") && before.contains("dr.bob"),
+        "their rationale and name as the row's before: {before}"
+    );
+}
+
+/// The conflict a save was refused for.
+fn refused<T: std::fmt::Debug>(
+    result: Result<T, refract::store::StoreError>,
+) -> refract::store::Conflict {
+    match result {
+        Err(refract::store::StoreError::Conflict(conflict)) => *conflict,
+        other => panic!("not refused: {other:?}"),
+    }
+}
+
+/// At the store, two connections: an overwrite names the version of theirs it was shown; a
+/// version stored since refuses it again, with the newer one in the refusal, and the
+/// overwrite's audit row keeps what it replaced (for a review, their rationale and name).
+#[test]
+fn an_overwrite_is_over_the_version_shown_and_refused_over_a_later_one() {
+    use refract::domain::{Edit, ReviewDecision};
+    use refract::store::ReviewSeen;
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let rules = Rules::embedded().unwrap();
+    let mut alice = Store::open(&path, OpenMode::MustExist, "dr.alice").unwrap();
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    let last_before = |path: &Path| -> (String, String) {
+        Connection::open(path)
+            .unwrap()
+            .query_row(
+                "SELECT action, before FROM audit_log WHERE who = 'dr.alice'
+                 ORDER BY id DESC LIMIT 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap()
+    };
+
+    // A step's notes.
+    let (patient, ruleset): (i64, String) = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT patient_id, ruleset FROM wellbeing_goals ORDER BY patient_id LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let patient = PatientId(patient);
+    let stored_step = |store: &Store| {
+        store
+            .stored_way_forward(patient, &ruleset)
+            .unwrap()
+            .steps
+            .into_iter()
+            .find(|s| s.step == 1)
+            .unwrap()
+    };
+    let opened = refract::way_forward::load(&alice, &rules, patient, &ruleset)
+        .unwrap()
+        .plan
+        .step(1)
+        .unwrap()
+        .clone();
+    let mut bobs = opened.clone();
+    bobs.notes = String::from("Bob: first version");
+    bob.save_step(&Edit::of(opened.clone(), bobs), today())
+        .unwrap();
+    let mut mine = opened.clone();
+    mine.notes = String::from("Alice: mine");
+    let edit = Edit::of(opened.clone(), mine);
+    let shown = refused(alice.save_step(&edit, today()));
+    assert_eq!(shown.theirs["notes"], "Bob: first version");
+
+    let now = stored_step(&bob);
+    let mut bobs = now.clone();
+    bobs.notes = String::from("Bob: second version");
+    bob.save_step(&Edit::of(now, bobs), today()).unwrap();
+    let again = refused(alice.save_step(&edit.clone().overwriting(shown.version), today()));
+    assert_eq!(again.theirs["notes"], "Bob: second version");
+    assert!(again.version > shown.version);
+    assert_eq!(stored_step(&alice).notes, "Bob: second version");
+
+    alice
+        .save_step(&edit.overwriting(again.version), today())
+        .unwrap();
+    assert_eq!(stored_step(&alice).notes, "Alice: mine");
+    let (action, before) = last_before(&path);
+    assert!(action.ends_with(".overwrite"), "{action}");
+    assert!(before.contains("Bob: second version"), "{before}");
+
+    // A review.
+    let (_, patient, ruleset) = unreviewed_flag(&path);
+    let patient = PatientId(patient);
+    let seen = ReviewSeen {
+        fingerprint: None,
+        review: Some(None),
+        overwrite: None,
+    };
+    let confirm = |store: &mut Store, seen: &ReviewSeen| {
+        store.review_checked(
+            patient,
+            &ruleset,
+            ReviewDecision::Confirmed,
+            "Two adequate trials failed",
+            seen,
+            today(),
+        )
+    };
+    bob.review(
+        patient,
+        &ruleset,
+        ReviewDecision::Dismissed,
+        "Adherence first",
+        today(),
+    )
+    .unwrap();
+    let shown = refused(confirm(&mut alice, &seen));
+    assert_eq!(shown.theirs["rationale"], "Adherence first");
+    bob.review(
+        patient,
+        &ruleset,
+        ReviewDecision::Dismissed,
+        "Levels are subtherapeutic: not refractory",
+        today(),
+    )
+    .unwrap();
+    let over = |version: i64| ReviewSeen {
+        overwrite: Some(version),
+        ..seen.clone()
+    };
+    let again = refused(confirm(&mut alice, &over(shown.version)));
+    assert_eq!(
+        again.theirs["rationale"],
+        "Levels are subtherapeutic: not refractory"
+    );
+    confirm(&mut alice, &over(again.version)).unwrap();
+    let (action, before) = last_before(&path);
+    assert_eq!(action, "review.confirm.overwrite");
+    assert!(
+        before.contains("Levels are subtherapeutic: not refractory") && before.contains("dr.bob"),
+        "{before}"
+    );
 }

@@ -311,15 +311,18 @@ impl Task {
 /// Saved field by field: only the fields that differ between `base` and `new` are written, so
 /// a colleague's change to another field of the same record since `base` was read is kept. A
 /// field both changed (to different values) is a conflict: the save is refused, naming who
-/// changed it and when, unless `overwrite` says to save over it (recorded as an overwrite).
+/// changed it and when, unless `overwrite` names the version of theirs the person was shown
+/// (recorded as an overwrite).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edit<T> {
     /// The record as read when the person began, its version included; `None` for a new
     /// record, or for a write that checks nothing (the demo's history, a script).
     pub base: Option<T>,
     pub new: T,
-    /// Save over a colleague's change made since `base`.
-    pub overwrite: bool,
+    /// Save over a colleague's change made since `base`: the version of the record, with
+    /// their change, that the person was shown. A change stored after it (which the person
+    /// never saw) refuses the save again.
+    pub overwrite: Option<i64>,
 }
 
 impl<T> Edit<T> {
@@ -328,7 +331,7 @@ impl<T> Edit<T> {
         Edit {
             base: None,
             new: record,
-            overwrite: false,
+            overwrite: None,
         }
     }
 
@@ -337,14 +340,15 @@ impl<T> Edit<T> {
         Edit {
             base: Some(base),
             new,
-            overwrite: false,
+            overwrite: None,
         }
     }
 
-    /// The same change, saved over whatever a colleague changed since `base`.
+    /// The same change, saved over the colleague's change the person was shown: the record
+    /// at version `theirs` ([`crate::store::Conflict::version`]).
     #[must_use]
-    pub fn overwriting(mut self) -> Self {
-        self.overwrite = true;
+    pub fn overwriting(mut self, theirs: i64) -> Self {
+        self.overwrite = Some(theirs);
         self
     }
 }

@@ -637,9 +637,10 @@ pub struct ReviewSeen {
     /// The latest review they saw: `Some(None)` when there was none, `Some(Some(id))` the
     /// review with that id; `None` does not check.
     pub review: Option<Option<i64>>,
-    /// Record it over a review a colleague made since (audited as an overwrite). An assessment
-    /// that changed is never overwritten: the person reads it again first.
-    pub overwrite: bool,
+    /// Record it over the colleague's review the person was shown since (its id; audited as an
+    /// overwrite). A review recorded after that one was never seen, and refuses it again; an
+    /// assessment that changed is never overwritten: the person reads it again first.
+    pub overwrite: Option<i64>,
 }
 
 /// Writes a review of the patient's current assessment for `ruleset`, and its audit row, checked
@@ -680,22 +681,29 @@ pub fn record_review(
             fingerprint,
         });
     }
-    let before: Option<(i64, String, String, String)> = conn
+    let before: Option<(i64, String, String, String, String)> = conn
         .prepare_cached(
-            "SELECT id, decision, fingerprint, rationale FROM reviews
+            "SELECT id, decision, fingerprint, rationale, by FROM reviews
              WHERE patient_id = ?1 AND ruleset = ?2 ORDER BY id DESC LIMIT 1",
         )?
         .query_row(params![patient.0, ruleset], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
         })
         .optional()?;
     // A colleague's review recorded since the person read the assessment (the fingerprint is
-    // the one they read, so it is about the same evidence).
+    // the one they read, so it is about the same evidence). Recorded over only when it is the
+    // very review the person was shown.
     let overwrote = match (&seen.review, &before) {
-        (Some(seen_review), Some((latest, decision, _, rationale)))
+        (Some(seen_review), Some((latest, decision, _, rationale, _)))
             if *seen_review != Some(*latest) =>
         {
-            if !seen.overwrite {
+            if seen.overwrite != Some(*latest) {
                 let by = last_change(conn, "reviews", *latest, &[])?;
                 let mut theirs = serde_json::Map::new();
                 theirs.insert(String::from("decision"), decision.clone().into());
@@ -704,6 +712,7 @@ pub fn record_review(
                     fields: vec![String::from("decision")],
                     theirs,
                     by,
+                    version: *latest,
                 })));
             }
             true
@@ -711,9 +720,17 @@ pub fn record_review(
         _ => false,
     };
     let before_state = match &before {
-        Some((_, decision, reviewed, _)) if *reviewed == fingerprint => decision.clone(),
+        Some((_, decision, reviewed, _, _)) if *reviewed == fingerprint => decision.clone(),
         _ => String::from(ReviewState::Unreviewed.as_str()),
     };
+    let mut before_json = serde_json::json!({ "ruleset": ruleset, "review": before_state, "status": status, "label": label });
+    // Saved over a colleague's review: the row keeps what it replaced, in their words.
+    if let (true, Some((_, _, _, rationale, by)), Some(row)) =
+        (overwrote, &before, before_json.as_object_mut())
+    {
+        row.insert(String::from("rationale"), rationale.clone().into());
+        row.insert(String::from("by"), by.clone().into());
+    }
     conn.prepare_cached(
         "INSERT INTO reviews (patient_id, ruleset, decision, status, rationale, by, at, fingerprint)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -743,7 +760,7 @@ pub fn record_review(
             entity_id: Some(id),
             patient_id: Some(patient),
         },
-        Some(&serde_json::json!({ "ruleset": ruleset, "review": before_state, "status": status, "label": label })),
+        Some(&before_json),
         Some(&serde_json::json!({
             "ruleset": ruleset,
             "review": decision.as_str(),

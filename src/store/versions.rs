@@ -6,8 +6,9 @@
 //! The comparison is field by field. Only the fields the person changed are written, so a
 //! colleague's change to another field since (the presenter's "comes back" while the scribe types
 //! the decision) is kept. A field both changed, to different values, is a conflict: the save is
-//! refused with who changed the record and when, from the audit log, unless it says to
-//! overwrite, and then its audit row's action ends in `.overwrite`.
+//! refused with who changed the record and when, from the audit log, unless it overwrites the
+//! very version the refusal showed (its audit row's action then ends in `.overwrite`). A
+//! colleague's change stored after that one was never seen, and refuses the overwrite again.
 
 use std::fmt;
 
@@ -33,6 +34,10 @@ pub struct Conflict {
     pub theirs: Map<String, Value>,
     /// Who last changed them, and when; `None` when the audit log does not say.
     pub by: Option<ChangedBy>,
+    /// The version of the record as it is now, with their change (for a review, the id of
+    /// their review): what an overwrite shown this conflict names, so that it never saves over
+    /// a later change the person did not see.
+    pub version: i64,
 }
 
 /// Who made a change and when, as the audit log recorded it.
@@ -234,7 +239,8 @@ pub fn check<T: Versioned>(
     let merged = merge(base, &edit.new, current)?;
     let stale = current.version() != base.version();
     let overwrote = stale && !merged.conflicts.is_empty();
-    if overwrote && !edit.overwrite {
+    // An overwrite is of what the person was shown: a version stored since is news to them.
+    if overwrote && edit.overwrite != Some(current.version()) {
         let by = last_change(&merged.conflicts)?;
         return Err(StoreError::Conflict(Box::new(Conflict {
             theirs: merged
@@ -244,6 +250,7 @@ pub fn check<T: Versioned>(
                 .collect(),
             fields: merged.conflicts,
             by,
+            version: current.version(),
         })));
     }
     let changed = fields(&merged.record)? != merged.current;
@@ -467,12 +474,21 @@ mod tests {
             conflict.to_string(),
             "dr.bob as unix user bob changed the notes at 2026-11-27 14:02 UTC, after you opened it"
         );
-        let checked = check(Some(&stored), &edit.overwriting(), nobody).unwrap();
+        assert_eq!(conflict.version, 4);
+        let checked = check(Some(&stored), &edit.clone().overwriting(4), nobody).unwrap();
         assert_eq!(checked.record, step("mine", None, 5));
         assert_eq!(
             checked.action("way_forward.step"),
             "way_forward.step.overwrite"
         );
+        // A colleague's change stored after the one shown: refused again, showing it.
+        let later = step("theirs, later", None, 5);
+        let err = check(Some(&later), &edit.overwriting(4), nobody).unwrap_err();
+        let StoreError::Conflict(conflict) = err else {
+            panic!("{err}")
+        };
+        assert_eq!(conflict.version, 5);
+        assert_eq!(conflict.theirs["notes"], "theirs, later");
     }
 
     #[test]

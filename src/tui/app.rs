@@ -254,16 +254,18 @@ fn refusal_action(model: &mut Model, action: Action) -> Vec<Request> {
         return Vec::new();
     }
     let retry = refusal.retry.clone();
+    // Over the version of theirs the refusal holds (what `ctrl-t` shows), never a later one.
+    let theirs = refusal.theirs_version;
     if let Some(input) = model.input.take() {
         // The text as it is now (it may have been edited after the refusal).
-        return submit_input(model, input, true);
+        return submit_input(model, input, Some(theirs));
     }
     let undoing = refusal.undoing.clone();
     model.refusal = None;
     match retry {
         Some(save) => {
             model.message = Some(String::from("saving over their change…"));
-            let save = Box::new(save.overwriting());
+            let save = Box::new(save.overwriting(theirs));
             let mut requests = vec![Request::Save {
                 ticket: 0,
                 save: save.clone(),

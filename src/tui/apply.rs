@@ -7,7 +7,7 @@ use super::model::Model;
 use super::screen::Ctx;
 use super::screen::meeting::leave_presentation;
 use super::state::Screen;
-use super::state::meeting::{AgendaPane, MeetingScreen};
+use super::state::meeting::MeetingScreen;
 use super::state::patient::{PatientScreen, Tab};
 use super::state::way_forward::WayForwardScreen;
 use super::worker::Request;
@@ -75,15 +75,7 @@ fn open(model: &mut Model, opening: Opening) -> Vec<Request> {
             model.screen = Screen::Meeting;
             model.agenda_target = Some(id);
             let mut requests = mask_for_the_shared_screen(model);
-            model.meeting = Some(MeetingScreen {
-                id,
-                view: None,
-                case: 0,
-                attendee: 0,
-                pane: AgendaPane::Agenda,
-                presenting: None,
-                pending: None,
-            });
+            model.meeting = Some(MeetingScreen::new(id));
             requests.push(Request::Meeting { id });
             requests
         }

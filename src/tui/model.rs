@@ -215,8 +215,15 @@ pub enum Opened {
     Checklist(ChecklistItem),
     Option(CareOption),
     Case(MeetingCase),
-    /// The assessment being confirmed or dismissed: its rule set, and what the person read.
+    /// A way forward a record is being added to: its patient and condition.
+    Plan {
+        patient: crate::domain::PatientId,
+        ruleset: String,
+    },
+    /// The assessment being confirmed or dismissed: its patient and rule set, and what the
+    /// person read.
     Review {
+        patient: crate::domain::PatientId,
         ruleset: String,
         seen: ReviewSeen,
     },
@@ -230,6 +237,9 @@ pub struct Refusal {
     pub notice: String,
     /// What the colleague saved, field by field, in words.
     pub theirs: Vec<(String, String)>,
+    /// The version of the record `theirs` is (for a review, their review's id): "keep mine"
+    /// saves over that version only, and a later one refuses it again.
+    pub theirs_version: i64,
     /// The refused save, when nothing was typed for it (a tick, a menu choice): what
     /// "overwrite" sends again. Typed text is saved again from the input instead.
     pub retry: Option<Save>,
@@ -435,6 +445,8 @@ impl Model {
         self.list.generation += 1;
         self.list.loading = true;
         self.list.counts = None;
+        // Another list: no row of the old one to stay on.
+        self.list.follow = None;
         vec![
             Request::Page {
                 generation: self.list.generation,
@@ -496,6 +508,10 @@ impl Model {
                 .first_position
                 .map(|first| first + self.list.top as u64)
         };
+        self.list.follow = self
+            .list
+            .selected_row()
+            .map(|row| (row.id, row.ruleset.clone()));
         let keep = self.list.selected.saturating_sub(self.list.top);
         self.list.selected = keep;
         requests.push(Request::Page {

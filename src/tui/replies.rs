@@ -57,9 +57,7 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
                         .as_ref()
                         .map_or(PatientId(0), |p| p.id)
             {
-                let count = detail.summary.assessments.len();
-                patient.assessment = patient.assessment.min(count.saturating_sub(1));
-                patient.detail = Some(detail);
+                patient.loaded(detail);
             }
             Vec::new()
         }
@@ -122,12 +120,8 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             apply(model, effects)
         }
         Reply::Meetings { list, tasks } => {
-            let screen = &mut model.meetings;
-            screen.selected = screen.selected.min(list.len().saturating_sub(1));
-            screen.task = screen.task.min(tasks.len().saturating_sub(1));
-            screen.list = list;
-            screen.tasks = tasks;
-            screen.loaded = true;
+            model.meetings.reloaded(list, tasks);
+            model.meetings.loaded = true;
             Vec::new()
         }
         Reply::Meeting(view) => {
@@ -219,30 +213,37 @@ pub(super) fn not_saved(
             Vec::new()
         }
         NotSaved::Conflict(conflict) => {
+            // "Keep mine" refused again: they saved once more after the version shown, which
+            // now shows in its place (yours is saved only over what you have seen).
+            let again = save.overwrites();
+            let what = if again {
+                format!("{} again", conflict.what())
+            } else {
+                conflict.what()
+            };
             let by = match &conflict.by {
                 Some(by) if by.at.date() == model.today => {
-                    format!(
-                        "{} changed {} at {} UTC",
-                        by.who,
-                        conflict.what(),
-                        by.at.format("%H:%M")
-                    )
+                    format!("{} changed {what} at {} UTC", by.who, by.at.format("%H:%M"))
                 }
                 Some(by) => format!(
-                    "{} changed {} on {} UTC",
+                    "{} changed {what} on {} UTC",
                     by.who,
-                    conflict.what(),
                     by.at.format("%Y-%m-%d %H:%M")
                 ),
-                None => format!("someone else changed {}", conflict.what()),
+                None => format!("someone else changed {what}"),
             };
-            model.message = Some(format!("{lead}: {by}, after you opened it"));
+            model.message = Some(if again {
+                format!("{lead}: {by}, after the version you were shown (now shown)")
+            } else {
+                format!("{lead}: {by}, after you opened it")
+            });
             model.refusal = Some(Refusal {
                 notice: conflict.to_string(),
                 theirs: conflict.theirs_in_words(),
+                theirs_version: conflict.version,
                 retry: (!typed).then_some(*save),
                 undoing,
-                showing_theirs: false,
+                showing_theirs: again,
             });
             // What they saved shows on screen (typed text is checked against what was opened,
             // not against what is shown).

@@ -42,7 +42,7 @@ pub(super) fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
             }
         }
         KeyCode::Char('s') if (multiline || input.is_form()) && control => {
-            return submit_input(model, input, false);
+            return submit_input(model, input, None);
         }
         // A form: Enter goes on to the next field, and saves from the last; Tab and Shift-Tab
         // move between fields.
@@ -55,7 +55,7 @@ pub(super) fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
             input.focus = input.focus.checked_sub(1).unwrap_or(input.fields.len() - 1);
         }
         KeyCode::Tab if input.is_form() => input.focus = 0,
-        KeyCode::Enter => return submit_input(model, input, false),
+        KeyCode::Enter => return submit_input(model, input, None),
         KeyCode::Char('c') if control => {
             model.quit = true;
             return Vec::new();
@@ -105,18 +105,23 @@ pub(super) fn after_edit(model: &mut Model, input: Input) -> Vec<Request> {
     }
 }
 
-/// Submits typed text. While it is saved the input stays, with the text as sent; typed text
-/// refused before it was sent (a date that is not one) stays too, to be corrected.
-pub(super) fn submit_input(model: &mut Model, mut input: Input, overwrite: bool) -> Vec<Request> {
+/// Submits typed text, over the colleague's version `overwrite` when it says so. While it is
+/// saved the input stays, with the text as sent; typed text refused before it was sent (a date
+/// that is not one) stays too, to be corrected.
+pub(super) fn submit_input(
+    model: &mut Model,
+    mut input: Input,
+    overwrite: Option<i64>,
+) -> Vec<Request> {
     model.refusal = None;
     for field in &mut input.fields {
         field.error = None;
     }
     let mut requests = submit(model, &mut input);
-    if overwrite {
+    if let Some(theirs) = overwrite {
         for request in &mut requests {
             if let Request::Save { save, .. } = request {
-                **save = save.as_ref().clone().overwriting();
+                **save = save.as_ref().clone().overwriting(theirs);
             }
         }
     }

@@ -147,10 +147,11 @@ impl Save {
         }
     }
 
-    /// The same change, saved over what a colleague changed since it was opened (audited as an
-    /// overwrite).
+    /// The same change, saved over the colleague's change the person was shown: their record
+    /// at version `theirs` (for a review, their review's id), audited as an overwrite. A change
+    /// of theirs stored after it refuses the save again.
     #[must_use]
-    pub fn overwriting(self) -> Self {
+    pub fn overwriting(self, theirs: i64) -> Self {
         match self {
             Save::Review {
                 patient,
@@ -164,13 +165,23 @@ impl Save {
                 decision,
                 rationale,
                 seen: ReviewSeen {
-                    overwrite: true,
+                    overwrite: Some(theirs),
                     ..seen
                 },
             },
-            Save::WayForward(change) => Save::WayForward(change.overwriting()),
-            Save::Meeting(change) => Save::Meeting(change.overwriting()),
+            Save::WayForward(change) => Save::WayForward(change.overwriting(theirs)),
+            Save::Meeting(change) => Save::Meeting(change.overwriting(theirs)),
             note @ Save::Note { .. } => note,
+        }
+    }
+
+    /// Whether it saves over a colleague's change the person was shown.
+    pub fn overwrites(&self) -> bool {
+        match self {
+            Save::Review { seen, .. } => seen.overwrite.is_some(),
+            Save::WayForward(change) => change.overwrites(),
+            Save::Meeting(change) => change.overwrites(),
+            Save::Note { .. } => false,
         }
     }
 }

@@ -25,6 +25,8 @@ pub fn keep_visible(list: &mut PatientList, viewport: usize) {
 
 /// A key on the patient list, which shows `viewport` rows.
 pub fn action(list: &mut PatientList, viewport: usize, action: Action) -> Vec<Effect> {
+    // The person moves on from the row a reload in flight would have kept selected.
+    list.follow = None;
     let page = page_size(viewport);
     let mut requests = Vec::new();
     let mut load_more = |list: &mut PatientList, forward: bool| {
@@ -160,6 +162,10 @@ pub fn placed(
             select_last,
         } => {
             let count = rows.len();
+            let followed = list.follow.take().and_then(|(id, ruleset)| {
+                rows.iter()
+                    .position(|row| row.id == id && row.ruleset == ruleset)
+            });
             list.rows = rows;
             list.at_start = position == Some(0);
             list.at_end = count < limit || select_last;
@@ -168,6 +174,9 @@ pub fn placed(
             if select_last {
                 list.selected = count.saturating_sub(1);
                 list.top = count.saturating_sub(viewport);
+            } else if let Some(at) = followed {
+                list.selected = at;
+                list.top = 0;
             } else {
                 list.selected = list.selected.min(count.saturating_sub(1));
                 if position == Some(0) && list.top > 0 {

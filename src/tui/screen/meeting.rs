@@ -108,15 +108,14 @@ pub fn list_action(screen: &mut MeetingsScreen, action: Action) -> Vec<Effect> {
         }
         Action::MoveDown | Action::MoveUp | Action::First | Action::Last => {
             let (index, len) = match screen.pane {
-                MeetingsPane::Meetings => (&mut screen.selected, screen.list.len()),
-                MeetingsPane::Tasks => (&mut screen.task, screen.tasks.len()),
+                MeetingsPane::Meetings => (screen.selected, screen.list.len()),
+                MeetingsPane::Tasks => (screen.task, screen.tasks.len()),
             };
-            *index = match action {
-                Action::MoveDown => (*index + 1).min(len.saturating_sub(1)),
-                Action::MoveUp => index.saturating_sub(1),
-                Action::First => 0,
-                _ => len.saturating_sub(1),
-            };
+            let moved = moved(index, len, action);
+            match screen.pane {
+                MeetingsPane::Meetings => screen.select(moved, screen.task),
+                MeetingsPane::Tasks => screen.select(screen.selected, moved),
+            }
         }
         Action::AddItem => {
             return ask(MeetingPurpose::NewMeeting, String::new());
@@ -152,22 +151,74 @@ pub fn list_action(screen: &mut MeetingsScreen, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
+/// The cursor at `index` of `len` rows, after a move key.
+fn moved(index: usize, len: usize, action: Action) -> usize {
+    match action {
+        Action::MoveDown => (index + 1).min(len.saturating_sub(1)),
+        Action::MoveUp => index.saturating_sub(1),
+        Action::First => 0,
+        _ => len.saturating_sub(1),
+    }
+}
+
 /// A meeting arrived from the worker; `presenting` when its case is on the shared screen.
+///
+/// The selection is the case itself, not its place: a colleague's `J`, `K` or `X` on another
+/// terminal moves the rows, and the presenter stays on the patient they are discussing.
 pub fn loaded(screen: &mut MeetingScreen, view: Box<MeetingView>, presenting: bool) -> Vec<Effect> {
     if screen.id != view.detail.meeting.id {
         return Vec::new();
     }
-    let cases = view.detail.cases.len();
-    screen.case = screen.case.min(cases.saturating_sub(1));
-    screen.attendee = screen
-        .attendee
+    let was = (screen.case_id, screen.case);
+    let found = screen
+        .case_id
+        .and_then(|id| view.detail.cases.iter().position(|c| c.case.id == id));
+    let attendee = screen
+        .attendee_id
+        .and_then(|id| view.detail.attendees.iter().position(|a| a.id == id))
+        .unwrap_or(screen.attendee)
         .min(view.detail.attendees.len().saturating_sub(1));
+    let cases = view.detail.cases.len();
     screen.view = Some(view);
-    if presenting {
-        // The case on screen may have moved: its patient follows.
-        return vec![Effect::Open(Opening::Presentation)];
+    screen.select_case(found.unwrap_or(screen.case).min(cases.saturating_sub(1)));
+    screen.select_attendee(attendee);
+    if !presenting {
+        return Vec::new();
     }
-    Vec::new()
+    match was {
+        (Some(_), old) if found.is_none() => case_removed(screen, old),
+        // The patient follows the case (reloaded only if it is another one).
+        _ => vec![Effect::Open(Opening::Presentation)],
+    }
+}
+
+/// The case on the shared screen was removed from the agenda elsewhere: the presenter is told
+/// and moved to its neighbour, on which nothing is done.
+fn case_removed(screen: &mut MeetingScreen, old: usize) -> Vec<Effect> {
+    // Seconds on a case that no longer exists have nowhere to be written.
+    screen.presenting = Some(Presentation { unsaved: 0 });
+    let Some(now) = screen.selected_case() else {
+        screen.presenting = None;
+        return vec![
+            Effect::say(format!(
+                "case {} was removed from the agenda on another terminal: the agenda is empty",
+                old + 1
+            )),
+            Effect::Open(Opening::Meeting(screen.id)),
+        ];
+    };
+    let words = format!(
+        "case {} was removed from the agenda on another terminal: case {} ({}) is on screen, nothing recorded on it",
+        old + 1,
+        screen.case + 1,
+        now.ruleset
+    );
+    vec![Effect::Open(Opening::Presentation), Effect::say(words)]
+}
+
+/// Why text typed about a case that left the agenda is not saved.
+fn gone() -> Vec<Effect> {
+    say("not saved, your text is kept: the case was removed from the agenda on another terminal")
 }
 
 /// A key on a meeting's agenda.
@@ -185,26 +236,16 @@ pub fn agenda_action(screen: &mut MeetingScreen, action: Action) -> Vec<Effect> 
                 AgendaPane::Attendees => AgendaPane::Agenda,
             };
         }
-        Action::MoveDown | Action::MoveUp | Action::First | Action::Last => {
-            let (index, len) = match screen.pane {
-                AgendaPane::Agenda => (&mut screen.case, cases),
-                AgendaPane::Attendees => (&mut screen.attendee, attendees),
-            };
-            *index = match action {
-                Action::MoveDown => (*index + 1).min(len.saturating_sub(1)),
-                Action::MoveUp => index.saturating_sub(1),
-                Action::First => 0,
-                _ => len.saturating_sub(1),
-            };
-        }
+        Action::MoveDown | Action::MoveUp | Action::First | Action::Last => match screen.pane {
+            AgendaPane::Agenda => screen.select_case(moved(screen.case, cases, action)),
+            AgendaPane::Attendees => {
+                screen.select_attendee(moved(screen.attendee, attendees, action));
+            }
+        },
         Action::MoveCaseUp | Action::MoveCaseDown => {
             let Some(case) = case else { return Vec::new() };
             let up = action == Action::MoveCaseUp;
-            screen.case = if up {
-                screen.case.saturating_sub(1)
-            } else {
-                (screen.case + 1).min(cases.saturating_sub(1))
-            };
+            // The selection is the case: the reload after the save shows it at its new place.
             return save(MeetingChange::MoveCase { case: case.id, up });
         }
         Action::RemoveCase => {
@@ -281,7 +322,7 @@ pub fn presentation_action(screen: &mut MeetingScreen, action: Action) -> Vec<Ef
                 });
             }
             let mut effects = leave_presentation(Some(screen));
-            screen.case = next;
+            screen.select_case(next);
             screen.presenting = Some(Presentation { unsaved: 0 });
             effects.push(Effect::Open(Opening::Presentation));
             return effects;
@@ -344,20 +385,18 @@ pub fn presentation_action(screen: &mut MeetingScreen, action: Action) -> Vec<Ef
                 .iter()
                 .map(|a| a.name.clone())
                 .collect();
+            // The task is for this case and its patient, whatever the agenda does meanwhile.
             return vec![Effect::Ask(
                 Input::new(InputPurpose::Meeting(MeetingPurpose::Task), String::new())
-                    .with_choices(TASK_OWNER, attendees),
+                    .with_choices(TASK_OWNER, attendees)
+                    .about(Opened::Case(detail.case)),
             )];
         }
         Action::PlanFollowed => {
-            if view
-                .previous
-                .get(screen.case)
-                .and_then(Option::as_ref)
-                .is_none()
-            {
+            let Some(previous) = view.previous.get(screen.case).and_then(Option::as_ref) else {
                 return say("no earlier discussion of this patient to follow up");
-            }
+            };
+            let previous = Box::new(previous.case.clone());
             return choose(
                 "Was the last plan followed?",
                 vec![
@@ -366,7 +405,7 @@ pub fn presentation_action(screen: &mut MeetingScreen, action: Action) -> Vec<Ef
                     String::from("no (with a reason)"),
                 ],
                 0,
-                MeetingChoice::PlanFollowed,
+                MeetingChoice::PlanFollowed(previous),
             );
         }
         _ => {}
@@ -379,15 +418,23 @@ pub fn chosen(screen: &mut MeetingScreen, choice: &MeetingChoice, index: usize) 
     let Some(view) = screen.view.as_deref() else {
         return Vec::new();
     };
-    if view.detail.cases.get(screen.case).is_none() {
-        return Vec::new();
-    }
-    let options = view.options.get(screen.case).cloned().unwrap_or_default();
     match choice {
         MeetingChoice::Category => {
             let Some(pending) = screen.pending.as_mut() else {
                 return Vec::new();
             };
+            // The options of the case the decision was begun on, wherever it stands now.
+            let Some(at) = view
+                .detail
+                .cases
+                .iter()
+                .position(|c| c.case.id == pending.base.id)
+            else {
+                return say(
+                    "nothing recorded: the case was removed from the agenda on another terminal",
+                );
+            };
+            let options = view.options.get(at).cloned().unwrap_or_default();
             let pending = &mut pending.outcome;
             pending.category = OutcomeCategory::ALL.get(index).copied();
             if options.is_empty() {
@@ -404,26 +451,21 @@ pub fn chosen(screen: &mut MeetingScreen, choice: &MeetingChoice, index: usize) 
                 "The option chosen from the way-forward board",
                 names,
                 selected,
-                MeetingChoice::ChosenOption,
+                MeetingChoice::ChosenOption(options.iter().map(|o| o.id).collect()),
             )
         }
-        MeetingChoice::ChosenOption => {
+        MeetingChoice::ChosenOption(offered) => {
             let Some(pending) = screen.pending.as_mut() else {
                 return Vec::new();
             };
             let pending = &mut pending.outcome;
-            pending.chosen_option_id = index
-                .checked_sub(1)
-                .and_then(|i| options.get(i))
-                .map(|o| o.id);
+            // The option of the menu as it was drawn: the board may have reloaded since.
+            pending.chosen_option_id = index.checked_sub(1).and_then(|i| offered.get(i)).copied();
             let text = pending.text.clone();
             ask(MeetingPurpose::OutcomeText, text)
         }
-        MeetingChoice::PlanFollowed => {
-            let Some(previous) = view.previous.get(screen.case).and_then(Option::as_ref) else {
-                return Vec::new();
-            };
-            let base = previous.case.clone();
+        MeetingChoice::PlanFollowed(previous) => {
+            let base = previous.as_ref().clone();
             let followed = |followed| MeetingCase {
                 plan_followed: Some(followed),
                 plan_followed_reason: None,
@@ -478,21 +520,30 @@ pub fn submit(
             identified: !ctx.masked,
         })];
     }
-    // The case typed about: as it was opened, else (no longer on the agenda) as it is now.
+    // The case typed about, as it was when the input opened: never the one selected now,
+    // which a reordered agenda may have put in its place.
     let case = match opened {
         Some(Opened::Case(case)) => Some(case.clone()),
-        _ => view.detail.cases.get(screen.case).map(|c| c.case.clone()),
+        _ => None,
     };
+    let on_agenda = |id: i64| view.detail.cases.iter().any(|c| c.case.id == id);
     match purpose {
-        MeetingPurpose::Question => case.map_or_else(Vec::new, |case| {
+        MeetingPurpose::Question => {
+            let Some(case) = case else { return Vec::new() };
+            if !on_agenda(case.id) {
+                return gone();
+            }
             let new = MeetingCase {
                 question: text.to_owned(),
                 ..case.clone()
             };
             save(MeetingChange::Case(Edit::of(case, new)))
-        }),
+        }
         MeetingPurpose::Timebox => {
             let Some(case) = case else { return Vec::new() };
+            if !on_agenda(case.id) {
+                return gone();
+            }
             match text.parse::<u32>() {
                 Ok(minutes) if (1..=240).contains(&minutes) => {
                     let new = MeetingCase {
@@ -529,6 +580,9 @@ pub fn submit(
             let Some(mut pending) = screen.pending.clone() else {
                 return Vec::new();
             };
+            if !on_agenda(pending.base.id) {
+                return gone();
+            }
             if text.is_empty() {
                 // The minutes carry the decision in words: a category alone says too little.
                 input.refuse("", "a decision needs its recommendation in words");
@@ -542,6 +596,9 @@ pub fn submit(
         }
         MeetingPurpose::Task => {
             let Some(case) = case else { return Vec::new() };
+            if !on_agenda(case.id) {
+                return gone();
+            }
             // Owner and due date are optional; a field refused keeps everything typed.
             let what = input.value(TASK_WHAT);
             if what.is_empty() {
@@ -561,14 +618,8 @@ pub fn submit(
             })
         }
         MeetingPurpose::PlanNotFollowed => {
-            let Some(base) = (match opened {
-                Some(Opened::Case(case)) => Some(case.clone()),
-                _ => view
-                    .previous
-                    .get(screen.case)
-                    .and_then(Option::as_ref)
-                    .map(|p| p.case.clone()),
-            }) else {
+            // The earlier case asked about when `f` was pressed (not on this agenda).
+            let Some(base) = case else {
                 return Vec::new();
             };
             if text.is_empty() {

@@ -31,11 +31,11 @@ pub fn action(patient: &mut PatientScreen, action: Action) -> Vec<Effect> {
         }
         Action::MoveDown | Action::MoveUp if patient.tab == Tab::Tasks => {
             let tasks = patient.detail.as_ref().map_or(0, |d| d.summary.tasks.len());
-            patient.task = if action == Action::MoveDown {
+            patient.select_task(if action == Action::MoveDown {
                 (patient.task + 1).min(tasks.saturating_sub(1))
             } else {
                 patient.task.saturating_sub(1)
-            };
+            });
         }
         Action::ToggleItem => {
             let Some(task) = patient
@@ -64,7 +64,7 @@ pub fn action(patient: &mut PatientScreen, action: Action) -> Vec<Effect> {
         Action::PageUp => patient.scroll = patient.scroll.saturating_sub(10),
         Action::First => patient.scroll = 0,
         Action::NextAssessment if assessments > 0 => {
-            patient.assessment = (patient.assessment + 1) % assessments;
+            patient.select_assessment((patient.assessment + 1) % assessments);
         }
         Action::ZoomIn => patient.zoom = (patient.zoom + 1).min(6),
         Action::ZoomOut => {
@@ -97,11 +97,12 @@ pub fn action(patient: &mut PatientScreen, action: Action) -> Vec<Effect> {
             // What is on screen now: the review is refused if the evidence, or the review,
             // changes before it is saved.
             let opened = Opened::Review {
+                patient: patient.id,
                 ruleset: item.assessment.ruleset.clone(),
                 seen: ReviewSeen {
                     fingerprint: Some(item.assessment.fingerprint.clone()),
                     review: Some(item.latest_review.as_ref().map(|r| r.id)),
-                    overwrite: false,
+                    overwrite: None,
                 },
             };
             let open = item.assessment.confounders.len();
@@ -150,18 +151,24 @@ pub fn action(patient: &mut PatientScreen, action: Action) -> Vec<Effect> {
 }
 
 /// Typed text submitted on a patient's record.
-pub fn submit(patient: &PatientScreen, purpose: PatientPurpose, input: &Input) -> Vec<Effect> {
+pub fn submit(screen: &PatientScreen, purpose: PatientPurpose, input: &Input) -> Vec<Effect> {
     let text = input.text().trim().to_owned();
     match purpose {
         PatientPurpose::Rationale(decision) => {
-            let Some(Opened::Review { ruleset, seen }) = &input.opened else {
+            // The patient and assessment the review was begun on, as read then.
+            let Some(Opened::Review {
+                patient,
+                ruleset,
+                seen,
+            }) = &input.opened
+            else {
                 return Vec::new();
             };
             if text.is_empty() {
                 return vec![Effect::say("a rationale is required: nothing saved")];
             }
             vec![Effect::save(Save::Review {
-                patient: patient.id,
+                patient: *patient,
                 ruleset: ruleset.clone(),
                 decision,
                 rationale: text,
@@ -173,7 +180,7 @@ pub fn submit(patient: &PatientScreen, purpose: PatientPurpose, input: &Input) -
                 return Vec::new();
             }
             vec![Effect::save(Save::Note {
-                patient: patient.id,
+                patient: screen.id,
                 text,
             })]
         }

@@ -20,7 +20,7 @@ use crate::tui::purpose::{DUE, GOAL, InputPurpose, REGISTRY_ID, TITLE, WayForwar
 use crate::tui::state::patient::PatientScreen;
 use crate::tui::state::way_forward::{
     Choice, Completing, GOAL_CHOICE, Item, OTHER_CHOICE, PREFERENCE_CHOICES, Pane, STANCE_CHOICES,
-    STATUS_CHOICES, WayForwardScreen, items, referral_choices, status_text,
+    STATUS_CHOICES, WayForwardScreen, item_key, items, referral_choices, status_text,
 };
 use crate::tui::worker::{Request, Save};
 use crate::way_forward::{BoardEntry, Change, WayForwardView};
@@ -69,11 +69,15 @@ pub fn loaded(
         }
     }
     screen.loaded = true;
-    let count = screen
-        .view
-        .as_ref()
-        .map_or(0, |v| items(v, screen.step).len());
-    screen.item = screen.item.min(count.saturating_sub(1));
+    let (count, found) = screen.view.as_deref().map_or((0, None), |view| {
+        let rows = items(view, screen.step);
+        let found = screen.item_key.as_ref().and_then(|key| {
+            rows.iter()
+                .position(|item| item_key(view, *item).as_ref() == Some(key))
+        });
+        (rows.len(), found)
+    });
+    screen.select_item(found.unwrap_or(screen.item).min(count.saturating_sub(1)));
     complete_by_itself(screen)
 }
 
@@ -143,11 +147,14 @@ fn save(change: Change) -> Vec<Effect> {
     vec![Effect::save(Save::WayForward(change))]
 }
 
-fn ask(purpose: WayForwardPurpose, text: String) -> Vec<Effect> {
-    vec![Effect::Ask(Input::new(
-        InputPurpose::WayForward(purpose),
-        text,
-    ))]
+/// Asks for a record to add to the way forward on screen: it is added to that patient and
+/// condition, or not at all (the screen may have moved to another condition meanwhile).
+fn ask(purpose: WayForwardPurpose, view: &WayForwardView) -> Vec<Effect> {
+    let plan = Opened::Plan {
+        patient: view.plan.patient_id,
+        ruleset: view.plan.ruleset.clone(),
+    };
+    ask_about(purpose, String::new(), plan)
 }
 
 /// Asks for text that changes `record`, as it is now (what the save is checked against).
@@ -171,6 +178,7 @@ pub fn action(screen: &mut WayForwardScreen, ctx: &Ctx, action: Action) -> Vec<E
             .unwrap_or(0);
         let next = screen.conditions[(current + 1) % screen.conditions.len()].clone();
         screen.item = 0;
+        screen.item_key = None;
         return vec![Effect::Request(Request::WayForward {
             patient: screen.patient,
             ruleset: Some(next),
@@ -201,15 +209,16 @@ pub fn action(screen: &mut WayForwardScreen, ctx: &Ctx, action: Action) -> Vec<E
                         _ if down => (screen.step + 1).min(3),
                         _ => screen.step.saturating_sub(1),
                     };
-                    screen.item = 0;
+                    screen.select_item(0);
                 }
                 Pane::Items => {
-                    screen.item = match action {
+                    let index = match action {
                         Action::First => 0,
                         Action::Last => rows.saturating_sub(1),
                         _ if down => (screen.item + 1).min(rows.saturating_sub(1)),
                         _ => screen.item.saturating_sub(1),
                     };
+                    screen.select_item(index);
                 }
             }
         }
@@ -242,8 +251,8 @@ pub fn action(screen: &mut WayForwardScreen, ctx: &Ctx, action: Action) -> Vec<E
             return ask_about(WayForwardPurpose::StepNotes, text, Opened::Step(step));
         }
         Action::AddItem => match screen.step {
-            1 => return ask(WayForwardPurpose::ChecklistItem, String::new()),
-            2 => return ask(WayForwardPurpose::Trial, String::new()),
+            1 => return ask(WayForwardPurpose::ChecklistItem, view),
+            2 => return ask(WayForwardPurpose::Trial, view),
             _ => {
                 return vec![Effect::Choose(Popup::Choose {
                     title: String::from(if screen.step == 0 {
@@ -465,14 +474,14 @@ pub fn chosen(
         }
         Choice::Referral => {
             if label == GOAL_CHOICE {
-                return ask(WayForwardPurpose::Goal, String::new());
+                return ask(WayForwardPurpose::Goal, view);
             }
             if label == OTHER_CHOICE {
                 screen.pending_specialty = None;
-                return ask(WayForwardPurpose::ReferralSpecialty, String::new());
+                return ask(WayForwardPurpose::ReferralSpecialty, view);
             }
             screen.pending_specialty = Some(label.to_owned());
-            ask(WayForwardPurpose::ReferralTo, String::new())
+            ask(WayForwardPurpose::ReferralTo, view)
         }
     }
 }
@@ -493,6 +502,15 @@ pub fn submit(
     let Some(view) = screen.view.as_deref() else {
         return Vec::new();
     };
+    if let Some(Opened::Plan { patient, ruleset }) = opened
+        && (*patient != view.plan.patient_id || *ruleset != view.plan.ruleset)
+    {
+        return say(format!(
+            "not saved, your text is kept: it was typed for {ruleset}, and the screen now shows \
+             {}",
+            view.plan.ruleset
+        ));
+    }
     let step_number = u8::try_from(screen.step + 1).unwrap_or(1);
     let opened_step = match opened {
         Some(Opened::Step(step)) => Some(step.clone()),
@@ -550,13 +568,9 @@ pub fn submit(
             })))
         }
         WayForwardPurpose::ChecklistDetail => {
-            let opened = if let Some(Opened::Checklist(item)) = opened {
-                item.clone()
-            } else {
-                let Some(Item::Checklist(i)) = selected_item(screen) else {
-                    return Vec::new();
-                };
-                view.plan.checklist[i].clone()
+            // The item as it was opened, never the row selected now.
+            let Some(Opened::Checklist(opened)) = opened.cloned() else {
+                return Vec::new();
             };
             let mut item = opened.clone();
             item.detail = optional(text);
@@ -567,13 +581,8 @@ pub fn submit(
             save(Change::Checklist(Edit::of(opened, item)))
         }
         WayForwardPurpose::OptionNotes | WayForwardPurpose::RejectReason => {
-            let opened = if let Some(Opened::Option(option)) = opened {
-                option.clone()
-            } else {
-                let Some(Item::Board(i)) = selected_item(screen) else {
-                    return Vec::new();
-                };
-                recorded_or_new(view, &view.board[i])
+            let Some(Opened::Option(opened)) = opened.cloned() else {
+                return Vec::new();
             };
             let mut option = opened.clone();
             if purpose == WayForwardPurpose::OptionNotes {
@@ -633,7 +642,7 @@ pub fn submit(
                 return Vec::new();
             }
             screen.pending_specialty = Some(text.to_owned());
-            ask(WayForwardPurpose::ReferralTo, String::new())
+            ask(WayForwardPurpose::ReferralTo, view)
         }
         WayForwardPurpose::ReferralTo => {
             // Kept until the next referral begins: a save that fails is tried again with it.

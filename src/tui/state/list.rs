@@ -20,6 +20,10 @@ pub struct PatientList {
     pub loading: bool,
     pub at_start: bool,
     pub at_end: bool,
+    /// The row selected when the list was reloaded in place (another process changed the
+    /// data): by patient and condition, so that the selection stays on that row if the new
+    /// order moved it, instead of landing on whoever took its place.
+    pub follow: Option<(i64, String)>,
 }
 
 impl PatientList {

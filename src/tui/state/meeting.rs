@@ -19,10 +19,45 @@ pub enum MeetingsPane {
 pub struct MeetingsScreen {
     pub list: Vec<MeetingSummary>,
     pub tasks: Vec<TaskRow>,
+    /// The row of the selected meeting, as loaded (what is drawn).
     pub selected: usize,
+    /// The row of the selected task, as loaded (what is drawn).
     pub task: usize,
+    /// The selected meeting and task themselves: a reload (a colleague's new meeting, a task
+    /// they completed) moves the rows, and the selection stays on what the person chose, so
+    /// that Space never marks a task they did not highlight.
+    pub selected_id: Option<i64>,
+    pub task_id: Option<i64>,
     pub pane: MeetingsPane,
     pub loaded: bool,
+}
+
+impl MeetingsScreen {
+    /// Selects rows by position (a key moved the cursor): the ids follow.
+    pub fn select(&mut self, meeting: usize, task: usize) {
+        self.selected = meeting;
+        self.task = task;
+        self.selected_id = self.list.get(meeting).map(|m| m.id);
+        self.task_id = self.tasks.get(task).map(|t| t.task.id);
+    }
+
+    /// New rows from the worker: the selection stays on the same meeting and task where they
+    /// still are, else keeps its place.
+    pub fn reloaded(&mut self, list: Vec<MeetingSummary>, tasks: Vec<TaskRow>) {
+        let meeting = self
+            .selected_id
+            .and_then(|id| list.iter().position(|m| m.id == id))
+            .unwrap_or(self.selected)
+            .min(list.len().saturating_sub(1));
+        let task = self
+            .task_id
+            .and_then(|id| tasks.iter().position(|t| t.task.id == id))
+            .unwrap_or(self.task)
+            .min(tasks.len().saturating_sub(1));
+        self.list = list;
+        self.tasks = tasks;
+        self.select(meeting, task);
+    }
 }
 
 /// Which list keys move in on a meeting's screen.
@@ -40,21 +75,29 @@ pub struct Presentation {
     pub unsaved: u32,
 }
 
-/// A choice being made in a menu, with what was chosen before it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A choice being made in a menu, with what it is about as it was when the menu opened: the
+/// agenda may reload in another order before the choice is made.
+#[derive(Debug, Clone, PartialEq)]
 pub enum MeetingChoice {
     Category,
-    ChosenOption,
-    PlanFollowed,
+    /// The options offered, by id, in the menu's order after "no option".
+    ChosenOption(Vec<i64>),
+    /// The earlier discussion whose plan is asked about.
+    PlanFollowed(Box<MeetingCase>),
 }
 
 #[derive(Debug, Clone)]
 pub struct MeetingScreen {
     pub id: i64,
     pub view: Option<Box<MeetingView>>,
-    /// The selected case (agenda order).
+    /// The selected case's position on the agenda as loaded (what is drawn).
     pub case: usize,
+    /// The selected case itself: when the agenda reloads in another order (a colleague's `J`,
+    /// `K` or `X`), the selection, and the case presented, stay on it.
+    pub case_id: Option<i64>,
+    /// The selected attendee's row as loaded, and the attendee (kept through a reload).
     pub attendee: usize,
+    pub attendee_id: Option<i64>,
     pub pane: AgendaPane,
     pub presenting: Option<Presentation>,
     /// An outcome being recorded across a menu or two and a line of text.
@@ -86,7 +129,48 @@ impl PendingOutcome {
 pub const FLUSH_SECONDS: u32 = 15;
 
 impl MeetingScreen {
+    /// Meeting `id`'s screen, before it has loaded.
+    pub fn new(id: i64) -> Self {
+        MeetingScreen {
+            id,
+            view: None,
+            case: 0,
+            case_id: None,
+            attendee: 0,
+            attendee_id: None,
+            pane: AgendaPane::Agenda,
+            presenting: None,
+            pending: None,
+        }
+    }
+
     pub fn selected_case(&self) -> Option<&crate::store::CaseDetail> {
         self.view.as_ref()?.detail.cases.get(self.case)
+    }
+
+    /// Selects the case at `index` of the agenda as loaded (a key moved the cursor).
+    pub fn select_case(&mut self, index: usize) {
+        self.case = index;
+        self.case_id = self.selected_case().map(|c| c.case.id);
+    }
+
+    /// Selects the attendee at `index` as loaded.
+    pub fn select_attendee(&mut self, index: usize) {
+        self.attendee = index;
+        self.attendee_id = self
+            .view
+            .as_ref()
+            .and_then(|v| v.detail.attendees.get(index))
+            .map(|a| a.id);
+    }
+
+    /// Where case `id` stands on the agenda as loaded, if it is still on it.
+    pub fn position_of(&self, id: i64) -> Option<usize> {
+        self.view
+            .as_ref()?
+            .detail
+            .cases
+            .iter()
+            .position(|c| c.case.id == id)
     }
 }

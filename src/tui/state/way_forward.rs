@@ -41,7 +41,11 @@ pub struct WayForwardScreen {
     /// Index of the selected step (0 = step 1).
     pub step: usize,
     pub pane: Pane,
+    /// The selected row of the items pane, as loaded (what is drawn).
     pub item: usize,
+    /// What that row is ([`item_key`]): a colleague's referral, option or goal added above it
+    /// moves the rows, and the selection stays on the same item.
+    pub item_key: Option<String>,
     /// The specialty or service picked before typing who it goes to.
     pub pending_specialty: Option<String>,
     /// The step as it was when its status menu opened (what the choice is checked against).
@@ -62,6 +66,15 @@ pub struct WayForwardScreen {
 }
 
 impl WayForwardScreen {
+    /// Selects the row at `index` of the items pane as loaded.
+    pub fn select_item(&mut self, index: usize) {
+        self.item = index;
+        self.item_key = self.view.as_deref().and_then(|view| {
+            let item = *items(view, self.step).get(index)?;
+            item_key(view, item)
+        });
+    }
+
     /// The screen of `patient`'s way forward, before it has loaded.
     pub fn new(patient: PatientId) -> Self {
         WayForwardScreen {
@@ -71,6 +84,7 @@ impl WayForwardScreen {
             step: 0,
             pane: Pane::Steps,
             item: 0,
+            item_key: None,
             pending_specialty: None,
             opened_step: None,
             opened_option: None,
@@ -135,6 +149,25 @@ pub fn items(view: &WayForwardView, step: usize) -> Vec<Item> {
             rows
         }
     }
+}
+
+/// What an item is, whatever its row: a referral or goal by its id, a checklist item by its
+/// key, an option by its catalogue key or, added by the team, its id.
+pub fn item_key(view: &WayForwardView, item: Item) -> Option<String> {
+    let plan = &view.plan;
+    Some(match item {
+        Item::Referral(i) => format!("referral {}", plan.referrals.get(i)?.id),
+        Item::Checklist(i) => format!("check {}", plan.checklist.get(i)?.key),
+        Item::Goal(i) => format!("goal {}", plan.goals.get(i)?.id),
+        Item::Board(i) => {
+            let entry = view.board.get(i)?;
+            match (&entry.catalogue, &entry.recorded) {
+                (Some(catalogue), _) => format!("catalogue {}", catalogue.key),
+                (None, Some(option)) => format!("option {}", option.id),
+                (None, None) => return None,
+            }
+        }
+    })
 }
 
 pub(super) fn referral_rows(plan: &crate::domain::way_forward::WayForward, step: u8) -> Vec<Item> {
