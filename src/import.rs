@@ -503,20 +503,25 @@ struct Checked {
     identified: ConditionalTargets,
 }
 
-/// The file's Patients by the identifier tokens a conditional reference can name them by
+/// The file's Patients by the identifiers a conditional reference can name them by
 /// (`Patient?identifier=system|value`, as a transaction writes a subject it has no id for):
-/// `system|value`, `|value` (an identifier with no system), and `value` (any system; `None`
-/// when two of the file's Patients carry it). The target is the Patient's key in the file: its
-/// id, else its `urn:uuid`.
+/// by system and value (no system: an identifier written without one), and by value alone (in
+/// any system; `None` when two of the file's Patients carry it). The target is the Patient's
+/// key in the file: its id, else its `urn:uuid`.
 #[derive(Debug, Default)]
-pub(crate) struct ConditionalTargets(HashMap<String, Option<String>>);
+pub(crate) struct ConditionalTargets {
+    exact: HashMap<(String, String), String>,
+    any_system: HashMap<String, Option<String>>,
+}
 
 impl ConditionalTargets {
     fn add(&mut self, target: &str, identifiers: &[(Option<String>, String)]) {
         for (system, value) in identifiers {
-            let exact = format!("{}|{value}", system.as_deref().unwrap_or(""));
-            self.0.insert(exact, Some(target.to_owned()));
-            self.0
+            self.exact.insert(
+                (system.clone().unwrap_or_default(), value.clone()),
+                target.to_owned(),
+            );
+            self.any_system
                 .entry(value.clone())
                 .and_modify(|known| {
                     if known.as_deref() != Some(target) {
@@ -527,16 +532,24 @@ impl ConditionalTargets {
         }
     }
 
-    /// The Patient a token names: `Err` when it names none of the file's, or two.
-    pub(crate) fn target(&self, token: &str) -> Result<&str, String> {
-        match self.0.get(token) {
-            Some(Some(target)) => Ok(target),
-            Some(None) => Err(format!(
-                "names two of the file's Patients (identifier {token} in any system)"
-            )),
-            None => Err(format!(
-                "names no Patient of this file (identifier {token})"
-            )),
+    /// The Patient an identifier names (`system` empty: one written without a system; `None`:
+    /// any system): `Err` when it names none of the file's Patients, or two.
+    pub(crate) fn target(&self, system: Option<&str>, value: &str) -> Result<&str, String> {
+        match system {
+            Some(system) => self
+                .exact
+                .get(&(system.to_owned(), value.to_owned()))
+                .map(String::as_str)
+                .ok_or_else(|| {
+                    format!("names no Patient of this file (identifier {system}|{value})")
+                }),
+            None => match self.any_system.get(value) {
+                Some(Some(target)) => Ok(target),
+                Some(None) => Err(format!(
+                    "names two of the file's Patients (identifier {value} in any system)"
+                )),
+                None => Err(format!("names no Patient of this file (identifier {value})")),
+            },
         }
     }
 }

@@ -432,14 +432,38 @@ fn subject_of(subject: Option<&model::Reference>) -> Result<String, String> {
             .as_deref()
             .map(str::trim)
             .filter(|v| !v.is_empty())?;
+        // Escaped as a search writes them: a `|`, `%` or `&` in the value is the value's.
         Some(match identifier.system.as_deref() {
-            Some(system) => format!("Patient?identifier={system}|{value}"),
-            None => format!("Patient?identifier={value}"),
+            Some(system) => format!(
+                "Patient?identifier={}|{}",
+                search_escaped(system),
+                search_escaped(value)
+            ),
+            None => format!("Patient?identifier={}", search_escaped(value)),
         })
     };
     literal
         .or_else(logical)
         .ok_or_else(|| String::from("no subject (patient)"))
+}
+
+/// `text` as a search parameter's value: FHIR's escapes for `\\`, `|`, `,` and `$`, then URL
+/// escapes for what would end the parameter or start an escape (`%`, `&`, `#`).
+fn search_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '|' | ',' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '%' => out.push_str("%25"),
+            '&' => out.push_str("%26"),
+            '#' => out.push_str("%23"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn parse_as<'de, T: Deserialize<'de>>(raw: &RawResource<'de>) -> Result<T, String> {

@@ -512,15 +512,22 @@ fn resolve(
         }
         let mut params = query.split('&');
         let token = match (params.next(), params.next()) {
-            (Some(param), None) => param.strip_prefix("identifier=").map(percent_decoded),
+            (Some(param), None) => param.strip_prefix("identifier="),
             _ => None,
         }
         .ok_or_else(|| {
             format!("'{reference}' is a search refract cannot resolve (only identifier=)")
         })?;
+        // `system|value` or `value`, URL-escaped (`%7C` for the bar is common); a `|` within
+        // either is written `\|` (FHIR search escaping).
+        let token = percent_decoded(token);
+        let (system, value) = match split_unescaped_bar(&token) {
+            Some((system, value)) => (Some(search_unescaped(system)), search_unescaped(value)),
+            None => (None, search_unescaped(&token)),
+        };
         let target = checked
             .identified
-            .target(&token)
+            .target(system.as_deref(), &value)
             .map_err(|why| format!("'{reference}' {why}"))?;
         return Ok((source.to_owned(), target.to_owned()));
     }
@@ -533,7 +540,8 @@ fn resolve(
     }
     // An absolute reference names its server: another server's Patient/12 is not the
     // Patient/12 this file holds (ids are only unique on one server).
-    if let (Some(base), Some(theirs)) = (server_base(reference), checked.servers.get(id))
+    if want == "Patient"
+        && let (Some(base), Some(theirs)) = (server_base(reference), checked.servers.get(id))
         && same_server(base) != same_server(theirs)
     {
         return Err(format!(
@@ -541,6 +549,35 @@ fn resolve(
         ));
     }
     Ok((source.to_owned(), id.to_owned()))
+}
+
+/// `system|value` split at its first `|` that is not escaped (`\|`).
+fn split_unescaped_bar(token: &str) -> Option<(&str, &str)> {
+    let mut escaped = false;
+    for (at, c) in token.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '|' if !escaped => return Some((&token[..at], &token[at + 1..])),
+            _ => escaped = false,
+        }
+    }
+    None
+}
+
+/// A search value with FHIR's escapes (`\|`, `\,`, `\$`, `\\`) undone.
+fn search_unescaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\'
+            && let Some(next) = chars.next()
+        {
+            out.push(next);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A URL query value with its `%XX` escapes decoded (`urn%3Aoid%3A1.2%7CMRN1`); an escape

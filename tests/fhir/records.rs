@@ -903,3 +903,70 @@ fn a_stopped_order_ended_before_its_planned_end() {
         ]
     );
 }
+
+/// A logical reference's identifier is matched as written: a `|`, `%` or `&` in its value is
+/// part of the value, never a separator or an escape (Alpha's "X|Y" in no system is not Beta's
+/// "Y" in system "X").
+#[test]
+fn a_logical_reference_matches_its_identifier_as_written() {
+    let mut env = Env::new();
+    let named = |id: &str, mrn: &str, identifiers: Value| {
+        let mut p = patient(id, mrn, id, "Test");
+        p["identifier"] = identifiers;
+        p
+    };
+    let dx = |id: &str, code: &str, identifier: Value| {
+        let mut c = condition(id, "-", ICD10, code, "A diagnosis");
+        c["subject"] = json!({"identifier": identifier});
+        c
+    };
+    let file = bundle(
+        "collection",
+        &[
+            named("alpha", "X|Y", json!([{"value": "X|Y"}])),
+            named("beta", "Y", json!([{"system": "X", "value": "Y"}])),
+            named("gamma", "AB%31", json!([{"system": "urn:s", "value": "AB%31"}])),
+            named("delta", "AB1", json!([{"system": "urn:s", "value": "AB1"}])),
+            named("eps", "P&Q", json!([{"system": "urn:s", "value": "P&Q"}])),
+            dx("c1", "G40.909", json!({"value": "X|Y"})),
+            dx("c2", "I10", json!({"system": "urn:s", "value": "AB%31"})),
+            dx("c3", "E11.9", json!({"system": "urn:s", "value": "P&Q"})),
+        ],
+    );
+    let path = env.write_json("logical.json", &file);
+    let report = env.import_ok(&path);
+    assert_eq!(
+        env.rows(
+            "SELECT p.mrn, c.code FROM conditions c JOIN patients p ON p.id = c.patient_id
+             ORDER BY c.code"
+        ),
+        [["P&Q", "E11.9"], ["X|Y", "G40.909"], ["AB%31", "I10"]],
+        "{report:#?}"
+    );
+}
+
+/// Another server's Medication/1 is not this file's Patient/1's server's concern: only a
+/// Patient reference is checked against the file's Patients.
+#[test]
+fn a_medication_on_another_server_is_read_whatever_the_patients_ids() {
+    let mut env = Env::new();
+    let (ehr, pharmacy) = ("https://ehr.example/fhir", "https://pharmacy.example/fhir");
+    let file = json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": format!("{ehr}/Patient/1"), "resource": patient("1", "MRN-1", "One", "Pat")},
+        {"fullUrl": format!("{pharmacy}/Medication/1"), "resource": {
+            "resourceType": "Medication", "id": "1",
+            "code": coding(RXNORM, "28439", "Lamotrigine 100 MG Oral Tablet")}},
+        {"fullUrl": format!("{ehr}/MedicationStatement/s1"), "resource": {
+            "resourceType": "MedicationStatement", "id": "s1", "status": "active",
+            "subject": {"reference": format!("{ehr}/Patient/1")},
+            "medicationReference": {"reference": format!("{pharmacy}/Medication/1")},
+            "effectivePeriod": {"start": "2024-01-01"}}}
+    ]});
+    let path = env.write_json("pharmacy.json", &file);
+    let report = env.import_ok(&path);
+    assert_eq!(
+        env.rows("SELECT text FROM drug_exposures"),
+        [["Lamotrigine 100 MG Oral Tablet"]],
+        "{report:#?}"
+    );
+}
