@@ -548,7 +548,9 @@ impl ConditionalTargets {
                 Some(None) => Err(format!(
                     "names two of the file's Patients (identifier {value} in any system)"
                 )),
-                None => Err(format!("names no Patient of this file (identifier {value})")),
+                None => Err(format!(
+                    "names no Patient of this file (identifier {value})"
+                )),
             },
         }
     }

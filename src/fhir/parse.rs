@@ -40,6 +40,9 @@ pub enum Mapped {
     Removed {
         resource_type: String,
         id: String,
+        /// When the source wrote that it is gone (`meta.lastUpdated`): a stored copy written
+        /// later is newer than the removal, and stays.
+        last_updated: Option<String>,
     },
     /// A resource refract does not use, by what the summary counts it as.
     Skipped(String),
@@ -178,6 +181,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 Ok(Mapped::Removed {
                     resource_type: kind.to_owned(),
                     id: id.to_owned(),
+                    last_updated: None,
                 }
                 .into())
             }
@@ -229,7 +233,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             if is_entered_in_error(resource.verification_status.as_ref())
                 || is_entered_in_error(resource.clinical_status.as_ref())
             {
-                return Ok(removed(raw));
+                return Ok(removed(raw, resource.meta.as_ref()));
             }
             let subject = subject_of(resource.subject.as_ref())?;
             let mut warnings = Vec::new();
@@ -254,12 +258,12 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 resource.status.as_deref(),
                 Some("entered-in-error" | "not-taken" | "not-done" | "cancelled" | "draft")
             ) {
-                return Ok(removed(raw));
+                return Ok(removed(raw, resource.meta.as_ref()));
             }
             // Not evidence that it was given either, but a reader would wonder where a record
             // the source sent went: removed like a cancelled one, with a warning saying why.
             if let Some(why) = not_yet_given(raw.resource_type, &resource) {
-                let mut mapping = removed(raw);
+                let mut mapping = removed(raw, resource.meta.as_ref());
                 mapping.warnings.push(format!("left out: {why}"));
                 return Ok(mapping);
             }
@@ -291,7 +295,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 resource.status.as_deref(),
                 Some("entered-in-error" | "cancelled")
             ) {
-                return Ok(removed(raw));
+                return Ok(removed(raw, resource.meta.as_ref()));
             }
             let subject = subject_of(resource.subject.as_ref())?;
             let observations = map_observation(&resource, rules)?;
@@ -315,7 +319,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 resource.status.as_deref(),
                 Some("entered-in-error" | "not-done")
             ) {
-                return Ok(removed(raw));
+                return Ok(removed(raw, resource.meta.as_ref()));
             }
             // Not (yet) done: a video-EEG being prepared or under way confirms no diagnosis,
             // and a surgery stopped before its end is not the surgery. Left out like one not
@@ -323,7 +327,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             if let Some(status @ ("preparation" | "in-progress" | "on-hold" | "stopped")) =
                 resource.status.as_deref()
             {
-                let mut mapping = removed(raw);
+                let mut mapping = removed(raw, resource.meta.as_ref());
                 mapping.warnings.push(format!(
                     "left out: a procedure with status '{status}' (not completed): not performed"
                 ));
@@ -398,11 +402,12 @@ fn not_yet_given(resource_type: &str, resource: &model::MedicationUse) -> Option
     }
 }
 
-fn removed(raw: &RawResource<'_>) -> Mapping {
+fn removed(raw: &RawResource<'_>, meta: Option<&model::Meta>) -> Mapping {
     match raw.id.or(raw.full_url) {
         Some(id) => Mapped::Removed {
             resource_type: raw.resource_type.to_owned(),
             id: id.to_owned(),
+            last_updated: meta.and_then(|m| m.last_updated.clone()),
         }
         .into(),
         None => Mapped::Skipped(format!("{} (not given, no id)", raw.resource_type)).into(),

@@ -28,7 +28,8 @@ use crate::fhir::{
 };
 use crate::rules::Rules;
 use crate::store::imports::{
-    IdentityLookup, ImportTx, LedgerEntry, PatientMatch, RunKey, Upserted, patient_id_system,
+    IdentityLookup, ImportTx, LedgerEntry, PatientMatch, Removal, RunKey, Upserted,
+    patient_id_system,
 };
 use crate::store::{Store, StoreError, now_utc};
 
@@ -88,6 +89,7 @@ enum Op {
         source: String,
         resource_type: String,
         id: String,
+        last_updated: Option<String>,
     },
     Warning {
         at: String,
@@ -407,10 +409,15 @@ fn op_of_mapped(
                 message: format!("left out: {err}"),
             },
         },
-        Mapped::Removed { resource_type, id } => Op::Removed {
+        Mapped::Removed {
+            resource_type,
+            id,
+            last_updated,
+        } => Op::Removed {
             source,
             resource_type,
             id,
+            last_updated,
         },
         Mapped::Skipped(kind) => Op::Skipped(kind),
         Mapped::Resource(resource) => {
@@ -1040,10 +1047,13 @@ impl Writer<'_> {
                 source,
                 resource_type,
                 id,
+                last_updated,
             } => {
                 self.removes = true;
-                if tx.remove_resource(source, resource_type, id, run)? {
-                    counted.removed += 1;
+                match tx.remove_resource(source, resource_type, id, last_updated.as_deref(), run)? {
+                    Removal::Removed => counted.removed += 1,
+                    Removal::Newer => counted.older += 1,
+                    Removal::Absent => {}
                 }
             }
             Op::Warning {

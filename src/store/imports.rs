@@ -498,25 +498,49 @@ fn mark_referrers_dirty(conn: &Connection, source: &str, medication: &str) -> Re
 
 /// Removes a resource the source says is gone, auditing what it held. Returns whether there
 /// was one.
+/// What a removal did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Removed,
+    /// Nothing stored under that key.
+    Absent,
+    /// The stored copy was written after the removal (`meta.lastUpdated`): kept, as a newer
+    /// copy is kept over an older one.
+    Newer,
+}
+
 fn remove_resource(
     conn: &Connection,
     auditor: &AuditWriter,
     source: &str,
     resource_type: &str,
     id: &str,
+    last_updated: Option<&str>,
     import_id: i64,
-) -> Result<bool> {
+) -> Result<Removal> {
+    // FHIR instants of one server compare as text (see `upsert_resource`).
     let removed: Option<(Option<String>, String)> = conn
         .prepare_cached(
             "DELETE FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3
+                 AND (?4 IS NULL OR last_updated IS NULL OR last_updated <= ?4)
              RETURNING subject, body",
         )?
-        .query_row(params![source, resource_type, id], |row| {
+        .query_row(params![source, resource_type, id, last_updated], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })
         .optional()?;
     let Some((subject, body)) = removed else {
-        return Ok(false);
+        let stored = conn
+            .prepare_cached(
+                "SELECT 1 FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3",
+            )?
+            .query_row(params![source, resource_type, id], |_| Ok(()))
+            .optional()?;
+        return Ok(if stored.is_some() {
+            Removal::Newer
+        } else {
+            Removal::Absent
+        });
     };
     bump_epoch(conn)?;
     let patient = match &subject {
@@ -544,7 +568,7 @@ fn remove_resource(
     } else if resource_type == "Medication" {
         mark_referrers_dirty(conn, source, id)?;
     }
-    Ok(true)
+    Ok(Removal::Removed)
 }
 
 /// The (source, subject) pairs a patient's resources are filed under: their Patient ids in
@@ -607,7 +631,7 @@ fn remove_unseen_of_subject(
         })?
         .collect::<rusqlite::Result<_>>()?;
     for (resource_type, id) in &gone {
-        remove_resource(conn, auditor, source, resource_type, id, import_id)?;
+        remove_resource(conn, auditor, source, resource_type, id, None, import_id)?;
     }
     Ok(gone.len())
 }
@@ -1170,14 +1194,16 @@ impl ImportTx<'_> {
         source: &str,
         resource_type: &str,
         id: &str,
+        last_updated: Option<&str>,
         import_id: i64,
-    ) -> Result<bool> {
+    ) -> Result<Removal> {
         remove_resource(
             self.conn,
             self.auditor,
             source,
             resource_type,
             id,
+            last_updated,
             import_id,
         )
     }

@@ -847,3 +847,40 @@ fn a_history_bundle_is_read_for_each_resources_newest_version() {
     assert_eq!((report.added, report.removed), (0, 0), "{report:#?}");
     assert_eq!(texts(&env), ["Drug C (corrected)"]);
 }
+
+/// A retraction (entered in error, written at T1) and its correction (the record again,
+/// written later at T2), imported together again and again: the correction stays. A file that
+/// removes is read every time, and its removal is older than the copy stored.
+#[test]
+fn an_older_retraction_never_removes_a_newer_copy() {
+    let mut env = Env::new();
+    let at =
+        |resource: Value, updated: &str| with(resource, &json!({"meta": {"lastUpdated": updated}}));
+    let bundle_of = |resource: Value| {
+        json!({"resourceType": "Bundle", "type": "collection", "entry": [
+            version(&patient("hist-pt", "HIST-1", "Aalto", "Mia")),
+            version(&resource)
+        ]})
+    };
+    let retraction = env.write_json(
+        "b-retraction.json",
+        &bundle_of(at(
+            drug_on_record("m1", "entered-in-error", "Drug A"),
+            "2024-02-01T00:00:00Z",
+        )),
+    );
+    let correction = env.write_json(
+        "a-correction.json",
+        &bundle_of(at(
+            drug_on_record("m1", "completed", "Drug A"),
+            "2024-03-01T00:00:00Z",
+        )),
+    );
+    let drugs = |env: &Env| env.int("SELECT count(*) FROM drug_exposures");
+    for round in 0..3 {
+        // In name order, as a folder is read: the correction first.
+        let report = env.import(&[correction.clone(), retraction.clone()]);
+        assert_eq!(report.failed, 0, "{report:#?}");
+        assert_eq!(drugs(&env), 1, "round {round}: {report:#?}");
+    }
+}

@@ -925,7 +925,11 @@ fn a_logical_reference_matches_its_identifier_as_written() {
         &[
             named("alpha", "X|Y", json!([{"value": "X|Y"}])),
             named("beta", "Y", json!([{"system": "X", "value": "Y"}])),
-            named("gamma", "AB%31", json!([{"system": "urn:s", "value": "AB%31"}])),
+            named(
+                "gamma",
+                "AB%31",
+                json!([{"system": "urn:s", "value": "AB%31"}]),
+            ),
             named("delta", "AB1", json!([{"system": "urn:s", "value": "AB1"}])),
             named("eps", "P&Q", json!([{"system": "urn:s", "value": "P&Q"}])),
             dx("c1", "G40.909", json!({"value": "X|Y"})),
