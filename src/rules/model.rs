@@ -468,6 +468,18 @@ pub struct ScoreRule {
     /// where a lost response is a failure.
     #[serde(default)]
     pub response_at_any_follow_up: bool,
+    /// The improvement an earlier follow-up must reach to be a response that a later rise
+    /// relapsed from (depression: 50 %, where less than `min_improvement` is a failure and
+    /// between the two a partial response); `min_improvement` when not set.
+    #[serde(default)]
+    pub response_improvement: Option<f64>,
+}
+
+impl ScoreRule {
+    /// The cut of a response a relapse can follow (see `response_improvement`).
+    pub fn response_cut(&self) -> f64 {
+        self.response_improvement.unwrap_or(self.min_improvement)
+    }
 }
 
 const fn default_baseline_days() -> i64 {

@@ -1647,7 +1647,7 @@ fn response_before_latest(
     }
     let mut asked: Option<String> = None;
     for moment in moments(earlier) {
-        match moment_response(base, &moment, rule.min_improvement) {
+        match moment_response(base, &moment, rule.response_cut()) {
             MomentSays::Responded => {
                 let relapse = match latest {
                     FollowUp::One(score) if latest_side == Some(false) => format!(
@@ -1666,7 +1666,7 @@ fn response_before_latest(
                 };
                 return Some(ScoreEvidence::Responded(format!(
                     "{}: a response; {relapse}",
-                    response_words(baseline, base, &moment, rule.min_improvement)
+                    response_words(baseline, base, &moment, rule.response_cut())
                 )));
             }
             MomentSays::InDoubt(which) => {

@@ -177,12 +177,20 @@ pub fn cases() -> Vec<Case> {
         )
         .reason("sertraline: PHQ-9 total score 20 → 8 on 2026-01-11 (60% improvement): a response")
         .reason("the latest, 19 on 2026-06-25, is a relapse after a response, not a failure of the trial"),
+        // The response a relapse follows is the reference's, >= 50 % (response_improvement):
+        // a partial improvement that was lost is no response.
         case(
-            "PHQ-9 20 → 15 (25 %, the rule's threshold) then 19: a response then a relapse",
+            "PHQ-9 20 → 15 (25 %, a partial improvement) then 19: no response, a failure",
             sertraline_scored(&[(15.0, 320), (19.0, 200)]),
+            Refractory,
+        )
+        .reason("PHQ-9 total score 20 → 19 (5% improvement), below 25%"),
+        case(
+            "PHQ-9 20 → 10 (50 %, a response) then 19: a response then a relapse",
+            sertraline_scored(&[(10.0, 320), (19.0, 200)]),
             NotMet,
         )
-        .reason("20 → 15 on 2026-01-11 (25% improvement): a response"),
+        .reason("20 → 10 on 2026-01-11 (50% improvement): a response"),
         case(
             "PHQ-9 20 → 16 (20 %) then 19: no follow-up responded, a failure",
             sertraline_scored(&[(16.0, 320), (19.0, 200)]),
@@ -225,7 +233,7 @@ pub fn cases() -> Vec<Case> {
                 .give(escitalopram_failed()),
             NotMet,
         )
-        .reason("20 → < 4 on 2026-01-11, an improvement of at least 25%: a response"),
+        .reason("20 → < 4 on 2026-01-11, an improvement of at least 50%: a response"),
         case(
             "an earlier follow-up reported as < 18, then 19: whether it responded is asked",
             patient()
