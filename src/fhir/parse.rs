@@ -1223,7 +1223,10 @@ pub fn finish_medication(
     );
     let rxnorm = concept.and_then(|c| c.code_in("rxnorm")).map(str::to_owned);
     let atc = concept.and_then(|c| c.code_in("atc")).map(str::to_owned);
-    let (dose, route, role) = dose_from(&record.dosages, &text);
+    let given_over = record
+        .end
+        .map(|end| (end - record.start).num_minutes() as f64 / 60.0);
+    let (dose, route, role) = dose_from(&record.dosages, &text, given_over);
     let key = rxnorm
         .clone()
         .or_else(|| atc.clone())
@@ -1391,9 +1394,30 @@ fn period_days(period: f64, unit: &str) -> Option<f64> {
 /// says so and its dose is the amount of one dose, never a daily dose made of the most it may be
 /// taken. Lines taken as needed beside scheduled ones ("10 mg daily, and 10 mg more when
 /// needed") are left out of the scheduled dose.
-fn dose_from(specs: &[DoseSpec], text: &str) -> (Option<Dose>, Option<String>, Option<DrugRole>) {
+fn dose_from(
+    specs: &[DoseSpec],
+    text: &str,
+    given_over_hours: Option<f64>,
+) -> (Option<Dose>, Option<String>, Option<DrugRole>) {
     let route = specs.iter().find_map(|spec| spec.route.clone());
-    let scheduled: Vec<DoseSpec> = specs.iter().filter(|s| !s.as_needed).cloned().collect();
+    // Given at a rate over an hour or more (an administration's period): an infusion, whose
+    // dose is its rate, whatever amount the bag held (580 mg of midazolam run at 3 ug/kg/min
+    // over two days was no bolus).
+    let over_an_hour = given_over_hours.is_some_and(|hours| hours >= 1.0);
+    let scheduled: Vec<DoseSpec> = specs
+        .iter()
+        .filter(|s| !s.as_needed)
+        .map(|spec| {
+            if over_an_hour && spec.rate.is_some() {
+                DoseSpec {
+                    quantity: None,
+                    ..spec.clone()
+                }
+            } else {
+                spec.clone()
+            }
+        })
+        .collect();
     if scheduled.is_empty()
         && let [only, ..] = specs
     {
@@ -1466,8 +1490,9 @@ fn step_dose(lines: &[&DoseSpec], text: &str) -> Option<Dose> {
 /// mg/kg/h), or an amount that takes more than an hour to give at its rate (a 50 mg bag run at 5
 /// mg an hour). An amount with a rate is otherwise the dose, and the rate only how fast it went
 /// in (lorazepam 4 mg pushed at 2 mg/min is a 4 mg bolus: read as an infusion of 2 mg/min, it
-/// was no first-line benzodiazepine). When the two cannot be compared (other units), a rate per
-/// hour or per day is an infusion's, and one per minute a push's.
+/// was no first-line benzodiazepine). When the two cannot be compared (other units), a rate by
+/// body weight (ug/kg/min) or per hour or per day is an infusion's, and another per minute
+/// (2 mL/min) a push's.
 fn is_infusion(spec: &DoseSpec) -> bool {
     let Some((rate, rate_unit)) = &spec.rate else {
         return false;
@@ -1487,9 +1512,9 @@ fn is_infusion(spec: &DoseSpec) -> bool {
     };
     if per.trim().eq_ignore_ascii_case(unit.trim()) && *rate > 0.0 {
         let hours = amount / rate * hours_per_unit;
-        return hours.is_finite() && hours > 1.0;
+        return hours.is_finite() && hours >= 1.0;
     }
-    hours_per_unit >= 1.0
+    per.to_ascii_lowercase().contains("/kg") || hours_per_unit >= 1.0
 }
 
 /// The dose of one dosage line: an infusion's rate, else its amount per interval (see

@@ -152,3 +152,60 @@ fn an_infusion_is_a_rate_or_a_dose_that_runs_for_hours() {
         ]
     );
 }
+
+/// An amount given at a rate is an infusion when it runs an hour or more: by its rate (10 mg
+/// at 10 mg/h), by the administration's period (580 mg at 3 ug/kg/min over two days), or by a
+/// rate by body weight, which only infusions are charted in. A push of a few minutes stays a
+/// bolus, whatever units its rate is in.
+#[test]
+fn an_infusion_charted_with_its_amount_is_still_an_infusion() {
+    let two_days = json!({"start": "2026-11-20T11:00:00Z", "end": "2026-11-22T11:00:00Z"});
+    let minutes = json!({"start": "2026-11-20T10:00:00Z", "end": "2026-11-20T10:02:00Z"});
+    let env = imported(&[
+        given(
+            "mdz-hour",
+            "midazolam 5 MG/ML Injectable Solution (hourly)",
+            &json!("2026-11-20T11:00:00Z"),
+            &json!({"dose": mg(10.0, "mg"), "rateQuantity": mg(10.0, "mg/h")}),
+        ),
+        given(
+            "mdz-days",
+            "midazolam 5 MG/ML Injectable Solution (two days)",
+            &two_days,
+            &json!({"dose": mg(580.0, "mg"), "rateQuantity": mg(3.0, "ug/kg/min")}),
+        ),
+        given(
+            "mdz-weight",
+            "midazolam 5 MG/ML Injectable Solution (by weight)",
+            &json!("2026-11-20T12:00:00Z"),
+            &json!({"dose": mg(20.0, "mg"), "rateQuantity": mg(0.1, "mg/kg/min")}),
+        ),
+        given(
+            "lzp",
+            "lorazepam 2 MG/ML Injectable Solution",
+            &minutes,
+            &json!({"dose": mg(4.0, "mg"), "rateQuantity": mg(2.0, "mL/min")}),
+        ),
+    ]);
+    assert_eq!(
+        doses(&env),
+        [
+            ["lorazepam 2 MG/ML Injectable Solution", "4.0 mg", "-"],
+            [
+                "midazolam 5 MG/ML Injectable Solution (by weight)",
+                "0.1 mg/kg/min",
+                "anesthetic_infusion"
+            ],
+            [
+                "midazolam 5 MG/ML Injectable Solution (hourly)",
+                "10.0 mg/h",
+                "anesthetic_infusion"
+            ],
+            [
+                "midazolam 5 MG/ML Injectable Solution (two days)",
+                "3.0 ug/kg/min",
+                "anesthetic_infusion"
+            ],
+        ]
+    );
+}
