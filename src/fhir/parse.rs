@@ -1084,7 +1084,18 @@ fn medication_period(
     // day would count months the drug may never have been given as a trial's duration.
     let start = match start_text {
         Some(text) if is_partial_date(text) => {
+            // Nor after the record saying it was taken was written (a month still under way:
+            // its last day is to come).
+            let written = [
+                resource.date_asserted.as_ref(),
+                resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()),
+            ]
+            .into_iter()
+            .flatten()
+            .filter_map(|text| parse_datetime(text).ok())
+            .min();
             let last_day = last_day_of(text, start);
+            let last_day = written.map_or(last_day, |written| last_day.min(written.max(start)));
             let latest = end.map_or(last_day, |until| last_day.min(until.max(start)));
             let ongoing = matches!(
                 resource.status.as_deref(),

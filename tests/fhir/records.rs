@@ -974,3 +974,24 @@ fn a_medication_on_another_server_is_read_whatever_the_patients_ids() {
         "{report:#?}"
     );
 }
+
+/// A start of the month still under way is no later than the record saying the drug was
+/// taken was written (`dateAsserted`, `meta.lastUpdated`): never a day still to come.
+#[test]
+fn a_start_of_this_month_is_no_later_than_the_record_was_written() {
+    let mut env = Env::new();
+    let this_month = with(
+        lamotrigine_statement("tm-ltg", "urn:uuid:tm"),
+        &json!({"status": "active", "effectivePeriod": {"start": "2026-11"},
+                "dateAsserted": "2026-11-12", "meta": {"lastUpdated": "2026-11-20T08:00:00Z"}}),
+    );
+    let file = env.write_json("this-month.json", &epilepsy_with("tm", this_month));
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows(
+            "SELECT date(start), coalesce(date(end), '-'), dates FROM drug_exposures
+             WHERE text LIKE 'Lamo%'"
+        ),
+        [["2026-11-12", "-", "start_unknown"]]
+    );
+}
