@@ -110,6 +110,10 @@ pub struct MedicationRecord {
     /// The record says the whole course was given (status `completed`).
     #[serde(default)]
     pub completed: bool,
+    /// A MedicationAdministration given over a period (`effectivePeriod`): how long an amount
+    /// given at a rate ran. Left out of the stored JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub given_over_period: bool,
 }
 
 /// One dosage line, as far as a daily dose can be computed from it.
@@ -973,6 +977,8 @@ fn map_medication(
                 && resource.effective_date_time.is_some()
                 && resource.effective_period.is_none(),
             completed: status == "completed",
+            given_over_period: raw.resource_type == "MedicationAdministration"
+                && resource.effective_period.is_some(),
         },
         refers,
     ))
@@ -1092,7 +1098,15 @@ fn medication_period(
             ]
             .into_iter()
             .flatten()
-            .filter_map(|text| parse_datetime(text).ok())
+            // A date of a month or a year only is some day of it: its last, at the latest.
+            .filter_map(|text| {
+                let at = parse_datetime(text).ok()?;
+                Some(if is_partial_date(text) {
+                    last_day_of(text, at)
+                } else {
+                    at
+                })
+            })
             .min();
             let last_day = last_day_of(text, start);
             let last_day = written.map_or(last_day, |written| last_day.min(written.max(start)));
@@ -1234,8 +1248,11 @@ pub fn finish_medication(
     );
     let rxnorm = concept.and_then(|c| c.code_in("rxnorm")).map(str::to_owned);
     let atc = concept.and_then(|c| c.code_in("atc")).map(str::to_owned);
+    // Only an administration's period is how long the amount ran; a statement's or an
+    // order's is how long the drug was taken.
     let given_over = record
         .end
+        .filter(|_| record.given_over_period)
         .map(|end| (end - record.start).num_minutes() as f64 / 60.0);
     let (dose, route, role) = dose_from(&record.dosages, &text, given_over);
     let key = rxnorm
@@ -1411,15 +1428,15 @@ fn dose_from(
     given_over_hours: Option<f64>,
 ) -> (Option<Dose>, Option<String>, Option<DrugRole>) {
     let route = specs.iter().find_map(|spec| spec.route.clone());
-    // Given at a rate over an hour or more (an administration's period): an infusion, whose
-    // dose is its rate, whatever amount the bag held (580 mg of midazolam run at 3 ug/kg/min
-    // over two days was no bolus).
+    // Given at a rate over an hour or more (an administration's period), where the amount and
+    // the rate cannot be compared: an infusion, whose dose is its rate, whatever amount the
+    // bag held (580 mg of midazolam run at 3 ug/kg/min over two days was no bolus).
     let over_an_hour = given_over_hours.is_some_and(|hours| hours >= 1.0);
     let scheduled: Vec<DoseSpec> = specs
         .iter()
         .filter(|s| !s.as_needed)
         .map(|spec| {
-            if over_an_hour && spec.rate.is_some() {
+            if over_an_hour && spec.rate.is_some() && !rate_comparable(spec) {
                 DoseSpec {
                     quantity: None,
                     ..spec.clone()
@@ -1526,6 +1543,18 @@ fn is_infusion(spec: &DoseSpec) -> bool {
         return hours.is_finite() && hours >= 1.0;
     }
     per.to_ascii_lowercase().contains("/kg") || hours_per_unit >= 1.0
+}
+
+/// Whether a line's rate is of its amount's unit per time (mg and mg/min): how long the
+/// amount ran then follows from the two.
+fn rate_comparable(spec: &DoseSpec) -> bool {
+    match (&spec.quantity, &spec.rate) {
+        (Some((_, unit)), Some((_, rate_unit))) => rate_unit
+            .trim()
+            .rsplit_once('/')
+            .is_some_and(|(per, _)| per.trim().eq_ignore_ascii_case(unit.trim())),
+        _ => false,
+    }
 }
 
 /// The dose of one dosage line: an infusion's rate, else its amount per interval (see

@@ -496,8 +496,6 @@ fn mark_referrers_dirty(conn: &Connection, source: &str, medication: &str) -> Re
         .execute(params![source, medication])?)
 }
 
-/// Removes a resource the source says is gone, auditing what it held. Returns whether there
-/// was one.
 /// What a removal did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Removal {
@@ -509,6 +507,8 @@ pub enum Removal {
     Newer,
 }
 
+/// Removes a resource the source says is gone, auditing what it held, unless the stored copy
+/// was written after the removal.
 fn remove_resource(
     conn: &Connection,
     auditor: &AuditWriter,

@@ -209,3 +209,42 @@ fn an_infusion_charted_with_its_amount_is_still_an_infusion() {
         ]
     );
 }
+
+/// A statement's or an order's period is how long the drug was taken, never how long a dose
+/// ran: 1500 mg given at 20 mL/min, for two weeks, is 1500 mg. And an administration's amount
+/// with a rate in its own unit runs as long as they say (4 mg at 2 mg/min: two minutes), however
+/// long the period charted around it.
+#[test]
+fn only_an_administrations_period_makes_an_amount_an_infusion() {
+    let hour = json!({"start": "2026-11-20T10:00:00Z", "end": "2026-11-20T11:00:00Z"});
+    let env = imported(&[
+        json!({
+            "resourceType": "MedicationStatement",
+            "id": "lev",
+            "status": "completed",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": {"text": "levetiracetam 100 MG/ML Injectable Solution"},
+            "effectivePeriod": {"start": "2026-11-01", "end": "2026-11-15"},
+            "dosage": [{"doseAndRate": [{
+                "doseQuantity": mg(1500.0, "mg"), "rateQuantity": mg(20.0, "mL/min")
+            }]}]
+        }),
+        given(
+            "lzp",
+            "lorazepam 2 MG/ML Injectable Solution",
+            &hour,
+            &json!({"dose": mg(4.0, "mg"), "rateQuantity": mg(2.0, "mg/min")}),
+        ),
+    ]);
+    assert_eq!(
+        doses(&env),
+        [
+            [
+                "levetiracetam 100 MG/ML Injectable Solution",
+                "1500.0 mg",
+                "-"
+            ],
+            ["lorazepam 2 MG/ML Injectable Solution", "4.0 mg", "-"],
+        ]
+    );
+}

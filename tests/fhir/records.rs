@@ -994,4 +994,24 @@ fn a_start_of_this_month_is_no_later_than_the_record_was_written() {
         ),
         [["2026-11-12", "-", "start_unknown"]]
     );
+
+    // Asserted in a month only: some day of it, no earlier than its last for this bound.
+    let mut env = Env::new();
+    let asserted_in_month = with(
+        lamotrigine_statement("am-ltg", "urn:uuid:am"),
+        &json!({"status": "active", "effectivePeriod": {"start": "2024-03"},
+                "dateAsserted": "2024-03"}),
+    );
+    let file = env.write_json(
+        "asserted-month.json",
+        &epilepsy_with("am", asserted_in_month),
+    );
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows(
+            "SELECT date(start), coalesce(date(end), '-'), dates FROM drug_exposures
+             WHERE text LIKE 'Lamo%'"
+        ),
+        [["2024-03-31", "-", "start_unknown"]]
+    );
 }
