@@ -344,6 +344,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             mrns,
         }) => {
             let store = open_existing(cli.db, &user)?;
+            warn_about_unfinished_import(&store);
             export::run(&store, &format, out.as_deref(), force, &mrns)
         }
         Some(Command::Patients {
@@ -352,10 +353,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             living,
         }) => {
             let store = open_existing(cli.db, &user)?;
+            warn_about_unfinished_import(&store);
             patients::run(&store, json, search.as_deref(), !living)
         }
         Some(Command::Show { mrn, json }) => {
             let store = open_existing(cli.db, &user)?;
+            warn_about_unfinished_import(&store);
             show::run(&store, &mrn, json)
         }
         Some(Command::Flags {
@@ -445,6 +448,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }) => {
             let rules = Rules::load(cli.rules.as_deref())?;
             let store = open_existing(cli.db, &user)?;
+            warn_about_unfinished_import(&store);
             minutes::run(
                 &store,
                 &rules,
@@ -510,6 +514,23 @@ fn open_existing(db: Option<PathBuf>, user: &str) -> Result<Store, CliError> {
 fn warn_about(store: &Store) {
     for warning in store.warnings() {
         eprintln!("refract: warning: {}", crate::text::one_line(warning));
+    }
+}
+
+/// A command that reads records says when some are older than what was imported: an import
+/// that did not reach its end (or is still running) has not brought them up to date yet.
+fn warn_about_unfinished_import(store: &Store) {
+    match crate::import::leftover(store) {
+        Ok(crate::import::Leftover::Waiting { patients }) => eprintln!(
+            "refract: warning: {patients} patient(s) show their records as they were before an \
+             import that did not finish; `refract flags` (or the dashboard) brings them up to date"
+        ),
+        Ok(crate::import::Leftover::Running { patients, process }) => eprintln!(
+            "refract: warning: an import is running ({}): {patients} patient(s) show their \
+             records as they were before it until it ends",
+            crate::text::one_line(&process)
+        ),
+        Ok(crate::import::Leftover::Nothing) | Err(_) => {}
     }
 }
 

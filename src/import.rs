@@ -39,7 +39,69 @@ use crate::store::{Store, StoreError};
 
 pub use apply::ONE_TRANSACTION_BYTES;
 pub use files::{DEFAULT_MAX_FILE_BYTES, parse_size};
-pub use project::{Rebuilt, rebuild_dirty};
+pub use project::{Rebuilt, rebuild_dirty, rebuild_step};
+
+/// What imports have left to do in a file: patients whose rows are older than their imported
+/// resources, or Patient resources still to be created. A run does it at its end; a run that
+/// never reached its end (killed, crashed, the machine went down) leaves it to whoever comes
+/// next, so that no one goes on reading the record as it was before the import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leftover {
+    /// Every patient's rows say what their resources say.
+    Nothing,
+    /// Patients to bring up to date now: no import that is still running will do it.
+    Waiting { patients: usize },
+    /// An import is running (`host:pid`): its end brings these patients up to date, with the
+    /// rest of its files.
+    Running { patients: usize, process: String },
+}
+
+/// What imports have left to do (see [`Leftover`]).
+pub fn leftover(store: &Store) -> Result<Leftover, StoreError> {
+    let (dirty, new) = store.pending_rebuilds()?;
+    let patients = dirty + new;
+    if patients == 0 {
+        return Ok(Leftover::Nothing);
+    }
+    for run in store.unfinished_runs()? {
+        if let Some(process) = run.process.filter(|process| still_running(process)) {
+            return Ok(Leftover::Running { patients, process });
+        }
+    }
+    Ok(Leftover::Waiting { patients })
+}
+
+/// Whether the process a run names (`host:pid`) may still be running: yes, unless it ran on
+/// this machine and is gone. A process on another machine, or here without `/proc` to ask, is
+/// taken to be running: its patients are then left to `refract flags` rather than rebuilt
+/// under it.
+fn still_running(process: &str) -> bool {
+    let Some((host, pid)) = process.rsplit_once(':') else {
+        return false;
+    };
+    if host != this_host() || !Path::new("/proc/self").exists() {
+        return true;
+    }
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    // A killed process its parent has not reaped yet is a zombie: its `/proc` entry stays,
+    // with state Z, though it will never write again.
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| matches!(rest.trim_start().chars().next(), Some('Z' | 'X'))),
+        Err(_) => false,
+    }
+}
+
+/// This machine's name, as runs record it beside their process id.
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|host| host.trim().to_owned())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_default()
+}
 
 /// The version of the mapping from FHIR to refract's rows. A file imported with an older
 /// mapping is read again rather than skipped as already imported. 3: `deceasedBoolean`, doses from

@@ -273,3 +273,181 @@ fn reviews_killed_at_any_moment_lose_no_reported_save() {
         .unwrap();
     assert!(output.status.success(), "{output:?}");
 }
+
+/// What an import killed between its writes and the rebuild of its patients leaves: resources
+/// in the ledger newer than the patient's rows, the patient marked for rebuilding, and a run
+/// still "applying" under the killed process's id. Made by hand here, so that the state does not
+/// depend on the moment of a kill.
+fn leave_unfinished(db: &std::path::Path, process: &str) -> (String, i64) {
+    let conn = open(db);
+    let (patient, mrn, drugs): (i64, String, i64) = conn
+        .query_row(
+            "SELECT p.id, p.mrn, count(*) FROM patients p
+             JOIN drug_exposures d ON d.patient_id = p.id
+             GROUP BY p.id ORDER BY p.id LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .unwrap();
+    conn.execute_batch(&format!(
+        "BEGIN;
+         DELETE FROM drug_exposures WHERE patient_id = {patient};
+         INSERT INTO import_dirty (patient_id) VALUES ({patient});
+         INSERT INTO imports (path, sha256, imported_at, summary, state, process)
+         VALUES ('second.json', 'ab', '2026-11-27T10:00:00', '{{}}', 'applying', '{process}');
+         COMMIT;"
+    ))
+    .unwrap();
+    (mrn, drugs)
+}
+
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|host| host.trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn drugs_of(db: &std::path::Path, mrn: &str) -> i64 {
+    open(db)
+        .query_row(
+            "SELECT count(*) FROM drug_exposures d JOIN patients p ON p.id = d.patient_id
+             WHERE p.mrn = ?1",
+            [mrn],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn records_an_interrupted_import_left_behind_are_said_and_brought_up_to_date_by_the_dashboard() {
+    if !std::path::Path::new("/proc/self").exists() {
+        return; // which processes are gone is read from /proc
+    }
+    let dir = TempDir::new().unwrap();
+    let source = demo(dir.path(), "source.db", 12);
+    export_split(&source, &dir.path().join("bundles"), 1, None);
+    let db = dir.path().join("team.db");
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(dir.path().join("bundles"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+
+    // The import that was killed: its process is gone.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let gone_pid = gone.id();
+    gone.wait().unwrap();
+    let (mrn, drugs) = leave_unfinished(&db, &format!("{}:{gone_pid}", this_host()));
+    assert_eq!(drugs_of(&db, &mrn), 0);
+
+    // A command that reads records says that some are older than what was imported.
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["show", &mrn])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "1 patient(s) show their records as they were before an import that did not finish"
+        ),
+        "{stderr}"
+    );
+
+    // The dashboard brings them up to date, and says so.
+    let rules = refract::rules::Rules::embedded().unwrap();
+    let store =
+        refract::store::Store::open(&db, refract::store::OpenMode::MustExist, "dr.a").unwrap();
+    let (requests, inbox) = std::sync::mpsc::channel();
+    let (outbox, replies) = std::sync::mpsc::channel();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let worker = refract::tui::worker::spawn(store, rules, today, inbox, outbox);
+    let mut notices = Vec::new();
+    while !notices
+        .iter()
+        .any(|n: &String| n.contains("brought up to date"))
+    {
+        match replies
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap()
+        {
+            refract::tui::worker::Reply::Notice(notice) => notices.push(notice),
+            refract::tui::worker::Reply::Error(error) => panic!("{error}"),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        notices,
+        [
+            "1 patient(s) to bring up to date with records an import left unfinished: doing it now",
+            "1 patient(s) brought up to date with their imported records",
+        ]
+    );
+    drop(requests);
+    worker.join().unwrap();
+    assert_eq!(drugs_of(&db, &mrn), drugs);
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["show", &mrn])
+        .output()
+        .unwrap();
+    assert!(output.stderr.is_empty(), "{output:?}");
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("check")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("to rebuild"), "{stdout}");
+}
+
+#[test]
+fn records_an_import_still_running_will_bring_up_to_date_are_left_to_it() {
+    if !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let source = demo(dir.path(), "source.db", 12);
+    export_split(&source, &dir.path().join("bundles"), 1, None);
+    let db = dir.path().join("team.db");
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(dir.path().join("bundles"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    // This test's own process stands for the import still running.
+    let running = format!("{}:{}", this_host(), std::process::id());
+    let (mrn, _) = leave_unfinished(&db, &running);
+
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("patients")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "an import is running ({running}): 1 patient(s) show their records as they were \
+             before it until it ends"
+        )),
+        "{stderr}"
+    );
+    let store =
+        refract::store::Store::open(&db, refract::store::OpenMode::MustExist, "dr.a").unwrap();
+    assert!(matches!(
+        refract::import::leftover(&store).unwrap(),
+        refract::import::Leftover::Running { patients: 1, .. }
+    ));
+    assert_eq!(drugs_of(&db, &mrn), 0, "left to the running import");
+}

@@ -127,7 +127,7 @@ pub fn run(
         writeln!(
             out,
             "import: {dirty} patient(s) to rebuild and {new} to create from imported resources \
-             (the next import or `refract flags` does it)"
+             (the next import, `refract flags` or the dashboard does it)"
         )?;
     }
     let waiting = store.waiting_resources()?;

@@ -1318,9 +1318,5 @@ fn store_describe(tx: &ImportTx<'_>, id: PatientId) -> String {
 
 /// `host:pid`, so that an unfinished run can be told from one still running elsewhere.
 fn process_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .or_else(|_| std::env::var("HOSTNAME"))
-        .unwrap_or_default();
-    format!("{host}:{}", std::process::id())
+    format!("{}:{}", super::this_host(), std::process::id())
 }

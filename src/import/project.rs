@@ -68,109 +68,135 @@ pub fn rebuild_dirty(
     today: NaiveDate,
 ) -> Result<Rebuilt, StoreError> {
     let mut rebuilt = Rebuilt::default();
+    while rebuild_step(store, rules, today, &mut rebuilt)? {
+        crate::store::bulk_pause();
+    }
+    Ok(rebuilt)
+}
+
+/// One transaction of [`rebuild_dirty`]'s work (up to [`BULK_TRANSACTION`]), for a caller that
+/// has other work to interleave (the dashboard's writer, between a user's saves): whether any
+/// is left.
+pub fn rebuild_step(
+    store: &mut Store,
+    rules: &Rules,
+    today: NaiveDate,
+    rebuilt: &mut Rebuilt,
+) -> Result<bool, StoreError> {
     // New patients first: each is created, given their resources and evaluated in one
     // transaction, so that no one ever sees a patient without their record.
-    loop {
-        let now = now_utc();
-        let started = Instant::now();
-        let more = store.import_write(|tx| {
-            let mut pace = Pace::default();
-            // A created patient's row is written after their record is computed, with their
-            // list columns: their identifiers, stored first, refer to it until then.
-            tx.defer_foreign_keys()?;
-            loop {
-                let pending = tx.pending_patients(PATIENTS_PER_BATCH)?;
-                let mut read = Vec::with_capacity(pending.len());
-                let mut resources = 0;
-                let mut stopped = false;
-                // The ids the batch's created patients get, in order, as their rows are written.
-                let first = tx.next_patient_id()?;
-                let mut next = first;
-                for row in &pending {
-                    if resources >= RESOURCES_PER_BATCH {
-                        stopped = true;
-                        break;
-                    }
-                    let Ok(new) = serde_json::from_str::<PendingPatient>(&row.body) else {
-                        tx.remove_pending_patient(&row.source, &row.id)?;
-                        continue;
-                    };
-                    // The same person as a patient created in this batch, whose row is not
-                    // written yet: in the next batch, as if the batch had ended here.
-                    let reserved = |id: PatientId| id.0 >= first.0;
-                    match tx.match_patient(&new.keys, &new.equivalent)? {
-                        PatientMatch::Existing(id) if reserved(id) => stopped = true,
-                        PatientMatch::Ambiguous(a, b) if reserved(a) || reserved(b) => {
-                            stopped = true;
-                        }
-                        _ => {}
-                    }
-                    if stopped {
-                        break;
-                    }
+    let (_, waiting) = store.pending_rebuilds()?;
+    if waiting > 0 {
+        create_pending_once(store, rules, today, rebuilt)?;
+        return Ok(true);
+    }
+    rebuild_marked_once(store, rules, today, rebuilt)
+}
+
+/// Creates waiting patients for one transaction: whether more wait.
+fn create_pending_once(
+    store: &mut Store,
+    rules: &Rules,
+    today: NaiveDate,
+    rebuilt: &mut Rebuilt,
+) -> Result<bool, StoreError> {
+    let now = now_utc();
+    let started = Instant::now();
+    store.import_write(|tx| {
+        let mut pace = Pace::default();
+        // A created patient's row is written after their record is computed, with their
+        // list columns: their identifiers, stored first, refer to it until then.
+        tx.defer_foreign_keys()?;
+        loop {
+            let pending = tx.pending_patients(PATIENTS_PER_BATCH)?;
+            let mut read = Vec::with_capacity(pending.len());
+            let mut resources = 0;
+            let mut stopped = false;
+            // The ids the batch's created patients get, in order, as their rows are written.
+            let first = tx.next_patient_id()?;
+            let mut next = first;
+            for row in &pending {
+                if resources >= RESOURCES_PER_BATCH {
+                    stopped = true;
+                    break;
+                }
+                let Ok(new) = serde_json::from_str::<PendingPatient>(&row.body) else {
                     tx.remove_pending_patient(&row.source, &row.id)?;
-                    // Their resources are filed under their Patient id, now theirs.
-                    let Some((id, created)) =
-                        create_or_merge(tx, row, &new, &mut next, &mut rebuilt)?
-                    else {
-                        continue;
-                    };
-                    let created = created.then(|| {
-                        let mut patient = new.patient;
-                        patient.id = id;
-                        Created {
-                            patient,
-                            fhir_id: new.fhir_id,
-                        }
-                    });
-                    let patient = read_patient(tx, id, created)?;
-                    resources += patient.resources.len();
-                    read.push(patient);
-                }
-                write_batch(tx, rules, today, now, &read, &mut rebuilt)?;
-                if !stopped && pending.len() < PATIENTS_PER_BATCH {
-                    return Ok(false);
-                }
-                if pace.done(started) {
-                    return Ok(true);
-                }
-            }
-        })?;
-        if !more {
-            break;
-        }
-        crate::store::bulk_pause();
-    }
-    loop {
-        let started = Instant::now();
-        let more = store.import_write(|tx| {
-            let mut pace = Pace::default();
-            loop {
-                let ids = tx.dirty_patients(PATIENTS_PER_BATCH)?;
-                let mut read = Vec::with_capacity(ids.len());
-                let mut resources = 0;
-                for id in &ids {
-                    if resources >= RESOURCES_PER_BATCH {
-                        break;
+                    continue;
+                };
+                // The same person as a patient created in this batch, whose row is not
+                // written yet: in the next batch, as if the batch had ended here.
+                let reserved = |id: PatientId| id.0 >= first.0;
+                match tx.match_patient(&new.keys, &new.equivalent)? {
+                    PatientMatch::Existing(id) if reserved(id) => stopped = true,
+                    PatientMatch::Ambiguous(a, b) if reserved(a) || reserved(b) => {
+                        stopped = true;
                     }
-                    let patient = read_patient(tx, *id, None)?;
-                    resources += patient.resources.len();
-                    read.push(patient);
+                    _ => {}
                 }
-                write_batch(tx, rules, today, now_utc(), &read, &mut rebuilt)?;
-                if ids.len() < PATIENTS_PER_BATCH && read.len() == ids.len() {
-                    return Ok(false);
+                if stopped {
+                    break;
                 }
-                if pace.done(started) {
-                    return Ok(true);
-                }
+                tx.remove_pending_patient(&row.source, &row.id)?;
+                // Their resources are filed under their Patient id, now theirs.
+                let Some((id, created)) = create_or_merge(tx, row, &new, &mut next, rebuilt)?
+                else {
+                    continue;
+                };
+                let created = created.then(|| {
+                    let mut patient = new.patient;
+                    patient.id = id;
+                    Created {
+                        patient,
+                        fhir_id: new.fhir_id,
+                    }
+                });
+                let patient = read_patient(tx, id, created)?;
+                resources += patient.resources.len();
+                read.push(patient);
             }
-        })?;
-        if !more {
-            return Ok(rebuilt);
+            write_batch(tx, rules, today, now, &read, rebuilt)?;
+            if !stopped && pending.len() < PATIENTS_PER_BATCH {
+                return Ok(false);
+            }
+            if pace.done(started) {
+                return Ok(true);
+            }
         }
-        crate::store::bulk_pause();
-    }
+    })
+}
+
+/// Rebuilds patients marked as changed for one transaction: whether more are marked.
+fn rebuild_marked_once(
+    store: &mut Store,
+    rules: &Rules,
+    today: NaiveDate,
+    rebuilt: &mut Rebuilt,
+) -> Result<bool, StoreError> {
+    let started = Instant::now();
+    store.import_write(|tx| {
+        let mut pace = Pace::default();
+        loop {
+            let ids = tx.dirty_patients(PATIENTS_PER_BATCH)?;
+            let mut read = Vec::with_capacity(ids.len());
+            let mut resources = 0;
+            for id in &ids {
+                if resources >= RESOURCES_PER_BATCH {
+                    break;
+                }
+                let patient = read_patient(tx, *id, None)?;
+                resources += patient.resources.len();
+                read.push(patient);
+            }
+            write_batch(tx, rules, today, now_utc(), &read, rebuilt)?;
+            if ids.len() < PATIENTS_PER_BATCH && read.len() == ids.len() {
+                return Ok(false);
+            }
+            if pace.done(started) {
+                return Ok(true);
+            }
+        }
+    })
 }
 
 /// When a transaction of batches should commit: before the next batch would take it past

@@ -11,6 +11,8 @@
 //! The reader notices changes made by other connections (`PRAGMA data_version`: another
 //! process, and the writer) and says so; the writer brings assessments up to date a small chunk
 //! at a time (a save waits at most one chunk) and starts a pass when another process changed data.
+//! Before that pass, it brings up to date the patients an import left unfinished (killed before
+//! its end), so that no screen shows a record older than what was imported.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::{self, JoinHandle};
@@ -20,6 +22,7 @@ use chrono::NaiveDate;
 
 use crate::assess;
 use crate::domain::{AuditEntry, PatientId, ReviewDecision};
+use crate::import::{Leftover, Rebuilt};
 use crate::meeting::{self, MeetingChange, MeetingView};
 use crate::rules::Rules;
 use crate::store::{
@@ -395,12 +398,15 @@ fn spawn_writer(
         // Then, while idle, the dating pass (the day new flags met their criteria; see
         // `assess::date_flags`): the last patient id done.
         let mut dating: Option<PatientId> = None;
+        // Patients an import left to bring up to date (one killed before its end): rebuilt
+        // from their imported resources before anything else, one short transaction at a time.
+        let mut rebuilding: Option<Rebuilt> = None;
         let mut started = false;
         let mut seen_version = store.data_version().unwrap_or(0);
         let mut last_check = Instant::now();
         let start_pass = |store: &Store| store.max_patient_id().ok().map(|max| (PatientId(0), max));
         loop {
-            let waiting = if pass.is_some() || dating.is_some() {
+            let waiting = if rebuilding.is_some() || pass.is_some() || dating.is_some() {
                 Duration::ZERO
             } else {
                 Duration::from_millis(250)
@@ -429,8 +435,27 @@ fn spawn_writer(
                 started = true;
                 pass = start_pass(&store);
                 let _ = store.write(|tx| crate::store::refresh_overdue(tx, today).map(|_| ()));
+                rebuilding = rebuild_if_left(&store, &replies);
             }
-            if let Some((after, max_id)) = pass {
+            if let Some(rebuilt) = rebuilding.as_mut() {
+                match crate::import::rebuild_step(&mut store, &rules, today, rebuilt) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        let done = rebuilt.patients.len();
+                        rebuilding = None;
+                        let _ = replies.send(Reply::Notice(format!(
+                            "{done} patient(s) brought up to date with their imported records"
+                        )));
+                        pass = start_pass(&store);
+                    }
+                    // An import or a colleague is writing: the next step in a moment.
+                    Err(err) if err.is_busy() => thread::sleep(Duration::from_millis(250)),
+                    Err(err) => {
+                        let _ = replies.send(Reply::Error(err.to_string()));
+                        rebuilding = None;
+                    }
+                }
+            } else if let Some((after, max_id)) = pass {
                 match evaluate_next_chunk(&mut store, &rules, today, after) {
                     Ok(Some(last)) => {
                         pass = Some((last, max_id));
@@ -474,10 +499,32 @@ fn spawn_writer(
                 {
                     seen_version = version;
                     pass = start_pass(&store);
+                    if rebuilding.is_none() {
+                        rebuilding = rebuild_if_left(&store, &replies);
+                    }
                 }
             }
         }
     })
+}
+
+/// Starts bringing patients up to date when an import left some to do and is no longer
+/// running (see [`Leftover`]); the status line says so either way.
+fn rebuild_if_left(store: &Store, replies: &Sender<Reply>) -> Option<Rebuilt> {
+    match crate::import::leftover(store) {
+        Ok(Leftover::Waiting { patients }) => {
+            let _ = replies.send(Reply::Notice(format!(
+                "{patients} patient(s) to bring up to date with records an import left \
+                 unfinished: doing it now"
+            )));
+            Some(Rebuilt::default())
+        }
+        Ok(Leftover::Running { .. } | Leftover::Nothing) => None,
+        Err(err) => {
+            let _ = replies.send(Reply::Error(err.to_string()));
+            None
+        }
+    }
 }
 
 /// One save, tried again with a growing pause while the file is busy, for up to `patience`.
