@@ -796,9 +796,9 @@ fn first_read(
     };
     let mut urls = HashMap::new();
     let mut patients = Vec::new();
-    // Each identifier of the file's patients, with the patient (source, id or URL) that
-    // carries it: two Patients of one file sharing an identifier would be merged.
-    let mut in_file: HashMap<(String, String), String> = HashMap::new();
+    // Each identifier of the file's patients, with the first of `patients` that carries it:
+    // two Patients of one file sharing an identifier would be merged.
+    let mut in_file: HashMap<(String, String), usize> = HashMap::new();
     // The server each Patient id of the file comes from, where its entry says (an absolute
     // `fullUrl`): one bundle can gather two servers' records, whose ids may be the same.
     let mut servers: HashMap<String, String> = HashMap::new();
@@ -844,21 +844,28 @@ fn first_read(
                 }
                 let mut keys = identity_keys(&source, &ids, &patient.identifiers);
                 keys.extend(server_key(&source, raw.full_url, &name));
-                let me = format!("{source}|{name}");
                 for key in &keys {
-                    if let Some(other) = in_file.insert(key.clone(), me.clone())
-                        && other != me
+                    let Some(&other) = in_file.get(key) else {
+                        in_file.insert(key.clone(), patients.len());
+                        continue;
+                    };
+                    let other: &FilePatient = &patients[other];
+                    let other_name = other.id.as_deref().unwrap_or_default();
+                    // The same resource again (a history bundle lists its versions), or two
+                    // people who differ in another system (two MRNs of one hospital): what they
+                    // share identifies neither (the second read says so).
+                    if other_name == name
+                        || ledger::differing_in(&keys, &other.keys, &options.equivalent_systems)
+                            .is_some()
                     {
-                        return Err(format!(
-                            "{}: Patient/{name} and Patient/{} share the identifier {}|{}: \
-                             two records of one person, or two people with one number; nothing \
-                             imported",
-                            raw.path,
-                            other.rsplit_once('|').map_or(other.as_str(), |(_, id)| id),
-                            key.0,
-                            key.1
-                        ));
+                        continue;
                     }
+                    return Err(format!(
+                        "{}: Patient/{name} and Patient/{other_name} share the identifier {}|{}: \
+                         two records of one person, or two people with one number; nothing \
+                         imported",
+                        raw.path, key.0, key.1
+                    ));
                 }
                 patients.push(FilePatient {
                     at: raw.path.clone(),
@@ -952,6 +959,21 @@ fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Che
         servers: first.servers,
         identified: first.identified,
     })
+}
+
+/// What a user is told of identifiers a Patient turned out to share with another person (see
+/// [`ImportTx::add_identifiers`]).
+fn shared_message(
+    lookup: &impl IdentityLookup,
+    shared: &ledger::SharedIdentifier,
+) -> Result<String, StoreError> {
+    Ok(format!(
+        "shares the identifier {}|{} with {}, another person (their identifiers in another system \
+         differ): kept apart, and that identifier names neither of them from now on",
+        shared.system,
+        shared.value,
+        lookup.describe_patient(shared.other)?
+    ))
 }
 
 /// Why a Patient cannot be matched safely, if it cannot: its identifiers name two stored

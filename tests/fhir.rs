@@ -32,6 +32,8 @@ mod dosages;
 mod export_valid;
 #[path = "fhir/fresh.rs"]
 mod fresh;
+#[path = "fhir/identity.rs"]
+mod identity;
 #[path = "fhir/intents.rs"]
 mod intents;
 #[path = "fhir/medications.rs"]

@@ -104,6 +104,8 @@ impl Quantity {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Identifier {
+    #[serde(rename = "use")]
+    pub usage: Option<String>,
     pub system: Option<String>,
     pub value: Option<String>,
     #[serde(rename = "type")]

@@ -649,6 +649,30 @@ fn current_name(names: &[model::HumanName]) -> Option<&model::HumanName> {
         .or_else(|| names.first())
 }
 
+/// Whether an identifier names this one person, so that a record carrying it is theirs (R4
+/// Identifier.use, v2-0203 identifier types). Not: one no longer valid (`old`), a temporary one
+/// (`temp`), one "assigned in secondary use" that "cannot be consistently assigned to the same
+/// object again in a different context" (`secondary`), nor the numbers a family or a visit
+/// shares: an insurance member or subscriber number (MB, SN: dependants carry the
+/// subscriber's), an account number (AN: a guarantor's account covers a household), a visit
+/// number (VN). Such an identifier is still shown where it is the only one, never matched on.
+fn names_one_person(identifier: &model::Identifier) -> bool {
+    const SHARED_TYPES: [&str; 4] = ["MB", "SN", "AN", "VN"];
+    let usage_names_them = !matches!(
+        identifier.usage.as_deref(),
+        Some("old" | "temp" | "secondary")
+    );
+    let kind_names_them = !identifier.kind.as_ref().is_some_and(|kind| {
+        kind.coding.iter().any(|coding| {
+            coding
+                .code
+                .as_deref()
+                .is_some_and(|code| SHARED_TYPES.contains(&code))
+        })
+    });
+    usage_names_them && kind_names_them
+}
+
 fn map_patient(
     raw: &RawResource<'_>,
     resource: &model::Patient,
@@ -663,6 +687,7 @@ fn map_patient(
     let identifiers: Vec<(Option<String>, String)> = resource
         .identifier
         .iter()
+        .filter(|identifier| names_one_person(identifier))
         .filter_map(|identifier| {
             let value = identifier.value.as_deref()?.trim();
             (!value.is_empty()).then(|| {
@@ -674,17 +699,19 @@ fn map_patient(
         })
         .collect();
     let id = raw.id.or(raw.full_url).map(str::to_owned);
-    let shown = resource
-        .identifier
-        .iter()
-        .filter(|i| i.value.as_deref().is_some_and(|v| !v.trim().is_empty()))
+    // The MRN shown: a current medical record number, else any identifier of this person,
+    // else any at all (an old number, a member number).
+    let with_value = || {
+        resource
+            .identifier
+            .iter()
+            .filter(|i| i.value.as_deref().is_some_and(|v| !v.trim().is_empty()))
+    };
+    let shown = with_value()
+        .filter(|i| names_one_person(i))
         .find(is_mrn)
-        .or_else(|| {
-            resource
-                .identifier
-                .iter()
-                .find(|i| i.value.as_deref().is_some_and(|v| !v.trim().is_empty()))
-        });
+        .or_else(|| with_value().find(|i| names_one_person(i)))
+        .or_else(|| with_value().next());
     let (mrn, mrn_system) = match shown {
         Some(identifier) => (
             identifier.value.as_deref().unwrap_or("").trim().to_owned(),

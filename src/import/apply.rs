@@ -944,7 +944,13 @@ impl Writer<'_> {
                     counted.demographics_changed += 1;
                 }
                 // A Patient id new to them brings what was filed under it.
-                tx.add_identifiers(id, keys)?;
+                for shared in tx.add_identifiers(id, keys)? {
+                    counted.warn(
+                        at,
+                        format!("Patient/{}", key.as_deref().unwrap_or("")),
+                        &super::shared_message(tx, &shared)?,
+                    );
+                }
                 state.last = None;
                 if self.replace {
                     self.file_patients.push(id);
@@ -1123,7 +1129,17 @@ impl Writer<'_> {
         counted.new_patients += 1;
         counted.created += 1;
         let id = tx.next_patient_id()?;
-        tx.add_identifiers(id, keys)?;
+        for shared in tx.add_identifiers(id, keys)? {
+            let at = match &group.patient {
+                Op::Patient { at, .. } => at.clone(),
+                _ => String::new(),
+            };
+            counted.warn(
+                &at,
+                format!("Patient/{}", key.as_deref().unwrap_or("")),
+                &super::shared_message(tx, &shared)?,
+            );
+        }
         self.created.insert(id);
         if self.replace {
             self.file_patients.push(id);

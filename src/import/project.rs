@@ -241,23 +241,26 @@ fn create_or_merge(
         );
         return Ok(None);
     }
-    Ok(Some(
-        match tx.match_patient(&new.keys, &new.equivalent)? {
-            PatientMatch::Existing(id) => {
-                tx.update_demographics(id, &new.patient, row.import_id)?;
-                tx.add_identifiers(id, &new.keys)?;
-                (id, false)
-            }
-            PatientMatch::New | PatientMatch::Ambiguous(..) => {
-                rebuilt.created += 1;
-                // Their row is written once their record is computed (see `write_patient`).
-                let id = *next;
-                *next = PatientId(id.0 + 1);
-                tx.add_identifiers(id, &new.keys)?;
-                (id, true)
-            }
-        },
-    ))
+    let found = match tx.match_patient(&new.keys, &new.equivalent)? {
+        PatientMatch::Existing(id) => {
+            tx.update_demographics(id, &new.patient, row.import_id)?;
+            (id, false)
+        }
+        PatientMatch::New | PatientMatch::Ambiguous(..) => {
+            rebuilt.created += 1;
+            // Their row is written once their record is computed (see `write_patient`).
+            let id = *next;
+            *next = PatientId(id.0 + 1);
+            (id, true)
+        }
+    };
+    for shared in tx.add_identifiers(found.0, &new.keys)? {
+        rebuilt.warn(
+            format!("Patient/{}", row.id),
+            super::shared_message(tx, &shared)?,
+        );
+    }
+    Ok(Some(found))
 }
 
 /// What is read of one patient before computing: their resources, the Medications those refer

@@ -90,6 +90,12 @@ pub enum PatientMatch {
 
 /// The patient the identifiers (system, value) name. `equivalent` lists groups of systems the
 /// team declared to be one (each key is also looked up under the others of its group).
+///
+/// A stored patient found through an identifier they share with the incoming one is not them
+/// when the two differ in another system both are known by (two MRNs of one hospital: a
+/// placeholder SSN, a family's number, shared by two people); an identifier two people were
+/// found to share (`shared_identifiers`) names no one. Found through the source's own Patient
+/// id, a patient is that resource, whatever else changed.
 fn match_patient(
     conn: &Connection,
     keys: &[(String, String)],
@@ -98,16 +104,10 @@ fn match_patient(
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
     )?;
-    let mut found: Option<PatientId> = None;
+    // Each patient found, and whether through their resource id.
+    let mut found: Vec<(PatientId, bool)> = Vec::new();
     for (system, value) in keys {
-        let group = equivalent
-            .iter()
-            .find(|group| group.iter().any(|s| s == system));
-        let systems: Vec<&str> = match group {
-            Some(group) => group.iter().map(String::as_str).collect(),
-            None => vec![system.as_str()],
-        };
-        for system in systems {
+        for system in systems_of(system, equivalent) {
             let Some(id) = stmt
                 .query_row(params![system, value], |row| row.get(0))
                 .optional()?
@@ -115,14 +115,92 @@ fn match_patient(
             else {
                 continue;
             };
-            match found {
-                None => found = Some(id),
-                Some(first) if first != id => return Ok(PatientMatch::Ambiguous(first, id)),
-                Some(_) => {}
+            let by_resource_id = system.starts_with(PATIENT_ID_PREFIX);
+            match found.iter_mut().find(|(known, _)| *known == id) {
+                Some((_, by_id)) => *by_id |= by_resource_id,
+                None => found.push((id, by_resource_id)),
             }
         }
     }
-    Ok(found.map_or(PatientMatch::New, PatientMatch::Existing))
+    let mut same = Vec::with_capacity(found.len());
+    for (id, by_resource_id) in found {
+        if by_resource_id || differing_system(conn, id, keys, equivalent)?.is_none() {
+            same.push(id);
+        }
+    }
+    Ok(match same[..] {
+        [] => PatientMatch::New,
+        [id] => PatientMatch::Existing(id),
+        [first, second, ..] => PatientMatch::Ambiguous(first, second),
+    })
+}
+
+/// The systems an identifier's system is looked up under: its own, and those the team declared
+/// equivalent to it.
+fn systems_of<'a>(system: &'a str, equivalent: &'a [Vec<String>]) -> Vec<&'a str> {
+    match equivalent
+        .iter()
+        .find(|group| group.iter().any(|s| s == system))
+    {
+        Some(group) => group.iter().map(String::as_str).collect(),
+        None => vec![system],
+    }
+}
+
+/// The prefix of refract's own identifier systems (a source's Patient ids, its bare values, its
+/// servers): not a source's word on who the person is, so never evidence of two people.
+const REFRACT_SYSTEMS: &str = "urn:refract:";
+
+/// The prefix of the systems a source's Patient resource ids are kept under.
+const PATIENT_ID_PREFIX: &str = "urn:refract:patient-id:";
+
+/// A system in which both the stored patient and the incoming identifiers have values, none in
+/// common: then they are two people, whatever else they share.
+fn differing_system(
+    conn: &Connection,
+    id: PatientId,
+    keys: &[(String, String)],
+    equivalent: &[Vec<String>],
+) -> Result<Option<String>> {
+    let theirs: Vec<(String, String)> = conn
+        .prepare_cached(
+            "SELECT system, value FROM patient_identifiers INDEXED BY patient_identifiers_patient
+             WHERE patient_id = ?1",
+        )?
+        .query_map([id.0], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(differing_in(keys, &theirs, equivalent))
+}
+
+/// A system (or group of systems declared equivalent) in which both sets of identifiers have
+/// values, none in common: the two are two people. refract's own systems are no evidence.
+pub fn differing_in(
+    mine: &[(String, String)],
+    theirs: &[(String, String)],
+    equivalent: &[Vec<String>],
+) -> Option<String> {
+    mine.iter()
+        .map(|(system, _)| system)
+        .filter(|system| !system.starts_with(REFRACT_SYSTEMS))
+        .find(|system| {
+            let systems = systems_of(system, equivalent);
+            let values = |keys: &'_ [(String, String)]| -> Vec<String> {
+                keys.iter()
+                    .filter(|(s, _)| systems.contains(&s.as_str()))
+                    .map(|(_, value)| value.clone())
+                    .collect()
+            };
+            let (mine, theirs) = (values(mine), values(theirs));
+            !theirs.is_empty() && !theirs.iter().any(|value| mine.contains(value))
+        })
+        .cloned()
+}
+
+/// Whether two people were found to share this identifier (see [`match_patient`]).
+fn is_shared(conn: &Connection, system: &str, value: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM shared_identifiers WHERE system = ?1 AND value = ?2")?
+        .exists(params![system, value])?)
 }
 
 /// The value a patient is known by under `system`, if any.
@@ -167,7 +245,18 @@ fn describe_patient(conn: &Connection, id: PatientId) -> Result<String> {
             };
             format!("MRN {mrn}{system}, {family} {given}{born}")
         }
-        None => format!("patient {}", id.0),
+        // Created in this transaction, their row not written yet: named by their resource.
+        None => conn
+            .prepare_cached(
+                "SELECT value FROM patient_identifiers INDEXED BY patient_identifiers_patient
+                 WHERE patient_id = ?1 AND system LIKE 'urn:refract:patient-id:%' LIMIT 1",
+            )?
+            .query_row([id.0], |row| row.get::<_, String>(0))
+            .optional()?
+            .map_or_else(
+                || format!("patient {}", id.0),
+                |fhir| format!("Patient/{fhir}"),
+            ),
     })
 }
 
@@ -204,20 +293,72 @@ fn insert_patient(
 /// Records identifiers for a patient (those already known stay as they are). When one of them
 /// is a Patient id new to this patient, the resources filed under it become theirs: they are
 /// marked for rebuilding.
-fn add_identifiers(conn: &Connection, id: PatientId, keys: &[(String, String)]) -> Result<()> {
+fn add_identifiers(
+    conn: &Connection,
+    auditor: &AuditWriter,
+    id: PatientId,
+    keys: &[(String, String)],
+) -> Result<Vec<SharedIdentifier>> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO patient_identifiers (system, value, patient_id) VALUES (?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
     )?;
+    let mut owner = conn.prepare_cached(
+        "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
+    )?;
     let mut new_subject = false;
+    let mut shared = Vec::new();
     for (system, value) in keys {
+        if is_shared(conn, system, value)? {
+            continue;
+        }
         let added = stmt.execute(params![system, value, id.0])?;
-        new_subject |= added > 0 && system.starts_with("urn:refract:patient-id:");
+        new_subject |= added > 0 && system.starts_with(PATIENT_ID_PREFIX);
+        if added > 0 || system.starts_with(REFRACT_SYSTEMS) {
+            continue;
+        }
+        // Another patient holds it: `match_patient` found them to be someone else (they differ
+        // in another system), so the value names neither of the two from now on.
+        let other = PatientId(owner.query_row(params![system, value], |row| row.get(0))?);
+        if other == id {
+            continue;
+        }
+        conn.prepare_cached("DELETE FROM patient_identifiers WHERE system = ?1 AND value = ?2")?
+            .execute(params![system, value])?;
+        conn.prepare_cached(
+            "INSERT INTO shared_identifiers (system, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![system, value])?;
+        auditor.record(
+            conn,
+            Change {
+                action: "import.identifier.shared",
+                entity: "patient_identifiers",
+                entity_id: None,
+                patient_id: Some(other),
+            },
+            Some(&serde_json::json!({"system": system, "value": value, "shared_with": id.0})),
+            None::<&serde_json::Value>,
+        )?;
+        shared.push(SharedIdentifier {
+            system: system.clone(),
+            value: value.clone(),
+            other,
+        });
     }
     if new_subject {
         mark_dirty(conn, id)?;
     }
-    Ok(())
+    Ok(shared)
+}
+
+/// An identifier found to be carried by two people (see [`add_identifiers`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedIdentifier {
+    pub system: String,
+    pub value: String,
+    /// The patient who held it before.
+    pub other: PatientId,
 }
 
 /// A patient's demographics as an import may change them, for the audit log.
@@ -1147,8 +1288,14 @@ impl ImportTx<'_> {
         insert_patient(self.conn, id, patient, fhir_id, projection, now)
     }
 
-    pub fn add_identifiers(&self, id: PatientId, keys: &[(String, String)]) -> Result<()> {
-        add_identifiers(self.conn, id, keys)
+    /// Stores the identifiers a patient is known by; those another patient already holds are
+    /// found to be shared, name neither from now on, and are returned.
+    pub fn add_identifiers(
+        &self,
+        id: PatientId,
+        keys: &[(String, String)],
+    ) -> Result<Vec<SharedIdentifier>> {
+        add_identifiers(self.conn, self.auditor, id, keys)
     }
 
     /// See [`update_demographics`]: audited with what it replaced.

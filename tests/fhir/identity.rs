@@ -1,0 +1,322 @@
+//! Who a Patient is: identifiers that do not name one person (an old number, a family's
+//! member number, a placeholder SSN two people carry) never join two people's records.
+
+use serde_json::{Value, json};
+
+use super::{Env, LACOSAMIDE, LEVETIRACETAM, bundle, condition, epilepsy_bundle, statement};
+
+const MRN_SYSTEM: &str = "urn:oid:1.2.3.4";
+const SSN_SYSTEM: &str = "http://hl7.org/fhir/sid/us-ssn";
+const V2_0203: &str = "http://terminology.hl7.org/CodeSystem/v2-0203";
+
+fn identifier(kind: &str, system: &str, value: &str) -> Value {
+    json!({"type": {"coding": [{"system": V2_0203, "code": kind}]}, "system": system, "value": value})
+}
+
+fn person(id: &str, identifiers: &[Value], family: &str, gender: &str, born: &str) -> Value {
+    json!({
+        "resourceType": "Patient",
+        "id": id,
+        "identifier": identifiers,
+        "name": [{"use": "official", "family": family, "given": ["A"]}],
+        "gender": gender,
+        "birthDate": born
+    })
+}
+
+/// `who` with epilepsy (ICD-10 G40.909), on levetiracetam.
+fn epileptic(who: &Value) -> Value {
+    let id = who["id"].as_str().unwrap();
+    let subject = format!("urn:uuid:{id}");
+    bundle(
+        "collection",
+        &[
+            who.clone(),
+            condition(
+                &format!("{id}-dx"),
+                &subject,
+                "http://hl7.org/fhir/sid/icd-10",
+                "G40.909",
+                "Epilepsy",
+            ),
+            statement(
+                &format!("{id}-lev"),
+                &subject,
+                LEVETIRACETAM,
+                "active",
+                "2023-01-05",
+                None,
+            ),
+        ],
+    )
+}
+
+fn names(env: &Env) -> Vec<Vec<String>> {
+    env.rows("SELECT mrn, family_name, sex, birth_date FROM patients ORDER BY mrn")
+}
+
+fn warnings(report: &refract::import::ImportReport) -> String {
+    report
+        .files
+        .iter()
+        .flat_map(|file| file.warnings.iter())
+        .map(|warning| format!("{}: {}", warning.resource, warning.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn two_people_who_share_a_placeholder_ssn_but_not_their_mrn_stay_two_people() {
+    let mut env = Env::new();
+    let jane = person(
+        "p1",
+        &[
+            identifier("MR", MRN_SYSTEM, "MRN1"),
+            identifier("SS", SSN_SYSTEM, "999-99-9999"),
+        ],
+        "Doe",
+        "female",
+        "1980-05-01",
+    );
+    let samuel = person(
+        "p2",
+        &[
+            identifier("MR", MRN_SYSTEM, "MRN2"),
+            identifier("SS", SSN_SYSTEM, "999-99-9999"),
+        ],
+        "Okafor",
+        "male",
+        "1961-02-03",
+    );
+    let north = env.write_json("north.json", &epileptic(&jane));
+    let south = env.write_json("south.json", &epileptic(&samuel));
+    let north_options = refract::import::ImportOptions {
+        source: Some(String::from("north")),
+        ..Default::default()
+    };
+    let south_options = refract::import::ImportOptions {
+        source: Some(String::from("south")),
+        ..Default::default()
+    };
+    let report = env.import_with(std::slice::from_ref(&north), &north_options);
+    assert_eq!(report.imported, 1, "{report:#?}");
+    let report = env.import_with(std::slice::from_ref(&south), &south_options);
+    assert_eq!(report.imported, 1, "{report:#?}");
+    assert_eq!(
+        names(&env),
+        [
+            ["MRN1", "Doe", "female", "1980-05-01"],
+            ["MRN2", "Okafor", "male", "1961-02-03"]
+        ]
+    );
+    // Each keeps their own record, and the import said what it found.
+    for mrn in ["MRN1", "MRN2"] {
+        let id = env.patient_id(mrn);
+        assert_eq!(
+            env.int(&format!(
+                "SELECT count(*) FROM conditions WHERE patient_id = {id}"
+            )),
+            1
+        );
+    }
+    let said = warnings(&report);
+    assert!(
+        said.contains(
+            "shares the identifier http://hl7.org/fhir/sid/us-ssn|999-99-9999 with MRN MRN1"
+        ),
+        "{said}"
+    );
+    // The shared number names no one from now on: a third record that carries only it is
+    // nobody's yet (a new patient), never silently Jane's.
+    let third = person(
+        "p3",
+        &[identifier("SS", SSN_SYSTEM, "999-99-9999")],
+        "Third",
+        "female",
+        "1990-01-01",
+    );
+    let third = env.write_json("third.json", &epileptic(&third));
+    let report = env.import_with(
+        std::slice::from_ref(&third),
+        &refract::import::ImportOptions {
+            source: Some(String::from("west")),
+            ..Default::default()
+        },
+    );
+    assert_eq!(report.imported, 1, "{report:#?}");
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 3);
+    assert_eq!(
+        env.rows("SELECT family_name FROM patients WHERE mrn = 'MRN1'"),
+        [["Doe"]]
+    );
+    // Jane's record lost the identifier with an audit row saying so.
+    assert_eq!(
+        env.int(
+            "SELECT count(*) FROM audit_log WHERE action = 'import.identifier.shared'
+             AND patient_id = (SELECT id FROM patients WHERE mrn = 'MRN1')"
+        ),
+        1
+    );
+    // Jane's file again changes nothing of Samuel.
+    let report = env.import_with(std::slice::from_ref(&north), &north_options);
+    assert!(report.failed == 0, "{report:#?}");
+    assert_eq!(
+        env.rows("SELECT family_name FROM patients WHERE mrn = 'MRN2'"),
+        [["Okafor"]]
+    );
+}
+
+#[test]
+fn an_old_number_a_secondary_one_or_a_familys_member_number_joins_no_one() {
+    let mut env = Env::new();
+    // Jane's current MRN is MRN9; Samuel's record lists MRN9 as an old number of his (a number
+    // no longer valid), and both carry their family's insurance member number.
+    let member = json!({
+        "use": "secondary",
+        "type": {"coding": [{"system": V2_0203, "code": "MB"}], "text": "Member Number"},
+        "system": "http://payer.example/member",
+        "value": "SUB-777"
+    });
+    let subscriber = json!({
+        "type": {"coding": [{"system": V2_0203, "code": "SN"}]},
+        "system": "http://payer.example/subscriber",
+        "value": "S-1"
+    });
+    let jane = person(
+        "p1",
+        &[
+            identifier("MR", MRN_SYSTEM, "MRN9"),
+            member.clone(),
+            subscriber.clone(),
+        ],
+        "Doe",
+        "female",
+        "1980-05-01",
+    );
+    let samuel = person(
+        "p2",
+        &[
+            identifier("MR", "urn:oid:9.9.9", "OTHER-2"),
+            json!({"use": "old", "system": MRN_SYSTEM, "value": "MRN9"}),
+            member,
+            subscriber,
+        ],
+        "Okafor",
+        "male",
+        "1961-02-03",
+    );
+    let first = env.write_json("a.json", &epileptic(&jane));
+    env.import_ok(&first);
+    let second = env.write_json("b.json", &epileptic(&samuel));
+    let report = env.import_with(
+        std::slice::from_ref(&second),
+        &refract::import::ImportOptions {
+            source: Some(String::from("other-ehr")),
+            ..Default::default()
+        },
+    );
+    assert_eq!(report.imported, 1, "{report:#?}");
+    assert_eq!(
+        names(&env),
+        [
+            ["MRN9", "Doe", "female", "1980-05-01"],
+            ["OTHER-2", "Okafor", "male", "1961-02-03"]
+        ]
+    );
+}
+
+#[test]
+fn patients_of_one_file_who_share_a_number_but_not_their_mrn_are_all_imported() {
+    let mut env = Env::new();
+    let ssn = identifier("SS", SSN_SYSTEM, "999-99-9999");
+    let p1 = person(
+        "p1",
+        &[identifier("MR", MRN_SYSTEM, "MRN1"), ssn.clone()],
+        "Doe",
+        "female",
+        "1980-05-01",
+    );
+    let p2 = person(
+        "p2",
+        &[identifier("MR", MRN_SYSTEM, "MRN2"), ssn],
+        "Okafor",
+        "male",
+        "1961-02-03",
+    );
+    let p3 = person(
+        "p3",
+        &[identifier("MR", MRN_SYSTEM, "MRN3")],
+        "Third",
+        "female",
+        "1990-01-01",
+    );
+    let lines: Vec<String> = [&p1, &p2, &p3]
+        .iter()
+        .map(|p| serde_json::to_string(p).unwrap())
+        .collect();
+    let folder = env.path("bulk");
+    env.write_bytes("bulk/Patient.ndjson", lines.join("\n").as_bytes());
+    let conditions: Vec<String> = ["p1", "p2", "p3"]
+        .iter()
+        .map(|id| {
+            serde_json::to_string(&condition(
+                &format!("{id}-dx"),
+                &format!("Patient/{id}"),
+                "http://hl7.org/fhir/sid/icd-10",
+                "G40.909",
+                "Epilepsy",
+            ))
+            .unwrap()
+        })
+        .collect();
+    env.write_bytes("bulk/Condition.ndjson", conditions.join("\n").as_bytes());
+    let report = env.import(&[folder]);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 3);
+    assert_eq!(env.int("SELECT count(*) FROM conditions"), 3);
+    assert_eq!(
+        env.int("SELECT count(*) FROM shared_identifiers WHERE value = '999-99-9999'"),
+        1
+    );
+    // Two records that share a number with nothing telling them apart are still refused.
+    let mut env = Env::new();
+    let ssn = identifier("SS", SSN_SYSTEM, "123-45-6789");
+    let a = person(
+        "a",
+        &[identifier("MR", MRN_SYSTEM, "A1"), ssn.clone()],
+        "Doe",
+        "female",
+        "1980-05-01",
+    );
+    let b = person("b", &[ssn], "Doe", "female", "1980-05-01");
+    let file = env.write_json("two.json", &bundle("collection", &[a, b]));
+    let report = env.import(&[file]);
+    assert_eq!(report.failed, 1, "{report:#?}");
+    assert!(
+        report.files[0]
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("share the identifier"),
+        "{report:#?}"
+    );
+}
+
+#[test]
+fn a_patient_whose_mrn_changed_at_the_source_is_still_that_patient() {
+    let mut env = Env::new();
+    let file = env.write_json(
+        "a.json",
+        &epilepsy_bundle("p-one", "MRN-77", ("266721009", "No response to treatment")),
+    );
+    env.import_ok(&file);
+    let id = env.patient_id("MRN-77");
+    // The same Patient resource, given a new MRN by its hospital.
+    let mut changed = epilepsy_bundle("p-one", "MRN-78", ("266721009", "No response to treatment"));
+    changed["entry"][0]["resource"]["identifier"][0]["value"] = json!("OTHER-MRN-78");
+    let _ = LACOSAMIDE;
+    let file = env.write_json("b.json", &changed);
+    env.import_ok(&file);
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+    assert_eq!(env.patient_id("MRN-78"), id);
+}
