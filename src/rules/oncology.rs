@@ -886,8 +886,14 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
     let mut outcome = Outcome::new();
     let remission = parse_responses(&spec.remission_responses);
     let mut courses_without = 0u32;
-    let mut pending: Option<String> = None;
+    // What would decide each undecided course.
+    let mut pending: Vec<String> = Vec::new();
+    // Intensive courses seen, the undecided ones too.
+    let mut courses = 0u32;
     for line in ctx.lines.iter().map(AsRef::as_ref) {
+        if !pending.is_empty() && courses >= spec.min_courses {
+            break;
+        }
         if !is_intensive(ctx, spec, line) {
             // Remission on a less intensive regimen still means the disease responded.
             if best_response(ctx, line).is_some_and(|r| remission.contains(&r)) {
@@ -899,6 +905,7 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
             }
             continue;
         }
+        courses += 1;
         match course_result(ctx, spec, line, &remission) {
             CourseResult::Remission(words, _) => {
                 // Still a remission under a lesser name (a recorded CR whose counts are a
@@ -914,6 +921,15 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
                     .push(format!("{}: {words}", describe_line(line)));
                 outcome.verdict = Verdict::NotMet;
                 return outcome;
+            }
+            // After an undecided course only a remission can still decide (a remission
+            // within the first courses is not refractory, whatever the undecided one was);
+            // a course without one cannot: the undecided one may have been the remission.
+            CourseResult::NoRemission(words, _) if !pending.is_empty() => {
+                outcome.reasons.push(format!(
+                    "intensive course {courses}, {}: no remission ({words}), after a course not yet decided",
+                    describe_line(line)
+                ));
             }
             CourseResult::NoRemission(words, observations) => {
                 courses_without += 1;
@@ -938,21 +954,18 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
                     return outcome;
                 }
             }
-            CourseResult::Pending(what) => {
-                pending = Some(what);
-                break;
-            }
+            CourseResult::Pending(what) => pending.push(what),
         }
     }
-    if let Some(what) = pending {
-        outcome.verdict = Verdict::Undecided;
-        outcome.missing.push(what);
-    } else {
+    if pending.is_empty() {
         outcome.verdict = Verdict::NotMet;
         outcome.reasons.push(format!(
             "{courses_without} intensive induction course(s) without remission (needs {})",
             spec.min_courses
         ));
+    } else {
+        outcome.verdict = Verdict::Undecided;
+        outcome.missing.extend(pending);
     }
     outcome
 }

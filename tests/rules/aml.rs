@@ -473,7 +473,32 @@ fn recovery_cases() -> Vec<Case> {
             InsufficientData,
         )
         .missing("ANC and platelet count at the response marrow (")
-        .missing(&ago(92).to_string()),
+        .missing(&ago(92).to_string())
+        .reason("intensive course 2, 2L 7+3")
+        .reason("after a course not yet decided"),
+        case(
+            "marrow blasts 3 % with no counts, then a recorded CR after the second course: not refractory whatever the first was",
+            seven_three(
+                seven_three(patient(), 120, |l| l).marrow_blasts(3.0, 92),
+                85,
+                |l| l.response(Response::Complete),
+            ),
+            NotMet,
+        )
+        .no_missing()
+        .reason("2L 7+3, 2026-09 → 2026-09, best response CR: remission (CR)"),
+        case(
+            "two courses with clear marrows and no counts: both are asked for",
+            seven_three(
+                seven_three(patient(), 120, |l| l).marrow_blasts(3.0, 92),
+                85,
+                |l| l,
+            )
+            .marrow_blasts(3.0, 57),
+            InsufficientData,
+        )
+        .missing("of 1L 7+3")
+        .missing("of 2L 7+3"),
         case(
             "only a platelet count near the marrow: the ANC is what is missing",
             clear_marrow_then_second(
