@@ -623,6 +623,19 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
         if !responded.contains(&response) {
             continue;
         }
+        // A recorded remission that the marrow criterion's own measures overrule (blasts at
+        // or above the cut-off, or blood counts of an MLFS) is no remission to relapse from.
+        if let Some(induction) = induction {
+            let remission = parse_responses(&induction.remission_responses);
+            if remission.contains(&response)
+                && matches!(
+                    course_result(ctx, induction, line, &remission),
+                    CourseResult::NoRemission(..)
+                )
+            {
+                continue;
+            }
+        }
         let Some(end) = line.end else { continue };
         let after = shift(end, spec.refractory_window_days);
         let Some(progression) = progressions.first_after(after) else {

@@ -632,6 +632,18 @@ fn recovery_cases() -> Vec<Case> {
             Relapsed,
         )
         .reason("(relapse: 5% or more)"),
+        case(
+            "a recorded CR that the counts show was MLFS, then worsening: not a relapse",
+            counts(
+                seven_three(patient(), 300, |l| l.response(Response::Complete))
+                    .marrow_blasts(3.0, 272),
+                0.4,
+                35.0,
+                272,
+            )
+            .disease_status(disease_status::WORSENED, 20),
+            NotMet,
+        ),
     ]
 }
 
