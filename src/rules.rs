@@ -21,6 +21,7 @@ pub mod options;
 mod outcome;
 mod pressure;
 mod ranges;
+mod recovery;
 pub mod since;
 mod status_epilepticus;
 pub mod stop_reasons;

@@ -781,7 +781,7 @@ pub struct InductionFailure {
     #[serde(default)]
     pub high_dose_min: Option<f64>,
     /// Marrow blasts below this after a course are taken as remission when no response is
-    /// recorded.
+    /// recorded (with the blood counts of a CR or CRi, when `recovery` is set).
     pub blasts: ObservationSelector,
     pub blasts_remission_below: f64,
     /// Days after the start of a course in which its response assessment is expected.
@@ -791,6 +791,30 @@ pub struct InductionFailure {
     /// marrow that cannot show a CR (it needs recovered counts).
     #[serde(default = "last_marrow")]
     pub response_marrow: String,
+    /// The blood counts that tell a remission (CR, CRi, CRh) from MLFS when the marrow blasts
+    /// are below the cut-off; without it, blasts below the cut-off alone are remission.
+    #[serde(default)]
+    pub recovery: Option<CountRecovery>,
+}
+
+/// Blood-count recovery at a response marrow (AML, ELN 2017/2022): the ANC and platelet count
+/// nearest the marrow, within `window_days` of it. Thresholds are in 10⁹/L.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountRecovery {
+    pub window_days: i64,
+    /// CR: both at least these; CRi: one of them; neither: MLFS.
+    pub neutrophils_at_least: f64,
+    pub platelets_at_least: f64,
+    /// CRh (ELN 2022, partial recovery): both at least these; read when CRh is a remission
+    /// response.
+    pub crh_neutrophils_at_least: f64,
+    pub crh_platelets_at_least: f64,
+    pub neutrophils: ObservationSelector,
+    pub platelets: ObservationSelector,
+    /// The units a count may be recorded in, each with how many of it make 1 × 10⁹/L (1 for
+    /// 10*9/L, 1000 for /uL); a count in another unit is not read.
+    pub units: std::collections::BTreeMap<String, f64>,
 }
 
 fn last_marrow() -> String {

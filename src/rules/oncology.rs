@@ -25,6 +25,7 @@ use super::model::{
 };
 use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};
+use super::recovery;
 use crate::domain::{Observation, Response, StopReason, TreatmentLine, observation_codes};
 
 /// The best response of a line and where it comes from.
@@ -622,6 +623,19 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
         if !responded.contains(&response) {
             continue;
         }
+        // A recorded remission that the marrow criterion's own measures overrule (blasts at
+        // or above the cut-off, or blood counts of an MLFS) is no remission to relapse from.
+        if let Some(induction) = induction {
+            let remission = parse_responses(&induction.remission_responses);
+            if remission.contains(&response)
+                && matches!(
+                    course_result(ctx, induction, line, &remission),
+                    CourseResult::NoRemission(..)
+                )
+            {
+                continue;
+            }
+        }
         let Some(end) = line.end else { continue };
         let after = shift(end, spec.refractory_window_days);
         let Some(progression) = progressions.first_after(after) else {
@@ -663,11 +677,11 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
 }
 
 /// AML relapse read from the marrow: a course in remission as `induction_failure` reads it (a
-/// recorded CR/CRi its response marrow does not contradict, or blasts below the cut-off on its
-/// response marrow), then a later marrow at or above the cut-off. ELN 2017's haematological
+/// recorded CR/CRi its response marrow and blood counts do not contradict, or blasts below the
+/// cut-off on its response marrow with the blood counts of a CR or CRi), then a later marrow at
+/// or above the cut-off. An MLFS is no remission to relapse from. ELN 2017's haematological
 /// relapse is >= 5 % marrow blasts after CR (reference section 7a, wording [U]: unverified
-/// there); the blood blasts and extramedullary disease it also names are not read, and neither
-/// are blood counts, so a remission here is morphologic (MLFS is not told from CR). A relapse
+/// there); the blood blasts and extramedullary disease it also names are not read. A relapse
 /// makes `outcome` met; a later marrow that cannot say (a bound such as "< 10 %") is returned,
 /// as what is missing.
 fn marrow_relapse(
@@ -678,13 +692,13 @@ fn marrow_relapse(
 ) -> Option<String> {
     let remission = parse_responses(&spec.remission_responses);
     for line in ctx.lines.iter().map(AsRef::as_ref) {
-        let CourseResult::Remission(words, marrow) = course_result(ctx, spec, line, &remission)
+        let CourseResult::Remission(words, shown) = course_result(ctx, spec, line, &remission)
         else {
             continue;
         };
-        // From the marrow that showed it; a recorded response without one, from its date or
-        // the course's end.
-        let since = marrow.map_or_else(
+        // From the marrow that showed it (the first observation shown); a recorded response
+        // without one, from its date or the course's end.
+        let since = shown.first().map_or_else(
             || {
                 line.best_response_date
                     .or(line.end)
@@ -713,9 +727,11 @@ fn marrow_relapse(
         }
         outcome.verdict = Verdict::Met;
         outcome.evidence.push(line_evidence(id, line));
-        if let Some(marrow) = marrow {
-            outcome.evidence.push(observation_evidence(id, marrow));
-        }
+        outcome.evidence.extend(
+            shown
+                .iter()
+                .map(|observation| observation_evidence(id, observation)),
+        );
         outcome.evidence.push(observation_evidence(id, later));
         outcome.reasons.push(format!(
             "{}: {words}, then marrow blasts {} on {} (relapse: {cut}% or more)",
@@ -883,8 +899,14 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
     let mut outcome = Outcome::new();
     let remission = parse_responses(&spec.remission_responses);
     let mut courses_without = 0u32;
-    let mut pending: Option<String> = None;
+    // What would decide each undecided course.
+    let mut pending: Vec<String> = Vec::new();
+    // Intensive courses seen, the undecided ones too.
+    let mut courses = 0u32;
     for line in ctx.lines.iter().map(AsRef::as_ref) {
+        if !pending.is_empty() && courses >= spec.min_courses {
+            break;
+        }
         if !is_intensive(ctx, spec, line) {
             // Remission on a less intensive regimen still means the disease responded.
             if best_response(ctx, line).is_some_and(|r| remission.contains(&r)) {
@@ -896,15 +918,33 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
             }
             continue;
         }
+        courses += 1;
         match course_result(ctx, spec, line, &remission) {
             CourseResult::Remission(words, _) => {
+                // Still a remission under a lesser name (a recorded CR whose counts are a
+                // CRi's): the conflict is named as a confounder too.
+                if words.contains("conflicting evidence") {
+                    outcome.confounders.push(confounder(
+                        "conflicting_evidence",
+                        format!("{}: {words}", describe_line(line)),
+                    ));
+                }
                 outcome
                     .reasons
                     .push(format!("{}: {words}", describe_line(line)));
                 outcome.verdict = Verdict::NotMet;
                 return outcome;
             }
-            CourseResult::NoRemission(words, observation) => {
+            // After an undecided course only a remission can still decide (a remission
+            // within the first courses is not refractory, whatever the undecided one was);
+            // a course without one cannot: the undecided one may have been the remission.
+            CourseResult::NoRemission(words, _) if !pending.is_empty() => {
+                outcome.reasons.push(format!(
+                    "intensive course {courses}, {}: no remission ({words}), after a course not yet decided",
+                    describe_line(line)
+                ));
+            }
+            CourseResult::NoRemission(words, observations) => {
                 courses_without += 1;
                 if words.contains("conflicting evidence") {
                     outcome.confounders.push(confounder(
@@ -917,29 +957,28 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
                     describe_line(line)
                 ));
                 outcome.evidence.push(line_evidence(id, line));
-                if let Some(observation) = observation {
-                    outcome.evidence.push(observation_evidence(id, observation));
-                }
+                outcome.evidence.extend(
+                    observations
+                        .iter()
+                        .map(|observation| observation_evidence(id, observation)),
+                );
                 if courses_without >= spec.min_courses {
                     outcome.verdict = Verdict::Met;
                     return outcome;
                 }
             }
-            CourseResult::Pending(what) => {
-                pending = Some(what);
-                break;
-            }
+            CourseResult::Pending(what) => pending.push(what),
         }
     }
-    if let Some(what) = pending {
-        outcome.verdict = Verdict::Undecided;
-        outcome.missing.push(what);
-    } else {
+    if pending.is_empty() {
         outcome.verdict = Verdict::NotMet;
         outcome.reasons.push(format!(
             "{courses_without} intensive induction course(s) without remission (needs {})",
             spec.min_courses
         ));
+    } else {
+        outcome.verdict = Verdict::Undecided;
+        outcome.missing.extend(pending);
     }
     outcome
 }
@@ -963,9 +1002,10 @@ fn is_intensive(ctx: &Context<'_>, spec: &InductionFailure, line: &TreatmentLine
 }
 
 enum CourseResult<'a> {
-    /// In remission, in words, with the response marrow that showed or allowed it.
-    Remission(String, Option<&'a crate::domain::Observation>),
-    NoRemission(String, Option<&'a crate::domain::Observation>),
+    /// In remission, in words, with the observations that showed or allowed it: the response
+    /// marrow first, when there is one, then the blood counts read with it.
+    Remission(String, Vec<&'a Observation>),
+    NoRemission(String, Vec<&'a Observation>),
     Pending(String),
 }
 
@@ -976,9 +1016,23 @@ fn course_result<'a>(
     remission: &[Response],
 ) -> CourseResult<'a> {
     let marrow = course_marrow(ctx, spec, line);
+    let counts = |marrow: &Observation| {
+        spec.recovery.as_ref().map(|recovery| {
+            let course = format!("{} {}", line.label(), line.regimen);
+            let reading = recovery::at_marrow(
+                ctx,
+                recovery,
+                marrow,
+                line.start,
+                next_course_start(ctx, line),
+                &course,
+            );
+            (recovery, reading)
+        })
+    };
     if let Some(response) = best_response(ctx, line) {
         if !remission.contains(&response) {
-            return CourseResult::NoRemission(format!("best response {response}"), None);
+            return CourseResult::NoRemission(format!("best response {response}"), Vec::new());
         }
         // Contradicting evidence (docs/architecture.md, evidence policy): the criterion's own
         // measure decides. Marrow blasts at or above the remission cut-off contradict a recorded
@@ -993,28 +1047,91 @@ fn course_result<'a>(
                     blasts_text(observation),
                     observation.effective.date()
                 ),
-                Some(observation),
+                vec![observation],
             );
         }
-        return CourseResult::Remission(format!("remission ({response})"), marrow);
+        // So do the blood counts at the response marrow, CR's and CRi's other measure: counts
+        // that show less than the recorded response name the conflict, and counts that show no
+        // remission (MLFS) overrule it. Counts that are missing or do not say leave the
+        // recorded response as it is.
+        if let Some(observation) = marrow
+            && let Some((recovery, recovery::Reading::Counts { anc, platelets })) =
+                counts(observation)
+            && let Ok(classified) = recovery::classify(recovery, &anc, &platelets, remission)
+        {
+            let shown = vec![observation, anc.observation, platelets.observation];
+            let said = format!(
+                "{}: {}",
+                recovery::counts_text(&anc, &platelets),
+                recovery::response_text(&classified, remission)
+            );
+            if !remission.contains(&classified.response) {
+                return CourseResult::NoRemission(
+                    format!(
+                        "recorded {response}, but marrow blasts {} on {}, {said}: conflicting evidence, the blood counts decide",
+                        blasts_text(observation),
+                        observation.effective.date()
+                    ),
+                    shown,
+                );
+            }
+            if classified.response.depth() < response.depth() {
+                return CourseResult::Remission(
+                    format!(
+                        "recorded {response}, but {said}: conflicting evidence, the blood counts decide (still a remission)"
+                    ),
+                    shown,
+                );
+            }
+            return CourseResult::Remission(format!("remission ({response}; {said})"), shown);
+        }
+        return CourseResult::Remission(
+            format!("remission ({response})"),
+            marrow.into_iter().collect(),
+        );
     }
     // A count reported as a bound ("< 5 %") decides when every value it allows does.
     match marrow.map(|o| (o, o.beyond("below", spec.blasts_remission_below))) {
-        Some((observation, Some(true))) => CourseResult::Remission(
-            format!(
-                "marrow blasts {} on {} (morphologic remission)",
+        Some((observation, Some(true))) => {
+            let blasts = format!(
+                "marrow blasts {} on {}",
                 blasts_text(observation),
                 observation.effective.date()
-            ),
-            Some(observation),
-        ),
+            );
+            // Blasts below the cut-off are CR, CRi or MLFS: the blood counts tell which.
+            match counts(observation) {
+                None => CourseResult::Remission(
+                    format!("{blasts} (morphologic remission)"),
+                    vec![observation],
+                ),
+                Some((_, recovery::Reading::Missing(what))) => CourseResult::Pending(what),
+                Some((recovery, recovery::Reading::Counts { anc, platelets })) => {
+                    match recovery::classify(recovery, &anc, &platelets, remission) {
+                        Err(question) => CourseResult::Pending(question),
+                        Ok(classified) => {
+                            let words = format!(
+                                "{blasts}, {}: {}",
+                                recovery::counts_text(&anc, &platelets),
+                                recovery::response_text(&classified, remission)
+                            );
+                            let shown = vec![observation, anc.observation, platelets.observation];
+                            if remission.contains(&classified.response) {
+                                CourseResult::Remission(words, shown)
+                            } else {
+                                CourseResult::NoRemission(words, shown)
+                            }
+                        }
+                    }
+                }
+            }
+        }
         Some((observation, Some(false))) => CourseResult::NoRemission(
             format!(
                 "marrow blasts {} on {}",
                 blasts_text(observation),
                 observation.effective.date()
             ),
-            Some(observation),
+            vec![observation],
         ),
         Some((observation, None)) if observation.value.is_some() => CourseResult::Pending(format!(
             "whether the marrow blasts of {} ({}) are below {}%",
@@ -1032,6 +1149,15 @@ fn course_result<'a>(
     }
 }
 
+/// The day the course after `line` starts, if one does.
+fn next_course_start(ctx: &Context<'_>, line: &TreatmentLine) -> Option<NaiveDate> {
+    ctx.lines
+        .iter()
+        .map(|l| l.start)
+        .filter(|start| *start > line.start)
+        .min()
+}
+
 /// The marrow that is a course's response: within `assessment_days` of its start and no later
 /// than the day the next course starts (a marrow that day is the pre-treatment one, drawn
 /// before it; a later one belongs to the next course). ELN 2017's CR needs recovered counts
@@ -1043,13 +1169,7 @@ fn course_marrow<'a>(
     line: &TreatmentLine,
 ) -> Option<&'a Observation> {
     let window_end = shift(line.start, spec.assessment_days);
-    let next_course = ctx
-        .lines
-        .iter()
-        .map(|l| l.start)
-        .filter(|start| *start > line.start)
-        .min();
-    let until = next_course.map_or(window_end, |next| next.min(window_end));
+    let until = next_course_start(ctx, line).map_or(window_end, |next| next.min(window_end));
     let in_window = ctx
         .observations(&spec.blasts)
         .filter(move |o| o.effective.date() > line.start && o.effective.date() <= until);

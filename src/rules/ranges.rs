@@ -16,6 +16,8 @@ const MAX_DAYS: f64 = 3650.0;
 const MAX_HOURS: f64 = 8760.0;
 /// Counts of trials, classes, visits, courses, cycles, drugs.
 const MAX_COUNT: f64 = 100.0;
+/// A blood count threshold (x 10^9/L) no count reaches.
+const MAX_COUNT_PER_L: f64 = 10_000.0;
 /// A daily dose in mg no drug reaches.
 pub(super) const MAX_MG: f64 = 1_000_000.0;
 
@@ -366,6 +368,25 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
             "%",
         )?;
         c.days(at, "assessment_days", spec.assessment_days, 1)?;
+        if let Some(recovery) = &spec.recovery {
+            c.days(at, "window_days", recovery.window_days, 0)?;
+            for (key, value) in [
+                ("neutrophils_at_least", recovery.neutrophils_at_least),
+                ("platelets_at_least", recovery.platelets_at_least),
+                (
+                    "crh_neutrophils_at_least",
+                    recovery.crh_neutrophils_at_least,
+                ),
+                ("crh_platelets_at_least", recovery.crh_platelets_at_least),
+            ] {
+                c.positive(at, key, value, MAX_COUNT_PER_L, "x 10^9/L")?;
+            }
+            // A unit's size scales the thresholds to it: zero would read every count in that
+            // unit as recovered.
+            for (unit, size) in &recovery.units {
+                c.positive(at, &format!("\"{unit}\""), *size, 1e12, "")?;
+            }
+        }
     }
     if let Some(spec) = &criterion.recent_evidence {
         c.days(at, "window_days", spec.window_days, 1)?;

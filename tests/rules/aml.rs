@@ -2,9 +2,11 @@
 //! intensive induction (cytarabine with an anthracycline or anthracenedione, or high-dose
 //! cytarabine of at least 1000 mg/m2), remission read from the recorded response or from marrow
 //! blasts < 5 % on a course's response marrow (the last within 45 days of its start and before
-//! the next course, not a day-14 nadir); less intensive courses not counted; relapse after CR
-//! told apart, from the disease status or from marrow blasts >= 5 % after a remission; courses
-//! derived from drug exposures.
+//! the next course, not a day-14 nadir) with the blood counts near it (ANC at least 1.0 and
+//! platelets at least 100 x 10^9/L: CR; one of them: CRi; neither: MLFS, no remission; none
+//! recorded: undecided); less intensive courses not counted; relapse after CR told apart, from the disease status or
+//! from marrow blasts >= 5 % after a remission (never after an MLFS); courses derived from drug
+//! exposures.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
@@ -12,7 +14,7 @@ use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory, Re
 use refract::domain::observation_codes::disease_status;
 use refract::domain::{Comparator, EvidenceKind, Intent, Response};
 
-use super::support::{Case, LineSpec, Vignette, case, line, run, rx};
+use super::support::{Case, LineSpec, Vignette, ago, case, line, run, rx};
 
 const ID: &str = "aml";
 const SEVEN_THREE: &[&str] = &["cytarabine", "daunorubicin"];
@@ -60,6 +62,55 @@ fn seven_three(v: Vignette, from: i64, detail: impl FnOnce(LineSpec) -> LineSpec
     )
 }
 
+/// LOINC 751-8 and 777-3: the automated ANC and platelet count of a blood count.
+const ANC: &str = "751-8";
+const PLATELETS: &str = "777-3";
+
+/// An ANC and a platelet count, both in `unit`, at 09:00 `days` days ago.
+fn counts_in(v: Vignette, anc: f64, platelets: f64, unit: &str, days: i64) -> Vignette {
+    v.observe(
+        ANC,
+        "Neutrophils [#/volume] in Blood by Automated count",
+        anc,
+        unit,
+        days,
+    )
+    .observe(
+        PLATELETS,
+        "Platelets [#/volume] in Blood by Automated count",
+        platelets,
+        unit,
+        days,
+    )
+}
+
+/// An ANC and a platelet count in 10*9/L (UCUM, as FHIR sends it) `days` days ago.
+fn counts(v: Vignette, anc: f64, platelets: f64, days: i64) -> Vignette {
+    counts_in(v, anc, platelets, "10*9/L", days)
+}
+
+/// Recovered counts (ANC 1.5, platelets 150 x 10^9/L) `days` days ago.
+fn recovered(v: Vignette, days: i64) -> Vignette {
+    counts(v, 1.5, 150.0, days)
+}
+
+/// 7+3 120 days ago with marrow blasts of 3 % on day 28 (92 days ago) and the blood counts of
+/// `v_counts` around it, then a second 7+3 85 days ago with 30 % blasts on its day 28: primary
+/// refractory when the first course was no remission (MLFS), relapsed when it was one (CR, CRi).
+fn clear_marrow_then_second(
+    first: impl FnOnce(LineSpec) -> LineSpec,
+    v_counts: impl FnOnce(Vignette) -> Vignette,
+) -> Vignette {
+    let v = v_counts(seven_three(patient(), 120, first).marrow_blasts(3.0, 92));
+    seven_three(v, 85, |l| l).marrow_blasts(30.0, 57)
+}
+
+/// [`clear_marrow_then_second`] with an ANC and platelet count (10^9/L) the day after the
+/// first course's marrow.
+fn counted(anc: f64, platelets: f64) -> Vignette {
+    clear_marrow_then_second(|l| l, |v| counts(v, anc, platelets, 91))
+}
+
 /// Two 7+3 courses (120 and 85 days ago) with day-28 marrow blasts `first` and `second` %.
 fn two_courses(first: f64, second: f64) -> Vignette {
     let v = seven_three(patient(), 120, |l| l).marrow_blasts(first, 92);
@@ -82,27 +133,37 @@ fn then_cytarabine_alone(cytarabine: f64) -> Vignette {
 }
 
 /// 7+3 120 days ago with a day-14 nadir marrow of 3 % blasts and a recovery marrow of
-/// `recovery` % on day `day`, then a second 7+3 85 days ago (day 35) with 30 % blasts on its
+/// `recovery` % on day `day` (recovered counts that day), then a second 7+3 85 days ago (day 35) with 30 % blasts on its
 /// day 28.
 fn nadir_then_recovery(recovery: f64, day: i64) -> Vignette {
     let v = seven_three(patient(), 120, |l| l)
         .marrow_blasts(3.0, 106)
         .marrow_blasts(recovery, 120 - day);
-    seven_three(v, 85, |l| l).marrow_blasts(30.0, 57)
+    seven_three(recovered(v, 120 - day), 85, |l| l).marrow_blasts(30.0, 57)
 }
 
-/// One 7+3 course 120 days ago, day-14 marrow blasts 30 %, then 3 % on day `day`.
+/// One 7+3 course 120 days ago, day-14 marrow blasts 30 %, then 3 % on day `day` with
+/// recovered counts that day.
 fn residual_then_clear_on_day(day: i64) -> Vignette {
-    seven_three(patient(), 120, |l| l)
+    let v = seven_three(patient(), 120, |l| l)
         .marrow_blasts(30.0, 106)
-        .marrow_blasts(3.0, 120 - day)
+        .marrow_blasts(3.0, 120 - day);
+    recovered(v, 120 - day)
 }
 
-/// 7+3 180 days ago with marrow blasts of 2 % on day 28 (morphologic remission), then
+/// 7+3 180 days ago with marrow blasts of 2 % on day 28 and recovered counts (CR), then
 /// high-dose cytarabine consolidation (3000 mg/m2) 140 days ago with marrow blasts of `later` %
 /// 112 days ago.
 fn remission_then_marrow(later: f64) -> Vignette {
-    let v = seven_three(patient(), 180, |l| l).marrow_blasts(2.0, 152);
+    remission_counts_then_marrow(later, |v| recovered(v, 152))
+}
+
+/// [`remission_then_marrow`] with the blood counts of `v_counts` at the first marrow.
+fn remission_counts_then_marrow(
+    later: f64,
+    v_counts: impl FnOnce(Vignette) -> Vignette,
+) -> Vignette {
+    let v = v_counts(seven_three(patient(), 180, |l| l).marrow_blasts(2.0, 152));
     course(
         v,
         "HiDAC",
@@ -129,7 +190,7 @@ pub fn cases() -> Vec<Case> {
         .evidence(EvidenceKind::Observation, 2),
         case(
             "blasts 30 % after the first course and reported as < 5 % after the second: remission",
-            two_courses(30.0, 5.0).bounded(Comparator::Below),
+            recovered(two_courses(30.0, 5.0).bounded(Comparator::Below), 56),
             NotMet,
         )
         .reason("marrow blasts < 5%"),
@@ -202,7 +263,7 @@ pub fn cases() -> Vec<Case> {
             residual_then_clear_on_day(45),
             NotMet,
         )
-        .reason("morphologic remission"),
+        .reason("marrow blasts 3% on"),
         case(
             "a marrow on day 46 is outside the course's window: the day-14 marrow decides",
             residual_then_clear_on_day(46),
@@ -210,8 +271,8 @@ pub fn cases() -> Vec<Case> {
         )
         .reason("1 intensive induction course(s) without remission (needs 2)"),
         case(
-            "marrow blasts 4.9 % after the first course: morphologic remission, then relapse",
-            two_courses(4.9, 20.0),
+            "marrow blasts 4.9 % after the first course with recovered counts: CR, then relapse",
+            recovered(two_courses(4.9, 20.0), 92),
             Relapsed,
         )
         .reason("marrow blasts 4.9% on"),
@@ -275,13 +336,13 @@ pub fn cases() -> Vec<Case> {
         )
         .label("relapsed AML"),
         case(
-            "marrow remission after 7+3, then 20 % blasts on consolidation: relapsed",
+            "CR (marrow and counts) after 7+3, then 20 % blasts on consolidation: relapsed",
             remission_then_marrow(20.0),
             Relapsed,
         )
         .label("relapsed AML")
         .reason("then marrow blasts 20% on")
-        .evidence(EvidenceKind::Observation, 2),
+        .evidence(EvidenceKind::Observation, 4),
         case(
             "marrow remission, then blasts of exactly 5 %: relapsed",
             remission_then_marrow(5.0),
@@ -348,6 +409,289 @@ pub fn cases() -> Vec<Case> {
             NotMet,
         ),
     ]
+    .into_iter()
+    .chain(recovery_cases())
+    .collect()
+}
+
+/// ELN 2017 response categories from the blood counts at the response marrow (reference 7a):
+/// CR needs ANC >= 1.0 and platelets >= 100 x 10^9/L, CRi all of CR but one of them, MLFS
+/// marrow blasts < 5 % with neither (not a remission); ELN 2022 CRh (ANC >= 0.5, platelets >=
+/// 50) only when the rule file counts it.
+fn recovery_cases() -> Vec<Case> {
+    vec![
+        case(
+            "marrow blasts 3 % with ANC 0.4 and platelets 35: MLFS, then 30 %: primary refractory",
+            counted(0.4, 35.0),
+            Refractory,
+        )
+        .label("primary refractory AML")
+        .reason("marrow blasts 3% on")
+        .reason("ANC 0.4 ×10⁹/L and platelets 35 ×10⁹/L on")
+        .reason("MLFS, not a remission")
+        .evidence(EvidenceKind::Observation, 4)
+        .evidence_text("Platelets [#/volume] in Blood by Automated count 35"),
+        case(
+            "ANC 0.99 and platelets 50: neither recovered (MLFS)",
+            counted(0.99, 50.0),
+            Refractory,
+        )
+        .reason("MLFS"),
+        case(
+            "ANC 1.0 and platelets 50: CRi, a remission (the 30 % after it a relapse)",
+            counted(1.0, 50.0),
+            Relapsed,
+        )
+        .reason(": CRi"),
+        case(
+            "platelets 99 and ANC 0.5: neither recovered (MLFS)",
+            counted(0.5, 99.0),
+            Refractory,
+        ),
+        case(
+            "platelets 100 and ANC 0.5: CRi, a remission (then relapse)",
+            counted(0.5, 100.0),
+            Relapsed,
+        )
+        .reason(": CRi"),
+        case(
+            "ANC 1.0 and platelets 100: CR (then relapse)",
+            counted(1.0, 100.0),
+            Relapsed,
+        )
+        .reason(": CR")
+        .no_reason(": CRi"),
+        case(
+            "ANC 0.4 with platelets 150: one count recovered, CRi, not refractory",
+            counted(0.4, 150.0),
+            Relapsed,
+        )
+        .reason(": CRi"),
+        case(
+            "marrow blasts 3 % and no blood counts near it: CR or MLFS cannot be told",
+            clear_marrow_then_second(|l| l, |v| v),
+            InsufficientData,
+        )
+        .missing("ANC and platelet count at the response marrow (")
+        .missing(&ago(92).to_string())
+        .reason("intensive course 2, 2L 7+3")
+        .reason("after a course not yet decided"),
+        case(
+            "marrow blasts 3 % with no counts, then a recorded CR after the second course: not refractory whatever the first was",
+            seven_three(
+                seven_three(patient(), 120, |l| l).marrow_blasts(3.0, 92),
+                85,
+                |l| l.response(Response::Complete),
+            ),
+            NotMet,
+        )
+        .no_missing()
+        .reason("2L 7+3, 2026-09 → 2026-09, best response CR: remission (CR)"),
+        case(
+            "two courses with clear marrows and no counts: both are asked for",
+            seven_three(
+                seven_three(patient(), 120, |l| l).marrow_blasts(3.0, 92),
+                85,
+                |l| l,
+            )
+            .marrow_blasts(3.0, 57),
+            InsufficientData,
+        )
+        .missing("of 1L 7+3")
+        .missing("of 2L 7+3"),
+        case(
+            "only a platelet count near the marrow: the ANC is what is missing",
+            clear_marrow_then_second(
+                |l| l,
+                |v| v.observe(PLATELETS, "Platelets", 35.0, "10*9/L", 91),
+            ),
+            InsufficientData,
+        )
+        .missing("ANC at the response marrow"),
+        case(
+            "counts 7 days before the marrow are read",
+            clear_marrow_then_second(|l| l, |v| counts(v, 0.4, 35.0, 99)),
+            Refractory,
+        ),
+        case(
+            "counts 8 days before the marrow are not",
+            clear_marrow_then_second(|l| l, |v| counts(v, 0.4, 35.0, 100)),
+            InsufficientData,
+        )
+        .missing("ANC and platelet count at the response marrow"),
+        case(
+            "the nearest counts decide: low on the marrow's day, recovered 5 days later",
+            clear_marrow_then_second(
+                |l| l,
+                |v| recovered(counts(v, 0.4, 35.0, 92), 87),
+            ),
+            Refractory,
+        )
+        .reason("MLFS"),
+        case(
+            "counts in /uL: ANC 400/uL and platelets 35000/uL are MLFS",
+            clear_marrow_then_second(|l| l, |v| counts_in(v, 400.0, 35_000.0, "/uL", 91)),
+            Refractory,
+        )
+        .reason("ANC 400/uL (0.4 ×10⁹/L)"),
+        case(
+            "counts in cells/uL and /mm3: ANC 1000 and platelets 100000 are CR",
+            clear_marrow_then_second(
+                |l| l,
+                |v| {
+                    v.observe(ANC, "Absolute neutrophil count", 1000.0, "{cells}/uL", 91)
+                        .observe(PLATELETS, "Platelet count", 100_000.0, "/mm3", 91)
+                },
+            ),
+            Relapsed,
+        )
+        .reason(": CR"),
+        case(
+            "counts in 10*3/uL: platelets 99 is below 100 x 10^9/L",
+            clear_marrow_then_second(|l| l, |v| counts_in(v, 0.9, 99.0, "10*3/uL", 91)),
+            Refractory,
+        ),
+        case(
+            "counts as FHIR's unit text writes them (x10^9/L), read by name",
+            clear_marrow_then_second(
+                |l| l,
+                |v| {
+                    v.observe("local-anc", "Absolute neutrophil count", 0.4, "x10^9/L", 91)
+                        .observe("local-plt", "Platelet count", 35.0, "x10^9/L", 91)
+                },
+            ),
+            Refractory,
+        ),
+        case(
+            "an ANC in a unit refract does not read: what is missing names it",
+            clear_marrow_then_second(|l| l, |v| counts_in(v, 0.4, 35.0, "mmol/L", 91)),
+            InsufficientData,
+        )
+        .missing("mmol/L"),
+        case(
+            "a recorded CR with platelets 40: the counts say CRi, still a remission, the conflict named",
+            clear_marrow_then_second(
+                |l| l.response(Response::Complete),
+                |v| counts(v, 1.5, 40.0, 91),
+            ),
+            Relapsed,
+        )
+        .reason("recorded CR, but")
+        .reason("platelets 40 ×10⁹/L")
+        .reason(": CRi")
+        .confounder("conflicting_evidence"),
+        case(
+            "a recorded CR with ANC 0.4 and platelets 35: the counts decide (MLFS), conflict named",
+            clear_marrow_then_second(
+                |l| l.response(Response::Complete),
+                |v| counts(v, 0.4, 35.0, 91),
+            ),
+            Refractory,
+        )
+        .reason("recorded CR, but")
+        .reason("MLFS")
+        .confounder("conflicting_evidence"),
+        case(
+            "a recorded CR with no counts near its marrow: the recorded CR stands",
+            clear_marrow_then_second(|l| l.response(Response::Complete), |v| v),
+            Relapsed,
+        )
+        .no_missing(),
+        case(
+            "ANC 0.6 and platelets 60: CRh by ELN 2022, not counted by default (MLFS)",
+            counted(0.6, 60.0),
+            Refractory,
+        )
+        .reason("MLFS, not a remission").reason("CRh by ELN 2022"),
+        case(
+            "MLFS after 7+3, then 20 % blasts on high-dose cytarabine: two intensive courses without remission, not a relapse",
+            remission_counts_then_marrow(20.0, |v| counts(v, 0.4, 35.0, 152)),
+            Refractory,
+        )
+        .reason("MLFS, not a remission")
+        .no_reason("(relapse: 5% or more)"),
+        case(
+            "MLFS after 7+3, then a marrow of 20 %: no remission to relapse from",
+            counts(
+                seven_three(patient(), 180, |l| l).marrow_blasts(2.0, 152),
+                0.4,
+                35.0,
+                152,
+            )
+            .marrow_blasts(20.0, 112),
+            NotMet,
+        )
+        .no_reason("(relapse: 5% or more)"),
+        case(
+            "CR after 7+3 (the same marrow, counts recovered), then a marrow of 20 %: relapsed",
+            recovered(
+                seven_three(patient(), 180, |l| l).marrow_blasts(2.0, 152),
+                152,
+            )
+            .marrow_blasts(20.0, 112),
+            Relapsed,
+        )
+        .reason("(relapse: 5% or more)"),
+        case(
+            "a recorded CR that the counts show was MLFS, then worsening: not a relapse",
+            counts(
+                seven_three(patient(), 300, |l| l.response(Response::Complete))
+                    .marrow_blasts(3.0, 272),
+                0.4,
+                35.0,
+                272,
+            )
+            .disease_status(disease_status::WORSENED, 20),
+            NotMet,
+        ),
+    ]
+}
+
+/// The rule file with `from` replaced by `to` (which must be in it), loaded from a folder.
+fn rules_with(from: &str, to: &str) -> refract::rules::Rules {
+    let text = refract::rules::EMBEDDED
+        .iter()
+        .find(|(id, _)| *id == ID)
+        .map(|(_, text)| *text)
+        .unwrap();
+    assert!(text.contains(from), "{from}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("aml.toml"), text.replace(from, to)).unwrap();
+    refract::rules::Rules::load(Some(dir.path())).unwrap()
+}
+
+/// CRh (ELN 2022: ANC >= 0.5 and platelets >= 50 x 10^9/L) is a remission once the rule file
+/// lists it in `remission_responses` (the 30 % after the second course is then a relapse);
+/// below either threshold it is still MLFS, and two courses without remission are refractory.
+#[test]
+fn crh_counts_as_remission_when_the_rule_file_says_so() {
+    let rules = rules_with(
+        "remission_responses = [\"CR\", \"CRi\", \"sCR\"]",
+        "remission_responses = [\"CR\", \"CRi\", \"CRh\", \"sCR\"]",
+    );
+    let set = rules.get(ID).unwrap();
+    for (anc, platelets, status) in [
+        (0.6, 60.0, Relapsed),
+        (0.5, 50.0, Relapsed),
+        (0.49, 50.0, Refractory),
+        (0.5, 49.0, Refractory),
+    ] {
+        let record = counted(anc, platelets).record();
+        let assessment = rules
+            .evaluate_one(&record, set, super::support::today())
+            .unwrap();
+        let said = super::support::describe(&assessment);
+        assert_eq!(
+            assessment.status, status,
+            "ANC {anc}, platelets {platelets}: {said}"
+        );
+        if status == Relapsed {
+            assert!(
+                assessment.reasons.iter().any(|r| r.contains(": CRh")),
+                "{said}"
+            );
+        }
+    }
 }
 
 /// The rule set's choice of marrow, switched: `response_marrow = "first"` reads the earliest
@@ -355,7 +699,8 @@ pub fn cases() -> Vec<Case> {
 /// recovery then a relapse.
 #[test]
 fn the_first_marrow_of_the_window_decides_when_the_rule_file_says_so() {
-    let record = nadir_then_recovery(25.0, 35).record();
+    // Counts that day too: the nadir marrow is read like any response marrow.
+    let record = recovered(nadir_then_recovery(25.0, 35), 106).record();
     let text = refract::rules::EMBEDDED
         .iter()
         .find(|(id, _)| *id == ID)
@@ -433,6 +778,43 @@ fn a_wrong_marrow_choice_is_refused_on_load() {
             "marrow_from = \"no_remission_after_two_courses\"",
             "marrow_from = \"relapsed\"",
             "marrow_from names no induction_failure criterion 'relapsed'",
+        ),
+    ] {
+        assert!(text.contains(from), "{from}");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("aml.toml"), text.replace(from, to)).unwrap();
+        let error = refract::rules::Rules::load(Some(dir.path()))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains(words), "{to}: {error:?}");
+    }
+}
+
+/// The blood-count parameters are checked on load like every other: a negative window, a
+/// threshold of zero, a unit of size zero (every count in it would read as recovered).
+#[test]
+fn a_count_parameter_out_of_range_is_refused_on_load() {
+    let text = refract::rules::EMBEDDED
+        .iter()
+        .find(|(id, _)| *id == ID)
+        .map(|(_, text)| *text)
+        .unwrap();
+    for (from, to, words) in [
+        (
+            "\nwindow_days = 7",
+            "\nwindow_days = -1",
+            "window_days = -1 in criterion 'no_remission_after_two_courses' is out of range",
+        ),
+        (
+            "platelets_at_least = 100",
+            "platelets_at_least = 0",
+            "platelets_at_least = 0 in criterion 'no_remission_after_two_courses' is out of range",
+        ),
+        (
+            "\"/uL\" = 1000",
+            "\"/uL\" = 0",
+            "\"/uL\" = 0 in criterion 'no_remission_after_two_courses' is out of range",
         ),
     ] {
         assert!(text.contains(from), "{from}");

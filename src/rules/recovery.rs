@@ -1,0 +1,366 @@
+//! Blood-count recovery at an AML course's response marrow: the ANC and platelet count nearest
+//! the marrow tell a complete remission (CR), one with incomplete recovery (CRi) or with partial
+//! recovery (CRh, ELN 2022) from a morphologic leukaemia-free state (MLFS), which marrow blasts
+//! below 5 % alone cannot (ELN 2017; reference section 7a). Read by `induction_failure`
+//! (`oncology.rs`) and, through it, by the marrow reading of AML relapse.
+//!
+//! Counts are read as recorded, in any unit the rule file lists with its size against 10⁹/L;
+//! a count in a unit it does not list is never guessed at, it is named as what is missing.
+
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+
+use super::context::Context;
+use super::model::CountRecovery;
+use super::numbers::trim_number;
+use super::observations::{Latest, agreed_latest};
+use crate::domain::observation_codes::display;
+use crate::domain::{Observation, Response};
+
+/// One blood count as recorded, with the size of its unit.
+pub struct Count<'a> {
+    pub observation: &'a Observation,
+    /// How many of the recorded unit make 1 × 10⁹/L (1000 for /uL).
+    per_unit: f64,
+    /// "ANC" or "platelets", for the words.
+    name: &'static str,
+}
+
+impl Count<'_> {
+    /// Whether the count is at least `cut` × 10⁹/L; `None` for a bound that does not say
+    /// ("< 150" against 100).
+    fn at_least(&self, cut: f64) -> Option<bool> {
+        self.observation.beyond("at_least", cut * self.per_unit)
+    }
+
+    /// "ANC 0.4 ×10⁹/L", "platelets 35000/uL (35 ×10⁹/L)", "ANC < 0.1 ×10⁹/L": the value as
+    /// recorded, and in 10⁹/L when recorded in another unit.
+    fn text(&self) -> String {
+        let o = self.observation;
+        let value = o.value.map(trim_number).unwrap_or_default();
+        let bound = o
+            .comparator
+            .map_or(String::new(), |comparator| format!("{comparator} "));
+        let unit = o
+            .unit
+            .as_deref()
+            .and_then(display::unit)
+            .unwrap_or_default();
+        let space = if unit.starts_with('/') || unit.is_empty() {
+            ""
+        } else {
+            " "
+        };
+        let mut out = format!("{} {bound}{value}{space}{unit}", self.name);
+        // In 10⁹/L too, unless the unit is that size already (10*9/L, 10*3/uL).
+        if (self.per_unit - 1.0).abs() > f64::EPSILON
+            && let Some(value) = o.value
+        {
+            let _ = write!(
+                out,
+                " ({bound}{} ×10⁹/L)",
+                trim_number(value / self.per_unit)
+            );
+        }
+        out
+    }
+
+    /// The question to ask when a bound does not say which side of `cut` the count is on.
+    fn question(&self, cut: f64) -> String {
+        format!(
+            "whether the {} of {} ({}) is at least {} ×10⁹/L",
+            self.name,
+            self.observation.effective.date(),
+            self.text(),
+            trim_number(cut)
+        )
+    }
+}
+
+/// The counts at a response marrow, or what is missing to tell a remission from MLFS.
+pub enum Reading<'a> {
+    Counts {
+        anc: Count<'a>,
+        platelets: Count<'a>,
+    },
+    /// For `missing`, in words.
+    Missing(String),
+}
+
+/// What one count gave: the count, or why there is none.
+enum One<'a> {
+    Found(Count<'a>),
+    /// None near the marrow; with those recorded there in a unit the rule file does not list.
+    Absent(Vec<&'a Observation>),
+    /// Two values at the nearest moment that differ: which holds, in words.
+    Disagree(String),
+}
+
+/// The ANC and platelet count nearest `marrow` (by time; the later of two as near), within
+/// `window_days` of its day, after the course began (`after`) and no later than the day the
+/// next course starts (`until`): a count drawn once the next course is given shows that
+/// course's aplasia, not this one's recovery. `course` names the course for the words.
+pub fn at_marrow<'a>(
+    ctx: &Context<'a>,
+    spec: &CountRecovery,
+    marrow: &Observation,
+    after: NaiveDate,
+    until: Option<NaiveDate>,
+    course: &str,
+) -> Reading<'a> {
+    let day = marrow.effective.date();
+    let anc = nearest(ctx, spec, &spec.neutrophils, "ANC", marrow, after, until);
+    let platelets = nearest(
+        ctx,
+        spec,
+        &spec.platelets,
+        "platelets",
+        marrow,
+        after,
+        until,
+    );
+    let (anc, platelets) = match (anc, platelets) {
+        (One::Found(anc), One::Found(platelets)) => return Reading::Counts { anc, platelets },
+        (One::Disagree(question), _) | (_, One::Disagree(question)) => {
+            return Reading::Missing(question);
+        }
+        (anc, platelets) => (anc, platelets),
+    };
+    let lacking = |one: &One<'_>| !matches!(one, One::Found(_));
+    let what = match (lacking(&anc), lacking(&platelets)) {
+        (true, true) => "ANC and platelet count",
+        (true, false) => "ANC",
+        _ => "platelet count",
+    };
+    let mut out = format!(
+        "{what} at the response marrow ({day}) of {course}, within {} days of it: with marrow blasts below the cut-off, a CR or CRi cannot be told from MLFS without them",
+        spec.window_days
+    );
+    // Counts that are there but in a unit the rule file does not size: say so, so that the
+    // unit can be added rather than the count looked for.
+    for one in [&anc, &platelets] {
+        if let One::Absent(unread) = one {
+            for o in unread {
+                let _ = write!(
+                    out,
+                    " ({} {} {} on {} is in a unit the rule file does not list)",
+                    o.display,
+                    o.value.map(trim_number).unwrap_or_default(),
+                    o.unit.as_deref().unwrap_or("with no unit"),
+                    o.effective.date()
+                );
+            }
+        }
+    }
+    if lacking(&anc) {
+        out.push_str(
+            " (an ANC as recorded: refract does not compute one from a WBC and neutrophil %)",
+        );
+    }
+    Reading::Missing(out)
+}
+
+fn nearest<'a>(
+    ctx: &Context<'a>,
+    spec: &CountRecovery,
+    selector: &super::model::ObservationSelector,
+    name: &'static str,
+    marrow: &Observation,
+    after: NaiveDate,
+    until: Option<NaiveDate>,
+) -> One<'a> {
+    let day = marrow.effective.date();
+    let near: Vec<&'a Observation> = ctx
+        .observations(selector)
+        .filter(|o| o.value.is_some())
+        .filter(|o| {
+            let date = o.effective.date();
+            (date - day).num_days().abs() <= spec.window_days
+                && date > after
+                && until.is_none_or(|until| date <= until)
+        })
+        .collect();
+    let (readable, unread): (Vec<&Observation>, Vec<&Observation>) = near
+        .into_iter()
+        .partition(|o| per_unit(spec, o.unit.as_deref()).is_some());
+    let distance = |o: &Observation| (o.effective - marrow.effective).num_seconds().abs();
+    let Some(closest) = readable
+        .iter()
+        .copied()
+        .min_by_key(|o| (distance(o), std::cmp::Reverse(o.effective)))
+    else {
+        return One::Absent(unread);
+    };
+    // Two values at that moment: which holds, nothing in the record says (the same rule as
+    // every other measure's latest value).
+    match agreed_latest(
+        readable
+            .iter()
+            .copied()
+            .filter(|o| o.effective == closest.effective),
+    ) {
+        Latest::One(observation) => One::Found(Count {
+            observation,
+            per_unit: per_unit(spec, observation.unit.as_deref()).unwrap_or(1.0),
+            name,
+        }),
+        Latest::Disagree(question) => One::Disagree(question),
+        Latest::None => One::Absent(unread),
+    }
+}
+
+/// How many of `unit` make 1 × 10⁹/L, when the rule file lists it: compared without case,
+/// spaces or UCUM annotations ("{cells}/uL" is "/uL"), µ as u, ^ as *, and a leading "x"
+/// dropped ("x10^9/L" is "10*9/L", as FHIR's unit text writes what UCUM codes 10*9/L).
+fn per_unit(spec: &CountRecovery, unit: Option<&str>) -> Option<f64> {
+    let unit = normalise(unit?);
+    spec.units
+        .iter()
+        .find(|(listed, _)| normalise(listed) == unit)
+        .map(|(_, size)| *size)
+}
+
+fn normalise(unit: &str) -> String {
+    let mut out = String::with_capacity(unit.len());
+    let mut depth = 0usize;
+    for c in unit.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            _ if depth > 0 || c.is_whitespace() => {}
+            'µ' | 'μ' => out.push('u'),
+            '^' => out.push('*'),
+            _ => out.extend(c.to_lowercase()),
+        }
+    }
+    match out.strip_prefix(['x', '×']) {
+        Some(rest) if rest.starts_with("10") => rest.to_owned(),
+        _ => out,
+    }
+}
+
+/// A response read from the counts, and the words after its name (", platelets below 100
+/// ×10⁹/L" for a CRi).
+pub struct Classified {
+    pub response: Response,
+    pub why: String,
+}
+
+/// ELN 2017: both counts recovered (ANC >= `neutrophils_at_least`, platelets >=
+/// `platelets_at_least`) is CR; one of them, CRi ("all CR criteria except residual
+/// neutropenia or thrombocytopenia", read as one count short, not both: with neither there is
+/// no haematological recovery at all, which is MLFS); neither, MLFS. ELN 2022 CRh (both at
+/// least the `crh_` thresholds) is read when `remission` lists CRh, and ranks above CRi. `Err`
+/// asks the question a bound leaves open, when the answer would change the response.
+pub fn classify(
+    spec: &CountRecovery,
+    anc: &Count<'_>,
+    platelets: &Count<'_>,
+    remission: &[Response],
+) -> Result<Classified, String> {
+    let side = |count: &Count<'_>, cut: f64| count.at_least(cut).ok_or_else(|| count.question(cut));
+    let anc_recovered = side(anc, spec.neutrophils_at_least)?;
+    let platelets_recovered = side(platelets, spec.platelets_at_least)?;
+    if anc_recovered && platelets_recovered {
+        return Ok(Classified {
+            response: Response::Complete,
+            why: String::new(),
+        });
+    }
+    let crh_counted = remission.contains(&Response::CompletePartialRecovery);
+    let partial =
+        |strict: bool| -> Result<bool, String> {
+            let one = |count: &Count<'_>, cut: f64| {
+                if strict {
+                    side(count, cut)
+                } else {
+                    Ok(count.at_least(cut) == Some(true))
+                }
+            };
+            Ok(one(anc, spec.crh_neutrophils_at_least)?
+                && one(platelets, spec.crh_platelets_at_least)?)
+        };
+    let crh_words = format!(
+        "ELN 2022: ANC at least {} and platelets at least {} ×10⁹/L",
+        trim_number(spec.crh_neutrophils_at_least),
+        trim_number(spec.crh_platelets_at_least)
+    );
+    if anc_recovered || platelets_recovered {
+        // A remission either way: CRh only names it better, so a bound that leaves CRh open
+        // does not make it undecided.
+        if crh_counted && partial(false)? {
+            return Ok(Classified {
+                response: Response::CompletePartialRecovery,
+                why: format!(" ({crh_words})"),
+            });
+        }
+        let short = if anc_recovered {
+            format!("platelets below {}", trim_number(spec.platelets_at_least))
+        } else {
+            format!("ANC below {}", trim_number(spec.neutrophils_at_least))
+        };
+        return Ok(Classified {
+            response: Response::CompleteIncompleteRecovery,
+            why: format!(", {short} ×10⁹/L"),
+        });
+    }
+    if crh_counted {
+        if partial(true)? {
+            return Ok(Classified {
+                response: Response::CompletePartialRecovery,
+                why: format!(" ({crh_words})"),
+            });
+        }
+        return Ok(Classified {
+            response: Response::MorphologicLeukemiaFree,
+            why: String::new(),
+        });
+    }
+    let why = if partial(false)? {
+        format!(" (CRh by {crh_words}, which this rule file does not count as remission)")
+    } else {
+        String::new()
+    };
+    Ok(Classified {
+        response: Response::MorphologicLeukemiaFree,
+        why,
+    })
+}
+
+/// "ANC 0.4 ×10⁹/L and platelets 35 ×10⁹/L on 2025-03-02", or each with its own day.
+pub fn counts_text(anc: &Count<'_>, platelets: &Count<'_>) -> String {
+    let (a, p) = (
+        anc.observation.effective.date(),
+        platelets.observation.effective.date(),
+    );
+    if a == p {
+        format!("{} and {} on {a}", anc.text(), platelets.text())
+    } else {
+        format!("{} on {a} and {} on {p}", anc.text(), platelets.text())
+    }
+}
+
+/// The response and its words: "CRi, platelets below 100 ×10⁹/L", "MLFS, not a remission".
+pub fn response_text(classified: &Classified, remission: &[Response]) -> String {
+    if remission.contains(&classified.response) {
+        format!("{}{}", classified.response, classified.why)
+    } else {
+        format!("{}, not a remission{}", classified.response, classified.why)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise;
+
+    #[test]
+    fn units_are_compared_as_written_and_as_ucum_codes_them() {
+        assert_eq!(normalise("x10^9/L"), "10*9/l");
+        assert_eq!(normalise("10*9/L"), "10*9/l");
+        assert_eq!(normalise("× 10^3/µL"), "10*3/ul");
+        assert_eq!(normalise("{cells}/uL"), "/ul");
+        assert_eq!(normalise("/mm3"), "/mm3");
+        assert_eq!(normalise("mmol/L"), "mmol/l");
+    }
+}
