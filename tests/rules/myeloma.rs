@@ -963,6 +963,36 @@ fn m_protein_cases() -> Vec<Case> {
         .reason("urine")
         .reason("progression confirmed"),
         case(
+            "one M-protein rise, then a new line before the next value: acted on, relapsed",
+            m_protein(
+                vrd(patient(), 900, 600, |l| l),
+                &[(3.0, 910), (1.0, 800), (0.9, 700), (1.6, 400)],
+            )
+            .give(rx("Kd").from(390))
+            .line(ID, line("Kd", KD).from(390).response(Response::Partial)),
+            Relapsed,
+        )
+        .reason("acted on by starting 2L Kd"),
+        case(
+            "M-protein gone (100 % fall) with no response recorded: VGPR, never CR from it alone",
+            m_protein(
+                vrd(patient(), 300, 150, |l| l),
+                &[(3.0, 310), (0.0, 250), (0.0, 160)],
+            ),
+            NotMet,
+        )
+        .reason("best response from the serum M-protein: very good partial response"),
+        case(
+            "recorded CR, the M-protein gone: they agree, no conflict",
+            m_protein(
+                vrd(patient(), 300, 150, |l| l.response(Response::Complete)),
+                &[(3.0, 310), (0.0, 250), (0.0, 160)],
+            ),
+            NotMet,
+        )
+        .no_reason("conflicting evidence")
+        .no_reason("recorded best response CR"),
+        case(
             "urine M-protein 199 mg/24 h above its nadir: no progression",
             urine_on_vrd(&[
                 (1000.0, 610),
