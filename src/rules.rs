@@ -13,6 +13,7 @@ mod engine;
 mod given;
 pub mod lines;
 mod load;
+mod m_protein;
 pub mod model;
 mod numbers;
 mod observations;

@@ -32,6 +32,9 @@ pub struct Context<'a> {
     pub lines: Vec<Cow<'a, TreatmentLine>>,
     /// The patient's conditions this rule set applies to.
     pub conditions: Vec<&'a Condition>,
+    /// The monoclonal protein series as the rule set reads it, worked out once on first use:
+    /// every line criterion asks for it, most of them once per line.
+    pub m_protein: std::cell::OnceCell<super::m_protein::Reading>,
 }
 
 impl<'a> Context<'a> {
@@ -84,6 +87,7 @@ impl<'a> Context<'a> {
             given,
             lines,
             conditions,
+            m_protein: std::cell::OnceCell::new(),
         }
     }
 

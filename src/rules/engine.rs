@@ -602,7 +602,8 @@ fn evaluate_criterion<'s>(ctx: &Context<'s>, id: &'s str, cache: &mut Cache<'s>)
             .push(format!("criterion '{id}' is not defined"));
         return Rc::new(outcome);
     };
-    let outcome = match criterion.kinds().first().copied() {
+    let kind = criterion.kinds().first().copied();
+    let mut outcome = match kind {
         Some(Kind::FailedTrials(spec)) => trials::evaluate(ctx, id, spec),
         Some(Kind::ConcurrentClasses(spec)) => pressure::concurrent(ctx, id, spec),
         Some(Kind::BloodPressure(spec)) => pressure::blood_pressure(ctx, id, spec),
@@ -619,6 +620,28 @@ fn evaluate_criterion<'s>(ctx: &Context<'s>, id: &'s str, cache: &mut Cache<'s>)
         Some(Kind::AllOf(spec)) => composite(ctx, &spec.criteria, cache, false),
         None => Outcome::new(),
     };
+    // The line criteria a tier reads also say what the monoclonal protein series found
+    // (myeloma): once there, not again under every label that reads the same lines.
+    let in_tier = [
+        &ctx.set.tiers.refractory,
+        &ctx.set.tiers.resistant,
+        &ctx.set.tiers.relapsed,
+    ]
+    .iter()
+    .any(|tier| tier.iter().any(|criterion| criterion == id));
+    if in_tier
+        && matches!(
+            kind,
+            Some(
+                Kind::LineRefractory(_)
+                    | Kind::Relapse(_)
+                    | Kind::RelapseAfterProcedure(_)
+                    | Kind::ClassRefractory(_)
+            )
+        )
+    {
+        oncology::explain_series(ctx, id, &mut outcome);
+    }
     let outcome = Rc::new(outcome);
     cache.insert(id, Rc::clone(&outcome));
     outcome

@@ -28,7 +28,8 @@ use crate::domain::{
 };
 
 /// What a planned sequence needs to know of the record: its transplants and every sign of
-/// progression (a worsened disease status, a drug stopped for progression), by date.
+/// progression (a worsened disease status, a drug stopped for progression, a rise of the
+/// monoclonal protein), by date.
 struct Plan {
     transplants: Vec<NaiveDate>,
     progressions: Vec<NaiveDate>,
@@ -61,7 +62,11 @@ impl Plan {
             .iter()
             .filter(|g| g.exposure.stop_reason == Some(StopReason::Progression))
             .filter_map(Given::end);
-        let mut progressions: Vec<NaiveDate> = worsened.chain(stopped).collect();
+        // A rise of the monoclonal protein series (myeloma) is a progression too.
+        let series = set.m_protein.as_ref().map_or_else(Vec::new, |spec| {
+            super::m_protein::rise_days(&record.observations, spec, &set.progression)
+        });
+        let mut progressions: Vec<NaiveDate> = worsened.chain(stopped).chain(series).collect();
         progressions.sort_unstable();
         Plan {
             transplants,

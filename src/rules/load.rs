@@ -296,5 +296,38 @@ pub(super) fn validate(
     for lines_class in &set.lines.classes {
         check_classes(std::slice::from_ref(lines_class))?;
     }
+    if let Some(spec) = &set.m_protein {
+        check_responses(std::slice::from_ref(&spec.response.cut))?;
+        let response = &spec.response;
+        if !(response.minimal <= response.partial && response.partial <= response.very_good_partial)
+        {
+            return fail(
+                String::from(
+                    "[m_protein.response] needs minimal <= partial <= very_good_partial (a deeper response is a larger fall)",
+                ),
+                "[m_protein.response]",
+            );
+        }
+        for (header, rise) in [
+            ("[m_protein.serum_rise]", Some(&spec.serum_rise)),
+            ("[m_protein.urine_rise]", spec.urine_rise.as_ref()),
+            ("[m_protein.flc_rise]", spec.flc_rise.as_ref()),
+        ] {
+            if rise.is_some_and(|r| r.high_nadir.is_some() != r.high_nadir_absolute.is_some()) {
+                return fail(
+                    format!("{header}: high_nadir and high_nadir_absolute go together"),
+                    header,
+                );
+            }
+        }
+        if spec.kappa.is_some() != spec.lambda.is_some() {
+            return fail(
+                String::from(
+                    "[m_protein]: kappa and lambda go together (the difference of the two is read)",
+                ),
+                "[m_protein",
+            );
+        }
+    }
     Ok(())
 }

@@ -36,6 +36,10 @@ pub struct RuleSet {
     /// What counts as a progression of the disease (confirmation).
     #[serde(default)]
     pub progression: ProgressionParameters,
+    /// The monoclonal protein series of myeloma, read for progression and for a line's
+    /// response (none: the rule set reads no such series).
+    #[serde(default)]
+    pub m_protein: Option<MProtein>,
     /// Diagnoses that put the patient outside the criterion (bipolar depression for TRD).
     #[serde(default, rename = "exclusion")]
     pub exclusions: Vec<Exclusion>,
@@ -272,6 +276,73 @@ impl Default for ProgressionParameters {
             new_line_confirms_days: 0,
         }
     }
+}
+
+/// The monoclonal protein of myeloma as a series (IMWG 2016): serum M-protein, 24-hour urine
+/// M-protein and, when neither is measurable, the difference between the involved and the
+/// uninvolved serum free light chain. A progression is a rise from the nadir (`*_rise`),
+/// confirmed as `[progression]` says; a line's response is the fall of the serum M-protein
+/// from the line's baseline (`response`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MProtein {
+    /// Serum M-protein, read in g/dL (g/L and mg/dL are converted).
+    pub serum: ObservationSelector,
+    /// 24-hour urine M-protein, read in mg/24 h (g/24 h is converted). A test this selects is
+    /// never read as the serum's.
+    #[serde(default)]
+    pub urine: Option<ObservationSelector>,
+    /// Serum free kappa and lambda light chains, read in mg/dL (mg/L is converted).
+    #[serde(default)]
+    pub kappa: Option<ObservationSelector>,
+    #[serde(default)]
+    pub lambda: Option<ObservationSelector>,
+    pub serum_rise: Rise,
+    #[serde(default)]
+    pub urine_rise: Option<Rise>,
+    #[serde(default)]
+    pub flc_rise: Option<Rise>,
+    /// Measurable disease: a serum M-protein at least this (g/dL) or a urine M-protein at least
+    /// `measurable_urine` (mg/24 h) somewhere in the record. Without either, the free light
+    /// chains are read; a line whose serum baseline is below `measurable_serum` gets no
+    /// response from the serum.
+    pub measurable_serum: f64,
+    pub measurable_urine: f64,
+    pub response: SeriesResponse,
+}
+
+/// A rise from the nadir that is a progression: at least `relative` of the nadir and at least
+/// `absolute` (more than it when `strictly`), in the series' unit; from a nadir of
+/// `high_nadir` or more, a rise of `high_nadir_absolute` is enough on its own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rise {
+    pub relative: f64,
+    pub absolute: f64,
+    #[serde(default)]
+    pub strictly: bool,
+    #[serde(default)]
+    pub high_nadir: Option<f64>,
+    #[serde(default)]
+    pub high_nadir_absolute: Option<f64>,
+}
+
+/// A line's response from the fall of the serum M-protein: from the line's baseline (its last
+/// value at or up to `baseline_days` before the start) to its values from the start to
+/// `after_end_days` after the last dose (never past the next line's start). The fractions of
+/// the fall that make each category; a category counts once `consecutive` values in a row
+/// reach it. Against a recorded response, the series decides when the two fall on either side
+/// of `cut` (the response the criteria ask for).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesResponse {
+    pub baseline_days: i64,
+    pub after_end_days: i64,
+    pub minimal: f64,
+    pub partial: f64,
+    pub very_good_partial: f64,
+    pub consecutive: u32,
+    pub cut: String,
 }
 
 const fn default_regimen_window() -> i64 {

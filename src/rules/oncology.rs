@@ -7,7 +7,8 @@
 //!
 //! A line's best response is the recorded one, else the best mCODE disease status observed
 //! during it; progression is the recorded date, a stop for progression, or a "worsened" disease
-//! status.
+//! status. Where the rule set reads the monoclonal protein series (myeloma), its rises are
+//! progressions too and its fall is a line's response (`m_protein.rs` says which decides).
 
 use std::fmt::Write as _;
 
@@ -33,8 +34,19 @@ pub fn best_response(ctx: &Context<'_>, line: &TreatmentLine) -> Option<Response
     best_response_dated(ctx, line).map(|(response, _)| response)
 }
 
-/// The best response of a line and the day it was assessed, when the record says.
+/// The best response of a line and the day it was assessed: the recorded one, weighed against
+/// the monoclonal protein series where the rule set reads one (`m_protein.rs` says which
+/// decides).
 fn best_response_dated(
+    ctx: &Context<'_>,
+    line: &TreatmentLine,
+) -> Option<(Response, Option<NaiveDate>)> {
+    super::m_protein::decide(ctx, line, recorded_response_dated(ctx, line))
+}
+
+/// The best response of a line as the record says it, and the day it was assessed: the line's
+/// own, else the best disease status observed during it.
+fn recorded_response_dated(
     ctx: &Context<'_>,
     line: &TreatmentLine,
 ) -> Option<(Response, Option<NaiveDate>)> {
@@ -261,6 +273,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
         }
         index = run_end;
     }
+    super::m_protein::add_progressions(ctx, &mut events, &mut refuted);
     events.sort_by_key(|p| (p.date, !p.confirmed));
     Progressions { events, refuted }
 }
@@ -377,7 +390,13 @@ fn classify(
             progression.when()
         ));
     }
-    match best_response(ctx, line) {
+    let response = best_response(ctx, line);
+    if response.is_none()
+        && let Some(what) = super::m_protein::undecided(ctx, line)
+    {
+        return LineState::Unknown { what, ongoing };
+    }
+    match response {
         Some(Response::Progression) if refractory.contains(&Response::Progression) => {
             LineState::Refractory(String::from("best response: progressive disease"))
         }
@@ -595,6 +614,14 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
         }
     }
     outcome
+}
+
+/// What the monoclonal protein series found, said in the outcome of a line criterion (see
+/// `m_protein::explain`; nothing where the rule set reads no series).
+pub fn explain_series(ctx: &Context<'_>, id: &str, outcome: &mut Outcome) {
+    super::m_protein::explain(ctx, id, outcome, &|line| {
+        recorded_response_dated(ctx, line).map(|(response, _)| response)
+    });
 }
 
 pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
@@ -837,9 +864,12 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                 if maintenance.is_some() && !spec.reduced_maintenance_counts {
                     continue;
                 }
+                // The date, with the assessments that showed it when they did (the values of a
+                // rise of the M-protein, a confirmed disease status).
                 let mut why = format!(
                     "progression on {}, on it or within {} days of its last dose",
-                    progression.date, spec.progression_window_days
+                    progression.when(),
+                    spec.progression_window_days
                 );
                 if let Some(words) = maintenance {
                     let _ = write!(why, ", {words}: counted as refractory (IMWG sets no dose)");

@@ -7,7 +7,7 @@
 //! shipped rules say. Days are at most ten years, hours at most one year.
 
 use super::RulesError;
-use super::model::{Criterion, RuleSet};
+use super::model::{Criterion, MProtein, RuleSet};
 use super::numbers::trim_number;
 
 /// The longest window or duration a rule may set, in days (ten years).
@@ -215,10 +215,69 @@ pub(super) fn check_rule_set(origin: &str, text: &str, set: &RuleSet) -> Result<
         set.progression.new_line_confirms_days,
         0,
     )?;
+    if let Some(spec) = &set.m_protein {
+        check_m_protein(&c, spec)?;
+    }
     for criterion in &set.criteria {
         check_criterion(&c, criterion)?;
     }
     Ok(())
+}
+
+/// The monoclonal protein series: fractions of a fall or a rise, amounts in each series' unit
+/// (g/dL, mg/24 h, mg/dL; bounded by what a patient can have), windows in days.
+fn check_m_protein(c: &Checker<'_>, spec: &MProtein) -> Result<(), RulesError> {
+    /// More than any serum M-protein (g/dL), urine M-protein (mg/24 h) or free light chain
+    /// difference (mg/dL) a patient has.
+    const SERUM_MAX: f64 = 30.0;
+    const OTHER_MAX: f64 = 100_000.0;
+    let table = Block::Table("[m_protein]");
+    c.check(
+        table,
+        "measurable_serum",
+        spec.measurable_serum,
+        (0.0, SERUM_MAX),
+        "g/dL",
+    )?;
+    c.check(
+        table,
+        "measurable_urine",
+        spec.measurable_urine,
+        (0.0, OTHER_MAX),
+        "mg/24 h",
+    )?;
+    let rises = [
+        ("[m_protein.serum_rise]", Some(&spec.serum_rise), SERUM_MAX),
+        (
+            "[m_protein.urine_rise]",
+            spec.urine_rise.as_ref(),
+            OTHER_MAX,
+        ),
+        ("[m_protein.flc_rise]", spec.flc_rise.as_ref(), OTHER_MAX),
+    ];
+    for (header, rise, high) in rises {
+        let Some(rise) = rise else { continue };
+        let at = Block::Table(header);
+        c.check(at, "relative", rise.relative, (0.0, 10.0), "")?;
+        c.check(at, "absolute", rise.absolute, (0.0, high), "")?;
+        if let Some(value) = rise.high_nadir {
+            c.check(at, "high_nadir", value, (0.0, high), "")?;
+        }
+        if let Some(value) = rise.high_nadir_absolute {
+            c.check(at, "high_nadir_absolute", value, (0.0, high), "")?;
+        }
+    }
+    let at = Block::Table("[m_protein.response]");
+    c.days(at, "baseline_days", spec.response.baseline_days, 0)?;
+    c.days(at, "after_end_days", spec.response.after_end_days, 0)?;
+    for (key, value) in [
+        ("minimal", spec.response.minimal),
+        ("partial", spec.response.partial),
+        ("very_good_partial", spec.response.very_good_partial),
+    ] {
+        c.check(at, key, value, (0.0, 1.0), "")?;
+    }
+    c.count(at, "consecutive", spec.response.consecutive, 1)
 }
 
 fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesError> {

@@ -199,7 +199,16 @@ fn dvd_with_daratumumab_until(dara_until: i64) -> Vignette {
         )
 }
 
+/// Every vignette of the table: the recorded outcomes, then the M-protein and free light chain
+/// series.
 pub fn cases() -> Vec<Case> {
+    let mut cases = recorded_cases();
+    cases.extend(m_protein_cases());
+    cases
+}
+
+/// Vignettes whose outcomes are recorded (a response, a progression, a disease status).
+fn recorded_cases() -> Vec<Case> {
     vec![
         case(
             "stable disease and progression on first-line VRd: primary refractory",
@@ -497,7 +506,12 @@ fn an_unplanned_addition_or_a_later_transplant_starts_a_new_line() {
 
 #[test]
 fn myeloma_cases() {
-    run(ID, &cases());
+    run(ID, &recorded_cases());
+}
+
+#[test]
+fn m_protein_series_cases() {
+    run(ID, &m_protein_cases());
 }
 
 /// Lenalidomide refractory only on maintenance at a reduced dose, then DKd (daratumumab,
@@ -568,4 +582,438 @@ fn progression_on_a_reduced_maintenance_dose_counts_as_refractory_unless_the_rul
         "{}",
         super::support::describe(&assessment)
     );
+}
+
+/// Serum M-protein as laboratories code and name it (LOINC 33358-3).
+const SERUM_M_PROTEIN: (&str, &str) = (
+    "33358-3",
+    "Protein.monoclonal [Mass/volume] in Serum or Plasma by Electrophoresis",
+);
+
+/// Serum M-protein values, each `(value, days ago)`, in `unit`.
+fn m_protein_in(v: Vignette, unit: &str, values: &[(f64, i64)]) -> Vignette {
+    values.iter().fold(v, |v, (value, days)| {
+        v.observe(SERUM_M_PROTEIN.0, SERUM_M_PROTEIN.1, *value, unit, *days)
+    })
+}
+
+/// Serum M-protein values in g/dL.
+fn m_protein(v: Vignette, values: &[(f64, i64)]) -> Vignette {
+    m_protein_in(v, "g/dL", values)
+}
+
+/// VRd from 600 days ago, ongoing, no response recorded, with serum M-protein `values` in
+/// `unit`.
+fn on_vrd_in(unit: &str, values: &[(f64, i64)]) -> Vignette {
+    m_protein_in(
+        patient()
+            .give(rx("VRd").from(600))
+            .line(ID, line("VRd", VRD).from(600)),
+        unit,
+        values,
+    )
+}
+
+/// [`on_vrd_in`] in g/dL.
+fn on_vrd(values: &[(f64, i64)]) -> Vignette {
+    on_vrd_in("g/dL", values)
+}
+
+/// 6.0 g/dL at baseline, 3.0 and 2.4 g/dL on VRd (a partial response; the nadir 2.4 g/dL), then
+/// `later`.
+fn from_nadir_2_4(later: &[(f64, i64)]) -> Vec<(f64, i64)> {
+    [&[(6.0, 610), (3.0, 500), (2.4, 450)], later].concat()
+}
+
+/// VRd from 600 to 300 days ago, no response recorded: serum M-protein 3.0 g/dL at baseline, 1.0
+/// and 0.9 g/dL on therapy (partial response), then 1.5 and 1.6 g/dL from `after` days after the
+/// last dose (a progression, confirmed).
+fn m_protein_progression_after_last_dose(after: i64) -> Vignette {
+    m_protein(
+        vrd(patient(), 600, 300, |l| l),
+        &[
+            (3.0, 610),
+            (1.0, 500),
+            (0.9, 400),
+            (0.9, 310),
+            (1.5, 300 - after),
+            (1.6, 300 - after - 14),
+        ],
+    )
+}
+
+/// Triple-class refractory shown by the serum M-protein alone (no response, progression or stop
+/// reason recorded): 1L VRd from 1100 to 900 days ago (4.0 → 1.0, 0.8 g/dL: partial response),
+/// progression 30 days after its last dose (1.6, 1.8 g/dL); 2L DPd from 840 to 500 days ago (1.8
+/// → 0.8, 0.7: partial response), progression 60 days after its last dose (1.3, 1.4); 3L Kd from
+/// 420 to 100 days ago (1.4 → 1.0, 1.0: minimal response), progression on it 200 days ago (1.6,
+/// 1.7).
+fn three_classes_by_m_protein() -> Vignette {
+    let v = patient()
+        .give(rx("VRd").from(1100).until(900))
+        .line(ID, line("VRd", VRD).from(1100).until(900))
+        .give(rx("DPd").from(840).until(500))
+        .line(
+            ID,
+            line("DPd", &["daratumumab", "pomalidomide", "dexamethasone"])
+                .from(840)
+                .until(500),
+        )
+        .give(rx("Kd").from(420).until(100))
+        .line(ID, line("Kd", KD).from(420).until(100));
+    m_protein(
+        v,
+        &[
+            (4.0, 1110),
+            (1.0, 1000),
+            (0.8, 920),
+            (1.6, 870),
+            (1.8, 856),
+            (0.8, 700),
+            (0.7, 600),
+            (1.3, 440),
+            (1.4, 430),
+            (1.0, 300),
+            (1.0, 280),
+            (1.6, 200),
+            (1.7, 190),
+        ],
+    )
+}
+
+/// Serum free kappa and lambda light chains (LOINC 36916-5, 33944-0), each `(kappa, lambda,
+/// days ago)` in mg/L.
+fn light_chains(v: Vignette, values: &[(f64, f64, i64)]) -> Vignette {
+    values.iter().fold(v, |v, (kappa, lambda, days)| {
+        v.observe(
+            "36916-5",
+            "Kappa light chains.free [Mass/volume] in Serum",
+            *kappa,
+            "mg/L",
+            *days,
+        )
+        .observe(
+            "33944-0",
+            "Lambda light chains.free [Mass/volume] in Serum",
+            *lambda,
+            "mg/L",
+            *days,
+        )
+    })
+}
+
+/// Light-chain myeloma (no serum M-protein) on VRd from 600 days ago, ongoing, a partial
+/// response recorded: kappa 400, 60 and 50 mg/L with lambda 10 mg/L (the involved-minus-
+/// uninvolved difference 39, 5 and 4 mg/dL: the nadir 4 mg/dL), then `later`.
+fn kappa_on_vrd(later: &[(f64, f64, i64)]) -> Vignette {
+    light_chains(
+        patient()
+            .give(rx("VRd").from(600))
+            .line(ID, line("VRd", VRD).from(600).response(Response::Partial)),
+        &[
+            &[(400.0, 10.0, 610), (60.0, 10.0, 500), (50.0, 10.0, 450)],
+            later,
+        ]
+        .concat(),
+    )
+}
+
+/// 24-hour urine M-protein values, each `(mg/24 h, days ago)`, on VRd from 600 days ago,
+/// ongoing, a partial response recorded (no serum M-protein).
+fn urine_on_vrd(values: &[(f64, i64)]) -> Vignette {
+    values.iter().fold(
+        patient()
+            .give(rx("VRd").from(600))
+            .line(ID, line("VRd", VRD).from(600).response(Response::Partial)),
+        |v, (value, days)| {
+            v.observe(
+                "UPEP-M",
+                "Protein.monoclonal [Mass/time] in 24 hour Urine",
+                *value,
+                "mg/(24.h)",
+                *days,
+            )
+        },
+    )
+}
+
+/// Progression and response read from the M-protein and free light chain series (IMWG 2016),
+/// with no outcome recorded unless the case says so.
+fn m_protein_cases() -> Vec<Case> {
+    vec![
+        case(
+            "M-protein 25 % above its nadir twice in a row: progression on therapy",
+            on_vrd(&from_nadir_2_4(&[(3.0, 200), (3.1, 150)])),
+            Refractory,
+        )
+        .reason("progression on therapy")
+        .reason("M-protein 2.4 g/dL")
+        .reason("progression confirmed"),
+        case(
+            "M-protein 24 % above its nadir twice in a row: no progression",
+            on_vrd(&from_nadir_2_4(&[(2.976, 200), (2.99, 150)])),
+            NotMet,
+        )
+        .reason("partial response")
+        .no_reason("progression confirmed"),
+        case(
+            "M-protein 0.5 g/dL above a nadir of 1.0 twice in a row: progression",
+            on_vrd(&[(2.5, 610), (1.0, 500), (1.0, 450), (1.5, 200), (1.6, 150)]),
+            Refractory,
+        )
+        .reason("progression confirmed"),
+        case(
+            "M-protein 0.4 g/dL above a nadir of 1.0 (40 %) twice in a row: no progression",
+            on_vrd(&[(2.5, 610), (1.0, 500), (1.0, 450), (1.4, 200), (1.45, 150)]),
+            NotMet,
+        )
+        .no_reason("progression confirmed"),
+        case(
+            "a nadir of 5 g/dL: 1 g/dL above it (20 %) twice in a row is progression",
+            on_vrd(&[(12.0, 610), (6.0, 500), (5.0, 450), (6.0, 200), (6.1, 150)]),
+            Refractory,
+        )
+        .reason("progression confirmed"),
+        case(
+            "a nadir of 5 g/dL: 0.9 g/dL above it is no progression",
+            on_vrd(&[(12.0, 610), (6.0, 500), (5.0, 450), (5.9, 200), (5.95, 150)]),
+            NotMet,
+        ),
+        case(
+            "a nadir of 4.9 g/dL: 1 g/dL above it (20 %) is no progression",
+            on_vrd(&[(12.0, 610), (6.0, 500), (4.9, 450), (5.9, 200), (5.95, 150)]),
+            NotMet,
+        ),
+        case(
+            "one M-protein rise so far: progression pending its confirmation",
+            on_vrd(&from_nadir_2_4(&[(3.0, 200)])),
+            InsufficientData,
+        )
+        .missing("a second consecutive assessment confirming the progression")
+        .missing("M-protein 2.4 g/dL"),
+        case(
+            "an M-protein rise the next value refutes: no progression, said so",
+            on_vrd(&from_nadir_2_4(&[(3.0, 200), (2.5, 150)])),
+            NotMet,
+        )
+        .reason("not confirmed"),
+        case(
+            "M-protein progression 59 days after the last dose: relapsed and refractory",
+            m_protein_progression_after_last_dose(59),
+            Refractory,
+        )
+        .label(RRMM)
+        .reason("59 days after the last dose"),
+        case(
+            "M-protein progression 61 days after the last dose: relapsed",
+            m_protein_progression_after_last_dose(61),
+            Relapsed,
+        )
+        .reason("responded (PR)"),
+        case(
+            "M-protein in g/L: 25 % above its nadir twice in a row, progression",
+            on_vrd_in(
+                "g/L",
+                &[
+                    (60.0, 610),
+                    (30.0, 500),
+                    (24.0, 450),
+                    (30.0, 200),
+                    (31.0, 150),
+                ],
+            ),
+            Refractory,
+        )
+        .reason("progression confirmed")
+        .reason("24 g/L"),
+        case(
+            "M-protein in g/L: 24 % above its nadir, no progression",
+            on_vrd_in(
+                "g/L",
+                &[
+                    (60.0, 610),
+                    (30.0, 500),
+                    (24.0, 450),
+                    (29.76, 200),
+                    (29.9, 150),
+                ],
+            ),
+            NotMet,
+        ),
+        case(
+            "M-protein in mg/dL: 500 mg/dL above a nadir of 1000 twice in a row, progression",
+            on_vrd_in(
+                "mg/dL",
+                &[
+                    (2500.0, 610),
+                    (1000.0, 500),
+                    (1000.0, 450),
+                    (1500.0, 200),
+                    (1600.0, 150),
+                ],
+            ),
+            Refractory,
+        )
+        .reason("progression confirmed"),
+        case(
+            "an M-protein without a unit is not read",
+            on_vrd_in("", &from_nadir_2_4(&[(3.0, 200), (3.1, 150)])),
+            InsufficientData,
+        )
+        .reason("no unit"),
+        case(
+            "M-protein alone: a 10 % fall on VRd is stable disease, primary refractory",
+            m_protein(
+                vrd(patient(), 300, 150, |l| l),
+                &[(3.0, 310), (2.8, 250), (2.7, 160)],
+            ),
+            Refractory,
+        )
+        .label("primary refractory myeloma")
+        .reason("stable disease"),
+        case(
+            "recorded VGPR, but the M-protein fell 10 %: the M-protein decides",
+            m_protein(
+                vrd(patient(), 300, 150, |l| {
+                    l.response(Response::VeryGoodPartial)
+                }),
+                &[(3.0, 310), (2.8, 250), (2.7, 160)],
+            ),
+            Refractory,
+        )
+        .label("primary refractory myeloma")
+        .reason("conflicting evidence")
+        .confounder("conflicting_evidence"),
+        case(
+            "recorded stable disease, but the M-protein fell 63 %: the M-protein decides",
+            m_protein(
+                vrd(patient(), 300, 150, |l| l.response(Response::Stable)),
+                &[(3.0, 310), (1.2, 250), (1.1, 160)],
+            ),
+            NotMet,
+        )
+        .reason("conflicting evidence"),
+        case(
+            "a partial response shown by one M-protein value only, the line over: unconfirmed",
+            m_protein(vrd(patient(), 300, 150, |l| l), &[(3.0, 310), (1.2, 160)]),
+            InsufficientData,
+        )
+        .missing("not confirmed"),
+        case(
+            "triple-class refractory from the M-protein series alone",
+            three_classes_by_m_protein(),
+            Refractory,
+        )
+        .label("triple-class refractory myeloma")
+        .reason("refractory to every class")
+        .reason("anti cd38 antibody: daratumumab"),
+        case(
+            "free light chains: the difference 10.1 mg/dL above its nadir twice, progression",
+            kappa_on_vrd(&[(151.0, 10.0, 200), (152.0, 10.0, 150)]),
+            Refractory,
+        )
+        .reason("free light chain")
+        .reason("progression confirmed"),
+        case(
+            "free light chains: the difference 10 mg/dL above its nadir, no progression",
+            kappa_on_vrd(&[(150.0, 10.0, 200), (150.0, 10.0, 150)]),
+            NotMet,
+        ),
+        case(
+            "free light chains, lambda involved: progression",
+            light_chains(
+                patient()
+                    .give(rx("VRd").from(600))
+                    .line(ID, line("VRd", VRD).from(600).response(Response::Partial)),
+                &[
+                    (10.0, 400.0, 610),
+                    (10.0, 50.0, 450),
+                    (10.0, 200.0, 200),
+                    (10.0, 210.0, 150),
+                ],
+            ),
+            Refractory,
+        )
+        .reason("lambda"),
+        case(
+            "free light chains are not read while the serum M-protein is measurable",
+            light_chains(
+                on_vrd(&[(3.0, 610), (1.2, 500), (1.1, 450), (1.1, 200), (1.1, 150)]),
+                &[
+                    (400.0, 10.0, 610),
+                    (50.0, 10.0, 450),
+                    (200.0, 10.0, 200),
+                    (210.0, 10.0, 150),
+                ],
+            ),
+            NotMet,
+        )
+        .no_reason("progression confirmed"),
+        case(
+            "urine M-protein 200 mg/24 h above its nadir twice in a row: progression",
+            urine_on_vrd(&[
+                (1000.0, 610),
+                (100.0, 500),
+                (100.0, 450),
+                (300.0, 200),
+                (320.0, 150),
+            ]),
+            Refractory,
+        )
+        .reason("urine")
+        .reason("progression confirmed"),
+        case(
+            "one M-protein rise, then a new line before the next value: acted on, relapsed",
+            m_protein(
+                vrd(patient(), 900, 600, |l| l),
+                &[(3.0, 910), (1.0, 800), (0.9, 700), (1.6, 400)],
+            )
+            .give(rx("Kd").from(390))
+            .line(ID, line("Kd", KD).from(390).response(Response::Partial)),
+            Relapsed,
+        )
+        .reason("acted on by starting 2L Kd"),
+        case(
+            "M-protein gone (100 % fall) with no response recorded: VGPR, never CR from it alone",
+            m_protein(
+                vrd(patient(), 300, 150, |l| l),
+                &[(3.0, 310), (0.0, 250), (0.0, 160)],
+            ),
+            NotMet,
+        )
+        .reason("best response from the serum M-protein: very good partial response"),
+        case(
+            "recorded CR, the M-protein gone: they agree, no conflict",
+            m_protein(
+                vrd(patient(), 300, 150, |l| l.response(Response::Complete)),
+                &[(3.0, 310), (0.0, 250), (0.0, 160)],
+            ),
+            NotMet,
+        )
+        .no_reason("conflicting evidence")
+        .no_reason("recorded best response CR"),
+        case(
+            "urine M-protein 199 mg/24 h above its nadir: no progression",
+            urine_on_vrd(&[
+                (1000.0, 610),
+                (100.0, 500),
+                (100.0, 450),
+                (299.0, 200),
+                (299.0, 150),
+            ]),
+            NotMet,
+        ),
+    ]
+}
+
+#[test]
+fn a_progression_shown_by_the_m_protein_ends_a_planned_sequence() {
+    // Carfilzomib started 98 days after the transplant would continue the planned sequence
+    // (consolidation), but the M-protein progressed in between: a new line.
+    let lines = derived(m_protein(
+        planned_sequence().give(rx("Carfilzomib 56 mg/m2").from(430)),
+        &[(3.0, 710), (0.4, 560), (0.3, 540), (1.0, 450), (1.1, 440)],
+    ));
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(lines[1].regimen.contains("carfilzomib"), "{lines:#?}");
 }
