@@ -60,6 +60,8 @@ mod rules_change;
 mod shapes;
 #[path = "fhir/synthea.rs"]
 mod synthea;
+#[path = "fhir/timings.rs"]
+mod timings;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -177,11 +177,24 @@ pub struct TimingRepeat {
     pub period: Option<f64>,
     #[serde(rename = "periodUnit")]
     pub period_unit: Option<String>,
+    /// Times of the day by daily event (`MORN`, `EVE`, `HS`…): each distinct one a dose a day
+    /// when no frequency is given.
+    #[serde(default)]
+    pub when: Vec<String>,
+    /// Times of the day by the clock ("08:00:00"): as `when`.
+    #[serde(default, rename = "timeOfDay")]
+    pub time_of_day: Vec<String>,
+    /// The days of the week it is given on (`mon`…`sun`): on the others, not at all.
+    #[serde(default, rename = "dayOfWeek")]
+    pub day_of_week: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Timing {
     pub repeat: Option<TimingRepeat>,
+    /// A named schedule (R4 `timing.code`, the v3 GTSAbbreviation codes `BID`, `QD`, `Q8H`…),
+    /// a complete statement of the timing when `repeat` says less.
+    pub code: Option<CodeableConcept>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1308,13 +1308,7 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
     let quantity = |q: Option<&model::Quantity>| {
         q.and_then(|q| Some((q.value?, q.unit_text().unwrap_or("").to_owned())))
     };
-    let per_day = |timing: Option<&model::Timing>| {
-        timing.and_then(|t| t.repeat.as_ref()).and_then(|repeat| {
-            let frequency = repeat.frequency.unwrap_or(1.0);
-            let days = period_days(repeat.period.unwrap_or(1.0), repeat.period_unit.as_deref()?)?;
-            (frequency.is_finite() && frequency > 0.0).then(|| frequency / days)
-        })
-    };
+    let per_day = |timing: Option<&model::Timing>| timing.and_then(timing_per_day);
     let route = |r: Option<&CodeableConcept>| r.and_then(CodeableConcept::words).map(str::to_owned);
     // What the structured elements leave out, the dosage's text may say ("500 mg twice daily").
     let with_text = |mut spec: DoseSpec, text: Option<&String>| {
@@ -1375,6 +1369,77 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
             with_text(spec, d.text.as_ref())
         }))
         .collect()
+}
+
+/// Doses a day a timing states (R4 `Timing`):
+///
+/// - `repeat`: `frequency` times per `period` `periodUnit`. With no frequency, once for each
+///   distinct time of the day it names (`when`: `MORN`, `EVE`, `HS`…; or `timeOfDay`), else once
+///   per period; times of the day with no period recur daily. "At meals" (`C`, `AC`, `PC`) is as
+///   many times as meals, which the record does not say: no frequency.
+/// - else `code`, which R4 makes "a complete statement of whatever is specified in the
+///   structured timing data" (`BID`, `Q8H`, `QHS`; see [`dosage_text::schedule_per_day`]), or
+///   its words read as a dosage text's.
+/// - `dayOfWeek` thins a daily schedule: twice a day on Monday and Thursday is 4 doses a week.
+fn timing_per_day(timing: &model::Timing) -> Option<f64> {
+    let repeat = timing.repeat.as_ref();
+    let structured = repeat.and_then(|repeat| {
+        let named = times_named(repeat);
+        let frequency = match (repeat.frequency, named) {
+            (Some(frequency), _) => frequency,
+            (None, Ok(Some(times))) => times,
+            (None, Err(())) => return None,
+            (None, Ok(None)) => 1.0,
+        };
+        let days = match repeat.period_unit.as_deref() {
+            Some(unit) => period_days(repeat.period.unwrap_or(1.0), unit)?,
+            None if matches!(named, Ok(Some(_))) => 1.0,
+            None => return None,
+        };
+        (frequency.is_finite() && frequency > 0.0).then(|| frequency / days)
+    });
+    let per_day = structured.or_else(|| {
+        let code = timing.code.as_ref()?;
+        code.coding
+            .iter()
+            .filter(|c| {
+                c.system
+                    .as_deref()
+                    .is_none_or(|system| system.to_ascii_lowercase().contains("gtsabbreviation"))
+            })
+            .filter_map(|c| c.code.as_deref())
+            .chain(code.words())
+            .find_map(|code| {
+                dosage_text::schedule_per_day(code).or_else(|| dosage_text::read(code).per_day)
+            })
+    })?;
+    let days: Vec<&str> = repeat
+        .map(|r| r.day_of_week.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|day| day.trim())
+        .filter(|day| matches!(*day, "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !days.is_empty() && per_day >= 1.0 - 1e-9 {
+        return Some(per_day * days.len() as f64 / 7.0);
+    }
+    Some(per_day)
+}
+
+/// Times a day `repeat` names: its distinct `when` events (or `timeOfDay` times); `Err` when
+/// one of them recurs an unknown number of times a day (at meals).
+fn times_named(repeat: &model::TimingRepeat) -> Result<Option<f64>, ()> {
+    let named: std::collections::BTreeSet<&str> = if repeat.when.is_empty() {
+        repeat.time_of_day.iter().map(|time| time.trim()).collect()
+    } else {
+        repeat.when.iter().map(|when| when.trim()).collect()
+    };
+    if named.iter().any(|when| matches!(*when, "C" | "AC" | "PC")) {
+        return Err(());
+    }
+    Ok((!named.is_empty()).then_some(named.len() as f64))
 }
 
 /// Cycles a schedule plans: `timing.repeat.count` of a schedule whose doses are a week or more
