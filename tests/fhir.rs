@@ -62,6 +62,8 @@ mod shapes;
 mod synthea;
 #[path = "fhir/timings.rs"]
 mod timings;
+#[path = "fhir/validity.rs"]
+mod validity;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -290,6 +290,18 @@ pub struct MedicationUse {
     pub extension: Vec<Extension>,
     #[serde(default)]
     pub contained: Vec<Contained>,
+    /// MedicationRequest: the period the prescription may be dispensed in.
+    #[serde(rename = "dispenseRequest")]
+    pub dispense_request: Option<DispenseRequest>,
+}
+
+/// MedicationRequest.dispenseRequest: only its validity period is read.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DispenseRequest {
+    /// "The validity period of a prescription (stale dating the Prescription)": no dispense
+    /// before its start or after its end; not a period the drug was taken.
+    #[serde(rename = "validityPeriod")]
+    pub validity_period: Option<Period>,
 }
 
 /// The dosage of a statement (timing, doseAndRate) or of an administration (dose, rate).

@@ -990,7 +990,8 @@ fn map_medication(
 /// `effective[x]`; a request by its dosage's `timing.repeat.bounds[x]`, `authoredOn` being only
 /// when it was written (for a patient-reported request, when the patient reported it), so it is
 /// a start only when nothing better exists. A record with no period is kept at the one date it
-/// has (`dateAsserted`, `authoredOn`) with its duration unknown; a record stopped or completed
+/// has (`dateAsserted`, `authoredOn`, a request's `dispenseRequest.validityPeriod.start`,
+/// `meta.lastUpdated`) with its duration unknown; a record stopped or completed
 /// with no end date is known to have been given at least until its last date.
 ///
 /// Dosages of different `sequence` numbers are steps given one after another (a titration): the
@@ -1069,16 +1070,40 @@ fn medication_period(
                 .and_then(|p| p.end.as_ref())
         });
     let Some(start) = date_field("effective", start_text)? else {
-        // No period: kept at the one date the record has, its duration unknown.
-        let point = resource
-            .date_asserted
+        // No period: kept at the one date the record has, its duration unknown. A request's
+        // `dispenseRequest.validityPeriod` is when the prescription may be dispensed (R4:
+        // "stale dating the Prescription"), not when the drug was taken: its start, the first
+        // day it could be filled, is such a date (after `authoredOn`, when the order was
+        // written); its end is a deadline for dispensing, no end of taking, and is not read.
+        let validity = resource
+            .dispense_request
             .as_ref()
-            .or(resource.authored_on.as_ref())
-            .or_else(|| resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()));
-        let Some(point) = date_field("dateAsserted", point)? else {
+            .and_then(|d| d.validity_period.as_ref())
+            .and_then(|p| p.start.as_ref());
+        let point = [
+            ("dateAsserted", resource.date_asserted.as_ref()),
+            ("authoredOn", resource.authored_on.as_ref()),
+            ("dispenseRequest.validityPeriod.start", validity),
+            (
+                "meta.lastUpdated",
+                resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()),
+            ),
+        ]
+        .into_iter()
+        .find_map(|(field, date)| Some((field, date?)));
+        let Some(point) = point
+            .map(|(field, date)| date_field(field, Some(date)))
+            .transpose()?
+            .flatten()
+        else {
+            // Nothing places it in time: left out, so the criteria never see the drug; the
+            // warning says so, since an assessment may then read "not refractory" for want of
+            // it.
             return Err(format!(
-                "{} has no date at all (no effective period, dateAsserted or authoredOn): \
-                 left out",
+                "{} has no date at all (no effective period, timing bounds, authoredOn, \
+                 dateAsserted, dispenseRequest.validityPeriod or meta.lastUpdated): left out, so \
+                 the criteria do not see this drug and an assessment may read not refractory \
+                 for want of it",
                 raw.resource_type
             ));
         };
