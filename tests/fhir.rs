@@ -32,6 +32,8 @@ mod dosages;
 mod export_valid;
 #[path = "fhir/fresh.rs"]
 mod fresh;
+#[path = "fhir/ingredients.rs"]
+mod ingredients;
 #[path = "fhir/intents.rs"]
 mod intents;
 #[path = "fhir/medications.rs"]
@@ -58,6 +60,8 @@ mod robustness;
 mod rules_change;
 #[path = "fhir/shapes.rs"]
 mod shapes;
+#[path = "fhir/strengths.rs"]
+mod strengths;
 #[path = "fhir/synthea.rs"]
 mod synthea;
 #[path = "fhir/timings.rs"]

@@ -236,13 +236,15 @@ fn as_needed(boolean: Option<bool>, concept: Option<&CodeableConcept>) -> bool {
     boolean == Some(true) || concept.is_some_and(CodeableConcept::names_something)
 }
 
-/// A contained resource: only a contained Medication's code and ingredients are read.
+/// A contained resource: only a contained Medication's code, form and ingredients, and a
+/// contained Substance's code (an ingredient a Medication refers to), are read.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Contained {
     #[serde(rename = "resourceType")]
     pub resource_type: Option<String>,
     pub id: Option<String>,
     pub code: Option<CodeableConcept>,
+    pub form: Option<CodeableConcept>,
     #[serde(default)]
     pub ingredient: Vec<Ingredient>,
 }
@@ -333,19 +335,39 @@ impl AdministeredDosage {
     }
 }
 
+/// A Medication, or a Substance (only its `code` is read: an ingredient a Medication refers to).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Medication {
     pub code: Option<CodeableConcept>,
+    /// The dose form (tablet, capsule, solution).
+    pub form: Option<CodeableConcept>,
     #[serde(default)]
     pub ingredient: Vec<Ingredient>,
+    /// Resources its ingredients may refer to as `#id`.
+    #[serde(default)]
+    pub contained: Vec<Contained>,
 }
 
-/// A Medication's ingredient (R4 `item[x]`: a concept, or a reference to a Substance or
-/// Medication, which refract does not follow).
+/// A Medication's ingredient: R4 `item[x]` (a concept, or a reference to a Substance or a
+/// Medication), whether it is active, and its strength.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Ingredient {
     #[serde(rename = "itemCodeableConcept")]
     pub item_codeable_concept: Option<CodeableConcept>,
+    #[serde(rename = "itemReference")]
+    pub item_reference: Option<Reference>,
+    /// False for an excipient ("does not affect the therapeutic action"); absent is unknown.
+    #[serde(rename = "isActive")]
+    pub is_active: Option<bool>,
+    /// The amount of the ingredient in an amount of the product (50 mg per 1 tablet).
+    pub strength: Option<Ratio>,
+}
+
+/// R4 Ratio: a numerator per a denominator.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Ratio {
+    pub numerator: Option<Quantity>,
+    pub denominator: Option<Quantity>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
