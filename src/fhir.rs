@@ -7,6 +7,7 @@ mod dosage_text;
 mod export;
 pub mod model;
 mod parse;
+mod product;
 pub mod stream;
 mod wire_out;
 
@@ -16,6 +17,7 @@ pub use parse::{
     MedicationMeta, MedicationRecord, ParsedFile, RowSources, finish_medication, map_resource,
     parse_datetime, parse_file, record_of, reference_key, server_base,
 };
+pub use product::{Product, named_by};
 
 /// A problem in a file: where (a JSON path such as `entry[12].resource`, or an NDJSON line)
 /// and what.

@@ -107,8 +107,11 @@ fn this_host() -> String {
 /// mapping is read again rather than skipped as already imported. 3: `deceasedBoolean`, doses from
 /// `dosage.text`, doses a week or more apart per interval, cycles of administrations. 4:
 /// `doNotPerform`, procedures not completed, blood pressure in kPa, starts of a month or a year
-/// only, the newest version of a history bundle, subjects on another server.
-pub const MAPPING_VERSION: i64 = 4;
+/// only, the newest version of a history bundle, subjects on another server. 5: a Medication's
+/// ingredients given as references (contained, Substances, Medications) and their strengths,
+/// `timing.code` and `repeat.when`/`timeOfDay`/`dayOfWeek`, a request dated only by
+/// `dispenseRequest.validityPeriod`.
+pub const MAPPING_VERSION: i64 = 5;
 
 /// What a run may do beyond adding and updating.
 #[derive(Debug, Clone, Default)]
@@ -558,6 +561,9 @@ struct Checked {
     sha256: String,
     complete_record: bool,
     urls: HashMap<String, String>,
+    /// The bundle URLs of the file's Medications and Substances, by the key an ingredient
+    /// referring to one is stored under (`Substance/a`).
+    ingredients: HashMap<String, String>,
     /// The server each Patient id of the file comes from, where its entry says.
     servers: HashMap<String, String>,
     /// The file's Patients by identifier, for conditional references (see
@@ -760,6 +766,7 @@ struct FirstRead {
     /// `Bundle.meta.source`: who made the file (refract writes its file's system there).
     source: Option<String>,
     urls: HashMap<String, String>,
+    ingredients: HashMap<String, String>,
     servers: HashMap<String, String>,
     identified: ConditionalTargets,
     patients: Vec<FilePatient>,
@@ -795,6 +802,7 @@ fn first_read(
         report: |read| progress.store(read, Ordering::Relaxed),
     };
     let mut urls = HashMap::new();
+    let mut ingredients = HashMap::new();
     let mut patients = Vec::new();
     // Each identifier of the file's patients, with the first of `patients` that carries it:
     // two Patients of one file sharing an identifier would be merged.
@@ -805,7 +813,7 @@ fn first_read(
     let mut identified = ConditionalTargets::default();
     let summary = each_resource(&mut hashing, size, |raw| -> Result<(), String> {
         // Only what others refer to, or who a patient is, matters before anything is written.
-        if !matches!(raw.resource_type, "Patient" | "Medication") {
+        if !matches!(raw.resource_type, "Patient" | "Medication" | "Substance") {
             return Ok(());
         }
         let Ok(mapping) = map_resource(&raw, rules) else {
@@ -873,9 +881,14 @@ fn first_read(
                     keys,
                 });
             }
-            Mapped::Medication { id, .. } => {
+            Mapped::Medication {
+                resource_type, id, ..
+            } => {
                 if let Some(url) = raw.full_url {
-                    urls.insert(url.to_owned(), id);
+                    ingredients.insert(url.to_owned(), format!("{resource_type}/{id}"));
+                    if resource_type == "Medication" {
+                        urls.insert(url.to_owned(), id);
+                    }
                 }
             }
             _ => {}
@@ -900,6 +913,7 @@ fn first_read(
         complete_record,
         source,
         urls,
+        ingredients,
         servers,
         identified,
         patients,
@@ -956,6 +970,7 @@ fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Che
         sha256: first.sha256,
         complete_record: first.complete_record,
         urls: first.urls,
+        ingredients: first.ingredients,
         servers: first.servers,
         identified: first.identified,
     })

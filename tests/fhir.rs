@@ -34,6 +34,8 @@ mod export_valid;
 mod fresh;
 #[path = "fhir/identity.rs"]
 mod identity;
+#[path = "fhir/ingredients.rs"]
+mod ingredients;
 #[path = "fhir/intents.rs"]
 mod intents;
 #[path = "fhir/medications.rs"]
@@ -60,8 +62,14 @@ mod robustness;
 mod rules_change;
 #[path = "fhir/shapes.rs"]
 mod shapes;
+#[path = "fhir/strengths.rs"]
+mod strengths;
 #[path = "fhir/synthea.rs"]
 mod synthea;
+#[path = "fhir/timings.rs"]
+mod timings;
+#[path = "fhir/validity.rs"]
+mod validity;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -154,13 +154,8 @@ fn per_day(words: &[String]) -> Option<f64> {
     for (index, word) in words.iter().enumerate() {
         let next = words.get(index + 1).map(String::as_str);
         let rate = match word.as_str() {
-            "od" | "qd" | "daily" | "nightly" | "nocte" | "mane" | "qhs" | "hs" | "qam" | "qpm"
-            | "q24h" => Some(1.0),
-            "bid" | "bd" | "q12h" => Some(2.0),
-            "tid" | "tds" | "q8h" => Some(3.0),
-            "qid" | "qds" | "q6h" => Some(4.0),
-            "qod" => Some(0.5),
-            "weekly" | "qw" | "qwk" => Some(1.0 / 7.0),
+            "daily" | "nightly" => Some(1.0),
+            "weekly" => Some(1.0 / 7.0),
             "fortnightly" => Some(1.0 / 14.0),
             "monthly" => Some(1.0 / 30.0),
             "once" | "twice" | "thrice" => {
@@ -183,12 +178,7 @@ fn per_day(words: &[String]) -> Option<f64> {
             {
                 Some(1.0)
             }
-            q if q.starts_with('q') && q.ends_with('h') => q[1..q.len() - 1]
-                .parse::<f64>()
-                .ok()
-                .filter(|h| *h > 0.0)
-                .map(|hours| 24.0 / hours),
-            _ => None,
+            other => abbreviation(other),
         };
         if let Some(rate) = rate {
             found.push(rate);
@@ -201,6 +191,40 @@ fn per_day(words: &[String]) -> Option<f64> {
         .skip(1)
         .all(|rate| (rate - first).abs() < 1e-9 || (*rate - 1.0).abs() < 1e-9)
         .then_some(first)
+}
+
+/// Doses a day of a schedule written as one Latin abbreviation (`bid`, `tds`, `q8h`, `qhs`), in
+/// lower case without dots.
+fn abbreviation(word: &str) -> Option<f64> {
+    match word {
+        "od" | "qd" | "nocte" | "mane" | "qhs" | "hs" | "qam" | "qpm" | "q24h" => Some(1.0),
+        "bid" | "bd" => Some(2.0),
+        "tid" | "tds" => Some(3.0),
+        "qid" | "qds" => Some(4.0),
+        "qod" => Some(0.5),
+        "qw" | "qwk" => Some(1.0 / 7.0),
+        q if q.starts_with('q') && q.ends_with('h') => q[1..q.len() - 1]
+            .parse::<f64>()
+            .ok()
+            .filter(|h| h.is_finite() && *h > 0.0)
+            .map(|hours| 24.0 / hours),
+        _ => None,
+    }
+}
+
+/// Doses a day of a named schedule: R4 `timing.code` (the v3 GTSAbbreviation codes of the
+/// value set timing-abbreviation: `QD`, `BID`, `TID`, `QID`, `AM`, `PM`, `QOD`, `Q1H`…`Q8H`,
+/// `BED`, `WK`, `MO`), or one Latin abbreviation as a dosage text writes it (`QHS`, `Q12H`,
+/// `b.i.d.`). `AM` and `PM` are read only as a whole code: in a sentence ("8 am and 8 pm")
+/// they are times, not schedules.
+pub fn schedule_per_day(code: &str) -> Option<f64> {
+    let word = code.trim().to_lowercase().replace('.', "");
+    match word.as_str() {
+        "am" | "pm" | "bed" => Some(1.0),
+        "wk" => Some(1.0 / 7.0),
+        "mo" => Some(1.0 / 30.0),
+        other => abbreviation(other),
+    }
 }
 
 /// Days in the period named at `index`: "daily", "a day", "per week", "weekly", "a month"…
@@ -302,6 +326,35 @@ mod tests {
             Some(1.0 / 90.0),
         );
         reads("40 mg every 2 weeks", Some((40.0, "mg")), Some(1.0 / 14.0));
+    }
+
+    #[test]
+    fn named_schedules() {
+        use super::schedule_per_day;
+        for (code, per_day) in [
+            ("BID", 2.0),
+            ("TID", 3.0),
+            ("QID", 4.0),
+            ("QD", 1.0),
+            ("AM", 1.0),
+            ("PM", 1.0),
+            ("QOD", 0.5),
+            ("Q4H", 6.0),
+            ("Q6H", 4.0),
+            ("Q8H", 3.0),
+            ("Q12H", 2.0),
+            ("QHS", 1.0),
+            ("BED", 1.0),
+            ("WK", 1.0 / 7.0),
+            ("MO", 1.0 / 30.0),
+            ("b.i.d.", 2.0),
+        ] {
+            assert_eq!(schedule_per_day(code), Some(per_day), "{code}");
+        }
+        assert_eq!(schedule_per_day("Q0H"), None);
+        assert_eq!(schedule_per_day("PRN"), None);
+        // A time of day in a sentence is no schedule.
+        reads("10 mg at 8 am and 8 pm", Some((10.0, "mg")), None);
     }
 
     #[test]

@@ -179,11 +179,24 @@ pub struct TimingRepeat {
     pub period: Option<f64>,
     #[serde(rename = "periodUnit")]
     pub period_unit: Option<String>,
+    /// Times of the day by daily event (`MORN`, `EVE`, `HS`…): each distinct one a dose a day
+    /// when no frequency is given.
+    #[serde(default)]
+    pub when: Vec<String>,
+    /// Times of the day by the clock ("08:00:00"): as `when`.
+    #[serde(default, rename = "timeOfDay")]
+    pub time_of_day: Vec<String>,
+    /// The days of the week it is given on (`mon`…`sun`): on the others, not at all.
+    #[serde(default, rename = "dayOfWeek")]
+    pub day_of_week: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Timing {
     pub repeat: Option<TimingRepeat>,
+    /// A named schedule (R4 `timing.code`, the v3 GTSAbbreviation codes `BID`, `QD`, `Q8H`…),
+    /// a complete statement of the timing when `repeat` says less.
+    pub code: Option<CodeableConcept>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -225,13 +238,15 @@ fn as_needed(boolean: Option<bool>, concept: Option<&CodeableConcept>) -> bool {
     boolean == Some(true) || concept.is_some_and(CodeableConcept::names_something)
 }
 
-/// A contained resource: only a contained Medication's code and ingredients are read.
+/// A contained resource: only a contained Medication's code, form and ingredients, and a
+/// contained Substance's code (an ingredient a Medication refers to), are read.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Contained {
     #[serde(rename = "resourceType")]
     pub resource_type: Option<String>,
     pub id: Option<String>,
     pub code: Option<CodeableConcept>,
+    pub form: Option<CodeableConcept>,
     #[serde(default)]
     pub ingredient: Vec<Ingredient>,
 }
@@ -279,6 +294,18 @@ pub struct MedicationUse {
     pub extension: Vec<Extension>,
     #[serde(default)]
     pub contained: Vec<Contained>,
+    /// MedicationRequest: the period the prescription may be dispensed in.
+    #[serde(rename = "dispenseRequest")]
+    pub dispense_request: Option<DispenseRequest>,
+}
+
+/// MedicationRequest.dispenseRequest: only its validity period is read.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DispenseRequest {
+    /// "The validity period of a prescription (stale dating the Prescription)": no dispense
+    /// before its start or after its end; not a period the drug was taken.
+    #[serde(rename = "validityPeriod")]
+    pub validity_period: Option<Period>,
 }
 
 /// The dosage of a statement (timing, doseAndRate) or of an administration (dose, rate).
@@ -310,19 +337,39 @@ impl AdministeredDosage {
     }
 }
 
+/// A Medication, or a Substance (only its `code` is read: an ingredient a Medication refers to).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Medication {
     pub code: Option<CodeableConcept>,
+    /// The dose form (tablet, capsule, solution).
+    pub form: Option<CodeableConcept>,
     #[serde(default)]
     pub ingredient: Vec<Ingredient>,
+    /// Resources its ingredients may refer to as `#id`.
+    #[serde(default)]
+    pub contained: Vec<Contained>,
 }
 
-/// A Medication's ingredient (R4 `item[x]`: a concept, or a reference to a Substance or
-/// Medication, which refract does not follow).
+/// A Medication's ingredient: R4 `item[x]` (a concept, or a reference to a Substance or a
+/// Medication), whether it is active, and its strength.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Ingredient {
     #[serde(rename = "itemCodeableConcept")]
     pub item_codeable_concept: Option<CodeableConcept>,
+    #[serde(rename = "itemReference")]
+    pub item_reference: Option<Reference>,
+    /// False for an excipient ("does not affect the therapeutic action"); absent is unknown.
+    #[serde(rename = "isActive")]
+    pub is_active: Option<bool>,
+    /// The amount of the ingredient in an amount of the product (50 mg per 1 tablet).
+    pub strength: Option<Ratio>,
+}
+
+/// R4 Ratio: a numerator per a denominator.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Ratio {
+    pub numerator: Option<Quantity>,
+    pub denominator: Option<Quantity>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

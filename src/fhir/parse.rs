@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::FhirError;
 use super::dosage_text;
 use super::model::{self, CodeableConcept};
+use super::product::{self, Drug, Find, Product};
 use super::stream::{RawResource, StreamError, each_in_bytes};
 use crate::domain::{
     BpSetting, Comparator, Condition, ConditionCodeSystem, DatesKnown, Dose, DrugExposure,
@@ -28,10 +29,12 @@ use crate::rules::{Rules, condition_matches};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mapped {
     Patient(ImportedPatient),
-    /// A Medication resource: the code that medication records refer to.
+    /// A Medication resource, the drug medication records refer to; or a Substance, an
+    /// ingredient a Medication refers to (`resource_type` says which).
     Medication {
+        resource_type: &'static str,
         id: String,
-        concept: CodeableConcept,
+        product: Product,
     },
     Resource(ImportedResource),
     /// The source says the resource is not (or no longer) a fact: entered in error, not given,
@@ -87,8 +90,9 @@ pub enum Item {
 /// drug may be a Medication resource in another file, resolved when the record is stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MedicationRecord {
-    /// The drug, when the record carries it (a code, or a contained Medication).
-    pub concept: Option<CodeableConcept>,
+    /// The drug, when the record carries it (a code, or a contained Medication). Stored as the
+    /// code alone when that is all it is, as before ingredients were kept.
+    pub concept: Option<Product>,
     pub start: NaiveDateTime,
     pub end: Option<NaiveDateTime>,
     /// How much of the period the record states.
@@ -213,24 +217,41 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 unknown_stop_reason: None,
             })
         }
-        "Medication" => {
+        kind @ ("Medication" | "Substance") => {
             let resource: model::Medication = parse_as(raw)?;
             let Some(id) = raw.id.or(raw.full_url) else {
-                return Err(String::from(
-                    "a Medication with no id, which nothing can refer to",
-                ));
+                return Err(format!("a {kind} with no id, which nothing can refer to"));
             };
-            let Some(concept) = medication_concept(&resource) else {
-                return Err(String::from(
-                    "a Medication with neither a code nor ingredients",
-                ));
+            let mut warnings = Vec::new();
+            // A Substance is read for its code alone: what an ingredient referring to it is.
+            let product = if kind == "Substance" {
+                Product::of_concept(resource.code.clone().unwrap_or_default())
+            } else {
+                product::product_of(
+                    resource.code.as_ref(),
+                    resource.form.as_ref(),
+                    &resource.ingredient,
+                    &resource.contained,
+                    &mut warnings,
+                )
             };
-            refuse_oversized(concept_texts(&concept))?;
-            Ok(Mapped::Medication {
-                id: id.to_owned(),
-                concept,
+            if !product.names_something() {
+                return Err(format!("a {kind} with neither a code nor ingredients"));
             }
-            .into())
+            refuse_oversized(product.texts())?;
+            Ok(Mapping {
+                mapped: Mapped::Medication {
+                    resource_type: if kind == "Substance" {
+                        "Substance"
+                    } else {
+                        "Medication"
+                    },
+                    id: id.to_owned(),
+                    product,
+                },
+                warnings,
+                unknown_stop_reason: None,
+            })
         }
         "Condition" => {
             let resource: model::Condition = parse_as(raw)?;
@@ -272,9 +293,10 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 return Ok(mapping);
             }
             let subject = subject_of(resource.subject.as_ref())?;
-            let (record, refers) = map_medication(raw, &resource, rules)?;
-            if let Some(concept) = &record.concept {
-                refuse_oversized(concept_texts(concept))?;
+            let mut warnings = Vec::new();
+            let (record, refers) = map_medication(raw, &resource, rules, &mut warnings)?;
+            if let Some(product) = &record.concept {
+                refuse_oversized(product.texts())?;
             }
             let unknown = record.dates == DatesKnown::Unknown;
             let unknown_stop_reason = record.stop_text.clone();
@@ -285,6 +307,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 resource.meta.as_ref(),
                 Item::Medication(record),
             );
+            mapping.warnings = warnings;
             if unknown {
                 mapping.warnings.push(String::from(
                     "no period recorded: kept at the one date it has, its duration unknown",
@@ -581,16 +604,6 @@ fn condition_texts(c: &Condition) -> Vec<(&'static str, Option<&str>)> {
     ]
 }
 
-fn concept_texts(concept: &CodeableConcept) -> Vec<(&'static str, Option<&str>)> {
-    let mut texts = vec![("medication text", concept.text.as_deref())];
-    for coding in &concept.coding {
-        texts.push(("medication code", coding.code.as_deref()));
-        texts.push(("medication display", coding.display.as_deref()));
-        texts.push(("code system", coding.system.as_deref()));
-    }
-    texts
-}
-
 fn observation_texts(o: &Observation) -> Vec<(&'static str, Option<&str>)> {
     vec![
         ("code", Some(o.code.as_str())),
@@ -877,32 +890,6 @@ fn map_condition(
     Some(condition)
 }
 
-/// A Medication's drug: its code, else its ingredients (R4 allows a Medication that names only
-/// its ingredients), as one concept whose words name each ingredient.
-fn medication_concept(resource: &model::Medication) -> Option<CodeableConcept> {
-    if let Some(code) = &resource.code
-        && code.names_something()
-    {
-        return Some(code.clone());
-    }
-    let ingredients: Vec<&CodeableConcept> = resource
-        .ingredient
-        .iter()
-        .filter_map(|i| i.item_codeable_concept.as_ref())
-        .collect();
-    if ingredients.is_empty() {
-        return None;
-    }
-    let words: Vec<&str> = ingredients.iter().filter_map(|c| c.words()).collect();
-    Some(CodeableConcept {
-        coding: ingredients
-            .iter()
-            .flat_map(|c| c.coding.iter().cloned())
-            .collect(),
-        text: (!words.is_empty()).then(|| words.join(" / ")),
-    })
-}
-
 /// Matched in an extension's URL without case or hyphens: mCODE's `mcode-treatment-termination-reason`
 /// (STU2 and later), `mcode-termination-reason` (STU1), and local `terminationReason` variants.
 const TERMINATION_REASON: &str = "terminationreason";
@@ -912,12 +899,13 @@ fn map_medication(
     raw: &RawResource<'_>,
     resource: &model::MedicationUse,
     rules: &Rules,
+    warnings: &mut Vec<String>,
 ) -> Result<(MedicationRecord, Option<String>), String> {
     let (concept, refers) = match (
         &resource.medication_codeable_concept,
         &resource.medication_reference,
     ) {
-        (Some(concept), _) => (Some(concept.clone()), None),
+        (Some(concept), _) => (Some(Product::of_concept(concept.clone())), None),
         (None, Some(reference)) => {
             let target = reference.reference.as_deref().unwrap_or("").trim();
             if let Some(local) = target.strip_prefix('#') {
@@ -931,18 +919,35 @@ fn map_medication(
                     .ok_or_else(|| {
                         format!("medicationReference '{target}': no such contained Medication")
                     })?;
-                let medication = model::Medication {
-                    code: contained.code.clone(),
-                    ingredient: contained.ingredient.clone(),
-                };
-                (medication_concept(&medication), None)
+                // Its ingredients' `#id` name the record's contained resources.
+                let mut product = product::product_of(
+                    contained.code.as_ref(),
+                    contained.form.as_ref(),
+                    &contained.ingredient,
+                    &resource.contained,
+                    warnings,
+                );
+                // An ingredient outside the record is not looked for: the record's drug is
+                // finished from the record alone (see the README).
+                for ingredient in &mut product.ingredients {
+                    if let Some(target) = ingredient.refers.take() {
+                        warnings.push(format!(
+                            "its contained Medication's ingredient '{target}' is outside the \
+                             record and not followed: {}",
+                            product::named_by(ingredient.display.as_deref())
+                        ));
+                    }
+                }
+                (Some(product), None)
             } else if target.is_empty() {
                 // Only a display: the words are the drug.
                 let words = reference.display.clone();
                 (
-                    words.map(|text| CodeableConcept {
-                        coding: Vec::new(),
-                        text: Some(text),
+                    words.map(|text| {
+                        Product::of_concept(CodeableConcept {
+                            coding: Vec::new(),
+                            text: Some(text),
+                        })
                     }),
                     None,
                 )
@@ -953,7 +958,7 @@ fn map_medication(
         (None, None) => return Err(String::from("no medication")),
     };
     // A concept of blank words and no code names no drug.
-    let concept = concept.filter(CodeableConcept::names_something);
+    let concept = concept.filter(Product::names_something);
     if concept.is_none() && refers.is_none() {
         return Err(String::from(
             "a medication with neither a code nor a reference",
@@ -1017,7 +1022,8 @@ fn map_medication(
 /// `effective[x]`; a request by its dosage's `timing.repeat.bounds[x]`, `authoredOn` being only
 /// when it was written (for a patient-reported request, when the patient reported it), so it is
 /// a start only when nothing better exists. A record with no period is kept at the one date it
-/// has (`dateAsserted`, `authoredOn`) with its duration unknown; a record stopped or completed
+/// has (`dateAsserted`, `authoredOn`, a request's `dispenseRequest.validityPeriod.start`,
+/// `meta.lastUpdated`) with its duration unknown; a record stopped or completed
 /// with no end date is known to have been given at least until its last date.
 ///
 /// Dosages of different `sequence` numbers are steps given one after another (a titration): the
@@ -1096,16 +1102,40 @@ fn medication_period(
                 .and_then(|p| p.end.as_ref())
         });
     let Some(start) = date_field("effective", start_text)? else {
-        // No period: kept at the one date the record has, its duration unknown.
-        let point = resource
-            .date_asserted
+        // No period: kept at the one date the record has, its duration unknown. A request's
+        // `dispenseRequest.validityPeriod` is when the prescription may be dispensed (R4:
+        // "stale dating the Prescription"), not when the drug was taken: its start, the first
+        // day it could be filled, is such a date (after `authoredOn`, when the order was
+        // written); its end is a deadline for dispensing, no end of taking, and is not read.
+        let validity = resource
+            .dispense_request
             .as_ref()
-            .or(resource.authored_on.as_ref())
-            .or_else(|| resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()));
-        let Some(point) = date_field("dateAsserted", point)? else {
+            .and_then(|d| d.validity_period.as_ref())
+            .and_then(|p| p.start.as_ref());
+        let point = [
+            ("dateAsserted", resource.date_asserted.as_ref()),
+            ("authoredOn", resource.authored_on.as_ref()),
+            ("dispenseRequest.validityPeriod.start", validity),
+            (
+                "meta.lastUpdated",
+                resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()),
+            ),
+        ]
+        .into_iter()
+        .find_map(|(field, date)| Some((field, date?)));
+        let Some(point) = point
+            .map(|(field, date)| date_field(field, Some(date)))
+            .transpose()?
+            .flatten()
+        else {
+            // Nothing places it in time: left out, so the criteria never see the drug; the
+            // warning says so, since an assessment may then read "not refractory" for want of
+            // it.
             return Err(format!(
-                "{} has no date at all (no effective period, dateAsserted or authoredOn): \
-                 left out",
+                "{} has no date at all (no effective period, timing bounds, authoredOn, \
+                 dateAsserted, dispenseRequest.validityPeriod or meta.lastUpdated): left out, so \
+                 the criteria do not see this drug and an assessment may read not refractory \
+                 for want of it",
                 raw.resource_type
             ));
         };
@@ -1258,14 +1288,22 @@ fn days_of(duration: &model::Quantity) -> Option<i64> {
     (days.is_finite() && (0.0..=36_500.0).contains(&days)).then(|| days.round() as i64)
 }
 
-/// The exposure a medication record describes, once its drug is known (`concept`: the record's
-/// own, or the Medication it refers to; `None` when that Medication was never imported).
+/// The exposure a medication record describes, once its drug is known (`referred`: the
+/// Medication it refers to, unless it carries its own; `None` when that Medication was never
+/// imported), the ingredients that Medication refers to found with `find`. Also returns the
+/// ingredient references found nowhere.
 pub fn finish_medication(
     record: &MedicationRecord,
-    concept: Option<&CodeableConcept>,
+    referred: Option<&Product>,
     unresolved: Option<&str>,
-) -> (DrugExposure, MedicationMeta) {
-    let concept = record.concept.as_ref().or(concept);
+    find: &Find<'_>,
+) -> (DrugExposure, MedicationMeta, Vec<String>) {
+    let drug = record
+        .concept
+        .as_ref()
+        .or(referred)
+        .map(|product| product.drug(find));
+    let concept = drug.as_ref().map(|drug| &drug.concept);
     let text = concept.and_then(CodeableConcept::words).map_or_else(
         || match unresolved {
             Some(reference) => format!("unidentified medication ({reference})"),
@@ -1281,7 +1319,11 @@ pub fn finish_medication(
         .end
         .filter(|_| record.given_over_period)
         .map(|end| (end - record.start).num_minutes() as f64 / 60.0);
-    let (dose, route, role) = dose_from(&record.dosages, &text, given_over);
+    let name = DrugName {
+        text: &text,
+        drug: drug.as_ref(),
+    };
+    let (dose, route, role) = dose_from(&record.dosages, &name, given_over);
     let key = rxnorm
         .clone()
         .or_else(|| atc.clone())
@@ -1314,7 +1356,31 @@ pub fn finish_medication(
             end_recorded: record.end_recorded,
             administered: record.administered,
         },
+        drug.map(|drug| drug.missing).unwrap_or_default(),
     )
+}
+
+/// What a dose counted in the product's units is converted with: the strength its Medication
+/// gives its one active ingredient, else the strength written in its name.
+struct DrugName<'a> {
+    text: &'a str,
+    drug: Option<&'a Drug>,
+}
+
+impl DrugName<'_> {
+    /// Milligrams in `value` `unit` (a count of tablets, millilitres), when the strength says.
+    fn milligrams(&self, value: f64, unit: &str) -> Option<f64> {
+        if let Some(mg) = self.drug.and_then(|drug| drug.milligrams(value, unit)) {
+            return Some(mg);
+        }
+        if unit == "ml" {
+            strength::concentration_mg_per_ml(self.text).map(|per_ml| per_ml * value)
+        } else {
+            count_unit(unit)
+                .and_then(|_| strength::single_unit_mg(self.text))
+                .map(|mg| mg * value)
+        }
+    }
 }
 
 /// How a stop reason reads in the vocabulary (`assets/stop_reasons.toml`): its codes first,
@@ -1335,13 +1401,7 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
     let quantity = |q: Option<&model::Quantity>| {
         q.and_then(|q| Some((q.value?, q.unit_text().unwrap_or("").to_owned())))
     };
-    let per_day = |timing: Option<&model::Timing>| {
-        timing.and_then(|t| t.repeat.as_ref()).and_then(|repeat| {
-            let frequency = repeat.frequency.unwrap_or(1.0);
-            let days = period_days(repeat.period.unwrap_or(1.0), repeat.period_unit.as_deref()?)?;
-            (frequency.is_finite() && frequency > 0.0).then(|| frequency / days)
-        })
-    };
+    let per_day = |timing: Option<&model::Timing>| timing.and_then(timing_per_day);
     let route = |r: Option<&CodeableConcept>| r.and_then(CodeableConcept::words).map(str::to_owned);
     // What the structured elements leave out, the dosage's text may say ("500 mg twice daily").
     let with_text = |mut spec: DoseSpec, text: Option<&String>| {
@@ -1404,6 +1464,77 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
         .collect()
 }
 
+/// Doses a day a timing states (R4 `Timing`):
+///
+/// - `repeat`: `frequency` times per `period` `periodUnit`. With no frequency, once for each
+///   distinct time of the day it names (`when`: `MORN`, `EVE`, `HS`…; or `timeOfDay`), else once
+///   per period; times of the day with no period recur daily. "At meals" (`C`, `AC`, `PC`) is as
+///   many times as meals, which the record does not say: no frequency.
+/// - else `code`, which R4 makes "a complete statement of whatever is specified in the
+///   structured timing data" (`BID`, `Q8H`, `QHS`; see [`dosage_text::schedule_per_day`]), or
+///   its words read as a dosage text's.
+/// - `dayOfWeek` thins a daily schedule: twice a day on Monday and Thursday is 4 doses a week.
+fn timing_per_day(timing: &model::Timing) -> Option<f64> {
+    let repeat = timing.repeat.as_ref();
+    let structured = repeat.and_then(|repeat| {
+        let named = times_named(repeat);
+        let frequency = match (repeat.frequency, named) {
+            (Some(frequency), _) => frequency,
+            (None, Ok(Some(times))) => times,
+            (None, Err(())) => return None,
+            (None, Ok(None)) => 1.0,
+        };
+        let days = match repeat.period_unit.as_deref() {
+            Some(unit) => period_days(repeat.period.unwrap_or(1.0), unit)?,
+            None if matches!(named, Ok(Some(_))) => 1.0,
+            None => return None,
+        };
+        (frequency.is_finite() && frequency > 0.0).then(|| frequency / days)
+    });
+    let per_day = structured.or_else(|| {
+        let code = timing.code.as_ref()?;
+        code.coding
+            .iter()
+            .filter(|c| {
+                c.system
+                    .as_deref()
+                    .is_none_or(|system| system.to_ascii_lowercase().contains("gtsabbreviation"))
+            })
+            .filter_map(|c| c.code.as_deref())
+            .chain(code.words())
+            .find_map(|code| {
+                dosage_text::schedule_per_day(code).or_else(|| dosage_text::read(code).per_day)
+            })
+    })?;
+    let days: Vec<&str> = repeat
+        .map(|r| r.day_of_week.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|day| day.trim())
+        .filter(|day| matches!(*day, "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun"))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !days.is_empty() && per_day >= 1.0 - 1e-9 {
+        return Some(per_day * days.len() as f64 / 7.0);
+    }
+    Some(per_day)
+}
+
+/// Times a day `repeat` names: its distinct `when` events (or `timeOfDay` times); `Err` when
+/// one of them recurs an unknown number of times a day (at meals).
+fn times_named(repeat: &model::TimingRepeat) -> Result<Option<f64>, ()> {
+    let named: std::collections::BTreeSet<&str> = if repeat.when.is_empty() {
+        repeat.time_of_day.iter().map(|time| time.trim()).collect()
+    } else {
+        repeat.when.iter().map(|when| when.trim()).collect()
+    };
+    if named.iter().any(|when| matches!(*when, "C" | "AC" | "PC")) {
+        return Err(());
+    }
+    Ok((!named.is_empty()).then_some(named.len() as f64))
+}
+
 /// Cycles a schedule plans: `timing.repeat.count` of a schedule whose doses are a week or more
 /// apart (R-CHOP every 21 days, count 6). A count of daily doses is a number of doses, not of
 /// cycles.
@@ -1431,10 +1562,11 @@ fn period_days(period: f64, unit: &str) -> Option<f64> {
 
 /// The dose when the record allows it: a dose quantity times the timing's frequency, per day, or
 /// for doses a week or more apart (a depot injection) per interval ("234 mg/mo"), so that the
-/// criteria can tell a long-acting injectable from a daily dose. A dose counted in tablets or
-/// syringes becomes milligrams with the strength in the drug's name ("25 MG", "0.75 ML … 156
-/// MG/ML"); a combination product's dose stays counted ("1 tablet/d"), each ingredient's
-/// milligrams read by the criteria from the strengths its name gives.
+/// criteria can tell a long-acting injectable from a daily dose. A dose counted in tablets,
+/// millilitres or syringes becomes milligrams with the strength its Medication gives its one
+/// active ingredient (50 mg per TAB), else the strength in the drug's name ("25 MG", "0.75 ML …
+/// 156 MG/ML"); a combination product's dose stays counted ("1 tablet/d"), each ingredient's
+/// milligrams read by the criteria from the strengths its name gives (see [`Product::drug`]).
 ///
 /// A record with several dosage lines (FHIR R4 `Dosage.sequence`): lines of one sequence number
 /// are given together, so their amounts add up (500 mg in the morning and 750 mg in the evening
@@ -1451,7 +1583,7 @@ fn period_days(period: f64, unit: &str) -> Option<f64> {
 /// needed") are left out of the scheduled dose.
 fn dose_from(
     specs: &[DoseSpec],
-    text: &str,
+    text: &DrugName<'_>,
     given_over_hours: Option<f64>,
 ) -> (Option<Dose>, Option<String>, Option<DrugRole>) {
     let route = specs.iter().find_map(|spec| spec.route.clone());
@@ -1499,7 +1631,7 @@ fn dose_from(
 }
 
 /// The dose of a record with several dosage lines (see [`dose_from`]).
-fn highest_step(specs: &[DoseSpec], text: &str) -> Option<Dose> {
+fn highest_step(specs: &[DoseSpec], text: &DrugName<'_>) -> Option<Dose> {
     let mut steps: BTreeMap<i64, Vec<&DoseSpec>> = BTreeMap::new();
     let mut alone: Vec<Vec<&DoseSpec>> = Vec::new();
     for spec in specs {
@@ -1521,7 +1653,7 @@ fn highest_step(specs: &[DoseSpec], text: &str) -> Option<Dose> {
 }
 
 /// The amount per interval of the lines given together, when each is one in the same unit.
-fn step_dose(lines: &[&DoseSpec], text: &str) -> Option<Dose> {
+fn step_dose(lines: &[&DoseSpec], text: &DrugName<'_>) -> Option<Dose> {
     let mut total: Option<Dose> = None;
     for line in lines {
         let dose = line_dose(line, text)?;
@@ -1586,7 +1718,7 @@ fn rate_comparable(spec: &DoseSpec) -> bool {
 
 /// The dose of one dosage line: an infusion's rate, else its amount per interval (see
 /// [`dose_from`]).
-fn line_dose(spec: &DoseSpec, text: &str) -> Option<Dose> {
+fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
     if is_infusion(spec)
         && let Some((value, unit)) = &spec.rate
     {
@@ -1607,10 +1739,7 @@ fn line_dose(spec: &DoseSpec, text: &str) -> Option<Dose> {
         "mg" => Some(value),
         "g" => Some(value * 1000.0),
         "mcg" | "ug" | "µg" => Some(value / 1000.0),
-        "ml" => strength::concentration_mg_per_ml(text).map(|per_ml| per_ml * value),
-        _ => counted_as
-            .and_then(|_| strength::single_unit_mg(text))
-            .map(|mg| mg * value),
+        _ => name.milligrams(value, &unit),
     };
     Some(match (milligrams, counted_as, spec.per_day) {
         (Some(mg), _, Some(per_day)) => per_interval(mg, per_day, "mg"),
@@ -1626,10 +1755,12 @@ fn line_dose(spec: &DoseSpec, text: &str) -> Option<Dose> {
     })
 }
 
-/// The count unit refract writes for a dose counted in a product's units, if `unit` is one.
-fn count_unit(unit: &str) -> Option<&'static str> {
+/// The count unit refract writes for a dose counted in a product's units, if `unit` (lower
+/// case) is one: UCUM annotations (`{tbl}`), words, and the tablet and capsule forms of
+/// v3-orderableDrugForm (`TAB`, `ERTAB24`, `FILMTAB`, `CAP`, `ENTCAP`…).
+pub(super) fn count_unit(unit: &str) -> Option<&'static str> {
     match unit {
-        "tablet" | "tablets" | "tab" | "tabs" | "{tbl}" | "{tablet}" | "{tablets}" => {
+        "tablet" | "tablets" | "tab" | "tabs" | "{tbl}" | "{tablet}" | "{tablets}" | "caplet" => {
             Some("tablet")
         }
         "capsule" | "capsules" | "cap" | "caps" | "{capsule}" | "{capsules}" | "{cap}" => {
@@ -1637,6 +1768,18 @@ fn count_unit(unit: &str) -> Option<&'static str> {
         }
         "" | "1" | "{dose}" | "dose" | "{unit}" | "each" | "{each}" | "syringe" | "{syringe}"
         | "injection" | "{injection}" | "pen" | "{pen}" | "vial" | "{vial}" => Some("dose"),
+        form if form.is_ascii() => {
+            let form = form.trim_end_matches(|c: char| c.is_ascii_digit());
+            if form.len() > 3 && form.bytes().all(|b| b.is_ascii_lowercase()) {
+                if form.ends_with("tab") {
+                    return Some("tablet");
+                }
+                if form.ends_with("cap") {
+                    return Some("capsule");
+                }
+            }
+            None
+        }
         _ => None,
     }
 }

@@ -20,16 +20,15 @@ use super::{
 };
 use crate::digest::content_digest;
 use crate::domain::{Patient, PatientId};
-use crate::fhir::model::CodeableConcept;
 use crate::fhir::stream::{RawResource, StreamError, each_resource};
 use crate::fhir::{
-    ImportedItems, Item, Mapped, MedicationMeta, finish_medication, map_resource, reference_key,
-    server_base,
+    ImportedItems, Item, Mapped, MedicationMeta, Product, finish_medication, map_resource,
+    named_by, reference_key, server_base,
 };
 use crate::rules::Rules;
 use crate::store::imports::{
-    IdentityLookup, ImportTx, LedgerEntry, PatientMatch, Removal, RunKey, Upserted,
-    patient_id_system,
+    INGREDIENTS_ELSEWHERE, IdentityLookup, ImportTx, LedgerEntry, PatientMatch, Removal, RunKey,
+    Upserted, patient_id_system,
 };
 use crate::store::{Store, StoreError, now_utc};
 
@@ -75,10 +74,12 @@ enum Op {
         /// Every identifier it is matched on, its Patient ids in the source included.
         keys: Vec<(String, String)>,
     },
+    /// A Medication, or a Substance one refers to as an ingredient.
     Medication {
         source: String,
+        resource_type: &'static str,
         id: String,
-        concept: CodeableConcept,
+        product: Product,
         body: String,
         digest: String,
     },
@@ -337,7 +338,7 @@ fn op_of(
     keep_items: bool,
     ops: &mut Vec<Op>,
 ) {
-    let mapping = match map_resource(raw, rules) {
+    let mut mapping = match map_resource(raw, rules) {
         Ok(mapping) => mapping,
         Err(message) => {
             ops.push(Op::Warning {
@@ -348,6 +349,11 @@ fn op_of(
             return;
         }
     };
+    if let Mapped::Medication { product, .. } = &mut mapping.mapped {
+        mapping
+            .warnings
+            .extend(resolve_ingredients(product, checked));
+    }
     for message in mapping.warnings {
         ops.push(Op::Warning {
             at: raw.path.clone(),
@@ -395,12 +401,17 @@ fn op_of_mapped(
                 keys,
             }
         }
-        Mapped::Medication { id, concept } => match serde_json::to_string(&concept) {
+        Mapped::Medication {
+            resource_type,
+            id,
+            product,
+        } => match serde_json::to_string(&product) {
             Ok(body) => Op::Medication {
                 digest: content_digest(body.as_bytes()),
                 source,
+                resource_type,
                 id,
-                concept,
+                product,
                 body,
             },
             Err(err) => Op::Warning {
@@ -481,6 +492,51 @@ fn op_of_mapped(
                 item: keep_items.then_some(resource.item),
             }))
         }
+    }
+}
+
+/// Turns each ingredient reference of a Medication into the key of the resource it names
+/// (`Substance/a`, `Medication/b`: another entry of the file, or a resource of the same source
+/// imported in another file), found when a record of the drug is finished. A reference that
+/// can name none is dropped, with a warning: the ingredient is then named by its display.
+fn resolve_ingredients(product: &mut Product, checked: &Checked) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for ingredient in &mut product.ingredients {
+        let Some(reference) = ingredient.refers.take() else {
+            continue;
+        };
+        match ingredient_key(&reference, checked) {
+            Ok(key) => ingredient.refers = Some(key),
+            Err(why) => warnings.push(format!(
+                "its ingredient '{reference}' {why}: {}",
+                named_by(ingredient.display.as_deref())
+            )),
+        }
+    }
+    warnings
+}
+
+/// The key of the Medication or Substance an ingredient reference names.
+fn ingredient_key(reference: &str, checked: &Checked) -> Result<String, String> {
+    if reference.len() > 4_096 {
+        return Err(String::from("is no resource's address"));
+    }
+    if let Some(key) = checked.ingredients.get(reference) {
+        return Ok(key.clone());
+    }
+    if reference.starts_with("urn:") {
+        return Err(String::from(
+            "names no Medication or Substance of this file",
+        ));
+    }
+    if reference.contains('?') {
+        return Err(String::from("is a search refract cannot resolve"));
+    }
+    match reference_key(reference).split_once('/') {
+        Some((kind @ ("Medication" | "Substance"), id)) if !id.is_empty() => {
+            Ok(format!("{kind}/{id}"))
+        }
+        _ => Err(String::from("is not a Medication or a Substance")),
     }
 }
 
@@ -617,8 +673,9 @@ struct Grouper<'a> {
     today: NaiveDate,
     /// The system under which the run's source files its Patient ids.
     id_system: String,
-    /// The file's Medications so far, for the medication records that refer to one.
-    medications: HashMap<(String, String), CodeableConcept>,
+    /// The file's Medications and Substances so far, by (source, `Type/id`), for the
+    /// medication records that refer to one and the Medications whose ingredients do.
+    medications: HashMap<(String, String), Product>,
     open: Option<OpenGroup>,
 }
 
@@ -682,17 +739,23 @@ impl<'a> Grouper<'a> {
                 open.clinical += 1;
                 match resource.item.take() {
                     Some(Item::Medication(record)) => {
-                        let concept = match (&record.concept, &resource.refers) {
+                        let source = &resource.source;
+                        let medications = &self.medications;
+                        let referred = match (&record.concept, &resource.refers) {
                             (None, Some(refers)) => {
-                                let key = (resource.source.clone(), refers.clone());
-                                let found = self.medications.get(&key);
+                                let key = (source.clone(), format!("Medication/{refers}"));
+                                let found = medications.get(&key);
                                 // Not met yet in this file: read back from the ledger instead.
                                 open.computable &= found.is_some();
                                 found
                             }
                             _ => None,
                         };
-                        let (exposure, meta) = finish_medication(&record, concept, None);
+                        let find = |key: &str| medications.get(&(source.clone(), key.to_owned()));
+                        let (exposure, meta, missing) =
+                            finish_medication(&record, referred, None, &find);
+                        // An ingredient not met yet in this file: the same.
+                        open.computable &= missing.is_empty();
                         open.items.push((
                             resource.resource_type,
                             resource.id.clone(),
@@ -716,12 +779,15 @@ impl<'a> Grouper<'a> {
             }
             Op::Medication {
                 ref source,
+                resource_type,
                 ref id,
-                ref concept,
+                ref product,
                 ..
             } => {
-                self.medications
-                    .insert((source.clone(), id.clone()), concept.clone());
+                self.medications.insert(
+                    (source.clone(), format!("{resource_type}/{id}")),
+                    product.clone(),
+                );
                 self.keep(op, out);
             }
             Op::Removed { .. } => {
@@ -958,17 +1024,25 @@ impl Writer<'_> {
             }
             Op::Medication {
                 source,
+                resource_type,
                 id,
+                product,
                 body,
                 digest,
-                ..
             } => {
+                // A Medication whose ingredients are resources of their own is marked so, for
+                // its records to be rebuilt when one of those comes or changes.
+                let refers = product
+                    .ingredients
+                    .iter()
+                    .any(|ingredient| ingredient.refers.is_some())
+                    .then_some(INGREDIENTS_ELSEWHERE);
                 let entry = LedgerEntry {
                     source,
-                    resource_type: "Medication",
+                    resource_type,
                     id,
                     subject: None,
-                    refers: None,
+                    refers,
                     last_updated: None,
                     digest,
                     body,
@@ -977,7 +1051,7 @@ impl Writer<'_> {
                 match tx.upsert_resource(&entry, None, self.replace)? {
                     Upserted::Added => {
                         counted.added += 1;
-                        tx.mark_referrers_dirty(source, id)?;
+                        tx.mark_referrers_dirty(source, resource_type, id)?;
                     }
                     Upserted::Updated => counted.updated += 1,
                     _ => counted.unchanged += 1,

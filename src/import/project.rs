@@ -16,8 +16,9 @@ use std::time::Instant;
 use chrono::NaiveDate;
 
 use crate::domain::{Assessment, Patient, PatientId, PatientRecord};
-use crate::fhir::model::CodeableConcept;
-use crate::fhir::{ImportedItems, Item, RowSources, finish_medication, record_of};
+use crate::fhir::{
+    ImportedItems, Item, Product, RowSources, finish_medication, named_by, record_of,
+};
 use crate::rules::Rules;
 use crate::store::imports::{IdentityLookup, ImportTx, PatientMatch, PendingRow, StoredResource};
 use crate::store::{
@@ -44,8 +45,9 @@ pub struct Rebuilt {
     pub patients: std::collections::BTreeSet<PatientId>,
     /// Patients created from Patient resources that named no stored patient.
     pub created: usize,
-    /// Medication records whose Medication no import brought (kept as an unidentified drug),
-    /// and Patient resources left out because their identifiers became ambiguous.
+    /// Medication records whose Medication (or one of its ingredients) no import brought (kept
+    /// as an unidentified drug, or an unnamed ingredient), and Patient resources left out
+    /// because their identifiers became ambiguous.
     pub unresolved: Vec<ImportWarning>,
 }
 
@@ -264,13 +266,14 @@ fn create_or_merge(
 }
 
 /// What is read of one patient before computing: their resources, the Medications those refer
-/// to, and (for a patient created in this batch) who they are: such a patient has nothing
-/// but their resources, so their whole record is computed without reading anything back.
+/// to and the Substances and Medications those name as ingredients (by source and `Type/id`),
+/// and (for a patient created in this batch) who they are: such a patient has nothing but
+/// their resources, so their whole record is computed without reading anything back.
 struct Read {
     id: PatientId,
     created: Option<Created>,
     resources: Vec<StoredResource>,
-    medications: HashMap<(String, String), Option<CodeableConcept>>,
+    medications: HashMap<(String, String), Option<Product>>,
 }
 
 /// A patient being created: who they are, and their Patient resource id.
@@ -285,18 +288,35 @@ fn read_patient(
     created: Option<Created>,
 ) -> Result<Read, StoreError> {
     let resources = tx.patient_resources(id)?;
-    let mut medications = HashMap::new();
+    let mut medications: HashMap<(String, String), Option<Product>> = HashMap::new();
+    // Reads a Medication or Substance once; returns the keys of the ingredients it refers to
+    // (none when it was read before: they were read with it).
+    let mut read = |source: &str, key: String| -> Result<Vec<String>, StoreError> {
+        let entry = (source.to_owned(), key);
+        if medications.contains_key(&entry) {
+            return Ok(Vec::new());
+        }
+        let product = match entry.1.split_once('/') {
+            Some((kind, id)) => tx
+                .medication_body(source, kind, id)?
+                .and_then(|body| serde_json::from_str::<Product>(&body).ok()),
+            None => None,
+        };
+        let ingredients = product
+            .iter()
+            .flat_map(|product| &product.ingredients)
+            .filter_map(|ingredient| ingredient.refers.clone())
+            .collect();
+        medications.insert(entry, product);
+        Ok(ingredients)
+    };
     for resource in &resources {
         let Some(refers) = &resource.refers else {
             continue;
         };
-        if let std::collections::hash_map::Entry::Vacant(entry) =
-            medications.entry((resource.source.clone(), refers.clone()))
-        {
-            let concept = tx
-                .medication_body(&resource.source, refers)?
-                .and_then(|body| serde_json::from_str::<CodeableConcept>(&body).ok());
-            entry.insert(concept);
+        // Its ingredients that are resources of their own, one level down (see `Product`).
+        for key in read(&resource.source, format!("Medication/{refers}"))? {
+            read(&resource.source, key)?;
         }
     }
     Ok(Read {
@@ -313,6 +333,7 @@ pub(super) struct Computed {
     sources: RowSources,
     /// For a created patient: the lines derived and the assessments, on the record's own ids.
     evaluated: Option<Vec<Assessment>>,
+    /// (resource, why) of what a medication record refers to and no import brought.
     unresolved: Vec<(String, String)>,
 }
 
@@ -332,24 +353,49 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
             items.add(&resource.id, item);
             continue;
         };
-        let concept = match (&record.concept, &resource.refers) {
-            (None, Some(refers)) => read
-                .medications
-                .get(&(resource.source.clone(), refers.clone()))
-                .cloned()
-                .flatten(),
+        let find = |key: &str| {
+            read.medications
+                .get(&(resource.source.clone(), key.to_owned()))
+                .and_then(Option::as_ref)
+        };
+        let referred = match (&record.concept, &resource.refers) {
+            (None, Some(refers)) => find(&format!("Medication/{refers}")),
             _ => None,
         };
         let missing = resource
             .refers
             .as_deref()
-            .filter(|_| record.concept.is_none() && concept.is_none())
+            .filter(|_| record.concept.is_none() && referred.is_none())
             .map(|id| format!("Medication/{id}"));
-        let (exposure, meta) = finish_medication(&record, concept.as_ref(), missing.as_deref());
+        let (exposure, meta, ingredients) =
+            finish_medication(&record, referred, missing.as_deref(), &find);
+        let name = || format!("{}/{}", resource.resource_type, resource.id);
         if let Some(medication) = missing {
             unresolved.push((
-                format!("{}/{}", resource.resource_type, resource.id),
-                medication,
+                name(),
+                format!(
+                    "its medicationReference {medication} is in no imported file: kept as an \
+                     unidentified medication until it is imported"
+                ),
+            ));
+        }
+        for key in ingredients {
+            // The display the ingredient's reference gave, if any, names it meanwhile.
+            let display = referred.and_then(|product| {
+                product
+                    .ingredients
+                    .iter()
+                    .find(|i| i.refers.as_deref() == Some(key.as_str()))
+                    .and_then(|i| i.display.as_deref())
+            });
+            unresolved.push((
+                name(),
+                format!(
+                    "its Medication/{}'s ingredient {key} is in no imported file: {} until it \
+                     is imported",
+                    resource.refers.as_deref().unwrap_or(""),
+                    named_by(display)
+                ),
             ));
         }
         items.exposures.push((resource.id.clone(), exposure, meta));
@@ -491,14 +537,8 @@ fn write_batch(
     let computed = compute_all(reads, rules, today);
     for (read, computed) in reads.iter().zip(computed) {
         let mut computed = computed?;
-        for (resource, medication) in std::mem::take(&mut computed.unresolved) {
-            rebuilt.warn(
-                resource,
-                format!(
-                    "its medicationReference {medication} is in no imported file: kept as an \
-                     unidentified medication until it is imported"
-                ),
-            );
+        for (resource, message) in std::mem::take(&mut computed.unresolved) {
+            rebuilt.warn(resource, message);
         }
         write_patient(tx, rules, today, now, read, computed)?;
         rebuilt.patients.insert(read.id);

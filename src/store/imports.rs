@@ -612,8 +612,8 @@ fn upsert_resource(
             Some(&audit(&before)),
             Some(&audit(entry.body)),
         )?;
-    } else if entry.resource_type == "Medication" {
-        mark_referrers_dirty(conn, entry.source, entry.id)?;
+    } else if matches!(entry.resource_type, "Medication" | "Substance") {
+        mark_referrers_dirty(conn, entry.source, entry.resource_type, entry.id)?;
     }
     // A file imported before may hold what this replaced: it is read again next time rather
     // than skipped as already imported (a record that swings back must come back).
@@ -621,11 +621,22 @@ fn upsert_resource(
     Ok(Upserted::Updated)
 }
 
-/// Marks the patients whose medication records refer to a Medication (which just arrived or
-/// changed) for rebuilding.
-fn mark_referrers_dirty(conn: &Connection, source: &str, medication: &str) -> Result<usize> {
-    Ok(conn
-        .prepare_cached(
+/// The `refers` of a Medication whose ingredients are resources of their own (a Substance, a
+/// Medication): its ingredients' keys are in its body. A `#` is in no FHIR id, so no record
+/// refers to a Medication of that id.
+pub const INGREDIENTS_ELSEWHERE: &str = "#ingredients";
+
+/// Marks for rebuilding the patients whose medication records refer to a Medication or
+/// Substance (which just arrived, changed or went): to it, or to a Medication that names it as
+/// an ingredient.
+fn mark_referrers_dirty(
+    conn: &Connection,
+    source: &str,
+    resource_type: &str,
+    id: &str,
+) -> Result<usize> {
+    let direct = if resource_type == "Medication" {
+        conn.prepare_cached(
             "INSERT INTO import_dirty (patient_id)
              SELECT DISTINCT i.patient_id
              FROM fhir_resources r INDEXED BY fhir_resources_refers
@@ -634,7 +645,27 @@ fn mark_referrers_dirty(conn: &Connection, source: &str, medication: &str) -> Re
              WHERE r.source = ?1 AND r.refers = ?2 AND r.refers IS NOT NULL
              ON CONFLICT DO NOTHING",
         )?
-        .execute(params![source, medication])?)
+        .execute(params![source, id])?
+    } else {
+        0
+    };
+    // The ingredient's key as the product's body writes it: `"Substance/a"`, quotes included.
+    let key = serde_json::to_string(&format!("{resource_type}/{id}"))?;
+    let through = conn
+        .prepare_cached(
+            "INSERT INTO import_dirty (patient_id)
+             SELECT DISTINCT i.patient_id
+             FROM fhir_resources m INDEXED BY fhir_resources_refers
+             JOIN fhir_resources r INDEXED BY fhir_resources_refers
+               ON r.source = m.source AND r.refers = m.id AND r.refers IS NOT NULL
+             JOIN patient_identifiers i
+               ON i.system = 'urn:refract:patient-id:' || r.source AND i.value = r.subject
+             WHERE m.source = ?1 AND m.refers = ?2 AND m.refers IS NOT NULL
+               AND m.type = 'Medication' AND instr(m.body, ?3) > 0
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![source, INGREDIENTS_ELSEWHERE, key])?;
+    Ok(direct + through)
 }
 
 /// What a removal did.
@@ -706,8 +737,8 @@ fn remove_resource(
             }),
             None::<&()>,
         )?;
-    } else if resource_type == "Medication" {
-        mark_referrers_dirty(conn, source, id)?;
+    } else if matches!(resource_type, "Medication" | "Substance") {
+        mark_referrers_dirty(conn, source, resource_type, id)?;
     }
     Ok(Removal::Removed)
 }
@@ -901,13 +932,18 @@ fn patient_resources(conn: &Connection, patient: PatientId) -> Result<Vec<Stored
     Ok(all)
 }
 
-/// The body of a Medication resource of `source`.
-fn medication_body(conn: &Connection, source: &str, id: &str) -> Result<Option<String>> {
+/// The body of a Medication (or Substance) resource of `source`.
+fn medication_body(
+    conn: &Connection,
+    source: &str,
+    resource_type: &str,
+    id: &str,
+) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached(
-            "SELECT body FROM fhir_resources WHERE source = ?1 AND type = 'Medication' AND id = ?2",
+            "SELECT body FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3",
         )?
-        .query_row(params![source, id], |row| row.get(0))
+        .query_row(params![source, resource_type, id], |row| row.get(0))
         .optional()?)
 }
 
@@ -1332,8 +1368,13 @@ impl ImportTx<'_> {
         waiting_among(self.conn, subjects, limit)
     }
 
-    pub fn mark_referrers_dirty(&self, source: &str, medication: &str) -> Result<usize> {
-        mark_referrers_dirty(self.conn, source, medication)
+    pub fn mark_referrers_dirty(
+        &self,
+        source: &str,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<usize> {
+        mark_referrers_dirty(self.conn, source, resource_type, id)
     }
 
     pub fn remove_resource(
@@ -1426,8 +1467,13 @@ impl ImportTx<'_> {
         patient_resources(self.conn, patient)
     }
 
-    pub fn medication_body(&self, source: &str, id: &str) -> Result<Option<String>> {
-        medication_body(self.conn, source, id)
+    pub fn medication_body(
+        &self,
+        source: &str,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<Option<String>> {
+        medication_body(self.conn, source, resource_type, id)
     }
 
     /// See [`replace_projection`].
