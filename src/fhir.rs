@@ -3,6 +3,7 @@
 //! writing patients as a FHIR collection bundle ([`write_bundle`]). What is stored, matched and
 //! merged is `crate::import`'s business.
 
+mod carried;
 mod dosage_text;
 mod export;
 pub mod model;

@@ -107,8 +107,10 @@ fn this_host() -> String {
 /// mapping is read again rather than skipped as already imported. 3: `deceasedBoolean`, doses from
 /// `dosage.text`, doses a week or more apart per interval, cycles of administrations. 4:
 /// `doNotPerform`, procedures not completed, blood pressure in kPa, starts of a month or a year
-/// only, the newest version of a history bundle, subjects on another server.
-pub const MAPPING_VERSION: i64 = 4;
+/// only, the newest version of a history bundle, subjects on another server. 5: what refract's
+/// own export carries (a drug's role, its cycles, and the last day a drug whose end is not
+/// recorded was given).
+pub const MAPPING_VERSION: i64 = 5;
 
 /// What a run may do beyond adding and updating.
 #[derive(Debug, Clone, Default)]

@@ -2,7 +2,9 @@
 //! exporting a million patients needs no more memory than one).
 //!
 //! Drug exposures are MedicationStatements with the mCODE terminationReason extension and,
-//! when they belong to a treatment line, the line's number and regimen; assessments are
+//! when they belong to a treatment line, the line's number and regimen; what FHIR has no
+//! element for is in refract's own extensions, so that the export reads back as the same
+//! record (see `carried` for each choice). Assessments are
 //! CarePlans of category SNOMED CT 312384001 "Multidisciplinary assessment", with the team's
 //! review as a note. MDT outcomes are CarePlans of the same category (as the ICHOM treatment
 //! plan profile records an MDT recommendation), and follow-up tasks are Task resources.
@@ -13,11 +15,13 @@ use chrono::{Local, LocalResult, NaiveDateTime, NaiveTime, TimeZone};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    Comparator, ConditionCodeSystem, DatesKnown, Death, EvidenceKind, OutcomeCategory,
-    PlanFollowed, Response, ReviewState, StopReason, TaskStatus, observation_codes,
+    Comparator, ConditionCodeSystem, DatesKnown, Death, DrugExposure, EvidenceKind,
+    OutcomeCategory, PlanFollowed, Response, ReviewState, StopReason, TaskStatus,
+    observation_codes,
 };
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
 
+use super::carried::{CYCLES_URL, GIVEN_UNTIL_URL, ROLE_URL, STOP_REASON_CODES};
 use super::wire_out::{
     Activity, ActivityDetail, Annotation, CarePlan, CodeableConcept, Coding, Condition, Display,
     Dosage, DoseAndRate, Entry, Extension, Goal, GoalTarget, HumanName, Identifier,
@@ -204,11 +208,45 @@ fn note(text: impl Into<String>) -> Option<Annotation> {
     })
 }
 
-fn termination(reason: StopReason) -> Extension {
+/// A stop reason as a concept: refract's own code first (the import reads the first code it
+/// knows, so a team's vocabulary cannot make it another reason), then the SNOMED CT code that
+/// `assets/stop_reasons.toml` reads back as the same reason, for other readers.
+fn stop_reason_concept(reason: StopReason) -> CodeableConcept {
     let (code, display) = reason.snomed();
+    CodeableConcept {
+        coding: vec![
+            Coding {
+                system: STOP_REASON_CODES,
+                code: NonBlank::new(reason.as_str()),
+                display: NonBlank::new(reason.words()),
+            },
+            Coding {
+                system: SNOMED,
+                code: NonBlank::new(code),
+                display: NonBlank::new(display),
+            },
+        ],
+        text: NonBlank::new(display),
+    }
+}
+
+/// Why a drug was stopped: its reason, or the words nothing understood, as written (text
+/// alone: read back, they are the same words, not understood again).
+fn stop_of(exposure: &DrugExposure) -> Option<CodeableConcept> {
+    match (exposure.stop_reason, &exposure.stop_text) {
+        (Some(reason), _) => Some(stop_reason_concept(reason)),
+        (None, Some(words)) => NonBlank::new(words.as_str()).map(|text| CodeableConcept {
+            coding: Vec::new(),
+            text: Some(text),
+        }),
+        (None, None) => None,
+    }
+}
+
+fn termination(reason: CodeableConcept) -> Extension {
     Extension {
         url: TERMINATION_REASON_URL.to_owned(),
-        value_codeable_concept: Some(concept(SNOMED, code, display)),
+        value_codeable_concept: Some(reason),
         ..Extension::default()
     }
 }
@@ -337,8 +375,9 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 display: None,
             });
         }
+        let stop = stop_of(exposure);
         let mut extension = Vec::new();
-        if let Some(reason) = exposure.stop_reason {
+        if let Some(reason) = stop.clone() {
             extension.push(termination(reason));
         }
         for line in record
@@ -369,12 +408,34 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 ..Extension::default()
             });
         }
+        // An end not recorded is left open (see `carried`): the last day the drug is known to
+        // have been given is said apart, never as the period's end.
+        if exposure.dates == DatesKnown::EndUnknown
+            && let Some(until) = exposure.end
+        {
+            extension.push(Extension {
+                url: GIVEN_UNTIL_URL.to_owned(),
+                value_date_time: Some(clinical_datetime(until)),
+                ..Extension::default()
+            });
+        }
+        if let Some(role) = exposure.role {
+            extension.push(code_extension(ROLE_URL, role.as_str()));
+        }
+        if let Some(cycles) = exposure.cycles {
+            extension.push(Extension {
+                url: CYCLES_URL.to_owned(),
+                value_integer: Some(cycles),
+                ..Extension::default()
+            });
+        }
         let status = if exposure.end.is_none() {
             "active"
         } else if exposure
             .stop_reason
-            .is_some_and(|r| r != StopReason::Completed)
+            .map_or(exposure.stop_text.is_some(), |r| r != StopReason::Completed)
         {
+            // A reason given for stopping, even one nobody understood, is no completed course.
             "stopped"
         } else {
             "completed"
@@ -408,18 +469,12 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             ),
             DatesKnown::Unknown => (None, Some(clinical_datetime(exposure.start))),
         };
+        let route = exposure.route.as_deref().and_then(text);
         let resource = MedicationStatement {
             id: id.clone(),
             extension,
             status,
-            status_reason: exposure
-                .stop_reason
-                .map(|reason| {
-                    let (code, display) = reason.snomed();
-                    concept(SNOMED, code, display)
-                })
-                .into_iter()
-                .collect(),
+            status_reason: stop.into_iter().collect(),
             subject: subject.clone(),
             medication_codeable_concept: CodeableConcept {
                 coding,
@@ -427,8 +482,9 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             },
             effective_period,
             date_asserted,
-            dosage: (exposure.dose.is_some() || exposure.is_as_needed())
+            dosage: (exposure.dose.is_some() || exposure.is_as_needed() || route.is_some())
                 .then(|| Dosage {
+                    route,
                     dose_and_rate: exposure
                         .dose
                         .iter()
@@ -551,7 +607,14 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 status: "completed",
                 subject: subject.clone(),
                 code: concept(system, &procedure.code, &procedure.display),
-                performed_date_time: clinical_datetime(procedure.performed),
+                performed_date_time: procedure
+                    .end
+                    .is_none()
+                    .then(|| clinical_datetime(procedure.performed)),
+                performed_period: procedure.end.map(|end| Period {
+                    start: Some(clinical_datetime(procedure.performed)),
+                    end: Some(clinical_datetime(end)),
+                }),
             }),
         ));
     }
@@ -992,7 +1055,38 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
 
 #[cfg(test)]
 mod tests {
-    use super::uuid;
+    use super::{NonBlank, stop_reason_concept, uuid};
+    use crate::domain::StopReason;
+    use crate::rules::Rules;
+    use crate::rules::stop_reasons::StopReading;
+
+    /// Each stop reason is written with codes the built-in vocabulary reads back as that
+    /// reason: refract's own, and the SNOMED CT code alone for a reader that drops it
+    /// (progression used to be written as "No response to treatment", read back as a lack of
+    /// efficacy).
+    #[test]
+    fn every_stop_reason_reads_back_as_itself() {
+        let rules = Rules::embedded().expect("the built-in rules");
+        for reason in StopReason::ALL {
+            let concept = stop_reason_concept(*reason);
+            let codes = concept
+                .coding
+                .iter()
+                .filter_map(|c| c.code.as_ref())
+                .map(NonBlank::as_str);
+            assert_eq!(
+                rules.stop_reasons.read(codes, []),
+                Some(StopReading::Known(*reason)),
+                "{reason}"
+            );
+            let (snomed, _) = reason.snomed();
+            assert_eq!(
+                rules.stop_reasons.of_code(snomed),
+                Some(*reason),
+                "{reason}: SNOMED CT {snomed}"
+            );
+        }
+    }
 
     /// RFC 9562 reserves version 5 for SHA-1 names: a SHA-256-derived id is version 8.
     #[test]

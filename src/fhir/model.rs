@@ -129,6 +129,11 @@ pub struct Extension {
     pub value_codeable_concept: Option<CodeableConcept>,
     #[serde(rename = "valueInteger")]
     pub value_integer: Option<i64>,
+    /// The other values refract's own extensions carry (see `carried`).
+    #[serde(rename = "valueCode")]
+    pub value_code: Option<String>,
+    #[serde(rename = "valueDateTime")]
+    pub value_date_time: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -13,6 +13,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::FhirError;
+use super::carried;
 use super::dosage_text;
 use super::model::{self, CodeableConcept};
 use super::stream::{RawResource, StreamError, each_in_bytes};
@@ -114,6 +115,11 @@ pub struct MedicationRecord {
     /// given at a rate ran. Left out of the stored JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub given_over_period: bool,
+    /// The role and the cycles given, where refract's own export says them (see `carried`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<DrugRole>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycles: Option<u32>,
 }
 
 /// One dosage line, as far as a daily dose can be computed from it.
@@ -979,6 +985,8 @@ fn map_medication(
             completed: status == "completed",
             given_over_period: raw.resource_type == "MedicationAdministration"
                 && resource.effective_period.is_some(),
+            role: carried::role(&resource.extension),
+            cycles: carried::cycles(&resource.extension),
         },
         refers,
     ))
@@ -1173,8 +1181,11 @@ fn medication_period(
     let active = matches!(status, "active" | "on-hold" | "in-progress");
     if end.is_none() && !active {
         // Stopped, completed or of unknown status, with no end: given at least until it
-        // started (merging renewals may extend that), for how long after is not recorded.
-        return Ok((start, Some(start), DatesKnown::EndUnknown));
+        // started (merging renewals may extend that, and refract's own export says how far
+        // they did), for how long after is not recorded.
+        let until = carried::given_at_least_until(&resource.extension)
+            .map_or(start, |until| until.max(start));
+        return Ok((start, Some(until), DatesKnown::EndUnknown));
     }
     Ok((start, end, DatesKnown::Stated))
 }
@@ -1269,15 +1280,19 @@ pub fn finish_medication(
             end: record.end,
             dose,
             route,
-            role,
+            // What refract's own export says the role and the cycles were, else what the
+            // record shows of them.
+            role: record.role.or(role),
             stop_reason: record.stop_reason,
             // Cycles a completed order planned were given; a stopped one says only how many
             // were planned.
-            cycles: record
-                .dosages
-                .iter()
-                .find_map(|d| d.cycles)
-                .filter(|_| record.completed),
+            cycles: record.cycles.or_else(|| {
+                record
+                    .dosages
+                    .iter()
+                    .find_map(|d| d.cycles)
+                    .filter(|_| record.completed)
+            }),
             dates: record.dates,
             stop_text: record.stop_text.clone(),
         },

@@ -27,6 +27,11 @@ impl NonBlank {
         debug_assert!(!otherwise.trim().is_empty(), "a fallback must not be blank");
         Self::new(text).unwrap_or_else(|| NonBlank(otherwise.to_owned()))
     }
+
+    #[cfg(test)]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// A bundle entry: the resource and the `urn:uuid:` it is known by inside the bundle.
@@ -105,6 +110,8 @@ pub struct Extension {
     pub value_string: Option<NonBlank>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_codeable_concept: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_date_time: Option<String>,
     /// The parts of a complex extension (FHIR's `extension` inside an extension).
     #[serde(rename = "extension", skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Extension>,
@@ -198,6 +205,8 @@ pub struct DoseAndRate {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dosage {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<Text>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dose_and_rate: Vec<DoseAndRate>,
     /// Written only as true: a drug taken as needed is read back as one.
@@ -252,7 +261,11 @@ pub struct Procedure {
     pub status: &'static str,
     pub subject: Reference,
     pub code: CodeableConcept,
-    pub performed_date_time: String,
+    /// The time it was performed, or its period when its end is recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub performed_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub performed_period: Option<Period>,
 }
 
 /// The detail of a CarePlan activity: a way-forward step, a referral, an option, or the
