@@ -11,7 +11,8 @@ mod parse;
 pub mod stream;
 mod wire_out;
 
-pub use export::{LINE_URL, LOCAL_CODES, STATUS_URL, TERMINATION_REASON_URL, write_bundle};
+pub use carried::{ImportedLine, LINE_URL};
+pub use export::{LOCAL_CODES, STATUS_URL, TERMINATION_REASON_URL, write_bundle};
 pub use parse::{
     DoseSpec, ImportedItems, ImportedPatient, ImportedResource, Item, Mapped, Mapping,
     MedicationMeta, MedicationRecord, ParsedFile, RowSources, finish_medication, map_resource,

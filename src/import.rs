@@ -108,8 +108,8 @@ fn this_host() -> String {
 /// `dosage.text`, doses a week or more apart per interval, cycles of administrations. 4:
 /// `doNotPerform`, procedures not completed, blood pressure in kPa, starts of a month or a year
 /// only, the newest version of a history bundle, subjects on another server. 5: what refract's
-/// own export carries (a drug's role, its cycles, and the last day a drug whose end is not
-/// recorded was given).
+/// own export carries (the lines the team entered, a drug's role, cycles, and the last day a
+/// drug whose end is not recorded was given; a line's progression read with its line).
 pub const MAPPING_VERSION: i64 = 5;
 
 /// What a run may do beyond adding and updating.

@@ -13,7 +13,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::FhirError;
-use super::carried;
+use super::carried::{self, ImportedLine};
 use super::dosage_text;
 use super::model::{self, CodeableConcept};
 use super::stream::{RawResource, StreamError, each_in_bytes};
@@ -82,6 +82,8 @@ pub enum Item {
     Observations(Vec<Observation>),
     Procedure(Procedure),
     Medication(MedicationRecord),
+    /// A treatment line refract exported (a CarePlan, see `carried`).
+    Line(ImportedLine),
 }
 
 /// A medication record (request, statement or administration) before its drug is known: the
@@ -301,6 +303,12 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
         }
         "Observation" => {
             let resource: model::Observation = parse_as(raw)?;
+            if carried::is_line_outcome(resource.meta.as_ref()) {
+                return Ok(Mapped::Skipped(String::from(
+                    "Observation (a line's outcome, read with its line)",
+                ))
+                .into());
+            }
             if matches!(
                 resource.status.as_deref(),
                 Some("entered-in-error" | "cancelled")
@@ -357,6 +365,40 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 None,
                 resource.meta.as_ref(),
                 Item::Procedure(procedure),
+            ))
+        }
+        "CarePlan" => {
+            // Only a line refract exported is read: any other CarePlan is skipped as it always
+            // was, whatever it holds.
+            let Ok(resource) = parse_as::<model::CarePlan>(raw) else {
+                return Ok(Mapped::Skipped(String::from("CarePlan")).into());
+            };
+            let Some(line) = carried::line_of(&resource)? else {
+                return Ok(Mapped::Skipped(String::from("CarePlan")).into());
+            };
+            if resource.status.as_deref() == Some("entered-in-error") {
+                return Ok(removed(raw, resource.meta.as_ref()));
+            }
+            let subject = subject_of(resource.subject.as_ref())?;
+            refuse_oversized(
+                [
+                    ("regimen", Some(line.line.regimen.as_str())),
+                    ("cut reason", line.line.cut_reason.as_deref()),
+                ]
+                .into_iter()
+                .chain(
+                    line.line
+                        .drugs
+                        .iter()
+                        .map(|drug| ("ingredient", Some(drug.ingredient.as_str()))),
+                ),
+            )?;
+            Ok(clinical(
+                raw,
+                subject,
+                None,
+                resource.meta.as_ref(),
+                Item::Line(line),
             ))
         }
         other => Ok(Mapped::Skipped(other.to_owned()).into()),
@@ -1910,6 +1952,7 @@ pub struct ImportedItems {
     pub exposures: Vec<(String, DrugExposure, MedicationMeta)>,
     pub observations: Vec<(String, Observation)>,
     pub procedures: Vec<(String, Procedure)>,
+    pub lines: Vec<(String, ImportedLine)>,
 }
 
 impl ImportedItems {
@@ -1921,6 +1964,7 @@ impl ImportedItems {
                 .observations
                 .extend(observations.into_iter().map(|o| (id.to_owned(), o))),
             Item::Procedure(procedure) => self.procedures.push((id.to_owned(), procedure)),
+            Item::Line(line) => self.lines.push((id.to_owned(), line)),
             Item::Medication(_) => {}
         }
     }
@@ -1939,7 +1983,8 @@ pub struct RowSources {
 const RENEWAL_DAYS: i64 = 400;
 
 /// The clinical record of a patient's imported items, renewals merged, each list in the order
-/// the database reads it back (by date, then as written), with the resource id of each row.
+/// the database reads it back (by date, then as written), with the resource id of each row;
+/// with the lines refract's own export carried, their drugs linked to the exposures.
 pub fn record_of(mut items: ImportedItems) -> (PatientRecord, RowSources) {
     // Sorted by id first, so that the same resources give the same record whatever the order
     // the files gave them in.
@@ -1986,6 +2031,7 @@ pub fn record_of(mut items: ImportedItems) -> (PatientRecord, RowSources) {
         record.procedures.push(procedure);
         sources.procedures.push(source);
     }
+    record.lines = carried::linked_lines(items.lines, &sources.exposures);
     (record, sources)
 }
 

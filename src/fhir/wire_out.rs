@@ -111,7 +111,13 @@ pub struct Extension {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_codeable_concept: Option<CodeableConcept>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_quantity: Option<Quantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_reference: Option<Reference>,
     /// The parts of a complex extension (FHIR's `extension` inside an extension).
     #[serde(rename = "extension", skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Extension>,
@@ -133,6 +139,12 @@ pub struct Period {
     pub start: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<String>,
+}
+
+/// `meta`, for its tags.
+#[derive(Debug, Serialize)]
+pub struct Meta {
+    pub tag: Vec<Coding>,
 }
 
 #[derive(Debug, Serialize)]
@@ -220,6 +232,9 @@ pub struct MedicationStatement {
     pub id: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
+    /// The CarePlans of the lines the drug was given in.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub based_on: Vec<Reference>,
     pub status: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub status_reason: Vec<CodeableConcept>,
@@ -240,6 +255,8 @@ pub struct MedicationStatement {
 #[serde(rename_all = "camelCase")]
 pub struct Observation {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     pub status: &'static str,
     pub subject: Reference,
     pub code: CodeableConcept,
@@ -314,6 +331,8 @@ pub struct CarePlan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<NonBlank>,
     pub subject: Reference,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
