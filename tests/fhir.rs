@@ -59,7 +59,7 @@ mod rules_change;
 #[path = "fhir/shapes.rs"]
 mod shapes;
 #[path = "fhir/synthea.rs"]
-mod synthea;
+pub(crate) mod synthea;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
