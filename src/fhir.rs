@@ -3,6 +3,7 @@
 //! writing patients as a FHIR collection bundle ([`write_bundle`]). What is stored, matched and
 //! merged is `crate::import`'s business.
 
+mod carried;
 mod dosage_text;
 mod export;
 pub mod model;
@@ -11,7 +12,8 @@ mod product;
 pub mod stream;
 mod wire_out;
 
-pub use export::{LINE_URL, LOCAL_CODES, STATUS_URL, TERMINATION_REASON_URL, write_bundle};
+pub use carried::{ImportedLine, LINE_URL};
+pub use export::{LOCAL_CODES, STATUS_URL, TERMINATION_REASON_URL, write_bundle};
 pub use parse::{
     DoseSpec, ImportedItems, ImportedPatient, ImportedResource, Item, Mapped, Mapping,
     MedicationMeta, MedicationRecord, ParsedFile, RowSources, finish_medication, map_resource,

@@ -110,7 +110,9 @@ fn this_host() -> String {
 /// only, the newest version of a history bundle, subjects on another server. 5: a Medication's
 /// ingredients given as references (contained, Substances, Medications) and their strengths,
 /// `timing.code` and `repeat.when`/`timeOfDay`/`dayOfWeek`, a request dated only by
-/// `dispenseRequest.validityPeriod`.
+/// `dispenseRequest.validityPeriod`; what refract's own export carries (the lines the team
+/// entered, a drug's role, cycles, and the last day a drug whose end is not recorded was given;
+/// a line's progression read with its line); identifiers that name no one person not matched on.
 pub const MAPPING_VERSION: i64 = 5;
 
 /// What a run may do beyond adding and updating.

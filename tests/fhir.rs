@@ -65,7 +65,7 @@ mod shapes;
 #[path = "fhir/strengths.rs"]
 mod strengths;
 #[path = "fhir/synthea.rs"]
-mod synthea;
+pub(crate) mod synthea;
 #[path = "fhir/timings.rs"]
 mod timings;
 #[path = "fhir/validity.rs"]

@@ -1,6 +1,7 @@
 //! What leaves refract comes back: refract's own JSON is lossless (export, import into an empty
-//! file, export again: the same bytes), a FHIR export re-imports to the same flags, and an
-//! import killed half-way leaves the file as it was.
+//! file, export again: the same bytes), a FHIR export re-imports to the same flags, lines and
+//! record (the demo's, the Synthea bundles', and records made to show each thing FHIR says
+//! only in refract's own extensions), and an import killed half-way leaves the file as it was.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
@@ -26,21 +27,6 @@ fn demo(dir: &TempDir, patients: u32) -> PathBuf {
         .assert()
         .success();
     db
-}
-
-fn flags_by_condition(db: &Path) -> BTreeMap<(String, String), usize> {
-    let output = refract(db).args(["flags", "--json"]).output().unwrap();
-    assert!(output.status.success());
-    let flags: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let mut counts = BTreeMap::new();
-    for flag in flags.as_array().unwrap() {
-        let key = (
-            flag["condition"].as_str().unwrap().to_owned(),
-            flag["status"].as_str().unwrap().to_owned(),
-        );
-        *counts.entry(key).or_insert(0) += 1;
-    }
-    counts
 }
 
 fn patient_count(db: &Path) -> usize {
@@ -133,27 +119,6 @@ fn refract_json_comes_back_byte_for_byte() {
             .contains("pseudo-resistance")
     );
     refract(&copy).arg("check").assert().success();
-}
-
-#[test]
-fn a_fhir_export_reimports_to_the_same_flags() {
-    let dir = TempDir::new().unwrap();
-    let db = demo(&dir, 200);
-    let bundle = dir.path().join("bundle.json");
-    refract(&db)
-        .args(["export", "--format", "fhir", "--out"])
-        .arg(&bundle)
-        .assert()
-        .success();
-    let bundle_json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
-    assert_eq!(bundle_json["resourceType"], "Bundle");
-    assert_eq!(bundle_json["type"], "collection");
-
-    let copy = dir.path().join("copy.db");
-    refract(&copy).arg("import").arg(&bundle).assert().success();
-    assert_eq!(patient_count(&copy), 200);
-    assert_eq!(flags_by_condition(&copy), flags_by_condition(&db));
 }
 
 #[test]
@@ -601,4 +566,510 @@ fn a_clinics_json_into_a_file_that_holds_its_patients_adds_no_empty_meeting() {
             .contains("meetings of patients already present"),
         "the summary says what was left out"
     );
+}
+
+// ---- What a FHIR export keeps: flags, lines and the record ----
+
+/// The rows of a query on a file, every column as text (NULL as "-").
+fn text_rows(db: &Path, sql: &str) -> Vec<Vec<String>> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    let columns = stmt.column_count();
+    stmt.query_map([], |row| {
+        (0..columns)
+            .map(|i| {
+                Ok(match row.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => String::from("-"),
+                    rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Text(v) | rusqlite::types::ValueRef::Blob(v) => {
+                        String::from_utf8_lossy(v).into_owned()
+                    }
+                })
+            })
+            .collect::<Result<Vec<String>, rusqlite::Error>>()
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// Each flag by (MRN, condition): what `flags --json` says of it that a round trip must keep.
+/// Confounders the team resolved in `resolved_by` (its re-evaluation checklist, which is the
+/// team's work and not part of a FHIR record) are left out.
+fn flags_kept(db: &Path, resolved_by: &Path) -> BTreeMap<(String, String), serde_json::Value> {
+    let resolved: Vec<Vec<String>> = text_rows(
+        resolved_by,
+        "SELECT p.mrn, c.ruleset, c.key FROM checklist_items c
+         JOIN patients p ON p.id = c.patient_id WHERE c.done = 1",
+    );
+    let output = refract(db).args(["flags", "--json"]).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let flags: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    flags
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|flag| {
+            let mrn = flag["mrn"].as_str().unwrap().to_owned();
+            let condition = flag["condition"].as_str().unwrap().to_owned();
+            let confounders: Vec<&serde_json::Value> = flag["confounders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| {
+                    !resolved
+                        .iter()
+                        .any(|r| r[0] == mrn && r[1] == condition && r[2] == c["key"])
+                })
+                .collect();
+            let kept = serde_json::json!({
+                "status": flag["status"],
+                "label": flag["label"],
+                "criteria_met_since": flag["criteria_met_since"],
+                "missing": flag["missing"],
+                "confounders": confounders,
+            });
+            ((mrn, condition), kept)
+        })
+        .collect()
+}
+
+/// A patient's record as refract reads it (what every screen and the criteria see: nothing
+/// given after death), table by table, each row as text without its row id; each line with
+/// its rule set, its drugs naming the drug record they point at. A line the team entered or
+/// corrected comes back `imported` (no one in the other file entered it), so its origin is
+/// read as that.
+#[derive(Debug, Default)]
+struct Kept {
+    tables: BTreeMap<&'static str, Vec<String>>,
+    lines: Vec<(String, String)>,
+}
+
+/// Each patient's [`Kept`] record, by MRN.
+fn records_kept(db: &Path) -> BTreeMap<String, Kept> {
+    let store =
+        refract::store::Store::open(db, refract::store::OpenMode::MustExist, "dr.roundtrip")
+            .unwrap();
+    let mut out = BTreeMap::new();
+    for id in store.patient_ids_by_mrn().unwrap() {
+        let record = store.record(id).unwrap();
+        let mrn = record.patient.as_ref().unwrap().mrn.clone();
+        let mut kept = Kept::default();
+        kept.tables.insert("conditions", rows(&record.conditions));
+        kept.tables
+            .insert("drug exposures", rows(&record.exposures));
+        kept.tables
+            .insert("observations", rows(&record.observations));
+        kept.tables.insert("procedures", rows(&record.procedures));
+        for line in &record.lines {
+            let mut line = line.clone();
+            let drugs: Vec<String> = std::mem::take(&mut line.drugs)
+                .iter()
+                .map(|drug| {
+                    let given = record
+                        .exposures
+                        .iter()
+                        .find(|e| Some(e.id) == drug.exposure_id)
+                        .map_or_else(
+                            || String::from("no record"),
+                            |e| format!("{} from {}", e.text, e.start),
+                        );
+                    format!("{} {:?} <- {given}", drug.ingredient, drug.dose)
+                })
+                .collect();
+            let mut row = without_id(&line);
+            if matches!(row["origin"].as_str(), Some("entered" | "corrected")) {
+                row["origin"] = serde_json::json!("imported");
+            }
+            kept.lines.push((
+                line.ruleset.clone(),
+                format!("{row} drugs: {}", drugs.join("; ")),
+            ));
+        }
+        kept.lines.sort();
+        out.insert(mrn, kept);
+    }
+    out
+}
+
+/// Rows as text, sorted, without their row ids.
+fn rows<T: serde::Serialize>(list: &[T]) -> Vec<String> {
+    let mut rows: Vec<String> = list.iter().map(|row| without_id(row).to_string()).collect();
+    rows.sort();
+    rows
+}
+
+/// A row as JSON, without its row id (which no two files share).
+fn without_id(row: &impl serde::Serialize) -> serde_json::Value {
+    let mut value = serde_json::to_value(row).unwrap();
+    if let Some(fields) = value.as_object_mut() {
+        fields.remove("id");
+    }
+    value
+}
+
+/// The first rows where two lists differ, for a message that says what changed.
+fn first_differences(before: &[String], after: &[String]) -> String {
+    let gone: Vec<&String> = before.iter().filter(|row| !after.contains(row)).collect();
+    let new: Vec<&String> = after.iter().filter(|row| !before.contains(row)).collect();
+    format!(
+        "{} rows before, {} after\nonly before: {:#?}\nonly after: {:#?}",
+        before.len(),
+        after.len(),
+        &gone[..gone.len().min(5)],
+        &new[..new.len().min(5)]
+    )
+}
+
+/// Exports `source` as FHIR, imports it into a fresh file, and asserts that the copy says what
+/// the source says: every flag (status, label, since when, what is missing, what to rule
+/// out), every line, and every condition, drug record, observation and procedure, as refract
+/// reads them. Returns the source's flags.
+pub(crate) fn assert_fhir_round_trip(
+    dir: &TempDir,
+    source: &Path,
+    name: &str,
+) -> BTreeMap<(String, String), serde_json::Value> {
+    let bundle = dir.path().join(format!("{name}.fhir.json"));
+    fhir_export(source, &bundle);
+    let copy = dir.path().join(format!("{name}.copy.db"));
+    refract(&copy).arg("import").arg(&bundle).assert().success();
+    assert_eq!(patient_count(&copy), patient_count(source), "{name}");
+
+    let before = flags_kept(source, source);
+    let after = flags_kept(&copy, source);
+    let changed: Vec<String> = before
+        .keys()
+        .chain(after.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .filter(|key| before.get(*key) != after.get(*key))
+        .take(5)
+        .map(|key| {
+            format!(
+                "{key:?}:\n  before {}\n  after  {}",
+                before
+                    .get(key)
+                    .map_or_else(String::new, ToString::to_string),
+                after.get(key).map_or_else(String::new, ToString::to_string)
+            )
+        })
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "{name}: flags changed by a FHIR round trip:\n{}",
+        changed.join("\n")
+    );
+
+    let (source_records, copy_records) = (records_kept(source), records_kept(&copy));
+    for (mrn, before) in &source_records {
+        let after = &copy_records[mrn];
+        for (table, rows) in &before.tables {
+            assert!(
+                *rows == after.tables[table],
+                "{name}: {mrn}'s {table} changed by a FHIR round trip: {}",
+                first_differences(rows, &after.tables[table])
+            );
+        }
+        // A rule set the source holds no line of (a demo record the demo gave none) gets the
+        // lines refract derives on import; every other line comes back as it was.
+        let (copy_lines, derived_anew): (Vec<_>, Vec<_>) = after
+            .lines
+            .iter()
+            .partition(|(ruleset, _)| before.lines.iter().any(|(r, _)| r == ruleset));
+        assert!(
+            derived_anew
+                .iter()
+                .all(|(_, line)| line.contains(r#""origin":"derived""#)),
+            "{name}: {mrn}: lines for a rule set the source had none of: {derived_anew:#?}"
+        );
+        let before_lines: Vec<String> = before.lines.iter().map(|l| l.1.clone()).collect();
+        let after_lines: Vec<String> = copy_lines.iter().map(|l| l.1.clone()).collect();
+        assert!(
+            before_lines == after_lines,
+            "{name}: {mrn}'s lines changed by a FHIR round trip: {}",
+            first_differences(&before_lines, &after_lines)
+        );
+    }
+    before
+}
+
+#[test]
+fn a_fhir_export_of_the_demo_reads_back_as_the_same_flags_lines_and_record() {
+    let dir = TempDir::new().unwrap();
+    let mut conditions = std::collections::BTreeSet::new();
+    for seed in 1..=3 {
+        let db = demo_seeded(&dir, &format!("seed{seed}.db"), 150, seed);
+        let flags = assert_fhir_round_trip(&dir, &db, &format!("seed{seed}"));
+        conditions.extend(flags.into_keys().map(|(_, condition)| condition));
+    }
+    // Every rule set is exercised (a rule set the demos never flag would pass unseen).
+    let rule_sets: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/rules"))
+            .unwrap()
+            .filter_map(|entry| {
+                let path = entry.unwrap().path();
+                (path.extension()? == "toml")
+                    .then(|| path.file_stem()?.to_str().map(str::to_owned))?
+            })
+            .collect();
+    for rule_set in rule_sets {
+        assert!(
+            conditions.contains(&rule_set),
+            "no demo patient is flagged for {rule_set}"
+        );
+    }
+}
+
+#[test]
+fn a_fhir_export_of_the_synthea_bundles_reads_back_the_same() {
+    let Some(synthea) = crate::fhir::synthea::synthea_dir() else {
+        return;
+    };
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("synthea.db");
+    refract(&db).arg("import").arg(&synthea).assert().success();
+    assert_fhir_round_trip(&dir, &db, "synthea");
+}
+
+/// A file holding what `resources` say, made by `refract import`.
+fn imported(dir: &TempDir, name: &str, resources: &[serde_json::Value]) -> PathBuf {
+    let file = dir.path().join(format!("{name}.json"));
+    crate::fhir::write_json(&file, &crate::fhir::bundle("collection", resources));
+    let db = dir.path().join(format!("{name}.db"));
+    refract(&db).arg("import").arg(&file).assert().success();
+    db
+}
+
+/// The resources of `kind` in a FHIR export of `db`.
+fn exported(dir: &TempDir, db: &Path, kind: &str) -> Vec<serde_json::Value> {
+    let file = dir.path().join("look.fhir.json");
+    fhir_export(db, &file);
+    let bundle: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["resource"].clone())
+        .filter(|resource| resource["resourceType"] == kind)
+        .collect()
+}
+
+/// The one flag of a one-patient file: (status, label).
+fn only_flag(db: &Path) -> (String, String) {
+    let flags = flags_kept(db, db);
+    assert_eq!(flags.len(), 1, "{flags:#?}");
+    let flag = flags.into_values().next().unwrap();
+    (
+        flag["status"].as_str().unwrap().to_owned(),
+        flag["label"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn mr_patient() -> serde_json::Value {
+    crate::fhir::patient("p1", "MRN1", "Doe", "Jane")
+}
+
+/// A disease-status assessment (mCODE, LOINC 97509-4) on `day`.
+fn disease_status(id: &str, day: &str, code: &str, display: &str) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "Observation", "id": id, "status": "final",
+        "subject": {"reference": "urn:uuid:p1"},
+        "code": crate::fhir::coding(crate::fhir::LOINC, "97509-4", "Cancer disease status"),
+        "effectiveDateTime": day,
+        "valueCodeableConcept": crate::fhir::coding(crate::fhir::SNOMED, code, display)
+    })
+}
+
+#[test]
+fn a_drug_given_at_least_until_a_day_comes_back_so_and_is_no_definite_stop() {
+    // Synthea's way: an order a month, each stopped, no end date. The renewals make one
+    // exposure given at least until the last order, its end not recorded.
+    let order = |id: &str, (code, text): (&str, &str), day: &str, mg: u32| {
+        serde_json::json!({
+            "resourceType": "MedicationRequest", "id": id, "status": "stopped",
+            "intent": "order", "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept": crate::fhir::coding(crate::fhir::RXNORM, code, text),
+            "authoredOn": day,
+            "dosageInstruction": [{
+                "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]
+            }]
+        })
+    };
+    let phq = |id: &str, day: &str, score: i64| {
+        serde_json::json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "subject": {"reference": "urn:uuid:p1"},
+            "code": crate::fhir::coding(crate::fhir::LOINC, "44261-6", "PHQ-9 total score"),
+            "effectiveDateTime": day, "valueInteger": score
+        })
+    };
+    let sertraline = ("312940", "sertraline 100 MG Oral Tablet");
+    let escitalopram = ("351249", "escitalopram 10 MG Oral Tablet");
+    let mut resources = vec![
+        mr_patient(),
+        crate::fhir::condition(
+            "dx",
+            "urn:uuid:p1",
+            crate::fhir::SNOMED,
+            "370143000",
+            "Major depressive disorder",
+        ),
+    ];
+    for (n, day) in ["2025-02-01", "2025-03-01", "2025-04-01", "2025-05-01"]
+        .iter()
+        .enumerate()
+    {
+        resources.push(order(&format!("s{n}"), sertraline, day, 150));
+    }
+    for (n, day) in ["2025-07-01", "2025-08-01", "2025-09-01", "2025-10-01"]
+        .iter()
+        .enumerate()
+    {
+        resources.push(order(&format!("e{n}"), escitalopram, day, 20));
+    }
+    for (n, (day, score)) in [
+        ("2025-01-20", 22),
+        ("2025-04-20", 21),
+        ("2025-06-25", 21),
+        ("2025-09-20", 21),
+        ("2026-09-01", 20),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        resources.push(phq(&format!("q{n}"), day, score));
+    }
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "renewals", &resources);
+    assert_eq!(only_flag(&db).0, "refractory", "the source's own flag");
+    assert_fhir_round_trip(&dir, &db, "renewals");
+
+    // Another reader sees no day the drug stopped: the period is left open, the drug no
+    // longer taken; the day it was given until is refract's own.
+    for statement in exported(&dir, &db, "MedicationStatement") {
+        assert!(statement["effectivePeriod"]["end"].is_null(), "{statement}");
+        assert_eq!(statement["status"], "completed", "{statement}");
+        assert!(
+            statement["extension"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["url"]
+                    == "https://refract.dev/fhir/StructureDefinition/given-at-least-until"),
+            "{statement}"
+        );
+    }
+}
+
+#[test]
+fn stop_reasons_come_back_as_the_same_reasons_and_words() {
+    let stopped = |id: &str, text: &str, start: &str, end: &str, why: serde_json::Value| {
+        serde_json::json!({
+            "resourceType": "MedicationStatement", "id": id, "status": "stopped",
+            "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept": {"text": text},
+            "effectivePeriod": {"start": start, "end": end},
+            "statusReason": [why]
+        })
+    };
+    let resources = [
+        mr_patient(),
+        crate::fhir::condition(
+            "dx",
+            "urn:uuid:p1",
+            crate::fhir::SNOMED,
+            "404154009",
+            "Diffuse large B-cell lymphoma",
+        ),
+        stopped(
+            "m1",
+            "R-CHOP",
+            "2023-02-01",
+            "2023-06-15",
+            crate::fhir::reason("271299001", "Disease progression"),
+        ),
+        stopped(
+            "m2",
+            "R-ICE",
+            "2023-07-01",
+            "2023-08-15",
+            crate::fhir::reason("407563006", "Treatment not tolerated"),
+        ),
+        stopped(
+            "m3",
+            "polatuzumab vedotin",
+            "2023-10-15",
+            "2023-11-15",
+            serde_json::json!({"text": "insurance denied"}),
+        ),
+    ];
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "stops", &resources);
+    assert_eq!(
+        only_flag(&db),
+        (
+            String::from("refractory"),
+            String::from("primary refractory LBCL")
+        )
+    );
+    assert_fhir_round_trip(&dir, &db, "stops");
+    // The words nobody understood are written as they are.
+    let statements = exported(&dir, &db, "MedicationStatement");
+    assert!(
+        statements
+            .iter()
+            .any(|s| s["statusReason"][0] == serde_json::json!({"text": "insurance denied"})),
+        "{statements:#?}"
+    );
+}
+
+#[test]
+fn administrations_come_back_with_their_cycles_and_route() {
+    // Six cycles of R-CHOP given a dose at a time, three weeks apart, with stable disease at
+    // the end: primary refractory (SCHOLAR-1 asks for more than four cycles). Exported as one
+    // statement a cycle, each must still say it was a cycle, and how it was given.
+    let drugs = [
+        ("121191", "rituximab", 375.0),
+        ("3002", "cyclophosphamide", 750.0),
+        ("3639", "doxorubicin", 50.0),
+        ("11202", "vincristine", 1.4),
+    ];
+    let mut resources = vec![
+        mr_patient(),
+        crate::fhir::condition(
+            "dx",
+            "urn:uuid:p1",
+            crate::fhir::ICD10,
+            "C83.3",
+            "Diffuse large B-cell lymphoma",
+        ),
+        disease_status("ds", "2024-05-20", "359746009", "Stable"),
+    ];
+    let first = chrono::NaiveDate::from_ymd_opt(2024, 1, 15).unwrap();
+    for cycle in 0..6 {
+        let day = first + chrono::Duration::days(21 * cycle);
+        for (code, name, dose) in drugs {
+            resources.push(serde_json::json!({
+                "resourceType": "MedicationAdministration",
+                "id": format!("{name}-{cycle}"), "status": "completed",
+                "subject": {"reference": "urn:uuid:p1"},
+                "medicationCodeableConcept": crate::fhir::coding(crate::fhir::RXNORM, code, name),
+                "effectiveDateTime": format!("{day}T10:00:00+01:00"),
+                "dosage": {"route": {"text": "intravenous"}, "dose": {"value": dose, "unit": "mg/m2"}}
+            }));
+        }
+    }
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "cycles", &resources);
+    assert_eq!(
+        only_flag(&db),
+        (
+            String::from("refractory"),
+            String::from("primary refractory LBCL")
+        )
+    );
+    assert_fhir_round_trip(&dir, &db, "cycles");
 }

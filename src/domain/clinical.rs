@@ -327,15 +327,21 @@ impl DrugExposure {
 pub enum LineOrigin {
     /// Built from drug exposures by the line-derivation rules.
     Derived,
-    /// Entered by a clinician or imported with explicit line numbers.
+    /// Entered by a clinician (or by the demo, or brought by refract's own JSON document).
     Entered,
     /// A derived line a clinician corrected; kept across re-imports.
     Corrected,
+    /// A line another refract file's team entered or corrected, read from its FHIR export:
+    /// owned like an entered one (its rule set's lines are not derived again), but rebuilt from
+    /// the imported resources whenever they change, as imported rows are, so that importing a
+    /// newer export replaces it instead of adding it twice.
+    Imported,
 }
 super::machine_names!(LineOrigin {
     Derived => "derived",
     Entered => "entered",
     Corrected => "corrected",
+    Imported => "imported",
 });
 
 /// One drug of a line's regimen.

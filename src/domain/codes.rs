@@ -70,6 +70,7 @@ impl StopReason {
             "7058009" => StopReason::Noncompliance,
             "182992009" => StopReason::Completed,
             "105480006" => StopReason::PatientChoice,
+            "271299001" => StopReason::Progression,
             "160932005" | "309846006" => StopReason::Access,
             "419620001" => StopReason::Death,
             "184081006" | "399307001" | "107724000" => StopReason::Other,
@@ -77,12 +78,16 @@ impl StopReason {
         })
     }
 
-    /// The SNOMED CT code used when exporting (mCODE TreatmentTerminationReasonVS).
+    /// The SNOMED CT code used when exporting: the mCODE TreatmentTerminationReasonVS's, whose
+    /// codes `assets/stop_reasons.toml` reads back as the same reason. The value set has no
+    /// code for progression, and its nearest, "No response to treatment", is read back as a
+    /// lack of efficacy (a primary refractory line then reads as one that merely did not
+    /// respond): progression is written as mCODE's own code for it, the ConditionStatusTrend
+    /// "Patient's condition worsened" (the binding is extensible since mCODE STU3).
     pub const fn snomed(self) -> (&'static str, &'static str) {
         match self {
-            StopReason::LackOfEfficacy | StopReason::Progression => {
-                ("266721009", "No response to treatment")
-            }
+            StopReason::LackOfEfficacy => ("266721009", "No response to treatment"),
+            StopReason::Progression => ("271299001", "Patient's condition worsened"),
             StopReason::Intolerance => ("407563006", "Treatment not tolerated"),
             StopReason::Noncompliance => ("7058009", "Noncompliance with treatment"),
             StopReason::Completed => ("182992009", "Treatment completed"),
@@ -452,6 +457,10 @@ mod tests {
             StopReason::from_snomed("7058009"),
             Some(StopReason::Noncompliance)
         );
+        // Each reason is exported with a code read back as that reason.
+        for reason in StopReason::ALL {
+            assert_eq!(StopReason::from_snomed(reason.snomed().0), Some(*reason));
+        }
         assert!(!StopReason::Noncompliance.is_efficacy_failure());
         assert!(StopReason::Progression.is_efficacy_failure());
     }

@@ -2,10 +2,13 @@
 //! exporting a million patients needs no more memory than one).
 //!
 //! Drug exposures are MedicationStatements with the mCODE terminationReason extension and,
-//! when they belong to a treatment line, the line's number and regimen; assessments are
-//! CarePlans of category SNOMED CT 312384001 "Multidisciplinary assessment", with the team's
-//! review as a note. MDT outcomes are CarePlans of the same category (as the ICHOM treatment
-//! plan profile records an MDT recommendation), and follow-up tasks are Task resources.
+//! when they belong to a treatment line, the line's number and regimen; the lines the team
+//! entered are CarePlans of their own, and what FHIR has no element for is in refract's own
+//! extensions, so that the export reads back as the same record (see `carried` for each
+//! choice). Assessments are CarePlans of category SNOMED CT 312384001 "Multidisciplinary
+//! assessment", with the team's review as a note. MDT outcomes are CarePlans of the same
+//! category (as the ICHOM treatment plan profile records an MDT recommendation), and
+//! follow-up tasks are Task resources.
 
 use std::io::Write;
 
@@ -13,22 +16,26 @@ use chrono::{Local, LocalResult, NaiveDateTime, NaiveTime, TimeZone};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    Comparator, ConditionCodeSystem, DatesKnown, Death, EvidenceKind, OutcomeCategory,
-    PlanFollowed, Response, ReviewState, StopReason, TaskStatus, observation_codes,
+    Comparator, ConditionCodeSystem, DatesKnown, Death, DrugExposure, EvidenceKind, LineOrigin,
+    OutcomeCategory, PlanFollowed, ReviewState, StopReason, TaskStatus, TreatmentLine,
+    observation_codes,
 };
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
 
+use super::carried::{
+    CYCLES_URL, GIVEN_UNTIL_URL, LINE_CATEGORY, LINE_CODES, LINE_OUTCOME_TAG, LINE_URL, ROLE_URL,
+    STOP_REASON_CODES,
+};
 use super::wire_out::{
     Activity, ActivityDetail, Annotation, CarePlan, CodeableConcept, Coding, Condition, Display,
     Dosage, DoseAndRate, Entry, Extension, Goal, GoalTarget, HumanName, Identifier,
-    MedicationStatement, NonBlank, Observation, Patient, Period, Procedure, Quantity, Reference,
-    Resource, Restriction, Task, Text,
+    MedicationStatement, Meta, NonBlank, Observation, Patient, Period, Procedure, Quantity,
+    Reference, Resource, Restriction, Task, Text,
 };
 
 /// Extension URLs: mCODE's termination reason, and refract's own for what FHIR lacks.
 pub const TERMINATION_REASON_URL: &str =
     "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-treatment-termination-reason";
-pub const LINE_URL: &str = "https://refract.dev/fhir/StructureDefinition/line-of-therapy";
 pub const STATUS_URL: &str = "https://refract.dev/fhir/StructureDefinition/assessment-status";
 pub const LOCAL_CODES: &str = "https://refract.dev/fhir/CodeSystem/observation";
 /// refract's MDT outcome categories (machine names of `OutcomeCategory`).
@@ -204,29 +211,224 @@ fn note(text: impl Into<String>) -> Option<Annotation> {
     })
 }
 
-fn termination(reason: StopReason) -> Extension {
+/// A stop reason as a concept: refract's own code first (the import reads the first code it
+/// knows, so a team's vocabulary cannot make it another reason), then the SNOMED CT code that
+/// `assets/stop_reasons.toml` reads back as the same reason, for other readers.
+fn stop_reason_concept(reason: StopReason) -> CodeableConcept {
     let (code, display) = reason.snomed();
+    CodeableConcept {
+        coding: vec![
+            Coding {
+                system: STOP_REASON_CODES,
+                code: NonBlank::new(reason.as_str()),
+                display: NonBlank::new(reason.words()),
+            },
+            Coding {
+                system: SNOMED,
+                code: NonBlank::new(code),
+                display: NonBlank::new(display),
+            },
+        ],
+        text: NonBlank::new(display),
+    }
+}
+
+/// Why a drug was stopped: its reason, or the words nothing understood, as written (text
+/// alone: read back, they are the same words, not understood again).
+fn stop_of(exposure: &DrugExposure) -> Option<CodeableConcept> {
+    match (exposure.stop_reason, &exposure.stop_text) {
+        (Some(reason), _) => Some(stop_reason_concept(reason)),
+        (None, Some(words)) => NonBlank::new(words.as_str()).map(|text| CodeableConcept {
+            coding: Vec::new(),
+            text: Some(text),
+        }),
+        (None, None) => None,
+    }
+}
+
+fn termination(reason: CodeableConcept) -> Extension {
     Extension {
         url: TERMINATION_REASON_URL.to_owned(),
-        value_codeable_concept: Some(concept(SNOMED, code, display)),
+        value_codeable_concept: Some(reason),
         ..Extension::default()
     }
 }
 
-/// The mCODE ConditionStatusTrend value closest to a best response.
-fn disease_status_of(response: Response) -> (&'static str, &'static str) {
-    use observation_codes::disease_status as ds;
-    match response {
-        Response::StringentComplete
-        | Response::Complete
-        | Response::CompleteIncompleteRecovery
-        | Response::CompletePartialRecovery => (ds::FULL_REMISSION, "Full remission"),
-        Response::VeryGoodPartial | Response::Partial | Response::MorphologicLeukemiaFree => {
-            (ds::PARTIAL_REMISSION, "Partial remission")
+/// Whether a line is exported as a CarePlan of its own: one the team entered or corrected (or
+/// that another file's team did). A derived line is derived again by whoever imports the
+/// drugs.
+fn carried_line(line: &TreatmentLine) -> bool {
+    line.origin != LineOrigin::Derived
+}
+
+/// The id of a carried line's CarePlan: by what the line is, not by its row, so that one
+/// record exports the same ids every time.
+fn line_uuid(mrn: &str, line: &TreatmentLine) -> String {
+    uuid(&[
+        mrn,
+        "CarePlan",
+        "line",
+        &line.ruleset,
+        &line.number.to_string(),
+        format_date(line.start).as_str(),
+    ])
+}
+
+/// What names a line, on each of its drugs' statements: its condition, number, regimen and
+/// origin.
+fn line_naming(line: &TreatmentLine) -> Vec<Extension> {
+    let mut parts = vec![
+        code_extension("condition", &line.ruleset),
+        Extension {
+            url: String::from("number"),
+            value_integer: Some(line.number),
+            ..Extension::default()
+        },
+    ];
+    // An extension must have a value: an unnamed regimen is left out, not written empty.
+    if let Some(regimen) = NonBlank::new(line.regimen.as_str()) {
+        parts.push(Extension {
+            url: String::from("regimen"),
+            value_string: Some(regimen),
+            ..Extension::default()
+        });
+    }
+    parts.push(code_extension("origin", line.origin.as_str()));
+    parts
+}
+
+/// A date part of a complex extension.
+fn date_part(url: &str, day: chrono::NaiveDate) -> Extension {
+    Extension {
+        url: url.to_owned(),
+        value_date: Some(format_date(day).as_str().to_owned()),
+        ..Extension::default()
+    }
+}
+
+/// A line the team entered as a CarePlan (see `carried`): `statements` are the ids of the
+/// statements of its drugs, in the order of its drugs (`None` for a drug with no record).
+fn line_plan(
+    line: &TreatmentLine,
+    id: &str,
+    statements: &[Option<String>],
+    subject: &Reference,
+) -> CarePlan {
+    let mut parts = line_naming(line);
+    if let Some(intent) = line.intent {
+        parts.push(code_extension("intent", intent.as_str()));
+    }
+    if let Some(cycles) = line.cycles {
+        parts.push(Extension {
+            url: String::from("cycles"),
+            value_integer: Some(cycles),
+            ..Extension::default()
+        });
+    }
+    if let Some(response) = line.best_response {
+        parts.push(code_extension("bestResponse", response.as_str()));
+    }
+    if let Some(day) = line.best_response_date {
+        parts.push(date_part("bestResponseDate", day));
+    }
+    if let Some(day) = line.progression_date {
+        parts.push(date_part("progressionDate", day));
+    }
+    if let Some(reason) = line.stop_reason {
+        parts.push(code_extension("stopReason", reason.as_str()));
+    }
+    if let Some(cut) = line.cut_reason.as_deref().and_then(NonBlank::new) {
+        parts.push(Extension {
+            url: String::from("cutReason"),
+            value_string: Some(cut),
+            ..Extension::default()
+        });
+    }
+    for (drug, statement) in line.drugs.iter().zip(statements) {
+        let Some(ingredient) = NonBlank::new(drug.ingredient.as_str()) else {
+            continue;
+        };
+        let mut drug_parts = vec![Extension {
+            url: String::from("ingredient"),
+            value_string: Some(ingredient),
+            ..Extension::default()
+        }];
+        if let Some(dose) = &drug.dose {
+            drug_parts.push(Extension {
+                url: String::from("dose"),
+                value_quantity: Some(Quantity {
+                    value: dose.value,
+                    comparator: None,
+                    unit: NonBlank::new(dose.unit.as_str()),
+                }),
+                ..Extension::default()
+            });
         }
-        Response::Minimal => (ds::IMPROVED, "Improved"),
-        Response::Stable => (ds::STABLE, "Stable"),
-        Response::Progression => (ds::WORSENED, "Worsened"),
+        if let Some(statement) = statement {
+            drug_parts.push(Extension {
+                url: String::from("exposure"),
+                value_reference: Some(reference(statement)),
+                ..Extension::default()
+            });
+        }
+        parts.push(Extension {
+            url: String::from("drug"),
+            parts: drug_parts,
+            ..Extension::default()
+        });
+    }
+    let mut extension = vec![Extension {
+        url: LINE_URL.to_owned(),
+        parts,
+        ..Extension::default()
+    }];
+    if let Some(reason) = line.stop_reason {
+        extension.push(termination(stop_reason_concept(reason)));
+    }
+    // What the line says, for a person reading the plan elsewhere.
+    let mut said = Vec::new();
+    if let Some(cycles) = line.cycles_words() {
+        said.push(cycles);
+    }
+    if let Some(response) = line.best_response {
+        said.push(match line.best_response_date {
+            Some(day) => format!("best response: {} (assessed by {day})", response.words()),
+            None => format!("best response: {}", response.words()),
+        });
+    }
+    if let Some(day) = line.progression_date {
+        said.push(format!("progression on {day}"));
+    }
+    if let Some(reason) = line.stop_reason {
+        said.push(format!("stopped: {}", reason.words()));
+    }
+    CarePlan {
+        id: id.to_owned(),
+        extension,
+        // Stopped before its end for a reason other than completion: revoked, in R4's words
+        // ("terminated prior to reaching completion").
+        status: match (line.end, line.stop_reason) {
+            (None, _) => "active",
+            (Some(_), Some(reason)) if reason != StopReason::Completed => "revoked",
+            (Some(_), _) => "completed",
+        },
+        intent: "plan",
+        category: vec![concept(LINE_CODES, LINE_CATEGORY, "Line of therapy")],
+        title: format!("{}: {} {}", line.ruleset, line.label(), line.regimen)
+            .trim_end()
+            .to_owned(),
+        description: NonBlank::new(said.join("; ")),
+        subject: subject.clone(),
+        period: Some(Period {
+            start: Some(format_date(line.start).as_str().to_owned()),
+            end: line.end.map(|end| format_date(end).as_str().to_owned()),
+        }),
+        created: None,
+        author: None,
+        goal: Vec::new(),
+        supporting_info: Vec::new(),
+        activity: Vec::new(),
+        note: Vec::new(),
     }
 }
 
@@ -319,9 +521,30 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         entries.push(entry(&id, Resource::Condition(resource)));
     }
 
+    // The lines the team entered, each a CarePlan its drugs' statements are based on.
+    let statement_uuid = |index: usize| uuid(&[mrn, "MedicationStatement", &index.to_string()]);
+    for line in record.lines.iter().filter(|line| carried_line(line)) {
+        let id = line_uuid(mrn, line);
+        let statements: Vec<Option<String>> = line
+            .drugs
+            .iter()
+            .map(|drug| {
+                let position = record
+                    .exposures
+                    .iter()
+                    .position(|e| Some(e.id) == drug.exposure_id)?;
+                Some(statement_uuid(position))
+            })
+            .collect();
+        entries.push(entry(
+            &id,
+            Resource::CarePlan(line_plan(line, &id, &statements, &subject)),
+        ));
+    }
+
     // Drug exposures, each with the line it belongs to.
     for (index, exposure) in record.exposures.iter().enumerate() {
-        let id = uuid(&[mrn, "MedicationStatement", &index.to_string()]);
+        let id = statement_uuid(index);
         let mut coding = Vec::new();
         if let Some(code) = &exposure.rxnorm {
             coding.push(Coding {
@@ -337,35 +560,44 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 display: None,
             });
         }
+        let stop = stop_of(exposure);
         let mut extension = Vec::new();
-        if let Some(reason) = exposure.stop_reason {
+        if let Some(reason) = stop.clone() {
             extension.push(termination(reason));
         }
+        let mut based_on = Vec::new();
         for line in record
             .lines
             .iter()
             .filter(|l| l.drugs.iter().any(|d| d.exposure_id == Some(exposure.id)))
         {
-            let mut parts = vec![
-                code_extension("condition", &line.ruleset),
-                Extension {
-                    url: String::from("number"),
-                    value_integer: Some(line.number),
-                    ..Extension::default()
-                },
-            ];
-            // An extension must have a value: an unnamed regimen is left out, not written empty.
-            if let Some(regimen) = NonBlank::new(line.regimen.as_str()) {
-                parts.push(Extension {
-                    url: String::from("regimen"),
-                    value_string: Some(regimen),
-                    ..Extension::default()
-                });
+            if carried_line(line) {
+                based_on.push(reference(&line_uuid(mrn, line)));
             }
-            parts.push(code_extension("origin", line.origin.as_str()));
             extension.push(Extension {
                 url: LINE_URL.to_owned(),
-                parts,
+                parts: line_naming(line),
+                ..Extension::default()
+            });
+        }
+        // An end not recorded is left open (see `carried`): the last day the drug is known to
+        // have been given is said apart, never as the period's end.
+        if exposure.dates == DatesKnown::EndUnknown
+            && let Some(until) = exposure.end
+        {
+            extension.push(Extension {
+                url: GIVEN_UNTIL_URL.to_owned(),
+                value_date_time: Some(clinical_datetime(until)),
+                ..Extension::default()
+            });
+        }
+        if let Some(role) = exposure.role {
+            extension.push(code_extension(ROLE_URL, role.as_str()));
+        }
+        if let Some(cycles) = exposure.cycles {
+            extension.push(Extension {
+                url: CYCLES_URL.to_owned(),
+                value_integer: Some(cycles),
                 ..Extension::default()
             });
         }
@@ -373,8 +605,9 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             "active"
         } else if exposure
             .stop_reason
-            .is_some_and(|r| r != StopReason::Completed)
+            .map_or(exposure.stop_text.is_some(), |r| r != StopReason::Completed)
         {
+            // A reason given for stopping, even one nobody understood, is no completed course.
             "stopped"
         } else {
             "completed"
@@ -408,18 +641,13 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             ),
             DatesKnown::Unknown => (None, Some(clinical_datetime(exposure.start))),
         };
+        let route = exposure.route.as_deref().and_then(text);
         let resource = MedicationStatement {
             id: id.clone(),
             extension,
+            based_on,
             status,
-            status_reason: exposure
-                .stop_reason
-                .map(|reason| {
-                    let (code, display) = reason.snomed();
-                    concept(SNOMED, code, display)
-                })
-                .into_iter()
-                .collect(),
+            status_reason: stop.into_iter().collect(),
             subject: subject.clone(),
             medication_codeable_concept: CodeableConcept {
                 coding,
@@ -427,8 +655,9 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             },
             effective_period,
             date_asserted,
-            dosage: (exposure.dose.is_some() || exposure.is_as_needed())
+            dosage: (exposure.dose.is_some() || exposure.is_as_needed() || route.is_some())
                 .then(|| Dosage {
+                    route,
                     dose_and_rate: exposure
                         .dose
                         .iter()
@@ -470,6 +699,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             };
         let resource = Observation {
             id: id.clone(),
+            meta: None,
             status: "final",
             subject: subject.clone(),
             code: concept(system, &observation.code, &observation.display),
@@ -484,57 +714,60 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         entries.push(entry(&id, Resource::Observation(resource)));
     }
 
-    // Line outcomes travel as mCODE disease-status observations (FHIR has no line of therapy):
-    // an importer derives the lines again and reads their responses from these.
+    // A line's progression, for readers of mCODE, as the disease status it is: worsened, on
+    // that day. Tagged, so that refract reads it with its line and not as an assessment of its
+    // own (a second, unconfirmed one). A best response is no assessment of a day: it travels
+    // with its line only (see `carried`).
     for (index, line) in record.lines.iter().enumerate() {
-        let mut statuses = Vec::new();
-        if let (Some(response), Some(day)) = (line.best_response, line.best_response_date) {
-            statuses.push((day, disease_status_of(response), response.words()));
+        let Some(day) = line.progression_date else {
+            continue;
+        };
+        let already = record.observations.iter().any(|o| {
+            o.code == observation_codes::DISEASE_STATUS
+                && o.effective.date() == day
+                && o.value_code.as_deref() == Some(observation_codes::disease_status::WORSENED)
+        });
+        if already {
+            continue;
         }
-        if let Some(day) = line.progression_date {
-            statuses.push((
-                day,
-                (observation_codes::disease_status::WORSENED, "Worsened"),
-                "progression",
-            ));
-        }
-        for (position, (day, (code, display), words)) in statuses.into_iter().enumerate() {
-            let already = record.observations.iter().any(|o| {
-                o.code == observation_codes::DISEASE_STATUS
-                    && o.effective.date() == day
-                    && o.value_code.as_deref() == Some(code)
-            });
-            if already {
-                continue;
-            }
-            let id = uuid(&[
-                mrn,
-                "Observation",
-                "line",
-                &index.to_string(),
-                &position.to_string(),
-            ]);
-            entries.push(entry(
-                &id,
-                Resource::Observation(Observation {
-                    id: id.clone(),
-                    status: "final",
-                    subject: subject.clone(),
-                    code: concept(
-                        LOINC,
-                        observation_codes::DISEASE_STATUS,
-                        "Cancer disease status",
-                    ),
-                    effective_date_time: format_date(day).as_str().to_owned(),
-                    value_quantity: None,
-                    value_codeable_concept: Some(concept(SNOMED, code, display)),
-                    method: None,
-                    note: note(format!("{} {}: {words}", line.label(), line.regimen))
-                        .into_iter()
-                        .collect(),
+        let id = uuid(&[
+            mrn,
+            "Observation",
+            "line",
+            &index.to_string(),
+            "progression",
+        ]);
+        entries.push(entry(
+            &id,
+            Resource::Observation(Observation {
+                id: id.clone(),
+                meta: Some(Meta {
+                    tag: vec![Coding {
+                        system: LINE_CODES,
+                        code: NonBlank::new(LINE_OUTCOME_TAG),
+                        display: NonBlank::new("Restates a line's outcome"),
+                    }],
                 }),
-            ));
-        }
+                status: "final",
+                subject: subject.clone(),
+                code: concept(
+                    LOINC,
+                    observation_codes::DISEASE_STATUS,
+                    "Cancer disease status",
+                ),
+                effective_date_time: format_date(day).as_str().to_owned(),
+                value_quantity: None,
+                value_codeable_concept: Some(concept(
+                    SNOMED,
+                    observation_codes::disease_status::WORSENED,
+                    "Patient's condition worsened",
+                )),
+                method: None,
+                note: note(format!("{} {}: progression", line.label(), line.regimen))
+                    .into_iter()
+                    .collect(),
+            }),
+        ));
     }
 
     for (index, procedure) in record.procedures.iter().enumerate() {
@@ -551,7 +784,14 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 status: "completed",
                 subject: subject.clone(),
                 code: concept(system, &procedure.code, &procedure.display),
-                performed_date_time: clinical_datetime(procedure.performed),
+                performed_date_time: procedure
+                    .end
+                    .is_none()
+                    .then(|| clinical_datetime(procedure.performed)),
+                performed_period: procedure.end.map(|end| Period {
+                    start: Some(clinical_datetime(procedure.performed)),
+                    end: Some(clinical_datetime(end)),
+                }),
             }),
         ));
     }
@@ -598,6 +838,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                     .join("\n"),
             ),
             subject: subject.clone(),
+            period: None,
             created: Some(format_date(assessment.evaluated_on).as_str().to_owned()),
             author: None,
             goal: Vec::new(),
@@ -716,6 +957,7 @@ fn meeting_entries(summary: &PatientSummary, cases: &[PatientCase]) -> Vec<Entry
             title,
             description: NonBlank::new(case.outcome_text.trim()),
             subject: subject.clone(),
+            period: None,
             created: Some(when.as_str().to_owned()),
             author: display(item.meeting.team.as_deref().unwrap_or(&item.meeting.title)),
             goal: Vec::new(),
@@ -923,6 +1165,7 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
             title: format!("{ruleset}: way forward"),
             description: None,
             subject: subject.clone(),
+            period: None,
             created: None,
             author: None,
             goal: goal_refs,
@@ -992,7 +1235,38 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
 
 #[cfg(test)]
 mod tests {
-    use super::uuid;
+    use super::{NonBlank, stop_reason_concept, uuid};
+    use crate::domain::StopReason;
+    use crate::rules::Rules;
+    use crate::rules::stop_reasons::StopReading;
+
+    /// Each stop reason is written with codes the built-in vocabulary reads back as that
+    /// reason: refract's own, and the SNOMED CT code alone for a reader that drops it
+    /// (progression used to be written as "No response to treatment", read back as a lack of
+    /// efficacy).
+    #[test]
+    fn every_stop_reason_reads_back_as_itself() {
+        let rules = Rules::embedded().expect("the built-in rules");
+        for reason in StopReason::ALL {
+            let concept = stop_reason_concept(*reason);
+            let codes = concept
+                .coding
+                .iter()
+                .filter_map(|c| c.code.as_ref())
+                .map(NonBlank::as_str);
+            assert_eq!(
+                rules.stop_reasons.read(codes, []),
+                Some(StopReading::Known(*reason)),
+                "{reason}"
+            );
+            let (snomed, _) = reason.snomed();
+            assert_eq!(
+                rules.stop_reasons.of_code(snomed),
+                Some(*reason),
+                "{reason}: SNOMED CT {snomed}"
+            );
+        }
+    }
 
     /// RFC 9562 reserves version 5 for SHA-1 names: a SHA-256-derived id is version 8.
     #[test]

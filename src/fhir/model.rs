@@ -74,11 +74,14 @@ pub struct Reference {
     pub identifier: Option<Identifier>,
 }
 
-/// `meta`: when the server last changed the resource.
+/// `meta`: when the server last changed the resource, and its tags.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Meta {
     #[serde(rename = "lastUpdated")]
     pub last_updated: Option<String>,
+    /// Read only for refract's own tag on what its export restates (see `carried`).
+    #[serde(default)]
+    pub tag: Vec<Coding>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -131,6 +134,22 @@ pub struct Extension {
     pub value_codeable_concept: Option<CodeableConcept>,
     #[serde(rename = "valueInteger")]
     pub value_integer: Option<i64>,
+    /// The other values refract's own extensions carry (see `carried`).
+    #[serde(rename = "valueCode")]
+    pub value_code: Option<String>,
+    #[serde(rename = "valueString")]
+    pub value_string: Option<String>,
+    #[serde(rename = "valueDate")]
+    pub value_date: Option<String>,
+    #[serde(rename = "valueDateTime")]
+    pub value_date_time: Option<String>,
+    #[serde(rename = "valueQuantity")]
+    pub value_quantity: Option<Quantity>,
+    #[serde(rename = "valueReference")]
+    pub value_reference: Option<Reference>,
+    /// The parts of a complex extension.
+    #[serde(default)]
+    pub extension: Vec<Extension>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -425,6 +444,19 @@ pub struct Procedure {
     pub performed_date_time: Option<String>,
     #[serde(rename = "performedPeriod")]
     pub performed_period: Option<Period>,
+}
+
+/// A CarePlan: read only when it is a treatment line refract exported (see `carried`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CarePlan {
+    pub meta: Option<Meta>,
+    pub subject: Option<Reference>,
+    pub status: Option<String>,
+    #[serde(default)]
+    pub category: Vec<CodeableConcept>,
+    #[serde(default)]
+    pub extension: Vec<Extension>,
+    pub period: Option<Period>,
 }
 
 /// Accepts one value or a list of values (elements whose cardinality differs between the

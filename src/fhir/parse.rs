@@ -13,6 +13,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::FhirError;
+use super::carried::{self, ImportedLine};
 use super::dosage_text;
 use super::model::{self, CodeableConcept};
 use super::product::{self, Drug, Find, Product};
@@ -84,6 +85,8 @@ pub enum Item {
     Observations(Vec<Observation>),
     Procedure(Procedure),
     Medication(MedicationRecord),
+    /// A treatment line refract exported (a CarePlan, see `carried`).
+    Line(ImportedLine),
 }
 
 /// A medication record (request, statement or administration) before its drug is known: the
@@ -118,6 +121,11 @@ pub struct MedicationRecord {
     /// given at a rate ran. Left out of the stored JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub given_over_period: bool,
+    /// The role and the cycles given, where refract's own export says them (see `carried`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<DrugRole>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycles: Option<u32>,
 }
 
 /// One dosage line, as far as a daily dose can be computed from it.
@@ -318,6 +326,12 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
         }
         "Observation" => {
             let resource: model::Observation = parse_as(raw)?;
+            if carried::is_line_outcome(resource.meta.as_ref()) {
+                return Ok(Mapped::Skipped(String::from(
+                    "Observation (a line's outcome, read with its line)",
+                ))
+                .into());
+            }
             if matches!(
                 resource.status.as_deref(),
                 Some("entered-in-error" | "cancelled")
@@ -374,6 +388,40 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 None,
                 resource.meta.as_ref(),
                 Item::Procedure(procedure),
+            ))
+        }
+        "CarePlan" => {
+            // Only a line refract exported is read: any other CarePlan is skipped as it always
+            // was, whatever it holds.
+            let Ok(resource) = parse_as::<model::CarePlan>(raw) else {
+                return Ok(Mapped::Skipped(String::from("CarePlan")).into());
+            };
+            let Some(line) = carried::line_of(&resource)? else {
+                return Ok(Mapped::Skipped(String::from("CarePlan")).into());
+            };
+            if resource.status.as_deref() == Some("entered-in-error") {
+                return Ok(removed(raw, resource.meta.as_ref()));
+            }
+            let subject = subject_of(resource.subject.as_ref())?;
+            refuse_oversized(
+                [
+                    ("regimen", Some(line.line.regimen.as_str())),
+                    ("cut reason", line.line.cut_reason.as_deref()),
+                ]
+                .into_iter()
+                .chain(
+                    line.line
+                        .drugs
+                        .iter()
+                        .map(|drug| ("ingredient", Some(drug.ingredient.as_str()))),
+                ),
+            )?;
+            Ok(clinical(
+                raw,
+                subject,
+                None,
+                resource.meta.as_ref(),
+                Item::Line(line),
             ))
         }
         other => Ok(Mapped::Skipped(other.to_owned()).into()),
@@ -1011,6 +1059,8 @@ fn map_medication(
             completed: status == "completed",
             given_over_period: raw.resource_type == "MedicationAdministration"
                 && resource.effective_period.is_some(),
+            role: carried::role(&resource.extension),
+            cycles: carried::cycles(&resource.extension),
         },
         refers,
     ))
@@ -1230,8 +1280,11 @@ fn medication_period(
     let active = matches!(status, "active" | "on-hold" | "in-progress");
     if end.is_none() && !active {
         // Stopped, completed or of unknown status, with no end: given at least until it
-        // started (merging renewals may extend that), for how long after is not recorded.
-        return Ok((start, Some(start), DatesKnown::EndUnknown));
+        // started (merging renewals may extend that, and refract's own export says how far
+        // they did), for how long after is not recorded.
+        let until = carried::given_at_least_until(&resource.extension)
+            .map_or(start, |until| until.max(start));
+        return Ok((start, Some(until), DatesKnown::EndUnknown));
     }
     Ok((start, end, DatesKnown::Stated))
 }
@@ -1338,15 +1391,19 @@ pub fn finish_medication(
             end: record.end,
             dose,
             route,
-            role,
+            // What refract's own export says the role and the cycles were, else what the
+            // record shows of them.
+            role: record.role.or(role),
             stop_reason: record.stop_reason,
             // Cycles a completed order planned were given; a stopped one says only how many
             // were planned.
-            cycles: record
-                .dosages
-                .iter()
-                .find_map(|d| d.cycles)
-                .filter(|_| record.completed),
+            cycles: record.cycles.or_else(|| {
+                record
+                    .dosages
+                    .iter()
+                    .find_map(|d| d.cycles)
+                    .filter(|_| record.completed)
+            }),
             dates: record.dates,
             stop_text: record.stop_text.clone(),
         },
@@ -2065,6 +2122,7 @@ pub struct ImportedItems {
     pub exposures: Vec<(String, DrugExposure, MedicationMeta)>,
     pub observations: Vec<(String, Observation)>,
     pub procedures: Vec<(String, Procedure)>,
+    pub lines: Vec<(String, ImportedLine)>,
 }
 
 impl ImportedItems {
@@ -2076,6 +2134,7 @@ impl ImportedItems {
                 .observations
                 .extend(observations.into_iter().map(|o| (id.to_owned(), o))),
             Item::Procedure(procedure) => self.procedures.push((id.to_owned(), procedure)),
+            Item::Line(line) => self.lines.push((id.to_owned(), line)),
             Item::Medication(_) => {}
         }
     }
@@ -2094,7 +2153,8 @@ pub struct RowSources {
 const RENEWAL_DAYS: i64 = 400;
 
 /// The clinical record of a patient's imported items, renewals merged, each list in the order
-/// the database reads it back (by date, then as written), with the resource id of each row.
+/// the database reads it back (by date, then as written), with the resource id of each row;
+/// with the lines refract's own export carried, their drugs linked to the exposures.
 pub fn record_of(mut items: ImportedItems) -> (PatientRecord, RowSources) {
     // Sorted by id first, so that the same resources give the same record whatever the order
     // the files gave them in.
@@ -2141,6 +2201,7 @@ pub fn record_of(mut items: ImportedItems) -> (PatientRecord, RowSources) {
         record.procedures.push(procedure);
         sources.procedures.push(source);
     }
+    record.lines = carried::linked_lines(items.lines, &sources.exposures);
     (record, sources)
 }
 

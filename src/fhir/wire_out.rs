@@ -27,6 +27,11 @@ impl NonBlank {
         debug_assert!(!otherwise.trim().is_empty(), "a fallback must not be blank");
         Self::new(text).unwrap_or_else(|| NonBlank(otherwise.to_owned()))
     }
+
+    #[cfg(test)]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// A bundle entry: the resource and the `urn:uuid:` it is known by inside the bundle.
@@ -105,6 +110,14 @@ pub struct Extension {
     pub value_string: Option<NonBlank>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_codeable_concept: Option<CodeableConcept>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_quantity: Option<Quantity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_reference: Option<Reference>,
     /// The parts of a complex extension (FHIR's `extension` inside an extension).
     #[serde(rename = "extension", skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Extension>,
@@ -126,6 +139,12 @@ pub struct Period {
     pub start: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<String>,
+}
+
+/// `meta`, for its tags.
+#[derive(Debug, Serialize)]
+pub struct Meta {
+    pub tag: Vec<Coding>,
 }
 
 #[derive(Debug, Serialize)]
@@ -198,6 +217,8 @@ pub struct DoseAndRate {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dosage {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<Text>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dose_and_rate: Vec<DoseAndRate>,
     /// Written only as true: a drug taken as needed is read back as one.
@@ -211,6 +232,9 @@ pub struct MedicationStatement {
     pub id: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extension: Vec<Extension>,
+    /// The CarePlans of the lines the drug was given in.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub based_on: Vec<Reference>,
     pub status: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub status_reason: Vec<CodeableConcept>,
@@ -231,6 +255,8 @@ pub struct MedicationStatement {
 #[serde(rename_all = "camelCase")]
 pub struct Observation {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
     pub status: &'static str,
     pub subject: Reference,
     pub code: CodeableConcept,
@@ -252,7 +278,11 @@ pub struct Procedure {
     pub status: &'static str,
     pub subject: Reference,
     pub code: CodeableConcept,
-    pub performed_date_time: String,
+    /// The time it was performed, or its period when its end is recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub performed_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub performed_period: Option<Period>,
 }
 
 /// The detail of a CarePlan activity: a way-forward step, a referral, an option, or the
@@ -301,6 +331,8 @@ pub struct CarePlan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<NonBlank>,
     pub subject: Reference,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -138,6 +138,8 @@ enum Kind {
     Exposure,
     Observation(usize),
     Procedure,
+    /// A treatment line refract exported: it restates drug records, which are counted.
+    Line,
 }
 
 /// Writes a checked file. `Err` is a failure of the database or of the file changing since it
@@ -460,6 +462,7 @@ fn op_of_mapped(
                 Item::Observations(observations) => Kind::Observation(observations.len()),
                 Item::Procedure(_) => Kind::Procedure,
                 Item::Medication(_) => Kind::Exposure,
+                Item::Line(_) => Kind::Line,
             };
             let body = match serde_json::to_string(&resource.item) {
                 Ok(body) => body,
@@ -1077,6 +1080,7 @@ impl Writer<'_> {
                     Kind::Exposure => counted.exposures += 1,
                     Kind::Observation(rows) => counted.observations += rows,
                     Kind::Procedure => counted.procedures += 1,
+                    Kind::Line => {}
                 }
                 let entry = LedgerEntry {
                     source: &resource.source,

@@ -423,7 +423,10 @@ pub(super) fn computed_of(
     let evaluated = match created {
         Some(created) => {
             record.patient = Some(created.patient.clone());
+            // The lines refract's export carried own their rule sets, as entered lines do:
+            // the others are derived.
             let mut lines = rules.derive_lines(&record, today);
+            lines.append(&mut record.lines);
             // Numbered in the order the database lists them, so that evaluating this record
             // and evaluating it read back give the same words in the same order.
             lines.sort_by(|a, b| {

@@ -979,9 +979,11 @@ fn replace_projection(
     Ok(Projected { ids, version })
 }
 
-/// Removes a patient's imported rows and derived lines (see [`replace_projection`]).
+/// Removes a patient's imported rows, derived lines and the lines read from imported
+/// resources (see [`replace_projection`]).
 fn remove_projection(conn: &Connection, patient: PatientId, resources: &[&str]) -> Result<()> {
     super::write::delete_derived_lines(conn, patient)?;
+    super::write::delete_lines_of(conn, patient, crate::domain::LineOrigin::Imported)?;
     for table in ["conditions", "drug_exposures", "observations", "procedures"] {
         conn.prepare_cached(&format!(
             "DELETE FROM {table} WHERE patient_id = ?1 AND source = 'fhir'"

@@ -8,8 +8,8 @@ use super::keys::{given_key, name_key};
 use super::sql_types::{format_date, format_datetime};
 use super::{Result, StoreError};
 use crate::domain::{
-    Assessment, AssessmentStatus, BpSetting, Comparator, DrugExposure, DrugRole, Intent, PatientId,
-    PatientRecord, Response, ReviewState, StopReason, TreatmentLine,
+    Assessment, AssessmentStatus, BpSetting, Comparator, DrugExposure, DrugRole, Intent,
+    LineOrigin, PatientId, PatientRecord, Response, ReviewState, StopReason, TreatmentLine,
 };
 
 /// Where a row came from. What people wrote (`Entered`) always survives an import; `Fhir` rows
@@ -520,15 +520,18 @@ impl<'conn> RecordWriter<'conn> {
 /// Removes the lines refract derived for a patient (with their drugs); lines the team entered
 /// or corrected stay.
 pub fn delete_derived_lines(conn: &Connection, patient: PatientId) -> Result<()> {
+    delete_lines_of(conn, patient, LineOrigin::Derived)
+}
+
+/// Removes a patient's lines of one origin, with their drugs.
+pub fn delete_lines_of(conn: &Connection, patient: PatientId, origin: LineOrigin) -> Result<()> {
     conn.prepare_cached(
         "DELETE FROM line_drugs WHERE line_id IN
-             (SELECT id FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived')",
+             (SELECT id FROM treatment_lines WHERE patient_id = ?1 AND origin = ?2)",
     )?
-    .execute([patient.0])?;
-    conn.prepare_cached(
-        "DELETE FROM treatment_lines WHERE patient_id = ?1 AND origin = 'derived'",
-    )?
-    .execute([patient.0])?;
+    .execute(params![patient.0, origin.as_str()])?;
+    conn.prepare_cached("DELETE FROM treatment_lines WHERE patient_id = ?1 AND origin = ?2")?
+        .execute(params![patient.0, origin.as_str()])?;
     Ok(())
 }
 

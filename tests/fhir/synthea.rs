@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::sql_on;
 use super::{Env, cli_import, refract};
 
-pub(super) fn synthea_dir() -> Option<PathBuf> {
+pub(crate) fn synthea_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/synthea-r4");
     if dir.is_dir() {
         Some(dir)

@@ -1,0 +1,243 @@
+//! What refract's FHIR export says beyond what FHIR R4 and mCODE have elements for, so that a
+//! file made from the export reads back as the same record; and how the import reads it. Each
+//! choice keeps what another FHIR reader sees true, and puts what only refract keeps in
+//! refract's own extensions (`https://refract.dev/fhir/…`), which other readers may ignore:
+//!
+//! - A drug known to have been given at least until a day, its end not recorded
+//!   (`DatesKnown::EndUnknown`: a stopped order with no end date, monthly renewals of which
+//!   the last is stopped): `effectivePeriod.start` with no end, and a status of `completed` or
+//!   `stopped`, which says "no longer taken, since when not recorded"; the day goes in
+//!   `given-at-least-until` (`valueDateTime`). Not `effectivePeriod.end`: a reader would take
+//!   it for the day the drug stopped and count a course of that length, which the source never
+//!   said. Not `dateAsserted` either: that is when the statement was made.
+//! - The role a drug played (first-line bolus, anaesthetic infusion, maintenance, as needed):
+//!   `drug-role` (`valueCode`, refract's machine names); FHIR has no element for it (a drug
+//!   taken as needed also says so in `dosage.asNeededBoolean`).
+//! - Cycles given: `cycles` (`valueInteger`). `dosage.timing.repeat.count` would need the
+//!   cycle's length, which refract does not keep, and reads as cycles planned. Doses given one
+//!   at a time are kept as one exposure a cycle, not dose by dose: each is one
+//!   MedicationStatement over its cycle (with its route, `dosage.route`), never made-up
+//!   MedicationAdministrations.
+//! - A stop reason: `statusReason` (and the mCODE termination reason) with refract's own code
+//!   first, then the SNOMED CT code `assets/stop_reasons.toml` reads back as the same reason;
+//!   words nothing understood are written as they are, as text alone.
+//! - A treatment line the team entered or corrected (FHIR has no line of therapy): a CarePlan
+//!   of category `line-of-therapy` (refract's codes) over the line's period, titled with its
+//!   regimen, which the line's drug statements are `basedOn`; every field of the line is in
+//!   its `line-of-therapy` extension (number, regimen, intent, cycles, best response and its
+//!   date, progression date, stop reason, and each drug with its statement). The best
+//!   response is there only: it is the best of the line's assessments, not an assessment made
+//!   on a day (mCODE has no best-response profile; written as a dated disease-status
+//!   Observation it was read back as a new assessment, after the progression it then
+//!   refuted). A progression date is also written as an mCODE disease-status Observation
+//!   ("worsened") on that day for other readers, tagged `line-outcome`: refract reads it with
+//!   its line, never as an assessment of its own. Lines refract derived are not written: the
+//!   import derives them again from the drugs, as refract did.
+//!
+//! A line read back is `LineOrigin::Imported`: no one in the file that imports it entered it,
+//! and it is replaced, not added again, when a newer export is imported.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use super::model::{self, Extension};
+use super::parse::parse_datetime;
+use crate::domain::{
+    Dose, DrugRole, Intent, LineDrug, LineOrigin, Response, StopReason, TreatmentLine,
+};
+
+/// A treatment line (on its CarePlan and on each of its drug statements).
+pub const LINE_URL: &str = "https://refract.dev/fhir/StructureDefinition/line-of-therapy";
+/// The last day a drug whose end is not recorded is known to have been given.
+pub const GIVEN_UNTIL_URL: &str =
+    "https://refract.dev/fhir/StructureDefinition/given-at-least-until";
+/// The role a drug played (`DrugRole`'s machine names).
+pub const ROLE_URL: &str = "https://refract.dev/fhir/StructureDefinition/drug-role";
+/// Cycles of a drug given.
+pub const CYCLES_URL: &str = "https://refract.dev/fhir/StructureDefinition/cycles";
+/// refract's stop reasons (`StopReason`'s machine names).
+pub const STOP_REASON_CODES: &str = "https://refract.dev/fhir/CodeSystem/stop-reason";
+/// The category of a line's CarePlan, and the tag of what the export restates of a line.
+pub const LINE_CODES: &str = "https://refract.dev/fhir/CodeSystem/line-of-therapy";
+pub const LINE_CATEGORY: &str = "line-of-therapy";
+pub const LINE_OUTCOME_TAG: &str = "line-outcome";
+
+/// A line read from its CarePlan: the line (its drugs not yet linked to exposures) and, for
+/// each drug, the id of the statement it was given by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportedLine {
+    pub line: TreatmentLine,
+    pub exposures: Vec<Option<String>>,
+}
+
+fn find<'e>(extensions: &'e [Extension], url: &str) -> Option<&'e Extension> {
+    extensions.iter().find(|e| e.url.as_deref() == Some(url))
+}
+
+fn parts<'e>(extension: &'e Extension, name: &'e str) -> impl Iterator<Item = &'e Extension> {
+    extension
+        .extension
+        .iter()
+        .filter(move |part| part.url.as_deref() == Some(name))
+}
+
+fn part<'e>(extension: &'e Extension, name: &'e str) -> Option<&'e Extension> {
+    parts(extension, name).next()
+}
+
+fn day(text: Option<&String>) -> Option<NaiveDate> {
+    text.and_then(|text| parse_datetime(text).ok())
+        .map(|at| at.date())
+}
+
+/// The last day a drug whose end is not recorded is known to have been given, if refract
+/// wrote it.
+pub fn given_at_least_until(extensions: &[Extension]) -> Option<NaiveDateTime> {
+    find(extensions, GIVEN_UNTIL_URL)
+        .and_then(|e| e.value_date_time.as_deref())
+        .and_then(|text| parse_datetime(text).ok())
+}
+
+/// The role refract wrote for a drug.
+pub fn role(extensions: &[Extension]) -> Option<DrugRole> {
+    find(extensions, ROLE_URL)
+        .and_then(|e| e.value_code.as_deref())
+        .and_then(|code| DrugRole::parse(code).ok())
+}
+
+/// The cycles refract wrote for a drug.
+pub fn cycles(extensions: &[Extension]) -> Option<u32> {
+    find(extensions, CYCLES_URL)
+        .and_then(|e| e.value_integer)
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n > 0)
+}
+
+/// Whether a resource is what refract's export restates of a line (read with the line).
+pub fn is_line_outcome(meta: Option<&model::Meta>) -> bool {
+    meta.is_some_and(|meta| {
+        meta.tag.iter().any(|tag| {
+            tag.system.as_deref() == Some(LINE_CODES)
+                && tag.code.as_deref() == Some(LINE_OUTCOME_TAG)
+        })
+    })
+}
+
+/// The id a reference names: the last part of a `urn:uuid:` or of a `Type/id`.
+fn referenced_id(reference: &str) -> Option<String> {
+    reference
+        .trim()
+        .rsplit(['/', ':'])
+        .next()
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+}
+
+/// The line a CarePlan is, when refract exported it as one (`None` for any other CarePlan);
+/// `Err` is why a line's CarePlan cannot be read.
+pub fn line_of(plan: &model::CarePlan) -> Result<Option<ImportedLine>, String> {
+    let is_line = plan.category.iter().any(|category| {
+        category.coding.iter().any(|coding| {
+            coding.system.as_deref() == Some(LINE_CODES)
+                && coding.code.as_deref() == Some(LINE_CATEGORY)
+        })
+    });
+    let Some(line) = find(&plan.extension, LINE_URL).filter(|_| is_line) else {
+        return Ok(None);
+    };
+    let code = |name| part(line, name).and_then(|p| p.value_code.as_deref());
+    let text = |name| part(line, name).and_then(|p| p.value_string.clone());
+    let date = |name| part(line, name).and_then(|p| day(p.value_date.as_ref()));
+    let ruleset = code("condition")
+        .map(str::to_owned)
+        .ok_or("a treatment line with no condition")?;
+    let number = part(line, "number")
+        .and_then(|p| p.value_integer)
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n > 0)
+        .ok_or("a treatment line with no number")?;
+    let period = plan.period.as_ref();
+    let start = day(period.and_then(|p| p.start.as_ref()))
+        .ok_or("a treatment line with no start (period.start)")?;
+    let mut drugs = Vec::new();
+    let mut exposures = Vec::new();
+    for drug in parts(line, "drug") {
+        let Some(ingredient) = part(drug, "ingredient").and_then(|p| p.value_string.clone()) else {
+            continue;
+        };
+        let dose = part(drug, "dose")
+            .and_then(|p| p.value_quantity.as_ref())
+            .and_then(|q| {
+                Some(Dose {
+                    value: q.value?,
+                    unit: q.unit_text().unwrap_or("").to_owned(),
+                })
+            });
+        drugs.push(LineDrug {
+            ingredient,
+            dose,
+            exposure_id: None,
+        });
+        exposures.push(
+            part(drug, "exposure")
+                .and_then(|p| p.value_reference.as_ref())
+                .and_then(|r| r.reference.as_deref())
+                .and_then(referenced_id),
+        );
+    }
+    Ok(Some(ImportedLine {
+        line: TreatmentLine {
+            id: 0,
+            ruleset,
+            number,
+            regimen: text("regimen").unwrap_or_default(),
+            start,
+            end: day(period.and_then(|p| p.end.as_ref())),
+            intent: code("intent").and_then(|c| Intent::parse(c).ok()),
+            best_response: code("bestResponse").and_then(|c| Response::parse(c).ok()),
+            best_response_date: date("bestResponseDate"),
+            progression_date: date("progressionDate"),
+            stop_reason: code("stopReason").and_then(|c| StopReason::parse(c).ok()),
+            cycles: part(line, "cycles")
+                .and_then(|p| p.value_integer)
+                .and_then(|n| u32::try_from(n).ok()),
+            origin: LineOrigin::Imported,
+            cut_reason: text("cutReason"),
+            drugs,
+        },
+        exposures,
+    }))
+}
+
+/// The lines of a record, each drug pointing at the exposure its statement became
+/// (`statements`: the resource id of each exposure, in the record's order, whose local ids are
+/// their positions from 1), in the order the database lists lines.
+pub fn linked_lines(
+    mut imported: Vec<(String, ImportedLine)>,
+    statements: &[String],
+) -> Vec<TreatmentLine> {
+    // By resource id first, so that the same resources give the same lines in any file order.
+    imported.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut lines: Vec<TreatmentLine> = imported
+        .into_iter()
+        .map(|(_, imported)| {
+            let mut line = imported.line;
+            for (drug, statement) in line.drugs.iter_mut().zip(imported.exposures) {
+                drug.exposure_id = statement.and_then(|id| {
+                    statements
+                        .iter()
+                        .position(|source| *source == id)
+                        .map(|index| index as i64 + 1)
+                });
+            }
+            line
+        })
+        .collect();
+    lines.sort_by(|a, b| {
+        (a.ruleset.as_str(), a.number, a.start).cmp(&(b.ruleset.as_str(), b.number, b.start))
+    });
+    for (index, line) in lines.iter_mut().enumerate() {
+        line.id = index as i64 + 1;
+    }
+    lines
+}
