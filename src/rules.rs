@@ -60,7 +60,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// relapse by marrow blasts, pending LBCL stable disease, myeloma drugs judged by their own
 /// lines, as-needed drugs are no schedule, an unknown onset excludes no trial, the
 /// long-acting thiazide-like diuretics, drug starts of a month or a year only.
-const ENGINE_REVISION: u32 = 14;
+/// 15: AML remission needs the blood counts of a CR or CRi (MLFS is none); myeloma progression
+/// and response from the M-protein and free light chain series; doses from a Medication's
+/// ingredient strengths and from timing codes.
+const ENGINE_REVISION: u32 = 15;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

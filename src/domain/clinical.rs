@@ -153,12 +153,14 @@ impl Condition {
     }
 
     /// Whether it is a current diagnosis: a diagnosis neither resolved nor inactive (FHIR
-    /// clinicalStatus; remission, relapse and recurrence are current), nor abated with no
-    /// status to say otherwise.
+    /// clinicalStatus; relapse and recurrence are current; remission is not: R4's
+    /// condition-clinical code system places it under `inactive`, "no longer experiencing the
+    /// symptoms … but there is a risk of the symptoms returning", and a relapse is recorded as
+    /// `relapse`), nor abated with no status to say otherwise.
     pub fn is_active(&self) -> bool {
         self.is_diagnosis()
             && match self.clinical_status.as_deref() {
-                Some(status) => !matches!(status, "resolved" | "inactive"),
+                Some(status) => !matches!(status, "resolved" | "inactive" | "remission"),
                 None => self.abatement.is_none(),
             }
     }
@@ -608,7 +610,7 @@ mod tests {
     fn refuted_and_entered_in_error_are_no_diagnosis() {
         assert!(condition(Some("active"), Some("confirmed")).is_active());
         assert!(condition(None, None).is_active());
-        assert!(condition(Some("remission"), None).is_active());
+        assert!(!condition(Some("remission"), None).is_active());
         assert!(!condition(Some("active"), Some("refuted")).is_diagnosis());
         assert!(!condition(None, Some("entered-in-error")).is_diagnosis());
         assert!(!condition(Some("active"), Some("refuted")).is_active());

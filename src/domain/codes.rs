@@ -414,10 +414,39 @@ pub enum ConditionCodeSystem {
 }
 machine_names!(ConditionCodeSystem { Icd10 => "icd10", Snomed => "snomed", Other => "other" });
 
+/// The FHIR URI of a code system written as its HL7 OID (`urn:oid:2.16.840.1.113883.6.96` is
+/// SNOMED CT), as records converted from CDA documents write them; any other system as given.
+/// (FHIR R4 terminologies list each system's OID beside its URI.)
+pub fn canonical_system(system: &str) -> &str {
+    const BY_OID: [(&str, &str); 6] = [
+        ("2.16.840.1.113883.6.96", "http://snomed.info/sct"),
+        (
+            "2.16.840.1.113883.6.90",
+            "http://hl7.org/fhir/sid/icd-10-cm",
+        ),
+        ("2.16.840.1.113883.6.3", "http://hl7.org/fhir/sid/icd-10"),
+        ("2.16.840.1.113883.6.1", "http://loinc.org"),
+        (
+            "2.16.840.1.113883.6.88",
+            "http://www.nlm.nih.gov/research/umls/rxnorm",
+        ),
+        ("2.16.840.1.113883.6.73", "http://www.whocc.no/atc"),
+    ];
+    let trimmed = system.trim();
+    let oid = trimmed
+        .get(..8)
+        .filter(|prefix| prefix.eq_ignore_ascii_case("urn:oid:"))
+        .map_or(trimmed, |_| &trimmed[8..]);
+    BY_OID
+        .iter()
+        .find(|(known, _)| *known == oid)
+        .map_or(system, |(_, uri)| uri)
+}
+
 impl ConditionCodeSystem {
-    /// Recognises the FHIR system URIs of ICD-10 (WHO and CM) and SNOMED CT.
+    /// Recognises the FHIR system URIs of ICD-10 (WHO and CM) and SNOMED CT, also as OIDs.
     pub fn from_uri(uri: &str) -> Self {
-        let uri = uri.to_ascii_lowercase();
+        let uri = canonical_system(uri).to_ascii_lowercase();
         if uri.contains("snomed") {
             ConditionCodeSystem::Snomed
         } else if uri.contains("icd-10") || uri.contains("icd10") {
@@ -441,6 +470,27 @@ mod tests {
             assert_eq!(Response::parse_any(response.as_str()), Some(*response));
         }
         assert!(Sex::parse("F").is_err());
+    }
+
+    #[test]
+    fn a_code_system_written_as_its_oid_is_that_system() {
+        assert_eq!(
+            ConditionCodeSystem::from_uri("urn:oid:2.16.840.1.113883.6.90"),
+            ConditionCodeSystem::Icd10
+        );
+        assert_eq!(
+            ConditionCodeSystem::from_uri("URN:OID:2.16.840.1.113883.6.96"),
+            ConditionCodeSystem::Snomed
+        );
+        assert_eq!(
+            ConditionCodeSystem::from_uri("urn:oid:2.16.840.1.113883.6.900"),
+            ConditionCodeSystem::Other
+        );
+        assert_eq!(
+            canonical_system("urn:oid:2.16.840.1.113883.6.88"),
+            "http://www.nlm.nih.gov/research/umls/rxnorm"
+        );
+        assert_eq!(canonical_system("http://loinc.org"), "http://loinc.org");
     }
 
     #[test]

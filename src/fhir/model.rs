@@ -54,9 +54,11 @@ impl CodeableConcept {
         self.coding
             .iter()
             .find(|c| {
-                c.system
-                    .as_deref()
-                    .is_some_and(|s| s.to_ascii_lowercase().contains(system))
+                c.system.as_deref().is_some_and(|s| {
+                    crate::domain::canonical_system(s)
+                        .to_ascii_lowercase()
+                        .contains(system)
+                })
             })
             .and_then(|c| c.code.as_deref())
     }

@@ -1134,6 +1134,22 @@ impl Writer<'_> {
                 last_updated,
             } => {
                 self.removes = true;
+                if *resource_type == "Patient"
+                    && let Some(patient) = tx.patient_of_subject(source, id)?
+                {
+                    // Deleting a person is not for an import to do: their team's reviews,
+                    // decisions and notes hang on them. What the source deleted about them is
+                    // removed, resource by resource; the person is left to the team.
+                    counted.warn(
+                        "",
+                        format!("Patient/{id}"),
+                        &format!(
+                            "deleted at the source: {} is kept, with the team's work and what \
+                             the source has not deleted of their record",
+                            store_describe(tx, patient)
+                        ),
+                    );
+                }
                 match tx.remove_resource(source, resource_type, id, last_updated.as_deref(), run)? {
                     Removal::Removed => counted.removed += 1,
                     Removal::Newer => counted.older += 1,

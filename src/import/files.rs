@@ -112,7 +112,7 @@ fn walk(
                 "json" | "ndjson" | "jsonl"
             )
         });
-        if !wanted {
+        if !wanted || is_bulk_manifest(&path, &meta) {
             continue;
         }
         match kind_problem(&meta) {
@@ -124,6 +124,42 @@ fn walk(
             }
         }
     }
+}
+
+/// Whether a file found in a folder is a Bulk Data export's manifest (the status request's
+/// answer that a client saves beside the files: `transactionTime`, `request`, `output` and no
+/// `resourceType`): it lists the files, which are read themselves, and holds no resource.
+fn is_bulk_manifest(path: &Path, meta: &Metadata) -> bool {
+    const LARGEST_MANIFEST: u64 = 16 << 20;
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(rename = "resourceType")]
+        resource_type: Option<serde::de::IgnoredAny>,
+        #[serde(rename = "transactionTime")]
+        transaction_time: Option<serde::de::IgnoredAny>,
+        output: Option<Vec<serde::de::IgnoredAny>>,
+    }
+    let is_json = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+    if !is_json || !meta.is_file() || meta.len() > LARGEST_MANIFEST {
+        return false;
+    }
+    // Most files of a folder are resources: a look at their start spares reading them twice.
+    let mut start = [0_u8; 4096];
+    let read = open_no_block(path)
+        .and_then(|mut file| std::io::Read::read(&mut file, &mut start))
+        .unwrap_or(0);
+    let start = String::from_utf8_lossy(&start[..read]);
+    if !start.contains("\"transactionTime\"") {
+        return false;
+    }
+    open_no_block(path)
+        .ok()
+        .and_then(|file| serde_json::from_reader::<_, Head>(std::io::BufReader::new(file)).ok())
+        .is_some_and(|head| {
+            head.resource_type.is_none() && head.transaction_time.is_some() && head.output.is_some()
+        })
 }
 
 /// Opens a file for reading, refusing anything that is not a regular file at the moment it is
@@ -200,6 +236,31 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bulk_manifest_in_a_folder_is_not_read_as_resources() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let manifest = dir.path().join("manifest.json");
+        std::fs::write(
+            &manifest,
+            r#"{"transactionTime":"2026-01-01T00:00:00Z","request":"x/$export","requiresAccessToken":false,"output":[{"type":"Patient","url":"x/Patient.ndjson"}],"error":[]}"#,
+        )
+        .unwrap();
+        let bundle = dir.path().join("bundle.json");
+        std::fs::write(
+            &bundle,
+            r#"{"resourceType":"Bundle","type":"collection","entry":[]}"#,
+        )
+        .unwrap();
+        let found: Vec<String> = collect(&[dir.path().to_owned()])
+            .into_iter()
+            .map(|found| format!("{found:?}"))
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("bundle.json"), "{found:?}");
+        // Named on the command line, it is read (and refused as no resource).
+        assert_eq!(collect(&[manifest]).len(), 1);
+    }
 
     #[test]
     fn sizes_read_as_people_write_them() {

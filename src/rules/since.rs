@@ -159,7 +159,7 @@ pub fn as_of(record: &PatientRecord, day: NaiveDate) -> PatientRecord {
             condition.abatement = None;
             if matches!(
                 condition.clinical_status.as_deref(),
-                Some("resolved" | "inactive")
+                Some("resolved" | "inactive" | "remission")
             ) {
                 condition.clinical_status = Some(String::from("active"));
             }

@@ -294,3 +294,69 @@ fn a_refuted_or_mistaken_diagnosis_is_no_diagnosis() {
     assert!(depression < past && past < bipolar, "{text}");
     assert!(text.contains("resolved"), "{text}");
 }
+
+#[test]
+fn a_diagnosis_in_remission_is_not_current_and_one_coded_by_oid_is_read() {
+    let env = Env::new();
+    let oid_coded = |id: &str, oid: &str, code: &str| {
+        let mut resource = diagnosis(id, id, DEPRESSION, Some("active"), Some("confirmed"));
+        resource["code"] = json!({"coding": [{"system": oid, "code": code}]});
+        resource
+    };
+    let bundle = collection(
+        [
+            // R4 places remission under inactive: not a current diagnosis.
+            depressed(
+                "DX-REMISSION",
+                diagnosis(
+                    "DX-REMISSION-mdd",
+                    "DX-REMISSION",
+                    DEPRESSION,
+                    Some("remission"),
+                    Some("confirmed"),
+                ),
+                Vec::new(),
+            ),
+            // A return of it is recorded as a relapse: current.
+            depressed(
+                "DX-RELAPSE",
+                diagnosis(
+                    "DX-RELAPSE-mdd",
+                    "DX-RELAPSE",
+                    DEPRESSION,
+                    Some("relapse"),
+                    Some("confirmed"),
+                ),
+                Vec::new(),
+            ),
+            // ICD-10-CM and SNOMED CT written as their HL7 OIDs (records converted from CDA).
+            depressed(
+                "DX-ICD-OID",
+                oid_coded("DX-ICD-OID", "urn:oid:2.16.840.1.113883.6.90", "F33.1"),
+                Vec::new(),
+            ),
+            depressed(
+                "DX-SCT-OID",
+                oid_coded("DX-SCT-OID", "urn:oid:2.16.840.1.113883.6.96", "36923009"),
+                Vec::new(),
+            ),
+        ]
+        .concat(),
+    );
+    let file = env.write_json("remission.json", &bundle);
+    let (code, summary, stderr) = cli_import(&env.db(), &[file]);
+    assert_eq!(code, 0, "{summary} {stderr}");
+    let flags = flags(&env);
+    assert!(
+        flag_of(&flags, "DX-REMISSION", "depression").is_none(),
+        "{flags:#?}"
+    );
+    for mrn in ["DX-RELAPSE", "DX-ICD-OID", "DX-SCT-OID"] {
+        let flag = flag_of(&flags, mrn, "depression");
+        assert_eq!(
+            flag.map(|f| f["status"].clone()),
+            Some(json!("refractory")),
+            "{mrn}: {flags:#?}"
+        );
+    }
+}

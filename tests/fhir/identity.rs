@@ -320,3 +320,37 @@ fn a_patient_whose_mrn_changed_at_the_source_is_still_that_patient() {
     assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
     assert_eq!(env.patient_id("MRN-78"), id);
 }
+
+#[test]
+fn a_patient_deleted_at_the_source_is_kept_with_a_warning_and_what_was_deleted_of_them_goes() {
+    let mut env = Env::new();
+    let jane = person(
+        "p1",
+        &[identifier("MR", MRN_SYSTEM, "MRN1")],
+        "Doe",
+        "female",
+        "1980-05-01",
+    );
+    let first = env.write_json("a.json", &epileptic(&jane));
+    env.import_ok(&first);
+    // A Bulk Data export's deleted resources: a transaction of DELETEs.
+    let deleted = json!({
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {"request": {"method": "DELETE", "url": "Patient/p1"}},
+            {"request": {"method": "DELETE", "url": "Condition/p1-dx"}}
+        ]
+    });
+    let file = env.write_json("deleted.json", &deleted);
+    let report = env.import(&[file]);
+    assert_eq!(report.imported, 1, "{report:#?}");
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+    assert_eq!(env.int("SELECT count(*) FROM conditions"), 0);
+    assert_eq!(env.int("SELECT count(*) FROM drug_exposures"), 1);
+    let said = warnings(&report);
+    assert!(
+        said.contains("Patient/p1: deleted at the source: MRN MRN1"),
+        "{said}"
+    );
+}
