@@ -63,8 +63,14 @@ pub fn leftover(store: &Store) -> Result<Leftover, StoreError> {
     if patients == 0 {
         return Ok(Leftover::Nothing);
     }
-    for run in store.unfinished_runs()? {
-        if let Some(process) = run.process.filter(|process| still_running(process)) {
+    let processes = store.running_imports()?.into_iter().chain(
+        store
+            .unfinished_runs()?
+            .into_iter()
+            .filter_map(|run| run.process),
+    );
+    for process in processes {
+        if still_running(&process) {
             return Ok(Leftover::Running { patients, process });
         }
     }
@@ -305,9 +311,22 @@ pub fn import_paths(
     options: &ImportOptions,
     progress: impl FnMut(&Progress),
 ) -> Result<ImportReport, StoreError> {
+    // While it runs, the patients it marks for rebuilding are its own (see `leftover`): from
+    // its first file to the end of their rebuild, after its last.
+    let process = process_name();
+    store.import_started(&process, crate::store::now_utc())?;
     // An import touches pages all over the file (SQLite's small default cache would read and
     // spill the same pages for every batch), in many short transactions.
-    store.with_bulk_writes(|store| import_all(store, rules, paths, today, options, progress))
+    let imported =
+        store.with_bulk_writes(|store| import_all(store, rules, paths, today, options, progress));
+    // Best effort: a row left behind names a process that is gone, which counts as ended.
+    let _ = store.import_ended(&process);
+    imported
+}
+
+/// `host:pid`, so that an unfinished run can be told from one still running elsewhere.
+pub(crate) fn process_name() -> String {
+    format!("{}:{}", this_host(), std::process::id())
 }
 
 fn import_all(
@@ -785,6 +804,8 @@ struct FilePatient {
     id: Option<String>,
     /// Every identifier it is matched on.
     keys: Vec<(String, String)>,
+    /// The system of its medical record number (see [`ledger::differing_in`]).
+    record_system: String,
 }
 
 /// The first read: the file is readable FHIR, and no two Patients of it share an identifier.
@@ -865,8 +886,13 @@ fn first_read(
                     // people who differ in another system (two MRNs of one hospital): what they
                     // share identifies neither (the second read says so).
                     if other_name == name
-                        || ledger::differing_in(&keys, &other.keys, &options.equivalent_systems)
-                            .is_some()
+                        || ledger::differing_in(
+                            &keys,
+                            &other.keys,
+                            &other.record_system,
+                            &options.equivalent_systems,
+                        )
+                        .is_some()
                     {
                         continue;
                     }
@@ -881,6 +907,7 @@ fn first_read(
                     at: raw.path.clone(),
                     id: patient.id,
                     keys,
+                    record_system: patient.patient.mrn_system,
                 });
             }
             Mapped::Medication {
@@ -985,7 +1012,7 @@ fn shared_message(
     shared: &ledger::SharedIdentifier,
 ) -> Result<String, StoreError> {
     Ok(format!(
-        "shares the identifier {}|{} with {}, another person (their identifiers in another system \
+        "shares the identifier {}|{} with {}, another person (their medical record numbers \
          differ): kept apart, and that identifier names neither of them from now on",
         shared.system,
         shared.value,

@@ -450,4 +450,41 @@ fn records_an_import_still_running_will_bring_up_to_date_are_left_to_it() {
         refract::import::Leftover::Running { patients: 1, .. }
     ));
     assert_eq!(drugs_of(&db, &mrn), 0, "left to the running import");
+
+    // Between its files and while it rebuilds its patients at its end, an import has no run
+    // open: it is still running, and `refract flags` leaves its patients to it.
+    open(&db)
+        .execute_batch(&format!(
+            "UPDATE imports SET state = 'done', process = NULL;
+             INSERT INTO running_imports (process, started) VALUES ('{running}', '2026-11-27T10:00:00');"
+        ))
+        .unwrap();
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["flags", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("an import is running"), "{stderr}");
+    assert_eq!(drugs_of(&db, &mrn), 0, "left to the running import");
+    // Once that process is gone, `flags` brings them up to date.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let gone_pid = gone.id();
+    gone.wait().unwrap();
+    open(&db)
+        .execute(
+            "UPDATE running_imports SET process = ?1",
+            [format!("{}:{gone_pid}", this_host())],
+        )
+        .unwrap();
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["flags", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(drugs_of(&db, &mrn) > 0, "rebuilt once the import is gone");
 }

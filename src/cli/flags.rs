@@ -45,8 +45,26 @@ pub fn run(
     if let Some(bar) = &bar {
         bar.set_message("evaluating patients");
     }
-    // What an interrupted import left to apply, first: flags must read whole records.
-    crate::import::rebuild_dirty(store, rules, today)?;
+    // What an interrupted import left to apply, first: flags must read whole records. Not
+    // while an import is running: its patients are its own to rebuild, at its end.
+    match crate::import::leftover(store)? {
+        crate::import::Leftover::Waiting { .. } => {
+            let rebuilt = crate::import::rebuild_dirty(store, rules, today)?;
+            for warning in &rebuilt.unresolved {
+                eprintln!(
+                    "refract: warning: {}: {}",
+                    crate::text::one_line(&warning.resource),
+                    crate::text::one_line(&warning.message)
+                );
+            }
+        }
+        crate::import::Leftover::Running { patients, process } => eprintln!(
+            "refract: warning: an import is running ({}): {patients} patient(s) are listed with \
+             their records as they were before it until it ends",
+            crate::text::one_line(&process)
+        ),
+        crate::import::Leftover::Nothing => {}
+    }
     assess::refresh(store, rules, today, |done, total| {
         if let Some(bar) = &bar {
             bar.set_length(total as u64);

@@ -153,14 +153,16 @@ impl Condition {
     }
 
     /// Whether it is a current diagnosis: a diagnosis neither resolved nor inactive (FHIR
-    /// clinicalStatus; relapse and recurrence are current; remission is not: R4's
-    /// condition-clinical code system places it under `inactive`, "no longer experiencing the
-    /// symptoms … but there is a risk of the symptoms returning", and a relapse is recorded as
-    /// `relapse`), nor abated with no status to say otherwise.
+    /// clinicalStatus; relapse and recurrence are current), nor abated with no status to say
+    /// otherwise. A remission with an abatement is over (R4's condition-clinical places
+    /// remission under `inactive`, and con-4 asks an abated condition to be inactive, resolved
+    /// or in remission); one without is still followed: a cancer's problem-list entry often
+    /// stays "remission" through a relapse, which its disease status and lines then show.
     pub fn is_active(&self) -> bool {
         self.is_diagnosis()
             && match self.clinical_status.as_deref() {
-                Some(status) => !matches!(status, "resolved" | "inactive" | "remission"),
+                Some("remission") => self.abatement.is_none(),
+                Some(status) => !matches!(status, "resolved" | "inactive"),
                 None => self.abatement.is_none(),
             }
     }
@@ -610,7 +612,10 @@ mod tests {
     fn refuted_and_entered_in_error_are_no_diagnosis() {
         assert!(condition(Some("active"), Some("confirmed")).is_active());
         assert!(condition(None, None).is_active());
-        assert!(!condition(Some("remission"), None).is_active());
+        assert!(condition(Some("remission"), None).is_active());
+        let mut over = condition(Some("remission"), None);
+        over.abatement = NaiveDate::from_ymd_opt(2021, 1, 1);
+        assert!(!over.is_active());
         assert!(!condition(Some("active"), Some("refuted")).is_diagnosis());
         assert!(!condition(None, Some("entered-in-error")).is_diagnosis());
         assert!(!condition(Some("active"), Some("refuted")).is_active());

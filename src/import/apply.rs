@@ -1300,7 +1300,7 @@ impl Writer<'_> {
             let mut batch = first;
             let run = match self.run {
                 Some(run) => run,
-                None => tx.begin_run(self.run_key, &process_name(), now)?,
+                None => tx.begin_run(self.run_key, &super::process_name(), now)?,
             };
             let mut state = TxState::default();
             if self.whole {
@@ -1387,7 +1387,7 @@ impl Writer<'_> {
             // An empty file: still a run, so that it is recognised next time.
             let now = now_utc();
             let key = self.run_key;
-            store.import_write(|tx| tx.begin_run(key, &process_name(), now))?
+            store.import_write(|tx| tx.begin_run(key, &super::process_name(), now))?
         };
         let source = self.source;
         for chunk in self.file_patients.chunks(100) {
@@ -1424,9 +1424,4 @@ impl Writer<'_> {
 fn store_describe(tx: &ImportTx<'_>, id: PatientId) -> String {
     tx.describe_patient(id)
         .unwrap_or_else(|_| format!("patient {}", id.0))
-}
-
-/// `host:pid`, so that an unfinished run can be told from one still running elsewhere.
-fn process_name() -> String {
-    format!("{}:{}", super::this_host(), std::process::id())
 }

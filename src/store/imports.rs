@@ -154,14 +154,25 @@ const REFRACT_SYSTEMS: &str = "urn:refract:";
 /// The prefix of the systems a source's Patient resource ids are kept under.
 const PATIENT_ID_PREFIX: &str = "urn:refract:patient-id:";
 
-/// A system in which both the stored patient and the incoming identifiers have values, none in
-/// common: then they are two people, whatever else they share.
+/// The system of the stored patient's medical record number, when the incoming identifiers
+/// have a different number in it: then they are two people, whatever else they share. Only the
+/// record number counts: a person has one in a hospital's system, while a passport or a
+/// driving licence is renewed under a new number.
 fn differing_system(
     conn: &Connection,
     id: PatientId,
     keys: &[(String, String)],
     equivalent: &[Vec<String>],
 ) -> Result<Option<String>> {
+    // A patient created in this transaction has no row yet: nothing tells them apart until it
+    // is written (the end of a run then takes them in a later batch).
+    let Some(record_system) = conn
+        .prepare_cached("SELECT mrn_system FROM patients WHERE id = ?1")?
+        .query_row([id.0], |row| row.get::<_, String>(0))
+        .optional()?
+    else {
+        return Ok(None);
+    };
     let theirs: Vec<(String, String)> = conn
         .prepare_cached(
             "SELECT system, value FROM patient_identifiers INDEXED BY patient_identifiers_patient
@@ -169,31 +180,31 @@ fn differing_system(
         )?
         .query_map([id.0], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(differing_in(keys, &theirs, equivalent))
+    Ok(differing_in(keys, &theirs, &record_system, equivalent))
 }
 
-/// A system (or group of systems declared equivalent) in which both sets of identifiers have
-/// values, none in common: the two are two people. refract's own systems are no evidence.
+/// `record_system` (their medical record number's system, or one declared equivalent to it),
+/// when both sets of identifiers have values in it and none in common: the two are two people.
+/// refract's own systems are no evidence.
 pub fn differing_in(
     mine: &[(String, String)],
     theirs: &[(String, String)],
+    record_system: &str,
     equivalent: &[Vec<String>],
 ) -> Option<String> {
-    mine.iter()
-        .map(|(system, _)| system)
-        .filter(|system| !system.starts_with(REFRACT_SYSTEMS))
-        .find(|system| {
-            let systems = systems_of(system, equivalent);
-            let values = |keys: &'_ [(String, String)]| -> Vec<String> {
-                keys.iter()
-                    .filter(|(s, _)| systems.contains(&s.as_str()))
-                    .map(|(_, value)| value.clone())
-                    .collect()
-            };
-            let (mine, theirs) = (values(mine), values(theirs));
-            !theirs.is_empty() && !theirs.iter().any(|value| mine.contains(value))
-        })
-        .cloned()
+    if record_system.is_empty() || record_system.starts_with(REFRACT_SYSTEMS) {
+        return None;
+    }
+    let systems = systems_of(record_system, equivalent);
+    let values = |keys: &[(String, String)]| -> Vec<String> {
+        keys.iter()
+            .filter(|(s, _)| systems.contains(&s.as_str()))
+            .map(|(_, value)| value.clone())
+            .collect()
+    };
+    let (mine, theirs) = (values(mine), values(theirs));
+    (!mine.is_empty() && !theirs.is_empty() && !theirs.iter().any(|value| mine.contains(value)))
+        .then(|| record_system.to_owned())
 }
 
 /// Whether two people were found to share this identifier (see [`match_patient`]).
@@ -1221,6 +1232,36 @@ impl Store {
     /// Import runs that started and did not finish.
     pub fn unfinished_runs(&self) -> Result<Vec<UnfinishedRun>> {
         unfinished_runs(&self.conn)
+    }
+
+    /// Says that an import is under way in `process` (`host:pid`), until
+    /// [`Store::import_ended`].
+    pub fn import_started(&mut self, process: &str, now: NaiveDateTime) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO running_imports (process, started) VALUES (?1, ?2)
+                 ON CONFLICT DO UPDATE SET started = excluded.started",
+                params![process, format_datetime(now)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The import in `process` has ended (its patients rebuilt, or it failed).
+    pub fn import_ended(&mut self, process: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM running_imports WHERE process = ?1", [process])?;
+            Ok(())
+        })
+    }
+
+    /// The processes (`host:pid`) that said an import was under way.
+    pub fn running_imports(&self) -> Result<Vec<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT process FROM running_imports ORDER BY started")?
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// What an interrupted import left to do: (patients whose rows are to be rebuilt from

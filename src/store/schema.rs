@@ -108,7 +108,7 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
-        sql: include_str!("sql/0018_shared_identifiers.sql"),
+        sql: include_str!("sql/0018_identity_and_running_imports.sql"),
         rebuilds_tables: false,
         then: None,
     },

@@ -442,9 +442,21 @@ fn spawn_writer(
                     Ok(true) => {}
                     Ok(false) => {
                         let done = rebuilt.patients.len();
+                        // A Patient left out (its identifiers now name two people) is said,
+                        // the first of them in full: nothing else would tell of it.
+                        let left_out = match rebuilt.unresolved.first() {
+                            Some(first) => format!(
+                                "; {} record(s) not joined, the first: {}: {}",
+                                rebuilt.unresolved.len(),
+                                first.resource,
+                                first.message
+                            ),
+                            None => String::new(),
+                        };
                         rebuilding = None;
                         let _ = replies.send(Reply::Notice(format!(
-                            "{done} patient(s) brought up to date with their imported records"
+                            "{done} patient(s) brought up to date with their imported \
+                             records{left_out}"
                         )));
                         pass = start_pass(&store);
                     }

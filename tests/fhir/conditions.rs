@@ -295,6 +295,11 @@ fn a_refuted_or_mistaken_diagnosis_is_no_diagnosis() {
     assert!(text.contains("resolved"), "{text}");
 }
 
+fn with_abatement(mut condition: Value, day: &str) -> Value {
+    condition["abatementDateTime"] = json!(day);
+    condition
+}
+
 #[test]
 fn a_diagnosis_in_remission_is_not_current_and_one_coded_by_oid_is_read() {
     let env = Env::new();
@@ -305,15 +310,18 @@ fn a_diagnosis_in_remission_is_not_current_and_one_coded_by_oid_is_read() {
     };
     let bundle = collection(
         [
-            // R4 places remission under inactive: not a current diagnosis.
+            // In remission since a day (abated): over, not a current diagnosis.
             depressed(
                 "DX-REMISSION",
-                diagnosis(
-                    "DX-REMISSION-mdd",
-                    "DX-REMISSION",
-                    DEPRESSION,
-                    Some("remission"),
-                    Some("confirmed"),
+                with_abatement(
+                    diagnosis(
+                        "DX-REMISSION-mdd",
+                        "DX-REMISSION",
+                        DEPRESSION,
+                        Some("remission"),
+                        Some("confirmed"),
+                    ),
+                    &ago(30),
                 ),
                 Vec::new(),
             ),

@@ -354,3 +354,46 @@ fn a_patient_deleted_at_the_source_is_kept_with_a_warning_and_what_was_deleted_o
         "{said}"
     );
 }
+
+#[test]
+fn one_person_whose_passport_was_renewed_is_still_one_person() {
+    let mut env = Env::new();
+    let passport = |number: &str| identifier("PPN", "http://hl7.org/fhir/sid/passport-USA", number);
+    let clinic_a = person(
+        "a1",
+        &[
+            identifier("MR", MRN_SYSTEM, "M100"),
+            identifier("SS", SSN_SYSTEM, "123-45-6789"),
+            passport("X1111"),
+        ],
+        "Doe",
+        "female",
+        "1980-05-01",
+    );
+    let clinic_b = person(
+        "b7",
+        &[
+            identifier("MR", MRN_SYSTEM, "M100"),
+            identifier("SS", SSN_SYSTEM, "123-45-6789"),
+            passport("X2222"),
+        ],
+        "Doe",
+        "female",
+        "1980-05-01",
+    );
+    let first = env.write_json("a.json", &epileptic(&clinic_a));
+    let second = env.write_json("b.json", &epileptic(&clinic_b));
+    for (file, source) in [(first, "clinicA"), (second, "clinicB")] {
+        let report = env.import_with(
+            std::slice::from_ref(&file),
+            &refract::import::ImportOptions {
+                source: Some(String::from(source)),
+                ..Default::default()
+            },
+        );
+        assert_eq!(report.imported, 1, "{report:#?}");
+        assert!(!warnings(&report).contains("shares"), "{report:#?}");
+    }
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+    assert_eq!(env.int("SELECT count(*) FROM shared_identifiers"), 0);
+}

@@ -881,19 +881,17 @@ mod tests {
             condition("Acute bronchitis (disorder)", Some("resolved"), None),
             condition("Epilepsy", Some("active"), Some("confirmed")),
             condition("Bipolar disorder (disorder)", None, Some("refuted")),
-            condition("Multiple myeloma", Some("relapse"), None),
-            // R4 places remission under inactive: counted with the past ones.
-            condition("Major depression", Some("remission"), None),
+            condition("Multiple myeloma", Some("remission"), None),
         ];
         assert_eq!(
             diagnoses_line(&conditions, 200),
-            "Epilepsy (since 1946-07) · Multiple myeloma (relapse, since 1946-07) · \
-             +3 more: Lines tab"
+            "Epilepsy (since 1946-07) · Multiple myeloma (in remission, since 1946-07) · \
+             +2 more: Lines tab"
         );
         // What does not fit is counted with the rest.
         assert_eq!(
             diagnoses_line(&conditions, 50),
-            "Epilepsy (since 1946-07) · +4 more: Lines tab"
+            "Epilepsy (since 1946-07) · +3 more: Lines tab"
         );
         assert_eq!(
             diagnoses_line(&conditions[..1], 80),

@@ -8,3 +8,12 @@ CREATE TABLE shared_identifiers (
     value     TEXT NOT NULL,
     PRIMARY KEY (system, value)
 ) STRICT, WITHOUT ROWID;
+
+-- Imports under way (`host:pid`), from their first file to the end of the rebuild of their
+-- patients: the patients an import marked for rebuilding are its own to rebuild while it runs;
+-- those of an import whose process is gone are anyone's (see import::leftover). A row left by a
+-- killed process is harmless and is removed by the next import from that process id.
+CREATE TABLE running_imports (
+    process TEXT PRIMARY KEY,
+    started TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
