@@ -161,9 +161,8 @@ impl Condition {
     pub fn is_active(&self) -> bool {
         self.is_diagnosis()
             && match self.clinical_status.as_deref() {
-                Some("remission") => self.abatement.is_none(),
+                Some("remission") | None => self.abatement.is_none(),
                 Some(status) => !matches!(status, "resolved" | "inactive"),
-                None => self.abatement.is_none(),
             }
     }
 
