@@ -250,6 +250,8 @@ pub fn decide(
     line: &TreatmentLine,
     recorded: Option<(Response, Option<NaiveDate>)>,
 ) -> Option<(Response, Option<NaiveDate>)> {
+    // Only a confirmed reading weighs: one pending or never confirmed rests on fewer values
+    // than IMWG asks for, and never overrides what was recorded.
     let Some(LineReading::Assessed { response, day, .. }) = reading(ctx).line(line) else {
         return recorded;
     };
@@ -838,8 +840,9 @@ fn percent(fall: f64) -> String {
 /// before its start, within `baseline_days`) to its values after the start, up to
 /// `after_end_days` after its last dose and no later than the next line's start. A category
 /// counts once `consecutive` values in a row reach it (IMWG 2016: every response category needs
-/// two consecutive assessments); a fall short of a minimal response needs no confirmation. `None`
-/// when there is no value on the line.
+/// two consecutive assessments), stable disease included: with fewer values the line's response
+/// is pending while its window is open and unknown once it closed. `None` when there is no value
+/// on the line.
 fn line_reading(
     ctx: &Context<'_>,
     spec: &MProtein,
@@ -967,20 +970,31 @@ fn line_reading(
     let open = window_end > ctx.today;
     let deeper_unconfirmed = single.0.depth() >= cut.depth()
         && confirmed.is_none_or(|(response, _, _)| response.depth() < cut.depth());
-    if !deeper_unconfirmed {
-        return Some(match confirmed {
-            Some((response, least, run)) => assessed(response, least, run),
-            // One value only, short of the cut: no response to confirm.
-            None => assessed(single.0, single.1, &[single.2]),
-        });
+    if !deeper_unconfirmed && let Some((response, least, run)) = confirmed {
+        return Some(assessed(response, least, run));
     }
-    let seen = format!(
-        "the serum M-protein reached {} once: {}, {} from {}",
-        single.0,
-        single.2.describe(Series::Serum, None),
-        percent(single.1),
-        baseline.describe(Series::Serum, Some("baseline"))
-    );
+    // Fewer than `consecutive` values, or a category at the cut or beyond seen but not held:
+    // no response from the series (IMWG 2016: every category, stable disease too, needs
+    // consecutive assessments). One early value short of MR is not stable disease: the fall
+    // may still come, and once the window closed the series says nothing either way.
+    let seen = if deeper_unconfirmed {
+        format!(
+            "the serum M-protein reached {} once: {}, {} from {}",
+            single.0,
+            single.2.describe(Series::Serum, None),
+            percent(single.1),
+            baseline.describe(Series::Serum, Some("baseline"))
+        )
+    } else {
+        let values = match on_line.len() {
+            1 => String::from("one serum M-protein value"),
+            n => format!("{n} serum M-protein values"),
+        };
+        format!(
+            "only {values} on the line, at best {} ({history})",
+            percent(single.1)
+        )
+    };
     if open {
         return Some(LineReading::Pending(format!(
             "the response to {name}: {seen}; a second value confirming it (IMWG 2016: a response is confirmed by {} consecutive assessments)",

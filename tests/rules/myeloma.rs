@@ -900,6 +900,37 @@ fn m_protein_cases() -> Vec<Case> {
         )
         .missing("not confirmed"),
         case(
+            "one M-protein value on a running line, a 7 % fall: pending, not stable disease",
+            m_protein(
+                patient()
+                    .give(rx("VRd").from(57))
+                    .line(ID, line("VRd", VRD).from(57)),
+                &[(3.0, 60), (2.8, 50)],
+            ),
+            InsufficientData,
+        )
+        .missing("a second value")
+        .no_reason("best response from the serum M-protein"),
+        case(
+            "recorded PR, one M-protein value 7 % down on a running line: the PR stands",
+            m_protein(
+                patient()
+                    .give(rx("VRd").from(57))
+                    .line(ID, line("VRd", VRD).from(57).response(Response::Partial)),
+                &[(3.0, 60), (2.8, 50)],
+            ),
+            NotMet,
+        )
+        .no_reason("conflicting evidence")
+        .no_confounder("conflicting_evidence"),
+        case(
+            "one M-protein value short of MR, the line over: unknown, not stable disease",
+            m_protein(vrd(patient(), 300, 150, |l| l), &[(3.0, 310), (2.8, 250)]),
+            InsufficientData,
+        )
+        .missing("not confirmed")
+        .no_reason("best response from the serum M-protein"),
+        case(
             "triple-class refractory from the M-protein series alone",
             three_classes_by_m_protein(),
             Refractory,
