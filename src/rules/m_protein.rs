@@ -382,14 +382,21 @@ fn serum_series(
     read(
         observations,
         &spec.serum,
-        &|o: &Observation| {
-            names_test(&o.display, "urine")
-                || spec.urine.as_ref().is_some_and(|urine| selects(urine, o))
-        },
+        &|o: &Observation| is_urine(spec, o),
         Series::Serum,
         today,
         notes,
     )
+}
+
+/// Whether a test is a urine one, never read into a serum series: its name says so (LOINC's
+/// "... in Urine", "Urinary ..."), or the urine selector reads it (by code where it lists
+/// codes). The serum names ("M-protein", "Kappa light chains.free") are also in the urine
+/// tests' names.
+fn is_urine(spec: &MProtein, o: &Observation) -> bool {
+    names_test(&o.display, "urine")
+        || names_test(&o.display, "urinary")
+        || spec.urine.as_ref().is_some_and(|urine| selects(urine, o))
 }
 
 /// Where a scan begins a new nadir, and which new line confirms a single rise.
@@ -593,13 +600,15 @@ fn light_chains(
     today: NaiveDate,
     notes: &mut Vec<String>,
 ) -> Option<(Vec<Point>, String)> {
-    // The kappa/lambda ratio names both chains: it is neither.
-    let ratio =
-        |o: &Observation| names_test(&o.display, "kappa") && names_test(&o.display, "lambda");
+    // The kappa/lambda ratio names both chains: it is neither. Urine free light chains share
+    // the serum's names (and mg/L): IMWG's criterion is the serum difference.
+    let excluded = |o: &Observation| {
+        (names_test(&o.display, "kappa") && names_test(&o.display, "lambda")) || is_urine(spec, o)
+    };
     let kappa = read(
         observations,
         spec.kappa.as_ref()?,
-        &ratio,
+        &excluded,
         Series::LightChains,
         today,
         notes,
@@ -607,7 +616,7 @@ fn light_chains(
     let lambda = read(
         observations,
         spec.lambda.as_ref()?,
-        &ratio,
+        &excluded,
         Series::LightChains,
         today,
         notes,

@@ -702,6 +702,27 @@ fn light_chains(v: Vignette, values: &[(f64, f64, i64)]) -> Vignette {
     })
 }
 
+/// Urine free kappa and lambda light chains as LOINC names them (the same words as the serum's
+/// but "in Urine"), under a local code, each `(kappa, lambda, days ago)` in mg/L.
+fn urine_light_chains(v: Vignette, values: &[(f64, f64, i64)]) -> Vignette {
+    values.iter().fold(v, |v, (kappa, lambda, days)| {
+        v.observe(
+            "local-ukappa",
+            "Kappa light chains.free [Mass/volume] in Urine",
+            *kappa,
+            "mg/L",
+            *days,
+        )
+        .observe(
+            "local-ulambda",
+            "Lambda light chains.free [Mass/volume] in Urine",
+            *lambda,
+            "mg/L",
+            *days,
+        )
+    })
+}
+
 /// Light-chain myeloma (no serum M-protein) on VRd from 600 days ago, ongoing, a partial
 /// response recorded: kappa 400, 60 and 50 mg/L with lambda 10 mg/L (the involved-minus-
 /// uninvolved difference 39, 5 and 4 mg/dL: the nadir 4 mg/dL), then `later`.
@@ -945,6 +966,12 @@ fn m_protein_cases() -> Vec<Case> {
         )
         .reason("free light chain")
         .reason("progression confirmed"),
+        case(
+            "urine free light chains are not read into the serum difference series",
+            urine_light_chains(kappa_on_vrd(&[]), &[(300.0, 10.0, 200), (310.0, 10.0, 150)]),
+            NotMet,
+        )
+        .no_reason("progression confirmed"),
         case(
             "free light chains: the difference 10 mg/dL above its nadir, no progression",
             kappa_on_vrd(&[(150.0, 10.0, 200), (150.0, 10.0, 150)]),
