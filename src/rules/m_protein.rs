@@ -250,6 +250,8 @@ pub fn decide(
     line: &TreatmentLine,
     recorded: Option<(Response, Option<NaiveDate>)>,
 ) -> Option<(Response, Option<NaiveDate>)> {
+    // Only a confirmed reading weighs: one pending or never confirmed rests on fewer values
+    // than IMWG asks for, and never overrides what was recorded.
     let Some(LineReading::Assessed { response, day, .. }) = reading(ctx).line(line) else {
         return recorded;
     };
@@ -380,14 +382,21 @@ fn serum_series(
     read(
         observations,
         &spec.serum,
-        &|o: &Observation| {
-            names_test(&o.display, "urine")
-                || spec.urine.as_ref().is_some_and(|urine| selects(urine, o))
-        },
+        &|o: &Observation| is_urine(spec, o),
         Series::Serum,
         today,
         notes,
     )
+}
+
+/// Whether a test is a urine one, never read into a serum series: its name says so (LOINC's
+/// "... in Urine", "Urinary ..."), or the urine selector reads it (by code where it lists
+/// codes). The serum names ("M-protein", "Kappa light chains.free") are also in the urine
+/// tests' names.
+fn is_urine(spec: &MProtein, o: &Observation) -> bool {
+    names_test(&o.display, "urine")
+        || names_test(&o.display, "urinary")
+        || spec.urine.as_ref().is_some_and(|urine| selects(urine, o))
 }
 
 /// Where a scan begins a new nadir, and which new line confirms a single rise.
@@ -591,13 +600,15 @@ fn light_chains(
     today: NaiveDate,
     notes: &mut Vec<String>,
 ) -> Option<(Vec<Point>, String)> {
-    // The kappa/lambda ratio names both chains: it is neither.
-    let ratio =
-        |o: &Observation| names_test(&o.display, "kappa") && names_test(&o.display, "lambda");
+    // The kappa/lambda ratio names both chains: it is neither. Urine free light chains share
+    // the serum's names (and mg/L): IMWG's criterion is the serum difference.
+    let excluded = |o: &Observation| {
+        (names_test(&o.display, "kappa") && names_test(&o.display, "lambda")) || is_urine(spec, o)
+    };
     let kappa = read(
         observations,
         spec.kappa.as_ref()?,
-        &ratio,
+        &excluded,
         Series::LightChains,
         today,
         notes,
@@ -605,7 +616,7 @@ fn light_chains(
     let lambda = read(
         observations,
         spec.lambda.as_ref()?,
-        &ratio,
+        &excluded,
         Series::LightChains,
         today,
         notes,
@@ -838,8 +849,9 @@ fn percent(fall: f64) -> String {
 /// before its start, within `baseline_days`) to its values after the start, up to
 /// `after_end_days` after its last dose and no later than the next line's start. A category
 /// counts once `consecutive` values in a row reach it (IMWG 2016: every response category needs
-/// two consecutive assessments); a fall short of a minimal response needs no confirmation. `None`
-/// when there is no value on the line.
+/// two consecutive assessments), stable disease included: with fewer values the line's response
+/// is pending while its window is open and unknown once it closed. `None` when there is no value
+/// on the line.
 fn line_reading(
     ctx: &Context<'_>,
     spec: &MProtein,
@@ -967,20 +979,31 @@ fn line_reading(
     let open = window_end > ctx.today;
     let deeper_unconfirmed = single.0.depth() >= cut.depth()
         && confirmed.is_none_or(|(response, _, _)| response.depth() < cut.depth());
-    if !deeper_unconfirmed {
-        return Some(match confirmed {
-            Some((response, least, run)) => assessed(response, least, run),
-            // One value only, short of the cut: no response to confirm.
-            None => assessed(single.0, single.1, &[single.2]),
-        });
+    if !deeper_unconfirmed && let Some((response, least, run)) = confirmed {
+        return Some(assessed(response, least, run));
     }
-    let seen = format!(
-        "the serum M-protein reached {} once: {}, {} from {}",
-        single.0,
-        single.2.describe(Series::Serum, None),
-        percent(single.1),
-        baseline.describe(Series::Serum, Some("baseline"))
-    );
+    // Fewer than `consecutive` values, or a category at the cut or beyond seen but not held:
+    // no response from the series (IMWG 2016: every category, stable disease too, needs
+    // consecutive assessments). One early value short of MR is not stable disease: the fall
+    // may still come, and once the window closed the series says nothing either way.
+    let seen = if deeper_unconfirmed {
+        format!(
+            "the serum M-protein reached {} once: {}, {} from {}",
+            single.0,
+            single.2.describe(Series::Serum, None),
+            percent(single.1),
+            baseline.describe(Series::Serum, Some("baseline"))
+        )
+    } else {
+        let values = match on_line.len() {
+            1 => String::from("one serum M-protein value"),
+            n => format!("{n} serum M-protein values"),
+        };
+        format!(
+            "only {values} on the line, at best {} ({history})",
+            percent(single.1)
+        )
+    };
     if open {
         return Some(LineReading::Pending(format!(
             "the response to {name}: {seen}; a second value confirming it (IMWG 2016: a response is confirmed by {} consecutive assessments)",

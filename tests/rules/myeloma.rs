@@ -702,6 +702,27 @@ fn light_chains(v: Vignette, values: &[(f64, f64, i64)]) -> Vignette {
     })
 }
 
+/// Urine free kappa and lambda light chains as LOINC names them (the same words as the serum's
+/// but "in Urine"), under a local code, each `(kappa, lambda, days ago)` in mg/L.
+fn urine_light_chains(v: Vignette, values: &[(f64, f64, i64)]) -> Vignette {
+    values.iter().fold(v, |v, (kappa, lambda, days)| {
+        v.observe(
+            "local-ukappa",
+            "Kappa light chains.free [Mass/volume] in Urine",
+            *kappa,
+            "mg/L",
+            *days,
+        )
+        .observe(
+            "local-ulambda",
+            "Lambda light chains.free [Mass/volume] in Urine",
+            *lambda,
+            "mg/L",
+            *days,
+        )
+    })
+}
+
 /// Light-chain myeloma (no serum M-protein) on VRd from 600 days ago, ongoing, a partial
 /// response recorded: kappa 400, 60 and 50 mg/L with lambda 10 mg/L (the involved-minus-
 /// uninvolved difference 39, 5 and 4 mg/dL: the nadir 4 mg/dL), then `later`.
@@ -900,6 +921,37 @@ fn m_protein_cases() -> Vec<Case> {
         )
         .missing("not confirmed"),
         case(
+            "one M-protein value on a running line, a 7 % fall: pending, not stable disease",
+            m_protein(
+                patient()
+                    .give(rx("VRd").from(57))
+                    .line(ID, line("VRd", VRD).from(57)),
+                &[(3.0, 60), (2.8, 50)],
+            ),
+            InsufficientData,
+        )
+        .missing("a second value")
+        .no_reason("best response from the serum M-protein"),
+        case(
+            "recorded PR, one M-protein value 7 % down on a running line: the PR stands",
+            m_protein(
+                patient()
+                    .give(rx("VRd").from(57))
+                    .line(ID, line("VRd", VRD).from(57).response(Response::Partial)),
+                &[(3.0, 60), (2.8, 50)],
+            ),
+            NotMet,
+        )
+        .no_reason("conflicting evidence")
+        .no_confounder("conflicting_evidence"),
+        case(
+            "one M-protein value short of MR, the line over: unknown, not stable disease",
+            m_protein(vrd(patient(), 300, 150, |l| l), &[(3.0, 310), (2.8, 250)]),
+            InsufficientData,
+        )
+        .missing("not confirmed")
+        .no_reason("best response from the serum M-protein"),
+        case(
             "triple-class refractory from the M-protein series alone",
             three_classes_by_m_protein(),
             Refractory,
@@ -914,6 +966,12 @@ fn m_protein_cases() -> Vec<Case> {
         )
         .reason("free light chain")
         .reason("progression confirmed"),
+        case(
+            "urine free light chains are not read into the serum difference series",
+            urine_light_chains(kappa_on_vrd(&[]), &[(300.0, 10.0, 200), (310.0, 10.0, 150)]),
+            NotMet,
+        )
+        .no_reason("progression confirmed"),
         case(
             "free light chains: the difference 10 mg/dL above its nadir, no progression",
             kappa_on_vrd(&[(150.0, 10.0, 200), (150.0, 10.0, 150)]),
