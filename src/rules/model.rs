@@ -868,12 +868,15 @@ pub struct InductionFailure {
     pub recovery: Option<CountRecovery>,
 }
 
-/// Blood-count recovery at a response marrow (AML, ELN 2017/2022): the ANC and platelet count
-/// nearest the marrow, within `window_days` of it. Thresholds are in 10⁹/L.
+/// Blood-count recovery at a response marrow (AML, ELN 2017/2022): the best ANC and platelet
+/// count from `window_days` before the marrow to the day the next course starts, or
+/// `days_after_marrow` after it when none does. Thresholds are in 10⁹/L.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CountRecovery {
     pub window_days: i64,
+    /// With no next course, the last day of the recovery read: this many days after the marrow.
+    pub days_after_marrow: i64,
     /// CR: both at least these; CRi: one of them; neither: MLFS.
     pub neutrophils_at_least: f64,
     pub platelets_at_least: f64,

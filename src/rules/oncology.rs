@@ -650,8 +650,8 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
         if !responded.contains(&response) {
             continue;
         }
-        // A recorded remission that the marrow criterion's own measures overrule (blasts at
-        // or above the cut-off, or blood counts of an MLFS) is no remission to relapse from.
+        // A recorded remission that the marrow criterion's own measure overrules (blasts at or
+        // above the cut-off; blood counts never do) is no remission to relapse from.
         if let Some(induction) = induction {
             let remission = parse_responses(&induction.remission_responses);
             if remission.contains(&response)
@@ -704,7 +704,7 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
 }
 
 /// AML relapse read from the marrow: a course in remission as `induction_failure` reads it (a
-/// recorded CR/CRi its response marrow and blood counts do not contradict, or blasts below the
+/// recorded CR/CRi its response marrow does not contradict (blood counts never do), or blasts below the
 /// cut-off on its response marrow with the blood counts of a CR or CRi), then a later marrow at
 /// or above the cut-off. An MLFS is no remission to relapse from. ELN 2017's haematological
 /// relapse is >= 5 % marrow blasts after CR (reference section 7a, wording [U]: unverified
@@ -1046,18 +1046,19 @@ fn course_result<'a>(
     remission: &[Response],
 ) -> CourseResult<'a> {
     let marrow = course_marrow(ctx, spec, line);
+    let course = format!("{} {}", line.label(), line.regimen);
+    let next = next_course_start(ctx, line);
+    // The counts of the course's recovery, up to the day the next course starts or, with none,
+    // `days_after_marrow` after the marrow; with the last day of that read when it is still to
+    // come (no next course and the run day before it: the counts may yet recover).
     let counts = |marrow: &Observation| {
         spec.recovery.as_ref().map(|recovery| {
-            let course = format!("{} {}", line.label(), line.regimen);
-            let reading = recovery::at_marrow(
-                ctx,
-                recovery,
-                marrow,
-                line.start,
-                next_course_start(ctx, line),
-                &course,
-            );
-            (recovery, reading)
+            let until = next.unwrap_or_else(|| {
+                shift(marrow.effective.date(), recovery.days_after_marrow.max(0))
+            });
+            let reading = recovery::at_marrow(ctx, recovery, marrow, line.start, until, &course);
+            let open = Some(until).filter(|until| next.is_none() && ctx.today < *until);
+            (recovery, reading, open)
         })
     };
     if let Some(response) = best_response(ctx, line) {
@@ -1080,12 +1081,15 @@ fn course_result<'a>(
                 vec![observation],
             );
         }
-        // So do the blood counts at the response marrow, CR's and CRi's other measure: counts
-        // that show less than the recorded response name the conflict, and counts that show no
-        // remission (MLFS) overrule it. Counts that are missing or do not say leave the
-        // recorded response as it is.
+        // The blood counts, CR's and CRi's other measure, may name it lower (a recorded CR
+        // whose counts are a CRi's), but never overrule it to no remission: counts missing from
+        // the record (a recovery checked elsewhere, a count after the next course was planned)
+        // would otherwise make a clinician's recorded CR "primary refractory", and a
+        // recorded CRi with both counts short is one reading of ELN's "or" (recovery.rs,
+        // `classify`). Counts of an MLFS name the conflict; the recorded remission stands.
+        // Counts that are missing or do not say leave the recorded response as it is.
         if let Some(observation) = marrow
-            && let Some((recovery, recovery::Reading::Counts { anc, platelets })) =
+            && let Some((recovery, recovery::Reading::Counts { anc, platelets }, _)) =
                 counts(observation)
             && let Ok(classified) = recovery::classify(recovery, &anc, &platelets, remission)
         {
@@ -1096,9 +1100,9 @@ fn course_result<'a>(
                 recovery::response_text(&classified, remission)
             );
             if !remission.contains(&classified.response) {
-                return CourseResult::NoRemission(
+                return CourseResult::Remission(
                     format!(
-                        "recorded {response}, but marrow blasts {} on {}, {said}: conflicting evidence, the blood counts decide",
+                        "recorded {response}, but marrow blasts {} on {}, {said}: conflicting evidence, the recorded {response} stands (blood counts do not overrule a recorded remission)",
                         blasts_text(observation),
                         observation.effective.date()
                     ),
@@ -1134,21 +1138,27 @@ fn course_result<'a>(
                     format!("{blasts} (morphologic remission)"),
                     vec![observation],
                 ),
-                Some((_, recovery::Reading::Missing(what))) => CourseResult::Pending(what),
-                Some((recovery, recovery::Reading::Counts { anc, platelets })) => {
+                Some((_, recovery::Reading::Missing(what), _)) => CourseResult::Pending(what),
+                Some((recovery, recovery::Reading::Counts { anc, platelets }, open)) => {
                     match recovery::classify(recovery, &anc, &platelets, remission) {
                         Err(question) => CourseResult::Pending(question),
                         Ok(classified) => {
-                            let words = format!(
-                                "{blasts}, {}: {}",
+                            let said = format!(
+                                "{}: {}",
                                 recovery::counts_text(&anc, &platelets),
                                 recovery::response_text(&classified, remission)
                             );
                             let shown = vec![observation, anc.observation, platelets.observation];
                             if remission.contains(&classified.response) {
-                                CourseResult::Remission(words, shown)
+                                CourseResult::Remission(format!("{blasts}, {said}"), shown)
+                            } else if let Some(until) = open {
+                                // Not yet an MLFS: the counts may still recover before the
+                                // read closes.
+                                CourseResult::Pending(format!(
+                                    "blood counts of {course} up to {until} (so far {said}; a recovery by then makes it a CR or CRi)"
+                                ))
                             } else {
-                                CourseResult::NoRemission(words, shown)
+                                CourseResult::NoRemission(format!("{blasts}, {said}"), shown)
                             }
                         }
                     }

@@ -429,6 +429,7 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
         c.days(at, "assessment_days", spec.assessment_days, 1)?;
         if let Some(recovery) = &spec.recovery {
             c.days(at, "window_days", recovery.window_days, 0)?;
+            c.days(at, "days_after_marrow", recovery.days_after_marrow, 0)?;
             for (key, value) in [
                 ("neutrophils_at_least", recovery.neutrophils_at_least),
                 ("platelets_at_least", recovery.platelets_at_least),

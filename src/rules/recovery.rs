@@ -1,8 +1,8 @@
-//! Blood-count recovery at an AML course's response marrow: the ANC and platelet count nearest
-//! the marrow tell a complete remission (CR), one with incomplete recovery (CRi) or with partial
-//! recovery (CRh, ELN 2022) from a morphologic leukaemia-free state (MLFS), which marrow blasts
-//! below 5 % alone cannot (ELN 2017; reference section 7a). Read by `induction_failure`
-//! (`oncology.rs`) and, through it, by the marrow reading of AML relapse.
+//! Blood-count recovery at an AML course's response marrow: the best ANC and platelet count of
+//! the course's recovery tell a complete remission (CR), one with incomplete recovery (CRi) or
+//! with partial recovery (CRh, ELN 2022) from a morphologic leukaemia-free state (MLFS), which
+//! marrow blasts below 5 % alone cannot (ELN 2017; reference section 7a). Read by
+//! `induction_failure` (`oncology.rs`) and, through it, by the marrow reading of AML relapse.
 //!
 //! Counts are read as recorded, in any unit the rule file lists with its size against 10⁹/L;
 //! a count in a unit it does not list is never guessed at, it is named as what is missing.
@@ -91,35 +91,32 @@ pub enum Reading<'a> {
 /// What one count gave: the count, or why there is none.
 enum One<'a> {
     Found(Count<'a>),
-    /// None near the marrow; with those recorded there in a unit the rule file does not list.
+    /// None in the window; with those recorded there in a unit the rule file does not list.
     Absent(Vec<&'a Observation>),
-    /// Two values at the nearest moment that differ: which holds, in words.
+    /// Two values at the best count's moment that differ: which holds, in words.
     Disagree(String),
 }
 
-/// The ANC and platelet count nearest `marrow` (by time; the later of two as near), within
-/// `window_days` of its day, after the course began (`after`) and no later than the day the
-/// next course starts (`until`): a count drawn once the next course is given shows that
-/// course's aplasia, not this one's recovery. `course` names the course for the words.
+/// The best (highest) ANC and platelet count of a course's recovery: from `window_days` before
+/// the day of `marrow` (and after the course began, `after`) to `until` (the day the next course
+/// starts, or `days_after_marrow` after the marrow; the caller says which). ELN judges CR and
+/// CRi once the counts have recovered, often a week or two after a day-28 marrow: a count taken
+/// before that shows the aplasia, not the response, so the best of the course decides, not the
+/// one nearest the marrow. A count drawn once the next course is given shows that course's
+/// aplasia, not this one's recovery. `course` names the course for the words.
 pub fn at_marrow<'a>(
     ctx: &Context<'a>,
     spec: &CountRecovery,
     marrow: &Observation,
     after: NaiveDate,
-    until: Option<NaiveDate>,
+    until: NaiveDate,
     course: &str,
 ) -> Reading<'a> {
     let day = marrow.effective.date();
-    let anc = nearest(ctx, spec, &spec.neutrophils, "ANC", marrow, after, until);
-    let platelets = nearest(
-        ctx,
-        spec,
-        &spec.platelets,
-        "platelets",
-        marrow,
-        after,
-        until,
-    );
+    let from = (day - chrono::Days::new(spec.window_days.max(0).unsigned_abs()))
+        .max(after + chrono::Days::new(1));
+    let anc = best(ctx, spec, &spec.neutrophils, "ANC", from, until);
+    let platelets = best(ctx, spec, &spec.platelets, "platelets", from, until);
     let (anc, platelets) = match (anc, platelets) {
         (One::Found(anc), One::Found(platelets)) => return Reading::Counts { anc, platelets },
         (One::Disagree(question), _) | (_, One::Disagree(question)) => {
@@ -134,8 +131,7 @@ pub fn at_marrow<'a>(
         _ => "platelet count",
     };
     let mut out = format!(
-        "{what} at the response marrow ({day}) of {course}, within {} days of it: with marrow blasts below the cut-off, a CR or CRi cannot be told from MLFS without them",
-        spec.window_days
+        "{what} at the response marrow ({day}) of {course}, from {from} to {until}: with marrow blasts below the cut-off, a CR or CRi cannot be told from MLFS without them"
     );
     // Counts that are there but in a unit the rule file does not size: say so, so that the
     // unit can be added rather than the count looked for.
@@ -161,35 +157,29 @@ pub fn at_marrow<'a>(
     Reading::Missing(out)
 }
 
-fn nearest<'a>(
+fn best<'a>(
     ctx: &Context<'a>,
     spec: &CountRecovery,
     selector: &super::model::ObservationSelector,
     name: &'static str,
-    marrow: &Observation,
-    after: NaiveDate,
-    until: Option<NaiveDate>,
+    from: NaiveDate,
+    until: NaiveDate,
 ) -> One<'a> {
-    let day = marrow.effective.date();
-    let near: Vec<&'a Observation> = ctx
+    let (readable, unread): (Vec<&'a Observation>, Vec<&'a Observation>) = ctx
         .observations(selector)
         .filter(|o| o.value.is_some())
-        .filter(|o| {
-            let date = o.effective.date();
-            (date - day).num_days().abs() <= spec.window_days
-                && date > after
-                && until.is_none_or(|until| date <= until)
-        })
-        .collect();
-    let (readable, unread): (Vec<&Observation>, Vec<&Observation>) = near
-        .into_iter()
+        .filter(|o| (from..=until).contains(&o.effective.date()))
         .partition(|o| per_unit(spec, o.unit.as_deref()).is_some());
-    let distance = |o: &Observation| (o.effective - marrow.effective).num_seconds().abs();
-    let Some(closest) = readable
-        .iter()
-        .copied()
-        .min_by_key(|o| (distance(o), std::cmp::Reverse(o.effective)))
-    else {
+    // In 10⁹/L, so that counts in different units compare.
+    let size = |o: &Observation| {
+        o.value.unwrap_or_default() / per_unit(spec, o.unit.as_deref()).unwrap_or(1.0)
+    };
+    // Of two as high, the later: the same recovery, the more recent word on it.
+    let Some(highest) = readable.iter().copied().max_by(|a, b| {
+        size(a)
+            .total_cmp(&size(b))
+            .then(a.effective.cmp(&b.effective))
+    }) else {
         return One::Absent(unread);
     };
     // Two values at that moment: which holds, nothing in the record says (the same rule as
@@ -198,7 +188,7 @@ fn nearest<'a>(
         readable
             .iter()
             .copied()
-            .filter(|o| o.effective == closest.effective),
+            .filter(|o| o.effective == highest.effective),
     ) {
         Latest::One(observation) => One::Found(Count {
             observation,
@@ -248,11 +238,14 @@ pub struct Classified {
 }
 
 /// ELN 2017: both counts recovered (ANC >= `neutrophils_at_least`, platelets >=
-/// `platelets_at_least`) is CR; one of them, CRi ("all CR criteria except residual
-/// neutropenia or thrombocytopenia", read as one count short, not both: with neither there is
-/// no haematological recovery at all, which is MLFS); neither, MLFS. ELN 2022 CRh (both at
-/// least the `crh_` thresholds) is read when `remission` lists CRh, and ranks above CRi. `Err`
-/// asks the question a bound leaves open, when the answer would change the response.
+/// `platelets_at_least`) is CR; one of them, CRi; neither, MLFS. CRi's "all CR criteria except
+/// for residual neutropenia or thrombocytopenia" is read as one count short, not both (our
+/// choice, written in aml.toml): ELN 2017 sets no level of "some recovery" that would tell a
+/// CRi with both counts short from an MLFS ("no hematologic recovery required"), so an
+/// inclusive "or" would leave MLFS unreachable; partial recovery of both is what ELN 2022 named
+/// CRh, read when `remission` lists it (ranked above CRi). This reads counts of a course with
+/// no recorded response only: a recorded CR/CRi is never overruled by them (`course_result`).
+/// `Err` asks the question a bound leaves open, when the answer would change the response.
 pub fn classify(
     spec: &CountRecovery,
     anc: &Count<'_>,

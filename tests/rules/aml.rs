@@ -2,9 +2,9 @@
 //! intensive induction (cytarabine with an anthracycline or anthracenedione, or high-dose
 //! cytarabine of at least 1000 mg/m2), remission read from the recorded response or from marrow
 //! blasts < 5 % on a course's response marrow (the last within 45 days of its start and before
-//! the next course, not a day-14 nadir) with the blood counts near it (ANC at least 1.0 and
-//! platelets at least 100 x 10^9/L: CR; one of them: CRi; neither: MLFS, no remission; none
-//! recorded: undecided); less intensive courses not counted; relapse after CR told apart, from the disease status or
+//! the next course, not a day-14 nadir) with the best blood counts of its recovery (ANC at least
+//! 1.0 and platelets at least 100 x 10^9/L: CR; one of them: CRi; neither: MLFS, no remission;
+//! none recorded: undecided; never overruling a recorded CR/CRi to no remission); less intensive courses not counted; relapse after CR told apart, from the disease status or
 //! from marrow blasts >= 5 % after a remission (never after an MLFS); courses derived from drug
 //! exposures.
 
@@ -411,6 +411,7 @@ pub fn cases() -> Vec<Case> {
     ]
     .into_iter()
     .chain(recovery_cases())
+    .chain(count_window_cases())
     .collect()
 }
 
@@ -520,14 +521,16 @@ fn recovery_cases() -> Vec<Case> {
         )
         .missing("ANC and platelet count at the response marrow"),
         case(
-            "the nearest counts decide: low on the marrow's day, recovered 5 days later",
+            "the best counts decide, not the nearest: low on the marrow's day, recovered 5 days later (CR, then relapse)",
             clear_marrow_then_second(
                 |l| l,
                 |v| recovered(counts(v, 0.4, 35.0, 92), 87),
             ),
-            Refractory,
+            Relapsed,
         )
-        .reason("MLFS"),
+        .reason("ANC 1.5 ×10⁹/L and platelets 150 ×10⁹/L on")
+        .reason(": CR")
+        .no_reason("MLFS"),
         case(
             "counts in /uL: ANC 400/uL and platelets 35000/uL are MLFS",
             clear_marrow_then_second(|l| l, |v| counts_in(v, 400.0, 35_000.0, "/uL", 91)),
@@ -581,15 +584,16 @@ fn recovery_cases() -> Vec<Case> {
         .reason(": CRi")
         .confounder("conflicting_evidence"),
         case(
-            "a recorded CR with ANC 0.4 and platelets 35: the counts decide (MLFS), conflict named",
+            "a recorded CR with ANC 0.4 and platelets 35: the recorded CR stands (then relapse), conflict named",
             clear_marrow_then_second(
                 |l| l.response(Response::Complete),
                 |v| counts(v, 0.4, 35.0, 91),
             ),
-            Refractory,
+            Relapsed,
         )
         .reason("recorded CR, but")
         .reason("MLFS")
+        .reason("the recorded CR stands")
         .confounder("conflicting_evidence"),
         case(
             "a recorded CR with no counts near its marrow: the recorded CR stands",
@@ -633,7 +637,7 @@ fn recovery_cases() -> Vec<Case> {
         )
         .reason("(relapse: 5% or more)"),
         case(
-            "a recorded CR that the counts show was MLFS, then worsening: not a relapse",
+            "a recorded CR with the counts of an MLFS, then worsening: the recorded CR stands, a relapse",
             counts(
                 seven_three(patient(), 300, |l| l.response(Response::Complete))
                     .marrow_blasts(3.0, 272),
@@ -642,8 +646,99 @@ fn recovery_cases() -> Vec<Case> {
                 272,
             )
             .disease_status(disease_status::WORSENED, 20),
-            NotMet,
+            Relapsed,
         ),
+    ]
+}
+
+/// H2: the counts of a course are its best from a week before its response marrow to the day
+/// the next course starts (or `days_after_marrow` after the marrow when none does): counts
+/// taken before recovery do not make the course an MLFS, and never overrule a recorded
+/// remission.
+fn count_window_cases() -> Vec<Case> {
+    // Each course: marrow blasts 2 % (then 1 %) on day 28, ANC 0.4 and platelets 40 the day
+    // before, ANC 1.6 and platelets 140 nine days after, "full remission" recorded that day.
+    let course_in_remission = |v: Vignette, from: i64, blasts: f64| {
+        let marrow = from - 28;
+        let v = seven_three(v, from, |l| l).marrow_blasts(blasts, marrow);
+        counts(counts(v, 0.4, 40.0, marrow + 1), 1.6, 140.0, marrow - 9)
+            .disease_status(disease_status::FULL_REMISSION, marrow)
+    };
+    let one_course_clear = || seven_three(patient(), 120, |l| l).marrow_blasts(3.0, 92);
+    vec![
+        case(
+            "H2: a recorded full remission after each course, low counts the day before each marrow and recovered nine days after: remission",
+            course_in_remission(course_in_remission(patient(), 150, 2.0), 100, 1.0),
+            NotMet,
+        )
+        .reason("1L 7+3")
+        .reason("remission (CR; ANC 1.6 ×10⁹/L and platelets 140 ×10⁹/L on")
+        .no_reason("MLFS"),
+        case(
+            "counts recovered 12 days after the marrow, no next course: CR",
+            counts(recovered(one_course_clear(), 80), 0.4, 35.0, 93),
+            NotMet,
+        )
+        .reason("marrow blasts 3% on")
+        .reason(": CR")
+        .no_reason("MLFS"),
+        case(
+            "with no next course, counts 28 days after the marrow are read",
+            counts(recovered(one_course_clear(), 64), 0.4, 35.0, 93),
+            NotMet,
+        )
+        .reason(": CR"),
+        case(
+            "with no next course, counts 29 days after the marrow are not",
+            counts(recovered(one_course_clear(), 63), 0.4, 35.0, 93),
+            NotMet,
+        )
+        .reason("MLFS, not a remission"),
+        case(
+            "counts recovered on the day the next course starts are the first course's",
+            clear_marrow_then_second(|l| l, |v| recovered(counts(v, 0.4, 35.0, 91), 85)),
+            Relapsed,
+        )
+        .reason(": CR"),
+        case(
+            "counts the day after the next course starts are not the first course's",
+            clear_marrow_then_second(|l| l, |v| recovered(counts(v, 0.4, 35.0, 91), 84)),
+            Refractory,
+        )
+        .reason("MLFS, not a remission"),
+        case(
+            "counts of an MLFS with the recovery window still open: undecided, not refractory",
+            counts(
+                seven_three(
+                    seven_three(patient(), 120, |l| l).marrow_blasts(30.0, 92),
+                    40,
+                    |l| l,
+                )
+                .marrow_blasts(3.0, 12),
+                0.4,
+                35.0,
+                12,
+            ),
+            InsufficientData,
+        )
+        .missing("blood counts of 2L 7+3 up to"),
+        case(
+            "M2: a recorded CRi with ANC 0.8 and platelets 80: the recorded CRi stands, the conflict named",
+            clear_marrow_then_second(
+                |l| l.response(Response::CompleteIncompleteRecovery),
+                |v| counts(v, 0.8, 80.0, 91),
+            ),
+            Relapsed,
+        )
+        .reason("recorded CRi, but")
+        .reason("MLFS")
+        .confounder("conflicting_evidence"),
+        case(
+            "M2: ANC 0.8 and platelets 80 with nothing recorded: both short, MLFS (the documented reading)",
+            counted(0.8, 80.0),
+            Refractory,
+        )
+        .reason("MLFS, not a remission"),
     ]
 }
 
