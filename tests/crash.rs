@@ -318,11 +318,8 @@ fn drugs_of(db: &std::path::Path, mrn: &str) -> i64 {
         .unwrap()
 }
 
-#[test]
-fn records_an_interrupted_import_left_behind_are_said_and_brought_up_to_date_by_the_dashboard() {
-    if !std::path::Path::new("/proc/self").exists() {
-        return; // which processes are gone is read from /proc
-    }
+/// A file with 12 demo patients imported from their FHIR export, in its folder.
+fn imported_demo() -> (TempDir, std::path::PathBuf) {
     let dir = TempDir::new().unwrap();
     let source = demo(dir.path(), "source.db", 12);
     export_split(&source, &dir.path().join("bundles"), 1, None);
@@ -335,11 +332,26 @@ fn records_an_interrupted_import_left_behind_are_said_and_brought_up_to_date_by_
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
+    (dir, db)
+}
+
+/// The id of a process that has ended (and been reaped): what a killed import leaves named.
+fn gone_process() -> u32 {
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let pid = gone.id();
+    gone.wait().unwrap();
+    pid
+}
+
+#[test]
+fn records_an_interrupted_import_left_behind_are_said_and_brought_up_to_date_by_the_dashboard() {
+    if !std::path::Path::new("/proc/self").exists() {
+        return; // which processes are gone is read from /proc
+    }
+    let (_dir, db) = imported_demo(); // the folder lives as long as the test
 
     // The import that was killed: its process is gone.
-    let mut gone = std::process::Command::new("true").spawn().unwrap();
-    let gone_pid = gone.id();
-    gone.wait().unwrap();
+    let gone_pid = gone_process();
     let (mrn, drugs) = leave_unfinished(&db, &format!("{}:{gone_pid}", this_host()));
     assert_eq!(drugs_of(&db, &mrn), 0);
 
@@ -413,18 +425,7 @@ fn records_an_import_still_running_will_bring_up_to_date_are_left_to_it() {
     if !std::path::Path::new("/proc/self").exists() {
         return;
     }
-    let dir = TempDir::new().unwrap();
-    let source = demo(dir.path(), "source.db", 12);
-    export_split(&source, &dir.path().join("bundles"), 1, None);
-    let db = dir.path().join("team.db");
-    let output = refract()
-        .arg("--db")
-        .arg(&db)
-        .arg("import")
-        .arg(dir.path().join("bundles"))
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
+    let (_dir, db) = imported_demo(); // the folder lives as long as the test
     // This test's own process stands for the import still running.
     let running = format!("{}:{}", this_host(), std::process::id());
     let (mrn, _) = leave_unfinished(&db, &running);
@@ -470,9 +471,7 @@ fn records_an_import_still_running_will_bring_up_to_date_are_left_to_it() {
     assert!(stderr.contains("an import is running"), "{stderr}");
     assert_eq!(drugs_of(&db, &mrn), 0, "left to the running import");
     // Once that process is gone, `flags` brings them up to date.
-    let mut gone = std::process::Command::new("true").spawn().unwrap();
-    let gone_pid = gone.id();
-    gone.wait().unwrap();
+    let gone_pid = gone_process();
     open(&db)
         .execute(
             "UPDATE running_imports SET process = ?1",
