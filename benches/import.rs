@@ -29,6 +29,11 @@ use refract::fhir;
 use refract::rules::Rules;
 use refract::store::{OpenMode, Store};
 
+// The same allocator as the binary, so that the import's figures are the binary's (the floor
+// below runs on it too).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("the folder can be read")

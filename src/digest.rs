@@ -2,18 +2,18 @@
 //! assessment fingerprints and the rules' stamp. One encoder, so that every digest refract
 //! stores reads the same way.
 
-use std::fmt::Write as _;
-
 use sha2::{Digest, Sha256};
 
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
+    // By table rather than `write!`: the import writes a digest for every resource it reads.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
 }
 
 /// The first 8 bytes of a digest in hex: the length of fingerprints and of the rules' stamp,

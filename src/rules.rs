@@ -186,11 +186,49 @@ impl ObservationTerms {
     pub fn knows(&self, code: Option<&str>, words: Option<&str>) -> bool {
         code.is_some_and(|code| self.codes.contains(code))
             || words.is_some_and(|words| {
-                self.names
-                    .iter()
-                    .any(|name| context::names_test(words, name))
+                // The import asks this of every measurement's names: a name is tried only when
+                // a word of `words` starts with its first letter (what `names_test` requires).
+                let starts = word_starts(words);
+                self.names.iter().any(|name| {
+                    name.bytes()
+                        .next()
+                        .is_none_or(|first| starts.may_start(first))
+                        && context::names_test(words, name)
+                })
             })
     }
+}
+
+/// The letters the words of a text start with (ASCII, without case): a test of which names a
+/// text may hold. A text or name outside ASCII is never ruled out by it.
+struct WordStarts {
+    bits: [u64; 4],
+    any: bool,
+}
+
+impl WordStarts {
+    fn may_start(&self, first: u8) -> bool {
+        self.any || {
+            let byte = first.to_ascii_lowercase();
+            !first.is_ascii() || self.bits[usize::from(byte >> 6)] & (1 << (byte & 63)) != 0
+        }
+    }
+}
+
+fn word_starts(text: &str) -> WordStarts {
+    let mut starts = WordStarts {
+        bits: [0; 4],
+        any: !text.is_ascii(),
+    };
+    let mut after_word = false;
+    for byte in text.bytes() {
+        if !after_word {
+            let lower = byte.to_ascii_lowercase();
+            starts.bits[usize::from(lower >> 6)] |= 1 << (lower & 63);
+        }
+        after_word = byte.is_ascii_alphanumeric();
+    }
+    starts
 }
 
 impl Rules {
@@ -442,5 +480,51 @@ impl Rules {
         assessment.criteria_met_since =
             since::criteria_met_since(record, set, &self.book, today, &assessment);
         Some(assessment)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first-letter test rules out only names `names_test` would refuse.
+    #[test]
+    fn knows_finds_what_every_name_tried_in_turn_finds() {
+        let terms = ObservationTerms {
+            codes: std::collections::BTreeSet::new(),
+            names: [
+                "seizure",
+                "electrographic seizure",
+                "(free) kappa",
+                "Systolic blood pressure",
+                "ANC",
+                "ß2-microglobulin",
+                "Ü",
+                "-score",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        };
+        for text in [
+            "Electrographic seizures",
+            "Seizure frequency",
+            "seizures/month",
+            "(free) kappa light chain",
+            "serum (free) kappa",
+            "systolic BLOOD pressure",
+            "Absolute neutrophil count (ANC)",
+            "β2-microglobulin",
+            "ß2-microglobulin",
+            "Übersicht Ü",
+            "PHQ-9 t-score",
+            "nothing known",
+            "",
+        ] {
+            let brute = terms
+                .names
+                .iter()
+                .any(|name| context::names_test(text, name));
+            assert_eq!(terms.knows(None, Some(text)), brute, "{text}");
+        }
     }
 }
