@@ -361,6 +361,10 @@ impl AdministeredDosage {
 /// A Medication, or a Substance (only its `code` is read: an ingredient a Medication refers to).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Medication {
+    pub meta: Option<Meta>,
+    /// `entered-in-error`: the source withdraws it (active and inactive are read alike: an
+    /// inactive Medication still says what a record of it gave).
+    pub status: Option<String>,
     pub code: Option<CodeableConcept>,
     /// The dose form (tablet, capsule, solution).
     pub form: Option<CodeableConcept>,

@@ -227,6 +227,9 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
         }
         kind @ ("Medication" | "Substance") => {
             let resource: model::Medication = parse_as(raw)?;
+            if resource.status.as_deref() == Some("entered-in-error") {
+                return Ok(removed(raw, resource.meta.as_ref()));
+            }
             let Some(id) = raw.id.or(raw.full_url) else {
                 return Err(format!("a {kind} with no id, which nothing can refer to"));
             };

@@ -548,6 +548,7 @@ fn upsert_resource(
         if let Some(patient) = patient {
             mark_dirty(conn, patient)?;
         }
+        index_ingredients(conn, entry)?;
         return Ok(Upserted::Added);
     }
     let (row, stored_subject, digest, before, stored_updated): (
@@ -604,6 +605,7 @@ fn upsert_resource(
         entry.body,
         entry.import_id,
     ])?;
+    index_ingredients(conn, entry)?;
     if let Some(patient) = patient {
         mark_dirty(conn, patient)?;
         let audit = |body: &str| ResourceAudit {
@@ -637,6 +639,28 @@ fn upsert_resource(
 /// refers to a Medication of that id.
 pub const INGREDIENTS_ELSEWHERE: &str = "#ingredients";
 
+/// Keeps `medication_ingredients` to what a Medication just written names as ingredients of
+/// their own (its body's `ingredients[].refers`).
+fn index_ingredients(conn: &Connection, entry: &LedgerEntry<'_>) -> Result<()> {
+    if entry.resource_type != "Medication" {
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "DELETE FROM medication_ingredients WHERE source = ?1 AND medication = ?2",
+    )?
+    .execute(params![entry.source, entry.id])?;
+    if entry.refers == Some(INGREDIENTS_ELSEWHERE) {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO medication_ingredients (source, ingredient, medication)
+             SELECT ?1, json_extract(i.value, '$.refers'), ?2
+             FROM json_each(?3, '$.ingredients') i
+             WHERE json_extract(i.value, '$.refers') IS NOT NULL",
+        )?
+        .execute(params![entry.source, entry.id, entry.body])?;
+    }
+    Ok(())
+}
+
 /// Marks for rebuilding the patients whose medication records refer to a Medication or
 /// Substance (which just arrived, changed or went): to it, or to a Medication that names it as
 /// an ingredient.
@@ -660,22 +684,21 @@ fn mark_referrers_dirty(
     } else {
         0
     };
-    // The ingredient's key as the product's body writes it: `"Substance/a"`, quotes included.
-    let key = serde_json::to_string(&format!("{resource_type}/{id}"))?;
+    // CROSS JOIN: the Medications that name the ingredient first (a few), then their records;
+    // the other way round the planner walks every medication record per ingredient.
     let through = conn
         .prepare_cached(
             "INSERT INTO import_dirty (patient_id)
              SELECT DISTINCT i.patient_id
-             FROM fhir_resources m INDEXED BY fhir_resources_refers
-             JOIN fhir_resources r INDEXED BY fhir_resources_refers
-               ON r.source = m.source AND r.refers = m.id AND r.refers IS NOT NULL
+             FROM medication_ingredients m
+             CROSS JOIN fhir_resources r INDEXED BY fhir_resources_refers
+               ON r.source = m.source AND r.refers = m.medication AND r.refers IS NOT NULL
              JOIN patient_identifiers i
                ON i.system = 'urn:refract:patient-id:' || r.source AND i.value = r.subject
-             WHERE m.source = ?1 AND m.refers = ?2 AND m.refers IS NOT NULL
-               AND m.type = 'Medication' AND instr(m.body, ?3) > 0
+             WHERE m.source = ?1 AND m.ingredient = ?2
              ON CONFLICT DO NOTHING",
         )?
-        .execute(params![source, INGREDIENTS_ELSEWHERE, key])?;
+        .execute(params![source, format!("{resource_type}/{id}")])?;
     Ok(direct + through)
 }
 
@@ -726,6 +749,12 @@ fn remove_resource(
         });
     };
     bump_epoch(conn)?;
+    if resource_type == "Medication" {
+        conn.prepare_cached(
+            "DELETE FROM medication_ingredients WHERE source = ?1 AND medication = ?2",
+        )?
+        .execute(params![source, id])?;
+    }
     let patient = match &subject {
         Some(subject) => patient_of_subject(conn, source, subject)?,
         None => None,

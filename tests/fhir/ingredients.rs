@@ -221,6 +221,104 @@ fn an_ingredient_in_another_file_is_found_in_the_same_import_or_a_later_one() {
     assert_eq!(hypertension(&env).0, "resistant");
 }
 
+/// An ingredient that changes or goes after its Medication's records were built: they are
+/// built again (the patients are found through the Medications that name it).
+#[test]
+fn an_ingredient_changed_or_removed_later_changes_the_drug_it_is_in() {
+    let medication = triple_pill(
+        &[
+            item("Medication/amlo"),
+            item("Substance/sv"),
+            item("Substance/sh"),
+        ],
+        &json!({}),
+    );
+    let amlodipine = json!({"resourceType": "Medication", "id": "amlo",
+                            "code": ingredient_code(AMLODIPINE.0, AMLODIPINE.1)});
+    let mut resources = hypertensive();
+    resources.push(medication);
+    resources.push(order("pill"));
+    let mut env = Env::new();
+    let record = env.write_json("record.json", &bundle("collection", &resources));
+    let ingredients = env.write_json(
+        "ingredients.json",
+        &bundle(
+            "collection",
+            &[
+                amlodipine,
+                substance("sv", VALSARTAN),
+                substance("sh", HCTZ),
+            ],
+        ),
+    );
+    env.import_ok(&record);
+    env.import_ok(&ingredients);
+    assert_eq!(hypertension(&env).0, "resistant");
+
+    // The diuretic turns out to be recorded as valsartan too: two classes, no diuretic.
+    let changed = env.write_json(
+        "changed.json",
+        &bundle("collection", &[substance("sh", VALSARTAN)]),
+    );
+    env.import_ok(&changed);
+    assert_eq!(
+        texts(&env),
+        ["Triple pill (amlodipine / valsartan / valsartan)"]
+    );
+    assert_ne!(hypertension(&env).0, "resistant");
+
+    // Back as it was, then the amlodipine Medication entered in error.
+    env.import_ok(&ingredients);
+    assert_eq!(hypertension(&env).0, "resistant");
+    let removed = env.write_json(
+        "removed.json",
+        &bundle(
+            "collection",
+            &[
+                json!({"resourceType": "Medication", "id": "amlo", "status": "entered-in-error",
+                     "code": ingredient_code(AMLODIPINE.0, AMLODIPINE.1)}),
+            ],
+        ),
+    );
+    env.import_ok(&removed);
+    assert_ne!(texts(&env), [NAMED]);
+}
+
+/// A file written before the ingredients had an index of their own (schema 18): the
+/// migration builds it from the Medications stored, so a later change still reaches them.
+#[test]
+fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
+    let medication = triple_pill(&[item("Substance/sv"), item("Substance/sh")], &json!({}));
+    let mut resources = hypertensive();
+    resources.push(medication);
+    resources.push(order("pill"));
+    resources.push(substance("sv", VALSARTAN));
+    resources.push(substance("sh", HCTZ));
+    let mut env = Env::new();
+    let record = env.write_json("record.json", &bundle("collection", &resources));
+    env.import_ok(&record);
+    let before = texts(&env);
+    {
+        let conn = rusqlite::Connection::open(env.db()).unwrap();
+        conn.execute_batch("DROP TABLE medication_ingredients; PRAGMA user_version = 18;")
+            .unwrap();
+    }
+    env.store =
+        refract::store::Store::open(&env.db(), refract::store::OpenMode::MustExist, "fhir-test")
+            .unwrap();
+    let changed = env.write_json(
+        "changed.json",
+        &bundle("collection", &[substance("sh", VALSARTAN)]),
+    );
+    env.import_ok(&changed);
+    assert_ne!(texts(&env), before);
+    assert!(
+        texts(&env)[0].ends_with("valsartan / valsartan)"),
+        "{:?}",
+        texts(&env)
+    );
+}
+
 #[test]
 fn an_ingredient_found_nowhere_is_named_by_its_display_and_reported() {
     let mut env = Env::new();
