@@ -113,7 +113,7 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
-        sql: include_str!("sql/0019_drug_dates_dispensed.sql"),
+        sql: include_str!("sql/0020_drug_dates_dispensed.sql"),
         rebuilds_tables: false,
         then: None,
     },
