@@ -119,7 +119,9 @@ fn this_host() -> String {
 /// `dispenseRequest.validityPeriod`; what refract's own export carries (the lines the team
 /// entered, a drug's role, cycles, and the last day a drug whose end is not recorded was given;
 /// a line's progression read with its line); identifiers that name no one person not matched on.
-pub const MAPPING_VERSION: i64 = 5;
+/// 6: MedicationDispense (pharmacy fills: exposure for their days supply, a drug's fills joined),
+/// which every earlier version skipped.
+pub const MAPPING_VERSION: i64 = 6;
 
 /// What a run may do beyond adding and updating.
 #[derive(Debug, Clone, Default)]

@@ -40,6 +40,7 @@ pub const READ_TYPES: &[&str] = &[
     "MedicationRequest",
     "MedicationStatement",
     "MedicationAdministration",
+    "MedicationDispense",
     "Medication",
     "Observation",
     "Procedure",

@@ -26,6 +26,8 @@ mod courses;
 mod dates;
 #[path = "fhir/death.rs"]
 mod death;
+#[path = "fhir/dispenses.rs"]
+mod dispenses;
 #[path = "fhir/dosages.rs"]
 mod dosages;
 #[path = "fhir/export_valid.rs"]

@@ -126,9 +126,16 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         } else {
             ""
         };
+        // The period is the supply the pharmacy handed over, not what a prescriber or the
+        // patient stated: a clinician weighs adherence differently.
+        let filled = if exposure.dates == crate::domain::DatesKnown::Dispensed {
+            "  from pharmacy fills"
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "  {} → {:<10}  {}{as_needed}{stop}",
+            "  {} → {:<10}  {}{as_needed}{filled}{stop}",
             exposure.start.format("%Y-%m-%d"),
             end,
             exposure.text

@@ -244,18 +244,24 @@ pub enum DatesKnown {
     /// Neither: the start and end are the one day the record carries (when it was asserted or
     /// written down), or none at all.
     Unknown,
+    /// Known from pharmacy fills (FHIR `MedicationDispense`): from the day the first fill was
+    /// handed over to the end of the last fill's days supply. What the patient had in hand, the
+    /// measure pharmacy-refill studies and OMOP drug eras take for exposure: read as a stated
+    /// period. A last fill whose supply is not known leaves the end unknown (`EndUnknown`).
+    Dispensed,
 }
 machine_names!(DatesKnown {
     Stated => "stated",
     EndUnknown => "end_unknown",
     StartUnknown => "start_unknown",
     Unknown => "unknown",
+    Dispensed => "dispensed",
 });
 
 impl DatesKnown {
     /// Whether the recorded period may be shorter than the real one.
     pub const fn is_uncertain(self) -> bool {
-        !matches!(self, DatesKnown::Stated)
+        !matches!(self, DatesKnown::Stated | DatesKnown::Dispensed)
     }
 }
 

@@ -10,6 +10,12 @@
 //!   `given-at-least-until` (`valueDateTime`). Not `effectivePeriod.end`: a reader would take
 //!   it for the day the drug stopped and count a course of that length, which the source never
 //!   said. Not `dateAsserted` either: that is when the statement was made.
+//! - A drug known from pharmacy fills (`DatesKnown::Dispensed`: a MedicationDispense, or fills
+//!   of one drug joined): `effectivePeriod` over the supply, which another reader rightly
+//!   reads as the time the drug was taken, and `dates-known` (`valueCode` `dispensed`) so that
+//!   refract reads it back as known from fills. Not rewritten as MedicationDispenses: the
+//!   exposure is the joined fills, and one made-up dispense of its length would be a fill no
+//!   pharmacy made.
 //! - The role a drug played (first-line bolus, anaesthetic infusion, maintenance, as needed):
 //!   `drug-role` (`valueCode`, refract's machine names); FHIR has no element for it (a drug
 //!   taken as needed also says so in `dosage.asNeededBoolean`).
@@ -43,7 +49,7 @@ use serde::{Deserialize, Serialize};
 use super::model::{self, Extension};
 use super::parse::parse_datetime;
 use crate::domain::{
-    Dose, DrugRole, Intent, LineDrug, LineOrigin, Response, StopReason, TreatmentLine,
+    DatesKnown, Dose, DrugRole, Intent, LineDrug, LineOrigin, Response, StopReason, TreatmentLine,
 };
 
 /// A treatment line (on its CarePlan and on each of its drug statements).
@@ -51,6 +57,9 @@ pub const LINE_URL: &str = "https://refract.dev/fhir/StructureDefinition/line-of
 /// The last day a drug whose end is not recorded is known to have been given.
 pub const GIVEN_UNTIL_URL: &str =
     "https://refract.dev/fhir/StructureDefinition/given-at-least-until";
+/// Where a drug's period is known from (`DatesKnown`'s machine names; only `dispensed` is
+/// written).
+pub const DATES_URL: &str = "https://refract.dev/fhir/StructureDefinition/dates-known";
 /// The role a drug played (`DrugRole`'s machine names).
 pub const ROLE_URL: &str = "https://refract.dev/fhir/StructureDefinition/drug-role";
 /// Cycles of a drug given.
@@ -96,6 +105,13 @@ pub fn given_at_least_until(extensions: &[Extension]) -> Option<NaiveDateTime> {
     find(extensions, GIVEN_UNTIL_URL)
         .and_then(|e| e.value_date_time.as_deref())
         .and_then(|text| parse_datetime(text).ok())
+}
+
+/// Where refract wrote that a drug's period is known from.
+pub fn dates_known(extensions: &[Extension]) -> Option<DatesKnown> {
+    find(extensions, DATES_URL)
+        .and_then(|e| e.value_code.as_deref())
+        .and_then(|code| DatesKnown::parse(code).ok())
 }
 
 /// The role refract wrote for a drug.

@@ -23,8 +23,8 @@ use crate::domain::{
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
 
 use super::carried::{
-    CYCLES_URL, GIVEN_UNTIL_URL, LINE_CATEGORY, LINE_CODES, LINE_OUTCOME_TAG, LINE_URL, ROLE_URL,
-    STOP_REASON_CODES,
+    CYCLES_URL, DATES_URL, GIVEN_UNTIL_URL, LINE_CATEGORY, LINE_CODES, LINE_OUTCOME_TAG, LINE_URL,
+    ROLE_URL, STOP_REASON_CODES,
 };
 use super::wire_out::{
     Activity, ActivityDetail, Annotation, CarePlan, CodeableConcept, Coding, Condition, Display,
@@ -591,6 +591,9 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 ..Extension::default()
             });
         }
+        if exposure.dates == DatesKnown::Dispensed {
+            extension.push(code_extension(DATES_URL, DatesKnown::Dispensed.as_str()));
+        }
         if let Some(role) = exposure.role {
             extension.push(code_extension(ROLE_URL, role.as_str()));
         }
@@ -617,7 +620,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         // which would read as a course of that length), and a record of one date is that
         // date, asserted, with no period.
         let (effective_period, date_asserted) = match exposure.dates {
-            DatesKnown::Stated => (
+            DatesKnown::Stated | DatesKnown::Dispensed => (
                 Some(Period {
                     start: Some(clinical_datetime(exposure.start)),
                     end: exposure.end.map(clinical_datetime),

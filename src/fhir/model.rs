@@ -272,8 +272,8 @@ pub struct Contained {
     pub ingredient: Vec<Ingredient>,
 }
 
-/// MedicationRequest, MedicationStatement and MedicationAdministration share what refract
-/// reads; each field is read from whichever of them has it.
+/// MedicationRequest, MedicationStatement, MedicationAdministration and MedicationDispense
+/// share what refract reads; each field is read from whichever of them has it.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct MedicationUse {
     pub meta: Option<Meta>,
@@ -318,6 +318,17 @@ pub struct MedicationUse {
     /// MedicationRequest: the period the prescription may be dispensed in.
     #[serde(rename = "dispenseRequest")]
     pub dispense_request: Option<DispenseRequest>,
+    /// MedicationDispense: when the patient (or their representative) was given the drug.
+    #[serde(rename = "whenHandedOver")]
+    pub when_handed_over: Option<String>,
+    /// MedicationDispense: when the fill was packaged and reviewed.
+    #[serde(rename = "whenPrepared")]
+    pub when_prepared: Option<String>,
+    /// MedicationDispense: how many days the fill lasts (a SimpleQuantity of time).
+    #[serde(rename = "daysSupply")]
+    pub days_supply: Option<Quantity>,
+    /// MedicationDispense: how much was handed over (60 tablets).
+    pub quantity: Option<Quantity>,
 }
 
 /// MedicationRequest.dispenseRequest: only its validity period is read.

@@ -89,8 +89,9 @@ pub enum Item {
     Line(ImportedLine),
 }
 
-/// A medication record (request, statement or administration) before its drug is known: the
-/// drug may be a Medication resource in another file, resolved when the record is stored.
+/// A medication record (request, statement, administration or dispense) before its drug is
+/// known: the drug may be a Medication resource in another file, resolved when the record is
+/// stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MedicationRecord {
     /// The drug, when the record carries it (a code, or a contained Medication). Stored as the
@@ -126,6 +127,14 @@ pub struct MedicationRecord {
     pub role: Option<DrugRole>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cycles: Option<u32>,
+    /// A pharmacy fill (MedicationDispense): joined with the drug's other fills when the
+    /// record is assembled. Left out of the stored JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dispensed: bool,
+    /// A fill's quantity when its days supply is not recorded: how long it lasts follows from
+    /// the dose a day, once the drug's strength is known (see [`finish_medication`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supply: Option<(f64, String)>,
 }
 
 /// One dosage line, as far as a daily dose can be computed from it.
@@ -159,6 +168,8 @@ pub struct MedicationMeta {
     pub end_recorded: bool,
     /// One dose given at a time, to be grouped with the other doses of its cycle.
     pub administered: bool,
+    /// A pharmacy fill, to be joined with the drug's other fills.
+    pub dispensed: bool,
 }
 
 /// One resource mapped, with what was left out of it.
@@ -287,12 +298,24 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             mapping.warnings = warnings;
             Ok(mapping)
         }
-        "MedicationRequest" | "MedicationStatement" | "MedicationAdministration" => {
+        "MedicationRequest"
+        | "MedicationStatement"
+        | "MedicationAdministration"
+        | "MedicationDispense" => {
             let resource: model::MedicationUse = parse_as(raw)?;
-            // Recorded in error, or a record that the drug was not given: not an exposure.
+            // Recorded in error, or a record that the drug was not given: not an exposure. A
+            // dispense `cancelled` "was not and will never be picked up by the patient", one
+            // `declined` "was declined and not performed" (R4 medicationdispense-status).
             if matches!(
                 resource.status.as_deref(),
-                Some("entered-in-error" | "not-taken" | "not-done" | "cancelled" | "draft")
+                Some(
+                    "entered-in-error"
+                        | "not-taken"
+                        | "not-done"
+                        | "cancelled"
+                        | "draft"
+                        | "declined"
+                )
             ) {
                 return Ok(removed(raw, resource.meta.as_ref()));
             }
@@ -476,7 +499,30 @@ fn not_yet_given(resource_type: &str, resource: &model::MedicationUse) -> Option
                  not an exposure",
             )
         }),
+        "MedicationDispense" => not_handed_over(resource),
         _ => None,
+    }
+}
+
+/// Why a dispense that is not cancelled or declined is still no evidence the patient got the
+/// drug, if it is not. R4 medicationdispense-status: only `completed` says "the dispensed
+/// product has been picked up"; `preparation` (staging has begun), `in-progress` ("ready for
+/// pickup"), `on-hold` (paused) and `stopped` ("permanently halted, before all of them
+/// occurred") say it was not, or not all of it. `unknown`, and no status at all (required by
+/// R4, absent in some exports), are read as picked up only when the fill says the day it was
+/// handed over (`whenHandedOver`): a source that dates the handover saw it happen, while one that
+/// gives only `whenPrepared` may have packed a fill nobody collected.
+fn not_handed_over(resource: &model::MedicationUse) -> Option<String> {
+    match resource.status.as_deref() {
+        Some("completed") => None,
+        Some("unknown") | None if resource.when_handed_over.is_some() => None,
+        Some("unknown") | None => Some(String::from(
+            "a dispense of unknown status with no whenHandedOver: not known to have been \
+             picked up, not an exposure",
+        )),
+        Some(status) => Some(format!(
+            "a dispense with status '{status}' (not completed): not picked up, not an exposure"
+        )),
     }
 }
 
@@ -1016,10 +1062,38 @@ fn map_medication(
         ));
     }
 
-    let (start, end, dates) = medication_period(raw, resource)?;
+    let dispensed = raw.resource_type == "MedicationDispense";
+    let (start, end, mut dates) = if dispensed {
+        dispense_period(resource)?
+    } else {
+        medication_period(raw, resource)?
+    };
+    // refract's own export of a drug known from fills: a statement over the supply that says so.
+    if dates == DatesKnown::Stated
+        && end.is_some()
+        && carried::dates_known(&resource.extension) == Some(DatesKnown::Dispensed)
+    {
+        dates = DatesKnown::Dispensed;
+    }
+    let supply = if dispensed && dates == DatesKnown::EndUnknown {
+        let quantity = resource
+            .quantity
+            .as_ref()
+            .and_then(|q| Some((q.value?, q.unit_text().unwrap_or("").to_owned())))
+            .filter(|(value, _)| value.is_finite() && *value > 0.0);
+        if quantity.is_none() || resource.dosage_instruction.is_empty() {
+            warnings.push(String::from(
+                "no daysSupply, and no quantity and dosage to work it out from: given from the \
+                 day it was handed over, for how long not known",
+            ));
+        }
+        quantity
+    } else {
+        None
+    };
     let status = resource.status.as_deref().unwrap_or("");
-    let active = matches!(status, "active" | "on-hold" | "in-progress");
-    let end_recorded = end.is_some() && dates == DatesKnown::Stated;
+    let active = !dispensed && matches!(status, "active" | "on-hold" | "in-progress");
+    let end_recorded = end.is_some() && matches!(dates, DatesKnown::Stated | DatesKnown::Dispensed);
 
     let readings: Vec<StopReading> = resource
         .extension
@@ -1059,14 +1133,85 @@ fn map_medication(
             administered: raw.resource_type == "MedicationAdministration"
                 && resource.effective_date_time.is_some()
                 && resource.effective_period.is_none(),
-            completed: status == "completed",
+            // A completed fill says it was picked up, not that a course was given whole.
+            completed: !dispensed && status == "completed",
             given_over_period: raw.resource_type == "MedicationAdministration"
                 && resource.effective_period.is_some(),
             role: carried::role(&resource.extension),
             cycles: carried::cycles(&resource.extension),
+            dispensed,
+            supply,
         },
         refers,
     ))
+}
+
+/// The period a pharmacy fill covers: (start, end, how much of it is known).
+///
+/// From the day it was handed over (`whenHandedOver`, else `whenPrepared`: a completed fill
+/// was handed over once it was prepared, the day not recorded) for its `daysSupply`. A supply
+/// not recorded is worked out from the quantity and the dose a day when the drug is known (see
+/// [`finish_medication`]); until then, and for good when it cannot be, the fill was given at
+/// least on its day, for how long after not known (`EndUnknown`): never a made-up length, and
+/// never ongoing. A day of a month or a year only ("2024-03") is no day to count a supply from:
+/// kept at its last day with its duration unknown, as a record of one date is; so is a fill
+/// dated only by `meta.lastUpdated`.
+fn dispense_period(
+    resource: &model::MedicationUse,
+) -> Result<(NaiveDateTime, Option<NaiveDateTime>, DatesKnown), String> {
+    let handed_over = [
+        ("whenHandedOver", resource.when_handed_over.as_ref()),
+        ("whenPrepared", resource.when_prepared.as_ref()),
+        (
+            "meta.lastUpdated",
+            resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()),
+        ),
+    ]
+    .into_iter()
+    .find_map(|(field, text)| Some((field, text?)));
+    let Some((field, text)) = handed_over else {
+        return Err(String::from(
+            "MedicationDispense has no date at all (no whenHandedOver, whenPrepared or \
+             meta.lastUpdated): left out, so the criteria do not see this drug and an assessment \
+             may read not refractory for want of it",
+        ));
+    };
+    let Some(day) = date_field(field, Some(text))? else {
+        return Err(format!("{field}: no date"));
+    };
+    if field == "meta.lastUpdated" {
+        return Ok((day, Some(day), DatesKnown::Unknown));
+    }
+    if is_partial_date(text) {
+        let last = last_day_of(text, day);
+        return Ok((last, Some(last), DatesKnown::Unknown));
+    }
+    match resource.days_supply.as_ref().and_then(supply_days) {
+        Some(days) => Ok((
+            day,
+            day.checked_add_signed(Duration::days(days)),
+            DatesKnown::Dispensed,
+        )),
+        None => Ok((day, Some(day), DatesKnown::EndUnknown)),
+    }
+}
+
+/// Whole days of a fill's `daysSupply`: a time (`d`, `wk`, `mo`… as a Duration's), or a bare
+/// number, which the element says is days. None for no supply at all (0 days).
+fn supply_days(quantity: &model::Quantity) -> Option<i64> {
+    let days = if quantity
+        .unit_text()
+        .is_some_and(|unit| !unit.trim().is_empty())
+    {
+        days_of(quantity)?
+    } else {
+        let value = quantity.value?;
+        if !(value.is_finite() && (0.0..=36_500.0).contains(&value)) {
+            return None;
+        }
+        value.round() as i64
+    };
+    (days > 0).then_some(days)
 }
 
 /// The period a medication record states: (start, end, how much of it is known).
@@ -1380,6 +1525,19 @@ pub fn finish_medication(
         drug: drug.as_ref(),
     };
     let (dose, route, role) = dose_from(&record.dosages, &name, given_over);
+    // A fill with no days supply lasts as long as its quantity does at the dose a day, when
+    // both are known in one unit.
+    let (end, dates) = match (&record.supply, &dose) {
+        (Some(quantity), Some(dose)) if record.dates == DatesKnown::EndUnknown => {
+            match supply_of(quantity, dose, &name)
+                .and_then(|days| record.start.checked_add_signed(Duration::days(days)))
+            {
+                Some(end) => (Some(end), DatesKnown::Dispensed),
+                None => (record.end, record.dates),
+            }
+        }
+        _ => (record.end, record.dates),
+    };
     let key = rxnorm
         .clone()
         .or_else(|| atc.clone())
@@ -1391,7 +1549,7 @@ pub fn finish_medication(
             rxnorm,
             atc,
             start: record.start,
-            end: record.end,
+            end,
             dose,
             route,
             // What refract's own export says the role and the cycles were, else what the
@@ -1407,7 +1565,7 @@ pub fn finish_medication(
                     .find_map(|d| d.cycles)
                     .filter(|_| record.completed)
             }),
-            dates: record.dates,
+            dates,
             stop_text: record.stop_text.clone(),
         },
         MedicationMeta {
@@ -1415,9 +1573,32 @@ pub fn finish_medication(
             active: record.active,
             end_recorded: record.end_recorded,
             administered: record.administered,
+            dispensed: record.dispensed,
         },
         drug.map(|drug| drug.missing).unwrap_or_default(),
     )
+}
+
+/// Whole days a fill of `quantity` lasts at `dose` a day: both in milligrams (tablets of a known
+/// strength are), or both counted in the same units (60 tablets at 2 tablets a day). None when
+/// the dose is no daily dose (as needed, per week, an infusion rate) or the units do not meet.
+fn supply_of((amount, unit): &(f64, String), dose: &Dose, name: &DrugName<'_>) -> Option<i64> {
+    let (per, interval) = dose.unit.trim().rsplit_once('/')?;
+    if interval != "d" || !(dose.value.is_finite() && dose.value > 0.0) {
+        return None;
+    }
+    let unit = unit.trim().to_lowercase();
+    let have = match per {
+        "mg" => match unit.as_str() {
+            "mg" => Some(*amount),
+            "g" => Some(amount * 1000.0),
+            "mcg" | "ug" | "µg" => Some(amount / 1000.0),
+            _ => name.milligrams(*amount, &unit),
+        },
+        counted => (count_unit(&unit) == Some(counted)).then_some(*amount),
+    }?;
+    let days = have / dose.value;
+    (days.is_finite() && (0.5..=36_500.0).contains(&days)).then(|| days.round() as i64)
 }
 
 /// What a dose counted in the product's units is converted with: the strength its Medication
@@ -2178,8 +2359,11 @@ pub fn record_of(mut items: ImportedItems) -> (PatientRecord, RowSources) {
         .exposures
         .into_iter()
         .partition(|(_, _, meta)| meta.administered);
+    let (dispenses, records): (Vec<_>, Vec<_>) =
+        records.into_iter().partition(|(_, _, meta)| meta.dispensed);
     let mut exposures = merge_renewals(&records);
     exposures.extend(cycles_of(administrations));
+    exposures.extend(fills_of(dispenses));
     exposures.sort_by_key(|(_, exposure)| exposure.start);
 
     let mut record = PatientRecord::default();
@@ -2220,48 +2404,139 @@ const CYCLE_DOSE_GAP_DAYS: i64 = 7;
 fn cycles_of(
     administrations: Vec<(String, DrugExposure, MedicationMeta)>,
 ) -> Vec<(String, DrugExposure)> {
+    let reach = |dose: &DrugExposure| dose.end.unwrap_or(dose.start).date();
+    runs_per_drug(administrations, CYCLE_DOSE_GAP_DAYS, reach)
+        .into_iter()
+        .filter_map(|doses| {
+            let mut doses = doses.into_iter();
+            let (source, mut cycle) = doses.next()?;
+            cycle.end = Some(cycle.end.unwrap_or(cycle.start));
+            cycle.cycles = Some(1);
+            for (_, dose) in doses {
+                cycle.end = Some(
+                    dose.end
+                        .unwrap_or(dose.start)
+                        .max(cycle.end.unwrap_or(cycle.start)),
+                );
+                cycle.stop_reason = dose.stop_reason.or(cycle.stop_reason);
+                if cycle.stop_text.is_none() {
+                    cycle.stop_text = dose.stop_text;
+                }
+                if cycle.dose.is_none() {
+                    cycle.dose = dose.dose;
+                }
+            }
+            Some((source, cycle))
+        })
+        .collect()
+}
+
+/// The longest time without the drug between two fills that still makes them one exposure:
+/// the next fill handed over at most this many days after the previous one's supply ran out.
+/// 30 days is the persistence window of the OMOP CDM's drug eras (the OHDSI convention for
+/// joining a drug's exposures, which refract's renewals and lines already follow), and the
+/// grace period most pharmacy-refill studies of persistence use for monthly fills (it equals
+/// their days supply, the other common choice). A longer gap is a drug stopped and started
+/// again: two exposures, each judged on its own.
+pub const REFILL_GAP_DAYS: i64 = 30;
+
+/// A fill whose supply is not known is, for the joining only, taken to last this long: the
+/// monthly fill, the commonest in pharmacy data, so that monthly fills of unknown supply (28 to
+/// 31 days apart) stay one exposure. Never the exposure's end, which stays unknown.
+const UNKNOWN_SUPPLY_JOIN_DAYS: i64 = 30;
+
+/// Pharmacy fills (MedicationDispense), joined per drug into exposures: a fill handed over
+/// within [`REFILL_GAP_DAYS`] of the end of the supply before it continues the exposure, which
+/// runs from its first fill to the end of its last supply. The supply of an early refill is not
+/// carried over (as OMOP drug eras do not): the exposure ends with the supply that ends last.
+/// When the last fill's supply is not known, the exposure was given at least until the latest
+/// day known (`EndUnknown`); a fill dated only by when the record was written is not joined with
+/// any.
+fn fills_of(fills: Vec<(String, DrugExposure, MedicationMeta)>) -> Vec<(String, DrugExposure)> {
+    let (undated, dated): (Vec<_>, Vec<_>) = fills
+        .into_iter()
+        .partition(|(_, fill, _)| fill.dates == DatesKnown::Unknown);
+    let reach = |fill: &DrugExposure| {
+        let known = fill.end.unwrap_or(fill.start).date();
+        if fill.dates == DatesKnown::EndUnknown {
+            known.max(fill.start.date() + Duration::days(UNKNOWN_SUPPLY_JOIN_DAYS))
+        } else {
+            known
+        }
+    };
+    let mut out: Vec<(String, DrugExposure)> = undated
+        .into_iter()
+        .map(|(source, fill, _)| (source, fill))
+        .collect();
+    for run in runs_per_drug(dated, REFILL_GAP_DAYS, reach) {
+        let mut run = run.into_iter();
+        let Some((source, mut era)) = run.next() else {
+            continue;
+        };
+        for (_, fill) in run {
+            // Fills come in the order they were handed over: the latest says whether the end
+            // is known (a supply not known may outlast every known one before it).
+            era.dates = fill.dates;
+            era.end = Some(
+                era.end
+                    .unwrap_or(era.start)
+                    .max(fill.end.unwrap_or(fill.start)),
+            );
+            era.stop_reason = fill.stop_reason.or(era.stop_reason);
+            if fill.stop_text.is_some() {
+                era.stop_text = fill.stop_text;
+            }
+            if fill.dose.is_some() {
+                era.dose = fill.dose;
+            }
+            if era.route.is_none() {
+                era.route = fill.route;
+            }
+        }
+        out.push((source, era));
+    }
+    out
+}
+
+/// Records of each drug (by [`MedicationMeta::key`]) in runs, by start: a record that starts at
+/// most `gap_days` after the latest `reach` of the run's records so far continues the run.
+fn runs_per_drug(
+    records: Vec<(String, DrugExposure, MedicationMeta)>,
+    gap_days: i64,
+    reach: impl Fn(&DrugExposure) -> NaiveDate,
+) -> Vec<Vec<(String, DrugExposure)>> {
     let mut by_drug: BTreeMap<String, Vec<(String, DrugExposure)>> = BTreeMap::new();
-    for (source, exposure, meta) in administrations {
+    for (source, exposure, meta) in records {
         by_drug
             .entry(meta.key)
             .or_default()
             .push((source, exposure));
     }
-    let mut cycles: Vec<(String, DrugExposure)> = Vec::new();
-    for (_, mut doses) in by_drug {
-        doses.sort_by_key(|(_, exposure)| exposure.start);
-        let mut current: Option<(String, DrugExposure)> = None;
-        for (source, dose) in doses {
-            match current.as_mut() {
-                Some((_, cycle))
-                    if (dose.start.date() - cycle.end.unwrap_or(cycle.start).date()).num_days()
-                        <= CYCLE_DOSE_GAP_DAYS =>
-                {
-                    cycle.end = Some(
-                        dose.end
-                            .unwrap_or(dose.start)
-                            .max(cycle.end.unwrap_or(cycle.start)),
-                    );
-                    cycle.stop_reason = dose.stop_reason.or(cycle.stop_reason);
-                    if cycle.stop_text.is_none() {
-                        cycle.stop_text = dose.stop_text;
-                    }
-                    if cycle.dose.is_none() {
-                        cycle.dose = dose.dose;
-                    }
+    let mut runs: Vec<Vec<(String, DrugExposure)>> = Vec::new();
+    for (_, mut records) in by_drug {
+        records.sort_by_key(|(_, exposure)| exposure.start);
+        let mut current: Vec<(String, DrugExposure)> = Vec::new();
+        let mut until: Option<NaiveDate> = None;
+        for (source, exposure) in records {
+            let reached = reach(&exposure);
+            match until {
+                Some(day) if (exposure.start.date() - day).num_days() <= gap_days => {
+                    until = Some(day.max(reached));
                 }
                 _ => {
-                    cycles.extend(current.take());
-                    let mut cycle = dose;
-                    cycle.end = Some(cycle.end.unwrap_or(cycle.start));
-                    cycle.cycles = Some(1);
-                    current = Some((source, cycle));
+                    if !current.is_empty() {
+                        runs.push(std::mem::take(&mut current));
+                    }
+                    until = Some(reached);
                 }
             }
+            current.push((source, exposure));
         }
-        cycles.extend(current);
+        if !current.is_empty() {
+            runs.push(current);
+        }
     }
-    cycles
+    runs
 }
 
 /// Prescriptions of the same drug renewed within [`RENEWAL_DAYS`] are one exposure (an OMOP

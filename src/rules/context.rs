@@ -318,6 +318,10 @@ pub fn describe_exposure(given: &Given<'_>, today: NaiveDate) -> String {
         out.push_str(", stopped: ");
         out.push_str(reason.words());
     }
+    // What the patient had in hand, not what anyone saw taken: the team weighs adherence by it.
+    if exposure.dates == crate::domain::DatesKnown::Dispensed {
+        out.push_str(", from pharmacy fills");
+    }
     out
 }
 

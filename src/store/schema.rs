@@ -117,6 +117,11 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_tables: false,
         then: None,
     },
+    Migration {
+        sql: include_str!("sql/0020_drug_dates_dispensed.sql"),
+        rebuilds_tables: false,
+        then: None,
+    },
 ];
 
 /// The schema version this build writes.
