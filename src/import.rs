@@ -875,13 +875,25 @@ fn first_read(
                 if let Some(target) = ids.first() {
                     identified.add(target, &patient.identifiers);
                 }
-                let mut keys = identity_keys(&source, &ids, &patient.identifiers);
+                // The Patient resources it is linked to are the same person (`Patient.link`).
+                let linked: Vec<&str> = ids
+                    .iter()
+                    .copied()
+                    .chain(patient.same_as.iter().map(String::as_str))
+                    .collect();
+                let mut keys = identity_keys(&source, &linked, &patient.identifiers);
                 keys.extend(server_key(&source, raw.full_url, &name));
+                let id_system = ledger::patient_id_system(&source);
                 for key in &keys {
                     let Some(&other) = in_file.get(key) else {
                         in_file.insert(key.clone(), patients.len());
                         continue;
                     };
+                    // Two Patient resources known by one Patient id: one links to the other,
+                    // the same person (or the same resource again).
+                    if key.0 == id_system {
+                        continue;
+                    }
                     let other: &FilePatient = &patients[other];
                     let other_name = other.id.as_deref().unwrap_or_default();
                     // The same resource again (a history bundle lists its versions), or two
@@ -1090,6 +1102,9 @@ struct PendingPatient {
     /// Every identifier the patient is matched on, their Patient ids in the source included.
     keys: Vec<(String, String)>,
     equivalent: Vec<Vec<String>>,
+    /// A record merged into another (see `apply::Op::Patient`); absent in rows written before.
+    #[serde(default)]
+    superseded: bool,
 }
 
 /// refract's own document: read whole (bounded by the size limit) and inserted in one

@@ -167,6 +167,19 @@ pub struct Patient {
     pub deceased_boolean: Option<bool>,
     #[serde(rename = "deceasedDateTime")]
     pub deceased_date_time: Option<String>,
+    /// Other Patient resources of the same person (R4: "concerns the same actual individual"):
+    /// a record merged into another (`replaced-by`), the one it replaced (`replaces`), one to
+    /// consult (`refer`, `seealso`).
+    #[serde(default)]
+    pub link: Vec<PatientLink>,
+}
+
+/// R4 `Patient.link`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PatientLink {
+    pub other: Option<Reference>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

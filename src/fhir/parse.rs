@@ -60,6 +60,15 @@ pub struct ImportedPatient {
     pub patient: Patient,
     /// Every identifier with a value: (system, value).
     pub identifiers: Vec<(Option<String>, String)>,
+    /// The other Patient resources of the same source this one says are the same person
+    /// (`Patient.link`), by id (or the key of a `urn:uuid` bundle URL): matched as this
+    /// patient, whatever their other identifiers say.
+    pub same_as: Vec<String>,
+    /// A record merged into another (`link.type` `replaced-by`): "must no longer be used", so
+    /// its name and details never replace those of the patient it names.
+    pub superseded: bool,
+    /// The records merged into this one (`link.type` `replaces`), by id.
+    pub replaces: Vec<String>,
 }
 
 /// A clinical resource: its item and the patient it is about.
@@ -887,7 +896,36 @@ fn map_patient(
             care_team: None,
         },
         identifiers,
+        same_as: linked_patients(resource.link.iter()),
+        superseded: resource
+            .link
+            .iter()
+            .any(|link| link.kind.as_deref() == Some("replaced-by")),
+        replaces: linked_patients(
+            resource
+                .link
+                .iter()
+                .filter(|link| link.kind.as_deref() == Some("replaces")),
+        ),
     })
+}
+
+/// The ids of the Patient resources a Patient's links name (a RelatedPerson is someone else's
+/// record of them, not the patient's own: left out).
+fn linked_patients<'a>(links: impl Iterator<Item = &'a model::PatientLink>) -> Vec<String> {
+    links
+        .filter_map(|link| link.other.as_ref()?.reference.as_deref())
+        .filter_map(|reference| {
+            let key = reference_key(reference);
+            if let Some(uuid) = key.strip_prefix("urn:uuid:") {
+                return Some(uuid.to_owned());
+            }
+            match key.split_once('/') {
+                Some(("Patient", id)) if !id.is_empty() && !id.contains('?') => Some(id.to_owned()),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 fn map_condition(

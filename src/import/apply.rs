@@ -28,7 +28,7 @@ use crate::fhir::{
 use crate::rules::Rules;
 use crate::store::imports::{
     INGREDIENTS_ELSEWHERE, IdentityLookup, ImportTx, LedgerEntry, PatientMatch, Removal, RunKey,
-    Upserted, patient_id_system,
+    Upserted, patient_id_system, replaced_patient_system,
 };
 use crate::store::{Store, StoreError, now_utc};
 
@@ -73,6 +73,9 @@ enum Op {
         patient: Patient,
         /// Every identifier it is matched on, its Patient ids in the source included.
         keys: Vec<(String, String)>,
+        /// A record merged into another (`Patient.link` `replaced-by`): it never replaces the
+        /// demographics of the patient it names.
+        superseded: bool,
     },
     /// A Medication, or a Substance one refers to as an ingredient.
     Medication {
@@ -386,21 +389,31 @@ fn op_of_mapped(
     match mapped {
         Mapped::Patient(patient) => {
             let url_key = url_key(raw.full_url);
+            // The Patient resources it is linked to are the same person: known by their ids.
             let ids: Vec<&str> = patient
                 .id
                 .iter()
                 .chain(url_key.iter())
+                .chain(&patient.same_as)
                 .map(String::as_str)
                 .collect();
             let mut keys = identity_keys(&source, &ids, &patient.identifiers);
             if let Some(id) = patient.id.as_deref() {
                 keys.extend(server_key(&source, raw.full_url, id));
             }
+            let replaced = replaced_patient_system(&source);
+            keys.extend(
+                patient
+                    .replaces
+                    .iter()
+                    .map(|id| (replaced.clone(), id.clone())),
+            );
             Op::Patient {
                 at: raw.path.clone(),
                 key: patient.id.clone(),
                 patient: patient.patient,
                 keys,
+                superseded: patient.superseded,
             }
         }
         Mapped::Medication {
@@ -911,6 +924,7 @@ impl Writer<'_> {
             key,
             patient,
             keys,
+            superseded,
         } = op
         else {
             return Ok(());
@@ -920,6 +934,7 @@ impl Writer<'_> {
             fhir_id: key.clone(),
             keys: keys.clone(),
             equivalent: self.equivalent.to_vec(),
+            superseded: *superseded,
         };
         let body = serde_json::to_string(&pending)?;
         // Known by its id, else its first identifier (a Patient with neither is never read).
@@ -969,6 +984,7 @@ impl Writer<'_> {
                 key,
                 patient,
                 keys,
+                superseded,
             } => {
                 counted.patients += 1;
                 let id = match tx.match_patient(keys, self.equivalent)? {
@@ -1009,7 +1025,10 @@ impl Writer<'_> {
                         return Ok(None);
                     }
                 };
-                if tx.update_demographics(id, patient, run)? {
+                if !superseded
+                    && !merged_away(tx, self.source, id, key.as_deref())?
+                    && tx.update_demographics(id, patient, run)?
+                {
                     counted.demographics_changed += 1;
                 }
                 // A Patient id new to them brings what was filed under it.
@@ -1419,6 +1438,24 @@ impl Writer<'_> {
         let removes = self.removes || self.replace;
         store.import_write(|tx| tx.finish_run(run, sha256, &summary, removes))
     }
+}
+
+/// Whether the Patient resource `own` of `source` is one the patient's current record says
+/// was merged into it (`Patient.link` `replaces`): read again, it is still them, but its
+/// demographics are the old record's.
+pub(super) fn merged_away(
+    tx: &ImportTx<'_>,
+    source: &str,
+    patient: PatientId,
+    own: Option<&str>,
+) -> Result<bool, StoreError> {
+    let Some(own) = own else {
+        return Ok(false);
+    };
+    Ok(tx
+        .identifiers_of(patient, &replaced_patient_system(source))?
+        .iter()
+        .any(|id| id == own))
 }
 
 fn store_describe(tx: &ImportTx<'_>, id: PatientId) -> String {

@@ -245,7 +245,11 @@ fn create_or_merge(
     }
     let found = match tx.match_patient(&new.keys, &new.equivalent)? {
         PatientMatch::Existing(id) => {
-            tx.update_demographics(id, &new.patient, row.import_id)?;
+            if !new.superseded
+                && !super::apply::merged_away(tx, &row.source, id, new.fhir_id.as_deref())?
+            {
+                tx.update_demographics(id, &new.patient, row.import_id)?;
+            }
             (id, false)
         }
         PatientMatch::New | PatientMatch::Ambiguous(..) => {

@@ -29,6 +29,13 @@ pub fn patient_id_system(source: &str) -> String {
     format!("urn:refract:patient-id:{source}")
 }
 
+/// The system under which a patient keeps the Patient ids of a source's records that were
+/// merged into theirs (R4 `Patient.link` `replaces`): such a record, read again, is the same
+/// person and never replaces their demographics.
+pub fn replaced_patient_system(source: &str) -> String {
+    format!("urn:refract:patient-replaced:{source}")
+}
+
 /// The system of an identifier that names none: scoped to its source, so that a bare value
 /// never matches a patient of another hospital.
 pub fn unscoped_system(source: &str) -> String {

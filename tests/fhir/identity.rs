@@ -3,7 +3,10 @@
 
 use serde_json::{Value, json};
 
-use super::{Env, LACOSAMIDE, LEVETIRACETAM, bundle, condition, epilepsy_bundle, statement};
+use super::{
+    Env, LACOSAMIDE, LAMOTRIGINE, LEVETIRACETAM, bundle, condition, epilepsy_bundle, reason,
+    statement, with,
+};
 
 const MRN_SYSTEM: &str = "urn:oid:1.2.3.4";
 const SSN_SYSTEM: &str = "http://hl7.org/fhir/sid/us-ssn";
@@ -396,4 +399,152 @@ fn one_person_whose_passport_was_renewed_is_still_one_person() {
     }
     assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
     assert_eq!(env.int("SELECT count(*) FROM shared_identifiers"), 0);
+}
+
+/// The two halves of one person's epilepsy history, under two Patient resources of one source
+/// that the source merged (`Patient.link`): the old record (MRN-OLD) holds the diagnosis and the
+/// first failed drug, the current one (MRN-NEW, a new family name) the second failed drug and
+/// the one given now. `old_link`/`new_link`: the link each carries, if any.
+fn merged_records(old_link: Option<&str>, new_link: Option<&str>) -> (Value, Value, Vec<Value>) {
+    let link = |kind: Option<&str>, other: &str| match kind {
+        Some(kind) => json!({"link": [{"other": {"reference": format!("Patient/{other}")},
+                                       "type": kind}]}),
+        None => json!({}),
+    };
+    let old = with(
+        person(
+            "p-old",
+            &[identifier("MR", MRN_SYSTEM, "MRN-OLD")],
+            "Doe",
+            "female",
+            "1980-05-01",
+        ),
+        &with(link(old_link, "p-new"), &json!({"active": false})),
+    );
+    let new = with(
+        person(
+            "p-new",
+            &[identifier("MR", MRN_SYSTEM, "MRN-NEW")],
+            "Doe-Smith",
+            "female",
+            "1980-05-01",
+        ),
+        &link(new_link, "p-old"),
+    );
+    let no_response = json!({"statusReason": [reason("266721009", "No response to treatment")]});
+    let resources = vec![
+        condition(
+            "dx",
+            "urn:uuid:p-old",
+            "http://hl7.org/fhir/sid/icd-10",
+            "G40.909",
+            "Epilepsy",
+        ),
+        with(
+            statement(
+                "lev",
+                "urn:uuid:p-old",
+                LEVETIRACETAM,
+                "stopped",
+                "2022-01-10",
+                Some("2022-06-01"),
+            ),
+            &no_response,
+        ),
+        with(
+            statement(
+                "ltg",
+                "urn:uuid:p-new",
+                LAMOTRIGINE,
+                "stopped",
+                "2022-06-20",
+                Some("2022-12-15"),
+            ),
+            &no_response,
+        ),
+        statement(
+            "lcm",
+            "urn:uuid:p-new",
+            LACOSAMIDE,
+            "active",
+            "2023-01-05",
+            None,
+        ),
+    ];
+    (old, new, resources)
+}
+
+fn epilepsy_statuses(env: &Env) -> Vec<Vec<String>> {
+    env.rows(
+        "SELECT p.mrn, p.family_name, a.status FROM assessments a JOIN patients p
+         ON p.id = a.patient_id WHERE a.ruleset = 'epilepsy' ORDER BY p.mrn",
+    )
+}
+
+/// R4 `Patient.link`: "Link to a Patient … that concerns the same actual individual"; a
+/// record `replaced-by` another "must no longer be used". One patient, whose history is both
+/// records', known by the current record's number and name, in whichever order they come.
+#[test]
+fn a_patient_record_merged_into_another_is_one_patient_with_both_histories() {
+    let expected = [vec![
+        String::from("MRN-NEW"),
+        String::from("Doe-Smith"),
+        String::from("refractory"),
+    ]];
+    for (old_link, new_link) in [
+        (Some("replaced-by"), None),
+        (None, Some("replaces")),
+        (Some("replaced-by"), Some("replaces")),
+        (Some("seealso"), Some("refer")),
+    ] {
+        let (old, new, resources) = merged_records(old_link, new_link);
+        // In one bundle, the old record first or last.
+        for patients in [[old.clone(), new.clone()], [new.clone(), old.clone()]] {
+            let mut env = Env::new();
+            let mut all = patients.to_vec();
+            all.extend(resources.iter().cloned());
+            let file = env.write_json("merged.json", &bundle("collection", &all));
+            let report = env.import(&[file]);
+            assert_eq!(report.failed, 0, "{report:#?}");
+            let found = epilepsy_statuses(&env);
+            if old_link == Some("replaced-by") || new_link == Some("replaces") {
+                assert_eq!(found, expected, "{old_link:?} {new_link:?}\n{report:#?}");
+            } else {
+                // Linked without a merge: one patient, the record read last naming them.
+                assert_eq!(found.len(), 1, "{old_link:?} {new_link:?}: {found:?}");
+                assert_eq!(found[0][2], "refractory");
+            }
+        }
+        // In two imports, the current record first, the old one (and its history) later.
+        let mut env = Env::new();
+        let mut current = vec![new.clone()];
+        current.extend(resources.iter().skip(2).cloned());
+        let mut merged = vec![old.clone()];
+        merged.extend(resources.iter().take(2).cloned());
+        let first = env.write_json("current.json", &bundle("collection", &current));
+        env.import_ok(&first);
+        let second = env.write_json("old.json", &bundle("collection", &merged));
+        let report = env.import(&[second]);
+        assert_eq!(report.failed, 0, "{report:#?}");
+        if old_link == Some("replaced-by") {
+            assert_eq!(epilepsy_statuses(&env), expected, "{report:#?}");
+        }
+    }
+}
+
+/// A link to a RelatedPerson (someone's record of the patient) names no Patient: two people
+/// stay two.
+#[test]
+fn a_link_to_a_related_person_joins_no_one() {
+    let mut env = Env::new();
+    let (old, new, resources) = merged_records(None, None);
+    let old = with(
+        old,
+        &json!({"link": [{"other": {"reference": "RelatedPerson/p-new"}, "type": "seealso"}]}),
+    );
+    let mut all = vec![old, new];
+    all.extend(resources);
+    let file = env.write_json("two.json", &bundle("collection", &all));
+    env.import_ok(&file);
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 2);
 }
