@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::domain::{
-    Assessment, AssessmentStatus, Patient, PatientId, PatientRecord, ReviewDecision, Sex,
+    Assessment, AssessmentStatus, DatePrecision, Patient, PatientId, PatientRecord, ReviewDecision,
+    Sex,
 };
 use crate::rules::{DrugBook, Rules, RulesError};
 use crate::store::{
@@ -219,6 +220,7 @@ pub fn generate_patient(book: &DrugBook, options: &DemoOptions, index: u64) -> D
         family_name: family.to_owned(),
         given_name: given.to_owned(),
         birth_date: Some(birth_date),
+        birth_precision: DatePrecision::Day,
         sex,
         deceased: false,
         deceased_date: None,

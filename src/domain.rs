@@ -18,9 +18,9 @@ pub mod way_forward;
 mod workflow;
 
 pub use clinical::{
-    Condition, Death, Dose, DrugExposure, LineDrug, LineOrigin, Observation, Patient, PatientId,
-    PatientRecord, Procedure, TreatmentLine, age_in_years, age_until, at_latest, cycles_words,
-    initials,
+    Condition, DatePrecision, Death, Dose, DrugExposure, LineDrug, LineOrigin, Observation,
+    Patient, PatientId, PatientRecord, Procedure, TreatmentLine, age_in_years, age_until,
+    at_latest, cycles_words, initials,
 };
 pub use codes::{
     BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DrugRole, Intent, ParseCodeError,

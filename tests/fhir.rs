@@ -16,6 +16,8 @@ pub(crate) use sql::sql_on;
 mod as_needed;
 #[path = "fhir/bad_input.rs"]
 mod bad_input;
+#[path = "fhir/birth.rs"]
+mod birth;
 #[path = "fhir/bulk.rs"]
 mod bulk;
 #[path = "fhir/conditions.rs"]

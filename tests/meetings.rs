@@ -54,6 +54,7 @@ fn add_patient(
             family_name: family.into(),
             given_name: given.into(),
             birth_date: Some(birth),
+            birth_precision: refract::domain::DatePrecision::Day,
             sex,
             deceased: false,
             deceased_date: None,

@@ -34,6 +34,7 @@ fn insert_patient(store: &mut Store, mrn: &str) -> PatientId {
             family_name: "Lind".into(),
             given_name: "Mara".into(),
             birth_date: NaiveDate::from_ymd_opt(1989, 3, 2),
+            birth_precision: refract::domain::DatePrecision::Day,
             sex: Sex::Female,
             deceased: false,
             deceased_date: None,

@@ -122,7 +122,7 @@ fn row_json(row: &PatientRow, age: Option<u32>) -> serde_json::Value {
         "name": format!("{}, {}", row.family_name, row.given_name),
         "family_name": row.family_name,
         "given_name": row.given_name,
-        "birth_date": row.birth_date,
+        "birth_date": row.birth_date_text(),
         "age": age,
         "sex": row.sex,
         "deceased": row.deceased || row.deceased_date.is_some(),

@@ -41,7 +41,9 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
             patient.mrn,
             patient.sex.letter(),
             age,
-            date_text(patient.birth_date),
+            patient
+                .birth_date_text()
+                .unwrap_or_else(|| String::from("?")),
             patient
                 .care_team
                 .as_ref()

@@ -25,7 +25,12 @@ pub struct Patient {
     pub mrn_system: String,
     pub family_name: String,
     pub given_name: String,
+    /// The birth date; of a year or a month only, its first day (see `birth_precision`).
     pub birth_date: Option<NaiveDate>,
+    /// How much of the birth date the record gave (FHIR `date` may be "1980" or "1980-05"):
+    /// shown and exported as given, never with an invented day.
+    #[serde(default, skip_serializing_if = "DatePrecision::is_day")]
+    pub birth_precision: DatePrecision,
     pub sex: Sex,
     /// Whether the patient died (FHIR `deceasedBoolean`, or any `deceasedDateTime`); see
     /// [`Patient::death`], which also reads a date alone as death.
@@ -36,7 +41,51 @@ pub struct Patient {
     pub care_team: Option<String>,
 }
 
+/// How much of a date a record gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DatePrecision {
+    #[default]
+    Day,
+    Month,
+    Year,
+}
+super::machine_names!(DatePrecision {
+    Day => "day",
+    Month => "month",
+    Year => "year",
+});
+
+impl DatePrecision {
+    /// The precision of a FHIR `date`/`dateTime` as written: `YYYY`, `YYYY-MM`, or more.
+    pub fn of_text(text: &str) -> Self {
+        match text.trim().len() {
+            4 => DatePrecision::Year,
+            7 => DatePrecision::Month,
+            _ => DatePrecision::Day,
+        }
+    }
+
+    pub fn is_day(&self) -> bool {
+        *self == DatePrecision::Day
+    }
+
+    /// `date` as far as it is known: "1980", "1980-05", "1980-05-01".
+    pub fn format(self, date: NaiveDate) -> String {
+        match self {
+            DatePrecision::Day => date.format("%Y-%m-%d").to_string(),
+            DatePrecision::Month => date.format("%Y-%m").to_string(),
+            DatePrecision::Year => date.format("%Y").to_string(),
+        }
+    }
+}
+
 impl Patient {
+    /// The birth date as the record gave it ("1980" for a year alone).
+    pub fn birth_date_text(&self) -> Option<String> {
+        self.birth_date
+            .map(|date| self.birth_precision.format(date))
+    }
+
     /// "Family, Given" as the patient list shows it.
     pub fn display_name(&self) -> String {
         match (self.family_name.is_empty(), self.given_name.is_empty()) {
@@ -714,6 +763,7 @@ mod tests {
                 family_name: String::from("Erdman"),
                 given_name: String::from("Brain"),
                 birth_date: Some(date(1943, 7, 16)),
+                birth_precision: DatePrecision::Day,
                 sex: Sex::Male,
                 deceased: true,
                 deceased_date: Some(date(1948, 8, 6)),
@@ -771,6 +821,7 @@ mod tests {
             family_name: "lind".into(),
             given_name: "Mara".into(),
             birth_date: None,
+            birth_precision: DatePrecision::Day,
             sex: Sex::Female,
             deceased: false,
             deceased_date: None,

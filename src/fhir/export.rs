@@ -480,9 +480,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 .collect(),
         }],
         gender: patient.sex.as_str(),
-        birth_date: patient
-            .birth_date
-            .map(|birth| format_date(birth).as_str().to_owned()),
+        birth_date: patient.birth_date_text(),
         deceased_date_time,
         deceased_boolean,
     };

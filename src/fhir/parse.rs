@@ -19,9 +19,9 @@ use super::model::{self, CodeableConcept};
 use super::product::{self, Drug, Find, Product};
 use super::stream::{RawResource, StreamError, each_in_bytes};
 use crate::domain::{
-    BpSetting, Comparator, Condition, ConditionCodeSystem, DatesKnown, Dose, DrugExposure,
-    DrugRole, Observation, Patient, PatientId, PatientRecord, Procedure, Sex, StopReason,
-    observation_codes, strength,
+    BpSetting, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
+    DrugExposure, DrugRole, Observation, Patient, PatientId, PatientRecord, Procedure, Sex,
+    StopReason, observation_codes, strength,
 };
 use crate::rules::stop_reasons::{StopReading, StopReasons};
 use crate::rules::{Rules, condition_matches};
@@ -873,6 +873,11 @@ fn map_patient(
     }
     refuse_oversized(texts)?;
     let birth_date = lenient_date("birthDate", resource.birth_date.as_ref(), warnings);
+    // A year or a month alone ("1980"): kept as its first day, and said to be no more.
+    let birth_precision = match (&birth_date, resource.birth_date.as_deref()) {
+        (Some(_), Some(text)) => DatePrecision::of_text(text),
+        _ => DatePrecision::Day,
+    };
     let deceased_date = lenient_date(
         "deceasedDateTime",
         resource.deceased_date_time.as_ref(),
@@ -890,6 +895,7 @@ fn map_patient(
             family_name,
             given_name,
             birth_date,
+            birth_precision,
             sex,
             deceased,
             deceased_date,

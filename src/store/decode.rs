@@ -8,9 +8,10 @@ use rusqlite::types::ValueRef;
 
 use super::{Result, Store};
 use crate::domain::{
-    AssessmentStatus, BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DrugRole, Intent,
-    LineOrigin, OptionKind, OutcomeCategory, PatientPreference, PlanFollowed, ReferralStatus,
-    Response, ReviewDecision, Sex, Stance, StepStatus, StopReason, TaskStatus, TrialStatus,
+    AssessmentStatus, BpSetting, Comparator, ConditionCodeSystem, DatePrecision, DatesKnown,
+    DrugRole, Intent, LineOrigin, OptionKind, OutcomeCategory, PatientPreference, PlanFollowed,
+    ReferralStatus, Response, ReviewDecision, Sex, Stance, StepStatus, StopReason, TaskStatus,
+    TrialStatus,
 };
 
 /// What a column must hold, beyond being text of valid UTF-8.
@@ -31,6 +32,10 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
         "patients",
         &[
             ("birth_date", Shape::Date),
+            (
+                "birth_precision",
+                Shape::Code(|t| DatePrecision::parse(t).is_ok()),
+            ),
             ("deceased_date", Shape::Date),
             ("sex", Shape::Code(|t| Sex::parse(t).is_ok())),
             ("updated_at", Shape::DateTime),

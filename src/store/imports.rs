@@ -400,7 +400,7 @@ impl Demographics {
             mrn_system: patient.mrn_system.clone(),
             family_name: patient.family_name.clone(),
             given_name: patient.given_name.clone(),
-            birth_date: patient.birth_date.map(|d| String::from(format_date(d))),
+            birth_date: patient.birth_date_text(),
             sex: patient.sex.as_str().to_owned(),
             deceased: patient.is_deceased(),
             deceased_date: patient.deceased_date.map(|d| String::from(format_date(d))),
@@ -427,7 +427,7 @@ fn update_demographics(
     conn.prepare_cached(
         "UPDATE patients SET mrn = ?2, mrn_system = ?3, family_name = ?4, given_name = ?5,
                 birth_date = ?6, sex = ?7, deceased_date = ?8, name_key = ?9, deceased = ?10,
-                given_key = ?11
+                given_key = ?11, birth_precision = ?12
          WHERE id = ?1",
     )?
     .execute(params![
@@ -436,12 +436,16 @@ fn update_demographics(
         after.mrn_system,
         after.family_name,
         after.given_name,
-        after.birth_date.clone().unwrap_or_default(),
+        patient
+            .birth_date
+            .map(|d| String::from(format_date(d)))
+            .unwrap_or_default(),
         after.sex,
         after.deceased_date,
         name_key(&after.family_name, &after.given_name),
         after.deceased,
         given_key(&after.given_name),
+        (!patient.birth_precision.is_day()).then(|| patient.birth_precision.as_str()),
     ])?;
     // What the criteria read depends on who the patient is: a death learnt now withdraws a
     // flag, a corrected birth date moves an age. Evaluated again with the run's other changes.

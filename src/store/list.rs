@@ -22,7 +22,7 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use super::overview::Cohort;
 use super::sql_types::parse_opt_date;
 use super::{Result, Store};
-use crate::domain::{AssessmentStatus, Death, ReviewState, Sex, age_until};
+use crate::domain::{AssessmentStatus, DatePrecision, Death, ReviewState, Sex, age_until};
 
 /// A column the list can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -179,6 +179,8 @@ pub struct PatientRow {
     pub family_name: String,
     pub given_name: String,
     pub birth_date: Option<NaiveDate>,
+    /// How much of `birth_date` the record gave.
+    pub birth_precision: DatePrecision,
     pub sex: Sex,
     pub status: Option<AssessmentStatus>,
     pub ruleset: String,
@@ -198,6 +200,12 @@ pub struct PatientRow {
 }
 
 impl PatientRow {
+    /// The birth date as the record gave it ("1980" for a year alone).
+    pub fn birth_date_text(&self) -> Option<String> {
+        self.birth_date
+            .map(|date| self.birth_precision.format(date))
+    }
+
     pub fn death(&self) -> Option<Death> {
         Death::of(self.deceased, self.deceased_date)
     }
@@ -247,7 +255,7 @@ pub const SEARCH_COUNT_CAP: u64 = 10_000;
 
 const ROW_COLUMNS: &str = "id, mrn, family_name, given_name, birth_date, sex, list_status, \
      list_ruleset, list_line, list_regimen, list_wf, list_wf_overdue, list_review, care_team, \
-     updated_at, deceased, deceased_date";
+     updated_at, deceased, deceased_date, birth_precision";
 
 /// Whether the filter hides patients who are there to hide: with no deceased patient in the
 /// file (a read of the maintained counts), the list's queries stay what they were, index walks
@@ -1065,7 +1073,7 @@ fn walk_family_index(
 }
 
 /// The number of columns in [`ROW_COLUMNS`]; the sort value follows them.
-const ROW_COLUMN_COUNT: usize = 17;
+const ROW_COLUMN_COUNT: usize = 18;
 
 /// A row as SQLite gives it: [`ROW_COLUMNS`], then the sort value.
 struct RawRow {
@@ -1086,6 +1094,7 @@ struct RawRow {
     updated_at: String,
     deceased: bool,
     deceased_date: Option<String>,
+    birth_precision: Option<String>,
     sort_value: Value,
 }
 
@@ -1108,6 +1117,7 @@ fn raw_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
         updated_at: row.get(14)?,
         deceased: row.get(15)?,
         deceased_date: row.get(16)?,
+        birth_precision: row.get(17)?,
         sort_value: row.get(ROW_COLUMN_COUNT)?,
     })
 }
@@ -1121,6 +1131,11 @@ impl RawRow {
             family_name: self.family,
             given_name: self.given,
             birth_date: parse_opt_date("patients.birth_date", Some(self.birth))?,
+            birth_precision: self
+                .birth_precision
+                .as_deref()
+                .and_then(|text| DatePrecision::parse(text).ok())
+                .unwrap_or_default(),
             sex: Sex::parse(&self.sex).unwrap_or(Sex::Unknown),
             status: AssessmentStatus::from_rank(self.status),
             ruleset: self.ruleset,

@@ -99,6 +99,7 @@ const PATIENT_COLUMNS: &[&str] = &[
     "family_name",
     "given_name",
     "birth_date",
+    "birth_precision",
     "sex",
     "deceased",
     "deceased_date",

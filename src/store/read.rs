@@ -9,10 +9,10 @@ use super::sql_types::{
 use super::{Result, Store, StoreError};
 use crate::domain::{
     Assessment, AssessmentStatus, AuditEntry, BpSetting, ChecklistItem, Comparator, Condition,
-    ConditionCodeSystem, Confounder, Dose, DrugExposure, DrugRole, Evidence, Intent, LineDrug,
-    LineOrigin, Observation, Patient, PatientId, PatientRecord, Procedure, Response, Review,
-    ReviewDecision, ReviewState, Sex, StepStatus, StopReason, Task, TaskStatus, TreatmentLine,
-    WayForwardStep,
+    ConditionCodeSystem, Confounder, DatePrecision, Dose, DrugExposure, DrugRole, Evidence, Intent,
+    LineDrug, LineOrigin, Observation, Patient, PatientId, PatientRecord, Procedure, Response,
+    Review, ReviewDecision, ReviewState, Sex, StepStatus, StopReason, Task, TaskStatus,
+    TreatmentLine, WayForwardStep,
 };
 
 /// What `refract show` prints: the record and everything the team has said about it.
@@ -397,11 +397,18 @@ impl Store {
     }
 }
 
+/// `patients.birth_precision`: NULL for a whole date.
+fn birth_precision_of(stored: Option<String>) -> Result<DatePrecision> {
+    stored.map_or(Ok(DatePrecision::Day), |text| {
+        parse_code("patients.birth_precision", &text, DatePrecision::parse)
+    })
+}
+
 pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> {
     let row = conn
         .prepare_cached(
             "SELECT mrn, family_name, given_name, birth_date, sex, deceased_date, care_team,
-                    mrn_system, deceased
+                    mrn_system, deceased, birth_precision
              FROM patients WHERE id = ?1",
         )?
         .query_row([id.0], |row| {
@@ -413,7 +420,11 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
                 row.get::<_, String>(4)?,
                 row.get::<_, Option<String>>(5)?,
                 row.get::<_, String>(6)?,
-                (row.get::<_, String>(7)?, row.get::<_, bool>(8)?),
+                (
+                    row.get::<_, String>(7)?,
+                    row.get::<_, bool>(8)?,
+                    row.get::<_, Option<String>>(9)?,
+                ),
             ))
         })
         .optional()?
@@ -429,7 +440,7 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
         sex,
         deceased_date,
         care_team,
-        (mrn_system, deceased),
+        (mrn_system, deceased, birth_precision),
     ) = row;
     Ok(Patient {
         id,
@@ -438,6 +449,7 @@ pub(super) fn read_patient(conn: &Connection, id: PatientId) -> Result<Patient> 
         family_name,
         given_name,
         birth_date: parse_opt_date("patients.birth_date", Some(birth))?,
+        birth_precision: birth_precision_of(birth_precision)?,
         sex: parse_code("patients.sex", &sex, Sex::parse)?,
         deceased,
         deceased_date: parse_opt_date("patients.deceased_date", deceased_date)?,
@@ -463,10 +475,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
     {
         let mut stmt = conn.prepare_cached(
             "SELECT id, mrn, family_name, given_name, birth_date, sex, deceased_date, care_team,
-                    mrn_system, deceased
+                    mrn_system, deceased, birth_precision
              FROM patients WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
         )?;
-        let raw = stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 10)))?;
+        let raw = stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 11)))?;
         for raw in raw {
             let raw = raw?;
             let id = raw.int(0);
@@ -479,6 +491,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
                     family_name: raw.text(2),
                     given_name: raw.text(3),
                     birth_date: parse_opt_date("patients.birth_date", raw.opt(4))?,
+                    birth_precision: birth_precision_of(raw.opt(10))?,
                     sex: parse_code("patients.sex", &raw.text(5), Sex::parse)?,
                     deceased: raw.int(9) != 0,
                     deceased_date: parse_opt_date("patients.deceased_date", raw.opt(6))?,

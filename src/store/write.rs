@@ -160,9 +160,9 @@ impl<'conn> RecordWriter<'conn> {
                 "INSERT INTO patients (mrn, family_name, given_name, birth_date, sex, deceased_date,
                      care_team, source, name_key, updated_at, list_status, list_ruleset, list_line,
                      list_regimen, list_wf, list_wf_overdue, list_review, source_id, mrn_system,
-                     deceased, given_key)
+                     deceased, given_key, birth_precision)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                         ?18, ?19, ?20, ?21)",
+                         ?18, ?19, ?20, ?21, ?22)",
             )?,
             condition: conn.prepare_cached(
                 "INSERT INTO conditions (patient_id, system, code, display, onset, abatement,
@@ -289,6 +289,7 @@ impl<'conn> RecordWriter<'conn> {
             patient.mrn_system,
             patient.is_deceased(),
             given_key(&patient.given_name),
+            (!patient.birth_precision.is_day()).then(|| patient.birth_precision.as_str()),
         ])?;
         Ok(PatientId(row_id))
     }

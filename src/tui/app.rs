@@ -341,6 +341,7 @@ mod tests {
             family_name: format!("Family{id}"),
             given_name: String::from("Given"),
             birth_date: None,
+            birth_precision: crate::domain::DatePrecision::Day,
             sex: Sex::Female,
             status: Some(AssessmentStatus::Refractory),
             ruleset: String::from("epilepsy"),

@@ -228,6 +228,7 @@ impl Vignette {
                     family_name: "Lind".into(),
                     given_name: "Mara".into(),
                     birth_date: NaiveDate::from_ymd_opt(1971, 4, 2),
+                    birth_precision: refract::domain::DatePrecision::Day,
                     sex: Sex::Female,
                     deceased: false,
                     deceased_date: None,

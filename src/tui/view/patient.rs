@@ -66,8 +66,8 @@ pub(super) fn render_header(
         ]
     } else {
         let born = patient
-            .birth_date
-            .map(|d| format!(", born {d}"))
+            .birth_date_text()
+            .map(|born| format!(", born {born}"))
             .unwrap_or_default();
         vec![
             Span::styled(format!(" {}", patient.display_name()), theme.title()),

@@ -602,6 +602,7 @@ mod tests {
             family_name: family.to_owned(),
             given_name: given.to_owned(),
             birth_date: None,
+            birth_precision: crate::domain::DatePrecision::Day,
             sex: crate::domain::Sex::Unknown,
             status: None,
             ruleset: String::from("epilepsy"),
