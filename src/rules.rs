@@ -21,6 +21,7 @@ mod oncology;
 pub mod options;
 mod outcome;
 mod pressure;
+mod procedure_terms;
 mod ranges;
 mod recovery;
 pub mod since;

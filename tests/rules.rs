@@ -27,6 +27,8 @@ mod myeloma;
 mod rheumatoid_arthritis;
 #[path = "rules/schizophrenia.rs"]
 mod schizophrenia;
+#[path = "rules/selection.rs"]
+mod selection;
 #[path = "rules/status_epilepticus.rs"]
 mod status_epilepticus;
 

@@ -11,7 +11,6 @@ use super::drugs::DrugBook;
 use super::given::Given;
 use super::model::{ObservationSelector, RuleSet};
 use super::numbers::push_number;
-use super::words::contains_words;
 use crate::domain::{
     Condition, Confounder, Evidence, EvidenceKind, Observation, PatientRecord, Procedure,
     TreatmentLine,
@@ -117,11 +116,10 @@ impl<'a> Context<'a> {
         &'s self,
         terms: &'s [String],
     ) -> impl Iterator<Item = &'a Procedure> + 's {
-        self.record.procedures.iter().filter(move |procedure| {
-            terms
-                .iter()
-                .any(|term| procedure.code == *term || contains_words(&procedure.display, term))
-        })
+        self.record
+            .procedures
+            .iter()
+            .filter(move |procedure| super::procedure_terms::is_one_of(procedure, terms))
     }
 
     /// The onset of the current episode: the latest onset among the matching conditions.

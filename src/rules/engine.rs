@@ -77,12 +77,7 @@ pub fn condition_matches(
     let code = condition.code.trim();
     match condition.system {
         ConditionCodeSystem::Icd10 => {
-            // Every rule set asks this of every condition: compared in place, not upper-cased.
-            let starts_with = |prefix: &String| {
-                code.len() >= prefix.len()
-                    && code.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
-            };
-            if icd10.iter().any(starts_with) {
+            if icd10.iter().any(|prefix| icd10_starts_with(code, prefix)) {
                 return true;
             }
         }
@@ -94,6 +89,17 @@ pub fn condition_matches(
         ConditionCodeSystem::Other => {}
     }
     names.iter().any(|name| mentions(&condition.display, name))
+}
+
+/// Whether the ICD-10 `code` falls under `prefix`, with or without the dot after the category
+/// on either side: claims feeds send "C8330" for "C83.30", rule sets write "C83.3".
+fn icd10_starts_with(code: &str, prefix: &str) -> bool {
+    // Every rule set asks this of every condition: compared in place, not copied or upper-cased.
+    let mut code = code.bytes().filter(|byte| *byte != b'.');
+    prefix.bytes().filter(|byte| *byte != b'.').all(|wanted| {
+        code.next()
+            .is_some_and(|byte| byte.eq_ignore_ascii_case(&wanted))
+    })
 }
 
 /// Words that, just before a condition's name, say the patient does not have it: the ICD-10-CM
@@ -748,7 +754,7 @@ pub fn fingerprint(assessment: &Assessment) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{fingerprint, mentions};
+    use super::{fingerprint, icd10_starts_with, mentions};
     use crate::domain::{Assessment, AssessmentStatus, Evidence, EvidenceKind, PatientId};
     use sha2::{Digest, Sha256};
 
@@ -858,5 +864,16 @@ mod tests {
         ));
         assert!(!mentions("No hypertension", "hypertension"));
         assert!(!mentions("Hypertensive disorder", "hypertension"));
+    }
+
+    #[test]
+    fn icd10_codes_compare_with_or_without_the_dot() {
+        assert!(icd10_starts_with("C8330", "C83.3"));
+        assert!(icd10_starts_with("C83.30", "C833"));
+        assert!(icd10_starts_with("c90.00", "C90.0"));
+        assert!(icd10_starts_with("G40909", "G40"));
+        assert!(!icd10_starts_with("C8340", "C83.3"));
+        assert!(!icd10_starts_with("C83", "C83.3"));
+        assert!(!icd10_starts_with("F310", "F32"));
     }
 }

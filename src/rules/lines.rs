@@ -22,7 +22,6 @@ use chrono::NaiveDate;
 use super::dates::shift;
 use super::given::Given;
 use super::model::RuleSet;
-use super::words::contains_words;
 use crate::domain::{
     DrugRole, LineDrug, LineOrigin, PatientRecord, StopReason, TreatmentLine, observation_codes,
 };
@@ -40,12 +39,7 @@ impl Plan {
         let mut transplants: Vec<NaiveDate> = record
             .procedures
             .iter()
-            .filter(|p| {
-                set.lines
-                    .transplant
-                    .iter()
-                    .any(|term| p.code == *term || contains_words(&p.display, term))
-            })
+            .filter(|p| super::procedure_terms::is_one_of(p, &set.lines.transplant))
             .map(|p| p.performed.date())
             .collect();
         transplants.sort_unstable();
@@ -513,11 +507,7 @@ fn cycles_given(
             let day = p.performed.date();
             start <= day && end.is_none_or(|end| day <= end)
         })
-        .filter(|p| {
-            terms
-                .iter()
-                .any(|term| p.code == *term || contains_words(&p.display, term))
-        })
+        .filter(|p| super::procedure_terms::is_one_of(p, terms))
         .map(|p| p.performed.date())
         .collect::<BTreeSet<_>>()
         .len();

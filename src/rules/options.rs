@@ -17,7 +17,6 @@ use super::RulesError;
 use super::drugs::{Drug, DrugBook};
 use super::model::RuleSet;
 use super::toml_file::parse_toml;
-use super::words::contains_words;
 use crate::domain::{OptionKind, PatientRecord};
 
 /// The catalogues shipped with refract, by rule-set id.
@@ -51,7 +50,8 @@ pub struct CatalogueOption {
     /// Classes of the drug book whose exposure means the option was tried.
     #[serde(default)]
     pub classes: Vec<String>,
-    /// Lower-case words found on word boundaries in a procedure's display text.
+    /// Procedure codes, or lower-case words found in a procedure's display text in their usual
+    /// forms, `+` joining phrases that must all appear (see `procedure_terms`).
     #[serde(default)]
     pub procedures: Vec<String>,
 }
@@ -363,11 +363,7 @@ pub fn tried(option: &CatalogueOption, record: &PatientRecord, book: &DrugBook) 
         }
     }
     for procedure in &record.procedures {
-        if option
-            .procedures
-            .iter()
-            .any(|term| contains_words(&procedure.display, term))
-        {
+        if super::procedure_terms::is_one_of(procedure, &option.procedures) {
             // A procedure without an end is a point in time, not an ongoing treatment.
             let start = procedure.performed.date();
             let end = procedure.end.map_or(start, |e| e.date());

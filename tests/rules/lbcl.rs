@@ -44,6 +44,11 @@ fn second_line(detail: impl FnOnce(LineSpec) -> LineSpec) -> Vignette {
 /// Complete response to R-CHOP, late relapse (450 days after it ended), R-ICE with a partial
 /// response, autologous transplant 500 days ago, and relapse `after` days after the transplant.
 fn relapse_after_asct(after: i64) -> Vignette {
+    relapse_after_transplant(("refract:asct", "Autologous stem cell transplant"), after)
+}
+
+/// As [`relapse_after_asct`], with the transplant recorded as `(code, display)`.
+fn relapse_after_transplant((code, display): (&str, &str), after: i64) -> Vignette {
     patient()
         .give(rx("R-CHOP").from(1500).until(1350))
         .line(
@@ -64,7 +69,7 @@ fn relapse_after_asct(after: i64) -> Vignette {
                 .cycles(3)
                 .response(Response::Partial),
         )
-        .procedure("refract:asct", "Autologous stem cell transplant", 500)
+        .procedure(code, display, 500)
         .disease_status(disease_status::WORSENED, 500 - after)
 }
 
@@ -274,4 +279,82 @@ pub fn cases() -> Vec<Case> {
 #[test]
 fn lbcl_cases() {
     run(ID, &cases());
+}
+
+/// SCHOLAR-1 counts relapse within 12 months of an autologous transplant however the record
+/// codes it (SNOMED CT, CPT, ICD-10-PCS) or words it; an allogeneic transplant, or a stem-cell
+/// harvest, is not one.
+#[test]
+fn an_autologous_transplant_is_known_by_its_codes_and_its_wordings() {
+    let autologous = [
+        (
+            "425983008",
+            "Autologous peripheral blood stem cell transplant",
+        ),
+        ("58776007", "Autologous bone marrow transplant"),
+        (
+            "38241",
+            "Hematopoietic progenitor cell (HPC); autologous transplantation",
+        ),
+        ("38241", ""),
+        ("425983008", ""),
+        ("58776007", ""),
+        ("30243Y0", ""),
+        (
+            "x-1",
+            "Transfusion of Autologous Hematopoietic Stem/Progenitor Cells into Central Vein, Percutaneous Approach",
+        ),
+        (
+            "x-2",
+            "Transplantation of autologous haematopoietic stem cells",
+        ),
+        ("x-3", "Autologous stem-cell transplantation"),
+        ("x-4", "Autologous HSCT"),
+        ("x-5", "auto-SCT after BEAM"),
+        ("x-6", "HDT/ASCT"),
+        ("x-7", "Stem cell transplant (autologous)"),
+        ("x-8", "Autologous bone marrow transplantation"),
+        (
+            "x-9",
+            "Autologous peripheral blood progenitor cell infusion",
+        ),
+    ];
+    let not_autologous = [
+        (
+            "38240",
+            "Hematopoietic progenitor cell (HPC); allogeneic transplantation per donor",
+        ),
+        ("38240", ""),
+        ("x-10", "Allogeneic peripheral blood stem cell transplant"),
+        ("x-11", "Allogeneic bone marrow transplantation"),
+        ("x-12", "Allo-HSCT from a matched unrelated donor"),
+        ("x-13", "Autologous peripheral blood stem cell harvest"),
+        ("x-14", "CAR-T cell administration, autologous"),
+    ];
+    let mut cases = Vec::new();
+    for (code, display) in autologous {
+        let name: &'static str =
+            Box::leak(format!("relapse 200 days after {code} {display:?}").into_boxed_str());
+        cases.push(
+            case(
+                name,
+                relapse_after_transplant((code, display), 200),
+                Refractory,
+            )
+            .label("refractory LBCL: relapse within 12 months of autologous transplant"),
+        );
+    }
+    for (code, display) in not_autologous {
+        let name: &'static str =
+            Box::leak(format!("relapse 200 days after {code} {display:?}").into_boxed_str());
+        cases.push(
+            case(
+                name,
+                relapse_after_transplant((code, display), 200),
+                Relapsed,
+            )
+            .label("relapsed LBCL"),
+        );
+    }
+    run(ID, &cases);
 }

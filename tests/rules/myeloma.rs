@@ -110,12 +110,17 @@ fn three_classes(dara_after: i64) -> Vignette {
 /// complete response, then lenalidomide maintenance at 10 mg/d (25 mg/d in induction) from 430
 /// days ago, ongoing.
 fn planned_sequence() -> Vignette {
+    planned_sequence_with(("refract:asct", "Autologous stem cell transplant"))
+}
+
+/// As [`planned_sequence`], with the transplant recorded as `(code, display)`.
+fn planned_sequence_with((code, display): (&str, &str)) -> Vignette {
     patient()
         .give(rx("Bortezomib 1.3 mg/m2").from(700).until(560))
         .give(rx("Lenalidomide 25 mg/d").from(700).until(560))
         .give(rx("Dexamethasone 40 mg/wk").from(700).until(560))
         .give(rx("Melphalan 200 mg/m2").from(530).until(529))
-        .procedure("refract:asct", "Autologous stem cell transplant", 528)
+        .procedure(code, display, 528)
         .disease_status(disease_status::FULL_REMISSION, 450)
         .give(rx("Lenalidomide 10 mg/d").from(430))
 }
@@ -463,6 +468,32 @@ fn a_planned_induction_transplant_maintenance_sequence_is_one_line() {
             .collect::<Vec<_>>()
     );
     assert_eq!(lines[0].end, None, "maintenance is ongoing");
+}
+
+/// The transplant of a planned sequence is known by its SNOMED CT, CPT and ICD-10-PCS codes and
+/// by its usual wordings.
+#[test]
+fn a_planned_sequence_knows_the_transplant_however_it_is_coded() {
+    for transplant in [
+        (
+            "425983008",
+            "Autologous peripheral blood stem cell transplant",
+        ),
+        ("58776007", "Autologous bone marrow transplant"),
+        (
+            "38241",
+            "Hematopoietic progenitor cell (HPC); autologous transplantation",
+        ),
+        ("30233Y0", ""),
+        (
+            "x-1",
+            "Transplantation of autologous hematopoietic stem cells",
+        ),
+        ("x-2", "Auto-HSCT"),
+    ] {
+        let lines = derived(planned_sequence_with(transplant));
+        assert_eq!(lines.len(), 1, "{transplant:?}: {lines:#?}");
+    }
 }
 
 #[test]

@@ -256,6 +256,28 @@ impl Vignette {
         self.condition_with_onset(icd10, display, Some(ago(days)))
     }
 
+    /// An active, confirmed diagnosis coded in `system` (with no display when `display` is
+    /// empty), as a problem list or a claims feed sends it.
+    pub fn coded_condition(
+        mut self,
+        system: ConditionCodeSystem,
+        code: &str,
+        display: &str,
+    ) -> Self {
+        let id = self.id();
+        self.record.conditions.push(Condition {
+            id,
+            system,
+            code: code.to_owned(),
+            display: display.to_owned(),
+            onset: None,
+            abatement: None,
+            clinical_status: Some("active".into()),
+            verification_status: Some("confirmed".into()),
+        });
+        self
+    }
+
     /// An ICD-10 diagnosis with the given FHIR clinical and verification statuses (`None`: not
     /// recorded).
     pub fn condition_status(

@@ -1,0 +1,84 @@
+//! Recognising a procedure from the terms a rule set or an options catalogue lists for it: a
+//! code (SNOMED CT, CPT/HCPCS, ICD-10-PCS or refract's own, compared whole), or words of its
+//! display.
+//!
+//! Procedure displays vary more than drug names: "Autologous peripheral blood stem cell
+//! transplant", "Hematopoietic progenitor cell (HPC); autologous transplantation", "Transfusion
+//! of Autologous Hematopoietic Stem/Progenitor Cells into Central Vein" are one autologous
+//! transplant. So a term's words match the usual word forms (a term word followed by one of
+//! [`WORD_ENDINGS`]: "transplant" finds "transplantation", "cell" finds "cells"), any
+//! punctuation between words is a space ("stem cell" finds "stem-cell" and "Stem/Cell"), and a
+//! term may join phrases with `+` that must all appear, in any order ("autologous + stem cell
+//! + transplant" finds "Stem cell transplant (autologous)").
+
+use crate::domain::Procedure;
+
+/// Endings that make another form of a term's word: plurals, and the noun and past participle
+/// of a verb ("transplant" → "transplants", "transplantation", "transplanted").
+const WORD_ENDINGS: [&str; 5] = ["s", "es", "ation", "ations", "ed"];
+
+/// Whether `procedure` is one of `terms`: its code is a term, or its display names one.
+pub fn is_one_of(procedure: &Procedure, terms: &[String]) -> bool {
+    let code = procedure.code.trim();
+    terms.iter().any(|term| {
+        (!code.is_empty() && code.eq_ignore_ascii_case(term.trim()))
+            || names(&procedure.display, term)
+    })
+}
+
+/// Whether `text` names `term`: every `+`-separated phrase of the term appears in it, each on
+/// word boundaries, with its words in order and in any of their usual forms.
+pub fn names(text: &str, term: &str) -> bool {
+    let words = words_of(text);
+    let mut phrases = term
+        .split('+')
+        .map(words_of)
+        .filter(|p| !p.is_empty())
+        .peekable();
+    phrases.peek().is_some() && phrases.all(|phrase| has_phrase(&words, &phrase))
+}
+
+fn words_of(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn has_phrase(words: &[String], phrase: &[String]) -> bool {
+    words.windows(phrase.len()).any(|window| {
+        window
+            .iter()
+            .zip(phrase)
+            .all(|(word, wanted)| is_form_of(word, wanted))
+    })
+}
+
+fn is_form_of(word: &str, wanted: &str) -> bool {
+    word == wanted
+        || word
+            .strip_prefix(wanted)
+            .is_some_and(|ending| WORD_ENDINGS.contains(&ending))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names;
+
+    #[test]
+    fn a_term_finds_the_usual_forms_of_its_words_in_any_order_of_its_phrases() {
+        let hpc = "Hematopoietic progenitor cell (HPC); autologous transplantation";
+        assert!(names(hpc, "autologous transplant"));
+        assert!(names(hpc, "autologous + progenitor cell + transplant"));
+        assert!(!names(hpc, "allogeneic + transplant"));
+        assert!(names("Autologous stem-cell transplant", "stem cell"));
+        assert!(names(
+            "Transfusion of Autologous Hematopoietic Stem/Progenitor Cells into Central Vein",
+            "autologous + progenitor cell + transfusion"
+        ));
+        assert!(names("Video-EEG monitoring", "EEG"));
+        assert!(!names("Electroencephalogram", "eeg"));
+        assert!(!names("Transplantable tissue", "transplant"));
+        assert!(!names("anything", " + "));
+    }
+}

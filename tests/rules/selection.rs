@@ -1,0 +1,122 @@
+//! Which rule sets a diagnosis selects: ICD-10 codes with or without the dot after the
+//! category (claims feeds send "C8330"), the SNOMED CT child concepts a problem list uses (an
+//! epilepsy syndrome, hypertensive heart disease, a depression episode), the usual wordings,
+//! and exclusions that still hold whichever way the excluding diagnosis is coded.
+
+use refract::domain::AssessmentStatus::NotMet;
+use refract::domain::ConditionCodeSystem::{self, Icd10, Snomed};
+
+use super::support::{Vignette, assess, rules, today};
+
+/// The ids of the rule sets that apply to a patient with only this diagnosis.
+fn selected(system: ConditionCodeSystem, code: &str, display: &str) -> Vec<String> {
+    let record = Vignette::new()
+        .coded_condition(system, code, display)
+        .record();
+    let rules = rules();
+    rules
+        .sets
+        .iter()
+        .filter(|set| rules.evaluate_one(&record, set, today()).is_some())
+        .map(|set| set.id.clone())
+        .collect()
+}
+
+#[test]
+fn a_diagnosis_selects_its_rule_set_however_it_is_coded() {
+    let expected: &[(&str, ConditionCodeSystem, &str, &str)] = &[
+        // ICD-10-CM without the dot, and no display.
+        ("lbcl", Icd10, "C8330", ""),
+        ("lbcl", Icd10, "c83.38", ""),
+        ("myeloma", Icd10, "C9000", ""),
+        ("aml", Icd10, "C9200", ""),
+        ("aml", Icd10, "C92A0", ""),
+        ("epilepsy", Icd10, "G40909", ""),
+        ("hypertension", Icd10, "I110", ""),
+        ("depression", Icd10, "F331", ""),
+        ("schizophrenia", Icd10, "F200", ""),
+        ("rheumatoid_arthritis", Icd10, "M0579", ""),
+        ("status_epilepticus", Icd10, "G410", ""),
+        // SNOMED CT child concepts, with no display.
+        ("epilepsy", Snomed, "230418006", ""),
+        ("epilepsy", Snomed, "6204001", ""),
+        ("hypertension", Snomed, "64715009", ""),
+        ("hypertension", Snomed, "38481006", ""),
+        ("lbcl", Snomed, "109969005", ""),
+        ("rheumatoid_arthritis", Snomed, "239791005", ""),
+        ("rheumatoid_arthritis", Snomed, "239792003", ""),
+        ("depression", Snomed, "75084000", ""),
+        ("depression", Snomed, "18818009", ""),
+        ("schizophrenia", Snomed, "64905009", ""),
+        ("schizophrenia", Snomed, "26025008", ""),
+        // Usual wordings, under a code no rule set lists.
+        ("epilepsy", Snomed, "1", "Lennox-Gastaut syndrome"),
+        ("epilepsy", Snomed, "1", "Dravet syndrome"),
+        ("epilepsy", Snomed, "1", "Infantile spasms"),
+        ("epilepsy", Snomed, "1", "West syndrome"),
+        ("hypertension", Snomed, "1", "Hypertensive heart disease"),
+        (
+            "hypertension",
+            Snomed,
+            "1",
+            "Hypertensive chronic kidney disease",
+        ),
+        ("lbcl", Snomed, "1", "Diffuse large cell lymphoma"),
+        ("myeloma", Snomed, "1", "Myelomatosis"),
+        ("aml", Snomed, "1", "Acute myelogenous leukemia"),
+        ("aml", Snomed, "1", "Acute myeloblastic leukaemia"),
+        ("depression", Snomed, "1", "Recurrent depression"),
+        ("schizophrenia", Snomed, "1", "Schizophrenic disorder"),
+    ];
+    let mut failures = Vec::new();
+    for (ruleset, system, code, display) in expected {
+        let sets = selected(*system, code, display);
+        if !sets.iter().any(|id| id == ruleset) {
+            failures.push(format!(
+                "{system:?} {code} {display:?}: {sets:?}, not {ruleset}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_diagnosis_does_not_select_a_neighbouring_rule_set() {
+    let unexpected: &[(&str, ConditionCodeSystem, &str, &str)] = &[
+        // Acute promyelocytic leukaemia (C92.4) is treated differently.
+        ("aml", Icd10, "C9240", ""),
+        ("lbcl", Icd10, "C8340", ""),
+        ("depression", Icd10, "F3130", ""),
+        ("status_epilepticus", Icd10, "G40909", ""),
+    ];
+    for (ruleset, system, code, display) in unexpected {
+        let sets = selected(*system, code, display);
+        assert!(
+            !sets.iter().any(|id| id == ruleset),
+            "{system:?} {code} {display:?} selects {ruleset}"
+        );
+    }
+}
+
+#[test]
+fn bipolar_disorder_excludes_treatment_resistant_depression_however_it_is_coded() {
+    for (system, code, display) in [
+        (Icd10, "F3130", ""),
+        (Icd10, "F31.81", "Bipolar II disorder"),
+        (Snomed, "371596008", ""),
+        (Snomed, "83225003", ""),
+        (Snomed, "1", "Manic-depressive illness"),
+    ] {
+        let record = Vignette::new()
+            .condition("F33.1", "Major depressive disorder, recurrent, moderate")
+            .coded_condition(system, code, display)
+            .record();
+        let assessment = assess("depression", &record);
+        assert_eq!(assessment.status, NotMet, "{code} {display:?}");
+        assert!(
+            assessment.reasons.iter().any(|r| r.contains("bipolar")),
+            "{code} {display:?}: {:?}",
+            assessment.reasons
+        );
+    }
+}
