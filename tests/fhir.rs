@@ -52,6 +52,8 @@ mod one_transaction;
 mod onsets;
 #[path = "fhir/paths.rs"]
 mod paths;
+#[path = "fhir/procedures.rs"]
+mod procedures;
 #[path = "fhir/proptests.rs"]
 mod proptests;
 #[path = "fhir/rates.rs"]

@@ -262,6 +262,7 @@ fn procedure(id: i64, display: &str, performed: NaiveDateTime) -> Procedure {
     Procedure {
         id,
         code: String::from("0"),
+        system: String::new(),
         display: display.to_owned(),
         performed,
         end: None,

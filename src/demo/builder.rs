@@ -389,6 +389,11 @@ impl<'a> Builder<'a> {
         self.procedures.push(Procedure {
             id,
             code: code.to_owned(),
+            system: if code.starts_with("refract:") {
+                String::new()
+            } else {
+                String::from("http://snomed.info/sct")
+            },
             display: display.to_owned(),
             performed,
             end: None,

@@ -522,8 +522,12 @@ pub fn at_latest<'a>(observations: impl Iterator<Item = &'a Observation>) -> Vec
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Procedure {
     pub id: i64,
-    /// SNOMED CT code.
+    /// The code (a SNOMED CT code when the record gives one, else its first).
     pub code: String,
+    /// The code's system, as the record gave it (empty when not known: rows stored before it
+    /// was kept).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub system: String,
     pub display: String,
     pub performed: NaiveDateTime,
     pub end: Option<NaiveDateTime>,

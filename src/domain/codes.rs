@@ -424,7 +424,7 @@ machine_names!(ConditionCodeSystem { Icd10 => "icd10", Snomed => "snomed", Other
 /// SNOMED CT), as records converted from CDA documents write them; any other system as given.
 /// (FHIR R4 terminologies list each system's OID beside its URI.)
 pub fn canonical_system(system: &str) -> &str {
-    const BY_OID: [(&str, &str); 6] = [
+    const BY_OID: [(&str, &str); 9] = [
         ("2.16.840.1.113883.6.96", "http://snomed.info/sct"),
         (
             "2.16.840.1.113883.6.90",
@@ -437,6 +437,16 @@ pub fn canonical_system(system: &str) -> &str {
             "http://www.nlm.nih.gov/research/umls/rxnorm",
         ),
         ("2.16.840.1.113883.6.73", "http://www.whocc.no/atc"),
+        // Procedures (HL7 terminology: CPT-4, ICD-10-PCS, HCPCS).
+        ("2.16.840.1.113883.6.12", "http://www.ama-assn.org/go/cpt"),
+        (
+            "2.16.840.1.113883.6.4",
+            "http://www.cms.gov/Medicare/Coding/ICD10",
+        ),
+        (
+            "2.16.840.1.113883.6.285",
+            "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+        ),
     ];
     let trimmed = system.trim();
     let oid = trimmed

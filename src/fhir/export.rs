@@ -160,10 +160,14 @@ fn reference(uuid: &str) -> Reference {
     }
 }
 
-fn concept(system: &'static str, code: &str, display: &str) -> CodeableConcept {
+fn concept(
+    system: impl Into<std::borrow::Cow<'static, str>>,
+    code: &str,
+    display: &str,
+) -> CodeableConcept {
     CodeableConcept {
         coding: vec![Coding {
-            system,
+            system: system.into(),
             code: NonBlank::new(code),
             display: NonBlank::new(display),
         }],
@@ -175,7 +179,7 @@ fn concept(system: &'static str, code: &str, display: &str) -> CodeableConcept {
 fn bare_code(system: &'static str, code: &str) -> CodeableConcept {
     CodeableConcept {
         coding: vec![Coding {
-            system,
+            system: system.into(),
             code: NonBlank::new(code),
             display: None,
         }],
@@ -219,12 +223,12 @@ fn stop_reason_concept(reason: StopReason) -> CodeableConcept {
     CodeableConcept {
         coding: vec![
             Coding {
-                system: STOP_REASON_CODES,
+                system: STOP_REASON_CODES.into(),
                 code: NonBlank::new(reason.as_str()),
                 display: NonBlank::new(reason.words()),
             },
             Coding {
-                system: SNOMED,
+                system: SNOMED.into(),
                 code: NonBlank::new(code),
                 display: NonBlank::new(display),
             },
@@ -546,14 +550,14 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         let mut coding = Vec::new();
         if let Some(code) = &exposure.rxnorm {
             coding.push(Coding {
-                system: RXNORM,
+                system: RXNORM.into(),
                 code: NonBlank::new(code.as_str()),
                 display: NonBlank::new(exposure.text.as_str()),
             });
         }
         if let Some(code) = &exposure.atc {
             coding.push(Coding {
-                system: ATC,
+                system: ATC.into(),
                 code: NonBlank::new(code.as_str()),
                 display: None,
             });
@@ -744,7 +748,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 id: id.clone(),
                 meta: Some(Meta {
                     tag: vec![Coding {
-                        system: LINE_CODES,
+                        system: LINE_CODES.into(),
                         code: NonBlank::new(LINE_OUTCOME_TAG),
                         display: NonBlank::new("Restates a line's outcome"),
                     }],
@@ -773,10 +777,13 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
 
     for (index, procedure) in record.procedures.iter().enumerate() {
         let id = uuid(&[mrn, "Procedure", &index.to_string()]);
-        let system = if procedure.code.starts_with("refract:") {
-            LOCAL_CODES
+        // Rows stored before the system was kept were read as SNOMED CT (the code preferred).
+        let system: std::borrow::Cow<'static, str> = if procedure.code.starts_with("refract:") {
+            LOCAL_CODES.into()
+        } else if procedure.system.is_empty() {
+            SNOMED.into()
         } else {
-            SNOMED
+            procedure.system.clone().into()
         };
         entries.push(entry(
             &id,

@@ -21,7 +21,7 @@ use super::stream::{RawResource, StreamError, each_in_bytes};
 use crate::domain::{
     BpSetting, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
     DrugExposure, DrugRole, Observation, Patient, PatientId, PatientRecord, Procedure, Sex,
-    StopReason, observation_codes, strength,
+    StopReason, canonical_system, observation_codes, strength,
 };
 use crate::rules::stop_reasons::{StopReading, StopReasons};
 use crate::rules::{Rules, condition_matches};
@@ -2330,13 +2330,30 @@ fn map_procedure(resource: &model::Procedure) -> Result<Option<Procedure>, Strin
             .as_ref()
             .and_then(|p| p.end.as_ref()),
     )?;
+    // SNOMED CT when the record gives it, else its first code, with that code's system: a CPT
+    // or ICD-10-PCS code is no SNOMED CT concept.
+    let coding = code
+        .coding
+        .iter()
+        .find(|c| {
+            c.code.is_some()
+                && c.system.as_deref().is_some_and(|system| {
+                    canonical_system(system)
+                        .to_ascii_lowercase()
+                        .contains("snomed")
+                })
+        })
+        .or_else(|| code.coding.iter().find(|c| c.code.is_some()));
     Ok(Some(Procedure {
         id: 0,
-        code: code
-            .code_in("snomed")
-            .or_else(|| code.first_code())
+        code: coding
+            .and_then(|c| c.code.as_deref())
             .unwrap_or("")
             .to_owned(),
+        system: coding
+            .and_then(|c| c.system.as_deref())
+            .map(|system| canonical_system(system).to_owned())
+            .unwrap_or_default(),
         display: code.words().unwrap_or("").to_owned(),
         performed,
         end,

@@ -69,7 +69,9 @@ pub struct Display {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Coding {
-    pub system: &'static str,
+    /// refract's own systems and the common ones are constants; a procedure keeps the system
+    /// its record gave.
+    pub system: std::borrow::Cow<'static, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<NonBlank>,
     #[serde(skip_serializing_if = "Option::is_none")]

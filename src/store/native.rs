@@ -163,7 +163,15 @@ const OBSERVATION_COLUMNS: &[&str] = &[
     "source_id",
     "comparator",
 ];
-const PROCEDURE_COLUMNS: &[&str] = &["code", "display", "performed", "end", "source", "source_id"];
+const PROCEDURE_COLUMNS: &[&str] = &[
+    "code",
+    "system",
+    "display",
+    "performed",
+    "end",
+    "source",
+    "source_id",
+];
 const IDENTIFIER_COLUMNS: &[&str] = &["system", "value"];
 const FHIR_RESOURCE_COLUMNS: &[&str] = &[
     "source",

@@ -652,10 +652,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
     }
 
     let mut stmt = conn.prepare_cached(
-        "SELECT patient_id, id, code, display, performed, end FROM procedures
+        "SELECT patient_id, id, code, display, performed, end, system FROM procedures
          WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, performed, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 6)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 7)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -663,6 +663,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
         records[index].procedures.push(Procedure {
             id: raw.int(1),
             code: raw.text(2),
+            system: raw.opt(6).unwrap_or_default(),
             display: raw.text(3),
             performed: parse_datetime("procedures.performed", &raw.text(4))?,
             end: parse_opt_datetime("procedures.end", raw.opt(5))?,

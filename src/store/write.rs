@@ -193,8 +193,9 @@ impl<'conn> RecordWriter<'conn> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?,
             procedure: conn.prepare_cached(
-                "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id,
+                                         system)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?,
             exposure_ids: Vec::new(),
             ids: IdMap::default(),
@@ -440,6 +441,7 @@ impl<'conn> RecordWriter<'conn> {
                 procedure.end.map(format_datetime),
                 source_text,
                 source_id(|ids| &ids.procedures, index),
+                Some(procedure.system.as_str()).filter(|system| !system.is_empty()),
             ])?;
             self.ids.procedures.push((procedure.id, row));
         }

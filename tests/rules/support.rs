@@ -607,6 +607,7 @@ impl Vignette {
         self.record.procedures.push(Procedure {
             id,
             code: code.to_owned(),
+            system: String::new(),
             display: display.to_owned(),
             performed: time_ago(days, 8, 0),
             end: None,
