@@ -35,6 +35,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
+pub use context::names_test;
 pub use drugs::{Combination, Drug, DrugBook};
 pub use engine::{DECEASED_LABEL, condition_matches, fingerprint, matching_conditions};
 pub use model::{Citation, RuleSet};
@@ -143,12 +144,15 @@ pub struct ObservationTerms {
 }
 
 impl ObservationTerms {
-    /// Gathers the selectors of a rule file: the tables that hold only `codes` and `names`.
+    /// Gathers the selectors of a rule file: the tables that hold only `codes` and `names`
+    /// (and the words that leave parts of a test out; a scale's name).
     fn collect(&mut self, value: &toml::Value) {
         match value {
             toml::Value::Table(table) => {
-                let selector =
-                    !table.is_empty() && table.keys().all(|key| key == "codes" || key == "names");
+                let selector = (table.contains_key("codes") || table.contains_key("names"))
+                    && table.keys().all(|key| {
+                        matches!(key.as_str(), "codes" | "names" | "not_names" | "name")
+                    });
                 if selector {
                     let strings = |key: &str| {
                         table

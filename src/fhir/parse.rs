@@ -2218,6 +2218,12 @@ fn map_observation(
     resource: &model::Observation,
     rules: &Rules,
 ) -> Result<Vec<Observation>, String> {
+    // R4: `effective[x]` is "the clinically relevant time/time-period for observation". A
+    // value over a period (a seizure diary's count, a questionnaire's "last 2 weeks", an
+    // ambulatory mean) is what was true through the period, so it is dated at its end: a
+    // count of 0 is freedom up to the end, a count above 0 places its seizures no later than
+    // the end (a freedom is never counted from before them), a score or a blood pressure is
+    // as of the end. A period with no end (still open) is dated at its start.
     let effective_text = resource
         .effective_date_time
         .as_ref()
@@ -2225,7 +2231,7 @@ fn map_observation(
             resource
                 .effective_period
                 .as_ref()
-                .and_then(|p| p.start.as_ref())
+                .and_then(|p| p.end.as_ref().or(p.start.as_ref()))
         })
         .or(resource.effective_instant.as_ref())
         .or(resource.issued.as_ref());
@@ -2233,16 +2239,29 @@ fn map_observation(
         return Ok(Vec::new());
     };
     let code = resource.code.clone().unwrap_or_default();
-    let panel_words = [
-        code.words().unwrap_or(""),
-        resource
-            .method
-            .as_ref()
-            .and_then(|m| m.words())
-            .unwrap_or(""),
-    ]
-    .join(" ");
-    let setting = bp_setting(&panel_words);
+    let method_words: Vec<&str> = resource
+        .method
+        .iter()
+        .flat_map(|method| {
+            method
+                .text
+                .as_deref()
+                .into_iter()
+                .chain(method.coding.iter().filter_map(|c| c.display.as_deref()))
+        })
+        .collect();
+    let panel_words = [code.words().unwrap_or(""), &method_words.join(" ")].join(" ");
+    // A reading's own name says where it was taken as well ("Systolic blood pressure--24 hour
+    // mean", a component "Home systolic blood pressure").
+    let setting_of = |concept: &CodeableConcept| {
+        let own: Vec<&str> = concept
+            .text
+            .as_deref()
+            .into_iter()
+            .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
+            .collect();
+        bp_setting(&format!("{panel_words} {}", own.join(" ")))
+    };
     let mut out = Vec::new();
     let make = |concept: &CodeableConcept, value: &Value<'_>| {
         let (number, answer) = value.read();
@@ -2271,7 +2290,7 @@ fn map_observation(
             value_code: answer,
             unit,
             effective,
-            setting: is_bp.then_some(setting),
+            setting: is_bp.then(|| setting_of(concept)),
             // "< 5 %" is a bound: kept as one, never read as 5 (an unknown comparator too).
             comparator: value
                 .quantity
@@ -2668,20 +2687,46 @@ fn merge_renewals(
     out
 }
 
-/// Where a blood pressure was measured, from the words of its code and method.
+/// Where a blood pressure was measured, from the words of its panel's code, its method (text
+/// and codings' displays) and its own code. The period (24 hours, awake, asleep) decides
+/// first; then ambulatory monitoring named without a period ("Ambulatory blood pressure
+/// monitoring", "ABPM") is read as its 24-hour mean, the summary an ABPM report leads with
+/// and the stricter of the two ambulatory thresholds, so a white-coat effect is never
+/// concluded on a laxer goal than the reading's; then home and other self-measured readings.
 fn bp_setting(words: &str) -> BpSetting {
     let words = words.to_ascii_lowercase();
-    if words.contains("24 hour")
-        || words.contains("24-hour")
-        || words.contains("24h")
-        || words.contains("24 h ")
-    {
+    let has = |phrases: &[&str]| {
+        phrases
+            .iter()
+            .any(|phrase| crate::rules::names_test(&words, phrase))
+    };
+    if has(&["24 hour", "24-hour", "24h", "24 h", "24-h", "24hr", "24 hr"]) {
         BpSetting::Ambulatory24h
-    } else if words.contains("awake") || words.contains("daytime") {
+    } else if has(&["awake", "daytime", "day-time", "day time", "diurnal"]) {
         BpSetting::AmbulatoryAwake
-    } else if words.contains("night") || words.contains("sleep") {
+    } else if has(&[
+        "night",
+        "nighttime",
+        "night-time",
+        "nocturnal",
+        "sleep",
+        "asleep",
+    ]) {
         BpSetting::AmbulatoryNight
-    } else if words.contains("home") || words.contains("self") {
+    } else if has(&["ambulatory", "ABPM", "holter"]) {
+        BpSetting::Ambulatory24h
+    } else if has(&[
+        "home",
+        "HBPM",
+        "self",
+        "self-measured",
+        "self measured",
+        "self-monitored",
+        "self-monitoring",
+        "SMBP",
+        "out-of-office",
+        "out of office",
+    ]) {
         BpSetting::Home
     } else {
         BpSetting::Office

@@ -162,13 +162,77 @@ fn latest_record_date(
         .max()
 }
 
-/// Whether an observation is selected by code or by a word in its display.
+/// Whether an observation is selected by code or by a word in its display: the selector's
+/// own codes and names, or one of its scales'.
 pub fn selects(selector: &ObservationSelector, observation: &Observation) -> bool {
+    selects_own(selector, observation) || scale_of(selector, observation).is_some()
+}
+
+/// Which of the selector's scales an observation is (its place in `selector.scale`).
+pub fn scale_of(selector: &ObservationSelector, observation: &Observation) -> Option<usize> {
+    // By code first: a coded total is that scale whatever its words.
+    selector
+        .scale
+        .iter()
+        .position(|scale| scale.codes.contains(&observation.code))
+        .or_else(|| {
+            selector.scale.iter().position(|scale| {
+                named(
+                    &observation.display,
+                    &scale.names,
+                    [&scale.not_names, &selector.not_names],
+                )
+            })
+        })
+}
+
+fn selects_own(selector: &ObservationSelector, observation: &Observation) -> bool {
     selector.codes.contains(&observation.code)
-        || selector
-            .names
+        || named(
+            &observation.display,
+            &selector.names,
+            [&selector.not_names, &[]],
+        )
+}
+
+/// Whether `text` carries one of `names` and none of the words that make it a part of the
+/// test (`not_names`: subscale, item…).
+fn named(text: &str, names: &[String], not_names: [&[String]; 2]) -> bool {
+    names.iter().any(|name| names_test(text, name))
+        && !not_names
             .iter()
-            .any(|name| names_test(&observation.display, name))
+            .flat_map(|words| words.iter())
+            .any(|word| names_part(text, word))
+}
+
+/// Whether `text` names a part of a test by `word`: its words as [`names_test`] finds them,
+/// or, for a word ending in `#` ("item #", "Q#", "P#"), the word then a number ("item 9",
+/// "Q9", "P1"): items are numbered, and the number is what tells an item from a name.
+fn names_part(text: &str, word: &str) -> bool {
+    let Some(prefix) = word.strip_suffix('#') else {
+        return names_test(text, word);
+    };
+    let prefix = prefix.trim_end().to_lowercase();
+    if prefix.is_empty() {
+        return false;
+    }
+    let text = text.to_lowercase();
+    let mut from = 0;
+    while let Some(offset) = text[from..].find(prefix.as_str()) {
+        let start = from + offset;
+        from = start + prefix.len();
+        let starts_word = text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        let number = text[from..]
+            .trim_start_matches([' ', '#', '.', '-', '_'])
+            .starts_with(|c: char| c.is_ascii_digit());
+        if starts_word && number {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether a test's name (`text`) is the test a rule names (`name`): the name's words, in

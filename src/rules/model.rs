@@ -520,6 +520,41 @@ pub struct ObservationSelector {
     pub codes: Vec<String>,
     #[serde(default)]
     pub names: Vec<String>,
+    /// Words that make a test another one than the one named: a part of it (a subscale, an
+    /// item, a short form). "PANSS positive subscale score" carries the name "PANSS" but is
+    /// not the PANSS total a criterion reads. Applies to the names of the selector and of
+    /// each of its scales; a test selected by one of the codes is never left out by them.
+    #[serde(default)]
+    pub not_names: Vec<String>,
+    /// The rating scales (instruments) read, each by its own codes and names: a score is only
+    /// ever compared with scores of its own scale (a baseline PHQ-9 with a follow-up PHQ-9).
+    #[serde(default)]
+    pub scale: Vec<Scale>,
+}
+
+/// One rating scale a selector reads: its total score by its codes (LOINC, SNOMED CT) and by
+/// the names people write it with, and the words that mark a part of it rather than its total.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scale {
+    /// The scale's short name, used in what is missing ("PHQ-9").
+    pub name: String,
+    #[serde(default)]
+    pub codes: Vec<String>,
+    #[serde(default)]
+    pub names: Vec<String>,
+    #[serde(default)]
+    pub not_names: Vec<String>,
+}
+
+impl ObservationSelector {
+    /// How the test read is called in words: the first scale's name, else the first name.
+    pub fn label(&self) -> Option<&str> {
+        self.scale
+            .first()
+            .map(|scale| scale.name.as_str())
+            .or_else(|| self.names.first().map(String::as_str))
+    }
 }
 
 /// A symptom score that shows response or non-response over a trial.

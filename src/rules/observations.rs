@@ -148,7 +148,7 @@ pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Ou
         let names: Vec<&str> = spec
             .scores
             .iter()
-            .filter_map(|cut| cut.observation.names.first().map(String::as_str))
+            .filter_map(|cut| cut.observation.label())
             .collect();
         let older = spec
             .scores

@@ -1432,7 +1432,9 @@ enum Judged {
 /// A trial's baseline and follow-up scores, none when either is missing. A rule may name
 /// several instruments (PHQ-9, MADRS, HAM-D; PANSS, BPRS): their scales differ, so a baseline
 /// is compared only with a follow-up of the same instrument, never a PHQ-9 of 20 with a MADRS
-/// of 30. The instrument is the rule's first name the test's words carry, else, for a test
+/// of 30. Where the rule lists its scales (`scale`), the instrument is the scale whose codes or
+/// names the test has, in the rule's order. Otherwise it is the rule's first name the test's
+/// words carry, else, for a test
 /// selected by one of the rule's codes, its first name (a rule's codes are its first
 /// instrument's: 44261-6 is the PHQ-9), whatever system coded it or whether any did. The first
 /// instrument in the rule's order measured at both ends decides.
@@ -1491,6 +1493,9 @@ fn baseline_and_follow_up<'a>(
 /// Which of a rule's instruments an observation is, by its place in the rule's names (see
 /// [`baseline_and_follow_up`]); `usize::MAX` for none.
 fn instrument_rank(selector: &ObservationSelector, observation: &Observation) -> usize {
+    if !selector.scale.is_empty() {
+        return super::context::scale_of(selector, observation).unwrap_or(usize::MAX);
+    }
     selector
         .names
         .iter()

@@ -515,3 +515,167 @@ fn blood_pressure_in_kilopascals_is_read_in_mmhg() {
         [["8462-4", "93.8", "mm[Hg]"], ["8480-6", "150", "mm[Hg]"]]
     );
 }
+
+/// An observation over a period (`effectivePeriod`: a seizure diary's count, a questionnaire
+/// over the last two weeks) is what held through the period: it is dated at the period's end,
+/// or at its start while the period is open; `effectiveInstant` and `issued` still date one.
+#[test]
+fn an_observation_over_a_period_is_dated_at_its_end() {
+    let at = |id: &str, when: Value| {
+        let mut resource = observation(
+            id,
+            SUBJECT,
+            "4548-4",
+            "Hemoglobin A1c",
+            &json!({"valueQuantity": {"value": 7.0, "unit": "%"}}),
+        );
+        let object = resource.as_object_mut().unwrap();
+        object.remove("effectiveDateTime");
+        for (key, value) in when.as_object().unwrap() {
+            object.insert(key.clone(), value.clone());
+        }
+        resource
+    };
+    let (_, rows) = stored(&[
+        at(
+            "closed",
+            json!({"effectivePeriod": {"start": "2024-01-01", "end": "2024-03-31"}}),
+        ),
+        at(
+            "end-only",
+            json!({"effectivePeriod": {"end": "2024-04-30"}}),
+        ),
+        at("open", json!({"effectivePeriod": {"start": "2024-05-01"}})),
+        at(
+            "instant",
+            json!({"effectiveInstant": "2024-06-01T08:15:00Z"}),
+        ),
+        at("issued", json!({"issued": "2024-07-01T08:15:00Z"})),
+    ]);
+    let times: Vec<&str> = rows.iter().map(|row| row[4].as_str()).collect();
+    assert_eq!(
+        times,
+        [
+            "2024-03-31 00:00:00",
+            "2024-04-30 00:00:00",
+            "2024-05-01 00:00:00",
+            "2024-06-01 08:15:00",
+            "2024-07-01 08:15:00"
+        ]
+    );
+}
+
+/// A diary's count of 0 seizures over the months on the current schedule is seizure freedom
+/// through the period's end (not a count on its first day): two failed schedules, then
+/// lacosamide seizure-free for 23 months is not drug-resistant epilepsy.
+#[test]
+fn a_seizure_count_of_zero_over_a_period_is_freedom_through_its_end() {
+    let mut env = Env::new();
+    let mut record =
+        super::epilepsy_bundle("per", "PER-1", ("266721009", "No response to treatment"));
+    let count = json!({
+        "resourceType": "Observation",
+        "id": "per-diary",
+        "status": "final",
+        "subject": {"reference": "urn:uuid:per"},
+        "code": {"text": "Seizure count"},
+        "valueQuantity": {"value": 0, "unit": "{seizures}"},
+        "effectivePeriod": {"start": "2023-01-05", "end": "2024-12-31"}
+    });
+    record["entry"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"fullUrl": "urn:uuid:per-diary", "resource": count}));
+    let path = env.write_json("period.json", &record);
+    env.import_ok(&path);
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["flags", "--json", "--condition", "epilepsy"])
+        .output()
+        .unwrap();
+    let flags: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(flags[0]["status"], "not_met", "{flags:#}");
+}
+
+/// Where a blood pressure was taken is read from its method (text or coding) and its own
+/// names as well as its panel's: ambulatory monitoring not labelled "24 hour" or "awake" is
+/// ambulatory (read as its 24-hour mean), self-measured readings are home readings, and the
+/// daytime and night-time means keep their own settings.
+#[test]
+fn ambulatory_and_home_readings_are_known_by_their_method_and_names() {
+    let reading = |id: &str, at: &str, code: (&str, &str), extra: &Value| {
+        with(
+            json!({
+                "resourceType": "Observation",
+                "id": id,
+                "status": "final",
+                "subject": {"reference": SUBJECT},
+                "code": coding(LOINC, code.0, code.1),
+                "effectiveDateTime": at,
+                "valueQuantity": {"value": 120, "unit": "mm[Hg]"}
+            }),
+            extra,
+        )
+    };
+    let systolic = ("8480-6", "Systolic blood pressure");
+    let (_, rows) = stored(&[
+        reading(
+            "abpm-method",
+            "2024-03-01T10:00:00",
+            systolic,
+            &json!({"method": {"text": "Ambulatory blood pressure monitoring"}}),
+        ),
+        reading(
+            "abpm-coding",
+            "2024-03-02T10:00:00",
+            systolic,
+            &json!({"method": {"coding": [{"display": "ABPM"}]}}),
+        ),
+        reading(
+            "abpm-name",
+            "2024-03-03T10:00:00",
+            ("8480-6", "Ambulatory systolic blood pressure"),
+            &json!({}),
+        ),
+        reading(
+            "self",
+            "2024-03-04T10:00:00",
+            systolic,
+            &json!({"method": {"text": "Self-measured blood pressure"}}),
+        ),
+        reading(
+            "hbpm",
+            "2024-03-05T10:00:00",
+            systolic,
+            &json!({"method": {"text": "HBPM"}}),
+        ),
+        reading(
+            "day",
+            "2024-03-06T10:00:00",
+            systolic,
+            &json!({"method": {"text": "Ambulatory blood pressure monitoring, daytime mean"}}),
+        ),
+        reading(
+            "night",
+            "2024-03-07T10:00:00",
+            systolic,
+            &json!({"method": {"text": "ABPM night-time mean"}}),
+        ),
+        reading("office", "2024-03-08T10:00:00", systolic, &json!({})),
+    ]);
+    let settings: Vec<&str> = rows.iter().map(|row| row[5].as_str()).collect();
+    assert_eq!(
+        settings,
+        [
+            "abpm_24h",
+            "abpm_24h",
+            "abpm_24h",
+            "home",
+            "home",
+            "abpm_awake",
+            "abpm_night",
+            "office"
+        ]
+    );
+}

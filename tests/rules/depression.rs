@@ -8,7 +8,7 @@
 use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory};
 use refract::domain::{Comparator, EvidenceKind, StopReason};
 
-use super::support::{Case, Rx, Vignette, case, run, rx};
+use super::support::{Case, Rx, Vignette, assess, case, describe, run, rx};
 
 const ID: &str = "depression";
 const STAGE_I: &str = "treatment-resistant depression (Thase-Rush stage I)";
@@ -623,4 +623,112 @@ pub fn cases() -> Vec<Case> {
 #[test]
 fn depression_cases() {
     run(ID, &cases());
+}
+
+/// Sertraline failed; venlafaxine ongoing for 60 days, scored 62 and 5 days ago with each
+/// `(code, name, baseline, follow-up)`.
+fn venlafaxine_scored(scores: &[(&str, &str, f64, f64)]) -> Vignette {
+    let mut vignette = patient()
+        .give(sertraline_failed())
+        .give(rx("Venlafaxine 150 mg/d").from(60));
+    for (code, name, baseline, follow_up) in scores {
+        vignette = vignette
+            .observe(code, name, *baseline, "{score}", 62)
+            .observe(code, name, *follow_up, "{score}", 5);
+    }
+    vignette
+}
+
+/// Every depression scale is read by its codes and by the names records give it (SNOMED CT's
+/// PHQ-9 code as UK primary care records it, the Hamilton and Montgomery–Åsberg scales by their
+/// full names and abbreviations): 20 to 16 on the ongoing trial is a non-response by any of them.
+#[test]
+fn every_depression_scale_is_known_by_its_codes_and_names() {
+    let scales = [
+        ("720433000", "Patient Health Questionnaire Nine Item score"),
+        (
+            "text:Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]",
+            "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]",
+        ),
+        ("text:PHQ9 score", "PHQ9 score"),
+        (
+            "text:Hamilton Rating Scale for Depression total",
+            "Hamilton Rating Scale for Depression total",
+        ),
+        ("text:HDRS-17 total score", "HDRS-17 total score"),
+        ("text:HAMD17 total", "HAMD17 total"),
+        ("text:HRSD score", "HRSD score"),
+        (
+            "text:Montgomery-Asberg Depression Rating Scale total",
+            "Montgomery-Asberg Depression Rating Scale total",
+        ),
+        (
+            "text:Montgomery–Åsberg Depression Rating Scale",
+            "Montgomery–Åsberg Depression Rating Scale",
+        ),
+        ("text:MADRS-S", "MADRS-S"),
+    ];
+    let mut wrong = Vec::new();
+    for (code, name) in scales {
+        let assessment = assess(
+            ID,
+            &venlafaxine_scored(&[(code, name, 20.0, 16.0)]).record(),
+        );
+        if assessment.status != Refractory {
+            wrong.push(format!("{name}:\n{}", describe(&assessment)));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// A part of a scale is not its total: a subscale, a short form, an item or a question recorded
+/// beside the total at the same moments leaves the total to decide; recorded alone, it is no
+/// score of the trial at all.
+#[test]
+fn a_part_of_a_depression_scale_is_not_its_total() {
+    let totals = [
+        ("44261-6", "PHQ-9 total score"),
+        ("text:HAM-D total score", "HAM-D total score"),
+        ("text:MADRS total score", "MADRS total score"),
+    ];
+    let parts = [
+        ("text:PHQ-9 item 9", "PHQ-9 item 9"),
+        ("text:PHQ-9 Q9", "PHQ-9 Q9"),
+        ("text:PHQ-9 question 2", "PHQ-9 question 2"),
+        (
+            "text:Little interest or pleasure in doing things [PHQ-9]",
+            "Little interest or pleasure in doing things [PHQ-9]",
+        ),
+        ("text:HAM-D-6 total", "HAM-D-6 total"),
+        ("text:HAMD insomnia early", "HAMD insomnia early"),
+        ("text:HAM-D item 1", "HAM-D item 1"),
+        (
+            "text:HDRS melancholia subscale",
+            "HDRS melancholia subscale",
+        ),
+        ("text:MADRS item 1", "MADRS item 1"),
+        ("text:MADRS apparent sadness", "MADRS apparent sadness"),
+    ];
+    let mut wrong = Vec::new();
+    for (total_code, total) in totals {
+        for (part_code, part) in parts {
+            let beside =
+                venlafaxine_scored(&[(total_code, total, 20.0, 16.0), (part_code, part, 3.0, 1.0)]);
+            let assessment = assess(ID, &beside.record());
+            if assessment.status != Refractory {
+                wrong.push(format!("{total} beside {part}:\n{}", describe(&assessment)));
+            }
+        }
+    }
+    for (code, part) in parts {
+        // Alone, a part that did not improve would read as a non-response of the trial.
+        let assessment = assess(ID, &venlafaxine_scored(&[(code, part, 3.0, 3.0)]).record());
+        if assessment.status == Refractory {
+            wrong.push(format!(
+                "{part} alone read as a score:\n{}",
+                describe(&assessment)
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -9,7 +9,7 @@
 use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory};
 use refract::domain::{EvidenceKind, StopReason};
 
-use super::support::{Case, Rx, Vignette, case, run, rx};
+use super::support::{Case, Rx, Vignette, assess, case, describe, run, rx};
 
 const ID: &str = "schizophrenia";
 const TRS: &str = "treatment-resistant schizophrenia";
@@ -291,4 +291,82 @@ pub fn cases() -> Vec<Case> {
 #[test]
 fn schizophrenia_cases() {
     run(ID, &cases());
+}
+
+/// Risperidone failed; olanzapine 20 mg/d ongoing for 100 days, scored 100 and 3 days ago with
+/// each `(code, name, baseline, follow-up)`.
+fn olanzapine_scored(scores: &[(&str, &str, f64, f64)]) -> Vignette {
+    let mut vignette = patient()
+        .give(risperidone_failed())
+        .give(rx("Olanzapine 20 mg/d").from(100));
+    for (code, name, baseline, follow_up) in scores {
+        vignette = vignette
+            .observe(code, name, *baseline, "{score}", 100)
+            .observe(code, name, *follow_up, "{score}", 3);
+    }
+    vignette
+}
+
+/// PANSS and BPRS totals by their full names and abbreviations: 100 to 98 is a non-response.
+#[test]
+fn every_psychosis_scale_is_known_by_its_names() {
+    let scales = [
+        "Brief Psychiatric Rating Scale total",
+        "BPRS-18 total score",
+        "Positive and Negative Syndrome Scale total score",
+        "PANSS total",
+    ];
+    let mut wrong = Vec::new();
+    for name in scales {
+        let code = format!("text:{name}");
+        let assessment = assess(
+            ID,
+            &olanzapine_scored(&[(&code, name, 100.0, 98.0)]).record(),
+        );
+        if assessment.status != Refractory {
+            wrong.push(format!("{name}:\n{}", describe(&assessment)));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// TRRIP judges the reduction on the total: PANSS subscales, items and factors recorded beside
+/// the total leave it to decide, and alone are no score of the trial.
+#[test]
+fn a_panss_subscale_is_not_the_panss_total() {
+    let parts = [
+        "PANSS positive subscale score",
+        "PANSS negative subscale score",
+        "PANSS general psychopathology subscale score",
+        "PANSS-P",
+        "PANSS P1 delusions",
+        "Positive and Negative Syndrome Scale positive scale",
+        "PANSS negative symptoms factor",
+        "PANSS-6 total",
+        "BPRS item 4",
+        "BPRS positive symptoms",
+    ];
+    let mut wrong = Vec::new();
+    for part in parts {
+        let code = format!("text:{part}");
+        let beside = olanzapine_scored(&[
+            ("refract:panss-total", "PANSS total score", 100.0, 98.0),
+            (&code, part, 25.0, 15.0),
+        ]);
+        let assessment = assess(ID, &beside.record());
+        if assessment.status != Refractory {
+            wrong.push(format!("total beside {part}:\n{}", describe(&assessment)));
+        }
+        let alone = assess(
+            ID,
+            &olanzapine_scored(&[(&code, part, 25.0, 25.0)]).record(),
+        );
+        if alone.status == Refractory {
+            wrong.push(format!(
+                "{part} alone read as a score:\n{}",
+                describe(&alone)
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
