@@ -2468,7 +2468,15 @@ fn dose_interval(book: &DrugBook, dose: &DrugExposure) -> Option<i64> {
     let [drug] = drugs.as_slice() else {
         return None;
     };
-    let days = drug.dose_interval_days.filter(|days| *days > 0)?;
+    let usual = drug.dose_interval_days.filter(|days| *days > 0)?;
+    // A product given less often than the drug's usual schedule (a 3-monthly depot) is named;
+    // the longest name found decides ("Invega Trinza" before "Invega").
+    let days = drug
+        .product_intervals
+        .iter()
+        .filter(|(name, days)| **days > 0 && crate::rules::words::contains_words(&dose.text, name))
+        .max_by_key(|(name, _)| name.len())
+        .map_or(usual, |(_, days)| *days);
     let depot_form = drug.depot_names.is_empty()
         || drug
             .depot_names

@@ -59,6 +59,10 @@ pub struct Drug {
     /// while each comes within this interval and its grace (see the FHIR import), not cycles.
     #[serde(default)]
     pub dose_interval_days: Option<i64>,
+    /// Products of the drug given at another interval than `dose_interval_days`, by a name
+    /// found in the record's text ("Invega Trinza" = 91: every three months).
+    #[serde(default)]
+    pub product_intervals: std::collections::BTreeMap<String, i64>,
     /// With `dose_interval_days`: a single dose above this many mg is not that schedule but a
     /// cycle of chemotherapy (high-dose methotrexate), kept as a cycle.
     #[serde(default)]
@@ -381,6 +385,9 @@ fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
     }
     if let Some(days) = drug.dose_interval_days {
         c.days(at, "dose_interval_days", days, 1)?;
+    }
+    for days in drug.product_intervals.values() {
+        c.days(at, "product_intervals", *days, 1)?;
     }
     if let Some(value) = drug.prednisone_equivalent {
         c.positive(at, "prednisone_equivalent", value, 100.0, "")?;

@@ -357,3 +357,27 @@ fn high_dose_methotrexate_given_in_cycles_stays_cycles() {
     let cycles = env.rows("SELECT coalesce(cycles, '-') FROM drug_exposures ORDER BY start");
     assert_eq!(cycles, [["1"], ["1"], ["1"]], "{cycles:?}");
 }
+
+#[test]
+fn a_three_monthly_depot_named_so_is_one_exposure() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:s3";
+    let mut resources = vec![patient("s3", "MRN-s3", "Doe", "Jane")];
+    resources.extend(injections(
+        "s3-pal",
+        subject,
+        "Invega Trinza 525 MG Injectable Suspension",
+        ("2025-01-01", "2025-07-02"),
+        91,
+        525.0,
+    ));
+    import(&mut env, "trinza.json", &bundle("collection", &resources));
+    let rows = env.rows(
+        "SELECT start, end, dose_value || ' ' || dose_unit, coalesce(cycles, '-') \
+         FROM drug_exposures",
+    );
+    // Three doses (01-01, 04-02, 07-02), the last covering its three months.
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0][1].starts_with("2025-09-30"), "{rows:?}");
+    assert_eq!(rows[0][2], "525.0 mg/3mo", "{rows:?}");
+}
