@@ -7,7 +7,7 @@
 
 mod context;
 mod dates;
-mod dose;
+pub(crate) mod dose;
 pub mod drugs;
 mod engine;
 mod given;
@@ -29,7 +29,7 @@ mod status_epilepticus;
 pub mod stop_reasons;
 mod toml_file;
 mod trials;
-mod words;
+pub(crate) mod words;
 
 use std::path::Path;
 

@@ -42,6 +42,8 @@ mod identity;
 mod ingredients;
 #[path = "fhir/intents.rs"]
 mod intents;
+#[path = "fhir/intervals.rs"]
+mod intervals;
 #[path = "fhir/medications.rs"]
 mod medications;
 #[path = "fhir/observations.rs"]

@@ -23,6 +23,7 @@ use crate::domain::{
     DrugExposure, DrugRole, Observation, Patient, PatientId, PatientRecord, Procedure, Sex,
     StopReason, canonical_system, observation_codes, strength,
 };
+use crate::rules::drugs::DrugBook;
 use crate::rules::stop_reasons::{StopReading, StopReasons};
 use crate::rules::{Rules, condition_matches};
 
@@ -2069,18 +2070,25 @@ pub(super) fn count_unit(unit: &str) -> Option<&'static str> {
     }
 }
 
-/// An amount given `per_day` times a day: per day ("1000 mg/d"), or when doses are a week or
-/// more apart, per interval ("234 mg/mo", "150 mg/4wk") as the schedule is written.
+/// An amount given `per_day` times a day: per day ("1000 mg/d") when given daily or more
+/// often, or when doses are two days or more apart, per interval ("75 mg/2d", "56 mg/3.5d",
+/// "234 mg/mo", "150 mg/4wk") as the schedule is written, so that the amount of one
+/// administration stays known: some drugs' minimum is per session (esketamine 56 mg), which a
+/// daily average of a twice-weekly schedule (16 mg/d) would hide. Between one and two days
+/// (a dose on some days of the week, several times a day) the doses are not evenly spaced: a
+/// daily amount.
 fn per_interval(amount: f64, per_day: f64, unit: &str) -> Dose {
     let interval_days = 1.0 / per_day;
-    if interval_days < 7.0 - 0.01 {
+    if interval_days < 2.0 - 0.01 {
         return Dose {
             value: (amount * per_day * 1000.0).round() / 1000.0,
             unit: format!("{unit}/d"),
         };
     }
     let days = interval_days.round() as i64;
+    let whole = (interval_days - days as f64).abs() < 0.01;
     let interval = match days {
+        _ if !whole => format!("{}d", (interval_days * 100.0).round() / 100.0),
         7 => String::from("wk"),
         14 | 21 | 28 | 42 | 56 | 84 => format!("{}wk", days / 7),
         30 => String::from("mo"),
@@ -2419,7 +2427,7 @@ const RENEWAL_DAYS: i64 = 400;
 /// The clinical record of a patient's imported items, renewals merged, each list in the order
 /// the database reads it back (by date, then as written), with the resource id of each row;
 /// with the lines refract's own export carried, their drugs linked to the exposures.
-pub fn record_of(mut items: ImportedItems) -> (PatientRecord, RowSources) {
+pub fn record_of(mut items: ImportedItems, book: &DrugBook) -> (PatientRecord, RowSources) {
     // Sorted by id first, so that the same resources give the same record whatever the order
     // the files gave them in.
     items.conditions.sort_by(|a, b| a.0.cmp(&b.0));
@@ -2442,7 +2450,22 @@ pub fn record_of(mut items: ImportedItems) -> (PatientRecord, RowSources) {
     let (dispenses, records): (Vec<_>, Vec<_>) =
         records.into_iter().partition(|(_, _, meta)| meta.dispensed);
     let mut exposures = merge_renewals(&records);
-    exposures.extend(cycles_of(administrations));
+    let (scheduled, administrations): (Vec<_>, Vec<_>) = administrations
+        .into_iter()
+        .map(|(source, dose, meta)| (dose_interval(book, &dose), source, dose, meta))
+        .partition(|(interval, ..)| interval.is_some());
+    exposures.extend(cycles_of(
+        administrations
+            .into_iter()
+            .map(|(_, source, dose, meta)| (source, dose, meta))
+            .collect(),
+    ));
+    exposures.extend(courses_at_intervals(
+        scheduled
+            .into_iter()
+            .filter_map(|(interval, source, dose, meta)| Some((interval?, source, dose, meta)))
+            .collect(),
+    ));
     exposures.extend(fills_of(dispenses));
     exposures.sort_by_key(|(_, exposure)| exposure.start);
 
@@ -2509,6 +2532,139 @@ fn cycles_of(
             Some((source, cycle))
         })
         .collect()
+}
+
+/// The usual days between doses of the drug an administration gave, when the drug book says it
+/// is given at intervals (a depot, a biologic injection, weekly methotrexate; see
+/// `dose_interval_days` in the drug book): `None` for a drug given in cycles or daily, a
+/// product of several ingredients, the oral form of a drug whose interval is its depot's, or a
+/// dose too high for the schedule (high-dose methotrexate is a cycle of chemotherapy).
+fn dose_interval(book: &DrugBook, dose: &DrugExposure) -> Option<i64> {
+    let codes: Vec<&str> = [dose.rxnorm.as_deref(), dose.atc.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let drugs = book.recognise(&codes, &dose.text);
+    let [drug] = drugs.as_slice() else {
+        return None;
+    };
+    let usual = drug.dose_interval_days.filter(|days| *days > 0)?;
+    // A product given less often than the drug's usual schedule (a 3-monthly depot) is named;
+    // the longest name found decides ("Invega Trinza" before "Invega").
+    let days = drug
+        .product_intervals
+        .iter()
+        .filter(|(name, days)| **days > 0 && crate::rules::words::contains_words(&dose.text, name))
+        .max_by_key(|(name, _)| name.len())
+        .map_or(usual, |(_, days)| *days);
+    let depot_form = drug.depot_names.is_empty()
+        || drug
+            .depot_names
+            .iter()
+            .map(String::as_str)
+            .chain(["depot", "long-acting injectable", "long acting injectable"])
+            .any(|name| crate::rules::words::contains_words(&dose.text, name));
+    let amount = dose.dose.as_ref().and_then(crate::rules::dose::amount_mg);
+    let within_schedule = match (drug.interval_dose_max_mg, amount) {
+        (Some(most), Some(given)) => given <= most,
+        (Some(_), None) => false,
+        (None, _) => true,
+    };
+    (depot_form && within_schedule).then_some(days)
+}
+
+/// Grace for a dose given at intervals, as a share of the interval: the next dose continues the
+/// exposure when it comes within the interval and half of it (the Invega Sustenna label resumes
+/// a monthly schedule when a dose is less than 6 weeks late; later, it starts it again).
+const INTERVAL_GRACE_SHARE: f64 = 0.5;
+
+/// Doses of a drug given at intervals (MedicationAdministration of a depot or a biologic, see
+/// [`dose_interval`]), joined per drug into exposures: the next dose continues the exposure when
+/// it comes within the drug's interval and its grace. Each dose covers until the next; the last
+/// one for the schedule's mean interval (a lone dose: the drug's usual interval), so that what
+/// is measured within the interval of the last injection is on the drug. The dose is the
+/// amount per that interval ("200 mg/4wk"); these are not cycles of chemotherapy.
+fn courses_at_intervals(
+    doses: Vec<(i64, String, DrugExposure, MedicationMeta)>,
+) -> Vec<(String, DrugExposure)> {
+    let mut by_drug: BTreeMap<String, Vec<(i64, String, DrugExposure)>> = BTreeMap::new();
+    for (interval, source, dose, meta) in doses {
+        by_drug
+            .entry(meta.key)
+            .or_default()
+            .push((interval, source, dose));
+    }
+    let mut out = Vec::new();
+    for (_, mut doses) in by_drug {
+        doses.sort_by_key(|(_, _, dose)| dose.start);
+        let mut run: Vec<(i64, String, DrugExposure)> = Vec::new();
+        for dose in doses {
+            let continues = run.last().is_some_and(|(interval, _, last)| {
+                let gap = (dose.2.start - last.start).num_minutes() as f64 / 1440.0;
+                gap <= *interval as f64 * (1.0 + INTERVAL_GRACE_SHARE)
+            });
+            if !continues && !run.is_empty() {
+                out.extend(course_of(std::mem::take(&mut run)));
+            }
+            run.push(dose);
+        }
+        out.extend(course_of(run));
+    }
+    out
+}
+
+/// One exposure of doses given at intervals (see [`courses_at_intervals`]).
+fn course_of(run: Vec<(i64, String, DrugExposure)>) -> Option<(String, DrugExposure)> {
+    let mut doses = run.into_iter();
+    let (usual, source, mut course) = doses.next()?;
+    let count = 1 + doses.len();
+    let first = course.start;
+    let mut last = course.start;
+    let mut highest = course.dose.as_ref().and_then(crate::rules::dose::amount_mg);
+    for (_, _, dose) in doses {
+        last = last.max(dose.start);
+        course.stop_reason = dose.stop_reason.or(course.stop_reason);
+        if course.stop_text.is_none() {
+            course.stop_text = dose.stop_text;
+        }
+        if course.route.is_none() {
+            course.route = dose.route;
+        }
+        let amount = dose.dose.as_ref().and_then(crate::rules::dose::amount_mg);
+        if amount.is_some_and(|mg| highest.is_none_or(|high| mg > high)) {
+            highest = amount;
+            course.dose = dose.dose;
+        } else if course.dose.is_none() {
+            course.dose = dose.dose;
+        }
+    }
+    let interval_days = if count > 1 {
+        snapped_interval((last - first).num_minutes() as f64 / 1440.0 / (count - 1) as f64)
+    } else {
+        usual as f64
+    };
+    let covered_minutes = (interval_days * 1440.0).round() as i64;
+    course.end = last.checked_add_signed(Duration::minutes(covered_minutes));
+    course.cycles = None;
+    if let Some(mg) = highest
+        && interval_days > 0.0
+    {
+        course.dose = Some(per_interval(mg, 1.0 / interval_days, "mg"));
+    }
+    Some((source, course))
+}
+
+/// A mean interval between doses read as the schedule it is: within 5 % of a usual one (a
+/// week, two, three, four, a month, six weeks, eight, twelve, three months, six) it is that
+/// one, as a few days' lateness does not change a schedule; otherwise it is kept to a tenth
+/// of a day (twice a week: 3.5 days).
+fn snapped_interval(mean_days: f64) -> f64 {
+    const USUAL: [f64; 10] = [7.0, 14.0, 21.0, 28.0, 30.0, 42.0, 56.0, 84.0, 90.0, 180.0];
+    USUAL
+        .iter()
+        .copied()
+        .find(|usual| (mean_days - usual).abs() <= usual * 0.05)
+        .unwrap_or_else(|| (mean_days * 10.0).round() / 10.0)
 }
 
 /// The longest time without the drug between two fills that still makes them one exposure:

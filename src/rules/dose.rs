@@ -5,8 +5,11 @@
 //! Accepted units, case and spaces ignored: an amount in `mg`, `g`, `mcg`/`ug`/`µg`, then `/`
 //! and an interval: `d`, `day`, `24h`, `{daily}`; `wk`, `week`; `mo`, `month`; each with an
 //! optional count before it (`2wk`, `4 weeks`, `28d`, `3mo`), which may be written `(4.wk)` or
-//! `{4wk}` as UCUM annotations are. A month is 30 days (as the FHIR importer turns a monthly
-//! timing into a daily dose). Per-hour rates (infusions), per-m² and per-kg doses, and amounts
+//! `{4wk}` as UCUM annotations are. A month is 30 days, not UCUM's mean month (30.4375 d): a
+//! dosing interval of "a month" is the label's monthly schedule, and the FHIR importer reads a
+//! monthly timing so too; a mean month would make a monthly depot's label dose (paliperidone
+//! palmitate 234 mg a month: 600 mg/d chlorpromazine equivalent) read about 1.5 % short of the
+//! adequate dose it is. Per-hour rates (infusions), per-m² and per-kg doses, and amounts
 //! with no interval are not daily doses: `None`.
 
 use crate::domain::Dose;
@@ -77,6 +80,28 @@ const COUNT_UNITS: [&str; 7] = [
     "{dose}",
 ];
 
+/// An amount with no interval ("56 mg", "0.5 g"), in milligrams: one administration.
+pub fn amount_mg(dose: &Dose) -> Option<f64> {
+    if !dose.value.is_finite() || dose.value < 0.0 {
+        return None;
+    }
+    let factor = match dose.unit.trim().to_lowercase().as_str() {
+        "mg" => 1.0,
+        "g" => 1000.0,
+        "mcg" | "ug" | "µg" => 0.001,
+        _ => return None,
+    };
+    Some(dose.value * factor)
+}
+
+/// The amount given each time, in milligrams: a dose per interval is the amount of one
+/// administration, a daily dose the amount of a day, an amount with no interval the amount.
+pub fn per_dose_mg(dose: &Dose) -> Option<f64> {
+    daily(dose)
+        .map(|d| d.mg_per_day * d.interval_days)
+        .or_else(|| amount_mg(dose))
+}
+
 /// Milligrams per day, for criteria that only compare daily amounts.
 pub fn mg_per_day(dose: &Dose) -> Option<f64> {
     daily(dose).map(|d| d.mg_per_day)
@@ -140,6 +165,17 @@ mod tests {
         assert_eq!(counted(&dose(1.0, "dose/mo")), Some((1.0, 30.0)));
         assert_eq!(counted(&dose(1.0, "mg/d")), None);
         assert!((monthly.interval_days - 28.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_amount_of_one_administration_is_kept() {
+        use super::per_dose_mg;
+        assert_eq!(per_dose_mg(&dose(56.0, "mg/3.5d")), Some(56.0));
+        assert_eq!(per_dose_mg(&dose(56.0, "mg/2wk")), Some(56.0));
+        assert_eq!(per_dose_mg(&dose(56.0, "mg")), Some(56.0));
+        assert_eq!(per_dose_mg(&dose(0.5, "g")), Some(500.0));
+        assert_eq!(per_dose_mg(&dose(16.0, "mg/d")), Some(16.0));
+        assert_eq!(per_dose_mg(&dose(5.0, "mg/h")), None);
     }
 
     #[test]

@@ -40,12 +40,33 @@ pub struct Drug {
     #[serde(default)]
     pub depot_names: Vec<String>,
     /// Depot products whose stated amount is of an ester, with the mg of the drug in 1 mg of
-    /// it ("aripiprazole lauroxil" = 0.68: 441 mg is 300 mg of aripiprazole).
-    #[serde(default)]
+    /// it ("aripiprazole lauroxil" = 0.68: 441 mg is 300 mg of aripiprazole). Written either
+    /// as that factor or as the label's pair `[ester mg, drug mg]` (`[156, 100]`), kept exact
+    /// so that a label dose is not lost to a rounded factor.
+    #[serde(default, deserialize_with = "ester_factors")]
     pub depot_ester: std::collections::BTreeMap<String, f64>,
     /// Minimum effective daily dose for an adequate trial (antidepressants, antiseizure
     /// medications), mg.
     pub min_effective_mg_day: Option<f64>,
+    /// Minimum effective amount per administration, mg, for a drug whose effective dose is
+    /// defined per treatment session rather than per day (esketamine: 56 mg a session, given
+    /// twice a week, weekly or every two weeks). Compared with the amount given each time,
+    /// never with a daily average.
+    #[serde(default)]
+    pub min_effective_mg_per_dose: Option<f64>,
+    /// For a drug given as single doses at intervals (a depot, a biologic injection): the
+    /// usual days between maintenance doses. Doses recorded one by one are then one exposure
+    /// while each comes within this interval and its grace (see the FHIR import), not cycles.
+    #[serde(default)]
+    pub dose_interval_days: Option<i64>,
+    /// Products of the drug given at another interval than `dose_interval_days`, by a name
+    /// found in the record's text ("Invega Trinza" = 91: every three months).
+    #[serde(default)]
+    pub product_intervals: std::collections::BTreeMap<String, i64>,
+    /// With `dose_interval_days`: a single dose above this many mg is not that schedule but a
+    /// cycle of chemotherapy (high-dose methotrexate), kept as a cycle.
+    #[serde(default)]
+    pub interval_dose_max_mg: Option<f64>,
     /// Usual maximum daily dose, mg (for "maximal or maximally tolerated doses").
     pub max_mg_day: Option<f64>,
     /// mg of prednisone equivalent to 1 mg of this glucocorticoid.
@@ -55,6 +76,37 @@ pub struct Drug {
     /// next drug of its kind starts).
     #[serde(default)]
     pub course_days: Option<i64>,
+}
+
+/// Reads `depot_ester` values: a factor, or a label's pair `[ester mg, drug mg]`.
+fn ester_factors<'de, D>(
+    deserializer: D,
+) -> Result<std::collections::BTreeMap<String, f64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Factor {
+        Ratio(f64),
+        LabelPair([f64; 2]),
+    }
+    let written = std::collections::BTreeMap::<String, Factor>::deserialize(deserializer)?;
+    written
+        .into_iter()
+        .map(|(name, factor)| {
+            let value = match factor {
+                Factor::Ratio(value) => value,
+                Factor::LabelPair([ester, drug]) if ester > 0.0 => drug / ester,
+                Factor::LabelPair(_) => {
+                    return Err(serde::de::Error::custom(format!(
+                        "depot_ester \"{name}\": the ester amount must be above 0"
+                    )));
+                }
+            };
+            Ok((name, value))
+        })
+        .collect()
 }
 
 impl Drug {
@@ -317,6 +369,8 @@ fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
         ("ddd_mg", drug.ddd_mg),
         ("depot_ddd_mg", drug.depot_ddd_mg),
         ("min_effective_mg_day", drug.min_effective_mg_day),
+        ("min_effective_mg_per_dose", drug.min_effective_mg_per_dose),
+        ("interval_dose_max_mg", drug.interval_dose_max_mg),
         ("max_mg_day", drug.max_mg_day),
     ] {
         if let Some(value) = value {
@@ -328,6 +382,12 @@ fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
     }
     if let Some(days) = drug.course_days {
         c.days(at, "course_days", days, 1)?;
+    }
+    if let Some(days) = drug.dose_interval_days {
+        c.days(at, "dose_interval_days", days, 1)?;
+    }
+    for days in drug.product_intervals.values() {
+        c.days(at, "product_intervals", *days, 1)?;
     }
     if let Some(value) = drug.prednisone_equivalent {
         c.positive(at, "prednisone_equivalent", value, 100.0, "")?;
@@ -345,6 +405,18 @@ mod tests {
 
     fn names(drugs: &[&Drug]) -> Vec<String> {
         drugs.iter().map(|d| d.ingredient.clone()).collect()
+    }
+
+    #[test]
+    fn an_esters_label_pair_is_kept_exact() {
+        let book = book();
+        let paliperidone = book.get("paliperidone").expect("paliperidone");
+        let factor = paliperidone.depot_ester["paliperidone palmitate"];
+        // The label's 234 mg of palmitate is 150 mg of paliperidone, not 149.994.
+        assert!((234.0 * factor - 150.0).abs() < 1e-9, "{factor}");
+        let esketamine = book.get("esketamine").expect("esketamine");
+        assert_eq!(esketamine.min_effective_mg_per_dose, Some(56.0));
+        assert_eq!(esketamine.min_effective_mg_day, None);
     }
 
     #[test]

@@ -57,6 +57,15 @@ impl Given<'_> {
         })
     }
 
+    /// The amount of `drug` given each time, mg: a dose per interval is the amount of one
+    /// administration ("56 mg/3.5d" is 56 mg a session), a daily dose the amount of a day, an
+    /// amount with no interval ("56 mg") the amount given.
+    pub fn per_dose_of(&self, drug: &Drug) -> Option<f64> {
+        self.daily_of(drug)
+            .map(|daily| daily.mg_per_day * daily.interval_days)
+            .or_else(|| dose::amount_mg(self.exposure.dose.as_ref()?))
+    }
+
     pub fn end(&self) -> Option<NaiveDate> {
         self.exposure.end.map(|end| end.date())
     }

@@ -1027,6 +1027,8 @@ struct TrialDose<'c> {
     drug: &'c super::drugs::Drug,
     /// The highest daily dose recorded (mg/day; for a depot, its daily equivalent).
     daily: Option<f64>,
+    /// The highest amount given at one time (mg), for a drug whose minimum is per session.
+    per_dose: Option<f64>,
     /// Given as a long-acting injectable.
     depot: bool,
     /// A depot recorded with an amount but no interval.
@@ -1071,15 +1073,23 @@ fn trial_doses<'c>(
                 continue;
             }
             let daily = line_drug.dose.as_ref().and_then(super::dose::mg_per_day);
+            let per_dose = line_drug.dose.as_ref().and_then(super::dose::per_dose_mg);
             match doses
                 .iter_mut()
                 .find(|d| d.drug.ingredient == drug.ingredient)
             {
-                Some(known) if known.daily.is_none() => known.daily = daily,
-                Some(_) => {}
+                Some(known) => {
+                    if known.daily.is_none() {
+                        known.daily = daily;
+                    }
+                    if known.per_dose.is_none() {
+                        known.per_dose = per_dose;
+                    }
+                }
                 None => doses.push(TrialDose {
                     drug,
                     daily,
+                    per_dose,
                     depot: false,
                     no_interval: false,
                 }),
@@ -1115,6 +1125,7 @@ fn doses_of<'c>(
                 .daily_of(drug)
                 .map(|d| d.mg_per_day)
                 .map(|mg| if depot { mg * ester } else { mg });
+            let per_dose = given.per_dose_of(drug);
             let no_interval = depot
                 && daily.is_none()
                 && given
@@ -1131,12 +1142,17 @@ fn doses_of<'c>(
                         (Some(a), Some(b)) => Some(a.max(b)),
                         (a, b) => a.or(b),
                     };
+                    known.per_dose = match (known.per_dose, per_dose) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
                     known.depot |= depot;
                     known.no_interval |= no_interval;
                 }
                 None => doses.push(TrialDose {
                     drug,
                     daily,
+                    per_dose,
                     depot,
                     no_interval,
                 }),
@@ -1160,6 +1176,29 @@ fn adequacy_of(rule: &DoseRule, doses: Vec<TrialDose<'_>>) -> DoseAdequacy {
     let mut unknown = Vec::new();
     for dose in doses {
         let drug = dose.drug;
+        if rule.method.as_str() != "chlorpromazine_equivalent"
+            && let Some(minimum) = drug.min_effective_mg_per_dose
+        {
+            // Its effective dose is an amount per session: a daily average of a twice-weekly
+            // or fortnightly schedule says nothing of it.
+            match dose.per_dose {
+                None => unknown.push(format!(
+                    "no dose per administration recorded for {}",
+                    drug.ingredient
+                )),
+                Some(given) if !at_least(given, minimum) => {
+                    return DoseAdequacy::Below(format!(
+                        "{} {} mg per administration is below the minimum effective {} mg \
+                         per administration",
+                        drug.ingredient,
+                        trim_number(given),
+                        trim_number(minimum)
+                    ));
+                }
+                Some(_) => {}
+            }
+            continue;
+        }
         let Some(daily) = dose.daily else {
             unknown.push(if dose.no_interval {
                 format!(
@@ -1182,7 +1221,7 @@ fn adequacy_of(rule: &DoseRule, doses: Vec<TrialDose<'_>>) -> DoseAdequacy {
                 continue;
             };
             let equivalent = daily / ddd * 300.0;
-            if equivalent + 1e-9 < minimum {
+            if !at_least(equivalent, minimum) {
                 let form = if dose.depot {
                     " (long-acting injectable, daily equivalent; depot DDD)"
                 } else {
@@ -1204,7 +1243,7 @@ fn adequacy_of(rule: &DoseRule, doses: Vec<TrialDose<'_>>) -> DoseAdequacy {
                 ));
                 continue;
             };
-            if daily + 1e-9 < minimum {
+            if !at_least(daily, minimum) {
                 return DoseAdequacy::Below(format!(
                     "{} {} mg/d is below the minimum effective {} mg/d",
                     drug.ingredient,
@@ -1219,6 +1258,15 @@ fn adequacy_of(rule: &DoseRule, doses: Vec<TrialDose<'_>>) -> DoseAdequacy {
     } else {
         DoseAdequacy::Unknown(unknown.join(", "))
     }
+}
+
+/// Whether a dose reaches a minimum. The tolerance is relative and tiny (one part in a million):
+/// it forgives only the floating-point residue of unit conversions (ester to drug, per
+/// interval to per day, DDD to chlorpromazine equivalents), so that a label dose that is
+/// exactly adequate (paliperidone palmitate 234 mg a month: 600 mg/d) stays adequate; a real
+/// shortfall, however small, is never forgiven.
+fn at_least(dose: f64, minimum: f64) -> bool {
+    dose >= minimum * (1.0 - 1e-6)
 }
 
 /// For the reasons: a depot's dose as chlorpromazine equivalents, or `None`.

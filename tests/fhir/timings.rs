@@ -81,7 +81,8 @@ fn a_named_schedule_is_a_frequency() {
         ("c QID", "300.0 mg/d"),
         ("d QD", "75.0 mg/d"),
         ("e AM", "75.0 mg/d"),
-        ("f QOD", "37.5 mg/d"),
+        // Every other day: the amount of one dose per its two days.
+        ("f QOD", "75.0 mg/2d"),
         ("g Q8H", "225.0 mg/d"),
         ("h QHS", "75.0 mg/d"),
         ("i WK", "75.0 mg/wk"),

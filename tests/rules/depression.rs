@@ -295,6 +295,28 @@ pub fn cases() -> Vec<Case> {
             NotMet,
         )
         .reason("below the minimum effective 20 mg/d"),
+        // Esketamine's minimum is per nasal session (56 mg), never a daily average.
+        case(
+            "esketamine 56 mg twice a week: 56 mg a session, adequate",
+            second_trial("Esketamine 56 mg/3.5d", 90, Some(StopReason::LackOfEfficacy)),
+            Refractory,
+        ),
+        case(
+            "esketamine 56 mg every two weeks: adequate",
+            second_trial("Esketamine 56 mg/2wk", 90, Some(StopReason::LackOfEfficacy)),
+            Refractory,
+        ),
+        case(
+            "esketamine 56 mg a session with no interval recorded: adequate",
+            second_trial("Esketamine 56 mg", 90, Some(StopReason::LackOfEfficacy)),
+            Refractory,
+        ),
+        case(
+            "esketamine 28 mg twice a week: below the minimum per session",
+            second_trial("Esketamine 28 mg/3.5d", 90, Some(StopReason::LackOfEfficacy)),
+            NotMet,
+        )
+        .reason("esketamine 28 mg per administration is below the minimum effective 56 mg"),
         case(
             "second trial with no dose recorded counts, dose adequacy to confirm",
             patient().give(sertraline_failed()).give(

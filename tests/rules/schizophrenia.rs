@@ -252,6 +252,12 @@ pub fn cases() -> Vec<Case> {
             Refractory,
         ),
         case(
+            "paliperidone palmitate 234 mg a month is the label's 150 mg paliperidone: 600 mg/d CPZ, adequate",
+            depot_trial("paliperidone palmitate 234 mg/month", 180),
+            Refractory,
+        )
+        .reason("600 mg/d chlorpromazine equivalent"),
+        case(
             "haloperidol decanoate 200 mg/month: 606 mg/d CPZ (depot DDD 3.3 mg)",
             depot_trial("Haloperidol decanoate 200 mg/month", 180),
             Refractory,

@@ -1,0 +1,383 @@
+//! Drugs given at intervals longer than a day, as EHRs record them: an esketamine nasal session
+//! twice a week (its minimum is per session), a monthly depot whose label dose is adequate only
+//! when the ester's label ratio is kept exact, and depot or biologic injections recorded one by
+//! one (MedicationAdministration), which are one exposure while each comes within the drug's
+//! dosing interval, not chemotherapy cycles.
+
+use chrono::{Duration, NaiveDate};
+use serde_json::{Value, json};
+
+use super::{Env, LOINC, SNOMED, bundle, coding, condition, patient, refract};
+
+fn day(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+fn import(env: &mut Env, name: &str, document: &Value) {
+    let path = env.write_json(name, document);
+    env.import_ok(&path);
+}
+
+/// The statuses `flags --json` gives `condition`.
+fn statuses(env: &Env, condition: &str) -> Vec<String> {
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["flags", "--json", "--condition", condition])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows: Value = serde_json::from_slice(&output.stdout).unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["status"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// What `show` prints for `mrn`.
+fn shown(env: &Env, mrn: &str) -> String {
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["show", mrn])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A stopped (or completed) record of `drug` over `start..end`, `amount` mg `frequency` times
+/// per `period` `unit`; `kind` is MedicationStatement or MedicationRequest.
+#[allow(clippy::too_many_arguments)]
+fn scheduled(
+    kind: &str,
+    id: &str,
+    subject: &str,
+    drug: &str,
+    (start, end): (&str, &str),
+    amount: f64,
+    (frequency, period, unit): (u32, u32, &str),
+    no_response: bool,
+) -> Value {
+    let timing = json!({"repeat": {"frequency": frequency, "period": period, "periodUnit": unit}});
+    let dose = json!([{"doseQuantity": {"value": amount, "unit": "mg",
+        "system": "http://unitsofmeasure.org", "code": "mg"}}]);
+    let mut resource = if kind == "MedicationRequest" {
+        json!({
+            "resourceType": kind, "id": id, "status": "completed", "intent": "order",
+            "subject": {"reference": subject}, "medicationCodeableConcept": {"text": drug},
+            "authoredOn": start,
+            "dosageInstruction": [{"timing": {"repeat": {"frequency": frequency,
+                "period": period, "periodUnit": unit,
+                "boundsPeriod": {"start": start, "end": end}}}, "doseAndRate": dose}]
+        })
+    } else {
+        json!({
+            "resourceType": kind, "id": id, "status": "stopped",
+            "subject": {"reference": subject}, "medicationCodeableConcept": {"text": drug},
+            "effectivePeriod": {"start": start, "end": end},
+            "dosage": [{"timing": timing, "doseAndRate": dose}]
+        })
+    };
+    if no_response {
+        resource["statusReason"] = json!([coding(SNOMED, "266721009", "No response to treatment")]);
+    }
+    resource
+}
+
+/// A score observation named by its text alone (PANSS) or coded (PHQ-9).
+fn score(id: &str, subject: &str, code: &Value, on: &str, value: i64) -> Value {
+    json!({
+        "resourceType": "Observation", "id": id, "status": "final", "code": code,
+        "subject": {"reference": subject}, "effectiveDateTime": on, "valueInteger": value
+    })
+}
+
+/// One injection of `amount` mg of `drug` every `every` days from `first` to `last`.
+fn injections(
+    prefix: &str,
+    subject: &str,
+    drug: &str,
+    (first, last): (&str, &str),
+    every: i64,
+    amount: f64,
+) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut on = day(first);
+    while on <= day(last) {
+        out.push(json!({
+            "resourceType": "MedicationAdministration",
+            "id": format!("{prefix}{}", out.len()),
+            "status": "completed",
+            "subject": {"reference": subject},
+            "medicationCodeableConcept": {"text": drug},
+            "effectiveDateTime": on.to_string(),
+            "dosage": {"dose": {"value": amount, "unit": "mg",
+                "system": "http://unitsofmeasure.org", "code": "mg"}}
+        }));
+        on += Duration::days(every);
+    }
+    out
+}
+
+fn panss(subject: &str, scores: &[(&str, i64)]) -> Vec<Value> {
+    scores
+        .iter()
+        .enumerate()
+        .map(|(i, (on, value))| {
+            score(
+                &format!("panss-{i}"),
+                subject,
+                &json!({"text": "PANSS total score"}),
+                on,
+                *value,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn esketamine_twice_weekly_is_judged_by_its_dose_per_session() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:d1";
+    let phq9 = json!({"coding": [{"system": LOINC, "code": "44261-6", "display": "PHQ-9 total"}]});
+    let mut resources = vec![
+        patient("d1", "MRN-d1", "Doe", "Jane"),
+        condition(
+            "d1-dx",
+            subject,
+            SNOMED,
+            "370143000",
+            "Major depressive disorder",
+        ),
+        scheduled(
+            "MedicationStatement",
+            "d1-ser",
+            subject,
+            "sertraline 100 MG Oral Tablet",
+            ("2026-01-01", "2026-04-01"),
+            150.0,
+            (1, 1, "d"),
+            true,
+        ),
+        scheduled(
+            "MedicationStatement",
+            "d1-esk",
+            subject,
+            "esketamine 28 MG Nasal Spray",
+            ("2026-05-01", "2026-09-01"),
+            56.0,
+            (2, 1, "wk"),
+            true,
+        ),
+    ];
+    for (i, (on, value)) in [
+        ("2025-12-20", 22),
+        ("2026-03-25", 21),
+        ("2026-04-25", 21),
+        ("2026-08-25", 20),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        resources.push(score(&format!("d1-s{i}"), subject, &phq9, on, value));
+    }
+    import(
+        &mut env,
+        "esketamine.json",
+        &bundle("collection", &resources),
+    );
+    let text = shown(&env, "MRN-d1");
+    assert!(!text.contains("below the minimum effective"), "{text}");
+    assert_eq!(statuses(&env, "depression"), ["refractory"], "{text}");
+}
+
+#[test]
+fn a_monthly_paliperidone_palmitate_label_dose_is_adequate() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:s1";
+    let mut resources = vec![
+        patient("s1", "MRN-s1", "Doe", "Jane"),
+        condition("s1-dx", subject, SNOMED, "58214004", "Schizophrenia"),
+        scheduled(
+            "MedicationRequest",
+            "s1-hal",
+            subject,
+            "haloperidol decanoate 100 MG/ML Injectable Solution",
+            ("2025-01-01", "2025-05-01"),
+            200.0,
+            (1, 4, "wk"),
+            false,
+        ),
+        // 234 mg of the palmitate is 150 mg of paliperidone (label): 2 depot DDDs a day, 600
+        // mg/d chlorpromazine equivalent, exactly TRRIP's bar.
+        scheduled(
+            "MedicationRequest",
+            "s1-pal",
+            subject,
+            "paliperidone palmitate 156 MG/ML Injectable Suspension",
+            ("2025-06-01", "2025-12-01"),
+            234.0,
+            (1, 1, "mo"),
+            false,
+        ),
+    ];
+    resources.extend(panss(
+        subject,
+        &[
+            ("2024-12-20", 100),
+            ("2025-04-25", 98),
+            ("2025-05-25", 98),
+            ("2025-11-25", 97),
+        ],
+    ));
+    import(&mut env, "lai.json", &bundle("collection", &resources));
+    let text = shown(&env, "MRN-s1");
+    assert!(!text.contains("below 600"), "{text}");
+    assert_eq!(statuses(&env, "schizophrenia"), ["refractory"], "{text}");
+}
+
+#[test]
+fn monthly_depot_injections_given_one_by_one_are_one_trial_each() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:s2";
+    let mut resources = vec![
+        patient("s2", "MRN-s2", "Doe", "Jane"),
+        condition("s2-dx", subject, SNOMED, "58214004", "Schizophrenia"),
+    ];
+    resources.extend(injections(
+        "s2-hal",
+        subject,
+        "haloperidol decanoate 100 MG/ML Injectable Solution",
+        ("2025-01-01", "2025-04-23"),
+        28,
+        200.0,
+    ));
+    resources.extend(injections(
+        "s2-pal",
+        subject,
+        "paliperidone palmitate 156 MG/ML Injectable Suspension",
+        ("2025-06-01", "2025-11-16"),
+        28,
+        234.0,
+    ));
+    // The last scores fall after each drug's last injection, within the interval it covers.
+    resources.extend(panss(
+        subject,
+        &[
+            ("2024-12-20", 100),
+            ("2025-05-10", 98),
+            ("2025-05-25", 98),
+            ("2025-12-05", 97),
+        ],
+    ));
+    import(
+        &mut env,
+        "lai_given.json",
+        &bundle("collection", &resources),
+    );
+    let haloperidol = env.rows(
+        "SELECT start, end, dose_value || ' ' || dose_unit, coalesce(cycles, '-') \
+         FROM drug_exposures WHERE text LIKE 'haloperidol%'",
+    );
+    assert_eq!(haloperidol.len(), 1, "{haloperidol:?}");
+    assert!(
+        haloperidol[0][0].starts_with("2025-01-01"),
+        "{haloperidol:?}"
+    );
+    // The last injection (04-23) covers its four weeks.
+    assert!(
+        haloperidol[0][1].starts_with("2025-05-21"),
+        "{haloperidol:?}"
+    );
+    assert_eq!(haloperidol[0][2], "200.0 mg/4wk");
+    assert_eq!(haloperidol[0][3], "-");
+    let text = shown(&env, "MRN-s2");
+    assert!(!text.contains("cycles"), "{text}");
+    assert_eq!(statuses(&env, "schizophrenia"), ["refractory"], "{text}");
+}
+
+#[test]
+fn a_biologic_every_two_weeks_is_one_exposure_not_cycles() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:r1";
+    let mut resources = vec![
+        patient("r1", "MRN-r1", "Doe", "Jane"),
+        condition("r1-dx", subject, SNOMED, "69896004", "Rheumatoid arthritis"),
+    ];
+    resources.extend(injections(
+        "r1-ada",
+        subject,
+        "adalimumab 40 MG/0.4ML Prefilled Syringe",
+        ("2025-02-01", "2025-05-24"),
+        14,
+        40.0,
+    ));
+    resources.extend(injections(
+        "r1-mtx",
+        subject,
+        "methotrexate 25 MG/ML Injectable Solution",
+        ("2024-06-01", "2024-09-28"),
+        7,
+        15.0,
+    ));
+    import(&mut env, "ra_given.json", &bundle("collection", &resources));
+    let rows = env.rows(
+        "SELECT start, end, dose_value || ' ' || dose_unit, coalesce(cycles, '-') \
+         FROM drug_exposures ORDER BY start",
+    );
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows[0][1].starts_with("2024-10-05"), "{rows:?}");
+    assert_eq!(rows[0][2], "15.0 mg/wk", "{rows:?}");
+    assert_eq!(rows[0][3], "-", "{rows:?}");
+    assert!(rows[1][0].starts_with("2025-02-01"), "{rows:?}");
+    assert!(rows[1][1].starts_with("2025-06-07"), "{rows:?}");
+    assert_eq!(rows[1][2], "40.0 mg/2wk", "{rows:?}");
+    assert_eq!(rows[1][3], "-", "{rows:?}");
+}
+
+#[test]
+fn high_dose_methotrexate_given_in_cycles_stays_cycles() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:l1";
+    let mut resources = vec![patient("l1", "MRN-l1", "Doe", "Jane")];
+    resources.extend(injections(
+        "l1-mtx",
+        subject,
+        "methotrexate 1 G/40ML Injectable Solution",
+        ("2024-06-01", "2024-07-13"),
+        21,
+        5000.0,
+    ));
+    import(&mut env, "hd_mtx.json", &bundle("collection", &resources));
+    let cycles = env.rows("SELECT coalesce(cycles, '-') FROM drug_exposures ORDER BY start");
+    assert_eq!(cycles, [["1"], ["1"], ["1"]], "{cycles:?}");
+}
+
+#[test]
+fn a_three_monthly_depot_named_so_is_one_exposure() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:s3";
+    let mut resources = vec![patient("s3", "MRN-s3", "Doe", "Jane")];
+    resources.extend(injections(
+        "s3-pal",
+        subject,
+        "Invega Trinza 525 MG Injectable Suspension",
+        ("2025-01-01", "2025-07-02"),
+        91,
+        525.0,
+    ));
+    import(&mut env, "trinza.json", &bundle("collection", &resources));
+    let rows = env.rows(
+        "SELECT start, end, dose_value || ' ' || dose_unit, coalesce(cycles, '-') \
+         FROM drug_exposures",
+    );
+    // Three doses (01-01, 04-02, 07-02), the last covering its three months.
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0][1].starts_with("2025-09-30"), "{rows:?}");
+    assert_eq!(rows[0][2], "525.0 mg/3mo", "{rows:?}");
+}
