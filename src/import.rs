@@ -120,8 +120,12 @@ fn this_host() -> String {
 /// entered, a drug's role, cycles, and the last day a drug whose end is not recorded was given;
 /// a line's progression read with its line); identifiers that name no one person not matched on.
 /// 6: MedicationDispense (pharmacy fills: exposure for their days supply, a drug's fills joined),
-/// which every earlier version skipped.
-pub const MAPPING_VERSION: i64 = 6;
+/// which every earlier version skipped. 7: linked Patient records (`Patient.link`) are one
+/// patient; a Medication `entered-in-error` is removed; a birth year or month kept as given; a
+/// procedure's code system; an observation over a period dated at its end; ambulatory and home
+/// blood pressure by method and name; doses given at intervals (depots, biologics, esketamine)
+/// joined into one course and kept per interval.
+pub const MAPPING_VERSION: i64 = 7;
 
 /// What a run may do beyond adding and updating.
 #[derive(Debug, Clone, Default)]

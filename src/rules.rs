@@ -65,7 +65,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// 15: AML remission needs the blood counts of a CR or CRi (MLFS is none); myeloma progression
 /// and response from the M-protein and free light chain series; doses from a Medication's
 /// ingredient strengths and from timing codes.
-const ENGINE_REVISION: u32 = 15;
+/// 16: scales grouped by instrument and never read from a part (subscale, item); ICD-10 codes
+/// with or without the dot; procedures by their codes and word forms; esketamine judged per
+/// session, depot esters by exact label ratios, doses compared within rounding.
+const ENGINE_REVISION: u32 = 16;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
