@@ -596,6 +596,9 @@ struct Checked {
     /// The file's Patients by identifier, for conditional references (see
     /// [`ConditionalTargets`]).
     identified: ConditionalTargets,
+    /// Patients (by id) whose links join them to a record stored as another patient: read
+    /// without their links (see `check`).
+    unlinked: std::collections::HashSet<String>,
 }
 
 /// The file's Patients by the identifiers a conditional reference can name them by
@@ -812,6 +815,8 @@ struct FilePatient {
     keys: Vec<(String, String)>,
     /// The system of its medical record number (see [`ledger::differing_in`]).
     record_system: String,
+    /// Of `keys`, those of the Patient records it links to (`Patient.link`).
+    linked: Vec<(String, String)>,
 }
 
 /// The first read: the file is readable FHIR, and no two Patients of it share an identifier.
@@ -921,11 +926,25 @@ fn first_read(
                         raw.path, key.0, key.1
                     ));
                 }
+                let own: Vec<(String, String)> = identity_keys(&source, &ids, &[]);
+                let linked = identity_keys(
+                    &source,
+                    &patient
+                        .same_as
+                        .iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>(),
+                    &[],
+                )
+                .into_iter()
+                .filter(|key| !own.contains(key))
+                .collect();
                 patients.push(FilePatient {
                     at: raw.path.clone(),
                     id: patient.id,
                     keys,
                     record_system: patient.patient.mrn_system,
+                    linked,
                 });
             }
             Mapped::Medication {
@@ -982,6 +1001,7 @@ fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Che
              refract files, use export --format json)",
         ));
     }
+    let mut unlinked = std::collections::HashSet::new();
     for patient in &first.patients {
         // This file's own FHIR export: its patients are here already, with the rows the export
         // was made from; importing them would add each record a second time.
@@ -998,17 +1018,35 @@ fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Che
                 patient.id.as_deref().unwrap_or("")
             ));
         }
-        identity_problem(
-            store,
-            &source,
-            patient.id.as_deref(),
-            &patient.keys,
-            &options.equivalent_systems,
-        )
-        .map_err(|err| err.to_string())?
-        .map_or(Ok(()), |why| {
-            Err(format!("{}: {why}; nothing imported", patient.at))
-        })?;
+        let problem = |keys: &[(String, String)]| {
+            identity_problem(
+                store,
+                &source,
+                patient.id.as_deref(),
+                keys,
+                &options.equivalent_systems,
+            )
+            .map_err(|err| err.to_string())
+        };
+        let mut why = problem(&patient.keys)?;
+        // Linked to a record already stored as another patient (two records of one person
+        // the source merged after both were imported): imported as before the link, and said,
+        // rather than the whole file refused or two stored patients merged.
+        if why.is_some() && !patient.linked.is_empty() {
+            let alone: Vec<(String, String)> = patient
+                .keys
+                .iter()
+                .filter(|key| !patient.linked.contains(key))
+                .cloned()
+                .collect();
+            if problem(&alone)?.is_none() {
+                why = None;
+                unlinked.extend(patient.id.clone());
+            }
+        }
+        if let Some(why) = why {
+            return Err(format!("{}: {why}; nothing imported", patient.at));
+        }
     }
     if let Some(why) = first.refused {
         return Err(why);
@@ -1020,6 +1058,7 @@ fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Che
         ingredients: first.ingredients,
         servers: first.servers,
         identified: first.identified,
+        unlinked,
     })
 }
 

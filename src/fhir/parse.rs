@@ -903,7 +903,7 @@ fn map_patient(
             care_team: None,
         },
         identifiers,
-        same_as: linked_patients(resource.link.iter()),
+        same_as: linked_patients(resource.link.iter(), raw.full_url, warnings),
         superseded: resource
             .link
             .iter()
@@ -913,16 +913,33 @@ fn map_patient(
                 .link
                 .iter()
                 .filter(|link| link.kind.as_deref() == Some("replaces")),
+            raw.full_url,
+            &mut Vec::new(),
         ),
     })
 }
 
-/// The ids of the Patient resources a Patient's links name (a RelatedPerson is someone else's
-/// record of them, not the patient's own: left out).
-fn linked_patients<'a>(links: impl Iterator<Item = &'a model::PatientLink>) -> Vec<String> {
+/// The ids of the Patient resources of the same source a Patient's links name (a RelatedPerson
+/// is someone else's record of them, not the patient's own: left out). A link to a Patient on
+/// another server (an absolute URL whose base is not the record's own) names that server's
+/// record, which may share an id with another person here: left out, and said.
+fn linked_patients<'a>(
+    links: impl Iterator<Item = &'a model::PatientLink>,
+    own_url: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Vec<String> {
+    let own_base = own_url.and_then(server_base);
     links
         .filter_map(|link| link.other.as_ref()?.reference.as_deref())
         .filter_map(|reference| {
+            if let Some(base) = server_base(reference)
+                && Some(base) != own_base
+            {
+                warnings.push(format!(
+                    "link to '{reference}': a Patient of another server, not joined to this one"
+                ));
+                return None;
+            }
             let key = reference_key(reference);
             if let Some(uuid) = key.strip_prefix("urn:uuid:") {
                 return Some(uuid.to_owned());
@@ -2371,14 +2388,14 @@ fn map_procedure(resource: &model::Procedure) -> Result<Option<Procedure>, Strin
                 })
         })
         .or_else(|| code.coding.iter().find(|c| c.code.is_some()));
+    let code_text = coding.and_then(|c| c.code.as_deref()).unwrap_or("");
     Ok(Some(Procedure {
         id: 0,
-        code: coding
-            .and_then(|c| c.code.as_deref())
-            .unwrap_or("")
-            .to_owned(),
+        code: code_text.to_owned(),
+        // refract's own codes (`refract:asct`) are one namespace, whatever system wrote them.
         system: coding
             .and_then(|c| c.system.as_deref())
+            .filter(|_| !code_text.starts_with("refract:"))
             .map(|system| canonical_system(system).to_owned())
             .unwrap_or_default(),
         display: code.words().unwrap_or("").to_owned(),
@@ -2614,15 +2631,25 @@ fn courses_at_intervals(
 }
 
 /// One exposure of doses given at intervals (see [`courses_at_intervals`]).
+///
+/// Its dose is the sustained one: the median of the amounts given, over the mean interval
+/// between doses leaving out the first when there are four doses or more (where a loading
+/// regimen puts its catch-up dose), so that paliperidone palmitate 234 mg on day 1 and 156 mg
+/// on day 8, then 117 mg monthly, is judged by what the patient kept receiving (the review
+/// found 703 mg/d chlorpromazine equivalent for a 300 mg/d maintenance), while a schedule of
+/// alternating gaps (twice a week: 3 and 4 days) keeps its mean.
 fn course_of(run: Vec<(i64, String, DrugExposure)>) -> Option<(String, DrugExposure)> {
     let mut doses = run.into_iter();
     let (usual, source, mut course) = doses.next()?;
-    let count = 1 + doses.len();
-    let first = course.start;
-    let mut last = course.start;
-    let mut highest = course.dose.as_ref().and_then(crate::rules::dose::amount_mg);
+    let mut starts = vec![course.start];
+    let mut amounts: Vec<f64> = course
+        .dose
+        .as_ref()
+        .and_then(crate::rules::dose::amount_mg)
+        .into_iter()
+        .collect();
     for (_, _, dose) in doses {
-        last = last.max(dose.start);
+        starts.push(dose.start);
         course.stop_reason = dose.stop_reason.or(course.stop_reason);
         if course.stop_text.is_none() {
             course.stop_text = dose.stop_text;
@@ -2630,28 +2657,45 @@ fn course_of(run: Vec<(i64, String, DrugExposure)>) -> Option<(String, DrugExpos
         if course.route.is_none() {
             course.route = dose.route;
         }
-        let amount = dose.dose.as_ref().and_then(crate::rules::dose::amount_mg);
-        if amount.is_some_and(|mg| highest.is_none_or(|high| mg > high)) {
-            highest = amount;
-            course.dose = dose.dose;
-        } else if course.dose.is_none() {
+        amounts.extend(dose.dose.as_ref().and_then(crate::rules::dose::amount_mg));
+        if course.dose.is_none() {
             course.dose = dose.dose;
         }
     }
-    let interval_days = if count > 1 {
-        snapped_interval((last - first).num_minutes() as f64 / 1440.0 / (count - 1) as f64)
+    starts.sort();
+    let last = *starts.last()?;
+    let intervals: Vec<f64> = starts
+        .windows(2)
+        .map(|pair| (pair[1] - pair[0]).num_minutes() as f64 / 1440.0)
+        .collect();
+    let sustained = if intervals.len() >= 3 {
+        &intervals[1..]
     } else {
+        &intervals[..]
+    };
+    let interval_days = if sustained.is_empty() {
         usual as f64
+    } else {
+        snapped_interval(sustained.iter().sum::<f64>() / sustained.len() as f64)
     };
     let covered_minutes = (interval_days * 1440.0).round() as i64;
     course.end = last.checked_add_signed(Duration::minutes(covered_minutes));
     course.cycles = None;
-    if let Some(mg) = highest
+    if let Some(mg) = median(amounts)
         && interval_days > 0.0
     {
         course.dose = Some(per_interval(mg, 1.0 / interval_days, "mg"));
     }
     Some((source, course))
+}
+
+/// The median of `values` (the lower of the two middle ones for an even count: a dose
+/// actually given), `None` when there are none.
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.retain(|value| value.is_finite());
+    values.sort_by(f64::total_cmp);
+    let middle = values.len().checked_sub(1)? / 2;
+    values.get(middle).copied()
 }
 
 /// A mean interval between doses read as the schedule it is: within 5 % of a usual one (a

@@ -359,6 +359,24 @@ fn op_of(
             .warnings
             .extend(resolve_ingredients(product, checked));
     }
+    if let Mapped::Patient(patient) = &mut mapping.mapped
+        && let Some(id) = &patient.id
+        && checked.unlinked.contains(id)
+    {
+        mapping.warnings.push(format!(
+            "its link to {} names a patient already stored as another record: not merged (if \
+             they are one person, merge their records by hand)",
+            patient
+                .same_as
+                .iter()
+                .map(|other| format!("Patient/{other}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        patient.same_as.clear();
+        patient.replaces.clear();
+        patient.superseded = false;
+    }
     for message in mapping.warnings {
         ops.push(Op::Warning {
             at: raw.path.clone(),

@@ -17,13 +17,27 @@ use crate::domain::Procedure;
 /// of a verb ("transplant" → "transplants", "transplantation", "transplanted").
 const WORD_ENDINGS: [&str; 5] = ["s", "es", "ation", "ations", "ed"];
 
-/// Whether `procedure` is one of `terms`: its code is a term, or its display names one.
+/// Whether `procedure` is one of `terms`: its code is a term, or its display names one and no
+/// term marked `!` (a list's exclusions: "!harvest" keeps "Bone marrow harvesting for
+/// transplantation; autologous", the collection, from being the transplant it is for).
 pub fn is_one_of(procedure: &Procedure, terms: &[String]) -> bool {
     let code = procedure.code.trim();
-    terms.iter().any(|term| {
-        (!code.is_empty() && code.eq_ignore_ascii_case(term.trim()))
-            || names(&procedure.display, term)
-    })
+    let (excluded, wanted): (Vec<&String>, Vec<&String>) = terms
+        .iter()
+        .partition(|term| term.trim_start().starts_with('!'));
+    if wanted
+        .iter()
+        .any(|term| !code.is_empty() && code.eq_ignore_ascii_case(term.trim()))
+    {
+        return true;
+    }
+    wanted.iter().any(|term| names(&procedure.display, term))
+        && !excluded.iter().any(|term| {
+            names(
+                &procedure.display,
+                term.trim_start().trim_start_matches('!'),
+            )
+        })
 }
 
 /// Whether `text` names `term`: every `+`-separated phrase of the term appears in it, each on

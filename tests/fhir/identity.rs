@@ -548,3 +548,50 @@ fn a_link_to_a_related_person_joins_no_one() {
     env.import_ok(&file);
     assert_eq!(env.int("SELECT count(*) FROM patients"), 2);
 }
+
+/// A link to a Patient on another server names that server's record, whose id may be another
+/// person's here (the review's case: two people merged): not joined, and said.
+#[test]
+fn a_link_to_a_patient_of_another_server_joins_no_one() {
+    let mut env = Env::new();
+    let (old, new, resources) = merged_records(None, None);
+    let old = with(
+        old,
+        &json!({"link": [{"other": {"reference": "https://mpi.other.example/fhir/Patient/p-new"},
+                          "type": "replaced-by"}]}),
+    );
+    let mut all = vec![old, new];
+    all.extend(resources);
+    let file = env.write_json("two.json", &bundle("collection", &all));
+    let report = env.import(&[file]);
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 2);
+    assert!(
+        warnings(&report).contains("a Patient of another server, not joined"),
+        "{}",
+        warnings(&report)
+    );
+}
+
+/// Both records stored as two patients, then the source merges them: the file is imported
+/// (the review found it refused whole, every later pull with it), the two stay two, and the
+/// import says they may be one person.
+#[test]
+fn a_link_between_two_patients_already_stored_imports_the_file_and_merges_nothing() {
+    let mut env = Env::new();
+    let (old, new, mut resources) = merged_records(None, None);
+    resources.insert(0, new.clone());
+    resources.insert(0, old.clone());
+    let first = env.write_json("apart.json", &bundle("collection", &resources));
+    env.import_ok(&first);
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 2);
+    let (merged_old, _, _) = merged_records(Some("replaced-by"), None);
+    let later = env.write_json("merged.json", &bundle("collection", &[merged_old]));
+    let report = env.import(&[later]);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 2);
+    assert!(
+        warnings(&report).contains("names a patient already stored as another record"),
+        "{}",
+        warnings(&report)
+    );
+}

@@ -381,3 +381,46 @@ fn a_three_monthly_depot_named_so_is_one_exposure() {
     assert!(rows[0][1].starts_with("2025-09-30"), "{rows:?}");
     assert_eq!(rows[0][2], "525.0 mg/3mo", "{rows:?}");
 }
+
+/// A loading regimen (Invega Sustenna's label: 234 mg on day 1, 156 mg on day 8, then a monthly
+/// maintenance dose) is judged by the maintenance dose: 117 mg a month is 75 mg of paliperidone,
+/// 300 mg/d chlorpromazine equivalent, below TRRIP's 600, however large the first doses.
+#[test]
+fn a_loading_regimen_is_judged_by_the_dose_kept() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:s5";
+    let drug = "paliperidone palmitate extended-release injectable suspension";
+    let mut resources = vec![
+        patient("s5", "MRN-s5", "Doe", "Jane"),
+        condition("s5-dx", subject, SNOMED, "58214004", "Schizophrenia"),
+    ];
+    resources.extend(injections(
+        "s5-l1",
+        subject,
+        drug,
+        ("2025-01-01", "2025-01-01"),
+        7,
+        234.0,
+    ));
+    resources.extend(injections(
+        "s5-l2",
+        subject,
+        drug,
+        ("2025-01-08", "2025-01-08"),
+        7,
+        156.0,
+    ));
+    resources.extend(injections(
+        "s5-m",
+        subject,
+        drug,
+        ("2025-02-05", "2025-05-28"),
+        28,
+        117.0,
+    ));
+    import(&mut env, "loading.json", &bundle("collection", &resources));
+    let rows = env.rows(
+        "SELECT dose_value || ' ' || dose_unit FROM drug_exposures WHERE text LIKE 'paliperidone%'",
+    );
+    assert_eq!(rows, [["117.0 mg/4wk"]]);
+}

@@ -329,6 +329,20 @@ fn an_autologous_transplant_is_known_by_its_codes_and_its_wordings() {
         ("x-11", "Allogeneic bone marrow transplantation"),
         ("x-12", "Allo-HSCT from a matched unrelated donor"),
         ("x-13", "Autologous peripheral blood stem cell harvest"),
+        // The collections for a transplant, in CPT's words (the review's case).
+        (
+            "38206",
+            "Blood-derived hematopoietic progenitor cell harvesting for transplantation, per \
+             collection; autologous",
+        ),
+        (
+            "38232",
+            "Bone marrow harvesting for transplantation; autologous",
+        ),
+        (
+            "x-15",
+            "Autologous stem cell mobilization and apheresis for transplant",
+        ),
         ("x-14", "CAR-T cell administration, autologous"),
     ];
     let mut cases = Vec::new();
