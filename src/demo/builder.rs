@@ -325,6 +325,7 @@ impl<'a> Builder<'a> {
             value_code: None,
             unit: Some(unit.to_owned()).filter(|u| !u.is_empty()),
             effective,
+            since: None,
             setting: None,
             comparator: None,
         });
@@ -360,6 +361,7 @@ impl<'a> Builder<'a> {
                 value_code: None,
                 unit: Some("mm[Hg]".to_owned()),
                 effective,
+                since: None,
                 setting: Some(setting),
                 comparator: None,
             });
@@ -378,6 +380,7 @@ impl<'a> Builder<'a> {
             value_code: Some(status_code.to_owned()),
             unit: None,
             effective,
+            since: None,
             setting: None,
             comparator: None,
         });

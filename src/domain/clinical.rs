@@ -456,7 +456,12 @@ pub struct Observation {
     /// A coded value (SNOMED CT, e.g. a disease-status trend).
     pub value_code: Option<String>,
     pub unit: Option<String>,
+    /// When it was true: for a value over a period (FHIR `effectivePeriod`), the period's end.
     pub effective: NaiveDateTime,
+    /// For a value over a period, the period's start: a seizure count from before a drug
+    /// started is no failure of that drug. Left out of JSON when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<NaiveDateTime>,
     /// For blood pressure: where it was measured.
     pub setting: Option<BpSetting>,
     /// The value is a bound, not the value ("< 5"). Left out of JSON when absent, so that

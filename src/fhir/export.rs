@@ -708,7 +708,14 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             status: "final",
             subject: subject.clone(),
             code: concept(system, &observation.code, &observation.display),
-            effective_date_time: clinical_datetime(observation.effective),
+            effective_date_time: observation
+                .since
+                .is_none()
+                .then(|| clinical_datetime(observation.effective)),
+            effective_period: observation.since.map(|since| Period {
+                start: Some(clinical_datetime(since)),
+                end: Some(clinical_datetime(observation.effective)),
+            }),
             value_quantity,
             value_codeable_concept,
             method: observation
@@ -760,7 +767,8 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                     observation_codes::DISEASE_STATUS,
                     "Cancer disease status",
                 ),
-                effective_date_time: format_date(day).as_str().to_owned(),
+                effective_date_time: Some(format_date(day).as_str().to_owned()),
+                effective_period: None,
                 value_quantity: None,
                 value_codeable_concept: Some(concept(
                     SNOMED,

@@ -2263,6 +2263,18 @@ fn map_observation(
     let Some(effective) = date_field("effective", effective_text)? else {
         return Ok(Vec::new());
     };
+    // Over a period, its start too: seizures counted over a period that began before a drug
+    // could work may predate it (the review's case), so the criteria read where it began.
+    let since = match (
+        resource.effective_date_time.as_ref(),
+        &resource.effective_period,
+    ) {
+        (None, Some(period)) if period.end.is_some() => {
+            date_field("effectivePeriod.start", period.start.as_ref())?
+                .filter(|start| *start < effective)
+        }
+        _ => None,
+    };
     let code = resource.code.clone().unwrap_or_default();
     let method_words: Vec<&str> = resource
         .method
@@ -2315,6 +2327,7 @@ fn map_observation(
             value_code: answer,
             unit,
             effective,
+            since,
             setting: is_bp.then(|| setting_of(concept)),
             // "< 5 %" is a bound: kept as one, never read as 5 (an unknown comparator too).
             comparator: value

@@ -262,7 +262,11 @@ pub struct Observation {
     pub status: &'static str,
     pub subject: Reference,
     pub code: CodeableConcept,
-    pub effective_date_time: String,
+    /// When it was true, or the period it covers (a count over months).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_period: Option<Period>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_quantity: Option<Quantity>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1315,10 +1315,12 @@ fn seizure_evidence(
         .observations(&rule.observation)
         .filter(|o| o.effective.date() >= trial.start && o.effective.date() <= until)
         .collect();
-    if let Some(seizure) = counts
-        .iter()
-        .find(|o| o.effective.date() >= adequate_from && finding(o) == Finding::Present)
-    {
+    // Seizures counted over a period are the schedule's failure only when the whole period
+    // falls after it could work: a count over months that began before may be of seizures
+    // before it (a count of 0 over such a period still speaks for freedom, below).
+    if let Some(seizure) = counts.iter().find(|o| {
+        o.since.unwrap_or(o.effective).date() >= adequate_from && finding(o) == Finding::Present
+    }) {
         let what = match seizure.value {
             Some(value) => format!(
                 "{}{} {}",

@@ -79,6 +79,7 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
         "observations",
         &[
             ("effective", Shape::DateTime),
+            ("since", Shape::DateTime),
             ("setting", Shape::Code(|t| BpSetting::parse(t).is_ok())),
             ("comparator", Shape::Code(|t| Comparator::parse(t).is_ok())),
         ],

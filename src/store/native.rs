@@ -162,6 +162,7 @@ const OBSERVATION_COLUMNS: &[&str] = &[
     "source",
     "source_id",
     "comparator",
+    "since",
 ];
 const PROCEDURE_COLUMNS: &[&str] = &[
     "code",

@@ -189,8 +189,9 @@ impl<'conn> RecordWriter<'conn> {
                 .prepare_cached("SELECT coalesce(max(id), 0) FROM observations WHERE patient_id = ?1")?,
             observation: conn.prepare_cached(
                 "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit,
-                                           effective, setting, source, source_id, comparator)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                           effective, setting, source, source_id, comparator,
+                                           since)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?,
             procedure: conn.prepare_cached(
                 "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id,
@@ -380,6 +381,7 @@ impl<'conn> RecordWriter<'conn> {
                     source.as_str(),
                     source_id(index),
                     observation.comparator.map(Comparator::as_str),
+                    observation.since.map(format_datetime),
                 ])?;
             }
             self.ids.observations.push((observation.id, row));

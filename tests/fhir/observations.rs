@@ -598,6 +598,51 @@ fn a_seizure_count_of_zero_over_a_period_is_freedom_through_its_end() {
     assert_eq!(flags[0]["status"], "not_met", "{flags:#}");
 }
 
+/// Seizures counted over a period that began before a schedule could work are no failure of
+/// that schedule (they may predate it): levetiracetam failed, lamotrigine was not tolerated,
+/// and a count of 4 over 2022-12-01..2023-04-15 spans lacosamide's start (2023-01-05) and its
+/// first 60 days. Dated at the period's end alone, it made lacosamide a second failure.
+#[test]
+fn seizures_counted_over_a_period_from_before_a_drug_are_not_its_failure() {
+    let mut env = Env::new();
+    let mut record =
+        super::epilepsy_bundle("spn", "SPN-1", ("407563006", "Treatment not tolerated"));
+    let count = json!({
+        "resourceType": "Observation",
+        "id": "spn-diary",
+        "status": "final",
+        "subject": {"reference": "urn:uuid:spn"},
+        "code": {"text": "Seizure count"},
+        "valueQuantity": {"value": 4, "unit": "{seizures}"},
+        "effectivePeriod": {"start": "2022-12-01", "end": "2023-04-15"}
+    });
+    record["entry"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"fullUrl": "urn:uuid:spn-diary", "resource": count}));
+    let path = env.write_json("spanning.json", &record);
+    env.import_ok(&path);
+    let flags = |env: &Env| -> Value {
+        let output = refract()
+            .arg("--db")
+            .arg(env.db())
+            .args(["flags", "--json", "--condition", "epilepsy"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let found = flags(&env);
+    assert_ne!(found[0]["status"], "refractory", "{found:#}");
+
+    // The same count over a period inside lacosamide's adequate time is its failure.
+    record["entry"].as_array_mut().unwrap().last_mut().unwrap()["resource"]["effectivePeriod"] =
+        json!({"start": "2023-03-10", "end": "2023-04-15"});
+    let path = env.write_json("inside.json", &record);
+    env.import_ok(&path);
+    let found = flags(&env);
+    assert_eq!(found[0]["status"], "refractory", "{found:#}");
+}
+
 /// Where a blood pressure was taken is read from its method (text or coding) and its own
 /// names as well as its panel's: ambulatory monitoring not labelled "24 hour" or "awake" is
 /// ambulatory (read as its 24-hour mean), self-measured readings are home readings, and the

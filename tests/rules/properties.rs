@@ -258,6 +258,7 @@ fn observation(code: &str, display: &str, value: f64, days: i64) -> Observation 
         value_code: None,
         unit: None,
         effective: time_ago(days, 11, 30),
+        since: None,
         setting: None,
         comparator: None,
     }

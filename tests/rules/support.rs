@@ -414,6 +414,7 @@ impl Vignette {
             value_code: None,
             unit: Some(unit.to_owned()).filter(|u| !u.is_empty()),
             effective,
+            since: None,
             setting: None,
             comparator: None,
         });
@@ -465,6 +466,7 @@ impl Vignette {
             value_code: Some(value_code.to_owned()),
             unit: None,
             effective,
+            since: None,
             setting: None,
             comparator: None,
         });
@@ -573,6 +575,7 @@ impl Vignette {
                 value_code: None,
                 unit: Some("mm[Hg]".into()),
                 effective,
+                since: None,
                 setting: Some(setting),
                 comparator: None,
             });
@@ -596,6 +599,7 @@ impl Vignette {
             value_code: Some(code.to_owned()),
             unit: None,
             effective: time_ago(days, 9, 0),
+            since: None,
             setting: None,
             comparator: None,
         });

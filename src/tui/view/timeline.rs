@@ -844,6 +844,7 @@ mod tests {
             value_code: None,
             unit: Some(String::from("mm[Hg]")),
             effective: NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M").expect("a time"),
+            since: None,
             setting: None,
             comparator: None,
         }
