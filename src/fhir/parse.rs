@@ -2926,7 +2926,19 @@ fn bp_setting(words: &str) -> BpSetting {
         "asleep",
     ]) {
         BpSetting::AmbulatoryNight
-    } else if has(&["ambulatory", "ABPM", "holter"]) {
+    } else if has(&[
+        "ambulatory blood pressure monitoring",
+        "ambulatory BP monitoring",
+        "ambulatory monitoring",
+        "ambulatory blood pressure",
+        "ambulatory systolic",
+        "ambulatory diastolic",
+        "ambulatory mean",
+        "ABPM",
+        "holter",
+    ]) {
+        // Not "ambulatory" alone: in US records an ambulatory encounter or setting is an
+        // outpatient visit, whose reading is an office one (the review's point).
         BpSetting::Ambulatory24h
     } else if has(&[
         "home",

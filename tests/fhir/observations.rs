@@ -708,6 +708,13 @@ fn ambulatory_and_home_readings_are_known_by_their_method_and_names() {
             &json!({"method": {"text": "ABPM night-time mean"}}),
         ),
         reading("office", "2024-03-08T10:00:00", systolic, &json!({})),
+        // An ambulatory (outpatient) visit's reading is an office reading.
+        reading(
+            "outpatient",
+            "2024-03-09T10:00:00",
+            systolic,
+            &json!({"method": {"text": "Ambulatory care"}}),
+        ),
     ]);
     let settings: Vec<&str> = rows.iter().map(|row| row[5].as_str()).collect();
     assert_eq!(
@@ -720,6 +727,7 @@ fn ambulatory_and_home_readings_are_known_by_their_method_and_names() {
             "home",
             "abpm_awake",
             "abpm_night",
+            "office",
             "office"
         ]
     );
