@@ -41,12 +41,7 @@ pub fn daily(dose: &Dose) -> Option<Daily> {
             None => return None,
         },
     };
-    let factor = match amount {
-        "mg" => 1.0,
-        "g" => 1000.0,
-        "mcg" | "ug" | "µg" => 0.001,
-        _ => return None,
-    };
+    let factor = milligrams_in(amount)?;
     let interval_days = interval(per)?;
     Some(Daily {
         mg_per_day: dose.value * factor / interval_days,
@@ -85,13 +80,17 @@ pub fn amount_mg(dose: &Dose) -> Option<f64> {
     if !dose.value.is_finite() || dose.value < 0.0 {
         return None;
     }
-    let factor = match dose.unit.trim().to_lowercase().as_str() {
-        "mg" => 1.0,
-        "g" => 1000.0,
-        "mcg" | "ug" | "µg" => 0.001,
-        _ => return None,
-    };
-    Some(dose.value * factor)
+    Some(dose.value * milligrams_in(dose.unit.trim().to_lowercase().as_str())?)
+}
+
+/// Milligrams in one of an amount's unit (lower case): `mg`, `g`, `mcg`/`ug`/`µg`.
+fn milligrams_in(unit: &str) -> Option<f64> {
+    match unit {
+        "mg" => Some(1.0),
+        "g" => Some(1000.0),
+        "mcg" | "ug" | "µg" => Some(0.001),
+        _ => None,
+    }
 }
 
 /// The amount given each time, in milligrams: a dose per interval is the amount of one
