@@ -122,7 +122,7 @@ fn this_host() -> String {
 /// 6: MedicationDispense (pharmacy fills: exposure for their days supply, a drug's fills joined),
 /// which every earlier version skipped. 7: linked Patient records (`Patient.link`) are one
 /// patient; a Medication `entered-in-error` is removed; a birth year or month kept as given; a
-/// procedure's code system; an observation over a period dated at its end; ambulatory and home
+/// procedure's and a measurement's code system; an observation over a period dated at its end; ambulatory and home
 /// blood pressure by method and name; doses given at intervals (depots, biologics, esketamine)
 /// joined into one course and kept per interval.
 pub const MAPPING_VERSION: i64 = 7;

@@ -320,6 +320,7 @@ impl<'a> Builder<'a> {
         self.observations.push(Observation {
             id,
             code: code.to_owned(),
+            system: system_of(code),
             display: display.to_owned(),
             value: Some(value),
             value_code: None,
@@ -356,6 +357,7 @@ impl<'a> Builder<'a> {
             self.observations.push(Observation {
                 id,
                 code: code.to_owned(),
+                system: system_of(code),
                 display: display.to_owned(),
                 value: Some(value as f64),
                 value_code: None,
@@ -375,6 +377,7 @@ impl<'a> Builder<'a> {
         self.observations.push(Observation {
             id,
             code: observation_codes::DISEASE_STATUS.to_owned(),
+            system: system_of(observation_codes::DISEASE_STATUS),
             display: format!("Cancer disease status: {words}"),
             value: None,
             value_code: Some(status_code.to_owned()),
@@ -476,4 +479,14 @@ fn product_text(drug: Give<'_>) -> String {
         format!("{}", drug.dose)
     };
     format!("{name} {dose} {}", drug.unit)
+}
+
+/// The system of a demo measurement's code: LOINC, but for refract's own codes (which have no
+/// system but their prefix).
+fn system_of(code: &str) -> String {
+    if code.starts_with("refract:") {
+        String::new()
+    } else {
+        String::from("http://loinc.org")
+    }
 }

@@ -451,6 +451,10 @@ pub struct Observation {
     pub id: i64,
     /// LOINC code (or a local code for what LOINC lacks).
     pub code: String,
+    /// The code's system, as the record gave it (empty for a test named in words alone, and
+    /// for rows stored before it was kept).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub system: String,
     pub display: String,
     pub value: Option<f64>,
     /// A coded value (SNOMED CT, e.g. a disease-status trend).

@@ -684,10 +684,13 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
 
     for (index, observation) in record.observations.iter().enumerate() {
         let id = uuid(&[mrn, "Observation", &index.to_string()]);
-        let system = if observation.code.starts_with("refract:") {
-            LOCAL_CODES
+        // Rows stored before the system was kept as LOINC (as before).
+        let system: std::borrow::Cow<'static, str> = if observation.code.starts_with("refract:") {
+            LOCAL_CODES.into()
+        } else if observation.system.is_empty() {
+            LOINC.into()
         } else {
-            LOINC
+            observation.system.clone().into()
         };
         let (value_quantity, value_codeable_concept) =
             match (observation.value, &observation.value_code) {
@@ -707,7 +710,15 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             meta: None,
             status: "final",
             subject: subject.clone(),
-            code: concept(system, &observation.code, &observation.display),
+            // A test named in words alone is written in words: `text:` is no code of any system.
+            code: if observation.code.starts_with("text:") {
+                CodeableConcept {
+                    coding: Vec::new(),
+                    text: NonBlank::new(&observation.display),
+                }
+            } else {
+                concept(system, &observation.code, &observation.display)
+            },
             effective_date_time: observation
                 .since
                 .is_none()

@@ -2186,7 +2186,8 @@ impl Value<'_> {
 /// and every coding's display), the one a criterion reads, if any; else its LOINC code and its
 /// text. The name is cleaned of invisible characters and runs of spaces, so that one test is
 /// one test.
-fn test_of(concept: &CodeableConcept, rules: &Rules) -> Option<(String, String)> {
+/// (code, name, the code's system: empty for a test named in words alone).
+fn test_of(concept: &CodeableConcept, rules: &Rules) -> Option<(String, String, String)> {
     let terms = &rules.observation_terms;
     let clean = |words: &str| {
         crate::text::sanitise_line(words)
@@ -2200,11 +2201,37 @@ fn test_of(concept: &CodeableConcept, rules: &Rules) -> Option<(String, String)>
             terms.codes.contains(code) || observation_codes::canonical(code) != code
         })
     });
-    let code = known_code
+    let in_loinc = |c: &&model::Coding| {
+        c.code.is_some()
+            && c.system.as_deref().is_some_and(|system| {
+                canonical_system(system)
+                    .to_ascii_lowercase()
+                    .contains("loinc")
+            })
+    };
+    let chosen = known_code
+        .or_else(|| concept.coding.iter().find(in_loinc))
+        .or_else(|| concept.coding.iter().find(|c| c.code.is_some()));
+    let code = chosen
         .and_then(|c| c.code.as_deref())
-        .or_else(|| concept.code_in("loinc"))
-        .or_else(|| concept.first_code())
         .map(|code| observation_codes::canonical(code).to_owned());
+    // The system the code is in: a blood pressure read from another code is LOINC's reading.
+    let system = match (chosen, &code) {
+        // refract's own codes are one namespace, whatever system wrote them (and an older
+        // export wrote a test named in words as a `text:` code).
+        (_, Some(code)) if code.starts_with("refract:") || code.starts_with("text:") => {
+            String::new()
+        }
+        (Some(coding), Some(code)) if coding.code.as_deref() != Some(code.as_str()) => {
+            String::from("http://loinc.org")
+        }
+        (Some(coding), _) => coding
+            .system
+            .as_deref()
+            .map(|system| canonical_system(system).to_owned())
+            .unwrap_or_default(),
+        (None, _) => String::new(),
+    };
     let names: Vec<String> = concept
         .text
         .as_deref()
@@ -2219,10 +2246,10 @@ fn test_of(concept: &CodeableConcept, rules: &Rules) -> Option<(String, String)>
         .find(|name| terms.knows(None, Some(name.as_str())));
     let name = known_name.or(names.first()).cloned();
     match (code, name) {
-        (Some(code), Some(name)) => Some((code, name)),
-        (Some(code), None) => Some((code.clone(), code)),
+        (Some(code), Some(name)) => Some((code, name, system)),
+        (Some(code), None) => Some((code.clone(), code, system)),
         // A test named only in words is kept under them (criteria read such tests by name).
-        (None, Some(name)) => Some((format!("text:{name}"), name)),
+        (None, Some(name)) => Some((format!("text:{name}"), name, String::new())),
         (None, None) => None,
     }
 }
@@ -2305,7 +2332,7 @@ fn map_observation(
         if number.is_none() && answer.is_none() {
             return None;
         }
-        let (code, display) = test_of(concept, rules)?;
+        let (code, display, system) = test_of(concept, rules)?;
         let is_bp =
             code == observation_codes::SYSTOLIC_BP || code == observation_codes::DIASTOLIC_BP;
         let mut unit = value
@@ -2323,6 +2350,7 @@ fn map_observation(
             id: 0,
             display,
             code,
+            system,
             value: number,
             value_code: answer,
             unit,

@@ -163,6 +163,7 @@ const OBSERVATION_COLUMNS: &[&str] = &[
     "source_id",
     "comparator",
     "since",
+    "system",
 ];
 const PROCEDURE_COLUMNS: &[&str] = &[
     "code",

@@ -630,10 +630,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, code, display, value, value_code, unit, effective, setting,
-                comparator, since
+                comparator, since, system
          FROM observations WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, effective, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 11)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 12)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -647,6 +647,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             unit: raw.opt(6),
             effective: parse_datetime("observations.effective", &raw.text(7))?,
             since: parse_opt_datetime("observations.since", raw.opt(10))?,
+            system: raw.opt(11).unwrap_or_default(),
             setting: parse_opt_code("observations.setting", raw.opt(8), BpSetting::parse)?,
             comparator: parse_opt_code("observations.comparator", raw.opt(9), Comparator::parse)?,
         });

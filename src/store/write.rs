@@ -190,8 +190,8 @@ impl<'conn> RecordWriter<'conn> {
             observation: conn.prepare_cached(
                 "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit,
                                            effective, setting, source, source_id, comparator,
-                                           since)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                           since, system)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?,
             procedure: conn.prepare_cached(
                 "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id,
@@ -382,6 +382,7 @@ impl<'conn> RecordWriter<'conn> {
                     source_id(index),
                     observation.comparator.map(Comparator::as_str),
                     observation.since.map(format_datetime),
+                    Some(observation.system.as_str()).filter(|system| !system.is_empty()),
                 ])?;
             }
             self.ids.observations.push((observation.id, row));

@@ -1,5 +1,6 @@
-//! A procedure's code keeps its system: a CPT or ICD-10-PCS code is another concept under
-//! SNOMED CT's digits, so an export that called every code SNOMED CT wrote a wrong record.
+//! A procedure's or a measurement's code keeps its system: a CPT or ICD-10-PCS code is another
+//! concept under SNOMED CT's digits (a SNOMED CT score another under LOINC's), so an export that
+//! called every code one system's wrote a wrong record.
 
 use serde_json::{Value, json};
 
@@ -83,6 +84,75 @@ fn a_procedure_is_exported_under_the_system_of_its_code() {
             (SNOMED.to_owned(), String::from("23835007")),
             (PCS.to_owned(), String::from("30243G0")),
             (CPT.to_owned(), String::from("38241")),
+        ]
+    );
+}
+
+/// The same for a measurement: a PHQ-9 coded in SNOMED CT (720433000) was exported as a LOINC
+/// code of those digits; a blood pressure coded in SNOMED CT is read, and exported, as LOINC's.
+#[test]
+fn a_measurement_is_exported_under_the_system_of_its_code() {
+    let mut env = Env::new();
+    let observation = |id: &str, system: &str, code: &str, display: &str, value: f64| {
+        json!({
+            "resourceType": "Observation",
+            "id": id,
+            "status": "final",
+            "subject": {"reference": "urn:uuid:pp"},
+            "code": {"coding": [{"system": system, "code": code, "display": display}]},
+            "effectiveDateTime": "2024-02-01",
+            "valueQuantity": {"value": value, "unit": "{score}"}
+        })
+    };
+    let file = env.write_json(
+        "o.json",
+        &bundle(
+            "collection",
+            &[
+                patient("pp", "PP1", "Ode", "Ada"),
+                observation(
+                    "phq",
+                    SNOMED,
+                    "720433000",
+                    "Patient Health Questionnaire Nine Item score",
+                    17.0,
+                ),
+                observation(
+                    "loinc",
+                    "http://loinc.org",
+                    "44261-6",
+                    "PHQ-9 total score",
+                    15.0,
+                ),
+                observation("sbp", SNOMED, "271649006", "Systolic blood pressure", 150.0),
+            ],
+        ),
+    );
+    env.import_ok(&file);
+    let mut out = Vec::new();
+    refract::fhir::write_bundle(&env.store, &[refract::domain::PatientId(1)], &mut out).unwrap();
+    let bundle: Value = serde_json::from_slice(&out).unwrap();
+    let mut codes: Vec<(String, String)> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| &entry["resource"])
+        .filter(|resource| resource["resourceType"] == "Observation")
+        .map(|resource| {
+            let coding = &resource["code"]["coding"][0];
+            (
+                coding["system"].as_str().unwrap().to_owned(),
+                coding["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            (String::from("http://loinc.org"), String::from("44261-6")),
+            (String::from("http://loinc.org"), String::from("8480-6")),
+            (SNOMED.to_owned(), String::from("720433000")),
         ]
     );
 }

@@ -253,6 +253,7 @@ fn observation(code: &str, display: &str, value: f64, days: i64) -> Observation 
     Observation {
         id: 0,
         code: code.to_owned(),
+        system: String::new(),
         display: display.to_owned(),
         value: Some(value),
         value_code: None,

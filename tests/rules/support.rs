@@ -409,6 +409,7 @@ impl Vignette {
         self.record.observations.push(Observation {
             id,
             code: code.to_owned(),
+            system: String::new(),
             display: display.to_owned(),
             value: Some(value),
             value_code: None,
@@ -461,6 +462,7 @@ impl Vignette {
         self.record.observations.push(Observation {
             id,
             code: code.to_owned(),
+            system: String::new(),
             display: display.to_owned(),
             value: None,
             value_code: Some(value_code.to_owned()),
@@ -570,6 +572,7 @@ impl Vignette {
             self.record.observations.push(Observation {
                 id,
                 code: code.to_owned(),
+                system: String::new(),
                 display: display.to_owned(),
                 value: Some(value),
                 value_code: None,
@@ -594,6 +597,7 @@ impl Vignette {
         self.record.observations.push(Observation {
             id,
             code: observation_codes::DISEASE_STATUS.to_owned(),
+            system: String::new(),
             display: "Cancer disease status".into(),
             value: None,
             value_code: Some(code.to_owned()),

@@ -839,6 +839,7 @@ mod tests {
         Observation {
             id: 0,
             code: code.to_owned(),
+            system: String::new(),
             display: String::from("Blood pressure"),
             value: Some(value),
             value_code: None,
