@@ -159,6 +159,11 @@ fn main() {
         .unwrap_or(5);
     let mut pairs: Vec<(Duration, Duration)> = (0..rounds.max(1))
         .map(|_| (best_of(1, parse_tree), best_of(1, import_all)))
+        .inspect(|(tree, import)| {
+            if std::env::var_os("REFRACT_BENCH_VERBOSE").is_some() {
+                eprintln!("pair: serde_json Value {tree:.2?}, import {import:.2?}");
+            }
+        })
         .collect();
     pairs.sort_by(|a, b| {
         let ratio =

@@ -7,7 +7,7 @@
 //! record with no date at all, an oversized text) leaves that resource out with a warning that
 //! names it, and the rest of the file is imported.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
@@ -2935,6 +2935,27 @@ fn merge_renewals(
 /// and the stricter of the two ambulatory thresholds, so a white-coat effect is never
 /// concluded on a laxer goal than the reading's; then home and other self-measured readings.
 fn bp_setting(words: &str) -> BpSetting {
+    // A file names its readings in a few ways, thousands of times: each way is read once per
+    // reading thread (trying every phrase on every reading was a twentieth of an import).
+    thread_local! {
+        static READ: std::cell::RefCell<HashMap<String, BpSetting>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    const REMEMBERED: usize = 4_096;
+    if let Some(setting) = READ.with_borrow(|read| read.get(words).copied()) {
+        return setting;
+    }
+    let setting = bp_setting_of(words);
+    READ.with_borrow_mut(|read| {
+        if read.len() >= REMEMBERED {
+            read.clear();
+        }
+        read.insert(words.to_owned(), setting);
+    });
+    setting
+}
+
+fn bp_setting_of(words: &str) -> BpSetting {
     let words = words.to_ascii_lowercase();
     let has = |phrases: &[&str]| {
         phrases

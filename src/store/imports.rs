@@ -1238,8 +1238,10 @@ pub struct ImportTx<'t> {
 }
 
 impl Store {
-    /// Runs `work` in one immediate transaction (committed if it returns `Ok`).
+    /// Runs `work` in one immediate transaction (committed if it returns `Ok`), after the bulk
+    /// writer's pause when one is due (see [`super::bulk_resume`]).
     pub fn import_write<T>(&mut self, work: impl FnOnce(&ImportTx<'_>) -> Result<T>) -> Result<T> {
+        super::bulk_resume();
         let auditor = self.auditor();
         self.write(|tx| {
             work(&ImportTx {
