@@ -1,7 +1,7 @@
 //! Difficult-to-treat rheumatoid arthritis (EULAR 2021, `assets/rules/rheumatoid_arthritis.toml`):
 //! csDMARD failure (stopped for no response, or escalation to a b/tsDMARD after 84 days), two
 //! failed b/tsDMARDs of different mechanisms (two TNF inhibitors count once), and active disease
-//! (CDAI > 10 or DAS28 > 3.2 within 183 days, or >= 7.5 mg/day prednisone for 90 days).
+//! (CDAI > 10, SDAI > 11 or DAS28 > 3.2 within 183 days, or >= 7.5 mg/day prednisone for 90 days).
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
@@ -145,6 +145,21 @@ pub fn cases() -> Vec<Case> {
             NotMet,
         ),
         case(
+            "SDAI 27 the only recent score: high activity (a clinic that scores SDAI)",
+            two_mechanisms_failed().observe("", "Simplified Disease Activity Index (SDAI)", 27.0, "{score}", 30),
+            Refractory,
+        ),
+        case(
+            "SDAI exactly 11: low activity, not moderate",
+            two_mechanisms_failed().observe("", "SDAI", 11.0, "{score}", 30),
+            NotMet,
+        ),
+        case(
+            "SDAI 11.5: moderate activity",
+            two_mechanisms_failed().observe("", "SDAI", 11.5, "{score}", 30),
+            Refractory,
+        ),
+        case(
             "DAS28 exactly 3.2 with CDAI 9: not moderate activity",
             two_mechanisms_failed().cdai(9.0, 30).das28(3.2, 30),
             NotMet,
@@ -211,7 +226,7 @@ pub fn cases() -> Vec<Case> {
             two_mechanisms_failed().cdai(18.0, 360),
             InsufficientData,
         )
-        .missing("no CDAI or DAS28 in the last 6 months")
+        .missing("no CDAI or SDAI or DAS28 in the last 6 months")
         .confounder("stale_data"),
         case(
             "a CDAI 13 months old is not current",
@@ -220,7 +235,7 @@ pub fn cases() -> Vec<Case> {
                 .give(rx("Hydroxychloroquine 400 mg/d").from(1200)),
             InsufficientData,
         )
-        .missing("no CDAI or DAS28 in the last 6 months"),
+        .missing("no CDAI or SDAI or DAS28 in the last 6 months"),
         case(
             "CDAI taken 184 days before the latest visit is too old: no recent activity score",
             two_mechanisms_failed().cdai(18.0, 184).observe(
