@@ -17,22 +17,29 @@ pub struct DosageText {
 
 /// Reads `text`; what it does not say clearly is `None`.
 pub fn read(text: &str) -> DosageText {
-    let words = words_of(text);
+    let (words, bracketed) = words_and_brackets(text);
     let as_needed = words.iter().any(|w| w == "prn")
         || contains_run(&words, &["as", "needed"])
         || contains_run(&words, &["as", "required"])
         || contains_run(&words, &["when", "required"]);
     DosageText {
-        amount: amount(&words),
+        amount: amount(&words, &bracketed),
         per_day: if as_needed { None } else { per_day(&words) },
     }
 }
 
 /// Lower-case words, abbreviations' dots removed ("b.i.d." → "bid"), numbers split from glued
-/// units ("500mg" → "500", "mg"), number words as digits.
-fn words_of(text: &str) -> Vec<String> {
+/// units ("500mg" → "500", "mg"), number words as digits; and for each, whether it was written
+/// in brackets ("2 tablets (20 mg)": the amount in brackets explains the one outside).
+fn words_and_brackets(text: &str) -> (Vec<String>, Vec<bool>) {
     let mut words = Vec::new();
+    let mut bracketed = Vec::new();
+    let mut depth = 0_usize;
     for raw in text.split_whitespace() {
+        let opens = raw.chars().filter(|c| matches!(c, '(' | '[')).count();
+        let closes = raw.chars().filter(|c| matches!(c, ')' | ']')).count();
+        let inside = depth + opens > 0;
+        depth = (depth + opens).saturating_sub(closes);
         let word = raw
             .trim_matches([',', ';', ':', '(', ')', '[', ']'])
             .to_lowercase();
@@ -54,8 +61,9 @@ fn words_of(text: &str) -> Vec<String> {
             }
             _ => words.push(number_word(&word).map_or(word, str::to_owned)),
         }
+        bracketed.resize(words.len(), inside);
     }
-    words
+    (words, bracketed)
 }
 
 fn number_word(word: &str) -> Option<&'static str> {
@@ -76,12 +84,20 @@ const DOSE_UNITS: [&str; 19] = [
     "capsule", "capsules", "cap", "caps", "puff", "puffs",
 ];
 
-/// The amount of one dose: a number followed by a dose unit. A mass wins over a count when the
-/// text gives both ("1 tablet (500 mg total)"); a range, or two different amounts of the same
-/// kind, give none.
-fn amount(words: &[String]) -> Option<(f64, String)> {
-    let mut masses: Vec<(f64, String)> = Vec::new();
-    let mut counts: Vec<(f64, String)> = Vec::new();
+/// The amount of one dose: a number followed by a dose unit. Where the text gives both a mass
+/// and a count of tablets (or capsules…), which is the dose is read from how it says so:
+/// - a product: "2 x 10 mg", "10 mg x 2", "two 10 mg tablets", "10 mg tablets: take 2",
+///   "2 tablets (500 mg each)" give the count times the strength;
+/// - a total: "2 tablets (20 mg total)", and an amount in brackets explaining the other
+///   ("2 tablets (20 mg)", "20 mg (2 tablets)", "½ tablet (5 mg)"), give the mass;
+/// - one tablet of a mass ("1 tablet 500 mg") is that mass.
+///
+/// Otherwise a mass beside a count of more than one ("10 mg, 2 tablets") could be the strength
+/// or the whole dose: none is given rather than the strength taken for the dose (half of it, a
+/// trial then read as too low). A range, or two different amounts of the same kind, give none.
+fn amount(words: &[String], bracketed: &[bool]) -> Option<(f64, String)> {
+    let mut masses: Vec<Amount> = Vec::new();
+    let mut counts: Vec<Amount> = Vec::new();
     for (index, word) in words.iter().enumerate() {
         let Some(unit) = words.get(index + 1) else {
             break;
@@ -106,26 +122,136 @@ fn amount(words: &[String]) -> Option<(f64, String)> {
             return None;
         }
         let unit = singular(unit);
-        let kind = if MASS_UNITS.contains(&unit.as_str()) {
-            &mut masses
-        } else {
-            &mut counts
+        let found = Amount {
+            value,
+            at: index,
+            bracketed: bracketed.get(index).copied().unwrap_or(false),
+            unit,
         };
-        kind.push((value, unit));
+        if MASS_UNITS.contains(&found.unit.as_str()) {
+            masses.push(found);
+        } else {
+            counts.push(found);
+        }
     }
     if masses.is_empty() {
-        agreed(&counts)
-    } else {
+        return agreed(&counts);
+    }
+    if let Some(product) = products(words, &masses, &counts) {
+        return product;
+    }
+    let word_after = |amount: &Amount, n: usize| words.get(amount.at + 1 + n).map(String::as_str);
+    let totals: Vec<Amount> = masses
+        .iter()
+        .filter(|mass| {
+            word_after(mass, 1) == Some("total")
+                || (mass.at >= 1 && words.get(mass.at - 1).is_some_and(|w| w == "total"))
+        })
+        .cloned()
+        .collect();
+    if !totals.is_empty() {
+        return agreed(&totals);
+    }
+    let ones = counts
+        .iter()
+        .all(|count| (count.value - 1.0).abs() < f64::EPSILON);
+    let explained = counts.iter().all(|count| count.bracketed)
+        || (masses.iter().all(|mass| mass.bracketed) && counts.iter().all(|c| !c.bracketed));
+    if counts.is_empty() || ones || explained {
         agreed(&masses)
+    } else {
+        None
     }
 }
 
+/// One amount a dosage text names, where it stands among the words.
+#[derive(Debug, Clone)]
+struct Amount {
+    value: f64,
+    unit: String,
+    /// The index of its number among the words.
+    at: usize,
+    bracketed: bool,
+}
+
+/// A dose written as a count times a strength (see [`amount`]): `None` when the text writes
+/// none, `Some(None)` when it writes several that disagree.
+#[allow(clippy::option_option)] // "none written" and "written, but not one dose" differ
+fn products(
+    words: &[String],
+    masses: &[Amount],
+    counts: &[Amount],
+) -> Option<Option<(f64, String)>> {
+    let number = |at: usize| {
+        words
+            .get(at)
+            .and_then(|w| w.parse::<f64>().ok())
+            .filter(|n| n.is_finite() && *n > 0.0)
+    };
+    let is_times = |at: usize| words.get(at).is_some_and(|w| w == "x" || w == "×");
+    let is_form = |at: usize| {
+        words
+            .get(at)
+            .is_some_and(|w| DOSE_UNITS.contains(&w.as_str()) && !MASS_UNITS.contains(&w.as_str()))
+    };
+    let mut found: Vec<Amount> = Vec::new();
+    for mass in masses {
+        let at = mass.at;
+        let times = if at >= 2 && is_times(at - 1) {
+            // "2 x 10 mg"
+            number(at - 2)
+        } else if is_times(at + 2)
+            && !words
+                .get(at + 4)
+                .is_some_and(|w| unit_days(w).is_some() && w != "daily")
+        {
+            // "10 mg x 2", not "10 mg x 2 weeks" (how long).
+            number(at + 3)
+        } else if at >= 1 && is_form(at + 2) {
+            // "two 10 mg tablets"; else "10 mg tablets: take 2", "2 tablets (500 mg each)".
+            number(at - 1).or_else(|| take_count(words, at + 3))
+        } else if words.get(at + 2).is_some_and(|w| w == "each") {
+            agreed(counts).map(|(count, _)| count)
+        } else if is_form(at + 2) {
+            take_count(words, at + 3)
+        } else {
+            None
+        };
+        if let Some(times) = times {
+            found.push(Amount {
+                value: times * mass.value,
+                ..mass.clone()
+            });
+        }
+    }
+    (!found.is_empty()).then(|| agreed(&found))
+}
+
+/// A count of tablets after their strength: "10 mg tablets: take 2", "… 2 tablets".
+fn take_count(words: &[String], from: usize) -> Option<f64> {
+    let rest = words.get(from..)?;
+    let count = |word: &String| {
+        word.parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n > 0.0)
+    };
+    rest.windows(2).find_map(|pair| match pair {
+        [take, number] if take == "take" || take == "give" => count(number),
+        [number, unit]
+            if DOSE_UNITS.contains(&unit.as_str()) && !MASS_UNITS.contains(&unit.as_str()) =>
+        {
+            count(number)
+        }
+        _ => None,
+    })
+}
+
 /// The amount every entry of `amounts` says, if they agree.
-fn agreed(amounts: &[(f64, String)]) -> Option<(f64, String)> {
+fn agreed(amounts: &[Amount]) -> Option<(f64, String)> {
     let (first, rest) = amounts.split_first()?;
     rest.iter()
-        .all(|(value, unit)| (value - first.0).abs() < f64::EPSILON && *unit == first.1)
-        .then(|| first.clone())
+        .all(|other| (other.value - first.value).abs() < f64::EPSILON && other.unit == first.unit)
+        .then(|| (first.value, first.unit.clone()))
 }
 
 const MASS_UNITS: [&str; 5] = ["mg", "g", "mcg", "ug", "µg"];
@@ -355,6 +481,37 @@ mod tests {
         assert_eq!(schedule_per_day("PRN"), None);
         // A time of day in a sentence is no schedule.
         reads("10 mg at 8 am and 8 pm", Some((10.0, "mg")), None);
+    }
+
+    /// A strength and a count of tablets: the dose is their product where the text says so,
+    /// the mass where it says that is the whole dose, and unknown where it could be either.
+    #[test]
+    fn a_count_of_tablets_of_a_strength() {
+        for text in [
+            "2 x 10 mg at night",
+            "10 mg x 2 at bedtime",
+            "two 10 mg tablets at bedtime",
+            "10mg tablets: take 2 at night",
+            "Olanzapine 10 mg tablet, take 2 tablets at night",
+            "2 tablets (10 mg each) at night",
+            "Take 2 tablets (20 mg total) by mouth at bedtime",
+            "20 mg (2 tablets) at night",
+            "2 tablets (20 mg) at night",
+        ] {
+            reads(text, Some((20.0, "mg")), Some(1.0));
+        }
+        reads("½ tablet (5 mg) daily", Some((5.0, "mg")), Some(1.0));
+        reads(
+            "1 tablet 500 mg twice daily",
+            Some((500.0, "mg")),
+            Some(2.0),
+        );
+        reads("500 mg tablet twice daily", Some((500.0, "mg")), Some(2.0));
+        // How long, not how many: "x 2 weeks".
+        reads("10 mg x 2 weeks daily", Some((10.0, "mg")), Some(1.0));
+        // The strength or the whole dose? Not guessed.
+        reads("olanzapine 10 mg two tablets at night", None, Some(1.0));
+        reads("10 mg, 2 tablets once daily", None, Some(1.0));
     }
 
     #[test]
