@@ -631,3 +631,63 @@ pub fn confounder(key: &str, text: impl Into<String>) -> Confounder {
 pub fn days_between(a: NaiveDate, b: NaiveDate) -> i64 {
     (b - a).num_days()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{names_a_part, without_item_ranges};
+
+    fn words(list: &[&str]) -> Vec<String> {
+        list.iter().map(|word| (*word).to_owned()).collect()
+    }
+
+    #[test]
+    fn ranges_of_numbered_items_are_left_out_and_single_items_kept() {
+        let read = |text: &str| {
+            without_item_ranges(text)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(read("PHQ-9 total Q1–Q9"), "PHQ-9 total");
+        assert_eq!(read("sum of items 1 to 9"), "sum of");
+        assert_eq!(read("total item 1 through item 17"), "total");
+        assert_eq!(read("PANSS P1-P7 total"), "PANSS P1-P7 total");
+        assert_eq!(read("PHQ-9 item 9 total"), "PHQ-9 item 9 total");
+        assert_eq!(read("HAM-D 17-item total"), "HAM-D 17-item total");
+    }
+
+    #[test]
+    fn a_total_may_list_its_parts_but_a_part_stays_one() {
+        let parts = words(&[
+            "item #",
+            "Q#",
+            "P#",
+            "subscale",
+            "general psychopathology",
+            "positive scale",
+        ]);
+        let short = words(&["HAM-D-6", "short form"]);
+        let part = |text: &str| names_a_part(text, [&parts, &[]], [&short, &[]]);
+        for total in [
+            "PHQ-9 total score (Q1–Q9)",
+            "PANSS total (positive, negative and general psychopathology)",
+            "PANSS total: positive scale + negative scale",
+            "MADRS sum score Q1-Q10",
+            "HAM-D overall score [items 1-17]",
+        ] {
+            assert!(!part(total), "{total}");
+        }
+        for one in [
+            "PHQ-9 item 9",
+            "PHQ-9 Q9 total",
+            "PANSS positive scale total",
+            "PANSS P1-P7 total",
+            "PANSS general psychopathology subscale total",
+            "HAM-D-6 total",
+            "HAM-D total (HAM-D-6)",
+            "PHQ-9 score (Q1–Q9)",
+        ] {
+            assert!(part(one), "{one}");
+        }
+    }
+}
