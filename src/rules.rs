@@ -154,7 +154,10 @@ impl ObservationTerms {
             toml::Value::Table(table) => {
                 let selector = (table.contains_key("codes") || table.contains_key("names"))
                     && table.keys().all(|key| {
-                        matches!(key.as_str(), "codes" | "names" | "not_names" | "name")
+                        matches!(
+                            key.as_str(),
+                            "codes" | "names" | "not_names" | "short_forms" | "name"
+                        )
                     });
                 if selector {
                     let strings = |key: &str| {

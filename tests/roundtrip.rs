@@ -1073,3 +1073,101 @@ fn administrations_come_back_with_their_cycles_and_route() {
     );
     assert_fhir_round_trip(&dir, &db, "cycles");
 }
+
+/// Doses given three times a week, twice a week and every other day go out as FHIR says a
+/// schedule (the amount of one dose in mg, `timing.repeat` frequency, period and periodUnit),
+/// never as a unit UCUM does not know ("mg/2.33d"), and come back as the same daily doses and
+/// the same flag: each trial is adequate only at the daily dose its schedule makes.
+#[test]
+fn doses_a_fraction_of_days_apart_come_back_as_the_same_schedule() {
+    let statement = |id: &str, text: &str, (start, end): (&str, &str), mg: u32, repeat| {
+        serde_json::json!({
+            "resourceType": "MedicationStatement", "id": id, "status": "stopped",
+            "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept": {"text": text},
+            "effectivePeriod": {"start": start, "end": end},
+            "statusReason": [crate::fhir::reason("266721009", "No response")],
+            "dosage": [{
+                "timing": {"repeat": repeat},
+                "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]
+            }]
+        })
+    };
+    let resources = [
+        mr_patient(),
+        crate::fhir::condition(
+            "dx",
+            "urn:uuid:p1",
+            crate::fhir::SNOMED,
+            "370143000",
+            "Major depressive disorder",
+        ),
+        // 150 mg three times a week: 64.3 mg/d, adequate (sertraline 50 mg/d).
+        statement(
+            "m1",
+            "Sertraline 150 MG Oral Tablet",
+            ("2026-01-05", "2026-03-30"),
+            150,
+            serde_json::json!({"frequency": 3, "period": 1, "periodUnit": "wk"}),
+        ),
+        // 300 mg twice a week: 85.7 mg/d, adequate (venlafaxine 75 mg/d).
+        statement(
+            "m2",
+            "Venlafaxine 150 MG Oral Capsule",
+            ("2026-04-06", "2026-06-29"),
+            300,
+            serde_json::json!({"frequency": 2, "period": 1, "periodUnit": "wk"}),
+        ),
+        // 40 mg every other day: 20 mg/d, adequate (fluoxetine 20 mg/d).
+        statement(
+            "m3",
+            "Fluoxetine 20 MG Oral Capsule",
+            ("2026-07-06", "2026-09-28"),
+            40,
+            serde_json::json!({"frequency": 1, "period": 2, "periodUnit": "d"}),
+        ),
+    ];
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "schedules", &resources);
+    assert_eq!(only_flag(&db).0, "refractory", "the source's own flag");
+    assert_fhir_round_trip(&dir, &db, "schedules");
+
+    let mut written: Vec<(String, serde_json::Value, serde_json::Value)> =
+        exported(&dir, &db, "MedicationStatement")
+            .iter()
+            .map(|statement| {
+                let dosage = &statement["dosage"][0];
+                (
+                    statement["medicationCodeableConcept"]["text"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                    dosage["doseAndRate"][0]["doseQuantity"].clone(),
+                    dosage["timing"]["repeat"].clone(),
+                )
+            })
+            .collect();
+    written.sort_by(|a, b| a.0.cmp(&b.0));
+    let want = [
+        (
+            "Fluoxetine 20 MG Oral Capsule",
+            serde_json::json!({"value": 40.0, "unit": "mg"}),
+            serde_json::json!({"frequency": 1, "period": 2, "periodUnit": "d"}),
+        ),
+        (
+            "Sertraline 150 MG Oral Tablet",
+            serde_json::json!({"value": 150.0, "unit": "mg"}),
+            serde_json::json!({"frequency": 3, "period": 1, "periodUnit": "wk"}),
+        ),
+        (
+            "Venlafaxine 150 MG Oral Capsule",
+            serde_json::json!({"value": 300.0, "unit": "mg"}),
+            serde_json::json!({"frequency": 2, "period": 1, "periodUnit": "wk"}),
+        ),
+    ];
+    let want: Vec<(String, serde_json::Value, serde_json::Value)> = want
+        .into_iter()
+        .map(|(text, quantity, repeat)| (text.to_owned(), quantity, repeat))
+        .collect();
+    assert_eq!(written, want);
+}

@@ -30,7 +30,7 @@ use super::wire_out::{
     Activity, ActivityDetail, Annotation, CarePlan, CodeableConcept, Coding, Condition, Display,
     Dosage, DoseAndRate, Entry, Extension, Goal, GoalTarget, HumanName, Identifier,
     MedicationStatement, Meta, NonBlank, Observation, Patient, Period, Procedure, Quantity,
-    Reference, Resource, Restriction, Task, Text,
+    Reference, Resource, Restriction, Task, Text, Timing, TimingRepeat,
 };
 
 /// Extension URLs: mCODE's termination reason, and refract's own for what FHIR lacks.
@@ -661,20 +661,34 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             effective_period,
             date_asserted,
             dosage: (exposure.dose.is_some() || exposure.is_as_needed() || route.is_some())
-                .then(|| Dosage {
-                    route,
-                    dose_and_rate: exposure
+                .then(|| {
+                    let schedule = exposure
                         .dose
-                        .iter()
-                        .map(|dose| DoseAndRate {
-                            dose_quantity: Quantity {
-                                value: dose.value,
-                                comparator: None,
-                                unit: NonBlank::new(dose.unit.as_str()),
-                            },
-                        })
-                        .collect(),
-                    as_needed_boolean: exposure.is_as_needed().then_some(true),
+                        .as_ref()
+                        .and_then(crate::rules::dose::fhir_schedule);
+                    Dosage {
+                        timing: schedule.as_ref().map(|(_, _, every)| timing_of(*every)),
+                        route,
+                        dose_and_rate: exposure
+                            .dose
+                            .iter()
+                            .map(|dose| DoseAndRate {
+                                dose_quantity: match &schedule {
+                                    Some((amount, unit, _)) => Quantity {
+                                        value: *amount,
+                                        comparator: None,
+                                        unit: NonBlank::new(unit.as_str()),
+                                    },
+                                    None => Quantity {
+                                        value: dose.value,
+                                        comparator: None,
+                                        unit: NonBlank::new(dose.unit.as_str()),
+                                    },
+                                },
+                            })
+                            .collect(),
+                        as_needed_boolean: exposure.is_as_needed().then_some(true),
+                    }
                 })
                 .into_iter()
                 .collect(),
@@ -1258,6 +1272,27 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
         }
     }
     entries
+}
+
+/// A dose's schedule as R4 `Timing.repeat`: the days of the period in weeks when they make
+/// whole weeks, in the months of a depot's schedule (30, 90, 180 days: the importer reads a
+/// month as 30 days), else in days.
+fn timing_of(every: crate::rules::dose::WholeSchedule) -> Timing {
+    let days = every.period_days;
+    let (period, period_unit) = if days.is_multiple_of(7) {
+        (days / 7, "wk")
+    } else if matches!(days, 30 | 90 | 180) {
+        (days / 30, "mo")
+    } else {
+        (days, "d")
+    };
+    Timing {
+        repeat: TimingRepeat {
+            frequency: every.times,
+            period,
+            period_unit,
+        },
+    }
 }
 
 #[cfg(test)]

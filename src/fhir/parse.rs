@@ -2088,33 +2088,31 @@ pub(super) fn count_unit(unit: &str) -> Option<&'static str> {
 }
 
 /// An amount given `per_day` times a day: per day ("1000 mg/d") when given daily or more
-/// often, or when doses are two days or more apart, per interval ("75 mg/2d", "56 mg/3.5d",
-/// "234 mg/mo", "150 mg/4wk") as the schedule is written, so that the amount of one
-/// administration stays known: some drugs' minimum is per session (esketamine 56 mg), which a
-/// daily average of a twice-weekly schedule (16 mg/d) would hide. Between one and two days
-/// (a dose on some days of the week, several times a day) the doses are not evenly spaced: a
-/// daily amount.
+/// often, or when doses are two days or more apart, per interval ("75 mg/2d", "234 mg/mo",
+/// "150 mg/4wk") as the schedule is written, so that the amount of one administration stays
+/// known: some drugs' minimum is per session (esketamine 56 mg), which a daily average of a
+/// twice-weekly schedule (16 mg/d) would hide. Doses a fraction of days apart are counted per
+/// whole period ("56 mg 2x/wk", "100 mg 3x/wk"; see [`crate::rules::dose`]): a fractional
+/// interval ("mg/2.33d") is no unit UCUM or a FHIR `Timing` can carry, and rounded, it read back
+/// as another daily dose. A schedule no count of doses makes whole is read as its daily amount.
+/// Between one and two days (a dose on some days of the week, several times a day) the doses
+/// are not evenly spaced: a daily amount.
 fn per_interval(amount: f64, per_day: f64, unit: &str) -> Dose {
+    use crate::rules::dose::{schedule_unit, whole_schedule};
     let interval_days = 1.0 / per_day;
-    if interval_days < 2.0 - 0.01 {
-        return Dose {
-            value: (amount * per_day * 1000.0).round() / 1000.0,
-            unit: format!("{unit}/d"),
-        };
-    }
-    let days = interval_days.round() as i64;
-    let whole = (interval_days - days as f64).abs() < 0.01;
-    let interval = match days {
-        _ if !whole => format!("{}d", (interval_days * 100.0).round() / 100.0),
-        7 => String::from("wk"),
-        14 | 21 | 28 | 42 | 56 | 84 => format!("{}wk", days / 7),
-        30 => String::from("mo"),
-        90 | 180 => format!("{}mo", days / 30),
-        other => format!("{other}d"),
+    let daily = || Dose {
+        value: (amount * per_day * 1000.0).round() / 1000.0,
+        unit: format!("{unit}/d"),
     };
-    Dose {
-        value: (amount * 1000.0).round() / 1000.0,
-        unit: format!("{unit}/{interval}"),
+    if interval_days < 2.0 - 0.01 {
+        return daily();
+    }
+    match whole_schedule(interval_days) {
+        Some(schedule) => Dose {
+            value: (amount * 1000.0).round() / 1000.0,
+            unit: schedule_unit(unit, schedule),
+        },
+        None => daily(),
     }
 }
 

@@ -219,6 +219,9 @@ pub struct DoseAndRate {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dosage {
+    /// How often the dose is given, when its unit alone would not say it in UCUM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timing: Option<Timing>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<Text>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -226,6 +229,21 @@ pub struct Dosage {
     /// Written only as true: a drug taken as needed is read back as one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_needed_boolean: Option<bool>,
+}
+
+/// R4 `Timing`, as far as a dose schedule needs it: `frequency` doses every `period`
+/// `periodUnit`.
+#[derive(Debug, Serialize)]
+pub struct Timing {
+    pub repeat: TimingRepeat,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimingRepeat {
+    pub frequency: u32,
+    pub period: u32,
+    pub period_unit: &'static str,
 }
 
 #[derive(Debug, Serialize)]

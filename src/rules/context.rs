@@ -181,6 +181,7 @@ pub fn scale_of(selector: &ObservationSelector, observation: &Observation) -> Op
                     &observation.display,
                     &scale.names,
                     [&scale.not_names, &selector.not_names],
+                    [&scale.short_forms, &selector.short_forms],
                 )
             })
         })
@@ -192,17 +193,176 @@ fn selects_own(selector: &ObservationSelector, observation: &Observation) -> boo
             &observation.display,
             &selector.names,
             [&selector.not_names, &[]],
+            [&selector.short_forms, &[]],
         )
 }
 
-/// Whether `text` carries one of `names` and none of the words that make it a part of the
-/// test (`not_names`: subscale, item…).
-fn named(text: &str, names: &[String], not_names: [&[String]; 2]) -> bool {
-    names.iter().any(|name| names_test(text, name))
-        && !not_names
+/// Whether `text` carries one of `names` and is not a part of the test (see [`names_a_part`]).
+fn named(
+    text: &str,
+    names: &[String],
+    not_names: [&[String]; 2],
+    short_forms: [&[String]; 2],
+) -> bool {
+    names.iter().any(|name| names_test(text, name)) && !names_a_part(text, not_names, short_forms)
+}
+
+/// Whether a test named `text` is a part of a scale rather than its total.
+///
+/// - A short form (`short_forms`: HAM-D-6, PANSS-6, "short form") is another test, even
+///   called a total ("HAM-D-6 total").
+/// - A part word (`part_words`: a subscale, an item by number or by its words, a question)
+///   makes a part, except where a name that says it is a total describes what the total adds
+///   up: a total says so by a word of totality (total, sum, summed, overall, all items, full
+///   scale; see [`says_total`]); what it adds up is written in
+///   brackets ("PHQ-9 total score (Q1–Q9)", "PANSS total (positive, negative and general
+///   psychopathology)"), after a colon ("PANSS total: P + N + G"), or as a range of numbered
+///   items or questions ("sum of items 1-10", "Q1 to Q9"). A part word anywhere else keeps
+///   the name a part even beside a word of totality: "PANSS positive subscale total", "PANSS
+///   positive scale total", "PHQ-9 item 9 total", "HAMD insomnia total" each name one part's
+///   score. A range of a subscale's own items ("PANSS P1–P7 total") is that subscale.
+fn names_a_part(text: &str, part_words: [&[String]; 2], short_forms: [&[String]; 2]) -> bool {
+    if short_forms
+        .iter()
+        .flat_map(|words| words.iter())
+        .any(|word| names_part(text, word))
+    {
+        return true;
+    }
+    let head = outside_brackets(text);
+    let head = match head.split_once(':') {
+        Some((before, _)) if says_total(before) => before.to_owned(),
+        _ => head,
+    };
+    let read = if says_total(&head) {
+        without_item_ranges(&head)
+    } else {
+        text.to_owned()
+    };
+    part_words
+        .iter()
+        .flat_map(|words| words.iter())
+        .any(|word| names_part(&read, word))
+}
+
+/// Words that say a score is the whole scale's.
+const TOTALITY: [&str; 6] = [
+    "total",
+    "sum",
+    "summed",
+    "overall",
+    "all items",
+    "full scale",
+];
+
+/// Whether a name says it is a total: a word of [`TOTALITY`]. A count of items alone does
+/// not: it names the version ("HAM-D 17-item (item 3: suicide)" is an item of the 17-item
+/// version).
+fn says_total(text: &str) -> bool {
+    TOTALITY.iter().any(|word| names_test(text, word))
+}
+
+/// `text` with what stands in brackets ((), [], {}) left out, nested or not.
+fn outside_brackets(text: &str) -> String {
+    let mut depth = 0usize;
+    text.chars()
+        .map(|c| match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                ' '
+            }
+            ')' | ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                ' '
+            }
+            _ if depth > 0 => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
+/// The words that number the items of any scale (not a subscale's own letters: P, N, G).
+const ITEM_MARKERS: [&str; 6] = ["item", "items", "question", "questions", "q", "no"];
+
+/// `text` with every range of numbered items or questions left out ("items 1-10", "Q1–Q9",
+/// "item 1 to item 17", "questions 1 through 9"): a range names several items, which only a
+/// sum of them names together.
+fn without_item_ranges(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = chars.clone();
+    let digits_end = |at: usize| {
+        let mut end = at;
+        while end < chars.len() && chars[end].is_ascii_digit() {
+            end += 1;
+        }
+        end
+    };
+    let skip = |mut at: usize, what: &[char]| {
+        while at < chars.len() && what.contains(&chars[at]) {
+            at += 1;
+        }
+        at
+    };
+    // A marker word just before `at` (spaces, '#' and '.' between): where it starts.
+    let marker_before = |at: usize| -> Option<usize> {
+        let mut end = at;
+        while end > 0 && matches!(chars[end - 1], ' ' | '#' | '.') {
+            end -= 1;
+        }
+        let mut start = end;
+        while start > 0 && chars[start - 1].is_alphabetic() {
+            start -= 1;
+        }
+        let word: String = chars[start..end].iter().collect::<String>().to_lowercase();
+        (start < end && ITEM_MARKERS.contains(&word.as_str())).then_some(start)
+    };
+    // A marker word at `at`: where it ends.
+    let marker_at = |at: usize| -> usize {
+        let mut end = at;
+        while end < chars.len() && chars[end].is_alphabetic() {
+            end += 1;
+        }
+        let word: String = chars[at..end].iter().collect::<String>().to_lowercase();
+        if ITEM_MARKERS.contains(&word.as_str()) {
+            end
+        } else {
+            at
+        }
+    };
+    let mut at = 0;
+    while at < chars.len() {
+        let starts_number =
+            chars[at].is_ascii_digit() && (at == 0 || !chars[at - 1].is_ascii_digit());
+        let Some(start) = starts_number.then(|| marker_before(at)).flatten() else {
+            at += 1;
+            continue;
+        };
+        let first_end = digits_end(at);
+        let after_first = skip(first_end, &[' ']);
+        let rest: String = chars[after_first..]
             .iter()
-            .flat_map(|words| words.iter())
-            .any(|word| names_part(text, word))
+            .take(8)
+            .collect::<String>()
+            .to_lowercase();
+        let separator = ["-", "–", "—", "to ", "through ", "thru ", "..", "…"]
+            .into_iter()
+            .find(|sep| rest.starts_with(sep))
+            .map(|sep| sep.chars().count());
+        let Some(separator) = separator else {
+            at = first_end;
+            continue;
+        };
+        let second = skip(after_first + separator, &[' ']);
+        let second = skip(marker_at(second), &[' ', '#', '.']);
+        let second_end = digits_end(second);
+        if second_end > second {
+            for c in &mut out[start..second_end] {
+                *c = ' ';
+            }
+        }
+        at = second_end.max(first_end);
+    }
+    out.into_iter().collect()
 }
 
 /// Whether `text` names a part of a test by `word`: its words as [`names_test`] finds them,
@@ -470,4 +630,64 @@ pub fn confounder(key: &str, text: impl Into<String>) -> Confounder {
 /// Days between two dates (b − a).
 pub fn days_between(a: NaiveDate, b: NaiveDate) -> i64 {
     (b - a).num_days()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{names_a_part, without_item_ranges};
+
+    fn words(list: &[&str]) -> Vec<String> {
+        list.iter().map(|word| (*word).to_owned()).collect()
+    }
+
+    #[test]
+    fn ranges_of_numbered_items_are_left_out_and_single_items_kept() {
+        let read = |text: &str| {
+            without_item_ranges(text)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(read("PHQ-9 total Q1–Q9"), "PHQ-9 total");
+        assert_eq!(read("sum of items 1 to 9"), "sum of");
+        assert_eq!(read("total item 1 through item 17"), "total");
+        assert_eq!(read("PANSS P1-P7 total"), "PANSS P1-P7 total");
+        assert_eq!(read("PHQ-9 item 9 total"), "PHQ-9 item 9 total");
+        assert_eq!(read("HAM-D 17-item total"), "HAM-D 17-item total");
+    }
+
+    #[test]
+    fn a_total_may_list_its_parts_but_a_part_stays_one() {
+        let parts = words(&[
+            "item #",
+            "Q#",
+            "P#",
+            "subscale",
+            "general psychopathology",
+            "positive scale",
+        ]);
+        let short = words(&["HAM-D-6", "short form"]);
+        let part = |text: &str| names_a_part(text, [&parts, &[]], [&short, &[]]);
+        for total in [
+            "PHQ-9 total score (Q1–Q9)",
+            "PANSS total (positive, negative and general psychopathology)",
+            "PANSS total: positive scale + negative scale",
+            "MADRS sum score Q1-Q10",
+            "HAM-D overall score [items 1-17]",
+        ] {
+            assert!(!part(total), "{total}");
+        }
+        for one in [
+            "PHQ-9 item 9",
+            "PHQ-9 Q9 total",
+            "PANSS positive scale total",
+            "PANSS P1-P7 total",
+            "PANSS general psychopathology subscale total",
+            "HAM-D-6 total",
+            "HAM-D total (HAM-D-6)",
+            "PHQ-9 score (Q1–Q9)",
+        ] {
+            assert!(part(one), "{one}");
+        }
+    }
 }

@@ -11,6 +11,13 @@
 //! palmitate 234 mg a month: 600 mg/d chlorpromazine equivalent) read about 1.5 % short of the
 //! adequate dose it is. Per-hour rates (infusions), per-m² and per-kg doses, and amounts
 //! with no interval are not daily doses: `None`.
+//!
+//! A schedule whose doses are not a whole number of days apart (three times a week: every
+//! 2⅓ days) is written as a count of doses per whole period, `mg 3x/wk` (100 mg three times a
+//! week), never as a fractional interval (`mg/2.33d`): the period stays one UCUM and FHIR
+//! `Timing` can carry (frequency 3, period 1 wk), and the daily amount stays exact (300 mg a
+//! week, not 100 mg every 2.33 days). Fractional intervals stored by earlier versions are still
+//! read.
 
 use crate::domain::Dose;
 
@@ -41,8 +48,9 @@ pub fn daily(dose: &Dose) -> Option<Daily> {
             None => return None,
         },
     };
+    let (amount, times) = times_per_period(amount)?;
     let factor = milligrams_in(amount)?;
-    let interval_days = interval(per)?;
+    let interval_days = interval(per)? / times;
     Some(Daily {
         mg_per_day: dose.value * factor / interval_days,
         interval_days,
@@ -58,10 +66,97 @@ pub fn counted(dose: &Dose) -> Option<(f64, f64)> {
     }
     let unit = dose.unit.trim().to_lowercase();
     let (amount, per) = unit.split_once('/')?;
+    let (amount, times) = times_per_period(amount.trim())?;
     if !COUNT_UNITS.contains(&amount.trim()) {
         return None;
     }
-    Some((dose.value, interval(per.trim())?))
+    Some((dose.value, interval(per.trim())? / times))
+}
+
+/// An amount's unit and how many times it is given per period: `mg 3x` (or `mg3x`, `mg ×3`
+/// once spaces are gone) is `mg` three times; a unit with no count is given once.
+fn times_per_period(amount: &str) -> Option<(&str, f64)> {
+    let Some(counted) = amount
+        .strip_suffix(['x', '×'])
+        .filter(|rest| rest.ends_with(|c: char| c.is_ascii_digit()))
+    else {
+        return Some((amount, 1.0));
+    };
+    let digits = counted.trim_end_matches(|c: char| c.is_ascii_digit());
+    let times: f64 = counted[digits.len()..].parse().ok()?;
+    (times >= 1.0).then_some((digits.trim_end(), times))
+}
+
+/// A dose schedule in whole numbers: `times` doses every `period_days` days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WholeSchedule {
+    pub times: u32,
+    pub period_days: u32,
+}
+
+/// The fewest doses per whole number of days that make doses `interval_days` apart: every 2⅓
+/// days is 3 every 7 days, every 3.5 days 2 every 7, every 2 days 1 every 2. Intervals stored
+/// rounded to two decimals (`2.33d`) are recognised. `None` when no count up to a month's
+/// (31) makes a whole period.
+pub fn whole_schedule(interval_days: f64) -> Option<WholeSchedule> {
+    if !(interval_days.is_finite() && interval_days > 0.0) {
+        return None;
+    }
+    (1..=31u32).find_map(|times| {
+        let period = interval_days * f64::from(times);
+        let whole = period.round();
+        // A rounding to two decimals errs by at most 0.005 a dose.
+        let near = (period - whole).abs() <= 0.006 * f64::from(times);
+        // Whole, and within u32 (at most ten years): the cast loses nothing.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let period_days = whole as u32;
+        (near && (1.0..=3660.0).contains(&whole)).then_some(WholeSchedule { times, period_days })
+    })
+}
+
+/// A period of whole days as the importer writes it after the `/`: `wk`, `2wk`, `mo`, `3mo`,
+/// `5d` (weeks and the months of depot schedules by their names, other periods in days).
+pub fn period_name(days: u32) -> String {
+    match days {
+        7 => String::from("wk"),
+        14 | 21 | 28 | 42 | 56 | 84 => format!("{}wk", days / 7),
+        30 => String::from("mo"),
+        90 | 180 => format!("{}mo", days / 30),
+        other => format!("{other}d"),
+    }
+}
+
+/// The unit of `amount_unit` given on `schedule`: `mg/2d`, `mg/wk`, and for more than one dose
+/// a period `mg 3x/wk`.
+pub fn schedule_unit(amount_unit: &str, schedule: WholeSchedule) -> String {
+    let period = period_name(schedule.period_days);
+    if schedule.times == 1 {
+        format!("{amount_unit}/{period}")
+    } else {
+        format!("{amount_unit} {}x/{period}", schedule.times)
+    }
+}
+
+/// A dose in a schedule unit the importer writes that is no UCUM unit (`mg/2d`, `mg/4wk`,
+/// `mg 3x/wk`, and the fractional `mg/2.33d` of earlier versions) as a FHIR `Dosage` says it:
+/// the amount of one dose (`mg`, or a count of `tablet`, `capsule`, `dose`) and its schedule.
+/// `None` for a unit that is plain UCUM already (`mg/d`, `mg/wk`, `mg/mo`), for a rate, and for
+/// a unit as written in a file (`mg/2 weeks`), which a reader gets back as it was.
+pub fn fhir_schedule(dose: &Dose) -> Option<(f64, String, WholeSchedule)> {
+    let (amount, per) = dose.unit.split_once('/')?;
+    let (amount_unit, times) = times_per_period(amount.trim_end())?;
+    if amount_unit != "mg" && !COUNT_UNITS[..3].contains(&amount_unit) {
+        return None;
+    }
+    let interval_days = interval(per)? / times;
+    let schedule = whole_schedule(interval_days)?;
+    let canonical = schedule_unit(amount_unit, schedule);
+    let fractional = times <= 1.0 && per.contains('.') && per.ends_with('d');
+    let plain = schedule.times == 1 && matches!(per, "d" | "wk" | "mo");
+    // Read back, the amount is rounded to the importer's three decimals.
+    let exact = ((dose.value * 1000.0).round() / 1000.0).to_bits() == dose.value.to_bits();
+    ((canonical == dose.unit || fractional) && !plain && exact)
+        .then(|| (dose.value, amount_unit.to_owned(), schedule))
 }
 
 /// The units a dose can be counted in (the importer writes `tablet`, `capsule` or `dose`).
@@ -175,6 +270,50 @@ mod tests {
         assert_eq!(per_dose_mg(&dose(0.5, "g")), Some(500.0));
         assert_eq!(per_dose_mg(&dose(16.0, "mg/d")), Some(16.0));
         assert_eq!(per_dose_mg(&dose(5.0, "mg/h")), None);
+    }
+
+    #[test]
+    fn doses_a_fraction_of_days_apart_are_counted_per_whole_period() {
+        use super::{WholeSchedule, fhir_schedule, per_dose_mg, whole_schedule};
+        let three_a_week = daily(&dose(100.0, "mg 3x/wk")).unwrap();
+        assert!((three_a_week.mg_per_day - 300.0 / 7.0).abs() < 1e-9);
+        assert!((three_a_week.interval_days - 7.0 / 3.0).abs() < 1e-9);
+        assert_eq!(per_dose_mg(&dose(100.0, "mg 3x/wk")), Some(100.0));
+        assert!((mg_per_day(&dose(56.0, "mg 2x/wk")).unwrap() - 16.0).abs() < 1e-9);
+        assert_eq!(
+            counted(&dose(1.0, "tablet 3x/2wk")),
+            Some((1.0, 14.0 / 3.0))
+        );
+        let every = |times, period_days| WholeSchedule { times, period_days };
+        assert_eq!(whole_schedule(7.0 / 3.0), Some(every(3, 7)));
+        assert_eq!(whole_schedule(2.33), Some(every(3, 7)));
+        assert_eq!(whole_schedule(3.5), Some(every(2, 7)));
+        assert_eq!(whole_schedule(2.0), Some(every(1, 2)));
+        assert_eq!(whole_schedule(f64::NAN), None);
+        // In FHIR, one dose and its schedule; plain UCUM units and units as written stay.
+        assert_eq!(
+            fhir_schedule(&dose(100.0, "mg 3x/wk")),
+            Some((100.0, String::from("mg"), every(3, 7)))
+        );
+        assert_eq!(
+            fhir_schedule(&dose(100.0, "mg/2.33d")),
+            Some((100.0, String::from("mg"), every(3, 7)))
+        );
+        assert_eq!(
+            fhir_schedule(&dose(150.0, "mg/4wk")),
+            Some((150.0, String::from("mg"), every(1, 28)))
+        );
+        for unit in [
+            "mg/d",
+            "mg/wk",
+            "mg/mo",
+            "mg/2 weeks",
+            "mg/week",
+            "mg/h",
+            "mg/m2",
+        ] {
+            assert_eq!(fhir_schedule(&dose(100.0, unit)), None, "{unit}");
+        }
     }
 
     #[test]

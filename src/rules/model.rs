@@ -526,6 +526,11 @@ pub struct ObservationSelector {
     /// each of its scales; a test selected by one of the codes is never left out by them.
     #[serde(default)]
     pub not_names: Vec<String>,
+    /// Words of another, shorter form of a test (HAM-D-6, PANSS-6, "short form"): a different
+    /// test even when its name says total, which a part word does not always make it (see
+    /// `not_names`).
+    #[serde(default)]
+    pub short_forms: Vec<String>,
     /// The rating scales (instruments) read, each by its own codes and names: a score is only
     /// ever compared with scores of its own scale (a baseline PHQ-9 with a follow-up PHQ-9).
     #[serde(default)]
@@ -543,8 +548,13 @@ pub struct Scale {
     pub codes: Vec<String>,
     #[serde(default)]
     pub names: Vec<String>,
+    /// Words of a part of the scale (its items, its subscales), which a name that says it is
+    /// the total may list as what it adds up.
     #[serde(default)]
     pub not_names: Vec<String>,
+    /// Words of the scale's short forms (see `ObservationSelector::short_forms`).
+    #[serde(default)]
+    pub short_forms: Vec<String>,
 }
 
 impl ObservationSelector {

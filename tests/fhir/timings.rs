@@ -153,3 +153,64 @@ fn each_time_of_the_day_is_a_dose_when_no_frequency_is_given() {
         .collect();
     assert_eq!(got, want);
 }
+
+/// A schedule whose doses are not a whole number of days apart (three times a week: every 2⅓
+/// days) is stored as doses per whole period, never as a fractional interval ("mg/2.33d"),
+/// which no UCUM reader understands and which, rounded, read back as another daily dose.
+#[test]
+fn doses_a_fraction_of_days_apart_are_counted_per_whole_period() {
+    let repeat = |repeat: Value| json!({"repeat": repeat});
+    let got = doses(&[
+        (
+            "a three a week",
+            repeat(json!({"frequency": 3, "period": 1, "periodUnit": "wk"})),
+        ),
+        (
+            "b two a week",
+            repeat(json!({"frequency": 2, "period": 1, "periodUnit": "wk"})),
+        ),
+        (
+            "c three a fortnight",
+            repeat(json!({"frequency": 3, "period": 2, "periodUnit": "wk"})),
+        ),
+        (
+            "d every other day",
+            repeat(json!({"frequency": 1, "period": 2, "periodUnit": "d"})),
+        ),
+        // Under two days apart: doses a week are not evenly spaced, a daily amount.
+        (
+            "e five a week",
+            repeat(json!({"frequency": 5, "period": 1, "periodUnit": "wk"})),
+        ),
+        (
+            "f mondays and thursdays",
+            repeat(
+                json!({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["mon", "thu"]}),
+            ),
+        ),
+        (
+            "g every 60 hours",
+            repeat(json!({"frequency": 1, "period": 60, "periodUnit": "h"})),
+        ),
+        // In words.
+        (
+            "h in words",
+            json!({"code": {"text": "three times a week"}}),
+        ),
+    ]);
+    let want = [
+        ("a three a week", "75.0 mg 3x/wk"),
+        ("b two a week", "75.0 mg 2x/wk"),
+        ("c three a fortnight", "75.0 mg 3x/2wk"),
+        ("d every other day", "75.0 mg/2d"),
+        ("e five a week", "53.571 mg/d"),
+        ("f mondays and thursdays", "75.0 mg 2x/wk"),
+        ("g every 60 hours", "75.0 mg 2x/5d"),
+        ("h in words", "75.0 mg 3x/wk"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+    assert_eq!(got, want);
+}

@@ -754,3 +754,86 @@ fn a_part_of_a_depression_scale_is_not_its_total() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A total named with its parts' words is the total: a name that says it is a total (total,
+/// sum, overall) may list what it adds up, in brackets, after a colon or as a range of items,
+/// and 20 to 16 on it is a non-response; a single item, a subscale or a short form named beside
+/// a word of totality is still a part, and alone no score of the trial.
+#[test]
+fn a_total_named_with_its_parts_is_the_total() {
+    let totals = [
+        "PHQ-9 total score (Q1–Q9)",
+        "PHQ-9 total score (items 1-9)",
+        "PHQ-9 sum of items 1 to 9",
+        "PHQ-9 total: questions 1-9",
+        "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]",
+        "HAM-D 17-item total",
+        "HAM-D-17 total score (items 1-17)",
+        "HDRS total (sum of items 1–17)",
+        "Hamilton Depression Rating Scale 17 item total score (depressed mood, guilt, suicide, insomnia, agitation, weight loss, insight)",
+        "HRSD-21 total score: items 1 through 21",
+        "MADRS total score (items 1-10)",
+        "MADRS total (apparent sadness, reported sadness, inner tension, reduced sleep, suicidal thoughts)",
+        "MADRS sum score Q1-Q10",
+        "Montgomery-Asberg Depression Rating Scale total [items 1-10]",
+        "QIDS-SR16 total score",
+        "QIDS-SR16 total score (items 1-16)",
+        "Quick Inventory of Depressive Symptomatology Self-Report 16 item (QIDS-SR16) total score",
+        "QIDS-C16 total (sleep onset insomnia, sad mood, decreased appetite, concentration, view of myself, energy level)",
+    ];
+    let parts = [
+        "PHQ-9 item 9",
+        "PHQ-9 Q9 thoughts of self-harm",
+        "PHQ-9 item 9 total",
+        "PHQ-9 question 2 score",
+        "Little interest or pleasure in doing things [PHQ-9] total",
+        "HAM-D-6 total",
+        "Hamilton Depression Rating Scale 6 item (HAM-D-6) total score",
+        "HAM-D 17-item (item 3: suicide)",
+        "HAMD insomnia early",
+        "HDRS melancholia subscale total",
+        "HAM-D item 1",
+        "MADRS item 1",
+        "MADRS apparent sadness total",
+        "QIDS-SR16 item 5 sad mood",
+        "QIDS-SR16 sleep onset insomnia",
+    ];
+    let mut wrong = Vec::new();
+    for total in totals {
+        let code = format!("text:{total}");
+        let assessment = assess(
+            ID,
+            &venlafaxine_scored(&[(&code, total, 20.0, 16.0)]).record(),
+        );
+        if assessment.status != Refractory {
+            wrong.push(format!(
+                "{total} not read as the total:\n{}",
+                describe(&assessment)
+            ));
+        }
+    }
+    for part in parts {
+        let code = format!("text:{part}");
+        let alone = assess(ID, &venlafaxine_scored(&[(&code, part, 3.0, 3.0)]).record());
+        if alone.status == Refractory {
+            wrong.push(format!(
+                "{part} alone read as a total:\n{}",
+                describe(&alone)
+            ));
+        }
+        let beside = venlafaxine_scored(&[
+            (
+                "text:PHQ-9 total score (Q1–Q9)",
+                "PHQ-9 total score (Q1–Q9)",
+                20.0,
+                16.0,
+            ),
+            (&code, part, 3.0, 1.0),
+        ]);
+        let assessment = assess(ID, &beside.record());
+        if assessment.status != Refractory {
+            wrong.push(format!("total beside {part}:\n{}", describe(&assessment)));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -376,3 +376,74 @@ fn a_panss_subscale_is_not_the_panss_total() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A PANSS or BPRS total named with its parts' words is the total (they stand in brackets,
+/// after a colon or as a range of items): 100 to 98 on it is a non-response. A subscale, an item
+/// or a short form named beside a word of totality is still a part.
+#[test]
+fn a_psychosis_total_named_with_its_parts_is_the_total() {
+    let totals = [
+        "PANSS total (positive, negative and general psychopathology)",
+        "PANSS total score (P1-P7, N1-N7, G1-G16)",
+        "PANSS total (sum of the positive, negative and general psychopathology subscales)",
+        "Positive and Negative Syndrome Scale total score: positive scale + negative scale + general psychopathology scale",
+        "PANSS 30-item total",
+        "BPRS total (18 items)",
+        "BPRS-18 total score (items 1-18)",
+        "Brief Psychiatric Rating Scale total: items 1 to 24",
+        "BPRS total (thought disturbance, anergia, positive symptoms, negative symptoms)",
+    ];
+    let parts = [
+        "PANSS positive scale total",
+        "PANSS positive subscale total score",
+        "PANSS P1 delusions",
+        "PANSS P1-P7 total",
+        "PANSS general psychopathology total",
+        "PANSS-6 total",
+        "PANSS total - item P3 hallucinatory behaviour",
+        "BPRS item 4",
+        "BPRS thought disturbance factor total",
+        "BPRS positive symptoms total",
+    ];
+    let mut wrong = Vec::new();
+    for total in totals {
+        let code = format!("text:{total}");
+        let assessment = assess(
+            ID,
+            &olanzapine_scored(&[(&code, total, 100.0, 98.0)]).record(),
+        );
+        if assessment.status != Refractory {
+            wrong.push(format!(
+                "{total} not read as the total:\n{}",
+                describe(&assessment)
+            ));
+        }
+    }
+    for part in parts {
+        let code = format!("text:{part}");
+        let alone = assess(
+            ID,
+            &olanzapine_scored(&[(&code, part, 25.0, 25.0)]).record(),
+        );
+        if alone.status == Refractory {
+            wrong.push(format!(
+                "{part} alone read as a total:\n{}",
+                describe(&alone)
+            ));
+        }
+        let beside = olanzapine_scored(&[
+            (
+                "text:PANSS total (positive, negative and general psychopathology)",
+                "PANSS total (positive, negative and general psychopathology)",
+                100.0,
+                98.0,
+            ),
+            (&code, part, 25.0, 15.0),
+        ]);
+        let assessment = assess(ID, &beside.record());
+        if assessment.status != Refractory {
+            wrong.push(format!("total beside {part}:\n{}", describe(&assessment)));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
