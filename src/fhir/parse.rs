@@ -2482,8 +2482,14 @@ const RENEWAL_DAYS: i64 = 400;
 
 /// The clinical record of a patient's imported items, renewals merged, each list in the order
 /// the database reads it back (by date, then as written), with the resource id of each row;
-/// with the lines refract's own export carried, their drugs linked to the exposures.
-pub fn record_of(mut items: ImportedItems, book: &DrugBook) -> (PatientRecord, RowSources) {
+/// with the lines refract's own export carried, their drugs linked to the exposures. `today`
+/// is the import's day: a last dose or fill whose cover reaches past it is still being given
+/// (see [`not_after_today`]).
+pub fn record_of(
+    mut items: ImportedItems,
+    book: &DrugBook,
+    today: NaiveDate,
+) -> (PatientRecord, RowSources) {
     // Sorted by id first, so that the same resources give the same record whatever the order
     // the files gave them in.
     items.conditions.sort_by(|a, b| a.0.cmp(&b.0));
@@ -2499,6 +2505,17 @@ pub fn record_of(mut items: ImportedItems, book: &DrugBook) -> (PatientRecord, R
         .procedures
         .sort_by_key(|(_, procedure)| procedure.performed);
     items.exposures.sort_by(|a, b| a.0.cmp(&b.0));
+    // Fills and doses given at intervals are joined by drug, across product codes (see
+    // `drug_key`). Prescriptions and statements keep their product's key: a renewal takes the
+    // latest record's dose, and another strength ordered is a step of its own, which the
+    // criteria join with the one before. So do cycles: doses a few days apart of one product
+    // (an infusion's rate, a day's bolus) are kept apart from another's, and the criteria join
+    // a drug's cycles by its ingredient.
+    for (_, exposure, meta) in &mut items.exposures {
+        if meta.dispensed || (meta.administered && dose_interval(book, exposure).is_some()) {
+            meta.key = drug_key(book, exposure, &meta.key);
+        }
+    }
     let (administrations, records): (Vec<_>, Vec<_>) = items
         .exposures
         .into_iter()
@@ -2516,13 +2533,17 @@ pub fn record_of(mut items: ImportedItems, book: &DrugBook) -> (PatientRecord, R
             .map(|(_, source, dose, meta)| (source, dose, meta))
             .collect(),
     ));
-    exposures.extend(courses_at_intervals(
+    let mut given_one_by_one = fills_of(dispenses);
+    given_one_by_one.extend(courses_at_intervals(
         scheduled
             .into_iter()
             .filter_map(|(interval, source, dose, meta)| Some((interval?, source, dose, meta)))
             .collect(),
     ));
-    exposures.extend(fills_of(dispenses));
+    for (_, exposure) in &mut given_one_by_one {
+        not_after_today(exposure, today);
+    }
+    exposures.extend(given_one_by_one);
     exposures.sort_by_key(|(_, exposure)| exposure.start);
 
     let mut record = PatientRecord::default();
@@ -2549,6 +2570,59 @@ pub fn record_of(mut items: ImportedItems, book: &DrugBook) -> (PatientRecord, R
     }
     record.lines = carried::linked_lines(items.lines, &sources.exposures);
     (record, sources)
+}
+
+/// The drug a medication record gave, as one course of it is joined across records: the
+/// ingredients the drug book recognises in its codes and text (a combination product: its set
+/// of ingredients), else its own key (its code, else its words). Product codes name a strength
+/// and a package (a 234 mg and a 156 mg paliperidone palmitate syringe, two NDCs of one
+/// adalimumab pen, 10 mg then 20 mg tablets): grouping by them would cut one course of a drug
+/// into short ones, each too short to be an adequate trial. A drug given into the spinal fluid
+/// (intrathecal, see [`is_intrathecal`]) is kept apart from the same drug given systemically.
+fn drug_key(book: &DrugBook, exposure: &DrugExposure, own_key: &str) -> String {
+    let codes: Vec<&str> = [exposure.rxnorm.as_deref(), exposure.atc.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut ingredients: Vec<&str> = book
+        .recognise(&codes, &exposure.text)
+        .into_iter()
+        .map(|drug| drug.ingredient.as_str())
+        .collect();
+    if ingredients.is_empty() {
+        return own_key.to_owned();
+    }
+    ingredients.sort_unstable();
+    let mut key = format!("drug:{}", ingredients.join("+"));
+    if exposure.route.as_deref().is_some_and(is_intrathecal) {
+        key.push_str("@intrathecal");
+    }
+    key
+}
+
+/// Whether a route's words say the drug went into the spinal fluid ("Intrathecal route",
+/// "Intrathecal use", "IT").
+pub fn is_intrathecal(route: &str) -> bool {
+    let route = route.trim();
+    route.to_ascii_lowercase().contains("intrathecal") || route == "IT"
+}
+
+/// An exposure given dose by dose (an injection's interval, a fill's supply) whose last cover
+/// reaches past `today` is still being given: ongoing, never a stop in the future (the next
+/// dose or fill is not due yet). One stopped for a reason was stopped: its end is the last day
+/// known, `today` at the latest.
+fn not_after_today(exposure: &mut DrugExposure, today: NaiveDate) {
+    let Some(end) = exposure.end else {
+        return;
+    };
+    if end.date() <= today {
+        return;
+    }
+    if exposure.stop_reason.is_some() || exposure.stop_text.is_some() {
+        exposure.end = Some(today.and_time(NaiveTime::MIN).max(exposure.start));
+    } else {
+        exposure.end = None;
+    }
 }
 
 /// Doses of one cycle are at most this many days apart: daily induction chemotherapy (days
@@ -2669,40 +2743,27 @@ fn courses_at_intervals(
     out
 }
 
-/// One exposure of doses given at intervals (see [`courses_at_intervals`]).
+/// The exposures of one course of doses given at intervals (see [`courses_at_intervals`]): one
+/// per maintenance dose the course was kept at, each until the next begins, the last covering
+/// the schedule's interval after its last dose.
 ///
-/// Its dose is the sustained one: the median of the amounts given, over the mean interval
-/// between doses leaving out the first when there are four doses or more (where a loading
-/// regimen puts its catch-up dose), so that paliperidone palmitate 234 mg on day 1 and 156 mg
-/// on day 8, then 117 mg monthly, is judged by what the patient kept receiving (the review
-/// found 703 mg/d chlorpromazine equivalent for a 300 mg/d maintenance), while a schedule of
-/// alternating gaps (twice a week: 3 and 4 days) keeps its mean.
-fn course_of(run: Vec<(i64, String, DrugExposure)>) -> Option<(String, DrugExposure)> {
-    let mut doses = run.into_iter();
-    let (usual, source, mut course) = doses.next()?;
-    let mut starts = vec![course.start];
-    let mut amounts: Vec<f64> = course
-        .dose
-        .as_ref()
-        .and_then(crate::rules::dose::amount_mg)
-        .into_iter()
-        .collect();
-    for (_, _, dose) in doses {
-        starts.push(dose.start);
-        course.stop_reason = dose.stop_reason.or(course.stop_reason);
-        if course.stop_text.is_none() {
-            course.stop_text = dose.stop_text;
-        }
-        if course.route.is_none() {
-            course.route = dose.route;
-        }
-        amounts.extend(dose.dose.as_ref().and_then(crate::rules::dose::amount_mg));
-        if course.dose.is_none() {
-            course.dose = dose.dose;
-        }
-    }
-    starts.sort();
-    let last = *starts.last()?;
+/// The interval is the course's sustained one: the mean interval between doses leaving out the
+/// first when there are four doses or more (where a loading regimen puts its catch-up dose),
+/// while a schedule of alternating gaps (twice a week: 3 and 4 days) keeps its mean. Each part's
+/// dose is the median of its amounts over that interval, so that paliperidone palmitate 234 mg
+/// on day 1 and 156 mg on day 8, then 117 mg monthly, is judged by what the patient kept
+/// receiving (the review found 703 mg/d chlorpromazine equivalent for a 300 mg/d maintenance).
+///
+/// A dose change is kept, not averaged away: the criteria ask for an adequate dose for an
+/// adequate duration, so a course of 156 mg monthly raised to 234 mg is two parts (156 mg/4wk,
+/// then 234 mg/4wk), which the criteria join again as one trial of the drug and count the time
+/// at each dose of. A part begins where a new amount is kept (given again at the next dose, or
+/// the latest dose); a one-off amount (a loading dose, a catch-up) stays in its part.
+fn course_of(run: Vec<(i64, String, DrugExposure)>) -> Vec<(String, DrugExposure)> {
+    let Some(usual) = run.first().map(|(usual, _, _)| *usual) else {
+        return Vec::new();
+    };
+    let starts: Vec<NaiveDateTime> = run.iter().map(|(_, _, dose)| dose.start).collect();
     let intervals: Vec<f64> = starts
         .windows(2)
         .map(|pair| (pair[1] - pair[0]).num_minutes() as f64 / 1440.0)
@@ -2717,8 +2778,90 @@ fn course_of(run: Vec<(i64, String, DrugExposure)>) -> Option<(String, DrugExpos
     } else {
         snapped_interval(sustained.iter().sum::<f64>() / sustained.len() as f64)
     };
+    let amounts: Vec<Option<f64>> = run
+        .iter()
+        .map(|(_, _, dose)| dose.dose.as_ref().and_then(crate::rules::dose::amount_mg))
+        .collect();
+    let parts = dose_parts(&amounts);
+    let mut doses = run.into_iter().map(|(_, source, dose)| (source, dose));
+    let mut out = Vec::new();
+    for (index, part) in parts.iter().enumerate() {
+        let taken: Vec<(String, DrugExposure)> = doses.by_ref().take(part.len()).collect();
+        let next_start = parts
+            .get(index + 1)
+            .and_then(|next| next.first())
+            .and_then(|&first| starts.get(first).copied());
+        let part_amounts = part.iter().filter_map(|&i| amounts[i]).collect();
+        if let Some(exposure) = part_of(taken, part_amounts, interval_days, next_start) {
+            out.push(exposure);
+        }
+    }
+    out
+}
+
+/// The doses (by index) of each part of a course: a new part begins where an amount other than
+/// the part's kept one is itself kept (the next dose gives it again, or it is the latest).
+fn dose_parts(amounts: &[Option<f64>]) -> Vec<Vec<usize>> {
+    let same = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() < 1e-6,
+        _ => false,
+    };
+    let mut parts: Vec<Vec<usize>> = Vec::new();
+    let mut kept: Option<f64> = None;
+    for (index, amount) in amounts.iter().copied().enumerate() {
+        let changed = kept.is_some()
+            && amount.is_some()
+            && !same(amount, kept)
+            && amounts
+                .get(index + 1)
+                .is_none_or(|next| same(*next, amount));
+        match parts.last_mut() {
+            Some(part) if !changed => {
+                if kept.is_none() && index > 0 && same(amounts[index - 1], amount) {
+                    kept = amount;
+                }
+                part.push(index);
+            }
+            _ => {
+                if changed {
+                    kept = amount;
+                }
+                parts.push(vec![index]);
+            }
+        }
+    }
+    parts
+}
+
+/// One part of a course (see [`course_of`]): from its first dose until `next_start`, the next
+/// part's first dose, or for the last one its last dose and the interval it covers.
+fn part_of(
+    doses: Vec<(String, DrugExposure)>,
+    amounts: Vec<f64>,
+    interval_days: f64,
+    next_start: Option<NaiveDateTime>,
+) -> Option<(String, DrugExposure)> {
+    let mut doses = doses.into_iter();
+    let (source, mut course) = doses.next()?;
+    let mut last = course.start;
+    for (_, dose) in doses {
+        last = last.max(dose.start);
+        course.stop_reason = dose.stop_reason.or(course.stop_reason);
+        if course.stop_text.is_none() {
+            course.stop_text = dose.stop_text;
+        }
+        if course.route.is_none() {
+            course.route = dose.route;
+        }
+        if course.dose.is_none() {
+            course.dose = dose.dose;
+        }
+    }
     let covered_minutes = (interval_days * 1440.0).round() as i64;
-    course.end = last.checked_add_signed(Duration::minutes(covered_minutes));
+    course.end = match next_start {
+        Some(next) => Some(next),
+        None => last.checked_add_signed(Duration::minutes(covered_minutes)),
+    };
     course.cycles = None;
     if let Some(mg) = median(amounts)
         && interval_days > 0.0
@@ -2789,10 +2932,23 @@ fn fills_of(fills: Vec<(String, DrugExposure, MedicationMeta)>) -> Vec<(String, 
         .collect();
     for run in runs_per_drug(dated, REFILL_GAP_DAYS, reach) {
         let mut run = run.into_iter();
-        let Some((source, mut era)) = run.next() else {
+        let Some((mut source, mut era)) = run.next() else {
             continue;
         };
-        for (_, fill) in run {
+        for (fill_source, fill) in run {
+            // A fill at another dose a day (20 mg tablets after 10 mg ones, two a day after
+            // one) starts the next step of the same exposure: the step before runs until it,
+            // so that the time at each dose is kept (the criteria ask for an adequate dose for
+            // an adequate duration) and the steps, following one another, are one trial.
+            if let (Some(was), Some(now)) = (&era.dose, &fill.dose)
+                && was != now
+            {
+                era.end = Some(fill.start.max(era.start));
+                era.dates = DatesKnown::Dispensed;
+                out.push((std::mem::replace(&mut source, fill_source), era));
+                era = fill;
+                continue;
+            }
             // Fills come in the order they were handed over: the latest says whether the end
             // is known (a supply not known may outlast every known one before it).
             era.dates = fill.dates;

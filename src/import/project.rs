@@ -423,7 +423,7 @@ pub(super) fn computed_of(
     rules: &Rules,
     today: NaiveDate,
 ) -> Computed {
-    let (mut record, sources) = record_of(items, &rules.book);
+    let (mut record, sources) = record_of(items, &rules.book, today);
     let evaluated = match created {
         Some(created) => {
             record.patient = Some(created.patient.clone());

@@ -507,9 +507,49 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
     trials.sort_by_key(|trial| trial.start);
     if spec.unit != "line" {
         trials = merge_same_period(trials);
+        trials = merge_steps(trials);
         trials = merge_cycles(trials, ctx.set.lines.gap_days);
     }
     trials
+}
+
+/// Records of a drug that follow one another (the next begins at most a day after the last
+/// ended, and the last was not stopped for a reason) are the steps of one trial: a dose raised
+/// by a new order, the next part of a course of injections or fills at another dose (see the
+/// FHIR import). The trial is the drug's, from its first step to its last; the time at an
+/// adequate dose is counted over its steps.
+fn merge_steps(trials: Vec<Trial<'_>>) -> Vec<Trial<'_>> {
+    let is_cycle = |trial: &Trial<'_>| trial.given.iter().any(|g| g.exposure.cycles.is_some());
+    let mut kept: Vec<Trial<'_>> = Vec::with_capacity(trials.len());
+    for trial in trials {
+        let continues = kept
+            .iter_mut()
+            .rev()
+            .find(|k| k.name == trial.name)
+            .filter(|earlier| {
+                earlier.line.is_none()
+                    && !is_cycle(earlier)
+                    && !is_cycle(&trial)
+                    && earlier.stop.is_none()
+                    && earlier.conflict.is_empty()
+                    && earlier.end.is_some_and(|end| {
+                        trial.start <= shift(end, 1) && trial.start >= earlier.start
+                    })
+            });
+        match continues {
+            Some(earlier) => {
+                earlier.given.extend(trial.given);
+                earlier.end = match (earlier.end, trial.end) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+                earlier.stop = trial.stop;
+                earlier.conflict = trial.conflict;
+            }
+            None => kept.push(trial),
+        }
+    }
+    kept
 }
 
 /// Cycles of a drug given dose by dose (an infusion every 8 weeks, recorded as

@@ -424,3 +424,174 @@ fn a_loading_regimen_is_judged_by_the_dose_kept() {
     );
     assert_eq!(rows, [["117.0 mg/4wk"]]);
 }
+
+/// One injection of `amount` mg of `product` (RxNorm code and name) on each day of `days`.
+fn coded_injections(
+    prefix: &str,
+    subject: &str,
+    (code, product): (&str, &str),
+    days: &[NaiveDate],
+    amount: f64,
+) -> Vec<Value> {
+    days.iter()
+        .enumerate()
+        .map(|(n, on)| {
+            json!({
+                "resourceType": "MedicationAdministration",
+                "id": format!("{prefix}{n}"),
+                "status": "completed",
+                "subject": {"reference": subject},
+                "medicationCodeableConcept": super::coding(super::RXNORM, code, product),
+                "effectiveDateTime": on.to_string(),
+                "dosage": {"dose": {"value": amount, "unit": "mg",
+                    "system": "http://unitsofmeasure.org", "code": "mg"}}
+            })
+        })
+        .collect()
+}
+
+/// `count` days `every` days apart from `first`.
+fn every(first: &str, count: i64, every: i64) -> Vec<NaiveDate> {
+    (0..count)
+        .map(|n| day(first) + Duration::days(n * every))
+        .collect()
+}
+
+/// Pens of one drug under two product codes (a new package, a new supplier's NDC) are one course
+/// of the drug, not two short ones: 16 weeks of adalimumab every two weeks is an adequate trial
+/// (EULAR's 12 weeks), however the pens were coded.
+#[test]
+fn injections_of_one_drug_under_two_product_codes_are_one_course() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:r2";
+    let mut resources = vec![
+        patient("r2", "MRN-r2", "Doe", "Jane"),
+        condition("r2-dx", subject, SNOMED, "69896004", "Rheumatoid arthritis"),
+    ];
+    resources.extend(coded_injections(
+        "r2-a",
+        subject,
+        ("1605327", "adalimumab 40 MG in 0.4 ML Prefilled Syringe"),
+        &every("2025-02-01", 5, 14),
+        40.0,
+    ));
+    resources.extend(coded_injections(
+        "r2-b",
+        subject,
+        ("1605322", "Humira 40 MG in 0.8 ML Auto-Injector"),
+        &every("2025-04-12", 4, 14),
+        40.0,
+    ));
+    import(
+        &mut env,
+        "two_codes.json",
+        &bundle("collection", &resources),
+    );
+    let rows = env.rows(
+        "SELECT substr(start, 1, 10), substr(end, 1, 10), dose_value || ' ' || dose_unit \
+         FROM drug_exposures",
+    );
+    assert_eq!(
+        rows,
+        [["2025-02-01", "2025-06-07", "40.0 mg/2wk"]],
+        "{rows:?}"
+    );
+    let text = shown(&env, "MRN-r2");
+    assert!(!text.contains("weeks only"), "{text}");
+}
+
+/// A maintenance dose raised under another product code (paliperidone palmitate 156 mg, then
+/// 234 mg syringes) is one course of the drug whose dose change is kept: two parts, one after
+/// the other, each at its own dose; the criteria join them into one trial.
+#[test]
+fn a_dose_raised_under_another_product_code_keeps_both_doses_in_one_course() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:s6";
+    let mut resources = vec![
+        patient("s6", "MRN-s6", "Doe", "Jane"),
+        condition("s6-dx", subject, SNOMED, "58214004", "Schizophrenia"),
+    ];
+    resources.extend(coded_injections(
+        "s6-a",
+        subject,
+        (
+            "1650967",
+            "1 ML paliperidone palmitate 156 MG/ML Prefilled Syringe",
+        ),
+        &every("2025-01-01", 3, 28),
+        156.0,
+    ));
+    resources.extend(coded_injections(
+        "s6-b",
+        subject,
+        (
+            "1650971",
+            "1.5 ML paliperidone palmitate 156 MG/ML Prefilled Syringe",
+        ),
+        &every("2025-03-26", 3, 28),
+        234.0,
+    ));
+    import(&mut env, "raised.json", &bundle("collection", &resources));
+    let rows = env.rows(
+        "SELECT substr(start, 1, 10), substr(end, 1, 10), dose_value || ' ' || dose_unit \
+         FROM drug_exposures ORDER BY start",
+    );
+    assert_eq!(
+        rows,
+        [
+            ["2025-01-01", "2025-03-26", "156.0 mg/4wk"],
+            ["2025-03-26", "2025-06-18", "234.0 mg/4wk"],
+        ],
+        "{rows:?}"
+    );
+    let text = shown(&env, "MRN-s6");
+    assert!(!text.contains("weeks only"), "{text}");
+}
+
+/// The last injection's cover reaching past today is a drug still given: ongoing, never a stop
+/// in the future; a course whose last dose was recorded as stopped ends today at the latest.
+#[test]
+fn a_last_injection_covering_past_today_is_ongoing() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:r3";
+    let today = super::today();
+    let first = (today - Duration::days(60)).to_string();
+    let mut resources = vec![patient("r3", "MRN-r3", "Doe", "Jane")];
+    resources.extend(coded_injections(
+        "r3-a",
+        subject,
+        ("1605327", "adalimumab 40 MG in 0.4 ML Prefilled Syringe"),
+        &every(&first, 5, 14),
+        40.0,
+    ));
+    let mut stopped = coded_injections(
+        "r3-e",
+        subject,
+        ("809160", "etanercept 50 MG/ML Prefilled Syringe"),
+        &every(&first, 9, 7),
+        50.0,
+    );
+    if let Some(last) = stopped.last_mut() {
+        last["statusReason"] = json!([super::coding(
+            SNOMED,
+            "266721009",
+            "No response to treatment"
+        )]);
+    }
+    resources.extend(stopped);
+    import(&mut env, "recent.json", &bundle("collection", &resources));
+    let rows = env.rows(
+        "SELECT substr(text, 1, 10), coalesce(substr(end, 1, 10), '-') FROM drug_exposures \
+         ORDER BY text",
+    );
+    assert_eq!(
+        rows,
+        [
+            ["adalimumab".to_owned(), "-".to_owned()],
+            ["etanercept".to_owned(), today.to_string()],
+        ],
+        "{rows:?}"
+    );
+    let text = shown(&env, "MRN-r3");
+    assert!(text.contains("→ ongoing"), "{text}");
+}

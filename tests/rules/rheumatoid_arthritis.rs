@@ -110,6 +110,29 @@ fn methotrexate_before_biologic(mtx_from: i64) -> Vignette {
 
 pub fn cases() -> Vec<Case> {
     vec![
+        // A dose raised by a new record (tocilizumab every two weeks, then weekly; or the next
+        // part of a course of injections at another dose) is one trial of the drug, not two
+        // too short ones: 120 days in two steps, stopped for no response, is a failure.
+        case(
+            "tocilizumab every two weeks for 60 days, then weekly for 60 days, stopped for no response: one failed trial",
+            patient()
+                .give(rx("Methotrexate 20 mg/wk").from(1500))
+                .give(
+                    rx("Adalimumab 40 mg/2wk")
+                        .from(1000)
+                        .until(700)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(rx("Tocilizumab 162 mg/2wk").from(650).for_days(60))
+                .give(
+                    rx("Tocilizumab 162 mg/wk")
+                        .from(590)
+                        .for_days(60)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .cdai(18.0, 30),
+            Refractory,
+        ),
         case(
             "methotrexate, then a TNF and an IL-6 inhibitor failed, CDAI 18",
             two_mechanisms_failed().cdai(18.0, 30),
