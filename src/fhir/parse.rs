@@ -1705,7 +1705,14 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
         q.and_then(|q| Some((q.value?, q.unit_text().unwrap_or("").to_owned())))
     };
     let per_day = |timing: Option<&model::Timing>| timing.and_then(timing_per_day);
-    let route = |r: Option<&CodeableConcept>| r.and_then(CodeableConcept::words).map(str::to_owned);
+    let route = |r: Option<&CodeableConcept>| {
+        r.and_then(|concept| {
+            concept
+                .words()
+                .map(str::to_owned)
+                .or_else(|| coded_route(concept))
+        })
+    };
     // What the structured elements leave out, the dosage's text may say ("500 mg twice daily").
     let with_text = |mut spec: DoseSpec, text: Option<&String>| {
         if let Some(text) = text
@@ -2598,6 +2605,20 @@ fn drug_key(book: &DrugBook, exposure: &DrugExposure, own_key: &str) -> String {
         key.push_str("@intrathecal");
     }
     key
+}
+
+/// The name of a route coded without words, where what it means matters to the reading (see
+/// [`is_intrathecal`]): SNOMED CT 72607000 "Intrathecal route", EDQM 20045000 "Intrathecal
+/// use".
+fn coded_route(concept: &CodeableConcept) -> Option<String> {
+    concept.coding.iter().find_map(|coding| {
+        let system = crate::domain::canonical_system(coding.system.as_deref().unwrap_or(""));
+        match (system, coding.code.as_deref()?) {
+            ("http://snomed.info/sct", "72607000") => Some(String::from("Intrathecal route")),
+            ("http://standardterms.edqm.eu", "20045000") => Some(String::from("Intrathecal use")),
+            _ => None,
+        }
+    })
 }
 
 /// Whether a route's words say the drug went into the spinal fluid ("Intrathecal route",

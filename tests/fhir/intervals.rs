@@ -595,3 +595,59 @@ fn a_last_injection_covering_past_today_is_ongoing() {
     let text = shown(&env, "MRN-r3");
     assert!(text.contains("→ ongoing"), "{text}");
 }
+
+/// Methotrexate into the spinal fluid (CNS prophylaxis) beside weekly methotrexate by mouth is
+/// two courses, each at its own dose: an intrathecal dose neither joins nor changes the
+/// systemic course (nor makes one of its own look longer).
+#[test]
+fn intrathecal_doses_stay_apart_from_the_same_drug_given_systemically() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:it1";
+    let mut resources = vec![
+        patient("it1", "MRN-it1", "Doe", "Jane"),
+        condition(
+            "it1-dx",
+            subject,
+            SNOMED,
+            "69896004",
+            "Rheumatoid arthritis",
+        ),
+    ];
+    resources.extend(coded_injections(
+        "it1-po",
+        subject,
+        ("6851", "methotrexate"),
+        &every("2025-01-06", 12, 7),
+        20.0,
+    ));
+    let mut intrathecal = coded_injections(
+        "it1-it",
+        subject,
+        ("6851", "methotrexate"),
+        &every("2025-01-09", 4, 7),
+        12.0,
+    );
+    // The route coded only (SNOMED CT, no display), as a coded feed writes it.
+    for dose in &mut intrathecal {
+        dose["dosage"]["route"] =
+            json!({"coding": [{"system": "http://snomed.info/sct", "code": "72607000"}]});
+    }
+    resources.extend(intrathecal);
+    import(
+        &mut env,
+        "intrathecal.json",
+        &bundle("collection", &resources),
+    );
+    let rows = env.rows(
+        "SELECT substr(start, 1, 10), dose_value || ' ' || dose_unit, coalesce(route, '') \
+         FROM drug_exposures ORDER BY start",
+    );
+    assert_eq!(
+        rows,
+        [
+            ["2025-01-06", "20.0 mg/wk", ""],
+            ["2025-01-09", "12.0 mg/wk", "Intrathecal route"]
+        ],
+        "{rows:?}"
+    );
+}
