@@ -510,7 +510,9 @@ impl<'conn> RecordWriter<'conn> {
             line.cut_reason,
         ])?;
         for (position, drug) in line.drugs.iter().enumerate() {
-            let exposure_row = drug.exposure_id.map(|local| {
+            // A negative id is no stored record: a therapy the rules read from a procedure
+            // (see `rules::procedure_therapies`).
+            let exposure_row = drug.exposure_id.filter(|local| *local >= 0).map(|local| {
                 self.exposure_ids
                     .iter()
                     .find(|(from, _)| *from == local)

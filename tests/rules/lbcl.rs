@@ -443,3 +443,27 @@ fn an_autologous_transplant_is_known_by_any_of_its_codings() {
     }
     run(ID, &cases);
 }
+
+/// A CAR T-cell infusion recorded only as a procedure is a line, as axicabtagene ciloleucel is
+/// when it comes as a drug record (lbcl.toml counts `car_t` among its line classes).
+#[test]
+fn a_car_t_infusion_recorded_as_a_procedure_is_a_line() {
+    for infusion in [
+        ("0540T", "CAR-T cell administration, autologous"),
+        ("Q2041", ""),
+        ("x-1", "Axicabtagene ciloleucel infusion"),
+    ] {
+        let record = patient()
+            .give(rx("R-CHOP").from(500).until(350))
+            .disease_status(disease_status::WORSENED, 250)
+            .procedure(infusion.0, infusion.1, 200)
+            .record();
+        let lines: Vec<_> = super::support::rules()
+            .derive_lines(&record, super::support::today())
+            .into_iter()
+            .filter(|l| l.ruleset == ID)
+            .collect();
+        assert_eq!(lines.len(), 2, "{infusion:?}: {lines:#?}");
+        assert_eq!(lines[1].start, super::support::ago(200), "{infusion:?}");
+    }
+}
