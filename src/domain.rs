@@ -19,8 +19,8 @@ mod workflow;
 
 pub use clinical::{
     Condition, DatePrecision, Death, Dose, DrugExposure, LineDrug, LineOrigin, Observation,
-    Patient, PatientId, PatientRecord, Procedure, TreatmentLine, age_in_years, age_until,
-    at_latest, cycles_words, initials,
+    Patient, PatientId, PatientRecord, Procedure, ProcedureCoding, TreatmentLine, age_in_years,
+    age_until, at_latest, cycles_words, initials,
 };
 pub use codes::{
     BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DrugRole, Intent, ParseCodeError,

@@ -22,6 +22,7 @@ pub mod options;
 mod outcome;
 mod pressure;
 mod procedure_terms;
+mod procedure_therapies;
 mod ranges;
 mod recovery;
 pub mod since;
@@ -447,6 +448,8 @@ impl Rules {
             if owned_by_clinician {
                 continue;
             }
+            let with_therapies = procedure_therapies::with_therapies(record, set, &self.book);
+            let record = with_therapies.as_ref().unwrap_or(record);
             // As the criteria read them (see `Context::new`): none taken only when needed.
             let given: Vec<given::Given<'_>> = record
                 .exposures

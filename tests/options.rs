@@ -266,6 +266,7 @@ fn procedure(id: i64, display: &str, performed: NaiveDateTime) -> Procedure {
         display: display.to_owned(),
         performed,
         end: None,
+        codings: Vec::new(),
     }
 }
 

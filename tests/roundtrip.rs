@@ -1171,3 +1171,96 @@ fn doses_a_fraction_of_days_apart_come_back_as_the_same_schedule() {
         .collect();
     assert_eq!(written, want);
 }
+
+/// R4 reads a concept's codings as one procedure said several ways: a transplant coded SNOMED CT
+/// with a concept the rule set does not list, beside the CPT code it does, is the transplant,
+/// whether the displays are missing or vague; the export writes every coding back, and the
+/// copy keeps the flag.
+#[test]
+fn a_procedure_is_known_by_any_of_its_codings_and_exported_with_all_of_them() {
+    let statement = |id: &str, text: &str, start: &str, end: &str| {
+        serde_json::json!({
+            "resourceType": "MedicationStatement", "id": id, "status": "completed",
+            "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept": {"text": text},
+            "effectivePeriod": {"start": start, "end": end}
+        })
+    };
+    let transplant = |coding: serde_json::Value| {
+        serde_json::json!({
+            "resourceType": "Procedure", "id": "tx", "status": "completed",
+            "subject": {"reference": "urn:uuid:p1"},
+            "code": {"coding": coding},
+            "performedDateTime": "2023-09-01"
+        })
+    };
+    let codings = [
+        // No display at all: the CPT code (its system as an OID) alone says what it was.
+        serde_json::json!([
+            {"system": crate::fhir::SNOMED, "code": "1269349006"},
+            {"system": "urn:oid:2.16.840.1.113883.6.12", "code": "38241"}
+        ]),
+        // A vague first display: the other coding's words say it.
+        serde_json::json!([
+            {"system": crate::fhir::SNOMED, "code": "1269349006", "display": "Transplant procedure"},
+            {"system": "https://hospital.example/procedures", "code": "TX-7",
+             "display": "Transfusion of Autologous Hematopoietic Stem Cells into Central Vein"}
+        ]),
+    ];
+    for (index, coding) in codings.into_iter().enumerate() {
+        let resources = [
+            mr_patient(),
+            crate::fhir::condition(
+                "dx",
+                "urn:uuid:p1",
+                crate::fhir::ICD10,
+                "C83.30",
+                "Diffuse large B-cell lymphoma",
+            ),
+            statement("m1", "R-CHOP", "2022-02-01", "2022-06-15"),
+            disease_status("o1", "2022-07-01", "550991000124107", "Full remission"),
+            disease_status("o2", "2023-05-01", "271299001", "Worsened"),
+            statement("m2", "R-ICE", "2023-05-10", "2023-07-15"),
+            disease_status("o3", "2023-08-01", "551001000124108", "Partial remission"),
+            transplant(coding.clone()),
+            disease_status("o4", "2024-03-01", "271299001", "Worsened"),
+        ];
+        let dir = TempDir::new().unwrap();
+        let name = format!("codings-{index}");
+        let db = imported(&dir, &name, &resources);
+        assert_eq!(
+            only_flag(&db),
+            (
+                String::from("refractory"),
+                String::from("refractory LBCL: relapse within 12 months of autologous transplant")
+            ),
+            "{coding}"
+        );
+        assert_fhir_round_trip(&dir, &db, &name);
+        let procedures = exported(&dir, &db, "Procedure");
+        assert_eq!(procedures.len(), 1, "{procedures:#?}");
+        let written: Vec<(String, String)> = procedures[0]["code"]["coding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["system"].as_str().unwrap().to_owned(),
+                    c["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let given: Vec<(String, String)> = coding
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    refract::domain::canonical_system(c["system"].as_str().unwrap()).to_owned(),
+                    c["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(written, given, "{:#}", procedures[0]);
+    }
+}

@@ -403,6 +403,7 @@ impl<'a> Builder<'a> {
             display: display.to_owned(),
             performed,
             end: None,
+            codings: Vec::new(),
         });
     }
 

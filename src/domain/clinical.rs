@@ -540,6 +540,37 @@ pub struct Procedure {
     pub display: String,
     pub performed: NaiveDateTime,
     pub end: Option<NaiveDateTime>,
+    /// Every coding of the record's concept, in its order, when it gave more than one: R4 reads
+    /// a CodeableConcept's codings as the same procedure said in several code systems, so each
+    /// one a rule set knows names it (an unlisted SNOMED CT concept beside CPT 38241 is still
+    /// the autologous transplant). Empty when the record gave one coding, which `code`,
+    /// `system` and `display` are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codings: Vec<ProcedureCoding>,
+}
+
+/// One coding of a procedure's concept, as the record gave it (its system read as its URI).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcedureCoding {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub system: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub code: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub display: String,
+}
+
+impl Procedure {
+    /// Its codes: the one it is shown by, then every coding's.
+    pub fn codes(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.code.as_str()).chain(self.codings.iter().map(|c| c.code.as_str()))
+    }
+
+    /// Its words: the concept's (its text, else its first display), then every coding's display.
+    pub fn displays(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.display.as_str())
+            .chain(self.codings.iter().map(|c| c.display.as_str()))
+    }
 }
 
 impl PatientRecord {

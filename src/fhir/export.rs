@@ -176,6 +176,30 @@ fn concept(
 }
 
 /// A concept of a code alone (a status), with no display.
+/// A procedure's concept: every coding its record gave, each with its own display, and the
+/// words it is shown by as the text (so that a re-import reads the same words and the same
+/// codes, and every code a rule set knows is still there); one coding, `system`, when it had one.
+fn procedure_concept(
+    procedure: &crate::domain::Procedure,
+    system: std::borrow::Cow<'static, str>,
+) -> CodeableConcept {
+    if procedure.codings.is_empty() {
+        return concept(system, &procedure.code, &procedure.display);
+    }
+    CodeableConcept {
+        coding: procedure
+            .codings
+            .iter()
+            .map(|c| Coding {
+                system: c.system.clone().into(),
+                code: NonBlank::new(c.code.as_str()),
+                display: NonBlank::new(c.display.as_str()),
+            })
+            .collect(),
+        text: NonBlank::new(procedure.display.as_str()),
+    }
+}
+
 fn bare_code(system: &'static str, code: &str) -> CodeableConcept {
     CodeableConcept {
         coding: vec![Coding {
@@ -824,7 +848,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 id: id.clone(),
                 status: "completed",
                 subject: subject.clone(),
-                code: concept(system, &procedure.code, &procedure.display),
+                code: procedure_concept(procedure, system),
                 performed_date_time: procedure
                     .end
                     .is_none()

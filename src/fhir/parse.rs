@@ -20,8 +20,8 @@ use super::product::{self, Drug, Find, Product};
 use super::stream::{RawResource, StreamError, each_in_bytes};
 use crate::domain::{
     BpSetting, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
-    DrugExposure, DrugRole, Observation, Patient, PatientId, PatientRecord, Procedure, Sex,
-    StopReason, canonical_system, observation_codes, strength,
+    DrugExposure, DrugRole, Observation, Patient, PatientId, PatientRecord, Procedure,
+    ProcedureCoding, Sex, StopReason, canonical_system, observation_codes, strength,
 };
 use crate::rules::drugs::DrugBook;
 use crate::rules::stop_reasons::{StopReading, StopReasons};
@@ -414,10 +414,20 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             let Some(procedure) = map_procedure(&resource)? else {
                 return Ok(Mapped::Skipped(String::from("Procedure (no code or date)")).into());
             };
-            refuse_oversized([
-                ("code", Some(procedure.code.as_str())),
-                ("display", Some(procedure.display.as_str())),
-            ])?;
+            refuse_oversized(
+                [
+                    ("code", Some(procedure.code.as_str())),
+                    ("display", Some(procedure.display.as_str())),
+                ]
+                .into_iter()
+                .chain(procedure.codings.iter().flat_map(|c| {
+                    [
+                        ("coding's system", Some(c.system.as_str())),
+                        ("coding's code", Some(c.code.as_str())),
+                        ("coding's display", Some(c.display.as_str())),
+                    ]
+                })),
+            )?;
             Ok(clinical(
                 raw,
                 subject,
@@ -2422,10 +2432,10 @@ fn map_procedure(resource: &model::Procedure) -> Result<Option<Procedure>, Strin
     )?;
     // SNOMED CT when the record gives it, else its first code, with that code's system: a CPT
     // or ICD-10-PCS code is no SNOMED CT concept.
-    let coding = code
+    let chosen = code
         .coding
         .iter()
-        .find(|c| {
+        .position(|c| {
             c.code.is_some()
                 && c.system.as_deref().is_some_and(|system| {
                     canonical_system(system)
@@ -2433,8 +2443,33 @@ fn map_procedure(resource: &model::Procedure) -> Result<Option<Procedure>, Strin
                         .contains("snomed")
                 })
         })
-        .or_else(|| code.coding.iter().find(|c| c.code.is_some()));
+        .or_else(|| code.coding.iter().position(|c| c.code.is_some()));
+    let coding = chosen.and_then(|index| code.coding.get(index));
     let code_text = coding.and_then(|c| c.code.as_deref()).unwrap_or("");
+    // Every coding when there are several: each names the same procedure, and a rule set may
+    // know any of them (see `Procedure::codings`). The one it is shown by comes first, so that
+    // the export writes it first and a re-import shows it by the same one.
+    let codings: Vec<ProcedureCoding> = chosen
+        .and_then(|index| code.coding.get(index))
+        .into_iter()
+        .chain(
+            code.coding
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| Some(*index) != chosen)
+                .map(|(_, c)| c),
+        )
+        .map(|c| ProcedureCoding {
+            system: c
+                .system
+                .as_deref()
+                .map(|system| canonical_system(system).to_owned())
+                .unwrap_or_default(),
+            code: c.code.clone().unwrap_or_default(),
+            display: c.display.clone().unwrap_or_default(),
+        })
+        .filter(|c| !c.code.trim().is_empty() || !c.display.trim().is_empty())
+        .collect();
     Ok(Some(Procedure {
         id: 0,
         code: code_text.to_owned(),
@@ -2447,6 +2482,11 @@ fn map_procedure(resource: &model::Procedure) -> Result<Option<Procedure>, Strin
         display: code.words().unwrap_or("").to_owned(),
         performed,
         end,
+        codings: if codings.len() > 1 {
+            codings
+        } else {
+            Vec::new()
+        },
     }))
 }
 

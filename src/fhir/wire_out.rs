@@ -70,12 +70,17 @@ pub struct Display {
 #[derive(Debug, Clone, Serialize)]
 pub struct Coding {
     /// refract's own systems and the common ones are constants; a procedure keeps the system
-    /// its record gave.
+    /// its record gave, and none when its record gave none (a coding's system is optional).
+    #[serde(skip_serializing_if = "no_system")]
     pub system: std::borrow::Cow<'static, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<NonBlank>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display: Option<NonBlank>,
+}
+
+fn no_system(system: &str) -> bool {
+    system.trim().is_empty()
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -215,6 +215,8 @@ fn evaluate_living(
     if conditions.is_empty() {
         return None;
     }
+    let with_therapies = super::procedure_therapies::with_therapies(record, set, book);
+    let record = with_therapies.as_ref().unwrap_or(record);
     let patient_id = record.patient.as_ref().map_or(PatientId(0), |p| p.id);
     let finish = |status, label, reasons, evidence, missing, confounders| {
         let mut assessment = Assessment {

@@ -210,6 +210,14 @@ pub struct LineParameters {
     /// cycles counts these procedures during it.
     #[serde(default)]
     pub cycle_procedures: Vec<String>,
+    /// Procedures that are a treatment given on their day, a drug of the lines (a CAR T-cell
+    /// infusion recorded only as a procedure): codes or words of their display, as
+    /// `transplant`. Read as the drug their display names, else `therapy_procedure_drug`.
+    #[serde(default)]
+    pub therapy_procedures: Vec<String>,
+    /// The drug book's ingredient a therapy procedure naming no drug is read as.
+    #[serde(default)]
+    pub therapy_procedure_drug: String,
 }
 
 impl LineParameters {
@@ -237,6 +245,8 @@ impl Default for LineParameters {
             tandem_days: default_tandem_days(),
             post_transplant_days: default_post_transplant_days(),
             cycle_procedures: Vec::new(),
+            therapy_procedures: Vec::new(),
+            therapy_procedure_drug: String::new(),
         }
     }
 }

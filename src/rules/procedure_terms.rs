@@ -17,27 +17,32 @@ use crate::domain::Procedure;
 /// of a verb ("transplant" → "transplants", "transplantation", "transplanted").
 const WORD_ENDINGS: [&str; 5] = ["s", "es", "ation", "ations", "ed"];
 
-/// Whether `procedure` is one of `terms`: its code is a term, or its display names one and no
-/// term marked `!` (a list's exclusions: "!harvest" keeps "Bone marrow harvesting for
-/// transplantation; autologous", the collection, from being the transplant it is for).
+/// Whether `procedure` is one of `terms`: one of its codes is a term, or one of its displays
+/// names one and none names a term marked `!` (a list's exclusions: "!harvest" keeps "Bone
+/// marrow harvesting for transplantation; autologous", the collection, from being the
+/// transplant it is for). Every coding counts: R4's codings of one concept are the same
+/// procedure in several code systems, so an unlisted SNOMED CT concept beside a listed CPT code,
+/// or a vague first display beside a telling one, is still the procedure. An exclusion any
+/// display names wins over a term another names: the record contradicts itself, and a
+/// procedure wrongly counted would make a flag.
 pub fn is_one_of(procedure: &Procedure, terms: &[String]) -> bool {
-    let code = procedure.code.trim();
     let (excluded, wanted): (Vec<&String>, Vec<&String>) = terms
         .iter()
         .partition(|term| term.trim_start().starts_with('!'));
-    if wanted
-        .iter()
-        .any(|term| !code.is_empty() && code.eq_ignore_ascii_case(term.trim()))
-    {
+    let coded = procedure.codes().map(str::trim).any(|code| {
+        !code.is_empty()
+            && wanted
+                .iter()
+                .any(|term| code.eq_ignore_ascii_case(term.trim()))
+    });
+    if coded {
         return true;
     }
-    wanted.iter().any(|term| names(&procedure.display, term))
-        && !excluded.iter().any(|term| {
-            names(
-                &procedure.display,
-                term.trim_start().trim_start_matches('!'),
-            )
-        })
+    let named = |term: &str| procedure.displays().any(|display| names(display, term));
+    wanted.iter().any(|term| named(term))
+        && !excluded
+            .iter()
+            .any(|term| named(term.trim_start().trim_start_matches('!')))
 }
 
 /// Whether `text` names `term`: every `+`-separated phrase of the term appears in it, each on

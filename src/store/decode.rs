@@ -22,6 +22,8 @@ enum Shape {
     /// `YYYY-MM-DD HH:MM:SS` or a date.
     DateTime,
     Json,
+    /// A JSON array of a procedure's codings.
+    Codings,
     /// One of a coded type's machine names.
     Code(fn(&str) -> bool),
 }
@@ -86,7 +88,11 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
     ),
     (
         "procedures",
-        &[("performed", Shape::DateTime), ("end", Shape::DateTime)],
+        &[
+            ("performed", Shape::DateTime),
+            ("end", Shape::DateTime),
+            ("codings", Shape::Codings),
+        ],
     ),
     (
         "assessments",
@@ -347,6 +353,9 @@ fn decode_value(value: ValueRef<'_>, shape: Option<Shape>) -> Option<String> {
         Shape::Json => serde_json::from_str::<serde::de::IgnoredAny>(text)
             .err()
             .map(|err| format!("not JSON ({err})")),
+        Shape::Codings => serde_json::from_str::<Vec<crate::domain::ProcedureCoding>>(text)
+            .err()
+            .map(|err| format!("not a list of codings ({err})")),
         Shape::Code(known) if !known(text) => {
             Some(format!("'{}' is not a value refract knows", shown()))
         }

@@ -173,6 +173,7 @@ const PROCEDURE_COLUMNS: &[&str] = &[
     "end",
     "source",
     "source_id",
+    "codings",
 ];
 const IDENTIFIER_COLUMNS: &[&str] = &["system", "value"];
 const FHIR_RESOURCE_COLUMNS: &[&str] = &[

@@ -654,10 +654,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
     }
 
     let mut stmt = conn.prepare_cached(
-        "SELECT patient_id, id, code, display, performed, end, system FROM procedures
+        "SELECT patient_id, id, code, display, performed, end, system, codings FROM procedures
          WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, performed, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 7)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 8)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -669,6 +669,11 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             display: raw.text(3),
             performed: parse_datetime("procedures.performed", &raw.text(4))?,
             end: parse_opt_datetime("procedures.end", raw.opt(5))?,
+            codings: raw
+                .opt(7)
+                .map(|codings| serde_json::from_str(&codings))
+                .transpose()?
+                .unwrap_or_default(),
         });
     }
 

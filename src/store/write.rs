@@ -195,8 +195,8 @@ impl<'conn> RecordWriter<'conn> {
             )?,
             procedure: conn.prepare_cached(
                 "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id,
-                                         system)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                         system, codings)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?,
             exposure_ids: Vec::new(),
             ids: IdMap::default(),
@@ -436,6 +436,11 @@ impl<'conn> RecordWriter<'conn> {
             self.ids.lines.push((line.id, row));
         }
         for (index, procedure) in record.procedures.iter().enumerate() {
+            let codings = if procedure.codings.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(&procedure.codings)?)
+            };
             let row = self.procedure.insert(params![
                 pid,
                 procedure.code,
@@ -445,6 +450,7 @@ impl<'conn> RecordWriter<'conn> {
                 source_text,
                 source_id(|ids| &ids.procedures, index),
                 Some(procedure.system.as_str()).filter(|system| !system.is_empty()),
+                codings,
             ])?;
             self.ids.procedures.push((procedure.id, row));
         }
@@ -504,7 +510,9 @@ impl<'conn> RecordWriter<'conn> {
             line.cut_reason,
         ])?;
         for (position, drug) in line.drugs.iter().enumerate() {
-            let exposure_row = drug.exposure_id.map(|local| {
+            // A negative id is no stored record: a therapy the rules read from a procedure
+            // (see `rules::procedure_therapies`).
+            let exposure_row = drug.exposure_id.filter(|local| *local >= 0).map(|local| {
                 self.exposure_ids
                     .iter()
                     .find(|(from, _)| *from == local)

@@ -49,6 +49,20 @@ fn relapse_after_asct(after: i64) -> Vignette {
 
 /// As [`relapse_after_asct`], with the transplant recorded as `(code, display)`.
 fn relapse_after_transplant((code, display): (&str, &str), after: i64) -> Vignette {
+    before_transplant()
+        .procedure(code, display, 500)
+        .disease_status(disease_status::WORSENED, 500 - after)
+}
+
+/// As [`relapse_after_asct`], with the transplant coded several ways, `(system, code, display)`.
+fn relapse_after_coded_transplant(codings: &[(&str, &str, &str)], after: i64) -> Vignette {
+    before_transplant()
+        .procedure_coded(codings, 500)
+        .disease_status(disease_status::WORSENED, 500 - after)
+}
+
+/// R-CHOP with a complete response, late relapse, R-ICE with a partial response.
+fn before_transplant() -> Vignette {
     patient()
         .give(rx("R-CHOP").from(1500).until(1350))
         .line(
@@ -69,8 +83,6 @@ fn relapse_after_transplant((code, display): (&str, &str), after: i64) -> Vignet
                 .cycles(3)
                 .response(Response::Partial),
         )
-        .procedure(code, display, 500)
-        .disease_status(disease_status::WORSENED, 500 - after)
 }
 
 /// Complete response to R-CHOP ending 400 days ago, relapse `after` days after its end.
@@ -371,4 +383,87 @@ fn an_autologous_transplant_is_known_by_its_codes_and_its_wordings() {
         );
     }
     run(ID, &cases);
+}
+
+/// A procedure's codings are one procedure said several ways (R4): any coding the rule set
+/// knows, by code or by display, makes it the transplant, whichever coding comes first and
+/// whatever the others say; an exclusion any display names still keeps a harvest out.
+#[test]
+fn an_autologous_transplant_is_known_by_any_of_its_codings() {
+    const SNOMED: &str = "http://snomed.info/sct";
+    const CPT: &str = "http://www.ama-assn.org/go/cpt";
+    const PCS: &str = "http://www.cms.gov/Medicare/Coding/ICD10";
+    const HCPCS: &str = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets";
+    const LOCAL: &str = "https://hospital.example/procedures";
+    let transplant: &[&[(&str, &str, &str)]] = &[
+        &[(SNOMED, "1269349006", ""), (CPT, "38241", "")],
+        &[(SNOMED, "1269349006", "Transplant"), (PCS, "30243Y0", "")],
+        &[(LOCAL, "TX-7", "Transplant"), (SNOMED, "425983008", "")],
+        &[
+            (SNOMED, "77465005", "Transplantation"),
+            (
+                LOCAL,
+                "TX-7",
+                "Autologous peripheral blood stem cell transplant",
+            ),
+        ],
+        &[(HCPCS, "S2150", ""), (LOCAL, "", "HDT/ASCT")],
+    ];
+    let not_transplant: &[&[(&str, &str, &str)]] = &[
+        &[(SNOMED, "1269349006", "Transplant"), (CPT, "38240", "")],
+        &[
+            (LOCAL, "H-1", "Autologous stem cell transplant"),
+            (
+                CPT,
+                "38206",
+                "Blood-derived HPC harvesting for transplantation; autologous",
+            ),
+        ],
+    ];
+    let mut cases = Vec::new();
+    for codings in transplant {
+        let name: &'static str =
+            Box::leak(format!("relapse 200 days after {codings:?}").into_boxed_str());
+        cases.push(
+            case(
+                name,
+                relapse_after_coded_transplant(codings, 200),
+                Refractory,
+            )
+            .label("refractory LBCL: relapse within 12 months of autologous transplant"),
+        );
+    }
+    for codings in not_transplant {
+        let name: &'static str =
+            Box::leak(format!("relapse 200 days after {codings:?}").into_boxed_str());
+        cases.push(
+            case(name, relapse_after_coded_transplant(codings, 200), Relapsed)
+                .label("relapsed LBCL"),
+        );
+    }
+    run(ID, &cases);
+}
+
+/// A CAR T-cell infusion recorded only as a procedure is a line, as axicabtagene ciloleucel is
+/// when it comes as a drug record (lbcl.toml counts `car_t` among its line classes).
+#[test]
+fn a_car_t_infusion_recorded_as_a_procedure_is_a_line() {
+    for infusion in [
+        ("0540T", "CAR-T cell administration, autologous"),
+        ("Q2041", ""),
+        ("x-1", "Axicabtagene ciloleucel infusion"),
+    ] {
+        let record = patient()
+            .give(rx("R-CHOP").from(500).until(350))
+            .disease_status(disease_status::WORSENED, 250)
+            .procedure(infusion.0, infusion.1, 200)
+            .record();
+        let lines: Vec<_> = super::support::rules()
+            .derive_lines(&record, super::support::today())
+            .into_iter()
+            .filter(|l| l.ruleset == ID)
+            .collect();
+        assert_eq!(lines.len(), 2, "{infusion:?}: {lines:#?}");
+        assert_eq!(lines[1].start, super::support::ago(200), "{infusion:?}");
+    }
 }

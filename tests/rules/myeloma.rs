@@ -1106,3 +1106,83 @@ fn a_progression_shown_by_the_m_protein_ends_a_planned_sequence() {
     assert_eq!(lines.len(), 2, "{lines:#?}");
     assert!(lines[1].regimen.contains("carfilzomib"), "{lines:#?}");
 }
+
+/// VRd as drug records from 900 to 700 days ago (VGPR), a confirmed progression, then a CAR
+/// T-cell infusion 300 days ago recorded only as the procedure `(code, display)`.
+fn car_t_procedure((code, display): (&str, &str)) -> Vignette {
+    patient()
+        .give(rx("Bortezomib 1.3 mg/m2").from(900).until(700))
+        .give(rx("Lenalidomide 25 mg/d").from(900).until(700))
+        .give(rx("Dexamethasone 40 mg/wk").from(900).until(700))
+        .disease_status(disease_status::PARTIAL_REMISSION, 750)
+        .disease_status(disease_status::WORSENED, 400)
+        .disease_status(disease_status::WORSENED, 380)
+        .procedure(code, display, 300)
+}
+
+/// A CAR T-cell infusion recorded only as a procedure is a line of therapy, as the product is
+/// when it comes as a drug record (IMWG 2015: a single agent is a line), whatever codes or words
+/// say it; the collection of the cells is no line, and a drug record of the product beside the
+/// procedure is one infusion, one line.
+#[test]
+fn a_car_t_infusion_recorded_as_a_procedure_is_a_line() {
+    for infusion in [
+        ("0540T", "CAR-T cell administration, autologous"),
+        ("0540T", ""),
+        ("Q2056", ""),
+        ("XW033C7", ""),
+        ("x-1", "Chimeric antigen receptor T-cell therapy"),
+        ("x-2", "Ciltacabtagene autoleucel infusion"),
+        ("x-3", "Abecma infusion"),
+        ("x-4", "CAR T cell infusion"),
+    ] {
+        let lines = derived(car_t_procedure(infusion));
+        assert_eq!(
+            lines.len(),
+            2,
+            "{infusion:?}: {:#?}",
+            lines
+                .iter()
+                .map(|l| (&l.regimen, l.start, l.end))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(lines[1].start, super::support::ago(300), "{infusion:?}");
+    }
+    for not_a_line in [
+        ("0537T", "CAR-T: harvesting of blood-derived T lymphocytes"),
+        ("x-5", "Leukapheresis for CAR T-cell manufacture"),
+        ("x-6", "Referral for CAR T-cell therapy"),
+    ] {
+        let lines = derived(car_t_procedure(not_a_line));
+        assert_eq!(lines.len(), 1, "{not_a_line:?}: {lines:#?}");
+    }
+    let both = car_t_procedure(("0540T", "CAR-T cell administration, autologous"))
+        .give(rx("ciltacabtagene autoleucel").from(300).until(300));
+    let lines = derived(both);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(
+        lines[1]
+            .drugs
+            .iter()
+            .all(|d| d.ingredient != "CAR T-cell therapy"),
+        "{lines:#?}"
+    );
+}
+
+/// Progression confirmed within 60 days of a CAR T-cell infusion recorded only as a procedure,
+/// after a response to an earlier line: relapsed and refractory (IMWG), as it is when the
+/// product comes as a drug record.
+#[test]
+fn progression_soon_after_a_car_t_procedure_is_refractory() {
+    run(
+        ID,
+        &[case(
+            "VRd (PR), progression, CAR-T (procedure), progression 30 days after it",
+            car_t_procedure(("0540T", "CAR-T cell administration, autologous"))
+                .disease_status(disease_status::WORSENED, 270)
+                .disease_status(disease_status::WORSENED, 256),
+            Refractory,
+        )
+        .label(RRMM)],
+    );
+}

@@ -11,8 +11,8 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use refract::domain::{
     Assessment, AssessmentStatus, BpSetting, Comparator, Condition, ConditionCodeSystem,
     DatesKnown, Dose, DrugExposure, DrugRole, EvidenceKind, Intent, LineDrug, LineOrigin,
-    Observation, Patient, PatientId, PatientRecord, Procedure, Response, Sex, StopReason,
-    TreatmentLine, observation_codes,
+    Observation, Patient, PatientId, PatientRecord, Procedure, ProcedureCoding, Response, Sex,
+    StopReason, TreatmentLine, observation_codes,
 };
 use refract::rules::Rules;
 
@@ -619,6 +619,31 @@ impl Vignette {
             display: display.to_owned(),
             performed: time_ago(days, 8, 0),
             end: None,
+            codings: Vec::new(),
+        });
+        self
+    }
+
+    /// A procedure `days` ago coded several ways, as `(system, code, display)`: shown by the
+    /// first coding, as the FHIR import keeps a record with no SNOMED CT coding.
+    pub fn procedure_coded(mut self, codings: &[(&str, &str, &str)], days: i64) -> Self {
+        let id = self.id();
+        let (system, code, display) = codings.first().copied().unwrap_or_default();
+        self.record.procedures.push(Procedure {
+            id,
+            code: code.to_owned(),
+            system: system.to_owned(),
+            display: display.to_owned(),
+            performed: time_ago(days, 8, 0),
+            end: None,
+            codings: codings
+                .iter()
+                .map(|(system, code, display)| ProcedureCoding {
+                    system: (*system).to_owned(),
+                    code: (*code).to_owned(),
+                    display: (*display).to_owned(),
+                })
+                .collect(),
         });
         self
     }

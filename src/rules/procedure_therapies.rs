@@ -1,0 +1,90 @@
+//! Treatments recorded only as a procedure: a CAR T-cell infusion is often billed and recorded
+//! as a Procedure (CPT 0540T, an HCPCS product code) with no medication record. The rule sets
+//! that count such a therapy as a line when it comes as a drug record (lbcl.toml and
+//! myeloma.toml list `car_t` among their line classes) read the procedure as that drug given on
+//! its day, so that the same treatment makes the same line however the record wrote it.
+
+use super::drugs::DrugBook;
+use super::model::RuleSet;
+use crate::domain::{DatesKnown, DrugExposure, PatientRecord, Procedure};
+
+/// A drug record of the therapy within this many days of the procedure is the same infusion
+/// recorded twice (the product's administration, the procedure that billed it): the drug record
+/// stands alone.
+const SAME_INFUSION_DAYS: i64 = 14;
+
+/// `record` with every procedure `set` reads as a therapy (`lines.therapy_procedures`) added as
+/// a drug exposure on its day: the drug its displays name when the drug book knows it, else
+/// `lines.therapy_procedure_drug`. `None` when there is none to add.
+pub fn with_therapies(
+    record: &PatientRecord,
+    set: &RuleSet,
+    book: &DrugBook,
+) -> Option<PatientRecord> {
+    let terms = &set.lines.therapy_procedures;
+    if terms.is_empty() {
+        return None;
+    }
+    let fallback = book.get(&set.lines.therapy_procedure_drug)?;
+    let is_the_therapy = |text: &str, codes: &[&str]| {
+        let drugs = book.recognise(codes, text);
+        !drugs.is_empty()
+            && drugs
+                .iter()
+                .all(|drug| fallback.classes.iter().all(|class| drug.has_class(class)))
+    };
+    let already_given = |procedure: &Procedure| {
+        record.exposures.iter().any(|exposure| {
+            let codes: Vec<&str> = exposure
+                .rxnorm
+                .iter()
+                .chain(exposure.atc.iter())
+                .map(String::as_str)
+                .collect();
+            (exposure.start - procedure.performed).num_days().abs() <= SAME_INFUSION_DAYS
+                && is_the_therapy(&exposure.text, &codes)
+        })
+    };
+    let added: Vec<DrugExposure> = record
+        .procedures
+        .iter()
+        .filter(|procedure| super::procedure_terms::is_one_of(procedure, terms))
+        .filter(|procedure| !already_given(procedure))
+        .map(|procedure| {
+            let text = procedure
+                .displays()
+                .find(|display| is_the_therapy(display, &[]))
+                .map_or_else(|| fallback.ingredient.clone(), str::to_owned);
+            DrugExposure {
+                // Apart from every stored exposure's id (those are positive).
+                id: -procedure.id.abs() - 1,
+                text,
+                rxnorm: None,
+                atc: None,
+                start: procedure.performed,
+                end: Some(
+                    procedure
+                        .end
+                        .unwrap_or(procedure.performed)
+                        .max(procedure.performed),
+                ),
+                dose: None,
+                route: None,
+                role: None,
+                stop_reason: None,
+                // One infusion.
+                cycles: Some(1),
+                dates: DatesKnown::Stated,
+                stop_text: None,
+            }
+        })
+        .collect();
+    if added.is_empty() {
+        return None;
+    }
+    let mut with = record.clone();
+    with.exposures.extend(added);
+    with.exposures
+        .sort_by_key(|exposure| (exposure.start, exposure.id));
+    Some(with)
+}
