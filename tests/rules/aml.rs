@@ -189,6 +189,39 @@ pub fn cases() -> Vec<Case> {
         .evidence(EvidenceKind::Line, 2)
         .evidence(EvidenceKind::Observation, 2),
         case(
+            "marrow blasts named by the sample and by the cells: two courses, no remission",
+            seven_three(
+                seven_three(patient(), 120, |l| l).observe(
+                    "",
+                    "Bone marrow aspirate blasts",
+                    30.0,
+                    "%",
+                    92,
+                ),
+                85,
+                |l| l,
+            )
+            .observe("", "Myeloblasts in bone marrow", 20.0, "%", 57),
+            Refractory,
+        )
+        .label("primary refractory AML"),
+        case(
+            "blast cells in the blood are not the marrow's",
+            seven_three(
+                seven_three(patient(), 120, |l| l).observe(
+                    "",
+                    "Blast cells in peripheral blood",
+                    30.0,
+                    "%",
+                    92,
+                ),
+                85,
+                |l| l,
+            )
+            .observe("", "Blasts in blood", 20.0, "%", 57),
+            InsufficientData,
+        ),
+        case(
             "blasts 30 % after the first course and reported as < 5 % after the second: remission",
             recovered(two_courses(30.0, 5.0).bounded(Comparator::Below), 56),
             NotMet,
