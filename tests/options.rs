@@ -266,6 +266,9 @@ fn procedure(id: i64, display: &str, performed: NaiveDateTime) -> Procedure {
         display: display.to_owned(),
         performed,
         end: None,
+        performed_by: None,
+        date_unknown: false,
+        at_ages: None,
     }
 }
 

@@ -21,6 +21,9 @@ enum Shape {
     Date,
     /// `YYYY-MM-DD HH:MM:SS` or a date.
     DateTime,
+    /// A date and time, or one and the last day of a window (`…/YYYY-MM-DD`); empty when not
+    /// known (a procedure's date).
+    DateTimeWindow,
     Json,
     /// One of a coded type's machine names.
     Code(fn(&str) -> bool),
@@ -86,7 +89,10 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
     ),
     (
         "procedures",
-        &[("performed", Shape::DateTime), ("end", Shape::DateTime)],
+        &[
+            ("performed", Shape::DateTimeWindow),
+            ("end", Shape::DateTime),
+        ],
     ),
     (
         "assessments",
@@ -344,12 +350,20 @@ fn decode_value(value: ValueRef<'_>, shape: Option<Shape>) -> Option<String> {
         Shape::DateTime if !text.is_empty() => super::parse_datetime("", text)
             .err()
             .map(|_| format!("'{}' is not a date and time", shown())),
+        Shape::DateTimeWindow if !text.is_empty() => {
+            let (at, last) = text
+                .split_once('/')
+                .map_or((text, None), |(at, last)| (at, Some(last)));
+            (super::parse_datetime("", at).is_err()
+                || last.is_some_and(|last| super::parse_date("", last).is_err()))
+            .then(|| format!("'{}' is not a date and time (or a window of days)", shown()))
+        }
         Shape::Json => serde_json::from_str::<serde::de::IgnoredAny>(text)
             .err()
             .map(|err| format!("not JSON ({err})")),
         Shape::Code(known) if !known(text) => {
             Some(format!("'{}' is not a value refract knows", shown()))
         }
-        Shape::Date | Shape::DateTime | Shape::Code(_) => None,
+        Shape::Date | Shape::DateTime | Shape::DateTimeWindow | Shape::Code(_) => None,
     }
 }
