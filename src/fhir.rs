@@ -4,6 +4,7 @@
 //! merged is `crate::import`'s business.
 
 mod carried;
+mod date_words;
 mod dosage_text;
 mod export;
 pub mod model;

@@ -267,6 +267,9 @@ fn procedure(id: i64, display: &str, performed: NaiveDateTime) -> Procedure {
         performed,
         end: None,
         codings: Vec::new(),
+        performed_by: None,
+        date_unknown: false,
+        at_ages: None,
     }
 }
 

@@ -68,6 +68,8 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         let mut words = vec![format!("since {}", date_text(condition.onset))];
         if let Some(end) = condition.abatement {
             words.push(format!("until {end}"));
+        } else if condition.abated_on_unknown_day {
+            words.push(String::from("abated (date not recorded)"));
         }
         if let Some(status) = condition.status_words() {
             words.push(status);
@@ -182,12 +184,7 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
     if !record.procedures.is_empty() {
         writeln!(out, "\nProcedures")?;
         for procedure in &record.procedures {
-            writeln!(
-                out,
-                "  {} {}",
-                procedure.performed.format("%Y-%m-%d"),
-                procedure.display
-            )?;
+            writeln!(out, "  {} {}", procedure.when_words(), procedure.display)?;
         }
     }
 

@@ -174,6 +174,7 @@ impl<'a> Builder<'a> {
             display: display.to_owned(),
             onset: Some(onset),
             abatement: None,
+            abated_on_unknown_day: false,
             clinical_status: Some("active".into()),
             verification_status: Some("confirmed".into()),
         });
@@ -404,6 +405,9 @@ impl<'a> Builder<'a> {
             performed,
             end: None,
             codings: Vec::new(),
+            performed_by: None,
+            date_unknown: false,
+            at_ages: None,
         });
     }
 

@@ -184,6 +184,11 @@ pub struct Condition {
     pub display: String,
     pub onset: Option<NaiveDate>,
     pub abatement: Option<NaiveDate>,
+    /// The record says the condition abated but no day can be read from it (R4
+    /// `abatement[x]` as an age, a range of ages or words): over as surely as with a day.
+    /// Stored as an empty abatement (NULL is none at all).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub abated_on_unknown_day: bool,
     /// FHIR clinicalStatus (`active`, `relapse`, `remission`, `resolved`…).
     pub clinical_status: Option<String>,
     /// FHIR verificationStatus (`confirmed`, `provisional`, `differential`, `refuted`…).
@@ -210,9 +215,14 @@ impl Condition {
     pub fn is_active(&self) -> bool {
         self.is_diagnosis()
             && match self.clinical_status.as_deref() {
-                Some("remission") | None => self.abatement.is_none(),
+                Some("remission") | None => !self.has_abated(),
                 Some(status) => !matches!(status, "resolved" | "inactive"),
             }
+    }
+
+    /// Whether the record says it abated, on a known day or not.
+    pub fn has_abated(&self) -> bool {
+        self.abatement.is_some() || self.abated_on_unknown_day
     }
 
     /// Whether it is a current diagnosis among `records` of the same diagnosis (itself may be
@@ -538,6 +548,8 @@ pub struct Procedure {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub system: String,
     pub display: String,
+    /// When it was done; of a window (see `performed_by`), its first day; meaningless when
+    /// `date_unknown`.
     pub performed: NaiveDateTime,
     pub end: Option<NaiveDateTime>,
     /// Every coding of the record's concept, in its order, when it gave more than one: R4 reads
@@ -547,6 +559,20 @@ pub struct Procedure {
     /// `system` and `display` are.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub codings: Vec<ProcedureCoding>,
+    /// The record gives a window rather than a day (the patient's age, a month, a date in
+    /// words naming a month): the last day it may have been done, `performed` being the first.
+    /// What a criterion counts from it holds only when it holds for every day of the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performed_by: Option<NaiveDate>,
+    /// The record says it was done but gives no day refract can read (words, an age with no
+    /// birth date): kept, so that a criterion counting from it says its date is missing rather
+    /// than that it never happened.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub date_unknown: bool,
+    /// As imported, until the birth date turns them into days: the ages in years it was done
+    /// between (R4 `performedAge`, `performedRange`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_ages: Option<(f64, f64)>,
 }
 
 /// One coding of a procedure's concept, as the record gave it (its system read as its URI).
@@ -571,6 +597,70 @@ impl Procedure {
         std::iter::once(self.display.as_str())
             .chain(self.codings.iter().map(|c| c.display.as_str()))
     }
+
+    /// The first and the last day it may have been done; `None` when not known at all.
+    pub fn window(&self) -> Option<(NaiveDate, NaiveDate)> {
+        if self.date_unknown {
+            return None;
+        }
+        let first = self.performed.date();
+        Some((
+            first,
+            self.performed_by.map_or(first, |last| last.max(first)),
+        ))
+    }
+
+    /// When it was done, as far as known: "2025-11-15", "between 2025-05-01 and 2026-04-30",
+    /// "date not recorded".
+    pub fn when_words(&self) -> String {
+        match self.window() {
+            None => String::from("date not recorded"),
+            Some((first, last)) if first == last => first.to_string(),
+            Some((first, last)) => format!("between {first} and {last}"),
+        }
+    }
+
+    /// Its ages turned into days by the birth date (`birth_last`: the last day the birth date
+    /// may be, for a birth known only by its month or year); with no birth date, its date is
+    /// unknown.
+    pub fn resolve_ages(&mut self, birth: Option<(NaiveDate, NaiveDate)>) {
+        let Some((low, high)) = self.at_ages.take() else {
+            return;
+        };
+        let window = birth.and_then(|(first_birth, last_birth)| {
+            Some((
+                ages_window(first_birth, low, high)?.0,
+                ages_window(last_birth, low, high)?.1,
+            ))
+        });
+        match window {
+            Some((first, last)) => {
+                self.performed = first.and_time(NaiveTime::MIN);
+                self.performed_by = Some(last);
+                self.date_unknown = false;
+            }
+            None => self.date_unknown = true,
+        }
+    }
+}
+
+/// The days a patient born on `birth` was from `low` to `high` years old (whole years, as an
+/// `Age` in `a` is): from the `low`th birthday to the day before the one after `high`.
+fn ages_window(birth: NaiveDate, low: f64, high: f64) -> Option<(NaiveDate, NaiveDate)> {
+    let whole = |age: f64| {
+        (age.is_finite() && age >= 0.0 && age.fract() == 0.0 && age <= 150.0)
+            .then(|| u32::try_from(age as i64).ok())
+            .flatten()
+    };
+    let (low, high) = (whole(low)?, whole(high)?);
+    if high < low {
+        return None;
+    }
+    let first = birth.checked_add_months(chrono::Months::new(low * 12))?;
+    let last = birth
+        .checked_add_months(chrono::Months::new((high + 1) * 12))?
+        .pred_opt()?;
+    Some((first, last))
 }
 
 impl PatientRecord {
@@ -593,6 +683,7 @@ impl PatientRecord {
         let procedures = self
             .procedures
             .iter()
+            .filter(|p| !p.date_unknown)
             .flat_map(|p| std::iter::once(p.performed).chain(p.end))
             .map(|at| at.date());
         let conditions = self
@@ -695,6 +786,7 @@ mod tests {
             display: String::from("Acute bronchitis (disorder)"),
             onset: None,
             abatement: None,
+            abated_on_unknown_day: false,
             clinical_status: clinical.map(str::to_owned),
             verification_status: verification.map(str::to_owned),
         }

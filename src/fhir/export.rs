@@ -543,6 +543,8 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             abatement_date_time: condition
                 .abatement
                 .map(|abatement| format_date(abatement).as_str().to_owned()),
+            abatement_string: (condition.abatement.is_none() && condition.abated_on_unknown_day)
+                .then(|| String::from("abated, date not recorded")),
         };
         entries.push(entry(&id, Resource::Condition(resource)));
     }
@@ -849,10 +851,15 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 status: "completed",
                 subject: subject.clone(),
                 code: procedure_concept(procedure, system),
-                performed_date_time: procedure
-                    .end
-                    .is_none()
-                    .then(|| clinical_datetime(procedure.performed)),
+                // A window of days or a date not known is said in words, which are read
+                // back as the same.
+                performed_date_time: (procedure.end.is_none()
+                    && !procedure.date_unknown
+                    && procedure.performed_by.is_none())
+                .then(|| clinical_datetime(procedure.performed)),
+                performed_string: (procedure.end.is_none()
+                    && (procedure.date_unknown || procedure.performed_by.is_some()))
+                .then(|| procedure.when_words()),
                 performed_period: procedure.end.map(|end| Period {
                     start: Some(clinical_datetime(procedure.performed)),
                     end: Some(clinical_datetime(end)),

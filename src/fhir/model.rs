@@ -107,6 +107,20 @@ impl Quantity {
     }
 }
 
+/// R4 Range: a low and a high quantity, either of which may be absent (an open end).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Range {
+    pub low: Option<Quantity>,
+    pub high: Option<Quantity>,
+}
+
+/// R4 Timing, as far as a date is read from it: the times it happened (`event`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EventTiming {
+    #[serde(default)]
+    pub event: Vec<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Identifier {
     #[serde(rename = "use")]
@@ -199,6 +213,17 @@ pub struct Condition {
     pub abatement_date_time: Option<String>,
     #[serde(rename = "abatementPeriod")]
     pub abatement_period: Option<Period>,
+    /// The other types of R4 `abatement[x]`: each says the condition abated, whether or not a
+    /// day can be read from it.
+    #[serde(rename = "abatementAge")]
+    pub abatement_age: Option<Quantity>,
+    #[serde(rename = "abatementRange")]
+    pub abatement_range: Option<Range>,
+    #[serde(rename = "abatementString")]
+    pub abatement_string: Option<String>,
+    /// Not an R4 type (STU3 had it), but real exports carry it: true says it abated.
+    #[serde(rename = "abatementBoolean")]
+    pub abatement_boolean: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -207,6 +232,9 @@ pub struct TimingRepeat {
     pub bounds_period: Option<Period>,
     #[serde(rename = "boundsDuration")]
     pub bounds_duration: Option<Quantity>,
+    /// A range of durations (8 to 9 months): how long at least and at most.
+    #[serde(rename = "boundsRange")]
+    pub bounds_range: Option<Range>,
     /// How many times in all (a course's number of doses or cycles).
     pub count: Option<u32>,
     pub frequency: Option<f64>,
@@ -458,6 +486,8 @@ pub struct Observation {
     pub effective_period: Option<Period>,
     #[serde(rename = "effectiveInstant")]
     pub effective_instant: Option<String>,
+    #[serde(rename = "effectiveTiming")]
+    pub effective_timing: Option<EventTiming>,
     pub issued: Option<String>,
     pub method: Option<CodeableConcept>,
     #[serde(default)]
@@ -474,6 +504,15 @@ pub struct Procedure {
     pub performed_date_time: Option<String>,
     #[serde(rename = "performedPeriod")]
     pub performed_period: Option<Period>,
+    /// The patient's age when it was done (a window of dates, given the birth date).
+    #[serde(rename = "performedAge")]
+    pub performed_age: Option<Quantity>,
+    /// Ages it was done between.
+    #[serde(rename = "performedRange")]
+    pub performed_range: Option<Range>,
+    /// When it was done, in words ("15 November 2025", "in childhood").
+    #[serde(rename = "performedString")]
+    pub performed_string: Option<String>,
 }
 
 /// A CarePlan: read only when it is a treatment line refract exported (see `carried`).

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::FhirError;
 use super::carried::{self, ImportedLine};
+use super::date_words;
 use super::dosage_text;
 use super::model::{self, CodeableConcept};
 use super::product::{self, Drug, Find, Product};
@@ -411,8 +412,9 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 return Ok(mapping);
             }
             let subject = subject_of(resource.subject.as_ref())?;
-            let Some(procedure) = map_procedure(&resource)? else {
-                return Ok(Mapped::Skipped(String::from("Procedure (no code or date)")).into());
+            let mut warnings = Vec::new();
+            let Some(procedure) = map_procedure(&resource, &mut warnings)? else {
+                return Ok(Mapped::Skipped(String::from("Procedure (no code)")).into());
             };
             refuse_oversized(
                 [
@@ -428,13 +430,15 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                     ]
                 })),
             )?;
-            Ok(clinical(
+            let mut mapping = clinical(
                 raw,
                 subject,
                 None,
                 resource.meta.as_ref(),
                 Item::Procedure(procedure),
-            ))
+            );
+            mapping.warnings = warnings;
+            Ok(mapping)
         }
         "CarePlan" => {
             // Only a line refract exported is read: any other CarePlan is skipped as it always
@@ -984,6 +988,7 @@ fn map_condition(
                     .unwrap_or_default(),
                 onset: None,
                 abatement: None,
+                abated_on_unknown_day: false,
                 clinical_status: None,
                 verification_status: None,
             })
@@ -1023,6 +1028,7 @@ fn map_condition(
             display: text,
             onset: None,
             abatement: None,
+            abated_on_unknown_day: false,
             clinical_status: None,
             verification_status: None,
         })
@@ -1046,6 +1052,24 @@ fn map_condition(
             .and_then(|p| p.end.as_ref())
     });
     condition.abatement = lenient_date("abatement", abatement, warnings);
+    // Words may name a day (or a month, a year: surely abated by its last day).
+    if condition.abatement.is_none() {
+        condition.abatement = resource
+            .abatement_string
+            .as_deref()
+            .and_then(date_words::window_of)
+            .map(|(_, last)| last);
+    }
+    // Every type of R4 `abatement[x]` says the condition abated (an age or a range of ages
+    // would need the birth date, another resource, and is a year wide): when no day can be
+    // read from it, it abated on a day not known, which still ends a remission.
+    condition.abated_on_unknown_day = condition.abatement.is_none()
+        && (resource.abatement_date_time.is_some()
+            || resource.abatement_period.is_some()
+            || resource.abatement_age.is_some()
+            || resource.abatement_range.is_some()
+            || resource.abatement_string.is_some()
+            || resource.abatement_boolean == Some(true));
     condition.clinical_status = resource
         .clinical_status
         .as_ref()
@@ -1316,8 +1340,9 @@ fn medication_period(
         )
         .map(|(sequence, timing)| (sequence, timing.and_then(|t| t.repeat.as_ref())))
         .collect();
-    let bounded =
-        |r: &&model::TimingRepeat| r.bounds_period.is_some() || r.bounds_duration.is_some();
+    let bounded = |r: &&model::TimingRepeat| {
+        r.bounds_period.is_some() || r.bounds_duration.is_some() || r.bounds_range.is_some()
+    };
     let mut steps: Vec<i64> = timed.iter().filter_map(|(sequence, _)| *sequence).collect();
     steps.sort_unstable();
     steps.dedup();
@@ -1332,18 +1357,14 @@ fn medication_period(
             };
             // Every step's duration, when each states one (a century at most, as one's).
             let days = steps.iter().try_fold(0_i64, |total, step| {
-                let days = of_step(*step)
-                    .and_then(|r| r.bounds_duration.as_ref())
-                    .and_then(days_of)?;
+                let days = of_step(*step).and_then(bound_days)?;
                 total.checked_add(days).filter(|sum| *sum <= 36_500)
             });
             (of_step(*first), of_step(*last), days)
         }
         _ => {
             let repeat = timed.iter().filter_map(|(_, repeat)| *repeat).find(bounded);
-            let days = repeat
-                .and_then(|r| r.bounds_duration.as_ref())
-                .and_then(days_of);
+            let days = repeat.and_then(bound_days);
             (repeat, repeat, days)
         }
     };
@@ -1544,6 +1565,23 @@ fn planned_end_not_reached(resource: &model::MedicationUse, end: NaiveDateTime) 
 fn is_partial_date(text: &str) -> bool {
     let text = text.trim();
     !text.contains('T') && (text.len() == 4 || text.len() == 7)
+}
+
+/// Whole days a timing's bounds say it lasts: its `boundsDuration`, else the low of its
+/// `boundsRange` (8 to 9 months lasted at least 8: the criteria ask how long a drug was surely
+/// given, so the least is the one that counts; the high is no end the record states). A range
+/// with no low says no least.
+fn bound_days(repeat: &model::TimingRepeat) -> Option<i64> {
+    repeat.bounds_duration.as_ref().map_or_else(
+        || {
+            repeat
+                .bounds_range
+                .as_ref()
+                .and_then(|range| range.low.as_ref())
+                .and_then(days_of)
+        },
+        days_of,
+    )
 }
 
 /// Whole days of a FHIR Duration (`boundsDuration`), when its unit is a time.
@@ -2290,7 +2328,10 @@ fn map_observation(
     // ambulatory mean) is what was true through the period, so it is dated at its end: a
     // count of 0 is freedom up to the end, a count above 0 places its seizures no later than
     // the end (a freedom is never counted from before them), a score or a blood pressure is
-    // as of the end. A period with no end (still open) is dated at its start.
+    // as of the end. A period with no end (still open) is dated at its start. A Timing's
+    // events are the times it was observed: the value is read as of the latest (one value
+    // for them all is what was found by then; an earlier event cannot carry it alone).
+    let latest_event = latest_event(resource.effective_timing.as_ref())?;
     let effective_text = resource
         .effective_date_time
         .as_ref()
@@ -2301,9 +2342,15 @@ fn map_observation(
                 .and_then(|p| p.end.as_ref().or(p.start.as_ref()))
         })
         .or(resource.effective_instant.as_ref())
+        .or(latest_event)
         .or(resource.issued.as_ref());
     let Some(effective) = date_field("effective", effective_text)? else {
-        return Ok(Vec::new());
+        // Said, not only counted: a score or a reading with no date cannot be placed before or
+        // after a drug, and a reader would look for it.
+        return Err(String::from(
+            "no date refract can read (no effective[x] with a date, no issued), so \
+             the criteria do not see this result",
+        ));
     };
     // Over a period, its start too: seizures counted over a period that began before a drug
     // could work may predate it (the review's case), so the criteria read where it began.
@@ -2410,7 +2457,40 @@ fn map_observation(
     Ok(out)
 }
 
-fn map_procedure(resource: &model::Procedure) -> Result<Option<Procedure>, String> {
+/// The latest of a Timing's `event` times, as written; an event that is no date fails the
+/// resource, as any unreadable date does.
+fn latest_event(timing: Option<&model::EventTiming>) -> Result<Option<&String>, String> {
+    let mut latest: Option<(NaiveDateTime, &String)> = None;
+    for text in timing.iter().flat_map(|t| &t.event) {
+        let at =
+            parse_datetime(text).map_err(|message| format!("effectiveTiming.event: {message}"))?;
+        if latest.is_none_or(|(best, _)| at > best) {
+            latest = Some((at, text));
+        }
+    }
+    Ok(latest.map(|(_, text)| text))
+}
+
+/// The years of an `Age` (R4: UCUM `a`), when it is one.
+fn years_of(age: &model::Quantity) -> Option<f64> {
+    let unit = age.code.as_deref().or(age.unit.as_deref())?;
+    matches!(
+        unit.trim().to_ascii_lowercase().as_str(),
+        "a" | "yr" | "yrs" | "year" | "years"
+    )
+    .then_some(age.value?)
+}
+
+/// A procedure of a code. R4 `performed[x]` is a dateTime, a Period, a string, an Age or a
+/// Range of ages: a month or a year alone, words naming one, and an age (a year of days once
+/// the birth date is known, see [`Procedure::resolve_ages`]) are windows of days, never their
+/// first day; words naming no date, an age in other units, or no `performed[x]` at all keep
+/// the procedure with its date unknown, with a warning (a transplant left out would read as
+/// none, and a relapse after it as no refractoriness).
+fn map_procedure(
+    resource: &model::Procedure,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Procedure>, String> {
     let Some(code) = &resource.code else {
         return Ok(None);
     };
@@ -2420,8 +2500,58 @@ fn map_procedure(resource: &model::Procedure) -> Result<Option<Procedure>, Strin
             .as_ref()
             .and_then(|p| p.start.as_ref())
     });
-    let Some(performed) = date_field("performed", performed_text)? else {
-        return Ok(None);
+    let mut performed_by = None;
+    let mut date_unknown = false;
+    let mut at_ages = None;
+    let mut unknown = |why: String, warnings: &mut Vec<String>| {
+        warnings.push(format!("{why}: kept with its date unknown"));
+        date_unknown = true;
+        NaiveDateTime::default()
+    };
+    let dated = date_field("performed", performed_text)?;
+    let performed = if let (Some(first), Some(text)) = (dated, performed_text) {
+        if is_partial_date(text) {
+            performed_by = Some(last_day_of(text, first).date());
+        }
+        first
+    } else {
+        let ages = resource
+            .performed_age
+            .as_ref()
+            .map(|age| years_of(age).map(|years| (years, years)))
+            .or_else(|| {
+                resource.performed_range.as_ref().map(|range| {
+                    Some((
+                        years_of(range.low.as_ref()?)?,
+                        years_of(range.high.as_ref()?)?,
+                    ))
+                })
+            });
+        if let Some(words) = &resource.performed_string {
+            match date_words::window_of(words) {
+                Some((first, last)) => {
+                    performed_by = (last != first).then_some(last);
+                    first.and_time(NaiveTime::MIN)
+                }
+                None => unknown(
+                    format!("performedString '{words}' names no date refract can read"),
+                    warnings,
+                ),
+            }
+        } else if let Some(ages) = ages {
+            match ages {
+                Some(ages) => {
+                    at_ages = Some(ages);
+                    NaiveDateTime::default()
+                }
+                None => unknown(
+                    String::from("performedAge/performedRange is not in whole years"),
+                    warnings,
+                ),
+            }
+        } else {
+            unknown(String::from("no performed[x] date"), warnings)
+        }
     };
     let end = date_field(
         "performedPeriod.end",
@@ -2487,6 +2617,9 @@ fn map_procedure(resource: &model::Procedure) -> Result<Option<Procedure>, Strin
         } else {
             Vec::new()
         },
+        performed_by,
+        date_unknown,
+        at_ages,
     }))
 }
 

@@ -213,6 +213,9 @@ pub struct Condition {
     pub onset_date_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub abatement_date_time: Option<String>,
+    /// An abatement on a day not recorded, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abatement_string: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -310,6 +313,9 @@ pub struct Procedure {
     /// The time it was performed, or its period when its end is recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub performed_date_time: Option<String>,
+    /// A window of days ("between 2025-05-01 and 2026-04-30") or a date not recorded, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub performed_string: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub performed_period: Option<Period>,
 }

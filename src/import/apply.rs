@@ -874,9 +874,15 @@ impl<'a> Grouper<'a> {
                         }
                     }
                 }
+                let mut unresolved = Vec::new();
+                project::resolve_ages(
+                    &mut items,
+                    project::birth_window(&created.patient),
+                    &mut unresolved,
+                );
                 Some(project::computed_of(
                     items,
-                    Vec::new(),
+                    unresolved,
                     Some(&created),
                     self.rules,
                     self.today,

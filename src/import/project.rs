@@ -13,9 +13,9 @@ use std::collections::HashMap;
 
 use std::time::Instant;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, Months, NaiveDate};
 
-use crate::domain::{Assessment, Patient, PatientId, PatientRecord};
+use crate::domain::{Assessment, DatePrecision, Patient, PatientId, PatientRecord};
 use crate::fhir::{
     ImportedItems, Item, Product, RowSources, finish_medication, named_by, record_of,
 };
@@ -275,6 +275,9 @@ fn create_or_merge(
 /// their resources, so their whole record is computed without reading anything back.
 struct Read {
     id: PatientId,
+    /// The first and the last day the patient's birth date may be (a birth known by its year
+    /// alone is any day of it): what turns an age into days.
+    birth: Option<(NaiveDate, NaiveDate)>,
     created: Option<Created>,
     resources: Vec<StoredResource>,
     medications: HashMap<(String, String), Option<Product>>,
@@ -323,8 +326,13 @@ fn read_patient(
             read(&resource.source, key)?;
         }
     }
+    let birth = match &created {
+        Some(created) => birth_window(&created.patient),
+        None => tx.patient(id)?.as_ref().and_then(birth_window),
+    };
     Ok(Read {
         id,
+        birth,
         created,
         resources,
         medications,
@@ -404,6 +412,7 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
         }
         items.exposures.push((resource.id.clone(), exposure, meta));
     }
+    resolve_ages(&mut items, read.birth, &mut unresolved);
     Ok(computed_of(
         items,
         unresolved,
@@ -411,6 +420,45 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
         rules,
         today,
     ))
+}
+
+/// The first and the last day a patient's birth date may be (a birth known by its year alone
+/// is any day of it).
+pub(super) fn birth_window(patient: &Patient) -> Option<(NaiveDate, NaiveDate)> {
+    let first = patient.birth_date?;
+    let last = match patient.birth_precision {
+        DatePrecision::Day => Some(first),
+        DatePrecision::Month => first
+            .checked_add_months(Months::new(1))
+            .and_then(|next| next.pred_opt()),
+        DatePrecision::Year => NaiveDate::from_ymd_opt(first.year(), 12, 31),
+    };
+    Some((first, last.unwrap_or(first)))
+}
+
+/// Turns the ages procedures were dated by into days, by the birth date (`birth`, see
+/// [`birth_window`]); one with no birth date keeps its date unknown, and is named in
+/// `unresolved`.
+pub(super) fn resolve_ages(
+    items: &mut ImportedItems,
+    birth: Option<(NaiveDate, NaiveDate)>,
+    unresolved: &mut Vec<(String, String)>,
+) {
+    for (id, procedure) in &mut items.procedures {
+        if procedure.at_ages.is_none() {
+            continue;
+        }
+        procedure.resolve_ages(birth);
+        if procedure.date_unknown {
+            unresolved.push((
+                format!("Procedure/{id}"),
+                String::from(
+                    "it is dated by the patient's age, and their birth date is not recorded \
+                     (or the age is no whole years): kept with its date unknown",
+                ),
+            ));
+        }
+    }
 }
 
 /// The rows of a patient's items; for a patient being created (`created`), also their lines
@@ -474,6 +522,7 @@ pub(super) fn create_in_file(
     if let Some(computed) = computed {
         let read = Read {
             id,
+            birth: birth_window(&created.patient),
             created: Some(created),
             resources: Vec::new(),
             medications: HashMap::new(),

@@ -144,7 +144,10 @@ fn latest_record_date(
         .filter(|g| classes.is_empty() || g.has_any_class(classes))
         .flat_map(|g| std::iter::once(g.start()).chain(g.end()));
     let observations = record.observations.iter().map(|o| o.effective.date());
-    let procedures = record.procedures.iter().map(|p| p.performed.date());
+    let procedures = record
+        .procedures
+        .iter()
+        .filter_map(|p| p.window().map(|(_, last)| last));
     let conditions = record
         .conditions
         .iter()
@@ -616,7 +619,7 @@ pub fn procedure_evidence(criterion: &str, procedure: &Procedure) -> Evidence {
         criterion: criterion.to_owned(),
         kind: EvidenceKind::Procedure,
         id: procedure.id,
-        text: format!("{} on {}", procedure.display, procedure.performed.date()),
+        text: format!("{} on {}", procedure.display, procedure.when_words()),
     }
 }
 

@@ -40,6 +40,7 @@ impl Plan {
             .procedures
             .iter()
             .filter(|p| super::procedure_terms::is_one_of(p, &set.lines.transplant))
+            .filter(|p| !p.date_unknown)
             .map(|p| p.performed.date())
             .collect();
         transplants.sort_unstable();
@@ -503,6 +504,7 @@ fn cycles_given(
     let counted = record
         .procedures
         .iter()
+        .filter(|p| !p.date_unknown)
         .filter(|p| {
             let day = p.performed.date();
             start <= day && end.is_none_or(|end| day <= end)

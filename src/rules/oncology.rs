@@ -779,13 +779,49 @@ pub fn relapse_after_procedure(
     let mut outcome = Outcome::new();
     outcome.verdict = Verdict::NotMet;
     let progressions = progressions(ctx);
+    // A procedure dated by a window (an age, a month) counts only when the relapse is within
+    // the window after every day it may have been done; when only some, whether it counts is
+    // not known, as for one with no date at all while a relapse is recorded
+    // (`asct_date_missing_when_transplanted`, reference section 4).
+    let mut undecided: Option<String> = None;
     for procedure in ctx.procedures(&spec.procedure) {
-        let day = procedure.performed.date();
+        let Some((day, last_day)) = procedure.window() else {
+            if let Some(progression) = progressions.events.first() {
+                undecided.get_or_insert_with(|| {
+                    format!(
+                        "the date of {} (not recorded), to tell whether the relapse on {} came \
+                         within {} of it",
+                        procedure.display,
+                        progression.date,
+                        span(spec.window_days)
+                    )
+                });
+            }
+            continue;
+        };
         let window_end = shift(day, spec.window_days);
+        if last_day > day
+            && let Some(progression) = progressions
+                .events
+                .iter()
+                .find(|p| p.date > day && p.date <= shift(last_day, spec.window_days))
+            && !(progression.date > last_day && progression.date <= window_end)
+        {
+            undecided.get_or_insert_with(|| {
+                format!(
+                    "the day of {} (recorded only as {}), to tell whether the relapse on {} \
+                     came within {} of it",
+                    procedure.display,
+                    procedure.when_words(),
+                    progression.date,
+                    span(spec.window_days)
+                )
+            });
+        }
         if let Some(progression) = progressions
             .events
             .iter()
-            .find(|p| p.date > day && p.date <= window_end)
+            .find(|p| p.date > last_day && p.date <= window_end)
         {
             if !progression.confirmed {
                 outcome.verdict = Verdict::Undecided;
@@ -809,9 +845,13 @@ pub fn relapse_after_procedure(
         outcome.reasons.push(format!(
             "{} on {}: no relapse within {}",
             procedure.display,
-            day,
+            procedure.when_words(),
             span(spec.window_days)
         ));
+    }
+    if let Some(missing) = undecided {
+        outcome.verdict = Verdict::Undecided;
+        outcome.missing.push(missing);
     }
     outcome
 }

@@ -362,7 +362,7 @@ pub fn tried(option: &CatalogueOption, record: &PatientRecord, book: &DrugBook) 
             }
         }
     }
-    for procedure in &record.procedures {
+    for procedure in record.procedures.iter().filter(|p| !p.date_unknown) {
         if super::procedure_terms::is_one_of(procedure, &option.procedures) {
             // A procedure without an end is a point in time, not an ongoing treatment.
             let start = procedure.performed.date();

@@ -197,10 +197,13 @@ pub fn as_of(record: &PatientRecord, day: NaiveDate) -> PatientRecord {
         then.lines.push(line);
     }
     for procedure in &record.procedures {
-        if procedure.performed.date() > day {
+        // One of a day not recorded is kept: as of any day, it is as unknown as today.
+        if !procedure.date_unknown && procedure.performed.date() > day {
             continue;
         }
         let mut procedure = procedure.clone();
+        // Of a window straddling the day, only its days up to then were possible then.
+        procedure.performed_by = procedure.performed_by.map(|last| last.min(day));
         if procedure.end.is_some_and(|end| end.date() > day) {
             procedure.end = None;
         }
@@ -223,8 +226,9 @@ fn change_days(record: &PatientRecord, today: NaiveDate) -> Vec<NaiveDate> {
         days.extend(line.progression_date);
     }
     days.extend(record.observations.iter().map(|o| o.effective.date()));
-    for procedure in &record.procedures {
+    for procedure in record.procedures.iter().filter(|p| !p.date_unknown) {
         days.push(procedure.performed.date());
+        days.extend(procedure.performed_by);
         days.extend(procedure.end.map(|end| end.date()));
     }
     for condition in &record.conditions {
@@ -275,7 +279,7 @@ fn evidence_day(
                 .procedures
                 .iter()
                 .find(|p| p.id == item.id)
-                .map(|p| p.performed.date()),
+                .and_then(|p| p.window().map(|(_, last)| last)),
             EvidenceKind::Condition => record
                 .conditions
                 .iter()

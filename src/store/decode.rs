@@ -21,6 +21,9 @@ enum Shape {
     Date,
     /// `YYYY-MM-DD HH:MM:SS` or a date.
     DateTime,
+    /// A date and time, or one and the last day of a window (`…/YYYY-MM-DD`); empty when not
+    /// known (a procedure's date).
+    DateTimeWindow,
     Json,
     /// A JSON array of a procedure's codings.
     Codings,
@@ -89,7 +92,7 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
     (
         "procedures",
         &[
-            ("performed", Shape::DateTime),
+            ("performed", Shape::DateTimeWindow),
             ("end", Shape::DateTime),
             ("codings", Shape::Codings),
         ],
@@ -350,6 +353,14 @@ fn decode_value(value: ValueRef<'_>, shape: Option<Shape>) -> Option<String> {
         Shape::DateTime if !text.is_empty() => super::parse_datetime("", text)
             .err()
             .map(|_| format!("'{}' is not a date and time", shown())),
+        Shape::DateTimeWindow if !text.is_empty() => {
+            let (at, last) = text
+                .split_once('/')
+                .map_or((text, None), |(at, last)| (at, Some(last)));
+            (super::parse_datetime("", at).is_err()
+                || last.is_some_and(|last| super::parse_date("", last).is_err()))
+            .then(|| format!("'{}' is not a date and time (or a window of days)", shown()))
+        }
         Shape::Json => serde_json::from_str::<serde::de::IgnoredAny>(text)
             .err()
             .map(|err| format!("not JSON ({err})")),
@@ -359,6 +370,6 @@ fn decode_value(value: ValueRef<'_>, shape: Option<Shape>) -> Option<String> {
         Shape::Code(known) if !known(text) => {
             Some(format!("'{}' is not a value refract knows", shown()))
         }
-        Shape::Date | Shape::DateTime | Shape::Code(_) => None,
+        Shape::Date | Shape::DateTime | Shape::DateTimeWindow | Shape::Code(_) => None,
     }
 }

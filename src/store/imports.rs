@@ -1323,6 +1323,15 @@ impl Store {
 }
 
 impl ImportTx<'_> {
+    /// A stored patient, `None` when there is none of that id.
+    pub fn patient(&self, id: PatientId) -> Result<Option<Patient>> {
+        match super::read::read_patient(self.conn, id) {
+            Ok(patient) => Ok(Some(patient)),
+            Err(super::StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows)) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
     /// Up to `limit` Patient resources an import found new, waiting to be created.
     pub fn pending_patients(&self, limit: usize) -> Result<Vec<PendingRow>> {
         Ok(self

@@ -527,6 +527,8 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             display: raw.text(4),
             onset: parse_opt_date("conditions.onset", raw.opt(5))?,
             abatement: parse_opt_date("conditions.abatement", raw.opt(6))?,
+            // Empty, not NULL: abated on a day the record did not give.
+            abated_on_unknown_day: raw.opt(6).is_some_and(|text| text.is_empty()),
             clinical_status: raw.opt(7),
             verification_status: raw.opt(8),
         });
@@ -662,18 +664,36 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
         let Some(index) = slot(raw.int(0)) else {
             continue;
         };
+        // `first/last` is a window of days, empty a date not known (see `RecordWriter`).
+        let performed_text = raw.text(4);
+        let (performed, performed_by, date_unknown) = match performed_text.split_once('/') {
+            _ if performed_text.is_empty() => (chrono::NaiveDateTime::default(), None, true),
+            Some((first, last)) => (
+                parse_datetime("procedures.performed", first)?,
+                Some(parse_date("procedures.performed", last)?),
+                false,
+            ),
+            None => (
+                parse_datetime("procedures.performed", &performed_text)?,
+                None,
+                false,
+            ),
+        };
         records[index].procedures.push(Procedure {
             id: raw.int(1),
             code: raw.text(2),
             system: raw.opt(6).unwrap_or_default(),
             display: raw.text(3),
-            performed: parse_datetime("procedures.performed", &raw.text(4))?,
+            performed,
             end: parse_opt_datetime("procedures.end", raw.opt(5))?,
             codings: raw
                 .opt(7)
                 .map(|codings| serde_json::from_str(&codings))
                 .transpose()?
                 .unwrap_or_default(),
+            performed_by,
+            date_unknown,
+            at_ages: None,
         });
     }
 

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 
 use super::keys::{given_key, name_key};
-use super::sql_types::{format_date, format_datetime};
+use super::sql_types::{SqlText, format_date, format_datetime};
 use super::{Result, StoreError};
 use crate::domain::{
     Assessment, AssessmentStatus, BpSetting, Comparator, DrugExposure, DrugRole, Intent,
@@ -412,7 +412,13 @@ impl<'conn> RecordWriter<'conn> {
                 condition.code,
                 condition.display,
                 condition.onset.map(format_date),
-                condition.abatement.map(format_date),
+                condition.abatement.map(format_date).or_else(|| {
+                    // Abated on a day not known: empty, which reads as abated without a date
+                    // (NULL is no abatement).
+                    condition
+                        .abated_on_unknown_day
+                        .then(|| SqlText::Heap(String::new()))
+                }),
                 condition.clinical_status,
                 condition.verification_status,
                 source_text,
@@ -445,7 +451,7 @@ impl<'conn> RecordWriter<'conn> {
                 pid,
                 procedure.code,
                 procedure.display,
-                format_datetime(procedure.performed),
+                performed_text(procedure),
                 procedure.end.map(format_datetime),
                 source_text,
                 source_id(|ids| &ids.procedures, index),
@@ -780,4 +786,18 @@ fn review_state(
     Ok(status
         .filter(|s| s.asks_for_review())
         .map(|_| ReviewState::Unreviewed))
+}
+
+/// How a procedure's date is stored in its one column (no column was added for it): its time;
+/// `time/last day` for a window of days (an age, a month: see [`Procedure::performed_by`]);
+/// empty when not known. Sorted as text, a window sorts by its first day.
+fn performed_text(procedure: &crate::domain::Procedure) -> String {
+    if procedure.date_unknown {
+        return String::new();
+    }
+    let at = format_datetime(procedure.performed);
+    match procedure.performed_by {
+        Some(last) => format!("{}/{}", at.as_str(), format_date(last).as_str()),
+        None => at.as_str().to_owned(),
+    }
 }

@@ -368,3 +368,67 @@ fn a_diagnosis_in_remission_is_not_current_and_one_coded_by_oid_is_read() {
         );
     }
 }
+
+/// Every type of R4 `abatement[x]` says the condition abated: a remission with an age, a range
+/// of ages, words (a date or none) or `abatementBoolean` true is over as one with a dateTime
+/// is; a remission with none is still followed.
+#[test]
+fn a_remission_with_an_abatement_of_any_type_is_not_current() {
+    let env = Env::new();
+    let in_remission = |mrn: &str, abatement: Option<(&str, Value)>| {
+        let mut condition = diagnosis(
+            &format!("{mrn}-mdd"),
+            mrn,
+            DEPRESSION,
+            Some("remission"),
+            Some("confirmed"),
+        );
+        if let Some((field, value)) = abatement {
+            condition[field] = value;
+        }
+        depressed(mrn, condition, Vec::new())
+    };
+    let age =
+        json!({"value": 54, "unit": "years", "system": "http://unitsofmeasure.org", "code": "a"});
+    let bundle = collection(
+        [
+            in_remission("AB-AGE", Some(("abatementAge", age.clone()))),
+            in_remission(
+                "AB-RANGE",
+                Some(("abatementRange", json!({"low": age.clone(), "high": age}))),
+            ),
+            in_remission("AB-WORDS", Some(("abatementString", json!("after ECT")))),
+            in_remission(
+                "AB-DATE-WORDS",
+                Some(("abatementString", json!("March 2025"))),
+            ),
+            in_remission("AB-BOOLEAN", Some(("abatementBoolean", json!(true)))),
+            in_remission("AB-NONE", None),
+        ]
+        .concat(),
+    );
+    let file = env.write_json("abatements.json", &bundle);
+    let (code, summary, stderr) = cli_import(&env.db(), &[file]);
+    assert_eq!(code, 0, "{summary} {stderr}");
+    let flags = flags(&env);
+    for mrn in [
+        "AB-AGE",
+        "AB-RANGE",
+        "AB-WORDS",
+        "AB-DATE-WORDS",
+        "AB-BOOLEAN",
+    ] {
+        assert!(
+            flag_of(&flags, mrn, "depression").is_none(),
+            "{mrn}: {flags:#?}"
+        );
+    }
+    assert_eq!(
+        flag_of(&flags, "AB-NONE", "depression").map(|f| f["status"].clone()),
+        Some(json!("refractory")),
+        "{flags:#?}"
+    );
+    // Stored as abated on a day not recorded, and read back so.
+    let shown = show(&env, "AB-AGE").to_string();
+    assert!(shown.contains("\"abated_on_unknown_day\":true"), "{shown}");
+}

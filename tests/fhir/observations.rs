@@ -113,6 +113,11 @@ fn every_effective_choice_dates_the_observation() {
             json!({"effectivePeriod": {"start": "2024-03-02T08:15:00Z"}}),
         ),
         at("issued", json!({"issued": "2024-03-03T08:15:00Z"})),
+        // A Timing's events: as of the latest of them.
+        at(
+            "timing",
+            json!({"effectiveTiming": {"event": ["2024-03-04T08:15:00Z", "2024-03-02T08:15:00Z"]}}),
+        ),
     ]);
     let times: Vec<&str> = rows.iter().map(|row| row[4].as_str()).collect();
     assert_eq!(
@@ -120,7 +125,8 @@ fn every_effective_choice_dates_the_observation() {
         [
             "2024-03-01 08:15:00",
             "2024-03-02 08:15:00",
-            "2024-03-03 08:15:00"
+            "2024-03-03 08:15:00",
+            "2024-03-04 08:15:00"
         ]
     );
 }

@@ -156,3 +156,94 @@ fn a_measurement_is_exported_under_the_system_of_its_code() {
         ]
     );
 }
+
+/// R4 `performed[x]` is also an Age, a Range of ages or a string: such a procedure was left out
+/// as one with "no code or date" (an autologous transplant lost). An age is the window of days
+/// the patient was of it (born 1984-05-17, aged 40: 2024-05-17 to 2025-05-16); words naming a
+/// day or a month are read; words naming none, or no `performed[x]` at all, keep it with its
+/// date unknown and a warning naming it. Stored so, and read back so.
+#[test]
+fn a_procedure_dated_by_an_age_or_words_is_kept_with_the_days_it_may_have_been() {
+    let mut env = Env::new();
+    let dated = |id: &str, field: &str, value: Value| {
+        let mut resource = procedure(
+            id,
+            &[(
+                SNOMED,
+                "425983008",
+                "Autologous peripheral blood stem cell transplant",
+            )],
+        );
+        let object = resource.as_object_mut().unwrap();
+        object.remove("performedDateTime");
+        if !field.is_empty() {
+            object.insert(field.to_owned(), value);
+        }
+        resource
+    };
+    let age = |years: i64| json!({"value": years, "unit": "years", "system": "http://unitsofmeasure.org", "code": "a"});
+    let file = env.write_json(
+        "ages.json",
+        &bundle(
+            "collection",
+            &[
+                patient("pp", "PP1", "Ode", "Ada"),
+                dated("age", "performedAge", age(40)),
+                dated(
+                    "range",
+                    "performedRange",
+                    json!({"low": age(40), "high": age(41)}),
+                ),
+                dated("day", "performedString", json!("15 November 2023")),
+                dated("month", "performedString", json!("Nov 2022")),
+                dated(
+                    "words",
+                    "performedString",
+                    json!("after the second relapse"),
+                ),
+                dated("none", "", Value::Null),
+            ],
+        ),
+    );
+    let report = env.import_ok(&file);
+    let mut rows = env.rows("SELECT source_id, performed FROM procedures ORDER BY source_id");
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            ["age", "2024-05-17 00:00:00/2025-05-16"],
+            ["day", "2023-11-15 00:00:00"],
+            ["month", "2022-11-01 00:00:00/2022-11-30"],
+            ["none", ""],
+            ["range", "2024-05-17 00:00:00/2026-05-16"],
+            ["words", ""],
+        ]
+    );
+    let warnings: Vec<String> = report
+        .warnings
+        .iter()
+        .map(|w| format!("{} {}", w.resource, w.message))
+        .collect();
+    for id in ["words", "none"] {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(&format!("Procedure/{id}")) && w.contains("date unknown")),
+            "{id}: {warnings:#?}"
+        );
+    }
+    let record = env.store.record(refract::domain::PatientId(1)).unwrap();
+    let words: Vec<String> = record
+        .procedures
+        .iter()
+        .map(refract::domain::Procedure::when_words)
+        .collect();
+    assert!(
+        words.contains(&String::from("between 2024-05-17 and 2025-05-16")),
+        "{words:?}"
+    );
+    assert!(
+        words.contains(&String::from("date not recorded")),
+        "{words:?}"
+    );
+}

@@ -1015,3 +1015,37 @@ fn a_start_of_this_month_is_no_later_than_the_record_was_written() {
         [["2024-03-31", "-", "start_unknown"]]
     );
 }
+
+/// R4 `Timing.repeat.bounds[x]` is a Duration, a Range or a Period: a range of durations (8 to 9
+/// months) was ignored, the order read as lasting no time. It lasted at least its low.
+#[test]
+fn a_request_lasts_at_least_the_low_of_its_bounds_range() {
+    let mut env = Env::new();
+    let months = |value: i64| json!({"value": value, "unit": "months", "system": "http://unitsofmeasure.org", "code": "mo"});
+    let course = json!({
+        "resourceType": "MedicationRequest",
+        "id": "br-ltg",
+        "status": "completed",
+        "intent": "order",
+        "subject": {"reference": "urn:uuid:br"},
+        "medicationCodeableConcept": coding(RXNORM, "28439", "Lamotrigine 200 MG Oral Tablet"),
+        "authoredOn": "2022-07-01",
+        "statusReason": reason("266721009", "No response to treatment"),
+        "dosageInstruction": [{
+            "timing": {"repeat": {"boundsRange": {"low": months(6), "high": months(9)},
+                                  "frequency": 2, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {"value": 200, "unit": "mg"}}]
+        }]
+    });
+    let file = env.write_json("bounds-range.json", &epilepsy_with("br", course));
+    env.import_ok(&file);
+    assert_eq!(
+        env.rows(
+            "SELECT substr(start, 1, 10), substr(end, 1, 10), dates FROM drug_exposures
+             WHERE text LIKE 'Lamo%'"
+        ),
+        [["2022-07-01", "2022-12-28", "stated"]]
+    );
+    let (status, detail) = status_of(&env, "MRN-br", "epilepsy");
+    assert_eq!(status, "refractory", "{detail}");
+}

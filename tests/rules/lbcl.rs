@@ -85,6 +85,38 @@ fn before_transplant() -> Vignette {
         )
 }
 
+/// As [`relapse_after_asct`], the transplant dated only by a window of days: from `from` to
+/// `until` days ago; the relapse 400 days ago.
+fn relapse_after_asct_within(window: Option<(i64, i64)>) -> Vignette {
+    let mut vignette = patient()
+        .give(rx("R-CHOP").from(1500).until(1350))
+        .line(
+            ID,
+            line("R-CHOP", R_CHOP)
+                .from(1500)
+                .until(1350)
+                .cycles(6)
+                .response(Response::Complete),
+        )
+        .disease_status(disease_status::WORSENED, 900)
+        .give(rx("R-ICE").from(890).until(800))
+        .line(
+            ID,
+            line("R-ICE", R_ICE)
+                .from(890)
+                .until(800)
+                .cycles(3)
+                .response(Response::Partial),
+        );
+    vignette = match window {
+        Some(window) => {
+            vignette.procedure_within("refract:asct", "Autologous stem cell transplant", window)
+        }
+        None => vignette.procedure_undated("refract:asct", "Autologous stem cell transplant"),
+    };
+    vignette.disease_status(disease_status::WORSENED, 400)
+}
+
 /// Complete response to R-CHOP ending 400 days ago, relapse `after` days after its end.
 fn relapse_after_first_line(after: i64) -> Vignette {
     patient()
@@ -249,6 +281,26 @@ pub fn cases() -> Vec<Case> {
         )
         .label("refractory LBCL: relapse within 12 months of autologous transplant")
         .evidence(EvidenceKind::Procedure, 1),
+        // A transplant dated by the patient's age or a month is a window of days: the relapse
+        // counts when it is within 365 days of every one of them, is undecided when of some.
+        case(
+            "relapse within 365 days of every day the transplant may have been: refractory",
+            relapse_after_asct_within(Some((700, 420))),
+            Refractory,
+        )
+        .label("refractory LBCL: relapse within 12 months of autologous transplant"),
+        case(
+            "relapse within 365 days of only some days of the transplant's window: undecided",
+            relapse_after_asct_within(Some((800, 500))),
+            Relapsed,
+        )
+        .missing("recorded only as between"),
+        case(
+            "relapse after a transplant of no recorded date: its date is missing",
+            relapse_after_asct_within(None),
+            Relapsed,
+        )
+        .missing("not recorded"),
         case(
             "relapse 366 days after autologous transplant: relapsed",
             relapse_after_asct(366),

@@ -272,6 +272,7 @@ impl Vignette {
             display: display.to_owned(),
             onset: None,
             abatement: None,
+            abated_on_unknown_day: false,
             clinical_status: Some("active".into()),
             verification_status: Some("confirmed".into()),
         });
@@ -295,6 +296,7 @@ impl Vignette {
             display: display.to_owned(),
             onset: None,
             abatement: None,
+            abated_on_unknown_day: false,
             clinical_status: clinical.map(str::to_owned),
             verification_status: verification.map(str::to_owned),
         });
@@ -315,6 +317,7 @@ impl Vignette {
             display: display.to_owned(),
             onset,
             abatement: None,
+            abated_on_unknown_day: false,
             clinical_status: Some("active".into()),
             verification_status: Some("confirmed".into()),
         });
@@ -620,6 +623,9 @@ impl Vignette {
             performed: time_ago(days, 8, 0),
             end: None,
             codings: Vec::new(),
+            performed_by: None,
+            date_unknown: false,
+            at_ages: None,
         });
         self
     }
@@ -644,7 +650,34 @@ impl Vignette {
                     display: (*display).to_owned(),
                 })
                 .collect(),
+            performed_by: None,
+            date_unknown: false,
+            at_ages: None,
         });
+        self
+    }
+
+    /// A procedure the record dates by a window (an age, a month): done some day from `from`
+    /// to `until` days ago.
+    pub fn procedure_within(
+        mut self,
+        code: &str,
+        display: &str,
+        (from, until): (i64, i64),
+    ) -> Self {
+        self = self.procedure(code, display, from);
+        if let Some(procedure) = self.record.procedures.last_mut() {
+            procedure.performed_by = Some(ago(until));
+        }
+        self
+    }
+
+    /// A procedure the record gives no readable date for.
+    pub fn procedure_undated(mut self, code: &str, display: &str) -> Self {
+        self = self.procedure(code, display, 0);
+        if let Some(procedure) = self.record.procedures.last_mut() {
+            procedure.date_unknown = true;
+        }
         self
     }
 

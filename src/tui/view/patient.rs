@@ -177,8 +177,14 @@ fn render_diagnoses(detail: &PatientDetail, theme: Theme, frame: &mut Frame<'_>,
             (Some(onset), Some(end)) => {
                 format!("{} → {}", onset.format("%Y-%m"), end.format("%Y-%m"))
             }
-            (Some(onset), None) => format!("since {}", onset.format("%Y-%m")),
             (None, Some(end)) => format!("until {}", end.format("%Y-%m")),
+            (Some(onset), None) if condition.abated_on_unknown_day => {
+                format!("{} → abated (date not recorded)", onset.format("%Y-%m"))
+            }
+            (None, None) if condition.abated_on_unknown_day => {
+                String::from("abated (date not recorded)")
+            }
+            (Some(onset), None) => format!("since {}", onset.format("%Y-%m")),
             (None, None) => String::new(),
         };
         let mut detail_words: Vec<String> = Vec::new();
@@ -870,6 +876,7 @@ mod tests {
             display: display.to_owned(),
             onset: NaiveDate::from_ymd_opt(1946, 7, 15),
             abatement: None,
+            abated_on_unknown_day: false,
             clinical_status: clinical.map(str::to_owned),
             verification_status: verification.map(str::to_owned),
         }

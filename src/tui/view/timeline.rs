@@ -160,7 +160,7 @@ impl Timeline<'_> {
                 events.push((end, format!("stopped {}{why}", exposure.text)));
             }
         }
-        for procedure in &self.record.procedures {
+        for procedure in self.record.procedures.iter().filter(|p| !p.date_unknown) {
             events.push((procedure.performed, format!("◆ {}", procedure.display)));
         }
         for point in self.track_points() {
@@ -296,7 +296,7 @@ impl Timeline<'_> {
         for exposure in &self.record.exposures {
             first = first.min(exposure.start.date());
         }
-        for procedure in &self.record.procedures {
+        for procedure in self.record.procedures.iter().filter(|p| !p.date_unknown) {
             first = first.min(procedure.performed.date());
         }
         let full_start = first - Duration::days(30);
@@ -472,6 +472,7 @@ impl Widget for &Timeline<'_> {
                 .record
                 .procedures
                 .iter()
+                .filter(|p| !p.date_unknown)
                 .filter_map(|p| Some((axis.column(p.performed.date())?, p.display.as_str())))
                 .collect();
             placed.sort_by_key(|(column, _)| *column);
