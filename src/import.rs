@@ -124,8 +124,12 @@ fn this_host() -> String {
 /// patient; a Medication `entered-in-error` is removed; a birth year or month kept as given; a
 /// procedure's and a measurement's code system; an observation over a period dated at its end; ambulatory and home
 /// blood pressure by method and name; doses given at intervals (depots, biologics, esketamine)
-/// joined into one course and kept per interval.
-pub const MAPPING_VERSION: i64 = 7;
+/// joined into one course and kept per interval. 8: a procedure's every coding; `performed[x]`,
+/// `abatement[x]`, `bounds[x]` and `effective[x]` of every type; doses and fills joined by drug
+/// (not product code), a dose change kept as steps, a cover past today ongoing, intrathecal
+/// doses apart; a count of tablets of a strength in a dosage text; doses a fraction of days
+/// apart kept per whole period; blood pressure settings and readings by code (see README).
+pub const MAPPING_VERSION: i64 = 8;
 
 /// What a run may do beyond adding and updating.
 #[derive(Debug, Clone, Default)]

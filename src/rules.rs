@@ -69,7 +69,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// 16: scales grouped by instrument and never read from a part (subscale, item); ICD-10 codes
 /// with or without the dot; procedures by their codes and word forms; esketamine judged per
 /// session, depot esters by exact label ratios, doses compared within rounding.
-const ENGINE_REVISION: u32 = 16;
+/// 17: a scale's total named with its parts' words is the total; a drug's steps at several doses
+/// are one trial; procedures by any of their codings, dated by a window of days; a CAR-T
+/// procedure is a line; SDAI for RA activity.
+const ENGINE_REVISION: u32 = 17;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
