@@ -121,10 +121,13 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
             || "ongoing".to_owned(),
             |d| d.format("%Y-%m-%d").to_string(),
         );
-        let stop = exposure
-            .stop_reason
-            .map(|r| format!("  stopped: {}", r.words()))
-            .unwrap_or_default();
+        // Words no reason was read from are shown as written; a hold says so itself.
+        let stop = match (exposure.stop_reason, exposure.stop_text.as_deref()) {
+            (Some(reason), _) => format!("  stopped: {}", reason.words()),
+            (None, Some(words)) if words.starts_with("on hold") => format!("  {words}"),
+            (None, Some(words)) => format!("  stopped: {words}"),
+            (None, None) => String::new(),
+        };
         let as_needed = if exposure.is_as_needed() {
             "  as needed"
         } else {

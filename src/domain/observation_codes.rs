@@ -10,10 +10,30 @@ pub const DIASTOLIC_BP: &str = "8462-4";
 /// readings (8460-8, 8461-6) are kept under their own codes: taken with a seated one at the
 /// same visit (an orthostatic test), they are not the blood pressure a goal is judged by, and
 /// a reading of one position must never be paired with another's.
-pub const SYSTOLIC_BP_ALSO: [&str; 2] = ["8459-0", "271649006"];
+///
+/// Means are read as readings too, each one reading: LOINC 96608-5 |Systolic blood pressure
+/// mean| (the component of the 96607-7 panel the Vital Signs IG and CardX write for an average
+/// of self-measured readings over a period) and 8490-5 |Systolic blood pressure--24 hour mean|
+/// (the component of the 97844-5 ambulatory panel). Where such a mean was measured comes from
+/// [`bp_setting_of_code`] or the record's other words and codes.
+pub const SYSTOLIC_BP_ALSO: [&str; 4] = ["8459-0", "271649006", "96608-5", "8490-5"];
 /// The same for a diastolic reading: LOINC 8453-3 (sitting), SNOMED CT 271650006 |Diastolic
-/// blood pressure|.
-pub const DIASTOLIC_BP_ALSO: [&str; 2] = ["8453-3", "271650006"];
+/// blood pressure|, 96609-3 |Diastolic blood pressure mean|, 8472-3 |Diastolic blood
+/// pressure--24 hour mean|.
+pub const DIASTOLIC_BP_ALSO: [&str; 4] = ["8453-3", "271650006", "96609-3", "8472-3"];
+
+/// The codes that say a blood pressure is a 24-hour ambulatory mean by themselves: the LOINC
+/// 24-hour means and their panel 97844-5 |Blood pressure panel 24 hour mean|. Daytime and
+/// night-time means are read from their names (their LOINC codes are not listed here: not
+/// verified).
+pub const AMBULATORY_24H_CODES: [&str; 3] = ["8490-5", "8472-3", "97844-5"];
+
+/// Where a blood pressure was measured, when its own code or its panel's code says it.
+pub fn bp_setting_of_code(code: &str) -> Option<super::BpSetting> {
+    AMBULATORY_24H_CODES
+        .contains(&code)
+        .then_some(super::BpSetting::Ambulatory24h)
+}
 
 /// The code refract stores a reading under: a blood pressure coded another way is stored as
 /// the systolic or diastolic reading the criteria read; any other code as it is.
@@ -27,8 +47,33 @@ pub fn canonical(code: &str) -> &str {
     }
 }
 
-/// Blood pressure panels whose components are the systolic and diastolic readings.
-pub const BP_PANELS: [&str; 2] = ["85354-9", "55284-4"];
+/// SNOMED CT methods of an out-of-office blood pressure (`Observation.method`): 164783007
+/// |Ambulatory blood pressure recording| (read as the 24-hour mean, as the words
+/// "ambulatory blood pressure monitoring" are) and 413153004 |Blood pressure recorded by patient
+/// at home|.
+pub const AMBULATORY_BP_METHODS: [&str; 1] = ["164783007"];
+pub const HOME_BP_METHODS: [&str; 1] = ["413153004"];
+/// Codes of the measurement-setting extension (Vital Signs IG / CardX `MeasurementSettingExt`)
+/// that say a reading was taken out of the office: SNOMED CT 264362003 |Home (environment)|, and
+/// CardX's own `non-clinical-environment` (its first drafts: `non-clinical`).
+pub const HOME_SETTINGS: [&str; 3] = ["264362003", "non-clinical-environment", "non-clinical"];
+
+/// Where a blood pressure was measured, when a code of its method or of its measurement
+/// setting says it.
+pub fn bp_setting_of_method_or_setting(code: &str) -> Option<super::BpSetting> {
+    if AMBULATORY_BP_METHODS.contains(&code) {
+        Some(super::BpSetting::Ambulatory24h)
+    } else if HOME_BP_METHODS.contains(&code) || HOME_SETTINGS.contains(&code) {
+        Some(super::BpSetting::Home)
+    } else {
+        None
+    }
+}
+
+/// Blood pressure panels whose components are the systolic and diastolic readings: LOINC
+/// 85354-9, 55284-4, 96607-7 |Blood pressure panel mean systolic and mean diastolic|, 97844-5
+/// |Blood pressure panel 24 hour mean|.
+pub const BP_PANELS: [&str; 4] = ["85354-9", "55284-4", "96607-7", "97844-5"];
 pub const PHQ9_TOTAL: &str = "44261-6";
 pub const ECOG: &str = "89247-1";
 /// mCODE CancerDiseaseStatus; the value is a SNOMED CT ConditionStatusTrend code.

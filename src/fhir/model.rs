@@ -71,6 +71,9 @@ impl CodeableConcept {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Reference {
     pub reference: Option<String>,
+    /// The target's resource type (R4 `Reference.type`), when the reference says it.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
     pub display: Option<String>,
     /// A logical reference: the target named by its identifier instead of its address.
     pub identifier: Option<Identifier>,
@@ -490,6 +493,13 @@ pub struct Observation {
     pub effective_timing: Option<EventTiming>,
     pub issued: Option<String>,
     pub method: Option<CodeableConcept>,
+    /// Who took the reading: read for blood pressure, where the patient is a self-measured
+    /// (home) reading.
+    #[serde(default)]
+    pub performer: Vec<Reference>,
+    /// Read for the measurement setting of a blood pressure (Vital Signs IG, CardX).
+    #[serde(default)]
+    pub extension: Vec<Extension>,
     #[serde(default)]
     pub component: Vec<ObservationComponent>,
 }

@@ -113,7 +113,8 @@ pub struct MedicationRecord {
     /// How much of the period the record states.
     #[serde(default)]
     pub dates: DatesKnown,
-    /// Whether the record says the drug was still being given (active, on-hold, in-progress).
+    /// Whether the record says the drug was still being given (active, in-progress; not
+    /// on-hold, see [`ON_HOLD`]).
     pub active: bool,
     /// Whether the end date was recorded (rather than unknown).
     pub end_recorded: bool,
@@ -1188,7 +1189,7 @@ fn map_medication(
         None
     };
     let status = resource.status.as_deref().unwrap_or("");
-    let active = !dispensed && matches!(status, "active" | "on-hold" | "in-progress");
+    let active = !dispensed && matches!(status, "active" | "in-progress");
     let end_recorded = end.is_some() && matches!(dates, DatesKnown::Stated | DatesKnown::Dispensed);
 
     let readings: Vec<StopReading> = resource
@@ -1214,6 +1215,12 @@ fn map_medication(
         StopReading::Unknown(words) if stop_reason.is_none() => Some(words.clone()),
         _ => None,
     });
+    // A hold is shown as one: the drug is not given now, and the record does not say why.
+    let stop_text = match (status, stop_reason, stop_text) {
+        (ON_HOLD, None, None) if !dispensed => Some(String::from(ON_HOLD_WORDS)),
+        (ON_HOLD, None, Some(words)) if !dispensed => Some(format!("{ON_HOLD_WORDS}: {words}")),
+        (_, _, stop_text) => stop_text,
+    };
 
     Ok((
         MedicationRecord {
@@ -1241,6 +1248,17 @@ fn map_medication(
         refers,
     ))
 }
+
+/// R4 status of a medication order, statement or administration whose actions "have been
+/// temporarily halted, but are expected to continue later". Read as not given now: the criteria
+/// count drugs given together now (a resistant hypertension's three classes), and a held drug
+/// is not among them. The record does not say when the hold began, so it is read as a drug
+/// stopped with no end recorded: given at least from its start, for how long after not known;
+/// never as a course that ran until today. Its stop text says "on hold" (shown by `show`), unless
+/// a reason for the hold was understood. A dispense on hold is no handover (see
+/// `not_handed_over`).
+const ON_HOLD: &str = "on-hold";
+const ON_HOLD_WORDS: &str = "on hold";
 
 /// The period a pharmacy fill covers: (start, end, how much of it is known).
 ///
@@ -1459,10 +1477,7 @@ fn medication_period(
             let last_day = last_day_of(text, start);
             let last_day = written.map_or(last_day, |written| last_day.min(written.max(start)));
             let latest = end.map_or(last_day, |until| last_day.min(until.max(start)));
-            let ongoing = matches!(
-                resource.status.as_deref(),
-                Some("active" | "on-hold" | "in-progress")
-            );
+            let ongoing = matches!(resource.status.as_deref(), Some("active" | "in-progress"));
             let end_stated = end.is_some() && !end_text.is_some_and(|text| is_partial_date(text));
             if end_stated || (end.is_none() && ongoing) {
                 if let Some(until) = end
@@ -1518,7 +1533,7 @@ fn medication_period(
         return Err(format!("ends ({until}) before it starts ({start})"));
     }
     let status = resource.status.as_deref().unwrap_or("");
-    let active = matches!(status, "active" | "on-hold" | "in-progress");
+    let active = matches!(status, "active" | "in-progress");
     if end.is_none() && !active {
         // Stopped, completed or of unknown status, with no end: given at least until it
         // started (merging renewals may extend that, and refract's own export says how far
@@ -2365,18 +2380,60 @@ fn map_observation(
         _ => None,
     };
     let code = resource.code.clone().unwrap_or_default();
+    // The Vital Signs IG / CardX measurement setting ("Home (environment)"): its words are read
+    // with the method's, its codes with the method's codes.
+    let stated_settings: Vec<&CodeableConcept> = resource
+        .extension
+        .iter()
+        .filter(|e| {
+            e.url.as_deref().is_some_and(|url| {
+                url.to_ascii_lowercase()
+                    .replace(['-', '_'], "")
+                    .contains(MEASUREMENT_SETTING)
+            })
+        })
+        .filter_map(|e| e.value_codeable_concept.as_ref())
+        .collect();
     let method_words: Vec<&str> = resource
         .method
         .iter()
-        .flat_map(|method| {
-            method
+        .chain(stated_settings.iter().copied())
+        .flat_map(|concept| {
+            concept
                 .text
                 .as_deref()
                 .into_iter()
-                .chain(method.coding.iter().filter_map(|c| c.display.as_deref()))
+                .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
         })
         .collect();
     let panel_words = [code.words().unwrap_or(""), &method_words.join(" ")].join(" ");
+    let codes_of = |concept: &CodeableConcept| -> Vec<String> {
+        concept
+            .coding
+            .iter()
+            .filter_map(|c| c.code.as_deref())
+            .map(|code| code.trim().to_owned())
+            .collect()
+    };
+    // Codes say it as well as words (a display is optional in a Coding): the panel's code (a
+    // 24-hour mean), the method's and the stated setting's.
+    let panel_coded = codes_of(&code)
+        .iter()
+        .find_map(|code| observation_codes::bp_setting_of_code(code));
+    let method_coded: Vec<BpSetting> = resource
+        .method
+        .iter()
+        .chain(stated_settings.iter().copied())
+        .flat_map(codes_of)
+        .filter_map(|code| observation_codes::bp_setting_of_method_or_setting(&code))
+        .collect();
+    let coded = panel_coded
+        .or_else(|| method_coded.iter().copied().find(|s| *s != BpSetting::Home))
+        .or_else(|| method_coded.first().copied());
+    // A reading the patient (or a relative) took is self-measured: CardX's self-measured
+    // blood pressure is "taken by the subject or a related person, done in a non-clinical
+    // environment", its performer the Patient. A setting stated otherwise (a clinic) wins.
+    let self_measured = stated_settings.is_empty() && performed_by_patient(&resource.performer);
     // A reading's own name says where it was taken as well ("Systolic blood pressure--24 hour
     // mean", a component "Home systolic blood pressure").
     let setting_of = |concept: &CodeableConcept| {
@@ -2386,7 +2443,11 @@ fn map_observation(
             .into_iter()
             .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
             .collect();
-        bp_setting(&format!("{panel_words} {}", own.join(" ")))
+        let own_coded = codes_of(concept)
+            .iter()
+            .find_map(|code| observation_codes::bp_setting_of_code(code));
+        let worded = bp_setting(&format!("{panel_words} {}", own.join(" ")));
+        bp_setting_decided(own_coded, worded, coded, self_measured)
     };
     let mut out = Vec::new();
     let make = |concept: &CodeableConcept, value: &Value<'_>| {
@@ -3255,6 +3316,10 @@ fn merge_renewals(
                     }
                     era.dates = exposure.dates;
                     era.stop_reason = exposure.stop_reason.or(era.stop_reason);
+                    // A renewal put on hold says so.
+                    if exposure.stop_text.is_some() {
+                        era.stop_text.clone_from(&exposure.stop_text);
+                    }
                     if exposure.dose.is_some() {
                         era.dose.clone_from(&exposure.dose);
                     }
@@ -3274,6 +3339,52 @@ fn merge_renewals(
     }
     out.sort_by_key(|(_, exposure)| exposure.start);
     out
+}
+
+/// The part of an extension's URL that names a measurement setting (`MeasurementSettingExt` of
+/// the Vital Signs IG, CardX and HSPC; compared in lower case without `-` and `_`).
+const MEASUREMENT_SETTING: &str = "measurementsetting";
+
+/// Whether every performer of a reading is the patient or a related person (a self-measured
+/// reading). No performer says nothing.
+fn performed_by_patient(performers: &[model::Reference]) -> bool {
+    !performers.is_empty()
+        && performers.iter().all(|performer| {
+            let kind = performer.kind.clone().or_else(|| {
+                performer.reference.as_deref().and_then(|reference| {
+                    reference_key(reference)
+                        .split_once('/')
+                        .map(|(kind, _)| kind.to_owned())
+                })
+            });
+            matches!(kind.as_deref(), Some("Patient" | "RelatedPerson"))
+        })
+}
+
+/// Where a blood pressure was measured, from what its record says: its own code (a 24-hour
+/// mean), then an ambulatory period in words (which names awake and night-time means as codes
+/// here do not), then the codes of its panel, method or stated setting, then home in words or
+/// codes or taken by the patient; an office reading otherwise. The period decides before the
+/// place: a 24-hour ambulatory mean recorded at home (CardX's example) is read against the
+/// 24-hour threshold.
+fn bp_setting_decided(
+    own_coded: Option<BpSetting>,
+    worded: BpSetting,
+    coded: Option<BpSetting>,
+    self_measured: bool,
+) -> BpSetting {
+    let ambulatory = |setting: BpSetting| setting.is_out_of_office() && setting != BpSetting::Home;
+    if let Some(setting) = own_coded {
+        setting
+    } else if ambulatory(worded) {
+        worded
+    } else if let Some(setting) = coded.filter(|setting| ambulatory(*setting)) {
+        setting
+    } else if worded == BpSetting::Home || coded == Some(BpSetting::Home) || self_measured {
+        BpSetting::Home
+    } else {
+        BpSetting::Office
+    }
 }
 
 /// Where a blood pressure was measured, from the words of its panel's code, its method (text

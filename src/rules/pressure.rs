@@ -197,12 +197,13 @@ pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outc
     outcome
 }
 
-/// A blood pressure reading: systolic and diastolic taken together.
+/// A blood pressure reading: systolic and diastolic taken together, or a systolic alone (a
+/// panel whose diastolic has a `dataAbsentReason`, a systolic recorded on its own).
 #[derive(Debug, Clone)]
 struct Reading<'a> {
     on: NaiveDate,
     systolic: f64,
-    diastolic: f64,
+    diastolic: Option<f64>,
     setting: BpSetting,
     source: &'a Observation,
 }
@@ -225,20 +226,22 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
     // whichever way; storage order must decide nothing); one diastolic value goes with every
     // systolic of its moment.
     let mut out = Vec::new();
+    // Rows stored before a mean's code was known as blood pressure have no setting: their
+    // code says it.
+    let setting_of = |o: &Observation| {
+        o.setting
+            .or_else(|| observation_codes::bp_setting_of_code(&o.code))
+            .unwrap_or(BpSetting::Office)
+    };
     let mut moments: Vec<(NaiveDateTime, BpSetting)> = Vec::new();
     for reading in &systolic {
-        let moment = (
-            reading.effective,
-            reading.setting.unwrap_or(BpSetting::Office),
-        );
+        let moment = (reading.effective, setting_of(reading));
         if !moments.contains(&moment) {
             moments.push(moment);
         }
     }
     for (effective, setting) in moments {
-        let at = |o: &&&Observation| {
-            o.effective == effective && o.setting.unwrap_or(BpSetting::Office) == setting
-        };
+        let at = |o: &&&Observation| o.effective == effective && setting_of(o) == setting;
         let mut systolics: Vec<(&Observation, f64)> = systolic
             .iter()
             .filter(at)
@@ -254,10 +257,13 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
         let one_value = diastolics
             .windows(2)
             .all(|pair| pair[0].total_cmp(&pair[1]).is_eq());
-        let paired: Vec<f64> = match diastolics.first() {
-            Some(only) if one_value => vec![*only; systolics.len()],
-            _ => diastolics,
+        // A systolic with no diastolic of its moment is still a reading: the goal is a systolic
+        // *or* a diastolic above it (ACC/AHA 2017), so a systolic above goal says enough alone.
+        let paired: Vec<Option<f64>> = match diastolics.first() {
+            Some(only) if one_value => vec![Some(*only); systolics.len()],
+            _ => diastolics.into_iter().map(Some).collect(),
         };
+        let paired = paired.into_iter().chain(std::iter::repeat(None));
         for ((source, systolic_value), diastolic_value) in systolics.into_iter().zip(paired) {
             out.push(Reading {
                 on: effective.date(),
@@ -270,6 +276,15 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
     }
     out.sort_by_key(|r| r.on);
     out
+}
+
+/// "150/95", or "150/–" for a systolic with no diastolic.
+fn pressure_text(systolic: f64, diastolic: Option<f64>) -> String {
+    format!(
+        "{}/{}",
+        trim_number(systolic),
+        diastolic.map_or_else(|| String::from("–"), trim_number)
+    )
 }
 
 /// "1 reading", "3 readings".
@@ -333,9 +348,8 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         } else {
             let latest = on_regimen_before.map_or(String::new(), |r| {
                 format!(
-                    " (the latest on this regimen: {}/{} mmHg on {})",
-                    trim_number(r.systolic),
-                    trim_number(r.diastolic),
+                    " (the latest on this regimen: {} mmHg on {})",
+                    pressure_text(r.systolic, r.diastolic),
                     r.on
                 )
             });
@@ -354,10 +368,20 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         .filter(|r| r.setting == BpSetting::Office)
         .collect();
     let goal = (spec.office_goal_systolic, spec.office_goal_diastolic);
-    let above = |s: f64, d: f64, (gs, gd): (f64, f64)| s >= gs || d >= gd;
+    // Above goal is a systolic *or* a diastolic at or above it: a systolic above goal says so
+    // alone; a systolic below goal with no diastolic does not say the pressure is at goal
+    // (`None`: not known).
+    let above = |s: f64, d: Option<f64>, (gs, gd): (f64, f64)| {
+        if s >= gs {
+            Some(true)
+        } else {
+            d.map(|d| d >= gd)
+        }
+    };
 
-    let office_mean =
-        mean(office.iter().map(|r| r.systolic)).zip(mean(office.iter().map(|r| r.diastolic)));
+    // The diastolic mean is of the readings that have one.
+    let office_mean = mean(office.iter().map(|r| r.systolic))
+        .map(|s| (s, mean(office.iter().filter_map(|r| r.diastolic))));
     let office_high = office_mean.map(|(s, d)| above(s, d, goal));
     let occasions = office
         .iter()
@@ -369,9 +393,8 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         office.len() >= spec.min_readings as usize && occasions >= spec.min_occasions as usize;
     if let Some((s, d)) = office_mean {
         outcome.reasons.push(format!(
-            "office blood pressure on this regimen: mean {}/{} mmHg over {} reading(s) since {} (goal < {}/{})",
-            trim_number(s.round()),
-            trim_number(d.round()),
+            "office blood pressure on this regimen: mean {} mmHg over {} reading(s) since {} (goal < {}/{})",
+            pressure_text(s.round(), d.map(f64::round)),
             office.len(),
             office.first().map_or(from, |r| r.on),
             trim_number(goal.0),
@@ -384,6 +407,7 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
 
     // Out of office: the latest of each kind in the window.
     let mut out_of_office: Option<(bool, String, &Observation)> = None;
+    let mut out_of_office_unknown: Vec<String> = Vec::new();
     for (setting, threshold, words) in [
         (
             BpSetting::AmbulatoryAwake,
@@ -408,13 +432,17 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
                 (threshold[0], threshold[1]),
             );
             let text = format!(
-                "{words} {}/{} mmHg on {} (threshold {}/{})",
-                trim_number(reading.systolic),
-                trim_number(reading.diastolic),
+                "{words} {} mmHg on {} (threshold {}/{})",
+                pressure_text(reading.systolic, reading.diastolic),
                 reading.on,
                 trim_number(threshold[0]),
                 trim_number(threshold[1])
             );
+            let Some(high) = high else {
+                // A systolic below the threshold with no diastolic: neither at goal nor above.
+                out_of_office_unknown.push(text);
+                continue;
+            };
             // Any out-of-office measure above its threshold confirms uncontrolled blood pressure.
             match &out_of_office {
                 Some((true, _, _)) => {}
@@ -423,15 +451,20 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         }
     }
 
+    for text in &out_of_office_unknown {
+        outcome.reasons.push(format!(
+            "out of office: {text}: a systolic below the threshold with no diastolic does not say whether it is at goal"
+        ));
+    }
     let uncontrolled = match (&out_of_office, office_high) {
         (Some((high, text, source)), office) => {
             outcome.reasons.push(format!("out of office: {text}"));
             outcome.evidence.push(observation_evidence(id, source));
-            if office == Some(true) && !high {
+            if office == Some(Some(true)) && !high {
                 outcome.reasons.push(String::from(
                     "white-coat effect: high in the office, at goal outside it",
                 ));
-            } else if office == Some(false) && *high {
+            } else if office == Some(Some(false)) && *high {
                 outcome.reasons.push(String::from(
                     "masked uncontrolled hypertension: at goal in the office, high outside it",
                 ));
@@ -454,7 +487,17 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             ));
             return outcome;
         }
-        (None, Some(high)) => {
+        (None, Some(None)) => {
+            outcome.verdict = Verdict::Undecided;
+            outcome.reasons.push(String::from(
+                "office systolic below goal with no diastolic recorded: whether the blood pressure is at goal is not known",
+            ));
+            outcome.missing.push(String::from(
+                "a diastolic blood pressure (the office systolic alone is below goal), or an ambulatory or home measurement",
+            ));
+            return outcome;
+        }
+        (None, Some(Some(high))) => {
             if high {
                 outcome.confounders.push(confounder(
                     "white_coat",
@@ -474,7 +517,7 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
     if wanted_uncontrolled && spec.min_visits > 1 {
         let high_visits: Vec<NaiveDate> = office
             .iter()
-            .filter(|r| above(r.systolic, r.diastolic, goal))
+            .filter(|r| above(r.systolic, r.diastolic, goal) == Some(true))
             .map(|r| r.on)
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()

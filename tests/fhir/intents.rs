@@ -303,3 +303,68 @@ fn a_fourth_class_only_proposed_planned_or_intended_leaves_controlled_hypertensi
         );
     }
 }
+
+/// R4: a request, statement or administration `on-hold` is one whose actions "have been
+/// temporarily halted": the drug is not given now. Counted as given, a fourth class on hold
+/// would make blood pressure controlled on three classes "resistant hypertension". When the hold
+/// began is not recorded, so it is read as a drug stopped with no end recorded, shown as on hold.
+#[test]
+fn a_fourth_class_on_hold_is_not_given_now_and_is_shown_on_hold() {
+    let three = hypertension(&controlled_on_three_classes(&[]));
+    assert_eq!(three.0, "not_met", "{three:?}");
+
+    let mut held_order = request("ht4", Some("order"), SPIRONOLACTONE, "2025-10-01");
+    held_order["status"] = json!("on-hold");
+    let held_statement = statement(
+        "ht4",
+        SUBJECT,
+        SPIRONOLACTONE,
+        "on-hold",
+        "2025-10-01",
+        None,
+    );
+    let held_administration = json!({
+        "resourceType": "MedicationAdministration",
+        "id": "ht4",
+        "status": "on-hold",
+        "subject": {"reference": SUBJECT},
+        "medicationCodeableConcept": coding(RXNORM, SPIRONOLACTONE.0, SPIRONOLACTONE.1),
+        "effectivePeriod": {"start": "2025-10-01"}
+    });
+    for record in [held_order, held_statement, held_administration] {
+        let kind = record["resourceType"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(
+            hypertension(&controlled_on_three_classes(std::slice::from_ref(&record))),
+            three,
+            "spironolactone {kind} on hold"
+        );
+        let mut env = Env::new();
+        let path = env.write_json("held.json", &controlled_on_three_classes(&[record]));
+        env.import_ok(&path);
+        let held = env.rows(
+            "SELECT coalesce(end, '-'), coalesce(stop_text, '-') FROM drug_exposures
+             WHERE text LIKE 'Spironolactone%'",
+        );
+        assert_eq!(
+            held,
+            [["2025-10-01 00:00:00", "on hold"]],
+            "spironolactone {kind} on hold"
+        );
+        let shown = super::refract()
+            .arg("--db")
+            .arg(env.db())
+            .args(["show", "INT-1"])
+            .output()
+            .unwrap();
+        let shown = String::from_utf8_lossy(&shown.stdout);
+        assert!(
+            shown
+                .lines()
+                .any(|line| line.contains("Spironolactone") && line.contains("on hold")),
+            "{shown}"
+        );
+    }
+}

@@ -738,3 +738,150 @@ fn ambulatory_and_home_readings_are_known_by_their_method_and_names() {
         ]
     );
 }
+
+/// Where a blood pressure was taken is read from codes as well as words (a Coding's display is
+/// optional): the Vital Signs IG / CardX / HSPC measurement-setting extension (SNOMED CT
+/// 264362003 Home, CardX's non-clinical environment), SNOMED CT methods (413153004 home, by the
+/// patient; 164783007 ambulatory recording), a reading taken by the patient (CardX's
+/// self-measured blood pressure), and the LOINC means: the 96607-7 panel's 96608-5/96609-3 (an
+/// average of readings, stored as a systolic and a diastolic) and the 24-hour means 8490-5 and
+/// 8472-3 (whose period decides before a stated home setting). A clinic stated as the setting
+/// stays an office reading, whoever took it.
+#[test]
+fn home_and_ambulatory_readings_are_known_by_their_codes() {
+    let panel = |id: &str, at: &str, code: &str, parts: (&str, &str), extra: &Value| {
+        with(
+            json!({
+                "resourceType": "Observation",
+                "id": id,
+                "status": "final",
+                "subject": {"reference": SUBJECT},
+                "code": {"coding": [{"system": LOINC, "code": code}]},
+                "effectiveDateTime": at,
+                "component": [
+                    {"code": {"coding": [{"system": LOINC, "code": parts.0}]},
+                     "valueQuantity": {"value": 121, "unit": "mm[Hg]"}},
+                    {"code": {"coding": [{"system": LOINC, "code": parts.1}]},
+                     "valueQuantity": {"value": 71, "unit": "mm[Hg]"}}
+                ]
+            }),
+            extra,
+        )
+    };
+    let plain = ("8480-6", "8462-4");
+    let setting = |url: &str, system: &str, code: &str| json!({"extension": [{"url": url, "valueCodeableConcept": {"coding": [{"system": system, "code": code}]}}]});
+    let vitals = "http://hl7.org/fhir/us/vitals/StructureDefinition/MeasurementSettingExt";
+    let hspc = "http://hl7.org/fhir/hspc/StructureDefinition/MeasurementSettingExt";
+    let (_, rows) = stored(&[
+        panel(
+            "ext",
+            "2024-03-01T10:00:00",
+            "85354-9",
+            plain,
+            &setting(vitals, SNOMED, "264362003"),
+        ),
+        panel(
+            "hspc",
+            "2024-03-02T10:00:00",
+            "85354-9",
+            plain,
+            &setting(hspc, SNOMED, "264362003"),
+        ),
+        panel(
+            "cardx",
+            "2024-03-03T10:00:00",
+            "85354-9",
+            plain,
+            &setting(
+                vitals,
+                "http://hl7.org/fhir/us/cardx-htn-mng/CodeSystem/smbp-code-system",
+                "non-clinical-environment",
+            ),
+        ),
+        panel(
+            "method-home",
+            "2024-03-04T10:00:00",
+            "85354-9",
+            plain,
+            &json!({"method": {"coding": [{"system": SNOMED, "code": "413153004"}]}}),
+        ),
+        panel(
+            "by-patient",
+            "2024-03-05T10:00:00",
+            "85354-9",
+            plain,
+            &json!({"performer": [{"reference": SUBJECT}]}),
+        ),
+        panel(
+            "mean",
+            "2024-03-06T10:00:00",
+            "96607-7",
+            ("96608-5", "96609-3"),
+            &setting(vitals, SNOMED, "264362003"),
+        ),
+        panel(
+            "method-abpm",
+            "2024-03-07T10:00:00",
+            "85354-9",
+            plain,
+            &json!({"method": {"coding": [{"system": SNOMED, "code": "164783007"}]}}),
+        ),
+        panel(
+            "day24",
+            "2024-03-08T10:00:00",
+            "97844-5",
+            ("8490-5", "8472-3"),
+            &setting(vitals, SNOMED, "264362003"),
+        ),
+        // Taken by the patient in the clinic (a stated setting that is not out of office).
+        panel(
+            "clinic",
+            "2024-03-09T10:00:00",
+            "85354-9",
+            plain,
+            &with(
+                setting(vitals, SNOMED, "257585005"),
+                &json!({"performer": [{"reference": SUBJECT}]}),
+            ),
+        ),
+        panel(
+            "office",
+            "2024-03-10T10:00:00",
+            "85354-9",
+            plain,
+            &json!({"performer": [{"reference": "Practitioner/nurse"}]}),
+        ),
+        // A 96607-7 mean with nothing saying where: an office mean.
+        panel(
+            "office-mean",
+            "2024-03-11T10:00:00",
+            "96607-7",
+            ("96608-5", "96609-3"),
+            &json!({}),
+        ),
+    ]);
+    let systolic: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|row| row[0] == "8480-6")
+        .map(|row| (row[1].as_str(), row[5].as_str()))
+        .collect();
+    assert_eq!(
+        systolic,
+        [
+            ("121", "home"),
+            ("121", "home"),
+            ("121", "home"),
+            ("121", "home"),
+            ("121", "home"),
+            ("121", "home"),
+            ("121", "abpm_24h"),
+            ("121", "abpm_24h"),
+            ("121", "office"),
+            ("121", "office"),
+            ("121", "office"),
+        ],
+        "{rows:#?}"
+    );
+    let diastolic = rows.iter().filter(|row| row[0] == "8462-4").count();
+    assert_eq!(diastolic, 11, "{rows:#?}");
+}

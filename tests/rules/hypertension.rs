@@ -360,6 +360,46 @@ pub fn cases() -> Vec<Case> {
             Resistant,
         )
         .confounder_mentions_once("furosemide"),
+        // The goal is a systolic *or* a diastolic at or above it (ACC/AHA 2017): a systolic
+        // above goal with no diastolic (not recorded, or absent with a reason) is above goal.
+        case(
+            "office systolics above goal with no diastolic: uncontrolled",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+                .systolic_only(150.0, 37, BpSetting::Office)
+                .systolic_only(152.0, 30, BpSetting::Office),
+            Resistant,
+        )
+        .reason("mean 151/– mmHg over 2 reading(s)"),
+        // Below goal with no diastolic is no proof of control: not known.
+        case(
+            "office systolics below goal with no diastolic: whether at goal is not known",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN, METOPROLOL])
+                .systolic_only(124.0, 37, BpSetting::Office)
+                .systolic_only(122.0, 30, BpSetting::Office),
+            InsufficientData,
+        )
+        .missing("a diastolic blood pressure"),
+        // A diastolic of some readings: the diastolic mean is of those.
+        case(
+            "a diastolic missing from one office reading: the means are of the values recorded",
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+                .office_bp(126.0, 84.0, 37)
+                .systolic_only(124.0, 30, BpSetting::Office),
+            Resistant,
+        )
+        .reason("mean 125/84 mmHg over 2 reading(s)"),
+        // A home systolic below its threshold with no diastolic says nothing of a white-coat
+        // effect: the office decides, the white-coat effect still to exclude.
+        case(
+            "home systolic below goal with no diastolic: the office decides",
+            twice(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), 150.0, 95.0).systolic_only(
+                120.0,
+                20,
+                BpSetting::Home,
+            ),
+            Resistant,
+        )
+        .confounder("white_coat"),
     ]
 }
 

@@ -589,6 +589,26 @@ impl Vignette {
         self
     }
 
+    /// A systolic reading with no diastolic (a panel whose diastolic has a `dataAbsentReason`, a
+    /// systolic recorded alone) at 10:00 `days` days ago.
+    pub fn systolic_only(mut self, systolic: f64, days: i64, setting: BpSetting) -> Self {
+        let id = self.id();
+        self.record.observations.push(Observation {
+            id,
+            code: observation_codes::SYSTOLIC_BP.to_owned(),
+            system: String::new(),
+            display: String::from("Systolic blood pressure"),
+            value: Some(systolic),
+            value_code: None,
+            unit: Some("mm[Hg]".into()),
+            effective: time_ago(days, 10, 0),
+            since: None,
+            setting: Some(setting),
+            comparator: None,
+        });
+        self
+    }
+
     /// An office blood pressure reading.
     pub fn office_bp(self, systolic: f64, diastolic: f64, days: i64) -> Self {
         self.bp(systolic, diastolic, days, BpSetting::Office)
