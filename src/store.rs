@@ -192,13 +192,14 @@ impl Checkpointer {
         conn.wal_hook(Some(
             move |_: &mut rusqlite::hooks::Wal, frames: std::ffi::c_int| {
                 let frames = i64::from(frames);
-                let copied = copied_seen.load(std::sync::atomic::Ordering::Relaxed);
-                // A log shorter than what was copied was started again from its beginning.
-                let waiting = if frames < copied {
-                    frames
-                } else {
-                    frames - copied
-                };
+                let mut copied = copied_seen.load(std::sync::atomic::Ordering::Relaxed);
+                // A log shorter than what was copied was started again from its beginning:
+                // nothing of it is copied yet (else it would grow to twice the threshold).
+                if frames < copied {
+                    copied = 0;
+                    copied_seen.store(0, std::sync::atomic::Ordering::Relaxed);
+                }
+                let waiting = frames - copied;
                 if waiting >= WAL_CHECKPOINT_PAGES {
                     // One asked and not yet begun is enough.
                     let _ = ask.try_send(());

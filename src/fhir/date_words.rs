@@ -39,7 +39,12 @@ pub fn window_of(text: &str) -> Option<(NaiveDate, NaiveDate)> {
             }
             continue;
         }
-        let digits = word.trim_end_matches(['s', 't', 'n', 'd', 'r', 'h']);
+        // An ordinal's ending only on a day ("15th", "2nd"); "1990s" is a decade, no year.
+        let digits = ["st", "nd", "rd", "th"]
+            .iter()
+            .find_map(|ending| word.strip_suffix(ending))
+            .filter(|day| day.len() <= 2)
+            .unwrap_or(word);
         let number: u32 = digits.parse().ok()?;
         if digits.len() == 4 {
             if year.replace(i32::try_from(number).ok()?).is_some() {
@@ -155,5 +160,9 @@ mod tests {
         assert_eq!(window_of("15 November"), None);
         assert_eq!(window_of("about 2025"), None);
         assert_eq!(window_of("31 February 2025"), None);
+        // A decade is no year (the review's case).
+        assert_eq!(window_of("1990s"), None);
+        assert_eq!(window_of("the 2000s"), None);
+        assert_eq!(window_of("2025th"), None);
     }
 }

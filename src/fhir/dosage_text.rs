@@ -200,12 +200,9 @@ fn products(
         let times = if at >= 2 && is_times(at - 1) {
             // "2 x 10 mg"
             number(at - 2)
-        } else if is_times(at + 2)
-            && !words
-                .get(at + 4)
-                .is_some_and(|w| unit_days(w).is_some() && w != "daily")
-        {
-            // "10 mg x 2", not "10 mg x 2 weeks" (how long).
+        } else if is_times(at + 2) && !schedule_follows(words, at + 4) {
+            // "10 mg x 2", not "10 mg x 2 weeks" (how long) nor "10 mg x 2 times a day" (how
+            // often: the schedule's count, read by `per_day`).
             number(at + 3)
         } else if at >= 1 && is_form(at + 2) {
             // "two 10 mg tablets"; else "10 mg tablets: take 2", "2 tablets (500 mg each)".
@@ -225,6 +222,19 @@ fn products(
         }
     }
     (!found.is_empty()).then(|| agreed(&found))
+}
+
+/// Whether the words from `at` say how often or how long ("times a day", "per day", "a day",
+/// "/d", "weeks"): a number before them counts doses or days, not tablets. "Daily" alone does
+/// not: "10 mg x 2 daily" is two tablets once a day, the same daily dose as ten twice.
+fn schedule_follows(words: &[String], at: usize) -> bool {
+    words.get(at).is_some_and(|word| {
+        matches!(
+            word.as_str(),
+            "times" | "x" | "per" | "a" | "an" | "/" | "every" | "each"
+        ) || word.starts_with('/')
+            || (unit_days(word).is_some() && word != "daily")
+    })
 }
 
 /// A count of tablets after their strength: "10 mg tablets: take 2", "… 2 tablets".
@@ -293,7 +303,8 @@ fn per_day(words: &[String]) -> Option<f64> {
                 period_after(words, index + 1).map(|days| times / days)
             }
             "times" | "x" => number_before(index)
-                .and_then(|times| period_after(words, index + 1).map(|days| times / days)),
+                .and_then(|times| period_after(words, index + 1).map(|days| times / days))
+                .or_else(|| times_per_period(words, index)),
             "every" | "each" | "q" => every(words, index + 1),
             "at" if matches!(next, Some("night" | "bedtime")) => Some(1.0),
             "in" if next == Some("the")
@@ -317,6 +328,25 @@ fn per_day(words: &[String]) -> Option<f64> {
         .skip(1)
         .all(|rate| (rate - first).abs() < 1e-9 || (*rate - 1.0).abs() < 1e-9)
         .then_some(first)
+}
+
+/// "x 2 per day", "x 3 a day": the count after the "x", per the period named after it in so
+/// many words ("daily" alone is not one: "10 mg x 2 daily" is two tablets a day, see
+/// [`schedule_follows`]).
+fn times_per_period(words: &[String], at: usize) -> Option<f64> {
+    if words.get(at).map(String::as_str) != Some("x") {
+        return None;
+    }
+    let times = words
+        .get(at + 1)?
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n > 0.0)?;
+    let by = words.get(at + 2)?.as_str();
+    if !(matches!(by, "per" | "a" | "an" | "/" | "each" | "every") || by.starts_with('/')) {
+        return None;
+    }
+    period_after(words, at + 2).map(|days| times / days)
 }
 
 /// Doses a day of a schedule written as one Latin abbreviation (`bid`, `tds`, `q8h`, `qhs`), in
@@ -509,6 +539,11 @@ mod tests {
         reads("500 mg tablet twice daily", Some((500.0, "mg")), Some(2.0));
         // How long, not how many: "x 2 weeks".
         reads("10 mg x 2 weeks daily", Some((10.0, "mg")), Some(1.0));
+        // How often, not how many: the count belongs to the schedule (read once, not twice).
+        reads("10 mg x 2 times a day", Some((10.0, "mg")), Some(2.0));
+        reads("300 mg x 3 times a day", Some((300.0, "mg")), Some(3.0));
+        reads("50 mg x 2 times daily", Some((50.0, "mg")), Some(2.0));
+        reads("100 mg x 2 per day", Some((100.0, "mg")), Some(2.0));
         // The strength or the whole dose? Not guessed.
         reads("olanzapine 10 mg two tablets at night", None, Some(1.0));
         reads("10 mg, 2 tablets once daily", None, Some(1.0));

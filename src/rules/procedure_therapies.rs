@@ -8,6 +8,13 @@ use super::drugs::DrugBook;
 use super::model::RuleSet;
 use crate::domain::{DatesKnown, DrugExposure, PatientRecord, Procedure};
 
+/// The widest window of days a procedure may give for its day and still be read as a therapy
+/// on the window's first day: a month ("2025-11"). An age, a year, words naming no day, or no
+/// date at all make no line: placed on a guessed day, an infusion would reorder the lines around
+/// it (a CAR-T dated 1970 by a missing date became line 1, and the first line's stricter
+/// response rule then fell on R-CHOP: a false refractory LBCL, the review's case).
+const WIDEST_WINDOW_DAYS: i64 = 30;
+
 /// A drug record of the therapy within this many days of the procedure is the same infusion
 /// recorded twice (the product's administration, the procedure that billed it): the drug record
 /// stands alone.
@@ -48,6 +55,11 @@ pub fn with_therapies(
     let added: Vec<DrugExposure> = record
         .procedures
         .iter()
+        .filter(|procedure| {
+            procedure
+                .window()
+                .is_some_and(|(first, last)| (last - first).num_days() <= WIDEST_WINDOW_DAYS)
+        })
         .filter(|procedure| super::procedure_terms::is_one_of(procedure, terms))
         .filter(|procedure| !already_given(procedure))
         .map(|procedure| {

@@ -519,3 +519,33 @@ fn a_car_t_infusion_recorded_as_a_procedure_is_a_line() {
         assert_eq!(lines[1].start, super::support::ago(200), "{infusion:?}");
     }
 }
+
+/// A CAR-T procedure whose day is not known (no readable date, an age: a window of a year)
+/// makes no line: placed on a guessed day it reordered the lines (a CAR-T dated 1970 by its
+/// missing date became line 1, and R-CHOP, line 2, met the later lines' looser rule for stable
+/// disease: a false refractory LBCL, the review's case). A month is close enough.
+#[test]
+fn a_car_t_procedure_of_no_known_day_makes_no_line() {
+    let with = |change: &dyn Fn(&mut refract::domain::Procedure)| {
+        let mut record = patient()
+            .give(rx("R-CHOP").from(500).until(350))
+            .disease_status(disease_status::WORSENED, 250)
+            .procedure("0540T", "CAR-T cell administration, autologous", 200)
+            .record();
+        change(record.procedures.last_mut().unwrap());
+        super::support::rules()
+            .derive_lines(&record, super::support::today())
+            .into_iter()
+            .filter(|l| l.ruleset == ID)
+            .count()
+    };
+    assert_eq!(with(&|p| p.date_unknown = true), 1);
+    assert_eq!(
+        with(&|p| p.performed_by = Some(p.performed.date() + chrono::Duration::days(364))),
+        1
+    );
+    assert_eq!(
+        with(&|p| p.performed_by = Some(p.performed.date() + chrono::Duration::days(29))),
+        2
+    );
+}
