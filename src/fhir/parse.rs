@@ -2763,6 +2763,10 @@ pub fn record_of(
         .partition(|(_, _, meta)| meta.administered);
     let (dispenses, records): (Vec<_>, Vec<_>) =
         records.into_iter().partition(|(_, _, meta)| meta.dispensed);
+    let mut records = records;
+    for (_, exposure, _) in &mut records {
+        held_without_a_future(exposure, today);
+    }
     let mut exposures = merge_renewals(&records);
     let (scheduled, administrations): (Vec<_>, Vec<_>) = administrations
         .into_iter()
@@ -2866,6 +2870,21 @@ pub fn is_intrathecal(route: &str) -> bool {
 /// reaches past `today` is still being given: ongoing, never a stop in the future (the next
 /// dose or fill is not due yet). One stopped for a reason was stopped: its end is the last day
 /// known, `today` at the latest.
+/// A drug on hold (see [`ON_HOLD`]) is not given now, whatever end its order planned: an end
+/// after today is no end it was given until (a held chlorthalidone ordered to 2027 counted as
+/// one of three classes given now: a false resistant hypertension, the review's case). It is
+/// read as a hold with no end: given at least from its start, for how long after not known.
+fn held_without_a_future(exposure: &mut DrugExposure, today: NaiveDate) {
+    let held = exposure
+        .stop_text
+        .as_deref()
+        .is_some_and(|text| text.starts_with(ON_HOLD_WORDS));
+    if held && exposure.end.is_some_and(|end| end.date() > today) {
+        exposure.end = Some(exposure.start);
+        exposure.dates = DatesKnown::EndUnknown;
+    }
+}
+
 fn not_after_today(exposure: &mut DrugExposure, today: NaiveDate) {
     let Some(end) = exposure.end else {
         return;

@@ -331,7 +331,17 @@ fn a_fourth_class_on_hold_is_not_given_now_and_is_shown_on_hold() {
         "medicationCodeableConcept": coding(RXNORM, SPIRONOLACTONE.0, SPIRONOLACTONE.1),
         "effectivePeriod": {"start": "2025-10-01"}
     });
-    for record in [held_order, held_statement, held_administration] {
+    // A hold whose order planned an end after today: not given now either (the review's case).
+    let mut held_till_later = request("ht4", Some("order"), SPIRONOLACTONE, "2025-10-01");
+    held_till_later["status"] = json!("on-hold");
+    held_till_later["dosageInstruction"] = json!([{"timing": {"repeat": {
+        "boundsPeriod": {"start": "2025-10-01", "end": "2099-06-30"}}}}]);
+    for record in [
+        held_order,
+        held_statement,
+        held_administration,
+        held_till_later,
+    ] {
         let kind = record["resourceType"]
             .as_str()
             .unwrap_or_default()
