@@ -3205,7 +3205,7 @@ fn fills_of(fills: Vec<(String, DrugExposure, MedicationMeta)>) -> Vec<(String, 
         .map(|(source, fill, _)| (source, fill))
         .collect();
     for run in runs_per_drug(dated, REFILL_GAP_DAYS, reach) {
-        let mut run = run.into_iter();
+        let mut run = handed_over_together(run).into_iter();
         let Some((mut source, mut era)) = run.next() else {
             continue;
         };
@@ -3243,6 +3243,36 @@ fn fills_of(fills: Vec<(String, DrugExposure, MedicationMeta)>) -> Vec<(String, 
             }
         }
         out.push((source, era));
+    }
+    out
+}
+
+/// Fills of one drug handed over on one day at different doses a day (olanzapine 15 mg and 5 mg
+/// tablets; clozapine 100 mg and 25 mg) are one regimen: their doses a day add up (20 mg), in
+/// one fill reaching as far as the longer supply. Read one after the other instead, each cut
+/// the other short to a day: zero-day steps at 15 mg and at 5 mg, and a 20 mg/d trial read as
+/// 15 mg/d, below TRRIP's 600 mg/d chlorpromazine equivalent (the review's case). Two fills of
+/// one dose on one day stay as they are (a second supply, or two tablets a day: not told).
+fn handed_over_together(run: Vec<(String, DrugExposure)>) -> Vec<(String, DrugExposure)> {
+    let mut out: Vec<(String, DrugExposure)> = Vec::with_capacity(run.len());
+    for (source, fill) in run {
+        if let Some((_, together)) = out.last_mut()
+            && together.start.date() == fill.start.date()
+            && let (Some(was), Some(also)) = (&together.dose, &fill.dose)
+            && was != also
+            && was.unit == also.unit
+        {
+            together.dose = Some(Dose {
+                value: was.value + also.value,
+                unit: was.unit.clone(),
+            });
+            together.end = together.end.max(fill.end);
+            if fill.dates == DatesKnown::EndUnknown {
+                together.dates = DatesKnown::EndUnknown;
+            }
+            continue;
+        }
+        out.push((source, fill));
     }
     out
 }

@@ -737,3 +737,30 @@ fn a_fill_whose_supply_lasts_past_today_is_ongoing() {
     assert_eq!(rows[0][2], "-", "{rows:?}");
     assert_eq!(rows[0][3], "dispensed", "{rows:?}");
 }
+
+/// Two strengths of one drug handed over together each month (lamotrigine 100 mg and 25 mg
+/// tablets, twice a day) are one regimen of 250 mg a day, not steps of a day at one strength
+/// and a month at the other (the review's case: a trial read at one strength's dose alone).
+#[test]
+fn two_strengths_handed_over_together_add_up() {
+    let mut resources = epilepsy_patient();
+    resources.extend(fills(
+        "ltg25",
+        ("198427", "lamotrigine 25 MG Oral Tablet"),
+        "2024-01-01",
+        3,
+        30,
+        25.0,
+    ));
+    resources.extend(fills("ltg100", LAMOTRIGINE, "2024-01-01", 3, 30, 100.0));
+    let env = imported(&resources);
+    let rows = env.rows(
+        "SELECT substr(start, 1, 10), substr(end, 1, 10), dose_value || ' ' || dose_unit \
+         FROM drug_exposures ORDER BY start",
+    );
+    assert_eq!(
+        rows,
+        [["2024-01-01", "2024-03-31", "250.0 mg/d"]],
+        "{rows:?}"
+    );
+}
