@@ -129,6 +129,29 @@ pub fn write_bundle(
 /// on that day, as R4 requires a zone with a time ("2020-02-09T10:00:00" is not a dateTime).
 /// Reading the export back gives the same wall-clock time. A time that does not exist in the
 /// zone (skipped by a daylight-saving change) is written as its date.
+/// The start of a procedure done over a period, as precise as it is known: a window of a
+/// calendar month or year as that partial date ("2025-05", read back as the same window), none
+/// when not known; another window (an age) by its first day, the one form a period's start
+/// can take.
+fn period_start(procedure: &crate::domain::Procedure) -> Option<String> {
+    use chrono::Datelike;
+    let (first, last) = procedure.window()?;
+    if first == last {
+        return Some(clinical_datetime(procedure.performed));
+    }
+    let month_end = first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|next| next.pred_opt());
+    if first.day() == 1 && month_end == Some(last) {
+        return Some(first.format("%Y-%m").to_string());
+    }
+    if first.ordinal() == 1 && last.year() == first.year() && last.month() == 12 && last.day() == 31
+    {
+        return Some(first.format("%Y").to_string());
+    }
+    Some(format_date(first).as_str().to_owned())
+}
+
 pub fn clinical_datetime(at: NaiveDateTime) -> String {
     if at.time() == NaiveTime::MIN {
         return format_date(at.date()).as_str().to_owned();
@@ -861,7 +884,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                     && (procedure.date_unknown || procedure.performed_by.is_some()))
                 .then(|| procedure.when_words()),
                 performed_period: procedure.end.map(|end| Period {
-                    start: Some(clinical_datetime(procedure.performed)),
+                    start: period_start(procedure),
                     end: Some(clinical_datetime(end)),
                 }),
             }),

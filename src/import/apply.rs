@@ -878,6 +878,7 @@ impl<'a> Grouper<'a> {
                 project::resolve_ages(
                     &mut items,
                     project::birth_window(&created.patient),
+                    self.today,
                     &mut unresolved,
                 );
                 Some(project::computed_of(

@@ -412,7 +412,7 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
         }
         items.exposures.push((resource.id.clone(), exposure, meta));
     }
-    resolve_ages(&mut items, read.birth, &mut unresolved);
+    resolve_ages(&mut items, read.birth, today, &mut unresolved);
     Ok(computed_of(
         items,
         unresolved,
@@ -437,11 +437,13 @@ pub(super) fn birth_window(patient: &Patient) -> Option<(NaiveDate, NaiveDate)> 
 }
 
 /// Turns the ages procedures were dated by into days, by the birth date (`birth`, see
-/// [`birth_window`]); one with no birth date keeps its date unknown, and is named in
+/// [`birth_window`]), never after `today` (a patient 64 now was 64 until today, not for the
+/// rest of the year); one with no birth date keeps its date unknown, and is named in
 /// `unresolved`.
 pub(super) fn resolve_ages(
     items: &mut ImportedItems,
     birth: Option<(NaiveDate, NaiveDate)>,
+    today: NaiveDate,
     unresolved: &mut Vec<(String, String)>,
 ) {
     for (id, procedure) in &mut items.procedures {
@@ -449,6 +451,11 @@ pub(super) fn resolve_ages(
             continue;
         }
         procedure.resolve_ages(birth);
+        if let Some(last) = procedure.performed_by
+            && last > today
+        {
+            procedure.performed_by = Some(today.max(procedure.performed.date()));
+        }
         if procedure.date_unknown {
             unresolved.push((
                 format!("Procedure/{id}"),

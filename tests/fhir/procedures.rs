@@ -189,6 +189,8 @@ fn a_procedure_dated_by_an_age_or_words_is_kept_with_the_days_it_may_have_been()
             &[
                 patient("pp", "PP1", "Ode", "Ada"),
                 dated("age", "performedAge", age(40)),
+                // 42 now: a window that would run past today stops at today.
+                dated("now", "performedAge", age(42)),
                 dated(
                     "range",
                     "performedRange",
@@ -215,6 +217,7 @@ fn a_procedure_dated_by_an_age_or_words_is_kept_with_the_days_it_may_have_been()
             ["day", "2023-11-15 00:00:00"],
             ["month", "2022-11-01 00:00:00/2022-11-30"],
             ["none", ""],
+            ["now", "2026-05-17 00:00:00/2026-11-27"],
             ["range", "2024-05-17 00:00:00/2026-05-16"],
             ["words", ""],
         ]
@@ -245,5 +248,56 @@ fn a_procedure_dated_by_an_age_or_words_is_kept_with_the_days_it_may_have_been()
     assert!(
         words.contains(&String::from("date not recorded")),
         "{words:?}"
+    );
+}
+
+/// A procedure over a period that began in a month ("2025-05") is exported with that month as
+/// its start, not the month's first day as a day (the review's case), and reads back the same.
+#[test]
+fn a_period_begun_in_a_month_is_exported_as_that_month() {
+    let mut env = Env::new();
+    let mut resource = procedure(
+        "stay",
+        &[(
+            SNOMED,
+            "425983008",
+            "Autologous peripheral blood stem cell transplant",
+        )],
+    );
+    let object = resource.as_object_mut().unwrap();
+    object.remove("performedDateTime");
+    object.insert(
+        String::from("performedPeriod"),
+        json!({"start": "2025-05", "end": "2025-06-02"}),
+    );
+    let file = env.write_json(
+        "period.json",
+        &bundle(
+            "collection",
+            &[patient("pp", "PP1", "Ode", "Ada"), resource],
+        ),
+    );
+    env.import_ok(&file);
+    let exported = super::refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["export", "--format", "fhir"])
+        .output()
+        .unwrap();
+    let bundle_out: Value = serde_json::from_slice(&exported.stdout).unwrap();
+    let periods: Vec<Value> = bundle_out["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource"]["resourceType"] == "Procedure")
+        .map(|e| e["resource"]["performedPeriod"].clone())
+        .collect();
+    assert_eq!(periods, [json!({"start": "2025-05", "end": "2025-06-02"})]);
+    let mut copy = Env::new();
+    let path = copy.write_json("copy.json", &bundle_out);
+    copy.import_ok(&path);
+    assert_eq!(
+        copy.rows("SELECT performed FROM procedures"),
+        [["2025-05-01 00:00:00/2025-05-31"]]
     );
 }
