@@ -171,67 +171,6 @@ pub fn bulk_resume() {
     }
 }
 
-/// Copies a bulk writer's write-ahead log back into the file on a connection and thread of
-/// its own: a checkpoint (the copy and two waits for the disk) took the importing thread a
-/// tenth of its time, with the second core often idle. The writer's commit hook asks for one
-/// at the same size as before ([`WAL_CHECKPOINT_PAGES`] written since the last); a
-/// checkpoint that lags behind the writer copies what it can (`PASSIVE`) and is asked again.
-struct Checkpointer {
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl Checkpointer {
-    /// `None` when the second connection cannot be had: the writer then checkpoints itself,
-    /// as every connection does.
-    fn start(path: &Path, conn: &mut Connection) -> Option<Self> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let copier = Connection::open_with_flags(path, flags).ok()?;
-        let (ask, asked) = std::sync::mpsc::sync_channel::<()>(1);
-        let copied = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
-        let copied_seen = std::sync::Arc::clone(&copied);
-        conn.wal_hook(Some(
-            move |_: &mut rusqlite::hooks::Wal, frames: std::ffi::c_int| {
-                let frames = i64::from(frames);
-                let mut copied = copied_seen.load(std::sync::atomic::Ordering::Relaxed);
-                // A log shorter than what was copied was started again from its beginning:
-                // nothing of it is copied yet (else it would grow to twice the threshold).
-                if frames < copied {
-                    copied = 0;
-                    copied_seen.store(0, std::sync::atomic::Ordering::Relaxed);
-                }
-                let waiting = frames - copied;
-                if waiting >= WAL_CHECKPOINT_PAGES {
-                    // One asked and not yet begun is enough.
-                    let _ = ask.try_send(());
-                }
-                Ok(())
-            },
-        ))
-        .ok()?;
-        let thread = std::thread::spawn(move || {
-            while asked.recv().is_ok() {
-                // Best effort: a checkpoint that fails leaves the log to the next one.
-                if let Ok(done) = copier.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-                    row.get::<_, i64>(2)
-                }) {
-                    copied.store(done, std::sync::atomic::Ordering::Relaxed);
-                }
-            }
-        });
-        Some(Checkpointer { thread })
-    }
-
-    /// Waits for a checkpoint under way, and gives the connection back its own checkpoints.
-    fn stop(self, conn: &mut Connection) {
-        // Dropping the hook drops the channel's sender: the thread ends.
-        let _ = conn.wal_hook(
-            None::<fn(&mut rusqlite::hooks::Wal, std::ffi::c_int) -> rusqlite::Result<()>>,
-        );
-        let _ = self.thread.join();
-        let _ = conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES);
-    }
-}
-
 /// What a person types to name each of the patients an MRN is shared by: `SYSTEM|NUMBER`
 /// (FHIR's token form), and `|NUMBER` for refract's own number (no system), quoted for a shell.
 fn mrn_forms(mrn: &str, systems: &[String]) -> String {
@@ -613,13 +552,12 @@ impl Store {
         // every 4 MB: an import rewrites the same index pages in batch after batch, and each
         // checkpoint copies them back to the file. Not more: a colleague's save
         // (synchronous=FULL) waits for the disk behind a larger checkpoint's writes (at 200 MB,
-        // a save took 406 ms beside the 2 GB import). The writer's own checkpoints run on a
-        // thread of their own, so that it goes on writing meanwhile.
-        let checkpointer = Checkpointer::start(&self.path, &mut self.conn);
+        // a save took 406 ms beside the 2 GB import). They run on the writer's thread, between
+        // its transactions: run on a thread of their own, beside the writer, they never caught
+        // up with it, so the log was never started again from its beginning, and a colleague's
+        // save found it over the threshold and copied it back itself (the longest save beside
+        // the 2 GB import 364-420 ms, against 157 ms without; tried and left).
         let result = self.with_bulk_cache(work);
-        if let Some(checkpointer) = checkpointer {
-            checkpointer.stop(&mut self.conn);
-        }
         // Best effort: as before for the people's edits that may follow on this connection.
         let _ = self.conn.pragma_update(None, "synchronous", "full");
         result
@@ -874,69 +812,5 @@ fn open_error(path: &Path, err: &rusqlite::Error) -> StoreError {
     StoreError::Open {
         path: path.to_owned(),
         detail: err.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The writer's checkpoints run on their own thread: the log is copied back into the file
-    /// while the bulk writer goes on, and afterwards the connection checkpoints by itself again.
-    #[test]
-    fn a_bulk_writer_s_log_is_copied_back_while_it_writes() {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let path = dir.path().join("bulk.db");
-        let mut store = Store::open(&path, OpenMode::CreateIfMissing, "tester").expect("opens");
-        store
-            .conn
-            .execute_batch("CREATE TABLE filler (block BLOB NOT NULL)")
-            .expect("a table");
-        let file_pages = |store: &Store| -> i64 {
-            store
-                .conn
-                .query_row("PRAGMA page_count", [], |row| row.get(0))
-                .expect("the page count")
-        };
-        let written = store
-            .with_bulk_writes(|store| -> Result<bool> {
-                // The connection's own checkpoints are off (its hook is the checkpointer's).
-                let own: i64 = store
-                    .conn
-                    .query_row("PRAGMA wal_autocheckpoint", [], |row| row.get(0))?;
-                assert_eq!(own, 0);
-                // A bit more than one checkpoint's worth of pages, in transactions of 500.
-                let block = vec![7u8; 3_900];
-                for _ in 0..((WAL_CHECKPOINT_PAGES + 2_000) / 500) {
-                    store.write(|tx| -> Result<()> {
-                        for _ in 0..500 {
-                            tx.execute("INSERT INTO filler (block) VALUES (?1)", [&block])?;
-                        }
-                        Ok(())
-                    })?;
-                }
-                // The copy is another thread's: wait for it (never long, but a busy machine).
-                let main_file = || std::fs::metadata(&path).map_or(0, |m| m.len());
-                let copied = (0..1_000).any(|_| {
-                    let done = main_file() > 4_096 * 5_000;
-                    if !done {
-                        std::thread::sleep(Duration::from_millis(10));
-                    }
-                    done
-                });
-                Ok(copied)
-            })
-            .expect("writes");
-        assert!(
-            written,
-            "the log was copied into the file during the bulk writes"
-        );
-        assert!(file_pages(&store) > WAL_CHECKPOINT_PAGES);
-        let threshold: i64 = store
-            .conn
-            .query_row("PRAGMA wal_autocheckpoint", [], |row| row.get(0))
-            .expect("the threshold");
-        // SQLite reports 0 while another hook than its own checkpoints is in place.
-        assert_eq!(threshold, WAL_CHECKPOINT_PAGES);
     }
 }
