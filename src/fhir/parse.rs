@@ -345,7 +345,14 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 refuse_oversized(product.texts())?;
             }
             let unknown = record.dates == DatesKnown::Unknown;
-            let unknown_stop_reason = record.stop_text.clone();
+            // Refract's own "on hold" is no reason a vocabulary should learn; the words of a
+            // hold's reason after it are.
+            let unknown_stop_reason = record.stop_text.as_deref().and_then(|text| {
+                match text.strip_prefix(ON_HOLD_WORDS) {
+                    Some(rest) => rest.strip_prefix(": ").map(str::to_owned),
+                    None => Some(text.to_owned()),
+                }
+            });
             let mut mapping = clinical(
                 raw,
                 subject,

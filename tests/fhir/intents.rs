@@ -353,7 +353,13 @@ fn a_fourth_class_on_hold_is_not_given_now_and_is_shown_on_hold() {
         );
         let mut env = Env::new();
         let path = env.write_json("held.json", &controlled_on_three_classes(&[record]));
-        env.import_ok(&path);
+        let report = env.import_ok(&path);
+        // Refract's own words for a hold are no stop reason the vocabulary failed to read.
+        assert!(
+            report.stop_reasons_not_understood.is_empty(),
+            "{:?}",
+            report.stop_reasons_not_understood
+        );
         let held = env.rows(
             "SELECT coalesce(end, '-'), coalesce(stop_text, '-') FROM drug_exposures
              WHERE text LIKE 'Spironolactone%'",
