@@ -459,12 +459,7 @@ impl Rules {
                 .iter()
                 .filter(|exposure| !exposure.is_as_needed())
                 .map(|exposure| {
-                    let codes: Vec<&str> = exposure
-                        .rxnorm
-                        .iter()
-                        .chain(exposure.atc.iter())
-                        .map(String::as_str)
-                        .collect();
+                    let codes = exposure.codes();
                     given::Given {
                         exposure,
                         drugs: self.book.recognise(&codes, &exposure.text),

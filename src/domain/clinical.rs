@@ -366,6 +366,15 @@ fn is_stated(dates: &DatesKnown) -> bool {
 }
 
 impl DrugExposure {
+    /// Its RxNorm and ATC codes, as the drug book recognises a drug by.
+    pub fn codes(&self) -> Vec<&str> {
+        self.rxnorm
+            .iter()
+            .chain(self.atc.iter())
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Days from start to end (or to `today` while ongoing), never negative.
     pub fn days_on(&self, today: NaiveDate) -> i64 {
         let end = self.end.map_or(today, |end| end.date());

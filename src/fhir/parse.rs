@@ -2832,10 +2832,7 @@ pub fn record_of(
 /// into short ones, each too short to be an adequate trial. A drug given into the spinal fluid
 /// (intrathecal, see [`is_intrathecal`]) is kept apart from the same drug given systemically.
 fn drug_key(book: &DrugBook, exposure: &DrugExposure, own_key: &str) -> String {
-    let codes: Vec<&str> = [exposure.rxnorm.as_deref(), exposure.atc.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let codes = exposure.codes();
     let mut ingredients: Vec<&str> = book
         .recognise(&codes, &exposure.text)
         .into_iter()
@@ -2951,11 +2948,7 @@ fn cycles_of(
 /// product of several ingredients, the oral form of a drug whose interval is its depot's, or a
 /// dose too high for the schedule (high-dose methotrexate is a cycle of chemotherapy).
 fn dose_interval(book: &DrugBook, dose: &DrugExposure) -> Option<i64> {
-    let codes: Vec<&str> = [dose.rxnorm.as_deref(), dose.atc.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    let drugs = book.recognise(&codes, &dose.text);
+    let drugs = book.recognise(&dose.codes(), &dose.text);
     let [drug] = drugs.as_slice() else {
         return None;
     };

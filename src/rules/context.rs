@@ -50,12 +50,7 @@ impl<'a> Context<'a> {
             .iter()
             .filter(|exposure| !exposure.is_as_needed())
             .map(|exposure| {
-                let codes: Vec<&str> = exposure
-                    .rxnorm
-                    .iter()
-                    .chain(exposure.atc.iter())
-                    .map(String::as_str)
-                    .collect();
+                let codes = exposure.codes();
                 Given {
                     exposure,
                     drugs: book.recognise(&codes, &exposure.text),

@@ -319,12 +319,7 @@ pub fn tried(option: &CatalogueOption, record: &PatientRecord, book: &DrugBook) 
     if !option.drugs.is_empty() || !option.classes.is_empty() {
         // A rescue dose taken when needed is not the option tried as a treatment.
         for exposure in record.exposures.iter().filter(|e| !e.is_as_needed()) {
-            let codes: Vec<&str> = exposure
-                .rxnorm
-                .iter()
-                .chain(exposure.atc.iter())
-                .map(String::as_str)
-                .collect();
+            let codes = exposure.codes();
             if let Some(drug) = book
                 .recognise(&codes, &exposure.text)
                 .into_iter()

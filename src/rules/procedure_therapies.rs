@@ -42,12 +42,7 @@ pub fn with_therapies(
     };
     let already_given = |procedure: &Procedure| {
         record.exposures.iter().any(|exposure| {
-            let codes: Vec<&str> = exposure
-                .rxnorm
-                .iter()
-                .chain(exposure.atc.iter())
-                .map(String::as_str)
-                .collect();
+            let codes = exposure.codes();
             (exposure.start - procedure.performed).num_days().abs() <= SAME_INFUSION_DAYS
                 && is_the_therapy(&exposure.text, &codes)
         })
