@@ -18,8 +18,9 @@ pub mod way_forward;
 mod workflow;
 
 pub use clinical::{
-    Condition, DatePrecision, Death, Dose, DrugExposure, LineDrug, LineOrigin, Observation,
-    Patient, PatientId, PatientRecord, Procedure, ProcedureCoding, TreatmentLine, age_in_years,
+    APPROXIMATE_DATES_LEGEND, Condition, DatePrecision, Death, Dose, DrugExposure,
+    END_AT_LEAST_MARK, LineDrug, LineOrigin, ON_HOLD_WORDS, Observation, Patient, PatientId,
+    PatientRecord, Procedure, ProcedureCoding, START_BY_MARK, TreatmentLine, age_in_years,
     age_until, at_latest, cycles_words, initials,
 };
 pub use codes::{

@@ -3177,3 +3177,55 @@ fn the_well_being_step_says_a_bounded_score_as_recorded() {
         "{screen}"
     );
 }
+
+/// A drug on hold says so where the drugs are listed, and a date the record gives only roughly
+/// is marked as such (with the legend), never shown as an exact day and time: a hold with no
+/// reason read was a blank "stopped" cell, and a last day known given read as a stop.
+#[test]
+fn a_hold_and_approximate_dates_are_shown_as_recorded() {
+    let mut harness = Harness::new(300, 120, 35);
+    let (patient, mrn) = patient_of(&harness, "hypertension");
+    sql_on(&harness.store)
+        .execute_batch(&format!(
+            "DELETE FROM treatment_lines WHERE patient_id = {patient};
+             DELETE FROM drug_exposures WHERE patient_id = {patient};
+             INSERT INTO drug_exposures (patient_id, text, start, end, dates, stop_text)
+             VALUES ({patient}, 'chlorthalidone 25 mg', '2026-03-02 00:00:00',
+                     '2026-03-02 00:00:00', 'end_unknown', 'on hold'),
+                    ({patient}, 'amlodipine 10 mg', '2025-12-31 00:00:00', NULL,
+                     'start_unknown', NULL),
+                    ({patient}, 'lisinopril 40 mg', '2026-01-05 08:30:00', NULL, 'stated', NULL);"
+        ))
+        .unwrap();
+    open_patient(&mut harness, &mrn);
+    harness.key(KeyCode::Tab);
+    let screen = harness.screen();
+    let row = |drug: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(drug))
+            .unwrap_or_else(|| panic!("{drug} listed: {screen}"))
+            .to_owned()
+    };
+    let held = row("chlorthalidone");
+    assert!(held.contains("on hold"), "{held}");
+    assert!(
+        held.contains("≥2026-03-02"),
+        "its end is the last day known: {held}"
+    );
+    assert!(
+        !held.contains("≥2026-03-02 00:00"),
+        "an approximate day has no time: {held}"
+    );
+    let by = row("amlodipine");
+    assert!(by.contains("≤2025-12-31"), "started by: {by}");
+    assert!(by.contains("ongoing"), "{by}");
+    let exact = row("lisinopril");
+    assert!(exact.contains("2026-01-05 08:30"), "{exact}");
+    assert!(!exact.contains('≤') && !exact.contains('≥'), "{exact}");
+    assert!(screen.contains("≤ started by"), "the legend: {screen}");
+    assert!(
+        screen.contains("≥ given at least until"),
+        "the legend: {screen}"
+    );
+}

@@ -117,16 +117,15 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
 
     writeln!(out, "\nDrug exposures")?;
     for exposure in &record.exposures {
-        let end = exposure.end.map_or_else(
-            || "ongoing".to_owned(),
-            |d| d.format("%Y-%m-%d").to_string(),
-        );
+        // An end or a start the record gives only roughly is marked, never shown as exact.
+        let end = exposure
+            .end_shown("%Y-%m-%d")
+            .unwrap_or_else(|| "ongoing".to_owned());
         // Words no reason was read from are shown as written; a hold says so itself.
-        let stop = match (exposure.stop_reason, exposure.stop_text.as_deref()) {
-            (Some(reason), _) => format!("  stopped: {}", reason.words()),
-            (None, Some(words)) if words.starts_with("on hold") => format!("  {words}"),
-            (None, Some(words)) => format!("  stopped: {words}"),
-            (None, None) => String::new(),
+        let stop = match exposure.stop_words() {
+            Some(words) if exposure.is_on_hold() => format!("  {words}"),
+            Some(words) => format!("  stopped: {words}"),
+            None => String::new(),
         };
         let as_needed = if exposure.is_as_needed() {
             "  as needed"
@@ -143,10 +142,17 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         writeln!(
             out,
             "  {} → {:<10}  {}{as_needed}{filled}{stop}",
-            exposure.start.format("%Y-%m-%d"),
+            exposure.start_shown("%Y-%m-%d"),
             end,
             exposure.text
         )?;
+    }
+    if record
+        .exposures
+        .iter()
+        .any(crate::domain::DrugExposure::has_approximate_dates)
+    {
+        writeln!(out, "  ({})", crate::domain::APPROXIMATE_DATES_LEGEND)?;
     }
 
     writeln!(out, "\nObservations")?;

@@ -391,7 +391,83 @@ impl DrugExposure {
     pub fn active_on(&self, day: NaiveDate) -> bool {
         self.start.date() <= day && self.end.is_none_or(|end| day <= end.date())
     }
+
+    /// Why it stopped, in words: the reason the vocabulary read, else the record's own words
+    /// (a hold says [`ON_HOLD_WORDS`]); none when the record gives no reason.
+    pub fn stop_words(&self) -> Option<&str> {
+        self.stop_reason
+            .map(StopReason::words)
+            .or(self.stop_text.as_deref())
+    }
+
+    /// Whether its record was put on hold (FHIR `on-hold`): not given now, for how long after
+    /// its start not known.
+    pub fn is_on_hold(&self) -> bool {
+        self.stop_reason.is_none()
+            && self
+                .stop_text
+                .as_deref()
+                .is_some_and(|text| text.starts_with(ON_HOLD_WORDS))
+    }
+
+    /// Whether its start is only the latest day it can have been: the record gives a month, a
+    /// year or the day it was written, and the drug may have been given since earlier.
+    pub fn start_is_approximate(&self) -> bool {
+        matches!(self.dates, DatesKnown::StartUnknown | DatesKnown::Unknown)
+    }
+
+    /// Whether its end is only the last day the drug is known to have been given (no end
+    /// recorded): it may have gone on longer.
+    pub fn end_is_approximate(&self) -> bool {
+        self.end.is_some() && matches!(self.dates, DatesKnown::EndUnknown | DatesKnown::Unknown)
+    }
+
+    /// Whether [`Self::start_shown`] or [`Self::end_shown`] marks a date as approximate.
+    pub fn has_approximate_dates(&self) -> bool {
+        self.start_is_approximate() || self.end_is_approximate()
+    }
+
+    /// Its start as a screen shows it, in `format`; an approximate one (see
+    /// [`Self::start_is_approximate`]) marked [`START_BY_MARK`] and as its day alone (a time of
+    /// it means nothing), so that it never reads as exact.
+    pub fn start_shown(&self, format: &str) -> String {
+        if self.start_is_approximate() {
+            format!("{START_BY_MARK}{}", self.start.format(DAY_FORMAT))
+        } else {
+            self.start.format(format).to_string()
+        }
+    }
+
+    /// Its end as a screen shows it, in `format`; an approximate one (see
+    /// [`Self::end_is_approximate`]) marked [`END_AT_LEAST_MARK`], as its day alone. None while
+    /// there is no end.
+    pub fn end_shown(&self, format: &str) -> Option<String> {
+        let end = self.end?;
+        Some(if self.end_is_approximate() {
+            format!("{END_AT_LEAST_MARK}{}", end.format(DAY_FORMAT))
+        } else {
+            end.format(format).to_string()
+        })
+    }
 }
+
+/// How an approximate date is shown: its day, a time of it meaning nothing.
+const DAY_FORMAT: &str = "%Y-%m-%d";
+
+/// The words a drug put on hold carries as its stop text (see [`DrugExposure::is_on_hold`]).
+pub const ON_HOLD_WORDS: &str = "on hold";
+
+/// Marks a start the record gives only as a month, a year or the day it was written: the drug
+/// was started on or before it.
+pub const START_BY_MARK: &str = "≤";
+
+/// Marks an end that is only the last day a drug is known to have been given: it was given at
+/// least until then.
+pub const END_AT_LEAST_MARK: &str = "≥";
+
+/// The legend of [`START_BY_MARK`] and [`END_AT_LEAST_MARK`], for a screen that shows them.
+pub const APPROXIMATE_DATES_LEGEND: &str =
+    "≤ started by (date not exact) · ≥ given at least until (no end recorded)";
 
 /// How a treatment line came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

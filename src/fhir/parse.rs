@@ -21,8 +21,8 @@ use super::product::{self, Drug, Find, Product};
 use super::stream::{RawResource, StreamError, each_in_bytes};
 use crate::domain::{
     BpSetting, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
-    DrugExposure, DrugRole, Observation, Patient, PatientId, PatientRecord, Procedure,
-    ProcedureCoding, Sex, StopReason, canonical_system, observation_codes, strength,
+    DrugExposure, DrugRole, ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord,
+    Procedure, ProcedureCoding, Sex, StopReason, canonical_system, observation_codes, strength,
 };
 use crate::rules::drugs::DrugBook;
 use crate::rules::stop_reasons::{StopReading, StopReasons};
@@ -1261,11 +1261,10 @@ fn map_medication(
 /// count drugs given together now (a resistant hypertension's three classes), and a held drug
 /// is not among them. The record does not say when the hold began, so it is read as a drug
 /// stopped with no end recorded: given at least from its start, for how long after not known;
-/// never as a course that ran until today. Its stop text says "on hold" (shown by `show`), unless
-/// a reason for the hold was understood. A dispense on hold is no handover (see
-/// `not_handed_over`).
+/// never as a course that ran until today. Its stop text says "on hold" (shown by `show` and the
+/// patient screen), unless a reason for the hold was understood. A dispense on hold is no
+/// handover (see `not_handed_over`).
 const ON_HOLD: &str = "on-hold";
-const ON_HOLD_WORDS: &str = "on hold";
 
 /// The period a pharmacy fill covers: (start, end, how much of it is known).
 ///

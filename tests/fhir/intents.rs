@@ -376,11 +376,14 @@ fn a_fourth_class_on_hold_is_not_given_now_and_is_shown_on_hold() {
             .output()
             .unwrap();
         let shown = String::from_utf8_lossy(&shown.stdout);
+        // How long it was given before the hold is not recorded: its end is marked as the last
+        // day known, with the legend of the marks.
         assert!(
-            shown
-                .lines()
-                .any(|line| line.contains("Spironolactone") && line.contains("on hold")),
+            shown.lines().any(|line| line.contains("Spironolactone")
+                && line.contains("on hold")
+                && line.contains("→ ≥2025-10-01")),
             "{shown}"
         );
+        assert!(shown.contains("≥ given at least until"), "{shown}");
     }
 }

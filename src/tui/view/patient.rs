@@ -14,7 +14,10 @@ use super::super::theme::Theme;
 use super::super::worker::PatientDetail;
 use super::parts::wrap_hanging;
 use super::timeline::{Timeline, end_marker};
-use crate::domain::{Condition, ReviewState, observation_codes};
+use crate::domain::{
+    APPROXIMATE_DATES_LEGEND, Condition, DrugExposure, PatientRecord, ReviewState,
+    observation_codes,
+};
 use crate::rules::DECEASED_LABEL;
 
 pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
@@ -529,7 +532,8 @@ fn render_lines(
     // The lines (or drugs) first, the diagnoses under them: all of them when they fit, else at
     // least a third of the tab.
     let treatment = if record.lines.is_empty() {
-        record.exposures.len().max(1) + 2
+        // The note, the legend when a date is marked, the header, the drugs.
+        record.exposures.len().max(1) + 2 + usize::from(marks_dates(record))
     } else {
         record.lines.len().saturating_sub(screen.scroll) + 1
     };
@@ -560,6 +564,14 @@ fn render_lines(
     );
 }
 
+/// Whether the drugs' table marks a date as approximate (and so shows the legend of the marks).
+fn marks_dates(record: &PatientRecord) -> bool {
+    record
+        .exposures
+        .iter()
+        .any(DrugExposure::has_approximate_dates)
+}
+
 /// Without treatment lines (an acute episode, or drugs no rule set orders into lines), the
 /// drugs as they were recorded.
 fn render_exposures(
@@ -575,7 +587,13 @@ fn render_exposures(
         frame.render_widget(Span::styled(" No treatment recorded.", theme.muted()), area);
         return;
     }
-    let [note, table] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let approximate = marks_dates(record);
+    let [note, legend, table] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(u16::from(approximate)),
+        Constraint::Min(0),
+    ])
+    .areas(area);
     frame.render_widget(
         Span::styled(
             " No treatment lines for this condition: the drugs as recorded.",
@@ -583,6 +601,12 @@ fn render_exposures(
         ),
         note,
     );
+    if approximate {
+        frame.render_widget(
+            Span::styled(format!(" {APPROXIMATE_DATES_LEGEND}"), theme.muted()),
+            legend,
+        );
+    }
     let header =
         Row::new(["drug", "dose", "route", "start", "end", "stopped"]).style(theme.header());
     let mut exposures: Vec<_> = record.exposures.iter().collect();
@@ -596,8 +620,8 @@ fn render_exposures(
                 .as_ref()
                 .map(|d| format!("{} {}", d.value, d.unit))
                 .unwrap_or_default();
-            let end = match exposure.end {
-                Some(end) => end.format("%Y-%m-%d %H:%M").to_string(),
+            let end = match exposure.end_shown("%Y-%m-%d %H:%M") {
+                Some(end) => end,
                 None if exposure.active_on(model.today) => String::from("ongoing"),
                 None => String::from("–"),
             };
@@ -610,9 +634,10 @@ fn render_exposures(
                 Cell::from(drug),
                 Cell::from(dose),
                 Cell::from(exposure.route.clone().unwrap_or_default()),
-                Cell::from(exposure.start.format("%Y-%m-%d %H:%M").to_string()),
+                Cell::from(exposure.start_shown("%Y-%m-%d %H:%M")),
                 Cell::from(end),
-                Cell::from(exposure.stop_reason.map_or("", |r| r.words())),
+                // A reason the vocabulary read, else the record's words: a hold says "on hold".
+                Cell::from(exposure.stop_words().unwrap_or_default().to_owned()),
             ])
         })
         .collect();

@@ -148,16 +148,35 @@ impl Timeline<'_> {
                 .as_ref()
                 .map(|r| format!(" {r}"))
                 .unwrap_or_default();
+            // A start known only roughly, or an end that is only the last day the drug is known
+            // to have been given, says so: the list is read as what happened when.
+            let started = if exposure.start_is_approximate() {
+                "started by"
+            } else {
+                "started"
+            };
             events.push((
                 exposure.start,
-                format!("started {}{dose}{route}", exposure.text),
+                format!("{started} {}{dose}{route}", exposure.text),
             ));
             if let Some(end) = exposure.end {
-                let why = exposure
-                    .stop_reason
-                    .map(|r| format!(": {}", r.words()))
-                    .unwrap_or_default();
-                events.push((end, format!("stopped {}{why}", exposure.text)));
+                let event = match exposure.stop_words() {
+                    // A hold's words say it ("on hold", "on hold: surgery").
+                    // Its day is not recorded: the event stands at the last day known given.
+                    Some(words) if exposure.is_on_hold() => {
+                        format!("{} {words} (from when, not recorded)", exposure.text)
+                    }
+                    why => {
+                        let stopped = if exposure.end_is_approximate() {
+                            "last recorded"
+                        } else {
+                            "stopped"
+                        };
+                        let why = why.map(|words| format!(": {words}")).unwrap_or_default();
+                        format!("{stopped} {}{why}", exposure.text)
+                    }
+                };
+                events.push((end, event));
             }
         }
         for procedure in self.record.procedures.iter().filter(|p| !p.date_unknown) {
@@ -835,6 +854,7 @@ fn trim(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{DatesKnown, DrugExposure};
 
     fn reading(code: &str, value: f64, at: &str) -> Observation {
         Observation {
@@ -885,6 +905,92 @@ mod tests {
         };
         let (scale, points) = timeline.track().expect("a track");
         timeline.track_label(scale, &points, 60.0, 220.0, 200)
+    }
+
+    fn given(text: &str, start: &str, end: Option<&str>, dates: DatesKnown) -> DrugExposure {
+        let at = |t: &str| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").expect("a time");
+        DrugExposure {
+            id: 0,
+            text: text.to_owned(),
+            rxnorm: None,
+            atc: None,
+            start: at(start),
+            end: end.map(at),
+            dose: None,
+            route: None,
+            role: None,
+            stop_reason: None,
+            cycles: None,
+            dates,
+            stop_text: None,
+        }
+    }
+
+    /// An episode's list says what the record knows: a start given only roughly is "started
+    /// by", an end that is only the last day known given is "last recorded", and a hold says
+    /// so with its day not known; a stop with a reason is a stop.
+    #[test]
+    fn the_episode_list_says_how_much_of_each_date_is_known() {
+        let mut held = given(
+            "Levetiracetam",
+            "2026-11-01 10:20",
+            Some("2026-11-01 10:20"),
+            DatesKnown::EndUnknown,
+        );
+        held.stop_text = Some(String::from("on hold"));
+        let mut stopped = given(
+            "Phenytoin",
+            "2026-11-01 11:00",
+            Some("2026-11-02 08:00"),
+            DatesKnown::Stated,
+        );
+        stopped.stop_reason = Some(StopReason::Intolerance);
+        let record = PatientRecord {
+            exposures: vec![
+                given(
+                    "Lorazepam",
+                    "2026-11-01 10:00",
+                    Some("2026-11-01 10:05"),
+                    DatesKnown::EndUnknown,
+                ),
+                given(
+                    "Clobazam",
+                    "2026-10-31 00:00",
+                    None,
+                    DatesKnown::StartUnknown,
+                ),
+                held,
+                stopped,
+            ],
+            ..PatientRecord::default()
+        };
+        let timeline = Timeline {
+            record: &record,
+            ruleset: None,
+            tracked: Vec::new(),
+            today: NaiveDate::from_ymd_opt(2026, 12, 4).expect("a day"),
+            zoom: 0,
+            pan: 0,
+            theme: Theme { color: false },
+            measures: &[],
+        };
+        let events: Vec<String> = timeline
+            .episode_events()
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect();
+        for expected in [
+            "started by Clobazam",
+            "started Lorazepam",
+            "last recorded Lorazepam",
+            "Levetiracetam on hold (from when, not recorded)",
+            "stopped Phenytoin: not tolerated",
+        ] {
+            assert!(
+                events.iter().any(|event| event == expected),
+                "{expected:?} in {events:?}"
+            );
+        }
     }
 
     #[test]
