@@ -3229,3 +3229,56 @@ fn a_hold_and_approximate_dates_are_shown_as_recorded() {
         "the legend: {screen}"
     );
 }
+
+/// A line that ends where one of its drugs was last known given (a hold, a stop with no end
+/// date) says its end is not exact: the day the regimen changed is not known, only that it was
+/// not before. A line ended by a drug with a recorded end is shown as recorded.
+#[test]
+fn a_line_ended_by_a_drug_with_no_recorded_end_is_marked() {
+    let mut harness = Harness::new(300, 120, 35);
+    let (patient, mrn) = patient_of(&harness, "hypertension");
+    sql_on(&harness.store)
+        .execute_batch(&format!(
+            "DELETE FROM treatment_lines WHERE patient_id = {patient};
+             DELETE FROM drug_exposures WHERE patient_id = {patient};
+             INSERT INTO drug_exposures (id, patient_id, text, start, end, dates, stop_text)
+             VALUES (900001, {patient}, 'chlorthalidone 25 mg', '2026-01-01 00:00:00',
+                     '2026-01-01 00:00:00', 'end_unknown', 'on hold'),
+                    (900002, {patient}, 'amlodipine 10 mg', '2026-01-01 00:00:00', NULL,
+                     'stated', NULL),
+                    (900003, {patient}, 'ramipril 10 mg', '2025-06-01 00:00:00',
+                     '2025-12-31 00:00:00', 'stated', NULL);
+             INSERT INTO treatment_lines (id, patient_id, ruleset, number, regimen, start, end,
+                                          origin)
+             VALUES (900001, {patient}, 'hypertension', 1, 'ramipril alone', '2025-06-01',
+                     '2026-01-01', 'derived'),
+                    (900002, {patient}, 'hypertension', 2, 'two classes held', '2026-01-01',
+                     '2026-01-02', 'derived'),
+                    (900003, {patient}, 'hypertension', 3, 'amlodipine alone', '2026-01-02',
+                     NULL, 'derived');
+             INSERT INTO line_drugs (line_id, position, ingredient, exposure_id)
+             VALUES (900001, 0, 'ramipril', 900003),
+                    (900002, 0, 'chlorthalidone', 900001),
+                    (900002, 1, 'amlodipine', 900002),
+                    (900003, 0, 'amlodipine', 900002);"
+        ))
+        .unwrap();
+    open_patient(&mut harness, &mrn);
+    harness.key(KeyCode::Tab);
+    let screen = harness.screen();
+    let row = |regimen: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(regimen))
+            .unwrap_or_else(|| panic!("{regimen} listed: {screen}"))
+            .to_owned()
+    };
+    let held = row("two classes held");
+    assert!(held.contains("≥2026-01-02"), "{held}");
+    let recorded = row("ramipril alone");
+    assert!(
+        recorded.contains("2026-01-01") && !recorded.contains('≥'),
+        "{recorded}"
+    );
+    assert!(row("amlodipine alone").contains("ongoing"), "{screen}");
+}

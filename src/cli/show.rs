@@ -86,9 +86,9 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
 
     writeln!(out, "\nTreatment lines")?;
     for line in &record.lines {
-        let end = line
-            .end
-            .map_or_else(|| "ongoing".to_owned(), |d| d.to_string());
+        let end = record
+            .line_end_shown(line)
+            .unwrap_or_else(|| "ongoing".to_owned());
         let mut detail = Vec::new();
         if let Some(cycles) = line.cycles_words() {
             detail.push(cycles);
@@ -151,6 +151,10 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         .exposures
         .iter()
         .any(crate::domain::DrugExposure::has_approximate_dates)
+        || record
+            .lines
+            .iter()
+            .any(|line| record.line_end_is_approximate(line))
     {
         writeln!(out, "  ({})", crate::domain::APPROXIMATE_DATES_LEGEND)?;
     }

@@ -749,6 +749,39 @@ fn ages_window(birth: NaiveDate, low: f64, high: f64) -> Option<(NaiveDate, Naiv
 }
 
 impl PatientRecord {
+    /// Whether `line` ends where one of its drugs was last known given, with no end recorded
+    /// (a drug put on hold, a stopped order with no end date): the day the regimen changed is
+    /// then not known, only that it was not before. A derived line ends the day after its last
+    /// drug's last day, or the day the next line starts.
+    pub fn line_end_is_approximate(&self, line: &TreatmentLine) -> bool {
+        let Some(end) = line.end else {
+            return false;
+        };
+        line.drugs
+            .iter()
+            .filter_map(|drug| drug.exposure_id)
+            .filter_map(|id| self.exposures.iter().find(|exposure| exposure.id == id))
+            .any(|exposure| {
+                exposure.end_is_approximate()
+                    && exposure.end.is_some_and(|last| {
+                        let days_before = (end - last.date()).num_days();
+                        (0..=1).contains(&days_before)
+                    })
+            })
+    }
+
+    /// `line`'s end as a screen shows it: marked [`END_AT_LEAST_MARK`] when it is only as
+    /// known as a drug's last day given (see [`Self::line_end_is_approximate`]); none while
+    /// the line has no end.
+    pub fn line_end_shown(&self, line: &TreatmentLine) -> Option<String> {
+        let end = line.end?;
+        Some(if self.line_end_is_approximate(line) {
+            format!("{END_AT_LEAST_MARK}{end}")
+        } else {
+            end.to_string()
+        })
+    }
+
     /// The day the record of a deceased patient ends: the day of death, or, when it is not
     /// recorded, the latest day the record speaks of (the patient was alive then, and is dead
     /// now). `None` for a patient not known to be dead.

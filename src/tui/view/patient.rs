@@ -475,9 +475,8 @@ fn render_lines(
         "origin",
     ])
     .style(theme.header());
-    let rows: Vec<Row<'_>> = detail
-        .summary
-        .record
+    let record = &detail.summary.record;
+    let rows: Vec<Row<'_>> = record
         .lines
         .iter()
         .skip(screen.scroll)
@@ -492,9 +491,11 @@ fn render_lines(
                     None => line.regimen.clone(),
                 }),
                 Cell::from(line.start.to_string()),
+                // An end only as known as a drug's last day given is marked (`≥`).
                 Cell::from(
-                    line.end
-                        .map_or_else(|| String::from("ongoing"), |d| d.to_string()),
+                    record
+                        .line_end_shown(line)
+                        .unwrap_or_else(|| String::from("ongoing")),
                 ),
                 Cell::from(
                     line.best_response
@@ -522,13 +523,13 @@ fn render_lines(
         Constraint::Length(4),
         Constraint::Length(14),
         Constraint::Min(18),
-        Constraint::Length(10),
-        Constraint::Length(10),
+        // Dates are never cut: a narrow terminal takes its room from the words around them.
+        Constraint::Min(10),
+        Constraint::Min(11),
         Constraint::Length(8),
         Constraint::Length(16),
         Constraint::Min(10),
     ];
-    let record = &detail.summary.record;
     // The lines (or drugs) first, the diagnoses under them: all of them when they fit, else at
     // least a third of the tab.
     let treatment = if record.lines.is_empty() {
@@ -563,6 +564,9 @@ fn render_lines(
         top,
     );
 }
+
+/// The width from which the drugs' table gives times of day: every column at its width.
+const WIDTH_FOR_TIMES: u16 = 101;
 
 /// Whether the drugs' table marks a date as approximate (and so shows the legend of the marks).
 fn marks_dates(record: &PatientRecord) -> bool {
@@ -609,6 +613,13 @@ fn render_exposures(
     }
     let header =
         Row::new(["drug", "dose", "route", "start", "end", "stopped"]).style(theme.header());
+    // Times of day where the table has room for them; else the days, whole (a marked day is
+    // one character wider), never a time cut in two.
+    let (time_format, time_width) = if area.width >= WIDTH_FOR_TIMES {
+        ("%Y-%m-%d %H:%M", Constraint::Length(16))
+    } else {
+        ("%Y-%m-%d", Constraint::Min(11))
+    };
     let mut exposures: Vec<_> = record.exposures.iter().collect();
     exposures.sort_by_key(|e| e.start);
     let rows: Vec<Row<'_>> = exposures
@@ -620,7 +631,7 @@ fn render_exposures(
                 .as_ref()
                 .map(|d| format!("{} {}", d.value, d.unit))
                 .unwrap_or_default();
-            let end = match exposure.end_shown("%Y-%m-%d %H:%M") {
+            let end = match exposure.end_shown(time_format) {
                 Some(end) => end,
                 None if exposure.active_on(model.today) => String::from("ongoing"),
                 None => String::from("–"),
@@ -634,7 +645,7 @@ fn render_exposures(
                 Cell::from(drug),
                 Cell::from(dose),
                 Cell::from(exposure.route.clone().unwrap_or_default()),
-                Cell::from(exposure.start_shown("%Y-%m-%d %H:%M")),
+                Cell::from(exposure.start_shown(time_format)),
                 Cell::from(end),
                 // A reason the vocabulary read, else the record's words: a hold says "on hold".
                 Cell::from(exposure.stop_words().unwrap_or_default().to_owned()),
@@ -645,8 +656,8 @@ fn render_exposures(
         Constraint::Min(24),
         Constraint::Length(12),
         Constraint::Length(12),
-        Constraint::Length(16),
-        Constraint::Length(16),
+        time_width,
+        time_width,
         Constraint::Length(16),
     ];
     let table = super::parts::mark_more_below(
