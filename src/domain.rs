@@ -18,7 +18,7 @@ pub mod way_forward;
 mod workflow;
 
 pub use clinical::{
-    Condition, DatePrecision, Death, Dose, DrugExposure, LineDrug, LineOrigin, Observation,
+    Coding, Condition, DatePrecision, Death, Dose, DrugExposure, LineDrug, LineOrigin, Observation,
     Patient, PatientId, PatientRecord, Procedure, ProcedureCoding, TreatmentLine, age_in_years,
     age_until, at_latest, cycles_words, initials,
 };
