@@ -1264,3 +1264,83 @@ fn a_procedure_is_known_by_any_of_its_codings_and_exported_with_all_of_them() {
         assert_eq!(written, given, "{:#}", procedures[0]);
     }
 }
+
+/// A diagnosis coded in SNOMED CT, ICD-10-CM and a hospital's own codes is one concept said
+/// three ways: a FHIR export writes every coding back (each with its system and display, the
+/// words as text), and the copy reads the same diagnosis, codings and flag; its own export
+/// again writes the same codings.
+#[test]
+fn a_condition_keeps_every_coding_through_an_export_and_back() {
+    let statement = |id: &str, text: &str, start: &str, end: &str| {
+        serde_json::json!({
+            "resourceType": "MedicationStatement", "id": id, "status": "stopped",
+            "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept": {"text": text},
+            "effectivePeriod": {"start": start, "end": end},
+            "statusReason": [crate::fhir::reason("266721009", "No response to treatment")]
+        })
+    };
+    let codings = serde_json::json!([
+        {"system": crate::fhir::SNOMED, "code": "370143000", "display": "Major depressive disorder"},
+        {"system": "urn:oid:2.16.840.1.113883.6.90", "code": "F32.9",
+         "display": "Major depressive disorder, single episode, unspecified"},
+        {"system": "https://hospital.example/diagnoses", "code": "PSY-12"}
+    ]);
+    let diagnosis = serde_json::json!({
+        "resourceType": "Condition", "id": "dx",
+        "subject": {"reference": "urn:uuid:p1"},
+        "clinicalStatus": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"
+        }]},
+        "code": {"coding": codings, "text": "Major depression"},
+        "onsetDateTime": "2023-01-10"
+    });
+    let resources = [
+        mr_patient(),
+        diagnosis,
+        statement("m1", "Sertraline 100 mg daily", "2023-02-01", "2023-04-15"),
+        statement("m2", "Venlafaxine 150 mg daily", "2023-05-01", "2023-08-01"),
+    ];
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "condition-codings", &resources);
+    let flags = assert_fhir_round_trip(&dir, &db, "condition-codings");
+    assert_eq!(
+        flags.into_keys().map(|(_, set)| set).collect::<Vec<_>>(),
+        ["depression"]
+    );
+
+    let written = |db: &Path| -> Vec<(String, String, String)> {
+        let conditions = exported(&dir, db, "Condition");
+        assert_eq!(conditions.len(), 1, "{conditions:#?}");
+        assert_eq!(conditions[0]["code"]["text"], "Major depression");
+        conditions[0]["code"]["coding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let text = |key: &str| c[key].as_str().unwrap_or_default().to_owned();
+                (text("system"), text("code"), text("display"))
+            })
+            .collect()
+    };
+    let given: Vec<(String, String, String)> = codings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let text = |key: &str| c[key].as_str().unwrap_or_default().to_owned();
+            (
+                refract::domain::canonical_system(&text("system")).to_owned(),
+                text("code"),
+                text("display"),
+            )
+        })
+        .collect();
+    let sorted = |mut list: Vec<(String, String, String)>| {
+        list.sort();
+        list
+    };
+    assert_eq!(sorted(written(&db)), sorted(given.clone()));
+    let copy = dir.path().join("condition-codings.copy.db");
+    assert_eq!(sorted(written(&copy)), sorted(given));
+}

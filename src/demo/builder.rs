@@ -177,6 +177,7 @@ impl<'a> Builder<'a> {
             abated_on_unknown_day: false,
             clinical_status: Some("active".into()),
             verification_status: Some("confirmed".into()),
+            codings: Vec::new(),
         });
     }
 

@@ -193,9 +193,33 @@ pub struct Condition {
     pub clinical_status: Option<String>,
     /// FHIR verificationStatus (`confirmed`, `provisional`, `differential`, `refuted`…).
     pub verification_status: Option<String>,
+    /// Every coding of the record's concept, the one it is shown by (`system`, `code`) first,
+    /// when it gave more than one: R4 reads a CodeableConcept's codings as the same diagnosis
+    /// said in several code systems, so a rule set (or an exclusion) that lists any of them
+    /// knows it, whatever rules chose the one shown when it was imported. Empty when the record
+    /// gave one coding, and for rows stored before codings were kept (they keep their one code
+    /// until their file is imported again).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codings: Vec<Coding>,
 }
 
 impl Condition {
+    /// Its codes, each in its code system: the one it is shown by, then every coding's.
+    pub fn codes(&self) -> impl Iterator<Item = (ConditionCodeSystem, &str)> {
+        std::iter::once((self.system, self.code.as_str())).chain(
+            self.codings
+                .iter()
+                .map(|c| (ConditionCodeSystem::from_uri(&c.system), c.code.as_str())),
+        )
+    }
+
+    /// Its words: the concept's (its text, else the display of the coding it is shown by),
+    /// then every coding's display.
+    pub fn displays(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.display.as_str())
+            .chain(self.codings.iter().map(|c| c.display.as_str()))
+    }
+
     /// Whether the record says the patient has (or had) this diagnosis at all. A refuted one
     /// (ruled out) or one entered in error is no diagnosis anywhere: it selects no rule set,
     /// excludes nothing and is not listed among the patient's diagnoses.
@@ -258,8 +282,9 @@ impl Condition {
         self.is_current_among(conditions.iter().filter(|other| other.same_diagnosis(self)))
     }
 
-    /// Whether `other` is a record of the same diagnosis: the same code in the same system (or,
-    /// with no code, the same words).
+    /// Whether `other` is a record of the same diagnosis: a code in the same system that both
+    /// hold, among all their codings (one coded SNOMED CT alone and one coded ICD-10-CM and
+    /// SNOMED CT with the same concept are one diagnosis), or, with no code, the same words.
     pub fn same_diagnosis(&self, other: &Condition) -> bool {
         let (code, other_code) = (self.code.trim(), other.code.trim());
         if code.is_empty() || other_code.is_empty() {
@@ -267,7 +292,13 @@ impl Condition {
                 && other_code.is_empty()
                 && self.name().eq_ignore_ascii_case(other.name());
         }
-        self.system == other.system && code.eq_ignore_ascii_case(other_code)
+        self.codes().any(|(system, code)| {
+            let code = code.trim();
+            !code.is_empty()
+                && other.codes().any(|(other_system, other_code)| {
+                    system == other_system && code.eq_ignore_ascii_case(other_code.trim())
+                })
+        })
     }
 
     /// The diagnosis in words for a person: its display without SNOMED CT's semantic tag
@@ -643,7 +674,7 @@ pub struct Procedure {
     /// the autologous transplant). Empty when the record gave one coding, which `code`,
     /// `system` and `display` are.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub codings: Vec<ProcedureCoding>,
+    pub codings: Vec<Coding>,
     /// The record gives a window rather than a day (the patient's age, a month, a date in
     /// words naming a month): the last day it may have been done, `performed` being the first.
     /// What a criterion counts from it holds only when it holds for every day of the window.
@@ -660,9 +691,10 @@ pub struct Procedure {
     pub at_ages: Option<(f64, f64)>,
 }
 
-/// One coding of a procedure's concept, as the record gave it (its system read as its URI).
+/// One coding of a concept (a diagnosis, a procedure), as the record gave it (its system read
+/// as its URI).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProcedureCoding {
+pub struct Coding {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub system: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -670,6 +702,9 @@ pub struct ProcedureCoding {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub display: String,
 }
+
+/// A procedure's coding (the name it was first given).
+pub type ProcedureCoding = Coding;
 
 impl Procedure {
     /// Its codes: the one it is shown by, then every coding's.
@@ -907,6 +942,7 @@ mod tests {
             abated_on_unknown_day: false,
             clinical_status: clinical.map(str::to_owned),
             verification_status: verification.map(str::to_owned),
+            codings: Vec::new(),
         }
     }
 

@@ -462,10 +462,16 @@ pub fn canonical_system(system: &str) -> &str {
 impl ConditionCodeSystem {
     /// Recognises the FHIR system URIs of ICD-10 (WHO and CM) and SNOMED CT, also as OIDs.
     pub fn from_uri(uri: &str) -> Self {
-        let uri = canonical_system(uri).to_ascii_lowercase();
-        if uri.contains("snomed") {
+        // Read for every coding of every diagnosis each rule set is matched against: compared
+        // in place rather than lower-cased into a copy.
+        let uri = canonical_system(uri).as_bytes();
+        let contains = |word: &str| {
+            uri.windows(word.len())
+                .any(|part| part.eq_ignore_ascii_case(word.as_bytes()))
+        };
+        if contains("snomed") {
             ConditionCodeSystem::Snomed
-        } else if uri.contains("icd-10") || uri.contains("icd10") {
+        } else if contains("icd-10") || contains("icd10") {
             ConditionCodeSystem::Icd10
         } else {
             ConditionCodeSystem::Other

@@ -198,7 +198,6 @@ fn concept(
     }
 }
 
-/// A concept of a code alone (a status), with no display.
 /// A procedure's concept: every coding its record gave, each with its own display, and the
 /// words it is shown by as the text (so that a re-import reads the same words and the same
 /// codes, and every code a rule set knows is still there); one coding, `system`, when it had one.
@@ -209,9 +208,26 @@ fn procedure_concept(
     if procedure.codings.is_empty() {
         return concept(system, &procedure.code, &procedure.display);
     }
+    every_coding(&procedure.codings, &procedure.display)
+}
+
+/// A diagnosis's concept: every coding its record gave (each with its own system and display:
+/// an ICD-10-CM code stays ICD-10-CM), the words it is shown by as the text, so that a
+/// re-import reads the same words, the same codes and the same one to show it by; one coding,
+/// `system`, when it had one.
+fn condition_concept(
+    condition: &crate::domain::Condition,
+    system: &'static str,
+) -> CodeableConcept {
+    if condition.codings.is_empty() {
+        return concept(system, &condition.code, &condition.display);
+    }
+    every_coding(&condition.codings, &condition.display)
+}
+
+fn every_coding(codings: &[crate::domain::Coding], text: &str) -> CodeableConcept {
     CodeableConcept {
-        coding: procedure
-            .codings
+        coding: codings
             .iter()
             .map(|c| Coding {
                 system: c.system.clone().into(),
@@ -219,10 +235,11 @@ fn procedure_concept(
                 display: NonBlank::new(c.display.as_str()),
             })
             .collect(),
-        text: NonBlank::new(procedure.display.as_str()),
+        text: NonBlank::new(text),
     }
 }
 
+/// A concept of a code alone (a status), with no display.
 fn bare_code(system: &'static str, code: &str) -> CodeableConcept {
     CodeableConcept {
         coding: vec![Coding {
@@ -547,7 +564,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         let resource = Condition {
             id: id.clone(),
             subject: subject.clone(),
-            code: concept(system, &condition.code, &condition.display),
+            code: condition_concept(condition, system),
             clinical_status: condition.clinical_status.as_ref().map(|status| {
                 bare_code(
                     "http://terminology.hl7.org/CodeSystem/condition-clinical",

@@ -20,7 +20,7 @@ use super::model::{self, CodeableConcept};
 use super::product::{self, Drug, Find, Product};
 use super::stream::{RawResource, StreamError, each_in_bytes};
 use crate::domain::{
-    BpSetting, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
+    BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
     DrugExposure, DrugRole, ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord,
     Procedure, ProcedureCoding, Sex, StopReason, canonical_system, observation_codes, strength,
 };
@@ -725,12 +725,20 @@ fn refuse_oversized<'t>(
 }
 
 fn condition_texts(c: &Condition) -> Vec<(&'static str, Option<&str>)> {
-    vec![
+    let mut texts = vec![
         ("code", Some(c.code.as_str())),
         ("display", Some(c.display.as_str())),
         ("clinical status", c.clinical_status.as_deref()),
         ("verification status", c.verification_status.as_deref()),
-    ]
+    ];
+    texts.extend(c.codings.iter().flat_map(|coding| {
+        [
+            ("coding's system", Some(coding.system.as_str())),
+            ("coding's code", Some(coding.code.as_str())),
+            ("coding's display", Some(coding.display.as_str())),
+        ]
+    }));
+    texts
 }
 
 fn observation_texts(o: &Observation) -> Vec<(&'static str, Option<&str>)> {
@@ -980,55 +988,66 @@ fn map_condition(
     warnings: &mut Vec<String>,
 ) -> Option<Condition> {
     let code = resource.code.as_ref()?;
-    let candidates: Vec<Condition> = code
+    let candidates: Vec<(usize, Condition)> = code
         .coding
         .iter()
-        .filter_map(|coding| {
+        .enumerate()
+        .filter_map(|(index, coding)| {
             let value = coding.code.clone()?;
-            Some(Condition {
-                id: 0,
-                system: ConditionCodeSystem::from_uri(coding.system.as_deref().unwrap_or("")),
-                code: value,
-                display: code
-                    .text
-                    .clone()
-                    .or_else(|| coding.display.clone())
-                    .unwrap_or_default(),
-                onset: None,
-                abatement: None,
-                abated_on_unknown_day: false,
-                clinical_status: None,
-                verification_status: None,
-            })
+            Some((
+                index,
+                Condition {
+                    id: 0,
+                    system: ConditionCodeSystem::from_uri(coding.system.as_deref().unwrap_or("")),
+                    code: value,
+                    display: code
+                        .text
+                        .clone()
+                        .or_else(|| coding.display.clone())
+                        .unwrap_or_default(),
+                    onset: None,
+                    abatement: None,
+                    abated_on_unknown_day: false,
+                    clinical_status: None,
+                    verification_status: None,
+                    codings: Vec::new(),
+                },
+            ))
         })
         .collect();
-    // The coding a rule set recognises, else ICD-10, else SNOMED CT, else the first.
-    let applies = |c: &Condition| {
+    // Shown by the coding a rule set recognises (as the diagnosis it applies to, or as one
+    // that excludes it: a bipolar disorder is named by its bipolar code, not by the vague
+    // mood-disorder code beside it), else ICD-10, else SNOMED CT, else the first. Which one
+    // only changes how it is shown: every coding is kept and matched (`Condition::codings`).
+    let recognised = |c: &Condition| {
         rules.sets.iter().any(|set| {
             condition_matches(
                 c,
                 &set.applies_to.icd10,
                 &set.applies_to.snomed,
                 &set.applies_to.names,
-            )
+            ) || set.exclusions.iter().any(|exclusion| {
+                condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names)
+            })
         })
     };
     let chosen = candidates
         .iter()
-        .find(|c| applies(c))
+        .find(|(_, c)| recognised(c))
         .or_else(|| {
             candidates
                 .iter()
-                .find(|c| c.system == ConditionCodeSystem::Icd10)
+                .find(|(_, c)| c.system == ConditionCodeSystem::Icd10)
         })
         .or_else(|| {
             candidates
                 .iter()
-                .find(|c| c.system == ConditionCodeSystem::Snomed)
+                .find(|(_, c)| c.system == ConditionCodeSystem::Snomed)
         })
         .or_else(|| candidates.first())
         .cloned();
-    let mut condition = chosen.or_else(|| {
+    let chosen_index = chosen.as_ref().map(|(index, _)| *index);
+    let mut condition = chosen.map(|(_, c)| c).or_else(|| {
         code.text.clone().map(|text| Condition {
             id: 0,
             system: ConditionCodeSystem::Other,
@@ -1039,8 +1058,35 @@ fn map_condition(
             abated_on_unknown_day: false,
             clinical_status: None,
             verification_status: None,
+            codings: Vec::new(),
         })
     })?;
+    // Every coding when there are several, the one it is shown by first (so that an export
+    // writes it first and a re-import shows it by the same one).
+    let codings: Vec<Coding> = chosen_index
+        .and_then(|index| code.coding.get(index))
+        .into_iter()
+        .chain(
+            code.coding
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| Some(*index) != chosen_index)
+                .map(|(_, c)| c),
+        )
+        .map(|c| Coding {
+            system: c
+                .system
+                .as_deref()
+                .map(|system| canonical_system(system).to_owned())
+                .unwrap_or_default(),
+            code: c.code.clone().unwrap_or_default(),
+            display: c.display.clone().unwrap_or_default(),
+        })
+        .filter(|c| !c.code.trim().is_empty() || !c.display.trim().is_empty())
+        .collect();
+    if codings.len() > 1 {
+        condition.codings = codings;
+    }
     // Only a dated onset is one. `recordedDate` is when the diagnosis was written down (an
     // encounter diagnosis of a depression treated for years is recorded on the day of the
     // visit): read as the onset, it put every earlier trial before the current episode. An

@@ -68,27 +68,40 @@ pub fn matching_conditions<'r>(set: &RuleSet, record: &'r PatientRecord) -> Vec<
         .collect()
 }
 
+/// Whether `condition` is one of a list's diagnoses: one of its codes is listed (an ICD-10 code
+/// under a listed prefix, a listed SNOMED CT concept), or one of its words names a listed name.
+/// Every coding counts: R4 reads a concept's codings as one diagnosis in several code systems,
+/// so a listed code second to an unlisted one (a local code, an ICD-10-CM code the list does
+/// not hold) is still the diagnosis.
 pub fn condition_matches(
     condition: &Condition,
     icd10: &[String],
     snomed: &[String],
     names: &[String],
 ) -> bool {
-    let code = condition.code.trim();
-    match condition.system {
-        ConditionCodeSystem::Icd10 => {
-            if icd10.iter().any(|prefix| icd10_starts_with(code, prefix)) {
-                return true;
+    listed_code(condition, icd10, snomed).is_some()
+        || condition
+            .displays()
+            .any(|display| names.iter().any(|name| mentions(display, name)))
+}
+
+/// The first of `condition`'s codes a list holds.
+fn listed_code<'c>(
+    condition: &'c Condition,
+    icd10: &[String],
+    snomed: &[String],
+) -> Option<&'c str> {
+    condition
+        .codes()
+        .map(|(system, code)| (system, code.trim()))
+        .find(|(system, code)| match system {
+            ConditionCodeSystem::Icd10 => {
+                icd10.iter().any(|prefix| icd10_starts_with(code, prefix))
             }
-        }
-        ConditionCodeSystem::Snomed => {
-            if snomed.iter().any(|s| s == code) {
-                return true;
-            }
-        }
-        ConditionCodeSystem::Other => {}
-    }
-    names.iter().any(|name| mentions(&condition.display, name))
+            ConditionCodeSystem::Snomed => snomed.iter().any(|listed| listed == code),
+            ConditionCodeSystem::Other => false,
+        })
+        .map(|(_, code)| code)
 }
 
 /// Whether the ICD-10 `code` falls under `prefix`, with or without the dot after the category
@@ -298,13 +311,15 @@ fn exclusion(set: &RuleSet, record: &PatientRecord) -> Option<(String, Evidence)
             c.is_diagnosis()
                 && condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names)
         })?;
+        // The code that excludes, when one does: the one it is shown by may be another.
+        let code = listed_code(found, &exclusion.icd10, &exclusion.snomed).unwrap_or(&found.code);
         Some((
-            format!("{} ({} {})", exclusion.reason, found.code, found.display),
+            format!("{} ({code} {})", exclusion.reason, found.display),
             Evidence {
                 criterion: String::from("exclusion"),
                 kind: EvidenceKind::Condition,
                 id: found.id,
-                text: format!("{} {}", found.code, found.display),
+                text: format!("{code} {}", found.display),
             },
         ))
     })

@@ -25,7 +25,7 @@ enum Shape {
     /// known (a procedure's date).
     DateTimeWindow,
     Json,
-    /// A JSON array of a procedure's codings.
+    /// A JSON array of a diagnosis's or a procedure's codings.
     Codings,
     /// One of a coded type's machine names.
     Code(fn(&str) -> bool),
@@ -55,6 +55,7 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
             ),
             ("onset", Shape::Date),
             ("abatement", Shape::Date),
+            ("codings", Shape::Codings),
         ],
     ),
     (
@@ -364,7 +365,7 @@ fn decode_value(value: ValueRef<'_>, shape: Option<Shape>) -> Option<String> {
         Shape::Json => serde_json::from_str::<serde::de::IgnoredAny>(text)
             .err()
             .map(|err| format!("not JSON ({err})")),
-        Shape::Codings => serde_json::from_str::<Vec<crate::domain::ProcedureCoding>>(text)
+        Shape::Codings => serde_json::from_str::<Vec<crate::domain::Coding>>(text)
             .err()
             .map(|err| format!("not a list of codings ({err})")),
         Shape::Code(known) if !known(text) => {

@@ -117,6 +117,7 @@ const CONDITION_COLUMNS: &[&str] = &[
     "verification_status",
     "source",
     "source_id",
+    "codings",
 ];
 const EXPOSURE_COLUMNS: &[&str] = &[
     "dates",

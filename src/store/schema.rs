@@ -147,6 +147,11 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_tables: false,
         then: None,
     },
+    Migration {
+        sql: include_str!("sql/0026_condition_codings.sql"),
+        rebuilds_tables: false,
+        then: None,
+    },
 ];
 
 /// The schema version this build writes.

@@ -166,8 +166,9 @@ impl<'conn> RecordWriter<'conn> {
             )?,
             condition: conn.prepare_cached(
                 "INSERT INTO conditions (patient_id, system, code, display, onset, abatement,
-                                         clinical_status, verification_status, source, source_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                         clinical_status, verification_status, source, source_id,
+                                         codings)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?,
             exposure: conn.prepare_cached(
                 "INSERT INTO drug_exposures (patient_id, text, rxnorm, atc, start, end, dose_value,
@@ -406,6 +407,11 @@ impl<'conn> RecordWriter<'conn> {
                 .and_then(Option::as_deref)
         };
         for (index, condition) in record.conditions.iter().enumerate() {
+            let codings = if condition.codings.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(&condition.codings)?)
+            };
             let row = self.condition.insert(params![
                 pid,
                 condition.system.as_str(),
@@ -423,6 +429,7 @@ impl<'conn> RecordWriter<'conn> {
                 condition.verification_status,
                 source_text,
                 source_id(|ids| &ids.conditions, index),
+                codings,
             ])?;
             self.ids.conditions.push((condition.id, row));
         }

@@ -432,3 +432,141 @@ fn a_remission_with_an_abatement_of_any_type_is_not_current() {
     let shown = show(&env, "AB-AGE").to_string();
     assert!(shown.contains("\"abated_on_unknown_day\":true"), "{shown}");
 }
+
+/// A diagnosis coded several ways, `(system, code, display)`, with `text` as its words.
+fn coded_several_ways(
+    id: &str,
+    subject: &str,
+    codings: &[(&str, &str, &str)],
+    text: &str,
+) -> Value {
+    let mut resource = diagnosis(id, subject, DEPRESSION, Some("active"), Some("confirmed"));
+    resource["code"] = json!({
+        "coding": codings
+            .iter()
+            .map(|(system, code, display)| {
+                let mut coding = json!({"system": system, "code": code});
+                if !display.is_empty() {
+                    coding["display"] = json!(display);
+                }
+                coding
+            })
+            .collect::<Vec<_>>(),
+        "text": text
+    });
+    resource
+}
+
+/// R4 reads a CodeableConcept's codings as one diagnosis in several code systems: a bipolar
+/// disorder whose first coding is an unspecified mood disorder (ICD-10-CM F39, which no list
+/// holds) and whose words say no more, is still the bipolar disorder its SNOMED CT coding
+/// says, and excludes treatment-resistant depression. `show` names it by the coding the rules
+/// know, and keeps the others.
+#[test]
+fn an_exclusion_coded_only_in_a_later_coding_excludes() {
+    let env = Env::new();
+    let depression = diagnosis(
+        "CD-BP-mdd",
+        "CD-BP",
+        DEPRESSION,
+        Some("active"),
+        Some("confirmed"),
+    );
+    let bipolar = coded_several_ways(
+        "CD-BP-bp",
+        "CD-BP",
+        &[
+            (ICD10, "F39", "Unspecified mood [affective] disorder"),
+            (SNOMED, "13746004", ""),
+        ],
+        "Mood disorder",
+    );
+    let bundle = collection(depressed("CD-BP", depression, vec![bipolar]));
+    let file = env.write_json("bipolar.json", &bundle);
+    let (code, summary, stderr) = cli_import(&env.db(), &[file]);
+    assert_eq!(code, 0, "{summary} {stderr}");
+    let flags = flags(&env);
+    let flag = flag_of(&flags, "CD-BP", "depression").unwrap();
+    assert_eq!(flag["status"], "not_met", "{flag:#}");
+    assert!(
+        flag["reasons"].to_string().contains("13746004"),
+        "the reason names the code that excludes: {flag:#}"
+    );
+
+    let shown = show(&env, "CD-BP");
+    let conditions = shown["conditions"].as_array().unwrap();
+    let mood = conditions
+        .iter()
+        .find(|c| c["display"] == "Mood disorder")
+        .unwrap();
+    assert_eq!(
+        (&mood["system"], &mood["code"]),
+        (&json!("snomed"), &json!("13746004"))
+    );
+    assert_eq!(
+        mood["codings"].as_array().map(Vec::len),
+        Some(2),
+        "{mood:#}"
+    );
+}
+
+/// A rule set given with `--rules DIR` reads every coding of the diagnoses already stored: a
+/// team's depression rules that list recurrent depression (F33) alone, and SNOMED CT's
+/// depressive disorder, select a patient whose diagnosis was stored by its ICD-10-CM F32.A
+/// (the coding the built-in rules chose) and holds that SNOMED CT code second, with no new
+/// import.
+#[test]
+fn a_rule_set_given_later_knows_a_stored_diagnosis_by_any_of_its_codings() {
+    let env = Env::new();
+    let depression = coded_several_ways(
+        "CD-LATER-mdd",
+        "CD-LATER",
+        &[
+            (ICD10, "F32.A", "Depression, unspecified"),
+            (SNOMED, "35489007", ""),
+        ],
+        "Depression, unspecified",
+    );
+    let bundle = collection(depressed("CD-LATER", depression, Vec::new()));
+    let file = env.write_json("later.json", &bundle);
+    let (code, summary, stderr) = cli_import(&env.db(), &[file]);
+    assert_eq!(code, 0, "{summary} {stderr}");
+    assert_eq!(
+        flag_of(&flags(&env), "CD-LATER", "depression").map(|f| f["status"].clone()),
+        Some(json!("refractory"))
+    );
+
+    let builtin = refract::rules::EMBEDDED
+        .iter()
+        .find(|(id, _)| *id == "depression")
+        .unwrap()
+        .1;
+    let listed = "icd10 = [\"F32\", \"F33\"]";
+    assert!(builtin.contains(listed));
+    let folder = env.path("team-rules");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("depression.toml"),
+        builtin.replacen(listed, "icd10 = [\"F33\"]", 1),
+    )
+    .unwrap();
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .arg("--rules")
+        .arg(&folder)
+        .args(["flags", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let flags: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        flag_of(&flags, "CD-LATER", "depression").map(|f| f["status"].clone()),
+        Some(json!("refractory")),
+        "{flags:#?}"
+    );
+}

@@ -300,12 +300,13 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
     let before = texts(&env);
     {
         let conn = rusqlite::Connection::open(env.db()).unwrap();
-        // What migrations 19 to 25 add, taken away: the file as schema 18 left it.
+        // What migrations 19 to 26 add, taken away: the file as schema 18 left it.
         conn.execute_batch(
             "DROP TABLE medication_ingredients;
              ALTER TABLE patients DROP COLUMN birth_precision;
              ALTER TABLE procedures DROP COLUMN system;
              ALTER TABLE procedures DROP COLUMN codings;
+             ALTER TABLE conditions DROP COLUMN codings;
              ALTER TABLE observations DROP COLUMN since;
              ALTER TABLE observations DROP COLUMN system;
              PRAGMA user_version = 18;",

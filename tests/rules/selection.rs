@@ -120,3 +120,104 @@ fn bipolar_disorder_excludes_treatment_resistant_depression_however_it_is_coded(
         );
     }
 }
+
+const SNOMED_CT: &str = "http://snomed.info/sct";
+const ICD10_CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+const LOCAL: &str = "https://hospital.example/diagnoses";
+
+/// A diagnosis's codings, as `(system URI, code, display)`.
+type Codings<'a> = &'a [(&'a str, &'a str, &'a str)];
+
+/// R4 reads a concept's codings as one diagnosis in several code systems: the one a rule set
+/// lists selects it when it is not the one the diagnosis is shown by (a local code, an
+/// ICD-10-CM code no rule set lists), by its code or by its words.
+#[test]
+fn a_diagnosis_known_only_by_a_later_coding_selects_its_rule_set() {
+    let expected: &[(&str, Codings<'_>)] = &[
+        (
+            "depression",
+            &[(LOCAL, "PSY-12", "Low mood"), (SNOMED_CT, "370143000", "")],
+        ),
+        (
+            "epilepsy",
+            &[
+                (ICD10_CM, "R56.9", "Unspecified convulsions"),
+                (ICD10_CM, "G40.909", ""),
+            ],
+        ),
+        (
+            "lbcl",
+            &[
+                (LOCAL, "ONC-3", "Lymphoma"),
+                ("urn:oid:2.16.840.1.113883.6.90", "C8330", ""),
+            ],
+        ),
+        (
+            "hypertension",
+            &[
+                (LOCAL, "CV-1", "Raised pressure"),
+                (LOCAL, "CV-1b", "Essential hypertension"),
+            ],
+        ),
+    ];
+    for (ruleset, codings) in expected {
+        let record = Vignette::new().condition_coded(codings, "active").record();
+        let rules = rules();
+        let sets: Vec<&str> = rules
+            .sets
+            .iter()
+            .filter(|set| rules.evaluate_one(&record, set, today()).is_some())
+            .map(|set| set.id.as_str())
+            .collect();
+        assert!(sets.contains(ruleset), "{codings:?} selects {sets:?}");
+    }
+}
+
+/// An excluding diagnosis is known by any of its codings too: a bipolar disorder shown by an
+/// unspecified mood disorder code (ICD-10-CM F39) is excluded by its SNOMED CT or ICD-10 coding
+/// beside it, and the reason names the code that excludes.
+#[test]
+fn bipolar_disorder_coded_only_in_a_later_coding_excludes() {
+    for second in [(SNOMED_CT, "13746004", ""), (ICD10_CM, "F31.81", "")] {
+        let record = Vignette::new()
+            .condition("F33.1", "Major depressive disorder, recurrent, moderate")
+            .condition_coded(&[(ICD10_CM, "F39", "Mood disorder"), second], "active")
+            .record();
+        let assessment = assess("depression", &record);
+        assert_eq!(assessment.status, NotMet, "{second:?}");
+        assert!(
+            assessment
+                .reasons
+                .iter()
+                .any(|r| r.contains("bipolar") && r.contains(second.1)),
+            "{second:?}: {:?}",
+            assessment.reasons
+        );
+    }
+}
+
+/// Whether a diagnosis is current is read against every record of it, whichever of its codings
+/// they share: an encounter's depression (no status) is outweighed by the problem list's entry
+/// that says it resolved, when that entry is shown by a local code and holds the same
+/// ICD-10-CM code second.
+#[test]
+fn a_resolution_recorded_under_another_coding_still_ends_the_diagnosis() {
+    let record = Vignette::new()
+        .coded_condition(Icd10, "F33.1", "")
+        .condition_coded(
+            &[(LOCAL, "PSY-12", "Low mood"), (ICD10_CM, "F33.1", "")],
+            "resolved",
+        )
+        .record();
+    let mut record = record;
+    record.conditions[0].clinical_status = None;
+    record.conditions[0].verification_status = None;
+    let rules = rules();
+    let set = rules.get("depression").unwrap();
+    assert!(
+        rules.evaluate_one(&record, set, today()).is_none(),
+        "{:#?}",
+        record.conditions
+    );
+    assert!(!record.conditions[0].is_current_in(&record.conditions));
+}

@@ -275,6 +275,34 @@ impl Vignette {
             abated_on_unknown_day: false,
             clinical_status: Some("active".into()),
             verification_status: Some("confirmed".into()),
+            codings: Vec::new(),
+        });
+        self
+    }
+
+    /// A diagnosis coded several ways, as `(system URI, code, display)`, with `clinical` as its
+    /// status: shown by the first coding, as the FHIR import keeps the coding its rules knew.
+    pub fn condition_coded(mut self, codings: &[(&str, &str, &str)], clinical: &str) -> Self {
+        let id = self.id();
+        let (system, code, display) = codings.first().copied().unwrap_or_default();
+        self.record.conditions.push(Condition {
+            id,
+            system: ConditionCodeSystem::from_uri(system),
+            code: code.to_owned(),
+            display: display.to_owned(),
+            onset: None,
+            abatement: None,
+            abated_on_unknown_day: false,
+            clinical_status: Some(clinical.to_owned()),
+            verification_status: Some("confirmed".into()),
+            codings: codings
+                .iter()
+                .map(|(system, code, display)| ProcedureCoding {
+                    system: (*system).to_owned(),
+                    code: (*code).to_owned(),
+                    display: (*display).to_owned(),
+                })
+                .collect(),
         });
         self
     }
@@ -299,6 +327,7 @@ impl Vignette {
             abated_on_unknown_day: false,
             clinical_status: clinical.map(str::to_owned),
             verification_status: verification.map(str::to_owned),
+            codings: Vec::new(),
         });
         self
     }
@@ -320,6 +349,7 @@ impl Vignette {
             abated_on_unknown_day: false,
             clinical_status: Some("active".into()),
             verification_status: Some("confirmed".into()),
+            codings: Vec::new(),
         });
         self
     }

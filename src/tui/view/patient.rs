@@ -915,6 +915,7 @@ mod tests {
             abated_on_unknown_day: false,
             clinical_status: clinical.map(str::to_owned),
             verification_status: verification.map(str::to_owned),
+            codings: Vec::new(),
         }
     }
 
