@@ -219,6 +219,10 @@ fn named(
 ///   the name a part even beside a word of totality: "PANSS positive subscale total", "PANSS
 ///   positive scale total", "PHQ-9 item 9 total", "HAMD insomnia total" each name one part's
 ///   score. A range of a subscale's own items ("PANSS P1–P7 total") is that subscale.
+/// - What the brackets or the colon describe is a list of what the total adds up only when it
+///   lists: one part named there alone ("HAM-D total (item 3: suicide)", "PHQ-9 total score
+///   (Q9)", "MADRS total (reported sadness)", "HDRS total: melancholia subscale") says which
+///   part the score is, whatever word of totality stands before it (see [`names_one_part`]).
 fn names_a_part(text: &str, part_words: [&[String]; 2], short_forms: [&[String]; 2]) -> bool {
     if short_forms
         .iter()
@@ -227,20 +231,109 @@ fn names_a_part(text: &str, part_words: [&[String]; 2], short_forms: [&[String];
     {
         return true;
     }
-    let head = outside_brackets(text);
-    let head = match head.split_once(':') {
-        Some((before, _)) if says_total(before) => before.to_owned(),
-        _ => head,
+    let outside = outside_brackets(text);
+    let (head, after_colon) = match outside.split_once(':') {
+        Some((before, after)) if says_total(before) => (before.to_owned(), Some(after.to_owned())),
+        _ => (outside, None),
     };
-    let read = if says_total(&head) {
-        without_item_ranges(&head)
-    } else {
-        text.to_owned()
-    };
+    if !says_total(&head) {
+        return any_part_word(text, part_words);
+    }
+    any_part_word(&without_item_ranges(&head), part_words)
+        || inside_brackets(text)
+            .iter()
+            .chain(&after_colon)
+            .any(|described| names_one_part(described, part_words))
+}
+
+/// An item or question by its number, in any scale, whatever the rule file's part words.
+const NUMBERED_ITEMS: [&str; 3] = ["item #", "question #", "Q#"];
+
+/// Whether `text` holds one of the part words.
+fn any_part_word(text: &str, part_words: [&[String]; 2]) -> bool {
     part_words
         .iter()
         .flat_map(|words| words.iter())
-        .any(|word| names_part(&read, word))
+        .any(|word| names_part(text, word))
+}
+
+/// Whether what a total's name describes (in brackets, after a colon) is one part of the
+/// scale rather than the list of what the total adds up. Ranges of items ("Q1–Q9") are a
+/// list. A description of one piece (no comma, semicolon, "+", "&", "/", "and" or "plus") that
+/// holds a part word names that part ("item 3: suicide", "suicide item", "melancholia
+/// subscale"). Of several pieces, one numbered item or question with no number in the others
+/// is that item with its words ("item 9, self-harm"); several pieces with no numbered item, or
+/// with numbers in more than one, list what the total adds up ("positive, negative and general
+/// psychopathology", "depressed mood, guilt, suicide", "P1-P7, N1-N7, G1-G16").
+fn names_one_part(described: &str, part_words: [&[String]; 2]) -> bool {
+    let described = without_item_ranges(described);
+    if !any_part_word(&described, part_words) {
+        return false;
+    }
+    let pieces = list_pieces(&described);
+    if pieces.len() <= 1 {
+        return true;
+    }
+    let (numbered, others): (Vec<&String>, Vec<&String>) = pieces.iter().partition(|piece| {
+        NUMBERED_ITEMS.iter().any(|word| names_part(piece, word))
+            || part_words
+                .iter()
+                .flat_map(|words| words.iter())
+                .filter(|word| word.ends_with('#'))
+                .any(|word| names_part(piece, word))
+    });
+    // The other pieces are the item's words: a number among them is another item listed.
+    numbered.len() == 1
+        && others
+            .iter()
+            .all(|piece| !piece.chars().any(|c| c.is_ascii_digit()))
+}
+
+/// The pieces of a list ("a, b and c"), blank ones left out; one piece when `text` lists
+/// nothing.
+fn list_pieces(text: &str) -> Vec<String> {
+    let spaced = format!(" {} ", text.to_lowercase());
+    let mut joined = spaced.replace(" and ", ",").replace(" plus ", ",");
+    for separator in [';', '+', '&', '/'] {
+        joined = joined.replace(separator, ",");
+    }
+    joined
+        .split(',')
+        .map(str::trim)
+        .filter(|piece| !piece.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What stands in each outermost pair of brackets ((), [], {}), nested brackets kept as text.
+fn inside_brackets(text: &str) -> Vec<String> {
+    let mut groups = Vec::new();
+    let mut depth = 0usize;
+    let mut current = String::new();
+    for c in text.chars() {
+        match c {
+            '(' | '[' | '{' => {
+                if depth > 0 {
+                    current.push(' ');
+                }
+                depth += 1;
+            }
+            ')' | ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    groups.push(std::mem::take(&mut current));
+                } else {
+                    current.push(' ');
+                }
+            }
+            _ if depth > 0 => current.push(c),
+            _ => {}
+        }
+    }
+    if !current.is_empty() {
+        groups.push(current);
+    }
+    groups
 }
 
 /// Words that say a score is the whole scale's.
@@ -383,14 +476,28 @@ fn names_part(text: &str, word: &str) -> bool {
             .chars()
             .next_back()
             .is_none_or(|c| !c.is_alphanumeric());
-        let number = text[from..]
-            .trim_start_matches([' ', '#', '.', '-', '_'])
-            .starts_with(|c: char| c.is_ascii_digit());
+        let number = after_number_word(&text[from..]).starts_with(|c: char| c.is_ascii_digit());
         if starts_word && number {
             return true;
         }
     }
     false
+}
+
+/// What follows a part word's prefix once the marks and words that introduce its number are
+/// passed: "item #3", "item-3", "item no. 3", "item nr 3", "question number 9" all reach the
+/// digit.
+fn after_number_word(rest: &str) -> &str {
+    const MARKS: [char; 5] = [' ', '#', '.', '-', '_'];
+    let rest = rest.trim_start_matches(MARKS);
+    for word in ["number", "num", "nr", "no"] {
+        if let Some(after) = rest.strip_prefix(word)
+            && after.starts_with(|c: char| MARKS.contains(&c) || c.is_ascii_digit())
+        {
+            return after.trim_start_matches(MARKS);
+        }
+    }
+    rest
 }
 
 /// Whether a test's name (`text`) is the test a rule names (`name`): the name's words, in
@@ -672,6 +779,9 @@ mod tests {
             "PANSS total: positive scale + negative scale",
             "MADRS sum score Q1-Q10",
             "HAM-D overall score [items 1-17]",
+            "PANSS total (P1-P7, N1-N7, G1-G16)",
+            "PANSS total (positive scale and negative scale)",
+            "HAM-D total (17 items)",
         ] {
             assert!(!part(total), "{total}");
         }
@@ -684,6 +794,11 @@ mod tests {
             "HAM-D-6 total",
             "HAM-D total (HAM-D-6)",
             "PHQ-9 score (Q1–Q9)",
+            "HAM-D total (item 3: suicide)",
+            "HAM-D total (item no. 3)",
+            "PHQ-9 total score [Q9, self-harm]",
+            "PANSS total (positive scale)",
+            "PANSS total: general psychopathology subscale",
         ] {
             assert!(part(one), "{one}");
         }

@@ -330,6 +330,12 @@ struct Tiers<'s> {
     status: AssessmentStatus,
     /// The criteria of the tier reached (none when no tier is met).
     deciding: Vec<&'s str>,
+    /// A lower tier met while a tier above it, which it excludes, is undecided: the tier and
+    /// its criteria, said in the reasons beside the `insufficient_data` they lead to.
+    held_back: Option<(AssessmentStatus, Vec<&'s str>)>,
+    /// The highest tier left undecided on what the record may already hold but does not say
+    /// (not only on outcomes still to come), if any.
+    unsettled_above: Option<AssessmentStatus>,
     /// What would decide a higher tier left undecided.
     missing: Vec<String>,
     /// Every criterion consulted, in order.
@@ -337,8 +343,20 @@ struct Tiers<'s> {
 }
 
 /// Tries the tiers from the top: the first whose criteria are all met gives the status; a
-/// tier left undecided adds what would decide it to `missing`. With no tier met, any
-/// undecided tier makes the status `insufficient_data`, else `not_met`.
+/// tier left undecided (none of its criteria not met) adds what would decide it to `missing`.
+///
+/// A met tier below an undecided one gives its status when the rule set names it among
+/// `[tiers] lower_bounds` (resistant hypertension is a lower bound of refractory: the
+/// refractory question stays listed as missing). Any other lower tier says the higher one is
+/// not met ("relapsed": responded, then came back, *not refractory*, DESIGN.md §2). That holds
+/// when the higher tier waits only on outcomes still to come (a salvage line under way with no
+/// response yet: as of the run day the patient is relapsed and not refractory, and the
+/// response awaited is listed as missing). When the record may already meet the higher tier
+/// but does not say (a transplant dated only by its month or the patient's age, an undated
+/// one, a response not recorded, a progression awaiting confirmation), asserting the lower
+/// tier would answer the open question: the status is `insufficient_data`, with what would
+/// decide the higher tier as missing and the lower tier's criteria said met in the reasons.
+/// With no tier met, any undecided tier makes the status `insufficient_data`, else `not_met`.
 fn decide_tier<'s>(ctx: &Context<'s>, set: &'s RuleSet, cache: &mut Cache<'s>) -> Tiers<'s> {
     let tiers: [(AssessmentStatus, &Vec<String>); 3] = [
         (AssessmentStatus::Refractory, &set.tiers.refractory),
@@ -347,8 +365,10 @@ fn decide_tier<'s>(ctx: &Context<'s>, set: &'s RuleSet, cache: &mut Cache<'s>) -
     ];
     let mut status = None;
     let mut deciding: Vec<&str> = Vec::new();
+    let mut held_back = None;
     let mut missing: Vec<String> = Vec::new();
     let mut any_undecided = false;
+    let mut unsettled_above = None;
     let mut consulted: Vec<&str> = Vec::new();
     for (tier, criteria) in tiers {
         if criteria.is_empty() {
@@ -364,12 +384,25 @@ fn decide_tier<'s>(ctx: &Context<'s>, set: &'s RuleSet, cache: &mut Cache<'s>) -
             }
         }
         if verdicts.iter().all(|v| *v == Verdict::Met) {
-            status = Some(tier);
-            deciding = criteria.iter().map(String::as_str).collect();
+            let met: Vec<&str> = criteria.iter().map(String::as_str).collect();
+            if unsettled_above.is_some() && !set.tiers.is_lower_bound(tier.as_str()) {
+                held_back = Some((tier, met));
+            } else {
+                status = Some(tier);
+                deciding = met;
+            }
             break;
         }
         if !verdicts.contains(&Verdict::NotMet) {
             any_undecided = true;
+            let pending = criteria.iter().all(|id| {
+                cache
+                    .get(id.as_str())
+                    .is_none_or(|outcome| outcome.verdict != Verdict::Undecided || outcome.pending)
+            });
+            if !pending {
+                unsettled_above.get_or_insert(tier);
+            }
             for id in criteria {
                 if let Some(outcome) = cache.get(id.as_str()) {
                     for item in &outcome.missing {
@@ -389,6 +422,8 @@ fn decide_tier<'s>(ctx: &Context<'s>, set: &'s RuleSet, cache: &mut Cache<'s>) -
     Tiers {
         status,
         deciding,
+        held_back,
+        unsettled_above,
         missing,
         consulted,
     }
@@ -415,15 +450,35 @@ impl Findings {
             confounders: Vec::new(),
         };
         let deciding = &tiers.deciding;
+        // A tier held back by an undecided one above it is said first: what was met, and why
+        // it does not give the status.
+        let held_back: &[&str] = tiers.held_back.as_ref().map_or(&[], |(_, met)| met);
+        if let (Some((lower, met)), Some(higher)) = (&tiers.held_back, tiers.unsettled_above) {
+            // The lower tier's own refined label ("early relapse of LBCL") when a criterion gives one.
+            let lower_label = met
+                .iter()
+                .find_map(|id| cache.get(id).and_then(|outcome| outcome.label.clone()))
+                .unwrap_or_else(|| tier_label(set, *lower));
+            push_reason(
+                &mut found.reasons,
+                format!(
+                    "{lower_label}: criteria met; {}: undecided, and {} means not {}, so the status waits on what is missing",
+                    tier_label(set, higher),
+                    lower.word(),
+                    higher.word(),
+                ),
+            );
+        }
         let order: Vec<&str> = deciding
             .iter()
+            .chain(held_back)
             .copied()
             .chain(
                 tiers
                     .consulted
                     .iter()
                     .copied()
-                    .filter(|id| !deciding.contains(id)),
+                    .filter(|id| !deciding.contains(id) && !held_back.contains(id)),
             )
             .collect();
         for id in &order {
@@ -697,6 +752,11 @@ fn composite<'s>(
     } else {
         Verdict::Undecided
     };
+    // Undecided only on outcomes to come when every undecided part is.
+    outcome.pending = outcome.verdict == Verdict::Undecided
+        && parts
+            .iter()
+            .all(|(_, part)| part.verdict != Verdict::Undecided || part.pending);
     for (id, part) in parts {
         let text = ctx
             .set

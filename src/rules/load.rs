@@ -12,7 +12,7 @@ pub(super) fn validate(
     set: &super::model::RuleSet,
     book: &super::drugs::DrugBook,
 ) -> Result<(), RulesError> {
-    use super::model::Kind;
+    use super::model::{Kind, Tiers};
 
     super::ranges::check_rule_set(origin, text, set)?;
     let fail = |message: String, needle: &str| Err(toml_error(origin, text, &message, needle));
@@ -268,6 +268,27 @@ pub(super) fn validate(
             String::from("the refractory tier needs at least one criterion"),
             "[tiers]",
         );
+    }
+    for tier in &set.tiers.lower_bounds {
+        let criteria = match tier.as_str() {
+            "resistant" => &set.tiers.resistant,
+            "relapsed" => &set.tiers.relapsed,
+            _ => {
+                return fail(
+                    format!(
+                        "lower_bounds names '{tier}': only {} can be one",
+                        Tiers::LOWER.join(" or ")
+                    ),
+                    tier,
+                );
+            }
+        };
+        if criteria.is_empty() {
+            return fail(
+                format!("lower_bounds names '{tier}', a tier with no criteria"),
+                tier,
+            );
+        }
     }
     if !set.tiers.resistant.is_empty() && set.labels.resistant.is_none() {
         return fail(

@@ -385,6 +385,27 @@ pub struct Tiers {
     pub resistant: Vec<String>,
     #[serde(default)]
     pub relapsed: Vec<String>,
+    /// The lower tiers ("resistant", "relapsed") that stand while a tier above them is
+    /// undecided: a lower bound of the higher tier (resistant hypertension: uncontrolled on
+    /// three classes, which refractory hypertension only extends). Every other lower tier
+    /// excludes the tiers above it (relapsed means "responded, then came back: not
+    /// refractory", DESIGN.md §2), so when it is met while a higher tier is undecided the
+    /// status is `insufficient_data`, with what would decide the higher tier as missing:
+    /// asserting the exclusion would answer the open question. The default (none) is the
+    /// cautious reading, for a rule set that adds a lower tier without saying which it is.
+    #[serde(default)]
+    pub lower_bounds: Vec<String>,
+}
+
+impl Tiers {
+    /// The tier names a rule set can list in `lower_bounds`.
+    pub const LOWER: [&'static str; 2] = ["resistant", "relapsed"];
+
+    /// Whether `tier` stands as a lower bound while a tier above it is undecided.
+    #[must_use]
+    pub fn is_lower_bound(&self, tier: &str) -> bool {
+        self.lower_bounds.iter().any(|t| t == tier)
+    }
 }
 
 /// A label that replaces the tier's label when `criterion` is met.

@@ -519,10 +519,14 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                 &states[..]
             };
             let mut unknown = Vec::new();
+            let mut all_ongoing = true;
             for (line, state) in considered {
                 match state {
                     LineState::Refractory(why) => refractory_line(&mut outcome, line, why),
-                    LineState::Unknown { what, .. } => unknown.push(what.clone()),
+                    LineState::Unknown { what, ongoing } => {
+                        unknown.push(what.clone());
+                        all_ongoing &= *ongoing;
+                    }
                     LineState::Responded(response) => {
                         outcome
                             .reasons
@@ -537,6 +541,7 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                 Verdict::Met
             } else if !unknown.is_empty() {
                 outcome.missing.extend(unknown);
+                outcome.pending = all_ongoing;
                 Verdict::Undecided
             } else {
                 Verdict::NotMet
@@ -572,12 +577,14 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                     outcome.verdict = Verdict::Undecided;
                 }
                 None => {
+                    // Every line is under way with no outcome yet: only what comes will decide.
                     for (_, state) in &states {
                         if let LineState::Unknown { what, .. } = state {
                             outcome.missing.push(what.clone());
                         }
                     }
                     outcome.verdict = Verdict::Undecided;
+                    outcome.pending = true;
                 }
             }
         }

@@ -36,6 +36,12 @@ pub struct Outcome {
     pub confounders: Vec<Confounder>,
     /// A label this criterion gives the tier (e.g. an early relapse).
     pub label: Option<String>,
+    /// Undecided only for want of outcomes still to come (the response of a line under way):
+    /// nothing recorded so far would meet the criterion, so as of the run day it is not met
+    /// yet. False for an undecided criterion that the record may already meet but does not say
+    /// (a transplant dated only by a window, a response not recorded, a progression awaiting
+    /// confirmation); a lower tier that excludes this one stands only on a pending outcome.
+    pub pending: bool,
 }
 
 impl Outcome {
@@ -47,6 +53,7 @@ impl Outcome {
             missing: Vec::new(),
             confounders: Vec::new(),
             label: None,
+            pending: false,
         }
     }
 }

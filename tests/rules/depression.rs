@@ -837,3 +837,51 @@ fn a_total_named_with_its_parts_is_the_total() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A name that says "total" but names one item or subscale in brackets or after a colon is
+/// that part, not the scale's total ("HAM-D total (item 3: suicide)": the suicide item's 0–4,
+/// unchanged at 3, would read as a trial without improvement). Alone such a part is no score of
+/// the trial; beside the real total at the same moments, the total decides (24 → 8 on the
+/// HAM-D: a response, not a failure).
+#[test]
+fn one_item_named_beside_total_is_not_the_total() {
+    let parts = [
+        "HAM-D total (item 3: suicide)",
+        "HAMD total score (suicide item)",
+        "HDRS total: item 3",
+        "Hamilton Rating Scale for Depression total [item #3 suicide]",
+        "HAM-D total (item no. 3)",
+        "HAM-D total (3. suicide item)",
+        "PHQ-9 total score (Q9)",
+        "PHQ-9 total (question 9: thoughts that you would be better off dead)",
+        "PHQ-9 total (question 9, better off dead or of hurting yourself)",
+        "PHQ-9 total score [item 9, self-harm]",
+        "MADRS total (item 10: suicidal thoughts)",
+        "MADRS total score (reported sadness)",
+        "HDRS total (melancholia subscale)",
+        "QIDS-SR16 total (item 12: thoughts of death or suicide)",
+    ];
+    let mut wrong = Vec::new();
+    for part in parts {
+        let code = format!("text:{part}");
+        let alone = assess(ID, &venlafaxine_scored(&[(&code, part, 3.0, 3.0)]).record());
+        if alone.status == Refractory {
+            wrong.push(format!(
+                "{part} alone read as a total:\n{}",
+                describe(&alone)
+            ));
+        }
+        let beside = venlafaxine_scored(&[
+            ("text:HAM-D total score", "HAM-D total score", 24.0, 8.0),
+            (&code, part, 3.0, 3.0),
+        ]);
+        let assessment = assess(ID, &beside.record());
+        if assessment.status == Refractory {
+            wrong.push(format!(
+                "HAM-D total 24 -> 8 beside {part}:\n{}",
+                describe(&assessment)
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

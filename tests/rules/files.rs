@@ -185,6 +185,25 @@ fn a_tier_or_label_naming_an_unknown_criterion_is_refused_at_its_line() {
     );
 }
 
+/// Only a lower tier with criteria can stand as a lower bound of the tiers above it.
+#[test]
+fn a_lower_bound_that_is_no_lower_tier_is_refused_at_its_line() {
+    assert_refused(
+        "hypertension",
+        "lower_bounds = [\"resistant\"]",
+        0,
+        "lower_bounds = [\"refractory\"]",
+        "only resistant or relapsed can be one",
+    );
+    assert_refused(
+        "hypertension",
+        "lower_bounds = [\"resistant\"]",
+        0,
+        "lower_bounds = [\"relapsed\"]",
+        "a tier with no criteria",
+    );
+}
+
 #[test]
 fn a_rule_directory_overrides_the_embedded_file() {
     let (dir, _, _) = altered("epilepsy", "min_count = 2", 0, "min_count = 3");

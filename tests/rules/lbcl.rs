@@ -283,6 +283,9 @@ pub fn cases() -> Vec<Case> {
         .evidence(EvidenceKind::Procedure, 1),
         // A transplant dated by the patient's age or a month is a window of days: the relapse
         // counts when it is within 365 days of every one of them, is undecided when of some.
+        // Undecided, the patient may already be refractory: "relapsed" means *not refractory*
+        // (DESIGN.md §2), which the record cannot tell, so the status is insufficient data with
+        // the transplant's day missing, the relapse still said met in the reasons.
         case(
             "relapse within 365 days of every day the transplant may have been: refractory",
             relapse_after_asct_within(Some((700, 420))),
@@ -292,15 +295,52 @@ pub fn cases() -> Vec<Case> {
         case(
             "relapse within 365 days of only some days of the transplant's window: undecided",
             relapse_after_asct_within(Some((800, 500))),
-            Relapsed,
+            InsufficientData,
         )
-        .missing("recorded only as between"),
+        .missing("recorded only as between")
+        .reason("relapsed LBCL: criteria met; refractory LBCL (SCHOLAR-1): undecided"),
         case(
             "relapse after a transplant of no recorded date: its date is missing",
             relapse_after_asct_within(None),
+            InsufficientData,
+        )
+        .missing("not recorded")
+        .reason("Response (complete or partial), then relapse or progression after the end of therapy: met"),
+        // The same for any part of SCHOLAR-1 the record may already meet: a later line over
+        // with no response recorded may have been refractory.
+        case(
+            "relapse, then second-line R-ICE over with no response recorded: undecided",
+            second_line(|l| l.cycles(3)),
+            InsufficientData,
+        )
+        .missing("best response to 2L R-ICE")
+        .reason("early relapse of LBCL (within 12 months of first-line therapy: second-line CAR T-cell context): criteria met"),
+        // A salvage line under way with no outcome yet waits only on what is to come: as of
+        // today the patient is relapsed and not refractory; the response awaited is missing.
+        case(
+            "relapse, then second-line R-ICE under way with no response yet: relapsed",
+            first_line(|l| l.cycles(6).response(Response::Complete))
+                .disease_status(disease_status::WORSENED, 60)
+                .give(rx("R-ICE").from(30))
+                .line(ID, line("R-ICE", R_ICE).from(30)),
             Relapsed,
         )
-        .missing("not recorded"),
+        .missing("response to 2L R-ICE (under way"),
+        case(
+            "relapse, then stable disease after 1 cycle of second-line R-ICE under way: relapsed",
+            first_line(|l| l.cycles(6).response(Response::Complete))
+                .disease_status(disease_status::WORSENED, 60)
+                .give(rx("R-ICE").from(30))
+                .line(
+                    ID,
+                    line("R-ICE", R_ICE)
+                        .from(30)
+                        .cycles(1)
+                        .response(Response::Stable),
+                ),
+            Relapsed,
+        )
+        .missing("the response after 2 cycles"),
         case(
             "relapse 366 days after autologous transplant: relapsed",
             relapse_after_asct(366),

@@ -404,6 +404,12 @@ fn a_psychosis_total_named_with_its_parts_is_the_total() {
         "BPRS item 4",
         "BPRS thought disturbance factor total",
         "BPRS positive symptoms total",
+        // One part named in the brackets or after the colon of a name that says total.
+        "PANSS total (P1: delusions)",
+        "PANSS total (positive subscale)",
+        "PANSS total score [negative scale]",
+        "PANSS total: G12 lack of judgement and insight",
+        "BPRS total (item 4: conceptual disorganisation)",
     ];
     let mut wrong = Vec::new();
     for total in totals {
