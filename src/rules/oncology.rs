@@ -807,6 +807,8 @@ pub fn relapse_after_procedure(
             continue;
         };
         let window_end = shift(day, spec.window_days);
+        // A relapse within the window of only some of the days it may have been done.
+        let mut in_doubt = None;
         if last_day > day
             && let Some(progression) = progressions
                 .events
@@ -814,6 +816,7 @@ pub fn relapse_after_procedure(
                 .find(|p| p.date > day && p.date <= shift(last_day, spec.window_days))
             && !(progression.date > last_day && progression.date <= window_end)
         {
+            in_doubt = Some(progression.date);
             undecided.get_or_insert_with(|| {
                 format!(
                     "the day of {} (recorded only as {}), to tell whether the relapse on {} \
@@ -849,12 +852,23 @@ pub fn relapse_after_procedure(
             ));
             return outcome;
         }
-        outcome.reasons.push(format!(
-            "{} on {}: no relapse within {}",
-            procedure.display,
-            procedure.when_words(),
-            span(spec.window_days)
-        ));
+        // Said as what is known: a relapse that may or may not be within the window is no
+        // "no relapse".
+        outcome.reasons.push(match in_doubt {
+            Some(relapse) => format!(
+                "{} {}: the relapse on {relapse} is within {} of some of those days, not of \
+                 others",
+                procedure.display,
+                procedure.when_words(),
+                span(spec.window_days)
+            ),
+            None => format!(
+                "{} on {}: no relapse within {}",
+                procedure.display,
+                procedure.when_words(),
+                span(spec.window_days)
+            ),
+        });
     }
     if let Some(missing) = undecided {
         outcome.verdict = Verdict::Undecided;

@@ -298,7 +298,10 @@ pub fn cases() -> Vec<Case> {
             InsufficientData,
         )
         .missing("recorded only as between")
-        .reason("relapsed LBCL: criteria met; refractory LBCL (SCHOLAR-1): undecided"),
+        .reason("relapsed LBCL: criteria met; refractory LBCL (SCHOLAR-1): undecided")
+        // What is known, never "no relapse within 12 months" while it may have been.
+        .reason("is within 12 months of some of those days, not of others")
+        .no_reason("no relapse within"),
         case(
             "relapse after a transplant of no recorded date: its date is missing",
             relapse_after_asct_within(None),
