@@ -12,6 +12,7 @@ pub mod history;
 pub mod meeting;
 pub mod observation_codes;
 mod review;
+pub mod routes;
 pub mod strength;
 pub mod typed_date;
 pub mod way_forward;

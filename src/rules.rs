@@ -453,19 +453,8 @@ impl Rules {
             }
             let with_therapies = procedure_therapies::with_therapies(record, set, &self.book);
             let record = with_therapies.as_ref().unwrap_or(record);
-            // As the criteria read them (see `Context::new`): none taken only when needed.
-            let given: Vec<given::Given<'_>> = record
-                .exposures
-                .iter()
-                .filter(|exposure| !exposure.is_as_needed())
-                .map(|exposure| {
-                    let codes = exposure.codes();
-                    given::Given {
-                        exposure,
-                        drugs: self.book.recognise(&codes, &exposure.text),
-                    }
-                })
-                .collect();
+            // As the criteria read them (see `Context::new`).
+            let given = given::treatments(record, &self.book);
             lines.extend(lines::derive(&given, set, record, today));
         }
         if closed.is_some() {

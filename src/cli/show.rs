@@ -139,9 +139,19 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         } else {
             ""
         };
+        // A dose into the spinal fluid is shown with its route: it is no line drug, and the
+        // reader should see why it is in no line.
+        let cns = if exposure.is_cns_directed() {
+            format!(
+                "  {}: CNS-directed, not a line drug",
+                exposure.route.as_deref().unwrap_or("intrathecal")
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "  {} → {:<10}  {}{as_needed}{filled}{stop}",
+            "  {} → {:<10}  {}{as_needed}{cns}{filled}{stop}",
             exposure.start_shown("%Y-%m-%d"),
             end,
             exposure.text

@@ -418,6 +418,24 @@ impl DrugExposure {
         self.role == Some(DrugRole::AsNeeded)
     }
 
+    /// Whether the drug was given into the spinal fluid or the brain's ventricles (its route, or
+    /// its text, says so; see [`super::routes::is_cns_directed`]): CNS-directed therapy, such as
+    /// intrathecal methotrexate for CNS prophylaxis beside R-CHOP. Kept and shown, but no
+    /// systemic treatment of the condition: it starts no line, is no drug of a line's regimen
+    /// and is no trial of any criterion.
+    pub fn is_cns_directed(&self) -> bool {
+        self.route
+            .as_deref()
+            .is_some_and(super::routes::is_cns_directed)
+            || super::routes::is_cns_directed(&self.text)
+    }
+
+    /// Whether the criteria read the record as a treatment given (a line's drug, a trial, an
+    /// option tried): neither taken only when needed nor CNS-directed.
+    pub fn is_read_as_treatment(&self) -> bool {
+        !self.is_as_needed() && !self.is_cns_directed()
+    }
+
     /// Whether the exposure covers `day`.
     pub fn active_on(&self, day: NaiveDate) -> bool {
         self.start.date() <= day && self.end.is_none_or(|end| day <= end.date())

@@ -2808,6 +2808,7 @@ pub fn record_of(
         if meta.dispensed || (meta.administered && dose_interval(book, exposure).is_some()) {
             meta.key = drug_key(book, exposure, &meta.key);
         }
+        meta.key.push_str(form_of(book, exposure));
     }
     let (administrations, records): (Vec<_>, Vec<_>) = items
         .exposures
@@ -2874,8 +2875,8 @@ pub fn record_of(
 /// of ingredients), else its own key (its code, else its words). Product codes name a strength
 /// and a package (a 234 mg and a 156 mg paliperidone palmitate syringe, two NDCs of one
 /// adalimumab pen, 10 mg then 20 mg tablets): grouping by them would cut one course of a drug
-/// into short ones, each too short to be an adequate trial. A drug given into the spinal fluid
-/// (intrathecal, see [`is_intrathecal`]) is kept apart from the same drug given systemically.
+/// into short ones, each too short to be an adequate trial. The form and route that make
+/// another course of the same ingredient are added by [`form_of`].
 fn drug_key(book: &DrugBook, exposure: &DrugExposure, own_key: &str) -> String {
     let codes = exposure.codes();
     let mut ingredients: Vec<&str> = book
@@ -2887,32 +2888,51 @@ fn drug_key(book: &DrugBook, exposure: &DrugExposure, own_key: &str) -> String {
         return own_key.to_owned();
     }
     ingredients.sort_unstable();
-    let mut key = format!("drug:{}", ingredients.join("+"));
-    if exposure.route.as_deref().is_some_and(is_intrathecal) {
-        key.push_str("@intrathecal");
-    }
-    key
+    format!("drug:{}", ingredients.join("+"))
 }
 
-/// The name of a route coded without words, where what it means matters to the reading (see
-/// [`is_intrathecal`]): SNOMED CT 72607000 "Intrathecal route", EDQM 20045000 "Intrathecal
-/// use".
+/// What makes a record of a drug another course than the drug's others, whatever key it is
+/// joined by (its ingredients, its product code, or an ingredient code both forms share):
+///
+/// - given into the spinal fluid or the ventricles (CNS-directed, see
+///   [`DrugExposure::is_cns_directed`]): intrathecal methotrexate beside weekly methotrexate by
+///   mouth neither joins nor changes the dose of the systemic course;
+/// - a long-acting injectable (a depot) of a drug that also has an oral form: its text names the
+///   depot form (an ester, an LAI brand, a depot dose-form word; see
+///   [`DrugBook::names_depot_form`]), or it is dosed every week or less often. Haloperidol
+///   decanoate 100 mg every 4 weeks after haloperidol 10 mg a day by mouth is two courses: joined,
+///   the monthly dose became the course's dose (a renewal takes the latest dose) and the oral
+///   days read as depot days.
+fn form_of(book: &DrugBook, exposure: &DrugExposure) -> &'static str {
+    if exposure.is_cns_directed() {
+        return "@cns";
+    }
+    let codes = exposure.codes();
+    let has_depot_form = book
+        .recognise(&codes, &exposure.text)
+        .into_iter()
+        .filter(|drug| drug.depot_ddd_mg.is_some())
+        .any(|drug| {
+            book.names_depot_form(drug, &exposure.text)
+                || exposure
+                    .dose
+                    .as_ref()
+                    .and_then(crate::rules::dose::daily)
+                    .is_some_and(|daily| daily.interval_days >= 7.0)
+        });
+    if has_depot_form { "@depot" } else { "" }
+}
+
+/// The words of a route coded without words, where what it means matters to the reading: a
+/// CNS-directed route (see [`crate::domain::routes::coded_cns_route`]).
 fn coded_route(concept: &CodeableConcept) -> Option<String> {
     concept.coding.iter().find_map(|coding| {
-        let system = crate::domain::canonical_system(coding.system.as_deref().unwrap_or(""));
-        match (system, coding.code.as_deref()?) {
-            ("http://snomed.info/sct", "72607000") => Some(String::from("Intrathecal route")),
-            ("http://standardterms.edqm.eu", "20045000") => Some(String::from("Intrathecal use")),
-            _ => None,
-        }
+        crate::domain::routes::coded_cns_route(
+            coding.system.as_deref().unwrap_or(""),
+            coding.code.as_deref()?,
+        )
+        .map(str::to_owned)
     })
-}
-
-/// Whether a route's words say the drug went into the spinal fluid ("Intrathecal route",
-/// "Intrathecal use", "IT").
-pub fn is_intrathecal(route: &str) -> bool {
-    let route = route.trim();
-    route.to_ascii_lowercase().contains("intrathecal") || route == "IT"
 }
 
 /// An exposure given dose by dose (an injection's interval, a fill's supply) whose last cover
@@ -3006,13 +3026,7 @@ fn dose_interval(book: &DrugBook, dose: &DrugExposure) -> Option<i64> {
         .filter(|(name, days)| **days > 0 && crate::rules::words::contains_words(&dose.text, name))
         .max_by_key(|(name, _)| name.len())
         .map_or(usual, |(_, days)| *days);
-    let depot_form = drug.depot_names.is_empty()
-        || drug
-            .depot_names
-            .iter()
-            .map(String::as_str)
-            .chain(["depot", "long-acting injectable", "long acting injectable"])
-            .any(|name| crate::rules::words::contains_words(&dose.text, name));
+    let depot_form = drug.depot_names.is_empty() || book.names_depot_form(drug, &dose.text);
     let amount = dose.dose.as_ref().and_then(crate::rules::dose::amount_mg);
     let within_schedule = match (drug.interval_dose_max_mg, amount) {
         (Some(most), Some(given)) => given <= most,
@@ -3292,32 +3306,154 @@ fn fills_of(fills: Vec<(String, DrugExposure, MedicationMeta)>) -> Vec<(String, 
     out
 }
 
-/// Fills of one drug handed over on one day at different doses a day (olanzapine 15 mg and 5 mg
-/// tablets; clozapine 100 mg and 25 mg) are one regimen: their doses a day add up (20 mg), in
-/// one fill reaching as far as the longer supply. Read one after the other instead, each cut
-/// the other short to a day: zero-day steps at 15 mg and at 5 mg, and a 20 mg/d trial read as
-/// 15 mg/d, below TRRIP's 600 mg/d chlorpromazine equivalent (the review's case). Two fills of
-/// one dose on one day stay as they are (a second supply, or two tablets a day: not told).
+/// Fills of one drug handed over on one day, read as what the patient took from them:
+///
+/// - Two fills at the same dose a day (two packs of olanzapine 10 mg, or a refill handed over
+///   with the first) are more supply of that dose, not a double dose: their days of supply add
+///   up (10 mg/d for 30 + 30 days is 10 mg/d for 60 days). A second supply is the reading that
+///   never makes up a dose no one prescribed; a doubled dose would be prescribed as such.
+/// - Fills at different doses a day (olanzapine 15 mg and 5 mg tablets; clozapine 100 mg and
+///   25 mg) are one regimen taken together: their doses add up (20 mg/d) while each one's
+///   supply lasts, and once the shorter supply has run out the rest is taken alone: 10 mg + 10
+///   mg + 5 mg tablets, 30 days each, are 15 mg/d for 30 days, then 10 mg/d for 30 more, as
+///   steps of one exposure. Read one after the other instead, each cut the other short to a
+///   day: zero-day steps at 15 mg and at 5 mg, and a 20 mg/d trial read as 15 mg/d, below
+///   TRRIP's 600 mg/d chlorpromazine equivalent (the review's case).
+///
+/// A fill whose supply is not known makes the regimen's end unknown: the doses still add up,
+/// to the end of the longest supply known. A fill with no dose, or a dose in another unit, is
+/// kept as it is.
 fn handed_over_together(run: Vec<(String, DrugExposure)>) -> Vec<(String, DrugExposure)> {
     let mut out: Vec<(String, DrugExposure)> = Vec::with_capacity(run.len());
+    let mut same_day: Vec<(String, DrugExposure)> = Vec::new();
     for (source, fill) in run {
-        if let Some((_, together)) = out.last_mut()
-            && together.start.date() == fill.start.date()
-            && let (Some(was), Some(also)) = (&together.dose, &fill.dose)
-            && was != also
-            && was.unit == also.unit
+        if same_day
+            .first()
+            .is_some_and(|(_, first)| first.start.date() != fill.start.date())
         {
-            together.dose = Some(Dose {
-                value: was.value + also.value,
-                unit: was.unit.clone(),
-            });
-            together.end = together.end.max(fill.end);
-            if fill.dates == DatesKnown::EndUnknown {
-                together.dates = DatesKnown::EndUnknown;
-            }
-            continue;
+            out.extend(taken_together(std::mem::take(&mut same_day)));
         }
-        out.push((source, fill));
+        same_day.push((source, fill));
+    }
+    out.extend(taken_together(same_day));
+    out
+}
+
+/// One day's fills of one drug (see [`handed_over_together`]).
+fn taken_together(fills: Vec<(String, DrugExposure)>) -> Vec<(String, DrugExposure)> {
+    if fills.len() < 2 {
+        return fills;
+    }
+    let unit = fills
+        .iter()
+        .find_map(|(_, fill)| fill.dose.as_ref().map(|dose| dose.unit.clone()));
+    let (mut strengths, mut kept): (Vec<_>, Vec<_>) = (Vec::new(), Vec::new());
+    for (source, fill) in fills {
+        match fill.dose.as_ref() {
+            Some(dose) if Some(&dose.unit) == unit.as_ref() => {
+                add_supply(&mut strengths, source, fill);
+            }
+            _ => kept.push((source, fill)),
+        }
+    }
+    let mut out = doses_added(strengths);
+    out.extend(kept);
+    out
+}
+
+/// A fill's supply, from its start; `None` when not known.
+fn supply_handed_over(fill: &DrugExposure) -> Option<Duration> {
+    match (fill.dates, fill.end) {
+        (DatesKnown::EndUnknown, _) | (_, None) => None,
+        (_, Some(end)) => Some((end - fill.start).max(Duration::zero())),
+    }
+}
+
+/// Adds a fill to the day's strengths: another fill at a dose already there lengthens its
+/// supply (an unknown supply makes the sum unknown, from the latest day known).
+fn add_supply(strengths: &mut Vec<(String, DrugExposure)>, source: String, fill: DrugExposure) {
+    let same = strengths.iter_mut().find(|(_, known)| {
+        known
+            .dose
+            .as_ref()
+            .zip(fill.dose.as_ref())
+            .is_some_and(|(a, b)| (a.value - b.value).abs() < 1e-9)
+    });
+    let Some((_, known)) = same else {
+        strengths.push((source, fill));
+        return;
+    };
+    if let (Some(first), Some(more)) = (supply_handed_over(known), supply_handed_over(&fill)) {
+        known.end = Some(known.start + first + more);
+    } else {
+        known.end = known.end.max(fill.end);
+        known.dates = DatesKnown::EndUnknown;
+    }
+    known.stop_reason = known.stop_reason.or(fill.stop_reason);
+    if known.stop_text.is_none() {
+        known.stop_text = fill.stop_text;
+    }
+    if known.route.is_none() {
+        known.route = fill.route;
+    }
+}
+
+/// The day's distinct strengths taken together: their doses added while each one's supply
+/// lasts, a step each time one runs out (all at once when a supply is not known).
+fn doses_added(strengths: Vec<(String, DrugExposure)>) -> Vec<(String, DrugExposure)> {
+    if strengths.len() < 2 {
+        return strengths;
+    }
+    let total = |members: &[&(String, DrugExposure)]| -> Option<Dose> {
+        let first = members.first()?.1.dose.as_ref()?;
+        Some(Dose {
+            value: members
+                .iter()
+                .filter_map(|(_, fill)| fill.dose.as_ref().map(|dose| dose.value))
+                .sum(),
+            unit: first.unit.clone(),
+        })
+    };
+    let all: Vec<&(String, DrugExposure)> = strengths.iter().collect();
+    let supplies: Option<Vec<Duration>> = strengths
+        .iter()
+        .map(|(_, fill)| supply_handed_over(fill))
+        .collect();
+    let Some(supplies) = supplies else {
+        let (source, first) = &strengths[0];
+        let mut together = first.clone();
+        together.dose = total(&all);
+        together.end = strengths.iter().filter_map(|(_, fill)| fill.end).max();
+        together.dates = DatesKnown::EndUnknown;
+        return vec![(source.clone(), together)];
+    };
+    let start = strengths[0].1.start;
+    let mut ends: Vec<Duration> = supplies.clone();
+    ends.sort_unstable();
+    ends.dedup();
+    let mut out = Vec::new();
+    let mut from = Duration::zero();
+    for until in ends {
+        let members: Vec<&(String, DrugExposure)> = strengths
+            .iter()
+            .zip(&supplies)
+            .filter(|(_, supply)| **supply > from)
+            .map(|(fill, _)| fill)
+            .collect();
+        let Some((source, template)) = members.first().copied() else {
+            continue;
+        };
+        let mut step = template.clone();
+        step.start = start + from;
+        step.end = Some(start + until);
+        step.dose = total(&members);
+        // Only the last step can say how the drug was stopped.
+        if until < supplies.iter().copied().max().unwrap_or(until) {
+            step.stop_reason = None;
+            step.stop_text = None;
+        }
+        out.push((source.clone(), step));
+        from = until;
     }
     out
 }

@@ -44,19 +44,7 @@ impl<'a> Context<'a> {
         today: NaiveDate,
         conditions: Vec<&'a Condition>,
     ) -> Self {
-        // A drug taken only when needed is no schedule: no criterion reads it as one.
-        let given = record
-            .exposures
-            .iter()
-            .filter(|exposure| !exposure.is_as_needed())
-            .map(|exposure| {
-                let codes = exposure.codes();
-                Given {
-                    exposure,
-                    drugs: book.recognise(&codes, &exposure.text),
-                }
-            })
-            .collect::<Vec<_>>();
+        let given = super::given::treatments(record, book);
         let mut lines: Vec<Cow<'a, TreatmentLine>> = record
             .lines
             .iter()

@@ -135,12 +135,17 @@ struct DrugsFile {
     drugs: Vec<Drug>,
     #[serde(rename = "combination", default)]
     combinations: Vec<Combination>,
+    #[serde(default)]
+    depot_form_words: Vec<String>,
 }
 
 /// The loaded knowledge base with its lookup indexes.
 #[derive(Debug, Clone)]
 pub struct DrugBook {
     pub atc_version: String,
+    /// Dose-form words that name a long-acting injectable of any drug that has one ("depot",
+    /// "Extended Release Injectable Suspension"), beside each drug's own `depot_names`.
+    depot_form_words: Vec<String>,
     drugs: Vec<Drug>,
     combinations: Vec<Combination>,
     by_ingredient: HashMap<String, usize>,
@@ -172,6 +177,7 @@ impl DrugBook {
         let file: DrugsFile = parse_toml(origin, text)?;
         let mut book = DrugBook {
             atc_version: file.atc_version,
+            depot_form_words: file.depot_form_words,
             drugs: file.drugs,
             combinations: file.combinations,
             by_ingredient: HashMap::new(),
@@ -236,6 +242,18 @@ impl DrugBook {
 
     pub fn combinations(&self) -> &[Combination] {
         &self.combinations
+    }
+
+    /// Whether `text` names the long-acting injectable form of `drug` (one of its `depot_names`:
+    /// an ester, an LAI brand; or one of the book's `depot_form_words`). Only a drug that has a
+    /// depot form (a depot DDD) can be given as one.
+    pub fn names_depot_form(&self, drug: &Drug, text: &str) -> bool {
+        drug.depot_ddd_mg.is_some()
+            && drug
+                .depot_names
+                .iter()
+                .chain(&self.depot_form_words)
+                .any(|name| super::words::contains_words(text, name))
     }
 
     /// The drug with this ingredient name (case-insensitive).

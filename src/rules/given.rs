@@ -4,9 +4,29 @@
 use chrono::NaiveDate;
 
 use super::dose;
-use super::drugs::Drug;
-use crate::domain::DrugExposure;
+use super::drugs::{Drug, DrugBook};
 use crate::domain::strength;
+use crate::domain::{DrugExposure, PatientRecord};
+
+/// The records of `record` the criteria read as treatments given, with the ingredients `book`
+/// recognises in each: a drug taken only when needed is no schedule, and one given into the
+/// spinal fluid or the ventricles is CNS-directed therapy, no systemic treatment (see
+/// [`DrugExposure::is_read_as_treatment`]). Lines, trials and every criterion read these alone;
+/// the others stay in the record, shown as they are.
+pub fn treatments<'a>(record: &'a PatientRecord, book: &'a DrugBook) -> Vec<Given<'a>> {
+    record
+        .exposures
+        .iter()
+        .filter(|exposure| exposure.is_read_as_treatment())
+        .map(|exposure| {
+            let codes = exposure.codes();
+            Given {
+                exposure,
+                drugs: book.recognise(&codes, &exposure.text),
+            }
+        })
+        .collect()
+}
 
 /// An exposure with the ingredients recognised in it.
 #[derive(Debug, Clone)]

@@ -317,8 +317,9 @@ pub fn tried(option: &CatalogueOption, record: &PatientRecord, book: &DrugBook) 
         }
     };
     if !option.drugs.is_empty() || !option.classes.is_empty() {
-        // A rescue dose taken when needed is not the option tried as a treatment.
-        for exposure in record.exposures.iter().filter(|e| !e.is_as_needed()) {
+        // A rescue dose taken when needed is not the option tried as a treatment, nor is a drug
+        // given into the spinal fluid (intrathecal methotrexate is not systemic methotrexate).
+        for exposure in record.exposures.iter().filter(|e| e.is_read_as_treatment()) {
             let codes = exposure.codes();
             if let Some(drug) = book
                 .recognise(&codes, &exposure.text)

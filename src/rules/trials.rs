@@ -44,6 +44,12 @@ struct Trial<'c> {
     /// Stop reasons that disagree, recorded for the same drug and period (a prescriber's "not
     /// tolerated", a patient's "no response"); empty when they agree.
     conflict: Vec<StopReason>,
+    /// A course of the drug's long-acting injectable form (see [`is_depot`]). The oral form and
+    /// the depot of one molecule are two courses, never joined into one trial (the depot's
+    /// months are not the oral one's, TRRIP's optimum counts the depot's alone), but the same
+    /// drug for what two failures must differ in: TRRIP asks for two different
+    /// antipsychotics, and haloperidol decanoate after oral haloperidol is the same molecule.
+    depot: bool,
 }
 
 impl Trial<'_> {
@@ -475,6 +481,7 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                 line: Some(line),
                 added_next,
                 conflict,
+                depot: false,
             });
         }
     } else {
@@ -490,6 +497,7 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                         .unwrap_or_else(|| drug.ingredient.clone()),
                     _ => drug.ingredient.clone(),
                 };
+                let depot = is_depot(given, drug, depot_words_of(spec));
                 trials.push(Trial {
                     key,
                     name: drug.ingredient.clone(),
@@ -500,6 +508,7 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                     line: None,
                     added_next: Vec::new(),
                     conflict: Vec::new(),
+                    depot,
                 });
             }
         }
@@ -525,7 +534,7 @@ fn merge_steps(trials: Vec<Trial<'_>>) -> Vec<Trial<'_>> {
         let continues = kept
             .iter_mut()
             .rev()
-            .find(|k| k.name == trial.name)
+            .find(|k| k.name == trial.name && k.depot == trial.depot)
             .filter(|earlier| {
                 earlier.line.is_none()
                     && !is_cycle(earlier)
@@ -566,7 +575,7 @@ fn merge_cycles(trials: Vec<Trial<'_>>, gap_days: i64) -> Vec<Trial<'_>> {
         let continues = kept
             .iter_mut()
             .rev()
-            .find(|k| k.name == trial.name)
+            .find(|k| k.name == trial.name && k.depot == trial.depot)
             .filter(|earlier| {
                 is_cycle(earlier)
                     && is_cycle(&trial)
@@ -592,9 +601,11 @@ fn merge_cycles(trials: Vec<Trial<'_>>, gap_days: i64) -> Vec<Trial<'_>> {
 fn merge_same_period(trials: Vec<Trial<'_>>) -> Vec<Trial<'_>> {
     let mut kept: Vec<Trial<'_>> = Vec::with_capacity(trials.len());
     for trial in trials {
-        let same = kept
-            .iter_mut()
-            .find(|k| k.name == trial.name && same_period(k.start, k.end, trial.start, trial.end));
+        let same = kept.iter_mut().find(|k| {
+            k.name == trial.name
+                && k.depot == trial.depot
+                && same_period(k.start, k.end, trial.start, trial.end)
+        });
         let Some(earlier) = same else {
             kept.push(trial);
             continue;
@@ -1075,6 +1086,11 @@ struct TrialDose<'c> {
     no_interval: bool,
 }
 
+/// The rule's words for a long-acting injectable (none when it reads no dose).
+fn depot_words_of(spec: &FailedTrials) -> &[String] {
+    spec.dose.as_ref().map_or(&[], |d| d.depot_words.as_slice())
+}
+
 /// Whether `given` is the long-acting injectable form of `drug`: named so (an ester, a depot
 /// brand, one of the rule's depot words), or dosed every week or less often.
 fn is_depot(given: &Given<'_>, drug: &super::drugs::Drug, words: &[String]) -> bool {
@@ -1146,7 +1162,7 @@ fn doses_of<'c>(
     records: impl Iterator<Item = &'c Given<'c>>,
     only: Option<&str>,
 ) -> Vec<TrialDose<'c>> {
-    let words: &[String] = spec.dose.as_ref().map_or(&[], |d| d.depot_words.as_slice());
+    let words = depot_words_of(spec);
     let mut doses: Vec<TrialDose<'c>> = Vec::new();
     for given in records {
         for drug in given.drugs.iter().copied() {

@@ -764,3 +764,71 @@ fn two_strengths_handed_over_together_add_up() {
         "{rows:?}"
     );
 }
+
+/// Olanzapine fills handed over on one day, 30 days of supply each, taken once a day.
+fn olanzapine_fills(strengths: &[f64]) -> Env {
+    let mut resources = vec![
+        patient("disp-pt", MRN, "Lindqvist", "Maja"),
+        condition("disp-dx", SUBJECT, ICD10, "F20.0", "Paranoid schizophrenia"),
+    ];
+    for (n, mg) in strengths.iter().enumerate() {
+        let product = if *mg >= 10.0 {
+            ("314154", "olanzapine 10 MG Oral Tablet")
+        } else {
+            ("312078", "olanzapine 5 MG Oral Tablet")
+        };
+        let once_daily = json!({
+            "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]
+        });
+        resources.push(dispense(
+            &format!("olz-{n}"),
+            product,
+            "2024-01-01",
+            Some(30),
+            Some(&once_daily),
+        ));
+    }
+    imported(&resources)
+}
+
+/// (start, end, dose) of every exposure, by start.
+fn steps(env: &Env) -> Vec<Vec<String>> {
+    env.rows(
+        "SELECT substr(start, 1, 10), substr(end, 1, 10), dose_value || ' ' || dose_unit \
+         FROM drug_exposures ORDER BY start",
+    )
+}
+
+/// Two fills of one strength on one day are more supply of that dose, not a double dose: 10 mg
+/// a day for 60 days.
+#[test]
+fn two_fills_of_one_strength_on_one_day_add_their_supply() {
+    let env = olanzapine_fills(&[10.0, 10.0]);
+    assert_eq!(steps(&env), [["2024-01-01", "2024-03-01", "10.0 mg/d"]]);
+}
+
+/// 10 mg, 10 mg and 5 mg handed over on one day: the two 10 mg fills are 60 days of 10 mg, the
+/// 5 mg taken with them while it lasts: 15 mg a day for 30 days, then 10 mg a day for 30 more
+/// (read fill by fill, it was a zero-day step at 10 mg, then 15 mg/d: a dose and a length no
+/// one handed over).
+#[test]
+fn three_fills_of_one_day_two_of_one_strength_add_up_as_supply_and_dose() {
+    let env = olanzapine_fills(&[10.0, 10.0, 5.0]);
+    assert_eq!(
+        steps(&env),
+        [
+            ["2024-01-01", "2024-01-31", "15.0 mg/d"],
+            ["2024-01-31", "2024-03-01", "10.0 mg/d"],
+        ]
+    );
+    // In whatever order the fills were written.
+    let env = olanzapine_fills(&[5.0, 10.0, 10.0]);
+    assert_eq!(
+        steps(&env),
+        [
+            ["2024-01-01", "2024-01-31", "15.0 mg/d"],
+            ["2024-01-31", "2024-03-01", "10.0 mg/d"],
+        ]
+    );
+}

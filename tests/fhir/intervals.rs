@@ -651,3 +651,131 @@ fn intrathecal_doses_stay_apart_from_the_same_drug_given_systemically() {
         "{rows:?}"
     );
 }
+
+/// A route coded by EDQM Standard Terms alone: 20042000 "Intrathecal use" keeps the doses apart
+/// from the systemic course of the same drug, and 20045000 "Intravenous use" does not (it was
+/// once read as intrathecal, which would have taken every intravenous dose coded so for
+/// CNS-directed therapy).
+#[test]
+fn an_edqm_coded_route_is_read_by_its_code() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:it2";
+    let mut resources = vec![
+        patient("it2", "MRN-it2", "Doe", "Jim"),
+        condition(
+            "it2-dx",
+            subject,
+            SNOMED,
+            "69896004",
+            "Rheumatoid arthritis",
+        ),
+    ];
+    let mut weekly = coded_injections(
+        "it2-iv",
+        subject,
+        ("6851", "methotrexate"),
+        &every("2025-01-06", 12, 7),
+        20.0,
+    );
+    for dose in &mut weekly {
+        dose["dosage"]["route"] =
+            json!({"coding": [{"system": "http://standardterms.edqm.eu", "code": "20045000"}]});
+    }
+    resources.extend(weekly);
+    let mut intrathecal = coded_injections(
+        "it2-it",
+        subject,
+        ("6851", "methotrexate"),
+        &every("2025-01-09", 4, 7),
+        12.0,
+    );
+    for dose in &mut intrathecal {
+        dose["dosage"]["route"] =
+            json!({"coding": [{"system": "http://standardterms.edqm.eu", "code": "20042000"}]});
+    }
+    resources.extend(intrathecal);
+    import(&mut env, "edqm.json", &bundle("collection", &resources));
+    let rows = env.rows(
+        "SELECT substr(start, 1, 10), dose_value || ' ' || dose_unit, coalesce(route, '') \
+         FROM drug_exposures ORDER BY start",
+    );
+    assert_eq!(
+        rows,
+        [
+            ["2025-01-06", "20.0 mg/wk", ""],
+            ["2025-01-09", "12.0 mg/wk", "Intrathecal use"]
+        ],
+        "{rows:?}"
+    );
+    let text = shown(&env, "MRN-it2");
+    assert!(text.contains("CNS-directed"), "{text}");
+}
+
+/// Oral haloperidol and haloperidol decanoate ordered under the same ingredient code are two
+/// courses: the depot order is no renewal of the tablets (joined, the course of "haloperidol
+/// 10 MG Oral Tablet" took the depot's 100 mg/4wk as its dose).
+#[test]
+fn an_oral_form_and_a_depot_of_one_drug_are_two_courses() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:hal1";
+    let order = |id: &str, text: &str, on: &str, amount: f64, period: u32| {
+        json!({
+            "resourceType": "MedicationRequest", "id": id, "status": "active", "intent": "order",
+            "subject": {"reference": subject},
+            "medicationCodeableConcept": {
+                "coding": [{"system": super::RXNORM, "code": "5093", "display": "haloperidol"}],
+                "text": text
+            },
+            "authoredOn": on,
+            "dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": period,
+                "periodUnit": "d"}},
+                "doseAndRate": [{"doseQuantity": {"value": amount, "unit": "mg"}}]}]
+        })
+    };
+    let resources = vec![
+        patient("hal1", "MRN-hal1", "Roe", "Cy"),
+        condition("hal1-dx", subject, SNOMED, "58214004", "Schizophrenia"),
+        order(
+            "hal1-po",
+            "haloperidol 10 MG Oral Tablet",
+            "2024-01-01",
+            10.0,
+            1,
+        ),
+        order(
+            "hal1-lai",
+            "haloperidol decanoate 100 MG/ML Injectable Solution",
+            "2024-03-01",
+            100.0,
+            28,
+        ),
+        order(
+            "hal1-po2",
+            "Haldol Decanoate 50 mg/mL",
+            "2024-09-01",
+            50.0,
+            28,
+        ),
+    ];
+    import(
+        &mut env,
+        "haloperidol.json",
+        &bundle("collection", &resources),
+    );
+    let rows = env.rows(
+        "SELECT substr(start, 1, 10), text, dose_value || ' ' || dose_unit \
+         FROM drug_exposures ORDER BY start",
+    );
+    assert_eq!(
+        rows,
+        [
+            ["2024-01-01", "haloperidol 10 MG Oral Tablet", "10.0 mg/d"],
+            [
+                "2024-03-01",
+                "haloperidol decanoate 100 MG/ML Injectable Solution",
+                "50.0 mg/4wk"
+            ],
+        ],
+        "{rows:?}"
+    );
+}

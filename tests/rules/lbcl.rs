@@ -592,3 +592,77 @@ fn a_car_t_procedure_of_no_known_day_makes_no_line() {
         2
     );
 }
+
+/// R-CHOP as five drug records over six 21-day cycles (500 to 395 days ago), and CNS
+/// prophylaxis beside it: `it_drug` 12 mg on `days` (days ago), each one dose, given as `route`
+/// says (or, with no route, as its text says).
+fn r_chop_with_cns_prophylaxis(it_drug: &str, route: Option<&str>, days: &[i64]) -> Vignette {
+    let mut vignette = patient();
+    for drug in R_CHOP {
+        vignette = vignette.give(rx(drug).from(500).until(395));
+    }
+    for &day in days {
+        let mut dose = rx(&format!("{it_drug} 12 mg")).from(day).for_days(1);
+        if let Some(route) = route {
+            dose = dose.route(route);
+        }
+        vignette = vignette.give(dose);
+    }
+    vignette.disease_status(disease_status::WORSENED, 300)
+}
+
+/// A drug given into the spinal fluid or the ventricles beside R-CHOP (intrathecal methotrexate
+/// or cytarabine, CNS prophylaxis) is CNS-directed therapy, not a systemic line drug: it joins
+/// no regimen and, given from the second cycle on (after the 28-day regimen window), starts no
+/// line of its own (which made two lines of one, the second "methotrexate added after the
+/// regimen window"). The record keeps it.
+#[test]
+fn cns_directed_doses_beside_r_chop_are_no_line_drug() {
+    let with_words = [
+        ("Methotrexate", Some("Intrathecal route")),
+        ("Methotrexate", Some("IT")),
+        ("Cytarabine", Some("intrathecal use")),
+        ("Methotrexate", Some("Intracerebroventricular route")),
+        ("Cytarabine", Some("intraventricular (Ommaya reservoir)")),
+        ("Methotrexate intrathecal", None),
+    ];
+    for (drug, route) in with_words {
+        for days in [&[499, 478, 457, 436][..], &[457, 436, 415][..]] {
+            let record = r_chop_with_cns_prophylaxis(drug, route, days).record();
+            assert!(
+                record.exposures.iter().any(|e| e.text.starts_with(drug)),
+                "the record keeps the intrathecal doses"
+            );
+            let lines: Vec<_> = super::support::rules()
+                .derive_lines(&record, super::support::today())
+                .into_iter()
+                .filter(|l| l.ruleset == ID)
+                .collect();
+            assert_eq!(lines.len(), 1, "{drug} {route:?} {days:?}: {lines:#?}");
+            let regimen = lines[0].regimen.to_lowercase();
+            assert!(
+                !regimen.contains("methotrexate") && !regimen.contains("cytarabine"),
+                "{drug} {route:?} {days:?}: {regimen}"
+            );
+            assert!(
+                lines[0]
+                    .drugs
+                    .iter()
+                    .all(|d| !matches!(d.ingredient.as_str(), "methotrexate" | "cytarabine")),
+                "{drug} {route:?}: {:?}",
+                lines[0].drugs
+            );
+            let assessment = super::support::assess(ID, &record);
+            let said = super::support::describe(&assessment).to_lowercase();
+            assert!(
+                !said.contains("methotrexate") && !said.contains("cytarabine"),
+                "{drug} {route:?} {days:?}: {said}"
+            );
+        }
+    }
+    // The same drug given systemically is a line drug as ever.
+    let record =
+        r_chop_with_cns_prophylaxis("Methotrexate", Some("Intravenous route"), &[457]).record();
+    let lines = super::support::rules().derive_lines(&record, super::support::today());
+    assert_eq!(lines.iter().filter(|l| l.ruleset == ID).count(), 2);
+}

@@ -453,3 +453,54 @@ fn a_psychosis_total_named_with_its_parts_is_the_total() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Risperidone failed; haloperidol 20 mg/d by mouth (750 mg/d chlorpromazine equivalent) from
+/// 290 days ago for 80 days, then haloperidol decanoate 200 mg every 4 weeks (649 mg/d by the
+/// depot DDD) for `depot_days`, stopped for no response: two courses of one molecule, as the
+/// import keeps them.
+fn oral_then_depot_haloperidol(depot_days: i64) -> Vignette {
+    patient()
+        .give(risperidone_failed())
+        .give(rx("Haloperidol 20 mg/d").from(290).until(210))
+        .give(
+            rx("Haloperidol decanoate 200 mg/4wk")
+                .from(210)
+                .for_days(depot_days)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+}
+
+/// The oral form and the long-acting injectable of one antipsychotic are two courses, never one
+/// trial: joined, the oral months counted as depot months (TRRIP's optimum "met" by a depot
+/// given 100 days, 180 with the oral weeks before it). For TRRIP's two different
+/// antipsychotics they are the same molecule: haloperidol then its decanoate, failing, is one
+/// antipsychotic, not two.
+#[test]
+fn an_oral_course_and_a_depot_of_one_antipsychotic_are_two_courses_of_one_drug() {
+    let assessment = assess(ID, &oral_then_depot_haloperidol(100).record());
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(said.contains("TRRIP optimum not met"), "{said}");
+    assert!(!said.contains("TRRIP optimum met"), "{said}");
+    let assessment = assess(ID, &oral_then_depot_haloperidol(130).record());
+    let said = describe(&assessment);
+    assert!(said.contains("TRRIP optimum met"), "{said}");
+
+    // Without risperidone, haloperidol by mouth and as a depot is one antipsychotic.
+    let record = patient()
+        .give(
+            rx("Haloperidol 20 mg/d")
+                .from(400)
+                .until(300)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Haloperidol decanoate 200 mg/4wk")
+                .from(290)
+                .for_days(130)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .record();
+    let assessment = assess(ID, &record);
+    assert_ne!(assessment.status, Refractory, "{}", describe(&assessment));
+}

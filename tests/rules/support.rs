@@ -53,6 +53,7 @@ pub struct Rx {
     stop: Option<StopReason>,
     role: Option<DrugRole>,
     dates: DatesKnown,
+    route: Option<String>,
 }
 
 /// A drug recorded with `text`, started today and ongoing until told otherwise.
@@ -73,6 +74,7 @@ pub fn rx(text: &str) -> Rx {
         stop: None,
         role: None,
         dates: DatesKnown::Stated,
+        route: None,
     }
 }
 
@@ -119,6 +121,12 @@ impl Rx {
 
     pub fn role(mut self, role: DrugRole) -> Self {
         self.role = Some(role);
+        self
+    }
+
+    /// Given by `route`, in its words ("Intrathecal route").
+    pub fn route(mut self, route: &str) -> Self {
+        self.route = Some(route.to_owned());
         self
     }
 
@@ -364,7 +372,7 @@ impl Vignette {
             start: rx.start,
             end: rx.end,
             dose: rx.dose,
-            route: None,
+            route: rx.route,
             role: rx.role,
             stop_reason: rx.stop,
             cycles: None,

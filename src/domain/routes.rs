@@ -1,0 +1,152 @@
+//! Routes of administration that change what a drug record means to the criteria: a drug given
+//! into the cerebrospinal fluid (intrathecally, into a cerebral ventricle or the cisterna magna)
+//! is CNS-directed therapy, such as the CNS prophylaxis given beside R-CHOP, not a systemic
+//! treatment of the disease.
+//!
+//! Where this lives: here, in the domain, not in `assets/drugs.toml`. What a route means is the
+//! same for every drug (methotrexate, cytarabine, hydrocortisone, rituximab given intrathecally),
+//! so it is no per-ingredient knowledge; and both the FHIR import (which keeps such doses apart
+//! from the systemic course of the same drug) and the rules (which read no line, regimen or trial
+//! from them) need the one same reading.
+
+use super::canonical_system;
+
+const SNOMED: &str = "http://snomed.info/sct";
+const EDQM: [&str; 2] = [
+    "http://standardterms.edqm.eu",
+    "urn:oid:0.4.0.127.0.16.1.1.2.1",
+];
+const HL7_V3_ROUTE: [&str; 2] = [
+    "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration",
+    "urn:oid:2.16.840.1.113883.5.112",
+];
+
+/// The words of a CNS-directed route coded without words, for the codes that say so:
+/// SNOMED CT 72607000 "Intrathecal route", 420719007 "Intracerebroventricular route" and
+/// 418892005 "Intracisternal route"; EDQM Standard Terms 20042000 "Intrathecal use" and
+/// 20080000 "Intracerebroventricular use"; HL7 v3 RouteOfAdministration `IT` and `ITINJ`
+/// (intrathecal infusion and injection) and `IVENTCERE` (intracerebroventricular).
+///
+/// EDQM 20045000 is "Intravenous use", not intrathecal (an earlier table had it so, which would
+/// have taken every intravenous dose coded by EDQM alone for CNS-directed); SNOMED CT 418091004
+/// is "Intratympanic route" and 420287000 "Intraventricular route - cardiac": none of them is
+/// read here.
+pub fn coded_cns_route(system: &str, code: &str) -> Option<&'static str> {
+    let system = canonical_system(system).trim().trim_end_matches('/');
+    let code = code.trim();
+    if system == SNOMED {
+        return match code {
+            "72607000" => Some("Intrathecal route"),
+            "420719007" => Some("Intracerebroventricular route"),
+            "418892005" => Some("Intracisternal route"),
+            _ => None,
+        };
+    }
+    if EDQM.contains(&system) {
+        return match code {
+            "20042000" => Some("Intrathecal use"),
+            "20080000" => Some("Intracerebroventricular use"),
+            _ => None,
+        };
+    }
+    if HL7_V3_ROUTE.contains(&system) {
+        return match code {
+            "IT" | "ITINJ" => Some("Intrathecal use"),
+            "IVENTCERE" => Some("Intracerebroventricular use"),
+            _ => None,
+        };
+    }
+    None
+}
+
+/// Whether words (a route's, or a drug record's text) say the drug went into the spinal fluid
+/// or the brain's ventricles: "Intrathecal route", "intrathekal", "i.t.", "IT", "ICV",
+/// "intraventricular (Ommaya reservoir)", "intracisternal", "subarachnoid".
+///
+/// Abbreviations count only as the whole of the words ("IT", "I.T.", "ICV"): inside a longer
+/// text they are too often something else. "Intraventricular" alone is read as cerebral (what a
+/// drug is given into a ventricle for, in the records refract reads), unless the words also say
+/// the heart ("Intraventricular route - cardiac").
+pub fn is_cns_directed(words: &str) -> bool {
+    let lower = words.trim().to_lowercase();
+    let letters: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
+    if matches!(letters.as_str(), "it" | "icv" | "ith" | "itinj") {
+        return true;
+    }
+    let tokens: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|token| !token.is_empty())
+        .collect();
+    let cardiac = tokens
+        .iter()
+        .any(|token| token.starts_with("cardi") || *token == "heart");
+    tokens.iter().any(|token| {
+        [
+            "intrathec",
+            "intrathéc",
+            "intrathek",
+            "intratec",
+            "intracerebroventric",
+            "intracisternal",
+        ]
+        .iter()
+        .any(|stem| token.starts_with(stem))
+            || matches!(*token, "subarachnoid" | "ommaya")
+            || (token.starts_with("intraventric") && !cardiac)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_words_of_the_spinal_fluid_and_the_ventricles_are_cns_directed() {
+        for words in [
+            "Intrathecal route",
+            "intrathecal use",
+            "Intrathecally",
+            "intrathekal",
+            "Voie intrathécale",
+            "IT",
+            "I.T.",
+            "ICV",
+            "Intracerebroventricular route (qualifier value)",
+            "intraventricular via Ommaya reservoir",
+            "Intracisternal route",
+            "methotrexate 12 mg intrathecal",
+        ] {
+            assert!(is_cns_directed(words), "{words}");
+        }
+        for words in [
+            "Intravenous route",
+            "oral",
+            "IV",
+            "Intraventricular route - cardiac",
+            "Intratympanic route",
+            "Methotrexate 2.5 MG Oral Tablet",
+            "Injection, intramuscular",
+            "",
+        ] {
+            assert!(!is_cns_directed(words), "{words}");
+        }
+    }
+
+    #[test]
+    fn cns_route_codes_are_read_and_intravenous_ones_are_not() {
+        assert_eq!(
+            coded_cns_route(SNOMED, "72607000"),
+            Some("Intrathecal route")
+        );
+        assert!(coded_cns_route(SNOMED, "420719007").is_some());
+        assert!(coded_cns_route("http://standardterms.edqm.eu", "20042000").is_some());
+        assert!(coded_cns_route("urn:oid:0.4.0.127.0.16.1.1.2.1", "20080000").is_some());
+        assert!(coded_cns_route(HL7_V3_ROUTE[0], "ITINJ").is_some());
+        assert_eq!(
+            coded_cns_route("http://standardterms.edqm.eu", "20045000"),
+            None
+        );
+        assert_eq!(coded_cns_route(SNOMED, "418091004"), None);
+        assert_eq!(coded_cns_route(SNOMED, "47625008"), None);
+    }
+}
