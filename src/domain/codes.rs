@@ -637,6 +637,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_response_is_read_from_its_words_unless_denied_or_hedged() {
+        for (words, expected) in [
+            ("Progressive disease", Response::Progression),
+            ("PD", Response::Progression),
+            ("Disease progression", Response::Progression),
+            ("relapsed", Response::Progression),
+            (
+                "Very good partial response (VGPR)",
+                Response::VeryGoodPartial,
+            ),
+            ("Partial response", Response::Partial),
+            ("sCR", Response::StringentComplete),
+            ("Minimal response", Response::Minimal),
+            ("No metabolic response", Response::Stable),
+            ("Deauville 5, PMD", Response::Progression),
+            ("CMR", Response::Complete),
+            ("CRi", Response::CompleteIncompleteRecovery),
+        ] {
+            assert_eq!(Response::from_words(words), Some(expected), "{words}");
+        }
+        for words in [
+            "No progression",
+            "not PD",
+            "possible relapse",
+            "progression-free",
+            "VGPR then PD",
+            "pseudoprogression",
+            "awaiting restaging",
+        ] {
+            assert_eq!(Response::from_words(words), None, "{words}");
+        }
+        for response in Response::ALL {
+            let code = response.disease_status_code();
+            assert_eq!(
+                Response::from_disease_status(&code),
+                Some(*response),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
     fn machine_names_round_trip() {
         for reason in StopReason::ALL {
             assert_eq!(StopReason::parse(reason.as_str()), Ok(*reason));
