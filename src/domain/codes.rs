@@ -161,14 +161,74 @@ impl Response {
 
     /// Maps the mCODE ConditionStatusTrendVS value of a disease-status observation (LOINC
     /// 97509-4). "Improved" is read as a partial response; "undetermined" maps to nothing.
+    /// A response read from a status's words that no trend code says exactly is stored as
+    /// [`RESPONSE_CODE_PREFIX`] and its machine name (see [`Response::disease_status_code`]).
     pub fn from_disease_status(snomed: &str) -> Option<Self> {
         Some(match snomed {
             "550991000124107" => Response::Complete,
             "551001000124108" | "268910001" => Response::Partial,
             "359746009" => Response::Stable,
             "271299001" => Response::Progression,
-            _ => return None,
+            other => {
+                return other
+                    .strip_prefix(RESPONSE_CODE_PREFIX)
+                    .and_then(|name| Response::parse(name).ok());
+            }
         })
+    }
+
+    /// The coded value a disease-status observation of this response is stored with: the
+    /// mCODE trend code where one says it exactly (so that every reader of worsened statuses
+    /// sees a progression), else refract's own code, which keeps the depth (VGPR, MR, sCR).
+    pub fn disease_status_code(self) -> String {
+        match self {
+            Response::Complete => String::from("550991000124107"),
+            Response::Partial => String::from("551001000124108"),
+            Response::Stable => String::from("359746009"),
+            Response::Progression => String::from("271299001"),
+            other => format!("{RESPONSE_CODE_PREFIX}{}", other.as_str()),
+        }
+    }
+
+    /// The response a disease status written in words says (IMWG, Lugano and ELN categories,
+    /// their abbreviations, "progression", "relapse"), or `None` when the words say none, say
+    /// two different ones, or hedge or deny one ("no progression", "not PD", "possible
+    /// relapse", "progression-free"): an unread status leaves the response unknown, while a
+    /// denied progression read as one would flag a patient wrongly.
+    pub fn from_words(text: &str) -> Option<Self> {
+        let normalised: String = text
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    ' '
+                }
+            })
+            .collect();
+        let words: Vec<&str> = normalised.split_whitespace().collect();
+        let mut found: Option<Self> = None;
+        let mut start = 0;
+        while start < words.len() {
+            let phrase = RESPONSE_PHRASES.iter().find(|(phrase, _)| {
+                let phrase: Vec<&str> = phrase.split(' ').collect();
+                words[start..].starts_with(&phrase)
+            });
+            match phrase {
+                Some((phrase, response)) => {
+                    if found.is_some_and(|seen| seen != *response) {
+                        return None;
+                    }
+                    found = Some(*response);
+                    start += phrase.split(' ').count();
+                }
+                // A denial inside a category's own name ("no metabolic response") is read with
+                // it above; anywhere else it denies or hedges the status.
+                None if HEDGE_OR_DENIAL.contains(&words[start]) => return None,
+                None => start += 1,
+            }
+        }
+        found
     }
 
     /// Depth of response, for "at least MR"-style comparisons: PD 0, SD 1, MR 2, PR 3, VGPR 4,
@@ -202,6 +262,105 @@ impl Response {
         }
     }
 }
+
+/// The prefix of refract's own coded values of a disease status read from words
+/// ("refract:response:VGPR"): responses the mCODE trend codes cannot say.
+pub const RESPONSE_CODE_PREFIX: &str = "refract:response:";
+
+/// Words that deny or hedge what follows or precedes them in a disease status ("no
+/// progression", "not PD", "possible relapse", "progression-free", "PD excluded").
+const HEDGE_OR_DENIAL: [&str; 21] = [
+    "no",
+    "not",
+    "non",
+    "without",
+    "never",
+    "absence",
+    "absent",
+    "negative",
+    "free",
+    "excluded",
+    "unlikely",
+    "possible",
+    "possibly",
+    "probable",
+    "probably",
+    "suspected",
+    "suspicion",
+    "query",
+    "equivocal",
+    "indeterminate",
+    "pseudoprogression",
+];
+
+/// Response words and abbreviations, longest first within a category so that "very good
+/// partial response" is read before "partial response". IMWG 2016 (sCR, CR, VGPR, PR, MR, SD,
+/// PD, relapse), Lugano 2014 (CMR, PMR, NMR, PMD, and their CT words), ELN 2017 (CRi, CRh,
+/// MLFS), and the mCODE trend displays ("worsened", "improved").
+const RESPONSE_PHRASES: [(&str, Response); 50] = [
+    ("stringent complete response", Response::StringentComplete),
+    ("stringent complete remission", Response::StringentComplete),
+    ("stringent cr", Response::StringentComplete),
+    ("scr", Response::StringentComplete),
+    (
+        "complete remission with incomplete",
+        Response::CompleteIncompleteRecovery,
+    ),
+    ("cri", Response::CompleteIncompleteRecovery),
+    (
+        "complete remission with partial",
+        Response::CompletePartialRecovery,
+    ),
+    ("crh", Response::CompletePartialRecovery),
+    (
+        "morphologic leukemia free state",
+        Response::MorphologicLeukemiaFree,
+    ),
+    (
+        "morphologic leukaemia free state",
+        Response::MorphologicLeukemiaFree,
+    ),
+    ("mlfs", Response::MorphologicLeukemiaFree),
+    ("complete metabolic response", Response::Complete),
+    ("complete response", Response::Complete),
+    ("complete remission", Response::Complete),
+    ("cmr", Response::Complete),
+    ("cr", Response::Complete),
+    ("very good partial response", Response::VeryGoodPartial),
+    ("very good partial remission", Response::VeryGoodPartial),
+    ("vgpr", Response::VeryGoodPartial),
+    ("partial metabolic response", Response::Partial),
+    ("partial response", Response::Partial),
+    ("partial remission", Response::Partial),
+    ("pmr", Response::Partial),
+    ("pr", Response::Partial),
+    ("improved", Response::Partial),
+    ("minimal response", Response::Minimal),
+    ("minor response", Response::Minimal),
+    ("mr", Response::Minimal),
+    ("no metabolic response", Response::Stable),
+    ("stable disease", Response::Stable),
+    ("nmr", Response::Stable),
+    ("sd", Response::Stable),
+    ("stable", Response::Stable),
+    ("progressive metabolic disease", Response::Progression),
+    ("progressive disease", Response::Progression),
+    ("disease progression", Response::Progression),
+    ("progression of disease", Response::Progression),
+    ("progression", Response::Progression),
+    ("progressing", Response::Progression),
+    ("progressed", Response::Progression),
+    ("progressive", Response::Progression),
+    ("pmd", Response::Progression),
+    ("pd", Response::Progression),
+    ("relapsed disease", Response::Progression),
+    ("clinical relapse", Response::Progression),
+    ("relapse", Response::Progression),
+    ("relapsed", Response::Progression),
+    ("relapsing", Response::Progression),
+    ("worsened", Response::Progression),
+    ("worsening", Response::Progression),
+];
 
 /// Treatment intent of a line (mCODE intents plus the phases oncology uses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -482,6 +641,48 @@ impl ConditionCodeSystem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_response_is_read_from_its_words_unless_denied_or_hedged() {
+        for (words, expected) in [
+            ("Progressive disease", Response::Progression),
+            ("PD", Response::Progression),
+            ("Disease progression", Response::Progression),
+            ("relapsed", Response::Progression),
+            (
+                "Very good partial response (VGPR)",
+                Response::VeryGoodPartial,
+            ),
+            ("Partial response", Response::Partial),
+            ("sCR", Response::StringentComplete),
+            ("Minimal response", Response::Minimal),
+            ("No metabolic response", Response::Stable),
+            ("Deauville 5, PMD", Response::Progression),
+            ("CMR", Response::Complete),
+            ("CRi", Response::CompleteIncompleteRecovery),
+        ] {
+            assert_eq!(Response::from_words(words), Some(expected), "{words}");
+        }
+        for words in [
+            "No progression",
+            "not PD",
+            "possible relapse",
+            "progression-free",
+            "VGPR then PD",
+            "pseudoprogression",
+            "awaiting restaging",
+        ] {
+            assert_eq!(Response::from_words(words), None, "{words}");
+        }
+        for response in Response::ALL {
+            let code = response.disease_status_code();
+            assert_eq!(
+                Response::from_disease_status(&code),
+                Some(*response),
+                "{code}"
+            );
+        }
+    }
 
     #[test]
     fn machine_names_round_trip() {

@@ -184,7 +184,13 @@ pub mod display {
             "428061000124105" => "light tobacco smoker",
             "428071000124103" => "heavy tobacco smoker",
             "266927001" => "tobacco smoking consumption unknown",
-            _ => return None,
+            // A disease status read from words (`Response::disease_status_code`).
+            other => {
+                return other
+                    .strip_prefix(super::super::RESPONSE_CODE_PREFIX)
+                    .and_then(|name| super::super::Response::parse(name).ok())
+                    .map(super::super::Response::words);
+            }
         })
     }
 

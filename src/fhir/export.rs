@@ -782,6 +782,10 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                     }),
                     None,
                 ),
+                // A status read from words is refract's own code, not SNOMED CT's.
+                (None, Some(code)) if code.starts_with("refract:") => {
+                    (None, Some(bare_code(LOCAL_CODES, code)))
+                }
                 (None, Some(code)) => (None, Some(bare_code(SNOMED, code))),
                 (None, None) => (None, None),
             };

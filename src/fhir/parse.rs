@@ -22,7 +22,8 @@ use super::stream::{RawResource, StreamError, each_in_bytes};
 use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
     DrugExposure, DrugRole, ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord,
-    Procedure, ProcedureCoding, Sex, StopReason, canonical_system, observation_codes, strength,
+    Procedure, ProcedureCoding, Response, Sex, StopReason, canonical_system, observation_codes,
+    strength,
 };
 use crate::rules::drugs::DrugBook;
 use crate::rules::stop_reasons::{StopReading, StopReasons};
@@ -2302,6 +2303,38 @@ impl Value<'_> {
     }
 }
 
+/// The coded value of a disease status (LOINC 97509-4): a trend code refract reads, else the
+/// response its words say (`valueCodeableConcept.text`, a coding's display, a local code such
+/// as "VGPR", `valueString`), stored as [`Response::disease_status_code`]. mCODE binds the
+/// value to its trend codes, but base R4 allows words alone, and records send "Progressive
+/// disease" or "VGPR" so; read as nothing, every progression they report was lost. Words that
+/// deny or hedge a response ("no progression") are not read (see [`Response::from_words`]).
+fn disease_status_answer(value: &Value<'_>) -> Option<String> {
+    let concept = value.coded;
+    let codes = || {
+        concept
+            .into_iter()
+            .flat_map(|c| &c.coding)
+            .filter_map(|c| c.code.as_deref())
+            .map(str::trim)
+    };
+    if let Some(known) = codes().find(|code| Response::from_disease_status(code).is_some()) {
+        return Some(known.to_owned());
+    }
+    concept
+        .into_iter()
+        .flat_map(|c| {
+            c.text
+                .as_deref()
+                .into_iter()
+                .chain(c.coding.iter().filter_map(|c| c.display.as_deref()))
+        })
+        .chain(codes())
+        .chain(value.string)
+        .find_map(Response::from_words)
+        .map(Response::disease_status_code)
+}
+
 /// The code and the name a test is kept under: among the record's codes and names (its text
 /// and every coding's display), the one a criterion reads, if any; else its LOINC code and its
 /// text. The name is cleaned of invisible characters and runs of spaces, so that one test is
@@ -2503,11 +2536,14 @@ fn map_observation(
     };
     let mut out = Vec::new();
     let make = |concept: &CodeableConcept, value: &Value<'_>| {
-        let (number, answer) = value.read();
+        let (code, display, system) = test_of(concept, rules)?;
+        let (number, mut answer) = value.read();
+        if code == observation_codes::DISEASE_STATUS {
+            answer = disease_status_answer(value).or(answer);
+        }
         if number.is_none() && answer.is_none() {
             return None;
         }
-        let (code, display, system) = test_of(concept, rules)?;
         let is_bp =
             code == observation_codes::SYSTOLIC_BP || code == observation_codes::DIASTOLIC_BP;
         let mut unit = value

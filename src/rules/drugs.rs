@@ -222,7 +222,9 @@ impl DrugBook {
                 }
             }
             for name in std::iter::once(&combination.name).chain(&combination.aliases) {
-                names.push((normalise(name), Meaning::Combination(index)));
+                for spelling in co_name_spellings(&normalise(name)) {
+                    names.push((spelling, Meaning::Combination(index)));
+                }
             }
         }
         for (name, meaning) in names {
@@ -379,6 +381,26 @@ fn normalise(text: &str) -> String {
     out
 }
 
+/// A normalised combination name and, for a British "co-" name (co-amilofruse, co-tenidone)
+/// or a brand built the same way (CoAprovel, Co-Diovan), its other spelling: records write
+/// them hyphenated, spaced or joined ("Co-amilofruse", "co amilofruse", "COAMILOFRUSE"), and
+/// normalising turns only the first two into one.
+fn co_name_spellings(normalised: &str) -> Vec<String> {
+    let mut spellings = vec![normalised.to_owned()];
+    if let Some(rest) = normalised.strip_prefix("co ") {
+        if !rest.is_empty() && !rest.contains(' ') {
+            spellings.push(format!("co{rest}"));
+        }
+    } else if let Some(rest) = normalised.strip_prefix("co")
+        // Long enough to be a name after the prefix, and one word: "co" + "aprovel".
+        && rest.len() >= 4
+        && !rest.contains(' ')
+    {
+        spellings.push(format!("co {rest}"));
+    }
+    spellings
+}
+
 /// Checks the dose table entries of one drug of the drug book.
 fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
     let c = ranges::Checker { origin, text };
@@ -475,6 +497,62 @@ mod tests {
         assert_eq!(names(&book.recognise(&["114477"], "")), ["levetiracetam"]);
         // A legacy ATC code still resolves.
         assert_eq!(names(&book.recognise(&["L01XC02"], "")), ["rituximab"]);
+    }
+
+    #[test]
+    fn british_co_names_count_each_ingredient_however_spelt() {
+        let book = book();
+        for (text, expected) in [
+            (
+                "Co-amilofruse 5mg/40mg tablets",
+                ["amiloride", "furosemide"],
+            ),
+            ("co amilofruse 2.5mg/20mg", ["amiloride", "furosemide"]),
+            ("COAMILOFRUSE 10/80", ["amiloride", "furosemide"]),
+            (
+                "Co-Flumactone 25mg/25mg tablets",
+                ["spironolactone", "hydroflumethiazide"],
+            ),
+            (
+                "Co-triamterzide 50mg/25mg tablets",
+                ["triamterene", "hydrochlorothiazide"],
+            ),
+            (
+                "Co-zidocapt 25mg/50mg tablets",
+                ["captopril", "hydrochlorothiazide"],
+            ),
+            ("Co-prenozide tablets", ["oxprenolol", "cyclopenthiazide"]),
+            (
+                "Co-amilozide 5mg/50mg tablets",
+                ["amiloride", "hydrochlorothiazide"],
+            ),
+            ("Cotenidone 50/12.5", ["atenolol", "chlorthalidone"]),
+            ("Co-Aprovel 150/12.5", ["irbesartan", "hydrochlorothiazide"]),
+        ] {
+            let mut found = names(&book.recognise(&[], text));
+            found.sort();
+            let mut expected = expected.map(String::from).to_vec();
+            expected.sort();
+            assert_eq!(found, expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn biosimilar_brands_are_their_molecule() {
+        let book = book();
+        for (brand, ingredient) in [
+            ("Abrilada 40 mg/0.8 mL pen", "adalimumab"),
+            ("Amsparity", "adalimumab"),
+            ("Hukyndra", "adalimumab"),
+            ("IXIFI 100 mg vial", "infliximab"),
+            ("Zessly", "infliximab"),
+            ("Avtozma 162 mg/0.9 mL", "tocilizumab"),
+            ("Lifmior", "etanercept"),
+            ("Riximyo", "rituximab"),
+            ("tocilizumab-anoh", "tocilizumab"),
+        ] {
+            assert_eq!(names(&book.recognise(&[], brand)), [ingredient], "{brand}");
+        }
     }
 
     #[test]

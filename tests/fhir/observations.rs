@@ -249,6 +249,88 @@ fn mcode_disease_status_coded_value() {
     );
 }
 
+/// A disease status sent as words only (base R4 allows it; mCODE would bind a trend code) is
+/// read as the response its words say, in the IMWG, Lugano and ELN vocabularies: a
+/// progression is a worsened status, a depth no trend code says (VGPR, MR) keeps its depth. A
+/// status whose words deny or hedge a response ("no progression", "not PD") is not read.
+#[test]
+fn a_disease_status_in_words_is_read_as_its_response() {
+    let status = |id: &str, value: Value| {
+        observation(
+            id,
+            SUBJECT,
+            "97509-4",
+            "Cancer disease status",
+            &with(
+                json!({"effectiveDateTime": format!("2024-04-{:0>2}", id.len())}),
+                &value,
+            ),
+        )
+    };
+    let cases = [
+        (
+            "a",
+            json!({"valueCodeableConcept": {"text": "Progressive disease"}}),
+            "271299001",
+        ),
+        (
+            "bb",
+            json!({"valueString": "VGPR"}),
+            "refract:response:VGPR",
+        ),
+        (
+            "ccc",
+            json!({"valueCodeableConcept": {"text": "Partial response"}}),
+            "551001000124108",
+        ),
+        (
+            "dddd",
+            json!({"valueCodeableConcept": {"coding": [{"system": "http://example.org/local/response", "code": "MR", "display": "Minimal response"}]}}),
+            "refract:response:MR",
+        ),
+        ("eeeee", json!({"valueString": "PMD (Lugano)"}), "271299001"),
+        (
+            "ffffff",
+            json!({"valueString": "Complete metabolic response"}),
+            "550991000124107",
+        ),
+        ("ggggggg", json!({"valueString": "Relapse"}), "271299001"),
+        (
+            "hhhhhhhh",
+            json!({"valueString": "stringent complete response (sCR)"}),
+            "refract:response:sCR",
+        ),
+    ];
+    let mut resources: Vec<Value> = cases
+        .iter()
+        .map(|(id, value, _)| status(id, value.clone()))
+        .collect();
+    for (id, words) in [
+        ("denied-1", "No progression"),
+        ("denied-22", "not PD"),
+        ("denied-333", "possible relapse"),
+        ("denied-4444", "Progression-free"),
+        ("denied-55555", "VGPR, then PD"),
+    ] {
+        resources.push(status(id, json!({"valueString": words})));
+    }
+    let (_, rows) = stored(&resources);
+    let read: Vec<(String, String)> = rows
+        .iter()
+        .map(|row| (row[4].clone(), row[2].clone()))
+        .collect();
+    let expected: Vec<(String, String)> = cases
+        .iter()
+        .map(|(id, _, code)| {
+            (
+                format!("2024-04-{:0>2} 00:00:00", id.len()),
+                (*code).to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(read, expected, "{rows:?}");
+}
+
 fn bp_panel(id: &str, display: &str, at: &str, systolic: i64, diastolic: i64) -> Value {
     json!({
         "resourceType": "Observation",

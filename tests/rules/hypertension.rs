@@ -408,6 +408,44 @@ fn hypertension_cases() {
     run(ID, &cases());
 }
 
+/// UK records name fixed combinations by their BNF approved "co-" names (dm+d "Co-amilofruse
+/// 5mg/40mg tablets"), written hyphenated, spaced or joined: each ingredient counts, so the
+/// diuretic of the combination makes a third class with amlodipine and losartan (co-zidocapt
+/// brings the ACE inhibitor too, with amlodipine alone).
+#[test]
+fn british_co_names_of_combinations_count_their_classes() {
+    const WITH_CCB_AND_ARB: [&str; 7] = [
+        "Co-amilofruse 5mg/40mg tablets 1 tablet/d",
+        "co amilofruse 2.5mg/20mg tablets 1 tablet/d",
+        "COAMILOFRUSE 10mg/80mg tablets 1 tablet/d",
+        "Co-flumactone 25mg/25mg tablets 1 tablet/d",
+        "Co-triamterzide 50mg/25mg tablets 1 tablet/d",
+        "Co-prenozide 160mg/250microgram modified-release tablets 1 tablet/d",
+        "Co-amilozide 5mg/50mg tablets 1 tablet/d",
+    ];
+    let mut cases: Vec<Case> = WITH_CCB_AND_ARB
+        .iter()
+        .map(|text| {
+            case(
+                text,
+                twice(on(&[text, AMLODIPINE, LOSARTAN]), 150.0, 95.0),
+                Resistant,
+            )
+        })
+        .collect();
+    for text in [
+        "Co-zidocapt 25mg/50mg tablets 1 tablet/d",
+        "Co zidocapt 12.5mg/25mg tablets 1 tablet/d",
+    ] {
+        cases.push(case(
+            text,
+            twice(on(&[text, AMLODIPINE]), 150.0, 95.0),
+            Resistant,
+        ));
+    }
+    run(ID, &cases);
+}
+
 /// Lines count classes as the criteria do: verapamil added to amlodipine is one calcium-channel
 /// blocker (no new line, no new class), while a new class starts a line.
 #[test]

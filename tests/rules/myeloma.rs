@@ -130,6 +130,34 @@ fn stable_disease_for(days: i64) -> Vignette {
     vrd(patient(), 100, 100 - days, |l| l.response(Response::Stable))
 }
 
+/// As [`vrd_stable_then_dpd`], the VRd assessment 125 days ago stored as `status` (a trend
+/// code, or refract's own code of a response read from words).
+fn vrd_assessed_then_dpd(status: &str) -> Vignette {
+    patient()
+        .give(
+            rx("Bortezomib 1.3 mg/m2")
+                .from(240)
+                .until(121)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Lenalidomide 25 mg/d")
+                .from(240)
+                .until(121)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Dexamethasone 40 mg/wk")
+                .from(240)
+                .until(121)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .disease_status(status, 125)
+        .give(rx("Daratumumab 1800 mg").from(120))
+        .give(rx("Pomalidomide 4 mg/d").from(120))
+        .give(rx("Dexamethasone 40 mg/wk").from(120))
+}
+
 /// VRd as drug records (no entered lines) from 240 to 121 days ago, stopped for no response,
 /// stable disease 125 days ago; DPd (daratumumab, pomalidomide, dexamethasone) from 120 days
 /// ago, ongoing.
@@ -394,6 +422,19 @@ fn recorded_cases() -> Vec<Case> {
             Refractory,
         )
         .label("primary refractory myeloma"),
+        // A response read from a status's words keeps its depth: a minimal response (IMWG:
+        // the threshold of primary refractoriness) is no primary refractoriness, a VGPR
+        // neither, while stable disease read from words is.
+        case(
+            "VRd minimal response read from words, DPd not yet assessed: not primary refractory",
+            vrd_assessed_then_dpd("refract:response:MR"),
+            NotMet,
+        ),
+        case(
+            "VRd VGPR read from words, DPd not yet assessed: not primary refractory",
+            vrd_assessed_then_dpd("refract:response:VGPR"),
+            NotMet,
+        ),
         case(
             "entered lines: VRd stable disease, DPd not yet assessed: not anti-CD38 refractory",
             entered_vrd_stable_then_dpd(|l| l),

@@ -429,3 +429,47 @@ pub fn cases() -> Vec<Case> {
 fn rheumatoid_arthritis_cases() {
     run(ID, &cases());
 }
+
+/// Claims and pharmacy feeds name a biosimilar by its brand alone (US Purple Book brands, EU
+/// brands): each is its molecule, so a TNF inhibitor and an IL-6 receptor inhibitor named so
+/// are two failed mechanisms.
+#[test]
+fn biosimilar_brands_are_their_molecule() {
+    const TNF_BRANDS: [&str; 4] = [
+        "Abrilada 40 mg/2wk",
+        "Ixifi 400 mg/8wk",
+        "Amsparity 40 mg/2wk",
+        "Zessly 400 mg/8wk",
+    ];
+    const IL6_BRANDS: [&str; 2] = ["Avtozma 162 mg/wk", "Tyenne 162 mg/wk"];
+    let failed = |text: &str, from: i64, until: i64| {
+        rx(text)
+            .from(from)
+            .until(until)
+            .stopped(StopReason::LackOfEfficacy)
+    };
+    let mut cases = Vec::new();
+    for tnf in TNF_BRANDS {
+        cases.push(case(
+            tnf,
+            patient()
+                .give(rx("Methotrexate 20 mg/wk").from(1500))
+                .give(failed(tnf, 1000, 700))
+                .give(failed("Tocilizumab 162 mg/wk", 650, 350))
+                .cdai(18.0, 30),
+            Refractory,
+        ));
+    }
+    for il6 in IL6_BRANDS {
+        cases.push(case(
+            il6,
+            patient()
+                .give(rx("Methotrexate 20 mg/wk").from(1500))
+                .give(failed("Adalimumab 40 mg/2wk", 1000, 700))
+                .give(failed(il6, 650, 350))
+                .cdai(18.0, 30),
+            Refractory,
+        ));
+    }
+    run(ID, &cases);
+}
