@@ -419,6 +419,51 @@ fn unit_days(word: &str) -> Option<f64> {
     })
 }
 
+/// A rate the text gives: an amount per hour or per minute ("0.2 mg/kg/h", "5 mg per hour",
+/// "3 mcg/kg/min", "10 mg an hour"), which only an infusion or a push runs at. An amount per day
+/// is a schedule's, not a rate.
+pub fn rate(text: &str) -> Option<(f64, String)> {
+    let (words, _) = words_and_brackets(text);
+    words.iter().enumerate().find_map(|(index, word)| {
+        let value = word
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v > 0.0)?;
+        let unit = words.get(index + 1)?;
+        if let Some((per, time)) = unit.rsplit_once('/')
+            && let Some(time) = time_unit(time)
+            && !per.is_empty()
+        {
+            return Some((value, format!("{per}/{time}")));
+        }
+        let linked = matches!(
+            words.get(index + 2).map(String::as_str),
+            Some("per" | "an" | "a" | "each")
+        );
+        let time = words.get(index + 3).and_then(|t| time_unit(t))?;
+        (linked && !unit.chars().any(|c| c.is_ascii_digit()))
+            .then(|| (value, format!("{unit}/{time}")))
+    })
+}
+
+/// A unit of time a rate is given in, as UCUM writes it.
+fn time_unit(word: &str) -> Option<&'static str> {
+    match word.trim() {
+        "h" | "hr" | "hrs" | "hour" | "hours" => Some("h"),
+        "min" | "mins" | "minute" | "minutes" => Some("min"),
+        _ => None,
+    }
+}
+
+/// Whether the text says the drug runs continuously: "continuous infusion", "infused
+/// continuously", "midazolam drip" (US "gtt").
+pub fn continuous_infusion(text: &str) -> bool {
+    let (words, _) = words_and_brackets(text);
+    let has = |options: &[&str]| words.iter().any(|word| options.contains(&word.as_str()));
+    (has(&["continuous", "continuously"]) && has(&["infusion", "infused", "iv"]))
+        || has(&["drip", "gtt", "gtts"])
+}
+
 fn contains_run(words: &[String], run: &[&str]) -> bool {
     words
         .windows(run.len())

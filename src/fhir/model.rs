@@ -270,6 +270,12 @@ pub struct DoseAndRate {
     pub dose_quantity: Option<Quantity>,
     #[serde(rename = "rateQuantity")]
     pub rate_quantity: Option<Quantity>,
+    /// R4 `rate[x]` as an amount per time (10 mg / 1 h).
+    #[serde(rename = "rateRatio")]
+    pub rate_ratio: Option<Ratio>,
+    /// R4 `rate[x]` as a range (titrated between 0.1 and 0.4 mg/kg/h).
+    #[serde(rename = "rateRange")]
+    pub rate_range: Option<Range>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -397,6 +403,9 @@ pub struct AdministeredDosage {
     pub dose: Option<Quantity>,
     #[serde(rename = "rateQuantity")]
     pub rate_quantity: Option<Quantity>,
+    /// An administration's R4 `rate[x]` as an amount per time (10 mg / 1 h).
+    #[serde(rename = "rateRatio")]
+    pub rate_ratio: Option<Ratio>,
     /// A statement's dosage: as [`Dosage::as_needed_boolean`] (an administration has none).
     #[serde(rename = "asNeededBoolean")]
     pub as_needed_boolean: Option<bool>,

@@ -170,6 +170,11 @@ pub struct DoseSpec {
     /// `sequence` is.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub as_needed: bool,
+    /// The dosage's text says the drug ran continuously ("continuous infusion", "drip"): an
+    /// infusion whatever its amount says. Left out of the stored JSON when false, as `sequence`
+    /// is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub continuous: bool,
 }
 
 /// What the merging of renewals needs to know about a medication record.
@@ -1815,6 +1820,40 @@ fn stop_reason_of(concept: &CodeableConcept, vocabulary: &StopReasons) -> Option
     )
 }
 
+/// A dosage's rate in whichever R4 form it takes (`rateQuantity`, `rateRatio`, `rateRange`), as
+/// an amount and a unit per time: a ratio of 10 mg to 1 h is 10 mg/h, 5 mg to 30 min is
+/// 0.167 mg/min. A range's low is the least it ran at (its high when it has no low). A ratio
+/// whose denominator has no unit says no time, and is no rate.
+fn rate_of(
+    quantity: Option<&model::Quantity>,
+    ratio: Option<&model::Ratio>,
+    range: Option<&model::Range>,
+) -> Option<(f64, String)> {
+    let plain = |q: &model::Quantity| Some((q.value?, q.unit_text().unwrap_or("").to_owned()));
+    if let Some(rate) = quantity.and_then(plain) {
+        return Some(rate);
+    }
+    if let Some(ratio) = ratio
+        && let (Some(numerator), Some(denominator)) = (&ratio.numerator, &ratio.denominator)
+        && let (Some(amount), Some(per)) = (numerator.value, denominator.unit_text())
+    {
+        let over = denominator.value.unwrap_or(1.0);
+        let value = amount / over;
+        if value.is_finite() && over > 0.0 {
+            let unit = numerator.unit_text().unwrap_or("").trim();
+            let per = per.trim().trim_start_matches('/');
+            return Some(((value * 1000.0).round() / 1000.0, format!("{unit}/{per}")));
+        }
+    }
+    range.and_then(|range| {
+        range
+            .low
+            .as_ref()
+            .and_then(plain)
+            .or_else(|| range.high.as_ref().and_then(plain))
+    })
+}
+
 /// The dosage lines of a record, as far as a dose can be computed from them.
 fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
     let quantity = |q: Option<&model::Quantity>| {
@@ -1831,12 +1870,16 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
     };
     // What the structured elements leave out, the dosage's text may say ("500 mg twice daily").
     let with_text = |mut spec: DoseSpec, text: Option<&String>| {
+        spec.continuous = text.is_some_and(|text| dosage_text::continuous_infusion(text));
         if let Some(text) = text
             && (spec.quantity.is_none() || spec.per_day.is_none())
         {
             let read = dosage_text::read(text);
             if spec.quantity.is_none() && spec.rate.is_none() {
                 spec.quantity = read.amount;
+            }
+            if spec.rate.is_none() {
+                spec.rate = dosage_text::rate(text);
             }
             if spec.per_day.is_none() {
                 spec.per_day = read.per_day;
@@ -1855,15 +1898,18 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
                         .first()
                         .and_then(|r| r.dose_quantity.as_ref()),
                 ),
-                rate: quantity(
-                    d.dose_and_rate
-                        .first()
-                        .and_then(|r| r.rate_quantity.as_ref()),
-                ),
+                rate: d.dose_and_rate.first().and_then(|r| {
+                    rate_of(
+                        r.rate_quantity.as_ref(),
+                        r.rate_ratio.as_ref(),
+                        r.rate_range.as_ref(),
+                    )
+                }),
                 per_day: per_day(d.timing.as_ref()),
                 cycles: cycles_planned(d.timing.as_ref()),
                 sequence: d.sequence,
                 as_needed: d.as_needed(),
+                continuous: false,
             };
             with_text(spec, d.text.as_ref())
         })
@@ -1875,15 +1921,22 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
                         .first()
                         .and_then(|r| r.dose_quantity.as_ref())
                 })),
-                rate: quantity(d.rate_quantity.as_ref().or_else(|| {
-                    d.dose_and_rate
-                        .first()
-                        .and_then(|r| r.rate_quantity.as_ref())
-                })),
+                rate: rate_of(d.rate_quantity.as_ref(), d.rate_ratio.as_ref(), None).or_else(
+                    || {
+                        d.dose_and_rate.first().and_then(|r| {
+                            rate_of(
+                                r.rate_quantity.as_ref(),
+                                r.rate_ratio.as_ref(),
+                                r.rate_range.as_ref(),
+                            )
+                        })
+                    },
+                ),
                 per_day: per_day(d.timing.as_ref()),
                 cycles: cycles_planned(d.timing.as_ref()),
                 sequence: d.sequence,
                 as_needed: d.as_needed(),
+                continuous: false,
             };
             with_text(spec, d.text.as_ref())
         }))
@@ -2043,10 +2096,17 @@ fn dose_from(
             .flatten();
         return (dose, route, Some(DrugRole::AsNeeded));
     }
-    let role = scheduled
+    // Also an infusion: a line whose text says it ran continuously, a drug whose name says so
+    // ("midazolam in sodium chloride 0.9% continuous infusion"), and an administration that ran
+    // an hour or more with no rate to say it was a slow push (480 mg of midazolam charted over
+    // 48 hours, or the period alone): R4's period is how long it was given over.
+    let role = (scheduled
         .iter()
-        .any(is_infusion)
-        .then_some(DrugRole::AnaestheticInfusion);
+        .any(|spec| is_infusion(spec) || spec.continuous)
+        || (!scheduled.is_empty() || specs.is_empty())
+            && (dosage_text::continuous_infusion(text.text)
+                || over_an_hour && scheduled.iter().all(|spec| spec.rate.is_none())))
+    .then_some(DrugRole::AnaestheticInfusion);
     let dose = match scheduled.as_slice() {
         [] => None,
         // One line says what it says, an amount with no frequency included.

@@ -11,6 +11,11 @@
 //! finding (present, absent, or unknown, never a zero). Escalation is evidence too: a further
 //! second-line drug after the last one required, or anaesthesia after it, is given because
 //! seizures went on. A drug started in a maintenance role is not an escalation.
+//!
+//! The episode is found from the escalation, not from the latest benzodiazepine (see
+//! [`episode_start`]): a benzodiazepine on a schedule, by mouth or as needed is no first-line
+//! bolus and never starts or moves an episode, one given while the episode's anaesthetic runs
+//! belongs to it, and of several episodes the latest that escalated is assessed.
 
 use chrono::NaiveDateTime;
 
@@ -21,6 +26,13 @@ use super::model::Escalation;
 use super::outcome::{Outcome, Verdict};
 use crate::domain::DrugRole;
 
+/// Hours before a bolus in which a dose of the same second-line drug makes a later one a
+/// continuation (levetiracetam every 12 hours after an episode), not an escalation that starts a
+/// new episode: two days covers every maintenance interval of the intravenous antiseizure drugs.
+const CONTINUED_WITHIN_HOURS: i64 = 48;
+
+/// Whether an anaesthetic agent's record is an infusion: its role says so (decided on import
+/// from a rate in any form, or a period of an hour or more), or its dose is a rate per hour.
 fn is_infusion(given: &Given<'_>) -> bool {
     given.exposure.role == Some(DrugRole::AnaestheticInfusion)
         || given
@@ -30,27 +42,167 @@ fn is_infusion(given: &Given<'_>) -> bool {
             .is_some_and(|dose| dose.unit.contains("/h"))
 }
 
+/// Whether a benzodiazepine's record can be a first-line bolus. Not one in a maintenance role:
+/// a dose per interval (clobazam 10 mg twice a day, "20 mg/d"), a dose taken by mouth (an oral tablet is too slow to stop
+/// status epilepticus: a premedication, a maintenance dose), one taken as needed, or an
+/// infusion (the anaesthetic).
+fn is_first_line_bolus(given: &Given<'_>) -> bool {
+    let exposure = given.exposure;
+    let maintenance_role = matches!(
+        exposure.role,
+        Some(DrugRole::AsNeeded | DrugRole::Maintenance | DrugRole::AnaestheticInfusion)
+    );
+    // How long the record lasted decides nothing: the repeated doses of an episode are merged
+    // into one record that may span days (a breakthrough dose while the anaesthetic is weaned).
+    !maintenance_role && !is_infusion(given) && !is_scheduled(given) && !is_oral(given)
+}
+
+/// Whether the dose is an amount per interval of time ("20 mg/d", "1 mg/wk"), a schedule's; an
+/// amount by body weight ("0.1 mg/kg") is one dose.
+fn is_scheduled(given: &Given<'_>) -> bool {
+    given.exposure.dose.as_ref().is_some_and(|dose| {
+        dose.unit.rsplit_once('/').is_some_and(|(_, per)| {
+            matches!(
+                per.trim().to_ascii_lowercase().as_str(),
+                "d" | "day" | "wk" | "week" | "mo" | "month" | "a"
+            )
+        })
+    })
+}
+
+/// Whether the drug was taken by mouth: its route says so, else (no route recorded) its name
+/// names an oral form. Sublingual, buccal and oromucosal forms are not swallowed and count as
+/// rescue routes.
+fn is_oral(given: &Given<'_>) -> bool {
+    let words = |text: &str| -> Vec<String> {
+        text.to_ascii_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let absorbed_in_mouth = |words: &[String]| {
+        words.iter().any(|word| {
+            matches!(
+                word.as_str(),
+                "sublingual" | "buccal" | "oromucosal" | "orodispersible" | "sl"
+            )
+        })
+    };
+    if let Some(route) = &given.exposure.route {
+        let route = words(route);
+        return !absorbed_in_mouth(&route)
+            && route.iter().any(|word| {
+                matches!(
+                    word.as_str(),
+                    "oral" | "po" | "mouth" | "enteral" | "nasogastric" | "gastrostomy"
+                )
+            });
+    }
+    let name = words(&given.exposure.text);
+    !absorbed_in_mouth(&name)
+        && name.iter().any(|word| {
+            matches!(
+                word.as_str(),
+                "oral" | "tablet" | "tablets" | "tab" | "capsule" | "capsules"
+            )
+        })
+}
+
+/// Whether a record of an anaesthetic agent is anaesthesia: an infusion, or any record of an
+/// agent that is not also a first-line drug (a propofol bolus), never a midazolam bolus.
+fn is_anaesthesia(given: &Given<'_>, spec: &Escalation) -> bool {
+    given.has_any_class(&spec.anaesthetic_classes)
+        && (is_infusion(given) || !given.has_any_class(&spec.first_line_classes))
+}
+
+/// The start of the episode the assessment describes. Benzodiazepine boluses are grouped into
+/// episodes: a bolus within `episode_hours` of an episode's first, or while an anaesthetic
+/// infusion started in it still runs (a breakthrough dose while it is weaned), belongs to it;
+/// any other starts one. The episode described is the latest that escalated (a new second-line
+/// drug or anaesthesia within `episode_hours` of its first bolus) or in which seizures were
+/// seen; else the latest with a finding of seizures; else the latest. A later benzodiazepine
+/// given for something else (a premedication) so never hides the episode before it.
+fn episode_start(
+    ctx: &Context<'_>,
+    spec: &Escalation,
+    first_line: &[&Given<'_>],
+) -> Option<NaiveDateTime> {
+    let mut starts: Vec<NaiveDateTime> = first_line.iter().map(|g| g.exposure.start).collect();
+    starts.sort_unstable();
+    let mut episodes: Vec<NaiveDateTime> = Vec::new();
+    let mut reaches = NaiveDateTime::MIN;
+    for start in starts {
+        if episodes.is_empty() || start > reaches {
+            episodes.push(start);
+            reaches = episode_reach(ctx, spec, start);
+        }
+    }
+    let findings = |start: NaiveDateTime| {
+        let end = shift_hours(start, spec.episode_hours);
+        ctx.observations(&spec.seizure_activity)
+            .filter(move |o| o.effective >= start && o.effective <= end)
+            .map(finding)
+    };
+    let escalated = |start: &&NaiveDateTime| {
+        escalation_after(ctx, spec, **start) || findings(**start).any(|f| f == Finding::Present)
+    };
+    let observed = |start: &&NaiveDateTime| findings(**start).any(|f| f != Finding::Unknown);
+    episodes
+        .iter()
+        .rev()
+        .find(escalated)
+        .or_else(|| episodes.iter().rev().find(observed))
+        .or_else(|| episodes.last())
+        .copied()
+}
+
+/// How far an episode begun at `start` reaches: `episode_hours`, or to the end of an anaesthetic
+/// infusion started within them.
+fn episode_reach(ctx: &Context<'_>, spec: &Escalation, start: NaiveDateTime) -> NaiveDateTime {
+    let end = shift_hours(start, spec.episode_hours);
+    ctx.given
+        .iter()
+        .filter(|g| is_anaesthesia(g, spec))
+        .filter(|g| g.exposure.start >= start && g.exposure.start <= end)
+        .filter_map(|g| g.exposure.end)
+        .fold(end, NaiveDateTime::max)
+}
+
+/// Whether a bolus at `start` was followed within `episode_hours` by an escalation: anaesthesia,
+/// or a second-line drug not being given already (none of the same drug in the
+/// `CONTINUED_WITHIN_HOURS` before) and not on a schedule.
+fn escalation_after(ctx: &Context<'_>, spec: &Escalation, start: NaiveDateTime) -> bool {
+    let end = shift_hours(start, spec.episode_hours);
+    let within = |g: &&Given<'_>| g.exposure.start >= start && g.exposure.start <= end;
+    let ingredient = |g: &Given<'_>| g.drugs.first().map(|d| d.ingredient.clone());
+    let continued = |g: &Given<'_>| {
+        let since = shift_hours(start, -CONTINUED_WITHIN_HOURS);
+        ctx.given.iter().any(|earlier| {
+            earlier.exposure.start >= since
+                && earlier.exposure.start < start
+                && ingredient(earlier) == ingredient(g)
+        })
+    };
+    ctx.given
+        .iter()
+        .filter(within)
+        .any(|g| is_anaesthesia(g, spec))
+        || ctx
+            .given_of(&spec.second_line_classes)
+            .filter(within)
+            .filter(|g| !g.has_any_class(&spec.first_line_classes))
+            .filter(|g| g.exposure.role != Some(DrugRole::Maintenance) && !is_scheduled(g))
+            .any(|g| !continued(g))
+}
+
 pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
     let mut outcome = Outcome::new();
-    // First-line: a benzodiazepine given as a bolus (not an anaesthetic infusion).
     let first_line: Vec<&Given<'_>> = ctx
         .given_of(&spec.first_line_classes)
-        .filter(|g| g.exposure.role != Some(DrugRole::AnaestheticInfusion) && !is_infusion(g))
+        .filter(|g| is_first_line_bolus(g))
         .collect();
-    let Some(episode_start) = first_line
-        .iter()
-        .map(|g| g.exposure.start)
-        .max_by_key(|start| *start)
-        .map(|latest| {
-            // The episode begins with the first benzodiazepine within a day before the latest.
-            first_line
-                .iter()
-                .map(|g| g.exposure.start)
-                .filter(|start| shift_hours(*start, 24) >= latest)
-                .min()
-                .unwrap_or(latest)
-        })
-    else {
+    let Some(episode_start) = episode_start(ctx, spec, &first_line) else {
         outcome.verdict = Verdict::NotMet;
         outcome
             .reasons
@@ -76,12 +228,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         .given
         .iter()
         .filter(|g| in_episode(g))
-        .filter(|g| g.has_any_class(&spec.anaesthetic_classes))
-        .filter(|g| {
-            g.exposure.role == Some(DrugRole::AnaestheticInfusion)
-                || is_infusion(g)
-                || !g.has_any_class(&spec.first_line_classes)
-        })
+        .filter(|g| is_anaesthesia(g, spec))
         .collect();
     let activity = |after: NaiveDateTime| {
         ctx.observations(&spec.seizure_activity)

@@ -9,7 +9,10 @@ use chrono::{Duration, NaiveDateTime};
 use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory};
 use refract::domain::{DrugRole, EvidenceKind};
 
+use serde_json::{Value, json};
+
 use super::support::{Case, Vignette, case, run, rx, time_ago};
+use crate::fhir::{Env, SNOMED, bundle, coding};
 
 const ID: &str = "status_epilepticus";
 const RSE: &str = "refractory status epilepticus";
@@ -56,6 +59,15 @@ fn with_propofol(v: Vignette) -> Vignette {
             .at(anaesthesia_start())
             .ended_at(anaesthesia_start() + Duration::hours(72))
             .role(DrugRole::AnaestheticInfusion),
+    )
+}
+
+/// A midazolam infusion started two hours after t0, for `hours`.
+fn with_midazolam_for_hours(v: Vignette, hours: i64) -> Vignette {
+    v.give(
+        rx("Midazolam 0.2 mg/kg/h")
+            .at(anaesthesia_start())
+            .ended_at(anaesthesia_start() + Duration::hours(hours)),
     )
 }
 
@@ -283,10 +295,222 @@ pub fn cases() -> Vec<Case> {
             NotMet,
         )
         .reason("seizures stopped after the benzodiazepine"),
+        case(
+            "a clonazepam maintenance dose started after the episode does not move it",
+            seizure_after_anaesthesia(25).give(rx("Clonazepam 1 mg/d").at(minutes(48 * 60))),
+            Refractory,
+        )
+        .label(SRSE),
+        case(
+            "a lorazepam premedication days later is no new episode",
+            with_midazolam_for_hours(bzd_and_levetiracetam(), 30)
+                .seizure_activity(true, anaesthesia_start() + Duration::hours(26))
+                .give(rx("Lorazepam 1 mg").at(minutes(60 * 60))),
+            Refractory,
+        )
+        .label(SRSE),
+        case(
+            "an oral lorazepam tablet for a procedure is no first-line bolus",
+            with_midazolam_for_hours(bzd_and_levetiracetam(), 30)
+                .seizure_activity(true, anaesthesia_start() + Duration::hours(26))
+                .give(rx("Lorazepam 1 MG Oral Tablet").at(minutes(50 * 60))),
+            Refractory,
+        )
+        .label(SRSE),
+        case(
+            "a breakthrough diazepam while the anaesthetic is weaned belongs to the episode",
+            seizure_after_anaesthesia(25).give(
+                rx("Diazepam 10 mg")
+                    .at(anaesthesia_start() + Duration::hours(30))
+                    .ended_at(anaesthesia_start() + Duration::hours(30)),
+            ),
+            Refractory,
+        )
+        .label(SRSE),
+        case(
+            "the later of two episodes is described",
+            bzd_and_levetiracetam()
+                .seizure_activity(false, minutes(60))
+                .give(
+                    rx("Lorazepam 4 mg")
+                        .at(minutes(-90 * 24 * 60))
+                        .ended_at(minutes(-90 * 24 * 60 + 1)),
+                )
+                .give(
+                    rx("Levetiracetam 4500 mg")
+                        .at(minutes(-90 * 24 * 60 + 20))
+                        .ended_at(minutes(-90 * 24 * 60 + 35)),
+                )
+                .seizure_activity(true, minutes(-90 * 24 * 60 + 60)),
+            NotMet,
+        )
+        .reason("seizures stopped after the second-line drug"),
     ]
 }
 
 #[test]
 fn status_epilepticus_cases() {
     run(ID, &cases());
+}
+
+/// A FHIR record of an episode (lorazepam, levetiracetam, seizures on EEG), a midazolam
+/// administration `midazolam` (its dose, rate and time fields), and seizures on EEG 26 hours
+/// after the midazolam started: super-refractory only when that midazolam is read as an
+/// infusion.
+fn imported_episode(midazolam: &Value, extra: &[Value]) -> Env {
+    const SUBJECT: &str = "urn:uuid:se-pt";
+    let administration = |id: &str, drug: &str, fields: &Value| {
+        crate::fhir::with(
+            json!({
+                "resourceType": "MedicationAdministration",
+                "id": id,
+                "status": "completed",
+                "subject": {"reference": SUBJECT},
+                "medicationCodeableConcept": {"text": drug}
+            }),
+            fields,
+        )
+    };
+    let eeg = |id: &str, at: &str| {
+        json!({
+            "resourceType": "Observation",
+            "id": id,
+            "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": {"text": "EEG seizure"},
+            "effectiveDateTime": at,
+            "valueCodeableConcept": coding(SNOMED, "52101004", "Present")
+        })
+    };
+    let iv = json!({"text": "intravenous"});
+    let mut resources = vec![
+        crate::fhir::patient("se-pt", "SE-1", "Ode", "Rin"),
+        json!({
+            "resourceType": "Condition",
+            "id": "se",
+            "subject": {"reference": SUBJECT},
+            "clinicalStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                "code": "active"
+            }]},
+            "code": coding(SNOMED, "230456007", "Status epilepticus"),
+            "onsetDateTime": "2026-11-20T09:50:00Z"
+        }),
+        administration(
+            "lzp",
+            "lorazepam 2 MG/ML Injectable Solution",
+            &json!({"effectiveDateTime": "2026-11-20T10:00:00Z",
+                    "dosage": {"dose": {"value": 4, "unit": "mg"}, "route": iv}}),
+        ),
+        administration(
+            "lev",
+            "levetiracetam 500 MG/5ML Injectable Solution",
+            &json!({"effectivePeriod": {"start": "2026-11-20T10:20:00Z",
+                                        "end": "2026-11-20T10:35:00Z"},
+                    "dosage": {"dose": {"value": 4000, "unit": "mg"}, "route": iv}}),
+        ),
+        eeg("eeg1", "2026-11-20T11:00:00Z"),
+        administration("mdz", "midazolam 1 MG/ML Injectable Solution", midazolam),
+        eeg("eeg2", "2026-11-21T13:30:00Z"),
+    ];
+    resources.extend_from_slice(extra);
+    let mut env = Env::new();
+    let path = env.write_json("se.json", &bundle("collection", &resources));
+    env.import_ok(&path);
+    env
+}
+
+fn status_and_label(env: &Env) -> Vec<Vec<String>> {
+    env.rows("SELECT status, label FROM assessments WHERE ruleset = 'status_epilepticus'")
+}
+
+fn super_refractory() -> Vec<Vec<String>> {
+    vec![vec![String::from("refractory"), String::from(SRSE)]]
+}
+
+/// R4 `MedicationAdministration.dosage.rate[x]` is a Ratio or a Quantity: 10 mg per 1 h is a
+/// rate, whatever the record says of its period.
+#[test]
+fn a_midazolam_rate_as_a_ratio_is_an_infusion() {
+    let env = imported_episode(
+        &json!({"effectiveDateTime": "2026-11-20T11:30:00Z", "dosage": {
+            "route": {"text": "intravenous"},
+            "rateRatio": {"numerator": {"value": 10, "unit": "mg"},
+                          "denominator": {"value": 1, "unit": "h"}}}}),
+        &[],
+    );
+    assert_eq!(status_and_label(&env), super_refractory());
+}
+
+/// A rate written only in the dosage's text ("0.1 mg/kg/hr"), or the words of a continuous
+/// infusion, make an infusion.
+#[test]
+fn a_midazolam_rate_in_words_is_an_infusion() {
+    for text in [
+        "0.1 mg/kg/hr, titrate to burst suppression",
+        "5 mg per hour",
+        "continuous IV infusion",
+    ] {
+        let env = imported_episode(
+            &json!({"effectiveDateTime": "2026-11-20T11:30:00Z",
+                    "dosage": {"text": text, "route": {"text": "intravenous"}}}),
+            &[],
+        );
+        assert_eq!(status_and_label(&env), super_refractory(), "{text}");
+    }
+}
+
+/// An administration that ran over an `effectivePeriod` of hours is an infusion for its period,
+/// with an amount, with no dose, or with no dosage at all.
+#[test]
+fn a_midazolam_given_over_hours_is_an_infusion() {
+    let period = json!({"start": "2026-11-20T11:30:00Z", "end": "2026-11-22T12:00:00Z"});
+    for dosage in [
+        json!({"dose": {"value": 480, "unit": "mg"}, "route": {"text": "intravenous"}}),
+        json!({"route": {"text": "intravenous"}}),
+        Value::Null,
+    ] {
+        let mut fields = json!({"effectivePeriod": period});
+        if !dosage.is_null() {
+            fields["dosage"] = dosage.clone();
+        }
+        let env = imported_episode(&fields, &[]);
+        assert_eq!(status_and_label(&env), super_refractory(), "{dosage}");
+    }
+}
+
+/// A benzodiazepine given later in a maintenance role (an order or a statement of a scheduled
+/// dose, an oral premedication) never moves the episode: the levetiracetam and the anaesthesia
+/// stay in it.
+#[test]
+fn a_later_maintenance_benzodiazepine_does_not_move_the_episode() {
+    let subject = json!({"reference": "urn:uuid:se-pt"});
+    let dosage = |mg: f64| {
+        json!([{"timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+                "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]}])
+    };
+    let later = [
+        json!({"resourceType": "MedicationRequest", "id": "clb", "status": "active",
+               "intent": "order", "subject": subject, "authoredOn": "2026-11-24",
+               "medicationCodeableConcept": {"text": "clobazam 10 MG Oral Tablet"},
+               "dosageInstruction": dosage(10.0)}),
+        json!({"resourceType": "MedicationStatement", "id": "czp", "status": "active",
+               "subject": subject, "effectivePeriod": {"start": "2026-11-25"},
+               "medicationCodeableConcept": {"text": "Clonazepam 500 microgram tablets"},
+               "dosage": dosage(0.5)}),
+        json!({"resourceType": "MedicationAdministration", "id": "lzp-mri",
+               "status": "completed", "subject": subject,
+               "effectiveDateTime": "2026-11-26T08:00:00Z",
+               "medicationCodeableConcept": {"text": "Ativan 1 mg"},
+               "dosage": {"dose": {"value": 1, "unit": "mg"}, "route": {"text": "PO"}}}),
+    ];
+    let infusion = json!({"effectivePeriod": {"start": "2026-11-20T11:30:00Z",
+                                              "end": "2026-11-22T12:00:00Z"},
+                          "dosage": {"rateQuantity": {"value": 0.2, "unit": "mg/kg/h"}}});
+    for one in &later {
+        let env = imported_episode(&infusion, std::slice::from_ref(one));
+        assert_eq!(status_and_label(&env), super_refractory(), "{one}");
+    }
+    let env = imported_episode(&infusion, &later);
+    assert_eq!(status_and_label(&env), super_refractory());
 }
