@@ -128,8 +128,11 @@ fn this_host() -> String {
 /// `abatement[x]`, `bounds[x]` and `effective[x]` of every type; doses and fills joined by drug
 /// (not product code), a dose change kept as steps, a cover past today ongoing, intrathecal
 /// doses apart; a count of tablets of a strength in a dosage text; doses a fraction of days
-/// apart kept per whole period; blood pressure settings and readings by code (see README).
-pub const MAPPING_VERSION: i64 = 8;
+/// apart kept per whole period; blood pressure settings and readings by code (see README). 9:
+/// every coding of a Condition; CNS-directed routes and depot forms keep their own courses;
+/// fills of one strength on one day add their supply; infusions by rate ratio, words or a
+/// period; a disease status in words.
+pub const MAPPING_VERSION: i64 = 9;
 
 /// What a run may do beyond adding and updating.
 #[derive(Debug, Clone, Default)]

@@ -71,8 +71,12 @@ use crate::domain::{Assessment, PatientRecord};
 /// session, depot esters by exact label ratios, doses compared within rounding.
 /// 17: a scale's total named with its parts' words is the total; a drug's steps at several doses
 /// are one trial; procedures by any of their codings, dated by a window of days; a CAR-T
-/// procedure is a line; SDAI for RA activity.
-const ENGINE_REVISION: u32 = 17;
+/// procedure is a line; SDAI for RA activity. 18: an undecided higher tier is never answered
+/// by a lower one that excludes it (`lower_bounds`); one item named beside "total" is a part;
+/// a condition by any of its codings; CNS-directed doses are no line drug or trial; oral and
+/// depot forms are two courses of one drug; a status-epilepticus episode from its escalation,
+/// not the latest benzodiazepine; responses read from words.
+const ENGINE_REVISION: u32 = 18;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
