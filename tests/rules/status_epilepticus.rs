@@ -306,9 +306,9 @@ mod zoned_times {
             "id": id,
             "status": "completed",
             "subject": {"reference": SUBJECT},
-            "medicationCodeableConcept": {"text": drug},
-            "dosage": dosage
+            "medicationCodeableConcept": {"text": drug}
         });
+        resource["dosage"] = dosage;
         resource[when.0] = when.1;
         resource
     }
