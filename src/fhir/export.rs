@@ -12,7 +12,7 @@
 
 use std::io::Write;
 
-use chrono::{Local, LocalResult, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{NaiveDateTime, NaiveTime};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
@@ -123,12 +123,6 @@ pub fn write_bundle(
     Ok(())
 }
 
-/// A FHIR `dateTime` of a clinical time, which refract keeps as the wall-clock time the source
-/// wrote (its offset is not kept). A time read from a date alone (midnight) is written as that
-/// date, which is all that is known; any other time with the offset of this machine's time zone
-/// on that day, as R4 requires a zone with a time ("2020-02-09T10:00:00" is not a dateTime).
-/// Reading the export back gives the same wall-clock time. A time that does not exist in the
-/// zone (skipped by a daylight-saving change) is written as its date.
 /// The start of a procedure done over a period, as precise as it is known: a window of a
 /// calendar month or year as that partial date ("2025-05", read back as the same window), none
 /// when not known; another window (an age) by its first day, the one form a period's start
@@ -152,16 +146,18 @@ fn period_start(procedure: &crate::domain::Procedure) -> Option<String> {
     Some(format_date(first).as_str().to_owned())
 }
 
+/// A FHIR `dateTime` of a clinical time, which refract keeps in UTC when the source gave an
+/// offset (see [`super::parse_datetime`]): written with `Z`, as R4 requires a zone with a time
+/// ("2020-02-09T10:00:00" is not a dateTime), so it reads back as the same instant. Never with
+/// this machine's zone: the stored time is no local time. A time read from a date alone
+/// (midnight) is written as that date, which is all that is known; a time at exactly midnight
+/// UTC is written the same way (the store does not tell the two apart) and reads back as the
+/// same stored time.
 pub fn clinical_datetime(at: NaiveDateTime) -> String {
     if at.time() == NaiveTime::MIN {
         return format_date(at.date()).as_str().to_owned();
     }
-    match Local.from_local_datetime(&at) {
-        LocalResult::Single(zoned) | LocalResult::Ambiguous(zoned, _) => {
-            zoned.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
-        }
-        LocalResult::None => format_date(at.date()).as_str().to_owned(),
-    }
+    utc_instant(at)
 }
 
 /// A time refract keeps in UTC (the bundle's timestamp, a review) as a FHIR `instant`.

@@ -6,6 +6,11 @@
 //! A valid resource never fails its file: what refract cannot use in it (an impossible date, a
 //! record with no date at all, an oversized text) leaves that resource out with a warning that
 //! names it, and the rest of the file is imported.
+//!
+//! Every time read from a resource (a period, `effective[x]`, `performed[x]`, `onset[x]`,
+//! `abatement[x]`, `authoredOn`, `whenHandedOver`, `issued`, `meta.lastUpdated`…) goes through
+//! [`parse_datetime`], which keeps a time written with an offset as the same instant in UTC:
+//! one patient's times are on one axis whatever zone each source wrote them in.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -3792,14 +3797,23 @@ fn bp_setting_of(words: &str) -> BpSetting {
     }
 }
 
-/// Parses a FHIR date or dateTime ("2019", "2019-03", "2019-03-01", "2019-03-01T10:00:00+01:00")
-/// to the local date and time written; a partial date means its first day.
+/// Parses a FHIR date, dateTime or instant ("2019", "2019-03", "2019-03-01",
+/// "2019-03-01T10:00:00+01:00"); a partial date means its first day.
+///
+/// A time with an offset (R4 requires one with every time) is the same instant in UTC
+/// ("2019-03-01T10:00:00+01:00" is 09:00): one patient's records come from sources in different
+/// zones (an EHR's local offset beside a device's or a pharmacy's `Z`) and from either side of a
+/// daylight-saving change, and only instants put them in their true order and spacing. The day
+/// of such a time is its UTC day (23:30-05:00 is the next day), so every criterion counting
+/// days counts them on that one axis. A date alone has no time and no offset and stays the day
+/// written; a time written without an offset (not valid FHIR, seen in the wild) is read as
+/// written, as there is nothing to convert it by.
 pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
     let text = text.trim();
     let impossible = || format!("impossible date '{text}'");
     let parsed = if text.len() > 10 {
         chrono::DateTime::parse_from_rfc3339(text)
-            .map(|dt| dt.naive_local())
+            .map(|dt| dt.naive_utc())
             .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
             .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
             .map_err(|_| impossible())?
@@ -3845,7 +3859,9 @@ mod tests {
             NaiveDate::from_ymd_opt(2019, 3, 1).unwrap()
         );
         let at = parse_datetime("2019-03-01T23:07:34+05:00").unwrap();
-        assert_eq!(at.date(), NaiveDate::from_ymd_opt(2019, 3, 1).unwrap());
+        assert_eq!(at, parse_datetime("2019-03-01T18:07:34Z").unwrap());
+        let evening = parse_datetime("2019-03-01T23:30:00-05:00").unwrap();
+        assert_eq!(evening.date(), NaiveDate::from_ymd_opt(2019, 3, 2).unwrap());
         assert!(parse_datetime("2019-02-30").is_err());
         assert!(parse_datetime("20190-01-01").is_err());
         assert!(parse_datetime("yesterday").is_err());

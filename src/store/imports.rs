@@ -597,9 +597,9 @@ fn upsert_resource(
         }
         return Ok(Upserted::Unchanged);
     }
-    // FHIR instants in one server's format compare as text; keep the newer copy.
+    // Keep the newer copy.
     if let (Some(stored), Some(incoming)) = (stored_updated.as_deref(), entry.last_updated)
-        && stored > incoming
+        && written_after(stored, incoming)
     {
         return Ok(Upserted::Older);
     }
@@ -724,6 +724,19 @@ pub enum Removal {
     Newer,
 }
 
+/// Whether the copy of a resource last updated at `stored` was written after `incoming` (their
+/// `meta.lastUpdated`). Instants compare as instants: a server writing its local offset on
+/// either side of a daylight-saving change, or writing `Z` in one file and an offset in the
+/// next, is still ordered by when it wrote; text that is no instant compares as text, as one
+/// server's format does.
+fn written_after(stored: &str, incoming: &str) -> bool {
+    let instant = |text: &str| chrono::DateTime::parse_from_rfc3339(text.trim()).ok();
+    match (instant(stored), instant(incoming)) {
+        (Some(stored), Some(incoming)) => stored > incoming,
+        _ => stored > incoming,
+    }
+}
+
 /// Removes a resource the source says is gone, auditing what it held, unless the stored copy
 /// was written after the removal.
 fn remove_resource(
@@ -735,29 +748,31 @@ fn remove_resource(
     last_updated: Option<&str>,
     import_id: i64,
 ) -> Result<Removal> {
-    // FHIR instants of one server compare as text (see `upsert_resource`).
+    let stored: Option<Option<String>> = conn
+        .prepare_cached(
+            "SELECT last_updated FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3",
+        )?
+        .query_row(params![source, resource_type, id], |row| row.get(0))
+        .optional()?;
+    let Some(stored_updated) = stored else {
+        return Ok(Removal::Absent);
+    };
+    if let (Some(stored), Some(removal)) = (stored_updated.as_deref(), last_updated)
+        && written_after(stored, removal)
+    {
+        return Ok(Removal::Newer);
+    }
     let removed: Option<(Option<String>, String)> = conn
         .prepare_cached(
             "DELETE FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3
-                 AND (?4 IS NULL OR last_updated IS NULL OR last_updated <= ?4)
              RETURNING subject, body",
         )?
-        .query_row(params![source, resource_type, id, last_updated], |row| {
+        .query_row(params![source, resource_type, id], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })
         .optional()?;
     let Some((subject, body)) = removed else {
-        let stored = conn
-            .prepare_cached(
-                "SELECT 1 FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3",
-            )?
-            .query_row(params![source, resource_type, id], |_| Ok(()))
-            .optional()?;
-        return Ok(if stored.is_some() {
-            Removal::Newer
-        } else {
-            Removal::Absent
-        });
+        return Ok(Removal::Absent);
     };
     bump_epoch(conn)?;
     if resource_type == "Medication" {

@@ -1,8 +1,13 @@
-//! FHIR dates and dateTimes: partial dates, offsets, fractional seconds, and impossible dates.
+//! FHIR dates and dateTimes: partial dates, offsets (a time with an offset is the same instant in
+//! UTC, so times from sources in different zones, or either side of a daylight-saving change, are
+//! on one axis), fractional seconds, and impossible dates.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use refract::demo::Rng;
 use refract::fhir::parse_datetime;
+use serde_json::{Value, json};
+
+use super::{Env, LOINC, bundle, coding, patient};
 
 fn at(text: &str) -> NaiveDateTime {
     parse_datetime(text).unwrap_or_else(|err| panic!("'{text}': {err}"))
@@ -25,23 +30,105 @@ fn partial_dates_mean_their_first_day() {
 }
 
 #[test]
-fn date_times_keep_the_local_time_written() {
+fn date_times_with_an_offset_are_the_same_instant_in_utc() {
     assert_eq!(at("2019-03-01T10:20:30Z"), ymd_hms(2019, 3, 1, 10, 20, 30));
     assert_eq!(
         at("2019-03-01T23:07:34+05:00"),
-        ymd_hms(2019, 3, 1, 23, 7, 34),
-        "the day written, not the UTC day"
+        ymd_hms(2019, 3, 1, 18, 7, 34)
     );
     assert_eq!(
-        at("2019-03-01T00:30:00-08:00"),
-        ymd_hms(2019, 3, 1, 0, 30, 0)
+        at("2019-03-01T20:30:00-08:00"),
+        ymd_hms(2019, 3, 2, 4, 30, 0),
+        "the UTC day: one axis for every source"
     );
     assert_eq!(
         at("2016-01-07T22:28:27+00:00"),
         ymd_hms(2016, 1, 7, 22, 28, 27)
     );
+    assert_eq!(
+        at("2026-11-01T01:50:00-04:00"),
+        at("2026-11-01T05:50:00Z"),
+        "the first 01:50 of the US fall-back night"
+    );
+    assert_eq!(at("2026-11-01T01:50:00-05:00"), at("2026-11-01T06:50:00Z"));
     // Without an offset (not valid FHIR, common in the wild): read as written.
     assert_eq!(at("2019-03-01T10:20:30"), ymd_hms(2019, 3, 1, 10, 20, 30));
+    // A date has no time and no offset: it stays its day.
+    assert_eq!(at("2019-03-01"), ymd_hms(2019, 3, 1, 0, 0, 0));
+}
+
+const SUBJECT: &str = "urn:uuid:zone-pt";
+
+fn imported(resources: &[Value]) -> Env {
+    let mut env = Env::new();
+    let mut all = vec![patient("zone-pt", "ZONE-1", "Zeit", "Ute")];
+    all.extend_from_slice(resources);
+    let path = env.write_json("zones.json", &bundle("collection", &all));
+    env.import_ok(&path);
+    env
+}
+
+fn administration(id: &str, drug: &str, when: (&str, &Value)) -> Value {
+    let mut resource = json!({
+        "resourceType": "MedicationAdministration",
+        "id": id,
+        "status": "completed",
+        "subject": {"reference": SUBJECT},
+        "medicationCodeableConcept": {"text": drug},
+        "dosage": {"dose": {"value": 4, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}}
+    });
+    resource[when.0] = when.1.clone();
+    resource
+}
+
+fn stored(env: &Env, sql: &str) -> NaiveDateTime {
+    let rows = env.rows(sql);
+    assert_eq!(rows.len(), 1, "{sql}: {rows:?}");
+    NaiveDateTime::parse_from_str(&rows[0][0], "%Y-%m-%d %H:%M:%S")
+        .unwrap_or_else(|err| panic!("{}: {err}", rows[0][0]))
+}
+
+#[test]
+fn times_written_with_different_offsets_are_ordered_by_instant() {
+    // A device writes UTC beside an EHR writing +01:00: the reading at 11:00+01:00 (10:00 UTC)
+    // comes 20 minutes before the drug given at 10:20Z, though its wall clock reads later.
+    let env = imported(&[
+        json!({
+            "resourceType": "Observation",
+            "id": "reading",
+            "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": coding(LOINC, "8867-4", "Heart rate"),
+            "effectiveDateTime": "2026-11-01T11:00:00+01:00",
+            "valueQuantity": {"value": 90, "unit": "/min", "system": "http://unitsofmeasure.org", "code": "/min"}
+        }),
+        administration(
+            "given",
+            "lorazepam 2 MG/ML Injectable Solution",
+            ("effectiveDateTime", &json!("2026-11-01T10:20:00Z")),
+        ),
+    ]);
+    let reading = stored(&env, "SELECT effective FROM observations");
+    let given = stored(&env, "SELECT start FROM drug_exposures");
+    assert_eq!(reading, ymd_hms(2026, 11, 1, 10, 0, 0));
+    assert_eq!(given - reading, chrono::Duration::minutes(20));
+}
+
+#[test]
+fn a_period_across_a_daylight_saving_change_has_its_true_length() {
+    // US fall-back night: 00:30 EDT to 01:30 EST is two hours, though the wall clock moved one.
+    let env = imported(&[administration(
+        "infusion",
+        "midazolam 1 MG/ML Injectable Solution",
+        (
+            "effectivePeriod",
+            &json!({"start": "2026-11-01T00:30:00-04:00", "end": "2026-11-01T01:30:00-05:00"}),
+        ),
+    )]);
+    let start = stored(&env, "SELECT start FROM drug_exposures");
+    let end = stored(&env, "SELECT end FROM drug_exposures");
+    assert_eq!(start, ymd_hms(2026, 11, 1, 4, 30, 0));
+    assert_eq!(end - start, chrono::Duration::hours(2));
 }
 
 #[test]
@@ -49,7 +136,7 @@ fn fractional_seconds() {
     let t = at("2019-03-01T10:20:30.123+01:00");
     assert_eq!(
         t,
-        ymd_hms(2019, 3, 1, 10, 20, 30) + chrono::Duration::milliseconds(123)
+        ymd_hms(2019, 3, 1, 9, 20, 30) + chrono::Duration::milliseconds(123)
     );
     let t = at("2017-03-01T10:00:00.250Z");
     assert_eq!(t.and_utc().timestamp_subsec_millis(), 250);
@@ -141,6 +228,54 @@ fn every_day_round_trips() {
                 )
             }
         );
-        assert_eq!(at(&text), time, "{text}");
+        assert_eq!(
+            at(&text),
+            time - chrono::Duration::hours(offset),
+            "{text}: the same instant in UTC"
+        );
     }
+}
+
+#[test]
+fn the_newer_copy_of_a_resource_is_the_later_instant_whatever_its_offset() {
+    // The same reading sent again after the fall-back change: 01:10 EST is 20 minutes after
+    // 01:50 EDT, though its text sorts first.
+    let reading = |value: i64, updated: &str| {
+        json!({
+            "resourceType": "Observation",
+            "id": "hr",
+            "meta": {"lastUpdated": updated},
+            "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": coding(LOINC, "8867-4", "Heart rate"),
+            "effectiveDateTime": "2026-10-31T22:00:00-04:00",
+            "valueQuantity": {"value": value, "unit": "/min", "system": "http://unitsofmeasure.org", "code": "/min"}
+        })
+    };
+    let mut env = imported(&[reading(90, "2026-11-01T01:50:00-04:00")]);
+    let second = env.write_json(
+        "zones-again.json",
+        &bundle(
+            "collection",
+            &[
+                patient("zone-pt", "ZONE-1", "Zeit", "Ute"),
+                reading(100, "2026-11-01T01:10:00-05:00"),
+            ],
+        ),
+    );
+    env.import_ok(&second);
+    assert_eq!(env.rows("SELECT value FROM observations"), [["100"]]);
+    // And the copy written before it, sent late, does not replace it.
+    let late = env.write_json(
+        "zones-late.json",
+        &bundle(
+            "collection",
+            &[
+                patient("zone-pt", "ZONE-1", "Zeit", "Ute"),
+                reading(80, "2026-11-01T06:00:00Z"),
+            ],
+        ),
+    );
+    env.import_ok(&late);
+    assert_eq!(env.rows("SELECT value FROM observations"), [["100"]]);
 }

@@ -253,7 +253,8 @@ fn start_and_end_from_every_date_element() {
     );
     assert_eq!(
         span("Drug B 10 MG Oral Tablet"),
-        ("2020-04-01 10:00:00".into(), "-".into())
+        ("2020-04-01 08:00:00".into(), "-".into()),
+        "the instant in UTC"
     );
     assert_eq!(
         span("Drug C 10 MG Oral Tablet"),

@@ -514,3 +514,206 @@ fn a_later_maintenance_benzodiazepine_does_not_move_the_episode() {
     let env = imported_episode(&infusion, &later);
     assert_eq!(status_and_label(&env), super_refractory());
 }
+
+/// FHIR records of one episode whose times carry different UTC offsets, imported through the
+/// library: the rule must see the instants, not the wall-clock times written.
+mod zoned_times {
+    use serde_json::{Value, json};
+
+    use crate::fhir::{Env, ICD10, SNOMED, bundle, coding, patient};
+
+    const SUBJECT: &str = "urn:uuid:se-zone-pt";
+
+    fn given(id: &str, drug: &str, when: (&str, Value), dosage: Value) -> Value {
+        let mut resource = json!({
+            "resourceType": "MedicationAdministration",
+            "id": id,
+            "status": "completed",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": {"text": drug}
+        });
+        resource["dosage"] = dosage;
+        resource[when.0] = when.1;
+        resource
+    }
+
+    fn bolus(id: &str, drug: &str, at: &str, mg: f64) -> Value {
+        given(
+            id,
+            drug,
+            ("effectiveDateTime", json!(at)),
+            json!({"dose": {"value": mg, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}}),
+        )
+    }
+
+    fn eeg_seizure(id: &str, at: &str) -> Value {
+        json!({
+            "resourceType": "Observation",
+            "id": id,
+            "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": {"text": "EEG seizure"},
+            "effectiveDateTime": at,
+            "valueCodeableConcept": coding(SNOMED, "52101004", "Present")
+        })
+    }
+
+    /// The status and label of the patient's status-epilepticus assessment.
+    fn assessed(resources: &[Value]) -> (String, String) {
+        let mut env = Env::new();
+        let mut all = vec![
+            patient("se-zone-pt", "SE-ZONE-1", "Uhr", "Ida"),
+            json!({
+                "resourceType": "Condition",
+                "id": "se",
+                "subject": {"reference": SUBJECT},
+                "clinicalStatus": {"coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": "active"
+                }]},
+                "code": coding(ICD10, "G41.0", "Grand mal status epilepticus"),
+                "onsetDateTime": "2026-10-31"
+            }),
+        ];
+        all.extend_from_slice(resources);
+        let path = env.write_json("se-zones.json", &bundle("collection", &all));
+        env.import_ok(&path);
+        let rows = env.rows(
+            "SELECT status, label, detail FROM assessments WHERE ruleset = 'status_epilepticus'",
+        );
+        assert_eq!(rows.len(), 1, "{rows:#?}");
+        (
+            rows[0][0].clone(),
+            format!("{} | {}", rows[0][1], rows[0][2]),
+        )
+    }
+
+    #[test]
+    fn the_daylight_saving_night_orders_drugs_by_instant() {
+        // US fall-back, 2026-11-01: lorazepam at 01:50 EDT (05:50 UTC), levetiracetam at 01:10
+        // EST (06:10 UTC), 20 minutes after it though its wall clock reads 40 minutes before.
+        let (status, detail) = assessed(&[
+            bolus(
+                "lzp",
+                "lorazepam 2 MG/ML Injectable Solution",
+                "2026-11-01T01:50:00-04:00",
+                4.0,
+            ),
+            bolus(
+                "lev",
+                "levetiracetam 500 MG/5ML Injectable Solution",
+                "2026-11-01T01:10:00-05:00",
+                4000.0,
+            ),
+            eeg_seizure("eeg", "2026-11-01T02:00:00-05:00"),
+        ]);
+        assert_eq!(status, "refractory", "{detail}");
+    }
+
+    #[test]
+    fn sources_writing_different_offsets_are_on_one_axis() {
+        // The EHR writes +01:00, the pharmacy system UTC.
+        let (status, detail) = assessed(&[
+            bolus("lzp", "Lorazepam 4 mg IV", "2026-11-01T11:00:00+01:00", 4.0),
+            bolus(
+                "lev",
+                "Levetiracetam 4000 mg IV",
+                "2026-11-01T10:20:00Z",
+                4000.0,
+            ),
+            eeg_seizure("eeg", "2026-11-01T11:30:00+01:00"),
+        ]);
+        assert_eq!(status, "refractory", "{detail}");
+    }
+
+    #[test]
+    fn seizures_24_5_hours_after_anaesthesia_across_the_change_are_super_refractory() {
+        // Midazolam from 20:00 EDT (00:00 UTC); seizures at 19:30 EST the next day (00:30 UTC):
+        // 24.5 hours, though the wall clock says 23.5.
+        let (status, detail) = assessed(&[
+            bolus(
+                "lzp",
+                "lorazepam 2 MG/ML Injectable Solution",
+                "2026-10-31T18:00:00-04:00",
+                4.0,
+            ),
+            bolus(
+                "lev",
+                "levetiracetam 500 MG/5ML Injectable Solution",
+                "2026-10-31T18:20:00-04:00",
+                4000.0,
+            ),
+            eeg_seizure("eeg1", "2026-10-31T19:00:00-04:00"),
+            given(
+                "mdz",
+                "midazolam 1 MG/ML Injectable Solution",
+                (
+                    "effectivePeriod",
+                    json!({"start": "2026-10-31T20:00:00-04:00", "end": "2026-11-03T12:00:00-05:00"}),
+                ),
+                json!({"rateQuantity": {"value": 0.2, "unit": "mg/kg/h", "system": "http://unitsofmeasure.org", "code": "mg/kg/h"}}),
+            ),
+            eeg_seizure("eeg2", "2026-11-01T19:30:00-05:00"),
+        ]);
+        assert_eq!(status, "refractory", "{detail}");
+        assert!(detail.starts_with(super::SRSE), "{detail}");
+    }
+
+    /// Anaesthesia from `start` to `end`, seizures at `seizure`, after lorazepam, levetiracetam
+    /// and seizures an hour before the anaesthetic, all written with `start`'s offset.
+    fn anaesthesia_then_seizures(
+        before: [&str; 3],
+        start: &str,
+        end: &str,
+        seizure: &str,
+    ) -> (String, String) {
+        assessed(&[
+            bolus("lzp", "Lorazepam 4 mg IV", before[0], 4.0),
+            bolus("lev", "Levetiracetam 4000 mg IV", before[1], 4000.0),
+            eeg_seizure("eeg1", before[2]),
+            given(
+                "mdz",
+                "Midazolam 1 mg/ml continuous infusion",
+                ("effectivePeriod", json!({"start": start, "end": end})),
+                json!({"rateQuantity": {"value": 0.2, "unit": "mg/kg/h", "system": "http://unitsofmeasure.org", "code": "mg/kg/h"}}),
+            ),
+            eeg_seizure("eeg2", seizure),
+        ])
+    }
+
+    #[test]
+    fn the_european_change_counts_hours_by_instant_too() {
+        // EU fall-back, 2026-10-25: midazolam from 20:00 CEST (18:00 UTC), seizures at 19:30 CET
+        // the next day (18:30 UTC): 24.5 hours, the wall clock says 23.5.
+        let (status, detail) = anaesthesia_then_seizures(
+            [
+                "2026-10-24T18:00:00+02:00",
+                "2026-10-24T18:20:00+02:00",
+                "2026-10-24T19:00:00+02:00",
+            ],
+            "2026-10-24T20:00:00+02:00",
+            "2026-10-27T12:00:00+01:00",
+            "2026-10-25T19:30:00+01:00",
+        );
+        assert_eq!(status, "refractory", "{detail}");
+        assert!(detail.starts_with(super::SRSE), "{detail}");
+    }
+
+    #[test]
+    fn a_spring_forward_night_is_an_hour_shorter_than_its_wall_clock() {
+        // US spring-forward, 2026-03-08: midazolam from 20:00 EST (01:00 UTC), seizures at 20:30
+        // EDT the next day (00:30 UTC): 23.5 hours, though the wall clock says 24.5.
+        let (status, detail) = anaesthesia_then_seizures(
+            [
+                "2026-03-07T18:00:00-05:00",
+                "2026-03-07T18:20:00-05:00",
+                "2026-03-07T19:00:00-05:00",
+            ],
+            "2026-03-07T20:00:00-05:00",
+            "2026-03-10T12:00:00-04:00",
+            "2026-03-08T20:30:00-04:00",
+        );
+        assert_eq!(status, "refractory", "{detail}");
+        assert!(detail.starts_with(super::RSE), "{detail}");
+    }
+}
