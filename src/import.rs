@@ -122,16 +122,16 @@ fn this_host() -> String {
 /// 6: MedicationDispense (pharmacy fills: exposure for their days supply, a drug's fills joined),
 /// which every earlier version skipped. 7: linked Patient records (`Patient.link`) are one
 /// patient; a Medication `entered-in-error` is removed; a birth year or month kept as given; a
-/// procedure's and a measurement's code system; an observation over a period dated at its end; ambulatory and home
-/// blood pressure by method and name; doses given at intervals (depots, biologics, esketamine)
-/// joined into one course and kept per interval. 8: a procedure's every coding; `performed[x]`,
+/// procedure's and a measurement's code system; an observation over a period dated at its end;
+/// ambulatory and home blood pressure by method and name; doses given at intervals (depots,
+/// biologics, esketamine) joined into one course and kept per interval. 8: a procedure's every coding; `performed[x]`,
 /// `abatement[x]`, `bounds[x]` and `effective[x]` of every type; doses and fills joined by drug
 /// (not product code), a dose change kept as steps, a cover past today ongoing, intrathecal
 /// doses apart; a count of tablets of a strength in a dosage text; doses a fraction of days
 /// apart kept per whole period; blood pressure settings and readings by code (see README). 9:
 /// every coding of a Condition; CNS-directed routes and depot forms keep their own courses;
 /// fills of one strength on one day add their supply; infusions by rate ratio, words or a
-/// period; a disease status in words.
+/// period; a disease status in words; a time with a zone offset stored as its instant in UTC.
 pub const MAPPING_VERSION: i64 = 9;
 
 /// What a run may do beyond adding and updating.
