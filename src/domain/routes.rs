@@ -59,6 +59,39 @@ pub fn coded_cns_route(system: &str, code: &str) -> Option<&'static str> {
     None
 }
 
+/// Whether words (a route's) name a way of giving no infusion runs by: into a muscle or under
+/// the skin, by mouth, nose, cheek, tongue or rectum, on the skin, inhaled ("Intramuscular
+/// route", "IM", "PO", "buccal", "intranasal"). A drug given so over a period is a dose, or
+/// doses, charted with a start and an end, never an infusion.
+pub fn is_no_infusion_route(words: &str) -> bool {
+    let lower = words.trim().to_lowercase();
+    let letters: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
+    if matches!(
+        letters.as_str(),
+        "im" | "po" | "sc" | "sq" | "sl" | "pr" | "in" | "subcut" | "inh"
+    ) {
+        return true;
+    }
+    [
+        "intramuscular",
+        "subcutaneous",
+        "oral",
+        "by mouth",
+        "nasal",
+        "buccal",
+        "sublingual",
+        "oromucosal",
+        "rectal",
+        "transdermal",
+        "topical",
+        "cutaneous",
+        "inhal",
+        "gastric",
+    ]
+    .iter()
+    .any(|route| lower.contains(route))
+}
+
 /// Whether words (a route's, or a drug record's text) say the drug went into the spinal fluid
 /// or the brain's ventricles: "Intrathecal route", "intrathekal", "i.t.", "IT", "ICV",
 /// "intraventricular (Ommaya reservoir)", "intracisternal", "subarachnoid".

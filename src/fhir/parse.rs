@@ -767,6 +767,28 @@ fn date_field(field: &str, value: Option<&String>) -> Result<Option<NaiveDateTim
         .transpose()
 }
 
+/// One end of a period, read on the calendar of its other end: when the other is a date only
+/// (a day of the source's own calendar) and this one a time with a zone offset, the time is
+/// read as the source's wall-clock rather than as its instant in UTC, so that the period's
+/// days are counted on one calendar (a start at 00:30+02:00, stored in UTC, falls on the day
+/// before, and a 27-day trial to a date-only end would read 28).
+fn date_field_beside(
+    field: &str,
+    value: Option<&String>,
+    other: Option<&String>,
+) -> Result<Option<NaiveDateTime>, String> {
+    let is_day = |text: &String| text.trim().len() <= 10;
+    match (value, other) {
+        (Some(text), Some(other)) if is_day(other) && !is_day(text) => {
+            match chrono::DateTime::parse_from_rfc3339(text.trim()) {
+                Ok(zoned) => Ok(Some(zoned.naive_local())),
+                Err(_) => date_field(field, value),
+            }
+        }
+        _ => date_field(field, value),
+    }
+}
+
 /// A date refract can do without: kept empty, with a warning, when it is not a date.
 fn lenient_date(
     field: &str,
@@ -1473,7 +1495,7 @@ fn medication_period(
                 .and_then(|r| r.bounds_period.as_ref())
                 .and_then(|p| p.end.as_ref())
         });
-    let Some(start) = date_field("effective", start_text)? else {
+    let Some(start) = date_field_beside("effective", start_text, end_text)? else {
         // No period: kept at the one date the record has, its duration unknown. A request's
         // `dispenseRequest.validityPeriod` is when the prescription may be dispensed (R4:
         // "stale dating the Prescription"), not when the drug was taken: its start, the first
@@ -1513,7 +1535,7 @@ fn medication_period(
         };
         return Ok((point, Some(point), DatesKnown::Unknown));
     };
-    let mut end = date_field("end", end_text)?;
+    let mut end = date_field_beside("end", end_text, start_text)?;
     // A start of a month or a year only ("2018") is some day within it: given at least from
     // its last day (or the end, if sooner), for how long before is not recorded. Its first
     // day would count months the drug may never have been given as a trial's duration.
@@ -2105,12 +2127,22 @@ fn dose_from(
     // ("midazolam in sodium chloride 0.9% continuous infusion"), and an administration that ran
     // an hour or more with no rate to say it was a slow push (480 mg of midazolam charted over
     // 48 hours, or the period alone): R4's period is how long it was given over.
+    //
+    // The period alone says so only when it is long and by a route an infusion runs by: a
+    // bolus is often charted with a start and an end (lorazepam 4 mg IV from 10:00 to 11:00, the
+    // review's case, was a first-line bolus read as anaesthesia), and a dose into a muscle
+    // never ran as an infusion however long its period.
+    let ran_as_infusion = given_over_hours
+        .is_some_and(|hours| hours >= PERIOD_OF_AN_INFUSION_HOURS)
+        && !route
+            .as_deref()
+            .is_some_and(crate::domain::routes::is_no_infusion_route);
     let role = (scheduled
         .iter()
         .any(|spec| is_infusion(spec) || spec.continuous)
         || (!scheduled.is_empty() || specs.is_empty())
             && (dosage_text::continuous_infusion(text.text)
-                || over_an_hour && scheduled.iter().all(|spec| spec.rate.is_none())))
+                || ran_as_infusion && scheduled.iter().all(|spec| spec.rate.is_none())))
     .then_some(DrugRole::AnaestheticInfusion);
     let dose = match scheduled.as_slice() {
         [] => None,
@@ -2120,6 +2152,11 @@ fn dose_from(
     };
     (dose, route, role)
 }
+
+/// Hours an administration with no rate must have run to be read as an infusion by its period
+/// alone: a bolus or a slow push is charted over minutes to an hour, a loading infusion over
+/// an hour or two with its rate; four hours with no rate is a drug left running.
+const PERIOD_OF_AN_INFUSION_HOURS: f64 = 4.0;
 
 /// The dose of a record with several dosage lines (see [`dose_from`]).
 fn highest_step(specs: &[DoseSpec], text: &DrugName<'_>) -> Option<Dose> {

@@ -279,3 +279,34 @@ fn the_newer_copy_of_a_resource_is_the_later_instant_whatever_its_offset() {
     env.import_ok(&late);
     assert_eq!(env.rows("SELECT value FROM observations"), [["100"]]);
 }
+
+/// A period with a time at one end and a date only at the other is counted on one calendar:
+/// the time is read as the source's wall-clock, so that the days between the ends are the
+/// days the record says (the review's case: venlafaxine from 00:30+02:00 on 15 May to 11 June
+/// was 27 days; its start's UTC day made it 28, an adequate trial and a false TRD flag).
+#[test]
+fn a_period_with_a_date_only_end_is_counted_on_the_sources_calendar() {
+    let statement = |id: &str, start: &str, end: &str| {
+        json!({
+            "resourceType": "MedicationStatement",
+            "id": id,
+            "status": "completed",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": {"text": format!("drug {id}")},
+            "effectivePeriod": {"start": start, "end": end}
+        })
+    };
+    let env = imported(&[
+        statement("east", "2025-05-15T00:30:00+02:00", "2025-06-11"),
+        statement("west", "2025-05-15", "2025-06-11T23:30:00-05:00"),
+        statement("both", "2025-05-15T00:30:00+02:00", "2025-06-11T23:30:00-05:00"),
+    ]);
+    assert_eq!(
+        env.rows("SELECT text, start, end FROM drug_exposures ORDER BY text"),
+        [
+            ["drug both", "2025-05-14 22:30:00", "2025-06-12 04:30:00"],
+            ["drug east", "2025-05-15 00:30:00", "2025-06-11 00:00:00"],
+            ["drug west", "2025-05-15 00:00:00", "2025-06-11 23:30:00"],
+        ]
+    );
+}

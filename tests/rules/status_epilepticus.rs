@@ -358,6 +358,14 @@ fn status_epilepticus_cases() {
 /// after the midazolam started: super-refractory only when that midazolam is read as an
 /// infusion.
 fn imported_episode(midazolam: &Value, extra: &[Value]) -> Env {
+    let lorazepam = json!({"effectiveDateTime": "2026-11-20T10:00:00Z",
+                           "dosage": {"dose": {"value": 4, "unit": "mg"},
+                                      "route": {"text": "intravenous"}}});
+    imported_episode_with(&lorazepam, midazolam, extra)
+}
+
+/// [`imported_episode`] with the lorazepam administration's fields (its time, dose, route).
+fn imported_episode_with(lorazepam: &Value, midazolam: &Value, extra: &[Value]) -> Env {
     const SUBJECT: &str = "urn:uuid:se-pt";
     let administration = |id: &str, drug: &str, fields: &Value| {
         crate::fhir::with(
@@ -396,12 +404,7 @@ fn imported_episode(midazolam: &Value, extra: &[Value]) -> Env {
             "code": coding(SNOMED, "230456007", "Status epilepticus"),
             "onsetDateTime": "2026-11-20T09:50:00Z"
         }),
-        administration(
-            "lzp",
-            "lorazepam 2 MG/ML Injectable Solution",
-            &json!({"effectiveDateTime": "2026-11-20T10:00:00Z",
-                    "dosage": {"dose": {"value": 4, "unit": "mg"}, "route": iv}}),
-        ),
+        administration("lzp", "lorazepam 2 MG/ML Injectable Solution", lorazepam),
         administration(
             "lev",
             "levetiracetam 500 MG/5ML Injectable Solution",
@@ -476,6 +479,26 @@ fn a_midazolam_given_over_hours_is_an_infusion() {
         }
         let env = imported_episode(&fields, &[]);
         assert_eq!(status_and_label(&env), super_refractory(), "{dosage}");
+    }
+}
+
+/// A bolus charted with a start and an end is no infusion: lorazepam 4 mg IV over an hour
+/// (the review's case: it was read as anaesthesia, and the episode had no first-line drug),
+/// and a dose into a muscle whatever its period, stay the first-line benzodiazepine.
+#[test]
+fn a_bolus_charted_over_a_period_is_no_infusion() {
+    let infusion = json!({"effectivePeriod": {"start": "2026-11-20T11:30:00Z",
+                                              "end": "2026-11-22T12:00:00Z"},
+                          "dosage": {"rateQuantity": {"value": 0.2, "unit": "mg/kg/h"}}});
+    for lorazepam in [
+        json!({"effectivePeriod": {"start": "2026-11-20T10:00:00Z", "end": "2026-11-20T11:00:00Z"},
+               "dosage": {"dose": {"value": 4, "unit": "mg"}, "route": {"text": "intravenous"}}}),
+        json!({"effectivePeriod": {"start": "2026-11-20T10:00:00Z", "end": "2026-11-20T15:00:00Z"},
+               "dosage": {"dose": {"value": 10, "unit": "mg"},
+                          "route": {"text": "Intramuscular route"}}}),
+    ] {
+        let env = imported_episode_with(&lorazepam, &infusion, &[]);
+        assert_eq!(status_and_label(&env), super_refractory(), "{lorazepam}");
     }
 }
 
