@@ -454,13 +454,24 @@ fn classify(
             }
         }
         Some(response) => LineState::Responded(response),
-        None if ongoing => LineState::Unknown {
-            what: format!(
-                "response to {} {} (under way since {})",
-                line.label(),
-                line.regimen,
-                line.start
-            ),
+        // A line derived from its doses ends at its last dose: under way while no stop, no
+        // later line and no gap longer than a course's says it is over (the review's case: R-ICE
+        // given 13 days ago read as a line over with no response recorded).
+        None if ongoing || under_way(ctx, line) => LineState::Unknown {
+            what: match line.end {
+                Some(last) if last < ctx.today => format!(
+                    "response to {} {} (under way since {}, last dose on {last})",
+                    line.label(),
+                    line.regimen,
+                    line.start
+                ),
+                _ => format!(
+                    "response to {} {} (under way since {})",
+                    line.label(),
+                    line.regimen,
+                    line.start
+                ),
+            },
             ongoing: true,
         },
         None => LineState::Unknown {

@@ -299,7 +299,11 @@ fn a_period_with_a_date_only_end_is_counted_on_the_sources_calendar() {
     let env = imported(&[
         statement("east", "2025-05-15T00:30:00+02:00", "2025-06-11"),
         statement("west", "2025-05-15", "2025-06-11T23:30:00-05:00"),
-        statement("both", "2025-05-15T00:30:00+02:00", "2025-06-11T23:30:00-05:00"),
+        statement(
+            "both",
+            "2025-05-15T00:30:00+02:00",
+            "2025-06-11T23:30:00-05:00",
+        ),
     ]);
     assert_eq!(
         env.rows("SELECT text, start, end FROM drug_exposures ORDER BY text"),

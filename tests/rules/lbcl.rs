@@ -329,6 +329,18 @@ pub fn cases() -> Vec<Case> {
             Relapsed,
         )
         .missing("response to 2L R-ICE (under way"),
+        // A line built from its doses ends at the last one: 13 days ago, no stop reason and no
+        // later line, it is under way (the review's case read it as over with no response
+        // recorded: insufficient data).
+        case(
+            "relapse, then second-line R-ICE whose last dose was 13 days ago, no response yet: relapsed",
+            first_line(|l| l.cycles(6).response(Response::Complete))
+                .disease_status(disease_status::WORSENED, 60)
+                .give(rx("R-ICE").from(30).until(13))
+                .line(ID, line("R-ICE", R_ICE).from(30).until(13)),
+            Relapsed,
+        )
+        .missing("response to 2L R-ICE (under way"),
         case(
             "relapse, then stable disease after 1 cycle of second-line R-ICE under way: relapsed",
             first_line(|l| l.cycles(6).response(Response::Complete))
