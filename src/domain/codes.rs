@@ -196,6 +196,11 @@ impl Response {
     /// relapse", "progression-free"): an unread status leaves the response unknown, while a
     /// denied progression read as one would flag a patient wrongly.
     pub fn from_words(text: &str) -> Option<Self> {
+        // A question ("?progression", "PD?") or "r/o PD" asks, it does not find.
+        let lower = text.to_lowercase();
+        if lower.contains('?') || lower.contains("r/o") {
+            return None;
+        }
         let normalised: String = text
             .chars()
             .map(|c| {
@@ -269,7 +274,7 @@ pub const RESPONSE_CODE_PREFIX: &str = "refract:response:";
 
 /// Words that deny or hedge what follows or precedes them in a disease status ("no
 /// progression", "not PD", "possible relapse", "progression-free", "PD excluded").
-const HEDGE_OR_DENIAL: [&str; 21] = [
+const HEDGE_OR_DENIAL: [&str; 34] = [
     "no",
     "not",
     "non",
@@ -291,6 +296,21 @@ const HEDGE_OR_DENIAL: [&str; 21] = [
     "equivocal",
     "indeterminate",
     "pseudoprogression",
+    // A question or a past finding is no status now (the review's cases: "Rule out
+    // progression", "History of progression"; "?progression" is read by its mark).
+    "rule",
+    "ruled",
+    "history",
+    "hx",
+    "previous",
+    "prior",
+    "likely",
+    "concern",
+    "concerning",
+    "questionable",
+    "evaluate",
+    "awaiting",
+    "pending",
 ];
 
 /// Response words and abbreviations, longest first within a category so that "very good
@@ -671,6 +691,14 @@ mod tests {
             "VGPR then PD",
             "pseudoprogression",
             "awaiting restaging",
+            // A question or a past finding (the review's cases).
+            "Rule out progression",
+            "r/o PD",
+            "?progression",
+            "PD?",
+            "History of progression",
+            "likely progression",
+            "progression pending confirmation",
         ] {
             assert_eq!(Response::from_words(words), None, "{words}");
         }
