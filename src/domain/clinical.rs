@@ -419,15 +419,12 @@ impl DrugExposure {
     }
 
     /// Whether the drug was given into the spinal fluid or the brain's ventricles (its route, or
-    /// its text, says so; see [`super::routes::is_cns_directed`]): CNS-directed therapy, such as
-    /// intrathecal methotrexate for CNS prophylaxis beside R-CHOP. Kept and shown, but no
-    /// systemic treatment of the condition: it starts no line, is no drug of a line's regimen
-    /// and is no trial of any criterion.
+    /// else its text, says so; see [`super::routes::given_cns_directed`]): CNS-directed therapy,
+    /// such as intrathecal methotrexate for CNS prophylaxis beside R-CHOP. Kept and shown, but
+    /// no systemic treatment of the condition: it starts no line, is no drug of a line's
+    /// regimen and is no trial of any criterion.
     pub fn is_cns_directed(&self) -> bool {
-        self.route
-            .as_deref()
-            .is_some_and(super::routes::is_cns_directed)
-            || super::routes::is_cns_directed(&self.text)
+        super::routes::given_cns_directed(self.route.as_deref(), &self.text)
     }
 
     /// Whether the criteria read the record as a treatment given (a line's drug, a trial, an

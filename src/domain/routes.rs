@@ -59,6 +59,37 @@ pub fn coded_cns_route(system: &str, code: &str) -> Option<&'static str> {
     None
 }
 
+/// Whether a drug record given by `route` (as recorded, if at all) with this `text` (its
+/// product's name) went into the spinal fluid. A route that says so, or says another way of
+/// giving ("Subcutaneous use", "IV"), decides; a route that names none ("Injection") or no
+/// route leaves it to the text, which says so only when it names a CNS route and no other:
+/// "Methotrexate 12 mg intrathecal" was given so, while a product's name listing intrathecal
+/// among its uses ("injection (IV, IM, SC or intrathecal)", the review's case: a weekly
+/// subcutaneous methotrexate for RA was read as CNS-directed and its trial lost) says what it
+/// may be given by, not how it was.
+pub fn given_cns_directed(route: Option<&str>, text: &str) -> bool {
+    match route {
+        Some(route) if is_cns_directed(route) => true,
+        Some(route) if names_systemic_route(route) => false,
+        _ => is_cns_directed(text) && !names_systemic_route(text),
+    }
+}
+
+/// Whether words name a way of giving a drug into the body at large: into a vein, a muscle or
+/// under the skin, or by mouth.
+fn names_systemic_route(words: &str) -> bool {
+    let lower = words.to_lowercase();
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|token| !token.is_empty())
+        .any(|token| {
+            matches!(token, "iv" | "im" | "sc" | "sq" | "po" | "oral" | "orally")
+                || ["intraven", "intramusc", "subcut"]
+                    .iter()
+                    .any(|stem| token.starts_with(stem))
+        })
+}
+
 /// Whether words (a route's) name a way of giving no infusion runs by: into a muscle or under
 /// the skin, by mouth, nose, cheek, tongue or rectum, on the skin, inhaled ("Intramuscular
 /// route", "IM", "PO", "buccal", "intranasal"). A drug given so over a period is a dose, or
@@ -132,6 +163,28 @@ pub fn is_cns_directed(words: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A route that names one decides; a product's name listing intrathecal among its uses is
+    /// no intrathecal dose (the review's case: weekly subcutaneous methotrexate for RA).
+    #[test]
+    fn a_route_decides_and_a_name_listing_uses_is_no_route() {
+        let listing =
+            "Methotrexate 25 mg/mL injection, preservative-free (IV, IM, SC or intrathecal)";
+        assert!(!given_cns_directed(None, listing));
+        assert!(!given_cns_directed(Some("Subcutaneous use"), listing));
+        assert!(!given_cns_directed(Some("Injection"), listing));
+        assert!(!given_cns_directed(
+            Some("Intravenous"),
+            "Methotrexate intrathecal"
+        ));
+        assert!(given_cns_directed(Some("Intrathecal route"), listing));
+        assert!(given_cns_directed(None, "Methotrexate 12 mg intrathecal"));
+        assert!(given_cns_directed(
+            Some("Injection"),
+            "Methotrexate intrathecal"
+        ));
+        assert!(given_cns_directed(Some("IT"), "Cytarabine 50 mg"));
+    }
 
     #[test]
     fn route_words_of_the_spinal_fluid_and_the_ventricles_are_cns_directed() {
