@@ -144,13 +144,35 @@ fn mentions(text: &str, name: &str) -> bool {
             .filter(|word| !word.is_empty())
             .rev()
             .take(2)
-            .any(|word| NEGATIONS.contains(&word));
+            .any(|word| NEGATIONS.contains(&word))
+            || negated_after(&text[end..]);
         if bounded && !negated {
             return true;
         }
         from = start + text[start..].chars().next().map_or(1, char::len_utf8);
     }
     false
+}
+
+/// Words that, just after a condition's name (or after "screen"/"test" after it), say the
+/// patient does not have it: "bipolar screen negative", "epilepsy ruled out" (the review's case
+/// excluded a depression by a local coding's "Recurrent depression - bipolar screen negative").
+const NEGATIONS_AFTER: [&str; 7] = [
+    "negative", "neg", "excluded", "ruled", "unlikely", "denied", "absent",
+];
+
+/// Whether the words after a name deny it (see [`NEGATIONS_AFTER`]).
+fn negated_after(rest: &str) -> bool {
+    let mut words = rest
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty());
+    match words.next() {
+        Some(word) if NEGATIONS_AFTER.contains(&word) => true,
+        Some("screen" | "screening" | "test" | "tested" | "testing") => words
+            .next()
+            .is_some_and(|word| NEGATIONS_AFTER.contains(&word)),
+        _ => false,
+    }
 }
 
 /// Evaluates one rule set on one patient; `None` when it does not apply (no matching
@@ -311,18 +333,62 @@ fn exclusion(set: &RuleSet, record: &PatientRecord) -> Option<(String, Evidence)
             c.is_diagnosis()
                 && condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names)
         })?;
-        // The code that excludes, when one does: the one it is shown by may be another.
-        let code = listed_code(found, &exclusion.icd10, &exclusion.snomed).unwrap_or(&found.code);
+        // The coding that excludes, with its own words: the one the diagnosis is shown by may be
+        // another (the review's case cited the depression's own code as the bipolar evidence).
+        let (code, display) =
+            excluding_coding(found, &exclusion.icd10, &exclusion.snomed, &exclusion.names);
         Some((
-            format!("{} ({code} {})", exclusion.reason, found.display),
+            format!("{} ({code} {display})", exclusion.reason),
             Evidence {
                 criterion: String::from("exclusion"),
                 kind: EvidenceKind::Condition,
                 id: found.id,
-                text: format!("{code} {}", found.display),
+                text: format!("{code} {display}"),
             },
         ))
     })
+}
+
+/// The code and words of the coding of `condition` a list names: the first whose code it
+/// holds, else the first whose words mention one of `names`; a coding without words is said
+/// with the diagnosis's own.
+fn excluding_coding<'c>(
+    condition: &'c Condition,
+    icd10: &[String],
+    snomed: &[String],
+    names: &[String],
+) -> (&'c str, &'c str) {
+    let codings = std::iter::once((
+        condition.system,
+        condition.code.as_str(),
+        condition.display.as_str(),
+    ))
+    .chain(condition.codings.iter().map(|coding| {
+        (
+            ConditionCodeSystem::from_uri(&coding.system),
+            coding.code.as_str(),
+            coding.display.as_str(),
+        )
+    }));
+    let listed = |(system, code, _): &(ConditionCodeSystem, &str, &str)| match system {
+        ConditionCodeSystem::Icd10 => icd10
+            .iter()
+            .any(|prefix| icd10_starts_with(code.trim(), prefix)),
+        ConditionCodeSystem::Snomed => snomed.iter().any(|listed| listed == code.trim()),
+        ConditionCodeSystem::Other => false,
+    };
+    let worded = |(_, _, display): &(ConditionCodeSystem, &str, &str)| {
+        names.iter().any(|name| mentions(display, name))
+    };
+    let found = codings
+        .clone()
+        .find(listed)
+        .or_else(|| codings.clone().find(worded));
+    match found {
+        Some((_, code, display)) if !display.is_empty() => (code, display),
+        Some((_, code, _)) => (code, condition.display.as_str()),
+        None => (condition.code.as_str(), condition.display.as_str()),
+    }
 }
 
 /// Which tier the criteria reach, and what was consulted on the way.

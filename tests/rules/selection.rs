@@ -196,6 +196,55 @@ fn bipolar_disorder_coded_only_in_a_later_coding_excludes() {
     }
 }
 
+/// A coding's words that deny a diagnosis after naming it exclude nothing ("bipolar screen
+/// negative", the review's case), and an exclusion is cited by the coding that excludes, with
+/// that coding's own words, never the depression's code beside the bipolar display.
+#[test]
+fn a_denied_word_excludes_nothing_and_an_exclusion_is_cited_by_its_own_coding() {
+    let denied = Vignette::new().condition_coded(
+        &[
+            (
+                ICD10_CM,
+                "F33.2",
+                "Major depressive disorder, recurrent severe",
+            ),
+            (
+                LOCAL,
+                "MDD-R",
+                "Recurrent depression - bipolar screen negative",
+            ),
+        ],
+        "active",
+    );
+    let assessment = assess("depression", &denied.record());
+    assert!(
+        !assessment.reasons.iter().any(|r| r.contains("Bipolar")),
+        "{:?}",
+        assessment.reasons
+    );
+    let coded = Vignette::new().condition_coded(
+        &[
+            (
+                ICD10_CM,
+                "F33.2",
+                "Major depressive disorder, recurrent severe",
+            ),
+            (SNOMED_CT, "13746004", "Bipolar disorder"),
+        ],
+        "active",
+    );
+    let assessment = assess("depression", &coded.record());
+    assert_eq!(assessment.status, NotMet);
+    assert!(
+        assessment
+            .reasons
+            .iter()
+            .any(|r| r.contains("(13746004 Bipolar disorder)")),
+        "{:?}",
+        assessment.reasons
+    );
+}
+
 /// Whether a diagnosis is current is read against every record of it, whichever of its codings
 /// they share: an encounter's depression (no status) is outweighed by the problem list's entry
 /// that says it resolved, when that entry is shown by a local code and holds the same
