@@ -507,13 +507,15 @@ pub const ON_HOLD_WORDS: &str = "on hold";
 /// was started on or before it.
 pub const START_BY_MARK: &str = "≤";
 
-/// Marks an end that is only the last day a drug is known to have been given: it was given at
-/// least until then.
+/// Marks an end that is only the last day a drug is known to have been given (no end recorded,
+/// or an end of a month or a year only): it was given at least until then.
 pub const END_AT_LEAST_MARK: &str = "≥";
 
 /// The legend of [`START_BY_MARK`] and [`END_AT_LEAST_MARK`], for a screen that shows them.
+/// One record keeps how much of one of its ends is known: a period of two months ("2022-03" to
+/// "2022-09") marks its end, its start shown as the last day it can have been.
 pub const APPROXIMATE_DATES_LEGEND: &str =
-    "≤ started by (date not exact) · ≥ given at least until (no end recorded)";
+    "≤ started by · ≥ given at least until (dates not exact)";
 
 /// How a treatment line came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
