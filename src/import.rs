@@ -134,6 +134,12 @@ fn this_host() -> String {
 /// period; a disease status in words; a time with a zone offset stored as its instant in UTC.
 pub const MAPPING_VERSION: i64 = 9;
 
+/// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
+/// team's stop-reason words).
+pub fn mapping_of(rules: &Rules) -> i64 {
+    MAPPING_VERSION ^ rules.mapping_stamp
+}
+
 /// What a run may do beyond adding and updating.
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
@@ -746,8 +752,7 @@ fn import_file(
         path: &name,
         sha256: &checked.sha256,
         source: &source,
-        // The version, and what the rules lend the mapping (a team's stop-reason words).
-        mapping: MAPPING_VERSION ^ rules.mapping_stamp,
+        mapping: mapping_of(rules),
         replace,
     };
     match store.already_imported(&run) {

@@ -140,6 +140,24 @@ pub fn run(
 
     match Rules::load(rules_dir) {
         Ok(rules) => {
+            // Rows read by an older refract say what it read: a file is read as this version
+            // reads it when imported again (the content hash no longer skips it).
+            let older = store.files_read_by_another_mapping(crate::import::mapping_of(&rules))?;
+            if !older.is_empty() {
+                writeln!(
+                    out,
+                    "import: {} file(s) were read by an older version of refract (or other \
+                     rules): import them again to read them as this one does: {}",
+                    older.len(),
+                    older
+                        .iter()
+                        .take(5)
+                        .map(|path| crate::text::one_line(path))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                        + if older.len() > 5 { ", …" } else { "" }
+                )?;
+            }
             let origin = rules_dir.map_or_else(
                 || String::from("built in"),
                 |dir| format!("with {}", dir.display()),

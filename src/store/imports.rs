@@ -1291,6 +1291,24 @@ impl Store {
         unfinished_runs(&self.conn)
     }
 
+    /// The FHIR files whose last finished import read them with another mapping than `mapping`
+    /// (an older refract, or other rules lending it words): their rows say what that version
+    /// read until they are imported again. refract's own JSON (source `refract`) has no mapping.
+    pub fn files_read_by_another_mapping(&self, mapping: i64) -> Result<Vec<String>> {
+        let mut statement = self.conn.prepare(
+            "SELECT path FROM imports AS i
+             WHERE state = 'done' AND mapping <> ?1 AND source <> 'refract'
+               AND NOT EXISTS (SELECT 1 FROM imports AS later
+                               WHERE later.path = i.path AND later.state = 'done'
+                                 AND later.mapping = ?1 AND later.id > i.id)
+             GROUP BY path ORDER BY path",
+        )?;
+        let paths = statement
+            .query_map([mapping], |row| row.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(paths)
+    }
+
     /// Says that an import is under way in `process` (`host:pid`), until
     /// [`Store::import_ended`].
     pub fn import_started(&mut self, process: &str, now: NaiveDateTime) -> Result<()> {

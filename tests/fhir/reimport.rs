@@ -165,6 +165,37 @@ fn reimporting_the_same_file_changes_nothing() {
     assert_eq!(env.counts(), before);
 }
 
+/// A file read by an older refract keeps what that version read until it is imported again:
+/// `check` names it (the review found no sign of it), and importing it again reads it anew and
+/// clears the line.
+#[test]
+fn check_names_the_files_an_older_version_read() {
+    let mut env = Env::new();
+    let file = env.write_json("epilepsy.json", &export_v1());
+    env.import_ok(&file);
+    let check = |env: &Env| {
+        let output = super::refract()
+            .arg("--db")
+            .arg(env.db())
+            .arg("check")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(!check(&env).contains("older version"), "{}", check(&env));
+    sql_on(&env.store)
+        .execute("UPDATE imports SET mapping = mapping + 1", [])
+        .unwrap();
+    let said = check(&env);
+    assert!(
+        said.contains("1 file(s) were read by an older version") && said.contains("epilepsy.json"),
+        "{said}"
+    );
+    let report = env.import(std::slice::from_ref(&file));
+    assert_ne!(report.files[0].outcome, FileOutcome::AlreadyImported);
+    assert!(!check(&env).contains("older version"), "{}", check(&env));
+}
+
 #[test]
 fn a_file_imported_before_is_read_again_after_a_later_file_changed_what_it_holds() {
     // A record that swings back (active, stopped, active again; a name corrected and then the
