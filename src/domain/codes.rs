@@ -211,10 +211,19 @@ impl Response {
                 }
             })
             .collect();
-        let words: Vec<&str> = normalised.split_whitespace().collect();
+        let words: Vec<&str> = normalised
+            .split_whitespace()
+            .filter_map(canonical_word)
+            .collect();
         let mut found: Option<Self> = None;
         let mut start = 0;
         while start < words.len() {
+            // "MRD negative", "without minimal residual disease": the denial is the residual
+            // disease's, beside a remission it qualifies, so it neither denies nor hedges that.
+            if let Some(length) = residual_disease_qualifier(&words[start..]) {
+                start += length;
+                continue;
+            }
             let phrase = RESPONSE_PHRASES.iter().find(|(phrase, _)| {
                 let phrase: Vec<&str> = phrase.split(' ').collect();
                 words[start..].starts_with(&phrase)
@@ -268,6 +277,73 @@ impl Response {
     }
 }
 
+/// One word of a disease status as the phrases below spell it, or `None` for a word that only
+/// qualifies the remission it stands in ("complete haematological remission" is a complete
+/// remission): British spellings as the American ones, and a remission's ordinal ("CR1", "CR2":
+/// first, second complete remission) as "cr".
+fn canonical_word(word: &str) -> Option<&str> {
+    match word {
+        "hematologic" | "hematological" | "haematologic" | "haematological" => None,
+        "morphological" => Some("morphologic"),
+        "leukaemia" => Some("leukemia"),
+        _ => match word.strip_prefix("cr") {
+            Some(ordinal) if !ordinal.is_empty() && ordinal.chars().all(|c| c.is_ascii_digit()) => {
+                Some("cr")
+            }
+            _ => Some(word),
+        },
+    }
+}
+
+/// How many words at the start of `words` state measurable residual disease (ELN 2017's
+/// CR_MRD−, "CR MRD negative", "without minimal residual disease", "MRD-positive"), with the
+/// denial or assertion that goes with it; `None` when they do not. Whether MRD is there or
+/// not, the remission beside it stands, so these words are passed over rather than read as a
+/// denial of the response.
+fn residual_disease_qualifier(words: &[&str]) -> Option<usize> {
+    const BEFORE: [&[&str]; 8] = [
+        &["negative", "for"],
+        &["positive", "for"],
+        &["without"],
+        &["with"],
+        &["no"],
+        &["negative"],
+        &["positive"],
+        &["undetectable"],
+    ];
+    const NAMES: [&[&str]; 3] = [
+        &["mrd"],
+        &["minimal", "residual", "disease"],
+        &["measurable", "residual", "disease"],
+    ];
+    const AFTER: [&[&str]; 11] = [
+        &["not", "detected"],
+        &["negative"],
+        &["neg"],
+        &["negativity"],
+        &["positive"],
+        &["pos"],
+        &["positivity"],
+        &["undetectable"],
+        &["detectable"],
+        &["detected"],
+        &["status"],
+    ];
+    let before = BEFORE
+        .iter()
+        .find(|prefix| words.starts_with(prefix))
+        .map_or(0, |prefix| prefix.len());
+    let name = NAMES
+        .iter()
+        .find(|name| words[before..].starts_with(name))?
+        .len();
+    let after = AFTER
+        .iter()
+        .find(|suffix| words[before + name..].starts_with(suffix))
+        .map_or(0, |suffix| suffix.len());
+    Some(before + name + after)
+}
+
 /// The prefix of refract's own coded values of a disease status read from words
 /// ("refract:response:VGPR"): responses the mCODE trend codes cannot say.
 pub const RESPONSE_CODE_PREFIX: &str = "refract:response:";
@@ -317,29 +393,41 @@ const HEDGE_OR_DENIAL: [&str; 34] = [
 /// partial response" is read before "partial response". IMWG 2016 (sCR, CR, VGPR, PR, MR, SD,
 /// PD, relapse), Lugano 2014 (CMR, PMR, NMR, PMD, and their CT words), ELN 2017 (CRi, CRh,
 /// MLFS), and the mCODE trend displays ("worsened", "improved").
-const RESPONSE_PHRASES: [(&str, Response); 50] = [
+const RESPONSE_PHRASES: [(&str, Response); 54] = [
     ("stringent complete response", Response::StringentComplete),
     ("stringent complete remission", Response::StringentComplete),
     ("stringent cr", Response::StringentComplete),
     ("scr", Response::StringentComplete),
+    // The long forms of CRi and CRh before "cr": "CR with partial hematologic recovery" is a
+    // CRh (ELN 2022), which the rule files count as remission only where they list it, not a CR.
+    // "hematologic" is passed over (`canonical_word`), so "CR with partial recovery" reads the same.
     (
         "complete remission with incomplete",
         Response::CompleteIncompleteRecovery,
     ),
+    (
+        "complete response with incomplete",
+        Response::CompleteIncompleteRecovery,
+    ),
+    ("cr with incomplete", Response::CompleteIncompleteRecovery),
     ("cri", Response::CompleteIncompleteRecovery),
     (
         "complete remission with partial",
         Response::CompletePartialRecovery,
     ),
+    (
+        "complete response with partial",
+        Response::CompletePartialRecovery,
+    ),
+    ("cr with partial", Response::CompletePartialRecovery),
     ("crh", Response::CompletePartialRecovery),
+    // "free" is the state's name here, no denial; British spellings are read as these
+    // (`canonical_word`).
     (
         "morphologic leukemia free state",
         Response::MorphologicLeukemiaFree,
     ),
-    (
-        "morphologic leukaemia free state",
-        Response::MorphologicLeukemiaFree,
-    ),
+    ("leukemia free state", Response::MorphologicLeukemiaFree),
     ("mlfs", Response::MorphologicLeukemiaFree),
     ("complete metabolic response", Response::Complete),
     ("complete response", Response::Complete),

@@ -925,8 +925,15 @@ pub struct InductionFailure {
     pub intensive_any: Vec<String>,
     #[serde(default)]
     pub high_dose_ingredient: Option<String>,
+    /// The least high dose, in mg/m² (a dose per m² in another mass is converted; a dose in
+    /// any other unit is not compared as if it were mg/m²).
     #[serde(default)]
     pub high_dose_min: Option<f64>,
+    /// Names of a high-dose course of `high_dose_ingredient` ("HiDAC", "high-dose
+    /// cytarabine"): a course recorded by one of them is high dose by its name, as a
+    /// combination named without doses is intensive by its drugs.
+    #[serde(default)]
+    pub high_dose_names: Vec<String>,
     /// Marrow blasts below this after a course are taken as remission when no response is
     /// recorded (with the blood counts of a CR or CRi, when `recovery` is set).
     pub blasts: ObservationSelector,

@@ -27,7 +27,9 @@ use super::model::{
 use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};
 use super::recovery;
-use crate::domain::{Observation, Response, StopReason, TreatmentLine, observation_codes};
+use crate::domain::{
+    Dose, LineDrug, Observation, Response, StopReason, TreatmentLine, observation_codes,
+};
 
 /// The best response of a line and where it comes from.
 pub fn best_response(ctx: &Context<'_>, line: &TreatmentLine) -> Option<Response> {
@@ -1005,20 +1007,50 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
     let mut pending: Vec<String> = Vec::new();
     // Intensive courses seen, the undecided ones too.
     let mut courses = 0u32;
+    // What would tell whether each course of unknown intensity without remission was intensive.
+    let mut intensity_unknown: Vec<String> = Vec::new();
     for line in ctx.lines.iter().map(AsRef::as_ref) {
         if !pending.is_empty() && courses >= spec.min_courses {
             break;
         }
-        if !is_intensive(ctx, spec, line) {
-            // Remission on a less intensive regimen still means the disease responded.
-            if best_response(ctx, line).is_some_and(|r| remission.contains(&r)) {
-                outcome
-                    .reasons
-                    .push(format!("{}: remission", describe_line(line)));
-                outcome.verdict = Verdict::NotMet;
-                return outcome;
+        match intensity(ctx, spec, line) {
+            Intensity::Intensive => {}
+            Intensity::NotIntensive => {
+                // Remission on a less intensive regimen still means the disease responded.
+                if best_response(ctx, line).is_some_and(|r| remission.contains(&r)) {
+                    outcome
+                        .reasons
+                        .push(format!("{}: remission", describe_line(line)));
+                    outcome.verdict = Verdict::NotMet;
+                    return outcome;
+                }
+                continue;
             }
-            continue;
+            // A course that may have been intensive: a remission after it still means the
+            // disease responded; without one, it may be a course that counts.
+            Intensity::Unknown(what) => {
+                match course_result(ctx, spec, line, &remission) {
+                    CourseResult::Remission(words, _) => {
+                        outcome
+                            .reasons
+                            .push(format!("{}: {words}", describe_line(line)));
+                        outcome.verdict = Verdict::NotMet;
+                        return outcome;
+                    }
+                    CourseResult::NoRemission(words, _) => {
+                        outcome.reasons.push(format!(
+                            "{}: no remission ({words}), intensity unknown",
+                            describe_line(line)
+                        ));
+                        intensity_unknown.push(what);
+                    }
+                    CourseResult::Pending(response) => {
+                        pending.push(response);
+                        intensity_unknown.push(what);
+                    }
+                }
+                continue;
+            }
         }
         courses += 1;
         match course_result(ctx, spec, line, &remission) {
@@ -1072,7 +1104,11 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
             CourseResult::Pending(what) => pending.push(what),
         }
     }
-    if pending.is_empty() {
+    // Courses of unknown intensity without remission decide only when they could make up the
+    // courses needed; otherwise not met whatever they were.
+    let could_be_met = courses_without + u32::try_from(intensity_unknown.len()).unwrap_or(u32::MAX)
+        >= spec.min_courses;
+    if pending.is_empty() && !could_be_met {
         outcome.verdict = Verdict::NotMet;
         outcome.reasons.push(format!(
             "{courses_without} intensive induction course(s) without remission (needs {})",
@@ -1081,28 +1117,157 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
     } else {
         outcome.verdict = Verdict::Undecided;
         outcome.missing.extend(pending);
+        if could_be_met {
+            outcome.missing.extend(intensity_unknown);
+        }
     }
     outcome
 }
 
-fn is_intensive(ctx: &Context<'_>, spec: &InductionFailure, line: &TreatmentLine) -> bool {
+/// Whether a course is intensive induction, or what would tell.
+enum Intensity {
+    Intensive,
+    NotIntensive,
+    /// Cytarabine alone (or with drugs that do not make the course intensive) at a dose refract
+    /// cannot put against the high-dose minimum: what would, in words.
+    Unknown(String),
+}
+
+fn intensity(ctx: &Context<'_>, spec: &InductionFailure, line: &TreatmentLine) -> Intensity {
     let drugs: Vec<_> = line
         .drugs
         .iter()
         .filter_map(|d| ctx.book.get(&d.ingredient))
         .collect();
     let has = |class: &String| drugs.iter().any(|d| d.has_class(class));
-    let combination = spec.intensive_all.iter().all(has) && spec.intensive_any.iter().any(has);
-    let high_dose = match (&spec.high_dose_ingredient, spec.high_dose_min) {
-        (Some(ingredient), Some(minimum)) => line.drugs.iter().any(|d| {
-            d.ingredient.eq_ignore_ascii_case(ingredient)
-                && d.dose.as_ref().is_some_and(|dose| dose.value >= minimum)
-        }),
-        _ => false,
+    if spec.intensive_all.iter().all(has) && spec.intensive_any.iter().any(has) {
+        return Intensity::Intensive;
+    }
+    let (Some(ingredient), Some(minimum)) = (&spec.high_dose_ingredient, spec.high_dose_min) else {
+        return Intensity::NotIntensive;
     };
-    combination || high_dose
+    let high_dose_drugs: Vec<&LineDrug> = line
+        .drugs
+        .iter()
+        .filter(|d| d.ingredient.eq_ignore_ascii_case(ingredient))
+        .collect();
+    if high_dose_drugs.is_empty() {
+        return Intensity::NotIntensive;
+    }
+    let recorded_names = std::iter::once(line.regimen.as_str()).chain(
+        high_dose_drugs
+            .iter()
+            .filter_map(|d| d.exposure_id)
+            .filter_map(|id| ctx.record.exposures.iter().find(|e| e.id == id))
+            .map(|e| e.text.as_str()),
+    );
+    let named_high_dose = recorded_names.into_iter().any(|text| {
+        spec.high_dose_names
+            .iter()
+            .any(|name| names_phrase(text, name))
+    });
+    if named_high_dose {
+        return Intensity::Intensive;
+    }
+    let mut unknown: Vec<String> = Vec::new();
+    for drug in high_dose_drugs {
+        match drug.dose.as_ref().map(|dose| high_dose(dose, minimum)) {
+            Some(DoseAgainstMinimum::AtLeast) => return Intensity::Intensive,
+            Some(DoseAgainstMinimum::Below) => {}
+            Some(DoseAgainstMinimum::Unknown(why)) => unknown.push(why),
+            None => unknown.push(String::from("no dose recorded")),
+        }
+    }
+    if unknown.is_empty() {
+        return Intensity::NotIntensive;
+    }
+    Intensity::Unknown(format!(
+        "the dose of {ingredient} in {} ({}), to tell whether the course is intensive: at least {} mg/m² is high dose",
+        describe_line(line),
+        unknown.join("; "),
+        trim_number(minimum)
+    ))
 }
 
+/// Whether `text` names `name`, on word boundaries and without case, hyphens or spaces
+/// mattering ("High dose cytarabine" names "high-dose cytarabine").
+fn names_phrase(text: &str, name: &str) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let (text, name) = (words(text), words(name));
+    !name.is_empty() && text.windows(name.len()).any(|window| window == name)
+}
+
+enum DoseAgainstMinimum {
+    AtLeast,
+    Below,
+    /// Why it cannot be compared, in words.
+    Unknown(String),
+}
+
+/// A recorded dose against the high-dose minimum (mg/m²). A dose per m² is compared in mg/m²
+/// (g/m² × 1000, µg/m² ÷ 1000), per administration or per day alike (our choice: the rule's
+/// minimum is the dose the regimens call high, 1000–3000 mg/m² per dose, and a daily total
+/// below it has no dose at it). An absolute dose needs the body surface, which refract does
+/// not read: one below the minimum is below it per m² for any body surface of 1 m² or more
+/// (every adult's, whom ELN 2017 is written for), one at or above it is undecided. Any other
+/// unit is never compared as if it were mg/m²: undecided, the unit named.
+fn high_dose(dose: &Dose, minimum: f64) -> DoseAgainstMinimum {
+    let unit: String = dose
+        .unit
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '²' => '2',
+            'µ' | 'μ' => 'u',
+            other => other.to_ascii_lowercase(),
+        })
+        .collect::<String>()
+        .replace(['^', '*'], "");
+    let unit = unit
+        .strip_suffix("/day")
+        .or_else(|| unit.strip_suffix("/d"))
+        .or_else(|| unit.strip_suffix("/dose"))
+        .unwrap_or(&unit);
+    let mg = |factor: f64| dose.value * factor;
+    let compare = |value: f64| {
+        if value >= minimum {
+            DoseAgainstMinimum::AtLeast
+        } else {
+            DoseAgainstMinimum::Below
+        }
+    };
+    match unit {
+        "mg/m2" => compare(mg(1.0)),
+        "g/m2" => compare(mg(1000.0)),
+        "ug/m2" | "mcg/m2" => compare(mg(0.001)),
+        "mg" | "g" | "ug" | "mcg" => {
+            let factor = match unit {
+                "g" => 1000.0,
+                "mg" => 1.0,
+                _ => 0.001,
+            };
+            if mg(factor) < minimum {
+                DoseAgainstMinimum::Below
+            } else {
+                DoseAgainstMinimum::Unknown(format!(
+                    "{} {} recorded with no body surface to make it mg/m²",
+                    trim_number(dose.value),
+                    dose.unit
+                ))
+            }
+        }
+        _ => DoseAgainstMinimum::Unknown(format!(
+            "{} {}: a unit refract does not convert to mg/m²",
+            trim_number(dose.value),
+            dose.unit
+        )),
+    }
+}
 enum CourseResult<'a> {
     /// In remission, in words, with the observations that showed or allowed it: the response
     /// marrow first, when there is one, then the blood counts read with it.

@@ -202,13 +202,34 @@ fn best<'a>(
 
 /// How many of `unit` make 1 × 10⁹/L, when the rule file lists it: compared without case,
 /// spaces or UCUM annotations ("{cells}/uL" is "/uL"), µ as u, ^ as *, and a leading "x"
-/// dropped ("x10^9/L" is "10*9/L", as FHIR's unit text writes what UCUM codes 10*9/L).
+/// dropped ("x10^9/L" is "10*9/L", as FHIR's unit text writes what UCUM codes 10*9/L). The
+/// spellings laboratories print for the same units are read as them too: superscript
+/// exponents ("×10⁹/L", as refract itself prints), "mcL" and "microliter" as uL (the US
+/// spelling of µL), "cumm" ("cu mm") as mm3, "giga" as G and "thousand" as "thou".
 fn per_unit(spec: &CountRecovery, unit: Option<&str>) -> Option<f64> {
     let unit = normalise(unit?);
     spec.units
         .iter()
         .find(|(listed, _)| normalise(listed) == unit)
         .map(|(_, size)| *size)
+}
+
+/// The digit a superscript digit writes, for exponents written as such ("10⁹").
+fn superscript_digit(c: char) -> Option<char> {
+    let digit = match c {
+        '⁰' => '0',
+        '¹' => '1',
+        '²' => '2',
+        '³' => '3',
+        '⁴' => '4',
+        '⁵' => '5',
+        '⁶' => '6',
+        '⁷' => '7',
+        '⁸' => '8',
+        '⁹' => '9',
+        _ => return None,
+    };
+    Some(digit)
 }
 
 fn normalise(unit: &str) -> String {
@@ -221,8 +242,31 @@ fn normalise(unit: &str) -> String {
             _ if depth > 0 || c.is_whitespace() => {}
             'µ' | 'μ' => out.push('u'),
             '^' => out.push('*'),
-            _ => out.extend(c.to_lowercase()),
+            _ => match superscript_digit(c) {
+                // An exponent: "10⁹" is "10*9", "mm³" is "mm3".
+                Some(digit) => {
+                    if out.ends_with("10") {
+                        out.push('*');
+                    }
+                    out.push(digit);
+                }
+                None => out.extend(c.to_lowercase()),
+            },
         }
+    }
+    // Longer spellings first: "microliter" before "mcl", "cumm" (cubic millimetre) whole.
+    for (spelling, symbol) in [
+        ("microliters", "ul"),
+        ("microliter", "ul"),
+        ("microlitres", "ul"),
+        ("microlitre", "ul"),
+        ("mcl", "ul"),
+        ("cumm", "mm3"),
+        ("giga", "g"),
+        ("thousands", "thou"),
+        ("thousand", "thou"),
+    ] {
+        out = out.replace(spelling, symbol);
     }
     match out.strip_prefix(['x', '×']) {
         Some(rest) if rest.starts_with("10") => rest.to_owned(),

@@ -331,6 +331,80 @@ fn a_disease_status_in_words_is_read_as_its_response() {
     assert_eq!(read, expected, "{rows:?}");
 }
 
+/// An AML remission as reports write it (ELN 2017 and 2022 categories): a measurable residual
+/// disease qualifier ("MRD negative", "without minimal residual disease") denies the residual
+/// disease, not the remission; "CR1" is the first CR; "haematological" may stand inside
+/// "complete remission"; the long forms of CRh and CRi are those, not CR; the British
+/// "morphological leukaemia-free state" is an MLFS ("free" is its name, no denial).
+#[test]
+fn an_aml_remission_in_words_is_read_as_its_category() {
+    let cases = [
+        ("CR MRD negative", "550991000124107"),
+        (
+            "Complete remission without minimal residual disease",
+            "550991000124107",
+        ),
+        ("MRD-negative complete remission", "550991000124107"),
+        (
+            "CR without measurable residual disease (CR MRD-)",
+            "550991000124107",
+        ),
+        ("CR1", "550991000124107"),
+        ("CR2, MRD positive", "550991000124107"),
+        ("Complete hematologic remission", "550991000124107"),
+        ("Complete haematological remission", "550991000124107"),
+        (
+            "CR with partial hematologic recovery",
+            "refract:response:CRh",
+        ),
+        (
+            "Complete response with partial haematological recovery",
+            "refract:response:CRh",
+        ),
+        (
+            "CR with incomplete hematologic recovery",
+            "refract:response:CRi",
+        ),
+        (
+            "Morphological leukaemia-free state",
+            "refract:response:MLFS",
+        ),
+        ("Leukemia-free state", "refract:response:MLFS"),
+    ];
+    let resources: Vec<Value> = cases
+        .iter()
+        .enumerate()
+        .map(|(day, (words, _))| {
+            observation(
+                &format!("status-{day}"),
+                SUBJECT,
+                "97509-4",
+                "Cancer disease status",
+                &json!({
+                    "effectiveDateTime": format!("2024-04-{:0>2}", day + 1),
+                    "valueCodeableConcept": {"text": words}
+                }),
+            )
+        })
+        .collect();
+    let (_, rows) = stored(&resources);
+    let read: Vec<(String, String)> = rows
+        .iter()
+        .map(|row| (row[4].clone(), row[2].clone()))
+        .collect();
+    let expected: Vec<(String, String)> = cases
+        .iter()
+        .enumerate()
+        .map(|(day, (_, code))| {
+            (
+                format!("2024-04-{:0>2} 00:00:00", day + 1),
+                (*code).to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(read, expected, "{cases:?}");
+}
+
 fn bp_panel(id: &str, display: &str, at: &str, systolic: i64, diastolic: i64) -> Value {
     json!({
         "resourceType": "Observation",

@@ -955,3 +955,124 @@ fn a_count_parameter_out_of_range_is_refused_on_load() {
         assert!(error.contains(words), "{to}: {error:?}");
     }
 }
+
+/// 7+3 120 days ago with 30 % blasts on day 28, then a second course of cytarabine alone 85
+/// days ago recorded as `text` (with `dose` in its unit, when there is one) with 20 % blasts on
+/// its day 28: refractory exactly when the second course is intensive.
+fn then_second_course(regimen: &str, text: &str, dose: Option<(f64, &str)>) -> Vignette {
+    let v = seven_three(patient(), 120, |l| l).marrow_blasts(30.0, 92);
+    course(v, regimen, &[text], &["cytarabine"], 85, |l| match dose {
+        Some((value, unit)) => l.dose("cytarabine", value, unit),
+        None => l,
+    })
+    .marrow_blasts(20.0, 57)
+}
+
+/// The high-dose test compares in mg/m² (a g/m² dose converted, a dose in another unit
+/// undecided rather than compared as if it were mg/m²); a course named as high-dose cytarabine
+/// is high dose by its name, and cytarabine alone with no dose recorded is of unknown
+/// intensity (criteria §7a sketch: `insufficient_data_if: intensity_unknown`).
+fn intensity_cases() -> Vec<Case> {
+    vec![
+        case(
+            "cytarabine 3 g/m2 is 3000 mg/m2: high dose",
+            then_second_course("cytarabine", "Cytarabine 3 g/m2", Some((3.0, "g/m2"))),
+            Refractory,
+        ),
+        case(
+            "cytarabine 1.5 g/m² (unit text): high dose",
+            then_second_course("cytarabine", "Cytarabine 1.5 g/m²", Some((1.5, "g/m²"))),
+            Refractory,
+        ),
+        case(
+            "cytarabine 0.2 g/m2 is 200 mg/m2: not high dose",
+            then_second_course("cytarabine", "Cytarabine 0.2 g/m2", Some((0.2, "g/m2"))),
+            NotMet,
+        ),
+        case(
+            "cytarabine 5400 mg without a body surface: mg/m2 unknown, undecided",
+            then_second_course("cytarabine", "Cytarabine 5400 mg", Some((5400.0, "mg"))),
+            InsufficientData,
+        )
+        .missing("cytarabine"),
+        case(
+            "cytarabine 2000 in a unit that is no dose per m2: undecided, the unit named",
+            then_second_course("cytarabine", "Cytarabine", Some((2000.0, "mL/h"))),
+            InsufficientData,
+        )
+        .missing("mL/h"),
+        case(
+            "cytarabine 40 mg: below 1000 mg/m2 for any adult's body surface",
+            then_second_course("cytarabine", "Cytarabine 40 mg", Some((40.0, "mg"))),
+            NotMet,
+        ),
+        case(
+            "a re-induction named HiDAC with no dose: high dose by its name",
+            then_second_course("HiDAC", "HiDAC", None),
+            Refractory,
+        ),
+        case(
+            "a re-induction named high-dose cytarabine with no dose: high dose by its name",
+            then_second_course("cytarabine", "High-dose cytarabine", None),
+            Refractory,
+        ),
+        case(
+            "cytarabine alone with no dose: intensity unknown, undecided",
+            then_second_course("cytarabine", "Cytarabine", None),
+            InsufficientData,
+        )
+        .missing("dose of cytarabine"),
+        case(
+            "counts in 10^3/mcL: CR",
+            clear_marrow_then_second(|l| l, |v| counts_in(v, 1.5, 120.0, "10^3/mcL", 91)),
+            Relapsed,
+        )
+        .reason(": CR"),
+        case(
+            "counts in K/mcL: CR",
+            clear_marrow_then_second(|l| l, |v| counts_in(v, 1.5, 120.0, "K/mcL", 91)),
+            Relapsed,
+        ),
+        case(
+            "counts in ×10⁹/L (superscript digits): CR",
+            clear_marrow_then_second(|l| l, |v| counts_in(v, 1.5, 120.0, "×10⁹/L", 91)),
+            Relapsed,
+        ),
+        case(
+            "counts in Thousand/uL: CR",
+            clear_marrow_then_second(|l| l, |v| counts_in(v, 1.5, 120.0, "Thousand/uL", 91)),
+            Relapsed,
+        ),
+        case(
+            "counts in /cumm: CR",
+            clear_marrow_then_second(|l| l, |v| counts_in(v, 1500.0, 120_000.0, "/cumm", 91)),
+            Relapsed,
+        ),
+        case(
+            "counts in Giga/L: CR",
+            clear_marrow_then_second(|l| l, |v| counts_in(v, 1.5, 120.0, "Giga/L", 91)),
+            Relapsed,
+        ),
+        case(
+            "counts in 10^9/L with a lower-case x and spaces, and in per microlitre: CR",
+            clear_marrow_then_second(
+                |l| l,
+                |v| {
+                    v.observe(ANC, "ANC", 1.5, "x 10^9 /L", 91).observe(
+                        PLATELETS,
+                        "Platelets",
+                        120_000.0,
+                        "cells/microliter",
+                        91,
+                    )
+                },
+            ),
+            Relapsed,
+        ),
+    ]
+}
+
+#[test]
+fn aml_intensity_and_count_unit_cases() {
+    run(ID, &intensity_cases());
+}
