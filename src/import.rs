@@ -131,7 +131,8 @@ fn this_host() -> String {
 /// apart kept per whole period; blood pressure settings and readings by code (see README). 9:
 /// every coding of a Condition; CNS-directed routes and depot forms keep their own courses;
 /// fills of one strength on one day add their supply; infusions by rate ratio, words or a
-/// period; a disease status in words; a time with a zone offset stored as its instant in UTC.
+/// period; a disease status in words (remissions with their MRD words, CRh and MLFS spellings);
+/// a time with a zone offset stored as its instant in UTC.
 pub const MAPPING_VERSION: i64 = 9;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -75,7 +75,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// by a lower one that excludes it (`lower_bounds`); one item named beside "total" is a part;
 /// a condition by any of its codings; CNS-directed doses are no line drug or trial; oral and
 /// depot forms are two courses of one drug; a status-epilepticus episode from its escalation,
-/// not the latest benzodiazepine; responses read from words.
+/// not the latest benzodiazepine; responses read from words; AML intensity by dose in mg/m² and
+/// by a high-dose course's name.
 const ENGINE_REVISION: u32 = 18;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
