@@ -196,18 +196,20 @@ impl Response {
     /// relapse", "progression-free"): an unread status leaves the response unknown, while a
     /// denied progression read as one would flag a patient wrongly.
     pub fn from_words(text: &str) -> Option<Self> {
-        // A question ("?progression", "PD?") or "r/o PD" asks, it does not find.
-        let lower = text.to_lowercase();
-        if lower.contains('?') || lower.contains("r/o") {
-            return None;
-        }
+        // A question mark and "r/o" are kept as words of their own: beside a category they ask
+        // about it ("?progression", "PD?", "r/o PD"); elsewhere they ask about something else
+        // ("new liver lesions; ?bone").
         let normalised: String = text
+            .to_lowercase()
+            .replace("r/o", " ruleout ")
             .chars()
             .map(|c| {
-                if c.is_alphanumeric() {
-                    c.to_ascii_lowercase()
+                if c == '?' {
+                    String::from(" ? ")
+                } else if c.is_alphanumeric() {
+                    c.to_ascii_lowercase().to_string()
                 } else {
-                    ' '
+                    String::from(" ")
                 }
             })
             .collect();
@@ -230,11 +232,23 @@ impl Response {
             });
             match phrase {
                 Some((phrase, response)) => {
+                    let end = start + phrase.split(' ').count();
+                    // A question, a history or a likelihood just before the category, or a
+                    // question or "pending" just after it, qualifies that finding: no status now.
+                    let asked_before = words[start.saturating_sub(QUALIFIER_REACH)..start]
+                        .iter()
+                        .any(|word| QUALIFIERS_BEFORE.contains(word));
+                    let asked_after = words
+                        .get(end)
+                        .is_some_and(|word| QUALIFIERS_AFTER.contains(word));
+                    if asked_before || asked_after {
+                        return None;
+                    }
                     if found.is_some_and(|seen| seen != *response) {
                         return None;
                     }
                     found = Some(*response);
-                    start += phrase.split(' ').count();
+                    start = end;
                 }
                 // A denial inside a category's own name ("no metabolic response") is read with
                 // it above; anywhere else it denies or hedges the status.
@@ -350,7 +364,7 @@ pub const RESPONSE_CODE_PREFIX: &str = "refract:response:";
 
 /// Words that deny or hedge what follows or precedes them in a disease status ("no
 /// progression", "not PD", "possible relapse", "progression-free", "PD excluded").
-const HEDGE_OR_DENIAL: [&str; 34] = [
+const HEDGE_OR_DENIAL: [&str; 21] = [
     "no",
     "not",
     "non",
@@ -372,8 +386,16 @@ const HEDGE_OR_DENIAL: [&str; 34] = [
     "equivocal",
     "indeterminate",
     "pseudoprogression",
-    // A question or a past finding is no status now (the review's cases: "Rule out
-    // progression", "History of progression"; "?progression" is read by its mark).
+];
+
+/// Words that, among the few just before a category, make it a question, a past finding or a
+/// likelihood rather than a status now: "Rule out progression", "?progression", "History of
+/// progression", "likely relapse" (the first review's cases). Only there: anywhere in the text
+/// they speak of something else ("Progressive disease after prior R-CHOP", "…, likely
+/// transformation", "Relapse; history of DLBCL": the second review's cases).
+const QUALIFIERS_BEFORE: [&str; 12] = [
+    "?",
+    "ruleout",
     "rule",
     "ruled",
     "history",
@@ -384,10 +406,15 @@ const HEDGE_OR_DENIAL: [&str; 34] = [
     "concern",
     "concerning",
     "questionable",
-    "evaluate",
-    "awaiting",
-    "pending",
 ];
+
+/// How many words before a category [`QUALIFIERS_BEFORE`] reach ("history of progression",
+/// "rule out disease progression").
+const QUALIFIER_REACH: usize = 3;
+
+/// Words that, right after a category, leave it unsettled: "PD?", "progression pending
+/// confirmation".
+const QUALIFIERS_AFTER: [&str; 3] = ["?", "pending", "awaiting"];
 
 /// Response words and abbreviations, longest first within a category so that "very good
 /// partial response" is read before "partial response". IMWG 2016 (sCR, CR, VGPR, PR, MR, SD,
@@ -789,6 +816,21 @@ mod tests {
             "progression pending confirmation",
         ] {
             assert_eq!(Response::from_words(words), None, "{words}");
+        }
+        // Those words elsewhere speak of something else (the second review's cases).
+        for words in [
+            "Progressive disease after prior R-CHOP",
+            "Progressive disease, biopsy pending",
+            "Progressive disease (new liver lesions; ?bone)",
+            "Progressive disease - evaluate for CAR-T",
+            "Progressive disease, likely transformation",
+            "Relapse; history of DLBCL",
+        ] {
+            assert_eq!(
+                Response::from_words(words),
+                Some(Response::Progression),
+                "{words}"
+            );
         }
         for response in Response::ALL {
             let code = response.disease_status_code();

@@ -2154,9 +2154,10 @@ fn dose_from(
 }
 
 /// Hours an administration with no rate must have run to be read as an infusion by its period
-/// alone: a bolus or a slow push is charted over minutes to an hour, a loading infusion over
-/// an hour or two with its rate; four hours with no rate is a drug left running.
-const PERIOD_OF_AN_INFUSION_HOURS: f64 = 4.0;
+/// alone: a bolus or a slow push is charted over minutes to an hour (lorazepam 4 mg from 10:00
+/// to 11:00, the first review's case); two hours or more with no rate is a drug left running
+/// (midazolam 30 mg over two and a half hours, the second review's case).
+const PERIOD_OF_AN_INFUSION_HOURS: f64 = 2.0;
 
 /// The dose of a record with several dosage lines (see [`dose_from`]).
 fn highest_step(specs: &[DoseSpec], text: &DrugName<'_>) -> Option<Dose> {

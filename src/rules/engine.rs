@@ -154,23 +154,38 @@ fn mentions(text: &str, name: &str) -> bool {
     false
 }
 
-/// Words that, just after a condition's name (or after "screen"/"test" after it), say the
-/// patient does not have it: "bipolar screen negative", "epilepsy ruled out" (the review's case
-/// excluded a depression by a local coding's "Recurrent depression - bipolar screen negative").
+/// Words that, right after a condition's name (or after "screen"/"test" after it) and ending
+/// what is said of it, deny it: "bipolar screen negative", "epilepsy ruled out" (the first
+/// review's case excluded a depression by a local coding's "Recurrent depression - bipolar
+/// screen negative"). Followed by more words they deny something else: "lymphoma negative for
+/// MYC rearrangement", and after a comma "Status epilepticus, negative CT head" (the second
+/// review's cases, which lost their assessments).
 const NEGATIONS_AFTER: [&str; 7] = [
     "negative", "neg", "excluded", "ruled", "unlikely", "denied", "absent",
 ];
 
-/// Whether the words after a name deny it (see [`NEGATIONS_AFTER`]).
+/// Whether the words right after a name deny it (see [`NEGATIONS_AFTER`]).
 fn negated_after(rest: &str) -> bool {
-    let mut words = rest
+    // What is said of the name: up to the first mark that ends a clause (a dash between
+    // spaces too; "screen-negative" is one clause).
+    let rest = rest.replace(" - ", ",").replace(" – ", ",");
+    let clause = rest
+        .split([',', ';', '.', '(', ')', '[', ']', ':', '/', '|'])
+        .next()
+        .unwrap_or_default();
+    let mut words = clause
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty());
+        .filter(|word| !word.is_empty())
+        .peekable();
+    if matches!(
+        words.peek(),
+        Some(&("screen" | "screening" | "test" | "tested" | "testing"))
+    ) {
+        words.next();
+    }
     match words.next() {
-        Some(word) if NEGATIONS_AFTER.contains(&word) => true,
-        Some("screen" | "screening" | "test" | "tested" | "testing") => words
-            .next()
-            .is_some_and(|word| NEGATIONS_AFTER.contains(&word)),
+        Some("ruled") => words.next() == Some("out") && words.next().is_none(),
+        Some(word) if NEGATIONS_AFTER.contains(&word) => words.next().is_none(),
         _ => false,
     }
 }

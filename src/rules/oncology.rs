@@ -457,25 +457,34 @@ fn classify(
         }
         Some(response) => LineState::Responded(response),
         // A line derived from its doses ends at its last dose: under way while no stop, no
-        // later line and no gap longer than a course's says it is over (the review's case: R-ICE
-        // given 13 days ago read as a line over with no response recorded).
-        None if ongoing || under_way(ctx, line) => LineState::Unknown {
-            what: match line.end {
-                Some(last) if last < ctx.today => format!(
-                    "response to {} {} (under way since {}, last dose on {last})",
-                    line.label(),
-                    line.regimen,
-                    line.start
-                ),
-                _ => format!(
-                    "response to {} {} (under way since {})",
-                    line.label(),
-                    line.regimen,
-                    line.start
-                ),
-            },
-            ongoing: true,
-        },
+        // later line and no gap longer than a course's says it is over, and its response not
+        // yet due (the first review's case: R-ICE given 13 days ago read as a line over with no
+        // response recorded; the second's: R-CHOP ended 82 days ago is over, its restaging
+        // overdue, not under way).
+        None if ongoing
+            || under_way(ctx, line)
+                && line
+                    .end
+                    .is_none_or(|last| (ctx.today - last).num_days() <= RESPONSE_DUE_DAYS) =>
+        {
+            LineState::Unknown {
+                what: match line.end {
+                    Some(last) if last < ctx.today => format!(
+                        "response to {} {} (under way since {}, last dose on {last})",
+                        line.label(),
+                        line.regimen,
+                        line.start
+                    ),
+                    _ => format!(
+                        "response to {} {} (under way since {})",
+                        line.label(),
+                        line.regimen,
+                        line.start
+                    ),
+                },
+                ongoing: true,
+            }
+        }
         None => LineState::Unknown {
             what: format!(
                 "best response to {} {} (not recorded)",
@@ -491,6 +500,13 @@ fn classify(
 /// begun, and no end or a last dose within the rule set's line gap (`gap_days`) of today (a
 /// cycle given now would still belong to it; line derivation starts a new line only after a
 /// longer pause).
+/// Days after a line's last dose by which its response is assessed: an end-of-treatment PET
+/// preferably 6 to 8 weeks after the last cycle (Lugano 2014), a myeloma response within a
+/// cycle or two. A line
+/// with no response recorded this long after its last dose is over with none recorded, not
+/// under way.
+const RESPONSE_DUE_DAYS: i64 = 56;
+
 fn under_way(ctx: &Context<'_>, line: &TreatmentLine) -> bool {
     line.stop_reason.is_none()
         && !ctx.lines.iter().any(|other| other.start > line.start)

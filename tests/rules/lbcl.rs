@@ -341,6 +341,17 @@ pub fn cases() -> Vec<Case> {
             Relapsed,
         )
         .missing("response to 2L R-ICE (under way"),
+        // Its last dose 82 days ago, past the time its response is assessed: over, with no
+        // response recorded (the second review's case), never "under way".
+        case(
+            "relapse, then second-line R-ICE whose last dose was 82 days ago, no response: undecided",
+            first_line(|l| l.cycles(6).response(Response::Complete))
+                .disease_status(disease_status::WORSENED, 140)
+                .give(rx("R-ICE").from(130).until(82))
+                .line(ID, line("R-ICE", R_ICE).from(130).until(82)),
+            InsufficientData,
+        )
+        .missing("best response to 2L R-ICE (not recorded)"),
         case(
             "relapse, then stable disease after 1 cycle of second-line R-ICE under way: relapsed",
             first_line(|l| l.cycles(6).response(Response::Complete))

@@ -245,6 +245,37 @@ fn a_denied_word_excludes_nothing_and_an_exclusion_is_cited_by_its_own_coding() 
     );
 }
 
+/// A denial after a diagnosis's name counts only where it ends what is said of the name: "…
+/// negative for MYC rearrangement" and "…, negative CT head" deny something else (the second
+/// review's cases lost their whole assessments), "bipolar screen negative" and "epilepsy ruled
+/// out" deny the diagnosis.
+#[test]
+fn a_denial_of_something_else_after_the_name_keeps_the_diagnosis() {
+    let rules = rules();
+    let selects = |ruleset: &str, display: &str| {
+        let record = Vignette::new()
+            .condition_coded(&[(LOCAL, "LOC-1", display)], "active")
+            .record();
+        rules
+            .evaluate_one(&record, rules.get(ruleset).unwrap(), today())
+            .is_some()
+    };
+    assert!(selects(
+        "lbcl",
+        "Diffuse large B-cell lymphoma negative for MYC rearrangement"
+    ));
+    assert!(selects(
+        "status_epilepticus",
+        "Status epilepticus, negative CT head"
+    ));
+    assert!(selects(
+        "lbcl",
+        "Diffuse large B-cell lymphoma - PET negative - relapsed"
+    ));
+    assert!(!selects("lbcl", "Diffuse large B-cell lymphoma ruled out"));
+    assert!(!selects("lbcl", "Diffuse large B-cell lymphoma excluded"));
+}
+
 /// Whether a diagnosis is current is read against every record of it, whichever of its codings
 /// they share: an encounter's depression (no status) is outweighed by the problem list's entry
 /// that says it resolved, when that entry is shown by a local code and holds the same

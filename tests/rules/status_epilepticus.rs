@@ -480,6 +480,14 @@ fn a_midazolam_given_over_hours_is_an_infusion() {
         let env = imported_episode(&fields, &[]);
         assert_eq!(status_and_label(&env), super_refractory(), "{dosage}");
     }
+    // Two and a half hours with no rate (the second review's case: 30 mg, 12 mg/h) ran as an
+    // infusion; seizures 26 hours after it began.
+    let short = json!({"effectivePeriod": {"start": "2026-11-20T11:30:00Z",
+                                           "end": "2026-11-20T14:00:00Z"},
+                       "dosage": {"dose": {"value": 30, "unit": "mg"},
+                                  "route": {"text": "intravenous"}}});
+    let env = imported_episode(&short, &[]);
+    assert_eq!(status_and_label(&env), super_refractory(), "{short}");
 }
 
 /// A bolus charted with a start and an end is no infusion: lorazepam 4 mg IV over an hour
