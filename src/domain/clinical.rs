@@ -720,9 +720,6 @@ pub struct Coding {
     pub display: String,
 }
 
-/// A procedure's coding (the name it was first given).
-pub type ProcedureCoding = Coding;
-
 impl Procedure {
     /// Its codes: the one it is shown by, then every coding's.
     pub fn codes(&self) -> impl Iterator<Item = &str> {

@@ -27,8 +27,7 @@ use super::stream::{RawResource, StreamError, each_in_bytes};
 use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
     DrugExposure, DrugRole, ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord,
-    Procedure, ProcedureCoding, Response, Sex, StopReason, canonical_system, observation_codes,
-    strength,
+    Procedure, Response, Sex, StopReason, canonical_system, observation_codes, strength,
 };
 use crate::rules::drugs::DrugBook;
 use crate::rules::stop_reasons::{StopReading, StopReasons};
@@ -767,6 +766,33 @@ fn date_field(field: &str, value: Option<&String>) -> Result<Option<NaiveDateTim
         .transpose()
 }
 
+/// A concept's codings (those with a code or words), the one it is shown by (`chosen`, an
+/// index into `code.coding`) first, so that an export writes it first and a re-import shows
+/// it by the same one.
+fn codings_shown_first(code: &CodeableConcept, chosen: Option<usize>) -> Vec<Coding> {
+    chosen
+        .and_then(|index| code.coding.get(index))
+        .into_iter()
+        .chain(
+            code.coding
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| Some(*index) != chosen)
+                .map(|(_, c)| c),
+        )
+        .map(|c| Coding {
+            system: c
+                .system
+                .as_deref()
+                .map(|system| canonical_system(system).to_owned())
+                .unwrap_or_default(),
+            code: c.code.clone().unwrap_or_default(),
+            display: c.display.clone().unwrap_or_default(),
+        })
+        .filter(|c| !c.code.trim().is_empty() || !c.display.trim().is_empty())
+        .collect()
+}
+
 /// One end of a period, read on the calendar of its other end: when the other is a date only
 /// (a day of the source's own calendar) and this one a time with a zone offset, the time is
 /// read as the source's wall-clock rather than as its instant in UTC, so that the period's
@@ -1094,29 +1120,8 @@ fn map_condition(
             codings: Vec::new(),
         })
     })?;
-    // Every coding when there are several, the one it is shown by first (so that an export
-    // writes it first and a re-import shows it by the same one).
-    let codings: Vec<Coding> = chosen_index
-        .and_then(|index| code.coding.get(index))
-        .into_iter()
-        .chain(
-            code.coding
-                .iter()
-                .enumerate()
-                .filter(|(index, _)| Some(*index) != chosen_index)
-                .map(|(_, c)| c),
-        )
-        .map(|c| Coding {
-            system: c
-                .system
-                .as_deref()
-                .map(|system| canonical_system(system).to_owned())
-                .unwrap_or_default(),
-            code: c.code.clone().unwrap_or_default(),
-            display: c.display.clone().unwrap_or_default(),
-        })
-        .filter(|c| !c.code.trim().is_empty() || !c.display.trim().is_empty())
-        .collect();
+    // Every coding when there are several.
+    let codings = codings_shown_first(code, chosen_index);
     if codings.len() > 1 {
         condition.codings = codings;
     }
@@ -2829,29 +2834,8 @@ fn map_procedure(
     let coding = chosen.and_then(|index| code.coding.get(index));
     let code_text = coding.and_then(|c| c.code.as_deref()).unwrap_or("");
     // Every coding when there are several: each names the same procedure, and a rule set may
-    // know any of them (see `Procedure::codings`). The one it is shown by comes first, so that
-    // the export writes it first and a re-import shows it by the same one.
-    let codings: Vec<ProcedureCoding> = chosen
-        .and_then(|index| code.coding.get(index))
-        .into_iter()
-        .chain(
-            code.coding
-                .iter()
-                .enumerate()
-                .filter(|(index, _)| Some(*index) != chosen)
-                .map(|(_, c)| c),
-        )
-        .map(|c| ProcedureCoding {
-            system: c
-                .system
-                .as_deref()
-                .map(|system| canonical_system(system).to_owned())
-                .unwrap_or_default(),
-            code: c.code.clone().unwrap_or_default(),
-            display: c.display.clone().unwrap_or_default(),
-        })
-        .filter(|c| !c.code.trim().is_empty() || !c.display.trim().is_empty())
-        .collect();
+    // know any of them (see `Procedure::codings`).
+    let codings = codings_shown_first(code, chosen);
     Ok(Some(Procedure {
         id: 0,
         code: code_text.to_owned(),

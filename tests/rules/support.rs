@@ -9,10 +9,10 @@ use std::sync::OnceLock;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use refract::domain::{
-    Assessment, AssessmentStatus, BpSetting, Comparator, Condition, ConditionCodeSystem,
+    Assessment, AssessmentStatus, BpSetting, Coding, Comparator, Condition, ConditionCodeSystem,
     DatesKnown, Dose, DrugExposure, DrugRole, EvidenceKind, Intent, LineDrug, LineOrigin,
-    Observation, Patient, PatientId, PatientRecord, Procedure, ProcedureCoding, Response, Sex,
-    StopReason, TreatmentLine, observation_codes,
+    Observation, Patient, PatientId, PatientRecord, Procedure, Response, Sex, StopReason,
+    TreatmentLine, observation_codes,
 };
 use refract::rules::Rules;
 
@@ -305,7 +305,7 @@ impl Vignette {
             verification_status: Some("confirmed".into()),
             codings: codings
                 .iter()
-                .map(|(system, code, display)| ProcedureCoding {
+                .map(|(system, code, display)| Coding {
                     system: (*system).to_owned(),
                     code: (*code).to_owned(),
                     display: (*display).to_owned(),
@@ -702,7 +702,7 @@ impl Vignette {
             end: None,
             codings: codings
                 .iter()
-                .map(|(system, code, display)| ProcedureCoding {
+                .map(|(system, code, display)| Coding {
                     system: (*system).to_owned(),
                     code: (*code).to_owned(),
                     display: (*display).to_owned(),
