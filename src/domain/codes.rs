@@ -199,13 +199,18 @@ impl Response {
         // A question mark and "r/o" are kept as words of their own: beside a category they ask
         // about it ("?progression", "PD?", "r/o PD"); elsewhere they ask about something else
         // ("new liver lesions; ?bone").
-        let normalised: String = text
+        // A sentence's end (";", ":", ". ") is a word of its own too: what qualifies a category
+        // stands in its sentence ("After prior R-CHOP: progressive disease" is a progression).
+        let normalised: String = format!("{text} ")
             .to_lowercase()
             .replace("r/o", " ruleout ")
+            .replace(". ", " | ")
             .chars()
             .map(|c| {
                 if c == '?' {
                     String::from(" ? ")
+                } else if matches!(c, ';' | ':' | '|') {
+                    String::from(" | ")
                 } else if c.is_alphanumeric() {
                     c.to_ascii_lowercase().to_string()
                 } else {
@@ -233,15 +238,22 @@ impl Response {
             match phrase {
                 Some((phrase, response)) => {
                     let end = start + phrase.split(' ').count();
-                    // A question, a history or a likelihood just before the category, or a
-                    // question or "pending" just after it, qualifies that finding: no status now.
-                    let asked_before = words[start.saturating_sub(QUALIFIER_REACH)..start]
+                    // A question, a history or a likelihood just before the category, in its
+                    // sentence, or a doubt said after it there, qualifies that finding: no
+                    // status now.
+                    let before = &words[start.saturating_sub(QUALIFIER_REACH)..start];
+                    let before = before
                         .iter()
-                        .any(|word| QUALIFIERS_BEFORE.contains(word));
-                    let asked_after = words
-                        .get(end)
-                        .is_some_and(|word| QUALIFIERS_AFTER.contains(word));
-                    if asked_before || asked_after {
+                        .rposition(|word| *word == SENTENCE_END)
+                        .map_or(before, |at| &before[at + 1..]);
+                    let after: Vec<&str> = words[end..]
+                        .iter()
+                        .copied()
+                        .take_while(|word| *word != SENTENCE_END)
+                        .collect();
+                    if before.iter().any(|word| QUALIFIERS_BEFORE.contains(word))
+                        || doubted_after(&after)
+                    {
                         return None;
                     }
                     if found.is_some_and(|seen| seen != *response) {
@@ -412,9 +424,42 @@ const QUALIFIERS_BEFORE: [&str; 12] = [
 /// "rule out disease progression").
 const QUALIFIER_REACH: usize = 3;
 
-/// Words that, right after a category, leave it unsettled: "PD?", "progression pending
-/// confirmation".
-const QUALIFIERS_AFTER: [&str; 3] = ["?", "pending", "awaiting"];
+/// The word a sentence's end is read as (see [`Response::from_words`]).
+const SENTENCE_END: &str = "|";
+
+/// Words that, anywhere after a category in its sentence, doubt or deny it: "Progression ruled
+/// out on PET", "PD questionable", "Progression - concerning", "Progression (unconfirmed)"
+/// (the third review's cases were read as progressions).
+const DOUBTS_AFTER: [&str; 6] = [
+    "ruled",
+    "questionable",
+    "concerning",
+    "unconfirmed",
+    "uncertain",
+    "?",
+];
+
+/// Whether the words after a category in its sentence doubt it (see [`DOUBTS_AFTER`]): also a
+/// likelihood that ends the sentence ("Progression likely", not "…, likely transformation"),
+/// "pending" or "awaiting" right after it or beside a confirmation ("PD, confirmation
+/// pending", not "…, biopsy pending"), and "to be confirmed" or "to be determined".
+fn doubted_after(after: &[&str]) -> bool {
+    let confirmation = |word: &&str| word.starts_with("confirm") || *word == "determined";
+    after.iter().any(|word| DOUBTS_AFTER.contains(word))
+        || after
+            .last()
+            .is_some_and(|word| matches!(*word, "likely" | "probable"))
+        || after
+            .first()
+            .is_some_and(|word| matches!(*word, "pending" | "awaiting"))
+        || (after
+            .iter()
+            .any(|word| matches!(*word, "pending" | "awaiting" | "tbc" | "tbd"))
+            && after.iter().any(confirmation))
+        || after
+            .windows(3)
+            .any(|three| three[0] == "to" && three[1] == "be" && confirmation(&three[2]))
+}
 
 /// Response words and abbreviations, longest first within a category so that "very good
 /// partial response" is read before "partial response". IMWG 2016 (sCR, CR, VGPR, PR, MR, SD,
@@ -814,6 +859,17 @@ mod tests {
             "History of progression",
             "likely progression",
             "progression pending confirmation",
+            // Doubts said after the category (the third review's cases).
+            "Progression ruled out",
+            "PD ruled out on PET",
+            "Progression likely",
+            "PD questionable",
+            "Progression - concerning",
+            "PD, confirmation pending",
+            "PD to be confirmed",
+            "progression to be determined",
+            "Progression (unconfirmed)",
+            "Progression - uncertain",
         ] {
             assert_eq!(Response::from_words(words), None, "{words}");
         }
@@ -825,6 +881,10 @@ mod tests {
             "Progressive disease - evaluate for CAR-T",
             "Progressive disease, likely transformation",
             "Relapse; history of DLBCL",
+            // A qualifier in another sentence qualifies something else (the third review's).
+            "After prior R-CHOP: progressive disease",
+            "Hx DLBCL; relapsed",
+            "New liver lesions; ?bone. Progressive disease",
         ] {
             assert_eq!(
                 Response::from_words(words),

@@ -154,38 +154,56 @@ fn mentions(text: &str, name: &str) -> bool {
     false
 }
 
-/// Words that, right after a condition's name (or after "screen"/"test" after it) and ending
-/// what is said of it, deny it: "bipolar screen negative", "epilepsy ruled out" (the first
-/// review's case excluded a depression by a local coding's "Recurrent depression - bipolar
-/// screen negative"). Followed by more words they deny something else: "lymphoma negative for
-/// MYC rearrangement", and after a comma "Status epilepticus, negative CT head" (the second
-/// review's cases, which lost their assessments).
-const NEGATIONS_AFTER: [&str; 7] = [
-    "negative", "neg", "excluded", "ruled", "unlikely", "denied", "absent",
+/// Words that, after a condition's name, deny the diagnosis whatever follows them, even after a
+/// comma or a dash: "Epilepsy ruled out by video-EEG", "Epilepsy, ruled out", "Epilepsy -
+/// excluded (PNES)", "Epilepsy unlikely given normal EEG" (the third review's cases gave a
+/// false drug-resistant epilepsy).
+const DENIALS_AFTER: [&str; 5] = ["ruled", "excluded", "unlikely", "denied", "absent"];
+
+/// Words that deny the name only right after it (or after "screen"/"test" after it), and not
+/// when they deny something named after them: "bipolar screen negative", "bipolar screen
+/// negative on MDQ" deny it; "lymphoma negative for MYC rearrangement" and "Status
+/// epilepticus, negative CT head" deny something else (the second review's cases, which lost
+/// their whole assessments; the first's "Recurrent depression - bipolar screen negative"
+/// excluded a depression).
+const NEGATIVE_AFTER: [&str; 2] = ["negative", "neg"];
+
+/// Words that continue a diagnosis's name before what is said of it ("Bipolar disorder ruled
+/// out", "Bipolar I disorder excluded").
+const NAME_CONTINUED: [&str; 8] = [
+    "disorder", "disease", "syndrome", "type", "i", "ii", "1", "2",
 ];
 
-/// Whether the words right after a name deny it (see [`NEGATIONS_AFTER`]).
+/// Whether the words after a name deny it (see [`DENIALS_AFTER`] and [`NEGATIVE_AFTER`]).
 fn negated_after(rest: &str) -> bool {
-    // What is said of the name: up to the first mark that ends a clause (a dash between
-    // spaces too; "screen-negative" is one clause).
-    let rest = rest.replace(" - ", ",").replace(" – ", ",");
-    let clause = rest
-        .split([',', ';', '.', '(', ')', '[', ']', ':', '/', '|'])
-        .next()
-        .unwrap_or_default();
-    let mut words = clause
+    // What is said of the name, up to the end of its sentence; a separator right after the
+    // name is noted: only the strong denials reach over it.
+    let sentence = rest.split(['.', ';', '(', '[']).next().unwrap_or_default();
+    let separated = sentence
+        .trim_start()
+        .starts_with([',', '-', '–', ':', '/', '|']);
+    let words: Vec<&str> = sentence
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
-        .peekable();
-    if matches!(
-        words.peek(),
-        Some(&("screen" | "screening" | "test" | "tested" | "testing"))
-    ) {
-        words.next();
-    }
-    match words.next() {
-        Some("ruled") => words.next() == Some("out") && words.next().is_none(),
-        Some(word) if NEGATIONS_AFTER.contains(&word) => words.next().is_none(),
+        .skip_while(|word| NAME_CONTINUED.contains(word))
+        .collect();
+    match words.as_slice() {
+        [first, ..] if DENIALS_AFTER.contains(first) => {
+            *first != "ruled" || words.get(1) == Some(&"out")
+        }
+        [screen, negative, rest @ ..]
+            if !separated
+                && matches!(
+                    *screen,
+                    "screen" | "screening" | "test" | "tested" | "testing"
+                )
+                && NEGATIVE_AFTER.contains(negative) =>
+        {
+            rest.first() != Some(&"for")
+        }
+        [negative, rest @ ..] if !separated && NEGATIVE_AFTER.contains(negative) => rest
+            .first()
+            .is_none_or(|next| matches!(*next, "on" | "by" | "per" | "at" | "x2" | "twice")),
         _ => false,
     }
 }

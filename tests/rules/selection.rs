@@ -222,6 +222,31 @@ fn a_denied_word_excludes_nothing_and_an_exclusion_is_cited_by_its_own_coding() 
         "{:?}",
         assessment.reasons
     );
+    for words in [
+        "bipolar screen negative on MDQ",
+        "Bipolar disorder ruled out",
+        "Bipolar I disorder excluded",
+    ] {
+        let record = Vignette::new()
+            .condition_coded(
+                &[
+                    (
+                        ICD10_CM,
+                        "F33.2",
+                        "Major depressive disorder, recurrent severe",
+                    ),
+                    (LOCAL, "MDD-R", words),
+                ],
+                "active",
+            )
+            .record();
+        let assessment = assess("depression", &record);
+        assert!(
+            !assessment.reasons.iter().any(|r| r.contains("Bipolar")),
+            "{words}: {:?}",
+            assessment.reasons
+        );
+    }
     let coded = Vignette::new().condition_coded(
         &[
             (
@@ -274,6 +299,17 @@ fn a_denial_of_something_else_after_the_name_keeps_the_diagnosis() {
     ));
     assert!(!selects("lbcl", "Diffuse large B-cell lymphoma ruled out"));
     assert!(!selects("lbcl", "Diffuse large B-cell lymphoma excluded"));
+    // The third review's cases: a strong denial reaches over a comma, a dash and what follows
+    // it; "negative" right after the name, with where it was found.
+    for denied in [
+        "Epilepsy ruled out by video-EEG",
+        "Epilepsy unlikely given normal EEG",
+        "Epilepsy, ruled out",
+        "Epilepsy - excluded (PNES)",
+    ] {
+        assert!(!selects("epilepsy", denied), "{denied}");
+    }
+    assert!(selects("epilepsy", "Epilepsy, intractable, negative MRI"));
 }
 
 /// Whether a diagnosis is current is read against every record of it, whichever of its codings
