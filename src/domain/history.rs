@@ -179,8 +179,10 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
         "import.resource.update" => {
             format!("updated {} from an import", record_noun(&entry.entity))
         }
+        // Entered in error, in a Bulk deleted-resources file, or left out of a whole record
+        // replaced: the source no longer holds it, whichever way it said so.
         "import.resource.remove" => format!(
-            "removed {} (the source marked it entered in error)",
+            "removed {} (the source no longer holds it)",
             record_noun(&entry.entity)
         ),
         other => format!("{} ({})", words(&other.replace('.', " ")), entry.entity),
@@ -191,6 +193,8 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
 fn record_noun(entity: &str) -> String {
     match entity {
         "conditions" => String::from("a diagnosis"),
+        // The ledger of imported resources: a drug's Medication, a reading, a diagnosis…
+        "fhir_resources" => String::from("an imported record"),
         "drug_exposures" => String::from("a drug record"),
         "observations" => String::from("an observation"),
         "procedures" => String::from("a procedure"),

@@ -996,7 +996,9 @@ impl Writer<'_> {
                 import_id: run,
             },
             None,
-            false,
+            // Stamped with this run even when unchanged: one staged by a run that stopped in the
+            // middle is held back until a run that reaches its end has read them again.
+            true,
         )?;
         counted.new_patients += 1;
         Ok(())
@@ -1106,7 +1108,14 @@ impl Writer<'_> {
                 match tx.upsert_resource(&entry, None, self.replace)? {
                     Upserted::Added => {
                         counted.added += 1;
-                        tx.mark_referrers_dirty(source, resource_type, id)?;
+                        tx.mark_referrers_added(
+                            source,
+                            resource_type,
+                            id,
+                            body,
+                            run,
+                            &self.created,
+                        )?;
                     }
                     Upserted::Updated => counted.updated += 1,
                     _ => counted.unchanged += 1,
@@ -1255,7 +1264,7 @@ impl Writer<'_> {
         let new_here = group.computed.is_some()
             && !keys.is_empty()
             && matches!(tx.match_patient(keys, self.equivalent)?, PatientMatch::New)
-            && !tx.any_pending_patient()?;
+            && !tx.any_pending_patient(run)?;
         if !new_here {
             for op in std::iter::once(&group.patient).chain(&group.ops) {
                 self.write_op(tx, run, op, counted, state)?;

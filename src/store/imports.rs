@@ -9,6 +9,8 @@
 //! files arriving in any order, in any grouping, give the same rows. Every change to a patient
 //! the database already held is written to the audit log with what it replaced.
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDateTime;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -481,6 +483,17 @@ pub struct LedgerEntry<'a> {
     pub import_id: i64,
 }
 
+/// A staged Patient (`fhir_resources AS r`) that no run stopped in the middle may have left
+/// partial: a new patient appears with their whole record or not at all. A run still applying
+/// its file (killed, crashed, or another process's at work) holds back the Patients staged by
+/// it and by the runs before it: one import of a folder stages a file's Patients and creates
+/// them at its end, after the files that hold their records, so a Patient staged by a finished
+/// file may have the rest of their record in the one that stopped. A later import of the file
+/// stamps them again with its own run. `?1` is the run asking (its own staging is no stop), or 0.
+const NOT_HELD_BACK: &str = "NOT EXISTS (SELECT 1 FROM imports AS i
+                                        WHERE i.state = 'applying' AND i.id >= r.import_id
+                                          AND i.id <> ?1)";
+
 /// What upserting one resource did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Upserted {
@@ -502,6 +515,9 @@ struct ResourceAudit<'a> {
     #[serde(rename = "type")]
     resource_type: &'a str,
     id: &'a str,
+    /// The Medication a medication record points at (kept beside what was read of it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refers: Option<String>,
     body: serde_json::Value,
 }
 
@@ -562,15 +578,16 @@ fn upsert_resource(
         index_ingredients(conn, entry)?;
         return Ok(Upserted::Added);
     }
-    let (row, stored_subject, digest, before, stored_updated): (
+    let (row, stored_subject, digest, before, stored_updated, stored_refers): (
         i64,
         Option<String>,
         String,
         String,
         Option<String>,
+        Option<String>,
     ) = conn
         .prepare_cached(
-            "SELECT row, subject, digest, body, last_updated FROM fhir_resources
+            "SELECT row, subject, digest, body, last_updated, refers FROM fhir_resources
              WHERE source = ?1 AND type = ?2 AND id = ?3",
         )?
         .query_row(
@@ -582,6 +599,7 @@ fn upsert_resource(
                     row.get(2)?,
                     row.get(3)?,
                     row.get(4)?,
+                    row.get(5)?,
                 ))
             },
         )?;
@@ -590,7 +608,10 @@ fn upsert_resource(
     {
         return Ok(Upserted::OtherSubject(stored.to_owned()));
     }
-    if digest == entry.digest {
+    // The digest is of what refract read from the resource; the Medication a medication record
+    // points at is kept beside it (`refers`), so a record re-pointed at another Medication and
+    // otherwise the same is a change too.
+    if digest == entry.digest && stored_refers.as_deref() == entry.refers {
         if keep_seen {
             conn.prepare_cached("UPDATE fhir_resources SET import_id = ?2 WHERE row = ?1")?
                 .execute(params![row, entry.import_id])?;
@@ -619,10 +640,11 @@ fn upsert_resource(
     index_ingredients(conn, entry)?;
     if let Some(patient) = patient {
         mark_dirty(conn, patient)?;
-        let audit = |body: &str| ResourceAudit {
+        let audit = |body: &str, refers: Option<&'_ str>| ResourceAudit {
             source: entry.source,
             resource_type: entry.resource_type,
             id: entry.id,
+            refers: refers.map(str::to_owned),
             body: audit_body(body),
         };
         auditor.record(
@@ -633,11 +655,24 @@ fn upsert_resource(
                 entity_id: Some(entry.import_id),
                 patient_id: Some(patient),
             },
-            Some(&audit(&before)),
-            Some(&audit(entry.body)),
+            Some(&audit(&before, stored_refers.as_deref())),
+            Some(&audit(entry.body, entry.refers)),
         )?;
     } else if matches!(entry.resource_type, "Medication" | "Substance") {
-        mark_referrers_dirty(conn, entry.source, entry.resource_type, entry.id)?;
+        mark_referrers_changed(
+            conn,
+            auditor,
+            &SharedChange {
+                action: "import.resource.update",
+                source: entry.source,
+                resource_type: entry.resource_type,
+                id: entry.id,
+                before: Some(&before),
+                after: Some(entry.body),
+                import_id: entry.import_id,
+                new_in_file: None,
+            },
+        )?;
     }
     // A file imported before may hold what this replaced: it is read again next time rather
     // than skipped as already imported (a record that swings back must come back).
@@ -672,45 +707,97 @@ fn index_ingredients(conn: &Connection, entry: &LedgerEntry<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Marks for rebuilding the patients whose medication records refer to a Medication or
-/// Substance (which just arrived, changed or went): to it, or to a Medication that names it as
-/// an ingredient.
-fn mark_referrers_dirty(
+/// The stored patients whose medication records refer to a Medication or Substance (which just
+/// arrived, changed or went): to it, or to a Medication that names it as an ingredient.
+fn referrer_patients(
     conn: &Connection,
     source: &str,
     resource_type: &str,
     id: &str,
-) -> Result<usize> {
-    let direct = if resource_type == "Medication" {
-        conn.prepare_cached(
-            "INSERT INTO import_dirty (patient_id)
-             SELECT DISTINCT i.patient_id
-             FROM fhir_resources r INDEXED BY fhir_resources_refers
-             JOIN patient_identifiers i
-               ON i.system = 'urn:refract:patient-id:' || r.source AND i.value = r.subject
-             WHERE r.source = ?1 AND r.refers = ?2 AND r.refers IS NOT NULL
-             ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![source, id])?
-    } else {
-        0
-    };
+) -> Result<Vec<PatientId>> {
+    let mut patients: Vec<PatientId> = Vec::new();
+    if resource_type == "Medication" {
+        patients.extend(
+            conn.prepare_cached(
+                "SELECT DISTINCT i.patient_id
+                 FROM fhir_resources r INDEXED BY fhir_resources_refers
+                 JOIN patient_identifiers i
+                   ON i.system = 'urn:refract:patient-id:' || r.source AND i.value = r.subject
+                 WHERE r.source = ?1 AND r.refers = ?2 AND r.refers IS NOT NULL",
+            )?
+            .query_map(params![source, id], |row| row.get(0).map(PatientId))?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+        );
+    }
     // CROSS JOIN: the Medications that name the ingredient first (a few), then their records;
     // the other way round the planner walks every medication record per ingredient.
-    let through = conn
-        .prepare_cached(
-            "INSERT INTO import_dirty (patient_id)
-             SELECT DISTINCT i.patient_id
+    patients.extend(
+        conn.prepare_cached(
+            "SELECT DISTINCT i.patient_id
              FROM medication_ingredients m
              CROSS JOIN fhir_resources r INDEXED BY fhir_resources_refers
                ON r.source = m.source AND r.refers = m.medication AND r.refers IS NOT NULL
              JOIN patient_identifiers i
                ON i.system = 'urn:refract:patient-id:' || r.source AND i.value = r.subject
-             WHERE m.source = ?1 AND m.ingredient = ?2
-             ON CONFLICT DO NOTHING",
+             WHERE m.source = ?1 AND m.ingredient = ?2",
         )?
-        .execute(params![source, format!("{resource_type}/{id}")])?;
-    Ok(direct + through)
+        .query_map(params![source, format!("{resource_type}/{id}")], |row| {
+            row.get(0).map(PatientId)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?,
+    );
+    patients.sort_unstable_by_key(|patient| patient.0);
+    patients.dedup();
+    Ok(patients)
+}
+
+/// How a Medication or Substance changed, for the log of each patient whose drugs it changes.
+struct SharedChange<'a> {
+    action: &'static str,
+    source: &'a str,
+    resource_type: &'a str,
+    id: &'a str,
+    before: Option<&'a str>,
+    after: Option<&'a str>,
+    import_id: i64,
+    /// Patients created by the file at hand: what it brings them is their record, no change.
+    new_in_file: Option<&'a BTreeSet<PatientId>>,
+}
+
+/// Marks for rebuilding the patients whose records a Medication or Substance's arrival, change
+/// or removal changes, and logs on each what it was and what it is: the resource belongs to no
+/// patient, but the drug it names is in theirs.
+fn mark_referrers_changed(
+    conn: &Connection,
+    auditor: &AuditWriter,
+    change: &SharedChange<'_>,
+) -> Result<usize> {
+    let patients = referrer_patients(conn, change.source, change.resource_type, change.id)?;
+    let audit = |body: &str| ResourceAudit {
+        source: change.source,
+        resource_type: change.resource_type,
+        id: change.id,
+        refers: None,
+        body: audit_body(body),
+    };
+    for patient in &patients {
+        mark_dirty(conn, *patient)?;
+        if change.new_in_file.is_some_and(|new| new.contains(patient)) {
+            continue;
+        }
+        auditor.record(
+            conn,
+            Change {
+                action: change.action,
+                entity: "fhir_resources",
+                entity_id: Some(change.import_id),
+                patient_id: Some(*patient),
+            },
+            change.before.map(audit).as_ref(),
+            change.after.map(audit).as_ref(),
+        )?;
+    }
+    Ok(patients.len())
 }
 
 /// What a removal did.
@@ -762,16 +849,16 @@ fn remove_resource(
     {
         return Ok(Removal::Newer);
     }
-    let removed: Option<(Option<String>, String)> = conn
+    let removed: Option<(Option<String>, String, Option<String>)> = conn
         .prepare_cached(
             "DELETE FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3
-             RETURNING subject, body",
+             RETURNING subject, body, refers",
         )?
         .query_row(params![source, resource_type, id], |row| {
-            Ok((row.get(0)?, row.get(1)?))
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })
         .optional()?;
-    let Some((subject, body)) = removed else {
+    let Some((subject, body, refers)) = removed else {
         return Ok(Removal::Absent);
     };
     bump_epoch(conn)?;
@@ -799,12 +886,26 @@ fn remove_resource(
                 source,
                 resource_type,
                 id,
+                refers,
                 body: audit_body(&body),
             }),
             None::<&()>,
         )?;
     } else if matches!(resource_type, "Medication" | "Substance") {
-        mark_referrers_dirty(conn, source, resource_type, id)?;
+        mark_referrers_changed(
+            conn,
+            auditor,
+            &SharedChange {
+                action: "import.resource.remove",
+                source,
+                resource_type,
+                id,
+                before: Some(&body),
+                after: None,
+                import_id,
+                new_in_file: None,
+            },
+        )?;
     }
     Ok(Removal::Removed)
 }
@@ -1339,6 +1440,31 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The files whose import stopped in the middle (killed, crashed) with new patients staged
+    /// and not created, and how many: they are created when the file is imported again, whole,
+    /// never from the part that was written.
+    pub fn held_back_patients(&self) -> Result<Vec<(String, usize)>> {
+        let mut statement = self.conn.prepare(
+            "SELECT i.path, count(*) FROM imports AS i
+             JOIN fhir_resources AS r INDEXED BY fhir_resources_new_patients
+               ON r.type = 'Patient'
+              AND r.import_id <= i.id
+              AND r.import_id > coalesce((SELECT max(e.id) FROM imports AS e
+                                           WHERE e.state = 'applying' AND e.id < i.id), 0)
+             WHERE i.state = 'applying'
+             GROUP BY i.id ORDER BY i.id",
+        )?;
+        let held = statement
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(held
+            .into_iter()
+            .map(|(path, count)| (path, usize::try_from(count).unwrap_or(0)))
+            .collect())
+    }
+
     /// What an interrupted import left to do: (patients whose rows are to be rebuilt from
     /// their resources, Patient resources waiting to be created).
     pub fn pending_rebuilds(&self) -> Result<(usize, usize)> {
@@ -1346,9 +1472,11 @@ impl Store {
             .conn
             .query_row("SELECT count(*) FROM import_dirty", [], |row| row.get(0))?;
         let new: i64 = self.conn.query_row(
-            "SELECT count(*) FROM fhir_resources INDEXED BY fhir_resources_new_patients
-             WHERE type = 'Patient'",
-            [],
+            &format!(
+                "SELECT count(*) FROM fhir_resources AS r INDEXED BY fhir_resources_new_patients
+                 WHERE r.type = 'Patient' AND {NOT_HELD_BACK}"
+            ),
+            [0],
             |row| row.get(0),
         )?;
         Ok((dirty as usize, new as usize))
@@ -1369,12 +1497,13 @@ impl ImportTx<'_> {
     pub fn pending_patients(&self, limit: usize) -> Result<Vec<PendingRow>> {
         Ok(self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT source, id, body, import_id
-                 FROM fhir_resources INDEXED BY fhir_resources_new_patients
-                 WHERE type = 'Patient' ORDER BY import_id, row LIMIT ?1",
-            )?
-            .query_map([limit as i64], |row| {
+                     FROM fhir_resources AS r INDEXED BY fhir_resources_new_patients
+                     WHERE r.type = 'Patient' AND {NOT_HELD_BACK}
+                     ORDER BY r.import_id, r.row LIMIT ?2"
+            ))?
+            .query_map([0, limit as i64], |row| {
                 Ok(PendingRow {
                     source: row.get(0)?,
                     id: row.get(1)?,
@@ -1385,15 +1514,16 @@ impl ImportTx<'_> {
             .collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Whether any Patient resource waits to be created.
-    pub fn any_pending_patient(&self) -> Result<bool> {
+    /// Whether any Patient resource waits to be created at the end of the run `run` (not one
+    /// held back for a file an earlier run stopped in the middle of).
+    pub fn any_pending_patient(&self, run: i64) -> Result<bool> {
         Ok(self
             .conn
-            .prepare_cached(
-                "SELECT 1 FROM fhir_resources INDEXED BY fhir_resources_new_patients
-                 WHERE type = 'Patient' LIMIT 1",
-            )?
-            .exists([])?)
+            .prepare_cached(&format!(
+                "SELECT 1 FROM fhir_resources AS r INDEXED BY fhir_resources_new_patients
+                 WHERE r.type = 'Patient' AND {NOT_HELD_BACK} LIMIT 1"
+            ))?
+            .exists([run])?)
     }
 
     /// Forgets a pending Patient resource (created, merged, or refused).
@@ -1495,13 +1625,31 @@ impl ImportTx<'_> {
         waiting_among(self.conn, subjects, limit)
     }
 
-    pub fn mark_referrers_dirty(
+    /// Marks for rebuilding, and logs on each, the patients whose records refer to a Medication
+    /// or Substance that just arrived (`body`).
+    pub fn mark_referrers_added(
         &self,
         source: &str,
         resource_type: &str,
         id: &str,
+        body: &str,
+        import_id: i64,
+        new_in_file: &BTreeSet<PatientId>,
     ) -> Result<usize> {
-        mark_referrers_dirty(self.conn, source, resource_type, id)
+        mark_referrers_changed(
+            self.conn,
+            self.auditor,
+            &SharedChange {
+                action: "import.resource.add",
+                source,
+                resource_type,
+                id,
+                before: None,
+                after: Some(body),
+                import_id,
+                new_in_file: Some(new_in_file),
+            },
+        )
     }
 
     pub fn remove_resource(

@@ -566,3 +566,100 @@ fn the_fhir_export_keeps_two_people_with_one_mrn_value_apart() {
         "the export back into its own file"
     );
 }
+
+/// The Medication a record points at, and the drug text that Medication gives.
+fn medication_of(line: &Value) -> String {
+    line["medicationReference"]["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn a_record_pointed_at_another_medication_is_updated_like_any_other_change() {
+    let mut env = Env::new();
+    let folder = bulk_export(&env, &env.path("export"), 12);
+    env.import(std::slice::from_ref(&folder));
+    let first = contents(&env);
+
+    // The source corrects one record: the same statement now points at another Medication,
+    // and nothing else of it changes.
+    let mut corrected = String::new();
+    edit(&folder, "MedicationStatement.ndjson", |lines| {
+        let pointed: Vec<String> = lines.iter().map(medication_of).collect();
+        let (index, other) = pointed
+            .iter()
+            .enumerate()
+            .find_map(|(index, own)| {
+                pointed
+                    .iter()
+                    .find(|other| *other != own)
+                    .map(|other| (index, other.clone()))
+            })
+            .unwrap();
+        corrected = lines[index]["id"].as_str().unwrap().to_owned();
+        lines[index]["medicationReference"]["reference"] = json!(other);
+    });
+    let report = env.import(std::slice::from_ref(&folder));
+    let statements = report
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("MedicationStatement.ndjson"))
+        .unwrap();
+    assert_eq!(
+        (statements.updated, statements.added, statements.removed),
+        (1, 0, 0),
+        "{statements:#?}"
+    );
+    let second = contents(&env);
+    assert_ne!(second, first, "the drug changed");
+    assert_eq!(
+        env.int(&format!(
+            "SELECT count(*) FROM audit_log WHERE action = 'import.resource.update'
+             AND patient_id IS NOT NULL AND after LIKE '%{corrected}%'"
+        )),
+        1,
+        "the correction is audited on the patient"
+    );
+    let mut fresh = Env::new();
+    fresh.import(std::slice::from_ref(&folder));
+    assert_eq!(contents(&fresh), second);
+}
+
+#[test]
+fn a_changed_medication_is_audited_on_every_patient_whose_drug_it_changes() {
+    let mut env = Env::new();
+    let folder = bulk_export(&env, &env.path("export"), 12);
+    env.import(std::slice::from_ref(&folder));
+
+    // The source re-codes one Medication (levetiracetam's record now says lacosamide, say):
+    // every patient whose records point at it has another drug now.
+    let mut recoded = String::new();
+    edit(&folder, "Medication.ndjson", |lines| {
+        recoded = lines[0]["id"].as_str().unwrap().to_owned();
+        lines[0]["code"] = lines[1]["code"].clone();
+    });
+    let pointing: Vec<String> = std::fs::read_to_string(folder.join("MedicationStatement.ndjson"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| medication_of(l) == format!("Medication/{recoded}"))
+        .map(|l| l["subject"]["reference"].as_str().unwrap().to_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(!pointing.is_empty());
+    let report = env.import(std::slice::from_ref(&folder));
+    assert_eq!(report.failed, 0, "{report:#?}");
+    let audited = env.int(&format!(
+        "SELECT count(DISTINCT patient_id) FROM audit_log
+         WHERE action = 'import.resource.update' AND patient_id IS NOT NULL
+         AND before LIKE '%{recoded}%'"
+    ));
+    assert_eq!(
+        usize::try_from(audited).unwrap(),
+        pointing.len(),
+        "each patient's drug change is in the log with what it replaced"
+    );
+}
