@@ -233,25 +233,29 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
             .or_else(|| observation_codes::bp_setting_of_code(&o.code))
             .unwrap_or(BpSetting::Office)
     };
-    let mut moments: Vec<(NaiveDateTime, BpSetting)> = Vec::new();
+    // Grouped by moment in one pass each (a record of years of home readings holds tens of
+    // thousands), in the order each moment's first systolic comes.
+    type Moment = (NaiveDateTime, BpSetting);
+    let mut moments: Vec<(Moment, Vec<(&Observation, f64)>, Vec<f64>)> = Vec::new();
+    let mut index: std::collections::HashMap<Moment, usize> = std::collections::HashMap::new();
     for reading in &systolic {
         let moment = (reading.effective, setting_of(reading));
-        if !moments.contains(&moment) {
-            moments.push(moment);
+        let at = *index.entry(moment).or_insert_with(|| {
+            moments.push((moment, Vec::new(), Vec::new()));
+            moments.len() - 1
+        });
+        if let Some(value) = reading.exact_value() {
+            moments[at].1.push((reading, value));
         }
     }
-    for (effective, setting) in moments {
-        let at = |o: &&&Observation| o.effective == effective && setting_of(o) == setting;
-        let mut systolics: Vec<(&Observation, f64)> = systolic
-            .iter()
-            .filter(at)
-            .filter_map(|o| Some((*o, o.exact_value()?)))
-            .collect();
-        let mut diastolics: Vec<f64> = diastolic
-            .iter()
-            .filter(at)
-            .filter_map(|o| o.exact_value())
-            .collect();
+    for reading in &diastolic {
+        if let Some(&at) = index.get(&(reading.effective, setting_of(reading)))
+            && let Some(value) = reading.exact_value()
+        {
+            moments[at].2.push(value);
+        }
+    }
+    for ((effective, setting), mut systolics, mut diastolics) in moments {
         systolics.sort_by(|a, b| a.1.total_cmp(&b.1));
         diastolics.sort_by(f64::total_cmp);
         let one_value = diastolics
