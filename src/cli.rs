@@ -532,6 +532,9 @@ fn warn_about_unfinished_import(store: &Store) {
         ),
         Ok(crate::import::Leftover::Nothing) | Err(_) => {}
     }
+    if let Ok(Some(notice)) = crate::import::held_back_notice(store) {
+        eprintln!("refract: warning: {}", crate::text::one_line(&notice));
+    }
 }
 
 /// Standard output, buffered; errors (a closed pipe among them) are returned, never panicked on.

@@ -77,6 +77,27 @@ pub fn leftover(store: &Store) -> Result<Leftover, StoreError> {
     Ok(Leftover::Waiting { patients })
 }
 
+/// What to tell a user about new patients an interrupted import staged and did not create (see
+/// [`Store::held_back_patients`]): they are not listed until their file is imported again, and
+/// no one should take their absence for the file's contents. `None` when there are none, or
+/// while an import is running (they are its own to create).
+pub fn held_back_notice(store: &Store) -> Result<Option<String>, StoreError> {
+    if matches!(leftover(store)?, Leftover::Running { .. }) {
+        return Ok(None);
+    }
+    let held = store.held_back_patients()?;
+    if held.is_empty() {
+        return Ok(None);
+    }
+    let patients: usize = held.iter().map(|(_, count)| count).sum();
+    let files: Vec<&str> = held.iter().map(|(path, _)| path.as_str()).collect();
+    Ok(Some(format!(
+        "{patients} new patient(s) of {} are not listed: its import stopped before the end of \
+         the file; import it again to add them with their whole record",
+        files.join(", ")
+    )))
+}
+
 /// Whether the process a run names (`host:pid`) may still be running: yes, unless it ran on
 /// this machine and is gone. A process on another machine, or here without `/proc` to ask, is
 /// taken to be running: its patients are then left to `refract flags` rather than rebuilt

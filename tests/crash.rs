@@ -487,3 +487,130 @@ fn records_an_import_still_running_will_bring_up_to_date_are_left_to_it() {
     assert!(output.status.success(), "{output:?}");
     assert!(drugs_of(&db, &mrn) > 0, "rebuilt once the import is gone");
 }
+
+/// A collection bundle of one new patient with `readings` systolic readings: larger than a
+/// file written in one transaction, so it is written in short ones and a kill can land in it.
+fn one_patient_with_many_readings(path: &std::path::Path, readings: usize) {
+    let mut entries = vec![serde_json::json!({"resource": {
+        "resourceType": "Patient", "id": "k1",
+        "identifier": [{"system": "https://north.example/mrn", "value": "K1"}],
+        "name": [{"family": "Kill", "given": ["Karl"]}], "gender": "male",
+        "birthDate": "1960-01-01"}})];
+    for n in 0..readings {
+        let day = chrono::NaiveDate::from_ymd_opt(2015, 1, 1).unwrap()
+            + chrono::Days::new(u64::try_from(n / 4).unwrap());
+        entries.push(serde_json::json!({"resource": {
+            "resourceType": "Observation", "id": format!("o{n}"), "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6",
+                                 "display": "Systolic blood pressure"}]},
+            "subject": {"reference": "Patient/k1"},
+            "effectiveDateTime": format!("{day}T{:02}:00:00Z", 6 + n % 4 * 3),
+            "valueQuantity": {"value": 140 + n % 20, "unit": "mmHg",
+                              "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}}}));
+    }
+    let bundle = serde_json::json!({"resourceType": "Bundle", "type": "collection",
+                                    "entry": entries});
+    std::fs::write(path, serde_json::to_vec(&bundle).unwrap()).unwrap();
+}
+
+#[test]
+fn a_new_patient_whose_file_was_killed_in_the_middle_appears_whole_or_not_at_all() {
+    const READINGS: usize = 16_000;
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("big.json");
+    one_patient_with_many_readings(&file, READINGS);
+    assert!(std::fs::metadata(&file).unwrap().len() > refract::import::ONE_TRANSACTION_BYTES);
+    let db = dir.path().join("team.db");
+    let init = refract().arg("--db").arg(&db).arg("init").output().unwrap();
+    assert!(init.status.success(), "{init:?}");
+
+    // Killed once part of the patient's readings are committed (watched from a second
+    // connection, read-only).
+    let mut child = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let watcher =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let committed = loop {
+        let written: i64 = watcher
+            .query_row(
+                "SELECT count(*) FROM fhir_resources WHERE type = 'Observation'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap_or(0);
+        if written >= 1_000 {
+            let _ = child.kill();
+            break written;
+        }
+        if child.try_wait().unwrap().is_some() {
+            panic!("the import ended before a kill could land in it ({written} readings)");
+        }
+        thread::sleep(std::time::Duration::from_millis(2));
+    };
+    child.wait().unwrap();
+    drop(watcher);
+    assert_sound(&db, "after the kill");
+    assert!(committed < i64::try_from(READINGS).unwrap());
+
+    // `flags` (which brings interrupted imports' patients up to date) does not create the
+    // patient from the part written, and says why they are not there.
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["flags", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("1 new patient(s) of")
+            && stderr.contains("are not listed: its import stopped before the end of the file"),
+        "{stderr}"
+    );
+    let patients = |db: &std::path::Path| -> i64 {
+        open(db)
+            .query_row("SELECT count(*) FROM patients", [], |row| row.get(0))
+            .unwrap()
+    };
+    assert_eq!(patients(&db), 0, "no patient made of part of their file");
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("patients")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("are not listed"),
+        "{output:?}"
+    );
+
+    // The file imported again brings them, whole, and nothing more is said.
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(patients(&db), 1);
+    let readings: i64 = open(&db)
+        .query_row("SELECT count(*) FROM observations", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(readings, i64::try_from(READINGS).unwrap());
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .args(["flags", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.stderr.is_empty(), "{output:?}");
+}

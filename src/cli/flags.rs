@@ -65,6 +65,9 @@ pub fn run(
         ),
         crate::import::Leftover::Nothing => {}
     }
+    if let Some(notice) = crate::import::held_back_notice(store)? {
+        eprintln!("refract: warning: {}", crate::text::one_line(&notice));
+    }
     assess::refresh(store, rules, today, |done, total| {
         if let Some(bar) = &bar {
             bar.set_length(total as u64);

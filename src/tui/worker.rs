@@ -436,6 +436,9 @@ fn spawn_writer(
                 pass = start_pass(&store);
                 let _ = store.write(|tx| crate::store::refresh_overdue(tx, today).map(|_| ()));
                 rebuilding = rebuild_if_left(&store, &replies);
+                if let Ok(Some(notice)) = crate::import::held_back_notice(&store) {
+                    let _ = replies.send(Reply::Notice(notice));
+                }
             }
             if let Some(rebuilt) = rebuilding.as_mut() {
                 match crate::import::rebuild_step(&mut store, &rules, today, rebuilt) {
