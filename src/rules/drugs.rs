@@ -45,6 +45,19 @@ pub struct Drug {
     /// so that a label dose is not lost to a rounded factor.
     #[serde(default, deserialize_with = "ester_factors")]
     pub depot_ester: std::collections::BTreeMap<String, f64>,
+    /// Depot brands with the mg of the drug in 1 mg of the amount their label states, written
+    /// like `depot_ester`. The factor belongs to the product as labelled, not to its ester:
+    /// US Invega Sustenna states the palmitate's mass (`[156, 100]`), EU Xeplion the
+    /// paliperidone's (`1`), though both are paliperidone palmitate. A brand named in the
+    /// record's text decides before an ester's name (see [`Drug::depot_label_factor`]).
+    #[serde(default, deserialize_with = "ester_factors")]
+    pub depot_brand_ester: std::collections::BTreeMap<String, f64>,
+    /// Brands of `depot_brand_ester` sold elsewhere under the same name with a label in the
+    /// drug's mass (Invega Sustenna in Canada and Australia: 25 to 150 mg of paliperidone), with
+    /// those strengths, mg: a dose of the brand at one of them is the drug's amount. The
+    /// ester-labelled strengths (US: 39 to 234 mg of the palmitate) never coincide with them.
+    #[serde(default)]
+    pub depot_brand_drug_strengths_mg: std::collections::BTreeMap<String, Vec<f64>>,
     /// Minimum effective daily dose for an adequate trial (antidepressants, antiseizure
     /// medications), mg.
     pub min_effective_mg_day: Option<f64>,
@@ -113,6 +126,42 @@ impl Drug {
     pub fn has_class(&self, class: &str) -> bool {
         self.classes.iter().any(|c| c == class)
     }
+
+    /// The mg of the drug in 1 mg of the amount a depot record states, read from its text: the
+    /// brand's label when a brand of `depot_brand_ester` is named (a pharmacy or claims record
+    /// often names the product only: "INVEGA SUSTENNA 156 MG/ML SYRINGE"), else the ester's
+    /// when its name is there, else 1 (the amount is the drug's). The brand goes first because
+    /// a label's basis is the product's, whatever ester the text also names ("Xeplion 150 mg
+    /// (paliperidone palmitate)" is 150 mg of paliperidone). Among names of one kind the
+    /// longest found wins, so a brand's longer product name can carry its own factor. A dose
+    /// (`per_dose_mg`) at one of the brand's `depot_brand_drug_strengths_mg` is the drug's: the
+    /// same brand labelled in the drug's mass elsewhere.
+    pub fn depot_label_factor(&self, text: &str, per_dose_mg: Option<f64>) -> f64 {
+        if let Some((brand, factor)) = longest_named(&self.depot_brand_ester, text) {
+            let at_a_drug_strength = per_dose_mg.is_some_and(|dose| {
+                self.depot_brand_drug_strengths_mg
+                    .get(brand)
+                    .is_some_and(|strengths| {
+                        strengths
+                            .iter()
+                            .any(|strength| (dose - strength).abs() <= strength * 1e-6)
+                    })
+            });
+            return if at_a_drug_strength { 1.0 } else { *factor };
+        }
+        longest_named(&self.depot_ester, text).map_or(1.0, |(_, factor)| *factor)
+    }
+}
+
+/// The entry of `factors` whose name `text` contains, the longest when several are.
+fn longest_named<'f>(
+    factors: &'f std::collections::BTreeMap<String, f64>,
+    text: &str,
+) -> Option<(&'f String, &'f f64)> {
+    factors
+        .iter()
+        .filter(|(name, _)| super::words::contains_words(text, name))
+        .max_by_key(|(name, _)| name.len())
 }
 
 /// A fixed-dose combination or a named regimen: each ingredient counts.
@@ -420,6 +469,9 @@ fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
     for factor in drug.depot_ester.values() {
         c.positive(at, "depot_ester", *factor, 1.0, "")?;
     }
+    for factor in drug.depot_brand_ester.values() {
+        c.positive(at, "depot_brand_ester", *factor, 1.0, "")?;
+    }
     if let Some(days) = drug.course_days {
         c.days(at, "course_days", days, 1)?;
     }
@@ -455,8 +507,50 @@ mod tests {
         // The label's 234 mg of palmitate is 150 mg of paliperidone, not 149.994.
         assert!((234.0 * factor - 150.0).abs() < 1e-9, "{factor}");
         let esketamine = book.get("esketamine").expect("esketamine");
+        let not_a_depot = esketamine.depot_label_factor("Spravato 28 mg", None);
+        assert!((not_a_depot - 1.0).abs() < f64::EPSILON, "{not_a_depot}");
         assert_eq!(esketamine.min_effective_mg_per_dose, Some(56.0));
         assert_eq!(esketamine.min_effective_mg_day, None);
+    }
+
+    #[test]
+    fn a_depot_brand_is_read_as_its_label_states_it() {
+        let book = book();
+        let close = |got: f64, want: f64| (got - want).abs() < 1e-9;
+        let paliperidone = book.get("paliperidone").expect("paliperidone");
+        let drug_mg = |text: &str, mg: f64| mg * paliperidone.depot_label_factor(text, Some(mg));
+        for (text, stated, drug) in [
+            // US labels: the palmitate's mass.
+            ("INVEGA SUSTENNA 156 MG/ML SYRINGE", 156.0, 100.0),
+            ("Invega Trinza 819 MG/2.625ML", 819.0, 525.0),
+            ("invega hafyera 1560 mg", 1560.0, 1000.0),
+            // EU labels: the paliperidone's, even beside the ester's name.
+            ("Xeplion 150 mg (paliperidone palmitate)", 150.0, 150.0),
+            ("TREVICTA 525 mg", 525.0, 525.0),
+            ("Byannli 1000 mg", 1000.0, 1000.0),
+            // The same US names labelled in paliperidone (Canada, Australia): their strengths.
+            ("INVEGA SUSTENNA 100 mg", 100.0, 100.0),
+            ("Invega Trinza 525 mg", 525.0, 525.0),
+            ("Invega Hafyera 700 mg", 700.0, 700.0),
+            // The ester named alone keeps its ratio; the drug named alone is the drug.
+            ("paliperidone palmitate 234 MG", 234.0, 150.0),
+            ("paliperidone 150 mg depot", 150.0, 150.0),
+        ] {
+            assert!(close(drug_mg(text, stated), drug), "{text}");
+        }
+        // A daily equivalent of a US brand is of the ester.
+        let daily = paliperidone.depot_label_factor("Invega Sustenna", Some(5.2));
+        assert!(close(daily, 100.0 / 156.0), "{daily}");
+        let aripiprazole = book.get("aripiprazole").expect("aripiprazole");
+        let factor = aripiprazole.depot_label_factor("ARISTADA 882 MG/3.2ML", Some(882.0));
+        assert!((882.0 * factor - 600.0).abs() < 0.5, "{factor}");
+        let initio = aripiprazole.depot_label_factor("Aristada Initio 675 mg", Some(675.0));
+        assert!(close(initio, factor), "{initio}");
+        let maintena = aripiprazole.depot_label_factor("Abilify Maintena 400 mg", Some(400.0));
+        assert!(close(maintena, 1.0), "{maintena}");
+        let haloperidol = book.get("haloperidol").expect("haloperidol");
+        let decanoate = haloperidol.depot_label_factor("Haldol Decanoate 100 mg/mL", Some(100.0));
+        assert!(close(decanoate, 1.0), "{decanoate}");
     }
 
     #[test]

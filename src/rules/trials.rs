@@ -1172,16 +1172,12 @@ fn doses_of<'c>(
                 continue;
             }
             let depot = is_depot(given, drug, words);
-            let ester = drug
-                .depot_ester
-                .iter()
-                .find(|(name, _)| contains_words(&given.exposure.text, name))
-                .map_or(1.0, |(_, factor)| *factor);
+            let per_dose = given.per_dose_of(drug);
+            let ester = drug.depot_label_factor(&given.exposure.text, per_dose);
             let daily = given
                 .daily_of(drug)
                 .map(|d| d.mg_per_day)
                 .map(|mg| if depot { mg * ester } else { mg });
-            let per_dose = given.per_dose_of(drug);
             let no_interval = depot
                 && daily.is_none()
                 && given

@@ -779,3 +779,126 @@ fn an_oral_form_and_a_depot_of_one_drug_are_two_courses() {
         "{rows:?}"
     );
 }
+
+/// Olanzapine 20 mg/d failed (an adequate trial), then `drug` injected `amount` mg every `every`
+/// days from 2025-06-01 to `last`, PANSS 98 → 97: the LAI is the second trial. Returns `show`.
+fn after_olanzapine_an_lai(
+    env: &mut Env,
+    drug: &str,
+    amount: f64,
+    every: i64,
+    last: &str,
+) -> String {
+    let subject = "urn:uuid:s9";
+    let mut resources = vec![
+        patient("s9", "MRN-s9", "Doe", "Jane"),
+        condition("s9-dx", subject, SNOMED, "58214004", "Schizophrenia"),
+        scheduled(
+            "MedicationStatement",
+            "s9-olz",
+            subject,
+            "olanzapine 20 MG Oral Tablet",
+            ("2025-01-01", "2025-05-01"),
+            20.0,
+            (1, 1, "d"),
+            true,
+        ),
+    ];
+    resources.extend(injections(
+        "s9-lai",
+        subject,
+        drug,
+        ("2025-06-01", last),
+        every,
+        amount,
+    ));
+    resources.extend(panss(
+        subject,
+        &[
+            ("2024-12-20", 100),
+            ("2025-04-25", 98),
+            ("2025-05-25", 98),
+            ("2025-12-05", 97),
+        ],
+    ));
+    import(env, "lai_brand.json", &bundle("collection", &resources));
+    shown(env, "MRN-s9")
+}
+
+/// US labels state Invega Sustenna, Invega Trinza, Invega Hafyera and Aristada (Initio) doses as
+/// the ester's mass, so a record naming only the brand takes the ester's label ratio: 156 mg of
+/// Sustenna a month is 100 mg of paliperidone (400 mg/d chlorpromazine equivalent), not 156.
+#[test]
+fn a_us_brand_whose_label_states_the_ester_takes_the_esters_ratio() {
+    for (drug, amount, every, last, equivalent) in [
+        (
+            "INVEGA SUSTENNA 156 MG/ML SYRINGE",
+            156.0,
+            30,
+            "2025-11-28",
+            "400 mg/d",
+        ),
+        (
+            "INVEGA TRINZA 546 MG/1.75ML SYRINGE",
+            546.0,
+            91,
+            "2025-08-31",
+            "467 mg/d",
+        ),
+        (
+            "ARISTADA 882 MG/3.2ML SUSPENSION, EXTENDED RELEASE",
+            882.0,
+            30,
+            "2025-11-28",
+            "451 mg/d",
+        ),
+        (
+            "Invega Hafyera 1092 mg/3.5 mL extended-release injectable suspension",
+            1092.0,
+            182,
+            "2025-06-01",
+            "462 mg/d",
+        ),
+        (
+            "Aristada Initio 675 MG/2.4ML",
+            675.0,
+            30,
+            "2025-11-28",
+            "345 mg/d",
+        ),
+    ] {
+        let mut env = Env::new();
+        let text = after_olanzapine_an_lai(&mut env, drug, amount, every, last);
+        assert!(
+            text.contains(&format!("{equivalent} chlorpromazine equivalent")),
+            "{drug}: {text}"
+        );
+        assert_eq!(
+            statuses(&env, "schizophrenia"),
+            ["not_met"],
+            "{drug}: {text}"
+        );
+    }
+}
+
+/// EU, UK and Canadian-style product names (Xeplion, Trevicta, Byannli) state the paliperidone
+/// amount: Xeplion 150 mg a month is 150 mg of paliperidone, even beside the ester's name.
+#[test]
+fn an_eu_brand_states_the_drugs_amount() {
+    for drug in [
+        "Xeplion 150 mg prolonged-release suspension for injection",
+        "Xeplion 150mg/1.5ml (paliperidone palmitate) pre-filled syringe",
+    ] {
+        let mut env = Env::new();
+        let text = after_olanzapine_an_lai(&mut env, drug, 150.0, 30, "2025-11-28");
+        assert!(
+            text.contains("600 mg/d chlorpromazine equivalent") || !text.contains("below 600"),
+            "{drug}: {text}"
+        );
+        assert_eq!(
+            statuses(&env, "schizophrenia"),
+            ["refractory"],
+            "{drug}: {text}"
+        );
+    }
+}

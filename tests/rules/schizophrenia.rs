@@ -242,10 +242,42 @@ pub fn cases() -> Vec<Case> {
         .reason("429 mg/d chlorpromazine equivalent"),
         case(
             "a depot as a daily equivalent (5.36 mg/d of paliperidone palmitate) is converted with the depot DDD",
-            depot_trial("Invega Sustenna (paliperidone) 5.36 mg/d", 180),
+            depot_trial("Xeplion (paliperidone) 5.36 mg/d", 180),
             Refractory,
         )
         .reason("643 mg/d chlorpromazine equivalent"),
+        // A brand is read as its label states it: US Invega Sustenna, Trinza, Hafyera and
+        // Aristada give the ester's mass, Xeplion, Trevicta and Byannli the drug's.
+        case(
+            "Invega Sustenna named alone, 156 mg a month: the palmitate's mass, 100 mg paliperidone, 400 mg/d CPZ",
+            depot_trial("INVEGA SUSTENNA 156 MG/ML SYRINGE 156 mg/month", 180),
+            NotMet,
+        )
+        .reason("400 mg/d chlorpromazine equivalent"),
+        case(
+            "Aristada named alone, 882 mg a month: the lauroxil's mass, 600 mg aripiprazole, 451 mg/d CPZ",
+            depot_trial("Aristada 882 mg/month", 180),
+            NotMet,
+        )
+        .reason("451 mg/d chlorpromazine equivalent"),
+        case(
+            "Invega Trinza named alone, 546 mg every 3 months: 350 mg paliperidone, 467 mg/d CPZ",
+            depot_trial("Invega Trinza 546 mg/3mo", 180),
+            NotMet,
+        )
+        .reason("467 mg/d chlorpromazine equivalent"),
+        case(
+            "Xeplion 150 mg a month beside the ester's name: the label's paliperidone, 600 mg/d CPZ, adequate",
+            depot_trial("Xeplion (paliperidone palmitate) 150 mg/month", 180),
+            Refractory,
+        )
+        .reason("600 mg/d chlorpromazine equivalent"),
+        case(
+            "Trevicta 525 mg every 3 months: the label's paliperidone, 700 mg/d CPZ, adequate",
+            depot_trial("Trevicta 525 mg/3mo", 180),
+            Refractory,
+        )
+        .reason("700 mg/d chlorpromazine equivalent"),
         case(
             "US paliperidone palmitate doses are of the ester: 234 mg is 150 mg paliperidone",
             depot_trial("paliperidone palmitate 234 MG per 4 weeks 234 mg/4wk", 180),
