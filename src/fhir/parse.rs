@@ -192,6 +192,10 @@ pub struct MedicationMeta {
     pub administered: bool,
     /// A pharmacy fill, to be joined with the drug's other fills.
     pub dispensed: bool,
+    /// A completed order's doses and the days between them (`timing.repeat.count` of a
+    /// schedule a week or more apart), read as the cycles they fall in once the drug's cycle
+    /// length is known (see [`cycles_of_order`]).
+    pub planned_doses: Option<(u32, f64)>,
 }
 
 /// One resource mapped, with what was left out of it.
@@ -1789,6 +1793,11 @@ pub fn finish_medication(
             end_recorded: record.end_recorded,
             administered: record.administered,
             dispensed: record.dispensed,
+            planned_doses: record
+                .dosages
+                .iter()
+                .find_map(|d| Some((d.cycles?, 1.0 / d.per_day.filter(|n| *n > 0.0)?)))
+                .filter(|_| record.completed && record.cycles.is_none()),
         },
         drug.map(|drug| drug.missing).unwrap_or_default(),
     )
@@ -2927,11 +2936,20 @@ pub fn record_of(
     // criteria join with the one before. So do cycles: doses a few days apart of one product
     // (an infusion's rate, a day's bolus) are kept apart from another's, and the criteria join
     // a drug's cycles by its ingredient.
+    // Doses of a drug given in cycles of its label's length are joined by drug too: step-up
+    // doses come from another vial (another product code) than the full ones of the same cycle.
     for (_, exposure, meta) in &mut items.exposures {
-        if meta.dispensed || (meta.administered && dose_interval(book, exposure).is_some()) {
+        let cycle_days = book.cycle_days(&exposure.codes(), &exposure.text);
+        if meta.dispensed
+            || (meta.administered
+                && (dose_interval(book, exposure).is_some() || cycle_days.is_some()))
+        {
             meta.key = drug_key(book, exposure, &meta.key);
         }
         meta.key.push_str(form_of(book, exposure));
+        if let (Some(cycle_days), Some(planned)) = (cycle_days, meta.planned_doses) {
+            exposure.cycles = Some(cycles_of_order(planned, cycle_days));
+        }
     }
     let (administrations, records): (Vec<_>, Vec<_>) = items
         .exposures
@@ -2953,6 +2971,7 @@ pub fn record_of(
             .into_iter()
             .map(|(_, source, dose, meta)| (source, dose, meta))
             .collect(),
+        book,
     ));
     let mut given_one_by_one = fills_of(dispenses);
     given_one_by_one.extend(courses_at_intervals(
@@ -3096,38 +3115,121 @@ fn not_after_today(exposure: &mut DrugExposure, today: NaiveDate) {
 /// between doses (R-CHOP every 21 days, an infusion every 8 weeks) starts the next cycle.
 const CYCLE_DOSE_GAP_DAYS: i64 = 7;
 
+/// A cycle brought forward by up to this many days is still the next cycle: treatment days
+/// are moved for holidays and clinic days. Shorter than the week between the last dose of a
+/// cycle and the next cycle's first (day 22 of a 28-day cycle), so a late dose within a cycle
+/// does not start the next.
+const CYCLE_EARLY_DAYS: i64 = 3;
+
 /// Doses given one at a time (MedicationAdministration), grouped per drug into cycles: each
 /// cycle is one exposure from its first dose to its last, counted as one cycle. Cycles are kept
 /// apart, so that what they make (two induction courses of AML, or six cycles of one R-CHOP
 /// line) is decided by the criteria's line rules (`[lines] gap_days`), not here.
+///
+/// A drug whose label fixes its cycle length (`cycle_days` in the drug book: epcoritamab weekly
+/// on days 1, 8, 15 and 22 of 28-day cycles) is cut by that length (see [`cycle_starts`]);
+/// others by the pause between doses ([`CYCLE_DOSE_GAP_DAYS`]), where weekly doses would chain
+/// into one cycle whatever their number.
 fn cycles_of(
     administrations: Vec<(String, DrugExposure, MedicationMeta)>,
+    book: &DrugBook,
 ) -> Vec<(String, DrugExposure)> {
-    let reach = |dose: &DrugExposure| dose.end.unwrap_or(dose.start).date();
-    runs_per_drug(administrations, CYCLE_DOSE_GAP_DAYS, reach)
+    let (by_length, by_pause): (Vec<_>, Vec<_>) = administrations
         .into_iter()
-        .filter_map(|doses| {
-            let mut doses = doses.into_iter();
-            let (source, mut cycle) = doses.next()?;
-            cycle.end = Some(cycle.end.unwrap_or(cycle.start));
-            cycle.cycles = Some(1);
-            for (_, dose) in doses {
-                cycle.end = Some(
-                    dose.end
-                        .unwrap_or(dose.start)
-                        .max(cycle.end.unwrap_or(cycle.start)),
-                );
-                cycle.stop_reason = dose.stop_reason.or(cycle.stop_reason);
-                if cycle.stop_text.is_none() {
-                    cycle.stop_text = dose.stop_text;
-                }
-                if cycle.dose.is_none() {
-                    cycle.dose = dose.dose;
-                }
-            }
-            Some((source, cycle))
+        .map(|(source, dose, meta)| {
+            let cycle_days = book.cycle_days(&dose.codes(), &dose.text);
+            (cycle_days, source, dose, meta)
         })
-        .collect()
+        .partition(|(cycle_days, ..)| cycle_days.is_some());
+    let reach = |dose: &DrugExposure| dose.end.unwrap_or(dose.start).date();
+    let mut cycles = runs_per_drug(
+        by_pause
+            .into_iter()
+            .map(|(_, source, dose, meta)| (source, dose, meta))
+            .collect(),
+        CYCLE_DOSE_GAP_DAYS,
+        reach,
+    );
+    let mut by_drug: BTreeMap<String, (i64, Vec<(String, DrugExposure)>)> = BTreeMap::new();
+    for (cycle_days, source, dose, meta) in by_length {
+        let entry = by_drug
+            .entry(meta.key)
+            .or_insert_with(|| (cycle_days.unwrap_or(1), Vec::new()));
+        entry.1.push((source, dose));
+    }
+    for (_, (cycle_days, mut doses)) in by_drug {
+        doses.sort_by_key(|(_, dose)| dose.start);
+        let Some(first) = doses.first().map(|(_, dose)| dose.start.date()) else {
+            continue;
+        };
+        let offsets: Vec<f64> = doses
+            .iter()
+            .map(|(_, dose)| (dose.start.date() - first).num_days() as f64)
+            .collect();
+        let starts = cycle_starts(&offsets, cycle_days);
+        let mut doses = doses.into_iter();
+        for (index, start) in starts.iter().enumerate() {
+            let next = starts.get(index + 1).copied().unwrap_or(offsets.len());
+            cycles.push(doses.by_ref().take(next - start).collect());
+        }
+    }
+    cycles.into_iter().filter_map(one_cycle).collect()
+}
+
+/// The doses of one cycle as one exposure, from its first dose to its last, counted as one
+/// cycle.
+fn one_cycle(doses: Vec<(String, DrugExposure)>) -> Option<(String, DrugExposure)> {
+    let mut doses = doses.into_iter();
+    let (source, mut cycle) = doses.next()?;
+    cycle.end = Some(cycle.end.unwrap_or(cycle.start));
+    cycle.cycles = Some(1);
+    for (_, dose) in doses {
+        cycle.end = Some(
+            dose.end
+                .unwrap_or(dose.start)
+                .max(cycle.end.unwrap_or(cycle.start)),
+        );
+        cycle.stop_reason = dose.stop_reason.or(cycle.stop_reason);
+        if cycle.stop_text.is_none() {
+            cycle.stop_text = dose.stop_text;
+        }
+        if cycle.dose.is_none() {
+            cycle.dose = dose.dose;
+        }
+    }
+    Some((source, cycle))
+}
+
+/// Where each cycle begins among doses given on `offsets` (days from the first, in order), for
+/// cycles of `cycle_days`: a cycle counts once its first dose is given, and the next begins with
+/// the first dose a cycle length after it (less [`CYCLE_EARLY_DAYS`]). Twelve weekly doses of a
+/// 28-day schedule are 3 cycles; two are the first half of one; a dose delayed past the cycle's
+/// end begins the next cycle from its own day.
+fn cycle_starts(offsets: &[f64], cycle_days: i64) -> Vec<usize> {
+    let length = (cycle_days - CYCLE_EARLY_DAYS).max(1) as f64;
+    let mut starts = Vec::new();
+    let mut anchor: Option<f64> = None;
+    for (index, offset) in offsets.iter().copied().enumerate() {
+        if anchor.is_none_or(|anchor| offset - anchor >= length - 1e-9) {
+            starts.push(index);
+            anchor = Some(offset);
+        }
+    }
+    starts
+}
+
+/// Doses an order gives beyond which its cycles are not worked out dose by dose: years of
+/// weekly doses.
+const MOST_ORDER_DOSES: u32 = 1000;
+
+/// The cycles a completed order gave: its `count` doses, `interval` days apart, over cycles of
+/// `cycle_days` (see [`cycle_starts`]): a weekly order of count 2 of a 28-day schedule is one
+/// cycle begun, not 2 cycles; R-CHOP's "every 21 days, count 6" stays 6 at 21 days a cycle.
+fn cycles_of_order((count, interval): (u32, f64), cycle_days: i64) -> u32 {
+    let offsets: Vec<f64> = (0..count.min(MOST_ORDER_DOSES))
+        .map(|dose| f64::from(dose) * interval)
+        .collect();
+    u32::try_from(cycle_starts(&offsets, cycle_days).len()).unwrap_or(u32::MAX)
 }
 
 /// The usual days between doses of the drug an administration gave, when the drug book says it

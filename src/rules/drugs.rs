@@ -89,6 +89,13 @@ pub struct Drug {
     /// next drug of its kind starts).
     #[serde(default)]
     pub course_days: Option<i64>,
+    /// A drug given in cycles of a length its label fixes, with doses inside a cycle (the
+    /// bispecifics weekly on days 1, 8, 15 and 22 of 28-day cycles): the cycle's days, so that
+    /// its doses are counted as the cycles they fall in, not one per pause between doses (see
+    /// the FHIR import). Only where every use of the drug keeps that length: a drug given in
+    /// regimens of other lengths (rituximab in R-CHOP-21 and R-CHOP-14) has none.
+    #[serde(default)]
+    pub cycle_days: Option<i64>,
 }
 
 /// Reads `depot_ester` values: a factor, or a label's pair `[ester mg, drug mg]`.
@@ -307,6 +314,18 @@ impl DrugBook {
                 .any(|name| super::words::contains_words(text, name))
     }
 
+    /// The cycle length of a recorded drug (see [`Drug::cycle_days`]): the one every drug it is
+    /// recognised as has, so that a regimen's record (R-CHOP, whose order repeats once per
+    /// cycle) keeps its own timing, and a drug with none keeps the reading by pauses.
+    pub fn cycle_days(&self, codes: &[&str], text: &str) -> Option<i64> {
+        let drugs = self.recognise(codes, text);
+        let first = drugs.first()?.cycle_days?;
+        drugs
+            .iter()
+            .all(|drug| drug.cycle_days == Some(first))
+            .then_some(first)
+    }
+
     /// The drug with this ingredient name (case-insensitive).
     pub fn get(&self, ingredient: &str) -> Option<&Drug> {
         self.by_ingredient
@@ -474,6 +493,9 @@ fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
     }
     if let Some(days) = drug.course_days {
         c.days(at, "course_days", days, 1)?;
+    }
+    if let Some(days) = drug.cycle_days {
+        c.days(at, "cycle_days", days, 1)?;
     }
     if let Some(days) = drug.dose_interval_days {
         c.days(at, "dose_interval_days", days, 1)?;

@@ -218,6 +218,22 @@ pub struct LineParameters {
     /// The drug book's ingredient a therapy procedure naming no drug is read as.
     #[serde(default)]
     pub therapy_procedure_drug: String,
+    /// Days after a line's last dose within which a disease status is still that line's
+    /// response (an end-of-treatment assessment), unless a later line began before it; also how
+    /// long after its last dose a line with no response recorded is still awaiting one.
+    #[serde(default = "default_response_days")]
+    pub response_days: i64,
+    /// `response_days` for lines with a drug of these classes (class → days), the longest
+    /// applying: a CAR T-cell therapy's response is assessed months after its single infusion.
+    #[serde(default)]
+    pub response_days_by_class: std::collections::BTreeMap<String, i64>,
+}
+
+/// An end-of-treatment PET-CT is done preferably 6 to 8 weeks after the last cycle (Juweid et
+/// al., J Clin Oncol 2007, carried into the Lugano classification, Cheson 2014), a myeloma
+/// response within a cycle or two: 8 weeks.
+const fn default_response_days() -> i64 {
+    56
 }
 
 impl LineParameters {
@@ -247,6 +263,8 @@ impl Default for LineParameters {
             cycle_procedures: Vec::new(),
             therapy_procedures: Vec::new(),
             therapy_procedure_drug: String::new(),
+            response_days: default_response_days(),
+            response_days_by_class: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -47,7 +47,9 @@ fn best_response_dated(
 }
 
 /// The best response of a line as the record says it, and the day it was assessed: the line's
-/// own, else the best disease status observed during it.
+/// own, else the best disease status observed during it or after its last dose, up to the rule
+/// set's response window (see [`response_days`]) and no later than the day the next line
+/// began: a status after that is the next line's.
 fn recorded_response_dated(
     ctx: &Context<'_>,
     line: &TreatmentLine,
@@ -55,7 +57,14 @@ fn recorded_response_dated(
     if let Some(response) = line.best_response {
         return Some((response, line.best_response_date));
     }
-    let until = shift(line.end.unwrap_or(ctx.today), 30);
+    let window_end = shift(line.end.unwrap_or(ctx.today), response_days(ctx, line));
+    let until = ctx
+        .lines
+        .iter()
+        .map(|other| other.start)
+        .filter(|start| *start > line.start)
+        .min()
+        .map_or(window_end, |next| window_end.min(next));
     ctx.record
         .observations
         .iter()
@@ -463,9 +472,9 @@ fn classify(
         // overdue, not under way).
         None if ongoing
             || under_way(ctx, line)
-                && line
-                    .end
-                    .is_none_or(|last| (ctx.today - last).num_days() <= RESPONSE_DUE_DAYS) =>
+                && line.end.is_none_or(|last| {
+                    (ctx.today - last).num_days() <= response_days(ctx, line)
+                }) =>
         {
             LineState::Unknown {
                 what: match line.end {
@@ -496,17 +505,25 @@ fn classify(
     }
 }
 
+/// Days after a line's last dose by which its response is assessed (`[lines] response_days`,
+/// longer for a line with a drug of a class in `response_days_by_class`: CAR T-cell therapy).
+/// A disease status within them is the line's response; a line with no response recorded this
+/// long after its last dose is over with none recorded, not under way.
+fn response_days(ctx: &Context<'_>, line: &TreatmentLine) -> i64 {
+    let params = &ctx.set.lines;
+    line.drugs
+        .iter()
+        .filter_map(|drug| ctx.book.get(&drug.ingredient))
+        .flat_map(|drug| drug.classes.iter())
+        .filter_map(|class| params.response_days_by_class.get(class).copied())
+        .max()
+        .unwrap_or(params.response_days)
+}
+
 /// Whether a line can still get further cycles: no stop reason recorded, no later line
 /// begun, and no end or a last dose within the rule set's line gap (`gap_days`) of today (a
 /// cycle given now would still belong to it; line derivation starts a new line only after a
 /// longer pause).
-/// Days after a line's last dose by which its response is assessed: an end-of-treatment PET
-/// preferably 6 to 8 weeks after the last cycle (Lugano 2014), a myeloma response within a
-/// cycle or two. A line
-/// with no response recorded this long after its last dose is over with none recorded, not
-/// under way.
-const RESPONSE_DUE_DAYS: i64 = 56;
-
 fn under_way(ctx: &Context<'_>, line: &TreatmentLine) -> bool {
     line.stop_reason.is_none()
         && !ctx.lines.iter().any(|other| other.start > line.start)

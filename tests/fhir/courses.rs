@@ -431,3 +431,215 @@ fn a_monthly_depot_keeps_its_interval() {
     );
     assert_eq!(dose_of(&env, "Haloperidol decanoate"), "100.0 mg/4wk");
 }
+
+/// A disease status (mCODE, LOINC 97509-4) of `code` on `on`.
+fn disease_status(id: &str, subject: &str, on: &str, (code, display): (&str, &str)) -> Value {
+    json!({
+        "resourceType": "Observation",
+        "id": id,
+        "status": "final",
+        "subject": {"reference": subject},
+        "code": coding(LOINC, "97509-4", "Cancer disease status"),
+        "effectiveDateTime": on,
+        "valueCodeableConcept": coding(SNOMED, code, display)
+    })
+}
+
+const STABLE: (&str, &str) = ("359746009", "Patient's condition stable");
+
+/// `drug` given on each of `days` (days from 2025-02-01), `mg` each.
+fn doses(id: &str, subject: &str, drug: &str, days: &[i64], mg: f64) -> Vec<Value> {
+    days.iter()
+        .map(|offset| {
+            given(
+                &format!("{id}-{offset}"),
+                subject,
+                drug,
+                day("2025-02-01") + Duration::days(*offset),
+                mg,
+            )
+        })
+        .collect()
+}
+
+/// DLBCL: R-CHOP x 6 (a completed order) with a complete response, relapse, then `second_line`
+/// from 2025-02-01 with stable disease on `stable_on`, then a third line (loncastuximab) from
+/// 2025-07-01: the second line is over when assessed.
+fn relapsed_then(id: &str, second_line: Vec<Value>, stable_on: &str) -> Value {
+    let subject = format!("urn:uuid:{id}");
+    let mut resources = vec![
+        patient(id, &format!("MRN-{id}"), "Rowe", "Ada"),
+        condition(
+            &format!("{id}-dx"),
+            &subject,
+            ICD10,
+            "C83.3",
+            "Diffuse large B-cell lymphoma",
+        ),
+        cyclic_order(&format!("{id}-l1"), &subject, "R-CHOP", "completed", 6),
+        disease_status(
+            &format!("{id}-cr"),
+            &subject,
+            "2024-05-20",
+            ("550991000124107", "Full remission"),
+        ),
+        disease_status(
+            &format!("{id}-pd"),
+            &subject,
+            "2025-01-10",
+            ("271299001", "Patient's condition worsened"),
+        ),
+        disease_status(&format!("{id}-sd"), &subject, stable_on, STABLE),
+    ];
+    resources.extend(second_line);
+    resources.extend(doses(
+        &format!("{id}-l3"),
+        &subject,
+        "loncastuximab tesirine",
+        &[150, 171],
+        10.0,
+    ));
+    bundle("collection", &resources)
+}
+
+/// The second line's cycles and the lbcl flag's status and words.
+fn second_line_read(env: &mut Env, id: &str, document: &Value) -> (Value, String, String) {
+    import(env, &format!("{id}.json"), document);
+    let lines = lines_of(&show(env, &format!("MRN-{id}")), "lbcl");
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    let rows = flags(env, "lbcl");
+    let row = rows
+        .iter()
+        .find(|row| row.to_string().contains(&format!("MRN-{id}")))
+        .or(rows.last())
+        .unwrap();
+    (
+        lines[1]["cycles"].clone(),
+        row["status"].as_str().unwrap_or_default().to_owned(),
+        row.to_string(),
+    )
+}
+
+/// A drug given within cycles of a length its label fixes (`cycle_days` in the drug book) is
+/// counted by the cycles its doses fall in: epcoritamab weekly on days 1, 8, 15 and 22 of
+/// 28-day cycles made one "cycle" of any number of weekly doses (doses at most 7 days apart
+/// were one cycle): stable disease after 3 cycles read as after 1, a missed refractory.
+#[test]
+fn weekly_doses_within_cycles_count_the_cycles_they_fall_in() {
+    let weekly: Vec<i64> = (0..12).map(|week| week * 7).collect();
+    // (drug, days given, cycles, status): SCHOLAR-1 counts stable disease after 2 cycles of a
+    // later line.
+    let cases: [(&str, &[i64], i64, &str); 5] = [
+        ("epcoritamab", &weekly, 3, "refractory"),
+        ("epcoritamab", &weekly[..8], 2, "refractory"),
+        // Cycles 1-3 weekly, then days 1 and 15 of cycle 4.
+        (
+            "Epkinly 48 mg",
+            &[0, 7, 14, 21, 28, 35, 42, 49, 56, 63, 70, 77, 84, 98],
+            4,
+            "refractory",
+        ),
+        // Tafasitamab: days 1, 4, 8, 15, 22 of cycle 1, then cycle 2 weekly.
+        (
+            "tafasitamab",
+            &[0, 3, 7, 14, 21, 28, 35, 42, 49],
+            2,
+            "refractory",
+        ),
+        // Mosunetuzumab: days 1, 8, 15 of cycle 1, day 1 of cycle 2 (21-day cycles).
+        ("mosunetuzumab", &[0, 7, 14, 21], 2, "refractory"),
+    ];
+    for (index, (drug, days, cycles, status)) in cases.into_iter().enumerate() {
+        let mut env = Env::new();
+        let id = format!("wk-{index}");
+        let subject = format!("urn:uuid:{id}");
+        let last = day("2025-02-01") + Duration::days(days[days.len() - 1]);
+        let assessed = (last + Duration::days(6)).to_string();
+        let document = relapsed_then(
+            &id,
+            doses(&format!("{id}-l2"), &subject, drug, days, 48.0),
+            &assessed,
+        );
+        let (read, got, row) = second_line_read(&mut env, &id, &document);
+        assert_eq!(read, cycles, "{drug} on days {days:?}: {row}");
+        assert_eq!(got, status, "{drug} on days {days:?}: {row}");
+    }
+}
+
+/// A completed order of a drug given within cycles: its `timing.repeat.count` is doses, read as
+/// the cycles they fall in. Epcoritamab weekly, count 2 (the step-up doses, half of cycle 1),
+/// read as 2 cycles made stable disease after half a cycle refractory; glofitamab every 21 days,
+/// count 2, is 2 cycles as before.
+#[test]
+fn a_completed_orders_count_of_weekly_doses_is_not_its_cycles() {
+    let order = |id: &str, drug: &str, count: u32, period: f64, end: &str| {
+        json!({
+            "resourceType": "MedicationRequest",
+            "id": format!("{id}-l2"),
+            "status": "completed",
+            "intent": "order",
+            "subject": {"reference": format!("urn:uuid:{id}")},
+            "medicationCodeableConcept": {"text": drug},
+            "authoredOn": "2025-01-30",
+            "dosageInstruction": [{
+                "timing": {"repeat": {
+                    "boundsPeriod": {"start": "2025-02-01", "end": end},
+                    "count": count, "frequency": 1, "period": period, "periodUnit": "d"
+                }},
+                "doseAndRate": [{"doseQuantity": {"value": 0.8, "unit": "mg"}}]
+            }]
+        })
+    };
+    let mut env = Env::new();
+    let weekly = relapsed_then(
+        "ord-e",
+        vec![order("ord-e", "epcoritamab", 2, 7.0, "2025-02-08")],
+        "2025-02-20",
+    );
+    let (cycles, status, row) = second_line_read(&mut env, "ord-e", &weekly);
+    assert_eq!(cycles, 1, "{row}");
+    assert_ne!(status, "refractory", "{row}");
+    assert!(row.contains("SD after 1 cycle"), "{row}");
+
+    let mut env = Env::new();
+    let weekly = relapsed_then(
+        "ord-e12",
+        vec![order("ord-e12", "epcoritamab", 12, 7.0, "2025-04-19")],
+        "2025-04-25",
+    );
+    let (cycles, status, row) = second_line_read(&mut env, "ord-e12", &weekly);
+    assert_eq!(cycles, 3, "{row}");
+    assert_eq!(status, "refractory", "{row}");
+
+    let mut env = Env::new();
+    let three_weekly = relapsed_then(
+        "ord-g",
+        vec![order("ord-g", "glofitamab", 2, 21.0, "2025-02-22")],
+        "2025-03-10",
+    );
+    let (cycles, status, row) = second_line_read(&mut env, "ord-g", &three_weekly);
+    assert_eq!(cycles, 2, "{row}");
+    assert_eq!(status, "refractory", "{row}");
+}
+
+/// Glofitamab every 21 days given dose by dose (step-up doses a week apart in cycle 1) keeps
+/// its count: one cycle per 21 days.
+#[test]
+fn glofitamab_every_21_days_keeps_its_cycles() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:gl-21";
+    let document = relapsed_then(
+        "gl-21",
+        doses(
+            "gl-21-l2",
+            subject,
+            "glofitamab",
+            &[0, 7, 21, 42, 63, 84],
+            30.0,
+        ),
+        "2025-05-10",
+    );
+    let (cycles, status, row) = second_line_read(&mut env, "gl-21", &document);
+    assert_eq!(cycles, 5, "{row}");
+    assert_eq!(status, "refractory", "{row}");
+}

@@ -406,6 +406,94 @@ pub fn cases() -> Vec<Case> {
     ]
 }
 
+/// R-CHOP 6 cycles from 300 to 195 days ago with no response entered, and one disease status
+/// `after` days after its last dose (the end-of-treatment PET-CT).
+fn end_of_treatment_status(code: &str, after: i64) -> Vignette {
+    patient()
+        .give(rx("R-CHOP-21").from(300).until(195))
+        .line(ID, line("R-CHOP", R_CHOP).from(300).until(195).cycles(6))
+        .disease_status(code, 195 - after)
+}
+
+/// R-CHOP with a complete response, relapse, R-ICE with a partial response, then axicabtagene
+/// ciloleucel infused 200 days ago, its first disease status `after` days later.
+fn car_t_status(code: &str, after: i64) -> Vignette {
+    second_line(|l| l.cycles(3).response(Response::Partial))
+        .give(rx("Yescarta").from(200).until(200))
+        .line(
+            ID,
+            line("axicabtagene ciloleucel", &["axicabtagene ciloleucel"])
+                .from(200)
+                .until(200)
+                .cycles(1),
+        )
+        .disease_status(code, 200 - after)
+}
+
+/// Which disease statuses are a line's response (`[lines] response_days` in lbcl.toml): one
+/// after its last dose is, up to 8 weeks after chemotherapy (the end-of-treatment PET-CT, 6 to 8
+/// weeks after the last cycle) and 90 days after a CAR T-cell infusion (ZUMA-1: day 28 and
+/// month 3); one after a later line began is that line's.
+fn response_window_cases() -> Vec<Case> {
+    vec![
+        case(
+            "stable disease 45 days after the last R-CHOP cycle is its end-of-treatment response: primary refractory",
+            end_of_treatment_status(disease_status::STABLE, 45),
+            Refractory,
+        )
+        .label("primary refractory LBCL")
+        .reason("best response: stable disease"),
+        case(
+            "stable disease 56 days after the last cycle is still the line's response",
+            end_of_treatment_status(disease_status::STABLE, 56),
+            Refractory,
+        )
+        .label("primary refractory LBCL"),
+        case(
+            "a disease status 80 days after the last cycle is past the window: not recorded",
+            end_of_treatment_status(disease_status::STABLE, 80),
+            InsufficientData,
+        )
+        .missing("(not recorded)"),
+        case(
+            "progressive disease at day 60 after a CAR T-cell infusion is its response: refractory",
+            car_t_status(disease_status::WORSENED, 60),
+            Refractory,
+        )
+        .reason("best response: progressive disease"),
+        case(
+            "progressive disease at day 90 after a CAR T-cell infusion is its response: refractory",
+            car_t_status(disease_status::WORSENED, 90),
+            Refractory,
+        )
+        .reason("3L axicabtagene ciloleucel"),
+        case(
+            "a first disease status 120 days after a CAR T-cell infusion is past its window",
+            car_t_status(disease_status::WORSENED, 120),
+            InsufficientData,
+        )
+        .missing("best response to 3L axicabtagene ciloleucel (not recorded)"),
+        case(
+            "a status 20 days after the last R-CHOP cycle but after R-ICE began is the second line's",
+            patient()
+                .give(rx("R-CHOP-21").from(500).until(395))
+                .line(ID, line("R-CHOP", R_CHOP).from(500).until(395).cycles(6))
+                .give(rx("R-ICE").from(385).until(320))
+                .line(ID, line("R-ICE", R_ICE).from(385).until(320).cycles(3))
+                .disease_status(disease_status::STABLE, 375),
+            Refractory,
+        )
+        .label("refractory LBCL (SCHOLAR-1)")
+        .reason("2L R-ICE")
+        .no_reason("1L R-CHOP"),
+    ]
+}
+
+#[test]
+fn a_status_after_the_last_dose_is_the_lines_response_within_its_window() {
+    run(ID, &response_window_cases());
+}
+
 #[test]
 fn lbcl_cases() {
     run(ID, &cases());
