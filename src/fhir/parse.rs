@@ -179,6 +179,25 @@ pub struct DoseSpec {
     /// is.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub continuous: bool,
+    /// When the step this line belongs to was given, in a record of several dated steps (see
+    /// [`dated_steps`]); `None` when the record's steps are not dated, or it has only one.
+    /// Left out of the stored JSON when absent, as `sequence` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<StepGiven>,
+}
+
+/// When one step of a titration written inside one record was given: its own bounds, or the
+/// record's start chained through the steps' durations (see [`dated_steps`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepGiven {
+    /// From `start` to `end` (`None`: still given, as the record is).
+    During {
+        start: NaiveDateTime,
+        end: Option<NaiveDateTime>,
+    },
+    /// Planned to start after the record ended: never given.
+    NotReached,
 }
 
 /// What the merging of renewals needs to know about a medication record.
@@ -1317,6 +1336,22 @@ fn map_medication(
         (_, _, stop_text) => stop_text,
     };
 
+    let mut dosages = dose_specs(resource);
+    // Which step a record reached is known only when its own period is: not when its start or
+    // its end is unknown, nor on hold.
+    let datable = dates == DatesKnown::Stated && status != ON_HOLD;
+    let stepped = matches!(
+        raw.resource_type,
+        "MedicationRequest" | "MedicationStatement"
+    );
+    if stepped && dated_steps(resource, &mut dosages, (start, end), datable) == Steps::Undated {
+        warnings.push(String::from(
+            "its dosages are steps one after another (Dosage.sequence) with no dates of their \
+             own: the whole record is read at its highest step, so weeks below it may count as \
+             weeks at that dose",
+        ));
+    }
+
     Ok((
         MedicationRecord {
             concept,
@@ -1327,7 +1362,7 @@ fn map_medication(
             end_recorded,
             stop_reason,
             stop_text,
-            dosages: dose_specs(resource),
+            dosages,
             administered: raw.resource_type == "MedicationAdministration"
                 && resource.effective_date_time.is_some()
                 && resource.effective_period.is_none(),
@@ -1708,16 +1743,168 @@ fn days_of(duration: &model::Quantity) -> Option<i64> {
     (days.is_finite() && (0.0..=36_500.0).contains(&days)).then(|| days.round() as i64)
 }
 
+/// What [`dated_steps`] made of a record's dosage steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Steps {
+    /// One step (or none): the record's own period is its dose's.
+    One,
+    /// Each step has dates of its own.
+    Dated,
+    /// Several steps, not all of which can be dated.
+    Undated,
+}
+
+/// A dosage step's own bounds (see [`dated_steps`]): its `boundsPeriod`'s start and end, its
+/// duration, and its lines.
+struct OwnBounds<'a> {
+    start: Option<NaiveDateTime>,
+    end: Option<NaiveDateTime>,
+    days: Option<i64>,
+    lines: &'a [usize],
+}
+
+/// Dates each step of a titration written inside one record (R4 `Dosage.sequence`: entries of
+/// one number are given together, of different numbers one after another), on its dosage lines
+/// (`specs`, in the order of [`dose_specs`]), so that each step becomes a dose period of its
+/// own (see [`finish_medication`]): "25 mg daily for 69 days, then 50 mg daily for 21 days" is
+/// 21 days at 50 mg, not 90 (the criteria count days at an adequate dose, and a current dose is
+/// the step given now). A step starts at its own `boundsPeriod.start`, else where the step
+/// before ended (the record's `start` for the first); it ends at its own `boundsPeriod.end`,
+/// else after its `boundsDuration` (or the low of its `boundsRange`), else, for the last step,
+/// with the record (`end`). Steps are taken in the order of their own starts when each has
+/// one, else of their numbers. They are kept within the record's period: a step planned to
+/// start after the record ended was not given (a titration stopped in its first week never
+/// reached its second step).
+///
+/// Undated, the record keeps today's reading, one period at its highest step (see
+/// [`dose_from`]), when a step other than the last has neither an end nor a duration (when it
+/// ended is not known), when an entry with no number has no start of its own (FHIR does not say
+/// where among the steps it falls), or when a step's dates are unreadable, a month or a year
+/// only, or end before they start; and when the record's own period is not `datable` (its
+/// start or end unknown, a hold: which step it reached is then not known).
+fn dated_steps(
+    resource: &model::MedicationUse,
+    specs: &mut [DoseSpec],
+    (start, end): (NaiveDateTime, Option<NaiveDateTime>),
+    datable: bool,
+) -> Steps {
+    let repeats: Vec<Option<&model::TimingRepeat>> = resource
+        .dosage_instruction
+        .iter()
+        .map(|d| d.timing.as_ref())
+        .chain(resource.dosage.iter().map(|d| d.timing.as_ref()))
+        .map(|timing| timing.and_then(|t| t.repeat.as_ref()))
+        .collect();
+    if repeats.len() != specs.len() {
+        return Steps::One;
+    }
+    let mut numbered: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    let mut alone: Vec<Vec<usize>> = Vec::new();
+    for (index, spec) in specs.iter().enumerate().filter(|(_, s)| !s.as_needed) {
+        match spec.sequence {
+            Some(sequence) => numbered.entry(sequence).or_default().push(index),
+            None => alone.push(vec![index]),
+        }
+    }
+    let any_alone = !alone.is_empty();
+    let steps: Vec<Vec<usize>> = numbered.into_values().chain(alone).collect();
+    if steps.len() < 2 {
+        return Steps::One;
+    }
+    if !datable {
+        return Steps::Undated;
+    }
+    // Each step's own bounds, from the first of its lines that has any.
+    let day = |text: Option<&String>| -> Result<Option<NaiveDateTime>, ()> {
+        match text {
+            None => Ok(None),
+            Some(text) if is_partial_date(text) => Err(()),
+            Some(text) => parse_datetime(text).map(Some).map_err(|_| ()),
+        }
+    };
+    let mut bounded: Vec<OwnBounds<'_>> = Vec::with_capacity(steps.len());
+    for lines in &steps {
+        let repeat = lines.iter().find_map(|&index| {
+            repeats[index].filter(|r| {
+                r.bounds_period.is_some() || r.bounds_duration.is_some() || r.bounds_range.is_some()
+            })
+        });
+        let period = repeat.and_then(|r| r.bounds_period.as_ref());
+        let (Ok(own_start), Ok(own_end)) = (
+            day(period.and_then(|p| p.start.as_ref())),
+            day(period.and_then(|p| p.end.as_ref())),
+        ) else {
+            return Steps::Undated;
+        };
+        bounded.push(OwnBounds {
+            start: own_start,
+            end: own_end,
+            days: repeat.and_then(bound_days),
+            lines: lines.as_slice(),
+        });
+    }
+    if bounded.iter().all(|own| own.start.is_some()) {
+        // Stable: steps starting together stay in the order of their numbers.
+        bounded.sort_by_key(|own| own.start);
+    } else if any_alone {
+        return Steps::Undated;
+    }
+    let mut cursor = start;
+    let count = bounded.len();
+    let mut dated: Vec<(StepGiven, &[usize])> = Vec::with_capacity(count);
+    for (index, own) in bounded.into_iter().enumerate() {
+        let from = own.start.unwrap_or(cursor);
+        let until = match (own.end, own.days) {
+            (Some(until), _) => Some(until),
+            (None, Some(days)) => match from.checked_add_signed(Duration::days(days)) {
+                Some(until) => Some(until),
+                None => return Steps::Undated,
+            },
+            (None, None) if index + 1 == count => end,
+            (None, None) => return Steps::Undated,
+        };
+        if until.is_some_and(|until| until < from) {
+            return Steps::Undated;
+        }
+        cursor = until.unwrap_or(from);
+        // The first step is the record's start: given, whatever its plan said.
+        let not_reached = index > 0 && end.is_some_and(|end| from >= end)
+            || until.is_some_and(|until| until < start);
+        let given = if not_reached {
+            StepGiven::NotReached
+        } else {
+            StepGiven::During {
+                start: from.max(start),
+                end: match (until, end) {
+                    (Some(until), Some(end)) => Some(until.min(end)),
+                    (until, end) => until.or(end),
+                },
+            }
+        };
+        dated.push((given, own.lines));
+    }
+    for (given, lines) in dated {
+        for &line in lines {
+            if let Some(spec) = specs.get_mut(line) {
+                spec.step = Some(given);
+            }
+        }
+    }
+    Steps::Dated
+}
+
 /// The exposure a medication record describes, once its drug is known (`referred`: the
 /// Medication it refers to, unless it carries its own; `None` when that Medication was never
-/// imported), the ingredients that Medication refers to found with `find`. Also returns the
-/// ingredient references found nowhere.
+/// imported), the ingredients that Medication refers to found with `find`: one per dose
+/// period, in order, a titration's dated steps each one of their own (see [`dated_steps`]), as
+/// fills at another dose are (see [`fills_of`]). Also returns the ingredient references found
+/// nowhere.
 pub fn finish_medication(
     record: &MedicationRecord,
     referred: Option<&Product>,
     unresolved: Option<&str>,
     find: &Find<'_>,
-) -> (DrugExposure, MedicationMeta, Vec<String>) {
+) -> (Vec<(DrugExposure, MedicationMeta)>, Vec<String>) {
     let drug = record
         .concept
         .as_ref()
@@ -1761,46 +1948,103 @@ pub fn finish_medication(
         .clone()
         .or_else(|| atc.clone())
         .unwrap_or_else(|| text.to_lowercase());
-    (
-        DrugExposure {
-            id: 0,
-            text,
-            rxnorm,
-            atc,
-            start: record.start,
-            end,
-            dose,
-            route,
-            // What refract's own export says the role and the cycles were, else what the
-            // record shows of them.
-            role: record.role.or(role),
-            stop_reason: record.stop_reason,
-            // Cycles a completed order planned were given; a stopped one says only how many
-            // were planned.
-            cycles: record.cycles.or_else(|| {
-                record
-                    .dosages
-                    .iter()
-                    .find_map(|d| d.cycles)
-                    .filter(|_| record.completed)
-            }),
-            dates,
-            stop_text: record.stop_text.clone(),
-        },
-        MedicationMeta {
-            key,
-            active: record.active,
-            end_recorded: record.end_recorded,
-            administered: record.administered,
-            dispensed: record.dispensed,
-            planned_doses: record
+    let exposure = DrugExposure {
+        id: 0,
+        text: text.clone(),
+        rxnorm,
+        atc,
+        start: record.start,
+        end,
+        dose,
+        route,
+        // What refract's own export says the role and the cycles were, else what the
+        // record shows of them.
+        role: record.role.or(role),
+        stop_reason: record.stop_reason,
+        // Cycles a completed order planned were given; a stopped one says only how many
+        // were planned.
+        cycles: record.cycles.or_else(|| {
+            record
                 .dosages
                 .iter()
-                .find_map(|d| Some((d.cycles?, 1.0 / d.per_day.filter(|n| *n > 0.0)?)))
-                .filter(|_| record.completed && record.cycles.is_none()),
-        },
+                .find_map(|d| d.cycles)
+                .filter(|_| record.completed)
+        }),
+        dates,
+        stop_text: record.stop_text.clone(),
+    };
+    let meta = MedicationMeta {
+        key,
+        active: record.active,
+        end_recorded: record.end_recorded,
+        administered: record.administered,
+        dispensed: record.dispensed,
+        planned_doses: record
+            .dosages
+            .iter()
+            .find_map(|d| Some((d.cycles?, 1.0 / d.per_day.filter(|n| *n > 0.0)?)))
+            .filter(|_| record.completed && record.cycles.is_none()),
+    };
+    (
+        dose_periods(record, exposure, meta, &name),
         drug.map(|drug| drug.missing).unwrap_or_default(),
     )
+}
+
+/// The record's dose periods: its dated steps (see [`dated_steps`]), each at its own dose (the
+/// lines of a step add up, as one given together does in [`dose_from`]), else `exposure`, the
+/// whole record at its highest step. Only the last step given says how the record ended (its
+/// stop reason, whether it is still given and how its end is known); the steps before it ended
+/// when the next began, as the record says.
+fn dose_periods(
+    record: &MedicationRecord,
+    exposure: DrugExposure,
+    meta: MedicationMeta,
+    name: &DrugName<'_>,
+) -> Vec<(DrugExposure, MedicationMeta)> {
+    let mut steps: Vec<(NaiveDateTime, Option<NaiveDateTime>, Vec<&DoseSpec>)> = Vec::new();
+    for spec in record.dosages.iter().filter(|spec| !spec.as_needed) {
+        let Some(StepGiven::During { start, end }) = spec.step else {
+            continue;
+        };
+        match steps
+            .iter_mut()
+            .find(|(from, until, _)| *from == start && *until == end)
+        {
+            Some((_, _, lines)) => lines.push(spec),
+            None => steps.push((start, end, vec![spec])),
+        }
+    }
+    if steps.is_empty() || exposure.is_as_needed() {
+        return vec![(exposure, meta)];
+    }
+    steps.sort_by_key(|(start, end, _)| (*start, *end));
+    let last = steps.len() - 1;
+    steps
+        .into_iter()
+        .enumerate()
+        .map(|(index, (start, end, lines))| {
+            let mut step = exposure.clone();
+            step.start = start;
+            step.end = end;
+            step.dose = step_dose(&lines, name);
+            step.cycles = record.cycles.or_else(|| {
+                lines
+                    .iter()
+                    .find_map(|line| line.cycles)
+                    .filter(|_| record.completed)
+            });
+            let mut step_meta = meta.clone();
+            if index < last {
+                step.stop_reason = None;
+                step.stop_text = None;
+                step.dates = DatesKnown::Stated;
+                step_meta.active = false;
+                step_meta.end_recorded = true;
+            }
+            (step, step_meta)
+        })
+        .collect()
 }
 
 /// Whole days a fill of `quantity` lasts at `dose` a day: both in milligrams (tablets of a known
@@ -1951,6 +2195,7 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
                 sequence: d.sequence,
                 as_needed: d.as_needed(),
                 continuous: false,
+                step: None,
             };
             with_text(spec, d.text.as_ref())
         })
@@ -1978,6 +2223,7 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
                 sequence: d.sequence,
                 as_needed: d.as_needed(),
                 continuous: false,
+                step: None,
             };
             with_text(spec, d.text.as_ref())
         }))
@@ -2090,8 +2336,10 @@ fn period_days(period: f64, unit: &str) -> Option<f64> {
 ///
 /// A record with several dosage lines (FHIR R4 `Dosage.sequence`): lines of one sequence number
 /// are given together, so their amounts add up (500 mg in the morning and 750 mg in the evening
-/// are 1250 mg/d); lines of different numbers follow one another (a titration), and a trial is
-/// judged by the highest dose it reached, so the record's dose is its highest step's. R4 says
+/// are 1250 mg/d); lines of different numbers follow one another (a titration). Dated steps
+/// are each a dose period of their own (see [`dated_steps`], [`dose_periods`]); this is the
+/// dose of the whole record, read when the steps cannot be dated: its highest step's, which a
+/// trial judged by the highest dose it reached would count, though not its days. R4 says
 /// nothing of a line with no sequence: it is taken as a step of its own, never added to another
 /// (adding could make up a dose no one gave; a step on its own can only understate it). When a
 /// step's daily amount is unknown (a line with no amount or no frequency, amounts that cannot be

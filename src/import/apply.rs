@@ -735,7 +735,8 @@ struct OpenGroup {
 /// What one resource of a group says: a medication record finished with its Medication.
 enum Said {
     Item(Item),
-    Exposure(crate::domain::DrugExposure, MedicationMeta),
+    /// A medication record's dose periods (a titration's dated steps, each its own).
+    Exposures(Vec<(crate::domain::DrugExposure, MedicationMeta)>),
 }
 
 impl<'a> Grouper<'a> {
@@ -794,14 +795,13 @@ impl<'a> Grouper<'a> {
                             _ => None,
                         };
                         let find = |key: &str| medications.get(&(source.clone(), key.to_owned()));
-                        let (exposure, meta, missing) =
-                            finish_medication(&record, referred, None, &find);
+                        let (periods, missing) = finish_medication(&record, referred, None, &find);
                         // An ingredient not met yet in this file: the same.
                         open.computable &= missing.is_empty();
                         open.items.push((
                             resource.resource_type,
                             resource.id.clone(),
-                            Said::Exposure(exposure, meta),
+                            Said::Exposures(periods),
                         ));
                     }
                     Some(item) => {
@@ -869,8 +869,10 @@ impl<'a> Grouper<'a> {
                 for (_, id, said) in said {
                     match said {
                         Said::Item(item) => items.add(&id, item),
-                        Said::Exposure(exposure, meta) => {
-                            items.exposures.push((id, exposure, meta));
+                        Said::Exposures(periods) => {
+                            for (exposure, meta) in periods {
+                                items.exposures.push((id.clone(), exposure, meta));
+                            }
                         }
                     }
                 }

@@ -379,7 +379,7 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
             .as_deref()
             .filter(|_| record.concept.is_none() && referred.is_none())
             .map(|id| format!("Medication/{id}"));
-        let (exposure, meta, ingredients) =
+        let (periods, ingredients) =
             finish_medication(&record, referred, missing.as_deref(), &find);
         let name = || format!("{}/{}", resource.resource_type, resource.id);
         if let Some(medication) = missing {
@@ -410,7 +410,9 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
                 ),
             ));
         }
-        items.exposures.push((resource.id.clone(), exposure, meta));
+        for (exposure, meta) in periods {
+            items.exposures.push((resource.id.clone(), exposure, meta));
+        }
     }
     resolve_ages(&mut items, read.birth, today, &mut unresolved);
     Ok(computed_of(

@@ -1,8 +1,10 @@
 //! A record with several dosages (R4 `dosageInstruction` and `dosage` are 0..*): entries with
 //! one `sequence` number are given together and add up (500 mg in the morning and 750 mg in the
-//! evening are 1250 mg/d), entries with different numbers follow one another (a titration) and
-//! the record's dose is its highest step's; an entry with no sequence is a step of its own. What
-//! cannot be turned into one daily amount leaves the dose unknown, never a guess.
+//! evening are 1250 mg/d), entries with different numbers follow one another (a titration): a
+//! step dated by its own bounds, or by the durations chained from the record's start, is a dose
+//! period of its own; undated steps leave the record at its highest step's dose. An entry with
+//! no sequence is a step of its own. What cannot be turned into one daily amount leaves the dose
+//! unknown, never a guess.
 
 use serde_json::{Value, json};
 
@@ -90,7 +92,7 @@ fn split_doses_of_one_sequence_add_up() {
 }
 
 #[test]
-fn a_titration_is_judged_by_its_highest_step() {
+fn a_titration_keeps_its_steps_in_their_order_whatever_the_list_order() {
     // 250 mg twice a day for 14 days, then 500 mg twice a day.
     let first = with(
         dosage(Some(1), (250.0, "mg"), 2),
@@ -100,13 +102,17 @@ fn a_titration_is_judged_by_its_highest_step() {
         }}}),
     );
     let then = dosage(Some(2), (500.0, "mg"), 2);
-    // The steps in the list need not be in their order.
     assert_eq!(
-        doses(&[
+        dose_periods(&[
             request("t1", "Drug C", &[first.clone(), then.clone()]),
             request("t2", "Drug D", &[then, first]),
         ]),
-        pairs(&[("Drug C", "1000.0 mg/d"), ("Drug D", "1000.0 mg/d")])
+        periods(&[
+            ["Drug C", "2024-01-01", "2024-01-15", "500.0 mg/d"],
+            ["Drug C", "2024-01-15", "-", "1000.0 mg/d"],
+            ["Drug D", "2024-01-01", "2024-01-15", "500.0 mg/d"],
+            ["Drug D", "2024-01-15", "-", "1000.0 mg/d"],
+        ])
     );
 }
 
@@ -299,11 +305,234 @@ fn the_bounds_of_an_earlier_step_do_not_end_the_record() {
     assert_eq!(
         env.rows(
             "SELECT text, substr(start, 1, 10), coalesce(substr(end, 1, 10), '-')
-             FROM drug_exposures ORDER BY text"
+             FROM drug_exposures ORDER BY text, start"
         ),
         [
-            ["Drug O", "2024-01-01", "-"],
-            ["Drug P", "2024-01-01", "2024-06-30"],
+            ["Drug O", "2024-01-01", "2024-01-15"],
+            ["Drug O", "2024-01-15", "-"],
+            ["Drug P", "2024-01-01", "2024-01-15"],
+            ["Drug P", "2024-01-15", "2024-06-30"],
         ]
+    );
+}
+
+/// The dose periods stored for each record: (text, first day, last day or `-`, dose or `-`),
+/// by text and start.
+fn dose_periods(resources: &[Value]) -> Vec<[String; 4]> {
+    let mut env = Env::new();
+    let mut all = vec![patient("dos-pt", "DOS-1", "Lund", "Ivar")];
+    all.extend_from_slice(resources);
+    let path = env.write_json("periods.json", &bundle("collection", &all));
+    env.import_ok(&path);
+    env.rows(
+        "SELECT text, substr(start, 1, 10), coalesce(substr(end, 1, 10), '-'),
+                coalesce(dose_value || ' ' || dose_unit, '-')
+         FROM drug_exposures ORDER BY text, start",
+    )
+    .into_iter()
+    .map(|row| {
+        [
+            row[0].clone(),
+            row[1].clone(),
+            row[2].clone(),
+            row[3].clone(),
+        ]
+    })
+    .collect()
+}
+
+fn periods(expected: &[[&str; 4]]) -> Vec<[String; 4]> {
+    expected.iter().map(|row| row.map(str::to_owned)).collect()
+}
+
+/// A daily dosage of `mg` as step `sequence`, with `bounds` (a `boundsPeriod` or
+/// `boundsDuration` object) on its timing.
+fn step(sequence: i64, mg: f64, bounds: &Value) -> Value {
+    let mut repeat = json!({"frequency": 1, "period": 1, "periodUnit": "d"});
+    if let (Some(repeat), Some(bounds)) = (repeat.as_object_mut(), bounds.as_object()) {
+        repeat.extend(bounds.clone());
+    }
+    json!({
+        "sequence": sequence,
+        "timing": {"repeat": repeat},
+        "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]
+    })
+}
+
+fn bounds_period(start: &str, end: &str) -> Value {
+    json!({"boundsPeriod": {"start": start, "end": end}})
+}
+
+fn bounds_days(days: i64) -> Value {
+    json!({"boundsDuration": {"value": days, "unit": "d", "system": "http://unitsofmeasure.org", "code": "d"}})
+}
+
+/// A completed MedicationStatement of `text` over `start..end` with `dosages`.
+fn stepped_statement(id: &str, text: &str, (start, end): (&str, &str), dosages: &[Value]) -> Value {
+    json!({
+        "resourceType": "MedicationStatement",
+        "id": id,
+        "status": "completed",
+        "subject": {"reference": SUBJECT},
+        "medicationCodeableConcept": {"text": text},
+        "effectivePeriod": {"start": start, "end": end},
+        "dosage": dosages
+    })
+}
+
+#[test]
+fn dated_steps_of_a_statement_are_dose_periods_of_their_own() {
+    // 25 mg/d to 10 March, then 50 mg/d to 1 April (listed out of order): 21 days at 50 mg/d,
+    // not 13 weeks.
+    let by_period = stepped_statement(
+        "p1",
+        "sertraline 25 MG Oral Tablet",
+        ("2026-01-01", "2026-04-01"),
+        &[
+            step(2, 50.0, &bounds_period("2026-03-11", "2026-04-01")),
+            step(1, 25.0, &bounds_period("2026-01-01", "2026-03-10")),
+        ],
+    );
+    // The same by durations, chained from the statement's start.
+    let by_duration = stepped_statement(
+        "p2",
+        "sertraline 50 MG Oral Tablet",
+        ("2026-01-01", "2026-04-01"),
+        &[
+            step(1, 25.0, &bounds_days(69)),
+            step(2, 50.0, &bounds_days(21)),
+        ],
+    );
+    assert_eq!(
+        dose_periods(&[by_period, by_duration]),
+        periods(&[
+            [
+                "sertraline 25 MG Oral Tablet",
+                "2026-01-01",
+                "2026-03-10",
+                "25.0 mg/d"
+            ],
+            [
+                "sertraline 25 MG Oral Tablet",
+                "2026-03-11",
+                "2026-04-01",
+                "50.0 mg/d"
+            ],
+            [
+                "sertraline 50 MG Oral Tablet",
+                "2026-01-01",
+                "2026-03-11",
+                "25.0 mg/d"
+            ],
+            [
+                "sertraline 50 MG Oral Tablet",
+                "2026-03-11",
+                "2026-04-01",
+                "50.0 mg/d"
+            ],
+        ])
+    );
+}
+
+#[test]
+fn dated_steps_of_an_order_are_dose_periods_of_their_own() {
+    let order = |id: &str, text: &str, status: &str, dosages: &[Value]| {
+        with(
+            request(id, text, dosages),
+            &json!({"status": status, "authoredOn": "2025-01-01"}),
+        )
+    };
+    assert_eq!(
+        dose_periods(&[
+            // Olanzapine 10 mg/d for 35 days, then 20 mg/d for 10 days, from the order's day.
+            order(
+                "r1",
+                "Drug Q",
+                "completed",
+                &[
+                    step(1, 10.0, &bounds_days(35)),
+                    step(2, 20.0, &bounds_days(10)),
+                ]
+            ),
+            // By periods of their own.
+            order(
+                "r2",
+                "Drug R",
+                "completed",
+                &[
+                    step(1, 10.0, &bounds_period("2025-01-01", "2025-02-04")),
+                    step(2, 20.0, &bounds_period("2025-02-05", "2025-02-14")),
+                ]
+            ),
+            // 5 mg/d for 2 weeks, then 10 mg/d with no end: the last step goes on.
+            order(
+                "r3",
+                "Drug S",
+                "active",
+                &[
+                    step(1, 5.0, &bounds_days(14)),
+                    dosage(Some(2), (10.0, "mg"), 1)
+                ]
+            ),
+        ]),
+        periods(&[
+            ["Drug Q", "2025-01-01", "2025-02-05", "10.0 mg/d"],
+            ["Drug Q", "2025-02-05", "2025-02-15", "20.0 mg/d"],
+            ["Drug R", "2025-01-01", "2025-02-04", "10.0 mg/d"],
+            ["Drug R", "2025-02-05", "2025-02-14", "20.0 mg/d"],
+            ["Drug S", "2025-01-01", "2025-01-15", "5.0 mg/d"],
+            ["Drug S", "2025-01-15", "-", "10.0 mg/d"],
+        ])
+    );
+}
+
+#[test]
+fn a_step_after_the_record_ended_was_not_given() {
+    // Planned: 25 mg/d for 3 weeks, then 50 mg/d for 60 days; stopped on 15 January.
+    let stopped_early = stepped_statement(
+        "e1",
+        "Drug T",
+        ("2026-01-01", "2026-01-15"),
+        &[
+            step(1, 25.0, &bounds_days(21)),
+            step(2, 50.0, &bounds_days(60)),
+        ],
+    );
+    assert_eq!(
+        dose_periods(&[stopped_early]),
+        periods(&[["Drug T", "2026-01-01", "2026-01-15", "25.0 mg/d"]])
+    );
+}
+
+#[test]
+fn steps_without_dates_keep_the_highest_step_for_the_whole_record() {
+    // Nothing says when the second step began: one period at the highest step, as before.
+    let undated = request(
+        "x1",
+        "Drug U",
+        &[
+            dosage(Some(1), (250.0, "mg"), 2),
+            dosage(Some(2), (500.0, "mg"), 2),
+        ],
+    );
+    assert_eq!(
+        dose_periods(std::slice::from_ref(&undated)),
+        periods(&[["Drug U", "2024-01-01", "-", "1000.0 mg/d"]])
+    );
+    // The import says so: weeks below the highest step may count as weeks at it.
+    let mut env = Env::new();
+    let document = bundle(
+        "collection",
+        &[patient("dos-pt", "DOS-1", "Lund", "Ivar"), undated],
+    );
+    let path = env.write_json("undated.json", &document);
+    let report = env.import_ok(&path);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.resource == "MedicationRequest/x1" && w.message.contains("highest step")),
+        "{:#?}",
+        report.warnings
     );
 }

@@ -885,3 +885,126 @@ fn one_item_named_beside_total_is_not_the_total() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A FHIR record imported whole: major depression since 2025-12-01, `sertraline` (a
+/// MedicationStatement or MedicationRequest), then escitalopram 20 mg/d from 2026-05-01 to
+/// 2026-09-01, PHQ-9 22, 21, 21, 20 along them. Escitalopram is an adequate failed trial:
+/// whether sertraline is one decides between refractory and not met. (status, detail).
+fn imported_sertraline(sertraline: &serde_json::Value) -> (String, String) {
+    use crate::fhir::{Env, LOINC, RXNORM, SNOMED, bundle, coding, condition, patient, with};
+    use serde_json::json;
+    const SUBJECT: &str = "urn:uuid:dep-pt";
+    let phq9 = |id: &str, day: &str, score: i64| {
+        json!({
+            "resourceType": "Observation",
+            "id": id,
+            "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": coding(LOINC, "44261-6", "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]"),
+            "effectiveDateTime": day,
+            "valueInteger": score
+        })
+    };
+    let escitalopram = json!({
+        "resourceType": "MedicationStatement",
+        "id": "esc",
+        "status": "completed",
+        "subject": {"reference": SUBJECT},
+        "medicationCodeableConcept": coding(RXNORM, "351249", "escitalopram 10 MG Oral Tablet"),
+        "effectivePeriod": {"start": "2026-05-01", "end": "2026-09-01"},
+        "dosage": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                    "doseAndRate": [{"doseQuantity": {"value": 20, "unit": "mg"}}]}]
+    });
+    let resources = [
+        patient("dep-pt", "DEP-1", "Berg", "Ona"),
+        with(
+            condition(
+                "mdd",
+                SUBJECT,
+                SNOMED,
+                "370143000",
+                "Major depressive disorder",
+            ),
+            &json!({"onsetDateTime": "2025-12-01"}),
+        ),
+        with(
+            sertraline.clone(),
+            &json!({"subject": {"reference": SUBJECT}}),
+        ),
+        escitalopram,
+        phq9("s0", "2025-12-20", 22),
+        phq9("s1", "2026-03-25", 21),
+        phq9("s2", "2026-04-25", 21),
+        phq9("s3", "2026-08-25", 20),
+    ];
+    let mut env = Env::new();
+    let path = env.write_json("dep.json", &bundle("collection", &resources));
+    env.import_ok(&path);
+    let rows = env.rows("SELECT status, detail FROM assessments WHERE ruleset = 'depression'");
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    (rows[0][0].clone(), rows[0][1].clone())
+}
+
+/// Sertraline titrated in one record's dosage steps: 25 mg/d (below the minimum effective
+/// dose) for `below` days, then 50 mg/d for `at_dose` days, from 2026-01-01; as a
+/// MedicationRequest whose steps have a `boundsDuration`, or a MedicationStatement whose steps
+/// have a `boundsPeriod`.
+fn sertraline_steps(below: i64, at_dose: i64) -> [(&'static str, serde_json::Value); 2] {
+    use serde_json::json;
+    let daily = |sequence: i64, mg: i64, bounds: serde_json::Value| {
+        let mut repeat = json!({"frequency": 1, "period": 1, "periodUnit": "d"});
+        if let (Some(repeat), Some(bounds)) = (repeat.as_object_mut(), bounds.as_object()) {
+            repeat.extend(bounds.clone());
+        }
+        json!({"sequence": sequence, "timing": {"repeat": repeat},
+               "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]})
+    };
+    let days = |n: i64| json!({"boundsDuration": {"value": n, "unit": "d", "code": "d", "system": "http://unitsofmeasure.org"}});
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let switch = start + chrono::Duration::days(below);
+    let end = switch + chrono::Duration::days(at_dose);
+    let drug = crate::fhir::coding(
+        crate::fhir::RXNORM,
+        "312940",
+        "sertraline 25 MG Oral Tablet",
+    );
+    let request = json!({
+        "resourceType": "MedicationRequest",
+        "id": "ser",
+        "status": "completed",
+        "intent": "order",
+        "authoredOn": "2026-01-01",
+        "medicationCodeableConcept": drug,
+        "dosageInstruction": [daily(1, 25, days(below)), daily(2, 50, days(at_dose))]
+    });
+    let statement = json!({
+        "resourceType": "MedicationStatement",
+        "id": "ser",
+        "status": "completed",
+        "medicationCodeableConcept": drug,
+        "effectivePeriod": {"start": "2026-01-01", "end": end.to_string()},
+        "dosage": [
+            daily(1, 25, json!({"boundsPeriod": {"start": "2026-01-01", "end": switch.pred_opt().unwrap().to_string()}})),
+            daily(2, 50, json!({"boundsPeriod": {"start": switch.to_string(), "end": end.to_string()}})),
+        ]
+    });
+    [("request", request), ("statement", statement)]
+}
+
+#[test]
+fn a_titration_within_one_record_counts_only_its_days_at_dose() {
+    // 25 mg/d for 69 days, then 50 mg/d for 21: not four weeks at an adequate dose.
+    for (kind, sertraline) in sertraline_steps(69, 21) {
+        let (status, detail) = imported_sertraline(&sertraline);
+        assert_eq!(status, "not_met", "{kind}: {detail}");
+        assert!(
+            detail.contains("21 days at an adequate dose"),
+            "{kind}: {detail}"
+        );
+    }
+    // 25 mg/d for 21 days, then 50 mg/d for 69: an adequate trial.
+    for (kind, sertraline) in sertraline_steps(21, 69) {
+        let (status, detail) = imported_sertraline(&sertraline);
+        assert_eq!(status, "refractory", "{kind}: {detail}");
+    }
+}

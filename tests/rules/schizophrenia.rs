@@ -536,3 +536,71 @@ fn an_oral_course_and_a_depot_of_one_antipsychotic_are_two_courses_of_one_drug()
     let assessment = assess(ID, &record);
     assert_ne!(assessment.status, Refractory, "{}", describe(&assessment));
 }
+
+/// A FHIR record imported whole: schizophrenia, olanzapine ordered 2025-01-01 as one
+/// MedicationRequest whose dosage steps (`boundsDuration`) are 10 mg/d for `below` days, then
+/// 20 mg/d for `at_dose` days; risperidone 10 mg/d (600 mg/d chlorpromazine equivalent) from
+/// 2025-06-01 to 2025-10-01; PANSS totals of 100, 98, 98, 97 along them. Risperidone is an
+/// adequate failed trial: whether olanzapine is one decides. (status, detail).
+fn imported_olanzapine_steps(below: i64, at_dose: i64) -> (String, String) {
+    use crate::fhir::{Env, RXNORM, SNOMED, bundle, coding, condition, patient};
+    use serde_json::json;
+    const SUBJECT: &str = "urn:uuid:scz-pt";
+    let daily = |sequence: i64, mg: i64, days: i64| {
+        json!({"sequence": sequence,
+               "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d",
+                                     "boundsDuration": {"value": days, "unit": "d", "code": "d",
+                                                        "system": "http://unitsofmeasure.org"}}},
+               "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]})
+    };
+    let panss = |id: &str, day: &str, score: i64| {
+        json!({"resourceType": "Observation", "id": id, "status": "final",
+               "subject": {"reference": SUBJECT}, "code": {"text": "PANSS total score"},
+               "effectiveDateTime": day, "valueInteger": score})
+    };
+    let resources = [
+        patient("scz-pt", "SCZ-1", "Berg", "Ona"),
+        condition("scz", SUBJECT, SNOMED, "58214004", "Schizophrenia"),
+        json!({
+            "resourceType": "MedicationRequest",
+            "id": "olz",
+            "status": "completed",
+            "intent": "order",
+            "subject": {"reference": SUBJECT},
+            "authoredOn": "2025-01-01",
+            "medicationCodeableConcept": coding(RXNORM, "314155", "olanzapine 10 MG Oral Tablet"),
+            "dosageInstruction": [daily(1, 10, below), daily(2, 20, at_dose)]
+        }),
+        json!({
+            "resourceType": "MedicationStatement",
+            "id": "ris",
+            "status": "completed",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": {"text": "risperidone 4 MG Oral Tablet"},
+            "effectivePeriod": {"start": "2025-06-01", "end": "2025-10-01"},
+            "dosage": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                        "doseAndRate": [{"doseQuantity": {"value": 10, "unit": "mg"}}]}]
+        }),
+        panss("s0", "2024-12-20", 100),
+        panss("s1", "2025-02-25", 98),
+        panss("s2", "2025-05-25", 98),
+        panss("s3", "2025-09-25", 97),
+    ];
+    let mut env = Env::new();
+    let path = env.write_json("scz.json", &bundle("collection", &resources));
+    env.import_ok(&path);
+    let rows = env.rows("SELECT status, detail FROM assessments WHERE ruleset = 'schizophrenia'");
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    (rows[0][0].clone(), rows[0][1].clone())
+}
+
+#[test]
+fn a_titration_within_one_order_counts_only_its_weeks_at_dose() {
+    // The rule file's own example: olanzapine 10 mg/d for 5 weeks, then 20 mg/d for 10 days.
+    let (status, detail) = imported_olanzapine_steps(35, 10);
+    assert_eq!(status, "not_met", "{detail}");
+    assert!(detail.contains("10 days at an adequate dose"), "{detail}");
+    // 10 mg/d for a week, then 20 mg/d for 7 weeks: an adequate trial.
+    let (status, detail) = imported_olanzapine_steps(7, 49);
+    assert_eq!(status, "refractory", "{detail}");
+}
