@@ -218,6 +218,17 @@ pub struct LineParameters {
     /// The drug book's ingredient a therapy procedure naming no drug is read as.
     #[serde(default)]
     pub therapy_procedure_drug: String,
+    /// An emergency treated in stages within hours (status epilepticus): the classes of each
+    /// stage, in order (first line, second line, anaesthesia). When given, a line is one stage
+    /// of an episode, not a regimen: an episode begins with a first-stage drug given as an
+    /// emergency dose and lasts `episode_hours`; what starts after it or as maintenance is no
+    /// line of it.
+    #[serde(default)]
+    pub episode_stages: Vec<Vec<String>>,
+    /// How long an episode lasts from its first dose, in hours (with `episode_stages`); an
+    /// anaesthetic infusion begun in it carries it to the infusion's end.
+    #[serde(default = "default_episode_hours")]
+    pub episode_hours: i64,
 }
 
 impl LineParameters {
@@ -247,8 +258,14 @@ impl Default for LineParameters {
             cycle_procedures: Vec::new(),
             therapy_procedures: Vec::new(),
             therapy_procedure_drug: String::new(),
+            episode_stages: Vec::new(),
+            episode_hours: default_episode_hours(),
         }
     }
+}
+
+const fn default_episode_hours() -> i64 {
+    72
 }
 
 const fn default_conditioning_days() -> i64 {
