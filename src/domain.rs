@@ -2,8 +2,9 @@
 //! treatment lines, observations, procedures, assessments and reviews, the way-forward workflow,
 //! meetings and the audit trail.
 //!
-//! Nothing here performs I/O or reads the clock; the store, the rules engine, the FHIR mapping and
-//! the TUI all speak these types. Enumerations carry a stable machine name (`as_str`/`parse`),
+//! Nothing here performs I/O or reads the clock (the machine's zone is asked only by
+//! [`ShownZone::Local`], when a screen shows a time); the store, the rules engine, the FHIR
+//! mapping and the TUI all speak these types. Enumerations carry a stable machine name (`as_str`/`parse`),
 //! which is what the database, the JSON output and the rule files use.
 
 mod clinical;
@@ -13,6 +14,7 @@ pub mod meeting;
 pub mod observation_codes;
 mod review;
 pub mod routes;
+pub mod shown_zone;
 pub mod strength;
 pub mod typed_date;
 pub mod way_forward;
@@ -35,6 +37,7 @@ pub use review::{
     Assessment, AssessmentStatus, AuditEntry, Confounder, Evidence, EvidenceKind, Review,
     ReviewDecision, ReviewState,
 };
+pub use shown_zone::ShownZone;
 pub use workflow::{
     Attendee, CareOption, ChecklistItem, Edit, Meeting, MeetingCase, OptionKind, PatientPreference,
     PlanFollowed, Referral, ReferralStatus, Stance, StepStatus, Task, TaskStatus, TrialStatus,

@@ -506,3 +506,93 @@ fn show_rounds_values_drops_ucum_annotations_and_names_coded_values() {
     );
     assert!(!out.contains("{score}") && !out.contains("37.64"), "{out}");
 }
+
+/// A lymphoma patient treated in a clinic five hours west of UTC: R-CHOP's first doses at 22:30
+/// on 1 March, the last at 22:00 on 20 June, an intrathecal methotrexate at 21:00 on 5 March,
+/// and a date given alone (the diagnosis, 1 February).
+fn evening_doses_bundle(dir: &TempDir) -> std::path::PathBuf {
+    let rx = "http://www.nlm.nih.gov/research/umls/rxnorm";
+    let statement = |id: &str, code: &str, text: &str, start: &str, end: &str| {
+        serde_json::json!({"resource": {
+            "resourceType": "MedicationStatement", "id": id, "status": "completed",
+            "subject": {"reference": "Patient/late"},
+            "medicationCodeableConcept": {"coding": [{"system": rx, "code": code}], "text": text},
+            "effectivePeriod": {"start": start, "end": end}
+        }})
+    };
+    let bundle = serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "late",
+            "identifier": [{"system": "urn:mrn", "value": "LATE-1"}],
+            "name": [{"family": "Evening", "given": ["Eve"]}],
+            "gender": "female", "birthDate": "1980-01-01"}},
+        {"resource": {"resourceType": "Condition", "id": "dlbcl",
+            "subject": {"reference": "Patient/late"},
+            "clinicalStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                "code": "active"}]},
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm",
+                "code": "C83.30", "display": "Diffuse large B-cell lymphoma"}]},
+            "onsetDateTime": "2024-02-01"}},
+        statement("r", "121191", "Rituximab",
+            "2024-03-01T22:30:00-05:00", "2024-06-20T22:00:00-05:00"),
+        statement("c", "3002", "Cyclophosphamide",
+            "2024-03-01T22:30:00-05:00", "2024-06-20T22:00:00-05:00"),
+        statement("it", "6851", "Methotrexate 12 mg intrathecal",
+            "2024-03-05T21:00:00-05:00", "2024-03-05T21:30:00-05:00"),
+    ]});
+    let file = dir.path().join("evening.json");
+    std::fs::write(&file, bundle.to_string()).unwrap();
+    file
+}
+
+#[test]
+fn show_gives_the_local_calendar_day_of_a_late_evening_dose_and_json_keeps_utc() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("evening.db");
+    let file = evening_doses_bundle(&dir);
+    refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success();
+    // The clinic's zone (POSIX: five hours west of UTC, no daylight saving).
+    let show = |json: bool| {
+        let mut cmd = refract();
+        cmd.env("TZ", "EST5")
+            .arg("--db")
+            .arg(&db)
+            .args(["show", "LATE-1"]);
+        if json {
+            cmd.arg("--json");
+        }
+        stdout_of(&mut cmd)
+    };
+    let text = show(false);
+    assert!(
+        text.contains("2024-03-01 → 2024-06-20  Rituximab"),
+        "drugs on the evening's day: {text}"
+    );
+    assert!(
+        text.contains("2024-03-05 → 2024-03-05  Methotrexate"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1L cyclophosphamide + rituximab       2024-03-01 → 2024-06-20"),
+        "the line on its first dose's local day: {text}"
+    );
+    assert!(
+        text.contains("since 2024-02-01"),
+        "a date alone stays: {text}"
+    );
+    // The JSON carries the stored instants, in UTC, as README says.
+    let json: serde_json::Value = serde_json::from_str(&show(true)).unwrap();
+    let starts: Vec<&str> = json["exposures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["start"].as_str().unwrap())
+        .collect();
+    assert!(starts.contains(&"2024-03-02T03:30:00"), "{starts:?}");
+}

@@ -59,6 +59,36 @@ impl Harness {
 
     /// A harness whose demo file had `sql` run on it before the dashboard opened.
     fn with_sql(patients: u64, width: u16, height: u16, sql: &str) -> Harness {
+        Self::prepared(patients, width, height, |store, _, _| {
+            sql_on(store).execute_batch(sql).unwrap();
+        })
+    }
+
+    /// A harness whose demo file also holds the FHIR `bundle`, imported before the dashboard
+    /// opened.
+    fn with_bundle(patients: u64, width: u16, height: u16, bundle: &serde_json::Value) -> Harness {
+        Self::prepared(patients, width, height, |store, rules, dir| {
+            let file = dir.join("bundle.json");
+            std::fs::write(&file, bundle.to_string()).unwrap();
+            refract::import::import_paths(
+                store,
+                rules,
+                &[file],
+                today(),
+                &refract::import::ImportOptions::default(),
+                |_| {},
+            )
+            .unwrap();
+        })
+    }
+
+    /// A harness whose demo file `prepare` changed before the dashboard opened.
+    fn prepared(
+        patients: u64,
+        width: u16,
+        height: u16,
+        prepare: impl FnOnce(&mut Store, &Rules, &std::path::Path),
+    ) -> Harness {
         let dir = TempDir::new().unwrap();
         let path = dir.path().join("demo.db");
         let rules = Rules::embedded().unwrap();
@@ -73,10 +103,14 @@ impl Harness {
         sql_on(&store)
             .execute("UPDATE patients SET updated_at = '2026-11-20 09:00:00'", [])
             .unwrap();
-        sql_on(&store).execute_batch(sql).unwrap();
+        let mut store = store;
+        prepare(&mut store, &rules, dir.path());
         let area = Rect::new(0, 0, width, height);
         let viewport = usize::from(view::Areas::at_rest(area).list_rows.height);
-        let model = Model::new(today(), RulesetName::all(&rules), viewport);
+        let mut model = Model::new(today(), RulesetName::all(&rules), viewport);
+        // Clinical times on UTC's calendar, whatever the machine's zone: the snapshots are the
+        // same everywhere (a test of another zone sets its own).
+        model.zone = refract::domain::ShownZone::utc();
         let mut harness = Harness {
             _dir: dir,
             store,
@@ -3281,4 +3315,85 @@ fn a_line_ended_by_a_drug_with_no_recorded_end_is_marked() {
         "{recorded}"
     );
     assert!(row("amlodipine alone").contains("ongoing"), "{screen}");
+}
+
+/// A lymphoma patient treated five hours west of UTC: R-CHOP's first doses at 22:30 on 1 March,
+/// an intrathecal methotrexate at 21:00 on 5 March (CNS prophylaxis, no line drug) and an
+/// antiemetic given with the chemotherapy (in no line either).
+fn evening_lymphoma_bundle() -> serde_json::Value {
+    let rx = "http://www.nlm.nih.gov/research/umls/rxnorm";
+    let statement = |id: &str, code: &str, text: &str, start: &str, end: &str| {
+        serde_json::json!({"resource": {
+            "resourceType": "MedicationStatement", "id": id, "status": "completed",
+            "subject": {"reference": "Patient/late"},
+            "medicationCodeableConcept": {"coding": [{"system": rx, "code": code}], "text": text},
+            "effectivePeriod": {"start": start, "end": end}
+        }})
+    };
+    let mut intrathecal = statement(
+        "it",
+        "6851",
+        "Methotrexate 12 mg",
+        "2024-03-05T21:00:00-05:00",
+        "2024-03-05T21:30:00-05:00",
+    );
+    intrathecal["resource"]["dosage"] = serde_json::json!([{"route": {"coding": [{
+        "system": "http://snomed.info/sct", "code": "72607000",
+        "display": "Intrathecal route"}]}}]);
+    serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "late",
+            "identifier": [{"system": "urn:mrn", "value": "LATE-1"}],
+            "name": [{"family": "Evening", "given": ["Eve"]}],
+            "gender": "female", "birthDate": "1980-01-01"}},
+        {"resource": {"resourceType": "Condition", "id": "dlbcl",
+            "subject": {"reference": "Patient/late"},
+            "clinicalStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                "code": "active"}]},
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm",
+                "code": "C83.30", "display": "Diffuse large B-cell lymphoma"}]},
+            "onsetDateTime": "2024-02-01"}},
+        statement("r", "121191", "Rituximab",
+            "2024-03-01T22:30:00-05:00", "2024-06-20T22:00:00-05:00"),
+        statement("c", "3002", "Cyclophosphamide",
+            "2024-03-01T22:30:00-05:00", "2024-06-20T22:00:00-05:00"),
+        intrathecal,
+        statement("o", "26225", "Ondansetron 8 mg",
+            "2024-03-01T22:00:00-05:00", "2024-03-01T22:15:00-05:00"),
+    ]})
+}
+
+#[test]
+fn the_lines_tab_shows_local_days_and_the_drugs_in_no_line_with_cns_directed_said() {
+    let mut harness = Harness::with_bundle(300, 120, 35, &evening_lymphoma_bundle());
+    harness.model.zone =
+        refract::domain::ShownZone::Fixed(chrono::FixedOffset::west_opt(5 * 3600).unwrap());
+    open_patient(&mut harness, "LATE-1");
+    harness.key(KeyCode::Tab);
+    assert_eq!(
+        harness.model.patient.as_ref().map(|p| p.tab),
+        Some(Tab::Lines)
+    );
+    let screen = harness.screen();
+    // The line starts on the evening of its first doses, as the clinic's calendar has it.
+    let line = screen
+        .lines()
+        .find(|row| row.contains("1L"))
+        .unwrap_or_default();
+    assert!(line.contains("2024-03-01"), "{screen}");
+    assert!(!line.contains("2024-03-02"), "{screen}");
+    // The drugs no line holds are listed, the intrathecal one said to be CNS-directed in words.
+    let methotrexate = screen
+        .lines()
+        .find(|row| row.contains("Methotrexate"))
+        .unwrap_or_default();
+    assert!(methotrexate.contains("CNS-directed"), "{screen}");
+    assert!(methotrexate.contains("2024-03-05"), "{screen}");
+    assert!(screen.contains("Ondansetron"), "{screen}");
+    insta::assert_snapshot!("lines_with_drugs_in_no_line_120x35", screen);
+    // On a default terminal the word is kept whole.
+    harness.resize(80, 24);
+    let screen = harness.screen();
+    assert!(screen.contains("CNS-directed: Methotrex"), "{screen}");
+    insta::assert_snapshot!("lines_with_drugs_in_no_line_80x24", screen);
 }

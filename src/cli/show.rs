@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use super::output::{date_text, status_text, today};
 use super::{CliError, finish, result_stdout};
+use crate::domain::ShownZone;
 use crate::domain::way_forward::STEP_TITLES;
 use crate::rules::DECEASED_LABEL;
 use crate::store::{PatientSummary, Store};
@@ -26,6 +27,8 @@ pub fn run(store: &Store, mrn: &str, json: bool) -> Result<ExitCode, CliError> {
 
 fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result<()> {
     let record = &summary.record;
+    // Days as the clinician's calendar has them (the JSON keeps the stored UTC instants).
+    let zone = ShownZone::Local;
     if let Some(patient) = &record.patient {
         let age = patient
             .age_on(today())
@@ -87,7 +90,7 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
     writeln!(out, "\nTreatment lines")?;
     for line in &record.lines {
         let end = record
-            .line_end_shown(line)
+            .line_end_shown(line, zone)
             .unwrap_or_else(|| "ongoing".to_owned());
         let mut detail = Vec::new();
         if let Some(cycles) = line.cycles_words() {
@@ -108,7 +111,7 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
             line.ruleset,
             line.label(),
             line.regimen,
-            line.start,
+            record.line_start_day(line, zone),
             end,
             detail.join(", "),
             line.origin
@@ -119,7 +122,7 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
     for exposure in &record.exposures {
         // An end or a start the record gives only roughly is marked, never shown as exact.
         let end = exposure
-            .end_shown("%Y-%m-%d")
+            .end_shown("%Y-%m-%d", zone)
             .unwrap_or_else(|| "ongoing".to_owned());
         // Words no reason was read from are shown as written; a hold says so itself.
         let stop = match exposure.stop_words() {
@@ -152,7 +155,7 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         writeln!(
             out,
             "  {} → {:<10}  {}{as_needed}{cns}{filled}{stop}",
-            exposure.start_shown("%Y-%m-%d"),
+            exposure.start_shown("%Y-%m-%d", zone),
             end,
             exposure.text
         )?;
@@ -200,7 +203,7 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
             out,
             "  {display}: latest {} on {} ({at_once}{count} recorded)",
             values.join(", "),
-            first.effective.format("%Y-%m-%d")
+            zone.day_of(first.effective)
         )?;
     }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DrugRole, Intent, Response, Sex,
-    StopReason,
+    ShownZone, StopReason,
 };
 
 /// Row id of a patient in the store.
@@ -476,19 +476,21 @@ impl DrugExposure {
     /// Its start as a screen shows it, in `format`; an approximate one (see
     /// [`Self::start_is_approximate`]) marked [`START_BY_MARK`] and as its day alone (a time of
     /// it means nothing), so that it never reads as exact.
-    pub fn start_shown(&self, format: &str) -> String {
+    /// The time is the wall-clock of `zone` (see [`ShownZone`]).
+    pub fn start_shown(&self, format: &str, zone: ShownZone) -> String {
+        let start = zone.wall_clock(self.start);
         if self.start_is_approximate() {
-            format!("{START_BY_MARK}{}", self.start.format(DAY_FORMAT))
+            format!("{START_BY_MARK}{}", start.format(DAY_FORMAT))
         } else {
-            self.start.format(format).to_string()
+            start.format(format).to_string()
         }
     }
 
     /// Its end as a screen shows it, in `format`; an approximate one (see
     /// [`Self::end_is_approximate`]) marked [`END_AT_LEAST_MARK`], as its day alone. None while
     /// there is no end.
-    pub fn end_shown(&self, format: &str) -> Option<String> {
-        let end = self.end?;
+    pub fn end_shown(&self, format: &str, zone: ShownZone) -> Option<String> {
+        let end = zone.wall_clock(self.end?);
         Some(if self.end_is_approximate() {
             format!("{END_AT_LEAST_MARK}{}", end.format(DAY_FORMAT))
         } else {
@@ -819,11 +821,58 @@ impl PatientRecord {
             })
     }
 
+    /// The day `line` starts on `zone`'s calendar: a derived line starts the UTC day of its
+    /// first drug's start, shown as the day that start falls on in `zone` (a first dose at
+    /// 22:30 local is that evening's day). A line no drug of the record starts on its day (one
+    /// the record gave) is shown as given.
+    pub fn line_start_day(&self, line: &TreatmentLine, zone: ShownZone) -> NaiveDate {
+        self.line_exposures(line)
+            .map(|exposure| exposure.start)
+            .filter(|start| start.date() == line.start)
+            .min()
+            .map_or(line.start, |start| zone.day_beside(line.start, start))
+    }
+
+    /// The day `line` ends on `zone`'s calendar (see [`Self::line_start_day`]): a derived line
+    /// ends the day after its last drug's last day, or the day the next line starts; either is
+    /// moved as the time it was read from is. None while the line has no end.
+    pub fn line_end_day(&self, line: &TreatmentLine, zone: ShownZone) -> Option<NaiveDate> {
+        let end = line.end?;
+        let from_last_given = self
+            .line_exposures(line)
+            .filter_map(|exposure| exposure.end)
+            .filter(|last| (end - last.date()).num_days() == 1 || last.date() == end)
+            .max();
+        let from_next_start = || {
+            self.exposures
+                .iter()
+                .map(|exposure| exposure.start)
+                .filter(|start| start.date() == end)
+                .min()
+        };
+        Some(
+            from_last_given
+                .or_else(from_next_start)
+                .map_or(end, |at| zone.day_beside(end, at)),
+        )
+    }
+
+    /// The drugs of the record that `line` was made of.
+    fn line_exposures<'a>(
+        &'a self,
+        line: &'a TreatmentLine,
+    ) -> impl Iterator<Item = &'a DrugExposure> + 'a {
+        line.drugs
+            .iter()
+            .filter_map(|drug| drug.exposure_id)
+            .filter_map(|id| self.exposures.iter().find(|exposure| exposure.id == id))
+    }
+
     /// `line`'s end as a screen shows it: marked [`END_AT_LEAST_MARK`] when it is only as
     /// known as a drug's last day given (see [`Self::line_end_is_approximate`]); none while
     /// the line has no end.
-    pub fn line_end_shown(&self, line: &TreatmentLine) -> Option<String> {
-        let end = line.end?;
+    pub fn line_end_shown(&self, line: &TreatmentLine, zone: ShownZone) -> Option<String> {
+        let end = self.line_end_day(line, zone)?;
         Some(if self.line_end_is_approximate(line) {
             format!("{END_AT_LEAST_MARK}{end}")
         } else {

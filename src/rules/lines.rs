@@ -102,7 +102,9 @@ pub fn derive(
     if counted.is_empty() {
         return Vec::new();
     }
-    if params.step_care {
+    if !params.episode_stages.is_empty() {
+        derive_episode_stages(&counted, set, record, today)
+    } else if params.step_care {
         derive_step_care(&counted, set, record, today)
     } else {
         let plan = params
@@ -277,6 +279,105 @@ fn derive_regimens(
         }
     }
     finish(lines, set, record, today)
+}
+
+/// The lines of an emergency treated in stages (status epilepticus): per episode, one line per
+/// stage given (first line, second line, anaesthesia), as a neurologist reads the episode. An
+/// episode begins with a drug of the first stage given as an emergency dose (a bolus: not by
+/// mouth, not on a schedule, not as needed or as maintenance, not a course given past the
+/// episode's hours) and lasts `episode_hours`, or to
+/// the end of an anaesthetic infusion begun in it (a breakthrough dose while it is weaned is
+/// still of the episode). A drug in a maintenance role, on a schedule or as needed, and one
+/// started after the episode (levetiracetam or clobazam continued on the ward days later) is no
+/// line of it: the dashboard lists it among the drugs in no line. A drug of several stages
+/// (midazolam: a benzodiazepine and an anaesthetic) is of the later stage when infused, else of
+/// the earlier.
+fn derive_episode_stages(
+    counted: &[&Given<'_>],
+    set: &RuleSet,
+    record: &PatientRecord,
+    today: NaiveDate,
+) -> Vec<TreatmentLine> {
+    let stages = &set.lines.episode_stages;
+    let stage_of = |given: &Given<'_>| -> Option<usize> {
+        let matching: Vec<usize> = stages
+            .iter()
+            .enumerate()
+            .filter(|(_, classes)| given.has_any_class(classes))
+            .map(|(index, _)| index)
+            .collect();
+        if super::status_epilepticus::is_infusion(given) {
+            matching.last().copied()
+        } else {
+            matching.first().copied()
+        }
+    };
+    let acute = |given: &Given<'_>| {
+        !matches!(
+            given.exposure.role,
+            Some(DrugRole::Maintenance | DrugRole::AsNeeded)
+        ) && !super::status_epilepticus::is_scheduled(given)
+    };
+    let mut lines: Vec<Building<'_>> = Vec::new();
+    let mut episode: Vec<(usize, Building<'_>)> = Vec::new();
+    let mut episode_end: Option<chrono::NaiveDateTime> = None;
+    for given in counted.iter().copied().filter(|g| acute(g)) {
+        let Some(stage) = stage_of(given) else {
+            continue;
+        };
+        let start = given.exposure.start;
+        if episode_end.is_none_or(|end| start > end) {
+            let reach = start + chrono::Duration::hours(set.lines.episode_hours);
+            // A course still given past the episode's hours (clobazam from a day on, with no
+            // end) is maintenance, whatever its record says of its route or schedule.
+            let a_course = given.exposure.end.is_none_or(|end| end > reach);
+            if stage != 0 || a_course || !super::status_epilepticus::is_first_line_bolus(given) {
+                continue;
+            }
+            close(&mut episode, &mut lines);
+            episode_end = Some(reach);
+        }
+        if stage + 1 == stages.len()
+            && super::status_epilepticus::is_infusion(given)
+            && let Some(end) = given.exposure.end
+        {
+            episode_end = episode_end.map(|episode_end| episode_end.max(end));
+        }
+        let names = ingredients_of(given, set).map(str::to_owned);
+        match episode.iter_mut().find(|(s, _)| *s == stage) {
+            Some((_, building)) => {
+                building.ingredients.extend(names);
+                building.members.push(given);
+            }
+            None => episode.push((
+                stage,
+                Building {
+                    start: given.start(),
+                    members: vec![given],
+                    ingredients: names.collect(),
+                    cut_reason: stage_words(stage, stages.len()),
+                },
+            )),
+        }
+    }
+    close(&mut episode, &mut lines);
+    finish(lines, set, record, today)
+}
+
+/// Ends an episode: its stages become lines, in the order of the stages.
+fn close<'g>(episode: &mut Vec<(usize, Building<'g>)>, lines: &mut Vec<Building<'g>>) {
+    episode.sort_by_key(|(stage, building)| (*stage, building.start));
+    lines.extend(episode.drain(..).map(|(_, building)| building));
+}
+
+/// Why a stage's line was cut: the stage it is.
+fn stage_words(stage: usize, stages: usize) -> String {
+    match stage {
+        0 => String::from("first line of the episode"),
+        1 if stages > 2 => String::from("second line of the episode"),
+        _ if stage + 1 == stages => String::from("anaesthesia: the episode's last stage"),
+        _ => format!("stage {} of the episode", stage + 1),
+    }
 }
 
 fn derive_step_care(

@@ -227,6 +227,17 @@ pub struct LineParameters {
     /// applying: a CAR T-cell therapy's response is assessed months after its single infusion.
     #[serde(default)]
     pub response_days_by_class: std::collections::BTreeMap<String, i64>,
+    /// An emergency treated in stages within hours (status epilepticus): the classes of each
+    /// stage, in order (first line, second line, anaesthesia). When given, a line is one stage
+    /// of an episode, not a regimen: an episode begins with a first-stage drug given as an
+    /// emergency dose and lasts `episode_hours`; what starts after it or as maintenance is no
+    /// line of it.
+    #[serde(default)]
+    pub episode_stages: Vec<Vec<String>>,
+    /// How long an episode lasts from its first dose, in hours (with `episode_stages`); an
+    /// anaesthetic infusion begun in it carries it to the infusion's end.
+    #[serde(default = "default_episode_hours")]
+    pub episode_hours: i64,
 }
 
 /// An end-of-treatment PET-CT is done preferably 6 to 8 weeks after the last cycle (Juweid et
@@ -265,8 +276,14 @@ impl Default for LineParameters {
             therapy_procedure_drug: String::new(),
             response_days: default_response_days(),
             response_days_by_class: std::collections::BTreeMap::new(),
+            episode_stages: Vec::new(),
+            episode_hours: default_episode_hours(),
         }
     }
+}
+
+const fn default_episode_hours() -> i64 {
+    72
 }
 
 const fn default_conditioning_days() -> i64 {

@@ -33,7 +33,7 @@ const CONTINUED_WITHIN_HOURS: i64 = 48;
 
 /// Whether an anaesthetic agent's record is an infusion: its role says so (decided on import
 /// from a rate in any form, or a period of an hour or more), or its dose is a rate per hour.
-fn is_infusion(given: &Given<'_>) -> bool {
+pub(super) fn is_infusion(given: &Given<'_>) -> bool {
     given.exposure.role == Some(DrugRole::AnaestheticInfusion)
         || given
             .exposure
@@ -46,7 +46,7 @@ fn is_infusion(given: &Given<'_>) -> bool {
 /// a dose per interval (clobazam 10 mg twice a day, "20 mg/d"), a dose taken by mouth (an oral tablet is too slow to stop
 /// status epilepticus: a premedication, a maintenance dose), one taken as needed, or an
 /// infusion (the anaesthetic).
-fn is_first_line_bolus(given: &Given<'_>) -> bool {
+pub(super) fn is_first_line_bolus(given: &Given<'_>) -> bool {
     let exposure = given.exposure;
     let maintenance_role = matches!(
         exposure.role,
@@ -59,7 +59,7 @@ fn is_first_line_bolus(given: &Given<'_>) -> bool {
 
 /// Whether the dose is an amount per interval of time ("20 mg/d", "1 mg/wk"), a schedule's; an
 /// amount by body weight ("0.1 mg/kg") is one dose.
-fn is_scheduled(given: &Given<'_>) -> bool {
+pub(super) fn is_scheduled(given: &Given<'_>) -> bool {
     given.exposure.dose.as_ref().is_some_and(|dose| {
         dose.unit.rsplit_once('/').is_some_and(|(_, per)| {
             matches!(

@@ -282,6 +282,8 @@ pub struct Model {
     /// The rule sets loaded, for the condition column and filter.
     pub rulesets: Vec<RulesetName>,
     pub today: NaiveDate,
+    /// The zone whose calendar clinical times are shown on (the machine's; tests pin one).
+    pub zone: crate::domain::ShownZone,
     /// List rows the terminal shows (set from its size).
     pub viewport: usize,
     /// The database has no patient at all: the welcome screen.
@@ -403,6 +405,7 @@ impl Model {
             last_pull: None,
             rulesets,
             today,
+            zone: crate::domain::ShownZone::Local,
             viewport: viewport.max(1),
             empty_database: false,
             quit: false,

@@ -91,6 +91,12 @@ impl Theme {
         self.fg(GREEN)
     }
 
+    /// A drug kept and shown that no criterion reads as a treatment (CNS-directed, as needed):
+    /// its words say why; the slant only sets it apart.
+    pub fn not_read_as_treatment(self) -> Style {
+        self.muted().add_modifier(Modifier::ITALIC)
+    }
+
     pub fn border(self) -> Style {
         self.muted()
     }

@@ -748,3 +748,67 @@ mod zoned_times {
         assert!(detail.starts_with(super::RSE), "{detail}");
     }
 }
+
+/// An episode's lines are its stages as a neurologist reads them: the first-line
+/// benzodiazepine, the second-line antiseizure drug, the anaesthetic infusion. Levetiracetam and
+/// clobazam continued on the ward days after the episode are maintenance, no further "line" of
+/// it (they were drawn as a 2L "clobazam + levetiracetam"); the flags are the same with and
+/// without them.
+#[test]
+fn maintenance_started_days_after_an_episode_is_no_line_of_it() {
+    let midazolam_infusion = json!({
+        "effectivePeriod": {"start": "2026-11-20T11:30:00Z", "end": "2026-11-22T11:30:00Z"},
+        "dosage": {"route": {"text": "intravenous"},
+                   "rateRatio": {"numerator": {"value": 10, "unit": "mg"},
+                                 "denominator": {"value": 1, "unit": "h"}}}});
+    let statement = |id: &str, drug: &str, start: &str, end: Option<&str>| {
+        let mut period = json!({"start": start});
+        if let Some(end) = end {
+            period["end"] = json!(end);
+        }
+        json!({
+            "resourceType": "MedicationStatement",
+            "id": id,
+            "status": if end.is_some() { "completed" } else { "active" },
+            "subject": {"reference": "urn:uuid:se-pt"},
+            "medicationCodeableConcept": {"text": drug},
+            "effectivePeriod": period,
+        })
+    };
+    let maintenance = [
+        // Continued by mouth four days on, ongoing.
+        statement(
+            "lev-po",
+            "levetiracetam 1000 MG Oral Tablet",
+            "2026-11-24T08:00:00Z",
+            None,
+        ),
+        // Clobazam from a week on, with no route or schedule in its record: a course, ongoing.
+        statement("clb", "Clobazam 10 mg", "2026-11-27T08:00:00Z", None),
+        // A course of lacosamide from the fifth day, for a month, ended.
+        statement(
+            "lcm",
+            "lacosamide 100 MG",
+            "2026-11-25T08:00:00Z",
+            Some("2026-12-20T08:00:00Z"),
+        ),
+    ];
+    let lines = |env: &Env| {
+        env.rows(
+            "SELECT number, regimen FROM treatment_lines
+              WHERE ruleset = 'status_epilepticus' ORDER BY number",
+        )
+    };
+    let line = |number: &str, regimen: &str| vec![number.to_owned(), regimen.to_owned()];
+    let episode = vec![
+        line("1", "lorazepam"),
+        line("2", "levetiracetam"),
+        line("3", "midazolam"),
+    ];
+    let alone = imported_episode(&midazolam_infusion, &[]);
+    assert_eq!(lines(&alone), episode);
+    let with_maintenance = imported_episode(&midazolam_infusion, &maintenance);
+    assert_eq!(lines(&with_maintenance), episode);
+    assert_eq!(status_and_label(&with_maintenance), super_refractory());
+    assert_eq!(status_and_label(&alone), super_refractory());
+}

@@ -563,6 +563,7 @@ fn render_case_record(
         ruleset: Some(case.ruleset.as_str()),
         tracked: model.tracked_codes(Some(case.ruleset.as_str())),
         today: model.today,
+        zone: model.zone,
         zoom: 0,
         pan: 0,
         theme,

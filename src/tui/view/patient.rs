@@ -40,7 +40,7 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     match screen.tab {
         Tab::Timeline => render_timeline_tab(model, screen, detail, theme, frame, content),
         Tab::Lines => render_lines(model, screen, detail, theme, frame, content),
-        Tab::Observations => render_observations(screen, detail, theme, frame, content),
+        Tab::Observations => render_observations(model, screen, detail, theme, frame, content),
         Tab::Notes => render_notes(screen, detail, theme, frame, content),
         Tab::Tasks => render_tasks(model, screen, detail, theme, frame, content),
         Tab::History => render_history(screen, detail, theme, frame, content),
@@ -242,6 +242,7 @@ fn render_timeline_tab(
         ruleset,
         tracked: model.tracked_codes(ruleset),
         today: model.today,
+        zone: model.zone,
         zoom: screen.zoom,
         pan: screen.pan,
         theme,
@@ -490,11 +491,11 @@ fn render_lines(
                     Some(cycles) => format!("{} · {cycles}", line.regimen),
                     None => line.regimen.clone(),
                 }),
-                Cell::from(line.start.to_string()),
+                Cell::from(record.line_start_day(line, model.zone).to_string()),
                 // An end only as known as a drug's last day given is marked (`≥`).
                 Cell::from(
                     record
-                        .line_end_shown(line)
+                        .line_end_shown(line, model.zone)
                         .unwrap_or_else(|| String::from("ongoing")),
                 ),
                 Cell::from(
@@ -532,11 +533,18 @@ fn render_lines(
     ];
     // The lines (or drugs) first, the diagnoses under them: all of them when they fit, else at
     // least a third of the tab.
+    let in_no_line = drugs_in_no_line(record);
+    // The note, the legend when a date is marked, the header, the drugs.
+    let drugs_rows = |drugs: &[&DrugExposure]| {
+        drugs.len().max(1) + 2 + usize::from(drugs.iter().any(|d| d.has_approximate_dates()))
+    };
     let treatment = if record.lines.is_empty() {
-        // The note, the legend when a date is marked, the header, the drugs.
-        record.exposures.len().max(1) + 2 + usize::from(marks_dates(record))
-    } else {
+        drugs_rows(&in_no_line)
+    } else if in_no_line.is_empty() {
         record.lines.len().saturating_sub(screen.scroll) + 1
+    } else {
+        // The lines, a blank row, the drugs no line holds.
+        record.lines.len().saturating_sub(screen.scroll) + 2 + drugs_rows(&in_no_line)
     };
     let diagnoses = record.conditions.len().max(1) + 1;
     let height = usize::from(area.height);
@@ -554,57 +562,87 @@ fn render_lines(
     .areas(area);
     render_diagnoses(detail, theme, frame, bottom);
     if record.lines.is_empty() {
-        render_exposures(model, screen, detail, theme, frame, top);
+        let note = " No treatment lines for this condition: the drugs as recorded.";
+        render_drugs(model, &in_no_line, note, screen.scroll, theme, frame, top);
         return;
     }
-    let top =
-        super::parts::mark_more_below(frame, top, record.lines.len() + 1, screen.scroll, theme);
+    // Drugs no line holds (CNS-directed doses, premedication, drugs no rule set orders) are
+    // listed under the lines: a clinician sees every drug given, and why it is in no line.
+    let lines_height = record.lines.len().saturating_sub(screen.scroll) + 1;
+    let [lines_area, _, drugs_area] = if in_no_line.is_empty() {
+        [top, Rect::default(), Rect::default()]
+    } else {
+        Layout::vertical([
+            Constraint::Max(lines_height as u16),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(top)
+    };
+    let lines_area = super::parts::mark_more_below(
+        frame,
+        lines_area,
+        record.lines.len() + 1,
+        screen.scroll,
+        theme,
+    );
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
-        top,
+        lines_area,
     );
+    if !in_no_line.is_empty() && drugs_area.height > 0 {
+        let scroll = screen.scroll.saturating_sub(record.lines.len());
+        let note = " Drugs in no line: given beside the lines, not counted as a line's drugs.";
+        render_drugs(model, &in_no_line, note, scroll, theme, frame, drugs_area);
+    }
+}
+
+/// The drugs of the record that no treatment line holds, in the order they were started: all
+/// of them when the record has no line.
+fn drugs_in_no_line(record: &PatientRecord) -> Vec<&DrugExposure> {
+    let mut drugs: Vec<&DrugExposure> = record
+        .exposures
+        .iter()
+        .filter(|exposure| {
+            !record
+                .lines
+                .iter()
+                .flat_map(|line| &line.drugs)
+                .any(|drug| drug.exposure_id == Some(exposure.id))
+        })
+        .collect();
+    drugs.sort_by_key(|exposure| exposure.start);
+    drugs
 }
 
 /// The width from which the drugs' table gives times of day: every column at its width.
 const WIDTH_FOR_TIMES: u16 = 101;
 
-/// Whether the drugs' table marks a date as approximate (and so shows the legend of the marks).
-fn marks_dates(record: &PatientRecord) -> bool {
-    record
-        .exposures
-        .iter()
-        .any(DrugExposure::has_approximate_dates)
-}
-
-/// Without treatment lines (an acute episode, or drugs no rule set orders into lines), the
-/// drugs as they were recorded.
-fn render_exposures(
+/// `drugs` as they were recorded, under `note`: all the drugs when there are no treatment lines
+/// (an acute episode, or drugs no rule set orders into lines), else those no line holds. A drug
+/// the criteria do not read as a treatment says why in words (as needed, CNS-directed), not by
+/// a colour alone.
+fn render_drugs(
     model: &Model,
-    screen: &PatientScreen,
-    detail: &PatientDetail,
+    drugs: &[&DrugExposure],
+    note: &str,
+    scroll: usize,
     theme: Theme,
     frame: &mut Frame<'_>,
     area: Rect,
 ) {
-    let record = &detail.summary.record;
-    if record.exposures.is_empty() {
+    if drugs.is_empty() {
         frame.render_widget(Span::styled(" No treatment recorded.", theme.muted()), area);
         return;
     }
-    let approximate = marks_dates(record);
-    let [note, legend, table] = Layout::vertical([
+    let approximate = drugs.iter().any(|d| d.has_approximate_dates());
+    let [note_area, legend, table] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(u16::from(approximate)),
         Constraint::Min(0),
     ])
     .areas(area);
-    frame.render_widget(
-        Span::styled(
-            " No treatment lines for this condition: the drugs as recorded.",
-            theme.muted(),
-        ),
-        note,
-    );
+    frame.render_widget(Span::styled(note.to_owned(), theme.muted()), note_area);
     if approximate {
         frame.render_widget(
             Span::styled(format!(" {APPROXIMATE_DATES_LEGEND}"), theme.muted()),
@@ -620,32 +658,39 @@ fn render_exposures(
     } else {
         ("%Y-%m-%d", Constraint::Min(11))
     };
-    let mut exposures: Vec<_> = record.exposures.iter().collect();
-    exposures.sort_by_key(|e| e.start);
-    let rows: Vec<Row<'_>> = exposures
-        .into_iter()
-        .skip(screen.scroll)
+    let rows: Vec<Row<'_>> = drugs
+        .iter()
+        .skip(scroll)
         .map(|exposure| {
             let dose = exposure
                 .dose
                 .as_ref()
                 .map(|d| format!("{} {}", d.value, d.unit))
                 .unwrap_or_default();
-            let end = match exposure.end_shown(time_format) {
+            let end = match exposure.end_shown(time_format, model.zone) {
                 Some(end) => end,
                 None if exposure.active_on(model.today) => String::from("ongoing"),
                 None => String::from("–"),
             };
-            let drug = if exposure.is_as_needed() {
-                format!("{} (as needed)", exposure.text)
+            // The word first: a narrow terminal cuts the drug's name, never why it is here.
+            let (drug, style) = if exposure.is_cns_directed() {
+                (
+                    format!("CNS-directed: {}", exposure.text),
+                    theme.not_read_as_treatment(),
+                )
+            } else if exposure.is_as_needed() {
+                (
+                    format!("{} (as needed)", exposure.text),
+                    theme.not_read_as_treatment(),
+                )
             } else {
-                exposure.text.clone()
+                (exposure.text.clone(), Style::new())
             };
             Row::new(vec![
-                Cell::from(drug),
+                Cell::from(drug).style(style),
                 Cell::from(dose),
                 Cell::from(exposure.route.clone().unwrap_or_default()),
-                Cell::from(exposure.start_shown(time_format)),
+                Cell::from(exposure.start_shown(time_format, model.zone)),
                 Cell::from(end),
                 // A reason the vocabulary read, else the record's words: a hold says "on hold".
                 Cell::from(exposure.stop_words().unwrap_or_default().to_owned()),
@@ -660,13 +705,7 @@ fn render_exposures(
         time_width,
         Constraint::Length(16),
     ];
-    let table = super::parts::mark_more_below(
-        frame,
-        table,
-        record.exposures.len() + 1,
-        screen.scroll,
-        theme,
-    );
+    let table = super::parts::mark_more_below(frame, table, drugs.len() + 1, scroll, theme);
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         table,
@@ -674,6 +713,7 @@ fn render_exposures(
 }
 
 fn render_observations(
+    model: &Model,
     screen: &PatientScreen,
     detail: &PatientDetail,
     theme: Theme,
@@ -689,7 +729,7 @@ fn render_observations(
         .map(|o| {
             let value = o.value_text();
             Row::new(vec![
-                Cell::from(o.effective.format("%Y-%m-%d").to_string()),
+                Cell::from(model.zone.day_of(o.effective).to_string()),
                 Cell::from(o.display.clone()),
                 Cell::from(value),
                 Cell::from(o.setting.map_or("", |s| s.as_str()).to_owned()).style(theme.muted()),

@@ -12,7 +12,7 @@ use ratatui::widgets::Widget;
 use super::super::theme::Theme;
 use crate::domain::observation_codes::display;
 use crate::domain::{
-    Observation, PatientRecord, Response, StopReason, TreatmentLine, at_latest,
+    Observation, PatientRecord, Response, ShownZone, StopReason, TreatmentLine, at_latest,
     observation_codes as codes,
 };
 use crate::rules::model::MeasureScale;
@@ -27,6 +27,8 @@ pub struct Timeline<'a> {
     /// [`Model::tracked_codes`]: super::super::model::Model::tracked_codes
     pub tracked: Vec<&'a str>,
     pub today: NaiveDate,
+    /// The calendar times are shown on (the stored instants are UTC).
+    pub zone: ShownZone,
     pub zoom: u8,
     pub pan: i32,
     pub theme: Theme,
@@ -197,7 +199,11 @@ impl Timeline<'_> {
             }
         }
         events.sort_by_key(|(at, _)| *at);
+        // Ordered and spaced by the stored instants, shown on the clinician's wall-clock.
         events
+            .into_iter()
+            .map(|(at, text)| (self.zone.wall_clock(at), text))
+            .collect()
     }
 
     fn render_episode(&self, area: Rect, buf: &mut Buffer) {
@@ -313,10 +319,10 @@ impl Timeline<'_> {
             first = first.min(line.start);
         }
         for exposure in &self.record.exposures {
-            first = first.min(exposure.start.date());
+            first = first.min(self.zone.day_of(exposure.start));
         }
         for procedure in self.record.procedures.iter().filter(|p| !p.date_unknown) {
-            first = first.min(procedure.performed.date());
+            first = first.min(self.zone.day_of(procedure.performed));
         }
         let full_start = first - Duration::days(30);
         let full_end = self.last_day() + Duration::days(15);
@@ -427,9 +433,11 @@ impl Widget for &Timeline<'_> {
                 super::parts::fit(&label, usize::from(label_width)),
                 Style::new(),
             );
-            let from = axis.clamp_column(line.start);
-            let to = axis.clamp_column(line.end.unwrap_or(self.today).min(end));
-            let visible = line.start <= end && line.end.unwrap_or(self.today) >= start;
+            let line_start = self.record.line_start_day(line, self.zone);
+            let line_end = self.record.line_end_day(line, self.zone);
+            let from = axis.clamp_column(line_start);
+            let to = axis.clamp_column(line_end.unwrap_or(self.today).min(end));
+            let visible = line_start <= end && line_end.unwrap_or(self.today) >= start;
             if visible {
                 for column in from..=to {
                     buf.set_string(column, y, "█", style);
@@ -492,7 +500,10 @@ impl Widget for &Timeline<'_> {
                 .procedures
                 .iter()
                 .filter(|p| !p.date_unknown)
-                .filter_map(|p| Some((axis.column(p.performed.date())?, p.display.as_str())))
+                .filter_map(|p| {
+                    let day = self.zone.day_of(p.performed);
+                    Some((axis.column(day)?, p.display.as_str()))
+                })
                 .collect();
             placed.sort_by_key(|(column, _)| *column);
             let right = area.x + area.width;
@@ -534,7 +545,7 @@ impl Widget for &Timeline<'_> {
                     Some(0) => "✗",
                     _ => "?",
                 };
-                if let Some(column) = axis.column(observation.effective.date()) {
+                if let Some(column) = axis.column(self.zone.day_of(observation.effective)) {
                     buf.set_string(column, y, symbol, theme.response(response));
                 }
             }
@@ -557,7 +568,7 @@ impl Widget for &Timeline<'_> {
             let mut buckets: Vec<(f64, u32)> = vec![(0.0, 0); usize::from(axis.width)];
             for point in &points {
                 if let (Some(column), Some(value)) =
-                    (axis.column(point.effective.date()), point.value)
+                    (axis.column(self.zone.day_of(point.effective)), point.value)
                 {
                     let last = buckets.len().saturating_sub(1);
                     let slot = &mut buckets[usize::from(column - axis.left).min(last)];
@@ -647,7 +658,7 @@ impl Timeline<'_> {
         let Some(first) = latest.first().copied() else {
             return String::new();
         };
-        let on = format!(" on {}", first.effective.date());
+        let on = format!(" on {}", self.zone.day_of(first.effective));
         let Some(scale) = scale else {
             // No scale in the rule set: the measure's own range, and its latest value.
             let unit = first
@@ -898,6 +909,7 @@ mod tests {
             ruleset: None,
             tracked: Vec::new(),
             today: NaiveDate::from_ymd_opt(2026, 12, 4).expect("a day"),
+            zone: ShownZone::utc(),
             zoom: 0,
             pan: 0,
             theme: Theme { color: false },
@@ -969,6 +981,7 @@ mod tests {
             ruleset: None,
             tracked: Vec::new(),
             today: NaiveDate::from_ymd_opt(2026, 12, 4).expect("a day"),
+            zone: ShownZone::utc(),
             zoom: 0,
             pan: 0,
             theme: Theme { color: false },
