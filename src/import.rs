@@ -153,8 +153,10 @@ fn this_host() -> String {
 /// every coding of a Condition; CNS-directed routes and depot forms keep their own courses;
 /// fills of one strength on one day add their supply; infusions by rate ratio, words or a
 /// period; a disease status in words (remissions with their MRD words, CRh and MLFS spellings);
-/// a time with a zone offset stored as its instant in UTC.
-pub const MAPPING_VERSION: i64 = 9;
+/// a time with a zone offset stored as its instant in UTC. 10: a titration's dated steps inside
+/// one record are dose periods of their own; an order's count of doses within a drug's cycle
+/// read as doses, not cycles.
+pub const MAPPING_VERSION: i64 = 10;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -76,8 +76,11 @@ use crate::domain::{Assessment, PatientRecord};
 /// a condition by any of its codings; CNS-directed doses are no line drug or trial; oral and
 /// depot forms are two courses of one drug; a status-epilepticus episode from its escalation,
 /// not the latest benzodiazepine; responses read from words; AML intensity by dose in mg/m² and
-/// by a high-dose course's name.
-const ENGINE_REVISION: u32 = 18;
+/// by a high-dose course's name. 19: a depot brand's amount as its label states it (US brands
+/// the ester's mass); LBCL cycles by the drug's cycle length and a status after a line's last
+/// dose its response within a window; status-epilepticus lines are the episode's stages; blood
+/// pressure readings grouped by moment in one pass.
+const ENGINE_REVISION: u32 = 19;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

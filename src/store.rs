@@ -578,19 +578,143 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// `PRAGMA foreign_key_check`: one line per violating row.
+    /// `PRAGMA foreign_key_check`: one line per violating row, named by its row number, or by
+    /// its key in a table without one (the pragma names no row there).
     pub fn foreign_key_check(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("PRAGMA foreign_key_check")?;
-        let rows = stmt.query_map([], |row| {
-            let table: String = row.get(0)?;
-            let rowid: Option<i64> = row.get(1)?;
-            let parent: String = row.get(2)?;
-            Ok(format!(
-                "{table} row {} refers to a missing {parent} row",
-                rowid.unwrap_or(0)
-            ))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let violations = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Option<i64>>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, i64>(3)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut keyed: std::collections::BTreeMap<
+            (String, i64),
+            std::collections::VecDeque<String>,
+        > = std::collections::BTreeMap::new();
+        let mut lines = Vec::with_capacity(violations.len());
+        for (table, rowid, parent, constraint) in violations {
+            let row = match rowid {
+                Some(rowid) => format!("row {rowid}"),
+                None => {
+                    let keys = match keyed.entry((table.clone(), constraint)) {
+                        std::collections::btree_map::Entry::Occupied(keys) => keys.into_mut(),
+                        std::collections::btree_map::Entry::Vacant(slot) => {
+                            slot.insert(self.orphan_keys(&table, constraint)?.into())
+                        }
+                    };
+                    keys.pop_front().unwrap_or_else(|| String::from("(a row)"))
+                }
+            };
+            lines.push(format!("{table} {row} refers to a missing {parent} row"));
+        }
+        Ok(lines)
+    }
+
+    /// The keys, as "(patient_id 2, id 7)", of the rows of `table` (a table without rowid)
+    /// whose foreign key `constraint` names no row, in key order.
+    fn orphan_keys(&self, table: &str, constraint: i64) -> Result<Vec<String>> {
+        let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+        let columns = |sql: &str, of: &str| -> Result<Vec<(i64, String)>> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let rows = stmt
+                .query_map([of], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        };
+        let key_of = |of: &str| -> Result<Vec<String>> {
+            let mut key = columns(
+                "SELECT pk, name FROM pragma_table_info(?1) WHERE pk > 0",
+                of,
+            )?;
+            key.sort();
+            Ok(key.into_iter().map(|(_, name)| name).collect())
+        };
+        let mut stmt = self.conn.prepare(
+            "SELECT \"from\", \"to\", \"table\" FROM pragma_foreign_key_list(?1)
+             WHERE id = ?2 ORDER BY seq",
+        )?;
+        let links = stmt
+            .query_map(rusqlite::params![table, constraint], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let Some(parent) = links.first().map(|(_, _, parent)| parent.clone()) else {
+            return Ok(Vec::new());
+        };
+        let parent_key = key_of(&parent)?;
+        let pairs: Vec<(String, String)> = links
+            .iter()
+            .enumerate()
+            .map(|(at, (from, to, _))| {
+                let to = to
+                    .clone()
+                    .or_else(|| parent_key.get(at).cloned())
+                    .unwrap_or_else(|| String::from("rowid"));
+                (from.clone(), to)
+            })
+            .collect();
+        let key = key_of(table)?;
+        if key.is_empty() {
+            return Ok(Vec::new());
+        }
+        let present: Vec<String> = pairs
+            .iter()
+            .map(|(from, _)| format!("t.{} IS NOT NULL", quote(from)))
+            .collect();
+        let joined: Vec<String> = pairs
+            .iter()
+            .map(|(from, to)| format!("p.{} = t.{}", quote(to), quote(from)))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {} AS t WHERE {} AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE {})
+             ORDER BY {}",
+            key.iter()
+                .map(|column| format!("t.{}", quote(column)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            quote(table),
+            present.join(" AND "),
+            quote(&parent),
+            joined.join(" AND "),
+            (1..=key.len())
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map([], |row| {
+                let parts: Vec<String> = key
+                    .iter()
+                    .enumerate()
+                    .map(|(at, column)| {
+                        let value = match row.get_ref(at)? {
+                            rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+                            rusqlite::types::ValueRef::Real(x) => x.to_string(),
+                            rusqlite::types::ValueRef::Text(text) => {
+                                format!("'{}'", String::from_utf8_lossy(text))
+                            }
+                            rusqlite::types::ValueRef::Null => String::from("NULL"),
+                            rusqlite::types::ValueRef::Blob(_) => String::from("(bytes)"),
+                        };
+                        Ok(format!("{column} {value}"))
+                    })
+                    .collect::<Result<_, rusqlite::Error>>()?;
+                Ok(format!("({})", parts.join(", ")))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     /// The schema version of the open file.

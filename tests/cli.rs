@@ -596,3 +596,45 @@ fn show_gives_the_local_calendar_day_of_a_late_evening_dose_and_json_keeps_utc()
         .collect();
     assert!(starts.contains(&"2024-03-02T03:30:00"), "{starts:?}");
 }
+
+#[test]
+fn check_names_each_row_that_lost_its_patient_in_tables_without_rowid() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 5);
+    let (observations, exposures): (i64, i64) = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = OFF; DELETE FROM patients WHERE id = 2;")
+            .unwrap();
+        conn.query_row(
+            "SELECT (SELECT count(*) FROM observations WHERE patient_id = 2),
+                    (SELECT count(*) FROM drug_exposures WHERE patient_id = 2)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap()
+    };
+    assert!(observations > 0 && exposures > 0);
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    // Observations are keyed by (patient, id), with no row number: each is named by its key.
+    let named: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.contains("observations (patient_id 2, id "))
+        .collect();
+    let distinct: std::collections::BTreeSet<&&str> = named.iter().collect();
+    assert!(
+        !named.is_empty() && distinct.len() == named.len(),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("observations row 0"),
+        "no row is named 0:\n{stdout}"
+    );
+    assert!(stdout.contains("drug_exposures row "), "{stdout}");
+}
