@@ -598,17 +598,16 @@ impl Store {
         > = std::collections::BTreeMap::new();
         let mut lines = Vec::with_capacity(violations.len());
         for (table, rowid, parent, constraint) in violations {
-            let row = match rowid {
-                Some(rowid) => format!("row {rowid}"),
-                None => {
-                    let keys = match keyed.entry((table.clone(), constraint)) {
-                        std::collections::btree_map::Entry::Occupied(keys) => keys.into_mut(),
-                        std::collections::btree_map::Entry::Vacant(slot) => {
-                            slot.insert(self.orphan_keys(&table, constraint)?.into())
-                        }
-                    };
-                    keys.pop_front().unwrap_or_else(|| String::from("(a row)"))
-                }
+            let row = if let Some(rowid) = rowid {
+                format!("row {rowid}")
+            } else {
+                let keys = match keyed.entry((table.clone(), constraint)) {
+                    std::collections::btree_map::Entry::Occupied(keys) => keys.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(slot) => {
+                        slot.insert(self.orphan_keys(&table, constraint)?.into())
+                    }
+                };
+                keys.pop_front().unwrap_or_else(|| String::from("(a row)"))
             };
             lines.push(format!("{table} {row} refers to a missing {parent} row"));
         }

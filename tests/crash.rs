@@ -550,9 +550,10 @@ fn a_new_patient_whose_file_was_killed_in_the_middle_appears_whole_or_not_at_all
             let _ = child.kill();
             break written;
         }
-        if child.try_wait().unwrap().is_some() {
-            panic!("the import ended before a kill could land in it ({written} readings)");
-        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended before a kill could land in it ({written} readings)"
+        );
         thread::sleep(std::time::Duration::from_millis(2));
     };
     child.wait().unwrap();

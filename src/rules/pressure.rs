@@ -208,6 +208,12 @@ struct Reading<'a> {
     source: &'a Observation,
 }
 
+/// When and where a blood pressure was taken.
+type Moment = (NaiveDateTime, BpSetting);
+
+/// The systolics (with their values) and diastolic values taken at one moment.
+type MomentReadings<'a> = (Moment, Vec<(&'a Observation, f64)>, Vec<f64>);
+
 fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
     let mut systolic: Vec<&Observation> = Vec::new();
     let mut diastolic: Vec<&Observation> = Vec::new();
@@ -235,8 +241,7 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
     };
     // Grouped by moment in one pass each (a record of years of home readings holds tens of
     // thousands), in the order each moment's first systolic comes.
-    type Moment = (NaiveDateTime, BpSetting);
-    let mut moments: Vec<(Moment, Vec<(&Observation, f64)>, Vec<f64>)> = Vec::new();
+    let mut moments: Vec<MomentReadings<'_>> = Vec::new();
     let mut index: std::collections::HashMap<Moment, usize> = std::collections::HashMap::new();
     for reading in &systolic {
         let moment = (reading.effective, setting_of(reading));
