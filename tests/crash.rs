@@ -488,49 +488,59 @@ fn records_an_import_still_running_will_bring_up_to_date_are_left_to_it() {
     assert!(drugs_of(&db, &mrn) > 0, "rebuilt once the import is gone");
 }
 
-/// A collection bundle of one new patient with `readings` systolic readings: larger than a
-/// file written in one transaction, so it is written in short ones and a kill can land in it.
-fn one_patient_with_many_readings(path: &std::path::Path, readings: usize) {
-    let mut entries = vec![serde_json::json!({"resource": {
+/// A Bulk export of one new patient with `readings` systolic readings, in `folder`: their
+/// Patient in `Patient.ndjson`, the readings in `Observation.ndjson`, larger than a file written
+/// in one transaction (so it is written in short ones and a kill can land in it).
+fn one_patient_with_many_readings(folder: &std::path::Path, readings: usize) {
+    std::fs::create_dir_all(folder).unwrap();
+    let patient = serde_json::json!({
         "resourceType": "Patient", "id": "k1",
         "identifier": [{"system": "https://north.example/mrn", "value": "K1"}],
         "name": [{"family": "Kill", "given": ["Karl"]}], "gender": "male",
-        "birthDate": "1960-01-01"}})];
+        "birthDate": "1960-01-01"});
+    std::fs::write(folder.join("Patient.ndjson"), format!("{patient}\n")).unwrap();
+    let mut lines = String::new();
     for n in 0..readings {
         let day = chrono::NaiveDate::from_ymd_opt(2015, 1, 1).unwrap()
             + chrono::Days::new(u64::try_from(n / 4).unwrap());
-        entries.push(serde_json::json!({"resource": {
+        let reading = serde_json::json!({
             "resourceType": "Observation", "id": format!("o{n}"), "status": "final",
             "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6",
                                  "display": "Systolic blood pressure"}]},
             "subject": {"reference": "Patient/k1"},
             "effectiveDateTime": format!("{day}T{:02}:00:00Z", 6 + n % 4 * 3),
             "valueQuantity": {"value": 140 + n % 20, "unit": "mmHg",
-                              "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}}}));
+                              "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}});
+        lines.push_str(&reading.to_string());
+        lines.push('\n');
     }
-    let bundle = serde_json::json!({"resourceType": "Bundle", "type": "collection",
-                                    "entry": entries});
-    std::fs::write(path, serde_json::to_vec(&bundle).unwrap()).unwrap();
+    std::fs::write(folder.join("Observation.ndjson"), lines).unwrap();
 }
 
 #[test]
 fn a_new_patient_whose_file_was_killed_in_the_middle_appears_whole_or_not_at_all() {
     const READINGS: usize = 16_000;
     let dir = TempDir::new().unwrap();
-    let file = dir.path().join("big.json");
-    one_patient_with_many_readings(&file, READINGS);
-    assert!(std::fs::metadata(&file).unwrap().len() > refract::import::ONE_TRANSACTION_BYTES);
+    let export = dir.path().join("export");
+    one_patient_with_many_readings(&export, READINGS);
+    assert!(
+        std::fs::metadata(export.join("Observation.ndjson"))
+            .unwrap()
+            .len()
+            > refract::import::ONE_TRANSACTION_BYTES
+    );
     let db = dir.path().join("team.db");
     let init = refract().arg("--db").arg(&db).arg("init").output().unwrap();
     assert!(init.status.success(), "{init:?}");
 
     // Killed once part of the patient's readings are committed (watched from a second
-    // connection, read-only).
+    // connection, read-only): their Patient was read to the end of its file, and waits to be
+    // created at the end of the import with the rest of their record.
     let mut child = refract()
         .arg("--db")
         .arg(&db)
         .arg("import")
-        .arg(&file)
+        .arg(&export)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -593,12 +603,16 @@ fn a_new_patient_whose_file_was_killed_in_the_middle_appears_whole_or_not_at_all
         "{output:?}"
     );
 
-    // The file imported again brings them, whole, and nothing more is said.
+    // The file imported again brings them, whole, and nothing more is said: here the source's
+    // next export (one more reading), in another folder; its Patient.ndjson is the same bytes,
+    // skipped as already imported.
+    let next_export = dir.path().join("next");
+    one_patient_with_many_readings(&next_export, READINGS + 1);
     let output = refract()
         .arg("--db")
         .arg(&db)
         .arg("import")
-        .arg(&file)
+        .arg(&next_export)
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
@@ -606,7 +620,7 @@ fn a_new_patient_whose_file_was_killed_in_the_middle_appears_whole_or_not_at_all
     let readings: i64 = open(&db)
         .query_row("SELECT count(*) FROM observations", [], |row| row.get(0))
         .unwrap();
-    assert_eq!(readings, i64::try_from(READINGS).unwrap());
+    assert_eq!(readings, i64::try_from(READINGS + 1).unwrap());
     let output = refract()
         .arg("--db")
         .arg(&db)

@@ -211,10 +211,36 @@ pub struct MedicationMeta {
     pub administered: bool,
     /// A pharmacy fill, to be joined with the drug's other fills.
     pub dispensed: bool,
-    /// A completed order's doses and the days between them (`timing.repeat.count` of a
-    /// schedule a week or more apart), read as the cycles they fall in once the drug's cycle
-    /// length is known (see [`cycles_of_order`]).
-    pub planned_doses: Option<(u32, f64)>,
+    /// A completed order's doses (`timing.repeat.count` of a schedule a week or more apart),
+    /// read as the cycles they fall in once the drug's cycle length is known (see
+    /// [`cycles_of_order`]).
+    pub planned_doses: Option<PlannedDoses>,
+}
+
+/// The doses a completed order planned, for counting the cycles they fall in: all of them,
+/// and the part of them this exposure is (a dated step of a titration is one exposure of the
+/// record's several: the cycles are counted over the whole record, each in the step it begins
+/// in, so that its steps' cycles add up to the record's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedDoses {
+    /// Every planned dose, in days from the record's start, in order.
+    pub offsets: Vec<f64>,
+    /// The days from the record's start this exposure covers: from, and until (not included).
+    pub from: f64,
+    pub until: f64,
+}
+
+impl PlannedDoses {
+    /// `count` doses `interval` days apart from the record's start, all of them this exposure.
+    fn whole((count, interval): (u32, f64)) -> Self {
+        PlannedDoses {
+            offsets: (0..count.min(MOST_ORDER_DOSES))
+                .map(|dose| f64::from(dose) * interval)
+                .collect(),
+            from: 0.0,
+            until: f64::INFINITY,
+        }
+    }
 }
 
 /// One resource mapped, with what was left out of it.
@@ -1982,8 +2008,9 @@ pub fn finish_medication(
         planned_doses: record
             .dosages
             .iter()
-            .find_map(|d| Some((d.cycles?, 1.0 / d.per_day.filter(|n| *n > 0.0)?)))
-            .filter(|_| record.completed && record.cycles.is_none()),
+            .find_map(planned_count)
+            .filter(|_| record.completed && record.cycles.is_none())
+            .map(PlannedDoses::whole),
     };
     (
         dose_periods(record, exposure, meta, &name),
@@ -2020,6 +2047,30 @@ fn dose_periods(
     }
     steps.sort_by_key(|(start, end, _)| (*start, *end));
     let last = steps.len() - 1;
+    // A completed order's planned doses, step by step: each step's own count from its start.
+    let days_from_start = |at: NaiveDateTime| (at - record.start).num_minutes() as f64 / 1440.0;
+    let planned_offsets: Option<Vec<f64>> = meta.planned_doses.as_ref().map(|_| {
+        let mut offsets: Vec<f64> = steps
+            .iter()
+            .flat_map(|(start, _, lines)| {
+                let from = days_from_start(*start);
+                lines
+                    .iter()
+                    .find_map(|line| planned_count(line))
+                    .map(PlannedDoses::whole)
+                    .map(|own| own.offsets)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(move |offset| from + offset)
+            })
+            .collect();
+        offsets.sort_by(f64::total_cmp);
+        offsets
+    });
+    let step_starts: Vec<f64> = steps
+        .iter()
+        .map(|(start, _, _)| days_from_start(*start))
+        .collect();
     steps
         .into_iter()
         .enumerate()
@@ -2035,6 +2086,17 @@ fn dose_periods(
                     .filter(|_| record.completed)
             });
             let mut step_meta = meta.clone();
+            if let Some(offsets) = &planned_offsets {
+                step_meta.planned_doses = Some(PlannedDoses {
+                    offsets: offsets.clone(),
+                    from: if index == 0 {
+                        f64::NEG_INFINITY
+                    } else {
+                        step_starts[index]
+                    },
+                    until: step_starts.get(index + 1).copied().unwrap_or(f64::INFINITY),
+                });
+            }
             if index < last {
                 step.stop_reason = None;
                 step.stop_text = None;
@@ -3195,7 +3257,7 @@ pub fn record_of(
             meta.key = drug_key(book, exposure, &meta.key);
         }
         meta.key.push_str(form_of(book, exposure));
-        if let (Some(cycle_days), Some(planned)) = (cycle_days, meta.planned_doses) {
+        if let (Some(cycle_days), Some(planned)) = (cycle_days, &meta.planned_doses) {
             exposure.cycles = Some(cycles_of_order(planned, cycle_days));
         }
     }
@@ -3470,14 +3532,24 @@ fn cycle_starts(offsets: &[f64], cycle_days: i64) -> Vec<usize> {
 /// weekly doses.
 const MOST_ORDER_DOSES: u32 = 1000;
 
-/// The cycles a completed order gave: its `count` doses, `interval` days apart, over cycles of
-/// `cycle_days` (see [`cycle_starts`]): a weekly order of count 2 of a 28-day schedule is one
-/// cycle begun, not 2 cycles; R-CHOP's "every 21 days, count 6" stays 6 at 21 days a cycle.
-fn cycles_of_order((count, interval): (u32, f64), cycle_days: i64) -> u32 {
-    let offsets: Vec<f64> = (0..count.min(MOST_ORDER_DOSES))
-        .map(|dose| f64::from(dose) * interval)
-        .collect();
-    u32::try_from(cycle_starts(&offsets, cycle_days).len()).unwrap_or(u32::MAX)
+/// A dosage line's planned count of doses and the days between them (`timing.repeat.count`).
+fn planned_count(line: &DoseSpec) -> Option<(u32, f64)> {
+    Some((line.cycles?, 1.0 / line.per_day.filter(|n| *n > 0.0)?))
+}
+
+/// The cycles a completed order gave in the part of it an exposure is: its doses over cycles of
+/// `cycle_days` (see [`cycle_starts`]), those that begin in the part: a weekly order of count 2
+/// of a 28-day schedule is one cycle begun, not 2 cycles; R-CHOP's "every 21 days, count 6"
+/// stays 6 at 21 days a cycle.
+fn cycles_of_order(planned: &PlannedDoses, cycle_days: i64) -> u32 {
+    let begun = cycle_starts(&planned.offsets, cycle_days)
+        .into_iter()
+        .filter(|&dose| {
+            let offset = planned.offsets[dose];
+            offset >= planned.from && offset < planned.until
+        })
+        .count();
+    u32::try_from(begun).unwrap_or(u32::MAX)
 }
 
 /// The usual days between doses of the drug an administration gave, when the drug book says it

@@ -1480,8 +1480,34 @@ impl Writer<'_> {
         let sha256 = self.run_key.sha256;
         let summary = summary_json(report);
         let removes = self.removes || self.replace;
-        store.import_write(|tx| tx.finish_run(run, sha256, &summary, removes))
+        let superseded = superseded_runs(store, &self.run_key)?;
+        store.import_write(|tx| tx.finish_run(run, sha256, &summary, removes, &superseded))
     }
+}
+
+/// Runs an interrupted process left open on a file of the same name from the same source (a
+/// Bulk export's `Observation.ndjson`, exported again, in this folder or another): the file
+/// read to its end now is the newer copy of what that run stopped in the middle of, so the new
+/// patients held back for it (see `ImportTx::pending_patients`) are whole again. A run whose
+/// process may still be running is its own.
+fn superseded_runs(store: &Store, run: &RunKey<'_>) -> Result<Vec<i64>, StoreError> {
+    let name = |path: &str| {
+        std::path::Path::new(path)
+            .file_name()
+            .map(std::ffi::OsStr::to_os_string)
+    };
+    let this = name(run.path);
+    Ok(store
+        .unfinished_runs()?
+        .into_iter()
+        .filter(|earlier| {
+            earlier.source == run.source
+                && this.is_some()
+                && name(&earlier.path) == this
+                && !earlier.process.as_deref().is_some_and(super::still_running)
+        })
+        .map(|earlier| earlier.id)
+        .collect())
 }
 
 /// Whether the Patient resource `own` of `source` is one the patient's current record says

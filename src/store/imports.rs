@@ -998,6 +998,16 @@ fn waiting_among(
         if patient_of_subject(conn, source, subject)?.is_some() {
             continue;
         }
+        // Their Patient was imported and is held back for a file an import stopped in the
+        // middle of (said apart, see `held_back_patients`): no resource of theirs waits for it.
+        let staged = conn
+            .prepare_cached(
+                "SELECT 1 FROM fhir_resources WHERE source = ?1 AND type = 'Patient' AND id = ?2",
+            )?
+            .exists(params![source, subject])?;
+        if staged {
+            continue;
+        }
         let rows: Vec<(String, String)> = conn
             .prepare_cached(
                 // Without the index named, SQLite walks the whole source's key index.
@@ -1313,12 +1323,13 @@ pub struct UnfinishedRun {
     pub summary: serde_json::Value,
     /// `host:pid` of the process that ran it.
     pub process: Option<String>,
+    pub source: String,
 }
 
 fn unfinished_runs(conn: &Connection) -> Result<Vec<UnfinishedRun>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, path, imported_at, summary, process FROM imports
+            "SELECT id, path, imported_at, summary, process, source FROM imports
              WHERE state = 'applying' ORDER BY id",
         )?
         .query_map([], |row| {
@@ -1329,21 +1340,38 @@ fn unfinished_runs(conn: &Connection) -> Result<Vec<UnfinishedRun>> {
                 started: row.get(2)?,
                 summary: audit_body(&summary),
                 process: row.get(4)?,
+                source: row.get(5)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?)
 }
 
-/// Closes runs of this file (by content) that an earlier, interrupted process left open: the
-/// run about to finish applies the same resources again.
-fn close_superseded_runs(conn: &Connection, sha256: &str, current: i64) -> Result<usize> {
-    Ok(conn
+/// Closes runs that an earlier, interrupted process left open and the run about to finish
+/// supersedes: of this file (by content: it applies the same resources again), and `newer`
+/// (the caller's judgement: the same file in a later export).
+fn close_superseded_runs(
+    conn: &Connection,
+    sha256: &str,
+    current: i64,
+    newer: &[i64],
+) -> Result<usize> {
+    let mut closed = conn
         .prepare_cached(
             "UPDATE imports SET state = 'done', process = NULL,
                     summary = json_set(summary, '$.superseded_by', ?2)
              WHERE sha256 = ?1 AND state = 'applying' AND id <> ?2",
         )?
-        .execute(params![sha256, current])?)
+        .execute(params![sha256, current])?;
+    for run in newer.iter().filter(|run| **run != current) {
+        closed += conn
+            .prepare_cached(
+                "UPDATE imports SET state = 'done', process = NULL,
+                        summary = json_set(summary, '$.superseded_by', ?2)
+                 WHERE id = ?1 AND state = 'applying'",
+            )?
+            .execute(params![run, current])?;
+    }
+    Ok(closed)
 }
 
 /// One write transaction of an import: every change an import makes goes through here, so the
@@ -1715,8 +1743,16 @@ impl ImportTx<'_> {
     /// whole record replaced) is never skipped as already imported: a later file may add back
     /// what it removes, and adding moves no epoch (most imports add, and would make every file
     /// be read again).
-    pub fn finish_run(&self, run: i64, sha256: &str, summary: &str, removes: bool) -> Result<()> {
-        close_superseded_runs(self.conn, sha256, run)?;
+    /// `superseded`: interrupted runs this one replaces (see [`close_superseded_runs`]).
+    pub fn finish_run(
+        &self,
+        run: i64,
+        sha256: &str,
+        summary: &str,
+        removes: bool,
+        superseded: &[i64],
+    ) -> Result<()> {
+        close_superseded_runs(self.conn, sha256, run, superseded)?;
         finish_run(self.conn, run, summary, self.auditor, removes)
     }
 

@@ -643,3 +643,53 @@ fn glofitamab_every_21_days_keeps_its_cycles() {
     assert_eq!(cycles, 5, "{row}");
     assert_eq!(status, "refractory", "{row}");
 }
+
+/// A completed order written as dated steps (step-up doses, then the full dose weekly): its
+/// cycles are counted over the whole order, each where it begins, as the same order with one
+/// dosage is: not a cycle per step.
+#[test]
+fn a_stepped_orders_cycles_are_the_whole_orders_not_one_per_step() {
+    let step = |sequence: u32, mg: f64, count: u32, start: &str, end: &str| {
+        json!({
+            "sequence": sequence,
+            "timing": {"repeat": {
+                "boundsPeriod": {"start": start, "end": end},
+                "count": count, "frequency": 1, "period": 7, "periodUnit": "d"
+            }},
+            "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]
+        })
+    };
+    let order = |id: &str, full_doses: u32, last: &str| {
+        json!({
+            "resourceType": "MedicationRequest",
+            "id": format!("{id}-l2"),
+            "status": "completed",
+            "intent": "order",
+            "subject": {"reference": format!("urn:uuid:{id}")},
+            "medicationCodeableConcept": {"text": "epcoritamab"},
+            "authoredOn": "2025-01-30",
+            "dosageInstruction": [
+                step(1, 0.16, 1, "2025-02-01", "2025-02-07"),
+                step(2, 0.8, 1, "2025-02-08", "2025-02-14"),
+                step(3, 48.0, full_doses, "2025-02-15", last),
+            ]
+        })
+    };
+    // Four weekly doses: all in the first 28-day cycle.
+    let mut env = Env::new();
+    let four = relapsed_then("st-4", vec![order("st-4", 2, "2025-02-28")], "2025-03-10");
+    let (cycles, status, row) = second_line_read(&mut env, "st-4", &four);
+    assert_eq!(cycles, 1, "{row}");
+    assert_ne!(status, "refractory", "{row}");
+
+    // Twelve weekly doses: three cycles begun, stable disease after them is refractory.
+    let mut env = Env::new();
+    let twelve = relapsed_then(
+        "st-12",
+        vec![order("st-12", 10, "2025-04-25")],
+        "2025-05-01",
+    );
+    let (cycles, status, row) = second_line_read(&mut env, "st-12", &twelve);
+    assert_eq!(cycles, 3, "{row}");
+    assert_eq!(status, "refractory", "{row}");
+}
