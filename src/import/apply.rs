@@ -1480,7 +1480,7 @@ impl Writer<'_> {
         let sha256 = self.run_key.sha256;
         let summary = summary_json(report);
         let removes = self.removes || self.replace;
-        let superseded = superseded_runs(store, &self.run_key)?;
+        let superseded = superseded_runs(store, self.run_key)?;
         store.import_write(|tx| tx.finish_run(run, sha256, &summary, removes, &superseded))
     }
 }
