@@ -26,7 +26,7 @@ mod procedure_therapies;
 mod ranges;
 mod recovery;
 pub mod since;
-mod status_epilepticus;
+pub(crate) mod status_epilepticus;
 pub mod stop_reasons;
 mod toml_file;
 mod trials;

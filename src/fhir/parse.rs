@@ -3444,6 +3444,13 @@ fn cycles_of(
     administrations: Vec<(String, DrugExposure, MedicationMeta)>,
     book: &DrugBook,
 ) -> Vec<(String, DrugExposure)> {
+    let (own, administrations): (Vec<_>, Vec<_>) = administrations
+        .into_iter()
+        .partition(|(_, dose, _)| a_dose_of_its_own(book, dose));
+    let mut cycles: Vec<Vec<(String, DrugExposure)>> = own
+        .into_iter()
+        .map(|(source, dose, _)| vec![(source, dose)])
+        .collect();
     let (by_length, by_pause): (Vec<_>, Vec<_>) = administrations
         .into_iter()
         .map(|(source, dose, meta)| {
@@ -3452,14 +3459,14 @@ fn cycles_of(
         })
         .partition(|(cycle_days, ..)| cycle_days.is_some());
     let reach = |dose: &DrugExposure| dose.end.unwrap_or(dose.start).date();
-    let mut cycles = runs_per_drug(
+    cycles.extend(runs_per_drug(
         by_pause
             .into_iter()
             .map(|(_, source, dose, meta)| (source, dose, meta))
             .collect(),
         CYCLE_DOSE_GAP_DAYS,
         reach,
-    );
+    ));
     let mut by_drug: BTreeMap<String, (i64, Vec<(String, DrugExposure)>)> = BTreeMap::new();
     for (cycle_days, source, dose, meta) in by_length {
         let entry = by_drug
@@ -3484,6 +3491,23 @@ fn cycles_of(
         }
     }
     cycles.into_iter().filter_map(one_cycle).collect()
+}
+
+/// Whether a dose given is one of its own, never grouped into a cycle with the doses days
+/// before or after it: an injection or a bolus (not by mouth, not an infusion: no rate per hour,
+/// given in under an hour) of a drug the book gives in no cycles (see
+/// [`DrugBook::given_in_cycles`]). Two lorazepam boluses four days apart are two emergencies,
+/// each of which may begin a status epilepticus episode; chemotherapy keeps its cycles, and a
+/// ward's tablets and an infusion's segments their grouping by pause.
+fn a_dose_of_its_own(book: &DrugBook, dose: &DrugExposure) -> bool {
+    let infused = dose.role == Some(DrugRole::AnaestheticInfusion)
+        || dose.dose.as_ref().is_some_and(|d| d.unit.contains("/h"))
+        || dose
+            .end
+            .is_some_and(|end| end - dose.start >= Duration::hours(1));
+    !infused
+        && !crate::rules::status_epilepticus::taken_by_mouth(dose)
+        && !book.given_in_cycles(&dose.codes(), &dose.text)
 }
 
 /// The doses of one cycle as one exposure, from its first dose to its last, counted as one

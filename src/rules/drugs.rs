@@ -96,6 +96,19 @@ pub struct Drug {
     /// regimens of other lengths (rituximab in R-CHOP-21 and R-CHOP-14) has none.
     #[serde(default)]
     pub cycle_days: Option<i64>,
+    /// The ingredient whose active drug this one is, where the two are the same drug to the
+    /// body (fosphenytoin, a prodrug converted to phenytoin): a criterion asking for a
+    /// *different* drug does not count one after the other.
+    #[serde(default)]
+    pub active_moiety: Option<String>,
+}
+
+impl Drug {
+    /// The active drug this ingredient is given as (see [`Drug::active_moiety`]): its own
+    /// ingredient unless the book names another.
+    pub fn moiety(&self) -> &str {
+        self.active_moiety.as_deref().unwrap_or(&self.ingredient)
+    }
 }
 
 /// Reads `depot_ester` values: a factor, or a label's pair `[ester mg, drug mg]`.
@@ -193,6 +206,8 @@ struct DrugsFile {
     combinations: Vec<Combination>,
     #[serde(default)]
     depot_form_words: Vec<String>,
+    #[serde(default)]
+    cycle_classes: Vec<String>,
 }
 
 /// The loaded knowledge base with its lookup indexes.
@@ -202,6 +217,9 @@ pub struct DrugBook {
     /// Dose-form words that name a long-acting injectable of any drug that has one ("depot",
     /// "Extended Release Injectable Suspension"), beside each drug's own `depot_names`.
     depot_form_words: Vec<String>,
+    /// Classes of drugs given in cycles (chemotherapy and what is given with it): their doses
+    /// are grouped into cycles on import; a dose of any other drug is its own.
+    cycle_classes: Vec<String>,
     drugs: Vec<Drug>,
     combinations: Vec<Combination>,
     by_ingredient: HashMap<String, usize>,
@@ -234,6 +252,7 @@ impl DrugBook {
         let mut book = DrugBook {
             atc_version: file.atc_version,
             depot_form_words: file.depot_form_words,
+            cycle_classes: file.cycle_classes,
             drugs: file.drugs,
             combinations: file.combinations,
             by_ingredient: HashMap::new(),
@@ -324,6 +343,21 @@ impl DrugBook {
             .iter()
             .all(|drug| drug.cycle_days == Some(first))
             .then_some(first)
+    }
+
+    /// Whether a recorded drug is given in cycles: it has a cycle length of its own
+    /// (`cycle_days`) or is of one of the book's `cycle_classes`. A drug the book does not
+    /// recognise keeps the reading by cycles, as before the book said which drugs have them.
+    pub fn given_in_cycles(&self, codes: &[&str], text: &str) -> bool {
+        let drugs = self.recognise(codes, text);
+        drugs.is_empty()
+            || drugs.iter().any(|drug| {
+                drug.cycle_days.is_some()
+                    || drug
+                        .classes
+                        .iter()
+                        .any(|class| self.cycle_classes.contains(class))
+            })
     }
 
     /// The drug with this ingredient name (case-insensitive).

@@ -312,12 +312,7 @@ fn derive_episode_stages(
             matching.first().copied()
         }
     };
-    let acute = |given: &Given<'_>| {
-        !matches!(
-            given.exposure.role,
-            Some(DrugRole::Maintenance | DrugRole::AsNeeded)
-        ) && !super::status_epilepticus::is_scheduled(given)
-    };
+    let acute = |given: &Given<'_>| !super::status_epilepticus::is_maintenance(given);
     let mut lines: Vec<Building<'_>> = Vec::new();
     let mut episode: Vec<(usize, Building<'_>)> = Vec::new();
     let mut episode_end: Option<chrono::NaiveDateTime> = None;

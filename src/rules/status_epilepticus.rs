@@ -24,7 +24,7 @@ use super::dates::shift_hours;
 use super::given::Given;
 use super::model::Escalation;
 use super::outcome::{Outcome, Verdict};
-use crate::domain::DrugRole;
+use crate::domain::{DrugExposure, DrugRole};
 
 /// Hours before a bolus in which a dose of the same second-line drug makes a later one a
 /// continuation (levetiracetam every 12 hours after an episode), not an escalation that starts a
@@ -57,6 +57,23 @@ pub(super) fn is_first_line_bolus(given: &Given<'_>) -> bool {
     !maintenance_role && !is_infusion(given) && !is_scheduled(given) && !is_oral(given)
 }
 
+/// Whether a record is of a drug in a maintenance role, no emergency dose: recorded as
+/// maintenance or as needed, or given on a schedule (an amount per interval: levetiracetam
+/// 1000 mg twice a day, lacosamide 100 mg by mouth twice a day from the morning after). One
+/// reading for the criteria (no escalation) and the episode's lines (no line of it).
+pub(super) fn is_maintenance(given: &Given<'_>) -> bool {
+    matches!(
+        given.exposure.role,
+        Some(DrugRole::Maintenance | DrugRole::AsNeeded)
+    ) || is_scheduled(given)
+}
+
+/// The active drug a record gives (see [`crate::rules::drugs::Drug::moiety`]): phenytoin for
+/// fosphenytoin, so that one after the other is no "different" second-line drug.
+fn moiety<'g>(given: &'g Given<'_>) -> Option<&'g str> {
+    given.drugs.first().map(|drug| drug.moiety())
+}
+
 /// Whether the dose is an amount per interval of time ("20 mg/d", "1 mg/wk"), a schedule's; an
 /// amount by body weight ("0.1 mg/kg") is one dose.
 pub(super) fn is_scheduled(given: &Given<'_>) -> bool {
@@ -74,6 +91,11 @@ pub(super) fn is_scheduled(given: &Given<'_>) -> bool {
 /// names an oral form. Sublingual, buccal and oromucosal forms are not swallowed and count as
 /// rescue routes.
 fn is_oral(given: &Given<'_>) -> bool {
+    taken_by_mouth(given.exposure)
+}
+
+/// [`is_oral`] of a record, before the drug book has read it (the FHIR import).
+pub(crate) fn taken_by_mouth(exposure: &DrugExposure) -> bool {
     let words = |text: &str| -> Vec<String> {
         text.to_ascii_lowercase()
             .split(|c: char| !c.is_ascii_alphanumeric())
@@ -89,7 +111,7 @@ fn is_oral(given: &Given<'_>) -> bool {
             )
         })
     };
-    if let Some(route) = &given.exposure.route {
+    if let Some(route) = &exposure.route {
         let route = words(route);
         return !absorbed_in_mouth(&route)
             && route.iter().any(|word| {
@@ -99,7 +121,7 @@ fn is_oral(given: &Given<'_>) -> bool {
                 )
             });
     }
-    let name = words(&given.exposure.text);
+    let name = words(&exposure.text);
     !absorbed_in_mouth(&name)
         && name.iter().any(|word| {
             matches!(
@@ -175,13 +197,12 @@ fn episode_reach(ctx: &Context<'_>, spec: &Escalation, start: NaiveDateTime) -> 
 fn escalation_after(ctx: &Context<'_>, spec: &Escalation, start: NaiveDateTime) -> bool {
     let end = shift_hours(start, spec.episode_hours);
     let within = |g: &&Given<'_>| g.exposure.start >= start && g.exposure.start <= end;
-    let ingredient = |g: &Given<'_>| g.drugs.first().map(|d| d.ingredient.clone());
     let continued = |g: &Given<'_>| {
         let since = shift_hours(start, -CONTINUED_WITHIN_HOURS);
         ctx.given.iter().any(|earlier| {
             earlier.exposure.start >= since
                 && earlier.exposure.start < start
-                && ingredient(earlier) == ingredient(g)
+                && moiety(earlier) == moiety(g)
         })
     };
     ctx.given
@@ -192,7 +213,7 @@ fn escalation_after(ctx: &Context<'_>, spec: &Escalation, start: NaiveDateTime) 
             .given_of(&spec.second_line_classes)
             .filter(within)
             .filter(|g| !g.has_any_class(&spec.first_line_classes))
-            .filter(|g| g.exposure.role != Some(DrugRole::Maintenance) && !is_scheduled(g))
+            .filter(|g| !is_maintenance(g))
             .any(|g| !continued(g))
 }
 
@@ -222,7 +243,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         .given_of(&spec.second_line_classes)
         .filter(|g| in_episode(g))
         .filter(|g| !g.has_any_class(&spec.first_line_classes))
-        .filter(|g| g.exposure.role != Some(DrugRole::Maintenance))
+        .filter(|g| !is_maintenance(g))
         .collect();
     let anaesthetics: Vec<&Given<'_>> = ctx
         .given
@@ -285,11 +306,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
     second_starts.sort_by_key(|g| g.exposure.start);
     let mut distinct: Vec<&Given<'_>> = Vec::new();
     for given in second_starts {
-        let name = given.drugs.first().map(|d| d.ingredient.as_str());
-        if !distinct
-            .iter()
-            .any(|d| d.drugs.first().map(|x| x.ingredient.as_str()) == name)
-        {
+        if !distinct.iter().any(|d| moiety(d) == moiety(given)) {
             distinct.push(given);
         }
     }

@@ -812,3 +812,272 @@ fn maintenance_started_days_after_an_episode_is_no_line_of_it() {
     assert_eq!(status_and_label(&with_maintenance), super_refractory());
     assert_eq!(status_and_label(&alone), super_refractory());
 }
+
+/// A FHIR record of status epilepticus (SNOMED CT 230456007 from 2026-11-01) with `resources`.
+fn imported_record(resources: Vec<Value>) -> Env {
+    let mut all = vec![
+        crate::fhir::patient("se-pt", "SE-1", "Ode", "Rin"),
+        json!({
+            "resourceType": "Condition",
+            "id": "se",
+            "subject": {"reference": "urn:uuid:se-pt"},
+            "clinicalStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                "code": "active"
+            }]},
+            "code": coding(SNOMED, "230456007", "Status epilepticus"),
+            "onsetDateTime": "2026-11-01T09:30:00Z"
+        }),
+    ];
+    all.extend(resources);
+    let mut env = Env::new();
+    let path = env.write_json("se.json", &bundle("collection", &all));
+    env.import_ok(&path);
+    env
+}
+
+/// A completed administration of `drug`, `mg` given by `route` at `at` (a time, or a period as
+/// `[start, end]`).
+fn dose_given(id: &str, drug: &str, mg: f64, route: &str, at: &[&str]) -> Value {
+    let mut resource = json!({
+        "resourceType": "MedicationAdministration",
+        "id": id,
+        "status": "completed",
+        "subject": {"reference": "urn:uuid:se-pt"},
+        "medicationCodeableConcept": {"text": drug},
+        "dosage": {"dose": {"value": mg, "unit": "mg", "system": "http://unitsofmeasure.org",
+                            "code": "mg"},
+                   "route": {"text": route}}
+    });
+    match at {
+        [start, end] => resource["effectivePeriod"] = json!({"start": start, "end": end}),
+        _ => resource["effectiveDateTime"] = json!(at[0]),
+    }
+    resource
+}
+
+/// A seizure finding on EEG at `at`: SNOMED CT present (52101004) or absent (2667000).
+fn eeg_finding(id: &str, at: &str, seen: bool) -> Value {
+    let value = if seen {
+        coding(SNOMED, "52101004", "Present")
+    } else {
+        coding(SNOMED, "2667000", "Absent")
+    };
+    json!({
+        "resourceType": "Observation",
+        "id": id,
+        "status": "final",
+        "subject": {"reference": "urn:uuid:se-pt"},
+        "code": {"text": "EEG seizure"},
+        "effectiveDateTime": at,
+        "valueCodeableConcept": value
+    })
+}
+
+/// An order of `drug` `mg` `times` a day from `start`.
+fn ordered_daily(id: &str, drug: &str, mg: f64, times: u32, start: &str) -> Value {
+    json!({
+        "resourceType": "MedicationRequest",
+        "id": id,
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "urn:uuid:se-pt"},
+        "authoredOn": start,
+        "medicationCodeableConcept": {"text": drug},
+        "dosageInstruction": [{
+            "timing": {"repeat": {"frequency": times, "period": 1, "periodUnit": "d",
+                                  "boundsPeriod": {"start": start}}},
+            "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg",
+                                              "system": "http://unitsofmeasure.org",
+                                              "code": "mg"}}]
+        }]
+    })
+}
+
+fn status_and_reasons(env: &Env) -> (String, String) {
+    let rows =
+        env.rows("SELECT status, detail FROM assessments WHERE ruleset = 'status_epilepticus'");
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    (rows[0][0].clone(), rows[0][1].clone())
+}
+
+fn episode_lines(env: &Env) -> Vec<String> {
+    env.rows(
+        "SELECT number || ' ' || regimen FROM treatment_lines
+          WHERE ruleset = 'status_epilepticus' ORDER BY number",
+    )
+    .into_iter()
+    .map(|row| row[0].clone())
+    .collect()
+}
+
+/// A recurrence days after an episode controlled by its second-line drug is an episode of its
+/// own: its emergency benzodiazepine is a dose of its own (a benzodiazepine is given in no
+/// cycles, so boluses days apart are not one "cycle"), and its escalation to a new second-line
+/// drug and anaesthesia is refractory status epilepticus, with both episodes' stages as lines.
+/// With or without levetiracetam maintenance between, for lorazepam and for midazolam given
+/// intramuscularly.
+#[test]
+fn a_second_episode_days_after_the_first_is_assessed_on_its_own() {
+    for (benzodiazepine, route, mg) in [
+        ("lorazepam 2 MG/ML Injectable Solution", "intravenous", 4.0),
+        (
+            "midazolam 5 MG/ML Injectable Solution",
+            "intramuscular",
+            10.0,
+        ),
+    ] {
+        for day in ["05", "07"] {
+            for maintenance in [false, true] {
+                let at = |time: &str| format!("2026-11-{day}T{time}:00Z");
+                let mut resources = vec![
+                    dose_given("b1", benzodiazepine, mg, route, &["2026-11-01T10:00:00Z"]),
+                    dose_given(
+                        "lev",
+                        "levetiracetam 500 MG/5ML Injectable Solution",
+                        4000.0,
+                        "intravenous",
+                        &["2026-11-01T10:20:00Z", "2026-11-01T10:35:00Z"],
+                    ),
+                    eeg_finding("eeg1", "2026-11-01T12:00:00Z", false),
+                    dose_given("b2", benzodiazepine, mg, route, &[&at("03:00")]),
+                    dose_given(
+                        "lcm",
+                        "lacosamide 200 MG/20ML Injectable Solution",
+                        400.0,
+                        "intravenous",
+                        &[&at("03:30")],
+                    ),
+                    json!({
+                        "resourceType": "MedicationAdministration",
+                        "id": "ket",
+                        "status": "completed",
+                        "subject": {"reference": "urn:uuid:se-pt"},
+                        "medicationCodeableConcept": {"text": "ketamine 50 MG/ML Injectable Solution"},
+                        "effectivePeriod": {"start": at("05:00"), "end": at("23:00")},
+                        "dosage": {"rateQuantity": {"value": 2, "unit": "mg/kg/h"},
+                                   "route": {"text": "intravenous"}}
+                    }),
+                ];
+                if maintenance {
+                    resources.extend((0..4).map(|dose| {
+                        dose_given(
+                            &format!("lev-m{dose}"),
+                            "levetiracetam 500 MG/5ML Injectable Solution",
+                            1500.0,
+                            "intravenous",
+                            &[&format!(
+                                "2026-11-0{}T{}:00:00Z",
+                                2 + dose / 2,
+                                8 + 12 * (dose % 2)
+                            )],
+                        )
+                    }));
+                }
+                let env = imported_record(resources);
+                let case = format!("{benzodiazepine}, day {day}, maintenance {maintenance}");
+                let (status, reasons) = status_and_reasons(&env);
+                assert_eq!(status, "refractory", "{case}: {reasons}");
+                let lines = episode_lines(&env);
+                assert_eq!(lines.len(), 5, "{case}: {lines:?}");
+                assert_eq!(lines[3], "4 lacosamide", "{case}: {lines:?}");
+                assert_eq!(lines[4], "5 ketamine", "{case}: {lines:?}");
+            }
+        }
+    }
+}
+
+/// Fosphenytoin is a prodrug of phenytoin (NCS 2012: a fosphenytoin load, then phenytoin or
+/// fosphenytoin maintenance): phenytoin after a fosphenytoin load is the same drug continued, no
+/// further second-line drug, whether given intravenously or by mouth, dose by dose. Another
+/// drug after it (lacosamide) still is one.
+#[test]
+fn phenytoin_after_a_fosphenytoin_load_is_no_further_second_line_drug() {
+    let episode = || {
+        vec![
+            dose_given(
+                "lzp",
+                "lorazepam 2 MG/ML Injectable Solution",
+                4.0,
+                "intravenous",
+                &["2026-11-01T10:00:00Z"],
+            ),
+            dose_given(
+                "fos",
+                "fosphenytoin sodium 50 MG PE/ML Injectable Solution",
+                1500.0,
+                "intravenous",
+                &["2026-11-01T10:20:00Z", "2026-11-01T10:40:00Z"],
+            ),
+            eeg_finding("eeg", "2026-11-01T12:00:00Z", false),
+        ]
+    };
+    for (drug, route) in [
+        (
+            "phenytoin sodium 50 MG/ML Injectable Solution",
+            "intravenous",
+        ),
+        ("Dilantin 100 MG Extended Release Oral Capsule", "oral"),
+    ] {
+        let mut resources = episode();
+        resources.extend(
+            [
+                "2026-11-01T18:30:00Z",
+                "2026-11-02T02:30:00Z",
+                "2026-11-02T10:30:00Z",
+            ]
+            .iter()
+            .enumerate()
+            .map(|(n, at)| dose_given(&format!("pht{n}"), drug, 100.0, route, &[at])),
+        );
+        let (status, reasons) = status_and_reasons(&imported_record(resources));
+        assert_eq!(status, "not_met", "{drug}: {reasons}");
+    }
+    let mut resources = episode();
+    resources.push(dose_given(
+        "lcm",
+        "lacosamide 200 MG/20ML Injectable Solution",
+        400.0,
+        "intravenous",
+        &["2026-11-01T18:30:00Z"],
+    ));
+    let (status, reasons) = status_and_reasons(&imported_record(resources));
+    assert_eq!(status, "refractory", "{reasons}");
+}
+
+/// A second antiseizure drug ordered on a schedule after seizures stopped (lacosamide 100 mg by
+/// mouth twice a day from the next morning, phenytoin three times a day) is maintenance, as the
+/// episode's lines read it: no escalation, so no refractory status on it.
+#[test]
+fn a_scheduled_course_after_control_is_no_escalation() {
+    for (drug, mg, times) in [
+        ("lacosamide 100 MG Oral Tablet", 100.0, 2),
+        ("phenytoin 100 MG Extended Release Oral Capsule", 100.0, 3),
+    ] {
+        let env = imported_record(vec![
+            dose_given(
+                "lzp",
+                "lorazepam 2 MG/ML Injectable Solution",
+                4.0,
+                "intravenous",
+                &["2026-11-01T10:00:00Z"],
+            ),
+            dose_given(
+                "lev",
+                "levetiracetam 500 MG/5ML Injectable Solution",
+                4000.0,
+                "intravenous",
+                &["2026-11-01T10:20:00Z", "2026-11-01T10:35:00Z"],
+            ),
+            eeg_finding("eeg", "2026-11-01T12:00:00Z", false),
+            ordered_daily("next", drug, mg, times, "2026-11-02T09:00:00Z"),
+        ]);
+        let (status, reasons) = status_and_reasons(&env);
+        assert_eq!(status, "not_met", "{drug}: {reasons}");
+        assert_eq!(
+            episode_lines(&env),
+            ["1 lorazepam", "2 levetiracetam"],
+            "{drug}"
+        );
+    }
+}
