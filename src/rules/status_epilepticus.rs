@@ -19,6 +19,11 @@
 
 use chrono::NaiveDateTime;
 
+/// How a reason gives the moment of a dose or a seizure: stored times are instants in UTC (see
+/// `domain::shown_zone`), and a reason is written once, for every screen, so it says its zone
+/// rather than show a clinic's evening as the next morning unmarked.
+const INSTANT_SHOWN: &str = "%Y-%m-%d %H:%M UTC";
+
 use super::context::{Context, Finding, exposure_evidence, finding, observation_evidence};
 use super::dates::shift_hours;
 use super::given::Given;
@@ -280,7 +285,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
             outcome.reasons.push(format!(
                 "seizure activity {} hours after anaesthesia started ({})",
                 (seizure.effective - anaesthesia.exposure.start).num_hours(),
-                seizure.effective.format("%Y-%m-%d %H:%M")
+                seizure.effective.format(INSTANT_SHOWN)
             ));
         } else if later.iter().all(|o| finding(o) == Finding::Unknown)
             && anaesthesia.exposure.end.is_none_or(|end| end >= from)
@@ -289,7 +294,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
             outcome.missing.push(format!(
                 "whether seizures continued {} hours or more after anaesthesia started ({})",
                 spec.hours,
-                anaesthesia.exposure.start.format("%Y-%m-%d %H:%M")
+                anaesthesia.exposure.start.format(INSTANT_SHOWN)
             ));
         } else {
             outcome.verdict = Verdict::NotMet;
@@ -358,7 +363,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         outcome.reasons.push(format!(
             "seizure activity continued after a benzodiazepine and {} second-line drug(s) ({})",
             needed,
-            seizure.effective.format("%Y-%m-%d %H:%M")
+            seizure.effective.format(INSTANT_SHOWN)
         ));
     } else if let Some(next) = further {
         // A further second-line drug is given because seizures went on.
@@ -372,7 +377,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
             "{} was given after {} ({}): a further second-line drug means seizures continued",
             name(next),
             name(distinct[needed - 1]),
-            next.exposure.start.format("%Y-%m-%d %H:%M")
+            next.exposure.start.format(INSTANT_SHOWN)
         ));
     } else if anaesthetics.iter().any(|g| g.exposure.start > after) {
         // Anaesthesia after the second-line drug implies seizures went on.
@@ -384,7 +389,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         outcome.verdict = Verdict::Undecided;
         outcome.missing.push(format!(
             "whether seizures stopped after the second-line drug given at {}",
-            after.format("%Y-%m-%d %H:%M")
+            after.format(INSTANT_SHOWN)
         ));
     } else {
         outcome.verdict = Verdict::NotMet;
