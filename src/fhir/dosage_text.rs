@@ -13,6 +13,20 @@ pub struct DosageText {
     pub amount: Option<(f64, String)>,
     /// Doses a day (0.5 every other day, 1/28 every four weeks).
     pub per_day: Option<f64>,
+    /// The lowest of several amounts the text names when they differ ("25 mg, increase to 50 mg
+    /// as tolerated", "5 mg mane, 10 mg nocte"), which `amount` leaves unknown: at that amount
+    /// each time, the drug was given at least this much, and a trial read at it is never judged
+    /// more adequate than the text allows (an unknown dose is given the benefit of the doubt).
+    pub lowest: Option<(f64, String)>,
+}
+
+/// One step of a titration written as words (see [`steps`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextStep {
+    /// The step read as a dosage text of its own.
+    pub dose: DosageText,
+    /// How long it lasted ("for 3 weeks"), in whole days; `None` for a last step that says not.
+    pub days: Option<i64>,
 }
 
 /// Reads `text`; what it does not say clearly is `None`.
@@ -23,9 +37,100 @@ pub fn read(text: &str) -> DosageText {
         || contains_run(&words, &["as", "required"])
         || contains_run(&words, &["when", "required"]);
     DosageText {
-        amount: amount(&words, &bracketed),
+        amount: amount(&words, &bracketed, agreed),
         per_day: if as_needed { None } else { per_day(&words) },
+        lowest: amount(&words, &bracketed, lowest),
     }
+}
+
+/// Words that end one step of a written titration and begin the next.
+const STEP_BREAKS: [&[&str]; 6] = [
+    &["followed", "by"],
+    &["increase", "to"],
+    &["increasing", "to"],
+    &["reduce", "to"],
+    &["then"],
+    &["thereafter"],
+];
+
+/// A titration written as words, step by step: "25 mg daily for 3 weeks then 50 mg daily",
+/// "12.5 mg daily x 2 weeks, followed by 25 mg daily", "… for 7 days, then increase to 50 mg".
+/// Every step must name its amount, and every step but the last how long it lasted ("for N
+/// days/weeks/months", "x N weeks"); a step that names no schedule keeps the one before it
+/// ("then 50 mg"). `None` when the text is one step, or a step cannot be read so: it is then
+/// read as one dosage (see [`read`]).
+pub fn steps(text: &str) -> Option<Vec<TextStep>> {
+    let (words, _) = words_and_brackets(text);
+    let mut parts: Vec<&[String]> = Vec::new();
+    let mut from = 0;
+    let mut at = 0;
+    while at < words.len() {
+        let found = STEP_BREAKS.iter().find(|run| {
+            words
+                .get(at..at + run.len())
+                .is_some_and(|slice| slice.iter().zip(run.iter()).all(|(a, b)| a == b))
+        });
+        if let Some(run) = found {
+            parts.push(&words[from..at]);
+            // "then increase to": one break.
+            at += run.len();
+            while let Some(next) = STEP_BREAKS.iter().find(|run| {
+                words
+                    .get(at..at + run.len())
+                    .is_some_and(|slice| slice.iter().zip(run.iter()).all(|(a, b)| a == b))
+            }) {
+                at += next.len();
+            }
+            from = at;
+        } else {
+            at += 1;
+        }
+    }
+    parts.push(&words[from..]);
+    parts.retain(|part| !part.is_empty());
+    if parts.len() < 2 {
+        return None;
+    }
+    let last = parts.len() - 1;
+    let mut read_steps: Vec<TextStep> = Vec::with_capacity(parts.len());
+    for (index, part) in parts.into_iter().enumerate() {
+        let (days, rest) = lasting(part);
+        if days.is_none() && index < last {
+            return None;
+        }
+        let mut dose = read(&rest.join(" "));
+        dose.amount.as_ref()?;
+        if dose.per_day.is_none() {
+            dose.per_day = read_steps.last().and_then(|before| before.dose.per_day);
+        }
+        dose.per_day?;
+        read_steps.push(TextStep { dose, days });
+    }
+    Some(read_steps)
+}
+
+/// How long a step's words say it lasted ("for 3 weeks", "x 14 days"), in whole days, and the
+/// words without that phrase.
+fn lasting(words: &[String]) -> (Option<i64>, Vec<String>) {
+    for (at, word) in words.iter().enumerate() {
+        if !matches!(word.as_str(), "for" | "x" | "×") {
+            continue;
+        }
+        let (Some(number), Some(unit)) = (words.get(at + 1), words.get(at + 2)) else {
+            continue;
+        };
+        let (Ok(count), Some(unit_days)) = (number.parse::<f64>(), unit_days(unit)) else {
+            continue;
+        };
+        let days = count * unit_days;
+        if unit_days < 1.0 || !days.is_finite() || !(1.0..=36_500.0).contains(&days) {
+            continue;
+        }
+        let mut rest = words[..at].to_vec();
+        rest.extend_from_slice(&words[at + 3..]);
+        return (Some(days.round() as i64), rest);
+    }
+    (None, words.to_vec())
 }
 
 /// Lower-case words, abbreviations' dots removed ("b.i.d." → "bid"), numbers split from glued
@@ -95,7 +200,11 @@ const DOSE_UNITS: [&str; 19] = [
 /// Otherwise a mass beside a count of more than one ("10 mg, 2 tablets") could be the strength
 /// or the whole dose: none is given rather than the strength taken for the dose (half of it, a
 /// trial then read as too low). A range, or two different amounts of the same kind, give none.
-fn amount(words: &[String], bracketed: &[bool]) -> Option<(f64, String)> {
+fn amount(
+    words: &[String],
+    bracketed: &[bool],
+    several: fn(&[Amount]) -> Option<(f64, String)>,
+) -> Option<(f64, String)> {
     let mut masses: Vec<Amount> = Vec::new();
     let mut counts: Vec<Amount> = Vec::new();
     for (index, word) in words.iter().enumerate() {
@@ -106,12 +215,17 @@ fn amount(words: &[String], bracketed: &[bool]) -> Option<(f64, String)> {
         if !DOSE_UNITS.contains(&unit) {
             continue;
         }
-        // "1-2 tablets", "1 to 2 tablets", "1 or 2 tablets": a range is not one amount.
+        // "1-2 tablets", "1 to 2 tablets", "1 or 2 tablets": a range is not one amount ("increase
+        // to 50 mg" is no range: no number before "to").
         if word.contains('-')
             || index
                 .checked_sub(1)
                 .and_then(|i| words.get(i))
                 .is_some_and(|w| w == "to" || w == "or")
+                && index
+                    .checked_sub(2)
+                    .and_then(|i| words.get(i))
+                    .is_some_and(|w| w.parse::<f64>().is_ok())
         {
             return None;
         }
@@ -135,9 +249,9 @@ fn amount(words: &[String], bracketed: &[bool]) -> Option<(f64, String)> {
         }
     }
     if masses.is_empty() {
-        return agreed(&counts);
+        return several(&counts);
     }
-    if let Some(product) = products(words, &masses, &counts) {
+    if let Some(product) = products(words, &masses, &counts, several) {
         return product;
     }
     let word_after = |amount: &Amount, n: usize| words.get(amount.at + 1 + n).map(String::as_str);
@@ -150,7 +264,7 @@ fn amount(words: &[String], bracketed: &[bool]) -> Option<(f64, String)> {
         .cloned()
         .collect();
     if !totals.is_empty() {
-        return agreed(&totals);
+        return several(&totals);
     }
     let ones = counts
         .iter()
@@ -158,7 +272,7 @@ fn amount(words: &[String], bracketed: &[bool]) -> Option<(f64, String)> {
     let explained = counts.iter().all(|count| count.bracketed)
         || (masses.iter().all(|mass| mass.bracketed) && counts.iter().all(|c| !c.bracketed));
     if counts.is_empty() || ones || explained {
-        agreed(&masses)
+        several(&masses)
     } else {
         None
     }
@@ -181,6 +295,7 @@ fn products(
     words: &[String],
     masses: &[Amount],
     counts: &[Amount],
+    several: fn(&[Amount]) -> Option<(f64, String)>,
 ) -> Option<Option<(f64, String)>> {
     let number = |at: usize| {
         words
@@ -221,7 +336,7 @@ fn products(
             });
         }
     }
-    (!found.is_empty()).then(|| agreed(&found))
+    (!found.is_empty()).then(|| several(&found))
 }
 
 /// Whether the words from `at` say how often or how long ("times a day", "per day", "a day",
@@ -262,6 +377,18 @@ fn agreed(amounts: &[Amount]) -> Option<(f64, String)> {
     rest.iter()
         .all(|other| (other.value - first.value).abs() < f64::EPSILON && other.unit == first.unit)
         .then(|| (first.value, first.unit.clone()))
+}
+
+/// The lowest amount of `amounts`, when all are in one unit.
+fn lowest(amounts: &[Amount]) -> Option<(f64, String)> {
+    let (first, rest) = amounts.split_first()?;
+    rest.iter().all(|other| other.unit == first.unit).then(|| {
+        let least = amounts
+            .iter()
+            .map(|amount| amount.value)
+            .fold(f64::INFINITY, f64::min);
+        (least, first.unit.clone())
+    })
 }
 
 const MASS_UNITS: [&str; 5] = ["mg", "g", "mcg", "ug", "µg"];
@@ -479,6 +606,7 @@ mod tests {
         let want = DosageText {
             amount: amount.map(|(value, unit)| (value, unit.to_owned())),
             per_day,
+            lowest: got.lowest.clone(),
         };
         let close = match (got.per_day, want.per_day) {
             (Some(a), Some(b)) => (a - b).abs() < 1e-9,

@@ -1300,10 +1300,11 @@ fn map_medication(
     }
 
     let dispensed = raw.resource_type == "MedicationDispense";
+    let (mut dosages, timings) = dose_lines(resource);
     let (start, end, mut dates) = if dispensed {
         dispense_period(resource)?
     } else {
-        medication_period(raw, resource)?
+        medication_period(raw, resource, &timings)?
     };
     // refract's own export of a drug known from fills: a statement over the supply that says so.
     if dates == DatesKnown::Stated
@@ -1362,7 +1363,6 @@ fn map_medication(
         (_, _, stop_text) => stop_text,
     };
 
-    let mut dosages = dose_specs(resource);
     // Which step a record reached is known only when its own period is: not when its start or
     // its end is unknown, nor on hold.
     let datable = dates == DatesKnown::Stated && status != ON_HOLD;
@@ -1370,7 +1370,7 @@ fn map_medication(
         raw.resource_type,
         "MedicationRequest" | "MedicationStatement"
     );
-    if stepped && dated_steps(resource, &mut dosages, (start, end), datable) == Steps::Undated {
+    if stepped && dated_steps(&timings, &mut dosages, (start, end), datable) == Steps::Undated {
         warnings.push(String::from(
             "its dosages are steps one after another (Dosage.sequence) with no dates of their \
              own: the whole record is read at its highest step, so weeks below it may count as \
@@ -1500,48 +1500,55 @@ fn supply_days(quantity: &model::Quantity) -> Option<i64> {
 fn medication_period(
     raw: &RawResource<'_>,
     resource: &model::MedicationUse,
+    timings: &[LineTiming],
 ) -> Result<(NaiveDateTime, Option<NaiveDateTime>, DatesKnown), String> {
-    let timed: Vec<(Option<i64>, Option<&model::TimingRepeat>)> = resource
-        .dosage_instruction
-        .iter()
-        .map(|d| (d.sequence, d.timing.as_ref()))
-        .chain(
-            resource
-                .dosage
-                .iter()
-                .map(|d| (d.sequence, d.timing.as_ref())),
-        )
-        .map(|(sequence, timing)| (sequence, timing.and_then(|t| t.repeat.as_ref())))
-        .collect();
-    let bounded = |r: &&model::TimingRepeat| {
-        r.bounds_period.is_some() || r.bounds_duration.is_some() || r.bounds_range.is_some()
+    // Lines taken as needed take no part in the steps (an as-needed line numbered as a step
+    // of its own is no step after the last), unless the record has no other.
+    let scheduled: Vec<&LineTiming> = timings.iter().filter(|t| !t.as_needed).collect();
+    let timed: Vec<&LineTiming> = if scheduled.is_empty() {
+        timings.iter().collect()
+    } else {
+        scheduled
     };
-    let mut steps: Vec<i64> = timed.iter().filter_map(|(sequence, _)| *sequence).collect();
+    // Steps: a sequence number (a written titration's steps within it), or the written steps of
+    // a dosage with no number.
+    let mut steps: Vec<(i64, usize, usize)> = timed
+        .iter()
+        .filter_map(|t| match t.sequence {
+            Some(sequence) => Some((sequence, 0, t.part)),
+            None => (t.part > 0 || timed.iter().any(|o| o.dosage == t.dosage && o.part > 0))
+                .then_some((i64::MAX, t.dosage, t.part)),
+        })
+        .collect();
     steps.sort_unstable();
     steps.dedup();
-    let (repeat, ending, steps_days) = match (steps.first(), steps.last()) {
-        (Some(first), Some(last)) if first != last => {
-            let of_step = |step: i64| {
-                timed
-                    .iter()
-                    .filter(move |(sequence, _)| *sequence == Some(step))
-                    .filter_map(|(_, repeat)| *repeat)
-                    .find(bounded)
-            };
-            // Every step's duration, when each states one (a century at most, as one's).
-            let days = steps.iter().try_fold(0_i64, |total, step| {
-                let days = of_step(*step).and_then(bound_days)?;
-                total.checked_add(days).filter(|sum| *sum <= 36_500)
-            });
-            (of_step(*first), of_step(*last), days)
-        }
-        _ => {
-            let repeat = timed.iter().filter_map(|(_, repeat)| *repeat).find(bounded);
-            let days = repeat.and_then(bound_days);
-            (repeat, repeat, days)
-        }
+    let in_step = |t: &LineTiming, (sequence, dosage, part): (i64, usize, usize)| {
+        t.part == part
+            && match t.sequence {
+                Some(own) => own == sequence,
+                None => sequence == i64::MAX && t.dosage == dosage,
+            }
     };
-    let bounds = repeat.and_then(|r| r.bounds_period.as_ref());
+    let (repeat, ending, steps_days): (Option<&LineTiming>, Option<&LineTiming>, Option<i64>) =
+        match (steps.first(), steps.last()) {
+            (Some(first), Some(last)) if first != last => {
+                let of_step = |step: (i64, usize, usize)| {
+                    dating_line(timed.iter().copied().filter(|t| in_step(t, step)))
+                };
+                // Every step's duration, when each states one (a century at most, as one's).
+                let days = steps.iter().try_fold(0_i64, |total, step| {
+                    let days = of_step(*step).and_then(|t| t.days)?;
+                    total.checked_add(days).filter(|sum| *sum <= 36_500)
+                });
+                (of_step(*first), of_step(*last), days)
+            }
+            _ => {
+                let repeat = dating_line(timed.iter().copied());
+                let days = repeat.and_then(|t| t.days);
+                (repeat, repeat, days)
+            }
+        };
+    let bounds_start = repeat.and_then(|t| t.period_start.as_ref());
     let effective_start = resource
         .effective_period
         .as_ref()
@@ -1549,22 +1556,18 @@ fn medication_period(
         .or(resource.effective_date_time.as_ref());
     let reported = resource.reported_boolean == Some(true) || resource.reported_reference.is_some();
     let start_text = match raw.resource_type {
-        "MedicationRequest" => bounds.and_then(|p| p.start.as_ref()).or_else(|| {
+        "MedicationRequest" => bounds_start.or_else(|| {
             (!reported)
                 .then_some(resource.authored_on.as_ref())
                 .flatten()
         }),
-        _ => effective_start.or_else(|| bounds.and_then(|p| p.start.as_ref())),
+        _ => effective_start.or(bounds_start),
     };
     let end_text = resource
         .effective_period
         .as_ref()
         .and_then(|p| p.end.as_ref())
-        .or_else(|| {
-            ending
-                .and_then(|r| r.bounds_period.as_ref())
-                .and_then(|p| p.end.as_ref())
-        });
+        .or_else(|| ending.and_then(|t| t.period_end.as_ref()));
     let Some(start) = date_field_beside("effective", start_text, end_text)? else {
         // No period: kept at the one date the record has, its duration unknown. A request's
         // `dispenseRequest.validityPeriod` is when the prescription may be dispensed (R4:
@@ -1809,31 +1812,35 @@ struct OwnBounds<'a> {
 /// only, or end before they start; and when the record's own period is not `datable` (its
 /// start or end unknown, a hold: which step it reached is then not known).
 fn dated_steps(
-    resource: &model::MedicationUse,
+    timings: &[LineTiming],
     specs: &mut [DoseSpec],
     (start, end): (NaiveDateTime, Option<NaiveDateTime>),
     datable: bool,
 ) -> Steps {
-    let repeats: Vec<Option<&model::TimingRepeat>> = resource
-        .dosage_instruction
-        .iter()
-        .map(|d| d.timing.as_ref())
-        .chain(resource.dosage.iter().map(|d| d.timing.as_ref()))
-        .map(|timing| timing.and_then(|t| t.repeat.as_ref()))
-        .collect();
-    if repeats.len() != specs.len() {
+    if timings.len() != specs.len() {
         return Steps::One;
     }
-    let mut numbered: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-    let mut alone: Vec<Vec<usize>> = Vec::new();
-    for (index, spec) in specs.iter().enumerate().filter(|(_, s)| !s.as_needed) {
-        match spec.sequence {
-            Some(sequence) => numbered.entry(sequence).or_default().push(index),
-            None => alone.push(vec![index]),
+    // A written titration's steps follow one another within their dosage, after its number.
+    let mut numbered: BTreeMap<(i64, usize), Vec<usize>> = BTreeMap::new();
+    let mut alone: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+    for (index, timing) in timings.iter().enumerate().filter(|(_, t)| !t.as_needed) {
+        match timing.sequence {
+            Some(sequence) => numbered
+                .entry((sequence, timing.part))
+                .or_default()
+                .push(index),
+            None => alone
+                .entry((timing.dosage, timing.part))
+                .or_default()
+                .push(index),
         }
     }
-    let any_alone = !alone.is_empty();
-    let steps: Vec<Vec<usize>> = numbered.into_values().chain(alone).collect();
+    // An entry with no number falls nowhere among other entries; a dosage's written steps
+    // alone are in the order written.
+    let numbers: std::collections::BTreeSet<i64> = numbered.keys().map(|(n, _)| *n).collect();
+    let alone_dosages: std::collections::BTreeSet<usize> = alone.keys().map(|(d, _)| *d).collect();
+    let any_alone = !alone.is_empty() && numbers.len() + alone_dosages.len() > 1;
+    let steps: Vec<Vec<usize>> = numbered.into_values().chain(alone.into_values()).collect();
     if steps.len() < 2 {
         return Steps::One;
     }
@@ -1850,22 +1857,17 @@ fn dated_steps(
     };
     let mut bounded: Vec<OwnBounds<'_>> = Vec::with_capacity(steps.len());
     for lines in &steps {
-        let repeat = lines.iter().find_map(|&index| {
-            repeats[index].filter(|r| {
-                r.bounds_period.is_some() || r.bounds_duration.is_some() || r.bounds_range.is_some()
-            })
-        });
-        let period = repeat.and_then(|r| r.bounds_period.as_ref());
+        let own = dating_line(lines.iter().filter_map(|&index| timings.get(index)));
         let (Ok(own_start), Ok(own_end)) = (
-            day(period.and_then(|p| p.start.as_ref())),
-            day(period.and_then(|p| p.end.as_ref())),
+            day(own.and_then(|t| t.period_start.as_ref())),
+            day(own.and_then(|t| t.period_end.as_ref())),
         ) else {
             return Steps::Undated;
         };
         bounded.push(OwnBounds {
             start: own_start,
             end: own_end,
-            days: repeat.and_then(bound_days),
+            days: own.and_then(|t| t.days),
             lines: lines.as_slice(),
         });
     }
@@ -2201,8 +2203,59 @@ fn rate_of(
     })
 }
 
-/// The dosage lines of a record, as far as a dose can be computed from them.
-fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
+/// Where one dosage line falls among a record's steps and how long it lasts (see
+/// [`dated_steps`], [`medication_period`]): read from the line's timing, or from the step of a
+/// titration its dosage's text writes.
+#[derive(Debug, Clone, Default)]
+struct LineTiming {
+    /// The dosage the line comes from (its place among the record's dosages).
+    dosage: usize,
+    /// The step of its dosage's written titration (0 for a dosage read whole).
+    part: usize,
+    sequence: Option<i64>,
+    as_needed: bool,
+    /// Its timing's `boundsPeriod`.
+    period_start: Option<String>,
+    period_end: Option<String>,
+    /// Whether its timing has bounds (a period, a duration or a range).
+    bounded: bool,
+    /// Whole days it lasts: its bounds' duration, else its count of doses (see
+    /// [`count_days`]), else its written step's "for N weeks".
+    days: Option<i64>,
+}
+
+/// The line of `lines` that dates them: the first with bounds, else the first whose count of
+/// doses or written step says how long it lasted.
+fn dating_line<'a>(lines: impl Iterator<Item = &'a LineTiming> + Clone) -> Option<&'a LineTiming> {
+    lines
+        .clone()
+        .find(|t| t.bounded)
+        .or_else(|| lines.into_iter().find(|t| t.days.is_some()))
+}
+
+/// Whole days a schedule of `timing.repeat.count` doses lasts: R4 makes `count` "a total count
+/// of the desired number of repetitions across the duration of the entire timing
+/// specification", so 90 doses once a day are 90 days, 28 doses twice a day 14. A schedule a
+/// week or more apart keeps its count as cycles or planned doses (see [`cycles_planned`],
+/// [`cycles_of_order`]): the exposure of a drug given in cycles is counted by them, not by the
+/// days between its first dose and its last.
+fn count_days(timing: Option<&model::Timing>) -> Option<i64> {
+    let timing = timing?;
+    if cycles_planned(Some(timing)).is_some() {
+        return None;
+    }
+    let count = timing.repeat.as_ref()?.count.filter(|count| *count > 0)?;
+    let per_day = timing_per_day(timing).filter(|n| n.is_finite() && *n > 0.0)?;
+    let days = (f64::from(count) / per_day).ceil();
+    (days.is_finite() && (1.0..=36_500.0).contains(&days)).then_some(days as i64)
+}
+
+/// The dosage lines of a record, as far as a dose can be computed from them, and where each
+/// falls among the record's steps. A dosage with no structured amount whose text writes a
+/// titration ("25 mg daily for 3 weeks then 50 mg daily", see [`dosage_text::steps`]) is a line
+/// per written step, one after another; a text naming several amounts that are no steps is
+/// read at the lowest of them (see [`dosage_text::DosageText::lowest`]).
+fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming>) {
     let quantity = |q: Option<&model::Quantity>| {
         q.and_then(|q| Some((q.value?, q.unit_text().unwrap_or("").to_owned())))
     };
@@ -2215,15 +2268,54 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
                 .or_else(|| coded_route(concept))
         })
     };
+    let timing_of = |dosage: usize, spec: &DoseSpec, timing: Option<&model::Timing>| {
+        let repeat = timing.and_then(|t| t.repeat.as_ref());
+        let bounded = repeat.is_some_and(|r| {
+            r.bounds_period.is_some() || r.bounds_duration.is_some() || r.bounds_range.is_some()
+        });
+        let period = repeat.and_then(|r| r.bounds_period.as_ref());
+        LineTiming {
+            dosage,
+            part: 0,
+            sequence: spec.sequence,
+            as_needed: spec.as_needed,
+            period_start: period.and_then(|p| p.start.clone()),
+            period_end: period.and_then(|p| p.end.clone()),
+            bounded,
+            days: repeat
+                .filter(|_| bounded)
+                .and_then(bound_days)
+                .or_else(|| count_days(timing)),
+        }
+    };
+    let mut specs: Vec<DoseSpec> = Vec::new();
+    let mut timings: Vec<LineTiming> = Vec::new();
     // What the structured elements leave out, the dosage's text may say ("500 mg twice daily").
-    let with_text = |mut spec: DoseSpec, text: Option<&String>| {
+    let mut add = |mut spec: DoseSpec, text: Option<&String>, timing: LineTiming| {
         spec.continuous = text.is_some_and(|text| dosage_text::continuous_infusion(text));
+        let written_steps = text
+            .filter(|_| spec.quantity.is_none() && spec.rate.is_none() && !spec.as_needed)
+            .and_then(|text| dosage_text::steps(text));
+        if let Some(written) = written_steps {
+            for (part, step) in written.into_iter().enumerate() {
+                let mut line = spec.clone();
+                line.quantity = step.dose.amount;
+                line.per_day = spec.per_day.or(step.dose.per_day);
+                specs.push(line);
+                timings.push(LineTiming {
+                    part,
+                    days: step.days,
+                    ..timing.clone()
+                });
+            }
+            return;
+        }
         if let Some(text) = text
             && (spec.quantity.is_none() || spec.per_day.is_none())
         {
             let read = dosage_text::read(text);
             if spec.quantity.is_none() && spec.rate.is_none() {
-                spec.quantity = read.amount;
+                spec.quantity = read.amount.or(read.lowest);
             }
             if spec.rate.is_none() {
                 spec.rate = dosage_text::rate(text);
@@ -2232,64 +2324,63 @@ fn dose_specs(resource: &model::MedicationUse) -> Vec<DoseSpec> {
                 spec.per_day = read.per_day;
             }
         }
-        spec
+        specs.push(spec);
+        timings.push(timing);
     };
-    resource
-        .dosage_instruction
-        .iter()
-        .map(|d| {
-            let spec = DoseSpec {
-                route: route(d.route.as_ref()),
-                quantity: quantity(
-                    d.dose_and_rate
-                        .first()
-                        .and_then(|r| r.dose_quantity.as_ref()),
-                ),
-                rate: d.dose_and_rate.first().and_then(|r| {
+    for (index, d) in resource.dosage_instruction.iter().enumerate() {
+        let spec = DoseSpec {
+            route: route(d.route.as_ref()),
+            quantity: quantity(
+                d.dose_and_rate
+                    .first()
+                    .and_then(|r| r.dose_quantity.as_ref()),
+            ),
+            rate: d.dose_and_rate.first().and_then(|r| {
+                rate_of(
+                    r.rate_quantity.as_ref(),
+                    r.rate_ratio.as_ref(),
+                    r.rate_range.as_ref(),
+                )
+            }),
+            per_day: per_day(d.timing.as_ref()),
+            cycles: cycles_planned(d.timing.as_ref()),
+            sequence: d.sequence,
+            as_needed: d.as_needed(),
+            continuous: false,
+            step: None,
+        };
+        let timing = timing_of(index, &spec, d.timing.as_ref());
+        add(spec, d.text.as_ref(), timing);
+    }
+    let first = resource.dosage_instruction.len();
+    for (index, d) in resource.dosage.iter().enumerate() {
+        let spec = DoseSpec {
+            route: route(d.route.as_ref()),
+            quantity: quantity(d.dose.as_ref().or_else(|| {
+                d.dose_and_rate
+                    .first()
+                    .and_then(|r| r.dose_quantity.as_ref())
+            })),
+            rate: rate_of(d.rate_quantity.as_ref(), d.rate_ratio.as_ref(), None).or_else(|| {
+                d.dose_and_rate.first().and_then(|r| {
                     rate_of(
                         r.rate_quantity.as_ref(),
                         r.rate_ratio.as_ref(),
                         r.rate_range.as_ref(),
                     )
-                }),
-                per_day: per_day(d.timing.as_ref()),
-                cycles: cycles_planned(d.timing.as_ref()),
-                sequence: d.sequence,
-                as_needed: d.as_needed(),
-                continuous: false,
-                step: None,
-            };
-            with_text(spec, d.text.as_ref())
-        })
-        .chain(resource.dosage.iter().map(|d| {
-            let spec = DoseSpec {
-                route: route(d.route.as_ref()),
-                quantity: quantity(d.dose.as_ref().or_else(|| {
-                    d.dose_and_rate
-                        .first()
-                        .and_then(|r| r.dose_quantity.as_ref())
-                })),
-                rate: rate_of(d.rate_quantity.as_ref(), d.rate_ratio.as_ref(), None).or_else(
-                    || {
-                        d.dose_and_rate.first().and_then(|r| {
-                            rate_of(
-                                r.rate_quantity.as_ref(),
-                                r.rate_ratio.as_ref(),
-                                r.rate_range.as_ref(),
-                            )
-                        })
-                    },
-                ),
-                per_day: per_day(d.timing.as_ref()),
-                cycles: cycles_planned(d.timing.as_ref()),
-                sequence: d.sequence,
-                as_needed: d.as_needed(),
-                continuous: false,
-                step: None,
-            };
-            with_text(spec, d.text.as_ref())
-        }))
-        .collect()
+                })
+            }),
+            per_day: per_day(d.timing.as_ref()),
+            cycles: cycles_planned(d.timing.as_ref()),
+            sequence: d.sequence,
+            as_needed: d.as_needed(),
+            continuous: false,
+            step: None,
+        };
+        let timing = timing_of(first + index, &spec, d.timing.as_ref());
+        add(spec, d.text.as_ref(), timing);
+    }
+    (specs, timings)
 }
 
 /// Doses a day a timing states (R4 `Timing`):
@@ -3589,14 +3680,38 @@ fn dose_interval(book: &DrugBook, dose: &DrugExposure) -> Option<i64> {
     let usual = drug.dose_interval_days.filter(|days| *days > 0)?;
     // A product given less often than the drug's usual schedule (a 3-monthly depot) is named;
     // the longest name found decides ("Invega Trinza" before "Invega").
-    let days = drug
-        .product_intervals
-        .iter()
-        .filter(|(name, days)| **days > 0 && crate::rules::words::contains_words(&dose.text, name))
-        .max_by_key(|(name, _)| name.len())
-        .map_or(usual, |(_, days)| *days);
-    let depot_form = drug.depot_names.is_empty() || book.names_depot_form(drug, &dose.text);
     let amount = dose.dose.as_ref().and_then(crate::rules::dose::amount_mg);
+    // A strength given at its own interval decides (Uzedy 250 mg every 2 months, 100 mg
+    // monthly); else the product named; else the drug's usual interval.
+    let by_strength = amount.and_then(|given| {
+        drug.strength_intervals
+            .iter()
+            .filter(|interval| interval.days > 0)
+            .filter(|interval| {
+                interval.names.is_empty()
+                    || interval
+                        .names
+                        .iter()
+                        .any(|name| crate::rules::words::contains_words(&dose.text, name))
+            })
+            .find(|interval| {
+                interval
+                    .mg
+                    .iter()
+                    .any(|mg| (given - mg).abs() <= mg * STRENGTH_TOLERANCE)
+            })
+            .map(|interval| interval.days)
+    });
+    let days = by_strength.unwrap_or_else(|| {
+        drug.product_intervals
+            .iter()
+            .filter(|(name, days)| {
+                **days > 0 && crate::rules::words::contains_words(&dose.text, name)
+            })
+            .max_by_key(|(name, _)| name.len())
+            .map_or(usual, |(_, days)| *days)
+    });
+    let depot_form = drug.depot_names.is_empty() || book.names_depot_form(drug, &dose.text);
     let within_schedule = match (drug.interval_dose_max_mg, amount) {
         (Some(most), Some(given)) => given <= most,
         (Some(_), None) => false,
@@ -3604,6 +3719,10 @@ fn dose_interval(book: &DrugBook, dose: &DrugExposure) -> Option<i64> {
     };
     (depot_form && within_schedule).then_some(days)
 }
+
+/// How near a recorded dose must be to a label strength to be it (a thousandth: 720 and 724 mg
+/// are different products' strengths).
+const STRENGTH_TOLERANCE: f64 = 0.001;
 
 /// Grace for a dose given at intervals, as a share of the interval: the next dose continues the
 /// exposure when it comes within the interval and half of it (the Invega Sustenna label resumes

@@ -15,6 +15,19 @@ use super::toml_file::{parse_toml, toml_error};
 /// The embedded default knowledge base.
 pub const DEFAULT_DRUGS: &str = include_str!("../../assets/drugs.toml");
 
+/// A depot's interval at given strengths (see [`Drug::strength_intervals`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrengthInterval {
+    /// Names the record's text must contain (any of them); empty: any depot of the drug, when
+    /// no other product of it comes at these strengths.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// One dose's mg, as recorded (the ester's mass, or the drug's where a label states it).
+    pub mg: Vec<f64>,
+    pub days: i64,
+}
+
 /// One ingredient.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -76,6 +89,11 @@ pub struct Drug {
     /// found in the record's text ("Invega Trinza" = 91: every three months).
     #[serde(default)]
     pub product_intervals: std::collections::BTreeMap<String, i64>,
+    /// Strengths of the drug's depot given at another interval than the product's (Uzedy 150-250
+    /// mg every 2 months, 50-125 mg monthly): where a label's interval depends on the dose, the
+    /// dose decides, before `product_intervals`.
+    #[serde(default)]
+    pub strength_intervals: Vec<StrengthInterval>,
     /// With `dose_interval_days`: a single dose above this many mg is not that schedule but a
     /// cycle of chemotherapy (high-dose methotrexate), kept as a cycle.
     #[serde(default)]
@@ -536,6 +554,12 @@ fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
     }
     for days in drug.product_intervals.values() {
         c.days(at, "product_intervals", *days, 1)?;
+    }
+    for interval in &drug.strength_intervals {
+        c.days(at, "strength_intervals", interval.days, 1)?;
+        for mg in &interval.mg {
+            c.positive(at, "strength_intervals", *mg, 100_000.0, "")?;
+        }
     }
     if let Some(value) = drug.prednisone_equivalent {
         c.positive(at, "prednisone_equivalent", value, 100.0, "")?;

@@ -536,3 +536,123 @@ fn steps_without_dates_keep_the_highest_step_for_the_whole_record() {
         report.warnings
     );
 }
+
+/// A daily dosage of `mg` given `count` times (R4 `Timing.repeat.count`), `per_day` a day, as
+/// step `sequence` when given.
+fn counted(sequence: Option<i64>, mg: f64, per_day: u32, count: u32) -> Value {
+    let mut dosage = json!({
+        "timing": {"repeat": {"count": count, "frequency": per_day, "period": 1, "periodUnit": "d"}},
+        "doseAndRate": [{"doseQuantity": {"value": mg / f64::from(per_day), "unit": "mg"}}]
+    });
+    if let Some(sequence) = sequence {
+        dosage["sequence"] = json!(sequence);
+    }
+    dosage
+}
+
+#[test]
+fn a_count_of_doses_is_how_long_an_order_without_bounds_lasts() {
+    let completed = |id: &str, text: &str, dosages: &[Value]| {
+        with(
+            request(id, text, dosages),
+            &json!({"status": "completed", "authoredOn": "2026-01-01"}),
+        )
+    };
+    assert_eq!(
+        dose_periods(&[
+            // 50 mg once daily, 90 doses: 90 days.
+            completed("c1", "Drug V", &[counted(None, 50.0, 1, 90)]),
+            // 25 mg/d for 21 doses, then 50 mg/d for 69: dated steps.
+            completed(
+                "c2",
+                "Drug W",
+                &[counted(Some(1), 25.0, 1, 21), counted(Some(2), 50.0, 1, 69)]
+            ),
+            // Twice a day: 28 doses are 14 days.
+            completed(
+                "c3",
+                "Drug X",
+                &[
+                    counted(Some(1), 50.0, 2, 28),
+                    counted(Some(2), 100.0, 2, 120)
+                ]
+            ),
+        ]),
+        periods(&[
+            ["Drug V", "2026-01-01", "2026-04-01", "50.0 mg/d"],
+            ["Drug W", "2026-01-01", "2026-01-22", "25.0 mg/d"],
+            ["Drug W", "2026-01-22", "2026-04-01", "50.0 mg/d"],
+            ["Drug X", "2026-01-01", "2026-01-15", "50.0 mg/d"],
+            ["Drug X", "2026-01-15", "2026-03-16", "100.0 mg/d"],
+        ])
+    );
+}
+
+#[test]
+fn a_titration_written_in_the_dosage_text_is_dated_steps() {
+    let texted = |id: &str, text: &str| {
+        json!({
+            "resourceType": "MedicationStatement",
+            "id": id,
+            "status": "completed",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": {"text": id},
+            "effectivePeriod": {"start": "2026-01-01", "end": "2026-04-01"},
+            "dosage": [{"text": text}]
+        })
+    };
+    assert_eq!(
+        dose_periods(&[
+            texted(
+                "Drug A",
+                "25 mg daily for 69 days then 50 mg daily for 21 days"
+            ),
+            texted(
+                "Drug B",
+                "25 mg once daily for 1 week, then increase to 50 mg once daily"
+            ),
+            texted("Drug C", "12.5 mg daily x 2 weeks, followed by 25 mg daily"),
+            // Not steps: read at the lowest amount it names, never more adequate than that.
+            texted(
+                "Drug D",
+                "start 25 mg daily, increase to 50 mg daily as tolerated"
+            ),
+        ]),
+        periods(&[
+            ["Drug A", "2026-01-01", "2026-03-11", "25.0 mg/d"],
+            ["Drug A", "2026-03-11", "2026-04-01", "50.0 mg/d"],
+            ["Drug B", "2026-01-01", "2026-01-08", "25.0 mg/d"],
+            ["Drug B", "2026-01-08", "2026-04-01", "50.0 mg/d"],
+            ["Drug C", "2026-01-01", "2026-01-15", "12.5 mg/d"],
+            ["Drug C", "2026-01-15", "2026-04-01", "25.0 mg/d"],
+            ["Drug D", "2026-01-01", "2026-04-01", "25.0 mg/d"],
+        ])
+    );
+}
+
+#[test]
+fn an_as_needed_entry_numbered_as_a_step_takes_no_part_in_the_steps() {
+    let mut as_needed = step(3, 25.0, &json!({}));
+    as_needed["asNeededBoolean"] = json!(true);
+    as_needed["timing"] = json!({"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}});
+    let record = json!({
+        "resourceType": "MedicationStatement",
+        "id": "n1",
+        "status": "completed",
+        "subject": {"reference": SUBJECT},
+        "medicationCodeableConcept": {"text": "Drug N"},
+        "effectivePeriod": {"start": "2026-01-01"},
+        "dosage": [
+            step(1, 25.0, &bounds_days(69)),
+            step(2, 50.0, &bounds_days(21)),
+            as_needed
+        ]
+    });
+    assert_eq!(
+        dose_periods(&[record]),
+        periods(&[
+            ["Drug N", "2026-01-01", "2026-03-11", "25.0 mg/d"],
+            ["Drug N", "2026-03-11", "2026-04-01", "50.0 mg/d"],
+        ])
+    );
+}

@@ -382,6 +382,66 @@ fn a_three_monthly_depot_named_so_is_one_exposure() {
     assert_eq!(rows[0][2], "525.0 mg/3mo", "{rows:?}");
 }
 
+/// Where a label's interval depends on the strength, the strength decides: Uzedy 250 mg and
+/// Aristada 1064 mg are given every 2 months, Uzedy 100 mg monthly.
+#[test]
+fn a_two_monthly_strength_is_one_exposure_at_its_own_interval() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:s2m";
+    let mut resources = vec![patient("s2m", "MRN-s2m", "Doe", "Jane")];
+    resources.extend(injections(
+        "s2m-uz",
+        subject,
+        "UZEDY 250 MG in 0.7 ML Extended-Release Injectable Suspension",
+        ("2025-01-01", "2025-07-01"),
+        60,
+        250.0,
+    ));
+    resources.extend(injections(
+        "s2m-ar",
+        subject,
+        "ARISTADA 1064 MG in 3.9 ML Prefilled Syringe",
+        ("2025-01-01", "2025-07-01"),
+        60,
+        1064.0,
+    ));
+    resources.extend(injections(
+        "s2m-u1",
+        subject,
+        "Uzedy 100 MG Injectable Suspension",
+        ("2024-01-01", "2024-04-01"),
+        30,
+        100.0,
+    ));
+    import(
+        &mut env,
+        "two_monthly.json",
+        &bundle("collection", &resources),
+    );
+    let rows = env.rows(
+        "SELECT text, start, dose_value || ' ' || dose_unit FROM drug_exposures ORDER BY start, text",
+    );
+    let doses: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|row| (row[0].as_str(), row[2].as_str()))
+        .collect();
+    assert_eq!(
+        doses,
+        [
+            ("Uzedy 100 MG Injectable Suspension", "100.0 mg/mo"),
+            (
+                "ARISTADA 1064 MG in 3.9 ML Prefilled Syringe",
+                "1064.0 mg/60d"
+            ),
+            (
+                "UZEDY 250 MG in 0.7 ML Extended-Release Injectable Suspension",
+                "250.0 mg/60d"
+            ),
+        ],
+        "{rows:?}"
+    );
+}
+
 /// A loading regimen (Invega Sustenna's label: 234 mg on day 1, 156 mg on day 8, then a monthly
 /// maintenance dose) is judged by the maintenance dose: 117 mg a month is 75 mg of paliperidone,
 /// 300 mg/d chlorpromazine equivalent, below TRRIP's 600, however large the first doses.

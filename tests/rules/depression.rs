@@ -1008,3 +1008,55 @@ fn a_titration_within_one_record_counts_only_its_days_at_dose() {
         assert_eq!(status, "refractory", "{kind}: {detail}");
     }
 }
+
+#[test]
+fn a_titration_by_counts_of_doses_or_in_words_counts_only_its_days_at_dose() {
+    use serde_json::json;
+    let drug = crate::fhir::coding(
+        crate::fhir::RXNORM,
+        "312940",
+        "sertraline 25 MG Oral Tablet",
+    );
+    // `timing.repeat.count`: 25 mg once a day for `below` doses, then 50 mg for `at_dose`.
+    let counted = |below: i64, at_dose: i64| {
+        let daily = |sequence: i64, mg: i64, count: i64| {
+            json!({"sequence": sequence,
+                   "timing": {"repeat": {"count": count, "frequency": 1, "period": 1, "periodUnit": "d"}},
+                   "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]})
+        };
+        json!({
+            "resourceType": "MedicationRequest",
+            "id": "ser",
+            "status": "completed",
+            "intent": "order",
+            "authoredOn": "2026-01-01",
+            "medicationCodeableConcept": drug,
+            "dosageInstruction": [daily(1, 25, below), daily(2, 50, at_dose)]
+        })
+    };
+    let (status, detail) = imported_sertraline(&counted(69, 21));
+    assert_eq!(status, "not_met", "{detail}");
+    assert!(detail.contains("21 days at an adequate dose"), "{detail}");
+    let (status, detail) = imported_sertraline(&counted(21, 69));
+    assert_eq!(status, "refractory", "{detail}");
+    // Written in the dosage's text only: the same steps, never an unknown (adequate) dose.
+    let written = |text: &str| {
+        json!({
+            "resourceType": "MedicationStatement",
+            "id": "ser",
+            "status": "completed",
+            "medicationCodeableConcept": drug,
+            "effectivePeriod": {"start": "2026-01-01", "end": "2026-04-01"},
+            "dosage": [{"text": text}]
+        })
+    };
+    let (status, detail) = imported_sertraline(&written(
+        "25 mg daily for 69 days then 50 mg daily for 21 days",
+    ));
+    assert_eq!(status, "not_met", "{detail}");
+    assert!(detail.contains("21 days at an adequate dose"), "{detail}");
+    let (status, detail) = imported_sertraline(&written(
+        "25 mg daily, increase to 50 mg daily when tolerated",
+    ));
+    assert_eq!(status, "not_met", "{detail}");
+}
