@@ -2,9 +2,10 @@
 //! every 4 weeks"), read for what a structured dosage would have said: the amount of one dose
 //! and how many doses a day.
 //!
-//! Only a regular schedule gives a daily dose: "as needed", a range ("1-2 tablets"), or two
-//! different amounts ("5 mg mane, 10 mg nocte") leave the part they touch unknown rather than
-//! guessed; the criteria then say the dose is not documented.
+//! Only a regular schedule gives a daily dose: "as needed" and a range ("1-2 tablets") leave the
+//! part they touch unknown rather than guessed; two different amounts are a day written dose by
+//! dose when each names its part of the day ("5 mg mane, 10 mg nocte": 15 mg a day), else only
+//! their lowest is known (see [`DosageText::lowest`]).
 
 /// What a dosage text says.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -14,7 +15,7 @@ pub struct DosageText {
     /// Doses a day (0.5 every other day, 1/28 every four weeks).
     pub per_day: Option<f64>,
     /// The lowest of several amounts the text names when they differ ("25 mg, increase to 50 mg
-    /// as tolerated", "5 mg mane, 10 mg nocte"), which `amount` leaves unknown: at that amount
+    /// as tolerated"), which `amount` leaves unknown: at that amount
     /// each time, the drug was given at least this much, and a trial read at it is never judged
     /// more adequate than the text allows (an unknown dose is given the benefit of the doubt).
     pub lowest: Option<(f64, String)>,
@@ -36,11 +37,71 @@ pub fn read(text: &str) -> DosageText {
         || contains_run(&words, &["as", "needed"])
         || contains_run(&words, &["as", "required"])
         || contains_run(&words, &["when", "required"]);
+    if !as_needed && let Some(day) = split_day(&words) {
+        return DosageText {
+            amount: Some(day),
+            per_day: Some(1.0),
+            lowest: None,
+        };
+    }
     DosageText {
         amount: amount(&words, &bracketed, agreed),
         per_day: if as_needed { None } else { per_day(&words) },
         lowest: amount(&words, &bracketed, lowest),
     }
+}
+
+/// The part of the day a word names, for a day's doses written one by one.
+fn part_of_day(word: &str) -> Option<u8> {
+    match word {
+        "mane" | "morning" | "am" | "qam" | "breakfast" => Some(0),
+        "noon" | "midday" | "lunch" | "lunchtime" => Some(1),
+        "evening" | "pm" | "qpm" | "dinner" | "supper" | "teatime" => Some(2),
+        "nocte" | "night" | "bedtime" | "hs" | "qhs" => Some(3),
+        _ => None,
+    }
+}
+
+/// A day's doses written one by one, each with its part of the day ("5 mg mane, 10 mg nocte",
+/// "100 mg in the morning and 200 mg at night"): their sum, once a day. Every amount must be a
+/// mass followed within three words by a part of the day no other amount names, and the text
+/// must name no other schedule ("daily" aside) and no step ("then", "increase to"): else it is
+/// no split day, and [`read`] reads it as before.
+fn split_day(words: &[String]) -> Option<(f64, String)> {
+    let mut parts: Vec<u8> = Vec::new();
+    let mut total: Option<(f64, String)> = None;
+    for (index, word) in words.iter().enumerate() {
+        let Some(unit) = words.get(index + 1) else {
+            break;
+        };
+        if !MASS_UNITS.contains(&unit.as_str()) {
+            continue;
+        }
+        let value = word.parse::<f64>().ok().filter(|n| n.is_finite() && *n > 0.0)?;
+        let part = words
+            .iter()
+            .skip(index + 2)
+            .take(3)
+            .find_map(|w| part_of_day(w))?;
+        if parts.contains(&part) {
+            return None;
+        }
+        parts.push(part);
+        total = match total {
+            None => Some((value, unit.clone())),
+            Some((sum, known)) if known == *unit => Some((sum + value, known)),
+            Some(_) => return None,
+        };
+    }
+    let scheduled_otherwise = words.iter().enumerate().any(|(index, word)| {
+        matches!(
+            word.as_str(),
+            "then" | "increase" | "increasing" | "reduce" | "thereafter" | "every" | "times"
+                | "twice" | "thrice" | "weekly" | "monthly"
+        ) || (word != "daily" && abbreviation(word).is_some() && part_of_day(word).is_none())
+            || (word == "x" && index > 0)
+    });
+    (parts.len() >= 2 && !scheduled_otherwise).then_some(total).flatten()
 }
 
 /// Words that end one step of a written titration and begin the next.
@@ -599,7 +660,7 @@ fn contains_run(words: &[String], run: &[&str]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{DosageText, read};
+    use super::{DosageText, read, split_day, words_and_brackets};
 
     fn reads(text: &str, amount: Option<(f64, &str)>, per_day: Option<f64>) {
         let got = read(text);
@@ -722,11 +783,34 @@ mod tests {
         reads("10 mg, 2 tablets once daily", None, Some(1.0));
     }
 
+    /// A day's doses written one by one are their sum once a day, not the lower of them.
+    #[test]
+    fn a_day_written_dose_by_dose_is_their_sum() {
+        reads("5 mg mane and 10 mg nocte", Some((15.0, "mg")), Some(1.0));
+        reads("5 mg mane, 10 mg nocte", Some((15.0, "mg")), Some(1.0));
+        reads(
+            "100 mg in the morning and 200 mg at night",
+            Some((300.0, "mg")),
+            Some(1.0),
+        );
+        reads(
+            "200 mg morning, 200 mg midday, 400 mg bedtime",
+            Some((800.0, "mg")),
+            Some(1.0),
+        );
+        // Not a split day: one part named twice, another schedule, a step.
+        reads("5 mg mane and 10 mg mane", None, Some(1.0));
+        assert_eq!(split_day(&words_and_brackets("5 mg twice daily, 10 mg nocte").0), None);
+        assert_eq!(
+            split_day(&words_and_brackets("25 mg nocte then 50 mg nocte").0),
+            None
+        );
+    }
+
     #[test]
     fn what_is_not_one_regular_dose_stays_unknown() {
         reads("1-2 tablets every 4-6 hours as needed", None, None);
         reads("1 to 2 tablets daily", None, Some(1.0));
-        reads("5 mg mane and 10 mg nocte", None, Some(1.0));
         reads("2 puffs as needed", Some((2.0, "puff")), None);
         reads("Use as directed", None, None);
         reads("500 mg", Some((500.0, "mg")), None);
