@@ -77,7 +77,10 @@ fn split_day(words: &[String]) -> Option<(f64, String)> {
         if !MASS_UNITS.contains(&unit.as_str()) {
             continue;
         }
-        let value = word.parse::<f64>().ok().filter(|n| n.is_finite() && *n > 0.0)?;
+        let value = word
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n > 0.0)?;
         let part = words
             .iter()
             .skip(index + 2)
@@ -96,12 +99,23 @@ fn split_day(words: &[String]) -> Option<(f64, String)> {
     let scheduled_otherwise = words.iter().enumerate().any(|(index, word)| {
         matches!(
             word.as_str(),
-            "then" | "increase" | "increasing" | "reduce" | "thereafter" | "every" | "times"
-                | "twice" | "thrice" | "weekly" | "monthly"
+            "then"
+                | "increase"
+                | "increasing"
+                | "reduce"
+                | "thereafter"
+                | "every"
+                | "times"
+                | "twice"
+                | "thrice"
+                | "weekly"
+                | "monthly"
         ) || (word != "daily" && abbreviation(word).is_some() && part_of_day(word).is_none())
             || (word == "x" && index > 0)
     });
-    (parts.len() >= 2 && !scheduled_otherwise).then_some(total).flatten()
+    (parts.len() >= 2 && !scheduled_otherwise)
+        .then_some(total)
+        .flatten()
 }
 
 /// Words that end one step of a written titration and begin the next.
@@ -800,7 +814,10 @@ mod tests {
         );
         // Not a split day: one part named twice, another schedule, a step.
         reads("5 mg mane and 10 mg mane", None, Some(1.0));
-        assert_eq!(split_day(&words_and_brackets("5 mg twice daily, 10 mg nocte").0), None);
+        assert_eq!(
+            split_day(&words_and_brackets("5 mg twice daily, 10 mg nocte").0),
+            None
+        );
         assert_eq!(
             split_day(&words_and_brackets("25 mg nocte then 50 mg nocte").0),
             None

@@ -3349,7 +3349,8 @@ pub fn record_of(
         }
         meta.key.push_str(form_of(book, exposure));
         if let (Some(cycle_days), Some(planned)) = (cycle_days, &meta.planned_doses) {
-            exposure.cycles = Some(cycles_of_order(planned, cycle_days));
+            let lead = book.cycle_lead_days(&exposure.codes(), &exposure.text);
+            exposure.cycles = Some(cycles_of_order(planned, cycle_days, lead));
         }
     }
     let (administrations, records): (Vec<_>, Vec<_>) = items
@@ -3545,7 +3546,9 @@ fn cycles_of(
     let (by_length, by_pause): (Vec<_>, Vec<_>) = administrations
         .into_iter()
         .map(|(source, dose, meta)| {
-            let cycle_days = book.cycle_days(&dose.codes(), &dose.text);
+            let cycle_days = book
+                .cycle_days(&dose.codes(), &dose.text)
+                .map(|days| (days, book.cycle_lead_days(&dose.codes(), &dose.text)));
             (cycle_days, source, dose, meta)
         })
         .partition(|(cycle_days, ..)| cycle_days.is_some());
@@ -3558,14 +3561,15 @@ fn cycles_of(
         CYCLE_DOSE_GAP_DAYS,
         reach,
     ));
-    let mut by_drug: BTreeMap<String, (i64, Vec<(String, DrugExposure)>)> = BTreeMap::new();
+    let mut by_drug: BTreeMap<String, (CycleSchedule, Vec<(String, DrugExposure)>)> =
+        BTreeMap::new();
     for (cycle_days, source, dose, meta) in by_length {
         let entry = by_drug
             .entry(meta.key)
-            .or_insert_with(|| (cycle_days.unwrap_or(1), Vec::new()));
+            .or_insert_with(|| (cycle_days.unwrap_or((1, 0)), Vec::new()));
         entry.1.push((source, dose));
     }
-    for (_, (cycle_days, mut doses)) in by_drug {
+    for (_, ((cycle_days, lead), mut doses)) in by_drug {
         doses.sort_by_key(|(_, dose)| dose.start);
         let Some(first) = doses.first().map(|(_, dose)| dose.start.date()) else {
             continue;
@@ -3574,7 +3578,7 @@ fn cycles_of(
             .iter()
             .map(|(_, dose)| (dose.start.date() - first).num_days() as f64)
             .collect();
-        let starts = cycle_starts(&offsets, cycle_days);
+        let starts = cycle_starts(&offsets, cycle_days, lead);
         let mut doses = doses.into_iter();
         for (index, start) in starts.iter().enumerate() {
             let next = starts.get(index + 1).copied().unwrap_or(offsets.len());
@@ -3600,6 +3604,10 @@ fn a_dose_of_its_own(book: &DrugBook, dose: &DrugExposure) -> bool {
         && !crate::rules::status_epilepticus::taken_by_mouth(dose)
         && !book.given_in_cycles(&dose.codes(), &dose.text)
 }
+
+/// A drug's cycle length and the days from cycle 1 day 1 to its first dose (see
+/// [`cycle_starts`]).
+type CycleSchedule = (i64, i64);
 
 /// The doses of one cycle as one exposure, from its first dose to its last, counted as one
 /// cycle.
@@ -3629,15 +3637,24 @@ fn one_cycle(doses: Vec<(String, DrugExposure)>) -> Option<(String, DrugExposure
 /// cycles of `cycle_days`: a cycle counts once its first dose is given, and the next begins with
 /// the first dose a cycle length after it (less [`CYCLE_EARLY_DAYS`]). Twelve weekly doses of a
 /// 28-day schedule are 3 cycles; two are the first half of one; a dose delayed past the cycle's
-/// end begins the next cycle from its own day.
-fn cycle_starts(offsets: &[f64], cycle_days: i64) -> Vec<usize> {
+/// end begins the next cycle from its own day. The first cycle is counted from `lead_days`
+/// before the first dose, where the label gives that dose later than cycle 1 day 1 (glofitamab
+/// on day 8: its cycle 2 day 1 is 14 days after its first dose, yet a cycle of its own).
+fn cycle_starts(offsets: &[f64], cycle_days: i64, lead_days: i64) -> Vec<usize> {
     let length = (cycle_days - CYCLE_EARLY_DAYS).max(1) as f64;
     let mut starts = Vec::new();
     let mut anchor: Option<f64> = None;
     for (index, offset) in offsets.iter().copied().enumerate() {
-        if anchor.is_none_or(|anchor| offset - anchor >= length - 1e-9) {
-            starts.push(index);
-            anchor = Some(offset);
+        match anchor {
+            None => {
+                starts.push(index);
+                anchor = Some(offset - lead_days as f64);
+            }
+            Some(day_one) if offset - day_one >= length - 1e-9 => {
+                starts.push(index);
+                anchor = Some(offset);
+            }
+            Some(_) => {}
         }
     }
     starts
@@ -3656,8 +3673,8 @@ fn planned_count(line: &DoseSpec) -> Option<(u32, f64)> {
 /// `cycle_days` (see [`cycle_starts`]), those that begin in the part: a weekly order of count 2
 /// of a 28-day schedule is one cycle begun, not 2 cycles; R-CHOP's "every 21 days, count 6"
 /// stays 6 at 21 days a cycle.
-fn cycles_of_order(planned: &PlannedDoses, cycle_days: i64) -> u32 {
-    let begun = cycle_starts(&planned.offsets, cycle_days)
+fn cycles_of_order(planned: &PlannedDoses, cycle_days: i64, lead_days: i64) -> u32 {
+    let begun = cycle_starts(&planned.offsets, cycle_days, lead_days)
         .into_iter()
         .filter(|&dose| {
             let offset = planned.offsets[dose];

@@ -119,6 +119,12 @@ pub struct Drug {
     /// *different* drug does not count one after the other.
     #[serde(default)]
     pub active_moiety: Option<String>,
+    /// The day of cycle 1 its label gives the drug's first dose on, when not day 1 (glofitamab
+    /// on cycle 1 day 8, after obinutuzumab on day 1): its cycles are counted from cycle 1 day 1,
+    /// that many days less one before its first dose, so that cycle 2 day 1 (two weeks after the
+    /// first dose) is cycle 2, not part of cycle 1.
+    #[serde(default)]
+    pub first_dose_cycle_day: Option<i64>,
 }
 
 impl Drug {
@@ -378,6 +384,24 @@ impl DrugBook {
             })
     }
 
+    /// Days from cycle 1 day 1 to the first dose of a recorded drug given in cycles (see
+    /// [`Drug::first_dose_cycle_day`]): 0 unless every drug it is recognised as has the same
+    /// later first day.
+    pub fn cycle_lead_days(&self, codes: &[&str], text: &str) -> i64 {
+        let drugs = self.recognise(codes, text);
+        let Some(first) = drugs.first().and_then(|drug| drug.first_dose_cycle_day) else {
+            return 0;
+        };
+        if drugs
+            .iter()
+            .all(|drug| drug.first_dose_cycle_day == Some(first))
+        {
+            (first - 1).max(0)
+        } else {
+            0
+        }
+    }
+
     /// The drug with this ingredient name (case-insensitive).
     pub fn get(&self, ingredient: &str) -> Option<&Drug> {
         self.by_ingredient
@@ -548,6 +572,9 @@ fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
     }
     if let Some(days) = drug.cycle_days {
         c.days(at, "cycle_days", days, 1)?;
+    }
+    if let Some(day) = drug.first_dose_cycle_day {
+        c.days(at, "first_dose_cycle_day", day, 1)?;
     }
     if let Some(days) = drug.dose_interval_days {
         c.days(at, "dose_interval_days", days, 1)?;

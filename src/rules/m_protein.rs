@@ -777,6 +777,7 @@ fn scan_series(
                 ),
                 confirmed: true,
                 assessed: true,
+                at: None,
             });
             for point in std::iter::once(&points[low]).chain(&points[index..=confirming]) {
                 found.sources.extend(point.sources.iter().cloned());
@@ -796,6 +797,7 @@ fn scan_series(
                 ),
                 confirmed: true,
                 assessed: true,
+                at: None,
             });
             nadir = Some(run_end - 1);
         } else if let Some(next) = next {
@@ -815,6 +817,7 @@ fn scan_series(
                 ),
                 confirmed: false,
                 assessed: true,
+                at: None,
             });
         }
         index = run_end;

@@ -12,7 +12,9 @@
 
 use std::fmt::Write as _;
 
-use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::context::{
     Context, confounder, describe_line, line_evidence, observation_evidence, procedure_evidence,
@@ -48,8 +50,9 @@ fn best_response_dated(
 
 /// The best response of a line as the record says it, and the day it was assessed: the line's
 /// own, else the best disease status observed during it or after its last dose, up to the rule
-/// set's response window (see [`response_days`]) and no later than the day the next line
-/// began: a status after that is the next line's.
+/// set's response window (see [`response_window_end`]) and no later than the next line's first
+/// dose: a status after that is the next line's, one on or before a line's first dose is not
+/// its own (see [`before_line`]).
 fn recorded_response_dated(
     ctx: &Context<'_>,
     line: &TreatmentLine,
@@ -57,19 +60,16 @@ fn recorded_response_dated(
     if let Some(response) = line.best_response {
         return Some((response, line.best_response_date));
     }
-    let window_end = shift(line.end.unwrap_or(ctx.today), response_days(ctx, line));
-    let until = ctx
-        .lines
-        .iter()
-        .map(|other| other.start)
-        .filter(|start| *start > line.start)
-        .min()
-        .map_or(window_end, |next| window_end.min(next));
+    let window_end = response_window_end(ctx, line);
+    let next = next_line(ctx, line);
+    let until = next.map_or(window_end, |next| window_end.min(next.start));
     ctx.record
         .observations
         .iter()
         .filter(|o| o.code == observation_codes::DISEASE_STATUS)
         .filter(|o| o.effective.date() >= line.start && o.effective.date() <= until)
+        .filter(|o| !before_line(ctx, line, o.effective))
+        .filter(|o| next.is_none_or(|next| before_line(ctx, next, o.effective)))
         .filter_map(|o| {
             o.value_code
                 .as_deref()
@@ -77,6 +77,46 @@ fn recorded_response_dated(
                 .map(|response| (response, Some(o.effective.date())))
         })
         .max_by_key(|(response, _)| response.depth())
+}
+
+/// The line that began after `line` (the first by start).
+fn next_line<'c>(ctx: &'c Context<'_>, line: &TreatmentLine) -> Option<&'c TreatmentLine> {
+    ctx.lines
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|other: &&TreatmentLine| other.start > line.start)
+        .min_by_key(|other| other.start)
+}
+
+/// A time of exactly midnight is a date only: the store keeps a date as its midnight (README,
+/// *Times are UTC*), and a record's own midnight cannot be told from it.
+fn date_only(at: NaiveDateTime) -> bool {
+    at.time() == NaiveTime::MIN
+}
+
+/// The first dose of a line: the earliest start, on the line's first day, of its drug records.
+fn first_dose(ctx: &Context<'_>, line: &TreatmentLine) -> Option<NaiveDateTime> {
+    records_of(ctx, line)
+        .map(|given| given.exposure.start)
+        .filter(|start| start.date() == line.start)
+        .min()
+}
+
+/// Whether a disease status or progression recorded `at` comes before `line` began, so is not
+/// the line's (it is the earlier line's: what made the team change treatment): before the
+/// line's first day, or on it at or before its first dose. By time when both have one (a PET-CT
+/// at 08:00, the salvage regimen's first dose at 11:00); on the first day when either is a date
+/// only, or the line's first dose is not recorded: the two cannot be ordered, and a line's
+/// response is not assessed on the day it begins (the pre-treatment assessment dated that day
+/// is the common case: restaging and the first dose in one day-hospital visit).
+fn before_line(ctx: &Context<'_>, line: &TreatmentLine, at: NaiveDateTime) -> bool {
+    if at.date() != line.start {
+        return at.date() < line.start;
+    }
+    match first_dose(ctx, line) {
+        Some(dose) if !date_only(at) && !date_only(dose) => at <= dose,
+        _ => true,
+    }
 }
 
 /// The lines a drug record was part of, by start: the one linked to it, and those listing one
@@ -116,6 +156,17 @@ pub struct Progression {
     pub confirmed: bool,
     /// Read from disease-status assessments (not a clinician's recorded date or stop).
     pub assessed: bool,
+    /// The assessment's time, when read from one (to tell it from a line's first dose that
+    /// day); a recorded date or a stop is a date only.
+    pub at: Option<NaiveDateTime>,
+}
+
+impl Progression {
+    /// When it happened, as finely as known (a date only: its midnight).
+    fn instant(&self) -> NaiveDateTime {
+        self.at
+            .unwrap_or_else(|| self.date.and_time(NaiveTime::MIN))
+    }
 }
 
 impl Progression {
@@ -165,6 +216,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 ),
                 confirmed: true,
                 assessed: false,
+                at: None,
             });
         } else if line.stop_reason == Some(StopReason::Progression)
             && let Some(end) = line.end
@@ -174,6 +226,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 words: format!("{} {} stopped for progression", line.label(), line.regimen),
                 confirmed: true,
                 assessed: false,
+                at: None,
             });
         }
     }
@@ -186,6 +239,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 words: format!("{} stopped for progression", given.exposure.text),
                 confirmed: true,
                 assessed: false,
+                at: None,
             });
         }
     }
@@ -227,9 +281,11 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
         // clinician acted on it as a progression.
         let next_assessment = statuses.get(run_end).map(|o| o.effective.date());
         let window = ctx.set.progression.new_line_confirms_days;
+        // A status on the day the line began, before its first dose, is one it acted on too
+        // (see [`before_line`]).
         let acted_on = ctx.lines.iter().find(|line| {
             window > 0
-                && line.start > first
+                && before_line(ctx, line, statuses[index].effective)
                 && line.start <= shift(first, window)
                 && next_assessment.is_none_or(|next| line.start <= next)
         });
@@ -244,6 +300,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 ),
                 confirmed: true,
                 assessed: true,
+                at: Some(statuses[index].effective),
             });
         } else if run_end - index >= needed {
             for (offset, status) in statuses[index..run_end].iter().enumerate() {
@@ -261,6 +318,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                     words,
                     confirmed: true,
                     assessed: true,
+                    at: Some(status.effective),
                 });
             }
         } else if run_end == statuses.len() {
@@ -269,6 +327,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 words: format!("worsened disease status on {first}, not yet confirmed"),
                 confirmed: false,
                 assessed: true,
+                at: Some(statuses[index].effective),
             });
         } else {
             let next = statuses[run_end];
@@ -379,7 +438,14 @@ fn classify(
     // IMWG 2011: refractory is "progressing within 60 days of the last dose": the window runs
     // from the line's last dose, whatever the line (not only between its start and end).
     let window = spec.progression_window_days.unwrap_or(0);
-    if let Some(progression) = progressions.first_between(line.start, shift(end, window)) {
+    // A progression on the line's first day, at or before its first dose, is the earlier
+    // line's (see [`before_line`]).
+    let on_line = progressions
+        .events
+        .iter()
+        .filter(|p| p.date >= line.start && p.date <= shift(end, window))
+        .find(|p| !before_line(ctx, line, p.instant()));
+    if let Some(progression) = on_line {
         if !progression.confirmed {
             return LineState::Unknown {
                 what: to_confirm(progression, ctx.set.progression.consecutive_assessments),
@@ -472,9 +538,9 @@ fn classify(
         // overdue, not under way).
         None if ongoing
             || under_way(ctx, line)
-                && line.end.is_none_or(|last| {
-                    (ctx.today - last).num_days() <= response_days(ctx, line)
-                }) =>
+                && line
+                    .end
+                    .is_none_or(|_| ctx.today <= response_window_end(ctx, line)) =>
         {
             LineState::Unknown {
                 what: match line.end {
@@ -518,6 +584,59 @@ fn response_days(ctx: &Context<'_>, line: &TreatmentLine) -> i64 {
         .filter_map(|class| params.response_days_by_class.get(class).copied())
         .max()
         .unwrap_or(params.response_days)
+}
+
+/// The last day a disease status is a line's response: [`response_days`] after the end of its
+/// last cycle (see [`last_cycle_end`]), else after its last dose (today for a line under way).
+fn response_window_end(ctx: &Context<'_>, line: &TreatmentLine) -> NaiveDate {
+    let last_dose = line.end.unwrap_or(ctx.today);
+    let from = last_cycle_end(ctx, line).map_or(last_dose, |end| end.max(last_dose));
+    shift(from, response_days(ctx, line))
+}
+
+/// Cycles of a drug begin more than this many days apart (doses within a cycle are at most a
+/// week apart: see the FHIR import's cycles).
+const CYCLE_PAUSE_DAYS: i64 = 7;
+
+/// The end of a finished line's last cycle: its first day and the cycle's length, where the
+/// length is known (the end-of-treatment PET-CT is timed from the cycle's end, day 21 of a
+/// 21-day cycle, not from its first dose). Per drug of the line given in separate records: the
+/// drug book's `cycle_days`, else the shortest pause between its records' starts longer than a
+/// week (the cycle length the line kept; a delayed cycle does not lengthen it); the latest of
+/// its drugs. `None` where no drug tells its cycle length (one order over the whole line).
+fn last_cycle_end(ctx: &Context<'_>, line: &TreatmentLine) -> Option<NaiveDate> {
+    let end = line.end?;
+    let mut starts: BTreeMap<String, Vec<NaiveDate>> = BTreeMap::new();
+    for given in records_of(ctx, line) {
+        let start = given.start();
+        if start < line.start || start > end {
+            continue;
+        }
+        for drug in &given.drugs {
+            starts
+                .entry(drug.ingredient.clone())
+                .or_default()
+                .push(start);
+        }
+    }
+    starts
+        .into_iter()
+        .filter_map(|(ingredient, mut days)| {
+            days.sort_unstable();
+            days.dedup();
+            let length = ctx
+                .book
+                .get(&ingredient)
+                .and_then(|drug| drug.cycle_days)
+                .or_else(|| {
+                    days.windows(2)
+                        .map(|pair| (pair[1] - pair[0]).num_days())
+                        .filter(|gap| *gap > CYCLE_PAUSE_DAYS)
+                        .min()
+                })?;
+            days.last().map(|last| shift(*last, length))
+        })
+        .max()
 }
 
 /// Whether a line can still get further cycles: no stop reason recorded, no later line

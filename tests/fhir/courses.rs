@@ -566,6 +566,42 @@ fn weekly_doses_within_cycles_count_the_cycles_they_fall_in() {
     }
 }
 
+/// Glofitamab's first dose is cycle 1 day 8 (COLUMVI prescribing information: obinutuzumab on
+/// cycle 1 day 1, glofitamab 2.5 mg on day 8 and 10 mg on day 15, 30 mg on day 1 of cycle 2 and
+/// after): its cycles cut from its own first dose put cycle 2 day 1 (14 days later) in cycle 1,
+/// and stable disease after 2 cycles read as after 1, a missed refractory. The same with the
+/// obinutuzumab pretreatment recorded or not.
+#[test]
+fn glofitamab_begun_on_cycle_1_day_8_counts_its_cycles_from_cycle_1_day_1() {
+    let cases: [(bool, &[i64], i64, &str); 4] = [
+        (true, &[7, 14, 21], 2, "refractory"),
+        (false, &[7, 14, 21], 2, "refractory"),
+        (true, &[7, 14, 21, 42], 3, "refractory"),
+        (false, &[7, 14, 21, 42, 63], 4, "refractory"),
+    ];
+    for (index, (pretreated, days, cycles, status)) in cases.into_iter().enumerate() {
+        let mut env = Env::new();
+        let id = format!("glofi-{index}");
+        let subject = format!("urn:uuid:{id}");
+        let mut second_line = doses(&format!("{id}-l2"), &subject, "glofitamab", days, 30.0);
+        if pretreated {
+            second_line.extend(doses(
+                &format!("{id}-ob"),
+                &subject,
+                "obinutuzumab",
+                &[0],
+                1000.0,
+            ));
+        }
+        let last = day("2025-02-01") + Duration::days(days[days.len() - 1]);
+        let assessed = (last + Duration::days(10)).to_string();
+        let document = relapsed_then(&id, second_line, &assessed);
+        let (read, got, row) = second_line_read(&mut env, &id, &document);
+        assert_eq!(read, cycles, "glofitamab on days {days:?}: {row}");
+        assert_eq!(got, status, "glofitamab on days {days:?}: {row}");
+    }
+}
+
 /// A completed order of a drug given within cycles: its `timing.repeat.count` is doses, read as
 /// the cycles they fall in. Epcoritamab weekly, count 2 (the step-up doses, half of cycle 1),
 /// read as 2 cycles made stable disease after half a cycle refractory; glofitamab every 21 days,

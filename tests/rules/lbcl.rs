@@ -9,7 +9,7 @@ use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory, Re
 use refract::domain::observation_codes::disease_status;
 use refract::domain::{EvidenceKind, Response, StopReason};
 
-use super::support::{Case, LineSpec, Vignette, case, line, run, rx};
+use super::support::{Case, LineSpec, Vignette, case, day_ago, line, run, rx, time_ago};
 
 const ID: &str = "lbcl";
 const R_CHOP: &[&str] = &[
@@ -776,4 +776,151 @@ fn cns_directed_doses_beside_r_chop_are_no_line_drug() {
         r_chop_with_cns_prophylaxis("Methotrexate", Some("Intravenous route"), &[457]).record();
     let lines = super::support::rules().derive_lines(&record, super::support::today());
     assert_eq!(lines.iter().filter(|l| l.ruleset == ID).count(), 2);
+}
+
+const POLA_BR: &[&str] = &["polatuzumab vedotin", "bendamustine", "rituximab"];
+
+/// Line 1 R-CHOP with a complete response, relapse; line 2 glofitamab from 200 to 137 days ago
+/// with a partial response 170 days ago; a progression `at`; line 3 Pola-BR begun 120 days ago
+/// (its first doses `first_dose`) for 2 cycles, then a complete response 70 days ago.
+fn progression_as_the_next_line_begins(
+    at: chrono::NaiveDateTime,
+    first_dose: chrono::NaiveDateTime,
+) -> Vignette {
+    let mut vignette = first_line(|l| l.cycles(6).response(Response::Complete))
+        .disease_status(disease_status::WORSENED, 300);
+    for cycle in 0..4 {
+        let day = 200 - 21 * cycle;
+        vignette = vignette.give(rx("glofitamab 30 mg").from(day).until(day));
+    }
+    vignette = vignette
+        .line(
+            ID,
+            line("glofitamab", &["glofitamab"])
+                .from(200)
+                .until(137)
+                .cycles(4),
+        )
+        .disease_status(disease_status::PARTIAL_REMISSION, 170)
+        .disease_status_at(disease_status::WORSENED, at);
+    for cycle in 0..2 {
+        let start = first_dose + chrono::Duration::days(21 * cycle);
+        for drug in POLA_BR {
+            vignette = vignette.give(rx(drug).at(start).ended_at(start));
+        }
+    }
+    vignette
+        .line(ID, line("Pola-BR", POLA_BR).from(120).until(99).cycles(2))
+        .disease_status(disease_status::FULL_REMISSION, 70)
+}
+
+/// A disease status dated the day the next line begins, before its first dose, documents why
+/// treatment changed: it is the earlier line's, not the new line's "progression on therapy"
+/// (a PET-CT in the morning, the salvage regimen's first doses in the afternoon). By time when
+/// both have one; on the same day when either is a date only (they cannot be ordered, and a
+/// line's own response is never assessed on its first day).
+fn status_on_the_day_the_next_line_begins_cases() -> Vec<Case> {
+    vec![
+        case(
+            "progression 08:00, the next line's first dose 11:00 the same day: relapsed, not refractory",
+            progression_as_the_next_line_begins(time_ago(120, 8, 0), time_ago(120, 11, 0)),
+            Relapsed,
+        )
+        .reason("3L Pola-BR")
+        .no_reason("progression on therapy"),
+        case(
+            "progression dated only, the next line begun that day: the earlier line's",
+            progression_as_the_next_line_begins(day_ago(120), day_ago(120)),
+            Relapsed,
+        )
+        .no_reason("progression on therapy"),
+        case(
+            "progression timed, the next line's doses dated only, the same day: the earlier line's",
+            progression_as_the_next_line_begins(time_ago(120, 9, 0), day_ago(120)),
+            Relapsed,
+        )
+        .no_reason("progression on therapy"),
+        case(
+            "progression the day before the next line: the earlier line's",
+            progression_as_the_next_line_begins(time_ago(121, 9, 0), day_ago(120)),
+            Relapsed,
+        )
+        .no_reason("progression on therapy"),
+        case(
+            "progression hours after the next line's first dose is on that line",
+            progression_as_the_next_line_begins(time_ago(120, 16, 0), time_ago(120, 11, 0)),
+            Refractory,
+        )
+        .reason("progression on therapy"),
+        case(
+            "progression the day after the next line began is on that line",
+            progression_as_the_next_line_begins(time_ago(119, 9, 0), day_ago(120)),
+            Refractory,
+        )
+        .reason("progression on therapy"),
+    ]
+}
+
+#[test]
+fn a_status_on_or_before_the_next_lines_first_dose_is_the_earlier_lines() {
+    run(ID, &status_on_the_day_the_next_line_begins_cases());
+}
+
+/// Pola-R-CHP, 6 cycles of 21 days given dose by dose from 300 days ago (cycle 6 day 1 195 days
+/// ago), and one disease status `after` days after cycle 6 day 1.
+fn after_the_last_cycle(code: &str, after: i64) -> Vignette {
+    const POLA_R_CHP: &[&str] = &[
+        "polatuzumab vedotin",
+        "rituximab",
+        "cyclophosphamide",
+        "doxorubicin",
+        "prednisone",
+    ];
+    let mut vignette = patient();
+    for cycle in 0..6 {
+        let day = 300 - 21 * cycle;
+        for drug in &POLA_R_CHP[..4] {
+            vignette = vignette.give(rx(drug).from(day).until(day));
+        }
+    }
+    vignette
+        .line(
+            ID,
+            line("Pola-R-CHP", POLA_R_CHP)
+                .from(300)
+                .until(195)
+                .cycles(6),
+        )
+        .disease_status(code, 195 - after)
+}
+
+/// The end-of-treatment PET-CT is done 6 to 8 weeks after the last cycle (Juweid 2007): after
+/// the cycle's end (its first day and the cycle's length), not its first day. 8 weeks after
+/// cycle 6 of 21 days ends is 77 days after its first dose.
+fn end_of_the_last_cycle_cases() -> Vec<Case> {
+    vec![
+        case(
+            "stable disease 63 days after cycle 6 day 1 (6 weeks after it ended): primary refractory",
+            after_the_last_cycle(disease_status::STABLE, 63),
+            Refractory,
+        )
+        .label("primary refractory LBCL"),
+        case(
+            "stable disease 77 days after cycle 6 day 1 (8 weeks after it ended): primary refractory",
+            after_the_last_cycle(disease_status::STABLE, 77),
+            Refractory,
+        )
+        .label("primary refractory LBCL"),
+        case(
+            "stable disease 80 days after cycle 6 day 1: past the window, not recorded",
+            after_the_last_cycle(disease_status::STABLE, 80),
+            InsufficientData,
+        )
+        .missing("(not recorded)"),
+    ]
+}
+
+#[test]
+fn the_end_of_treatment_window_runs_from_the_end_of_the_last_cycle() {
+    run(ID, &end_of_the_last_cycle_cases());
 }

@@ -652,8 +652,13 @@ impl Vignette {
         self.bp(systolic, diastolic, days, BpSetting::Office)
     }
 
-    /// An mCODE disease-status observation (a SNOMED CT trend code).
-    pub fn disease_status(mut self, code: &str, days: i64) -> Self {
+    /// An mCODE disease-status observation (a SNOMED CT trend code), at 09:00.
+    pub fn disease_status(self, code: &str, days: i64) -> Self {
+        self.disease_status_at(code, time_ago(days, 9, 0))
+    }
+
+    /// An mCODE disease-status observation at an exact time (midnight: a date only).
+    pub fn disease_status_at(mut self, code: &str, at: NaiveDateTime) -> Self {
         let id = self.id();
         self.record.observations.push(Observation {
             id,
@@ -663,7 +668,7 @@ impl Vignette {
             value: None,
             value_code: Some(code.to_owned()),
             unit: None,
-            effective: time_ago(days, 9, 0),
+            effective: at,
             since: None,
             setting: None,
             comparator: None,
