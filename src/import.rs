@@ -154,8 +154,10 @@ fn this_host() -> String {
 /// fills of one strength on one day add their supply; infusions by rate ratio, words or a
 /// period; a disease status in words (remissions with their MRD words, CRh and MLFS spellings);
 /// a time with a zone offset stored as its instant in UTC. 10: a titration's dated steps inside
-/// one record are dose periods of their own; an order's count of doses within a drug's cycle
-/// read as doses, not cycles.
+/// one record are dose periods of their own, and so are a titration written in the dosage
+/// text and a count of doses (its duration); an order's count of doses within a drug's cycle read
+/// as doses, not cycles; a day written dose by dose summed; a benzodiazepine bolus a dose of its
+/// own; depot intervals by strength; glofitamab's cycles from cycle 1 day 1.
 pub const MAPPING_VERSION: i64 = 10;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -78,8 +78,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// not the latest benzodiazepine; responses read from words; AML intensity by dose in mg/m² and
 /// by a high-dose course's name. 19: a depot brand's amount as its label states it (US brands
 /// the ester's mass); LBCL cycles by the drug's cycle length and a status after a line's last
-/// dose its response within a window; status-epilepticus lines are the episode's stages; blood
-/// pressure readings grouped by moment in one pass.
+/// dose its response within a window (from the end of the last cycle), a status on the next
+/// line's first day the earlier line's; status-epilepticus lines are the episode's stages, a
+/// scheduled course after control maintenance, fosphenytoin phenytoin's prodrug; blood pressure
+/// readings grouped by moment in one pass.
 const ENGINE_REVISION: u32 = 19;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
