@@ -800,6 +800,35 @@ fn ages_window(birth: NaiveDate, low: f64, high: f64) -> Option<(NaiveDate, Naiv
 }
 
 impl PatientRecord {
+    /// The line whose drugs `exposure` is one of: the line drug derived from it, or a line of the
+    /// same drug over the days it was given (a line names one record per drug, and the others
+    /// of its course, a repeat dose or the next cycle's, are its too). A drug the criteria do
+    /// not read as a treatment (as needed, CNS-directed) is in no line, whatever its name.
+    pub fn line_of_exposure(&self, exposure: &DrugExposure) -> Option<&TreatmentLine> {
+        if !exposure.is_read_as_treatment() {
+            return None;
+        }
+        let text = exposure.text.to_lowercase();
+        let day = exposure.start.date();
+        self.lines
+            .iter()
+            .find(|line| {
+                line.drugs
+                    .iter()
+                    .any(|drug| drug.exposure_id == Some(exposure.id))
+            })
+            .or_else(|| {
+                self.lines.iter().find(|line| {
+                    line.start <= day
+                        && line.end.is_none_or(|end| day <= end)
+                        && line.drugs.iter().any(|drug| {
+                            !drug.ingredient.is_empty()
+                                && text.contains(&drug.ingredient.to_lowercase())
+                        })
+                })
+            })
+    }
+
     /// Whether `line` ends where one of its drugs was last known given, with no end recorded
     /// (a drug put on hold, a stopped order with no end date): the day the regimen changed is
     /// then not known, only that it was not before. A derived line ends the day after its last
@@ -1088,6 +1117,64 @@ mod tests {
         assert_eq!(died.words(None, false), "† died 1978-01-11");
         assert_eq!(Death { date: None }.words(birth, false), "† deceased");
         assert_eq!(died.last_day(today), date(1978, 1, 11));
+    }
+
+    #[test]
+    fn a_lines_drug_given_dose_by_dose_is_in_the_line_on_each_dose() {
+        let at = |y, m, d| date(y, m, d).and_time(NaiveTime::MIN);
+        let exposure = |id, text: &str, day, route: Option<&str>| DrugExposure {
+            id,
+            text: text.to_owned(),
+            rxnorm: None,
+            atc: None,
+            start: at(2026, 11, day),
+            end: Some(at(2026, 11, day)),
+            dose: None,
+            route: route.map(str::to_owned),
+            role: None,
+            stop_reason: None,
+            cycles: None,
+            dates: DatesKnown::Stated,
+            stop_text: None,
+        };
+        let record = PatientRecord {
+            exposures: vec![
+                exposure(1, "Levetiracetam 500 MG/5ML Injectable Solution", 1, None),
+                exposure(2, "Levetiracetam 500 MG/5ML Injectable Solution", 3, None),
+                exposure(3, "Levetiracetam 500 MG/5ML Injectable Solution", 9, None),
+                exposure(4, "Methotrexate 12 mg", 2, Some("intrathecal")),
+            ],
+            lines: vec![TreatmentLine {
+                id: 1,
+                ruleset: String::from("status_epilepticus"),
+                number: 2,
+                regimen: String::from("levetiracetam"),
+                start: date(2026, 11, 1),
+                end: Some(date(2026, 11, 4)),
+                intent: None,
+                best_response: None,
+                best_response_date: None,
+                progression_date: None,
+                stop_reason: None,
+                cycles: None,
+                origin: LineOrigin::Derived,
+                cut_reason: None,
+                drugs: vec![LineDrug {
+                    ingredient: String::from("levetiracetam"),
+                    dose: None,
+                    exposure_id: Some(1),
+                }],
+            }],
+            ..PatientRecord::default()
+        };
+        let in_line: Vec<bool> = record
+            .exposures
+            .iter()
+            .map(|exposure| record.line_of_exposure(exposure).is_some())
+            .collect();
+        // The line's own record, a repeat dose within it; not a dose after it, not a
+        // CNS-directed dose.
+        assert_eq!(in_line, [true, true, false, false]);
     }
 
     #[test]

@@ -514,7 +514,13 @@ fn finish(
             .first()
             .copied()
             .filter(|first| stopping.iter().all(|r| r == first));
-        let cycles = cycles_given(record, set, &line.members, line.start, end);
+        // A stage of an emergency episode is given in hours, not in cycles: its doses (a load,
+        // a repeat bolus) are no cycles to count.
+        let cycles = if set.lines.episode_stages.is_empty() {
+            cycles_given(record, set, &line.members, line.start, end)
+        } else {
+            None
+        };
         let drugs: Vec<LineDrug> = line
             .members
             .iter()

@@ -811,6 +811,14 @@ fn maintenance_started_days_after_an_episode_is_no_line_of_it() {
     assert_eq!(lines(&with_maintenance), episode);
     assert_eq!(status_and_label(&with_maintenance), super_refractory());
     assert_eq!(status_and_label(&alone), super_refractory());
+    // An episode's stages are given in hours: no cycles are counted for them.
+    assert_eq!(
+        with_maintenance.int(
+            "SELECT count(*) FROM treatment_lines
+              WHERE ruleset = 'status_epilepticus' AND cycles IS NOT NULL"
+        ),
+        0
+    );
 }
 
 /// A FHIR record of status epilepticus (SNOMED CT 230456007 from 2026-11-01) with `resources`.

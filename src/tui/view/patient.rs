@@ -603,13 +603,7 @@ fn drugs_in_no_line(record: &PatientRecord) -> Vec<&DrugExposure> {
     let mut drugs: Vec<&DrugExposure> = record
         .exposures
         .iter()
-        .filter(|exposure| {
-            !record
-                .lines
-                .iter()
-                .flat_map(|line| &line.drugs)
-                .any(|drug| drug.exposure_id == Some(exposure.id))
-        })
+        .filter(|exposure| record.line_of_exposure(exposure).is_none())
         .collect();
     drugs.sort_by_key(|exposure| exposure.start);
     drugs
