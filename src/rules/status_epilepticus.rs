@@ -63,14 +63,16 @@ pub(super) fn is_first_line_bolus(given: &Given<'_>) -> bool {
 }
 
 /// Whether a record is of a drug in a maintenance role, no emergency dose: recorded as
-/// maintenance or as needed, or given on a schedule (an amount per interval: levetiracetam
-/// 1000 mg twice a day, lacosamide 100 mg by mouth twice a day from the morning after). One
-/// reading for the criteria (no escalation) and the episode's lines (no line of it).
+/// maintenance or as needed, or a course by mouth on a schedule (an amount per interval:
+/// lacosamide 100 mg by mouth twice a day from the morning after). A schedule into a vein is
+/// no maintenance by itself: a second-line drug is often charted as its order (levetiracetam
+/// 1000 mg IV every 12 hours begun during the episode), the load its first dose. One reading
+/// for the criteria (no escalation) and the episode's lines (no line of it).
 pub(super) fn is_maintenance(given: &Given<'_>) -> bool {
     matches!(
         given.exposure.role,
         Some(DrugRole::Maintenance | DrugRole::AsNeeded)
-    ) || is_scheduled(given)
+    ) || (is_scheduled(given) && is_oral(given))
 }
 
 /// The active drug a record gives (see [`crate::rules::drugs::Drug::moiety`]): phenytoin for

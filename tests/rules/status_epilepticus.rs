@@ -1089,3 +1089,32 @@ fn a_scheduled_course_after_control_is_no_escalation() {
         );
     }
 }
+
+/// A second-line drug charted only as its order into a vein (levetiracetam IV every 12 hours,
+/// begun during the episode) is the episode's second line, not maintenance: seizures seen after
+/// it are a refractory episode.
+#[test]
+fn a_second_line_drug_charted_as_its_iv_order_is_no_maintenance() {
+    let mut order = ordered_daily(
+        "lev",
+        "levetiracetam 500 MG/5ML Injectable Solution",
+        1000.0,
+        2,
+        "2026-11-01T10:20:00Z",
+    );
+    order["dosageInstruction"][0]["route"] = json!({"text": "intravenous"});
+    let env = imported_record(vec![
+        dose_given(
+            "lzp",
+            "lorazepam 2 MG/ML Injectable Solution",
+            4.0,
+            "intravenous",
+            &["2026-11-01T10:00:00Z"],
+        ),
+        order,
+        eeg_finding("eeg", "2026-11-01T11:30:00Z", true),
+    ]);
+    let (status, reasons) = status_and_reasons(&env);
+    assert_eq!(status, "refractory", "{reasons}");
+    assert_eq!(episode_lines(&env), ["1 lorazepam", "2 levetiracetam"]);
+}
