@@ -3590,10 +3590,11 @@ fn cycles_of(
 
 /// Whether a dose given is one of its own, never grouped into a cycle with the doses days
 /// before or after it: an injection or a bolus (not by mouth, not an infusion: no rate per hour,
-/// given in under an hour) of a drug the book gives in no cycles (see
-/// [`DrugBook::given_in_cycles`]). Two lorazepam boluses four days apart are two emergencies,
-/// each of which may begin a status epilepticus episode; chemotherapy keeps its cycles, and a
-/// ward's tablets and an infusion's segments their grouping by pause.
+/// given in under an hour) of a drug the book gives as an emergency's bolus (see
+/// [`DrugBook::given_as_emergency_bolus`]). Two lorazepam boluses four days apart are two
+/// emergencies, each of which may begin a status epilepticus episode; every other drug keeps
+/// the grouping by pause (chemotherapy's cycles, a ward's daily doses by any route, an
+/// infusion's segments).
 fn a_dose_of_its_own(book: &DrugBook, dose: &DrugExposure) -> bool {
     let infused = dose.role == Some(DrugRole::AnaestheticInfusion)
         || dose.dose.as_ref().is_some_and(|d| d.unit.contains("/h"))
@@ -3602,7 +3603,7 @@ fn a_dose_of_its_own(book: &DrugBook, dose: &DrugExposure) -> bool {
             .is_some_and(|end| end - dose.start >= Duration::hours(1));
     !infused
         && !crate::rules::status_epilepticus::taken_by_mouth(dose)
-        && !book.given_in_cycles(&dose.codes(), &dose.text)
+        && book.given_as_emergency_bolus(&dose.codes(), &dose.text)
 }
 
 /// A drug's cycle length and the days from cycle 1 day 1 to its first dose (see

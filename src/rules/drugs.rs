@@ -231,7 +231,7 @@ struct DrugsFile {
     #[serde(default)]
     depot_form_words: Vec<String>,
     #[serde(default)]
-    cycle_classes: Vec<String>,
+    emergency_bolus_classes: Vec<String>,
 }
 
 /// The loaded knowledge base with its lookup indexes.
@@ -241,9 +241,9 @@ pub struct DrugBook {
     /// Dose-form words that name a long-acting injectable of any drug that has one ("depot",
     /// "Extended Release Injectable Suspension"), beside each drug's own `depot_names`.
     depot_form_words: Vec<String>,
-    /// Classes of drugs given in cycles (chemotherapy and what is given with it): their doses
-    /// are grouped into cycles on import; a dose of any other drug is its own.
-    cycle_classes: Vec<String>,
+    /// Classes of drugs given as an emergency's bolus (benzodiazepines): an injected dose of one
+    /// is its own on import, never grouped with the doses days before or after it.
+    emergency_bolus_classes: Vec<String>,
     drugs: Vec<Drug>,
     combinations: Vec<Combination>,
     by_ingredient: HashMap<String, usize>,
@@ -276,7 +276,7 @@ impl DrugBook {
         let mut book = DrugBook {
             atc_version: file.atc_version,
             depot_form_words: file.depot_form_words,
-            cycle_classes: file.cycle_classes,
+            emergency_bolus_classes: file.emergency_bolus_classes,
             drugs: file.drugs,
             combinations: file.combinations,
             by_ingredient: HashMap::new(),
@@ -369,18 +369,17 @@ impl DrugBook {
             .then_some(first)
     }
 
-    /// Whether a recorded drug is given in cycles: it has a cycle length of its own
-    /// (`cycle_days`) or is of one of the book's `cycle_classes`. A drug the book does not
-    /// recognise keeps the reading by cycles, as before the book said which drugs have them.
-    pub fn given_in_cycles(&self, codes: &[&str], text: &str) -> bool {
+    /// Whether a recorded drug is one given as an emergency's bolus: every drug it is recognised
+    /// as is of one of the book's `emergency_bolus_classes` (and it is recognised).
+    pub fn given_as_emergency_bolus(&self, codes: &[&str], text: &str) -> bool {
         let drugs = self.recognise(codes, text);
-        drugs.is_empty()
-            || drugs.iter().any(|drug| {
-                drug.cycle_days.is_some()
-                    || drug
+        !drugs.is_empty()
+            && drugs.iter().all(|drug| {
+                drug.cycle_days.is_none()
+                    && drug
                         .classes
                         .iter()
-                        .any(|class| self.cycle_classes.contains(class))
+                        .any(|class| self.emergency_bolus_classes.contains(class))
             })
     }
 

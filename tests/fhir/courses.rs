@@ -729,3 +729,50 @@ fn a_stepped_orders_cycles_are_the_whole_orders_not_one_per_step() {
     assert_eq!(cycles, 3, "{row}");
     assert_eq!(status, "refractory", "{row}");
 }
+
+/// A ward's daily doses recorded one at a time, by no route or by one not swallowed
+/// (orodispersible, by tube), are one course of the drug; only a benzodiazepine's injected
+/// dose is an emergency of its own.
+#[test]
+fn a_wards_daily_doses_by_any_route_are_one_course() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:ward";
+    let mut resources = vec![patient("ward", "MRN-ward", "Rowe", "Ada")];
+    for (drug, route) in [
+        ("olanzapine 10 MG Disintegrating Oral Tablet", None),
+        ("quetiapine 100 MG", Some("via PEG tube")),
+        ("haloperidol 5 MG", None),
+    ] {
+        for offset in 0..14 {
+            let mut dose = given(
+                &format!("{}-{offset}", &drug[..5]),
+                subject,
+                drug,
+                day("2025-02-01") + Duration::days(offset),
+                10.0,
+            );
+            if let Some(route) = route {
+                dose["dosage"]["route"] = json!({"text": route});
+            }
+            resources.push(dose);
+        }
+    }
+    for (id, when) in [("lzp-1", "2025-03-01"), ("lzp-2", "2025-03-04")] {
+        let mut dose = given(id, subject, "lorazepam 2 MG/ML Injectable Solution", day(when), 4.0);
+        dose["dosage"]["route"] = json!({"text": "intravenous"});
+        resources.push(dose);
+    }
+    import(&mut env, "ward.json", &bundle("collection", &resources));
+    let courses = env.rows(
+        "SELECT substr(text, 1, 5), count(*) FROM drug_exposures GROUP BY 1 ORDER BY 1",
+    );
+    assert_eq!(
+        courses,
+        [
+            ["halop", "1"],
+            ["loraz", "2"],
+            ["olanz", "1"],
+            ["queti", "1"]
+        ]
+    );
+}
