@@ -4,8 +4,9 @@
 //!
 //! Only a regular schedule gives a daily dose: "as needed" and a range ("1-2 tablets") leave the
 //! part they touch unknown rather than guessed; two different amounts are a day written dose by
-//! dose when each names its part of the day ("5 mg mane, 10 mg nocte": 15 mg a day), else only
-//! their lowest is known (see [`DosageText::lowest`]).
+//! dose when each names its part of the day ("5 mg mane, 10 mg nocte": 15 mg a day), else
+//! the dose is unknown (the lowest of them is often no dose: "150 mg daily using 37.5 mg
+//! tablets", "increase by 37.5 mg").
 
 /// What a dosage text says.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -14,11 +15,6 @@ pub struct DosageText {
     pub amount: Option<(f64, String)>,
     /// Doses a day (0.5 every other day, 1/28 every four weeks).
     pub per_day: Option<f64>,
-    /// The lowest of several amounts the text names when they differ ("25 mg, increase to 50 mg
-    /// as tolerated"), which `amount` leaves unknown: at that amount
-    /// each time, the drug was given at least this much, and a trial read at it is never judged
-    /// more adequate than the text allows (an unknown dose is given the benefit of the doubt).
-    pub lowest: Option<(f64, String)>,
 }
 
 /// One step of a titration written as words (see [`steps`]).
@@ -41,13 +37,11 @@ pub fn read(text: &str) -> DosageText {
         return DosageText {
             amount: Some(day),
             per_day: Some(1.0),
-            lowest: None,
         };
     }
     DosageText {
         amount: amount(&words, &bracketed, agreed),
         per_day: if as_needed { None } else { per_day(&words) },
-        lowest: amount(&words, &bracketed, lowest),
     }
 }
 
@@ -163,6 +157,17 @@ pub fn steps(text: &str) -> Option<Vec<TextStep>> {
     }
     parts.push(&words[from..]);
     parts.retain(|part| !part.is_empty());
+    // A taper's "… then stop": the course ends with the step before, which says how long it
+    // lasted.
+    if parts.last().is_some_and(|part| ends_the_course(part)) {
+        parts.pop();
+        if parts
+            .last()
+            .is_some_and(|before| lasting(before).0.is_none())
+        {
+            return None;
+        }
+    }
     if parts.len() < 2 {
         return None;
     }
@@ -182,6 +187,18 @@ pub fn steps(text: &str) -> Option<Vec<TextStep>> {
         read_steps.push(TextStep { dose, days });
     }
     Some(read_steps)
+}
+
+/// Whether a step's words only end the course ("stop", "then discontinue", "then off"): no
+/// amount, a word that stops.
+fn ends_the_course(words: &[String]) -> bool {
+    words.iter().all(|word| word.parse::<f64>().is_err())
+        && words.iter().any(|word| {
+            matches!(
+                word.as_str(),
+                "stop" | "stopped" | "discontinue" | "discontinued" | "cease" | "off" | "finish"
+            )
+        })
 }
 
 /// How long a step's words say it lasted ("for 3 weeks", "x 14 days"), in whole days, and the
@@ -454,18 +471,6 @@ fn agreed(amounts: &[Amount]) -> Option<(f64, String)> {
         .then(|| (first.value, first.unit.clone()))
 }
 
-/// The lowest amount of `amounts`, when all are in one unit.
-fn lowest(amounts: &[Amount]) -> Option<(f64, String)> {
-    let (first, rest) = amounts.split_first()?;
-    rest.iter().all(|other| other.unit == first.unit).then(|| {
-        let least = amounts
-            .iter()
-            .map(|amount| amount.value)
-            .fold(f64::INFINITY, f64::min);
-        (least, first.unit.clone())
-    })
-}
-
 const MASS_UNITS: [&str; 5] = ["mg", "g", "mcg", "ug", "µg"];
 
 fn singular(unit: &str) -> String {
@@ -681,7 +686,6 @@ mod tests {
         let want = DosageText {
             amount: amount.map(|(value, unit)| (value, unit.to_owned())),
             per_day,
-            lowest: got.lowest.clone(),
         };
         let close = match (got.per_day, want.per_day) {
             (Some(a), Some(b)) => (a - b).abs() < 1e-9,

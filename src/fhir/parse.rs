@@ -2253,8 +2253,8 @@ fn count_days(timing: Option<&model::Timing>) -> Option<i64> {
 /// The dosage lines of a record, as far as a dose can be computed from them, and where each
 /// falls among the record's steps. A dosage with no structured amount whose text writes a
 /// titration ("25 mg daily for 3 weeks then 50 mg daily", see [`dosage_text::steps`]) is a line
-/// per written step, one after another; a text naming several amounts that are no steps is
-/// read at the lowest of them (see [`dosage_text::DosageText::lowest`]).
+/// per written step, one after another; a text naming several amounts that are no steps leaves
+/// the dose unknown.
 fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming>) {
     let quantity = |q: Option<&model::Quantity>| {
         q.and_then(|q| Some((q.value?, q.unit_text().unwrap_or("").to_owned())))
@@ -2315,7 +2315,10 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
         {
             let read = dosage_text::read(text);
             if spec.quantity.is_none() && spec.rate.is_none() {
-                spec.quantity = read.amount.or(read.lowest);
+                // Several amounts that are no steps and no day written dose by dose stay
+                // unknown: the lowest of them is often no dose at all ("150 mg daily using 37.5
+                // mg tablets", "increase by 37.5 mg", "previously 75 mg").
+                spec.quantity = read.amount;
             }
             if spec.rate.is_none() {
                 spec.rate = dosage_text::rate(text);

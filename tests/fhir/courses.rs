@@ -758,14 +758,19 @@ fn a_wards_daily_doses_by_any_route_are_one_course() {
         }
     }
     for (id, when) in [("lzp-1", "2025-03-01"), ("lzp-2", "2025-03-04")] {
-        let mut dose = given(id, subject, "lorazepam 2 MG/ML Injectable Solution", day(when), 4.0);
+        let mut dose = given(
+            id,
+            subject,
+            "lorazepam 2 MG/ML Injectable Solution",
+            day(when),
+            4.0,
+        );
         dose["dosage"]["route"] = json!({"text": "intravenous"});
         resources.push(dose);
     }
     import(&mut env, "ward.json", &bundle("collection", &resources));
-    let courses = env.rows(
-        "SELECT substr(text, 1, 5), count(*) FROM drug_exposures GROUP BY 1 ORDER BY 1",
-    );
+    let courses =
+        env.rows("SELECT substr(text, 1, 5), count(*) FROM drug_exposures GROUP BY 1 ORDER BY 1");
     assert_eq!(
         courses,
         [

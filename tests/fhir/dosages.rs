@@ -612,10 +612,17 @@ fn a_titration_written_in_the_dosage_text_is_dated_steps() {
                 "25 mg once daily for 1 week, then increase to 50 mg once daily"
             ),
             texted("Drug C", "12.5 mg daily x 2 weeks, followed by 25 mg daily"),
-            // Not steps: read at the lowest amount it names, never more adequate than that.
+            // Not steps: several amounts, no dose known (the lowest is often no dose).
             texted(
                 "Drug D",
                 "start 25 mg daily, increase to 50 mg daily as tolerated"
+            ),
+            texted("Drug E", "Take 150 mg daily using 37.5 mg tablets"),
+            // A taper that ends "then stop": its steps, the last ending the course.
+            texted(
+                "Drug F",
+                "150 mg daily for 60 days then 75 mg daily for 14 days then 37.5 mg daily for \
+                 14 days then stop"
             ),
         ]),
         periods(&[
@@ -625,7 +632,11 @@ fn a_titration_written_in_the_dosage_text_is_dated_steps() {
             ["Drug B", "2026-01-08", "2026-04-01", "50.0 mg/d"],
             ["Drug C", "2026-01-01", "2026-01-15", "12.5 mg/d"],
             ["Drug C", "2026-01-15", "2026-04-01", "25.0 mg/d"],
-            ["Drug D", "2026-01-01", "2026-04-01", "25.0 mg/d"],
+            ["Drug D", "2026-01-01", "2026-04-01", "-"],
+            ["Drug E", "2026-01-01", "2026-04-01", "-"],
+            ["Drug F", "2026-01-01", "2026-03-02", "150.0 mg/d"],
+            ["Drug F", "2026-03-02", "2026-03-16", "75.0 mg/d"],
+            ["Drug F", "2026-03-16", "2026-03-30", "37.5 mg/d"],
         ])
     );
 }
