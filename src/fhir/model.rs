@@ -241,6 +241,9 @@ pub struct TimingRepeat {
     /// How many times in all (a course's number of doses or cycles).
     pub count: Option<u32>,
     pub frequency: Option<f64>,
+    /// The most times a period ("2 to 3 times a day": `frequency` 2, `frequencyMax` 3).
+    #[serde(rename = "frequencyMax")]
+    pub frequency_max: Option<f64>,
     pub period: Option<f64>,
     #[serde(rename = "periodUnit")]
     pub period_unit: Option<String>,

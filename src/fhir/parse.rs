@@ -2244,9 +2244,16 @@ fn count_days(timing: Option<&model::Timing>) -> Option<i64> {
     if cycles_planned(Some(timing)).is_some() {
         return None;
     }
-    let count = timing.repeat.as_ref()?.count.filter(|count| *count > 0)?;
+    let repeat = timing.repeat.as_ref()?;
+    let count = repeat.count.filter(|count| *count > 0)?;
     let per_day = timing_per_day(timing).filter(|n| n.is_finite() && *n > 0.0)?;
-    let days = (f64::from(count) / per_day).ceil();
+    // "2 to 3 times a day, 60 doses": they last at least 20 days, at most 30; the days surely
+    // given are the fewer (the longer would favour an adequate trial the record does not show).
+    let most_per_day = match (repeat.frequency, repeat.frequency_max) {
+        (Some(least), Some(most)) if least > 0.0 && most > least => per_day * most / least,
+        _ => per_day,
+    };
+    let days = (f64::from(count) / most_per_day).ceil();
     (days.is_finite() && (1.0..=36_500.0).contains(&days)).then_some(days as i64)
 }
 

@@ -577,6 +577,16 @@ fn a_count_of_doses_is_how_long_an_order_without_bounds_lasts() {
                     counted(Some(2), 100.0, 2, 120)
                 ]
             ),
+            // Two to three times a day, 60 doses: at least 20 days (the days surely given).
+            completed(
+                "c4",
+                "Drug Y",
+                &[{
+                    let mut dosage = counted(None, 50.0, 2, 60);
+                    dosage["timing"]["repeat"]["frequencyMax"] = json!(3);
+                    dosage
+                }]
+            ),
         ]),
         periods(&[
             ["Drug V", "2026-01-01", "2026-04-01", "50.0 mg/d"],
@@ -584,6 +594,7 @@ fn a_count_of_doses_is_how_long_an_order_without_bounds_lasts() {
             ["Drug W", "2026-01-22", "2026-04-01", "50.0 mg/d"],
             ["Drug X", "2026-01-01", "2026-01-15", "50.0 mg/d"],
             ["Drug X", "2026-01-15", "2026-03-16", "100.0 mg/d"],
+            ["Drug Y", "2026-01-01", "2026-01-21", "50.0 mg/d"],
         ])
     );
 }
