@@ -452,15 +452,26 @@ fn take_count(words: &[String], from: usize) -> Option<f64> {
             .ok()
             .filter(|n| n.is_finite() && *n > 0.0)
     };
-    rest.windows(2).find_map(|pair| match pair {
-        [take, number] if take == "take" || take == "give" => count(number),
-        [number, unit]
-            if DOSE_UNITS.contains(&unit.as_str()) && !MASS_UNITS.contains(&unit.as_str()) =>
-        {
-            count(number)
-        }
-        _ => None,
-    })
+    rest.windows(2)
+        .enumerate()
+        .find_map(|(at, pair)| match pair {
+            // "take 2", not "take 150 mg": a mass after the number is the dose itself, no count of
+            // tablets of the strength ("37.5 mg tablets: take 150 mg daily" is 150 mg, not 5625).
+            [take, number]
+                if (take == "take" || take == "give")
+                    && !rest
+                        .get(at + 2)
+                        .is_some_and(|unit| MASS_UNITS.contains(&unit.as_str())) =>
+            {
+                count(number)
+            }
+            [number, unit]
+                if DOSE_UNITS.contains(&unit.as_str()) && !MASS_UNITS.contains(&unit.as_str()) =>
+            {
+                count(number)
+            }
+            _ => None,
+        })
 }
 
 /// The amount every entry of `amounts` says, if they agree.
@@ -783,6 +794,11 @@ mod tests {
             reads(text, Some((20.0, "mg")), Some(1.0));
         }
         reads("½ tablet (5 mg) daily", Some((5.0, "mg")), Some(1.0));
+        // A mass after "take" is the dose, no count of tablets: not 37.5 × 150.
+        assert_ne!(
+            read("venlafaxine 37.5 mg tablets: take 150 mg daily").amount,
+            Some((5625.0, String::from("mg")))
+        );
         reads(
             "1 tablet 500 mg twice daily",
             Some((500.0, "mg")),

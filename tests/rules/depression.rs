@@ -1055,8 +1055,14 @@ fn a_titration_by_counts_of_doses_or_in_words_counts_only_its_days_at_dose() {
     ));
     assert_eq!(status, "not_met", "{detail}");
     assert!(detail.contains("21 days at an adequate dose"), "{detail}");
+    // Several amounts that are no steps: no dose known, given the benefit of the doubt, and
+    // the dose's adequacy listed to check before confirming.
     let (status, detail) = imported_sertraline(&written(
         "25 mg daily, increase to 50 mg daily when tolerated",
     ));
-    assert_eq!(status, "not_met", "{detail}");
+    assert_eq!(status, "refractory", "{detail}");
+    assert!(
+        detail.contains("dose adequacy of sertraline unknown"),
+        "{detail}"
+    );
 }
