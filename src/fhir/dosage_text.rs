@@ -33,7 +33,7 @@ pub fn read(text: &str) -> DosageText {
         || contains_run(&words, &["as", "needed"])
         || contains_run(&words, &["as", "required"])
         || contains_run(&words, &["when", "required"]);
-    if !as_needed && let Some(day) = split_day(&words) {
+    if !as_needed && let Some(day) = split_day(&words).or_else(|| daily_total(&words)) {
         return DosageText {
             amount: Some(day),
             per_day: Some(1.0),
@@ -43,6 +43,53 @@ pub fn read(text: &str) -> DosageText {
         amount: amount(&words, &bracketed, agreed),
         per_day: if as_needed { None } else { per_day(&words) },
     }
+}
+
+/// A mass the text says is the day's total ("75 mg twice daily (150 mg total daily dose)",
+/// "150 mg per day in 2 divided doses"): the day's dose once a day, never multiplied again by
+/// the schedule. The mass must be followed within three words by "total daily", "daily dose",
+/// "daily total", "per day" or "a day" with no count of times before them ("twice a day" is a
+/// schedule).
+fn daily_total(words: &[String]) -> Option<(f64, String)> {
+    let says_a_day = |from: usize| {
+        let window: Vec<&str> = words
+            .iter()
+            .skip(from)
+            .take(4)
+            .map(String::as_str)
+            .take_while(|word| {
+                word.parse::<f64>().is_err()
+                    && !matches!(*word, "x" | "times" | "once" | "twice" | "thrice")
+            })
+            .collect();
+        window.windows(2).any(|pair| {
+            matches!(
+                pair,
+                ["total", "daily"] | ["daily", "dose" | "total"] | ["per", "day"]
+            )
+        }) || (window.first().is_some_and(|w| *w == "a") && window.get(1) == Some(&"day"))
+    };
+    let mut found: Option<(f64, String)> = None;
+    for (index, word) in words.iter().enumerate() {
+        let Some(unit) = words.get(index + 1) else {
+            break;
+        };
+        if !MASS_UNITS.contains(&unit.as_str()) || !says_a_day(index + 2) {
+            continue;
+        }
+        let value = word
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n > 0.0)?;
+        if found
+            .as_ref()
+            .is_some_and(|(known, _)| (known - value).abs() > f64::EPSILON)
+        {
+            return None;
+        }
+        found = Some((value, unit.clone()));
+    }
+    found
 }
 
 /// The part of the day a word names, for a day's doses written one by one.
@@ -815,6 +862,28 @@ mod tests {
         // The strength or the whole dose? Not guessed.
         reads("olanzapine 10 mg two tablets at night", None, Some(1.0));
         reads("10 mg, 2 tablets once daily", None, Some(1.0));
+    }
+
+    /// A mass the text calls the day's total is the day's dose, not one dose of the schedule.
+    #[test]
+    fn a_total_daily_dose_is_the_days_dose() {
+        reads(
+            "75 mg twice daily (150 mg total daily dose)",
+            Some((150.0, "mg")),
+            Some(1.0),
+        );
+        reads(
+            "150 mg per day in 2 divided doses",
+            Some((150.0, "mg")),
+            Some(1.0),
+        );
+        // A schedule, no total: "500 mg twice a day" stays 500 mg twice.
+        reads("500 mg twice a day", Some((500.0, "mg")), Some(2.0));
+        reads(
+            "Take 1 tablet (500 mg total) by mouth 2 (two) times daily",
+            Some((500.0, "mg")),
+            Some(2.0),
+        );
     }
 
     /// A day's doses written one by one are their sum once a day, not the lower of them.
