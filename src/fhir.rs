@@ -5,6 +5,7 @@
 
 mod carried;
 mod date_words;
+mod datetime;
 mod dosage_text;
 mod export;
 pub mod model;
@@ -14,11 +15,12 @@ pub mod stream;
 mod wire_out;
 
 pub use carried::{ImportedLine, LINE_URL};
+pub use datetime::parse_datetime;
 pub use export::{LOCAL_CODES, STATUS_URL, TERMINATION_REASON_URL, write_bundle};
 pub use parse::{
     DoseSpec, ImportedItems, ImportedPatient, ImportedResource, Item, Mapped, Mapping,
     MedicationMeta, MedicationRecord, ParsedFile, RowSources, finish_medication, map_resource,
-    parse_datetime, parse_file, record_of, reference_key, server_base,
+    parse_file, record_of, reference_key, server_base,
 };
 pub use product::{Product, named_by};
 

@@ -46,8 +46,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use super::datetime::parse_datetime;
 use super::model::{self, Extension};
-use super::parse::parse_datetime;
 use crate::domain::{
     DatesKnown, Dose, DrugRole, Intent, LineDrug, LineOrigin, Response, StopReason, TreatmentLine,
 };

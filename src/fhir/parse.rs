@@ -20,9 +20,10 @@ use serde::{Deserialize, Serialize};
 use super::FhirError;
 use super::carried::{self, ImportedLine};
 use super::date_words;
+use super::datetime::parse_datetime;
 use super::dosage_text;
 use super::model::{self, CodeableConcept};
-use super::product::{self, Drug, Find, Product};
+use super::product::{self, Drug, Find, Product, count_unit};
 use super::stream::{RawResource, StreamError, each_in_bytes};
 use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
@@ -2709,35 +2710,6 @@ fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
     })
 }
 
-/// The count unit refract writes for a dose counted in a product's units, if `unit` (lower
-/// case) is one: UCUM annotations (`{tbl}`), words, and the tablet and capsule forms of
-/// v3-orderableDrugForm (`TAB`, `ERTAB24`, `FILMTAB`, `CAP`, `ENTCAP`…).
-pub(super) fn count_unit(unit: &str) -> Option<&'static str> {
-    match unit {
-        "tablet" | "tablets" | "tab" | "tabs" | "{tbl}" | "{tablet}" | "{tablets}" | "caplet" => {
-            Some("tablet")
-        }
-        "capsule" | "capsules" | "cap" | "caps" | "{capsule}" | "{capsules}" | "{cap}" => {
-            Some("capsule")
-        }
-        "" | "1" | "{dose}" | "dose" | "{unit}" | "each" | "{each}" | "syringe" | "{syringe}"
-        | "injection" | "{injection}" | "pen" | "{pen}" | "vial" | "{vial}" => Some("dose"),
-        form if form.is_ascii() => {
-            let form = form.trim_end_matches(|c: char| c.is_ascii_digit());
-            if form.len() > 3 && form.bytes().all(|b| b.is_ascii_lowercase()) {
-                if form.ends_with("tab") {
-                    return Some("tablet");
-                }
-                if form.ends_with("cap") {
-                    return Some("capsule");
-                }
-            }
-            None
-        }
-        _ => None,
-    }
-}
-
 /// An amount given `per_day` times a day: per day ("1000 mg/d") when given daily or more
 /// often, or when doses are two days or more apart, per interval ("75 mg/2d", "234 mg/mo",
 /// "150 mg/4wk") as the schedule is written, so that the amount of one administration stays
@@ -4412,75 +4384,9 @@ fn bp_setting_of(words: &str) -> BpSetting {
     }
 }
 
-/// Parses a FHIR date, dateTime or instant ("2019", "2019-03", "2019-03-01",
-/// "2019-03-01T10:00:00+01:00"); a partial date means its first day.
-///
-/// A time with an offset (R4 requires one with every time) is the same instant in UTC
-/// ("2019-03-01T10:00:00+01:00" is 09:00): one patient's records come from sources in different
-/// zones (an EHR's local offset beside a device's or a pharmacy's `Z`) and from either side of a
-/// daylight-saving change, and only instants put them in their true order and spacing. The day
-/// of such a time is its UTC day (23:30-05:00 is the next day), so every criterion counting
-/// days counts them on that one axis. A date alone has no time and no offset and stays the day
-/// written; a time written without an offset (not valid FHIR, seen in the wild) is read as
-/// written, as there is nothing to convert it by.
-pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
-    let text = text.trim();
-    let impossible = || format!("impossible date '{text}'");
-    let parsed = if text.len() > 10 {
-        chrono::DateTime::parse_from_rfc3339(text)
-            .map(|dt| dt.naive_utc())
-            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
-            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
-            .map_err(|_| impossible())?
-    } else {
-        let mut parts = text.split('-');
-        let year: i32 = parts
-            .next()
-            .and_then(|y| y.parse().ok())
-            .ok_or_else(impossible)?;
-        let month: u32 = parts
-            .next()
-            .map_or(Ok(1), str::parse)
-            .map_err(|_| impossible())?;
-        let day: u32 = parts
-            .next()
-            .map_or(Ok(1), str::parse)
-            .map_err(|_| impossible())?;
-        if parts.next().is_some() {
-            return Err(impossible());
-        }
-        NaiveDate::from_ymd_opt(year, month, day)
-            .ok_or_else(impossible)?
-            .and_time(NaiveTime::MIN)
-    };
-    if !(1800..=2200).contains(&chrono::Datelike::year(&parsed)) {
-        return Err(impossible());
-    }
-    Ok(parsed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_partial_and_with_offsets() {
-        assert_eq!(
-            parse_datetime("2019").unwrap().date(),
-            NaiveDate::from_ymd_opt(2019, 1, 1).unwrap()
-        );
-        assert_eq!(
-            parse_datetime("2019-03").unwrap().date(),
-            NaiveDate::from_ymd_opt(2019, 3, 1).unwrap()
-        );
-        let at = parse_datetime("2019-03-01T23:07:34+05:00").unwrap();
-        assert_eq!(at, parse_datetime("2019-03-01T18:07:34Z").unwrap());
-        let evening = parse_datetime("2019-03-01T23:30:00-05:00").unwrap();
-        assert_eq!(evening.date(), NaiveDate::from_ymd_opt(2019, 3, 2).unwrap());
-        assert!(parse_datetime("2019-02-30").is_err());
-        assert!(parse_datetime("20190-01-01").is_err());
-        assert!(parse_datetime("yesterday").is_err());
-    }
 
     #[test]
     fn references_are_normalised() {

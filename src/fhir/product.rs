@@ -235,9 +235,9 @@ impl Strength {
         let unit = if written.is_empty() {
             "1"
         } else {
-            written.into_iter().find(|unit| {
-                super::parse::count_unit(&unit.to_lowercase()).is_some() || is_ml(unit)
-            })?
+            written
+                .into_iter()
+                .find(|unit| count_unit(&unit.to_lowercase()).is_some() || is_ml(unit))?
         };
         (mg.is_finite() && mg > 0.0 && per.is_finite() && per > 0.0).then(|| Strength {
             mg,
@@ -249,7 +249,7 @@ impl Strength {
     /// Milligrams in one tablet, capsule or unit of the product, when the strength is per such
     /// a count.
     fn mg_per_counted_unit(&self) -> Option<f64> {
-        super::parse::count_unit(&self.unit.to_lowercase()).map(|_| self.mg / self.per)
+        count_unit(&self.unit.to_lowercase()).map(|_| self.mg / self.per)
     }
 }
 
@@ -266,8 +266,8 @@ impl Drug {
         let same = if is_ml(&dose) || is_ml(&per) {
             is_ml(&dose) && is_ml(&per)
         } else {
-            let counted = super::parse::count_unit(&dose);
-            let of_product = super::parse::count_unit(&per).map(|kind| match kind {
+            let counted = count_unit(&dose);
+            let of_product = count_unit(&per).map(|kind| match kind {
                 "dose" => self.form.as_deref().unwrap_or(kind),
                 _ => kind,
             });
@@ -390,7 +390,7 @@ pub fn form_unit(form: &CodeableConcept) -> Option<String> {
     words
         .chain(codes)
         .find_map(|word| {
-            super::parse::count_unit(word.trim())
+            count_unit(word.trim())
                 .filter(|kind| *kind != "dose")
                 .or_else(|| {
                     if word.contains("tablet") {
@@ -454,6 +454,35 @@ fn trim_number(value: f64) -> String {
     let rounded = (value * 1000.0).round() / 1000.0;
     let text = format!("{rounded:.3}");
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// The count unit refract writes for a dose counted in a product's units, if `unit` (lower
+/// case) is one: UCUM annotations (`{tbl}`), words, and the tablet and capsule forms of
+/// v3-orderableDrugForm (`TAB`, `ERTAB24`, `FILMTAB`, `CAP`, `ENTCAP`…).
+pub(super) fn count_unit(unit: &str) -> Option<&'static str> {
+    match unit {
+        "tablet" | "tablets" | "tab" | "tabs" | "{tbl}" | "{tablet}" | "{tablets}" | "caplet" => {
+            Some("tablet")
+        }
+        "capsule" | "capsules" | "cap" | "caps" | "{capsule}" | "{capsules}" | "{cap}" => {
+            Some("capsule")
+        }
+        "" | "1" | "{dose}" | "dose" | "{unit}" | "each" | "{each}" | "syringe" | "{syringe}"
+        | "injection" | "{injection}" | "pen" | "{pen}" | "vial" | "{vial}" => Some("dose"),
+        form if form.is_ascii() => {
+            let form = form.trim_end_matches(|c: char| c.is_ascii_digit());
+            if form.len() > 3 && form.bytes().all(|b| b.is_ascii_lowercase()) {
+                if form.ends_with("tab") {
+                    return Some("tablet");
+                }
+                if form.ends_with("cap") {
+                    return Some("capsule");
+                }
+            }
+            None
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -1063,7 +1063,7 @@ impl Writer<'_> {
                     }
                 };
                 if !superseded
-                    && !merged_away(tx, self.source, id, key.as_deref())?
+                    && !tx.merged_away(self.source, id, key.as_deref())?
                     && tx.update_demographics(id, patient, run)?
                 {
                     counted.demographics_changed += 1;
@@ -1508,24 +1508,6 @@ fn superseded_runs(store: &Store, run: &RunKey<'_>) -> Result<Vec<i64>, StoreErr
         })
         .map(|earlier| earlier.id)
         .collect())
-}
-
-/// Whether the Patient resource `own` of `source` is one the patient's current record says
-/// was merged into it (`Patient.link` `replaces`): read again, it is still them, but its
-/// demographics are the old record's.
-pub(super) fn merged_away(
-    tx: &ImportTx<'_>,
-    source: &str,
-    patient: PatientId,
-    own: Option<&str>,
-) -> Result<bool, StoreError> {
-    let Some(own) = own else {
-        return Ok(false);
-    };
-    Ok(tx
-        .identifiers_of(patient, &replaced_patient_system(source))?
-        .iter()
-        .any(|id| id == own))
 }
 
 fn store_describe(tx: &ImportTx<'_>, id: PatientId) -> String {

@@ -245,9 +245,7 @@ fn create_or_merge(
     }
     let found = match tx.match_patient(&new.keys, &new.equivalent)? {
         PatientMatch::Existing(id) => {
-            if !new.superseded
-                && !super::apply::merged_away(tx, &row.source, id, new.fhir_id.as_deref())?
-            {
+            if !new.superseded && !tx.merged_away(&row.source, id, new.fhir_id.as_deref())? {
                 tx.update_demographics(id, &new.patient, row.import_id)?;
             }
             (id, false)

@@ -54,6 +54,19 @@ pub trait IdentityLookup {
     /// The values a patient is known by under `system`.
     fn identifiers_of(&self, id: PatientId, system: &str) -> Result<Vec<String>>;
     fn describe_patient(&self, id: PatientId) -> Result<String>;
+
+    /// Whether the Patient resource `own` of `source` is one the patient's current record says
+    /// was merged into it (`Patient.link` `replaces`): read again, it is still them, but its
+    /// demographics are the old record's.
+    fn merged_away(&self, source: &str, patient: PatientId, own: Option<&str>) -> Result<bool> {
+        let Some(own) = own else {
+            return Ok(false);
+        };
+        Ok(self
+            .identifiers_of(patient, &replaced_patient_system(source))?
+            .iter()
+            .any(|id| id == own))
+    }
 }
 
 impl IdentityLookup for Store {
