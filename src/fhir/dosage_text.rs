@@ -104,40 +104,82 @@ fn part_of_day(word: &str) -> Option<u8> {
 }
 
 /// A day's doses written one by one, each with its part of the day ("5 mg mane, 10 mg nocte",
-/// "100 mg in the morning and 200 mg at night"): their sum, once a day. Every amount must be a
-/// mass followed within three words by a part of the day no other amount names, and the text
-/// must name no other schedule ("daily" aside) and no step ("then", "increase to"): else it is
-/// no split day, and [`read`] reads it as before.
+/// "100 mg in the morning and 200 mg at night", "1 tablet in the morning and 2 at night"): their
+/// sum, once a day. A count of tablets (or capsules…) sums as a mass does, and becomes
+/// milligrams with the product's strength where it has one known strength per unit (the
+/// count is what the text gives: "50 mg oral tablet" in the drug's name multiplies it, see
+/// `DrugName::milligrams` in `parse`). Every amount must be followed within three words by a
+/// part of the day no other amount names; an amount is a number and its unit, or a number
+/// alone ("… and 2 at night") which takes the unit the others write, never a time of the day
+/// ("at 8", "8 am"). When the text names a mass, only masses are its amounts ("1 tablet (50
+/// mg) in the morning and 2 tablets (100 mg) at night": the tablets explain the masses). The
+/// text must name no other schedule ("daily" aside), no step ("then", "increase to") and no
+/// range ("1-2 tablets", "1 to 2"): else it is no split day, and [`read`] reads it as before.
 fn split_day(words: &[String]) -> Option<(f64, String)> {
+    if let Some(pattern) = day_pattern(words) {
+        return (!scheduled_otherwise(words)).then_some(pattern);
+    }
+    if has_range(words) {
+        return None;
+    }
+    let unit_after = |index: usize| {
+        words
+            .get(index + 1)
+            .filter(|unit| DOSE_UNITS.contains(&unit.as_str()))
+            .map(|unit| singular(unit))
+    };
+    let masses_named = words.iter().enumerate().any(|(index, word)| {
+        word.parse::<f64>().is_ok()
+            && unit_after(index).is_some_and(|unit| MASS_UNITS.contains(&unit.as_str()))
+    });
     let mut parts: Vec<u8> = Vec::new();
-    let mut total: Option<(f64, String)> = None;
+    let mut total = 0.0;
+    let mut unit: Option<String> = None;
     for (index, word) in words.iter().enumerate() {
-        let Some(unit) = words.get(index + 1) else {
-            break;
-        };
-        if !MASS_UNITS.contains(&unit.as_str()) {
+        let Ok(value) = word.parse::<f64>() else {
             continue;
-        }
-        let value = word
-            .parse::<f64>()
-            .ok()
-            .filter(|n| n.is_finite() && *n > 0.0)?;
+        };
+        let written_unit = unit_after(index);
+        let skip = written_unit.as_ref().map_or(1, |_| 2);
         let part = words
             .iter()
-            .skip(index + 2)
+            .skip(index + skip)
             .take(3)
-            .find_map(|w| part_of_day(w))?;
+            .find_map(|w| part_of_day(w));
+        let other_kind = written_unit
+            .as_ref()
+            .is_some_and(|written| MASS_UNITS.contains(&written.as_str()) != masses_named);
+        // A number alone is an amount only when a part of the day follows it, and no time.
+        let no_amount = written_unit.is_none() && (part.is_none() || is_clock_time(words, index));
+        if other_kind || no_amount {
+            continue;
+        }
+        if !(value.is_finite() && value > 0.0) {
+            return None;
+        }
+        let part = part?;
         if parts.contains(&part) {
             return None;
         }
         parts.push(part);
-        total = match total {
-            None => Some((value, unit.clone())),
-            Some((sum, known)) if known == *unit => Some((sum + value, known)),
-            Some(_) => return None,
-        };
+        total += value;
+        if let Some(written) = written_unit {
+            match &unit {
+                None => unit = Some(written),
+                Some(known) if *known == written => {}
+                Some(_) => return None,
+            }
+        }
     }
-    let scheduled_otherwise = words.iter().enumerate().any(|(index, word)| {
+    (parts.len() >= 2 && !scheduled_otherwise(words))
+        .then_some(unit)
+        .flatten()
+        .map(|unit| (total, unit))
+}
+
+/// Whether the words name a schedule other than parts of the day, or a step.
+fn scheduled_otherwise(words: &[String]) -> bool {
+    words.iter().enumerate().any(|(index, word)| {
         matches!(
             word.as_str(),
             "then"
@@ -153,10 +195,79 @@ fn split_day(words: &[String]) -> Option<(f64, String)> {
                 | "monthly"
         ) || (word != "daily" && abbreviation(word).is_some() && part_of_day(word).is_none())
             || (word == "x" && index > 0)
-    });
-    (parts.len() >= 2 && !scheduled_otherwise)
-        .then_some(total)
-        .flatten()
+    })
+}
+
+/// A range of amounts anywhere: "1-2 tablets", "1 to 2 tablets", "1 or 2".
+fn has_range(words: &[String]) -> bool {
+    words.iter().enumerate().any(|(index, word)| {
+        let number = |at: usize| words.get(at).is_some_and(|w| w.parse::<f64>().is_ok());
+        word.split_once('-')
+            .is_some_and(|(low, high)| low.parse::<f64>().is_ok() && high.parse::<f64>().is_ok())
+            || (matches!(word.as_str(), "to" | "or")
+                && index > 0
+                && number(index - 1)
+                && number(index + 1))
+    })
+}
+
+/// Whether the number at `index` is a clock time ("at 8", "8 am", "8 o'clock"), no amount.
+fn is_clock_time(words: &[String], index: usize) -> bool {
+    index
+        .checked_sub(1)
+        .and_then(|before| words.get(before))
+        .is_some_and(|before| matches!(before.as_str(), "at" | "@" | "by" | "from" | "until"))
+        || words.get(index + 1).is_some_and(|after| {
+            matches!(
+                after.as_str(),
+                "am" | "pm" | "h" | "hr" | "hrs" | "hours" | "o'clock" | "oclock"
+            )
+        })
+}
+
+/// A day's doses written as a pattern of counts, one per part of the day ("1-0-2 tablets", "1 +
+/// 0 + 2 tablets": morning, midday, evening, and night where there are four): their sum once a
+/// day. Three or four numbers joined by one kind of sign, right before a dose unit; two joined
+/// by a dash are a range, not a pattern.
+fn day_pattern(words: &[String]) -> Option<(f64, String)> {
+    let is_pattern_word = |word: &String| {
+        !word.is_empty()
+            && word
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | '+' | '-'))
+    };
+    let mut found: Option<(f64, String)> = None;
+    for (index, unit) in words.iter().enumerate() {
+        if index == 0 || !DOSE_UNITS.contains(&unit.as_str()) {
+            continue;
+        }
+        let mut from = index;
+        while from > 0 && words.get(from - 1).is_some_and(is_pattern_word) {
+            from -= 1;
+        }
+        let written: String = words[from..index].concat();
+        let sign = if written.contains('+') { '+' } else { '-' };
+        if written.contains('+') && written.contains('-') {
+            return None;
+        }
+        let counts: Vec<&str> = written.split(sign).collect();
+        if !(3..=4).contains(&counts.len()) {
+            continue;
+        }
+        let mut total = 0.0;
+        for count in counts {
+            let value = count
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite() && *n >= 0.0)?;
+            total += value;
+        }
+        if total <= 0.0 || found.is_some() {
+            return None;
+        }
+        found = Some((total, singular(unit)));
+    }
+    found
 }
 
 /// Words that end one step of a written titration and begin the next.

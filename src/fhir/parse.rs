@@ -1318,7 +1318,7 @@ fn map_medication(
         let quantity = resource
             .quantity
             .as_ref()
-            .and_then(|q| Some((q.value?, q.unit_text().unwrap_or("").to_owned())))
+            .and_then(|q| Some((q.value?, dose_unit(q).to_owned())))
             .filter(|(value, _)| value.is_finite() && *value > 0.0);
         if quantity.is_none() || resource.dosage_instruction.is_empty() {
             warnings.push(String::from(
@@ -2264,9 +2264,8 @@ fn count_days(timing: Option<&model::Timing>) -> Option<i64> {
 /// per written step, one after another; a text naming several amounts that are no steps leaves
 /// the dose unknown.
 fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming>) {
-    let quantity = |q: Option<&model::Quantity>| {
-        q.and_then(|q| Some((q.value?, q.unit_text().unwrap_or("").to_owned())))
-    };
+    let quantity =
+        |q: Option<&model::Quantity>| q.and_then(|q| Some((q.value?, dose_unit(q).to_owned())));
     let per_day = |timing: Option<&model::Timing>| timing.and_then(timing_per_day);
     let route = |r: Option<&CodeableConcept>| {
         r.and_then(|concept| {
@@ -2298,6 +2297,7 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
     };
     let mut specs: Vec<DoseSpec> = Vec::new();
     let mut timings: Vec<LineTiming> = Vec::new();
+    let mut times: Vec<Option<DayTimes>> = Vec::new();
     // What the structured elements leave out, the dosage's text may say ("500 mg twice daily").
     let mut add = |mut spec: DoseSpec, text: Option<&String>, timing: LineTiming| {
         spec.continuous = text.is_some_and(|text| dosage_text::continuous_infusion(text));
@@ -2361,6 +2361,7 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
             step: None,
         };
         let timing = timing_of(index, &spec, d.timing.as_ref());
+        times.push(day_times(d.timing.as_ref()));
         add(spec, d.text.as_ref(), timing);
     }
     let first = resource.dosage_instruction.len();
@@ -2389,9 +2390,114 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
             step: None,
         };
         let timing = timing_of(first + index, &spec, d.timing.as_ref());
+        times.push(day_times(d.timing.as_ref()));
         add(spec, d.text.as_ref(), timing);
     }
+    one_day(&mut specs, &mut timings, &times);
     (specs, timings)
+}
+
+/// The number given to the lines of one day written line by line (see [`one_day`]): any one
+/// serves, since it is given only when no scheduled line has a number of its own.
+const ONE_DAY_SEQUENCE: i64 = 0;
+
+/// Lines with no `sequence` that each name their own times of the day on one daily schedule
+/// (1 tablet `when` MORN, 2 tablets `when` HS; or by `timeOfDay`) are one day written line by
+/// line, given together as lines of one number are: their amounts add up (3 tablets a day), as
+/// a day written dose by dose in words does. R4 says nothing of lines with no number, and they
+/// are otherwise steps of their own; here no step can be meant: each names a time of the day
+/// the others do not, with the same bounds, days of the week and no count, so they cannot
+/// follow one another. A time named twice (25 mg at HS, then 50 mg at HS), lines on different
+/// bounds or schedules, mixed `when` and clock times (MORN and 08:00 may be one dose), or a
+/// line numbered, as needed or written as steps, leave the lines as they were.
+fn one_day(specs: &mut [DoseSpec], timings: &mut [LineTiming], times: &[Option<DayTimes>]) {
+    let scheduled: Vec<usize> = (0..specs.len())
+        .filter(|&index| !specs[index].as_needed)
+        .collect();
+    if scheduled.len() < 2 || specs.len() != timings.len() {
+        return;
+    }
+    let mut key: Option<&str> = None;
+    let mut named: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for &index in &scheduled {
+        let timing = &timings[index];
+        if specs[index].sequence.is_some() || timing.part > 0 {
+            return;
+        }
+        let Some(Some(own)) = times.get(timing.dosage) else {
+            return;
+        };
+        if key.is_some_and(|key| key != own.schedule) {
+            return;
+        }
+        key = Some(&own.schedule);
+        for time in &own.times {
+            if !named.insert(time) {
+                return;
+            }
+        }
+    }
+    for index in scheduled {
+        specs[index].sequence = Some(ONE_DAY_SEQUENCE);
+        timings[index].sequence = Some(ONE_DAY_SEQUENCE);
+    }
+}
+
+/// The times of the day a dosage line names, and all else its timing says, written as one key:
+/// lines of one day share the key and name different times (see [`one_day`]).
+struct DayTimes {
+    times: Vec<String>,
+    schedule: String,
+}
+
+/// The times of the day `timing` names (`when`, else `timeOfDay`), when it says nothing else
+/// but a daily schedule, the same for each of them: no count, no frequency other than one dose
+/// at each time, no period other than a day, no range of bounds. At meals (`C`, `AC`, `PC`) is
+/// an unknown number of times, no named time.
+fn day_times(timing: Option<&model::Timing>) -> Option<DayTimes> {
+    let repeat = timing?.repeat.as_ref()?;
+    let (kind, times) = if repeat.when.is_empty() {
+        ("clock", &repeat.time_of_day)
+    } else {
+        ("event", &repeat.when)
+    };
+    let mut times: Vec<String> = times.iter().map(|time| time.trim().to_owned()).collect();
+    times.sort();
+    times.dedup();
+    let daily = match (repeat.period, repeat.period_unit.as_deref()) {
+        (None, None) => true,
+        (period, Some("d")) => period.is_none_or(|days| (days - 1.0).abs() < f64::EPSILON),
+        _ => false,
+    };
+    let once_at_each = repeat
+        .frequency
+        .is_none_or(|frequency| (frequency - times.len() as f64).abs() < f64::EPSILON);
+    if times.is_empty()
+        || times
+            .iter()
+            .any(|time| matches!(time.as_str(), "C" | "AC" | "PC"))
+        || !daily
+        || !once_at_each
+        || repeat.frequency_max.is_some()
+        || repeat.count.is_some()
+        || repeat.bounds_range.is_some()
+    {
+        return None;
+    }
+    let mut days: Vec<&str> = repeat.day_of_week.iter().map(|day| day.trim()).collect();
+    days.sort_unstable();
+    days.dedup();
+    let period = repeat.bounds_period.as_ref();
+    let duration = repeat.bounds_duration.as_ref();
+    let schedule = format!(
+        "{kind}|{:?}|{:?}|{:?}|{:?}|{}",
+        period.and_then(|p| p.start.as_deref()),
+        period.and_then(|p| p.end.as_deref()),
+        duration.and_then(|d| d.value),
+        duration.and_then(model::Quantity::unit_text),
+        days.join(",")
+    );
+    Some(DayTimes { times, schedule })
 }
 
 /// Doses a day a timing states (R4 `Timing`):
@@ -2505,7 +2611,8 @@ fn period_days(period: f64, unit: &str) -> Option<f64> {
 /// dose of the whole record, read when the steps cannot be dated: its highest step's, which a
 /// trial judged by the highest dose it reached would count, though not its days. R4 says
 /// nothing of a line with no sequence: it is taken as a step of its own, never added to another
-/// (adding could make up a dose no one gave; a step on its own can only understate it). When a
+/// (adding could make up a dose no one gave; a step on its own can only understate it), unless
+/// every such line names its own times of the day on one schedule (see [`one_day`]). When a
 /// step's daily amount is unknown (a line with no amount or no frequency, amounts that cannot be
 /// put in one unit), so is the highest: the dose is unknown, never a guess.
 ///
@@ -2708,6 +2815,25 @@ fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
             unit: unit_text.clone(),
         },
     })
+}
+
+/// The unit of a dose's quantity: its `unit` when that is one refract reads, else its `code`
+/// when that is (`unit` "tbl" beside UCUM's `code` "{tbl}": the code is the one defined), else
+/// whichever is written.
+fn dose_unit(quantity: &model::Quantity) -> &str {
+    let read = |unit: &&str| {
+        let unit = unit.trim().to_lowercase();
+        !unit.is_empty()
+            && (matches!(unit.as_str(), "mg" | "g" | "mcg" | "ug" | "µg" | "ml")
+                || count_unit(&unit).is_some())
+    };
+    quantity
+        .unit
+        .as_deref()
+        .filter(read)
+        .or_else(|| quantity.code.as_deref().filter(read))
+        .or_else(|| quantity.unit_text())
+        .unwrap_or("")
 }
 
 /// An amount given `per_day` times a day: per day ("1000 mg/d") when given daily or more

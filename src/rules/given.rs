@@ -58,7 +58,9 @@ impl Given<'_> {
     /// The dose of `drug` in this record as an amount a day: the recorded milligrams, or for a
     /// dose counted in tablets (a combination product, "1 tablet/d" of "amlodipine 10 MG /
     /// valsartan 160 MG Oral Tablet"), the count times the strength the product's name gives
-    /// this ingredient.
+    /// this ingredient. A product of one recognised ingredient must name one strength: "50 mg
+    /// and 100 mg tablets" says which tablets were at hand, not which were taken, and a wrong
+    /// dose is worse than an unknown one (listed as such for review).
     pub fn daily_of(&self, drug: &Drug) -> Option<dose::Daily> {
         let recorded = self.exposure.dose.as_ref()?;
         if let Some(daily) = dose::daily(recorded) {
@@ -69,8 +71,11 @@ impl Given<'_> {
         let names: Vec<&str> = std::iter::once(drug.ingredient.as_str())
             .chain(drug.synonyms.iter().map(String::as_str))
             .collect();
-        let unit_mg = strength::ingredient_mg(text, &names)
-            .or_else(|| (self.drugs.len() == 1).then(|| strength::single_unit_mg(text))?)?;
+        let unit_mg = if self.drugs.len() == 1 {
+            strength::single_unit_mg(text)
+        } else {
+            strength::ingredient_mg(text, &names)
+        }?;
         Some(dose::Daily {
             mg_per_day: count * unit_mg / interval_days,
             interval_days,

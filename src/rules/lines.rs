@@ -115,12 +115,27 @@ pub fn derive(
 }
 
 fn ingredients_of<'g>(given: &'g Given<'_>, set: &RuleSet) -> impl Iterator<Item = &'g str> + 'g {
+    drugs_of(given, set).map(|d| d.ingredient.as_str())
+}
+
+/// The drugs of `given` that make lines.
+fn drugs_of<'g>(
+    given: &'g Given<'_>,
+    set: &RuleSet,
+) -> impl Iterator<Item = &'g super::drugs::Drug> + 'g {
     let classes = set.lines.classes.clone();
     given
         .drugs
         .iter()
+        .copied()
         .filter(move |d| classes.is_empty() || classes.iter().any(|c| d.has_class(c)))
-        .map(|d| d.ingredient.as_str())
+}
+
+/// The active drugs of `given` that make lines (see [`super::drugs::Drug::moiety`]): what a new
+/// line's drug must differ in, so that a prodrug and then its active drug (fosphenytoin, then
+/// phenytoin by mouth) continue one line rather than switch to another.
+fn moieties_of<'g>(given: &'g Given<'_>, set: &RuleSet) -> impl Iterator<Item = &'g str> + 'g {
+    drugs_of(given, set).map(super::drugs::Drug::moiety)
 }
 
 struct Building<'g> {
@@ -214,7 +229,13 @@ fn derive_regimens(
             .max()
             .unwrap_or(current.start);
         let within_window = start <= shift(current.start, set.lines.regimen_window_days);
-        let is_new = !names.is_subset(&current.ingredients);
+        let current_moieties: BTreeSet<&str> = current
+            .members
+            .iter()
+            .copied()
+            .flat_map(|g| moieties_of(g, set))
+            .collect();
+        let is_new = !moieties_of(given, set).all(|m| current_moieties.contains(m));
         if let Some(plan) = plan {
             if let Some(reason) = unplanned_transplant(plan, set, current.start, start) {
                 lines.push(Building {
@@ -257,7 +278,10 @@ fn derive_regimens(
                 .iter()
                 .flat_map(|g| ingredients_of(g, set).map(str::to_owned))
                 .collect();
-            let added: Vec<String> = names.difference(&current.ingredients).cloned().collect();
+            let added: Vec<String> = drugs_of(given, set)
+                .filter(|d| !current_moieties.contains(d.moiety()))
+                .map(|d| d.ingredient.clone())
+                .collect();
             let reason = if carried.is_empty() {
                 format!("switch to {}", added.join(" + "))
             } else {
@@ -545,9 +569,25 @@ fn finish(
                 format!("{} classes", classes.len())
             }
         } else {
-            line.ingredients
+            // A prodrug and its active drug are one drug of the regimen: "fosphenytoin/phenytoin".
+            let moiety_of: std::collections::BTreeMap<&str, &str> = line
+                .members
                 .iter()
-                .cloned()
+                .copied()
+                .flat_map(|g| drugs_of(g, set))
+                .map(|d| (d.ingredient.as_str(), d.moiety()))
+                .collect();
+            let mut by_moiety: std::collections::BTreeMap<&str, Vec<&str>> =
+                std::collections::BTreeMap::new();
+            for name in &line.ingredients {
+                by_moiety
+                    .entry(moiety_of.get(name.as_str()).copied().unwrap_or(name))
+                    .or_default()
+                    .push(name);
+            }
+            by_moiety
+                .values()
+                .map(|names| names.join("/"))
                 .collect::<Vec<_>>()
                 .join(" + ")
         };

@@ -452,9 +452,10 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                         || (g.start() <= line_end
                             && g.end().is_none_or(|end| end > line.start)
                             && g.drugs.iter().any(|drug| {
-                                line.drugs
-                                    .iter()
-                                    .any(|d| d.ingredient.eq_ignore_ascii_case(&drug.ingredient))
+                                line.drugs.iter().any(|d| {
+                                    moiety_named(ctx, &d.ingredient)
+                                        .eq_ignore_ascii_case(drug.moiety())
+                                })
                             }))
                 })
                 .filter(|g| g.has_any_class(&spec.classes))
@@ -495,7 +496,9 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
                         .mechanism
                         .clone()
                         .unwrap_or_else(|| drug.ingredient.clone()),
-                    _ => drug.ingredient.clone(),
+                    // A prodrug and its active drug are one drug to the body: fosphenytoin
+                    // then phenytoin is no second drug tried.
+                    _ => drug.moiety().to_owned(),
                 };
                 let depot = is_depot(given, drug, depot_words_of(spec));
                 trials.push(Trial {
@@ -670,7 +673,7 @@ fn conflicting_reasons(given: &[&Given<'_>]) -> Vec<StopReason> {
             let same_drug = a
                 .drugs
                 .iter()
-                .any(|d| b.drugs.iter().any(|e| e.ingredient == d.ingredient));
+                .any(|d| b.drugs.iter().any(|e| e.moiety() == d.moiety()));
             if same_drug
                 && kind(reason_a) != kind(reason_b)
                 && same_period(a.start(), a.end(), b.start(), b.end())
@@ -710,7 +713,7 @@ fn course_end(
     let switch = ctx
         .given_of(&spec.classes)
         .filter(|g| g.exposure.id != given.exposure.id && g.start() > recorded)
-        .filter(|g| !g.drugs.iter().any(|d| d.ingredient == drug.ingredient))
+        .filter(|g| !g.drugs.iter().any(|d| d.moiety() == drug.moiety()))
         .map(Given::start)
         .min();
     let until = switch.map_or(acting_until, |day| day.min(acting_until));
@@ -726,18 +729,30 @@ fn next_add_on(ctx: &Context<'_>, line: &TreatmentLine) -> Vec<String> {
     let Some(next) = ctx.lines.get(position + 1) else {
         return Vec::new();
     };
+    let same = |a: &crate::domain::LineDrug, b: &crate::domain::LineDrug| {
+        moiety_named(ctx, &a.ingredient).eq_ignore_ascii_case(moiety_named(ctx, &b.ingredient))
+    };
     let kept = line
         .drugs
         .iter()
-        .all(|drug| next.drugs.iter().any(|d| d.ingredient == drug.ingredient));
+        .all(|drug| next.drugs.iter().any(|d| same(d, drug)));
     if !kept {
         return Vec::new();
     }
     next.drugs
         .iter()
-        .filter(|drug| !line.drugs.iter().any(|d| d.ingredient == drug.ingredient))
+        .filter(|drug| !line.drugs.iter().any(|d| same(d, drug)))
         .map(|drug| drug.ingredient.clone())
         .collect()
+}
+
+/// The active drug an ingredient named in a line is (see [`super::drugs::Drug::moiety`]): a
+/// prodrug and its active drug are one drug tried, whatever each record calls it. A name the
+/// drug book does not know is its own.
+fn moiety_named<'a>(ctx: &'a Context<'_>, ingredient: &'a str) -> &'a str {
+    ctx.book
+        .get(ingredient)
+        .map_or(ingredient, super::drugs::Drug::moiety)
 }
 
 /// The stop reason all of a schedule's drugs share, if they do.

@@ -1066,3 +1066,142 @@ fn a_titration_by_counts_of_doses_or_in_words_counts_only_its_days_at_dose() {
         "{detail}"
     );
 }
+
+/// A MedicationStatement of `product` from 2026-01-01 to 2026-04-01 with `dosage` (PHQ-9 22 → 21
+/// along it: no response): whether it is an adequate failed trial decides the status (see
+/// [`imported_sertraline`]).
+fn statement_of(product: &str, dosage: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "MedicationStatement",
+        "id": "ser",
+        "status": "completed",
+        "medicationCodeableConcept": {"text": product},
+        "effectivePeriod": {"start": "2026-01-01", "end": "2026-04-01"},
+        "dosage": dosage
+    })
+}
+
+#[test]
+fn a_day_written_as_counts_of_tablets_at_parts_of_the_day_is_their_sum_times_the_strength() {
+    use serde_json::json;
+    // Trazodone's minimum effective dose is 150 mg/d: 1 + 2 tablets of 50 mg reach it, the
+    // first or the larger count alone (50 or 100 mg/d) does not.
+    let written = [
+        (
+            "trazodone 50 mg oral tablet",
+            "1 tablet in the morning and 2 at night",
+        ),
+        ("trazodone 50 mg oral tablet", "1 tab mane, 2 tabs nocte"),
+        (
+            "Trazodone 50 MG Oral Tablet",
+            "one tablet in the morning, two tablets at bedtime",
+        ),
+        (
+            "trazodone 50 mg oral capsule",
+            "2 capsules in the morning and 1 at lunchtime",
+        ),
+        ("trazodone 50 mg oral tablet", "1 + 0 + 2 tablets"),
+        ("trazodone 50 mg oral tablet", "1-0-2 tablets"),
+        (
+            "trazodone 50 mg oral tablet",
+            "Take 1 tablet at 8 am and 2 tablets at 10 pm",
+        ),
+    ];
+    for (product, text) in written {
+        let (status, detail) =
+            imported_sertraline(&statement_of(product, &json!([{"text": text}])));
+        assert_eq!(status, "refractory", "{text}: {detail}");
+        assert!(detail.contains("trazodone 150 mg/d"), "{text}: {detail}");
+    }
+    // Duloxetine 30 mg capsules, one at each end of the day: 60 mg/d, its minimum effective.
+    let (status, detail) = imported_sertraline(&statement_of(
+        "duloxetine 30 MG Delayed Release Oral Capsule",
+        &json!([{"text": "1 cap mane and 1 cap nocte"}]),
+    ));
+    assert_eq!(status, "refractory", "{detail}");
+    assert!(detail.contains("duloxetine 60 mg/d"), "{detail}");
+    // The same day in structured lines with no sequence, each at its own time of the day.
+    let line = |count: i64, unit: serde_json::Value, timing: serde_json::Value| {
+        let mut quantity = json!({"value": count});
+        if let (Some(quantity), Some(unit)) = (quantity.as_object_mut(), unit.as_object()) {
+            quantity.extend(unit.clone());
+        }
+        json!({"timing": {"repeat": timing}, "doseAndRate": [{"doseQuantity": quantity}]})
+    };
+    let tablet = json!({"unit": "tablet"});
+    let ucum = json!({"unit": "tbl", "system": "http://unitsofmeasure.org", "code": "{tbl}"});
+    let structured = [
+        json!([
+            line(1, tablet.clone(), json!({"when": ["MORN"]})),
+            line(2, tablet.clone(), json!({"when": ["HS"]}))
+        ]),
+        json!([
+            line(1, ucum.clone(), json!({"when": ["MORN"]})),
+            line(2, ucum.clone(), json!({"when": ["HS"]}))
+        ]),
+        json!([
+            line(1, tablet.clone(), json!({"timeOfDay": ["08:00:00"]})),
+            line(2, tablet, json!({"timeOfDay": ["22:00:00"]}))
+        ]),
+        json!([
+            line(
+                1,
+                ucum.clone(),
+                json!({"when": ["MORN"], "frequency": 1, "period": 1, "periodUnit": "d"})
+            ),
+            line(
+                2,
+                ucum,
+                json!({"when": ["HS"], "frequency": 1, "period": 1, "periodUnit": "d"})
+            )
+        ]),
+    ];
+    for dosage in structured {
+        let (status, detail) =
+            imported_sertraline(&statement_of("trazodone 50 mg oral tablet", &dosage));
+        assert_eq!(status, "refractory", "{dosage}: {detail}");
+        assert!(detail.contains("trazodone 150 mg/d"), "{dosage}: {detail}");
+    }
+    // A wrong dose is worse than an unknown one: a range, as needed, several strengths, no
+    // strength at all, leave it unknown (listed to check), never 50 or 100 mg/d.
+    let unknown = [
+        (
+            "trazodone 50 mg oral tablet",
+            "1-2 tablets in the morning and 2 at night",
+        ),
+        (
+            "trazodone 50 mg oral tablet",
+            "1 tablet in the morning and 2 at night as needed",
+        ),
+        (
+            "trazodone 50 mg / 100 mg oral tablets",
+            "1 tablet in the morning and 2 at night",
+        ),
+        (
+            "trazodone 50 mg and 100 mg oral tablets",
+            "1 tablet in the morning and 2 at night",
+        ),
+        (
+            "trazodone oral tablet",
+            "1 tablet in the morning and 2 at night",
+        ),
+    ];
+    for (product, text) in unknown {
+        let (status, detail) =
+            imported_sertraline(&statement_of(product, &json!([{"text": text}])));
+        assert_eq!(status, "refractory", "{product}: {text}: {detail}");
+        assert!(
+            detail.contains("dose adequacy of trazodone unknown"),
+            "{product}: {text}: {detail}"
+        );
+    }
+    // The same part of the day twice is no day written dose by dose: the structured lines stay
+    // steps (the higher, 100 mg/d, is below the minimum).
+    let steps = json!([
+        line(1, json!({"unit": "tablet"}), json!({"when": ["HS"]})),
+        line(2, json!({"unit": "tablet"}), json!({"when": ["HS"]}))
+    ]);
+    let (status, detail) =
+        imported_sertraline(&statement_of("trazodone 50 mg oral tablet", &steps));
+    assert_eq!(status, "not_met", "{detail}");
+}

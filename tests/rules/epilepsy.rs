@@ -526,3 +526,51 @@ pub fn cases() -> Vec<Case> {
 fn epilepsy_cases() {
     run(ID, &cases());
 }
+
+/// Fosphenytoin IV for 70 days (a patient who could not swallow), then oral phenytoin stopped
+/// for no response: a prodrug and its active drug, one ASM schedule (`active_moiety` in
+/// `assets/drugs.toml`), not a switch to a new one.
+fn fosphenytoin_then_phenytoin() -> Vignette {
+    patient()
+        .give(
+            rx("Fosphenytoin sodium 750 mg/d")
+                .route("intravenous")
+                .from(900)
+                .until(830),
+        )
+        .give(
+            rx("Phenytoin 300 mg/d")
+                .from(830)
+                .until(600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+}
+
+#[test]
+fn a_prodrug_then_its_active_drug_is_one_schedule() {
+    run(
+        ID,
+        &[
+            case(
+                "fosphenytoin then phenytoin failing: one schedule, not drug-resistant",
+                fosphenytoin_then_phenytoin(),
+                NotMet,
+            )
+            .no_reason("switch to phenytoin")
+            .reason("1L fosphenytoin/phenytoin"),
+            case(
+                "fosphenytoin then phenytoin, then levetiracetam failing: two schedules, not three",
+                fosphenytoin_then_phenytoin().give(
+                    rx("Levetiracetam 1500 mg/d")
+                        .from(600)
+                        .until(300)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+                Refractory,
+            )
+            .no_reason("3L")
+            .reason("2L levetiracetam")
+            .evidence(EvidenceKind::Line, 2),
+        ],
+    );
+}
