@@ -160,6 +160,44 @@ pub fn is_cns_directed(words: &str) -> bool {
     })
 }
 
+/// Whether a drug was taken by mouth: its route says so, else (no route recorded) its name
+/// names an oral form. Sublingual, buccal and oromucosal forms are not swallowed.
+pub fn given_by_mouth(route: Option<&str>, text: &str) -> bool {
+    let words = |text: &str| -> Vec<String> {
+        text.to_ascii_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let absorbed_in_mouth = |words: &[String]| {
+        words.iter().any(|word| {
+            matches!(
+                word.as_str(),
+                "sublingual" | "buccal" | "oromucosal" | "orodispersible" | "sl"
+            )
+        })
+    };
+    if let Some(route) = route {
+        let route = words(route);
+        return !absorbed_in_mouth(&route)
+            && route.iter().any(|word| {
+                matches!(
+                    word.as_str(),
+                    "oral" | "po" | "mouth" | "enteral" | "nasogastric" | "gastrostomy"
+                )
+            });
+    }
+    let name = words(text);
+    !absorbed_in_mouth(&name)
+        && name.iter().any(|word| {
+            matches!(
+                word.as_str(),
+                "oral" | "tablet" | "tablets" | "tab" | "capsule" | "capsules"
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

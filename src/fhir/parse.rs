@@ -3710,7 +3710,7 @@ fn a_dose_of_its_own(book: &DrugBook, dose: &DrugExposure) -> bool {
             .end
             .is_some_and(|end| end - dose.start >= Duration::hours(1));
     !infused
-        && !crate::rules::status_epilepticus::taken_by_mouth(dose)
+        && !crate::domain::routes::given_by_mouth(dose.route.as_deref(), &dose.text)
         && book.given_as_emergency_bolus(&dose.codes(), &dose.text)
 }
 

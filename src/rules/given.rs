@@ -5,8 +5,9 @@ use chrono::NaiveDate;
 
 use super::dose;
 use super::drugs::{Drug, DrugBook};
+use crate::domain::routes::given_by_mouth;
 use crate::domain::strength;
-use crate::domain::{DrugExposure, PatientRecord};
+use crate::domain::{DrugExposure, DrugRole, PatientRecord};
 
 /// The records of `record` the criteria read as treatments given, with the ingredients `book`
 /// recognises in each: a drug taken only when needed is no schedule, and one given into the
@@ -36,6 +37,65 @@ pub struct Given<'a> {
 }
 
 impl Given<'_> {
+    /// Whether an anaesthetic agent's record is an infusion: its role says so (decided on import
+    /// from a rate in any form, or a period of an hour or more), or its dose is a rate per hour.
+    pub fn is_infusion(&self) -> bool {
+        self.exposure.role == Some(DrugRole::AnaestheticInfusion)
+            || self
+                .exposure
+                .dose
+                .as_ref()
+                .is_some_and(|dose| dose.unit.contains("/h"))
+    }
+
+    /// Whether a benzodiazepine's record can be a first-line bolus. Not one in a maintenance role:
+    /// a dose per interval (clobazam 10 mg twice a day, "20 mg/d"), a dose taken by mouth (an oral tablet is too slow to stop
+    /// status epilepticus: a premedication, a maintenance dose), one taken as needed, or an
+    /// infusion (the anaesthetic).
+    pub fn is_first_line_bolus(&self) -> bool {
+        let exposure = self.exposure;
+        let maintenance_role = matches!(
+            exposure.role,
+            Some(DrugRole::AsNeeded | DrugRole::Maintenance | DrugRole::AnaestheticInfusion)
+        );
+        // How long the record lasted decides nothing: the repeated doses of an episode are merged
+        // into one record that may span days (a breakthrough dose while the anaesthetic is weaned).
+        !maintenance_role && !self.is_infusion() && !self.is_scheduled() && !self.is_oral()
+    }
+
+    /// Whether a record is of a drug in a maintenance role, no emergency dose: recorded as
+    /// maintenance or as needed, or a course by mouth on a schedule (an amount per interval:
+    /// lacosamide 100 mg by mouth twice a day from the morning after). A schedule into a vein is
+    /// no maintenance by itself: a second-line drug is often charted as its order (levetiracetam
+    /// 1000 mg IV every 12 hours begun during the episode), the load its first dose. One reading
+    /// for the criteria (no escalation) and the episode's lines (no line of it).
+    pub fn is_maintenance(&self) -> bool {
+        matches!(
+            self.exposure.role,
+            Some(DrugRole::Maintenance | DrugRole::AsNeeded)
+        ) || (self.is_scheduled() && self.is_oral())
+    }
+
+    /// Whether the dose is an amount per interval of time ("20 mg/d", "1 mg/wk"), a schedule's; an
+    /// amount by body weight ("0.1 mg/kg") is one dose.
+    pub fn is_scheduled(&self) -> bool {
+        self.exposure.dose.as_ref().is_some_and(|dose| {
+            dose.unit.rsplit_once('/').is_some_and(|(_, per)| {
+                matches!(
+                    per.trim().to_ascii_lowercase().as_str(),
+                    "d" | "day" | "wk" | "week" | "mo" | "month" | "a"
+                )
+            })
+        })
+    }
+
+    /// Whether the drug was taken by mouth: its route says so, else (no route recorded) its name
+    /// names an oral form. Sublingual, buccal and oromucosal forms are not swallowed and count as
+    /// rescue routes.
+    pub fn is_oral(&self) -> bool {
+        given_by_mouth(self.exposure.route.as_deref(), &self.exposure.text)
+    }
+
     /// Whether any recognised ingredient has one of `classes`.
     pub fn has_any_class(&self, classes: &[String]) -> bool {
         self.drugs

@@ -330,13 +330,13 @@ fn derive_episode_stages(
             .filter(|(_, classes)| given.has_any_class(classes))
             .map(|(index, _)| index)
             .collect();
-        if super::status_epilepticus::is_infusion(given) {
+        if given.is_infusion() {
             matching.last().copied()
         } else {
             matching.first().copied()
         }
     };
-    let acute = |given: &Given<'_>| !super::status_epilepticus::is_maintenance(given);
+    let acute = |given: &Given<'_>| !given.is_maintenance();
     let mut lines: Vec<Building<'_>> = Vec::new();
     let mut episode: Vec<(usize, Building<'_>)> = Vec::new();
     let mut episode_end: Option<chrono::NaiveDateTime> = None;
@@ -350,14 +350,14 @@ fn derive_episode_stages(
             // A course still given past the episode's hours (clobazam from a day on, with no
             // end) is maintenance, whatever its record says of its route or schedule.
             let a_course = given.exposure.end.is_none_or(|end| end > reach);
-            if stage != 0 || a_course || !super::status_epilepticus::is_first_line_bolus(given) {
+            if stage != 0 || a_course || !given.is_first_line_bolus() {
                 continue;
             }
             close(&mut episode, &mut lines);
             episode_end = Some(reach);
         }
         if stage + 1 == stages.len()
-            && super::status_epilepticus::is_infusion(given)
+            && given.is_infusion()
             && let Some(end) = given.exposure.end
         {
             episode_end = episode_end.map(|episode_end| episode_end.max(end));

@@ -29,51 +29,11 @@ use super::dates::shift_hours;
 use super::given::Given;
 use super::model::Escalation;
 use super::outcome::{Outcome, Verdict};
-use crate::domain::{DrugExposure, DrugRole};
 
 /// Hours before a bolus in which a dose of the same second-line drug makes a later one a
 /// continuation (levetiracetam every 12 hours after an episode), not an escalation that starts a
 /// new episode: two days covers every maintenance interval of the intravenous antiseizure drugs.
 const CONTINUED_WITHIN_HOURS: i64 = 48;
-
-/// Whether an anaesthetic agent's record is an infusion: its role says so (decided on import
-/// from a rate in any form, or a period of an hour or more), or its dose is a rate per hour.
-pub(super) fn is_infusion(given: &Given<'_>) -> bool {
-    given.exposure.role == Some(DrugRole::AnaestheticInfusion)
-        || given
-            .exposure
-            .dose
-            .as_ref()
-            .is_some_and(|dose| dose.unit.contains("/h"))
-}
-
-/// Whether a benzodiazepine's record can be a first-line bolus. Not one in a maintenance role:
-/// a dose per interval (clobazam 10 mg twice a day, "20 mg/d"), a dose taken by mouth (an oral tablet is too slow to stop
-/// status epilepticus: a premedication, a maintenance dose), one taken as needed, or an
-/// infusion (the anaesthetic).
-pub(super) fn is_first_line_bolus(given: &Given<'_>) -> bool {
-    let exposure = given.exposure;
-    let maintenance_role = matches!(
-        exposure.role,
-        Some(DrugRole::AsNeeded | DrugRole::Maintenance | DrugRole::AnaestheticInfusion)
-    );
-    // How long the record lasted decides nothing: the repeated doses of an episode are merged
-    // into one record that may span days (a breakthrough dose while the anaesthetic is weaned).
-    !maintenance_role && !is_infusion(given) && !is_scheduled(given) && !is_oral(given)
-}
-
-/// Whether a record is of a drug in a maintenance role, no emergency dose: recorded as
-/// maintenance or as needed, or a course by mouth on a schedule (an amount per interval:
-/// lacosamide 100 mg by mouth twice a day from the morning after). A schedule into a vein is
-/// no maintenance by itself: a second-line drug is often charted as its order (levetiracetam
-/// 1000 mg IV every 12 hours begun during the episode), the load its first dose. One reading
-/// for the criteria (no escalation) and the episode's lines (no line of it).
-pub(super) fn is_maintenance(given: &Given<'_>) -> bool {
-    matches!(
-        given.exposure.role,
-        Some(DrugRole::Maintenance | DrugRole::AsNeeded)
-    ) || (is_scheduled(given) && is_oral(given))
-}
 
 /// The active drug a record gives (see [`crate::rules::drugs::Drug::moiety`]): phenytoin for
 /// fosphenytoin, so that one after the other is no "different" second-line drug.
@@ -81,68 +41,11 @@ fn moiety<'g>(given: &'g Given<'_>) -> Option<&'g str> {
     given.drugs.first().map(|drug| drug.moiety())
 }
 
-/// Whether the dose is an amount per interval of time ("20 mg/d", "1 mg/wk"), a schedule's; an
-/// amount by body weight ("0.1 mg/kg") is one dose.
-pub(super) fn is_scheduled(given: &Given<'_>) -> bool {
-    given.exposure.dose.as_ref().is_some_and(|dose| {
-        dose.unit.rsplit_once('/').is_some_and(|(_, per)| {
-            matches!(
-                per.trim().to_ascii_lowercase().as_str(),
-                "d" | "day" | "wk" | "week" | "mo" | "month" | "a"
-            )
-        })
-    })
-}
-
-/// Whether the drug was taken by mouth: its route says so, else (no route recorded) its name
-/// names an oral form. Sublingual, buccal and oromucosal forms are not swallowed and count as
-/// rescue routes.
-fn is_oral(given: &Given<'_>) -> bool {
-    taken_by_mouth(given.exposure)
-}
-
-/// [`is_oral`] of a record, before the drug book has read it (the FHIR import).
-pub(crate) fn taken_by_mouth(exposure: &DrugExposure) -> bool {
-    let words = |text: &str| -> Vec<String> {
-        text.to_ascii_lowercase()
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|word| !word.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    let absorbed_in_mouth = |words: &[String]| {
-        words.iter().any(|word| {
-            matches!(
-                word.as_str(),
-                "sublingual" | "buccal" | "oromucosal" | "orodispersible" | "sl"
-            )
-        })
-    };
-    if let Some(route) = &exposure.route {
-        let route = words(route);
-        return !absorbed_in_mouth(&route)
-            && route.iter().any(|word| {
-                matches!(
-                    word.as_str(),
-                    "oral" | "po" | "mouth" | "enteral" | "nasogastric" | "gastrostomy"
-                )
-            });
-    }
-    let name = words(&exposure.text);
-    !absorbed_in_mouth(&name)
-        && name.iter().any(|word| {
-            matches!(
-                word.as_str(),
-                "oral" | "tablet" | "tablets" | "tab" | "capsule" | "capsules"
-            )
-        })
-}
-
 /// Whether a record of an anaesthetic agent is anaesthesia: an infusion, or any record of an
 /// agent that is not also a first-line drug (a propofol bolus), never a midazolam bolus.
 fn is_anaesthesia(given: &Given<'_>, spec: &Escalation) -> bool {
     given.has_any_class(&spec.anaesthetic_classes)
-        && (is_infusion(given) || !given.has_any_class(&spec.first_line_classes))
+        && (given.is_infusion() || !given.has_any_class(&spec.first_line_classes))
 }
 
 /// The start of the episode the assessment describes. Benzodiazepine boluses are grouped into
@@ -220,7 +123,7 @@ fn escalation_after(ctx: &Context<'_>, spec: &Escalation, start: NaiveDateTime) 
             .given_of(&spec.second_line_classes)
             .filter(within)
             .filter(|g| !g.has_any_class(&spec.first_line_classes))
-            .filter(|g| !is_maintenance(g))
+            .filter(|g| !g.is_maintenance())
             .any(|g| !continued(g))
 }
 
@@ -228,7 +131,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
     let mut outcome = Outcome::new();
     let first_line: Vec<&Given<'_>> = ctx
         .given_of(&spec.first_line_classes)
-        .filter(|g| is_first_line_bolus(g))
+        .filter(|g| g.is_first_line_bolus())
         .collect();
     let Some(episode_start) = episode_start(ctx, spec, &first_line) else {
         outcome.verdict = Verdict::NotMet;
@@ -250,7 +153,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         .given_of(&spec.second_line_classes)
         .filter(|g| in_episode(g))
         .filter(|g| !g.has_any_class(&spec.first_line_classes))
-        .filter(|g| !is_maintenance(g))
+        .filter(|g| !g.is_maintenance())
         .collect();
     let anaesthetics: Vec<&Given<'_>> = ctx
         .given
