@@ -157,8 +157,10 @@ fn this_host() -> String {
 /// one record are dose periods of their own, and so are a titration written in the dosage
 /// text and a count of doses (its duration); an order's count of doses within a drug's cycle read
 /// as doses, not cycles; a day written dose by dose summed; a benzodiazepine bolus a dose of its
-/// own; depot intervals by strength; glofitamab's cycles from cycle 1 day 1.
-pub const MAPPING_VERSION: i64 = 10;
+/// own; depot intervals by strength; glofitamab's cycles from cycle 1 day 1. 11: counts of
+/// tablets at parts of the day summed (in words and as structured lines with their times of
+/// day); a dose unit read by its UCUM code.
+pub const MAPPING_VERSION: i64 = 11;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -81,8 +81,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// dose its response within a window (from the end of the last cycle), a status on the next
 /// line's first day the earlier line's; status-epilepticus lines are the episode's stages, a
 /// scheduled course after control maintenance, fosphenytoin phenytoin's prodrug; blood pressure
-/// readings grouped by moment in one pass.
-const ENGINE_REVISION: u32 = 19;
+/// readings grouped by moment in one pass. 20: a prodrug and its active drug one drug (lines,
+/// trials, switches); a single-ingredient product naming several strengths no dose of a count.
+const ENGINE_REVISION: u32 = 20;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
