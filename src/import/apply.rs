@@ -1397,11 +1397,11 @@ impl Writer<'_> {
                 self.removes = true;
                 let message = match why {
                     LeftOutWhy::Warned(message) => {
-                        format!("{message}; the version an earlier import kept is removed")
+                        format!("{message}; the version refract had stored is removed")
                     }
-                    LeftOutWhy::Skipped(kind) => format!(
-                        "skipped as '{kind}': the version an earlier import kept is removed"
-                    ),
+                    LeftOutWhy::Skipped(kind) => {
+                        format!("skipped as '{kind}': the version refract had stored is removed")
+                    }
                 };
                 counted.warn(at, resource.clone(), &message);
             }
