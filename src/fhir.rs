@@ -18,9 +18,9 @@ pub use carried::{ImportedLine, LINE_URL};
 pub use datetime::parse_datetime;
 pub use export::{LOCAL_CODES, STATUS_URL, TERMINATION_REASON_URL, write_bundle};
 pub use parse::{
-    DoseSpec, ImportedItems, ImportedPatient, ImportedResource, Item, Mapped, Mapping,
-    MedicationMeta, MedicationRecord, ParsedFile, RowSources, finish_medication, map_resource,
-    parse_file, record_of, reference_key, server_base,
+    DoseSpec, Heading, ImportedItems, ImportedPatient, ImportedResource, Item, Mapped, Mapping,
+    MedicationMeta, MedicationRecord, ParsedFile, RowSources, UNREAD_WORDS, finish_medication,
+    heading_of, map_resource, parse_file, record_of, reference_key, server_base,
 };
 pub use product::{Product, named_by};
 

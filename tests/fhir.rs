@@ -78,6 +78,8 @@ pub(crate) mod synthea;
 mod timings;
 #[path = "fhir/validity.rs"]
 mod validity;
+#[path = "fhir/withdrawn.rs"]
+mod withdrawn;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -446,7 +446,15 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             let subject = subject_of(resource.subject.as_ref())?;
             let observations = map_observation(&resource, rules)?;
             if observations.is_empty() {
-                return Ok(Mapped::Skipped(String::from("Observation (no value or date)")).into());
+                // A value written in words ("HIV positive", "Patient is homeless") is a value
+                // the source gave: counted under its true reason, as a count rather than a
+                // warning each (no criterion reads such a finding, and an export holds many).
+                let kind = if has_unread_words(&resource) {
+                    UNREAD_WORDS
+                } else {
+                    "Observation (no value or date)"
+                };
+                return Ok(Mapped::Skipped(String::from(kind)).into());
             }
             for observation in &observations {
                 refuse_oversized(observation_texts(observation))?;
@@ -543,6 +551,57 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             ))
         }
         other => Ok(Mapped::Skipped(other.to_owned()).into()),
+    }
+}
+
+/// The skip count of an Observation whose only value is words refract does not read.
+pub const UNREAD_WORDS: &str = "Observation (a value in words refract does not read)";
+
+/// Whether an Observation (or a component of it) gives its value in words: a `valueString`, or
+/// a `valueCodeableConcept` with words and no code.
+fn has_unread_words(resource: &model::Observation) -> bool {
+    let words = |string: Option<&String>, concept: Option<&CodeableConcept>| {
+        string.is_some_and(|text| !text.trim().is_empty())
+            || concept.is_some_and(|c| c.first_code().is_none() && c.words().is_some())
+    };
+    words(
+        resource.value_string.as_ref(),
+        resource.value_codeable_concept.as_ref(),
+    ) || resource.component.iter().any(|component| {
+        words(
+            component.value_string.as_ref(),
+            component.value_codeable_concept.as_ref(),
+        )
+    })
+}
+
+/// What a resource refract skips or leaves out still says of itself: the patient it names (as
+/// written) and when its source wrote it. The importer needs no more to take an earlier version
+/// it stored out of the record, and to leave a newer one, or another patient's, alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Heading {
+    pub subject: Option<String>,
+    pub last_updated: Option<String>,
+}
+
+/// The [`Heading`] of a resource, read field by field: a resource left out for a wrong shape
+/// elsewhere still names its patient and its time.
+pub fn heading_of(raw: &RawResource<'_>) -> Heading {
+    let Ok(serde_json::Value::Object(mut fields)) =
+        serde_json::from_str::<serde_json::Value>(raw.json)
+    else {
+        return Heading::default();
+    };
+    let subject = fields
+        .remove("subject")
+        .and_then(|value| serde_json::from_value::<model::Reference>(value).ok());
+    let last_updated = fields
+        .remove("meta")
+        .and_then(|value| serde_json::from_value::<model::Meta>(value).ok())
+        .and_then(|meta| meta.last_updated);
+    Heading {
+        subject: subject_of(subject.as_ref()).ok(),
+        last_updated,
     }
 }
 

@@ -22,8 +22,8 @@ use crate::digest::content_digest;
 use crate::domain::{Patient, PatientId};
 use crate::fhir::stream::{RawResource, StreamError, each_resource};
 use crate::fhir::{
-    ImportedItems, Item, Mapped, MedicationMeta, Product, finish_medication, map_resource,
-    named_by, reference_key, server_base,
+    ImportedItems, Item, Mapped, MedicationMeta, Product, finish_medication, heading_of,
+    map_resource, named_by, reference_key, server_base,
 };
 use crate::rules::Rules;
 use crate::store::imports::{
@@ -106,6 +106,8 @@ enum Op {
         message: String,
     },
     Skipped(String),
+    /// A resource of a type refract stores, in a version refract skips or leaves out.
+    LeftOut(Box<LeftOutOp>),
     /// A stop reason the vocabulary does not know, as written.
     UnknownStopReason(String),
 }
@@ -124,6 +126,94 @@ struct ResourceOp {
     digest: String,
     /// What `body` says, for the record of a patient created from their file (see [`Group`]).
     item: Option<Item>,
+}
+
+/// A version of a resource that refract skips or leaves out. What an earlier import stored of
+/// the same resource stops counting: that version is what the source no longer says (a value
+/// withdrawn as an error, a date or a drug removed), and keeping it would show, and assess on,
+/// what the source took back. As a removal is, it is kept when the stored copy was written
+/// after this one (`meta.lastUpdated`), and refused when this one names another patient.
+struct LeftOutOp {
+    at: String,
+    /// `Type/id`, for the warning.
+    resource: String,
+    source: String,
+    resource_type: &'static str,
+    id: String,
+    /// (source, Patient id or URL) it names, when it names one that resolves: none (no
+    /// subject, or one that names nobody) removes the stored copy whoever it is filed under.
+    subject: Option<(String, String)>,
+    last_updated: Option<String>,
+    why: LeftOutWhy,
+}
+
+enum LeftOutWhy {
+    /// Counted in the summary under this kind.
+    Skipped(String),
+    /// Warned about with this message (`left out: …`).
+    Warned(String),
+}
+
+/// The types whose resources the ledger keeps: a skipped or left-out version of another type
+/// has no stored version to take out, and is not looked up.
+const STORED_TYPES: [&str; 10] = [
+    "Condition",
+    "MedicationRequest",
+    "MedicationStatement",
+    "MedicationAdministration",
+    "MedicationDispense",
+    "Observation",
+    "Procedure",
+    "CarePlan",
+    "Medication",
+    "Substance",
+];
+
+/// The op of a resource refract skips or leaves out for `why`: one that takes out a stored
+/// version, when the resource is of a type refract stores and has a key.
+fn left_out(
+    raw: &RawResource<'_>,
+    options: &ImportOptions,
+    checked: &Checked,
+    why: LeftOutWhy,
+) -> Op {
+    let deletion = raw
+        .request
+        .and_then(|request| request.method.as_deref())
+        .is_some_and(|method| method.eq_ignore_ascii_case("DELETE"));
+    let key = raw.id.or(raw.full_url);
+    let (Some(id), false, Some(resource_type)) = (
+        key,
+        deletion,
+        STORED_TYPES
+            .iter()
+            .copied()
+            .find(|kind| *kind == raw.resource_type),
+    ) else {
+        return match why {
+            LeftOutWhy::Skipped(kind) => Op::Skipped(kind),
+            LeftOutWhy::Warned(message) => Op::Warning {
+                at: raw.path.clone(),
+                resource: name_of(raw),
+                message,
+            },
+        };
+    };
+    let source = source_of(options);
+    let heading = heading_of(raw);
+    let subject = heading
+        .subject
+        .and_then(|subject| resolve(&subject, &source, checked, "Patient").ok());
+    Op::LeftOut(Box::new(LeftOutOp {
+        at: raw.path.clone(),
+        resource: name_of(raw),
+        source,
+        resource_type,
+        id: id.to_owned(),
+        subject,
+        last_updated: heading.last_updated,
+        why,
+    }))
 }
 
 /// A Patient of a file written in one transaction, and the ops that follow it while the file
@@ -354,11 +444,12 @@ fn op_of(
     let mut mapping = match map_resource(raw, rules) {
         Ok(mapping) => mapping,
         Err(message) => {
-            ops.push(Op::Warning {
-                at: raw.path.clone(),
-                resource: name_of(raw),
-                message: format!("left out: {message}"),
-            });
+            ops.push(left_out(
+                raw,
+                options,
+                checked,
+                LeftOutWhy::Warned(format!("left out: {message}")),
+            ));
             return;
         }
     };
@@ -471,16 +562,17 @@ fn op_of_mapped(
             id,
             last_updated,
         },
-        Mapped::Skipped(kind) => Op::Skipped(kind),
+        Mapped::Skipped(kind) => left_out(raw, options, checked, LeftOutWhy::Skipped(kind)),
         Mapped::Resource(resource) => {
             let subject = match resolve(&resource.subject, &source, checked, "Patient") {
                 Ok(subject) => subject,
                 Err(why) => {
-                    return Op::Warning {
-                        at: raw.path.clone(),
-                        resource: name_of(raw),
-                        message: format!("left out: its subject {why}"),
-                    };
+                    return left_out(
+                        raw,
+                        options,
+                        checked,
+                        LeftOutWhy::Warned(format!("left out: its subject {why}")),
+                    );
                 }
             };
             let refers = match resource.refers.as_deref() {
@@ -488,11 +580,12 @@ fn op_of_mapped(
                 Some(reference) => match resolve(reference, &source, checked, "Medication") {
                     Ok((_, key)) => Some(key),
                     Err(why) => {
-                        return Op::Warning {
-                            at: raw.path.clone(),
-                            resource: name_of(raw),
-                            message: format!("left out: its medicationReference {why}"),
-                        };
+                        return left_out(
+                            raw,
+                            options,
+                            checked,
+                            LeftOutWhy::Warned(format!("left out: its medicationReference {why}")),
+                        );
                     }
                 },
             };
@@ -506,11 +599,12 @@ fn op_of_mapped(
             let body = match serde_json::to_string(&resource.item) {
                 Ok(body) => body,
                 Err(err) => {
-                    return Op::Warning {
-                        at: raw.path.clone(),
-                        resource: name_of(raw),
-                        message: format!("left out: {err}"),
-                    };
+                    return left_out(
+                        raw,
+                        options,
+                        checked,
+                        LeftOutWhy::Warned(format!("left out: {err}")),
+                    );
                 }
             };
             // A resource with no id is known by its bundle URL, else by its content (the
@@ -834,6 +928,20 @@ impl<'a> Grouper<'a> {
             }
             Op::Removed { .. } => {
                 if let Some(open) = self.open.as_mut() {
+                    open.computable = false;
+                }
+                self.keep(op, out);
+            }
+            Op::LeftOut(ref left) => {
+                // It takes out only a stored copy: of this group's resources, one the file
+                // gave earlier (the reader's record would still hold it); a copy stored before
+                // the file is no new patient's.
+                if let Some(open) = self.open.as_mut()
+                    && open
+                        .items
+                        .iter()
+                        .any(|(kind, id, _)| *kind == left.resource_type && *id == left.id)
+                {
                     open.computable = false;
                 }
                 self.keep(op, out);
@@ -1173,18 +1281,10 @@ impl Writer<'_> {
                     Upserted::Unchanged => counted.unchanged += 1,
                     Upserted::Older => counted.older += 1,
                     Upserted::OtherSubject(owner) => {
-                        let owner = match tx.patient_of_subject(&subject.0, owner)? {
-                            Some(id) => store_describe(tx, id),
-                            None => format!("Patient/{owner}"),
-                        };
                         counted.warn(
                             &resource.at,
                             format!("{}/{}", resource.resource_type, resource.id),
-                            &format!(
-                                "not changed: it is stored as another patient's ({owner}); are \
-                                 these files from two systems with the same ids? import each \
-                                 with --source NAME"
-                            ),
+                            &other_subject_message(tx, &subject.0, owner)?,
                         );
                     }
                 }
@@ -1227,6 +1327,7 @@ impl Writer<'_> {
             Op::Skipped(kind) => {
                 *counted.skipped.entry(kind.clone()).or_default() += 1;
             }
+            Op::LeftOut(left) => self.write_left_out(tx, run, left, counted)?,
             Op::UnknownStopReason(words) => counted.stop_reason_not_understood(words),
             Op::Group(group) => {
                 // Only a file written in one transaction has groups; elsewhere, op by op.
@@ -1237,6 +1338,86 @@ impl Writer<'_> {
             }
         }
         Ok(None)
+    }
+
+    /// A version refract skips or leaves out (see [`LeftOutOp`]): counted or warned about as
+    /// always, and the stored copy of the resource, if any, removed and audited, the warning
+    /// saying so.
+    fn write_left_out(
+        &mut self,
+        tx: &ImportTx<'_>,
+        run: i64,
+        left: &LeftOutOp,
+        counted: &mut FileReport,
+    ) -> Result<(), StoreError> {
+        let LeftOutOp {
+            at,
+            resource,
+            source,
+            resource_type,
+            id,
+            subject,
+            last_updated,
+            why,
+        } = left;
+        if let LeftOutWhy::Skipped(kind) = why {
+            *counted.skipped.entry(kind.clone()).or_default() += 1;
+        }
+        let warned = match why {
+            LeftOutWhy::Warned(message) => Some(message.as_str()),
+            LeftOutWhy::Skipped(_) => None,
+        };
+        let stored = tx.stored_subject(source, resource_type, id)?;
+        // A version about another patient changes nothing, as an update about another does not.
+        if let (Some(Some(owner)), Some((subject_source, subject))) = (&stored, subject)
+            && owner != subject
+        {
+            if let Some(message) = warned {
+                counted.warn(at, resource.clone(), message);
+            }
+            counted.warn(
+                at,
+                resource.clone(),
+                &other_subject_message(tx, subject_source, owner)?,
+            );
+            return Ok(());
+        }
+        let removal = match stored {
+            Some(_) => {
+                tx.remove_resource(source, resource_type, id, last_updated.as_deref(), run)?
+            }
+            None => Removal::Absent,
+        };
+        match removal {
+            Removal::Removed => {
+                counted.removed += 1;
+                // Read again, never skipped: a later file may bring the removed version back.
+                // Only a file that removed something is: a left-out resource with nothing
+                // stored (an export's many word-valued observations) keeps its file skippable.
+                self.removes = true;
+                let message = match why {
+                    LeftOutWhy::Warned(message) => {
+                        format!("{message}; the version refract had stored is removed")
+                    }
+                    LeftOutWhy::Skipped(kind) => {
+                        format!("skipped as '{kind}': the version refract had stored is removed")
+                    }
+                };
+                counted.warn(at, resource.clone(), &message);
+            }
+            Removal::Newer => {
+                counted.older += 1;
+                if let Some(message) = warned {
+                    counted.warn(at, resource.clone(), message);
+                }
+            }
+            Removal::Absent => {
+                if let Some(message) = warned {
+                    counted.warn(at, resource.clone(), message);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A Patient and the resources about them that followed it. A patient the database does
@@ -1508,6 +1689,23 @@ fn superseded_runs(store: &Store, run: &RunKey<'_>) -> Result<Vec<i64>, StoreErr
         })
         .map(|earlier| earlier.id)
         .collect())
+}
+
+/// The warning for a version of a resource stored as another patient's (`owner`, a Patient id
+/// of `source`).
+fn other_subject_message(
+    tx: &ImportTx<'_>,
+    source: &str,
+    owner: &str,
+) -> Result<String, StoreError> {
+    let owner = match tx.patient_of_subject(source, owner)? {
+        Some(id) => store_describe(tx, id),
+        None => format!("Patient/{owner}"),
+    };
+    Ok(format!(
+        "not changed: it is stored as another patient's ({owner}); are these files from two \
+         systems with the same ids? import each with --source NAME"
+    ))
 }
 
 fn store_describe(tx: &ImportTx<'_>, id: PatientId) -> String {

@@ -1712,6 +1712,23 @@ impl ImportTx<'_> {
         )
     }
 
+    /// The Patient id (or URL) a stored resource is filed under: `None` when nothing is stored
+    /// under that key, `Some(None)` for a resource about no patient (a Medication).
+    pub fn stored_subject(
+        &self,
+        source: &str,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<Option<Option<String>>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT subject FROM fhir_resources WHERE source = ?1 AND type = ?2 AND id = ?3",
+            )?
+            .query_row(params![source, resource_type, id], |row| row.get(0))
+            .optional()?)
+    }
+
     pub fn remove_unseen(&self, source: &str, patient: PatientId, import_id: i64) -> Result<usize> {
         remove_unseen(self.conn, self.auditor, source, patient, import_id)
     }

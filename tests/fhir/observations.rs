@@ -1041,3 +1041,67 @@ fn home_and_ambulatory_readings_are_known_by_their_codes() {
     let diastolic = rows.iter().filter(|row| row[0] == "8462-4").count();
     assert_eq!(diastolic, 11, "{rows:#?}");
 }
+
+#[test]
+fn a_value_in_words_is_counted_as_words_refract_does_not_read_not_as_no_value_or_date() {
+    // Synthea's social history: each has a value and a date; none is a number or a yes/no.
+    let social = |id: &str, code: &str, display: &str, value: &Value| {
+        observation(id, SUBJECT, code, display, value)
+    };
+    let mut env = Env::new();
+    let path = env.write_json(
+        "words.json",
+        &bundle(
+            "collection",
+            &[
+                patient("obs-pt", "OBS-1", "Haug", "Siri"),
+                social(
+                    "hiv",
+                    "75325-1",
+                    "Symptom",
+                    &json!({"valueString": "HIV positive"}),
+                ),
+                social(
+                    "housing",
+                    "71802-3",
+                    "Housing status",
+                    &json!({"valueString": "Patient is homeless"}),
+                ),
+                // Words with no code, as a coded value.
+                social(
+                    "orientation",
+                    "76690-7",
+                    "Sexual orientation",
+                    &json!({"valueCodeableConcept": {"text": "heterosexual"}}),
+                ),
+                // A component in words.
+                social(
+                    "panel",
+                    "93025-5",
+                    "PRAPARE",
+                    &json!({"component": [{
+                        "code": coding(LOINC, "63586-2", "Income"),
+                        "valueString": "Severe signs/symptoms"
+                    }]}),
+                ),
+                // Truly no value: still counted as such.
+                social("empty", "8302-2", "Body height", &json!({})),
+            ],
+        ),
+    );
+    let file = env.import_ok(&path);
+    assert_eq!(file.observations, 0);
+    assert_eq!(
+        file.skipped
+            .get("Observation (a value in words refract does not read)"),
+        Some(&4),
+        "{:?}",
+        file.skipped
+    );
+    assert_eq!(
+        file.skipped.get("Observation (no value or date)"),
+        Some(&1),
+        "{:?}",
+        file.skipped
+    );
+}
