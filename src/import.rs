@@ -360,6 +360,12 @@ pub fn import_paths(
 ) -> Result<ImportReport, StoreError> {
     // While it runs, the patients it marks for rebuilding are its own (see `leftover`): from
     // its first file to the end of their rebuild, after its last.
+    // One server written two ways is one source, wherever the name came from.
+    let mut options = options.clone();
+    if let Some(source) = &options.source {
+        options.source = Some(source_in_store(store, source)?);
+    }
+    let options = &options;
     let process = process_name();
     store.import_started(&process, crate::store::now_utc())?;
     // An import touches pages all over the file (SQLite's small default cache would read and
@@ -607,6 +613,54 @@ pub(crate) fn same_server(base: &str) -> String {
         .or_else(|| host.strip_suffix(":80"))
         .unwrap_or(&host);
     format!("{host}/{}", path.trim_end_matches('/'))
+}
+
+/// A source as refract keeps it: a server's URL (`http`/`https`) in one spelling, the scheme
+/// and host in lower case, the scheme's default port and a trailing slash left out; any other
+/// name (`lab-a`) as given, trimmed. The path keeps its case: servers may tell paths apart by it.
+pub fn canonical_source(given: &str) -> String {
+    let given = given.trim();
+    let Some((scheme, rest)) = given.split_once("://") else {
+        return given.to_owned();
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return given.to_owned(),
+    };
+    let split = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (host, path) = rest.split_at(split);
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_suffix(default_port).unwrap_or(&host);
+    let host = host.strip_suffix(':').unwrap_or(host);
+    format!("{scheme}://{host}{}", path.trim_end_matches('/'))
+}
+
+/// The server a source names, whatever its scheme: `http` and `https` of one host, port and
+/// path are one server (README, *Sources*). `None` for a source that is no URL.
+fn server_identity(source: &str) -> Option<String> {
+    let canonical = canonical_source(source);
+    canonical
+        .strip_prefix("http://")
+        .or_else(|| canonical.strip_prefix("https://"))
+        .map(str::to_owned)
+}
+
+/// The source to keep `given` under in this file: a server already met in another spelling
+/// (the other scheme, the host's case, its default port, a trailing slash) keeps the spelling
+/// it was first met in, so that its resources are updated rather than copied; else `given` in
+/// its canonical spelling (see [`canonical_source`]).
+pub fn source_in_store(store: &Store, given: &str) -> Result<String, StoreError> {
+    let canonical = canonical_source(given);
+    let Some(identity) = server_identity(&canonical) else {
+        return Ok(canonical);
+    };
+    Ok(store
+        .sources_met()?
+        .into_iter()
+        .find(|met| server_identity(met).as_deref() == Some(identity.as_str()))
+        .unwrap_or(canonical))
 }
 
 fn server_of<'a>(full_url: Option<&'a str>, resource_type: &str, id: &str) -> Option<&'a str> {

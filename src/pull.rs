@@ -121,8 +121,8 @@ pub struct PullRequest {
     /// `_type`; `None`: what refract reads, narrowed to what the server's CapabilityStatement
     /// lists.
     pub types: Option<Vec<String>>,
-    /// `_since`, resolved (see [`resolve_since`]).
-    pub since: Option<String>,
+    /// Where the export starts; `Auto` is resolved once the types to ask are known.
+    pub since: Since,
     pub credentials: Option<Credentials>,
     pub parallel: usize,
     /// Set by Ctrl-C.
@@ -149,6 +149,7 @@ pub enum PullEvent {
 pub struct Fetched {
     pub server: String,
     pub source: String,
+    pub group: Option<String>,
     pub since: Option<String>,
     pub transaction_time: String,
     pub types: Vec<String>,
@@ -186,6 +187,9 @@ pub struct PullReport {
     pub errors_total: usize,
     /// Why the server did not delete the job, if it did not.
     pub job_not_deleted: Option<String>,
+    /// Files the import refused (nothing of each was imported; the other files were): the
+    /// pull is then recorded as incomplete.
+    pub refused: Vec<RefusedFile>,
     pub dry_run: bool,
     /// What the import did (none for a dry run).
     pub import: Option<ImportReport>,
@@ -195,6 +199,14 @@ pub struct PullReport {
     pub tokens: usize,
     /// Where the time went.
     pub seconds: Seconds,
+}
+
+/// A downloaded file the import refused, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefusedFile {
+    /// The file's URL on the server.
+    pub file: String,
+    pub error: String,
 }
 
 /// Wall-clock seconds of each phase of a pull.
@@ -214,28 +226,38 @@ pub fn host_label(server: &str) -> String {
     rest.split(['/', '?']).next().unwrap_or(rest).to_owned()
 }
 
-/// The `_since` to ask: `Auto` reads the last transaction time recorded for the source.
-pub fn resolve_since(
+/// The `_since` `--since auto` asks for `types` of `source` (system level, or `group`): from a
+/// time at which every one of them was last brought completely (see [`Store::since_for`]);
+/// everything when one never was.
+pub fn auto_since(
     store: &Store,
     source: &str,
-    since: &Since,
+    group: Option<&str>,
+    types: &[String],
 ) -> Result<Option<String>, PullError> {
-    Ok(match since {
-        Since::Everything => None,
-        Since::At(at) => Some(at.clone()),
-        Since::Auto => store
-            .last_complete_pull_from(source)?
-            .map(|pull| pull.transaction_time),
-    })
+    Ok(store.since_for(source, group, types)?)
 }
 
+/// Where `--since auto` starts for the types an export asks.
+pub type AutoSince<'a> = dyn Fn(&[String]) -> Result<Option<String>, PullError> + 'a;
+
 /// The server's side: kick-off, wait, download everything, delete the job. On any failure
-/// (Ctrl-C included) the job is deleted and the downloaded files removed.
-pub fn fetch(request: PullRequest, on: &mut dyn FnMut(PullEvent)) -> Result<Fetched, PullError> {
+/// (Ctrl-C included) the job is deleted and the downloaded files removed. `auto` is asked of
+/// `auto_since` with the types the export asks.
+pub fn fetch(
+    request: PullRequest,
+    auto_since: &AutoSince<'_>,
+    on: &mut dyn FnMut(PullEvent),
+) -> Result<Fetched, PullError> {
     let client = http::Client::new(&request.server, request.credentials, request.cancel);
     let types = match request.types {
         Some(types) => types,
         None => default_types(&client)?,
+    };
+    let since = match &request.since {
+        Since::Everything => None,
+        Since::At(at) => Some(at.clone()),
+        Since::Auto => auto_since(&types)?,
     };
     let mut builder = tempfile::Builder::new();
     builder.prefix("refract-pull-");
@@ -251,7 +273,7 @@ pub fn fetch(request: PullRequest, on: &mut dyn FnMut(PullEvent)) -> Result<Fetc
     let export = bulk::ExportRequest {
         group: request.group.clone(),
         types: types.clone(),
-        since: request.since.clone(),
+        since: since.clone(),
     };
     let started = std::time::Instant::now();
     let job = bulk::kick_off(&client, &export)?;
@@ -276,7 +298,8 @@ pub fn fetch(request: PullRequest, on: &mut dyn FnMut(PullEvent)) -> Result<Fetc
     Ok(Fetched {
         server: request.server,
         source: request.source,
-        since: request.since,
+        group: request.group,
+        since,
         transaction_time: manifest.transaction_time,
         types,
         outputs,
@@ -487,6 +510,7 @@ fn report_of(fetched: &Fetched, dry_run: bool) -> PullReport {
         errors: fetched.errors.clone(),
         errors_total: fetched.errors_total,
         job_not_deleted: fetched.job_deleted.clone().err(),
+        refused: Vec::new(),
         dry_run,
         import: None,
         deletions: None,
@@ -538,7 +562,7 @@ pub fn apply(
             &options(&fetched.outputs),
             |progress| on(PullEvent::Importing(*progress)),
         )?;
-        fail_on_failed_files(&imported)?;
+        report.refused.extend(refused_files(&imported));
         report.import = Some(imported);
     }
     // Deletions after the outputs: a resource both updated and deleted since is gone.
@@ -551,7 +575,7 @@ pub fn apply(
             &options(&fetched.deleted),
             |progress| on(PullEvent::Importing(*progress)),
         )?;
-        fail_on_failed_files(&applied)?;
+        report.refused.extend(refused_files(&applied));
         report.deletions = Some(applied);
     }
     report.seconds.import = importing.elapsed().as_secs_f64();
@@ -565,34 +589,35 @@ pub fn apply(
         "removed": report.import.as_ref().map_or(0, |r| r.removed)
             + report.deletions.as_ref().map_or(0, |r| r.removed),
         "patients": report.import.as_ref().map_or(0, |r| r.patients),
+        "refused": report.refused.len(),
     });
-    // With error files the export is incomplete: what came is imported, and the pull recorded
-    // as incomplete, so that `--since auto` asks again from the last complete one.
-    store.record_pull(
-        &fetched.source,
-        &fetched.transaction_time,
-        fetched.since.as_deref(),
-        &counts,
-        fetched.errors_total == 0,
-    )?;
+    // With error files, or a file the import refused, the export is incomplete: what came is
+    // imported, and the pull recorded as incomplete (no checkpoint), so that `--since auto`
+    // asks again from the last complete one.
+    store.record_pull(&crate::store::FinishedPull {
+        server: &fetched.source,
+        group: fetched.group.as_deref(),
+        types: &fetched.types,
+        transaction_time: &fetched.transaction_time,
+        since: fetched.since.as_deref(),
+        counts: &counts,
+        complete: fetched.errors_total == 0 && report.refused.is_empty(),
+    })?;
     // The downloaded files go with it.
     drop(fetched);
     Ok(report)
 }
 
-/// A file the importer refused fails the pull (its time is not recorded, so the next pull asks
-/// for the same changes again).
-fn fail_on_failed_files(report: &ImportReport) -> Result<(), PullError> {
-    if let Some(file) = report
+/// The files the importer refused. A refused file imports nothing and the others go on, as
+/// with `refract import`: the pull says which, and is recorded as incomplete.
+fn refused_files(report: &ImportReport) -> Vec<RefusedFile> {
+    report
         .files
         .iter()
-        .find(|f| f.outcome == import::FileOutcome::Failed)
-    {
-        return Err(PullError::Local(format!(
-            "the import refused {}: {} (the pull is not recorded; pull again once fixed)",
-            file.path,
-            file.error.as_deref().unwrap_or("failed")
-        )));
-    }
-    Ok(())
+        .filter(|f| f.outcome == import::FileOutcome::Failed)
+        .map(|f| RefusedFile {
+            file: f.path.clone(),
+            error: f.error.clone().unwrap_or_else(|| "failed".to_owned()),
+        })
+        .collect()
 }

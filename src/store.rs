@@ -57,7 +57,7 @@ pub use native::{
     NativePatient,
 };
 pub use overview::{Cohort, DEFAULT_WAITING_MONTHS, OverviewData, OverviewRow};
-pub use pulls::PullRecord;
+pub use pulls::{FinishedPull, PullRecord};
 pub use read::{AssessmentWithReview, PatientSummary, load_records};
 pub use schema::SCHEMA_VERSION;
 pub use sql_types::{

@@ -740,3 +740,176 @@ fn an_incremental_pull_applies_the_servers_deleted_files() {
         .unwrap();
     assert_eq!(left as u64, conditions - removed);
 }
+
+/// The conditions the file holds (every patient's).
+fn stored_conditions(env: &Env) -> i64 {
+    let conn = rusqlite::Connection::open(&env.db).unwrap();
+    conn.query_row("SELECT count(*) FROM conditions", [], |row| row.get(0))
+        .unwrap()
+}
+
+#[test]
+fn since_auto_asks_everything_for_what_no_earlier_pull_brought_completely() {
+    let Some(root) = server() else { return };
+    let _one = serial();
+    let url = base(root, &serde_json::json!({}));
+    let counts = server_counts(root);
+    let all_patients = counts["Patient"].as_u64().unwrap();
+
+    // A `--type Patient` pull is no checkpoint for the conditions.
+    let env = Env::new();
+    env.pull_json(&["--server", &url, "--type", "Patient"]);
+    let auto = env.pull_json(&[
+        "--server",
+        &url,
+        "--type",
+        "Patient,Condition",
+        "--since",
+        "auto",
+    ]);
+    assert!(auto["since"].is_null(), "{auto:#}");
+    assert_eq!(
+        stored_conditions(&env),
+        counts["Condition"].as_i64().unwrap()
+    );
+    // Now both types have one: the next asks from it.
+    let again = env.pull_json(&[
+        "--server",
+        &url,
+        "--type",
+        "Patient,Condition",
+        "--since",
+        "auto",
+    ]);
+    assert_eq!(again["since"], auto["transaction_time"], "{again:#}");
+
+    // A group's pull is no checkpoint for the whole server.
+    let env = Env::new();
+    let group = env.pull_json(&[
+        "--server",
+        &url,
+        "--type",
+        "Patient",
+        "--group",
+        "BlueCrossBlueShield",
+    ]);
+    assert!(group["resources"]["Patient"].as_u64().unwrap() < all_patients);
+    let system = env.pull_json(&["--server", &url, "--type", "Patient", "--since", "auto"]);
+    assert!(system["since"].is_null(), "{system:#}");
+    assert_eq!(env.patients() as u64, all_patients);
+    // A system-level pull is one for every group.
+    let grouped = env.pull_json(&[
+        "--server",
+        &url,
+        "--type",
+        "Patient",
+        "--group",
+        "BlueCrossBlueShield",
+        "--since",
+        "auto",
+    ]);
+    assert_eq!(grouped["since"], system["transaction_time"], "{grouped:#}");
+
+    // A pull from a date into a file that had nothing before leaves the earlier data out.
+    let env = Env::new();
+    env.pull_json(&[
+        "--server",
+        &url,
+        "--type",
+        "Patient",
+        "--since",
+        "2020-01-01",
+    ]);
+    let auto = env.pull_json(&["--server", &url, "--type", "Patient", "--since", "auto"]);
+    assert!(auto["since"].is_null(), "{auto:#}");
+    assert_eq!(env.patients() as u64, all_patients);
+}
+
+#[test]
+fn one_server_written_two_ways_is_one_source() {
+    let Some(root) = server() else { return };
+    let _one = serial();
+    let env = Env::new();
+    let url = base(root, &serde_json::json!({}));
+    let first = env.pull_json(&["--server", &url, "--type", "Patient,Condition"]);
+    let conditions = stored_conditions(&env);
+    assert!(first["import"]["added"].as_u64().unwrap() > 0);
+    // The scheme and host in capitals, the default port... and a trailing slash.
+    let shouting = format!("{}/", url.replacen("http://", "HTTP://", 1));
+    let second = env.pull_json(&["--server", &shouting, "--type", "Patient,Condition"]);
+    assert_eq!(second["import"]["added"], 0, "{second:#}");
+    assert_eq!(stored_conditions(&env), conditions);
+    assert_eq!(env.patients(), 100);
+    let conn = rusqlite::Connection::open(&env.db).unwrap();
+    let sources: Vec<String> = conn
+        .prepare("SELECT DISTINCT source FROM fhir_resources")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(sources, [url.as_str()]);
+
+    // `import --source`: https, a trailing slash, the host's case and a default port written.
+    let file = env.dir.path().join("one.ndjson");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"resourceType":"Patient","id":"two-ways","identifier":[{"system":"urn:test:mrn","value":"two-ways-1"}],"name":[{"family":"Twice","given":["Ann"]}],"birthDate":"1970-01-01"}"#,
+            "\n",
+            r#"{"resourceType":"Condition","id":"two-ways-c","subject":{"reference":"Patient/two-ways"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"35489007"}]},"onsetDateTime":"2020-01-01"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let import = |source: &str| {
+        let out = env.refract(&[
+            "import",
+            "--json",
+            "--source",
+            source,
+            file.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let secure = url.replacen("http://127.0.0.1", "https://127.0.0.1", 1);
+    let imported = import(&format!("{secure}/"));
+    assert_eq!(imported["conditions"], 1, "{imported:#}");
+    let again = import(&url.replacen("http://", "Http://", 1));
+    assert_eq!(again["added"], 0, "{again:#}");
+    assert_eq!(stored_conditions(&env), conditions + 1);
+}
+
+#[test]
+fn a_refused_file_is_named_whole_and_the_pull_says_what_it_imported() {
+    let Some(root) = server() else { return };
+    let _one = serial();
+    let env = Env::new();
+    // Each file twice, the copies' ids regenerated (`o1-`) with their identifiers kept: the
+    // file mixing both is refused, the other is imported.
+    let url = base(root, &serde_json::json!({ "m": 2, "page": 150 }));
+    let out = env.refract(&["pull", "--json", "--server", &url, "--type", "Patient"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let refused = summary["refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 1, "{summary:#}");
+    let imported = summary["import"]["patients"].as_u64().unwrap();
+    assert!(imported > 0, "{summary:#}");
+    assert_eq!(env.patients() as u64, imported);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr.lines().last().unwrap();
+    assert!(
+        line.starts_with("refract: pull: the import refused "),
+        "{line}"
+    );
+    assert!(!line.contains('…'), "{line}");
+    assert!(line.contains("share the identifier"), "{line}");
+    assert_eq!(line.matches("Patient/").count(), 2, "{line}");
+    // Incomplete: the next `--since auto` asks everything again.
+    let out = env.refract(&[
+        "pull", "--json", "--server", &url, "--type", "Patient", "--since", "auto",
+    ]);
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(again["since"].is_null(), "{again:#}");
+}

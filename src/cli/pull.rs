@@ -108,17 +108,17 @@ pub fn run(
         super::warn_about(&store);
         Some(store)
     };
-    let source = settings.url.trim_end_matches('/').to_owned();
-    let since = match &store {
-        Some(store) => pull::resolve_since(
-            store,
-            &source,
-            args.since.as_ref().unwrap_or(&Since::Everything),
-        )?,
-        None => match &args.since {
-            Some(Since::At(at)) => Some(at.clone()),
-            _ => None,
-        },
+    let server = settings.url.trim_end_matches('/').to_owned();
+    // One server however it is written: the spelling this file first met it in.
+    let source = match &store {
+        Some(store) => crate::import::source_in_store(store, &server)?,
+        None => crate::import::canonical_source(&server),
+    };
+    let group = args.group.clone().or(settings.group.clone());
+    // A dry run without a file has no checkpoint: `auto` is everything.
+    let auto_since = |types: &[String]| match &store {
+        Some(store) => pull::auto_since(store, &source, group.as_deref(), types),
+        None => Ok(None),
     };
 
     // Ctrl-C (and SIGTERM): the first asks the pull to stop cleanly, a second exits at once.
@@ -131,16 +131,16 @@ pub fn run(
 
     let display = Display::new();
     let request = pull::PullRequest {
-        server: source.clone(),
-        source,
-        group: args.group.clone().or(settings.group.clone()),
+        server,
+        source: source.clone(),
+        group: group.clone(),
         types,
-        since,
+        since: args.since.clone().unwrap_or(Since::Everything),
         credentials,
         parallel: pull::PARALLEL_DOWNLOADS,
         cancel: Arc::clone(&cancel),
     };
-    let fetched = pull::fetch(request, &mut |event| display.show(&event));
+    let fetched = pull::fetch(request, &auto_since, &mut |event| display.show(&event));
     display.clear();
     let fetched = fetched?;
     // From here Ctrl-C lets the import finish; a second one exits (see the module's doc).
@@ -157,7 +157,19 @@ pub fn run(
         eprintln!("refract: Ctrl-C: the import was let finish, and the pull is recorded");
     }
     write_report(&report, args.json)?;
-    Ok(ExitCode::SUCCESS)
+    if report.refused.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    // As `refract import` does: the other files are in (the summary says what), each refused
+    // file is one line on stderr, named by its file name so that the whole reason fits.
+    for refused in &report.refused {
+        eprintln!(
+            "refract: pull: the import refused {} (nothing of it imported): {}",
+            file_name(&refused.file),
+            crate::text::sanitise_line(&refused.error)
+        );
+    }
+    Ok(ExitCode::from(1))
 }
 
 /// The Backend Services client: `--client-id`/`--key` over the servers file; none without
@@ -283,6 +295,11 @@ impl Display {
     }
 }
 
+/// The last part of a file's URL (`2.Patient.ndjson`).
+fn file_name(url: &str) -> &str {
+    url.trim_end_matches('/').rsplit('/').next().unwrap_or(url)
+}
+
 fn write_report(report: &PullReport, json: bool) -> Result<(), CliError> {
     let mut out = result_stdout(json);
     if json {
@@ -351,6 +368,21 @@ fn write_report(report: &PullReport, json: bool) -> Result<(), CliError> {
                 .map(|(why, n)| format!("{n} {why}"))
                 .collect::<Vec<_>>()
                 .join(", ")
+        )?;
+    }
+    for refused in &report.refused {
+        writeln!(
+            out,
+            "refused (nothing of it imported): {}: {}",
+            file_name(&refused.file),
+            refused.error
+        )?;
+    }
+    if !report.refused.is_empty() {
+        writeln!(
+            out,
+            "the pull is recorded as incomplete: `--since auto` asks again from the last \
+             complete pull"
         )?;
     }
     if report.files == 0 && report.errors_total == 0 && report.since.is_some() {

@@ -96,10 +96,13 @@ impl Servers {
             )));
         }
         let wanted = server.trim_end_matches('/');
+        // A table's URL matches however either is written (scheme and host case, default
+        // port, trailing slash).
+        let canonical = crate::import::canonical_source(wanted);
         Ok(self
             .servers
             .iter()
-            .find(|(_, s)| s.url.trim_end_matches('/') == wanted)
+            .find(|(_, s)| crate::import::canonical_source(&s.url) == canonical)
             .map_or_else(
                 || {
                     (

@@ -23,32 +23,68 @@ pub struct PullRecord {
     pub complete: bool,
 }
 
+/// A finished pull to record: where from, what it asked and what it brought.
+#[derive(Debug, Clone, Copy)]
+pub struct FinishedPull<'a> {
+    /// The source its resources are kept under (the server's URL).
+    pub server: &'a str,
+    /// The group of a group-level export; `None` for a system-level one.
+    pub group: Option<&'a str>,
+    /// The `_type` asked.
+    pub types: &'a [String],
+    pub transaction_time: &'a str,
+    /// The `_since` asked.
+    pub since: Option<&'a str>,
+    pub counts: &'a serde_json::Value,
+    /// Whether everything asked arrived and was imported (no error file, no refused file).
+    pub complete: bool,
+}
+
 impl Store {
-    /// Records a finished pull (audited: who pulled what from where, with no secret).
-    pub fn record_pull(
-        &mut self,
-        server: &str,
-        transaction_time: &str,
-        since: Option<&str>,
-        counts: &serde_json::Value,
-        complete: bool,
-    ) -> Result<()> {
+    /// Records a finished pull (audited: who pulled what from where, with no secret), and the
+    /// checkpoints it sets: one per type asked, when the pull brought that type completely
+    /// from a time no later than the type's previous checkpoint (or from the beginning). A
+    /// pull from a later date leaves a gap before it, so it sets none.
+    pub fn record_pull(&mut self, pull: &FinishedPull<'_>) -> Result<()> {
         let auditor = self.auditor();
+        let scope = pull.group.unwrap_or("");
+        let mut checkpoints = Vec::new();
+        if pull.complete {
+            for resource_type in pull.types {
+                let continues = match pull.since {
+                    None => true,
+                    Some(since) => self
+                        .checkpoint_of(pull.server, scope, resource_type)?
+                        .is_some_and(|previous| not_later(since, &previous)),
+                };
+                if continues {
+                    checkpoints.push(resource_type.as_str());
+                }
+            }
+        }
         self.write(|tx| {
             let finished = format_datetime(now_utc());
             tx.execute(
                 "INSERT INTO pulls (server, transaction_time, finished_at, since, counts, complete)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
-                    server,
-                    transaction_time,
+                    pull.server,
+                    pull.transaction_time,
                     finished,
-                    since,
-                    counts.to_string(),
-                    complete
+                    pull.since,
+                    pull.counts.to_string(),
+                    pull.complete,
                 ],
             )?;
             let id = tx.last_insert_rowid();
+            for resource_type in &checkpoints {
+                tx.execute(
+                    "INSERT INTO pull_checkpoints
+                       (pull_id, server, scope, resource_type, transaction_time)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![id, pull.server, scope, resource_type, pull.transaction_time],
+                )?;
+            }
             auditor.record(
                 tx,
                 super::audit::Change {
@@ -59,27 +95,83 @@ impl Store {
                 },
                 None::<&()>,
                 Some(&serde_json::json!({
-                    "server": server,
-                    "transaction_time": transaction_time,
-                    "since": since,
-                    "counts": counts,
-                    "complete": complete,
+                    "server": pull.server,
+                    "group": pull.group,
+                    "types": pull.types,
+                    "transaction_time": pull.transaction_time,
+                    "since": pull.since,
+                    "counts": pull.counts,
+                    "complete": pull.complete,
+                    "checkpoints": checkpoints,
                 })),
             )?;
             Ok(())
         })
     }
 
-    /// The last complete pull from `server`, if any: where `--since auto` starts.
-    pub fn last_complete_pull_from(&self, server: &str) -> Result<Option<PullRecord>> {
+    /// Where `--since auto` starts for `types` of `server` (system level, or the group
+    /// `group`): the oldest of the types' checkpoints, `None` (everything) when one of them has
+    /// none. A system-level pull is a checkpoint for every group too; a group's pull is none
+    /// for the system or another group.
+    pub fn since_for(
+        &self,
+        server: &str,
+        group: Option<&str>,
+        types: &[String],
+    ) -> Result<Option<String>> {
+        let scope = group.unwrap_or("");
+        let mut oldest: Option<String> = None;
+        for resource_type in types {
+            let Some(checkpoint) = self.checkpoint_of(server, scope, resource_type)? else {
+                return Ok(None);
+            };
+            if oldest
+                .as_deref()
+                .is_none_or(|so_far| !not_later(so_far, &checkpoint))
+            {
+                oldest = Some(checkpoint);
+            }
+        }
+        Ok(oldest)
+    }
+
+    /// The latest checkpoint of one type: the newest pull that set one for `scope` or for the
+    /// whole server.
+    fn checkpoint_of(
+        &self,
+        server: &str,
+        scope: &str,
+        resource_type: &str,
+    ) -> Result<Option<String>> {
         self.conn
             .prepare_cached(
-                "SELECT server, transaction_time, finished_at, since, counts, complete FROM pulls
-                 WHERE server = ?1 AND complete ORDER BY id DESC LIMIT 1",
+                "SELECT transaction_time FROM pull_checkpoints
+                 WHERE server = ?1 AND resource_type = ?2 AND scope IN ('', ?3)
+                 ORDER BY pull_id DESC LIMIT 1",
             )?
-            .query_row([server], read_pull)
+            .query_row(params![server, resource_type, scope], |row| row.get(0))
             .optional()
             .map_err(Into::into)
+    }
+
+    /// The sources resources have been imported or pulled under, first met first: a server
+    /// named again in another spelling is looked up among them.
+    pub fn sources_met(&self) -> Result<Vec<String>> {
+        let mut sources: Vec<String> = Vec::new();
+        for query in [
+            "SELECT source FROM imports GROUP BY source ORDER BY MIN(id)",
+            "SELECT server FROM pulls GROUP BY server ORDER BY MIN(id)",
+            "SELECT DISTINCT source FROM fhir_resources",
+        ] {
+            let mut statement = self.conn.prepare_cached(query)?;
+            for source in statement.query_map([], |row| row.get::<_, String>(0))? {
+                let source = source?;
+                if !sources.contains(&source) {
+                    sources.push(source);
+                }
+            }
+        }
+        Ok(sources)
     }
 
     /// The last finished pull from any server, if any (the dashboard header, `refract check`).
@@ -105,4 +197,14 @@ fn read_pull(row: &rusqlite::Row<'_>) -> rusqlite::Result<PullRecord> {
         counts: serde_json::from_str(&counts).unwrap_or(serde_json::Value::Null),
         complete: row.get(5)?,
     })
+}
+
+/// Whether the instant `earlier` is no later than `later` (FHIR instants, any offset); an
+/// instant that does not read as one is taken as later, so that it sets no checkpoint.
+fn not_later(earlier: &str, later: &str) -> bool {
+    let read = |text: &str| chrono::DateTime::parse_from_rfc3339(text).ok();
+    match (read(earlier), read(later)) {
+        (Some(earlier), Some(later)) => earlier <= later,
+        _ => earlier == later,
+    }
 }
