@@ -6,7 +6,9 @@
 //! part they touch unknown rather than guessed; two different amounts are a day written dose by
 //! dose when each names its part of the day ("5 mg mane, 10 mg nocte": 15 mg a day), else
 //! the dose is unknown (the lowest of them is often no dose: "150 mg daily using 37.5 mg
-//! tablets", "increase by 37.5 mg").
+//! tablets", "increase by 37.5 mg"). A day is summed only when it is surely one day's schedule:
+//! a choice, an extra, a maximum or steps between its amounts leave it unknown, since a wrong
+//! dose is worse than an unknown one.
 
 /// What a dosage text says.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,20 +31,45 @@ pub struct TextStep {
 /// Reads `text`; what it does not say clearly is `None`.
 pub fn read(text: &str) -> DosageText {
     let (words, bracketed) = words_and_brackets(text);
-    let as_needed = words.iter().any(|w| w == "prn")
-        || contains_run(&words, &["as", "needed"])
-        || contains_run(&words, &["as", "required"])
-        || contains_run(&words, &["when", "required"]);
+    let as_needed = says_as_needed(&words);
     if !as_needed && let Some(day) = split_day(&words).or_else(|| daily_total(&words)) {
         return DosageText {
             amount: Some(day),
             per_day: Some(1.0),
         };
     }
+    // Amounts at two or more parts of the day that are no day's sum (a choice, an extra, a
+    // step, a part named twice): any one of them read as the dose would be a guess.
+    let amount = (amounts_at_parts_of_the_day(&words) < 2)
+        .then(|| amount(&words, &bracketed, agreed))
+        .flatten();
     DosageText {
-        amount: amount(&words, &bracketed, agreed),
+        amount,
         per_day: if as_needed { None } else { per_day(&words) },
     }
+}
+
+/// How many amounts the words give each at a part of the day: a number with a dose unit, or a
+/// number alone that is no clock time, followed within three words by a part of the day ("1
+/// tablet in the morning or 2 at night": two).
+fn amounts_at_parts_of_the_day(words: &[String]) -> usize {
+    words
+        .iter()
+        .enumerate()
+        .filter(|(index, word)| {
+            let with_unit = words
+                .get(index + 1)
+                .is_some_and(|unit| DOSE_UNITS.contains(&unit.as_str()));
+            let skip = if with_unit { 2 } else { 1 };
+            word.parse::<f64>().is_ok()
+                && (with_unit || !is_clock_time(words, *index))
+                && words
+                    .iter()
+                    .skip(index + skip)
+                    .take(3)
+                    .any(|w| part_of_day(w).is_some())
+        })
+        .count()
 }
 
 /// A mass the text says is the day's total ("75 mg twice daily (150 mg total daily dose)",
@@ -113,8 +140,10 @@ fn part_of_day(word: &str) -> Option<u8> {
 /// alone ("… and 2 at night") which takes the unit the others write, never a time of the day
 /// ("at 8", "8 am"). When the text names a mass, only masses are its amounts ("1 tablet (50
 /// mg) in the morning and 2 tablets (100 mg) at night": the tablets explain the masses). The
-/// text must name no other schedule ("daily" aside), no step ("then", "increase to") and no
-/// range ("1-2 tablets", "1 to 2"): else it is no split day, and [`read`] reads it as before.
+/// text must name no other schedule ("daily" aside), no step ("then", "increase to", "week 2"),
+/// no choice, extra or maximum ("or", "if needed", "up to"; see [`steps_or_choices`]) and no
+/// range ("1-2 tablets", "1 to 2"), and no part may count more tablets than a part of the day
+/// takes ([`MOST_FORMS_AT_A_PART`]): else it is no split day, and [`read`] reads it as before.
 fn split_day(words: &[String]) -> Option<(f64, String)> {
     if let Some(pattern) = day_pattern(words) {
         return (!scheduled_otherwise(words)).then_some(pattern);
@@ -134,6 +163,7 @@ fn split_day(words: &[String]) -> Option<(f64, String)> {
     });
     let mut parts: Vec<u8> = Vec::new();
     let mut total = 0.0;
+    let mut largest: f64 = 0.0;
     let mut unit: Option<String> = None;
     for (index, word) in words.iter().enumerate() {
         let Ok(value) = word.parse::<f64>() else {
@@ -163,6 +193,7 @@ fn split_day(words: &[String]) -> Option<(f64, String)> {
         }
         parts.push(part);
         total += value;
+        largest = largest.max(value);
         if let Some(written) = written_unit {
             match &unit {
                 None => unit = Some(written),
@@ -171,40 +202,114 @@ fn split_day(words: &[String]) -> Option<(f64, String)> {
             }
         }
     }
-    (parts.len() >= 2 && !scheduled_otherwise(words))
-        .then_some(unit)
-        .flatten()
-        .map(|unit| (total, unit))
+    let unit = unit?;
+    // A count of tablets larger than a part of the day takes is no count: a day of the month,
+    // a year ("on 12 at night" is a date).
+    if matches!(unit.as_str(), "tablet" | "capsule") && largest > MOST_FORMS_AT_A_PART {
+        return None;
+    }
+    (parts.len() >= 2 && !scheduled_otherwise(words)).then_some((total, unit))
 }
 
-/// Whether the words name a schedule other than parts of the day, or a step.
+/// Whether the words name a schedule other than parts of the day, or a step, an alternative,
+/// an extra or a maximum (see [`steps_or_choices`]).
 fn scheduled_otherwise(words: &[String]) -> bool {
-    words.iter().enumerate().any(|(index, word)| {
-        matches!(
-            word.as_str(),
-            "then"
-                | "increase"
-                | "increasing"
-                | "reduce"
-                | "thereafter"
-                | "every"
-                | "times"
-                | "twice"
-                | "thrice"
-                | "weekly"
-                | "monthly"
-        ) || (word != "daily" && abbreviation(word).is_some() && part_of_day(word).is_none())
-            || (word == "x" && index > 0)
-    })
+    steps_or_choices(words)
+        || words.iter().enumerate().any(|(index, word)| {
+            matches!(
+                word.as_str(),
+                "every" | "times" | "twice" | "thrice" | "weekly" | "monthly"
+            ) || (word != "daily" && abbreviation(word).is_some() && part_of_day(word).is_none())
+                || (word == "x" && index > 0)
+        })
 }
 
-/// A range of amounts anywhere: "1-2 tablets", "1 to 2 tablets", "1 or 2".
+/// Whether the words say the amounts they name are not all given every day as written: steps
+/// ("then", "increase", "for 7 days", "week 2", "from day 8", "after 1 week": a number beside
+/// a length of time, though "after breakfast" is a part of the day), a choice ("or",
+/// "may", "up to", "maximum"), an extra or one as needed ("if needed", "when required",
+/// "prn", "extra"), or days between doses ("alternate", "other"). A day written dose by dose
+/// is summed only when none is said: adding a choice or an extra to the schedule makes up a
+/// dose no one gave, and a wrong dose is worse than an unknown one.
+fn steps_or_choices(words: &[String]) -> bool {
+    let is_number = |at: Option<usize>| {
+        at.and_then(|at| words.get(at))
+            .is_some_and(|word| word.parse::<f64>().is_ok())
+    };
+    says_as_needed(words)
+        || words.iter().enumerate().any(|(index, word)| {
+            let dated = matches!(
+                word.as_str(),
+                "day" | "days" | "week" | "weeks" | "wk" | "wks" | "month" | "months"
+            ) && (is_number(index.checked_sub(1)) || is_number(index.checked_add(1)));
+            dated
+                || matches!(
+                    word.as_str(),
+                    "then"
+                        | "increase"
+                        | "increased"
+                        | "increasing"
+                        | "reduce"
+                        | "reduced"
+                        | "reducing"
+                        | "decrease"
+                        | "titrate"
+                        | "taper"
+                        | "thereafter"
+                        | "followed"
+                        | "onwards"
+                        | "from"
+                        | "until"
+                        | "till"
+                        | "starting"
+                        | "later"
+                        | "or"
+                        | "either"
+                        | "alternatively"
+                        | "instead"
+                        | "may"
+                        | "max"
+                        | "maximum"
+                        | "extra"
+                        | "additional"
+                        | "more"
+                        | "if"
+                        | "alternate"
+                        | "other"
+                )
+                || (word == "for" && is_number(index.checked_add(1)))
+                || (word == "up" && words.get(index + 1).is_some_and(|next| next == "to"))
+        })
+}
+
+/// Whether a dosage's text says its doses are not all given on each day as written: steps, a
+/// choice, an extra, days between (see [`steps_or_choices`]). A dosage line saying so is no
+/// part of one day written line by line.
+pub fn says_steps_or_choices(text: &str) -> bool {
+    steps_or_choices(&words_and_brackets(text).0)
+}
+
+/// Whether the words say the doses are taken as needed: "prn", "as needed", "if required",
+/// "when necessary", "sos".
+fn says_as_needed(words: &[String]) -> bool {
+    words.iter().any(|w| w == "prn" || w == "sos")
+        || words.windows(2).any(|pair| {
+            matches!(
+                pair,
+                [when, need]
+                    if matches!(when.as_str(), "as" | "if" | "when" | "where")
+                        && matches!(need.as_str(), "needed" | "required" | "necessary")
+            )
+        })
+}
+
+/// A range of amounts anywhere: "1-2 tablets", "1 - 2 tablets", "1 to 2 tablets", "1 or 2".
 fn has_range(words: &[String]) -> bool {
     words.iter().enumerate().any(|(index, word)| {
         let number = |at: usize| words.get(at).is_some_and(|w| w.parse::<f64>().is_ok());
         word.split_once('-')
             .is_some_and(|(low, high)| low.parse::<f64>().is_ok() && high.parse::<f64>().is_ok())
-            || (matches!(word.as_str(), "to" | "or")
+            || (matches!(word.as_str(), "to" | "or" | "-")
                 && index > 0
                 && number(index - 1)
                 && number(index + 1))
@@ -227,47 +332,101 @@ fn is_clock_time(words: &[String], index: usize) -> bool {
 
 /// A day's doses written as a pattern of counts, one per part of the day ("1-0-2 tablets", "1 +
 /// 0 + 2 tablets": morning, midday, evening, and night where there are four): their sum once a
-/// day. Three or four numbers joined by one kind of sign, right before a dose unit; two joined
-/// by a dash are a range, not a pattern.
+/// day. Three or four counts joined by one kind of sign, in one word or as words with the signs
+/// between them, right before a dose unit; two joined by a dash are a range, not a pattern.
+/// Nothing else is joined to it: a number or a sign before the pattern makes it no pattern
+/// ("2026-01-01 1 tablet" is a date and one tablet, never 2026 + 1 + 11 tablets), and each
+/// part must be a count a part of the day can take (see [`pattern_count`]), so that a date
+/// ("2026-01-01 tablets", "10-10-2026 tablets") is never one.
 fn day_pattern(words: &[String]) -> Option<(f64, String)> {
-    let is_pattern_word = |word: &String| {
-        !word.is_empty()
-            && word
-                .chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, '.' | '+' | '-'))
-    };
     let mut found: Option<(f64, String)> = None;
     for (index, unit) in words.iter().enumerate() {
         if index == 0 || !DOSE_UNITS.contains(&unit.as_str()) {
             continue;
         }
-        let mut from = index;
-        while from > 0 && words.get(from - 1).is_some_and(is_pattern_word) {
-            from -= 1;
-        }
-        let written: String = words[from..index].concat();
-        let sign = if written.contains('+') { '+' } else { '-' };
-        if written.contains('+') && written.contains('-') {
+        let Some((parts, from)) = pattern_before(words, index) else {
+            continue;
+        };
+        let joined_to_more = from
+            .checked_sub(1)
+            .and_then(|before| words.get(before))
+            .is_some_and(|before| is_sign(before) || before.parse::<f64>().is_ok());
+        if joined_to_more || !(3..=4).contains(&parts.len()) {
             return None;
         }
-        let counts: Vec<&str> = written.split(sign).collect();
-        if !(3..=4).contains(&counts.len()) {
-            continue;
-        }
+        let unit = singular(unit);
         let mut total = 0.0;
-        for count in counts {
-            let value = count
-                .parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite() && *n >= 0.0)?;
-            total += value;
+        for part in parts {
+            total += pattern_count(part, &unit)?;
         }
         if total <= 0.0 || found.is_some() {
             return None;
         }
-        found = Some((total, singular(unit)));
+        found = Some((total, unit));
     }
     found
+}
+
+/// The parts of a pattern of counts that ends right before the unit at `unit_at`, and the index
+/// of its first word: one word joined by one kind of sign ("1-0-2", "1+0+2"), or numbers with
+/// signs of one kind as words between them ("1 + 0 + 2"). `None` when the word before the unit
+/// is no such pattern (a number alone, a range of two is no pattern and is left to the rest).
+fn pattern_before(words: &[String], unit_at: usize) -> Option<(Vec<&str>, usize)> {
+    let last = words.get(unit_at.checked_sub(1)?)?;
+    let sign = ['+', '-'].into_iter().find(|sign| last.contains(*sign));
+    if let Some(sign) = sign {
+        let other = if sign == '+' { '-' } else { '+' };
+        if last.contains(other) {
+            return None;
+        }
+        let parts: Vec<&str> = last.split(sign).collect();
+        return (parts.len() >= 3).then_some((parts, unit_at - 1));
+    }
+    last.parse::<f64>().ok()?;
+    let mut parts: Vec<&str> = vec![last.as_str()];
+    let mut from = unit_at - 1;
+    let mut kind: Option<&str> = None;
+    while from >= 2 {
+        let (Some(joint), Some(count)) = (words.get(from - 1), words.get(from - 2)) else {
+            break;
+        };
+        if !is_sign(joint)
+            || kind.is_some_and(|kind| kind != joint)
+            || count.parse::<f64>().is_err()
+        {
+            break;
+        }
+        kind = Some(joint.as_str());
+        parts.insert(0, count.as_str());
+        from -= 2;
+    }
+    (parts.len() >= 3).then_some((parts, from))
+}
+
+fn is_sign(word: &str) -> bool {
+    matches!(word, "+" | "-")
+}
+
+/// Most tablets or capsules one part of the day's pattern counts: a larger number there is
+/// read as no count (a year, a day of the month), and the pattern as none. Four is the
+/// most a usual oral schedule takes at once; more is rare enough to leave unknown rather
+/// than risk a date read as a dose.
+const MOST_FORMS_AT_A_PART: f64 = 4.0;
+
+/// One part of a pattern as a count: a plain number with no leading zero ("01" is a date's),
+/// at most three digits before any decimal point (a year is none), and for tablets or
+/// capsules at most [`MOST_FORMS_AT_A_PART`].
+fn pattern_count(part: &str, unit: &str) -> Option<f64> {
+    let whole = part.split('.').next().unwrap_or(part);
+    if whole.is_empty() || whole.len() > 3 || (whole.len() > 1 && whole.starts_with('0')) {
+        return None;
+    }
+    let value = part
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n >= 0.0)?;
+    let counted = matches!(unit, "tablet" | "capsule");
+    (!counted || value <= MOST_FORMS_AT_A_PART).then_some(value)
 }
 
 /// Words that end one step of a written titration and begin the next.
@@ -467,7 +626,12 @@ fn amount(
         }
         // "1-2 tablets", "1 to 2 tablets", "1 or 2 tablets": a range is not one amount ("increase
         // to 50 mg" is no range: no number before "to").
+        let before = |back: usize| index.checked_sub(back).and_then(|i| words.get(i));
+        // "up to 2 tablets" is a most, "1 - 2 tablets" a range written apart.
         if word.contains('-')
+            || (before(1).is_some_and(|w| is_sign(w))
+                && before(2).is_some_and(|w| w.parse::<f64>().is_ok()))
+            || (before(1).is_some_and(|w| w == "to") && before(2).is_some_and(|w| w == "up"))
             || index
                 .checked_sub(1)
                 .and_then(|i| words.get(i))
@@ -840,12 +1004,6 @@ pub fn continuous_infusion(text: &str) -> bool {
         || has(&["drip", "gtt", "gtts"])
 }
 
-fn contains_run(words: &[String], run: &[&str]) -> bool {
-    words
-        .windows(run.len())
-        .any(|window| window.iter().zip(run).all(|(a, b)| a == b))
-}
-
 #[cfg(test)]
 mod tests {
     use super::{DosageText, read, split_day, words_and_brackets};
@@ -1022,6 +1180,36 @@ mod tests {
             split_day(&words_and_brackets("25 mg nocte then 50 mg nocte").0),
             None
         );
+        // A choice, an extra, a maximum, days between: no sum, and no one of them either.
+        for text in [
+            "5 mg mane or 10 mg nocte",
+            "1 tablet in the morning, 2 at night if needed",
+            "1 tablet in the morning and up to 2 at night",
+            "1 tablet in the morning and 2 at night on alternate days",
+            "Week 1: 1 tablet in the morning. Week 2: 2 tablets at night",
+        ] {
+            assert_eq!(read(text).amount, None, "{text}");
+        }
+    }
+
+    /// A date or a year before an amount is no pattern of counts.
+    #[test]
+    fn a_day_pattern_is_small_counts_and_nothing_joined_to_them() {
+        reads("1-0-2 tablets", Some((3.0, "tablet")), Some(1.0));
+        reads("1 + 0 + 2 tablets", Some((3.0, "tablet")), Some(1.0));
+        reads("10-0-20 mg", Some((30.0, "mg")), Some(1.0));
+        reads(
+            "Started 2026-01-01: 1 tablet daily",
+            Some((1.0, "tablet")),
+            Some(1.0),
+        );
+        reads(
+            "2026-01-01 1 tablet daily",
+            Some((1.0, "tablet")),
+            Some(1.0),
+        );
+        reads("2026-01-01 tablets daily", None, Some(1.0));
+        reads("1-0-12 tablets", None, None);
     }
 
     #[test]

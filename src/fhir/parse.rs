@@ -2420,7 +2420,7 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
             step: None,
         };
         let timing = timing_of(index, &spec, d.timing.as_ref());
-        times.push(day_times(d.timing.as_ref()));
+        times.push(day_times(d.timing.as_ref(), d.text.as_deref()));
         add(spec, d.text.as_ref(), timing);
     }
     let first = resource.dosage_instruction.len();
@@ -2449,7 +2449,7 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
             step: None,
         };
         let timing = timing_of(first + index, &spec, d.timing.as_ref());
-        times.push(day_times(d.timing.as_ref()));
+        times.push(day_times(d.timing.as_ref(), d.text.as_deref()));
         add(spec, d.text.as_ref(), timing);
     }
     one_day(&mut specs, &mut timings, &times);
@@ -2466,9 +2466,14 @@ const ONE_DAY_SEQUENCE: i64 = 0;
 /// a day written dose by dose in words does. R4 says nothing of lines with no number, and they
 /// are otherwise steps of their own; here no step can be meant: each names a time of the day
 /// the others do not, with the same bounds, days of the week and no count, so they cannot
-/// follow one another. A time named twice (25 mg at HS, then 50 mg at HS), lines on different
-/// bounds or schedules, mixed `when` and clock times (MORN and 08:00 may be one dose), or a
-/// line numbered, as needed or written as steps, leave the lines as they were.
+/// follow one another. A time named twice (25 mg at HS, then 50 mg at HS; also under another
+/// code of the same part of the day, HS and NIGHT, MORN and ACM, or a clock time written two
+/// ways, 08:00 and 08:00:00), lines on different bounds or schedules, bounds that are only a
+/// length (`boundsDuration` 7 days on each line is how a titration pack is written: equal
+/// lengths put no two lines on the same dates, only equal `boundsPeriod` dates do), mixed
+/// `when` and clock times (MORN and 08:00 may be one dose), a line numbered or as needed, or
+/// a line whose text says steps or a choice ("for 7 days", "then", "or", "if needed"; see
+/// [`dosage_text::says_steps_or_choices`]), leave the lines as they were.
 fn one_day(specs: &mut [DoseSpec], timings: &mut [LineTiming], times: &[Option<DayTimes>]) {
     let scheduled: Vec<usize> = (0..specs.len())
         .filter(|&index| !specs[index].as_needed)
@@ -2509,20 +2514,41 @@ struct DayTimes {
     schedule: String,
 }
 
-/// The times of the day `timing` names (`when`, else `timeOfDay`), when it says nothing else
-/// but a daily schedule, the same for each of them: no count, no frequency other than one dose
-/// at each time, no period other than a day, no range of bounds. At meals (`C`, `AC`, `PC`) is
-/// an unknown number of times, no named time.
-fn day_times(timing: Option<&model::Timing>) -> Option<DayTimes> {
+/// The times of the day `timing` names (`when` as parts of the day, see [`part_of_the_day`],
+/// else `timeOfDay` as clock times, see [`clock_time`]), when it says nothing else but a daily
+/// schedule, the same for each of them: no count, no frequency other than one dose at each
+/// time, no period other than a day, no range or length as bounds, and a `text` that says no
+/// step or choice. At meals (`C`, `AC`, `PC`) is an unknown number of times, no named time.
+fn day_times(timing: Option<&model::Timing>, text: Option<&str>) -> Option<DayTimes> {
+    if text.is_some_and(dosage_text::says_steps_or_choices) {
+        return None;
+    }
     let repeat = timing?.repeat.as_ref()?;
-    let (kind, times) = if repeat.when.is_empty() {
-        ("clock", &repeat.time_of_day)
+    let kind = if repeat.when.is_empty() {
+        "clock"
     } else {
-        ("event", &repeat.when)
+        "event"
     };
-    let mut times: Vec<String> = times.iter().map(|time| time.trim().to_owned()).collect();
+    let named: Vec<String> = if repeat.when.is_empty() {
+        repeat
+            .time_of_day
+            .iter()
+            .map(|time| clock_time(time))
+            .collect::<Option<_>>()?
+    } else {
+        repeat
+            .when
+            .iter()
+            .map(|when| part_of_the_day(when).map(str::to_owned))
+            .collect::<Option<_>>()?
+    };
+    // Two codes of one part of the day in one line (MORN and ACM) are one dose there, not
+    // two times the line is given: the line is left as it was.
+    let mut times = named;
     times.sort();
-    times.dedup();
+    if times.windows(2).any(|pair| pair[0] == pair[1]) {
+        return None;
+    }
     let daily = match (repeat.period, repeat.period_unit.as_deref()) {
         (None, None) => true,
         (period, Some("d")) => period.is_none_or(|days| (days - 1.0).abs() < f64::EPSILON),
@@ -2532,14 +2558,12 @@ fn day_times(timing: Option<&model::Timing>) -> Option<DayTimes> {
         .frequency
         .is_none_or(|frequency| (frequency - times.len() as f64).abs() < f64::EPSILON);
     if times.is_empty()
-        || times
-            .iter()
-            .any(|time| matches!(time.as_str(), "C" | "AC" | "PC"))
         || !daily
         || !once_at_each
         || repeat.frequency_max.is_some()
         || repeat.count.is_some()
         || repeat.bounds_range.is_some()
+        || repeat.bounds_duration.is_some()
     {
         return None;
     }
@@ -2547,16 +2571,46 @@ fn day_times(timing: Option<&model::Timing>) -> Option<DayTimes> {
     days.sort_unstable();
     days.dedup();
     let period = repeat.bounds_period.as_ref();
-    let duration = repeat.bounds_duration.as_ref();
     let schedule = format!(
-        "{kind}|{:?}|{:?}|{:?}|{:?}|{}",
+        "{kind}|{:?}|{:?}|{}",
         period.and_then(|p| p.start.as_deref()),
         period.and_then(|p| p.end.as_deref()),
-        duration.and_then(|d| d.value),
-        duration.and_then(model::Quantity::unit_text),
         days.join(",")
     );
     Some(DayTimes { times, schedule })
+}
+
+/// The part of the day an R4 `EventTiming` code names, so that two codes of one part (`HS` and
+/// `NIGHT`, `MORN` and `ACM`, `WAKE` and `MORN.early`) are seen as one time: lines at those are
+/// no day written line by line but one dose written twice, or steps. Evening and night stay
+/// two parts, as the dosage text's "in the evening and at night" does. A code with no part of
+/// the day (at meals, `C`, `AC`, `PC`, or one not in R4) is `None`.
+fn part_of_the_day(code: &str) -> Option<&'static str> {
+    Some(match code.trim() {
+        "MORN" | "MORN.early" | "MORN.late" | "WAKE" | "CM" | "ACM" | "PCM" => "morning",
+        "NOON" | "CD" | "ACD" | "PCD" => "midday",
+        "AFT" | "AFT.early" | "AFT.late" => "afternoon",
+        "EVE" | "EVE.early" | "EVE.late" | "CV" | "ACV" | "PCV" => "evening",
+        "NIGHT" | "PHS" | "HS" => "night",
+        _ => return None,
+    })
+}
+
+/// An R4 `time` ("08:00:00"; also written "08:00" or "8:00") as hours, minutes and seconds, so
+/// that one clock time written two ways is one time; `None` when it is no time.
+fn clock_time(time: &str) -> Option<String> {
+    let mut fields = time.trim().split(':');
+    let mut next = |most: u32| {
+        fields
+            .next()
+            .map_or(Some(0.0), |field| field.parse::<f64>().ok())
+            .filter(|value| value.is_finite() && (0.0..f64::from(most)).contains(value))
+    };
+    let (hours, minutes, seconds) = (next(24)?, next(60)?, next(61)?);
+    if fields.next().is_some() {
+        return None;
+    }
+    Some(format!("{hours:02}:{minutes:02}:{seconds:06.3}"))
 }
 
 /// Doses a day a timing states (R4 `Timing`):
@@ -2869,6 +2923,9 @@ fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
             unit: String::from("mg"),
         },
         (None, Some(count_unit), Some(per_day)) => per_interval(value, per_day, count_unit),
+        // A volume with no strength to make it milligrams is still a volume a day, as a count
+        // of tablets is: "15 mL" alone would read as one dose, not the day's.
+        (None, None, Some(per_day)) if unit == "ml" => per_interval(value, per_day, "mL"),
         (None, _, _) => Dose {
             value,
             unit: unit_text.clone(),

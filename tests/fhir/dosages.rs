@@ -678,3 +678,108 @@ fn an_as_needed_entry_numbered_as_a_step_takes_no_part_in_the_steps() {
         ])
     );
 }
+
+/// A dosage line with no sequence: `mg` at the times `repeat` names, with `text` when given.
+fn timed(mg: f64, repeat: &Value, text: Option<&str>) -> Value {
+    let mut line = json!({
+        "timing": {"repeat": repeat},
+        "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]
+    });
+    if let Some(text) = text {
+        line["text"] = json!(text);
+    }
+    line
+}
+
+#[test]
+fn lines_without_a_sequence_add_up_only_as_one_certain_day() {
+    let morning = json!({"when": ["MORN"]});
+    let night = json!({"when": ["HS"]});
+    let with_bounds = |repeat: &Value, bounds: &Value| {
+        let mut repeat = repeat.clone();
+        if let (Some(repeat), Some(bounds)) = (repeat.as_object_mut(), bounds.as_object()) {
+            repeat.extend(bounds.clone());
+        }
+        repeat
+    };
+    // Steps, or one time of the day named twice: never 50 + 100 = 150 mg/d.
+    let not_one_day = [
+        // The lines' own texts say they follow one another.
+        vec![
+            timed(50.0, &morning, Some("50 mg in the morning for 7 days")),
+            timed(100.0, &night, Some("then 100 mg at night")),
+        ],
+        vec![
+            timed(50.0, &morning, Some("50 mg in the morning in week 1")),
+            timed(100.0, &night, Some("100 mg at night from week 2")),
+        ],
+        // Equal lengths are no shared dates: a titration pack is written so.
+        vec![
+            timed(50.0, &with_bounds(&morning, &bounds_days(7)), None),
+            timed(100.0, &with_bounds(&night, &bounds_days(7)), None),
+        ],
+        // One part of the day under two codes, one clock time written two ways.
+        vec![
+            timed(50.0, &json!({"when": ["HS"]}), None),
+            timed(100.0, &json!({"when": ["NIGHT"]}), None),
+        ],
+        vec![
+            timed(50.0, &json!({"when": ["MORN"]}), None),
+            timed(100.0, &json!({"when": ["ACM"]}), None),
+        ],
+        vec![
+            timed(50.0, &json!({"timeOfDay": ["08:00:00"]}), None),
+            timed(100.0, &json!({"timeOfDay": ["08:00"]}), None),
+        ],
+    ];
+    for (index, lines) in not_one_day.iter().enumerate() {
+        let rows = dose_periods(&[request(&format!("n{index}"), "Drug N", lines)]);
+        assert!(
+            rows.iter().all(|row| row[3] != "150.0 mg/d"),
+            "{lines:?}: {rows:?}"
+        );
+    }
+    // One day: its own times, the same dates (or none), texts that say no step.
+    let period = bounds_period("2024-01-01", "2024-06-30");
+    let one_day = [
+        vec![timed(50.0, &morning, None), timed(100.0, &night, None)],
+        vec![
+            timed(50.0, &with_bounds(&morning, &period), None),
+            timed(100.0, &with_bounds(&night, &period), None),
+        ],
+        vec![
+            timed(50.0, &morning, Some("50 mg in the morning")),
+            timed(100.0, &night, Some("100 mg at night")),
+        ],
+        vec![
+            timed(50.0, &json!({"timeOfDay": ["08:00:00"]}), None),
+            timed(100.0, &json!({"timeOfDay": ["20:00"]}), None),
+        ],
+    ];
+    for (index, lines) in one_day.iter().enumerate() {
+        assert_eq!(
+            doses(&[request(&format!("d{index}"), "Drug D", lines)]),
+            pairs(&[("Drug D", "150.0 mg/d")]),
+            "{lines:?}"
+        );
+    }
+}
+
+#[test]
+fn a_day_of_millilitres_with_no_strength_is_a_volume_a_day() {
+    let written = json!({"text": "5 mL in the morning and 10 mL at night"});
+    let structured = json!({
+        "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+        "doseAndRate": [{"doseQuantity": {"value": 5, "unit": "mL"}}]
+    });
+    assert_eq!(
+        doses(&[
+            request("m1", "Drug M oral solution", &[written]),
+            request("m2", "Drug V oral solution", &[structured]),
+        ]),
+        pairs(&[
+            ("Drug M oral solution", "15.0 mL/d"),
+            ("Drug V oral solution", "10.0 mL/d"),
+        ])
+    );
+}

@@ -110,7 +110,8 @@ fn one_active_ingredients_strength_turns_a_counted_dose_into_milligrams() {
                 )]
             ),
             taken("d", (2.5, "mL")),
-            // A strength per mL does not make a tablet milligrams, nor one per tablet a mL.
+            // A strength per mL does not make a tablet milligrams, nor one per tablet a mL: each
+            // stays a count or a volume a day.
             medication(
                 "e",
                 "ZOLOFT e oral concentrate",
@@ -133,7 +134,7 @@ fn one_active_ingredients_strength_turns_a_counted_dose_into_milligrams() {
             ("ZOLOFT c (sertraline)", "100.0 mg/d"),
             ("ZOLOFT d oral concentrate (sertraline)", "100.0 mg/d"),
             ("ZOLOFT e oral concentrate (sertraline)", "2.0 tablet/d"),
-            ("ZOLOFT f (sertraline)", "5.0 mL"),
+            ("ZOLOFT f (sertraline)", "10.0 mL/d"),
             ("ZOLOFT g (sertraline)", "150.0 mg/d"),
         ])
     );

@@ -1205,3 +1205,89 @@ fn a_day_written_as_counts_of_tablets_at_parts_of_the_day_is_their_sum_times_the
         imported_sertraline(&statement_of("trazodone 50 mg oral tablet", &steps));
     assert_eq!(status, "not_met", "{detail}");
 }
+
+#[test]
+fn a_date_or_other_number_before_a_count_is_no_day_pattern() {
+    use serde_json::json;
+    // One 25 mg tablet a day, below sertraline's minimum effective 50 mg/d: never the date's
+    // numbers added to the count (2026 + 1 + 11 tablets).
+    for text in [
+        "Started 2026-01-01: 1 tablet daily",
+        "2026-01-01 1 tablet daily",
+        "Started 01-01-2026: 1 tablet daily",
+        "from 1-1-26 1 tablet daily",
+        "Started 2026-01-01 - 1 tablet daily",
+        "2026 - 01 - 01 1 tablet daily",
+    ] {
+        let (status, detail) = imported_sertraline(&statement_of(
+            "sertraline 25 mg oral tablet",
+            &json!([{"text": text}]),
+        ));
+        assert_eq!(status, "not_met", "{text}: {detail}");
+        assert!(detail.contains("sertraline 25 mg/d"), "{text}: {detail}");
+    }
+    // A pattern's parts are small counts of tablets: 2026-01-01 before a unit is a date. Two
+    // amounts joined by a dash are a range, unknown too.
+    for text in [
+        "2026-01-01 tablets daily",
+        "1-0-12 tablets",
+        "10-10-2026 tablets",
+        "2026 - 01 - 01 tablets daily",
+        "25-50 mg tablets: 1 tablet daily",
+    ] {
+        let (_, detail) = imported_sertraline(&statement_of(
+            "sertraline 25 mg oral tablet",
+            &json!([{"text": text}]),
+        ));
+        assert!(
+            detail.contains("dose adequacy of sertraline unknown"),
+            "{text}: {detail}"
+        );
+    }
+}
+
+#[test]
+fn alternatives_extras_maxima_and_steps_are_never_summed_as_one_day() {
+    use serde_json::json;
+    // Each adds up to 3 tablets of 50 mg (trazodone's minimum effective 150 mg/d) only if read
+    // as one day's schedule, which none of them is.
+    for text in [
+        "1 tablet in the morning or 2 at night",
+        "1 tab mane or 2 tabs nocte",
+        "1 tablet in the morning, 2 at night if needed",
+        "1 tablet in the morning, 2 at night if required",
+        "1 tablet in the morning, 2 tablets at night prn",
+        "1 tablet in the morning, 2 at night when necessary",
+        "1 tablet in the morning and up to 2 at night",
+        "1 tablet in the morning and a maximum of 2 at night",
+        "Week 1: 1 tablet in the morning. Week 2: 2 tablets at night",
+        "1 tablet in the morning and 2 at night on alternate days",
+        "1 tablet in the morning, may increase to 2 at night",
+        "1 tablet in the morning; 2 at night from day 8",
+        "1 tablet in the morning, 2 at night after 1 week",
+        "1 tablet in the morning and 2 extra at night if unable to sleep",
+        "1-0-2 tablets if needed",
+        "1-0-2 tablets on alternate days",
+        "1-0-2 tablets or 1-0-1 tablets",
+    ] {
+        let (status, detail) = imported_sertraline(&statement_of(
+            "trazodone 50 mg oral tablet",
+            &json!([{"text": text}]),
+        ));
+        assert!(!detail.contains("trazodone 150 mg/d"), "{text}: {detail}");
+        assert!(
+            status == "not_met" || detail.contains("dose adequacy of trazodone unknown"),
+            "{text}: {status}: {detail}"
+        );
+    }
+    // One 25 mg tablet a day, whichever week: never 50 mg/d.
+    let (status, detail) = imported_sertraline(&statement_of(
+        "sertraline 25 mg oral tablet",
+        &json!([{"text": "Week 1: 1 tablet in the morning. Week 2 onwards: 1 tablet at night"}]),
+    ));
+    assert!(!detail.contains("sertraline 50 mg/d"), "{detail}");
+    assert!(
+        status == "not_met" || detail.contains("dose adequacy of sertraline unknown"),
+        "{status}: {detail}"
+    );
+}
