@@ -916,6 +916,76 @@ fn refract_review_refuses_an_assessment_that_changed_since_it_was_read() {
     assert_eq!(status, "refractory");
 }
 
+/// `refract review --fingerprint` with the fingerprint `flags --json` printed: a colleague's
+/// review recorded after it was read is not replaced; the refusal names who and when, and a
+/// fresh read records the review.
+#[test]
+fn refract_review_refuses_a_colleagues_review_made_since_it_was_read() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let (mrn, patient, ruleset) = unreviewed_flag(&path);
+    let refract = |user: &str| {
+        let mut command = assert_cmd::Command::cargo_bin("refract").unwrap();
+        command
+            .env_remove("REFRACT_DB")
+            .arg("--db")
+            .arg(&path)
+            .args(["--user", user]);
+        command
+    };
+    let read = || {
+        let flags = refract("dr.bob")
+            .args(["flags", "--json", "--condition", &ruleset])
+            .output()
+            .unwrap();
+        let flags: serde_json::Value = serde_json::from_slice(&flags.stdout).unwrap();
+        flags
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|flag| flag["mrn"] == mrn.as_str())
+            .unwrap()["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let review = |user: &str, decision: &str, fingerprint: &str| {
+        refract(user)
+            .args(["review", &mrn, "--condition", &ruleset, decision])
+            .args(["--rationale", &format!("{user} decided")])
+            .args(["--fingerprint", fingerprint])
+            .output()
+            .unwrap()
+    };
+    let bobs_read = read();
+    let alices = review("dr.alice", "--confirm", &bobs_read);
+    assert!(alices.status.success(), "{alices:?}");
+
+    let refused = review("dr.bob", "--dismiss", &bobs_read);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let message = String::from_utf8(refused.stderr).unwrap();
+    assert!(message.contains("dr.alice"), "{message}");
+    assert!(message.contains("confirmed"), "{message}");
+    assert!(message.contains(" UTC"), "{message}");
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    let decision: String = query(
+        &path,
+        "SELECT decision FROM reviews WHERE patient_id = ?1 ORDER BY id DESC LIMIT 1",
+        [patient],
+    );
+    assert_eq!(decision, "confirmed");
+
+    // Read again, alice's review seen: bob's is recorded.
+    let recorded = review("dr.bob", "--dismiss", &read());
+    assert!(recorded.status.success(), "{recorded:?}");
+    let decision: String = query(
+        &path,
+        "SELECT decision FROM reviews WHERE patient_id = ?1 ORDER BY id DESC LIMIT 1",
+        [patient],
+    );
+    assert_eq!(decision, "dismissed");
+}
+
 /// Where `a_second_connection_keeps_its_locks` asks its child process to look.
 const LOOK_AT: &str = "REFRACT_TEST_LOCKS_OF";
 
