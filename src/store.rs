@@ -298,6 +298,9 @@ pub struct Store {
     file: Option<FileId>,
     /// The last overview computed, with what it was computed for (see [`Store::overview`]).
     overview_cache: std::cell::RefCell<Option<overview::Cached>>,
+    /// This open file among the processes sharing it (process id and the moment it opened):
+    /// whose seconds a presented case's one clock counted last.
+    session: String,
 }
 
 /// A file by device and inode.
@@ -439,6 +442,11 @@ impl Store {
             user: AuditWriter::new(user.to_owned()).who().to_owned(),
             warnings: sharing::warnings(path),
             overview_cache: std::cell::RefCell::new(None),
+            session: format!(
+                "{}:{}",
+                std::process::id(),
+                chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+            ),
         };
         if (1..SCHEMA_VERSION).contains(&version)
             && let Some(notice) = UPGRADE_NOTICE.get()
