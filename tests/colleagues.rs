@@ -986,6 +986,69 @@ fn refract_review_refuses_a_colleagues_review_made_since_it_was_read() {
     assert_eq!(decision, "dismissed");
 }
 
+/// After a save that kept a colleague's change to another field, the words the status line
+/// shows name the record as saved (their status), not as the person opened it.
+#[test]
+fn the_saved_message_names_the_record_as_saved_with_a_colleagues_field() {
+    use refract::domain::{Edit, ReferralStatus, StepStatus};
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let rules = Rules::embedded().unwrap();
+    let mut alice = Store::open(&path, OpenMode::MustExist, "dr.alice").unwrap();
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    let (patient, ruleset): (i64, String) = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT patient_id, ruleset FROM referrals ORDER BY patient_id LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let patient = PatientId(patient);
+    let opened = refract::way_forward::load(&bob, &rules, patient, &ruleset).unwrap();
+    let apply = |store: &mut Store, change: refract::way_forward::Change| {
+        refract::way_forward::apply(store, &rules, &change, today()).unwrap()
+    };
+
+    let step = opened.plan.step(1).unwrap().clone();
+    let alices_status = [StepStatus::InProgress, StepStatus::Todo]
+        .into_iter()
+        .find(|s| *s != step.status)
+        .unwrap();
+    let mut alices = step.clone();
+    alices.status = alices_status;
+    apply(
+        &mut alice,
+        refract::way_forward::Change::Step(Edit::of(step.clone(), alices)),
+    );
+    let mut bobs = step.clone();
+    bobs.notes = String::from("bob's notes");
+    let said = apply(
+        &mut bob,
+        refract::way_forward::Change::Step(Edit::of(step, bobs)),
+    );
+    assert_eq!(said, format!("step 1 ({})", alices_status.words()));
+
+    let referral = opened.plan.referrals[0].clone();
+    let alices_status = [ReferralStatus::Declined, ReferralStatus::Seen]
+        .into_iter()
+        .find(|s| *s != referral.status)
+        .unwrap();
+    let mut alices = referral.clone();
+    alices.status = alices_status;
+    apply(
+        &mut alice,
+        refract::way_forward::Change::Referral(Edit::of(referral.clone(), alices)),
+    );
+    let mut bobs = referral.clone();
+    bobs.to_whom = Some(String::from("Dr Bob's colleague"));
+    let said = apply(
+        &mut bob,
+        refract::way_forward::Change::Referral(Edit::of(referral, bobs)),
+    );
+    assert!(said.ends_with(&alices_status.to_string()), "{said}");
+}
+
 /// Where `a_second_connection_keeps_its_locks` asks its child process to look.
 const LOOK_AT: &str = "REFRACT_TEST_LOCKS_OF";
 

@@ -3422,9 +3422,12 @@ fn identified_patient(family: &str, birth: &str) -> serde_json::Value {
 #[test]
 fn the_raw_history_on_a_masked_screen_shows_no_identity() {
     let mut harness = Harness::prepared(20, 250, 40, |store, rules, dir| {
-        for (n, (family, birth)) in [("Quistorpova", "1980-02-02"), ("Quistorpova-Berg", "1980-02-03")]
-            .into_iter()
-            .enumerate()
+        for (n, (family, birth)) in [
+            ("Quistorpova", "1980-02-02"),
+            ("Quistorpova-Berg", "1980-02-03"),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let file = dir.join(format!("bundle-{n}.json"));
             std::fs::write(&file, identified_patient(family, birth).to_string()).unwrap();
@@ -3441,7 +3444,12 @@ fn the_raw_history_on_a_masked_screen_shows_no_identity() {
     });
     harness.press('M');
     open_patient(&mut harness, "MASK-0042");
-    while harness.model.patient.as_ref().is_some_and(|p| p.tab != Tab::History) {
+    while harness
+        .model
+        .patient
+        .as_ref()
+        .is_some_and(|p| p.tab != Tab::History)
+    {
         harness.key(KeyCode::Tab);
     }
     let sentences = harness.screen();
@@ -3455,5 +3463,9 @@ fn the_raw_history_on_a_masked_screen_shows_no_identity() {
     }
     // Shown again, the raw rows are the stored ones.
     harness.press('M');
-    assert!(harness.screen().contains("Quistorpova-Berg"), "{}", harness.screen());
+    assert!(
+        harness.screen().contains("Quistorpova-Berg"),
+        "{}",
+        harness.screen()
+    );
 }

@@ -89,12 +89,14 @@ fn refusal(store: &Store, patient: PatientId, review: &Review<'_>, err: StoreErr
                 format!(" at {} UTC", by.at.format("%Y-%m-%d %H:%M"))
             });
             let assessment = seen_assessment(review.fingerprint);
-            CliError::Message(crate::text::sanitise_line(&format!(
-                "{who} {decision} it{when}, after you read it: nothing recorded; read it again \
+            CliError::Message(
+                crate::text::sanitise_line(&format!(
+                    "{who} {decision} it{when}, after you read it: nothing recorded; read it again \
                  (refract show {mrn}) and, to record yours over it, review with --fingerprint {}",
-                read_fingerprint(assessment, Some(conflict.version))
-            ))
-            .into_owned())
+                    read_fingerprint(assessment, Some(conflict.version))
+                ))
+                .into_owned(),
+            )
         }
         other => CliError::Store(other),
     }

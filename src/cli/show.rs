@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use super::output::{date_text, status_text, today};
 use super::{CliError, finish, result_stdout};
-use crate::domain::{ShownZone, read_fingerprint};
 use crate::domain::way_forward::STEP_TITLES;
+use crate::domain::{ShownZone, read_fingerprint};
 use crate::rules::DECEASED_LABEL;
 use crate::store::{PatientSummary, Store};
 

@@ -14,11 +14,11 @@ use super::super::theme::Theme;
 use super::super::worker::PatientDetail;
 use super::parts::wrap_hanging;
 use super::timeline::{Timeline, end_marker};
+use crate::domain::history;
 use crate::domain::{
     APPROXIMATE_DATES_LEGEND, Condition, DrugExposure, PatientRecord, ReviewState,
     observation_codes,
 };
-use crate::domain::history;
 use crate::rules::DECEASED_LABEL;
 
 pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
