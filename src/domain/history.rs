@@ -299,63 +299,6 @@ fn option(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use chrono::NaiveDate;
-    use serde_json::json;
-
-    fn entry(action: &str, before: Option<Value>, after: Value) -> AuditEntry {
-        AuditEntry {
-            id: 1,
-            at: NaiveDate::from_ymd_opt(2026, 11, 27)
-                .unwrap()
-                .and_hms_opt(9, 0, 0)
-                .unwrap(),
-            who: String::from("Dr X"),
-            os_user: None,
-            action: action.to_owned(),
-            entity: String::from("tasks"),
-            entity_id: Some(15),
-            patient_id: None,
-            before,
-            after: Some(after),
-        }
-    }
-
-    #[test]
-    fn changes_read_as_sentences() {
-        let task = entry(
-            "task.add",
-            None,
-            json!({"due": "2026-12-12", "id": 15, "what": "Book 3T MRI", "owner": null}),
-        );
-        assert_eq!(
-            sentence(&task),
-            "Dr X added the task 'Book 3T MRI', due 2026-12-12"
-        );
-        let step = entry(
-            "way_forward.step",
-            Some(json!({"step": 1, "status": "todo", "owner": null})),
-            json!({"step": 1, "status": "in_progress", "owner": "Dr Okafor"}),
-        );
-        assert_eq!(
-            sentence(&step),
-            "Dr X marked step 1 (Specialist care) in progress; made Dr Okafor the owner of step 1 (Specialist care)"
-        );
-        let option = entry(
-            "option.update.overwrite",
-            Some(json!({"name": "VNS", "preference": "unknown"})),
-            json!({"name": "VNS", "preference": "wants"}),
-        );
-        assert_eq!(
-            sentence(&option),
-            "Dr X recorded that the patient wants 'VNS' (saved over a colleague's change)"
-        );
-    }
-}
-
 /// What a masked screen shows in place of an identity field.
 pub const MASKED: &str = "(masked)";
 
@@ -479,4 +422,91 @@ fn replace_ignoring_case(text: &str, part: &str) -> String {
     }
     shown.push_str(&text[rest..]);
     shown
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_masked_row_hides_identity_keys_at_any_depth_and_the_patients_identity_in_text() {
+        let who = Identity {
+            mrn: "MASK-0042",
+            family_name: "Quist",
+            given_name: "Wil",
+            birth_date: chrono::NaiveDate::from_ymd_opt(1980, 2, 3),
+        };
+        let row = serde_json::json!({
+            "family_name": "Quist-Berg", "mrn": "MASK-0042", "birthDate": "1980-02-03",
+            "resource": {"identifier": [{"value": "X-1"}], "name": [{"family": "Other"}],
+                         "subject": {"reference": "Patient/p1", "display": "Someone Else"}},
+            "rationale": "seen with mask-0042 on 1980-02-03", "status": "in_progress"
+        });
+        let shown = masked_json(&row, &who).to_string();
+        for hidden in [
+            "Quist",
+            "MASK-0042",
+            "mask-0042",
+            "1980-02-03",
+            "X-1",
+            "Other",
+            "Someone",
+        ] {
+            assert!(!shown.contains(hidden), "{hidden} in {shown}");
+        }
+        assert!(shown.contains("in_progress"), "{shown}");
+        assert!(shown.contains("Patient/p1"), "{shown}");
+    }
+    use chrono::NaiveDate;
+    use serde_json::json;
+
+    fn entry(action: &str, before: Option<Value>, after: Value) -> AuditEntry {
+        AuditEntry {
+            id: 1,
+            at: NaiveDate::from_ymd_opt(2026, 11, 27)
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap(),
+            who: String::from("Dr X"),
+            os_user: None,
+            action: action.to_owned(),
+            entity: String::from("tasks"),
+            entity_id: Some(15),
+            patient_id: None,
+            before,
+            after: Some(after),
+        }
+    }
+
+    #[test]
+    fn changes_read_as_sentences() {
+        let task = entry(
+            "task.add",
+            None,
+            json!({"due": "2026-12-12", "id": 15, "what": "Book 3T MRI", "owner": null}),
+        );
+        assert_eq!(
+            sentence(&task),
+            "Dr X added the task 'Book 3T MRI', due 2026-12-12"
+        );
+        let step = entry(
+            "way_forward.step",
+            Some(json!({"step": 1, "status": "todo", "owner": null})),
+            json!({"step": 1, "status": "in_progress", "owner": "Dr Okafor"}),
+        );
+        assert_eq!(
+            sentence(&step),
+            "Dr X marked step 1 (Specialist care) in progress; made Dr Okafor the owner of step 1 (Specialist care)"
+        );
+        let option = entry(
+            "option.update.overwrite",
+            Some(json!({"name": "VNS", "preference": "unknown"})),
+            json!({"name": "VNS", "preference": "wants"}),
+        );
+        assert_eq!(
+            sentence(&option),
+            "Dr X recorded that the patient wants 'VNS' (saved over a colleague's change)"
+        );
+    }
 }

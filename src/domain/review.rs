@@ -242,18 +242,6 @@ impl AuditEntry {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::AssessmentStatus;
-
-    #[test]
-    fn most_severe_first_is_every_status_by_falling_rank() {
-        let mut by_rank = AssessmentStatus::ALL.to_vec();
-        by_rank.sort_by_key(|status| std::cmp::Reverse(status.rank()));
-        assert_eq!(AssessmentStatus::MOST_SEVERE_FIRST.to_vec(), by_rank);
-    }
-}
-
 /// What `flags --json` and `show` print as an assessment's `fingerprint`, and `review
 /// --fingerprint` takes back: the assessment's fingerprint, then `.r` and the id of its latest
 /// review when it has one. A review is thereby checked against both things the person read:
@@ -283,3 +271,15 @@ pub fn parse_read_fingerprint(read: &str) -> (&str, Option<i64>) {
 
 /// Between the assessment's digest (hex) and the review id in [`read_fingerprint`].
 const REVIEW_MARK: &str = ".r";
+
+#[cfg(test)]
+mod tests {
+    use super::AssessmentStatus;
+
+    #[test]
+    fn most_severe_first_is_every_status_by_falling_rank() {
+        let mut by_rank = AssessmentStatus::ALL.to_vec();
+        by_rank.sort_by_key(|status| std::cmp::Reverse(status.rank()));
+        assert_eq!(AssessmentStatus::MOST_SEVERE_FIRST.to_vec(), by_rank);
+    }
+}
