@@ -298,8 +298,8 @@ pub struct Store {
     file: Option<FileId>,
     /// The last overview computed, with what it was computed for (see [`Store::overview`]).
     overview_cache: std::cell::RefCell<Option<overview::Cached>>,
-    /// This open file among the processes sharing it (process id and the moment it opened):
-    /// whose seconds a presented case's one clock counted last.
+    /// This terminal among those sharing the file (process id and the moment it opened; kept
+    /// by [`Store::reopen`]): whose seconds a presented case's one clock counted last.
     session: String,
 }
 
@@ -463,7 +463,11 @@ impl Store {
     /// A second connection to the same file as the same user: WAL lets one connection read
     /// while another waits to write, so the dashboard reads on one and saves on the other.
     pub fn reopen(&self) -> Result<Self> {
-        Store::open(&self.path, OpenMode::MustExist, &self.user)
+        let mut again = Store::open(&self.path, OpenMode::MustExist, &self.user)?;
+        // One dashboard, one terminal: its reading connection knows the seconds its writing
+        // connection counted as its own.
+        again.session.clone_from(&self.session);
+        Ok(again)
     }
 
     /// Makes a statement wait at most [`BRIEF_WAIT`] for another connection's write lock

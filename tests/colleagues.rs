@@ -1049,6 +1049,55 @@ fn the_saved_message_names_the_record_as_saved_with_a_colleagues_field() {
     assert!(said.ends_with(&alices_status.to_string()), "{said}");
 }
 
+/// The presenter and the scribe show the same case: the scribe's timer reads the case's one
+/// clock (the presenter's seconds already counted are not shown twice), and the scribe leaving
+/// the case does not add those seconds again.
+#[test]
+fn a_case_on_the_presenters_and_the_scribes_screens_is_timed_once() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    alice.present_first_case();
+    bob.present_first_case();
+    let case = presented(&alice).id;
+    let tick = |user: &mut User, seconds: usize| {
+        for _ in 0..seconds {
+            let requests = app::update(&mut user.model, Msg::Tick);
+            user.answer(requests);
+        }
+    };
+    let timer = |user: &User| {
+        let screen = user.model.meeting.as_ref().unwrap();
+        screen.selected_case().unwrap().case.presented_seconds
+            + screen.presenting.map_or(0, |p| p.unsaved)
+    };
+    // Both on the case for the same ten seconds, then five more: the presenter's terminal
+    // writes its fifteen.
+    tick(&mut bob, 10);
+    tick(&mut alice, 15);
+    bob.sees_the_change();
+    tick(&mut bob, 5);
+    assert!(
+        timer(&bob) <= 21,
+        "the scribe's timer reads {} s",
+        timer(&bob)
+    );
+    bob.key(KeyCode::Esc);
+    alice.sees_the_change();
+    let stored: i64 = query(
+        &path,
+        "SELECT presented_seconds FROM meeting_cases WHERE id = ?1",
+        [case],
+    );
+    assert!(stored <= 21, "{stored} s recorded for about 15 s on screen");
+    assert!(
+        timer(&alice) <= 21,
+        "the presenter's timer reads {} s",
+        timer(&alice)
+    );
+}
+
 /// Where `a_second_connection_keeps_its_locks` asks its child process to look.
 const LOOK_AT: &str = "REFRACT_TEST_LOCKS_OF";
 
