@@ -180,8 +180,9 @@ pub enum Command {
         /// Why (required).
         #[arg(long, value_name = "TEXT")]
         rationale: String,
-        /// The fingerprint of the assessment you read (`flags --json`, `show`): the review is
-        /// refused if the assessment changed since. Without it, the assessment as it is now.
+        /// The fingerprint you read (`flags --json`, `show`): the review is refused if the
+        /// assessment changed since, or a colleague reviewed it since. Without it, the
+        /// assessment and its review as they are now.
         #[arg(long, value_name = "FP")]
         fingerprint: Option<String>,
     },

@@ -35,7 +35,7 @@ pub use meeting::{
 };
 pub use review::{
     Assessment, AssessmentStatus, AuditEntry, Confounder, Evidence, EvidenceKind, Review,
-    ReviewDecision, ReviewState,
+    ReviewDecision, ReviewState, parse_read_fingerprint, read_fingerprint,
 };
 pub use shown_zone::ShownZone;
 pub use workflow::{

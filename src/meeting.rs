@@ -31,6 +31,9 @@ pub struct MeetingView {
     /// Per case: the last earlier discussion of the same patient, to say whether its plan was
     /// followed.
     pub previous: Vec<Option<PatientCase>>,
+    /// Per case: seconds since another terminal (a scribe) last counted its time, when it did:
+    /// a terminal showing the case holds at most that many seconds the stored time lacks.
+    pub counted_elsewhere: Vec<Option<u32>>,
 }
 
 /// Meeting `id` as the screens and the minutes show it.
@@ -41,6 +44,7 @@ pub fn load(store: &Store, rules: &Rules, id: i64) -> Result<MeetingView, StoreE
         progress: Vec::with_capacity(detail.cases.len()),
         options: Vec::with_capacity(detail.cases.len()),
         previous: Vec::with_capacity(detail.cases.len()),
+        counted_elsewhere: Vec::with_capacity(detail.cases.len()),
         detail,
     };
     let starts = view.detail.meeting.starts_at;
@@ -48,6 +52,8 @@ pub fn load(store: &Store, rules: &Rules, id: i64) -> Result<MeetingView, StoreE
         view.missing
             .push(missing_for(rules, &case.ruleset, &view.detail.attendees));
         let patient = case.case.patient_id;
+        view.counted_elsewhere
+            .push(store.seconds_since_counted_elsewhere(case.case.id)?);
         let stored = store.stored_way_forward(patient, &case.ruleset)?;
         view.progress.push(
             (!stored.steps.is_empty())

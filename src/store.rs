@@ -298,6 +298,9 @@ pub struct Store {
     file: Option<FileId>,
     /// The last overview computed, with what it was computed for (see [`Store::overview`]).
     overview_cache: std::cell::RefCell<Option<overview::Cached>>,
+    /// This terminal among those sharing the file (process id and the moment it opened; kept
+    /// by [`Store::reopen`]): whose seconds a presented case's one clock counted last.
+    session: String,
 }
 
 /// A file by device and inode.
@@ -439,6 +442,11 @@ impl Store {
             user: AuditWriter::new(user.to_owned()).who().to_owned(),
             warnings: sharing::warnings(path),
             overview_cache: std::cell::RefCell::new(None),
+            session: format!(
+                "{}:{}",
+                std::process::id(),
+                chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+            ),
         };
         if (1..SCHEMA_VERSION).contains(&version)
             && let Some(notice) = UPGRADE_NOTICE.get()
@@ -455,7 +463,11 @@ impl Store {
     /// A second connection to the same file as the same user: WAL lets one connection read
     /// while another waits to write, so the dashboard reads on one and saves on the other.
     pub fn reopen(&self) -> Result<Self> {
-        Store::open(&self.path, OpenMode::MustExist, &self.user)
+        let mut again = Store::open(&self.path, OpenMode::MustExist, &self.user)?;
+        // One dashboard, one terminal: its reading connection knows the seconds its writing
+        // connection counted as its own.
+        again.session.clone_from(&self.session);
+        Ok(again)
     }
 
     /// Makes a statement wait at most [`BRIEF_WAIT`] for another connection's write lock

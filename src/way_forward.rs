@@ -268,25 +268,30 @@ fn plan(
 
 /// What a saved option change did, in words: the field that changed, not always the stance
 /// (a preference or a trial's status said as the team's stance would report the wrong thing).
-fn option_message(edit: &crate::domain::Edit<crate::domain::CareOption>) -> String {
-    let new = &edit.new;
+/// Which field is said comes from the person's edit; its value from the option as `saved`.
+fn option_message(
+    edit: &crate::domain::Edit<crate::domain::CareOption>,
+    saved: &crate::domain::CareOption,
+) -> String {
+    let sent = &edit.new;
+    let new = saved;
     let words = |machine: &str| machine.replace('_', " ");
     let Some(base) = edit.base.as_ref() else {
         return format!("{}: {}", new.name, words(&new.stance.to_string()));
     };
-    if base.preference != new.preference {
+    if base.preference != sent.preference {
         return format!(
             "{}: the patient's preference is {}",
             new.name,
             words(&new.preference.to_string())
         );
     }
-    if base.trial_status != new.trial_status
+    if base.trial_status != sent.trial_status
         && let Some(status) = new.trial_status
     {
         return format!("{}: trial {}", new.name, words(&status.to_string()));
     }
-    if base.notes != new.notes && base.stance == new.stance {
+    if base.notes != sent.notes && base.stance == sent.stance {
         return format!("{}: notes", new.name);
     }
     format!("{}: {}", new.name, words(&new.stance.to_string()))
@@ -307,8 +312,10 @@ pub fn apply(
             let step = &edit.new;
             let (plan, _) = plan(store, rules, step.patient_id, &step.ruleset)?;
             check_step(&plan, step)?;
-            store.save_step(edit, today)?;
-            format!("step {} ({})", step.step, step.status.words())
+            // Said from the step as saved: a colleague's status kept beside this person's notes
+            // is the status the step now has.
+            let saved = store.save_step(edit, today)?;
+            format!("step {} ({})", saved.step, saved.status.words())
         }
         Change::Checklist(edit) => {
             let item = &edit.new;
@@ -323,16 +330,32 @@ pub fn apply(
             )
         }
         Change::Referral(edit) => {
-            store.save_referral(edit, today)?;
-            format!("referral: {} {}", edit.new.specialty, edit.new.status)
+            let id = store.save_referral(edit, today)?;
+            // As stored: fields a colleague changed meanwhile were kept beside these.
+            let saved = store
+                .referrals(edit.new.patient_id)?
+                .into_iter()
+                .find(|referral| referral.id == id)
+                .unwrap_or_else(|| edit.new.clone());
+            format!("referral: {} {}", saved.specialty, saved.status)
         }
         Change::Option(edit) => {
-            store.save_option(edit, today)?;
-            option_message(edit)
+            let id = store.save_option(edit, today)?;
+            let saved = store
+                .care_options(edit.new.patient_id)?
+                .into_iter()
+                .find(|option| option.id == id)
+                .unwrap_or_else(|| edit.new.clone());
+            option_message(edit, &saved)
         }
         Change::Goal(edit) => {
-            store.save_goal(edit, today)?;
-            format!("goal: {}", edit.new.description)
+            let id = store.save_goal(edit, today)?;
+            let saved = store
+                .wellbeing_goals(edit.new.patient_id)?
+                .into_iter()
+                .find(|goal| goal.id == id)
+                .map_or_else(|| edit.new.description.clone(), |goal| goal.description);
+            format!("goal: {saved}")
         }
     };
     Ok(message)

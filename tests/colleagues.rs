@@ -916,6 +916,188 @@ fn refract_review_refuses_an_assessment_that_changed_since_it_was_read() {
     assert_eq!(status, "refractory");
 }
 
+/// `refract review --fingerprint` with the fingerprint `flags --json` printed: a colleague's
+/// review recorded after it was read is not replaced; the refusal names who and when, and a
+/// fresh read records the review.
+#[test]
+fn refract_review_refuses_a_colleagues_review_made_since_it_was_read() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let (mrn, patient, ruleset) = unreviewed_flag(&path);
+    let refract = |user: &str| {
+        let mut command = assert_cmd::Command::cargo_bin("refract").unwrap();
+        command
+            .env_remove("REFRACT_DB")
+            .arg("--db")
+            .arg(&path)
+            .args(["--user", user]);
+        command
+    };
+    let read = || {
+        let flags = refract("dr.bob")
+            .args(["flags", "--json", "--condition", &ruleset])
+            .output()
+            .unwrap();
+        let flags: serde_json::Value = serde_json::from_slice(&flags.stdout).unwrap();
+        flags
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|flag| flag["mrn"] == mrn.as_str())
+            .unwrap()["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let review = |user: &str, decision: &str, fingerprint: &str| {
+        refract(user)
+            .args(["review", &mrn, "--condition", &ruleset, decision])
+            .args(["--rationale", &format!("{user} decided")])
+            .args(["--fingerprint", fingerprint])
+            .output()
+            .unwrap()
+    };
+    let bobs_read = read();
+    let alices = review("dr.alice", "--confirm", &bobs_read);
+    assert!(alices.status.success(), "{alices:?}");
+
+    let refused = review("dr.bob", "--dismiss", &bobs_read);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let message = String::from_utf8(refused.stderr).unwrap();
+    assert!(message.contains("dr.alice"), "{message}");
+    assert!(message.contains("confirmed"), "{message}");
+    assert!(message.contains(" UTC"), "{message}");
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    let decision: String = query(
+        &path,
+        "SELECT decision FROM reviews WHERE patient_id = ?1 ORDER BY id DESC LIMIT 1",
+        [patient],
+    );
+    assert_eq!(decision, "confirmed");
+
+    // Read again, alice's review seen: bob's is recorded.
+    let recorded = review("dr.bob", "--dismiss", &read());
+    assert!(recorded.status.success(), "{recorded:?}");
+    let decision: String = query(
+        &path,
+        "SELECT decision FROM reviews WHERE patient_id = ?1 ORDER BY id DESC LIMIT 1",
+        [patient],
+    );
+    assert_eq!(decision, "dismissed");
+}
+
+/// After a save that kept a colleague's change to another field, the words the status line
+/// shows name the record as saved (their status), not as the person opened it.
+#[test]
+fn the_saved_message_names_the_record_as_saved_with_a_colleagues_field() {
+    use refract::domain::{Edit, ReferralStatus, StepStatus};
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let rules = Rules::embedded().unwrap();
+    let mut alice = Store::open(&path, OpenMode::MustExist, "dr.alice").unwrap();
+    let mut bob = Store::open(&path, OpenMode::MustExist, "dr.bob").unwrap();
+    let (patient, ruleset): (i64, String) = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT patient_id, ruleset FROM referrals ORDER BY patient_id LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let patient = PatientId(patient);
+    let opened = refract::way_forward::load(&bob, &rules, patient, &ruleset).unwrap();
+    let apply = |store: &mut Store, change: refract::way_forward::Change| {
+        refract::way_forward::apply(store, &rules, &change, today()).unwrap()
+    };
+
+    let step = opened.plan.step(1).unwrap().clone();
+    let alices_status = [StepStatus::InProgress, StepStatus::Todo]
+        .into_iter()
+        .find(|s| *s != step.status)
+        .unwrap();
+    let mut alices = step.clone();
+    alices.status = alices_status;
+    apply(
+        &mut alice,
+        refract::way_forward::Change::Step(Edit::of(step.clone(), alices)),
+    );
+    let mut bobs = step.clone();
+    bobs.notes = String::from("bob's notes");
+    let said = apply(
+        &mut bob,
+        refract::way_forward::Change::Step(Edit::of(step, bobs)),
+    );
+    assert_eq!(said, format!("step 1 ({})", alices_status.words()));
+
+    let referral = opened.plan.referrals[0].clone();
+    let alices_status = [ReferralStatus::Declined, ReferralStatus::Seen]
+        .into_iter()
+        .find(|s| *s != referral.status)
+        .unwrap();
+    let mut alices = referral.clone();
+    alices.status = alices_status;
+    apply(
+        &mut alice,
+        refract::way_forward::Change::Referral(Edit::of(referral.clone(), alices)),
+    );
+    let mut bobs = referral.clone();
+    bobs.to_whom = Some(String::from("Dr Bob's colleague"));
+    let said = apply(
+        &mut bob,
+        refract::way_forward::Change::Referral(Edit::of(referral, bobs)),
+    );
+    assert!(said.ends_with(&alices_status.to_string()), "{said}");
+}
+
+/// The presenter and the scribe show the same case: the scribe's timer reads the case's one
+/// clock (the presenter's seconds already counted are not shown twice), and the scribe leaving
+/// the case does not add those seconds again.
+#[test]
+fn a_case_on_the_presenters_and_the_scribes_screens_is_timed_once() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let mut alice = User::new(&path, "dr.alice");
+    let mut bob = User::new(&path, "dr.bob");
+    alice.present_first_case();
+    bob.present_first_case();
+    let case = presented(&alice).id;
+    let tick = |user: &mut User, seconds: usize| {
+        for _ in 0..seconds {
+            let requests = app::update(&mut user.model, Msg::Tick);
+            user.answer(requests);
+        }
+    };
+    let timer = |user: &User| {
+        let screen = user.model.meeting.as_ref().unwrap();
+        screen.selected_case().unwrap().case.presented_seconds
+            + screen.presenting.map_or(0, |p| p.unsaved)
+    };
+    // Both on the case for the same ten seconds, then five more: the presenter's terminal
+    // writes its fifteen.
+    tick(&mut bob, 10);
+    tick(&mut alice, 15);
+    bob.sees_the_change();
+    tick(&mut bob, 5);
+    assert!(
+        timer(&bob) <= 21,
+        "the scribe's timer reads {} s",
+        timer(&bob)
+    );
+    bob.key(KeyCode::Esc);
+    alice.sees_the_change();
+    let stored: i64 = query(
+        &path,
+        "SELECT presented_seconds FROM meeting_cases WHERE id = ?1",
+        [case],
+    );
+    assert!(stored <= 21, "{stored} s recorded for about 15 s on screen");
+    assert!(
+        timer(&alice) <= 21,
+        "the presenter's timer reads {} s",
+        timer(&alice)
+    );
+}
+
 /// Where `a_second_connection_keeps_its_locks` asks its child process to look.
 const LOOK_AT: &str = "REFRACT_TEST_LOCKS_OF";
 

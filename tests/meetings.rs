@@ -1101,3 +1101,29 @@ fn minutes_of_a_patient_who_died_give_the_age_at_death() {
         );
     }
 }
+
+/// A case on two terminals at once (presenter and scribe), each writing the seconds it showed
+/// the case: the case's time is the wall time it was presented, not the sum of the terminals.
+/// One terminal's own seconds, written quickly one after the other, all count.
+#[test]
+fn a_case_shown_on_two_terminals_counts_its_wall_time_once() {
+    let fixture = fixture();
+    let case = fixture.cases[0];
+    let mut presenter = open(&fixture.db);
+    let mut scribe = open(&fixture.db);
+    for _ in 0..3 {
+        thread::sleep(std::time::Duration::from_secs(1));
+        presenter.add_presented_seconds(case, 1).unwrap();
+        scribe.add_presented_seconds(case, 1).unwrap();
+    }
+    let shown = presenter.meeting_case(case).unwrap().presented_seconds;
+    assert!(
+        (2..=4).contains(&shown),
+        "3 s on two terminals recorded as {shown} s"
+    );
+
+    let other = fixture.cases[1];
+    presenter.add_presented_seconds(other, 15).unwrap();
+    presenter.add_presented_seconds(other, 5).unwrap();
+    assert_eq!(presenter.meeting_case(other).unwrap().presented_seconds, 20);
+}

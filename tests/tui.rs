@@ -3397,3 +3397,75 @@ fn the_lines_tab_shows_local_days_and_the_drugs_in_no_line_with_cns_directed_sai
     assert!(screen.contains("CNS-directed: Methotrex"), "{screen}");
     insta::assert_snapshot!("lines_with_drugs_in_no_line_80x24", screen);
 }
+
+/// A patient as a colleague's system sends it: `family` and `birth` change between imports.
+fn identified_patient(family: &str, birth: &str) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "Bundle", "type": "collection",
+        "entry": [
+            {"resource": {"resourceType": "Patient", "id": "shared-screen-1",
+                "identifier": [{"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]},
+                                "system": "urn:test:hosp", "value": "MASK-0042"}],
+                "name": [{"family": family, "given": ["Wilhelmina"]}],
+                "gender": "female", "birthDate": birth}},
+            {"resource": {"resourceType": "Condition", "id": "shared-screen-c1",
+                "subject": {"reference": "Patient/shared-screen-1", "display": format!("Wilhelmina {family}")},
+                "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G40.909"}]},
+                "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+                "onsetDateTime": "2015-01-01"}}
+        ]
+    })
+}
+
+/// The History tab's stored rows (`i`) on a masked screen: an import that renamed the patient
+/// shows no name, MRN or birth date, in any field of any row.
+#[test]
+fn the_raw_history_on_a_masked_screen_shows_no_identity() {
+    let mut harness = Harness::prepared(20, 250, 40, |store, rules, dir| {
+        for (n, (family, birth)) in [
+            ("Quistorpova", "1980-02-02"),
+            ("Quistorpova-Berg", "1980-02-03"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let file = dir.join(format!("bundle-{n}.json"));
+            std::fs::write(&file, identified_patient(family, birth).to_string()).unwrap();
+            refract::import::import_paths(
+                store,
+                rules,
+                &[file],
+                today(),
+                &refract::import::ImportOptions::default(),
+                |_| {},
+            )
+            .unwrap();
+        }
+    });
+    harness.press('M');
+    open_patient(&mut harness, "MASK-0042");
+    while harness
+        .model
+        .patient
+        .as_ref()
+        .is_some_and(|p| p.tab != Tab::History)
+    {
+        harness.key(KeyCode::Tab);
+    }
+    let sentences = harness.screen();
+    harness.press('i');
+    let raw = harness.screen();
+    assert!(raw.contains("import.patient"), "{raw}");
+    for shown in [&sentences, &raw] {
+        for identity in ["Quistorpova", "Wilhelmina", "MASK-0042", "1980-02-0"] {
+            assert!(!shown.contains(identity), "{identity} in {shown}");
+        }
+    }
+    // Shown again, the raw rows are the stored ones.
+    harness.press('M');
+    assert!(
+        harness.screen().contains("Quistorpova-Berg"),
+        "{}",
+        harness.screen()
+    );
+}

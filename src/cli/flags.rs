@@ -11,7 +11,7 @@ use super::output::{fit, status_text};
 use super::progress::{self, Counting};
 use super::{CliError, finish, result_stdout};
 use crate::assess;
-use crate::domain::AssessmentStatus;
+use crate::domain::{AssessmentStatus, read_fingerprint};
 use crate::rules::Rules;
 use crate::store::{Flag, FlagFilter, Store};
 
@@ -106,6 +106,7 @@ pub fn run(
             given_name,
             assessment,
             review,
+            latest_review,
         } = flag;
         let name = format!("{family_name}, {given_name}");
         let review = review.as_str();
@@ -126,7 +127,7 @@ pub fn run(
                 "review": review,
                 "ruleset_version": assessment.ruleset_version,
                 "citation": assessment.citation,
-                "fingerprint": assessment.fingerprint,
+                "fingerprint": read_fingerprint(&assessment.fingerprint, latest_review),
                 // YYYY-MM-DD or null: the day from which the flag's criteria have been met
                 // (null for a status that is not a flag; every flag has its day here, the
                 // dating pass above having run). serde_json's map keeps keys sorted,

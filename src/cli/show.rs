@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use super::output::{date_text, status_text, today};
 use super::{CliError, finish, result_stdout};
-use crate::domain::ShownZone;
 use crate::domain::way_forward::STEP_TITLES;
+use crate::domain::{ShownZone, read_fingerprint};
 use crate::rules::DECEASED_LABEL;
 use crate::store::{PatientSummary, Store};
 
@@ -256,7 +256,12 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         writeln!(
             out,
             "    source: {} (rules v{}; fingerprint {})",
-            assessment.citation, assessment.ruleset_version, assessment.fingerprint
+            assessment.citation,
+            assessment.ruleset_version,
+            read_fingerprint(
+                &assessment.fingerprint,
+                item.latest_review.as_ref().map(|review| review.id)
+            )
         )?;
     }
 

@@ -299,10 +299,165 @@ fn option(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
     }
 }
 
+/// What a masked screen shows in place of an identity field.
+pub const MASKED: &str = "(masked)";
+
+/// An audit row's JSON as a masked (shared) screen may show it: every field that names or
+/// identifies a person (`family_name`, `mrn`, FHIR `name`, `birthDate`, `identifier`,
+/// `telecom`, a reference's `display`, …) at any depth replaced by [`MASKED`], and the patient's
+/// own name, MRN and birth date cut out of any other text (a rationale that quotes the MRN).
+/// Keys rather than actions are matched, so that an audit action added later is masked too.
+pub fn masked_json(value: &Value, who: &Identity<'_>) -> Value {
+    match value {
+        Value::Object(fields) => {
+            let is_reference = fields.contains_key("reference");
+            Value::Object(
+                fields
+                    .iter()
+                    .map(|(key, field)| {
+                        let hidden = is_identity_key(key) || (is_reference && key == "display");
+                        let shown = if hidden {
+                            Value::String(MASKED.to_owned())
+                        } else {
+                            masked_json(field, who)
+                        };
+                        (key.clone(), shown)
+                    })
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|i| masked_json(i, who)).collect()),
+        Value::String(text) => Value::String(who.masked_text(text)),
+        other => other.clone(),
+    }
+}
+
+/// Whether a JSON key names or identifies the person (refract's columns and FHIR's fields),
+/// spelled in any case with or without `_`.
+fn is_identity_key(key: &str) -> bool {
+    let plain: String = key
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    matches!(
+        plain.as_str(),
+        "name"
+            | "names"
+            | "namekey"
+            | "familyname"
+            | "givenname"
+            | "family"
+            | "given"
+            | "patientname"
+            | "maidenname"
+            | "mothersmaidenname"
+            | "mrn"
+            | "mrnsystem"
+            | "identifier"
+            | "identifiers"
+            | "birthdate"
+            | "birth"
+            | "dateofbirth"
+            | "dob"
+            | "telecom"
+            | "phone"
+            | "email"
+            | "address"
+            | "contact"
+            | "photo"
+            | "ssn"
+    )
+}
+
+/// The identity of the patient on screen, cut out of free text on a masked screen.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Identity<'a> {
+    pub mrn: &'a str,
+    pub family_name: &'a str,
+    pub given_name: &'a str,
+    /// YYYY-MM-DD.
+    pub birth_date: Option<chrono::NaiveDate>,
+}
+
+impl Identity<'_> {
+    /// `text` with every occurrence of the MRN, the names and the birth date replaced by
+    /// [`MASKED`]. Names shorter than two letters are left: an initial would cut every word.
+    pub fn masked_text(&self, text: &str) -> String {
+        let birth = self.birth_date.map(|d| d.format("%Y-%m-%d").to_string());
+        let mut shown = text.to_owned();
+        for part in [self.mrn, self.family_name, self.given_name]
+            .into_iter()
+            .chain(birth.as_deref())
+            .map(str::trim)
+            .filter(|part| part.chars().count() >= 2)
+        {
+            shown = replace_ignoring_case(&shown, part);
+        }
+        shown
+    }
+}
+
+/// `text` with `part` (any case) replaced by [`MASKED`].
+fn replace_ignoring_case(text: &str, part: &str) -> String {
+    let lower_text = text.to_lowercase();
+    let lower_part = part.to_lowercase();
+    // Lower-casing can change byte lengths outside ASCII: then only exact matches are cut.
+    let same_length = |s: &str| {
+        s.chars()
+            .all(|c| c.to_lowercase().map(char::len_utf8).sum::<usize>() == c.len_utf8())
+    };
+    if !same_length(text) || !same_length(part) {
+        return text.replace(part, MASKED);
+    }
+    let mut shown = String::with_capacity(text.len());
+    let mut rest = 0;
+    for (at, _) in lower_text.match_indices(&lower_part) {
+        if at < rest {
+            continue;
+        }
+        shown.push_str(&text[rest..at]);
+        shown.push_str(MASKED);
+        rest = at + part.len();
+    }
+    shown.push_str(&text[rest..]);
+    shown
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_masked_row_hides_identity_keys_at_any_depth_and_the_patients_identity_in_text() {
+        let who = Identity {
+            mrn: "MASK-0042",
+            family_name: "Quist",
+            given_name: "Wil",
+            birth_date: chrono::NaiveDate::from_ymd_opt(1980, 2, 3),
+        };
+        let row = serde_json::json!({
+            "family_name": "Quist-Berg", "mrn": "MASK-0042", "birthDate": "1980-02-03",
+            "resource": {"identifier": [{"value": "X-1"}], "name": [{"family": "Other"}],
+                         "subject": {"reference": "Patient/p1", "display": "Someone Else"}},
+            "rationale": "seen with mask-0042 on 1980-02-03", "status": "in_progress"
+        });
+        let shown = masked_json(&row, &who).to_string();
+        for hidden in [
+            "Quist",
+            "MASK-0042",
+            "mask-0042",
+            "1980-02-03",
+            "X-1",
+            "Other",
+            "Someone",
+        ] {
+            assert!(!shown.contains(hidden), "{hidden} in {shown}");
+        }
+        assert!(shown.contains("in_progress"), "{shown}");
+        assert!(shown.contains("Patient/p1"), "{shown}");
+    }
     use chrono::NaiveDate;
     use serde_json::json;
 

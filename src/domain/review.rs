@@ -242,6 +242,36 @@ impl AuditEntry {
     }
 }
 
+/// What `flags --json` and `show` print as an assessment's `fingerprint`, and `review
+/// --fingerprint` takes back: the assessment's fingerprint, then `.r` and the id of its latest
+/// review when it has one. A review is thereby checked against both things the person read:
+/// the evidence (an import in between) and the team's decision on it (a colleague's review in
+/// between). Printed beside the assessment's digest rather than as a new field so that a
+/// script that passes on what it read is covered without change; a fingerprint without the
+/// suffix says the person saw no review.
+pub fn read_fingerprint(assessment: &str, latest_review: Option<i64>) -> String {
+    match latest_review {
+        Some(review) => format!("{assessment}{REVIEW_MARK}{review}"),
+        None => assessment.to_owned(),
+    }
+}
+
+/// [`read_fingerprint`] taken apart: the assessment's fingerprint and the latest review the
+/// person saw (`None`: none). A suffix that is not a review id is left in the fingerprint,
+/// which then matches no assessment and is refused as changed.
+pub fn parse_read_fingerprint(read: &str) -> (&str, Option<i64>) {
+    match read.rsplit_once(REVIEW_MARK) {
+        Some((assessment, review)) => match review.parse::<i64>() {
+            Ok(review) => (assessment, Some(review)),
+            Err(_) => (read, None),
+        },
+        None => (read, None),
+    }
+}
+
+/// Between the assessment's digest (hex) and the review id in [`read_fingerprint`].
+const REVIEW_MARK: &str = ".r";
+
 #[cfg(test)]
 mod tests {
     use super::AssessmentStatus;

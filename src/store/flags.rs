@@ -28,6 +28,9 @@ pub struct Flag {
     pub given_name: String,
     pub assessment: Assessment,
     pub review: ReviewState,
+    /// The id of the latest review of the assessment (whatever evidence it judged), the
+    /// version a review made from this listing is checked against.
+    pub latest_review: Option<i64>,
 }
 
 impl Store {
@@ -46,7 +49,7 @@ impl Store {
                         a.detail, a.ruleset_version, a.fingerprint,
                         -- unchanged assessments are not rewritten: the patient says when they last ran
                         max(a.evaluated_on, p.eval_on),
-                        r.decision, r.fingerprint, a.criteria_met_since
+                        r.decision, r.fingerprint, a.criteria_met_since, r.id
                  FROM assessments a JOIN patients p ON p.id = a.patient_id
                  LEFT JOIN reviews r ON r.id = (SELECT max(id) FROM reviews
                      WHERE patient_id = a.patient_id AND ruleset = a.ruleset)
@@ -101,5 +104,6 @@ fn decode(row: &rusqlite::Row<'_>) -> Result<Flag> {
         given_name: text(3)?,
         assessment,
         review,
+        latest_review: row.get(14)?,
     })
 }

@@ -691,6 +691,74 @@ impl<'a> MeetingWriter<'a> {
         Ok(())
     }
 
+    /// Counts `seconds` a terminal (the connection `by`) showed a case, up to `now_ms` (Unix
+    /// milliseconds): the case has one clock however many terminals show it. Seconds of the
+    /// terminal that counted last all count (its intervals follow each other); another
+    /// terminal's count only the part after the clock, so a presenter and a scribe on the
+    /// same case record its wall time once. The choice of one frontier rather than a list of
+    /// intervals: terminals write every few seconds in the order time passes, so what lies
+    /// before the frontier was on a screen that already counted it; a save held back longer
+    /// than that (a busy file) loses at most the seconds it overlapped.
+    pub fn count_presented_seconds(
+        &self,
+        case_id: i64,
+        seconds: u32,
+        by: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        let clock: Option<(Option<i64>, Option<String>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT presented_clock_ms, presented_clock_by FROM meeting_cases WHERE id = ?1",
+            )?
+            .query_row([case_id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        let Some((clock_ms, clock_by)) = clock else {
+            return Err(invalid(format!("no meeting case {case_id}")));
+        };
+        let counted = match (clock_ms, clock_by) {
+            (Some(at), Some(last)) if last != by => {
+                // Rounded, not cut: two terminals a fraction of a second apart would otherwise
+                // lose a second at every turn.
+                let after_clock = (now_ms.saturating_sub(at).max(0) + 500) / 1000;
+                u32::try_from(after_clock).unwrap_or(u32::MAX).min(seconds)
+            }
+            _ => seconds,
+        };
+        self.conn
+            .prepare_cached(
+                "UPDATE meeting_cases SET presented_seconds = presented_seconds + ?2,
+                        presented_clock_ms = max(coalesce(presented_clock_ms, ?3), ?3),
+                        presented_clock_by = ?4
+                 WHERE id = ?1",
+            )?
+            .execute(params![case_id, counted, now_ms, by])?;
+        Ok(())
+    }
+
+    /// How many seconds before `now_ms` a case's time was last counted by a terminal other
+    /// than `by`; `None` when it never was, or `by` counted it last.
+    pub fn seconds_since_counted_elsewhere(
+        &self,
+        case_id: i64,
+        by: &str,
+        now_ms: i64,
+    ) -> Result<Option<u32>> {
+        let clock: Option<(Option<i64>, Option<String>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT presented_clock_ms, presented_clock_by FROM meeting_cases WHERE id = ?1",
+            )?
+            .query_row([case_id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        Ok(match clock {
+            Some((Some(at), Some(last))) if last != by => Some(
+                u32::try_from((now_ms.saturating_sub(at).max(0) + 500) / 1000).unwrap_or(u32::MAX),
+            ),
+            _ => None,
+        })
+    }
+
     pub fn add_attendee(&self, meeting: i64, name: &str, specialty: &str) -> Result<i64> {
         read_meeting(self.conn, meeting)?;
         let name = non_empty(name, "an attendee's name")?;
@@ -1038,9 +1106,26 @@ impl Store {
         self.meeting_write(|w| w.set_case_timebox(case_id, minutes))
     }
 
-    /// Adds to a case's presentation time (not audited: see [`MeetingWriter::add_presented_seconds`]).
+    /// Adds the seconds this open file showed a case to its presentation time, counted once
+    /// however many terminals show it (not audited: see
+    /// [`MeetingWriter::add_presented_seconds`], [`MeetingWriter::count_presented_seconds`]).
     pub fn add_presented_seconds(&mut self, case_id: i64, seconds: u32) -> Result<()> {
-        self.meeting_write(|w| w.add_presented_seconds(case_id, seconds))
+        let by = self.session.clone();
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        self.meeting_write(|w| w.count_presented_seconds(case_id, seconds, &by, now_ms))
+    }
+
+    /// Seconds since another terminal last counted a case's time (`None`: never, or this open
+    /// file did): at most that much of this terminal's uncounted seconds is new, the rest being
+    /// in the stored time already. The timer adds only that to the stored time.
+    pub fn seconds_since_counted_elsewhere(&self, case_id: i64) -> Result<Option<u32>> {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let auditor = self.auditor();
+        MeetingWriter::new(&self.conn, &auditor, now_utc()).seconds_since_counted_elsewhere(
+            case_id,
+            &self.session,
+            now_ms,
+        )
     }
 
     pub fn add_attendee(&mut self, meeting: i64, name: &str, specialty: &str) -> Result<i64> {

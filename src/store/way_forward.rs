@@ -89,7 +89,13 @@ impl Store {
     /// since `edit.base` (see [`crate::store::Conflict`]). The caller has checked it with
     /// [`crate::domain::way_forward::check_step`]; the store only refuses what would make the
     /// record meaningless.
-    pub fn save_step(&mut self, edit: &Edit<WayForwardStep>, today: NaiveDate) -> Result<()> {
+    /// Returns the step as saved: with a colleague's change to another field kept, it is not
+    /// the record the person sent, and what they are told is built from it.
+    pub fn save_step(
+        &mut self,
+        edit: &Edit<WayForwardStep>,
+        today: NaiveDate,
+    ) -> Result<WayForwardStep> {
         let step = &edit.new;
         if !(1..=4).contains(&step.step) {
             return Err(StoreError::Invalid(format!(
@@ -105,7 +111,8 @@ impl Store {
                 last_step_change(tx, step.patient_id.0, &step.ruleset, step.step, fields)
             })?;
             if !checked.changed {
-                return unchanged(tx, step.patient_id, today);
+                unchanged(tx, step.patient_id, today)?;
+                return Ok(checked.record);
             }
             let saved = &checked.record;
             if saved.status == StepStatus::NotApplicable
@@ -145,7 +152,8 @@ impl Store {
                 before.as_ref(),
                 saved,
                 today,
-            )
+            )?;
+            Ok(checked.record)
         })
     }
 

@@ -179,6 +179,15 @@ pub fn loaded(screen: &mut MeetingScreen, view: Box<MeetingView>, presenting: bo
         .unwrap_or(screen.attendee)
         .min(view.detail.attendees.len().saturating_sub(1));
     let cases = view.detail.cases.len();
+    // The presented case's one clock: seconds this terminal has not written yet that another
+    // terminal counted meanwhile are in the stored time already, and are neither shown twice
+    // on the timer nor written again.
+    let counted_elsewhere = found.and_then(|at| view.counted_elsewhere.get(at).copied().flatten());
+    if let (Some(presentation), Some(since), true) =
+        (screen.presenting.as_mut(), counted_elsewhere, presenting)
+    {
+        presentation.unsaved = presentation.unsaved.min(since);
+    }
     screen.view = Some(view);
     screen.select_case(found.unwrap_or(screen.case).min(cases.saturating_sub(1)));
     screen.select_attendee(attendee);

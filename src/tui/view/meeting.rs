@@ -346,7 +346,10 @@ pub fn render_agenda(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: R
                 theme.warning(),
             ))
         } else {
-            Line::from(Span::raw(format!("     Q: {}", case.case.question)))
+            Line::from(Span::raw(format!(
+                "     Q: {}",
+                typed_text(model, case, &case.case.question)
+            )))
         };
         for line in wrap_line(&question, width) {
             lines.push(line);
@@ -515,7 +518,7 @@ pub fn render_presentation(model: &Model, theme: Theme, frame: &mut Frame<'_>, a
         Line::from(vec![
             Span::styled(" Question: ", theme.key()),
             Span::styled(
-                case.case.question.clone(),
+                typed_text(model, case, &case.case.question),
                 Style::new().add_modifier(Modifier::BOLD),
             ),
         ])
@@ -623,7 +626,7 @@ fn render_decision(
     }
     if !case.case.outcome_text.is_empty() {
         lines.extend(wrap_hanging(
-            &format!(" {}", case.case.outcome_text),
+            &format!(" {}", typed_text(model, case, &case.case.outcome_text)),
             width,
             Style::new(),
         ));
@@ -677,7 +680,10 @@ fn render_decision(
             .as_deref()
             .map_or_else(|| String::from("no category"), OutcomeCategory::label_of);
         lines.extend(wrap_hanging(
-            &format!(" plan: {plan}. {}", previous.case.outcome_text),
+            &format!(
+                " plan: {plan}. {}",
+                typed_text(model, case, &previous.case.outcome_text)
+            ),
             width,
             Style::new(),
         ));
@@ -704,4 +710,19 @@ fn render_decision(
         ));
     }
     frame.render_widget(Paragraph::new(lines).alignment(Alignment::Left), inner);
+}
+
+/// Text the team typed about a case (question, decision), as the screen may show it: on a
+/// masked screen without the patient's name, MRN or birth date, should the text quote them.
+fn typed_text(model: &Model, case: &CaseDetail, text: &str) -> String {
+    if !model.masked {
+        return text.to_owned();
+    }
+    crate::domain::history::Identity {
+        mrn: &case.mrn,
+        family_name: &case.family_name,
+        given_name: &case.given_name,
+        birth_date: case.birth_date,
+    }
+    .masked_text(text)
 }

@@ -14,6 +14,7 @@ use super::super::theme::Theme;
 use super::super::worker::PatientDetail;
 use super::parts::wrap_hanging;
 use super::timeline::{Timeline, end_marker};
+use crate::domain::history;
 use crate::domain::{
     APPROXIMATE_DATES_LEGEND, Condition, DrugExposure, PatientRecord, ReviewState,
     observation_codes,
@@ -41,9 +42,9 @@ pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         Tab::Timeline => render_timeline_tab(model, screen, detail, theme, frame, content),
         Tab::Lines => render_lines(model, screen, detail, theme, frame, content),
         Tab::Observations => render_observations(model, screen, detail, theme, frame, content),
-        Tab::Notes => render_notes(screen, detail, theme, frame, content),
+        Tab::Notes => render_notes(screen, detail, model.masked, theme, frame, content),
         Tab::Tasks => render_tasks(model, screen, detail, theme, frame, content),
-        Tab::History => render_history(screen, detail, theme, frame, content),
+        Tab::History => render_history(screen, detail, model.masked, theme, frame, content),
     }
 }
 
@@ -753,6 +754,7 @@ fn render_observations(
 fn render_notes(
     screen: &PatientScreen,
     detail: &PatientDetail,
+    masked: bool,
     theme: Theme,
     frame: &mut Frame<'_>,
     area: Rect,
@@ -770,7 +772,14 @@ fn render_notes(
             theme.muted(),
         )));
         // Each line of the note, wrapped under its own start (not at column 0).
-        for paragraph in note.text.split('\n') {
+        // A note that quotes the patient's name, MRN or birth date does not show them on a
+        // shared screen.
+        let text = if masked {
+            identity_of(detail).masked_text(&note.text)
+        } else {
+            note.text.clone()
+        };
+        for paragraph in text.split('\n') {
             lines.extend(wrap_hanging(
                 &format!("   {paragraph}"),
                 usize::from(area.width),
@@ -839,20 +848,44 @@ fn render_tasks(
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
+/// The patient's identity, as a masked screen cuts it out of stored text.
+fn identity_of(detail: &PatientDetail) -> history::Identity<'_> {
+    detail
+        .summary
+        .record
+        .patient
+        .as_ref()
+        .map(|patient| history::Identity {
+            mrn: &patient.mrn,
+            family_name: &patient.family_name,
+            given_name: &patient.given_name,
+            birth_date: patient.birth_date,
+        })
+        .unwrap_or_default()
+}
+
 fn render_history(
     screen: &PatientScreen,
     detail: &PatientDetail,
+    masked: bool,
     theme: Theme,
     frame: &mut Frame<'_>,
     area: Rect,
 ) {
+    // On a shared screen the stored rows (an import's patient update, a resource body) and
+    // the sentences (a rationale quoting the MRN) lose every identity field and the patient's
+    // name, MRN and birth date, whatever the action.
+    let identity = identity_of(detail);
     if !screen.raw_history && !detail.history.is_empty() {
         // Sentences, wrapped under their start; the stored rows are one key (i) away.
         const DATE: usize = 18;
         let width = usize::from(area.width).max(DATE + 20);
         let mut lines: Vec<Line<'_>> = Vec::new();
         for entry in detail.history.iter().skip(screen.scroll) {
-            let sentence = crate::domain::history::sentence(entry);
+            let mut sentence = history::sentence(entry);
+            if masked {
+                sentence = identity.masked_text(&sentence);
+            }
             let wrapped = wrap_hanging(
                 &format!("{}{sentence}", " ".repeat(DATE)),
                 width,
@@ -887,7 +920,14 @@ fn render_history(
         .iter()
         .skip(screen.scroll)
         .map(|entry| {
-            let after = entry.after.as_ref().map(|a| {
+            let after = entry.after.as_ref().map(|stored| {
+                let shown;
+                let a = if masked {
+                    shown = history::masked_json(stored, &identity);
+                    &shown
+                } else {
+                    stored
+                };
                 a.get("rationale")
                     .or_else(|| a.get("text"))
                     .and_then(|v| v.as_str())
