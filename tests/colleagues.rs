@@ -984,6 +984,20 @@ fn refract_review_refuses_a_colleagues_review_made_since_it_was_read() {
         [patient],
     );
     assert_eq!(decision, "dismissed");
+
+    // His own review since he read it is no colleague's: changing his mind with what he read
+    // is recorded.
+    let bobs_second_read = read();
+    let first = review("dr.bob", "--confirm", &bobs_second_read);
+    assert!(first.status.success(), "{first:?}");
+    let changed_mind = review("dr.bob", "--dismiss", &bobs_second_read);
+    assert!(changed_mind.status.success(), "{changed_mind:?}");
+    let decision: String = query(
+        &path,
+        "SELECT decision FROM reviews WHERE patient_id = ?1 ORDER BY id DESC LIMIT 1",
+        [patient],
+    );
+    assert_eq!(decision, "dismissed");
 }
 
 /// After a save that kept a colleague's change to another field, the words the status line

@@ -698,10 +698,11 @@ pub fn record_review(
         .optional()?;
     // A colleague's review recorded since the person read the assessment (the fingerprint is
     // the one they read, so it is about the same evidence). Recorded over only when it is the
-    // very review the person was shown.
+    // very review the person was shown. Their own review since is no colleague's: they know
+    // it, and a second decision of theirs (a mind changed) is recorded as any review is.
     let overwrote = match (&seen.review, &before) {
-        (Some(seen_review), Some((latest, decision, _, rationale, _)))
-            if *seen_review != Some(*latest) =>
+        (Some(seen_review), Some((latest, decision, _, rationale, by)))
+            if *seen_review != Some(*latest) && *by != auditor.who() =>
         {
             if seen.overwrite != Some(*latest) {
                 let by = last_change(conn, "reviews", *latest, &[])?;
