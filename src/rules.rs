@@ -41,6 +41,7 @@ pub use drugs::{Combination, Drug, DrugBook};
 pub use engine::{DECEASED_LABEL, condition_matches, fingerprint, matching_conditions};
 pub use model::{Citation, RuleSet};
 pub use options::{CatalogueOption, OptionCatalogue};
+pub use pressure::{blood_pressure_named, blood_pressure_of, bp_setting_of_words};
 
 use crate::domain::{Assessment, PatientRecord};
 

@@ -22,6 +22,43 @@ pub const SYSTOLIC_BP_ALSO: [&str; 4] = ["8459-0", "271649006", "96608-5", "8490
 /// pressure--24 hour mean|.
 pub const DIASTOLIC_BP_ALSO: [&str; 4] = ["8453-3", "271650006", "96609-3", "8472-3"];
 
+/// LOINC's systolic and diastolic readings standing (8460-8, 8454-1) and supine (8461-6,
+/// 8455-8): kept under their own codes (see [`SYSTOLIC_BP_ALSO`]) whatever name a record gives
+/// them, so a name never makes one of them the reading a goal is judged by.
+pub const OTHER_POSITION_BP: [&str; 4] = ["8460-8", "8454-1", "8461-6", "8455-8"];
+
+/// Whether a code says by itself which test a result is, so that its name never makes it a
+/// blood pressure: a LOINC code (its system says so, or, with no system, it has LOINC's shape
+/// of digits, a hyphen and a check digit), refract's own codes, and the readings of another
+/// position. LOINC codes every blood pressure it means by a code of its own (a position, an
+/// invasive or a pulmonary pressure, a percentile), so a LOINC code refract does not read as
+/// blood pressure is another test whatever its display says. A local code, or a code of a
+/// system that names findings rather than tests (SNOMED CT's "On examination - systolic BP
+/// reading"), is read by its name.
+pub fn names_its_own_test(system: &str, code: &str) -> bool {
+    let code = code.trim();
+    let loinc = if system.trim().is_empty() {
+        loinc_shaped(code)
+    } else {
+        system.to_ascii_lowercase().contains("loinc")
+    };
+    loinc
+        || code.starts_with("refract:")
+        || OTHER_POSITION_BP.contains(&code)
+        || canonical(code) != code
+}
+
+/// Digits, a hyphen and one check digit ("8480-6").
+fn loinc_shaped(code: &str) -> bool {
+    code.split_once('-').is_some_and(|(number, check)| {
+        !number.is_empty()
+            && number.len() <= 7
+            && number.bytes().all(|b| b.is_ascii_digit())
+            && check.len() == 1
+            && check.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 /// The codes that say a blood pressure is a 24-hour ambulatory mean by themselves: the LOINC
 /// 24-hour means and their panel 97844-5 |Blood pressure panel 24 hour mean|. Daytime and
 /// night-time means are read from their names (their LOINC codes are not listed here: not

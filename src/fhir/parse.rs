@@ -3110,6 +3110,38 @@ fn test_of(concept: &CodeableConcept, rules: &Rules) -> Option<(String, String, 
     let code = chosen
         .and_then(|c| c.code.as_deref())
         .map(|code| observation_codes::canonical(code).to_owned());
+    let names: Vec<String> = concept
+        .text
+        .as_deref()
+        .into_iter()
+        .chain(known_code.and_then(|c| c.display.as_deref()))
+        .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
+        .map(clean)
+        .filter(|name| !name.is_empty())
+        .collect();
+    // A blood pressure under codes that say no other test (a hospital's local flowsheet code)
+    // is the reading its name says ("Systolic blood pressure", "BP sys"), as the other tests
+    // are read by name: stored as that reading, so its setting is read and the criteria and
+    // the charts find it. A code a criterion reads, or one that names its own test (LOINC),
+    // wins over the name.
+    let says_its_test = |c: &model::Coding| {
+        c.code.as_deref().is_some_and(|code| {
+            terms.codes.contains(code)
+                || observation_codes::names_its_own_test(
+                    c.system.as_deref().map_or("", canonical_system),
+                    code,
+                )
+        })
+    };
+    if known_code.is_none()
+        && !concept.coding.iter().any(says_its_test)
+        && let Some(reading) = names
+            .iter()
+            .find_map(|name| crate::rules::blood_pressure_named(name))
+    {
+        let name = names.first().cloned().unwrap_or_else(|| reading.to_owned());
+        return Some((reading.to_owned(), name, String::from("http://loinc.org")));
+    }
     // The system the code is in: a blood pressure read from another code is LOINC's reading.
     let system = match (chosen, &code) {
         // refract's own codes are one namespace, whatever system wrote them (and an older
@@ -3127,15 +3159,6 @@ fn test_of(concept: &CodeableConcept, rules: &Rules) -> Option<(String, String, 
             .unwrap_or_default(),
         (None, _) => String::new(),
     };
-    let names: Vec<String> = concept
-        .text
-        .as_deref()
-        .into_iter()
-        .chain(known_code.and_then(|c| c.display.as_deref()))
-        .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
-        .map(clean)
-        .filter(|name| !name.is_empty())
-        .collect();
     let known_name = names
         .iter()
         .find(|name| terms.knows(None, Some(name.as_str())));
@@ -4548,11 +4571,7 @@ fn bp_setting_decided(
 }
 
 /// Where a blood pressure was measured, from the words of its panel's code, its method (text
-/// and codings' displays) and its own code. The period (24 hours, awake, asleep) decides
-/// first; then ambulatory monitoring named without a period ("Ambulatory blood pressure
-/// monitoring", "ABPM") is read as its 24-hour mean, the summary an ABPM report leads with
-/// and the stricter of the two ambulatory thresholds, so a white-coat effect is never
-/// concluded on a laxer goal than the reading's; then home and other self-measured readings.
+/// and codings' displays) and its own code (see [`crate::rules::bp_setting_of_words`]).
 fn bp_setting(words: &str) -> BpSetting {
     // A file names its readings in a few ways, thousands of times: each way is read once per
     // reading thread (trying every phrase on every reading was a twentieth of an import).
@@ -4564,7 +4583,7 @@ fn bp_setting(words: &str) -> BpSetting {
     if let Some(setting) = READ.with_borrow(|read| read.get(words).copied()) {
         return setting;
     }
-    let setting = bp_setting_of(words);
+    let setting = crate::rules::bp_setting_of_words(words);
     READ.with_borrow_mut(|read| {
         if read.len() >= REMEMBERED {
             read.clear();
@@ -4572,58 +4591,6 @@ fn bp_setting(words: &str) -> BpSetting {
         read.insert(words.to_owned(), setting);
     });
     setting
-}
-
-fn bp_setting_of(words: &str) -> BpSetting {
-    let words = words.to_ascii_lowercase();
-    let has = |phrases: &[&str]| {
-        phrases
-            .iter()
-            .any(|phrase| crate::rules::names_test(&words, phrase))
-    };
-    if has(&["24 hour", "24-hour", "24h", "24 h", "24-h", "24hr", "24 hr"]) {
-        BpSetting::Ambulatory24h
-    } else if has(&["awake", "daytime", "day-time", "day time", "diurnal"]) {
-        BpSetting::AmbulatoryAwake
-    } else if has(&[
-        "night",
-        "nighttime",
-        "night-time",
-        "nocturnal",
-        "sleep",
-        "asleep",
-    ]) {
-        BpSetting::AmbulatoryNight
-    } else if has(&[
-        "ambulatory blood pressure monitoring",
-        "ambulatory BP monitoring",
-        "ambulatory monitoring",
-        "ambulatory blood pressure",
-        "ambulatory systolic",
-        "ambulatory diastolic",
-        "ambulatory mean",
-        "ABPM",
-        "holter",
-    ]) {
-        // Not "ambulatory" alone: in US records an ambulatory encounter or setting is an
-        // outpatient visit, whose reading is an office one (the review's point).
-        BpSetting::Ambulatory24h
-    } else if has(&[
-        "home",
-        "HBPM",
-        "self",
-        "self-measured",
-        "self measured",
-        "self-monitored",
-        "self-monitoring",
-        "SMBP",
-        "out-of-office",
-        "out of office",
-    ]) {
-        BpSetting::Home
-    } else {
-        BpSetting::Office
-    }
 }
 
 #[cfg(test)]

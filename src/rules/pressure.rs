@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::context::{Context, confounder, exposure_evidence, observation_evidence, span};
+use super::context::{
+    Context, confounder, exposure_evidence, names_test, observation_evidence, span,
+};
 use super::dates::shift;
 use super::given::Given;
 use super::model::{BloodPressure, ConcurrentClasses};
@@ -214,16 +216,191 @@ type Moment = (NaiveDateTime, BpSetting);
 /// The systolics (with their values) and diastolic values taken at one moment.
 type MomentReadings<'a> = (Moment, Vec<(&'a Observation, f64)>, Vec<f64>);
 
+/// Words that say which reading a blood pressure is.
+const SYSTOLIC_WORDS: [&str; 4] = ["systolic", "sys", "syst", "SBP"];
+const DIASTOLIC_WORDS: [&str; 5] = ["diastolic", "dia", "dias", "diast", "DBP"];
+/// Words that say a systolic or diastolic is a pressure of the blood ("BP sys", "Systolic
+/// arterial pressure"); "SBP" and "DBP" say it alone.
+const PRESSURE_WORDS: [&str; 6] = ["blood pressure", "BP", "B/P", "NIBP", "NBP", "pressure"];
+const PRESSURE_ABBREVIATIONS: [&str; 2] = ["SBP", "DBP"];
+/// Words of a systolic or diastolic that is not the reading a goal is judged by: a goal or an
+/// alert limit, another position (an orthostatic test is read by its seated reading), another
+/// limb or a difference between limbs, another vessel or chamber (pulmonary artery, right
+/// ventricle, an arterial line), a derived number (a percentile, a change, a maximum), a
+/// reading under exercise, and heart measurements that say systolic without a pressure. A
+/// choice: such a result is left out rather than read as an office reading, which would
+/// decide a flag on a number that is not one.
+const NOT_BLOOD_PRESSURE: [&str; 65] = [
+    "target",
+    "goal",
+    "aim",
+    "desired",
+    "threshold",
+    "limit",
+    "alert",
+    "orthostatic",
+    "postural",
+    "standing",
+    "stand",
+    "supine",
+    "lying",
+    "tilt",
+    "ankle",
+    "toe",
+    "leg",
+    "thigh",
+    "calf",
+    "difference",
+    "differential",
+    "inter-arm",
+    "interarm",
+    "index",
+    "ABI",
+    "pulmonary",
+    "PA",
+    "PAP",
+    "PASP",
+    "ventricular",
+    "ventricle",
+    "RV",
+    "LV",
+    "RVSP",
+    "atrial",
+    "atrium",
+    "aortic",
+    "aorta",
+    "invasive",
+    "intra-arterial",
+    "intraarterial",
+    "intravascular",
+    "arterial line",
+    "art line",
+    "a-line",
+    "central venous",
+    "CVP",
+    "intracranial",
+    "intraocular",
+    "ocular",
+    "wedge",
+    "percentile",
+    "centile",
+    "z-score",
+    "change",
+    "delta",
+    "drop",
+    "exercise",
+    "peak",
+    "maximum",
+    "max",
+    "minimum",
+    "function",
+    "murmur",
+    "volume",
+];
+
+/// The blood pressure reading a test's name says it is ([`observation_codes::SYSTOLIC_BP`] or
+/// [`observation_codes::DIASTOLIC_BP`]), for results under a code that does not say so (a
+/// hospital's local code named as LOINC names the reading: "Systolic blood pressure", "BP
+/// sys", "Diastolic BP"). Words are matched whole (`names_test`), with the care the other
+/// tests' names take: a name that says both readings, or neither, is none, and a name with a
+/// word of [`NOT_BLOOD_PRESSURE`] ("Target systolic", "Pulmonary artery systolic pressure",
+/// "Systolic blood pressure standing") is none. Where the reading was taken is its name's to
+/// say too (see [`bp_setting_of_words`]).
+pub fn blood_pressure_named(name: &str) -> Option<&'static str> {
+    let has = |words: &[&str]| words.iter().any(|word| names_test(name, word));
+    let systolic = has(&SYSTOLIC_WORDS);
+    let diastolic = has(&DIASTOLIC_WORDS);
+    if systolic == diastolic {
+        return None;
+    }
+    let a_pressure = has(&PRESSURE_WORDS) || has(&PRESSURE_ABBREVIATIONS);
+    if !a_pressure || has(&NOT_BLOOD_PRESSURE) {
+        return None;
+    }
+    Some(if systolic {
+        observation_codes::SYSTOLIC_BP
+    } else {
+        observation_codes::DIASTOLIC_BP
+    })
+}
+
+/// The blood pressure reading a stored result is: by its code (any code of the reading, see
+/// [`observation_codes::canonical`]), else by its name when its code says no other test (see
+/// [`observation_codes::names_its_own_test`]); results stored before their names were read
+/// are read so too.
+pub fn blood_pressure_of(observation: &Observation) -> Option<&'static str> {
+    match observation_codes::canonical(&observation.code) {
+        observation_codes::SYSTOLIC_BP => Some(observation_codes::SYSTOLIC_BP),
+        observation_codes::DIASTOLIC_BP => Some(observation_codes::DIASTOLIC_BP),
+        _ if observation_codes::names_its_own_test(&observation.system, &observation.code) => None,
+        _ => blood_pressure_named(&observation.display),
+    }
+}
+
+/// Where a blood pressure was measured, from the words of its panel's code, its method (text
+/// and codings' displays) and its own code. The period (24 hours, awake, asleep) decides
+/// first; then ambulatory monitoring named without a period ("Ambulatory blood pressure
+/// monitoring", "ABPM") is read as its 24-hour mean, the summary an ABPM report leads with
+/// and the stricter of the two ambulatory thresholds, so a white-coat effect is never
+/// concluded on a laxer goal than the reading's; then home and other self-measured readings.
+pub fn bp_setting_of_words(words: &str) -> BpSetting {
+    let words = words.to_ascii_lowercase();
+    let has = |phrases: &[&str]| phrases.iter().any(|phrase| names_test(&words, phrase));
+    if has(&["24 hour", "24-hour", "24h", "24 h", "24-h", "24hr", "24 hr"]) {
+        BpSetting::Ambulatory24h
+    } else if has(&["awake", "daytime", "day-time", "day time", "diurnal"]) {
+        BpSetting::AmbulatoryAwake
+    } else if has(&[
+        "night",
+        "nighttime",
+        "night-time",
+        "nocturnal",
+        "sleep",
+        "asleep",
+    ]) {
+        BpSetting::AmbulatoryNight
+    } else if has(&[
+        "ambulatory blood pressure monitoring",
+        "ambulatory BP monitoring",
+        "ambulatory monitoring",
+        "ambulatory blood pressure",
+        "ambulatory systolic",
+        "ambulatory diastolic",
+        "ambulatory mean",
+        "ABPM",
+        "holter",
+    ]) {
+        // Not "ambulatory" alone: in US records an ambulatory encounter or setting is an
+        // outpatient visit, whose reading is an office one (the review's point).
+        BpSetting::Ambulatory24h
+    } else if has(&[
+        "home",
+        "HBPM",
+        "self",
+        "self-measured",
+        "self measured",
+        "self-monitored",
+        "self-monitoring",
+        "SMBP",
+        "out-of-office",
+        "out of office",
+    ]) {
+        BpSetting::Home
+    } else {
+        BpSetting::Office
+    }
+}
+
 fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
     let mut systolic: Vec<&Observation> = Vec::new();
     let mut diastolic: Vec<&Observation> = Vec::new();
     for observation in &ctx.record.observations {
-        // Readings stored under another code of theirs (imported before refract knew it) too.
-        let code = observation_codes::canonical(&observation.code);
-        if code == observation_codes::SYSTOLIC_BP {
-            systolic.push(observation);
-        } else if code == observation_codes::DIASTOLIC_BP {
-            diastolic.push(observation);
+        // Readings stored under another code of theirs (imported before refract knew it), or
+        // under a local code with the reading's name, too.
+        match blood_pressure_of(observation) {
+            Some(observation_codes::SYSTOLIC_BP) => systolic.push(observation),
+            Some(_) => diastolic.push(observation),
+            None => {}
         }
     }
     // The readings of one moment and setting: a diastolic belongs to one systolic only. Two
@@ -234,10 +411,11 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
     let mut out = Vec::new();
     // Rows stored before a mean's code was known as blood pressure have no setting: their
     // code says it.
+    // A reading stored with no setting (read by its name) says where it was taken by its name.
     let setting_of = |o: &Observation| {
         o.setting
             .or_else(|| observation_codes::bp_setting_of_code(&o.code))
-            .unwrap_or(BpSetting::Office)
+            .unwrap_or_else(|| bp_setting_of_words(&o.display))
     };
     // Grouped by moment in one pass each (a record of years of home readings holds tens of
     // thousands), in the order each moment's first systolic comes.

@@ -64,13 +64,24 @@ impl Trial<'_> {
 
     /// Words for the reasons ("levetiracetam 1500 mg/d, 2019-03 → 2020-05 (14 months)"), made
     /// only for the trials the reasons cite.
+    ///
+    /// A trial of several records is described by the course the criteria judged (its first
+    /// start, its last end, the stop reason that ended it), never by one of its records: an
+    /// order of one day beside a 12-week statement from the same day would otherwise be
+    /// cited as "0 weeks" with no reason, and which record came first would decide it.
     fn describe(&self, today: NaiveDate, at_dose: Option<&AtDose>) -> String {
         match (self.line, self.given.as_slice()) {
             (Some(line), _) => describe_line(line),
+            (None, [only]) => describe_exposure(only, today),
             (None, [first, rest @ ..])
                 if rest.iter().all(|g| dose_words(g) == dose_words(first)) =>
             {
-                describe_exposure(first, today)
+                // One dose throughout: the time at it is the course's own length unless the
+                // records leave a gap, which is then worth saying.
+                let whole_course = |at_dose: &&AtDose| {
+                    at_dose.from == self.start && Some(at_dose.until) == self.end
+                };
+                self.describe_steps(at_dose.filter(|a| !whole_course(a)))
             }
             (None, [_, ..]) => self.describe_steps(at_dose),
             (None, []) => self.name.clone(),
@@ -125,10 +136,37 @@ impl Trial<'_> {
                 );
             }
         }
-        if let Some(reason) = self.stop {
+        if let Some(reason) = self.ending_stop_reason() {
             let _ = write!(out, ", stopped: {}", reason.words());
         }
+        // As for one record: what the patient had in hand, not what anyone saw taken.
+        if self
+            .given
+            .iter()
+            .all(|g| g.exposure.dates == crate::domain::DatesKnown::Dispensed)
+        {
+            out.push_str(", from pharmacy fills");
+        }
         out
+    }
+
+    /// The stop reason said of the trial: that of the record that ends it (the latest end,
+    /// an open record last of all) among those that give one, so that the words never depend
+    /// on which of two records of one day was stored first. The trial's own reason when no
+    /// record has one (a line's).
+    fn ending_stop_reason(&self) -> Option<StopReason> {
+        self.stop?;
+        self.given
+            .iter()
+            .filter_map(|g| g.exposure.stop_reason.map(|reason| (g.end(), reason)))
+            .max_by(|(end_a, reason_a), (end_b, reason_b)| {
+                let open_last = |end: &Option<NaiveDate>| end.map_or((1, None), |d| (0, Some(d)));
+                open_last(end_a)
+                    .cmp(&open_last(end_b))
+                    .then_with(|| reason_a.words().cmp(reason_b.words()))
+            })
+            .map(|(_, reason)| reason)
+            .or(self.stop)
     }
 }
 

@@ -548,6 +548,75 @@ fn blood_pressure_coded_by_position_or_in_snomed_is_the_reading_the_criteria_rea
     );
 }
 
+/// Blood pressure under a hospital's local codes, named as LOINC names the readings (a system
+/// with no LOINC mapping for its flowsheet rows), is stored as the readings the criteria and
+/// the charts read, with where it was taken read from its words; a local result named as a
+/// goal keeps its code, and a LOINC code of another reading wins over its display.
+#[test]
+fn blood_pressure_under_local_codes_is_stored_as_the_reading_its_name_says() {
+    const LOCAL: &str = "urn:oid:2.16.840.1.113883.3.1234.5.6";
+    let panel = |id: &str, name: &str, at: &str, parts: [(&str, &str, &str, i64); 2]| {
+        json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": coding(LOCAL, "BPP", name),
+            "effectiveDateTime": at,
+            "component": parts.iter().map(|(system, code, display, value)| json!({
+                "code": coding(system, code, display),
+                "valueQuantity": {"value": value, "unit": "mm[Hg]"}
+            })).collect::<Vec<_>>()
+        })
+    };
+    let (_, rows) = stored(&[
+        panel(
+            "office",
+            "Blood pressure panel",
+            "2024-03-05T09:30:00Z",
+            [
+                (LOCAL, "SYS", "Systolic blood pressure", 150),
+                (LOCAL, "DIA", "Diastolic blood pressure", 95),
+            ],
+        ),
+        panel(
+            "home",
+            "Home blood pressure",
+            "2024-03-06T07:00:00Z",
+            [(LOCAL, "HS", "BP sys", 128), (LOCAL, "HD", "BP dia", 78)],
+        ),
+        panel(
+            "goal",
+            "Blood pressure goals",
+            "2024-03-07T09:30:00Z",
+            [
+                (LOCAL, "TS", "Target systolic blood pressure", 130),
+                (LOINC, "8460-8", "Systolic blood pressure", 118),
+            ],
+        ),
+    ]);
+    let readings: Vec<[&str; 4]> = rows
+        .iter()
+        .map(|row| {
+            [
+                row[0].as_str(),
+                row[1].as_str(),
+                row[4].as_str(),
+                row[5].as_str(),
+            ]
+        })
+        .collect();
+    assert_eq!(
+        readings,
+        [
+            ["8460-8", "118", "2024-03-07 09:30:00", "-"],
+            ["8462-4", "95", "2024-03-05 09:30:00", "office"],
+            ["8462-4", "78", "2024-03-06 07:00:00", "home"],
+            ["8480-6", "150", "2024-03-05 09:30:00", "office"],
+            ["8480-6", "128", "2024-03-06 07:00:00", "home"],
+            ["TS", "130", "2024-03-07 09:30:00", "-"],
+        ]
+    );
+}
+
 #[test]
 fn observations_without_a_value_or_in_error_are_not_stored() {
     let mut env = Env::new();

@@ -1291,3 +1291,39 @@ fn alternatives_extras_maxima_and_steps_are_never_summed_as_one_day() {
         "{status}: {detail}"
     );
 }
+
+/// A course recorded twice from one day (a one-day order beside a 12-week statement that
+/// was stopped for no response) is described by the whole course, whichever record sorts
+/// first: its first start, its last end and the stop reason that ended it, never the one-day
+/// record's "0 weeks" with no reason.
+#[test]
+fn a_course_of_two_records_from_one_day_is_described_by_its_whole_span() {
+    let order = || rx("Sertraline 50 mg/d").from(380).for_days(0).end_unknown();
+    let statement = || {
+        rx("Sertraline 50 mg/d")
+            .from(380)
+            .for_days(84)
+            .stopped(StopReason::LackOfEfficacy)
+    };
+    let failed_trials_reason = |vignette: Vignette| {
+        let assessment = assess(ID, &vignette.give(venlafaxine_failed()).record());
+        assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+        assessment
+            .reasons
+            .iter()
+            .find(|reason| reason.contains("adequate failed trials"))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let order_first = failed_trials_reason(patient().give(order()).give(statement()));
+    let statement_first = failed_trials_reason(patient().give(statement()).give(order()));
+    for reason in [&order_first, &statement_first] {
+        assert!(
+            reason
+                .contains("sertraline 50 mg/d, 2025-11 → 2026-02 (12 weeks), stopped: no response"),
+            "{reason}"
+        );
+        assert!(!reason.contains("0 weeks"), "{reason}");
+    }
+    assert_eq!(order_first, statement_first);
+}

@@ -470,3 +470,162 @@ fn a_second_calcium_channel_blocker_is_no_new_class_or_line() {
         "{lines:#?}"
     );
 }
+
+/// Office readings 37 and 30 days ago, each a systolic and a diastolic under `codes` (code,
+/// stored system, name) rather than LOINC's.
+fn named_readings(v: Vignette, codes: [(&str, &str, &str); 2], values: (f64, f64)) -> Vignette {
+    let [(s_code, s_system, s_name), (d_code, d_system, d_name)] = codes;
+    [37, 30].iter().fold(v, |v, day| {
+        v.observe_in(s_code, s_system, s_name, values.0, "mm[Hg]", *day)
+            .observe_in(d_code, d_system, d_name, values.1, "mm[Hg]", *day)
+    })
+}
+
+const LOCAL: &str = "urn:oid:2.16.840.1.113883.3.1234.5.6";
+
+/// Blood pressure recorded under a hospital's local codes, named as LOINC names the readings
+/// (or as flowsheets abbreviate them), is blood pressure: resistant hypertension on three
+/// classes at 150/95, as with LOINC's codes. Names of other measurements that say systolic or
+/// diastolic (a goal, another position, another vessel or limb, a difference) are not, nor is
+/// a LOINC code of another test whatever its name: with only those, no blood pressure is
+/// recorded.
+#[test]
+fn blood_pressure_under_local_codes_is_read_by_its_name() {
+    let regimen = || on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]);
+    let mut cases: Vec<Case> = [
+        ("Systolic blood pressure", "Diastolic blood pressure"),
+        ("BP sys", "BP dia"),
+        ("Blood pressure systolic", "Blood pressure diastolic"),
+        ("SBP", "DBP"),
+        ("Systolic BP (mmHg)", "Diastolic BP (mmHg)"),
+        ("NIBP Sys", "NIBP Dia"),
+        ("O/E - Systolic BP reading", "O/E - Diastolic BP reading"),
+        (
+            "Systolic blood pressure--sitting",
+            "Diastolic blood pressure--sitting",
+        ),
+    ]
+    .iter()
+    .map(|(systolic, diastolic)| {
+        case(
+            systolic,
+            named_readings(
+                regimen(),
+                [("SYS", LOCAL, systolic), ("DIA", LOCAL, diastolic)],
+                (150.0, 95.0),
+            ),
+            Resistant,
+        )
+        .reason("mean 150/95 mmHg")
+    })
+    .collect();
+    cases.push(
+        case(
+            "a SNOMED CT code beside its name",
+            named_readings(
+                regimen(),
+                [
+                    (
+                        "163030003",
+                        "http://snomed.info/sct",
+                        "O/E - Systolic BP reading",
+                    ),
+                    (
+                        "163031004",
+                        "http://snomed.info/sct",
+                        "O/E - Diastolic BP reading",
+                    ),
+                ],
+                (150.0, 95.0),
+            ),
+            Resistant,
+        )
+        .reason("mean 150/95 mmHg"),
+    );
+    cases.push(
+        case(
+            "home readings by name are home readings: at goal outside the office",
+            named_readings(
+                twice(regimen(), 150.0, 95.0),
+                [
+                    ("HSYS", LOCAL, "Home systolic blood pressure"),
+                    ("HDIA", LOCAL, "Home diastolic blood pressure"),
+                ],
+                (120.0, 75.0),
+            ),
+            NotMet,
+        )
+        .reason("white-coat effect"),
+    );
+    for (systolic, diastolic) in [
+        (
+            "Target systolic blood pressure",
+            "Target diastolic blood pressure",
+        ),
+        ("Systolic goal", "Diastolic goal"),
+        ("Orthostatic systolic BP", "Orthostatic diastolic BP"),
+        (
+            "Systolic blood pressure standing",
+            "Diastolic blood pressure standing",
+        ),
+        (
+            "Pulmonary artery systolic pressure",
+            "Pulmonary artery diastolic pressure",
+        ),
+        ("Ankle systolic pressure", "Ankle diastolic pressure"),
+        ("Systolic BP arm difference", "Diastolic BP arm difference"),
+        (
+            "Right ventricular systolic pressure",
+            "Left ventricular diastolic pressure",
+        ),
+        (
+            "Systolic blood pressure percentile",
+            "Diastolic blood pressure percentile",
+        ),
+        ("LV systolic function", "LV diastolic function"),
+    ] {
+        cases.push(
+            case(
+                systolic,
+                named_readings(
+                    regimen(),
+                    [("X1", LOCAL, systolic), ("X2", LOCAL, diastolic)],
+                    (150.0, 95.0),
+                ),
+                InsufficientData,
+            )
+            .missing("no blood pressure in the last"),
+        );
+    }
+    cases.push(
+        case(
+            "a LOINC code of another test wins over a blood pressure's name",
+            named_readings(
+                regimen(),
+                [
+                    ("8460-8", "http://loinc.org", "Systolic blood pressure"),
+                    ("8454-1", "http://loinc.org", "Diastolic blood pressure"),
+                ],
+                (150.0, 95.0),
+            ),
+            InsufficientData,
+        )
+        .missing("no blood pressure in the last"),
+    );
+    cases.push(
+        case(
+            "a LOINC-shaped code with no system wins over the name too",
+            named_readings(
+                regimen(),
+                [
+                    ("8867-4", "", "Systolic blood pressure"),
+                    ("8867-4", "", "Diastolic blood pressure"),
+                ],
+                (150.0, 95.0),
+            ),
+            InsufficientData,
+        )
+        .missing("no blood pressure in the last"),
+    );
+    run(ID, &cases);
+}

@@ -468,6 +468,24 @@ impl Vignette {
         self.observe_at(code, display, value, unit, time_ago(days, 9, 0))
     }
 
+    /// A numeric observation at 09:00 `days` days ago under a code of `system` (as an import
+    /// stores it: empty for none).
+    pub fn observe_in(
+        mut self,
+        code: &str,
+        system: &str,
+        display: &str,
+        value: f64,
+        unit: &str,
+        days: i64,
+    ) -> Self {
+        self = self.observe(code, display, value, unit, days);
+        if let Some(last) = self.record.observations.last_mut() {
+            system.clone_into(&mut last.system);
+        }
+        self
+    }
+
     /// Seizures per month counted over the month ending `days` days ago.
     pub fn seizures(self, count: f64, days: i64) -> Self {
         self.observe(
