@@ -8,7 +8,8 @@
 //! the dose is unknown (the lowest of them is often no dose: "150 mg daily using 37.5 mg
 //! tablets", "increase by 37.5 mg"). A day is summed only when it is surely one day's schedule:
 //! a choice, an extra, a maximum or steps between its amounts leave it unknown, since a wrong
-//! dose is worse than an unknown one.
+//! dose is worse than an unknown one. A count with no unit ("1 od", "One To Be Taken Each Day")
+//! is of the product's own units where nothing else can be meant.
 
 /// What a dosage text says.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -353,7 +354,9 @@ fn scheduled_otherwise(words: &[String]) -> bool {
 /// "may", "up to", "maximum"), an extra or one as needed ("if needed", "when required",
 /// "prn", "extra"), or days between doses ("alternate", "other"). A day written dose by dose
 /// is summed only when none is said: adding a choice or an extra to the schedule makes up a
-/// dose no one gave, and a wrong dose is worse than an unknown one.
+/// dose no one gave, and a wrong dose is worse than an unknown one. A supply length that ends
+/// the text is taken off before (see [`without_supply_length`]): "for 28 days" with no step
+/// after it is how long, no step.
 fn steps_or_choices(words: &[String]) -> bool {
     let is_number = |at: Option<usize>| {
         at.and_then(|at| words.get(at))
@@ -1034,7 +1037,7 @@ fn times_per_period(words: &[String], at: usize) -> Option<f64> {
 /// lower case without dots.
 fn abbreviation(word: &str) -> Option<f64> {
     match word {
-        "od" | "qd" | "nocte" | "mane" | "qhs" | "hs" | "qam" | "qpm" | "q24h" => Some(1.0),
+        "od" | "om" | "qd" | "nocte" | "mane" | "qhs" | "hs" | "qam" | "qpm" | "q24h" => Some(1.0),
         "bid" | "bd" => Some(2.0),
         "tid" | "tds" => Some(3.0),
         "qid" | "qds" => Some(4.0),
@@ -1351,6 +1354,88 @@ mod tests {
         );
         reads("2026-01-01 tablets daily", None, Some(1.0));
         reads("1-0-12 tablets", None, None);
+    }
+
+    /// UK dm+d and prescribers' wordings: a count with no unit is of the product's units.
+    #[test]
+    fn a_count_with_no_unit_is_of_the_products_units() {
+        for (text, count, per_day) in [
+            ("1 od", 1.0, 1.0),
+            ("1 om", 1.0, 1.0),
+            ("2 bd", 2.0, 2.0),
+            ("1BD", 1.0, 2.0),
+            ("one b.i.d.", 1.0, 2.0),
+            ("1 tds", 1.0, 3.0),
+            ("1 qds", 1.0, 4.0),
+            ("half bd", 0.5, 2.0),
+            ("ONE TO BE TAKEN THREE TIMES A DAY", 1.0, 3.0),
+            ("Two To Be Taken Four Times A Day", 2.0, 4.0),
+            ("One To Be Taken At Night", 1.0, 1.0),
+            ("take 1 in the morning", 1.0, 1.0),
+            ("TAKE ONE TWICE DAILY", 1.0, 2.0),
+            ("1 po q8h", 1.0, 3.0),
+            ("1 by mouth once a day", 1.0, 1.0),
+            ("1 daily for 28 days", 1.0, 1.0),
+            ("1 mane, 2 nocte", 3.0, 1.0),
+        ] {
+            reads(text, Some((count, "dose")), Some(per_day));
+        }
+        for (text, count, unit, per_day) in [
+            ("1 tab(s) orally 2 times a day", 1.0, "tablet", 2.0),
+            ("1 cap(s) by mouth once a day", 1.0, "capsule", 1.0),
+            (
+                "2 tablet(s) orally every 12 hours x 30 days",
+                2.0,
+                "tablet",
+                2.0,
+            ),
+            ("half a tablet twice daily", 0.5, "tablet", 2.0),
+        ] {
+            reads(text, Some((count, unit)), Some(per_day));
+        }
+        reads(
+            "Sertraline 25mg tablets, two to be taken each day",
+            Some((50.0, "mg")),
+            Some(1.0),
+        );
+        // A number that counts times, hours, days, a clock time, a range, a choice or a step.
+        for text in [
+            "1-2 od",
+            "1 or 2 at night",
+            "1 od or 2 od",
+            "take at 8 in the morning",
+            "take 1 at 8 pm",
+            "every 2 days",
+            "2 times a day",
+            "1 od for 7 days then 2 od",
+            "1 od, may increase to 2 od",
+            "12 od",
+            "1 od if needed",
+        ] {
+            assert_eq!(read(text).amount, None, "{text}");
+        }
+    }
+
+    /// A supply length that ends the text is no step; one a step follows is.
+    #[test]
+    fn a_supply_length_at_the_end_is_how_long_not_a_step() {
+        reads(
+            "500 mg in the morning and 1000 mg at night for 3 months",
+            Some((1500.0, "mg")),
+            Some(1.0),
+        );
+        reads(
+            "1 tablet in the morning and 2 at night x 30 days",
+            Some((3.0, "tablet")),
+            Some(1.0),
+        );
+        for text in [
+            "500 mg in the morning for 7 days and 1000 mg at night",
+            "500 mg in the morning and 1000 mg at night for 7 days, then 500 mg at night",
+            "500 mg in the morning for 1 week, 1000 mg at night for 2 weeks",
+        ] {
+            assert_eq!(read(text).amount, None, "{text}");
+        }
     }
 
     #[test]
