@@ -8,7 +8,8 @@
 //! the dose is unknown (the lowest of them is often no dose: "150 mg daily using 37.5 mg
 //! tablets", "increase by 37.5 mg"). A day is summed only when it is surely one day's schedule:
 //! a choice, an extra, a maximum or steps between its amounts leave it unknown, since a wrong
-//! dose is worse than an unknown one.
+//! dose is worse than an unknown one. A count with no unit ("1 od", "One To Be Taken Each Day")
+//! is of the product's own units where nothing else can be meant.
 
 /// What a dosage text says.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -30,7 +31,7 @@ pub struct TextStep {
 
 /// Reads `text`; what it does not say clearly is `None`.
 pub fn read(text: &str) -> DosageText {
-    let (words, bracketed) = words_and_brackets(text);
+    let (words, bracketed) = without_supply_length(words_and_brackets(text));
     let as_needed = says_as_needed(&words);
     if !as_needed && let Some(day) = split_day(&words).or_else(|| daily_total(&words)) {
         return DosageText {
@@ -41,12 +42,132 @@ pub fn read(text: &str) -> DosageText {
     // Amounts at two or more parts of the day that are no day's sum (a choice, an extra, a
     // step, a part named twice): any one of them read as the dose would be a guess.
     let amount = (amounts_at_parts_of_the_day(&words) < 2)
-        .then(|| amount(&words, &bracketed, agreed))
+        .then(|| amount(&words, &bracketed, agreed).or_else(|| bare_count(&words)))
         .flatten();
     DosageText {
         amount,
         per_day: if as_needed { None } else { per_day(&words) },
     }
+}
+
+/// The unit of a count written with no unit ("1 od", "One To Be Taken Each Day"): so many of
+/// the product's own units, which become milligrams only through its one strength per unit
+/// (see `DrugName::milligrams` in `parse`).
+const PRODUCT_UNITS: &str = "dose";
+
+/// A count of the product's units written with no unit, as UK dm+d dose wording and
+/// prescribers' shorthand do ("1 od", "2 bd", "One To Be Taken Each Day", "TAKE ONE TWICE
+/// DAILY", "take 1 in the morning"). A number is such a count only where nothing else can be
+/// meant: it opens the text or follows "take" (or "give", "use"…), and a schedule or a route
+/// follows it right away (see [`schedule_follows_count`]); it is a small count (as a day
+/// pattern's, at most [`MOST_FORMS_AT_A_PART`]); the text names no amount with a unit, no
+/// range, step, choice or extra (see [`steps_or_choices`]); and every such count agrees.
+/// Else `None`: a number before "times", "hours" or "days" counts doses or days, not units.
+fn bare_count(words: &[String]) -> Option<(f64, String)> {
+    let written_with_unit = words.iter().enumerate().any(|(index, word)| {
+        word.parse::<f64>().is_ok()
+            && words
+                .get(index + 1)
+                .is_some_and(|unit| DOSE_UNITS.contains(&unit.as_str()))
+    });
+    if written_with_unit || has_range(words) || steps_or_choices(words) {
+        return None;
+    }
+    let mut found: Option<f64> = None;
+    for (index, word) in words.iter().enumerate() {
+        if word.parse::<f64>().is_err() {
+            continue;
+        }
+        let opens = index
+            .checked_sub(1)
+            .and_then(|before| words.get(before))
+            .is_none_or(|before| {
+                matches!(
+                    before.as_str(),
+                    "take" | "taken" | "give" | "given" | "use" | "swallow" | "administer" | "sig"
+                )
+            });
+        if !opens || is_clock_time(words, index) || !schedule_follows_count(words, index + 1) {
+            continue;
+        }
+        let value = pattern_count(word, "tablet").filter(|value| *value > 0.0)?;
+        if found.is_some_and(|known| (known - value).abs() > f64::EPSILON) {
+            return None;
+        }
+        found = Some(value);
+    }
+    found.map(|value| (value, PRODUCT_UNITS.to_owned()))
+}
+
+/// Whether the words from `at` begin a schedule or a route, so that a number right before them
+/// counts the product's units: an abbreviation ("od", "bd", "nocte", "q12h"), "daily", "once",
+/// "twice", "every", "each", "a day", "to be taken", "at night", "in the morning", "po",
+/// "orally", "by mouth".
+fn schedule_follows_count(words: &[String], at: usize) -> bool {
+    let word = |offset: usize| words.get(at + offset).map(String::as_str);
+    let Some(first) = word(0) else {
+        return false;
+    };
+    abbreviation(first).is_some()
+        || matches!(
+            first,
+            "daily"
+                | "nightly"
+                | "weekly"
+                | "once"
+                | "twice"
+                | "thrice"
+                | "every"
+                | "each"
+                | "po"
+                | "orally"
+                | "oral"
+        )
+        || (first == "to" && word(1) == Some("be"))
+        || (first == "by" && word(1) == Some("mouth"))
+        || (matches!(first, "a" | "per") && word(1) == Some("day"))
+        || (first == "at" && word(1).is_some_and(|part| part_of_day(part).is_some()))
+        || (first == "in"
+            && word(1) == Some("the")
+            && word(2).is_some_and(|part| part_of_day(part).is_some()))
+}
+
+/// The words without a supply length that ends them ("… for 28 days", "… for 3 months", "… x
+/// 30 days", "… for 4 weeks. Take with food."): how long the prescription lasts, not a step,
+/// when no number follows it. A step after it ("… for 7 days, then …", "… for 7 days, 2 at
+/// night for 7 days") keeps it, and the words are read as steps or left unknown.
+fn without_supply_length((words, bracketed): (Vec<String>, Vec<bool>)) -> (Vec<String>, Vec<bool>) {
+    let length_at = (0..words.len()).rev().find(|&at| {
+        matches!(words[at].as_str(), "for" | "x" | "×")
+            && words
+                .get(at + 1)
+                .and_then(|count| count.parse::<f64>().ok())
+                .is_some_and(|count| count.is_finite() && count > 0.0)
+            && words
+                .get(at + 2)
+                .and_then(|unit| unit_days(unit))
+                .is_some_and(|days| days >= 1.0)
+            && words
+                .get(at + 3..)
+                .is_some_and(|rest| rest.iter().all(|word| word.parse::<f64>().is_err()))
+    });
+    let Some(at) = length_at else {
+        return (words, bracketed);
+    };
+    let keep = |index: &usize| !(at..at + 3).contains(index);
+    let kept_words = words
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| keep(index))
+        .map(|(_, word)| word.clone())
+        .collect();
+    let kept_brackets = bracketed
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| keep(index))
+        .map(|(_, inside)| *inside)
+        .collect();
+    (kept_words, kept_brackets)
 }
 
 /// How many amounts the words give each at a part of the day: a number with a dose unit, or a
@@ -202,10 +323,13 @@ fn split_day(words: &[String]) -> Option<(f64, String)> {
             }
         }
     }
-    let unit = unit?;
+    // Numbers alone at each part ("1 mane, 2 nocte") count the product's units.
+    let unit = unit.unwrap_or_else(|| PRODUCT_UNITS.to_owned());
     // A count of tablets larger than a part of the day takes is no count: a day of the month,
     // a year ("on 12 at night" is a date).
-    if matches!(unit.as_str(), "tablet" | "capsule") && largest > MOST_FORMS_AT_A_PART {
+    if matches!(unit.as_str(), "tablet" | "capsule" | PRODUCT_UNITS)
+        && largest > MOST_FORMS_AT_A_PART
+    {
         return None;
     }
     (parts.len() >= 2 && !scheduled_otherwise(words)).then_some((total, unit))
@@ -230,7 +354,9 @@ fn scheduled_otherwise(words: &[String]) -> bool {
 /// "may", "up to", "maximum"), an extra or one as needed ("if needed", "when required",
 /// "prn", "extra"), or days between doses ("alternate", "other"). A day written dose by dose
 /// is summed only when none is said: adding a choice or an extra to the schedule makes up a
-/// dose no one gave, and a wrong dose is worse than an unknown one.
+/// dose no one gave, and a wrong dose is worse than an unknown one. A supply length that ends
+/// the text is taken off before (see [`without_supply_length`]): "for 28 days" with no step
+/// after it is how long, no step.
 fn steps_or_choices(words: &[String]) -> bool {
     let is_number = |at: Option<usize>| {
         at.and_then(|at| words.get(at))
@@ -286,7 +412,7 @@ fn steps_or_choices(words: &[String]) -> bool {
 /// choice, an extra, days between (see [`steps_or_choices`]). A dosage line saying so is no
 /// part of one day written line by line.
 pub fn says_steps_or_choices(text: &str) -> bool {
-    steps_or_choices(&words_and_brackets(text).0)
+    steps_or_choices(&without_supply_length(words_and_brackets(text)).0)
 }
 
 /// Whether the words say the doses are taken as needed: "prn", "as needed", "if required",
@@ -550,6 +676,9 @@ fn words_and_brackets(text: &str) -> (Vec<String>, Vec<bool>) {
     let mut bracketed = Vec::new();
     let mut depth = 0_usize;
     for raw in text.split_whitespace() {
+        // "tab(s)", "tablet(s)", "cap(s)": a plural as order systems print it, no bracket.
+        let raw = raw.replace("(s)", "s").replace("(S)", "s");
+        let raw = raw.as_str();
         let opens = raw.chars().filter(|c| matches!(c, '(' | '[')).count();
         let closes = raw.chars().filter(|c| matches!(c, ')' | ']')).count();
         let inside = depth + opens > 0;
@@ -576,6 +705,18 @@ fn words_and_brackets(text: &str) -> (Vec<String>, Vec<bool>) {
             _ => words.push(number_word(&word).map_or(word, str::to_owned)),
         }
         bracketed.resize(words.len(), inside);
+    }
+    // "half a tablet": the article joins no amount to its unit.
+    let mut index = 1;
+    while index + 1 < words.len() {
+        if words[index - 1] == "0.5"
+            && matches!(words[index].as_str(), "a" | "an")
+            && DOSE_UNITS.contains(&words[index + 1].as_str())
+        {
+            words.remove(index);
+            bracketed.remove(index);
+        }
+        index += 1;
     }
     (words, bracketed)
 }
@@ -792,6 +933,9 @@ fn take_count(words: &[String], from: usize) -> Option<f64> {
             {
                 count(number)
             }
+            // "Sertraline 25mg tablets, two to be taken each day": a count with no unit right
+            // after the product's form is of that form.
+            [number, _] if at == 0 && schedule_follows_count(words, from + 1) => count(number),
             _ => None,
         })
 }
@@ -893,7 +1037,7 @@ fn times_per_period(words: &[String], at: usize) -> Option<f64> {
 /// lower case without dots.
 fn abbreviation(word: &str) -> Option<f64> {
     match word {
-        "od" | "qd" | "nocte" | "mane" | "qhs" | "hs" | "qam" | "qpm" | "q24h" => Some(1.0),
+        "od" | "om" | "qd" | "nocte" | "mane" | "qhs" | "hs" | "qam" | "qpm" | "q24h" => Some(1.0),
         "bid" | "bd" => Some(2.0),
         "tid" | "tds" => Some(3.0),
         "qid" | "qds" => Some(4.0),
@@ -1210,6 +1354,88 @@ mod tests {
         );
         reads("2026-01-01 tablets daily", None, Some(1.0));
         reads("1-0-12 tablets", None, None);
+    }
+
+    /// UK dm+d and prescribers' wordings: a count with no unit is of the product's units.
+    #[test]
+    fn a_count_with_no_unit_is_of_the_products_units() {
+        for (text, count, per_day) in [
+            ("1 od", 1.0, 1.0),
+            ("1 om", 1.0, 1.0),
+            ("2 bd", 2.0, 2.0),
+            ("1BD", 1.0, 2.0),
+            ("one b.i.d.", 1.0, 2.0),
+            ("1 tds", 1.0, 3.0),
+            ("1 qds", 1.0, 4.0),
+            ("half bd", 0.5, 2.0),
+            ("ONE TO BE TAKEN THREE TIMES A DAY", 1.0, 3.0),
+            ("Two To Be Taken Four Times A Day", 2.0, 4.0),
+            ("One To Be Taken At Night", 1.0, 1.0),
+            ("take 1 in the morning", 1.0, 1.0),
+            ("TAKE ONE TWICE DAILY", 1.0, 2.0),
+            ("1 po q8h", 1.0, 3.0),
+            ("1 by mouth once a day", 1.0, 1.0),
+            ("1 daily for 28 days", 1.0, 1.0),
+            ("1 mane, 2 nocte", 3.0, 1.0),
+        ] {
+            reads(text, Some((count, "dose")), Some(per_day));
+        }
+        for (text, count, unit, per_day) in [
+            ("1 tab(s) orally 2 times a day", 1.0, "tablet", 2.0),
+            ("1 cap(s) by mouth once a day", 1.0, "capsule", 1.0),
+            (
+                "2 tablet(s) orally every 12 hours x 30 days",
+                2.0,
+                "tablet",
+                2.0,
+            ),
+            ("half a tablet twice daily", 0.5, "tablet", 2.0),
+        ] {
+            reads(text, Some((count, unit)), Some(per_day));
+        }
+        reads(
+            "Sertraline 25mg tablets, two to be taken each day",
+            Some((50.0, "mg")),
+            Some(1.0),
+        );
+        // A number that counts times, hours, days, a clock time, a range, a choice or a step.
+        for text in [
+            "1-2 od",
+            "1 or 2 at night",
+            "1 od or 2 od",
+            "take at 8 in the morning",
+            "take 1 at 8 pm",
+            "every 2 days",
+            "2 times a day",
+            "1 od for 7 days then 2 od",
+            "1 od, may increase to 2 od",
+            "12 od",
+            "1 od if needed",
+        ] {
+            assert_eq!(read(text).amount, None, "{text}");
+        }
+    }
+
+    /// A supply length that ends the text is no step; one a step follows is.
+    #[test]
+    fn a_supply_length_at_the_end_is_how_long_not_a_step() {
+        reads(
+            "500 mg in the morning and 1000 mg at night for 3 months",
+            Some((1500.0, "mg")),
+            Some(1.0),
+        );
+        reads(
+            "1 tablet in the morning and 2 at night x 30 days",
+            Some((3.0, "tablet")),
+            Some(1.0),
+        );
+        for text in [
+            "500 mg in the morning for 7 days and 1000 mg at night",
+            "500 mg in the morning and 1000 mg at night for 7 days, then 500 mg at night",
+            "500 mg in the morning for 1 week, 1000 mg at night for 2 weeks",
+        ] {
+            assert_eq!(read(text).amount, None, "{text}");
+        }
     }
 
     #[test]

@@ -245,6 +245,9 @@ pub struct TimingRepeat {
     #[serde(rename = "frequencyMax")]
     pub frequency_max: Option<f64>,
     pub period: Option<f64>,
+    /// The longest period ("every 8 to 12 hours": `period` 8, `periodMax` 12).
+    #[serde(rename = "periodMax")]
+    pub period_max: Option<f64>,
     #[serde(rename = "periodUnit")]
     pub period_unit: Option<String>,
     /// Times of the day by daily event (`MORN`, `EVE`, `HS`…): each distinct one a dose a day

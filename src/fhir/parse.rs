@@ -2309,10 +2309,19 @@ fn count_days(timing: Option<&model::Timing>) -> Option<i64> {
     let per_day = timing_per_day(timing).filter(|n| n.is_finite() && *n > 0.0)?;
     // "2 to 3 times a day, 60 doses": they last at least 20 days, at most 30; the days surely
     // given are the fewer (the longer would favour an adequate trial the record does not show).
-    let most_per_day = match (repeat.frequency, repeat.frequency_max) {
-        (Some(least), Some(most)) if least > 0.0 && most > least => per_day * most / least,
-        _ => per_day,
+    // `per_day` is the least rate (see [`timing_per_day`]); the most is at the highest
+    // frequency and the shortest period.
+    let more_often = match (repeat.frequency, repeat.frequency_max) {
+        (Some(least), Some(most)) if least > 0.0 && most > least => most / least,
+        _ => 1.0,
     };
+    let shorter = match (repeat.period, repeat.period_max) {
+        (Some(shortest), Some(longest)) if shortest > 0.0 && longest > shortest => {
+            longest / shortest
+        }
+        _ => 1.0,
+    };
+    let most_per_day = per_day * more_often * shorter;
     let days = (f64::from(count) / most_per_day).ceil();
     (days.is_finite() && (1.0..=36_500.0).contains(&days)).then_some(days as i64)
 }
@@ -2358,60 +2367,59 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
     let mut timings: Vec<LineTiming> = Vec::new();
     let mut times: Vec<Option<DayTimes>> = Vec::new();
     // What the structured elements leave out, the dosage's text may say ("500 mg twice daily").
-    let mut add = |mut spec: DoseSpec, text: Option<&String>, timing: LineTiming| {
-        spec.continuous = text.is_some_and(|text| dosage_text::continuous_infusion(text));
-        let written_steps = text
-            .filter(|_| spec.quantity.is_none() && spec.rate.is_none() && !spec.as_needed)
-            .and_then(|text| dosage_text::steps(text));
-        if let Some(written) = written_steps {
-            for (part, step) in written.into_iter().enumerate() {
-                let mut line = spec.clone();
-                line.quantity = step.dose.amount;
-                line.per_day = spec.per_day.or(step.dose.per_day);
-                specs.push(line);
-                timings.push(LineTiming {
-                    part,
-                    days: step.days,
-                    ..timing.clone()
-                });
+    // `entries_disagree`: the structured entries state masses that disagree, so no amount the
+    // text may write is taken in their place.
+    let mut add =
+        |mut spec: DoseSpec, text: Option<&String>, timing: LineTiming, entries_disagree: bool| {
+            spec.continuous = text.is_some_and(|text| dosage_text::continuous_infusion(text));
+            let written_steps = text
+                .filter(|_| {
+                    spec.quantity.is_none()
+                        && spec.rate.is_none()
+                        && !spec.as_needed
+                        && !entries_disagree
+                })
+                .and_then(|text| dosage_text::steps(text));
+            if let Some(written) = written_steps {
+                for (part, step) in written.into_iter().enumerate() {
+                    let mut line = spec.clone();
+                    line.quantity = step.dose.amount;
+                    line.per_day = spec.per_day.or(step.dose.per_day);
+                    specs.push(line);
+                    timings.push(LineTiming {
+                        part,
+                        days: step.days,
+                        ..timing.clone()
+                    });
+                }
+                return;
             }
-            return;
-        }
-        if let Some(text) = text
-            && (spec.quantity.is_none() || spec.per_day.is_none())
-        {
-            let read = dosage_text::read(text);
-            if spec.quantity.is_none() && spec.rate.is_none() {
-                // Several amounts that are no steps and no day written dose by dose stay
-                // unknown: the lowest of them is often no dose at all ("150 mg daily using 37.5
-                // mg tablets", "increase by 37.5 mg", "previously 75 mg").
-                spec.quantity = read.amount;
+            if let Some(text) = text
+                && (spec.quantity.is_none() || spec.per_day.is_none())
+            {
+                let read = dosage_text::read(text);
+                if spec.quantity.is_none() && spec.rate.is_none() && !entries_disagree {
+                    // Several amounts that are no steps and no day written dose by dose stay
+                    // unknown: the lowest of them is often no dose at all ("150 mg daily using 37.5
+                    // mg tablets", "increase by 37.5 mg", "previously 75 mg").
+                    spec.quantity = read.amount;
+                }
+                if spec.rate.is_none() {
+                    spec.rate = dosage_text::rate(text);
+                }
+                if spec.per_day.is_none() {
+                    spec.per_day = read.per_day;
+                }
             }
-            if spec.rate.is_none() {
-                spec.rate = dosage_text::rate(text);
-            }
-            if spec.per_day.is_none() {
-                spec.per_day = read.per_day;
-            }
-        }
-        specs.push(spec);
-        timings.push(timing);
-    };
+            specs.push(spec);
+            timings.push(timing);
+        };
     for (index, d) in resource.dosage_instruction.iter().enumerate() {
+        let stated = stated_dose(&d.dose_and_rate);
         let spec = DoseSpec {
             route: route(d.route.as_ref()),
-            quantity: quantity(
-                d.dose_and_rate
-                    .first()
-                    .and_then(|r| r.dose_quantity.as_ref()),
-            ),
-            rate: d.dose_and_rate.first().and_then(|r| {
-                rate_of(
-                    r.rate_quantity.as_ref(),
-                    r.rate_ratio.as_ref(),
-                    r.rate_range.as_ref(),
-                )
-            }),
+            quantity: quantity(stated.quantity()),
+            rate: entries_rate(&d.dose_and_rate),
             per_day: per_day(d.timing.as_ref()),
             cycles: cycles_planned(d.timing.as_ref()),
             sequence: d.sequence,
@@ -2421,26 +2429,16 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
         };
         let timing = timing_of(index, &spec, d.timing.as_ref());
         times.push(day_times(d.timing.as_ref(), d.text.as_deref()));
-        add(spec, d.text.as_ref(), timing);
+        add(spec, d.text.as_ref(), timing, stated.disagrees());
     }
     let first = resource.dosage_instruction.len();
     for (index, d) in resource.dosage.iter().enumerate() {
+        let stated = stated_dose(&d.dose_and_rate);
         let spec = DoseSpec {
             route: route(d.route.as_ref()),
-            quantity: quantity(d.dose.as_ref().or_else(|| {
-                d.dose_and_rate
-                    .first()
-                    .and_then(|r| r.dose_quantity.as_ref())
-            })),
-            rate: rate_of(d.rate_quantity.as_ref(), d.rate_ratio.as_ref(), None).or_else(|| {
-                d.dose_and_rate.first().and_then(|r| {
-                    rate_of(
-                        r.rate_quantity.as_ref(),
-                        r.rate_ratio.as_ref(),
-                        r.rate_range.as_ref(),
-                    )
-                })
-            }),
+            quantity: quantity(d.dose.as_ref().or_else(|| stated.quantity())),
+            rate: rate_of(d.rate_quantity.as_ref(), d.rate_ratio.as_ref(), None)
+                .or_else(|| entries_rate(&d.dose_and_rate)),
             per_day: per_day(d.timing.as_ref()),
             cycles: cycles_planned(d.timing.as_ref()),
             sequence: d.sequence,
@@ -2450,10 +2448,88 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
         };
         let timing = timing_of(first + index, &spec, d.timing.as_ref());
         times.push(day_times(d.timing.as_ref(), d.text.as_deref()));
-        add(spec, d.text.as_ref(), timing);
+        add(
+            spec,
+            d.text.as_ref(),
+            timing,
+            d.dose.is_none() && stated.disagrees(),
+        );
     }
     one_day(&mut specs, &mut timings, &times);
     (specs, timings)
+}
+
+/// The dose a dosage's `doseAndRate` entries state (R4 `Dosage.doseAndRate` is 0..*; its
+/// `type`, dose-rate-type `ordered` / `calculated`, tells the kinds apart).
+enum StatedDose<'a> {
+    /// No entry has a dose, or none that is a mass and no other.
+    Absent,
+    Stated(&'a model::Quantity),
+    /// Entries in mass that disagree: no dose.
+    Disagreeing,
+}
+
+impl<'a> StatedDose<'a> {
+    fn quantity(&self) -> Option<&'a model::Quantity> {
+        match self {
+            Self::Stated(quantity) => Some(quantity),
+            Self::Absent | Self::Disagreeing => None,
+        }
+    }
+
+    fn disagrees(&self) -> bool {
+        matches!(self, Self::Disagreeing)
+    }
+}
+
+/// Which of a dosage's `doseAndRate` entries is its dose. An ordering system sends the dose
+/// as ordered (by weight, "5 mg/kg", or in tablets of a product whose strength its name may
+/// not give) beside the mass it calculated ("350 mg"): the entry in mass is the dose whatever
+/// its place or `type`, since it is what the criteria compare and needs no strength or weight
+/// to convert. Entries in mass that disagree (once put in milligrams) leave the dose unknown:
+/// which one was given the record does not say, and a wrong dose is worse than an unknown one.
+/// With no entry in mass, the first entry with a dose is read, as a single entry is.
+fn stated_dose(entries: &[model::DoseAndRate]) -> StatedDose<'_> {
+    let doses = entries
+        .iter()
+        .filter_map(|entry| entry.dose_quantity.as_ref());
+    let mut masses = doses
+        .clone()
+        .filter_map(|quantity| Some((quantity, milligrams_of_mass(quantity)?)));
+    let Some((first, first_mg)) = masses.next() else {
+        return doses
+            .clone()
+            .find(|quantity| quantity.value.is_some())
+            .map_or(StatedDose::Absent, StatedDose::Stated);
+    };
+    if masses.any(|(_, mg)| (mg - first_mg).abs() > first_mg.abs() * 1e-9) {
+        return StatedDose::Disagreeing;
+    }
+    StatedDose::Stated(first)
+}
+
+/// Milligrams in a dose quantity given as a mass (mg, g, mcg), `None` in any other unit.
+fn milligrams_of_mass(quantity: &model::Quantity) -> Option<f64> {
+    let value = quantity.value.filter(|value| value.is_finite())?;
+    let per_unit = match dose_unit(quantity).trim().to_lowercase().as_str() {
+        "mg" => 1.0,
+        "g" => 1000.0,
+        "mcg" | "ug" | "µg" => 0.001,
+        _ => return None,
+    };
+    Some(value * per_unit)
+}
+
+/// The rate of a dosage's `doseAndRate` entries: the first entry that gives one, since a rate
+/// may come in an entry of its own beside the dose's.
+fn entries_rate(entries: &[model::DoseAndRate]) -> Option<(f64, String)> {
+    entries.iter().find_map(|entry| {
+        rate_of(
+            entry.rate_quantity.as_ref(),
+            entry.rate_ratio.as_ref(),
+            entry.rate_range.as_ref(),
+        )
+    })
 }
 
 /// The number given to the lines of one day written line by line (see [`one_day`]): any one
@@ -2561,6 +2637,7 @@ fn day_times(timing: Option<&model::Timing>, text: Option<&str>) -> Option<DayTi
         || !daily
         || !once_at_each
         || repeat.frequency_max.is_some()
+        || repeat.period_max.is_some()
         || repeat.count.is_some()
         || repeat.bounds_range.is_some()
         || repeat.bounds_duration.is_some()
@@ -2615,7 +2692,8 @@ fn clock_time(time: &str) -> Option<String> {
 
 /// Doses a day a timing states (R4 `Timing`):
 ///
-/// - `repeat`: `frequency` times per `period` `periodUnit`. With no frequency, once for each
+/// - `repeat`: `frequency` times per `period` `periodUnit`, a range of either read at its fewest
+///   doses (`frequency`, not `frequencyMax`; `periodMax`, see [`longest_period`]). With no frequency, once for each
 ///   distinct time of the day it names (`when`: `MORN`, `EVE`, `HS`…; or `timeOfDay`), else once
 ///   per period; times of the day with no period recur daily. "At meals" (`C`, `AC`, `PC`) is as
 ///   many times as meals, which the record does not say: no frequency.
@@ -2634,7 +2712,7 @@ fn timing_per_day(timing: &model::Timing) -> Option<f64> {
             (None, Ok(None)) => 1.0,
         };
         let days = match repeat.period_unit.as_deref() {
-            Some(unit) => period_days(repeat.period.unwrap_or(1.0), unit)?,
+            Some(unit) => period_days(longest_period(repeat), unit)?,
             None if matches!(named, Ok(Some(_))) => 1.0,
             None => return None,
         };
@@ -2668,6 +2746,19 @@ fn timing_per_day(timing: &model::Timing) -> Option<f64> {
         return Some(per_day * days.len() as f64 / 7.0);
     }
     Some(per_day)
+}
+
+/// The period a schedule's doses are surely no closer than: `periodMax` where it gives a range
+/// ("every 8 to 12 hours" is 12: R4 "the period is a range from [period] to [periodMax]"),
+/// else `period` (1 when absent). A range of periods is read at its fewest doses, as a range of
+/// frequencies is at its `frequency` (`frequencyMax` is left aside): the daily amount surely
+/// given, since reading the most would make an adequate dose the record does not show.
+fn longest_period(repeat: &model::TimingRepeat) -> f64 {
+    match (repeat.period, repeat.period_max) {
+        (Some(period), Some(longest)) if longest.is_finite() && longest > period => longest,
+        (None, Some(longest)) if longest.is_finite() && longest > 0.0 => longest,
+        (period, _) => period.unwrap_or(1.0),
+    }
 }
 
 /// Times a day `repeat` names: its distinct `when` events (or `timeOfDay` times); `Err` when

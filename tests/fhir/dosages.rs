@@ -783,3 +783,110 @@ fn a_day_of_millilitres_with_no_strength_is_a_volume_a_day() {
         ])
     );
 }
+
+/// One `doseAndRate` entry of a kind (R4 dose-rate-type `ordered`, `calculated`…).
+fn dose_entry(kind: &str, value: f64, unit: &str) -> Value {
+    json!({
+        "type": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/dose-rate-type",
+            "code": kind
+        }]},
+        "doseQuantity": {"value": value, "unit": unit}
+    })
+}
+
+/// Levetiracetam twice a day with these `doseAndRate` entries.
+fn twice_a_day(entries: &[Value]) -> Value {
+    json!({
+        "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+        "doseAndRate": entries
+    })
+}
+
+#[test]
+fn the_mass_among_several_dose_entries_is_the_dose_whatever_its_place() {
+    // 400 mg twice a day (800 mg/d) is below levetiracetam's 1000 mg/d, whichever entry comes
+    // first: an ordered dose by weight, or in tablets (1 tablet of 500 mg would be 1000 mg/d).
+    let calculated = dose_entry("calculated", 400.0, "mg");
+    for (name, entries) in [
+        (
+            "mg/kg first",
+            vec![dose_entry("ordered", 10.0, "mg/kg"), calculated.clone()],
+        ),
+        (
+            "mg/kg last",
+            vec![calculated.clone(), dose_entry("ordered", 10.0, "mg/kg")],
+        ),
+        (
+            "tablet first",
+            vec![dose_entry("ordered", 1.0, "{tbl}"), calculated.clone()],
+        ),
+        (
+            "mL first",
+            vec![dose_entry("ordered", 4.0, "mL"), calculated.clone()],
+        ),
+        (
+            "grams and mg agreeing",
+            vec![dose_entry("ordered", 0.4, "g"), calculated.clone()],
+        ),
+    ] {
+        let (status, detail) = epilepsy(&[twice_a_day(&entries)]);
+        assert_eq!(status, "not_met", "{name}: {detail}");
+        assert!(
+            detail.contains("levetiracetam 800 mg/d"),
+            "{name}: {detail}"
+        );
+    }
+    // Two masses that disagree are no dose: unknown, never the first of them.
+    let (status, detail) = epilepsy(&[twice_a_day(&[
+        dose_entry("ordered", 400.0, "mg"),
+        dose_entry("calculated", 600.0, "mg"),
+    ])]);
+    assert_eq!(status, "refractory", "{detail}");
+    assert!(
+        detail.contains("dose adequacy of 1L levetiracetam unknown"),
+        "{detail}"
+    );
+    assert_eq!(
+        doses(&[request(
+            "r1",
+            "Drug V 50 MG Oral Tablet",
+            &[twice_a_day(&[
+                dose_entry("ordered", 5.0, "mg/kg"),
+                dose_entry("calculated", 350.0, "mg")
+            ])]
+        )]),
+        pairs(&[("Drug V 50 MG Oral Tablet", "700.0 mg/d")])
+    );
+}
+
+#[test]
+fn a_range_of_periods_is_read_at_its_longest_as_a_range_of_frequencies_at_its_lowest() {
+    // 400 mg every 8 to 12 hours: at least 800 mg/d (below 1000), at most 1200.
+    let every = |repeat: Value| {
+        json!({"timing": {"repeat": repeat},
+               "doseAndRate": [{"doseQuantity": {"value": 400, "unit": "mg"}}]})
+    };
+    for (name, repeat) in [
+        (
+            "every 8-12 h",
+            json!({"frequency": 1, "period": 8, "periodMax": 12, "periodUnit": "h"}),
+        ),
+        (
+            "2-3 times a day",
+            json!({"frequency": 2, "frequencyMax": 3, "period": 1, "periodUnit": "d"}),
+        ),
+        (
+            "2-3 times every 1-2 days",
+            json!({"frequency": 2, "frequencyMax": 3, "period": 1, "periodMax": 2, "periodUnit": "d"}),
+        ),
+    ] {
+        let (status, detail) = epilepsy(&[every(repeat.clone())]);
+        assert_eq!(status, "not_met", "{name}: {detail}");
+        assert!(!detail.contains("1200 mg/d"), "{name}: {detail}");
+    }
+    let (status, detail) = epilepsy(&[every(
+        json!({"frequency": 1, "period": 8, "periodUnit": "h"}),
+    )]);
+    assert_eq!(status, "refractory", "every 8 h: {detail}");
+}

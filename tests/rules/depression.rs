@@ -1327,3 +1327,110 @@ fn a_course_of_two_records_from_one_day_is_described_by_its_whole_span() {
     }
     assert_eq!(order_first, statement_first);
 }
+
+#[test]
+fn a_count_written_without_a_form_or_as_tab_s_is_so_many_of_the_products_units() {
+    use serde_json::json;
+    // "Sertraline 25mg tablets" (a UK dm+d name, one strength): the count times 25 mg. Below
+    // 50 mg/d the trial is no adequate one; never "no daily dose recorded".
+    let written: [(&str, &str); 30] = [
+        ("One To Be Taken Each Day", "25"),
+        ("one to be taken every morning", "25"),
+        ("1 od", "25"),
+        ("1 OD", "25"),
+        ("1 o.d.", "25"),
+        ("one daily", "25"),
+        ("One To Be Taken At Night", "25"),
+        ("1 nocte", "25"),
+        ("1 mane", "25"),
+        ("1 at night", "25"),
+        ("take 1 in the morning", "25"),
+        ("1 cap(s) by mouth once a day", "25"),
+        ("1 tablet(s) orally once daily", "25"),
+        ("Take one tablet by mouth every morning", "25"),
+        ("1 qhs", "25"),
+        ("One To Be Taken Twice A Day", "50"),
+        ("1 bd", "50"),
+        ("1BD", "50"),
+        ("1 b.d.", "50"),
+        ("one b.i.d.", "50"),
+        ("1 tab(s) orally 2 times a day", "50"),
+        ("TAKE ONE TWICE DAILY", "50"),
+        ("1 twice daily", "50"),
+        ("1 q12h", "50"),
+        ("1 po bid", "50"),
+        ("TWO to be taken each day", "50"),
+        ("2 od", "50"),
+        ("1 mane, 1 nocte", "50"),
+        ("1 tds", "75"),
+        ("1 qds", "100"),
+    ];
+    for (text, mg) in written {
+        let (status, detail) = imported_sertraline(&statement_of(
+            "Sertraline 25mg tablets",
+            &json!([{"text": text}]),
+        ));
+        assert!(
+            detail.contains(&format!("sertraline {mg} mg/d")),
+            "{text}: {status}: {detail}"
+        );
+        assert!(
+            !detail.contains("no daily dose recorded"),
+            "{text}: {detail}"
+        );
+        if mg == "25" {
+            assert_eq!(status, "not_met", "{text}: {detail}");
+        }
+    }
+    // A count that is no dose stays unknown: a range, a choice, a time, a length.
+    for text in [
+        "1-2 od",
+        "1 or 2 at night",
+        "take at 8 at night",
+        "every 2 days",
+        "for 28 days",
+        "1 od or 2 od",
+    ] {
+        let (_, detail) = imported_sertraline(&statement_of(
+            "Sertraline 25mg tablets",
+            &json!([{"text": text}]),
+        ));
+        assert!(
+            detail.contains("dose adequacy of sertraline unknown"),
+            "{text}: {detail}"
+        );
+    }
+}
+
+#[test]
+fn a_supply_length_at_the_end_is_no_step() {
+    use serde_json::json;
+    // Trazodone's minimum effective dose is 150 mg/d: a day of 50 + 100 mg (or 1 + 2 tablets
+    // of 50 mg) reaches it however long the supply it ends with.
+    for text in [
+        "50 mg in the morning and 100 mg at night for 3 months",
+        "1 tablet in the morning and 2 at night for 28 days",
+        "1 tablet in the morning and 2 at night x 30 days",
+        "1 tablet in the morning and 2 at night for 28 days. Take with food.",
+        "1-0-2 tablets for 4 weeks",
+    ] {
+        let (status, detail) = imported_sertraline(&statement_of(
+            "trazodone 50 mg oral tablet",
+            &json!([{"text": text}]),
+        ));
+        assert_eq!(status, "refractory", "{text}: {detail}");
+        assert!(detail.contains("trazodone 150 mg/d"), "{text}: {detail}");
+    }
+    // A step after the length makes it a step's length: never the day's sum.
+    for text in [
+        "1 tablet in the morning and 2 at night for 7 days, then 1 at night",
+        "1 tablet in the morning and 2 at night for 7 days, 1 at night for 7 days",
+        "1 tablet in the morning for 7 days and 2 at night from day 8",
+    ] {
+        let (_, detail) = imported_sertraline(&statement_of(
+            "trazodone 50 mg oral tablet",
+            &json!([{"text": text}]),
+        ));
+        assert!(!detail.contains("trazodone 150 mg/d"), "{text}: {detail}");
+    }
+}
