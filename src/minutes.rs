@@ -146,8 +146,19 @@ impl Minutes {
             .zip(&view.missing)
             .map(|(case, missing)| CaseMinutes::build(case, missing, rules, identified, day))
             .collect();
+        // A title may name a patient on the agenda ("Tetteh and two others").
+        let title = if identified {
+            meeting.title.clone()
+        } else {
+            detail
+                .cases
+                .iter()
+                .fold(meeting.title.clone(), |title, case| {
+                    case.identity().masked_text(&title)
+                })
+        };
         Minutes {
-            title: meeting.title.clone(),
+            title,
             when: when(meeting.starts_at),
             team: meeting.team.clone(),
             present,
@@ -396,24 +407,34 @@ impl CaseMinutes {
             None if case.ruleset.is_empty() => String::from("condition not set"),
             None => case.ruleset.clone(),
         };
+        // Masked minutes are handed out: what the team typed about the case loses the patient's
+        // name, MRN and birth date as the masked screen cuts them.
+        let identity = case.identity();
+        let typed = |text: &str| {
+            if identified {
+                text.to_owned()
+            } else {
+                identity.masked_text(text)
+            }
+        };
         let question = Some(case.case.question.trim())
             .filter(|q| !q.is_empty())
-            .map(str::to_owned);
+            .map(&typed);
         let outcome = case.discussed().then(|| OutcomeMinutes {
             category: case
                 .case
                 .outcome_category
                 .as_deref()
                 .map(OutcomeCategory::label_of),
-            text: case.case.outcome_text.trim().to_owned(),
-            chosen_option: case.chosen_option.clone(),
+            text: typed(case.case.outcome_text.trim()),
+            chosen_option: case.chosen_option.as_deref().map(&typed),
             comes_back: case.case.comes_back,
         });
         let tasks = case
             .tasks
             .iter()
             .map(|task| {
-                let mut line = task.what.clone();
+                let mut line = typed(&task.what);
                 if let Some(owner) = &task.owner {
                     let _ = write!(line, ", owner {owner}");
                 }
@@ -436,7 +457,7 @@ impl CaseMinutes {
                 PlanFollowed::No => "no",
             };
             match &case.case.plan_followed_reason {
-                Some(reason) => format!("{word} (reason: {reason})"),
+                Some(reason) => format!("{word} (reason: {})", typed(reason)),
                 None => word.to_owned(),
             }
         });

@@ -1000,6 +1000,101 @@ fn refract_review_refuses_a_colleagues_review_made_since_it_was_read() {
     assert_eq!(decision, "dismissed");
 }
 
+/// `show --json` prints the fingerprint `show` and `flags --json` print, so a review made with
+/// it is checked against the review it showed; a bare digest (kept by a script from before the
+/// review suffix) is taken as "review not checked" and recorded, not refused with a false "after
+/// you read it"; and the fingerprint of an unreviewed flag still refuses a colleague's review
+/// made since it was read.
+#[test]
+fn every_printed_fingerprint_is_the_same_read_and_a_bare_digest_is_not_refused_falsely() {
+    let dir = TempDir::new().unwrap();
+    let path = demo_file(&dir);
+    let (mrn, patient, ruleset) = unreviewed_flag(&path);
+    let refract = |user: &str| {
+        let mut command = assert_cmd::Command::cargo_bin("refract").unwrap();
+        command
+            .env_remove("REFRACT_DB")
+            .arg("--db")
+            .arg(&path)
+            .args(["--user", user]);
+        command
+    };
+    let reads = || {
+        let flags = refract("dr.carol")
+            .args(["flags", "--json", "--condition", &ruleset])
+            .output()
+            .unwrap();
+        let flags: serde_json::Value = serde_json::from_slice(&flags.stdout).unwrap();
+        let from_flags = flags
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|flag| flag["mrn"] == mrn.as_str())
+            .unwrap()["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let shown = refract("dr.carol")
+            .args(["show", &mrn, "--json"])
+            .output()
+            .unwrap();
+        let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+        let from_json = shown["assessments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["ruleset"] == ruleset.as_str())
+            .unwrap()["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let text = refract("dr.carol").args(["show", &mrn]).output().unwrap();
+        let text = String::from_utf8(text.stdout).unwrap();
+        assert!(
+            text.contains(&format!("fingerprint {from_flags})")),
+            "{from_flags} not in {text}"
+        );
+        assert_eq!(from_json, from_flags);
+        from_flags
+    };
+    let review = |user: &str, decision: &str, fingerprint: &str| {
+        refract(user)
+            .args(["review", &mrn, "--condition", &ruleset, decision])
+            .args(["--rationale", &format!("{user} decided")])
+            .args(["--fingerprint", fingerprint])
+            .output()
+            .unwrap()
+    };
+    let decisions = || -> i64 {
+        query(
+            &path,
+            "SELECT count(*) FROM reviews WHERE patient_id = ?1",
+            [patient],
+        )
+    };
+
+    // Unreviewed: what carol reads still refuses alice's review made since.
+    let carols_read = reads();
+    let alices = review("dr.alice", "--confirm", &carols_read);
+    assert!(alices.status.success(), "{alices:?}");
+    let refused = review("dr.carol", "--dismiss", &carols_read);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    assert_eq!(decisions(), 1);
+
+    // Reviewed: the fingerprint `show --json` prints records carol's review.
+    let read_again = reads();
+    assert!(read_again.contains(".r"), "{read_again}");
+    let recorded = review("dr.carol", "--dismiss", &read_again);
+    assert!(recorded.status.success(), "{recorded:?}");
+    assert_eq!(decisions(), 2);
+
+    // A bare digest of the same assessment: the review is not checked, as before the suffix.
+    let bare = read_again.split(".r").next().unwrap().to_owned();
+    let kept = review("dr.dave", "--confirm", &bare);
+    assert!(kept.status.success(), "{kept:?}");
+    assert_eq!(decisions(), 3);
+}
+
 /// After a save that kept a colleague's change to another field, the words the status line
 /// shows name the record as saved (their status), not as the person opened it.
 #[test]

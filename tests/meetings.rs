@@ -718,6 +718,55 @@ fn minutes_mask_identity_unless_asked() {
     }
 }
 
+/// Text the team typed that quotes the patient (question, recommendation, chosen option, task,
+/// plan-followed reason) is cut out of masked minutes, in any case and spelling of the birth
+/// date and MRN; identified minutes keep it as typed.
+#[test]
+fn masked_minutes_cut_the_patient_out_of_typed_text() {
+    let fixture = fixture();
+    let (first, mara) = (fixture.cases[0], fixture.patients[0]);
+    let conn = rusqlite::Connection::open(&fixture.db).unwrap();
+    conn.execute(
+        "UPDATE meeting_cases SET question = 'Mrs LIND (rf-test-001, born 02/03/1972): surgery?',
+                outcome_text = 'Refer Mara Lind, DOB 2 March 1972', plan_followed_reason = 'Lind declined'
+         WHERE id = ?1",
+        [first],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE tasks SET what = 'Phone Lind family re RF TEST 001 (1972.03.02)' WHERE patient_id = ?1",
+        [mara.0],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE options SET name = 'Trial slot held for Lind' WHERE patient_id = ?1",
+        [mara.0],
+    )
+    .unwrap();
+    let meeting = fixture.meeting.to_string();
+    for format in ["md", "html"] {
+        let masked =
+            stdout_of(refract(&fixture.db).args(["minutes", &meeting, "--format", format]));
+        for secret in ["Lind", "LIND", "Mara", "rf-test", "RF TEST", "1972"] {
+            assert!(
+                !masked.contains(secret),
+                "{format} minutes show {secret}: {masked}"
+            );
+        }
+        assert!(masked.contains("surgery?"), "{masked}");
+        assert!(masked.contains("Phone"), "{masked}");
+        assert!(masked.contains("declined"), "{masked}");
+        let identified = stdout_of(refract(&fixture.db).args([
+            "minutes",
+            &meeting,
+            "--format",
+            format,
+            "--identified",
+        ]));
+        assert!(identified.contains("Phone Lind family"), "{identified}");
+    }
+}
+
 #[test]
 fn minutes_of_an_unknown_meeting_are_a_one_line_error() {
     let fixture = fixture();

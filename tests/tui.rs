@@ -3469,3 +3469,107 @@ fn the_raw_history_on_a_masked_screen_shows_no_identity() {
         harness.screen()
     );
 }
+
+/// Every text the team typed, rewritten to quote its patient's surname, MRN and birth date.
+const TEXT_QUOTING_THE_PATIENT: &str = "
+    UPDATE tasks SET what = 'Phone ' || (SELECT family_name || ' re ' || mrn || ' born '
+        || birth_date FROM patients p WHERE p.id = tasks.patient_id);
+    UPDATE reviews SET rationale = 'Confirmed: ' || (SELECT family_name || ' ' || mrn
+        FROM patients p WHERE p.id = reviews.patient_id);
+    UPDATE meeting_cases SET
+        outcome_text = CASE WHEN outcome_text = '' THEN '' ELSE 'Refer ' || (SELECT family_name
+            FROM patients p WHERE p.id = meeting_cases.patient_id) END,
+        plan_followed_reason = (SELECT upper(family_name) || ' declined' FROM patients p
+            WHERE p.id = meeting_cases.patient_id);
+    UPDATE options SET
+        stance_reason = (SELECT 'for ' || family_name FROM patients p WHERE p.id = options.patient_id),
+        notes = (SELECT 'asked ' || mrn FROM patients p WHERE p.id = options.patient_id);
+    UPDATE way_forward SET notes = (SELECT 'spoke to ' || family_name FROM patients p
+        WHERE p.id = way_forward.patient_id);
+";
+
+/// Free text the team typed that quotes the patient (tasks, review rationale, decision, plan
+/// followed reason, options, way-forward notes) shows without the name, MRN or birth date on
+/// masked screens: the meetings list, the presentation, the patient's tabs and the way forward.
+#[test]
+fn typed_text_quoting_the_patient_is_cut_on_every_masked_screen() {
+    let mut harness = Harness::with_sql(300, 200, 60, TEXT_QUOTING_THE_PATIENT);
+    // The MRN and birth date anywhere; the surname where the team's text put it (a demo
+    // clinician may share a patient's surname).
+    let identity_of = |harness: &Harness, mrn: &str| -> Vec<String> {
+        let (family, birth): (String, String) = sql_on(&harness.store)
+            .query_row(
+                "SELECT family_name, birth_date FROM patients WHERE mrn = ?1",
+                [mrn],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        let mut parts = vec![mrn.to_owned(), birth];
+        for typed in ["Phone ", "Confirmed: ", "Refer ", "for ", "spoke to "] {
+            parts.push(format!("{typed}{family}"));
+        }
+        parts.push(format!("{} declined", family.to_uppercase()));
+        parts
+    };
+    let assert_hidden = |screen: &str, identity: &[String]| {
+        for part in identity {
+            assert!(!screen.contains(part.as_str()), "{part} in {screen}");
+        }
+    };
+    harness.press('m');
+    assert!(harness.model.masked);
+    let screen = harness.screen();
+    assert!(screen.contains("Phone "), "{screen}");
+    for row in harness.model.meetings.tasks.clone() {
+        assert_hidden(&screen, &identity_of(&harness, &row.mrn));
+    }
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    let case = harness
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap()
+        .clone();
+    let screen = harness.screen();
+    assert_hidden(&screen, &identity_of(&harness, &case.mrn));
+
+    // A patient with a review, a task, options and way-forward notes, on the patient screen.
+    let mrn = mrn_where(
+        &harness,
+        "SELECT p.mrn FROM patients p WHERE EXISTS (SELECT 1 FROM reviews r WHERE r.patient_id = p.id)
+           AND EXISTS (SELECT 1 FROM tasks t WHERE t.patient_id = p.id AND t.status = 'open')
+           AND EXISTS (SELECT 1 FROM options o WHERE o.patient_id = p.id)
+         ORDER BY p.id LIMIT 1",
+    );
+    let identity = identity_of(&harness, &mrn);
+    harness.key(KeyCode::Esc);
+    harness.key(KeyCode::Esc);
+    harness.key(KeyCode::Esc);
+    assert_eq!(harness.model.screen, Screen::Patients);
+    open_patient(&mut harness, &mrn);
+    assert!(harness.model.masked);
+    let mut seen = String::new();
+    for _ in 0..8 {
+        let screen = harness.screen();
+        assert_hidden(&screen, &identity);
+        seen.push_str(&screen);
+        harness.key(KeyCode::Tab);
+    }
+    assert!(seen.contains("Confirmed: "), "{seen}");
+    assert!(seen.contains("Phone "), "{seen}");
+    harness.press('w');
+    assert_eq!(harness.model.screen, Screen::WayForward);
+    let mut seen = String::new();
+    for _ in 0..4 {
+        let screen = harness.screen();
+        assert_hidden(&screen, &identity);
+        seen.push_str(&screen);
+        harness.key(KeyCode::Tab);
+        harness.key(KeyCode::Down);
+    }
+    assert!(seen.contains("spoke to "), "{seen}");
+}

@@ -30,7 +30,7 @@ pub fn run(store: &mut Store, today: NaiveDate, review: &Review<'_>) -> Result<E
     let seen = match review.fingerprint.map(parse_read_fingerprint) {
         Some((assessment, latest_review)) => ReviewSeen {
             fingerprint: Some(assessment.to_owned()),
-            review: Some(latest_review),
+            review: latest_review,
             overwrite: None,
         },
         None => ReviewSeen::default(),

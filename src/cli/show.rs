@@ -17,7 +17,24 @@ pub fn run(store: &Store, mrn: &str, json: bool) -> Result<ExitCode, CliError> {
     let summary = store.summary(id)?;
     let mut out = result_stdout(json);
     if json {
-        serde_json::to_writer_pretty(&mut out, &summary).map_err(std::io::Error::from)?;
+        let mut value = serde_json::to_value(&summary).map_err(std::io::Error::from)?;
+        // The fingerprint a review is made with, as `show` and `flags --json` print it (with
+        // the review read), not the bare digest, which would check no review.
+        if let Some(shown) = value
+            .get_mut("assessments")
+            .and_then(serde_json::Value::as_array_mut)
+        {
+            for (shown, item) in shown.iter_mut().zip(&summary.assessments) {
+                if let Some(fingerprint) = shown.get_mut("fingerprint") {
+                    *fingerprint = read_fingerprint(
+                        &item.assessment.fingerprint,
+                        item.latest_review.as_ref().map(|review| review.id),
+                    )
+                    .into();
+                }
+            }
+        }
+        serde_json::to_writer_pretty(&mut out, &value).map_err(std::io::Error::from)?;
         writeln!(out)?;
     } else {
         write_text(&mut out, &summary)?;

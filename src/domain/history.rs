@@ -381,21 +381,153 @@ pub struct Identity<'a> {
 }
 
 impl Identity<'_> {
-    /// `text` with every occurrence of the MRN, the names and the birth date replaced by
-    /// [`MASKED`]. Names shorter than two letters are left: an initial would cut every word.
+    /// `text` with the patient cut out, every occurrence replaced by [`MASKED`]: the one masking
+    /// of free text for every masked screen and for masked minutes.
+    ///
+    /// Cut, in any case: the whole given and family names, and each word of a name of three
+    /// letters or more ("Mary" of "Mary Ann"); the MRN with any separators or none ("RF-001",
+    /// "rf 001", "RF001"); the birth date in the spellings people type (1972-03-02, 02/03/1972,
+    /// 3/2/1972, 02.03.1972, 2 March 1972, Mar 2, 1972, 2nd Mar 1972). Both day-month and
+    /// month-day orders are cut: on a shared screen a date wrongly hidden costs nothing, one
+    /// wrongly shown identifies. Names shorter than two letters are left: an initial would cut
+    /// every word.
     pub fn masked_text(&self, text: &str) -> String {
-        let birth = self.birth_date.map(|d| d.format("%Y-%m-%d").to_string());
         let mut shown = text.to_owned();
-        for part in [self.mrn, self.family_name, self.given_name]
+        let mut loose: Vec<String> = self.birth_date.map(date_spellings).unwrap_or_default();
+        loose.push(alphanumeric_lowercase(self.mrn));
+        // Longest first: "02031972" is cut whole before "231972" could cut part of it.
+        loose.sort_by_key(|pattern| std::cmp::Reverse(pattern.chars().count()));
+        loose.dedup();
+        for pattern in loose.iter().filter(|p| p.chars().count() >= 2) {
+            shown = replace_ignoring_separators(&shown, pattern);
+        }
+        let mut names: Vec<&str> = [self.family_name, self.given_name]
             .into_iter()
-            .chain(birth.as_deref())
             .map(str::trim)
-            .filter(|part| part.chars().count() >= 2)
-        {
-            shown = replace_ignoring_case(&shown, part);
+            .filter(|name| name.chars().count() >= 2)
+            .collect();
+        names.extend(
+            [self.family_name, self.given_name]
+                .into_iter()
+                .flat_map(|name| name.split(|c: char| c.is_whitespace() || c == '-'))
+                .filter(|word| word.chars().count() >= 3),
+        );
+        names.sort_by_key(|name| std::cmp::Reverse(name.chars().count()));
+        for name in names {
+            shown = replace_ignoring_case(&shown, name);
         }
         shown
     }
+}
+
+/// `text` lower-cased with everything but letters and digits left out.
+fn alphanumeric_lowercase(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// A date's spellings as [`alphanumeric_lowercase`] leaves them: numeric in year-month-day,
+/// day-month-year and month-day-year order (padded or not), and with the month's name or its
+/// first three letters ("sept" too), the day before or after it, with or without "st"/"nd"/….
+fn date_spellings(date: chrono::NaiveDate) -> Vec<String> {
+    use chrono::Datelike;
+    let (year, month, day) = (date.year(), date.month(), date.day());
+    let mut spellings = Vec::new();
+    for (d, m) in [
+        (format!("{day:02}"), format!("{month:02}")),
+        (day.to_string(), month.to_string()),
+    ] {
+        spellings.push(format!("{year}{m}{d}"));
+        spellings.push(format!("{d}{m}{year}"));
+        spellings.push(format!("{m}{d}{year}"));
+    }
+    let ordinal = match day {
+        1 | 21 | 31 => "st",
+        2 | 22 => "nd",
+        3 | 23 => "rd",
+        _ => "th",
+    };
+    let full = MONTHS
+        .get(usize::try_from(month).unwrap_or(0).saturating_sub(1))
+        .copied()
+        .unwrap_or_default();
+    let mut names = vec![full.to_owned(), full.chars().take(3).collect::<String>()];
+    if month == 9 {
+        names.push(String::from("sept"));
+    }
+    for name in &names {
+        for d in [
+            format!("{day:02}"),
+            day.to_string(),
+            format!("{day}{ordinal}"),
+        ] {
+            spellings.push(format!("{d}{name}{year}"));
+            spellings.push(format!("{name}{d}{year}"));
+        }
+    }
+    spellings
+}
+
+/// `text` with every run whose letters and digits, lower-cased, spell `pattern` (separators,
+/// spaces and punctuation between them ignored) replaced by [`MASKED`].
+fn replace_ignoring_separators(text: &str, pattern: &str) -> String {
+    let wanted: Vec<char> = pattern.chars().collect();
+    // Each letter or digit of `text`, lower-cased, with where it is.
+    let kept: Vec<(char, usize, usize)> = text
+        .char_indices()
+        .filter(|(_, c)| c.is_alphanumeric())
+        .map(|(at, c)| {
+            let mut lower = c.to_lowercase();
+            let first = lower.next().unwrap_or(c);
+            // A letter lower-cased to several is compared as itself.
+            let compared = if lower.next().is_some() { c } else { first };
+            (compared, at, at + c.len_utf8())
+        })
+        .collect();
+    if wanted.is_empty() || kept.len() < wanted.len() {
+        return text.to_owned();
+    }
+    let mut spans = Vec::new();
+    let mut index = 0;
+    while index + wanted.len() <= kept.len() {
+        let matches = kept
+            .get(index..index + wanted.len())
+            .is_some_and(|window| window.iter().map(|k| k.0).eq(wanted.iter().copied()));
+        if matches {
+            let start = kept.get(index).map_or(0, |k| k.1);
+            let end = kept.get(index + wanted.len() - 1).map_or(0, |k| k.2);
+            spans.push((start, end));
+            index += wanted.len();
+        } else {
+            index += 1;
+        }
+    }
+    let mut shown = String::with_capacity(text.len());
+    let mut rest = 0;
+    for (start, end) in spans {
+        shown.push_str(text.get(rest..start).unwrap_or_default());
+        shown.push_str(MASKED);
+        rest = end;
+    }
+    shown.push_str(text.get(rest..).unwrap_or_default());
+    shown
 }
 
 /// `text` with `part` (any case) replaced by [`MASKED`].
@@ -458,6 +590,32 @@ mod tests {
         assert!(shown.contains("in_progress"), "{shown}");
         assert!(shown.contains("Patient/p1"), "{shown}");
     }
+    #[test]
+    fn free_text_loses_the_patient_in_any_spelling() {
+        let who = Identity {
+            mrn: "RF-0000050",
+            family_name: "Tetteh",
+            given_name: "Elias Kofi",
+            birth_date: chrono::NaiveDate::from_ymd_opt(1956, 12, 5),
+        };
+        for text in [
+            "Mr TETTEH (rf-0000050)",
+            "RF 0000050 / RF0000050",
+            "born 1956-12-05, 05/12/1956, 12/5/1956, 5.12.1956",
+            "DOB 5 December 1956, Dec 5, 1956, 5th Dec 1956",
+            "Elias and Kofi",
+        ] {
+            let shown = who.masked_text(text);
+            for hidden in ["etteh", "ETTEH", "0000050", "1956", "Elias", "Kofi"] {
+                assert!(!shown.contains(hidden), "{hidden} in {shown}");
+            }
+        }
+        assert_eq!(
+            who.masked_text("review on 2026-12-05 with Dr Kofi"),
+            "review on 2026-12-05 with Dr (masked)"
+        );
+    }
+
     use chrono::NaiveDate;
     use serde_json::json;
 

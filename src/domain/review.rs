@@ -242,39 +242,56 @@ impl AuditEntry {
     }
 }
 
-/// What `flags --json` and `show` print as an assessment's `fingerprint`, and `review
-/// --fingerprint` takes back: the assessment's fingerprint, then `.r` and the id of its latest
-/// review when it has one. A review is thereby checked against both things the person read:
-/// the evidence (an import in between) and the team's decision on it (a colleague's review in
-/// between). Printed beside the assessment's digest rather than as a new field so that a
-/// script that passes on what it read is covered without change; a fingerprint without the
-/// suffix says the person saw no review.
+/// What `flags --json`, `show` and `show --json` print as an assessment's `fingerprint`, and
+/// `review --fingerprint` takes back: the assessment's fingerprint, then `.r` and the id of its
+/// latest review, `.r0` when it has none. A review is thereby checked against both things the
+/// person read: the evidence (an import in between) and the team's decision on it (a
+/// colleague's review in between). Printed beside the assessment's digest rather than as a new
+/// field so that a script that passes on what it read is covered without change.
 pub fn read_fingerprint(assessment: &str, latest_review: Option<i64>) -> String {
-    match latest_review {
-        Some(review) => format!("{assessment}{REVIEW_MARK}{review}"),
-        None => assessment.to_owned(),
-    }
+    format!(
+        "{assessment}{REVIEW_MARK}{}",
+        latest_review.unwrap_or(NO_REVIEW)
+    )
 }
 
-/// [`read_fingerprint`] taken apart: the assessment's fingerprint and the latest review the
-/// person saw (`None`: none). A suffix that is not a review id is left in the fingerprint,
-/// which then matches no assessment and is refused as changed.
-pub fn parse_read_fingerprint(read: &str) -> (&str, Option<i64>) {
+/// [`read_fingerprint`] taken apart: the assessment's fingerprint and what the person saw of
+/// its reviews: `Some(None)` none (`.r0`), `Some(Some(id))` that review, and `None` for a bare
+/// digest (one printed before the suffix, or kept by a script), whose reviews are not checked
+/// as they were not then: it cannot say which review its reader saw, and refusing it would
+/// claim a review came "after you read it" that may be weeks older. A suffix that is not a
+/// review id is left in the fingerprint, which then matches no assessment and is refused as
+/// changed.
+pub fn parse_read_fingerprint(read: &str) -> (&str, Option<Option<i64>>) {
     match read.rsplit_once(REVIEW_MARK) {
         Some((assessment, review)) => match review.parse::<i64>() {
-            Ok(review) => (assessment, Some(review)),
+            Ok(NO_REVIEW) => (assessment, Some(None)),
+            Ok(review) => (assessment, Some(Some(review))),
             Err(_) => (read, None),
         },
         None => (read, None),
     }
 }
 
+/// The review id [`read_fingerprint`] prints for "no review": SQLite row ids start at 1.
+const NO_REVIEW: i64 = 0;
+
 /// Between the assessment's digest (hex) and the review id in [`read_fingerprint`].
 const REVIEW_MARK: &str = ".r";
 
 #[cfg(test)]
 mod tests {
-    use super::AssessmentStatus;
+    use super::{AssessmentStatus, parse_read_fingerprint, read_fingerprint};
+
+    #[test]
+    fn a_read_fingerprint_says_which_review_was_seen_and_a_bare_digest_checks_none() {
+        assert_eq!(read_fingerprint("ab12", None), "ab12.r0");
+        assert_eq!(read_fingerprint("ab12", Some(7)), "ab12.r7");
+        assert_eq!(parse_read_fingerprint("ab12.r0"), ("ab12", Some(None)));
+        assert_eq!(parse_read_fingerprint("ab12.r7"), ("ab12", Some(Some(7))));
+        assert_eq!(parse_read_fingerprint("ab12"), ("ab12", None));
+        assert_eq!(parse_read_fingerprint("ab12.rx"), ("ab12.rx", None));
+    }
 
     #[test]
     fn most_severe_first_is_every_status_by_falling_rank() {

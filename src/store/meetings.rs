@@ -20,6 +20,7 @@ use super::sql_types::{
 use super::versions::{self, last_change};
 use super::write::refresh_list_row;
 use super::{Result, Store, StoreError};
+use crate::domain::history::Identity;
 use crate::domain::{
     AssessmentStatus, Attendee, Death, Edit, Meeting, MeetingCase, Outcome, PatientId,
     PlanFollowed, Sex, Task, TaskStatus, can_present, masked_identity,
@@ -105,6 +106,16 @@ impl CaseDetail {
         )
     }
 
+    /// Who the case is about, as masking cuts them out of the text the team typed about it.
+    pub fn identity(&self) -> Identity<'_> {
+        Identity {
+            mrn: &self.mrn,
+            family_name: &self.family_name,
+            given_name: &self.given_name,
+            birth_date: self.birth_date,
+        }
+    }
+
     /// Whether an outcome was recorded.
     pub fn discussed(&self) -> bool {
         is_discussed(&self.case)
@@ -123,10 +134,25 @@ pub struct TaskRow {
     pub mrn: String,
     /// "Family, Given".
     pub name: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub birth_date: Option<NaiveDate>,
     /// The meeting the task came from, if any.
     pub meeting_id: Option<i64>,
     /// Open and due before the day asked about.
     pub overdue: bool,
+}
+
+impl TaskRow {
+    /// Who the task is about, as masking cuts them out of its text.
+    pub fn identity(&self) -> Identity<'_> {
+        Identity {
+            mrn: &self.mrn,
+            family_name: &self.family_name,
+            given_name: &self.given_name,
+            birth_date: self.birth_date,
+        }
+    }
 }
 
 /// One discussion of a patient: the meeting, the case and the chosen option's name.
@@ -1433,7 +1459,8 @@ impl Store {
         let raws = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {TASK_COLUMNS}, p.mrn, p.family_name, p.given_name, mc.meeting_id
+                "SELECT {TASK_COLUMNS}, p.mrn, p.family_name, p.given_name, mc.meeting_id,
+                        p.birth_date
                  FROM tasks t JOIN patients p ON p.id = t.patient_id
                  LEFT JOIN meeting_cases mc ON mc.id = t.meeting_case_id
                  WHERE t.status = 'open'
@@ -1447,15 +1474,19 @@ impl Store {
                     row.get::<_, String>(at + 1)?,
                     row.get::<_, String>(at + 2)?,
                     row.get::<_, Option<i64>>(at + 3)?,
+                    row.get::<_, Option<String>>(at + 4)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         raws.into_iter()
-            .map(|(raw, mrn, family, given, meeting_id)| {
+            .map(|(raw, mrn, family, given, meeting_id, birth)| {
                 let task = into_task(raw)?;
                 Ok(TaskRow {
                     overdue: task.overdue_on(today),
                     name: format!("{family}, {given}"),
+                    birth_date: parse_opt_date("patients.birth_date", birth)?,
+                    family_name: family,
+                    given_name: given,
                     task,
                     mrn,
                     meeting_id,

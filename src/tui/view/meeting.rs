@@ -14,7 +14,7 @@ use super::super::model::Model;
 use super::super::state::meeting::{AgendaPane, MeetingsPane};
 use super::super::theme::Theme;
 use super::parts::wrap_hanging;
-use super::patient::render_assessment;
+use super::patient::{AssessmentPane, render_assessment};
 use super::timeline::Timeline;
 use crate::domain::OutcomeCategory;
 use crate::domain::way_forward::progress_dots;
@@ -224,7 +224,11 @@ pub fn render_list(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rec
         let what = format!(
             "{}{}",
             row.task.due.map(|d| format!("{d} ")).unwrap_or_default(),
-            row.task.what
+            if model.masked {
+                row.identity().masked_text(&row.task.what)
+            } else {
+                row.task.what.clone()
+            }
         );
         let whom = format!(
             " · {}{}",
@@ -578,7 +582,8 @@ fn render_case_record(
         .iter()
         .position(|a| a.assessment.ruleset == case.ruleset)
         .unwrap_or(0);
-    let height = super::patient::timeline_height(&timeline, detail, index, area, theme);
+    let height =
+        super::patient::timeline_height(&timeline, detail, (index, model.masked), area, theme);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
     let block = Block::bordered()
@@ -587,7 +592,13 @@ fn render_case_record(
     let inner = block.inner(top);
     frame.render_widget(block, top);
     frame.render_widget(&timeline, inner);
-    render_assessment(index, 0, false, detail, theme, frame, bottom);
+    let pane = AssessmentPane {
+        index,
+        scroll: 0,
+        reviewable: false,
+        masked: model.masked,
+    };
+    render_assessment(pane, detail, theme, frame, bottom);
 }
 
 fn render_decision(
@@ -619,7 +630,7 @@ fn render_decision(
     }
     if let Some(option) = &case.chosen_option {
         lines.extend(wrap_hanging(
-            &format!(" option: {option}"),
+            &format!(" option: {}", typed_text(model, case, option)),
             width,
             Style::new(),
         ));
@@ -650,7 +661,7 @@ fn render_decision(
             &format!(
                 " {} {}{}{}",
                 if overdue { "⚠" } else { "·" },
-                task.what,
+                typed_text(model, case, &task.what),
                 task.owner
                     .as_deref()
                     .map(|o| format!(" — {o}"))
@@ -694,7 +705,7 @@ fn render_decision(
                     .case
                     .plan_followed_reason
                     .as_deref()
-                    .map(|r| format!(" ({r})"))
+                    .map(|r| format!(" ({})", typed_text(model, case, r)))
                     .unwrap_or_default()
             ),
             None => String::from(" followed? f records it"),
@@ -712,17 +723,12 @@ fn render_decision(
     frame.render_widget(Paragraph::new(lines).alignment(Alignment::Left), inner);
 }
 
-/// Text the team typed about a case (question, decision), as the screen may show it: on a
+/// Text the team typed about a case (question, decision, tasks, option, reasons), as the screen may show it: on a
 /// masked screen without the patient's name, MRN or birth date, should the text quote them.
 fn typed_text(model: &Model, case: &CaseDetail, text: &str) -> String {
-    if !model.masked {
-        return text.to_owned();
+    if model.masked {
+        case.identity().masked_text(text)
+    } else {
+        text.to_owned()
     }
-    crate::domain::history::Identity {
-        mrn: &case.mrn,
-        family_name: &case.family_name,
-        given_name: &case.given_name,
-        birth_date: case.birth_date,
-    }
-    .masked_text(text)
 }

@@ -249,7 +249,13 @@ fn render_timeline_tab(
         theme,
         measures: model.measures(ruleset),
     };
-    let timeline_height = timeline_height(&timeline, detail, screen.assessment, area, theme);
+    let timeline_height = timeline_height(
+        &timeline,
+        detail,
+        (screen.assessment, model.masked),
+        area,
+        theme,
+    );
     let [top, bottom] =
         Layout::vertical([Constraint::Length(timeline_height), Constraint::Min(0)]).areas(area);
     // "+/− zoom", then how far in it is ("now ×4"): never "zoom zoom ×4".
@@ -268,15 +274,13 @@ fn render_timeline_tab(
     let inner = block.inner(top);
     frame.render_widget(block, top);
     frame.render_widget(&timeline, inner);
-    render_assessment(
-        screen.assessment,
-        screen.scroll,
-        true,
-        detail,
-        theme,
-        frame,
-        bottom,
-    );
+    let pane = AssessmentPane {
+        index: screen.assessment,
+        scroll: screen.scroll,
+        reviewable: true,
+        masked: model.masked,
+    };
+    render_assessment(pane, detail, theme, frame, bottom);
 }
 
 /// The timeline's rows (with its border) above the assessment in `area`: what it needs, up to
@@ -285,15 +289,22 @@ fn render_timeline_tab(
 pub(super) fn timeline_height(
     timeline: &Timeline<'_>,
     detail: &PatientDetail,
-    assessment: usize,
+    (assessment, masked): (usize, bool),
     area: Rect,
     theme: Theme,
 ) -> u16 {
     let needed = (timeline.wanted_height() + 2)
         .clamp(6, (area.height * 3 / 5).max(6))
         .min(area.height);
-    let assessment_rows =
-        assessment_body(assessment, detail, area.width.saturating_sub(2), theme).len() + 2;
+    let assessment_rows = assessment_body(
+        assessment,
+        masked,
+        detail,
+        area.width.saturating_sub(2),
+        theme,
+    )
+    .len()
+        + 2;
     let free = area
         .height
         .saturating_sub(u16::try_from(assessment_rows).unwrap_or(u16::MAX));
@@ -301,12 +312,21 @@ pub(super) fn timeline_height(
     needed.max(grown).min(area.height)
 }
 
-/// The assessment on screen; `reviewable` where `c`, `x` and `a` act on it (the patient
-/// screen, not the meeting's shared display), so that the keys are named only where they work.
+/// Which assessment the pane shows and how.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct AssessmentPane {
+    pub index: usize,
+    pub scroll: usize,
+    /// `c`, `x` and `a` act on it (the patient screen, not the meeting's shared display), so
+    /// the keys are named only where they work.
+    pub reviewable: bool,
+    /// Identity masked: the patient is cut out of its text (a review's rationale quoting them).
+    pub masked: bool,
+}
+
+/// The assessment on screen.
 pub(super) fn render_assessment(
-    index: usize,
-    scroll: usize,
-    reviewable: bool,
+    pane: AssessmentPane,
     detail: &PatientDetail,
     theme: Theme,
     frame: &mut Frame<'_>,
@@ -315,6 +335,12 @@ pub(super) fn render_assessment(
     if area.height < 3 {
         return;
     }
+    let AssessmentPane {
+        index,
+        scroll,
+        reviewable,
+        masked,
+    } = pane;
     let count = detail.summary.assessments.len();
     let Some(item) = detail.summary.assessments.get(index) else {
         let block = Block::bordered()
@@ -383,7 +409,7 @@ pub(super) fn render_assessment(
         .title(title)
         .title_bottom(bottom)
         .border_style(theme.border());
-    let lines = assessment_body(index, detail, area.width.saturating_sub(2), theme);
+    let lines = assessment_body(index, masked, detail, area.width.saturating_sub(2), theme);
     let shown = usize::from(area.height.saturating_sub(2));
     let block = super::parts::scroll_marks(block, lines.len(), shown, scroll, reviewable, theme);
     let lines: Vec<Line<'_>> = lines.into_iter().skip(scroll).collect();
@@ -394,12 +420,23 @@ pub(super) fn render_assessment(
 /// before confirming, the last review and the source.
 fn assessment_body(
     index: usize,
+    masked: bool,
     detail: &PatientDetail,
     width: u16,
     theme: Theme,
 ) -> Vec<Line<'static>> {
     let Some(item) = detail.summary.assessments.get(index) else {
         return Vec::new();
+    };
+    // Masked, every line loses the patient: a rationale typed by a colleague may quote them,
+    // and a reason may carry a record's own words.
+    let identity = identity_of(detail);
+    let shown = |text: &str| {
+        if masked {
+            identity.masked_text(text)
+        } else {
+            text.to_owned()
+        }
     };
     let assessment = &item.assessment;
     let width = usize::from(width);
@@ -411,7 +448,7 @@ fn assessment_body(
         } else {
             Style::new()
         };
-        lines.extend(wrap_hanging(reason, width, style));
+        lines.extend(wrap_hanging(&shown(reason), width, style));
     }
     if !assessment.missing.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -419,7 +456,11 @@ fn assessment_body(
             theme.warning(),
         )));
         for missing in &assessment.missing {
-            lines.extend(wrap_hanging(&format!("  · {missing}"), width, Style::new()));
+            lines.extend(wrap_hanging(
+                &format!("  · {}", shown(missing)),
+                width,
+                Style::new(),
+            ));
         }
     }
     if !assessment.confounders.is_empty() {
@@ -429,7 +470,7 @@ fn assessment_body(
         )));
         for confounder in &assessment.confounders {
             lines.extend(wrap_hanging(
-                &format!("  · {}", confounder.text),
+                &format!("  · {}", shown(&confounder.text)),
                 width,
                 Style::new(),
             ));
@@ -446,7 +487,7 @@ fn assessment_body(
             latest.decision,
             latest.by,
             latest.at.format("%Y-%m-%d"),
-            latest.rationale
+            shown(&latest.rationale)
         );
         lines.extend(wrap_hanging(&text, width, theme.muted()));
     }
@@ -828,7 +869,7 @@ fn render_tasks(
             Span::styled(format!("{state:<11}"), style),
             Span::raw(format!(
                 " {}{}{}",
-                task.what,
+                typed_text(model.masked, detail, &task.what),
                 task.owner
                     .as_deref()
                     .map(|o| format!(" — {o}"))
@@ -848,8 +889,18 @@ fn render_tasks(
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
+/// Text the team typed about the patient (a task, a reason, a note), as the screen may show
+/// it: on a masked screen without the patient's name, MRN or birth date.
+pub(super) fn typed_text(masked: bool, detail: &PatientDetail, text: &str) -> String {
+    if masked {
+        identity_of(detail).masked_text(text)
+    } else {
+        text.to_owned()
+    }
+}
+
 /// The patient's identity, as a masked screen cuts it out of stored text.
-fn identity_of(detail: &PatientDetail) -> history::Identity<'_> {
+pub(super) fn identity_of(detail: &PatientDetail) -> history::Identity<'_> {
     detail
         .summary
         .record

@@ -203,6 +203,22 @@ fn render_work(
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width).saturating_sub(1);
+    // What the team typed here (reasons, notes, referrals, options, goals) loses the patient's
+    // name, MRN and birth date on a masked screen, cut before wrapping so no line break
+    // splits a name past the cut.
+    let identity = model
+        .patient
+        .as_ref()
+        .and_then(|p| p.detail.as_deref())
+        .map(super::patient::identity_of)
+        .unwrap_or_default();
+    let typed = |text: &str| {
+        if model.masked {
+            identity.masked_text(text)
+        } else {
+            text.to_owned()
+        }
+    };
     let mut lines: Vec<Line<'static>> = Vec::new();
     lines.extend(wrap_hanging(
         &format!(" {}", STEP_PURPOSES[index]),
@@ -220,11 +236,11 @@ fn render_work(
         facts.push(Span::raw(format!(" · due {due}")));
     }
     if let Some(reason) = &step.na_reason {
-        facts.push(Span::raw(format!(" · because {reason}")));
+        facts.push(Span::raw(format!(" · because {}", typed(reason))));
     }
     lines.push(Line::from(facts));
     if !step.notes.is_empty() {
-        for (i, line) in step.notes.lines().enumerate() {
+        for (i, line) in typed(&step.notes).lines().enumerate() {
             let prefix = if i == 0 { " notes: " } else { "        " };
             lines.extend(wrap_hanging(
                 &format!("{prefix}{line}"),
@@ -298,10 +314,12 @@ fn render_work(
     let mut selected_line = None;
     for (row, item) in rows.iter().enumerate() {
         let selected = screen.pane == Pane::Items && row == screen.item;
-        let wrapped = wrap_spans(
-            &item_line(view, *item, &confounder_keys, theme).spans,
-            width,
-        );
+        let spans: Vec<Span<'static>> = item_line(view, *item, &confounder_keys, theme)
+            .spans
+            .into_iter()
+            .map(|span| Span::styled(typed(&span.content), span.style))
+            .collect();
+        let wrapped = wrap_spans(&spans, width);
         for line in wrapped {
             lines.push(if selected {
                 line.style(theme.selected())
@@ -320,7 +338,11 @@ fn render_work(
         if !detail.is_empty() {
             lines.push(Line::from(""));
             for text in detail {
-                lines.extend(wrap_hanging(&format!(" {text}"), width, theme.muted()));
+                lines.extend(wrap_hanging(
+                    &format!(" {}", typed(&text)),
+                    width,
+                    theme.muted(),
+                ));
             }
         }
     }
