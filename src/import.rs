@@ -159,7 +159,10 @@ fn this_host() -> String {
 /// as doses, not cycles; a day written dose by dose summed; a benzodiazepine bolus a dose of its
 /// own; depot intervals by strength; glofitamab's cycles from cycle 1 day 1. 11: counts of
 /// tablets at parts of the day summed (in words and as structured lines with their times of
-/// day); a dose unit read by its UCUM code.
+/// day); a dose unit read by its UCUM code; the mass among several dose entries; common sig
+/// wordings ("1 bd", "One To Be Taken Each Day", "tab(s)"); a period range at its longest; a
+/// supply length no step; blood pressure under a local code stored as the reading its name says;
+/// a skipped or left-out new version takes the stored one out.
 pub const MAPPING_VERSION: i64 = 11;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

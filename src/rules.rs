@@ -83,7 +83,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// line's first day the earlier line's; status-epilepticus lines are the episode's stages, a
 /// scheduled course after control maintenance, fosphenytoin phenytoin's prodrug; blood pressure
 /// readings grouped by moment in one pass. 20: a prodrug and its active drug one drug (lines,
-/// trials, switches); a single-ingredient product naming several strengths no dose of a count.
+/// trials, switches); a single-ingredient product naming several strengths no dose of a count;
+/// blood pressure under a local code read by its name; a trial of several records described by
+/// its whole course.
 const ENGINE_REVISION: u32 = 20;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
