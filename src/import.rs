@@ -682,6 +682,9 @@ fn server_of<'a>(full_url: Option<&'a str>, resource_type: &str, id: &str) -> Op
 struct Checked {
     sha256: String,
     complete_record: bool,
+    /// A file holding a summary copy is no patient's whole record, whatever it says: what the
+    /// copy leaves out is not withdrawn, and the resources it stands for are kept.
+    summary_copies: bool,
     urls: HashMap<String, String>,
     /// The bundle URLs of the file's Medications and Substances, by the key an ingredient
     /// referring to one is stored under (`Substance/a`).
@@ -824,7 +827,7 @@ fn import_file(
         Err(why) => return FileReport::failed(path, &why),
     };
     let source = options.source.clone().unwrap_or_default();
-    let replace = options.replace || checked.complete_record;
+    let replace = (options.replace || checked.complete_record) && !checked.summary_copies;
     let name = options
         .names
         .get(path)
@@ -852,6 +855,14 @@ fn import_file(
         Err(why) => return FileReport::failed(path, &why),
     };
     let mut report = FileReport::new(path);
+    if options.replace && checked.summary_copies {
+        report.warn(
+            "",
+            String::new(),
+            "not a whole record: it holds summary copies (tagged SUBSETTED), so --replace \
+             removes nothing for this file",
+        );
+    }
     let applied = apply::apply_file(
         store,
         rules,
@@ -887,6 +898,8 @@ fn import_file(
 struct FirstRead {
     sha256: String,
     complete_record: bool,
+    /// Whether a resource is a summary copy (see [`crate::fhir::is_summary_copy`]).
+    summary_copies: bool,
     /// `Bundle.meta.source`: who made the file (refract writes its file's system there).
     source: Option<String>,
     urls: HashMap<String, String>,
@@ -939,7 +952,9 @@ fn first_read(
     // `fullUrl`): one bundle can gather two servers' records, whose ids may be the same.
     let mut servers: HashMap<String, String> = HashMap::new();
     let mut identified = ConditionalTargets::default();
+    let mut summary_copies = false;
     let summary = each_resource(&mut hashing, size, |raw| -> Result<(), String> {
+        summary_copies = summary_copies || crate::fhir::is_summary_copy(&raw);
         // Only what others refer to, or who a patient is, matters before anything is written.
         if !matches!(raw.resource_type, "Patient" | "Medication" | "Substance") {
             return Ok(());
@@ -1071,6 +1086,7 @@ fn first_read(
     FirstRead {
         sha256: crate::digest::hex(&hashing.hasher.finalize()),
         complete_record,
+        summary_copies,
         source,
         urls,
         ingredients,
@@ -1148,6 +1164,7 @@ fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Che
     Ok(Checked {
         sha256: first.sha256,
         complete_record: first.complete_record,
+        summary_copies: first.summary_copies,
         urls: first.urls,
         ingredients: first.ingredients,
         servers: first.servers,
