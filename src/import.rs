@@ -616,7 +616,8 @@ pub(crate) fn same_server(base: &str) -> String {
 }
 
 /// A source as refract keeps it: a server's URL (`http`/`https`) in one spelling, the scheme
-/// and host in lower case, the scheme's default port and a trailing slash left out; any other
+/// and host in lower case, without a user and password, the scheme's default port and the
+/// path's trailing slash left out; any other
 /// name (`lab-a`) as given, trimmed. The path keeps its case: servers may tell paths apart by it.
 pub fn canonical_source(given: &str) -> String {
     let given = given.trim();
@@ -630,11 +631,25 @@ pub fn canonical_source(given: &str) -> String {
         _ => return given.to_owned(),
     };
     let split = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (host, path) = rest.split_at(split);
+    let (authority, path) = rest.split_at(split);
+    // A user and password (`user:pass@`) are never kept: the name is stored in the ledger, the
+    // patient-id systems and the audit log, and a server is the same whoever signs in to it.
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let host = host.to_ascii_lowercase();
     let host = host.strip_suffix(default_port).unwrap_or(&host);
     let host = host.strip_suffix(':').unwrap_or(host);
-    format!("{scheme}://{host}{}", path.trim_end_matches('/'))
+    // Only the path's trailing slash is spelling; one in a query or fragment is its value's.
+    let (path, query) = path.split_at(path.find(['?', '#']).unwrap_or(path.len()));
+    format!("{scheme}://{host}{}{query}", path.trim_end_matches('/'))
+}
+
+/// Whether a URL names a user (`https://user:pass@host/…`).
+fn has_userinfo(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(_, rest)| {
+        rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())].contains('@')
+    })
 }
 
 /// The server a source names, whatever its scheme: `http` and `https` of one host, port and
@@ -659,6 +674,8 @@ pub fn source_in_store(store: &Store, given: &str) -> Result<String, StoreError>
     Ok(store
         .sources_met()?
         .into_iter()
+        // A spelling kept with a password (by an earlier version) is not written again.
+        .filter(|met| !has_userinfo(met))
         .find(|met| server_identity(met).as_deref() == Some(identity.as_str()))
         .unwrap_or(canonical))
 }
