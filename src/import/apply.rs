@@ -225,7 +225,9 @@ fn left_out(
         LeftOutSubject::NotAPatients
     } else if let Some(subject) = heading.subject {
         match resolve(&subject, &source, checked, "Patient") {
-            Ok(patient) if !of_another_server(&subject, &source) => LeftOutSubject::Patient(patient),
+            Ok(patient) if !of_another_server(&subject, &source) => {
+                LeftOutSubject::Patient(patient)
+            }
             _ => LeftOutSubject::Unresolved,
         }
     } else if heading.subject_written {

@@ -707,7 +707,13 @@ fn a_source_url_keeps_no_userinfo_and_its_query_as_written() {
             "collection",
             &[
                 patient("p-ui", "UI-1", "Adler", "Ida"),
-                condition("c-2", "urn:uuid:p-ui", ICD10, "G40.919", "Epilepsy, intractable"),
+                condition(
+                    "c-2",
+                    "urn:uuid:p-ui",
+                    ICD10,
+                    "G40.919",
+                    "Epilepsy, intractable",
+                ),
             ],
         ),
     );
@@ -719,8 +725,12 @@ fn a_source_url_keeps_no_userinfo_and_its_query_as_written() {
             source: Some(source.to_owned()),
             ..Default::default()
         };
-        let report = env.import_with(&[path.clone()], &options);
-        assert_eq!(report.files[0].outcome, FileOutcome::Imported, "{report:#?}");
+        let report = env.import_with(std::slice::from_ref(path), &options);
+        assert_eq!(
+            report.files[0].outcome,
+            FileOutcome::Imported,
+            "{report:#?}"
+        );
     }
     let sources = env.rows("SELECT DISTINCT source FROM fhir_resources ORDER BY 1");
     assert_eq!(sources, vec![vec!["https://host.example/fhir".to_owned()]]);
@@ -746,5 +756,8 @@ fn a_source_url_keeps_no_userinfo_and_its_query_as_written() {
     );
     env.import_with(&[path], &options);
     let sources = env.rows("SELECT DISTINCT source FROM imports");
-    assert_eq!(sources, vec![vec!["https://h.example/fhir?x=A/".to_owned()]]);
+    assert_eq!(
+        sources,
+        vec![vec!["https://h.example/fhir?x=A/".to_owned()]]
+    );
 }

@@ -374,9 +374,7 @@ fn another_servers_resource_with_the_same_id_removes_nothing() {
         ..Default::default()
     };
     let entry = |url: String, resource: Value| json!({"fullUrl": url, "resource": resource});
-    let file = |entries: Vec<Value>| {
-        json!({"resourceType": "Bundle", "type": "collection", "entry": entries})
-    };
+    let file = |entries: Vec<Value>| json!({"resourceType": "Bundle", "type": "collection", "entry": entries});
     let mut env = Env::new();
     let first = env.write_json(
         "north.json",
@@ -449,7 +447,10 @@ fn a_summary_copy_changes_nothing() {
             edited(&height(), &["valueQuantity", "issued"], &json!({})),
             "SUBSETTED",
         ),
-        subsetted(with(amoxicillin(), &json!({"status": "active"})), "subsetted"),
+        subsetted(
+            with(amoxicillin(), &json!({"status": "active"})),
+            "subsetted",
+        ),
         subsetted(
             observation(
                 "obs-new",
@@ -464,7 +465,11 @@ fn a_summary_copy_changes_nothing() {
     ];
     for written in ["searchset", "ndjson"] {
         let mut env = Env::new();
-        let path = ndjson(&env, "v1.ndjson", &[person(), height(), amoxicillin(), coded.clone()]);
+        let path = ndjson(
+            &env,
+            "v1.ndjson",
+            &[person(), height(), amoxicillin(), coded.clone()],
+        );
         env.import_ok(&path);
         let before = shown(&env);
         let path = if written == "ndjson" {
@@ -488,7 +493,11 @@ fn a_summary_copy_changes_nothing() {
     }
     // Nor is a file of summary copies anyone's whole record: --replace removes nothing for it.
     let mut env = Env::new();
-    let path = ndjson(&env, "v1.ndjson", &[person(), height(), amoxicillin(), coded]);
+    let path = ndjson(
+        &env,
+        "v1.ndjson",
+        &[person(), height(), amoxicillin(), coded],
+    );
     env.import_ok(&path);
     let before = shown(&env);
     let path = ndjson(&env, "summary.ndjson", &copies);
