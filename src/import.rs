@@ -619,7 +619,8 @@ pub(crate) fn same_server(base: &str) -> String {
 }
 
 /// A source as refract keeps it: a server's URL (`http`/`https`) in one spelling, the scheme
-/// and host in lower case, the scheme's default port and a trailing slash left out; any other
+/// and host in lower case, without a user and password, the scheme's default port and the
+/// path's trailing slash left out; any other
 /// name (`lab-a`) as given, trimmed. The path keeps its case: servers may tell paths apart by it.
 pub fn canonical_source(given: &str) -> String {
     let given = given.trim();
@@ -633,11 +634,25 @@ pub fn canonical_source(given: &str) -> String {
         _ => return given.to_owned(),
     };
     let split = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (host, path) = rest.split_at(split);
+    let (authority, path) = rest.split_at(split);
+    // A user and password (`user:pass@`) are never kept: the name is stored in the ledger, the
+    // patient-id systems and the audit log, and a server is the same whoever signs in to it.
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let host = host.to_ascii_lowercase();
     let host = host.strip_suffix(default_port).unwrap_or(&host);
     let host = host.strip_suffix(':').unwrap_or(host);
-    format!("{scheme}://{host}{}", path.trim_end_matches('/'))
+    // Only the path's trailing slash is spelling; one in a query or fragment is its value's.
+    let (path, query) = path.split_at(path.find(['?', '#']).unwrap_or(path.len()));
+    format!("{scheme}://{host}{}{query}", path.trim_end_matches('/'))
+}
+
+/// Whether a URL names a user (`https://user:pass@host/…`).
+fn has_userinfo(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(_, rest)| {
+        rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())].contains('@')
+    })
 }
 
 /// The server a source names, whatever its scheme: `http` and `https` of one host, port and
@@ -662,6 +677,8 @@ pub fn source_in_store(store: &Store, given: &str) -> Result<String, StoreError>
     Ok(store
         .sources_met()?
         .into_iter()
+        // A spelling kept with a password (by an earlier version) is not written again.
+        .filter(|met| !has_userinfo(met))
         .find(|met| server_identity(met).as_deref() == Some(identity.as_str()))
         .unwrap_or(canonical))
 }
@@ -685,6 +702,9 @@ fn server_of<'a>(full_url: Option<&'a str>, resource_type: &str, id: &str) -> Op
 struct Checked {
     sha256: String,
     complete_record: bool,
+    /// A file holding a summary copy is no patient's whole record, whatever it says: what the
+    /// copy leaves out is not withdrawn, and the resources it stands for are kept.
+    summary_copies: bool,
     urls: HashMap<String, String>,
     /// The bundle URLs of the file's Medications and Substances, by the key an ingredient
     /// referring to one is stored under (`Substance/a`).
@@ -827,7 +847,7 @@ fn import_file(
         Err(why) => return FileReport::failed(path, &why),
     };
     let source = options.source.clone().unwrap_or_default();
-    let replace = options.replace || checked.complete_record;
+    let replace = (options.replace || checked.complete_record) && !checked.summary_copies;
     let name = options
         .names
         .get(path)
@@ -855,6 +875,14 @@ fn import_file(
         Err(why) => return FileReport::failed(path, &why),
     };
     let mut report = FileReport::new(path);
+    if options.replace && checked.summary_copies {
+        report.warn(
+            "",
+            String::new(),
+            "not a whole record: it holds summary copies (tagged SUBSETTED), so --replace \
+             removes nothing for this file",
+        );
+    }
     let applied = apply::apply_file(
         store,
         rules,
@@ -890,6 +918,8 @@ fn import_file(
 struct FirstRead {
     sha256: String,
     complete_record: bool,
+    /// Whether a resource is a summary copy (see [`crate::fhir::is_summary_copy`]).
+    summary_copies: bool,
     /// `Bundle.meta.source`: who made the file (refract writes its file's system there).
     source: Option<String>,
     urls: HashMap<String, String>,
@@ -942,7 +972,9 @@ fn first_read(
     // `fullUrl`): one bundle can gather two servers' records, whose ids may be the same.
     let mut servers: HashMap<String, String> = HashMap::new();
     let mut identified = ConditionalTargets::default();
+    let mut summary_copies = false;
     let summary = each_resource(&mut hashing, size, |raw| -> Result<(), String> {
+        summary_copies = summary_copies || crate::fhir::is_summary_copy(&raw);
         // Only what others refer to, or who a patient is, matters before anything is written.
         if !matches!(raw.resource_type, "Patient" | "Medication" | "Substance") {
             return Ok(());
@@ -1074,6 +1106,7 @@ fn first_read(
     FirstRead {
         sha256: crate::digest::hex(&hashing.hasher.finalize()),
         complete_record,
+        summary_copies,
         source,
         urls,
         ingredients,
@@ -1151,6 +1184,7 @@ fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Che
     Ok(Checked {
         sha256: first.sha256,
         complete_record: first.complete_record,
+        summary_copies: first.summary_copies,
         urls: first.urls,
         ingredients: first.ingredients,
         servers: first.servers,

@@ -151,6 +151,8 @@ pub struct Fetched {
     pub source: String,
     pub group: Option<String>,
     pub since: Option<String>,
+    /// The `_since` of the export read for its deleted files alone (see [`AutoStart`]).
+    pub deletions_since: Option<String>,
     pub transaction_time: String,
     pub types: Vec<String>,
     outputs: Vec<bulk::Downloaded>,
@@ -173,6 +175,8 @@ pub struct Fetched {
 pub struct PullReport {
     pub server: String,
     pub since: Option<String>,
+    /// The `_since` of the export read for its deleted files alone (see [`AutoStart`]).
+    pub deletions_since: Option<String>,
     pub transaction_time: String,
     pub types: Vec<String>,
     pub files: usize,
@@ -226,20 +230,41 @@ pub fn host_label(server: &str) -> String {
     rest.split(['/', '?']).next().unwrap_or(rest).to_owned()
 }
 
-/// The `_since` `--since auto` asks for `types` of `source` (system level, or `group`): from a
-/// time at which every one of them was last brought completely (see [`Store::since_for`]);
-/// everything when one never was.
+/// Where `--since auto` starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AutoStart {
+    /// The `_since` of the export: none asks everything.
+    pub since: Option<String>,
+    /// When it asks everything, the `_since` of a second export read for its deleted files
+    /// alone: an export without `_since` lists no deletions (Bulk Data IG), so a resource the
+    /// server deleted since the database last heard from it would otherwise stay, and keep
+    /// counting, for good.
+    pub deletions_since: Option<String>,
+}
+
+/// Where `--since auto` starts for `types` of `source` (system level, or `group`): from a time
+/// at which every one of them was last brought completely (see [`Store::since_for`]); else
+/// everything, with the deletions since the first pull of the server (after the upgrade that
+/// began keeping checkpoints, or for a type never pulled: see [`AutoStart`]).
 pub fn auto_since(
     store: &Store,
     source: &str,
     group: Option<&str>,
     types: &[String],
-) -> Result<Option<String>, PullError> {
-    Ok(store.since_for(source, group, types)?)
+) -> Result<AutoStart, PullError> {
+    let since = store.since_for(source, group, types)?;
+    let deletions_since = match since {
+        Some(_) => None,
+        None => store.first_pull_time(source)?,
+    };
+    Ok(AutoStart {
+        since,
+        deletions_since,
+    })
 }
 
 /// Where `--since auto` starts for the types an export asks.
-pub type AutoSince<'a> = dyn Fn(&[String]) -> Result<Option<String>, PullError> + 'a;
+pub type AutoSince<'a> = dyn Fn(&[String]) -> Result<AutoStart, PullError> + 'a;
 
 /// The server's side: kick-off, wait, download everything, delete the job. On any failure
 /// (Ctrl-C included) the job is deleted and the downloaded files removed. `auto` is asked of
@@ -254,9 +279,15 @@ pub fn fetch(
         Some(types) => types,
         None => default_types(&client)?,
     };
-    let since = match &request.since {
-        Since::Everything => None,
-        Since::At(at) => Some(at.clone()),
+    let AutoStart {
+        since,
+        deletions_since,
+    } = match &request.since {
+        Since::Everything => AutoStart::default(),
+        Since::At(at) => AutoStart {
+            since: Some(at.clone()),
+            deletions_since: None,
+        },
         Since::Auto => auto_since(&types)?,
     };
     let mut builder = tempfile::Builder::new();
@@ -294,12 +325,30 @@ pub fn fetch(
     // pull leaves nothing running there. Ctrl-C does not stop this one request.
     client.ignore_cancel();
     let deleted = bulk::delete(&client, &job).map_err(|err| err.to_string());
-    let (manifest, outputs, deleted_files, errors, errors_total, bytes) = fetched?;
+    let (manifest, outputs, mut deleted_files, mut errors, mut errors_total, mut bytes) = fetched?;
+    if let Some(deletions_since) = &deletions_since {
+        let deletions = fetch_deletions(
+            &client,
+            &bulk::ExportRequest {
+                group: request.group.clone(),
+                types: types.clone(),
+                since: Some(deletions_since.clone()),
+            },
+            request.parallel,
+            &folder,
+            on,
+        )?;
+        deleted_files.extend(deletions.files);
+        errors.extend(deletions.errors);
+        errors_total += deletions.errors_total;
+        bytes += deletions.bytes;
+    }
     Ok(Fetched {
         server: request.server,
         source: request.source,
         group: request.group,
         since,
+        deletions_since,
         transaction_time: manifest.transaction_time,
         types,
         outputs,
@@ -312,6 +361,66 @@ pub fn fetch(
         seconds,
         _folder: folder,
     })
+}
+
+/// The deleted files of an export, and its errors.
+struct Deletions {
+    files: Vec<bulk::Downloaded>,
+    errors: Vec<String>,
+    errors_total: usize,
+    bytes: u64,
+}
+
+/// An export read for its deleted files alone (see [`AutoStart`]): its outputs, what changed
+/// since, are in the export that asked everything, and are not downloaded again. Its job is
+/// deleted whatever happened.
+fn fetch_deletions(
+    client: &http::Client,
+    export: &bulk::ExportRequest,
+    parallel: usize,
+    folder: &tempfile::TempDir,
+    on: &mut dyn FnMut(PullEvent),
+) -> Result<Deletions, PullError> {
+    let job = bulk::kick_off(client, export)?;
+    on(PullEvent::Status(format!(
+        "asking what was deleted since {}",
+        export.since.as_deref().unwrap_or_default()
+    )));
+    let fetched = (|| {
+        let manifest = bulk::wait(client, &job, &mut |words| {
+            on(PullEvent::Status(words.to_owned()));
+        })?;
+        let authorised = manifest.requires_access_token;
+        let bytes = AtomicU64::new(0);
+        let files = bulk::download_all(
+            client,
+            &manifest.deleted,
+            authorised,
+            folder.path(),
+            &|index, _| format!("deleted-since.{index}.ndjson"),
+            parallel,
+            &bytes,
+        )?;
+        let error_files = bulk::download_all(
+            client,
+            &manifest.error,
+            authorised,
+            folder.path(),
+            &|index, _| format!("deleted-since-error.{index}.ndjson"),
+            parallel,
+            &bytes,
+        )?;
+        let (errors, errors_total) = read_errors(&error_files)?;
+        Ok::<_, PullError>(Deletions {
+            files,
+            errors,
+            errors_total,
+            bytes: bytes.load(Ordering::Relaxed),
+        })
+    })();
+    // As for the main export: a server may keep a job's files until it is deleted.
+    let _ = bulk::delete(client, &job);
+    fetched
 }
 
 type FetchedParts = (
@@ -500,6 +609,7 @@ fn report_of(fetched: &Fetched, dry_run: bool) -> PullReport {
     PullReport {
         server: fetched.server.clone(),
         since: fetched.since.clone(),
+        deletions_since: fetched.deletions_since.clone(),
         transaction_time: fetched.transaction_time.clone(),
         types: fetched.types.clone(),
         files: fetched.outputs.len() + fetched.deleted.len(),

@@ -741,6 +741,70 @@ fn an_incremental_pull_applies_the_servers_deleted_files() {
     assert_eq!(left as u64, conditions - removed);
 }
 
+/// An export without `_since` lists no deletions (Bulk Data IG): when `--since auto` must ask
+/// everything for a type (never pulled, or a file whose pulls predate the checkpoints), the
+/// deletions since the server's first pull are asked too, and applied.
+#[test]
+fn since_auto_that_asks_everything_still_applies_the_deletions() {
+    let Some(root) = server() else { return };
+    let _one = serial();
+    // The reference server, asked with _since, lists about 10% of the resources as deleted.
+    let url = base(root, &serde_json::json!({ "del": 10 }));
+
+    // The reference server's resources were last changed years ago, and it lists as deleted
+    // only resources changed after `_since`: the first pulls are dated back to before them.
+    let long_ago = |env: &Env| {
+        let conn = rusqlite::Connection::open(&env.db).unwrap();
+        conn.execute(
+            "UPDATE pulls SET transaction_time = '2000-01-01T00:00:00Z'",
+            [],
+        )
+        .unwrap();
+    };
+    // A type never pulled.
+    let env = Env::new();
+    env.pull_json(&["--server", &url, "--type", "Patient"]);
+    long_ago(&env);
+    let auto = env.pull_json(&[
+        "--server",
+        &url,
+        "--type",
+        "Patient,Condition",
+        "--since",
+        "auto",
+    ]);
+    assert!(auto["since"].is_null(), "{auto:#}");
+    assert!(auto["deleted"].as_u64().unwrap() > 0, "{auto:#}");
+    let removed = auto["deletions"]["removed"].as_u64().unwrap();
+    assert!(removed > 0, "{auto:#}");
+    let brought = auto["import"]["conditions"].as_u64().unwrap();
+    assert!(stored_conditions(&env) < i64::try_from(brought).unwrap());
+
+    // A pull recorded before checkpoints were kept (migration 0027 leaves it none).
+    let env = Env::new();
+    env.pull_json(&["--server", &url, "--type", "Patient,Condition"]);
+    let conn = rusqlite::Connection::open(&env.db).unwrap();
+    conn.execute("DELETE FROM pull_checkpoints", []).unwrap();
+    drop(conn);
+    long_ago(&env);
+    let auto = env.pull_json(&[
+        "--server",
+        &url,
+        "--type",
+        "Patient,Condition",
+        "--since",
+        "auto",
+    ]);
+    assert!(auto["since"].is_null(), "{auto:#}");
+    assert!(
+        auto["deletions"]["removed"].as_u64().unwrap() > 0,
+        "{auto:#}"
+    );
+    let check = env.refract(&["check"]);
+    assert!(check.status.success(), "{check:?}");
+    assert!(env.left_behind().is_empty());
+}
+
 /// The conditions the file holds (every patient's).
 fn stored_conditions(env: &Env) -> i64 {
     let conn = rusqlite::Connection::open(&env.db).unwrap();

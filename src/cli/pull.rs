@@ -118,7 +118,7 @@ pub fn run(
     // A dry run without a file has no checkpoint: `auto` is everything.
     let auto_since = |types: &[String]| match &store {
         Some(store) => pull::auto_since(store, &source, group.as_deref(), types),
-        None => Ok(None),
+        None => Ok(pull::AutoStart::default()),
     };
 
     // Ctrl-C (and SIGTERM): the first asks the pull to stop cleanly, a second exits at once.

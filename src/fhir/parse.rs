@@ -580,7 +580,11 @@ fn has_unread_words(resource: &model::Observation) -> bool {
 /// it stored out of the record, and to leave a newer one, or another patient's, alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Heading {
+    /// The patient reference it names, when one can be read (a literal or logical reference).
     pub subject: Option<String>,
+    /// Whether it has a `subject` at all: one written but naming nobody readable (a display
+    /// alone) still says the resource is about someone, who may be another patient.
+    pub subject_written: bool,
     pub last_updated: Option<String>,
 }
 
@@ -592,17 +596,51 @@ pub fn heading_of(raw: &RawResource<'_>) -> Heading {
     else {
         return Heading::default();
     };
-    let subject = fields
-        .remove("subject")
-        .and_then(|value| serde_json::from_value::<model::Reference>(value).ok());
+    let written = fields.remove("subject").filter(|value| !value.is_null());
+    let subject_written = written.is_some();
+    let subject = written.and_then(|value| serde_json::from_value::<model::Reference>(value).ok());
     let last_updated = fields
         .remove("meta")
         .and_then(|value| serde_json::from_value::<model::Meta>(value).ok())
         .and_then(|meta| meta.last_updated);
     Heading {
         subject: subject_of(subject.as_ref()).ok(),
+        subject_written,
         last_updated,
     }
+}
+
+/// The `meta.tag` code a server marks an incomplete copy with (a search's `_elements` or
+/// `_summary`, R4 search.html#elements and #summary): "an incomplete resource … SHALL NOT be used
+/// for update". Its system is `http://terminology.hl7.org/CodeSystem/v3-ObservationValue`; the
+/// code is read in any case and under any system, since taking a whole resource for a summary
+/// only leaves it as stored, while the reverse removes or overwrites what it omits.
+const SUBSETTED: &str = "SUBSETTED";
+
+/// Whether a resource is a summary copy (see [`SUBSETTED`]): never a version of the resource
+/// to store, update or remove from.
+pub fn is_summary_copy(raw: &RawResource<'_>) -> bool {
+    #[derive(serde::Deserialize)]
+    struct MetaOnly {
+        meta: Option<model::Meta>,
+    }
+    // Most resources never mention the word, and only those that do are parsed again; a fast
+    // substring search of its usual spellings (upper, lower, capitalised) keeps large files
+    // quick.
+    let mentions = ["UBSETTED", "ubsetted", "ubSetted"]
+        .iter()
+        .any(|spelling| raw.json.contains(spelling));
+    mentions
+        && serde_json::from_str::<MetaOnly>(raw.json)
+            .ok()
+            .and_then(|read| read.meta)
+            .is_some_and(|meta| {
+                meta.tag.iter().any(|tag| {
+                    tag.code
+                        .as_deref()
+                        .is_some_and(|code| code.trim().eq_ignore_ascii_case(SUBSETTED))
+                })
+            })
 }
 
 fn clinical(

@@ -16,14 +16,14 @@ use chrono::NaiveDate;
 use super::project::{self, Computed, Created, Rebuilt};
 use super::{
     Checked, FileReport, ImportOptions, PendingPatient, identity_keys, identity_problem,
-    same_server, server_key, source_of, url_key,
+    same_server, server_identity, server_key, source_of, url_key,
 };
 use crate::digest::content_digest;
 use crate::domain::{Patient, PatientId};
 use crate::fhir::stream::{RawResource, StreamError, each_resource};
 use crate::fhir::{
     ImportedItems, Item, Mapped, MedicationMeta, Product, finish_medication, heading_of,
-    map_resource, named_by, reference_key, server_base,
+    is_summary_copy, map_resource, named_by, reference_key, server_base,
 };
 use crate::rules::Rules;
 use crate::store::imports::{
@@ -132,7 +132,8 @@ struct ResourceOp {
 /// the same resource stops counting: that version is what the source no longer says (a value
 /// withdrawn as an error, a date or a drug removed), and keeping it would show, and assess on,
 /// what the source took back. As a removal is, it is kept when the stored copy was written
-/// after this one (`meta.lastUpdated`), and refused when this one names another patient.
+/// after this one (`meta.lastUpdated`), and refused unless this one names the stored copy's
+/// patient (see [`LeftOutSubject`]).
 struct LeftOutOp {
     at: String,
     /// `Type/id`, for the warning.
@@ -140,11 +141,27 @@ struct LeftOutOp {
     source: String,
     resource_type: &'static str,
     id: String,
-    /// (source, Patient id or URL) it names, when it names one that resolves: none (no
-    /// subject, or one that names nobody) removes the stored copy whoever it is filed under.
-    subject: Option<(String, String)>,
+    subject: LeftOutSubject,
     last_updated: Option<String>,
     why: LeftOutWhy,
+}
+
+/// Who a left-out version is about, which decides whether it may take out the stored copy.
+enum LeftOutSubject {
+    /// A Medication or Substance, about nobody: its key alone says it is the stored one.
+    NotAPatients,
+    /// (source, Patient id) it names: it takes out the stored copy only when that is filed
+    /// under the same patient.
+    Patient((String, String)),
+    /// A subject written that names no Patient this import can take for the stored copy's
+    /// (another server's Patient, a Group, a search or identifier naming no Patient of the
+    /// file, a display alone): someone else's resource with the same id, as two systems'
+    /// files give. It changes nothing.
+    Unresolved,
+    /// No subject at all: whose it is cannot be told, so it changes nothing either. A source
+    /// that withdraws a resource deletes it (a `DELETE`, a Bulk Data `deleted` list) or sends
+    /// it with its patient; a copy with none is more likely another system's or a broken one.
+    Missing,
 }
 
 enum LeftOutWhy {
@@ -153,6 +170,9 @@ enum LeftOutWhy {
     /// Warned about with this message (`left out: …`).
     Warned(String),
 }
+
+/// How the summary counts a resource tagged `SUBSETTED` (see [`is_summary_copy`]).
+pub(crate) const SUMMARY_COPY: &str = "summary copy (SUBSETTED)";
 
 /// The types whose resources the ledger keeps: a skipped or left-out version of another type
 /// has no stored version to take out, and is not looked up.
@@ -201,9 +221,20 @@ fn left_out(
     };
     let source = source_of(options);
     let heading = heading_of(raw);
-    let subject = heading
-        .subject
-        .and_then(|subject| resolve(&subject, &source, checked, "Patient").ok());
+    let subject = if matches!(resource_type, "Medication" | "Substance") {
+        LeftOutSubject::NotAPatients
+    } else if let Some(subject) = heading.subject {
+        match resolve(&subject, &source, checked, "Patient") {
+            Ok(patient) if !of_another_server(&subject, &source) => {
+                LeftOutSubject::Patient(patient)
+            }
+            _ => LeftOutSubject::Unresolved,
+        }
+    } else if heading.subject_written {
+        LeftOutSubject::Unresolved
+    } else {
+        LeftOutSubject::Missing
+    };
     Op::LeftOut(Box::new(LeftOutOp {
         at: raw.path.clone(),
         resource: name_of(raw),
@@ -214,6 +245,16 @@ fn left_out(
         last_updated: heading.last_updated,
         why,
     }))
+}
+
+/// Whether `reference` is an absolute URL of a server other than `source` (when the source is
+/// a server's URL): a Patient of another server, even with an id the source also has. Only a
+/// left-out version asks: it changes nothing then, which is safe whatever the URL's spelling.
+fn of_another_server(reference: &str, source: &str) -> bool {
+    match (server_base(reference), server_identity(source)) {
+        (Some(base), Some(_)) => same_server(base) != same_server(source),
+        _ => false,
+    }
 }
 
 /// A Patient of a file written in one transaction, and the ops that follow it while the file
@@ -441,6 +482,12 @@ fn op_of(
     keep_items: bool,
     ops: &mut Vec<Op>,
 ) {
+    // FHIR: an incomplete copy "SHALL NOT be used for update". What it leaves out is not
+    // withdrawn, so it neither updates, removes nor adds a resource: counted, nothing more.
+    if is_summary_copy(raw) {
+        ops.push(Op::Skipped(SUMMARY_COPY.to_owned()));
+        return;
+    }
     let mut mapping = match map_resource(raw, rules) {
         Ok(mapping) => mapping,
         Err(message) => {
@@ -1368,19 +1415,39 @@ impl Writer<'_> {
             LeftOutWhy::Skipped(_) => None,
         };
         let stored = tx.stored_subject(source, resource_type, id)?;
-        // A version about another patient changes nothing, as an update about another does not.
-        if let (Some(Some(owner)), Some((subject_source, subject))) = (&stored, subject)
-            && owner != subject
-        {
-            if let Some(message) = warned {
-                counted.warn(at, resource.clone(), message);
+        // Only a version about the stored copy's patient is one of it: any other changes
+        // nothing, as an update about another patient does not.
+        if let Some(owner) = &stored {
+            let owner_of = |tx: &ImportTx<'_>| match owner {
+                Some(owner) => owner_described(tx, source, owner),
+                None => Ok(String::from("the patient it is stored under")),
+            };
+            let refusal = match (subject, owner) {
+                (LeftOutSubject::Patient((subject_source, subject)), Some(owner))
+                    if subject != owner =>
+                {
+                    Some(other_subject_message(tx, subject_source, owner)?)
+                }
+                (LeftOutSubject::Patient(_) | LeftOutSubject::NotAPatients, _) => None,
+                (LeftOutSubject::Unresolved, _) => Some(format!(
+                    "not changed: its subject names no patient refract can take for {}, whose \
+                     copy is stored; are these files from two systems with the same ids? import \
+                     each with --source NAME",
+                    owner_of(tx)?
+                )),
+                (LeftOutSubject::Missing, _) => Some(format!(
+                    "not changed: it names no patient, so it cannot be told to be the copy \
+                     stored for {}; the stored version is kept",
+                    owner_of(tx)?
+                )),
+            };
+            if let Some(refusal) = refusal {
+                if let Some(message) = warned {
+                    counted.warn(at, resource.clone(), message);
+                }
+                counted.warn(at, resource.clone(), &refusal);
+                return Ok(());
             }
-            counted.warn(
-                at,
-                resource.clone(),
-                &other_subject_message(tx, subject_source, owner)?,
-            );
-            return Ok(());
         }
         let removal = match stored {
             Some(_) => {
@@ -1698,14 +1765,19 @@ fn other_subject_message(
     source: &str,
     owner: &str,
 ) -> Result<String, StoreError> {
-    let owner = match tx.patient_of_subject(source, owner)? {
-        Some(id) => store_describe(tx, id),
-        None => format!("Patient/{owner}"),
-    };
+    let owner = owner_described(tx, source, owner)?;
     Ok(format!(
         "not changed: it is stored as another patient's ({owner}); are these files from two \
          systems with the same ids? import each with --source NAME"
     ))
+}
+
+/// The patient a resource of `source` is stored under (`owner`, a Patient id), for a message.
+fn owner_described(tx: &ImportTx<'_>, source: &str, owner: &str) -> Result<String, StoreError> {
+    Ok(match tx.patient_of_subject(source, owner)? {
+        Some(id) => store_describe(tx, id),
+        None => format!("Patient/{owner}"),
+    })
 }
 
 fn store_describe(tx: &ImportTx<'_>, id: PatientId) -> String {

@@ -135,6 +135,19 @@ impl Store {
         Ok(oldest)
     }
 
+    /// The transaction time of the first pull recorded from `server` (complete or not, of any
+    /// types, before checkpoints were kept too): what the database holds of the server came at
+    /// or after it, so a deletion the server made since then is one refract may need to apply.
+    pub fn first_pull_time(&self, server: &str) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached(
+                "SELECT transaction_time FROM pulls WHERE server = ?1 ORDER BY id LIMIT 1",
+            )?
+            .query_row(params![server], |row| row.get(0))
+            .optional()
+            .map_err(Into::into)
+    }
+
     /// The latest checkpoint of one type: the newest pull that set one for `scope` or for the
     /// whole server.
     fn checkpoint_of(

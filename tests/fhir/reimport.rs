@@ -684,3 +684,80 @@ fn a_subject_on_another_server_is_not_the_bundles_patient_of_the_same_id() {
         report.warnings
     );
 }
+
+/// A source named by a URL with a user and password: the password is never stored (it would be
+/// in the ledger, the patient-id systems and the audit), and the server is the one named without
+/// them. A query's trailing slash is the query's.
+#[test]
+fn a_source_url_keeps_no_userinfo_and_its_query_as_written() {
+    let mut env = Env::new();
+    let first = env.write_json(
+        "first.json",
+        &bundle(
+            "collection",
+            &[
+                patient("p-ui", "UI-1", "Adler", "Ida"),
+                condition("c-1", "urn:uuid:p-ui", ICD10, "G40.909", "Epilepsy"),
+            ],
+        ),
+    );
+    let second = env.write_json(
+        "second.json",
+        &bundle(
+            "collection",
+            &[
+                patient("p-ui", "UI-1", "Adler", "Ida"),
+                condition(
+                    "c-2",
+                    "urn:uuid:p-ui",
+                    ICD10,
+                    "G40.919",
+                    "Epilepsy, intractable",
+                ),
+            ],
+        ),
+    );
+    for (path, source) in [
+        (&first, "https://User:Secret-PW@Host.example/fhir"),
+        (&second, "https://host.example/fhir/"),
+    ] {
+        let options = refract::import::ImportOptions {
+            source: Some(source.to_owned()),
+            ..Default::default()
+        };
+        let report = env.import_with(std::slice::from_ref(path), &options);
+        assert_eq!(
+            report.files[0].outcome,
+            FileOutcome::Imported,
+            "{report:#?}"
+        );
+    }
+    let sources = env.rows("SELECT DISTINCT source FROM fhir_resources ORDER BY 1");
+    assert_eq!(sources, vec![vec!["https://host.example/fhir".to_owned()]]);
+    let dump: String = env
+        .rows(
+            "SELECT coalesce(source, '') FROM imports UNION ALL SELECT coalesce(after, '') || \
+             coalesce(before, '') FROM audit_log UNION ALL \
+             SELECT system FROM patient_identifiers",
+        )
+        .concat()
+        .concat();
+    assert!(!dump.to_lowercase().contains("secret-pw"), "{dump}");
+    assert!(!dump.to_lowercase().contains("user@"), "{dump}");
+
+    let mut env = Env::new();
+    let options = refract::import::ImportOptions {
+        source: Some("https://h.example/fhir?x=A/".to_owned()),
+        ..Default::default()
+    };
+    let path = env.write_json(
+        "q.json",
+        &bundle("collection", &[patient("p-q", "Q-1", "Berg", "Ole")]),
+    );
+    env.import_with(&[path], &options);
+    let sources = env.rows("SELECT DISTINCT source FROM imports");
+    assert_eq!(
+        sources,
+        vec![vec!["https://h.example/fhir?x=A/".to_owned()]]
+    );
+}

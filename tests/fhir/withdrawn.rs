@@ -8,7 +8,7 @@
 use refract::import::FileReport;
 use serde_json::{Value, json};
 
-use super::{Env, ICD10, LOINC, RXNORM, coding, condition, patient, with};
+use super::{Env, ICD10, LOINC, RXNORM, coding, condition, observation, patient, with};
 
 const SUBJECT: &str = "Patient/p-wd";
 
@@ -289,13 +289,226 @@ fn a_left_out_version_naming_another_patient_is_refused_as_a_changed_subject_is(
 }
 
 #[test]
-fn a_version_whose_subject_is_gone_takes_the_stored_one_out() {
+fn a_version_whose_subject_is_gone_changes_nothing_and_says_so() {
+    // Whose it is cannot be told: it may be another system's resource with the same id.
     let subjectless = edited(
         &height(),
         &["subject"],
         &json!({"meta": {"lastUpdated": "2025-01-01T00:00:00Z"}}),
     );
-    let (report, env) = again_and_fresh(&[height()], &[subjectless]);
-    assert_eq!(env.int("SELECT count(*) FROM observations"), 0);
-    assert_eq!(report.removed, 1, "{report:#?}");
+    let mut env = Env::new();
+    let path = ndjson(&env, "v1.ndjson", &[person(), height()]);
+    env.import_ok(&path);
+    let before = shown(&env);
+    let path = ndjson(&env, "v2.ndjson", &[person(), subjectless]);
+    let report = env.import_ok(&path);
+    assert_eq!((report.removed, report.updated), (0, 0), "{report:#?}");
+    assert_eq!(shown(&env), before);
+    assert!(removals(&env).is_empty());
+    let warnings = warned_about(&report, "Observation/obs-height");
+    assert!(
+        warnings.iter().any(|w| w.contains("not changed")),
+        "{warnings:?}"
+    );
 }
+
+/// A version whose subject is written but names nobody this import can take for the stored
+/// copy's patient is someone else's resource with the same id: it changes nothing.
+#[test]
+fn a_left_out_version_whose_subject_names_someone_unresolved_removes_nothing() {
+    let subjects = [
+        json!({"reference": "Group/g1"}),
+        json!({"reference": "Patient?identifier=urn:test:nobody|N-1"}),
+        json!({"identifier": {"system": "urn:test:nobody", "value": "N-2"}}),
+        json!({"display": "Someone"}),
+        json!({"reference": "#contained-patient"}),
+    ];
+    for subject in subjects {
+        let mut env = Env::new();
+        let path = ndjson(&env, "v1.ndjson", &[person(), height()]);
+        env.import_ok(&path);
+        let before = shown(&env);
+        // Without its value it is left out; with a value it is too, for its subject.
+        for (name, version) in [
+            (
+                "valueless.ndjson",
+                edited(
+                    &height(),
+                    &["valueQuantity"],
+                    &json!({"subject": subject, "meta": {"lastUpdated": "2025-01-01T00:00:00Z"}}),
+                ),
+            ),
+            (
+                "valued.ndjson",
+                with(
+                    height(),
+                    &json!({"subject": subject, "meta": {"lastUpdated": "2025-02-01T00:00:00Z"}}),
+                ),
+            ),
+        ] {
+            let path = ndjson(&env, name, &[person(), version]);
+            let report = env.import_ok(&path);
+            assert_eq!(
+                (report.removed, report.updated, report.added),
+                (0, 0, 0),
+                "{subject}: {report:#?}"
+            );
+            assert_eq!(shown(&env), before, "{subject}");
+            assert!(removals(&env).is_empty(), "{subject}");
+            assert!(
+                !warned_about(&report, "Observation/obs-height").is_empty(),
+                "{subject}: {report:#?}"
+            );
+        }
+    }
+}
+
+/// Two servers' `Observation/o1` under one source: the other server's, about its own patient,
+/// is no version of this one's.
+#[test]
+fn another_servers_resource_with_the_same_id_removes_nothing() {
+    const NORTH: &str = "https://north.example/fhir";
+    const SOUTH: &str = "https://south.example/fhir";
+    let options = refract::import::ImportOptions {
+        source: Some(NORTH.to_owned()),
+        ..Default::default()
+    };
+    let entry = |url: String, resource: Value| json!({"fullUrl": url, "resource": resource});
+    let file = |entries: Vec<Value>| json!({"resourceType": "Bundle", "type": "collection", "entry": entries});
+    let mut env = Env::new();
+    let first = env.write_json(
+        "north.json",
+        &file(vec![
+            entry(format!("{NORTH}/Patient/p-wd"), person()),
+            entry(format!("{NORTH}/Observation/obs-height"), height()),
+        ]),
+    );
+    env.import_with(&[first], &options);
+    assert_eq!(env.int("SELECT count(*) FROM observations"), 1);
+    let before = shown(&env);
+    let south = |resource: Value| {
+        with(
+            resource,
+            &json!({
+                "subject": {"reference": format!("{SOUTH}/Patient/p-wd")},
+                "meta": {"lastUpdated": "2025-01-01T00:00:00Z"}
+            }),
+        )
+    };
+    // With north's Patient in the file, and without it (nothing then says which p-wd it is
+    // but the URL).
+    let files = [
+        file(vec![
+            entry(format!("{NORTH}/Patient/p-wd"), person()),
+            entry(format!("{SOUTH}/Observation/obs-height"), south(height())),
+        ]),
+        file(vec![entry(
+            format!("{SOUTH}/Observation/obs-height"),
+            south(edited(&height(), &["valueQuantity"], &json!({}))),
+        )]),
+    ];
+    for (at, second) in files.iter().enumerate() {
+        let path = env.write_json(&format!("mixed-{at}.json"), second);
+        let report = env.import_with(&[path], &options);
+        let file = &report.files[0];
+        assert_eq!((file.removed, file.updated), (0, 0), "{report:#?}");
+        assert_eq!(shown(&env), before, "file {at}");
+        assert!(removals(&env).is_empty(), "file {at}");
+    }
+}
+
+/// A search result of `_elements` or `_summary` is tagged SUBSETTED: an incomplete copy, which
+/// FHIR says must not be used to update. It neither updates, removes nor adds.
+#[test]
+fn a_summary_copy_changes_nothing() {
+    let subsetted = |resource: Value, code: &str| {
+        with(
+            resource,
+            &json!({"meta": {
+                "lastUpdated": "2025-01-01T00:00:00Z",
+                "tag": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": code}]
+            }}),
+        )
+    };
+    let coded = with(
+        condition("dx-ep", SUBJECT, ICD10, "G40.909", "Epilepsy"),
+        &json!({"meta": {"lastUpdated": "2024-01-01T00:00:00Z"}}),
+    );
+    // `_summary=text`: id, meta, text and the mandatory elements, no subject or code.
+    let text_only = json!({
+        "resourceType": "Condition",
+        "id": "dx-ep",
+        "meta": {"tag": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}]},
+        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">Epilepsy</div>"}
+    });
+    let copies = vec![
+        person(),
+        subsetted(
+            edited(&height(), &["valueQuantity", "issued"], &json!({})),
+            "SUBSETTED",
+        ),
+        subsetted(
+            with(amoxicillin(), &json!({"status": "active"})),
+            "subsetted",
+        ),
+        subsetted(
+            observation(
+                "obs-new",
+                SUBJECT,
+                "8480-6",
+                "Systolic blood pressure",
+                &json!({"valueQuantity": {"value": 150, "unit": "mm[Hg]"}}),
+            ),
+            "SUBSETTED",
+        ),
+        text_only,
+    ];
+    for written in ["searchset", "ndjson"] {
+        let mut env = Env::new();
+        let path = ndjson(
+            &env,
+            "v1.ndjson",
+            &[person(), height(), amoxicillin(), coded.clone()],
+        );
+        env.import_ok(&path);
+        let before = shown(&env);
+        let path = if written == "ndjson" {
+            ndjson(&env, "summary.ndjson", &copies)
+        } else {
+            env.write_json("summary.json", &super::bundle("searchset", &copies))
+        };
+        let report = env.import_ok(&path);
+        assert_eq!(
+            (report.removed, report.updated, report.added),
+            (0, 0, 0),
+            "{written}: {report:#?}"
+        );
+        assert_eq!(shown(&env), before, "{written}");
+        assert!(removals(&env).is_empty(), "{written}");
+        assert_eq!(
+            report.skipped.get(SUMMARY_COPY),
+            Some(&4),
+            "{written}: {report:#?}"
+        );
+    }
+    // Nor is a file of summary copies anyone's whole record: --replace removes nothing for it.
+    let mut env = Env::new();
+    let path = ndjson(
+        &env,
+        "v1.ndjson",
+        &[person(), height(), amoxicillin(), coded],
+    );
+    env.import_ok(&path);
+    let before = shown(&env);
+    let path = ndjson(&env, "summary.ndjson", &copies);
+    let options = refract::import::ImportOptions {
+        replace: true,
+        ..Default::default()
+    };
+    let report = env.import_with(&[path], &options);
+    assert_eq!(report.files[0].removed, 0, "{report:#?}");
+    assert_eq!(shown(&env), before);
+    assert!(removals(&env).is_empty());
+}
+
+const SUMMARY_COPY: &str = "summary copy (SUBSETTED)";
