@@ -223,79 +223,88 @@ const DIASTOLIC_WORDS: [&str; 5] = ["diastolic", "dia", "dias", "diast", "DBP"];
 /// arterial pressure"); "SBP" and "DBP" say it alone.
 const PRESSURE_WORDS: [&str; 6] = ["blood pressure", "BP", "B/P", "NIBP", "NBP", "pressure"];
 const PRESSURE_ABBREVIATIONS: [&str; 2] = ["SBP", "DBP"];
-/// Words of a systolic or diastolic that is not the reading a goal is judged by: a goal or an
-/// alert limit, another position (an orthostatic test is read by its seated reading), another
-/// limb or a difference between limbs, another vessel or chamber (pulmonary artery, right
-/// ventricle, an arterial line), a derived number (a percentile, a change, a maximum), a
-/// reading under exercise, and heart measurements that say systolic without a pressure. A
-/// choice: such a result is left out rather than read as an office reading, which would
-/// decide a flag on a number that is not one.
-const NOT_BLOOD_PRESSURE: [&str; 65] = [
-    "target",
-    "goal",
-    "aim",
-    "desired",
-    "threshold",
-    "limit",
-    "alert",
-    "orthostatic",
-    "postural",
-    "standing",
-    "stand",
-    "supine",
-    "lying",
-    "tilt",
-    "ankle",
-    "toe",
-    "leg",
-    "thigh",
-    "calf",
-    "difference",
-    "differential",
-    "inter-arm",
-    "interarm",
-    "index",
-    "ABI",
-    "pulmonary",
-    "PA",
-    "PAP",
-    "PASP",
-    "ventricular",
-    "ventricle",
-    "RV",
-    "LV",
-    "RVSP",
-    "atrial",
-    "atrium",
-    "aortic",
-    "aorta",
-    "invasive",
-    "intra-arterial",
-    "intraarterial",
-    "intravascular",
-    "arterial line",
-    "art line",
-    "a-line",
-    "central venous",
-    "CVP",
-    "intracranial",
-    "intraocular",
-    "ocular",
-    "wedge",
-    "percentile",
-    "centile",
-    "z-score",
-    "change",
-    "delta",
-    "drop",
-    "exercise",
-    "peak",
-    "maximum",
-    "max",
-    "minimum",
-    "function",
-    "murmur",
-    "volume",
+/// Every word a name of a blood pressure reading may hold besides its reading and pressure
+/// words: the site and the cuff, the position it is judged in (seated), where it was taken (the
+/// office, home, ambulatory monitoring and its periods), an average of readings, and the
+/// filler of names ("O/E - Systolic BP reading", "Blood pressure systolic--sitting (mmHg)",
+/// "Home systolic BP 2nd reading"). A name with any other word is no reading a goal is judged
+/// by: a goal or an alarm limit, another position, limb or vessel, a derived number
+/// (variability, the lowest, a change), a reading in theatre, on dialysis, in labour or months
+/// ago, a measurement not done. A choice, and an allow-list rather than a list of such words:
+/// that list kept missing words ("alarm", "variability", "intraoperative", "central"), and a
+/// number that is not a reading decides a flag as much as a reading does.
+const BLOOD_PRESSURE_NAME_WORDS: [&str; 71] = [
+    "systolic",
+    "sys",
+    "syst",
+    "sbp",
+    "diastolic",
+    "dia",
+    "dias",
+    "diast",
+    "dbp",
+    "blood",
+    "pressure",
+    "bp",
+    "b",
+    "p",
+    "nibp",
+    "nbp",
+    "arterial",
+    "reading",
+    "readings",
+    "value",
+    "measurement",
+    "measured",
+    "mmhg",
+    "mm",
+    "hg",
+    "o",
+    "e",
+    "on",
+    "examination",
+    "exam",
+    "sitting",
+    "seated",
+    "sit",
+    "rest",
+    "resting",
+    "left",
+    "right",
+    "l",
+    "r",
+    "arm",
+    "upper",
+    "brachial",
+    "cuff",
+    "manual",
+    "automated",
+    "automatic",
+    "auto",
+    "oscillometric",
+    "office",
+    "clinic",
+    "home",
+    "self",
+    "monitored",
+    "monitoring",
+    "smbp",
+    "hbpm",
+    "average",
+    "mean",
+    "ambulatory",
+    "abpm",
+    "24",
+    "hour",
+    "hr",
+    "h",
+    "awake",
+    "daytime",
+    "night",
+    "1st",
+    "2nd",
+    "3rd",
+    "vital",
 ];
 
 /// The blood pressure reading a test's name says it is ([`observation_codes::SYSTOLIC_BP`] or
@@ -303,8 +312,8 @@ const NOT_BLOOD_PRESSURE: [&str; 65] = [
 /// hospital's local code named as LOINC names the reading: "Systolic blood pressure", "BP
 /// sys", "Diastolic BP"). Words are matched whole (`names_test`), with the care the other
 /// tests' names take: a name that says both readings, or neither, is none, and a name with a
-/// word of [`NOT_BLOOD_PRESSURE`] ("Target systolic", "Pulmonary artery systolic pressure",
-/// "Systolic blood pressure standing") is none. Where the reading was taken is its name's to
+/// word outside [`BLOOD_PRESSURE_NAME_WORDS`] ("Target systolic", "Pulmonary artery systolic
+/// pressure", "Systolic blood pressure standing", "SBP variability") is none. Where the reading was taken is its name's to
 /// say too (see [`bp_setting_of_words`]).
 pub fn blood_pressure_named(name: &str) -> Option<&'static str> {
     let has = |words: &[&str]| words.iter().any(|word| names_test(name, word));
@@ -314,7 +323,7 @@ pub fn blood_pressure_named(name: &str) -> Option<&'static str> {
         return None;
     }
     let a_pressure = has(&PRESSURE_WORDS) || has(&PRESSURE_ABBREVIATIONS);
-    if !a_pressure || has(&NOT_BLOOD_PRESSURE) {
+    if !a_pressure || !only_blood_pressure_words(name) {
         return None;
     }
     Some(if systolic {
@@ -322,6 +331,20 @@ pub fn blood_pressure_named(name: &str) -> Option<&'static str> {
     } else {
         observation_codes::DIASTOLIC_BP
     })
+}
+
+/// Whether every word of `name` is one a blood pressure reading's name holds (see
+/// [`BLOOD_PRESSURE_NAME_WORDS`]); "non-invasive" is read as the one word it means.
+fn only_blood_pressure_words(name: &str) -> bool {
+    let lower = name
+        .to_lowercase()
+        .replace("non-invasive", "nibp")
+        .replace("non invasive", "nibp")
+        .replace("noninvasive", "nibp");
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .all(|word| BLOOD_PRESSURE_NAME_WORDS.contains(&word))
 }
 
 /// The blood pressure reading a stored result is: by its code (any code of the reading, see

@@ -499,6 +499,14 @@ fn blood_pressure_under_local_codes_is_read_by_its_name() {
         ("SBP", "DBP"),
         ("Systolic BP (mmHg)", "Diastolic BP (mmHg)"),
         ("NIBP Sys", "NIBP Dia"),
+        (
+            "Non-invasive systolic blood pressure",
+            "Non-invasive diastolic blood pressure",
+        ),
+        (
+            "Systolic BP, left arm, sitting",
+            "Diastolic BP, left arm, sitting",
+        ),
         ("O/E - Systolic BP reading", "O/E - Diastolic BP reading"),
         (
             "Systolic blood pressure--sitting",
@@ -583,6 +591,21 @@ fn blood_pressure_under_local_codes_is_read_by_its_name() {
             "Diastolic blood pressure percentile",
         ),
         ("LV systolic function", "LV diastolic function"),
+        // A deny-list of such words kept missing some: no word outside a reading's name counts.
+        ("Systolic BP alarm high", "Diastolic BP alarm high"),
+        ("SBP variability", "DBP variability"),
+        ("Lowest systolic BP", "Lowest diastolic BP"),
+        ("Highest systolic BP", "Highest diastolic BP"),
+        ("Systolic BP intraoperative", "Diastolic BP intraoperative"),
+        ("Systolic BP post dialysis", "Diastolic BP post dialysis"),
+        ("Systolic BP during labour", "Diastolic BP during labour"),
+        (
+            "Central systolic blood pressure",
+            "Central diastolic blood pressure",
+        ),
+        ("SBP (pre-op)", "DBP (pre-op)"),
+        ("Systolic BP 6 months ago", "Diastolic BP 6 months ago"),
+        ("Systolic BP not done", "Diastolic BP not done"),
     ] {
         cases.push(
             case(
