@@ -767,6 +767,38 @@ fn masked_minutes_cut_the_patient_out_of_typed_text() {
     }
 }
 
+/// Masked minutes cut a name however a colleague typed it (curly apostrophe, accents left out,
+/// joined), cut only whole words, and leave doses that happen to spell a numeric MRN.
+#[test]
+fn masked_minutes_cut_names_however_typed_and_only_whole_words() {
+    let fixture = fixture();
+    let (first, mara) = (fixture.cases[0], fixture.patients[0]);
+    let conn = rusqlite::Connection::open(&fixture.db).unwrap();
+    conn.execute(
+        "UPDATE patients SET family_name = 'O''Brien-Núñez', given_name = 'José', mrn = '1000'
+         WHERE id = ?1",
+        [mara.0],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE meeting_cases SET question = 'O\u{2019}Brien, Obrien, Jose Nunez, Brien (MRN 1000): \
+         clinical review, blind spot, 1000 mg bd, 1,000 mg?'
+         WHERE id = ?1",
+        [first],
+    )
+    .unwrap();
+    let meeting = fixture.meeting.to_string();
+    let masked = stdout_of(refract(&fixture.db).args(["minutes", &meeting]));
+    for secret in ["Brien", "brien", "Jose", "Nunez", "MRN 1000"] {
+        assert!(!masked.contains(secret), "minutes show {secret}: {masked}");
+    }
+    assert!(
+        masked.contains("clinical review, blind spot, 1000 mg bd, 1,000 mg?"),
+        "{masked}"
+    );
+    assert!(!masked.contains("(mask("), "{masked}");
+}
+
 #[test]
 fn minutes_of_an_unknown_meeting_are_a_one_line_error() {
     let fixture = fixture();

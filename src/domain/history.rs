@@ -384,40 +384,370 @@ impl Identity<'_> {
     /// `text` with the patient cut out, every occurrence replaced by [`MASKED`]: the one masking
     /// of free text for every masked screen and for masked minutes.
     ///
-    /// Cut, in any case: the whole given and family names, and each word of a name of three
-    /// letters or more ("Mary" of "Mary Ann"); the MRN with any separators or none ("RF-001",
-    /// "rf 001", "RF001"); the birth date in the spellings people type (1972-03-02, 02/03/1972,
-    /// 3/2/1972, 02.03.1972, 2 March 1972, Mar 2, 1972, 2nd Mar 1972). Both day-month and
-    /// month-day orders are cut: on a shared screen a date wrongly hidden costs nothing, one
-    /// wrongly shown identifies. Names shorter than two letters are left: an initial would cut
-    /// every word.
+    /// Cut, in any case and with accents, apostrophes and combining marks ignored ("Nunez" for
+    /// "Núñez", "O’Brien" and "OBrien" for "O'Brien"): the whole given and family names, each
+    /// part of a name between spaces and hyphens with its apostrophes left out ("OBrien"), and
+    /// each word of a name of three letters or more ("Brien", "Mary" of "Mary Ann"); the MRN
+    /// with any separators or none ("RF-001", "rf 001", "RF001"); the birth date in the
+    /// spellings people type (1972-03-02, 02/03/1972, 3/2/1972, 02.03.1972, 2 March 1972,
+    /// Mar 2, 1972, 2nd Mar 1972). Both day-month and month-day orders are cut: on a shared
+    /// screen a date wrongly hidden costs nothing, one wrongly shown identifies.
+    ///
+    /// Only whole words are cut ("Lind" never cuts "Blind" or "Lindqvist"), and a date never
+    /// starts or ends inside a run of digits (that is another day); an MRN with letters is cut
+    /// wherever it stands, glued to other text too. Name words of one or two letters are left
+    /// ("O", "de", "Al"): they are particles and common words, and cutting them everywhere
+    /// would garble the text without hiding anyone; a whole name of two letters ("Li") is cut.
+    /// An MRN of digits alone ("1000") is cut only as a number on its own, never as part of a
+    /// longer number or a quantity ("1000 mg", "1,000 mg"), where cutting would change a dose.
+    /// Everything is found in the text as typed and replaced in one pass, so a marker is never
+    /// cut again ("(masked)" for a patient named Masked).
     pub fn masked_text(&self, text: &str) -> String {
-        let mut shown = text.to_owned();
-        let mut loose: Vec<String> = self.birth_date.map(date_spellings).unwrap_or_default();
-        loose.push(alphanumeric_lowercase(self.mrn));
-        // Longest first: "02031972" is cut whole before "231972" could cut part of it.
-        loose.sort_by_key(|pattern| std::cmp::Reverse(pattern.chars().count()));
-        loose.dedup();
-        for pattern in loose.iter().filter(|p| p.chars().count() >= 2) {
-            shown = replace_ignoring_separators(&shown, pattern);
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        let mut dates: Vec<String> = self.birth_date.map(date_spellings).unwrap_or_default();
+        dates.sort();
+        dates.dedup();
+        for date in &dates {
+            spans.extend(spans_ignoring_separators(text, date, Glued::Refused));
         }
-        let mut names: Vec<&str> = [self.family_name, self.given_name]
-            .into_iter()
-            .map(str::trim)
-            .filter(|name| name.chars().count() >= 2)
-            .collect();
-        names.extend(
-            [self.family_name, self.given_name]
-                .into_iter()
-                .flat_map(|name| name.split(|c: char| c.is_whitespace() || c == '-'))
-                .filter(|word| word.chars().count() >= 3),
-        );
-        names.sort_by_key(|name| std::cmp::Reverse(name.chars().count()));
-        for name in names {
-            shown = replace_ignoring_case(&shown, name);
+        let mrn = alphanumeric_lowercase(self.mrn);
+        if mrn.chars().all(|c| c.is_ascii_digit()) {
+            spans.extend(numeric_token_spans(text, &mrn));
+        } else if mrn.chars().count() >= 2 {
+            // An MRN with letters spells no word or dose: it is cut even glued to other text
+            // ("mrnRF0000050x"), since one shown identifies.
+            spans.extend(spans_ignoring_separators(text, &mrn, Glued::Cut));
         }
-        shown
+        let units = name_units(text);
+        for name in name_patterns(self.family_name, self.given_name) {
+            spans.extend(whole_word_spans(&units, &name));
+        }
+        replace_spans(text, spans)
     }
+}
+
+/// The patient's names as runs of folded words to find whole in text: each whole name (its
+/// parts between spaces and hyphens, in order) of two letters or more, each such part with its
+/// apostrophes left out ("obrien") of three or more, and each word between spaces, hyphens and
+/// apostrophes ("brien") of three or more.
+fn name_patterns(family_name: &str, given_name: &str) -> Vec<Vec<String>> {
+    let letters = |words: &[String]| words.iter().map(|w| w.chars().count()).sum::<usize>();
+    let mut patterns: Vec<Vec<String>> = Vec::new();
+    for name in [family_name, given_name] {
+        let parts: Vec<&str> = name
+            .split(|c: char| c.is_whitespace() || is_hyphen(c))
+            .filter(|part| !part.trim().is_empty())
+            .collect();
+        let whole: Vec<String> = parts.iter().map(|part| folded(part)).collect();
+        if letters(&whole) >= 2 {
+            patterns.push(whole);
+        }
+        for part in &parts {
+            let joined = folded(part);
+            if joined.chars().count() >= 3 {
+                patterns.push(vec![joined]);
+            }
+            for word in part.split(is_apostrophe) {
+                let word = folded(word);
+                if word.chars().count() >= 3 {
+                    patterns.push(vec![word]);
+                }
+            }
+        }
+    }
+    patterns.retain(|words| words.iter().all(|w| !w.is_empty()));
+    patterns.sort();
+    patterns.dedup();
+    patterns
+}
+
+/// What a character of typed text is to a name: part of a word, an apostrophe inside one, an
+/// accent typed on its own (part of the letter before it), or something between words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NameUnitKind {
+    Letter,
+    Apostrophe,
+    Accent,
+    Space,
+    Other,
+}
+
+/// One character of typed text: its kind, its folded spelling (empty unless a letter or digit)
+/// and where it is.
+struct NameUnit {
+    kind: NameUnitKind,
+    folded: String,
+    start: usize,
+    end: usize,
+}
+
+fn name_units(text: &str) -> Vec<NameUnit> {
+    text.char_indices()
+        .map(|(start, c)| {
+            let kind = if c.is_alphanumeric() {
+                NameUnitKind::Letter
+            } else if is_apostrophe(c) {
+                NameUnitKind::Apostrophe
+            } else if is_accent(c) {
+                NameUnitKind::Accent
+            } else if c.is_whitespace() || is_hyphen(c) {
+                NameUnitKind::Space
+            } else {
+                NameUnitKind::Other
+            };
+            let folded = if kind == NameUnitKind::Letter {
+                folded(&c.to_string())
+            } else {
+                String::new()
+            };
+            NameUnit {
+                kind,
+                folded,
+                start,
+                end: start + c.len_utf8(),
+            }
+        })
+        .collect()
+}
+
+/// Where the words of `pattern` stand in order as whole words, with only spaces and hyphens
+/// between them: a word's letters may have apostrophes and accents between them and accents
+/// after them, and neither end may touch another letter or digit.
+fn whole_word_spans(units: &[NameUnit], pattern: &[String]) -> Vec<(usize, usize)> {
+    let is_letter = |index: usize| {
+        units
+            .get(index)
+            .is_some_and(|u| u.kind == NameUnitKind::Letter)
+    };
+    let mut spans = Vec::new();
+    for first in 0..units.len() {
+        if !is_letter(first) {
+            continue;
+        }
+        let before = units
+            .get(..first)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .find(|u| u.kind != NameUnitKind::Accent);
+        if before.is_some_and(|u| u.kind == NameUnitKind::Letter) {
+            continue;
+        }
+        if let Some(after) = match_words(units, first, pattern) {
+            let end = units.get(after - 1).map_or(0, |u| u.end);
+            let start = units.get(first).map_or(0, |u| u.start);
+            spans.push((start, end));
+        }
+    }
+    spans
+}
+
+/// The index just past `pattern` matched from `first` (accents after the last letter taken in),
+/// if it matches there and ends at a word's end.
+fn match_words(units: &[NameUnit], first: usize, pattern: &[String]) -> Option<usize> {
+    let mut at = first;
+    for (number, word) in pattern.iter().enumerate() {
+        if number > 0 {
+            let gap_start = at;
+            while units.get(at).is_some_and(|u| u.kind == NameUnitKind::Space) {
+                at += 1;
+            }
+            if at == gap_start {
+                return None;
+            }
+        }
+        let mut wanted = word.as_str();
+        let mut started = false;
+        while !wanted.is_empty() {
+            let unit = units.get(at)?;
+            match unit.kind {
+                NameUnitKind::Letter => {
+                    wanted = wanted.strip_prefix(unit.folded.as_str())?;
+                    started = true;
+                }
+                NameUnitKind::Apostrophe | NameUnitKind::Accent if started => {}
+                _ => return None,
+            }
+            at += 1;
+        }
+        while units
+            .get(at)
+            .is_some_and(|u| u.kind == NameUnitKind::Accent)
+        {
+            at += 1;
+        }
+    }
+    let touches_a_letter = units
+        .get(at)
+        .is_some_and(|u| u.kind == NameUnitKind::Letter);
+    (!touches_a_letter).then_some(at)
+}
+
+/// Apostrophes as keyboards and word processors type them.
+fn is_apostrophe(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '`' | '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' | '\u{02BB}' | '\u{2032}'
+    )
+}
+
+fn is_hyphen(c: char) -> bool {
+    matches!(c, '-' | '\u{2010}'..='\u{2015}' | '\u{2212}')
+}
+
+/// An accent typed as a character of its own: a combining mark after its letter, or a
+/// spacing accent ("Jose´").
+fn is_accent(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0300}'..='\u{036F}'
+            | '\u{1AB0}'..='\u{1AFF}'
+            | '\u{1DC0}'..='\u{1DFF}'
+            | '\u{20D0}'..='\u{20FF}'
+            | '\u{FE20}'..='\u{FE2F}'
+            | '\u{00B4}'
+            | '\u{00A8}'
+            | '\u{00AF}'
+            | '\u{00B8}'
+            | '\u{02C6}'..='\u{02DF}'
+            | '^'
+            | '~'
+    )
+}
+
+/// `text` lower-cased with its letters and digits kept and Latin accents taken off ("Núñez" is
+/// "nunez", "Straße" "strasse"). A table of Latin letters rather than Unicode decomposition:
+/// names in this country's records are Latin-script, and it needs no new dependency.
+fn folded(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a".to_owned(),
+            'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c".to_owned(),
+            'ď' | 'đ' | 'ð' => "d".to_owned(),
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e".to_owned(),
+            'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g".to_owned(),
+            'ĥ' | 'ħ' => "h".to_owned(),
+            'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i".to_owned(),
+            'ĵ' => "j".to_owned(),
+            'ķ' => "k".to_owned(),
+            'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l".to_owned(),
+            'ñ' | 'ń' | 'ņ' | 'ň' => "n".to_owned(),
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o".to_owned(),
+            'ŕ' | 'ŗ' | 'ř' => "r".to_owned(),
+            'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => "s".to_owned(),
+            'ţ' | 'ť' | 'ŧ' | 'ț' => "t".to_owned(),
+            'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u".to_owned(),
+            'ŵ' => "w".to_owned(),
+            'ý' | 'ÿ' | 'ŷ' => "y".to_owned(),
+            'ź' | 'ż' | 'ž' => "z".to_owned(),
+            'ß' => "ss".to_owned(),
+            'æ' => "ae".to_owned(),
+            'œ' => "oe".to_owned(),
+            'þ' => "th".to_owned(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+/// Where a number spelling `digits` stands on its own in `text`: not inside a longer number
+/// ("2021000", "1,000", "1000.5"), not glued to letters ("1000mg", "x1000") and not followed
+/// by a unit ("1000 mg", "1000 units"), so a dose is never taken for a numeric MRN.
+fn numeric_token_spans(text: &str, digits: &str) -> Vec<(usize, usize)> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let char_at = |index: usize| chars.get(index).map(|&(_, c)| c);
+    let mut spans = Vec::new();
+    let mut index = 0;
+    while index < chars.len() {
+        if !char_at(index).is_some_and(|c| c.is_ascii_digit()) {
+            index += 1;
+            continue;
+        }
+        let first = index;
+        while char_at(index).is_some_and(|c| c.is_ascii_digit()) {
+            index += 1;
+        }
+        let run: String = chars
+            .get(first..index)
+            .unwrap_or_default()
+            .iter()
+            .map(|&(_, c)| c)
+            .collect();
+        if run != digits {
+            continue;
+        }
+        let glued_before = first.checked_sub(1).and_then(char_at).is_some_and(|c| {
+            c.is_alphanumeric()
+                || (matches!(c, ',' | '.')
+                    && first
+                        .checked_sub(2)
+                        .and_then(char_at)
+                        .is_some_and(|d| d.is_ascii_digit()))
+        });
+        let glued_after = char_at(index).is_some_and(|c| {
+            c.is_alphanumeric()
+                || (matches!(c, ',' | '.')
+                    && char_at(index + 1).is_some_and(|d| d.is_ascii_digit()))
+        });
+        let after: String = chars
+            .get(index..)
+            .unwrap_or_default()
+            .iter()
+            .map(|&(_, c)| c)
+            .collect();
+        if !glued_before && !glued_after && !starts_with_a_unit(&after) {
+            let start = chars.get(first).map_or(0, |&(at, _)| at);
+            let end = chars.get(index).map_or(text.len(), |&(at, _)| at);
+            spans.push((start, end));
+        }
+    }
+    spans
+}
+
+/// Units a number is a quantity of, as clinicians type them after it.
+const UNITS: [&str; 44] = [
+    "mg", "mcg", "ug", "µg", "μg", "ng", "g", "gram", "grams", "kg", "ml", "l", "litre", "litres",
+    "liter", "liters", "mmol", "mol", "meq", "iu", "u", "unit", "units", "mmhg", "tablet",
+    "tablets", "tab", "tabs", "cap", "caps", "capsule", "capsules", "dose", "doses", "x", "times",
+    "mins", "hours", "days", "weeks", "months", "years", "cells", "copies",
+];
+
+/// Whether `rest` (the text after a number) begins, after spaces, with a unit or a percent.
+fn starts_with_a_unit(rest: &str) -> bool {
+    let rest = rest.trim_start();
+    if rest.starts_with('%') {
+        return true;
+    }
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect();
+    UNITS.contains(&word.as_str())
+}
+
+/// `text` with each span (byte ranges, in any order, overlapping or not) replaced by one
+/// [`MASKED`], overlapping spans as one.
+fn replace_spans(text: &str, mut spans: Vec<(usize, usize)>) -> String {
+    spans.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    let mut shown = String::with_capacity(text.len());
+    let mut rest = 0;
+    for (start, end) in merged {
+        shown.push_str(text.get(rest..start).unwrap_or_default());
+        shown.push_str(MASKED);
+        rest = end;
+    }
+    shown.push_str(text.get(rest..).unwrap_or_default());
+    shown
 }
 
 /// `text` lower-cased with everything but letters and digits left out.
@@ -485,9 +815,19 @@ fn date_spellings(date: chrono::NaiveDate) -> Vec<String> {
     spellings
 }
 
-/// `text` with every run whose letters and digits, lower-cased, spell `pattern` (separators,
-/// spaces and punctuation between them ignored) replaced by [`MASKED`].
-fn replace_ignoring_separators(text: &str, pattern: &str) -> String {
+/// Whether a run found in text may be glued to more digits or letters of its own kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Glued {
+    /// Glued runs are cut too.
+    Cut,
+    /// A run never starts or ends inside a run of digits or of letters: "5121956" is not cut
+    /// out of "15121956", another day.
+    Refused,
+}
+
+/// Where runs of `text` whose letters and digits, lower-cased, spell `pattern` stand
+/// (separators, spaces and punctuation between them ignored), as byte ranges.
+fn spans_ignoring_separators(text: &str, pattern: &str, glued: Glued) -> Vec<(usize, usize)> {
     let wanted: Vec<char> = pattern.chars().collect();
     // Each letter or digit of `text`, lower-cased, with where it is.
     let kept: Vec<(char, usize, usize)> = text
@@ -501,59 +841,41 @@ fn replace_ignoring_separators(text: &str, pattern: &str) -> String {
             (compared, at, at + c.len_utf8())
         })
         .collect();
-    if wanted.is_empty() || kept.len() < wanted.len() {
-        return text.to_owned();
-    }
+    let same_kind = |a: char, b: char| {
+        (a.is_ascii_digit() && b.is_ascii_digit()) || (a.is_alphabetic() && b.is_alphabetic())
+    };
     let mut spans = Vec::new();
-    let mut index = 0;
-    while index + wanted.len() <= kept.len() {
+    if wanted.is_empty() || kept.len() < wanted.len() {
+        return spans;
+    }
+    for index in 0..=kept.len() - wanted.len() {
         let matches = kept
             .get(index..index + wanted.len())
             .is_some_and(|window| window.iter().map(|k| k.0).eq(wanted.iter().copied()));
-        if matches {
-            let start = kept.get(index).map_or(0, |k| k.1);
-            let end = kept.get(index + wanted.len() - 1).map_or(0, |k| k.2);
-            spans.push((start, end));
-            index += wanted.len();
-        } else {
-            index += 1;
-        }
-    }
-    let mut shown = String::with_capacity(text.len());
-    let mut rest = 0;
-    for (start, end) in spans {
-        shown.push_str(text.get(rest..start).unwrap_or_default());
-        shown.push_str(MASKED);
-        rest = end;
-    }
-    shown.push_str(text.get(rest..).unwrap_or_default());
-    shown
-}
-
-/// `text` with `part` (any case) replaced by [`MASKED`].
-fn replace_ignoring_case(text: &str, part: &str) -> String {
-    let lower_text = text.to_lowercase();
-    let lower_part = part.to_lowercase();
-    // Lower-casing can change byte lengths outside ASCII: then only exact matches are cut.
-    let same_length = |s: &str| {
-        s.chars()
-            .all(|c| c.to_lowercase().map(char::len_utf8).sum::<usize>() == c.len_utf8())
-    };
-    if !same_length(text) || !same_length(part) {
-        return text.replace(part, MASKED);
-    }
-    let mut shown = String::with_capacity(text.len());
-    let mut rest = 0;
-    for (at, _) in lower_text.match_indices(&lower_part) {
-        if at < rest {
+        if !matches {
             continue;
         }
-        shown.push_str(&text[rest..at]);
-        shown.push_str(MASKED);
-        rest = at + part.len();
+        let start = kept.get(index).map_or(0, |k| k.1);
+        let end = kept.get(index + wanted.len() - 1).map_or(0, |k| k.2);
+        let glued_before = text
+            .get(..start)
+            .unwrap_or_default()
+            .chars()
+            .next_back()
+            .zip(wanted.first())
+            .is_some_and(|(before, &first)| same_kind(before, first));
+        let glued_after = text
+            .get(end..)
+            .unwrap_or_default()
+            .chars()
+            .next()
+            .zip(wanted.last())
+            .is_some_and(|(after, &last)| same_kind(after, last));
+        if glued == Glued::Cut || (!glued_before && !glued_after) {
+            spans.push((start, end));
+        }
     }
-    shown.push_str(&text[rest..]);
-    shown
+    spans
 }
 
 #[cfg(test)]
@@ -613,6 +935,95 @@ mod tests {
         assert_eq!(
             who.masked_text("review on 2026-12-05 with Dr Kofi"),
             "review on 2026-12-05 with Dr (masked)"
+        );
+    }
+
+    #[test]
+    fn a_name_with_apostrophes_hyphens_and_accents_is_cut_however_typed() {
+        let who = Identity {
+            mrn: "RF-0000050",
+            family_name: "O'Brien-Núñez",
+            given_name: "José",
+            birth_date: None,
+        };
+        for typed in [
+            "O'Brien",
+            "O\u{2019}Brien",
+            "OBrien",
+            "Obrien",
+            "Nunez",
+            "NÚÑEZ",
+            "Nuñez",
+            "Núñez",
+            "Jose",
+            "JOSÉ",
+            "Brien",
+            "O'BRIEN-NÚÑEZ",
+            "Jose\u{b4}",
+            "Jose\u{301}",
+            "O\u{2018}brien nunez",
+        ] {
+            assert_eq!(
+                who.masked_text(&format!("seen {typed} today")),
+                "seen (masked) today"
+            );
+        }
+        assert_eq!(who.masked_text("Núñez's plan"), "(masked)'s plan");
+        assert_eq!(who.masked_text("mrn#RF0000050x"), "mrn#(masked)x");
+        // "O" alone is too short to cut: it is a letter, not the patient.
+        assert_eq!(who.masked_text("O negative"), "O negative");
+    }
+
+    #[test]
+    fn only_whole_words_and_tokens_are_cut_and_the_marker_is_never_cut_again() {
+        let li = Identity {
+            mrn: "RF-0000050",
+            family_name: "Li",
+            given_name: "Ed",
+            birth_date: None,
+        };
+        let text =
+            "Clinical review of lamotrigine; referred to the epilepsy centre; medication failed";
+        assert_eq!(li.masked_text(text), text);
+        assert_eq!(
+            li.masked_text("Li and Ed's plan"),
+            "(masked) and (masked)'s plan"
+        );
+        let lind = Identity {
+            mrn: "RF-0000050",
+            family_name: "Lind",
+            given_name: "Rose",
+            birth_date: None,
+        };
+        assert_eq!(
+            lind.masked_text(
+                "Blind spot: Dr Lindqvist, prosecute; Roseola; the patient is Rose Lind"
+            ),
+            "Blind spot: Dr Lindqvist, prosecute; Roseola; the patient is (masked) (masked)"
+        );
+        // A patient named like the marker's word: the marker stays whole.
+        let masked = Identity {
+            mrn: "1000",
+            family_name: "Masked",
+            given_name: "Ma",
+            birth_date: None,
+        };
+        assert_eq!(masked.masked_text("Masked, Ma"), "(masked), (masked)");
+        let may = Identity {
+            mrn: "1000",
+            family_name: "May",
+            given_name: "Will",
+            birth_date: chrono::NaiveDate::from_ymd_opt(1956, 12, 5),
+        };
+        assert_eq!(
+            may.masked_text(
+                "Levetiracetam 1000 mg bd, 1,000 mg, 10 00 ml; maybe 100 0mg; 2021000; 1000mg; 1000.5"
+            ),
+            "Levetiracetam 1000 mg bd, 1,000 mg, 10 00 ml; maybe 100 0mg; 2021000; 1000mg; 1000.5"
+        );
+        assert_eq!(
+            may.masked_text("MRN 1000, seen (1000) 15/12/1956 and 05/12/1956"),
+            "MRN (masked), seen ((masked)) 15/12/1956 and (masked)"
         );
     }
 
