@@ -161,9 +161,33 @@ fn unit_at(words: &[String], index: usize) -> Option<(f64, bool, usize)> {
         "mcg" | "ug" | "µg" => 0.001,
         _ => return None,
     };
+    // "250 mg / 5 ml", "50 mg in 5 mL", "50mg/5ml": a concentration per so many millilitres,
+    // never a strength per unit (a spoon's volume is not the product's unit).
+    let millilitres = |word: &str| -> Option<f64> {
+        word.strip_suffix("ml")?
+            .parse::<f64>()
+            .ok()
+            .filter(|ml| ml.is_finite() && *ml > 0.0)
+    };
+    let joined = words
+        .get(index + 1)
+        .filter(|joint| matches!(joint.as_str(), "/" | "in" | "per"));
+    if per.is_none() && joined.is_some() {
+        if let Some(ml) = words.get(index + 2).and_then(|word| millilitres(word)) {
+            return Some((factor / ml, true, 3));
+        }
+        let volume = words
+            .get(index + 2)
+            .and_then(|word| word.parse::<f64>().ok());
+        if let Some(ml) = volume.filter(|ml| ml.is_finite() && *ml > 0.0)
+            && words.get(index + 3).is_some_and(|word| word == "ml")
+        {
+            return Some((factor / ml, true, 4));
+        }
+    }
     match per {
         Some("ml") => Some((factor, true, 1)),
-        Some(_) => None,
+        Some(per) => millilitres(per).map(|ml| (factor / ml, true, 1)),
         // "25 MG / ML" is a concentration too; "5 MG / valsartan" is not.
         None if words.get(index + 1).is_some_and(|w| w == "/")
             && words.get(index + 2).is_some_and(|w| w == "ml") =>

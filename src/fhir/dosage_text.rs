@@ -33,7 +33,11 @@ pub struct TextStep {
 pub fn read(text: &str) -> DosageText {
     let (words, bracketed) = without_supply_length(words_and_brackets(text));
     let as_needed = says_as_needed(&words);
-    if !as_needed && let Some(day) = split_day(&words).or_else(|| daily_total(&words)) {
+    if !as_needed
+        && let Some(day) = split_day(&words)
+            .or_else(|| daily_total(&words))
+            .or_else(|| bare_counts_day(&words))
+    {
         return DosageText {
             amount: Some(day),
             per_day: Some(1.0),
@@ -41,13 +45,14 @@ pub fn read(text: &str) -> DosageText {
     }
     // Amounts at two or more parts of the day that are no day's sum (a choice, an extra, a
     // step, a part named twice): any one of them read as the dose would be a guess.
+    let per_day = if as_needed { None } else { per_day(&words) };
+    // A count with no unit and no doses a day ("take 1 each time") says no dose at all.
     let amount = (amounts_at_parts_of_the_day(&words) < 2)
-        .then(|| amount(&words, &bracketed, agreed).or_else(|| bare_count(&words)))
+        .then(|| {
+            amount(&words, &bracketed, agreed).or_else(|| per_day.and_then(|_| bare_count(&words)))
+        })
         .flatten();
-    DosageText {
-        amount,
-        per_day: if as_needed { None } else { per_day(&words) },
-    }
+    DosageText { amount, per_day }
 }
 
 /// The unit of a count written with no unit ("1 od", "One To Be Taken Each Day"): so many of
@@ -70,7 +75,12 @@ fn bare_count(words: &[String]) -> Option<(f64, String)> {
                 .get(index + 1)
                 .is_some_and(|unit| DOSE_UNITS.contains(&unit.as_str()))
     });
-    if written_with_unit || has_range(words) || steps_or_choices(words) {
+    if written_with_unit
+        || has_range(words)
+        || steps_or_choices(words)
+        || not_each_day_as_counted(words)
+        || bare_counts(words).is_none_or(|counts| counts.len() != 1)
+    {
         return None;
     }
     let mut found: Option<f64> = None;
@@ -99,6 +109,129 @@ fn bare_count(words: &[String]) -> Option<(f64, String)> {
     found.map(|value| (value, PRODUCT_UNITS.to_owned()))
 }
 
+/// Whether the words say a count with no unit is not so many of the product's units each time
+/// on each day: on each side ("1 each nostril bd", "1 bd each side": two a dose), on some days
+/// of the week only ("1 od mon-fri", "1 bd on weekdays"), or with directions the text does not
+/// give ("1 bd as directed"). Chosen: "as directed" leaves a count with no unit unknown, since
+/// the directions may say what it counts or change it; with its unit written ("500 mg bd as
+/// directed") the amount is the text's own and is kept.
+fn not_each_day_as_counted(words: &[String]) -> bool {
+    const WEEK_DAYS: [&str; 16] = [
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "weekdays",
+    ];
+    words.iter().enumerate().any(|(index, word)| {
+        let each_not_a_period =
+            matches!(word.as_str(), "each" | "both") && every(words, index + 1).is_none();
+        let week_day = word.split(['-', '/', ',']).any(|part| {
+            WEEK_DAYS.contains(&part)
+                || matches!(
+                    part,
+                    "saturday" | "sunday" | "weekday" | "weekend" | "weekends"
+                )
+        });
+        let as_directed = word == "directed" || word == "instructed";
+        each_not_a_period || week_day || as_directed
+    })
+}
+
+/// Each number alone in the words ("1 bd and 2 nocte": 1 and 2), with the doses a day of its
+/// own schedule and the part of the day it names, if one: its schedule is the words up to the
+/// next number. `None` when a number alone is no count of the product's units on a schedule
+/// (a schedule or a part of the day must follow it within three words) and no time of the day
+/// or interval ("every 12 hours").
+fn bare_counts(words: &[String]) -> Option<Vec<(f64, f64, Option<u8>)>> {
+    let numbers: Vec<usize> = (0..words.len())
+        .filter(|&index| {
+            words[index].parse::<f64>().is_ok()
+                && !is_clock_time(words, index)
+                // "3 times a day", "x 2 daily", "5 days": a count of doses or days, no units.
+                && !words.get(index + 1).is_some_and(|after| {
+                    matches!(after.as_str(), "times" | "x")
+                        || (unit_days(after).is_some()
+                            && !matches!(after.as_str(), "daily" | "weekly" | "monthly"))
+                })
+                && !index
+                    .checked_sub(1)
+                    .and_then(|before| words.get(before))
+                    .is_some_and(|before| matches!(before.as_str(), "every" | "q" | "x"))
+        })
+        .collect();
+    let mut counts = Vec::with_capacity(numbers.len());
+    for (place, &index) in numbers.iter().enumerate() {
+        let until = numbers.get(place + 1).copied().unwrap_or(words.len());
+        let schedule = &words[index + 1..until];
+        let part = schedule.iter().take(3).find_map(|word| part_of_day(word));
+        let rate = if part.is_some() {
+            Some(1.0)
+        } else if schedule_follows_count(words, index + 1) {
+            per_day(schedule)
+        } else {
+            None
+        };
+        let value = words[index].parse::<f64>().ok()?;
+        counts.push((value, rate?, part));
+    }
+    Some(counts)
+}
+
+/// A day written as counts with no unit on their own schedules ("1 bd and 2 nocte", "take 1
+/// twice daily and 2 at night", "1 daily, 2 at night"): their sum, once a day, in the product's
+/// units. As [`split_day`] sums a day's amounts with units, and by the same rules: only when it
+/// is surely one day's schedule, so no range, step, choice or extra (see
+/// [`steps_or_choices`]), no amount with a unit, each count small and a part of the day named
+/// once; and at most one count on a schedule of several doses a day or none ("1 od 2 bd" says
+/// no day: the doses may be the same ones written twice), every schedule daily or more often.
+/// Else `None`, and [`bare_count`] reads no count alone from words with another count.
+fn bare_counts_day(words: &[String]) -> Option<(f64, String)> {
+    let written_with_unit = words.iter().enumerate().any(|(index, word)| {
+        word.parse::<f64>().is_ok()
+            && words
+                .get(index + 1)
+                .is_some_and(|unit| DOSE_UNITS.contains(&unit.as_str()))
+    });
+    if written_with_unit
+        || has_range(words)
+        || steps_or_choices(words)
+        || not_each_day_as_counted(words)
+    {
+        return None;
+    }
+    let counts = bare_counts(words)?;
+    if counts.len() < 2 {
+        return None;
+    }
+    let mut parts: Vec<u8> = Vec::new();
+    let mut unnamed = 0;
+    let mut total = 0.0;
+    for &(value, rate, part) in &counts {
+        if !(value.is_finite() && value > 0.0 && value <= MOST_FORMS_AT_A_PART && rate >= 1.0) {
+            return None;
+        }
+        match part {
+            Some(part) if parts.contains(&part) => return None,
+            Some(part) => parts.push(part),
+            None => unnamed += 1,
+        }
+        total += value * rate;
+    }
+    (unnamed <= 1).then(|| (total, PRODUCT_UNITS.to_owned()))
+}
+
 /// Whether the words from `at` begin a schedule or a route, so that a number right before them
 /// counts the product's units: an abbreviation ("od", "bd", "nocte", "q12h"), "daily", "once",
 /// "twice", "every", "each", "a day", "to be taken", "at night", "in the morning", "po",
@@ -118,11 +251,11 @@ fn schedule_follows_count(words: &[String], at: usize) -> bool {
                 | "twice"
                 | "thrice"
                 | "every"
-                | "each"
                 | "po"
                 | "orally"
                 | "oral"
         )
+        || (first == "each" && every(words, at + 1).is_some())
         || (first == "to" && word(1) == Some("be"))
         || (first == "by" && word(1) == Some("mouth"))
         || (matches!(first, "a" | "per") && word(1) == Some("day"))
@@ -147,9 +280,14 @@ fn without_supply_length((words, bracketed): (Vec<String>, Vec<bool>)) -> (Vec<S
                 .get(at + 2)
                 .and_then(|unit| unit_days(unit))
                 .is_some_and(|days| days >= 1.0)
-            && words
-                .get(at + 3..)
-                .is_some_and(|rest| rest.iter().all(|word| word.parse::<f64>().is_err()))
+            && words.get(at + 3..).is_some_and(|rest| {
+                // "for 5 days every month": a course repeated, no supply length.
+                rest.iter().all(|word| {
+                    word.parse::<f64>().is_err()
+                        && unit_days(word).is_none()
+                        && !matches!(word.as_str(), "every" | "each" | "per" | "cycle" | "cycles")
+                })
+            })
     });
     let Some(at) = length_at else {
         return (words, bracketed);
@@ -697,12 +835,23 @@ fn words_and_brackets(text: &str) -> (Vec<String>, Vec<bool>) {
         let glued = word
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .filter(|&at| at > 0 && !word.starts_with('q'));
+        // "1000mg/day", "1000 mg/d": a mass per day, written as "mg per day" so that it is
+        // seen as an amount (and as the day's total), never skipped as an unknown word.
+        let push_unit = |words: &mut Vec<String>, unit: &str| match unit.split_once('/') {
+            Some((mass, "day" | "d" | "24h")) if MASS_UNITS.contains(&mass) => {
+                words.extend([mass.to_owned(), "per".to_owned(), "day".to_owned()]);
+            }
+            _ => words.push(unit.to_owned()),
+        };
         match glued {
             Some(at) if !word[at..].starts_with(['-', '/']) => {
                 words.push(word[..at].to_owned());
-                words.push(word[at..].to_owned());
+                push_unit(&mut words, &word[at..]);
             }
-            _ => words.push(number_word(&word).map_or(word, str::to_owned)),
+            _ => match number_word(&word) {
+                Some(number) => words.push(number.to_owned()),
+                None => push_unit(&mut words, &word),
+            },
         }
         bracketed.resize(words.len(), inside);
     }

@@ -2419,14 +2419,20 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
                 })
                 .and_then(|text| dosage_text::steps(text));
             if let Some(written) = written_steps {
+                let last = written.len().saturating_sub(1);
                 for (part, step) in written.into_iter().enumerate() {
                     let mut line = spec.clone();
                     line.quantity = step.dose.amount;
                     line.per_day = spec.per_day.or(step.dose.per_day);
                     specs.push(line);
+                    // The dosage's bounds are the whole titration's: its start is the first
+                    // step's, its end the last step's. Given to every step, each step would
+                    // run over the whole period, all at once, and their doses add up.
                     timings.push(LineTiming {
                         part,
                         days: step.days,
+                        period_start: timing.period_start.clone().filter(|_| part == 0),
+                        period_end: timing.period_end.clone().filter(|_| part == last),
                         ..timing.clone()
                     });
                 }
@@ -2524,27 +2530,42 @@ impl<'a> StatedDose<'a> {
 /// as ordered (by weight, "5 mg/kg", or in tablets of a product whose strength its name may
 /// not give) beside the mass it calculated ("350 mg"): the entry in mass is the dose whatever
 /// its place or `type`, since it is what the criteria compare and needs no strength or weight
-/// to convert. Entries in mass that disagree (once put in milligrams) leave the dose unknown:
-/// which one was given the record does not say, and a wrong dose is worse than an unknown one.
-/// With no entry in mass, the first entry with a dose is read, as a single entry is.
+/// to convert. Masses a rounding apart (a calculated 349.6 mg beside the 350 mg given, see
+/// [`MASSES_AGREE_WITHIN`]) are one dose, read at the larger: the amount rounded for giving is
+/// usually the larger or equal, and an unknown dose would count as adequate anyway, so the
+/// larger errs the same way. Entries in mass that disagree beyond that (once put in
+/// milligrams) leave the dose unknown: which one was given the record does not say, and a
+/// wrong dose is worse than an unknown one. With no entry in mass, the first entry with a dose
+/// is read, as a single entry is.
 fn stated_dose(entries: &[model::DoseAndRate]) -> StatedDose<'_> {
     let doses = entries
         .iter()
         .filter_map(|entry| entry.dose_quantity.as_ref());
-    let mut masses = doses
+    let masses: Vec<(&model::Quantity, f64)> = doses
         .clone()
-        .filter_map(|quantity| Some((quantity, milligrams_of_mass(quantity)?)));
-    let Some((first, first_mg)) = masses.next() else {
+        .filter_map(|quantity| Some((quantity, milligrams_of_mass(quantity)?)))
+        .collect();
+    let Some(&(largest, largest_mg)) = masses.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
         return doses
             .clone()
             .find(|quantity| quantity.value.is_some())
             .map_or(StatedDose::Absent, StatedDose::Stated);
     };
-    if masses.any(|(_, mg)| (mg - first_mg).abs() > first_mg.abs() * 1e-9) {
+    if masses
+        .iter()
+        .any(|(_, mg)| (largest_mg - mg).abs() > largest_mg.abs() * MASSES_AGREE_WITHIN)
+    {
         return StatedDose::Disagreeing;
     }
-    StatedDose::Stated(first)
+    StatedDose::Stated(largest)
 }
+
+/// How far apart, as a share of the larger, two masses among a dosage's `doseAndRate` entries
+/// may be and still be one dose: 2 %. Ordering systems round a calculated dose to what can be
+/// measured or given (349.6 mg to 350 mg, 5 mg/kg × 71 kg = 355 mg to 350 mg: 1.4 %); a
+/// tablet, half-tablet or mL step is within 2 % for the doses the criteria weigh, while two
+/// doses that differ by a strength step (300 and 350 mg) are not.
+const MASSES_AGREE_WITHIN: f64 = 0.02;
 
 /// Milligrams in a dose quantity given as a mass (mg, g, mcg), `None` in any other unit.
 fn milligrams_of_mass(quantity: &model::Quantity) -> Option<f64> {

@@ -890,3 +890,184 @@ fn a_range_of_periods_is_read_at_its_longest_as_a_range_of_frequencies_at_its_lo
     )]);
     assert_eq!(status, "refractory", "every 8 h: {detail}");
 }
+
+/// A dosage with only a `text` and a `boundsPeriod` over the whole record.
+fn text_dosage(text: &str) -> Value {
+    json!({"text": text, "timing": {"repeat": {"boundsPeriod": {"start": "2024-01-01", "end": "2024-06-01"}}}})
+}
+
+/// The dose stored for one record of `product` dosed by `text` alone, each exposure row's dose.
+fn text_doses(product: &str, text: &str) -> Vec<String> {
+    let mut record = request("tx", product, &[text_dosage(text)]);
+    record["status"] = json!("completed");
+    dose_periods(&[record])
+        .into_iter()
+        .map(|[_, _, _, dose]| dose)
+        .collect()
+}
+
+#[test]
+fn a_second_bare_count_is_added_to_the_day_or_leaves_it_unknown() {
+    let tablets = "Levetiracetam 250mg tablets";
+    for (text, expected) in [
+        ("1 bd and 2 nocte", "1000.0 mg/d"),
+        ("take 1 twice daily and 2 at night", "1000.0 mg/d"),
+        ("1 bd with 2 at lunchtime", "1000.0 mg/d"),
+        ("1 bd plus 1 nocte", "750.0 mg/d"),
+        ("1 daily, 2 at night", "750.0 mg/d"),
+        ("1 od 2 bd", "-"),
+        ("1 tds and 1 extra at night", "-"),
+        ("1 bd and 2", "-"),
+    ] {
+        assert_eq!(
+            text_doses(tablets, text),
+            vec![expected.to_owned()],
+            "{text}"
+        );
+    }
+    // At the flag: the second count makes the trial adequate (4 × 250 mg a day).
+    let (status, detail) = epilepsy_of(
+        "Levetiracetam 250mg tablets",
+        &[text_dosage("1 bd and 2 nocte")],
+    );
+    assert_eq!(status, "refractory", "{detail}");
+}
+
+#[test]
+fn masses_a_rounding_apart_are_one_dose_and_only_a_real_disagreement_is_unknown() {
+    let entries = |masses: &[f64]| {
+        let entries: Vec<Value> = masses
+            .iter()
+            .enumerate()
+            .map(|(index, mg)| {
+                json!({"type": {"coding": [{"code": if index == 0 { "calculated" } else { "ordered" }}]},
+                       "doseQuantity": {"value": mg, "unit": "mg"}})
+            })
+            .collect();
+        json!({"doseAndRate": entries, "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}}})
+    };
+    let (status, detail) = epilepsy_of(
+        "Levetiracetam 500 MG Oral Tablet",
+        &[entries(&[349.6, 350.0])],
+    );
+    assert_eq!(status, "not_met", "{detail}");
+    assert!(
+        detail.contains("700 mg/d"),
+        "the larger mass, twice a day: {detail}"
+    );
+    let (status, detail) = epilepsy_of(
+        "Levetiracetam 500 MG Oral Tablet",
+        &[entries(&[300.0, 350.0])],
+    );
+    assert_eq!(
+        status, "refractory",
+        "masses that disagree leave the dose unknown: {detail}"
+    );
+}
+
+#[test]
+fn a_titration_in_bare_counts_is_dated_steps_never_their_sum() {
+    let tablets = "Levetiracetam 250mg tablets";
+    for (text, expected) in [
+        (
+            "1 bd for 7 days then 2 bd",
+            vec!["500.0 mg/d", "1000.0 mg/d"],
+        ),
+        (
+            "2 bd for 7 days then 1 bd",
+            vec!["1000.0 mg/d", "500.0 mg/d"],
+        ),
+        (
+            "1 tablet bd for 7 days then 2 tablets bd",
+            vec!["500.0 mg/d", "1000.0 mg/d"],
+        ),
+        (
+            "1 bd for 1 week then 2 bd for 1 week then 3 bd",
+            vec!["500.0 mg/d", "1000.0 mg/d", "1500.0 mg/d"],
+        ),
+        (
+            "250 mg bd for 7 days then 500 mg bd",
+            vec!["500.0 mg/d", "1000.0 mg/d"],
+        ),
+    ] {
+        assert_eq!(text_doses(tablets, text), expected, "{text}");
+    }
+}
+
+#[test]
+fn a_bare_count_beside_other_words_of_amount_or_day_is_read_only_when_sure() {
+    let tablets = "Levetiracetam 250mg tablets";
+    for (text, expected) in [
+        ("1 bd (1000mg/day)", "1000.0 mg/d"),
+        ("1 bd (1000 mg per day)", "1000.0 mg/d"),
+        ("1 each nostril bd", "-"),
+        ("1 bd each side", "-"),
+        ("1 od mon-fri", "-"),
+        ("1 bd on weekdays", "-"),
+        ("1 tds for 5 days every month", "-"),
+        ("take 1 each time", "-"),
+        ("1 bd as directed", "-"),
+        ("1 bd", "500.0 mg/d"),
+        ("1 bd for 28 days", "500.0 mg/d"),
+    ] {
+        assert_eq!(
+            text_doses(tablets, text),
+            vec![expected.to_owned()],
+            "{text}"
+        );
+    }
+    for product in [
+        "Levetiracetam 250 mg / 5 ml oral solution",
+        "Sertraline 50 mg in 5 mL oral solution",
+    ] {
+        assert_eq!(
+            text_doses(product, "1 bd"),
+            vec!["2.0 dose/d".to_owned()],
+            "{product}"
+        );
+    }
+}
+
+/// As [`epilepsy`], with the levetiracetam product named `product`.
+fn epilepsy_of(product: &str, dosages: &[Value]) -> (String, String) {
+    let stopped =
+        |id: &str, (code, text): (&str, &str), start: &str, end: &str, dosage: &[Value]| {
+            json!({
+                "resourceType": "MedicationStatement",
+                "id": id,
+                "status": "stopped",
+                "subject": {"reference": SUBJECT},
+                "medicationCodeableConcept": coding(RXNORM, code, text),
+                "effectivePeriod": {"start": start, "end": end},
+                "statusReason": [reason("266721009", "No response to treatment")],
+                "dosage": dosage
+            })
+        };
+    let mut env = Env::new();
+    let document = bundle(
+        "collection",
+        &[
+            patient("dos-pt", "DOS-EP", "Lund", "Ivar"),
+            condition("dos-dx", SUBJECT, ICD10, "G40.909", "Epilepsy"),
+            stopped(
+                "lev",
+                ("114477", product),
+                "2022-01-10",
+                "2022-06-01",
+                dosages,
+            ),
+            stopped(
+                "ltg",
+                ("28439", "Lamotrigine 200 MG Oral Tablet"),
+                "2022-06-20",
+                "2022-12-15",
+                &[dosage(None, (200.0, "mg"), 2)],
+            ),
+        ],
+    );
+    let path = env.write_json("epilepsy.json", &document);
+    env.import_ok(&path);
+    let rows = env.rows("SELECT status, detail FROM assessments WHERE ruleset = 'epilepsy'");
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    (rows[0][0].clone(), rows[0][1].clone())
+}
