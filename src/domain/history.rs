@@ -413,6 +413,12 @@ impl Identity<'_> {
         let mrn = alphanumeric_lowercase(self.mrn);
         if mrn.chars().all(|c| c.is_ascii_digit()) {
             spans.extend(numeric_token_spans(text, &mrn));
+            // A long number (an NHS number, most hospitals' MRNs) is typed in groups as often
+            // as whole ("943 476 5919", "943-476-5919") and spells no dose: cut however
+            // grouped, never inside a longer run of digits.
+            if mrn.chars().count() >= GROUPED_MRN_DIGITS {
+                spans.extend(spans_ignoring_separators(text, &mrn, Glued::Refused));
+            }
         } else if mrn.chars().count() >= 2 {
             // An MRN with letters spells no word or dose: it is cut even glued to other text
             // ("mrnRF0000050x"), since one shown identifies.
@@ -425,6 +431,10 @@ impl Identity<'_> {
         replace_spans(text, spans)
     }
 }
+
+/// The digits from which an MRN of digits alone is cut however it is grouped: shorter numbers
+/// are too often a dose or a count to cut but as a number of their own.
+const GROUPED_MRN_DIGITS: usize = 7;
 
 /// The patient's names as runs of folded words to find whole in text: each whole name (its
 /// parts between spaces and hyphens, in order) of two letters or more, each such part with its
@@ -439,6 +449,12 @@ fn name_patterns(family_name: &str, given_name: &str) -> Vec<Vec<String>> {
             .filter(|part| !part.trim().is_empty())
             .collect();
         let whole: Vec<String> = parts.iter().map(|part| folded(part)).collect();
+        // The parts run together as often typed ("Annmarie" for Ann-Marie, "OBrien" for
+        // O Brien).
+        let run_together = whole.concat();
+        if parts.len() > 1 && run_together.chars().count() >= 3 {
+            patterns.push(vec![run_together]);
+        }
         if letters(&whole) >= 2 {
             patterns.push(whole);
         }
@@ -936,6 +952,36 @@ mod tests {
             who.masked_text("review on 2026-12-05 with Dr Kofi"),
             "review on 2026-12-05 with Dr (masked)"
         );
+    }
+
+    #[test]
+    fn a_long_numeric_mrn_grouped_and_a_name_run_together_are_cut() {
+        let who = Identity {
+            mrn: "9434765919",
+            family_name: "O Brien",
+            given_name: "Ann-Marie",
+            birth_date: None,
+        };
+        for typed in [
+            "943 476 5919",
+            "943-476-5919",
+            "9434765919",
+            "Annmarie",
+            "AnnMarie",
+            "OBrien",
+        ] {
+            assert_eq!(
+                who.masked_text(&format!("seen {typed} today")),
+                "seen (masked) today",
+                "{typed}"
+            );
+        }
+        // Never inside a longer run of digits, nor a short number's dose.
+        assert_eq!(
+            who.masked_text("ref 19434765919 today"),
+            "ref 19434765919 today"
+        );
+        assert_eq!(who.masked_text("given 1000 mg"), "given 1000 mg");
     }
 
     #[test]

@@ -223,88 +223,116 @@ const DIASTOLIC_WORDS: [&str; 5] = ["diastolic", "dia", "dias", "diast", "DBP"];
 /// arterial pressure"); "SBP" and "DBP" say it alone.
 const PRESSURE_WORDS: [&str; 6] = ["blood pressure", "BP", "B/P", "NIBP", "NBP", "pressure"];
 const PRESSURE_ABBREVIATIONS: [&str; 2] = ["SBP", "DBP"];
-/// Every word a name of a blood pressure reading may hold besides its reading and pressure
-/// words: the site and the cuff, the position it is judged in (seated), where it was taken (the
-/// office, home, ambulatory monitoring and its periods), an average of readings, and the
-/// filler of names ("O/E - Systolic BP reading", "Blood pressure systolic--sitting (mmHg)",
-/// "Home systolic BP 2nd reading"). A name with any other word is no reading a goal is judged
-/// by: a goal or an alarm limit, another position, limb or vessel, a derived number
-/// (variability, the lowest, a change), a reading in theatre, on dialysis, in labour or months
-/// ago, a measurement not done. A choice, and an allow-list rather than a list of such words:
-/// that list kept missing words ("alarm", "variability", "intraoperative", "central"), and a
-/// number that is not a reading decides a flag as much as a reading does.
-const BLOOD_PRESSURE_NAME_WORDS: [&str; 71] = [
-    "systolic",
-    "sys",
-    "syst",
-    "sbp",
-    "diastolic",
-    "dia",
-    "dias",
-    "diast",
-    "dbp",
-    "blood",
-    "pressure",
-    "bp",
-    "b",
-    "p",
-    "nibp",
-    "nbp",
-    "arterial",
-    "reading",
-    "readings",
-    "value",
-    "measurement",
-    "measured",
-    "mmhg",
-    "mm",
-    "hg",
-    "o",
-    "e",
-    "on",
-    "examination",
-    "exam",
-    "sitting",
-    "seated",
-    "sit",
-    "rest",
-    "resting",
-    "left",
-    "right",
-    "l",
-    "r",
-    "arm",
-    "upper",
-    "brachial",
-    "cuff",
-    "manual",
-    "automated",
-    "automatic",
-    "auto",
-    "oscillometric",
-    "office",
-    "clinic",
-    "home",
-    "self",
-    "monitored",
-    "monitoring",
-    "smbp",
-    "hbpm",
-    "average",
-    "mean",
-    "ambulatory",
-    "abpm",
-    "24",
-    "hour",
-    "hr",
-    "h",
-    "awake",
-    "daytime",
-    "night",
-    "1st",
-    "2nd",
-    "3rd",
-    "vital",
+/// Words of a systolic or diastolic that is not the reading a goal is judged by: a goal or an
+/// alert or alarm limit, another position (an orthostatic test is read by its seated reading),
+/// another limb or a difference between limbs, another vessel or chamber (pulmonary artery,
+/// right ventricle, an arterial line, the central aortic pressure), a derived number (a
+/// percentile, a change, a maximum or the lowest, variability), a reading under exercise, in
+/// theatre, on dialysis, in labour or pregnancy, one not done or from long ago, and heart
+/// measurements that say systolic without a pressure. A choice: such a result is left out
+/// rather than read as an office reading, which would decide a flag on a number that is not
+/// one. (An allow-list of a reading's words, tried, refused half of real flowsheet names:
+/// "Systolic BP #2", "Repeat systolic BP", "Lt arm", "24h mean".)
+const NOT_BLOOD_PRESSURE: [&str; 99] = [
+    "target",
+    "goal",
+    "aim",
+    "desired",
+    "threshold",
+    "limit",
+    "alert",
+    "alarm",
+    "alarms",
+    "orthostatic",
+    "postural",
+    "standing",
+    "stand",
+    "supine",
+    "lying",
+    "tilt",
+    "ankle",
+    "toe",
+    "leg",
+    "thigh",
+    "calf",
+    "difference",
+    "differential",
+    "inter-arm",
+    "interarm",
+    "index",
+    "ABI",
+    "pulmonary",
+    "PA",
+    "PAP",
+    "PASP",
+    "ventricular",
+    "ventricle",
+    "RV",
+    "LV",
+    "RVSP",
+    "atrial",
+    "atrium",
+    "aortic",
+    "aorta",
+    "central",
+    "invasive",
+    "intra-arterial",
+    "intraarterial",
+    "intravascular",
+    "arterial line",
+    "art line",
+    "a-line",
+    "central venous",
+    "CVP",
+    "intracranial",
+    "intraocular",
+    "ocular",
+    "wedge",
+    "percentile",
+    "centile",
+    "z-score",
+    "change",
+    "delta",
+    "drop",
+    "variability",
+    "variation",
+    "trend",
+    "predicted",
+    "exercise",
+    "peak",
+    "maximum",
+    "max",
+    "minimum",
+    "lowest",
+    "highest",
+    "function",
+    "murmur",
+    "volume",
+    "intraoperative",
+    "intra-operative",
+    "intraop",
+    "perioperative",
+    "pre-op",
+    "post-op",
+    "preoperative",
+    "postoperative",
+    "anaesthesia",
+    "anesthesia",
+    "dialysis",
+    "haemodialysis",
+    "hemodialysis",
+    "intradialytic",
+    "labour",
+    "labor",
+    "intrapartum",
+    "pregnancy",
+    "antenatal",
+    "ago",
+    "not done",
+    "not measured",
+    "not recorded",
+    "declined",
+    "unable",
 ];
 
 /// The blood pressure reading a test's name says it is ([`observation_codes::SYSTOLIC_BP`] or
@@ -312,8 +340,8 @@ const BLOOD_PRESSURE_NAME_WORDS: [&str; 71] = [
 /// hospital's local code named as LOINC names the reading: "Systolic blood pressure", "BP
 /// sys", "Diastolic BP"). Words are matched whole (`names_test`), with the care the other
 /// tests' names take: a name that says both readings, or neither, is none, and a name with a
-/// word outside [`BLOOD_PRESSURE_NAME_WORDS`] ("Target systolic", "Pulmonary artery systolic
-/// pressure", "Systolic blood pressure standing", "SBP variability") is none. Where the reading was taken is its name's to
+/// word of [`NOT_BLOOD_PRESSURE`] ("Target systolic", "Pulmonary artery systolic pressure",
+/// "Systolic blood pressure standing", "SBP variability") is none. Where the reading was taken is its name's to
 /// say too (see [`bp_setting_of_words`]).
 pub fn blood_pressure_named(name: &str) -> Option<&'static str> {
     let has = |words: &[&str]| words.iter().any(|word| names_test(name, word));
@@ -323,7 +351,17 @@ pub fn blood_pressure_named(name: &str) -> Option<&'static str> {
         return None;
     }
     let a_pressure = has(&PRESSURE_WORDS) || has(&PRESSURE_ABBREVIATIONS);
-    if !a_pressure || !only_blood_pressure_words(name) {
+    // "Non-invasive" is the cuff's reading, not the invasive (arterial line) one.
+    let cuff = name
+        .to_lowercase()
+        .replace("non-invasive", "nibp")
+        .replace("non invasive", "nibp")
+        .replace("noninvasive", "nibp");
+    if !a_pressure
+        || NOT_BLOOD_PRESSURE
+            .iter()
+            .any(|word| names_test(&cuff, &word.to_lowercase()))
+    {
         return None;
     }
     Some(if systolic {
@@ -331,20 +369,6 @@ pub fn blood_pressure_named(name: &str) -> Option<&'static str> {
     } else {
         observation_codes::DIASTOLIC_BP
     })
-}
-
-/// Whether every word of `name` is one a blood pressure reading's name holds (see
-/// [`BLOOD_PRESSURE_NAME_WORDS`]); "non-invasive" is read as the one word it means.
-fn only_blood_pressure_words(name: &str) -> bool {
-    let lower = name
-        .to_lowercase()
-        .replace("non-invasive", "nibp")
-        .replace("non invasive", "nibp")
-        .replace("noninvasive", "nibp");
-    lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .all(|word| BLOOD_PRESSURE_NAME_WORDS.contains(&word))
 }
 
 /// The blood pressure reading a stored result is: by its code (any code of the reading, see

@@ -507,6 +507,10 @@ fn blood_pressure_under_local_codes_is_read_by_its_name() {
             "Systolic BP, left arm, sitting",
             "Diastolic BP, left arm, sitting",
         ),
+        // Review 14: real flowsheet names an allow-list of words refused.
+        ("Systolic BP #2", "Diastolic BP #2"),
+        ("Repeat systolic BP", "Repeat diastolic BP"),
+        ("Systolic BP, Lt arm", "Diastolic BP, Lt arm"),
         ("O/E - Systolic BP reading", "O/E - Diastolic BP reading"),
         (
             "Systolic blood pressure--sitting",
