@@ -855,6 +855,24 @@ fn words_and_brackets(text: &str) -> (Vec<String>, Vec<bool>) {
         }
         bracketed.resize(words.len(), inside);
     }
+    // "1 and a half tablets", "one and half": one amount, the whole and its half.
+    let mut index = 0;
+    while index + 2 < words.len() {
+        let whole = words[index]
+            .parse::<f64>()
+            .ok()
+            .filter(|_| words[index] != "0.5");
+        let article = usize::from(words[index + 2] == "a" || words[index + 2] == "an");
+        if let Some(whole) = whole
+            && words[index + 1] == "and"
+            && words.get(index + 2 + article).map(String::as_str) == Some("0.5")
+        {
+            words[index] = format!("{}", whole + 0.5);
+            words.drain(index + 1..=index + 2 + article);
+            bracketed.drain(index + 1..=index + 2 + article);
+        }
+        index += 1;
+    }
     // "half a tablet": the article joins no amount to its unit.
     let mut index = 1;
     while index + 1 < words.len() {
@@ -1300,6 +1318,23 @@ pub fn continuous_infusion(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{DosageText, read, split_day, words_and_brackets};
+
+    /// A whole and a half is one amount, not the half alone.
+    #[test]
+    fn a_whole_and_a_half_is_one_amount() {
+        reads(
+            "Take 1 and a half tablets daily",
+            Some((1.5, "tablet")),
+            Some(1.0),
+        );
+        reads(
+            "one and a half tablets bd",
+            Some((1.5, "tablet")),
+            Some(2.0),
+        );
+        reads("2 and half tablets daily", Some((2.5, "tablet")), Some(1.0));
+        reads("half a tablet daily", Some((0.5, "tablet")), Some(1.0));
+    }
 
     fn reads(text: &str, amount: Option<(f64, &str)>, per_day: Option<f64>) {
         let got = read(text);
