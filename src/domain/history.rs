@@ -774,21 +774,6 @@ fn alphanumeric_lowercase(text: &str) -> String {
         .collect()
 }
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
 /// A date's spellings as [`alphanumeric_lowercase`] leaves them: numeric in year-month-day,
 /// day-month-year and month-day-year order (padded or not), and with the month's name or its
 /// first three letters ("sept" too), the day before or after it, with or without "st"/"nd"/….
@@ -810,7 +795,7 @@ fn date_spellings(date: chrono::NaiveDate) -> Vec<String> {
         3 | 23 => "rd",
         _ => "th",
     };
-    let full = MONTHS
+    let full = super::typed_date::MONTH_NAMES
         .get(usize::try_from(month).unwrap_or(0).saturating_sub(1))
         .copied()
         .unwrap_or_default();

@@ -7,6 +7,23 @@
 
 use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 
+/// The English names of the months, January first: typed dates, birth dates cut from typed
+/// text on a masked screen, and dates written in words in FHIR records read the same names.
+pub const MONTH_NAMES: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
 /// What the refusal of a typed date says the field accepts.
 pub const ACCEPTED: &str = "YYYY-MM-DD, +7d, +2w, +3m, tomorrow or next mon";
 

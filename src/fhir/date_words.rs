@@ -105,21 +105,7 @@ fn year_window(year: i32) -> Option<(NaiveDate, NaiveDate)> {
 
 /// The month an English name or its usual abbreviation names.
 fn month_named(word: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    MONTHS
+    crate::domain::typed_date::MONTH_NAMES
         .iter()
         .position(|name| *name == word || (word.len() >= 3 && name.starts_with(word)))
         .and_then(|index| u32::try_from(index + 1).ok())
