@@ -7,6 +7,7 @@
 
 mod context;
 mod dates;
+mod describe;
 pub(crate) mod dose;
 pub mod drugs;
 mod engine;
@@ -14,6 +15,7 @@ mod given;
 pub mod lines;
 mod load;
 mod m_protein;
+mod m_protein_series;
 pub mod model;
 mod numbers;
 mod observations;
@@ -23,8 +25,10 @@ mod outcome;
 mod pressure;
 mod procedure_terms;
 mod procedure_therapies;
+mod progression;
 mod ranges;
 mod recovery;
+mod selectors;
 pub mod since;
 pub(crate) mod status_epilepticus;
 pub mod stop_reasons;
@@ -36,12 +40,12 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-pub use context::names_test;
 pub use drugs::{Combination, Drug, DrugBook};
 pub use engine::{DECEASED_LABEL, condition_matches, fingerprint, matching_conditions};
 pub use model::{Citation, RuleSet};
 pub use options::{CatalogueOption, OptionCatalogue};
 pub use pressure::{blood_pressure_named, blood_pressure_of, bp_setting_of_words};
+pub use selectors::names_test;
 
 use crate::domain::{Assessment, PatientRecord};
 
@@ -222,7 +226,7 @@ impl ObservationTerms {
                     name.bytes()
                         .next()
                         .is_none_or(|first| starts.may_start(first))
-                        && context::names_test(words, name)
+                        && selectors::names_test(words, name)
                 })
             })
     }
@@ -538,7 +542,7 @@ mod tests {
             let brute = terms
                 .names
                 .iter()
-                .any(|name| context::names_test(text, name));
+                .any(|name| selectors::names_test(text, name));
             assert_eq!(terms.knows(None, Some(text)), brute, "{text}");
         }
     }

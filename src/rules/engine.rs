@@ -12,7 +12,8 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use super::context::{Context, confounder};
+use super::context::Context;
+use super::describe::confounder;
 use super::drugs::DrugBook;
 use super::model::{Kind, RuleSet};
 use super::outcome::{Outcome, Verdict};

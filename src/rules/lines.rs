@@ -59,7 +59,7 @@ impl Plan {
             .filter_map(Given::end);
         // A rise of the monoclonal protein series (myeloma) is a progression too.
         let series = set.m_protein.as_ref().map_or_else(Vec::new, |spec| {
-            super::m_protein::rise_days(&record.observations, spec, &set.progression)
+            super::m_protein_series::rise_days(&record.observations, spec, &set.progression)
         });
         let mut progressions: Vec<NaiveDate> = worsened.chain(stopped).chain(series).collect();
         progressions.sort_unstable();

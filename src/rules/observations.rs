@@ -5,10 +5,11 @@
 //! needs the disease active now is not met by measurements from long ago (docs/architecture.md,
 //! evidence policy: recency).
 
-use super::context::{
-    Context, describe_exposure, describe_observation, exposure_evidence, observation_evidence, span,
-};
+use super::context::Context;
 use super::dates::shift;
+use super::describe::{
+    describe_exposure, describe_observation, exposure_evidence, observation_evidence, span,
+};
 use super::model::{ObservationThreshold, OngoingDose, RecentEvidence};
 use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};

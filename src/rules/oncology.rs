@@ -16,11 +16,11 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
-use super::context::{
-    Context, confounder, describe_line, line_evidence, observation_evidence, procedure_evidence,
-    span,
-};
+use super::context::Context;
 use super::dates::shift;
+use super::describe::{
+    confounder, describe_line, line_evidence, observation_evidence, procedure_evidence, span,
+};
 use super::dose::mg_per_day;
 use super::given::Given;
 use super::model::{
@@ -28,6 +28,7 @@ use super::model::{
 };
 use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};
+use super::progression::Progression;
 use super::recovery;
 use crate::domain::{
     Dose, LineDrug, Observation, Response, StopReason, TreatmentLine, observation_codes,
@@ -144,40 +145,6 @@ fn lines_of<'c>(
                     }))
         })
         .collect()
-}
-
-/// A progression of the disease.
-#[derive(Debug, Clone)]
-pub struct Progression {
-    pub date: NaiveDate,
-    /// Where it is recorded, in words.
-    pub words: String,
-    /// False while the confirming assessments the rule set asks for are still to come.
-    pub confirmed: bool,
-    /// Read from disease-status assessments (not a clinician's recorded date or stop).
-    pub assessed: bool,
-    /// The assessment's time, when read from one (to tell it from a line's first dose that
-    /// day); a recorded date or a stop is a date only.
-    pub at: Option<NaiveDateTime>,
-}
-
-impl Progression {
-    /// When it happened, as finely as known (a date only: its midnight).
-    fn instant(&self) -> NaiveDateTime {
-        self.at
-            .unwrap_or_else(|| self.date.and_time(NaiveTime::MIN))
-    }
-}
-
-impl Progression {
-    /// "2025-06-24", with how it was found when assessments found it.
-    fn when(&self) -> String {
-        if self.assessed {
-            format!("{}: {}", self.date, self.words)
-        } else {
-            self.date.to_string()
-        }
-    }
 }
 
 /// Every progression the record shows, by date, and the worsenings a later assessment refuted.

@@ -12,14 +12,14 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::context::{
-    Context, confounder, exposure_evidence, names_test, observation_evidence, span,
-};
+use super::context::Context;
 use super::dates::shift;
+use super::describe::{confounder, exposure_evidence, observation_evidence, span};
 use super::given::Given;
 use super::model::{BloodPressure, ConcurrentClasses};
 use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};
+use super::selectors::names_test;
 use crate::domain::{BpSetting, Observation, observation_codes};
 
 /// The counted drugs given on the reference day, and the day the regimen took that shape.

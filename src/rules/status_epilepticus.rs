@@ -24,11 +24,13 @@ use chrono::NaiveDateTime;
 /// rather than show a clinic's evening as the next morning unmarked.
 const INSTANT_SHOWN: &str = "%Y-%m-%d %H:%M UTC";
 
-use super::context::{Context, Finding, exposure_evidence, finding, observation_evidence};
+use super::context::Context;
 use super::dates::shift_hours;
+use super::describe::{exposure_evidence, observation_evidence};
 use super::given::Given;
 use super::model::Escalation;
 use super::outcome::{Outcome, Verdict};
+use super::selectors::{Finding, finding};
 
 /// Hours before a bolus in which a dose of the same second-line drug makes a later one a
 /// continuation (levetiracetam every 12 hours after an episode), not an escalation that starts a

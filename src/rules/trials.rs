@@ -14,11 +14,12 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
-use super::context::{
-    Context, Finding, confounder, days_between, describe_exposure, describe_line,
-    exposure_evidence, finding, line_evidence, month, names_test, span,
-};
+use super::context::Context;
 use super::dates::shift;
+use super::describe::{
+    confounder, days_between, describe_exposure, describe_line, exposure_evidence, line_evidence,
+    month, span,
+};
 use super::given::Given;
 use super::model::{
     DoseRule, EventRule, FailedTrials, ObservationSelector, ResponseRule, ScoreRule,
@@ -26,6 +27,7 @@ use super::model::{
 use super::numbers::trim_number;
 use super::observations::{Latest, agreed_latest};
 use super::outcome::{Outcome, Verdict};
+use super::selectors::{Finding, finding, names_test};
 use super::words::contains_words;
 use crate::domain::{Observation, StopReason, TreatmentLine};
 
@@ -1649,7 +1651,7 @@ fn baseline_and_follow_up<'a>(
 /// [`baseline_and_follow_up`]); `usize::MAX` for none.
 fn instrument_rank(selector: &ObservationSelector, observation: &Observation) -> usize {
     if !selector.scale.is_empty() {
-        return super::context::scale_of(selector, observation).unwrap_or(usize::MAX);
+        return super::selectors::scale_of(selector, observation).unwrap_or(usize::MAX);
     }
     selector
         .names

@@ -1,0 +1,161 @@
+//! Records in words for reasons and evidence ("levetiracetam 1500 mg/d, 2019-03 → 2020-05
+//! (14 months)"), and the evidence and confounders an assessment shows built from them.
+
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+
+use super::given::Given;
+use super::numbers::push_number;
+use crate::domain::{Confounder, Evidence, EvidenceKind, Observation, Procedure, TreatmentLine};
+
+/// "2019-03".
+pub fn month(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    // By hand: chrono's `format` parses its pattern on every call, and reasons name many months.
+    format!("{:04}-{:02}", date.year(), date.month())
+}
+
+/// "3 weeks", "14 months".
+pub fn span(days: i64) -> String {
+    if days < 120 {
+        let weeks = (days as f64 / 7.0).round() as i64;
+        if weeks == 1 {
+            String::from("1 week")
+        } else {
+            format!("{weeks} weeks")
+        }
+    } else {
+        let months = (days as f64 / 30.44).round() as i64;
+        format!("{months} months")
+    }
+}
+
+/// "levetiracetam 1500 mg/d, 2019-03 → 2020-05 (14 months), stopped: no response".
+pub fn describe_exposure(given: &Given<'_>, today: NaiveDate) -> String {
+    use chrono::Datelike;
+    // Built in one buffer: every criterion that cites a drug calls this.
+    let exposure = given.exposure;
+    let mut out = String::with_capacity(exposure.text.len() + 48);
+    if given.drugs.is_empty() {
+        out.push_str(&exposure.text);
+    }
+    for (index, drug) in given.drugs.iter().enumerate() {
+        if index > 0 {
+            out.push_str(" + ");
+        }
+        out.push_str(&drug.ingredient);
+    }
+    if let Some(dose) = &exposure.dose {
+        out.push(' ');
+        push_number(&mut out, dose.value);
+        out.push(' ');
+        out.push_str(&dose.unit);
+    }
+    let start = exposure.start.date();
+    let _ = write!(out, ", {:04}-{:02} → ", start.year(), start.month());
+    match exposure.end {
+        Some(end) => {
+            let end = end.date();
+            let _ = write!(out, "{:04}-{:02}", end.year(), end.month());
+            // The length is given for finished exposures only: text that changed every day
+            // would make every stored assessment change every day.
+            let _ = write!(out, " ({})", span(exposure.days_on(today)));
+        }
+        None => out.push_str("ongoing"),
+    }
+    if let Some(reason) = exposure.stop_reason {
+        out.push_str(", stopped: ");
+        out.push_str(reason.words());
+    }
+    // What the patient had in hand, not what anyone saw taken: the team weighs adherence by it.
+    if exposure.dates == crate::domain::DatesKnown::Dispensed {
+        out.push_str(", from pharmacy fills");
+    }
+    out
+}
+
+/// "2L R-ICE, 2021-03 → 2021-05, best response PD".
+pub fn describe_line(line: &TreatmentLine) -> String {
+    let end = line.end.map_or_else(|| String::from("ongoing"), month);
+    let mut out = format!(
+        "{} {}, {} → {end}",
+        line.label(),
+        line.regimen,
+        month(line.start)
+    );
+    if let Some(cycles) = line.cycles_words() {
+        let _ = write!(out, ", {cycles}");
+    }
+    if let Some(response) = line.best_response {
+        let _ = write!(out, ", best response {response}");
+    }
+    if let Some(reason) = line.stop_reason {
+        let _ = write!(out, ", stopped: {}", reason.words());
+    }
+    out
+}
+
+/// An observation in words, as the screens show it: the value to its precision, the unit
+/// without UCUM's annotations (`{score}`), a coded value by its words. Observation evidence
+/// is not part of an assessment's fingerprint, so the wording never reopens a review.
+pub fn describe_observation(observation: &Observation) -> String {
+    let value = match (observation.value, &observation.value_code) {
+        (None, None) => String::from("recorded"),
+        _ => observation.value_text(),
+    };
+    format!(
+        "{} {} on {}",
+        observation.display,
+        value.trim_end(),
+        observation.effective.date()
+    )
+}
+
+pub fn exposure_evidence(criterion: &str, given: &Given<'_>, today: NaiveDate) -> Evidence {
+    Evidence {
+        criterion: criterion.to_owned(),
+        kind: EvidenceKind::Exposure,
+        id: given.exposure.id,
+        text: describe_exposure(given, today),
+    }
+}
+
+pub fn line_evidence(criterion: &str, line: &TreatmentLine) -> Evidence {
+    Evidence {
+        criterion: criterion.to_owned(),
+        kind: EvidenceKind::Line,
+        id: line.id,
+        text: describe_line(line),
+    }
+}
+
+pub fn observation_evidence(criterion: &str, observation: &Observation) -> Evidence {
+    Evidence {
+        criterion: criterion.to_owned(),
+        kind: EvidenceKind::Observation,
+        id: observation.id,
+        text: describe_observation(observation),
+    }
+}
+
+pub fn procedure_evidence(criterion: &str, procedure: &Procedure) -> Evidence {
+    Evidence {
+        criterion: criterion.to_owned(),
+        kind: EvidenceKind::Procedure,
+        id: procedure.id,
+        text: format!("{} on {}", procedure.display, procedure.when_words()),
+    }
+}
+
+pub fn confounder(key: &str, text: impl Into<String>) -> Confounder {
+    Confounder {
+        key: key.to_owned(),
+        text: text.into(),
+    }
+}
+
+/// Days between two dates (b − a).
+pub fn days_between(a: NaiveDate, b: NaiveDate) -> i64 {
+    (b - a).num_days()
+}

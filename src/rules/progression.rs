@@ -1,0 +1,39 @@
+//! A progression of the disease, as the criteria read it: from a clinician's recorded date or a
+//! line's stop, or from disease-status assessments and the M-protein series (confirmed or still
+//! to be confirmed).
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+/// A progression of the disease.
+#[derive(Debug, Clone)]
+pub struct Progression {
+    pub date: NaiveDate,
+    /// Where it is recorded, in words.
+    pub words: String,
+    /// False while the confirming assessments the rule set asks for are still to come.
+    pub confirmed: bool,
+    /// Read from disease-status assessments (not a clinician's recorded date or stop).
+    pub assessed: bool,
+    /// The assessment's time, when read from one (to tell it from a line's first dose that
+    /// day); a recorded date or a stop is a date only.
+    pub at: Option<NaiveDateTime>,
+}
+
+impl Progression {
+    /// When it happened, as finely as known (a date only: its midnight).
+    pub(super) fn instant(&self) -> NaiveDateTime {
+        self.at
+            .unwrap_or_else(|| self.date.and_time(NaiveTime::MIN))
+    }
+}
+
+impl Progression {
+    /// "2025-06-24", with how it was found when assessments found it.
+    pub(super) fn when(&self) -> String {
+        if self.assessed {
+            format!("{}: {}", self.date, self.words)
+        } else {
+            self.date.to_string()
+        }
+    }
+}
