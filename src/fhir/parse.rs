@@ -3230,9 +3230,14 @@ fn disease_status_answer(value: &Value<'_>) -> Option<String> {
 /// The code and the name a test is kept under: among the record's codes and names (its text
 /// and every coding's display), the one a criterion reads, if any; else its LOINC code and its
 /// text. The name is cleaned of invisible characters and runs of spaces, so that one test is
-/// one test.
+/// one test. A blood pressure's name is read with its value's `unit` (see
+/// [`crate::rules::blood_pressure_named`]).
 /// (code, name, the code's system: empty for a test named in words alone).
-fn test_of(concept: &CodeableConcept, rules: &Rules) -> Option<(String, String, String)> {
+fn test_of(
+    concept: &CodeableConcept,
+    unit: Option<&str>,
+    rules: &Rules,
+) -> Option<(String, String, String)> {
     let terms = &rules.observation_terms;
     let clean = |words: &str| {
         crate::text::sanitise_line(words)
@@ -3287,7 +3292,7 @@ fn test_of(concept: &CodeableConcept, rules: &Rules) -> Option<(String, String, 
         && !concept.coding.iter().any(says_its_test)
         && let Some(reading) = names
             .iter()
-            .find_map(|name| crate::rules::blood_pressure_named(name))
+            .find_map(|name| crate::rules::blood_pressure_named(name, unit))
     {
         let name = names.first().cloned().unwrap_or_else(|| reading.to_owned());
         return Some((reading.to_owned(), name, String::from("http://loinc.org")));
@@ -3451,7 +3456,11 @@ fn map_observation(
     };
     let mut out = Vec::new();
     let make = |concept: &CodeableConcept, value: &Value<'_>| {
-        let (code, display, system) = test_of(concept, rules)?;
+        // The unit says a result is a pressure where its name does not ("Cuff systolic").
+        let unit_written = value
+            .quantity
+            .and_then(|q| q.code.as_deref().or(q.unit.as_deref()));
+        let (code, display, system) = test_of(concept, unit_written, rules)?;
         let (number, mut answer) = value.read();
         if code == observation_codes::DISEASE_STATUS {
             answer = disease_status_answer(value).or(answer);

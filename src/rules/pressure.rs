@@ -20,6 +20,7 @@ use super::model::{BloodPressure, ConcurrentClasses};
 use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};
 use super::selectors::names_test;
+use super::words::fold_accents;
 use crate::domain::{BpSetting, Observation, observation_codes};
 
 /// The counted drugs given on the reference day, and the day the regimen took that shape.
@@ -216,24 +217,97 @@ type Moment = (NaiveDateTime, BpSetting);
 /// The systolics (with their values) and diastolic values taken at one moment.
 type MomentReadings<'a> = (Moment, Vec<(&'a Observation, f64)>, Vec<f64>);
 
-/// Words that say which reading a blood pressure is.
-const SYSTOLIC_WORDS: [&str; 4] = ["systolic", "sys", "syst", "SBP"];
-const DIASTOLIC_WORDS: [&str; 5] = ["diastolic", "dia", "dias", "diast", "DBP"];
+// The words below are written as [`fold_accents`] leaves a name (lower case, no accents), in
+// English and in the languages European records export (German, Dutch, French, Spanish,
+// Italian, Portuguese); they are matched as whole words (`names_test`), a plural "s" allowed.
+
+/// Words that say a result is the systolic reading, or the diastolic one. An abbreviation
+/// (`*_SHORT`) gives way to the other reading's full word: "dia" is also the Spanish and
+/// Portuguese "day" ("Presión sistólica día").
+const SYSTOLIC_WORDS: &[&str] = &[
+    "systolic",
+    "sbp",
+    "systolisch",
+    "systolische",
+    "systolischer",
+    "systolischen",
+    "systolique",
+    "sistolica",
+    "sistolico",
+];
+const SYSTOLIC_SHORT: &[&str] = &["sys", "syst", "sist"];
+const DIASTOLIC_WORDS: &[&str] = &[
+    "diastolic",
+    "dbp",
+    "diastolisch",
+    "diastolische",
+    "diastolischer",
+    "diastolischen",
+    "diastolique",
+    "diastolica",
+    "diastolico",
+];
+const DIASTOLIC_SHORT: &[&str] = &["dia", "dias", "diast"];
+/// The French, Spanish and Portuguese abbreviations that say the reading and the pressure at
+/// once: PAS/PAD (pression artérielle / presión arterial systolique, diastolique), TAS/TAD
+/// (tension arterial). A choice: read only when the value is in a unit of pressure, because
+/// in English they name other things (PAD is peripheral arterial disease, PAS a stain or
+/// para-aminosalicylic acid).
+const SYSTOLIC_ABBREVIATIONS: &[&str] = &["pas", "tas"];
+const DIASTOLIC_ABBREVIATIONS: &[&str] = &["pad", "tad"];
+/// The reading words of the Romance languages, which write "PA" for the arterial pressure
+/// ("PA systolique"): with one of them, "PA" is that pressure, not the pulmonary artery (which
+/// they write "pulmonaire", "pulmonar", "polmonare", all on [`NOT_BLOOD_PRESSURE`]).
+const ROMANCE_READING_WORDS: &[&str] = &[
+    "systolique",
+    "diastolique",
+    "sistolica",
+    "sistolico",
+    "diastolica",
+    "diastolico",
+];
 /// Words that say a systolic or diastolic is a pressure of the blood ("BP sys", "Systolic
-/// arterial pressure"); "SBP" and "DBP" say it alone.
-const PRESSURE_WORDS: [&str; 6] = ["blood pressure", "BP", "B/P", "NIBP", "NBP", "pressure"];
-const PRESSURE_ABBREVIATIONS: [&str; 2] = ["SBP", "DBP"];
+/// arterial pressure", "RR syst.", "Pression artérielle systolique"); "SBP" and "DBP" say it
+/// alone. "RR" is Riva-Rocci's, the German and Dutch name of the cuff reading.
+const PRESSURE_WORDS: &[&str] = &[
+    "blood pressure",
+    "bp",
+    "b/p",
+    "nibp",
+    "nbp",
+    "pressure",
+    "sbp",
+    "dbp",
+    "blutdruck",
+    "druck",
+    "rr",
+    "bloeddruk",
+    "pression",
+    "tension",
+    "ta",
+    "presion",
+    "pressione",
+    "pressao",
+    "tensao",
+];
 /// Words of a systolic or diastolic that is not the reading a goal is judged by: a goal or an
 /// alert or alarm limit, another position (an orthostatic test is read by its seated reading),
-/// another limb or a difference between limbs, another vessel or chamber (pulmonary artery,
-/// right ventricle, an arterial line, the central aortic pressure), a derived number (a
-/// percentile, a change, a maximum or the lowest, variability), a reading under exercise, in
-/// theatre, on dialysis, in labour or pregnancy, one not done or from long ago, and heart
-/// measurements that say systolic without a pressure. A choice: such a result is left out
-/// rather than read as an office reading, which would decide a flag on a number that is not
-/// one. (An allow-list of a reading's words, tried, refused half of real flowsheet names:
-/// "Systolic BP #2", "Repeat systolic BP", "Lt arm", "24h mean".)
-const NOT_BLOOD_PRESSURE: [&str; 99] = [
+/// another limb or a difference between limbs (a leg, an ankle, a thigh, a toe; an arm is the
+/// office reading's own limb and is not here), another vessel or chamber (pulmonary artery,
+/// right ventricle, an arterial line, the central aortic pressure, the skull, the eye, a
+/// fetus), a derived number (a percentile, a change, a maximum or the lowest, variability, a
+/// gradient or velocity), a reading under exercise, in theatre, on dialysis, in labour or
+/// pregnancy, one not done or from long ago, and heart measurements that say systolic without
+/// a pressure ("systolic function", "ejection"). A choice: such a result is left out rather
+/// than read as an office reading, which would decide a flag on a number that is not one. (An
+/// allow-list of a reading's words, tried, refused half of real flowsheet names: "Systolic BP
+/// #2", "Repeat systolic BP", "Lt arm", "24h mean".) A name with no pressure word is read by
+/// its unit (see [`blood_pressure_named`]), so this list is what stands between "Systolic" in
+/// mmHg and a pressure of the heart or of another vessel: the monitors' labels of those are
+/// here too (ABP, ART and IBP are the invasive arterial channel, NBP/NIBP the cuff's). Mean
+/// arterial and pulse pressure say neither reading, so they are never one.
+const NOT_BLOOD_PRESSURE: &[&str] = &[
+    // A goal, a limit or an alarm.
     "target",
     "goal",
     "aim",
@@ -242,7 +316,32 @@ const NOT_BLOOD_PRESSURE: [&str; 99] = [
     "limit",
     "alert",
     "alarm",
-    "alarms",
+    "ziel",
+    "zielwert",
+    "zielblutdruck",
+    "sollwert",
+    "grenzwert",
+    "grenze",
+    "alarmgrenze",
+    "objectif",
+    "cible",
+    "seuil",
+    "limite",
+    "alarme",
+    "objetivo",
+    "meta",
+    "umbral",
+    "alarma",
+    "obiettivo",
+    "soglia",
+    "allarme",
+    "doel",
+    "streefwaarde",
+    "grens",
+    "alarmgrens",
+    "alvo",
+    "limiar",
+    // Another position.
     "orthostatic",
     "postural",
     "standing",
@@ -250,26 +349,84 @@ const NOT_BLOOD_PRESSURE: [&str; 99] = [
     "supine",
     "lying",
     "tilt",
+    "stehend",
+    "stehen",
+    "liegend",
+    "liegen",
+    "orthostatisch",
+    "orthostase",
+    "debout",
+    "couche",
+    "orthostatique",
+    "de pie",
+    "bipedestacion",
+    "acostado",
+    "decubito",
+    "supino",
+    "ortostatica",
+    "ortostatico",
+    "ortostatismo",
+    "in piedi",
+    "sdraiato",
+    "staand",
+    "staande",
+    "liggend",
+    "em pe",
+    "deitado",
+    // Another limb, or a difference between limbs.
     "ankle",
     "toe",
     "leg",
     "thigh",
     "calf",
+    "femoral",
     "difference",
     "differential",
     "inter-arm",
     "interarm",
     "index",
-    "ABI",
+    "abi",
+    "bein",
+    "knochel",
+    "oberschenkel",
+    "unterschenkel",
+    "wade",
+    "zehe",
+    "differenz",
+    "jambe",
+    "cheville",
+    "cuisse",
+    "mollet",
+    "orteil",
+    "pierna",
+    "tobillo",
+    "muslo",
+    "diferencia",
+    "gamba",
+    "caviglia",
+    "coscia",
+    "differenza",
+    "enkel",
+    "verschil",
+    "perna",
+    "tornozelo",
+    "coxa",
+    "diferenca",
+    // Another vessel or chamber, an invasive line, the skull, the eye, a fetus.
     "pulmonary",
-    "PA",
-    "PAP",
-    "PASP",
+    "pulm",
+    "pap",
+    "pasp",
+    "pcwp",
+    "pawp",
+    "paop",
     "ventricular",
     "ventricle",
-    "RV",
-    "LV",
-    "RVSP",
+    "rv",
+    "lv",
+    "rvsp",
+    "lvedp",
+    "rap",
     "atrial",
     "atrium",
     "aortic",
@@ -282,12 +439,55 @@ const NOT_BLOOD_PRESSURE: [&str; 99] = [
     "arterial line",
     "art line",
     "a-line",
+    "abp",
+    "ibp",
+    "umbilical",
     "central venous",
-    "CVP",
+    "cvp",
     "intracranial",
+    "icp",
+    "cpp",
     "intraocular",
     "ocular",
+    "iop",
     "wedge",
+    "fetal",
+    "foetal",
+    "fetus",
+    "pulmonal",
+    "pulmonalis",
+    "pulmonalarterie",
+    "lungenarterie",
+    "ventrikular",
+    "rechtsventrikular",
+    "linksventrikular",
+    "invasiv",
+    "blutig",
+    "zentral",
+    "zentraler",
+    "intrakraniell",
+    "hirndruck",
+    "intraokular",
+    "augeninnendruck",
+    "fotal",
+    "pulmonaire",
+    "ventriculaire",
+    "invasif",
+    "centrale",
+    "intracranienne",
+    "intraoculaire",
+    "pulmonar",
+    "invasiva",
+    "invasivo",
+    "intracraneal",
+    "polmonare",
+    "ventricolare",
+    "intracranica",
+    "pulmonaal",
+    "ventriculair",
+    "invasief",
+    "centraal",
+    // A derived number.
     "percentile",
     "centile",
     "z-score",
@@ -298,16 +498,30 @@ const NOT_BLOOD_PRESSURE: [&str; 99] = [
     "variation",
     "trend",
     "predicted",
-    "exercise",
     "peak",
     "maximum",
     "max",
     "minimum",
     "lowest",
     "highest",
+    "gradient",
+    "velocity",
+    "perzentile",
+    "variabilitat",
+    "variabilite",
+    "percentil",
+    "variabilidad",
+    "variabilita",
+    "variabiliteit",
+    "variabilidade",
+    // Heart measurements that say systolic or diastolic without a pressure.
     "function",
+    "ejection",
+    "filling",
     "murmur",
     "volume",
+    // Under exercise, in theatre, on dialysis, in labour or pregnancy.
+    "exercise",
     "intraoperative",
     "intra-operative",
     "intraop",
@@ -327,47 +541,201 @@ const NOT_BLOOD_PRESSURE: [&str; 99] = [
     "intrapartum",
     "pregnancy",
     "antenatal",
+    "belastung",
+    "intraoperativ",
+    "dialyse",
+    "hamodialyse",
+    "schwangerschaft",
+    "geburt",
+    "effort",
+    "peroperatoire",
+    "hemodialyse",
+    "grossesse",
+    "accouchement",
+    "esfuerzo",
+    "ejercicio",
+    "intraoperatorio",
+    "intraoperatoria",
+    "dialisis",
+    "hemodialisis",
+    "embarazo",
+    "parto",
+    "sforzo",
+    "dialisi",
+    "gravidanza",
+    "inspanning",
+    "zwangerschap",
+    "esforco",
+    "dialise",
+    "hemodialise",
+    "gravidez",
+    // Not done, or from long ago.
     "ago",
     "not done",
     "not measured",
     "not recorded",
     "declined",
     "unable",
+    "nicht gemessen",
+    "nicht durchgefuhrt",
+    "non mesuree",
+    "non mesure",
+    "non fait",
+    "no medido",
+    "no realizado",
+    "non misurata",
+    "non eseguito",
+    "niet gemeten",
+    "nao medido",
+    "nao realizado",
 ];
+/// Words of [`NOT_BLOOD_PRESSURE`] in English only: in a name with a Romance reading word
+/// ([`ROMANCE_READING_WORDS`]) "PA" is the arterial pressure and "art." is artérielle,
+/// arterial; in English they are the pulmonary artery and an arterial line.
+const NOT_BLOOD_PRESSURE_IN_ENGLISH: &[&str] = &["pa", "art"];
+/// The words that deny "invasive" ("non-invasive", "nicht invasiv", "no invasiva", "niet
+/// invasief"): such a reading is the cuff's, not the arterial line's.
+const NOT_INVASIVE: &[&str] = &["non", "nicht", "no", "niet", "nao", "not"];
 
 /// The blood pressure reading a test's name says it is ([`observation_codes::SYSTOLIC_BP`] or
 /// [`observation_codes::DIASTOLIC_BP`]), for results under a code that does not say so (a
-/// hospital's local code named as LOINC names the reading: "Systolic blood pressure", "BP
-/// sys", "Diastolic BP"). Words are matched whole (`names_test`), with the care the other
-/// tests' names take: a name that says both readings, or neither, is none, and a name with a
-/// word of [`NOT_BLOOD_PRESSURE`] ("Target systolic", "Pulmonary artery systolic pressure",
-/// "Systolic blood pressure standing", "SBP variability") is none. Where the reading was taken is its name's to
-/// say too (see [`bp_setting_of_words`]).
-pub fn blood_pressure_named(name: &str) -> Option<&'static str> {
-    let has = |words: &[&str]| words.iter().any(|word| names_test(name, word));
-    let systolic = has(&SYSTOLIC_WORDS);
-    let diastolic = has(&DIASTOLIC_WORDS);
+/// hospital's local code named as LOINC or a flowsheet names the reading: "Systolic blood
+/// pressure", "BP sys", "Systolic B.P.", "Diastolic BP", "Blutdruck systolisch", "Pression
+/// artérielle diastolique"). The name is read with its accents and case folded
+/// ([`fold_accents`]) and its dotted initials joined ("B.P." is "BP"). Words are matched whole
+/// (`names_test`), with the care the other tests' names take: a name that says both readings,
+/// or neither, is none, and a name with a word of [`NOT_BLOOD_PRESSURE`] ("Target systolic",
+/// "Pulmonary artery systolic pressure", "Systolic blood pressure standing", "SBP
+/// variability", "Zielwert RR syst.") is none. The name must say it is a pressure
+/// ([`PRESSURE_WORDS`]), or the value's `unit` must be one (mmHg however written, or kPa;
+/// "mmHg" in the name counts): flowsheets name the cuff's rows "Cuff systolic", "R Arm
+/// Systolic", "Systolic (sitting)", even "Diastolic", and their unit is what says they are
+/// pressures. A choice: a name with no pressure word and no such unit is none (a systolic
+/// what? a duration, a velocity, a function). Where the reading was taken is its name's to say
+/// too (see [`bp_setting_of_words`]).
+pub fn blood_pressure_named(name: &str, unit: Option<&str>) -> Option<&'static str> {
+    let name = without_negated_invasive(&join_dotted_initials(&fold_accents(name)));
+    let has = |words: &[&str]| words.iter().any(|word| names_test(&name, word));
+    let in_mmhg = name.replace(['[', ']'], "").replace("mm hg", "mmhg");
+    let pressure_unit = unit.is_some_and(is_pressure_unit)
+        || names_test(&in_mmhg, "mmhg")
+        || names_test(&in_mmhg, "kpa");
+    let abbreviated = |words: &[&str]| pressure_unit && has(words);
+    let (full_systolic, full_diastolic) = (
+        has(SYSTOLIC_WORDS) || abbreviated(SYSTOLIC_ABBREVIATIONS),
+        has(DIASTOLIC_WORDS) || abbreviated(DIASTOLIC_ABBREVIATIONS),
+    );
+    let systolic = full_systolic || (!full_diastolic && has(SYSTOLIC_SHORT));
+    let diastolic = full_diastolic || (!full_systolic && has(DIASTOLIC_SHORT));
     if systolic == diastolic {
         return None;
     }
-    let a_pressure = has(&PRESSURE_WORDS) || has(&PRESSURE_ABBREVIATIONS);
-    // "Non-invasive" is the cuff's reading, not the invasive (arterial line) one.
-    let cuff = name
-        .to_lowercase()
-        .replace("non-invasive", "nibp")
-        .replace("non invasive", "nibp")
-        .replace("noninvasive", "nibp");
-    if !a_pressure
-        || NOT_BLOOD_PRESSURE
-            .iter()
-            .any(|word| names_test(&cuff, &word.to_lowercase()))
-    {
+    // PAS and PAD are Romance too (and "pa" with a plural "s" would deny PAS).
+    let romance = has(ROMANCE_READING_WORDS)
+        || abbreviated(SYSTOLIC_ABBREVIATIONS)
+        || abbreviated(DIASTOLIC_ABBREVIATIONS);
+    let a_pressure = pressure_unit || has(PRESSURE_WORDS) || (romance && has(&["pa"]));
+    if !a_pressure || has(NOT_BLOOD_PRESSURE) || (!romance && has(NOT_BLOOD_PRESSURE_IN_ENGLISH)) {
         return None;
     }
     Some(if systolic {
         observation_codes::SYSTOLIC_BP
     } else {
         observation_codes::DIASTOLIC_BP
+    })
+}
+
+/// Whether a unit, as a record writes it, is one blood pressure is given in: mmHg ("mm[Hg]",
+/// "mmHg", "mm Hg", "millimeter of mercury") or kPa (read in mmHg at import).
+fn is_pressure_unit(unit: &str) -> bool {
+    let compact: String = fold_accents(unit)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    matches!(
+        compact.as_str(),
+        "mmhg"
+            | "kpa"
+            | "millimeterofmercury"
+            | "millimetreofmercury"
+            | "millimetersofmercury"
+            | "millimetresofmercury"
+            | "torr"
+    )
+}
+
+/// `text` with initials written with dots joined: "b.p." and "s.b.p" read as "bp" and "sbp".
+fn join_dotted_initials(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while at < chars.len() {
+        let starts_word = at == 0 || !chars[at - 1].is_alphanumeric();
+        let mut letters = String::new();
+        let mut end = at;
+        // Single letters, each but the last followed by a dot.
+        while starts_word
+            && chars.get(end).is_some_and(|c| c.is_alphabetic())
+            && chars.get(end + 1).is_none_or(|c| !c.is_alphanumeric())
+        {
+            letters.push(chars[end]);
+            if chars.get(end + 1) == Some(&'.') {
+                end += 2;
+            } else {
+                end += 1;
+                break;
+            }
+        }
+        if letters.chars().count() >= 2 {
+            out.push_str(&letters);
+            at = end;
+        } else {
+            out.push(chars[at]);
+            at += 1;
+        }
+    }
+    out
+}
+
+/// `text` with every denied "invasive" ("non-invasive", "noninvasive", "nicht invasiv", "no
+/// invasiva") written "nibp", the cuff's reading, so that only an invasive reading is one.
+fn without_negated_invasive(text: &str) -> String {
+    let mut out = text.to_owned();
+    let mut from = 0;
+    while let Some(offset) = out[from..].find("invasi") {
+        let start = from + offset;
+        let word_end = out[start..]
+            .find(|c: char| !c.is_alphanumeric())
+            .map_or(out.len(), |end| start + end);
+        // "noninvasive", "nichtinvasiv": the denial and the word written as one.
+        let joined = NOT_INVASIVE
+            .iter()
+            .find(|word| ends_with_word(&out[..start], word))
+            .map(|word| start - word.len());
+        let spaced = out[..start].strip_suffix(['-', ' ']).and_then(|before| {
+            NOT_INVASIVE
+                .iter()
+                .find(|word| ends_with_word(before, word))
+                .map(|word| before.len() - word.len())
+        });
+        match joined.or(spaced) {
+            Some(negation) => {
+                out.replace_range(negation..word_end, "nibp");
+                from = negation + "nibp".len();
+            }
+            None => from = word_end,
+        }
+    }
+    out
+}
+
+/// Whether `text` ends with `word` begun on a word boundary.
+fn ends_with_word(text: &str, word: &str) -> bool {
+    text.strip_suffix(word).is_some_and(|before| {
+        !before
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
     })
 }
 
@@ -380,7 +748,7 @@ pub fn blood_pressure_of(observation: &Observation) -> Option<&'static str> {
         observation_codes::SYSTOLIC_BP => Some(observation_codes::SYSTOLIC_BP),
         observation_codes::DIASTOLIC_BP => Some(observation_codes::DIASTOLIC_BP),
         _ if observation_codes::names_its_own_test(&observation.system, &observation.code) => None,
-        _ => blood_pressure_named(&observation.display),
+        _ => blood_pressure_named(&observation.display, observation.unit.as_deref()),
     }
 }
 
@@ -390,12 +758,34 @@ pub fn blood_pressure_of(observation: &Observation) -> Option<&'static str> {
 /// monitoring", "ABPM") is read as its 24-hour mean, the summary an ABPM report leads with
 /// and the stricter of the two ambulatory thresholds, so a white-coat effect is never
 /// concluded on a laxer goal than the reading's; then home and other self-measured readings.
+/// The words are English and, for the readings named in other languages (see
+/// [`blood_pressure_named`]), German, Dutch, French, Spanish, Italian and Portuguese, accents
+/// folded; "día" (day) is not among them, being the abbreviation of diastolic too.
 pub fn bp_setting_of_words(words: &str) -> BpSetting {
-    let words = words.to_ascii_lowercase();
+    let words = fold_accents(words);
     let has = |phrases: &[&str]| phrases.iter().any(|phrase| names_test(&words, phrase));
-    if has(&["24 hour", "24-hour", "24h", "24 h", "24-h", "24hr", "24 hr"]) {
+    if has(&[
+        "24 hour",
+        "24-hour",
+        "24h",
+        "24 h",
+        "24-h",
+        "24hr",
+        "24 hr",
+        "24 std",
+        "24-std",
+        "24 stunden",
+        "24-stunden",
+        "24 heures",
+        "24 horas",
+        "24 ore",
+        "24 uur",
+    ]) {
         BpSetting::Ambulatory24h
-    } else if has(&["awake", "daytime", "day-time", "day time", "diurnal"]) {
+    } else if has(&[
+        "awake", "daytime", "day-time", "day time", "diurnal", "tagsuber", "diurne", "eveil",
+        "diurno", "diurna", "veglia", "overdag",
+    ]) {
         BpSetting::AmbulatoryAwake
     } else if has(&[
         "night",
@@ -404,6 +794,21 @@ pub fn bp_setting_of_words(words: &str) -> BpSetting {
         "nocturnal",
         "sleep",
         "asleep",
+        "nacht",
+        "nachts",
+        "nachtlich",
+        "nuit",
+        "nocturne",
+        "sommeil",
+        "noche",
+        "nocturna",
+        "nocturno",
+        "notte",
+        "notturna",
+        "notturno",
+        "noite",
+        "noturna",
+        "noturno",
     ]) {
         BpSetting::AmbulatoryNight
     } else if has(&[
@@ -416,6 +821,11 @@ pub fn bp_setting_of_words(words: &str) -> BpSetting {
         "ambulatory mean",
         "ABPM",
         "holter",
+        "langzeit-rr",
+        "langzeit rr",
+        "langzeitblutdruck",
+        "abdm",
+        "mapa",
     ]) {
         // Not "ambulatory" alone: in US records an ambulatory encounter or setting is an
         // outpatient visit, whose reading is an office one (the review's point).
@@ -431,6 +841,21 @@ pub fn bp_setting_of_words(words: &str) -> BpSetting {
         "SMBP",
         "out-of-office",
         "out of office",
+        "zu hause",
+        "hausliche",
+        "hauslicher",
+        "selbstmessung",
+        "heimmessung",
+        "domicile",
+        "automesure",
+        "domicilio",
+        "automedida",
+        "ampa",
+        "thuis",
+        "thuismeting",
+        "zelfmeting",
+        "domiciliare",
+        "automisurazione",
     ]) {
         BpSetting::Home
     } else {
@@ -779,4 +1204,86 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
     }
     outcome.verdict = Verdict::Met;
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{
+        DIASTOLIC_ABBREVIATIONS, DIASTOLIC_SHORT, DIASTOLIC_WORDS, NOT_BLOOD_PRESSURE,
+        NOT_BLOOD_PRESSURE_IN_ENGLISH, PRESSURE_WORDS, ROMANCE_READING_WORDS,
+        SYSTOLIC_ABBREVIATIONS, SYSTOLIC_SHORT, SYSTOLIC_WORDS, blood_pressure_named,
+        bp_setting_of_words, fold_accents,
+    };
+    use crate::domain::{BpSetting, observation_codes};
+
+    /// Names are folded before they are read, so a word with a capital or an accent would
+    /// never match.
+    #[test]
+    fn every_word_is_written_folded() {
+        for list in [
+            SYSTOLIC_WORDS,
+            SYSTOLIC_SHORT,
+            DIASTOLIC_WORDS,
+            DIASTOLIC_SHORT,
+            SYSTOLIC_ABBREVIATIONS,
+            DIASTOLIC_ABBREVIATIONS,
+            ROMANCE_READING_WORDS,
+            PRESSURE_WORDS,
+            NOT_BLOOD_PRESSURE,
+            NOT_BLOOD_PRESSURE_IN_ENGLISH,
+        ] {
+            for word in list {
+                assert_eq!(fold_accents(word), *word);
+            }
+        }
+    }
+
+    #[test]
+    fn a_name_is_read_with_its_unit() {
+        let systolic = Some(observation_codes::SYSTOLIC_BP);
+        let diastolic = Some(observation_codes::DIASTOLIC_BP);
+        assert_eq!(blood_pressure_named("Diastolic", Some("mm[Hg]")), diastolic);
+        assert_eq!(blood_pressure_named("Diastolic", None), None);
+        assert_eq!(blood_pressure_named("Systolic (mmHg)", None), systolic);
+        assert_eq!(
+            blood_pressure_named("Presión sistólica día", Some("mmHg")),
+            systolic
+        );
+        assert_eq!(blood_pressure_named("Sys/Dia", Some("mmHg")), None);
+        assert_eq!(blood_pressure_named("Systolic time", Some("ms")), None);
+        assert_eq!(blood_pressure_named("PAS", Some("mmHg")), systolic);
+        assert_eq!(blood_pressure_named("PAS", None), None);
+        assert_eq!(blood_pressure_named("PA systolic", Some("mmHg")), None);
+        assert_eq!(
+            blood_pressure_named("Noninvasive systolic", Some("mmHg")),
+            systolic
+        );
+        assert_eq!(
+            blood_pressure_named("No invasiva PAS", Some("mmHg")),
+            systolic
+        );
+        assert_eq!(blood_pressure_named("PAS invasiva", Some("mmHg")), None);
+        assert_eq!(blood_pressure_named("Systolic (kPa)", None), systolic);
+    }
+
+    #[test]
+    fn where_a_reading_was_taken_is_read_in_other_languages() {
+        assert_eq!(
+            bp_setting_of_words("Blutdruck systolisch zu Hause"),
+            BpSetting::Home
+        );
+        assert_eq!(
+            bp_setting_of_words("PAS automesure à domicile"),
+            BpSetting::Home
+        );
+        assert_eq!(
+            bp_setting_of_words("Presión arterial sistólica nocturna"),
+            BpSetting::AmbulatoryNight
+        );
+        assert_eq!(
+            bp_setting_of_words("MAPA 24 horas, PAS"),
+            BpSetting::Ambulatory24h
+        );
+        assert_eq!(bp_setting_of_words("Dia BP"), BpSetting::Office);
+    }
 }

@@ -43,9 +43,52 @@ fn contains_words_unicode(text: &str, needle: &str) -> bool {
     false
 }
 
+/// `text` in lower case with its Latin letters' accents taken off ("Pression artérielle" and
+/// "PRESSÃO" read as "pression arterielle" and "pressao"; "ß" as "ss"), accents composed or
+/// written as combining marks alike: European records name a test with and without accents,
+/// and a list of words is written once, without them.
+pub fn fold_accents(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        let plain = match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+            'ç' | 'ć' | 'č' => 'c',
+            'ď' | 'đ' => 'd',
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' => 'i',
+            'ł' | 'ľ' => 'l',
+            'ñ' | 'ń' | 'ň' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => 'o',
+            'ř' => 'r',
+            'ś' | 'š' | 'ş' => 's',
+            'ť' | 'ţ' => 't',
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'ź' | 'ż' | 'ž' => 'z',
+            'ß' => {
+                out.push_str("ss");
+                continue;
+            }
+            'æ' => {
+                out.push_str("ae");
+                continue;
+            }
+            'œ' => {
+                out.push_str("oe");
+                continue;
+            }
+            // Combining diacritical marks (a decomposed "é" is "e" and U+0301).
+            '\u{300}'..='\u{36f}' => continue,
+            other => other,
+        };
+        out.push(plain);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::contains_words;
+    use super::{contains_words, fold_accents};
 
     #[test]
     fn words_match_case_insensitively_on_boundaries() {
@@ -54,5 +97,12 @@ mod tests {
         assert!(!contains_words("Electroencephalogram", "eeg"));
         assert!(contains_words("Épilepsie réfractaire", "épilepsie"));
         assert!(!contains_words("short", "much longer needle"));
+    }
+
+    #[test]
+    fn accents_and_case_are_folded_composed_or_combining() {
+        assert_eq!(fold_accents("Presión ARTERIAL"), "presion arterial");
+        assert_eq!(fold_accents("arte\u{301}rielle"), "arterielle");
+        assert_eq!(fold_accents("Knöchel Größe"), "knochel grosse");
     }
 }

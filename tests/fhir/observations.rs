@@ -617,6 +617,68 @@ fn blood_pressure_under_local_codes_is_stored_as_the_reading_its_name_says() {
     );
 }
 
+/// Blood pressure under local codes named as flowsheets abbreviate it, with no pressure word
+/// where its unit is a pressure, or in another language (accents folded), is stored as the
+/// reading its name says (kilopascals in mmHg); a name with no pressure word and no pressure
+/// unit, one of another vessel, and a goal or standing reading in another language keep their
+/// codes.
+#[test]
+fn blood_pressure_named_in_short_without_a_pressure_word_or_in_another_language() {
+    const LOCAL: &str = "urn:oid:2.16.840.1.113883.3.1234.5.7";
+    let reading = |id: &str, code: &str, name: &str, day: u32, value: f64, unit: &str| {
+        let quantity = if unit.is_empty() {
+            json!({"value": value})
+        } else {
+            json!({"value": value, "unit": unit})
+        };
+        json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": {"coding": [{"system": LOCAL, "code": code, "display": name}]},
+            "effectiveDateTime": format!("2024-05-{day:0>2}T09:30:00Z"),
+            "valueQuantity": quantity
+        })
+    };
+    let (_, rows) = stored(&[
+        reading("a", "L1", "Systolic B.P.", 1, 151.0, "mm[Hg]"),
+        reading("b", "L2", "R Arm Diastolic", 2, 92.0, "mmHg"),
+        reading(
+            "c",
+            "L3",
+            "Pression artérielle systolique",
+            3,
+            153.0,
+            "mm[Hg]",
+        ),
+        reading("d", "L4", "Blutdruck diastolisch", 4, 94.0, "mm Hg"),
+        reading("e", "L5", "PRESIÓN ARTERIAL SISTÓLICA", 5, 155.0, "mm[Hg]"),
+        reading("f", "L6", "Systolic", 6, 20.0, "kPa"),
+        reading("g", "L7", "Systolic", 7, 157.0, ""),
+        reading("h", "L8", "PA systolic", 8, 40.0, "mm[Hg]"),
+        reading("i", "L9", "Zielwert RR syst.", 9, 130.0, "mm[Hg]"),
+        reading("j", "L10", "TAS de pie", 10, 120.0, "mm[Hg]"),
+    ]);
+    let readings: Vec<[&str; 3]> = rows
+        .iter()
+        .map(|row| [row[0].as_str(), row[1].as_str(), row[4].as_str()])
+        .collect();
+    assert_eq!(
+        readings,
+        [
+            ["8462-4", "92", "2024-05-02 09:30:00"],
+            ["8462-4", "94", "2024-05-04 09:30:00"],
+            ["8480-6", "151", "2024-05-01 09:30:00"],
+            ["8480-6", "153", "2024-05-03 09:30:00"],
+            ["8480-6", "155", "2024-05-05 09:30:00"],
+            ["8480-6", "150", "2024-05-06 09:30:00"],
+            ["L10", "120", "2024-05-10 09:30:00"],
+            ["L7", "157", "2024-05-07 09:30:00"],
+            ["L8", "40", "2024-05-08 09:30:00"],
+            ["L9", "130", "2024-05-09 09:30:00"],
+        ]
+    );
+}
+
 #[test]
 fn observations_without_a_value_or_in_error_are_not_stored() {
     let mut env = Env::new();

@@ -656,3 +656,188 @@ fn blood_pressure_under_local_codes_is_read_by_its_name() {
     );
     run(ID, &cases);
 }
+
+/// Office readings 37 and 30 days ago under local codes named `names` (systolic, diastolic),
+/// their values in `unit`.
+fn named_readings_in(v: Vignette, names: (&str, &str), unit: &str, values: (f64, f64)) -> Vignette {
+    [37, 30].iter().fold(v, |v, day| {
+        v.observe_in("SYS", LOCAL, names.0, values.0, unit, *day)
+            .observe_in("DIA", LOCAL, names.1, values.1, unit, *day)
+    })
+}
+
+/// A case's name that says its readings' names and unit (each case's name is its own).
+fn names_case(names: (&str, &str), unit: &str) -> &'static str {
+    Box::leak(format!("{} / {} in {unit}", names.0, names.1).into_boxed_str())
+}
+
+/// Blood pressure as flowsheets abbreviate it ("Systolic B.P.", "Sys BP"), without a pressure
+/// word when the value is a pressure ("Cuff systolic", "R Arm Systolic", "Diastolic" in mmHg),
+/// and in the languages European records export (accents and case folded): the readings of
+/// resistant hypertension on three classes. A name with no pressure word whose value is no
+/// pressure is not blood pressure, nor are the measurements such names risk (another vessel or
+/// chamber, an arterial line, the eye, the skull, a fetus), nor a goal, another position or
+/// another limb said in another language.
+#[test]
+fn blood_pressure_abbreviated_unworded_or_in_other_languages_is_read_by_its_name() {
+    let regimen = || on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]);
+    let mut cases: Vec<Case> = [
+        ("Systolic B.P.", "Diastolic B.P.", "mm[Hg]"),
+        ("BP sys", "BP dias", "mmHg"),
+        ("SBP", "DBP", "mm[Hg]"),
+        ("NIBP systolic", "NIBP diastolic", "mm[Hg]"),
+        ("Sys BP", "Dia BP", "mm[Hg]"),
+        ("BP Systolic (mmHg)", "BP Diastolic (mmHg)", ""),
+        ("S.B.P.", "D.B.P.", "mm[Hg]"),
+        ("Cuff systolic", "Cuff diastolic", "mm[Hg]"),
+        ("R Arm Systolic", "R Arm Diastolic", "mmHg"),
+        ("Left arm systolic", "Left arm diastolic", "mm Hg"),
+        ("Systolic (sitting)", "Diastolic (sitting)", "mm[Hg]"),
+        ("Systolic", "Diastolic", "mm Hg"),
+        ("Sys", "Dia", "mmHg"),
+        ("Blutdruck systolisch", "Blutdruck diastolisch", "mm[Hg]"),
+        ("RR syst.", "RR diast.", "mm[Hg]"),
+        (
+            "Systolischer Blutdruck",
+            "Diastolischer Blutdruck",
+            "mm[Hg]",
+        ),
+        (
+            "Pression artérielle systolique",
+            "Pression artérielle diastolique",
+            "mm[Hg]",
+        ),
+        ("PA systolique", "PA diastolique", "mm[Hg]"),
+        ("PAS", "PAD", "mm[Hg]"),
+        ("TA systolique", "TA diastolique", "mm[Hg]"),
+        (
+            "Presión arterial sistólica",
+            "Presión arterial diastólica",
+            "mm[Hg]",
+        ),
+        ("TAS", "TAD", "mmHg"),
+        (
+            "PRESIÓN ARTERIAL SISTÓLICA",
+            "PRESIÓN ARTERIAL DIASTÓLICA",
+            "mm[Hg]",
+        ),
+        (
+            "Pressione arteriosa sistolica",
+            "Pressione arteriosa diastolica",
+            "mm[Hg]",
+        ),
+        ("Bloeddruk systolisch", "Bloeddruk diastolisch", "mm[Hg]"),
+        (
+            "Pressão arterial sistólica",
+            "Pressão arterial diastólica",
+            "mm[Hg]",
+        ),
+        // Accents written as a letter and a combining mark (Unicode NFD).
+        (
+            "Pression arte\u{301}rielle systolique",
+            "Pression arte\u{301}rielle diastolique",
+            "mm[Hg]",
+        ),
+    ]
+    .iter()
+    .map(|(systolic, diastolic, unit)| {
+        case(
+            names_case((systolic, diastolic), unit),
+            named_readings_in(regimen(), (systolic, diastolic), unit, (150.0, 95.0)),
+            Resistant,
+        )
+        .reason("mean 150/95 mmHg")
+    })
+    .collect();
+    for (systolic, diastolic, unit) in [
+        // No pressure word and no pressure: not known to be blood pressure.
+        ("Systolic", "Diastolic", ""),
+        ("Cuff systolic", "Cuff diastolic", "%"),
+        ("PAS", "PAD", ""),
+        // What a name without a pressure word risks.
+        ("PA systolic", "PA diastolic", "mm[Hg]"),
+        ("RVSP", "RV diastolic", "mm[Hg]"),
+        ("Pulmonary systolic", "Pulmonary diastolic", "mm[Hg]"),
+        (
+            "Right ventricular systolic",
+            "Right ventricular diastolic",
+            "mm[Hg]",
+        ),
+        ("Ventricular systolic", "Ventricular diastolic", "mmHg"),
+        ("Systolic function", "Diastolic function", "mm[Hg]"),
+        ("Systolic ejection", "Diastolic filling", "mm[Hg]"),
+        ("Intracranial systolic", "Intracranial diastolic", "mm[Hg]"),
+        ("ICP systolic", "ICP diastolic", "mm[Hg]"),
+        (
+            "Arterial line systolic",
+            "Arterial line diastolic",
+            "mm[Hg]",
+        ),
+        ("Art line systolic", "Art line diastolic", "mm[Hg]"),
+        ("ART sys", "ART dia", "mm[Hg]"),
+        ("ABP systolic", "ABP diastolic", "mm[Hg]"),
+        ("Invasive systolic", "Invasive diastolic", "mm[Hg]"),
+        ("CVP systolic", "CVP diastolic", "mm[Hg]"),
+        ("Wedge systolic", "Wedge diastolic", "mm[Hg]"),
+        ("Ocular systolic", "Ocular diastolic", "mm[Hg]"),
+        ("IOP systolic", "IOP diastolic", "mm[Hg]"),
+        ("Fetal systolic", "Fetal diastolic", "mm[Hg]"),
+        ("Leg systolic", "Leg diastolic", "mm[Hg]"),
+        ("Thigh systolic", "Thigh diastolic", "mmHg"),
+        // The deny-list in the other languages.
+        (
+            "Ziel Blutdruck systolisch",
+            "Ziel Blutdruck diastolisch",
+            "mm[Hg]",
+        ),
+        ("Zielwert RR syst.", "Zielwert RR diast.", "mm[Hg]"),
+        (
+            "Objectif PA systolique",
+            "Objectif PA diastolique",
+            "mm[Hg]",
+        ),
+        ("PAS cible", "PAD cible", "mm[Hg]"),
+        (
+            "Objetivo presión arterial sistólica",
+            "Objetivo presión arterial diastólica",
+            "mm[Hg]",
+        ),
+        (
+            "Blutdruck systolisch stehend",
+            "Blutdruck diastolisch stehend",
+            "mm[Hg]",
+        ),
+        ("PA systolique debout", "PA diastolique debout", "mm[Hg]"),
+        ("TAS de pie", "TAD de pie", "mm[Hg]"),
+        ("RR syst. Bein", "RR diast. Bein", "mm[Hg]"),
+        ("Knöchel systolisch", "Knöchel diastolisch", "mm[Hg]"),
+        ("PAS cheville", "PAD cheville", "mm[Hg]"),
+        ("PA systolique jambe", "PA diastolique jambe", "mm[Hg]"),
+        ("TAS tobillo", "TAD tobillo", "mm[Hg]"),
+        (
+            "Presión sistólica pierna",
+            "Presión diastólica pierna",
+            "mm[Hg]",
+        ),
+        (
+            "Pression artérielle pulmonaire systolique",
+            "Pression artérielle pulmonaire diastolique",
+            "mm[Hg]",
+        ),
+        (
+            "Presión arterial pulmonar sistólica",
+            "Presión arterial pulmonar diastólica",
+            "mm[Hg]",
+        ),
+    ] {
+        cases.push(
+            case(
+                names_case((systolic, diastolic), unit),
+                named_readings_in(regimen(), (systolic, diastolic), unit, (150.0, 95.0)),
+                InsufficientData,
+            )
+            .missing("no blood pressure in the last"),
+        );
+    }
+    run(ID, &cases);
+}
