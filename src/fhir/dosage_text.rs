@@ -18,6 +18,10 @@ pub struct DosageText {
     pub amount: Option<(f64, String)>,
     /// Doses a day (0.5 every other day, 1/28 every four weeks).
     pub per_day: Option<f64>,
+    /// A day's count of the product's units the text writes beside a mass it calls the day's
+    /// total ("1 bd (1000mg/day)": 2 a day), which only the product's strength can check:
+    /// the total is the dose only where the count agrees with it (see [`read`]).
+    pub counted_day: Option<(f64, String)>,
 }
 
 /// One step of a titration written as words (see [`steps`]).
@@ -32,27 +36,177 @@ pub struct TextStep {
 /// Reads `text`; what it does not say clearly is `None`.
 pub fn read(text: &str) -> DosageText {
     let (words, bracketed) = without_supply_length(words_and_brackets(text));
-    let as_needed = says_as_needed(&words);
-    if !as_needed
-        && let Some(day) = split_day(&words)
-            .or_else(|| daily_total(&words))
-            .or_else(|| bare_counts_day(&words))
-    {
-        return DosageText {
-            amount: Some(day),
-            per_day: Some(1.0),
-        };
+    read_words(&words, &bracketed)
+}
+
+fn read_words(words: &[String], bracketed: &[bool]) -> DosageText {
+    let as_needed = says_as_needed(words);
+    let form_counts = counts_of_one_form(words);
+    if !as_needed {
+        if let Some(total) = daily_total(words) {
+            return checked_total(total, words, bracketed);
+        }
+        let day = split_day(words).or_else(|| {
+            let counts = form_counts.as_ref()?;
+            let (sum, product_units) = bare_counts_day(&counts.words)?;
+            Some((sum, counts.form.clone().unwrap_or(product_units)))
+        });
+        if let Some(day) = day {
+            return DosageText {
+                amount: Some(day),
+                per_day: Some(1.0),
+                counted_day: None,
+            };
+        }
     }
     // Amounts at two or more parts of the day that are no day's sum (a choice, an extra, a
-    // step, a part named twice): any one of them read as the dose would be a guess.
-    let per_day = if as_needed { None } else { per_day(&words) };
+    // step, a part named twice): any one of them read as the dose would be a guess. So are
+    // several counts of one form on schedules of their own that make no sure day ("1 tablet
+    // bd and 2", "1 tablet od 2 tablets bd"): the first alone is never the day. So is a text
+    // labelled by weeks or days that is no readable titration (see [`labelled_steps`]).
+    let per_day = if as_needed { None } else { per_day(words) };
+    let several_counts = form_counts.as_ref().is_some_and(|counts| {
+        count_places(&counts.words)
+            .into_iter()
+            .filter(|&at| is_small_count(&counts.words, at))
+            .count()
+            >= 2
+    });
     // A count with no unit and no doses a day ("take 1 each time") says no dose at all.
-    let amount = (amounts_at_parts_of_the_day(&words) < 2)
-        .then(|| {
-            amount(&words, &bracketed, agreed).or_else(|| per_day.and_then(|_| bare_count(&words)))
-        })
-        .flatten();
-    DosageText { amount, per_day }
+    let amount = (amounts_at_parts_of_the_day(words) < 2
+        && !several_counts
+        && step_labels(words).is_empty())
+    .then(|| amount(words, bracketed, agreed).or_else(|| per_day.and_then(|_| bare_count(words))))
+    .flatten();
+    DosageText {
+        amount,
+        per_day,
+        counted_day: None,
+    }
+}
+
+/// How far apart, as a share of the larger, a day's total the text writes and the day its
+/// schedule makes may be and still be one dose: 2 %, as for two masses among a structured
+/// dosage's entries (a rounding: 37.5 mg three times a day written "112 mg/day").
+pub const WRITTEN_TOTAL_AGREES_WITHIN: f64 = 0.02;
+
+/// A mass the text calls the day's total (see [`daily_total`]), checked against the day the
+/// rest of the text makes. Chosen: the two must agree within [`WRITTEN_TOTAL_AGREES_WITHIN`]
+/// for the total to be the dose; beyond it the dose is unknown ("75 mg twice daily (300 mg
+/// total daily dose)", "1 bd (1000mg/day)" of a 250 mg tablet: one of them is a slip, the
+/// record does not say which, and a wrong dose is worse than an unknown one). The rest in
+/// mass is checked here; a count of the product's units ("1 bd", "1 tablet bd") is checked
+/// in `parse` with the product's one strength per unit, carried as
+/// [`DosageText::counted_day`]; a rest that makes no day ("150 mg per day in 2 divided
+/// doses") leaves the total as written.
+fn checked_total(total: (f64, String), words: &[String], bracketed: &[bool]) -> DosageText {
+    let as_total = |counted_day: Option<(f64, String)>, total: (f64, String)| DosageText {
+        amount: Some(total),
+        per_day: Some(1.0),
+        counted_day,
+    };
+    let (rest, rest_bracketed) = without_total(words, bracketed);
+    let schedule = read_words(&rest, &rest_bracketed);
+    let (Some((amount, unit)), Some(per_day)) = (schedule.amount, schedule.per_day) else {
+        return as_total(None, total);
+    };
+    match (milligrams(amount, &unit), milligrams(total.0, &total.1)) {
+        (Some(scheduled), Some(written)) => {
+            let day = scheduled * per_day;
+            let larger = day.max(written);
+            if (day - written).abs() > larger * WRITTEN_TOTAL_AGREES_WITHIN {
+                DosageText {
+                    amount: None,
+                    per_day: None,
+                    counted_day: None,
+                }
+            } else {
+                as_total(None, total)
+            }
+        }
+        (None, _) if matches!(unit.as_str(), "tablet" | "capsule" | PRODUCT_UNITS) => {
+            as_total(Some((amount * per_day, unit)), total)
+        }
+        _ => as_total(None, total),
+    }
+}
+
+/// Milligrams in an amount written in a unit of mass.
+fn milligrams(value: f64, unit: &str) -> Option<f64> {
+    match unit {
+        "mg" => Some(value),
+        "g" => Some(value * 1000.0),
+        "mcg" | "ug" | "µg" => Some(value / 1000.0),
+        _ => None,
+    }
+}
+
+/// The words without the day's total [`daily_total`] reads and the words that say it is one
+/// ("(1000 mg per day)", "(150 mg total daily dose)").
+fn without_total(words: &[String], bracketed: &[bool]) -> (Vec<String>, Vec<bool>) {
+    let mut kept = Vec::with_capacity(words.len());
+    let mut kept_brackets = Vec::with_capacity(words.len());
+    let mut index = 0;
+    while index < words.len() {
+        let is_total = words[index].parse::<f64>().is_ok()
+            && words
+                .get(index + 1)
+                .is_some_and(|unit| MASS_UNITS.contains(&unit.as_str()))
+            && words
+                .get(index + 2)
+                .is_some_and(|word| matches!(word.as_str(), "total" | "daily" | "per" | "a" | "/"));
+        if is_total {
+            index += 2;
+            while words.get(index).is_some_and(|word| {
+                matches!(
+                    word.as_str(),
+                    "total" | "daily" | "dose" | "per" | "a" | "day" | "/"
+                )
+            }) {
+                index += 1;
+            }
+            continue;
+        }
+        kept.push(words[index].clone());
+        kept_brackets.push(bracketed.get(index).copied().unwrap_or(false));
+        index += 1;
+    }
+    (kept, kept_brackets)
+}
+
+/// The words with the form written after each count taken off ("1 tablet bd and 2 nocte" →
+/// "1 bd and 2 nocte"), and that form, when every unit written after a number is one form
+/// (tablets, or capsules) or none is written: a count with no unit beside counts of a form
+/// is of that form, as in a day written dose by dose (see [`split_day`]).
+struct FormCounts {
+    words: Vec<String>,
+    /// The form written ("tablet", "capsule"); `None` when no count writes one.
+    form: Option<String>,
+}
+
+/// See [`FormCounts`]: `None` when a number is followed by a unit of another kind (a mass, a
+/// volume, a puff) or by two forms ("1 tablet bd and 2 capsules nocte").
+fn counts_of_one_form(words: &[String]) -> Option<FormCounts> {
+    let mut form: Option<String> = None;
+    let mut kept = Vec::with_capacity(words.len());
+    for (index, word) in words.iter().enumerate() {
+        let after_number = index
+            .checked_sub(1)
+            .and_then(|before| words.get(before))
+            .is_some_and(|before| before.parse::<f64>().is_ok());
+        if after_number && DOSE_UNITS.contains(&word.as_str()) {
+            let written = singular(word);
+            if !matches!(written.as_str(), "tablet" | "capsule")
+                || form.as_ref().is_some_and(|known| *known != written)
+            {
+                return None;
+            }
+            form = Some(written);
+            continue;
+        }
+        kept.push(word.clone());
+    }
+    Some(FormCounts { words: kept, form })
 }
 
 /// The unit of a count written with no unit ("1 od", "One To Be Taken Each Day"): so many of
@@ -149,13 +303,11 @@ fn not_each_day_as_counted(words: &[String]) -> bool {
     })
 }
 
-/// Each number alone in the words ("1 bd and 2 nocte": 1 and 2), with the doses a day of its
-/// own schedule and the part of the day it names, if one: its schedule is the words up to the
-/// next number. `None` when a number alone is no count of the product's units on a schedule
-/// (a schedule or a part of the day must follow it within three words) and no time of the day
-/// or interval ("every 12 hours").
-fn bare_counts(words: &[String]) -> Option<Vec<(f64, f64, Option<u8>)>> {
-    let numbers: Vec<usize> = (0..words.len())
+/// Where the words write a number alone that may count the product's units: no time of the
+/// day, no count of doses or days ("3 times a day", "x 2 daily", "5 days") and no interval
+/// ("every 12 hours").
+fn count_places(words: &[String]) -> Vec<usize> {
+    (0..words.len())
         .filter(|&index| {
             words[index].parse::<f64>().is_ok()
                 && !is_clock_time(words, index)
@@ -170,7 +322,33 @@ fn bare_counts(words: &[String]) -> Option<Vec<(f64, f64, Option<u8>)>> {
                     .and_then(|before| words.get(before))
                     .is_some_and(|before| matches!(before.as_str(), "every" | "q" | "x"))
         })
-        .collect();
+        .collect()
+}
+
+/// Whether the number at `at` may count tablets or capsules: a small count as a day
+/// pattern's is (see [`pattern_count`]: "2026" and "01" are a date's), joined to no sign or
+/// other number ("2026 - 01 - 01 1 tablet daily" is a date and one tablet).
+fn is_small_count(words: &[String], at: usize) -> bool {
+    let joined = |index: Option<usize>| {
+        index
+            .and_then(|index| words.get(index))
+            .is_some_and(|word| is_sign(word) || word == "/" || word.parse::<f64>().is_ok())
+    };
+    words
+        .get(at)
+        .and_then(|word| pattern_count(word, "tablet"))
+        .is_some_and(|count| count > 0.0)
+        && !joined(at.checked_sub(1))
+        && !joined(at.checked_add(1))
+}
+
+/// Each number alone in the words ("1 bd and 2 nocte": 1 and 2), with the doses a day of its
+/// own schedule and the part of the day it names, if one: its schedule is the words up to the
+/// next number. `None` when a number alone is no count of the product's units on a schedule
+/// (a schedule or a part of the day must follow it within three words) and no time of the day
+/// or interval ("every 12 hours").
+fn bare_counts(words: &[String]) -> Option<Vec<(f64, f64, Option<u8>)>> {
+    let numbers = count_places(words);
     let mut counts = Vec::with_capacity(numbers.len());
     for (place, &index) in numbers.iter().enumerate() {
         let until = numbers.get(place + 1).copied().unwrap_or(words.len());
@@ -711,6 +889,9 @@ const STEP_BREAKS: [&[&str]; 6] = [
 /// read as one dosage (see [`read`]).
 pub fn steps(text: &str) -> Option<Vec<TextStep>> {
     let (words, _) = words_and_brackets(text);
+    if !step_labels(&words).is_empty() {
+        return labelled_steps(&words);
+    }
     let mut parts: Vec<&[String]> = Vec::new();
     let mut from = 0;
     let mut at = 0;
@@ -768,6 +949,171 @@ pub fn steps(text: &str) -> Option<Vec<TextStep>> {
         read_steps.push(TextStep { dose, days });
     }
     Some(read_steps)
+}
+
+/// A label that opens a step of a titration by the weeks or days it covers ("Week 1:",
+/// "Weeks 3-4:", "Days 1-7:", "Day 8 to 14:", "Week 3 onwards:", "Week 5+:").
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct StepLabel {
+    /// Where the label's first word is.
+    at: usize,
+    /// Where the words after it begin.
+    words_from: usize,
+    /// Its first and last day counted from the titration's first (1), `None` as the last
+    /// when it runs on ("onwards").
+    first_day: i64,
+    last_day: Option<i64>,
+}
+
+/// The step labels in the words (see [`StepLabel`]): "week" or "day" (or "wk", their
+/// plurals) and then a whole number or a range of them. Not one after a word that makes the
+/// number a length or a date of another kind ("for 2 weeks" has its number first; "every",
+/// "per", "on day 1", "from day 8", "after week 2" are no labels).
+fn step_labels(words: &[String]) -> Vec<StepLabel> {
+    let whole = |word: &str| {
+        (!word.is_empty() && word.len() <= 3 && word.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| word.parse::<i64>().ok())
+            .flatten()
+            .filter(|n| *n >= 1)
+    };
+    let mut labels = Vec::new();
+    for (at, word) in words.iter().enumerate() {
+        let unit: i64 = match word.as_str() {
+            "week" | "weeks" | "wk" | "wks" => 7,
+            "day" | "days" => 1,
+            _ => continue,
+        };
+        let preposition = at
+            .checked_sub(1)
+            .and_then(|before| words.get(before))
+            .is_some_and(|before| {
+                before.parse::<f64>().is_ok()
+                    || matches!(
+                        before.as_str(),
+                        "for"
+                            | "x"
+                            | "×"
+                            | "every"
+                            | "per"
+                            | "a"
+                            | "each"
+                            | "on"
+                            | "from"
+                            | "after"
+                            | "until"
+                            | "till"
+                            | "of"
+                            | "the"
+                            | "before"
+                    )
+            });
+        let Some(number) = words.get(at + 1) else {
+            continue;
+        };
+        if preposition {
+            continue;
+        }
+        let (first, mut last, mut next) = match number.split_once('-') {
+            Some((low, high)) => match (whole(low), whole(high)) {
+                (Some(low), Some(high)) => (low, Some(high), at + 2),
+                _ => continue,
+            },
+            None => match whole(number) {
+                Some(first) => (first, Some(first), at + 2),
+                None => continue,
+            },
+        };
+        let word_at = |index: usize| words.get(index).map(String::as_str);
+        if last == Some(first)
+            && matches!(word_at(next), Some("to" | "-"))
+            && let Some(high) = word_at(next + 1).and_then(whole)
+        {
+            last = Some(high);
+            next += 2;
+        }
+        match (word_at(next), word_at(next + 1)) {
+            (Some("onwards" | "onward" | "on" | "+" | "thereafter"), _) => {
+                last = None;
+                next += 1;
+            }
+            (Some("and"), Some("after" | "beyond" | "thereafter" | "onwards")) => {
+                last = None;
+                next += 2;
+            }
+            _ => {}
+        }
+        if last.is_some_and(|last| last < first) {
+            continue;
+        }
+        labels.push(StepLabel {
+            at,
+            words_from: next,
+            first_day: (first - 1) * unit + 1,
+            last_day: last.map(|last| last * unit),
+        });
+    }
+    labels
+}
+
+/// A titration written as labelled steps ("Week 1: 25 mg daily; Week 2: 50 mg daily; Week 3
+/// onwards: 100 mg daily", "Days 1-7: …, Days 8-14: …"): each step lasts the days its label
+/// covers, one after another from the dosage's start as "for 7 days, then" is dated (see
+/// [`steps`]), never summed nor read at one amount. Only a clear titration is read: the
+/// words before the first label name no number, the first label starts at day 1 (week 1),
+/// each next one the day after the one before ends (no gap, no overlap, no week named
+/// twice), only the last may run on ("onwards"), and every step names an amount (a schedule
+/// it does not name is the one before's). Chosen: a last label with an end ("Week 2: 50 mg
+/// daily" last) is a last step that lasts its days, as a last "for 7 days" is: the text does
+/// not say the dose after it, and a course read on at that dose would be a guess. Else
+/// `None`, and [`read`] reads no amount from the words either.
+fn labelled_steps(words: &[String]) -> Option<Vec<TextStep>> {
+    let labels = step_labels(words);
+    let first = labels.first()?;
+    if words[..first.at]
+        .iter()
+        .any(|word| word.chars().any(|c| c.is_ascii_digit()))
+        || first.first_day != 1
+    {
+        return None;
+    }
+    let mut read_steps: Vec<TextStep> = Vec::with_capacity(labels.len());
+    let mut next_day = 1;
+    for (index, label) in labels.iter().enumerate() {
+        let is_last = index + 1 == labels.len();
+        if label.first_day != next_day || (label.last_day.is_none() && !is_last) {
+            return None;
+        }
+        let until = labels.get(index + 1).map_or(words.len(), |next| next.at);
+        let mut part = words.get(label.words_from..until)?.to_vec();
+        while part
+            .last()
+            .is_some_and(|word| matches!(word.as_str(), "then" | "and" | "followed" | "by"))
+        {
+            part.pop();
+        }
+        if part.iter().any(|word| {
+            STEP_BREAKS
+                .iter()
+                .any(|run| run.first() == Some(&word.as_str()))
+        }) {
+            return None;
+        }
+        let days = match label.last_day {
+            Some(last) => {
+                next_day = last + 1;
+                Some(last - label.first_day + 1)
+            }
+            None => None,
+        };
+        let mut dose = read(&part.join(" "));
+        dose.amount.as_ref()?;
+        if dose.per_day.is_none() {
+            dose.per_day = read_steps.last().and_then(|before| before.dose.per_day);
+        }
+        dose.per_day?;
+        read_steps.push(TextStep { dose, days });
+    }
+    (read_steps.len() >= 2).then_some(read_steps)
 }
 
 /// Whether a step's words only end the course ("stop", "then discontinue", "then off"): no
@@ -1341,6 +1687,7 @@ mod tests {
         let want = DosageText {
             amount: amount.map(|(value, unit)| (value, unit.to_owned())),
             per_day,
+            counted_day: None,
         };
         let close = match (got.per_day, want.per_day) {
             (Some(a), Some(b)) => (a - b).abs() < 1e-9,
@@ -1620,6 +1967,62 @@ mod tests {
         ] {
             assert_eq!(read(text).amount, None, "{text}");
         }
+    }
+
+    /// Counts of one form on their own schedules, with the form written or not, are one day.
+    #[test]
+    fn counts_of_one_form_make_one_day_or_none() {
+        reads(
+            "one tablet twice daily and two at night",
+            Some((4.0, "tablet")),
+            Some(1.0),
+        );
+        reads("1 tablet bd and 2 nocte", Some((4.0, "tablet")), Some(1.0));
+        for text in [
+            "1 tablet bd and 2",
+            "1 tablet od 2 tablets bd",
+            "1 tablet bd and 2 capsules nocte",
+        ] {
+            assert_eq!(read(text).amount, None, "{text}");
+        }
+        reads(
+            "2026 - 01 - 01 1 tablet daily",
+            Some((1.0, "tablet")),
+            Some(1.0),
+        );
+    }
+
+    /// A written day's total stands only where the rest of the text makes the same day.
+    #[test]
+    fn a_written_total_is_checked_against_the_schedule() {
+        assert_eq!(
+            read("75 mg twice daily (300 mg total daily dose)").amount,
+            None
+        );
+        let counted = read("1 bd (1000mg/day)");
+        assert_eq!(counted.amount, Some((1000.0, String::from("mg"))));
+        assert_eq!(counted.counted_day, Some((2.0, String::from("dose"))));
+    }
+
+    /// Steps labelled by week or day, one after another from day 1.
+    #[test]
+    fn labelled_steps_follow_one_another() {
+        use super::steps;
+        let read_steps =
+            steps("Week 1: 25 mg daily; Week 2: 50 mg daily; Week 3 onwards: 100 mg daily");
+        let days: Option<Vec<Option<i64>>> =
+            read_steps.map(|all| all.iter().map(|step| step.days).collect());
+        assert_eq!(days, Some(vec![Some(7), Some(7), None]));
+        for text in [
+            "Week 1: 25 mg daily; Week 3: 50 mg daily",
+            "Week 2 onwards: 50 mg daily",
+            "Week 1 onwards: 25 mg daily; Week 2: 50 mg daily",
+        ] {
+            assert_eq!(steps(text), None, "{text}");
+            assert_eq!(read(text).amount, None, "{text}");
+        }
+        // A length after its number is no label.
+        reads("25 mg daily for 2 weeks", Some((25.0, "mg")), Some(1.0));
     }
 
     #[test]

@@ -240,6 +240,11 @@ pub struct TimingRepeat {
     pub bounds_range: Option<Range>,
     /// How many times in all (a course's number of doses or cycles).
     pub count: Option<u32>,
+    /// The most times in all, when the count is a range (R4: `count` is then the least).
+    /// `duration` and `durationMax` are not read: they are how long each administration lasts
+    /// (an infusion over 30 minutes), never how long the course does.
+    #[serde(rename = "countMax")]
+    pub count_max: Option<u32>,
     pub frequency: Option<f64>,
     /// The most times a period ("2 to 3 times a day": `frequency` 2, `frequencyMax` 3).
     #[serde(rename = "frequencyMax")]
@@ -289,6 +294,10 @@ pub struct Dosage {
     /// Entries with one number are given together, with different numbers one after another.
     pub sequence: Option<i64>,
     pub text: Option<String>,
+    /// Instructions in the patient's own terms ("take 1 tablet twice a day"): read as `text`
+    /// is where no `text` is written (see `dose_lines` in `parse`).
+    #[serde(rename = "patientInstruction")]
+    pub patient_instruction: Option<String>,
     pub timing: Option<Timing>,
     pub route: Option<CodeableConcept>,
     #[serde(default, rename = "doseAndRate")]
@@ -402,6 +411,9 @@ pub struct AdministeredDosage {
     /// A statement's dosage: as [`Dosage::sequence`] (an administration has none).
     pub sequence: Option<i64>,
     pub text: Option<String>,
+    /// A statement's dosage: as [`Dosage::patient_instruction`].
+    #[serde(rename = "patientInstruction")]
+    pub patient_instruction: Option<String>,
     pub timing: Option<Timing>,
     pub route: Option<CodeableConcept>,
     #[serde(default, rename = "doseAndRate")]

@@ -185,6 +185,12 @@ pub struct DoseSpec {
     /// Left out of the stored JSON when absent, as `sequence` is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<StepGiven>,
+    /// A day's count of the product's units the dosage's text writes beside the day's total
+    /// it names ("1 bd (1000mg/day)": 2 a day; see [`dosage_text::DosageText::counted_day`]):
+    /// the total is the dose only where this count at the product's strength agrees with it.
+    /// Left out of the stored JSON when absent, as `sequence` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted_day: Option<(f64, String)>,
 }
 
 /// When one step of a titration written inside one record was given: its own bounds, or the
@@ -2343,7 +2349,17 @@ fn count_days(timing: Option<&model::Timing>) -> Option<i64> {
         return None;
     }
     let repeat = timing.repeat.as_ref()?;
-    let count = repeat.count.filter(|count| *count > 0)?;
+    // A range of counts ("10 to 20 doses": `count` 10, `countMax` 20) ends at its most: the
+    // course's end is the last day the order gives the drug, as a `boundsPeriod` end is, and
+    // ending it at the least would read a course the order still runs as stopped (the days
+    // surely given at one rate are already the fewer, below). A `countMax` below `count` is
+    // no range, and `count` stands.
+    let count = match (repeat.count, repeat.count_max) {
+        (Some(least), Some(most)) if most >= least => Some(most),
+        (None, Some(most)) => Some(most),
+        (count, _) => count,
+    }
+    .filter(|count| *count > 0)?;
     let per_day = timing_per_day(timing).filter(|n| n.is_finite() && *n > 0.0)?;
     // "2 to 3 times a day, 60 doses": they last at least 20 days, at most 30; the days surely
     // given are the fewer (the longer would favour an adequate trial the record does not show).
@@ -2447,6 +2463,7 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
                     // unknown: the lowest of them is often no dose at all ("150 mg daily using 37.5
                     // mg tablets", "increase by 37.5 mg", "previously 75 mg").
                     spec.quantity = read.amount;
+                    spec.counted_day = read.counted_day;
                 }
                 if spec.rate.is_none() {
                     spec.rate = dosage_text::rate(text);
@@ -2470,10 +2487,15 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
             as_needed: d.as_needed(),
             continuous: false,
             step: None,
+            counted_day: None,
         };
         let timing = timing_of(index, &spec, d.timing.as_ref());
-        times.push(day_times(d.timing.as_ref(), d.text.as_deref()));
-        add(spec, d.text.as_ref(), timing, stated.disagrees());
+        // `text` first where both are written: it is the instruction as prescribed, which the
+        // patient's words retell in lay terms and may shorten ("take as your doctor told you");
+        // written alone, the patient's words are the only dose the record gives.
+        let words = d.text.as_ref().or(d.patient_instruction.as_ref());
+        times.push(day_times(d.timing.as_ref(), words.map(String::as_str)));
+        add(spec, words, timing, stated.disagrees());
     }
     let first = resource.dosage_instruction.len();
     for (index, d) in resource.dosage.iter().enumerate() {
@@ -2489,15 +2511,12 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
             as_needed: d.as_needed(),
             continuous: false,
             step: None,
+            counted_day: None,
         };
         let timing = timing_of(first + index, &spec, d.timing.as_ref());
-        times.push(day_times(d.timing.as_ref(), d.text.as_deref()));
-        add(
-            spec,
-            d.text.as_ref(),
-            timing,
-            d.dose.is_none() && stated.disagrees(),
-        );
+        let words = d.text.as_ref().or(d.patient_instruction.as_ref());
+        times.push(day_times(d.timing.as_ref(), words.map(String::as_str)));
+        add(spec, words, timing, d.dose.is_none() && stated.disagrees());
     }
     one_day(&mut specs, &mut timings, &times);
     (specs, timings)
@@ -2698,6 +2717,7 @@ fn day_times(timing: Option<&model::Timing>, text: Option<&str>) -> Option<DayTi
         || repeat.frequency_max.is_some()
         || repeat.period_max.is_some()
         || repeat.count.is_some()
+        || repeat.count_max.is_some()
         || repeat.bounds_range.is_some()
         || repeat.bounds_duration.is_some()
     {
@@ -3066,6 +3086,18 @@ fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
         "mcg" | "ug" | "µg" => Some(value / 1000.0),
         _ => name.milligrams(value, &unit),
     };
+    // A day's total the text writes, which its count of units at the product's strength
+    // contradicts: one of them is a slip, and which the record does not say (see
+    // [`dosage_text::WRITTEN_TOTAL_AGREES_WITHIN`]). With no strength the total stands.
+    if let (Some(mg), Some((count, count_unit))) = (milligrams, &spec.counted_day)
+        && let Some(by_count) = name.milligrams(*count, count_unit)
+    {
+        let written = mg * spec.per_day.unwrap_or(1.0);
+        let larger = written.max(by_count);
+        if (written - by_count).abs() > larger * dosage_text::WRITTEN_TOTAL_AGREES_WITHIN {
+            return None;
+        }
+    }
     Some(match (milligrams, counted_as, spec.per_day) {
         (Some(mg), _, Some(per_day)) => per_interval(mg, per_day, "mg"),
         (Some(mg), _, None) => Dose {
