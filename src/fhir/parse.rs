@@ -2349,17 +2349,11 @@ fn count_days(timing: Option<&model::Timing>) -> Option<i64> {
         return None;
     }
     let repeat = timing.repeat.as_ref()?;
-    // A range of counts ("10 to 20 doses": `count` 10, `countMax` 20) ends at its most: the
-    // course's end is the last day the order gives the drug, as a `boundsPeriod` end is, and
-    // ending it at the least would read a course the order still runs as stopped (the days
-    // surely given at one rate are already the fewer, below). A `countMax` below `count` is
-    // no range, and `count` stands.
-    let count = match (repeat.count, repeat.count_max) {
-        (Some(least), Some(most)) if most >= least => Some(most),
-        (None, Some(most)) => Some(most),
-        (count, _) => count,
-    }
-    .filter(|count| *count > 0)?;
+    // A range of counts ("10 to 20 doses": `count` 10, `countMax` 20) lasts at least the days
+    // of its least: those are the doses surely given, as with a range of frequencies below
+    // (ending it at the most would favour an adequate trial the record does not show). A
+    // `countMax` without a `count` is no range R4 allows, and says no days.
+    let count = repeat.count.filter(|count| *count > 0)?;
     let per_day = timing_per_day(timing).filter(|n| n.is_finite() && *n > 0.0)?;
     // "2 to 3 times a day, 60 doses": they last at least 20 days, at most 30; the days surely
     // given are the fewer (the longer would favour an adequate trial the record does not show).

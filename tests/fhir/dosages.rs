@@ -1283,7 +1283,7 @@ fn a_dose_written_only_for_the_patient_is_read_as_the_text_is() {
 }
 
 #[test]
-fn a_range_of_counts_ends_the_course_at_its_most_and_a_duration_is_no_course() {
+fn a_range_of_counts_lasts_the_days_of_its_least_and_a_duration_is_no_course() {
     let completed = |id: &str, dosage: Value| {
         with(
             request(id, id, &[dosage]),
@@ -1299,7 +1299,7 @@ fn a_range_of_counts_ends_the_course_at_its_most_and_a_duration_is_no_course() {
     assert_eq!(
         dose_periods(&[completed("Drug M", between), completed("Drug N", infused),]),
         periods(&[
-            ["Drug M", "2026-01-01", "2026-03-02", "50.0 mg/d"],
+            ["Drug M", "2026-01-01", "2026-01-31", "50.0 mg/d"],
             ["Drug N", "2026-01-01", "2026-01-15", "100.0 mg/d"],
         ])
     );
