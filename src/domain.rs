@@ -11,6 +11,7 @@ mod clinical;
 mod codes;
 pub mod history;
 pub mod meeting;
+pub mod nicknames;
 pub mod observation_codes;
 mod review;
 pub mod routes;

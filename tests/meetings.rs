@@ -1208,3 +1208,35 @@ fn a_case_shown_on_two_terminals_counts_its_wall_time_once() {
     presenter.add_presented_seconds(other, 5).unwrap();
     assert_eq!(presenter.meeting_case(other).unwrap().presented_seconds, 20);
 }
+
+/// Masked minutes cut a short numeric MRN typed in groups, a birth date with a two-digit year,
+/// a family name's particle typed apart and the patient's nickname, and leave the readings and
+/// doses beside them.
+#[test]
+fn masked_minutes_cut_a_grouped_mrn_a_short_year_a_split_particle_and_a_nickname() {
+    let fixture = fixture();
+    let (first, mara) = (fixture.cases[0], fixture.patients[0]);
+    let conn = rusqlite::Connection::open(&fixture.db).unwrap();
+    conn.execute(
+        "UPDATE patients SET family_name = 'MacDonald', given_name = 'Margaret', mrn = '123456'
+         WHERE id = ?1",
+        [mara.0],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE meeting_cases SET question = 'Peggy Mc Donald (MRN 12 34 56, 123-456, born 2/3/72, \
+         2 Mar 72): BP 140/90 mmHg, 123 456 mg, van de la review?'
+         WHERE id = ?1",
+        [first],
+    )
+    .unwrap();
+    let meeting = fixture.meeting.to_string();
+    let masked = stdout_of(refract(&fixture.db).args(["minutes", &meeting]));
+    for secret in ["Peggy", "Donald", "12 34 56", "123-456", "2/3/72", "Mar 72"] {
+        assert!(!masked.contains(secret), "minutes show {secret}: {masked}");
+    }
+    assert!(
+        masked.contains("BP 140/90 mmHg, 123 456 mg, van de la review?"),
+        "{masked}"
+    );
+}

@@ -390,8 +390,11 @@ impl Identity<'_> {
     /// each word of a name of three letters or more ("Brien", "Mary" of "Mary Ann"); the MRN
     /// with any separators or none ("RF-001", "rf 001", "RF001"); the birth date in the
     /// spellings people type (1972-03-02, 02/03/1972, 3/2/1972, 02.03.1972, 2 March 1972,
-    /// Mar 2, 1972, 2nd Mar 1972). Both day-month and month-day orders are cut: on a shared
-    /// screen a date wrongly hidden costs nothing, one wrongly shown identifies.
+    /// Mar 2, 1972, 2nd Mar 1972), with a two-digit year too (2/3/72, 02-03-72, 2 Mar 72,
+    /// Mar 2 '72); the name run together or apart at its particles ("McDonald", "Mac Donald",
+    /// "van der Berg", "Vanderberg"); and the given name's nicknames from
+    /// `assets/nicknames.toml` ("Bob" for Robert). Both day-month and month-day orders are cut:
+    /// on a shared screen a date wrongly hidden costs nothing, one wrongly shown identifies.
     ///
     /// Only whole words are cut ("Lind" never cuts "Blind" or "Lindqvist"), and a date never
     /// starts or ends inside a run of digits (that is another day); an MRN with letters is cut
@@ -399,7 +402,9 @@ impl Identity<'_> {
     /// ("O", "de", "Al"): they are particles and common words, and cutting them everywhere
     /// would garble the text without hiding anyone; a whole name of two letters ("Li") is cut.
     /// An MRN of digits alone ("1000") is cut only as a number on its own, never as part of a
-    /// longer number or a quantity ("1000 mg", "1,000 mg"), where cutting would change a dose.
+    /// longer number, a range, a ratio or a quantity ("1000 mg", "1,000 mg", "140/90",
+    /// "120-140", "140 mmHg"), where cutting would change a dose or a reading; one of four to
+    /// six digits typed in groups by `SHORT_GROUPED_MRN_DIGITS`'s rule.
     /// Everything is found in the text as typed and replaced in one pass, so a marker is never
     /// cut again ("(masked)" for a patient named Masked).
     pub fn masked_text(&self, text: &str) -> String {
@@ -410,6 +415,9 @@ impl Identity<'_> {
         for date in &dates {
             spans.extend(spans_ignoring_separators(text, date, Glued::Refused));
         }
+        if let Some(birth_date) = self.birth_date {
+            spans.extend(two_digit_year_date_spans(text, birth_date));
+        }
         let mrn = alphanumeric_lowercase(self.mrn);
         if mrn.chars().all(|c| c.is_ascii_digit()) {
             spans.extend(numeric_token_spans(text, &mrn));
@@ -418,6 +426,8 @@ impl Identity<'_> {
             // grouped, never inside a longer run of digits.
             if mrn.chars().count() >= GROUPED_MRN_DIGITS {
                 spans.extend(spans_ignoring_separators(text, &mrn, Glued::Refused));
+            } else if mrn.chars().count() >= SHORT_GROUPED_MRN_DIGITS {
+                spans.extend(grouped_number_spans(text, &mrn));
             }
         } else if mrn.chars().count() >= 2 {
             // An MRN with letters spells no word or dose: it is cut even glued to other text
@@ -428,6 +438,16 @@ impl Identity<'_> {
         for name in name_patterns(self.family_name, self.given_name) {
             spans.extend(whole_word_spans(&units, &name));
         }
+        for nickname in nicknames_of(self.given_name) {
+            let found = whole_word_spans(&units, std::slice::from_ref(&nickname.folded));
+            spans.extend(found.into_iter().filter(|&(start, _)| {
+                !nickname.is_a_word
+                    || text
+                        .get(start..)
+                        .and_then(|rest| rest.chars().next())
+                        .is_some_and(char::is_uppercase)
+            }));
+        }
         replace_spans(text, spans)
     }
 }
@@ -436,45 +456,181 @@ impl Identity<'_> {
 /// are too often a dose or a count to cut but as a number of their own.
 const GROUPED_MRN_DIGITS: usize = 7;
 
-/// The patient's names as runs of folded words to find whole in text: each whole name (its
-/// parts between spaces and hyphens, in order) of two letters or more, each such part with its
-/// apostrophes left out ("obrien") of three or more, and each word between spaces, hyphens and
-/// apostrophes ("brien") of three or more.
+/// The digits from which a shorter MRN of digits alone (4 to 6) is cut typed in groups too
+/// ("12 34 56", "123-456", "12.34.56" for 123456), by [`grouped_number_spans`]'s stricter rule:
+/// the groups are whole numbers of their own joined by spaces, one hyphen or one dot; they join
+/// to exactly the MRN and are not part of a longer grouped number ("9 12 34 56"); two groups
+/// joined by a dot are a decimal ("12.34", a reading) and stay; and groups followed by a unit
+/// ("123 456 mg", "12 34 56 x10^9/L") or by a day or month word, or after a month's name, read
+/// as a quantity or a date and stay. Shorter MRNs (1 to 3 digits) in groups are two small
+/// numbers, not an identifier.
+const SHORT_GROUPED_MRN_DIGITS: usize = 4;
+
+/// Particles of names ("van der Berg", "De La Cruz", "Mac Donald", "O'Brien"): never cut as a
+/// word of their own when another part of the name follows them, since alone they are common
+/// words of many languages ("de", "la", "van"); the whole name is cut even when it is one of
+/// them (a family name "Le", a given name "Van").
+const NAME_PARTICLES: [&str; 18] = [
+    "mac", "mc", "o", "van", "von", "de", "der", "den", "del", "des", "di", "da", "du", "le", "la",
+    "st", "ten", "ter",
+];
+
+/// Particles a stored name may start with, glued ("MacDonald", "Vanderberg", "Delacruz"), split
+/// off so that the name typed apart ("Mac Donald", "van der Berg") is cut too. Only where three
+/// letters or more are left after it, and never a bare "o" (an O' name has its apostrophe, and
+/// "Oliver" is no O' name).
+const GLUED_PARTICLES: [&str; 14] = [
+    "mac", "mc", "van", "von", "der", "den", "de", "del", "di", "da", "du", "le", "la", "st",
+];
+
+/// The most ways of joining or splitting a name's segments tried; a longer name (more than
+/// seven segments) is looked for as stored, all apart and all together only.
+const MOST_SPLIT_SEGMENTS: usize = 7;
+
+/// The most ways of splitting a name's particles off tried (a name of many words each starting
+/// with a particle would otherwise multiply them).
+const MOST_SEGMENTATIONS: usize = 32;
+
+/// The patient's names as runs of folded words to find whole in text: each whole name of two
+/// letters or more in every joining of its segments (its words between spaces, hyphens and
+/// apostrophes, and a particle glued at a word's start): "Mac Donald", "MacDonald", "Mc Donald"
+/// and "McDonald" for any of them stored, "Vanderberg" and "van der Berg"; each part between
+/// spaces and hyphens with its apostrophes left out ("obrien") of three letters or more; and
+/// each word between spaces, hyphens and apostrophes ("brien") of three or more, but a particle
+/// before another part of the name ("van" of "van der Berg") never alone.
 fn name_patterns(family_name: &str, given_name: &str) -> Vec<Vec<String>> {
     let letters = |words: &[String]| words.iter().map(|w| w.chars().count()).sum::<usize>();
     let mut patterns: Vec<Vec<String>> = Vec::new();
     for name in [family_name, given_name] {
+        for variant in name_variants(name) {
+            if letters(&variant) >= 2 {
+                patterns.push(variant);
+            }
+        }
         let parts: Vec<&str> = name
             .split(|c: char| c.is_whitespace() || is_hyphen(c))
             .filter(|part| !part.trim().is_empty())
             .collect();
-        let whole: Vec<String> = parts.iter().map(|part| folded(part)).collect();
-        // The parts run together as often typed ("Annmarie" for Ann-Marie, "OBrien" for
-        // O Brien).
-        let run_together = whole.concat();
-        if parts.len() > 1 && run_together.chars().count() >= 3 {
-            patterns.push(vec![run_together]);
-        }
-        if letters(&whole) >= 2 {
-            patterns.push(whole);
-        }
-        for part in &parts {
+        for (index, part) in parts.iter().enumerate() {
+            let more_follows = index + 1 < parts.len();
+            let alone = |word: &str| {
+                word.chars().count() >= 3 && !(more_follows && NAME_PARTICLES.contains(&word))
+            };
             let joined = folded(part);
-            if joined.chars().count() >= 3 {
+            if alone(&joined) {
                 patterns.push(vec![joined]);
             }
-            for word in part.split(is_apostrophe) {
-                let word = folded(word);
-                if word.chars().count() >= 3 {
-                    patterns.push(vec![word]);
+            let words: Vec<String> = part.split(is_apostrophe).map(folded).collect();
+            for (number, word) in words.iter().enumerate() {
+                // "O" of "O'Brien" is followed by the rest of its part.
+                let followed = more_follows || number + 1 < words.len();
+                if word.chars().count() >= 3
+                    && !(followed && NAME_PARTICLES.contains(&word.as_str()))
+                {
+                    patterns.push(vec![word.clone()]);
                 }
             }
         }
     }
-    patterns.retain(|words| words.iter().all(|w| !w.is_empty()));
+    patterns.retain(|words| !words.is_empty() && words.iter().all(|w| !w.is_empty()));
     patterns.sort();
     patterns.dedup();
     patterns
+}
+
+/// A whole name in every joining of its segments, Mac and Mc taken as one particle.
+fn name_variants(name: &str) -> Vec<Vec<String>> {
+    let words: Vec<String> = name
+        .split(|c: char| c.is_whitespace() || is_hyphen(c) || is_apostrophe(c))
+        .map(folded)
+        .filter(|word| !word.is_empty())
+        .collect();
+    let mut segmentations: Vec<Vec<String>> = vec![Vec::new()];
+    for word in &words {
+        let splits = particle_splits(word);
+        segmentations = segmentations
+            .iter()
+            .flat_map(|before| {
+                splits
+                    .iter()
+                    .map(move |split| [before.clone(), split.clone()].concat())
+            })
+            .take(MOST_SEGMENTATIONS)
+            .collect();
+    }
+    let swapped: Vec<Vec<String>> = segmentations
+        .iter()
+        .filter(|segments| segments.iter().any(|s| s == "mac" || s == "mc"))
+        .map(|segments| {
+            segments
+                .iter()
+                .map(|segment| match segment.as_str() {
+                    "mac" => String::from("mc"),
+                    "mc" => String::from("mac"),
+                    _ => segment.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    segmentations.extend(swapped);
+    let mut variants = Vec::new();
+    for segments in segmentations {
+        let boundaries = segments.len().saturating_sub(1);
+        let joinings: Vec<u32> = if boundaries < MOST_SPLIT_SEGMENTS {
+            (0..1_u32 << boundaries).collect()
+        } else {
+            vec![0, u32::MAX]
+        };
+        for joining in joinings {
+            let mut variant: Vec<String> = Vec::new();
+            for (index, segment) in segments.iter().enumerate() {
+                let joined_to_previous = index > 0
+                    && u32::try_from(index - 1)
+                        .ok()
+                        .and_then(|bit| joining.checked_shr(bit))
+                        .is_some_and(|bits| bits & 1 == 1);
+                match variant.last_mut() {
+                    Some(last) if joined_to_previous => last.push_str(segment),
+                    _ => variant.push(segment.clone()),
+                }
+            }
+            variants.push(variant);
+        }
+    }
+    variants
+}
+
+/// A folded word as stored and split after each glued particle at its start ("vanderberg":
+/// itself, "van derberg", "van der berg").
+fn particle_splits(word: &str) -> Vec<Vec<String>> {
+    let mut splits = vec![vec![word.to_owned()]];
+    for particle in GLUED_PARTICLES {
+        if let Some(rest) = word.strip_prefix(particle)
+            && rest.chars().count() >= 3
+        {
+            for tail in particle_splits(rest) {
+                splits.push([vec![particle.to_owned()], tail].concat());
+            }
+        }
+    }
+    splits
+}
+
+/// The nicknames of each word of the patient's given name ("Bob" and "Jim" for Robert James),
+/// from the shipped table.
+fn nicknames_of(given_name: &str) -> Vec<super::nicknames::Nickname> {
+    let mut nicknames: Vec<super::nicknames::Nickname> = given_name
+        .split(|c: char| c.is_whitespace() || is_hyphen(c))
+        .flat_map(|word| {
+            super::nicknames::NICKNAMES
+                .of(&folded(word))
+                .iter()
+                .cloned()
+        })
+        .collect();
+    nicknames.sort_by(|a, b| a.folded.cmp(&b.folded));
+    nicknames.dedup();
+    nicknames
 }
 
 /// What a character of typed text is to a name: part of a word, an apostrophe inside one, an
@@ -669,79 +825,257 @@ fn folded(text: &str) -> String {
 }
 
 /// Where a number spelling `digits` stands on its own in `text`: not inside a longer number
-/// ("2021000", "1,000", "1000.5"), not glued to letters ("1000mg", "x1000") and not followed
-/// by a unit ("1000 mg", "1000 units"), so a dose is never taken for a numeric MRN.
+/// ("2021000", "1,000", "1000.5"), not glued to letters ("1000mg", "x1000"), not one end of a
+/// range or ratio ("120-140", "140/90") and not a quantity or a date ("1000 mg", "140 mmHg",
+/// "12 March"), so a dose or a reading is never taken for a numeric MRN.
 fn numeric_token_spans(text: &str, digits: &str) -> Vec<(usize, usize)> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let char_at = |index: usize| chars.get(index).map(|&(_, c)| c);
+    digit_runs(text)
+        .into_iter()
+        .filter(|&(start, end)| {
+            text.get(start..end) == Some(digits)
+                && !joined_to_a_number_before(text, start)
+                && !joined_to_a_number_after(text, end)
+                && !reads_as_a_quantity_or_date(text, start, end)
+        })
+        .collect()
+}
+
+/// Where `digits` (a short MRN) stands typed in groups, by the rule of
+/// [`SHORT_GROUPED_MRN_DIGITS`].
+fn grouped_number_spans(text: &str, digits: &str) -> Vec<(usize, usize)> {
+    let runs = digit_runs(text);
+    let between = |earlier: usize, later: usize| {
+        let from = runs.get(earlier).map_or(0, |run| run.1);
+        let to = runs.get(later).map_or(0, |run| run.0);
+        group_separator(text.get(from..to).unwrap_or_default())
+    };
     let mut spans = Vec::new();
-    let mut index = 0;
-    while index < chars.len() {
-        if !char_at(index).is_some_and(|c| c.is_ascii_digit()) {
-            index += 1;
-            continue;
-        }
-        let first = index;
-        while char_at(index).is_some_and(|c| c.is_ascii_digit()) {
-            index += 1;
-        }
-        let run: String = chars
-            .get(first..index)
-            .unwrap_or_default()
-            .iter()
-            .map(|&(_, c)| c)
-            .collect();
-        if run != digits {
-            continue;
-        }
-        let glued_before = first.checked_sub(1).and_then(char_at).is_some_and(|c| {
-            c.is_alphanumeric()
-                || (matches!(c, ',' | '.')
-                    && first
-                        .checked_sub(2)
-                        .and_then(char_at)
-                        .is_some_and(|d| d.is_ascii_digit()))
-        });
-        let glued_after = char_at(index).is_some_and(|c| {
-            c.is_alphanumeric()
-                || (matches!(c, ',' | '.')
-                    && char_at(index + 1).is_some_and(|d| d.is_ascii_digit()))
-        });
-        let after: String = chars
-            .get(index..)
-            .unwrap_or_default()
-            .iter()
-            .map(|&(_, c)| c)
-            .collect();
-        if !glued_before && !glued_after && !starts_with_a_unit(&after) {
-            let start = chars.get(first).map_or(0, |&(at, _)| at);
-            let end = chars.get(index).map_or(text.len(), |&(at, _)| at);
-            spans.push((start, end));
+    for first in 0..runs.len() {
+        let mut joined = String::new();
+        let mut separators: Vec<char> = Vec::new();
+        for (last, &(start, end)) in runs.iter().enumerate().skip(first) {
+            if last > first {
+                let Some(separator) = between(last - 1, last) else {
+                    break;
+                };
+                separators.push(separator);
+            }
+            joined.push_str(text.get(start..end).unwrap_or_default());
+            if !digits.starts_with(joined.as_str()) {
+                break;
+            }
+            if joined.len() < digits.len() {
+                continue;
+            }
+            let begin = runs.get(first).map_or(0, |run| run.0);
+            let a_decimal = separators == ['.'];
+            let longer_before = first
+                .checked_sub(1)
+                .and_then(|previous| between(previous, first))
+                .is_some_and(|separator| separators.contains(&separator));
+            let longer_after =
+                between(last, last + 1).is_some_and(|separator| separators.contains(&separator));
+            if !separators.is_empty()
+                && !a_decimal
+                && !longer_before
+                && !longer_after
+                && !joined_to_a_number_before(text, begin)
+                && !joined_to_a_number_after(text, end)
+                && !reads_as_a_quantity_or_date(text, begin, end)
+            {
+                spans.push((begin, end));
+            }
+            break;
         }
     }
     spans
 }
 
-/// Units a number is a quantity of, as clinicians type them after it.
-const UNITS: [&str; 44] = [
-    "mg", "mcg", "ug", "µg", "μg", "ng", "g", "gram", "grams", "kg", "ml", "l", "litre", "litres",
-    "liter", "liters", "mmol", "mol", "meq", "iu", "u", "unit", "units", "mmhg", "tablet",
-    "tablets", "tab", "tabs", "cap", "caps", "capsule", "capsules", "dose", "doses", "x", "times",
-    "mins", "hours", "days", "weeks", "months", "years", "cells", "copies",
+/// What joins two groups of a number typed in groups: spaces, or one hyphen or one dot with
+/// spaces around it or none (`-` for any hyphen, `.`, or `' '` for spaces alone).
+fn group_separator(between: &str) -> Option<char> {
+    if between.is_empty() || between.chars().count() > 3 {
+        return None;
+    }
+    let marks: Vec<char> = between.chars().filter(|c| !c.is_whitespace()).collect();
+    match marks.as_slice() {
+        [] => Some(' '),
+        ['.'] => Some('.'),
+        [mark] if is_hyphen(*mark) => Some('-'),
+        _ => None,
+    }
+}
+
+/// The runs of ASCII digits in `text`, as byte ranges.
+fn digit_runs(text: &str) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut started: Option<usize> = None;
+    for (at, c) in text.char_indices() {
+        match (c.is_ascii_digit(), started) {
+            (true, None) => started = Some(at),
+            (false, Some(start)) => {
+                runs.push((start, at));
+                started = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = started {
+        runs.push((start, text.len()));
+    }
+    runs
+}
+
+/// A mark between two numbers that makes them one range or ratio ("120-140", "120 – 140",
+/// "140/90").
+fn is_range_mark(c: char) -> bool {
+    is_hyphen(c) || c == '/'
+}
+
+/// Whether the number starting at byte `start` continues what stands before it: glued to a
+/// letter or digit, after a decimal point, a thousands separator or a colon between digits
+/// ("1,000", "0.140", "12:30"), or the second number of a range or ratio ("120-140", "90/140").
+fn joined_to_a_number_before(text: &str, start: usize) -> bool {
+    let before = text.get(..start).unwrap_or_default();
+    let mut back = before.chars().rev();
+    match back.next() {
+        None => return false,
+        Some(c) if c.is_alphanumeric() => return true,
+        Some(',' | '.' | ':') if back.next().is_some_and(|d| d.is_ascii_digit()) => return true,
+        Some(_) => {}
+    }
+    let mut back = before.trim_end().chars();
+    back.next_back().is_some_and(is_range_mark)
+        && back
+            .as_str()
+            .trim_end()
+            .chars()
+            .next_back()
+            .is_some_and(|d| d.is_ascii_digit())
+}
+
+/// Whether the number ending at byte `end` goes on after it, as [`joined_to_a_number_before`]
+/// on the other side ("1000.5", "140/90", "140-160").
+fn joined_to_a_number_after(text: &str, end: usize) -> bool {
+    let after = text.get(end..).unwrap_or_default();
+    let mut ahead = after.chars();
+    match ahead.next() {
+        None => return false,
+        Some(c) if c.is_alphanumeric() => return true,
+        Some(',' | '.' | ':') if ahead.next().is_some_and(|d| d.is_ascii_digit()) => return true,
+        Some(_) => {}
+    }
+    let mut ahead = after.trim_start().chars();
+    ahead.next().is_some_and(is_range_mark)
+        && ahead
+            .as_str()
+            .trim_start()
+            .chars()
+            .next()
+            .is_some_and(|d| d.is_ascii_digit())
+}
+
+/// Units a number is a quantity of, as clinicians type them after it (the word's letters only:
+/// "mg/dL" is read as "mg", "mm[Hg]" as "mm", "x10^9/L" as "x"), and the words of a span of
+/// days ("3 days") that also make a number a date's part.
+const UNITS: &[&str] = &[
+    "mg", "mcg", "ug", "µg", "μg", "ng", "pg", "g", "gram", "grams", "kg", "lb", "lbs", "ml",
+    "mls", "dl", "cl", "l", "litre", "litres", "liter", "liters", "cc", "mmol", "umol", "µmol",
+    "μmol", "nmol", "pmol", "mol", "meq", "mosm", "iu", "miu", "u", "mu", "unit", "units", "mmhg",
+    "mm", "cm", "kpa", "bpm", "beats", "breaths", "kcal", "cal", "tablet", "tablets", "tab",
+    "tabs", "cap", "caps", "capsule", "capsules", "puff", "puffs", "drop", "drops", "dose",
+    "doses", "x", "times", "per", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute",
+    "minutes", "h", "hr", "hrs", "hour", "hours", "d", "day", "days", "wk", "wks", "week", "weeks",
+    "mo", "mos", "month", "months", "y", "yr", "yrs", "year", "years", "cells", "copies",
 ];
 
-/// Whether `rest` (the text after a number) begins, after spaces, with a unit or a percent.
-fn starts_with_a_unit(rest: &str) -> bool {
-    let rest = rest.trim_start();
-    if rest.starts_with('%') {
-        return true;
+/// Whether the number at `start..end` reads as a quantity (a unit, a percent, a multiplication
+/// sign or a rate after it: "140 mmHg", "140 %", "140 ×", "140/min") or a date's part (a
+/// month's name after or before it: "12 March", "Mar 12").
+fn reads_as_a_quantity_or_date(text: &str, start: usize, end: usize) -> bool {
+    let after = text.get(end..).unwrap_or_default().trim_start();
+    let mut ahead = after.chars();
+    match ahead.next() {
+        Some('%' | '‰' | '×' | '°') => return true,
+        Some('/') => return ahead.next().is_some_and(char::is_alphabetic),
+        _ => {}
     }
-    let word: String = rest
+    let word_after: String = after
         .chars()
         .take_while(|c| c.is_alphabetic())
         .flat_map(char::to_lowercase)
         .collect();
-    UNITS.contains(&word.as_str())
+    let before = text
+        .get(..start)
+        .unwrap_or_default()
+        .trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == '.');
+    let word_before: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphabetic())
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .flat_map(char::to_lowercase)
+        .collect();
+    UNITS.contains(&word_after.as_str()) || is_a_month(&word_after) || is_a_month(&word_before)
+}
+
+/// Whether a lower-cased word is a month's name or its abbreviation ("march", "mar", "sept").
+fn is_a_month(word: &str) -> bool {
+    word.chars().count() >= 3
+        && super::typed_date::MONTH_NAMES
+            .iter()
+            .any(|month| *month == word || (month.starts_with(word) && word.chars().count() <= 4))
+}
+
+/// Where the birth date stands written with a two-digit year and numbers alone: day, month and
+/// year (either order of the first two, padded or not) or year, month and day, joined by the
+/// same one slash, hyphen or dot ("3/4/61", "03-04-61", "3.4.61", "61-03-04" for 1961-03-04;
+/// an apostrophe may mark the year: "3/4/'61"). The three numbers are the whole date: never
+/// part of a longer number or a longer run of groups ("1.3.4.61", "3/4/611").
+fn two_digit_year_date_spans(text: &str, date: chrono::NaiveDate) -> Vec<(usize, usize)> {
+    use chrono::Datelike;
+    let (year, month, day) = (date.year().rem_euclid(100), date.month(), date.day());
+    let runs = digit_runs(text);
+    let separator = |from: usize, to: usize| -> Option<char> {
+        let between = text.get(from..to)?.trim_end_matches(is_apostrophe);
+        let mut chars = between.chars();
+        let mark = chars.next()?;
+        (chars.next().is_none() && (mark == '/' || mark == '.' || is_hyphen(mark)))
+            .then_some(if is_hyphen(mark) { '-' } else { mark })
+    };
+    let mut spans = Vec::new();
+    for window in runs.windows(3) {
+        let &[(a_start, a_end), (b_start, b_end), (c_start, c_end)] = window else {
+            continue;
+        };
+        let (Some(first), Some(second)) = (separator(a_end, b_start), separator(b_end, c_start))
+        else {
+            continue;
+        };
+        let texts = [(a_start, a_end), (b_start, b_end), (c_start, c_end)]
+            .map(|(from, to)| text.get(from..to).unwrap_or_default());
+        let short = |t: &str| t.len() <= 2;
+        let value = |t: &str| t.parse::<u32>().ok();
+        let is_year = |t: &str| t.len() == 2 && value(t) == u32::try_from(year).ok();
+        let [x, y, z] = texts;
+        let day_month_year = is_year(z)
+            && short(x)
+            && short(y)
+            && ((value(x) == Some(day) && value(y) == Some(month))
+                || (value(x) == Some(month) && value(y) == Some(day)));
+        let year_month_day =
+            is_year(x) && short(y) && short(z) && value(y) == Some(month) && value(z) == Some(day);
+        if first == second
+            && (day_month_year || year_month_day)
+            && !joined_to_a_number_before(text, a_start)
+            && !joined_to_a_number_after(text, c_end)
+        {
+            spans.push((a_start, c_end));
+        }
+    }
+    spans
 }
 
 /// `text` with each span (byte ranges, in any order, overlapping or not) replaced by one
@@ -811,6 +1145,10 @@ fn date_spellings(date: chrono::NaiveDate) -> Vec<String> {
         ] {
             spellings.push(format!("{d}{name}{year}"));
             spellings.push(format!("{name}{d}{year}"));
+            // A two-digit year with the month's name spells no other number ("4 Mar 61",
+            // "Mar 4 '61"); numbers alone are [`two_digit_year_date_spans`]'s.
+            spellings.push(format!("{d}{name}{:02}", year.rem_euclid(100)));
+            spellings.push(format!("{name}{d}{:02}", year.rem_euclid(100)));
         }
     }
     spellings
@@ -1060,6 +1398,241 @@ mod tests {
 
     use chrono::NaiveDate;
     use serde_json::json;
+
+    /// The text with `typed` in it as a colleague writes it, masked for `who`.
+    fn seen(who: &Identity<'_>, typed: &str) -> String {
+        who.masked_text(&format!("seen {typed} today"))
+    }
+
+    #[test]
+    fn a_short_numeric_mrn_typed_in_groups_is_cut_but_not_a_quantity_or_a_date() {
+        let who = Identity {
+            mrn: "123456",
+            family_name: "Quist",
+            given_name: "Wil",
+            birth_date: None,
+        };
+        for typed in [
+            "12 34 56", "123-456", "12.34.56", "123 456", "12-34-56", "123456",
+        ] {
+            assert_eq!(seen(&who, typed), "seen (masked) today", "{typed}");
+        }
+        for kept in [
+            "123 456 mg",
+            "12 34 56 mL",
+            "123-456 mmHg",
+            "12.34.56 %",
+            "123 456 x10^9/L",
+            "12 34 56 days",
+            "12-34-56 March",
+            "123.456",
+            "1234.56",
+            "1,23456",
+            "9 12 34 56",
+            "12 34 56 78",
+            "12-34-567",
+        ] {
+            assert_eq!(seen(&who, kept), format!("seen {kept} today"), "{kept}");
+        }
+        let four = Identity { mrn: "4711", ..who };
+        assert_eq!(seen(&four, "47 11"), "seen (masked) today");
+        assert_eq!(seen(&four, "47-11"), "seen (masked) today");
+        // One dot between two groups is a decimal number, a reading.
+        assert_eq!(seen(&four, "47.11"), "seen 47.11 today");
+    }
+
+    #[test]
+    fn a_short_numeric_mrn_is_cut_alone_but_never_as_a_quantity() {
+        let who = Identity {
+            mrn: "140",
+            family_name: "Quist",
+            given_name: "Wil",
+            birth_date: None,
+        };
+        assert_eq!(who.masked_text("MRN 140"), "MRN (masked)");
+        assert_eq!(who.masked_text("(140), seen"), "((masked)), seen");
+        for kept in [
+            "140 mmHg",
+            "140 mm[Hg]",
+            "140 mg/dL",
+            "140 mmol/L",
+            "140 bpm",
+            "140/min",
+            "140 /min",
+            "140/90",
+            "90/140",
+            "120-140",
+            "140-160",
+            "120–140",
+            "140 kg",
+            "140 cm",
+            "140 %",
+            "140 x",
+            "140 ×",
+            "140× daily",
+            "140 units",
+            "140 IU",
+            "140 mcg",
+            "140 µg",
+            "140 ng",
+            "140 g/L",
+            "140 h",
+            "140 d",
+            "140 weeks",
+            "140 mEq/L",
+        ] {
+            assert_eq!(seen(&who, kept), format!("seen {kept} today"), "{kept}");
+        }
+    }
+
+    #[test]
+    fn a_birth_date_with_a_two_digit_year_is_cut_in_either_order() {
+        let who = Identity {
+            mrn: "RF-0000050",
+            family_name: "Quist",
+            given_name: "Wil",
+            birth_date: NaiveDate::from_ymd_opt(1961, 3, 4),
+        };
+        for typed in [
+            "3/4/61",
+            "4/3/61",
+            "03-04-61",
+            "04-03-61",
+            "3.4.61",
+            "04.03.61",
+            "4 Mar 61",
+            "4 March '61",
+            "Mar 4 '61",
+            "March 4, 61",
+            "4th Mar 61",
+            "61-03-04",
+        ] {
+            assert_eq!(seen(&who, typed), "seen (masked) today", "{typed}");
+        }
+        for kept in [
+            "13/4/61",
+            "3/4/611",
+            "3/4/1961.5",
+            "34.61",
+            "3.4.6",
+            "1.3.4.61",
+        ] {
+            let shown = seen(&who, kept);
+            assert!(
+                !shown.contains("(masked)") || kept.contains("1961"),
+                "{kept}: {shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn name_particles_split_and_joined_are_cut_but_never_alone() {
+        let cases: [(&str, &[&str]); 6] = [
+            (
+                "MacDonald",
+                &[
+                    "Mac Donald",
+                    "Mc Donald",
+                    "MacDonald",
+                    "McDonald",
+                    "MCDONALD",
+                ],
+            ),
+            (
+                "Mac Donald",
+                &["MacDonald", "McDonald", "Mc Donald", "Mac Donald"],
+            ),
+            (
+                "van der Berg",
+                &["Vanderberg", "Van der Berg", "van derBerg", "Vander Berg"],
+            ),
+            (
+                "Vanderberg",
+                &["van der Berg", "Van Der Berg", "Vanderberg"],
+            ),
+            (
+                "De La Cruz",
+                &["Delacruz", "De la Cruz", "DeLa Cruz", "de lacruz"],
+            ),
+            ("Delacruz", &["De La Cruz", "de la cruz", "Delacruz"]),
+        ];
+        for (family_name, typed_forms) in cases {
+            let who = Identity {
+                mrn: "RF-0000050",
+                family_name,
+                given_name: "Wil",
+                birth_date: None,
+            };
+            for typed in typed_forms {
+                assert_eq!(
+                    seen(&who, typed),
+                    "seen (masked) today",
+                    "{family_name}: {typed}"
+                );
+            }
+            for kept in ["van", "Van", "der", "de", "la", "La", "Mac", "Mc", "de la"] {
+                assert_eq!(
+                    seen(&who, kept),
+                    format!("seen {kept} today"),
+                    "{family_name}: {kept}"
+                );
+            }
+        }
+        // A whole name that is a particle's word is the patient's name and is cut.
+        let le = Identity {
+            mrn: "RF-0000050",
+            family_name: "Le",
+            given_name: "Van",
+            birth_date: None,
+        };
+        assert_eq!(le.masked_text("Le, Van"), "(masked), (masked)");
+    }
+
+    #[test]
+    fn a_nickname_is_cut_only_for_a_patient_whose_given_name_is_its_full_form() {
+        let robert = Identity {
+            mrn: "RF-0000050",
+            family_name: "Quist",
+            given_name: "Robert James",
+            birth_date: None,
+        };
+        for typed in ["Bob", "Rob", "Bobby", "BOBBY", "Robbie", "Jim", "Jimmy"] {
+            assert_eq!(seen(&robert, typed), "seen (masked) today", "{typed}");
+        }
+        for kept in ["Liz", "Bill", "Kate", "Peggy", "Bobsleigh", "rob the"] {
+            assert_eq!(seen(&robert, kept), format!("seen {kept} today"), "{kept}");
+        }
+        let elizabeth = Identity {
+            given_name: "Elizabeth",
+            ..robert
+        };
+        for typed in ["Liz", "Beth", "Lizzie", "Betty"] {
+            assert_eq!(seen(&elizabeth, typed), "seen (masked) today", "{typed}");
+        }
+        assert_eq!(seen(&elizabeth, "Bob"), "seen Bob today");
+        let william = Identity {
+            given_name: "William",
+            ..robert
+        };
+        assert_eq!(seen(&william, "Bill"), "seen (masked) today");
+        assert_eq!(seen(&william, "Will"), "seen (masked) today");
+        // A nickname that is also an English word is cut only written as a name.
+        assert_eq!(
+            william.masked_text("the team will call; the bill is paid"),
+            "the team will call; the bill is paid"
+        );
+        for (given_name, nickname) in [
+            ("Katherine", "Kate"),
+            ("Margaret", "Peggy"),
+            ("James", "Jim"),
+        ] {
+            let who = Identity {
+                given_name,
+                ..robert
+            };
+            assert_eq!(seen(&who, nickname), "seen (masked) today", "{given_name}");
+        }
+    }
 
     fn entry(action: &str, before: Option<Value>, after: Value) -> AuditEntry {
         AuditEntry {
