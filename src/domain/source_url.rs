@@ -167,3 +167,70 @@ pub fn without_userinfo(url: &str) -> String {
         .map_or(authority, |(_, host)| host);
     format!("{scheme}://{host}{path}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_of_the_loopback_is_localhost() {
+        for given in [
+            "http://127.0.0.1:9443/fhir",
+            "http://LOCALHOST:9443/fhir/",
+            "http://localhost.:9443/fhir",
+            "http://[::1]:9443/fhir",
+            "http://[0:0:0:0:0:0:0:1]:9443/fhir",
+            "http://[::ffff:127.0.0.1]:9443/fhir",
+            "http://127.1:9443/fhir",
+            "http://0x7f.0.0.1:9443/fhir",
+            "http://2130706433:9443/fhir",
+            "http://0177.0.0.1:9443/fhir",
+            "http://user:pw@127.0.0.1:9443/fhir",
+        ] {
+            assert_eq!(
+                canonical_source(given),
+                "http://localhost:9443/fhir",
+                "{given}"
+            );
+        }
+        for other in [
+            "http://127.0.0.2:9443/fhir",
+            "http://localhost:9444/fhir",
+            "http://[::2]:9443/fhir",
+            "http://127.0.0.1.example:9443/fhir",
+        ] {
+            assert_ne!(
+                canonical_source(other),
+                "http://localhost:9443/fhir",
+                "{other}"
+            );
+        }
+        assert_eq!(
+            canonical_source("https://[::1]/fhir"),
+            "https://localhost/fhir"
+        );
+        assert_eq!(
+            canonical_source("http://[::1]:80/fhir"),
+            "http://localhost/fhir"
+        );
+        assert_eq!(
+            same_server("http://[::1]:9443/fhir/"),
+            same_server("https://LocalHost:9443/fhir")
+        );
+        assert_eq!(
+            same_server("https://user:pw@ehr.example:443/fhir"),
+            "ehr.example/fhir"
+        );
+    }
+
+    #[test]
+    fn a_user_and_password_alone_are_taken_out() {
+        assert_eq!(
+            without_userinfo("https://u:p@Host.Example/fhir?x=a@b"),
+            "https://Host.Example/fhir?x=a@b"
+        );
+        assert_eq!(without_userinfo("lab-a"), "lab-a");
+        assert!(has_userinfo("https://u:p@h/fhir"));
+        assert!(!has_userinfo("https://h/fhir?x=a@b"));
+    }
+}
