@@ -4,9 +4,9 @@
 //! A pull runs in two phases. [`fetch`] talks to the server: kick-off, status polls, every
 //! output, deleted and error file downloaded into a private temporary folder, then the job
 //! deleted on the server. A failure or Ctrl-C here deletes the job and leaves the database as
-//! it was. [`apply`] then imports the files (resource-level upserts keyed by source, type and
-//! id, with the server's URL as the source, so a second pull updates rather than duplicates),
-//! applies the deleted files, and records the export's `transactionTime` for `--since auto`.
+//! it was. [`apply`] then applies the export's deleted files and imports its output files
+//! (resource-level upserts keyed by source, type and id, with the server's URL as the source,
+//! so a second pull updates rather than duplicates), and records the export's `transactionTime` for `--since auto`.
 //! The importer commits in batches and keeps a ledger of its runs; a pull stopped during
 //! `apply` has not recorded its transaction time, so the next pull asks for the same changes
 //! again and completes the import.
