@@ -16,6 +16,7 @@ pub mod observation_codes;
 mod review;
 pub mod routes;
 pub mod shown_zone;
+pub mod source_url;
 pub mod strength;
 pub mod typed_date;
 pub mod way_forward;

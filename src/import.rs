@@ -350,9 +350,45 @@ pub struct ImportReport {
     pub unfinished: Vec<ledger::UnfinishedRun>,
 }
 
-/// Imports files and folders (recursively: `.json`, `.ndjson`, `.jsonl`). Patient files go
-/// first, so that a Bulk Data export's other files find their patients at once (any order
-/// works: a resource whose patient has not arrived waits for them).
+impl ImportReport {
+    /// Adds a later run's report to this one (a pull's two sets of deleted files are one
+    /// `deletions` in its summary). The unfinished runs are the later run's: it read them last.
+    pub fn absorb(&mut self, later: ImportReport) {
+        self.files.extend(later.files);
+        self.imported += later.imported;
+        self.already_imported += later.already_imported;
+        self.failed += later.failed;
+        self.patients += later.patients;
+        self.new_patients += later.new_patients;
+        self.conditions += later.conditions;
+        self.exposures += later.exposures;
+        self.observations += later.observations;
+        self.procedures += later.procedures;
+        self.added += later.added;
+        self.updated += later.updated;
+        self.unchanged += later.unchanged;
+        self.removed += later.removed;
+        for (kind, count) in later.skipped {
+            *self.skipped.entry(kind).or_default() += count;
+        }
+        for (words, count) in later.stop_reasons_not_understood {
+            *self.stop_reasons_not_understood.entry(words).or_default() += count;
+        }
+        self.warnings += later.warnings;
+        self.rebuilt += later.rebuilt;
+        self.evaluated += later.evaluated;
+        self.waiting = later.waiting;
+        self.notices.extend(later.notices);
+        self.unfinished = later.unfinished;
+    }
+}
+
+/// Imports files and folders (recursively: `.json`, `.ndjson`, `.jsonl`). Files of deletions
+/// alone (a Bulk Data export's `deleted` files) go first: an export lists in them what was
+/// deleted since `_since`, and in its output what exists at its end, so a resource deleted and
+/// created again is in both and must stay, whatever the files are called. Then Patient files,
+/// so that the export's other files find their patients at once (any order works: a resource
+/// whose patient has not arrived waits for them).
 pub fn import_paths(
     store: &mut Store,
     rules: &Rules,
@@ -401,12 +437,16 @@ fn import_all(
             files::Found::Refused(path, why) => report.files.push(FileReport::failed(&path, &why)),
         }
     }
-    files.sort_by_key(|path| {
+    files.sort_by_cached_key(|path| {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_lowercase())
             .unwrap_or_default();
-        (!name.starts_with("patient"), path.clone())
+        (
+            !files::holds_deletions_only(path),
+            !name.starts_with("patient"),
+            path.clone(),
+        )
     });
     let mut state = Progress {
         files_total: files.len(),
@@ -602,68 +642,8 @@ pub(crate) fn server_key(
     ))
 }
 
-/// A server's address as one server answers to it: `http` or `https`, the host in any case,
-/// its default port written or not (one bundle can name one server each way).
-pub(crate) fn same_server(base: &str) -> String {
-    let rest = base
-        .strip_prefix("https://")
-        .or_else(|| base.strip_prefix("http://"))
-        .unwrap_or(base);
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let host = host.to_ascii_lowercase();
-    let host = host
-        .strip_suffix(":443")
-        .or_else(|| host.strip_suffix(":80"))
-        .unwrap_or(&host);
-    format!("{host}/{}", path.trim_end_matches('/'))
-}
-
-/// A source as refract keeps it: a server's URL (`http`/`https`) in one spelling, the scheme
-/// and host in lower case, without a user and password, the scheme's default port and the
-/// path's trailing slash left out; any other
-/// name (`lab-a`) as given, trimmed. The path keeps its case: servers may tell paths apart by it.
-pub fn canonical_source(given: &str) -> String {
-    let given = given.trim();
-    let Some((scheme, rest)) = given.split_once("://") else {
-        return given.to_owned();
-    };
-    let scheme = scheme.to_ascii_lowercase();
-    let default_port = match scheme.as_str() {
-        "http" => ":80",
-        "https" => ":443",
-        _ => return given.to_owned(),
-    };
-    let split = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(split);
-    // A user and password (`user:pass@`) are never kept: the name is stored in the ledger, the
-    // patient-id systems and the audit log, and a server is the same whoever signs in to it.
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let host = host.to_ascii_lowercase();
-    let host = host.strip_suffix(default_port).unwrap_or(&host);
-    let host = host.strip_suffix(':').unwrap_or(host);
-    // Only the path's trailing slash is spelling; one in a query or fragment is its value's.
-    let (path, query) = path.split_at(path.find(['?', '#']).unwrap_or(path.len()));
-    format!("{scheme}://{host}{}{query}", path.trim_end_matches('/'))
-}
-
-/// Whether a URL names a user (`https://user:pass@host/…`).
-fn has_userinfo(url: &str) -> bool {
-    url.split_once("://").is_some_and(|(_, rest)| {
-        rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())].contains('@')
-    })
-}
-
-/// The server a source names, whatever its scheme: `http` and `https` of one host, port and
-/// path are one server (README, *Sources*). `None` for a source that is no URL.
-fn server_identity(source: &str) -> Option<String> {
-    let canonical = canonical_source(source);
-    canonical
-        .strip_prefix("http://")
-        .or_else(|| canonical.strip_prefix("https://"))
-        .map(str::to_owned)
-}
+pub use crate::domain::source_url::canonical_source;
+pub(crate) use crate::domain::source_url::{has_userinfo, same_server, server_identity};
 
 /// The source to keep `given` under in this file: a server already met in another spelling
 /// (the other scheme, the host's case, its default port, a trailing slash) keeps the spelling

@@ -4,9 +4,9 @@
 //! A pull runs in two phases. [`fetch`] talks to the server: kick-off, status polls, every
 //! output, deleted and error file downloaded into a private temporary folder, then the job
 //! deleted on the server. A failure or Ctrl-C here deletes the job and leaves the database as
-//! it was. [`apply`] then imports the files (resource-level upserts keyed by source, type and
-//! id, with the server's URL as the source, so a second pull updates rather than duplicates),
-//! applies the deleted files, and records the export's `transactionTime` for `--since auto`.
+//! it was. [`apply`] then applies the export's deleted files and imports its output files
+//! (resource-level upserts keyed by source, type and id, with the server's URL as the source,
+//! so a second pull updates rather than duplicates), and records the export's `transactionTime` for `--since auto`.
 //! The importer commits in batches and keeps a ledger of its runs; a pull stopped during
 //! `apply` has not recorded its transaction time, so the next pull asks for the same changes
 //! again and completes the import.
@@ -156,7 +156,10 @@ pub struct Fetched {
     pub transaction_time: String,
     pub types: Vec<String>,
     outputs: Vec<bulk::Downloaded>,
+    /// The export's own deleted files.
     deleted: Vec<bulk::Downloaded>,
+    /// The deleted files of the export read for them alone (see [`AutoStart`]).
+    deleted_since: Vec<bulk::Downloaded>,
     /// The error files' OperationOutcomes, in words (the first hundred).
     pub errors: Vec<String>,
     pub errors_total: usize,
@@ -325,7 +328,8 @@ pub fn fetch(
     // pull leaves nothing running there. Ctrl-C does not stop this one request.
     client.ignore_cancel();
     let deleted = bulk::delete(&client, &job).map_err(|err| err.to_string());
-    let (manifest, outputs, mut deleted_files, mut errors, mut errors_total, mut bytes) = fetched?;
+    let (manifest, outputs, deleted_files, mut errors, mut errors_total, mut bytes) = fetched?;
+    let mut deleted_since = Vec::new();
     if let Some(deletions_since) = &deletions_since {
         let deletions = fetch_deletions(
             &client,
@@ -338,7 +342,7 @@ pub fn fetch(
             &folder,
             on,
         )?;
-        deleted_files.extend(deletions.files);
+        deleted_since = deletions.files;
         errors.extend(deletions.errors);
         errors_total += deletions.errors_total;
         bytes += deletions.bytes;
@@ -353,6 +357,7 @@ pub fn fetch(
         types,
         outputs,
         deleted: deleted_files,
+        deleted_since,
         errors,
         errors_total,
         job_deleted: deleted,
@@ -605,14 +610,19 @@ fn report_of(fetched: &Fetched, dry_run: bool) -> PullReport {
                 .or_default() += count;
         }
     }
-    let deleted: u64 = fetched.deleted.iter().map(|f| f.lines).sum();
+    let deleted: u64 = fetched
+        .deleted
+        .iter()
+        .chain(&fetched.deleted_since)
+        .map(|f| f.lines)
+        .sum();
     PullReport {
         server: fetched.server.clone(),
         since: fetched.since.clone(),
         deletions_since: fetched.deletions_since.clone(),
         transaction_time: fetched.transaction_time.clone(),
         types: fetched.types.clone(),
-        files: fetched.outputs.len() + fetched.deleted.len(),
+        files: fetched.outputs.len() + fetched.deleted.len() + fetched.deleted_since.len(),
         bytes: fetched.bytes,
         resources,
         server_counts,
@@ -663,31 +673,46 @@ pub fn apply(
     let paths = |files: &[bulk::Downloaded]| -> Vec<PathBuf> {
         files.iter().map(|f| f.path.clone()).collect()
     };
-    if !fetched.outputs.is_empty() {
+    let mut import = |files: &[bulk::Downloaded]| -> Result<Option<ImportReport>, PullError> {
+        if files.is_empty() {
+            return Ok(None);
+        }
         let imported = import::import_paths(
             store,
             rules,
-            &paths(&fetched.outputs),
+            &paths(files),
             today,
-            &options(&fetched.outputs),
+            &options(files),
             |progress| on(PullEvent::Importing(*progress)),
         )?;
-        report.refused.extend(refused_files(&imported));
-        report.import = Some(imported);
+        Ok(Some(imported))
+    };
+    // An export's deletions before its output: a resource deleted and created again since
+    // `_since` is in both lists (Bulk Data IG: `deleted` names what was deleted in the
+    // window, `output` what exists at its end), and must stay; one deleted for good is in
+    // `deleted` alone and goes. (A resource changed then deleted is in `deleted` alone too.)
+    let own_deletions = import(&fetched.deleted)?;
+    let imported = import(&fetched.outputs)?;
+    // The export read for its deletions alone goes after the full export's output: what it
+    // lists may have been deleted after the full export was made, and its own output (which
+    // would hold a resource created again) is not read. A resource deleted and created again
+    // in that window is then removed too, until a pull without `_since` brings it back (a
+    // choice: a deletion there cannot be told from one made after the full export).
+    let later_deletions = import(&fetched.deleted_since)?;
+    for report_of_files in [&own_deletions, &imported, &later_deletions]
+        .into_iter()
+        .flatten()
+    {
+        report.refused.extend(refused_files(report_of_files));
     }
-    // Deletions after the outputs: a resource both updated and deleted since is gone.
-    if !fetched.deleted.is_empty() {
-        let applied = import::import_paths(
-            store,
-            rules,
-            &paths(&fetched.deleted),
-            today,
-            &options(&fetched.deleted),
-            |progress| on(PullEvent::Importing(*progress)),
-        )?;
-        report.refused.extend(refused_files(&applied));
-        report.deletions = Some(applied);
-    }
+    report.import = imported;
+    report.deletions = match (own_deletions, later_deletions) {
+        (Some(mut own), Some(later)) => {
+            own.absorb(later);
+            Some(own)
+        }
+        (own, later) => own.or(later),
+    };
     report.seconds.import = importing.elapsed().as_secs_f64();
     let counts = serde_json::json!({
         "files": report.files,

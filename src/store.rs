@@ -21,6 +21,7 @@ mod pulls;
 mod read;
 mod schema;
 mod sharing;
+mod sources;
 mod sql_types;
 mod team;
 mod versions;

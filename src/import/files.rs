@@ -162,6 +162,56 @@ fn is_bulk_manifest(path: &Path, meta: &Metadata) -> bool {
         })
 }
 
+/// Whether a file holds deletions alone, as a Bulk Data export's `deleted` files do (NDJSON
+/// of transaction Bundles whose entries are `DELETE` requests): read by its first line, which
+/// is all that is needed to tell such a file from an output file (a resource a line) or a
+/// pretty-printed Bundle (whose first line is `{`). A file that cannot be read says no.
+pub fn holds_deletions_only(path: &Path) -> bool {
+    const LONGEST_FIRST_LINE: u64 = 1 << 20;
+    #[derive(serde::Deserialize)]
+    struct Request {
+        method: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        resource: Option<serde::de::IgnoredAny>,
+        request: Option<Request>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(rename = "resourceType")]
+        resource_type: Option<String>,
+        #[serde(default)]
+        entry: Vec<Entry>,
+    }
+    let Ok(file) = open_no_block(path) else {
+        return false;
+    };
+    let mut reader = std::io::BufReader::new(std::io::Read::take(file, LONGEST_FIRST_LINE));
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match std::io::BufRead::read_line(&mut reader, &mut line) {
+            Ok(0) | Err(_) => return false,
+            Ok(_) if line.trim().is_empty() => {}
+            Ok(_) => break,
+        }
+    }
+    let line = line.trim().trim_start_matches('\u{feff}');
+    serde_json::from_str::<Head>(line).is_ok_and(|head| {
+        head.resource_type.as_deref() == Some("Bundle")
+            && !head.entry.is_empty()
+            && head.entry.iter().all(|entry| {
+                entry.resource.is_none()
+                    && entry
+                        .request
+                        .as_ref()
+                        .and_then(|r| r.method.as_deref())
+                        .is_some_and(|m| m.eq_ignore_ascii_case("DELETE"))
+            })
+    })
+}
+
 /// Opens a file for reading, refusing anything that is not a regular file at the moment it is
 /// opened (a path swapped for a FIFO after the folder was listed) and anything over `limit`.
 /// Returns the file and its size.

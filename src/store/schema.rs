@@ -162,6 +162,11 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_tables: false,
         then: None,
     },
+    Migration {
+        sql: include_str!("sql/0029_sources_without_password.sql"),
+        rebuilds_tables: false,
+        then: Some(super::sources::without_passwords),
+    },
 ];
 
 /// The schema version this build writes.

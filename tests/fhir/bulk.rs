@@ -13,8 +13,8 @@ use refract::store::{OpenMode, Store};
 use serde_json::{Value, json};
 
 use super::{
-    Env, ICD10, LEVETIRACETAM, bundle, cli_import, condition, patient, reason, refract, statement,
-    today, with,
+    Env, ICD10, LEVETIRACETAM, RXNORM, bundle, cli_import, condition, patient, reason, refract,
+    statement, today, with,
 };
 
 /// A demo database of `patients` exported as a FHIR bundle and split the way `$export` writes
@@ -662,4 +662,129 @@ fn a_changed_medication_is_audited_on_every_patient_whose_drug_it_changes() {
         pointing.len(),
         "each patient's drug change is in the log with what it replaced"
     );
+}
+
+/// One line of a Bulk Data deleted-resources file (Bulk Data IG: a transaction Bundle of one
+/// `DELETE` per resource, no time).
+fn deletion_line(reference: &str) -> String {
+    json!({
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [{"request": {"method": "DELETE", "url": reference}}]
+    })
+    .to_string()
+}
+
+fn ndjson(lines: &[String]) -> Vec<u8> {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text.into_bytes()
+}
+
+/// A resource deleted then re-created at the server between two exports: the second export
+/// lists the deletion (`deleted`) and the resource again (`output`). The re-created resource
+/// stays, whichever file the folder lists first; a deleted resource the export does not hold
+/// is removed; a Medication too.
+#[test]
+fn a_resource_deleted_and_created_again_in_one_export_is_kept_whatever_the_files_order() {
+    let resources = |env: &Env| {
+        env.rows("SELECT type || '/' || id FROM fhir_resources ORDER BY 1")
+            .concat()
+    };
+    // Each layout names the deleted file so that it sorts before, then after, the output.
+    for deleted_name in [
+        "a-deleted.ndjson",
+        "deleted/Condition.ndjson",
+        "Condition.deleted.ndjson",
+        "zz-deleted.ndjson",
+    ] {
+        let mut env = Env::new();
+        let options = ImportOptions {
+            source: Some("https://ehr.example.org/fhir".to_owned()),
+            ..ImportOptions::default()
+        };
+        let person = serde_json::to_string(&patient("p-del", "DEL-1", "Varga", "Ilona")).unwrap();
+        let kept = serde_json::to_string(&condition(
+            "c-kept",
+            "Patient/p-del",
+            ICD10,
+            "G40.909",
+            "Epilepsy",
+        ))
+        .unwrap();
+        let gone = serde_json::to_string(&condition(
+            "c-gone",
+            "Patient/p-del",
+            ICD10,
+            "I10",
+            "Essential hypertension",
+        ))
+        .unwrap();
+        let medication = json!({
+            "resourceType": "Medication", "id": "m-again",
+            "code": {"coding": [{"system": RXNORM, "code": "114477", "display": "levetiracetam"}]}
+        })
+        .to_string();
+        env.write_bytes(
+            "first/Patient.ndjson",
+            &ndjson(std::slice::from_ref(&person)),
+        );
+        env.write_bytes("first/Condition.ndjson", &ndjson(&[kept.clone(), gone]));
+        env.write_bytes(
+            "first/Medication.ndjson",
+            &ndjson(std::slice::from_ref(&medication)),
+        );
+        let report = env.import_with(&[env.path("first")], &options);
+        assert_eq!(report.failed, 0, "{report:#?}");
+        assert_eq!(
+            resources(&env),
+            ["Condition/c-gone", "Condition/c-kept", "Medication/m-again"]
+        );
+        let conditions_before = env.int("SELECT count(*) FROM conditions");
+        assert_eq!(conditions_before, 2);
+
+        // The second export: c-kept and m-again deleted and created again (the same content,
+        // so the output files are the bytes the first import read), c-gone deleted for good.
+        env.write_bytes(
+            "second/Condition.ndjson",
+            &ndjson(std::slice::from_ref(&kept)),
+        );
+        env.write_bytes(
+            "second/Medication.ndjson",
+            &ndjson(std::slice::from_ref(&medication)),
+        );
+        env.write_bytes(
+            &format!("second/{deleted_name}"),
+            &ndjson(&[
+                deletion_line("Condition/c-kept"),
+                deletion_line("Condition/c-gone"),
+                deletion_line("Medication/m-again"),
+            ]),
+        );
+        let report = env.import_with(&[env.path("second")], &options);
+        assert_eq!(report.failed, 0, "{deleted_name}: {report:#?}");
+        assert_eq!(
+            env.int(
+                "SELECT count(*) FROM fhir_resources WHERE type = 'Condition' AND id = 'c-kept'"
+            ),
+            1,
+            "{deleted_name}: the re-created condition is gone: {:?}",
+            resources(&env)
+        );
+        assert_eq!(
+            env.int("SELECT count(*) FROM fhir_resources WHERE type = 'Medication'"),
+            1,
+            "{deleted_name}: the re-created medication is gone"
+        );
+        assert_eq!(
+            env.int("SELECT count(*) FROM fhir_resources WHERE id = 'c-gone'"),
+            0,
+            "{deleted_name}: a deletion of a resource not in the output removes it"
+        );
+        assert_eq!(
+            env.int("SELECT count(*) FROM conditions"),
+            1,
+            "{deleted_name}"
+        );
+    }
 }

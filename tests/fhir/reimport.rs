@@ -761,3 +761,200 @@ fn a_source_url_keeps_no_userinfo_and_its_query_as_written() {
         vec![vec!["https://h.example/fhir?x=A/".to_owned()]]
     );
 }
+
+/// Every spelling of the loopback (`localhost`, `127.0.0.1` and its shorthands, `[::1]`) with
+/// one port and path is one server, so one source: kept as `localhost`; a file that already
+/// holds another spelling (kept by an earlier version) keeps it.
+#[test]
+fn every_spelling_of_the_loopback_is_one_source() {
+    let spellings = [
+        "http://127.0.0.1:8080/fhir",
+        "http://localhost:8080/fhir/",
+        "http://[::1]:8080/fhir",
+        "HTTP://LocalHost:8080/fhir",
+        "http://[0:0:0:0:0:0:0:1]:8080/fhir",
+        "http://127.1:8080/fhir",
+        "https://[::ffff:127.0.0.1]:8080/fhir",
+        "http://localhost.:8080/fhir",
+    ];
+    let mut env = Env::new();
+    let file = env.write_json(
+        "loop.json",
+        &bundle(
+            "collection",
+            &[
+                patient("p-lo", "LO-1", "Lind", "Ebba"),
+                condition("c-lo", "urn:uuid:p-lo", ICD10, "G40.909", "Epilepsy"),
+            ],
+        ),
+    );
+    for (index, source) in spellings.iter().enumerate() {
+        let options = refract::import::ImportOptions {
+            source: Some((*source).to_owned()),
+            ..Default::default()
+        };
+        let report = env.import_with(std::slice::from_ref(&file), &options);
+        assert_eq!(report.failed, 0, "{source}: {report:#?}");
+        if index > 0 {
+            assert_eq!(report.added, 0, "{source} is another source: {report:#?}");
+        }
+    }
+    assert_eq!(
+        env.rows("SELECT DISTINCT source FROM fhir_resources"),
+        vec![vec!["http://localhost:8080/fhir".to_owned()]]
+    );
+    assert_eq!(env.int("SELECT count(*) FROM conditions"), 1);
+    // Another port, another address of the loopback network: other servers.
+    for other in ["http://localhost:8081/fhir", "http://127.0.0.2:8080/fhir"] {
+        let options = refract::import::ImportOptions {
+            source: Some(other.to_owned()),
+            ..Default::default()
+        };
+        let report = env.import_with(std::slice::from_ref(&file), &options);
+        assert_eq!(report.added, 1, "{other}: {report:#?}");
+    }
+
+    // A file in which an earlier version kept `127.0.0.1`: that spelling stays.
+    let mut env = Env::new();
+    let options = |source: &str| refract::import::ImportOptions {
+        source: Some(source.to_owned()),
+        ..Default::default()
+    };
+    env.import_with(
+        std::slice::from_ref(&file),
+        &options("https://old.example/fhir"),
+    );
+    {
+        let conn = sql_on(&env.store);
+        conn.execute_batch(
+            "UPDATE fhir_resources SET source = 'http://127.0.0.1:8080/fhir';
+             UPDATE imports SET source = 'http://127.0.0.1:8080/fhir';
+             UPDATE patient_identifiers
+                SET system = replace(system, 'https://old.example/fhir', 'http://127.0.0.1:8080/fhir');",
+        )
+        .unwrap();
+    }
+    for source in ["http://localhost:8080/fhir", "http://[::1]:8080/fhir"] {
+        let report = env.import_with(std::slice::from_ref(&file), &options(source));
+        assert_eq!(report.added, 0, "{source}: {report:#?}");
+    }
+    assert_eq!(
+        env.rows("SELECT DISTINCT source FROM fhir_resources"),
+        vec![vec!["http://127.0.0.1:8080/fhir".to_owned()]]
+    );
+}
+
+/// A file in which an older version kept a source with a user and password: the migration
+/// rewrites it without them wherever a source is stored, merged with the spelling without
+/// the password when the file holds that too (the newer copy of a resource held under both
+/// kept).
+#[test]
+fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
+    let mut env = Env::new();
+    let first = env.write_json(
+        "first.json",
+        &bundle(
+            "collection",
+            &[
+                patient("p-pw", "PW-1", "Moreau", "Lea"),
+                with(
+                    condition("c-both", "urn:uuid:p-pw", ICD10, "G40.909", "Epilepsy"),
+                    &json!({"meta": {"lastUpdated": "2024-01-01T00:00:00Z"}}),
+                ),
+                condition("c-only", "urn:uuid:p-pw", ICD10, "I10", "Hypertension"),
+            ],
+        ),
+    );
+    let clean = "https://ehr.example/fhir";
+    let secret = "https://dr.who:Secret-PW@ehr.example/fhir";
+    let alone = "https://nurse:Other-PW@lab.example/fhir";
+    let options = refract::import::ImportOptions {
+        source: Some(clean.to_owned()),
+        ..Default::default()
+    };
+    env.import_with(std::slice::from_ref(&first), &options);
+    {
+        // The file as an older version left it: every resource also under the spelling with
+        // the password (c-both newer there, c-only there alone), and a second server known
+        // only with a password.
+        let conn = sql_on(&env.store);
+        conn.execute_batch(&format!(
+            "INSERT INTO fhir_resources (source, type, id, subject, refers, last_updated, digest,
+                                         body, import_id)
+               SELECT '{secret}', type, id, subject, refers, last_updated, digest, body, import_id
+               FROM fhir_resources;
+             UPDATE fhir_resources SET last_updated = '2025-06-01T00:00:00Z', digest = 'newer'
+               WHERE source = '{secret}' AND id = 'c-both';
+             DELETE FROM fhir_resources WHERE source = '{clean}' AND id = 'c-only';
+             INSERT INTO fhir_resources (source, type, id, subject, refers, last_updated, digest,
+                                         body, import_id)
+               SELECT '{alone}', type, id || '-lab', subject, refers, last_updated, digest, body,
+                      import_id
+               FROM fhir_resources WHERE source = '{clean}';
+             INSERT INTO patient_identifiers (system, value, patient_id)
+               SELECT replace(system, '{clean}', '{secret}'), value, patient_id
+               FROM patient_identifiers WHERE system LIKE 'urn:refract:%{clean}%';
+             INSERT INTO patient_identifiers (system, value, patient_id)
+               SELECT replace(system, '{clean}', '{alone}'), value, patient_id
+               FROM patient_identifiers WHERE system LIKE 'urn:refract:%{clean}%';
+             INSERT INTO imports (path, sha256, imported_at, summary, source)
+               VALUES ('old.json', 'abc', '2024-01-01 00:00:00', '{{}}', '{secret}'),
+                      ('lab.json', 'def', '2024-01-01 00:00:00', '{{}}', '{alone}');
+             INSERT INTO pulls (server, transaction_time, finished_at)
+               VALUES ('{secret}', '2024-01-01T00:00:00Z', '2024-01-01 00:00:00');
+             INSERT INTO pull_checkpoints (pull_id, server, scope, resource_type,
+                                           transaction_time)
+               SELECT id, server, '', 'Condition', transaction_time FROM pulls;
+             INSERT INTO medication_ingredients (source, ingredient, medication)
+               VALUES ('{secret}', 'Substance/s1', 'm1'), ('{clean}', 'Substance/s1', 'm1');
+             PRAGMA user_version = 28;"
+        ))
+        .unwrap();
+    }
+    env.store =
+        refract::store::Store::open(&env.db(), refract::store::OpenMode::MustExist, "fhir-test")
+            .unwrap();
+    let everywhere = env
+        .rows(
+            "SELECT source FROM fhir_resources UNION ALL SELECT source FROM imports
+             UNION ALL SELECT server FROM pulls UNION ALL SELECT server FROM pull_checkpoints
+             UNION ALL SELECT system FROM patient_identifiers
+             UNION ALL SELECT source FROM medication_ingredients",
+        )
+        .concat()
+        .concat();
+    assert!(!everywhere.contains("PW"), "{everywhere}");
+    assert!(!everywhere.contains('@'), "{everywhere}");
+    assert_eq!(
+        env.rows(
+            "SELECT source, id, coalesce(last_updated, '') FROM fhir_resources
+             WHERE type = 'Condition' ORDER BY 1, 2"
+        ),
+        vec![
+            vec![
+                clean.to_owned(),
+                "c-both".to_owned(),
+                "2025-06-01T00:00:00Z".to_owned()
+            ],
+            vec![clean.to_owned(), "c-only".to_owned(), String::new()],
+            vec![
+                "https://lab.example/fhir".to_owned(),
+                "c-both-lab".to_owned(),
+                "2024-01-01T00:00:00Z".to_owned()
+            ],
+        ]
+    );
+    assert_eq!(
+        env.int("SELECT count(*) FROM pulls WHERE server = 'https://ehr.example/fhir'"),
+        1
+    );
+    // The patient is still found by their resource id under the source: a re-import adds
+    // nothing and makes no second patient.
+    let report = env.import_with(std::slice::from_ref(&first), &options);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+    assert_eq!(
+        env.int("SELECT count(*) FROM fhir_resources WHERE source = 'https://ehr.example/fhir'"),
+        2
+    );
+}

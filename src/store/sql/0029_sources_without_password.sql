@@ -1,0 +1,12 @@
+-- Sources kept with a user and password (`https://user:pass@host/fhir`) by versions that kept
+-- them are rewritten without: the name is in the ledger, the patient-id systems and the pulls,
+-- and a server is the same whoever signs in to it (since then the importer never keeps them).
+-- Done in Rust right after this file (`store::sources::without_passwords`), which knows a
+-- URL's spelling: every table that names a source (fhir_resources, imports, pulls,
+-- pull_checkpoints, medication_ingredients, and the 'urn:refract:patient-id:' || source,
+-- 'urn:refract:patient-replaced:', 'urn:refract:unscoped:' and 'urn:refract:patient-server:'
+-- systems of patient_identifiers and shared_identifiers) moves to the spelling without the
+-- password, or to the spelling the file already holds for that server without one. A resource
+-- held under both is kept once: the newer copy (meta.lastUpdated; when the two do not say,
+-- the one the later import wrote), the other dropped. The audit log is left as written: its
+-- rows are chained by their hashes.
