@@ -107,7 +107,12 @@ fn refract_json_comes_back_byte_for_byte() {
         .iter()
         .find(|row| row["who"] == "dr.roundtrip")
         .expect("the dismissal's audit row");
-    assert_eq!(dismissal["mrn"].as_str(), Some(mrn.as_str()));
+    // The row names its patient by position in the document's patients.
+    let named = dismissal["patient"].as_u64().unwrap() as usize;
+    assert_eq!(
+        document["patients"][named]["patient"]["mrn"].as_str(),
+        Some(mrn.as_str())
+    );
     assert_eq!(
         dismissal["os_user"].as_str(),
         Some(refract::account::os_account())
@@ -566,6 +571,378 @@ fn a_clinics_json_into_a_file_that_holds_its_patients_adds_no_empty_meeting() {
             .contains("meetings of patients already present"),
         "the summary says what was left out"
     );
+}
+
+// ---- Moving a team's work: patients and meetings named without ambiguity ----
+
+/// Two clinics' demo files (the same numbers, other people) and their whole-file documents.
+fn two_clinics(dir: &TempDir) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
+    let ours = demo_seeded(dir, "ours.db", 12, 1);
+    let theirs = demo_seeded(dir, "theirs.db", 12, 2);
+    let (ours_json, theirs_json) = (dir.path().join("ours.json"), dir.path().join("theirs.json"));
+    json_export(&ours, &ours_json, &[]);
+    json_export(&theirs, &theirs_json, &[]);
+    (ours, theirs, ours_json, theirs_json)
+}
+
+/// Every meeting case with its patient (MRN, system, name), its meeting and what was decided.
+const CASES_SQL: &str = "SELECT p.mrn, p.mrn_system, p.family_name, m.starts_at, m.title, m.team,
+        c.position, c.question, c.outcome_text, coalesce(o.name, '-'), coalesce(op.mrn, '-')
+     FROM meeting_cases c JOIN patients p ON p.id = c.patient_id JOIN meetings m ON m.id = c.meeting_id
+     LEFT JOIN options o ON o.id = c.chosen_option_id LEFT JOIN patients op ON op.id = o.patient_id
+     ORDER BY 1, 2, 4, 7";
+/// Every task with its patient and the patient of the case it hangs on.
+const TASKS_SQL: &str = "SELECT p.mrn, p.mrn_system, t.what, t.due, coalesce(cp.mrn, '-'),
+        coalesce(cp.mrn_system, '-'), coalesce(c.position, '-')
+     FROM tasks t JOIN patients p ON p.id = t.patient_id
+     LEFT JOIN meeting_cases c ON c.id = t.meeting_case_id LEFT JOIN patients cp ON cp.id = c.patient_id
+     ORDER BY 1, 2, 3, 4";
+/// Every carried audit row about a patient, with that patient.
+/// (What the row says, not its text: a carried row's text loses the ids of its first file.)
+const PATIENT_AUDIT_SQL: &str = "SELECT p.mrn, p.mrn_system, p.family_name, a.at, a.who, a.action,
+        CASE WHEN json_valid(a.after) THEN coalesce(json_extract(a.after, '$.rationale'),
+          json_extract(a.after, '$.question'), json_extract(a.after, '$.what'),
+          json_extract(a.after, '$.text'), json_extract(a.after, '$.name'), '-') ELSE '-' END
+     FROM audit_log a JOIN patients p ON p.id = a.patient_id
+     WHERE a.entity <> 'imports' ORDER BY 1, 2, 4, 6, 7";
+
+#[test]
+fn two_patients_with_one_number_keep_their_cases_tasks_and_history_through_a_move() {
+    let dir = TempDir::new().unwrap();
+    let (ours, _, _, theirs_json) = two_clinics(&dir);
+    // Our file holds the other clinic's RF-0000001 … beside ours (documented), then moves.
+    refract(&ours)
+        .arg("import")
+        .arg(&theirs_json)
+        .assert()
+        .success();
+    let moved_json = dir.path().join("moved.json");
+    json_export(&ours, &moved_json, &[]);
+    let moved = dir.path().join("moved.db");
+    refract(&moved)
+        .arg("import")
+        .arg(&moved_json)
+        .assert()
+        .success();
+    for (what, sql) in [
+        ("cases", CASES_SQL),
+        ("tasks", TASKS_SQL),
+        ("audit rows", PATIENT_AUDIT_SQL),
+    ] {
+        let (before, after) = (text_rows(&ours, sql), text_rows(&moved, sql));
+        assert!(!before.is_empty(), "{what}: the demo has some");
+        assert_eq!(before, after, "{what} stay on their own patients");
+    }
+    let again = dir.path().join("again.json");
+    json_export(&moved, &again, &[]);
+    assert_eq!(
+        std::fs::read(&moved_json).unwrap(),
+        std::fs::read(&again).unwrap(),
+        "the same bytes back"
+    );
+    let document: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&moved_json).unwrap()).unwrap();
+    let cases = document["meetings"].as_array().unwrap().iter();
+    for case in cases.flat_map(|m| m["cases"].as_array().unwrap()) {
+        assert!(
+            case.get("mrn").is_none(),
+            "a case names its patient by position"
+        );
+        assert!(case["patient"].is_u64());
+    }
+}
+
+#[test]
+fn a_hub_files_document_puts_no_other_patient_into_our_meetings() {
+    let dir = TempDir::new().unwrap();
+    let (ours, _, ours_json, theirs_json) = two_clinics(&dir);
+    let hub = dir.path().join("hub.db");
+    refract(&hub)
+        .arg("import")
+        .arg(&theirs_json)
+        .assert()
+        .success();
+    refract(&hub)
+        .arg("import")
+        .arg(&ours_json)
+        .assert()
+        .success();
+    let hub_json = dir.path().join("hub.json");
+    json_export(&hub, &hub_json, &[]);
+    let before = text_rows(&ours, CASES_SQL);
+    refract(&ours)
+        .arg("import")
+        .arg(&hub_json)
+        .assert()
+        .success();
+    let ours_only = |rows: Vec<Vec<String>>| -> Vec<Vec<String>> {
+        rows.into_iter().filter(|row| row[1].is_empty()).collect()
+    };
+    assert_eq!(ours_only(text_rows(&ours, CASES_SQL)), ours_only(before));
+    let mixed = text_rows(
+        &ours,
+        "SELECT count(*) FROM meeting_cases c JOIN patients p ON p.id = c.patient_id
+         JOIN meeting_cases c2 ON c2.meeting_id = c.meeting_id JOIN patients p2 ON p2.id = c2.patient_id
+         WHERE p.mrn_system = '' AND p2.mrn_system <> ''",
+    );
+    assert_eq!(mixed, [["0"]], "no meeting holds both clinics' patients");
+}
+
+/// `document` as an older refract wrote it: patients named by MRN text, audit rows with
+/// `entity_id`, meetings without their identity.
+fn as_older_document(document: &serde_json::Value) -> serde_json::Value {
+    let mut older = document.clone();
+    let mrns: Vec<serde_json::Value> = older["patients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["patient"]["mrn"].clone())
+        .collect();
+    let by_position = |row: &mut serde_json::Value| {
+        let map = row.as_object_mut().unwrap();
+        if !map.contains_key("patient") {
+            return;
+        }
+        let mrn = match map.remove("patient") {
+            Some(serde_json::Value::Number(n)) => mrns[n.as_u64().unwrap() as usize].clone(),
+            _ => serde_json::Value::Null,
+        };
+        map.insert(String::from("mrn"), mrn);
+    };
+    for meeting in older["meetings"].as_array_mut().unwrap() {
+        meeting["meeting"].as_object_mut().unwrap().remove("uid");
+        for case in meeting["cases"].as_array_mut().unwrap() {
+            by_position(case);
+        }
+    }
+    for row in older["audit"].as_array_mut().unwrap() {
+        by_position(row);
+        let map = row.as_object_mut().unwrap();
+        map.remove("meeting");
+        map.insert(String::from("entity_id"), serde_json::Value::from(1));
+    }
+    older
+}
+
+#[test]
+fn an_older_document_naming_two_patients_by_one_mrn_is_refused_and_one_is_read() {
+    let dir = TempDir::new().unwrap();
+    let (ours, _, ours_json, theirs_json) = two_clinics(&dir);
+    // One patient per number: read as before, each case on its own patient.
+    let older = dir.path().join("older.json");
+    let document: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&ours_json).unwrap()).unwrap();
+    std::fs::write(&older, as_older_document(&document).to_string()).unwrap();
+    let restored = dir.path().join("restored.db");
+    refract(&restored)
+        .arg("import")
+        .arg(&older)
+        .assert()
+        .success();
+    assert_eq!(text_rows(&restored, CASES_SQL), text_rows(&ours, CASES_SQL));
+    assert_eq!(text_rows(&restored, TASKS_SQL), text_rows(&ours, TASKS_SQL));
+
+    // Two patients with one number: refused, naming the number and both patients.
+    refract(&ours)
+        .arg("import")
+        .arg(&theirs_json)
+        .assert()
+        .success();
+    let both_json = dir.path().join("both.json");
+    json_export(&ours, &both_json, &[]);
+    let document: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&both_json).unwrap()).unwrap();
+    std::fs::write(&older, as_older_document(&document).to_string()).unwrap();
+    let empty = dir.path().join("empty.db");
+    let output = refract(&empty).arg("import").arg(&older).output().unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    let error = String::from_utf8(output.stderr).unwrap();
+    let line = error
+        .lines()
+        .find(|l| l.contains("RF-00000"))
+        .unwrap_or_default();
+    assert!(line.contains("patients["), "{error}");
+    assert_eq!(
+        line.matches("patients[").count(),
+        2,
+        "both patients named: {error}"
+    );
+    assert_eq!(rows_in(&empty, "patients"), 0, "nothing of it committed");
+}
+
+#[test]
+fn another_files_meeting_at_the_same_time_is_another_meeting() {
+    let dir = TempDir::new().unwrap();
+    let (ours, theirs, _, theirs_json) = two_clinics(&dir);
+    let meetings_before = rows_in(&ours, "meetings");
+    let attendees = rows_in(&ours, "attendees") + rows_in(&theirs, "attendees");
+    let first_meeting =
+        "SELECT c.position, p.mrn FROM meeting_cases c JOIN patients p ON p.id = c.patient_id
+        WHERE c.meeting_id = 1 ORDER BY 1";
+    let ours_first = text_rows(&ours, first_meeting);
+    refract(&ours)
+        .arg("import")
+        .arg(&theirs_json)
+        .assert()
+        .success();
+    assert_eq!(
+        rows_in(&ours, "meetings"),
+        meetings_before + rows_in(&theirs, "meetings")
+    );
+    assert_eq!(
+        text_rows(&ours, first_meeting),
+        ours_first,
+        "our agenda as it was"
+    );
+    assert_eq!(
+        rows_in(&ours, "attendees"),
+        attendees,
+        "their attendees kept"
+    );
+    // Written by an older refract (no meeting identity), from another file: a new meeting too.
+    let older = dir.path().join("older.json");
+    let document: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&theirs_json).unwrap()).unwrap();
+    std::fs::write(&older, as_older_document(&document).to_string()).unwrap();
+    let other = demo_seeded(&dir, "other.db", 12, 1);
+    refract(&other).arg("import").arg(&older).assert().success();
+    assert_eq!(
+        rows_in(&other, "meetings"),
+        meetings_before + rows_in(&theirs, "meetings")
+    );
+}
+
+#[test]
+fn one_files_subset_documents_find_their_meeting_again() {
+    let dir = TempDir::new().unwrap();
+    let ours = demo_seeded(&dir, "ours.db", 12, 1);
+    let mrns = text_rows(
+        &ours,
+        "SELECT DISTINCT p.mrn FROM meeting_cases c JOIN patients p ON p.id = c.patient_id
+         WHERE c.meeting_id = 1 ORDER BY 1",
+    );
+    assert!(mrns.len() >= 2);
+    for older in [false, true] {
+        let target = dir.path().join(format!("target-{older}.db"));
+        for mrn in &mrns[..2] {
+            let one = dir.path().join(format!("{}.json", mrn[0]));
+            json_export(&ours, &one, &[&mrn[0]]);
+            if older {
+                let document: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&one).unwrap()).unwrap();
+                std::fs::write(&one, as_older_document(&document).to_string()).unwrap();
+            }
+            refract(&target).arg("import").arg(&one).assert().success();
+        }
+        let concerned = format!(
+            "SELECT count(DISTINCT m.id), (SELECT count(*) FROM attendees a WHERE a.meeting_id IN
+               (SELECT meeting_id FROM meeting_cases c JOIN patients p ON p.id = c.patient_id WHERE p.mrn IN ('{}', '{}')))
+             FROM meetings m JOIN meeting_cases c ON c.meeting_id = m.id JOIN patients p ON p.id = c.patient_id
+             WHERE p.mrn IN ('{}', '{}')",
+            mrns[0][0], mrns[1][0], mrns[0][0], mrns[1][0]
+        );
+        assert_eq!(
+            text_rows(&target, &concerned),
+            text_rows(&ours, &concerned),
+            "each meeting once, its attendees not repeated (older document: {older})"
+        );
+    }
+}
+
+#[test]
+fn carried_audit_rows_name_no_row_of_the_file_they_came_from() {
+    let dir = TempDir::new().unwrap();
+    let (ours, _, _, theirs_json) = two_clinics(&dir);
+    let document: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&theirs_json).unwrap()).unwrap();
+    let rows = document["audit"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for row in rows {
+        assert!(row.get("entity_id").is_none(), "no row id: {row}");
+        for text in [&row["before"], &row["after"]] {
+            if let Some(text) = text.as_str()
+                && let Ok(serde_json::Value::Object(map)) = serde_json::from_str(text)
+            {
+                for key in ["id", "patient_id", "meeting_id", "meeting_case_id"] {
+                    assert!(!map.contains_key(key), "no {key} in {text}");
+                }
+            }
+        }
+    }
+    // An older document's ids are dropped too: none names a record of this file.
+    let older = dir.path().join("older.json");
+    std::fs::write(&older, as_older_document(&document).to_string()).unwrap();
+    let before = text_rows(&ours, "SELECT max(id) FROM audit_log")[0][0].clone();
+    refract(&ours).arg("import").arg(&older).assert().success();
+    assert_eq!(
+        text_rows(
+            &ours,
+            &format!(
+                "SELECT count(*) FROM audit_log WHERE id > {before} AND entity_id IS NOT NULL AND entity <> 'imports'"
+            )
+        ),
+        [["0"]]
+    );
+}
+
+#[test]
+fn a_document_that_adds_one_meeting_appends_that_meetings_history_only() {
+    let dir = TempDir::new().unwrap();
+    let ours = demo_seeded(&dir, "ours.db", 12, 1);
+    let ours_json = dir.path().join("ours.json");
+    json_export(&ours, &ours_json, &[]);
+    // A colleague's restore of our file, with one more meeting (no case yet) and its history.
+    let colleague = dir.path().join("colleague.db");
+    refract(&colleague)
+        .arg("import")
+        .arg(&ours_json)
+        .assert()
+        .success();
+    {
+        let conn = rusqlite::Connection::open(&colleague).unwrap();
+        conn.execute(
+            "INSERT INTO meetings (starts_at, title, team) VALUES ('2026-12-18 13:00:00', 'Extra MDT', NULL)",
+            [],
+        )
+        .unwrap();
+    }
+    let mut document = export_json(&colleague);
+    let meeting_index = document["meetings"].as_array().unwrap().len() - 1;
+    let mut row = serde_json::json!({
+        "action": "meeting.create", "after": "{\"starts_at\":\"2026-12-18T13:00:00\",\"title\":\"Extra MDT\",\"team\":null}",
+        "at": "2026-12-05 19:48:48", "before": null, "entity": "meetings",
+        "os_user": "root", "who": "dr.colleague", "meeting": meeting_index,
+    });
+    if document["audit"][0].get("meeting").is_none() {
+        // Before the fix the document has no "meeting" key: the row as an older refract wrote it.
+        let map = row.as_object_mut().unwrap();
+        map.remove("meeting");
+        map.insert(String::from("entity_id"), serde_json::Value::from(3));
+        map.insert(String::from("mrn"), serde_json::Value::Null);
+    }
+    document["audit"].as_array_mut().unwrap().push(row);
+    let extra = dir.path().join("extra.json");
+    std::fs::write(&extra, document.to_string()).unwrap();
+    let created = |db: &Path, action: &str| {
+        text_rows(
+            db,
+            &format!("SELECT count(*) FROM audit_log WHERE action = '{action}'"),
+        )[0][0]
+            .parse::<i64>()
+            .unwrap()
+    };
+    let (meetings, attendees) = (
+        created(&ours, "meeting.create"),
+        created(&ours, "attendee.add"),
+    );
+    refract(&ours).arg("import").arg(&extra).assert().success();
+    assert_eq!(rows_in(&ours, "meetings"), meetings + 1);
+    assert_eq!(
+        created(&ours, "meeting.create"),
+        meetings + 1,
+        "the new meeting's row only"
+    );
+    assert_eq!(created(&ours, "attendee.add"), attendees);
 }
 
 // ---- What a FHIR export keeps: flags, lines and the record ----

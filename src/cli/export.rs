@@ -84,15 +84,19 @@ pub fn write_native(
         if index > 0 {
             out.write_all(b",")?;
         }
-        let meeting =
-            store.native_meeting(*meeting, if ids.is_empty() { None } else { Some(ids) })?;
+        let meeting = store.native_meeting(
+            *meeting,
+            if ids.is_empty() { None } else { Some(ids) },
+            &all,
+        )?;
         serde_json::to_writer(&mut *out, &meeting).map_err(io::Error::from)?;
     }
     out.write_all(b"],\"audit\":[")?;
     let mut first = true;
     // A failed write (a closed pipe among them) stops the rows and is reported as output.
     let mut failed: Option<io::Error> = None;
-    let read = store.native_audit(if ids.is_empty() { None } else { Some(ids) }, |row| {
+    let subset = if ids.is_empty() { None } else { Some(ids) };
+    let read = store.native_audit(subset, &all, &meetings, |row| {
         let written = (if first { Ok(()) } else { out.write_all(b",") })
             .and_then(|()| serde_json::to_writer(&mut *out, &row).map_err(io::Error::from));
         first = false;

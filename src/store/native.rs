@@ -4,10 +4,18 @@
 //!
 //! Assessments are not in it: they are derived (rules × data × day) and recomputed on import.
 //!
+//! Wherever a record points at a patient (a meeting's case, an audit row) it names them by their
+//! position in `patients` (`"patient": 3`), as a line names its drug's exposure: an MRN's text
+//! alone is not a patient once a file holds two clinics' RF-0000001 or two hospitals' 1001, and
+//! a position needs no system to be spelled out. A meeting carries its `uid` (random, made where
+//! it was created), so that a document's meeting is matched only to the same meeting.
+//!
 //! The audit log of the records travels with them (`audit`, oldest first): every row about the
-//! exported patients and, in a whole-file export, about the meetings. A row names its patient by
-//! MRN; `entity_id` stays the row id in the file where the change was made. Rows about the file
-//! itself (its imports) stay with that file. Importing appends the rows to the new file's own
+//! exported patients and, in a whole-file export, about the meetings (`"meeting"`: position in
+//! `meetings`). Rows carry no row ids of the file they were written in (no `entity_id`, and no
+//! `id`/`…_id` keys inside `before` and `after`): another file's review 12 is not this file's
+//! review 12, and "who changed it" (`versions::last_change`) must never read it as such. Rows
+//! about the file itself (its imports) stay with that file. Importing appends the rows to the new file's own
 //! chain (new ids, new hashes, the same who, when and what), so exporting that file again gives
 //! the same document; the chain and its head belong to each file, not to the document.
 
@@ -81,8 +89,9 @@ pub struct NativeLine {
     pub drugs: Vec<serde_json::Map<String, Cell>>,
 }
 
-/// A meeting: its row, attendees, and cases that name their patient by MRN and their chosen
-/// option by position in that patient's `options`.
+/// A meeting: its row (with its `uid`), attendees, and cases that name their patient by
+/// position in `patients` (`patient`; an older document's `mrn` is read when it names one
+/// patient of the document) and their chosen option by position in that patient's `options`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NativeMeeting {
@@ -224,7 +233,7 @@ const OPTION_COLUMNS: &[&str] = &[
 ];
 const GOAL_COLUMNS: &[&str] = &["ruleset", "description", "due", "achieved"];
 const TASK_COLUMNS: &[&str] = &["what", "owner", "due", "status", "created_at"];
-const MEETING_COLUMNS: &[&str] = &["starts_at", "title", "team"];
+const MEETING_COLUMNS: &[&str] = &["starts_at", "title", "team", "uid"];
 const ATTENDEE_COLUMNS: &[&str] = &["name", "specialty", "present"];
 const CASE_COLUMNS: &[&str] = &[
     "ruleset",
@@ -239,19 +248,60 @@ const CASE_COLUMNS: &[&str] = &[
     "plan_followed_reason",
 ];
 
-/// The columns of an audit row in the document: the table's, with the patient named by MRN
-/// and without the id and hash (each file chains its own rows).
+/// The columns of an audit row in the document: the table's, with the patient and the meeting
+/// named by position in the document, and without the ids and hash (each file chains its own
+/// rows, and its row ids mean nothing in another file).
 pub const AUDIT_COLUMNS: &[&str] = &[
-    "at",
-    "who",
-    "os_user",
-    "action",
-    "entity",
-    "entity_id",
-    "mrn",
-    "before",
-    "after",
+    "at", "who", "os_user", "action", "entity", "patient", "meeting", "before", "after",
 ];
+
+/// What an older refract wrote in an audit row instead: the patient's MRN text and the row id
+/// in its own file. Read (the MRN) or dropped (the id), never written.
+const OLDER_AUDIT_COLUMNS: &[&str] = &["entity_id", "mrn"];
+
+/// Keys of a `before`/`after` text that end in `_id` yet name nothing of the file: the
+/// source's own resource id, a trial registry's number, a file's id. Every other `id` and
+/// `…_id` key is a row id (of the patient, the meeting, the case, the option…), dropped from a
+/// carried row: in another file it would name another record.
+const IDS_OF_ELSEWHERE: &[&str] = &["source_id", "registry_id", "file_id"];
+
+/// `text` without the row ids in it (see [`IDS_OF_ELSEWHERE`]); unchanged when it holds none
+/// or is not JSON, so that a text already without them is kept byte for byte.
+fn without_row_ids(text: &str) -> std::borrow::Cow<'_, str> {
+    fn strip(value: &mut serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::Object(map) => {
+                let before = map.len();
+                map.retain(|key, _| {
+                    !((key == "id" || key.ends_with("_id"))
+                        && !IDS_OF_ELSEWHERE.contains(&key.as_str()))
+                });
+                let mut changed = map.len() != before;
+                for inner in map.values_mut() {
+                    changed |= strip(inner);
+                }
+                changed
+            }
+            serde_json::Value::Array(items) => {
+                // Every item, not up to the first with an id.
+                let mut changed = false;
+                for item in items {
+                    changed |= strip(item);
+                }
+                changed
+            }
+            _ => false,
+        }
+    }
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    if strip(&mut value) {
+        std::borrow::Cow::Owned(value.to_string())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
 
 /// A row read by `rows`: the leading columns the caller consumes, then the named columns.
 type ExtraAndRow = (Vec<Cell>, serde_json::Map<String, Cell>);
@@ -296,9 +346,12 @@ fn plain(
 }
 
 impl Store {
-    /// Patient ids in MRN order, for a stable document.
+    /// Patient ids in MRN order (then system: two patients may share an MRN's text), for a
+    /// stable document.
     pub fn patient_ids_by_mrn(&self) -> Result<Vec<PatientId>> {
-        let mut stmt = self.conn.prepare("SELECT id FROM patients ORDER BY mrn")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM patients ORDER BY mrn, mrn_system, id")?;
         let ids = stmt.query_map([], |row| Ok(PatientId(row.get(0)?)))?;
         Ok(ids.collect::<Result<_, _>>()?)
     }
@@ -517,7 +570,14 @@ impl Store {
     }
 
     /// One meeting as the native document holds it (cases of `patients` only, when given).
-    pub fn native_meeting(&self, id: i64, patients: Option<&[PatientId]>) -> Result<NativeMeeting> {
+    /// `written` are the patients of the document, in order: a case names its patient by
+    /// position there.
+    pub fn native_meeting(
+        &self,
+        id: i64,
+        patients: Option<&[PatientId]>,
+        written: &[PatientId],
+    ) -> Result<NativeMeeting> {
         let conn = &self.conn;
         let meeting = rows(
             conn,
@@ -547,9 +607,13 @@ impl Store {
         for (lead, mut case) in rows(
             conn,
             &format!(
-                "SELECT mc.patient_id, p.mrn, mc.chosen_option_id, {} FROM meeting_cases mc JOIN patients p ON p.id = mc.patient_id
+                "SELECT mc.patient_id, mc.chosen_option_id, {} FROM meeting_cases mc
                  WHERE mc.meeting_id = ?1 ORDER BY mc.position, mc.id",
-                CASE_COLUMNS.iter().map(|c| format!("mc.{c}")).collect::<Vec<_>>().join(", ")
+                CASE_COLUMNS
+                    .iter()
+                    .map(|c| format!("mc.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             id,
             CASE_COLUMNS,
@@ -558,16 +622,26 @@ impl Store {
             if patients.is_some_and(|ids| !ids.iter().any(|p| p.0 == patient)) {
                 continue;
             }
-            case.insert(String::from("mrn"), lead[1].clone());
-            let option = match lead[2].as_i64() {
+            let Some(position) = written.iter().position(|p| p.0 == patient) else {
+                continue;
+            };
+            case.insert(String::from("patient"), Cell::from(position));
+            let option = match lead[1].as_i64() {
                 Some(option_id) => {
-                    let mut stmt = conn.prepare_cached("SELECT id FROM options WHERE patient_id = ?1 ORDER BY ruleset, id")?;
-                    let ids: Vec<i64> = stmt.query_map([patient], |row| row.get(0))?.collect::<Result<_, _>>()?;
+                    let mut stmt = conn.prepare_cached(
+                        "SELECT id FROM options WHERE patient_id = ?1 ORDER BY ruleset, id",
+                    )?;
+                    let ids: Vec<i64> = stmt
+                        .query_map([patient], |row| row.get(0))?
+                        .collect::<Result<_, _>>()?;
                     ids.iter().position(|id| *id == option_id)
                 }
                 None => None,
             };
-            case.insert(String::from("chosen_option"), option.map_or(Cell::Null, Cell::from));
+            case.insert(
+                String::from("chosen_option"),
+                option.map_or(Cell::Null, Cell::from),
+            );
             cases.push(case);
         }
         Ok(NativeMeeting {
@@ -578,18 +652,36 @@ impl Store {
     }
 
     /// Calls `each` with the audit rows the document carries, oldest first: those about
-    /// `patients` (all rows but the file's own imports when `None`).
+    /// `patients` (all rows but the file's own imports when `None`). `written` and `meetings`
+    /// are the document's patients and meetings, in order: a row names its patient, or the
+    /// meeting a row of no patient is about, by position there.
     pub fn native_audit(
         &self,
         patients: Option<&[PatientId]>,
+        written: &[PatientId],
+        meetings: &[i64],
         mut each: impl FnMut(serde_json::Map<String, Cell>) -> Result<()>,
     ) -> Result<()> {
         let wanted: Option<std::collections::HashSet<i64>> =
             patients.map(|ids| ids.iter().map(|id| id.0).collect());
+        let position_of: std::collections::HashMap<i64, usize> = written
+            .iter()
+            .enumerate()
+            .map(|(position, id)| (id.0, position))
+            .collect();
+        // An attendee's rows name the attendee; its meeting is the attendee's, or, once the
+        // attendee is gone, the one its row's text names.
         let mut stmt = self.conn.prepare(
-            "SELECT a.patient_id, a.at, a.who, a.os_user, a.action, a.entity, a.entity_id, p.mrn,
-                    a.before, a.after
-             FROM audit_log a LEFT JOIN patients p ON p.id = a.patient_id
+            "SELECT a.patient_id,
+                    CASE a.entity
+                      WHEN 'meetings' THEN a.entity_id
+                      WHEN 'attendees' THEN coalesce(
+                        (SELECT meeting_id FROM attendees WHERE id = a.entity_id),
+                        CASE WHEN json_valid(coalesce(a.after, a.before))
+                             THEN json_extract(coalesce(a.after, a.before), '$.meeting_id') END)
+                    END,
+                    a.at, a.who, a.os_user, a.action, a.entity, a.before, a.after
+             FROM audit_log a
              WHERE a.entity <> 'imports' ORDER BY a.id",
         )?;
         let mut rows = stmt.query([])?;
@@ -600,10 +692,39 @@ impl Store {
             {
                 continue;
             }
+            let meeting: Option<i64> = if patient.is_none() {
+                row.get::<_, Option<i64>>(1).unwrap_or(None)
+            } else {
+                None
+            };
             let mut map = serde_json::Map::new();
-            for (offset, name) in AUDIT_COLUMNS.iter().enumerate() {
-                map.insert((*name).to_owned(), cell(row, offset + 1)?);
+            for (offset, name) in ["at", "who", "os_user", "action", "entity"]
+                .iter()
+                .enumerate()
+            {
+                map.insert((*name).to_owned(), cell(row, offset + 2)?);
             }
+            for (offset, name) in ["before", "after"].iter().enumerate() {
+                let text: Option<String> = row.get(offset + 7)?;
+                map.insert(
+                    (*name).to_owned(),
+                    text.map_or(Cell::Null, |text| {
+                        Cell::from(without_row_ids(&text).into_owned())
+                    }),
+                );
+            }
+            map.insert(
+                String::from("patient"),
+                patient
+                    .and_then(|id| position_of.get(&id))
+                    .map_or(Cell::Null, |position| Cell::from(*position)),
+            );
+            map.insert(
+                String::from("meeting"),
+                meeting
+                    .and_then(|id| meetings.iter().position(|m| *m == id))
+                    .map_or(Cell::Null, Cell::from),
+            );
             each(map)?;
         }
         Ok(())
@@ -613,9 +734,9 @@ impl Store {
     /// the transaction: any refusal rolls the whole document back). Patients already in the
     /// database (the same MRN in the same system, or an identifier in common) are left as
     /// they are: a native document is a copy of someone's whole record, and merging it into
-    /// another would be a guess. Meetings already held (same time, title and team) are not
-    /// added again. What the team wrote keeps its author and time, and each such row gets an
-    /// audit row saying where it came from.
+    /// another would be a guess. A meeting already held (see [`held_meeting`]) is not added
+    /// again. What the team wrote keeps its author and time, and each such row gets an audit
+    /// row saying where it came from.
     fn insert_native(
         conn: &Connection,
         auditor: &super::AuditWriter,
@@ -633,6 +754,10 @@ impl Store {
             ..NativeCounts::default()
         };
         let numbered_by = numbering(conn, document.file_id.as_deref())?;
+        // After `numbering`, which makes an empty file the document's file (a restore).
+        let this_files = document.file_id.is_none()
+            || super::meta_value(conn, "file_id")?.as_deref() == document.file_id.as_deref();
+        let patient_of = PatientNames::of(document);
         let mut present = 0;
         let mut patient_ids: Vec<Option<i64>> = Vec::with_capacity(document.patients.len());
         let mut option_ids: Vec<Vec<i64>> = Vec::with_capacity(document.patients.len());
@@ -869,24 +994,21 @@ impl Store {
                 present,
             );
         }
-        let mrn_index = |mrn: &str| {
-            document
-                .patients
-                .iter()
-                .position(|p| p.patient.get("mrn").and_then(Cell::as_str) == Some(mrn))
-        };
         // (meeting id, whether this document added it), per meeting of the document.
         let mut meeting_ids: Vec<(i64, bool)> = Vec::with_capacity(document.meetings.len());
-        let mut case_ids: Vec<Vec<(i64, i64)>> = Vec::with_capacity(document.meetings.len());
+        // (agenda position, patient, case id) of the cases added, per meeting of the document.
+        let mut case_ids: Vec<Vec<(i64, i64, i64)>> = Vec::with_capacity(document.meetings.len());
         for (meeting_index, meeting) in document.meetings.iter().enumerate() {
             let place = format!("meetings[{meeting_index}]");
             // A meeting whose every case is of a patient left as they were (already present)
             // would come without any case: it stays out, and the summary says so.
+            let mut case_patients = Vec::with_capacity(meeting.cases.len());
+            for (row_index, case) in meeting.cases.iter().enumerate() {
+                case_patients.push(patient_of.named(case, &format!("{place}.cases[{row_index}]"))?);
+            }
             let brings_a_case = meeting.cases.is_empty()
-                || meeting.cases.iter().any(|case| {
-                    let mrn = case.get("mrn").and_then(Cell::as_str).unwrap_or_default();
-                    mrn_index(mrn)
-                        .is_some_and(|index| matches!(patient_ids.get(index), Some(Some(_))))
+                || case_patients.iter().any(|index| {
+                    index.is_some_and(|index| matches!(patient_ids.get(index), Some(Some(_))))
                 });
             if !brings_a_case {
                 meeting_ids.push((0, false));
@@ -899,7 +1021,7 @@ impl Store {
                     .or_default() += 1;
                 continue;
             }
-            let (meeting_id, added) = match same_meeting(conn, &meeting.meeting)? {
+            let (meeting_id, added) = match held_meeting(conn, &meeting.meeting, this_files)? {
                 Some(id) => (id, false),
                 None => (
                     insert_row(conn, "meetings", &place, &meeting.meeting, &[])?,
@@ -925,9 +1047,8 @@ impl Store {
                     .or_default() += 1;
             }
             let mut cases = Vec::new();
-            for (row_index, case) in meeting.cases.iter().enumerate() {
-                let mrn = case.get("mrn").and_then(Cell::as_str).unwrap_or_default();
-                let Some(index) = mrn_index(mrn) else {
+            for (row_index, (case, index)) in meeting.cases.iter().zip(case_patients).enumerate() {
+                let Some(index) = index else {
                     continue;
                 };
                 // A case joins its meeting only with its patient: a patient left as they were
@@ -941,6 +1062,7 @@ impl Store {
                     .and_then(|position| option_ids[index].get(position as usize))
                     .map_or(Cell::Null, |id| Cell::from(*id));
                 let mut row = case.clone();
+                row.remove("patient");
                 row.remove("mrn");
                 row.remove("chosen_option");
                 let position = row.get("position").and_then(Cell::as_i64).unwrap_or(0);
@@ -955,7 +1077,7 @@ impl Store {
                         ("chosen_option_id", option),
                     ],
                 )?;
-                cases.push((position, case_id));
+                cases.push((position, *pid, case_id));
             }
             case_ids.push(cases);
         }
@@ -964,10 +1086,15 @@ impl Store {
                 task.get("meeting").and_then(Cell::as_u64),
                 task.get("case").and_then(Cell::as_i64),
             ) {
+                // Only a case of the task's own patient: a task never hangs on another's case.
                 (Some(meeting), Some(position)) => case_ids
                     .get(meeting as usize)
-                    .and_then(|cases| cases.iter().find(|(p, _)| *p == position))
-                    .map_or(Cell::Null, |(_, id)| Cell::from(*id)),
+                    .and_then(|cases| {
+                        cases
+                            .iter()
+                            .find(|(p, patient, _)| *p == position && *patient == pid)
+                    })
+                    .map_or(Cell::Null, |(_, _, id)| Cell::from(*id)),
                 _ => Cell::Null,
             };
             let mut row = task.clone();
@@ -987,30 +1114,103 @@ impl Store {
             let when = row.get("created_at").and_then(Cell::as_str);
             provenance("tasks", id, pid, by, when)?;
         }
-        for row in &document.audit {
-            let patient = match row.get("mrn").and_then(Cell::as_str) {
-                // A meeting's history, when this document added the meeting.
-                None => {
-                    if !meeting_ids.iter().any(|(_, added)| *added) {
-                        continue;
-                    }
-                    None
-                }
+        // A row of no meeting the document names (an older document's, or one about a meeting
+        // since deleted) cannot be told from a row this file holds already: it comes only when
+        // the document added every meeting it holds (a restore, a first import).
+        let added_all = meeting_ids.iter().all(|(_, added)| *added);
+        for (row_index, row) in document.audit.iter().enumerate() {
+            let place = format!("audit[{row_index}]");
+            let names_patient = !matches!(row.get("patient"), None | Some(Cell::Null))
+                || !matches!(row.get("mrn"), None | Some(Cell::Null));
+            let (patient, entity_id) = if names_patient {
                 // The history of a patient left as it was (already present) stays out.
-                Some(mrn) => match mrn_index(mrn).and_then(|index| patient_ids[index]) {
-                    Some(pid) => Some(pid),
+                match patient_of
+                    .named(row, &place)?
+                    .and_then(|index| patient_ids[index])
+                {
+                    Some(pid) => (Some(pid), None),
                     None => continue,
-                },
+                }
+            } else {
+                // A meeting's history, only when this document added that meeting.
+                match row.get("meeting") {
+                    None | Some(Cell::Null) => {
+                        if !added_all || meeting_ids.is_empty() {
+                            continue;
+                        }
+                        (None, None)
+                    }
+                    Some(value) => {
+                        let Some((meeting_id, true)) = value
+                            .as_u64()
+                            .and_then(|index| meeting_ids.get(usize::try_from(index).ok()?))
+                        else {
+                            continue;
+                        };
+                        (None, meeting_record(conn, row, *meeting_id)?)
+                    }
+                }
             };
-            append_audit_row(conn, row, patient)?;
+            append_audit_row(conn, row, patient, entity_id)?;
         }
         Ok(counts)
     }
 }
 
-/// A meeting already held that a document's meeting is: the same start, title and team.
-fn same_meeting(conn: &Connection, meeting: &serde_json::Map<String, Cell>) -> Result<Option<i64>> {
+/// The record here a carried row of meeting `meeting_id` (added by the import) is about: the
+/// meeting itself, or its attendee of the name the row's text gives. A later export finds the
+/// row's meeting through it, as it does in the file the row was written in.
+fn meeting_record(
+    conn: &Connection,
+    row: &serde_json::Map<String, Cell>,
+    meeting_id: i64,
+) -> Result<Option<i64>> {
+    match row.get("entity").and_then(Cell::as_str) {
+        Some("meetings") => Ok(Some(meeting_id)),
+        Some("attendees") => {
+            let name = ["after", "before"].iter().find_map(|key| {
+                let text = row.get(*key).and_then(Cell::as_str)?;
+                let value: serde_json::Value = serde_json::from_str(text).ok()?;
+                value.get("name")?.as_str().map(str::to_owned)
+            });
+            let Some(name) = name else {
+                return Ok(None);
+            };
+            Ok(conn
+                .prepare_cached(
+                    "SELECT id FROM attendees WHERE meeting_id = ?1 AND name = ?2 ORDER BY id",
+                )?
+                .query_row(rusqlite::params![meeting_id, name], |row| row.get(0))
+                .optional()?)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The meeting held here that a document's meeting is: the one with its `uid` (made where the
+/// meeting was created, carried by every copy), or none. A document of an older refract (no
+/// `uid`) of this file (or of the file it was restored from, or one that did not say whose it
+/// was): the meeting with the same start, title and team, as an older refract matched them: within one
+/// file's lineage that is the same meeting (a subset export finds its meeting again), whereas
+/// another file's meeting at the same time with the same title is another team's (two
+/// hospitals' tumour boards meet on Tuesdays at 13:00), and is added beside ours.
+fn held_meeting(
+    conn: &Connection,
+    meeting: &serde_json::Map<String, Cell>,
+    this_files: bool,
+) -> Result<Option<i64>> {
     let text = |key: &str| meeting.get(key).and_then(Cell::as_str);
+    if let Some(uid) = text("uid") {
+        // Said, so decisive: one file may hold two meetings of one start, title and team (its
+        // own and another file's, added beside it), which a move must keep apart.
+        return Ok(conn
+            .prepare_cached("SELECT id FROM meetings WHERE uid = ?1")?
+            .query_row([uid], |row| row.get(0))
+            .optional()?);
+    }
+    if !this_files {
+        return Ok(None);
+    }
     Ok(conn
         .prepare_cached(
             "SELECT id FROM meetings WHERE starts_at = ?1 AND title = ?2 AND team IS ?3",
@@ -1020,6 +1220,89 @@ fn same_meeting(conn: &Connection, meeting: &serde_json::Map<String, Cell>) -> R
             |row| row.get(0),
         )
         .optional()?)
+}
+
+/// How a document's records name its patients: by position in `patients` (`"patient": 3`), or,
+/// in an older document, by MRN text (`"mrn"`), read only when it names one patient of the
+/// document.
+struct PatientNames<'a> {
+    count: usize,
+    by_mrn: std::collections::HashMap<&'a str, Vec<usize>>,
+    document: &'a NativeDocument,
+}
+
+impl<'a> PatientNames<'a> {
+    fn of(document: &'a NativeDocument) -> Self {
+        let mut by_mrn: std::collections::HashMap<&str, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (index, patient) in document.patients.iter().enumerate() {
+            if let Some(mrn) = patient.patient.get("mrn").and_then(Cell::as_str) {
+                by_mrn.entry(mrn).or_default().push(index);
+            }
+        }
+        PatientNames {
+            count: document.patients.len(),
+            by_mrn,
+            document,
+        }
+    }
+
+    /// The position of the patient `row` names (`None`: it names none of the document's).
+    /// An MRN that names several is refused: taking one of them would put one patient's
+    /// decisions on another.
+    fn named(&self, row: &serde_json::Map<String, Cell>, place: &str) -> Result<Option<usize>> {
+        match row.get("patient") {
+            None | Some(Cell::Null) => {}
+            Some(value) => {
+                return match value.as_u64().and_then(|index| usize::try_from(index).ok()) {
+                    Some(index) if index < self.count => Ok(Some(index)),
+                    _ => Err(StoreError::Invalid(format!(
+                        "refract document: {place}.patient: {} is not a position in patients (0 to {})",
+                        crate::text::one_line(&value.to_string()),
+                        self.count.saturating_sub(1)
+                    ))),
+                };
+            }
+        }
+        let Some(mrn) = row.get("mrn").and_then(Cell::as_str) else {
+            return Ok(None);
+        };
+        match self.by_mrn.get(mrn).map(Vec::as_slice) {
+            None | Some([]) => Ok(None),
+            Some([index]) => Ok(Some(*index)),
+            Some(several) => {
+                let named = several
+                    .iter()
+                    .map(|index| {
+                        let patient = &self.document.patients[*index].patient;
+                        let text = |key: &str| {
+                            crate::text::one_line(
+                                patient.get(key).and_then(Cell::as_str).unwrap_or_default(),
+                            )
+                        };
+                        let system = text("mrn_system");
+                        format!(
+                            "patients[{index}] {}, {} ({})",
+                            text("family_name"),
+                            text("given_name"),
+                            if system.is_empty() {
+                                "the file's own number"
+                            } else {
+                                &system
+                            }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                Err(StoreError::Invalid(format!(
+                    "refract document: {place}: MRN '{}' names {} patients of the document, {named}: \
+                     which one is meant is not said (a document of this refract names them by position)",
+                    crate::text::one_line(mrn),
+                    several.len()
+                )))
+            }
+        }
+    }
 }
 
 /// How a document's MRN systems read here.
@@ -1132,16 +1415,18 @@ fn native_match(
     Ok(None)
 }
 
-/// Appends one carried audit row to this file's chain, its columns checked.
+/// Appends one carried audit row to this file's chain, its columns checked. `entity_id` is the
+/// record here the row is about, when the import knows it (a meeting it added, and that
+/// meeting's attendees): the document's own ids are never kept.
 fn append_audit_row(
     conn: &Connection,
     row: &serde_json::Map<String, Cell>,
     patient: Option<i64>,
+    entity_id: Option<i64>,
 ) -> Result<()> {
-    if let Some(unknown) = row
-        .keys()
-        .find(|key| !AUDIT_COLUMNS.contains(&key.as_str()))
-    {
+    if let Some(unknown) = row.keys().find(|key| {
+        !AUDIT_COLUMNS.contains(&key.as_str()) && !OLDER_AUDIT_COLUMNS.contains(&key.as_str())
+    }) {
         return Err(StoreError::Invalid(format!(
             "audit: unknown column '{}'",
             crate::text::one_line(unknown)
@@ -1157,12 +1442,18 @@ fn append_audit_row(
             ))),
         }
     };
-    let entity_id = match row.get("entity_id") {
-        None | Some(Cell::Null) => None,
-        Some(value) => Some(value.as_i64().ok_or_else(|| {
-            StoreError::Invalid(String::from("audit.entity_id must be an integer"))
-        })?),
-    };
+    // An older document's `entity_id` is the row id in the file it came from: it is checked
+    // and dropped, never kept (it would name another record here).
+    if row
+        .get("entity_id")
+        .is_some_and(|value| !value.is_null() && value.as_i64().is_none())
+    {
+        return Err(StoreError::Invalid(String::from(
+            "audit.entity_id must be an integer",
+        )));
+    }
+    let before = text("before", false)?.map(without_row_ids);
+    let after = text("after", false)?.map(without_row_ids);
     let at = text("at", true)?.unwrap_or_default();
     super::parse_datetime("audit.at", at)?;
     super::audit::append(
@@ -1175,8 +1466,8 @@ fn append_audit_row(
             entity: text("entity", true)?.unwrap_or_default(),
             entity_id,
             patient_id: patient,
-            before: text("before", false)?,
-            after: text("after", false)?,
+            before: before.as_deref(),
+            after: after.as_deref(),
         },
     )?;
     Ok(())

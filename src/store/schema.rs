@@ -167,6 +167,11 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_tables: false,
         then: Some(super::sources::without_passwords),
     },
+    Migration {
+        sql: include_str!("sql/0030_meeting_uid.sql"),
+        rebuilds_tables: false,
+        then: None,
+    },
 ];
 
 /// The schema version this build writes.

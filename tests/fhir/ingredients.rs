@@ -300,7 +300,7 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
     let before = texts(&env);
     {
         let conn = rusqlite::Connection::open(env.db()).unwrap();
-        // What migrations 19 to 28 add, taken away (0027 creates its table only if absent): the
+        // What migrations 19 and later add, taken away (0027 creates its table only if absent): the
         // file as schema 18 left it.
         conn.execute_batch(
             "DROP TABLE medication_ingredients;
@@ -312,6 +312,9 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              ALTER TABLE observations DROP COLUMN system;
              ALTER TABLE meeting_cases DROP COLUMN presented_clock_ms;
              ALTER TABLE meeting_cases DROP COLUMN presented_clock_by;
+             DROP TRIGGER meetings_uid_made;
+             DROP INDEX meetings_uid;
+             ALTER TABLE meetings DROP COLUMN uid;
              PRAGMA user_version = 18;",
         )
         .unwrap();
