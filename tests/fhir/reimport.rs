@@ -876,7 +876,7 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
     {
         // The file as an older version left it: every resource also under the spelling with
         // the password (c-both newer there, c-only there alone), and a second server known
-        // only with a password.
+        // only with a password; schema 28 (what 0030 adds taken away, so that it runs again).
         let conn = sql_on(&env.store);
         conn.execute_batch(&format!(
             "INSERT INTO fhir_resources (source, type, id, subject, refers, last_updated, digest,
@@ -907,6 +907,9 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
                SELECT id, server, '', 'Condition', transaction_time FROM pulls;
              INSERT INTO medication_ingredients (source, ingredient, medication)
                VALUES ('{secret}', 'Substance/s1', 'm1'), ('{clean}', 'Substance/s1', 'm1');
+             DROP TRIGGER meetings_uid_made;
+             DROP INDEX meetings_uid;
+             ALTER TABLE meetings DROP COLUMN uid;
              PRAGMA user_version = 28;"
         ))
         .unwrap();
