@@ -1721,3 +1721,56 @@ fn a_condition_keeps_every_coding_through_an_export_and_back() {
     let copy = dir.path().join("condition-codings.copy.db");
     assert_eq!(sorted(written(&copy)), sorted(given));
 }
+
+#[test]
+fn a_fhir_export_imported_says_the_teams_work_is_not_read_back_and_what_carries_it() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir, 50);
+    let bundle = dir.path().join("bundle.json");
+    fhir_export(&db, &bundle);
+    let copy = dir.path().join("copy.db");
+    let output = refract(&copy).arg("import").arg(&bundle).output().unwrap();
+    assert!(output.status.success());
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains("CarePlan (refract's team work)"),
+        "the way forward counted apart: {said}"
+    );
+    assert!(
+        said.contains(
+            "is not read back: move it between files with `refract export --format json`"
+        ),
+        "{said}"
+    );
+
+    // Another system's CarePlans and Tasks are only skipped, with no word about refract's.
+    let other = dir.path().join("other.json");
+    std::fs::write(
+        &other,
+        serde_json::json!({
+            "resourceType": "Bundle", "type": "collection",
+            "entry": [
+                {"resource": {"resourceType": "Patient", "id": "p1",
+                              "identifier": [{"system": "urn:x", "value": "X1"}]}},
+                {"resource": {"resourceType": "CarePlan", "id": "c1", "status": "active",
+                              "intent": "plan", "subject": {"reference": "Patient/p1"}}},
+                {"resource": {"resourceType": "Task", "id": "t1", "status": "requested",
+                              "intent": "order", "for": {"reference": "Patient/p1"}}}
+            ]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let fresh = dir.path().join("fresh.db");
+    let output = refract(&fresh).arg("import").arg(&other).output().unwrap();
+    assert!(output.status.success());
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains("skipped (not used by refract): CarePlan 1, Task 1"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("team work") && !said.contains("is not read back"),
+        "{said}"
+    );
+}

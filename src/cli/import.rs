@@ -149,6 +149,15 @@ fn write_summary(out: &mut impl Write, report: &ImportReport, seconds: f64) -> s
             .collect::<Vec<_>>()
             .join(", ");
         writeln!(out, "  skipped (not used by refract): {list}")?;
+        if skipped
+            .iter()
+            .any(|(kind, _)| kind.ends_with(crate::fhir::TEAM_WORK_SKIPPED))
+        {
+            writeln!(
+                out,
+                "  the team's work refract's FHIR export wrote (reviews, way forward, meetings, tasks) is not read back: move it between files with `refract export --format json`"
+            )?;
+        }
     }
     if !report.stop_reasons_not_understood.is_empty() {
         let mut reasons: Vec<(&String, &usize)> =

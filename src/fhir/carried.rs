@@ -52,6 +52,10 @@ use crate::domain::{
     DatesKnown, Dose, DrugRole, Intent, LineDrug, LineOrigin, Response, StopReason, TreatmentLine,
 };
 
+/// What every extension and code system of refract's starts with: a resource carrying it was
+/// written by refract.
+pub const REFRACT_FHIR_BASE: &str = "https://refract.dev/fhir/";
+
 /// A treatment line (on its CarePlan and on each of its drug statements).
 pub const LINE_URL: &str = "https://refract.dev/fhir/StructureDefinition/line-of-therapy";
 /// The last day a drug whose end is not recorded is known to have been given.

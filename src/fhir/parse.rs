@@ -18,7 +18,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use super::FhirError;
-use super::carried::{self, ImportedLine};
+use super::carried::{self, ImportedLine, REFRACT_FHIR_BASE};
 use super::date_words;
 use super::datetime::parse_datetime;
 use super::dosage_text;
@@ -526,10 +526,10 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             // Only a line refract exported is read: any other CarePlan is skipped as it always
             // was, whatever it holds.
             let Ok(resource) = parse_as::<model::CarePlan>(raw) else {
-                return Ok(Mapped::Skipped(String::from("CarePlan")).into());
+                return Ok(Mapped::Skipped(skipped_kind(raw)).into());
             };
             let Some(line) = carried::line_of(&resource)? else {
-                return Ok(Mapped::Skipped(String::from("CarePlan")).into());
+                return Ok(Mapped::Skipped(skipped_kind(raw)).into());
             };
             if resource.status.as_deref() == Some("entered-in-error") {
                 return Ok(removed(raw, resource.meta.as_ref()));
@@ -556,7 +556,24 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 Item::Line(line),
             ))
         }
-        other => Ok(Mapped::Skipped(other.to_owned()).into()),
+        _ => Ok(Mapped::Skipped(skipped_kind(raw)).into()),
+    }
+}
+
+/// The words a skipped resource is counted under in the import's summary
+/// (`refract import`'s "skipped (not used by refract)").
+pub const TEAM_WORK_SKIPPED: &str = "(refract's team work)";
+
+/// How a resource refract does not read is counted: by its type, and a Task, CarePlan or Goal
+/// that refract's own FHIR export wrote (the team's reviews, way forward, meetings and tasks,
+/// marked by refract's extensions and code systems) apart, so that the summary can say that
+/// they are not read back and what carries them (`export --format json`).
+fn skipped_kind(raw: &RawResource<'_>) -> String {
+    let team_record = matches!(raw.resource_type, "Task" | "CarePlan" | "Goal");
+    if team_record && raw.json.contains(REFRACT_FHIR_BASE) {
+        format!("{} {TEAM_WORK_SKIPPED}", raw.resource_type)
+    } else {
+        raw.resource_type.to_owned()
     }
 }
 
