@@ -185,7 +185,9 @@ pub fn run(
         let _ = requests.send(request);
     }
     let _ = execute!(io::stdout(), DisableBracketedPaste, DisableMouseCapture);
-    ratatui::restore();
+    // Not `restore`, which prints its failure: printing to a terminal that is gone panics,
+    // and the process would end before the worker saved what was sent above.
+    let _ = ratatui::try_restore();
     drop(requests);
     let _ = worker.join();
     result
