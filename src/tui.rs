@@ -125,14 +125,17 @@ pub fn run(
     spawn_clock(events.clone(), terminate);
     spawn_input(events);
 
+    let size = terminal.size().unwrap_or_default();
+    let mut model = Model::new(
+        today,
+        rulesets,
+        usize::from(
+            view::Areas::at_rest(Rect::new(0, 0, size.width, size.height))
+                .list_rows
+                .height,
+        ),
+    );
     let result = (|| -> Result<(), TuiError> {
-        let size = terminal.size()?;
-        let area = Rect::new(0, 0, size.width, size.height);
-        let mut model = Model::new(
-            today,
-            rulesets,
-            usize::from(view::Areas::at_rest(area).list_rows.height),
-        );
         model.overview.waiting_months = waiting_months;
         if !warnings.is_empty() {
             model.message = Some(format!("warning: {warnings}"));
@@ -159,6 +162,9 @@ pub fn run(
                         let _ = requests.send(request);
                     }
                 }
+                for request in release_held(&mut model, keymap, area) {
+                    let _ = requests.send(request);
+                }
                 if let Some(msg) = viewport_change(&model, area) {
                     for request in app::update(&mut model, msg) {
                         let _ = requests.send(request);
@@ -172,8 +178,16 @@ pub fn run(
         Ok(())
     })();
 
+    // Every way out (q, Ctrl-C, a signal, the terminal gone, an error) leaves as Esc leaves a
+    // presented case, its time saved, and keeps text typed and not saved (a no-op when the
+    // loop already handled it); the worker saves what was sent before it stops.
+    for request in app::update(&mut model, Msg::Terminate) {
+        let _ = requests.send(request);
+    }
     let _ = execute!(io::stdout(), DisableBracketedPaste, DisableMouseCapture);
-    ratatui::restore();
+    // Not `restore`, which prints its failure: printing to a terminal that is gone panics,
+    // and the process would end before the worker saved what was sent above.
+    let _ = ratatui::try_restore();
     drop(requests);
     let _ = worker.join();
     result
@@ -234,8 +248,55 @@ fn spawn_clock(events: Sender<Event>, terminate: Arc<AtomicBool>) {
     });
 }
 
-/// What a terminal event or a reply means for the model.
+/// What a terminal event or a reply means for the model. A key, click or paste that comes
+/// while the screen awaits the answer that will change its selection waits for it
+/// ([`Model::held`], applied by [`release_held`]); Ctrl-C never waits.
 pub fn translate(model: &Model, keymap: &Keymap, event: Event, area: Rect) -> Vec<Msg> {
+    if let Event::Terminal(terminal_event) = &event
+        && waits(model, terminal_event)
+    {
+        return vec![Msg::Hold(terminal_event.clone())];
+    }
+    translate_now(model, keymap, event, area)
+}
+
+/// Whether a terminal event waits for the answer the screen awaits.
+fn waits(model: &Model, event: &TermEvent) -> bool {
+    let held_kind = match event {
+        TermEvent::Key(key) => {
+            let quit = key.code == crossterm::event::KeyCode::Char('c')
+                && key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL);
+            !quit && (key.is_press() || key.is_repeat())
+        }
+        TermEvent::Mouse(_) | TermEvent::Paste(_) => true,
+        _ => false,
+    };
+    held_kind && model.holds_input()
+}
+
+/// Applies the keys, clicks and pastes that waited ([`Model::held`]), in order, as far as the
+/// screen no longer awaits an answer: one that asks for another (a key that opens a record)
+/// leaves the rest waiting for it. Called after every message.
+pub fn release_held(model: &mut Model, keymap: &Keymap, area: Rect) -> Vec<Request> {
+    let mut requests = Vec::new();
+    loop {
+        let still_waiting = model.input.is_none() && model.awaiting();
+        if still_waiting {
+            break;
+        }
+        let Some(event) = model.held.pop_front() else {
+            break;
+        };
+        for msg in translate_now(model, keymap, Event::Terminal(event), area) {
+            requests.extend(app::update(model, msg));
+        }
+    }
+    requests
+}
+
+fn translate_now(model: &Model, keymap: &Keymap, event: Event, area: Rect) -> Vec<Msg> {
     match event {
         Event::Reply(reply) => vec![Msg::Reply(reply)],
         Event::Terminal(TermEvent::Key(key)) if key.is_press() || key.is_repeat() => {

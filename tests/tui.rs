@@ -133,6 +133,10 @@ impl Harness {
         while let Some(request) = queue.pop_front() {
             let reply = worker::handle(&mut self.store, &self.rules, request, today());
             queue.extend(app::update(&mut self.model, Msg::Reply(reply)));
+            // As the dashboard's loop does after each message: keys typed ahead of this
+            // answer are applied now.
+            let area = Rect::new(0, 0, self.width, self.height);
+            queue.extend(dashboard::release_held(&mut self.model, &self.keymap, area));
         }
     }
 
@@ -150,6 +154,28 @@ impl Harness {
             let requests = app::update(&mut self.model, msg);
             self.answer(requests);
         }
+    }
+
+    /// A key pressed while the worker has not answered yet: the requests it sent wait for
+    /// [`Harness::answer`], as a busy machine or a burst of keys makes them wait.
+    fn key_ahead(&mut self, code: KeyCode) -> Vec<worker::Request> {
+        self.keystrokes += 1;
+        let area = Rect::new(0, 0, self.width, self.height);
+        let event = TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE));
+        let mut requests = Vec::new();
+        for msg in dashboard::translate(&self.model, &self.keymap, Event::Terminal(event), area) {
+            requests.extend(app::update(&mut self.model, msg));
+        }
+        requests
+    }
+
+    /// Keys typed ahead, none answered until the last was pressed.
+    fn keys_ahead(&mut self, codes: &[KeyCode]) {
+        let mut requests = Vec::new();
+        for code in codes {
+            requests.extend(self.key_ahead(*code));
+        }
+        self.answer(requests);
     }
 
     fn key(&mut self, code: KeyCode) {
@@ -426,6 +452,9 @@ impl Harness {
         while let Some(request) = queue.pop_front() {
             let reply = worker::handle(&mut self.store, &self.rules, request, today());
             queue.extend(app::update(&mut self.model, Msg::Reply(reply)));
+            // As the dashboard's loop does after each message: keys typed ahead of this
+            // answer are applied now.
+            queue.extend(dashboard::release_held(&mut self.model, &self.keymap, area));
             if let Some(msg) = viewport_change(&self.model, area) {
                 queue.extend(app::update(&mut self.model, msg));
             }
@@ -1265,7 +1294,7 @@ fn a_patient_joins_the_next_agenda_from_the_list() {
     harness.press('G');
     harness.press('A');
     assert!(
-        harness.screen().contains("added to the agenda"),
+        harness.screen().contains(" to the agenda of"),
         "{}",
         harness.screen()
     );
@@ -3572,4 +3601,259 @@ fn typed_text_quoting_the_patient_is_cut_on_every_masked_screen() {
         harness.key(KeyCode::Down);
     }
     assert!(seen.contains("spoke to "), "{seen}");
+}
+
+fn chars(text: &str) -> Vec<KeyCode> {
+    text.chars().map(KeyCode::Char).collect()
+}
+
+fn open_mrn(harness: &Harness) -> Option<String> {
+    let id = harness.model.patient.as_ref()?.id;
+    Some(mrn_where(
+        harness,
+        &format!("SELECT mrn FROM patients WHERE id = {}", id.0),
+    ))
+}
+
+#[test]
+fn keys_typed_ahead_of_a_search_act_on_the_patient_it_finds() {
+    let mut harness = Harness::new(200, 120, 40);
+    let first = harness.model.list.selected_row().unwrap().mrn.clone();
+    let wanted = mrn_where(
+        &harness,
+        &format!("SELECT mrn FROM patients WHERE mrn <> '{first}' ORDER BY id LIMIT 1 OFFSET 40"),
+    );
+    let mut keys = vec![KeyCode::Char('/')];
+    keys.extend(chars(&wanted));
+    keys.extend([KeyCode::Enter, KeyCode::Enter]);
+    harness.keys_ahead(&keys);
+    assert_eq!(open_mrn(&harness).as_deref(), Some(wanted.as_str()));
+}
+
+#[test]
+fn a_jump_to_the_end_typed_ahead_opens_the_last_row() {
+    let mut harness = Harness::new(200, 120, 40);
+    harness.keys_ahead(&[KeyCode::Char('G'), KeyCode::Enter]);
+    let opened = open_mrn(&harness);
+    harness.key(KeyCode::Esc);
+    let last = harness.model.list.rows.last().unwrap().mrn.clone();
+    assert_eq!(opened.as_deref(), Some(last.as_str()));
+    // Pages beyond the rows loaded: the row two pages down, not the last one loaded.
+    let mut harness = Harness::new(200, 120, 40);
+    let viewport = harness.model.viewport;
+    harness.keys_ahead(&[KeyCode::Char('g')]);
+    let loaded = harness.model.list.rows.len();
+    let mut keys = vec![KeyCode::PageDown; loaded / viewport + 1];
+    keys.push(KeyCode::Enter);
+    harness.keys_ahead(&keys);
+    let opened = open_mrn(&harness);
+    harness.key(KeyCode::Esc);
+    assert_eq!(
+        harness.model.list.position(),
+        Some((viewport * (loaded / viewport + 1)) as u64)
+    );
+    let selected = harness.model.list.selected_row().unwrap().mrn.clone();
+    assert_eq!(opened.as_deref(), Some(selected.as_str()));
+}
+
+#[test]
+fn a_patient_added_to_the_agenda_ahead_of_a_search_is_the_one_found_and_named() {
+    let mut harness = Harness::new(200, 120, 40);
+    let first = harness.model.list.selected_row().unwrap().mrn.clone();
+    let (wanted, family): (String, String) = sql_on(&harness.store)
+        .query_row(
+            &format!(
+                "SELECT mrn, family_name FROM patients WHERE mrn <> '{first}' \
+                 ORDER BY id LIMIT 1 OFFSET 60"
+            ),
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let mut keys = vec![KeyCode::Char('/')];
+    keys.extend(chars(&wanted));
+    keys.extend([KeyCode::Enter, KeyCode::Char('A')]);
+    harness.keys_ahead(&keys);
+    let added = mrn_where(
+        &harness,
+        "SELECT p.mrn FROM meeting_cases mc JOIN patients p ON p.id = mc.patient_id \
+         ORDER BY mc.id DESC LIMIT 1",
+    );
+    assert_eq!(added, wanted);
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(
+        message.contains(&format!("added {wanted} (")) && message.contains(&family),
+        "{message}"
+    );
+    // Masked: the masked label, never the name nor the MRN.
+    harness.press('M');
+    harness.key(KeyCode::Esc);
+    harness.keys_ahead(&[KeyCode::Char('j'), KeyCode::Char('A')]);
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(
+        message.starts_with("saved: added ") && !message.contains("RF-"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_review_typed_ahead_of_the_patient_loading_reviews_that_patient() {
+    let mut harness = Harness::new(200, 120, 40);
+    let wanted = mrn_where(
+        &harness,
+        "SELECT p.mrn FROM patients p JOIN assessments a ON a.patient_id = p.id \
+         WHERE a.status = 'refractory' ORDER BY p.id DESC LIMIT 1",
+    );
+    let mut keys = vec![KeyCode::Char('/')];
+    keys.extend(chars(&wanted));
+    keys.extend([KeyCode::Enter, KeyCode::Enter, KeyCode::Char('x')]);
+    // The rationale typed before the record came: text, not keys of the patient screen.
+    keys.extend(chars("no longer on it"));
+    keys.push(KeyCode::Enter);
+    harness.keys_ahead(&keys);
+    let rationale = mrn_where(
+        &harness,
+        &format!(
+            "SELECT r.rationale FROM reviews r JOIN patients p ON p.id = r.patient_id \
+             WHERE p.mrn = '{wanted}' ORDER BY r.id DESC LIMIT 1"
+        ),
+    );
+    assert_eq!(rationale, "no longer on it");
+}
+
+fn last_note(harness: &Harness) -> String {
+    sql_on(&harness.store)
+        .query_row("SELECT text FROM notes ORDER BY id DESC LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+}
+
+/// Terminals send a paste's line breaks as CR (xterm, VTE, iTerm2, tmux) or CRLF: lines in a
+/// note and in a step's notes, spaces in a one-line field; never a bare CR stored.
+#[test]
+fn a_paste_with_cr_line_breaks_keeps_its_lines() {
+    let mut harness = Harness::new(40, 120, 40);
+    harness.key(KeyCode::Enter);
+    harness.press('n');
+    harness.event(TermEvent::Paste(String::from(
+        "line one\rline two\r\nline three",
+    )));
+    harness.save_text();
+    assert_eq!(last_note(&harness), "line one\nline two\nline three");
+    harness.press('w');
+    harness.press('n');
+    harness.event(TermEvent::Paste(String::from("a\rb")));
+    harness.save_text();
+    let notes: String = sql_on(&harness.store)
+        .query_row(
+            "SELECT notes FROM way_forward ORDER BY updated_at DESC, rowid DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(notes, "a\nb");
+}
+
+/// A letter pasted whole: a note holds 100,000 characters; what does not fit is said on the
+/// status line, and a key that finds the field full is said too, never ignored silently.
+#[test]
+fn a_long_paste_lands_whole_and_what_does_not_fit_is_said() {
+    let mut harness = Harness::new(40, 120, 40);
+    harness.key(KeyCode::Enter);
+    harness.press('n');
+    let mut letter = String::new();
+    for i in 0..1112 {
+        std::fmt::Write::write_fmt(&mut letter, format_args!("word{i:04} ")).unwrap();
+    }
+    letter.truncate(10_000);
+    harness.event(TermEvent::Paste(letter.clone()));
+    harness.type_text(" TYPED-AFTER");
+    harness.save_text();
+    assert_eq!(last_note(&harness), format!("{letter} TYPED-AFTER"));
+
+    harness.press('n');
+    harness.event(TermEvent::Paste("a".repeat(100_010)));
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(
+        message.contains("pasted text cut at 100,000 characters") && message.contains("10 "),
+        "{message}"
+    );
+    harness.model.message = None;
+    harness.press('b');
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(message.contains("full"), "{message}");
+}
+
+/// Undoing a step's notes says the notes went back, not only the step's status.
+#[test]
+fn undoing_a_steps_notes_says_so() {
+    let mut harness = Harness::new(40, 120, 40);
+    harness.key(KeyCode::Enter);
+    harness.press('w');
+    harness.press('n');
+    harness.type_text("notes A");
+    harness.save_text();
+    harness.press('u');
+    let message = harness.model.message.clone().unwrap_or_default();
+    assert!(
+        message.starts_with("undone: the notes of step "),
+        "{message}"
+    );
+}
+
+/// Ctrl-C (and a signal or a lost terminal, which end as `Terminate`) leaves a presented case
+/// as Esc does: its time saved; a decision half-typed is kept as a note on the patient.
+#[test]
+fn every_way_out_saves_the_case_time_and_keeps_a_half_typed_decision() {
+    let mut harness = Harness::new(300, 120, 40);
+    harness.press('m');
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    assert_eq!(harness.model.screen, Screen::Presenting);
+    let case = harness
+        .model
+        .meeting
+        .as_ref()
+        .unwrap()
+        .selected_case()
+        .unwrap()
+        .case
+        .clone();
+    for _ in 0..10 {
+        let requests = app::update(&mut harness.model, Msg::Tick);
+        harness.answer(requests);
+    }
+    harness.event(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(harness.model.quit);
+    let seconds: i64 = sql_on(&harness.store)
+        .query_row(
+            &format!(
+                "SELECT presented_seconds FROM meeting_cases WHERE id = {}",
+                case.id
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(seconds, 10);
+
+    // A decision half-typed when the terminal goes.
+    let mut harness = Harness::new(300, 120, 40);
+    harness.press('m');
+    harness.key(KeyCode::Enter);
+    harness.key(KeyCode::Enter);
+    harness.press('d');
+    harness.press('j');
+    harness.key(KeyCode::Enter);
+    if matches!(harness.model.popup, Some(model::Popup::Choose { .. })) {
+        harness.key(KeyCode::Enter);
+    }
+    harness.type_text("Refer for trial scr");
+    let requests = app::update(&mut harness.model, Msg::Terminate);
+    harness.answer(requests);
+    assert!(last_note(&harness).contains("Refer for trial scr"));
 }

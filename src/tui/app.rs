@@ -9,7 +9,7 @@
 use super::action::Action;
 use super::apply::{apply, ctx};
 use super::effect::{Effect, Opening};
-use super::model::{Model, Msg, Popup};
+use super::model::{Model, Msg, Named, Popup};
 use super::popups::popup_action;
 use super::replies::replied;
 use super::screen::list::keep_visible;
@@ -33,9 +33,14 @@ fn update_inner(model: &mut Model, msg: Msg) -> Vec<Request> {
         Msg::Typed(key) => typed(model, key),
         Msg::Pasted(text) => pasted(model, &text),
         Msg::Reply(reply) => replied(model, reply),
+        Msg::Hold(event) => {
+            model.held.push_back(event);
+            Vec::new()
+        }
         Msg::Terminate => {
             model.quit = true;
-            let effects = meeting::leave_presentation(model.meeting.as_mut());
+            let mut effects = meeting::leave_presentation(model.meeting.as_mut());
+            effects.extend(keep_typed_text(model));
             apply(model, effects)
         }
         Msg::Tick => match model.meeting.as_mut() {
@@ -91,8 +96,10 @@ fn act(model: &mut Model, action: Action) -> Vec<Request> {
     }
     match action {
         Action::Quit => {
+            // Left as Esc leaves it: the presented case's time is saved.
             model.quit = true;
-            Vec::new()
+            let effects = meeting::leave_presentation(model.meeting.as_mut());
+            apply(model, effects)
         }
         Action::Help => {
             model.popup = Some(Popup::Help { scroll: 0 });
@@ -122,8 +129,15 @@ fn act(model: &mut Model, action: Action) -> Vec<Request> {
         Action::Back => back(model),
         Action::Meetings => apply(model, vec![Effect::Open(Opening::Meetings)]),
         Action::AddToAgenda => {
+            let named = named_on_screen(model);
             let effects = meeting::add_to_agenda(patient_on_screen(model), model.agenda_target);
-            apply(model, effects)
+            let mut requests = apply(model, effects);
+            // The answer names the patient it was about (the status line is how a person sees
+            // that the right one was added).
+            if let (Some(named), Some(ticket)) = (named, model.stamp(&mut requests)) {
+                model.named_saves.push((ticket, named));
+            }
+            requests
         }
         _ => {
             let effects = screen_action(model, action);
@@ -180,6 +194,111 @@ fn patient_on_screen(model: &Model) -> Option<(PatientId, Option<String>)> {
             )
         }),
         _ => None,
+    }
+}
+
+/// Text typed about a patient and not saved when refract ends (Ctrl-C, a signal, the terminal
+/// gone): kept as a note on the patient, marked as such, rather than lost. A note, not the
+/// record it was meant for: a decision or a review must be entered on purpose, and a note
+/// changes no status; the team reads it on the Notes tab and enters it properly.
+fn keep_typed_text(model: &mut Model) -> Vec<Effect> {
+    let Some(input) = model.input.take() else {
+        return Vec::new();
+    };
+    if input.saving.is_some() {
+        // Already on its way to the file.
+        return Vec::new();
+    }
+    let patient = match &input.opened {
+        Some(super::model::Opened::Case(case)) => Some(case.patient_id),
+        Some(super::model::Opened::Step(step)) => Some(step.patient_id),
+        Some(
+            super::model::Opened::Plan { patient, .. }
+            | super::model::Opened::Review { patient, .. },
+        ) => Some(*patient),
+        Some(super::model::Opened::Checklist(item)) => Some(item.patient_id),
+        Some(super::model::Opened::Option(option)) => Some(option.patient_id),
+        // Typed on a patient's own screens, or on the case presented: about that patient; a
+        // search or a meeting's own fields are about no one.
+        None if input.purpose == super::purpose::InputPurpose::Search => None,
+        None => match model.screen {
+            Screen::Patient => model.patient.as_ref().map(|p| p.id),
+            Screen::WayForward => model.way_forward.as_ref().map(|w| w.patient),
+            Screen::Presenting => model
+                .meeting
+                .as_ref()
+                .and_then(super::state::meeting::MeetingScreen::selected_case)
+                .map(|c| c.case.patient_id),
+            _ => None,
+        },
+    };
+    let Some(patient) = patient else {
+        return Vec::new();
+    };
+    let typed: Vec<String> = input
+        .fields
+        .iter()
+        .filter(|f| !f.value().is_empty())
+        .map(|f| {
+            if f.label.is_empty() {
+                f.field.text()
+            } else {
+                format!("{}: {}", f.label, f.field.text())
+            }
+        })
+        .collect();
+    if typed.is_empty() {
+        return Vec::new();
+    }
+    vec![Effect::save(super::worker::Save::Note {
+        patient,
+        text: format!(
+            "Typed and not saved when refract closed ({}):\n{}",
+            if input.is_form() {
+                input.purpose.form_title().trim()
+            } else {
+                input.purpose.prompt().trim_end_matches([':', ' '])
+            },
+            typed.join("\n")
+        ),
+    })]
+}
+
+/// The patient `A` acts on, as the status line names them.
+fn named_on_screen(model: &Model) -> Option<Named> {
+    match model.screen {
+        Screen::Patients => model.list.selected_row().map(|row| Named {
+            mrn: row.mrn.clone(),
+            name: short_name(&row.given_name, &row.family_name),
+            initials: crate::domain::initials(&row.given_name, &row.family_name),
+        }),
+        Screen::Patient => {
+            let person = model
+                .patient
+                .as_ref()?
+                .detail
+                .as_ref()?
+                .summary
+                .record
+                .patient
+                .as_ref()?;
+            Some(Named {
+                mrn: person.mrn.clone(),
+                name: short_name(&person.given_name, &person.family_name),
+                initials: person.initials(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// "K. Georgiou": the given name's initial and the family name.
+fn short_name(given: &str, family: &str) -> String {
+    match given.chars().find(|c| c.is_alphanumeric()) {
+        Some(first) if !family.is_empty() => format!("{}. {family}", first.to_uppercase()),
+        Some(_) => given.to_owned(),
+        None if family.is_empty() => String::from("(no name)"),
+        None => family.to_owned(),
     }
 }
 

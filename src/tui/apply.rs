@@ -37,6 +37,7 @@ pub(super) fn apply(model: &mut Model, effects: Vec<Effect>) -> Vec<Request> {
 }
 
 fn open(model: &mut Model, opening: Opening) -> Vec<Request> {
+    model.load_failed = false;
     match opening {
         Opening::Patient { id, back_to, tab } => {
             model.screen = Screen::Patient;

@@ -12,8 +12,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Style;
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
-/// A bound on what one field may hold; more is a stuck key or a runaway paste.
-pub const MAX_TYPED: usize = 4000;
+/// A bound on what one field may hold: a stuck key or a runaway paste stops here. A referral
+/// letter or a discharge summary pasted into a note runs to some 20,000 characters; 100,000
+/// holds five of them while keeping the editor quick and a runaway paste small. Whatever is
+/// cut at this bound is said on the status line, never dropped silently.
+pub const MAX_TYPED: usize = 100_000;
 
 /// Text being typed, with its cursor.
 #[derive(Clone)]
@@ -64,7 +67,7 @@ impl TextField {
     }
 
     /// Characters held, line breaks counted.
-    fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         let lines = self.editor.lines();
         lines.iter().map(|l| l.chars().count()).sum::<usize>() + lines.len().saturating_sub(1)
     }
@@ -89,23 +92,40 @@ impl TextField {
         };
     }
 
-    /// A line break where the cursor is (a field of several lines only).
-    pub fn newline(&mut self) {
-        if self.multiline && self.len() < MAX_TYPED {
-            self.editor.insert_newline();
-        }
+    /// Whether the field holds [`MAX_TYPED`] characters: another is not taken.
+    pub fn is_full(&self) -> bool {
+        self.len() >= MAX_TYPED
     }
 
-    /// Pasted text at the cursor; a one-line field takes line breaks as spaces.
-    pub fn paste(&mut self, text: &str) {
+    /// A line break where the cursor is (a field of several lines only); `false` when the
+    /// field is full and it was not taken.
+    pub fn newline(&mut self) -> bool {
+        if !self.multiline {
+            return true;
+        }
+        if self.is_full() {
+            return false;
+        }
+        self.editor.insert_newline();
+        true
+    }
+
+    /// Pasted text at the cursor; returns how many characters did not fit ([`MAX_TYPED`]).
+    /// Terminals send a paste's line breaks as CR (xterm, VTE, iTerm2, Windows Terminal, tmux),
+    /// some as CRLF: each is a line break in a field of several lines and a space in a one-line
+    /// field, so no bare CR is ever kept.
+    pub fn paste(&mut self, text: &str) -> usize {
         let room = MAX_TYPED.saturating_sub(self.len());
-        let text: String = text.replace("\r\n", "\n").chars().take(room).collect();
+        let text = line_feeds(text);
+        let total = text.chars().count();
+        let text: String = text.chars().take(room).collect();
         let text = if self.multiline {
             text
         } else {
             one_line(&text)
         };
         self.editor.insert_str(text);
+        total.saturating_sub(room)
     }
 
     /// An editing key: whether the field used it. Enter, Esc, Tab and the dashboard's own
@@ -113,7 +133,7 @@ impl TextField {
     pub fn key(&mut self, key: KeyEvent) -> bool {
         let control = key.modifiers.contains(KeyModifiers::CONTROL);
         let alt = key.modifiers.contains(KeyModifiers::ALT);
-        let full = self.len() >= MAX_TYPED;
+        let full = self.is_full();
         let editor = &mut self.editor;
         match key.code {
             KeyCode::Char(c) if !control && !alt => {
@@ -218,6 +238,11 @@ impl FormField {
     }
 }
 
+/// Every line break as a line feed: CRLF and a lone CR alike.
+fn line_feeds(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 /// Line breaks as spaces: what a one-line field holds of a pasted paragraph.
 fn one_line(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
@@ -295,6 +320,16 @@ mod tests {
     }
 
     #[test]
+    fn a_paste_with_cr_line_ends_keeps_its_lines() {
+        let mut notes = TextField::lines("");
+        notes.paste("one\rtwo\r\nthree\r");
+        assert_eq!(notes.text(), "one\ntwo\nthree\n");
+        let mut reason = TextField::line(String::new());
+        reason.paste("one\rtwo\r\nthree");
+        assert_eq!(reason.text(), "one two three");
+    }
+
+    #[test]
     fn the_dashboards_own_keys_are_left_to_it() {
         let mut field = TextField::line("x".into());
         for (code, modifiers) in [
@@ -313,7 +348,8 @@ mod tests {
     #[test]
     fn a_field_holds_at_most_its_bound() {
         let mut field = TextField::line(String::new());
-        field.paste(&"a".repeat(MAX_TYPED + 10));
+        assert_eq!(field.paste(&"a".repeat(MAX_TYPED + 10)), 10);
+        assert!(field.is_full());
         type_text(&mut field, "b");
         assert_eq!(field.text().chars().count(), MAX_TYPED);
     }

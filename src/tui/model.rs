@@ -20,6 +20,25 @@ use crate::domain::typed_date::parse_due;
 use crate::domain::{CareOption, ChecklistItem, MeetingCase, WayForwardStep};
 use crate::store::{Anchor, ReviewSeen};
 
+/// A patient as a save's answer names them: "RF-0000119 (K. Georgiou)", or the initials on
+/// a masked screen (decided when the answer is shown, by the screen's masking then).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub mrn: String,
+    pub name: String,
+    pub initials: String,
+}
+
+impl Named {
+    pub fn label(&self, masked: bool) -> String {
+        if masked {
+            self.initials.clone()
+        } else {
+            format!("{} ({})", self.mrn, self.name)
+        }
+    }
+}
+
 /// A small menu over the list (filter or sort).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Popup {
@@ -273,6 +292,8 @@ pub struct Model {
     /// Saves made in the background (the presentation's time on a case), not by a person's
     /// key: their answer never replaces a message a person's action left on the status line.
     pub background_tickets: Vec<u64>,
+    /// Saves whose answer names the patient they were about, by ticket.
+    pub named_saves: Vec<(u64, Named)>,
     /// The changes saved in this session, for `u`.
     pub undo: super::undo::UndoHistory,
     pub evaluating: Option<(usize, usize)>,
@@ -286,6 +307,15 @@ pub struct Model {
     pub zone: crate::domain::ShownZone,
     /// List rows the terminal shows (set from its size).
     pub viewport: usize,
+    /// Keys (and clicks, pastes) that came while the screen waited for the answer that will
+    /// change what they act on (a search, a jump, a page, a record being opened): applied in
+    /// order once it came ([`crate::tui::release_held`]), translated then, against the screen
+    /// as it is then. Queued rather than refused: a key typed ahead (a search's `⏎` then
+    /// `A`) is what the person meant, and refusing it would make them type it again.
+    pub held: std::collections::VecDeque<crossterm::event::Event>,
+    /// The last screen's loading failed (the worker said why): keys are not held for an answer
+    /// that will not come, until another screen is opened or the list is reloaded.
+    pub load_failed: bool,
     /// The database has no patient at all: the welcome screen.
     pub empty_database: bool,
     pub quit: bool,
@@ -377,6 +407,9 @@ pub enum Msg {
     Viewport(usize),
     /// The process was asked to end (SIGTERM, SIGHUP).
     Terminate,
+    /// A key, click or paste that waits for the answer the screen is waiting for
+    /// ([`Model::held`]).
+    Hold(crossterm::event::Event),
     /// A second passed (the presentation timer).
     Tick,
 }
@@ -399,6 +432,7 @@ impl Model {
             refusal: None,
             last_ticket: 0,
             background_tickets: Vec::new(),
+            named_saves: Vec::new(),
             undo: super::undo::UndoHistory::default(),
             evaluating: None,
             care_teams: Vec::new(),
@@ -407,6 +441,8 @@ impl Model {
             today,
             zone: crate::domain::ShownZone::Local,
             viewport: viewport.max(1),
+            held: std::collections::VecDeque::new(),
+            load_failed: false,
             empty_database: false,
             quit: false,
         }
@@ -431,6 +467,31 @@ impl Model {
         requests
     }
 
+    /// Whether the screen shown waits for an answer that will change what its selection is:
+    /// a list page after a search, filter, sort, jump or page move, a record being opened.
+    pub fn awaiting(&self) -> bool {
+        if self.load_failed {
+            return false;
+        }
+        match self.screen {
+            Screen::Patients => self.list.loading,
+            Screen::Patient => self.patient.as_ref().is_some_and(|p| p.detail.is_none()),
+            Screen::Overview => self.overview.data.is_none(),
+            Screen::WayForward => self.way_forward.as_ref().is_some_and(|w| !w.loaded),
+            Screen::Meetings => !self.meetings.loaded,
+            Screen::Meeting | Screen::Presenting => {
+                self.meeting.as_ref().is_some_and(|m| m.view.is_none())
+            }
+        }
+    }
+
+    /// Whether a key, click or paste that comes now waits ([`Model::held`]): while one
+    /// already waits (order is kept), or while the screen awaits an answer and no text is
+    /// being typed (typing goes to its field at once: a search typed runs as it is typed).
+    pub fn holds_input(&self) -> bool {
+        !self.held.is_empty() || (self.input.is_none() && self.awaiting())
+    }
+
     /// The keymap screen that applies now.
     pub fn context(&self) -> Context {
         self.screen.context()
@@ -442,6 +503,7 @@ impl Model {
 
     /// Starts the list again from its first row (after a change of search, filter or sort).
     pub(super) fn reload_list(&mut self) -> Vec<Request> {
+        self.load_failed = false;
         // Identity masked: a search matches MRNs only (a surname typed on a shared screen
         // would otherwise pick its patient out of the masked rows).
         self.list.query.filter.mrn_only = self.masked && self.list.query.filter.search.is_some();

@@ -1,7 +1,7 @@
 //! The worker's answers applied to the model: pages, records, saves made or refused.
 
 use super::apply::apply;
-use super::model::{Input, Model, Opened, Refusal};
+use super::model::{Input, Model, Named, Opened, Refusal};
 use super::screen::list::placed;
 use super::screen::{meeting, way_forward};
 use super::state::Screen;
@@ -70,6 +70,7 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             if model.input.as_ref().and_then(|i| i.saving) == Some(ticket) {
                 model.input = None;
             }
+            let named = take_named(model, ticket);
             if let Some(index) = model.background_tickets.iter().position(|t| *t == ticket) {
                 model.background_tickets.swap_remove(index);
             } else if let Some(words) = {
@@ -81,7 +82,10 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             {
                 model.message = Some(words);
             } else {
-                model.message = Some(format!("saved: {message}"));
+                model.message = Some(format!(
+                    "saved: {}",
+                    naming(&message, named.as_ref(), model.masked)
+                ));
             }
             let Some(patient) = patient else {
                 return model.refresh_in_place();
@@ -103,7 +107,10 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             }
             Vec::new()
         }
-        Reply::NotSaved { ticket, why, save } => not_saved(model, ticket, why, save),
+        Reply::NotSaved { ticket, why, save } => {
+            take_named(model, ticket);
+            not_saved(model, ticket, why, save)
+        }
         Reply::Overview(data) => {
             model.overview.row = model.overview.row.min(data.rows.len().saturating_sub(1));
             model.overview.data = Some(*data);
@@ -142,10 +149,38 @@ pub(super) fn replied(model: &mut Model, reply: Reply) -> Vec<Request> {
             Vec::new()
         }
         Reply::Error(message) => {
-            model.message = Some(format!("error: {message}"));
+            // Keys typed for a screen that did not load would act on whatever is shown
+            // instead: they are dropped, and said so.
+            let dropped = model.held.len();
+            model.held.clear();
+            model.message = Some(if dropped > 0 {
+                format!("error: {message} · {dropped} keys typed meanwhile not applied")
+            } else {
+                format!("error: {message}")
+            });
             model.list.loading = false;
+            model.load_failed = true;
             Vec::new()
         }
+    }
+}
+
+fn take_named(model: &mut Model, ticket: u64) -> Option<Named> {
+    let at = model.named_saves.iter().position(|(t, _)| *t == ticket)?;
+    Some(model.named_saves.swap_remove(at).1)
+}
+
+/// A save's answer with the patient it was about: "added RF-0000119 (K. Georgiou) to the
+/// agenda of …". Only the words shown name them: the undo keeps the answer as it came, so a
+/// screen masked later never shows a name from it.
+fn naming(message: &str, named: Option<&Named>, masked: bool) -> String {
+    let Some(named) = named else {
+        return message.to_owned();
+    };
+    let label = named.label(masked);
+    match message.strip_prefix("added ") {
+        Some(rest) => format!("added {label} {rest}"),
+        None => format!("{label}: {message}"),
     }
 }
 

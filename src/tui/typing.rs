@@ -5,6 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::apply::{apply, ctx};
 use super::effect::Effect;
+use super::field::MAX_TYPED;
 use super::model::{Input, Model};
 use super::purpose::InputPurpose;
 use super::screen::{meeting, patient, way_forward};
@@ -37,8 +38,10 @@ pub(super) fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
             return Vec::new();
         }
         KeyCode::Enter if multiline && !key.modifiers.contains(KeyModifiers::ALT) => {
-            if let Some(focused) = input.focused_mut() {
-                focused.field.newline();
+            if let Some(focused) = input.focused_mut()
+                && !focused.field.newline()
+            {
+                model.message = Some(full_field());
             }
         }
         KeyCode::Char('s') if (multiline || input.is_form()) && control => {
@@ -65,6 +68,14 @@ pub(super) fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
                 focused.pick(key.code == KeyCode::Down);
             }
         }
+        KeyCode::Char(_)
+            if !control
+                && !key.modifiers.contains(KeyModifiers::ALT)
+                && input.focused().is_some_and(|f| f.field.is_full()) =>
+        {
+            // Said, never ignored silently: the key is not taken.
+            model.message = Some(full_field());
+        }
         _ => {
             if let Some(focused) = input.focused_mut()
                 && focused.field.key(key)
@@ -86,10 +97,32 @@ pub(super) fn pasted(model: &mut Model, text: &str) -> Vec<Request> {
     if input.saving.is_none()
         && let Some(focused) = input.focused_mut()
     {
-        focused.field.paste(text);
+        let before = focused.field.len();
+        let left_out = focused.field.paste(text);
         focused.error = None;
+        if left_out > 0 {
+            let kept = focused.field.len().saturating_sub(before);
+            model.message = Some(format!(
+                "pasted text cut at {} characters: the last {} left out (a field holds {})",
+                crate::text::thousands(to_count(kept)),
+                crate::text::thousands(to_count(left_out)),
+                crate::text::thousands(to_count(MAX_TYPED)),
+            ));
+        }
     }
     after_edit(model, input)
+}
+
+/// What the status line says when a key finds its field full.
+fn full_field() -> String {
+    format!(
+        "the field is full ({} characters): nothing more is taken",
+        crate::text::thousands(to_count(MAX_TYPED))
+    )
+}
+
+fn to_count(characters: usize) -> u64 {
+    u64::try_from(characters).unwrap_or(u64::MAX)
 }
 
 /// The input back in place after an edit; a search is run again as typed.

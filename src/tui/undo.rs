@@ -9,6 +9,39 @@
 
 use super::worker::Save;
 
+/// What a saved change changed, for its undo's message: a step's notes, owner, due date or
+/// reason saved without a change of status are named ("the notes of step 1 (to do)"), since
+/// the step's words alone ("step 1 (to do)") read the same before and after.
+fn what_changed(message: &str, undo: &Result<Box<Save>, &'static str>) -> String {
+    let Ok(save) = undo else {
+        return message.to_owned();
+    };
+    let Save::WayForward(crate::way_forward::Change::Step(edit)) = save.as_ref() else {
+        return message.to_owned();
+    };
+    // The undo goes from the step as saved (its base) back to the step before.
+    let (Some(saved), before) = (&edit.base, &edit.new) else {
+        return message.to_owned();
+    };
+    if saved.status != before.status {
+        return message.to_owned();
+    }
+    let fields: Vec<&str> = [
+        (saved.notes != before.notes, "notes"),
+        (saved.owner != before.owner, "owner"),
+        (saved.due != before.due, "due date"),
+        (saved.na_reason != before.na_reason, "reason"),
+    ]
+    .into_iter()
+    .filter_map(|(changed, name)| changed.then_some(name))
+    .collect();
+    match fields.split_last() {
+        None => message.to_owned(),
+        Some((last, [])) => format!("the {last} of {message}"),
+        Some((last, rest)) => format!("the {} and {last} of {message}", rest.join(", ")),
+    }
+}
+
 /// One change saved in this session, and how to take it back.
 #[derive(Debug, Clone)]
 pub struct Undoable {
@@ -85,7 +118,7 @@ impl UndoHistory {
             self.done.remove(0);
         }
         self.done.push(Undoable {
-            what: message.to_owned(),
+            what: what_changed(message, &undo),
             whose,
             undo,
         });
