@@ -3856,4 +3856,18 @@ fn every_way_out_saves_the_case_time_and_keeps_a_half_typed_decision() {
     let requests = app::update(&mut harness.model, Msg::Terminate);
     harness.answer(requests);
     assert!(last_note(&harness).contains("Refer for trial scr"));
+
+    // A note half-typed when Ctrl-C is pressed in it: the key ends refract, the text stays.
+    let mut harness = Harness::new(300, 120, 40);
+    harness.key(KeyCode::Enter);
+    harness.press('n');
+    harness.type_text("EEG booked for next wee");
+    harness.event(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(harness.model.quit);
+    let requests = app::update(&mut harness.model, Msg::Terminate);
+    harness.answer(requests);
+    assert!(last_note(&harness).contains("EEG booked for next wee"));
 }

@@ -60,6 +60,8 @@ pub(super) fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
         KeyCode::Tab if input.is_form() => input.focus = 0,
         KeyCode::Enter => return submit_input(model, input, None),
         KeyCode::Char('c') if control => {
+            // Left in place: leaving keeps what was typed (as a note, see `keep_typed_text`).
+            model.input = Some(input);
             model.quit = true;
             return Vec::new();
         }
