@@ -3802,6 +3802,45 @@ fn undoing_a_steps_notes_says_so() {
     );
 }
 
+/// A step's saved notes opened again and left as they were when refract ends: nothing was
+/// typed, so no "typed and not saved" note repeats them; once edited, they are kept.
+#[test]
+fn notes_opened_and_left_alone_make_no_note_when_refract_ends() {
+    let notes = |harness: &Harness| -> i64 {
+        sql_on(&harness.store)
+            .query_row("SELECT count(*) FROM notes", [], |r| r.get(0))
+            .unwrap()
+    };
+    let mut harness = Harness::new(40, 120, 40);
+    harness.key(KeyCode::Enter);
+    harness.press('w');
+    harness.press('n');
+    harness.type_text("Saved notes of the step");
+    harness.save_text();
+    let before = notes(&harness);
+    harness.press('n');
+    assert!(
+        harness.model.input.is_some(),
+        "the step's notes are open again"
+    );
+    harness.key(KeyCode::Left);
+    let requests = app::update(&mut harness.model, Msg::Terminate);
+    harness.answer(requests);
+    assert_eq!(notes(&harness), before, "nothing typed, nothing kept");
+
+    let mut harness = Harness::new(40, 120, 40);
+    harness.key(KeyCode::Enter);
+    harness.press('w');
+    harness.press('n');
+    harness.type_text("Saved notes of the step");
+    harness.save_text();
+    harness.press('n');
+    harness.type_text(" and more");
+    let requests = app::update(&mut harness.model, Msg::Terminate);
+    harness.answer(requests);
+    assert!(last_note(&harness).contains("Saved notes of the step and more"));
+}
+
 /// Ctrl-C (and a signal or a lost terminal, which end as `Terminate`) leaves a presented case
 /// as Esc does: its time saved; a decision half-typed is kept as a note on the patient.
 #[test]

@@ -205,8 +205,8 @@ fn keep_typed_text(model: &mut Model) -> Vec<Effect> {
     let Some(input) = model.input.take() else {
         return Vec::new();
     };
-    if input.saving.is_some() {
-        // Already on its way to the file.
+    if input.saving.is_some() || !input.edited {
+        // Already on its way to the file, or nothing typed: what it shows is what was saved.
         return Vec::new();
     }
     let patient = match &input.opened {

@@ -88,6 +88,9 @@ pub struct Input {
     pub saving: Option<u64>,
     /// A date in the past that the person was asked about and typed again: it is meant.
     pub past_date_accepted: Option<NaiveDate>,
+    /// Whether anything was typed, pasted or picked since it opened: text shown as it was
+    /// saved (a step's notes opened and left alone) is nothing to keep when refract ends.
+    pub edited: bool,
 }
 
 impl Input {
@@ -115,6 +118,7 @@ impl Input {
             opened: None,
             saving: None,
             past_date_accepted: None,
+            edited: false,
         }
     }
 

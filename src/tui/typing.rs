@@ -69,6 +69,7 @@ pub(super) fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
             if let Some(focused) = input.focused_mut() {
                 focused.pick(key.code == KeyCode::Down);
             }
+            input.edited = true;
         }
         KeyCode::Char(_)
             if !control
@@ -79,12 +80,18 @@ pub(super) fn typed(model: &mut Model, key: KeyEvent) -> Vec<Request> {
             model.message = Some(full_field());
         }
         _ => {
-            if let Some(focused) = input.focused_mut()
-                && focused.field.key(key)
-            {
-                // Typing again is the answer to a refusal: it is no longer shown as standing.
-                focused.error = None;
+            let edited = input.edited;
+            let mut changed = false;
+            if let Some(focused) = input.focused_mut() {
+                // Compared only while nothing is edited yet: a cursor key changes no text.
+                let before = (!edited).then(|| focused.field.text());
+                if focused.field.key(key) {
+                    // Typing again is the answer to a refusal: it is no longer shown as standing.
+                    focused.error = None;
+                    changed = before.is_some_and(|before| before != focused.field.text());
+                }
             }
+            input.edited |= changed;
         }
     }
     after_edit(model, input)
@@ -96,12 +103,14 @@ pub(super) fn pasted(model: &mut Model, text: &str) -> Vec<Request> {
     let Some(mut input) = model.input.take() else {
         return Vec::new();
     };
+    let mut pasted_any = false;
     if input.saving.is_none()
         && let Some(focused) = input.focused_mut()
     {
         let before = focused.field.len();
         let left_out = focused.field.paste(text);
         focused.error = None;
+        pasted_any = focused.field.len() != before;
         if left_out > 0 {
             let kept = focused.field.len().saturating_sub(before);
             model.message = Some(format!(
@@ -112,6 +121,7 @@ pub(super) fn pasted(model: &mut Model, text: &str) -> Vec<Request> {
             ));
         }
     }
+    input.edited |= pasted_any;
     after_edit(model, input)
 }
 
