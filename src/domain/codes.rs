@@ -735,6 +735,12 @@ pub enum BpSetting {
     Ambulatory24h,
     AmbulatoryAwake,
     AmbulatoryNight,
+    /// Not a blood pressure at all as far as the criteria go: a result whose name reads as
+    /// one, from a FHIR Observation whose `category` is not vital signs (an echo's or a
+    /// catheterisation's "Systolic", "PAS"). Kept on the result under its own code, so that
+    /// reading its name again (as results stored before names were read are) does not make
+    /// it an office reading.
+    NotVitalSigns,
 }
 machine_names!(BpSetting {
     Office => "office",
@@ -742,6 +748,7 @@ machine_names!(BpSetting {
     Ambulatory24h => "abpm_24h",
     AmbulatoryAwake => "abpm_awake",
     AmbulatoryNight => "abpm_night",
+    NotVitalSigns => "not_vital_signs",
 });
 
 impl BpSetting {

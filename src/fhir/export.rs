@@ -16,8 +16,8 @@ use chrono::{NaiveDateTime, NaiveTime};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    Comparator, ConditionCodeSystem, DatesKnown, Death, DrugExposure, EvidenceKind, LineOrigin,
-    OutcomeCategory, PlanFollowed, ReviewState, StopReason, TaskStatus, TreatmentLine,
+    BpSetting, Comparator, ConditionCodeSystem, DatesKnown, Death, DrugExposure, EvidenceKind,
+    LineOrigin, OutcomeCategory, PlanFollowed, ReviewState, StopReason, TaskStatus, TreatmentLine,
     observation_codes,
 };
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
@@ -49,6 +49,9 @@ const SNOMED: &str = "http://snomed.info/sct";
 pub const WAY_FORWARD_CODES: &str = "https://refract.dev/fhir/CodeSystem/way-forward";
 pub const STANCE_URL: &str = "https://refract.dev/fhir/StructureDefinition/option-stance";
 const LOINC: &str = "http://loinc.org";
+/// The category text of a result kept out of blood pressure by its category: the import reads
+/// "imaging" and "procedure" in it as it reads those categories.
+const NOT_VITAL_SIGNS_CATEGORY: &str = "Imaging, procedure or another category than vital signs";
 const ICD10: &str = "http://hl7.org/fhir/sid/icd-10";
 const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
 const ATC: &str = "http://www.whocc.no/atc";
@@ -790,6 +793,15 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             meta: None,
             status: "final",
             subject: subject.clone(),
+            // Which category kept it out is not stored; its words say it was one of them.
+            category: if observation.setting == Some(BpSetting::NotVitalSigns) {
+                vec![CodeableConcept {
+                    coding: Vec::new(),
+                    text: NonBlank::new(NOT_VITAL_SIGNS_CATEGORY),
+                }]
+            } else {
+                Vec::new()
+            },
             // A test named in words alone is written in words: `text:` is no code of any system.
             code: if observation.code.starts_with("text:") {
                 CodeableConcept {
@@ -811,6 +823,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             value_codeable_concept,
             method: observation
                 .setting
+                .filter(|setting| *setting != BpSetting::NotVitalSigns)
                 .and_then(|setting| text(setting.as_str())),
             note: Vec::new(),
         };
@@ -844,6 +857,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             &id,
             Resource::Observation(Observation {
                 id: id.clone(),
+                category: Vec::new(),
                 meta: Some(Meta {
                     tag: vec![Coding {
                         system: LINE_CODES.into(),

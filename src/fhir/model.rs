@@ -520,6 +520,10 @@ pub struct Observation {
     pub effective_timing: Option<EventTiming>,
     pub issued: Option<String>,
     pub method: Option<CodeableConcept>,
+    /// Read for blood pressure named in words: only a vital sign (or a result with no
+    /// category) is read as one by its name.
+    #[serde(default)]
+    pub category: Vec<CodeableConcept>,
     /// Who took the reading: read for blood pressure, where the patient is a self-measured
     /// (home) reading.
     #[serde(default)]

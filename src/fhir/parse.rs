@@ -3274,11 +3274,13 @@ fn disease_status_answer(value: &Value<'_>) -> Option<String> {
 /// and every coding's display), the one a criterion reads, if any; else its LOINC code and its
 /// text. The name is cleaned of invisible characters and runs of spaces, so that one test is
 /// one test. A blood pressure's name is read with its value's `unit` (see
-/// [`crate::rules::blood_pressure_named`]).
+/// [`crate::rules::blood_pressure_named`]), and only where `names_read_as_bp` (the
+/// Observation's category allows it, see [`vital_signs_or_uncategorised`]).
 /// (code, name, the code's system: empty for a test named in words alone).
 fn test_of(
     concept: &CodeableConcept,
     unit: Option<&str>,
+    names_read_as_bp: bool,
     rules: &Rules,
 ) -> Option<(String, String, String)> {
     let terms = &rules.observation_terms;
@@ -3331,7 +3333,8 @@ fn test_of(
                 )
         })
     };
-    if known_code.is_none()
+    if names_read_as_bp
+        && known_code.is_none()
         && !concept.coding.iter().any(says_its_test)
         && let Some(reading) = names
             .iter()
@@ -3368,6 +3371,52 @@ fn test_of(
         (None, Some(name)) => Some((format!("text:{name}"), name, String::new())),
         (None, None) => None,
     }
+}
+
+/// The codes of FHIR's observation-category code system
+/// (`http://terminology.hl7.org/CodeSystem/observation-category`) other than `vital-signs`,
+/// and their displays; read as words of a category's code, display or text ("Echo imaging").
+const NOT_VITAL_SIGNS_CATEGORIES: &[&str] = &[
+    "imaging",
+    "procedure",
+    "exam",
+    "laboratory",
+    "therapy",
+    "activity",
+    "social-history",
+    "social history",
+    "survey",
+];
+
+/// Whether an Observation's name may make it a blood pressure: it has no category, or one of
+/// its categories is vital signs, and none is another of FHIR's observation categories. A
+/// choice, after FHIR's observation-category code system: the office reading is a vital sign
+/// (the Vital Signs profile requires that category); `imaging` and `procedure` are an echo's
+/// or a catheterisation's pressures (an English "PAS" or "Systolic" there is the pulmonary
+/// artery's, in mmHg too), `exam` a physical examination's findings, `laboratory` a
+/// specimen's, `therapy` and `activity` what was done, and `survey` answers to a
+/// questionnaire (a pressure remembered, not measured). A category that says one of those
+/// vetoes the name even beside `vital-signs` (an intra-procedural vital sign is not an office
+/// reading). A category that says none of them (a flowsheet's own local category, "Vitals")
+/// is read as no category: refract cannot tell what it is, and vetoing it would leave out the
+/// office readings of every record that writes its own categories (a choice). A code a
+/// criterion reads (LOINC's 8480-6) is not vetoed: only a reading by name is.
+fn vital_signs_or_uncategorised(categories: &[CodeableConcept]) -> bool {
+    !categories
+        .iter()
+        .flat_map(|concept| {
+            concept
+                .coding
+                .iter()
+                .flat_map(|c| [c.code.as_deref(), c.display.as_deref()])
+                .chain([concept.text.as_deref()])
+                .flatten()
+        })
+        .any(|words| {
+            NOT_VITAL_SIGNS_CATEGORIES
+                .iter()
+                .any(|category| crate::rules::names_test(words, category))
+        })
 }
 
 /// Millimetres of mercury in one kilopascal (1 mmHg = 133.322 Pa).
@@ -3497,13 +3546,26 @@ fn map_observation(
         let worded = bp_setting(&format!("{panel_words} {}", own.join(" ")));
         bp_setting_decided(own_coded, worded, coded, self_measured)
     };
+    let names_read_as_bp = vital_signs_or_uncategorised(&resource.category);
+    // A result its name alone would have made a blood pressure, kept out by its category: it
+    // says so where it is stored, so that its name is not read again (see
+    // `crate::rules::blood_pressure_of`).
+    let named_outside_vital_signs = |concept: &CodeableConcept, unit: Option<&str>| {
+        !names_read_as_bp
+            && concept
+                .text
+                .as_deref()
+                .into_iter()
+                .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
+                .any(|name| crate::rules::blood_pressure_named(name, unit).is_some())
+    };
     let mut out = Vec::new();
     let make = |concept: &CodeableConcept, value: &Value<'_>| {
         // The unit says a result is a pressure where its name does not ("Cuff systolic").
         let unit_written = value
             .quantity
             .and_then(|q| q.code.as_deref().or(q.unit.as_deref()));
-        let (code, display, system) = test_of(concept, unit_written, rules)?;
+        let (code, display, system) = test_of(concept, unit_written, names_read_as_bp, rules)?;
         let (number, mut answer) = value.read();
         if code == observation_codes::DISEASE_STATUS {
             answer = disease_status_answer(value).or(answer);
@@ -3534,7 +3596,11 @@ fn map_observation(
             unit,
             effective,
             since,
-            setting: is_bp.then(|| setting_of(concept)),
+            setting: if is_bp {
+                Some(setting_of(concept))
+            } else {
+                named_outside_vital_signs(concept, unit_written).then_some(BpSetting::NotVitalSigns)
+            },
             // "< 5 %" is a bound: kept as one, never read as 5 (an unknown comparator too).
             comparator: value
                 .quantity

@@ -287,6 +287,10 @@ pub struct Observation {
     pub meta: Option<Meta>,
     pub status: &'static str,
     pub subject: Reference,
+    /// Written only for a result kept out of blood pressure by its category (see
+    /// `BpSetting::NotVitalSigns`), so that importing the export keeps it out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub category: Vec<CodeableConcept>,
     pub code: CodeableConcept,
     /// When it was true, or the period it covers (a count over months).
     #[serde(skip_serializing_if = "Option::is_none")]

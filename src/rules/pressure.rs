@@ -234,6 +234,11 @@ const SYSTOLIC_WORDS: &[&str] = &[
     "systolique",
     "sistolica",
     "sistolico",
+    // The upper and lower pressure, as Dutch and Italian patients and records name them.
+    "bovendruk",
+    "bloeddruk boven",
+    "pressione massima",
+    "pressione arteriosa massima",
 ];
 const SYSTOLIC_SHORT: &[&str] = &["sys", "syst", "sist"];
 const DIASTOLIC_WORDS: &[&str] = &[
@@ -246,15 +251,73 @@ const DIASTOLIC_WORDS: &[&str] = &[
     "diastolique",
     "diastolica",
     "diastolico",
+    "onderdruk",
+    "bloeddruk onder",
+    "pressione minima",
+    "pressione arteriosa minima",
 ];
 const DIASTOLIC_SHORT: &[&str] = &["dia", "dias", "diast"];
 /// The French, Spanish and Portuguese abbreviations that say the reading and the pressure at
 /// once: PAS/PAD (pression artérielle / presión arterial systolique, diastolique), TAS/TAD
-/// (tension arterial). A choice: read only when the value is in a unit of pressure, because
-/// in English they name other things (PAD is peripheral arterial disease, PAS a stain or
-/// para-aminosalicylic acid).
+/// (tension arterial). A choice: read only when a word of those languages stands beside them
+/// ([`ROMANCE_WORDS`], [`ROMANCE_READING_WORDS`]: "PAS (mmHg) — pression", "TAS brazo
+/// derecho"), never alone, not even in mmHg: in English records PAS and PAD are the pulmonary
+/// artery systolic and diastolic pressures of an echo or a catheterisation (in mmHg too), PAD
+/// peripheral arterial disease as well.
 const SYSTOLIC_ABBREVIATIONS: &[&str] = &["pas", "tas"];
 const DIASTOLIC_ABBREVIATIONS: &[&str] = &["pad", "tad"];
+/// French, Spanish, Italian and Portuguese words a blood pressure's name has beside PAS, PAD,
+/// TAS or TAD (or "PA"): the pressure, arterial, where and how it was taken. None is an
+/// English word (a choice: "arterial" is both, and an English "PAS arterial" is the pulmonary
+/// artery's, so it is not here).
+const ROMANCE_WORDS: &[&str] = &[
+    "pression",
+    "tension",
+    "presion",
+    "pressione",
+    "pressao",
+    "tensao",
+    "arterielle",
+    "arteriosa",
+    "sanguine",
+    "sanguinea",
+    "ta",
+    "no invasiva",
+    "non invasiva",
+    "nao invasiva",
+    "brazo",
+    "bras",
+    "braccio",
+    "braco",
+    "derecho",
+    "izquierdo",
+    "droit",
+    "gauche",
+    "destro",
+    "sinistro",
+    "direito",
+    "esquerdo",
+    "assis",
+    "sentado",
+    "seduto",
+    "repos",
+    "reposo",
+    "riposo",
+    "repouso",
+    "consultation",
+    "consulta",
+    "domicile",
+    "automesure",
+    "domicilio",
+    "automedida",
+    "automisurazione",
+];
+/// The French "PA max"/"PA min" (and "TA max"): the upper and lower arterial pressure. A
+/// choice: read only as the whole name, in a unit of pressure; with any other word beside it
+/// "max" and "min" are a derived number (an echo's "PA max PG" is the pulmonary artery's
+/// peak gradient) and the name is left to the rest of the reading.
+const EXTREMES_SYSTOLIC: &[&str] = &["pa max", "pa maxi", "ta max", "ta maxi"];
+const EXTREMES_DIASTOLIC: &[&str] = &["pa min", "pa mini", "ta min", "ta mini"];
 /// The reading words of the Romance languages, which write "PA" for the arterial pressure
 /// ("PA systolique"): with one of them, "PA" is that pressure, not the pulmonary artery (which
 /// they write "pulmonaire", "pulmonar", "polmonare", all on [`NOT_BLOOD_PRESSURE`]).
@@ -289,6 +352,8 @@ const PRESSURE_WORDS: &[&str] = &[
     "pressione",
     "pressao",
     "tensao",
+    "bovendruk",
+    "onderdruk",
 ];
 /// Words of a systolic or diastolic that is not the reading a goal is judged by: a goal or an
 /// alert or alarm limit, another position (an orthostatic test is read by its seated reading),
@@ -415,6 +480,8 @@ const NOT_BLOOD_PRESSURE: &[&str] = &[
     // Another vessel or chamber, an invasive line, the skull, the eye, a fetus.
     "pulmonary",
     "pulm",
+    "pulmonic",
+    "doppler",
     "pap",
     "pasp",
     "pcwp",
@@ -569,6 +636,90 @@ const NOT_BLOOD_PRESSURE: &[&str] = &[
     "dialise",
     "hemodialise",
     "gravidez",
+    // In intensive care, sedated, around a procedure, of a mother in pregnancy or after birth,
+    // or taken in a pharmacy or at a kiosk: not the office reading resistant hypertension is
+    // judged by (its guidelines read the mean of office readings, or ambulatory or home ones).
+    "icu",
+    "itu",
+    "ccu",
+    "hdu",
+    "intensive care",
+    "critical care",
+    "sedated",
+    "sedation",
+    "sedate",
+    "procedure",
+    "procedural",
+    "periprocedural",
+    "preprocedure",
+    "postprocedure",
+    "maternal",
+    "partum",
+    "postpartum",
+    "peripartum",
+    "prenatal",
+    "postnatal",
+    "puerperal",
+    "obstetric",
+    "obstetrical",
+    "pharmacy",
+    "kiosk",
+    "intensivstation",
+    "intensivmedizin",
+    "intensiv",
+    "sediert",
+    "sedierung",
+    "eingriff",
+    "mutter",
+    "mutterlich",
+    "wochenbett",
+    "postpartal",
+    "apotheke",
+    "reanimation",
+    "rea",
+    "soins intensifs",
+    "usi",
+    "intervention",
+    "maternel",
+    "maternelle",
+    "obstetrique",
+    "pharmacie",
+    "uci",
+    "cuidados intensivos",
+    "sedado",
+    "sedada",
+    "sedacion",
+    "procedimiento",
+    "materna",
+    "materno",
+    "posparto",
+    "puerperio",
+    "obstetrica",
+    "obstetrico",
+    "farmacia",
+    "quiosco",
+    "terapia intensiva",
+    "rianimazione",
+    "sedato",
+    "sedata",
+    "sedazione",
+    "procedura",
+    "ostetrica",
+    "ostetrico",
+    "uti",
+    "sedacao",
+    "procedimento",
+    "pos-parto",
+    "ic",
+    "intensive zorg",
+    "intensieve zorg",
+    "gesedeerd",
+    "sedatie",
+    "ingreep",
+    "maternaal",
+    "kraambed",
+    "apotheek",
+    "zwanger",
     // Not done, or from long ago.
     "ago",
     "not done",
@@ -614,13 +765,30 @@ const NOT_INVASIVE: &[&str] = &["non", "nicht", "no", "niet", "nao", "not"];
 /// what? a duration, a velocity, a function). Where the reading was taken is its name's to say
 /// too (see [`bp_setting_of_words`]).
 pub fn blood_pressure_named(name: &str, unit: Option<&str>) -> Option<&'static str> {
-    let name = without_negated_invasive(&join_dotted_initials(&fold_accents(name)));
+    let folded = join_dotted_initials(&fold_accents(name));
+    // Read before "no invasiva" is rewritten as the cuff's English "nibp", and without the
+    // abbreviations themselves ("tas" would be a plural of "ta").
+    let beside_abbreviations: String = folded
+        .split_inclusive(|c: char| !c.is_alphanumeric())
+        .filter(|part| {
+            let word = part.trim_end_matches(|c: char| !c.is_alphanumeric());
+            !SYSTOLIC_ABBREVIATIONS.contains(&word) && !DIASTOLIC_ABBREVIATIONS.contains(&word)
+        })
+        .collect();
+    let romance_context = ROMANCE_WORDS
+        .iter()
+        .chain(ROMANCE_READING_WORDS)
+        .any(|word| names_test(&beside_abbreviations, word));
+    let name = without_negated_invasive(&folded);
     let has = |words: &[&str]| words.iter().any(|word| names_test(&name, word));
     let in_mmhg = name.replace(['[', ']'], "").replace("mm hg", "mmhg");
     let pressure_unit = unit.is_some_and(is_pressure_unit)
         || names_test(&in_mmhg, "mmhg")
         || names_test(&in_mmhg, "kpa");
-    let abbreviated = |words: &[&str]| pressure_unit && has(words);
+    if pressure_unit && let Some(reading) = extreme_named(&in_mmhg) {
+        return Some(reading);
+    }
+    let abbreviated = |words: &[&str]| romance_context && has(words);
     let (full_systolic, full_diastolic) = (
         has(SYSTOLIC_WORDS) || abbreviated(SYSTOLIC_ABBREVIATIONS),
         has(DIASTOLIC_WORDS) || abbreviated(DIASTOLIC_ABBREVIATIONS),
@@ -643,6 +811,23 @@ pub fn blood_pressure_named(name: &str, unit: Option<&str>) -> Option<&'static s
     } else {
         observation_codes::DIASTOLIC_BP
     })
+}
+
+/// The reading a whole name "PA max" or "PA min" (and "TA", "maxi", "mini") says, its unit
+/// aside ("PA max (mmHg)"); see [`EXTREMES_SYSTOLIC`].
+fn extreme_named(name: &str) -> Option<&'static str> {
+    let words: Vec<&str> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty() && !matches!(*word, "mmhg" | "kpa"))
+        .collect();
+    let whole = words.join(" ");
+    if EXTREMES_SYSTOLIC.contains(&whole.as_str()) {
+        Some(observation_codes::SYSTOLIC_BP)
+    } else if EXTREMES_DIASTOLIC.contains(&whole.as_str()) {
+        Some(observation_codes::DIASTOLIC_BP)
+    } else {
+        None
+    }
 }
 
 /// Whether a unit, as a record writes it, is one blood pressure is given in: mmHg ("mm[Hg]",
@@ -748,6 +933,8 @@ pub fn blood_pressure_of(observation: &Observation) -> Option<&'static str> {
         observation_codes::SYSTOLIC_BP => Some(observation_codes::SYSTOLIC_BP),
         observation_codes::DIASTOLIC_BP => Some(observation_codes::DIASTOLIC_BP),
         _ if observation_codes::names_its_own_test(&observation.system, &observation.code) => None,
+        // The import read its category: an echo's or a procedure's pressure, whatever its name.
+        _ if observation.setting == Some(BpSetting::NotVitalSigns) => None,
         _ => blood_pressure_named(&observation.display, observation.unit.as_deref()),
     }
 }
@@ -1210,11 +1397,11 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
 mod tests {
     use super::{
         DIASTOLIC_ABBREVIATIONS, DIASTOLIC_SHORT, DIASTOLIC_WORDS, NOT_BLOOD_PRESSURE,
-        NOT_BLOOD_PRESSURE_IN_ENGLISH, PRESSURE_WORDS, ROMANCE_READING_WORDS,
+        NOT_BLOOD_PRESSURE_IN_ENGLISH, PRESSURE_WORDS, ROMANCE_READING_WORDS, ROMANCE_WORDS,
         SYSTOLIC_ABBREVIATIONS, SYSTOLIC_SHORT, SYSTOLIC_WORDS, blood_pressure_named,
-        bp_setting_of_words, fold_accents,
+        blood_pressure_of, bp_setting_of_words, fold_accents,
     };
-    use crate::domain::{BpSetting, observation_codes};
+    use crate::domain::{BpSetting, Observation, observation_codes};
 
     /// Names are folded before they are read, so a word with a capital or an accent would
     /// never match.
@@ -1228,6 +1415,7 @@ mod tests {
             SYSTOLIC_ABBREVIATIONS,
             DIASTOLIC_ABBREVIATIONS,
             ROMANCE_READING_WORDS,
+            ROMANCE_WORDS,
             PRESSURE_WORDS,
             NOT_BLOOD_PRESSURE,
             NOT_BLOOD_PRESSURE_IN_ENGLISH,
@@ -1251,8 +1439,11 @@ mod tests {
         );
         assert_eq!(blood_pressure_named("Sys/Dia", Some("mmHg")), None);
         assert_eq!(blood_pressure_named("Systolic time", Some("ms")), None);
-        assert_eq!(blood_pressure_named("PAS", Some("mmHg")), systolic);
+        assert_eq!(blood_pressure_named("PAS", Some("mmHg")), None);
         assert_eq!(blood_pressure_named("PAS", None), None);
+        assert_eq!(blood_pressure_named("PAS pression", None), systolic);
+        assert_eq!(blood_pressure_named("PA min (mmHg)", None), diastolic);
+        assert_eq!(blood_pressure_named("PA max", None), None);
         assert_eq!(blood_pressure_named("PA systolic", Some("mmHg")), None);
         assert_eq!(
             blood_pressure_named("Noninvasive systolic", Some("mmHg")),
@@ -1264,6 +1455,31 @@ mod tests {
         );
         assert_eq!(blood_pressure_named("PAS invasiva", Some("mmHg")), None);
         assert_eq!(blood_pressure_named("Systolic (kPa)", None), systolic);
+    }
+
+    /// The import marks a result kept out of blood pressure by its category: its name is not
+    /// read again.
+    #[test]
+    fn a_result_marked_outside_vital_signs_is_not_read_by_its_name() {
+        let mut observation = Observation {
+            id: 1,
+            code: String::from("L1"),
+            system: String::from("urn:oid:1.2.3"),
+            display: String::from("Systolic"),
+            value: Some(160.0),
+            value_code: None,
+            unit: Some(String::from("mm[Hg]")),
+            effective: chrono::NaiveDate::MIN.and_time(chrono::NaiveTime::MIN),
+            since: None,
+            setting: None,
+            comparator: None,
+        };
+        assert_eq!(
+            blood_pressure_of(&observation),
+            Some(observation_codes::SYSTOLIC_BP)
+        );
+        observation.setting = Some(BpSetting::NotVitalSigns);
+        assert_eq!(blood_pressure_of(&observation), None);
     }
 
     #[test]

@@ -679,6 +679,70 @@ fn blood_pressure_named_in_short_without_a_pressure_word_or_in_another_language(
     );
 }
 
+/// Only a vital sign, or a result with no category, is read as a blood pressure by its name:
+/// an echo's (`imaging`) or a catheterisation's (`procedure`) "Systolic" or "PAS" in mmHg, and
+/// an `exam`'s or a `laboratory`'s, keep their codes and are marked so that the criteria do
+/// not read their names again; a vital sign's name is read whatever other local category it
+/// has, and LOINC's code wins whatever the category. "PAS" alone is not read (the pulmonary
+/// artery's, in English records); beside a French word it is.
+#[test]
+fn blood_pressure_named_outside_vital_signs_is_not_read() {
+    const LOCAL: &str = "urn:oid:2.16.840.1.113883.3.1234.5.7";
+    const CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
+    let reading = |id: &str, code: &str, name: &str, day: u32, category: Option<&str>| {
+        let mut resource = json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": {"coding": [{"system": LOCAL, "code": code, "display": name}]},
+            "effectiveDateTime": format!("2024-06-{day:0>2}T09:30:00Z"),
+            "valueQuantity": {"value": 160, "unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}
+        });
+        if let Some(category) = category {
+            resource["category"] = json!([{"coding": [{"system": CATEGORY, "code": category}]}]);
+        }
+        resource
+    };
+    let mut local_category = reading("g", "L7", "Systolic", 7, None);
+    local_category["category"] = json!([{"text": "Flowsheet vitals"}]);
+    let mut loinc_in_exam = reading("h", "8480-6", "Systolic blood pressure", 8, Some("exam"));
+    loinc_in_exam["code"]["coding"][0]["system"] = json!("http://loinc.org");
+    let (_, rows) = stored(&[
+        reading("a", "L1", "Systolic", 1, Some("imaging")),
+        reading("b", "L2", "PAS", 2, Some("procedure")),
+        reading("c", "L3", "Systolic blood pressure", 3, Some("exam")),
+        reading("d", "L4", "Diastolic", 4, Some("laboratory")),
+        reading("e", "L5", "PAS", 5, None),
+        reading("f", "L6", "Systolic", 6, Some("vital-signs")),
+        local_category,
+        loinc_in_exam,
+        reading(
+            "i",
+            "L9",
+            "PAS (pression artérielle)",
+            9,
+            Some("vital-signs"),
+        ),
+    ]);
+    let readings: Vec<[&str; 3]> = rows
+        .iter()
+        .map(|row| [row[0].as_str(), row[4].as_str(), row[5].as_str()])
+        .collect();
+    assert_eq!(
+        readings,
+        [
+            ["8480-6", "2024-06-06 09:30:00", "office"],
+            ["8480-6", "2024-06-07 09:30:00", "office"],
+            ["8480-6", "2024-06-08 09:30:00", "office"],
+            ["8480-6", "2024-06-09 09:30:00", "office"],
+            ["L1", "2024-06-01 09:30:00", "not_vital_signs"],
+            ["L2", "2024-06-02 09:30:00", "-"],
+            ["L3", "2024-06-03 09:30:00", "not_vital_signs"],
+            ["L4", "2024-06-04 09:30:00", "not_vital_signs"],
+            ["L5", "2024-06-05 09:30:00", "-"],
+        ]
+    );
+}
+
 #[test]
 fn observations_without_a_value_or_in_error_are_not_stored() {
     let mut env = Env::new();

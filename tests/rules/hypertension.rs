@@ -708,14 +708,24 @@ fn blood_pressure_abbreviated_unworded_or_in_other_languages_is_read_by_its_name
             "mm[Hg]",
         ),
         ("PA systolique", "PA diastolique", "mm[Hg]"),
-        ("PAS", "PAD", "mm[Hg]"),
+        ("PAS (mmHg) — pression", "PAD (mmHg) — pression", ""),
+        ("PAS brazo derecho", "PAD brazo derecho", "mm[Hg]"),
         ("TA systolique", "TA diastolique", "mm[Hg]"),
         (
             "Presión arterial sistólica",
             "Presión arterial diastólica",
             "mm[Hg]",
         ),
-        ("TAS", "TAD", "mmHg"),
+        ("TA: TAS", "TA: TAD", "mmHg"),
+        ("TAS sentado", "TAD sentado", "mmHg"),
+        // The upper and lower pressure in Dutch and Italian, "PA max" in French.
+        ("Bovendruk", "Onderdruk", "mm[Hg]"),
+        ("Bloeddruk boven", "Bloeddruk onder", "mm[Hg]"),
+        ("Pressione massima", "Pressione minima", "mm[Hg]"),
+        ("PA max", "PA min", "mm[Hg]"),
+        // Office readings a deny-list word must not catch.
+        ("Repeat systolic", "Repeat diastolic", "mm[Hg]"),
+        ("Systolic reading", "Diastolic reading", "mm[Hg]"),
         (
             "PRESIÓN ARTERIAL SISTÓLICA",
             "PRESIÓN ARTERIAL DIASTÓLICA",
@@ -754,6 +764,54 @@ fn blood_pressure_abbreviated_unworded_or_in_other_languages_is_read_by_its_name
         ("Systolic", "Diastolic", ""),
         ("Cuff systolic", "Cuff diastolic", "%"),
         ("PAS", "PAD", ""),
+        // PAS and PAD alone, even in mmHg: in English the pulmonary artery's.
+        ("PAS", "PAD", "mm[Hg]"),
+        ("PAS (mmHg)", "PAD (mmHg)", ""),
+        ("TAS", "TAD", "mmHg"),
+        ("PA max PG", "PA min PG", "mm[Hg]"),
+        // Not the office: intensive care, sedation, a procedure, a mother, a pharmacy, a
+        // kiosk, a Doppler probe, the pulmonic valve; in the other languages too.
+        ("Pulmonic systolic", "Pulmonic diastolic", "mm[Hg]"),
+        ("Doppler systolic", "Doppler diastolic", "mm[Hg]"),
+        ("ICU systolic", "ICU diastolic", "mm[Hg]"),
+        ("Systolic cuff (ICU)", "Diastolic cuff (ICU)", "mm[Hg]"),
+        ("Systolic (sedated)", "Diastolic (sedated)", "mm[Hg]"),
+        (
+            "Systolic before procedure",
+            "Diastolic before procedure",
+            "mm[Hg]",
+        ),
+        (
+            "Systolic (post-partum)",
+            "Diastolic (post-partum)",
+            "mm[Hg]",
+        ),
+        ("Maternal systolic", "Maternal diastolic", "mm[Hg]"),
+        ("Pharmacy systolic", "Pharmacy diastolic", "mm[Hg]"),
+        ("Systolic kiosk", "Diastolic kiosk", "mm[Hg]"),
+        ("Critical care SBP", "Critical care DBP", "mm[Hg]"),
+        (
+            "Blutdruck systolisch Intensivstation",
+            "Blutdruck diastolisch Intensivstation",
+            "mm[Hg]",
+        ),
+        ("PAS réanimation", "PAD réanimation", "mm[Hg]"),
+        ("TAS UCI", "TAD UCI", "mm[Hg]"),
+        (
+            "Pressione sistolica terapia intensiva",
+            "Pressione diastolica terapia intensiva",
+            "mm[Hg]",
+        ),
+        (
+            "Bloeddruk systolisch IC",
+            "Bloeddruk diastolisch IC",
+            "mm[Hg]",
+        ),
+        (
+            "Pressão sistólica pós-parto",
+            "Pressão diastólica pós-parto",
+            "mm[Hg]",
+        ),
         // What a name without a pressure word risks.
         ("PA systolic", "PA diastolic", "mm[Hg]"),
         ("RVSP", "RV diastolic", "mm[Hg]"),
