@@ -383,12 +383,16 @@ impl ImportReport {
     }
 }
 
-/// Imports files and folders (recursively: `.json`, `.ndjson`, `.jsonl`). Files of deletions
-/// alone (a Bulk Data export's `deleted` files) go first: an export lists in them what was
-/// deleted since `_since`, and in its output what exists at its end, so a resource deleted and
-/// created again is in both and must stay, whatever the files are called. Then Patient files,
-/// so that the export's other files find their patients at once (any order works: a resource
-/// whose patient has not arrived waits for them).
+/// Imports files and folders (recursively: `.json`, `.ndjson`, `.jsonl`), export by export:
+/// the files are grouped by the folder that holds them (see [`files::export_of`]), the groups
+/// taken in name order, so that a later export's deletions come after an earlier export's
+/// output. Within a group, its files of deletions alone (a Bulk Data export's `deleted` files)
+/// go first: an export lists in them what was deleted since `_since`, and in its output what
+/// exists at its end, so a resource deleted and created again is in both and must stay,
+/// whatever the files are called. Then its Patient files, so that the export's other files find
+/// their patients at once (any order works: a resource whose patient has not arrived waits for
+/// them), then the rest, in name order. Where a deletion and a resource both say when they were
+/// made, the later wins whatever this order (see [`apply`]'s deletions of the run).
 pub fn import_paths(
     store: &mut Store,
     rules: &Rules,
@@ -443,6 +447,7 @@ fn import_all(
             .map(|n| n.to_string_lossy().to_lowercase())
             .unwrap_or_default();
         (
+            files::export_of(path),
             !files::holds_deletions_only(path),
             !name.starts_with("patient"),
             path.clone(),
@@ -463,6 +468,7 @@ fn import_all(
     // idle. What the first read finds is checked against the database here, in file order,
     // after the files before it are written, as if it had been read now.
     let scanning = AtomicU64::new(0);
+    let mut deletions = apply::RunDeletions::default();
     std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Scan>(1);
         let files = &files;
@@ -493,10 +499,21 @@ fn import_all(
             state.bytes_done = before + std::fs::metadata(path).map_or(0, |m| m.len());
             progress(&state);
             let first = state.bytes_done;
-            let mut file = import_file(store, rules, path, scanned, today, options, &mut |read| {
-                state.bytes_done = first + read;
-                progress(&state);
-            });
+            let mut file = import_file(
+                store,
+                rules,
+                path,
+                scanned,
+                RunContext {
+                    today,
+                    options,
+                    deletions: &mut deletions,
+                },
+                &mut |read| {
+                    state.bytes_done = first + read;
+                    progress(&state);
+                },
+            );
             if let Some(name) = options.names.get(path) {
                 file.path.clone_from(name);
             }
@@ -805,15 +822,27 @@ fn scan(rules: &Rules, path: &Path, options: &ImportOptions, progress: &AtomicU6
     }
 }
 
+/// What every file of a run is applied under, and what the run's earlier files leave to the
+/// later ones.
+struct RunContext<'a> {
+    today: NaiveDate,
+    options: &'a ImportOptions,
+    deletions: &'a mut apply::RunDeletions,
+}
+
 fn import_file(
     store: &mut Store,
     rules: &Rules,
     path: &Path,
     scanned: Scan,
-    today: NaiveDate,
-    options: &ImportOptions,
+    context: RunContext<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> FileReport {
+    let RunContext {
+        today,
+        options,
+        deletions,
+    } = context;
     let limit = options.max_file_bytes.unwrap_or(DEFAULT_MAX_FILE_BYTES);
     let (size, first) = match scanned {
         Scan::Failed(why) => return FileReport::failed(path, &why),
@@ -879,6 +908,7 @@ fn import_file(
                     .one_transaction_bytes
                     .unwrap_or(apply::ONE_TRANSACTION_BYTES),
             today,
+            deletions,
         },
         &mut report,
         progress,

@@ -52,7 +52,8 @@ pub enum Mapped {
     Removed {
         resource_type: String,
         id: String,
-        /// When the source wrote that it is gone (`meta.lastUpdated`): a stored copy written
+        /// When the source wrote that it is gone (`meta.lastUpdated`; for a `DELETE`, the time
+        /// its entry or Bundle gives, see `RawResource::deleted_at`): a stored copy written
         /// later is newer than the removal, and stays.
         last_updated: Option<String>,
     },
@@ -286,7 +287,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 Ok(Mapped::Removed {
                     resource_type: kind.to_owned(),
                     id: id.to_owned(),
-                    last_updated: None,
+                    last_updated: raw.deleted_at.map(str::to_owned),
                 }
                 .into())
             }

@@ -31,6 +31,11 @@ pub struct RawResource<'a> {
     pub id: Option<&'a str>,
     /// The bundle entry's request (a transaction's `DELETE Patient/1`, a deleted-resources file).
     pub request: Option<&'a EntryRequest>,
+    /// When the source says a `DELETE` entry was done, if it says: the entry's
+    /// `response.lastModified`, else its Bundle's `meta.lastUpdated`, else the Bundle's
+    /// `timestamp` (the Bulk Data IG gives a deleted file's Bundles no time; a server's history
+    /// or a transaction response may). Read only for a `DELETE`.
+    pub deleted_at: Option<&'a str>,
 }
 
 /// A bundle entry's `request`: what a transaction or history bundle says was done.
@@ -177,22 +182,65 @@ struct Document<'a> {
     link: Vec<Link>,
     #[serde(default)]
     meta: Option<SourceMeta>,
+    /// `Bundle.timestamp`; read leniently, as another resource may have an element so named.
+    #[serde(default)]
+    timestamp: Option<IgnoredOrString>,
 }
 
-/// Of a Bundle's `meta`, where it comes from.
+/// Of a Bundle's `meta`, where it comes from and when it was made.
 #[derive(Debug, Default, Deserialize)]
 struct SourceMeta {
     source: Option<String>,
+    #[serde(rename = "lastUpdated", default)]
+    last_updated: Option<IgnoredOrString>,
+}
+
+impl SourceMeta {
+    fn last_updated(&self) -> Option<&str> {
+        self.last_updated.as_ref().and_then(IgnoredOrString::text)
+    }
 }
 
 /// A value read as a string when it is one (`Bundle.type`), ignored otherwise (a `type` element
 /// of another resource may be a CodeableConcept).
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum IgnoredOrString {
-    #[allow(dead_code)] // read for its shape only
     Text(String),
     Other(IgnoredAny),
+}
+
+impl IgnoredOrString {
+    fn text(&self) -> Option<&str> {
+        match self {
+            IgnoredOrString::Text(text) => Some(text),
+            IgnoredOrString::Other(_) => None,
+        }
+    }
+}
+
+/// A bundle entry's `response`, for when a `DELETE` was done; read leniently (a broken
+/// response changes nothing that was read before it was).
+#[derive(Debug, Default, Deserialize)]
+struct EntryResponse {
+    #[serde(rename = "lastModified", default)]
+    last_modified: Option<IgnoredOrString>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ResponseIn {
+    Given(EntryResponse),
+    Other(IgnoredAny),
+}
+
+impl ResponseIn {
+    fn last_modified(&self) -> Option<&str> {
+        match self {
+            ResponseIn::Given(response) => response.last_modified.as_ref()?.text(),
+            ResponseIn::Other(_) => None,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -202,6 +250,8 @@ struct EntryIn<'a> {
     #[serde(borrow)]
     resource: Option<&'a RawValue>,
     request: Option<EntryRequest>,
+    #[serde(default)]
+    response: Option<ResponseIn>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -337,6 +387,7 @@ fn document_resources<E>(
             resource_type,
             id: document.id.as_deref(),
             request: None,
+            deleted_at: None,
         })
         .map_err(StreamError::Stopped)?;
         return Ok(false);
@@ -345,11 +396,30 @@ fn document_resources<E>(
         return Err(FhirError::at(&here, "Bundle.type is not a code").into());
     }
     if summary.source.is_none() {
-        summary.source = document.meta.and_then(|meta| meta.source);
+        summary.source = document.meta.as_ref().and_then(|meta| meta.source.clone());
     }
     let mut versions = Versions::of(document.bundle_type.as_ref());
-    for (index, entry) in document.entry.unwrap_or_default().iter().enumerate() {
-        entry_resource(prefix, index, entry, each, summary, &mut versions)?;
+    let bundle_time = document
+        .meta
+        .as_ref()
+        .and_then(SourceMeta::last_updated)
+        .or_else(|| document.timestamp.as_ref().and_then(IgnoredOrString::text));
+    for (index, entry) in document
+        .entry
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        entry_resource(
+            prefix,
+            index,
+            entry,
+            bundle_time,
+            each,
+            summary,
+            &mut versions,
+        )?;
     }
     Ok(complete_record(&document.link))
 }
@@ -397,11 +467,17 @@ fn entry_resource<E>(
     prefix: &str,
     index: usize,
     entry: &EntryIn<'_>,
+    bundle_time: Option<&str>,
     each: &mut impl FnMut(RawResource<'_>) -> Result<(), E>,
     summary: &mut StreamSummary,
     versions: &mut Versions,
 ) -> Result<(), StreamError<E>> {
     let path = format!("{prefix}entry[{index}].resource");
+    let deleted_at = entry
+        .response
+        .as_ref()
+        .and_then(ResponseIn::last_modified)
+        .or(bundle_time);
     let Some(resource) = entry.resource else {
         // A deletion in a transaction or history bundle names its resource in the request only.
         if let Some(request) = &entry.request
@@ -419,6 +495,7 @@ fn entry_resource<E>(
                 resource_type: "",
                 id: None,
                 request: Some(request),
+                deleted_at,
             })
             .map_err(StreamError::Stopped)?;
         }
@@ -447,6 +524,7 @@ fn entry_resource<E>(
         resource_type,
         id: head.id.as_deref(),
         request: entry.request.as_ref(),
+        deleted_at,
     })
     .map_err(StreamError::Stopped)
 }
@@ -621,6 +699,8 @@ fn stream_document<R: Read, E>(
         summary: StreamSummary::default(),
         entry_index: 0,
         versions: Versions::AllEntries,
+        bundle_time: None,
+        timestamp: None,
     };
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
     let result = DocumentSeed { state: &mut state }.deserialize(&mut deserializer);
@@ -669,6 +749,10 @@ struct StreamState<'f, F, E> {
     entry_index: usize,
     /// Known once `Bundle.type` is read, which FHIR's JSON writes before `entry`.
     versions: Versions,
+    /// The Bundle's `meta.lastUpdated`, else its `timestamp`, when written before `entry` (as
+    /// FHIR's JSON writes them): a time written after the entries is not known to them.
+    bundle_time: Option<String>,
+    timestamp: Option<String>,
 }
 
 struct StreamedHead {
@@ -720,9 +804,18 @@ where
                 }
                 "link" => head.links = map.next_value()?,
                 "meta" => {
-                    head.source = map
-                        .next_value::<Option<SourceMeta>>()?
-                        .and_then(|meta| meta.source);
+                    let meta = map.next_value::<Option<SourceMeta>>()?;
+                    self.state.bundle_time = meta
+                        .as_ref()
+                        .and_then(SourceMeta::last_updated)
+                        .map(str::to_owned);
+                    head.source = meta.and_then(|meta| meta.source);
+                }
+                "timestamp" => {
+                    self.state.timestamp = map
+                        .next_value::<IgnoredOrString>()?
+                        .text()
+                        .map(str::to_owned);
                 }
                 "entry" => map.next_value_seed(EntriesSeed {
                     state: &mut *self.state,
@@ -758,6 +851,8 @@ struct EntryOwned {
     full_url: Option<String>,
     resource: Option<Box<RawValue>>,
     request: Option<EntryRequest>,
+    #[serde(default)]
+    response: Option<ResponseIn>,
 }
 
 impl<'de, F, E> Visitor<'de> for EntriesSeed<'_, '_, F, E>
@@ -781,12 +876,15 @@ where
                 full_url: entry.full_url.as_deref().map(std::borrow::Cow::Borrowed),
                 resource: entry.resource.as_deref(),
                 request: entry.request.clone(),
+                response: entry.response,
             };
             let index = state.entry_index - 1;
+            let bundle_time = state.bundle_time.as_deref().or(state.timestamp.as_deref());
             match entry_resource(
                 "",
                 index,
                 &borrowed,
+                bundle_time,
                 &mut *state.each,
                 &mut state.summary,
                 &mut state.versions,

@@ -28,7 +28,7 @@ use crate::fhir::{
 use crate::rules::Rules;
 use crate::store::imports::{
     INGREDIENTS_ELSEWHERE, IdentityLookup, ImportTx, LedgerEntry, PatientMatch, Removal, RunKey,
-    Upserted, patient_id_system, replaced_patient_system,
+    Upserted, patient_id_system, replaced_patient_system, written_after,
 };
 use crate::store::{Store, StoreError, now_utc};
 
@@ -67,6 +67,46 @@ pub(super) struct Input<'a> {
     /// Written in one transaction (see [`ONE_TRANSACTION_BYTES`]).
     pub whole: bool,
     pub today: NaiveDate,
+    /// The run's deletions so far that said when they were made.
+    pub deletions: &'a mut RunDeletions,
+}
+
+/// The removals a run has applied that said when they were made (a `DELETE` with its time, a
+/// version `entered-in-error` with its `meta.lastUpdated`), by (source, type, id): a copy of
+/// the resource that a later file of the run holds, written before the removal, is older than
+/// it and not written back. So the later of a deletion and a resource wins whichever file the
+/// run reads first (README, *Importing*), as a stored copy written after a removal does (see
+/// `Removal::Newer`). Kept for the run only: the database keeps no record of deletions.
+#[derive(Debug, Default)]
+pub(super) struct RunDeletions(HashMap<(String, String, String), String>);
+
+impl RunDeletions {
+    fn remember(&mut self, source: &str, resource_type: &str, id: &str, at: &str) {
+        let key = (source.to_owned(), resource_type.to_owned(), id.to_owned());
+        match self.0.get_mut(&key) {
+            Some(known) if !written_after(at, known) => {}
+            Some(known) => at.clone_into(known),
+            None => {
+                self.0.insert(key, at.to_owned());
+            }
+        }
+    }
+
+    /// Whether a copy written at `last_updated` was deleted after it was written.
+    fn deleted_after(
+        &self,
+        source: &str,
+        resource_type: &str,
+        id: &str,
+        last_updated: Option<&str>,
+    ) -> bool {
+        let Some(written) = last_updated else {
+            return false;
+        };
+        self.0
+            .get(&(source.to_owned(), resource_type.to_owned(), id.to_owned()))
+            .is_some_and(|deleted| written_after(deleted, written))
+    }
 }
 
 /// One resource, mapped and ready to write.
@@ -300,6 +340,7 @@ pub(super) fn apply_file(
         replace,
         whole,
         today,
+        deletions,
     } = input;
     let source = source_of(options);
     let mut writer = Writer {
@@ -317,6 +358,7 @@ pub(super) fn apply_file(
         created: BTreeSet::new(),
         rebuilt: Rebuilt::default(),
         removes: false,
+        deletions,
     };
     let outcome = std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel::<Batch>(16);
@@ -1084,6 +1126,7 @@ struct Writer<'a> {
     /// The file says some resource is gone (entered in error, deleted): see
     /// [`ImportTx::finish_run`].
     removes: bool,
+    deletions: &'a mut RunDeletions,
 }
 
 /// Where the writer is within one transaction.
@@ -1300,6 +1343,15 @@ impl Writer<'_> {
                     Kind::Procedure => counted.procedures += 1,
                     Kind::Line => {}
                 }
+                if self.deletions.deleted_after(
+                    &resource.source,
+                    resource.resource_type,
+                    &resource.id,
+                    resource.last_updated.as_deref(),
+                ) {
+                    counted.older += 1;
+                    return Ok(Some(Upserted::Older));
+                }
                 let entry = LedgerEntry {
                     source: &resource.source,
                     resource_type: resource.resource_type,
@@ -1364,6 +1416,9 @@ impl Writer<'_> {
                     Removal::Removed => counted.removed += 1,
                     Removal::Newer => counted.older += 1,
                     Removal::Absent => {}
+                }
+                if let Some(at) = last_updated {
+                    self.deletions.remember(source, resource_type, id, at);
                 }
             }
             Op::Warning {

@@ -162,6 +162,47 @@ fn is_bulk_manifest(path: &Path, meta: &Metadata) -> bool {
         })
 }
 
+/// The export a file belongs to, which a run applies as one (see `import_paths`): the folder
+/// that holds it. A Bulk Data client keeps an export's files together, and the SMART reference
+/// server names its deleted files beside the output (`1.Patient.deleted.ndjson`); a client
+/// that keeps them apart puts them in a `deleted` subfolder, or in a sibling folder named as
+/// the export's with `deleted` before or after it (`e2_deleted`), and those belong to that
+/// export too. A file's own name plays no part: whatever it is called, it is in its folder.
+pub fn export_of(path: &Path) -> PathBuf {
+    let Some(folder) = path.parent() else {
+        return PathBuf::new();
+    };
+    let Some(name) = folder.file_name().map(|name| name.to_string_lossy()) else {
+        return folder.to_owned();
+    };
+    if name.eq_ignore_ascii_case("deleted") {
+        return folder.parent().map(Path::to_owned).unwrap_or_default();
+    }
+    match export_name_of_deleted_folder(&name) {
+        Some(export) => folder.with_file_name(export),
+        None => folder.to_owned(),
+    }
+}
+
+/// `e2` of a folder named `e2_deleted` or `deleted-e2` (any case, separated by `_`, `-`, `.`
+/// or a space); `None` for any other name.
+fn export_name_of_deleted_folder(name: &str) -> Option<&str> {
+    const WORD: &str = "deleted";
+    let separator = |c: char| matches!(c, '_' | '-' | '.' | ' ');
+    let before = name
+        .len()
+        .checked_sub(WORD.len())
+        .and_then(|at| name.split_at_checked(at))
+        .filter(|(_, word)| word.eq_ignore_ascii_case(WORD))
+        .and_then(|(export, _)| export.strip_suffix(separator));
+    let after = || {
+        name.split_at_checked(WORD.len())
+            .filter(|(word, _)| word.eq_ignore_ascii_case(WORD))
+            .and_then(|(_, export)| export.strip_prefix(separator))
+    };
+    before.or_else(after).filter(|export| !export.is_empty())
+}
+
 /// Whether a file holds deletions alone, as a Bulk Data export's `deleted` files do (NDJSON
 /// of transaction Bundles whose entries are `DELETE` requests): read by its first line, which
 /// is all that is needed to tell such a file from an output file (a resource a line) or a
@@ -320,5 +361,21 @@ mod tests {
         assert_eq!(parse_size("1024"), Ok(1024));
         assert!(parse_size("lots").is_err());
         assert!(parse_size("0").is_err());
+    }
+
+    #[test]
+    fn a_files_export_is_its_folder_its_deleted_folder_its_exports() {
+        let export = |path: &str| export_of(Path::new(path));
+        assert_eq!(export("F/e1/Patient.ndjson"), Path::new("F/e1"));
+        assert_eq!(export("F/e1/1.Patient.deleted.ndjson"), Path::new("F/e1"));
+        assert_eq!(export("F/e1/deleted/Patient.ndjson"), Path::new("F/e1"));
+        assert_eq!(export("F/e1/Deleted/Patient.ndjson"), Path::new("F/e1"));
+        assert_eq!(export("F/e2_DELETED/Patient.ndjson"), Path::new("F/e2"));
+        assert_eq!(export("F/deleted-e2/Patient.ndjson"), Path::new("F/e2"));
+        assert_eq!(
+            export("F/undeleted/Patient.ndjson"),
+            Path::new("F/undeleted")
+        );
+        assert_eq!(export("Patient.ndjson"), Path::new(""));
     }
 }

@@ -829,7 +829,7 @@ pub enum Removal {
 /// either side of a daylight-saving change, or writing `Z` in one file and an offset in the
 /// next, is still ordered by when it wrote; text that is no instant compares as text, as one
 /// server's format does.
-pub(super) fn written_after(stored: &str, incoming: &str) -> bool {
+pub(crate) fn written_after(stored: &str, incoming: &str) -> bool {
     let instant = |text: &str| chrono::DateTime::parse_from_rfc3339(text.trim()).ok();
     match (instant(stored), instant(incoming)) {
         (Some(stored), Some(incoming)) => stored > incoming,

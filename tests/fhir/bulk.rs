@@ -788,3 +788,131 @@ fn a_resource_deleted_and_created_again_in_one_export_is_kept_whatever_the_files
         );
     }
 }
+
+/// Two successive exports in one folder, imported in one run: the later export's deletions
+/// come after the earlier export's output, so a resource deleted since the first export goes.
+/// Each export's deleted files still come before its own output (a resource deleted and
+/// created again in the later export stays), however they are laid out: a file of `DELETE`s
+/// named as an output file, a `deleted` subfolder, the reference server's `N.Type.deleted.ndjson`.
+#[test]
+fn a_later_exports_deletions_apply_after_an_earlier_exports_output_in_one_run() {
+    for deleted_name in [
+        "Condition.ndjson",
+        "deleted/Condition.ndjson",
+        "1.Condition.deleted.ndjson",
+        "a_deleted.ndjson",
+    ] {
+        let mut env = Env::new();
+        let options = ImportOptions {
+            source: Some("https://ehr.example.org/fhir".to_owned()),
+            ..ImportOptions::default()
+        };
+        let person = serde_json::to_string(&patient("p-two", "TWO-1", "Horvat", "Ana")).unwrap();
+        let line = |id: &str, code: &str| {
+            serde_json::to_string(&condition(id, "Patient/p-two", ICD10, code, "a condition"))
+                .unwrap()
+        };
+        env.write_bytes(
+            "exports/e1_2026-11-01/Patient.ndjson",
+            &ndjson(std::slice::from_ref(&person)),
+        );
+        env.write_bytes(
+            "exports/e1_2026-11-01/Condition.ndjson",
+            &ndjson(&[line("c-gone", "I10"), line("c-again", "G40.909")]),
+        );
+        // The later export: c-gone deleted for good, c-again deleted and created again (in its
+        // output, which sorts after or before its deleted file by name).
+        env.write_bytes(
+            &format!("exports/e2_2026-11-08/{deleted_name}"),
+            &ndjson(&[
+                deletion_line("Condition/c-gone"),
+                deletion_line("Condition/c-again"),
+            ]),
+        );
+        env.write_bytes(
+            "exports/e2_2026-11-08/Condition-output.ndjson",
+            &ndjson(&[line("c-again", "G40.909")]),
+        );
+        let report = env.import_with(&[env.path("exports")], &options);
+        assert_eq!(report.failed, 0, "{deleted_name}: {report:#?}");
+        assert_eq!(
+            env.rows("SELECT id FROM fhir_resources WHERE type = 'Condition' ORDER BY id")
+                .concat(),
+            ["c-again"],
+            "{deleted_name}: the later export's deletion removes c-gone, its output keeps c-again"
+        );
+        // Both removed after the first export wrote them; c-again then written back.
+        assert_eq!(report.removed, 2, "{deleted_name}: {report:#?}");
+    }
+}
+
+/// A `DELETE` that says when it was made (the entry's `response.lastModified`, else the
+/// Bundle's `meta.lastUpdated`, else its `timestamp`) and a resource that says when it was
+/// written (`meta.lastUpdated`): the later wins, whichever export or file is applied first.
+#[test]
+fn a_deletion_and_a_resource_with_times_the_later_wins_whatever_the_order() {
+    let timed = |id: &str, updated: &str| {
+        let mut resource = condition(id, "Patient/p-time", ICD10, "G40.909", "Epilepsy");
+        resource["meta"] = json!({"lastUpdated": updated});
+        serde_json::to_string(&resource).unwrap()
+    };
+    let deletion_at = |reference: &str, how: &str, when: &str| {
+        let mut entry = json!({"request": {"method": "DELETE", "url": reference}});
+        let mut bundle = json!({"resourceType": "Bundle", "type": "transaction"});
+        match how {
+            "lastModified" => entry["response"] = json!({"status": "204", "lastModified": when}),
+            "meta" => bundle["meta"] = json!({"lastUpdated": when}),
+            _ => bundle["timestamp"] = json!(when),
+        }
+        bundle["entry"] = json!([entry]);
+        bundle.to_string()
+    };
+    for how in ["lastModified", "meta", "timestamp"] {
+        let mut env = Env::new();
+        let options = ImportOptions {
+            source: Some("https://ehr.example.org/fhir".to_owned()),
+            ..ImportOptions::default()
+        };
+        let person = serde_json::to_string(&patient("p-time", "TIME-1", "Kos", "Mira")).unwrap();
+        env.write_bytes(
+            "exports/a/Patient.ndjson",
+            &ndjson(std::slice::from_ref(&person)),
+        );
+        // Export `a` (applied first) deletes c-late-delete at 12:00 after its output copy was
+        // written at 08:00 (in `b`), and holds c-rewritten written at 12:00, which `b` deletes
+        // at 08:00.
+        env.write_bytes(
+            "exports/a/deleted.ndjson",
+            &ndjson(&[deletion_at(
+                "Condition/c-late-delete",
+                how,
+                "2026-11-05T12:00:00Z",
+            )]),
+        );
+        env.write_bytes(
+            "exports/a/Condition.ndjson",
+            &ndjson(&[timed("c-rewritten", "2026-11-05T12:00:00+00:00")]),
+        );
+        env.write_bytes(
+            "exports/b/deleted.ndjson",
+            &ndjson(&[deletion_at(
+                "Condition/c-rewritten",
+                how,
+                "2026-11-05T08:00:00Z",
+            )]),
+        );
+        env.write_bytes(
+            "exports/b/Condition.ndjson",
+            &ndjson(&[timed("c-late-delete", "2026-11-05T09:00:00+01:00")]),
+        );
+        let report = env.import_with(&[env.path("exports")], &options);
+        assert_eq!(report.failed, 0, "{how}: {report:#?}");
+        assert_eq!(
+            env.rows("SELECT id FROM fhir_resources WHERE type = 'Condition' ORDER BY id")
+                .concat(),
+            ["c-rewritten"],
+            "{how}: the deletion made after c-late-delete was written removes it; the one made \
+             before c-rewritten was written leaves it"
+        );
+    }
+}
