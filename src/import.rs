@@ -1316,18 +1316,26 @@ fn native_file(
             outcome: FileOutcome::AlreadyImported,
             ..FileReport::new(path)
         },
-        Ok(Some(counts)) => FileReport {
-            outcome: FileOutcome::Imported,
-            patients: counts.patients,
-            new_patients: counts.new_patients,
-            created: counts.new_patients,
-            conditions: counts.conditions,
-            exposures: counts.exposures,
-            observations: counts.observations,
-            procedures: counts.procedures,
-            skipped: counts.skipped,
-            ..FileReport::new(path)
-        },
+        Ok(Some(counts)) => {
+            let mut report = FileReport {
+                outcome: FileOutcome::Imported,
+                patients: counts.patients,
+                new_patients: counts.new_patients,
+                created: counts.new_patients,
+                conditions: counts.conditions,
+                exposures: counts.exposures,
+                observations: counts.observations,
+                procedures: counts.procedures,
+                skipped: counts.skipped,
+                ..FileReport::new(path)
+            };
+            // A warning, not a failure: the document is imported (all it could attribute), and
+            // importing it again would leave out the same rows.
+            for line in &counts.left_out {
+                report.warn("", String::from("refract document"), line);
+            }
+            report
+        }
         Err(err) => FileReport::failed(path, &err.to_string()),
     }
 }

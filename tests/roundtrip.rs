@@ -725,9 +725,9 @@ fn as_older_document(document: &serde_json::Value) -> serde_json::Value {
 }
 
 #[test]
-fn an_older_document_naming_two_patients_by_one_mrn_is_refused_and_one_is_read() {
+fn an_older_document_naming_two_patients_by_one_mrn_restores_all_but_what_it_cannot_attribute() {
     let dir = TempDir::new().unwrap();
-    let (ours, _, ours_json, theirs_json) = two_clinics(&dir);
+    let (ours, theirs, ours_json, _) = two_clinics(&dir);
     // One patient per number: read as before, each case on its own patient.
     let older = dir.path().join("older.json");
     let document: serde_json::Value =
@@ -742,10 +742,17 @@ fn an_older_document_naming_two_patients_by_one_mrn_is_refused_and_one_is_read()
     assert_eq!(text_rows(&restored, CASES_SQL), text_rows(&ours, CASES_SQL));
     assert_eq!(text_rows(&restored, TASKS_SQL), text_rows(&ours, TASKS_SQL));
 
-    // Two patients with one number: refused, naming the number and both patients.
+    // Our file holds the other clinic's patient of one of our numbers (one on an agenda).
+    let shared = text_rows(
+        &ours,
+        "SELECT p.mrn FROM meeting_cases c JOIN patients p ON p.id = c.patient_id ORDER BY 1 LIMIT 1",
+    )[0][0]
+        .clone();
+    let theirs_one = dir.path().join("theirs-one.json");
+    json_export(&theirs, &theirs_one, &[&shared]);
     refract(&ours)
         .arg("import")
-        .arg(&theirs_json)
+        .arg(&theirs_one)
         .assert()
         .success();
     let both_json = dir.path().join("both.json");
@@ -755,19 +762,104 @@ fn an_older_document_naming_two_patients_by_one_mrn_is_refused_and_one_is_read()
     std::fs::write(&older, as_older_document(&document).to_string()).unwrap();
     let empty = dir.path().join("empty.db");
     let output = refract(&empty).arg("import").arg(&older).output().unwrap();
-    assert!(!output.status.success(), "{output:?}");
-    let error = String::from_utf8(output.stderr).unwrap();
-    let line = error
+    assert!(output.status.success(), "{output:?}");
+    // Everything else restored: every patient with what the team wrote about them.
+    for table in ["patients", "reviews", "notes", "way_forward", "tasks"] {
+        assert_eq!(rows_in(&empty, table), rows_in(&ours, table), "{table}");
+    }
+    // Only the cases and audit rows of the shared number left out, never put on one of them.
+    let without_shared = |rows: Vec<Vec<String>>| -> Vec<Vec<String>> {
+        rows.into_iter().filter(|row| row[0] != shared).collect()
+    };
+    let cases = text_rows(&ours, CASES_SQL);
+    assert!(cases.iter().any(|row| row[0] == shared));
+    assert_eq!(text_rows(&empty, CASES_SQL), without_shared(cases));
+    assert_eq!(
+        text_rows(&empty, PATIENT_AUDIT_SQL),
+        without_shared(text_rows(&ours, PATIENT_AUDIT_SQL))
+    );
+    // Said, with the number and both patients.
+    let summary = String::from_utf8(output.stdout).unwrap();
+    let line = summary
         .lines()
-        .find(|l| l.contains("RF-00000"))
+        .find(|l| l.contains(&format!("MRN {shared}")))
         .unwrap_or_default();
-    assert!(line.contains("patients["), "{error}");
+    assert!(line.contains("left out"), "{summary}");
+    assert!(line.contains("meeting case"), "{summary}");
+    assert!(line.contains("audit row"), "{summary}");
     assert_eq!(
         line.matches("patients[").count(),
         2,
-        "both patients named: {error}"
+        "both patients named: {summary}"
     );
-    assert_eq!(rows_in(&empty, "patients"), 0, "nothing of it committed");
+}
+
+/// A file from before meetings carried a `uid` (schema 29, as migration 0030 found it).
+fn as_schema_29(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER meetings_uid_made;
+         DROP INDEX meetings_uid;
+         ALTER TABLE meetings DROP COLUMN uid;
+         PRAGMA user_version = 29;",
+    )
+    .unwrap();
+}
+
+#[test]
+fn copies_of_one_older_file_give_its_meetings_one_uid() {
+    let dir = TempDir::new().unwrap();
+    let a = demo_seeded(&dir, "a.db", 12, 1);
+    let a_json = dir.path().join("a.json");
+    json_export(&a, &a_json, &[]);
+    let document: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&a_json).unwrap()).unwrap();
+    let older = dir.path().join("older.json");
+    std::fs::write(&older, as_older_document(&document).to_string()).unwrap();
+    // The file itself upgraded, and two restores of its older backup.
+    as_schema_29(&a);
+    refract(&a).arg("check").assert().success();
+    let (b, c) = (dir.path().join("b.db"), dir.path().join("c.db"));
+    for restore in [&b, &c] {
+        refract(restore)
+            .arg("import")
+            .arg(&older)
+            .assert()
+            .success();
+    }
+    let uids =
+        "SELECT starts_at, title, coalesce(team, '-'), uid FROM meetings ORDER BY 1, 2, 3, 4";
+    assert!(!text_rows(&a, uids).is_empty());
+    assert_eq!(text_rows(&b, uids), text_rows(&a, uids), "restore and file");
+    assert_eq!(text_rows(&c, uids), text_rows(&a, uids), "two restores");
+
+    // A new patient on one of A's meetings, sent to B: in that meeting, not in a second one.
+    let roe = dir.path().join("roe.json");
+    crate::fhir::write_json(
+        &roe,
+        &crate::fhir::bundle(
+            "collection",
+            &[crate::fhir::patient("roe", "2001", "Roe", "Rick")],
+        ),
+    );
+    refract(&a).arg("import").arg(&roe).assert().success();
+    {
+        let conn = rusqlite::Connection::open(&a).unwrap();
+        conn.execute(
+            "INSERT INTO meeting_cases (meeting_id, patient_id, position)
+             SELECT 1, id, 99 FROM patients WHERE mrn = '2001'",
+            [],
+        )
+        .unwrap();
+    }
+    let a1 = dir.path().join("a1.json");
+    json_export(&a, &a1, &[]);
+    let meetings = rows_in(&b, "meetings");
+    refract(&b).arg("import").arg(&a1).assert().success();
+    assert_eq!(rows_in(&b, "meetings"), meetings, "no second meeting");
+    let agenda = "SELECT m.starts_at, m.title, count(*) FROM meeting_cases c
+         JOIN meetings m ON m.id = c.meeting_id GROUP BY m.id ORDER BY 1, 2";
+    assert_eq!(text_rows(&b, agenda), text_rows(&a, agenda));
 }
 
 #[test]

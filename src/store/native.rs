@@ -8,7 +8,8 @@
 //! position in `patients` (`"patient": 3`), as a line names its drug's exposure: an MRN's text
 //! alone is not a patient once a file holds two clinics' RF-0000001 or two hospitals' 1001, and
 //! a position needs no system to be spelled out. A meeting carries its `uid` (random, made where
-//! it was created), so that a document's meeting is matched only to the same meeting.
+//! it was created; derived for a meeting that had none, see [`derived_meeting_uid`]), so that a
+//! document's meeting is matched only to the same meeting.
 //!
 //! The audit log of the records travels with them (`audit`, oldest first): every row about the
 //! exported patients and, in a whole-file export, about the meetings (`"meeting"`: position in
@@ -755,8 +756,23 @@ impl Store {
         };
         let numbered_by = numbering(conn, document.file_id.as_deref())?;
         // After `numbering`, which makes an empty file the document's file (a restore).
-        let this_files = document.file_id.is_none()
-            || super::meta_value(conn, "file_id")?.as_deref() == document.file_id.as_deref();
+        let here = super::meta_value(conn, "file_id")?;
+        let this_files =
+            document.file_id.is_none() || here.as_deref() == document.file_id.as_deref();
+        // The file whose meetings an older document's are (for their derived uid): the one it
+        // names, else this one (it is read as this file's).
+        let lineage = document
+            .file_id
+            .as_deref()
+            .or(here.as_deref())
+            .unwrap_or_default();
+        // Meetings of the document seen so far, per start, title and team.
+        let mut ordinals: std::collections::HashMap<MeetingSlot<'_>, usize> =
+            std::collections::HashMap::new();
+        // Cases and audit rows of an older document naming an MRN of several of its patients,
+        // left out: (cases, audit rows, the patients), per MRN.
+        let mut unattributed: std::collections::BTreeMap<&str, (usize, usize, &[usize])> =
+            std::collections::BTreeMap::new();
         let patient_of = PatientNames::of(document);
         let mut present = 0;
         let mut patient_ids: Vec<Option<i64>> = Vec::with_capacity(document.patients.len());
@@ -1000,15 +1016,36 @@ impl Store {
         let mut case_ids: Vec<Vec<(i64, i64, i64)>> = Vec::with_capacity(document.meetings.len());
         for (meeting_index, meeting) in document.meetings.iter().enumerate() {
             let place = format!("meetings[{meeting_index}]");
+            let text = |key: &str| meeting.meeting.get(key).and_then(Cell::as_str);
+            // Counted over every meeting of the document, in its order (by id in its file).
+            let ordinal = {
+                let seen = ordinals
+                    .entry((text("starts_at"), text("title"), text("team")))
+                    .or_default();
+                *seen += 1;
+                *seen - 1
+            };
+            let derived_uid = text("uid").is_none().then(|| {
+                derived_meeting_uid(
+                    lineage,
+                    text("starts_at"),
+                    text("title"),
+                    text("team"),
+                    ordinal,
+                )
+            });
             // A meeting whose every case is of a patient left as they were (already present)
             // would come without any case: it stays out, and the summary says so.
             let mut case_patients = Vec::with_capacity(meeting.cases.len());
             for (row_index, case) in meeting.cases.iter().enumerate() {
                 case_patients.push(patient_of.named(case, &format!("{place}.cases[{row_index}]"))?);
             }
+            let added_here = |index: &usize| matches!(patient_ids.get(*index), Some(Some(_)));
             let brings_a_case = meeting.cases.is_empty()
-                || case_patients.iter().any(|index| {
-                    index.is_some_and(|index| matches!(patient_ids.get(index), Some(Some(_))))
+                || case_patients.iter().any(|named| match named {
+                    Named::Patient(index) => added_here(index),
+                    Named::Nobody => false,
+                    Named::Several(_, several) => several.iter().any(added_here),
                 });
             if !brings_a_case {
                 meeting_ids.push((0, false));
@@ -1021,12 +1058,16 @@ impl Store {
                     .or_default() += 1;
                 continue;
             }
-            let (meeting_id, added) = match held_meeting(conn, &meeting.meeting, this_files)? {
-                Some(id) => (id, false),
-                None => (
-                    insert_row(conn, "meetings", &place, &meeting.meeting, &[])?,
-                    true,
-                ),
+            let held = held_meeting(conn, &meeting.meeting, derived_uid.as_deref(), this_files)?;
+            let (meeting_id, added) = if let Some(id) = held {
+                (id, false)
+            } else {
+                let mut row = std::borrow::Cow::Borrowed(&meeting.meeting);
+                if let Some(uid) = &derived_uid {
+                    row.to_mut()
+                        .insert(String::from("uid"), Cell::from(uid.clone()));
+                }
+                (insert_row(conn, "meetings", &place, &row, &[])?, true)
             };
             meeting_ids.push((meeting_id, added));
             if added {
@@ -1047,9 +1088,18 @@ impl Store {
                     .or_default() += 1;
             }
             let mut cases = Vec::new();
-            for (row_index, (case, index)) in meeting.cases.iter().zip(case_patients).enumerate() {
-                let Some(index) = index else {
-                    continue;
+            for (row_index, (case, named)) in meeting.cases.iter().zip(case_patients).enumerate() {
+                let index = match named {
+                    Named::Patient(index) => index,
+                    Named::Nobody => continue,
+                    // Left out whole: put on the first of them, it would be one patient's
+                    // decision on another's record. Counted only when it would have come.
+                    Named::Several(mrn, several) => {
+                        if several.iter().any(added_here) {
+                            unattributed.entry(mrn).or_insert((0, 0, several)).0 += 1;
+                        }
+                        continue;
+                    }
                 };
                 // A case joins its meeting only with its patient: a patient left as they were
                 // keeps the cases they already had.
@@ -1124,12 +1174,21 @@ impl Store {
                 || !matches!(row.get("mrn"), None | Some(Cell::Null));
             let (patient, entity_id) = if names_patient {
                 // The history of a patient left as it was (already present) stays out.
-                match patient_of
-                    .named(row, &place)?
-                    .and_then(|index| patient_ids[index])
-                {
-                    Some(pid) => (Some(pid), None),
-                    None => continue,
+                match patient_of.named(row, &place)? {
+                    Named::Patient(index) => match patient_ids[index] {
+                        Some(pid) => (Some(pid), None),
+                        None => continue,
+                    },
+                    Named::Nobody => continue,
+                    Named::Several(mrn, several) => {
+                        if several
+                            .iter()
+                            .any(|index| matches!(patient_ids.get(*index), Some(Some(_))))
+                        {
+                            unattributed.entry(mrn).or_insert((0, 0, several)).1 += 1;
+                        }
+                        continue;
+                    }
                 }
             } else {
                 // A meeting's history, only when this document added that meeting.
@@ -1152,6 +1211,21 @@ impl Store {
                 }
             };
             append_audit_row(conn, row, patient, entity_id)?;
+        }
+        for (mrn, (cases, audit_rows, several)) in unattributed {
+            counts
+                .left_out
+                .push(patient_of.left_out(mrn, cases, audit_rows, several));
+            for (what, count) in [("meeting cases", cases), ("audit rows", audit_rows)] {
+                if count > 0 {
+                    *counts
+                        .skipped
+                        .entry(format!(
+                            "{what} naming an MRN of several patients (older refract document)"
+                        ))
+                        .or_default() += count;
+                }
+            }
         }
         Ok(counts)
     }
@@ -1189,24 +1263,43 @@ fn meeting_record(
 
 /// The meeting held here that a document's meeting is: the one with its `uid` (made where the
 /// meeting was created, carried by every copy), or none. A document of an older refract (no
-/// `uid`) of this file (or of the file it was restored from, or one that did not say whose it
-/// was): the meeting with the same start, title and team, as an older refract matched them: within one
-/// file's lineage that is the same meeting (a subset export finds its meeting again), whereas
-/// another file's meeting at the same time with the same title is another team's (two
-/// hospitals' tumour boards meet on Tuesdays at 13:00), and is added beside ours.
+/// `uid`): the one with the uid derived for it (`derived_uid`, as every copy of its file
+/// derives it), else, when the document is this file's (or of the file it was restored from,
+/// or one that did not say whose it was), the meeting with the same start, title and team, as
+/// an older refract matched them: within one file's lineage that is the same meeting (a subset
+/// export finds its meeting again), whereas another file's meeting at the same time with the
+/// same title is another team's (two hospitals' tumour boards meet on Tuesdays at 13:00), and
+/// is added beside ours.
+///
+/// A document's `uid` this file does not hold is a new meeting, even when this file's lineage
+/// holds one of the same start, title and team: no fallback. A meeting that had no uid got the
+/// same derived one in every copy of the lineage, so a uid not held here was made after the
+/// copies parted, in one of them (the dashboard's random uid): a meeting this file never had.
+/// Two copies may each have set up the week's meeting; which of their attendees, minutes and
+/// decisions belong together is then a guess, and the uid is the one thing that tells two
+/// meetings at one slot apart.
 fn held_meeting(
     conn: &Connection,
     meeting: &serde_json::Map<String, Cell>,
+    derived_uid: Option<&str>,
     this_files: bool,
 ) -> Result<Option<i64>> {
     let text = |key: &str| meeting.get(key).and_then(Cell::as_str);
+    let by_uid = |uid: &str| -> Result<Option<i64>> {
+        Ok(conn
+            .prepare_cached("SELECT id FROM meetings WHERE uid = ?1")?
+            .query_row([uid], |row| row.get(0))
+            .optional()?)
+    };
     if let Some(uid) = text("uid") {
         // Said, so decisive: one file may hold two meetings of one start, title and team (its
         // own and another file's, added beside it), which a move must keep apart.
-        return Ok(conn
-            .prepare_cached("SELECT id FROM meetings WHERE uid = ?1")?
-            .query_row([uid], |row| row.get(0))
-            .optional()?);
+        return by_uid(uid);
+    }
+    if let Some(uid) = derived_uid
+        && let Some(id) = by_uid(uid)?
+    {
+        return Ok(Some(id));
     }
     if !this_files {
         return Ok(None);
@@ -1220,6 +1313,80 @@ fn held_meeting(
             |row| row.get(0),
         )
         .optional()?)
+}
+
+/// The uid of a meeting that had none: one held before meetings carried a uid (migration
+/// 0030), or one of an older document, added here. Derived rather than random, from what every
+/// copy of one file knows alike: the file's id (`lineage`), the meeting's start, title and team,
+/// and its ordinal among that file's meetings of the same start, title and team (by id, the
+/// order a document lists them in). So the file upgraded and each restore of its older backup
+/// give one meeting one uid, and a later document of one finds the meeting in the other;
+/// another file's meeting at the same slot differs by its file's id. (A subset export may leave
+/// out the first of two meetings of one slot, and so number the second 0: within the file's
+/// lineage the start, title and team still find it, see [`held_meeting`].)
+fn derived_meeting_uid(
+    lineage: &str,
+    starts_at: Option<&str>,
+    title: Option<&str>,
+    team: Option<&str>,
+    ordinal: usize,
+) -> String {
+    use sha2::Digest as _;
+    // A JSON array: no two different lists of fields give one text.
+    let key = serde_json::json!(["refract meeting", lineage, starts_at, title, team, ordinal]);
+    let digest = sha2::Sha256::digest(key.to_string().as_bytes());
+    // As long as the random uids (16 bytes).
+    crate::digest::hex(&digest[..16])
+}
+
+/// Migration 0030's step for the meetings already held: each gets [`derived_meeting_uid`] of
+/// this file.
+pub(super) fn derive_missing_meeting_uids(conn: &Connection) -> Result<()> {
+    type MeetingKey = (Option<String>, Option<String>, Option<String>);
+    let lineage = super::meta_value(conn, "file_id")?.unwrap_or_default();
+    let meetings: Vec<(i64, MeetingKey, bool)> = conn
+        .prepare("SELECT id, starts_at, title, team, uid IS NULL FROM meetings ORDER BY id")?
+        .query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                (row.get(1)?, row.get(2)?, row.get(3)?),
+                row.get(4)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut ordinals: std::collections::HashMap<MeetingKey, usize> =
+        std::collections::HashMap::new();
+    let mut update = conn.prepare("UPDATE meetings SET uid = ?1 WHERE id = ?2")?;
+    for (id, key, missing) in meetings {
+        let seen = ordinals.entry(key.clone()).or_default();
+        let ordinal = *seen;
+        *seen += 1;
+        if missing {
+            let (starts_at, title, team) = &key;
+            let uid = derived_meeting_uid(
+                &lineage,
+                starts_at.as_deref(),
+                title.as_deref(),
+                team.as_deref(),
+                ordinal,
+            );
+            update.execute(rusqlite::params![uid, id])?;
+        }
+    }
+    Ok(())
+}
+
+/// A meeting's start, title and team, as a document gives them.
+type MeetingSlot<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
+
+/// Whom a document's record names (see [`PatientNames::named`]).
+enum Named<'a> {
+    /// The patient at this position in `patients`.
+    Patient(usize),
+    /// None of the document's patients.
+    Nobody,
+    /// An older document's MRN text that several of its patients have (these positions).
+    Several(&'a str, &'a [usize]),
 }
 
 /// How a document's records name its patients: by position in `patients` (`"patient": 3`), or,
@@ -1247,15 +1414,15 @@ impl<'a> PatientNames<'a> {
         }
     }
 
-    /// The position of the patient `row` names (`None`: it names none of the document's).
-    /// An MRN that names several is refused: taking one of them would put one patient's
-    /// decisions on another.
-    fn named(&self, row: &serde_json::Map<String, Cell>, place: &str) -> Result<Option<usize>> {
+    /// The patient `row` names. An older document's MRN that several of its patients have is
+    /// [`Named::Several`]: the caller leaves the row out (taking one of them would put one
+    /// patient's decisions on another) and says so.
+    fn named(&self, row: &serde_json::Map<String, Cell>, place: &str) -> Result<Named<'_>> {
         match row.get("patient") {
             None | Some(Cell::Null) => {}
             Some(value) => {
                 return match value.as_u64().and_then(|index| usize::try_from(index).ok()) {
-                    Some(index) if index < self.count => Ok(Some(index)),
+                    Some(index) if index < self.count => Ok(Named::Patient(index)),
                     _ => Err(StoreError::Invalid(format!(
                         "refract document: {place}.patient: {} is not a position in patients (0 to {})",
                         crate::text::one_line(&value.to_string()),
@@ -1265,43 +1432,63 @@ impl<'a> PatientNames<'a> {
             }
         }
         let Some(mrn) = row.get("mrn").and_then(Cell::as_str) else {
-            return Ok(None);
+            return Ok(Named::Nobody);
         };
-        match self.by_mrn.get(mrn).map(Vec::as_slice) {
-            None | Some([]) => Ok(None),
-            Some([index]) => Ok(Some(*index)),
-            Some(several) => {
-                let named = several
-                    .iter()
-                    .map(|index| {
-                        let patient = &self.document.patients[*index].patient;
-                        let text = |key: &str| {
-                            crate::text::one_line(
-                                patient.get(key).and_then(Cell::as_str).unwrap_or_default(),
-                            )
-                        };
-                        let system = text("mrn_system");
-                        format!(
-                            "patients[{index}] {}, {} ({})",
-                            text("family_name"),
-                            text("given_name"),
-                            if system.is_empty() {
-                                "the file's own number"
-                            } else {
-                                &system
-                            }
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" and ");
-                Err(StoreError::Invalid(format!(
-                    "refract document: {place}: MRN '{}' names {} patients of the document, {named}: \
-                     which one is meant is not said (a document of this refract names them by position)",
-                    crate::text::one_line(mrn),
-                    several.len()
-                )))
-            }
+        match self.by_mrn.get_key_value(mrn) {
+            None => Ok(Named::Nobody),
+            Some((_, several)) if several.is_empty() => Ok(Named::Nobody),
+            Some((_, several)) if several.len() == 1 => Ok(Named::Patient(several[0])),
+            Some((mrn, several)) => Ok(Named::Several(mrn, several)),
         }
+    }
+
+    /// The summary's line for the rows left out because `mrn` names `several` patients.
+    fn left_out(&self, mrn: &str, cases: usize, audit_rows: usize, several: &[usize]) -> String {
+        let counted = |count: usize, one: &str, many: &str| {
+            (count > 0).then(|| format!("{count} {}", if count == 1 { one } else { many }))
+        };
+        let what = [
+            counted(cases, "meeting case", "meeting cases"),
+            counted(audit_rows, "audit row", "audit rows"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" and ");
+        let named = several
+            .iter()
+            .map(|index| {
+                let patient = &self.document.patients[*index].patient;
+                let text = |key: &str| {
+                    crate::text::one_line(
+                        patient.get(key).and_then(Cell::as_str).unwrap_or_default(),
+                    )
+                };
+                let system = text("mrn_system");
+                format!(
+                    "patients[{index}] {}, {} ({})",
+                    text("family_name"),
+                    text("given_name"),
+                    if system.is_empty() {
+                        "the file's own number"
+                    } else {
+                        &system
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" and ");
+        format!(
+            "{what} {} MRN {}, which is {} patients of the document ({named}): left out, not \
+             said which one (an export of the original file by this refract says it)",
+            if cases + audit_rows == 1 {
+                "names"
+            } else {
+                "name"
+            },
+            crate::text::one_line(mrn),
+            several.len()
+        )
     }
 }
 
@@ -1588,6 +1775,9 @@ pub struct NativeCounts {
     /// Meetings added (a meeting already held is counted under `skipped`).
     pub meetings: usize,
     pub skipped: std::collections::BTreeMap<String, usize>,
+    /// What an older document's rows could not be attributed to, one line per MRN of several
+    /// of its patients (the rows are left out; the import goes on).
+    pub left_out: Vec<String>,
 }
 
 impl NativeDocument {

@@ -170,7 +170,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         sql: include_str!("sql/0030_meeting_uid.sql"),
         rebuilds_tables: false,
-        then: None,
+        then: Some(super::native::derive_missing_meeting_uids),
     },
 ];
 
