@@ -393,7 +393,10 @@ impl Identity<'_> {
     /// Mar 2, 1972, 2nd Mar 1972), with a two-digit year too (2/3/72, 02-03-72, 2 Mar 72,
     /// Mar 2 '72); the name run together or apart at its particles ("McDonald", "Mac Donald",
     /// "van der Berg", "Vanderberg"); and the given name's nicknames from
-    /// `assets/nicknames.toml` ("Bob" for Robert). Both day-month and month-day orders are cut:
+    /// `assets/nicknames.toml` ("Bob" for Robert) where they stand as a name (the table's rule:
+    /// not "MEG", "ted stockings", "Cath lab"). A family name followed by an eponym's word
+    /// ("McDonald criteria") is left unless a title or the given name stands before it.
+    /// Both day-month and month-day orders are cut:
     /// on a shared screen a date wrongly hidden costs nothing, one wrongly shown identifies.
     ///
     /// Only whole words are cut ("Lind" never cuts "Blind" or "Lindqvist"), and a date never
@@ -421,6 +424,7 @@ impl Identity<'_> {
         let mrn = alphanumeric_lowercase(self.mrn);
         if mrn.chars().all(|c| c.is_ascii_digit()) {
             spans.extend(numeric_token_spans(text, &mrn));
+            spans.extend(stored_spelling_spans(text, self.mrn.trim()));
             // A long number (an NHS number, most hospitals' MRNs) is typed in groups as often
             // as whole ("943 476 5919", "943-476-5919") and spells no dose: cut however
             // grouped, never inside a longer run of digits.
@@ -435,19 +439,26 @@ impl Identity<'_> {
             spans.extend(spans_ignoring_separators(text, &mrn, Glued::Cut));
         }
         let units = name_units(text);
-        for name in name_patterns(self.family_name, self.given_name) {
-            spans.extend(whole_word_spans(&units, &name));
-        }
+        let found = |patterns: Vec<Vec<String>>| -> Vec<(usize, usize)> {
+            patterns
+                .iter()
+                .flat_map(|name| whole_word_spans(&units, name))
+                .collect()
+        };
+        let family_spans = found(name_patterns(self.family_name, ""));
+        let mut given_spans = found(name_patterns("", self.given_name));
         for nickname in nicknames_of(self.given_name) {
             let found = whole_word_spans(&units, std::slice::from_ref(&nickname.folded));
-            spans.extend(found.into_iter().filter(|&(start, _)| {
-                !nickname.is_a_word
-                    || text
-                        .get(start..)
-                        .and_then(|rest| rest.chars().next())
-                        .is_some_and(char::is_uppercase)
+            given_spans.extend(found.into_iter().filter(|&span| {
+                nickname_stands_as_a_name(text, span, nickname.kind, &family_spans)
             }));
         }
+        spans.extend(family_spans.iter().copied().filter(|&span| {
+            !names_an_eponym(text, span)
+                || after_a_title(text, span.0)
+                || next_to(text, span, &given_spans)
+        }));
+        spans.extend(given_spans);
         replace_spans(text, spans)
     }
 }
@@ -457,13 +468,19 @@ impl Identity<'_> {
 const GROUPED_MRN_DIGITS: usize = 7;
 
 /// The digits from which a shorter MRN of digits alone (4 to 6) is cut typed in groups too
-/// ("12 34 56", "123-456", "12.34.56" for 123456), by [`grouped_number_spans`]'s stricter rule:
-/// the groups are whole numbers of their own joined by spaces, one hyphen or one dot; they join
-/// to exactly the MRN and are not part of a longer grouped number ("9 12 34 56"); two groups
-/// joined by a dot are a decimal ("12.34", a reading) and stay; and groups followed by a unit
-/// ("123 456 mg", "12 34 56 x10^9/L") or by a day or month word, or after a month's name, read
-/// as a quantity or a date and stay. Shorter MRNs (1 to 3 digits) in groups are two small
-/// numbers, not an identifier.
+/// ("12 34 56", "123-456", "12.34.56", "12/34/56" for 123456), by [`grouped_number_spans`]'s
+/// stricter rule: the groups are whole numbers of their own joined by spaces, one hyphen, one
+/// dot or one slash; they join to exactly the MRN and are not part of a longer grouped number
+/// ("9 12 34 56"); two groups joined by a dot are a decimal ("12.34", a reading) and stay;
+/// groups followed by a unit ("123 456 mg", "12 34 56 x10^9/L") or by a day or month word, or
+/// after a month's name, read as a quantity or a date and stay; groups after a lab or
+/// vital-sign word ("creat 12 34 56", "Hb 123 456", [`VALUE_WORDS`]) are a value and stay.
+/// Two groups of two digits ("45 21", "45-21", "77-88 range") are a range or a pair of values
+/// and never a four-digit MRN: refract's choice, the narrowest that still cuts every grouping
+/// of five and six digits and a four-digit MRN typed otherwise ("4 521"). Slashes join three
+/// groups or more only ("123/456" is a ratio), all slashes, and not when the groups make a
+/// calendar date ("12/03/56" is a day, whoever's; the patient's birth date is cut as a date).
+/// Shorter MRNs (1 to 3 digits) in groups are two small numbers, not an identifier.
 const SHORT_GROUPED_MRN_DIGITS: usize = 4;
 
 /// Particles of names ("van der Berg", "De La Cruz", "Mac Donald", "O'Brien"): never cut as a
@@ -631,6 +648,164 @@ fn nicknames_of(given_name: &str) -> Vec<super::nicknames::Nickname> {
     nicknames.sort_by(|a, b| a.folded.cmp(&b.folded));
     nicknames.dedup();
     nicknames
+}
+
+/// Titles before a name ("Mr Smith", "Dr. Sam"), folded, without their dot.
+const TITLES: [&str; 7] = ["mr", "mrs", "ms", "miss", "mx", "dr", "prof"];
+
+/// Words after a family name that make it an eponym, not the patient ("McDonald criteria",
+/// "Parkinson's disease", "Graves disease", "Glasgow score"): refract's choice is to show the
+/// eponym unless a title or the patient's given name or nickname stands before it ("Mr
+/// McDonald test results"), since diagnostic criteria named like the patient are read at the
+/// meeting and an eponym names no patient.
+const EPONYM_WORDS: [&str; 26] = [
+    "criteria",
+    "criterion",
+    "sign",
+    "signs",
+    "syndrome",
+    "disease",
+    "test",
+    "score",
+    "scale",
+    "classification",
+    "staging",
+    "grade",
+    "phenomenon",
+    "reflex",
+    "manoeuvre",
+    "maneuver",
+    "procedure",
+    "operation",
+    "index",
+    "triad",
+    "palsy",
+    "lymphoma",
+    "tumour",
+    "tumor",
+    "ulcer",
+    "fracture",
+];
+
+/// How the letters of a typed word are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LetterCase {
+    /// "will".
+    Lower,
+    /// "Will", "McDonald".
+    Capitalised,
+    /// "WILL", two letters or more all capitals.
+    Capitals,
+}
+
+fn letter_case(written: &str) -> LetterCase {
+    let letters: Vec<char> = written.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase()) {
+        LetterCase::Capitals
+    } else if letters.first().is_some_and(|c| c.is_uppercase()) {
+        LetterCase::Capitalised
+    } else {
+        LetterCase::Lower
+    }
+}
+
+/// A nickname in capitals this long or shorter is an abbreviation ("MEG", "TED", "GENE"),
+/// unless it stands where a name stands.
+const LONGEST_ABBREVIATION: usize = 4;
+
+/// Whether a nickname found at `span` stands as the patient's name, by the rule written in
+/// `assets/nicknames.toml`: next to the patient's family name or after a title always
+/// (capitalised or in capitals); otherwise by what else the word is.
+fn nickname_stands_as_a_name(
+    text: &str,
+    span: (usize, usize),
+    kind: super::nicknames::NicknameKind,
+    family_spans: &[(usize, usize)],
+) -> bool {
+    use super::nicknames::NicknameKind;
+    let written = text.get(span.0..span.1).unwrap_or_default();
+    let case = letter_case(written);
+    if case != LetterCase::Lower
+        && (after_a_title(text, span.0) || next_to(text, span, family_spans))
+    {
+        return true;
+    }
+    match (kind, case) {
+        (NicknameKind::Name, LetterCase::Lower | LetterCase::Capitalised) => true,
+        (NicknameKind::Name, LetterCase::Capitals) => {
+            written.chars().filter(|c| c.is_alphabetic()).count() > LONGEST_ABBREVIATION
+        }
+        (NicknameKind::Word, LetterCase::Capitalised) => !at_a_sentence_start(text, span.0),
+        _ => false,
+    }
+}
+
+/// Whether the word starting at byte `start` follows a title ("Mr", "Dr.", "MRS").
+fn after_a_title(text: &str, start: usize) -> bool {
+    let before = text
+        .get(..start)
+        .unwrap_or_default()
+        .trim_end()
+        .trim_end_matches('.');
+    let word: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphabetic())
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .flat_map(char::to_lowercase)
+        .collect();
+    TITLES.contains(&word.as_str())
+}
+
+/// Whether `span` has another of `others` just before or after it, with only spaces or one
+/// comma between ("Cath Dean", "Dean, Cath").
+fn next_to(text: &str, span: (usize, usize), others: &[(usize, usize)]) -> bool {
+    let only_a_gap = |from: usize, to: usize| {
+        from < to
+            && text.get(from..to).is_some_and(|gap| {
+                gap.chars().all(|c| c.is_whitespace() || c == ',')
+                    && gap.chars().filter(|&c| c == ',').count() <= 1
+            })
+    };
+    others
+        .iter()
+        .any(|&(start, end)| only_a_gap(span.1, start) || only_a_gap(end, span.0))
+}
+
+/// Whether the word starting at byte `start` starts a sentence: the text's start, a new line,
+/// or after `.`, `!` or `?` (quotes, brackets and list marks between). Not after `;` or `:`:
+/// a list of names ("seen: Bob; Sue") is typed so, and a name wrongly shown identifies.
+fn at_a_sentence_start(text: &str, start: usize) -> bool {
+    for c in text.get(..start).unwrap_or_default().chars().rev() {
+        match c {
+            '\n' | '\r' | '.' | '!' | '?' => return true,
+            '"' | '\'' | '(' | '[' | '{' | '\u{201C}' | '\u{2018}' | '*' | '\u{2022}' => {}
+            c if c.is_whitespace() || is_hyphen(c) => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Whether the family name found at `span` is the start of an eponym: followed, after an
+/// optional possessive, by one of [`EPONYM_WORDS`].
+fn names_an_eponym(text: &str, span: (usize, usize)) -> bool {
+    let mut after = text.get(span.1..).unwrap_or_default();
+    if let Some(rest) = after.strip_prefix(is_apostrophe) {
+        after = rest.strip_prefix(['s', 'S']).unwrap_or(rest);
+    }
+    if !after.starts_with(char::is_whitespace) {
+        return false;
+    }
+    let word: String = after
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect();
+    EPONYM_WORDS.contains(&word.as_str())
 }
 
 /// What a character of typed text is to a name: part of a word, an apostrophe inside one, an
@@ -831,9 +1006,59 @@ fn folded(text: &str) -> String {
 fn numeric_token_spans(text: &str, digits: &str) -> Vec<(usize, usize)> {
     digit_runs(text)
         .into_iter()
+        .filter_map(|(start, end)| {
+            if text.get(start..end) != Some(digits)
+                || joined_to_a_number_before(text, start)
+                || after_a_value_word(text, start)
+            {
+                return None;
+            }
+            if let Some(letter_end) = check_letter_end(text, end, digits) {
+                return Some((start, letter_end));
+            }
+            (!joined_to_a_number_after(text, end) && !reads_as_a_quantity_or_date(text, start, end))
+                .then_some((start, end))
+        })
+        .collect()
+}
+
+/// Where an MRN of four digits or more with one check letter glued after it ends
+/// ("123456A"): one letter, then no other letter or digit, and not a unit's letter ("4521g",
+/// "4521x", "4521k").
+fn check_letter_end(text: &str, end: usize, digits: &str) -> Option<usize> {
+    if digits.len() < SHORT_GROUPED_MRN_DIGITS {
+        return None;
+    }
+    let mut ahead = text.get(end..)?.char_indices();
+    let (_, letter) = ahead.next()?;
+    let is_a_unit = {
+        let folded: String = letter.to_lowercase().collect();
+        UNITS.contains(&folded.as_str())
+            || MEASURE_UNITS.contains(&folded.as_str())
+            || folded == "k"
+            || folded == "m"
+    };
+    if !letter.is_alphabetic() || is_a_unit {
+        return None;
+    }
+    match ahead.next() {
+        Some((_, c)) if c.is_alphanumeric() => None,
+        Some((at, _)) => Some(end + at),
+        None => Some(text.len()),
+    }
+}
+
+/// Where the MRN stands typed exactly as stored with its own separators ("33 44" kept by the
+/// hospital so): the hospital's own spelling is the MRN wherever it stands on its own, though
+/// the same digits grouped otherwise may be two values.
+fn stored_spelling_spans(text: &str, stored: &str) -> Vec<(usize, usize)> {
+    if stored.chars().all(|c| c.is_ascii_digit()) || stored.is_empty() {
+        return Vec::new();
+    }
+    text.match_indices(stored)
+        .map(|(start, found)| (start, start + found.len()))
         .filter(|&(start, end)| {
-            text.get(start..end) == Some(digits)
-                && !joined_to_a_number_before(text, start)
+            !joined_to_a_number_before(text, start)
                 && !joined_to_a_number_after(text, end)
                 && !reads_as_a_quantity_or_date(text, start, end)
         })
@@ -869,6 +1094,18 @@ fn grouped_number_spans(text: &str, digits: &str) -> Vec<(usize, usize)> {
             }
             let begin = runs.get(first).map_or(0, |run| run.0);
             let a_decimal = separators == ['.'];
+            let group_texts: Vec<&str> = runs
+                .get(first..=last)
+                .unwrap_or_default()
+                .iter()
+                .map(|&(from, to)| text.get(from..to).unwrap_or_default())
+                .collect();
+            let two_pairs = group_texts.len() == 2 && group_texts.iter().all(|g| g.len() == 2);
+            let slashed = separators.contains(&'/');
+            let slashes_as_groups = !slashed
+                || (separators.len() >= 2
+                    && separators.iter().all(|&s| s == '/')
+                    && !reads_as_a_calendar_date(&group_texts));
             let longer_before = first
                 .checked_sub(1)
                 .and_then(|previous| between(previous, first))
@@ -877,6 +1114,9 @@ fn grouped_number_spans(text: &str, digits: &str) -> Vec<(usize, usize)> {
                 between(last, last + 1).is_some_and(|separator| separators.contains(&separator));
             if !separators.is_empty()
                 && !a_decimal
+                && !two_pairs
+                && slashes_as_groups
+                && !after_a_value_word(text, begin)
                 && !longer_before
                 && !longer_after
                 && !joined_to_a_number_before(text, begin)
@@ -891,8 +1131,202 @@ fn grouped_number_spans(text: &str, digits: &str) -> Vec<(usize, usize)> {
     spans
 }
 
-/// What joins two groups of a number typed in groups: spaces, or one hyphen or one dot with
-/// spaces around it or none (`-` for any hyphen, `.`, or `' '` for spaces alone).
+/// Whether three or more groups of digits make a day: day, month and a two- or four-digit
+/// year (either order of the first two), or a year first, then month and day.
+fn reads_as_a_calendar_date(groups: &[&str]) -> bool {
+    let [first, second, third] = groups else {
+        return false;
+    };
+    let value = |t: &str| t.parse::<u32>().unwrap_or(0);
+    let (day, month) = (1..=31, 1..=12);
+    let short = |t: &str| t.len() <= 2;
+    let a_year = |t: &str| t.len() == 2 || t.len() == 4;
+    let day_month_year = short(first)
+        && short(second)
+        && a_year(third)
+        && ((day.contains(&value(first)) && month.contains(&value(second)))
+            || (month.contains(&value(first)) && day.contains(&value(second))));
+    let year_month_day = a_year(first)
+        && short(second)
+        && short(third)
+        && month.contains(&value(second))
+        && day.contains(&value(third));
+    day_month_year || year_month_day
+}
+
+/// Lab and vital-sign words a number after is a value of ("creat 45 21", "Hb 123 456", "sats:
+/// 99"), folded, letters and digits only: a number there is never taken for the MRN.
+const VALUE_WORDS: &[&str] = &[
+    "na",
+    "k",
+    "cl",
+    "hco3",
+    "bicarb",
+    "urea",
+    "bun",
+    "cr",
+    "creat",
+    "creatinine",
+    "egfr",
+    "gfr",
+    "ca",
+    "mg",
+    "phos",
+    "po4",
+    "alb",
+    "albumin",
+    "prot",
+    "protein",
+    "bili",
+    "bilirubin",
+    "alt",
+    "ast",
+    "alp",
+    "ggt",
+    "ldh",
+    "ck",
+    "crp",
+    "esr",
+    "pct",
+    "hb",
+    "hgb",
+    "haemoglobin",
+    "hemoglobin",
+    "hct",
+    "mcv",
+    "wbc",
+    "wcc",
+    "neut",
+    "neuts",
+    "neutrophils",
+    "lymph",
+    "lymphs",
+    "lymphocytes",
+    "plt",
+    "plts",
+    "platelets",
+    "inr",
+    "aptt",
+    "pt",
+    "fibrinogen",
+    "ddimer",
+    "glucose",
+    "gluc",
+    "bm",
+    "bg",
+    "hba1c",
+    "a1c",
+    "tsh",
+    "t4",
+    "ft4",
+    "t3",
+    "ft3",
+    "chol",
+    "cholesterol",
+    "ldl",
+    "hdl",
+    "tg",
+    "trig",
+    "triglycerides",
+    "ferritin",
+    "b12",
+    "folate",
+    "lactate",
+    "trop",
+    "troponin",
+    "tnt",
+    "tni",
+    "bnp",
+    "ntprobnp",
+    "psa",
+    "cea",
+    "ca125",
+    "afp",
+    "igg",
+    "iga",
+    "igm",
+    "ige",
+    "cd4",
+    "vl",
+    "ph",
+    "pco2",
+    "po2",
+    "pao2",
+    "amylase",
+    "lipase",
+    "urate",
+    "lithium",
+    "level",
+    "levels",
+    "value",
+    "values",
+    "reading",
+    "readings",
+    "bp",
+    "sbp",
+    "dbp",
+    "map",
+    "hr",
+    "pulse",
+    "rr",
+    "resp",
+    "sats",
+    "sat",
+    "spo2",
+    "o2",
+    "temp",
+    "gcs",
+    "news",
+    "news2",
+    "weight",
+    "wt",
+    "height",
+    "ht",
+    "bmi",
+    "bsa",
+    "fev1",
+    "fvc",
+    "pefr",
+    "edss",
+    "qtc",
+    "qt",
+    "qrs",
+    "ef",
+    "lvef",
+    "iop",
+    "mmse",
+    "moca",
+    "phq9",
+    "gad7",
+    "madrs",
+    "hamd",
+    "ecog",
+    "das28",
+    "basdai",
+    "pasi",
+];
+
+/// Whether the number starting at byte `start` follows a lab or vital-sign word (a colon,
+/// equals sign or bracket may stand between).
+fn after_a_value_word(text: &str, start: usize) -> bool {
+    let before = text
+        .get(..start)
+        .unwrap_or_default()
+        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '=' | '('));
+    let word: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric())
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .flat_map(char::to_lowercase)
+        .collect();
+    VALUE_WORDS.contains(&word.as_str())
+}
+
+/// What joins two groups of a number typed in groups: spaces, or one hyphen, dot or slash with
+/// spaces around it or none (`-` for any hyphen, `.`, `/`, or `' '` for spaces alone).
 fn group_separator(between: &str) -> Option<char> {
     if between.is_empty() || between.chars().count() > 3 {
         return None;
@@ -901,6 +1335,7 @@ fn group_separator(between: &str) -> Option<char> {
     match marks.as_slice() {
         [] => Some(' '),
         ['.'] => Some('.'),
+        ['/'] => Some('/'),
         [mark] if is_hyphen(*mark) => Some('-'),
         _ => None,
     }
@@ -975,19 +1410,41 @@ fn joined_to_a_number_after(text: &str, end: usize) -> bool {
             .is_some_and(|d| d.is_ascii_digit())
 }
 
-/// Units a number is a quantity of, as clinicians type them after it (the word's letters only:
-/// "mg/dL" is read as "mg", "mm[Hg]" as "mm", "x10^9/L" as "x"), and the words of a span of
-/// days ("3 days") that also make a number a date's part.
+/// Counts and times a number is a quantity of, as clinicians type them after it (the word's
+/// letters only: "x10^9/L" is read as "x"), with [`MEASURE_UNITS`] ("mg/dL" read as "mg",
+/// "mm[Hg]" as "mm"); the words of a span of days ("3 days") also make a number a date's part.
 const UNITS: &[&str] = &[
+    "tablet", "tablets", "tab", "tabs", "cap", "caps", "capsule", "capsules", "puff", "puffs",
+    "drop", "drops", "dose", "doses", "x", "times", "per", "s", "sec", "secs", "second", "seconds",
+    "min", "mins", "minute", "minutes", "h", "hr", "hrs", "hour", "hours", "d", "day", "days",
+    "wk", "wks", "week", "weeks", "mo", "mos", "month", "months", "y", "yr", "yrs", "year",
+    "years",
+];
+
+/// Units of a measured amount ("mg", "mmol", "mmHg"), the words [`UNITS`] reads too: after
+/// these even a date's numbers ("2.1.72 mg") are a quantity, where a count or time word
+/// ("3/4/61 dose changed") leaves a date a date.
+const MEASURE_UNITS: &[&str] = &[
     "mg", "mcg", "ug", "µg", "μg", "ng", "pg", "g", "gram", "grams", "kg", "lb", "lbs", "ml",
     "mls", "dl", "cl", "l", "litre", "litres", "liter", "liters", "cc", "mmol", "umol", "µmol",
     "μmol", "nmol", "pmol", "mol", "meq", "mosm", "iu", "miu", "u", "mu", "unit", "units", "mmhg",
-    "mm", "cm", "kpa", "bpm", "beats", "breaths", "kcal", "cal", "tablet", "tablets", "tab",
-    "tabs", "cap", "caps", "capsule", "capsules", "puff", "puffs", "drop", "drops", "dose",
-    "doses", "x", "times", "per", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute",
-    "minutes", "h", "hr", "hrs", "hour", "hours", "d", "day", "days", "wk", "wks", "week", "weeks",
-    "mo", "mos", "month", "months", "y", "yr", "yrs", "year", "years", "cells", "copies",
+    "mm", "cm", "kpa", "bpm", "beats", "breaths", "kcal", "cal", "cells", "copies",
 ];
+
+/// Whether a number ending at byte `end` is followed by a measured amount's unit or a percent
+/// ("2.1.72 mg", "3.4.61 %").
+fn followed_by_a_measure(text: &str, end: usize) -> bool {
+    let after = text.get(end..).unwrap_or_default().trim_start();
+    if after.starts_with(['%', '‰', '°']) {
+        return true;
+    }
+    let word: String = after
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect();
+    MEASURE_UNITS.contains(&word.as_str())
+}
 
 /// Whether the number at `start..end` reads as a quantity (a unit, a percent, a multiplication
 /// sign or a rate after it: "140 mmHg", "140 %", "140 ×", "140/min") or a date's part (a
@@ -1018,7 +1475,10 @@ fn reads_as_a_quantity_or_date(text: &str, start: usize, end: usize) -> bool {
         .rev()
         .flat_map(char::to_lowercase)
         .collect();
-    UNITS.contains(&word_after.as_str()) || is_a_month(&word_after) || is_a_month(&word_before)
+    UNITS.contains(&word_after.as_str())
+        || MEASURE_UNITS.contains(&word_after.as_str())
+        || is_a_month(&word_after)
+        || is_a_month(&word_before)
 }
 
 /// Whether a lower-cased word is a month's name or its abbreviation ("march", "mar", "sept").
@@ -1071,6 +1531,7 @@ fn two_digit_year_date_spans(text: &str, date: chrono::NaiveDate) -> Vec<(usize,
             && (day_month_year || year_month_day)
             && !joined_to_a_number_before(text, a_start)
             && !joined_to_a_number_after(text, c_end)
+            && !followed_by_a_measure(text, c_end)
         {
             spans.push((a_start, c_end));
         }
@@ -1434,9 +1895,11 @@ mod tests {
         ] {
             assert_eq!(seen(&who, kept), format!("seen {kept} today"), "{kept}");
         }
+        // Two pairs of two digits are a range or two values, never a four-digit MRN.
         let four = Identity { mrn: "4711", ..who };
-        assert_eq!(seen(&four, "47 11"), "seen (masked) today");
-        assert_eq!(seen(&four, "47-11"), "seen (masked) today");
+        assert_eq!(seen(&four, "47 11"), "seen 47 11 today");
+        assert_eq!(seen(&four, "47-11"), "seen 47-11 today");
+        assert_eq!(seen(&four, "4 711"), "seen (masked) today");
         // One dot between two groups is a decimal number, a reading.
         assert_eq!(seen(&four, "47.11"), "seen 47.11 today");
     }
@@ -1632,6 +2095,202 @@ mod tests {
             };
             assert_eq!(seen(&who, nickname), "seen (masked) today", "{given_name}");
         }
+    }
+
+    #[test]
+    fn a_nickname_that_is_a_word_or_an_abbreviation_is_cut_only_where_a_name_stands() {
+        let who = |given_name: &'static str, family_name: &'static str| Identity {
+            mrn: "RF-0000050",
+            family_name,
+            given_name,
+            birth_date: None,
+        };
+        let kept: [(&str, &str, &str); 17] = [
+            ("Margaret", "Smith", "Refer for MEG and video-EEG"),
+            ("Margaret", "Smith", "magnetoencephalography (MEG) planned"),
+            (
+                "Catherine",
+                "Dean",
+                "Cath lab booked; cardiac cath; urinary cath",
+            ),
+            (
+                "Catherine",
+                "Dean",
+                "booked for Cath lab, then a Cat scan and CAT",
+            ),
+            ("Edward", "Smith", "TED stockings, ted stockings, TED hose"),
+            ("Edward", "Smith", "NED on scan"),
+            ("Samuel", "Smith", "SAM on echo, sam on echo"),
+            ("Eugene", "Smith", "Gene panel sent. GENE panel"),
+            ("Patricia", "Smith", "PAT on Holter; pat dry"),
+            ("Francis", "Smith", "Frank haematuria. frank blood"),
+            ("William", "Smith", "Will discuss at next MDT. WILL review"),
+            (
+                "William",
+                "Smith",
+                "Will review.\n Will call; the bill is paid",
+            ),
+            ("Arthur", "Smith", "started ART; referred for Art therapy"),
+            ("Margaret", "Smith", "fed by PEG; Peg tube changed"),
+            ("Dorothy", "Smith", "DOT for TB"),
+            ("Kenneth", "Smith", "KEN"),
+            ("Robert", "Smith", "BOB"),
+        ];
+        for (given_name, family_name, text) in kept {
+            assert_eq!(
+                who(given_name, family_name).masked_text(text),
+                text,
+                "{given_name}"
+            );
+        }
+        let cut: [(&str, &str, &str, &str); 10] = [
+            (
+                "Catherine",
+                "Dean",
+                "Cath Dean came",
+                "(masked) (masked) came",
+            ),
+            ("Catherine", "Dean", "Dean, Cath", "(masked), (masked)"),
+            (
+                "Catherine",
+                "Dean",
+                "Mrs Cath phoned",
+                "Mrs (masked) phoned",
+            ),
+            ("Edward", "Smith", "TED SMITH", "(masked) (masked)"),
+            ("Edward", "Smith", "seen Ted today", "seen (masked) today"),
+            (
+                "William",
+                "Smith",
+                "Will Smith came",
+                "(masked) (masked) came",
+            ),
+            (
+                "William",
+                "Smith",
+                "Plan: Bill; Will",
+                "Plan: (masked); (masked)",
+            ),
+            ("Samuel", "Smith", "Dr Sam's plan", "Dr (masked)'s plan"),
+            ("Margaret", "Smith", "seen Meg today", "seen (masked) today"),
+            ("Robert", "Smith", "BOBBY and Bob", "(masked) and (masked)"),
+        ];
+        for (given_name, family_name, text, shown) in cut {
+            assert_eq!(
+                who(given_name, family_name).masked_text(text),
+                shown,
+                "{given_name}"
+            );
+        }
+        // The patient's own given name is cut as before, in capitals and at a sentence's start.
+        assert_eq!(
+            who("Will", "Smith").masked_text("Will discuss. WILL"),
+            "(masked) discuss. (masked)"
+        );
+    }
+
+    #[test]
+    fn two_pairs_of_two_digits_a_lab_value_and_a_dated_quantity_are_no_mrn_or_birth_date() {
+        let who = Identity {
+            mrn: "4521",
+            family_name: "Quist",
+            given_name: "Wil",
+            birth_date: NaiveDate::from_ymd_opt(1972, 1, 2),
+        };
+        for kept in [
+            "creat 45 21",
+            "45-21",
+            "45 21",
+            "45 – 21",
+            "77-88 range",
+            "2.1.72 mg",
+            "2/1/72 mmol/L",
+            "Hb 4521",
+            "sats: 4521",
+        ] {
+            assert_eq!(seen(&who, kept), format!("seen {kept} today"), "{kept}");
+        }
+        for typed in ["4521", "2.1.72", "2/1/72", "4 521", "02-01-72"] {
+            assert_eq!(seen(&who, typed), "seen (masked) today", "{typed}");
+        }
+        assert_eq!(
+            who.masked_text("MRN 4521, born 2/1/72, review"),
+            "MRN (masked), born (masked), review"
+        );
+        let six = Identity {
+            mrn: "123456",
+            ..who
+        };
+        for kept in [
+            "creat 12 34 56",
+            "Hb 123 456",
+            "BP: 123-456",
+            "12-34-56 mmol",
+        ] {
+            assert_eq!(seen(&six, kept), format!("seen {kept} today"), "{kept}");
+        }
+        // The MRN as the hospital stores it, spaces and all, is cut as typed.
+        let stored_spaced = Identity {
+            mrn: "33 44",
+            ..who
+        };
+        assert_eq!(seen(&stored_spaced, "33 44"), "seen (masked) today");
+    }
+
+    #[test]
+    fn an_mrn_grouped_with_slashes_or_with_a_check_letter_is_cut() {
+        let who = Identity {
+            mrn: "123456",
+            family_name: "Quist",
+            given_name: "Wil",
+            birth_date: None,
+        };
+        for typed in ["12/34/56", "123456A", "123456a", "12 / 34 / 56", "1/23/456"] {
+            assert_eq!(seen(&who, typed), "seen (masked) today", "{typed}");
+        }
+        // A ratio, a calendar date and a unit's letter stay.
+        for kept in ["123/456", "12/03/56", "123456g", "123456AB", "9/12/34/56"] {
+            assert_eq!(seen(&who, kept), format!("seen {kept} today"), "{kept}");
+        }
+        let dated = Identity {
+            mrn: "120356",
+            ..who
+        };
+        assert_eq!(seen(&dated, "12/03/56"), "seen 12/03/56 today");
+    }
+
+    #[test]
+    fn an_eponym_named_like_the_patient_is_no_name() {
+        let who = Identity {
+            mrn: "RF-0000050",
+            family_name: "Mac Donald",
+            given_name: "Edward",
+            birth_date: None,
+        };
+        for kept in [
+            "McDonald criteria met",
+            "2017 MacDonald criteria",
+            "Mc Donald criterion",
+        ] {
+            assert_eq!(who.masked_text(kept), kept);
+        }
+        assert_eq!(
+            who.masked_text("McDonald seen; Mr McDonald test results; Edward McDonald score"),
+            "(masked) seen; Mr (masked) test results; (masked) (masked) score"
+        );
+        let parkinson = Identity {
+            family_name: "Parkinson",
+            ..who
+        };
+        for kept in [
+            "Parkinson's disease",
+            "Parkinson disease",
+            "PARKINSON'S DISEASE",
+            "Parkinsons disease",
+        ] {
+            assert_eq!(parkinson.masked_text(kept), kept);
+        }
+        assert_eq!(parkinson.masked_text("Parkinson's plan"), "(masked)'s plan");
     }
 
     fn entry(action: &str, before: Option<Value>, after: Value) -> AuditEntry {

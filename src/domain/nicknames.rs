@@ -1,5 +1,6 @@
 //! The nicknames of given names (`assets/nicknames.toml`), so that a masked screen cuts "Bob"
-//! for a patient named Robert: a short English table, read once at first use.
+//! for a patient named Robert: a short English table, read once at first use, with the
+//! nicknames that are also words marked so that "Cath lab" and "TED stockings" stay.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -14,8 +15,22 @@ pub const DEFAULT_NICKNAMES: &str = include_str!("../../assets/nicknames.toml");
 pub struct Nickname {
     /// Lower-cased, as [`super::history`] folds names.
     pub folded: String,
-    /// Also a common English word ("will"): cut only written as a name, capital first.
-    pub is_a_word: bool,
+    /// How sure a capitalised "Will" or "Cath" is a name (`assets/nicknames.toml` says why).
+    pub kind: NicknameKind,
+}
+
+/// Where a nickname is taken for the patient, by what else the word is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NicknameKind {
+    /// A name only ("Bobby", "Peggy"): cut in any case, but in capitals only five letters or
+    /// more or where a name stands (four or fewer in capitals are abbreviations).
+    Name,
+    /// Also an English or clinical word ("will", "sam"): cut capitalised where a name stands or
+    /// not at a sentence's start; never in lower case.
+    Word,
+    /// A clinical term capitalised mid-sentence too ("Cath lab"): cut only where a name
+    /// stands, next to the family name or after a title.
+    ClinicalWord,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -23,6 +38,8 @@ pub struct Nickname {
 struct NicknameFile {
     #[serde(default)]
     words: Vec<String>,
+    #[serde(default)]
+    clinical_words: Vec<String>,
     #[serde(default)]
     nicknames: BTreeMap<String, Vec<String>>,
 }
@@ -43,7 +60,9 @@ impl Nicknames {
     /// letters are left out: the masking leaves name words that short ("Ed" is also "ED").
     pub fn parse(text: &str) -> Result<Self, NicknameError> {
         let file: NicknameFile = toml::from_str(text)?;
-        let words: Vec<String> = file.words.iter().map(|w| w.to_lowercase()).collect();
+        let folded =
+            |list: &[String]| -> Vec<String> { list.iter().map(|w| w.to_lowercase()).collect() };
+        let (words, clinical_words) = (folded(&file.words), folded(&file.clinical_words));
         let by_full_name = file
             .nicknames
             .into_iter()
@@ -53,7 +72,13 @@ impl Nicknames {
                     .map(|n| n.to_lowercase())
                     .filter(|n| n.chars().count() >= 3)
                     .map(|folded| Nickname {
-                        is_a_word: words.contains(&folded),
+                        kind: if clinical_words.contains(&folded) {
+                            NicknameKind::ClinicalWord
+                        } else if words.contains(&folded) {
+                            NicknameKind::Word
+                        } else {
+                            NicknameKind::Name
+                        },
                         folded,
                     })
                     .collect();
@@ -98,7 +123,19 @@ mod tests {
             table
                 .of("william")
                 .iter()
-                .any(|n| n.folded == "will" && n.is_a_word)
+                .any(|n| n.folded == "will" && n.kind == NicknameKind::Word)
+        );
+        assert!(
+            table
+                .of("Catherine")
+                .iter()
+                .any(|n| n.folded == "cath" && n.kind == NicknameKind::ClinicalWord)
+        );
+        assert!(
+            table
+                .of("Robert")
+                .iter()
+                .any(|n| n.folded == "bobby" && n.kind == NicknameKind::Name)
         );
         assert!(table.of("Zbigniew").is_empty());
         assert!(
