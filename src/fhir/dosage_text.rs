@@ -35,18 +35,35 @@ pub struct TextStep {
 
 /// Reads `text`; what it does not say clearly is `None`.
 pub fn read(text: &str) -> DosageText {
-    let (words, bracketed) = without_supply_length(words_and_brackets(text));
-    read_words(&words, &bracketed)
+    let words = without_former_doses(&tokens(text));
+    let labelled = is_labelled(&step_labels(&words));
+    let mut read = read_words(&without_supply_length(words));
+    // A text labelled by weeks or days that is no readable titration (see
+    // [`labelled_steps`]): any one of its amounts read as the dose would be a guess.
+    if labelled {
+        read.amount = None;
+        read.counted_day = None;
+    }
+    read
 }
 
-fn read_words(words: &[String], bracketed: &[bool]) -> DosageText {
-    let as_needed = says_as_needed(words);
-    let form_counts = counts_of_one_form(words);
+fn read_words(words: &MarkedWords) -> DosageText {
+    let text = &words.words;
+    let as_needed = says_as_needed(text);
+    let form_counts = counts_of_one_form(text);
     if !as_needed {
-        if let Some(total) = daily_total(words) {
-            return checked_total(total, words, bracketed);
+        // A most, a target or a usual day ("25 mg daily (max 200 mg per day)", "target 200
+        // mg/day", "Max 4 tablets in 24 hours") is no dose given: the dose is the one the rest
+        // of the text reads, if any.
+        if let Some(limit) = limit_span(text) {
+            return read_words(&words.without(|index| limit.contains(&index)));
         }
-        let day = split_day(words).or_else(|| {
+        if let Some(total) = written_day(words)
+            && let Some(read) = checked_total(&total, words)
+        {
+            return read;
+        }
+        let day = split_day(text).or_else(|| {
             let counts = form_counts.as_ref()?;
             let (sum, product_units) = bare_counts_day(&counts.words)?;
             Some((sum, counts.form.clone().unwrap_or(product_units)))
@@ -62,9 +79,8 @@ fn read_words(words: &[String], bracketed: &[bool]) -> DosageText {
     // Amounts at two or more parts of the day that are no day's sum (a choice, an extra, a
     // step, a part named twice): any one of them read as the dose would be a guess. So are
     // several counts of one form on schedules of their own that make no sure day ("1 tablet
-    // bd and 2", "1 tablet od 2 tablets bd"): the first alone is never the day. So is a text
-    // labelled by weeks or days that is no readable titration (see [`labelled_steps`]).
-    let per_day = if as_needed { None } else { per_day(words) };
+    // bd and 2", "1 tablet od 2 tablets bd"): the first alone is never the day.
+    let per_day = if as_needed { None } else { per_day(text) };
     let several_counts = form_counts.as_ref().is_some_and(|counts| {
         count_places(&counts.words)
             .into_iter()
@@ -73,11 +89,12 @@ fn read_words(words: &[String], bracketed: &[bool]) -> DosageText {
             >= 2
     });
     // A count with no unit and no doses a day ("take 1 each time") says no dose at all.
-    let amount = (amounts_at_parts_of_the_day(words) < 2
-        && !several_counts
-        && step_labels(words).is_empty())
-    .then(|| amount(words, bracketed, agreed).or_else(|| per_day.and_then(|_| bare_count(words))))
-    .flatten();
+    let amount = (amounts_at_parts_of_the_day(text) < 2 && !several_counts)
+        .then(|| {
+            amount(text, &words.bracketed, agreed)
+                .or_else(|| per_day.and_then(|_| bare_count(text)))
+        })
+        .flatten();
     DosageText {
         amount,
         per_day,
@@ -90,45 +107,93 @@ fn read_words(words: &[String], bracketed: &[bool]) -> DosageText {
 /// dosage's entries (a rounding: 37.5 mg three times a day written "112 mg/day").
 pub const WRITTEN_TOTAL_AGREES_WITHIN: f64 = 0.02;
 
-/// A mass the text calls the day's total (see [`daily_total`]), checked against the day the
-/// rest of the text makes. Chosen: the two must agree within [`WRITTEN_TOTAL_AGREES_WITHIN`]
-/// for the total to be the dose; beyond it the dose is unknown ("75 mg twice daily (300 mg
-/// total daily dose)", "1 bd (1000mg/day)" of a 250 mg tablet: one of them is a slip, the
-/// record does not say which, and a wrong dose is worse than an unknown one). The rest in
-/// mass is checked here; a count of the product's units ("1 bd", "1 tablet bd") is checked
-/// in `parse` with the product's one strength per unit, carried as
+fn agrees(one: f64, other: f64) -> bool {
+    (one - other).abs() <= one.max(other) * WRITTEN_TOTAL_AGREES_WITHIN
+}
+
+/// A day the text writes beside its schedule (see [`written_day`]).
+#[derive(Debug, Clone, PartialEq)]
+struct WrittenDay {
+    /// A mass, or a count of tablets, capsules or the product's units.
+    amount: (f64, String),
+    /// Its words, with those that call it a day ("total", "=", "per day").
+    span: std::ops::Range<usize>,
+    /// Whether the text calls it the day's total ("150 mg total daily dose", "1000 mg/day",
+    /// "total 2 tablets daily", "= 2 tablets per day"), which is the dose where the rest of
+    /// the text makes no day; a day only restated ("… at night. 3 tablets daily", "1 tablet
+    /// daily (100 mg daily)", "1 bd 1000mg daily") is only checked against the rest's day.
+    stands_alone: bool,
+}
+
+/// A day the text writes beside its schedule, checked against the day the rest of the text
+/// makes; `None` when it is no restated day and the text is read as any other. Chosen: the two
+/// must agree within [`WRITTEN_TOTAL_AGREES_WITHIN`] for the dose to be known; beyond it the
+/// dose is unknown ("75 mg twice daily (300 mg total daily dose)", "75 mg daily (150 mg total
+/// daily dose)", "1 tablet bd. 3 tablets daily": one of them is a slip, the record does not
+/// say which, and a wrong dose is worse than an unknown one). A restated day is never added to
+/// the schedule's ("1 tablet in the morning and 1 tablet at night (total 2 tablets daily)" is
+/// 2 tablets, not 4). The rest in mass is checked here; a count of the product's units beside
+/// a mass ("1 bd (1000mg/day)", "1 tablet daily (100 mg daily)", "500 mg bd (2 tablets
+/// daily)") is checked in `parse` with the product's one strength per unit, carried as
 /// [`DosageText::counted_day`]; a rest that makes no day ("150 mg per day in 2 divided
-/// doses") leaves the total as written.
-fn checked_total(total: (f64, String), words: &[String], bracketed: &[bool]) -> DosageText {
-    let as_total = |counted_day: Option<(f64, String)>, total: (f64, String)| DosageText {
-        amount: Some(total),
+/// doses") leaves a total as written.
+fn checked_total(total: &WrittenDay, words: &MarkedWords) -> Option<DosageText> {
+    let as_total = |counted_day: Option<(f64, String)>| DosageText {
+        amount: Some(total.amount.clone()),
         per_day: Some(1.0),
         counted_day,
     };
-    let (rest, rest_bracketed) = without_total(words, bracketed);
-    let schedule = read_words(&rest, &rest_bracketed);
-    let (Some((amount, unit)), Some(per_day)) = (schedule.amount, schedule.per_day) else {
-        return as_total(None, total);
+    // A total beside one step of a titration ("1 tablet twice daily (400mg daily dose) -
+    // increase to 600mg daily after 2 weeks") is that step's: only its step is checked.
+    let breaks = step_break_starts(&words.words);
+    let step_from = breaks
+        .iter()
+        .filter(|(at, _)| *at <= total.span.start)
+        .map(|(at, length)| at + length)
+        .max()
+        .unwrap_or(0);
+    let step_until = breaks
+        .iter()
+        .map(|(at, _)| *at)
+        .filter(|at| *at >= total.span.end)
+        .min()
+        .unwrap_or(words.words.len());
+    let schedule =
+        read_words(&words.without(|index| {
+            total.span.contains(&index) || index < step_from || index >= step_until
+        }));
+    let (Some((amount, unit)), Some(per_day)) = (schedule.amount.clone(), schedule.per_day) else {
+        return total.stands_alone.then(|| as_total(None));
     };
-    match (milligrams(amount, &unit), milligrams(total.0, &total.1)) {
-        (Some(scheduled), Some(written)) => {
-            let day = scheduled * per_day;
-            let larger = day.max(written);
-            if (day - written).abs() > larger * WRITTEN_TOTAL_AGREES_WITHIN {
-                DosageText {
-                    amount: None,
-                    per_day: None,
-                    counted_day: None,
+    let unknown = DosageText::default();
+    let counted = |unit: &str| matches!(unit, "tablet" | "capsule" | PRODUCT_UNITS);
+    let (written, written_unit) = (total.amount.0, total.amount.1.as_str());
+    Some(
+        match (milligrams(amount, &unit), milligrams(written, written_unit)) {
+            (Some(scheduled), Some(written)) => {
+                if agrees(scheduled * per_day, written) {
+                    as_total(None)
+                } else {
+                    unknown
                 }
-            } else {
-                as_total(None, total)
             }
-        }
-        (None, _) if matches!(unit.as_str(), "tablet" | "capsule" | PRODUCT_UNITS) => {
-            as_total(Some((amount * per_day, unit)), total)
-        }
-        _ => as_total(None, total),
-    }
+            (None, Some(_)) if counted(&unit) => as_total(Some((amount * per_day, unit))),
+            (Some(_), None) if counted(written_unit) => DosageText {
+                counted_day: Some(total.amount.clone()),
+                ..schedule
+            },
+            (None, None) if counted(&unit) && counted(written_unit) => {
+                let one_form =
+                    unit == written_unit || unit == PRODUCT_UNITS || written_unit == PRODUCT_UNITS;
+                if one_form && agrees(amount * per_day, written) {
+                    schedule
+                } else {
+                    unknown
+                }
+            }
+            _ => return total.stands_alone.then(|| as_total(None)),
+        },
+    )
 }
 
 /// Milligrams in an amount written in a unit of mass.
@@ -141,37 +206,238 @@ fn milligrams(value: f64, unit: &str) -> Option<f64> {
     }
 }
 
-/// The words without the day's total [`daily_total`] reads and the words that say it is one
-/// ("(1000 mg per day)", "(150 mg total daily dose)").
-fn without_total(words: &[String], bracketed: &[bool]) -> (Vec<String>, Vec<bool>) {
-    let mut kept = Vec::with_capacity(words.len());
-    let mut kept_brackets = Vec::with_capacity(words.len());
-    let mut index = 0;
-    while index < words.len() {
-        let is_total = words[index].parse::<f64>().is_ok()
-            && words
-                .get(index + 1)
-                .is_some_and(|unit| MASS_UNITS.contains(&unit.as_str()))
-            && words
-                .get(index + 2)
-                .is_some_and(|word| matches!(word.as_str(), "total" | "daily" | "per" | "a" | "/"));
-        if is_total {
-            index += 2;
-            while words.get(index).is_some_and(|word| {
-                matches!(
-                    word.as_str(),
-                    "total" | "daily" | "dose" | "per" | "a" | "day" | "/"
-                )
-            }) {
-                index += 1;
-            }
-            continue;
+/// A day the text writes beside its schedule (see [`WrittenDay`]): a mass it calls the day's
+/// total (see [`daily_total`]), a count of tablets or capsules it calls the day's total or
+/// restates as a day of its own (see [`counted_total`]), or a mass restated as "N mg daily"
+/// (see [`restated_mass`]).
+fn written_day(words: &MarkedWords) -> Option<WrittenDay> {
+    daily_total(&words.words)
+        .or_else(|| counted_total(words))
+        .or_else(|| restated_mass(words))
+}
+
+/// Whether the word at `at` opens a restatement: it follows a comma, the end of a sentence or
+/// "=" ("… at night. 3 tablets daily", "… = 2 tablets per day"), or opens a bracket ("(2
+/// tablets a day)"); never the text's first word, which opens its schedule.
+fn opens_restatement(words: &MarkedWords, at: usize) -> bool {
+    at > 0
+        && (words.break_at(at) != Break::None
+            || words.words.get(at - 1).is_some_and(|before| before == "=")
+            || (words.bracketed.get(at) == Some(&true)
+                && words.bracketed.get(at - 1) == Some(&false)))
+}
+
+/// Where words after an amount say it is a day ("daily", "a day", "per day", "each day",
+/// "in 24 hours", "in total", "total"): the index after them, and whether they call it a
+/// total.
+fn day_words_end(words: &[String], from: usize) -> Option<(usize, bool)> {
+    let word = |offset: usize| words.get(from + offset).map(String::as_str);
+    match (word(0), word(1), word(2)) {
+        (Some("in" | "per"), Some("24"), Some("hours" | "hour" | "h" | "hrs")) => {
+            Some((from + 3, false))
         }
-        kept.push(words[index].clone());
-        kept_brackets.push(bracketed.get(index).copied().unwrap_or(false));
-        index += 1;
+        (Some("in"), Some("total"), _) => Some((from + 2, true)),
+        (Some("total"), _, _) => Some((from + 1, true)),
+        (Some("a" | "per" | "each" | "every"), Some("day"), _) => {
+            let end = from + 2;
+            Some(match words.get(end).map(String::as_str) {
+                Some("in") if words.get(end + 1).is_some_and(|w| w == "total") => (end + 2, true),
+                Some("total") => (end + 1, true),
+                _ => (end, false),
+            })
+        }
+        (Some("daily"), _, _) => Some(match word(1) {
+            Some("total" | "dose") => (from + 2, true),
+            _ => (from + 1, false),
+        }),
+        _ => None,
     }
-    (kept, kept_brackets)
+}
+
+/// A count the text gives as the day's ("(total 2 tablets daily)", "= 2 tablets per day", "(2
+/// tablets in total)", "… at night. 3 tablets daily", "(2 tablets a day)"): a count, its form
+/// (with none written only after "total" or "="), and words saying it is a day, where it is
+/// called a total or opens a restatement (see [`opens_restatement`]).
+fn counted_total(words: &MarkedWords) -> Option<WrittenDay> {
+    let text = &words.words;
+    (0..text.len()).find_map(|at| {
+        let value = pattern_count(&text[at], PRODUCT_UNITS).filter(|value| *value > 0.0)?;
+        let form = text
+            .get(at + 1)
+            .map(|unit| singular(unit))
+            .filter(|unit| matches!(unit.as_str(), "tablet" | "capsule"));
+        let after = if form.is_some() { at + 2 } else { at + 1 };
+        let (end, called_total) = day_words_end(text, after)?;
+        let before = |back: usize| at.checked_sub(back).and_then(|index| text.get(index));
+        let lead = if before(1).is_some_and(|word| word == "total" || word == "=") {
+            Some(at - 1)
+        } else if before(1).is_some_and(|word| word == "of")
+            && before(2).is_some_and(|word| word == "total")
+        {
+            Some(at - 2)
+        } else {
+            None
+        };
+        let start = lead.unwrap_or(at);
+        let stands_alone = lead.is_some() || called_total;
+        if form.is_none() && !stands_alone {
+            return None;
+        }
+        if !stands_alone && !opens_restatement(words, at) {
+            return None;
+        }
+        Some(WrittenDay {
+            amount: (value, form.unwrap_or_else(|| PRODUCT_UNITS.to_owned())),
+            span: start..end,
+            stands_alone,
+        })
+    })
+}
+
+/// A mass restated as a day, "N mg daily", after a schedule of its own: at the text's end ("1
+/// bd 1000mg daily", "1 capsule bd 150mg daily") or opening a restatement ("1 tablet daily
+/// (100 mg daily)"); only checked against the rest's day (see [`WrittenDay`]), never joined to
+/// another amount ("… and 100 mg daily" is no restatement).
+fn restated_mass(words: &MarkedWords) -> Option<WrittenDay> {
+    let text = &words.words;
+    (1..text.len()).find_map(|at| {
+        let value = text[at]
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n > 0.0)?;
+        let unit = text
+            .get(at + 1)
+            .filter(|unit| MASS_UNITS.contains(&unit.as_str()))?;
+        if text.get(at + 2).map(String::as_str) != Some("daily") {
+            return None;
+        }
+        let joined = matches!(
+            text[at - 1].as_str(),
+            "and" | "plus" | "+" | "with" | "then" | "to" | "or" | "of" | "by"
+        );
+        let end = at + 3;
+        let placed = end == text.len()
+            || (opens_restatement(words, at)
+                && text.get(end).is_none_or(|_| {
+                    words.break_at(end) != Break::None
+                        || words.bracketed.get(end) != words.bracketed.get(at)
+                }));
+        (!joined && placed).then(|| WrittenDay {
+            amount: (value, unit.clone()),
+            span: at..end,
+            stands_alone: false,
+        })
+    })
+}
+
+/// MarkedWords that make the amount after them a limit, a target or a usual dose, no dose given
+/// ("max", "up to", "not to exceed", "target", "usual dose").
+fn limit_starts(words: &[String], at: usize) -> Option<usize> {
+    let word = |index: usize| words.get(index).map(String::as_str);
+    match word(at)? {
+        "max" | "maximum" | "maximal" | "target" | "usual" | "typical" | "upto" | "exceeding" => {
+            Some(1)
+        }
+        "up" if word(at + 1) == Some("to") => Some(2),
+        "not" if word(at + 1) == Some("to") && word(at + 2) == Some("exceed") => Some(3),
+        "no" | "not" if word(at + 1) == Some("more") && word(at + 2) == Some("than") => Some(3),
+        "more" if word(at + 1) == Some("than") => Some(2),
+        _ => None,
+    }
+}
+
+/// The words of a limit, target or usual day (see [`limit_starts`]) on an amount with its
+/// unit and words saying it is a day ("max 200 mg per day", "target 200 mg/day", "Usual dose
+/// 1000 mg per day", "Max 4 tablets in 24 hours", "not more than 2 tablets a day"), or `None`.
+fn limit_span(words: &[String]) -> Option<std::ops::Range<usize>> {
+    (0..words.len()).find_map(|at| {
+        let length = limit_starts(words, at)?;
+        // "Max dose 3000 mg", "maximum of 200 mg", "usual maintenance dose: 1000 mg".
+        let number_at = (at + length..words.len())
+            .take(3)
+            .find(|&index| words[index].parse::<f64>().is_ok())?;
+        let unit = words.get(number_at + 1)?;
+        if !DOSE_UNITS.contains(&unit.as_str()) {
+            return None;
+        }
+        let (end, _) = day_words_end(words, number_at + 2)?;
+        Some(at..end)
+    })
+}
+
+/// The words without a former dose ("(was 2 tablets at night)", "; previously 2 tablets
+/// twice daily", "reduced from 2 tablets twice daily to …", "instead of 2 tablets"): what the
+/// patient no longer takes is no part of the day. Chosen: its words are left out and the rest
+/// is read, rather than the whole text left unknown, since the rest is the dose prescribed and
+/// an unknown dose is given the benefit of the doubt (a dose read low made unknown can flag a
+/// trial that was too low). A former dose runs from its word to the end of its bracket, or
+/// else of its sentence, or to "now" / "currently"; after "from" to the "to" that names the
+/// new dose.
+fn without_former_doses(words: &MarkedWords) -> MarkedWords {
+    let text = &words.words;
+    let number_within = |from: usize, count: usize| {
+        (from..text.len())
+            .take(count)
+            .take_while(|&index| index == from || words.break_at(index) != Break::Sentence)
+            .any(|index| text[index].parse::<f64>().is_ok())
+    };
+    let mut dropped: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut at = 0;
+    while at < text.len() {
+        let word = |index: usize| text.get(index).map(String::as_str);
+        let start = match word(at) {
+            Some("was" | "were") => {
+                let after = if matches!(word(at + 1), Some("on" | "taking")) {
+                    at + 2
+                } else {
+                    at + 1
+                };
+                word(after)
+                    .is_some_and(|next| next.parse::<f64>().is_ok())
+                    .then_some((at, false))
+            }
+            Some("previously" | "formerly" | "previous" | "former" | "prior")
+                if word(at + 1) != Some("to") && number_within(at + 1, 3) =>
+            {
+                Some((at, false))
+            }
+            Some("old") if matches!(word(at + 1), Some("dose" | "regimen")) => Some((at, false)),
+            Some("instead") if word(at + 1) == Some("of") => Some((at, false)),
+            Some(
+                "reduced" | "increased" | "decreased" | "changed" | "titrated" | "switched"
+                | "lowered" | "raised" | "up" | "down",
+            ) if word(at + 1) == Some("from") && number_within(at + 2, 3) => Some((at, true)),
+            _ => None,
+        };
+        let Some((start, until_to)) = start else {
+            at += 1;
+            continue;
+        };
+        let in_bracket = words.bracketed.get(start) == Some(&true);
+        let mut end = start + 1;
+        while end < text.len() {
+            let ends = if in_bracket {
+                words.bracketed.get(end) != Some(&true) || words.break_at(end) == Break::Sentence
+            } else {
+                words.break_at(end) == Break::Sentence
+                    || matches!(text[end].as_str(), "now" | "currently" | "current")
+            };
+            if ends {
+                break;
+            }
+            if until_to && text[end] == "to" {
+                end += 1;
+                break;
+            }
+            end += 1;
+        }
+        dropped.push(start..end);
+        at = end;
+    }
+    if dropped.is_empty() {
+        return words.clone();
+    }
+    words.without(|index| dropped.iter().any(|range| range.contains(&index)))
 }
 
 /// The words with the form written after each count taken off ("1 tablet bd and 2 nocte" →
@@ -304,8 +570,9 @@ fn not_each_day_as_counted(words: &[String]) -> bool {
 }
 
 /// Where the words write a number alone that may count the product's units: no time of the
-/// day, no count of doses or days ("3 times a day", "x 2 daily", "5 days") and no interval
-/// ("every 12 hours").
+/// day, no count of doses or days ("3 times a day", "x 2 daily", "5 days"), no interval
+/// ("every 12 hours") and no day or week it names ("Review day 14", "week 3 of titration",
+/// "Wk 4 review").
 fn count_places(words: &[String]) -> Vec<usize> {
     (0..words.len())
         .filter(|&index| {
@@ -320,7 +587,23 @@ fn count_places(words: &[String]) -> Vec<usize> {
                 && !index
                     .checked_sub(1)
                     .and_then(|before| words.get(before))
-                    .is_some_and(|before| matches!(before.as_str(), "every" | "q" | "x"))
+                    .is_some_and(|before| {
+                        matches!(
+                            before.as_str(),
+                            "every"
+                                | "q"
+                                | "x"
+                                | "day"
+                                | "days"
+                                | "week"
+                                | "weeks"
+                                | "wk"
+                                | "wks"
+                                | "month"
+                                | "months"
+                                | "cycle"
+                        )
+                    })
         })
         .collect()
 }
@@ -447,7 +730,8 @@ fn schedule_follows_count(words: &[String], at: usize) -> bool {
 /// 30 days", "… for 4 weeks. Take with food."): how long the prescription lasts, not a step,
 /// when no number follows it. A step after it ("… for 7 days, then …", "… for 7 days, 2 at
 /// night for 7 days") keeps it, and the words are read as steps or left unknown.
-fn without_supply_length((words, bracketed): (Vec<String>, Vec<bool>)) -> (Vec<String>, Vec<bool>) {
+fn without_supply_length(read: MarkedWords) -> MarkedWords {
+    let words = &read.words;
     let length_at = (0..words.len()).rev().find(|&at| {
         matches!(words[at].as_str(), "for" | "x" | "×")
             && words
@@ -468,22 +752,9 @@ fn without_supply_length((words, bracketed): (Vec<String>, Vec<bool>)) -> (Vec<S
             })
     });
     let Some(at) = length_at else {
-        return (words, bracketed);
+        return read;
     };
-    let keep = |index: &usize| !(at..at + 3).contains(index);
-    let kept_words = words
-        .iter()
-        .enumerate()
-        .filter(|(index, _)| keep(index))
-        .map(|(_, word)| word.clone())
-        .collect();
-    let kept_brackets = bracketed
-        .iter()
-        .enumerate()
-        .filter(|(index, _)| keep(index))
-        .map(|(_, inside)| *inside)
-        .collect();
-    (kept_words, kept_brackets)
+    read.without(|index| (at..at + 3).contains(&index))
 }
 
 /// How many amounts the words give each at a part of the day: a number with a dose unit, or a
@@ -510,13 +781,15 @@ fn amounts_at_parts_of_the_day(words: &[String]) -> usize {
 }
 
 /// A mass the text says is the day's total ("75 mg twice daily (150 mg total daily dose)",
-/// "150 mg per day in 2 divided doses"): the day's dose once a day, never multiplied again by
-/// the schedule. The mass must be followed within three words by "total daily", "daily dose",
-/// "daily total", "per day" or "a day" with no count of times before them ("twice a day" is a
-/// schedule).
-fn daily_total(words: &[String]) -> Option<(f64, String)> {
-    let says_a_day = |from: usize| {
-        let window: Vec<&str> = words
+/// "150 mg per day in 2 divided doses", "total 50 mg a day"): the day's dose once a day, never
+/// multiplied again by the schedule. The mass must be followed within three words by "total
+/// daily", "daily dose", "daily total", "per day" or "a day" with no count of times before
+/// them ("twice a day" is a schedule); a "total" right before the next number is that
+/// number's ("25 mg daily (total 50 mg a day)": 25 mg is no total). Its span is the mass, the
+/// words that call it a total, and a "total" or "=" right before it.
+fn daily_total(words: &[String]) -> Option<WrittenDay> {
+    let day_window = |from: usize| {
+        let mut window: Vec<&str> = words
             .iter()
             .skip(from)
             .take(4)
@@ -526,32 +799,69 @@ fn daily_total(words: &[String]) -> Option<(f64, String)> {
                     && !matches!(*word, "x" | "times" | "once" | "twice" | "thrice")
             })
             .collect();
-        window.windows(2).any(|pair| {
+        if window.last() == Some(&"total")
+            && words
+                .get(from + window.len())
+                .is_some_and(|next| next.parse::<f64>().is_ok())
+        {
+            window.pop();
+        }
+        let says_a_day = window.windows(2).any(|pair| {
             matches!(
                 pair,
                 ["total", "daily"] | ["daily", "dose" | "total"] | ["per", "day"]
             )
-        }) || (window.first().is_some_and(|w| *w == "a") && window.get(1) == Some(&"day"))
+        }) || (window.first().is_some_and(|w| *w == "a")
+            && window.get(1) == Some(&"day"));
+        let marked = window
+            .iter()
+            .take_while(|word| {
+                matches!(
+                    **word,
+                    "total" | "daily" | "dose" | "per" | "a" | "day" | "/"
+                )
+            })
+            .count();
+        says_a_day.then_some(from + marked)
     };
-    let mut found: Option<(f64, String)> = None;
+    let mut found: Option<WrittenDay> = None;
     for (index, word) in words.iter().enumerate() {
         let Some(unit) = words.get(index + 1) else {
             break;
         };
-        if !MASS_UNITS.contains(&unit.as_str()) || !says_a_day(index + 2) {
+        if !MASS_UNITS.contains(&unit.as_str()) {
             continue;
         }
+        let Some(end) = day_window(index + 2) else {
+            continue;
+        };
         let value = word
             .parse::<f64>()
             .ok()
             .filter(|n| n.is_finite() && *n > 0.0)?;
         if found
             .as_ref()
-            .is_some_and(|(known, _)| (known - value).abs() > f64::EPSILON)
+            .is_some_and(|known| (known.amount.0 - value).abs() > f64::EPSILON)
         {
             return None;
         }
-        found = Some((value, unit.clone()));
+        let before = |back: usize| index.checked_sub(back).and_then(|at| words.get(at));
+        let start = if before(1).is_some_and(|word| word == "total" || word == "=") {
+            index - 1
+        } else if before(1).is_some_and(|word| word == "of")
+            && before(2).is_some_and(|word| word == "total")
+        {
+            index - 2
+        } else {
+            index
+        };
+        if found.is_none() {
+            found = Some(WrittenDay {
+                amount: (value, unit.clone()),
+                span: start..end,
+                stands_alone: true,
+            });
+        }
     }
     found
 }
@@ -728,7 +1038,7 @@ fn steps_or_choices(words: &[String]) -> bool {
 /// choice, an extra, days between (see [`steps_or_choices`]). A dosage line saying so is no
 /// part of one day written line by line.
 pub fn says_steps_or_choices(text: &str) -> bool {
-    steps_or_choices(&without_supply_length(words_and_brackets(text)).0)
+    steps_or_choices(&without_supply_length(tokens(text)).words)
 }
 
 /// Whether the words say the doses are taken as needed: "prn", "as needed", "if required",
@@ -871,7 +1181,7 @@ fn pattern_count(part: &str, unit: &str) -> Option<f64> {
     (!counted || value <= MOST_FORMS_AT_A_PART).then_some(value)
 }
 
-/// Words that end one step of a written titration and begin the next.
+/// MarkedWords that end one step of a written titration and begin the next.
 const STEP_BREAKS: [&[&str]; 6] = [
     &["followed", "by"],
     &["increase", "to"],
@@ -881,6 +1191,22 @@ const STEP_BREAKS: [&[&str]; 6] = [
     &["thereafter"],
 ];
 
+/// Where each run of [`STEP_BREAKS`] begins among the words, and how many words it has.
+fn step_break_starts(words: &[String]) -> Vec<(usize, usize)> {
+    (0..words.len())
+        .filter_map(|at| {
+            STEP_BREAKS
+                .iter()
+                .find(|run| {
+                    words
+                        .get(at..at + run.len())
+                        .is_some_and(|slice| slice.iter().zip(run.iter()).all(|(a, b)| a == b))
+                })
+                .map(|run| (at, run.len()))
+        })
+        .collect()
+}
+
 /// A titration written as words, step by step: "25 mg daily for 3 weeks then 50 mg daily",
 /// "12.5 mg daily x 2 weeks, followed by 25 mg daily", "… for 7 days, then increase to 50 mg".
 /// Every step must name its amount, and every step but the last how long it lasted ("for N
@@ -888,10 +1214,12 @@ const STEP_BREAKS: [&[&str]; 6] = [
 /// ("then 50 mg"). `None` when the text is one step, or a step cannot be read so: it is then
 /// read as one dosage (see [`read`]).
 pub fn steps(text: &str) -> Option<Vec<TextStep>> {
-    let (words, _) = words_and_brackets(text);
-    if !step_labels(&words).is_empty() {
-        return labelled_steps(&words);
+    let marked = without_former_doses(&tokens(text));
+    let labels = step_labels(&marked);
+    if is_labelled(&labels) {
+        return labelled_steps(&marked.words, &labels);
     }
+    let words = marked.words;
     let mut parts: Vec<&[String]> = Vec::new();
     let mut from = 0;
     let mut at = 0;
@@ -965,11 +1293,26 @@ struct StepLabel {
     last_day: Option<i64>,
 }
 
+/// Whether step labels make a text a labelled titration (see [`labelled_steps`]): two or more,
+/// or one that begins after day 1 ("Week 2 onwards: 50 mg daily": the step before it is not
+/// said). Chosen: one label from day 1 ("Day 1: 1 tablet daily", "Days 1-7: 1 tablet daily")
+/// heads the one dose the text gives, which is read as any text's (an unknown dose is given
+/// the benefit of the doubt, so a dose read right made unknown can make a false flag).
+fn is_labelled(labels: &[StepLabel]) -> bool {
+    labels.len() >= 2 || labels.first().is_some_and(|label| label.first_day != 1)
+}
+
 /// The step labels in the words (see [`StepLabel`]): "week" or "day" (or "wk", their
-/// plurals) and then a whole number or a range of them. Not one after a word that makes the
+/// plurals) and then a whole number or a range of them ("Days 1-7", "Day 1 to 7", "Day 1 to
+/// day 14"), heading a step: followed by a colon ("Week 1:", "Day 8 onwards:"), or opening
+/// the text or a part of it after ";", ",", "." or a new line and followed by an amount
+/// ("Days 1-7 25 mg daily, Days 8-14 50 mg daily"). A day or week named in passing ("Review
+/// day 14", "week 3 of titration", "Wk 4 review", "Started day 3 post op", "Week 1 and 3 of
+/// each cycle", "days 1-14 every 21 days") heads no step. Not one after a word that makes the
 /// number a length or a date of another kind ("for 2 weeks" has its number first; "every",
 /// "per", "on day 1", "from day 8", "after week 2" are no labels).
-fn step_labels(words: &[String]) -> Vec<StepLabel> {
+fn step_labels(marked: &MarkedWords) -> Vec<StepLabel> {
+    let words = &marked.words;
     let whole = |word: &str| {
         (!word.is_empty() && word.len() <= 3 && word.bytes().all(|b| b.is_ascii_digit()))
             .then(|| word.parse::<i64>().ok())
@@ -1005,6 +1348,7 @@ fn step_labels(words: &[String]) -> Vec<StepLabel> {
                             | "of"
                             | "the"
                             | "before"
+                            | "to"
                     )
             });
         let Some(number) = words.get(at + 1) else {
@@ -1024,12 +1368,13 @@ fn step_labels(words: &[String]) -> Vec<StepLabel> {
             },
         };
         let word_at = |index: usize| words.get(index).map(String::as_str);
-        if last == Some(first)
-            && matches!(word_at(next), Some("to" | "-"))
-            && let Some(high) = word_at(next + 1).and_then(whole)
-        {
-            last = Some(high);
-            next += 2;
+        if last == Some(first) && matches!(word_at(next), Some("to" | "-")) {
+            // "Day 1 to day 14": the unit named again.
+            let unit_again = usize::from(word_at(next + 1) == Some(word.as_str()));
+            if let Some(high) = word_at(next + 1 + unit_again).and_then(whole) {
+                last = Some(high);
+                next += 2 + unit_again;
+            }
         }
         match (word_at(next), word_at(next + 1)) {
             (Some("onwards" | "onward" | "on" | "+" | "thereafter"), _) => {
@@ -1043,6 +1388,16 @@ fn step_labels(words: &[String]) -> Vec<StepLabel> {
             _ => {}
         }
         if last.is_some_and(|last| last < first) {
+            continue;
+        }
+        let colon = next
+            .checked_sub(1)
+            .is_some_and(|end| marked.colon_after.get(end) == Some(&true));
+        let opens_a_part = marked.break_at(at) != Break::None;
+        let amount_follows = words
+            .get(next)
+            .is_some_and(|after| after.parse::<f64>().is_ok());
+        if !(colon || (opens_a_part && amount_follows)) {
             continue;
         }
         labels.push(StepLabel {
@@ -1066,8 +1421,7 @@ fn step_labels(words: &[String]) -> Vec<StepLabel> {
 /// daily" last) is a last step that lasts its days, as a last "for 7 days" is: the text does
 /// not say the dose after it, and a course read on at that dose would be a guess. Else
 /// `None`, and [`read`] reads no amount from the words either.
-fn labelled_steps(words: &[String]) -> Option<Vec<TextStep>> {
-    let labels = step_labels(words);
+fn labelled_steps(words: &[String], labels: &[StepLabel]) -> Option<Vec<TextStep>> {
     let first = labels.first()?;
     if words[..first.at]
         .iter()
@@ -1152,58 +1506,129 @@ fn lasting(words: &[String]) -> (Option<i64>, Vec<String>) {
     (None, words.to_vec())
 }
 
+/// The words of a text (see [`tokens`]), with where each stood: in brackets, after a break,
+/// before a colon. Kept side by side so that words taken out (a supply length, a former dose)
+/// leave the rest aligned.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct MarkedWords {
+    words: Vec<String>,
+    /// Whether each word was written in brackets ("2 tablets (20 mg)": the amount in brackets
+    /// explains the one outside).
+    bracketed: Vec<bool>,
+    /// What parts each word from the one before it.
+    breaks: Vec<Break>,
+    /// Whether a colon follows each word ("Week 1:", "Days 1-7 :").
+    colon_after: Vec<bool>,
+}
+
+/// What parts a word from the one before it: nothing, a comma, or the end of a sentence (";",
+/// ".", a new line, the text's start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Break {
+    None,
+    Comma,
+    Sentence,
+}
+
+impl MarkedWords {
+    /// The words but those `dropped` says, every side list kept aligned.
+    fn without(&self, dropped: impl Fn(usize) -> bool) -> MarkedWords {
+        let mut kept = MarkedWords::default();
+        for index in (0..self.words.len()).filter(|&index| !dropped(index)) {
+            kept.words.push(self.words[index].clone());
+            kept.bracketed
+                .push(self.bracketed.get(index).copied().unwrap_or(false));
+            kept.breaks
+                .push(self.breaks.get(index).copied().unwrap_or(Break::None));
+            kept.colon_after
+                .push(self.colon_after.get(index).copied().unwrap_or(false));
+        }
+        kept
+    }
+
+    fn remove(&mut self, range: std::ops::Range<usize>) {
+        self.words.drain(range.clone());
+        self.bracketed.drain(range.clone());
+        self.breaks.drain(range.clone());
+        self.colon_after.drain(range);
+    }
+
+    fn break_at(&self, index: usize) -> Break {
+        self.breaks.get(index).copied().unwrap_or(Break::None)
+    }
+}
+
 /// Lower-case words, abbreviations' dots removed ("b.i.d." → "bid"), numbers split from glued
 /// units ("500mg" → "500", "mg"), number words as digits; and for each, whether it was written
 /// in brackets ("2 tablets (20 mg)": the amount in brackets explains the one outside).
 fn words_and_brackets(text: &str) -> (Vec<String>, Vec<bool>) {
-    let mut words = Vec::new();
-    let mut bracketed = Vec::new();
+    let read = tokens(text);
+    (read.words, read.bracketed)
+}
+
+/// The text's [`MarkedWords`] (see [`words_and_brackets`]).
+fn tokens(text: &str) -> MarkedWords {
+    let mut read = MarkedWords::default();
     let mut depth = 0_usize;
-    for raw in text.split_whitespace() {
-        // "tab(s)", "tablet(s)", "cap(s)": a plural as order systems print it, no bracket.
-        let raw = raw.replace("(s)", "s").replace("(S)", "s");
-        let raw = raw.as_str();
-        let opens = raw.chars().filter(|c| matches!(c, '(' | '[')).count();
-        let closes = raw.chars().filter(|c| matches!(c, ')' | ']')).count();
-        let inside = depth + opens > 0;
-        depth = (depth + opens).saturating_sub(closes);
-        let word = raw
-            .trim_matches([',', ';', ':', '(', ')', '[', ']'])
-            .to_lowercase();
-        let word = if word.chars().any(|c| c.is_ascii_digit()) {
-            word.trim_end_matches('.').to_owned()
-        } else {
-            word.replace('.', "")
-        };
-        if word.is_empty() {
-            continue;
-        }
-        let glued = word
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .filter(|&at| at > 0 && !word.starts_with('q'));
-        // "1000mg/day", "1000 mg/d": a mass per day, written as "mg per day" so that it is
-        // seen as an amount (and as the day's total), never skipped as an unknown word.
-        let push_unit = |words: &mut Vec<String>, unit: &str| match unit.split_once('/') {
-            Some((mass, "day" | "d" | "24h")) if MASS_UNITS.contains(&mass) => {
-                words.extend([mass.to_owned(), "per".to_owned(), "day".to_owned()]);
+    for line in text.lines() {
+        let mut pending = Break::Sentence;
+        for raw in line.split_whitespace() {
+            // "tab(s)", "tablet(s)", "cap(s)": a plural as order systems print it, no bracket.
+            let raw = raw.replace("(s)", "s").replace("(S)", "s");
+            let raw = raw.as_str();
+            let opens = raw.chars().filter(|c| matches!(c, '(' | '[')).count();
+            let closes = raw.chars().filter(|c| matches!(c, ')' | ']')).count();
+            let inside = depth + opens > 0;
+            depth = (depth + opens).saturating_sub(closes);
+            let bare = raw.trim_end_matches([')', ']']);
+            let ends_with_colon = bare.ends_with(':');
+            let ends_sentence = bare.ends_with([';', '!', '?'])
+                || (bare.ends_with('.') && !bare.ends_with("..") && {
+                    // "b.i.d." ends no sentence; "daily." and "14." do.
+                    let body = bare.trim_end_matches('.').to_lowercase();
+                    let abbreviated = matches!(
+                        body.as_str(),
+                        "tab" | "tabs" | "cap" | "caps" | "approx" | "max" | "min" | "no" | "inc"
+                    );
+                    !abbreviated
+                        && (!body.contains('.')
+                            || body.chars().all(|c| c.is_ascii_digit() || c == '.'))
+                });
+            let ends_clause = bare.ends_with(',');
+            let word = raw
+                .trim_matches([',', ';', ':', '(', ')', '[', ']'])
+                .to_lowercase();
+            let word = if word.chars().any(|c| c.is_ascii_digit()) {
+                word.trim_end_matches('.').to_owned()
+            } else {
+                word.replace('.', "")
+            };
+            let from = read.words.len();
+            if !word.is_empty() {
+                push_word(&mut read.words, &word);
             }
-            _ => words.push(unit.to_owned()),
-        };
-        match glued {
-            Some(at) if !word[at..].starts_with(['-', '/']) => {
-                words.push(word[..at].to_owned());
-                push_unit(&mut words, &word[at..]);
+            let pushed = read.words.len();
+            read.bracketed.resize(pushed, inside);
+            read.breaks.resize(pushed, Break::None);
+            read.colon_after.resize(pushed, false);
+            if pushed > from {
+                read.breaks[from] = pending;
+                pending = Break::None;
             }
-            _ => match number_word(&word) {
-                Some(number) => words.push(number.to_owned()),
-                None => push_unit(&mut words, &word),
-            },
+            if ends_with_colon && let Some(last) = read.colon_after.last_mut() {
+                *last = true;
+            }
+            if ends_sentence {
+                pending = Break::Sentence;
+            } else if ends_clause && pending == Break::None {
+                pending = Break::Comma;
+            }
         }
-        bracketed.resize(words.len(), inside);
     }
     // "1 and a half tablets", "one and half": one amount, the whole and its half.
     let mut index = 0;
-    while index + 2 < words.len() {
+    while index + 2 < read.words.len() {
+        let words = &read.words;
         let whole = words[index]
             .parse::<f64>()
             .ok()
@@ -1213,25 +1638,49 @@ fn words_and_brackets(text: &str) -> (Vec<String>, Vec<bool>) {
             && words[index + 1] == "and"
             && words.get(index + 2 + article).map(String::as_str) == Some("0.5")
         {
-            words[index] = format!("{}", whole + 0.5);
-            words.drain(index + 1..=index + 2 + article);
-            bracketed.drain(index + 1..=index + 2 + article);
+            read.words[index] = format!("{}", whole + 0.5);
+            read.remove(index + 1..index + 3 + article);
         }
         index += 1;
     }
     // "half a tablet": the article joins no amount to its unit.
     let mut index = 1;
-    while index + 1 < words.len() {
-        if words[index - 1] == "0.5"
-            && matches!(words[index].as_str(), "a" | "an")
-            && DOSE_UNITS.contains(&words[index + 1].as_str())
+    while index + 1 < read.words.len() {
+        if read.words[index - 1] == "0.5"
+            && matches!(read.words[index].as_str(), "a" | "an")
+            && DOSE_UNITS.contains(&read.words[index + 1].as_str())
         {
-            words.remove(index);
-            bracketed.remove(index);
+            read.remove(index..index + 1);
         }
         index += 1;
     }
-    (words, bracketed)
+    read
+}
+
+/// Pushes one written word: a number glued to its unit split ("500mg"), a number word as its
+/// digits, a mass per day as "mg per day".
+fn push_word(words: &mut Vec<String>, word: &str) {
+    let glued = word
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter(|&at| at > 0 && !word.starts_with('q'));
+    // "1000mg/day", "1000 mg/d": a mass per day, written as "mg per day" so that it is
+    // seen as an amount (and as the day's total), never skipped as an unknown word.
+    let push_unit = |words: &mut Vec<String>, unit: &str| match unit.split_once('/') {
+        Some((mass, "day" | "d" | "24h")) if MASS_UNITS.contains(&mass) => {
+            words.extend([mass.to_owned(), "per".to_owned(), "day".to_owned()]);
+        }
+        _ => words.push(unit.to_owned()),
+    };
+    match glued {
+        Some(at) if !word[at..].starts_with(['-', '/']) => {
+            words.push(word[..at].to_owned());
+            push_unit(words, &word[at..]);
+        }
+        _ => match number_word(word) {
+            Some(number) => words.push(number.to_owned()),
+            None => push_unit(words, word),
+        },
+    }
 }
 
 fn number_word(word: &str) -> Option<&'static str> {

@@ -194,6 +194,16 @@ pub struct DoseSpec {
     pub counted_day: Option<(f64, String)>,
 }
 
+/// A dosage's words: its `text`, else its `patientInstruction`; a blank one (only spaces, or
+/// "") is none, so that an empty `text` leaves the instruction to be read.
+fn written_words<'a>(
+    text: Option<&'a String>,
+    patient_instruction: Option<&'a String>,
+) -> Option<&'a String> {
+    let written = |words: Option<&'a String>| words.filter(|words| !words.trim().is_empty());
+    written(text).or_else(|| written(patient_instruction))
+}
+
 /// When one step of a titration written inside one record was given: its own bounds, or the
 /// record's start chained through the steps' durations (see [`dated_steps`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -2504,8 +2514,9 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
         let timing = timing_of(index, &spec, d.timing.as_ref());
         // `text` first where both are written: it is the instruction as prescribed, which the
         // patient's words retell in lay terms and may shorten ("take as your doctor told you");
-        // written alone, the patient's words are the only dose the record gives.
-        let words = d.text.as_ref().or(d.patient_instruction.as_ref());
+        // written alone, the patient's words are the only dose the record gives. A blank
+        // `text` ("", spaces) says nothing and counts as none.
+        let words = written_words(d.text.as_ref(), d.patient_instruction.as_ref());
         times.push(day_times(d.timing.as_ref(), words.map(String::as_str)));
         add(spec, words, timing, stated.disagrees());
     }
@@ -2526,7 +2537,7 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
             counted_day: None,
         };
         let timing = timing_of(first + index, &spec, d.timing.as_ref());
-        let words = d.text.as_ref().or(d.patient_instruction.as_ref());
+        let words = written_words(d.text.as_ref(), d.patient_instruction.as_ref());
         times.push(day_times(d.timing.as_ref(), words.map(String::as_str)));
         add(spec, words, timing, d.dose.is_none() && stated.disagrees());
     }

@@ -1304,3 +1304,285 @@ fn a_range_of_counts_lasts_the_days_of_its_least_and_a_duration_is_no_course() {
         ])
     );
 }
+
+/// Each `(product, text, expected doses)` read from a text alone.
+fn assert_text_doses(cases: &[(&str, &str, &[&str])]) {
+    for (product, text, expected) in cases {
+        let expected: Vec<String> = expected.iter().map(|dose| (*dose).to_owned()).collect();
+        assert_eq!(text_doses(product, text), expected, "{product}: {text}");
+    }
+}
+
+#[test]
+fn a_restated_day_or_a_former_dose_never_joins_the_days_sum() {
+    let levetiracetam = "Levetiracetam 500mg tablets";
+    assert_text_doses(&[
+        // A restated day is checked against the schedule, never added to it.
+        (
+            levetiracetam,
+            "Take 1 tablet in the morning and 1 tablet at night (total 2 tablets daily)",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "1 tablet in the morning and 2 tablets at night. 3 tablets daily",
+            &["1500.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "1 tablet mane and 1 tablet nocte = 2 tablets per day",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "Take 1 tablet twice daily (2 tablets a day)",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "1 tablet bd. 2 tablets daily",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "1 tablet in the morning and 2 tablets at night. 4 tablets daily",
+            &["-"],
+        ),
+        (
+            "Venlafaxine 75mg MR capsules",
+            "1 capsule in the morning and 1 capsule at night (total 3 capsules daily)",
+            &["-"],
+        ),
+        // A former dose is no part of the day.
+        (
+            levetiracetam,
+            "Take 1 tablet twice daily (was 2 tablets at night)",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "1 tablet twice daily; previously 2 tablets twice daily",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "1 tablet twice daily (formerly 2 tablets twice daily)",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "1 tablet twice daily. Old dose 2 tablets twice daily",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "1 tablet twice daily instead of 2 tablets at night",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "1 tablet twice daily (prior dose 3 tablets daily)",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "1 tablet twice daily, reduced from 2 tablets twice daily",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "Increased from 1 tablet twice daily to 2 tablets twice daily",
+            &["2000.0 mg/d"],
+        ),
+        // A day of one form written count by count is still summed.
+        (
+            "Valproate 200mg tablets",
+            "2 tablets twice daily and 1 tablet at lunchtime",
+            &["1000.0 mg/d"],
+        ),
+    ]);
+}
+
+#[test]
+fn a_written_total_is_checked_where_the_schedule_is_written_as_a_day() {
+    assert_text_doses(&[
+        (
+            "Venlafaxine 75mg MR capsules",
+            "75 mg daily (150 mg total daily dose)",
+            &["-"],
+        ),
+        (
+            "Sertraline 50mg tablets",
+            "50 mg daily (100 mg total daily dose)",
+            &["-"],
+        ),
+        (
+            "Sertraline 50mg tablets",
+            "50 mg daily (50 mg total daily dose)",
+            &["50.0 mg/d"],
+        ),
+        (
+            "Lamotrigine 25mg tablets",
+            "25 mg daily (total 50 mg a day)",
+            &["-"],
+        ),
+        (
+            "Sertraline 50mg tablets",
+            "1 tablet daily (100 mg daily)",
+            &["-"],
+        ),
+        (
+            "Sertraline 50mg tablets",
+            "2 tablets daily (100 mg daily)",
+            &["100.0 mg/d"],
+        ),
+        (
+            "Levetiracetam 500mg tablets",
+            "1 bd 1000mg daily",
+            &["1000.0 mg/d"],
+        ),
+        ("Levetiracetam 250mg tablets", "1 bd 1000mg daily", &["-"]),
+        (
+            "Venlafaxine 75mg MR capsules",
+            "1 capsule bd 300mg daily",
+            &["-"],
+        ),
+        // A most, a target or a usual day is no dose: the schedule's is.
+        (
+            "Lamotrigine 25mg tablets",
+            "25 mg daily (max 200 mg per day)",
+            &["25.0 mg/d"],
+        ),
+        (
+            "Lamotrigine 25mg tablets",
+            "Take 1 tablet (25 mg) daily, target 200 mg/day",
+            &["25.0 mg/d"],
+        ),
+        (
+            "Sertraline 50mg tablets",
+            "50 mg daily, not to exceed 200 mg/day",
+            &["50.0 mg/d"],
+        ),
+        (
+            "Sertraline 50mg tablets",
+            "50 mg daily, up to 200 mg per day",
+            &["50.0 mg/d"],
+        ),
+        (
+            "Levetiracetam 250mg tablets",
+            "1 tablet twice daily. Usual dose 1000 mg per day",
+            &["500.0 mg/d"],
+        ),
+        (
+            "Levetiracetam 250mg tablets",
+            "1 tablet bd. Max dose 3000 mg/day",
+            &["500.0 mg/d"],
+        ),
+        (
+            "Levetiracetam 500mg tablets",
+            "Take 1 tablet twice daily. Max 4 tablets in 24 hours",
+            &["1000.0 mg/d"],
+        ),
+        ("Drug Q", "Max 200 mg per day", &["-"]),
+    ]);
+}
+
+#[test]
+fn a_day_or_week_named_in_passing_heads_no_step() {
+    let levetiracetam = "Levetiracetam 500mg tablets";
+    assert_text_doses(&[
+        (
+            levetiracetam,
+            "1 tablet twice daily. Review day 14",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "Take one tablet twice a day, week 3 of titration",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "Take 1 tablet twice daily. Started day 3 post op",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "Take 1 tablet twice daily\nWeek 2 review",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "Take 1 tablet twice daily for 2 weeks then 2 tablets twice daily. Wk 4 review",
+            &["1000.0 mg/d", "2000.0 mg/d"],
+        ),
+        (
+            "Spironolactone 25mg tablets",
+            "Take 1 tablet daily, day 1 of new prescription",
+            &["25.0 mg/d"],
+        ),
+        (
+            "Sertraline 50mg tablets",
+            "Day 1: 1 tablet daily",
+            &["50.0 mg/d"],
+        ),
+        (
+            "Lamotrigine 25mg tablets",
+            "Week 1 and 3 of each cycle: 100 mg daily",
+            &["100.0 mg/d"],
+        ),
+        (
+            "Lamotrigine 25mg tablets",
+            "50 mg daily weeks 1-4 then 2 weeks off",
+            &["50.0 mg/d"],
+        ),
+        (
+            "Drug Q",
+            "100 mg twice daily days 1-14 every 21 days",
+            // A cycle's dose, one administration's amount, as before days were labels.
+            &["100.0 mg"],
+        ),
+        // Labels that head steps stay a titration, with or without a colon.
+        (
+            "Lamotrigine 25mg tablets",
+            "Days 1-7 25 mg daily, Days 8-14 50 mg daily",
+            &["25.0 mg/d", "50.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "Day 1-7: 1 tablet twice daily Day 8 onwards: 2 tablets twice daily",
+            &["1000.0 mg/d", "2000.0 mg/d"],
+        ),
+    ]);
+}
+
+#[test]
+fn a_blank_text_leaves_the_patient_instruction_read() {
+    let instructed = |id: &str, dosage: &Value| {
+        let mut record = request(id, id, std::slice::from_ref(dosage));
+        record["dosageInstruction"][0]["timing"] =
+            json!({"repeat": {"boundsPeriod": {"start": "2024-01-01", "end": "2024-06-01"}}});
+        record
+    };
+    assert_eq!(
+        doses(&[
+            instructed(
+                "Drug S 50 MG Oral Tablet",
+                &json!({"text": "", "patientInstruction": "Take 2 tablets each morning"})
+            ),
+            instructed(
+                "Drug T 50 MG Oral Tablet",
+                &json!({"text": "  ", "patientInstruction": "Take 1 tablet each morning"})
+            ),
+            instructed(
+                "Drug U 50 MG Oral Tablet",
+                &json!({"text": "Take 1 tablet daily", "patientInstruction": " "})
+            ),
+        ]),
+        pairs(&[
+            ("Drug S 50 MG Oral Tablet", "100.0 mg/d"),
+            ("Drug T 50 MG Oral Tablet", "50.0 mg/d"),
+            ("Drug U 50 MG Oral Tablet", "50.0 mg/d"),
+        ])
+    );
+}
