@@ -162,8 +162,11 @@ fn this_host() -> String {
 /// day); a dose unit read by its UCUM code; the mass among several dose entries; common sig
 /// wordings ("1 bd", "One To Be Taken Each Day", "tab(s)"); a period range at its longest; a
 /// supply length no step; blood pressure under a local code stored as the reading its name says;
-/// a skipped or left-out new version takes the stored one out.
-pub const MAPPING_VERSION: i64 = 11;
+/// a skipped or left-out new version takes the stored one out. 12: an Observation's category
+/// read (a blood pressure named outside vital signs kept apart); doses from counts with and
+/// without their form, written totals checked, steps labelled by day or week, the patient's
+/// instruction, a range of counts at its least; a deletion's time.
+pub const MAPPING_VERSION: i64 = 12;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

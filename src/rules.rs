@@ -89,8 +89,11 @@ use crate::domain::{Assessment, PatientRecord};
 /// readings grouped by moment in one pass. 20: a prodrug and its active drug one drug (lines,
 /// trials, switches); a single-ingredient product naming several strengths no dose of a count;
 /// blood pressure under a local code read by its name; a trial of several records described by
-/// its whole course.
-const ENGINE_REVISION: u32 = 20;
+/// its whole course. 21: blood pressure by name in abbreviations, with no pressure word (by a
+/// pressure unit), in six European languages, never outside vital signs (a result's category);
+/// doses read from counts with and without their form, written totals checked, labelled steps,
+/// the patient's instruction.
+const ENGINE_REVISION: u32 = 21;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
