@@ -31,10 +31,11 @@ pub struct RawResource<'a> {
     pub id: Option<&'a str>,
     /// The bundle entry's request (a transaction's `DELETE Patient/1`, a deleted-resources file).
     pub request: Option<&'a EntryRequest>,
-    /// When the source says a `DELETE` entry was done, if it says: the entry's
-    /// `response.lastModified`, else its Bundle's `meta.lastUpdated`, else the Bundle's
-    /// `timestamp` (the Bulk Data IG gives a deleted file's Bundles no time; a server's history
-    /// or a transaction response may). Read only for a `DELETE`.
+    /// When the source says a `DELETE` entry was done, if it says: the entry's own
+    /// `response.lastModified` (a server's history or a transaction response may give one; the
+    /// Bulk Data IG gives a deleted file's entries none). Never its Bundle's `timestamp` or
+    /// `meta.lastUpdated`: those say when the Bundle was assembled, not when anything was
+    /// deleted, and dating a deletion by them would outdate a copy re-created in between.
     pub deleted_at: Option<&'a str>,
 }
 
@@ -182,23 +183,12 @@ struct Document<'a> {
     link: Vec<Link>,
     #[serde(default)]
     meta: Option<SourceMeta>,
-    /// `Bundle.timestamp`; read leniently, as another resource may have an element so named.
-    #[serde(default)]
-    timestamp: Option<IgnoredOrString>,
 }
 
-/// Of a Bundle's `meta`, where it comes from and when it was made.
+/// Of a Bundle's `meta`, where it comes from.
 #[derive(Debug, Default, Deserialize)]
 struct SourceMeta {
     source: Option<String>,
-    #[serde(rename = "lastUpdated", default)]
-    last_updated: Option<IgnoredOrString>,
-}
-
-impl SourceMeta {
-    fn last_updated(&self) -> Option<&str> {
-        self.last_updated.as_ref().and_then(IgnoredOrString::text)
-    }
 }
 
 /// A value read as a string when it is one (`Bundle.type`), ignored otherwise (a `type` element
@@ -399,11 +389,6 @@ fn document_resources<E>(
         summary.source = document.meta.as_ref().and_then(|meta| meta.source.clone());
     }
     let mut versions = Versions::of(document.bundle_type.as_ref());
-    let bundle_time = document
-        .meta
-        .as_ref()
-        .and_then(SourceMeta::last_updated)
-        .or_else(|| document.timestamp.as_ref().and_then(IgnoredOrString::text));
     for (index, entry) in document
         .entry
         .as_deref()
@@ -411,15 +396,7 @@ fn document_resources<E>(
         .iter()
         .enumerate()
     {
-        entry_resource(
-            prefix,
-            index,
-            entry,
-            bundle_time,
-            each,
-            summary,
-            &mut versions,
-        )?;
+        entry_resource(prefix, index, entry, each, summary, &mut versions)?;
     }
     Ok(complete_record(&document.link))
 }
@@ -467,17 +444,12 @@ fn entry_resource<E>(
     prefix: &str,
     index: usize,
     entry: &EntryIn<'_>,
-    bundle_time: Option<&str>,
     each: &mut impl FnMut(RawResource<'_>) -> Result<(), E>,
     summary: &mut StreamSummary,
     versions: &mut Versions,
 ) -> Result<(), StreamError<E>> {
     let path = format!("{prefix}entry[{index}].resource");
-    let deleted_at = entry
-        .response
-        .as_ref()
-        .and_then(ResponseIn::last_modified)
-        .or(bundle_time);
+    let deleted_at = entry.response.as_ref().and_then(ResponseIn::last_modified);
     let Some(resource) = entry.resource else {
         // A deletion in a transaction or history bundle names its resource in the request only.
         if let Some(request) = &entry.request
@@ -699,8 +671,6 @@ fn stream_document<R: Read, E>(
         summary: StreamSummary::default(),
         entry_index: 0,
         versions: Versions::AllEntries,
-        bundle_time: None,
-        timestamp: None,
     };
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
     let result = DocumentSeed { state: &mut state }.deserialize(&mut deserializer);
@@ -749,10 +719,6 @@ struct StreamState<'f, F, E> {
     entry_index: usize,
     /// Known once `Bundle.type` is read, which FHIR's JSON writes before `entry`.
     versions: Versions,
-    /// The Bundle's `meta.lastUpdated`, else its `timestamp`, when written before `entry` (as
-    /// FHIR's JSON writes them): a time written after the entries is not known to them.
-    bundle_time: Option<String>,
-    timestamp: Option<String>,
 }
 
 struct StreamedHead {
@@ -805,17 +771,7 @@ where
                 "link" => head.links = map.next_value()?,
                 "meta" => {
                     let meta = map.next_value::<Option<SourceMeta>>()?;
-                    self.state.bundle_time = meta
-                        .as_ref()
-                        .and_then(SourceMeta::last_updated)
-                        .map(str::to_owned);
                     head.source = meta.and_then(|meta| meta.source);
-                }
-                "timestamp" => {
-                    self.state.timestamp = map
-                        .next_value::<IgnoredOrString>()?
-                        .text()
-                        .map(str::to_owned);
                 }
                 "entry" => map.next_value_seed(EntriesSeed {
                     state: &mut *self.state,
@@ -879,12 +835,10 @@ where
                 response: entry.response,
             };
             let index = state.entry_index - 1;
-            let bundle_time = state.bundle_time.as_deref().or(state.timestamp.as_deref());
             match entry_resource(
                 "",
                 index,
                 &borrowed,
-                bundle_time,
                 &mut *state.each,
                 &mut state.summary,
                 &mut state.versions,
