@@ -3287,12 +3287,14 @@ fn disease_status_answer(value: &Value<'_>) -> Option<String> {
 /// text. The name is cleaned of invisible characters and runs of spaces, so that one test is
 /// one test. A blood pressure's name is read with its value's `unit` (see
 /// [`crate::rules::blood_pressure_named`]), and only where `names_read_as_bp` (the
-/// Observation's category allows it, see [`vital_signs_or_uncategorised`]).
+/// Observation's category allows it, see [`vital_signs_or_uncategorised`]); `in_vital_signs`
+/// when a category is coded `vital-signs` (see [`coded_vital_signs`]).
 /// (code, name, the code's system: empty for a test named in words alone).
 fn test_of(
     concept: &CodeableConcept,
     unit: Option<&str>,
     names_read_as_bp: bool,
+    in_vital_signs: bool,
     rules: &Rules,
 ) -> Option<(String, String, String)> {
     let terms = &rules.observation_terms;
@@ -3350,7 +3352,7 @@ fn test_of(
         && !concept.coding.iter().any(says_its_test)
         && let Some(reading) = names
             .iter()
-            .find_map(|name| crate::rules::blood_pressure_named(name, unit))
+            .find_map(|name| crate::rules::blood_pressure_named(name, unit, in_vital_signs))
     {
         let name = names.first().cloned().unwrap_or_else(|| reading.to_owned());
         return Some((reading.to_owned(), name, String::from("http://loinc.org")));
@@ -3388,6 +3390,12 @@ fn test_of(
 /// The codes of FHIR's observation-category code system
 /// (`http://terminology.hl7.org/CodeSystem/observation-category`) other than `vital-signs`,
 /// and their displays; read as words of a category's code, display or text ("Echo imaging").
+/// Then the words a category given only in text or as a local code uses for the same kinds of
+/// result (an echo, a cardiology study, a catheterisation or its haemodynamics, theatre and
+/// anaesthesia, intensive care, an examination), in English and the languages the names are
+/// read in, accents folded: a local category "Echo" or "Cath lab" says what FHIR's `imaging`
+/// or `procedure` says. A choice: "Cardiology" is vetoed too, a department's category being a
+/// study's (its cuff readings are filed as vital signs).
 const NOT_VITAL_SIGNS_CATEGORIES: &[&str] = &[
     "imaging",
     "procedure",
@@ -3398,6 +3406,62 @@ const NOT_VITAL_SIGNS_CATEGORIES: &[&str] = &[
     "social-history",
     "social history",
     "survey",
+    "examination",
+    "echo",
+    "echocardiography",
+    "echocardiogram",
+    "echokardiographie",
+    "echocardiographie",
+    "ecocardiografia",
+    "ecocardiograma",
+    "echocardiografie",
+    "ultrasound",
+    "doppler",
+    "radiology",
+    "cardiology",
+    "kardiologie",
+    "cardiologie",
+    "cardiologia",
+    "cath",
+    "cathlab",
+    "cath lab",
+    "catheterisation",
+    "catheterization",
+    "cardiac catheter",
+    "herzkatheter",
+    "hemodynamic",
+    "haemodynamic",
+    "hemodynamics",
+    "haemodynamics",
+    "hamodynamik",
+    "hemodynamique",
+    "hemodinamica",
+    "hemodinamia",
+    "emodinamica",
+    "hemodynamica",
+    "theatre",
+    "theater",
+    "operating room",
+    "surgery",
+    "bloc operatoire",
+    "quirofano",
+    "anaesthesia",
+    "anesthesia",
+    "anaesthetic",
+    "anesthetic",
+    "anasthesie",
+    "anesthesie",
+    "anestesia",
+    "anesthesiologie",
+    "icu",
+    "intensive care",
+    "critical care",
+    "intensivstation",
+    "reanimation",
+    "soins intensifs",
+    "uci",
+    "terapia intensiva",
+    "cuidados intensivos",
 ];
 
 /// Whether an Observation's name may make it a blood pressure: it has no category, or one of
@@ -3425,9 +3489,30 @@ fn vital_signs_or_uncategorised(categories: &[CodeableConcept]) -> bool {
                 .flatten()
         })
         .any(|words| {
+            let words = crate::rules::words::fold_accents(words);
             NOT_VITAL_SIGNS_CATEGORIES
                 .iter()
-                .any(|category| crate::rules::names_test(words, category))
+                .any(|category| crate::rules::names_test(&words, category))
+        })
+}
+
+/// Whether a category is coded FHIR's `vital-signs` (in the R4 code system, its older
+/// `http://hl7.org/fhir/observation-category`, or with no system): the record says the result
+/// is a vital sign, as a category in words alone ("Vitals", "Signos vitales") cannot say as
+/// surely (see [`crate::rules::blood_pressure_named`]).
+fn coded_vital_signs(categories: &[CodeableConcept]) -> bool {
+    categories
+        .iter()
+        .flat_map(|concept| &concept.coding)
+        .any(|coding| {
+            coding
+                .code
+                .as_deref()
+                .is_some_and(|code| code.trim().eq_ignore_ascii_case("vital-signs"))
+                && coding
+                    .system
+                    .as_deref()
+                    .is_none_or(|system| system.ends_with("observation-category"))
         })
 }
 
@@ -3559,6 +3644,7 @@ fn map_observation(
         bp_setting_decided(own_coded, worded, coded, self_measured)
     };
     let names_read_as_bp = vital_signs_or_uncategorised(&resource.category);
+    let in_vital_signs = coded_vital_signs(&resource.category);
     // A result its name alone would have made a blood pressure, kept out by its category: it
     // says so where it is stored, so that its name is not read again (see
     // `crate::rules::blood_pressure_of`).
@@ -3569,7 +3655,9 @@ fn map_observation(
                 .as_deref()
                 .into_iter()
                 .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
-                .any(|name| crate::rules::blood_pressure_named(name, unit).is_some())
+                .any(|name| {
+                    crate::rules::blood_pressure_named(name, unit, in_vital_signs).is_some()
+                })
     };
     let mut out = Vec::new();
     let make = |concept: &CodeableConcept, value: &Value<'_>| {
@@ -3577,7 +3665,13 @@ fn map_observation(
         let unit_written = value
             .quantity
             .and_then(|q| q.code.as_deref().or(q.unit.as_deref()));
-        let (code, display, system) = test_of(concept, unit_written, names_read_as_bp, rules)?;
+        let (code, display, system) = test_of(
+            concept,
+            unit_written,
+            names_read_as_bp,
+            in_vital_signs,
+            rules,
+        )?;
         let (number, mut answer) = value.read();
         if code == observation_codes::DISEASE_STATUS {
             answer = disease_status_answer(value).or(answer);

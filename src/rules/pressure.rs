@@ -261,9 +261,13 @@ const DIASTOLIC_SHORT: &[&str] = &["dia", "dias", "diast"];
 /// once: PAS/PAD (pression artérielle / presión arterial systolique, diastolique), TAS/TAD
 /// (tension arterial). A choice: read only when a word of those languages stands beside them
 /// ([`ROMANCE_WORDS`], [`ROMANCE_READING_WORDS`]: "PAS (mmHg) — pression", "TAS brazo
-/// derecho"), never alone, not even in mmHg: in English records PAS and PAD are the pulmonary
-/// artery systolic and diastolic pressures of an echo or a catheterisation (in mmHg too), PAD
-/// peripheral arterial disease as well.
+/// derecho") or when the Observation's category is coded FHIR's `vital-signs` (a Spanish or
+/// French feed codes its cuff readings "PAS"/"PAD" as vital signs and writes nothing else),
+/// never alone, not even in mmHg: in English records PAS and PAD are the pulmonary artery
+/// systolic and diastolic pressures of an echo or a catheterisation (in mmHg too, and filed
+/// under `imaging` or `procedure`, or under no category), PAD peripheral arterial disease as
+/// well. A category given only in words ("Vitals") is not enough: a local category says too
+/// little to tell an English echo's PAS from a French cuff's.
 const SYSTOLIC_ABBREVIATIONS: &[&str] = &["pas", "tas"];
 const DIASTOLIC_ABBREVIATIONS: &[&str] = &["pad", "tad"];
 /// French, Spanish, Italian and Portuguese words a blood pressure's name has beside PAS, PAD,
@@ -313,9 +317,12 @@ const ROMANCE_WORDS: &[&str] = &[
     "automisurazione",
 ];
 /// The French "PA max"/"PA min" (and "TA max"): the upper and lower arterial pressure. A
-/// choice: read only as the whole name, in a unit of pressure; with any other word beside it
-/// "max" and "min" are a derived number (an echo's "PA max PG" is the pulmonary artery's
-/// peak gradient) and the name is left to the rest of the reading.
+/// choice: read only as the whole name (Romance words of where and how it was taken aside,
+/// "PA max bras droit"), in a unit of pressure; with any other word beside it "max" and "min"
+/// are a derived number (an echo's "PA max PG" is the pulmonary artery's peak gradient) and
+/// the name is left to the rest of the reading. "PA" is also the English pulmonary artery
+/// ("PA max" of an echo, in mmHg), so "PA max" is read, as PAS is, only beside a Romance word
+/// or under a coded `vital-signs` category; "TA" is Romance alone (tension artérielle).
 const EXTREMES_SYSTOLIC: &[&str] = &["pa max", "pa maxi", "ta max", "ta maxi"];
 const EXTREMES_DIASTOLIC: &[&str] = &["pa min", "pa mini", "ta min", "ta mini"];
 /// The reading words of the Romance languages, which write "PA" for the arterial pressure
@@ -506,8 +513,10 @@ const NOT_BLOOD_PRESSURE: &[&str] = &[
     "arterial line",
     "art line",
     "a-line",
+    "aline",
     "abp",
     "ibp",
+    "radial",
     "umbilical",
     "central venous",
     "cvp",
@@ -744,6 +753,16 @@ const NOT_BLOOD_PRESSURE: &[&str] = &[
 /// ([`ROMANCE_READING_WORDS`]) "PA" is the arterial pressure and "art." is artérielle,
 /// arterial; in English they are the pulmonary artery and an arterial line.
 const NOT_BLOOD_PRESSURE_IN_ENGLISH: &[&str] = &["pa", "art"];
+/// "Arterial" on its own is an ICU flowsheet's or a monitor's invasive channel ("Arterial
+/// Systolic", "Arterial Diastolic": the arterial line's rows beside the cuff's "NIBP
+/// Systolic"). A choice: it is denied unless the name also says the blood pressure or the cuff
+/// ([`ARTERIAL_READ_BESIDE`]: "Arterial blood pressure systolic", "Non-invasive arterial
+/// systolic", "Arterial BP cuff") or is Romance ("Presión arterial sist."): "arterial blood
+/// pressure" is the general term for the blood pressure (what the Romance "pression
+/// artérielle" translates), while a line's channel is labelled "Arterial", "Art", "ABP" or
+/// "IBP" without it. "Arterial pressure" alone is the monitor's label of the line, so denied.
+const ARTERIAL: &str = "arterial";
+const ARTERIAL_READ_BESIDE: &[&str] = &["blood pressure", "bp", "b/p", "nibp", "nbp", "cuff"];
 /// The words that deny "invasive" ("non-invasive", "nicht invasiv", "no invasiva", "niet
 /// invasief"): such a reading is the cuff's, not the arterial line's.
 const NOT_INVASIVE: &[&str] = &["non", "nicht", "no", "niet", "nao", "not"];
@@ -763,9 +782,15 @@ const NOT_INVASIVE: &[&str] = &["non", "nicht", "no", "niet", "nao", "not"];
 /// Systolic", "Systolic (sitting)", even "Diastolic", and their unit is what says they are
 /// pressures. A choice: a name with no pressure word and no such unit is none (a systolic
 /// what? a duration, a velocity, a function). Where the reading was taken is its name's to say
-/// too (see [`bp_setting_of_words`]).
-pub fn blood_pressure_named(name: &str, unit: Option<&str>) -> Option<&'static str> {
-    let folded = join_dotted_initials(&fold_accents(name));
+/// too (see [`bp_setting_of_words`]). `in_vital_signs`: the Observation's category is coded
+/// FHIR's `vital-signs`, which lets the Romance abbreviations be read alone (see
+/// [`SYSTOLIC_ABBREVIATIONS`], [`EXTREMES_SYSTOLIC`]).
+pub fn blood_pressure_named(
+    name: &str,
+    unit: Option<&str>,
+    in_vital_signs: bool,
+) -> Option<&'static str> {
+    let folded = without_channel_numbers(&join_dotted_initials(&fold_accents(name)));
     // Read before "no invasiva" is rewritten as the cuff's English "nibp", and without the
     // abbreviations themselves ("tas" would be a plural of "ta").
     let beside_abbreviations: String = folded
@@ -785,10 +810,12 @@ pub fn blood_pressure_named(name: &str, unit: Option<&str>) -> Option<&'static s
     let pressure_unit = unit.is_some_and(is_pressure_unit)
         || names_test(&in_mmhg, "mmhg")
         || names_test(&in_mmhg, "kpa");
-    if pressure_unit && let Some(reading) = extreme_named(&in_mmhg) {
+    if pressure_unit
+        && let Some(reading) = extreme_named(&in_mmhg, romance_context || in_vital_signs)
+    {
         return Some(reading);
     }
-    let abbreviated = |words: &[&str]| romance_context && has(words);
+    let abbreviated = |words: &[&str]| (romance_context || in_vital_signs) && has(words);
     let (full_systolic, full_diastolic) = (
         has(SYSTOLIC_WORDS) || abbreviated(SYSTOLIC_ABBREVIATIONS),
         has(DIASTOLIC_WORDS) || abbreviated(DIASTOLIC_ABBREVIATIONS),
@@ -803,7 +830,13 @@ pub fn blood_pressure_named(name: &str, unit: Option<&str>) -> Option<&'static s
         || abbreviated(SYSTOLIC_ABBREVIATIONS)
         || abbreviated(DIASTOLIC_ABBREVIATIONS);
     let a_pressure = pressure_unit || has(PRESSURE_WORDS) || (romance && has(&["pa"]));
-    if !a_pressure || has(NOT_BLOOD_PRESSURE) || (!romance && has(NOT_BLOOD_PRESSURE_IN_ENGLISH)) {
+    let arterial_line =
+        has(&[ARTERIAL]) && !romance && !romance_context && !has(ARTERIAL_READ_BESIDE);
+    if !a_pressure
+        || arterial_line
+        || has(NOT_BLOOD_PRESSURE)
+        || (!romance && has(NOT_BLOOD_PRESSURE_IN_ENGLISH))
+    {
         return None;
     }
     Some(if systolic {
@@ -814,12 +847,20 @@ pub fn blood_pressure_named(name: &str, unit: Option<&str>) -> Option<&'static s
 }
 
 /// The reading a whole name "PA max" or "PA min" (and "TA", "maxi", "mini") says, its unit
-/// aside ("PA max (mmHg)"); see [`EXTREMES_SYSTOLIC`].
-fn extreme_named(name: &str) -> Option<&'static str> {
+/// and Romance words of where it was taken aside ("PA max (mmHg)", "PA max bras droit");
+/// "PA" only where `pa_is_arterial` (see [`EXTREMES_SYSTOLIC`]).
+fn extreme_named(name: &str, pa_is_arterial: bool) -> Option<&'static str> {
     let words: Vec<&str> = name
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty() && !matches!(*word, "mmhg" | "kpa"))
+        .filter(|word| {
+            !word.is_empty()
+                && !matches!(*word, "mmhg" | "kpa")
+                && (*word == "ta" || !ROMANCE_WORDS.contains(word))
+        })
         .collect();
+    if words.first() == Some(&"pa") && !pa_is_arterial {
+        return None;
+    }
     let whole = words.join(" ");
     if EXTREMES_SYSTOLIC.contains(&whole.as_str()) {
         Some(observation_codes::SYSTOLIC_BP)
@@ -882,6 +923,26 @@ fn join_dotted_initials(text: &str) -> String {
     out
 }
 
+/// `text` with a monitor's channel number parted from its label ("ibp1 sys" is "ibp 1 sys",
+/// "art2" is "art 2"), so that the label is read as the word it is; a word of one letter and
+/// digits ("p1") is left whole.
+fn without_channel_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut letters_before = 0;
+    for c in text.chars() {
+        if c.is_ascii_digit() && letters_before >= 2 {
+            out.push(' ');
+            letters_before = 0;
+        } else if c.is_alphabetic() {
+            letters_before += 1;
+        } else if !c.is_ascii_digit() {
+            letters_before = 0;
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `text` with every denied "invasive" ("non-invasive", "noninvasive", "nicht invasiv", "no
 /// invasiva") written "nibp", the cuff's reading, so that only an invasive reading is one.
 fn without_negated_invasive(text: &str) -> String {
@@ -935,7 +996,9 @@ pub fn blood_pressure_of(observation: &Observation) -> Option<&'static str> {
         _ if observation_codes::names_its_own_test(&observation.system, &observation.code) => None,
         // The import read its category: an echo's or a procedure's pressure, whatever its name.
         _ if observation.setting == Some(BpSetting::NotVitalSigns) => None,
-        _ => blood_pressure_named(&observation.display, observation.unit.as_deref()),
+        // Its category is not stored: the abbreviations a vital-signs category lets be read
+        // were read at import, stored under the reading's own code.
+        _ => blood_pressure_named(&observation.display, observation.unit.as_deref(), false),
     }
 }
 
@@ -1430,31 +1493,52 @@ mod tests {
     fn a_name_is_read_with_its_unit() {
         let systolic = Some(observation_codes::SYSTOLIC_BP);
         let diastolic = Some(observation_codes::DIASTOLIC_BP);
-        assert_eq!(blood_pressure_named("Diastolic", Some("mm[Hg]")), diastolic);
-        assert_eq!(blood_pressure_named("Diastolic", None), None);
-        assert_eq!(blood_pressure_named("Systolic (mmHg)", None), systolic);
         assert_eq!(
-            blood_pressure_named("Presión sistólica día", Some("mmHg")),
-            systolic
+            blood_pressure_named("Diastolic", Some("mm[Hg]"), false),
+            diastolic
         );
-        assert_eq!(blood_pressure_named("Sys/Dia", Some("mmHg")), None);
-        assert_eq!(blood_pressure_named("Systolic time", Some("ms")), None);
-        assert_eq!(blood_pressure_named("PAS", Some("mmHg")), None);
-        assert_eq!(blood_pressure_named("PAS", None), None);
-        assert_eq!(blood_pressure_named("PAS pression", None), systolic);
-        assert_eq!(blood_pressure_named("PA min (mmHg)", None), diastolic);
-        assert_eq!(blood_pressure_named("PA max", None), None);
-        assert_eq!(blood_pressure_named("PA systolic", Some("mmHg")), None);
+        assert_eq!(blood_pressure_named("Diastolic", None, false), None);
         assert_eq!(
-            blood_pressure_named("Noninvasive systolic", Some("mmHg")),
+            blood_pressure_named("Systolic (mmHg)", None, false),
             systolic
         );
         assert_eq!(
-            blood_pressure_named("No invasiva PAS", Some("mmHg")),
+            blood_pressure_named("Presión sistólica día", Some("mmHg"), false),
             systolic
         );
-        assert_eq!(blood_pressure_named("PAS invasiva", Some("mmHg")), None);
-        assert_eq!(blood_pressure_named("Systolic (kPa)", None), systolic);
+        assert_eq!(blood_pressure_named("Sys/Dia", Some("mmHg"), false), None);
+        assert_eq!(
+            blood_pressure_named("Systolic time", Some("ms"), false),
+            None
+        );
+        assert_eq!(blood_pressure_named("PAS", Some("mmHg"), false), None);
+        assert_eq!(blood_pressure_named("PAS", None, false), None);
+        assert_eq!(blood_pressure_named("PAS pression", None, false), systolic);
+        assert_eq!(blood_pressure_named("PA min (mmHg)", None, false), None);
+        assert_eq!(blood_pressure_named("PA min (mmHg)", None, true), diastolic);
+        assert_eq!(blood_pressure_named("PAS", Some("mmHg"), true), systolic);
+        assert_eq!(blood_pressure_named("IBP1 Sys", Some("mmHg"), true), None);
+        assert_eq!(blood_pressure_named("PA max", None, false), None);
+        assert_eq!(
+            blood_pressure_named("PA systolic", Some("mmHg"), false),
+            None
+        );
+        assert_eq!(
+            blood_pressure_named("Noninvasive systolic", Some("mmHg"), false),
+            systolic
+        );
+        assert_eq!(
+            blood_pressure_named("No invasiva PAS", Some("mmHg"), false),
+            systolic
+        );
+        assert_eq!(
+            blood_pressure_named("PAS invasiva", Some("mmHg"), false),
+            None
+        );
+        assert_eq!(
+            blood_pressure_named("Systolic (kPa)", None, false),
+            systolic
+        );
     }
 
     /// The import marks a result kept out of blood pressure by its category: its name is not

@@ -1300,3 +1300,115 @@ fn a_value_in_words_is_counted_as_words_refract_does_not_read_not_as_no_value_or
         file.skipped
     );
 }
+
+/// A blood pressure's name read with its Observation's category: the Romance abbreviations
+/// (PAS, PAD, TAS, TAD, "PA max"/"PA min") are read alone under a category coded
+/// `vital-signs` (a Spanish or French feed), and stay unread with no category, a category in
+/// words only, or another one; an arterial line's names (an ICU flowsheet's "Arterial
+/// Systolic", a monitor's "IBP1 Sys") are never read, while an arterial blood pressure named
+/// as such or taken by cuff is; a category given only in text or as a local code that names an
+/// echo, a cardiology study, a catheterisation, theatre, anaesthesia, intensive care or an
+/// examination keeps a name from being read, as FHIR's own non-vital-signs categories do.
+#[test]
+fn blood_pressure_names_are_read_with_their_category() {
+    const LOCAL: &str = "urn:oid:2.16.840.1.113883.3.1234.5.7";
+    const CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
+    let vital = json!([{"coding": [{"system": CATEGORY, "code": "vital-signs"}]}]);
+    let vital_in_spanish = json!([{
+        "coding": [{"system": CATEGORY, "code": "vital-signs", "display": "Signos vitales"}],
+        "text": "Signos vitales"
+    }]);
+    let text = |words: &str| json!([{"text": words}]);
+    let local = |code: &str, display: &str| json!([{"coding": [{"system": "urn:oid:1.2.3.4.99", "code": code, "display": display}]}]);
+    let none = Value::Null;
+    let cases: Vec<(&str, Value, bool)> = vec![
+        // Item: the Romance abbreviations under a coded vital-signs category.
+        ("PAS", vital.clone(), true),
+        ("PAD", vital.clone(), true),
+        ("TAS", vital_in_spanish.clone(), true),
+        ("TAD", vital_in_spanish.clone(), true),
+        ("PAS clinic", vital.clone(), true),
+        ("PA max", vital.clone(), true),
+        ("PA min (mmHg)", vital.clone(), true),
+        ("PAS", none.clone(), false),
+        ("TAS", none.clone(), false),
+        ("PAS", text("Vital Signs"), false),
+        (
+            "PAS",
+            json!([{"coding": [{"system": CATEGORY, "code": "imaging"}]}]),
+            false,
+        ),
+        ("PASP", vital.clone(), false),
+        ("PA systolic", vital.clone(), false),
+        ("PA max", none.clone(), false),
+        ("PA max (mmHg)", none.clone(), false),
+        ("PA max PG", vital.clone(), false),
+        ("PA max bras droit", none.clone(), true),
+        ("TA max", none.clone(), true),
+        // An arterial line's names.
+        ("Arterial Systolic", vital.clone(), false),
+        ("Arterial Diastolic", vital.clone(), false),
+        ("IBP1 Sys", vital.clone(), false),
+        ("IBP Systolic", vital.clone(), false),
+        ("ABP2 Dia", vital.clone(), false),
+        ("ABP Systolic", vital.clone(), false),
+        ("Art Sys", vital.clone(), false),
+        ("A-line SBP", vital.clone(), false),
+        ("art line systolic", vital.clone(), false),
+        ("Intra-arterial systolic", vital.clone(), false),
+        ("Radial arterial systolic", vital.clone(), false),
+        ("Arterial pressure systolic", vital.clone(), false),
+        ("Arterial blood pressure systolic", vital.clone(), true),
+        ("Non-invasive arterial systolic", vital.clone(), true),
+        ("NIBP Systolic", vital.clone(), true),
+        ("Presión arterial sist.", vital.clone(), true),
+        // A category in words, or a local code, that says what FHIR's other categories say.
+        ("Systolic", text("Echo"), false),
+        ("Systolic", text("Echocardiography"), false),
+        ("Systolic", text("Cardiology"), false),
+        ("Systolic", text("Cath lab"), false),
+        ("Systolic", text("Hemodynamics"), false),
+        ("Systolic", text("Theatre"), false),
+        ("Systolic", text("ICU"), false),
+        ("Systolic", text("Anaesthesia record"), false),
+        ("Systolic", text("Physical examination"), false),
+        ("Systolic", text("Échocardiographie"), false),
+        ("Systolic", local("ECHO", "Echocardiography"), false),
+        ("Systolic", local("CATH", "Cardiac catheterisation"), false),
+        ("Systolic", text("Vital Signs"), true),
+        ("Systolic", local("VS", "Flowsheet vitals"), true),
+    ];
+    let resources: Vec<Value> = cases
+        .iter()
+        .enumerate()
+        .map(|(at, (name, category, _))| {
+            let mut resource = json!({
+                "resourceType": "Observation", "id": format!("c{at}"), "status": "final",
+                "subject": {"reference": SUBJECT},
+                "code": {"coding": [{"system": LOCAL, "code": format!("N{at}"), "display": name}]},
+                "effectiveDateTime": format!("2024-07-01T{:0>2}:{:0>2}:00Z", at / 60, at % 60),
+                "valueQuantity": {"value": 165, "unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}
+            });
+            if !category.is_null() {
+                resource["category"] = category.clone();
+            }
+            resource
+        })
+        .collect();
+    let (_, rows) = stored(&resources);
+    let read: Vec<(&str, String, bool)> = cases
+        .iter()
+        .enumerate()
+        .map(|(at, (name, category, _))| {
+            let when = format!("2024-07-01 {:0>2}:{:0>2}:00", at / 60, at % 60);
+            let row = rows.iter().find(|row| row[4] == when);
+            let as_bp = row.is_some_and(|row| row[0] == "8480-6" || row[0] == "8462-4");
+            (*name, category.to_string(), as_bp)
+        })
+        .collect();
+    let expected: Vec<(&str, String, bool)> = cases
+        .iter()
+        .map(|(name, category, as_bp)| (*name, category.to_string(), *as_bp))
+        .collect();
+    assert_eq!(read, expected);
+}

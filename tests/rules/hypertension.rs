@@ -722,7 +722,9 @@ fn blood_pressure_abbreviated_unworded_or_in_other_languages_is_read_by_its_name
         ("Bovendruk", "Onderdruk", "mm[Hg]"),
         ("Bloeddruk boven", "Bloeddruk onder", "mm[Hg]"),
         ("Pressione massima", "Pressione minima", "mm[Hg]"),
-        ("PA max", "PA min", "mm[Hg]"),
+        // Beside a Romance word (or under a vital-signs category, read at import).
+        ("PA max bras droit", "PA min bras droit", "mm[Hg]"),
+        ("TA max", "TA min", "mm[Hg]"),
         // Office readings a deny-list word must not catch.
         ("Repeat systolic", "Repeat diastolic", "mm[Hg]"),
         ("Systolic reading", "Diastolic reading", "mm[Hg]"),
@@ -769,6 +771,16 @@ fn blood_pressure_abbreviated_unworded_or_in_other_languages_is_read_by_its_name
         ("PAS (mmHg)", "PAD (mmHg)", ""),
         ("TAS", "TAD", "mmHg"),
         ("PA max PG", "PA min PG", "mm[Hg]"),
+        // "PA" alone is the English pulmonary artery's too (an echo's "PA max").
+        ("PA max", "PA min", "mm[Hg]"),
+        // An ICU flowsheet's arterial line, its monitor channel numbered.
+        ("Arterial Systolic", "Arterial Diastolic", "mm[Hg]"),
+        ("IBP1 Sys", "IBP1 Dia", "mm[Hg]"),
+        (
+            "Radial arterial systolic",
+            "Radial arterial diastolic",
+            "mm[Hg]",
+        ),
         // Not the office: intensive care, sedation, a procedure, a mother, a pharmacy, a
         // kiosk, a Doppler probe, the pulmonic valve; in the other languages too.
         ("Pulmonic systolic", "Pulmonic diastolic", "mm[Hg]"),
