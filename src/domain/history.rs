@@ -394,7 +394,9 @@ impl Identity<'_> {
     /// Mar 2 '72); the name run together or apart at its particles ("McDonald", "Mac Donald",
     /// "van der Berg", "Vanderberg"); and the given name's nicknames from
     /// `assets/nicknames.toml` ("Bob" for Robert) where they stand as a name (the table's rule:
-    /// not "MEG", "ted stockings", "Cath lab"). A family name followed by an eponym's word
+    /// not "MEG", "ted stockings", "Cath lab"). A name that is a common English word (the
+    /// table's `word_names`: "Down", "Rose") is cut only capitalised or in capitals, never in
+    /// lower case ("walked down the corridor"). A family name followed by an eponym's word
     /// ("McDonald criteria") is left unless a title or the given name stands before it.
     /// Both day-month and month-day orders are cut:
     /// on a shared screen a date wrongly hidden costs nothing, one wrongly shown identifies.
@@ -406,8 +408,9 @@ impl Identity<'_> {
     /// would garble the text without hiding anyone; a whole name of two letters ("Li") is cut.
     /// An MRN of digits alone ("1000") is cut only as a number on its own, never as part of a
     /// longer number, a range, a ratio or a quantity ("1000 mg", "1,000 mg", "140/90",
-    /// "120-140", "140 mmHg"), where cutting would change a dose or a reading; one of four to
-    /// six digits typed in groups by `SHORT_GROUPED_MRN_DIGITS`'s rule.
+    /// "120-140", "140 mmHg"), where cutting would change a dose or a reading, but with a check
+    /// character, leading zeros, a letter or a label as [`numeric_token_spans`] says; one of
+    /// four to six digits typed in groups by `SHORT_GROUPED_MRN_DIGITS`'s rule.
     /// Everything is found in the text as typed and replaced in one pass, so a marker is never
     /// cut again ("(masked)" for a patient named Masked).
     pub fn masked_text(&self, text: &str) -> String {
@@ -447,6 +450,21 @@ impl Identity<'_> {
         };
         let family_spans = found(name_patterns(self.family_name, ""));
         let mut given_spans = found(name_patterns("", self.given_name));
+        // A name that is a common word ("Down", "Rose") is the word when typed in lower case
+        // ("walked down the corridor"): a name is capitalised.
+        let a_typed_word = |&(start, end): &(usize, usize)| {
+            let written = text.get(start..end).unwrap_or_default();
+            letter_case(written) == LetterCase::Lower
+                && written
+                    .split(|c: char| c.is_whitespace() || is_hyphen(c))
+                    .filter(|word| !word.is_empty())
+                    .all(|word| super::nicknames::NICKNAMES.is_word_name(&folded(word)))
+        };
+        let family_spans: Vec<(usize, usize)> = family_spans
+            .into_iter()
+            .filter(|span| !a_typed_word(span))
+            .collect();
+        given_spans.retain(|span| !a_typed_word(span));
         for nickname in nicknames_of(self.given_name) {
             let found = whole_word_spans(&units, std::slice::from_ref(&nickname.folded));
             given_spans.extend(found.into_iter().filter(|&span| {
@@ -477,7 +495,9 @@ const GROUPED_MRN_DIGITS: usize = 7;
 /// vital-sign word ("creat 12 34 56", "Hb 123 456", [`VALUE_WORDS`]) are a value and stay.
 /// Two groups of two digits ("45 21", "45-21", "77-88 range") are a range or a pair of values
 /// and never a four-digit MRN: refract's choice, the narrowest that still cuts every grouping
-/// of five and six digits and a four-digit MRN typed otherwise ("4 521"). Slashes join three
+/// of five and six digits and a four-digit MRN typed otherwise ("4 521"). After an identifier
+/// label ([`after_an_identifier_label`]: "MRN 45 21", "ID 45/21") every grouping is cut, pairs,
+/// decimals, slashes and values alike: there the number is the identifier. Slashes join three
 /// groups or more only ("123/456" is a ratio), all slashes, and not when the groups make a
 /// calendar date ("12/03/56" is a day, whoever's; the patient's birth date is cut as a date).
 /// Shorter MRNs (1 to 3 digits) in groups are two small numbers, not an identifier.
@@ -736,8 +756,46 @@ fn nickname_stands_as_a_name(
             written.chars().filter(|c| c.is_alphabetic()).count() > LONGEST_ABBREVIATION
         }
         (NicknameKind::Word, LetterCase::Capitalised) => !at_a_sentence_start(text, span.0),
+        (NicknameKind::ClinicalWord, LetterCase::Capitalised) => {
+            !beside_a_clinical_companion(text, span)
+        }
         _ => false,
     }
+}
+
+/// Whether the word at `span` has one of the nickname table's clinical companion words just
+/// before or after it, with only spaces or one hyphen between ("Cath lab", "Cath-lab",
+/// "cardiac Cath").
+fn beside_a_clinical_companion(text: &str, span: (usize, usize)) -> bool {
+    let is_gap = |gap: &str| {
+        !gap.is_empty()
+            && gap.chars().all(|c| c.is_whitespace() || is_hyphen(c))
+            && gap.chars().filter(|&c| is_hyphen(c)).count() <= 1
+    };
+    let after = text.get(span.1..).unwrap_or_default();
+    let after_word = after.trim_start_matches(|c: char| c.is_whitespace() || is_hyphen(c));
+    let gap_after = after
+        .get(..after.len() - after_word.len())
+        .unwrap_or_default();
+    let next: String = after_word
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let before = text.get(..span.0).unwrap_or_default();
+    let before_word = before.trim_end_matches(|c: char| c.is_whitespace() || is_hyphen(c));
+    let gap_before = before.get(before_word.len()..).unwrap_or_default();
+    let previous: String = before_word
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphabetic())
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .flat_map(char::to_lowercase)
+        .collect();
+    let companion = |word: &str| super::nicknames::NICKNAMES.is_clinical_companion(word);
+    (is_gap(gap_after) && companion(&next)) || (is_gap(gap_before) && companion(&previous))
 }
 
 /// Whether the word starting at byte `start` follows a title ("Mr", "Dr.", "MRS").
@@ -1002,24 +1060,144 @@ fn folded(text: &str) -> String {
 /// Where a number spelling `digits` stands on its own in `text`: not inside a longer number
 /// ("2021000", "1,000", "1000.5"), not glued to letters ("1000mg", "x1000"), not one end of a
 /// range or ratio ("120-140", "140/90") and not a quantity or a date ("1000 mg", "140 mmHg",
-/// "12 March"), so a dose or a reading is never taken for a numeric MRN.
+/// "12 March"), so a dose or a reading is never taken for a numeric MRN. An MRN of four digits
+/// or more is also cut as hospitals print and people type it inside a longer token: after
+/// leading zeros ("0123456"), after one letter ("A123456", the letter cut with it), glued to an
+/// identifier label ("MRN123456", the label left), and with one check character after it,
+/// glued ("123456A") or after one `-` or `/` ("884512-3", "884512/3"). A check digit after a
+/// separator needs [`CHECKED_MRN_DIGITS`]: a shorter number so written is as likely a range.
 fn numeric_token_spans(text: &str, digits: &str) -> Vec<(usize, usize)> {
+    let long_enough = digits.len() >= SHORT_GROUPED_MRN_DIGITS;
     digit_runs(text)
         .into_iter()
         .filter_map(|(start, end)| {
-            if text.get(start..end) != Some(digits)
-                || joined_to_a_number_before(text, start)
-                || after_a_value_word(text, start)
+            let run = text.get(start..end)?;
+            let zeros = run.len().checked_sub(digits.len())?;
+            let padded = run.get(zeros..) == Some(digits)
+                && run
+                    .get(..zeros)
+                    .is_some_and(|z| z.chars().all(|c| c == '0'));
+            if !padded || (zeros > 0 && !long_enough) || after_a_value_word(text, start) {
+                return None;
+            }
+            let begin = if long_enough {
+                match glued_prefix(text, start) {
+                    GluedPrefix::None | GluedPrefix::Label => start,
+                    GluedPrefix::Letter(letter_start) => letter_start,
+                    GluedPrefix::Other => return None,
+                }
+            } else {
+                start
+            };
+            if begin == start
+                && joined_to_a_number_before(text, start)
+                && !(long_enough && glued_to_a_label(text, start))
             {
                 return None;
             }
             if let Some(letter_end) = check_letter_end(text, end, digits) {
-                return Some((start, letter_end));
+                return Some((begin, letter_end));
+            }
+            if let Some(check_end) = check_character_end(text, end, digits) {
+                return Some((begin, check_end));
             }
             (!joined_to_a_number_after(text, end) && !reads_as_a_quantity_or_date(text, start, end))
-                .then_some((start, end))
+                .then_some((begin, end))
         })
         .collect()
+}
+
+/// The digits from which an MRN followed by `-` or `/` and one character is cut with that
+/// check character ("884512-3"): a shorter number so written ("1000-2") is as likely a range.
+const CHECKED_MRN_DIGITS: usize = 5;
+
+/// Identifier labels an MRN is typed glued to ("MRN123456", "No.123456"), folded.
+const GLUED_LABELS: [&str; 8] = ["mrn", "nhs", "hosp", "no", "nr", "id", "rn", "num"];
+
+/// What is glued before a run of digits.
+enum GluedPrefix {
+    /// Nothing: a space, a mark or the text's start.
+    None,
+    /// One letter, itself a word's start ("A123456"), starting at this byte.
+    Letter(usize),
+    /// An identifier label ("MRN123456", "No.123456").
+    Label,
+    /// Anything else: another word ("mg123456", "x123456") or a number.
+    Other,
+}
+
+fn glued_prefix(text: &str, start: usize) -> GluedPrefix {
+    let before = text.get(..start).unwrap_or_default();
+    let Some(last) = before.chars().next_back() else {
+        return GluedPrefix::None;
+    };
+    if glued_to_a_label(text, start) {
+        return GluedPrefix::Label;
+    }
+    if !last.is_alphanumeric() {
+        return GluedPrefix::None;
+    }
+    let letters: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric())
+        .collect();
+    // "x" before a number is a multiplication ("x123456"), never an MRN's prefix.
+    if letters.chars().count() == 1 && last.is_alphabetic() && !matches!(last, 'x' | 'X') {
+        GluedPrefix::Letter(start - last.len_utf8())
+    } else {
+        GluedPrefix::Other
+    }
+}
+
+/// Whether the digits at byte `start` are glued to one of [`GLUED_LABELS`] ("MRN123456"; a
+/// dot between allowed: "No.123456"), the label a whole word.
+fn glued_to_a_label(text: &str, start: usize) -> bool {
+    let before = text.get(..start).unwrap_or_default();
+    let before = before.strip_suffix('.').unwrap_or(before);
+    if !before
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric)
+    {
+        return false;
+    }
+    let word: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric())
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .flat_map(char::to_lowercase)
+        .collect();
+    GLUED_LABELS.contains(&word.as_str())
+}
+
+/// Where an MRN of [`CHECKED_MRN_DIGITS`] or more ends with one check character after one `-`
+/// or `/` ("884512-3", "884512/X"): the character then ends the token, and no range, decimal or
+/// quantity goes on after it ("123456-78", "123456-7.5", "123456-7-8", "123456-7 mg").
+fn check_character_end(text: &str, end: usize, digits: &str) -> Option<usize> {
+    if digits.len() < CHECKED_MRN_DIGITS {
+        return None;
+    }
+    let after = text.get(end..)?;
+    let mut ahead = after.char_indices();
+    let (_, mark) = ahead.next()?;
+    if !(is_hyphen(mark) || mark == '/') {
+        return None;
+    }
+    let (at, check) = ahead.next()?;
+    if !check.is_ascii_alphanumeric() {
+        return None;
+    }
+    let check_end = end + at + check.len_utf8();
+    if joined_to_a_number_after(text, check_end)
+        || reads_as_a_quantity_or_date(text, check_end, check_end)
+    {
+        return None;
+    }
+    Some(check_end)
 }
 
 /// Where an MRN of four digits or more with one check letter glued after it ends
@@ -1112,23 +1290,70 @@ fn grouped_number_spans(text: &str, digits: &str) -> Vec<(usize, usize)> {
                 .is_some_and(|separator| separators.contains(&separator));
             let longer_after =
                 between(last, last + 1).is_some_and(|separator| separators.contains(&separator));
-            if !separators.is_empty()
-                && !a_decimal
-                && !two_pairs
-                && slashes_as_groups
-                && !after_a_value_word(text, begin)
+            let a_whole_token = !separators.is_empty()
                 && !longer_before
                 && !longer_after
                 && !joined_to_a_number_before(text, begin)
-                && !joined_to_a_number_after(text, end)
-                && !reads_as_a_quantity_or_date(text, begin, end)
-            {
+                && !joined_to_a_number_after(text, end);
+            let read_as_a_value = a_decimal
+                || two_pairs
+                || !slashes_as_groups
+                || after_a_value_word(text, begin)
+                || reads_as_a_quantity_or_date(text, begin, end);
+            if a_whole_token && (after_an_identifier_label(text, begin) || !read_as_a_value) {
                 spans.push((begin, end));
             }
             break;
         }
     }
     spans
+}
+
+/// Identifier labels that make the number after them an identifier, folded: on their own
+/// ("MRN", "ID", "NHS") ...
+const IDENTIFIER_LABELS: [&str; 9] = [
+    "mrn", "mrno", "id", "nhs", "nhsno", "hospno", "ptno", "urn", "crn",
+];
+
+/// ... or as the word before "no", "number", "num" or "nr" ("Hosp no", "patient number").
+const IDENTIFIER_NUMBER_OWNERS: [&str; 11] = [
+    "hosp",
+    "hospital",
+    "nhs",
+    "patient",
+    "pt",
+    "record",
+    "records",
+    "case",
+    "chart",
+    "unit",
+    "registration",
+];
+
+/// Whether the number starting at byte `start` follows an identifier label ("MRN", "MRN:",
+/// "Hosp no", "Hospital number", "NHS no", "ID", "ID#", "#", "patient number", "record
+/// number"): there a grouping of the MRN's digits is the MRN whatever it looks like
+/// ("MRN 45 21", "ID 45/21"), since nobody writes a lab value or a range after such a label.
+fn after_an_identifier_label(text: &str, start: usize) -> bool {
+    let before = text
+        .get(..start)
+        .unwrap_or_default()
+        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '=' | '('));
+    if before.ends_with('#') {
+        return true;
+    }
+    let mut words = before
+        .trim_end_matches('.')
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase);
+    let last = words.next().unwrap_or_default();
+    if IDENTIFIER_LABELS.contains(&last.as_str()) {
+        return true;
+    }
+    let owner = words.next().unwrap_or_default();
+    matches!(last.as_str(), "no" | "number" | "num" | "nr")
+        && IDENTIFIER_NUMBER_OWNERS.contains(&owner.as_str())
 }
 
 /// Whether three or more groups of digits make a day: day, month and a two- or four-digit
@@ -2291,6 +2516,186 @@ mod tests {
             assert_eq!(parkinson.masked_text(kept), kept);
         }
         assert_eq!(parkinson.masked_text("Parkinson's plan"), "(masked)'s plan");
+    }
+
+    #[test]
+    fn an_mrn_with_a_check_digit_a_letter_a_glued_label_or_leading_zeros_is_cut() {
+        let who = |mrn: &'static str| Identity {
+            mrn,
+            family_name: "Quist",
+            given_name: "Wil",
+            birth_date: None,
+        };
+        for (mrn, typed, shown) in [
+            ("884512", "MRN 884512-3", "MRN (masked)"),
+            ("884512", "MRN: 884512/3", "MRN: (masked)"),
+            ("884512", "hosp no 884512-3", "hosp no (masked)"),
+            ("884512", "884512-X", "(masked)"),
+            ("123456", "123456-7", "(masked)"),
+            ("123456", "A123456", "(masked)"),
+            ("123456", "MRN123456", "MRN(masked)"),
+            ("123456", "NHS123456", "NHS(masked)"),
+            ("123456", "Hosp123456", "Hosp(masked)"),
+            ("123456", "No.123456", "No.(masked)"),
+            ("123456", "0123456", "(masked)"),
+            ("123456", "00123456", "(masked)"),
+            ("123456", "MRN0123456-7", "MRN(masked)"),
+            ("1234567", "MRN1234567", "MRN(masked)"),
+            ("1234567", "1234567-8", "(masked)"),
+        ] {
+            assert_eq!(
+                seen(&who(mrn), typed),
+                format!("seen {shown} today"),
+                "{typed}"
+            );
+        }
+        // A range, a ratio, a quantity, a longer number, a unit or a word glued stay.
+        for kept in [
+            "123456-789",
+            "123456-78",
+            "123456/12",
+            "123456-7 mg",
+            "x123456",
+            "AB123456",
+            "mg123456",
+            "1123456",
+            "0123456.5",
+            "123456-7-8",
+            "123456-7.5",
+        ] {
+            assert_eq!(
+                seen(&who("123456"), kept),
+                format!("seen {kept} today"),
+                "{kept}"
+            );
+        }
+    }
+
+    #[test]
+    fn after_an_identifier_label_any_grouping_of_the_mrn_is_cut() {
+        let who = Identity {
+            mrn: "4521",
+            family_name: "Quist",
+            given_name: "Wil",
+            birth_date: None,
+        };
+        for label in [
+            "MRN",
+            "mrn",
+            "MRN:",
+            "Hosp no",
+            "Hosp no:",
+            "hospital number",
+            "Hospital No.",
+            "NHS no",
+            "NHS number",
+            "ID",
+            "ID#",
+            "#",
+            "patient number",
+            "pt no",
+            "record number",
+        ] {
+            for digits in ["45 21", "45-21", "45/21", "4 521"] {
+                assert_eq!(
+                    seen(&who, &format!("{label} {digits}")),
+                    format!("seen {label} (masked) today"),
+                    "{label} {digits}"
+                );
+            }
+        }
+        // Without a label two pairs stay a pair of values or a range.
+        for kept in ["creat 45 21", "Na 45 21", "45 21", "45-21", "number 45 21"] {
+            assert_eq!(seen(&who, kept), format!("seen {kept} today"), "{kept}");
+        }
+    }
+
+    #[test]
+    fn a_clinical_word_nickname_is_cut_as_a_person_and_kept_beside_its_companion_words() {
+        let catherine = Identity {
+            mrn: "RF-0000050",
+            family_name: "Dean",
+            given_name: "Catherine",
+            birth_date: None,
+        };
+        for (text, shown) in [
+            ("Cath attended", "(masked) attended"),
+            ("Spoke with Cath", "Spoke with (masked)"),
+            (
+                "Cath reports fewer seizures",
+                "(masked) reports fewer seizures",
+            ),
+            ("Cath's husband called", "(masked)'s husband called"),
+            (
+                "Discussed with Cath. Cath was seen",
+                "Discussed with (masked). (masked) was seen",
+            ),
+            ("told Cath the plan", "told (masked) the plan"),
+        ] {
+            assert_eq!(catherine.masked_text(text), shown, "{text}");
+        }
+        let kathleen = Identity {
+            given_name: "Kathleen",
+            ..catherine
+        };
+        assert_eq!(
+            kathleen.masked_text("Spoke with Cath"),
+            "Spoke with (masked)"
+        );
+        for kept in [
+            "Cath lab booked",
+            "Cath lab booked; cardiac cath; urinary cath",
+            "Cardiac Cath on Monday",
+            "Cath-lab slot; Urinary Cath changed",
+            "Right heart Cath done",
+        ] {
+            assert_eq!(catherine.masked_text(kept), kept, "{kept}");
+        }
+        // Word nicknames at the start of the text or of a line stay.
+        for (given_name, kept) in [
+            ("Eugene", "Gene panel sent"),
+            ("Francis", "Frank haematuria"),
+            ("William", "Will discuss at MDT"),
+            ("Eugene", "Seen.\nGene panel sent"),
+            ("Francis", "Urine:\nFrank haematuria"),
+            ("William", "Plan\r\nWill discuss at MDT"),
+        ] {
+            let who = Identity {
+                given_name,
+                family_name: "Smith",
+                ..catherine
+            };
+            assert_eq!(who.masked_text(kept), kept, "{given_name}");
+        }
+    }
+
+    #[test]
+    fn a_name_that_is_a_common_word_is_cut_only_capitalised() {
+        let down = Identity {
+            mrn: "RF-0000050",
+            family_name: "Down",
+            given_name: "Rose",
+            birth_date: None,
+        };
+        for kept in ["walked down the corridor", "rose from the chair; bp rose"] {
+            assert_eq!(down.masked_text(kept), kept, "{kept}");
+        }
+        for (text, shown) in [
+            ("Mrs Down attended", "Mrs (masked) attended"),
+            (
+                "seen by Down team? no: Rose Down",
+                "seen by (masked) team? no: (masked) (masked)",
+            ),
+            ("DOWN, ROSE", "(masked), (masked)"),
+        ] {
+            assert_eq!(down.masked_text(text), shown, "{text}");
+        }
+        // A name that is no common word is cut in lower case as before.
+        let quist = Identity {
+            family_name: "Quist",
+            ..down
+        };
+        assert_eq!(quist.masked_text("seen quist"), "seen (masked)");
     }
 
     fn entry(action: &str, before: Option<Value>, after: Value) -> AuditEntry {

@@ -28,8 +28,9 @@ pub enum NicknameKind {
     /// Also an English or clinical word ("will", "sam"): cut capitalised where a name stands or
     /// not at a sentence's start; never in lower case.
     Word,
-    /// A clinical term capitalised mid-sentence too ("Cath lab"): cut only where a name
-    /// stands, next to the family name or after a title.
+    /// A clinical term capitalised mid-sentence too ("Cath lab"): cut capitalised unless one of
+    /// the table's clinical companion words stands just before or after it ("Cath lab",
+    /// "cardiac Cath"), or where a name stands (next to the family name, after a title).
     ClinicalWord,
 }
 
@@ -40,6 +41,10 @@ struct NicknameFile {
     words: Vec<String>,
     #[serde(default)]
     clinical_words: Vec<String>,
+    #[serde(default)]
+    clinical_companions: Vec<String>,
+    #[serde(default)]
+    word_names: Vec<String>,
     #[serde(default)]
     nicknames: BTreeMap<String, Vec<String>>,
 }
@@ -53,6 +58,8 @@ pub struct NicknameError(#[from] toml::de::Error);
 #[derive(Debug, Default)]
 pub struct Nicknames {
     by_full_name: BTreeMap<String, Vec<Nickname>>,
+    clinical_companions: Vec<String>,
+    word_names: Vec<String>,
 }
 
 impl Nicknames {
@@ -85,7 +92,23 @@ impl Nicknames {
                 (full.to_lowercase(), nicknames)
             })
             .collect();
-        Ok(Self { by_full_name })
+        Ok(Self {
+            by_full_name,
+            clinical_companions: folded(&file.clinical_companions),
+            word_names: folded(&file.word_names),
+        })
+    }
+
+    /// Whether a word (lower-cased) next to a clinical-word nickname makes it the clinical term
+    /// ("lab" of "Cath lab", "cardiac" of "cardiac Cath").
+    pub fn is_clinical_companion(&self, word: &str) -> bool {
+        self.clinical_companions.iter().any(|w| w == word)
+    }
+
+    /// Whether a name word (lower-cased) is also a common English word ("down", "rose"): such
+    /// a name is cut only where it is capitalised.
+    pub fn is_word_name(&self, word: &str) -> bool {
+        self.word_names.iter().any(|w| w == word)
     }
 
     /// The nicknames of a given name (one word, any case); none for a name not in the table.
