@@ -48,16 +48,22 @@ pub fn read(text: &str) -> DosageText {
 }
 
 fn read_words(words: &MarkedWords) -> DosageText {
+    // A most, a target, a goal or a usual dose ("25 mg daily (max 200 mg per day)", "target
+    // 200 mg/day", "Max 4 tablets in 24 hours", "; max 1500 mg twice daily") is no dose
+    // given: the dose is the one the rest of the text reads, if any.
+    // Chosen: "increase to 50 mg daily as tolerated" names a goal the patient may well have
+    // reached by the record's end: neither the goal nor the start is surely the dose, so it
+    // is unknown (given the benefit of the doubt), never the goal read as the dose.
+    if conditional_increase(words) {
+        return DosageText::default();
+    }
+    if let Some(limit) = limit_span(words) {
+        return read_words(&words.without(|index| limit.contains(&index)));
+    }
     let text = &words.words;
     let as_needed = says_as_needed(text);
     let form_counts = counts_of_one_form(text);
     if !as_needed {
-        // A most, a target or a usual day ("25 mg daily (max 200 mg per day)", "target 200
-        // mg/day", "Max 4 tablets in 24 hours") is no dose given: the dose is the one the rest
-        // of the text reads, if any.
-        if let Some(limit) = limit_span(text) {
-            return read_words(&words.without(|index| limit.contains(&index)));
-        }
         if let Some(total) = written_day(words)
             && let Some(read) = checked_total(&total, words)
         {
@@ -330,13 +336,25 @@ fn restated_mass(words: &MarkedWords) -> Option<WrittenDay> {
     })
 }
 
-/// MarkedWords that make the amount after them a limit, a target or a usual dose, no dose given
-/// ("max", "up to", "not to exceed", "target", "usual dose").
+/// Words that make the amount after them a limit, a target, a titration goal or a usual dose,
+/// no dose given ("max", "up to", "not to exceed", "target", "usual dose", "aim for",
+/// "titrate to", "increasing to"); the number of words they take. "increase to" is a step (see
+/// [`STEP_BREAKS`]; one with a condition and no date is read by [`conditional_increase`].
 fn limit_starts(words: &[String], at: usize) -> Option<usize> {
     let word = |index: usize| words.get(index).map(String::as_str);
     match word(at)? {
-        "max" | "maximum" | "maximal" | "target" | "usual" | "typical" | "upto" | "exceeding" => {
-            Some(1)
+        "max" | "maximum" | "maximal" | "target" | "targeting" | "usual" | "typical" | "upto"
+        | "exceeding" | "exceed" | "goal" => Some(1),
+        "aim" | "aiming" => Some(if word(at + 1) == Some("for") { 2 } else { 1 }),
+        "titrate" | "titrating" | "titrated" | "increasing" | "uptitrate" | "uptitrating"
+            if word(at + 1) == Some("to") =>
+        {
+            Some(2)
+        }
+        "titrate" | "titrating" | "titrated"
+            if word(at + 1) == Some("up") && word(at + 2) == Some("to") =>
+        {
+            Some(3)
         }
         "up" if word(at + 1) == Some("to") => Some(2),
         "not" if word(at + 1) == Some("to") && word(at + 2) == Some("exceed") => Some(3),
@@ -346,23 +364,117 @@ fn limit_starts(words: &[String], at: usize) -> Option<usize> {
     }
 }
 
-/// The words of a limit, target or usual day (see [`limit_starts`]) on an amount with its
-/// unit and words saying it is a day ("max 200 mg per day", "target 200 mg/day", "Usual dose
-/// 1000 mg per day", "Max 4 tablets in 24 hours", "not more than 2 tablets a day"), or `None`.
-fn limit_span(words: &[String]) -> Option<std::ops::Range<usize>> {
-    (0..words.len()).find_map(|at| {
-        let length = limit_starts(words, at)?;
-        // "Max dose 3000 mg", "maximum of 200 mg", "usual maintenance dose: 1000 mg".
-        let number_at = (at + length..words.len())
-            .take(3)
-            .find(|&index| words[index].parse::<f64>().is_ok())?;
-        let unit = words.get(number_at + 1)?;
-        if !DOSE_UNITS.contains(&unit.as_str()) {
+/// Whether an "increase to" has a condition and no date in its clause ("increase to 1000 mg
+/// twice daily if needed / as tolerated").
+fn conditional_increase(words: &MarkedWords) -> bool {
+    let text = &words.words;
+    (0..text.len()).any(|at| {
+        matches!(text[at].as_str(), "increase" | "increasing")
+            && text.get(at + 1).is_some_and(|word| word == "to")
+            && text[at..clause_end(words, at)].windows(2).any(|pair| {
+                matches!(pair[0].as_str(), "as" | "if" | "when")
+                    && matches!(
+                        pair[1].as_str(),
+                        "tolerated" | "needed" | "required" | "necessary"
+                    )
+            })
+    })
+}
+
+/// Where the clause of the word at `at` ends: at the next comma or sentence break, or where
+/// the bracket it is in closes.
+fn clause_end(words: &MarkedWords, at: usize) -> usize {
+    let in_bracket = words.bracketed.get(at) == Some(&true);
+    (at + 1..words.words.len())
+        .find(|&index| {
+            words.break_at(index) != Break::None
+                || (in_bracket && words.bracketed.get(index) != Some(&true))
+        })
+        .unwrap_or(words.words.len())
+}
+
+/// The words of a limit, target, titration goal or usual dose (see [`limit_starts`]) on an
+/// amount of a dose unit or a number of doses, per day or per dose ("max 200 mg per day",
+/// "max 1500 mg twice daily", "max 2 doses per day", "titrating to 1000mg bd", "Usual dose 1
+/// tablet bd"), or `None`. Chosen: the words run from the limit word to the end of its clause
+/// (see [`clause_end`]), whatever period the amount has: a goal per dose read as the dose
+/// multiplies a low dose two to six times, and a count of doses a day is no amount at all.
+/// Only an amount counts: "up to 3 times a day" is a schedule, no limit.
+fn limit_span(words: &MarkedWords) -> Option<std::ops::Range<usize>> {
+    let text = &words.words;
+    let starts_number = |word: &str| word.chars().next().is_some_and(|c| c.is_ascii_digit());
+    (0..text.len()).find_map(|at| {
+        let end = clause_end(words, at);
+        // "increase by 1 tablet every 2 weeks to max 4 tablets": the goal of steps the text
+        // does not date, left to make the whole unknown.
+        if at > 0 && text[at - 1] == "to" {
             return None;
         }
-        let (end, _) = day_words_end(words, number_at + 2)?;
-        Some(at..end)
+        let length = limit_starts(text, at)?;
+        // "Max dose 3000 mg", "maximum of 200 mg", "usual maintenance dose: 1000 mg".
+        let number_at = (at + length..end)
+            .take(3)
+            .find(|&index| starts_number(&text[index]))?;
+        let has_unit = (number_at..end).any(|index| {
+            starts_number(&text[index])
+                && text.get(index + 1).is_some_and(|unit| {
+                    DOSE_UNITS.contains(&unit.as_str()) || matches!(unit.as_str(), "dose" | "doses")
+                })
+        });
+        has_unit.then_some(at..end)
     })
+}
+
+/// Words that open a former dose, one that the patient took before this order: a
+/// medicines-reconciliation or discharge sig restates it beside the dose now prescribed
+/// ("Prior to admission 1 tablet bd", "Home dose: 2 tablets twice daily", "PTA: …"). Each opens
+/// a former dose only where a number follows within [`FORMER_DOSE_REACH`] words. Chosen: a
+/// "discharge dose" is not on the list, since the dose a patient leaves hospital on is the
+/// one now taken, so it is read as any other words.
+const FORMER_DOSE_PHRASES: [&[&str]; 27] = [
+    &["prior", "to", "admission"],
+    &["before", "admission"],
+    &["pre-admission"],
+    &["preadmission"],
+    &["pre", "admission"],
+    &["on", "admission"],
+    &["admission", "dose"],
+    &["pta"],
+    &["home", "dose"],
+    &["home", "regimen"],
+    &["had", "been", "taking"],
+    &["had", "been", "on"],
+    &["used", "to", "take"],
+    &["used", "to", "be"],
+    &["initially"],
+    &["originally"],
+    &["original", "dose"],
+    &["last", "dose"],
+    &["prev"],
+    &["prev", "dose"],
+    &["pre-op", "dose"],
+    &["preop", "dose"],
+    &["outpatient", "dose"],
+    &["gp", "dose"],
+    &["old", "dose"],
+    &["stopped"],
+    &["until"],
+];
+
+/// How many words after a phrase of [`FORMER_DOSE_PHRASES`] its amount may begin.
+const FORMER_DOSE_REACH: usize = 4;
+
+/// The length of a phrase of [`FORMER_DOSE_PHRASES`] beginning at `at`, the longest.
+fn former_dose_phrase(words: &[String], at: usize) -> Option<usize> {
+    FORMER_DOSE_PHRASES
+        .iter()
+        .filter(|phrase| {
+            words
+                .get(at..at + phrase.len())
+                .is_some_and(|slice| slice.iter().zip(phrase.iter()).all(|(a, b)| a == b))
+        })
+        .map(|phrase| phrase.len())
+        .max()
 }
 
 /// The words without a former dose ("(was 2 tablets at night)", "; previously 2 tablets
@@ -385,7 +497,12 @@ fn without_former_doses(words: &MarkedWords) -> MarkedWords {
     let mut at = 0;
     while at < text.len() {
         let word = |index: usize| text.get(index).map(String::as_str);
+        // A text that opens with one names no current dose before it ("Initially 1 tablet bd
+        // for 2 weeks then …" is a titration).
+        let listed = former_dose_phrase(text, at)
+            .filter(|&length| at > 0 && number_within(at + length, FORMER_DOSE_REACH));
         let start = match word(at) {
+            _ if listed.is_some() => Some((at, false)),
             Some("was" | "were") => {
                 let after = if matches!(word(at + 1), Some("on" | "taking")) {
                     at + 2
@@ -419,8 +536,11 @@ fn without_former_doses(words: &MarkedWords) -> MarkedWords {
             let ends = if in_bracket {
                 words.bracketed.get(end) != Some(&true) || words.break_at(end) == Break::Sentence
             } else {
+                // "until 3/2, then …": only its clause is the former dose.
+                let clause_only = text[start] == "until";
                 words.break_at(end) == Break::Sentence
-                    || matches!(text[end].as_str(), "now" | "currently" | "current")
+                    || (clause_only && words.break_at(end) == Break::Comma)
+                    || matches!(text[end].as_str(), "now" | "currently" | "current" | "then")
             };
             if ends {
                 break;
@@ -431,7 +551,12 @@ fn without_former_doses(words: &MarkedWords) -> MarkedWords {
             }
             end += 1;
         }
-        dropped.push(start..end);
+        // "Initially 1 tablet bd for 2 weeks then 2 tablets bd": the first step of a titration.
+        let first_step = matches!(text[start].as_str(), "initially" | "originally")
+            && text.get(end).is_some_and(|word| word == "then");
+        if !first_step {
+            dropped.push(start..end);
+        }
         at = end;
     }
     if dropped.is_empty() {

@@ -1586,3 +1586,125 @@ fn a_blank_text_leaves_the_patient_instruction_read() {
         ])
     );
 }
+
+#[test]
+fn a_limit_a_goal_or_a_usual_dose_per_dose_or_per_day_is_never_the_dose() {
+    let low = "Levetiracetam 250mg tablets";
+    let levetiracetam = "Levetiracetam 500mg tablets";
+    assert_text_doses(&[
+        (
+            levetiracetam,
+            "1 tablet twice daily, max 2 doses per day",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "1 tablet twice daily. Max 2 doses per day",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "1 tablet bd, maximum 2 doses in 24 hours",
+            &["1000.0 mg/d"],
+        ),
+        (
+            levetiracetam,
+            "Take 1 tablet twice daily. Usual dose 1 tablet bd",
+            &["1000.0 mg/d"],
+        ),
+        (
+            low,
+            "Take 1 tablet twice daily; target dose 1500 mg twice daily",
+            &["500.0 mg/d"],
+        ),
+        (
+            low,
+            "Take 1 tablet twice daily; maximum 1500 mg bd",
+            &["500.0 mg/d"],
+        ),
+        (
+            low,
+            "Take 1 tablet twice daily; aim for 1000 mg twice daily",
+            &["500.0 mg/d"],
+        ),
+        (
+            low,
+            "Take 1 tablet twice daily; goal 1000 mg bd",
+            &["500.0 mg/d"],
+        ),
+        (
+            low,
+            "Take 1 tablet twice daily; increase to 1000 mg twice daily if needed",
+            &["-"],
+        ),
+        (
+            low,
+            "Take 1 tablet twice daily; usual dose 500 mg twice daily",
+            &["500.0 mg/d"],
+        ),
+        (
+            low,
+            "Take 1 tablet twice daily; up to 3 tablets bd",
+            &["500.0 mg/d"],
+        ),
+        (
+            low,
+            "1 tablet twice daily - titrating to 1000mg bd",
+            &["500.0 mg/d"],
+        ),
+        (
+            low,
+            "1 tablet twice daily (target 2 tablets twice daily)",
+            &["500.0 mg/d"],
+        ),
+        // Steps the text does not date, toward a goal: unknown, as before.
+        (
+            low,
+            "Take 1 tablet twice daily; increase by 1 tablet bd every 2 weeks to max 4 tablets bd",
+            &["-"],
+        ),
+        // "up to 3 times a day" is a schedule, no limit.
+        (
+            levetiracetam,
+            "Take 1 tablet up to 3 times a day",
+            &["1500.0 mg/d"],
+        ),
+    ]);
+}
+
+#[test]
+fn a_dose_before_admission_at_home_or_at_first_never_joins_the_days_sum() {
+    let levetiracetam = "Levetiracetam 500mg tablets";
+    let today = "Take 2 tablets in the morning and 2 tablets at night. ";
+    for former in [
+        "Prior to admission 1 tablet bd",
+        "Prior to admission: 1 tablet twice daily",
+        "PTA: 1 tablet twice daily",
+        "Home dose 1 tablet bd",
+        "On admission 1 tablet bd",
+        "Pre-admission dose 1 tablet bd",
+        "Had been taking 1 tablet bd",
+        "Used to take 1 tablet twice daily",
+        "Initially 1 tablet twice daily",
+        "Last dose 1 tablet twice daily",
+        "Original dose 1 tablet twice daily",
+        "Prev dose 1 tablet bd",
+        "Outpatient dose 1 tablet twice daily",
+    ] {
+        let text = format!("{today}{former}");
+        assert_text_doses(&[(levetiracetam, text.as_str(), &["2000.0 mg/d"])]);
+    }
+    assert_text_doses(&[
+        (
+            "Carbamazepine 200mg tablets",
+            "2 tablets twice daily (prev 1 bd)",
+            &["800.0 mg/d"],
+        ),
+        // A titration opening with "initially" keeps its first step.
+        (
+            levetiracetam,
+            "Initially 1 tablet bd for 2 weeks then 2 tablets bd",
+            &["1000.0 mg/d", "2000.0 mg/d"],
+        ),
+    ]);
+}

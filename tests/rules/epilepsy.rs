@@ -649,3 +649,19 @@ fn a_low_dose_written_with_a_day_named_or_restated_is_no_adequate_trial() {
         assert_eq!(status, "not_met", "{text}: {detail}");
     }
 }
+
+#[test]
+fn a_limit_goal_or_former_dose_beside_a_low_dose_is_no_adequate_trial() {
+    for text in [
+        "1 tablet twice daily, max 2 doses per day",
+        "Take 1 tablet twice daily; max 1500 mg twice daily",
+        "1 tablet twice daily - titrating to 1000mg bd",
+        "Take 1 tablet twice daily; usual dose 500 mg twice daily",
+        "Take 1 tablet in the morning and 1 tablet at night. Prior to admission 2 tablets bd",
+        "Take 1 tablet in the morning and 1 tablet at night. Home dose: 2 tablets twice daily",
+        "Take 1 tablet in the morning and 1 tablet at night. PTA: 2 tablets twice daily",
+    ] {
+        let (status, detail) = levetiracetam_written(text);
+        assert_eq!(status, "not_met", "{text}: {detail}");
+    }
+}
