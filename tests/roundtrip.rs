@@ -862,6 +862,51 @@ fn copies_of_one_older_file_give_its_meetings_one_uid() {
     assert_eq!(text_rows(&b, agenda), text_rows(&a, agenda));
 }
 
+/// An older document (no meeting uids) of a file holding two meetings at one start, title and
+/// team: restored, they stay two, each with its own cases, with the uids the file upgraded
+/// gives them.
+#[test]
+fn an_older_documents_two_meetings_of_one_slot_are_restored_as_two() {
+    let dir = TempDir::new().unwrap();
+    let a = demo_seeded(&dir, "a.db", 12, 1);
+    {
+        let conn = rusqlite::Connection::open(&a).unwrap();
+        conn.execute(
+            "UPDATE meetings SET starts_at = (SELECT starts_at FROM meetings WHERE id = 1),
+                                 title = (SELECT title FROM meetings WHERE id = 1),
+                                 team = (SELECT team FROM meetings WHERE id = 1)
+             WHERE id = 2",
+            [],
+        )
+        .unwrap();
+    }
+    let agenda = "SELECT m.starts_at, m.title, count(c.id) FROM meetings m
+         LEFT JOIN meeting_cases c ON c.meeting_id = m.id GROUP BY m.id ORDER BY m.id";
+    let cases = text_rows(&a, agenda);
+    assert_eq!(cases.len(), 2, "{cases:?}");
+    let a_json = dir.path().join("a.json");
+    json_export(&a, &a_json, &[]);
+    let document: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&a_json).unwrap()).unwrap();
+    let older = dir.path().join("older.json");
+    std::fs::write(&older, as_older_document(&document).to_string()).unwrap();
+    let b = dir.path().join("b.db");
+    refract(&b).arg("import").arg(&older).assert().success();
+    assert_eq!(
+        text_rows(&b, agenda),
+        cases,
+        "two meetings, each with its cases"
+    );
+    as_schema_29(&a);
+    refract(&a).arg("check").assert().success();
+    let uids = "SELECT uid FROM meetings ORDER BY uid";
+    assert_eq!(
+        text_rows(&b, uids),
+        text_rows(&a, uids),
+        "the upgraded file's uids"
+    );
+}
+
 #[test]
 fn another_files_meeting_at_the_same_time_is_another_meeting() {
     let dir = TempDir::new().unwrap();

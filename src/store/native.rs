@@ -1058,7 +1058,18 @@ impl Store {
                     .or_default() += 1;
                 continue;
             }
-            let held = held_meeting(conn, &meeting.meeting, derived_uid.as_deref(), this_files)?;
+            let added_so_far: Vec<i64> = meeting_ids
+                .iter()
+                .filter(|(_, added)| *added)
+                .map(|(id, _)| *id)
+                .collect();
+            let held = held_meeting(
+                conn,
+                &meeting.meeting,
+                derived_uid.as_deref(),
+                this_files,
+                &added_so_far,
+            )?;
             let (meeting_id, added) = if let Some(id) = held {
                 (id, false)
             } else {
@@ -1283,6 +1294,7 @@ fn held_meeting(
     meeting: &serde_json::Map<String, Cell>,
     derived_uid: Option<&str>,
     this_files: bool,
+    added_by_this_document: &[i64],
 ) -> Result<Option<i64>> {
     let text = |key: &str| meeting.get(key).and_then(Cell::as_str);
     let by_uid = |uid: &str| -> Result<Option<i64>> {
@@ -1304,15 +1316,22 @@ fn held_meeting(
     if !this_files {
         return Ok(None);
     }
-    Ok(conn
-        .prepare_cached(
-            "SELECT id FROM meetings WHERE starts_at = ?1 AND title = ?2 AND team IS ?3",
-        )?
-        .query_row(
-            rusqlite::params![text("starts_at"), text("title"), text("team")],
-            |row| row.get(0),
-        )
-        .optional()?)
+    // Never a meeting this document itself added: its two meetings of one slot (an older
+    // document's, which say no uid) are two meetings, as the file they came from holds them.
+    let mut same_slot = conn.prepare_cached(
+        "SELECT id FROM meetings WHERE starts_at = ?1 AND title = ?2 AND team IS ?3 ORDER BY id",
+    )?;
+    let ids = same_slot.query_map(
+        rusqlite::params![text("starts_at"), text("title"), text("team")],
+        |row| row.get::<_, i64>(0),
+    )?;
+    for id in ids {
+        let id = id?;
+        if !added_by_this_document.contains(&id) {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
 }
 
 /// The uid of a meeting that had none: one held before meetings carried a uid (migration
