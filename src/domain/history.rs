@@ -1330,15 +1330,20 @@ const IDENTIFIER_NUMBER_OWNERS: [&str; 11] = [
     "registration",
 ];
 
+/// The text before byte `start` without the spaces, colon, equals sign or bracket that may
+/// stand between a label and its number ("MRN: ", "Hb = ", "creat (").
+fn label_before(text: &str, start: usize) -> &str {
+    text.get(..start)
+        .unwrap_or_default()
+        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '=' | '('))
+}
+
 /// Whether the number starting at byte `start` follows an identifier label ("MRN", "MRN:",
 /// "Hosp no", "Hospital number", "NHS no", "ID", "ID#", "#", "patient number", "record
 /// number"): there a grouping of the MRN's digits is the MRN whatever it looks like
 /// ("MRN 45 21", "ID 45/21"), since nobody writes a lab value or a range after such a label.
 fn after_an_identifier_label(text: &str, start: usize) -> bool {
-    let before = text
-        .get(..start)
-        .unwrap_or_default()
-        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '=' | '('));
+    let before = label_before(text, start);
     if before.ends_with('#') {
         return true;
     }
@@ -1534,10 +1539,7 @@ const VALUE_WORDS: &[&str] = &[
 /// Whether the number starting at byte `start` follows a lab or vital-sign word (a colon,
 /// equals sign or bracket may stand between).
 fn after_a_value_word(text: &str, start: usize) -> bool {
-    let before = text
-        .get(..start)
-        .unwrap_or_default()
-        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '=' | '('));
+    let before = label_before(text, start);
     let word: String = before
         .chars()
         .rev()

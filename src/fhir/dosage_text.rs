@@ -605,6 +605,17 @@ fn counts_of_one_form(words: &[String]) -> Option<FormCounts> {
 /// (see `DrugName::milligrams` in `parse`).
 const PRODUCT_UNITS: &str = "dose";
 
+/// Whether the words name an amount with a dose unit ("50 mg", "2 tablets"): then a bare count
+/// beside it is no count of the product's units.
+fn names_an_amount_with_a_unit(words: &[String]) -> bool {
+    words.iter().enumerate().any(|(index, word)| {
+        word.parse::<f64>().is_ok()
+            && words
+                .get(index + 1)
+                .is_some_and(|unit| DOSE_UNITS.contains(&unit.as_str()))
+    })
+}
+
 /// A count of the product's units written with no unit, as UK dm+d dose wording and
 /// prescribers' shorthand do ("1 od", "2 bd", "One To Be Taken Each Day", "TAKE ONE TWICE
 /// DAILY", "take 1 in the morning"). A number is such a count only where nothing else can be
@@ -614,12 +625,7 @@ const PRODUCT_UNITS: &str = "dose";
 /// range, step, choice or extra (see [`steps_or_choices`]); and every such count agrees.
 /// Else `None`: a number before "times", "hours" or "days" counts doses or days, not units.
 fn bare_count(words: &[String]) -> Option<(f64, String)> {
-    let written_with_unit = words.iter().enumerate().any(|(index, word)| {
-        word.parse::<f64>().is_ok()
-            && words
-                .get(index + 1)
-                .is_some_and(|unit| DOSE_UNITS.contains(&unit.as_str()))
-    });
+    let written_with_unit = names_an_amount_with_a_unit(words);
     if written_with_unit
         || has_range(words)
         || steps_or_choices(words)
@@ -784,12 +790,7 @@ fn bare_counts(words: &[String]) -> Option<Vec<(f64, f64, Option<u8>)>> {
 /// no day: the doses may be the same ones written twice), every schedule daily or more often.
 /// Else `None`, and [`bare_count`] reads no count alone from words with another count.
 fn bare_counts_day(words: &[String]) -> Option<(f64, String)> {
-    let written_with_unit = words.iter().enumerate().any(|(index, word)| {
-        word.parse::<f64>().is_ok()
-            && words
-                .get(index + 1)
-                .is_some_and(|unit| DOSE_UNITS.contains(&unit.as_str()))
-    });
+    let written_with_unit = names_an_amount_with_a_unit(words);
     if written_with_unit
         || has_range(words)
         || steps_or_choices(words)
