@@ -101,12 +101,39 @@ pub struct Quantity {
     /// `<`, `<=`, `>=`, `>`: the value is a bound (R4 `Quantity.comparator`).
     pub comparator: Option<String>,
     pub unit: Option<String>,
+    pub system: Option<String>,
     pub code: Option<String>,
 }
 
+/// `unit` unless blank.
+fn written(unit: Option<&str>) -> Option<&str> {
+    unit.filter(|unit| !unit.trim().is_empty())
+}
+
+/// The names UCUM goes by as a `Quantity.system`: its URI (R4), and its OID, which records
+/// converted from CDA carry.
+const UCUM_SYSTEMS: [&str; 2] = ["http://unitsofmeasure.org", "urn:oid:2.16.840.1.113883.6.8"];
+
 impl Quantity {
+    /// The unit the value is in. R4: `unit` is the "unit representation" shown to people,
+    /// `code` "a computer processable form of the unit in some unit representation system".
+    /// Where that system is UCUM the code is the unit, whatever the words beside it ("gm/dL"
+    /// printed beside UCUM's "g/dL"), except a code that is only an annotation ("{score}",
+    /// "{tbl}") or unity, which says less than the words. A code of another system, or of none
+    /// stated, is read only where there are no words.
     pub fn unit_text(&self) -> Option<&str> {
-        self.unit.as_deref().or(self.code.as_deref())
+        self.ucum_code()
+            .or_else(|| written(self.unit.as_deref()))
+            .or_else(|| written(self.code.as_deref()))
+    }
+
+    /// `code` where `system` is UCUM and the code names a unit (see [`Quantity::unit_text`]).
+    pub fn ucum_code(&self) -> Option<&str> {
+        let system = self.system.as_deref()?.trim().trim_end_matches('/');
+        let code = self.code.as_deref()?.trim();
+        let annotation = code.starts_with('{') && code.ends_with('}');
+        (UCUM_SYSTEMS.contains(&system) && !code.is_empty() && !annotation && code != "1")
+            .then_some(code)
     }
 }
 

@@ -3138,7 +3138,8 @@ fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
     })
 }
 
-/// The unit of a dose's quantity: its `unit` when that is one refract reads, else its `code`
+/// The unit of a dose's quantity: its UCUM code when that is one refract reads (the unit the
+/// dose is in, whatever the words beside it), else its `unit` when that is, else its `code`
 /// when that is (`unit` "tbl" beside UCUM's `code` "{tbl}": the code is the one defined), else
 /// whichever is written.
 fn dose_unit(quantity: &model::Quantity) -> &str {
@@ -3149,9 +3150,9 @@ fn dose_unit(quantity: &model::Quantity) -> &str {
                 || count_unit(&unit).is_some())
     };
     quantity
-        .unit
-        .as_deref()
+        .ucum_code()
         .filter(read)
+        .or_else(|| quantity.unit.as_deref().filter(read))
         .or_else(|| quantity.code.as_deref().filter(read))
         .or_else(|| quantity.unit_text())
         .unwrap_or("")

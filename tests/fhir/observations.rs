@@ -173,6 +173,65 @@ fn quantity_with_a_ucum_code_and_no_unit_text() {
     assert_eq!(rows[0][1..4], ["81.25", "-", "kg"]);
 }
 
+/// R4 `Quantity.unit` is the unit as shown to people; `code` is the unit "in a computer
+/// processable form" of `system`. Where that system is UCUM, the code is what the value is in
+/// ("gm/dL" printed beside UCUM's "g/dL", "milligrams per 24 hours" beside "mg/(24.h)"); a code
+/// that is only a UCUM annotation ("{score}") or unity says less than the words beside it, and
+/// a code of no stated system is not taken over the words.
+#[test]
+fn a_ucum_code_is_the_unit_read_before_the_words_shown_beside_it() {
+    let quantity = |id: &str, code: &str, quantity: Value| {
+        observation(id, SUBJECT, code, id, &json!({ "valueQuantity": quantity }))
+    };
+    let (_, rows) = stored(&[
+        quantity(
+            "m-protein",
+            "33358-3",
+            json!({"value": 1.8, "unit": "gm/dL", "system": "http://unitsofmeasure.org", "code": "g/dL"}),
+        ),
+        quantity(
+            "urine",
+            "40661-1",
+            json!({"value": 550, "unit": "milligrams per 24 hours", "system": "http://unitsofmeasure.org", "code": "mg/(24.h)"}),
+        ),
+        quantity(
+            "oid",
+            "2339-0",
+            json!({"value": 5.4, "unit": "mmol per litre", "system": "urn:oid:2.16.840.1.113883.6.8", "code": "mmol/L"}),
+        ),
+        quantity(
+            "score",
+            "44261-6",
+            json!({"value": 18, "unit": "points", "system": "http://unitsofmeasure.org", "code": "{score}"}),
+        ),
+        quantity(
+            "local",
+            "2951-2",
+            json!({"value": 140, "unit": "mmol/L", "system": "http://example.org/lab-units", "code": "MMOLL"}),
+        ),
+        quantity(
+            "no-system",
+            "2823-3",
+            json!({"value": 4.1, "unit": "mmol/L", "code": "MEQ/L"}),
+        ),
+    ]);
+    let units: Vec<[&str; 2]> = rows
+        .iter()
+        .map(|row| [row[0].as_str(), row[3].as_str()])
+        .collect();
+    assert_eq!(
+        units,
+        [
+            ["2339-0", "mmol/L"],
+            ["2823-3", "mmol/L"],
+            ["2951-2", "mmol/L"],
+            ["33358-3", "g/dL"],
+            ["40661-1", "mg/(24.h)"],
+            ["44261-6", "points"],
+        ]
+    );
+}
+
 #[test]
 fn ecog_integer_value() {
     let (_, rows) = stored(&[observation(
