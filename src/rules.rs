@@ -92,8 +92,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// its whole course. 21: blood pressure by name in abbreviations, with no pressure word (by a
 /// pressure unit), in six European languages, never outside vital signs (a result's category);
 /// doses read from counts with and without their form, written totals checked, labelled steps,
-/// the patient's instruction.
-const ENGINE_REVISION: u32 = 21;
+/// the patient's instruction. 22: myeloma: an M-protein value not read after one that was is
+/// a progression still to be decided; the 24-hour urine M-protein by its words and unit; a
+/// line's response from the urine when it is the measurable disease.
+const ENGINE_REVISION: u32 = 22;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -329,6 +329,16 @@ pub(super) fn validate(
                 "[m_protein.response]",
             );
         }
+        if spec.urine_response.as_ref().is_some_and(|urine| {
+            urine.minimal > urine.partial || urine.very_good_partial_below > urine.partial_below
+        }) {
+            return fail(
+                String::from(
+                    "[m_protein.urine_response] needs minimal <= partial and very_good_partial_below <= partial_below (a deeper response is a larger fall, a lower value)",
+                ),
+                "[m_protein.urine_response]",
+            );
+        }
         for (header, rise) in [
             ("[m_protein.serum_rise]", Some(&spec.serum_rise)),
             ("[m_protein.urine_rise]", spec.urine_rise.as_ref()),

@@ -1,8 +1,10 @@
 //! The monoclonal protein of myeloma read as a series (IMWG 2016; `[m_protein]` of the rule
 //! set): serum M-protein, 24-hour urine M-protein and, when neither is measurable, the
 //! difference between the involved and the uninvolved serum free light chain. From the series
-//! come progressions (a rise from the nadir, confirmed by consecutive values) and a line's
-//! response (the fall of the serum M-protein from the line's baseline). The line criteria
+//! come progressions (a rise from the nadir, confirmed by consecutive values; a value not read
+//! after one that was, a progression still to be decided) and a line's response (the fall of
+//! the serum M-protein from the line's baseline, or of the urine M-protein when the urine is
+//! the line's measurable disease). The line criteria
 //! (`oncology.rs`) read both as they read a recorded response or disease status; this module
 //! says which decides when they disagree, and says every finding with its values and dates.
 //! Reading the values into series and scanning them is `m_protein_series.rs`; this module
@@ -16,10 +18,10 @@ use super::context::Context;
 use super::dates::shift;
 use super::describe::confounder;
 use super::m_protein_series::{
-    LineReading, Point, Reading, SLACK, Scan, Series, category, percent, progressions_of,
-    serum_series,
+    LineReading, Log, Point, Reading, SLACK, Scan, Series, category, percent, progressions_of,
+    serum_series, set_aside,
 };
-use super::model::MProtein;
+use super::model::{MProtein, UrineResponse};
 use super::outcome::Outcome;
 use super::progression::Progression;
 use crate::domain::observation_codes::display::number;
@@ -32,7 +34,8 @@ fn read_record(ctx: &Context<'_>) -> Reading {
         return reading;
     };
     let observations = &ctx.record.observations;
-    let serum = serum_series(observations, spec, ctx.today, &mut reading.notes);
+    let mut log = Log::default();
+    let serum = serum_series(observations, spec, ctx.today, &mut log);
     // IMWG measures a response from where each line began, and progression on a line from
     // the lowest value since: every line's start begins a new nadir.
     let resets: Vec<NaiveDate> = ctx.lines.iter().map(|line| line.start).collect();
@@ -58,16 +61,62 @@ fn read_record(ctx: &Context<'_>) -> Reading {
             acted_on: &acted_on,
         },
         &serum,
-        &mut reading.notes,
+        &mut log,
     );
+    set_aside(observations, spec, ctx.today, &mut log);
     reading.events = found.events;
     reading.refuted = found.refuted;
     reading.sources = found.sources;
+    // A value refract could not read may be anything. One dated after a value of its series
+    // that was read could be a rise from the nadir (alone, or with the value after it): a
+    // progression that may have happened that day, so it is one still to be decided, with the
+    // values that would decide it as what is missing. The criteria read it as a progression
+    // pending confirmation: a line whose window (on therapy or within the days after its last
+    // dose) it falls in is undecided, never "not refractory", unless a confirmed progression
+    // there already decides; a relapse after it is undecided too. It also stands for what it
+    // could do to a response: a value on a line that the series shows responded could be the
+    // fall, or the rise, that changes it, and it leaves the line undecided all the same. A value
+    // before every value of its series that was read could only be a first value (the
+    // baseline at diagnosis, which a line's own baseline replaces): it changes no decision
+    // the values after it make alone, and stays a note. Our choice, for IMWG 2016's "two
+    // consecutive assessments" read from values refract may not guess.
+    for (index, unread) in log.unread.iter().enumerate() {
+        let points = match unread.series {
+            Series::Serum => &serum,
+            Series::Urine => &found.urine,
+            Series::LightChains => &found.light_chains,
+        };
+        if !points.iter().any(|p| p.day < unread.day) {
+            continue;
+        }
+        let needs: Vec<&str> = log.unread[index..]
+            .iter()
+            .filter(|later| later.series == unread.series && later.day >= unread.day)
+            .map(|later| later.need.as_str())
+            .collect();
+        reading.events.push(Progression {
+            date: unread.day,
+            words: format!(
+                "a {} value on {} not read, which may be a rise from the nadir",
+                unread.series.name(),
+                unread.day
+            ),
+            confirmed: false,
+            assessed: true,
+            at: None,
+            missing: Some(format!(
+                "{}: to tell whether the {} progressed (IMWG 2016, a rise from the nadir)",
+                needs.join("; "),
+                unread.series.name()
+            )),
+        });
+    }
     for line in ctx.lines.iter().map(AsRef::as_ref) {
-        if let Some(line_reading) = line_reading(ctx, spec, &serum, line) {
+        if let Some(line_reading) = line_reading(ctx, spec, &serum, &found.urine, line) {
             reading.lines.push((line.id, line.start, line_reading));
         }
     }
+    reading.notes = log.notes;
     reading
 }
 
@@ -156,13 +205,14 @@ pub fn explain(
                 LineReading::Assessed {
                     words,
                     sources: own,
+                    series,
                     ..
                 },
                 None,
             ) => {
-                outcome.reasons.push(format!(
-                    "{name}: best response from the serum M-protein: {words}"
-                ));
+                outcome
+                    .reasons
+                    .push(format!("{name}: best response from the {series}: {words}"));
                 sources.extend(own);
             }
             (
@@ -170,13 +220,14 @@ pub fn explain(
                     response,
                     words,
                     sources: own,
+                    series,
                     ..
                 },
                 Some(mine),
             ) => {
                 if crosses(ctx, mine, *response) {
                     let text = format!(
-                        "{name}: recorded best response {mine}, but the serum M-protein shows {words}: conflicting evidence, the M-protein decides"
+                        "{name}: recorded best response {mine}, but the {series} shows {words}: conflicting evidence, the M-protein decides"
                     );
                     outcome
                         .confounders
@@ -190,7 +241,7 @@ pub fn explain(
                 {
                     // Said briefly: it changes nothing the criteria read.
                     outcome.reasons.push(format!(
-                        "{name}: recorded best response {mine}, the serum M-protein's {response}: the recorded one stands (the same side of {}; it may rest on urine, immunofixation or marrow)",
+                        "{name}: recorded best response {mine}, the {series}'s {response}: the recorded one stands (the same side of {}; it may rest on urine, immunofixation or marrow)",
                         cut_of(ctx)
                     ));
                 }
@@ -218,20 +269,99 @@ pub fn explain(
     }
 }
 
-/// What the serum M-protein says of `line`'s response: from its baseline (the last value at or
-/// before its start, within `baseline_days`) to its values after the start, up to
-/// `after_end_days` after its last dose and no later than the next line's start. A category
-/// counts once `consecutive` values in a row reach it (IMWG 2016: every response category needs
-/// two consecutive assessments), stable disease included: with fewer values the line's response
-/// is pending while its window is open and unknown once it closed. `None` when there is no value
-/// on the line.
+/// What the M-protein says of `line`'s response, read from the measurable disease (IMWG 2016
+/// judges a response on it): the serum M-protein when its baseline is measurable, else the
+/// 24-hour urine M-protein when its baseline is (`measurable_urine`) and the rule set grades
+/// the urine (`[m_protein.urine_response]`). When both are measurable the serum decides, as it
+/// did before the urine was read (a choice: IMWG asks both to fall then, and a recorded
+/// response may say so). `None` when there is no value on the line.
 fn line_reading(
     ctx: &Context<'_>,
     spec: &MProtein,
     serum: &[Point],
+    urine: &[Point],
     line: &TreatmentLine,
 ) -> Option<LineReading> {
     let rules = &spec.response;
+    let from_serum = series_reading(
+        ctx,
+        spec,
+        &Grading {
+            series: Series::Serum,
+            measurable: spec.measurable_serum,
+            minimal: rules.minimal,
+            grade: &|fall, _| category(rules, fall),
+        },
+        serum,
+        line,
+    );
+    if !matches!(from_serum, None | Some(LineReading::Unreadable(_))) {
+        return from_serum;
+    }
+    let Some(urine_rules) = &spec.urine_response else {
+        return from_serum;
+    };
+    let from_urine = series_reading(
+        ctx,
+        spec,
+        &Grading {
+            series: Series::Urine,
+            measurable: spec.measurable_urine,
+            minimal: urine_rules.minimal,
+            grade: &|fall, value| urine_category(urine_rules, fall, value),
+        },
+        urine,
+        line,
+    );
+    match from_urine {
+        Some(LineReading::Unreadable(_)) | None => from_serum.or(from_urine),
+        reading => reading,
+    }
+}
+
+/// The category the urine M-protein reaches (IMWG 2016): VGPR below
+/// `very_good_partial_below` mg/24 h, PR a fall of `partial` or to below `partial_below` mg/24
+/// h, MR a fall of `minimal`; else stable disease. A bound ("< 100") is read as its bound, so
+/// "< 100" is not below 100: it can only make the response look smaller.
+fn urine_category(rules: &UrineResponse, fall: f64, value: f64) -> Response {
+    if value + SLACK < rules.very_good_partial_below {
+        Response::VeryGoodPartial
+    } else if fall + SLACK >= rules.partial || value + SLACK < rules.partial_below {
+        Response::Partial
+    } else if fall + SLACK >= rules.minimal {
+        Response::Minimal
+    } else {
+        Response::Stable
+    }
+}
+
+/// How a series grades a line's response: the series, its measurable baseline, the fall of a
+/// minimal response (for the words), and the category a value reaches by its fall from the
+/// baseline and its value.
+struct Grading<'g> {
+    series: Series,
+    measurable: f64,
+    minimal: f64,
+    grade: &'g dyn Fn(f64, f64) -> Response,
+}
+
+/// What one series says of `line`'s response: from its baseline (the last value at or before
+/// its start, within `baseline_days`) to its values after the start, up to `after_end_days`
+/// after its last dose and no later than the next line's start. A category counts once
+/// `consecutive` values in a row reach it (the least of theirs; IMWG 2016: every response
+/// category needs two consecutive assessments), stable disease included: with fewer values the
+/// line's response is pending while its window is open and unknown once it closed. `None` when
+/// there is no value on the line.
+fn series_reading(
+    ctx: &Context<'_>,
+    spec: &MProtein,
+    grading: &Grading<'_>,
+    points: &[Point],
+    line: &TreatmentLine,
+) -> Option<LineReading> {
+    let rules = &spec.response;
+    let series = grading.series;
+    let series_name = series.name();
     let name = format!("{} {}", line.label(), line.regimen);
     let next_start = ctx
         .lines
@@ -241,7 +371,7 @@ fn line_reading(
         .min();
     let after = shift(line.end.unwrap_or(ctx.today), rules.after_end_days);
     let window_end = next_start.map_or(after, |next| next.min(after));
-    let on_line: Vec<&Point> = serum
+    let on_line: Vec<&Point> = points
         .iter()
         .filter(|p| p.day > line.start && p.day <= window_end)
         .collect();
@@ -249,34 +379,42 @@ fn line_reading(
         return None;
     }
     let since = shift(line.start, -rules.baseline_days);
-    let Some(baseline) = serum
+    let Some(baseline) = points
         .iter()
         .rev()
         .find(|p| p.day <= line.start && p.day >= since)
     else {
         return Some(LineReading::Unreadable(format!(
-            "no serum M-protein in the {} days up to its start (the baseline its response is measured from)",
+            "no {series_name} in the {} days up to its start (the baseline its response is measured from)",
             rules.baseline_days
         )));
     };
-    if baseline.bound.is_some() || baseline.value + SLACK < spec.measurable_serum {
+    if baseline.bound.is_some() || baseline.value + SLACK < grading.measurable {
         return Some(LineReading::Unreadable(format!(
-            "serum M-protein {} at its start, below the {} g/dL of measurable disease (IMWG): its response is not read from it",
-            baseline.describe(Series::Serum, Some("baseline")),
-            number(spec.measurable_serum)
+            "{series_name} {} at its start, below the {} {} of measurable disease (IMWG): its response is not read from it",
+            baseline.describe(series, Some("baseline")),
+            number(grading.measurable),
+            series.unit()
         )));
     }
     let fall = |p: &Point| (baseline.value - p.value) / baseline.value;
+    let grade = |p: &Point| (grading.grade)(fall(p), p.value);
     let cut = Response::parse_any(&rules.cut).unwrap_or(Response::Minimal);
     let needed = (rules.consecutive as usize).clamp(1, on_line.len().max(1));
-    // The deepest category `consecutive` values in a row reach (the first run that does), with
-    // the run; the deepest any one value reaches.
+    // The deepest category `consecutive` values in a row reach (the least any of them reaches;
+    // the first run that does), with the least fall of the run; the deepest any one value
+    // reaches.
     let confirmed = (rules.consecutive as usize <= on_line.len()).then(|| {
         on_line
             .windows(needed)
             .map(|run| {
                 let least = run.iter().map(|p| fall(p)).fold(f64::INFINITY, f64::min);
-                (category(rules, least), least, run)
+                let reached = run
+                    .iter()
+                    .map(|p| grade(p))
+                    .min_by_key(|response| response.depth())
+                    .unwrap_or(Response::Stable);
+                (reached, least, run)
             })
             .fold(
                 None,
@@ -289,25 +427,19 @@ fn line_reading(
             )
     });
     let confirmed = confirmed.flatten();
-    let single = on_line
-        .iter()
-        .map(|p| (category(rules, fall(p)), fall(p), *p))
-        .fold(
-            None,
-            |best: Option<(Response, f64, &Point)>, item| match best {
-                Some(best) if (best.0.depth(), best.1) >= (item.0.depth(), item.1) => Some(best),
-                _ => Some(item),
-            },
-        )?;
+    let single = on_line.iter().map(|p| (grade(p), fall(p), *p)).fold(
+        None,
+        |best: Option<(Response, f64, &Point)>, item| match best {
+            Some(best) if (best.0.depth(), best.1) >= (item.0.depth(), item.1) => Some(best),
+            _ => Some(item),
+        },
+    )?;
     let listed = on_line
         .iter()
-        .map(|p| p.describe(Series::Serum, None))
+        .map(|p| p.describe(series, None))
         .collect::<Vec<_>>()
         .join(", ");
-    let history = format!(
-        "{} → {listed}",
-        baseline.describe(Series::Serum, Some("baseline"))
-    );
+    let history = format!("{} → {listed}", baseline.describe(series, Some("baseline")));
     let assessed = |response: Response, least: f64, run: &[&Point]| {
         let words = if response.depth() >= Response::Minimal.depth() {
             let confirmed = match run.len() {
@@ -335,7 +467,7 @@ fn line_reading(
                 "{} ({history}: at best {}, less than the {} % fall of a minimal response)",
                 response.words(),
                 percent(single.1),
-                number(rules.minimal * 100.0)
+                number(grading.minimal * 100.0)
             )
         };
         let mut sources = baseline.sources.clone();
@@ -347,6 +479,7 @@ fn line_reading(
             day: run.last().map_or(line.start, |p| p.day),
             words,
             sources,
+            series: series_name,
         }
     };
     let open = window_end > ctx.today;
@@ -361,16 +494,16 @@ fn line_reading(
     // may still come, and once the window closed the series says nothing either way.
     let seen = if deeper_unconfirmed {
         format!(
-            "the serum M-protein reached {} once: {}, {} from {}",
+            "the {series_name} reached {} once: {}, {} from {}",
             single.0,
-            single.2.describe(Series::Serum, None),
+            single.2.describe(series, None),
             percent(single.1),
-            baseline.describe(Series::Serum, Some("baseline"))
+            baseline.describe(series, Some("baseline"))
         )
     } else {
         let values = match on_line.len() {
-            1 => String::from("one serum M-protein value"),
-            n => format!("{n} serum M-protein values"),
+            1 => format!("one {series_name} value"),
+            n => format!("{n} {series_name} values"),
         };
         format!(
             "only {values} on the line, at best {} ({history})",

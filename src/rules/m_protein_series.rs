@@ -1,7 +1,8 @@
 //! The monoclonal protein's values read as series (IMWG 2016; `[m_protein]` of the rule set),
 //! with no rule set's lines or day in view: each value converted to its series' unit, the
 //! progressions a scan of a series finds (a rise from the nadir, confirmed by consecutive
-//! values), and the words and categories a line's response is said in. `m_protein.rs` reads
+//! values), the values that could not be read, and the words and categories a line's
+//! response is said in. `m_protein.rs` reads
 //! them for one rule set on one record.
 
 use std::fmt::Write as _;
@@ -9,7 +10,8 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 
 use super::describe::describe_observation;
-use super::model::{MProtein, ObservationSelector, ProgressionParameters, Rise, SeriesResponse};
+use super::model::{MProtein, ProgressionParameters, Rise, SeriesResponse};
+use super::procedure_terms::names as says;
 use super::progression::Progression;
 use super::selectors::{names_test, selects};
 use crate::domain::observation_codes::display::number;
@@ -40,8 +42,17 @@ const UNITS: [(Series, &[&str], f64); 7] = [
 ];
 
 impl Series {
+    /// The series in words.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Series::Serum => "serum M-protein",
+            Series::Urine => "urine M-protein",
+            Series::LightChains => "free light chain",
+        }
+    }
+
     /// The unit the series is read and said in.
-    fn unit(self) -> &'static str {
+    pub(super) fn unit(self) -> &'static str {
         match self {
             Series::Serum => "g/dL",
             Series::Urine => "mg/24 h",
@@ -104,7 +115,24 @@ impl Point {
     }
 }
 
-/// What the serum M-protein says of one line's response.
+/// A value of a series refract could not read (no unit, a unit it does not convert, a lower
+/// bound, two values at one time).
+#[derive(Debug, Clone)]
+pub(super) struct Unread {
+    pub(super) series: Series,
+    pub(super) day: NaiveDate,
+    /// What would let it be read, for `missing`: "the unit of ... 1.5 on 2026-08-07 (...)".
+    pub(super) need: String,
+}
+
+/// What reading the series set aside: the reasons' notes, and the values not read.
+#[derive(Debug, Default)]
+pub(super) struct Log {
+    pub(super) notes: Vec<String>,
+    pub(super) unread: Vec<Unread>,
+}
+
+/// What the serum or urine M-protein says of one line's response.
 #[derive(Debug, Clone)]
 pub(super) enum LineReading {
     /// A response the series shows (confirmed as `[m_protein.response]` asks), on the day of
@@ -114,6 +142,8 @@ pub(super) enum LineReading {
         day: NaiveDate,
         words: String,
         sources: Vec<(i64, String)>,
+        /// The series it was read from, in words ("serum M-protein").
+        series: &'static str,
     },
     /// A response at or beyond the cut seen once, whose confirmation can still come: what
     /// would decide it.
@@ -156,8 +186,8 @@ pub fn rise_days(
     spec: &MProtein,
     progression: &ProgressionParameters,
 ) -> Vec<NaiveDate> {
-    let mut notes = Vec::new();
-    let serum = serum_series(observations, spec, NaiveDate::MAX, &mut notes);
+    let mut log = Log::default();
+    let serum = serum_series(observations, spec, NaiveDate::MAX, &mut log);
     let found = progressions_of(
         observations,
         spec,
@@ -168,38 +198,143 @@ pub fn rise_days(
             acted_on: &|_, _| None,
         },
         &serum,
-        &mut notes,
+        &mut log,
     );
     found.events.iter().map(|event| event.date).collect()
 }
 
-/// The serum M-protein values of the record: never a test the urine selector reads, nor one
-/// whose name says urine ("Urine M-protein", "Paraprotein, urine" also say what the serum's
-/// names say).
+/// The serum M-protein values of the record: the serum selector's tests and those named as an
+/// M-protein (`protein_words`), never a urine one (see [`is_urine`]: "Urine M-protein",
+/// "Paraprotein, urine" also say what the serum's names say), nor a percentage.
 pub(super) fn serum_series(
     observations: &[Observation],
     spec: &MProtein,
     today: NaiveDate,
-    notes: &mut Vec<String>,
+    log: &mut Log,
 ) -> Vec<Point> {
     read(
         observations,
-        &spec.serum,
-        &|o: &Observation| is_urine(spec, o),
+        &spec.serum.codes,
+        &|o: &Observation| in_serum_series(spec, o),
         Series::Serum,
         today,
-        notes,
+        log,
     )
 }
 
-/// Whether a test is a urine one, never read into a serum series: its name says so (LOINC's
-/// "... in Urine", "Urinary ..."), or the urine selector reads it (by code where it lists
-/// codes). The serum names ("M-protein", "Kappa light chains.free") are also in the urine
-/// tests' names.
-fn is_urine(spec: &MProtein, o: &Observation) -> bool {
+fn in_serum_series(spec: &MProtein, o: &Observation) -> bool {
+    (selects(&spec.serum, o) || names_m_protein(spec, o)) && !is_urine(spec, o) && !is_percent(o)
+}
+
+/// The 24-hour urine M-protein values of the record (see [`is_urine_m_protein`]); none where
+/// the rule set reads no urine.
+fn urine_series(
+    observations: &[Observation],
+    spec: &MProtein,
+    today: NaiveDate,
+    log: &mut Log,
+) -> Vec<Point> {
+    let Some(urine) = &spec.urine else {
+        return Vec::new();
+    };
+    read(
+        observations,
+        &urine.codes,
+        &|o: &Observation| is_urine_m_protein(spec, o),
+        Series::Urine,
+        today,
+        log,
+    )
+}
+
+/// Whether a test's name says it is a monoclonal protein, by the words of `protein_words`
+/// (case and punctuation aside: "M protein", "M-spike, 24 hr urine", "UPEP M-spike").
+fn names_m_protein(spec: &MProtein, o: &Observation) -> bool {
+    spec.protein_words.iter().any(|word| says(&o.display, word))
+}
+
+/// A value in percent is a share of the total protein, not the M-protein's amount.
+fn is_percent(o: &Observation) -> bool {
+    o.unit.as_deref().map(str::trim) == Some("%")
+}
+
+/// Whether a test is the 24-hour urine M-protein: one the urine selector reads (by code, or by
+/// one of its names), or one named as an M-protein whose name also says urine (`urine_words`:
+/// "urine", "UPEP", "24 hour") or whose unit is the urine series' (mg/24 h; unless a serum
+/// code says otherwise). Never one whose name has a word of the urine selector's `not_names`
+/// (a urine protein total, a creatinine ratio, an immunofixation): those are other tests,
+/// whatever they share with the M-protein's names; nor a percentage.
+fn is_urine_m_protein(spec: &MProtein, o: &Observation) -> bool {
+    let Some(urine) = &spec.urine else {
+        return false;
+    };
+    if urine.codes.contains(&o.code) {
+        return true;
+    }
+    if is_percent(o) || urine.not_names.iter().any(|word| says(&o.display, word)) {
+        return false;
+    }
+    let urine_unit = o
+        .unit
+        .as_deref()
+        .is_some_and(|unit| Series::Urine.factor(unit).is_some());
+    selects(urine, o)
+        || (names_m_protein(spec, o)
+            && (says_urine(spec, o) || (urine_unit && !spec.serum.codes.contains(&o.code))))
+}
+
+/// Whether a test's name says urine: LOINC's "... in Urine", "Urinary ...", or a word of
+/// `urine_words`.
+fn says_urine(spec: &MProtein, o: &Observation) -> bool {
     names_test(&o.display, "urine")
         || names_test(&o.display, "urinary")
-        || spec.urine.as_ref().is_some_and(|urine| selects(urine, o))
+        || spec.urine_words.iter().any(|word| says(&o.display, word))
+}
+
+/// Whether a test is a urine one, never read into a serum series: its name says so (LOINC's
+/// "... in Urine", "Urinary ..."), or it is the urine M-protein (by the urine selector, or by
+/// its name or unit). The serum names ("M-protein", "Kappa light chains.free") are also in
+/// the urine tests' names.
+fn is_urine(spec: &MProtein, o: &Observation) -> bool {
+    says_urine(spec, o) || is_urine_m_protein(spec, o)
+}
+
+/// Says once, in `log`, the tests named as an M-protein that no series reads (a urine test
+/// the urine series does not read, a percentage): never dropped without a word.
+pub(super) fn set_aside(
+    observations: &[Observation],
+    spec: &MProtein,
+    today: NaiveDate,
+    log: &mut Log,
+) {
+    let aside: Vec<String> = observations
+        .iter()
+        .filter(|o| o.value.is_some() && o.effective.date() <= today)
+        .filter(|o| selects(&spec.serum, o) || names_m_protein(spec, o))
+        .filter(|o| !in_serum_series(spec, o) && !is_urine_m_protein(spec, o))
+        .map(|o| {
+            let why = if is_percent(o) {
+                String::from("a share of the total protein, not the M-protein's amount")
+            } else if spec.urine.is_none() {
+                String::from("a urine test, and the rule set reads no urine M-protein")
+            } else {
+                String::from("a urine test that is not the 24-hour urine M-protein by its name")
+            };
+            format!(
+                "{} {} on {}: not read as an M-protein ({why})",
+                o.display,
+                o.value_text(),
+                o.effective.date()
+            )
+        })
+        .collect();
+    if let Some(example) = aside.first() {
+        let more = match aside.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        log.notes.push(format!("{example}{more}"));
+    }
 }
 
 /// Where a scan begins a new nadir, and which new line confirms a single rise.
@@ -212,12 +347,15 @@ pub(super) struct Scan<'s> {
     pub(super) acted_on: &'s dyn Fn(NaiveDate, Option<NaiveDate>) -> Option<String>,
 }
 
-/// What scanning the series finds.
+/// What scanning the series finds, with the urine and light chain series it read.
 #[derive(Default)]
 pub(super) struct Found {
     pub(super) events: Vec<Progression>,
     pub(super) refuted: Vec<String>,
     pub(super) sources: Vec<(i64, String)>,
+    pub(super) urine: Vec<Point>,
+    /// The free light chain difference, when it was read.
+    pub(super) light_chains: Vec<Point>,
 }
 
 /// The progressions of every series the rule set reads: serum and urine M-protein, and the
@@ -230,7 +368,7 @@ pub(super) fn progressions_of(
     today: NaiveDate,
     scan: &Scan<'_>,
     serum: &[Point],
-    notes: &mut Vec<String>,
+    log: &mut Log,
 ) -> Found {
     let needed = (progression.consecutive_assessments as usize).max(1);
     let mut found = Found::default();
@@ -243,16 +381,7 @@ pub(super) fn progressions_of(
         scan,
         &mut found,
     );
-    let urine = spec.urine.as_ref().map_or_else(Vec::new, |selector| {
-        read(
-            observations,
-            selector,
-            &|_| false,
-            Series::Urine,
-            today,
-            notes,
-        )
-    });
+    let urine = urine_series(observations, spec, today, log);
     if let Some(rise) = &spec.urine_rise {
         scan_series(
             &urine,
@@ -272,7 +401,7 @@ pub(super) fn progressions_of(
             .any(|p| p.bound.is_none() && p.value + SLACK >= spec.measurable_urine);
     if !measurable
         && let Some(rise) = &spec.flc_rise
-        && let Some((differences, name)) = light_chains(observations, spec, today, notes)
+        && let Some((differences, name)) = light_chains(observations, spec, today, log)
     {
         scan_series(
             &differences,
@@ -283,34 +412,36 @@ pub(super) fn progressions_of(
             scan,
             &mut found,
         );
+        found.light_chains = differences;
     }
+    found.urine = urine;
     found
 }
 
-/// The values of one measure, one a day, oldest first, in the series' unit. Of a day's values,
-/// the most specific test's (by the order of the selector's codes; a test found by its name
-/// last) at the latest time is read; two different values at that moment are not chosen
-/// between. What cannot be read (no unit or one refract does not convert, a lower bound) is
-/// said once in `notes`.
+/// The values of one measure (the tests `picks` reads), one a day, oldest first, in the
+/// series' unit. Of a day's values, the most specific test's (by the order of `codes`; a test
+/// found by its name last) at the latest time is read; two different values at that moment
+/// are not chosen between. What cannot be read (no unit or one refract does not convert, a
+/// lower bound) is said once in the log's notes, and each such value kept in it with what
+/// would let it be read.
 fn read(
     observations: &[Observation],
-    selector: &ObservationSelector,
-    excluded: &dyn Fn(&Observation) -> bool,
+    codes: &[String],
+    picks: &dyn Fn(&Observation) -> bool,
     series: Series,
     today: NaiveDate,
-    notes: &mut Vec<String>,
+    log: &mut Log,
 ) -> Vec<Point> {
     let rank = |o: &Observation| {
-        selector
-            .codes
+        codes
             .iter()
             .position(|code| *code == o.code)
-            .unwrap_or(selector.codes.len())
+            .unwrap_or(codes.len())
     };
     let mut found: Vec<&Observation> = observations
         .iter()
         .filter(|o| o.value.is_some() && o.effective.date() <= today)
-        .filter(|o| selects(selector, o) && !excluded(o))
+        .filter(|o| picks(o))
         .collect();
     found.sort_by_key(|o| (o.effective.date(), rank(o), std::cmp::Reverse(o.effective)));
     let mut unread: Vec<String> = Vec::new();
@@ -329,50 +460,83 @@ fn read(
             .copied()
             .filter(|o| rank(o) == rank(first) && o.effective == first.effective)
             .collect();
+        let mut set_aside = |said: String, need: String| {
+            unread.push(said);
+            log.unread.push(Unread { series, day, need });
+        };
         if at_once
             .iter()
             .any(|o| o.value != first.value || o.unit != first.unit)
         {
-            unread.push(format!(
-                "{} on {day}: {} recorded at the same time, not chosen between",
-                first.display,
-                at_once
-                    .iter()
-                    .map(|o| o.value_text())
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            ));
+            let values = at_once
+                .iter()
+                .map(|o| o.value_text())
+                .collect::<Vec<_>>()
+                .join(" and ");
+            set_aside(
+                format!(
+                    "{} on {day}: {values} recorded at the same time, not chosen between",
+                    first.display
+                ),
+                format!(
+                    "which of {} {values}, recorded at the same time on {day}, holds",
+                    first.display
+                ),
+            );
             continue;
         }
         let Some(value) = first.value else { continue };
         let unit = first.unit.as_deref().map_or("", str::trim);
         if unit.is_empty() {
-            unread.push(format!(
-                "{} {} on {day}: no unit, not read (refract does not guess between {})",
-                first.display,
-                number(value),
-                series.accepted()
-            ));
+            set_aside(
+                format!(
+                    "{} {} on {day}: no unit, not read (refract does not guess between {})",
+                    first.display,
+                    number(value),
+                    series.accepted()
+                ),
+                format!(
+                    "the unit of {} {} on {day} (none recorded; refract does not guess between {})",
+                    first.display,
+                    number(value),
+                    series.accepted()
+                ),
+            );
             continue;
         }
         let Some(factor) = series.factor(unit) else {
-            unread.push(format!(
-                "{} {} on {day}: unit {unit} is not one refract reads ({})",
-                first.display,
-                number(value),
-                series.accepted()
-            ));
+            set_aside(
+                format!(
+                    "{} {} on {day}: unit {unit} is not one refract reads ({})",
+                    first.display,
+                    number(value),
+                    series.accepted()
+                ),
+                format!(
+                    "{} {} {unit} on {day} in a unit refract reads ({})",
+                    first.display,
+                    number(value),
+                    series.accepted()
+                ),
+            );
             continue;
         };
         if matches!(
             first.comparator,
             Some(Comparator::AtLeast | Comparator::Above)
         ) {
-            unread.push(format!(
-                "{} {} on {day}: a lower bound, not read",
-                first.display,
-                first.value_text()
-            ));
+            set_aside(
+                format!(
+                    "{} {} on {day}: a lower bound, not read",
+                    first.display,
+                    first.value_text()
+                ),
+                format!(
+                    "{} on {day} as a value (recorded only as the lower bound {})",
+                    first.display,
+                    first.value_text()
+                ),
+            );
             continue;
         }
         let converted = (factor - 1.0).abs() > f64::EPSILON;
@@ -389,7 +553,7 @@ fn read(
             1 => String::new(),
             n => format!(" (and {} more)", n - 1),
         };
-        notes.push(format!("{example}{more}"));
+        log.notes.push(format!("{example}{more}"));
     }
     points
 }
@@ -401,28 +565,29 @@ fn light_chains(
     observations: &[Observation],
     spec: &MProtein,
     today: NaiveDate,
-    notes: &mut Vec<String>,
+    log: &mut Log,
 ) -> Option<(Vec<Point>, String)> {
     // The kappa/lambda ratio names both chains: it is neither. Urine free light chains share
     // the serum's names (and mg/L): IMWG's criterion is the serum difference.
     let excluded = |o: &Observation| {
         (names_test(&o.display, "kappa") && names_test(&o.display, "lambda")) || is_urine(spec, o)
     };
+    let (kappa, lambda) = (spec.kappa.as_ref()?, spec.lambda.as_ref()?);
     let kappa = read(
         observations,
-        spec.kappa.as_ref()?,
-        &excluded,
+        &kappa.codes,
+        &|o: &Observation| selects(kappa, o) && !excluded(o),
         Series::LightChains,
         today,
-        notes,
+        log,
     );
     let lambda = read(
         observations,
-        spec.lambda.as_ref()?,
-        &excluded,
+        &lambda.codes,
+        &|o: &Observation| selects(lambda, o) && !excluded(o),
         Series::LightChains,
         today,
-        notes,
+        log,
     );
     let pairs: Vec<(&Point, &Point)> = kappa
         .iter()
@@ -440,7 +605,7 @@ fn light_chains(
     } else if first_lambda.value > first_kappa.value {
         false
     } else {
-        notes.push(format!(
+        log.notes.push(format!(
             "free light chains on {}: kappa and lambda equal, the involved chain is not known",
             first_kappa.day
         ));
@@ -581,6 +746,7 @@ fn scan_series(
                 confirmed: true,
                 assessed: true,
                 at: None,
+                missing: None,
             });
             for point in std::iter::once(&points[low]).chain(&points[index..=confirming]) {
                 found.sources.extend(point.sources.iter().cloned());
@@ -601,6 +767,7 @@ fn scan_series(
                 confirmed: true,
                 assessed: true,
                 at: None,
+                missing: None,
             });
             nadir = Some(run_end - 1);
         } else if let Some(next) = next {
@@ -621,6 +788,7 @@ fn scan_series(
                 confirmed: false,
                 assessed: true,
                 at: None,
+                missing: None,
             });
         }
         index = run_end;

@@ -327,7 +327,8 @@ impl Default for ProgressionParameters {
 /// M-protein and, when neither is measurable, the difference between the involved and the
 /// uninvolved serum free light chain. A progression is a rise from the nadir (`*_rise`),
 /// confirmed as `[progression]` says; a line's response is the fall of the serum M-protein
-/// from the line's baseline (`response`).
+/// from the line's baseline (`response`), or of the urine M-protein when the urine is the
+/// line's measurable disease (`urine_response`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MProtein {
@@ -354,6 +355,31 @@ pub struct MProtein {
     pub measurable_serum: f64,
     pub measurable_urine: f64,
     pub response: SeriesResponse,
+    /// A line's response from the urine M-protein, read when the urine is the line's
+    /// measurable disease (its serum baseline is not); `None` reads no response from the urine.
+    #[serde(default)]
+    pub urine_response: Option<UrineResponse>,
+    /// Words that name a monoclonal protein in any specimen ("M-spike", "paraprotein"),
+    /// matched by words (case and punctuation aside: "M protein" is "M-protein"). Such a test
+    /// whose name has one of `urine_words`, or whose unit is the urine series' (mg/24 h), is
+    /// the 24-hour urine M-protein, unless its name has one of `[m_protein.urine] not_names`.
+    #[serde(default)]
+    pub protein_words: Vec<String>,
+    #[serde(default)]
+    pub urine_words: Vec<String>,
+}
+
+/// The categories of a line's response from the fall of the 24-hour urine M-protein from the
+/// line's baseline (fractions of it), or from the value reached (mg/24 h): at least `minimal`
+/// (MR), at least `partial` or below `partial_below` (PR), below `very_good_partial_below`
+/// (VGPR). Baseline, window and confirmation as `SeriesResponse` says.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UrineResponse {
+    pub minimal: f64,
+    pub partial: f64,
+    pub partial_below: f64,
+    pub very_good_partial_below: f64,
 }
 
 /// A rise from the nadir that is a progression: at least `relative` of the nadir and at least

@@ -154,15 +154,32 @@ pub struct Progressions {
 }
 
 impl Progressions {
-    /// The first progression from `from` to `to`, inclusive.
+    /// The progression that decides from `from` to `to`, inclusive (see [`deciding`]).
     pub fn first_between(&self, from: NaiveDate, to: NaiveDate) -> Option<&Progression> {
-        self.events.iter().find(|p| p.date >= from && p.date <= to)
+        deciding(
+            self.events
+                .iter()
+                .filter(|p| p.date >= from && p.date <= to),
+        )
     }
 
-    /// The first progression after `from`.
+    /// The progression that decides after `from` (see [`deciding`]).
     fn first_after(&self, from: NaiveDate) -> Option<&Progression> {
-        self.events.iter().find(|p| p.date > from)
+        deciding(self.events.iter().filter(|p| p.date > from))
     }
+}
+
+/// Of the progressions in a window, by date: the first confirmed one, else the first still to
+/// be decided. A confirmed progression in the window decides whatever an earlier one still to
+/// be confirmed (or an M-protein value not read) turns out to be: either way the disease
+/// progressed in the window.
+fn deciding<'p>(
+    mut events: impl Iterator<Item = &'p Progression> + Clone,
+) -> Option<&'p Progression> {
+    events
+        .clone()
+        .find(|p| p.confirmed)
+        .or_else(|| events.next())
 }
 
 /// The progressions of the record: a date recorded on a line, a line or a drug of the rule
@@ -184,6 +201,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 confirmed: true,
                 assessed: false,
                 at: None,
+                missing: None,
             });
         } else if line.stop_reason == Some(StopReason::Progression)
             && let Some(end) = line.end
@@ -194,6 +212,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 confirmed: true,
                 assessed: false,
                 at: None,
+                missing: None,
             });
         }
     }
@@ -207,6 +226,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 confirmed: true,
                 assessed: false,
                 at: None,
+                missing: None,
             });
         }
     }
@@ -268,6 +288,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 confirmed: true,
                 assessed: true,
                 at: Some(statuses[index].effective),
+                missing: None,
             });
         } else if run_end - index >= needed {
             for (offset, status) in statuses[index..run_end].iter().enumerate() {
@@ -286,6 +307,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                     confirmed: true,
                     assessed: true,
                     at: Some(status.effective),
+                    missing: None,
                 });
             }
         } else if run_end == statuses.len() {
@@ -295,6 +317,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 confirmed: false,
                 assessed: true,
                 at: Some(statuses[index].effective),
+                missing: None,
             });
         } else {
             let next = statuses[run_end];
@@ -317,6 +340,9 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
 
 /// What would confirm a pending progression, for `missing`.
 fn to_confirm(progression: &Progression, needed: u32) -> String {
+    if let Some(missing) = &progression.missing {
+        return missing.clone();
+    }
     format!(
         "a second consecutive assessment confirming the progression of {} ({}; IMWG: progression is confirmed by {needed} consecutive assessments)",
         progression.date, progression.words
@@ -407,11 +433,13 @@ fn classify(
     let window = spec.progression_window_days.unwrap_or(0);
     // A progression on the line's first day, at or before its first dose, is the earlier
     // line's (see [`before_line`]).
-    let on_line = progressions
-        .events
-        .iter()
-        .filter(|p| p.date >= line.start && p.date <= shift(end, window))
-        .find(|p| !before_line(ctx, line, p.instant()));
+    let on_line = deciding(
+        progressions
+            .events
+            .iter()
+            .filter(|p| p.date >= line.start && p.date <= shift(end, window))
+            .filter(|p| !before_line(ctx, line, p.instant())),
+    );
     if let Some(progression) = on_line {
         if !progression.confirmed {
             return LineState::Unknown {
@@ -960,11 +988,12 @@ pub fn relapse_after_procedure(
                 )
             });
         }
-        if let Some(progression) = progressions
-            .events
-            .iter()
-            .find(|p| p.date > last_day && p.date <= window_end)
-        {
+        if let Some(progression) = deciding(
+            progressions
+                .events
+                .iter()
+                .filter(|p| p.date > last_day && p.date <= window_end),
+        ) {
             if !progression.confirmed {
                 outcome.verdict = Verdict::Undecided;
                 outcome.missing.push(to_confirm(

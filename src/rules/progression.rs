@@ -17,6 +17,9 @@ pub struct Progression {
     /// The assessment's time, when read from one (to tell it from a line's first dose that
     /// day); a recorded date or a stop is a date only.
     pub at: Option<NaiveDateTime>,
+    /// For one not confirmed: what would decide it, when that is not a further assessment
+    /// confirming it (an M-protein value refract could not read: its unit).
+    pub missing: Option<String>,
 }
 
 impl Progression {

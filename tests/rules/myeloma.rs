@@ -7,7 +7,7 @@
 
 use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory, Relapsed};
 use refract::domain::observation_codes::disease_status;
-use refract::domain::{Response, StopReason};
+use refract::domain::{Comparator, Response, StopReason};
 
 use super::support::{Case, LineSpec, Vignette, case, line, run, rx};
 
@@ -1226,4 +1226,253 @@ fn progression_soon_after_a_car_t_procedure_is_refractory() {
         )
         .label(RRMM)],
     );
+}
+
+/// VRd from 400 days ago, ongoing, no response recorded: serum M-protein 3.0 g/dL at baseline,
+/// 1.0 and 0.9 g/dL (the nadir; a partial response) in g/dL, then `later` in `unit`.
+fn on_vrd_then_in(unit: &str, later: &[(f64, i64)]) -> Vignette {
+    m_protein_in(
+        m_protein(
+            patient()
+                .give(rx("VRd").from(400))
+                .line(ID, line("VRd", VRD).from(400)),
+            &[(3.0, 405), (1.0, 300), (0.9, 240)],
+        ),
+        unit,
+        later,
+    )
+}
+
+/// M-protein values refract cannot read (no unit, a unit it does not convert, a lower bound,
+/// two values at one time) that could change the decision leave it undecided, with what would
+/// decide it missing; those that could not stay a note.
+fn unread_cases() -> Vec<Case> {
+    vec![
+        case(
+            "two M-protein values after the nadir with no unit: undecided, their unit missing",
+            on_vrd_then_in("", &[(1.5, 120), (1.8, 60)]),
+            InsufficientData,
+        )
+        .missing("the unit of")
+        .missing("1.5 on")
+        .missing("1.8 on")
+        .reason("no unit"),
+        case(
+            "one M-protein value after the nadir in a unit refract does not convert: undecided",
+            on_vrd_then_in("mmol/L", &[(1.5, 60)]),
+            InsufficientData,
+        )
+        .missing("in a unit refract reads"),
+        case(
+            "an M-protein lower bound after the nadir: undecided",
+            on_vrd_then_in("g/dL", &[(1.5, 60)]).bounded(Comparator::AtLeast),
+            InsufficientData,
+        )
+        .missing("lower bound"),
+        case(
+            "two different M-protein values at one time after the nadir: undecided",
+            on_vrd_then_in("g/dL", &[(0.9, 60), (1.9, 60)]),
+            InsufficientData,
+        )
+        .missing("at the same time"),
+        case(
+            "a confirmed M-protein progression before a value not read: refractory stands",
+            on_vrd_then_in("g/dL", &[(1.5, 120), (1.8, 90)]).observe(
+                SERUM_M_PROTEIN.0,
+                SERUM_M_PROTEIN.1,
+                2.0,
+                "",
+                60,
+            ),
+            Refractory,
+        )
+        .reason("progression confirmed"),
+        case(
+            "an M-protein with no unit before every value read changes nothing: a note",
+            on_vrd_then_in("g/dL", &[(0.9, 120), (0.95, 60)]).observe(
+                SERUM_M_PROTEIN.0,
+                SERUM_M_PROTEIN.1,
+                30.0,
+                "",
+                700,
+            ),
+            NotMet,
+        )
+        .reason("no unit")
+        .no_missing(),
+    ]
+}
+
+#[test]
+fn an_m_protein_value_not_read_that_could_change_the_decision_leaves_it_undecided() {
+    run(ID, &unread_cases());
+}
+
+/// A light-chain story: serum M-protein not measurable (0.3, 0.2, 0.2 g/dL), VRd from 400 days
+/// ago, ongoing, no response recorded; a 24-hour urine M-protein named `name` in `unit` with
+/// `values` (`(value, days ago)`).
+fn urine_named(name: &str, unit: &str, values: &[(f64, i64)]) -> Vignette {
+    values.iter().fold(
+        m_protein(
+            patient()
+                .give(rx("VRd").from(400))
+                .line(ID, line("VRd", VRD).from(400)),
+            &[(0.3, 405), (0.2, 240), (0.2, 60)],
+        ),
+        |v, (value, days)| v.observe("LOCAL-UPEP", name, *value, unit, *days),
+    )
+}
+
+/// 1500 mg/24 h at baseline, 300 and 100 (the nadir; −93 %), then 400 and 550 on therapy: a
+/// response, then progression confirmed.
+const URINE_STORY: &[(f64, i64)] = &[
+    (1500.0, 405),
+    (300.0, 300),
+    (100.0, 240),
+    (400.0, 120),
+    (550.0, 60),
+];
+
+/// A 24-hour urine M-protein named as laboratories print it is the urine series, by its words
+/// or its unit; other urine tests that share its words are not, and are said.
+fn urine_name_cases() -> Vec<Case> {
+    let mut cases: Vec<Case> = [
+        (
+            "M-spike, 24 hr urine",
+            "urine M-protein as 'M-spike, 24 hr urine'",
+        ),
+        (
+            "Monoclonal protein, 24 hour urine",
+            "urine M-protein as 'Monoclonal protein, 24 hour urine'",
+        ),
+        ("UPEP M-spike", "urine M-protein as 'UPEP M-spike'"),
+        (
+            "Urine M protein 24h",
+            "urine M-protein as 'Urine M protein 24h'",
+        ),
+        (
+            "Paraprotein, urine 24 hour",
+            "urine M-protein as 'Paraprotein, urine 24 hour'",
+        ),
+        (
+            "M-component (urine)",
+            "urine M-protein as 'M-component (urine)'",
+        ),
+        (
+            "Urinary paraprotein",
+            "urine M-protein as 'Urinary paraprotein'",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, title)| {
+        case(
+            title,
+            urine_named(name, "mg/(24.h)", URINE_STORY),
+            Refractory,
+        )
+        .reason("urine M-protein 100 mg/24 h (")
+        .reason("progression confirmed")
+    })
+    .collect();
+    cases.extend([
+        case(
+            "an M-spike with no specimen in mg/24 h is the urine's by its unit",
+            urine_named("M-spike", "mg/24 h", URINE_STORY),
+            Refractory,
+        )
+        .reason("urine M-protein 100 mg/24 h (")
+        .no_reason("not one refract reads"),
+        case(
+            "a urine M-protein to creatinine ratio is not the urine M-protein, and is said",
+            urine_named("M-protein/creatinine ratio, urine", "mg/g", URINE_STORY),
+            InsufficientData,
+        )
+        .no_reason("progression confirmed")
+        .reason("not read as an M-protein"),
+        case(
+            "a 24-hour urine total protein is not the urine M-protein",
+            urine_named("Total protein, 24 hr urine", "mg/(24.h)", URINE_STORY),
+            InsufficientData,
+        )
+        .no_reason("progression confirmed"),
+    ]);
+    cases
+}
+
+#[test]
+fn a_24_hour_urine_m_protein_is_read_by_its_words_and_its_unit() {
+    run(ID, &urine_name_cases());
+}
+
+/// The urine M-protein decides a line's response when it is the measurable disease (IMWG 2016:
+/// PR a fall of 90 % or to < 200 mg/24 h, MR 50–89 %, VGPR < 100 mg/24 h).
+fn urine_response_cases() -> Vec<Case> {
+    let urine = "Protein.monoclonal [Mass/time] in 24 hour Urine";
+    vec![
+        case(
+            "urine-only measurable disease down 93 %, then progression: relapsed and refractory",
+            urine_named(urine, "mg/(24.h)", URINE_STORY),
+            Refractory,
+        )
+        .label(RRMM)
+        .reason("best response from the urine M-protein: minimal response"),
+        case(
+            "urine-only measurable disease down 60 % twice: minimal response, not refractory",
+            urine_named(
+                urine,
+                "mg/(24.h)",
+                &[(1500.0, 405), (600.0, 300), (600.0, 240)],
+            ),
+            NotMet,
+        )
+        .reason("responded (MR)"),
+        case(
+            "urine-only measurable disease to below 200 mg/24 h twice: partial response",
+            urine_named(
+                urine,
+                "mg/(24.h)",
+                &[(400.0, 405), (190.0, 300), (150.0, 240)],
+            ),
+            NotMet,
+        )
+        .reason("responded (PR)"),
+        case(
+            "urine-only measurable disease below 100 mg/24 h twice: very good partial response",
+            urine_named(
+                urine,
+                "mg/(24.h)",
+                &[(1500.0, 405), (90.0, 300), (80.0, 240)],
+            ),
+            NotMet,
+        )
+        .reason("responded (VGPR)"),
+        case(
+            "urine-only measurable disease down 40 % on a line over: stable, primary refractory",
+            m_protein(
+                vrd(patient(), 300, 150, |l| l),
+                &[(0.3, 310), (0.2, 250), (0.2, 160)],
+            )
+            .observe("LOCAL-UPEP", urine, 1000.0, "mg/(24.h)", 310)
+            .observe("LOCAL-UPEP", urine, 700.0, "mg/(24.h)", 250)
+            .observe("LOCAL-UPEP", urine, 600.0, "mg/(24.h)", 160),
+            Refractory,
+        )
+        .label("primary refractory myeloma")
+        .reason("best response from the urine M-protein: stable disease"),
+        case(
+            "a urine baseline below 200 mg/24 h is not measurable: no response from it",
+            urine_named(
+                urine,
+                "mg/(24.h)",
+                &[(150.0, 405), (20.0, 300), (10.0, 240)],
+            ),
+            InsufficientData,
+        )
+        .no_reason("best response from the urine M-protein"),
+    ]
+}
+
+#[test]
+fn a_line_response_is_read_from_the_urine_when_it_is_the_measurable_disease() {
+    run(ID, &urine_response_cases());
 }
