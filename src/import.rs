@@ -166,7 +166,7 @@ fn this_host() -> String {
 /// read (a blood pressure named outside vital signs kept apart); doses from counts with and
 /// without their form, written totals checked, steps labelled by day or week, the patient's
 /// instruction, a range of counts at its least; a deletion's time. 13: a quantity's unit is its UCUM
-/// code before the words shown beside it.
+/// code before the words shown beside it; an Observation `registered` is no result.
 pub const MAPPING_VERSION: i64 = 13;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

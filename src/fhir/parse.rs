@@ -460,6 +460,13 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             ) {
                 return Ok(removed(raw, resource.meta.as_ref()));
             }
+            // R4 `registered`: "there is no result yet available": a value beside it is none.
+            if resource.status.as_deref() == Some("registered") {
+                return Ok(Mapped::Skipped(String::from(
+                    "Observation (registered: no result yet)",
+                ))
+                .into());
+            }
             let subject = subject_of(resource.subject.as_ref())?;
             let observations = map_observation(&resource, rules)?;
             if observations.is_empty() {

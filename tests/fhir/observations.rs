@@ -847,6 +847,30 @@ fn observations_without_a_value_or_in_error_are_not_stored() {
     );
 }
 
+/// R4 `registered`: "the existence of the observation is registered, but there is no result
+/// yet available": a value sent with it is no result, and no criterion may count it.
+/// `preliminary` is a result ("verified early results"), read as one.
+#[test]
+fn a_registered_observation_is_no_result_yet() {
+    let reading = |id: &str, status: &str, value: f64| {
+        observation(
+            id,
+            SUBJECT,
+            "33358-3",
+            "Protein.monoclonal",
+            &json!({"status": status, "valueQuantity": {"value": value, "unit": "g/dL"}}),
+        )
+    };
+    let (_, rows) = stored(&[
+        reading("registered", "registered", 1.8),
+        reading("preliminary", "preliminary", 1.5),
+        reading("final", "final", 0.9),
+    ]);
+    let mut values: Vec<&str> = rows.iter().map(|row| row[1].as_str()).collect();
+    values.sort_unstable();
+    assert_eq!(values, ["0.9", "1.5"]);
+}
+
 #[test]
 fn two_values_at_the_latest_time_are_both_shown() {
     // Real records hold two values of one measure at one instant (Synthea's ejection
