@@ -166,8 +166,11 @@ fn this_host() -> String {
 /// read (a blood pressure named outside vital signs kept apart); doses from counts with and
 /// without their form, written totals checked, steps labelled by day or week, the patient's
 /// instruction, a range of counts at its least; a deletion's time. 13: a quantity's unit is its UCUM
-/// code before the words shown beside it.
-pub const MAPPING_VERSION: i64 = 13;
+/// code before the words shown beside it. 14: a `doseRange` read at its low; dose and strength
+/// units by meaning (words, SNOMED CT unit codes, both micro signs); lines at parts of the day
+/// named by `timing.code` (AM, PM, BED) one day; a count with no strength takes the mass its
+/// text writes; a transdermal patch's rate a dose a day, no infusion.
+pub const MAPPING_VERSION: i64 = 14;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -92,8 +92,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// its whole course. 21: blood pressure by name in abbreviations, with no pressure word (by a
 /// pressure unit), in six European languages, never outside vital signs (a result's category);
 /// doses read from counts with and without their form, written totals checked, labelled steps,
-/// the patient's instruction.
-const ENGINE_REVISION: u32 = 21;
+/// the patient's instruction. 22: a weekly form of a drug with a daily minimum judged by the
+/// label's weekly equivalent (fluoxetine 90 mg weekly for 20 mg/d), or left unjudged as a
+/// confounder, never averaged over the week.
+const ENGINE_REVISION: u32 = 22;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
