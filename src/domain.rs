@@ -19,6 +19,7 @@ pub mod shown_zone;
 pub mod source_url;
 pub mod strength;
 pub mod typed_date;
+pub mod units;
 pub mod way_forward;
 mod workflow;
 

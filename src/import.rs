@@ -165,9 +165,12 @@ fn this_host() -> String {
 /// a skipped or left-out new version takes the stored one out. 12: an Observation's category
 /// read (a blood pressure named outside vital signs kept apart); doses from counts with and
 /// without their form, written totals checked, steps labelled by day or week, the patient's
-/// instruction, a range of counts at its least; a deletion's time. 13: a quantity's unit is its UCUM
-/// code before the words shown beside it; an Observation `registered` is no result.
-pub const MAPPING_VERSION: i64 = 13;
+/// instruction, a range of counts at its least; a deletion's time. 13: a quantity's unit is
+/// its UCUM code before the words shown beside it; an Observation `registered` is no result.
+/// 14: a `doseRange` read at its low; dose and strength units by meaning (words, SNOMED CT unit codes, both micro signs); lines at parts of the day
+/// named by `timing.code` (AM, PM, BED) one day; a count with no strength takes the mass its
+/// text writes; a transdermal patch's rate a dose a day, no infusion.
+pub const MAPPING_VERSION: i64 = 14;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

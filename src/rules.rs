@@ -94,7 +94,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// doses read from counts with and without their form, written totals checked, labelled steps,
 /// the patient's instruction. 22: myeloma: an M-protein value not read after one that was is
 /// a progression still to be decided; the 24-hour urine M-protein by its words and unit; a
-/// line's response from the urine when it is the measurable disease.
+/// line's response from the urine when it is the measurable disease; a weekly form of a drug
+/// with a daily minimum judged by the label's weekly equivalent (fluoxetine 90 mg weekly for
+/// 20 mg/d), or left unjudged as a confounder, never averaged over the week.
 const ENGINE_REVISION: u32 = 22;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -1665,17 +1665,17 @@ fn doses_a_fraction_of_days_apart_come_back_as_the_same_schedule() {
     let want = [
         (
             "Fluoxetine 20 MG Oral Capsule",
-            serde_json::json!({"value": 40.0, "unit": "mg"}),
+            serde_json::json!({"value": 40.0, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}),
             serde_json::json!({"frequency": 1, "period": 2, "periodUnit": "d"}),
         ),
         (
             "Sertraline 150 MG Oral Tablet",
-            serde_json::json!({"value": 150.0, "unit": "mg"}),
+            serde_json::json!({"value": 150.0, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}),
             serde_json::json!({"frequency": 3, "period": 1, "periodUnit": "wk"}),
         ),
         (
             "Venlafaxine 150 MG Oral Capsule",
-            serde_json::json!({"value": 300.0, "unit": "mg"}),
+            serde_json::json!({"value": 300.0, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}),
             serde_json::json!({"frequency": 2, "period": 1, "periodUnit": "wk"}),
         ),
     ];
@@ -1684,6 +1684,84 @@ fn doses_a_fraction_of_days_apart_come_back_as_the_same_schedule() {
         .map(|(text, quantity, repeat)| (text.to_owned(), quantity, repeat))
         .collect();
     assert_eq!(written, want);
+}
+
+/// A daily, weekly or monthly dose goes out as R4 says a dose: the amount of one
+/// administration in UCUM milligrams and its schedule (`timing.repeat`), never "1000 mg/d" as
+/// the amount of one dose, and comes back as the same dose and the same flag.
+#[test]
+fn a_daily_dose_goes_out_as_an_amount_in_ucum_milligrams_and_its_schedule() {
+    let statement = |id: &str, text: &str, (start, end): (&str, &str), mg: u32, repeat| {
+        serde_json::json!({
+            "resourceType": "MedicationStatement", "id": id, "status": "stopped",
+            "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept": {"text": text},
+            "effectivePeriod": {"start": start, "end": end},
+            "statusReason": [crate::fhir::reason("266721009", "No response")],
+            "dosage": [{
+                "timing": {"repeat": repeat},
+                "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]
+            }]
+        })
+    };
+    let resources = [
+        mr_patient(),
+        crate::fhir::condition(
+            "dx",
+            "urn:uuid:p1",
+            crate::fhir::SNOMED,
+            "370143000",
+            "Major depressive disorder",
+        ),
+        statement(
+            "m1",
+            "Sertraline 50 MG Oral Tablet",
+            ("2026-01-05", "2026-03-30"),
+            50,
+            serde_json::json!({"frequency": 2, "period": 1, "periodUnit": "d"}),
+        ),
+        statement(
+            "m2",
+            "Fluoxetine 90 MG Delayed Release Oral Capsule",
+            ("2026-04-06", "2026-06-29"),
+            90,
+            serde_json::json!({"frequency": 1, "period": 1, "periodUnit": "wk"}),
+        ),
+    ];
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "daily", &resources);
+    assert_eq!(only_flag(&db).0, "refractory", "the source's own flag");
+    assert_fhir_round_trip(&dir, &db, "daily");
+    let mut written: Vec<(serde_json::Value, serde_json::Value)> =
+        exported(&dir, &db, "MedicationStatement")
+            .iter()
+            .map(|statement| {
+                let dosage = &statement["dosage"][0];
+                (
+                    dosage["doseAndRate"][0]["doseQuantity"].clone(),
+                    dosage["timing"]["repeat"].clone(),
+                )
+            })
+            .collect();
+    written.sort_by_key(|(quantity, _)| quantity["value"].as_f64().map(|v| v as i64));
+    let mg = |value: f64| {
+        serde_json::json!({
+            "value": value, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"
+        })
+    };
+    assert_eq!(
+        written,
+        vec![
+            (
+                mg(90.0),
+                serde_json::json!({"frequency": 1, "period": 1, "periodUnit": "wk"})
+            ),
+            (
+                mg(100.0),
+                serde_json::json!({"frequency": 1, "period": 1, "periodUnit": "d"})
+            ),
+        ]
+    );
 }
 
 /// R4 reads a concept's codings as one procedure said several ways: a transplant coded SNOMED CT

@@ -123,6 +123,18 @@ pub fn is_no_infusion_route(words: &str) -> bool {
     .any(|route| lower.contains(route))
 }
 
+/// Whether words (a route's, or a drug record's text) say the drug is worn on the skin and
+/// delivered through it: "Transdermal route", "clonidine 0.3 MG/24HR Weekly Transdermal
+/// System", "nicotine patch". Such a product releases an amount a day (its rate per 24 hours)
+/// for as long as it is worn: its dose is that amount a day, never an infusion's rate.
+pub fn is_transdermal(words: &str) -> bool {
+    let lower = words.to_lowercase();
+    lower.contains("transdermal")
+        || lower
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|word| matches!(word, "patch" | "patches"))
+}
+
 /// Whether words (a route's, or a drug record's text) say the drug went into the spinal fluid
 /// or the brain's ventricles: "Intrathecal route", "intrathekal", "i.t.", "IT", "ICV",
 /// "intraventricular (Ommaya reservoir)", "intracisternal", "subarachnoid".

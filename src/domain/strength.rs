@@ -21,6 +21,31 @@ pub struct Strength {
     pub per_ml: bool,
 }
 
+/// Milligrams a day a transdermal product's name says it delivers: "0.3 MG/24HR" (RxNorm),
+/// "0.1 mg/day", "25 MCG/HR" (per hour: 24 times that a day), "5 mg/24 hours".
+pub fn delivery_mg_per_day(text: &str) -> Option<f64> {
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    words.iter().enumerate().find_map(|(index, word)| {
+        let amount: f64 = word.parse().ok()?;
+        let unit = words.get(index + 1)?;
+        let (mass, per) = unit.split_once('/')?;
+        let per = if per.is_empty() {
+            words.get(index + 2)?.clone()
+        } else if matches!(per, "24") {
+            format!("24{}", words.get(index + 2)?)
+        } else {
+            per.to_owned()
+        };
+        let days = match per.as_str() {
+            "24hr" | "24h" | "24hrs" | "24hours" | "day" | "d" => 1.0,
+            "hr" | "h" | "hour" => 1.0 / 24.0,
+            _ => return None,
+        };
+        let mg = amount * super::units::mass_mg(mass)? / days;
+        (mg.is_finite() && mg > 0.0).then_some(mg)
+    })
+}
+
 /// Every strength written in `text`, in the order written.
 pub fn strengths(text: &str) -> Vec<Strength> {
     let words = words_of(text);
@@ -155,12 +180,7 @@ fn unit_at(words: &[String], index: usize) -> Option<(f64, bool, usize)> {
         Some((mass, per)) => (mass, Some(per)),
         None => (word, None),
     };
-    let factor = match mass {
-        "mg" => 1.0,
-        "g" => 1000.0,
-        "mcg" | "ug" | "µg" => 0.001,
-        _ => return None,
-    };
+    let factor = super::units::mass_mg(mass)?;
     // "250 mg / 5 ml", "50 mg in 5 mL", "50mg/5ml": a concentration per so many millilitres,
     // never a strength per unit (a spoon's volume is not the product's unit).
     let millilitres = |word: &str| -> Option<f64> {

@@ -204,12 +204,7 @@ fn checked_total(total: &WrittenDay, words: &MarkedWords) -> Option<DosageText> 
 
 /// Milligrams in an amount written in a unit of mass.
 fn milligrams(value: f64, unit: &str) -> Option<f64> {
-    match unit {
-        "mg" => Some(value),
-        "g" => Some(value * 1000.0),
-        "mcg" | "ug" | "µg" => Some(value / 1000.0),
-        _ => None,
-    }
+    crate::domain::units::mass_mg(unit).map(|factor| value * factor)
 }
 
 /// A day the text writes beside its schedule (see [`WrittenDay`]): a mass it calls the day's

@@ -427,6 +427,8 @@ fn line_plan(
                     value: dose.value,
                     comparator: None,
                     unit: NonBlank::new(dose.unit.as_str()),
+                    system: None,
+                    code: None,
                 }),
                 ..Extension::default()
             });
@@ -730,7 +732,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                     let schedule = exposure
                         .dose
                         .as_ref()
-                        .and_then(crate::rules::dose::fhir_schedule);
+                        .and_then(crate::rules::dose::fhir_dose);
                     Dosage {
                         timing: schedule.as_ref().map(|(_, _, every)| timing_of(*every)),
                         route,
@@ -743,11 +745,15 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                                         value: *amount,
                                         comparator: None,
                                         unit: NonBlank::new(unit.as_str()),
+                                        system: ucum_code(unit).map(|_| UCUM),
+                                        code: ucum_code(unit),
                                     },
                                     None => Quantity {
                                         value: dose.value,
                                         comparator: None,
                                         unit: NonBlank::new(dose.unit.as_str()),
+                                        system: None,
+                                        code: None,
                                     },
                                 },
                             })
@@ -778,6 +784,8 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                         value,
                         comparator: observation.comparator.map(Comparator::as_str),
                         unit: observation.unit.as_deref().and_then(NonBlank::new),
+                        system: None,
+                        code: None,
                     }),
                     None,
                 ),
@@ -1357,6 +1365,22 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
         }
     }
     entries
+}
+
+/// UCUM, as a `Quantity.system`.
+const UCUM: &str = "http://unitsofmeasure.org";
+
+/// The UCUM code of the amount of one dose refract writes: milligrams, millilitres, and the
+/// product's units as UCUM annotations (read back by their words).
+fn ucum_code(unit: &str) -> Option<&'static str> {
+    Some(match unit {
+        "mg" => "mg",
+        "mL" => "mL",
+        "tablet" => "{tbl}",
+        "capsule" => "{capsule}",
+        "dose" => "{dose}",
+        _ => return None,
+    })
 }
 
 /// A dose's schedule as R4 `Timing.repeat`: the days of the period in weeks when they make

@@ -123,8 +123,19 @@ impl Quantity {
     /// stated, is read only where there are no words.
     pub fn unit_text(&self) -> Option<&str> {
         self.ucum_code()
+            .or_else(|| self.snomed_unit())
             .or_else(|| written(self.unit.as_deref()))
             .or_else(|| written(self.code.as_deref()))
+    }
+
+    /// The unit a SNOMED CT unit-of-measure `code` names, where `system` is SNOMED CT (UK Core
+    /// and dm+d write doses so: 258684004 |milligram|): the code, not the words beside it,
+    /// is the computable unit (see [`crate::domain::units::snomed_unit`]).
+    pub fn snomed_unit(&self) -> Option<&'static str> {
+        let system = self.system.as_deref()?.trim().trim_end_matches('/');
+        (system == crate::domain::units::SNOMED_CT)
+            .then(|| crate::domain::units::snomed_unit(self.code.as_deref()?))
+            .flatten()
     }
 
     /// `code` where `system` is UCUM and the code names a unit (see [`Quantity::unit_text`]).
@@ -306,6 +317,9 @@ pub struct Timing {
 pub struct DoseAndRate {
     #[serde(rename = "doseQuantity")]
     pub dose_quantity: Option<Quantity>,
+    /// R4 `dose[x]` as a range ("0.5 to 1 tablet", 12.5 to 25 mg): see [`DoseAndRate::dose`].
+    #[serde(rename = "doseRange")]
+    pub dose_range: Option<Range>,
     #[serde(rename = "rateQuantity")]
     pub rate_quantity: Option<Quantity>,
     /// R4 `rate[x]` as an amount per time (10 mg / 1 h).
@@ -314,6 +328,27 @@ pub struct DoseAndRate {
     /// R4 `rate[x]` as a range (titrated between 0.1 and 0.4 mg/kg/h).
     #[serde(rename = "rateRange")]
     pub rate_range: Option<Range>,
+}
+
+impl DoseAndRate {
+    /// The amount of one dose this entry states: its `doseQuantity`, else its `doseRange` read
+    /// at its low, the amount surely given each time (as a range of frequencies or of periods
+    /// is read at its fewest doses, and a range of counts at its least days): reading the high
+    /// would make an adequate dose the record does not show, and reading none would give a
+    /// range wholly below a minimum the benefit of the doubt an unknown dose gets. A range with
+    /// no low is read at its high, the most it says ("up to 25 mg"), as a rate range is: a
+    /// high below a minimum is then surely below it.
+    pub fn dose(&self) -> Option<&Quantity> {
+        let valued = |q: &&Quantity| q.value.is_some_and(f64::is_finite);
+        self.dose_quantity.as_ref().filter(valued).or_else(|| {
+            let range = self.dose_range.as_ref()?;
+            range
+                .low
+                .as_ref()
+                .filter(valued)
+                .or_else(|| range.high.as_ref().filter(valued))
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -25,6 +25,7 @@ use super::dosage_text;
 use super::model::{self, CodeableConcept};
 use super::product::{self, Drug, Find, Product, count_unit};
 use super::stream::{RawResource, StreamError, each_in_bytes};
+use crate::domain::units;
 use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
     DrugExposure, DrugRole, ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord,
@@ -192,6 +193,12 @@ pub struct DoseSpec {
     /// Left out of the stored JSON when absent, as `sequence` is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counted_day: Option<(f64, String)>,
+    /// The milligrams of one dose the dosage's text writes beside a structured count of the
+    /// product's units ("Take 1 tablet (250 mg total)" beside 1 `{tbl}`): the dose where no
+    /// strength converts the count, checked against it where one does. Left out of the stored
+    /// JSON when absent, as `sequence` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_mg: Option<f64>,
 }
 
 /// A dosage's words: its `text`, else its `patientInstruction`; a blank one (only spaces, or
@@ -1510,11 +1517,20 @@ fn map_medication(
         "MedicationRequest" | "MedicationStatement"
     );
     if stepped && dated_steps(&timings, &mut dosages, (start, end), datable) == Steps::Undated {
-        warnings.push(String::from(
+        // Cite `Dosage.sequence` only where numbers made the steps: entries with none are steps
+        // because nothing says they are given together.
+        let numbered = timings
+            .iter()
+            .any(|t| !t.as_needed && t.sequence.is_some_and(|n| n != ONE_DAY_SEQUENCE));
+        warnings.push(String::from(if numbered {
             "its dosages are steps one after another (Dosage.sequence) with no dates of their \
              own: the whole record is read at its highest step, so weeks below it may count as \
-             weeks at that dose",
-        ));
+             weeks at that dose"
+        } else {
+            "its dosages have no number and do not name different times of one day, so they \
+             are read as steps one after another, with no dates of their own: the whole record \
+             is read at its highest step, so weeks below it may count as weeks at that dose"
+        }));
     }
 
     Ok((
@@ -2260,12 +2276,9 @@ fn supply_of((amount, unit): &(f64, String), dose: &Dose, name: &DrugName<'_>) -
     }
     let unit = unit.trim().to_lowercase();
     let have = match per {
-        "mg" => match unit.as_str() {
-            "mg" => Some(*amount),
-            "g" => Some(amount * 1000.0),
-            "mcg" | "ug" | "µg" => Some(amount / 1000.0),
-            _ => name.milligrams(*amount, &unit),
-        },
+        "mg" => units::mass_mg(&unit)
+            .map(|factor| amount * factor)
+            .or_else(|| name.milligrams(*amount, &unit)),
         counted => (count_unit(&unit) == Some(counted)).then_some(*amount),
     }?;
     let days = have / dose.value;
@@ -2285,8 +2298,8 @@ impl DrugName<'_> {
         if let Some(mg) = self.drug.and_then(|drug| drug.milligrams(value, unit)) {
             return Some(mg);
         }
-        if unit == "ml" {
-            strength::concentration_mg_per_ml(self.text).map(|per_ml| per_ml * value)
+        if let Some(ml) = units::volume_ml(unit) {
+            strength::concentration_mg_per_ml(self.text).map(|per_ml| per_ml * value * ml)
         } else {
             count_unit(unit)
                 .and_then(|_| strength::single_unit_mg(self.text))
@@ -2424,7 +2437,24 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
                 .words()
                 .map(str::to_owned)
                 .or_else(|| coded_route(concept))
+                .or_else(|| coded_transdermal(concept).then(|| String::from("Transdermal")))
         })
+    };
+    // A patch's rate (0.3 mg / 24 h) is the amount it delivers a day, kept per day so that no
+    // rounding of an hourly rate (0.0125 mg/h) changes it.
+    let patch_rate = |route: Option<&CodeableConcept>,
+                      own: Option<&model::Ratio>,
+                      entries: &[model::DoseAndRate]| {
+        let transdermal = route.is_some_and(|concept| {
+            coded_transdermal(concept)
+                || concept
+                    .words()
+                    .is_some_and(crate::domain::routes::is_transdermal)
+        });
+        transdermal
+            .then(|| own.or_else(|| entries.iter().find_map(|e| e.rate_ratio.as_ref())))
+            .flatten()
+            .and_then(rate_per_day)
     };
     let timing_of = |dosage: usize, spec: &DoseSpec, timing: Option<&model::Timing>| {
         let repeat = timing.and_then(|t| t.repeat.as_ref());
@@ -2483,6 +2513,17 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
                 }
                 return;
             }
+            // A count of tablets whose strength may be unknown: the mass the text writes for
+            // one dose is kept beside it (see [`line_dose`]).
+            if let Some(text) = text
+                && let Some((_, unit)) = &spec.quantity
+                && count_unit(&unit.trim().to_lowercase()).is_some()
+                && !entries_disagree
+            {
+                spec.written_mg = dosage_text::read(text)
+                    .amount
+                    .and_then(|(value, unit)| units::mass_mg(&unit).map(|mg| value * mg));
+            }
             if let Some(text) = text
                 && (spec.quantity.is_none() || spec.per_day.is_none())
             {
@@ -2509,7 +2550,8 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
         let spec = DoseSpec {
             route: route(d.route.as_ref()),
             quantity: quantity(stated.quantity()),
-            rate: entries_rate(&d.dose_and_rate),
+            rate: patch_rate(d.route.as_ref(), None, &d.dose_and_rate)
+                .or_else(|| entries_rate(&d.dose_and_rate)),
             per_day: per_day(d.timing.as_ref()),
             cycles: cycles_planned(d.timing.as_ref()),
             sequence: d.sequence,
@@ -2517,6 +2559,7 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
             continuous: false,
             step: None,
             counted_day: None,
+            written_mg: None,
         };
         let timing = timing_of(index, &spec, d.timing.as_ref());
         // `text` first where both are written: it is the instruction as prescribed, which the
@@ -2533,7 +2576,8 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
         let spec = DoseSpec {
             route: route(d.route.as_ref()),
             quantity: quantity(d.dose.as_ref().or_else(|| stated.quantity())),
-            rate: rate_of(d.rate_quantity.as_ref(), d.rate_ratio.as_ref(), None)
+            rate: patch_rate(d.route.as_ref(), d.rate_ratio.as_ref(), &d.dose_and_rate)
+                .or_else(|| rate_of(d.rate_quantity.as_ref(), d.rate_ratio.as_ref(), None))
                 .or_else(|| entries_rate(&d.dose_and_rate)),
             per_day: per_day(d.timing.as_ref()),
             cycles: cycles_planned(d.timing.as_ref()),
@@ -2542,6 +2586,7 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
             continuous: false,
             step: None,
             counted_day: None,
+            written_mg: None,
         };
         let timing = timing_of(first + index, &spec, d.timing.as_ref());
         let words = written_words(d.text.as_ref(), d.patient_instruction.as_ref());
@@ -2587,9 +2632,7 @@ impl<'a> StatedDose<'a> {
 /// wrong dose is worse than an unknown one. With no entry in mass, the first entry with a dose
 /// is read, as a single entry is.
 fn stated_dose(entries: &[model::DoseAndRate]) -> StatedDose<'_> {
-    let doses = entries
-        .iter()
-        .filter_map(|entry| entry.dose_quantity.as_ref());
+    let doses = entries.iter().filter_map(model::DoseAndRate::dose);
     let masses: Vec<(&model::Quantity, f64)> = doses
         .clone()
         .filter_map(|quantity| Some((quantity, milligrams_of_mass(quantity)?)))
@@ -2619,13 +2662,7 @@ const MASSES_AGREE_WITHIN: f64 = 0.02;
 /// Milligrams in a dose quantity given as a mass (mg, g, mcg), `None` in any other unit.
 fn milligrams_of_mass(quantity: &model::Quantity) -> Option<f64> {
     let value = quantity.value.filter(|value| value.is_finite())?;
-    let per_unit = match dose_unit(quantity).trim().to_lowercase().as_str() {
-        "mg" => 1.0,
-        "g" => 1000.0,
-        "mcg" | "ug" | "µg" => 0.001,
-        _ => return None,
-    };
-    Some(value * per_unit)
+    Some(value * units::mass_mg(dose_unit(quantity))?)
 }
 
 /// The rate of a dosage's `doseAndRate` entries: the first entry that gives one, since a rate
@@ -2680,7 +2717,13 @@ fn one_day(specs: &mut [DoseSpec], timings: &mut [LineTiming], times: &[Option<D
         }
         key = Some(&own.schedule);
         for time in &own.times {
-            if !named.insert(time) {
+            // `PM` names the afternoon or the evening: it clashes with either.
+            let clashes = |other: &str| match time.as_str() {
+                PM_PART => matches!(other, "afternoon" | "evening"),
+                "afternoon" | "evening" => other == PM_PART,
+                _ => false,
+            };
+            if named.iter().any(|other| clashes(other)) || !named.insert(time) {
                 return;
             }
         }
@@ -2699,32 +2742,40 @@ struct DayTimes {
 }
 
 /// The times of the day `timing` names (`when` as parts of the day, see [`part_of_the_day`],
-/// else `timeOfDay` as clock times, see [`clock_time`]), when it says nothing else but a daily
-/// schedule, the same for each of them: no count, no frequency other than one dose at each
-/// time, no period other than a day, no range or length as bounds, and a `text` that says no
-/// step or choice. At meals (`C`, `AC`, `PC`) is an unknown number of times, no named time.
+/// else `timeOfDay` as clock times, see [`clock_time`], else a `timing.code` that names one,
+/// see [`coded_part_of_the_day`]), when it says nothing else but a daily schedule, the same for
+/// each of them: no count, no frequency other than one dose at each time, no period other than
+/// a day, no range or length as bounds, and a `text` that says no step or choice. At meals
+/// (`C`, `AC`, `PC`) is an unknown number of times, no named time.
 fn day_times(timing: Option<&model::Timing>, text: Option<&str>) -> Option<DayTimes> {
     if text.is_some_and(dosage_text::says_steps_or_choices) {
         return None;
     }
-    let repeat = timing?.repeat.as_ref()?;
-    let kind = if repeat.when.is_empty() {
+    let timing = timing?;
+    let no_repeat = model::TimingRepeat::default();
+    let repeat = timing.repeat.as_ref().unwrap_or(&no_repeat);
+    let coded = timing.code.as_ref().and_then(coded_part_of_the_day);
+    // A part of the day named by `when` or by a code is one kind of time: MORN on one line and
+    // `BED` on the other are a morning and a night.
+    let kind = if repeat.when.is_empty() && (coded.is_none() || !repeat.time_of_day.is_empty()) {
         "clock"
     } else {
         "event"
     };
-    let named: Vec<String> = if repeat.when.is_empty() {
+    let named: Vec<String> = if !repeat.when.is_empty() {
+        repeat
+            .when
+            .iter()
+            .map(|when| part_of_the_day(when).map(str::to_owned))
+            .collect::<Option<_>>()?
+    } else if !repeat.time_of_day.is_empty() {
         repeat
             .time_of_day
             .iter()
             .map(|time| clock_time(time))
             .collect::<Option<_>>()?
     } else {
-        repeat
-            .when
-            .iter()
-            .map(|when| part_of_the_day(when).map(str::to_owned))
-            .collect::<Option<_>>()?
+        coded.map(str::to_owned).into_iter().collect()
     };
     // Two codes of one part of the day in one line (MORN and ACM) are one dose there, not
     // two times the line is given: the line is left as it was.
@@ -2780,6 +2831,41 @@ fn part_of_the_day(code: &str) -> Option<&'static str> {
         "NIGHT" | "PHS" | "HS" => "night",
         _ => return None,
     })
+}
+
+/// The part of the day `PM` names: "every afternoon" in v3 GTSAbbreviation, an evening dose as
+/// prescribers use it; it clashes with both (see [`one_day`]).
+const PM_PART: &str = "afternoon or evening";
+
+/// The part of the day a `timing.code` names (R4 value set timing-abbreviation, v3
+/// GTSAbbreviation): `AM` every morning, `PM` every afternoon (or evening), `BED` at bedtime,
+/// and the Latin `QAM`, `QPM`, `QHS`/`HS` prescribers write; `None` for a code that names no
+/// part of the day (`BID`, `Q8H`) or of another system.
+fn coded_part_of_the_day(code: &CodeableConcept) -> Option<&'static str> {
+    code.coding
+        .iter()
+        .filter(|c| {
+            c.system
+                .as_deref()
+                .is_none_or(|system| system.to_ascii_lowercase().contains("gtsabbreviation"))
+        })
+        .filter_map(|c| c.code.as_deref())
+        .chain(
+            code.coding
+                .is_empty()
+                .then_some(code.text.as_deref())
+                .flatten(),
+        )
+        .find_map(|code| {
+            Some(
+                match code.trim().to_ascii_uppercase().replace('.', "").as_str() {
+                    "AM" | "QAM" => "morning",
+                    "PM" | "QPM" => PM_PART,
+                    "BED" | "HS" | "QHS" => "night",
+                    _ => return None,
+                },
+            )
+        })
 }
 
 /// An R4 `time` ("08:00:00"; also written "08:00" or "8:00") as hours, minutes and seconds, so
@@ -2985,7 +3071,7 @@ fn dose_from(
             .is_some_and(crate::domain::routes::is_no_infusion_route);
     let role = (scheduled
         .iter()
-        .any(|spec| is_infusion(spec) || spec.continuous)
+        .any(|spec| (is_infusion(spec) && !is_transdermal(spec, text)) || spec.continuous)
         || (!scheduled.is_empty() || specs.is_empty())
             && (dosage_text::continuous_infusion(text.text)
                 || ran_as_infusion && scheduled.iter().all(|spec| spec.rate.is_none())))
@@ -3091,9 +3177,69 @@ fn rate_comparable(spec: &DoseSpec) -> bool {
     }
 }
 
+/// Whether a route concept is coded as transdermal: SNOMED CT 45890007 |Transdermal route|,
+/// EDQM 20070000 "Transdermal use", the FDA route C38305 "TRANSDERMAL".
+fn coded_transdermal(concept: &CodeableConcept) -> bool {
+    concept
+        .coding
+        .iter()
+        .filter_map(|coding| coding.code.as_deref())
+        .any(|code| matches!(code.trim(), "45890007" | "20070000" | "C38305"))
+}
+
+/// A rate ratio as an amount a day ("0.3 mg / 24 h" is 0.3 mg/d), for a patch.
+fn rate_per_day(ratio: &model::Ratio) -> Option<(f64, String)> {
+    let (numerator, denominator) = (ratio.numerator.as_ref()?, ratio.denominator.as_ref()?);
+    let amount = numerator.value?;
+    let over = denominator.value.unwrap_or(1.0);
+    let days = period_days(over, denominator.unit_text()?.trim())?;
+    let unit = numerator.unit_text().unwrap_or("").trim();
+    let value = amount / days;
+    value
+        .is_finite()
+        .then(|| ((value * 1000.0).round() / 1000.0, format!("{unit}/d")))
+}
+
+/// Whether a line is a transdermal product's (by its route or the drug's name): what it
+/// delivers is a dose a day while worn, never an infusion (see
+/// [`crate::domain::routes::is_transdermal`]).
+fn is_transdermal(spec: &DoseSpec, name: &DrugName<'_>) -> bool {
+    spec.route
+        .as_deref()
+        .is_some_and(crate::domain::routes::is_transdermal)
+        || crate::domain::routes::is_transdermal(name.text)
+}
+
+/// A transdermal product's milligrams a day: its rate (0.3 mg / 24 h, 25 mcg/h), else the rate
+/// its name states ("0.3 MG/24HR", "25 MCG/HR"); the patches a schedule changes (one a week)
+/// say how often it is replaced, not how much it delivers.
+fn transdermal_mg_per_day(spec: &DoseSpec, name: &DrugName<'_>) -> Option<f64> {
+    let by_rate = spec.rate.as_ref().and_then(|(value, unit)| {
+        let (mass, per) = unit.trim().rsplit_once('/')?;
+        let per_day = match per.trim().to_ascii_lowercase().as_str() {
+            "d" | "day" | "24h" | "24hr" => 1.0,
+            "h" | "hr" | "hour" => 24.0,
+            "min" => 1440.0,
+            _ => return None,
+        };
+        Some(value * units::mass_mg(mass)? * per_day)
+    });
+    by_rate
+        .or_else(|| strength::delivery_mg_per_day(name.text))
+        .filter(|mg| mg.is_finite() && *mg > 0.0)
+}
+
 /// The dose of one dosage line: an infusion's rate, else its amount per interval (see
 /// [`dose_from`]).
 fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
+    if is_transdermal(spec, name)
+        && let Some(mg) = transdermal_mg_per_day(spec, name)
+    {
+        return Some(Dose {
+            value: (mg * 1000.0).round() / 1000.0,
+            unit: String::from("mg/d"),
+        });
+    }
     if is_infusion(spec)
         && let Some((value, unit)) = &spec.rate
     {
@@ -3110,11 +3256,22 @@ fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
     let value = *value;
     let unit = unit_text.trim().to_lowercase();
     let counted_as = count_unit(&unit);
-    let milligrams = match unit.as_str() {
-        "mg" => Some(value),
-        "g" => Some(value * 1000.0),
-        "mcg" | "ug" | "µg" => Some(value / 1000.0),
-        _ => name.milligrams(value, &unit),
+    let by_strength = units::mass_mg(&unit)
+        .map(|factor| value * factor)
+        .or_else(|| name.milligrams(value, &unit));
+    // A count with the mass of the dose written beside it: where no strength converts the
+    // count, the text's mass is the dose; where one does, the two must agree (within the 2 %
+    // a written total may differ by), else one of them is a slip and the dose is unknown.
+    let milligrams = match (by_strength, spec.written_mg) {
+        (None, Some(written)) if counted_as.is_some() => Some(written),
+        (Some(mg), Some(written))
+            if counted_as.is_some()
+                && (mg - written).abs()
+                    > mg.max(written) * dosage_text::WRITTEN_TOTAL_AGREES_WITHIN =>
+        {
+            return None;
+        }
+        (mg, _) => mg,
     };
     // A day's total the text writes, which its count of units at the product's strength
     // contradicts: one of them is a slip, and which the record does not say (see
@@ -3137,7 +3294,9 @@ fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
         (None, Some(count_unit), Some(per_day)) => per_interval(value, per_day, count_unit),
         // A volume with no strength to make it milligrams is still a volume a day, as a count
         // of tablets is: "15 mL" alone would read as one dose, not the day's.
-        (None, None, Some(per_day)) if unit == "ml" => per_interval(value, per_day, "mL"),
+        (None, None, Some(per_day)) if let Some(ml) = units::volume_ml(&unit) => {
+            per_interval(value * ml, per_day, "mL")
+        }
         (None, _, _) => Dose {
             value,
             unit: unit_text.clone(),
@@ -3145,19 +3304,19 @@ fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
     })
 }
 
-/// The unit of a dose's quantity: its UCUM code when that is one refract reads (the unit the
-/// dose is in, whatever the words beside it), else its `unit` when that is, else its `code`
-/// when that is (`unit` "tbl" beside UCUM's `code` "{tbl}": the code is the one defined), else
-/// whichever is written.
+/// The unit of a dose's quantity: its UCUM code, or the unit its SNOMED CT code names (UK
+/// Core, dm+d: 258685003 |microgram|), when that is one refract reads (the unit the dose is
+/// in, whatever the words beside it), else its `unit` when that is (any spelling of a mass or a
+/// volume, "milligrams", "μg": see [`units`]), else its `code` when that is (`unit` "tbl"
+/// beside UCUM's `code` "{tbl}": the code is the one defined), else whichever is written.
 fn dose_unit(quantity: &model::Quantity) -> &str {
     let read = |unit: &&str| {
         let unit = unit.trim().to_lowercase();
-        !unit.is_empty()
-            && (matches!(unit.as_str(), "mg" | "g" | "mcg" | "ug" | "µg" | "ml")
-                || count_unit(&unit).is_some())
+        !unit.is_empty() && (units::measured(&unit).is_some() || count_unit(&unit).is_some())
     };
     quantity
         .ucum_code()
+        .or_else(|| quantity.snomed_unit())
         .filter(read)
         .or_else(|| quantity.unit.as_deref().filter(read))
         .or_else(|| quantity.code.as_deref().filter(read))

@@ -18,7 +18,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::model::{self, CodeableConcept};
-use crate::domain::strength;
+use crate::domain::{strength, units};
 
 /// A Medication as refract keeps it (stored as JSON: a product with no ingredients and no
 /// form is stored as its code alone, as every Medication was before ingredients were kept, so
@@ -218,20 +218,30 @@ impl Strength {
     pub fn of_ratio(ratio: &model::Ratio) -> Option<Strength> {
         let numerator = ratio.numerator.as_ref()?;
         let denominator = ratio.denominator.as_ref()?;
-        let factor = [numerator.code.as_deref(), numerator.unit.as_deref()]
-            .into_iter()
-            .flatten()
-            .find_map(mass_in_mg)?;
+        // A SNOMED CT unit's code (dm+d: 258684004 |milligram|) names its unit; otherwise the
+        // code, then the words, in any spelling (see [`units`]).
+        let factor = [
+            numerator.snomed_unit(),
+            numerator.code.as_deref(),
+            numerator.unit.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(mass_in_mg)?;
         let mg = numerator.value? * factor;
         let per = denominator.value?;
         // The code (UCUM's `mL`, v3-orderableDrugForm's `TAB`), else the unit as written
         // ("tablet"); none at all is UCUM's unity, one of the product's units.
-        let written: Vec<&str> = [denominator.code.as_deref(), denominator.unit.as_deref()]
-            .into_iter()
-            .flatten()
-            .map(str::trim)
-            .filter(|unit| !unit.is_empty())
-            .collect();
+        let written: Vec<&str> = [
+            denominator.snomed_unit(),
+            denominator.code.as_deref(),
+            denominator.unit.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|unit| !unit.is_empty())
+        .collect();
         let unit = if written.is_empty() {
             "1"
         } else {
@@ -405,21 +415,15 @@ pub fn form_unit(form: &CodeableConcept) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Milligrams in one of `unit`, when it is a mass.
+/// Milligrams in one of `unit`, when it is a mass (any spelling: see [`units`]).
 fn mass_in_mg(unit: &str) -> Option<f64> {
-    match unit.trim().to_lowercase().as_str() {
-        "mg" | "milligram" | "milligrams" => Some(1.0),
-        "g" | "gram" | "grams" => Some(1000.0),
-        "mcg" | "ug" | "µg" | "microgram" | "micrograms" => Some(0.001),
-        _ => None,
-    }
+    units::mass_mg(unit)
 }
 
+/// Whether `unit` is a millilitre, in any spelling. A litre is no unit a strength or a dose of
+/// one is compared in: it is left out, as before.
 fn is_ml(unit: &str) -> bool {
-    matches!(
-        unit.trim().to_lowercase().as_str(),
-        "ml" | "millilitre" | "milliliter" | "millilitres" | "milliliters"
-    )
+    units::volume_ml(unit).is_some_and(|ml| (ml - 1.0).abs() < f64::EPSILON)
 }
 
 fn said(text: &&str) -> bool {

@@ -162,6 +162,11 @@ pub struct Quantity {
     pub comparator: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<NonBlank>,
+    /// The unit's UCUM code (`system` UCUM), where refract knows it: a dose's `mg`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]

@@ -159,6 +159,39 @@ pub fn fhir_schedule(dose: &Dose) -> Option<(f64, String, WholeSchedule)> {
         .then(|| (dose.value, amount_unit.to_owned(), schedule))
 }
 
+/// A dose as a FHIR `Dosage` says it: the amount of one dose (`mg`, `mL`, or a count of
+/// `tablet`, `capsule`, `dose`) and its schedule, for every schedule the importer writes: a
+/// daily, weekly or monthly amount ("1000 mg/d": 1000 mg once a day, which reads back as 1000
+/// mg/d; R4's `doseQuantity` is the amount of one administration, so "mg/d" there would be
+/// read as 1000 of an unknown unit per dose) as well as those [`fhir_schedule`] rewrites. The
+/// day's doses are one amount once a day: how the day was split is not stored. `None` for a
+/// rate, a unit as written in a file (`mg/2 weeks`), and an amount with no interval.
+pub fn fhir_dose(dose: &Dose) -> Option<(f64, String, WholeSchedule)> {
+    if let Some(schedule) = fhir_schedule(dose) {
+        return Some(schedule);
+    }
+    let (amount, per) = dose.unit.split_once('/')?;
+    let period_days = match per {
+        "d" => 1,
+        "wk" => 7,
+        "mo" => 30,
+        _ => return None,
+    };
+    let amount = amount.trim();
+    let known = amount == "mg" || amount == "mL" || COUNT_UNITS[..3].contains(&amount);
+    let exact = ((dose.value * 1000.0).round() / 1000.0).to_bits() == dose.value.to_bits();
+    (known && exact && dose.value.is_finite() && dose.value > 0.0).then(|| {
+        (
+            dose.value,
+            amount.to_owned(),
+            WholeSchedule {
+                times: 1,
+                period_days,
+            },
+        )
+    })
+}
+
 /// The units a dose can be counted in (the importer writes `tablet`, `capsule` or `dose`).
 const COUNT_UNITS: [&str; 7] = [
     "tablet",
@@ -178,14 +211,10 @@ pub fn amount_mg(dose: &Dose) -> Option<f64> {
     Some(dose.value * milligrams_in(dose.unit.trim().to_lowercase().as_str())?)
 }
 
-/// Milligrams in one of an amount's unit (lower case): `mg`, `g`, `mcg`/`ug`/`µg`.
+/// Milligrams in one of an amount's unit: `mg`, `g`, `mcg`/`ug`/`µg`, in any spelling (see
+/// [`crate::domain::units`]).
 fn milligrams_in(unit: &str) -> Option<f64> {
-    match unit {
-        "mg" => Some(1.0),
-        "g" => Some(1000.0),
-        "mcg" | "ug" | "µg" => Some(0.001),
-        _ => None,
-    }
+    crate::domain::units::mass_mg(unit)
 }
 
 /// The amount given each time, in milligrams: a dose per interval is the amount of one

@@ -80,6 +80,11 @@ pub struct Drug {
     /// never with a daily average.
     #[serde(default)]
     pub min_effective_mg_per_dose: Option<f64>,
+    /// The weekly amount of a weekly form that the label makes the equivalent of
+    /// `min_effective_mg_day` (fluoxetine 90 mg once weekly for 20 mg daily), mg: a dose
+    /// given a week or more apart is judged by it, never as a daily average.
+    #[serde(default)]
+    pub min_effective_mg_per_week: Option<f64>,
     /// For a drug given as single doses at intervals (a depot, a biologic injection): the
     /// usual days between maintenance doses. Doses recorded one by one are then one exposure
     /// while each comes within this interval and its grace (see the FHIR import), not cycles.
@@ -553,6 +558,7 @@ fn check_drug(origin: &str, text: &str, drug: &Drug) -> Result<(), RulesError> {
         ("depot_ddd_mg", drug.depot_ddd_mg),
         ("min_effective_mg_day", drug.min_effective_mg_day),
         ("min_effective_mg_per_dose", drug.min_effective_mg_per_dose),
+        ("min_effective_mg_per_week", drug.min_effective_mg_per_week),
         ("interval_dose_max_mg", drug.interval_dose_max_mg),
         ("max_mg_day", drug.max_mg_day),
     ] {

@@ -1139,6 +1139,34 @@ struct TrialDose<'c> {
     depot: bool,
     /// A depot recorded with an amount but no interval.
     no_interval: bool,
+    /// A dose given a week or more apart of a drug whose minimum is daily and whose label
+    /// gives no weekly equivalent: its amount per week, which the daily minimum cannot judge.
+    weekly_unjudged: Option<f64>,
+}
+
+/// A daily amount `daily` as the drug's daily minimum judges it. A dose given a week or more
+/// apart that is no depot (fluoxetine 90 mg once weekly) is a weekly form whose label states
+/// its dose per week: averaged over the week (12.9 mg/d) it reads below a daily minimum the
+/// label makes it the equivalent of (Prozac Weekly: 90 mg weekly for 20 mg daily). Where the
+/// drug book gives the weekly equivalent (`min_effective_mg_per_week`), the weekly amount is
+/// put on the daily scale by it; where it gives none, the dose is not judged (`Err`: mg per
+/// week), and the trial says so, rather than a weekly dose read as a low daily one.
+fn for_daily_minimum(
+    drug: &super::drugs::Drug,
+    daily: super::dose::Daily,
+    depot: bool,
+) -> std::result::Result<f64, f64> {
+    let weekly_form = !depot && daily.interval_days >= 7.0 - 1e-9;
+    match (weekly_form, drug.min_effective_mg_day) {
+        (true, Some(per_day)) => {
+            let per_week = daily.mg_per_day * 7.0;
+            match drug.min_effective_mg_per_week {
+                Some(weekly) => Ok(per_week / weekly * per_day),
+                None => Err(per_week),
+            }
+        }
+        _ => Ok(daily.mg_per_day),
+    }
 }
 
 /// The rule's words for a long-acting injectable (none when it reads no dose).
@@ -1183,7 +1211,13 @@ fn trial_doses<'c>(
             if !spec.classes.iter().any(|class| drug.has_class(class)) {
                 continue;
             }
-            let daily = line_drug.dose.as_ref().and_then(super::dose::mg_per_day);
+            let judged = line_drug
+                .dose
+                .as_ref()
+                .and_then(super::dose::daily)
+                .map(|d| for_daily_minimum(drug, d, false));
+            let daily = judged.and_then(std::result::Result::ok);
+            let weekly_unjudged = judged.and_then(std::result::Result::err);
             let per_dose = line_drug.dose.as_ref().and_then(super::dose::per_dose_mg);
             match doses
                 .iter_mut()
@@ -1196,6 +1230,9 @@ fn trial_doses<'c>(
                     if known.per_dose.is_none() {
                         known.per_dose = per_dose;
                     }
+                    if known.weekly_unjudged.is_none() {
+                        known.weekly_unjudged = weekly_unjudged;
+                    }
                 }
                 None => doses.push(TrialDose {
                     drug,
@@ -1203,6 +1240,7 @@ fn trial_doses<'c>(
                     per_dose,
                     depot: false,
                     no_interval: false,
+                    weekly_unjudged,
                 }),
             }
         }
@@ -1229,9 +1267,12 @@ fn doses_of<'c>(
             let depot = is_depot(given, drug, words);
             let per_dose = given.per_dose_of(drug);
             let ester = drug.depot_label_factor(&given.exposure.text, per_dose);
-            let daily = given
+            let judged = given
                 .daily_of(drug)
-                .map(|d| d.mg_per_day)
+                .map(|d| for_daily_minimum(drug, d, depot));
+            let weekly_unjudged = judged.and_then(std::result::Result::err);
+            let daily = judged
+                .and_then(std::result::Result::ok)
                 .map(|mg| if depot { mg * ester } else { mg });
             let no_interval = depot
                 && daily.is_none()
@@ -1255,6 +1296,10 @@ fn doses_of<'c>(
                     };
                     known.depot |= depot;
                     known.no_interval |= no_interval;
+                    known.weekly_unjudged = match (known.weekly_unjudged, weekly_unjudged) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
                 }
                 None => doses.push(TrialDose {
                     drug,
@@ -1262,6 +1307,7 @@ fn doses_of<'c>(
                     per_dose,
                     depot,
                     no_interval,
+                    weekly_unjudged,
                 }),
             }
         }
@@ -1307,7 +1353,14 @@ fn adequacy_of(rule: &DoseRule, doses: Vec<TrialDose<'_>>) -> DoseAdequacy {
             continue;
         }
         let Some(daily) = dose.daily else {
-            unknown.push(if dose.no_interval {
+            unknown.push(if let Some(per_week) = dose.weekly_unjudged {
+                format!(
+                    "{} {} mg a week is a weekly dose, and no weekly equivalent of its daily \
+                     minimum is known",
+                    drug.ingredient,
+                    trim_number(per_week)
+                )
+            } else if dose.no_interval {
                 format!(
                     "no dosing interval recorded for the long-acting injectable {}",
                     drug.ingredient

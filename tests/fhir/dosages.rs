@@ -1708,3 +1708,198 @@ fn a_dose_before_admission_at_home_or_at_first_never_joins_the_days_sum() {
         ),
     ]);
 }
+
+/// A request of `text` once or twice a day whose one `doseAndRate` entry is `entry`.
+fn entry_request(id: &str, text: &str, per_day: u32, entry: &Value) -> Value {
+    request(
+        id,
+        text,
+        &[json!({
+            "timing": {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [entry]
+        })],
+    )
+}
+
+#[test]
+fn a_dose_range_is_read_at_its_low_the_amount_surely_given() {
+    let range = |low: Option<f64>, high: f64, unit: &str| {
+        let mut range = json!({"high": {"value": high, "unit": unit}});
+        if let Some(low) = low {
+            range["low"] = json!({"value": low, "unit": unit});
+        }
+        json!({"doseRange": range})
+    };
+    assert_eq!(
+        doses(&[
+            entry_request("r1", "Drug A", 1, &range(Some(12.5), 25.0, "mg")),
+            entry_request("r2", "Drug B", 2, &range(Some(500.0), 750.0, "mg")),
+            entry_request("r3", "Drug C", 1, &range(None, 25.0, "mg")),
+            entry_request(
+                "r4",
+                "Drug D 25 MG Oral Tablet",
+                1,
+                &range(Some(0.5), 1.0, "{tbl}")
+            ),
+        ]),
+        pairs(&[
+            ("Drug A", "12.5 mg/d"),
+            ("Drug B", "1000.0 mg/d"),
+            ("Drug C", "25.0 mg/d"),
+            ("Drug D 25 MG Oral Tablet", "12.5 mg/d"),
+        ])
+    );
+    // 250 to 375 mg twice a day: at most 750 mg/d, below levetiracetam's 1000 mg/d; an
+    // unknown dose would have counted as adequate.
+    let below = [json!({
+        "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+        "doseAndRate": [range(Some(250.0), 375.0, "mg")]
+    })];
+    let (status, detail) = epilepsy(&below);
+    assert_ne!(status, "refractory", "{detail}");
+    assert!(detail.contains("below the minimum"), "{detail}");
+}
+
+#[test]
+fn a_dose_unit_spelt_out_or_coded_in_snomed_ct_is_read_by_its_meaning() {
+    const SCT: &str = "http://snomed.info/sct";
+    let quantity = |value: f64, unit: Option<&str>, code: Option<&str>| {
+        let mut quantity = json!({"value": value});
+        if let Some(unit) = unit {
+            quantity["unit"] = json!(unit);
+        }
+        if let Some(code) = code {
+            quantity["system"] = json!(SCT);
+            quantity["code"] = json!(code);
+        }
+        json!({"doseQuantity": quantity})
+    };
+    assert_eq!(
+        doses(&[
+            entry_request(
+                "u1",
+                "Drug A",
+                2,
+                &quantity(500.0, Some("milligram"), Some("258684004"))
+            ),
+            entry_request(
+                "u2",
+                "Drug B",
+                2,
+                &quantity(500.0, Some("milligrams"), None)
+            ),
+            entry_request(
+                "u3",
+                "Drug C",
+                2,
+                &quantity(0.5, Some("gram"), Some("258682000"))
+            ),
+            entry_request(
+                "u4",
+                "Drug D",
+                2,
+                &quantity(250.0, Some("microgram"), Some("258685003"))
+            ),
+            entry_request("u5", "Drug E", 2, &quantity(250.0, Some("\u{3bc}g"), None)),
+            entry_request("u6", "Drug F", 2, &quantity(250.0, Some("\u{b5}g"), None)),
+            entry_request("u7", "Drug G", 2, &quantity(500.0, None, Some("258684004"))),
+            entry_request(
+                "u8",
+                "Drug H 100 MG/ML Oral Solution",
+                2,
+                &quantity(5.0, Some("millilitre"), Some("258773002"))
+            ),
+            entry_request(
+                "u9",
+                "Drug I 100 MG/ML Oral Solution",
+                2,
+                &quantity(5.0, Some("milliliter"), None)
+            ),
+        ]),
+        pairs(&[
+            ("Drug A", "1000.0 mg/d"),
+            ("Drug B", "1000.0 mg/d"),
+            ("Drug C", "1000.0 mg/d"),
+            ("Drug D", "0.5 mg/d"),
+            ("Drug E", "0.5 mg/d"),
+            ("Drug F", "0.5 mg/d"),
+            ("Drug G", "1000.0 mg/d"),
+            ("Drug H 100 MG/ML Oral Solution", "1000.0 mg/d"),
+            ("Drug I 100 MG/ML Oral Solution", "1000.0 mg/d"),
+        ])
+    );
+}
+
+/// A line of `mg` once a day at the part of the day `timing` names.
+fn at(mg: f64, timing: &Value) -> Value {
+    json!({
+        "timing": timing,
+        "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]
+    })
+}
+
+#[test]
+fn lines_at_parts_of_the_day_named_by_timing_codes_add_up() {
+    let code = |code: &str| {
+        json!({"code": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation",
+            "code": code
+        }]}})
+    };
+    let when = |when: &str| json!({"repeat": {"when": [when]}});
+    let one_day = [
+        [at(50.0, &code("AM")), at(100.0, &code("PM"))],
+        [at(50.0, &code("AM")), at(100.0, &code("BED"))],
+        [at(50.0, &when("MORN")), at(100.0, &code("BED"))],
+        [at(50.0, &code("AM")), at(100.0, &when("HS"))],
+    ];
+    for (index, lines) in one_day.iter().enumerate() {
+        assert_eq!(
+            doses(&[request(&format!("c{index}"), "Drug C", lines)]),
+            pairs(&[("Drug C", "150.0 mg/d")]),
+            "{lines:?}"
+        );
+    }
+    // One part of the day named twice, by a code and by `when`: no day made up.
+    let twice = [
+        [at(50.0, &code("AM")), at(100.0, &when("MORN"))],
+        [at(50.0, &code("BED")), at(100.0, &when("HS"))],
+        [at(50.0, &code("PM")), at(100.0, &when("EVE"))],
+        [at(50.0, &code("BID")), at(100.0, &code("BED"))],
+    ];
+    for (index, lines) in twice.iter().enumerate() {
+        let rows = doses(&[request(&format!("t{index}"), "Drug T", lines)]);
+        assert!(
+            rows.iter().all(|row| row.1 != "150.0 mg/d"),
+            "{lines:?}: {rows:?}"
+        );
+    }
+}
+
+#[test]
+fn a_count_with_no_strength_takes_the_milligrams_its_text_writes() {
+    let line = |text: &str| {
+        json!({
+            "text": text,
+            "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {
+                "value": 1, "unit": "tablet",
+                "system": "http://unitsofmeasure.org", "code": "{tbl}"
+            }}]
+        })
+    };
+    let sig = "Take 1 tablet (250 mg total) by mouth 2 (two) times daily.";
+    assert_eq!(
+        doses(&[
+            request("k1", "Drug K (BRAND) tablet", &[line(sig)]),
+            // Where the strength can be read too, the two must agree.
+            request("k2", "Drug L 250 MG Oral Tablet", &[line(sig)]),
+            request("k3", "Drug M 500 MG Oral Tablet", &[line(sig)]),
+        ]),
+        pairs(&[
+            ("Drug K (BRAND) tablet", "500.0 mg/d"),
+            ("Drug L 250 MG Oral Tablet", "500.0 mg/d"),
+            ("Drug M 500 MG Oral Tablet", "-"),
+        ])
+    );
+}

@@ -248,3 +248,52 @@ fn only_an_administrations_period_makes_an_amount_an_infusion() {
         ]
     );
 }
+
+/// A weekly patch (`route` transdermal) of `drug` with `dose_and_rate`, taken through 2024.
+fn patch(id: &str, drug: &str, dose_and_rate: &Value) -> Value {
+    json!({
+        "resourceType": "MedicationStatement",
+        "id": id,
+        "status": "active",
+        "subject": {"reference": SUBJECT},
+        "medicationCodeableConcept": {"text": drug},
+        "effectivePeriod": {"start": "2024-01-01"},
+        "dosage": [{
+            "route": {"coding": [{"system": SNOMED, "code": "45890007", "display": "Transdermal route"}]},
+            "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "wk"}},
+            "doseAndRate": [dose_and_rate]
+        }]
+    })
+}
+
+#[test]
+fn a_patch_delivering_an_amount_a_day_is_a_daily_dose_not_an_infusion() {
+    let one_patch = json!({"doseQuantity": {"value": 1, "unit": "patch"}});
+    let mut with_rate = one_patch.clone();
+    with_rate["rateRatio"] = json!({
+        "numerator": mg(0.3, "mg"),
+        "denominator": {"value": 24, "unit": "h", "system": "http://unitsofmeasure.org", "code": "h"}
+    });
+    let env = imported(&[
+        patch(
+            "p1",
+            "Drug P 0.3 MG/24HR Weekly Transdermal System",
+            &with_rate,
+        ),
+        patch(
+            "p2",
+            "Drug Q 0.3 MG/24HR Weekly Transdermal System",
+            &one_patch,
+        ),
+        patch("p3", "Drug R patch", &with_rate),
+    ]);
+    let row = |drug: &str, dose: &str| vec![drug.to_owned(), dose.to_owned(), String::from("-")];
+    assert_eq!(
+        doses(&env),
+        vec![
+            row("Drug P 0.3 MG/24HR Weekly Transdermal System", "0.3 mg/d"),
+            row("Drug Q 0.3 MG/24HR Weekly Transdermal System", "0.3 mg/d"),
+            row("Drug R patch", "0.3 mg/d"),
+        ]
+    );
+}

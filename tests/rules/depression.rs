@@ -1434,3 +1434,32 @@ fn a_supply_length_at_the_end_is_no_step() {
         assert!(!detail.contains("trazodone 150 mg/d"), "{text}: {detail}");
     }
 }
+
+/// A weekly form's dose is per week, as its label gives it: fluoxetine 90 mg once weekly is
+/// the label's equivalent of 20 mg daily (Prozac Weekly), never a daily average of 12.9 mg;
+/// a weekly dose of a drug whose label gives no weekly equivalent is not judged, and says so.
+#[test]
+fn a_weekly_form_is_judged_by_its_weekly_equivalent_never_a_daily_average() {
+    run(
+        ID,
+        &[
+            case(
+                "fluoxetine 90 mg once weekly: the label's equivalent of 20 mg/d, adequate",
+                second_trial("Fluoxetine 90 mg/wk", 90, Some(StopReason::LackOfEfficacy)),
+                Refractory,
+            ),
+            case(
+                "fluoxetine 60 mg once weekly: below the weekly equivalent",
+                second_trial("Fluoxetine 60 mg/wk", 90, Some(StopReason::LackOfEfficacy)),
+                NotMet,
+            )
+            .reason("below the minimum effective 20 mg/d"),
+            case(
+                "citalopram weekly: no weekly equivalent, not judged, not dropped",
+                second_trial("Citalopram 140 mg/wk", 90, Some(StopReason::LackOfEfficacy)),
+                Refractory,
+            )
+            .confounder_text("a weekly dose"),
+        ],
+    );
+}
