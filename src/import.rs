@@ -166,8 +166,11 @@ fn this_host() -> String {
 /// read (a blood pressure named outside vital signs kept apart); doses from counts with and
 /// without their form, written totals checked, steps labelled by day or week, the patient's
 /// instruction, a range of counts at its least; a deletion's time. 13: a quantity's unit is its UCUM
-/// code before the words shown beside it.
-pub const MAPPING_VERSION: i64 = 13;
+/// code before the words shown beside it. 14: stop reasons read as phrases with their object
+/// (access and adherence apart, a denial after the phrase, singular and plural one), R4's
+/// MedicationRequest status-reason codes read by code, a code nothing knows kept as its code,
+/// and the record's own words kept beside the reason read.
+pub const MAPPING_VERSION: i64 = 14;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

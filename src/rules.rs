@@ -92,8 +92,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// its whole course. 21: blood pressure by name in abbreviations, with no pressure word (by a
 /// pressure unit), in six European languages, never outside vital signs (a result's category);
 /// doses read from counts with and without their form, written totals checked, labelled steps,
-/// the patient's instruction.
-const ENGINE_REVISION: u32 = 21;
+/// the patient's instruction. 22: a cross-taper a switch, not a combination schedule
+/// (`cross_taper_days`); the same schedule tried again one failure; a stop reason not
+/// understood quoted, never "no reason".
+const ENGINE_REVISION: u32 = 22;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

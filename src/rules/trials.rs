@@ -1130,11 +1130,26 @@ fn judge(
         ))
     } else if let Some(which) = scores_in_doubt {
         Result::Undecided(format!("stopped with no reason recorded; {which}"))
+    } else if let Some(words) = unread_reason(trial) {
+        // The record gave a reason the vocabulary does not know: the team reads it, never
+        // "no reason".
+        Result::Undecided(format!(
+            "stopped: '{words}' (not understood), and no evidence of response or failure"
+        ))
     } else {
         Result::Undecided(String::from(
             "stopped with no reason and no evidence of response or failure",
         ))
     }
+}
+
+/// The words of a stop reason the trial's records gave and nothing understood (not a hold's).
+fn unread_reason<'t>(trial: &'t Trial<'_>) -> Option<&'t str> {
+    trial
+        .given
+        .iter()
+        .filter(|g| g.exposure.stop_reason.is_none() && !g.exposure.is_on_hold())
+        .find_map(|g| g.exposure.stop_text.as_deref())
 }
 
 enum DoseAdequacy {

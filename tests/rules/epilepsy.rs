@@ -748,3 +748,29 @@ fn the_same_schedule_tried_again_is_not_a_second_failure() {
         ],
     );
 }
+
+#[test]
+fn a_stop_reason_not_understood_is_quoted_never_called_no_reason() {
+    run(
+        ID,
+        &[case(
+            "levetiracetam stopped 'switched by the GP', lamotrigine failed, lacosamide ongoing",
+            patient()
+                .give(
+                    rx("Levetiracetam 2000 mg/d")
+                        .from(900)
+                        .until(600)
+                        .stopped_as_written("switched by the GP"),
+                )
+                .give(
+                    rx("Lamotrigine 200 mg/d")
+                        .from(600)
+                        .until(300)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(rx("Lacosamide 400 mg/d").from(300)),
+            InsufficientData,
+        )
+        .missing("stopped: 'switched by the GP' (not understood)")],
+    );
+}
