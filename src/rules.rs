@@ -96,7 +96,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// a progression still to be decided; the 24-hour urine M-protein by its words and unit; a
 /// line's response from the urine when it is the measurable disease; a weekly form of a drug
 /// with a daily minimum judged by the label's weekly equivalent (fluoxetine 90 mg weekly for
-/// 20 mg/d), or left unjudged as a confounder, never averaged over the week.
+/// 20 mg/d), or left unjudged as a confounder, never averaged over the week; a cross-taper a
+/// switch, not a combination schedule (`cross_taper_days`); the same schedule tried again one
+/// failure; a stop reason not understood quoted, never "no reason".
 const ENGINE_REVISION: u32 = 22;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -386,7 +386,9 @@ pub struct DrugExposure {
     /// How much of the period the record states (its duration may be unknown).
     #[serde(default, skip_serializing_if = "is_stated")]
     pub dates: DatesKnown,
-    /// A stop reason nobody could read into `stop_reason`, as written ("switched to generic").
+    /// The record's own words for why it stopped: beside `stop_reason` when the vocabulary
+    /// read them ("Failed to pick up from pharmacy"), alone when nobody could ("switched to
+    /// generic"; a code sent alone that nothing knows, as its code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_text: Option<String>,
 }
@@ -438,12 +440,18 @@ impl DrugExposure {
         self.start.date() <= day && self.end.is_none_or(|end| day <= end.date())
     }
 
-    /// Why it stopped, in words: the reason the vocabulary read, else the record's own words
-    /// (a hold says [`ON_HOLD_WORDS`]); none when the record gives no reason.
-    pub fn stop_words(&self) -> Option<&str> {
-        self.stop_reason
-            .map(StopReason::words)
-            .or(self.stop_text.as_deref())
+    /// Why it stopped, in words: the reason the vocabulary read with the record's own words
+    /// beside it when they say more ("not taken as prescribed (Failed to pick up from
+    /// pharmacy)"), else the record's own words (a hold says [`ON_HOLD_WORDS`]); none when
+    /// the record gives no reason.
+    pub fn stop_words(&self) -> Option<String> {
+        match (self.stop_reason, self.stop_text.as_deref()) {
+            (Some(reason), Some(words)) if !words.eq_ignore_ascii_case(reason.words()) => {
+                Some(format!("{} ({words})", reason.words()))
+            }
+            (Some(reason), _) => Some(reason.words().to_owned()),
+            (None, words) => words.map(str::to_owned),
+        }
     }
 
     /// Whether its record was put on hold (FHIR `on-hold`): not given now, for how long after

@@ -300,11 +300,19 @@ fn stop_reason_concept(reason: StopReason) -> CodeableConcept {
     }
 }
 
-/// Why a drug was stopped: its reason, or the words nothing understood, as written (text
-/// alone: read back, they are the same words, not understood again).
+/// Why a drug was stopped: its reason (with the record's own words as the text, when it kept
+/// them), or the words nothing understood, as written (text alone: read back, they are the
+/// same words, not understood again).
 fn stop_of(exposure: &DrugExposure) -> Option<CodeableConcept> {
     match (exposure.stop_reason, &exposure.stop_text) {
-        (Some(reason), _) => Some(stop_reason_concept(reason)),
+        (Some(reason), Some(words)) => {
+            let mut concept = stop_reason_concept(reason);
+            if let Some(words) = NonBlank::new(words.as_str()) {
+                concept.text = Some(words);
+            }
+            Some(concept)
+        }
+        (Some(reason), None) => Some(stop_reason_concept(reason)),
         (None, Some(words)) => NonBlank::new(words.as_str()).map(|text| CodeableConcept {
             coding: Vec::new(),
             text: Some(text),

@@ -32,7 +32,7 @@ use crate::domain::{
     Procedure, Response, Sex, StopReason, canonical_system, observation_codes, strength,
 };
 use crate::rules::drugs::DrugBook;
-use crate::rules::stop_reasons::{StopReading, StopReasons};
+use crate::rules::stop_reasons::{Coded, Read, StopReading, StopReasons};
 use crate::rules::{Rules, condition_matches};
 
 /// What one resource says, for the importer.
@@ -431,12 +431,14 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             let unknown = record.dates == DatesKnown::Unknown;
             // Refract's own "on hold" is no reason a vocabulary should learn; the words of a
             // hold's reason after it are.
-            let unknown_stop_reason = record.stop_text.as_deref().and_then(|text| {
-                match text.strip_prefix(ON_HOLD_WORDS) {
+            let unknown_stop_reason = record
+                .stop_text
+                .as_deref()
+                .filter(|_| record.stop_reason.is_none())
+                .and_then(|text| match text.strip_prefix(ON_HOLD_WORDS) {
                     Some(rest) => rest.strip_prefix(": ").map(str::to_owned),
                     None => Some(text.to_owned()),
-                }
-            });
+                });
             let mut mapping = clinical(
                 raw,
                 subject,
@@ -1479,7 +1481,7 @@ fn map_medication(
     let active = !dispensed && matches!(status, "active" | "in-progress");
     let end_recorded = end.is_some() && matches!(dates, DatesKnown::Stated | DatesKnown::Dispensed);
 
-    let readings: Vec<StopReading> = resource
+    let readings: Vec<Read> = resource
         .extension
         .iter()
         .filter(|e| {
@@ -1493,15 +1495,21 @@ fn map_medication(
         .chain(resource.status_reason.iter())
         .filter_map(|concept| stop_reason_of(concept, &rules.stop_reasons))
         .collect();
-    let stop_reason = readings.iter().find_map(|reading| match reading {
-        StopReading::Known(reason) => Some(*reason),
+    let known = readings.iter().find_map(|read| match &read.reading {
+        StopReading::Known(reason) => Some((*reason, read.words.clone())),
         StopReading::Unknown(_) => None,
     });
-    // Words nothing understood are kept as written, for the clinician and the summary.
-    let stop_text = readings.iter().find_map(|reading| match reading {
-        StopReading::Unknown(words) if stop_reason.is_none() => Some(words.clone()),
-        _ => None,
-    });
+    let stop_reason = known.as_ref().map(|(reason, _)| *reason);
+    // Words nothing understood are kept as written, for the clinician and the summary; a
+    // reason understood keeps the record's own words beside it ("Failed to pick up from
+    // pharmacy" beside "not taken as prescribed"), so that the team reads what was written.
+    let stop_text = match known {
+        Some((_, words)) => words,
+        None => readings.iter().find_map(|read| match &read.reading {
+            StopReading::Unknown(words) => Some(words.clone()),
+            StopReading::Known(_) => None,
+        }),
+    };
     // A hold is shown as one: the drug is not given now, and the record does not say why.
     let stop_text = match (status, stop_reason, stop_text) {
         (ON_HOLD, None, None) if !dispensed => Some(String::from(ON_HOLD_WORDS)),
@@ -2310,15 +2318,17 @@ impl DrugName<'_> {
 
 /// How a stop reason reads in the vocabulary (`assets/stop_reasons.toml`): its codes first,
 /// then the words of its text and of each coding's display.
-fn stop_reason_of(concept: &CodeableConcept, vocabulary: &StopReasons) -> Option<StopReading> {
-    vocabulary.read(
-        concept.coding.iter().filter_map(|c| c.code.as_deref()),
-        concept
-            .text
-            .as_deref()
-            .into_iter()
-            .chain(concept.coding.iter().filter_map(|c| c.display.as_deref())),
-    )
+fn stop_reason_of(concept: &CodeableConcept, vocabulary: &StopReasons) -> Option<Read> {
+    let codings: Vec<Coded<'_>> = concept
+        .coding
+        .iter()
+        .map(|c| Coded {
+            system: c.system.as_deref(),
+            code: c.code.as_deref(),
+            display: c.display.as_deref(),
+        })
+        .collect();
+    vocabulary.read_concept(&codings, concept.text.as_deref())
 }
 
 /// A dosage's rate in whichever R4 form it takes (`rateQuantity`, `rateRatio`, `rateRange`), as
@@ -4411,10 +4421,12 @@ fn one_cycle(doses: Vec<(String, DrugExposure)>) -> Option<(String, DrugExposure
                 .unwrap_or(dose.start)
                 .max(cycle.end.unwrap_or(cycle.start)),
         );
-        cycle.stop_reason = dose.stop_reason.or(cycle.stop_reason);
-        if cycle.stop_text.is_none() {
+        // A reason keeps its own record's words beside it, never another record's.
+        if dose.stop_reason.is_some() || (cycle.stop_text.is_none() && cycle.stop_reason.is_none())
+        {
             cycle.stop_text = dose.stop_text;
         }
+        cycle.stop_reason = dose.stop_reason.or(cycle.stop_reason);
         if cycle.dose.is_none() {
             cycle.dose = dose.dose;
         }
@@ -4673,10 +4685,12 @@ fn part_of(
     let mut last = course.start;
     for (_, dose) in doses {
         last = last.max(dose.start);
-        course.stop_reason = dose.stop_reason.or(course.stop_reason);
-        if course.stop_text.is_none() {
+        if dose.stop_reason.is_some()
+            || (course.stop_text.is_none() && course.stop_reason.is_none())
+        {
             course.stop_text = dose.stop_text;
         }
+        course.stop_reason = dose.stop_reason.or(course.stop_reason);
         if course.route.is_none() {
             course.route = dose.route;
         }
@@ -4785,7 +4799,7 @@ fn fills_of(fills: Vec<(String, DrugExposure, MedicationMeta)>) -> Vec<(String, 
                     .max(fill.end.unwrap_or(fill.start)),
             );
             era.stop_reason = fill.stop_reason.or(era.stop_reason);
-            if fill.stop_text.is_some() {
+            if fill.stop_reason.is_some() || fill.stop_text.is_some() {
                 era.stop_text = fill.stop_text;
             }
             if fill.dose.is_some() {
@@ -4883,10 +4897,10 @@ fn add_supply(strengths: &mut Vec<(String, DrugExposure)>, source: String, fill:
         known.end = known.end.max(fill.end);
         known.dates = DatesKnown::EndUnknown;
     }
-    known.stop_reason = known.stop_reason.or(fill.stop_reason);
-    if known.stop_text.is_none() {
+    if known.stop_reason.is_none() && (fill.stop_reason.is_some() || known.stop_text.is_none()) {
         known.stop_text = fill.stop_text;
     }
+    known.stop_reason = known.stop_reason.or(fill.stop_reason);
     if known.route.is_none() {
         known.route = fill.route;
     }
@@ -5041,7 +5055,7 @@ fn merge_renewals(
                     era.dates = exposure.dates;
                     era.stop_reason = exposure.stop_reason.or(era.stop_reason);
                     // A renewal put on hold says so.
-                    if exposure.stop_text.is_some() {
+                    if exposure.stop_reason.is_some() || exposure.stop_text.is_some() {
                         era.stop_text.clone_from(&exposure.stop_text);
                     }
                     if exposure.dose.is_some() {

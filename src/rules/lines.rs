@@ -267,12 +267,22 @@ fn derive_regimens(
             current.ingredients.extend(names);
             current.members.push(given);
         } else {
-            // A new drug after the window: a new line, carrying the drugs still given.
-            let carried: Vec<&Given<'_>> = current
+            // A new drug after the window: a new line, carrying the drugs still given, except
+            // those withdrawn within the cross-taper window (a switch made gradually: the old
+            // drug was being tapered off, not kept beside the new one).
+            let taper_until = shift(start, set.lines.cross_taper_days);
+            let (carried, withdrawn): (Vec<&Given<'_>>, Vec<&Given<'_>>) = current
                 .members
                 .iter()
                 .copied()
                 .filter(|g| g.end().is_none_or(|end| end > start))
+                .partition(|g| {
+                    set.lines.cross_taper_days == 0
+                        || g.end().is_none_or(|end| end > taper_until || end >= today)
+                });
+            let tapered: BTreeSet<&str> = withdrawn
+                .iter()
+                .flat_map(|g| ingredients_of(g, set))
                 .collect();
             let mut ingredients: BTreeSet<String> = carried
                 .iter()
@@ -282,8 +292,15 @@ fn derive_regimens(
                 .filter(|d| !current_moieties.contains(d.moiety()))
                 .map(|d| d.ingredient.clone())
                 .collect();
-            let reason = if carried.is_empty() {
+            let reason = if carried.is_empty() && tapered.is_empty() {
                 format!("switch to {}", added.join(" + "))
+            } else if carried.is_empty() {
+                format!(
+                    "switch to {} ({} withdrawn within the {}-day cross-taper window)",
+                    added.join(" + "),
+                    tapered.into_iter().collect::<Vec<_>>().join(" + "),
+                    set.lines.cross_taper_days
+                )
             } else {
                 format!(
                     "{} added after the {}-day regimen window",
@@ -521,16 +538,18 @@ fn finish(
             (None, Some(next)) => Some(next),
             (None, None) => None,
         };
-        // The stop reason of the drugs that stopped where the line ended.
+        // The stop reason of the drugs that stopped where the line ended (a drug tapered off
+        // after the next line began stops up to the cross-taper window later).
+        let near = set
+            .lines
+            .regimen_window_days
+            .max(set.lines.cross_taper_days);
         let stopping: Vec<StopReason> = line
             .members
             .iter()
             .filter(|g| {
-                g.end().is_some_and(|e| {
-                    end.is_some_and(|end| {
-                        (e - end).num_days().abs() <= set.lines.regimen_window_days
-                    })
-                })
+                g.end()
+                    .is_some_and(|e| end.is_some_and(|end| (e - end).num_days().abs() <= near))
             })
             .filter_map(|g| g.exposure.stop_reason)
             .collect();

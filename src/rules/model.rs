@@ -171,6 +171,12 @@ pub struct LineParameters {
     /// A gap longer than this with no drug given starts a new line.
     #[serde(default = "default_gap")]
     pub gap_days: i64,
+    /// A switch made by cross-taper: a drug of the line that stops within this many days after
+    /// a new drug started (its end recorded) was being withdrawn, not kept beside it, so the
+    /// new line is a switch to the new drug, not a combination of both. 0 (the default): every
+    /// drug still given when the new one starts is carried into the new line.
+    #[serde(default)]
+    pub cross_taper_days: i64,
     /// Step care (hypertension): a line is a change in the set of concurrent classes.
     #[serde(default)]
     pub step_care: bool,
@@ -262,6 +268,7 @@ impl Default for LineParameters {
         LineParameters {
             regimen_window_days: default_regimen_window(),
             gap_days: default_gap(),
+            cross_taper_days: 0,
             step_care: false,
             classes: Vec::new(),
             groups: std::collections::BTreeMap::new(),
@@ -777,7 +784,8 @@ pub struct FailedTrials {
     #[serde(default)]
     pub exclude_ingredients: Vec<String>,
     pub min_count: u32,
-    /// `drug`, `mechanism` or `line`: what two failures must differ in.
+    /// `drug`, `mechanism` or `line`: what two failures must differ in (`line`: the schedule,
+    /// the set of active drugs a line gave, so the same schedule tried again is one).
     pub distinct_by: String,
     /// Shorter trials are not informative unless they failed on evidence.
     pub min_days: i64,

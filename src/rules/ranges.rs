@@ -195,6 +195,7 @@ pub(super) fn check_rule_set(origin: &str, text: &str, set: &RuleSet) -> Result<
         0,
     )?;
     c.days(lines, "gap_days", set.lines.gap_days, 0)?;
+    c.days(lines, "cross_taper_days", set.lines.cross_taper_days, 0)?;
     c.days(lines, "response_days", set.lines.response_days, 0)?;
     for days in set.lines.response_days_by_class.values() {
         c.days(lines, "response_days_by_class", *days, 0)?;

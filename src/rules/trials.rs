@@ -343,7 +343,12 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
                     notes.push(words);
                 }
                 if !failed_keys.insert(trial.key.clone()) {
-                    notes.push(format!("same {} as an earlier failure", spec.distinct_by));
+                    let what = if spec.distinct_by == "line" {
+                        "schedule"
+                    } else {
+                        spec.distinct_by.as_str()
+                    };
+                    notes.push(format!("same {what} as an earlier failure"));
                 }
                 let described = trial.describe(ctx.today, at_dose.as_ref());
                 if notes.is_empty() {
@@ -512,8 +517,18 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
             let stop = line.stop_reason.or_else(|| common_stop_reason(&given));
             let added_next = next_add_on(ctx, line);
             let conflict = conflicting_reasons(&given);
+            // A schedule is the set of its active drugs: the same schedule tried again
+            // (levetiracetam, then another drug, then levetiracetam again) is one schedule.
+            let schedule: BTreeSet<String> = line
+                .drugs
+                .iter()
+                .map(|d| moiety_named(ctx, &d.ingredient).to_ascii_lowercase())
+                .collect();
             trials.push(Trial {
-                key: format!("line-{}", line.id),
+                key: format!(
+                    "schedule:{}",
+                    schedule.into_iter().collect::<Vec<_>>().join("+")
+                ),
                 name: format!("{} {}", line.label(), line.regimen),
                 start: line.start,
                 end: line.end,
@@ -1115,11 +1130,26 @@ fn judge(
         ))
     } else if let Some(which) = scores_in_doubt {
         Result::Undecided(format!("stopped with no reason recorded; {which}"))
+    } else if let Some(words) = unread_reason(trial) {
+        // The record gave a reason the vocabulary does not know: the team reads it, never
+        // "no reason".
+        Result::Undecided(format!(
+            "stopped: '{words}' (not understood), and no evidence of response or failure"
+        ))
     } else {
         Result::Undecided(String::from(
             "stopped with no reason and no evidence of response or failure",
         ))
     }
+}
+
+/// The words of a stop reason the trial's records gave and nothing understood (not a hold's).
+fn unread_reason<'t>(trial: &'t Trial<'_>) -> Option<&'t str> {
+    trial
+        .given
+        .iter()
+        .filter(|g| g.exposure.stop_reason.is_none() && !g.exposure.is_on_hold())
+        .find_map(|g| g.exposure.stop_text.as_deref())
 }
 
 enum DoseAdequacy {

@@ -885,3 +885,130 @@ fn an_older_retraction_never_removes_a_newer_copy() {
         assert_eq!(drugs(&env), 1, "round {round}: {report:#?}");
     }
 }
+
+const STATUS_REASON: &str = "http://terminology.hl7.org/CodeSystem/medicationrequest-status-reason";
+
+/// A stopped order of `name` whose reason is `status_reason`.
+fn stopped_for(id: &str, code: &str, name: &str, status_reason: &Value) -> Value {
+    request(
+        id,
+        "stopped",
+        &with(
+            drug(code, name),
+            &json!({"authoredOn": "2020-01-01", "statusReason": status_reason}),
+        ),
+    )
+}
+
+#[test]
+fn a_status_reason_code_sent_alone_is_read_by_its_code_never_dropped() {
+    let env = Env::new();
+    let document = patient_with(&[
+        // R4's own MedicationRequest status reasons, no display, no text.
+        stopped_for(
+            "c1",
+            "900031",
+            "Drug P",
+            &json!({"coding": [{"system": STATUS_REASON, "code": "sintol"}]}),
+        ),
+        stopped_for(
+            "c2",
+            "900032",
+            "Drug Q",
+            &json!({"coding": [{"system": STATUS_REASON, "code": "salg"}]}),
+        ),
+        // A code nothing here knows, sent alone: kept as its code, counted as not understood.
+        stopped_for(
+            "c3",
+            "900033",
+            "Drug R",
+            &json!({"coding": [{"system": "http://example.org/reasons", "code": "X9"}]}),
+        ),
+    ]);
+    let path = env.write_json("codes.json", &document);
+    let (code, summary, stderr) = cli_import(&env.db(), &[path]);
+    assert_eq!(code, 0, "{stderr}");
+    let reason_of = |text: &str| exposure(&env, text)[5].clone();
+    assert_eq!(reason_of("Drug P"), "intolerance");
+    assert_eq!(reason_of("Drug Q"), "intolerance");
+    assert_eq!(reason_of("Drug R"), "-");
+    let kept =
+        env.rows("SELECT coalesce(stop_text, '-') FROM drug_exposures WHERE text = 'Drug R'");
+    assert!(kept[0][0].contains("X9"), "{kept:?}");
+    let not_understood = summary["stop_reasons_not_understood"].to_string();
+    assert!(not_understood.contains("X9"), "{summary:#}");
+
+    // The export keeps the stop and its reason: never a completed course with none.
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["export", "--format", "fhir"])
+        .output()
+        .unwrap();
+    let exported: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let statement_of = |name: &str| {
+        exported["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| &entry["resource"])
+            .find(|r| r["medicationCodeableConcept"]["text"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {exported:#}"))
+            .clone()
+    };
+    for name in ["Drug P", "Drug R"] {
+        let statement = statement_of(name);
+        assert_eq!(statement["status"], "stopped", "{statement:#}");
+        assert!(!statement["statusReason"].is_null(), "{statement:#}");
+    }
+    assert_eq!(
+        statement_of("Drug P")["statusReason"][0]["coding"][0]["code"],
+        "intolerance"
+    );
+}
+
+#[test]
+fn a_reason_understood_keeps_the_records_own_words_beside_it() {
+    let mut env = Env::new();
+    let document = patient_with(&[
+        stopped_for(
+            "w1",
+            "900041",
+            "Drug S",
+            &json!({"text": "Failed to pick up from pharmacy"}),
+        ),
+        stopped_for(
+            "w2",
+            "900042",
+            "Drug T",
+            &json!({"coding": [{"system": "http://snomed.info/sct", "code": "266721009",
+                                "display": "No response to treatment"}],
+                    "text": "Ineffective - breakthrough seizures"}),
+        ),
+        // The code's own name is no words of the record's.
+        stopped_for(
+            "w3",
+            "900043",
+            "Drug U",
+            &reason("266721009", "No response to treatment"),
+        ),
+    ]);
+    let path = env.write_json("words.json", &document);
+    env.import_ok(&path);
+    let row = |text: &str| {
+        env.rows(&format!(
+            "SELECT coalesce(stop_reason, '-'), coalesce(stop_text, '-') FROM drug_exposures \
+             WHERE text = '{text}'"
+        ))[0]
+            .clone()
+    };
+    assert_eq!(
+        row("Drug S"),
+        ["noncompliance", "Failed to pick up from pharmacy"]
+    );
+    assert_eq!(
+        row("Drug T"),
+        ["lack_of_efficacy", "Ineffective - breakthrough seizures"]
+    );
+    assert_eq!(row("Drug U"), ["lack_of_efficacy", "-"]);
+}

@@ -665,3 +665,112 @@ fn a_limit_goal_or_former_dose_beside_a_low_dose_is_no_adequate_trial() {
         assert_eq!(status, "not_met", "{text}: {detail}");
     }
 }
+
+/// Levetiracetam stopped for no response, and the next drug started `overlap` days before it
+/// stopped (a cross-taper), still given with no outcome recorded.
+fn switched_with_overlap(next: &str, overlap: i64) -> Vignette {
+    patient()
+        .give(
+            rx("Levetiracetam 2000 mg/d")
+                .from(900)
+                .until(600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx(next).from(600 + overlap))
+}
+
+#[test]
+fn a_cross_taper_is_a_switch_not_a_combination_schedule() {
+    run(
+        ID,
+        &[
+            case(
+                "lamotrigine started 3 weeks before levetiracetam stopped: one failed schedule",
+                switched_with_overlap("Lamotrigine 200 mg/d", 21),
+                InsufficientData,
+            )
+            .reason("1 adequate failed schedules")
+            .no_reason("lamotrigine + levetiracetam")
+            .missing("2L lamotrigine"),
+            case(
+                "lacosamide started 6 weeks before levetiracetam stopped: still a switch",
+                switched_with_overlap("Lacosamide 400 mg/d", 42),
+                InsufficientData,
+            )
+            .no_reason("lacosamide + levetiracetam"),
+            case(
+                "levetiracetam kept 5 months after lamotrigine was added: a combination schedule",
+                switched_with_overlap("Lamotrigine 200 mg/d", 150),
+                Refractory,
+            )
+            .reason("lamotrigine + levetiracetam"),
+        ],
+    );
+}
+
+#[test]
+fn the_same_schedule_tried_again_is_not_a_second_failure() {
+    let restarted = patient()
+        .give(
+            rx("Levetiracetam 2000 mg/d")
+                .from(900)
+                .until(700)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Carbamazepine 800 mg/d")
+                .from(700)
+                .until(500)
+                .stopped(StopReason::Intolerance),
+        )
+        .give(
+            rx("Levetiracetam 3000 mg/d")
+                .from(500)
+                .until(300)
+                .stopped(StopReason::LackOfEfficacy),
+        );
+    run(
+        ID,
+        &[
+            case(
+                "levetiracetam, carbamazepine not tolerated, levetiracetam again: one schedule failed",
+                restarted.clone(),
+                NotMet,
+            )
+            .reason("1 adequate failed schedules")
+            .reason("same schedule as an earlier failure"),
+            case(
+                "then lacosamide ongoing: insufficient data, not drug-resistant",
+                restarted.give(rx("Lacosamide 400 mg/d").from(300)),
+                InsufficientData,
+            )
+            .reason("1 adequate failed schedules"),
+        ],
+    );
+}
+
+#[test]
+fn a_stop_reason_not_understood_is_quoted_never_called_no_reason() {
+    run(
+        ID,
+        &[case(
+            "levetiracetam stopped 'switched by the GP', lamotrigine failed, lacosamide ongoing",
+            patient()
+                .give(
+                    rx("Levetiracetam 2000 mg/d")
+                        .from(900)
+                        .until(600)
+                        .stopped_as_written("switched by the GP"),
+                )
+                .give(
+                    rx("Lamotrigine 200 mg/d")
+                        .from(600)
+                        .until(300)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(rx("Lacosamide 400 mg/d").from(300)),
+            InsufficientData,
+        )
+        .missing("stopped: 'switched by the GP' (not understood)")],
+    );
+}

@@ -54,6 +54,7 @@ pub struct Rx {
     role: Option<DrugRole>,
     dates: DatesKnown,
     route: Option<String>,
+    stop_text: Option<String>,
 }
 
 /// A drug recorded with `text`, started today and ongoing until told otherwise.
@@ -75,6 +76,7 @@ pub fn rx(text: &str) -> Rx {
         role: None,
         dates: DatesKnown::Stated,
         route: None,
+        stop_text: None,
     }
 }
 
@@ -111,6 +113,12 @@ impl Rx {
 
     pub fn stopped(mut self, reason: StopReason) -> Self {
         self.stop = Some(reason);
+        self
+    }
+
+    /// Stopped for a reason written in words nothing understood.
+    pub fn stopped_as_written(mut self, words: &str) -> Self {
+        self.stop_text = Some(words.to_owned());
         self
     }
 
@@ -377,7 +385,7 @@ impl Vignette {
             stop_reason: rx.stop,
             cycles: None,
             dates: rx.dates,
-            stop_text: None,
+            stop_text: rx.stop_text.clone(),
         });
         self
     }

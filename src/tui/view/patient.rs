@@ -729,7 +729,7 @@ fn render_drugs(
                 Cell::from(exposure.start_shown(time_format, model.zone)),
                 Cell::from(end),
                 // A reason the vocabulary read, else the record's words: a hold says "on hold".
-                Cell::from(exposure.stop_words().unwrap_or_default().to_owned()),
+                Cell::from(exposure.stop_words().unwrap_or_default()),
             ])
         })
         .collect();
