@@ -167,7 +167,10 @@ fn this_host() -> String {
 /// without their form, written totals checked, steps labelled by day or week, the patient's
 /// instruction, a range of counts at its least; a deletion's time. 13: a quantity's unit is its UCUM
 /// code before the words shown beside it.
-pub const MAPPING_VERSION: i64 = 13;
+/// 14: a coded answer to a seizure-frequency question read by its words ("Seizure free",
+/// "Weekly") as refract's own seizure-frequency code; LOINC 88040-1 (mCODE STU1) read as a
+/// cancer disease status.
+pub const MAPPING_VERSION: i64 = 14;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -28,6 +28,7 @@ mod procedure_therapies;
 mod progression;
 mod ranges;
 mod recovery;
+mod seizure_days;
 mod selectors;
 pub mod since;
 pub(crate) mod status_epilepticus;
@@ -92,8 +93,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// its whole course. 21: blood pressure by name in abbreviations, with no pressure word (by a
 /// pressure unit), in six European languages, never outside vital signs (a result's category);
 /// doses read from counts with and without their form, written totals checked, labelled steps,
-/// the patient's instruction.
-const ENGINE_REVISION: u32 = 21;
+/// the patient's instruction. 22: a seizure rate is seizures throughout the period it covers
+/// (the rule of three's interval), coded seizure frequencies; a Deauville score of 1-3 alone a
+/// complete metabolic response.
+const ENGINE_REVISION: u32 = 22;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
@@ -389,6 +392,17 @@ impl Rules {
             .iter()
             .find(|catalogue| catalogue.ruleset == ruleset)
             .map_or(&[], |catalogue| catalogue.options.as_slice())
+    }
+
+    /// Whether a test is one a criterion counts seizure-type events by (a failed-trials
+    /// criterion's `events.observation`): its coded answers are then read as seizure
+    /// frequencies ("Weekly", "Seizure free"), which on another test they are not.
+    pub fn counts_events(&self, observation: &crate::domain::Observation) -> bool {
+        self.sets
+            .iter()
+            .flat_map(|set| &set.criteria)
+            .filter_map(|criterion| criterion.failed_trials.as_ref()?.events.as_ref())
+            .any(|events| selectors::selects(&events.observation, observation))
     }
 
     pub fn get(&self, id: &str) -> Option<&RuleSet> {

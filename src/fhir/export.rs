@@ -427,6 +427,8 @@ fn line_plan(
                     value: dose.value,
                     comparator: None,
                     unit: NonBlank::new(dose.unit.as_str()),
+                    system: None,
+                    code: None,
                 }),
                 ..Extension::default()
             });
@@ -743,11 +745,15 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                                         value: *amount,
                                         comparator: None,
                                         unit: NonBlank::new(unit.as_str()),
+                                        system: None,
+                                        code: None,
                                     },
                                     None => Quantity {
                                         value: dose.value,
                                         comparator: None,
                                         unit: NonBlank::new(dose.unit.as_str()),
+                                        system: None,
+                                        code: None,
                                     },
                                 },
                             })
@@ -774,11 +780,11 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         let (value_quantity, value_codeable_concept) =
             match (observation.value, &observation.value_code) {
                 (Some(value), _) => (
-                    Some(Quantity {
+                    Some(Quantity::of(
                         value,
-                        comparator: observation.comparator.map(Comparator::as_str),
-                        unit: observation.unit.as_deref().and_then(NonBlank::new),
-                    }),
+                        observation.comparator.map(Comparator::as_str),
+                        observation.unit.as_deref(),
+                    )),
                     None,
                 ),
                 // A status read from words is refract's own code, not SNOMED CT's.
