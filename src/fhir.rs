@@ -12,6 +12,7 @@ pub mod model;
 mod parse;
 mod product;
 pub mod stream;
+mod ucum;
 mod wire_out;
 
 pub use carried::{ImportedLine, LINE_URL};

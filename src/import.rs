@@ -173,7 +173,9 @@ fn this_host() -> String {
 /// patch's rate a dose a day, no infusion; stop reasons read as phrases with their object
 /// (access and adherence apart, a denial after the phrase, singular and plural one), R4's
 /// MedicationRequest status-reason codes read by code, a code nothing knows kept as its code,
-/// and the record's own words kept beside the reason read.
+/// and the record's own words kept beside the reason read; a coded answer to a
+/// seizure-frequency question read by its words ("Seizure free", "Weekly") as refract's own
+/// seizure-frequency code; LOINC 88040-1 (mCODE STU1) read as a cancer disease status.
 pub const MAPPING_VERSION: i64 = 14;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

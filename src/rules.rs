@@ -28,6 +28,7 @@ mod procedure_therapies;
 mod progression;
 mod ranges;
 mod recovery;
+mod seizure_days;
 mod selectors;
 pub mod since;
 pub(crate) mod status_epilepticus;
@@ -98,7 +99,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// with a daily minimum judged by the label's weekly equivalent (fluoxetine 90 mg weekly for
 /// 20 mg/d), or left unjudged as a confounder, never averaged over the week; a cross-taper a
 /// switch, not a combination schedule (`cross_taper_days`); the same schedule tried again one
-/// failure; a stop reason not understood quoted, never "no reason".
+/// failure; a stop reason not understood quoted, never "no reason"; a seizure rate is seizures
+/// throughout the period it covers (the rule of three's interval), coded seizure frequencies;
+/// a Deauville score of 1-3 alone a complete metabolic response.
 const ENGINE_REVISION: u32 = 22;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
@@ -395,6 +398,17 @@ impl Rules {
             .iter()
             .find(|catalogue| catalogue.ruleset == ruleset)
             .map_or(&[], |catalogue| catalogue.options.as_slice())
+    }
+
+    /// Whether a test is one a criterion counts seizure-type events by (a failed-trials
+    /// criterion's `events.observation`): its coded answers are then read as seizure
+    /// frequencies ("Weekly", "Seizure free"), which on another test they are not.
+    pub fn counts_events(&self, observation: &crate::domain::Observation) -> bool {
+        self.sets
+            .iter()
+            .flat_map(|set| &set.criteria)
+            .filter_map(|criterion| criterion.failed_trials.as_ref()?.events.as_ref())
+            .any(|events| selectors::selects(&events.observation, observation))
     }
 
     pub fn get(&self, id: &str) -> Option<&RuleSet> {

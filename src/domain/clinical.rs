@@ -599,7 +599,7 @@ impl TreatmentLine {
 }
 
 /// A measurement or a coded finding at a point in time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Observation {
     pub id: i64,
     /// LOINC code (or a local code for what LOINC lacks).

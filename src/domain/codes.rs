@@ -231,6 +231,19 @@ impl Response {
                 start += length;
                 continue;
             }
+            // A Deauville score read alone: 1-3 is a complete metabolic response (Lugano 2014);
+            // 4-5 is partial, stable or progressive by what else is said, so alone it says
+            // nothing (the other words decide).
+            if let Some((length, score)) = deauville_score(&words[start..]) {
+                if let Some(response) = Response::from_deauville(score) {
+                    if found.is_some_and(|seen| seen != response) {
+                        return None;
+                    }
+                    found = Some(response);
+                }
+                start += length;
+                continue;
+            }
             let phrase = RESPONSE_PHRASES.iter().find(|(phrase, _)| {
                 let phrase: Vec<&str> = phrase.split(' ').collect();
                 words[start..].starts_with(&phrase)
@@ -269,6 +282,15 @@ impl Response {
             }
         }
         found
+    }
+
+    /// The response a Deauville five-point score says by itself (Lugano 2014, Cheson et al.):
+    /// 1, 2 or 3 is a complete metabolic response whatever else is seen; 4 or 5 is a partial
+    /// response with uptake reduced from baseline, no response with no change, progression with
+    /// increased uptake or new lesions, so the score alone cannot tell them apart: `None`,
+    /// never a guess (the status stays unread and the best response "not recorded").
+    pub fn from_deauville(score: f64) -> Option<Self> {
+        (score.fract() == 0.0 && (1.0..=3.0).contains(&score)).then_some(Response::Complete)
     }
 
     /// Depth of response, for "at least MR"-style comparisons: PD 0, SD 1, MR 2, PR 3, VGPR 4,
@@ -368,6 +390,41 @@ fn residual_disease_qualifier(words: &[&str]) -> Option<usize> {
         .find(|suffix| words[before + name..].starts_with(suffix))
         .map_or(0, |suffix| suffix.len());
     Some(before + name + after)
+}
+
+/// A Deauville score at the start of `words` ("deauville 2", "deauville score 3", "deauville
+/// 5ps 4", "deauville score | 2", "deauville 2 5" written "2/5"): how many words it takes and
+/// the score. A range ("deauville 3 4") is read by its worse end.
+fn deauville_score(words: &[&str]) -> Option<(usize, f64)> {
+    if words.first() != Some(&"deauville") {
+        return None;
+    }
+    let score = |word: &str| {
+        word.parse::<u8>()
+            .ok()
+            .filter(|n| (1..=5).contains(n))
+            .map(f64::from)
+    };
+    let mut at = 1;
+    while at < words.len()
+        && at <= 4
+        && matches!(
+            words[at],
+            "score" | "scale" | "5ps" | "5" | "point" | "five" | "ds" | "of" | "|"
+        )
+        // "5" is the scale's name only before "point" ("5-point scale"), else it is the score.
+        && (words[at] != "5" || matches!(words.get(at + 1), Some(&("point" | "ps"))))
+    {
+        at += 1;
+    }
+    let first = score(words.get(at)?)?;
+    at += 1;
+    match words.get(at).and_then(|w| score(w)) {
+        // "2/5": out of five.
+        Some(5.0) if first < 5.0 => Some((at + 1, first)),
+        Some(second) => Some((at + 1, first.max(second))),
+        None => Some((at, first)),
+    }
 }
 
 /// The prefix of refract's own coded values of a disease status read from words
@@ -828,6 +885,36 @@ impl ConditionCodeSystem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deauville_score_of_1_to_3_alone_is_a_complete_metabolic_response_and_4_or_5_alone_nothing()
+    {
+        for (words, expected) in [
+            ("Deauville score 2", Some(Response::Complete)),
+            ("Deauville 3", Some(Response::Complete)),
+            ("Deauville score: 1", Some(Response::Complete)),
+            ("Deauville 5-point scale 2", Some(Response::Complete)),
+            ("Deauville 2/5", Some(Response::Complete)),
+            ("Deauville score 4", None),
+            ("Deauville 5", None),
+            ("Deauville 3-4", None),
+            (
+                "Progressive metabolic disease, Deauville 5",
+                Some(Response::Progression),
+            ),
+            (
+                "Partial metabolic response (Deauville 4)",
+                Some(Response::Partial),
+            ),
+            (
+                "Complete metabolic response (Deauville 2)",
+                Some(Response::Complete),
+            ),
+            ("Progressive disease, Deauville 2", None),
+        ] {
+            assert_eq!(Response::from_words(words), expected, "{words}");
+        }
+    }
 
     #[test]
     fn a_response_is_read_from_its_words_unless_denied_or_hedged() {

@@ -79,6 +79,8 @@ pub fn canonical(code: &str) -> &str {
         SYSTOLIC_BP
     } else if DIASTOLIC_BP_ALSO.contains(&code) {
         DIASTOLIC_BP
+    } else if DISEASE_STATUS_ALSO.contains(&code) {
+        DISEASE_STATUS
     } else {
         code
     }
@@ -115,6 +117,12 @@ pub const PHQ9_TOTAL: &str = "44261-6";
 pub const ECOG: &str = "89247-1";
 /// mCODE CancerDiseaseStatus; the value is a SNOMED CT ConditionStatusTrend code.
 pub const DISEASE_STATUS: &str = "97509-4";
+/// Other codes every published mCODE version gave its CancerDiseaseStatus, read as
+/// [`DISEASE_STATUS`]: LOINC 88040-1 |Response to cancer treatment| is the code of mCODE STU1
+/// (1.0.0, 2020: the profile's fixed `code` and its published example); STU2 (2.0.0, 2022)
+/// onward fix 97509-4 |Cancer disease progression| (hl7.org/fhir/us/mcode, the
+/// CancerDiseaseStatus profile of each version). Servers and archives of STU1 still export it.
+pub const DISEASE_STATUS_ALSO: [&str; 1] = ["88040-1"];
 pub const CDAI_TOTAL: &str = "75847-4";
 
 pub const SEIZURES_PER_MONTH: &str = "refract:seizures-per-month";
@@ -181,6 +189,199 @@ pub mod finding {
     }
 }
 
+/// A seizure frequency as records write it: a count over a time unit ("2 per month", UCUM
+/// `/mo`, `{seizures}/wk`), or a coded answer to a seizure-frequency question ("Weekly",
+/// "Seizure free", "Less than monthly"). A rate is seizures happening throughout the period
+/// it covers, never a count of seizures on the day it was written down.
+pub mod seizure_frequency {
+    /// The prefix of refract's own coded values of a seizure frequency read from an answer's
+    /// words ("refract:seizure-frequency:weekly"): the answer's meaning, and its words on the
+    /// screen, survive an import whose local answer code ("3") says nothing by itself.
+    pub const PREFIX: &str = "refract:seizure-frequency:";
+
+    /// Days in UCUM's units of time: `mo` is the mean Julian month, `a` the Julian year.
+    const DAY: f64 = 1.0;
+    const WEEK: f64 = 7.0;
+    const MONTH: f64 = 30.4375;
+    const YEAR: f64 = 365.25;
+
+    /// Seizures over a period: `count` of them every `period_days`.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Rate {
+        pub count: f64,
+        pub period_days: f64,
+    }
+
+    /// What an answer says: no seizures, seizures at a rate, or seizures at a rate it bounds
+    /// only from above ("less than monthly": seizures occur, their interval is not known).
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub enum Answer {
+        Free,
+        Rate(Rate),
+        Occurring,
+    }
+
+    /// The coded answers refract reads, by key (stored after [`PREFIX`]), with their words and
+    /// meaning. "At least" forms ("several a day", "more than weekly") are read as once per
+    /// unit: a higher rate only shortens the interval, which the rule of three reads as at
+    /// most a unit.
+    const ANSWERS: [(&str, &str, Answer); 9] = [
+        ("free", "seizure free", Answer::Free),
+        ("daily", "daily", rate(DAY)),
+        ("weekly", "weekly", rate(WEEK)),
+        ("monthly", "monthly", rate(MONTH)),
+        ("yearly", "yearly", rate(YEAR)),
+        ("less-than-daily", "less than daily", Answer::Occurring),
+        ("less-than-weekly", "less than weekly", Answer::Occurring),
+        ("less-than-monthly", "less than monthly", Answer::Occurring),
+        ("less-than-yearly", "less than yearly", Answer::Occurring),
+    ];
+
+    const fn rate(period_days: f64) -> Answer {
+        Answer::Rate(Rate {
+            count: 1.0,
+            period_days,
+        })
+    }
+
+    /// The days of one unit of time, as UCUM codes it or as people write it after "per" or a
+    /// slash ("mo", "month", "wk", "week", "d", "day", "a", "yr", "year", "h").
+    fn unit_days(word: &str) -> Option<f64> {
+        Some(match word {
+            "d" | "day" | "days" | "24h" => DAY,
+            "wk" | "w" | "week" | "weeks" => WEEK,
+            "mo" | "month" | "months" | "mon" | "mth" => MONTH,
+            "a" | "yr" | "y" | "year" | "years" | "annum" => YEAR,
+            "h" | "hr" | "hour" | "hours" => DAY / 24.0,
+            _ => return None,
+        })
+    }
+
+    /// The days a rate's unit counts over ("/mo", "{seizures}/month", "1/wk", "per week",
+    /// "/2.wk" is not read), or `None` when the unit is no count over time (a count, "{#}").
+    pub fn period_days_of_unit(unit: &str) -> Option<f64> {
+        // UCUM annotations ("{seizures}") name what is counted, not the time.
+        let mut plain = String::with_capacity(unit.len());
+        let mut depth = 0usize;
+        for c in unit.trim().to_lowercase().chars() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth = depth.saturating_sub(1),
+                _ if depth == 0 => plain.push(c),
+                _ => {}
+            }
+        }
+        let after = match plain.rsplit_once('/') {
+            Some((_, after)) => after.trim().to_owned(),
+            None => plain.split_once("per ")?.1.trim().to_owned(),
+        };
+        unit_days(after.split_whitespace().next()?)
+    }
+
+    /// The answer words say, if they name one: freedom ("Seizure free", "No seizures",
+    /// "None"), a named frequency ("Weekly", "Several per day", "Less than monthly"). Words
+    /// that deny or doubt ("not seizure free", "?weekly") are not read.
+    pub fn key_of_words(words: &str) -> Option<&'static str> {
+        let text: String = words
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .collect();
+        let words: Vec<&str> = text.split_whitespace().collect();
+        if words.is_empty()
+            || words
+                .iter()
+                .any(|w| matches!(*w, "not" | "unknown" | "unsure"))
+        {
+            return None;
+        }
+        if words.contains(&"free")
+            || words.contains(&"freedom")
+            || matches!(words.as_slice(), ["none" | "nil" | "zero" | "0"])
+            || words.starts_with(&["no", "seizures"])
+            || words.starts_with(&["no", "seizure"])
+        {
+            return Some("free");
+        }
+        let unit = words.iter().find_map(|word| {
+            Some(match *word {
+                "daily" | "day" | "days" => "daily",
+                "weekly" | "week" | "weeks" => "weekly",
+                "monthly" | "month" | "months" => "monthly",
+                "yearly" | "year" | "years" | "annually" | "annual" => "yearly",
+                _ => return None,
+            })
+        })?;
+        let fewer = words.windows(2).any(|pair| {
+            matches!(pair, ["less" | "fewer", "than"]) || matches!(pair, ["at", "most"])
+        }) || words.contains(&"rarely");
+        Some(match (fewer, unit) {
+            (false, unit) => unit,
+            (true, "daily") => "less-than-daily",
+            (true, "weekly") => "less-than-weekly",
+            (true, "monthly") => "less-than-monthly",
+            (true, _) => "less-than-yearly",
+        })
+    }
+
+    /// The stored code of an answer written in words, if they name one.
+    pub fn code_of_words(words: &str) -> Option<String> {
+        key_of_words(words).map(|key| format!("{PREFIX}{key}"))
+    }
+
+    /// What a stored code says, if it is one of refract's seizure-frequency codes.
+    pub fn of_code(code: &str) -> Option<Answer> {
+        let key = code.trim().strip_prefix(PREFIX)?;
+        ANSWERS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, _, answer)| *answer)
+    }
+
+    /// The words of a stored code, for the screen.
+    pub fn words(code: &str) -> Option<&'static str> {
+        let key = code.trim().strip_prefix(PREFIX)?;
+        ANSWERS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, words, _)| *words)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn counts_over_a_time_unit_are_rates_and_counts_are_not() {
+            assert_eq!(period_days_of_unit("/mo"), Some(MONTH));
+            assert_eq!(period_days_of_unit("{seizures}/month"), Some(MONTH));
+            assert_eq!(period_days_of_unit("per week"), Some(WEEK));
+            assert_eq!(period_days_of_unit("1/d"), Some(DAY));
+            assert_eq!(period_days_of_unit("/a"), Some(YEAR));
+            assert_eq!(period_days_of_unit("{seizures}"), None);
+            assert_eq!(period_days_of_unit(""), None);
+            assert_eq!(period_days_of_unit("mg/dL"), None);
+        }
+
+        #[test]
+        fn coded_frequency_answers_are_read_by_their_words() {
+            assert_eq!(key_of_words("Seizure free"), Some("free"));
+            assert_eq!(key_of_words("Seizure-free since last visit"), Some("free"));
+            assert_eq!(key_of_words("No seizures"), Some("free"));
+            assert_eq!(key_of_words("Weekly"), Some("weekly"));
+            assert_eq!(key_of_words("Several per day"), Some("daily"));
+            assert_eq!(key_of_words("Less than monthly"), Some("less-than-monthly"));
+            assert_eq!(key_of_words("Not seizure free"), None);
+            assert_eq!(key_of_words("Focal aware"), None);
+            assert_eq!(
+                of_code("refract:seizure-frequency:free"),
+                Some(Answer::Free)
+            );
+            assert_eq!(words("refract:seizure-frequency:weekly"), Some("weekly"));
+        }
+    }
+}
+
 /// SNOMED CT ConditionStatusTrend values of a disease-status observation.
 pub mod disease_status {
     pub const IMPROVED: &str = "268910001";
@@ -221,6 +422,10 @@ pub mod display {
             "428061000124105" => "light tobacco smoker",
             "428071000124103" => "heavy tobacco smoker",
             "266927001" => "tobacco smoking consumption unknown",
+            // A seizure frequency read from an answer's words.
+            other if other.starts_with(super::seizure_frequency::PREFIX) => {
+                return super::seizure_frequency::words(other);
+            }
             // A disease status read from words (`Response::disease_status_code`).
             other => {
                 return other

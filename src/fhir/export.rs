@@ -753,8 +753,8 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                                         value: *amount,
                                         comparator: None,
                                         unit: NonBlank::new(unit.as_str()),
-                                        system: ucum_code(unit).map(|_| UCUM),
-                                        code: ucum_code(unit),
+                                        system: ucum_code(unit).map(|_| super::ucum::SYSTEM),
+                                        code: ucum_code(unit).and_then(NonBlank::new),
                                     },
                                     None => Quantity {
                                         value: dose.value,
@@ -788,13 +788,11 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         let (value_quantity, value_codeable_concept) =
             match (observation.value, &observation.value_code) {
                 (Some(value), _) => (
-                    Some(Quantity {
+                    Some(Quantity::of(
                         value,
-                        comparator: observation.comparator.map(Comparator::as_str),
-                        unit: observation.unit.as_deref().and_then(NonBlank::new),
-                        system: None,
-                        code: None,
-                    }),
+                        observation.comparator.map(Comparator::as_str),
+                        observation.unit.as_deref(),
+                    )),
                     None,
                 ),
                 // A status read from words is refract's own code, not SNOMED CT's.
@@ -1374,9 +1372,6 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
     }
     entries
 }
-
-/// UCUM, as a `Quantity.system`.
-const UCUM: &str = "http://unitsofmeasure.org";
 
 /// The UCUM code of the amount of one dose refract writes: milligrams, millilitres, and the
 /// product's units as UCUM annotations (read back by their words).

@@ -3459,6 +3459,33 @@ fn disease_status_answer(value: &Value<'_>) -> Option<String> {
         .map(Response::disease_status_code)
 }
 
+/// The coded value of a seizure-frequency answer (a test a criterion counts seizures by):
+/// refract's own code of the frequency its code or words name ("Seizure free", "Weekly",
+/// "Less than monthly"; see [`observation_codes::seizure_frequency`]), so that a local answer
+/// code ("1") is read by its words and shown in them. `None` when they name none.
+fn seizure_frequency_answer(value: &Value<'_>) -> Option<String> {
+    use observation_codes::seizure_frequency;
+    let concept = value.coded;
+    if let Some(own) = concept
+        .into_iter()
+        .flat_map(|c| &c.coding)
+        .filter_map(|c| c.code.as_deref())
+        .find(|code| seizure_frequency::of_code(code).is_some())
+    {
+        return Some(own.trim().to_owned());
+    }
+    concept
+        .into_iter()
+        .flat_map(|c| {
+            c.text
+                .as_deref()
+                .into_iter()
+                .chain(c.coding.iter().filter_map(|c| c.display.as_deref()))
+        })
+        .chain(value.string)
+        .find_map(seizure_frequency::code_of_words)
+}
+
 /// The code and the name a test is kept under: among the record's codes and names (its text
 /// and every coding's display), the one a criterion reads, if any; else its LOINC code and its
 /// text. The name is cleaned of invisible characters and runs of spaces, so that one test is
@@ -3852,6 +3879,17 @@ fn map_observation(
         let (number, mut answer) = value.read();
         if code == observation_codes::DISEASE_STATUS {
             answer = disease_status_answer(value).or(answer);
+        }
+        if number.is_none() {
+            let probe = Observation {
+                code: code.clone(),
+                display: display.clone(),
+                system: system.clone(),
+                ..Observation::default()
+            };
+            if rules.counts_events(&probe) {
+                answer = seizure_frequency_answer(value).or(answer);
+            }
         }
         if number.is_none() && answer.is_none() {
             return None;

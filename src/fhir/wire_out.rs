@@ -162,11 +162,27 @@ pub struct Quantity {
     pub comparator: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<NonBlank>,
-    /// The unit's UCUM code (`system` UCUM), where refract knows it: a dose's `mg`.
+    /// UCUM's system, with `code`, where the unit is a UCUM unit: a receiving system tells
+    /// "/wk" from "/mo" by machine.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub system: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<&'static str>,
+    pub code: Option<NonBlank>,
+}
+
+impl Quantity {
+    /// A quantity of `value` in `unit`, with UCUM's system and code when the unit is one
+    /// UCUM writes (see [`super::ucum::is_unit`]).
+    pub fn of(value: f64, comparator: Option<&'static str>, unit: Option<&str>) -> Self {
+        let ucum = unit.filter(|unit| super::ucum::is_unit(unit));
+        Quantity {
+            value,
+            comparator,
+            unit: unit.and_then(NonBlank::new),
+            system: ucum.map(|_| super::ucum::SYSTEM),
+            code: ucum.and_then(NonBlank::new),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]

@@ -740,6 +740,17 @@ pub struct EventRule {
     /// success. Free for less than that, but at least the shorter of the two, is undetermined.
     pub interval_multiplier: f64,
     pub interval_lookback_days: i64,
+    /// A seizure rate written at a visit ("2 per month", no period of its own) covers the
+    /// time since the previous report of the measure, at most this long back; with no
+    /// previous report, one unit of its time (a month for "/mo"). Its seizures happen
+    /// throughout that period, one every unit / count, the last at its end.
+    #[serde(default = "default_rate_reach_days")]
+    pub rate_reach_days: i64,
+}
+
+/// [`EventRule::rate_reach_days`] of a rule file that does not say: the ILAE's 12 months.
+const fn default_rate_reach_days() -> i64 {
+    365
 }
 
 /// How the dose of a trial is judged adequate.

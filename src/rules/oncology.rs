@@ -67,17 +67,31 @@ fn recorded_response_dated(
     ctx.record
         .observations
         .iter()
-        .filter(|o| o.code == observation_codes::DISEASE_STATUS)
         .filter(|o| o.effective.date() >= line.start && o.effective.date() <= until)
         .filter(|o| !before_line(ctx, line, o.effective))
         .filter(|o| next.is_none_or(|next| before_line(ctx, next, o.effective)))
         .filter_map(|o| {
-            o.value_code
-                .as_deref()
-                .and_then(Response::from_disease_status)
-                .map(|response| (response, Some(o.effective.date())))
+            response_of_assessment(o).map(|response| (response, Some(o.effective.date())))
         })
         .max_by_key(|(response, _)| response.depth())
+}
+
+/// The response an assessment says: a disease status by its coded value; a Deauville
+/// five-point score recorded as a test of its own (a number, or an answer coded by the number)
+/// by [`Response::from_deauville`]: 1-3 a complete metabolic response, 4-5 alone nothing.
+fn response_of_assessment(o: &crate::domain::Observation) -> Option<Response> {
+    if o.code == observation_codes::DISEASE_STATUS {
+        return o
+            .value_code
+            .as_deref()
+            .and_then(Response::from_disease_status);
+    }
+    if !o.display.to_lowercase().contains("deauville") {
+        return None;
+    }
+    o.exact_value()
+        .or_else(|| o.value_code.as_deref()?.trim().parse::<f64>().ok())
+        .and_then(Response::from_deauville)
 }
 
 /// The line that began after `line` (the first by start).

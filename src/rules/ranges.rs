@@ -329,6 +329,7 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
                 events.interval_lookback_days,
                 1,
             )?;
+            c.days(at, "rate_reach_days", events.rate_reach_days, 1)?;
         }
         if let Some(dose) = &spec.dose
             && let Some(minimum) = dose.min_mg_day

@@ -414,6 +414,7 @@ pub enum Finding {
 /// read as the number zero.
 pub fn finding(observation: &Observation) -> Finding {
     use crate::domain::observation_codes::finding::{ABSENT, PRESENT};
+    use crate::domain::observation_codes::seizure_frequency;
     // A bound says present only when every value it allows is above zero ("> 2" is, "< 1" is
     // not known).
     if observation.comparator.is_some() && observation.value.is_some() {
@@ -427,6 +428,13 @@ pub fn finding(observation: &Observation) -> Finding {
         (Some(0.0), _) => Finding::Absent,
         (_, Some(code)) if PRESENT.contains(&code.trim()) => Finding::Present,
         (_, Some(code)) if ABSENT.contains(&code.trim()) => Finding::Absent,
+        // A seizure frequency read from an answer's words: "Seizure free" is none, any
+        // frequency ("Weekly", "Less than monthly") is seizures.
+        (_, Some(code)) => match seizure_frequency::of_code(code) {
+            Some(seizure_frequency::Answer::Free) => Finding::Absent,
+            Some(_) => Finding::Present,
+            None => Finding::Unknown,
+        },
         _ => Finding::Unknown,
     }
 }

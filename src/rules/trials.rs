@@ -27,6 +27,7 @@ use super::model::{
 use super::numbers::trim_number;
 use super::observations::{Latest, agreed_latest};
 use super::outcome::{Outcome, Verdict};
+use super::seizure_days;
 use super::selectors::{Finding, finding, names_test};
 use super::words::contains_words;
 use crate::domain::{Observation, StopReason, TreatmentLine};
@@ -1501,16 +1502,33 @@ fn seizure_evidence(
 ) -> Option<EventEvidence> {
     let adequate_from = shift(trial.start, min_days);
     let until = trial.end.unwrap_or(ctx.today);
-    let counts: Vec<_> = ctx
-        .observations(&rule.observation)
+    let reports: Vec<&Observation> = ctx.observations(&rule.observation).collect();
+    let counts: Vec<_> = reports
+        .iter()
+        .copied()
         .filter(|o| o.effective.date() >= trial.start && o.effective.date() <= until)
         .collect();
     // Seizures counted over a period are the schedule's failure only when the whole period
     // falls after it could work: a count over months that began before may be of seizures
-    // before it (a count of 0 over such a period still speaks for freedom, below).
-    if let Some(seizure) = counts.iter().find(|o| {
-        o.since.unwrap_or(o.effective).date() >= adequate_from && finding(o) == Finding::Present
-    }) {
+    // before it (a count of 0 over such a period still speaks for freedom, below). A rate is
+    // seizures throughout the period it covers: one of them after the schedule could work is
+    // its failure.
+    let on_schedule = |o: &Observation| {
+        if seizure_days::rate_of(o).is_some() {
+            seizure_days::days_of(o, &reports, rule.rate_reach_days)
+                .iter()
+                .any(|day| *day >= adequate_from && *day <= until)
+        } else {
+            o.since.unwrap_or(o.effective).date() >= adequate_from
+                && o.effective.date() <= until
+                && finding(o) == Finding::Present
+        }
+    };
+    if let Some(seizure) = reports
+        .iter()
+        .filter(|o| o.effective.date() >= trial.start)
+        .find(|o| on_schedule(o))
+    {
         let what = match seizure.value {
             Some(value) => format!(
                 "{}{} {}",
@@ -1520,7 +1538,7 @@ fn seizure_evidence(
                 trim_number(value),
                 seizure.unit.as_deref().unwrap_or("")
             ),
-            None => String::from("present"),
+            None => seizure.value_text(),
         };
         return Some(EventEvidence::Failed(format!(
             "seizures recorded on {} after {} on the schedule ({})",
@@ -1555,13 +1573,7 @@ fn seizure_evidence(
         }
         return None;
     }
-    let mut seizure_days: Vec<NaiveDate> = ctx
-        .observations(&rule.observation)
-        .filter(|o| finding(o) == Finding::Present)
-        .map(|o| o.effective.date())
-        .collect();
-    seizure_days.sort_unstable();
-    seizure_days.dedup();
+    let seizure_days = seizure_days::all_days(&reports, rule.rate_reach_days);
     let free_since = seizure_days
         .last()
         .map_or(trial.start, |date| (*date).max(trial.start));

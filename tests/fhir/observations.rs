@@ -1495,3 +1495,105 @@ fn blood_pressure_names_are_read_with_their_category() {
         .collect();
     assert_eq!(read, expected);
 }
+
+/// mCODE STU1 coded the cancer disease status LOINC 88040-1 "Response to cancer treatment"
+/// (STU2 onward: 97509-4): read as the same disease status, so its worsened value is a
+/// progression the criteria see.
+#[test]
+fn an_mcode_stu1_disease_status_coded_88040_1_is_read_as_a_disease_status() {
+    let (_, rows) = stored(&[observation(
+        "stu1",
+        SUBJECT,
+        "88040-1",
+        "Response to cancer treatment",
+        &json!({
+            "effectiveDateTime": "2024-04-01",
+            "valueCodeableConcept": coding(SNOMED, "271299001", "Patient's condition worsened")
+        }),
+    )]);
+    assert_eq!(
+        rows,
+        [["97509-4", "-", "271299001", "-", "2024-04-01 00:00:00", "-"]]
+    );
+}
+
+/// A coded answer to a seizure-frequency question under a local code ("1" "Seizure free", "3"
+/// "Weekly") is read by its words as the frequency it names, and shown in them.
+#[test]
+fn a_coded_seizure_frequency_answer_is_read_and_shown_by_its_words() {
+    let answer = |id: &str, day: &str, code: &str, words: &str| {
+        json!({
+            "resourceType": "Observation",
+            "id": id,
+            "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": {"coding": [{"system": "urn:oid:1.2.3.4", "code": "3046171", "display": "Seizure frequency"}], "text": "Seizure frequency"},
+            "effectiveDateTime": day,
+            "valueCodeableConcept": {"coding": [{"system": "urn:oid:1.2.3.5", "code": code, "display": words}], "text": words}
+        })
+    };
+    let (env, _) = stored(&[
+        answer("w", "2024-01-10", "3", "Weekly"),
+        answer("f", "2024-06-10", "1", "Seizure free"),
+    ]);
+    assert_eq!(
+        env.rows("SELECT value_code FROM observations ORDER BY effective"),
+        [
+            ["refract:seizure-frequency:weekly"],
+            ["refract:seizure-frequency:free"]
+        ]
+    );
+    let shown = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["show", "OBS-1"])
+        .output()
+        .expect("show runs");
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(text.contains("latest seizure free"), "{text}");
+    assert!(!text.contains("code 1"), "{text}");
+}
+
+/// The FHIR export gives a quantity in a UCUM unit UCUM's system and code (R4 Quantity), so a
+/// receiving system tells a seizure rate per week from one per month by machine; read back, it
+/// is the same observation.
+#[test]
+fn an_exported_quantity_in_a_ucum_unit_carries_the_ucum_system_and_code() {
+    let (env, rows) = stored(&[observation(
+        "rate",
+        SUBJECT,
+        "refract:seizures-per-month",
+        "Seizure frequency",
+        &json!({"valueQuantity": {"value": 1, "unit": "per week", "system": "http://unitsofmeasure.org", "code": "/wk"}}),
+    )]);
+    let out = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["export", "--format", "fhir"])
+        .output()
+        .expect("export runs");
+    let bundle: Value = serde_json::from_slice(&out.stdout).expect("a bundle");
+    let quantity = bundle["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|e| e["resource"].get("valueQuantity"))
+        .expect("the observation's quantity")
+        .clone();
+    assert_eq!(
+        quantity["system"], "http://unitsofmeasure.org",
+        "{quantity}"
+    );
+    assert_eq!(quantity["code"], "/wk", "{quantity}");
+    let mut again = Env::new();
+    let path = again.write_json("back.json", &bundle);
+    again.import_ok(&path);
+    assert_eq!(
+        again.rows(
+            "SELECT code, coalesce(value, '-'), coalesce(value_code, '-'), coalesce(unit, '-'),
+                    effective, coalesce(setting, '-')
+             FROM observations ORDER BY code, effective"
+        ),
+        rows
+    );
+}

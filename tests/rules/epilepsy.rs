@@ -94,7 +94,7 @@ fn seizure_free_on_third(cbz_from: i64) -> Vignette {
 
 /// ILAE rule of three: two schedules failed (levetiracetam, lamotrigine), then carbamazepine
 /// from `free_days` ago with a diary of zero counts every 30 days on it (and one today). Before
-/// it, seizures came every `interval` days: recorded 10 days before carbamazepine began and
+/// it, seizures came every `interval` days (each a count of one on its day, not a rate): recorded 10 days before carbamazepine began and
 /// at `interval`-day steps back from there (those within the 12 months before it set the longest
 /// pre-intervention inter-seizure interval).
 fn rule_of_three(free_days: i64, interval: i64) -> Vignette {
@@ -115,7 +115,7 @@ fn rule_of_three(free_days: i64, interval: i64) -> Vignette {
         .give(rx("Carbamazepine 800 mg/d").from(start));
     let mut seizure = start + 10;
     while seizure <= start + 365 {
-        v = v.seizures(1.0, seizure);
+        v = v.seizures_on(1.0, seizure);
         seizure += interval;
     }
     let mut day = start - 30;
@@ -521,6 +521,96 @@ pub fn cases() -> Vec<Case> {
         .reason("stopped for no response, but no seizure recorded")
         .confounder("conflicting_evidence"),
     ]
+}
+
+/// Two schedules failed, then carbamazepine from 430 days ago, free since 424 days ago. Before
+/// it the clinic wrote the seizure frequency at visits 182 days apart: `before(v, day)` adds
+/// one report `day` days ago. After the last seizure, `after` reports freedom.
+fn rate_at_visits(
+    before: fn(Vignette, i64) -> Vignette,
+    after: fn(Vignette, i64) -> Vignette,
+) -> Vignette {
+    let start = 430;
+    let mut v = patient()
+        .give(
+            rx("Levetiracetam 1500 mg/d")
+                .from(start + 900)
+                .until(start + 600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Lamotrigine 400 mg/d")
+                .from(start + 600)
+                .until(start)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx("Carbamazepine 800 mg/d").from(start));
+    v = before(v, start + 360);
+    v = before(v, start + 178);
+    v = before(v, 424);
+    let mut day = 424 - 120;
+    while day > 0 {
+        v = after(v, day);
+        day -= 120;
+    }
+    after(v, 0)
+}
+
+/// A seizure rate written at clinic visits is seizures throughout the time it covers, not one
+/// seizure on each visit's day: "2 per month" at visits 182 days apart is a seizure every two
+/// weeks or so, so 12 months of freedom is sustained (the visits' gap is no inter-seizure
+/// interval).
+#[test]
+fn a_seizure_rate_at_sparse_visits_is_seizures_through_the_period_not_one_per_visit() {
+    run(
+        ID,
+        &[
+            case(
+                "2 per month at visits 182 days apart, then 0 per month: free 424 days",
+                rate_at_visits(|v, d| v.seizures(2.0, d), |v, d| v.seizures(0.0, d)),
+                NotMet,
+            )
+            .reason("sustained success"),
+            case(
+                "weekly (a coded answer) at visits, then 'seizure free' coded: free 424 days",
+                rate_at_visits(
+                    |v, d| v.seizure_answer("weekly", d),
+                    |v, d| v.seizure_answer("free", d),
+                ),
+                NotMet,
+            )
+            .reason("sustained success"),
+            case(
+                "one seizure counted at each visit 182 days apart: the rule of three needs 546 days",
+                rate_at_visits(|v, d| v.seizures_on(1.0, d), |v, d| v.seizures(0.0, d)),
+                Refractory,
+            )
+            .reason("undetermined"),
+        ],
+    );
+}
+
+/// A coded frequency other than freedom ("Weekly") on a schedule after it could work is
+/// seizures on it: its failure.
+#[test]
+fn a_coded_weekly_seizure_frequency_on_a_schedule_is_its_failure() {
+    run(
+        ID,
+        &[case(
+            "lamotrigine ongoing 300 days, 'weekly' coded 100 days ago",
+            patient()
+                .give(
+                    rx("Levetiracetam 1500 mg/d")
+                        .from(700)
+                        .until(300)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(rx("Lamotrigine 400 mg/d").from(300))
+                .seizure_answer("weekly", 100),
+            Refractory,
+        )
+        .reason("weekly")],
+    );
 }
 
 #[test]

@@ -924,3 +924,35 @@ fn end_of_the_last_cycle_cases() -> Vec<Case> {
 fn the_end_of_treatment_window_runs_from_the_end_of_the_last_cycle() {
     run(ID, &end_of_the_last_cycle_cases());
 }
+
+/// A Deauville five-point score recorded as a test of its own (Lugano 2014): 1-3 at the end of
+/// treatment is a complete metabolic response, so a relapse 7 months later is an early relapse;
+/// 4 or 5 alone cannot tell a partial response from progression and decides nothing.
+#[test]
+fn a_deauville_score_of_1_to_3_is_a_complete_metabolic_response_and_4_alone_decides_nothing() {
+    let deauville = |score: f64| {
+        end_of_treatment_status(disease_status::WORSENED, 150).observe(
+            "text:Deauville score",
+            "Deauville score",
+            score,
+            "",
+            195 - 40,
+        )
+    };
+    run(
+        ID,
+        &[
+            case(
+                "Deauville 2 at the end of R-CHOP, then relapse",
+                deauville(2.0),
+                Relapsed,
+            )
+            .label_contains("early relapse"),
+            case(
+                "Deauville 4 at the end of R-CHOP, then relapse",
+                deauville(4.0),
+                InsufficientData,
+            ),
+        ],
+    );
+}

@@ -505,6 +505,28 @@ impl Vignette {
         )
     }
 
+    /// `count` seizures on the day `days` days ago (a count, not a rate: no time unit).
+    pub fn seizures_on(self, count: f64, days: i64) -> Self {
+        self.observe(
+            observation_codes::SEIZURES_PER_MONTH,
+            "Seizure count",
+            count,
+            "{seizures}",
+            days,
+        )
+    }
+
+    /// A seizure frequency coded as an answer (refract's code of it, as an import stores
+    /// "Weekly" or "Seizure free"), `days` days ago.
+    pub fn seizure_answer(self, key: &str, days: i64) -> Self {
+        self.coded_at(
+            observation_codes::SEIZURES_PER_MONTH,
+            "Seizure frequency",
+            &format!("{}{key}", observation_codes::seizure_frequency::PREFIX),
+            time_ago(days, 9, 0),
+        )
+    }
+
     /// Seizure activity seen (clinically or on EEG) or not, at a time.
     pub fn seizure_activity(self, seen: bool, at: NaiveDateTime) -> Self {
         self.observe_at(

@@ -1,0 +1,145 @@
+//! Seizure observations as the days seizures happened: a count on a day is that many seizures
+//! that day; a rate (a count over a time unit, "2 per month", or a coded frequency "Weekly") is
+//! seizures throughout the period it covers, one every unit / count, the last at its end (see
+//! [`super::model::EventRule::rate_reach_days`] for the period a rate at a visit covers).
+
+use chrono::NaiveDate;
+
+use crate::domain::Observation;
+use crate::domain::observation_codes::seizure_frequency::{self, Answer, Rate};
+
+use super::dates::shift;
+use super::selectors::{Finding, finding};
+
+/// The rate an observation states, when it is one: a number above zero in a unit of count over
+/// time, or a coded frequency answer that names one. A count, a bound ("> 2") and "less than
+/// monthly" are not rates.
+pub(super) fn rate_of(observation: &Observation) -> Option<Rate> {
+    if let Some(value) = observation.exact_value() {
+        let period_days =
+            seizure_frequency::period_days_of_unit(observation.unit.as_deref().unwrap_or(""))?;
+        return (value > 0.0 && value.is_finite()).then_some(Rate {
+            count: value,
+            period_days,
+        });
+    }
+    match seizure_frequency::of_code(observation.value_code.as_deref()?)? {
+        Answer::Rate(rate) => Some(rate),
+        Answer::Free | Answer::Occurring => None,
+    }
+}
+
+/// The first day of the period a rate covers: its own period's start; else the day of the
+/// previous report of the measure (`reports`, any value), at most `reach_days` back; else one
+/// unit of its time back.
+fn covered_from(
+    observation: &Observation,
+    rate: Rate,
+    reports: &[&Observation],
+    reach_days: i64,
+) -> NaiveDate {
+    let end = observation.effective.date();
+    if let Some(since) = observation.since {
+        return since.date();
+    }
+    let previous = reports
+        .iter()
+        .map(|o| o.effective.date())
+        .filter(|day| *day < end)
+        .max();
+    match previous {
+        Some(day) => day.max(shift(end, -reach_days.max(1))),
+        None => shift(end, -(rate.period_days.round() as i64).max(1)),
+    }
+}
+
+/// The days an observation places seizures on (none when it records none or says nothing):
+/// a rate's spread through the period it covers, a count's or a coded seizure's on its day.
+pub(super) fn days_of(
+    observation: &Observation,
+    reports: &[&Observation],
+    reach_days: i64,
+) -> Vec<NaiveDate> {
+    if finding(observation) != Finding::Present {
+        return Vec::new();
+    }
+    let end = observation.effective.date();
+    let Some(rate) = rate_of(observation) else {
+        return vec![end];
+    };
+    let from = covered_from(observation, rate, reports, reach_days);
+    // More than one a day is a seizure every day: the interval is at most a day.
+    let step = (rate.period_days / rate.count).max(1.0);
+    let mut days = Vec::new();
+    let mut back = 0.0_f64;
+    loop {
+        let day = shift(end, -(back.round() as i64));
+        if day < from && !days.is_empty() {
+            break;
+        }
+        days.push(day);
+        back += step;
+    }
+    days.reverse();
+    days.dedup();
+    days
+}
+
+/// Every day the observations place a seizure on, in order, once each.
+pub(super) fn all_days(reports: &[&Observation], reach_days: i64) -> Vec<NaiveDate> {
+    let mut days: Vec<NaiveDate> = reports
+        .iter()
+        .flat_map(|o| days_of(o, reports, reach_days))
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDateTime;
+
+    fn at(day: &str) -> NaiveDateTime {
+        NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+    }
+
+    fn report(value: f64, unit: &str, day: &str) -> Observation {
+        Observation {
+            code: String::from("refract:seizures-per-month"),
+            display: String::from("Seizure frequency"),
+            value: Some(value),
+            unit: Some(unit.to_owned()),
+            effective: at(day),
+            ..Observation::default()
+        }
+    }
+
+    #[test]
+    fn a_rate_at_a_visit_is_seizures_through_the_time_since_the_previous_report() {
+        let first = report(2.0, "/mo", "2020-06-15");
+        let second = report(2.0, "/mo", "2020-12-14");
+        let reports = [&first, &second];
+        let days = all_days(&reports, 365);
+        let longest = days
+            .windows(2)
+            .map(|w| (w[1] - w[0]).num_days())
+            .max()
+            .unwrap();
+        assert!(longest <= 16, "longest interval {longest} days: {days:?}");
+        assert_eq!(days.last(), Some(&at("2020-12-14").date()));
+        assert!(days.first().unwrap() < &at("2020-06-15").date());
+    }
+
+    #[test]
+    fn a_count_is_seizures_on_its_day_and_a_rate_of_zero_none() {
+        let count = report(3.0, "{seizures}", "2021-01-10");
+        let zero = report(0.0, "/mo", "2021-02-10");
+        let reports = [&count, &zero];
+        assert_eq!(all_days(&reports, 365), vec![at("2021-01-10").date()]);
+    }
+}
