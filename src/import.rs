@@ -167,7 +167,7 @@ fn this_host() -> String {
 /// without their form, written totals checked, steps labelled by day or week, the patient's
 /// instruction, a range of counts at its least; a deletion's time. 13: a quantity's unit is
 /// its UCUM code before the words shown beside it; an Observation `registered` is no result.
-/// 14: a `doseRange` read at its low; dose and strength units by meaning (words, SNOMED CT
+/// 14: a `doseRange` read at its low, and a range of amounts in a dosage text; dose and strength units by meaning (words, SNOMED CT
 /// unit codes, both micro signs); lines at parts of the day named by `timing.code` (AM, PM,
 /// BED) one day; a count with no strength takes the mass its text writes; a transdermal
 /// patch's rate a dose a day, no infusion; stop reasons read as phrases with their object

@@ -2,8 +2,9 @@
 //! every 4 weeks"), read for what a structured dosage would have said: the amount of one dose
 //! and how many doses a day.
 //!
-//! Only a regular schedule gives a daily dose: "as needed" and a range ("1-2 tablets") leave the
-//! part they touch unknown rather than guessed; two different amounts are a day written dose by
+//! Only a regular schedule gives a daily dose: "as needed" leaves the part it touches unknown
+//! rather than guessed, and a range of amounts ("1-2 tablets") is read at its low, the amount
+//! surely given; two different amounts are a day written dose by
 //! dose when each names its part of the day ("5 mg mane, 10 mg nocte": 15 mg a day), else
 //! the dose is unknown (the lowest of them is often no dose: "150 mg daily using 37.5 mg
 //! tablets", "increase by 37.5 mg"). A day is summed only when it is surely one day's schedule:
@@ -704,6 +705,13 @@ fn count_places(words: &[String]) -> Vec<usize> {
         .filter(|&index| {
             words[index].parse::<f64>().is_ok()
                 && !is_clock_time(words, index)
+                // The low end of a range written apart ("1 to 2 tablets") counts with its high.
+                && !(words
+                    .get(index + 1)
+                    .is_some_and(|after| matches!(after.as_str(), "to" | "or" | "-"))
+                    && words
+                        .get(index + 2)
+                        .is_some_and(|high| high.parse::<f64>().is_ok()))
                 // "3 times a day", "x 2 daily", "5 days": a count of doses or days, no units.
                 && !words.get(index + 1).is_some_and(|after| {
                     matches!(after.as_str(), "times" | "x")
@@ -1174,6 +1182,14 @@ fn says_as_needed(words: &[String]) -> bool {
                         && matches!(need.as_str(), "needed" | "required" | "necessary")
             )
         })
+}
+
+/// The low of a range of amounts written as its two ends, when both are numbers, the low the
+/// lesser and above nothing.
+fn range_low(ends: Option<(&str, &str)>) -> Option<f64> {
+    let (low, high) = ends?;
+    let (low, high) = (low.parse::<f64>().ok()?, high.parse::<f64>().ok()?);
+    (low.is_finite() && high.is_finite() && 0.0 < low && low < high).then_some(low)
 }
 
 /// A range of amounts anywhere: "1-2 tablets", "1 - 2 tablets", "1 to 2 tablets", "1 or 2".
@@ -1848,28 +1864,35 @@ fn amount(
         if !DOSE_UNITS.contains(&unit) {
             continue;
         }
-        // "1-2 tablets", "1 to 2 tablets", "1 or 2 tablets": a range is not one amount ("increase
-        // to 50 mg" is no range: no number before "to").
         let before = |back: usize| index.checked_sub(back).and_then(|i| words.get(i));
-        // "up to 2 tablets" is a most, "1 - 2 tablets" a range written apart.
-        if word.contains('-')
-            || (before(1).is_some_and(|w| is_sign(w))
-                && before(2).is_some_and(|w| w.parse::<f64>().is_ok()))
-            || (before(1).is_some_and(|w| w == "to") && before(2).is_some_and(|w| w == "up"))
-            || index
-                .checked_sub(1)
-                .and_then(|i| words.get(i))
-                .is_some_and(|w| w == "to" || w == "or")
-                && index
-                    .checked_sub(2)
-                    .and_then(|i| words.get(i))
-                    .is_some_and(|w| w.parse::<f64>().is_ok())
-        {
+        // "up to 2 tablets" is a most, no dose.
+        if before(1).is_some_and(|w| w == "to") && before(2).is_some_and(|w| w == "up") {
             return None;
         }
-        let Ok(value) = word.parse::<f64>() else {
-            continue;
+        // "1-2 tablets", "1 - 2 tablets", "1 to 2 tablets", "1 or 2 tablets": a range, read at
+        // its low, the amount surely given each time (as a structured `doseRange` is), so that
+        // a range below a drug's minimum is surely below it ("increase to 50 mg" is no range:
+        // no number before "to"). A dash between anything else, or a range the wrong way
+        // round, says no amount.
+        let low = if word.contains('-') {
+            match range_low(word.split_once('-')) {
+                Some(low) => low,
+                None => return None,
+            }
+        } else if before(1).is_some_and(|w| is_sign(w) || w == "to" || w == "or")
+            && before(2).is_some_and(|w| w.parse::<f64>().is_ok())
+        {
+            match range_low(before(2).map(String::as_str).zip(Some(word.as_str()))) {
+                Some(low) => low,
+                None => return None,
+            }
+        } else {
+            match word.parse::<f64>() {
+                Ok(value) => value,
+                Err(_) => continue,
+            }
         };
+        let value = low;
         if !value.is_finite() || value <= 0.0 {
             return None;
         }
@@ -2595,10 +2618,43 @@ mod tests {
         reads("25 mg daily for 2 weeks", Some((25.0, "mg")), Some(1.0));
     }
 
+    /// A range of amounts on a regular schedule is read at its low, the amount surely given
+    /// each time, as a structured `doseRange` is: "12.5-25 mg daily" of sertraline is surely
+    /// below its 50 mg minimum, never an unknown dose given the benefit of the doubt.
+    #[test]
+    fn a_range_of_amounts_is_read_at_its_low() {
+        reads("12.5-25 mg daily", Some((12.5, "mg")), Some(1.0));
+        reads("1 to 2 tablets daily", Some((1.0, "tablet")), Some(1.0));
+        reads(
+            "1 - 2 tablets twice daily",
+            Some((1.0, "tablet")),
+            Some(2.0),
+        );
+        reads(
+            "Take 1 or 2 capsules at night",
+            Some((1.0, "capsule")),
+            Some(1.0),
+        );
+        reads("0.5-1 tablet bd", Some((0.5, "tablet")), Some(2.0));
+        reads(
+            "Take 50 - 100 mg twice a day",
+            Some((50.0, "mg")),
+            Some(2.0),
+        );
+        // A most is no range, and "as needed" is no regular dose.
+        reads("up to 2 tablets daily", None, None);
+        reads("1-2 tablets as needed", Some((1.0, "tablet")), None);
+        // A range the wrong way round is no amount surely given.
+        reads("25-12.5 mg daily", None, Some(1.0));
+    }
+
     #[test]
     fn what_is_not_one_regular_dose_stays_unknown() {
-        reads("1-2 tablets every 4-6 hours as needed", None, None);
-        reads("1 to 2 tablets daily", None, Some(1.0));
+        reads(
+            "1-2 tablets every 4-6 hours as needed",
+            Some((1.0, "tablet")),
+            None,
+        );
         reads("2 puffs as needed", Some((2.0, "puff")), None);
         reads("Use as directed", None, None);
         reads("500 mg", Some((500.0, "mg")), None);
