@@ -706,12 +706,12 @@ fn count_places(words: &[String]) -> Vec<usize> {
             words[index].parse::<f64>().is_ok()
                 && !is_clock_time(words, index)
                 // The low end of a range written apart ("1 to 2 tablets") counts with its high.
-                && !(words
+                && (words
                     .get(index + 1)
-                    .is_some_and(|after| matches!(after.as_str(), "to" | "or" | "-"))
-                    && words
+                    .is_none_or(|after| !matches!(after.as_str(), "to" | "or" | "-"))
+                    || words
                         .get(index + 2)
-                        .is_some_and(|high| high.parse::<f64>().is_ok()))
+                        .is_none_or(|high| high.parse::<f64>().is_err()))
                 // "3 times a day", "x 2 daily", "5 days": a count of doses or days, no units.
                 && !words.get(index + 1).is_some_and(|after| {
                     matches!(after.as_str(), "times" | "x")
@@ -1875,17 +1875,11 @@ fn amount(
         // no number before "to"). A dash between anything else, or a range the wrong way
         // round, says no amount.
         let low = if word.contains('-') {
-            match range_low(word.split_once('-')) {
-                Some(low) => low,
-                None => return None,
-            }
+            range_low(word.split_once('-'))?
         } else if before(1).is_some_and(|w| is_sign(w) || w == "to" || w == "or")
             && before(2).is_some_and(|w| w.parse::<f64>().is_ok())
         {
-            match range_low(before(2).map(String::as_str).zip(Some(word.as_str()))) {
-                Some(low) => low,
-                None => return None,
-            }
+            range_low(before(2).map(String::as_str).zip(Some(word.as_str())))?
         } else {
             match word.parse::<f64>() {
                 Ok(value) => value,
