@@ -93,9 +93,14 @@ use crate::domain::{Assessment, PatientRecord};
 /// its whole course. 21: blood pressure by name in abbreviations, with no pressure word (by a
 /// pressure unit), in six European languages, never outside vital signs (a result's category);
 /// doses read from counts with and without their form, written totals checked, labelled steps,
-/// the patient's instruction. 22: myeloma: an M-protein value not read after one that was is
-/// a progression still to be decided; the 24-hour urine M-protein by its words and unit; a
-/// line's response from the urine when it is the measurable disease; a weekly form of a drug
+/// the patient's instruction. 22: myeloma: an M-protein value not read that could be a rise the
+/// values after it do not settle is a progression still to be decided (one they settle a
+/// note, never a nadir); the 24-hour urine M-protein by its words (Bence Jones protein) and
+/// an amount-per-24-hours unit, a urine concentration or ratio to creatinine (and a serum
+/// M-protein's name in such a unit) set aside with a note; unit spellings labs print; one
+/// value sent twice in two units one value; a second band at one visit said, the band
+/// followed read; a line's response from the urine when it is the measurable disease (PR
+/// by "< 200 mg/24 h" only with at least the fall of MR); a weekly form of a drug
 /// with a daily minimum judged by the label's weekly equivalent (fluoxetine 90 mg weekly for
 /// 20 mg/d), or left unjudged as a confounder, never averaged over the week; a cross-taper a
 /// switch, not a combination schedule (`cross_taper_days`); the same schedule tried again one

@@ -3581,13 +3581,79 @@ fn test_of(
     let known_name = names
         .iter()
         .find(|name| terms.knows(None, Some(name.as_str())));
-    let name = known_name.or(names.first()).cloned();
+    let name = known_name
+        .or(names.first())
+        .map(|name| with_specimen(name, &names));
     match (code, name) {
         (Some(code), Some(name)) => Some((code, name, system)),
         (Some(code), None) => Some((code.clone(), code, system)),
         // A test named only in words is kept under them (criteria read such tests by name).
         (None, Some(name)) => Some((format!("text:{name}"), name, String::new())),
         (None, None) => None,
+    }
+}
+
+/// The specimens other than blood a test's name may say, each as its words and the word kept.
+/// A test is kept under one name: when that name says no specimen ("M-Spike", as Epic names
+/// a component) and another of the record's names (a coding's display: "Protein.monoclonal
+/// [Mass/volume] in Urine by Electrophoresis") says one of these, the kept name says it too
+/// ("M-Spike (urine)"), for the criteria tell a urine test from a serum one by its name.
+const SPECIMENS: &[(&[&str], &str)] = &[
+    (&["urine", "urinary", "upep"], "urine"),
+    (
+        &[
+            "cerebrospinal fluid",
+            "cerebral spinal fluid",
+            "spinal fluid",
+            "csf",
+        ],
+        "cerebrospinal fluid",
+    ),
+    (&["pleural fluid"], "pleural fluid"),
+    (
+        &["peritoneal fluid", "ascitic fluid", "ascites"],
+        "peritoneal fluid",
+    ),
+    (&["synovial fluid"], "synovial fluid"),
+    (&["stool", "feces", "faeces"], "stool"),
+];
+
+/// The words of blood specimens: a name saying one says its specimen (nothing added), and a
+/// name of the record saying one beside another specimen leaves the specimen open.
+const BLOOD_SPECIMENS: &[&str] = &["serum", "plasma", "blood"];
+
+/// `name`, with the specimen another of `names` says when it says none itself (see
+/// [`SPECIMENS`]). Names that say two specimens between them, or a blood one beside another,
+/// add nothing: refract does not choose between them.
+fn with_specimen(name: &str, names: &[String]) -> String {
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let says = |text: &[String], phrase: &str| {
+        let phrase = words(phrase);
+        !phrase.is_empty() && text.windows(phrase.len()).any(|window| window == phrase)
+    };
+    let specimen_of = |text: &[String]| {
+        SPECIMENS
+            .iter()
+            .find(|(phrases, _)| phrases.iter().any(|phrase| says(text, phrase)))
+            .map(|(_, kept)| *kept)
+    };
+    let blood = |text: &[String]| BLOOD_SPECIMENS.iter().any(|word| says(text, word));
+    let own = words(name);
+    if specimen_of(&own).is_some() || blood(&own) {
+        return name.to_owned();
+    }
+    let others: Vec<Vec<String>> = names.iter().map(|other| words(other)).collect();
+    let mut said = others.iter().filter_map(|other| specimen_of(other));
+    match (said.next(), others.iter().any(|other| blood(other))) {
+        (Some(specimen), false) if said.all(|other| other == specimen) => {
+            format!("{name} ({specimen})")
+        }
+        _ => name.to_owned(),
     }
 }
 

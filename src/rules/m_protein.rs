@@ -2,7 +2,7 @@
 //! set): serum M-protein, 24-hour urine M-protein and, when neither is measurable, the
 //! difference between the involved and the uninvolved serum free light chain. From the series
 //! come progressions (a rise from the nadir, confirmed by consecutive values; a value not read
-//! after one that was, a progression still to be decided) and a line's response (the fall of
+//! that could be a rise the values after it do not settle, a progression still to be decided) and a line's response (the fall of
 //! the serum M-protein from the line's baseline, or of the urine M-protein when the urine is
 //! the line's measurable disease). The line criteria
 //! (`oncology.rs`) read both as they read a recorded response or disease status; this module
@@ -67,39 +67,36 @@ fn read_record(ctx: &Context<'_>) -> Reading {
     reading.events = found.events;
     reading.refuted = found.refuted;
     reading.sources = found.sources;
-    // A value refract could not read may be anything. One dated after a value of its series
-    // that was read could be a rise from the nadir (alone, or with the value after it): a
-    // progression that may have happened that day, so it is one still to be decided, with the
-    // values that would decide it as what is missing. The criteria read it as a progression
-    // pending confirmation: a line whose window (on therapy or within the days after its last
-    // dose) it falls in is undecided, never "not refractory", unless a confirmed progression
-    // there already decides; a relapse after it is undecided too. It also stands for what it
-    // could do to a response: a value on a line that the series shows responded could be the
-    // fall, or the rise, that changes it, and it leaves the line undecided all the same. A value
-    // before every value of its series that was read could only be a first value (the
-    // baseline at diagnosis, which a line's own baseline replaces): it changes no decision
-    // the values after it make alone, and stays a note. Our choice, for IMWG 2016's "two
-    // consecutive assessments" read from values refract may not guess.
-    for (index, unread) in log.unread.iter().enumerate() {
-        let points = match unread.series {
-            Series::Serum => &serum,
-            Series::Urine => &found.urine,
-            Series::LightChains => &found.light_chains,
-        };
-        if !points.iter().any(|p| p.day < unread.day) {
-            continue;
-        }
-        let needs: Vec<&str> = log.unread[index..]
+    // A value refract could not read may be anything. One that could be a rise making a
+    // progression (alone, or with the values beside it: see `unread_progressions`) is a
+    // progression that may have happened, still to be decided, with the values that would
+    // decide it as what is missing. The criteria read it as a progression pending
+    // confirmation: a line whose window (on therapy or within the days after its last dose)
+    // it falls in is undecided, never "not refractory", unless a confirmed progression there
+    // already decides; a relapse after it is undecided too. One the values after it settle
+    // (the next value no rise from the nadir, so that whatever it is it could only be a rise
+    // refuted), or one before every value read (it could only be a first value, the baseline
+    // at diagnosis that a line's own baseline replaces), decides nothing and stays a note;
+    // a line's response is read from the values that were read, in a row (a value not read
+    // is no confirmed value: IMWG 2016 measures from confirmed values). Our choice, for IMWG
+    // 2016's "two consecutive assessments" read from values refract may not guess.
+    for (series, date, days) in &found.possible {
+        let needs: Vec<&str> = log
+            .unread
             .iter()
-            .filter(|later| later.series == unread.series && later.day >= unread.day)
-            .map(|later| later.need.as_str())
+            .filter(|unread| unread.series == *series && days.contains(&unread.day))
+            .map(|unread| unread.need.as_str())
             .collect();
+        let listed = days
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         reading.events.push(Progression {
-            date: unread.day,
+            date: *date,
             words: format!(
-                "a {} value on {} not read, which may be a rise from the nadir",
-                unread.series.name(),
-                unread.day
+                "a {} value on {listed} not read, which may be a rise from the nadir",
+                series.name(),
             ),
             confirmed: false,
             assessed: true,
@@ -107,7 +104,7 @@ fn read_record(ctx: &Context<'_>) -> Reading {
             missing: Some(format!(
                 "{}: to tell whether the {} progressed (IMWG 2016, a rise from the nadir)",
                 needs.join("; "),
-                unread.series.name()
+                series.name()
             )),
         });
     }
@@ -321,12 +318,16 @@ fn line_reading(
 
 /// The category the urine M-protein reaches (IMWG 2016): VGPR below
 /// `very_good_partial_below` mg/24 h, PR a fall of `partial` or to below `partial_below` mg/24
-/// h, MR a fall of `minimal`; else stable disease. A bound ("< 100") is read as its bound, so
-/// "< 100" is not below 100: it can only make the response look smaller.
+/// h with a fall of at least `partial_below_min_fall` (so that a small fall across 200 mg/24 h
+/// never outranks a larger one that is only MR), MR a fall of `minimal`; else stable disease.
+/// A bound ("< 100") is read as its bound, so "< 100" is not below 100: it can only make the
+/// response look smaller.
 fn urine_category(rules: &UrineResponse, fall: f64, value: f64) -> Response {
     if value + SLACK < rules.very_good_partial_below {
         Response::VeryGoodPartial
-    } else if fall + SLACK >= rules.partial || value + SLACK < rules.partial_below {
+    } else if fall + SLACK >= rules.partial
+        || (value + SLACK < rules.partial_below && fall + SLACK >= rules.partial_below_min_fall)
+    {
         Response::Partial
     } else if fall + SLACK >= rules.minimal {
         Response::Minimal

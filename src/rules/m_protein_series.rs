@@ -29,17 +29,138 @@ pub(super) enum Series {
     LightChains,
 }
 
-/// The units each series reads, as written once spaces, brackets and dots are gone and in
-/// lower case ("mg/(24.h)" is "mg/24h"), and the factor to the series' unit.
-const UNITS: [(Series, &[&str], f64); 7] = [
-    (Series::Serum, &["g/dl"], 1.0),
-    (Series::Serum, &["g/l"], 0.1),
-    (Series::Serum, &["mg/dl"], 0.001),
-    (Series::Urine, &["mg/24h", "mg/d", "mg/day"], 1.0),
-    (Series::Urine, &["g/24h", "g/d", "g/day"], 1000.0),
-    (Series::LightChains, &["mg/dl"], 1.0),
-    (Series::LightChains, &["mg/l"], 0.1),
+/// The units each series reads, in the form [`unit_form`] gives every spelling of them
+/// ("mg/(24.h)", "mg/24 hr", "mg/day" are "mg/24h"; "gm/dL", "G/DL" are "g/dl"), and the factor
+/// to the series' unit.
+const UNITS: [(Series, &str, f64); 8] = [
+    (Series::Serum, "g/dl", 1.0),
+    (Series::Serum, "g/l", 0.1),
+    (Series::Serum, "mg/dl", 0.001),
+    (Series::Serum, "mg/l", 0.0001),
+    (Series::Urine, "mg/24h", 1.0),
+    (Series::Urine, "g/24h", 1000.0),
+    (Series::LightChains, "mg/dl", 1.0),
+    (Series::LightChains, "mg/l", 0.1),
 ];
+
+/// What a unit measures, as far as the series care: a concentration (a mass per volume: the
+/// serum's), an amount per time (the 24-hour urine's), a ratio to another measure (per gram of
+/// creatinine), a share in percent, or a unit refract does not know (never guessed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum UnitKind {
+    Concentration,
+    PerTime,
+    Ratio,
+    Percent,
+    Unknown,
+}
+
+/// The spellings laboratories print for the parts of a unit, each as one form: masses, volumes
+/// and times ("gm", "grams" are "g"; "hr", "hrs", "hours" are "h"; "day", "days" are "d").
+const MASSES: [(&str, &[&str]); 5] = [
+    (
+        "g",
+        &["g", "gm", "gms", "gr", "gram", "grams", "gramme", "grammes"],
+    ),
+    (
+        "mg",
+        &[
+            "mg",
+            "mgs",
+            "milligram",
+            "milligrams",
+            "milligramme",
+            "milligrammes",
+        ],
+    ),
+    ("ug", &["ug", "mcg", "µg", "microgram", "micrograms"]),
+    ("mmol", &["mmol", "millimole", "millimoles"]),
+    ("umol", &["umol", "µmol", "micromole", "micromoles"]),
+];
+const VOLUMES: [(&str, &[&str]); 3] = [
+    (
+        "dl",
+        &["dl", "deciliter", "decilitre", "deciliters", "decilitres"],
+    ),
+    ("l", &["l", "liter", "litre", "liters", "litres"]),
+    (
+        "ml",
+        &[
+            "ml",
+            "milliliter",
+            "millilitre",
+            "milliliters",
+            "millilitres",
+        ],
+    ),
+];
+const HOURS: &[&str] = &["h", "hr", "hrs", "hour", "hours"];
+const DAYS: &[&str] = &["d", "day", "days"];
+
+/// A unit in one form whatever its spelling ("mg/24h", "g/dl"), and what it measures. Case,
+/// spaces, UCUM's brackets, dots and annotations, and "per" for "/" aside; an amount per day
+/// is one per 24 hours. A unit of a ratio to creatinine ("mg/g", "mg/g{creat}", "mg/mmol") is
+/// a ratio whatever else it says.
+pub(super) fn unit_form(unit: &str) -> (String, UnitKind) {
+    let lower = unit.trim().to_lowercase();
+    if lower == "%" || lower == "percent" {
+        return (lower, UnitKind::Percent);
+    }
+    // UCUM annotations ("{creat}") say what the unit is of: kept for that, then left out.
+    let creatinine = lower.contains("creat");
+    let mut bare = String::new();
+    let mut depth = 0_u32;
+    for c in lower.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => bare.push(c),
+            _ => {}
+        }
+    }
+    let bare = bare.replace(" per ", "/");
+    let compact: String = bare
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | '.' | '-' | '_' | '[' | ']'))
+        .collect();
+    let Some((top, bottom)) = compact.split_once('/') else {
+        return (compact, UnitKind::Unknown);
+    };
+    let form_of = |table: &[(&'static str, &[&str])], word: &str| {
+        table
+            .iter()
+            .find(|(_, spellings)| spellings.contains(&word))
+            .map(|(form, _)| *form)
+    };
+    let mass = form_of(&MASSES, top);
+    let count_end = bottom
+        .char_indices()
+        .find(|(_, c)| !c.is_ascii_digit())
+        .map_or(bottom.len(), |(at, _)| at);
+    let (count, word) = bottom.split_at(count_end);
+    let count: u32 = if count.is_empty() {
+        1
+    } else {
+        count.parse().unwrap_or(0)
+    };
+    let per = if let Some(volume) = form_of(&VOLUMES, bottom) {
+        Some((volume.to_owned(), UnitKind::Concentration))
+    } else if (HOURS.contains(&word) && count == 24) || (DAYS.contains(&word) && count == 1) {
+        Some((String::from("24h"), UnitKind::PerTime))
+    } else if HOURS.contains(&word) || DAYS.contains(&word) {
+        Some((format!("{count}{word}"), UnitKind::PerTime))
+    } else if form_of(&MASSES, bottom).is_some() {
+        Some((bottom.to_owned(), UnitKind::Ratio))
+    } else {
+        None
+    };
+    match (mass, per) {
+        _ if creatinine => (compact, UnitKind::Ratio),
+        (Some(mass), Some((per, kind))) => (format!("{mass}/{per}"), kind),
+        (None, Some((per, kind))) => (format!("{top}/{per}"), kind),
+        (_, None) => (compact, UnitKind::Unknown),
+    }
+}
 
 impl Series {
     /// The series in words.
@@ -63,23 +184,20 @@ impl Series {
     /// The units converted to it, for the reason when a unit is not one of them.
     fn accepted(self) -> &'static str {
         match self {
-            Series::Serum => "g/dL, g/L or mg/dL",
+            Series::Serum => "g/dL, g/L, mg/dL or mg/L",
             Series::Urine => "mg/24 h or g/24 h",
             Series::LightChains => "mg/L or mg/dL",
         }
     }
 
-    /// The factor from a recorded unit (UCUM, or as labs write it: "g/dl", "mg/24 h") to the
-    /// series' unit; `None` for a unit refract does not convert (it never guesses one).
-    fn factor(self, unit: &str) -> Option<f64> {
-        let unit: String = unit
-            .chars()
-            .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | '.'))
-            .collect::<String>()
-            .to_lowercase();
+    /// The factor from a recorded unit (UCUM, or as labs print it: "g/dl", "gm/dL", "mg/24
+    /// hr", "mg/day"; see [`unit_form`]) to the series' unit; `None` for a unit refract does
+    /// not convert (it never guesses one).
+    pub(super) fn factor(self, unit: &str) -> Option<f64> {
+        let (form, _) = unit_form(unit);
         UNITS
             .iter()
-            .find(|(series, units, _)| *series == self && units.contains(&unit.as_str()))
+            .find(|(series, known, _)| *series == self && *known == form)
             .map(|(_, _, factor)| *factor)
     }
 }
@@ -97,6 +215,9 @@ pub(super) struct Point {
     pub(super) recorded: Option<String>,
     /// The observations it was read from: id and words, for the evidence.
     pub(super) sources: Vec<(i64, String)>,
+    /// A value not read, assumed a rise from any nadir to see what it could change (see
+    /// [`unread_progressions`]); never a nadir.
+    pub(super) assumed: bool,
 }
 
 impl Point {
@@ -222,8 +343,23 @@ pub(super) fn serum_series(
     )
 }
 
+/// A serum M-protein is a concentration: a test named as one whose unit is another kind (an
+/// amount per 24 hours, a ratio to creatinine, a percentage) is not the serum's, whatever its
+/// name says. The words decide first (mg/dL is a serum unit too: a urine M-spike in mg/dL is
+/// told from the serum's by its name saying urine, see [`is_urine`]); then the unit's kind. A
+/// value with no unit, or one refract does not know, stays the serum's by its name: it is a
+/// value not read, never a value of another test.
 fn in_serum_series(spec: &MProtein, o: &Observation) -> bool {
-    (selects(&spec.serum, o) || names_m_protein(spec, o)) && !is_urine(spec, o) && !is_percent(o)
+    (selects(&spec.serum, o) || names_m_protein(spec, o))
+        && !is_urine(spec, o)
+        && matches!(kind_of(o), UnitKind::Concentration | UnitKind::Unknown)
+}
+
+/// What the unit of a value measures (no unit: unknown).
+fn kind_of(o: &Observation) -> UnitKind {
+    o.unit
+        .as_deref()
+        .map_or(UnitKind::Unknown, |unit| unit_form(unit).1)
 }
 
 /// The 24-hour urine M-protein values of the record (see [`is_urine_m_protein`]); none where
@@ -253,34 +389,35 @@ fn names_m_protein(spec: &MProtein, o: &Observation) -> bool {
     spec.protein_words.iter().any(|word| says(&o.display, word))
 }
 
-/// A value in percent is a share of the total protein, not the M-protein's amount.
-fn is_percent(o: &Observation) -> bool {
-    o.unit.as_deref().map(str::trim) == Some("%")
-}
-
-/// Whether a test is the 24-hour urine M-protein: one the urine selector reads (by code, or by
-/// one of its names), or one named as an M-protein whose name also says urine (`urine_words`:
-/// "urine", "UPEP", "24 hour") or whose unit is the urine series' (mg/24 h; unless a serum
-/// code says otherwise). Never one whose name has a word of the urine selector's `not_names`
-/// (a urine protein total, a creatinine ratio, an immunofixation): those are other tests,
-/// whatever they share with the M-protein's names; nor a percentage.
-fn is_urine_m_protein(spec: &MProtein, o: &Observation) -> bool {
+/// Whether a test is the urine M-protein, whatever its unit: one the urine selector reads (by
+/// code, or by one of its names), or one named as an M-protein whose name also says urine
+/// (`urine_words`: "urine", "UPEP", "24 hour", "Bence Jones") or whose unit is an amount per
+/// time (mg/24 h; unless a serum code says otherwise). Never one whose name has a word of the
+/// urine selector's `not_names` (a urine protein total, a ratio to creatinine, "Creat", an
+/// immunofixation): those are other tests, whatever they share with the M-protein's names.
+fn names_urine_m_protein(spec: &MProtein, o: &Observation) -> bool {
     let Some(urine) = &spec.urine else {
         return false;
     };
     if urine.codes.contains(&o.code) {
         return true;
     }
-    if is_percent(o) || urine.not_names.iter().any(|word| says(&o.display, word)) {
+    if urine.not_names.iter().any(|word| says(&o.display, word)) {
         return false;
     }
-    let urine_unit = o
-        .unit
-        .as_deref()
-        .is_some_and(|unit| Series::Urine.factor(unit).is_some());
     selects(urine, o)
         || (names_m_protein(spec, o)
-            && (says_urine(spec, o) || (urine_unit && !spec.serum.codes.contains(&o.code))))
+            && (says_urine(spec, o)
+                || (kind_of(o) == UnitKind::PerTime && !spec.serum.codes.contains(&o.code))))
+}
+
+/// Whether a value is one of the 24-hour urine M-protein series: the urine M-protein (see
+/// [`names_urine_m_protein`]) in an amount per time, or with no unit or one refract does not
+/// know (a value not read). IMWG measures the urine M-protein as the amount in 24 hours: a
+/// urine M-protein as a concentration (a random urine's mg/dL), a ratio to creatinine (mg/g)
+/// or a percentage is another measure, never a value of the series (set aside with a note).
+fn is_urine_m_protein(spec: &MProtein, o: &Observation) -> bool {
+    names_urine_m_protein(spec, o) && matches!(kind_of(o), UnitKind::PerTime | UnitKind::Unknown)
 }
 
 /// Whether a test's name says urine: LOINC's "... in Urine", "Urinary ...", or a word of
@@ -296,11 +433,23 @@ fn says_urine(spec: &MProtein, o: &Observation) -> bool {
 /// its name or unit). The serum names ("M-protein", "Kappa light chains.free") are also in
 /// the urine tests' names.
 fn is_urine(spec: &MProtein, o: &Observation) -> bool {
-    says_urine(spec, o) || is_urine_m_protein(spec, o)
+    says_urine(spec, o) || names_urine_m_protein(spec, o)
 }
 
-/// Says once, in `log`, the tests named as an M-protein that no series reads (a urine test
-/// the urine series does not read, a percentage): never dropped without a word.
+/// A protein of the urine measured as an amount per 24 hours that is not named as the
+/// M-protein ("Protein, 24 hr urine"): said, since in light-chain disease it may be the one
+/// the clinician follows.
+fn urine_protein_per_day(spec: &MProtein, o: &Observation) -> bool {
+    spec.urine.is_some()
+        && kind_of(o) == UnitKind::PerTime
+        && names_test(&o.display, "protein")
+        && !names_m_protein(spec, o)
+}
+
+/// Says once, in `log`, the tests named as an M-protein (or as a protein of the urine in an
+/// amount per 24 hours) that no series reads (a urine concentration, a ratio to creatinine, a
+/// percentage, a urine test that is not the M-protein by its name): never dropped without a
+/// word.
 pub(super) fn set_aside(
     observations: &[Observation],
     spec: &MProtein,
@@ -310,15 +459,35 @@ pub(super) fn set_aside(
     let aside: Vec<String> = observations
         .iter()
         .filter(|o| o.value.is_some() && o.effective.date() <= today)
-        .filter(|o| selects(&spec.serum, o) || names_m_protein(spec, o))
+        .filter(|o| {
+            selects(&spec.serum, o)
+                || names_m_protein(spec, o)
+                || names_urine_m_protein(spec, o)
+                || urine_protein_per_day(spec, o)
+        })
         .filter(|o| !in_serum_series(spec, o) && !is_urine_m_protein(spec, o))
         .map(|o| {
-            let why = if is_percent(o) {
-                String::from("a share of the total protein, not the M-protein's amount")
-            } else if spec.urine.is_none() {
-                String::from("a urine test, and the rule set reads no urine M-protein")
-            } else {
-                String::from("a urine test that is not the 24-hour urine M-protein by its name")
+            let unit = o.unit.as_deref().unwrap_or_default();
+            let why = match kind_of(o) {
+                UnitKind::Percent => {
+                    String::from("a share of the total protein, not the M-protein's amount")
+                }
+                UnitKind::Ratio => {
+                    format!("a ratio to another measure ({unit}), not the M-protein's amount")
+                }
+                _ if is_urine(spec, o) && spec.urine.is_none() => {
+                    String::from("a urine test, and the rule set reads no urine M-protein")
+                }
+                UnitKind::Concentration if is_urine(spec, o) => {
+                    format!("a urine concentration ({unit}), not the 24-hour amount IMWG measures")
+                }
+                _ if names_m_protein(spec, o) && is_urine(spec, o) => {
+                    String::from("a urine test that is not the 24-hour urine M-protein by its name")
+                }
+                _ if is_urine(spec, o) || urine_protein_per_day(spec, o) => {
+                    String::from("a protein of the urine not named as the monoclonal one")
+                }
+                _ => format!("unit {unit} is no serum M-protein's"),
             };
             format!(
                 "{} {} on {}: not read as an M-protein ({why})",
@@ -356,6 +525,57 @@ pub(super) struct Found {
     pub(super) urine: Vec<Point>,
     /// The free light chain difference, when it was read.
     pub(super) light_chains: Vec<Point>,
+    /// The progressions values not read could make (see [`unread_progressions`]): the series,
+    /// the day the progression would be dated, and the days of the values not read it rests on.
+    pub(super) possible: Vec<(Series, NaiveDate, Vec<NaiveDate>)>,
+}
+
+/// The progressions the values of a series that were not read could make: each such value
+/// taken as a rise from any nadir (the most it could be; never a nadir itself, as IMWG
+/// measures from the lowest confirmed value), the series is scanned again, and every
+/// progression, confirmed or still pending, whose rises include one of them is one. A value
+/// not read whose neighbours settle it (the value after it no rise from the nadir, the one
+/// before it no single rise it could confirm) makes none: whatever it is, it could only be an
+/// unconfirmed rise, refuted by the next value (IMWG 2016: two consecutive assessments).
+fn unread_progressions(
+    points: &[Point],
+    unread: &[Unread],
+    series: Series,
+    rise: &Rise,
+    needed: usize,
+    scan: &Scan<'_>,
+    found: &mut Found,
+) {
+    let mut days: Vec<NaiveDate> = unread
+        .iter()
+        .filter(|u| u.series == series)
+        .map(|u| u.day)
+        .collect();
+    days.dedup();
+    if days.is_empty() {
+        return;
+    }
+    let mut assumed: Vec<Point> = points.to_vec();
+    assumed.extend(days.into_iter().map(|day| Point {
+        day,
+        value: f64::MAX,
+        bound: None,
+        recorded: None,
+        sources: Vec::new(),
+        assumed: true,
+    }));
+    assumed.sort_by_key(|point| (point.day, point.assumed));
+    let mut what_if = Found::default();
+    scan_series(
+        &assumed,
+        series,
+        series.name(),
+        rise,
+        needed,
+        scan,
+        &mut what_if,
+    );
+    found.possible.extend(what_if.possible);
 }
 
 /// The progressions of every series the rule set reads: serum and urine M-protein, and the
@@ -381,12 +601,30 @@ pub(super) fn progressions_of(
         scan,
         &mut found,
     );
+    unread_progressions(
+        serum,
+        &log.unread,
+        Series::Serum,
+        &spec.serum_rise,
+        needed,
+        scan,
+        &mut found,
+    );
     let urine = urine_series(observations, spec, today, log);
     if let Some(rise) = &spec.urine_rise {
         scan_series(
             &urine,
             Series::Urine,
             "urine M-protein",
+            rise,
+            needed,
+            scan,
+            &mut found,
+        );
+        unread_progressions(
+            &urine,
+            &log.unread,
+            Series::Urine,
             rise,
             needed,
             scan,
@@ -412,6 +650,15 @@ pub(super) fn progressions_of(
             scan,
             &mut found,
         );
+        unread_progressions(
+            &differences,
+            &log.unread,
+            Series::LightChains,
+            rise,
+            needed,
+            scan,
+            &mut found,
+        );
         found.light_chains = differences;
     }
     found.urine = urine;
@@ -420,8 +667,9 @@ pub(super) fn progressions_of(
 
 /// The values of one measure (the tests `picks` reads), one a day, oldest first, in the
 /// series' unit. Of a day's values, the most specific test's (by the order of `codes`; a test
-/// found by its name last) at the latest time is read; two different values at that moment
-/// are not chosen between. What cannot be read (no unit or one refract does not convert, a
+/// found by its name last) at the latest time is read; of two tests (by name) at that moment,
+/// the one the series follows, the other said in a note; two different values of one test
+/// there (compared in the series' unit) are not chosen between. What cannot be read (no unit or one refract does not convert, a
 /// lower bound) is said once in the log's notes, and each such value kept in it with what
 /// would let it be read.
 fn read(
@@ -444,31 +692,108 @@ fn read(
         .filter(|o| picks(o))
         .collect();
     found.sort_by_key(|o| (o.effective.date(), rank(o), std::cmp::Reverse(o.effective)));
-    let mut unread: Vec<String> = Vec::new();
-    let mut points: Vec<Point> = Vec::new();
+    // Two tests at one time (two bands of a biclonal disease, a new small band after
+    // treatment, another feed's name for the same test) are two measures, not two readings of
+    // one: the series follows one test, the one it began with (the first reported; of tests
+    // first reported together, the larger then: the band that is the measurable disease).
+    // IMWG 2016 follows the M-protein that was measurable; a new band after treatment is
+    // often oligoclonal reconstitution, not progression, and a sum would count it as a rise.
+    // Our choice; the others are said in a note.
+    let key = |o: &Observation| o.display.to_lowercase();
+    let mut firsts: Vec<(String, NaiveDate, f64)> = Vec::new();
+    for o in &found {
+        let k = key(o);
+        let value = in_unit(series, o);
+        match firsts.iter_mut().find(|(known, _, _)| *known == k) {
+            Some((_, day, largest)) if *day == o.effective.date() => {
+                *largest = largest.max(value);
+            }
+            Some(_) => {}
+            None => firsts.push((k, o.effective.date(), value)),
+        }
+    }
+    let followed = |o: &Observation| {
+        let k = key(o);
+        firsts
+            .iter()
+            .find(|(known, _, _)| *known == k)
+            .map(|(_, day, value)| (*day, -*value))
+    };
+    // The moments of the record, each with its tests (of the best rank that moment).
+    let mut moments: Vec<Vec<&Observation>> = Vec::new();
     let mut index = 0;
     while index < found.len() {
-        let first = found[index];
-        let day = first.effective.date();
+        let day = found[index].effective.date();
         let same_day = found[index..]
             .iter()
             .take_while(|o| o.effective.date() == day)
             .count();
+        let best = found[index];
+        moments.push(
+            found[index..index + same_day]
+                .iter()
+                .copied()
+                .filter(|o| rank(o) == rank(best) && o.effective == best.effective)
+                .collect(),
+        );
         index += same_day;
-        let at_once: Vec<&Observation> = found[index - same_day..index]
+    }
+    let by_following = |a: &&Observation, b: &&Observation| {
+        followed(a)
+            .partial_cmp(&followed(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    };
+    // A test once reported beside the one followed is another measure (a second band): never
+    // read into the series, even on a day it is reported alone. A test never reported beside
+    // it (a lab's new name for the same test) goes on with the series.
+    let mut companions: Vec<(String, String)> = Vec::new();
+    for moment in &moments {
+        if let Some(lead) = moment.iter().copied().min_by(by_following) {
+            for o in moment {
+                if key(o) != key(lead) && !companions.iter().any(|(k, _)| *k == key(o)) {
+                    companions.push((key(o), lead.display.clone()));
+                }
+            }
+        }
+    }
+    let mut unread: Vec<String> = Vec::new();
+    let mut others: Vec<String> = Vec::new();
+    let mut points: Vec<Point> = Vec::new();
+    for at_once in moments {
+        let Some(day) = at_once.first().map(|o| o.effective.date()) else {
+            continue;
+        };
+        let (candidates, companions_now): (Vec<&Observation>, Vec<&Observation>) = at_once
+            .iter()
+            .partition(|o| !companions.iter().any(|(k, _)| *k == key(o)));
+        for other in companions_now {
+            let beside = companions
+                .iter()
+                .find(|(k, _)| *k == key(other))
+                .map_or("", |(_, lead)| lead.as_str());
+            others.push(format!(
+                "{} {} on {day}: reported beside {beside}, which the {} follows: not read into it (a second band, or a new small band after treatment, is not the M-protein measured)",
+                other.display,
+                other.value_text(),
+                series.name(),
+            ));
+        }
+        let Some(first) = candidates.iter().copied().min_by(by_following) else {
+            continue;
+        };
+        let same_test: Vec<&Observation> = candidates
             .iter()
             .copied()
-            .filter(|o| rank(o) == rank(first) && o.effective == first.effective)
+            .filter(|o| key(o) == key(first))
             .collect();
         let mut set_aside = |said: String, need: String| {
             unread.push(said);
             log.unread.push(Unread { series, day, need });
         };
-        if at_once
-            .iter()
-            .any(|o| o.value != first.value || o.unit != first.unit)
-        {
-            let values = at_once
+        // The same value twice (two feeds, "g/dL" and "G/DL", or 6 g/L beside 0.6 g/dL) is one
+        // value: compared in the series' unit, never by the unit's spelling.
+        if same_test.iter().any(|o| !same_reading(series, o, first)) {
+            let values = same_test
                 .iter()
                 .map(|o| o.value_text())
                 .collect::<Vec<_>>()
@@ -546,16 +871,44 @@ fn read(
             bound: first.comparator,
             recorded: converted.then(|| first.value_text()),
             sources: vec![(first.id, describe_observation(first))],
+            assumed: false,
         });
     }
-    if let Some(example) = unread.first() {
-        let more = match unread.len() {
-            1 => String::new(),
-            n => format!(" (and {} more)", n - 1),
-        };
-        log.notes.push(format!("{example}{more}"));
+    for said in [unread, others] {
+        if let Some(example) = said.first() {
+            let more = match said.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            log.notes.push(format!("{example}{more}"));
+        }
     }
     points
+}
+
+/// A value in the series' unit when its unit converts; else as recorded (to compare only).
+fn in_unit(series: Series, o: &Observation) -> f64 {
+    let value = o.value.unwrap_or_default();
+    o.unit
+        .as_deref()
+        .and_then(|unit| series.factor(unit))
+        .map_or(value, |factor| value * factor)
+}
+
+/// Whether two values of one test at one time say the same: the same value once converted to
+/// the series' unit, with the same comparator; values whose units do not convert, the same
+/// number in the same unit (as [`unit_form`] writes it).
+fn same_reading(series: Series, a: &Observation, b: &Observation) -> bool {
+    let factor = |o: &Observation| o.unit.as_deref().and_then(|unit| series.factor(unit));
+    let form = |o: &Observation| o.unit.as_deref().map(|unit| unit_form(unit).0);
+    let same_value = match (factor(a), factor(b)) {
+        (Some(_), Some(_)) => {
+            let (x, y) = (in_unit(series, a), in_unit(series, b));
+            (x - y).abs() <= SLACK * x.abs().max(y.abs()).max(1.0)
+        }
+        _ => a.value == b.value && form(a) == form(b),
+    };
+    same_value && a.comparator == b.comparator
 }
 
 /// The involved-minus-uninvolved free light chain difference (mg/dL) on each day both were
@@ -627,6 +980,7 @@ fn light_chains(
                 bound: None,
                 recorded: Some(format!("kappa {}, lambda {}", raw(k), raw(l))),
                 sources: k.sources.iter().chain(&l.sources).cloned().collect(),
+                assumed: false,
             }
         })
         .collect();
@@ -714,10 +1068,13 @@ fn scan_series(
                 .iter()
                 .any(|start| points[index - 1].day <= *start && *start < points[index].day)
         {
-            nadir = Some(index - 1);
+            // A value not read is never a nadir (IMWG's "lowest confirmed value").
+            nadir = (0..index).rev().find(|&at| !points[at].assumed);
         }
         let Some(low) = nadir else {
-            nadir = Some(index);
+            if !points[index].assumed {
+                nadir = Some(index);
+            }
             index += 1;
             continue;
         };
@@ -734,6 +1091,27 @@ fn scan_series(
             .find(|&next| !rises(rise, &points[low], &points[next]))
             .unwrap_or(points.len());
         let first = points[index].day;
+        // A progression (confirmed, acted on or pending) resting on a value not read is one
+        // that value could make; a run the next value refutes is none, whatever it holds.
+        let mut rests_on_unread = |run: &[Point]| {
+            let assumed: Vec<NaiveDate> = run
+                .iter()
+                .filter(|point| point.assumed)
+                .map(|point| point.day)
+                .collect();
+            if !assumed.is_empty() {
+                found.possible.push((series, first, assumed));
+            }
+        };
+        let next = points.get(run_end);
+        let acted = (run_end - index < needed)
+            .then(|| (scan.acted_on)(first, next.map(|p| p.day)))
+            .flatten();
+        if run_end - index >= needed {
+            rests_on_unread(&points[index..index + needed]);
+        } else if acted.is_some() || next.is_none() {
+            rests_on_unread(&points[index..run_end]);
+        }
         if run_end - index >= needed {
             let confirming = index + needed - 1;
             found.events.push(Progression {
@@ -755,8 +1133,7 @@ fn scan_series(
             index = confirming + 1;
             continue;
         }
-        let next = points.get(run_end);
-        if let Some(line) = (scan.acted_on)(first, next.map(|p| p.day)) {
+        if let Some(line) = acted {
             found.events.push(Progression {
                 date: first,
                 words: format!(
@@ -830,6 +1207,7 @@ mod tests {
             bound: None,
             recorded: None,
             sources: Vec::new(),
+            assumed: false,
         }
     }
 
@@ -855,6 +1233,40 @@ mod tests {
         assert_eq!(Series::LightChains.factor("mg/L"), Some(0.1));
         assert_eq!(Series::LightChains.factor("mg/dL"), Some(1.0));
         assert_eq!(Series::LightChains.factor("g/dL"), None);
+    }
+
+    #[test]
+    fn the_unit_spellings_labs_print_are_read_as_their_unit() {
+        for unit in [
+            "mg/24 hr",
+            "mg/24hrs",
+            "mg/24 hours",
+            "mg/24hr",
+            "mg/day",
+            "mg/d",
+            "MG/24HR",
+            "mg/(24.h)",
+            "milligrams per 24 hours",
+            "mg/24-hr",
+        ] {
+            assert_eq!(Series::Urine.factor(unit), Some(1.0), "{unit}");
+        }
+        for unit in ["g/24 hr", "g/day", "gm/24 hrs", "grams/24 hours"] {
+            assert_eq!(Series::Urine.factor(unit), Some(1000.0), "{unit}");
+        }
+        for unit in ["gm/dL", "G/DL", "gm/dl", "g/dL", "grams per deciliter"] {
+            assert_eq!(Series::Serum.factor(unit), Some(1.0), "{unit}");
+        }
+        // Never guessed: an hour is not a day; a ratio is no amount.
+        assert_eq!(Series::Urine.factor("mg/h"), None);
+        assert_eq!(Series::Urine.factor("mg/12 hr"), None);
+        assert_eq!(unit_form("mg/g").1, UnitKind::Ratio);
+        assert_eq!(unit_form("mg/g{creat}").1, UnitKind::Ratio);
+        assert_eq!(unit_form("mg/mmol").1, UnitKind::Ratio);
+        assert_eq!(unit_form("mg/dL").1, UnitKind::Concentration);
+        assert_eq!(unit_form("mg/24 hr").1, UnitKind::PerTime);
+        assert_eq!(unit_form("%").1, UnitKind::Percent);
+        assert_eq!(unit_form("units").1, UnitKind::Unknown);
     }
 
     #[test]

@@ -378,14 +378,19 @@ pub struct MProtein {
 
 /// The categories of a line's response from the fall of the 24-hour urine M-protein from the
 /// line's baseline (fractions of it), or from the value reached (mg/24 h): at least `minimal`
-/// (MR), at least `partial` or below `partial_below` (PR), below `very_good_partial_below`
-/// (VGPR). Baseline, window and confirmation as `SeriesResponse` says.
+/// (MR), at least `partial` or below `partial_below` with a fall of at least
+/// `partial_below_min_fall` (PR), below `very_good_partial_below` (VGPR). Baseline, window and
+/// confirmation as `SeriesResponse` says.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UrineResponse {
     pub minimal: f64,
     pub partial: f64,
     pub partial_below: f64,
+    /// The least fall (a fraction of the baseline) with which a value below `partial_below` is
+    /// a PR; 0 reads IMWG's "or to < 200 mg per 24 h" alone.
+    #[serde(default)]
+    pub partial_below_min_fall: f64,
     pub very_good_partial_below: f64,
 }
 

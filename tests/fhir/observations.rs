@@ -1597,3 +1597,53 @@ fn an_exported_quantity_in_a_ucum_unit_carries_the_ucum_system_and_code() {
         rows
     );
 }
+
+/// A test whose text names no specimen ("M-Spike", as Epic names a component) while a coding's
+/// display says one ("... in Urine ...") is kept under a name that says it: the criteria tell
+/// a urine test from a serum one by its name. A blood specimen, or one the text already says,
+/// changes nothing.
+#[test]
+fn a_specimen_only_a_coding_display_says_is_kept_in_the_name() {
+    let named = |id: &str, text: &str, display: &str| {
+        with(
+            observation(
+                id,
+                SUBJECT,
+                id,
+                id,
+                &json!({"valueQuantity": {"value": 40, "unit": "mg/dL"}}),
+            ),
+            &json!({"code": {
+                "coding": [{"system": "urn:oid:1.2.3.4", "code": id, "display": display}],
+                "text": text,
+            }}),
+        )
+    };
+    let (env, _) = stored(&[
+        named(
+            "a-upep",
+            "M-Spike",
+            "Protein.monoclonal [Mass/volume] in Urine by Electrophoresis",
+        ),
+        named(
+            "b-spep",
+            "M-Spike",
+            "Protein.monoclonal [Mass/volume] in Serum or Plasma by Electrophoresis",
+        ),
+        named(
+            "c-csf",
+            "Protein",
+            "Protein [Mass/volume] in Cerebral spinal fluid",
+        ),
+        named("d-said", "M-spike, urine", "Protein.monoclonal in Urine"),
+    ]);
+    assert_eq!(
+        env.rows("SELECT display FROM observations ORDER BY code"),
+        [
+            ["M-Spike (urine)"],
+            ["M-Spike"],
+            ["Protein (cerebrospinal fluid)"],
+            ["M-spike, urine"],
+        ]
+    );
+}

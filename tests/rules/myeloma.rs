@@ -1476,3 +1476,208 @@ fn urine_response_cases() -> Vec<Case> {
 fn a_line_response_is_read_from_the_urine_when_it_is_the_measurable_disease() {
     run(ID, &urine_response_cases());
 }
+
+/// VRd from 400 days ago, ongoing, no response recorded: serum M-protein 3.0 g/dL at baseline,
+/// 1.0 and 0.9 g/dL (the nadir; a partial response), then `later` in g/dL and a test named
+/// `name` with `value` in `unit` 90 days ago.
+fn responding_with(name: &str, value: f64, unit: &str, later: &[(f64, i64)]) -> Vignette {
+    on_vrd_then_in("g/dL", later).observe("LOCAL-X", name, value, unit, 90)
+}
+
+/// What the M-protein series read and what they set aside (IMWG 2016): a value not read is
+/// undecided progression only while no later value settles it; other measures than the serum
+/// concentration or the 24-hour urine amount are notes; a second band or a second copy of a
+/// value at one visit never blocks the record.
+fn reading_cases() -> Vec<Case> {
+    vec![
+        case(
+            "an M-protein value not read, followed by two values that are no rise: not refractory",
+            on_vrd_then_in("", &[(0.9, 120)])
+                .observe(SERUM_M_PROTEIN.0, SERUM_M_PROTEIN.1, 0.85, "g/dL", 60)
+                .observe(SERUM_M_PROTEIN.0, SERUM_M_PROTEIN.1, 0.85, "g/dL", 30),
+            NotMet,
+        )
+        .reason("no unit")
+        .no_missing(),
+        case(
+            "a value not read after a single rise could confirm it: undecided",
+            on_vrd_then_in("g/dL", &[(1.5, 120), (0.9, 60)]).observe(
+                SERUM_M_PROTEIN.0,
+                SERUM_M_PROTEIN.1,
+                1.6,
+                "",
+                90,
+            ),
+            InsufficientData,
+        )
+        .missing("the unit of"),
+        case(
+            "two values not read in a row, then no rise: they could be a confirmed rise, undecided",
+            on_vrd_then_in("", &[(1.5, 120), (1.6, 90)]).observe(
+                SERUM_M_PROTEIN.0,
+                SERUM_M_PROTEIN.1,
+                0.9,
+                "g/dL",
+                60,
+            ),
+            InsufficientData,
+        )
+        .missing("1.5 on")
+        .missing("1.6 on"),
+        case(
+            "an M-spike in a unit no serum M-protein has (mg/g) is not the serum's, and is said",
+            responding_with("M-spike", 900.0, "mg/g", &[(0.85, 60), (0.85, 30)]),
+            NotMet,
+        )
+        .reason("not read as an M-protein")
+        .no_missing(),
+        case(
+            "a urine M-spike in mg/dL is neither the serum's nor the 24-hour amount: a note",
+            responding_with("M-Spike (urine)", 40.0, "mg/dL", &[(0.85, 60), (0.85, 30)]),
+            NotMet,
+        )
+        .reason("not read as an M-protein")
+        .no_reason("0.04 g/dL")
+        .no_missing(),
+        case(
+            "a random urine M-spike concentration is not the 24-hour urine M-protein: a note",
+            responding_with("M-spike, urine", 4.0, "mg/dL", &[(0.85, 60), (0.85, 30)])
+                .observe("LOCAL-U24", "M-spike, 24 hr urine", 450.0, "mg/(24.h)", 405)
+                .observe("LOCAL-U24", "M-spike, 24 hr urine", 60.0, "mg/(24.h)", 240),
+            NotMet,
+        )
+        .reason("not read as an M-protein")
+        .no_missing(),
+        case(
+            "a urine M-spike per creatinine (\"Creat\", mg/g) is not the 24-hour amount: a note",
+            responding_with(
+                "Urine M-spike/Creat",
+                90.0,
+                "mg/g",
+                &[(0.85, 60), (0.85, 30)],
+            )
+            .observe("LOCAL-U24", "M-spike, 24 hr urine", 450.0, "mg/(24.h)", 405)
+            .observe("LOCAL-U24", "M-spike, 24 hr urine", 60.0, "mg/(24.h)", 240),
+            NotMet,
+        )
+        .reason("not read as an M-protein")
+        .no_missing(),
+        case(
+            "a second M-spike band at the same visits: the band followed decides, the other said",
+            ["M-spike band 1", "M-spike band 2"].into_iter().fold(
+                patient()
+                    .give(rx("VRd").from(400))
+                    .line(ID, line("VRd", VRD).from(400)),
+                |v, band| {
+                    let values: &[(f64, i64)] = if band.ends_with('1') {
+                        &[(3.0, 405), (1.0, 300), (0.9, 240), (0.9, 120), (0.9, 60)]
+                    } else {
+                        &[(0.1, 120), (0.7, 60)]
+                    };
+                    values.iter().fold(v, |v, (value, days)| {
+                        v.observe(band, band, *value, "g/dL", *days)
+                    })
+                },
+            ),
+            NotMet,
+        )
+        .reason("M-spike band 2 0.1 g/dL")
+        .no_reason("M-spike band 1 0.1")
+        .no_missing(),
+        case(
+            "the same value twice at one time, its unit spelt otherwise: one value",
+            on_vrd_then_in("g/dL", &[(0.85, 60), (0.85, 30)])
+                .observe(SERUM_M_PROTEIN.0, SERUM_M_PROTEIN.1, 0.85, "G/DL", 60)
+                .observe(SERUM_M_PROTEIN.0, SERUM_M_PROTEIN.1, 8.5, "g/L", 30),
+            NotMet,
+        )
+        .no_missing(),
+    ]
+}
+
+#[test]
+fn a_value_not_read_or_another_measure_never_blocks_what_the_series_settle() {
+    run(ID, &reading_cases());
+}
+
+/// The 24-hour urine M-protein in the names and units labs print: Bence Jones protein (the
+/// urine M-protein of light-chain myeloma) and unit spellings without a UCUM code.
+fn spelling_cases() -> Vec<Case> {
+    let mut cases: Vec<Case> = ["mg/24 hr", "mg/24hrs", "mg/24 hours", "mg/day", "MG/24HR"]
+        .into_iter()
+        .map(|unit| {
+            case(
+                Box::leak(
+                    format!("a 24-hour urine M-protein in '{unit}' is read").into_boxed_str(),
+                ),
+                urine_named("M-spike, 24 hr urine", unit, URINE_STORY),
+                Refractory,
+            )
+            .reason("urine M-protein 100 mg/24 h (")
+            .no_reason("not one refract reads")
+        })
+        .collect();
+    let in_grams: Vec<(f64, i64)> = URINE_STORY
+        .iter()
+        .map(|(value, days)| (value / 1000.0, *days))
+        .collect();
+    cases.extend([
+        case(
+            "a 24-hour urine M-protein in 'g/24 hr' is read",
+            urine_named("M-spike, 24 hr urine", "g/24 hr", &in_grams),
+            Refractory,
+        )
+        .reason("urine M-protein 100 mg/24 h (")
+        .no_reason("not one refract reads"),
+        case(
+            "a serum M-protein in 'gm/dL' is read",
+            on_vrd_then_in("gm/dL", &[(0.85, 60), (0.85, 30)]),
+            NotMet,
+        )
+        .no_reason("not one refract reads")
+        .no_missing(),
+        case(
+            "Bence Jones protein in a 24-hour urine is the urine M-protein",
+            urine_named("Bence Jones protein, 24 hr urine", "mg/(24.h)", URINE_STORY),
+            Refractory,
+        )
+        .reason("urine M-protein 100 mg/24 h (")
+        .reason("progression confirmed"),
+        case(
+            "a urine protein in mg/24 h not named as the monoclonal one is said",
+            urine_named("Protein, 24 hr urine", "mg/(24.h)", URINE_STORY),
+            InsufficientData,
+        )
+        .no_reason("progression confirmed")
+        .reason("Protein, 24 hr urine 1500"),
+    ]);
+    cases
+}
+
+#[test]
+fn the_urine_m_protein_is_read_in_the_names_and_unit_spellings_labs_print() {
+    run(ID, &spelling_cases());
+}
+
+/// IMWG 2016's urine PR "by >= 90 % or to < 200 mg per 24 h": the "< 200" counts with at least
+/// the fall of a minimal response (`partial_below_min_fall`), never a tiny fall across 200.
+#[test]
+fn a_small_urine_fall_across_200_mg_is_no_partial_response() {
+    let urine = "Protein.monoclonal [Mass/time] in 24 hour Urine";
+    run(
+        ID,
+        &[case(
+            "urine-only measurable disease 240 -> 190 mg/24 h on a line over: stable",
+            m_protein(
+                vrd(patient(), 300, 150, |l| l),
+                &[(0.3, 310), (0.2, 250), (0.2, 160)],
+            )
+            .observe("LOCAL-UPEP", urine, 240.0, "mg/(24.h)", 310)
+            .observe("LOCAL-UPEP", urine, 195.0, "mg/(24.h)", 250)
+            .observe("LOCAL-UPEP", urine, 190.0, "mg/(24.h)", 160),
+            Refractory,
+        )
+        .label("primary refractory myeloma")
+        .reason("best response from the urine M-protein: stable disease")],
+    );
+}
