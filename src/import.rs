@@ -171,7 +171,10 @@ fn this_host() -> String {
 /// unit codes, both micro signs); lines at parts of the day named by `timing.code` (AM, PM,
 /// BED) one day; a count with no strength takes the mass its text writes; a transdermal
 /// patch's rate a dose a day, no infusion; stop reasons read as phrases with their object
-/// (access and adherence apart, a denial after the phrase, singular and plural one), R4's
+/// (access and adherence apart, a denial after the phrase or across its noun phrase, a line
+/// break a sentence's end, a reason clause deciding, a symptom or "stopped taking" yielding to
+/// another reason, a phrase inside a longer one or about another subject not read, access only
+/// as words saying it failed, singular and plural one), R4's
 /// MedicationRequest status-reason codes read by code, a code nothing knows kept as its code,
 /// and the record's own words kept beside the reason read; a coded answer to a
 /// seizure-frequency question read by its words ("Seizure free", "Weekly") as refract's own

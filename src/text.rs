@@ -88,6 +88,22 @@ pub fn sanitise_line(text: &str) -> Cow<'_, str> {
     clean(text, false)
 }
 
+/// A record's words on one line, its line breaks shown as " / " ("Side effects: none /
+/// Seizures continued"): a reason or a note written over several lines, shown in a row or a
+/// cell, must neither break the row nor run its lines together. Safe to print, like
+/// [`sanitise_line`].
+pub fn flat_words(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| class(c) == Class::Break || c == '\r') {
+        return sanitise_line(text);
+    }
+    let lines: Vec<&str> = text
+        .split(|c: char| class(c) == Class::Break || c == '\r')
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    Cow::Owned(sanitise_line(&lines.join(" / ")).into_owned())
+}
+
 /// A message as one line of reasonable length: a character the sanitiser would drop (a newline,
 /// a terminal escape, a bidi override) is shown escaped instead, so the message says what the
 /// file held, and a message longer than a screenful keeps its start and its end (a 5 MB value
@@ -245,6 +261,16 @@ pub fn thousands(value: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_records_line_breaks_are_shown_on_one_line() {
+        assert_eq!(
+            flat_words("Side effects: none\nSeizures continued"),
+            "Side effects: none / Seizures continued"
+        );
+        assert_eq!(flat_words("a\r\n\r\nb\u{2028}c\t\u{1b}d"), "a / b / c d");
+        assert_eq!(flat_words("one line"), "one line");
+    }
 
     #[test]
     fn control_characters_are_escaped_and_long_messages_cut_in_the_middle() {

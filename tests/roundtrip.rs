@@ -1517,6 +1517,13 @@ fn stop_reasons_come_back_as_the_same_reasons_and_words() {
             "polatuzumab vedotin",
             "2023-10-15",
             "2023-11-15",
+            serde_json::json!({"text": "switched by the GP"}),
+        ),
+        stopped(
+            "m4",
+            "glofitamab",
+            "2023-12-01",
+            "2024-01-15",
             serde_json::json!({"text": "insurance denied"}),
         ),
     ];
@@ -1535,8 +1542,21 @@ fn stop_reasons_come_back_as_the_same_reasons_and_words() {
     assert!(
         statements
             .iter()
-            .any(|s| s["statusReason"][0] == serde_json::json!({"text": "insurance denied"})),
+            .any(|s| s["statusReason"][0] == serde_json::json!({"text": "switched by the GP"})),
         "{statements:#?}"
+    );
+    // Words understood come back as the same reason, with the record's words.
+    let denied = statements
+        .iter()
+        .find(|s| s["medicationCodeableConcept"]["text"] == "glofitamab")
+        .unwrap_or_else(|| panic!("{statements:#?}"));
+    let reason = &denied["statusReason"][0];
+    assert_eq!(reason["text"], "insurance denied", "{denied:#}");
+    assert!(
+        reason["coding"]
+            .as_array()
+            .is_some_and(|codings| codings.iter().any(|c| c["code"] == "access")),
+        "{denied:#}"
     );
 }
 

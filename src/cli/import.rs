@@ -167,7 +167,7 @@ fn write_summary(out: &mut impl Write, report: &ImportReport, seconds: f64) -> s
         let listed = reasons
             .iter()
             .take(10)
-            .map(|(words, count)| format!("'{words}' {count}"))
+            .map(|(words, count)| format!("'{}' {count}", crate::text::flat_words(words)))
             .collect::<Vec<_>>()
             .join(", ");
         writeln!(

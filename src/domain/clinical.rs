@@ -444,13 +444,16 @@ impl DrugExposure {
     /// beside it when they say more ("not taken as prescribed (Failed to pick up from
     /// pharmacy)"), else the record's own words (a hold says [`ON_HOLD_WORDS`]); none when
     /// the record gives no reason.
+    /// The record's words are shown on one line (a reason typed over two lines must not break
+    /// the row it is shown in).
     pub fn stop_words(&self) -> Option<String> {
+        let flat = |words: &str| crate::text::flat_words(words).into_owned();
         match (self.stop_reason, self.stop_text.as_deref()) {
             (Some(reason), Some(words)) if !words.eq_ignore_ascii_case(reason.words()) => {
-                Some(format!("{} ({words})", reason.words()))
+                Some(format!("{} ({})", reason.words(), flat(words)))
             }
             (Some(reason), _) => Some(reason.words().to_owned()),
-            (None, words) => words.map(str::to_owned),
+            (None, words) => words.map(flat),
         }
     }
 

@@ -1,12 +1,13 @@
 //! The vocabulary of stop reasons (`assets/stop_reasons.toml`): which SNOMED CT codes and which
 //! words mean which of refract's stop reasons. A team extends it with a `stop_reasons.toml` in
-//! its `--rules` folder, whose entries are read before the built-in ones.
+//! its `--rules` folder, whose entries are read before the built-in ones. Words are read as
+//! phrases with what they are about: denied, part of a longer phrase, about another subject,
+//! stated as the cause, or yielding to another reason (the file's head says how).
 
 use serde::Deserialize;
 
 use super::RulesError;
 use super::toml_file::parse_toml;
-use super::words::contains_words;
 use crate::domain::StopReason;
 
 /// The built-in vocabulary.
@@ -21,6 +22,12 @@ struct File {
     code: Vec<CodeEntry>,
     #[serde(default)]
     negation: Option<Negation>,
+    #[serde(default)]
+    clauses: Option<Clauses>,
+    #[serde(default)]
+    turns: Option<Turns>,
+    #[serde(default)]
+    subject: Option<Subject>,
 }
 
 /// A code of another code system than SNOMED CT (R4's MedicationRequest status reasons), read
@@ -34,8 +41,9 @@ struct CodeEntry {
     category: String,
 }
 
-/// The words that deny a phrase: just before it ("no side effects"), or just after it
-/// ("Side effects: none").
+/// The words that deny a phrase: just before it ("no side effects"), across the words of its
+/// noun phrase (`modifiers`: "no significant side effects"), or just after it ("Side effects:
+/// none").
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Negation {
@@ -43,6 +51,41 @@ struct Negation {
     before: Vec<String>,
     #[serde(default)]
     after: Vec<String>,
+    #[serde(default)]
+    modifiers: Vec<String>,
+}
+
+/// The words that open a reason clause ("because", "due to"), and the longer phrases in which
+/// they open none ("as prescribed").
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Clauses {
+    #[serde(default)]
+    because: Vec<String>,
+    #[serde(default)]
+    not_because: Vec<String>,
+}
+
+/// The words that make a phrase part of a longer one that says something else, right after it
+/// ("continued seizure freedom") or right before it ("low risk of seizure recurrence").
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Turns {
+    #[serde(default)]
+    after: Vec<String>,
+    #[serde(default)]
+    before: Vec<String>,
+}
+
+/// Subjects other than the drug ("oral contraceptive"), and the categories whose phrases are
+/// about them when their clause names one.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Subject {
+    #[serde(default)]
+    categories: Vec<String>,
+    #[serde(default)]
+    others: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -55,14 +98,18 @@ struct Entry {
     snomed: Vec<String>,
     #[serde(default)]
     phrases: Vec<String>,
+    /// No reason of its own beside a reason of an entry that does not yield.
+    #[serde(default)]
+    yields: bool,
 }
 
-/// One vocabulary entry, checked.
+/// One vocabulary entry, checked; its phrases normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Meaning {
     reason: StopReason,
     snomed: Vec<String>,
     phrases: Vec<String>,
+    yields: bool,
 }
 
 /// How a stop reason was read.
@@ -87,10 +134,29 @@ struct SystemCode {
 pub struct StopReasons {
     meanings: Vec<Meaning>,
     codes: Vec<SystemCode>,
-    /// Normalised words that deny the phrase right after them.
+    /// Normalised words that deny the phrase after them.
     negated_before: Vec<String>,
     /// Normalised words that deny the phrase right before them.
     negated_after: Vec<String>,
+    /// Normalised words a denial before a phrase reaches across.
+    modifiers: Vec<String>,
+    because: Vec<String>,
+    not_because: Vec<String>,
+    turned_after: Vec<String>,
+    turned_before: Vec<String>,
+    /// The categories whose phrases are about another subject when their clause names one.
+    subject_categories: Vec<StopReason>,
+    other_subjects: Vec<String>,
+}
+
+/// A denial reaches across at most this many words of a noun phrase.
+const MAX_MODIFIERS: usize = 3;
+
+/// A phrase of a meaning found in a text, affirmed and about the drug.
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    start: usize,
+    meaning: usize,
 }
 
 /// One coding of a stop reason as a record sends it.
@@ -114,10 +180,7 @@ pub struct Read {
 impl StopReasons {
     /// Reads `files` (origin, text), the first file's entries tried first.
     pub fn load(files: &[(String, String)]) -> Result<Self, RulesError> {
-        let mut meanings = Vec::new();
-        let mut codes = Vec::new();
-        let mut negated_before = Vec::new();
-        let mut negated_after = Vec::new();
+        let mut vocabulary = StopReasons::default();
         for (origin, text) in files {
             let file: File = parse_toml(origin, text)?;
             let category = |name: &str| {
@@ -134,53 +197,63 @@ impl StopReasons {
                 })
             };
             for entry in file.code {
-                codes.push(SystemCode {
+                vocabulary.codes.push(SystemCode {
                     reason: category(&entry.category)?,
                     system: entry.system,
                     code: entry.code,
                     display: entry.display,
                 });
             }
-            if let Some(negation) = file.negation {
-                for (words, into) in [
-                    (negation.before, &mut negated_before),
-                    (negation.after, &mut negated_after),
-                ] {
-                    for word in words {
-                        let word = normalise(&word);
-                        if word.is_empty() {
-                            return Err(RulesError::Invalid {
-                                origin: origin.clone(),
-                                message: String::from("an empty negation word"),
-                            });
-                        }
-                        if !into.contains(&word) {
-                            into.push(word);
-                        }
+            let negation = file.negation.unwrap_or_default();
+            let clauses = file.clauses.unwrap_or_default();
+            let turns = file.turns.unwrap_or_default();
+            let subject = file.subject.unwrap_or_default();
+            for (words, into) in [
+                (negation.before, &mut vocabulary.negated_before),
+                (negation.after, &mut vocabulary.negated_after),
+                (negation.modifiers, &mut vocabulary.modifiers),
+                (clauses.because, &mut vocabulary.because),
+                (clauses.not_because, &mut vocabulary.not_because),
+                (turns.after, &mut vocabulary.turned_after),
+                (turns.before, &mut vocabulary.turned_before),
+                (subject.others, &mut vocabulary.other_subjects),
+            ] {
+                for word in words {
+                    let word = normalise(&word);
+                    if word.is_empty() {
+                        return Err(RulesError::Invalid {
+                            origin: origin.clone(),
+                            message: String::from("an empty word in a list of words"),
+                        });
                     }
+                    if !into.contains(&word) {
+                        into.push(word);
+                    }
+                }
+            }
+            for name in subject.categories {
+                let reason = category(&name)?;
+                if !vocabulary.subject_categories.contains(&reason) {
+                    vocabulary.subject_categories.push(reason);
                 }
             }
             for entry in file.reason {
                 let reason = category(&entry.category)?;
-                if entry.phrases.iter().any(|p| p.trim().is_empty()) {
+                if entry.phrases.iter().any(|p| normalise(p).is_empty()) {
                     return Err(RulesError::Invalid {
                         origin: origin.clone(),
                         message: format!("an empty phrase under '{}'", entry.category),
                     });
                 }
-                meanings.push(Meaning {
+                vocabulary.meanings.push(Meaning {
                     reason,
                     snomed: entry.snomed,
-                    phrases: entry.phrases,
+                    phrases: entry.phrases.iter().map(|p| normalise(p)).collect(),
+                    yields: entry.yields,
                 });
             }
         }
-        Ok(StopReasons {
-            meanings,
-            codes,
-            negated_before,
-            negated_after,
-        })
+        Ok(vocabulary)
     }
 
     /// The reason a code names (SNOMED CT, or one of refract's machine names).
@@ -192,19 +265,135 @@ impl StopReasons {
             .or_else(|| StopReason::parse(code).ok())
     }
 
-    /// The reason words name: the first entry with a phrase found in them, on word boundaries
-    /// and not denied ("no side effects", "Side effects: none" are not intolerance).
+    /// The reason words name. Every phrase found on word boundaries that is affirmed (not
+    /// denied: "no side effects", "Side effects: none"), not part of a longer phrase that says
+    /// something else ("continued seizure freedom") and about the drug ("oral contraceptive
+    /// ineffective" is not) is a candidate. Those in a reason clause ("because it did not work")
+    /// decide when there are any; among the candidates, an entry that yields ("drowsiness",
+    /// "stopped taking") loses to one that does not, outside a reason clause; then the first
+    /// entry wins.
     pub fn of_words(&self, words: &str) -> Option<StopReason> {
-        let words = normalise(words);
-        self.meanings
+        let text = normalise(words);
+        let found = self.found(&text);
+        let causes = self.reason_clauses(&text);
+        let in_cause = |f: &Found| causes.iter().any(|c| c.contains(&f.start));
+        let stated: Vec<&Found> = if found.iter().any(in_cause) {
+            found.iter().filter(|f| in_cause(f)).collect()
+        } else {
+            found.iter().collect()
+        };
+        stated
+            .into_iter()
+            .min_by_key(|f| (self.meanings[f.meaning].yields && !in_cause(f), f.meaning))
+            .map(|f| self.meanings[f.meaning].reason)
+    }
+
+    /// Every affirmed phrase about the drug in normalised `text`, with its meaning.
+    fn found(&self, text: &str) -> Vec<Found> {
+        let mut found = Vec::new();
+        for (meaning, entry) in self.meanings.iter().enumerate() {
+            for phrase in &entry.phrases {
+                for start in whole_occurrences(text, phrase) {
+                    let end = start + phrase.len();
+                    if self.denied_before(&text[..start])
+                        || self.denied_after(&text[end..])
+                        || self.turned(&text[..start], &text[end..])
+                        || (self.subject_categories.contains(&entry.reason)
+                            && self.about_another_subject(text, start, end))
+                    {
+                        continue;
+                    }
+                    found.push(Found { start, meaning });
+                }
+            }
+        }
+        found
+    }
+
+    /// The spans of `text` that state a cause: from a word opening a reason clause ("because",
+    /// "due to") to the end of its sentence.
+    fn reason_clauses(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        let excepted: Vec<std::ops::Range<usize>> = self
+            .not_because
             .iter()
-            .find(|meaning| {
-                meaning
-                    .phrases
-                    .iter()
-                    .any(|phrase| self.affirmed(&words, &normalise(phrase)))
+            .flat_map(|phrase| {
+                whole_occurrences(text, phrase).map(move |start| start..start + phrase.len())
             })
-            .map(|meaning| meaning.reason)
+            .collect();
+        let mut spans = Vec::new();
+        for word in &self.because {
+            for start in whole_occurrences(text, word) {
+                let end = start + word.len();
+                if excepted.iter().any(|e| e.start <= start && end <= e.end) {
+                    continue;
+                }
+                let sentence_end = text[end..]
+                    .find(SENTENCE_END)
+                    .map_or(text.len(), |i| end + i);
+                spans.push(start..sentence_end);
+            }
+        }
+        spans
+    }
+
+    /// Whether the words before a phrase deny it: a denial word ("no", "nil"), maybe followed by
+    /// words of the phrase's noun phrase ("no significant side effects"), and no punctuation
+    /// between them ("nil, inadequate response" is a response denied of nothing).
+    fn denied_before(&self, head: &str) -> bool {
+        let mut head = head.trim_end_matches(' ');
+        for _ in 0..=MAX_MODIFIERS {
+            let token_start = head.rfind(' ').map_or(0, |i| i + 1);
+            let token = &head[token_start..];
+            if !token.ends_with(|c: char| c.is_alphanumeric() || c == '\'') {
+                return false;
+            }
+            let word = token.trim_start_matches(|c: char| !c.is_alphanumeric());
+            if self.negated_before.iter().any(|n| n == word) {
+                return true;
+            }
+            // A denied cause denies what it names: "not due to side effects".
+            if let Some(rest) = self.because.iter().find_map(|because| {
+                head.strip_suffix(because.as_str())
+                    .filter(|rest| rest.is_empty() || rest.ends_with(' '))
+            }) {
+                head = rest.trim_end_matches(' ');
+                continue;
+            }
+            // A word with punctuation before it begins a clause of its own.
+            if word.len() != token.len() || !self.modifiers.iter().any(|m| m == word) {
+                return false;
+            }
+            head = head[..token_start].trim_end_matches(' ');
+        }
+        false
+    }
+
+    /// Whether a word right after the phrase or right before it makes it part of a longer
+    /// phrase that says something else ("continued seizure freedom", "risk of seizure
+    /// recurrence").
+    fn turned(&self, head: &str, rest: &str) -> bool {
+        let rest = rest.strip_prefix(' ').unwrap_or("");
+        let after = self.turned_after.iter().any(|word| {
+            rest.strip_prefix(word.as_str())
+                .is_some_and(|tail| !tail.starts_with(char::is_alphanumeric))
+        });
+        let head = head.strip_suffix(' ').unwrap_or("");
+        let before = self.turned_before.iter().any(|word| {
+            head.strip_suffix(word.as_str())
+                .is_some_and(|lead| !lead.ends_with(char::is_alphanumeric))
+        });
+        after || before
+    }
+
+    /// Whether the clause around `start..end` (to a comma, a full stop, a colon, a dash or a
+    /// parenthesis) names a subject other than the drug ("oral contraceptive ineffective").
+    fn about_another_subject(&self, text: &str, start: usize, end: usize) -> bool {
+        let from = text[..start].rfind(CLAUSE_END).map_or(0, |i| i + 1);
+        let to = text[end..].find(CLAUSE_END).map_or(text.len(), |i| end + i);
+        let clause = &text[from..to];
+        self.other_subjects
+            .iter()
+            .any(|subject| whole_occurrences(clause, subject).next().is_some())
     }
 
     /// The reason a coding of another system names (R4's MedicationRequest status reasons),
@@ -299,46 +488,6 @@ impl StopReasons {
         })
     }
 
-    /// Whether `phrase` is in `words` at least once neither right after a word that denies it
-    /// ("no", "without") nor right before one ("Side effects: none", "AEs: no").
-    fn affirmed(&self, words: &str, phrase: &str) -> bool {
-        if !contains_words(words, phrase) {
-            return false;
-        }
-        let mut from = 0;
-        while let Some(offset) = words[from..].find(phrase) {
-            let start = from + offset;
-            let end = start + phrase.len();
-            from = start + words[start..].chars().next().map_or(1, char::len_utf8);
-            let whole = words[..start]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !c.is_alphanumeric())
-                && words[end..]
-                    .chars()
-                    .next()
-                    .is_none_or(|c| !c.is_alphanumeric());
-            if !whole {
-                continue;
-            }
-            // A denial ends at its clause: "nil, inadequate response" is a response denied of
-            // nothing.
-            let before = words[..start]
-                .split_whitespace()
-                .next_back()
-                .filter(|w| w.ends_with(|c: char| c.is_alphanumeric() || c == '\''))
-                .map(|w| w.trim_start_matches(|c: char| !c.is_alphanumeric()));
-            if before.is_some_and(|w| self.negated_before.iter().any(|n| n == w)) {
-                continue;
-            }
-            if self.denied_after(&words[end..]) {
-                continue;
-            }
-            return true;
-        }
-        false
-    }
-
     /// Whether the text right after a phrase denies it: a denial word ("none", "nil") after
     /// nothing but punctuation, ending its clause ("Side effects: none. Lack of efficacy";
     /// "side effects no longer tolerable" is no denial).
@@ -356,12 +505,52 @@ impl StopReasons {
     }
 }
 
+/// The characters that end a sentence: a reason clause reaches to one.
+const SENTENCE_END: &[char] = &['.', ';', '!', '?'];
+
+/// The characters that end a clause: an efficacy phrase is read with the subject of its clause.
+const CLAUSE_END: &[char] = &[
+    '.', ';', '!', '?', ',', ':', '(', ')', '[', ']', '\u{2013}', '\u{2014}',
+];
+
+/// The byte offsets where `phrase` occurs in `text` on word boundaries.
+fn whole_occurrences<'t>(text: &'t str, phrase: &'t str) -> impl Iterator<Item = usize> + 't {
+    text.match_indices(phrase).filter_map(move |(start, _)| {
+        let end = start + phrase.len();
+        let whole = text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
+            && text[end..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric());
+        whole.then_some(start)
+    })
+}
+
 /// Lower case, hyphens, underscores and slashes as spaces, one space between words, and a
 /// plural's "s" taken off ("breakthrough seizure" and "breakthrough seizures" are one phrase):
 /// a word of four letters or more ending in "s" but not in "ss", "us" or "is" ("progress",
-/// "status" and "diagnosis" stay). Text and phrases are read the same way.
+/// "status" and "diagnosis" stay). A line break ends a sentence: a line that does not end in
+/// punctuation gets a full stop ("Side effects: none⏎Seizures continued" is two sentences, as
+/// EHR notes are typed). Text and phrases are read the same way.
 fn normalise(text: &str) -> String {
-    text.to_lowercase()
+    let lines: Vec<&str> = text
+        .split(['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}'])
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    let mut joined = String::with_capacity(text.len() + lines.len());
+    for (index, line) in lines.iter().enumerate() {
+        if index > 0 {
+            let ended = lines[index - 1].ends_with(['.', ',', ';', ':', '!', '?']);
+            joined.push_str(if ended { " " } else { ". " });
+        }
+        joined.push_str(line);
+    }
+    joined
+        .to_lowercase()
         .replace(['-', '_', '/'], " ")
         .replace(['\u{2019}', '\u{2018}'], "'")
         .split_whitespace()
@@ -534,6 +723,186 @@ mod tests {
         for words in ["Drowsiness", "Dizziness", "Mood changes", "Weight gain"] {
             assert_eq!(v.of_words(words), Some(StopReason::Intolerance), "{words}");
         }
+    }
+
+    fn reads(v: &StopReasons, cases: &[(&str, Option<StopReason>)]) {
+        for (words, reason) in cases {
+            assert_eq!(v.of_words(words), *reason, "{words:?}");
+        }
+    }
+
+    #[test]
+    fn a_phrase_inside_a_longer_phrase_that_says_something_else_is_not_read() {
+        let v = vocabulary();
+        let none = None;
+        let failed = Some(StopReason::LackOfEfficacy);
+        reads(
+            &v,
+            &[
+                ("Continued seizure freedom \u{2013} withdrawal trial", none),
+                ("Weaned: ongoing seizure freedom for 2 years", none),
+                ("Seizure recurrence risk low, tapered off", none),
+                ("Low risk of seizure recurrence, weaned", none),
+                ("Continued seizure-free, tapered", none),
+                ("Ongoing seizure control, weaned", none),
+                ("Rash free; tapered", none),
+                ("Seizures continued", failed),
+                ("Ongoing seizures", failed),
+                ("Seizure recurrence on 3000 mg", failed),
+            ],
+        );
+    }
+
+    #[test]
+    fn access_is_words_saying_the_drug_could_not_be_had() {
+        let v = vocabulary();
+        let failed = Some(StopReason::LackOfEfficacy);
+        let access = Some(StopReason::Access);
+        reads(
+            &v,
+            &[
+                (
+                    "Ineffective. Insurance approved switch to lacosamide",
+                    failed,
+                ),
+                (
+                    "Seizures continued; insurance now covers cenobamate",
+                    failed,
+                ),
+                ("Uncontrolled seizures, not a cost issue", failed),
+                ("Insurance", None),
+                ("Cost", None),
+                ("Insurance denied", access),
+                ("Not covered by insurance", access),
+                ("Cost prohibitive", access),
+                ("Prior authorization denied", access),
+                ("Could not afford it", access),
+                // Both stated, no reason clause: the access failure (a drug not had is no
+                // efficacy signal); a reason clause says which caused which.
+                ("Insurance denied; seizures uncontrolled", access),
+                (
+                    "Seizures uncontrolled because insurance denied the refill",
+                    access,
+                ),
+                ("Insurance denied renewal because ineffective", failed),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_reason_clause_states_the_cause() {
+        let v = vocabulary();
+        let failed = Some(StopReason::LackOfEfficacy);
+        reads(
+            &v,
+            &[
+                ("Patient stopped taking it because it did not work", failed),
+                ("Stopped taking as seizures continued", failed),
+                ("Stopped taking - seizures continued", failed),
+                ("Stopped taking", Some(StopReason::Noncompliance)),
+                ("Stopped due to drowsiness", Some(StopReason::Intolerance)),
+                (
+                    "Seizures continued as patient was not taking it",
+                    Some(StopReason::Noncompliance),
+                ),
+                ("Not taken as prescribed", Some(StopReason::Noncompliance)),
+                ("Not due to side effects, ineffective", failed),
+                (
+                    "Rash as well as poor seizure control",
+                    Some(StopReason::Intolerance),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_symptom_named_beside_an_efficacy_failure_does_not_outrank_it() {
+        let v = vocabulary();
+        let failed = Some(StopReason::LackOfEfficacy);
+        let intolerance = Some(StopReason::Intolerance);
+        reads(
+            &v,
+            &[
+                ("Breakthrough seizures, mild drowsiness", failed),
+                ("Ineffective, weight gain", failed),
+                ("No improvement, ongoing irritability", failed),
+                ("Persistent aggression, no response", failed),
+                ("Drowsiness", intolerance),
+                ("Irritability", intolerance),
+                (
+                    "Levetiracetam caused irritability; seizures continued",
+                    intolerance,
+                ),
+                ("Rash; seizures not controlled", intolerance),
+                ("Side effects (drowsiness), seizures continued", intolerance),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_line_break_ends_a_sentence() {
+        let v = vocabulary();
+        let failed = Some(StopReason::LackOfEfficacy);
+        reads(
+            &v,
+            &[
+                ("Side effects: none\nSeizures continued on 3000 mg", failed),
+                ("Adverse effects: none\r\nSeizures continued", failed),
+                ("Side effects - nil\nineffective", failed),
+                (
+                    "Side effects: none\nBreakthrough seizures on 3000 mg",
+                    failed,
+                ),
+                ("Nil\nineffective", failed),
+                ("Side effects:\nnone", None),
+            ],
+        );
+    }
+
+    #[test]
+    fn an_efficacy_phrase_about_another_subject_is_no_failure_of_the_drug() {
+        let v = vocabulary();
+        reads(
+            &v,
+            &[
+                (
+                    "Oral contraceptive ineffective \u{2013} enzyme-inducer interaction",
+                    Some(StopReason::Other),
+                ),
+                (
+                    "Oral contraceptive ineffective - interaction",
+                    Some(StopReason::Other),
+                ),
+                ("Ineffective contraception (enzyme inducer)", None),
+                ("Analgesia not effective", None),
+                (
+                    "Ineffective; contraception counselling given",
+                    Some(StopReason::LackOfEfficacy),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_denial_reaches_across_the_words_of_its_noun_phrase() {
+        let v = vocabulary();
+        let failed = Some(StopReason::LackOfEfficacy);
+        reads(
+            &v,
+            &[
+                ("No significant side effects, seizures continued", failed),
+                ("Nil apparent adverse effects; ineffective", failed),
+                ("No major side effects but poor seizure control", failed),
+                ("Not any serious adverse reaction. Ineffective", failed),
+                ("No further breakthrough seizures", None),
+                ("No significant improvement", failed),
+                ("Significant side effects", Some(StopReason::Intolerance)),
+                (
+                    "Not effective, significant side effects",
+                    Some(StopReason::Intolerance),
+                ),
+            ],
+        );
     }
 
     #[test]

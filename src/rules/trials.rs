@@ -1135,7 +1135,8 @@ fn judge(
         // The record gave a reason the vocabulary does not know: the team reads it, never
         // "no reason".
         Result::Undecided(format!(
-            "stopped: '{words}' (not understood), and no evidence of response or failure"
+            "stopped: '{}' (not understood), and no evidence of response or failure",
+            crate::text::flat_words(words)
         ))
     } else {
         Result::Undecided(String::from(

@@ -1012,3 +1012,37 @@ fn a_reason_understood_keeps_the_records_own_words_beside_it() {
     );
     assert_eq!(row("Drug U"), ["lack_of_efficacy", "-"]);
 }
+
+#[test]
+fn a_reason_typed_over_two_lines_is_read_as_two_sentences_and_shown_on_one_line() {
+    let mut env = Env::new();
+    let document = patient_with(&[stopped_for(
+        "n1",
+        "900051",
+        "Drug N",
+        &json!({"text": "Side effects: none\nSeizures continued on 3000 mg"}),
+    )]);
+    let path = env.write_json("lines.json", &document);
+    env.import_ok(&path);
+    // The line break ends the denial's sentence: the intolerance is denied, and the seizures
+    // on the next line are the reason.
+    assert_eq!(
+        env.rows("SELECT coalesce(stop_reason, '-') FROM drug_exposures WHERE text = 'Drug N'")[0],
+        ["lack_of_efficacy"]
+    );
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["show", "MED-1"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8(output.stdout).unwrap();
+    let row = shown
+        .lines()
+        .find(|line| line.contains("Drug N"))
+        .unwrap_or_else(|| panic!("no Drug N in {shown}"));
+    assert!(
+        row.ends_with("stopped: no response (Side effects: none / Seizures continued on 3000 mg)"),
+        "{shown}"
+    );
+}
