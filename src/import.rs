@@ -178,9 +178,11 @@ fn this_host() -> String {
 /// MedicationRequest status-reason codes read by code, a code nothing knows kept as its code,
 /// and the record's own words kept beside the reason read; a coded answer to a
 /// seizure-frequency question read by its words ("Seizure free", "Weekly") as refract's own
-/// seizure-frequency code; LOINC 88040-1 (mCODE STU1) read as a cancer disease status; a test
-/// whose kept name says no specimen takes the one (urine, CSF, ...) another of its names says
-/// ("M-Spike (urine)").
+/// seizure-frequency code (only words that state a frequency are a rate, "last seizure … ago"
+/// is not read, freedom denied or followed by seizures is no freedom, "2 seizures last week"
+/// is seizures over that window); LOINC 88040-1 (mCODE STU1) read as a cancer disease status; a
+/// test whose kept name says no specimen takes the one (urine, CSF, ...) another of its names
+/// says ("M-Spike (urine)").
 pub const MAPPING_VERSION: i64 = 14;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -105,8 +105,11 @@ use crate::domain::{Assessment, PatientRecord};
 /// 20 mg/d), or left unjudged as a confounder, never averaged over the week; a cross-taper a
 /// switch, not a combination schedule (`cross_taper_days`); the same schedule tried again one
 /// failure; a stop reason not understood quoted, never "no reason"; a seizure rate is seizures
-/// throughout the period it covers (the rule of three's interval), coded seizure frequencies;
-/// a Deauville score of 1-3 alone a complete metabolic response.
+/// throughout the period it covers (the rule of three's interval), coded seizure frequencies,
+/// a schedule's failure only where its seizures surely fell after the schedule could work and
+/// before it ended, as a count's (`rate_current_units`); a drug stopped before its line's end
+/// gives the line its reason within the regimen window only (the cross-taper window reaches
+/// after the end alone); a Deauville score of 1-3 alone a complete metabolic response.
 const ENGINE_REVISION: u32 = 22;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -225,8 +225,11 @@ pub mod seizure_frequency {
     /// meaning. "At least" forms ("several a day", "more than weekly") are read as once per
     /// unit: a higher rate only shortens the interval, which the rule of three reads as at
     /// most a unit.
-    const ANSWERS: [(&str, &str, Answer); 9] = [
+    const ANSWERS: [(&str, &str, Answer); 10] = [
         ("free", "seizure free", Answer::Free),
+        // Seizures counted over a window the words name ("2 seizures last week"): seizures,
+        // at no rate; the window is kept as the observation's period.
+        ("seizures", "seizures", Answer::Occurring),
         ("daily", "daily", rate(DAY)),
         ("weekly", "weekly", rate(WEEK)),
         ("monthly", "monthly", rate(MONTH)),
@@ -279,54 +282,309 @@ pub mod seizure_frequency {
     }
 
     /// The answer words say, if they name one: freedom ("Seizure free", "No seizures",
-    /// "None"), a named frequency ("Weekly", "Several per day", "Less than monthly"). Words
-    /// that deny or doubt ("not seizure free", "?weekly") are not read.
+    /// "None"), a stated frequency ("Weekly", "2 per month", "Several a day", "Less than
+    /// monthly"), or seizures counted over a recent window ("2 seizures last week"). See
+    /// [`read_words`].
     pub fn key_of_words(words: &str) -> Option<&'static str> {
-        let text: String = words
-            .to_lowercase()
+        read_words(words).map(|read| read.key)
+    }
+
+    /// An answer read from words: its key (stored after [`PREFIX`]), and for seizures counted
+    /// over a recent window ("2 seizures in the past month") the days that window reaches back
+    /// from the answer's date (the period the seizures fall in, read as a count over a period).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct WordsRead {
+        pub key: &'static str,
+        pub window_days: Option<i64>,
+    }
+
+    /// Words that deny what follows or precedes them ("never been seizure free", "no longer",
+    /// "isn't").
+    fn denies(word: &str) -> bool {
+        matches!(
+            word,
+            "not"
+                | "never"
+                | "longer"
+                | "without"
+                | "nor"
+                | "cannot"
+                | "isn"
+                | "wasn"
+                | "hasn"
+                | "hadn"
+                | "haven"
+                | "aren"
+                | "weren"
+                | "doesn"
+                | "didn"
+                | "don"
+        )
+    }
+
+    /// Words that end or qualify a freedom the text names ("free for 6 months, then 2
+    /// seizures", "free except one in March", "free but auras"): what follows is seizures.
+    /// Auras are focal aware seizures, and the ILAE's freedom is from seizures of any type.
+    fn qualifies_freedom(word: &str) -> bool {
+        matches!(
+            word,
+            "then"
+                | "until"
+                | "till"
+                | "but"
+                | "except"
+                | "apart"
+                | "however"
+                | "although"
+                | "though"
+                | "breakthrough"
+                | "recurred"
+                | "recurrence"
+                | "relapse"
+                | "relapsed"
+                | "lost"
+                | "aura"
+                | "auras"
+                | "occasional"
+        )
+    }
+
+    /// A word that says how many: a number above zero, or "several", "a few", "once".
+    fn counts(word: &str) -> bool {
+        word.parse::<f64>().is_ok_and(|n| n > 0.0)
+            || matches!(
+                word,
+                "one"
+                    | "two"
+                    | "three"
+                    | "four"
+                    | "five"
+                    | "six"
+                    | "seven"
+                    | "eight"
+                    | "nine"
+                    | "ten"
+                    | "several"
+                    | "few"
+                    | "couple"
+                    | "multiple"
+                    | "many"
+                    | "once"
+                    | "twice"
+                    | "thrice"
+                    | "times"
+                    | "x"
+            )
+    }
+
+    /// A word naming seizures ("seizures", "fits", "episodes").
+    fn names_seizures(word: &str) -> bool {
+        matches!(
+            word,
+            "seizure"
+                | "seizures"
+                | "sz"
+                | "szs"
+                | "fit"
+                | "fits"
+                | "episode"
+                | "episodes"
+                | "event"
+                | "events"
+                | "attack"
+                | "attacks"
+                | "convulsion"
+                | "convulsions"
+        )
+    }
+
+    /// The key of a unit of time written as a word ("month", "wk"), or after a slash as UCUM
+    /// codes it ("d", "wk", "mo", "a").
+    fn unit_key(word: &str, after_slash: bool) -> Option<&'static str> {
+        Some(match word {
+            "day" | "days" | "night" | "nights" => "daily",
+            "week" | "weeks" | "wk" | "wks" => "weekly",
+            "month" | "months" | "mo" | "mth" | "mths" => "monthly",
+            "year" | "years" | "yr" | "yrs" | "annum" => "yearly",
+            "d" if after_slash => "daily",
+            "a" if after_slash => "yearly",
+            _ => return None,
+        })
+    }
+
+    /// The days of a unit key.
+    fn key_days(key: &str) -> f64 {
+        match key {
+            "daily" => DAY,
+            "weekly" => WEEK,
+            "monthly" => MONTH,
+            _ => YEAR,
+        }
+    }
+
+    /// The frequency the words state, and where its word is: an adverb ("weekly", "daily",
+    /// not "bi-weekly"), or a unit of time after "per", "every", "each", a slash, or after
+    /// "a"/"an" that follows a count ("several a month", "twice a week"). A unit of time alone
+    /// ("4 years ago", "for 6 months", "last week") states no frequency.
+    fn stated_frequency(words: &[&str]) -> Option<(usize, &'static str)> {
+        words.iter().enumerate().find_map(|(at, word)| {
+            let before = at.checked_sub(1).map(|i| words[i]);
+            let adverb = match *word {
+                "daily" | "nightly" => Some("daily"),
+                "weekly" => Some("weekly"),
+                "monthly" => Some("monthly"),
+                "yearly" | "annually" => Some("yearly"),
+                _ => None,
+            };
+            if let Some(key) = adverb {
+                // "bi-weekly", "semi-monthly": neither once a week nor once a month.
+                return (!matches!(before, Some("bi" | "semi"))).then_some((at, key));
+            }
+            let key = unit_key(word, before == Some("/"))?;
+            let states = match before? {
+                "per" | "every" | "each" | "/" => true,
+                "a" | "an" => at
+                    .checked_sub(2)
+                    .is_some_and(|i| counts(words[i]) || names_seizures(words[i])),
+                _ => false,
+            };
+            states.then_some((at, key))
+        })
+    }
+
+    /// Seizures counted over a recent window ("2 seizures last week", "several fits in the
+    /// past 3 months"): the days the window reaches back. Without a number of units, "this" or
+    /// "past" is one unit and "last" or "previous" two (the calendar week or month before the
+    /// one of the answer may end up to two units back).
+    fn recent_window(words: &[&str]) -> Option<i64> {
+        let counted = words
+            .windows(2)
+            .any(|pair| counts(pair[0]) && names_seizures(pair[1]))
+            || words
+                .windows(3)
+                .any(|w| counts(w[0]) && names_seizures(w[2]));
+        if !counted {
+            return None;
+        }
+        words.windows(3).find_map(|w| {
+            let (units, unit) = match (w[1].parse::<f64>().ok(), unit_key(w[2], false)) {
+                (Some(n), Some(unit)) if n > 0.0 => (n, unit),
+                _ => (
+                    match w[1] {
+                        "this" | "past" => 1.0,
+                        "last" | "previous" => 2.0,
+                        _ => return None,
+                    },
+                    unit_key(w[2], false)?,
+                ),
+            };
+            let leads = if w[1].parse::<f64>().is_ok() {
+                matches!(w[0], "last" | "past" | "previous")
+            } else {
+                true
+            };
+            leads.then(|| (units * key_days(unit)).ceil() as i64)
+        })
+    }
+
+    /// What words say about seizures, if they say it plainly. Read:
+    ///
+    /// - freedom, only where nothing in the words denies it ("never been seizure free", "not
+    ///   seizure free", "no longer") or qualifies it with seizures ("free for 6 months, then 2
+    ///   seizures last week", "free except auras"), and no frequency is stated beside it;
+    /// - a stated frequency ("weekly", "2 per month", "less than monthly"), not one denied
+    ///   ("not weekly");
+    /// - seizures counted over a recent window ("2 seizures last week"): seizures, over that
+    ///   window.
+    ///
+    /// Not read: doubt ("?weekly", "unknown"); a date or a time since the last seizure
+    /// ("Last seizure 4 years ago", "last seizure in March"): it dates one seizure and states
+    /// no frequency, and refract keeps no dated seizure from an answer's words, so it is left
+    /// unread rather than made a rate or a seizure on the answer's day; a unit of time alone.
+    pub fn read_words(words: &str) -> Option<WordsRead> {
+        let lower = words.to_lowercase();
+        if lower.contains('?') {
+            return None;
+        }
+        let text: String = lower
             .chars()
-            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .map(|c| match c {
+                '/' => " / ".to_owned(),
+                c if c.is_alphanumeric() || c == '.' => c.to_string(),
+                _ => String::from(" "),
+            })
             .collect();
-        let words: Vec<&str> = text.split_whitespace().collect();
+        let words: Vec<&str> = text
+            .split_whitespace()
+            .map(|w| w.trim_matches('.'))
+            .filter(|w| !w.is_empty())
+            .collect();
         if words.is_empty()
             || words
                 .iter()
-                .any(|w| matches!(*w, "not" | "unknown" | "unsure"))
+                .any(|w| matches!(*w, "unknown" | "unsure" | "unclear" | "ago"))
+            || words
+                .windows(2)
+                .any(|pair| matches!(pair, ["last" | "latest" | "most", "seizure" | "sz" | "fit"]))
         {
             return None;
         }
-        if words.contains(&"free")
+        let names_freedom = words.contains(&"free")
             || words.contains(&"freedom")
             || matches!(words.as_slice(), ["none" | "nil" | "zero" | "0"])
             || words.starts_with(&["no", "seizures"])
-            || words.starts_with(&["no", "seizure"])
-        {
-            return Some("free");
+            || words.starts_with(&["no", "seizure"]);
+        let denied = words.iter().any(|w| denies(w))
+            || words.windows(2).any(|pair| pair == ["no", "longer"]);
+        let frequency = stated_frequency(&words);
+        let window = recent_window(&words);
+        if names_freedom {
+            let qualified = words.iter().any(|w| qualifies_freedom(w));
+            if !denied && !qualified && frequency.is_none() && window.is_none() {
+                return Some(WordsRead {
+                    key: "free",
+                    window_days: None,
+                });
+            }
+        } else if denied {
+            // A frequency or a count denied ("not weekly", "no longer monthly"): not read.
+            return None;
         }
-        let unit = words.iter().find_map(|word| {
-            Some(match *word {
-                "daily" | "day" | "days" => "daily",
-                "weekly" | "week" | "weeks" => "weekly",
-                "monthly" | "month" | "months" => "monthly",
-                "yearly" | "year" | "years" | "annually" | "annual" => "yearly",
-                _ => return None,
-            })
-        })?;
-        let fewer = words.windows(2).any(|pair| {
-            matches!(pair, ["less" | "fewer", "than"]) || matches!(pair, ["at", "most"])
-        }) || words.contains(&"rarely");
-        Some(match (fewer, unit) {
-            (false, unit) => unit,
-            (true, "daily") => "less-than-daily",
-            (true, "weekly") => "less-than-weekly",
-            (true, "monthly") => "less-than-monthly",
-            (true, _) => "less-than-yearly",
+        if let Some((at, unit)) = frequency {
+            // A denial just before the frequency denies it ("free, not weekly any more").
+            if words[at.saturating_sub(3)..at].iter().any(|w| denies(w)) {
+                return None;
+            }
+            let fewer = words.windows(2).any(|pair| {
+                matches!(pair, ["less" | "fewer", "than" | "often"])
+                    || matches!(pair, ["at", "most"])
+            }) || words.contains(&"rarely");
+            return Some(WordsRead {
+                key: match (fewer, unit) {
+                    (false, unit) => unit,
+                    (true, "daily") => "less-than-daily",
+                    (true, "weekly") => "less-than-weekly",
+                    (true, "monthly") => "less-than-monthly",
+                    (true, _) => "less-than-yearly",
+                },
+                window_days: None,
+            });
+        }
+        window.map(|days| WordsRead {
+            key: "seizures",
+            window_days: Some(days),
         })
     }
 
     /// The stored code of an answer written in words, if they name one.
     pub fn code_of_words(words: &str) -> Option<String> {
         key_of_words(words).map(|key| format!("{PREFIX}{key}"))
+    }
+
+    /// The stored code of an answer written in words and the days the seizures it counts
+    /// reach back, if the words name one (see [`read_words`]).
+    pub fn code_and_window_of_words(words: &str) -> Option<(String, Option<i64>)> {
+        read_words(words).map(|read| (format!("{PREFIX}{}", read.key), read.window_days))
     }
 
     /// What a stored code says, if it is one of refract's seizure-frequency codes.
@@ -378,6 +636,53 @@ pub mod seizure_frequency {
                 Some(Answer::Free)
             );
             assert_eq!(words("refract:seizure-frequency:weekly"), Some("weekly"));
+        }
+
+        #[test]
+        fn only_words_that_state_a_frequency_are_a_rate() {
+            assert_eq!(key_of_words("2 per month"), Some("monthly"));
+            assert_eq!(key_of_words("2/mo"), Some("monthly"));
+            assert_eq!(key_of_words("Twice a week"), Some("weekly"));
+            assert_eq!(key_of_words("Several a day"), Some("daily"));
+            assert_eq!(key_of_words("Every month"), Some("monthly"));
+            // A date or a time since the last seizure states no frequency.
+            assert_eq!(key_of_words("Last seizure 4 years ago"), None);
+            assert_eq!(key_of_words("Last seizure in March 2021"), None);
+            assert_eq!(key_of_words("Seizure 2 weeks ago"), None);
+            assert_eq!(key_of_words("Over the years"), None);
+            assert_eq!(key_of_words("Bi-weekly"), None);
+            assert_eq!(key_of_words("Not weekly"), None);
+            assert_eq!(key_of_words("?weekly"), None);
+        }
+
+        #[test]
+        fn freedom_denied_or_followed_by_seizures_is_not_freedom() {
+            assert_eq!(key_of_words("Seizure free since 2020"), Some("free"));
+            assert_eq!(key_of_words("Seizure free for 6 months"), Some("free"));
+            assert_eq!(key_of_words("Seizure free for a month"), Some("free"));
+            assert_eq!(
+                read_words("Seizure free for 6 months, then 2 seizures last week"),
+                Some(WordsRead {
+                    key: "seizures",
+                    window_days: Some(14)
+                })
+            );
+            assert_eq!(
+                key_of_words("Never been seizure free, several a month"),
+                Some("monthly")
+            );
+            assert_eq!(key_of_words("No longer seizure free"), None);
+            assert_eq!(key_of_words("Isn't seizure free"), None);
+            assert_eq!(key_of_words("Seizure free except one in March"), None);
+            assert_eq!(key_of_words("Seizure free but ongoing auras"), None);
+            assert_eq!(key_of_words("Seizure free, not weekly any more"), None);
+            assert_eq!(
+                read_words("3 seizures in the past 2 weeks"),
+                Some(WordsRead {
+                    key: "seizures",
+                    window_days: Some(14)
+                })
+            );
         }
     }
 }

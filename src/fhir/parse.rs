@@ -3463,7 +3463,7 @@ fn disease_status_answer(value: &Value<'_>) -> Option<String> {
 /// refract's own code of the frequency its code or words name ("Seizure free", "Weekly",
 /// "Less than monthly"; see [`observation_codes::seizure_frequency`]), so that a local answer
 /// code ("1") is read by its words and shown in them. `None` when they name none.
-fn seizure_frequency_answer(value: &Value<'_>) -> Option<String> {
+fn seizure_frequency_answer(value: &Value<'_>) -> Option<(String, Option<i64>)> {
     use observation_codes::seizure_frequency;
     let concept = value.coded;
     if let Some(own) = concept
@@ -3472,7 +3472,7 @@ fn seizure_frequency_answer(value: &Value<'_>) -> Option<String> {
         .filter_map(|c| c.code.as_deref())
         .find(|code| seizure_frequency::of_code(code).is_some())
     {
-        return Some(own.trim().to_owned());
+        return Some((own.trim().to_owned(), None));
     }
     concept
         .into_iter()
@@ -3483,7 +3483,7 @@ fn seizure_frequency_answer(value: &Value<'_>) -> Option<String> {
                 .chain(c.coding.iter().filter_map(|c| c.display.as_deref()))
         })
         .chain(value.string)
-        .find_map(seizure_frequency::code_of_words)
+        .find_map(seizure_frequency::code_and_window_of_words)
 }
 
 /// The code and the name a test is kept under: among the record's codes and names (its text
@@ -3946,6 +3946,7 @@ fn map_observation(
         if code == observation_codes::DISEASE_STATUS {
             answer = disease_status_answer(value).or(answer);
         }
+        let mut since = since;
         if number.is_none() {
             let probe = Observation {
                 code: code.clone(),
@@ -3953,8 +3954,16 @@ fn map_observation(
                 system: system.clone(),
                 ..Observation::default()
             };
-            if rules.counts_events(&probe) {
-                answer = seizure_frequency_answer(value).or(answer);
+            if rules.counts_events(&probe)
+                && let Some((read, window_days)) = seizure_frequency_answer(value)
+            {
+                answer = Some(read);
+                // Seizures the words count over a recent window ("2 seizures last week") are
+                // seizures over that period, as an effectivePeriod says it.
+                if let Some(days) = window_days {
+                    since = since
+                        .or_else(|| effective.checked_sub_signed(chrono::Duration::days(days)));
+                }
             }
         }
         if number.is_none() && answer.is_none() {

@@ -538,18 +538,27 @@ fn finish(
             (None, Some(next)) => Some(next),
             (None, None) => None,
         };
-        // The stop reason of the drugs that stopped where the line ended (a drug tapered off
-        // after the next line began stops up to the cross-taper window later).
-        let near = set
-            .lines
-            .regimen_window_days
-            .max(set.lines.cross_taper_days);
+        // The stop reason of the drugs that stopped where the line ended: within the regimen
+        // window of its end, either side. A drug tapered off after the next line began (a
+        // cross-taper, see `derive_regimens`) stops up to the cross-taper window after it; a
+        // drug stopped earlier while the others went on is a partial stop, which does not end
+        // a line (IMWG), so the wider window never reaches back before the end.
+        let window = set.lines.regimen_window_days;
+        let tapered_until = match (end, next_start) {
+            (Some(end), Some(next)) if end == next => window.max(set.lines.cross_taper_days),
+            _ => window,
+        };
         let stopping: Vec<StopReason> = line
             .members
             .iter()
             .filter(|g| {
-                g.end()
-                    .is_some_and(|e| end.is_some_and(|end| (e - end).num_days().abs() <= near))
+                g.end().is_some_and(|e| {
+                    end.is_some_and(|end| {
+                        let after = (e - end).num_days();
+                        // `-after` (a day count) cannot overflow; `-window` could.
+                        -after <= window && after <= tapered_until
+                    })
+                })
             })
             .filter_map(|g| g.exposure.stop_reason)
             .collect();

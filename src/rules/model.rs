@@ -751,6 +751,19 @@ pub struct EventRule {
     /// throughout that period, one every unit / count, the last at its end.
     #[serde(default = "default_rate_reach_days")]
     pub rate_reach_days: i64,
+    /// A rate written at a visit with no period of its own is the frequency as of the visit:
+    /// for a schedule's failure, its seizures are those of the last this many units of its
+    /// time before the visit (1: the month before a "2 per month"), never before the previous
+    /// report; they count only when that part lies after the schedule could work and before it
+    /// ended, as a count over it would. 0 places them on the visit's day. A local parameter:
+    /// the ILAE says nothing of rates.
+    #[serde(default = "default_rate_current_units")]
+    pub rate_current_units: f64,
+}
+
+/// [`EventRule::rate_current_units`] of a rule file that does not say: one unit.
+const fn default_rate_current_units() -> f64 {
+    1.0
 }
 
 /// [`EventRule::rate_reach_days`] of a rule file that does not say: the ILAE's 12 months.

@@ -330,6 +330,13 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
                 1,
             )?;
             c.days(at, "rate_reach_days", events.rate_reach_days, 1)?;
+            c.check(
+                at,
+                "rate_current_units",
+                events.rate_current_units,
+                (0.0, 24.0),
+                "",
+            )?;
         }
         if let Some(dose) = &spec.dose
             && let Some(minimum) = dose.min_mg_day

@@ -53,6 +53,33 @@ fn covered_from(
     }
 }
 
+/// The period a rate's seizures surely fell in (first and last day), when the observation is
+/// a rate of seizures above zero. Where in its period they fell an average does not say: over
+/// a period that spans a change of drug, or the days before a drug could work, they may all
+/// predate it. A rate over a period of its own (an effectivePeriod) is of that whole period. A
+/// rate written at a visit with none is the frequency as of the visit: its seizures surely fell
+/// in the last `current_units` units of its time before it ("2 per month": the month before),
+/// never before the previous report; earlier in the time since the previous report they are
+/// spread only to measure intervals (see [`days_of`]).
+pub(super) fn surely_within(
+    observation: &Observation,
+    reports: &[&Observation],
+    reach_days: i64,
+    current_units: f64,
+) -> Option<(NaiveDate, NaiveDate)> {
+    if finding(observation) != Finding::Present {
+        return None;
+    }
+    let rate = rate_of(observation)?;
+    let end = observation.effective.date();
+    let from = covered_from(observation, rate, reports, reach_days);
+    if observation.since.is_some() {
+        return Some((from, end));
+    }
+    let current = (rate.period_days * current_units).round() as i64;
+    Some((from.max(shift(end, -current.max(0))), end))
+}
+
 /// The days an observation places seizures on (none when it records none or says nothing):
 /// a rate's spread through the period it covers, a count's or a coded seizure's on its day.
 pub(super) fn days_of(

@@ -1510,17 +1510,21 @@ fn seizure_evidence(
         .filter(|o| o.effective.date() >= trial.start && o.effective.date() <= until)
         .collect();
     // Seizures counted over a period are the schedule's failure only when the whole period
-    // falls after it could work: a count over months that began before may be of seizures
-    // before it (a count of 0 over such a period still speaks for freedom, below). A rate is
-    // seizures throughout the period it covers: one of them after the schedule could work is
-    // its failure.
+    // falls after it could work and before it ended: a count over months that began before may
+    // be of seizures before it (a count of 0 over such a period still speaks for freedom,
+    // below). A rate is the same seizures written as an average: the same rule holds for the
+    // period its seizures surely fell in (`seizure_days::surely_within`), so a rate over a
+    // period that began before the schedule could work, or reported on the next schedule, is
+    // no failure of this one.
+    let surely = |o: &Observation| {
+        seizure_days::surely_within(o, &reports, rule.rate_reach_days, rule.rate_current_units)
+    };
     let on_schedule = |o: &Observation| {
-        if seizure_days::rate_of(o).is_some() {
-            seizure_days::days_of(o, &reports, rule.rate_reach_days)
-                .iter()
-                .any(|day| *day >= adequate_from && *day <= until)
+        if let Some((from, to)) = surely(o) {
+            from >= adequate_from && to <= until
         } else {
-            o.since.unwrap_or(o.effective).date() >= adequate_from
+            seizure_days::rate_of(o).is_none()
+                && o.since.unwrap_or(o.effective).date() >= adequate_from
                 && o.effective.date() <= until
                 && finding(o) == Finding::Present
         }
@@ -1541,8 +1545,16 @@ fn seizure_evidence(
             ),
             None => seizure.value_text(),
         };
+        // Over a period, where it began: the seizures fell in it, not all on its last day.
+        let over = surely(seizure)
+            .map(|(from, _)| from)
+            .or(seizure.since.map(|since| since.date()))
+            .filter(|from| *from < seizure.effective.date())
+            .map_or(String::new(), |from| {
+                format!(", over the period from {from}")
+            });
         return Some(EventEvidence::Failed(format!(
-            "seizures recorded on {} after {} on the schedule ({})",
+            "seizures recorded on {} after {} on the schedule ({}{over})",
             seizure.effective.date(),
             span(days_between(trial.start, seizure.effective.date())),
             what.trim_end()

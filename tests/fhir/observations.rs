@@ -1647,3 +1647,43 @@ fn a_specimen_only_a_coding_display_says_is_kept_in_the_name() {
         ]
     );
 }
+
+/// Free-text seizure-frequency answers are read only where the words state a frequency, a
+/// freedom nothing denies, or seizures over a named window: "Last seizure 4 years ago" dates a
+/// seizure and is left unread (no yearly rate, no seizure on the visit day); freedom followed
+/// by seizures is seizures over the window the words name; freedom denied beside a frequency
+/// is that frequency.
+#[test]
+fn a_seizure_frequency_in_words_is_read_only_as_far_as_the_words_say() {
+    let answer = |id: &str, words: &str| {
+        json!({
+            "resourceType": "Observation",
+            "id": id,
+            "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": {"text": "Seizure frequency"},
+            "effectiveDateTime": "2024-06-01",
+            "valueString": words
+        })
+    };
+    let (env, _) = stored(&[
+        answer("ago", "Last seizure 4 years ago"),
+        answer(
+            "then",
+            "Seizure free for 6 months, then 2 seizures last week",
+        ),
+        answer("never", "Never been seizure free, several a month"),
+        answer("free", "Seizure free since 2020"),
+    ]);
+    let mut rows =
+        env.rows("SELECT value_code, coalesce(since, '-') FROM observations ORDER BY value_code");
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            ["refract:seizure-frequency:free", "-"],
+            ["refract:seizure-frequency:monthly", "-"],
+            ["refract:seizure-frequency:seizures", "2024-05-18 00:00:00"],
+        ]
+    );
+}

@@ -144,9 +144,10 @@ fn first_schedule_dosed(levetiracetam: &str) -> Vignette {
         )
 }
 
-/// Lamotrigine for 300 days with no stop reason, and one month with seizures `day` days into it.
+/// Lamotrigine for 300 days with no stop reason, and 3 seizures counted on the day `day` days
+/// into it.
 fn seizure_on_day(day: i64) -> Vignette {
-    two_schedules(300, None).seizures(3.0, 600 - day)
+    two_schedules(300, None).seizures_on(3.0, 600 - day)
 }
 
 pub fn cases() -> Vec<Case> {
@@ -237,6 +238,17 @@ pub fn cases() -> Vec<Case> {
             InsufficientData,
         )
         .missing("lamotrigine"),
+        case(
+            "3 a month over the month ending on day 60: it began before the schedule could work",
+            two_schedules(300, None).seizures(3.0, 540),
+            InsufficientData,
+        )
+        .missing("lamotrigine"),
+        case(
+            "3 a month over the month ending on day 91: all of it after the schedule could work",
+            two_schedules(300, None).seizures(3.0, 509),
+            Refractory,
+        ),
         case(
             "seizure-free 365 days on the current schedule: sustained freedom",
             seizure_free_on_third(365),
@@ -862,5 +874,138 @@ fn a_stop_reason_not_understood_is_quoted_never_called_no_reason() {
             InsufficientData,
         )
         .missing("stopped: 'switched by the GP' (not understood)")],
+    );
+}
+
+/// Levetiracetam failed; lamotrigine from 600 to 300 days ago, stopped with no reason, so the
+/// seizures recorded decide it (it could work from 540 days ago).
+fn lamotrigine_decided_by_seizures() -> Vignette {
+    patient()
+        .give(
+            rx("Levetiracetam 1500 mg/d")
+                .from(900)
+                .until(600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx("Lamotrigine 400 mg/d").from(600).until(300))
+}
+
+/// A rate is seizures written as an average over a period: where in the period they fell it
+/// does not say. Over a period that began before the schedule could work (or before it began)
+/// they may all predate it, as the same seizures counted over that period may: neither is the
+/// schedule's failure, and both are when the period lies after it could work.
+#[test]
+fn a_rate_over_a_period_is_the_schedules_failure_only_where_a_count_over_it_would_be() {
+    let mut cases = Vec::new();
+    for (from, to, expected) in [
+        (620, 500, InsufficientData),
+        (560, 500, InsufficientData),
+        (530, 500, Refractory),
+    ] {
+        for (written, v) in [
+            (
+                "a rate",
+                lamotrigine_decided_by_seizures()
+                    .seizures(2.0, to)
+                    .over(from),
+            ),
+            (
+                "a count",
+                lamotrigine_decided_by_seizures()
+                    .seizures_on(8.0, to)
+                    .over(from),
+            ),
+        ] {
+            let name: &'static str = Box::leak(
+                format!("{written} from {from} to {to} days ago: {expected:?}").into_boxed_str(),
+            );
+            cases.push(case(name, v, expected));
+        }
+    }
+    run(ID, &cases);
+}
+
+/// A rate reported at a visit on the next schedule covers the time since the previous report,
+/// across the change of drug: it is not the earlier schedule's failure (nor the later one's,
+/// when the period began before it could work), and a failure names a time on the schedule.
+#[test]
+fn a_rate_reported_on_the_next_schedule_fails_no_earlier_schedule() {
+    // Baseline 3 a month; levetiracetam from 600 to 360 days ago, no stop reason; lamotrigine
+    // from 360 to 90 days ago, stopped for no response.
+    let base = || {
+        patient()
+            .seizures(3.0, 615)
+            .give(rx("Levetiracetam 1500 mg/d").from(600).until(360))
+            .give(
+                rx("Lamotrigine 400 mg/d")
+                    .from(360)
+                    .until(90)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+    };
+    run(
+        ID,
+        &[
+            case(
+                "1 a month at a visit on lamotrigine: levetiracetam undecided",
+                base().seizures(1.0, 270),
+                InsufficientData,
+            )
+            .missing("levetiracetam")
+            .no_reason("after 11 months"),
+            case(
+                "0 a month on levetiracetam, then 1 a month on lamotrigine: still undecided",
+                base().seizures(0.0, 400).seizures(1.0, 270),
+                InsufficientData,
+            )
+            .missing("levetiracetam"),
+            case(
+                "2 a month at a visit 100 days into levetiracetam: the month before it is on it",
+                base().seizures(2.0, 500),
+                Refractory,
+            )
+            .reason("after 14 weeks on the schedule (2 /mo, over the period from"),
+            case(
+                "2 a month over a period of its own from before levetiracetam could work: no failure",
+                base().seizures(2.0, 500).over(580),
+                InsufficientData,
+            )
+            .missing("levetiracetam"),
+        ],
+    );
+}
+
+/// A drug of a combination stopped weeks before the line ended (carbamazepine for a rash, 45
+/// days before levetiracetam stopped for no response) is a partial stop, not the line's end:
+/// the line's stop reason is levetiracetam's. The cross-taper window reaches only after the
+/// line's end, for a drug tapered off once the next one began.
+#[test]
+fn a_drug_stopped_weeks_before_its_combination_ended_is_not_the_lines_stop_reason() {
+    run(
+        ID,
+        &[case(
+            "levetiracetam + carbamazepine, carbamazepine stopped for a rash 45 days earlier",
+            patient()
+                .give(
+                    rx("Levetiracetam 1500 mg/d")
+                        .from(900)
+                        .until(500)
+                        .stopped(StopReason::LackOfEfficacy),
+                )
+                .give(
+                    rx("Carbamazepine 800 mg/d")
+                        .from(900)
+                        .until(545)
+                        .stopped(StopReason::Intolerance),
+                )
+                .give(
+                    rx("Lamotrigine 400 mg/d")
+                        .from(500)
+                        .until(200)
+                        .stopped(StopReason::LackOfEfficacy),
+                ),
+            Refractory,
+        )
+        .no_missing()],
     );
 }

@@ -61,7 +61,7 @@ fn second_failure_with_counts(entered_lines: bool, counts_from: i64) -> Vignette
     // after the criteria were met.
     let mut days = counts_from;
     while days >= 10 {
-        v = v.seizures(3.0, days);
+        v = v.seizures_on(3.0, days);
         days -= 30;
     }
     v

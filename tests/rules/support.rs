@@ -615,6 +615,15 @@ impl Vignette {
     }
 
     /// The last observation added reported as a bound ("< 5 %"), FHIR `Quantity.comparator`.
+    /// The last observation counted over a period that began `days` days ago (an
+    /// effectivePeriod's start), at 09:00.
+    pub fn over(mut self, days: i64) -> Self {
+        if let Some(last) = self.record.observations.last_mut() {
+            last.since = Some(time_ago(days, 9, 0));
+        }
+        self
+    }
+
     pub fn bounded(mut self, comparator: Comparator) -> Self {
         if let Some(last) = self.record.observations.last_mut() {
             last.comparator = Some(comparator);
