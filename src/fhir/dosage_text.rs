@@ -1879,6 +1879,30 @@ fn amount(
         } else if before(1).is_some_and(|w| is_sign(w) || w == "to" || w == "or")
             && before(2).is_some_and(|w| w.parse::<f64>().is_ok())
         {
+            // "from 250 to 1000 mg", "increase 250 to 1000 mg": a change from one dose to
+            // another, not a range of either: no amount.
+            if before(1).is_some_and(|w| w == "to")
+                && before(3).is_some_and(|w| {
+                    matches!(
+                        w.as_str(),
+                        "from"
+                            | "increase"
+                            | "increased"
+                            | "titrate"
+                            | "titrated"
+                            | "reduce"
+                            | "reduced"
+                            | "decrease"
+                            | "decreased"
+                            | "taper"
+                            | "tapered"
+                            | "wean"
+                            | "weaned"
+                    )
+                })
+            {
+                return None;
+            }
             range_low(before(2).map(String::as_str).zip(Some(word.as_str())))?
         } else {
             match word.parse::<f64>() {
@@ -2063,11 +2087,23 @@ fn singular(unit: &str) -> String {
 
 /// Doses a day from the schedule's words.
 fn per_day(words: &[String]) -> Option<f64> {
+    // A range of times ("1 to 2 times", "1-2 times", "2 or 3 times") counts its least, as a
+    // structured `frequency`..`frequencyMax` does: the doses surely given.
     let number_before = |index: usize| {
-        index
-            .checked_sub(1)
-            .and_then(|i| words.get(i))
-            .and_then(|w| w.parse::<f64>().ok())
+        let word = |at: usize| words.get(at).map(String::as_str);
+        let before = index.checked_sub(1)?;
+        let joined_low = word(before)
+            .and_then(|w| w.split_once('-'))
+            .and_then(|ends| range_low(Some(ends)));
+        let apart_low = before
+            .checked_sub(2)
+            .filter(|&low| {
+                matches!(word(low + 1), Some("to" | "or" | "-")) && word(before).is_some()
+            })
+            .and_then(|low| range_low(word(low).zip(word(before))));
+        joined_low
+            .or(apart_low)
+            .or_else(|| word(before)?.parse::<f64>().ok())
             .filter(|n| n.is_finite() && *n > 0.0)
     };
     let mut found: Vec<f64> = Vec::new();
@@ -2640,6 +2676,26 @@ mod tests {
         reads("1-2 tablets as needed", Some((1.0, "tablet")), None);
         // A range the wrong way round is no amount surely given.
         reads("25-12.5 mg daily", None, Some(1.0));
+        // A change from one dose to another is no range.
+        reads("Increase from 250 to 1000 mg twice daily", None, Some(2.0));
+        reads("Titrate from 250 to 750 mg twice daily", None, Some(2.0));
+        reads("increase 250 to 500 mg bd", None, Some(2.0));
+        // A range of times is read at its least, however it is written.
+        reads(
+            "Take 1 tablet 1 to 2 times daily",
+            Some((1.0, "tablet")),
+            Some(1.0),
+        );
+        reads(
+            "Take 1 tablet 1-2 times daily",
+            Some((1.0, "tablet")),
+            Some(1.0),
+        );
+        reads(
+            "1 tablet 2 or 3 times a day",
+            Some((1.0, "tablet")),
+            Some(2.0),
+        );
     }
 
     #[test]
