@@ -175,7 +175,11 @@ fn this_host() -> String {
 /// MedicationRequest status-reason codes read by code, a code nothing knows kept as its code,
 /// and the record's own words kept beside the reason read; a coded answer to a
 /// seizure-frequency question read by its words ("Seizure free", "Weekly") as refract's own
-/// seizure-frequency code; LOINC 88040-1 (mCODE STU1) read as a cancer disease status.
+/// seizure-frequency code; LOINC 88040-1 (mCODE STU1) read as a cancer disease status; a day's
+/// total in a dosage's text beside a structured count read as the day's, never one dose's; a
+/// `doseRange` with no low no dose; a patch's rate times the patches worn, its rate read after
+/// its content; an amount per day with no dose (`rateRatio` mg per 1 d, as refract exports a
+/// day's total) a daily dose, no infusion.
 pub const MAPPING_VERSION: i64 = 14;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -101,7 +101,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// switch, not a combination schedule (`cross_taper_days`); the same schedule tried again one
 /// failure; a stop reason not understood quoted, never "no reason"; a seizure rate is seizures
 /// throughout the period it covers (the rule of three's interval), coded seizure frequencies;
-/// a Deauville score of 1-3 alone a complete metabolic response.
+/// a Deauville score of 1-3 alone a complete metabolic response; a weekly dose left unjudged
+/// only for a drug with a weekly form but no known equivalent (`weekly_form`) at a week that
+/// could reach the minimum, else judged (a week below one day's minimum, or a daily average
+/// below it with no weekly form: below).
 const ENGINE_REVISION: u32 = 22;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -864,3 +864,27 @@ fn a_stop_reason_not_understood_is_quoted_never_called_no_reason() {
         .missing("stopped: 'switched by the GP' (not understood)")],
     );
 }
+
+/// Levetiracetam has no weekly form: 500 mg once a week is a whole week below one day's
+/// minimum (1000 mg/d), surely no adequate dose, never an unknown one given the benefit of the
+/// doubt; so is 3500 mg a week, whose daily average is half the minimum.
+#[test]
+fn a_weekly_dose_of_a_drug_with_no_weekly_form_is_judged_never_left_unknown() {
+    run(
+        ID,
+        &[
+            case(
+                "levetiracetam 500 mg once a week: below one day's minimum",
+                first_schedule_dosed("Levetiracetam 500 mg/wk"),
+                NotMet,
+            )
+            .reason("below the minimum effective 1000 mg/d"),
+            case(
+                "levetiracetam 3500 mg once a week: a daily average below the minimum",
+                first_schedule_dosed("Levetiracetam 3500 mg/wk"),
+                NotMet,
+            )
+            .reason("below the minimum effective 1000 mg/d"),
+        ],
+    );
+}
