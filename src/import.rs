@@ -182,7 +182,10 @@ fn this_host() -> String {
 /// is not read, freedom denied or followed by seizures is no freedom, "2 seizures last week"
 /// is seizures over that window); LOINC 88040-1 (mCODE STU1) read as a cancer disease status; a
 /// test whose kept name says no specimen takes the one (urine, CSF, ...) another of its names
-/// says ("M-Spike (urine)").
+/// says ("M-Spike (urine)"); a day's total in a dosage's text beside a structured count read as
+/// the day's, never one dose's; a `doseRange` with no low no dose; a patch's rate times the
+/// patches worn, its rate read after its content; an amount per day with no dose (`rateRatio`
+/// mg per 1 d, as refract exports a day's total) a daily dose, no infusion.
 pub const MAPPING_VERSION: i64 = 14;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -109,7 +109,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// a schedule's failure only where its seizures surely fell after the schedule could work and
 /// before it ended, as a count's (`rate_current_units`); a drug stopped before its line's end
 /// gives the line its reason within the regimen window only (the cross-taper window reaches
-/// after the end alone); a Deauville score of 1-3 alone a complete metabolic response.
+/// after the end alone); a Deauville score of 1-3 alone a complete metabolic response; a
+/// weekly dose left unjudged only for a drug with a weekly form but no known equivalent
+/// (`weekly_form`) at a week that could reach the minimum, else judged (a week below one day's
+/// minimum, or a daily average below it with no weekly form: below).
 const ENGINE_REVISION: u32 = 22;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -1706,11 +1706,13 @@ fn doses_a_fraction_of_days_apart_come_back_as_the_same_schedule() {
     assert_eq!(written, want);
 }
 
-/// A daily, weekly or monthly dose goes out as R4 says a dose: the amount of one
-/// administration in UCUM milligrams and its schedule (`timing.repeat`), never "1000 mg/d" as
-/// the amount of one dose, and comes back as the same dose and the same flag.
+/// A weekly dose goes out as R4 says a dose: the amount of one administration in UCUM
+/// milligrams and its schedule (`timing.repeat`). A day's total (50 mg twice a day, kept as 100
+/// mg/d) is no amount of one administration: it goes out as an amount per day (`rateRatio` 100
+/// mg per 1 d) with words saying so, never as one 100 mg dose once a day, a regimen nobody
+/// gave; both come back as the same dose and the same flag.
 #[test]
-fn a_daily_dose_goes_out_as_an_amount_in_ucum_milligrams_and_its_schedule() {
+fn a_days_total_goes_out_as_an_amount_a_day_never_one_dose_once_a_day() {
     let statement = |id: &str, text: &str, (start, end): (&str, &str), mg: u32, repeat| {
         serde_json::json!({
             "resourceType": "MedicationStatement", "id": id, "status": "stopped",
@@ -1752,42 +1754,49 @@ fn a_daily_dose_goes_out_as_an_amount_in_ucum_milligrams_and_its_schedule() {
     let db = imported(&dir, "daily", &resources);
     assert_eq!(only_flag(&db).0, "refractory", "the source's own flag");
     assert_fhir_round_trip(&dir, &db, "daily");
-    let mut written: Vec<(serde_json::Value, serde_json::Value)> =
-        exported(&dir, &db, "MedicationStatement")
+    let statements = exported(&dir, &db, "MedicationStatement");
+    let dosage_of = |name: &str| {
+        statements
             .iter()
-            .map(|statement| {
-                let dosage = &statement["dosage"][0];
-                (
-                    dosage["doseAndRate"][0]["doseQuantity"].clone(),
-                    dosage["timing"]["repeat"].clone(),
-                )
+            .find(|statement| {
+                statement["medicationCodeableConcept"]["text"]
+                    .as_str()
+                    .is_some_and(|text| text.starts_with(name))
             })
-            .collect();
-    written.sort_by_key(|(quantity, _)| quantity["value"].as_f64().map(|v| v as i64));
+            .map(|statement| statement["dosage"][0].clone())
+            .unwrap()
+    };
     let mg = |value: f64| {
         serde_json::json!({
             "value": value, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"
         })
     };
+    let weekly = dosage_of("Fluoxetine");
+    assert_eq!(weekly["doseAndRate"][0]["doseQuantity"], mg(90.0));
     assert_eq!(
-        written,
-        vec![
-            (
-                mg(90.0),
-                serde_json::json!({"frequency": 1, "period": 1, "periodUnit": "wk"})
-            ),
-            (
-                mg(100.0),
-                serde_json::json!({"frequency": 1, "period": 1, "periodUnit": "d"})
-            ),
-        ]
+        weekly["timing"]["repeat"],
+        serde_json::json!({"frequency": 1, "period": 1, "periodUnit": "wk"})
+    );
+    let daily = dosage_of("Sertraline");
+    assert_eq!(daily["doseAndRate"][0].get("doseQuantity"), None, "{daily}");
+    assert_eq!(daily.get("timing"), None, "{daily}");
+    assert_eq!(
+        daily["doseAndRate"][0]["rateRatio"],
+        serde_json::json!({
+            "numerator": mg(100.0),
+            "denominator": {
+                "value": 1.0, "unit": "d", "system": "http://unitsofmeasure.org", "code": "d"
+            }
+        })
+    );
+    assert!(
+        daily["text"]
+            .as_str()
+            .is_some_and(|text| text.contains("100 mg a day")),
+        "{daily}"
     );
 }
 
-/// R4 reads a concept's codings as one procedure said several ways: a transplant coded SNOMED CT
-/// with a concept the rule set does not list, beside the CPT code it does, is the transplant,
-/// whether the displays are missing or vague; the export writes every coding back, and the
-/// copy keeps the flag.
 #[test]
 fn a_procedure_is_known_by_any_of_its_codings_and_exported_with_all_of_them() {
     let statement = |id: &str, text: &str, start: &str, end: &str| {

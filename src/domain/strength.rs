@@ -21,29 +21,72 @@ pub struct Strength {
     pub per_ml: bool,
 }
 
-/// Milligrams a day a transdermal product's name says it delivers: "0.3 MG/24HR" (RxNorm),
-/// "0.1 mg/day", "25 MCG/HR" (per hour: 24 times that a day), "5 mg/24 hours".
+/// Milligrams a day one unit of a transdermal product delivers, as its name says: "0.3
+/// MG/24HR" (RxNorm), "0.1 mg/day", "25 MCG/HR" (per hour: 24 times that a day), "5 mg/24
+/// hours", "4.6 mg per 24 hours", "0.1mg/24hr", also after the patch's content and inside a
+/// bracket ("2.5 mg patch (releases 0.1 mg/24 hours)": the rate, never the content). An amount
+/// in a unit of mass over a number of hours or days is the rate; a mass with no time after it
+/// (the content) is none.
 pub fn delivery_mg_per_day(text: &str) -> Option<f64> {
-    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
-    words.iter().enumerate().find_map(|(index, word)| {
-        let amount: f64 = word.parse().ok()?;
-        let unit = words.get(index + 1)?;
-        let (mass, per) = unit.split_once('/')?;
-        let per = if per.is_empty() {
-            words.get(index + 2)?.clone()
-        } else if matches!(per, "24") {
-            format!("24{}", words.get(index + 2)?)
-        } else {
-            per.to_owned()
+    let words = rate_words(text);
+    let word = |at: usize| words.get(at).map(String::as_str);
+    (0..words.len()).find_map(|index| {
+        let amount: f64 = words[index].parse().ok()?;
+        let mg = amount * super::units::mass_mg(word(index + 1)?)?;
+        let mut at = index + 2;
+        if !matches!(word(at)?, "/" | "per" | "every" | "each" | "a") {
+            return None;
+        }
+        at += 1;
+        let over = match word(at).and_then(|w| w.parse::<f64>().ok()) {
+            Some(over) => {
+                at += 1;
+                over
+            }
+            None => 1.0,
         };
-        let days = match per.as_str() {
-            "24hr" | "24h" | "24hrs" | "24hours" | "day" | "d" => 1.0,
-            "hr" | "h" | "hour" => 1.0 / 24.0,
+        let days = match word(at)? {
+            "h" | "hr" | "hrs" | "hour" | "hours" => over / 24.0,
+            "d" | "day" | "days" => over,
             _ => return None,
         };
-        let mg = amount * super::units::mass_mg(mass)? / days;
-        (mg.is_finite() && mg > 0.0).then_some(mg)
+        let per_day = mg / days;
+        (per_day.is_finite() && per_day > 0.0).then_some(per_day)
     })
+}
+
+/// A product name's words for [`delivery_mg_per_day`], lower case: numbers, words and "/" each
+/// a word of their own ("0.1mg/24hr" is "0.1", "mg", "/", "24", "hr"), brackets and other
+/// marks dropped.
+fn rate_words(text: &str) -> Vec<String> {
+    #[derive(PartialEq, Clone, Copy)]
+    enum Kind {
+        Number,
+        Letters,
+    }
+    let mut words: Vec<String> = Vec::new();
+    let mut kind: Option<Kind> = None;
+    for c in text.to_lowercase().chars() {
+        let this = if c.is_ascii_digit() || (c == '.' && kind == Some(Kind::Number)) {
+            Some(Kind::Number)
+        } else if c.is_alphabetic() {
+            Some(Kind::Letters)
+        } else {
+            None
+        };
+        match this {
+            Some(this) if kind == Some(this) => {
+                if let Some(last) = words.last_mut() {
+                    last.push(c);
+                }
+            }
+            Some(_) => words.push(c.to_string()),
+            None if c == '/' => words.push(String::from("/")),
+            None => {}
+        }
+        kind = this;
+    }
+    words
 }
 
 /// Every strength written in `text`, in the order written.
@@ -255,7 +298,40 @@ fn has_word_run(written: &str, name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{concentration_mg_per_ml, ingredient_mg, single_unit_mg, strengths};
+    use super::{
+        concentration_mg_per_ml, delivery_mg_per_day, ingredient_mg, single_unit_mg, strengths,
+    };
+
+    /// A patch's rate, however its name writes it, never its content.
+    #[test]
+    fn a_patchs_rate_is_read_never_its_content() {
+        let close = |text: &str, want: Option<f64>| {
+            let got = delivery_mg_per_day(text);
+            assert!(
+                match (got, want) {
+                    (Some(got), Some(want)) => (got - want).abs() < 1e-9,
+                    (got, want) => got == want,
+                },
+                "{text}: {got:?}"
+            );
+        };
+        close("clonidine 0.3 MG/24HR Weekly Transdermal System", Some(0.3));
+        close("fentanyl 25 MCG/HR Transdermal System", Some(0.6));
+        close(
+            "Clonidine 2.5 mg transdermal patch (releases 0.1 mg/24 hours)",
+            Some(0.1),
+        );
+        close("Clonidine 0.1mg/24hr patch", Some(0.1));
+        close("Rivastigmine 4.6 mg per 24 hours patch", Some(4.6));
+        close(
+            "Buprenorphine 5 micrograms/hour transdermal patch",
+            Some(0.12),
+        );
+        close("Estradiol 0.05 mg/day patch", Some(0.05));
+        close("Nicotine 21 mg/24 hr patch", Some(21.0));
+        close("Clonidine 2.5 mg transdermal patch", None);
+        close("Drug 5 mg/ml solution", None);
+    }
 
     #[test]
     fn one_strength_per_tablet() {

@@ -23,6 +23,10 @@ pub struct DosageText {
     /// total ("1 bd (1000mg/day)": 2 a day), which only the product's strength can check:
     /// the total is the dose only where the count agrees with it (see [`read`]).
     pub counted_day: Option<(f64, String)>,
+    /// Whether `amount` is the day's total the text writes ("twice daily (500 mg/day)", "250 mg
+    /// in the morning and 250 mg at night": 500 mg a day, `per_day` 1), never the amount of one
+    /// dose: beside a structured schedule it is checked as a day, not as one dose.
+    pub day_total: bool,
 }
 
 /// One step of a titration written as words (see [`steps`]).
@@ -44,6 +48,7 @@ pub fn read(text: &str) -> DosageText {
     if labelled {
         read.amount = None;
         read.counted_day = None;
+        read.day_total = false;
     }
     read
 }
@@ -80,6 +85,7 @@ fn read_words(words: &MarkedWords) -> DosageText {
                 amount: Some(day),
                 per_day: Some(1.0),
                 counted_day: None,
+                day_total: true,
             };
         }
     }
@@ -106,6 +112,7 @@ fn read_words(words: &MarkedWords) -> DosageText {
         amount,
         per_day,
         counted_day: None,
+        day_total: false,
     }
 }
 
@@ -149,6 +156,7 @@ fn checked_total(total: &WrittenDay, words: &MarkedWords) -> Option<DosageText> 
         amount: Some(total.amount.clone()),
         per_day: Some(1.0),
         counted_day,
+        day_total: true,
     };
     // A total beside one step of a titration ("1 tablet twice daily (400mg daily dose) -
     // increase to 600mg daily after 2 weeks") is that step's: only its step is checked.
@@ -2311,6 +2319,7 @@ mod tests {
             amount: amount.map(|(value, unit)| (value, unit.to_owned())),
             per_day,
             counted_day: None,
+            day_total: false,
         };
         let close = match (got.per_day, want.per_day) {
             (Some(a), Some(b)) => (a - b).abs() < 1e-9,

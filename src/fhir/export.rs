@@ -29,7 +29,7 @@ use super::carried::{
 use super::wire_out::{
     Activity, ActivityDetail, Annotation, CarePlan, CodeableConcept, Coding, Condition, Display,
     Dosage, DoseAndRate, Entry, Extension, Goal, GoalTarget, HumanName, Identifier,
-    MedicationStatement, Meta, NonBlank, Observation, Patient, Period, Procedure, Quantity,
+    MedicationStatement, Meta, NonBlank, Observation, Patient, Period, Procedure, Quantity, Ratio,
     Reference, Resource, Restriction, Task, Text, Timing, TimingRepeat,
 };
 
@@ -736,39 +736,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             effective_period,
             date_asserted,
             dosage: (exposure.dose.is_some() || exposure.is_as_needed() || route.is_some())
-                .then(|| {
-                    let schedule = exposure
-                        .dose
-                        .as_ref()
-                        .and_then(crate::rules::dose::fhir_dose);
-                    Dosage {
-                        timing: schedule.as_ref().map(|(_, _, every)| timing_of(*every)),
-                        route,
-                        dose_and_rate: exposure
-                            .dose
-                            .iter()
-                            .map(|dose| DoseAndRate {
-                                dose_quantity: match &schedule {
-                                    Some((amount, unit, _)) => Quantity {
-                                        value: *amount,
-                                        comparator: None,
-                                        unit: NonBlank::new(unit.as_str()),
-                                        system: ucum_code(unit).map(|_| super::ucum::SYSTEM),
-                                        code: ucum_code(unit).and_then(NonBlank::new),
-                                    },
-                                    None => Quantity {
-                                        value: dose.value,
-                                        comparator: None,
-                                        unit: NonBlank::new(dose.unit.as_str()),
-                                        system: None,
-                                        code: None,
-                                    },
-                                },
-                            })
-                            .collect(),
-                        as_needed_boolean: exposure.is_as_needed().then_some(true),
-                    }
-                })
+                .then(|| dosage_of(exposure, route))
                 .into_iter()
                 .collect(),
         };
@@ -1371,6 +1339,88 @@ fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
         }
     }
     entries
+}
+
+/// A drug's dosage as R4 says what refract knows of it. A dose per administration and its
+/// schedule (`mg/wk`, `mg 3x/wk`, `mg/mo`: see [`crate::rules::dose::fhir_dose`]) is the
+/// amount of one administration (`doseQuantity`) and `timing.repeat`. A day's total ("1000
+/// mg/d": 500 mg twice a day, or 1000 mg once, refract does not keep which) is no amount of one
+/// administration: written as one with "once a day" it would state a regimen nobody gave
+/// (one 1000 mg dose), so it goes out as an amount per day (`rateRatio` 1000 mg per 1 d, R4
+/// "amount of medication per unit of time") with a `text` saying it is the day's total and how
+/// it is divided is not recorded, and no `timing`; refract reads it back as the same daily
+/// dose. Any other unit is written as it is.
+fn dosage_of(exposure: &crate::domain::DrugExposure, route: Option<Text>) -> Dosage {
+    let quantity = |value: f64, unit: &str| Quantity {
+        value,
+        comparator: None,
+        unit: NonBlank::new(unit),
+        system: ucum_code(unit).map(|_| super::ucum::SYSTEM),
+        code: ucum_code(unit).and_then(NonBlank::new),
+    };
+    let as_needed_boolean = exposure.is_as_needed().then_some(true);
+    let Some(dose) = exposure.dose.as_ref() else {
+        return Dosage {
+            text: None,
+            timing: None,
+            route,
+            dose_and_rate: Vec::new(),
+            as_needed_boolean,
+        };
+    };
+    if let Some((amount, unit)) = crate::rules::dose::fhir_day_total(dose) {
+        let day = Quantity {
+            value: 1.0,
+            comparator: None,
+            unit: NonBlank::new("d"),
+            system: Some(super::ucum::SYSTEM),
+            code: NonBlank::new("d"),
+        };
+        return Dosage {
+            text: NonBlank::new(format!(
+                "{} {unit} a day in total (averaged over the week where not every day is \
+                 alike); the doses it is divided into are not recorded",
+                trim_amount(amount)
+            )),
+            timing: None,
+            route,
+            dose_and_rate: vec![DoseAndRate {
+                dose_quantity: None,
+                rate_ratio: Some(Ratio {
+                    numerator: quantity(amount, &unit),
+                    denominator: day,
+                }),
+            }],
+            as_needed_boolean,
+        };
+    }
+    let schedule = crate::rules::dose::fhir_dose(dose);
+    Dosage {
+        text: None,
+        timing: schedule.as_ref().map(|(_, _, every)| timing_of(*every)),
+        route,
+        dose_and_rate: vec![DoseAndRate {
+            dose_quantity: Some(match &schedule {
+                Some((amount, unit, _)) => quantity(*amount, unit),
+                None => Quantity {
+                    value: dose.value,
+                    comparator: None,
+                    unit: NonBlank::new(dose.unit.as_str()),
+                    system: None,
+                    code: None,
+                },
+            }),
+            rate_ratio: None,
+        }],
+        as_needed_boolean,
+    }
+}
+
+/// An amount as words write it: no ".0" on a whole number.
+fn trim_amount(amount: f64) -> String {
+    let text = format!("{amount}");
+    text.strip_suffix(".0")
+        .map_or_else(|| text.clone(), str::to_owned)
 }
 
 /// The UCUM code of the amount of one dose refract writes: milligrams, millilitres, and the

@@ -336,18 +336,14 @@ impl DoseAndRate {
     /// is read at its fewest doses, and a range of counts at its least days): reading the high
     /// would make an adequate dose the record does not show, and reading none would give a
     /// range wholly below a minimum the benefit of the doubt an unknown dose gets. A range with
-    /// no low is read at its high, the most it says ("up to 25 mg"), as a rate range is: a
-    /// high below a minimum is then surely below it.
+    /// no low ("up to 500 mg") is a most, with no amount surely given: no dose, as "up to" in a
+    /// dosage's text is (its high read as the dose would make an adequate dose nothing records).
     pub fn dose(&self) -> Option<&Quantity> {
         let valued = |q: &&Quantity| q.value.is_some_and(f64::is_finite);
-        self.dose_quantity.as_ref().filter(valued).or_else(|| {
-            let range = self.dose_range.as_ref()?;
-            range
-                .low
-                .as_ref()
-                .filter(valued)
-                .or_else(|| range.high.as_ref().filter(valued))
-        })
+        self.dose_quantity
+            .as_ref()
+            .filter(valued)
+            .or_else(|| self.dose_range.as_ref()?.low.as_ref().filter(valued))
     }
 }
 

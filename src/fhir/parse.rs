@@ -194,9 +194,10 @@ pub struct DoseSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counted_day: Option<(f64, String)>,
     /// The milligrams of one dose the dosage's text writes beside a structured count of the
-    /// product's units ("Take 1 tablet (250 mg total)" beside 1 `{tbl}`): the dose where no
-    /// strength converts the count, checked against it where one does. Left out of the stored
-    /// JSON when absent, as `sequence` is.
+    /// product's units ("Take 1 tablet (250 mg total)" beside 1 `{tbl}`; a day's total over the
+    /// structured doses a day: see [`written_dose_mass`]): the dose where no strength converts
+    /// the count, checked against it where one does. Left out of the stored JSON when absent,
+    /// as `sequence` is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub written_mg: Option<f64>,
 }
@@ -2526,13 +2527,14 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
             // A count of tablets whose strength may be unknown: the mass the text writes for
             // one dose is kept beside it (see [`line_dose`]).
             if let Some(text) = text
-                && let Some((_, unit)) = &spec.quantity
-                && count_unit(&unit.trim().to_lowercase()).is_some()
+                && let Some((count, unit)) = &spec.quantity
+                && let Some(form) = count_unit(&unit.trim().to_lowercase())
                 && !entries_disagree
             {
-                spec.written_mg = dosage_text::read(text)
-                    .amount
-                    .and_then(|(value, unit)| units::mass_mg(&unit).map(|mg| value * mg));
+                let (written_mg, per_day) =
+                    written_dose_mass(&dosage_text::read(text), (*count, form), spec.per_day);
+                spec.written_mg = written_mg;
+                spec.per_day = spec.per_day.or(per_day);
             }
             if let Some(text) = text
                 && (spec.quantity.is_none() || spec.per_day.is_none())
@@ -2605,6 +2607,58 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
     }
     one_day(&mut specs, &mut timings, &times);
     (specs, timings)
+}
+
+/// The milligrams of ONE dose a dosage's text gives beside a structured count of `form`
+/// (`count` a dose) taken `per_day` times a day (R4 `doseQuantity` is the amount of one
+/// administration), as the text reader reads them (see [`dosage_text::read`]), and the doses a
+/// day the text gives where the structure gives none:
+/// - a mass the reader calls the day's total ("twice daily (500 mg/day)", "250 mg in the
+///   morning and 250 mg at night") is a day's: one dose's is it over the structured doses a day
+///   (checked against count × strength × doses a day in [`line_dose`] as a share, the same as
+///   checking the day); with no structured frequency, the doses a day the text counts beside it
+///   ("1 bd (1000mg/day)": 2 of the structured 1 tablet) make the day, else the day's total is
+///   the one daily dose it says; a day's total beside doses days apart is no day, and not read;
+/// - a mass the text gives at the structured schedule, or with none ("Take 1 tablet (250 mg
+///   total) by mouth"), is one dose's;
+/// - a mass at another schedule than the structured one ("500 mg once daily" beside twice a
+///   day) is neither one dose's nor, surely, the day's: not read.
+fn written_dose_mass(
+    read: &dosage_text::DosageText,
+    (count, form): (f64, &str),
+    per_day: Option<f64>,
+) -> (Option<f64>, Option<f64>) {
+    let Some(mass) = read
+        .amount
+        .as_ref()
+        .and_then(|(value, unit)| units::mass_mg(unit).map(|mg| value * mg))
+        .filter(|mg| mg.is_finite() && *mg > 0.0)
+    else {
+        return (None, None);
+    };
+    let same = |one: f64, other: f64| (one - other).abs() <= 1e-9 * one.max(other);
+    if read.day_total {
+        return match per_day {
+            Some(per_day) if per_day >= 1.0 - 1e-9 => (Some(mass / per_day), None),
+            Some(_) => (None, None),
+            None => {
+                let counted = read.counted_day.as_ref().and_then(|(day_count, unit)| {
+                    let unit = count_unit(unit)?;
+                    (count > 0.0 && (unit == form || unit == "dose" || form == "dose"))
+                        .then(|| day_count / count)
+                        .filter(|per_day| per_day.is_finite() && *per_day > 0.0)
+                });
+                match counted {
+                    Some(per_day) => (Some(mass / per_day), Some(per_day)),
+                    None => (Some(mass), None),
+                }
+            }
+        };
+    }
+    match (read.per_day, per_day) {
+        (Some(written), Some(structured)) if !same(written, structured) => (None, None),
+        _ => (Some(mass), None),
+    }
 }
 
 /// The dose a dosage's `doseAndRate` entries state (R4 `Dosage.doseAndRate` is 0..*; its
@@ -3152,6 +3206,9 @@ fn step_dose(lines: &[&DoseSpec], text: &DrugName<'_>) -> Option<Dose> {
 /// body weight (ug/kg/min) or per hour or per day is an infusion's, and another per minute
 /// (2 mL/min) a push's.
 fn is_infusion(spec: &DoseSpec) -> bool {
+    if day_amount(spec).is_some() {
+        return false;
+    }
     let Some((rate, rate_unit)) = &spec.rate else {
         return false;
     };
@@ -3173,6 +3230,49 @@ fn is_infusion(spec: &DoseSpec) -> bool {
         return hours.is_finite() && hours >= 1.0;
     }
     per.to_ascii_lowercase().contains("/kg") || hours_per_unit >= 1.0
+}
+
+/// A line's amount a day where it is given as an amount per day with no amount of one dose
+/// (`rateRatio` 1000 mg per 1 d, R4 "amount of medication per unit of time"; refract's export
+/// writes a day's total so, its split not being known) and nothing says it ran as an infusion:
+/// no route, or one no infusion runs by (by mouth, on the skin; see
+/// [`crate::domain::routes::is_no_infusion_route`]). A mass (in any unit), a volume or a count
+/// of the product's units a day; a rate by body weight or area, or per hour or minute, is an
+/// infusion's (see [`is_infusion`]).
+fn day_amount(spec: &DoseSpec) -> Option<Dose> {
+    if spec.quantity.is_some() || spec.continuous {
+        return None;
+    }
+    if spec
+        .route
+        .as_deref()
+        .is_some_and(|route| !crate::domain::routes::is_no_infusion_route(route))
+    {
+        return None;
+    }
+    let (value, unit) = spec.rate.as_ref()?;
+    let (amount, per) = unit.trim().rsplit_once('/')?;
+    if !matches!(
+        per.trim().to_ascii_lowercase().as_str(),
+        "d" | "day" | "24h"
+    ) {
+        return None;
+    }
+    let amount = amount.trim().to_lowercase();
+    if amount.is_empty() {
+        return None;
+    }
+    let (value, unit) = if let Some(mg) = units::mass_mg(&amount) {
+        (value * mg, "mg")
+    } else if let Some(ml) = units::volume_ml(&amount) {
+        (value * ml, "mL")
+    } else {
+        (*value, count_unit(&amount).filter(|unit| !unit.is_empty())?)
+    };
+    (value.is_finite() && value > 0.0).then(|| Dose {
+        value: (value * 1000.0).round() / 1000.0,
+        unit: format!("{unit}/d"),
+    })
 }
 
 /// Whether a line's rate is of its amount's unit per time (mg and mg/min): how long the
@@ -3220,9 +3320,11 @@ fn is_transdermal(spec: &DoseSpec, name: &DrugName<'_>) -> bool {
         || crate::domain::routes::is_transdermal(name.text)
 }
 
-/// A transdermal product's milligrams a day: its rate (0.3 mg / 24 h, 25 mcg/h), else the rate
-/// its name states ("0.3 MG/24HR", "25 MCG/HR"); the patches a schedule changes (one a week)
-/// say how often it is replaced, not how much it delivers.
+/// A transdermal product's milligrams a day: the rate its dosage states (0.3 mg / 24 h, 25
+/// mcg/h), which R4 gives for the whole administration, however many patches it is; else the
+/// rate its name states for one patch ("0.3 MG/24HR", "25 MCG/HR", "releases 0.1 mg/24 hours")
+/// times the patches worn (see [`patches_worn`]). The patches a schedule changes (one a week)
+/// say how often they are replaced, not how much they deliver.
 fn transdermal_mg_per_day(spec: &DoseSpec, name: &DrugName<'_>) -> Option<f64> {
     let by_rate = spec.rate.as_ref().and_then(|(value, unit)| {
         let (mass, per) = unit.trim().rsplit_once('/')?;
@@ -3235,8 +3337,29 @@ fn transdermal_mg_per_day(spec: &DoseSpec, name: &DrugName<'_>) -> Option<f64> {
         Some(value * units::mass_mg(mass)? * per_day)
     });
     by_rate
-        .or_else(|| strength::delivery_mg_per_day(name.text))
+        .or_else(|| Some(strength::delivery_mg_per_day(name.text)? * patches_worn(spec)?))
         .filter(|mg| mg.is_finite() && *mg > 0.0)
+}
+
+/// How many of a transdermal product's units one dose wears: its count (2 `patch`, `{patch}`,
+/// "system", or a count of the product's units, `1`, `{dose}`), 1 where no amount is given or
+/// the amount is a mass (the patch's rate or content written as the dose: no count of
+/// patches); `None` for an amount in another unit, which says no count.
+fn patches_worn(spec: &DoseSpec) -> Option<f64> {
+    let Some((count, unit)) = &spec.quantity else {
+        return Some(1.0);
+    };
+    let unit = unit.trim().to_lowercase();
+    let bare = unit.trim_start_matches('{').trim_end_matches('}');
+    let patches = matches!(
+        bare,
+        "patch" | "patches" | "system" | "systems" | "transdermal system" | "plaster" | "plasters"
+    ) || count_unit(&unit) == Some("dose");
+    if units::mass_mg(&unit).is_some() {
+        Some(1.0)
+    } else {
+        (patches && count.is_finite() && *count > 0.0).then_some(*count)
+    }
 }
 
 /// The dose of one dosage line: an infusion's rate, else its amount per interval (see
@@ -3249,6 +3372,9 @@ fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
             value: (mg * 1000.0).round() / 1000.0,
             unit: String::from("mg/d"),
         });
+    }
+    if let Some(day) = day_amount(spec) {
+        return Some(day);
     }
     if is_infusion(spec)
         && let Some((value, unit)) = &spec.rate
@@ -3269,9 +3395,10 @@ fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
     let by_strength = units::mass_mg(&unit)
         .map(|factor| value * factor)
         .or_else(|| name.milligrams(value, &unit));
-    // A count with the mass of the dose written beside it: where no strength converts the
-    // count, the text's mass is the dose; where one does, the two must agree (within the 2 %
-    // a written total may differ by), else one of them is a slip and the dose is unknown.
+    // A count with the mass of the dose written beside it (a day's total written over the
+    // doses a day: comparing one dose's share is comparing the day): where no strength converts
+    // the count, the text's mass is the dose; where one does, the two must agree (within the
+    // 2 % a written total may differ by), else one of them is a slip and the dose is unknown.
     let milligrams = match (by_strength, spec.written_mg) {
         (None, Some(written)) if counted_as.is_some() => Some(written),
         (Some(mg), Some(written))

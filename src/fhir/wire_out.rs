@@ -242,12 +242,28 @@ pub struct Condition {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DoseAndRate {
-    pub dose_quantity: Quantity,
+    /// The amount of one administration (R4), where refract knows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dose_quantity: Option<Quantity>,
+    /// An amount per unit of time (R4 `rate[x]`): a day's total whose split into doses is not
+    /// known (1000 mg per 1 d), which no `doseQuantity` can say without making one up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_ratio: Option<Ratio>,
+}
+
+/// R4 `Ratio`.
+#[derive(Debug, Serialize)]
+pub struct Ratio {
+    pub numerator: Quantity,
+    pub denominator: Quantity,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dosage {
+    /// The dose in words, where the structured elements cannot say all of it (a day's total).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<NonBlank>,
     /// How often the dose is given, when its unit alone would not say it in UCUM.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timing: Option<Timing>,

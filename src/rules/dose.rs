@@ -160,27 +160,24 @@ pub fn fhir_schedule(dose: &Dose) -> Option<(f64, String, WholeSchedule)> {
 }
 
 /// A dose as a FHIR `Dosage` says it: the amount of one dose (`mg`, `mL`, or a count of
-/// `tablet`, `capsule`, `dose`) and its schedule, for every schedule the importer writes: a
-/// daily, weekly or monthly amount ("1000 mg/d": 1000 mg once a day, which reads back as 1000
-/// mg/d; R4's `doseQuantity` is the amount of one administration, so "mg/d" there would be
-/// read as 1000 of an unknown unit per dose) as well as those [`fhir_schedule`] rewrites. The
-/// day's doses are one amount once a day: how the day was split is not stored. `None` for a
-/// rate, a unit as written in a file (`mg/2 weeks`), and an amount with no interval.
+/// `tablet`, `capsule`, `dose`) and its schedule, for every schedule of one administration per
+/// interval the importer writes: a weekly or monthly amount ("90 mg/wk": the importer writes
+/// doses a week or more apart as the amount of one, see [`crate::fhir`]'s `per_interval`) as
+/// well as those [`fhir_schedule`] rewrites. Never a day's total ("1000 mg/d"): see
+/// [`fhir_day_total`]. `None` for a rate, a unit as written in a file (`mg/2 weeks`), and an
+/// amount with no interval.
 pub fn fhir_dose(dose: &Dose) -> Option<(f64, String, WholeSchedule)> {
     if let Some(schedule) = fhir_schedule(dose) {
         return Some(schedule);
     }
     let (amount, per) = dose.unit.split_once('/')?;
     let period_days = match per {
-        "d" => 1,
         "wk" => 7,
         "mo" => 30,
         _ => return None,
     };
     let amount = amount.trim();
-    let known = amount == "mg" || amount == "mL" || COUNT_UNITS[..3].contains(&amount);
-    let exact = ((dose.value * 1000.0).round() / 1000.0).to_bits() == dose.value.to_bits();
-    (known && exact && dose.value.is_finite() && dose.value > 0.0).then(|| {
+    exportable(dose.value, amount).then(|| {
         (
             dose.value,
             amount.to_owned(),
@@ -190,6 +187,22 @@ pub fn fhir_dose(dose: &Dose) -> Option<(f64, String, WholeSchedule)> {
             },
         )
     })
+}
+
+/// A day's total ("1000 mg/d", "2 tablet/d") as its amount and unit: the importer sums the
+/// doses of a day (500 mg twice a day is 1000 mg/d) and keeps no split, so it is no amount of
+/// one administration. `None` for any other unit.
+pub fn fhir_day_total(dose: &Dose) -> Option<(f64, String)> {
+    let amount = dose.unit.strip_suffix("/d")?.trim();
+    exportable(dose.value, amount).then(|| (dose.value, amount.to_owned()))
+}
+
+/// Whether an amount in `unit` is one refract writes with a UCUM unit and reads back exactly.
+fn exportable(value: f64, unit: &str) -> bool {
+    let known = unit == "mg" || unit == "mL" || COUNT_UNITS[..3].contains(&unit);
+    // Read back, the amount is rounded to the importer's three decimals.
+    let exact = ((value * 1000.0).round() / 1000.0).to_bits() == value.to_bits();
+    known && exact && value.is_finite() && value > 0.0
 }
 
 /// The units a dose can be counted in (the importer writes `tablet`, `capsule` or `dose`).

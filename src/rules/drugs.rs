@@ -85,6 +85,13 @@ pub struct Drug {
     /// given a week or more apart is judged by it, never as a daily average.
     #[serde(default)]
     pub min_effective_mg_per_week: Option<f64>,
+    /// Whether the drug has a licensed weekly form whose weekly equivalent of
+    /// `min_effective_mg_day` the drug book does not give: a weekly dose that could reach the
+    /// minimum is then not judged (a confounder), never averaged. A drug with
+    /// `min_effective_mg_per_week` has a weekly form; one with neither has none, and a weekly
+    /// dose of it is judged by its daily average (see the rules' `for_daily_minimum`).
+    #[serde(default)]
+    pub weekly_form: bool,
     /// For a drug given as single doses at intervals (a depot, a biologic injection): the
     /// usual days between maintenance doses. Doses recorded one by one are then one exposure
     /// while each comes within this interval and its grace (see the FHIR import), not cycles.

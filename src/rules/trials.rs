@@ -1181,23 +1181,30 @@ struct TrialDose<'c> {
 /// its dose per week: averaged over the week (12.9 mg/d) it reads below a daily minimum the
 /// label makes it the equivalent of (Prozac Weekly: 90 mg weekly for 20 mg daily). Where the
 /// drug book gives the weekly equivalent (`min_effective_mg_per_week`), the weekly amount is
-/// put on the daily scale by it; where it gives none, the dose is not judged (`Err`: mg per
-/// week), and the trial says so, rather than a weekly dose read as a low daily one.
+/// put on the daily scale by it. Chosen (refractory-criteria §3 asks for an adequate dose; a
+/// weekly dose is never an unknown one):
+/// - a week whose whole amount is below one day's minimum is surely below it, whatever
+///   equivalence a label could give: judged by its daily average, below;
+/// - a drug with no weekly form (neither `weekly_form` nor a weekly equivalent: levetiracetam,
+///   citalopram) given weekly is an entry error or at best the exposure its daily average is:
+///   judged by that average (levetiracetam 500 mg a week, 71 mg/d: below);
+/// - only a drug with a weekly form but no weekly equivalent in the drug book (`weekly_form`),
+///   at a week that could reach the minimum, is not judged (`Err`: mg per week), and the trial
+///   says so.
 fn for_daily_minimum(
     drug: &super::drugs::Drug,
     daily: super::dose::Daily,
     depot: bool,
 ) -> std::result::Result<f64, f64> {
     let weekly_form = !depot && daily.interval_days >= 7.0 - 1e-9;
-    match (weekly_form, drug.min_effective_mg_day) {
-        (true, Some(per_day)) => {
-            let per_week = daily.mg_per_day * 7.0;
-            match drug.min_effective_mg_per_week {
-                Some(weekly) => Ok(per_week / weekly * per_day),
-                None => Err(per_week),
-            }
-        }
-        _ => Ok(daily.mg_per_day),
+    let Some(per_day) = drug.min_effective_mg_day.filter(|_| weekly_form) else {
+        return Ok(daily.mg_per_day);
+    };
+    let per_week = daily.mg_per_day * 7.0;
+    match drug.min_effective_mg_per_week {
+        Some(weekly) => Ok(per_week / weekly * per_day),
+        None if drug.weekly_form && at_least(per_week, per_day) => Err(per_week),
+        None => Ok(daily.mg_per_day),
     }
 }
 
@@ -2249,4 +2256,47 @@ fn response_by(ctx: &Context<'_>, rule: &ResponseRule, window: Window) -> Option
             format!("{words} ({shown}): response ({})", rule.source),
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_daily_minimum;
+    use crate::rules::dose::Daily;
+    use crate::rules::drugs::DrugBook;
+
+    fn weekly(mg_per_week: f64) -> Daily {
+        Daily {
+            mg_per_day: mg_per_week / 7.0,
+            interval_days: 7.0,
+        }
+    }
+
+    /// A weekly dose is judged unless the drug has a weekly form with no known equivalent and
+    /// the week could reach the minimum: only then is it left unknown.
+    #[test]
+    fn a_weekly_dose_is_left_unjudged_only_for_a_weekly_form_with_no_equivalent() {
+        let book = DrugBook::embedded().expect("embedded drugs.toml parses");
+        let citalopram = book.get("citalopram").expect("citalopram").clone();
+        assert!(!citalopram.weekly_form);
+        // No weekly form: its daily average.
+        assert_eq!(
+            for_daily_minimum(&citalopram, weekly(70.0), false),
+            Ok(10.0)
+        );
+        assert_eq!(
+            for_daily_minimum(&citalopram, weekly(140.0), false),
+            Ok(20.0)
+        );
+        let mut marked = citalopram;
+        marked.weekly_form = true;
+        // A weekly form, no equivalent: a week below one day's minimum is below it…
+        let below = for_daily_minimum(&marked, weekly(14.0), false);
+        assert!(below.is_ok_and(|mg| mg < 20.0), "{below:?}");
+        // …a week that could reach it is not judged.
+        assert_eq!(for_daily_minimum(&marked, weekly(70.0), false), Err(70.0));
+        // A depot is judged by its daily equivalent.
+        assert_eq!(for_daily_minimum(&marked, weekly(70.0), true), Ok(10.0));
+        let fluoxetine = book.get("fluoxetine").expect("fluoxetine");
+        assert_eq!(for_daily_minimum(fluoxetine, weekly(90.0), false), Ok(20.0));
+    }
 }

@@ -1745,10 +1745,19 @@ fn a_dose_range_is_read_at_its_low_the_amount_surely_given() {
         pairs(&[
             ("Drug A", "12.5 mg/d"),
             ("Drug B", "1000.0 mg/d"),
-            ("Drug C", "25.0 mg/d"),
+            // No low: "up to 25 mg" is a most, no amount surely given.
+            ("Drug C", "-"),
             ("Drug D 25 MG Oral Tablet", "12.5 mg/d"),
         ])
     );
+    // Levetiracetam up to 500 mg twice daily: at most 1000 mg/d, never read as 1000 mg/d
+    // surely given: the dose is unknown, and the flag says so.
+    let up_to = [json!({
+        "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+        "doseAndRate": [range(None, 500.0, "mg")]
+    })];
+    let (_, detail) = epilepsy(&up_to);
+    assert!(detail.contains("unknown"), "{detail}");
     // 250 to 375 mg twice a day: at most 750 mg/d, below levetiracetam's 1000 mg/d; an
     // unknown dose would have counted as adequate.
     let below = [json!({
@@ -1902,4 +1911,61 @@ fn a_count_with_no_strength_takes_the_milligrams_its_text_writes() {
             ("Drug M 500 MG Oral Tablet", "-"),
         ])
     );
+}
+
+/// A day's total the text writes beside a structured count ("twice daily (500 mg/day)", "250
+/// mg in the morning and 250 mg at night") is the day's, never the mass of one dose: with a
+/// strength it is checked against count × strength × doses a day, and where they agree the
+/// dose is known; with none it is the day's dose, not twice it.
+#[test]
+fn a_days_total_written_beside_a_count_is_the_days_never_one_doses() {
+    let line = |text: &str, per_day: u32| {
+        json!({
+            "text": text,
+            "timing": {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {
+                "value": 1, "unit": "tablet",
+                "system": "http://unitsofmeasure.org", "code": "{tbl}"
+            }}]
+        })
+    };
+    let total = "Take 1 tablet by mouth twice daily (500 mg/day)";
+    let split = "250 mg in the morning and 250 mg at night";
+    let restated = "1 tablet three times a day, 750 mg per day";
+    assert_eq!(
+        doses(&[
+            request("d1", "Drug A 250 MG Oral Tablet", &[line(total, 2)]),
+            request("d2", "Drug B Oral Tablet", &[line(total, 2)]),
+            request("d3", "Drug C Oral Tablet", &[line(split, 2)]),
+            request("d4", "Drug D 250 MG Oral Tablet", &[line(split, 2)]),
+            // The day's total disagrees with the count at the strength: one is a slip.
+            request("d5", "Drug E 500 MG Oral Tablet", &[line(total, 2)]),
+            request("d6", "Drug F Oral Tablet", &[line(restated, 3)]),
+            request("d7", "Drug G 250 MG Oral Tablet", &[line(restated, 3)]),
+        ]),
+        pairs(&[
+            ("Drug A 250 MG Oral Tablet", "500.0 mg/d"),
+            ("Drug B Oral Tablet", "500.0 mg/d"),
+            ("Drug C Oral Tablet", "500.0 mg/d"),
+            ("Drug D 250 MG Oral Tablet", "500.0 mg/d"),
+            ("Drug E 500 MG Oral Tablet", "-"),
+            ("Drug F Oral Tablet", "750.0 mg/d"),
+            ("Drug G 250 MG Oral Tablet", "750.0 mg/d"),
+        ])
+    );
+    // A mass the text gives at another schedule than the structured one is the mass of
+    // neither one dose nor the day: the count stays a count.
+    let other = doses(&[request(
+        "d8",
+        "Drug H Oral Tablet",
+        &[line("500 mg once daily", 2)],
+    )]);
+    assert!(other.iter().all(|row| row.1 != "1000.0 mg/d"), "{other:?}");
+    // Levetiracetam 500 mg tablets, half a tablet twice daily, 500 mg a day: below its 1000
+    // mg/d minimum, never an unknown dose given the benefit of the doubt.
+    let mut half = line("Take 1/2 tablet by mouth twice daily (500 mg/day)", 2);
+    half["doseAndRate"][0]["doseQuantity"]["value"] = json!(0.5);
+    let (status, detail) = epilepsy(&[half]);
+    assert_ne!(status, "refractory", "{detail}");
+    assert!(detail.contains("below the minimum"), "{detail}");
 }

@@ -297,3 +297,61 @@ fn a_patch_delivering_an_amount_a_day_is_a_daily_dose_not_an_infusion() {
         ]
     );
 }
+
+/// The rate a patch's name states is one patch's: two patches worn deliver twice it (a
+/// count of the product's units, as tablets are); a name that gives the patch's content
+/// before its rate ("2.5 mg patch (releases 0.1 mg/24 hours)") is read at its rate. A rate the
+/// dosage itself states (`rateRatio`) is the whole administration's (R4: the rate the dose is
+/// given at), not one patch's.
+#[test]
+fn a_patchs_daily_dose_is_its_rate_times_the_patches_worn() {
+    let patches = |count: f64, unit: &str| json!({"doseQuantity": {"value": count, "unit": unit}});
+    let mut two_with_rate = patches(2.0, "patch");
+    two_with_rate["rateRatio"] = json!({
+        "numerator": mg(0.6, "mg"),
+        "denominator": {"value": 24, "unit": "h", "system": "http://unitsofmeasure.org", "code": "h"}
+    });
+    let env = imported(&[
+        patch(
+            "p1",
+            "Drug P 0.3 MG/24HR Weekly Transdermal System",
+            &patches(2.0, "patch"),
+        ),
+        patch(
+            "p2",
+            "Drug Q 2.5 mg transdermal patch (releases 0.1 mg/24 hours)",
+            &patches(1.0, "patch"),
+        ),
+        patch("p3", "Drug R 0.1mg/24hr patch", &patches(2.0, "{patch}")),
+        patch(
+            "p4",
+            "Drug S 25 micrograms/hour transdermal patch",
+            &patches(1.0, "1"),
+        ),
+        patch(
+            "p5",
+            "Drug T 0.3 MG/24HR Weekly Transdermal System",
+            &two_with_rate,
+        ),
+        patch(
+            "p6",
+            "Drug U 4.6 mg per 24 hours transdermal patch",
+            &patches(3.0, "patches"),
+        ),
+    ]);
+    let row = |drug: &str, dose: &str| vec![drug.to_owned(), dose.to_owned(), String::from("-")];
+    assert_eq!(
+        doses(&env),
+        vec![
+            row("Drug P 0.3 MG/24HR Weekly Transdermal System", "0.6 mg/d"),
+            row(
+                "Drug Q 2.5 mg transdermal patch (releases 0.1 mg/24 hours)",
+                "0.1 mg/d"
+            ),
+            row("Drug R 0.1mg/24hr patch", "0.2 mg/d"),
+            row("Drug S 25 micrograms/hour transdermal patch", "0.6 mg/d"),
+            row("Drug T 0.3 MG/24HR Weekly Transdermal System", "0.6 mg/d"),
+            row("Drug U 4.6 mg per 24 hours transdermal patch", "13.8 mg/d"),
+        ]
+    );
+}

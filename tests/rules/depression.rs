@@ -1436,8 +1436,10 @@ fn a_supply_length_at_the_end_is_no_step() {
 }
 
 /// A weekly form's dose is per week, as its label gives it: fluoxetine 90 mg once weekly is
-/// the label's equivalent of 20 mg daily (Prozac Weekly), never a daily average of 12.9 mg;
-/// a weekly dose of a drug whose label gives no weekly equivalent is not judged, and says so.
+/// the label's equivalent of 20 mg daily (Prozac Weekly), never a daily average of 12.9 mg; a
+/// weekly dose of a drug with no weekly form (citalopram) is judged by its daily average, and
+/// one whose whole week is below one day's minimum is surely below it: never an unknown dose
+/// given the benefit of the doubt.
 #[test]
 fn a_weekly_form_is_judged_by_its_weekly_equivalent_never_a_daily_average() {
     run(
@@ -1455,11 +1457,17 @@ fn a_weekly_form_is_judged_by_its_weekly_equivalent_never_a_daily_average() {
             )
             .reason("below the minimum effective 20 mg/d"),
             case(
-                "citalopram weekly: no weekly equivalent, not judged, not dropped",
-                second_trial("Citalopram 140 mg/wk", 90, Some(StopReason::LackOfEfficacy)),
-                Refractory,
+                "citalopram 20 mg weekly: the whole week is one day's minimum, below it",
+                second_trial("Citalopram 20 mg/wk", 90, Some(StopReason::LackOfEfficacy)),
+                NotMet,
             )
-            .confounder_text("a weekly dose"),
+            .reason("below the minimum effective 20 mg/d"),
+            case(
+                "citalopram 70 mg weekly: no weekly form, a daily average of 10 mg, below",
+                second_trial("Citalopram 70 mg/wk", 90, Some(StopReason::LackOfEfficacy)),
+                NotMet,
+            )
+            .reason("below the minimum effective 20 mg/d"),
         ],
     );
 }

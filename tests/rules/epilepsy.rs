@@ -1009,3 +1009,27 @@ fn a_drug_stopped_weeks_before_its_combination_ended_is_not_the_lines_stop_reaso
         .no_missing()],
     );
 }
+
+/// Levetiracetam has no weekly form: 500 mg once a week is a whole week below one day's
+/// minimum (1000 mg/d), surely no adequate dose, never an unknown one given the benefit of the
+/// doubt; so is 3500 mg a week, whose daily average is half the minimum.
+#[test]
+fn a_weekly_dose_of_a_drug_with_no_weekly_form_is_judged_never_left_unknown() {
+    run(
+        ID,
+        &[
+            case(
+                "levetiracetam 500 mg once a week: below one day's minimum",
+                first_schedule_dosed("Levetiracetam 500 mg/wk"),
+                NotMet,
+            )
+            .reason("below the minimum effective 1000 mg/d"),
+            case(
+                "levetiracetam 3500 mg once a week: a daily average below the minimum",
+                first_schedule_dosed("Levetiracetam 3500 mg/wk"),
+                NotMet,
+            )
+            .reason("below the minimum effective 1000 mg/d"),
+        ],
+    );
+}
