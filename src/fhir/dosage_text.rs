@@ -1864,6 +1864,10 @@ fn amount(
 ) -> Option<(f64, String)> {
     let mut masses: Vec<Amount> = Vec::new();
     let mut counts: Vec<Amount> = Vec::new();
+    // The words of the ranges read: a range is the dose only where no other number could be
+    // one ("25-50 mg tablets: 1 tablet daily" names a strength; "1-2 tablets in the morning
+    // and 2 at night" a day whose sum is no range's low).
+    let mut ranges: Vec<std::ops::RangeInclusive<usize>> = Vec::new();
     for (index, word) in words.iter().enumerate() {
         let Some(unit) = words.get(index + 1) else {
             break;
@@ -1883,6 +1887,7 @@ fn amount(
         // no number before "to"). A dash between anything else, or a range the wrong way
         // round, says no amount.
         let low = if word.contains('-') {
+            ranges.push(index..=index);
             range_low(word.split_once('-'))?
         } else if before(1).is_some_and(|w| is_sign(w) || w == "to" || w == "or")
             && before(2).is_some_and(|w| w.parse::<f64>().is_ok())
@@ -1911,6 +1916,7 @@ fn amount(
             {
                 return None;
             }
+            ranges.push(index - 2..=index);
             range_low(before(2).map(String::as_str).zip(Some(word.as_str())))?
         } else {
             match word.parse::<f64>() {
@@ -1934,6 +1940,14 @@ fn amount(
         } else {
             counts.push(found);
         }
+    }
+    if !ranges.is_empty()
+        && (masses.len() + counts.len() > 1
+            || count_places(words)
+                .into_iter()
+                .any(|at| !ranges.iter().any(|range| range.contains(&at))))
+    {
+        return None;
     }
     if masses.is_empty() {
         return several(&counts);
@@ -2685,6 +2699,13 @@ mod tests {
         reads("1-2 tablets as needed", Some((1.0, "tablet")), None);
         // A range the wrong way round is no amount surely given.
         reads("25-12.5 mg daily", None, Some(1.0));
+        // A range beside another amount is no dose: a strength, or one part of a day.
+        for text in [
+            "25-50 mg tablets: 1 tablet daily",
+            "1-2 tablets in the morning and 2 at night",
+        ] {
+            assert_eq!(read(text).amount, None, "{text}");
+        }
         // A change from one dose to another is no range.
         reads("Increase from 250 to 1000 mg twice daily", None, Some(2.0));
         reads("Titrate from 250 to 750 mg twice daily", None, Some(2.0));
