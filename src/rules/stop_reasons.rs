@@ -1,8 +1,9 @@
 //! The vocabulary of stop reasons (`assets/stop_reasons.toml`): which SNOMED CT codes and which
 //! words mean which of refract's stop reasons. A team extends it with a `stop_reasons.toml` in
 //! its `--rules` folder, whose entries are read before the built-in ones. Words are read as
-//! phrases with what they are about: denied, part of a longer phrase, about another subject,
-//! stated as the cause, or yielding to another reason (the file's head says how).
+//! phrases with what they are about: denied, part of a longer phrase, about another subject, or
+//! stated as the cause; a text that states an efficacy failure and a cause of another kind is
+//! not understood (the file's head says why).
 
 use serde::Deserialize;
 
@@ -28,6 +29,17 @@ struct File {
     turns: Option<Turns>,
     #[serde(default)]
     subject: Option<Subject>,
+    #[serde(default)]
+    mixed: Option<Mixed>,
+}
+
+/// The categories that are one kind of cause, an efficacy failure: a text stating one of them
+/// and a cause of any other kind is not understood.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Mixed {
+    #[serde(default)]
+    efficacy: Vec<String>,
 }
 
 /// A code of another code system than SNOMED CT (R4's MedicationRequest status reasons), read
@@ -78,7 +90,9 @@ struct Turns {
 }
 
 /// Subjects other than the drug ("oral contraceptive"), and the categories whose phrases are
-/// about them when their clause names one.
+/// about them when said of one: the subject right before the phrase, maybe with a verb between
+/// (`between`: "OCP was ineffective"), or right after it, maybe after a linking word (`links`:
+/// "ineffective as contraception").
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Subject {
@@ -86,6 +100,10 @@ struct Subject {
     categories: Vec<String>,
     #[serde(default)]
     others: Vec<String>,
+    #[serde(default)]
+    between: Vec<String>,
+    #[serde(default)]
+    links: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,9 +116,6 @@ struct Entry {
     snomed: Vec<String>,
     #[serde(default)]
     phrases: Vec<String>,
-    /// No reason of its own beside a reason of an entry that does not yield.
-    #[serde(default)]
-    yields: bool,
 }
 
 /// One vocabulary entry, checked; its phrases normalised.
@@ -109,7 +124,6 @@ struct Meaning {
     reason: StopReason,
     snomed: Vec<String>,
     phrases: Vec<String>,
-    yields: bool,
 }
 
 /// How a stop reason was read.
@@ -147,15 +161,22 @@ pub struct StopReasons {
     /// The categories whose phrases are about another subject when their clause names one.
     subject_categories: Vec<StopReason>,
     other_subjects: Vec<String>,
+    /// Words between another subject and the phrase said of it ("was").
+    subject_between: Vec<String>,
+    /// Words between a phrase and the other subject it is said of ("as").
+    subject_links: Vec<String>,
+    /// The categories of an efficacy failure: one kind of cause.
+    efficacy: Vec<StopReason>,
 }
 
 /// A denial reaches across at most this many words of a noun phrase.
-const MAX_MODIFIERS: usize = 3;
+const MAX_MODIFIERS: usize = 4;
 
 /// A phrase of a meaning found in a text, affirmed and about the drug.
 #[derive(Debug, Clone, Copy)]
 struct Found {
     start: usize,
+    end: usize,
     meaning: usize,
 }
 
@@ -208,6 +229,7 @@ impl StopReasons {
             let clauses = file.clauses.unwrap_or_default();
             let turns = file.turns.unwrap_or_default();
             let subject = file.subject.unwrap_or_default();
+            let mixed = file.mixed.unwrap_or_default();
             for (words, into) in [
                 (negation.before, &mut vocabulary.negated_before),
                 (negation.after, &mut vocabulary.negated_after),
@@ -217,6 +239,8 @@ impl StopReasons {
                 (turns.after, &mut vocabulary.turned_after),
                 (turns.before, &mut vocabulary.turned_before),
                 (subject.others, &mut vocabulary.other_subjects),
+                (subject.between, &mut vocabulary.subject_between),
+                (subject.links, &mut vocabulary.subject_links),
             ] {
                 for word in words {
                     let word = normalise(&word);
@@ -237,6 +261,12 @@ impl StopReasons {
                     vocabulary.subject_categories.push(reason);
                 }
             }
+            for name in mixed.efficacy {
+                let reason = category(&name)?;
+                if !vocabulary.efficacy.contains(&reason) {
+                    vocabulary.efficacy.push(reason);
+                }
+            }
             for entry in file.reason {
                 let reason = category(&entry.category)?;
                 if entry.phrases.iter().any(|p| normalise(p).is_empty()) {
@@ -249,7 +279,6 @@ impl StopReasons {
                     reason,
                     snomed: entry.snomed,
                     phrases: entry.phrases.iter().map(|p| normalise(p)).collect(),
-                    yields: entry.yields,
                 });
             }
         }
@@ -267,11 +296,13 @@ impl StopReasons {
 
     /// The reason words name. Every phrase found on word boundaries that is affirmed (not
     /// denied: "no side effects", "Side effects: none"), not part of a longer phrase that says
-    /// something else ("continued seizure freedom") and about the drug ("oral contraceptive
-    /// ineffective" is not) is a candidate. Those in a reason clause ("because it did not work")
-    /// decide when there are any; among the candidates, an entry that yields ("drowsiness",
-    /// "stopped taking") loses to one that does not, outside a reason clause; then the first
-    /// entry wins.
+    /// something else ("continued seizure freedom"), about the drug ("oral contraceptive
+    /// ineffective" is not) and not inside a longer phrase of an earlier entry is a candidate.
+    /// Those in a reason clause ("because it did not work") decide when there are any. The
+    /// candidates name one reason only when they state one kind of cause: an efficacy failure
+    /// beside a cause of another kind ("Nonadherence led to breakthrough seizures", "Rash;
+    /// seizures continued") cannot say which ended the trial, and is not understood (kept as
+    /// written, for the clinician). Among causes of one kind the first entry wins.
     pub fn of_words(&self, words: &str) -> Option<StopReason> {
         let text = normalise(words);
         let found = self.found(&text);
@@ -282,9 +313,13 @@ impl StopReasons {
         } else {
             found.iter().collect()
         };
+        let efficacy = |f: &&Found| self.efficacy.contains(&self.meanings[f.meaning].reason);
+        if stated.iter().any(efficacy) && !stated.iter().all(efficacy) {
+            return None;
+        }
         stated
             .into_iter()
-            .min_by_key(|f| (self.meanings[f.meaning].yields && !in_cause(f), f.meaning))
+            .min_by_key(|f| f.meaning)
             .map(|f| self.meanings[f.meaning].reason)
     }
 
@@ -303,7 +338,19 @@ impl StopReasons {
                     {
                         continue;
                     }
-                    found.push(Found { start, meaning });
+                    // Words of an earlier entry's phrase are that phrase's ("insurance
+                    // declined" is access, not a patient who declined).
+                    if found
+                        .iter()
+                        .any(|f: &Found| f.start < end && start < f.end && f.meaning != meaning)
+                    {
+                        continue;
+                    }
+                    found.push(Found {
+                        start,
+                        end,
+                        meaning,
+                    });
                 }
             }
         }
@@ -348,7 +395,7 @@ impl StopReasons {
                 return false;
             }
             let word = token.trim_start_matches(|c: char| !c.is_alphanumeric());
-            if self.negated_before.iter().any(|n| n == word) {
+            if self.negated_before.iter().any(|n| ends_with_words(head, n)) {
                 return true;
             }
             // A denied cause denies what it names: "not due to side effects".
@@ -385,15 +432,31 @@ impl StopReasons {
         after || before
     }
 
-    /// Whether the clause around `start..end` (to a comma, a full stop, a colon, a dash or a
-    /// parenthesis) names a subject other than the drug ("oral contraceptive ineffective").
+    /// Whether the phrase at `start..end` is said of a subject other than the drug: the
+    /// subject right before it ("Oral contraceptive ineffective", "OCP was not effective") or
+    /// right after it ("Ineffective contraception", "not effective as contraception"). A
+    /// subject elsewhere in the text is context or the next drug ("Not effective - changed to
+    /// another medication", "Breakthrough seizures on the pill").
     fn about_another_subject(&self, text: &str, start: usize, end: usize) -> bool {
-        let from = text[..start].rfind(CLAUSE_END).map_or(0, |i| i + 1);
-        let to = text[end..].find(CLAUSE_END).map_or(text.len(), |i| end + i);
-        let clause = &text[from..to];
-        self.other_subjects
+        let mut head = text[..start].trim_end_matches(' ');
+        while let Some(rest) = self
+            .subject_between
             .iter()
-            .any(|subject| whole_occurrences(clause, subject).next().is_some())
+            .find_map(|word| strip_suffix_words(head, word))
+        {
+            head = rest;
+        }
+        let mut rest = text[end..].trim_start_matches(' ');
+        if let Some(linked) = self
+            .subject_links
+            .iter()
+            .find_map(|word| strip_prefix_words(rest, word))
+        {
+            rest = linked;
+        }
+        self.other_subjects.iter().any(|subject| {
+            ends_with_words(head, subject) || strip_prefix_words(rest, subject).is_some()
+        })
     }
 
     /// The reason a coding of another system names (R4's MedicationRequest status reasons),
@@ -488,30 +551,45 @@ impl StopReasons {
         })
     }
 
-    /// Whether the text right after a phrase denies it: a denial word ("none", "nil") after
-    /// nothing but punctuation, ending its clause ("Side effects: none. Lack of efficacy";
-    /// "side effects no longer tolerable" is no denial).
+    /// Whether the text right after a phrase denies it: a denial ("none", "nil", "not an
+    /// issue") after nothing but punctuation, ending its clause ("Side effects: none. Lack of
+    /// efficacy"; "side effects no longer tolerable" is no denial).
     fn denied_after(&self, rest: &str) -> bool {
         let rest = rest.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '.' && c != ';');
-        let word_end = rest
-            .find(|c: char| !c.is_alphanumeric())
-            .unwrap_or(rest.len());
-        let (word, after) = rest.split_at(word_end);
-        if word.is_empty() || !self.negated_after.iter().any(|n| n == word) {
-            return false;
-        }
-        let after = after.trim_start_matches(' ');
-        after.is_empty() || after.starts_with(['.', ',', ';', ')'])
+        self.negated_after.iter().any(|denial| {
+            strip_prefix_words(rest, denial).is_some_and(|after| {
+                after.is_empty() || after.starts_with(['.', ',', ';', ')', '!', '?', CLAUSE_DASH])
+            })
+        })
     }
 }
 
+/// Whether `text` ends with the words `words` (nothing alphanumeric right before them).
+fn ends_with_words(text: &str, words: &str) -> bool {
+    text.strip_suffix(words)
+        .is_some_and(|lead| !lead.ends_with(char::is_alphanumeric) && !lead.ends_with('\''))
+}
+
+/// `text` before the words `words` ending it, with the spaces before them taken off.
+fn strip_suffix_words<'t>(text: &'t str, words: &str) -> Option<&'t str> {
+    text.strip_suffix(words)
+        .filter(|lead| lead.is_empty() || lead.ends_with(' '))
+        .map(|lead| lead.trim_end_matches(' '))
+}
+
+/// `text` after the words `words` beginning it, with the spaces after them taken off.
+fn strip_prefix_words<'t>(text: &'t str, words: &str) -> Option<&'t str> {
+    text.strip_prefix(words)
+        .filter(|tail| !tail.starts_with(|c: char| c.is_alphanumeric() || c == '\''))
+        .map(|tail| tail.trim_start_matches(' '))
+}
+
+/// What a dash between words ("No response - switched", "No response \u{2014} switched")
+/// becomes: it ends a clause, like a comma. A hyphen inside a word ("dose-limiting") does not.
+const CLAUSE_DASH: char = '\u{2013}';
+
 /// The characters that end a sentence: a reason clause reaches to one.
 const SENTENCE_END: &[char] = &['.', ';', '!', '?'];
-
-/// The characters that end a clause: an efficacy phrase is read with the subject of its clause.
-const CLAUSE_END: &[char] = &[
-    '.', ';', '!', '?', ',', ':', '(', ')', '[', ']', '\u{2013}', '\u{2014}',
-];
 
 /// The byte offsets where `phrase` occurs in `text` on word boundaries.
 fn whole_occurrences<'t>(text: &'t str, phrase: &'t str) -> impl Iterator<Item = usize> + 't {
@@ -549,7 +627,24 @@ fn normalise(text: &str) -> String {
         }
         joined.push_str(line);
     }
-    joined
+    let chars: Vec<char> = joined.chars().collect();
+    let spaced = |at: Option<usize>| {
+        at.and_then(|at| chars.get(at))
+            .is_none_or(|c| c.is_whitespace())
+    };
+    let dashed: String = chars
+        .iter()
+        .enumerate()
+        .map(|(at, &c)| {
+            let between_words = spaced(at.checked_sub(1)) || spaced(Some(at + 1));
+            if c == '\u{2014}' || c == '\u{2013}' || (c == '-' && between_words) {
+                String::from(" \u{2013} ")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    dashed
         .to_lowercase()
         .replace(['-', '_', '/'], " ")
         .replace(['\u{2019}', '\u{2018}'], "'")
@@ -670,12 +765,12 @@ mod tests {
                 "{words}"
             );
         }
-        for words in [
-            "Side effects no longer tolerable",
-            "side effects, no response",
-            "Rash; seizures not controlled",
-        ] {
-            assert_eq!(v.of_words(words), Some(StopReason::Intolerance), "{words}");
+        assert_eq!(
+            v.of_words("Side effects no longer tolerable"),
+            Some(StopReason::Intolerance)
+        );
+        for words in ["side effects, no response", "Rash; seizures not controlled"] {
+            assert_eq!(v.of_words(words), None, "{words}");
         }
         for words in ["Side effects: none", "no side effects", "AEs: nil"] {
             assert_eq!(v.of_words(words), None, "{words}");
@@ -777,9 +872,9 @@ mod tests {
                 ("Cost prohibitive", access),
                 ("Prior authorization denied", access),
                 ("Could not afford it", access),
-                // Both stated, no reason clause: the access failure (a drug not had is no
-                // efficacy signal); a reason clause says which caused which.
-                ("Insurance denied; seizures uncontrolled", access),
+                // Both stated, no reason clause: which ended the trial is not said; a reason
+                // clause says which caused which.
+                ("Insurance denied; seizures uncontrolled", None),
                 (
                     "Seizures uncontrolled because insurance denied the refill",
                     access,
@@ -798,7 +893,7 @@ mod tests {
             &[
                 ("Patient stopped taking it because it did not work", failed),
                 ("Stopped taking as seizures continued", failed),
-                ("Stopped taking - seizures continued", failed),
+                ("Stopped taking - seizures continued", None),
                 ("Stopped taking", Some(StopReason::Noncompliance)),
                 ("Stopped due to drowsiness", Some(StopReason::Intolerance)),
                 (
@@ -807,34 +902,31 @@ mod tests {
                 ),
                 ("Not taken as prescribed", Some(StopReason::Noncompliance)),
                 ("Not due to side effects, ineffective", failed),
-                (
-                    "Rash as well as poor seizure control",
-                    Some(StopReason::Intolerance),
-                ),
+                // "as well as" opens no reason clause: two kinds of cause, not understood.
+                ("Rash as well as poor seizure control", None),
             ],
         );
     }
 
     #[test]
-    fn a_symptom_named_beside_an_efficacy_failure_does_not_outrank_it() {
+    fn a_symptom_named_beside_an_efficacy_failure_leaves_the_reason_not_understood() {
         let v = vocabulary();
-        let failed = Some(StopReason::LackOfEfficacy);
         let intolerance = Some(StopReason::Intolerance);
         reads(
             &v,
             &[
-                ("Breakthrough seizures, mild drowsiness", failed),
-                ("Ineffective, weight gain", failed),
-                ("No improvement, ongoing irritability", failed),
-                ("Persistent aggression, no response", failed),
+                ("Breakthrough seizures, mild drowsiness", None),
+                ("Ineffective, weight gain", None),
+                ("No improvement, ongoing irritability", None),
+                ("Persistent aggression, no response", None),
                 ("Drowsiness", intolerance),
                 ("Irritability", intolerance),
                 (
                     "Levetiracetam caused irritability; seizures continued",
-                    intolerance,
+                    None,
                 ),
-                ("Rash; seizures not controlled", intolerance),
-                ("Side effects (drowsiness), seizures continued", intolerance),
+                ("Side effects (drowsiness), seizures continued", None),
+                ("Stopped due to drowsiness", intolerance),
             ],
         );
     }
@@ -897,10 +989,7 @@ mod tests {
                 ("No further breakthrough seizures", None),
                 ("No significant improvement", failed),
                 ("Significant side effects", Some(StopReason::Intolerance)),
-                (
-                    "Not effective, significant side effects",
-                    Some(StopReason::Intolerance),
-                ),
+                ("Not effective, significant side effects", None),
             ],
         );
     }
@@ -940,5 +1029,127 @@ mod tests {
         let err = StopReasons::load(&[(String::from("team/stop_reasons.toml"), bad.to_owned())])
             .unwrap_err();
         assert!(err.to_string().contains("bored"), "{err}");
+    }
+
+    #[test]
+    fn a_text_stating_an_efficacy_failure_and_another_kind_of_cause_is_not_understood() {
+        let v = vocabulary();
+        for words in [
+            "Nonadherence led to breakthrough seizures",
+            "Missed doses resulted in breakthrough seizures",
+            "Poor compliance causing seizure recurrence",
+            "Insurance denied which led to seizure recurrence",
+            "Insurance issue; seizures continued",
+            "Insurance won't cover; breakthrough seizures",
+            "Patient stopped taking; breakthrough seizures",
+            "Dose-limiting dizziness and ataxia; seizures persisted",
+            "Intolerable sedation, seizures not controlled",
+            "Nausea and vomiting, unable to continue; seizures not controlled",
+            "Breakthrough seizures, mild drowsiness",
+            "Rash; seizures not controlled",
+            "Not tolerated, ineffective",
+        ] {
+            assert_eq!(v.of_words(words), None, "{words}");
+        }
+        // One kind of cause, or a reason clause that attributes, still decides.
+        reads(
+            &v,
+            &[
+                (
+                    "Breakthrough seizures caused by nonadherence",
+                    Some(StopReason::Noncompliance),
+                ),
+                (
+                    "Seizures recurred due to missed doses",
+                    Some(StopReason::Noncompliance),
+                ),
+                (
+                    "Stopped taking it because it did not work",
+                    Some(StopReason::LackOfEfficacy),
+                ),
+                (
+                    "Seizures continued; stopped due to rash",
+                    Some(StopReason::Intolerance),
+                ),
+                ("Rash, nausea", Some(StopReason::Intolerance)),
+                (
+                    "Not taking, could not afford it",
+                    Some(StopReason::Noncompliance),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_dash_between_words_ends_a_clause_and_a_hyphen_inside_a_word_does_not() {
+        let v = vocabulary();
+        let failed = Some(StopReason::LackOfEfficacy);
+        reads(
+            &v,
+            &[
+                ("Inadequate response - remission not achieved", failed),
+                ("Breakthrough seizures - risk of injury", failed),
+                ("No response - control achieved on cenobamate", failed),
+                ("No response -control achieved on cenobamate", failed),
+                ("Breakthrough seizure control poor", failed),
+                ("Ineffective - free of side effects", failed),
+                ("Not effective - changed to another medication", failed),
+                ("Dose-limiting ataxia", Some(StopReason::Intolerance)),
+                ("Continued seizure-free, tapered", None),
+            ],
+        );
+    }
+
+    #[test]
+    fn another_subject_counts_only_when_the_efficacy_phrase_is_said_of_it() {
+        let v = vocabulary();
+        let failed = Some(StopReason::LackOfEfficacy);
+        reads(
+            &v,
+            &[
+                ("No benefit - switched to other drug", failed),
+                ("Ineffective so another drug started", failed),
+                ("Not controlled on OCP", failed),
+                ("Breakthrough seizures on the pill", failed),
+                ("OCP ineffective", None),
+                ("Contraception was not effective", None),
+                ("Not effective as contraception", None),
+                ("Other medication ineffective", None),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_denied_cause_is_denied_whatever_words_deny_it() {
+        let v = vocabulary();
+        let failed = Some(StopReason::LackOfEfficacy);
+        reads(
+            &v,
+            &[
+                ("Ineffective, not related to side effects", failed),
+                ("Ineffective; not caused by side effects", failed),
+                ("Ineffective. Side effects not an issue", failed),
+                ("Ineffective, unrelated to side effects", failed),
+                ("No issues with side effects; seizures continued", failed),
+                ("Side effects not a problem, no response", failed),
+                ("Non-adherence not an issue, seizures continued", failed),
+            ],
+        );
+    }
+
+    #[test]
+    fn everyday_access_wording_is_access() {
+        let v = vocabulary();
+        for words in [
+            "Insurance won't cover",
+            "Insurance does not cover it",
+            "Insurance issue",
+            "Prior auth issue",
+            "Copay too high",
+            "Not affordable",
+            "Financial hardship",
+        ] {
+            assert_eq!(v.of_words(words), Some(StopReason::Access), "{words}");
+        }
     }
 }
