@@ -112,7 +112,7 @@ fn written(unit: Option<&str>) -> Option<&str> {
 
 /// The names UCUM goes by as a `Quantity.system`: its URI (R4), and its OID, which records
 /// converted from CDA carry.
-const UCUM_SYSTEMS: [&str; 2] = ["http://unitsofmeasure.org", "urn:oid:2.16.840.1.113883.6.8"];
+const UCUM_SYSTEMS: [&str; 2] = [super::ucum::SYSTEM, "urn:oid:2.16.840.1.113883.6.8"];
 
 impl Quantity {
     /// The unit the value is in. R4: `unit` is the "unit representation" shown to people,

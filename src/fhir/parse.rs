@@ -2906,14 +2906,7 @@ const PM_PART: &str = "afternoon or evening";
 /// and the Latin `QAM`, `QPM`, `QHS`/`HS` prescribers write; `None` for a code that names no
 /// part of the day (`BID`, `Q8H`) or of another system.
 fn coded_part_of_the_day(code: &CodeableConcept) -> Option<&'static str> {
-    code.coding
-        .iter()
-        .filter(|c| {
-            c.system
-                .as_deref()
-                .is_none_or(|system| system.to_ascii_lowercase().contains("gtsabbreviation"))
-        })
-        .filter_map(|c| c.code.as_deref())
+    timing_abbreviations(code)
         .chain(
             code.coding
                 .is_empty()
@@ -2930,6 +2923,19 @@ fn coded_part_of_the_day(code: &CodeableConcept) -> Option<&'static str> {
                 },
             )
         })
+}
+
+/// The codes of a `timing.code` that are timing abbreviations (v3 GTSAbbreviation, or of no
+/// system stated).
+fn timing_abbreviations(code: &CodeableConcept) -> impl Iterator<Item = &str> {
+    code.coding
+        .iter()
+        .filter(|c| {
+            c.system
+                .as_deref()
+                .is_none_or(|system| system.to_ascii_lowercase().contains("gtsabbreviation"))
+        })
+        .filter_map(|c| c.code.as_deref())
 }
 
 /// An R4 `time` ("08:00:00"; also written "08:00" or "8:00") as hours, minutes and seconds, so
@@ -2979,14 +2985,7 @@ fn timing_per_day(timing: &model::Timing) -> Option<f64> {
     });
     let per_day = structured.or_else(|| {
         let code = timing.code.as_ref()?;
-        code.coding
-            .iter()
-            .filter(|c| {
-                c.system
-                    .as_deref()
-                    .is_none_or(|system| system.to_ascii_lowercase().contains("gtsabbreviation"))
-            })
-            .filter_map(|c| c.code.as_deref())
+        timing_abbreviations(code)
             .chain(code.words())
             .find_map(|code| {
                 dosage_text::schedule_per_day(code).or_else(|| dosage_text::read(code).per_day)

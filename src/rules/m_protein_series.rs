@@ -15,7 +15,7 @@ use super::procedure_terms::names as says;
 use super::progression::Progression;
 use super::selectors::{names_test, selects};
 use crate::domain::observation_codes::display::number;
-use crate::domain::{Comparator, Observation, Response, TreatmentLine};
+use crate::domain::{Comparator, Observation, Response, TreatmentLine, units};
 
 /// Values computed from converted units (24 g/L is 2.4000000000000004 g/dL) are compared
 /// with this much slack, so that a rise of exactly 25 % is one.
@@ -55,25 +55,12 @@ pub(super) enum UnitKind {
     Unknown,
 }
 
-/// The spellings laboratories print for the parts of a unit, each as one form: masses, volumes
-/// and times ("gm", "grams" are "g"; "hr", "hrs", "hours" are "h"; "day", "days" are "d").
-const MASSES: [(&str, &[&str]); 5] = [
-    (
-        "g",
-        &["g", "gm", "gms", "gr", "gram", "grams", "gramme", "grammes"],
-    ),
-    (
-        "mg",
-        &[
-            "mg",
-            "mgs",
-            "milligram",
-            "milligrams",
-            "milligramme",
-            "milligrammes",
-        ],
-    ),
-    ("ug", &["ug", "mcg", "µg", "microgram", "micrograms"]),
+/// The spellings laboratories print for the parts of a unit, each as one form: masses (by
+/// [`crate::domain::units::mass_mg`], the one reading of a mass's spellings; "gr" too, as labs
+/// print a gram), amounts of substance, volumes and times ("hr", "hrs", "hours" are "h"; "day",
+/// "days" are "d").
+/// Amounts of substance, which no mass spelling covers.
+const MOLES: [(&str, &[&str]); 2] = [
     ("mmol", &["mmol", "millimole", "millimoles"]),
     ("umol", &["umol", "µmol", "micromole", "micromoles"]),
 ];
@@ -132,7 +119,22 @@ pub(super) fn unit_form(unit: &str) -> (String, UnitKind) {
             .find(|(_, spellings)| spellings.contains(&word))
             .map(|(form, _)| *form)
     };
-    let mass = form_of(&MASSES, top);
+    let mass_form = |word: &str| {
+        let factor = if word == "gr" {
+            Some(1000.0)
+        } else {
+            units::mass_mg(word)
+        };
+        factor
+            .and_then(|mg| {
+                [("g", 1000.0), ("mg", 1.0), ("ug", 0.001)]
+                    .into_iter()
+                    .find(|(_, of)| (mg - of).abs() < f64::EPSILON)
+                    .map(|(form, _)| form)
+            })
+            .or_else(|| form_of(&MOLES, word))
+    };
+    let mass = mass_form(top);
     let count_end = bottom
         .char_indices()
         .find(|(_, c)| !c.is_ascii_digit())
@@ -149,7 +151,7 @@ pub(super) fn unit_form(unit: &str) -> (String, UnitKind) {
         Some((String::from("24h"), UnitKind::PerTime))
     } else if HOURS.contains(&word) || DAYS.contains(&word) {
         Some((format!("{count}{word}"), UnitKind::PerTime))
-    } else if form_of(&MASSES, bottom).is_some() {
+    } else if mass_form(bottom).is_some() {
         Some((bottom.to_owned(), UnitKind::Ratio))
     } else {
         None
