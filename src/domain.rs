@@ -31,7 +31,7 @@ pub use clinical::{
 };
 pub use codes::{
     BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DrugRole, Intent, ParseCodeError,
-    RESPONSE_CODE_PREFIX, Response, Sex, StopReason, canonical_system,
+    RESPONSE_CODE_PREFIX, ReportWords, Response, Sex, StopReason, canonical_system,
 };
 pub use meeting::{
     AgendaProblem, Outcome, OutcomeCategory, can_present, masked_identity, missing_specialties,

@@ -185,8 +185,11 @@ fn this_host() -> String {
 /// says ("M-Spike (urine)"); a day's total in a dosage's text beside a structured count read as
 /// the day's, never one dose's; a `doseRange` with no low no dose; a patch's rate times the
 /// patches worn, its rate read after its content; an amount per day with no dose (`rateRatio`
-/// mg per 1 d, as refract exports a day's total) a daily dose, no infusion.
-pub const MAPPING_VERSION: i64 = 14;
+/// mg per 1 d, as refract exports a day's total) a daily dose, no infusion. 15: a
+/// DiagnosticReport's `conclusionCode` and `conclusion` read as the disease status they state
+/// (sentence by sentence, in a report only the words that name a response or the cancer), and
+/// "non-Hodgkin" in a status's words no denial.
+pub const MAPPING_VERSION: i64 = 15;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

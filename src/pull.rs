@@ -43,6 +43,7 @@ pub const READ_TYPES: &[&str] = &[
     "MedicationDispense",
     "Medication",
     "Observation",
+    "DiagnosticReport",
     "Procedure",
 ];
 

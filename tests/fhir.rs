@@ -64,6 +64,8 @@ mod rates;
 mod records;
 #[path = "fhir/reimport.rs"]
 mod reimport;
+#[path = "fhir/reports.rs"]
+mod reports;
 #[path = "fhir/robustness.rs"]
 mod robustness;
 #[path = "fhir/rules_change.rs"]

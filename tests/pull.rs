@@ -252,6 +252,7 @@ fn a_full_export_is_imported_with_the_servers_counts_and_a_second_pull_changes_n
             "Condition",
             "MedicationRequest",
             "Observation",
+            "DiagnosticReport",
             "Procedure"
         ]
     );

@@ -196,92 +196,7 @@ impl Response {
     /// relapse", "progression-free"): an unread status leaves the response unknown, while a
     /// denied progression read as one would flag a patient wrongly.
     pub fn from_words(text: &str) -> Option<Self> {
-        // A question mark and "r/o" are kept as words of their own: beside a category they ask
-        // about it ("?progression", "PD?", "r/o PD"); elsewhere they ask about something else
-        // ("new liver lesions; ?bone").
-        // A sentence's end (";", ":", ". ") is a word of its own too: what qualifies a category
-        // stands in its sentence ("After prior R-CHOP: progressive disease" is a progression).
-        let normalised: String = format!("{text} ")
-            .to_lowercase()
-            .replace("r/o", " ruleout ")
-            .replace(". ", " | ")
-            .chars()
-            .map(|c| {
-                if c == '?' {
-                    String::from(" ? ")
-                } else if matches!(c, ';' | ':' | '|') {
-                    String::from(" | ")
-                } else if c.is_alphanumeric() {
-                    c.to_ascii_lowercase().to_string()
-                } else {
-                    String::from(" ")
-                }
-            })
-            .collect();
-        let words: Vec<&str> = normalised
-            .split_whitespace()
-            .filter_map(canonical_word)
-            .collect();
-        let mut found: Option<Self> = None;
-        let mut start = 0;
-        while start < words.len() {
-            // "MRD negative", "without minimal residual disease": the denial is the residual
-            // disease's, beside a remission it qualifies, so it neither denies nor hedges that.
-            if let Some(length) = residual_disease_qualifier(&words[start..]) {
-                start += length;
-                continue;
-            }
-            // A Deauville score read alone: 1-3 is a complete metabolic response (Lugano 2014);
-            // 4-5 is partial, stable or progressive by what else is said, so alone it says
-            // nothing (the other words decide).
-            if let Some((length, score)) = deauville_score(&words[start..]) {
-                if let Some(response) = Response::from_deauville(score) {
-                    if found.is_some_and(|seen| seen != response) {
-                        return None;
-                    }
-                    found = Some(response);
-                }
-                start += length;
-                continue;
-            }
-            let phrase = RESPONSE_PHRASES.iter().find(|(phrase, _)| {
-                let phrase: Vec<&str> = phrase.split(' ').collect();
-                words[start..].starts_with(&phrase)
-            });
-            match phrase {
-                Some((phrase, response)) => {
-                    let end = start + phrase.split(' ').count();
-                    // A question, a history or a likelihood just before the category, in its
-                    // sentence, or a doubt said after it there, qualifies that finding: no
-                    // status now.
-                    let before = &words[start.saturating_sub(QUALIFIER_REACH)..start];
-                    let before = before
-                        .iter()
-                        .rposition(|word| *word == SENTENCE_END)
-                        .map_or(before, |at| &before[at + 1..]);
-                    let after: Vec<&str> = words[end..]
-                        .iter()
-                        .copied()
-                        .take_while(|word| *word != SENTENCE_END)
-                        .collect();
-                    if before.iter().any(|word| QUALIFIERS_BEFORE.contains(word))
-                        || doubted_after(&after)
-                    {
-                        return None;
-                    }
-                    if found.is_some_and(|seen| seen != *response) {
-                        return None;
-                    }
-                    found = Some(*response);
-                    start = end;
-                }
-                // A denial inside a category's own name ("no metabolic response") is read with
-                // it above; anywhere else it denies or hedges the status.
-                None if HEDGE_OR_DENIAL.contains(&words[start]) => return None,
-                None => start += 1,
-            }
-        }
-        found
+        read_words(text, Vocabulary::Status).read
     }
 
     /// The response a Deauville five-point score says by itself (Lugano 2014, Cheson et al.):
@@ -323,6 +238,205 @@ impl Response {
             Response::Progression => "progressive disease",
         }
     }
+}
+
+/// Which words name a response: every phrase of [`RESPONSE_PHRASES`] in a disease status,
+/// which is about the cancer's response by what it is; in a report's conclusion, which speaks
+/// of anything an image or a specimen shows, only the phrases that name a response wherever
+/// they stand, and the others in a sentence that names the cancer or its response criteria
+/// (see [`REPORT_PHRASES_ALONE`], [`REPORT_CONTEXT`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Vocabulary {
+    Status,
+    Report,
+}
+
+/// What one text's words say of a response: the response read (see [`Response::from_words`]),
+/// and every response they name, read or not (denied, hedged, or beside another).
+struct WordsRead {
+    read: Option<Response>,
+    named: Vec<Response>,
+}
+
+/// Reads `text` in `vocabulary`: the one response it says, `None` when it says none, two
+/// different ones, or hedges or denies one.
+fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
+    // A question mark and "r/o" are kept as words of their own: beside a category they ask
+    // about it ("?progression", "PD?", "r/o PD"); elsewhere they ask about something else
+    // ("new liver lesions; ?bone").
+    // A sentence's end (";", ":", ". ") is a word of its own too: what qualifies a category
+    // stands in its sentence ("After prior R-CHOP: progressive disease" is a progression).
+    let normalised: String = format!("{text} ")
+        .to_lowercase()
+        .replace("r/o", " ruleout ")
+        .replace(". ", " | ")
+        .chars()
+        .map(|c| {
+            if c == '?' {
+                String::from(" ? ")
+            } else if matches!(c, ';' | ':' | '|') {
+                String::from(" | ")
+            } else if c.is_alphanumeric() {
+                c.to_ascii_lowercase().to_string()
+            } else {
+                String::from(" ")
+            }
+        })
+        .collect();
+    let words: Vec<&str> = normalised
+        .split_whitespace()
+        .filter_map(canonical_word)
+        .collect();
+    let in_context =
+        vocabulary == Vocabulary::Status || words.iter().any(|word| REPORT_CONTEXT.contains(word));
+    let mut named = Vec::new();
+    let mut found: Option<Response> = None;
+    // Read no response (a denial, a doubt, two responses), though the scan goes on to name
+    // every response the words speak of.
+    let mut unread = false;
+    let mut start = 0;
+    while start < words.len() {
+        // "MRD negative", "without minimal residual disease": the denial is the residual
+        // disease's, beside a remission it qualifies, so it neither denies nor hedges that.
+        if let Some(length) = residual_disease_qualifier(&words[start..]) {
+            start += length;
+            continue;
+        }
+        // "Non-Hodgkin lymphoma" names a disease: its "non" denies nothing.
+        if words[start..].starts_with(&["non", "hodgkin"]) {
+            start += 2;
+            continue;
+        }
+        // A Deauville score read alone: 1-3 is a complete metabolic response (Lugano 2014);
+        // 4-5 is partial, stable or progressive by what else is said, so alone it says
+        // nothing (the other words decide).
+        if let Some((length, score)) = deauville_score(&words[start..]) {
+            if let Some(response) = Response::from_deauville(score) {
+                named.push(response);
+                unread |= found.is_some_and(|seen| seen != response);
+                found = Some(response);
+            }
+            start += length;
+            continue;
+        }
+        let phrase = RESPONSE_PHRASES.iter().find(|(phrase, _)| {
+            let phrase: Vec<&str> = phrase.split(' ').collect();
+            words[start..].starts_with(&phrase)
+        });
+        match phrase {
+            Some((phrase, response)) => {
+                let end = start + phrase.split(' ').count();
+                if !in_context && !REPORT_PHRASES_ALONE.contains(phrase) {
+                    // "Stable appearance", "MR brain", "consistent with PD" (Parkinson's):
+                    // words of something else, neither a response nor a denial of one.
+                    start = end;
+                    continue;
+                }
+                named.push(*response);
+                // A question, a history or a likelihood just before the category, in its
+                // sentence, or a doubt said after it there, qualifies that finding: no
+                // status now.
+                let before = &words[start.saturating_sub(QUALIFIER_REACH)..start];
+                let before = before
+                    .iter()
+                    .rposition(|word| *word == SENTENCE_END)
+                    .map_or(before, |at| &before[at + 1..]);
+                let after: Vec<&str> = words[end..]
+                    .iter()
+                    .copied()
+                    .take_while(|word| *word != SENTENCE_END)
+                    .collect();
+                unread |= before.iter().any(|word| QUALIFIERS_BEFORE.contains(word))
+                    || doubted_after(&after)
+                    || found.is_some_and(|seen| seen != *response);
+                found = Some(*response);
+                start = end;
+            }
+            // A denial inside a category's own name ("no metabolic response") is read with
+            // it above; anywhere else it denies or hedges the status.
+            None if HEDGE_OR_DENIAL.contains(&words[start]) => {
+                unread = true;
+                start += 1;
+            }
+            None => start += 1,
+        }
+    }
+    WordsRead {
+        read: found.filter(|_| !unread),
+        named,
+    }
+}
+
+/// What a report's conclusion says of a response (`DiagnosticReport.conclusion`, and the
+/// words of a `conclusionCode` no code of which refract reads), read sentence by sentence: a
+/// conclusion is often several ("Progressive metabolic disease. No new lesions."), and a
+/// denial in one says nothing of another.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportWords {
+    /// The response each sentence that reads as one reads.
+    pub read: Vec<Response>,
+    /// The responses a sentence names but does not read: denied, hedged, doubted, or beside
+    /// another ("no progression", "?relapse", "VGPR then PD").
+    pub doubted: Vec<Response>,
+}
+
+impl ReportWords {
+    /// The words of `texts`, each read sentence by sentence. `coded_status`: the report's
+    /// code already says it states a disease status (a trend code), so that its words speak of
+    /// that status and every phrase of the vocabulary is read in them, as in a status's own
+    /// words; else only in a sentence that names the cancer (see [`REPORT_PHRASES_ALONE`]).
+    pub fn of<'t>(texts: impl IntoIterator<Item = &'t str>, coded_status: bool) -> Self {
+        let vocabulary = if coded_status {
+            Vocabulary::Status
+        } else {
+            Vocabulary::Report
+        };
+        let mut out = ReportWords::default();
+        for sentence in texts.into_iter().flat_map(report_sentences) {
+            let words = read_words(sentence, vocabulary);
+            match words.read {
+                Some(response) => out.read.push(response),
+                None => out.doubted.extend(words.named),
+            }
+        }
+        out
+    }
+
+    /// The one response the words say: the sentences that read one all read it, and none
+    /// doubts it. Two sentences reading two responses read none (unknown, never a guess).
+    pub fn response(&self) -> Option<Response> {
+        let first = *self.read.first()?;
+        self.agree_with(first).then_some(first)
+    }
+
+    /// Whether the words leave `coded` standing: no sentence reads another response, and none
+    /// denies or doubts it.
+    pub fn agree_with(&self, coded: Response) -> bool {
+        self.read.iter().all(|read| *read == coded) && !self.doubted.contains(&coded)
+    }
+}
+
+/// The sentences of a report's conclusion: ended by a full stop before a space or the end, a
+/// semicolon, an exclamation mark or a line break ("SUVmax 12.5" stays whole). A question
+/// mark ends none: it asks about the category beside it ("PD?").
+fn report_sentences(text: &str) -> Vec<&str> {
+    let mut sentences = Vec::new();
+    let mut from = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let ends = match c {
+            ';' | '!' | '\n' | '\r' => true,
+            '.' => chars.peek().is_none_or(|(_, next)| next.is_whitespace()),
+            _ => false,
+        };
+        if ends {
+            sentences.push(&text[from..at]);
+            from = at + c.len_utf8();
+        }
+    }
+    sentences.push(&text[from..]);
+    sentences.retain(|sentence| !sentence.trim().is_empty());
+    sentences
 }
 
 /// One word of a disease status as the phrases below spell it, or `None` for a word that only
@@ -597,6 +711,66 @@ const RESPONSE_PHRASES: [(&str, Response); 54] = [
     ("relapsing", Response::Progression),
     ("worsened", Response::Progression),
     ("worsening", Response::Progression),
+];
+
+/// The phrases that, in a report's conclusion, name a response wherever they stand: the
+/// Lugano PET categories spelled out, and the IMWG and ELN categories in words that name
+/// nothing else. Every other phrase of [`RESPONSE_PHRASES`] speaks of other things too in a
+/// radiology or pathology report ("stable appearance", "worsening effusion", "progression of
+/// degenerative change", "relapsing-remitting multiple sclerosis", "MR brain", "CMR"
+/// cardiac MR, "PD" Parkinson's disease on a DaTscan, "PR" progesterone receptor, "SCr"
+/// serum creatinine, "CRI" chronic renal insufficiency, "stable disease" of an MS plaque
+/// burden), and is read only in a sentence of [`REPORT_CONTEXT`]. A choice: a false
+/// progression or stable disease flags a patient, a response missed leaves it unknown.
+/// "Complete remission" and "partial response" stand alone (a bone marrow's "Complete
+/// remission."); of another disease (Crohn's in remission) they would read as a response.
+const REPORT_PHRASES_ALONE: [&str; 23] = [
+    "stringent complete response",
+    "stringent complete remission",
+    "stringent cr",
+    "complete remission with incomplete",
+    "complete response with incomplete",
+    "cr with incomplete",
+    "complete remission with partial",
+    "complete response with partial",
+    "cr with partial",
+    "morphologic leukemia free state",
+    "leukemia free state",
+    "mlfs",
+    "complete metabolic response",
+    "complete response",
+    "complete remission",
+    "very good partial response",
+    "very good partial remission",
+    "vgpr",
+    "partial metabolic response",
+    "partial response",
+    "partial remission",
+    "no metabolic response",
+    "progressive metabolic disease",
+];
+
+/// Words that, in a sentence of a report's conclusion, say it speaks of a haematological
+/// cancer or of its response criteria, so that every phrase of [`RESPONSE_PHRASES`] is read
+/// there ("Lugano: PMD", "Relapsed AML", "Myeloma: progression", "PD, Deauville 5").
+/// "Metabolic", "FDG-avid" and "disease" are not among them: a worsening metabolic acidosis,
+/// an FDG-avid infection or a progressing lung disease are no cancer's response.
+const REPORT_CONTEXT: [&str; 15] = [
+    "lugano",
+    "deauville",
+    "imwg",
+    "eln",
+    "lymphoma",
+    "lymphomas",
+    "lymphomatous",
+    "dlbcl",
+    "lbcl",
+    "hodgkin",
+    "myeloma",
+    "leukemia",
+    "aml",
+    "blasts",
+    "paraprotein",
 ];
 
 /// Treatment intent of a line (mCODE intents plus the phases oncology uses).
@@ -994,6 +1168,90 @@ mod tests {
                 "{code}"
             );
         }
+    }
+
+    #[test]
+    fn non_hodgkin_in_a_status_names_the_disease_and_denies_nothing() {
+        assert_eq!(
+            Response::from_words("Relapsed non-Hodgkin lymphoma"),
+            Some(Response::Progression)
+        );
+        assert_eq!(
+            Response::from_words("Non-Hodgkin lymphoma, no progression"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_reports_conclusion_is_read_sentence_by_sentence() {
+        let read = |text: &str| ReportWords::of([text], false).response();
+        for (text, expected) in [
+            (
+                "No new lesions. Progressive metabolic disease.",
+                Response::Progression,
+            ),
+            (
+                "Progressive metabolic disease (Lugano), Deauville 5 with new FDG-avid nodes.",
+                Response::Progression,
+            ),
+            (
+                "No residual disease; complete metabolic response",
+                Response::Complete,
+            ),
+            ("Complete remission.", Response::Complete),
+            ("Deauville 2.", Response::Complete),
+            ("Lugano: PMD", Response::Progression),
+            ("Relapsed AML, 35% blasts.", Response::Progression),
+            ("Relapsed non-Hodgkin lymphoma.", Response::Progression),
+            (
+                "Myeloma: stable disease. Stable renal cyst.",
+                Response::Stable,
+            ),
+            ("Very good partial response", Response::VeryGoodPartial),
+            (
+                "SUVmax 12.5. Partial metabolic response.",
+                Response::Partial,
+            ),
+        ] {
+            assert_eq!(read(text), Some(expected), "{text}");
+        }
+        for text in [
+            // Two responses in two sentences, or a response and a doubt of it.
+            "Partial metabolic response in the neck. Progressive metabolic disease in the abdomen.",
+            "Progressive metabolic disease. Lymphoma progression not confirmed.",
+            // Within a sentence a denial still denies (its reach is not read).
+            "No lymphadenopathy, splenomegaly or progressive metabolic disease.",
+            // Words of something else than the cancer's response.
+            "Stable appearance of the right renal cyst.",
+            "No evidence of disease.",
+            "NED.",
+            "Worsening right pleural effusion.",
+            "MR brain: no acute abnormality",
+            "Stable disease burden of multiple sclerosis",
+            "DaTscan: findings consistent with PD.",
+            "Relapsing-remitting multiple sclerosis.",
+            "Progressive degenerative change of the lumbar spine.",
+            "Interstitial lung disease progression.",
+            "Progression of disease in the left lung (interstitial).",
+            "CMR: normal function",
+            "ER positive, PR positive.",
+            "SCr 1.4, stable.",
+            "Known CRI.",
+            "Improved aeration.",
+            "Worsening metabolic acidosis.",
+            "Minor response to diuretics.",
+            "Deauville 4.",
+        ] {
+            assert_eq!(read(text), None, "{text}");
+        }
+        // Beside a code that reads as a status, the words are a status's.
+        let coded = ReportWords::of(["Worsening."], true);
+        assert!(coded.agree_with(Response::Progression));
+        assert!(!coded.agree_with(Response::Stable));
+        let doubting = ReportWords::of(["Progression not confirmed."], true);
+        assert!(!doubting.agree_with(Response::Progression));
+        let silent = ReportWords::of(["New FDG-avid nodes."], true);
+        assert!(silent.agree_with(Response::Progression));
     }
 
     #[test]

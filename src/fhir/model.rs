@@ -593,6 +593,24 @@ pub struct Observation {
     pub component: Vec<ObservationComponent>,
 }
 
+/// A DiagnosticReport: read for the response its conclusion states (see
+/// `parse::map_report`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DiagnosticReport {
+    pub meta: Option<Meta>,
+    pub subject: Option<Reference>,
+    pub status: Option<String>,
+    pub code: Option<CodeableConcept>,
+    #[serde(rename = "effectiveDateTime")]
+    pub effective_date_time: Option<String>,
+    #[serde(rename = "effectivePeriod")]
+    pub effective_period: Option<Period>,
+    pub issued: Option<String>,
+    pub conclusion: Option<String>,
+    #[serde(rename = "conclusionCode", default)]
+    pub conclusion_code: Vec<CodeableConcept>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Procedure {
     pub meta: Option<Meta>,

@@ -29,7 +29,8 @@ use crate::domain::units;
 use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
     DrugExposure, DrugRole, ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord,
-    Procedure, Response, Sex, StopReason, canonical_system, observation_codes, strength,
+    Procedure, ReportWords, Response, Sex, StopReason, canonical_system, observation_codes,
+    strength,
 };
 use crate::rules::drugs::DrugBook;
 use crate::rules::stop_reasons::{Coded, Read, StopReading, StopReasons};
@@ -501,6 +502,34 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 Item::Observations(observations),
             ))
         }
+        "DiagnosticReport" => {
+            let resource: model::DiagnosticReport = parse_as(raw)?;
+            match resource.status.as_deref() {
+                Some("entered-in-error" | "cancelled") => {
+                    return Ok(removed(raw, resource.meta.as_ref()));
+                }
+                // R4 `registered`: "the existence of the report is registered, but there is
+                // nothing yet available"; `unknown`: the source does not know which status
+                // holds, so not whether the conclusion is a result at all. `partial` and
+                // `preliminary` are results, read as an Observation's preliminary ones are.
+                Some(status @ ("registered" | "unknown")) => {
+                    return Ok(Mapped::Skipped(format!("DiagnosticReport ({status})")).into());
+                }
+                _ => {}
+            }
+            let subject = subject_of(resource.subject.as_ref())?;
+            let Some(status) = map_report(&resource)? else {
+                return Ok(Mapped::Skipped(String::from(REPORT_WITHOUT_RESPONSE)).into());
+            };
+            refuse_oversized(observation_texts(&status))?;
+            Ok(clinical(
+                raw,
+                subject,
+                None,
+                resource.meta.as_ref(),
+                Item::Observations(vec![status]),
+            ))
+        }
         "Procedure" => {
             let resource: model::Procedure = parse_as(raw)?;
             if matches!(
@@ -604,6 +633,10 @@ fn skipped_kind(raw: &RawResource<'_>) -> String {
         raw.resource_type.to_owned()
     }
 }
+
+/// The skip count of a DiagnosticReport whose conclusion states no response refract reads (an
+/// X-ray's, a lab panel's), or states one its codes or other sentences contradict.
+pub const REPORT_WITHOUT_RESPONSE: &str = "DiagnosticReport (no response refract reads)";
 
 /// The skip count of an Observation whose only value is words refract does not read.
 pub const UNREAD_WORDS: &str = "Observation (a value in words refract does not read)";
@@ -3583,6 +3616,103 @@ fn disease_status_answer(value: &Value<'_>) -> Option<String> {
         .chain(value.string)
         .find_map(Response::from_words)
         .map(Response::disease_status_code)
+}
+
+/// A DiagnosticReport as the disease status its conclusion states (imaging and pathology
+/// systems put a PET-CT's or a marrow's response there, R4 `conclusion` and `conclusionCode`,
+/// not in an Observation): the same fact a disease status (LOINC 97509-4) gives, so that
+/// every reader of disease statuses sees it. A `conclusionCode` refract reads as a status (the
+/// mCODE trend codes, [`Response::from_disease_status`]) wins over the words, unless the words
+/// read another response or doubt that one ("PD not confirmed"): then none, as when two codes
+/// disagree. Beside such a code the words are read as a status's are (the code says what they
+/// are about). With no such code the words decide ([`ReportWords`]: sentence by sentence, two
+/// responses none). `None`: no response read. Dated by `effectiveDateTime`, else the start of
+/// `effectivePeriod` (when the scan or the specimen was taken: the report of a period is
+/// about what was seen then, not after it), else `issued`.
+fn map_report(resource: &model::DiagnosticReport) -> Result<Option<Observation>, String> {
+    let coded: Vec<Response> = resource
+        .conclusion_code
+        .iter()
+        .flat_map(|concept| &concept.coding)
+        .filter_map(|coding| coding.code.as_deref())
+        .filter_map(|code| Response::from_disease_status(code.trim()))
+        .collect();
+    // A code no status reads (a SNOMED CT finding, a local code) may still say it in words.
+    let code_words = resource
+        .conclusion_code
+        .iter()
+        .filter(|concept| {
+            !concept.coding.iter().any(|coding| {
+                coding
+                    .code
+                    .as_deref()
+                    .is_some_and(|code| Response::from_disease_status(code.trim()).is_some())
+            })
+        })
+        .flat_map(|concept| {
+            concept
+                .text
+                .as_deref()
+                .into_iter()
+                .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
+        });
+    let words = ReportWords::of(
+        resource.conclusion.as_deref().into_iter().chain(code_words),
+        !coded.is_empty(),
+    );
+    let response = match coded.first() {
+        Some(first) => coded
+            .iter()
+            .all(|code| code == first)
+            .then_some(*first)
+            .filter(|code| words.agree_with(*code)),
+        None => words.response(),
+    };
+    let Some(response) = response else {
+        return Ok(None);
+    };
+    let effective_text = resource
+        .effective_date_time
+        .as_ref()
+        .or_else(|| {
+            resource
+                .effective_period
+                .as_ref()
+                .and_then(|p| p.start.as_ref().or(p.end.as_ref()))
+        })
+        .or(resource.issued.as_ref());
+    let Some(effective) = date_field("effective", effective_text)? else {
+        return Err(String::from(
+            "no date refract can read (no effective[x] with a date, no issued), so \
+             the criteria do not see the response its conclusion states",
+        ));
+    };
+    let name = resource
+        .code
+        .as_ref()
+        .and_then(CodeableConcept::words)
+        .map_or_else(
+            || String::from("report"),
+            |name| {
+                crate::text::sanitise_line(name)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            },
+        );
+    Ok(Some(Observation {
+        id: 0,
+        display: format!("Cancer disease status ({name})"),
+        code: observation_codes::DISEASE_STATUS.to_owned(),
+        system: String::from("http://loinc.org"),
+        value: None,
+        value_code: Some(response.disease_status_code()),
+        unit: None,
+        effective,
+        since: None,
+        setting: None,
+        comparator: None,
+    }))
 }
 
 /// The coded value of a seizure-frequency answer (a test a criterion counts seizures by):

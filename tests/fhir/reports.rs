@@ -1,0 +1,490 @@
+//! DiagnosticReports: the response a report's conclusion states (a PET-CT's, a marrow's) read
+//! as the disease status it is, sentence by sentence and with its `conclusionCode`; the reports
+//! that state none, or not yet, skipped as such; a report's versions in the ledger.
+
+use chrono::{Duration, NaiveDate};
+use serde_json::{Value, json};
+
+use super::{Env, ICD10, LOINC, SNOMED, bundle, coding, condition, patient, refract, with};
+
+const SUBJECT: &str = "Patient/dxr-pt";
+const WORSENED: &str = "271299001";
+const COMPLETE: &str = "550991000124107";
+/// How the import's summary counts a report that states no response refract reads.
+const REPORT_WITHOUT_RESPONSE: &str = "DiagnosticReport (no response refract reads)";
+
+/// A final PET-CT report about `subject`, concluding `conclusion`, with `extra` merged in.
+fn report(id: &str, subject: &str, conclusion: &str, extra: &Value) -> Value {
+    with(
+        json!({
+            "resourceType": "DiagnosticReport",
+            "id": id,
+            "status": "final",
+            "category": [{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/v2-0074",
+                "code": "NMS",
+                "display": "Nuclear Medicine Scan"
+            }]}],
+            "code": {
+                "coding": [{"system": LOINC, "code": "81555-5", "display": "PET+CT Whole body"}],
+                "text": "PET-CT skull base to mid-thigh"
+            },
+            "subject": {"reference": subject},
+            "effectiveDateTime": "2024-06-03T10:00:00Z",
+            "issued": "2024-06-03T15:00:00Z",
+            "conclusion": conclusion
+        }),
+        extra,
+    )
+}
+
+fn worsened_code() -> Value {
+    json!({"conclusionCode": [coding(SNOMED, WORSENED, "Patient's condition worsened")]})
+}
+
+/// Imports `resources` for one patient: the file's report and the stored disease statuses
+/// (value code, effective), by effective.
+fn stored(env: &mut Env, resources: &[Value]) -> (refract::import::FileReport, Vec<Vec<String>>) {
+    let mut all = vec![patient("dxr-pt", "DXR-1", "Lind", "Ola")];
+    all.extend_from_slice(resources);
+    let path = env.write_json("reports.json", &bundle("collection", &all));
+    let file = env.import_ok(&path);
+    let rows = env.rows(
+        "SELECT coalesce(value_code, '-'), effective FROM observations
+         WHERE code = '97509-4' ORDER BY effective, value_code",
+    );
+    (file, rows)
+}
+
+fn day(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+/// R-CHOP given dose by dose every 21 days for six cycles from 2024-01-08, then `reports`
+/// (about `urn:uuid:{id}`).
+fn after_r_chop(id: &str, reports: &[Value]) -> Value {
+    let subject = format!("urn:uuid:{id}");
+    let first = day("2024-01-08");
+    let mut resources = vec![
+        patient(id, &format!("MRN-{id}"), "Brennan", "Tomas"),
+        condition(
+            &format!("{id}-dx"),
+            &subject,
+            ICD10,
+            "C83.3",
+            "Diffuse large B-cell lymphoma",
+        ),
+    ];
+    for cycle in 0..6 {
+        let start = first + Duration::days(21 * cycle);
+        for (drug, mg) in [
+            ("rituximab", 700.0),
+            ("cyclophosphamide", 1400.0),
+            ("doxorubicin", 90.0),
+            ("vincristine", 2.0),
+            ("prednisone", 100.0),
+        ] {
+            resources.push(json!({
+                "resourceType": "MedicationAdministration",
+                "id": format!("{id}-{drug}-{cycle}"),
+                "status": "completed",
+                "subject": {"reference": subject},
+                "medicationCodeableConcept": {"text": drug},
+                "effectiveDateTime": format!("{start}T09:00:00+00:00"),
+                "dosage": {"dose": {"value": mg, "unit": "mg"}}
+            }));
+        }
+    }
+    resources.extend_from_slice(reports);
+    bundle("collection", &resources)
+}
+
+/// `flags --json` rows for `lbcl`.
+fn lbcl_flags(env: &Env) -> Vec<Value> {
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["flags", "--json", "--condition", "lbcl"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The end-of-treatment PET-CT written as a DiagnosticReport, as imaging systems send it
+/// (LOINC 81555-5, `conclusion` "Progressive metabolic disease (Lugano), Deauville 5 …",
+/// `conclusionCode` "Patient's condition worsened"), is the line's response: progression after
+/// six cycles of R-CHOP is primary refractory (SCHOLAR-1), never "best response not recorded".
+#[test]
+fn a_pet_ct_report_concluding_progression_after_r_chop_is_primary_refractory() {
+    let mut env = Env::new();
+    let pet = report(
+        "ly-pmd-pet",
+        "urn:uuid:ly-pmd",
+        "Progressive metabolic disease (Lugano), Deauville 5 with new FDG-avid nodes.",
+        &with(
+            worsened_code(),
+            &json!({"effectiveDateTime": "2024-05-27T10:00:00Z"}),
+        ),
+    );
+    let path = env.write_json("pmd.json", &after_r_chop("ly-pmd", &[pet]));
+    let file = env.import_ok(&path);
+    assert!(
+        !file
+            .skipped
+            .keys()
+            .any(|kind| kind.starts_with("DiagnosticReport")),
+        "{:?}",
+        file.skipped
+    );
+    let rows = lbcl_flags(&env);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0]["status"], "refractory", "{:#}", rows[0]);
+    assert!(
+        !rows[0].to_string().contains("not recorded"),
+        "{:#}",
+        rows[0]
+    );
+}
+
+/// A report concluding a complete metabolic response in words alone (no code) after R-CHOP is
+/// a response: not refractory, and not "insufficient data" for want of one.
+#[test]
+fn a_complete_metabolic_response_report_after_r_chop_is_not_refractory() {
+    let mut env = Env::new();
+    let pet = report(
+        "ly-cmr-pet",
+        "urn:uuid:ly-cmr",
+        "Complete metabolic response (Deauville 2). No residual FDG-avid disease.",
+        &json!({"effectiveDateTime": "2024-05-27T10:00:00Z"}),
+    );
+    let path = env.write_json("cmr.json", &after_r_chop("ly-cmr", &[pet]));
+    env.import_ok(&path);
+    let rows = lbcl_flags(&env);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0]["status"], "not_met", "{:#}", rows[0]);
+}
+
+/// A conclusion is read sentence by sentence: a denial in one sentence ("No new lesions.")
+/// does not silence the response another states, and the words decide without a code.
+#[test]
+fn a_denial_in_another_sentence_does_not_silence_the_response() {
+    let mut env = Env::new();
+    let (file, rows) = stored(
+        &mut env,
+        &[
+            report(
+                "a",
+                SUBJECT,
+                "No new lesions. Progressive metabolic disease in the mediastinum, Deauville 5.",
+                &json!({}),
+            ),
+            report(
+                "b",
+                SUBJECT,
+                "Interval PET-CT.\nNo bone marrow uptake; complete metabolic response",
+                &json!({"effectiveDateTime": "2024-07-01"}),
+            ),
+        ],
+    );
+    assert_eq!(file.observations, 2, "{file:#?}");
+    assert_eq!(
+        rows,
+        [
+            [WORSENED, "2024-06-03 10:00:00"],
+            [COMPLETE, "2024-07-01 00:00:00"]
+        ]
+    );
+}
+
+/// Two sentences reading two different responses read as none (unknown, never a guess), as do
+/// a code and words that disagree, or words that doubt the code's response; a code with words
+/// that state no response stands.
+#[test]
+fn conflicting_responses_in_a_report_read_as_none() {
+    let mut env = Env::new();
+    let (file, rows) = stored(
+        &mut env,
+        &[
+            report(
+                "two",
+                SUBJECT,
+                "Partial metabolic response in the neck. Progressive metabolic disease in the \
+                 abdomen.",
+                &json!({}),
+            ),
+            report(
+                "code-and-words",
+                SUBJECT,
+                "Complete metabolic response.",
+                &worsened_code(),
+            ),
+            report(
+                "doubted",
+                SUBJECT,
+                "Progression not confirmed.",
+                &worsened_code(),
+            ),
+            report(
+                "two-codes",
+                SUBJECT,
+                "",
+                &json!({"conclusionCode": [
+                    coding(SNOMED, WORSENED, "Patient's condition worsened"),
+                    coding(SNOMED, COMPLETE, "Complete response")
+                ]}),
+            ),
+            report(
+                "code-alone",
+                SUBJECT,
+                "Worsening right pleural effusion.",
+                &with(worsened_code(), &json!({"effectiveDateTime": "2024-08-01"})),
+            ),
+        ],
+    );
+    assert_eq!(rows, [[WORSENED, "2024-08-01 00:00:00"]]);
+    assert_eq!(
+        file.skipped.get(REPORT_WITHOUT_RESPONSE),
+        Some(&4),
+        "{file:#?}"
+    );
+}
+
+/// R4 `registered` ("nothing yet available") and `unknown` reports are no result: a
+/// conclusion sent with them is not read. `preliminary` and `partial` are results, read as
+/// an Observation's preliminary value is; `amended`, `corrected`, `appended` too.
+#[test]
+fn a_registered_report_is_no_result_yet() {
+    let mut env = Env::new();
+    let pmd = "Progressive metabolic disease.";
+    let with_status = |id: &str, status: &str, on: &str| {
+        report(
+            id,
+            SUBJECT,
+            pmd,
+            &json!({"status": status, "effectiveDateTime": on}),
+        )
+    };
+    let (file, rows) = stored(
+        &mut env,
+        &[
+            with_status("registered", "registered", "2024-01-01"),
+            with_status("unknown", "unknown", "2024-01-02"),
+            with_status("preliminary", "preliminary", "2024-01-03"),
+            with_status("partial", "partial", "2024-01-04"),
+            with_status("amended", "amended", "2024-01-05"),
+            with_status("corrected", "corrected", "2024-01-06"),
+            with_status("appended", "appended", "2024-01-07"),
+        ],
+    );
+    let days: Vec<&str> = rows.iter().map(|row| &row[1][..10]).collect();
+    assert_eq!(
+        days,
+        [
+            "2024-01-03",
+            "2024-01-04",
+            "2024-01-05",
+            "2024-01-06",
+            "2024-01-07"
+        ]
+    );
+    assert_eq!(file.skipped.get("DiagnosticReport (registered)"), Some(&1));
+    assert_eq!(file.skipped.get("DiagnosticReport (unknown)"), Some(&1));
+}
+
+/// Conclusions of reports about something else than the cancer's response, whose words the
+/// response vocabulary also holds ("stable", "worsening", "PD" for Parkinson's disease, "MR",
+/// "relapsing", "progression" of another disease), state no response: none is read as a
+/// progression or a stable disease. They are counted as reports without a response.
+#[test]
+fn a_report_about_something_else_states_no_response() {
+    let mut env = Env::new();
+    let conclusions = [
+        "Stable appearance of the right renal cyst.",
+        "No evidence of disease.",
+        "Worsening right pleural effusion.",
+        "MR brain: no acute intracranial abnormality",
+        "Stable disease burden of multiple sclerosis",
+        "DaTscan: findings consistent with PD.",
+        "Relapsing-remitting multiple sclerosis with a new enhancing lesion.",
+        "Progressive degenerative change of the lumbar spine.",
+        "Interstitial lung disease progression.",
+        "CMR: normal biventricular size and function",
+        "Improved aeration of the left lower lobe.",
+        "Worsening metabolic acidosis.",
+        "SCr 1.4, stable.",
+        "Progression of FDG-avid consolidation in keeping with pneumonia.",
+    ];
+    let reports: Vec<Value> = conclusions
+        .iter()
+        .enumerate()
+        .map(|(n, words)| report(&format!("other-{n}"), SUBJECT, words, &json!({})))
+        .collect();
+    let (file, rows) = stored(&mut env, &reports);
+    assert!(rows.is_empty(), "{rows:?}");
+    assert_eq!(
+        file.skipped.get(REPORT_WITHOUT_RESPONSE),
+        Some(&conclusions.len()),
+        "{file:#?}"
+    );
+}
+
+/// Any category of report: the words decide. A bone marrow's "Complete remission", an AML
+/// relapse named with its blasts, a Deauville score of 1-3 alone, a response named with the
+/// cancer ("Lymphoma: stable disease"). Dated by `effectivePeriod.start`, else `issued`.
+#[test]
+fn a_marrow_or_pathology_report_is_read_by_its_words_and_dated_by_when_it_was_taken() {
+    let mut env = Env::new();
+    let marrow = |id: &str, conclusion: &str, when: &Value| {
+        with(
+            json!({
+                "resourceType": "DiagnosticReport",
+                "id": id,
+                "status": "final",
+                "category": [{"coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/v2-0074",
+                    "code": "PAT"
+                }]}],
+                "code": {"text": "Bone marrow aspirate and trephine"},
+                "subject": {"reference": SUBJECT},
+                "conclusion": conclusion
+            }),
+            when,
+        )
+    };
+    let (_, rows) = stored(
+        &mut env,
+        &[
+            marrow(
+                "cr",
+                "Complete remission.",
+                &json!({"effectivePeriod": {"start": "2024-02-01T08:00:00Z", "end": "2024-02-03"}}),
+            ),
+            marrow(
+                "relapse",
+                "Relapsed AML, 35% blasts.",
+                &json!({"issued": "2024-03-01T12:00:00Z"}),
+            ),
+            marrow(
+                "deauville",
+                "Deauville 3",
+                &json!({"effectiveDateTime": "2024-04-01"}),
+            ),
+            marrow(
+                "stable",
+                "Lymphoma: stable disease",
+                &json!({"effectiveDateTime": "2024-05-01"}),
+            ),
+        ],
+    );
+    assert_eq!(
+        rows,
+        [
+            [COMPLETE, "2024-02-01 08:00:00"],
+            [WORSENED, "2024-03-01 12:00:00"],
+            [COMPLETE, "2024-04-01 00:00:00"],
+            ["359746009", "2024-05-01 00:00:00"]
+        ]
+    );
+}
+
+/// A report is one resource of the ledger: a new version replaces the response it stated, an
+/// amended one that states none takes it out, and one entered in error removes it.
+#[test]
+fn a_report_is_updated_on_re_import_and_removed_when_entered_in_error() {
+    let mut env = Env::new();
+    let version = |conclusion: &str, status: &str, updated: &str| {
+        report(
+            "pet",
+            SUBJECT,
+            conclusion,
+            &json!({"status": status, "meta": {"lastUpdated": updated}}),
+        )
+    };
+    let (_, rows) = stored(
+        &mut env,
+        &[version(
+            "Progressive metabolic disease.",
+            "final",
+            "2024-06-03T15:00:00Z",
+        )],
+    );
+    assert_eq!(rows, [[WORSENED, "2024-06-03 10:00:00"]]);
+    let (file, rows) = stored(
+        &mut env,
+        &[version(
+            "Complete metabolic response.",
+            "amended",
+            "2024-06-04T15:00:00Z",
+        )],
+    );
+    assert_eq!(file.updated, 1, "{file:#?}");
+    assert_eq!(rows, [[COMPLETE, "2024-06-03 10:00:00"]]);
+    let (file, rows) = stored(
+        &mut env,
+        &[version(
+            "Residual uptake, indeterminate.",
+            "corrected",
+            "2024-06-05T15:00:00Z",
+        )],
+    );
+    assert_eq!(file.removed, 1, "{file:#?}");
+    assert!(rows.is_empty(), "{rows:?}");
+    stored(
+        &mut env,
+        &[version(
+            "Progressive metabolic disease.",
+            "final",
+            "2024-06-06T15:00:00Z",
+        )],
+    );
+    let (file, rows) = stored(
+        &mut env,
+        &[version(
+            "Progressive metabolic disease.",
+            "entered-in-error",
+            "2024-06-07T15:00:00Z",
+        )],
+    );
+    assert_eq!(file.removed, 1, "{file:#?}");
+    assert!(rows.is_empty(), "{rows:?}");
+}
+
+/// A Bulk Data export's `DiagnosticReport.ndjson` is read in any order: alone before its
+/// patients (it waits for them), or with them.
+#[test]
+fn a_bulk_reports_file_is_read_before_or_after_its_patients() {
+    let mut env = Env::new();
+    let folder = env.path("export");
+    std::fs::create_dir_all(&folder).unwrap();
+    let line = |value: &Value| format!("{}\n", serde_json::to_string(value).unwrap());
+    let reports = folder.join("DiagnosticReport.ndjson");
+    std::fs::write(
+        &reports,
+        line(&report(
+            "bulk-pet",
+            SUBJECT,
+            "Progressive metabolic disease.",
+            &json!({}),
+        )),
+    )
+    .unwrap();
+    let patients = folder.join("Patient.ndjson");
+    std::fs::write(&patients, line(&patient("dxr-pt", "DXR-1", "Lind", "Ola"))).unwrap();
+    let first = env.import(std::slice::from_ref(&reports));
+    assert_eq!(first.failed, 0, "{first:#?}");
+    let second = env.import(&[patients]);
+    assert_eq!(second.failed, 0, "{second:#?}");
+    let rows = env.rows("SELECT value_code FROM observations WHERE code = '97509-4'");
+    assert_eq!(rows, [[WORSENED]]);
+
+    let mut whole = Env::new();
+    let report = whole.import(&[folder]);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    let rows = whole.rows("SELECT value_code FROM observations WHERE code = '97509-4'");
+    assert_eq!(rows, [[WORSENED]]);
+}
