@@ -185,8 +185,11 @@ fn this_host() -> String {
 /// says ("M-Spike (urine)"); a day's total in a dosage's text beside a structured count read as
 /// the day's, never one dose's; a `doseRange` with no low no dose; a patch's rate times the
 /// patches worn, its rate read after its content; an amount per day with no dose (`rateRatio`
-/// mg per 1 d, as refract exports a day's total) a daily dose, no infusion.
-pub const MAPPING_VERSION: i64 = 14;
+/// mg per 1 d, as refract exports a day's total) a daily dose, no infusion. 15: an
+/// Observation's Encounter (`encounter`, STU3 `context`) and the Encounter's class: blood
+/// pressure taken in hospital or the emergency department (`hospital`), or in a virtual visit
+/// (home); Encounters, which every earlier version skipped.
+pub const MAPPING_VERSION: i64 = 15;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).
@@ -717,8 +720,8 @@ fn server_of<'a>(full_url: Option<&'a str>, resource_type: &str, id: &str) -> Op
         .strip_suffix('/')
 }
 
-/// What the first read learns: the file's digest, and the bundle URLs of its patients and
-/// medications (other entries refer to them by URL).
+/// What the first read learns: the file's digest, and the bundle URLs of its patients,
+/// medications and encounters (other entries refer to them by URL).
 struct Checked {
     sha256: String,
     complete_record: bool,
@@ -1009,6 +1012,13 @@ fn first_read(
     let summary = each_resource(&mut hashing, size, |raw| -> Result<(), String> {
         summary_copies = summary_copies || crate::fhir::is_summary_copy(&raw);
         // Only what others refer to, or who a patient is, matters before anything is written.
+        // An Encounter's bundle URL is all that is needed of it (readings refer to it by it).
+        if raw.resource_type == "Encounter" {
+            if let (Some(url), Some(id)) = (raw.full_url, raw.id) {
+                urls.insert(url.to_owned(), id.to_owned());
+            }
+            return Ok(());
+        }
         if !matches!(raw.resource_type, "Patient" | "Medication" | "Substance") {
             return Ok(());
         }
