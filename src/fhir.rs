@@ -7,6 +7,7 @@ mod carried;
 mod date_words;
 mod datetime;
 mod dosage_text;
+pub mod encounter;
 mod export;
 pub mod model;
 mod parse;

@@ -188,7 +188,10 @@ fn this_host() -> String {
 /// mg per 1 d, as refract exports a day's total) a daily dose, no infusion. 15: a
 /// DiagnosticReport's `conclusionCode` and `conclusion` read as the disease status they state
 /// (sentence by sentence, in a report only the words that name a response or the cancer), and
-/// "non-Hodgkin" in a status's words no denial.
+/// "non-Hodgkin" in a status's words no denial; an Observation's Encounter (`encounter`, STU3
+/// `context`) and the Encounter's class: blood pressure taken in hospital or the emergency
+/// department (`hospital`), or in a virtual visit (home); Encounters, which every earlier
+/// version skipped.
 pub const MAPPING_VERSION: i64 = 15;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
@@ -720,8 +723,8 @@ fn server_of<'a>(full_url: Option<&'a str>, resource_type: &str, id: &str) -> Op
         .strip_suffix('/')
 }
 
-/// What the first read learns: the file's digest, and the bundle URLs of its patients and
-/// medications (other entries refer to them by URL).
+/// What the first read learns: the file's digest, and the bundle URLs of its patients,
+/// medications and encounters (other entries refer to them by URL).
 struct Checked {
     sha256: String,
     complete_record: bool,
@@ -1012,6 +1015,13 @@ fn first_read(
     let summary = each_resource(&mut hashing, size, |raw| -> Result<(), String> {
         summary_copies = summary_copies || crate::fhir::is_summary_copy(&raw);
         // Only what others refer to, or who a patient is, matters before anything is written.
+        // An Encounter's bundle URL is all that is needed of it (readings refer to it by it).
+        if raw.resource_type == "Encounter" {
+            if let (Some(url), Some(id)) = (raw.full_url, raw.id) {
+                urls.insert(url.to_owned(), id.to_owned());
+            }
+            return Ok(());
+        }
         if !matches!(raw.resource_type, "Patient" | "Medication" | "Substance") {
             return Ok(());
         }

@@ -32,6 +32,8 @@ mod death;
 mod dispenses;
 #[path = "fhir/dosages.rs"]
 mod dosages;
+#[path = "fhir/encounters.rs"]
+mod encounters;
 #[path = "fhir/export_valid.rs"]
 mod export_valid;
 #[path = "fhir/fresh.rs"]

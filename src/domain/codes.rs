@@ -972,6 +972,11 @@ pub enum BpSetting {
     /// reading its name again (as results stored before names were read are) does not make
     /// it an office reading.
     NotVitalSigns,
+    /// Taken in hospital: during an inpatient stay, an emergency visit, an observation or short
+    /// stay, or a pre-admission visit (its Encounter's class, or its words). Acute illness,
+    /// pain and missed doses raise it: no office reading, and no out-of-office one either, so
+    /// the criteria read neither (AHA 2018). Kept and shown under its own code.
+    Hospital,
 }
 machine_names!(BpSetting {
     Office => "office",
@@ -980,11 +985,32 @@ machine_names!(BpSetting {
     AmbulatoryAwake => "abpm_awake",
     AmbulatoryNight => "abpm_night",
     NotVitalSigns => "not_vital_signs",
+    Hospital => "hospital",
 });
 
 impl BpSetting {
+    /// An ambulatory or home reading: one that can confirm (or refute) the office level.
     pub const fn is_out_of_office(self) -> bool {
-        !matches!(self, BpSetting::Office)
+        matches!(
+            self,
+            BpSetting::Home
+                | BpSetting::Ambulatory24h
+                | BpSetting::AmbulatoryAwake
+                | BpSetting::AmbulatoryNight
+        )
+    }
+
+    /// A mean of ambulatory monitoring (24-hour, awake or asleep).
+    pub const fn is_ambulatory(self) -> bool {
+        matches!(
+            self,
+            BpSetting::Ambulatory24h | BpSetting::AmbulatoryAwake | BpSetting::AmbulatoryNight
+        )
+    }
+
+    /// Whether the criteria read the reading at all: an office, home or ambulatory one.
+    pub const fn is_read_by_the_criteria(self) -> bool {
+        matches!(self, BpSetting::Office) || self.is_out_of_office()
     }
 }
 

@@ -591,6 +591,19 @@ pub struct Observation {
     pub extension: Vec<Extension>,
     #[serde(default)]
     pub component: Vec<ObservationComponent>,
+    /// The visit it was taken in (R4): where a blood pressure was taken.
+    pub encounter: Option<Reference>,
+    /// STU3's name for it (an Encounter or an EpisodeOfCare).
+    pub context: Option<Reference>,
+}
+
+/// An Encounter, read for its class (see `fhir::encounter`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Encounter {
+    pub status: Option<String>,
+    pub meta: Option<Meta>,
+    /// R4 a Coding, R5 a list of CodeableConcepts: read in any shape.
+    pub class: Option<serde_json::Value>,
 }
 
 /// A DiagnosticReport: read for the response its conclusion states (see

@@ -22,6 +22,7 @@ use super::carried::{self, ImportedLine, REFRACT_FHIR_BASE};
 use super::date_words;
 use super::datetime::parse_datetime;
 use super::dosage_text;
+use super::encounter::{Visit, visit_of_class};
 use super::model::{self, CodeableConcept};
 use super::product::{self, Drug, Find, Product, count_unit};
 use super::stream::{RawResource, StreamError, each_in_bytes};
@@ -59,6 +60,11 @@ pub enum Mapped {
         /// later is newer than the removal, and stays.
         last_updated: Option<String>,
     },
+    /// An Encounter: where the readings taken in it were taken (see `fhir::encounter`).
+    Encounter {
+        id: String,
+        visit: Visit,
+    },
     /// A resource refract does not use, by what the summary counts it as.
     Skipped(String),
 }
@@ -89,7 +95,8 @@ pub struct ImportedResource {
     pub id: Option<String>,
     /// The subject reference as written (`Patient/12`, an absolute URL, `urn:uuid:…`).
     pub subject: String,
-    /// The Medication a medication record refers to (not contained), as written.
+    /// The Medication a medication record refers to (not contained), or the Encounter an
+    /// Observation was taken in, as written.
     pub refers: Option<String>,
     /// `meta.lastUpdated`, so that an older copy never replaces a newer one.
     pub last_updated: Option<String>,
@@ -494,10 +501,18 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             for observation in &observations {
                 refuse_oversized(observation_texts(observation))?;
             }
+            // The visit it was taken in, read when the record is built (the Encounter may be
+            // anywhere in the import). STU3's `context` may be an EpisodeOfCare: a reference
+            // that names no Encounter resolves to none.
+            let visit = resource
+                .encounter
+                .as_ref()
+                .or(resource.context.as_ref())
+                .and_then(|reference| reference.reference.clone());
             Ok(clinical(
                 raw,
                 subject,
-                None,
+                visit,
                 resource.meta.as_ref(),
                 Item::Observations(observations),
             ))
@@ -612,6 +627,20 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 resource.meta.as_ref(),
                 Item::Line(line),
             ))
+        }
+        "Encounter" => {
+            let resource: model::Encounter = parse_as(raw)?;
+            if resource.status.as_deref() == Some("entered-in-error") {
+                return Ok(removed(raw, resource.meta.as_ref()));
+            }
+            let Some(id) = raw.id.or(raw.full_url) else {
+                return Ok(Mapped::Skipped(skipped_kind(raw)).into());
+            };
+            Ok(Mapped::Encounter {
+                id: id.to_owned(),
+                visit: visit_of_class(resource.class.as_ref()),
+            }
+            .into())
         }
         _ => Ok(Mapped::Skipped(skipped_kind(raw)).into()),
     }
@@ -5471,7 +5500,8 @@ fn performed_by_patient(performers: &[model::Reference]) -> bool {
 /// Where a blood pressure was measured, from what its record says: its own code (a 24-hour
 /// mean), then an ambulatory period in words (which names awake and night-time means as codes
 /// here do not), then the codes of its panel, method or stated setting, then home in words or
-/// codes or taken by the patient; an office reading otherwise. The period decides before the
+/// codes or taken by the patient; then hospital in words; an office reading otherwise. The
+/// period decides before the
 /// place: a 24-hour ambulatory mean recorded at home (CardX's example) is read against the
 /// 24-hour threshold.
 fn bp_setting_decided(
@@ -5480,15 +5510,18 @@ fn bp_setting_decided(
     coded: Option<BpSetting>,
     self_measured: bool,
 ) -> BpSetting {
-    let ambulatory = |setting: BpSetting| setting.is_out_of_office() && setting != BpSetting::Home;
     if let Some(setting) = own_coded {
         setting
-    } else if ambulatory(worded) {
+    } else if worded.is_ambulatory() {
         worded
-    } else if let Some(setting) = coded.filter(|setting| ambulatory(*setting)) {
+    } else if let Some(setting) = coded.filter(|setting| setting.is_ambulatory()) {
         setting
     } else if worded == BpSetting::Home || coded == Some(BpSetting::Home) || self_measured {
         BpSetting::Home
+    } else if worded == BpSetting::Hospital {
+        // Its words say it was taken in hospital (refract's own export writes "hospital" as
+        // the method of a reading its Encounter placed there).
+        BpSetting::Hospital
     } else {
         BpSetting::Office
     }

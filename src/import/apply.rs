@@ -20,6 +20,7 @@ use super::{
 };
 use crate::digest::content_digest;
 use crate::domain::{Patient, PatientId};
+use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::stream::{RawResource, StreamError, each_resource};
 use crate::fhir::{
     ImportedItems, Item, Mapped, MedicationMeta, Product, finish_medication, heading_of,
@@ -27,8 +28,8 @@ use crate::fhir::{
 };
 use crate::rules::Rules;
 use crate::store::imports::{
-    INGREDIENTS_ELSEWHERE, IdentityLookup, ImportTx, LedgerEntry, PatientMatch, Removal, RunKey,
-    Upserted, patient_id_system, replaced_patient_system, written_after,
+    ENCOUNTER_PREFIX, INGREDIENTS_ELSEWHERE, IdentityLookup, ImportTx, LedgerEntry, PatientMatch,
+    Removal, RunKey, Upserted, patient_id_system, replaced_patient_system, written_after,
 };
 use crate::store::{Store, StoreError, now_utc};
 
@@ -131,6 +132,14 @@ enum Op {
         body: String,
         digest: String,
     },
+    /// An Encounter, for the readings taken in it (see `fhir::encounter`).
+    Encounter {
+        source: String,
+        id: String,
+        visit: Visit,
+        body: String,
+        digest: String,
+    },
     Resource(Box<ResourceOp>),
     /// A Patient and what followed it about them, in a file written in one transaction.
     Group(Box<Group>),
@@ -188,7 +197,8 @@ struct LeftOutOp {
 
 /// Who a left-out version is about, which decides whether it may take out the stored copy.
 enum LeftOutSubject {
-    /// A Medication or Substance, about nobody: its key alone says it is the stored one.
+    /// A Medication, Substance or Encounter, kept about nobody: its key alone says it is the
+    /// stored one.
     NotAPatients,
     /// (source, Patient id) it names: it takes out the stored copy only when that is filed
     /// under the same patient.
@@ -211,6 +221,10 @@ enum LeftOutWhy {
     Warned(String),
 }
 
+/// How an Encounter refract reads and does not keep is counted: its class leaves the readings
+/// taken in it as their own records say (an outpatient visit, home health, no class).
+pub(crate) const ENCOUNTER_NOT_KEPT: &str = "Encounter (not in hospital)";
+
 /// How the summary counts a resource tagged `SUBSETTED` (see [`is_summary_copy`]).
 pub(crate) const SUMMARY_COPY: &str = "summary copy (SUBSETTED)";
 
@@ -228,6 +242,7 @@ const STORED_TYPES: [&str; 11] = [
     "CarePlan",
     "Medication",
     "Substance",
+    "Encounter",
 ];
 
 /// The op of a resource refract skips or leaves out for `why`: one that takes out a stored
@@ -262,7 +277,7 @@ fn left_out(
     };
     let source = source_of(options);
     let heading = heading_of(raw);
-    let subject = if matches!(resource_type, "Medication" | "Substance") {
+    let subject = if matches!(resource_type, "Medication" | "Substance" | "Encounter") {
         LeftOutSubject::NotAPatients
     } else if let Some(subject) = heading.subject {
         match resolve(&subject, &source, checked, "Patient") {
@@ -653,6 +668,23 @@ fn op_of_mapped(
             last_updated,
         },
         Mapped::Skipped(kind) => left_out(raw, options, checked, LeftOutWhy::Skipped(kind)),
+        Mapped::Encounter { id, visit } => {
+            let kept = KeptEncounter { visit };
+            match serde_json::to_string(&kept) {
+                Ok(body) => Op::Encounter {
+                    digest: content_digest(body.as_bytes()),
+                    source,
+                    id,
+                    visit,
+                    body,
+                },
+                Err(err) => Op::Warning {
+                    at: raw.path.clone(),
+                    resource: name_of(raw),
+                    message: format!("left out: {err}"),
+                },
+            }
+        }
         Mapped::Resource(resource) => {
             let subject = match resolve(&resource.subject, &source, checked, "Patient") {
                 Ok(subject) => subject,
@@ -667,6 +699,13 @@ fn op_of_mapped(
             };
             let refers = match resource.refers.as_deref() {
                 None => None,
+                // The visit a reading was taken in: one that names no Encounter refract can
+                // find is no error, the reading is read as its own record says.
+                Some(reference) if matches!(resource.item, Item::Observations(_)) => {
+                    resolve(reference, &source, checked, "Encounter")
+                        .ok()
+                        .map(|(_, id)| encounter_key(&id))
+                }
                 Some(reference) => match resolve(reference, &source, checked, "Medication") {
                     Ok((_, key)) => Some(key),
                     Err(why) => {
@@ -719,6 +758,12 @@ fn op_of_mapped(
             }))
         }
     }
+}
+
+/// What an Observation's `refers` holds for the Encounter it was taken in: `Encounter/<id>`,
+/// which no Medication's id can be (an id has no `/`), so the ledger tells the two apart.
+pub(super) fn encounter_key(id: &str) -> String {
+    format!("{ENCOUNTER_PREFIX}{id}")
 }
 
 /// Turns each ingredient reference of a Medication into the key of the resource it names
@@ -902,6 +947,9 @@ struct Grouper<'a> {
     /// The file's Medications and Substances so far, by (source, `Type/id`), for the
     /// medication records that refer to one and the Medications whose ingredients do.
     medications: HashMap<(String, String), Product>,
+    /// The file's Encounters so far, by (source, `Encounter/id`), for the readings taken in
+    /// them: every one, those refract does not keep too (their readings are read as they are).
+    encounters: HashMap<(String, String), Visit>,
     open: Option<OpenGroup>,
 }
 
@@ -930,6 +978,7 @@ impl<'a> Grouper<'a> {
             today,
             id_system: patient_id_system(source),
             medications: HashMap::new(),
+            encounters: HashMap::new(),
             open: None,
         }
     }
@@ -988,6 +1037,24 @@ impl<'a> Grouper<'a> {
                             Said::Exposures(periods),
                         ));
                     }
+                    Some(Item::Observations(mut observations)) => {
+                        if let Some(key) = resource
+                            .refers
+                            .as_ref()
+                            .filter(|key| key.starts_with(ENCOUNTER_PREFIX))
+                        {
+                            match self.encounters.get(&(resource.source.clone(), key.clone())) {
+                                Some(visit) => place_readings(&mut observations, *visit),
+                                // Not met yet in this file: read back from the ledger instead.
+                                None => open.computable = false,
+                            }
+                        }
+                        open.items.push((
+                            resource.resource_type,
+                            resource.id.clone(),
+                            Said::Item(Item::Observations(observations)),
+                        ));
+                    }
                     Some(item) => {
                         open.items.push((
                             resource.resource_type,
@@ -1014,6 +1081,16 @@ impl<'a> Grouper<'a> {
                     (source.clone(), format!("{resource_type}/{id}")),
                     product.clone(),
                 );
+                self.keep(op, out);
+            }
+            Op::Encounter {
+                ref source,
+                ref id,
+                visit,
+                ..
+            } => {
+                self.encounters
+                    .insert((source.clone(), encounter_key(id)), visit);
                 self.keep(op, out);
             }
             Op::Removed { .. } => {
@@ -1322,6 +1399,13 @@ impl Writer<'_> {
                     _ => counted.unchanged += 1,
                 }
             }
+            Op::Encounter {
+                source,
+                id,
+                visit,
+                body,
+                digest,
+            } => self.write_encounter(tx, run, (source, id, *visit), (body, digest), counted)?,
             Op::Resource(resource) => {
                 let subject = &resource.subject;
                 let patient = match &state.last {
@@ -1441,6 +1525,47 @@ impl Writer<'_> {
             }
         }
         Ok(None)
+    }
+
+    /// An Encounter: kept when it moves the readings taken in it (acute hospital care, a
+    /// virtual visit), whose patients are then rebuilt; one that leaves them as read is kept
+    /// only to update a copy stored before (a class changed), else counted and dropped, so that
+    /// the many outpatient visits of an export cost one look-up each and no row.
+    fn write_encounter(
+        &mut self,
+        tx: &ImportTx<'_>,
+        run: i64,
+        (source, id, visit): (&str, &str, Visit),
+        (body, digest): (&str, &str),
+        counted: &mut FileReport,
+    ) -> Result<(), StoreError> {
+        if !visit.moves_readings() && tx.stored_subject(source, "Encounter", id)?.is_none() {
+            *counted
+                .skipped
+                .entry(ENCOUNTER_NOT_KEPT.to_owned())
+                .or_default() += 1;
+            return Ok(());
+        }
+        let entry = LedgerEntry {
+            source,
+            resource_type: "Encounter",
+            id,
+            subject: None,
+            refers: None,
+            last_updated: None,
+            digest,
+            body,
+            import_id: run,
+        };
+        match tx.upsert_resource(&entry, None, self.replace)? {
+            Upserted::Added => {
+                counted.added += 1;
+                tx.mark_referrers_added(source, "Encounter", id, body, run, &self.created)?;
+            }
+            Upserted::Updated => counted.updated += 1,
+            _ => counted.unchanged += 1,
+        }
+        Ok(())
     }
 
     /// A version refract skips or leaves out (see [`LeftOutOp`]): counted or warned about as

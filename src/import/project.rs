@@ -1,5 +1,6 @@
 //! Rebuilding a patient's imported rows from all of their stored resources: medication records
-//! joined to their Medication (wherever it came from), renewals merged into exposures, the
+//! joined to their Medication (wherever it came from), readings placed by the Encounter they
+//! were taken in (see `fhir::encounter`), renewals merged into exposures, the
 //! clinical rows replaced, the treatment lines derived again and the patient evaluated. Run for
 //! every patient an import changed, after the import's files are written, so that a patient
 //! touched by four files of a Bulk export is rebuilt once; and, within a file's own
@@ -16,11 +17,14 @@ use std::time::Instant;
 use chrono::{Datelike, Months, NaiveDate};
 
 use crate::domain::{Assessment, DatePrecision, Patient, PatientId, PatientRecord};
+use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::{
     ImportedItems, Item, Product, RowSources, finish_medication, named_by, record_of,
 };
 use crate::rules::Rules;
-use crate::store::imports::{IdentityLookup, ImportTx, PatientMatch, PendingRow, StoredResource};
+use crate::store::imports::{
+    ENCOUNTER_PREFIX, IdentityLookup, ImportTx, PatientMatch, PendingRow, StoredResource,
+};
 use crate::store::{
     BULK_TRANSACTION, Evaluated, ListProjection, SourceIds, Store, StoreError, now_utc,
 };
@@ -279,6 +283,9 @@ struct Read {
     created: Option<Created>,
     resources: Vec<StoredResource>,
     medications: HashMap<(String, String), Option<Product>>,
+    /// The Encounters their readings were taken in, by (source, `Encounter/id`): only those
+    /// refract keeps (see `apply`); one found nowhere leaves its readings as read.
+    encounters: HashMap<(String, String), Visit>,
 }
 
 /// A patient being created: who they are, and their Patient resource id.
@@ -315,10 +322,22 @@ fn read_patient(
         medications.insert(entry, product);
         Ok(ingredients)
     };
+    let mut encounters: HashMap<(String, String), Visit> = HashMap::new();
     for resource in &resources {
         let Some(refers) = &resource.refers else {
             continue;
         };
+        if let Some(id) = refers.strip_prefix(ENCOUNTER_PREFIX) {
+            let key = (resource.source.clone(), refers.clone());
+            if !encounters.contains_key(&key)
+                && let Some(kept) = tx
+                    .medication_body(&resource.source, "Encounter", id)?
+                    .and_then(|body| serde_json::from_str::<KeptEncounter>(&body).ok())
+            {
+                encounters.insert(key, kept.visit);
+            }
+            continue;
+        }
         // Its ingredients that are resources of their own, one level down (see `Product`).
         for key in read(&resource.source, format!("Medication/{refers}"))? {
             read(&resource.source, key)?;
@@ -334,6 +353,7 @@ fn read_patient(
         created,
         resources,
         medications,
+        encounters,
     })
 }
 
@@ -359,6 +379,18 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
                     resource.resource_type, resource.id, resource.source
                 ),
             })?;
+        let item =
+            match item {
+                Item::Observations(mut observations) => {
+                    if let Some(visit) = resource.refers.as_ref().and_then(|key| {
+                        read.encounters.get(&(resource.source.clone(), key.clone()))
+                    }) {
+                        place_readings(&mut observations, *visit);
+                    }
+                    Item::Observations(observations)
+                }
+                item => item,
+            };
         let Item::Medication(record) = item else {
             items.add(&resource.id, item);
             continue;
@@ -533,6 +565,7 @@ pub(super) fn create_in_file(
             created: Some(created),
             resources: Vec::new(),
             medications: HashMap::new(),
+            encounters: HashMap::new(),
         };
         write_patient(tx, rules, today, now, &read, computed)?;
         rebuilt.patients.insert(read.id);

@@ -1007,7 +1007,8 @@ pub fn blood_pressure_of(observation: &Observation) -> Option<&'static str> {
 /// first; then ambulatory monitoring named without a period ("Ambulatory blood pressure
 /// monitoring", "ABPM") is read as its 24-hour mean, the summary an ABPM report leads with
 /// and the stricter of the two ambulatory thresholds, so a white-coat effect is never
-/// concluded on a laxer goal than the reading's; then home and other self-measured readings.
+/// concluded on a laxer goal than the reading's; then home and other self-measured readings;
+/// then readings taken in hospital (an inpatient or emergency flowsheet's words).
 /// The words are English and, for the readings named in other languages (see
 /// [`blood_pressure_named`]), German, Dutch, French, Spanish, Italian and Portuguese, accents
 /// folded; "día" (day) is not among them, being the abbreviation of diastolic too.
@@ -1108,6 +1109,19 @@ pub fn bp_setting_of_words(words: &str) -> BpSetting {
         "automisurazione",
     ]) {
         BpSetting::Home
+    } else if has(&[
+        "hospital",
+        "in hospital",
+        "hospitalised",
+        "hospitalized",
+        "inpatient",
+        "in-patient",
+        "emergency department",
+        "emergency room",
+    ]) {
+        // Acute care: the words of refract's own export ("hospital", see `BpSetting::Hospital`)
+        // and a flowsheet's. Not "emergency" alone ("emergency contact").
+        BpSetting::Hospital
     } else {
         BpSetting::Office
     }
@@ -1234,7 +1248,27 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
     let from = stable_from.max(shift(ctx.today, -spec.window_days.max(0)));
     let recent_days = spec.recent_days.unwrap_or(spec.window_days);
     let recent_from = shift(ctx.today, -recent_days.max(0));
-    let all = readings(ctx);
+    // A reading taken in hospital or the emergency department is neither an office reading nor
+    // an out-of-office one (AHA 2018): named, never read, and no current reading either.
+    let (all, apart): (Vec<Reading<'_>>, Vec<Reading<'_>>) = readings(ctx)
+        .into_iter()
+        .partition(|r| r.setting.is_read_by_the_criteria());
+    let apart: Vec<&Reading<'_>> = apart
+        .iter()
+        .filter(|r| r.setting == BpSetting::Hospital && r.on >= from && r.on <= ctx.today)
+        .collect();
+    if let (Some(first), Some(last)) = (apart.first(), apart.last()) {
+        outcome.reasons.push(format!(
+            "{} taken in hospital or the emergency department ({}{}) not read: no office reading (AHA 2018)",
+            plural(apart.len(), "blood pressure reading"),
+            first.on,
+            if last.on == first.on {
+                String::new()
+            } else {
+                format!(" to {}", last.on)
+            }
+        ));
+    }
     let in_window: Vec<&Reading<'_>> = all
         .iter()
         .filter(|r| r.on >= from && r.on <= ctx.today)
@@ -1585,5 +1619,24 @@ mod tests {
             BpSetting::Ambulatory24h
         );
         assert_eq!(bp_setting_of_words("Dia BP"), BpSetting::Office);
+    }
+
+    /// refract's export writes `hospital` as the method of a reading taken in hospital; a
+    /// flowsheet's words say it too, and "emergency" alone does not.
+    #[test]
+    fn a_reading_taken_in_hospital_is_known_by_its_words() {
+        for words in [
+            "hospital",
+            "Inpatient systolic blood pressure",
+            "Systolic BP (emergency department)",
+        ] {
+            assert_eq!(bp_setting_of_words(words), BpSetting::Hospital, "{words}");
+        }
+        assert_eq!(
+            bp_setting_of_words("Systolic, emergency contact"),
+            BpSetting::Office
+        );
+        assert!(!BpSetting::Hospital.is_read_by_the_criteria());
+        assert!(!BpSetting::Hospital.is_out_of_office());
     }
 }

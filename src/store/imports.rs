@@ -671,7 +671,10 @@ fn upsert_resource(
             Some(&audit(&before, stored_refers.as_deref())),
             Some(&audit(entry.body, entry.refers)),
         )?;
-    } else if matches!(entry.resource_type, "Medication" | "Substance") {
+    } else if matches!(
+        entry.resource_type,
+        "Medication" | "Substance" | "Encounter"
+    ) {
         mark_referrers_changed(
             conn,
             auditor,
@@ -698,6 +701,10 @@ fn upsert_resource(
 /// refers to a Medication of that id.
 pub const INGREDIENTS_ELSEWHERE: &str = "#ingredients";
 
+/// How an Observation's `refers` names the Encounter it was taken in (`Encounter/<id>`): a
+/// medication record's names its Medication by the bare id, and no id holds a `/`.
+pub const ENCOUNTER_PREFIX: &str = "Encounter/";
+
 /// Keeps `medication_ingredients` to what a Medication just written names as ingredients of
 /// their own (its body's `ingredients[].refers`).
 fn index_ingredients(conn: &Connection, entry: &LedgerEntry<'_>) -> Result<()> {
@@ -721,7 +728,8 @@ fn index_ingredients(conn: &Connection, entry: &LedgerEntry<'_>) -> Result<()> {
 }
 
 /// The stored patients whose medication records refer to a Medication or Substance (which just
-/// arrived, changed or went): to it, or to a Medication that names it as an ingredient.
+/// arrived, changed or went): to it, or to a Medication that names it as an ingredient; or
+/// whose Observations were taken in an Encounter.
 fn referrer_patients(
     conn: &Connection,
     source: &str,
@@ -729,7 +737,13 @@ fn referrer_patients(
     id: &str,
 ) -> Result<Vec<PatientId>> {
     let mut patients: Vec<PatientId> = Vec::new();
-    if resource_type == "Medication" {
+    let encounter = format!("{ENCOUNTER_PREFIX}{id}");
+    let (refers, ingredient) = match resource_type {
+        "Medication" => (Some(id), true),
+        "Encounter" => (Some(encounter.as_str()), false),
+        _ => (None, true),
+    };
+    if let Some(refers) = refers {
         patients.extend(
             conn.prepare_cached(
                 "SELECT DISTINCT i.patient_id
@@ -738,9 +752,14 @@ fn referrer_patients(
                    ON i.system = 'urn:refract:patient-id:' || r.source AND i.value = r.subject
                  WHERE r.source = ?1 AND r.refers = ?2 AND r.refers IS NOT NULL",
             )?
-            .query_map(params![source, id], |row| row.get(0).map(PatientId))?
+            .query_map(params![source, refers], |row| row.get(0).map(PatientId))?
             .collect::<rusqlite::Result<Vec<_>>>()?,
         );
+    }
+    if !ingredient {
+        patients.sort_unstable_by_key(|patient| patient.0);
+        patients.dedup();
+        return Ok(patients);
     }
     // CROSS JOIN: the Medications that name the ingredient first (a few), then their records;
     // the other way round the planner walks every medication record per ingredient.
@@ -904,7 +923,7 @@ fn remove_resource(
             }),
             None::<&()>,
         )?;
-    } else if matches!(resource_type, "Medication" | "Substance") {
+    } else if matches!(resource_type, "Medication" | "Substance" | "Encounter") {
         mark_referrers_changed(
             conn,
             auditor,
@@ -1122,7 +1141,8 @@ fn patient_resources(conn: &Connection, patient: PatientId) -> Result<Vec<Stored
     Ok(all)
 }
 
-/// The body of a Medication (or Substance) resource of `source`.
+/// The body of a Medication, Substance or Encounter resource of `source` (resources kept about
+/// no patient).
 fn medication_body(
     conn: &Connection,
     source: &str,
@@ -1808,6 +1828,7 @@ impl ImportTx<'_> {
         patient_resources(self.conn, patient)
     }
 
+    /// The body of a resource kept about no patient: a Medication, Substance or Encounter.
     pub fn medication_body(
         &self,
         source: &str,

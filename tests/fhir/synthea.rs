@@ -38,6 +38,9 @@ struct Expected {
     by_type: BTreeMap<String, usize>,
     systolic: usize,
     diastolic: usize,
+    /// Encounters of acute hospital care (inpatient, emergency; v3 ActCode), kept for the
+    /// readings taken in them; the others are counted as not kept.
+    in_hospital: usize,
 }
 
 fn expected(dir: &Path) -> Expected {
@@ -57,6 +60,14 @@ fn expected(dir: &Path) -> Expected {
             out.entries += 1;
             if kind == "Patient" {
                 out.patients += 1;
+            }
+            if kind == "Encounter"
+                && matches!(
+                    resource["class"]["code"].as_str(),
+                    Some("IMP" | "ACUTE" | "NONAC" | "EMER" | "OBSENC" | "SS" | "PRENC" | "VR")
+                )
+            {
+                out.in_hospital += 1;
             }
             if kind == "Observation" {
                 for component in resource["component"].as_array().into_iter().flatten() {
@@ -134,11 +145,22 @@ fn synthea_bundles_import_through_the_library() {
     );
 
     // Types refract does not use are skipped, counted exactly.
-    for kind in ["Claim", "ExplanationOfBenefit", "Encounter", "Immunization"] {
+    for kind in ["Claim", "ExplanationOfBenefit", "Immunization"] {
         let skipped = report.skipped.get(kind).copied().unwrap_or(0);
         assert!(skipped > 0, "{kind} skipped");
         assert_eq!(skipped, want.by_type[kind], "{kind} counted");
     }
+    // Encounters are read for where their readings were taken: those of acute hospital care
+    // are kept, the outpatient visits counted and dropped.
+    assert!(want.in_hospital > 0);
+    assert_eq!(
+        report
+            .skipped
+            .get("Encounter (not in hospital)")
+            .copied()
+            .unwrap_or(0),
+        want.by_type["Encounter"] - want.in_hospital
+    );
     for kind in ["Patient", "Observation", "MedicationRequest", "Condition"] {
         assert!(!report.skipped.contains_key(kind), "{kind} is read");
     }
