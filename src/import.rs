@@ -186,7 +186,9 @@ fn this_host() -> String {
 /// the day's, never one dose's; a `doseRange` with no low no dose; a patch's rate times the
 /// patches worn, its rate read after its content; an amount per day with no dose (`rateRatio`
 /// mg per 1 d, as refract exports a day's total) a daily dose, no infusion.
-pub const MAPPING_VERSION: i64 = 14;
+/// 15: a `valueString` that is a number with its unit ("3%", "1.9 x10^9/L") or a bound ("<5%",
+/// "less than 5%", a range "5-10%" as at least its low end) read as its quantity.
+pub const MAPPING_VERSION: i64 = 15;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

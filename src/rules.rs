@@ -112,8 +112,12 @@ use crate::domain::{Assessment, PatientRecord};
 /// after the end alone); a Deauville score of 1-3 alone a complete metabolic response; a
 /// weekly dose left unjudged only for a drug with a weekly form but no known equivalent
 /// (`weekly_form`) at a week that could reach the minimum, else judged (a week below one day's
-/// minimum, or a daily average below it with no weekly form: below).
-const ENGINE_REVISION: u32 = 22;
+/// minimum, or a daily average below it with no weekly form: below); a status epilepticus
+/// episode's seizures read to its end (after anaesthesia, `withdrawal_hours` past it), and not
+/// after findings of none over `seizure_free_hours` documented that it stopped; names of parts
+/// joined by " + " (marrow blasts in any order of words); count units as labs print them
+/// ("x10(3)/mcL", "Thous/uL", "/cmm").
+const ENGINE_REVISION: u32 = 23;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
