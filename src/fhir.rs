@@ -15,6 +15,7 @@ mod product;
 pub mod stream;
 mod ucum;
 mod wire_out;
+mod written_value;
 
 pub use carried::{ImportedLine, LINE_URL};
 pub use datetime::parse_datetime;

@@ -191,7 +191,9 @@ fn this_host() -> String {
 /// "non-Hodgkin" in a status's words no denial; an Observation's Encounter (`encounter`, STU3
 /// `context`) and the Encounter's class: blood pressure taken in hospital or the emergency
 /// department (`hospital`), or in a virtual visit (home); Encounters, which every earlier
-/// version skipped.
+/// version skipped;
+/// a `valueString` that is a number with its unit ("3%", "1.9 x10^9/L") or a bound ("<5%",
+/// "less than 5%", a range "5-10%" as at least its low end) read as its quantity.
 pub const MAPPING_VERSION: i64 = 15;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -114,7 +114,11 @@ use crate::domain::{Assessment, PatientRecord};
 /// (`weekly_form`) at a week that could reach the minimum, else judged (a week below one day's
 /// minimum, or a daily average below it with no weekly form: below). 23: blood pressure taken
 /// in hospital or the emergency department (`hospital`) read neither as an office nor as an
-/// out-of-office reading, and named in the reasons.
+/// out-of-office reading, and named in the reasons; a status epilepticus
+/// episode's seizures read to its end (after anaesthesia, `withdrawal_hours` past it), and not
+/// after findings of none over `seizure_free_hours` documented that it stopped; names of parts
+/// joined by " + " (marrow blasts in any order of words); count units as labs print them
+/// ("x10(3)/mcL", "Thous/uL", "/cmm").
 const ENGINE_REVISION: u32 = 23;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -26,6 +26,7 @@ use super::encounter::{Visit, visit_of_class};
 use super::model::{self, CodeableConcept};
 use super::product::{self, Drug, Find, Product, count_unit};
 use super::stream::{RawResource, StreamError, each_in_bytes};
+use super::written_value;
 use crate::domain::units;
 use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
@@ -3561,6 +3562,16 @@ struct Value<'a> {
 }
 
 impl Value<'_> {
+    /// The value a `valueString` states as a number ("18": some questionnaire systems send
+    /// scores so), with its unit or as a bound ("3%", "<5%": see [`written_value`]); `None`
+    /// beside a quantity or an integer, which say the value themselves.
+    fn written(&self) -> Option<written_value::Written> {
+        if self.quantity.is_some() || self.integer.is_some() {
+            return None;
+        }
+        self.string.and_then(written_value::read)
+    }
+
     /// The number, and the coded answer: a yes or no (a boolean, a coded or written Present,
     /// Positive, Detected…) as SNOMED CT Present or Absent, never as a number; another code as
     /// it is.
@@ -3573,24 +3584,11 @@ impl Value<'_> {
                 finding::ABSENT[0]
             })
         };
-        // A number written as text ("18": some questionnaire systems send scores so) is that
-        // number; anything more ("152/95 mmHg", "about 20") is not read as one.
-        let written_number = self
-            .string
-            .map(str::trim)
-            .filter(|text| {
-                !text.is_empty()
-                    && text
-                        .bytes()
-                        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
-            })
-            .and_then(|text| text.parse::<f64>().ok())
-            .filter(|value| value.is_finite());
         let number = self
             .quantity
             .and_then(|q| q.value)
             .or(self.integer.map(|i| i as f64))
-            .or(written_number);
+            .or(self.written().map(|written| written.value));
         let coded = self.coded.and_then(|concept| {
             concept
                 .coding
@@ -4232,7 +4230,14 @@ fn map_observation(
             answer = disease_status_answer(value).or(answer);
         }
         let mut since = since;
-        if number.is_none() {
+        let written = value.written();
+        // A seizure frequency in words ("2 per month") is read by its words, as before a
+        // number with a unit was read from text: a number written alone stays that number.
+        let words_may_say_more = written
+            .as_ref()
+            .is_some_and(|w| w.unit.is_some() || w.comparator.is_some());
+        let mut number = number;
+        if number.is_none() || words_may_say_more {
             let probe = Observation {
                 code: code.clone(),
                 display: display.clone(),
@@ -4243,6 +4248,9 @@ fn map_observation(
                 && let Some((read, window_days)) = seizure_frequency_answer(value)
             {
                 answer = Some(read);
+                if words_may_say_more {
+                    number = None;
+                }
                 // Seizures the words count over a recent window ("2 seizures last week") are
                 // seizures over that period, as an effectivePeriod says it.
                 if let Some(days) = window_days {
@@ -4256,11 +4264,12 @@ fn map_observation(
         }
         let is_bp =
             code == observation_codes::SYSTOLIC_BP || code == observation_codes::DIASTOLIC_BP;
+        let written = written.filter(|_| number.is_some());
         let mut unit = value
             .quantity
             .and_then(|q| q.unit_text())
-            .map(str::to_owned);
-        let mut number = number;
+            .map(str::to_owned)
+            .or_else(|| written.as_ref().and_then(|w| w.unit.clone()));
         // Blood pressure in kilopascals (some European records): the criteria's thresholds
         // are in mmHg, and 16 kPa read as 16 mmHg is "at goal".
         if is_bp && value.quantity.is_some_and(in_kilopascals) {
@@ -4282,14 +4291,19 @@ fn map_observation(
             } else {
                 named_outside_vital_signs(concept, unit_written).then_some(BpSetting::NotVitalSigns)
             },
-            // "< 5 %" is a bound: kept as one, never read as 5 (an unknown comparator too).
-            comparator: value
+            // "< 5 %" is a bound: kept as one, never read as 5 (an unknown comparator too),
+            // whether sent as a quantity's `comparator` or written in a `valueString` ("<5%").
+            comparator: match value
                 .quantity
                 .and_then(|q| q.comparator.as_deref())
                 .filter(|_| number.is_some())
                 .map(|text| Comparator::parse(text.trim()).map_err(|_| ()))
                 .transpose()
-                .ok()?,
+                .ok()?
+            {
+                Some(comparator) => Some(comparator),
+                None => written.as_ref().and_then(|w| w.comparator),
+            },
         })
     };
     let value = Value {

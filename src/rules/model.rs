@@ -1094,6 +1094,23 @@ pub struct Escalation {
     pub hours: i64,
     /// Drugs given this long after the first benzodiazepine belong to the same episode.
     pub episode_hours: i64,
+    /// Findings of no seizures this many hours apart, with none seen between, document that
+    /// the status stopped: a seizure after the first of them is a recurrence, a new episode,
+    /// not the failure of the episode's second-line drug.
+    #[serde(default = "default_seizure_free_hours")]
+    pub seizure_free_hours: i64,
+    /// Seizures this long after an anaesthetic infusion of the episode ended still belong to
+    /// it (status that recurs on withdrawal of anaesthesia).
+    #[serde(default = "default_withdrawal_hours")]
+    pub withdrawal_hours: i64,
+}
+
+const fn default_seizure_free_hours() -> i64 {
+    24
+}
+
+const fn default_withdrawal_hours() -> i64 {
+    72
 }
 
 /// The disease is documented as current: a measurement, or a drug of one of the classes given,

@@ -474,6 +474,20 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
             (1.0, MAX_HOURS),
             "hours",
         )?;
+        c.check(
+            at,
+            "seizure_free_hours",
+            spec.seizure_free_hours as f64,
+            (1.0, MAX_HOURS),
+            "hours",
+        )?;
+        c.check(
+            at,
+            "withdrawal_hours",
+            spec.withdrawal_hours as f64,
+            (0.0, MAX_HOURS),
+            "hours",
+        )?;
     }
     Ok(())
 }

@@ -204,8 +204,10 @@ fn best<'a>(
 /// spaces or UCUM annotations ("{cells}/uL" is "/uL"), µ as u, ^ as *, and a leading "x"
 /// dropped ("x10^9/L" is "10*9/L", as FHIR's unit text writes what UCUM codes 10*9/L). The
 /// spellings laboratories print for the same units are read as them too: superscript
-/// exponents ("×10⁹/L", as refract itself prints), "mcL" and "microliter" as uL (the US
-/// spelling of µL), "cumm" ("cu mm") as mm3, "giga" as G and "thousand" as "thou".
+/// exponents ("×10⁹/L", as refract itself prints) or in brackets ("x10(3)/mcL", Cerner's) or
+/// after a space ("X10 3/uL"), "mcL" and "microliter" as uL (the US spelling of µL), "cumm"
+/// ("cu mm") and "cmm" as mm3, "giga" as G, and a thousand of a volume however written ("K",
+/// "thou", "Thous", "thousand", "x1000") as 10^3 of it.
 fn per_unit(spec: &CountRecovery, unit: Option<&str>) -> Option<f64> {
     let unit = normalise(unit?);
     spec.units
@@ -235,10 +237,20 @@ fn superscript_digit(c: char) -> Option<char> {
 fn normalise(unit: &str) -> String {
     let mut out = String::with_capacity(unit.len());
     let mut depth = 0usize;
-    for c in unit.chars() {
+    let mut chars = unit.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '{' => depth += 1,
             '}' => depth = depth.saturating_sub(1),
+            // An exponent after a space ("X10 3/uL", as some laboratory systems print 10^3):
+            // read as one, not as the number 103.
+            _ if depth == 0
+                && c.is_whitespace()
+                && out.ends_with("10")
+                && chars.peek().is_some_and(char::is_ascii_digit) =>
+            {
+                out.push('*');
+            }
             _ if depth > 0 || c.is_whitespace() => {}
             'µ' | 'μ' => out.push('u'),
             '^' => out.push('*'),
@@ -262,16 +274,31 @@ fn normalise(unit: &str) -> String {
         ("microlitre", "ul"),
         ("mcl", "ul"),
         ("cumm", "mm3"),
+        ("cmm", "mm3"),
         ("giga", "g"),
         ("thousands", "thou"),
         ("thousand", "thou"),
+        ("thous", "thou"),
     ] {
         out = out.replace(spelling, symbol);
     }
-    match out.strip_prefix(['x', '×']) {
+    // An exponent in brackets ("x10(3)/mcL", Cerner's) or after an E ("10E9/L").
+    for digit in ['3', '6', '9'] {
+        out = out
+            .replace(&format!("10({digit})"), &format!("10*{digit}"))
+            .replace(&format!("10e{digit}"), &format!("10*{digit}"));
+    }
+    let out = match out.strip_prefix(['x', '×']) {
         Some(rest) if rest.starts_with("10") => rest.to_owned(),
         _ => out,
+    };
+    // A thousand per volume, however written ("K/mm3", "thou/uL", "x1000/uL"), is 10^3 of it.
+    for thousand in ["k/", "thou/", "1000/"] {
+        if let Some(per) = out.strip_prefix(thousand) {
+            return format!("10*3/{per}");
+        }
     }
+    out
 }
 
 /// A response read from the counts, and the words after its name (", platelets below 100
@@ -399,5 +426,12 @@ mod tests {
         assert_eq!(normalise("{cells}/uL"), "/ul");
         assert_eq!(normalise("/mm3"), "/mm3");
         assert_eq!(normalise("mmol/L"), "mmol/l");
+        assert_eq!(normalise("x10(3)/mcL"), "10*3/ul");
+        assert_eq!(normalise("X10 3/uL"), "10*3/ul");
+        assert_eq!(normalise("Thous/uL"), "10*3/ul");
+        assert_eq!(normalise("x1000/uL"), "10*3/ul");
+        assert_eq!(normalise("K/mm3"), "10*3/mm3");
+        assert_eq!(normalise("/cmm"), "/mm3");
+        assert_eq!(normalise("10E9/L"), "10*9/l");
     }
 }

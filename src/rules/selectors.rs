@@ -347,8 +347,16 @@ fn after_number_word(rest: &str) -> &str {
 
 /// Whether a test's name (`text`) is the test a rule names (`name`): the name's words, in
 /// order, on word boundaries, without case, the last one singular or plural ("electrographic
-/// seizure" in "Electrographic seizures").
+/// seizure" in "Electrographic seizures"). A name of parts joined by " + " ("marrow + blast")
+/// is every part somewhere in the text, in any order: laboratories write one test as "Bone
+/// marrow blasts", "Blasts, Bone Marrow", "Blast %, bone marrow", which no one phrase covers.
 pub fn names_test(text: &str, name: &str) -> bool {
+    if name.contains(" + ") {
+        return name
+            .split(" + ")
+            .map(str::trim)
+            .all(|part| !part.is_empty() && names_test(text, part));
+    }
     if name.is_empty() || name.len() > text.len() {
         return false;
     }

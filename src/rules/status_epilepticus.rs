@@ -31,6 +31,7 @@ use super::given::Given;
 use super::model::Escalation;
 use super::outcome::{Outcome, Verdict};
 use super::selectors::{Finding, finding};
+use crate::domain::Observation;
 
 /// Hours before a bolus in which a dose of the same second-line drug makes a later one a
 /// continuation (levetiracetam every 12 hours after an episode), not an escalation that starts a
@@ -163,10 +164,24 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         .filter(|g| in_episode(g))
         .filter(|g| is_anaesthesia(g, spec))
         .collect();
+    let until = seizures_until(ctx, spec, episode_start, !anaesthetics.is_empty());
+    // The findings after `after` that are this episode's, and the first seizure seen after
+    // the status was documented to have stopped (a recurrence, not the status going on).
     let activity = |after: NaiveDateTime| {
-        ctx.observations(&spec.seizure_activity)
-            .filter(move |o| o.effective > after && o.effective <= shift_hours(episode_end, 72))
-            .collect::<Vec<_>>()
+        let mut read: Vec<&Observation> = ctx
+            .observations(&spec.seizure_activity)
+            .filter(|o| o.effective > after && o.effective <= until)
+            .collect();
+        read.sort_by_key(|o| o.effective);
+        let Some(stopped) = documented_stop(&read, spec.seizure_free_hours) else {
+            return (read, None);
+        };
+        let recurrence = read
+            .iter()
+            .copied()
+            .find(|o| o.effective > stopped && finding(o) == Finding::Present);
+        read.retain(|o| o.effective <= stopped);
+        (read, recurrence)
     };
 
     if spec.stage == "super_refractory" {
@@ -184,7 +199,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         // "24 hours or more" after anaesthesia started: a seizure at exactly 24 hours counts.
         let later: Vec<_> = ctx
             .observations(&spec.seizure_activity)
-            .filter(|o| o.effective >= from && o.effective <= shift_hours(episode_end, 72))
+            .filter(|o| o.effective >= from && o.effective <= until)
             .collect();
         if let Some(seizure) = later.iter().find(|o| finding(o) == Finding::Present) {
             outcome.verdict = Verdict::Met;
@@ -230,6 +245,7 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
     let needed = (spec.second_line_count as usize).max(1);
     if distinct.len() < needed {
         let after_bzd: Vec<Finding> = activity(episode_start)
+            .0
             .into_iter()
             .map(finding)
             .filter(|f| *f != Finding::Unknown)
@@ -256,7 +272,8 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         return outcome;
     }
     let after = distinct[needed - 1].exposure.start;
-    let observed: Vec<_> = activity(after)
+    let (observed, recurrence) = activity(after);
+    let observed: Vec<_> = observed
         .into_iter()
         .filter(|o| finding(o) != Finding::Unknown)
         .collect();
@@ -303,6 +320,55 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         outcome
             .reasons
             .push(String::from("seizures stopped after the second-line drug"));
+        if let Some(seizure) = recurrence {
+            outcome.reasons.push(format!(
+                "the seizure of {} came after seizures were documented to have stopped for {} hours: a recurrence, not status continuing",
+                seizure.effective.format(INSTANT_SHOWN),
+                spec.seizure_free_hours
+            ));
+        }
     }
     outcome
+}
+
+/// The last moment a seizure is read as the episode's: its end (`episode_hours` after its first
+/// bolus); with anaesthesia given in it, `withdrawal_hours` past the later of that end and the
+/// end of an anaesthetic infusion begun in it, since status that recurs on the reduction or
+/// withdrawal of anaesthesia is still the episode (Shorvon & Ferlisi 2011). A seizure after
+/// that is a new episode (criteria section 1b): never the failure of this one's drugs.
+fn seizures_until(
+    ctx: &Context<'_>,
+    spec: &Escalation,
+    start: NaiveDateTime,
+    anaesthesia: bool,
+) -> NaiveDateTime {
+    if anaesthesia {
+        shift_hours(episode_reach(ctx, spec, start), spec.withdrawal_hours)
+    } else {
+        shift_hours(start, spec.episode_hours)
+    }
+}
+
+/// When findings of no seizures document that the status stopped: the moment a run of them
+/// with no seizure seen between spans `hours` (from the first of the run, or the start of a
+/// finding's own period, to the last). A single finding of none, or two close together, is a
+/// moment without seizures, not the end of the status: a seizure after it is the status going
+/// on ("recurrent seizure activity", Hocker 2014). `findings` are in time order.
+fn documented_stop(findings: &[&Observation], hours: i64) -> Option<NaiveDateTime> {
+    let mut free_since: Option<NaiveDateTime> = None;
+    for o in findings {
+        match finding(o) {
+            Finding::Present => free_since = None,
+            Finding::Absent => {
+                let from = o.since.map_or(o.effective, |since| since.min(o.effective));
+                let since = free_since.map_or(from, |earlier| earlier.min(from));
+                free_since = Some(since);
+                if o.effective >= shift_hours(since, hours) {
+                    return Some(o.effective);
+                }
+            }
+            Finding::Unknown => {}
+        }
+    }
+    None
 }

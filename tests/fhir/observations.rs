@@ -161,6 +161,78 @@ fn a_number_written_as_text_is_that_number() {
     assert_eq!(values, [["44261-6", "18"]]);
 }
 
+/// A `valueString` that is a number with its unit written in it ("3%", "1.9 x10^9/L"), or a
+/// bound ("<5%", "≤ 5 %", "less than 5%"), is read as the same value sent as a `valueQuantity`
+/// (with its `comparator`) is; a range ("5-10%") as the lower bound it surely is (at least 5).
+/// Words that are no value ("see report", "pending", "about 20", "152/95 mmHg", a number with
+/// words after it) are not read as one.
+#[test]
+fn a_number_written_with_its_unit_or_as_a_bound_is_read_as_its_quantity() {
+    let written = [
+        ("<5%", Some(["5", "<", "%"])),
+        ("< 5 %", Some(["5", "<", "%"])),
+        ("≤5%", Some(["5", "<=", "%"])),
+        ("less than 5%", Some(["5", "<", "%"])),
+        ("3%", Some(["3", "-", "%"])),
+        ("3 %", Some(["3", "-", "%"])),
+        (">= 10", Some(["10", ">=", "-"])),
+        ("5-10%", Some(["5", ">=", "%"])),
+        ("5 to 10 %", Some(["5", ">=", "%"])),
+        ("1.9 x10^9/L", Some(["1.9", "-", "x10^9/L"])),
+        ("150,000/uL", Some(["150000", "-", "/uL"])),
+        ("12.5 mg/dL", Some(["12.5", "-", "mg/dL"])),
+        ("see report", None),
+        ("pending", None),
+        ("about 20", None),
+        ("152/95 mmHg", None),
+        ("3 times a day", None),
+        ("<5% (hemodilute)", None),
+        ("10-5%", None),
+    ];
+    let mut resources: Vec<Value> = written
+        .iter()
+        .enumerate()
+        .map(|(i, (text, _))| {
+            observation(
+                &format!("w{i}"),
+                SUBJECT,
+                &format!("w-{i:02}"),
+                "Bone marrow blasts",
+                &json!({ "valueString": text }),
+            )
+        })
+        .collect();
+    resources.push(observation(
+        "q",
+        SUBJECT,
+        "q-bound",
+        "Bone marrow blasts",
+        &json!({"valueQuantity": {"comparator": "<", "value": 5, "unit": "%"}}),
+    ));
+    let (env, _) = stored(&resources);
+    let rows = env.rows(
+        "SELECT code, coalesce(value, '-'), coalesce(comparator, '-'), coalesce(unit, '-')
+           FROM observations ORDER BY code",
+    );
+    let expected: Vec<Vec<String>> = written
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, read))| {
+            read.map(|read| {
+                std::iter::once(format!("w-{i:02}"))
+                    .chain(read.iter().map(|s| (*s).to_owned()))
+                    .collect()
+            })
+        })
+        .chain(std::iter::once(
+            ["q-bound", "5", "<", "%"].map(str::to_owned).to_vec(),
+        ))
+        .collect();
+    let mut expected = expected;
+    expected.sort();
+    assert_eq!(rows, expected);
+}
+
 #[test]
 fn quantity_with_a_ucum_code_and_no_unit_text() {
     let (_, rows) = stored(&[observation(

@@ -1076,3 +1076,109 @@ fn intensity_cases() -> Vec<Case> {
 fn aml_intensity_and_count_unit_cases() {
     run(ID, &intensity_cases());
 }
+
+/// A case name for each of several cases built in a loop (names must differ).
+fn named_case(words: String) -> &'static str {
+    Box::leak(words.into_boxed_str())
+}
+
+/// Two 7+3 courses with day-28 marrow blasts of 40 % and 35 % under `code` and `name`, and
+/// counts of aplasia with each.
+fn two_courses_named(code: &str, name: &str) -> Vignette {
+    let v = seven_three(patient(), 120, |l| l).observe(code, name, 40.0, "%", 92);
+    let v = counts(v, 0.3, 20.0, 92);
+    let v = seven_three(v, 85, |l| l).observe(code, name, 35.0, "%", 57);
+    counts(v, 0.2, 15.0, 57)
+}
+
+/// Marrow blasts are read under the names laboratories give them: LOINC's long names (the
+/// cells named "Myeloblasts"), a lab's "BM BLAST %", the marrow named after the blasts
+/// ("Blasts, Bone Marrow"), in any order, singular or plural; and under LOINC's codes for them
+/// whatever their words. Blasts of the blood are never read as the marrow's.
+#[test]
+fn marrow_blasts_are_read_under_the_names_and_codes_labs_give_them() {
+    let names = [
+        "Myeloblasts/100 leukocytes in Bone marrow by Manual count",
+        "Blasts/100 leukocytes in Bone marrow by Manual count",
+        "BM BLAST %",
+        "Blasts, Bone Marrow",
+        "Bone Marrow Blast Percentage",
+        "Blast %, bone marrow",
+        "Blasts (bone marrow aspirate)",
+        "Bone marrow blast count",
+        "Marrow blast %",
+        "Blasts in bone marrow aspirate (%)",
+    ];
+    let mut cases: Vec<Case> = names
+        .iter()
+        .map(|&name| {
+            case(
+                named_case(format!("marrow blasts named {name}: refractory")),
+                two_courses_named("local-1234", name),
+                Refractory,
+            )
+            .reason("marrow blasts 40")
+        })
+        .collect();
+    for code in ["26445-7", "11150-0"] {
+        cases.push(
+            case(
+                named_case(format!("marrow blasts coded {code}: refractory")),
+                two_courses_named(code, "Lab result"),
+                Refractory,
+            )
+            .reason("marrow blasts 40"),
+        );
+    }
+    for name in [
+        "Blasts, peripheral blood",
+        "PB blasts",
+        "Blasts/100 leukocytes in Blood by Manual count",
+        "Blast %, peripheral blood (bone marrow transplant clinic)",
+    ] {
+        cases.push(
+            case(
+                named_case(format!("blood blasts named {name}: undecided")),
+                two_courses_named("local-1234", name),
+                InsufficientData,
+            )
+            .missing("marrow assessment"),
+        );
+    }
+    run(ID, &cases);
+}
+
+/// Blood counts in the unit texts laboratories print: Cerner's "x10(3)/mcL", "Thous/uL",
+/// "x1000/uL", "K/mm3", "thou/mm3", "X10 3/uL" are 10^3/uL (10^9/L); "/cmm" is per mm3.
+#[test]
+fn counts_in_the_unit_texts_labs_print_are_read() {
+    let mut cases = Vec::new();
+    for unit in [
+        "x10(3)/mcL",
+        "Thous/uL",
+        "x1000/uL",
+        "K/mm3",
+        "thou/mm3",
+        "X10 3/uL",
+        "10^9/L",
+        "10*3/uL",
+    ] {
+        cases.push(
+            case(
+                named_case(format!("counts in {unit}: CR")),
+                clear_marrow_then_second(|l| l, |v| counts_in(v, 1.5, 120.0, unit, 91)),
+                Relapsed,
+            )
+            .reason(": CR"),
+        );
+    }
+    cases.push(
+        case(
+            "counts per cmm: CR",
+            clear_marrow_then_second(|l| l, |v| counts_in(v, 1500.0, 120_000.0, "/cmm", 91)),
+            Relapsed,
+        )
+        .reason(": CR"),
+    );
+    run(ID, &cases);
+}

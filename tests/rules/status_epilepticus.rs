@@ -353,6 +353,73 @@ fn status_epilepticus_cases() {
     run(ID, &cases());
 }
 
+/// Lorazepam and levetiracetam `days` days ago at 10:00 and 10:20, and seizure findings `hours`
+/// after the lorazepam (seen or not).
+fn episode_days_ago(days: i64, findings: &[(bool, i64)]) -> Vignette {
+    let start = time_ago(days, 10, 0);
+    let v = patient()
+        .give(
+            rx("Lorazepam 4 mg")
+                .at(start)
+                .ended_at(start + Duration::minutes(1))
+                .role(DrugRole::FirstLineBenzodiazepine),
+        )
+        .give(
+            rx("Levetiracetam 4500 mg")
+                .at(start + Duration::minutes(20))
+                .ended_at(start + Duration::minutes(35))
+                .role(DrugRole::SecondLineAntiseizure),
+        );
+    findings.iter().fold(v, |v, (seen, hours)| {
+        v.seizure_activity(*seen, start + Duration::hours(*hours))
+    })
+}
+
+/// Refractory status epilepticus is status *continuing* after the benzodiazepine and the
+/// second-line drug (NCS 2012, Hocker 2014). Once findings of no seizures over
+/// `seizure_free_hours` (24) document that it stopped, a later seizure is a recurrence, a new
+/// episode (criteria section 1b), no failure of that drug; a seizure after the episode refract
+/// itself reads (`episode_hours`, 72) is no part of it either. A seizure between two findings
+/// of none, or after one alone, is the status going on.
+#[test]
+fn a_seizure_after_status_was_documented_to_have_stopped_is_no_refractory_status() {
+    run(
+        ID,
+        &[
+            case(
+                "EEG without seizures at 2 h and 26 h, a seizure at 96 h",
+                episode_days_ago(6, &[(false, 2), (false, 26), (true, 96)]),
+                NotMet,
+            )
+            .reason("seizures stopped after the second-line drug"),
+            case(
+                "EEG without seizures at 2 h and 26 h, a seizure at 30 h",
+                episode_days_ago(6, &[(false, 2), (false, 26), (true, 30)]),
+                NotMet,
+            )
+            .reason("seizures stopped after the second-line drug"),
+            case(
+                "EEG without seizures at 2 h, a seizure at 5 h: continuing",
+                episode_days_ago(6, &[(false, 2), (true, 5)]),
+                Refractory,
+            )
+            .label(RSE),
+            case(
+                "EEG without seizures at 2 h and 10 h, a seizure at 12 h: continuing",
+                episode_days_ago(6, &[(false, 2), (false, 10), (true, 12)]),
+                Refractory,
+            )
+            .label(RSE),
+            case(
+                "nothing recorded in the episode, a seizure at 96 h: undecided",
+                episode_days_ago(6, &[(true, 96)]),
+                InsufficientData,
+            )
+            .missing("whether seizures stopped after the second-line drug"),
+        ],
+    );
+}
+
 /// A FHIR record of an episode (lorazepam, levetiracetam, seizures on EEG), a midazolam
 /// administration `midazolam` (its dose, rate and time fields), and seizures on EEG 26 hours
 /// after the midazolam started: super-refractory only when that midazolam is read as an
