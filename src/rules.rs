@@ -118,7 +118,11 @@ use crate::domain::{Assessment, PatientRecord};
 /// episode's seizures read to its end (after anaesthesia, `withdrawal_hours` past it), and not
 /// after findings of none over `seizure_free_hours` documented that it stopped; names of parts
 /// joined by " + " (marrow blasts in any order of words); count units as labs print them
-/// ("x10(3)/mcL", "Thous/uL", "/cmm").
+/// ("x10(3)/mcL", "Thous/uL", "/cmm"); hypertension: the
+/// office level now is the mean of the latest occasions (`office_occasions`), home monitoring
+/// the mean of its latest period (`home_period_days`); a brand's "HCT" is hydrochlorothiazide,
+/// a combination read in part is said; a brand's unnamed strengths read in label order; a
+/// recorded secondary cause named.
 const ENGINE_REVISION: u32 = 23;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -7,7 +7,8 @@
 //! A dose counted in tablets, capsules or syringes becomes milligrams only through these
 //! strengths, so a strength is read only when the text leaves no doubt about which ingredient it
 //! belongs to: an unnamed list of strengths ("Exforge HCT 10-320-25 mg") is kept unnamed and
-//! gives no ingredient its dose.
+//! gives no ingredient its dose here; only the drug book knows a brand's label order
+//! ([`unnamed_strengths`], read by `rules::given`).
 
 /// One strength in a product's name.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +128,16 @@ pub fn strengths(text: &str) -> Vec<Strength> {
         segment_start = index;
     }
     found
+}
+
+/// The strengths of a product whose name lists several and says of none whose it is ("EXFORGE
+/// HCT 10-320-25 MG", "Tritace Comp 5-25 mg"), in the order written: a brand's, whose label
+/// order only the drug book knows. `None` when any is named, a concentration, or there is only
+/// one.
+pub fn unnamed_strengths(text: &str) -> Option<Vec<f64>> {
+    let all = strengths(text);
+    (all.len() >= 2 && all.iter().all(|s| s.ingredient.is_none() && !s.per_ml))
+        .then(|| all.iter().map(|s| s.mg).collect())
 }
 
 /// Milligrams in one unit of a product with one strength ("Lasix 40mg"): a concentration times
@@ -300,6 +311,7 @@ fn has_word_run(written: &str, name: &str) -> bool {
 mod tests {
     use super::{
         concentration_mg_per_ml, delivery_mg_per_day, ingredient_mg, single_unit_mg, strengths,
+        unnamed_strengths,
     };
 
     /// A patch's rate, however its name writes it, never its content.
@@ -388,6 +400,25 @@ mod tests {
         let slashed = "losartan-hydrochlorothiazide 100/25mg tab";
         assert_eq!(ingredient_mg(slashed, &["losartan"]), Some(100.0));
         assert_eq!(ingredient_mg(slashed, &["hydrochlorothiazide"]), Some(25.0));
+    }
+
+    #[test]
+    fn a_brands_unnamed_strengths_are_listed_in_the_order_written() {
+        assert_eq!(
+            unnamed_strengths("EXFORGE HCT 10-320-25 MG PO TABS"),
+            Some(vec![10.0, 320.0, 25.0])
+        );
+        assert_eq!(
+            unnamed_strengths("Tritace Comp 5-12.5 mg tablet"),
+            Some(vec![5.0, 12.5])
+        );
+        // Named strengths are read by name; one strength is no list.
+        assert_eq!(
+            unnamed_strengths("amlodipine/valsartan 10-320 mg tablet"),
+            None
+        );
+        assert_eq!(unnamed_strengths("Lasix 40mg"), None);
+        assert_eq!(unnamed_strengths("Sinemet 100 MG / 25 MG"), None);
     }
 
     #[test]

@@ -244,6 +244,10 @@ struct DrugsFile {
     depot_form_words: Vec<String>,
     #[serde(default)]
     emergency_bolus_classes: Vec<String>,
+    #[serde(default)]
+    name_suffixes: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    combination_markers: Vec<String>,
 }
 
 /// The loaded knowledge base with its lookup indexes.
@@ -265,6 +269,12 @@ pub struct DrugBook {
     by_name: HashMap<String, Meaning>,
     /// The most words any name has, bounding the n-grams tried.
     longest_name: usize,
+    /// Words that name an ingredient only right after another drug's name (a brand's "HCT"),
+    /// normalised, with the drug they name.
+    name_suffixes: HashMap<String, usize>,
+    /// Words that say a product holds more than the drug named before them ("Comp", "Plus"),
+    /// normalised.
+    combination_markers: Vec<String>,
     /// Recognitions already made, by codes and text: records repeat the same few drug texts,
     /// and every evaluation recognises every exposure.
     memo: Arc<RwLock<HashMap<String, Vec<usize>>>>,
@@ -295,6 +305,12 @@ impl DrugBook {
             by_code: HashMap::new(),
             by_name: HashMap::new(),
             longest_name: 1,
+            name_suffixes: HashMap::new(),
+            combination_markers: file
+                .combination_markers
+                .iter()
+                .map(|m| normalise(m))
+                .collect(),
             memo: Arc::default(),
         };
         let mut names: Vec<(String, Meaning)> = Vec::new();
@@ -337,6 +353,14 @@ impl DrugBook {
                     names.push((spelling, Meaning::Combination(index)));
                 }
             }
+        }
+        for (suffix, ingredient) in &file.name_suffixes {
+            let Some(&index) = book.by_ingredient.get(&ingredient.to_lowercase()) else {
+                let message =
+                    format!("name suffix '{suffix}' names unknown ingredient '{ingredient}'");
+                return Err(toml_error(origin, text, &message, suffix));
+            };
+            book.name_suffixes.insert(normalise(suffix), index);
         }
         for (name, meaning) in names {
             if name.is_empty() {
@@ -479,8 +503,22 @@ impl DrugBook {
             }
         }
 
+        self.scan(text, &mut found);
+        found
+    }
+
+    /// Scans `text` for names on word boundaries, longest first, pushing the drugs they name to
+    /// `found`; a name suffix right after a name ("Lotensin HCT") names its drug too. Returns
+    /// the first combination marker found right after a name ("Tritace Comp"), with that name.
+    fn scan(&self, text: &str, found: &mut Vec<usize>) -> Option<(String, String)> {
+        let push = |index: usize, found: &mut Vec<usize>| {
+            if !found.contains(&index) {
+                found.push(index);
+            }
+        };
         let normalised = normalise(text);
         let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
+        let mut marker = None;
         let mut start = 0;
         let mut key = String::new();
         while start < words.len() {
@@ -495,13 +533,13 @@ impl DrugBook {
                 }
                 if let Some(meaning) = self.by_name.get(key.as_str()) {
                     match *meaning {
-                        Meaning::Drug(index) => push(index, &mut found),
+                        Meaning::Drug(index) => push(index, found),
                         Meaning::Combination(index) => {
                             for ingredient in &self.combinations[index].ingredients {
                                 if let Some(&drug) =
                                     self.by_ingredient.get(&ingredient.to_lowercase())
                                 {
-                                    push(drug, &mut found);
+                                    push(drug, found);
                                 }
                             }
                         }
@@ -510,9 +548,44 @@ impl DrugBook {
                     break;
                 }
             }
+            if matched > 0
+                && let Some(next) = words.get(start + matched)
+            {
+                if let Some(&suffix) = self.name_suffixes.get(*next) {
+                    push(suffix, found);
+                    matched += 1;
+                } else if marker.is_none() && self.combination_markers.iter().any(|m| m == next) {
+                    marker = Some((key.clone(), (*next).to_owned()));
+                }
+            }
             start += matched.max(1);
         }
-        found
+        marker
+    }
+
+    /// Why a product whose name holds more than the `known` ingredients recognised in it is read
+    /// only in part: more strengths, none said to be whose ("20-25 MG" beside one drug), than
+    /// ingredients; or a combination marker right after a drug's name ("Tritace Comp") that its
+    /// codes did not complete. `None` when nothing in the name is left unread, or nothing in it
+    /// is recognised (then it is no drug the criteria count).
+    pub fn unread_part(&self, text: &str, known: usize) -> Option<String> {
+        let mut found = Vec::new();
+        let marker = self.scan(text, &mut found);
+        if found.is_empty() && known == 0 {
+            return None;
+        }
+        if let Some(strengths) = crate::domain::strength::unnamed_strengths(text)
+            && strengths.len() > known
+        {
+            return Some(format!(
+                "{} strengths for {} ingredient(s) recognised",
+                strengths.len(),
+                known
+            ));
+        }
+        marker
+            .filter(|_| known <= found.len())
+            .map(|(name, marker)| format!("\"{marker}\" after {name} names another ingredient"))
     }
 }
 
@@ -747,6 +820,122 @@ mod tests {
             let mut expected = expected.map(String::from).to_vec();
             expected.sort();
             assert_eq!(found, expected, "{text}");
+        }
+    }
+
+    /// US and EU fixed-dose antihypertensive combinations by brand name each give every
+    /// ingredient (a brand whose stem is a single drug's brand, "Lotensin HCT", never reads as
+    /// that drug alone).
+    #[test]
+    fn antihypertensive_combination_brands_give_every_ingredient() {
+        let book = book();
+        for (text, expected) in [
+            (
+                "LOTENSIN HCT 20-25 MG PO TABS",
+                &["benazepril", "hydrochlorothiazide"][..],
+            ),
+            (
+                "ACCURETIC 20-25 MG TABLET",
+                &["quinapril", "hydrochlorothiazide"],
+            ),
+            ("Vaseretic 10-25", &["enalapril", "hydrochlorothiazide"]),
+            ("Zestoretic 20-12.5", &["lisinopril", "hydrochlorothiazide"]),
+            ("Prinzide 20-25", &["lisinopril", "hydrochlorothiazide"]),
+            ("Hyzaar 100-25", &["losartan", "hydrochlorothiazide"]),
+            ("Diovan HCT 320-25", &["valsartan", "hydrochlorothiazide"]),
+            ("Benicar HCT 40-25", &["olmesartan", "hydrochlorothiazide"]),
+            (
+                "Micardis HCT 80-25",
+                &["telmisartan", "hydrochlorothiazide"],
+            ),
+            ("Avalide 300-25", &["irbesartan", "hydrochlorothiazide"]),
+            ("Atacand HCT 32-25", &["candesartan", "hydrochlorothiazide"]),
+            ("Teveten HCT 600-25", &["eprosartan", "hydrochlorothiazide"]),
+            ("Tekturna HCT 300-25", &["aliskiren", "hydrochlorothiazide"]),
+            ("Lotrel 10-40", &["amlodipine", "benazepril"]),
+            ("Azor 10-40", &["amlodipine", "olmesartan"]),
+            ("Twynsta 80-10", &["telmisartan", "amlodipine"]),
+            ("Exforge 10-320", &["amlodipine", "valsartan"]),
+            (
+                "Exforge HCT 10-320-25",
+                &["amlodipine", "valsartan", "hydrochlorothiazide"],
+            ),
+            (
+                "Tribenzor 40-10-25",
+                &["olmesartan", "amlodipine", "hydrochlorothiazide"],
+            ),
+            ("Tarka 4-240", &["trandolapril", "verapamil"]),
+            ("Tenoretic 100-25", &["atenolol", "chlorthalidone"]),
+            ("Ziac 10-6.25", &["bisoprolol", "hydrochlorothiazide"]),
+            (
+                "Lopressor HCT 100-50",
+                &["metoprolol", "hydrochlorothiazide"],
+            ),
+            ("Dutoprol 100-12.5", &["metoprolol", "hydrochlorothiazide"]),
+            ("Edarbyclor 40-25", &["azilsartan", "chlorthalidone"]),
+            (
+                "Aldactazide 50-50",
+                &["spironolactone", "hydrochlorothiazide"],
+            ),
+            ("Dyazide 37.5-25", &["triamterene", "hydrochlorothiazide"]),
+            ("Maxzide 75-50", &["triamterene", "hydrochlorothiazide"]),
+            ("Clorpres 0.2-15", &["clonidine", "chlorthalidone"]),
+            ("Caduet 10-20", &["amlodipine", "atorvastatin"]),
+            ("Prestalia 14-10", &["perindopril", "amlodipine"]),
+            ("Byvalson 5-80", &["nebivolol", "valsartan"]),
+            ("Uniretic 15-25", &["moexipril", "hydrochlorothiazide"]),
+            ("Lexxel 5-5", &["enalapril", "felodipine"]),
+            ("Tekamlo 300-10", &["aliskiren", "amlodipine"]),
+            (
+                "Amturnide 300-10-25",
+                &["aliskiren", "amlodipine", "hydrochlorothiazide"],
+            ),
+            ("Inderide 80-25", &["propranolol", "hydrochlorothiazide"]),
+            ("Corzide 80-5", &["nadolol", "bendroflumethiazide"]),
+            ("Aldoril 250-25", &["methyldopa", "hydrochlorothiazide"]),
+            (
+                "Copalia HCT 10/320/25",
+                &["amlodipine", "valsartan", "hydrochlorothiazide"],
+            ),
+            ("Dafiro 10/160", &["amlodipine", "valsartan"]),
+            ("Kinzalkomb 80/25", &["telmisartan", "hydrochlorothiazide"]),
+            ("Karvezide 300/25", &["irbesartan", "hydrochlorothiazide"]),
+            ("Zanipress 20/10", &["enalapril", "lercanidipine"]),
+            ("Rasilamlo 300/10", &["aliskiren", "amlodipine"]),
+            // A brand's "HCT" suffix names hydrochlorothiazide beside a known ingredient.
+            (
+                "ALTACE HCT 10-25 MG TABLET",
+                &["ramipril", "hydrochlorothiazide"],
+            ),
+        ] {
+            assert_eq!(names(&book.recognise(&[], text)), expected, "{text}");
+        }
+        // "HCT" alone is no drug (haematocrit, a cell transplant).
+        assert!(book.recognise(&[], "HCT").is_empty());
+        assert!(book.recognise(&[], "allogeneic HCT").is_empty());
+    }
+
+    /// A product whose name holds more ingredients than the book recognises (two strengths, one
+    /// ingredient; a combination marker after a single drug's name) is read only in part.
+    #[test]
+    fn a_combination_read_in_part_is_told() {
+        let book = book();
+        let unread = |text: &str| book.unread_part(text, book.recognise(&[], text).len());
+        assert!(unread("TRITACE COMP 5-25 MG TABLET").is_some());
+        assert!(unread("LOTENSIN 20-25 MG PO TABS").is_some());
+        assert!(unread("Lotensin Plus 20 mg").is_some());
+        assert!(unread("FOOPRIL-BARIDE 20-25 MG TABLET").is_none());
+        // Its codes completed what its name did not say.
+        assert!(book.unread_part("ACCUPRO COMP 20-12.5 MG", 2).is_none());
+        for whole in [
+            "LOTENSIN HCT 20-25 MG PO TABS",
+            "Exforge HCT 10-320-25 mg",
+            "amlodipine 5 MG / valsartan 160 MG Oral Tablet",
+            "Lisinopril 20 mg tablet",
+            "Coversyl Plus 5/1.25",
+            "Lotensin 20 mg",
+        ] {
+            assert_eq!(unread(whole), None, "{whole}");
         }
     }
 

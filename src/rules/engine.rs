@@ -726,6 +726,14 @@ fn rule_confounders(
             }
             text = format!("{text}: {}", names.join(", "));
         }
+        let recorded = recorded_diagnoses(ctx, rule);
+        if !recorded.is_empty() {
+            text = format!(
+                "{}: {}",
+                rule.recorded_text.as_deref().unwrap_or(&rule.text),
+                recorded.join(", ")
+            );
+        }
         let resolved_by_data = ctx.procedures(&rule.resolved_by_procedure).next().is_some()
             || ctx.record.observations.iter().any(|o| {
                 rule.resolved_by_observation
@@ -736,6 +744,41 @@ fn rule_confounders(
             confounders.push(confounder(&rule.key, text));
         }
     }
+}
+
+/// The diagnoses of a confounder's `recorded` list the record holds (any diagnosis not refuted or
+/// entered in error: one found, treated or resolved, still answers "not yet screened"), each
+/// named once, with its onset month and "resolved" when it is over. A record of the rule set's
+/// own condition is matched by code only: "hypertensive chronic kidney disease" is the
+/// hypertension itself, named as a cause only when its code is listed as one.
+fn recorded_diagnoses(ctx: &Context<'_>, rule: &super::model::ConfounderRule) -> Vec<String> {
+    let mut named: Vec<String> = Vec::new();
+    for cause in &rule.recorded {
+        let mut onsets: Vec<(Option<NaiveDate>, bool)> = Vec::new();
+        for condition in ctx.record.conditions.iter().filter(|c| c.is_diagnosis()) {
+            let own = ctx.conditions.iter().any(|c| c.id == condition.id);
+            let words: &[String] = if own { &[] } else { &cause.names };
+            if condition_matches(condition, &cause.icd10, &cause.snomed, words) {
+                onsets.push((condition.onset, condition.is_active()));
+            }
+        }
+        if onsets.is_empty() {
+            continue;
+        }
+        let onset = onsets.iter().filter_map(|(onset, _)| *onset).min();
+        let active = onsets.iter().any(|(_, active)| *active);
+        let mut notes: Vec<String> = Vec::new();
+        if let Some(onset) = onset {
+            notes.push(format!("recorded, onset {}", onset.format("%Y-%m")));
+        } else {
+            notes.push(String::from("recorded"));
+        }
+        if !active {
+            notes.push(String::from("resolved"));
+        }
+        named.push(format!("{} ({})", cause.name, notes.join(", ")));
+    }
+    named
 }
 
 /// What must be confirmed first when the record holds the condition only as a possibility: every

@@ -24,6 +24,7 @@ pub fn treatments<'a>(record: &'a PatientRecord, book: &'a DrugBook) -> Vec<Give
             Given {
                 exposure,
                 drugs: book.recognise(&codes, &exposure.text),
+                named_order: book.recognise(&[], &exposure.text),
             }
         })
         .collect()
@@ -34,6 +35,9 @@ pub fn treatments<'a>(record: &'a PatientRecord, book: &'a DrugBook) -> Vec<Give
 pub struct Given<'a> {
     pub exposure: &'a DrugExposure,
     pub drugs: Vec<&'a Drug>,
+    /// The ingredients its name alone gives, in the order the name gives them: a combination's
+    /// as the drug book lists it (the order of its label's strengths).
+    pub named_order: Vec<&'a Drug>,
 }
 
 impl Given<'_> {
@@ -134,12 +138,45 @@ impl Given<'_> {
         let unit_mg = if self.drugs.len() == 1 {
             strength::single_unit_mg(text)
         } else {
-            strength::ingredient_mg(text, &names)
+            strength::ingredient_mg(text, &names).or_else(|| self.label_order_mg(drug))
         }?;
         Some(dose::Daily {
             mg_per_day: count * unit_mg / interval_days,
             interval_days,
         })
+    }
+
+    /// Milligrams of `drug` in one unit of a brand whose name lists its strengths unnamed
+    /// ("EXFORGE HCT 10-320-25 MG"): the strengths are its ingredients' in the order the drug
+    /// book lists the combination (its label's order), when the name gives as many strengths as
+    /// ingredients. A choice, guarded: at least one ingredient has a usual maximum and no
+    /// strength is above its ingredient's (a strength above it says the label writes another
+    /// order, and a wrong dose is worse than an unknown one).
+    fn label_order_mg(&self, drug: &Drug) -> Option<f64> {
+        let strengths = strength::unnamed_strengths(&self.exposure.text)?;
+        if strengths.len() != self.named_order.len()
+            || !self.drugs.iter().all(|d| {
+                self.named_order
+                    .iter()
+                    .any(|n| n.ingredient == d.ingredient)
+            })
+        {
+            return None;
+        }
+        let mut checked = false;
+        for (ingredient, mg) in self.named_order.iter().zip(&strengths) {
+            if let Some(maximum) = ingredient.max_mg_day {
+                if *mg > maximum + 1e-9 {
+                    return None;
+                }
+                checked = true;
+            }
+        }
+        let position = self
+            .named_order
+            .iter()
+            .position(|d| d.ingredient == drug.ingredient)?;
+        checked.then(|| strengths[position])
     }
 
     /// The amount of `drug` given each time, mg: a dose per interval is the amount of one

@@ -511,6 +511,31 @@ pub struct ConfounderRule {
     /// Only listed unless a drug of each of these classes was given at some time.
     #[serde(default)]
     pub unless_given: Vec<String>,
+    /// Diagnoses that answer the check when the record holds one (a secondary cause of
+    /// hypertension found): the item then names them after `recorded_text`, instead of asking
+    /// for what is already found.
+    #[serde(default, rename = "recorded")]
+    pub recorded: Vec<RecordedDiagnosis>,
+    /// The item's words when one of `recorded` is in the record (`text` when absent).
+    #[serde(default)]
+    pub recorded_text: Option<String>,
+}
+
+/// A diagnosis a confounder names when the record holds it, by code or by words.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedDiagnosis {
+    /// How the item names it ("primary aldosteronism").
+    pub name: String,
+    /// ICD-10 (WHO or CM) code prefixes.
+    #[serde(default)]
+    pub icd10: Vec<String>,
+    /// SNOMED CT concept ids.
+    #[serde(default)]
+    pub snomed: Vec<String>,
+    /// Words that name it in a display.
+    #[serde(default)]
+    pub names: Vec<String>,
 }
 
 /// A standard item of the re-evaluation checklist.
@@ -897,12 +922,24 @@ pub struct BloodPressure {
     /// …spread over at least this many days.
     #[serde(default)]
     pub min_span_days: i64,
+    /// The office level now is the mean of the readings of the latest this many occasions
+    /// (days) in the window, not of every reading in it; absent: of every reading in it.
+    #[serde(default)]
+    pub office_occasions: Option<u32>,
+    /// Home monitoring is judged on the mean of its latest period: the home readings taken
+    /// within this many days up to the latest one (a week's morning and evening readings).
+    #[serde(default = "seven")]
+    pub home_period_days: i64,
     /// The classes whose drugs make the regimen.
     pub classes: Vec<String>,
 }
 
 const fn one() -> u32 {
     1
+}
+
+const fn seven() -> i64 {
+    7
 }
 
 /// A score (or measurement) and its cut-off.

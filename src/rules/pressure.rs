@@ -168,6 +168,29 @@ pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outc
         }
     }
 
+    // A product whose name holds more than the book recognised in it (a brand the book does
+    // not list as a combination: "LOTENSIN 20-25 MG", "Tritace Comp") may bring a class not
+    // counted: said, never silently counted short.
+    let unread: Vec<String> = regimen
+        .drugs
+        .iter()
+        .filter_map(|given| {
+            let why = ctx
+                .book
+                .unread_part(&given.exposure.text, given.drugs.len())?;
+            let read = given
+                .drugs
+                .iter()
+                .map(|d| d.ingredient.as_str())
+                .collect::<Vec<_>>()
+                .join(" and ");
+            Some(format!(
+                "what \"{}\" holds: a combination read only as {read} ({why}); its other ingredients are not in the drug book, and the classes they add are not counted",
+                given.exposure.text.trim()
+            ))
+        })
+        .collect();
+
     if count < spec.min_groups {
         outcome.verdict = Verdict::NotMet;
         outcome
@@ -196,6 +219,14 @@ pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outc
         ));
     } else {
         outcome.verdict = Verdict::Met;
+    }
+    if !unread.is_empty() {
+        if outcome.verdict == Verdict::NotMet {
+            outcome.verdict = Verdict::Undecided;
+            outcome.missing.extend(unread);
+        } else {
+            outcome.reasons.extend(unread);
+        }
     }
     outcome
 }
@@ -1306,9 +1337,32 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         ));
         return outcome;
     }
-    let office: Vec<&&Reading<'_>> = in_window
+    // Every office reading of the window (the visits the refractory criterion counts), and
+    // those of its latest occasions: the level now (ACC/AHA 2017, "an average of >= 2 readings
+    // obtained on >= 2 occasions"), not a year's mean, which a change under the same regimen
+    // would hide.
+    let office_all: Vec<&Reading<'_>> = in_window
         .iter()
+        .copied()
         .filter(|r| r.setting == BpSetting::Office)
+        .collect();
+    let office_dates: Vec<NaiveDate> = office_all
+        .iter()
+        .map(|r| r.on)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let latest_from = spec
+        .office_occasions
+        .and_then(|k| {
+            let k = usize::try_from(k).ok()?;
+            office_dates.len().checked_sub(k).map(|at| office_dates[at])
+        })
+        .or_else(|| office_dates.first().copied());
+    let office: Vec<&Reading<'_>> = office_all
+        .iter()
+        .copied()
+        .filter(|r| latest_from.is_none_or(|from| r.on >= from))
         .collect();
     let goal = (spec.office_goal_systolic, spec.office_goal_diastolic);
     // Above goal is a systolic *or* a diastolic at or above it: a systolic above goal says so
@@ -1335,8 +1389,16 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
     let enough_office =
         office.len() >= spec.min_readings as usize && occasions >= spec.min_occasions as usize;
     if let Some((s, d)) = office_mean {
+        let latest = if office.len() < office_all.len() {
+            format!(
+                ", the latest {occasions} of {} visits (the level now)",
+                office_dates.len()
+            )
+        } else {
+            String::new()
+        };
         outcome.reasons.push(format!(
-            "office blood pressure on this regimen: mean {} mmHg over {} reading(s) since {} (goal < {}/{})",
+            "office blood pressure on this regimen: mean {} mmHg over {} reading(s) since {}{latest} (goal < {}/{})",
             pressure_text(s.round(), d.map(f64::round)),
             office.len(),
             office.first().map_or(from, |r| r.on),
@@ -1348,39 +1410,80 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         }
     }
 
-    // Out of office: the latest of each kind in the window.
+    // Out of office: the latest measurement of each kind in the window. Home monitoring is a
+    // series, judged on the mean of its latest period (the home readings within
+    // home_period_days up to the latest one: ACC/AHA 2017 and ESH average a week's morning and
+    // evening readings), never on its last reading; an ambulatory mean is one reading, and
+    // several of one kind on its day (a summary sent twice, the readings of one recording) are
+    // averaged, so that no storage order picks one.
     let mut out_of_office: Option<(bool, String, &Observation)> = None;
     let mut out_of_office_unknown: Vec<String> = Vec::new();
-    for (setting, threshold, words) in [
+    for (setting, threshold, words, period_days) in [
         (
             BpSetting::AmbulatoryAwake,
             spec.awake_goal,
             "awake ambulatory",
+            1,
         ),
         (
             BpSetting::Ambulatory24h,
             spec.day24_goal,
             "24-hour ambulatory",
+            1,
         ),
-        (BpSetting::Home, spec.home_goal, "home"),
+        (
+            BpSetting::Home,
+            spec.home_goal,
+            "home",
+            spec.home_period_days,
+        ),
     ] {
-        if let Some(reading) = in_window
+        let Some(latest) = in_window
             .iter()
             .filter(|r| r.setting == setting)
-            .max_by_key(|r| r.on)
+            .map(|r| r.on)
+            .max()
+        else {
+            continue;
+        };
+        let period_from = shift(latest, 1 - period_days.max(1));
+        let period: Vec<&Reading<'_>> = in_window
+            .iter()
+            .copied()
+            .filter(|r| r.setting == setting && r.on >= period_from)
+            .collect();
+        let Some(systolic) = mean(period.iter().map(|r| r.systolic)) else {
+            continue;
+        };
+        let diastolic = mean(period.iter().filter_map(|r| r.diastolic));
+        let Some(reading) = period.last() else {
+            continue;
+        };
         {
-            let high = above(
-                reading.systolic,
-                reading.diastolic,
-                (threshold[0], threshold[1]),
-            );
-            let text = format!(
-                "{words} {} mmHg on {} (threshold {}/{})",
-                pressure_text(reading.systolic, reading.diastolic),
-                reading.on,
-                trim_number(threshold[0]),
-                trim_number(threshold[1])
-            );
+            let high = above(systolic, diastolic, (threshold[0], threshold[1]));
+            let text = if period.len() == 1 {
+                format!(
+                    "{words} {} mmHg on {} (threshold {}/{})",
+                    pressure_text(systolic, diastolic),
+                    reading.on,
+                    trim_number(threshold[0]),
+                    trim_number(threshold[1])
+                )
+            } else {
+                let first = period.first().map_or(latest, |r| r.on);
+                let dates = if first == latest {
+                    format!("on {latest}")
+                } else {
+                    format!("from {first} to {latest}")
+                };
+                format!(
+                    "{words} mean {} mmHg over {} readings {dates} (threshold {}/{})",
+                    pressure_text(systolic.round(), diastolic.map(f64::round)),
+                    period.len(),
+                    trim_number(threshold[0]),
+                    trim_number(threshold[1])
+                )
+            };
             let Some(high) = high else {
                 // A systolic below the threshold with no diastolic: neither at goal nor above.
                 out_of_office_unknown.push(text);
@@ -1458,7 +1561,7 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         return outcome;
     }
     if wanted_uncontrolled && spec.min_visits > 1 {
-        let high_visits: Vec<NaiveDate> = office
+        let high_visits: Vec<NaiveDate> = office_all
             .iter()
             .filter(|r| above(r.systolic, r.diastolic, goal) == Some(true))
             .map(|r| r.on)

@@ -386,6 +386,10 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
         c.count(at, "min_occasions", spec.min_occasions, 1)?;
         c.count(at, "min_visits", spec.min_visits, 1)?;
         c.days(at, "min_span_days", spec.min_span_days, 0)?;
+        if let Some(occasions) = spec.office_occasions {
+            c.count(at, "office_occasions", occasions, 1)?;
+        }
+        c.days(at, "home_period_days", spec.home_period_days, 1)?;
     }
     if let Some(spec) = &criterion.observation_threshold {
         for cut in &spec.scores {

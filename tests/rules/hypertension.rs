@@ -911,3 +911,331 @@ fn blood_pressure_abbreviated_unworded_or_in_other_languages_is_read_by_its_name
     }
     run(ID, &cases);
 }
+
+/// Home readings on the days `days` ago (one a day at 10:00, oldest first), each `readings[i]`.
+fn home_series(v: Vignette, readings: &[(f64, f64)], days: &[i64]) -> Vignette {
+    readings
+        .iter()
+        .zip(days)
+        .fold(v, |v, ((s, d), day)| v.bp(*s, *d, *day, BpSetting::Home))
+}
+
+/// Home blood pressure is the mean of a monitoring period's readings (ACC/AHA 2017: duplicate
+/// morning and evening readings over a week, averaged; ESH 2023), never its last reading: a
+/// series above 130/80 whose last reading is low is uncontrolled at home, a series at goal
+/// whose last reading is high a white-coat effect. Only the latest period counts (the home
+/// readings within the period of the latest one), and readings of one day each count.
+#[test]
+fn home_monitoring_is_judged_on_the_mean_of_its_latest_period() {
+    let office_high = || {
+        high_at(
+            on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]),
+            &[120, 90, 60, 40],
+        )
+    };
+    let week = [36, 35, 34, 33, 32, 31, 30];
+    let cases =
+        vec![
+        case(
+            "a home series above goal whose last reading is at goal: uncontrolled at home",
+            home_series(
+                office_high(),
+                &[
+                    (146.0, 90.0),
+                    (144.0, 89.0),
+                    (143.0, 88.0),
+                    (142.0, 88.0),
+                    (140.0, 87.0),
+                    (145.0, 90.0),
+                    (124.0, 76.0),
+                ],
+                &week,
+            ),
+            Resistant,
+        )
+        .reason("home mean 141/87 mmHg over 7 readings")
+        .no_reason("white-coat"),
+        case(
+            "a home series at goal whose last reading is high: white-coat effect",
+            home_series(
+                office_high(),
+                &[
+                    (118.0, 72.0),
+                    (116.0, 71.0),
+                    (121.0, 74.0),
+                    (119.0, 73.0),
+                    (117.0, 72.0),
+                    (120.0, 74.0),
+                    (142.0, 88.0),
+                ],
+                &week,
+            ),
+            NotMet,
+        )
+        .reason("white-coat effect"),
+        case(
+            "an earlier week of home readings above goal does not outweigh the latest week at goal",
+            home_series(
+                home_series(office_high(), &[(150.0, 95.0); 7], &[67, 66, 65, 64, 63, 62, 61]),
+                &[(118.0, 72.0); 4],
+                &[33, 32, 31, 30],
+            ),
+            NotMet,
+        )
+        .reason("home mean 118/72 mmHg over 4 readings")
+        .reason("white-coat effect"),
+        case(
+            "a morning and an evening home reading on one day both count",
+            office_high()
+                .bp_at(150.0, 94.0, time_ago(30, 7, 0), BpSetting::Home)
+                .bp_at(120.0, 70.0, time_ago(30, 19, 0), BpSetting::Home),
+            Resistant,
+        )
+        .reason("home mean 135/82 mmHg over 2 readings"),
+    ];
+    run(ID, &cases);
+}
+
+/// The blood pressure "now" is the level at the latest office visits (ACC/AHA 2017: the mean of
+/// at least 2 readings on 2 occasions or more), not a year's mean: a patient at goal at the last visits on
+/// an unchanged regimen is at goal, one above goal at the last two visits is above it. The
+/// refractory count of uncontrolled visits still reads the whole window.
+#[test]
+fn the_office_level_now_is_the_mean_of_the_latest_visits() {
+    let three = || on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]);
+    let cases = vec![
+        case(
+            "high a year ago, at goal at the last three visits: at goal now",
+            three()
+                .office_bp(178.0, 104.0, 300)
+                .office_bp(172.0, 102.0, 240)
+                .office_bp(126.0, 76.0, 100)
+                .office_bp(124.0, 76.0, 60)
+                .office_bp(122.0, 74.0, 20),
+            NotMet,
+        )
+        .reason("mean 123/75 mmHg"),
+        case(
+            "at goal a year ago, above goal at the last two visits: uncontrolled now",
+            three()
+                .office_bp(112.0, 68.0, 330)
+                .office_bp(110.0, 66.0, 240)
+                .office_bp(136.0, 84.0, 60)
+                .office_bp(138.0, 84.0, 20),
+            Resistant,
+        )
+        .reason("mean 137/84 mmHg"),
+        case(
+            "five classes, uncontrolled at three visits then at goal at the last two: not refractory",
+            high_at(five_classes(), &[300, 200, 100])
+                .office_bp(124.0, 74.0, 40)
+                .office_bp(122.0, 72.0, 20),
+            Resistant,
+        )
+        .label("resistant hypertension"),
+        case(
+            "five classes at goal a year ago, uncontrolled at three visits since: refractory",
+            high_at(
+                five_classes()
+                    .office_bp(120.0, 70.0, 360)
+                    .office_bp(120.0, 70.0, 350),
+                &[300, 200, 100, 20],
+            ),
+            Refractory,
+        ),
+    ];
+    run(ID, &cases);
+}
+
+/// Fixed-dose combinations by brand count every ingredient: "LOTENSIN HCT" is benazepril and
+/// hydrochlorothiazide (never benazepril alone), Accuretic quinapril and hydrochlorothiazide; a
+/// brand's "HCT" suffix names hydrochlorothiazide beside a known ingredient; a combination read
+/// only in part (two strengths, one ingredient known) says so rather than counting fewer
+/// classes.
+#[test]
+fn combination_brands_count_every_ingredient_or_say_what_was_not_read() {
+    let with_amlodipine = |text: &'static str| {
+        case(
+            text,
+            twice(
+                patient()
+                    .give(rx(text).from(400))
+                    .give(rx(AMLODIPINE).from(400)),
+                150.0,
+                95.0,
+            ),
+            Resistant,
+        )
+        .reason("thiazide diuretic (hydrochlorothiazide)")
+    };
+    let cases = vec![
+        with_amlodipine("LOTENSIN HCT 20-25 MG PO TABS 1 tablet/d"),
+        with_amlodipine("ACCURETIC 20-25 MG TABLET 1 tablet/d"),
+        with_amlodipine("Uniretic 15-25 mg tablet 1 tablet/d"),
+        with_amlodipine("Teveten HCT 600-25 mg tablet 1 tablet/d"),
+        // A brand the book does not list as a combination: its "HCT" is hydrochlorothiazide.
+        with_amlodipine("ALTACE HCT 10-25 MG TABLET 1 tablet/d"),
+        case(
+            "a combination read in part: two strengths, one ingredient known",
+            twice(
+                patient()
+                    .give(rx("TRITACE COMP 5-25 MG TABLET 1 tablet/d").from(400))
+                    .give(rx(AMLODIPINE).from(400)),
+                150.0,
+                95.0,
+            ),
+            InsufficientData,
+        )
+        .missing("read only as ramipril"),
+    ];
+    run(ID, &cases);
+}
+
+/// A secondary cause the record holds as a diagnosis is named in the rule-out, with when it was
+/// recorded; the item no longer asks to screen for what is already found. A refuted one is no
+/// diagnosis.
+#[test]
+fn a_recorded_secondary_cause_is_named_not_asked_for() {
+    let resistant = || twice(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), 150.0, 95.0);
+    let texts = |v: Vignette| {
+        let assessment = super::support::assess(ID, &v.record());
+        assert_eq!(
+            assessment.status,
+            Resistant,
+            "{}",
+            super::support::describe(&assessment)
+        );
+        assessment
+            .confounders
+            .iter()
+            .filter(|c| c.key == "secondary_causes")
+            .map(|c| c.text.clone())
+            .collect::<Vec<_>>()
+    };
+    let found = texts(
+        resistant()
+            .condition_since("E26.09", "Other primary hyperaldosteronism", 100)
+            .condition_coded(
+                &[(
+                    "http://snomed.info/sct",
+                    "78275009",
+                    "Obstructive sleep apnea syndrome",
+                )],
+                "active",
+            ),
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("primary aldosteronism"), "{found:?}");
+    assert!(found[0].contains("sleep apnoea"), "{found:?}");
+    assert!(
+        found[0].contains(&super::support::ago(100).format("%Y-%m").to_string()),
+        "{found:?}"
+    );
+    assert!(!found[0].contains("not yet screened"), "{found:?}");
+    for (code, display) in [
+        ("I70.1", "Atherosclerosis of renal artery"),
+        ("E24.9", "Cushing's syndrome, unspecified"),
+        ("E27.5", "Adrenomedullary hyperfunction"),
+        ("Q25.1", "Coarctation of aorta"),
+        ("E05.90", "Thyrotoxicosis, unspecified"),
+        ("N18.4", "Chronic kidney disease, stage 4 (severe)"),
+    ] {
+        let found = texts(resistant().condition(code, display));
+        assert!(
+            found.len() == 1 && found[0].contains("recorded"),
+            "{code}: {found:?}"
+        );
+        assert!(!found[0].contains("not yet screened"), "{code}: {found:?}");
+    }
+    let refuted = texts(resistant().condition_status(
+        "E26.09",
+        "Other primary hyperaldosteronism",
+        Some("inactive"),
+        Some("refuted"),
+    ));
+    assert!(refuted[0].contains("not yet screened"), "{refuted:?}");
+    let none = texts(resistant());
+    assert!(none[0].contains("not yet screened"), "{none:?}");
+}
+
+/// A brand's strengths joined by hyphens ("EXFORGE HCT 10-320-25 MG PO TABS") are its
+/// ingredients' in the order the drug book lists the combination: the doses are read and
+/// checked against each maximum, not listed as "not recorded".
+#[test]
+fn a_brands_hyphenated_strengths_give_each_ingredient_its_dose() {
+    let cases = vec![
+        case(
+            "Exforge HCT 10-320-25, one tablet a day",
+            twice(
+                patient().give(rx("EXFORGE HCT 10-320-25 MG PO TABS 1 tablet/d").from(400)),
+                150.0,
+                95.0,
+            ),
+            Resistant,
+        )
+        .confounder_text("hydrochlorothiazide 25 mg/d is below its usual maximum (50 mg/d)")
+        .no_reason("not recorded"),
+        case(
+            "Tribenzor 20-5-12.5, one tablet a day",
+            twice(
+                patient().give(rx("TRIBENZOR 20-5-12.5 MG PO TABS 1 tablet/d").from(400)),
+                150.0,
+                95.0,
+            ),
+            Resistant,
+        )
+        .confounder_text("olmesartan 20 mg/d is below")
+        .confounder_text("amlodipine 5 mg/d is below")
+        .confounder_text("hydrochlorothiazide 12.5 mg/d is below"),
+        case(
+            "Zestoretic 20-25, two tablets a day",
+            twice(
+                patient()
+                    .give(rx("ZESTORETIC 20-25 MG PO TABS 2 tablet/d").from(400))
+                    .give(rx(AMLODIPINE).from(400)),
+                150.0,
+                95.0,
+            ),
+            Resistant,
+        )
+        .no_confounder("max_dose"),
+        // Azor's label writes amlodipine first (5/40), Sevikar's olmesartan first (20/5).
+        case(
+            "Azor 5-40, one tablet a day, with chlorthalidone",
+            twice(
+                patient()
+                    .give(rx("AZOR 5-40 MG PO TABS 1 tablet/d").from(400))
+                    .give(rx(CHLORTHALIDONE).from(400)),
+                150.0,
+                95.0,
+            ),
+            Resistant,
+        )
+        .confounder_text("amlodipine 5 mg/d is below"),
+    ];
+    run(ID, &cases);
+    for text in [
+        "EXFORGE HCT 10-320-25 MG PO TABS 1 tablet/d",
+        "ZESTORETIC 20-25 MG PO TABS 2 tablet/d",
+    ] {
+        let assessment = super::support::assess(
+            ID,
+            &twice(
+                patient()
+                    .give(rx(text).from(400))
+                    .give(rx(AMLODIPINE).from(400)),
+                150.0,
+                95.0,
+            )
+            .record(),
+        );
+        assert!(
+            assessment
+                .confounders
+                .iter()
+                .all(|c| !c.text.contains("not recorded")),
+            "{text}: {}",
+            super::support::describe(&assessment)
+        );
+    }
+}
