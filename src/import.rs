@@ -185,8 +185,9 @@ fn this_host() -> String {
 /// says ("M-Spike (urine)"); a day's total in a dosage's text beside a structured count read as
 /// the day's, never one dose's; a `doseRange` with no low no dose; a patch's rate times the
 /// patches worn, its rate read after its content; an amount per day with no dose (`rateRatio`
-/// mg per 1 d, as refract exports a day's total) a daily dose, no infusion.
-pub const MAPPING_VERSION: i64 = 14;
+/// mg per 1 d, as refract exports a day's total) a daily dose, no infusion; a Condition's
+/// `recordedDate` kept (a bound of the episode it names when it gives no onset).
+pub const MAPPING_VERSION: i64 = 15;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -11,6 +11,7 @@ mod describe;
 pub(crate) mod dose;
 pub mod drugs;
 mod engine;
+mod episode;
 mod given;
 pub mod lines;
 mod load;
@@ -112,8 +113,12 @@ use crate::domain::{Assessment, PatientRecord};
 /// after the end alone); a Deauville score of 1-3 alone a complete metabolic response; a
 /// weekly dose left unjudged only for a drug with a weekly form but no known equivalent
 /// (`weekly_form`) at a week that could reach the minimum, else judged (a week below one day's
-/// minimum, or a daily average below it with no weekly form: below).
-const ENGINE_REVISION: u32 = 22;
+/// minimum, or a daily average below it with no weekly form: below); the current episode bounded
+/// by an earlier episode's end and the current diagnosis's recorded day (`episode.rs`); an
+/// exclusion recorded only as possible asks instead of excluding; an acute ECT course a trial
+/// (`procedure_course`); a clozapine trial at levels all below TRRIP's no adequate trial
+/// (`level`); drug records naming no known drug said (`unread_drugs`).
+const ENGINE_REVISION: u32 = 23;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

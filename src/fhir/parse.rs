@@ -1265,6 +1265,7 @@ fn map_condition(
                     onset: None,
                     abatement: None,
                     abated_on_unknown_day: false,
+                    recorded: None,
                     clinical_status: None,
                     verification_status: None,
                     codings: Vec::new(),
@@ -1313,6 +1314,7 @@ fn map_condition(
             onset: None,
             abatement: None,
             abated_on_unknown_day: false,
+            recorded: None,
             clinical_status: None,
             verification_status: None,
             codings: Vec::new(),
@@ -1335,6 +1337,9 @@ fn map_condition(
             .and_then(|p| p.start.as_ref())
     });
     condition.onset = lenient_date("onset", onset, warnings);
+    // Kept apart from the onset (above): the diagnosis began on or before the day it was
+    // written down, a bound of the episode it names, never its start.
+    condition.recorded = lenient_date("recordedDate", resource.recorded_date.as_ref(), warnings);
     let abatement = resource.abatement_date_time.as_ref().or_else(|| {
         resource
             .abatement_period
