@@ -195,7 +195,8 @@ fn this_host() -> String {
 /// a `valueString` that is a number with its unit ("3%", "1.9 x10^9/L") or a bound ("<5%",
 /// "less than 5%", a range "5-10%" as at least its low end) read as its quantity;
 /// the drug book's combination brands (Lotensin HCT, Accuretic, …) and a brand's "HCT" suffix join a
-/// combination's records as its own course, never the course of one of its ingredients.
+/// combination's records as its own course, never the course of one of its ingredients;
+/// a Condition's `recordedDate` kept (a bound of the episode it names when it gives no onset).
 pub const MAPPING_VERSION: i64 = 15;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

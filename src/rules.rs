@@ -11,6 +11,7 @@ mod describe;
 pub(crate) mod dose;
 pub mod drugs;
 mod engine;
+mod episode;
 mod given;
 pub mod lines;
 mod load;
@@ -122,7 +123,11 @@ use crate::domain::{Assessment, PatientRecord};
 /// office level now is the mean of the latest occasions (`office_occasions`), home monitoring
 /// the mean of its latest period (`home_period_days`); a brand's "HCT" is hydrochlorothiazide,
 /// a combination read in part is said; a brand's unnamed strengths read in label order; a
-/// recorded secondary cause named.
+/// recorded secondary cause named; the current episode bounded
+/// by an earlier episode's end and the current diagnosis's recorded day (`episode.rs`); an
+/// exclusion recorded only as possible asks instead of excluding; an acute ECT course a trial
+/// (`procedure_course`); a clozapine trial at levels all below TRRIP's no adequate trial
+/// (`level`); drug records naming no known drug said (`unread_drugs`).
 const ENGINE_REVISION: u32 = 23;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

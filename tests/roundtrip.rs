@@ -801,6 +801,7 @@ fn as_schema_29(db: &Path) {
         "DROP TRIGGER meetings_uid_made;
          DROP INDEX meetings_uid;
          ALTER TABLE meetings DROP COLUMN uid;
+         ALTER TABLE conditions DROP COLUMN recorded;
          PRAGMA user_version = 29;",
     )
     .unwrap();

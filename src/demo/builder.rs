@@ -175,6 +175,7 @@ impl<'a> Builder<'a> {
             onset: Some(onset),
             abatement: None,
             abated_on_unknown_day: false,
+            recorded: None,
             clinical_status: Some("active".into()),
             verification_status: Some("confirmed".into()),
             codings: Vec::new(),

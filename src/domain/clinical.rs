@@ -189,6 +189,11 @@ pub struct Condition {
     /// Stored as an empty abatement (NULL is none at all).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub abated_on_unknown_day: bool,
+    /// The day the diagnosis was first recorded (R4 `recordedDate`), never its onset: a
+    /// diagnosis written down on a day began on or before it, which bounds the episode it names
+    /// when no onset is given (see `rules::episode`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<NaiveDate>,
     /// FHIR clinicalStatus (`active`, `relapse`, `remission`, `resolved`…).
     pub clinical_status: Option<String>,
     /// FHIR verificationStatus (`confirmed`, `provisional`, `differential`, `refuted`…).
@@ -1043,6 +1048,7 @@ mod tests {
             onset: None,
             abatement: None,
             abated_on_unknown_day: false,
+            recorded: None,
             clinical_status: clinical.map(str::to_owned),
             verification_status: verification.map(str::to_owned),
             codings: Vec::new(),

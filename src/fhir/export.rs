@@ -594,6 +594,9 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 .map(|abatement| format_date(abatement).as_str().to_owned()),
             abatement_string: (condition.abatement.is_none() && condition.abated_on_unknown_day)
                 .then(|| String::from("abated, date not recorded")),
+            recorded_date: condition
+                .recorded
+                .map(|recorded| format_date(recorded).as_str().to_owned()),
         };
         entries.push(entry(&id, Resource::Condition(resource)));
     }

@@ -265,6 +265,8 @@ pub struct Condition {
     /// Not an R4 type (STU3 had it), but real exports carry it: true says it abated.
     #[serde(rename = "abatementBoolean")]
     pub abatement_boolean: Option<bool>,
+    #[serde(rename = "recordedDate")]
+    pub recorded_date: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

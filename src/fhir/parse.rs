@@ -1328,6 +1328,7 @@ fn map_condition(
                     onset: None,
                     abatement: None,
                     abated_on_unknown_day: false,
+                    recorded: None,
                     clinical_status: None,
                     verification_status: None,
                     codings: Vec::new(),
@@ -1376,6 +1377,7 @@ fn map_condition(
             onset: None,
             abatement: None,
             abated_on_unknown_day: false,
+            recorded: None,
             clinical_status: None,
             verification_status: None,
             codings: Vec::new(),
@@ -1398,6 +1400,9 @@ fn map_condition(
             .and_then(|p| p.start.as_ref())
     });
     condition.onset = lenient_date("onset", onset, warnings);
+    // Kept apart from the onset (above): the diagnosis began on or before the day it was
+    // written down, a bound of the episode it names, never its start.
+    condition.recorded = lenient_date("recordedDate", resource.recorded_date.as_ref(), warnings);
     let abatement = resource.abatement_date_time.as_ref().or_else(|| {
         resource
             .abatement_period

@@ -237,6 +237,8 @@ pub struct Condition {
     /// An abatement on a day not recorded, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub abatement_string: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded_date: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

@@ -100,14 +100,6 @@ impl<'a> Context<'a> {
             .iter()
             .filter(move |procedure| super::procedure_terms::is_one_of(procedure, terms))
     }
-
-    /// The onset of the current episode: the latest onset among the matching conditions.
-    pub fn episode_onset(&self) -> Option<NaiveDate> {
-        self.conditions
-            .iter()
-            .filter_map(|condition| condition.onset)
-            .max()
-    }
 }
 
 /// The latest date the record speaks of for this condition: its drugs' starts and ends,

@@ -307,17 +307,22 @@ fn evaluate_living(
         assessment
     };
 
-    // Exclusions (bipolar depression for TRD) put the patient outside the criterion.
-    if let Some((reason, evidence)) = exclusion(set, record) {
-        return Some(finish(
-            AssessmentStatus::NotMet,
-            set.labels.not_met.clone(),
-            vec![reason],
-            vec![evidence],
-            Vec::new(),
-            Vec::new(),
-        ));
-    }
+    // Exclusions (bipolar depression for TRD) put the patient outside the criterion; one
+    // recorded only as possible leaves the question open instead.
+    let doubtful = match exclusion(set, record) {
+        Some(Excluded::Confirmed(reason, evidence)) => {
+            return Some(finish(
+                AssessmentStatus::NotMet,
+                set.labels.not_met.clone(),
+                vec![reason],
+                vec![evidence],
+                Vec::new(),
+                Vec::new(),
+            ));
+        }
+        Some(Excluded::Doubtful(doubts)) => doubts,
+        None => Vec::new(),
+    };
 
     let unconfirmed = unconfirmed_diagnosis(&conditions);
     let ctx = Context::new(record, set, book, today, conditions);
@@ -348,39 +353,101 @@ fn evaluate_living(
             .iter()
             .any(|(ruleset, key)| *ruleset == set.id && *key == c.key)
     });
+    let mut status = status;
+    let mut missing = tiers.missing;
+    if !doubtful.is_empty() {
+        // An exclusion only considered (differential, provisional, unconfirmed) is the
+        // reference's "status unknown" (refractory-criteria.md section 3: bipolar status
+        // unknown, insufficient data): a flag would assert it ruled out, and "not met" would
+        // assert it confirmed. A record that falls short anyway stays not met, the doubt said.
+        if !matches!(
+            status,
+            AssessmentStatus::NotMet | AssessmentStatus::InsufficientData
+        ) {
+            found.reasons.insert(
+                0,
+                format!(
+                    "the criteria of '{}' are met, but an exclusion is recorded as possible: it must be confirmed or ruled out first",
+                    found.label
+                ),
+            );
+            status = AssessmentStatus::InsufficientData;
+            found.label.clone_from(&set.labels.insufficient_data);
+        }
+        for (words, evidence) in doubtful {
+            if status == AssessmentStatus::InsufficientData {
+                missing.insert(0, words.clone());
+            }
+            found
+                .confounders
+                .insert(0, confounder("exclusion_unconfirmed", words));
+            found.evidence.push(evidence);
+        }
+    }
     Some(finish(
         status,
         found.label,
         found.reasons,
         found.evidence,
-        tiers.missing,
+        missing,
         found.confounders,
     ))
 }
 
-/// The first exclusion the record meets: the reason in words and the diagnosis as evidence.
-fn exclusion(set: &RuleSet, record: &PatientRecord) -> Option<(String, Evidence)> {
+/// An exclusion the record meets.
+enum Excluded {
+    /// A diagnosis held as confirmed (or with no verification status): the reason in words and
+    /// the diagnosis as evidence.
+    Confirmed(String, Evidence),
+    /// Diagnoses recorded only as possible (provisional, differential, unconfirmed), none
+    /// confirmed: for each, the question in words and the diagnosis as evidence.
+    Doubtful(Vec<(String, Evidence)>),
+}
+
+/// The exclusions the record meets: the first confirmed one, else every one recorded only as
+/// possible (R4 verificationStatus provisional, differential or unconfirmed: "not yet
+/// sufficiently established"), which asks rather than excludes.
+fn exclusion(set: &RuleSet, record: &PatientRecord) -> Option<Excluded> {
     // A past diagnosis counts (a resolved bipolar episode is a history of bipolar disorder); a
     // refuted one, or one entered in error, is no diagnosis.
-    set.exclusions.iter().find_map(|exclusion| {
-        let found = record.conditions.iter().find(|c| {
+    let mut doubtful = Vec::new();
+    for exclusion in &set.exclusions {
+        for found in record.conditions.iter().filter(|c| {
             c.is_diagnosis()
                 && condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names)
-        })?;
-        // The coding that excludes, with its own words: the one the diagnosis is shown by may be
-        // another (the review's case cited the depression's own code as the bipolar evidence).
-        let (code, display) =
-            excluding_coding(found, &exclusion.icd10, &exclusion.snomed, &exclusion.names);
-        Some((
-            format!("{} ({code} {display})", exclusion.reason),
-            Evidence {
+        }) {
+            // The coding that excludes, with its own words: the one the diagnosis is shown by may
+            // be another (the review's case cited the depression's own code as the bipolar
+            // evidence).
+            let (code, display) =
+                excluding_coding(found, &exclusion.icd10, &exclusion.snomed, &exclusion.names);
+            let evidence = Evidence {
                 criterion: String::from("exclusion"),
                 kind: EvidenceKind::Condition,
                 id: found.id,
                 text: format!("{code} {display}"),
-            },
-        ))
-    })
+            };
+            match found.verification_status.as_deref() {
+                Some(status @ ("provisional" | "differential" | "unconfirmed")) => doubtful.push((
+                    format!(
+                        "{} ({code} {display}, recorded as {status})",
+                        exclusion
+                            .unconfirmed
+                            .as_deref()
+                            .unwrap_or(&exclusion.reason)
+                    ),
+                    evidence,
+                )),
+                _ => {
+                    return Some(Excluded::Confirmed(
+                        format!("{} ({code} {display})", exclusion.reason),
+                        evidence,
+                    ));
+                }
+            }
+        }
+    }
+    (!doubtful.is_empty()).then_some(Excluded::Doubtful(doubtful))
 }
 
 /// The code and words of the coding of `condition` a list names: the first whose code it
@@ -662,20 +729,31 @@ fn refine_label<'s>(
 ) {
     let tier_name = status.as_str();
     for rule in &set.label_rules {
-        if rule.tier == tier_name
-            && evaluate_criterion(ctx, &rule.criterion, cache).verdict == Verdict::Met
-        {
+        if rule.tier != tier_name {
+            continue;
+        }
+        let outcome = evaluate_criterion(ctx, &rule.criterion, cache);
+        if outcome.verdict == Verdict::Met {
             found.label.clone_from(&rule.label);
-            if let Some(outcome) = cache.get(rule.criterion.as_str()) {
-                for reason in &outcome.reasons {
-                    found.reasons.push(format!("{}: {reason}", rule.label));
-                }
-                add_evidence(&mut found.evidence, &outcome.evidence);
+            for reason in &outcome.reasons {
+                found.reasons.push(format!("{}: {reason}", rule.label));
             }
+            add_evidence(&mut found.evidence, &outcome.evidence);
             break;
+        }
+        // A label withheld because a drug level showed a trial inadequate (a clozapine level
+        // below TRRIP's) says so: the level is what the team would check.
+        for item in outcome.confounders.iter().filter(|c| c.key == DRUG_LEVEL) {
+            found.confounders.push(confounder(
+                DRUG_LEVEL,
+                format!("{} withheld: {}", rule.label, item.text),
+            ));
         }
     }
 }
+
+/// The confounder key of a trial a drug level showed inadequate.
+const DRUG_LEVEL: &str = "drug_level";
 
 /// The rule set's own pseudo-resistance checks, unless resolved by the team or by data.
 fn rule_confounders(

@@ -447,6 +447,11 @@ pub struct Exclusion {
     pub names: Vec<String>,
     /// Why the criterion does not apply, in words.
     pub reason: String,
+    /// What to ask when the diagnosis is recorded only as possible (provisional, differential,
+    /// unconfirmed): it then excludes nothing yet and leaves the status `insufficient_data`
+    /// (a flag's criteria met) with this as missing. Default: the reason.
+    #[serde(default)]
+    pub unconfirmed: Option<String>,
 }
 
 /// Which criteria each tier needs (all of them).
@@ -837,6 +842,11 @@ pub struct FailedTrials {
     /// Ingredients never counted as trials here (clozapine for TRS).
     #[serde(default)]
     pub exclude_ingredients: Vec<String>,
+    /// The only ingredients counted as trials here (clozapine for ultra-resistance): none
+    /// listed, every drug of `classes`. A list of what counts, not of what does not, so that a
+    /// drug added to the drug book is never counted by omission.
+    #[serde(default)]
+    pub only_ingredients: Vec<String>,
     pub min_count: u32,
     /// `drug`, `mechanism` or `line`: what two failures must differ in (`line`: the schedule,
     /// the set of active drugs a line gave, so the same schedule tried again is one).
@@ -869,6 +879,54 @@ pub struct FailedTrials {
     /// given because the disease went on (epilepsy).
     #[serde(default)]
     pub add_on_implies_failure: bool,
+    /// A treatment given as a course of sessions recorded as procedures (an acute ECT course),
+    /// judged as a trial: none when the criterion counts drugs only.
+    #[serde(default)]
+    pub procedure_course: Option<ProcedureCourse>,
+    /// A drug level an adequate trial reaches (TRRIP: clozapine at least 350 ng/mL, measured
+    /// twice): none when the criterion reads no level.
+    #[serde(default)]
+    pub level: Option<LevelRule>,
+}
+
+/// A drug's blood level an adequate trial reaches, read from the laboratory results taken
+/// during the trial. A trial whose recorded levels all fall short of it is not an adequate
+/// trial (pseudo-resistance the record documents); one with no level, or fewer at it than
+/// asked, is counted with that said.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelRule {
+    /// The level's name in the reasons ("clozapine level").
+    pub name: String,
+    pub observation: ObservationSelector,
+    /// The level an adequate trial reaches, in ng/mL (µg/L).
+    pub min_ng_ml: f64,
+    /// How many levels at or above it the source asks for.
+    pub min_count: u32,
+    /// The drug's molar mass, g/mol: a level in moles per volume (nmol/L) read in ng/mL.
+    pub molar_mass_g_per_mol: f64,
+}
+
+/// A treatment given as a course of sessions recorded as procedures (an acute course of
+/// electroconvulsive therapy), judged like a drug trial: adequate with enough sessions, failed
+/// by the criterion's score rule from before the first session to after the last.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcedureCourse {
+    /// The treatment's name in the reasons ("ECT"); also what two failures must differ in.
+    pub name: String,
+    /// The procedure's codes or words (see `procedure_terms.rs`).
+    pub terms: Vec<String>,
+    /// Whether a failed adequate course counts among the criterion's failures; when false the
+    /// course is only said, among the trials not counted.
+    #[serde(default = "yes")]
+    pub counted: bool,
+    /// Sessions at most this many days apart are one course.
+    pub gap_days: i64,
+    /// An adequate course has at least this many sessions.
+    pub min_sessions: u32,
+    /// The course's follow-up scores are read up to this many days after its last session.
+    pub follow_up_days: i64,
 }
 
 /// Distinct class groups given at the same time (now, or at the latest time drugs were given).

@@ -20,6 +20,7 @@ use super::describe::{
     confounder, days_between, describe_exposure, describe_line, exposure_evidence, line_evidence,
     month, span,
 };
+use super::episode::Placement;
 use super::given::Given;
 use super::model::{
     DoseRule, EventRule, FailedTrials, ObservationSelector, ResponseRule, ScoreRule,
@@ -297,11 +298,9 @@ enum Result {
 pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     let mut outcome = Outcome::new();
     let trials = collect_trials(ctx, spec);
-    let episode_start = if spec.current_episode_only {
-        ctx.episode_onset()
-    } else {
-        None
-    };
+    let episode = spec
+        .current_episode_only
+        .then(|| super::episode::Episode::of(ctx));
 
     let mut failed_keys: BTreeSet<String> = BTreeSet::new();
     let mut failed_text: Vec<String> = Vec::new();
@@ -313,15 +312,16 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
 
     let latest_start = trials.iter().map(|t| t.start).max();
     for trial in &trials {
-        if let Some(onset) = episode_start
-            && shift(trial.start, 30) < onset
-        {
-            not_counted.push(format!(
-                "{} (before the current episode, {})",
-                trial.name,
-                month(onset)
-            ));
-            continue;
+        match episode.as_ref().map(|e| e.place(trial.start)) {
+            Some(Placement::Before(why)) => {
+                not_counted.push(format!("{} ({why})", trial.name));
+                continue;
+            }
+            Some(Placement::Unknown(what)) => {
+                undecided.push((trial.key.clone(), format!("{}: {what}", trial.name)));
+                continue;
+            }
+            Some(Placement::Current) | None => {}
         }
         let at_dose = time_at_dose(ctx, spec, trial);
         let result = judge(
@@ -332,6 +332,21 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
             &mut outcome,
             latest_start == Some(trial.start),
         );
+        // A failure at a level the record shows too low is no adequate trial.
+        let result = match (result, &spec.level) {
+            (Result::Failed(why), Some(rule)) => match level_check(ctx, rule, trial) {
+                Err(below) => {
+                    outcome.confounders.push(confounder(
+                        "drug_level",
+                        format!("{} failed at a level too low: {below}", trial.name),
+                    ));
+                    Result::NotCounted(below)
+                }
+                Ok(note) if why.is_empty() => Result::Failed(note),
+                Ok(note) => Result::Failed(format!("{why}; {note}")),
+            },
+            (result, _) => result,
+        };
         match result {
             Result::Failed(why) => {
                 let mut notes: Vec<String> = Vec::new();
@@ -374,6 +389,67 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
                 undetermined.push(what.clone());
                 undecided.push((trial.key.clone(), what));
             }
+        }
+    }
+
+    if let Some(rule) = &spec.procedure_course {
+        for course in procedure_courses(ctx, spec, rule, episode.as_ref()) {
+            match course.result {
+                Result::Failed(why) if rule.counted => {
+                    let mut words = format!("{} ({why})", course.name);
+                    if !failed_keys.insert(rule.name.clone()) {
+                        words = format!("{words} (same treatment as an earlier failure)");
+                    }
+                    failed_text.push(words);
+                    outcome
+                        .evidence
+                        .extend(course.evidence.into_iter().map(|mut evidence| {
+                            id.clone_into(&mut evidence.criterion);
+                            evidence
+                        }));
+                }
+                Result::Failed(why) => not_counted.push(format!(
+                    "{} ({why}): the rule set does not count it as a trial",
+                    course.name
+                )),
+                Result::Undecided(what) if rule.counted => {
+                    undecided.push((rule.name.clone(), format!("{}: {what}", course.name)));
+                }
+                Result::NotCounted(why)
+                | Result::Responded(why)
+                | Result::Undecided(why)
+                | Result::Sustained(why)
+                | Result::Undetermined(why) => {
+                    not_counted.push(format!("{}: {why}", course.name));
+                }
+            }
+        }
+    }
+
+    // A drug record that names no drug the book knows could be one of the criterion's trials
+    // (a drug the book lacks, a brand it does not know): said, never dropped in silence. In the
+    // current episode only, where the criterion reads that alone.
+    if spec.unit == "drug" {
+        let unread: Vec<String> = ctx
+            .given
+            .iter()
+            .filter(|given| given.drugs.is_empty())
+            .filter(|given| {
+                episode
+                    .as_ref()
+                    .is_none_or(|e| matches!(e.place(given.start()), Placement::Current))
+            })
+            .map(|given| describe_exposure(given, ctx.today))
+            .collect();
+        if !unread.is_empty() {
+            outcome.confounders.push(confounder(
+                "unread_drugs",
+                format!(
+                    "Drug records naming no drug refract knows, not judged as trials: {}; check whether any is a trial of the class {} (and add it to the drug book)",
+                    unread.join("; "),
+                    spec.classes.join(" or ")
+                ),
+            ));
         }
     }
 
@@ -457,6 +533,235 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     outcome
 }
 
+/// What a failed trial's drug levels say (`spec.level`): `Err` with why when every level
+/// recorded during it falls short (not an adequate trial), else `Ok` with a note on the levels
+/// (none recorded, fewer at the level than the source asks, some short of it).
+fn level_check(
+    ctx: &Context<'_>,
+    rule: &super::model::LevelRule,
+    trial: &Trial<'_>,
+) -> std::result::Result<String, String> {
+    let until = shift(trial.end.unwrap_or(ctx.today), 7);
+    let mut read: Vec<(NaiveDate, f64)> = Vec::new();
+    let mut unread: Vec<String> = Vec::new();
+    for level in ctx.observations(&rule.observation).filter(|o| {
+        let day = o.effective.date();
+        day >= trial.start && day <= until
+    }) {
+        match level.exact_value().zip(ng_per_ml(
+            level.unit.as_deref().unwrap_or(""),
+            rule.molar_mass_g_per_mol,
+        )) {
+            Some((value, factor)) => read.push((level.effective.date(), value * factor)),
+            None => unread.push(format!(
+                "{} on {}",
+                level.value_text().trim_end(),
+                level.effective.date()
+            )),
+        }
+    }
+    let minimum = trim_number(rule.min_ng_ml);
+    let words = |levels: &[(NaiveDate, f64)]| {
+        levels
+            .iter()
+            .map(|(day, value)| format!("{} ng/mL on {day}", trim_number(value.round())))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let unread_words = if unread.is_empty() {
+        String::new()
+    } else {
+        format!("; not read (unit): {}", unread.join(", "))
+    };
+    if read.is_empty() {
+        return Ok(format!(
+            "no {} recorded during the trial (an adequate trial reaches {minimum} ng/mL, measured {} times){unread_words}",
+            rule.name, rule.min_count
+        ));
+    }
+    let reached: Vec<(NaiveDate, f64)> = read
+        .iter()
+        .copied()
+        .filter(|(_, value)| at_least(*value, rule.min_ng_ml))
+        .collect();
+    if reached.is_empty() {
+        return Err(format!(
+            "{} {}, below {minimum} ng/mL: not an adequate trial{unread_words}",
+            rule.name,
+            words(&read)
+        ));
+    }
+    if reached.len() < rule.min_count as usize || reached.len() < read.len() {
+        return Ok(format!(
+            "{} {}: {} of them at least {minimum} ng/mL (an adequate trial reaches it, measured {} times){unread_words}",
+            rule.name,
+            words(&read),
+            reached.len(),
+            rule.min_count
+        ));
+    }
+    Ok(format!("{} {}{unread_words}", rule.name, words(&read)))
+}
+
+/// ng/mL in one of a concentration `unit` (a mass or an amount of substance per volume: ng/mL,
+/// µg/L, mg/L, nmol/L, µmol/L), `None` for any other.
+fn ng_per_ml(unit: &str, molar_mass: f64) -> Option<f64> {
+    let (amount, volume) = unit.trim().split_once('/')?;
+    let amount = amount
+        .trim()
+        .replace(['\u{3bc}', '\u{b5}'], "u")
+        .to_ascii_lowercase();
+    // Milligrams of the amount.
+    let mg = match amount.as_str() {
+        "ng" | "nanogram" | "nanograms" => 1e-6,
+        "pmol" => 1e-12 * molar_mass * 1000.0,
+        "nmol" => 1e-9 * molar_mass * 1000.0,
+        "umol" => 1e-6 * molar_mass * 1000.0,
+        "mmol" => 1e-3 * molar_mass * 1000.0,
+        other => crate::domain::units::mass_mg(other)?,
+    };
+    let ml = match volume.trim().to_ascii_lowercase().as_str() {
+        "dl" => 100.0,
+        other => crate::domain::units::volume_ml(other)?,
+    };
+    Some(mg / ml * 1e6)
+}
+
+/// A course of procedure sessions judged as a trial.
+struct Course {
+    /// "ECT, 12 sessions, 2025-05-05 → 2025-05-30".
+    name: String,
+    result: Result,
+    evidence: Vec<crate::domain::Evidence>,
+}
+
+/// The courses of `rule`'s procedure in the record, each judged: sessions at most `gap_days`
+/// apart are one course; one in an earlier episode is not counted (with `episode`); one with
+/// fewer than `min_sessions` is no adequate course (still under way: undecided); an adequate one
+/// failed or responded by the criterion's scores from before its first session to
+/// `follow_up_days` after its last, and with no such scores is undecided. A procedure dated
+/// only by a period of days (a course recorded as one procedure) gives no count of its
+/// sessions: undecided, never guessed.
+fn procedure_courses(
+    ctx: &Context<'_>,
+    spec: &FailedTrials,
+    rule: &super::model::ProcedureCourse,
+    episode: Option<&super::episode::Episode>,
+) -> Vec<Course> {
+    let mut sessions: Vec<(NaiveDate, NaiveDate, &crate::domain::Procedure)> = ctx
+        .procedures(&rule.terms)
+        .filter_map(|p| p.window().map(|(first, last)| (first, last, p)))
+        .collect();
+    sessions.sort_by_key(|(first, last, p)| (*first, *last, p.id));
+    let mut groups: Vec<Vec<(NaiveDate, NaiveDate, &crate::domain::Procedure)>> = Vec::new();
+    for session in sessions {
+        match groups.last_mut() {
+            Some(group)
+                if group.last().is_some_and(|(_, last, _)| {
+                    days_between(*last, session.0) <= rule.gap_days
+                }) =>
+            {
+                // The same session recorded twice (a procedure and its billing) is one.
+                if !group
+                    .iter()
+                    .any(|(first, last, _)| (*first, *last) == (session.0, session.1))
+                {
+                    group.push(session);
+                }
+            }
+            _ => groups.push(vec![session]),
+        }
+    }
+    groups
+        .into_iter()
+        .filter_map(|group| {
+            let (start, _, _) = *group.first()?;
+            let end = group.iter().map(|(_, last, _)| *last).max()?;
+            let count = group.len();
+            let name = if start == end {
+                format!("{}, {count} session, {start}", rule.name)
+            } else {
+                format!(
+                    "{}, {count} session{}, {start} → {end}",
+                    rule.name,
+                    if count == 1 { "" } else { "s" }
+                )
+            };
+            let evidence = group
+                .iter()
+                .map(|(_, _, p)| crate::domain::Evidence {
+                    criterion: String::new(),
+                    kind: crate::domain::EvidenceKind::Procedure,
+                    id: p.id,
+                    text: format!("{} {}", p.display, p.when_words()),
+                })
+                .collect();
+            let ongoing = days_between(end, ctx.today) <= rule.gap_days;
+            let result = match episode.map(|e| e.place(start)) {
+                Some(Placement::Before(why)) => Result::NotCounted(why),
+                Some(Placement::Unknown(what)) => Result::Undecided(what),
+                Some(Placement::Current) | None => {
+                    judge_course(ctx, spec, rule, &group, start, end, ongoing)
+                }
+            };
+            Some(Course {
+                name,
+                result,
+                evidence,
+            })
+        })
+        .collect()
+}
+
+/// [`procedure_courses`]' judgement of one course in the current episode.
+fn judge_course(
+    ctx: &Context<'_>,
+    spec: &FailedTrials,
+    rule: &super::model::ProcedureCourse,
+    group: &[(NaiveDate, NaiveDate, &crate::domain::Procedure)],
+    start: NaiveDate,
+    end: NaiveDate,
+    ongoing: bool,
+) -> Result {
+    if group.iter().any(|(first, last, _)| first != last) {
+        return Result::Undecided(format!(
+            "a procedure spans several days: how many sessions the course had is not recorded              (an adequate course has at least {})",
+            rule.min_sessions
+        ));
+    }
+    let sessions = group.len();
+    if sessions < rule.min_sessions as usize {
+        return if ongoing {
+            Result::Undecided(format!(
+                "{sessions} sessions so far: response can be judged after at least {}",
+                rule.min_sessions
+            ))
+        } else {
+            Result::NotCounted(format!(
+                "{sessions} sessions, fewer than an adequate course ({})",
+                rule.min_sessions
+            ))
+        };
+    }
+    let window = Window {
+        start,
+        follow_up_from: end,
+        until: shift(end, rule.follow_up_days - 7),
+    };
+    match trial_scores(ctx, spec, window) {
+        Some(ScoreEvidence::Failed(words)) => Result::Failed(words),
+        Some(ScoreEvidence::Responded(words)) => Result::Responded(format!("responded ({words})")),
+        Some(ScoreEvidence::Disagree(which)) => Result::Undecided(which),
+        None if ongoing => Result::Undecided(String::from(
+            "course under way: no score after its last session yet",
+        )),
+        None => Result::Undecided(format!(
+            "no score before the course and within {} after its last session: its response is not recorded",
+            span(rule.follow_up_days)
+        )),
+    }
+}
+
 fn push_evidence(ctx: &Context<'_>, id: &str, trial: &Trial<'_>, outcome: &mut Outcome) {
     if let Some(line) = trial.line {
         outcome.evidence.push(line_evidence(id, line));
@@ -474,6 +779,11 @@ fn collect_trials<'c>(ctx: &'c Context<'c>, spec: &FailedTrials) -> Vec<Trial<'c
         spec.exclude_ingredients
             .iter()
             .any(|e| e.eq_ignore_ascii_case(ingredient))
+            || (!spec.only_ingredients.is_empty()
+                && !spec
+                    .only_ingredients
+                    .iter()
+                    .any(|only| only.eq_ignore_ascii_case(ingredient)))
     };
     let mechanism_allowed = |drug: &super::drugs::Drug| {
         spec.mechanisms.is_empty()

@@ -56,6 +56,7 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
             ("onset", Shape::Date),
             ("abatement", Shape::Date),
             ("codings", Shape::Codings),
+            ("recorded", Shape::Date),
         ],
     ),
     (

@@ -128,6 +128,7 @@ const CONDITION_COLUMNS: &[&str] = &[
     "source",
     "source_id",
     "codings",
+    "recorded",
 ];
 const EXPOSURE_COLUMNS: &[&str] = &[
     "dates",

@@ -508,10 +508,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, system, code, display, onset, abatement, clinical_status,
-                verification_status, codings
+                verification_status, codings, recorded
          FROM conditions WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, onset, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 10)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 11)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -529,6 +529,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             abatement: parse_opt_date("conditions.abatement", raw.opt(6))?,
             // Empty, not NULL: abated on a day the record did not give.
             abated_on_unknown_day: raw.opt(6).is_some_and(|text| text.is_empty()),
+            recorded: parse_opt_date("conditions.recorded", raw.opt(10))?,
             clinical_status: raw.opt(7),
             verification_status: raw.opt(8),
             codings: raw

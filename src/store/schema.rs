@@ -172,6 +172,11 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_tables: false,
         then: Some(super::native::derive_missing_meeting_uids),
     },
+    Migration {
+        sql: include_str!("sql/0031_condition_recorded.sql"),
+        rebuilds_tables: false,
+        then: None,
+    },
 ];
 
 /// The schema version this build writes.

@@ -167,8 +167,8 @@ impl<'conn> RecordWriter<'conn> {
             condition: conn.prepare_cached(
                 "INSERT INTO conditions (patient_id, system, code, display, onset, abatement,
                                          clinical_status, verification_status, source, source_id,
-                                         codings)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                         codings, recorded)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?,
             exposure: conn.prepare_cached(
                 "INSERT INTO drug_exposures (patient_id, text, rxnorm, atc, start, end, dose_value,
@@ -430,6 +430,7 @@ impl<'conn> RecordWriter<'conn> {
                 source_text,
                 source_id(|ids| &ids.conditions, index),
                 codings,
+                condition.recorded.map(format_date),
             ])?;
             self.ids.conditions.push((condition.id, row));
         }

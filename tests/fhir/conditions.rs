@@ -570,3 +570,66 @@ fn a_rule_set_given_later_knows_a_stored_diagnosis_by_any_of_its_codings() {
         "{flags:#?}"
     );
 }
+
+#[test]
+fn a_diagnosis_recorded_with_no_onset_bounds_its_episode_by_its_recorded_date() {
+    let env = Env::new();
+    // An earlier episode recorded over with no day for its end, and the current one with only
+    // the day it was recorded: trials after that day are the current episode's.
+    let earlier = |mrn: &str| {
+        let mut condition = diagnosis(
+            &format!("{mrn}-old"),
+            mrn,
+            (
+                "F32.1",
+                "Major depressive disorder, single episode, moderate",
+            ),
+            Some("resolved"),
+            Some("confirmed"),
+        );
+        condition["onsetDateTime"] = json!(ago(1500));
+        condition
+    };
+    let current = |mrn: &str| {
+        let mut condition = diagnosis(
+            &format!("{mrn}-now"),
+            mrn,
+            DEPRESSION,
+            Some("active"),
+            Some("confirmed"),
+        );
+        condition.as_object_mut().map(|c| c.remove("onsetDateTime"));
+        condition["recordedDate"] = json!(ago(400));
+        condition
+    };
+    let mut resources = depressed(
+        "EP-RECORDED",
+        current("EP-RECORDED"),
+        vec![earlier("EP-RECORDED")],
+    );
+    // The same record whose earlier episode ended (abatement): its trials before that day are
+    // the earlier episode's.
+    let mut old = earlier("EP-ENDED");
+    old["abatementDateTime"] = json!(ago(350));
+    resources.extend(depressed("EP-ENDED", current("EP-ENDED"), vec![old]));
+    let file = env.write_json("recorded.json", &collection(resources));
+    let (code, summary, stderr) = cli_import(&env.db(), &[file]);
+    assert_eq!(code, 0, "{summary} {stderr}");
+    let flags = flags(&env);
+    assert_eq!(
+        flag_of(&flags, "EP-RECORDED", "depression").map(|f| f["status"].clone()),
+        Some(json!("refractory")),
+        "{flags:#?}"
+    );
+    let ended = flag_of(&flags, "EP-ENDED", "depression");
+    assert_eq!(
+        ended.map(|f| f["status"].clone()),
+        Some(json!("not_met")),
+        "{flags:#?}"
+    );
+    let shown = show(&env, "EP-RECORDED").to_string();
+    assert!(
+        shown.contains(&format!("\"recorded\":\"{}\"", ago(400))),
+        "{shown}"
+    );
+}

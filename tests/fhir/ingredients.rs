@@ -300,7 +300,7 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
     let before = texts(&env);
     {
         let conn = rusqlite::Connection::open(env.db()).unwrap();
-        // What migrations 19 and later add, taken away (0027 creates its table only if absent): the
+        // What migrations 19 and later add (0031: conditions.recorded), taken away (0027 creates its table only if absent): the
         // file as schema 18 left it.
         conn.execute_batch(
             "DROP TABLE medication_ingredients;
@@ -315,6 +315,7 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              DROP TRIGGER meetings_uid_made;
              DROP INDEX meetings_uid;
              ALTER TABLE meetings DROP COLUMN uid;
+             ALTER TABLE conditions DROP COLUMN recorded;
              PRAGMA user_version = 18;",
         )
         .unwrap();

@@ -910,6 +910,7 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              DROP TRIGGER meetings_uid_made;
              DROP INDEX meetings_uid;
              ALTER TABLE meetings DROP COLUMN uid;
+             ALTER TABLE conditions DROP COLUMN recorded;
              PRAGMA user_version = 28;"
         ))
         .unwrap();

@@ -1471,3 +1471,199 @@ fn a_weekly_form_is_judged_by_its_weekly_equivalent_never_a_daily_average() {
         ],
     );
 }
+
+const SINGLE: (&str, &str) = (
+    "F32.1",
+    "Major depressive disorder, single episode, moderate",
+);
+const RECURRENT: (&str, &str) = ("F33.1", "Major depressive disorder, recurrent, moderate");
+
+/// Sertraline (1450 to 1380 days ago) and citalopram (1370 to 1300 days ago) both stopped for
+/// no response, then venlafaxine 150 mg/d from `from` to `until` days ago, stopped so too.
+fn three_failures(vignette: Vignette, (from, until): (i64, i64)) -> Vignette {
+    vignette
+        .give(
+            rx("Sertraline 100 mg/d")
+                .from(1450)
+                .until(1380)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Citalopram 40 mg/d")
+                .from(1370)
+                .until(1300)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Venlafaxine 150 mg/d")
+                .from(from)
+                .until(until)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+}
+
+#[test]
+fn trials_of_an_episode_recorded_over_are_never_the_current_episodes() {
+    // The earlier episode resolved 1200 days ago; the current diagnosis has no onset, only the
+    // day it was recorded: the two trials before the abatement are the earlier episode's.
+    let record = three_failures(
+        Vignette::new()
+            .episode(SINGLE, "resolved", Some(1500), Some(1200), None)
+            .episode(RECURRENT, "active", None, None, Some(200)),
+        (190, 100),
+    )
+    .record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, NotMet, "{said}");
+    assert!(
+        said.contains("sertraline (in an earlier episode, over on"),
+        "{said}"
+    );
+    assert!(said.contains("1 adequate failed trials"), "{said}");
+
+    // No recorded end: trials after the earlier episode began and before the current diagnosis
+    // was recorded may be either episode's; the current episode's onset is asked for.
+    let open = three_failures(
+        Vignette::new()
+            .episode(SINGLE, "resolved", Some(1500), None, None)
+            .episode(RECURRENT, "active", None, None, Some(200)),
+        (190, 100),
+    )
+    .record();
+    let assessment = assess(ID, &open);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("the onset of the current episode")),
+        "{said}"
+    );
+
+    // Trials on or after the day the current diagnosis was recorded are its episode's.
+    let after = Vignette::new()
+        .episode(SINGLE, "resolved", Some(1500), None, None)
+        .episode(RECURRENT, "active", None, None, Some(200))
+        .give(
+            rx("Sertraline 100 mg/d")
+                .from(190)
+                .until(150)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Venlafaxine 150 mg/d")
+                .from(140)
+                .until(60)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .record();
+    let assessment = assess(ID, &after);
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+}
+
+#[test]
+fn a_bipolar_disorder_only_considered_asks_rather_than_excludes() {
+    for status in ["provisional", "differential", "unconfirmed"] {
+        let record = second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy))
+            .condition_status(
+                "F31.9",
+                "Bipolar disorder, unspecified",
+                Some("active"),
+                Some(status),
+            )
+            .record();
+        let assessment = assess(ID, &record);
+        let said = describe(&assessment);
+        assert_eq!(assessment.status, InsufficientData, "{status}: {said}");
+        assert!(
+            assessment.missing.iter().any(|m| m
+                .contains("Bipolar disorder to be confirmed or ruled out")
+                && m.contains(status)),
+            "{status}: {said}"
+        );
+        assert!(
+            assessment
+                .confounders
+                .iter()
+                .any(|c| c.key == "exclusion_unconfirmed"),
+            "{status}: {said}"
+        );
+    }
+    // With no verification status, a recorded diagnosis is taken as it stands: it excludes.
+    let record = second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy))
+        .condition_status(
+            "F31.9",
+            "Bipolar disorder, unspecified",
+            Some("active"),
+            None,
+        )
+        .record();
+    assert_eq!(assess(ID, &record).status, NotMet);
+}
+
+/// Sertraline failed; PHQ-9 21 before an ECT course of `sessions` sessions (every 2-3 days
+/// from 90 days ago), then `after` a week after its last session.
+fn ect_course(sessions: i64, after: f64) -> Vignette {
+    let mut vignette = patient().give(sertraline_failed()).phq9(21.0, 95);
+    let mut day = 90;
+    for _ in 0..sessions {
+        vignette = vignette.procedure("23835007", "Electroconvulsive therapy", day);
+        day -= 2;
+    }
+    vignette.phq9(after, day - 5)
+}
+
+#[test]
+fn a_failed_acute_ect_course_is_a_failed_treatment() {
+    let assessment = assess(ID, &ect_course(12, 20.0).record());
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(said.contains("ECT, 12 sessions"), "{said}");
+    assert!(said.contains("below 25%"), "{said}");
+    assert!(
+        assessment
+            .evidence
+            .iter()
+            .any(|e| e.kind == EvidenceKind::Procedure),
+        "{said}"
+    );
+    // A course that responded, or one too short to be adequate, is no failure.
+    let responded = assess(ID, &ect_course(12, 8.0).record());
+    assert_eq!(responded.status, NotMet, "{}", describe(&responded));
+    let short = assess(ID, &ect_course(3, 20.0).record());
+    let said = describe(&short);
+    assert_eq!(short.status, NotMet, "{said}");
+    assert!(said.contains("fewer than an adequate course (6)"), "{said}");
+}
+
+#[test]
+fn antidepressants_the_book_lacked_are_trials_and_an_unknown_drug_is_said() {
+    for text in [
+        "Protriptyline 40 mg/d",
+        "Amoxapine 200 mg/d",
+        "Exxua (gepirone) 18.2 mg/d",
+        "Emsam 6 mg/d",
+        "Tianeptine 37.5 mg/d",
+    ] {
+        let record = second_trial(text, 90, Some(StopReason::LackOfEfficacy)).record();
+        let assessment = assess(ID, &record);
+        assert_eq!(
+            assessment.status,
+            Refractory,
+            "{text}: {}",
+            describe(&assessment)
+        );
+    }
+    let record = second_trial("Zorbaxetine 20 mg/d", 90, Some(StopReason::LackOfEfficacy)).record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert!(
+        assessment
+            .confounders
+            .iter()
+            .any(|c| c.key == "unread_drugs" && c.text.contains("Zorbaxetine")),
+        "{said}"
+    );
+}

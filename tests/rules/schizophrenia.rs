@@ -604,3 +604,71 @@ fn a_titration_within_one_order_counts_only_its_weeks_at_dose() {
     let (status, detail) = imported_olanzapine_steps(7, 49);
     assert_eq!(status, "refractory", "{detail}");
 }
+
+/// TRS, then clozapine 400 mg/d from 140 to 20 days ago stopped for no response, PANSS 100 then
+/// 95, with clozapine levels `(value, unit, days ago)`.
+fn clozapine_with_levels(levels: &[(f64, &str, i64)]) -> Vignette {
+    let mut vignette = trs()
+        .give(
+            rx("Clozapine 400 mg/d")
+                .from(140)
+                .until(20)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .panss(100.0, 140)
+        .panss(95.0, 25);
+    for (value, unit, days) in levels {
+        vignette = vignette.observe(
+            "6896-5",
+            "Clozapine [Mass/volume] in Serum or Plasma",
+            *value,
+            unit,
+            *days,
+        );
+    }
+    vignette
+}
+
+#[test]
+fn clozapine_levels_below_the_trrip_level_make_no_adequate_clozapine_trial() {
+    let low = assess(
+        ID,
+        &clozapine_with_levels(&[(150.0, "ng/mL", 100), (140.0, "ug/L", 60)]).record(),
+    );
+    let said = describe(&low);
+    assert_eq!(low.status, Refractory, "{said}");
+    assert_eq!(low.label, TRS, "{said}");
+    assert!(said.contains("clozapine level 150 ng/mL"), "{said}");
+    assert!(said.contains("below 350 ng/mL"), "{said}");
+    // In nmol/L by clozapine's molar mass: 1200 nmol/L is 392 ng/mL.
+    let molar = assess(
+        ID,
+        &clozapine_with_levels(&[(1200.0, "nmol/L", 100), (1300.0, "nmol/L", 60)]).record(),
+    );
+    assert_eq!(molar.label, ULTRA, "{}", describe(&molar));
+    let low_molar = assess(
+        ID,
+        &clozapine_with_levels(&[(400.0, "nmol/L", 100)]).record(),
+    );
+    assert_eq!(low_molar.label, TRS, "{}", describe(&low_molar));
+    // No level recorded: counted, the level named as not recorded.
+    let none = assess(ID, &clozapine_with_levels(&[]).record());
+    let said = describe(&none);
+    assert_eq!(none.label, ULTRA, "{said}");
+    assert!(said.contains("no clozapine level recorded"), "{said}");
+}
+
+#[test]
+fn antipsychotics_the_book_lacked_are_trials() {
+    // Perazine 600 mg/d is 1800 mg/d chlorpromazine equivalent (DDD 100 mg).
+    for text in ["Perazine 600 mg/d", "Lybalvi 20 mg/d"] {
+        let record = second_trial(text, 60, Some(StopReason::LackOfEfficacy)).record();
+        let assessment = assess(ID, &record);
+        assert_eq!(
+            assessment.status,
+            Refractory,
+            "{text}: {}",
+            describe(&assessment)
+        );
+    }
+}

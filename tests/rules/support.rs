@@ -289,6 +289,7 @@ impl Vignette {
             onset: None,
             abatement: None,
             abated_on_unknown_day: false,
+            recorded: None,
             clinical_status: Some("active".into()),
             verification_status: Some("confirmed".into()),
             codings: Vec::new(),
@@ -309,6 +310,7 @@ impl Vignette {
             onset: None,
             abatement: None,
             abated_on_unknown_day: false,
+            recorded: None,
             clinical_status: Some(clinical.to_owned()),
             verification_status: Some("confirmed".into()),
             codings: codings
@@ -341,8 +343,36 @@ impl Vignette {
             onset: None,
             abatement: None,
             abated_on_unknown_day: false,
+            recorded: None,
             clinical_status: clinical.map(str::to_owned),
             verification_status: verification.map(str::to_owned),
+            codings: Vec::new(),
+        });
+        self
+    }
+
+    /// An ICD-10 diagnosis of one episode, confirmed, with `clinical` as its status and, in days
+    /// ago, its onset, its abatement and the day it was recorded (`None`: not recorded).
+    pub fn episode(
+        mut self,
+        (icd10, display): (&str, &str),
+        clinical: &str,
+        onset: Option<i64>,
+        abated: Option<i64>,
+        recorded: Option<i64>,
+    ) -> Self {
+        let id = self.id();
+        self.record.conditions.push(Condition {
+            id,
+            system: ConditionCodeSystem::Icd10,
+            code: icd10.to_owned(),
+            display: display.to_owned(),
+            onset: onset.map(ago),
+            abatement: abated.map(ago),
+            abated_on_unknown_day: false,
+            recorded: recorded.map(ago),
+            clinical_status: Some(clinical.to_owned()),
+            verification_status: Some("confirmed".into()),
             codings: Vec::new(),
         });
         self
@@ -363,6 +393,7 @@ impl Vignette {
             onset,
             abatement: None,
             abated_on_unknown_day: false,
+            recorded: None,
             clinical_status: Some("active".into()),
             verification_status: Some("confirmed".into()),
             codings: Vec::new(),

@@ -1038,6 +1038,7 @@ mod tests {
             onset: NaiveDate::from_ymd_opt(1946, 7, 15),
             abatement: None,
             abated_on_unknown_day: false,
+            recorded: None,
             clinical_status: clinical.map(str::to_owned),
             verification_status: verification.map(str::to_owned),
             codings: Vec::new(),
