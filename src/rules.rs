@@ -112,8 +112,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// after the end alone); a Deauville score of 1-3 alone a complete metabolic response; a
 /// weekly dose left unjudged only for a drug with a weekly form but no known equivalent
 /// (`weekly_form`) at a week that could reach the minimum, else judged (a week below one day's
-/// minimum, or a daily average below it with no weekly form: below).
-const ENGINE_REVISION: u32 = 22;
+/// minimum, or a daily average below it with no weekly form: below). 23: a drug whose start
+/// is only its latest day (a year, a month, an end alone) joins a regimen by the window only
+/// where it was surely given with the regimen's drugs.
+const ENGINE_REVISION: u32 = 23;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
