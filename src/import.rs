@@ -196,7 +196,10 @@ fn this_host() -> String {
 /// "less than 5%", a range "5-10%" as at least its low end) read as its quantity;
 /// the drug book's combination brands (Lotensin HCT, Accuretic, …) and a brand's "HCT" suffix join a
 /// combination's records as its own course, never the course of one of its ingredients;
-/// a Condition's `recordedDate` kept (a bound of the episode it names when it gives no onset).
+/// a Condition's `recordedDate` kept (a bound of the episode it names when it gives no onset);
+/// a drug period with an end alone a stated end with an unknown start (`start_unknown`), never
+/// "no period"; a `Patient.link` by identifier alone resolved as a subject's identifier is; a
+/// drug's text the drug book does not know yields to a coding's display it knows.
 pub const MAPPING_VERSION: i64 = 15;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
@@ -748,6 +751,9 @@ struct Checked {
     /// Patients (by id) whose links join them to a record stored as another patient: read
     /// without their links (see `check`).
     unlinked: std::collections::HashSet<String>,
+    /// Links by identifier (system, value) that name no Patient of the file but one stored
+    /// from the same source: its Patient id there.
+    stored_links: HashMap<(Option<String>, String), String>,
 }
 
 /// The file's Patients by the identifiers a conditional reference can name them by
@@ -988,6 +994,10 @@ struct FilePatient {
     record_system: String,
     /// Of `keys`, those of the Patient records it links to (`Patient.link`).
     linked: Vec<(String, String)>,
+    /// The identifiers its links name the other record by, alone (see
+    /// [`crate::fhir::LinkedIdentifier`]): resolved once the whole file is read, else against
+    /// the stored patients in [`check`].
+    by_identifier: Vec<(Option<String>, String)>,
 }
 
 /// The first read: the file is readable FHIR, and no two Patients of it share an identifier.
@@ -1125,6 +1135,11 @@ fn first_read(
                     keys,
                     record_system: patient.patient.mrn_system,
                     linked,
+                    by_identifier: patient
+                        .linked_identifiers
+                        .into_iter()
+                        .map(|linked| (linked.system, linked.value))
+                        .collect(),
                 });
             }
             Mapped::Medication {
@@ -1141,6 +1156,22 @@ fn first_read(
         }
         Ok(())
     });
+    // A link by identifier names a Patient anywhere in the file: resolved once all are read,
+    // as a subject named by its identifier is, and joined as a link by address is.
+    let id_system = ledger::patient_id_system(&source_of(options));
+    for patient in &mut patients {
+        for (system, value) in &patient.by_identifier {
+            if let Ok(target) = identified.target(system.as_deref(), value)
+                && patient.id.as_deref() != Some(target)
+            {
+                let key = (id_system.clone(), target.to_owned());
+                if !patient.keys.contains(&key) {
+                    patient.keys.push(key.clone());
+                    patient.linked.push(key);
+                }
+            }
+        }
+    }
     let complete_record = summary
         .as_ref()
         .is_ok_and(|summary| summary.complete_record);
@@ -1170,7 +1201,7 @@ fn first_read(
 
 /// The first read's Patients against the database: each names one person (see
 /// [`identity_problem`]). Changes nothing.
-fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Checked, String> {
+fn check(store: &Store, mut first: FirstRead, options: &ImportOptions) -> Result<Checked, String> {
     let source = source_of(options);
     let own_system = store.own_mrn_system().map_err(|err| err.to_string())?;
     // This file's own FHIR export, whoever its patients are (patients another source brought
@@ -1183,6 +1214,39 @@ fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Che
         ));
     }
     let mut unlinked = std::collections::HashSet::new();
+    let id_system = ledger::patient_id_system(&source);
+    let mut stored_links = HashMap::new();
+    for patient in &mut first.patients {
+        // A link by an identifier no Patient of the file carries: the patient stored from the
+        // same source who does (known there by their Patient id).
+        for (system, value) in &patient.by_identifier {
+            if first.identified.target(system.as_deref(), value).is_ok() {
+                continue;
+            }
+            let key = identity_keys(&source, &[], &[(system.clone(), value.clone())]);
+            let PatientMatch::Existing(id) = store
+                .match_patient(&key, &options.equivalent_systems)
+                .map_err(|err| err.to_string())?
+            else {
+                continue;
+            };
+            let Some(target) = store
+                .identifiers_of(id, &id_system)
+                .map_err(|err| err.to_string())?
+                .into_iter()
+                .next()
+                .filter(|target| patient.id.as_ref() != Some(target))
+            else {
+                continue;
+            };
+            let key = (id_system.clone(), target.clone());
+            if !patient.keys.contains(&key) {
+                patient.keys.push(key.clone());
+                patient.linked.push(key);
+            }
+            stored_links.insert((system.clone(), value.clone()), target);
+        }
+    }
     for patient in &first.patients {
         // This file's own FHIR export: its patients are here already, with the rows the export
         // was made from; importing them would add each record a second time.
@@ -1241,6 +1305,7 @@ fn check(store: &Store, first: FirstRead, options: &ImportOptions) -> Result<Che
         servers: first.servers,
         identified: first.identified,
         unlinked,
+        stored_links,
     })
 }
 

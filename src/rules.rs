@@ -127,7 +127,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// by an earlier episode's end and the current diagnosis's recorded day (`episode.rs`); an
 /// exclusion recorded only as possible asks instead of excluding; an acute ECT course a trial
 /// (`procedure_course`); a clozapine trial at levels all below TRRIP's no adequate trial
-/// (`level`); drug records naming no known drug said (`unread_drugs`).
+/// (`level`); drug records naming no known drug said (`unread_drugs`); a drug whose start
+/// is only its latest day (a year, a month, an end alone) joins a regimen by the window only
+/// where it was surely given with the regimen's drugs.
 const ENGINE_REVISION: u32 = 23;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

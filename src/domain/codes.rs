@@ -808,8 +808,9 @@ pub enum DatesKnown {
     /// record stopped or completed with no end date): it may have gone on longer.
     EndUnknown,
     /// The end (or that it is ongoing) is known; the start is a month or a year only
-    /// ("2018"): `start` is the latest day it can have been (the period's last day, or the end
-    /// if sooner), and the drug may have been given since earlier.
+    /// ("2018"), or not recorded at all (a period with an end alone): `start` is the latest day
+    /// it can have been (the period's last day, or the end if sooner), and the drug may have
+    /// been given since earlier.
     StartUnknown,
     /// Neither: the start and end are the one day the record carries (when it was asserted or
     /// written down), or none at all.

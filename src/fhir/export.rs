@@ -714,10 +714,14 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 }),
                 None,
             ),
-            // The month of the latest day it can have started: read back, the same day.
+            // The month of the latest day it can have started: read back, the same day. One that
+            // can have started as late as its end (an end alone, a year cut short by its end)
+            // is written as an end alone, which reads back the same and names no month the
+            // source did not.
             DatesKnown::StartUnknown => (
                 Some(Period {
-                    start: Some(exposure.start.format("%Y-%m").to_string()),
+                    start: (exposure.end != Some(exposure.start))
+                        .then(|| exposure.start.format("%Y-%m").to_string()),
                     end: exposure.end.map(clinical_datetime),
                 }),
                 None,

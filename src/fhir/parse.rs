@@ -87,6 +87,21 @@ pub struct ImportedPatient {
     pub superseded: bool,
     /// The records merged into this one (`link.type` `replaces`), by id.
     pub replaces: Vec<String>,
+    /// Links that name the other record by an identifier alone (R4 `Reference.identifier`, a
+    /// logical reference: an MPI's merge pointing at the surviving record's number): the
+    /// importer resolves them as it does a subject named so, to the Patient of the file (or
+    /// stored from the same source) carrying it, and adds them to `same_as` (and `replaces`).
+    pub linked_identifiers: Vec<LinkedIdentifier>,
+}
+
+/// A `Patient.link` whose `other` is an identifier alone (see
+/// [`ImportedPatient::linked_identifiers`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkedIdentifier {
+    pub system: Option<String>,
+    pub value: String,
+    /// The link is `replaces`: the record it names was merged into this one.
+    pub replaces: bool,
 }
 
 /// A clinical resource: its item and the patient it is about.
@@ -438,7 +453,6 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             if let Some(product) = &record.concept {
                 refuse_oversized(product.texts())?;
             }
-            let unknown = record.dates == DatesKnown::Unknown;
             // Refract's own "on hold" is no reason a vocabulary should learn; the words of a
             // hold's reason after it are.
             let unknown_stop_reason = record
@@ -457,11 +471,6 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 Item::Medication(record),
             );
             mapping.warnings = warnings;
-            if unknown {
-                mapping.warnings.push(String::from(
-                    "no period recorded: kept at the one date it has, its duration unknown",
-                ));
-            }
             mapping.unknown_stop_reason = unknown_stop_reason;
             Ok(mapping)
         }
@@ -1266,6 +1275,32 @@ fn map_patient(
             raw.full_url,
             &mut Vec::new(),
         ),
+        linked_identifiers: resource
+            .link
+            .iter()
+            .filter_map(|link| {
+                let other = link.other.as_ref()?;
+                // A link with an address is followed by it; one to a RelatedPerson joins no one.
+                if other.reference.is_some()
+                    || other.kind.as_deref().is_some_and(|kind| kind != "Patient")
+                {
+                    return None;
+                }
+                let identifier = other.identifier.as_ref()?;
+                let value = identifier.value.as_deref().map(str::trim)?;
+                Some(LinkedIdentifier {
+                    system: identifier
+                        .system
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|system| !system.is_empty())
+                        .map(str::to_owned),
+                    value: value.to_owned(),
+                    replaces: link.kind.as_deref() == Some("replaces"),
+                })
+            })
+            .filter(|linked| !linked.value.is_empty())
+            .collect(),
     })
 }
 
@@ -1392,7 +1427,9 @@ fn map_condition(
     // encounter diagnosis of a depression treated for years is recorded on the day of the
     // visit): read as the onset, it put every earlier trial before the current episode. An
     // onset in words or as an age is no date (an age would need the birth date, another
-    // resource, and is a year wide): the onset is unknown, which excludes no trial.
+    // resource, and is a year wide): the onset is unknown, which excludes no trial. So is an
+    // `onsetPeriod` with an end alone (R4: its start not known): begun by then, how long
+    // before not known.
     let onset = resource.onset_date_time.as_ref().or_else(|| {
         resource
             .onset_period
@@ -1518,11 +1555,18 @@ fn map_medication(
 
     let dispensed = raw.resource_type == "MedicationDispense";
     let (mut dosages, timings) = dose_lines(resource);
+    let said = warnings.len();
     let (start, end, mut dates) = if dispensed {
         dispense_period(resource)?
     } else {
-        medication_period(raw, resource, &timings)?
+        medication_period(raw, resource, &timings, warnings)?
     };
+    // Unless the period said more of why its dates are not known (an end alone).
+    if dates == DatesKnown::Unknown && warnings.len() == said {
+        warnings.push(String::from(
+            "no period recorded: kept at the one date it has, its duration unknown",
+        ));
+    }
     // refract's own export of a drug known from fills: a statement over the supply that says so.
     if dates == DatesKnown::Stated
         && end.is_some()
@@ -1733,6 +1777,7 @@ fn medication_period(
     raw: &RawResource<'_>,
     resource: &model::MedicationUse,
     timings: &[LineTiming],
+    warnings: &mut Vec<String>,
 ) -> Result<(NaiveDateTime, Option<NaiveDateTime>, DatesKnown), String> {
     // Lines taken as needed take no part in the steps (an as-needed line numbered as a step
     // of its own is no step after the last), unless the record has no other.
@@ -1800,6 +1845,12 @@ fn medication_period(
         .as_ref()
         .and_then(|p| p.end.as_ref())
         .or_else(|| ending.and_then(|t| t.period_end.as_ref()));
+    if start_text.is_none()
+        && let Some(text) = end_text
+        && let Some(until) = date_field("end", Some(text))?
+    {
+        return Ok(end_alone(resource, text, until, warnings));
+    }
     let Some(start) = date_field_beside("effective", start_text, end_text)? else {
         // No period: kept at the one date the record has, its duration unknown. A request's
         // `dispenseRequest.validityPeriod` is when the prescription may be dispensed (R4:
@@ -1848,22 +1899,7 @@ fn medication_period(
         Some(text) if is_partial_date(text) => {
             // Nor after the record saying it was taken was written (a month still under way:
             // its last day is to come).
-            let written = [
-                resource.date_asserted.as_ref(),
-                resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()),
-            ]
-            .into_iter()
-            .flatten()
-            // A date of a month or a year only is some day of it: its last, at the latest.
-            .filter_map(|text| {
-                let at = parse_datetime(text).ok()?;
-                Some(if is_partial_date(text) {
-                    last_day_of(text, at)
-                } else {
-                    at
-                })
-            })
-            .min();
+            let written = written_on(resource);
             let last_day = last_day_of(text, start);
             let last_day = written.map_or(last_day, |written| last_day.min(written.max(start)));
             let latest = end.map_or(last_day, |until| last_day.min(until.max(start)));
@@ -1933,6 +1969,60 @@ fn medication_period(
         return Ok((start, Some(until), DatesKnown::EndUnknown));
     }
     Ok((start, end, DatesKnown::Stated))
+}
+
+/// When the record saying the drug was taken was written (`dateAsserted`, else
+/// `meta.lastUpdated`, the sooner): the latest it can have started. A date of a month or a year
+/// only is some day of it: its last, at the latest.
+fn written_on(resource: &model::MedicationUse) -> Option<NaiveDateTime> {
+    [
+        resource.date_asserted.as_ref(),
+        resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|text| {
+        let at = parse_datetime(text).ok()?;
+        Some(if is_partial_date(text) {
+            last_day_of(text, at)
+        } else {
+            at
+        })
+    })
+    .min()
+}
+
+/// A period with an end and no start (an `effectivePeriod` or a dosage's `boundsPeriod`): R4
+/// Period, "if the start element is missing, the start of the period is not known". A stated
+/// end with an unknown start ("stopped in September 2022", a patient's history): given at
+/// least until its end, started on an unknown day before it (and before the record was
+/// written), never after its end; read as a year-only start is (`StartUnknown`: the start kept
+/// is the latest it can have been), so that a trial it could decide is undecided and its end
+/// still places it before the drugs begun after it. An end of a month or a year only, or one
+/// the record had not reached when it said the drug stopped (see [`planned_end_not_reached`]),
+/// leaves neither end known: kept at the one day the record can place it (the end's first day,
+/// or when it was written), with a warning.
+fn end_alone(
+    resource: &model::MedicationUse,
+    text: &str,
+    until: NaiveDateTime,
+    warnings: &mut Vec<String>,
+) -> (NaiveDateTime, Option<NaiveDateTime>, DatesKnown) {
+    let latest = written_on(resource).map_or(until, |written| written.min(until));
+    let why = if is_partial_date(text) {
+        "an end of a month or a year only"
+    } else if planned_end_not_reached(resource, until) {
+        "an end it had not reached when it stopped"
+    } else {
+        return (latest, Some(until), DatesKnown::StartUnknown);
+    };
+    warnings.push(format!(
+        "its period gives only {why} ({}): kept at {}, when it started and how long it was \
+         given not known",
+        text.trim(),
+        latest.date()
+    ));
+    (latest, Some(latest), DatesKnown::Unknown)
 }
 
 /// The last moment of the year or month a partial date names (`first` is its first day, as
@@ -2164,6 +2254,7 @@ pub fn finish_medication(
     referred: Option<&Product>,
     unresolved: Option<&str>,
     find: &Find<'_>,
+    book: &DrugBook,
 ) -> (Vec<(DrugExposure, MedicationMeta)>, Vec<String>) {
     let drug = record
         .concept
@@ -2171,15 +2262,23 @@ pub fn finish_medication(
         .or(referred)
         .map(|product| product.drug(find));
     let concept = drug.as_ref().map(|drug| &drug.concept);
-    let text = concept.and_then(CodeableConcept::words).map_or_else(
-        || match unresolved {
-            Some(reference) => format!("unidentified medication ({reference})"),
-            None => String::from("unidentified medication"),
-        },
-        str::to_owned,
-    );
     let rxnorm = concept.and_then(|c| c.code_in("rxnorm")).map(str::to_owned);
     let atc = concept.and_then(|c| c.code_in("atc")).map(str::to_owned);
+    let codes: Vec<&str> = rxnorm
+        .iter()
+        .chain(atc.iter())
+        .map(String::as_str)
+        .collect();
+    let knows = |words: &str| !book.recognise(&codes, words).is_empty();
+    let text = concept
+        .and_then(|concept| product::known_words(concept, &knows))
+        .map_or_else(
+            || match unresolved {
+                Some(reference) => format!("unidentified medication ({reference})"),
+                None => String::from("unidentified medication"),
+            },
+            str::to_owned,
+        );
     // Only an administration's period is how long the amount ran; a statement's or an
     // order's is how long the drug was taken.
     let given_over = record
@@ -4431,6 +4530,20 @@ fn map_procedure(
                     warnings,
                 ),
             }
+        } else if let Some(end) = resource
+            .performed_period
+            .as_ref()
+            .and_then(|p| p.end.as_deref())
+        {
+            // R4 Period: a start missing is not known. Performed by its end, how long before
+            // not known: no day a criterion could count from (the end is kept).
+            unknown(
+                format!(
+                    "performedPeriod has an end alone ({}), no start",
+                    end.trim()
+                ),
+                warnings,
+            )
         } else {
             unknown(String::from("no performed[x] date"), warnings)
         }

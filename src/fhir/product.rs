@@ -78,6 +78,30 @@ pub struct Drug {
 /// the importer's key (`Substance/a`).
 pub type Find<'p> = dyn Fn(&str) -> Option<&'p Product> + 'p;
 
+/// The words a drug is named by: its concept's (the text, else the first display), unless
+/// they name nothing `knows` knows and a coding's display does. R4 reads a CodeableConcept's
+/// text and codings as one concept, so a text the drug book does not know (a brand, "LYBALVI
+/// 20-10 MG PO TABS") must not hide the coding it does (RxNorm's "olanzapine 20 MG /
+/// samidorphan 10 MG Oral Tablet"). The display then names the drug alone, as it does where
+/// the text is absent: the text beside it would add strengths written another way to the
+/// words the dose is read from.
+pub fn known_words<'c>(
+    concept: &'c CodeableConcept,
+    knows: &dyn Fn(&str) -> bool,
+) -> Option<&'c str> {
+    let words = concept.words()?;
+    if knows(words) {
+        return Some(words);
+    }
+    concept
+        .coding
+        .iter()
+        .filter_map(|coding| coding.display.as_deref())
+        .filter(|display| !display.trim().is_empty() && *display != words)
+        .find(|display| knows(display))
+        .or(Some(words))
+}
+
 impl Product {
     /// A product of a concept alone (a record's `medicationCodeableConcept`).
     pub fn of_concept(concept: CodeableConcept) -> Self {

@@ -23,8 +23,8 @@ use crate::domain::{Patient, PatientId};
 use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::stream::{RawResource, StreamError, each_resource};
 use crate::fhir::{
-    ImportedItems, Item, Mapped, MedicationMeta, Product, finish_medication, heading_of,
-    is_summary_copy, map_resource, named_by, reference_key, server_base,
+    ImportedItems, ImportedPatient, Item, Mapped, MedicationMeta, Product, finish_medication,
+    heading_of, is_summary_copy, map_resource, named_by, reference_key, server_base,
 };
 use crate::rules::Rules;
 use crate::store::imports::{
@@ -563,6 +563,11 @@ fn op_of(
             .warnings
             .extend(resolve_ingredients(product, checked));
     }
+    if let Mapped::Patient(patient) = &mut mapping.mapped {
+        mapping
+            .warnings
+            .extend(resolve_linked_identifiers(patient, checked));
+    }
     if let Mapped::Patient(patient) = &mut mapping.mapped
         && let Some(id) = &patient.id
         && checked.unlinked.contains(id)
@@ -598,6 +603,45 @@ fn op_of(
         checked,
         keep_items,
     ));
+}
+
+/// A Patient's links by identifier alone, resolved as a subject named by its identifier is: to
+/// the Patient of the file carrying it, else to the one stored from the same source (see
+/// `check`), and joined as a link by address is. One that names neither (or two of the file's
+/// Patients) joins no one, and is said.
+fn resolve_linked_identifiers(patient: &mut ImportedPatient, checked: &Checked) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for linked in std::mem::take(&mut patient.linked_identifiers) {
+        let named = match checked
+            .identified
+            .target(linked.system.as_deref(), &linked.value)
+        {
+            Ok(target) => Ok(target.to_owned()),
+            Err(why) => checked
+                .stored_links
+                .get(&(linked.system.clone(), linked.value.clone()))
+                .cloned()
+                .ok_or(why),
+        };
+        let identifier = match &linked.system {
+            Some(system) => format!("{system}|{}", linked.value),
+            None => linked.value.clone(),
+        };
+        match named {
+            Ok(target) if patient.id.as_deref() == Some(target.as_str()) => {}
+            Ok(target) => {
+                if linked.replaces {
+                    patient.replaces.push(target.clone());
+                }
+                patient.same_as.push(target);
+            }
+            Err(why) => warnings.push(format!(
+                "link to the Patient with identifier {identifier} not followed: it {why}, nor \
+                 any patient stored from this source, so the two records are not joined"
+            )),
+        }
+    }
+    warnings
 }
 
 fn op_of_mapped(
@@ -1028,7 +1072,8 @@ impl<'a> Grouper<'a> {
                             _ => None,
                         };
                         let find = |key: &str| medications.get(&(source.clone(), key.to_owned()));
-                        let (periods, missing) = finish_medication(&record, referred, None, &find);
+                        let (periods, missing) =
+                            finish_medication(&record, referred, None, &find, &self.rules.book);
                         // An ingredient not met yet in this file: the same.
                         open.computable &= missing.is_empty();
                         open.items.push((

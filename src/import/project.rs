@@ -410,7 +410,7 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
             .filter(|_| record.concept.is_none() && referred.is_none())
             .map(|id| format!("Medication/{id}"));
         let (periods, ingredients) =
-            finish_medication(&record, referred, missing.as_deref(), &find);
+            finish_medication(&record, referred, missing.as_deref(), &find, &rules.book);
         let name = || format!("{}/{}", resource.resource_type, resource.id);
         if let Some(medication) = missing {
             unresolved.push((

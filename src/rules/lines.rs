@@ -140,6 +140,10 @@ fn moieties_of<'g>(given: &'g Given<'_>, set: &RuleSet) -> impl Iterator<Item = 
 
 struct Building<'g> {
     start: NaiveDate,
+    /// Whether `start` is only the latest day the line's first drug can have started (a
+    /// month or a year only, an end alone, a single date: see
+    /// [`crate::domain::DrugExposure::start_is_approximate`]).
+    start_approximate: bool,
     members: Vec<&'g Given<'g>>,
     ingredients: BTreeSet<String>,
     cut_reason: String,
@@ -216,6 +220,7 @@ fn derive_regimens(
         let Some(current) = lines.last_mut() else {
             lines.push(Building {
                 start,
+                start_approximate: given.exposure.start_is_approximate(),
                 members: vec![given],
                 ingredients: names,
                 cut_reason: String::from("first line"),
@@ -228,7 +233,18 @@ fn derive_regimens(
             .map(|g| g.end().unwrap_or(today))
             .max()
             .unwrap_or(current.start);
-        let within_window = start <= shift(current.start, set.lines.regimen_window_days);
+        // A start known only as its latest day (a year, a month, an end alone) is a range: the
+        // drug is in the regimen only where it is whatever the day. The range's first day is
+        // not kept, so that is known only where the two were surely given together (each
+        // given on a day the other surely was); a drug stopped before the other began, as far
+        // as the records say, stays apart (a combination no record states is never invented),
+        // and what needs its start says it is missing.
+        let within_window = start <= shift(current.start, set.lines.regimen_window_days)
+            && (!(current.start_approximate || given.exposure.start_is_approximate())
+                || current
+                    .members
+                    .iter()
+                    .any(|member| surely_together(member, given, today)));
         let current_moieties: BTreeSet<&str> = current
             .members
             .iter()
@@ -240,6 +256,7 @@ fn derive_regimens(
             if let Some(reason) = unplanned_transplant(plan, set, current.start, start) {
                 lines.push(Building {
                     start,
+                    start_approximate: given.exposure.start_is_approximate(),
                     members: vec![given],
                     ingredients: names,
                     cut_reason: reason,
@@ -259,6 +276,7 @@ fn derive_regimens(
             );
             lines.push(Building {
                 start,
+                start_approximate: given.exposure.start_is_approximate(),
                 members: vec![given],
                 ingredients: names,
                 cut_reason: reason,
@@ -313,6 +331,7 @@ fn derive_regimens(
             members.push(given);
             lines.push(Building {
                 start,
+                start_approximate: given.exposure.start_is_approximate(),
                 members,
                 ingredients,
                 cut_reason: reason,
@@ -320,6 +339,14 @@ fn derive_regimens(
         }
     }
     finish(lines, set, record, today)
+}
+
+/// Whether two drug records were surely given on a common day: the days each surely covers
+/// (from the latest it can have started to the last it is known given, or `today` while
+/// ongoing) meet.
+fn surely_together(one: &Given<'_>, other: &Given<'_>, today: NaiveDate) -> bool {
+    let until = |g: &Given<'_>| g.end().unwrap_or(today);
+    one.start() <= until(other) && other.start() <= until(one)
 }
 
 /// The lines of an emergency treated in stages (status epilepticus): per episode, one line per
@@ -389,6 +416,7 @@ fn derive_episode_stages(
                 stage,
                 Building {
                     start: given.start(),
+                    start_approximate: given.exposure.start_is_approximate(),
                     members: vec![given],
                     ingredients: names.collect(),
                     cut_reason: stage_words(stage, stages.len()),
@@ -481,6 +509,7 @@ fn derive_step_care(
             .collect();
         lines.push(Building {
             start: day,
+            start_approximate: false,
             members: active,
             ingredients,
             cut_reason: reason,

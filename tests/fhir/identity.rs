@@ -532,6 +532,66 @@ fn a_patient_record_merged_into_another_is_one_patient_with_both_histories() {
     }
 }
 
+/// R4 `Patient.link.other` is a Reference, which may name its Patient by identifier alone (a
+/// logical reference: an MPI's merge pointing at the surviving record's number). It is
+/// resolved as a subject named so is, to the file's Patient carrying it (in either order) or
+/// the patient stored from the same source, and joined as a link by address is; one that names
+/// no one joins no one, and says so.
+#[test]
+fn a_link_by_identifier_alone_joins_the_record_carrying_it() {
+    let expected = [vec![
+        String::from("MRN-NEW"),
+        String::from("Doe-Smith"),
+        String::from("refractory"),
+    ]];
+    let by_number = |kind: &str, value: &str| {
+        json!({"link": [{"other": {"identifier": {"system": MRN_SYSTEM, "value": value}},
+                         "type": kind}]})
+    };
+    let (old, new, resources) = merged_records(None, None);
+    let old_linked = with(old.clone(), &by_number("replaced-by", "MRN-NEW"));
+    let new_linked = with(new.clone(), &by_number("replaces", "MRN-OLD"));
+    for patients in [
+        [old_linked.clone(), new.clone()],
+        [new.clone(), old_linked.clone()],
+        [old.clone(), new_linked.clone()],
+    ] {
+        let mut env = Env::new();
+        let mut all = patients.to_vec();
+        all.extend(resources.iter().cloned());
+        let file = env.write_json("merged.json", &bundle("collection", &all));
+        let report = env.import(&[file]);
+        assert_eq!(report.failed, 0, "{report:#?}");
+        assert_eq!(epilepsy_statuses(&env), expected, "{report:#?}");
+    }
+
+    // The current record stored first, the old one (and its history) linking to it later.
+    let mut env = Env::new();
+    let mut current = vec![new.clone()];
+    current.extend(resources.iter().skip(2).cloned());
+    let first = env.write_json("current.json", &bundle("collection", &current));
+    env.import_ok(&first);
+    let mut merged = vec![old_linked];
+    merged.extend(resources.iter().take(2).cloned());
+    let second = env.write_json("old.json", &bundle("collection", &merged));
+    let report = env.import(&[second]);
+    assert_eq!(report.failed, 0, "{report:#?}");
+    assert_eq!(epilepsy_statuses(&env), expected, "{report:#?}");
+
+    // A number no record carries: two patients, and the link named.
+    let mut env = Env::new();
+    let mut all = vec![with(old, &by_number("replaced-by", "MRN-NOBODY")), new];
+    all.extend(resources);
+    let file = env.write_json("stray.json", &bundle("collection", &all));
+    let report = env.import(&[file]);
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 2);
+    assert!(
+        warnings(&report).contains("MRN-NOBODY") && warnings(&report).contains("not followed"),
+        "{}",
+        warnings(&report)
+    );
+}
+
 /// A link to a RelatedPerson (someone's record of the patient) names no Patient: two people
 /// stay two.
 #[test]

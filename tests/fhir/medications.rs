@@ -81,6 +81,72 @@ fn medication_codeable_concept() {
     );
 }
 
+/// R4 reads a CodeableConcept's text and codings as one concept: a text the drug book does not
+/// know (a pharmacy's brand line) must not hide a coding whose display it knows, in a record's
+/// own concept or a Medication's code. A text it knows, or one beside displays it does not
+/// know either, is kept.
+#[test]
+fn a_text_the_drug_book_does_not_know_does_not_hide_a_coding_it_knows() {
+    let mut env = Env::new();
+    let concept = |code: Option<&str>, display: &str, text: &str| {
+        let mut coding = json!({"system": RXNORM, "display": display});
+        if let Some(code) = code {
+            coding["code"] = json!(code);
+        }
+        json!({"coding": [coding], "text": text})
+    };
+    let document = patient_with(&[
+        request(
+            "r-brand",
+            "active",
+            &json!({"medicationCodeableConcept": concept(
+                        None,
+                        "olanzapine 20 MG / samidorphan 10 MG Oral Tablet",
+                        "LYBALVI 20-10 MG PO TABS"),
+                    "authoredOn": "2024-01-10"}),
+        ),
+        json!({"resourceType": "Medication", "id": "med-brand",
+               "code": concept(Some("2539806"),
+                               "olanzapine 10 MG / samidorphan 10 MG Oral Tablet",
+                               "Lybalvi 10 mg/10 mg tablet")}),
+        request(
+            "r-ref",
+            "active",
+            &json!({"medicationReference": {"reference": "Medication/med-brand"},
+                    "authoredOn": "2024-02-10"}),
+        ),
+        request(
+            "r-known",
+            "active",
+            &json!({"medicationCodeableConcept": concept(
+                        None, "aripiprazole 30 MG Oral Tablet", "aripiprazole 30 mg tablet"),
+                    "authoredOn": "2024-03-10"}),
+        ),
+        request(
+            "r-unknown",
+            "active",
+            &json!({"medicationCodeableConcept": concept(
+                        None, "Multivitamin Oral Tablet", "House vitamins"),
+                    "authoredOn": "2024-04-10"}),
+        ),
+    ]);
+    let path = env.write_json("brands.json", &document);
+    env.import_ok(&path);
+    let named: Vec<String> = exposures(&env)
+        .into_iter()
+        .map(|row| row[0].clone())
+        .collect();
+    assert_eq!(
+        named,
+        [
+            "House vitamins",
+            "aripiprazole 30 mg tablet",
+            "olanzapine 10 MG / samidorphan 10 MG Oral Tablet",
+            "olanzapine 20 MG / samidorphan 10 MG Oral Tablet",
+        ]
+    );
+}
+
 #[test]
 fn a_concept_of_blank_words_names_no_drug() {
     // Real exports carry `"text": ""`: a record whose medication is only blanks, or a coding

@@ -638,6 +638,163 @@ fn a_start_of_a_year_or_a_month_only_is_some_day_of_it() {
     );
 }
 
+/// R4 Period: "if the start element is missing, the start of the period is not known". A drug
+/// period with an end alone ("stopped in September 2022", a patient's history) is a stated end
+/// with an unknown start, in a statement's `effectivePeriod` or a request's `boundsPeriod`:
+/// given at least until its end, started on an unknown day before it, never dated by when the
+/// record was written; the schedule it could decide is undecided. An end of a month only names
+/// no day to count to: kept at its first day with both ends unknown, and said.
+#[test]
+fn a_period_with_an_end_alone_is_a_stated_end_with_an_unknown_start() {
+    let dates = |env: &Env| {
+        env.rows(
+            "SELECT date(start), coalesce(date(end), '-'), dates FROM drug_exposures
+             WHERE text LIKE 'Lamo%'",
+        )
+    };
+    let written = json!({"meta": {"lastUpdated": "2026-11-01T10:00:00Z"}});
+    let statement_ended = with(
+        with(
+            lamotrigine_statement("eo-ltg", "urn:uuid:eo"),
+            &json!({"status": "stopped", "effectivePeriod": {"end": "2022-09-15"}}),
+        ),
+        &written,
+    );
+    let request_ended = with(
+        json!({
+            "resourceType": "MedicationRequest",
+            "id": "eo-ltg",
+            "status": "stopped",
+            "intent": "order",
+            "reportedBoolean": true,
+            "subject": {"reference": "urn:uuid:eo"},
+            "medicationCodeableConcept": coding(RXNORM, "28439", "Lamotrigine 200 MG Oral Tablet"),
+            "statusReason": [reason("266721009", "No response to treatment")],
+            "dosageInstruction": [{
+                "doseAndRate": [{"doseQuantity": {"value": 200, "unit": "mg"}}],
+                "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d",
+                                      "boundsPeriod": {"end": "2022-09-15"}}}}]
+        }),
+        &written,
+    );
+    for second in [statement_ended, request_ended] {
+        let mut env = Env::new();
+        let file = env.write_json("end-alone.json", &epilepsy_with("eo", second));
+        let report = env.import(std::slice::from_ref(&file));
+        assert_eq!((report.imported, report.failed), (1, 0), "{report:#?}");
+        assert!(
+            report.files[0]
+                .warnings
+                .iter()
+                .all(|w| !w.message.contains("no period recorded")),
+            "{report:#?}"
+        );
+        assert_eq!(dates(&env), [["2022-09-15", "2022-09-15", "start_unknown"]]);
+        let (status, detail) = status_of(&env, "MRN-eo", "epilepsy");
+        assert_eq!(status, "insufficient_data", "{detail}");
+
+        // Exported and imported into another file, it says the same.
+        let exported = env.path("export.json");
+        let mut out = std::fs::File::create(&exported).unwrap();
+        refract::fhir::write_bundle(&env.store, &[], &mut out).unwrap();
+        drop(out);
+        let mut copy = Env::new();
+        copy.import_ok(&exported);
+        assert_eq!(
+            dates(&copy),
+            [["2022-09-15", "2022-09-15", "start_unknown"]]
+        );
+    }
+
+    let mut env = Env::new();
+    let month = with(
+        lamotrigine_statement("em-ltg", "urn:uuid:em"),
+        &json!({"status": "stopped", "effectivePeriod": {"end": "2022-09"}}),
+    );
+    let file = env.write_json("end-month.json", &epilepsy_with("em", month));
+    let report = env.import(std::slice::from_ref(&file));
+    assert_eq!(dates(&env), [["2022-09-01", "2022-09-01", "unknown"]]);
+    assert!(
+        report.files[0]
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("only an end of a month or a year")),
+        "{report:#?}"
+    );
+}
+
+/// Partial dates are a range. A drug started "in 2021" (or on a day not recorded) and stopped
+/// 16 days before the next began was never given with it: whatever its start, the two are two
+/// schedules, never one combination, and whether the first ran long enough is not known
+/// (undecided, never "not drug-resistant"). Two drugs surely given together still make one.
+#[test]
+fn a_drug_stopped_before_the_next_began_is_no_combination_whatever_its_partial_start() {
+    let no_response = json!({
+        "statusReason": [reason("266721009", "No response to treatment")],
+        "dosage": [{"doseAndRate": [{"doseQuantity": {"value": 1500, "unit": "mg"}}],
+                    "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}}]
+    });
+    let case = |id: &str, first_period: &Value, lamotrigine_start: &str| {
+        let subject = format!("urn:uuid:{id}");
+        let first = with(
+            with(
+                statement(
+                    &format!("{id}-lev"),
+                    &subject,
+                    LEVETIRACETAM,
+                    "stopped",
+                    "2000-01-01",
+                    None,
+                ),
+                &no_response,
+            ),
+            first_period,
+        );
+        let second = with(
+            lamotrigine_statement(&format!("{id}-ltg"), &subject),
+            &json!({"effectivePeriod": {"start": lamotrigine_start, "end": "2023-06-20"}}),
+        );
+        bundle(
+            "collection",
+            &[
+                patient(id, &format!("MRN-{id}"), "Sand", "Eli"),
+                condition(&format!("{id}-dx"), &subject, ICD10, "G40.909", "Epilepsy"),
+                first,
+                second,
+            ],
+        )
+    };
+    let lines = |env: &Env| {
+        env.rows("SELECT regimen FROM treatment_lines WHERE ruleset = 'epilepsy' ORDER BY number")
+    };
+    for (id, period, lamotrigine_start) in [
+        (
+            "py",
+            json!({"effectivePeriod": {"start": "2021", "end": "2021-12-20"}}),
+            "2022-01-05",
+        ),
+        (
+            "pe",
+            json!({"effectivePeriod": {"end": "2022-09-15"}, "dateAsserted": "2022-09-15"}),
+            "2022-10-01",
+        ),
+    ] {
+        let mut env = Env::new();
+        let file = env.write_json("partial.json", &case(id, &period, lamotrigine_start));
+        env.import_ok(&file);
+        assert_eq!(lines(&env), [["levetiracetam"], ["lamotrigine"]], "{id}");
+        let (status, detail) = status_of(&env, &format!("MRN-{id}"), "epilepsy");
+        assert_eq!(status, "insufficient_data", "{id}: {detail}");
+    }
+
+    // Levetiracetam "since 2021" still given when lamotrigine began: one regimen, as before.
+    let mut env = Env::new();
+    let together = json!({"effectivePeriod": {"start": "2021", "end": "2022-06-01"}});
+    let file = env.write_json("together.json", &case("pt", &together, "2022-01-05"));
+    env.import_ok(&file);
+    assert_eq!(lines(&env), [["lamotrigine + levetiracetam"]]);
+}
+
 /// A Procedure with `status`, dated `performed`.
 fn procedure(id: &str, subject: &str, status: &str, performed: &str) -> Value {
     json!({
