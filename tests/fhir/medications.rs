@@ -102,13 +102,13 @@ fn a_text_the_drug_book_does_not_know_does_not_hide_a_coding_it_knows() {
             &json!({"medicationCodeableConcept": concept(
                         None,
                         "olanzapine 20 MG / samidorphan 10 MG Oral Tablet",
-                        "LYBALVI 20-10 MG PO TABS"),
+                        "OLZ/SAMID 20-10 MG PO TABS"),
                     "authoredOn": "2024-01-10"}),
         ),
         json!({"resourceType": "Medication", "id": "med-brand",
                "code": concept(Some("2539806"),
                                "olanzapine 10 MG / samidorphan 10 MG Oral Tablet",
-                               "Lybalvi 10 mg/10 mg tablet")}),
+                               "OLZ/SAMID 10-10 TAB")}),
         request(
             "r-ref",
             "active",
