@@ -199,7 +199,11 @@ fn this_host() -> String {
 /// a Condition's `recordedDate` kept (a bound of the episode it names when it gives no onset);
 /// a drug period with an end alone a stated end with an unknown start (`start_unknown`), never
 /// "no period"; a `Patient.link` by identifier alone resolved as a subject's identifier is; a
-/// drug's text the drug book does not know yields to a coding's display it knows.
+/// drug's text the drug book does not know yields to a coding's display it knows; a
+/// DiagnosticReport's `category` read, a trend `conclusionCode` and a response phrase alone
+/// read only in a report about the cancer, another disease's response, an earlier study's and a
+/// denial of another finding not read as (or against) the response; an Encounter class under
+/// STU3's URIs, a DSTU2 code, "Observation" in words, and an Encounter with no id by its URL.
 pub const MAPPING_VERSION: i64 = 15;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
@@ -1032,8 +1036,10 @@ fn first_read(
         // Only what others refer to, or who a patient is, matters before anything is written.
         // An Encounter's bundle URL is all that is needed of it (readings refer to it by it).
         if raw.resource_type == "Encounter" {
-            if let (Some(url), Some(id)) = (raw.full_url, raw.id) {
-                urls.insert(url.to_owned(), id.to_owned());
+            // Keyed as `map_resource` keys it: by its id, else (a transaction's entry with
+            // none) by that URL itself.
+            if let Some(url) = raw.full_url {
+                urls.insert(url.to_owned(), raw.id.unwrap_or(url).to_owned());
             }
             return Ok(());
         }

@@ -245,10 +245,26 @@ impl Response {
 /// of anything an image or a specimen shows, only the phrases that name a response wherever
 /// they stand, and the others in a sentence that names the cancer or its response criteria
 /// (see [`REPORT_PHRASES_ALONE`], [`REPORT_CONTEXT`]).
+/// In a report whose code or category is not about the cancer (a CT chest, a colon biopsy),
+/// every phrase is read only in a sentence that names the cancer ([`Vocabulary::Elsewhere`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Vocabulary {
     Status,
     Report,
+    Elsewhere,
+}
+
+/// What a DiagnosticReport examined, as far as reading a response in it goes (see
+/// [`ReportWords::of`], [`report_names_cancer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportAbout {
+    /// A report about the cancer whose `conclusionCode` is a trend code: its words speak of
+    /// that status, as a status's own words do.
+    CodedStatus,
+    /// A report about the cancer (a PET-CT, a bone marrow, a lymphoma's pathology).
+    Cancer,
+    /// Any other report: a response is read only in a sentence that names the cancer.
+    Other,
 }
 
 /// What one text's words say of a response: the response read (see [`Response::from_words`]),
@@ -256,6 +272,8 @@ enum Vocabulary {
 struct WordsRead {
     read: Option<Response>,
     named: Vec<Response>,
+    /// A Deauville score of 4 or 5 of the study itself: no complete metabolic response.
+    high_deauville: bool,
 }
 
 /// Reads `text` in `vocabulary`: the one response it says, `None` when it says none, two
@@ -276,6 +294,8 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
                 String::from(" ? ")
             } else if matches!(c, ';' | ':' | '|') {
                 String::from(" | ")
+            } else if matches!(c, ',' | '(' | ')' | '[' | ']') {
+                String::from(" , ")
             } else if c.is_alphanumeric() {
                 c.to_ascii_lowercase().to_string()
             } else {
@@ -283,13 +303,50 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
             }
         })
         .collect();
-    let words: Vec<&str> = normalised
+    let tokens: Vec<&str> = normalised
         .split_whitespace()
         .filter_map(canonical_word)
         .collect();
+    // A comma or a bracket ends a clause: kept apart from the words (a phrase never spans
+    // one), as the clause each word stands in.
+    let mut words: Vec<&str> = Vec::with_capacity(tokens.len());
+    let mut clause_of: Vec<usize> = Vec::with_capacity(tokens.len());
+    let mut clause = 0;
+    for token in tokens {
+        if token == CLAUSE_END {
+            clause += 1;
+            continue;
+        }
+        if token == SENTENCE_END || CLAUSE_OPENERS.contains(&token) {
+            clause += 1;
+        }
+        words.push(token);
+        clause_of.push(clause);
+    }
     let in_context =
         vocabulary == Vocabulary::Status || words.iter().any(|word| REPORT_CONTEXT.contains(word));
+    // Another disease named in a report's sentence ("Crohn's colitis in complete remission",
+    // "GVHD, partial response to steroids"): its response is not the cancer's. With no word of
+    // the cancer beside it the sentence says nothing of the cancer; with one, which disease a
+    // response is of is unsure, so none is read.
+    let other_disease =
+        vocabulary != Vocabulary::Status && words.iter().any(|w| names_other_disease(w));
+    if other_disease && !in_context {
+        return WordsRead {
+            read: None,
+            named: Vec::new(),
+            high_deauville: false,
+        };
+    }
+    let of_prior = of_prior_study(&words, &clause_of);
     let mut named = Vec::new();
+    let mut high_deauville = false;
+    // Denials by their reach (see `FORWARD_DENIALS`, `CLAUSE_DENIALS`): where a forward one
+    // starts and the last clause it reaches, the clauses denied whole, and the clause of each
+    // response named so far.
+    let mut denied_from: Vec<(usize, usize)> = Vec::new();
+    let mut denied_clauses: Vec<usize> = Vec::new();
+    let mut named_in: Vec<usize> = Vec::new();
     let mut found: Option<Response> = None;
     // Read no response (a denial, a doubt, two responses), though the scan goes on to name
     // every response the words speak of.
@@ -310,11 +367,17 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
         // A Deauville score read alone: 1-3 is a complete metabolic response (Lugano 2014);
         // 4-5 is partial, stable or progressive by what else is said, so alone it says
         // nothing (the other words decide).
+        // A score of an earlier study ("previously Deauville 2") is not this one's.
         if let Some((length, score)) = deauville_score(&words[start..]) {
-            if let Some(response) = Response::from_deauville(score) {
-                named.push(response);
-                unread |= found.is_some_and(|seen| seen != response);
-                found = Some(response);
+            if !of_prior[start] && !prior_just_before(&words, &clause_of, start) {
+                match Response::from_deauville(score) {
+                    Some(response) => {
+                        named.push(response);
+                        unread |= found.is_some_and(|seen| seen != response);
+                        found = Some(response);
+                    }
+                    None => high_deauville = true,
+                }
             }
             start += length;
             continue;
@@ -326,7 +389,12 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
         match phrase {
             Some((phrase, response)) => {
                 let end = start + phrase.split(' ').count();
-                if !in_context && !REPORT_PHRASES_ALONE.contains(phrase) {
+                let alone =
+                    vocabulary != Vocabulary::Elsewhere && REPORT_PHRASES_ALONE.contains(phrase);
+                if (!in_context && !alone)
+                    || of_prior[start]
+                    || prior_just_before(&words, &clause_of, start)
+                {
                     // "Stable appearance", "MR brain", "consistent with PD" (Parkinson's):
                     // words of something else, neither a response nor a denial of one.
                     start = end;
@@ -346,25 +414,198 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
                     .copied()
                     .take_while(|word| *word != SENTENCE_END)
                     .collect();
-                unread |= before.iter().any(|word| QUALIFIERS_BEFORE.contains(word))
+                let here = clause_of[start];
+                let denied = denied_clauses.contains(&here)
+                    || denied_from
+                        .iter()
+                        .any(|(from, last)| (clause_of[*from]..=*last).contains(&here));
+                unread |= denied
+                    || before.iter().any(|word| QUALIFIERS_BEFORE.contains(word))
                     || doubted_after(&after)
                     || found.is_some_and(|seen| seen != *response);
+                named_in.push(here);
                 found = Some(*response);
                 start = end;
             }
             // A denial inside a category's own name ("no metabolic response") is read with
-            // it above; anywhere else it denies or hedges the status.
-            None if HEDGE_OR_DENIAL.contains(&words[start]) => {
+            // it above; a hedge anywhere in the sentence hedges the status; a denial denies
+            // what it governs (see `FORWARD_DENIALS`, `CLAUSE_DENIALS`).
+            None if HEDGES.contains(&words[start]) => {
                 unread = true;
+                start += 1;
+            }
+            None if FORWARD_DENIALS.contains(&words[start]) => {
+                denied_from.push((start, denial_reach(&words, &clause_of, start)));
+                start += 1;
+            }
+            None if CLAUSE_DENIALS.contains(&words[start]) => {
+                unread |= named_in.contains(&clause_of[start]);
+                denied_clauses.push(clause_of[start]);
                 start += 1;
             }
             None => start += 1,
         }
     }
+    // A Deauville 4-5 of this study beside a complete response: the two disagree (a complete
+    // metabolic response is a 1-3, Lugano 2014).
+    if high_deauville && found == Some(Response::Complete) {
+        unread = true;
+    }
+    unread |= other_disease && found.is_some();
     WordsRead {
         read: found.filter(|_| !unread),
         named,
+        high_deauville,
     }
+}
+
+/// The last clause a forward denial at `at` reaches: its own, and a list it opens over the
+/// clauses after it ("No lymphadenopathy, splenomegaly or progressive metabolic disease"):
+/// short items up to one that holds "or"/"nor" or starts with "and". "No marrow involvement,
+/// progressive disease" is two findings: the denial stops at the comma.
+fn denial_reach(words: &[&str], clause_of: &[usize], at: usize) -> usize {
+    let own = clause_of[at];
+    let mut clauses: Vec<Vec<&str>> = Vec::new();
+    for (word, clause) in words.iter().zip(clause_of).skip(at + 1) {
+        if *clause == own {
+            continue;
+        }
+        if *word == SENTENCE_END {
+            break;
+        }
+        let index = clause - own - 1;
+        if clauses.len() <= index {
+            clauses.resize(index + 1, Vec::new());
+        }
+        clauses[index].push(word);
+    }
+    let mut last = own;
+    for (offset, items) in clauses.iter().enumerate() {
+        let closes =
+            items.iter().any(|word| matches!(*word, "or" | "nor")) || items.first() == Some(&"and");
+        if closes {
+            last = own + offset + 1;
+            break;
+        }
+        if items.len() > LIST_ITEM_WORDS || items.is_empty() {
+            break;
+        }
+    }
+    last
+}
+
+/// How many words a list's item, between commas, holds at most ("splenomegaly", "new
+/// extranodal sites").
+const LIST_ITEM_WORDS: usize = 3;
+
+/// Whether a prior-study word stands just before `at` in its sentence ("previously Deauville
+/// 2", "prior complete response", "baseline Deauville 5").
+/// Only in its clause: "Compared with the prior PET-CT, progressive metabolic disease" is
+/// today's.
+fn prior_just_before(words: &[&str], clause_of: &[usize], at: usize) -> bool {
+    (at.saturating_sub(QUALIFIER_REACH)..at)
+        .any(|near| clause_of[near] == clause_of[at] && PRIOR_STUDY.contains(&words[near]))
+}
+
+/// Which words describe an earlier study than the one reported, whose response is not today's:
+/// a comparison's clause ("Compared with the interim PET-CT, which showed complete metabolic
+/// response, there are new lesions": to its comma, and a "which"/"that" clause after it), a
+/// relative clause in the past ("… which showed CMR"), and a clause naming an earlier study with
+/// a past verb ("Interim PET-CT showed CMR", "prior scan demonstrated PMR"). "Compared with
+/// the prior PET-CT, progressive metabolic disease": the finding after the comparison's comma
+/// is today's.
+fn of_prior_study(words: &[&str], clause_of: &[usize]) -> Vec<bool> {
+    let mut prior = vec![false; words.len()];
+    let clause_end = |from: usize| {
+        (from..words.len())
+            .find(|at| clause_of[*at] != clause_of[from])
+            .unwrap_or(words.len())
+    };
+    let mut at = 0;
+    while at < words.len() {
+        let word = words[at];
+        let opens_comparison = matches!(word, "compared" | "comparison" | "versus" | "vs")
+            || (word == "relative" && words.get(at + 1) == Some(&"to"));
+        let relative_past = matches!(word, "which" | "that")
+            && words[at + 1..]
+                .iter()
+                .take(2)
+                .any(|next| PAST_VERBS.contains(next));
+        if opens_comparison || relative_past {
+            let mut end = clause_end(at);
+            // "…, which showed …" after the comparison still describes the earlier study.
+            while end < words.len()
+                && matches!(words[end], "which" | "that" | "where" | "when")
+                && clause_of[end] != clause_of[end.saturating_sub(1)]
+            {
+                end = clause_end(end);
+            }
+            prior[at..end].iter_mut().for_each(|flag| *flag = true);
+            at = end;
+            continue;
+        }
+        at += 1;
+    }
+    // A clause naming an earlier study with a past verb.
+    let mut from = 0;
+    while from < words.len() {
+        let end = clause_end(from);
+        let clause = &words[from..end];
+        if clause
+            .iter()
+            .any(|w| PRIOR_STUDY.contains(w) || *w == "interim")
+            && clause.iter().any(|w| PAST_VERBS.contains(w))
+        {
+            prior[from..end].iter_mut().for_each(|flag| *flag = true);
+        }
+        from = end;
+    }
+    prior
+}
+
+/// Words that name an earlier study than the one reported.
+const PRIOR_STUDY: [&str; 6] = [
+    "previously",
+    "previous",
+    "prior",
+    "preceding",
+    "earlier",
+    "baseline",
+];
+
+/// Past verbs by which a report tells what an earlier study showed.
+const PAST_VERBS: [&str; 6] = ["showed", "demonstrated", "revealed", "had", "was", "were"];
+
+/// Words of another disease than a haematological cancer, which a response in a report's
+/// sentence may be of ("Crohn's colitis in complete remission", "nephrotic syndrome in partial
+/// remission", "GVHD, partial response to steroids", "complete response of the liver abscess
+/// to drainage"), and any inflammation ("-itis").
+fn names_other_disease(word: &str) -> bool {
+    const OTHER: [&str; 22] = [
+        "crohn",
+        "crohns",
+        "gvhd",
+        "graft",
+        "abscess",
+        "nephrotic",
+        "lupus",
+        "sle",
+        "sarcoidosis",
+        "sarcoid",
+        "sclerosis",
+        "psoriasis",
+        "tuberculosis",
+        "infection",
+        "pneumonia",
+        "myasthenia",
+        "asthma",
+        "eczema",
+        "autoimmune",
+        "ulcerative",
+        "cirrhosis",
+        "hiv",
+    ];
+    OTHER.contains(&word) || (word.len() > 5 && word.ends_with("itis"))
 }
 
 /// What a report's conclusion says of a response (`DiagnosticReport.conclusion`, and the
@@ -378,22 +619,27 @@ pub struct ReportWords {
     /// The responses a sentence names but does not read: denied, hedged, doubted, or beside
     /// another ("no progression", "?relapse", "VGPR then PD").
     pub doubted: Vec<Response>,
+    /// A sentence gives the study a Deauville score of 4 or 5: no complete metabolic response
+    /// is read from another.
+    pub high_deauville: bool,
 }
 
 impl ReportWords {
-    /// The words of `texts`, each read sentence by sentence. `coded_status`: the report's
-    /// code already says it states a disease status (a trend code), so that its words speak of
-    /// that status and every phrase of the vocabulary is read in them, as in a status's own
-    /// words; else only in a sentence that names the cancer (see [`REPORT_PHRASES_ALONE`]).
-    pub fn of<'t>(texts: impl IntoIterator<Item = &'t str>, coded_status: bool) -> Self {
-        let vocabulary = if coded_status {
-            Vocabulary::Status
-        } else {
-            Vocabulary::Report
+    /// The words of `texts`, each read sentence by sentence, as `about` says: in a report
+    /// about the cancer with a trend code, every phrase of the vocabulary, as in a status's
+    /// own words; in one about the cancer, the phrases of [`REPORT_PHRASES_ALONE`] anywhere and
+    /// the others in a sentence that names the cancer; in any other report, every phrase only
+    /// in a sentence that names the cancer.
+    pub fn of<'t>(texts: impl IntoIterator<Item = &'t str>, about: ReportAbout) -> Self {
+        let vocabulary = match about {
+            ReportAbout::CodedStatus => Vocabulary::Status,
+            ReportAbout::Cancer => Vocabulary::Report,
+            ReportAbout::Other => Vocabulary::Elsewhere,
         };
         let mut out = ReportWords::default();
         for sentence in texts.into_iter().flat_map(report_sentences) {
             let words = read_words(sentence, vocabulary);
+            out.high_deauville |= words.high_deauville;
             match words.read {
                 Some(response) => out.read.push(response),
                 None => out.doubted.extend(words.named),
@@ -412,7 +658,9 @@ impl ReportWords {
     /// Whether the words leave `coded` standing: no sentence reads another response, and none
     /// denies or doubts it.
     pub fn agree_with(&self, coded: Response) -> bool {
-        self.read.iter().all(|read| *read == coded) && !self.doubted.contains(&coded)
+        self.read.iter().all(|read| *read == coded)
+            && !self.doubted.contains(&coded)
+            && !(self.high_deauville && coded == Response::Complete)
     }
 }
 
@@ -545,19 +793,27 @@ fn deauville_score(words: &[&str]) -> Option<(usize, f64)> {
 /// ("refract:response:VGPR"): responses the mCODE trend codes cannot say.
 pub const RESPONSE_CODE_PREFIX: &str = "refract:response:";
 
-/// Words that deny or hedge what follows or precedes them in a disease status ("no
-/// progression", "not PD", "possible relapse", "progression-free", "PD excluded").
-const HEDGE_OR_DENIAL: [&str; 21] = [
-    "no",
-    "not",
-    "non",
-    "without",
-    "never",
-    "absence",
-    "absent",
-    "negative",
-    "free",
-    "excluded",
+/// Denials that govern what follows them in their clause, and a list they open ("no
+/// progression", "no evidence of progression", "no lymphadenopathy, splenomegaly or PD"), not
+/// another finding after a comma ("Progressive metabolic disease, no marrow involvement",
+/// "PMD with non-avid splenic lesion"). The stop-reason reader scopes its denials the same
+/// way (to the phrase they govern); where the reach is unsure, the status is left unread.
+const FORWARD_DENIALS: [&str; 5] = ["no", "non", "without", "never", "absence"];
+
+/// Denials that may follow what they deny, so govern their whole clause ("PD excluded",
+/// "progression-free", "progression not seen", "not PD"); "…, bone marrow negative" denies
+/// only its own clause.
+const CLAUSE_DENIALS: [&str; 5] = ["not", "absent", "negative", "free", "excluded"];
+
+/// A clause's end other than a sentence's: a comma or a bracket.
+const CLAUSE_END: &str = ",";
+
+/// Words that open a clause of their own ("…, no marrow involvement but progressive disease").
+const CLAUSE_OPENERS: [&str; 4] = ["but", "however", "although", "whereas"];
+
+/// Words that hedge a disease status anywhere in its sentence ("possible relapse", "PD,
+/// indeterminate", "progression, possibly pseudoprogression").
+const HEDGES: [&str; 11] = [
     "unlikely",
     "possible",
     "possibly",
@@ -576,15 +832,15 @@ const HEDGE_OR_DENIAL: [&str; 21] = [
 /// progression", "likely relapse" (the first review's cases). Only there: anywhere in the text
 /// they speak of something else ("Progressive disease after prior R-CHOP", "…, likely
 /// transformation", "Relapse; history of DLBCL": the second review's cases).
-const QUALIFIERS_BEFORE: [&str; 12] = [
+/// ("prior", "previous" name an earlier study's finding, which is not read at all: see
+/// [`PRIOR_STUDY`].)
+const QUALIFIERS_BEFORE: [&str; 10] = [
     "?",
     "ruleout",
     "rule",
     "ruled",
     "history",
     "hx",
-    "previous",
-    "prior",
     "likely",
     "concern",
     "concerning",
@@ -630,6 +886,11 @@ fn doubted_after(after: &[&str]) -> bool {
         || after
             .windows(3)
             .any(|three| three[0] == "to" && three[1] == "be" && confirmation(&three[2]))
+        // "PD, not confirmed", "progression, not yet confirmed", "no confirmation".
+        || after.iter().enumerate().any(|(at, word)| {
+            matches!(*word, "not" | "no")
+                && after[at + 1..].iter().take(2).any(confirmation)
+        })
 }
 
 /// Response words and abbreviations, longest first within a category so that "very good
@@ -749,6 +1010,21 @@ const REPORT_PHRASES_ALONE: [&str; 23] = [
     "no metabolic response",
     "progressive metabolic disease",
 ];
+
+/// Whether a report's code or category (`words`: their texts and displays) says it is about
+/// a haematological cancer's response: a PET or PET-CT, a bone marrow, a lymphoma's,
+/// myeloma's or leukaemia's pathology, or the response criteria themselves. Only such a report
+/// states the cancer's status by a trend `conclusionCode` ("Patient's condition stable" on a
+/// CT chest is the nodule's) and by a response phrase alone; any other reads a response only in
+/// a sentence that names the cancer.
+pub fn report_names_cancer(words: &str) -> bool {
+    const SUBJECTS: [&str; 5] = ["pet", "positron", "fdg", "marrow", "trephine"];
+    words
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter_map(canonical_word)
+        .any(|word| SUBJECTS.contains(&word) || REPORT_CONTEXT.contains(&word))
+}
 
 /// Words that, in a sentence of a report's conclusion, say it speaks of a haematological
 /// cancer or of its response criteria, so that every phrase of [`RESPONSE_PHRASES`] is read
@@ -1211,7 +1487,7 @@ mod tests {
 
     #[test]
     fn a_reports_conclusion_is_read_sentence_by_sentence() {
-        let read = |text: &str| ReportWords::of([text], false).response();
+        let read = |text: &str| ReportWords::of([text], ReportAbout::Cancer).response();
         for (text, expected) in [
             (
                 "No new lesions. Progressive metabolic disease.",
@@ -1272,13 +1548,120 @@ mod tests {
             assert_eq!(read(text), None, "{text}");
         }
         // Beside a code that reads as a status, the words are a status's.
-        let coded = ReportWords::of(["Worsening."], true);
+        let coded = ReportWords::of(["Worsening."], ReportAbout::CodedStatus);
         assert!(coded.agree_with(Response::Progression));
         assert!(!coded.agree_with(Response::Stable));
-        let doubting = ReportWords::of(["Progression not confirmed."], true);
+        let doubting = ReportWords::of(["Progression not confirmed."], ReportAbout::CodedStatus);
         assert!(!doubting.agree_with(Response::Progression));
-        let silent = ReportWords::of(["New FDG-avid nodes."], true);
+        let silent = ReportWords::of(["New FDG-avid nodes."], ReportAbout::CodedStatus);
         assert!(silent.agree_with(Response::Progression));
+    }
+
+    #[test]
+    fn a_response_of_an_earlier_study_is_not_todays() {
+        let read = |text: &str| ReportWords::of([text], ReportAbout::Cancer).response();
+        for text in [
+            "New FDG-avid hepatic and osseous lesions, Deauville 5 (previously Deauville 2).",
+            "Compared with the interim PET-CT, which showed complete metabolic response, there \
+             are new FDG-avid lesions in the liver and spleen.",
+            "Interim PET-CT showed complete metabolic response; new hepatic lesions.",
+            "New lesions since the prior complete metabolic response.",
+            "Baseline Deauville 3.",
+            // A Deauville 4-5 of this study is no complete metabolic response.
+            "Complete metabolic response, Deauville 4.",
+            "Complete metabolic response. Deauville 5.",
+        ] {
+            assert_eq!(read(text), None, "{text}");
+        }
+        for (text, expected) in [
+            (
+                "Progressive metabolic disease (previously complete metabolic response).",
+                Response::Progression,
+            ),
+            (
+                "Compared with the prior PET-CT, progressive metabolic disease.",
+                Response::Progression,
+            ),
+            (
+                "Deauville 2 (previously Deauville 5). Complete metabolic response.",
+                Response::Complete,
+            ),
+        ] {
+            assert_eq!(read(text), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_denial_reaches_only_what_it_governs() {
+        let read = |text: &str| ReportWords::of([text], ReportAbout::Cancer).response();
+        for (text, expected) in [
+            (
+                "Progressive metabolic disease, Deauville 5, no marrow involvement.",
+                Response::Progression,
+            ),
+            (
+                "Progressive metabolic disease with non-avid splenic lesion.",
+                Response::Progression,
+            ),
+            (
+                "Progressive metabolic disease, Deauville 5, no new extranodal sites.",
+                Response::Progression,
+            ),
+            (
+                "Complete metabolic response, bone marrow negative.",
+                Response::Complete,
+            ),
+            (
+                "No marrow involvement but progressive metabolic disease.",
+                Response::Progression,
+            ),
+        ] {
+            assert_eq!(read(text), Some(expected), "{text}");
+        }
+        for text in [
+            "No lymphadenopathy, splenomegaly or progressive metabolic disease.",
+            "No progressive metabolic disease.",
+            "Progressive metabolic disease excluded.",
+            "Progressive metabolic disease, not confirmed.",
+            "Progressive metabolic disease, possibly pseudoprogression.",
+            "Lymphoma progression-free.",
+        ] {
+            assert_eq!(read(text), None, "{text}");
+        }
+        assert_eq!(
+            Response::from_words("No progression, stable disease"),
+            None,
+            "a denied response beside another leaves the status unread"
+        );
+    }
+
+    #[test]
+    fn another_diseases_response_is_not_the_cancers() {
+        for about in [ReportAbout::Cancer, ReportAbout::Other] {
+            for text in [
+                "Crohn's colitis in complete remission.",
+                "Nephrotic syndrome in partial remission.",
+                "GVHD, partial response to steroids.",
+                "Complete response of the liver abscess to drainage.",
+                // Beside the cancer, which disease the response is of is unsure: unread.
+                "Lymphoma and Crohn's colitis in complete remission.",
+            ] {
+                assert_eq!(ReportWords::of([text], about).response(), None, "{text}");
+            }
+        }
+        // In a report not about the cancer, a response phrase needs the cancer beside it.
+        let other = |text: &str| ReportWords::of([text], ReportAbout::Other).response();
+        assert_eq!(other("Complete remission."), None);
+        assert_eq!(other("Stable 4 mm pulmonary nodule."), None);
+        assert_eq!(
+            other("Lymphoma in complete remission."),
+            Some(Response::Complete)
+        );
+        assert!(report_names_cancer("PET+CT Whole body"));
+        assert!(report_names_cancer("Bone marrow aspirate and trephine"));
+        assert!(report_names_cancer("Lymph node biopsy: lymphoma pathology"));
+        assert!(!report_names_cancer("CT chest without contrast"));
+        assert!(!report_names_cancer("Colon biopsy, surgical pathology"));
     }
 
     #[test]

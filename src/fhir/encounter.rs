@@ -22,10 +22,14 @@ pub enum Visit {
     Hospital,
     /// A virtual visit (VR): the patient took the reading with their own device, at home.
     Virtual,
-    /// Any other class (ambulatory, home health, field), one refract does not know, or none:
-    /// the readings are read as their own record says (a choice: most are clinic visits, and a
-    /// class nobody can read says nothing of a place).
+    /// A class that names no hospital stay (ambulatory, home health, field): the readings are
+    /// read as their own record says.
     Elsewhere,
+    /// A class refract does not read (a local code with no words it knows, a code no table
+    /// has), or none: the readings are read as their own record says (a choice: most are
+    /// clinic visits, and a class nobody can read says nothing of a place), and the import
+    /// counts it apart from `Elsewhere`, so that an admission whose class went unread shows.
+    Unread,
 }
 
 /// What the ledger keeps of an Encounter (its body).
@@ -38,20 +42,36 @@ impl Visit {
     /// Whether a reading taken in it is read otherwise than its own record says: only such an
     /// Encounter is kept.
     pub fn moves_readings(self) -> bool {
-        self != Visit::Elsewhere
+        matches!(self, Visit::Hospital | Visit::Virtual)
     }
 }
 
-/// HL7 v3 ActCode (R4's `class` binding, `v3-ActEncounterCode`).
-const ACT_CODE: [&str; 2] = [
+/// HL7 v3 ActCode (R4's `class` binding, `v3-ActEncounterCode`): R4's URI, the OID, and the
+/// URI of STU3 and DSTU2 (`http://hl7.org/fhir/v3/ActCode`), which an STU3 sender writes.
+const ACT_CODE: [&str; 3] = [
     "http://terminology.hl7.org/CodeSystem/v3-ActCode",
     "urn:oid:2.16.840.1.113883.5.4",
+    "http://hl7.org/fhir/v3/ActCode",
 ];
-/// HL7 v2 table 0004 (patient class), which servers converted from v2 feeds write.
-const PATIENT_CLASS: [&str; 2] = [
+/// HL7 v2 table 0004 (patient class), which servers converted from v2 feeds write: R4's URI,
+/// the OID, and the STU3/DSTU2 URI.
+const PATIENT_CLASS: [&str; 3] = [
     "http://terminology.hl7.org/CodeSystem/v2-0004",
     "urn:oid:2.16.840.1.113883.18.5",
+    "http://hl7.org/fhir/v2/0004",
 ];
+
+/// Whether `system` is one of `known`, written as any version writes it (case, a trailing
+/// slash, `https`).
+fn is_system(system: &str, known: &[&str]) -> bool {
+    let plain = |uri: &str| {
+        let uri = uri.trim().trim_end_matches('/').to_ascii_lowercase();
+        uri.strip_prefix("https://")
+            .map_or(uri.clone(), |rest| format!("http://{rest}"))
+    };
+    let system = plain(system);
+    known.iter().any(|uri| plain(uri) == system)
+}
 
 /// The visit an ActCode class code names; `None` for a code that is not a class.
 fn act_code_visit(code: &str) -> Option<Visit> {
@@ -73,15 +93,21 @@ fn patient_class_visit(code: &str) -> Option<Visit> {
     })
 }
 
-/// The visit the words of a class name ("Inpatient", "Emergency", "Virtual").
+/// The visit the words of a class name ("Inpatient", "Emergency", "Virtual"), as EHRs word
+/// their patient classes. "Observation" alone is an observation stay: in a `class` it can only
+/// be the patient class (EHRs name it "Observation" beside "Inpatient" and "Emergency"), and
+/// "Outpatient in a Bed" and "Extended Recovery" are the same kind of stay (a bed, hours of
+/// monitoring). DSTU2's `class` codes (`inpatient`, `emergency`, `virtual`, `outpatient`,
+/// `ambulatory`, `home`, `field`, `daily`) are read as these words.
 fn worded_visit(words: &str) -> Option<Visit> {
     let has = |phrases: &[&str]| phrases.iter().any(|phrase| names_test(words, phrase));
     if has(&[
         "inpatient",
         "in-patient",
         "emergency",
-        "observation encounter",
-        "observation stay",
+        "observation",
+        "outpatient in a bed",
+        "extended recovery",
         "short stay",
         "pre-admission",
         "preadmission",
@@ -91,17 +117,24 @@ fn worded_visit(words: &str) -> Option<Visit> {
         Some(Visit::Hospital)
     } else if has(&["virtual", "telehealth", "telemedicine"]) {
         Some(Visit::Virtual)
-    } else if has(&["ambulatory", "outpatient", "home health", "field"]) {
+    } else if has(&[
+        "ambulatory",
+        "outpatient",
+        "home health",
+        "home",
+        "field",
+        "daily",
+    ]) {
         Some(Visit::Elsewhere)
     } else {
         None
     }
 }
 
-/// The visit an Encounter's `class` says, in any of its shapes: a Coding (R4), a
-/// CodeableConcept, or a list of either (R5). Codes decide before words; of several, acute
-/// hospital care before a virtual visit before anything else (a translation to a coarser
-/// class never undoes a stay).
+/// The visit an Encounter's `class` says, in any of its shapes: a code (DSTU2), a Coding
+/// (STU3, R4), a CodeableConcept, or a list of either (R5). Codes decide before words; of
+/// several, acute hospital care before a virtual visit before anything else (a translation to
+/// a coarser class never undoes a stay); [`Visit::Unread`] when none is read.
 pub fn visit_of_class(class: Option<&serde_json::Value>) -> Visit {
     let mut codings: Vec<&serde_json::Map<String, serde_json::Value>> = Vec::new();
     let mut texts: Vec<&str> = Vec::new();
@@ -109,6 +142,8 @@ pub fn visit_of_class(class: Option<&serde_json::Value>) -> Visit {
     while let Some(value) = pending.pop() {
         match value {
             serde_json::Value::Array(items) => pending.extend(items),
+            // DSTU2: the class is a code of its own.
+            serde_json::Value::String(code) => texts.push(code),
             serde_json::Value::Object(fields) => {
                 if let Some(serde_json::Value::Array(inner)) = fields.get("coding") {
                     pending.extend(inner);
@@ -135,9 +170,9 @@ pub fn visit_of_class(class: Option<&serde_json::Value>) -> Visit {
         .filter_map(|coding| {
             let system = text_of("system", coding);
             let code = text_of("code", coding);
-            if PATIENT_CLASS.contains(&system.as_str()) {
+            if is_system(&system, &PATIENT_CLASS) {
                 patient_class_visit(&code.to_ascii_uppercase())
-            } else if system.is_empty() || ACT_CODE.contains(&system.as_str()) {
+            } else if system.is_empty() || is_system(&system, &ACT_CODE) {
                 act_code_visit(&code.to_ascii_uppercase())
             } else {
                 None
@@ -151,10 +186,10 @@ pub fn visit_of_class(class: Option<&serde_json::Value>) -> Visit {
         .filter_map(|words| worded_visit(&words))
         .collect();
     let decided = if coded.is_empty() { worded } else { coded };
-    [Visit::Hospital, Visit::Virtual]
+    [Visit::Hospital, Visit::Virtual, Visit::Elsewhere]
         .into_iter()
         .find(|visit| decided.contains(visit))
-        .unwrap_or(Visit::Elsewhere)
+        .unwrap_or(Visit::Unread)
 }
 
 /// Places an Observation's blood pressures by the visit they were taken in: a reading its own
@@ -165,7 +200,7 @@ pub fn place_readings(observations: &mut [Observation], visit: Visit) {
     let placed = match visit {
         Visit::Hospital => BpSetting::Hospital,
         Visit::Virtual => BpSetting::Home,
-        Visit::Elsewhere => return,
+        Visit::Elsewhere | Visit::Unread => return,
     };
     for observation in observations {
         let is_bp = matches!(
@@ -209,10 +244,7 @@ mod tests {
                 json!({"system": "urn:local", "code": "7", "display": "Virtual"}),
                 Visit::Virtual,
             ),
-            (
-                json!({"system": "urn:local", "code": "IMP"}),
-                Visit::Elsewhere,
-            ),
+            (json!({"system": "urn:local", "code": "IMP"}), Visit::Unread),
             // A code decides over words that say otherwise.
             (
                 json!({"system": ACT_CODE[0], "code": "AMB", "display": "Emergency"}),
@@ -222,6 +254,48 @@ mod tests {
         ] {
             assert_eq!(visit_of_class(Some(&class)), want, "{class}");
         }
-        assert_eq!(visit_of_class(None), Visit::Elsewhere);
+        assert_eq!(visit_of_class(None), Visit::Unread);
+    }
+
+    #[test]
+    fn older_class_system_uris_and_worded_patient_classes_are_read() {
+        for (class, want) in [
+            // STU3 and DSTU2 write ActCode and table 0004 under their own URIs.
+            (
+                json!({"system": "http://hl7.org/fhir/v3/ActCode", "code": "IMP"}),
+                Visit::Hospital,
+            ),
+            (
+                json!({"system": "http://hl7.org/fhir/v3/ActCode/", "code": "emer"}),
+                Visit::Hospital,
+            ),
+            (
+                json!({"system": "http://hl7.org/fhir/v2/0004", "code": "I"}),
+                Visit::Hospital,
+            ),
+            (
+                json!({"system": "https://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "VR"}),
+                Visit::Virtual,
+            ),
+            // DSTU2: a code of its own.
+            (json!("inpatient"), Visit::Hospital),
+            (json!("outpatient"), Visit::Elsewhere),
+            // A local patient class read by its words: an observation stay and its kin.
+            (
+                json!({"system": "urn:oid:1.2.3", "code": "4", "display": "Observation"}),
+                Visit::Hospital,
+            ),
+            (json!({"display": "Outpatient in a Bed"}), Visit::Hospital),
+            (json!({"display": "Extended Recovery"}), Visit::Hospital),
+            (json!({"display": "Outpatient"}), Visit::Elsewhere),
+            // Nothing read is not "not in hospital".
+            (
+                json!({"system": "urn:oid:1.2.3.999", "code": "X7"}),
+                Visit::Unread,
+            ),
+            (json!({"system": ACT_CODE[0], "code": "XYZ"}), Visit::Unread),
+        ] {
+            assert_eq!(visit_of_class(Some(&class)), want, "{class}");
+        }
     }
 }

@@ -624,6 +624,10 @@ pub struct DiagnosticReport {
     pub conclusion: Option<String>,
     #[serde(rename = "conclusionCode", default)]
     pub conclusion_code: Vec<CodeableConcept>,
+    /// What kind of report (R4 a list, STU3 one): with `code`, says whether it is about the
+    /// cancer (a PET-CT, a bone marrow), the only reports whose trend code is its status.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub category: Vec<CodeableConcept>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

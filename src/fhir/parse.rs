@@ -31,8 +31,8 @@ use crate::domain::units;
 use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
     DrugExposure, DrugRole, ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord,
-    Procedure, ReportWords, Response, Sex, StopReason, canonical_system, observation_codes,
-    strength,
+    Procedure, ReportAbout, ReportWords, Response, Sex, StopReason, canonical_system,
+    observation_codes, report_names_cancer, strength,
 };
 use crate::rules::drugs::DrugBook;
 use crate::rules::stop_reasons::{Coded, Read, StopReading, StopReasons};
@@ -3761,10 +3761,36 @@ fn disease_status_answer(value: &Value<'_>) -> Option<String> {
 /// `effectivePeriod` (when the scan or the specimen was taken: the report of a period is
 /// about what was seen then, not after it), else `issued`.
 fn map_report(resource: &model::DiagnosticReport) -> Result<Option<Observation>, String> {
+    // What the report examined: a trend code or a response phrase alone is the cancer's only
+    // in a report about it (a PET-CT, a bone marrow); a CT chest's "condition stable" is its
+    // nodule's.
+    let about_cancer = resource
+        .code
+        .iter()
+        .chain(&resource.category)
+        .flat_map(|concept| {
+            concept
+                .text
+                .as_deref()
+                .into_iter()
+                .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
+                .chain(concept.coding.iter().filter_map(|c| c.code.as_deref()))
+        })
+        .any(report_names_cancer);
+    // A trend code is SNOMED CT's (mCODE's value set), or refract's own.
     let coded: Vec<Response> = resource
         .conclusion_code
         .iter()
         .flat_map(|concept| &concept.coding)
+        .filter(|_| about_cancer)
+        .filter(|coding| {
+            coding.system.as_deref().is_none_or(|system| {
+                canonical_system(system) == "http://snomed.info/sct" || system.trim().is_empty()
+            }) || coding
+                .code
+                .as_deref()
+                .is_some_and(|code| code.trim().starts_with(crate::domain::RESPONSE_CODE_PREFIX))
+        })
         .filter_map(|coding| coding.code.as_deref())
         .filter_map(|code| Response::from_disease_status(code.trim()))
         .collect();
@@ -3787,9 +3813,16 @@ fn map_report(resource: &model::DiagnosticReport) -> Result<Option<Observation>,
                 .into_iter()
                 .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
         });
+    let about = if !about_cancer {
+        ReportAbout::Other
+    } else if coded.is_empty() {
+        ReportAbout::Cancer
+    } else {
+        ReportAbout::CodedStatus
+    };
     let words = ReportWords::of(
         resource.conclusion.as_deref().into_iter().chain(code_words),
-        !coded.is_empty(),
+        about,
     );
     let response = match coded.first() {
         Some(first) => coded

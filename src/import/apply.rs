@@ -222,8 +222,11 @@ enum LeftOutWhy {
 }
 
 /// How an Encounter refract reads and does not keep is counted: its class leaves the readings
-/// taken in it as their own records say (an outpatient visit, home health, no class).
+/// taken in it as their own records say (an outpatient visit, home health, a field visit).
 pub(crate) const ENCOUNTER_NOT_KEPT: &str = "Encounter (not in hospital)";
+/// How an Encounter whose class refract does not read (or that has none) is counted: its
+/// readings are left as read too, but the summary does not claim it was no hospital stay.
+pub(crate) const ENCOUNTER_CLASS_UNREAD: &str = "Encounter (class refract does not read)";
 
 /// How the summary counts a resource tagged `SUBSETTED` (see [`is_summary_copy`]).
 pub(crate) const SUMMARY_COPY: &str = "summary copy (SUBSETTED)";
@@ -1585,10 +1588,12 @@ impl Writer<'_> {
         counted: &mut FileReport,
     ) -> Result<(), StoreError> {
         if !visit.moves_readings() && tx.stored_subject(source, "Encounter", id)?.is_none() {
-            *counted
-                .skipped
-                .entry(ENCOUNTER_NOT_KEPT.to_owned())
-                .or_default() += 1;
+            let kind = if visit == Visit::Unread {
+                ENCOUNTER_CLASS_UNREAD
+            } else {
+                ENCOUNTER_NOT_KEPT
+            };
+            *counted.skipped.entry(kind.to_owned()).or_default() += 1;
             return Ok(());
         }
         let entry = LedgerEntry {

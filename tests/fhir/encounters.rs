@@ -349,3 +349,85 @@ fn the_export_keeps_a_hospital_reading_apart() {
     assert_eq!(stay_settings(&again), ["hospital", "hospital"]);
     assert_eq!(hypertension(&again), "not_met");
 }
+
+/// An STU3 sender writes its class under STU3's URIs (`http://hl7.org/fhir/v3/ActCode`,
+/// `…/v2/0004`) and names the visit `context`; a local patient class worded "Observation" is
+/// an observation stay: each such stay's readings are hospital readings, never office ones.
+#[test]
+fn an_stu3_class_uri_or_a_worded_observation_stay_is_a_hospital_stay() {
+    for class in [
+        json!({"system": "http://hl7.org/fhir/v3/ActCode", "code": "IMP"}),
+        json!({"system": "http://hl7.org/fhir/v2/0004", "code": "E"}),
+        json!({"system": "urn:oid:1.2.840.114350.1.72.1.7.7.10.696784.13260", "code": "4",
+               "display": "Observation"}),
+        json!({"system": "urn:local", "code": "OIB", "display": "Outpatient in a Bed"}),
+    ] {
+        let mut resources = on_three_classes();
+        resources.push(encounter("enc-stay", &class));
+        for mut reading in high_in("Encounter/enc-stay") {
+            let visit = reading
+                .as_object_mut()
+                .unwrap()
+                .remove("encounter")
+                .unwrap();
+            reading["context"] = visit;
+            resources.push(reading);
+        }
+        let env = import_bundle(&resources);
+        assert_eq!(stay_settings(&env), ["hospital", "hospital"], "{class}");
+        assert_eq!(hypertension(&env), "not_met", "{class}");
+    }
+}
+
+/// A transaction-style entry may carry no `id`: the Encounter is then named by its entry's
+/// `fullUrl` (`urn:uuid:…`), which the readings refer to.
+#[test]
+fn an_encounter_with_no_id_is_found_by_its_bundle_url() {
+    let mut resources = on_three_classes();
+    let mut stay = encounter("enc-stay", &act_code("IMP"));
+    stay.as_object_mut().unwrap().remove("id");
+    resources.extend(high_in("urn:uuid:8f0c3a52-enc"));
+    let mut file = bundle("collection", &resources);
+    file["entry"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"fullUrl": "urn:uuid:8f0c3a52-enc", "resource": stay}));
+    let mut env = Env::new();
+    let path = env.write_json("record.json", &file);
+    env.import_ok(&path);
+    assert_eq!(stay_settings(&env), ["hospital", "hospital"]);
+    assert_eq!(hypertension(&env), "not_met");
+}
+
+/// The import's summary says what refract knows of an Encounter it does not keep: an
+/// outpatient visit is "not in hospital", a class refract cannot read (a local code with no
+/// words, no class) is counted as such, never as an outpatient visit.
+#[test]
+fn an_encounter_whose_class_is_unread_is_counted_as_unread() {
+    let mut env = Env::new();
+    let mut none = encounter("none", &Value::Null);
+    none.as_object_mut().unwrap().remove("class");
+    let resources = vec![
+        patient("enc-pt", "ENC-1", "Lund", "Kari"),
+        encounter("amb", &act_code("AMB")),
+        encounter(
+            "local",
+            &json!({"system": "urn:oid:1.2.3.999", "code": "X7"}),
+        ),
+        none,
+    ];
+    let path = env.write_json("record.json", &bundle("collection", &resources));
+    let file = env.import_ok(&path);
+    assert_eq!(
+        file.skipped.get("Encounter (not in hospital)"),
+        Some(&1),
+        "{:?}",
+        file.skipped
+    );
+    assert_eq!(
+        file.skipped.get("Encounter (class refract does not read)"),
+        Some(&2),
+        "{:?}",
+        file.skipped
+    );
+}

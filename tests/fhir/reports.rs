@@ -488,3 +488,172 @@ fn a_bulk_reports_file_is_read_before_or_after_its_patients() {
     let rows = whole.rows("SELECT value_code FROM observations WHERE code = '97509-4'");
     assert_eq!(rows, [[WORSENED]]);
 }
+
+/// A CT chest for a lung nodule (LOINC 24627-2), a chest X-ray: a trend `conclusionCode`
+/// ("Patient's condition stable", "improved") speaks of what the report examined, not of the
+/// lymphoma. Only a report about the cancer (a PET-CT, a bone marrow, a lymphoma's pathology)
+/// states its status by such a code: these state none, so six cycles of R-CHOP are never
+/// "best response: stable disease" (a false primary refractory).
+#[test]
+fn a_trend_code_on_a_report_about_something_else_is_no_response() {
+    let ct = |id: &str, code: &str, display: &str, conclusion: &str, name: (&str, &str)| {
+        report(
+            id,
+            "urn:uuid:ly-ct",
+            conclusion,
+            &json!({
+                "category": [{"coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/v2-0074",
+                    "code": "RAD", "display": "Radiology"
+                }]}],
+                "code": {"coding": [{"system": LOINC, "code": name.0, "display": name.1}],
+                         "text": name.1},
+                "conclusionCode": [coding(SNOMED, code, display)],
+                "effectiveDateTime": "2024-05-27T10:00:00Z"
+            }),
+        )
+    };
+    let mut env = Env::new();
+    let reports = [
+        ct(
+            "ly-ct-1",
+            "359746009",
+            "Patient's condition stable",
+            "Stable 4 mm right lower lobe pulmonary nodule.",
+            ("24627-2", "CT Chest"),
+        ),
+        ct(
+            "ly-ct-2",
+            "268910001",
+            "Patient's condition improved",
+            "Improved aeration of the left lower lobe.",
+            ("36643-5", "XR Chest 2 Views"),
+        ),
+    ];
+    let path = env.write_json("ct.json", &after_r_chop("ly-ct", &reports));
+    env.import_ok(&path);
+    let rows = lbcl_flags(&env);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_ne!(rows[0]["status"], "refractory", "{:#}", rows[0]);
+    assert!(
+        !rows[0]
+            .to_string()
+            .contains("best response: stable disease"),
+        "{:#}",
+        rows[0]
+    );
+}
+
+/// A response attributed to an earlier study ("previously Deauville 2", "compared with the
+/// interim PET-CT, which showed complete metabolic response") is not today's, and a Deauville
+/// 4-5 beside a 1-3 is no complete metabolic response: progression is never read as a CR.
+#[test]
+fn a_prior_studys_response_is_not_todays() {
+    for (name, conclusion) in [
+        (
+            "ly-prior-ds",
+            "New FDG-avid hepatic and osseous lesions, Deauville 5 (previously Deauville 2).",
+        ),
+        (
+            "ly-prior-cmr",
+            "Compared with the interim PET-CT, which showed complete metabolic response, there \
+             are new FDG-avid lesions in the liver and spleen.",
+        ),
+        (
+            "ly-prior-pmr",
+            "Prior PET-CT showed partial metabolic response. Deauville 4.",
+        ),
+    ] {
+        let mut env = Env::new();
+        let pet = report(
+            &format!("{name}-pet"),
+            &format!("urn:uuid:{name}"),
+            conclusion,
+            &json!({"effectiveDateTime": "2024-05-27T10:00:00Z"}),
+        );
+        let path = env.write_json("prior.json", &after_r_chop(name, &[pet]));
+        env.import_ok(&path);
+        let rows = lbcl_flags(&env);
+        assert_eq!(rows.len(), 1, "{rows:#?}");
+        let text = rows[0].to_string();
+        assert!(
+            !text.contains("responded") && !text.contains("not_met"),
+            "{conclusion}: {:#}",
+            rows[0]
+        );
+    }
+}
+
+/// A denial reaches the finding it governs ("no marrow involvement", "non-avid splenic
+/// lesion", "no new extranodal sites"), not the progression beside it in the same sentence:
+/// progression after six cycles of R-CHOP stays primary refractory.
+#[test]
+fn a_denial_of_another_finding_does_not_silence_the_response() {
+    for conclusion in [
+        "Progressive metabolic disease, Deauville 5, no marrow involvement.",
+        "Progressive metabolic disease with non-avid splenic lesion.",
+        "No marrow involvement, progressive metabolic disease (Deauville 5).",
+    ] {
+        let mut env = Env::new();
+        let pet = report(
+            "ly-den-pet",
+            "urn:uuid:ly-den",
+            conclusion,
+            &json!({"effectiveDateTime": "2024-05-27T10:00:00Z"}),
+        );
+        let path = env.write_json("denial.json", &after_r_chop("ly-den", &[pet]));
+        env.import_ok(&path);
+        let rows = lbcl_flags(&env);
+        assert_eq!(rows.len(), 1, "{rows:#?}");
+        assert_eq!(
+            rows[0]["status"], "refractory",
+            "{conclusion}: {:#}",
+            rows[0]
+        );
+    }
+}
+
+/// Another disease's remission or response ("Crohn's colitis in complete remission" on a
+/// colon biopsy, "Nephrotic syndrome in partial remission", "GVHD, partial response to
+/// steroids", "Complete response of the liver abscess to drainage") is no response of the
+/// lymphoma: the PET-CT's progression after R-CHOP stays primary refractory, never "relapsed".
+#[test]
+fn another_diseases_remission_is_no_response_of_the_cancer() {
+    for (conclusion, pathology) in [
+        ("Crohn's colitis in complete remission.", true),
+        ("Nephrotic syndrome in partial remission.", true),
+        ("GVHD, partial response to steroids.", false),
+        ("Complete response of the liver abscess to drainage.", false),
+    ] {
+        let mut env = Env::new();
+        let extra = if pathology {
+            json!({
+                "category": [{"coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "SP"
+                }]}],
+                "code": {"coding": [{"system": LOINC, "code": "22634-0",
+                                     "display": "Pathology report"}],
+                         "text": "Colon biopsy, surgical pathology"},
+                "effectiveDateTime": "2024-05-20T10:00:00Z"
+            })
+        } else {
+            json!({"effectiveDateTime": "2024-05-20T10:00:00Z"})
+        };
+        let other = report("ly-oth-1", "urn:uuid:ly-oth", conclusion, &extra);
+        let pet = report(
+            "ly-oth-2",
+            "urn:uuid:ly-oth",
+            "Progressive metabolic disease (Lugano), Deauville 5 with new FDG-avid hepatic lesions.",
+            &json!({"effectiveDateTime": "2024-05-27T10:00:00Z"}),
+        );
+        let path = env.write_json("other.json", &after_r_chop("ly-oth", &[other, pet]));
+        env.import_ok(&path);
+        let rows = lbcl_flags(&env);
+        assert_eq!(rows.len(), 1, "{rows:#?}");
+        assert_eq!(
+            rows[0]["status"], "refractory",
+            "{conclusion}: {:#}",
+            rows[0]
+        );
+    }
+}
