@@ -199,7 +199,11 @@ fn this_host() -> String {
 /// a Condition's `recordedDate` kept (a bound of the episode it names when it gives no onset);
 /// a drug period with an end alone a stated end with an unknown start (`start_unknown`), never
 /// "no period"; a `Patient.link` by identifier alone resolved as a subject's identifier is; a
-/// drug's text the drug book does not know yields to a coding's display it knows.
+/// drug's text the drug book does not know yields to a coding's display it knows; a written
+/// number whose separator before three digits is a thousands or a decimal one ("1.800/µl",
+/// "1,800") read only where its unit settles it (cells per µL), words glued to a unit by "/"
+/// ("(hemodilute/aparticulate)") no unit, and a written unit converted as a quantity's (a blood
+/// pressure "20.3 kPa" in mmHg).
 pub const MAPPING_VERSION: i64 = 15;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
