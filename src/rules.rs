@@ -129,7 +129,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// (`procedure_course`); a clozapine trial at levels all below TRRIP's no adequate trial
 /// (`level`); drug records naming no known drug said (`unread_drugs`); a drug whose start
 /// is only its latest day (a year, a month, an end alone) joins a regimen by the window only
-/// where it was surely given with the regimen's drugs.
+/// where it was surely given with the regimen's drugs; status epilepticus documented stopped
+/// ends the episode for every check (a later second-line drug, anaesthesia, a bolus that starts
+/// a new episode); a test measured on marrow blasts (chimerism, a CD marker's share, flow, FISH,
+/// an allelic ratio) no marrow blast count.
 const ENGINE_REVISION: u32 = 23;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -3676,6 +3676,17 @@ impl Value<'_> {
         self.string.and_then(written_value::read)
     }
 
+    /// The unit a value is in, for every unit-dependent reading of it (a pressure's unit, the
+    /// kPa to mmHg conversion): a quantity's UCUM code, else its unit as written, else the unit
+    /// written in the `valueString` (`written`, [`Self::written`]'s), so that "20.3 kPa" written
+    /// is read as the same quantity sent would be.
+    fn unit_written<'w>(&'w self, written: Option<&'w written_value::Written>) -> Option<&'w str> {
+        match self.quantity {
+            Some(quantity) => quantity.code.as_deref().or(quantity.unit.as_deref()),
+            None => written.and_then(|w| w.unit.as_deref()),
+        }
+    }
+
     /// The number, and the coded answer: a yes or no (a boolean, a coded or written Present,
     /// Positive, Detected…) as SNOMED CT Present or Absent, never as a number; another code as
     /// it is.
@@ -4209,13 +4220,9 @@ fn coded_vital_signs(categories: &[CodeableConcept]) -> bool {
 /// Millimetres of mercury in one kilopascal (1 mmHg = 133.322 Pa).
 const MMHG_PER_KPA: f64 = 1000.0 / 133.322_387_415;
 
-/// Whether a quantity is in kilopascals: its UCUM code, else the unit as written.
-fn in_kilopascals(quantity: &model::Quantity) -> bool {
-    quantity
-        .code
-        .as_deref()
-        .or(quantity.unit.as_deref())
-        .is_some_and(|unit| unit.trim().eq_ignore_ascii_case("kpa"))
+/// Whether a value's unit (see [`Value::unit_written`]) is kilopascals.
+fn in_kilopascals(unit: &str) -> bool {
+    unit.trim().eq_ignore_ascii_case("kpa")
 }
 
 fn map_observation(
@@ -4351,10 +4358,11 @@ fn map_observation(
     };
     let mut out = Vec::new();
     let make = |concept: &CodeableConcept, value: &Value<'_>| {
-        // The unit says a result is a pressure where its name does not ("Cuff systolic").
-        let unit_written = value
-            .quantity
-            .and_then(|q| q.code.as_deref().or(q.unit.as_deref()));
+        let written = value.written();
+        // The unit says a result is a pressure where its name does not ("Cuff systolic"), and
+        // which conversion it needs: a quantity's, or the one written in a valueString ("20.3
+        // kPa"), read alike.
+        let unit_written = value.unit_written(written.as_ref());
         let (code, display, system) = test_of(
             concept,
             unit_written,
@@ -4367,7 +4375,6 @@ fn map_observation(
             answer = disease_status_answer(value).or(answer);
         }
         let mut since = since;
-        let written = value.written();
         // A seizure frequency in words ("2 per month") is read by its words, as before a
         // number with a unit was read from text: a number written alone stays that number.
         let words_may_say_more = written
@@ -4401,7 +4408,7 @@ fn map_observation(
         }
         let is_bp =
             code == observation_codes::SYSTOLIC_BP || code == observation_codes::DIASTOLIC_BP;
-        let written = written.filter(|_| number.is_some());
+        let written = written.as_ref().filter(|_| number.is_some());
         let mut unit = value
             .quantity
             .and_then(|q| q.unit_text())
@@ -4409,7 +4416,7 @@ fn map_observation(
             .or_else(|| written.as_ref().and_then(|w| w.unit.clone()));
         // Blood pressure in kilopascals (some European records): the criteria's thresholds
         // are in mmHg, and 16 kPa read as 16 mmHg is "at goal".
-        if is_bp && value.quantity.is_some_and(in_kilopascals) {
+        if is_bp && unit_written.is_some_and(in_kilopascals) {
             number = number.map(|kpa| (kpa * MMHG_PER_KPA * 10.0).round() / 10.0);
             unit = Some(String::from("mm[Hg]"));
         }

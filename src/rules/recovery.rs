@@ -16,6 +16,7 @@ use super::model::CountRecovery;
 use super::numbers::trim_number;
 use super::observations::{Latest, agreed_latest};
 use crate::domain::observation_codes::display;
+use crate::domain::units;
 use crate::domain::{Observation, Response};
 
 /// One blood count as recorded, with the size of its unit.
@@ -209,96 +210,11 @@ fn best<'a>(
 /// ("cu mm") and "cmm" as mm3, "giga" as G, and a thousand of a volume however written ("K",
 /// "thou", "Thous", "thousand", "x1000") as 10^3 of it.
 fn per_unit(spec: &CountRecovery, unit: Option<&str>) -> Option<f64> {
-    let unit = normalise(unit?);
+    let unit = units::count_unit(unit?);
     spec.units
         .iter()
-        .find(|(listed, _)| normalise(listed) == unit)
+        .find(|(listed, _)| units::count_unit(listed) == unit)
         .map(|(_, size)| *size)
-}
-
-/// The digit a superscript digit writes, for exponents written as such ("10⁹").
-fn superscript_digit(c: char) -> Option<char> {
-    let digit = match c {
-        '⁰' => '0',
-        '¹' => '1',
-        '²' => '2',
-        '³' => '3',
-        '⁴' => '4',
-        '⁵' => '5',
-        '⁶' => '6',
-        '⁷' => '7',
-        '⁸' => '8',
-        '⁹' => '9',
-        _ => return None,
-    };
-    Some(digit)
-}
-
-fn normalise(unit: &str) -> String {
-    let mut out = String::with_capacity(unit.len());
-    let mut depth = 0usize;
-    let mut chars = unit.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' => depth += 1,
-            '}' => depth = depth.saturating_sub(1),
-            // An exponent after a space ("X10 3/uL", as some laboratory systems print 10^3):
-            // read as one, not as the number 103.
-            _ if depth == 0
-                && c.is_whitespace()
-                && out.ends_with("10")
-                && chars.peek().is_some_and(char::is_ascii_digit) =>
-            {
-                out.push('*');
-            }
-            _ if depth > 0 || c.is_whitespace() => {}
-            'µ' | 'μ' => out.push('u'),
-            '^' => out.push('*'),
-            _ => match superscript_digit(c) {
-                // An exponent: "10⁹" is "10*9", "mm³" is "mm3".
-                Some(digit) => {
-                    if out.ends_with("10") {
-                        out.push('*');
-                    }
-                    out.push(digit);
-                }
-                None => out.extend(c.to_lowercase()),
-            },
-        }
-    }
-    // Longer spellings first: "microliter" before "mcl", "cumm" (cubic millimetre) whole.
-    for (spelling, symbol) in [
-        ("microliters", "ul"),
-        ("microliter", "ul"),
-        ("microlitres", "ul"),
-        ("microlitre", "ul"),
-        ("mcl", "ul"),
-        ("cumm", "mm3"),
-        ("cmm", "mm3"),
-        ("giga", "g"),
-        ("thousands", "thou"),
-        ("thousand", "thou"),
-        ("thous", "thou"),
-    ] {
-        out = out.replace(spelling, symbol);
-    }
-    // An exponent in brackets ("x10(3)/mcL", Cerner's) or after an E ("10E9/L").
-    for digit in ['3', '6', '9'] {
-        out = out
-            .replace(&format!("10({digit})"), &format!("10*{digit}"))
-            .replace(&format!("10e{digit}"), &format!("10*{digit}"));
-    }
-    let out = match out.strip_prefix(['x', '×']) {
-        Some(rest) if rest.starts_with("10") => rest.to_owned(),
-        _ => out,
-    };
-    // A thousand per volume, however written ("K/mm3", "thou/uL", "x1000/uL"), is 10^3 of it.
-    for thousand in ["k/", "thou/", "1000/"] {
-        if let Some(per) = out.strip_prefix(thousand) {
-            return format!("10*3/{per}");
-        }
-    }
-    out
 }
 
 /// A response read from the counts, and the words after its name (", platelets below 100
@@ -411,27 +327,5 @@ pub fn response_text(classified: &Classified, remission: &[Response]) -> String 
         format!("{}{}", classified.response, classified.why)
     } else {
         format!("{}, not a remission{}", classified.response, classified.why)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::normalise;
-
-    #[test]
-    fn units_are_compared_as_written_and_as_ucum_codes_them() {
-        assert_eq!(normalise("x10^9/L"), "10*9/l");
-        assert_eq!(normalise("10*9/L"), "10*9/l");
-        assert_eq!(normalise("× 10^3/µL"), "10*3/ul");
-        assert_eq!(normalise("{cells}/uL"), "/ul");
-        assert_eq!(normalise("/mm3"), "/mm3");
-        assert_eq!(normalise("mmol/L"), "mmol/l");
-        assert_eq!(normalise("x10(3)/mcL"), "10*3/ul");
-        assert_eq!(normalise("X10 3/uL"), "10*3/ul");
-        assert_eq!(normalise("Thous/uL"), "10*3/ul");
-        assert_eq!(normalise("x1000/uL"), "10*3/ul");
-        assert_eq!(normalise("K/mm3"), "10*3/mm3");
-        assert_eq!(normalise("/cmm"), "/mm3");
-        assert_eq!(normalise("10E9/L"), "10*9/l");
     }
 }

@@ -15,7 +15,10 @@
 //! The episode is found from the escalation, not from the latest benzodiazepine (see
 //! [`episode_start`]): a benzodiazepine on a schedule, by mouth or as needed is no first-line
 //! bolus and never starts or moves an episode, one given while the episode's anaesthetic runs
-//! belongs to it, and of several episodes the latest that escalated is assessed.
+//! belongs to it, and of several episodes the latest that escalated is assessed. Findings of no
+//! seizures that document the status stopped end the episode for every check (see
+//! [`documented_end`]): a drug given after that is no escalation of it, and a bolus after it
+//! starts a new episode.
 
 use chrono::NaiveDateTime;
 
@@ -70,7 +73,10 @@ fn episode_start(
     for start in starts {
         if episodes.is_empty() || start > reaches {
             episodes.push(start);
-            reaches = episode_reach(ctx, spec, start);
+            // A bolus after the episode was documented to have stopped treats a recurrence: a
+            // new episode, however soon.
+            reaches =
+                documented_end(ctx, spec, start).unwrap_or_else(|| episode_reach(ctx, spec, start));
         }
     }
     let findings = |start: NaiveDateTime| {
@@ -109,6 +115,7 @@ fn episode_reach(ctx: &Context<'_>, spec: &Escalation, start: NaiveDateTime) -> 
 /// `CONTINUED_WITHIN_HOURS` before) and not on a schedule.
 fn escalation_after(ctx: &Context<'_>, spec: &Escalation, start: NaiveDateTime) -> bool {
     let end = shift_hours(start, spec.episode_hours);
+    let end = documented_end(ctx, spec, start).map_or(end, |stop| stop.min(end));
     let within = |g: &&Given<'_>| g.exposure.start >= start && g.exposure.start <= end;
     let continued = |g: &Given<'_>| {
         let since = shift_hours(start, -CONTINUED_WITHIN_HOURS);
@@ -144,8 +151,14 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
         return outcome;
     };
     let episode_end = shift_hours(episode_start, spec.episode_hours);
-    let in_episode =
-        |g: &Given<'_>| g.exposure.start >= episode_start && g.exposure.start <= episode_end;
+    // Documented to have stopped, the episode is over for every check: a drug given after that
+    // (a recurrence's own treatment, propofol to sedate for an MRI) is no escalation of it.
+    let stopped = documented_end(ctx, spec, episode_start);
+    let in_episode = |g: &Given<'_>| {
+        g.exposure.start >= episode_start
+            && g.exposure.start <= episode_end
+            && stopped.is_none_or(|stop| g.exposure.start <= stop)
+    };
 
     for given in first_line.iter().filter(|g| in_episode(g)) {
         outcome
@@ -173,7 +186,8 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &Escalation) -> Outcome {
             .filter(|o| o.effective > after && o.effective <= until)
             .collect();
         read.sort_by_key(|o| o.effective);
-        let Some(stopped) = documented_stop(&read, spec.seizure_free_hours) else {
+        let Some(stopped) = stopped.or_else(|| documented_stop(&read, spec.seizure_free_hours))
+        else {
             return (read, None);
         };
         let recurrence = read
@@ -347,6 +361,34 @@ fn seizures_until(
     } else {
         shift_hours(start, spec.episode_hours)
     }
+}
+
+/// When the episode begun at `start` was documented to have stopped ([`documented_stop`]), read
+/// from the findings of its `episode_hours` up to the first anaesthesia given in them: findings
+/// of none under anaesthesia end nothing (status that recurs on its withdrawal is still the
+/// episode, Shorvon & Ferlisi 2011), and anaesthesia begun after the stop is not the episode's.
+/// Every check ends there: seizures, a further second-line drug, anaesthesia, and which
+/// benzodiazepine bolus starts a new episode.
+fn documented_end(
+    ctx: &Context<'_>,
+    spec: &Escalation,
+    start: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    let end = shift_hours(start, spec.episode_hours);
+    let anaesthesia = ctx
+        .given
+        .iter()
+        .filter(|g| is_anaesthesia(g, spec))
+        .map(|g| g.exposure.start)
+        .filter(|at| *at >= start && *at <= end)
+        .min();
+    let mut read: Vec<&Observation> = ctx
+        .observations(&spec.seizure_activity)
+        .filter(|o| o.effective > start && o.effective <= end)
+        .filter(|o| anaesthesia.is_none_or(|at| o.effective < at))
+        .collect();
+    read.sort_by_key(|o| o.effective);
+    documented_stop(&read, spec.seizure_free_hours)
 }
 
 /// When findings of no seizures document that the status stopped: the moment a run of them

@@ -1028,6 +1028,90 @@ fn blood_pressure_in_kilopascals_is_read_in_mmhg() {
     );
 }
 
+/// A blood pressure written in a `valueString` in kilopascals ("20.3 kPa", a component of the
+/// panel or the reading alone) goes through the same conversion as one sent as a
+/// `valueQuantity`: mmHg, never "20 mmHg, at goal". A pressure under a name that does not say
+/// it ("Cuff systolic") is told by its written unit as by a quantity's.
+#[test]
+fn a_blood_pressure_written_in_kilopascals_is_read_in_mmhg_as_its_quantity_is() {
+    let (_, rows) = stored(&[
+        json!({
+            "resourceType": "Observation", "id": "kpa-text", "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": coding(LOINC, "85354-9", "Blood pressure panel"),
+            "effectiveDateTime": "2024-03-05T09:30:00Z",
+            "component": [
+                {"code": coding(LOINC, "8480-6", "Systolic blood pressure"),
+                 "valueString": "20.3 kPa"},
+                {"code": coding(LOINC, "8462-4", "Diastolic blood pressure"),
+                 "valueString": "12.5 kPa"}
+            ]
+        }),
+        observation(
+            "kpa-alone",
+            SUBJECT,
+            "8480-6",
+            "Systolic blood pressure",
+            &json!({"valueString": "< 16 kPa"}),
+        ),
+    ]);
+    let readings: Vec<[&str; 3]> = rows
+        .iter()
+        .map(|row| [row[0].as_str(), row[1].as_str(), row[3].as_str()])
+        .collect();
+    assert_eq!(
+        readings,
+        [
+            ["8462-4", "93.8", "mm[Hg]"],
+            ["8480-6", "120", "mm[Hg]"],
+            ["8480-6", "152.3", "mm[Hg]"]
+        ]
+    );
+}
+
+/// A count written with a separator before a group of three digits ("1.800/µl", "160.000/µl",
+/// as German and other European laboratories write thousands, or "1,800/µl") is read only where
+/// its unit settles which it is: cells per microlitre are whole, so 1 800 and 160 000. Where
+/// the unit does not ("1.800 x10^9/L": 1.8 or 1 800), or there is none, it is not read, never
+/// guessed in one locale's sense. A value with words glued to it by a unit's character ("<5%
+/// (hemodilute/aparticulate)") is no value either.
+#[test]
+fn a_written_number_whose_separators_are_ambiguous_is_read_only_where_its_unit_settles_it() {
+    let written = [
+        ("1.800/µl", Some("1800")),
+        ("160.000/µl", Some("160000")),
+        ("1,800/µl", Some("1800")),
+        ("1.800 x10^9/L", None),
+        ("1,800 x10^9/L", None),
+        ("160.000", None),
+        ("0,500 x10^9/L", None),
+        ("0.500 x10^9/L", Some("0.5")),
+        ("<5% (hemodilute/aparticulate)", None),
+        ("3% (see/attached)", None),
+    ];
+    let resources: Vec<Value> = written
+        .iter()
+        .enumerate()
+        .map(|(i, (text, _))| {
+            observation(
+                &format!("w{i}"),
+                SUBJECT,
+                &format!("w-{i:02}"),
+                "Lab result",
+                &json!({ "valueString": text }),
+            )
+        })
+        .collect();
+    let (env, _) = stored(&resources);
+    let rows = env.rows("SELECT code, value FROM observations ORDER BY code");
+    let expected: Vec<Vec<String>> = written
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, read))| read.map(|read| vec![format!("w-{i:02}"), read.to_owned()]))
+        .collect();
+    assert_eq!(rows, expected);
+}
+
 /// An observation over a period (`effectivePeriod`: a seizure diary's count, a questionnaire
 /// over the last two weeks) is what held through the period: it is dated at the period's end,
 /// or at its start while the period is open; `effectiveInstant` and `issued` still date one.

@@ -1182,3 +1182,51 @@ fn counts_in_the_unit_texts_labs_print_are_read() {
     );
     run(ID, &cases);
 }
+
+/// 7+3 180 days ago with marrow blasts of 2 % on day 28 and recovered counts (CR), then a
+/// result of `value` % named `name` 100 days ago.
+fn remission_then_named(name: &str, value: f64) -> Vignette {
+    recovered(
+        seven_three(patient(), 180, |l| l).marrow_blasts(2.0, 152),
+        152,
+    )
+    .observe("local-5678", name, value, "%", 100)
+}
+
+/// A blast count is the blasts' share of the marrow's cells (ELN 2017's "bone marrow blasts",
+/// counted on the smear): a test measured on the marrow's blasts (their donor chimerism, the
+/// share of them carrying a CD marker, a flow cytometry immunophenotype or MRD, FISH, a
+/// mutation's allelic ratio) names marrow and blasts too, and is never read as it. After a CR,
+/// such a result of 98 % is no relapse; the blast count of the same marrow is.
+#[test]
+fn tests_measured_on_marrow_blasts_are_not_the_marrow_blast_count() {
+    let mut cases: Vec<Case> = [
+        "Chimerism, CD34+ blasts, bone marrow (% donor)",
+        "CD33 expression, bone marrow blasts (% positive)",
+        "Bone marrow blasts expressing CD123",
+        "Blasts, bone marrow, flow cytometry immunophenotype",
+        "MRD, bone marrow blasts by flow",
+        "FLT3-ITD allelic ratio in marrow blasts",
+        "NPM1 mutation, BM blasts",
+        "Marrow blasts, FISH positive nuclei",
+        "Donor chimerism of marrow myeloblasts",
+    ]
+    .iter()
+    .map(|&name| {
+        case(
+            named_case(format!("after CR, {name} 98 %: still in remission")),
+            remission_then_named(name, 98.0),
+            NotMet,
+        )
+    })
+    .collect();
+    cases.push(
+        case(
+            "after CR, bone marrow blasts 30 %: relapse",
+            remission_then_named("Bone marrow blasts", 30.0),
+            Relapsed,
+        )
+        .reason("marrow blasts 30"),
+    );
+    run(ID, &cases);
+}

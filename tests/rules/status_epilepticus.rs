@@ -420,6 +420,96 @@ fn a_seizure_after_status_was_documented_to_have_stopped_is_no_refractory_status
     );
 }
 
+/// [`episode_days_ago`] (6 days ago, EEG without seizures at 2 h and 26 h: documented stopped)
+/// with `drug` given `hours` after the lorazepam, for `minutes`, in `role` (none: not recorded).
+fn stopped_then(
+    v: Vignette,
+    drug: &str,
+    hours: i64,
+    minutes: i64,
+    role: Option<DrugRole>,
+) -> Vignette {
+    let at = time_ago(6, 10, 0) + Duration::hours(hours);
+    let given = rx(drug).at(at).ended_at(at + Duration::minutes(minutes));
+    v.give(match role {
+        Some(role) => given.role(role),
+        None => given,
+    })
+}
+
+/// Once findings of no seizures 24 hours apart document that status stopped, the episode is
+/// over for every check, not only the seizures read: a drug given after that is a recurrence's
+/// own treatment (a new lorazepam bolus and valproate), or no seizure treatment at all (a
+/// propofol bolus to sedate for an MRI), never a further second-line drug or anaesthesia that
+/// shows the first episode's second-line drug failed (criteria section 1b: "a new SE episode
+/// after full recovery is a new episode"). The same drugs before the stop still escalate.
+#[test]
+fn a_drug_given_after_status_was_documented_to_have_stopped_is_no_escalation_of_it() {
+    let stopped = || episode_days_ago(6, &[(false, 2), (false, 26)]);
+    let recurrence = || episode_days_ago(6, &[(false, 2), (false, 26), (true, 28)]);
+    let treated = |v: Vignette| {
+        let v = stopped_then(
+            v,
+            "Lorazepam 4 mg",
+            28,
+            1,
+            Some(DrugRole::FirstLineBenzodiazepine),
+        );
+        stopped_then(v, "Valproate 3000 mg", 28, 15, None)
+    };
+    let controlled = |v: Vignette| {
+        let at = time_ago(6, 10, 0);
+        v.seizure_activity(false, at + Duration::hours(30))
+            .seizure_activity(false, at + Duration::hours(54))
+    };
+    run(
+        ID,
+        &[
+            case(
+                "a recurrence at 28 h treated with lorazepam and valproate, controlled",
+                controlled(treated(recurrence())),
+                NotMet,
+            ),
+            case(
+                "a recurrence at 28 h treated with valproate alone, controlled",
+                controlled(stopped_then(
+                    recurrence(),
+                    "Valproate 3000 mg",
+                    28,
+                    15,
+                    Some(DrugRole::SecondLineAntiseizure),
+                )),
+                NotMet,
+            )
+            .reason("a recurrence, not status continuing"),
+            case(
+                "a propofol 100 mg bolus for MRI sedation at 32 h, no seizure",
+                stopped_then(stopped(), "Propofol 100 mg", 32, 1, None),
+                NotMet,
+            ),
+            case(
+                "a propofol infusion begun at 32 h, a seizure at 60 h: neither refractory nor super-refractory",
+                stopped_then(
+                    stopped(),
+                    "Propofol 5 mg/kg/h",
+                    32,
+                    36 * 60,
+                    Some(DrugRole::AnaestheticInfusion),
+                )
+                .seizure_activity(true, time_ago(6, 10, 0) + Duration::hours(60)),
+                NotMet,
+            ),
+            case(
+                "valproate at 20 h, before the stop was documented: seizures continued",
+                stopped_then(stopped(), "Valproate 3000 mg", 20, 15, None),
+                Refractory,
+            )
+            .label(RSE)
+            .reason("valproate was given after levetiracetam"),
+        ],
+    );
+}
+
 /// A FHIR record of an episode (lorazepam, levetiracetam, seizures on EEG), a midazolam
 /// administration `midazolam` (its dose, rate and time fields), and seizures on EEG 26 hours
 /// after the midazolam started: super-refractory only when that midazolam is read as an
