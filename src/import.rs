@@ -204,8 +204,8 @@ fn this_host() -> String {
 /// read only in a report about the cancer, another disease's response, an earlier study's and a
 /// denial of another finding not read as (or against) the response; an Encounter class under
 /// STU3's URIs, a DSTU2 code, "Observation" in words, and an Encounter with no id by its URL;
-/// a written
-/// number whose separator before three digits is a thousands or a decimal one ("1.800/µl",
+/// a written number whose separator before three digits is a thousands or a decimal one
+/// ("1.800/µl",
 /// "1,800") read only where its unit settles it (cells per µL), words glued to a unit by "/"
 /// ("(hemodilute/aparticulate)") no unit, and a written unit converted as a quantity's (a blood
 /// pressure "20.3 kPa" in mmHg).
