@@ -199,7 +199,10 @@ fn this_host() -> String {
 /// a Condition's `recordedDate` kept (a bound of the episode it names when it gives no onset);
 /// a drug period with an end alone a stated end with an unknown start (`start_unknown`), never
 /// "no period"; a `Patient.link` by identifier alone resolved as a subject's identifier is; a
-/// drug's text the drug book does not know yields to a coding's display it knows.
+/// drug's text the drug book does not know yields to a coding's display it knows; an
+/// observation's time keeps the UTC offset it was written in (`utc_offset_minutes`: a visit is a
+/// local day); "HCT" is hydrochlorothiazide only after an antihypertensive (never "Tacrolimus (HCT
+/// protocol)"), and co-zidocapt is read in its label's order (hydrochlorothiazide first).
 pub const MAPPING_VERSION: i64 = 15;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -129,7 +129,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// (`procedure_course`); a clozapine trial at levels all below TRRIP's no adequate trial
 /// (`level`); drug records naming no known drug said (`unread_drugs`); a drug whose start
 /// is only its latest day (a year, a month, an end alone) joins a regimen by the window only
-/// where it was surely given with the regimen's drugs.
+/// where it was surely given with the regimen's drugs. Hypertension: a visit is judged by its
+/// mean and is a local day; a home series needs `home_min_readings` on `home_min_days`; a
+/// recorded secondary cause keeps the screening of the others, and only a current, confirmed
+/// one is a cause found; a dose range or "X plus Y" is no partly read combination.
 const ENGINE_REVISION: u32 = 23;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

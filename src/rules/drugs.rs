@@ -793,6 +793,62 @@ mod tests {
         drugs.iter().map(|d| d.ingredient.clone()).collect()
     }
 
+    /// "HCT" is hydrochlorothiazide after an antihypertensive (a brand of a RAS blocker, or a
+    /// drug the book combines with it), never after any drug.
+    #[test]
+    fn hct_is_hydrochlorothiazide_only_after_an_antihypertensive() {
+        let book = book();
+        for text in [
+            "Tacrolimus (HCT protocol) 1 MG capsule",
+            "cyclophosphamide HCT conditioning",
+            "epoetin alfa HCT 30",
+        ] {
+            assert!(
+                !names(&book.recognise(&[], text)).contains(&String::from("hydrochlorothiazide")),
+                "{text}"
+            );
+        }
+        for text in [
+            "Altace HCT 10-25 mg",
+            "Amiloride HCT 5 mg",
+            "Bisoprolol HCT 5 mg",
+        ] {
+            assert!(
+                names(&book.recognise(&[], text)).contains(&String::from("hydrochlorothiazide")),
+                "{text}"
+            );
+        }
+    }
+
+    /// A dose range in one drug's generic name, or "plus" between two names read, leaves
+    /// nothing unread; a brand with more strengths than ingredients, or "Comp", still does.
+    #[test]
+    fn a_dose_range_or_plus_between_names_is_no_partly_read_combination() {
+        let book = book();
+        assert_eq!(book.unread_part("Amlodipine 5-10 MG tablet", 1), None);
+        assert_eq!(
+            book.unread_part("Lisinopril plus hydrochlorothiazide 20/12.5 mg tablet", 2),
+            None
+        );
+        assert!(book.unread_part("LOTENSIN 20-25 MG tablet", 1).is_some());
+        assert!(book.unread_part("Tritace Comp 5 mg", 1).is_some());
+        assert!(book.unread_part("Lotensin Plus 20 mg", 1).is_some());
+    }
+
+    /// Co-zidocapt's label writes hydrochlorothiazide first ("Co-zidocapt 12.5mg/25mg").
+    #[test]
+    fn co_zidocapt_is_read_in_its_labels_order() {
+        let book = book();
+        assert_eq!(
+            names(&book.recognise(&[], "Co-zidocapt 25mg/50mg tablets")),
+            ["hydrochlorothiazide", "captopril"]
+        );
+        assert_eq!(
+            names(&book.recognise(&[], "Capozide 25/15")),
+            ["captopril", "hydrochlorothiazide"]
+        );
+    }
+
     #[test]
     fn an_esters_label_pair_is_kept_exact() {
         let book = book();

@@ -806,7 +806,11 @@ fn rule_confounders(
         }
         let recorded = recorded_diagnoses(ctx, rule);
         if !recorded.found.is_empty() {
-            let named: Vec<&str> = recorded.found.iter().map(|(_, text)| text.as_str()).collect();
+            let named: Vec<&str> = recorded
+                .found
+                .iter()
+                .map(|(_, text)| text.as_str())
+                .collect();
             text = format!(
                 "{}: {}",
                 rule.recorded_text.as_deref().unwrap_or(&rule.text),
@@ -861,9 +865,9 @@ fn recorded_diagnoses(ctx: &Context<'_>, rule: &super::model::ConfounderRule) ->
             )
     };
     let history = |condition: &Condition| {
-        rule.not_recorded.as_ref().is_some_and(|not| {
-            condition_matches(condition, &not.icd10, &not.snomed, &not.names)
-        })
+        rule.not_recorded
+            .as_ref()
+            .is_some_and(|not| condition_matches(condition, &not.icd10, &not.snomed, &not.names))
     };
     for cause in &rule.recorded {
         let mut confirmed: Vec<Option<NaiveDate>> = Vec::new();

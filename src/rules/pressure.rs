@@ -1219,8 +1219,17 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
         };
         let paired = paired.into_iter().chain(std::iter::repeat(None));
         for ((source, systolic_value), diastolic_value) in systolics.into_iter().zip(paired) {
+            // A visit is a day in the record's own local time (the offset its time was written
+            // in), not a UTC day: a Sydney clinic's 10:58 and 11:04 are one visit, though UTC
+            // midnight falls between them; a time with no offset stays the day written.
+            let local = source
+                .utc_offset_minutes
+                .and_then(|minutes| {
+                    effective.checked_add_signed(chrono::Duration::minutes(i64::from(minutes)))
+                })
+                .unwrap_or(effective);
             out.push(Reading {
-                on: effective.date(),
+                on: local.date(),
                 systolic: systolic_value,
                 diastolic: diastolic_value,
                 setting,
@@ -1772,6 +1781,7 @@ mod tests {
             since: None,
             setting: None,
             comparator: None,
+            utc_offset_minutes: None,
         };
         assert_eq!(
             blood_pressure_of(&observation),

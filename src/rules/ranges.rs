@@ -396,7 +396,10 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
             at,
             "home_min_days",
             f64::from(spec.home_min_days),
-            (1.0, f64::from(i32::try_from(spec.home_period_days).unwrap_or(i32::MAX))),
+            (
+                1.0,
+                f64::from(i32::try_from(spec.home_period_days).unwrap_or(i32::MAX)),
+            ),
             "",
         )?;
     }
