@@ -205,10 +205,12 @@ fn this_host() -> String {
 /// denial of another finding not read as (or against) the response; an Encounter class under
 /// STU3's URIs, a DSTU2 code, "Observation" in words, and an Encounter with no id by its URL;
 /// a written number whose separator before three digits is a thousands or a decimal one
-/// ("1.800/µl",
-/// "1,800") read only where its unit settles it (cells per µL), words glued to a unit by "/"
+/// ("1.800/µl", "1,800") read only where its unit settles it (cells per µL), words glued to a unit by "/"
 /// ("(hemodilute/aparticulate)") no unit, and a written unit converted as a quantity's (a blood
-/// pressure "20.3 kPa" in mmHg).
+/// pressure "20.3 kPa" in mmHg);
+/// an observation's time keeps the UTC offset it was written in (`utc_offset_minutes`: a visit is a
+/// local day); "HCT" is hydrochlorothiazide only after an antihypertensive (never "Tacrolimus (HCT
+/// protocol)"), and co-zidocapt is read in its label's order (hydrochlorothiazide first).
 pub const MAPPING_VERSION: i64 = 15;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -132,7 +132,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// where it was surely given with the regimen's drugs; status epilepticus documented stopped
 /// ends the episode for every check (a later second-line drug, anaesthesia, a bolus that starts
 /// a new episode); a test measured on marrow blasts (chimerism, a CD marker's share, flow, FISH,
-/// an allelic ratio) no marrow blast count.
+/// an allelic ratio) no marrow blast count. Hypertension: a visit is judged by its
+/// mean and is a local day; a home series needs `home_min_readings` on `home_min_days`; a
+/// recorded secondary cause keeps the screening of the others, and only a current, confirmed
+/// one is a cause found; a dose range or "X plus Y" is no partly read combination.
 const ENGINE_REVISION: u32 = 23;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -802,6 +802,7 @@ fn as_schema_29(db: &Path) {
          DROP INDEX meetings_uid;
          ALTER TABLE meetings DROP COLUMN uid;
          ALTER TABLE conditions DROP COLUMN recorded;
+         ALTER TABLE observations DROP COLUMN utc_offset;
          PRAGMA user_version = 29;",
     )
     .unwrap();

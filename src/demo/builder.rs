@@ -332,6 +332,7 @@ impl<'a> Builder<'a> {
             since: None,
             setting: None,
             comparator: None,
+            utc_offset_minutes: None,
         });
     }
 
@@ -369,6 +370,7 @@ impl<'a> Builder<'a> {
                 since: None,
                 setting: Some(setting),
                 comparator: None,
+                utc_offset_minutes: None,
             });
         }
     }
@@ -389,6 +391,7 @@ impl<'a> Builder<'a> {
             since: None,
             setting: None,
             comparator: None,
+            utc_offset_minutes: None,
         });
     }
 

@@ -633,6 +633,12 @@ pub struct Observation {
     /// what was stored before it existed reads the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparator: Option<Comparator>,
+    /// The offset from UTC (minutes) its time was written in: `effective` is the UTC instant,
+    /// and the record's local day (a clinic visit's, one day wherever UTC midnight falls) is
+    /// `effective` plus this. `None` for UTC, a date alone, a time with no offset, and rows
+    /// stored before it was kept. Left out of JSON when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset_minutes: Option<i32>,
 }
 
 impl Observation {

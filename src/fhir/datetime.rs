@@ -52,6 +52,17 @@ pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
     Ok(parsed)
 }
 
+/// The offset from UTC, in minutes, a FHIR dateTime or instant is written in ("+11:00" is 660,
+/// "Z" 0): the record's own local time, in which a clinic visit is one day. `None` for a date
+/// alone or a time written with no offset.
+pub fn utc_offset_minutes(text: &str) -> Option<i32> {
+    let text = text.trim();
+    (text.len() > 10)
+        .then(|| chrono::DateTime::parse_from_rfc3339(text).ok())
+        .flatten()
+        .map(|dt| dt.offset().local_minus_utc() / 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +84,9 @@ mod tests {
         assert!(parse_datetime("2019-02-30").is_err());
         assert!(parse_datetime("20190-01-01").is_err());
         assert!(parse_datetime("yesterday").is_err());
+        assert_eq!(utc_offset_minutes("2019-03-01T10:58:00+11:00"), Some(660));
+        assert_eq!(utc_offset_minutes("2019-03-01T19:00:00-05:00"), Some(-300));
+        assert_eq!(utc_offset_minutes("2019-03-01T10:58:00Z"), Some(0));
+        assert_eq!(utc_offset_minutes("2019-03-01"), None);
     }
 }

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::FhirError;
 use super::carried::{self, ImportedLine, REFRACT_FHIR_BASE};
 use super::date_words;
-use super::datetime::parse_datetime;
+use super::datetime::{parse_datetime, utc_offset_minutes};
 use super::dosage_text;
 use super::encounter::{Visit, visit_of_class};
 use super::model::{self, CodeableConcept};
@@ -3887,6 +3887,7 @@ fn map_report(resource: &model::DiagnosticReport) -> Result<Option<Observation>,
         since: None,
         setting: None,
         comparator: None,
+        utc_offset_minutes: None,
     }))
 }
 
@@ -4430,6 +4431,11 @@ fn map_observation(
             unit,
             effective,
             since,
+            // UTC ("Z", +00:00) is kept as none: its day is the UTC day already, and an
+            // export, which writes UTC, reads back the same.
+            utc_offset_minutes: effective_text
+                .and_then(|text| utc_offset_minutes(text))
+                .filter(|minutes| *minutes != 0),
             setting: if is_bp {
                 Some(setting_of(concept))
             } else {

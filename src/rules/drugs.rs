@@ -245,9 +245,21 @@ struct DrugsFile {
     #[serde(default)]
     emergency_bolus_classes: Vec<String>,
     #[serde(default)]
-    name_suffixes: std::collections::BTreeMap<String, String>,
+    name_suffixes: std::collections::BTreeMap<String, NameSuffix>,
     #[serde(default)]
     combination_markers: Vec<String>,
+}
+
+/// A word that names an ingredient only right after the name of certain drugs ("HCT" after an
+/// antihypertensive's brand).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameSuffix {
+    /// The ingredient it names.
+    ingredient: String,
+    /// The classes of the drugs it may follow; a drug the book combines with `ingredient` in a
+    /// listed combination may be followed by it too.
+    after_classes: Vec<String>,
 }
 
 /// The loaded knowledge base with its lookup indexes.
@@ -270,8 +282,8 @@ pub struct DrugBook {
     /// The most words any name has, bounding the n-grams tried.
     longest_name: usize,
     /// Words that name an ingredient only right after another drug's name (a brand's "HCT"),
-    /// normalised, with the drug they name.
-    name_suffixes: HashMap<String, usize>,
+    /// normalised, with the drug they name and the drugs whose name they may follow.
+    name_suffixes: HashMap<String, (usize, std::collections::HashSet<usize>)>,
     /// Words that say a product holds more than the drug named before them ("Comp", "Plus"),
     /// normalised.
     combination_markers: Vec<String>,
@@ -354,13 +366,39 @@ impl DrugBook {
                 }
             }
         }
-        for (suffix, ingredient) in &file.name_suffixes {
+        for (suffix, named) in &file.name_suffixes {
+            let ingredient = &named.ingredient;
             let Some(&index) = book.by_ingredient.get(&ingredient.to_lowercase()) else {
                 let message =
                     format!("name suffix '{suffix}' names unknown ingredient '{ingredient}'");
                 return Err(toml_error(origin, text, &message, suffix));
             };
-            book.name_suffixes.insert(normalise(suffix), index);
+            // After a drug of the listed classes, or one the book combines with the ingredient
+            // ("Moduretic": amiloride with hydrochlorothiazide); never after any drug ("Tacrolimus
+            // (HCT protocol)": a haematopoietic cell transplant).
+            let mut after: std::collections::HashSet<usize> = book
+                .drugs
+                .iter()
+                .enumerate()
+                .filter(|(_, drug)| named.after_classes.iter().any(|c| drug.has_class(c)))
+                .map(|(at, _)| at)
+                .collect();
+            for combination in &book.combinations {
+                if combination
+                    .ingredients
+                    .iter()
+                    .any(|i| i.eq_ignore_ascii_case(ingredient))
+                {
+                    after.extend(
+                        combination
+                            .ingredients
+                            .iter()
+                            .filter_map(|i| book.by_ingredient.get(&i.to_lowercase()).copied())
+                            .filter(|&at| at != index),
+                    );
+                }
+            }
+            book.name_suffixes.insert(normalise(suffix), (index, after));
         }
         for (name, meaning) in names {
             if name.is_empty() {
@@ -507,10 +545,34 @@ impl DrugBook {
         found
     }
 
+    /// Whether a name the book knows begins at word `at` of `words`.
+    fn name_begins_at(&self, words: &[&str], at: usize) -> bool {
+        (1..=self.longest_name.min(words.len().saturating_sub(at))).any(|length| {
+            self.by_name
+                .contains_key(words[at..at + length].join(" ").as_str())
+        })
+    }
+
+    /// Whether `key`, a name the book knows as `meaning`, is a brand (or a brand's alias), not
+    /// an ingredient's name or synonym, nor a combination's generic name: a generic name names
+    /// every ingredient of its product; a brand may hold more than the book knows of it.
+    fn is_brand(&self, key: &str, meaning: Meaning) -> bool {
+        match meaning {
+            Meaning::Drug(index) => {
+                let drug = &self.drugs[index];
+                std::iter::once(&drug.ingredient)
+                    .chain(&drug.synonyms)
+                    .all(|name| normalise(name) != key)
+            }
+            Meaning::Combination(index) => normalise(&self.combinations[index].name) != key,
+        }
+    }
+
     /// Scans `text` for names on word boundaries, longest first, pushing the drugs they name to
     /// `found`; a name suffix right after a name ("Lotensin HCT") names its drug too. Returns
-    /// the first combination marker found right after a name ("Tritace Comp"), with that name.
-    fn scan(&self, text: &str, found: &mut Vec<usize>) -> Option<(String, String)> {
+    /// the first combination marker found right after a name ("Tritace Comp"), with that name,
+    /// and whether any name read is a brand's.
+    fn scan(&self, text: &str, found: &mut Vec<usize>) -> Scanned {
         let push = |index: usize, found: &mut Vec<usize>| {
             if !found.contains(&index) {
                 found.push(index);
@@ -519,6 +581,7 @@ impl DrugBook {
         let normalised = normalise(text);
         let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
         let mut marker = None;
+        let mut brand = false;
         let mut start = 0;
         let mut key = String::new();
         while start < words.len() {
@@ -548,19 +611,45 @@ impl DrugBook {
                     break;
                 }
             }
-            if matched > 0
+            let named = (matched > 0)
+                .then(|| self.by_name.get(key.as_str()).copied())
+                .flatten();
+            if let Some(named) = named {
+                brand |= self.is_brand(&key, named);
+            }
+            if let Some(named) = named
                 && let Some(next) = words.get(start + matched)
             {
-                if let Some(&suffix) = self.name_suffixes.get(*next) {
-                    push(suffix, found);
+                let may_follow = |after: &std::collections::HashSet<usize>| match named {
+                    Meaning::Drug(index) => after.contains(&index),
+                    Meaning::Combination(index) => {
+                        self.combinations[index].ingredients.iter().any(|i| {
+                            self.by_ingredient
+                                .get(&i.to_lowercase())
+                                .is_some_and(|at| after.contains(at))
+                        })
+                    }
+                };
+                if let Some((suffix, _)) = self
+                    .name_suffixes
+                    .get(*next)
+                    .filter(|(_, after)| may_follow(after))
+                {
+                    push(*suffix, found);
+                    brand = true;
                     matched += 1;
-                } else if marker.is_none() && self.combination_markers.iter().any(|m| m == next) {
+                } else if marker.is_none()
+                    && self.combination_markers.iter().any(|m| m == next)
+                    // "Lisinopril plus hydrochlorothiazide": a conjunction between two names
+                    // read, no unnamed ingredient.
+                    && !self.name_begins_at(&words, start + matched + 1)
+                {
                     marker = Some((key.clone(), (*next).to_owned()));
                 }
             }
             start += matched.max(1);
         }
-        marker
+        Scanned { marker, brand }
     }
 
     /// Why a product whose name holds more than the `known` ingredients recognised in it is read
@@ -570,12 +659,18 @@ impl DrugBook {
     /// is recognised (then it is no drug the criteria count).
     pub fn unread_part(&self, text: &str, known: usize) -> Option<String> {
         let mut found = Vec::new();
-        let marker = self.scan(text, &mut found);
+        let Scanned { marker, brand } = self.scan(text, &mut found);
         if found.is_empty() && known == 0 {
             return None;
         }
+        // More strengths than ingredients hide one only behind a brand ("LOTENSIN 20-25 MG"):
+        // a product named by its ingredients' names names them all, so its extra strengths are
+        // a dose range or the tablets at hand ("Amlodipine 5-10 MG"), never an unnamed
+        // ingredient (a choice: a wrong "read in part" sends the patient to the worklist for
+        // data nobody can supply). A product recognised by its codes alone keeps the check.
         if let Some(strengths) = crate::domain::strength::unnamed_strengths(text)
             && strengths.len() > known
+            && (brand || found.is_empty())
         {
             return Some(format!(
                 "{} strengths for {} ingredient(s) recognised",
@@ -587,6 +682,13 @@ impl DrugBook {
             .filter(|_| known <= found.len())
             .map(|(name, marker)| format!("\"{marker}\" after {name} names another ingredient"))
     }
+}
+
+/// What [`DrugBook::scan`] saw besides the drugs: the first combination marker right after a
+/// name, with that name, and whether a brand's name was read.
+struct Scanned {
+    marker: Option<(String, String)>,
+    brand: bool,
 }
 
 /// Lower-cases and turns every run of characters that are not letters or digits into one
@@ -689,6 +791,62 @@ mod tests {
 
     fn names(drugs: &[&Drug]) -> Vec<String> {
         drugs.iter().map(|d| d.ingredient.clone()).collect()
+    }
+
+    /// "HCT" is hydrochlorothiazide after an antihypertensive (a brand of a RAS blocker, or a
+    /// drug the book combines with it), never after any drug.
+    #[test]
+    fn hct_is_hydrochlorothiazide_only_after_an_antihypertensive() {
+        let book = book();
+        for text in [
+            "Tacrolimus (HCT protocol) 1 MG capsule",
+            "cyclophosphamide HCT conditioning",
+            "epoetin alfa HCT 30",
+        ] {
+            assert!(
+                !names(&book.recognise(&[], text)).contains(&String::from("hydrochlorothiazide")),
+                "{text}"
+            );
+        }
+        for text in [
+            "Altace HCT 10-25 mg",
+            "Amiloride HCT 5 mg",
+            "Bisoprolol HCT 5 mg",
+        ] {
+            assert!(
+                names(&book.recognise(&[], text)).contains(&String::from("hydrochlorothiazide")),
+                "{text}"
+            );
+        }
+    }
+
+    /// A dose range in one drug's generic name, or "plus" between two names read, leaves
+    /// nothing unread; a brand with more strengths than ingredients, or "Comp", still does.
+    #[test]
+    fn a_dose_range_or_plus_between_names_is_no_partly_read_combination() {
+        let book = book();
+        assert_eq!(book.unread_part("Amlodipine 5-10 MG tablet", 1), None);
+        assert_eq!(
+            book.unread_part("Lisinopril plus hydrochlorothiazide 20/12.5 mg tablet", 2),
+            None
+        );
+        assert!(book.unread_part("LOTENSIN 20-25 MG tablet", 1).is_some());
+        assert!(book.unread_part("Tritace Comp 5 mg", 1).is_some());
+        assert!(book.unread_part("Lotensin Plus 20 mg", 1).is_some());
+    }
+
+    /// Co-zidocapt's label writes hydrochlorothiazide first ("Co-zidocapt 12.5mg/25mg").
+    #[test]
+    fn co_zidocapt_is_read_in_its_labels_order() {
+        let book = book();
+        assert_eq!(
+            names(&book.recognise(&[], "Co-zidocapt 25mg/50mg tablets")),
+            ["hydrochlorothiazide", "captopril"]
+        );
+        assert_eq!(
+            names(&book.recognise(&[], "Capozide 25/15")),
+            ["captopril", "hydrochlorothiazide"]
+        );
     }
 
     #[test]

@@ -805,11 +805,32 @@ fn rule_confounders(
             text = format!("{text}: {}", names.join(", "));
         }
         let recorded = recorded_diagnoses(ctx, rule);
-        if !recorded.is_empty() {
+        if !recorded.found.is_empty() {
+            let named: Vec<&str> = recorded
+                .found
+                .iter()
+                .map(|(_, text)| text.as_str())
+                .collect();
             text = format!(
                 "{}: {}",
                 rule.recorded_text.as_deref().unwrap_or(&rule.text),
-                recorded.join(", ")
+                named.join(", ")
+            );
+            // A cause found names itself beside what is still to screen, never in its place.
+            let still: Vec<&str> = rule
+                .screen
+                .iter()
+                .filter(|name| !recorded.found.iter().any(|(found, _)| found == *name))
+                .map(String::as_str)
+                .collect();
+            if !still.is_empty() {
+                text = format!("{text}; not yet screened: {}", still.join(", "));
+            }
+        }
+        if !recorded.doubtful.is_empty() {
+            text = format!(
+                "{text}; under investigation, not confirmed: {}",
+                recorded.doubtful.join(", ")
             );
         }
         let resolved_by_data = ctx.procedures(&rule.resolved_by_procedure).next().is_some()
@@ -824,39 +845,74 @@ fn rule_confounders(
     }
 }
 
-/// The diagnoses of a confounder's `recorded` list the record holds (any diagnosis not refuted or
-/// entered in error: one found, treated or resolved, still answers "not yet screened"), each
-/// named once, with its onset month and "resolved" when it is over. A record of the rule set's
-/// own condition is matched by code only: "hypertensive chronic kidney disease" is the
-/// hypertension itself, named as a cause only when its code is listed as one.
-fn recorded_diagnoses(ctx: &Context<'_>, rule: &super::model::ConfounderRule) -> Vec<String> {
-    let mut named: Vec<String> = Vec::new();
+/// The diagnoses of a confounder's `recorded` list the record holds: `found`, each with its
+/// words ("sleep apnoea (recorded, onset 2024-06)"), are current and confirmed (or with no
+/// verification stated): clinicalStatus active, recurrence or relapse (or none, with no
+/// abatement); `doubtful` ones are current but provisional, differential or unconfirmed, a
+/// work-up under way ("primary aldosteronism, provisional since 2026-11"), never a cause found.
+/// A resolved, inactive or remitted one is past history, and a record the rule's
+/// `not_recorded` names (a family history, "history of") is none of the patient's: neither is
+/// named. A record of the rule set's own condition is matched by code only: "hypertensive
+/// chronic kidney disease" is the hypertension itself, named as a cause only when its code is
+/// listed as one.
+fn recorded_diagnoses(ctx: &Context<'_>, rule: &super::model::ConfounderRule) -> Recorded {
+    let mut recorded = Recorded::default();
+    let current = |condition: &Condition| {
+        !condition.has_abated()
+            && matches!(
+                condition.clinical_status.as_deref(),
+                None | Some("active" | "recurrence" | "relapse")
+            )
+    };
+    let history = |condition: &Condition| {
+        rule.not_recorded
+            .as_ref()
+            .is_some_and(|not| condition_matches(condition, &not.icd10, &not.snomed, &not.names))
+    };
     for cause in &rule.recorded {
-        let mut onsets: Vec<(Option<NaiveDate>, bool)> = Vec::new();
-        for condition in ctx.record.conditions.iter().filter(|c| c.is_diagnosis()) {
+        let mut confirmed: Vec<Option<NaiveDate>> = Vec::new();
+        let mut doubtful: Vec<(Option<NaiveDate>, &str)> = Vec::new();
+        for condition in ctx
+            .record
+            .conditions
+            .iter()
+            .filter(|c| c.is_diagnosis() && current(c) && !history(c))
+        {
             let own = ctx.conditions.iter().any(|c| c.id == condition.id);
             let words: &[String] = if own { &[] } else { &cause.names };
-            if condition_matches(condition, &cause.icd10, &cause.snomed, words) {
-                onsets.push((condition.onset, condition.is_active()));
+            if !condition_matches(condition, &cause.icd10, &cause.snomed, words) {
+                continue;
+            }
+            match condition.verification_status.as_deref() {
+                None | Some("confirmed") => confirmed.push(condition.onset),
+                Some(status) => doubtful.push((condition.onset, status)),
             }
         }
-        if onsets.is_empty() {
-            continue;
+        if !confirmed.is_empty() {
+            let onset = confirmed.iter().flatten().min();
+            let note = onset.map_or_else(
+                || String::from("recorded"),
+                |onset| format!("recorded, onset {}", onset.format("%Y-%m")),
+            );
+            recorded
+                .found
+                .push((cause.name.clone(), format!("{} ({note})", cause.name)));
+        } else if let Some((onset, status)) = doubtful.iter().min_by_key(|(onset, _)| *onset) {
+            recorded.doubtful.push(match onset {
+                Some(onset) => format!("{}, {status} since {}", cause.name, onset.format("%Y-%m")),
+                None => format!("{}, {status}", cause.name),
+            });
         }
-        let onset = onsets.iter().filter_map(|(onset, _)| *onset).min();
-        let active = onsets.iter().any(|(_, active)| *active);
-        let mut notes: Vec<String> = Vec::new();
-        if let Some(onset) = onset {
-            notes.push(format!("recorded, onset {}", onset.format("%Y-%m")));
-        } else {
-            notes.push(String::from("recorded"));
-        }
-        if !active {
-            notes.push(String::from("resolved"));
-        }
-        named.push(format!("{} ({})", cause.name, notes.join(", ")));
     }
-    named
+    recorded
+}
+
+/// What [`recorded_diagnoses`] found: (name, words) of each cause found, and the words of each
+/// still under investigation.
+#[derive(Default)]
+struct Recorded {
+    found: Vec<(String, String)>,
+    doubtful: Vec<String>,
 }
 
 /// What must be confirmed first when the record holds the condition only as a possibility: every

@@ -313,6 +313,16 @@ pub(super) fn validate(
     for rule in &set.confounders {
         check_classes(&rule.when_given)?;
         check_classes(&rule.unless_given)?;
+        if let Some(name) = rule
+            .screen
+            .iter()
+            .find(|name| !rule.recorded.iter().any(|cause| &cause.name == *name))
+        {
+            return fail(
+                format!("screen names '{name}', which is none of the confounder's recorded names"),
+                name,
+            );
+        }
     }
     for lines_class in &set.lines.classes {
         check_classes(std::slice::from_ref(lines_class))?;

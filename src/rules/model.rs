@@ -524,6 +524,15 @@ pub struct ConfounderRule {
     /// The item's words when one of `recorded` is in the record (`text` when absent).
     #[serde(default)]
     pub recorded_text: Option<String>,
+    /// The `recorded` diagnoses (by `name`) to screen for whatever else is found: the item
+    /// keeps asking for those not recorded (AHA 2018 screens every resistant patient for
+    /// primary aldosteronism, sleep apnoea or not).
+    #[serde(default)]
+    pub screen: Vec<String>,
+    /// Records that name a diagnosis without being one of the patient's (a family history, a
+    /// past history): never one of `recorded`.
+    #[serde(default)]
+    pub not_recorded: Option<RecordedDiagnosis>,
 }
 
 /// A diagnosis a confounder names when the record holds it, by code or by words.
@@ -988,12 +997,27 @@ pub struct BloodPressure {
     /// within this many days up to the latest one (a week's morning and evening readings).
     #[serde(default = "seven")]
     pub home_period_days: i64,
+    /// A home series is read only from this many readings… (ESH 2023 / AHA 2017: morning and
+    /// evening readings on at least 3 days, ideally 7): fewer decide nothing.
+    #[serde(default = "six")]
+    pub home_min_readings: u32,
+    /// …taken on at least this many days.
+    #[serde(default = "three")]
+    pub home_min_days: u32,
     /// The classes whose drugs make the regimen.
     pub classes: Vec<String>,
 }
 
 const fn one() -> u32 {
     1
+}
+
+const fn six() -> u32 {
+    6
+}
+
+const fn three() -> u32 {
+    3
 }
 
 const fn seven() -> i64 {

@@ -1219,8 +1219,17 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
         };
         let paired = paired.into_iter().chain(std::iter::repeat(None));
         for ((source, systolic_value), diastolic_value) in systolics.into_iter().zip(paired) {
+            // A visit is a day in the record's own local time (the offset its time was written
+            // in), not a UTC day: a Sydney clinic's 10:58 and 11:04 are one visit, though UTC
+            // midnight falls between them; a time with no offset stays the day written.
+            let local = source
+                .utc_offset_minutes
+                .and_then(|minutes| {
+                    effective.checked_add_signed(chrono::Duration::minutes(i64::from(minutes)))
+                })
+                .unwrap_or(effective);
             out.push(Reading {
-                on: effective.date(),
+                on: local.date(),
                 systolic: systolic_value,
                 diastolic: diastolic_value,
                 setting,
@@ -1418,11 +1427,18 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
     // averaged, so that no storage order picks one.
     let mut out_of_office: Option<(bool, String, &Observation)> = None;
     let mut out_of_office_unknown: Vec<String> = Vec::new();
-    for (setting, threshold, words, period_days) in [
+    // A home series counts only from a minimum (`home_min_days`, `home_min_readings`: ESH 2023
+    // and AHA 2017, readings on at least 3 days, ideally 7, morning and evening): fewer are no
+    // home measurement and decide nothing, neither the level nor a white-coat or masked effect.
+    // The series read is the latest period that reaches it; later readings too few to make one
+    // are named and set aside.
+    for (setting, threshold, words, period_days, min_readings, min_days) in [
         (
             BpSetting::AmbulatoryAwake,
             spec.awake_goal,
             "awake ambulatory",
+            1,
+            1,
             1,
         ),
         (
@@ -1430,28 +1446,89 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             spec.day24_goal,
             "24-hour ambulatory",
             1,
+            1,
+            1,
         ),
         (
             BpSetting::Home,
             spec.home_goal,
             "home",
             spec.home_period_days,
+            spec.home_min_readings as usize,
+            spec.home_min_days as usize,
         ),
     ] {
-        let Some(latest) = in_window
-            .iter()
-            .filter(|r| r.setting == setting)
-            .map(|r| r.on)
-            .max()
-        else {
-            continue;
-        };
-        let period_from = shift(latest, 1 - period_days.max(1));
-        let period: Vec<&Reading<'_>> = in_window
+        let of_kind: Vec<&Reading<'_>> = in_window
             .iter()
             .copied()
-            .filter(|r| r.setting == setting && r.on >= period_from)
+            .filter(|r| r.setting == setting)
             .collect();
+        let days: Vec<NaiveDate> = of_kind
+            .iter()
+            .map(|r| r.on)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let Some(&latest_day) = days.last() else {
+            continue;
+        };
+        let period_of = |end: NaiveDate| -> Vec<&Reading<'_>> {
+            let from = shift(end, 1 - period_days.max(1));
+            of_kind
+                .iter()
+                .copied()
+                .filter(|r| r.on >= from && r.on <= end)
+                .collect()
+        };
+        let series_of = |period: &[&Reading<'_>]| {
+            let days = period
+                .iter()
+                .map(|r| r.on)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            period.len() >= min_readings && days >= min_days
+        };
+        let found = days.iter().rev().find_map(|&end| {
+            let period = period_of(end);
+            series_of(&period).then_some((end, period))
+        });
+        let set_aside: Vec<&Reading<'_>> = match &found {
+            Some((end, _)) => of_kind.iter().copied().filter(|r| r.on > *end).collect(),
+            None => period_of(latest_day),
+        };
+        if let (Some(first), Some(last)) = (set_aside.first(), set_aside.last()) {
+            let count = set_aside
+                .iter()
+                .map(|r| r.on)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            let dates = if first.on == last.on {
+                format!("on {}", first.on)
+            } else {
+                format!("from {} to {}", first.on, last.on)
+            };
+            let minimum = format!(
+                "at least {} on {} days within {}",
+                plural(min_readings, "reading"),
+                min_days,
+                span(period_days)
+            );
+            outcome.reasons.push(format!(
+                "{words} blood pressure {dates} not read: {} on {} is no {words} series ({minimum}, ESH 2023, AHA 2017)",
+                plural(set_aside.len(), "reading"),
+                plural(count, "day")
+            ));
+            if found.is_none() {
+                outcome.missing.push(format!(
+                    "a {words} blood pressure series of {minimum}, morning and evening (so far {} on {})",
+                    plural(set_aside.len(), "reading"),
+                    plural(count, "day")
+                ));
+            }
+        }
+        let Some((latest, period)) = found else {
+            continue;
+        };
         let Some(systolic) = mean(period.iter().map(|r| r.systolic)) else {
             continue;
         };
@@ -1561,12 +1638,22 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         return outcome;
     }
     if wanted_uncontrolled && spec.min_visits > 1 {
-        let high_visits: Vec<NaiveDate> = office_all
+        // A visit is uncontrolled by its blood pressure, the mean of its readings (ACC/AHA
+        // 2017 averages the readings of an occasion, as the level now does), never by one of
+        // them: a first reading above goal and a repeat at goal is a visit at goal. A systolic
+        // above goal with no diastolic still says so alone, as for the level.
+        let mut visits: BTreeMap<NaiveDate, Vec<&Reading<'_>>> = BTreeMap::new();
+        for reading in &office_all {
+            visits.entry(reading.on).or_default().push(reading);
+        }
+        let high_visits: Vec<NaiveDate> = visits
             .iter()
-            .filter(|r| above(r.systolic, r.diastolic, goal) == Some(true))
-            .map(|r| r.on)
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
+            .filter(|(_, readings)| {
+                mean(readings.iter().map(|r| r.systolic)).is_some_and(|s| {
+                    above(s, mean(readings.iter().filter_map(|r| r.diastolic)), goal) == Some(true)
+                })
+            })
+            .map(|(day, _)| *day)
             .collect();
         let spread = match (high_visits.first(), high_visits.last()) {
             (Some(first), Some(last)) => (*last - *first).num_days(),
@@ -1694,6 +1781,7 @@ mod tests {
             since: None,
             setting: None,
             comparator: None,
+            utc_offset_minutes: None,
         };
         assert_eq!(
             blood_pressure_of(&observation),

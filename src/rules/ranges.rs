@@ -390,6 +390,18 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
             c.count(at, "office_occasions", occasions, 1)?;
         }
         c.days(at, "home_period_days", spec.home_period_days, 1)?;
+        c.count(at, "home_min_readings", spec.home_min_readings, 1)?;
+        // A series needs its days within its period.
+        c.check(
+            at,
+            "home_min_days",
+            f64::from(spec.home_min_days),
+            (
+                1.0,
+                f64::from(i32::try_from(spec.home_period_days).unwrap_or(i32::MAX)),
+            ),
+            "",
+        )?;
     }
     if let Some(spec) = &criterion.observation_threshold {
         for cut in &spec.scores {

@@ -176,6 +176,7 @@ const OBSERVATION_COLUMNS: &[&str] = &[
     "comparator",
     "since",
     "system",
+    "utc_offset",
 ];
 const PROCEDURE_COLUMNS: &[&str] = &[
     "code",

@@ -638,10 +638,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, code, display, value, value_code, unit, effective, setting,
-                comparator, since, system
+                comparator, since, system, utc_offset
          FROM observations WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, effective, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 12)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 13)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -658,6 +658,9 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             system: raw.opt(11).unwrap_or_default(),
             setting: parse_opt_code("observations.setting", raw.opt(8), BpSetting::parse)?,
             comparator: parse_opt_code("observations.comparator", raw.opt(9), Comparator::parse)?,
+            utc_offset_minutes: raw
+                .opt_int(12)
+                .and_then(|minutes| i32::try_from(minutes).ok()),
         });
     }
 

@@ -191,8 +191,8 @@ impl<'conn> RecordWriter<'conn> {
             observation: conn.prepare_cached(
                 "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit,
                                            effective, setting, source, source_id, comparator,
-                                           since, system)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                           since, system, utc_offset)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?,
             procedure: conn.prepare_cached(
                 "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id,
@@ -384,6 +384,7 @@ impl<'conn> RecordWriter<'conn> {
                     observation.comparator.map(Comparator::as_str),
                     observation.since.map(format_datetime),
                     Some(observation.system.as_str()).filter(|system| !system.is_empty()),
+                    observation.utc_offset_minutes,
                 ])?;
             }
             self.ids.observations.push((observation.id, row));

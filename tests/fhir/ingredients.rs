@@ -316,6 +316,7 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              DROP INDEX meetings_uid;
              ALTER TABLE meetings DROP COLUMN uid;
              ALTER TABLE conditions DROP COLUMN recorded;
+             ALTER TABLE observations DROP COLUMN utc_offset;
              PRAGMA user_version = 18;",
         )
         .unwrap();

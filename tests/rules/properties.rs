@@ -262,6 +262,7 @@ fn observation(code: &str, display: &str, value: f64, days: i64) -> Observation 
         since: None,
         setting: None,
         comparator: None,
+        utc_offset_minutes: None,
     }
 }
 

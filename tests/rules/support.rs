@@ -498,6 +498,7 @@ impl Vignette {
             since: None,
             setting: None,
             comparator: None,
+            utc_offset_minutes: None,
         });
         self
     }
@@ -591,6 +592,7 @@ impl Vignette {
             since: None,
             setting: None,
             comparator: None,
+            utc_offset_minutes: None,
         });
         self
     }
@@ -710,7 +712,25 @@ impl Vignette {
                 since: None,
                 setting: Some(setting),
                 comparator: None,
+                utc_offset_minutes: None,
             });
+        }
+        self
+    }
+
+    /// An office reading at the UTC instant `effective`, written in a local time `offset_minutes`
+    /// from UTC ("+11:00" is 660).
+    pub fn office_bp_written_at(
+        mut self,
+        systolic: f64,
+        diastolic: f64,
+        effective: NaiveDateTime,
+        offset_minutes: i32,
+    ) -> Self {
+        let from = self.record.observations.len();
+        self = self.bp_at(systolic, diastolic, effective, BpSetting::Office);
+        for observation in &mut self.record.observations[from..] {
+            observation.utc_offset_minutes = Some(offset_minutes);
         }
         self
     }
@@ -731,6 +751,7 @@ impl Vignette {
             since: None,
             setting: Some(setting),
             comparator: None,
+            utc_offset_minutes: None,
         });
         self
     }
@@ -760,6 +781,7 @@ impl Vignette {
             since: None,
             setting: None,
             comparator: None,
+            utc_offset_minutes: None,
         });
         self
     }

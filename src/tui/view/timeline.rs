@@ -880,6 +880,7 @@ mod tests {
             since: None,
             setting: None,
             comparator: None,
+            utc_offset_minutes: None,
         }
     }
 
