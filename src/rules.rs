@@ -130,6 +130,12 @@ use crate::domain::{Assessment, PatientRecord};
 /// (`level`); drug records naming no known drug said (`unread_drugs`); a drug whose start
 /// is only its latest day (a year, a month, an end alone) joins a regimen by the window only
 /// where it was surely given with the regimen's drugs.
+/// Also in 23: an earlier episode's end bounds only before the current onset, the latest
+/// evidence of the episode's start wins, a recurrent diagnosis with no onset asks about older
+/// trials; a later refutation settles an exclusion; maintenance ECT or a course begun in
+/// remission no failed course, a course as one procedure over a period undecided, sessions
+/// dated by an end alone counted; clozapine levels reported as bounds read; transdermal
+/// selegiline by its generic name; `unread_drugs` without supplements, short.
 const ENGINE_REVISION: u32 = 23;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
