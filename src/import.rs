@@ -210,7 +210,8 @@ fn this_host() -> String {
 /// pressure "20.3 kPa" in mmHg);
 /// an observation's time keeps the UTC offset it was written in (`utc_offset_minutes`: a visit is a
 /// local day); "HCT" is hydrochlorothiazide only after an antihypertensive (never "Tacrolimus (HCT
-/// protocol)"), and co-zidocapt is read in its label's order (hydrochlorothiazide first).
+/// protocol)"), and co-zidocapt is read in its label's order (hydrochlorothiazide first);
+/// a `Patient.link` by an identifier's value with no system joins no one.
 pub const MAPPING_VERSION: i64 = 15;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
@@ -798,6 +799,21 @@ impl ConditionalTargets {
 
     /// The Patient an identifier names (`system` empty: one written without a system; `None`:
     /// any system): `Err` when it names none of the file's Patients, or two.
+    /// The Patient a link by identifier (R4 `Patient.link.other.identifier`) names: by system
+    /// and value only. A value with no system cannot show that it is the other assigning
+    /// authority's (numeric MRNs collide across facilities), and joining two people's charts
+    /// is the worst identity error: it joins no one, as identity matching never joins by value
+    /// across systems (README).
+    pub(crate) fn link_target(&self, system: Option<&str>, value: &str) -> Result<&str, String> {
+        match system {
+            Some(_) => self.target(system, value),
+            None => Err(format!(
+                "gives no system with its value ({value}), which may be another assigning \
+                 authority's"
+            )),
+        }
+    }
+
     pub(crate) fn target(&self, system: Option<&str>, value: &str) -> Result<&str, String> {
         match system {
             Some(system) => self
@@ -1174,7 +1190,7 @@ fn first_read(
     let id_system = ledger::patient_id_system(&source_of(options));
     for patient in &mut patients {
         for (system, value) in &patient.by_identifier {
-            if let Ok(target) = identified.target(system.as_deref(), value)
+            if let Ok(target) = identified.link_target(system.as_deref(), value)
                 && patient.id.as_deref() != Some(target)
             {
                 let key = (id_system.clone(), target.to_owned());
@@ -1233,7 +1249,11 @@ fn check(store: &Store, mut first: FirstRead, options: &ImportOptions) -> Result
         // A link by an identifier no Patient of the file carries: the patient stored from the
         // same source who does (known there by their Patient id).
         for (system, value) in &patient.by_identifier {
-            if first.identified.target(system.as_deref(), value).is_ok() {
+            if first
+                .identified
+                .link_target(system.as_deref(), value)
+                .is_ok()
+            {
                 continue;
             }
             let key = identity_keys(&source, &[], &[(system.clone(), value.clone())]);

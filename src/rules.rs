@@ -135,7 +135,12 @@ use crate::domain::{Assessment, PatientRecord};
 /// an allelic ratio) no marrow blast count. Hypertension: a visit is judged by its
 /// mean and is a local day; a home series needs `home_min_readings` on `home_min_days`; a
 /// recorded secondary cause keeps the screening of the others, and only a current, confirmed
-/// one is a cause found; a dose range or "X plus Y" is no partly read combination.
+/// one is a cause found; a dose range or "X plus Y" is no partly read combination; an earlier episode's end bounds only before the
+/// current onset, the latest evidence of the episode's start wins, a recurrent diagnosis with no
+/// onset asks about older trials; a later refutation settles an exclusion; maintenance ECT or a
+/// course begun in remission no failed course, a course as one procedure over a period
+/// undecided, sessions dated by an end alone counted; clozapine levels reported as bounds read;
+/// transdermal selegiline by its generic name; `unread_drugs` without supplements, short.
 const ENGINE_REVISION: u32 = 23;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

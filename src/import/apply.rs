@@ -617,7 +617,7 @@ fn resolve_linked_identifiers(patient: &mut ImportedPatient, checked: &Checked) 
     for linked in std::mem::take(&mut patient.linked_identifiers) {
         let named = match checked
             .identified
-            .target(linked.system.as_deref(), &linked.value)
+            .link_target(linked.system.as_deref(), &linked.value)
         {
             Ok(target) => Ok(target.to_owned()),
             Err(why) => checked

@@ -28,6 +28,14 @@ pub struct StrengthInterval {
     pub days: i64,
 }
 
+/// A name and the form words that, anywhere in the same text, make it a drug of the book.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedWithForm {
+    pub name: String,
+    pub forms: Vec<String>,
+}
+
 /// One ingredient.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,6 +43,12 @@ pub struct Drug {
     pub ingredient: String,
     #[serde(default)]
     pub synonyms: Vec<String>,
+    /// A drug named by another's name with a form word anywhere in the text (selegiline with
+    /// "transdermal", "patch" or "24HR" is the antidepressant patch, as RxNorm's generic
+    /// product names spell it: "selegiline 6 MG/24HR Transdermal System"), never by that name
+    /// alone (oral selegiline is another drug).
+    #[serde(default)]
+    pub named_with_form: Option<NamedWithForm>,
     #[serde(default)]
     pub brands: Vec<String>,
     pub rxnorm: Option<String>,
@@ -248,6 +262,8 @@ struct DrugsFile {
     name_suffixes: std::collections::BTreeMap<String, NameSuffix>,
     #[serde(default)]
     combination_markers: Vec<String>,
+    #[serde(default)]
+    other_products: Vec<String>,
 }
 
 /// A word that names an ingredient only right after the name of certain drugs ("HCT" after an
@@ -290,6 +306,9 @@ pub struct DrugBook {
     /// Recognitions already made, by codes and text: records repeat the same few drug texts,
     /// and every evaluation recognises every exposure.
     memo: Arc<RwLock<HashMap<String, Vec<usize>>>>,
+    /// Normalised names of products that are no drug any rule set counts (vitamins,
+    /// supplements, remedies), so never a possible trial the book lacks.
+    other_products: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -324,6 +343,7 @@ impl DrugBook {
                 .map(|m| normalise(m))
                 .collect(),
             memo: Arc::default(),
+            other_products: file.other_products.iter().map(|n| normalise(n)).collect(),
         };
         let mut names: Vec<(String, Meaning)> = Vec::new();
         for (index, drug) in book.drugs.iter().enumerate() {
@@ -542,6 +562,16 @@ impl DrugBook {
         }
 
         self.scan(text, &mut found);
+        let words = format!(" {} ", normalise(text));
+        let has = |phrase: &str| words.contains(&format!(" {} ", normalise(phrase)));
+        for (index, drug) in self.drugs.iter().enumerate() {
+            if let Some(form) = &drug.named_with_form
+                && has(&form.name)
+                && form.forms.iter().any(|f| has(f))
+            {
+                push(index, &mut found);
+            }
+        }
         found
     }
 
@@ -650,6 +680,29 @@ impl DrugBook {
             start += matched.max(1);
         }
         Scanned { marker, brand }
+    }
+
+    /// Whether `text` names a product the book knows is no drug any rule set counts (a vitamin,
+    /// a supplement), on word boundaries.
+    pub fn names_other_product(&self, text: &str) -> bool {
+        let words = format!(" {} ", normalise(text));
+        self.other_products
+            .iter()
+            .any(|name| !name.is_empty() && words.contains(&format!(" {name} ")))
+    }
+
+    /// The ATC groups (third level, "N06A") of the book's drugs of `class`.
+    pub fn atc_groups_of(&self, class: &str) -> Vec<String> {
+        let mut groups: Vec<String> = self
+            .drugs
+            .iter()
+            .filter(|d| d.has_class(class))
+            .flat_map(|d| d.atc.iter().chain(&d.atc_legacy))
+            .filter_map(|code| code.get(..4).map(str::to_ascii_uppercase))
+            .collect();
+        groups.sort();
+        groups.dedup();
+        groups
     }
 
     /// Why a product whose name holds more than the `known` ingredients recognised in it is read

@@ -415,6 +415,7 @@ fn exclusion(set: &RuleSet, record: &PatientRecord) -> Option<Excluded> {
         for found in record.conditions.iter().filter(|c| {
             c.is_diagnosis()
                 && condition_matches(c, &exclusion.icd10, &exclusion.snomed, &exclusion.names)
+                && !ruled_out_later(c, record)
         }) {
             // The coding that excludes, with its own words: the one the diagnosis is shown by may
             // be another (the review's case cited the depression's own code as the bipolar
@@ -448,6 +449,26 @@ fn exclusion(set: &RuleSet, record: &PatientRecord) -> Option<Excluded> {
         }
     }
     (!doubtful.is_empty()).then_some(Excluded::Doubtful(doubtful))
+}
+
+/// Whether a later record of the same diagnosis refutes `condition` (R4 verificationStatus
+/// `refuted`): the latest verification wins, so a bipolar disorder held as a differential and
+/// then ruled out is settled, no longer asked about, and one confirmed then refuted excludes
+/// nothing. Chosen order: by the day each was recorded (`recordedDate`, else its onset); when
+/// either is undated or both are of one day, the later record in the file (the order they were
+/// read) is the later verification. A refutation before the diagnosis was recorded settles
+/// nothing: the diagnosis was made again after it.
+fn ruled_out_later(condition: &Condition, record: &PatientRecord) -> bool {
+    let day = |c: &Condition| c.recorded.or(c.onset);
+    record.conditions.iter().any(|other| {
+        other.id != condition.id
+            && other.verification_status.as_deref() == Some("refuted")
+            && other.same_diagnosis(condition)
+            && match (day(other), day(condition)) {
+                (Some(refuted), Some(made)) if refuted != made => refuted > made,
+                _ => other.id > condition.id,
+            }
+    })
 }
 
 /// The code and words of the coding of `condition` a list names: the first whose code it

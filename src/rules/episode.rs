@@ -7,18 +7,32 @@
 //!   [`ONSET_GRACE_DAYS`] before it is the episode's: an onset is often dated by the visit that
 //!   recorded it);
 //! - it begins no earlier than the end (R4 `abatement[x]`) of an earlier episode of the same
-//!   condition: a treatment begun before that day belongs to the episode that ended, however
-//!   the current one is dated;
+//!   condition, when that end is before the current episode began: a treatment begun before
+//!   that day belongs to the episode that ended, however the current one is dated. A diagnosis
+//!   of the condition closed on or after the current episode's onset (an encounter diagnosis
+//!   resolved at discharge, a duplicate problem-list entry closed) was closed during the
+//!   current episode: the same episode, no bound;
 //! - a current diagnosis with no onset began at the latest on the day it was recorded (R4
-//!   `recordedDate`): a treatment begun on or after that day is the current episode's.
+//!   `recordedDate`): a treatment begun on or after that day is the current episode's, unless
+//!   a newer earlier episode is on file.
 //!
-//! Chosen: with no onset, a treatment begun after an earlier episode's recorded end is the
-//! current episode's (an antidepressant started once an episode was over is started for the
-//! next one), and with no earlier episode recorded at all every treatment is (nothing says there
-//! was another episode). But where an earlier episode is recorded over with no day for its end,
-//! a treatment begun after that episode began and before the current diagnosis was recorded
-//! may belong to either: its place is unknown, and what would decide it (the current episode's
-//! onset) is said, never counted as the current episode's.
+//! Chosen, with no onset: the latest evidence of the current episode's start wins. The
+//! evidence is the day the current diagnosis was recorded (an episode was on by then), each
+//! earlier episode's recorded end (over by then) and each start of an earlier episode recorded
+//! over on no day. An earlier episode that began after the current diagnosis was recorded makes
+//! that recordedDate stale (a problem-list entry outlives its episode): it no longer dates the
+//! current episode. An earlier episode's recorded end bounds whatever the recordedDate (it is
+//! the later evidence: with no onset nothing shows the current episode had begun before that
+//! end, as an onset would). A treatment begun
+//! before an earlier episode's end, or before an earlier episode began, is not the current
+//! episode's; one begun on or after the latest evidence, when that is the recordedDate or an
+//! end, is; anything between (an earlier episode over on no day) is unknown, and what would
+//! decide it (the current episode's onset) is said, never counted as the current episode's.
+//! With no earlier episode on file every treatment is the current episode's (nothing says there
+//! was another episode), unless the current diagnosis says the condition is recurrent (ICD-10
+//! F33, a SNOMED CT "recurrent" concept: the rule set's `[applies_to.recurrent]`): earlier
+//! episodes exist, so a treatment begun before the diagnosis was recorded (or any, with no
+//! recordedDate) is unknown.
 
 use chrono::NaiveDate;
 
@@ -43,28 +57,51 @@ pub enum Placement {
     Unknown(String),
 }
 
-/// An earlier episode recorded over with no day for its end, if any.
+/// What surely lies before the current episode: a treatment begun before this day is not its.
 #[derive(Clone, Copy)]
-enum OpenEarlier {
-    None,
-    /// It began on that day (its onset, else the day it was recorded).
+enum Floor {
+    /// An earlier episode ended on this day.
+    Ended(NaiveDate),
+    /// An earlier episode, over on no day, began on this day.
     Began(NaiveDate),
-    /// Neither its start nor its end is dated.
-    Undated,
+}
+
+impl Floor {
+    fn day(self) -> NaiveDate {
+        match self {
+            Floor::Ended(day) | Floor::Began(day) => day,
+        }
+    }
+}
+
+/// From when a treatment is surely the current episode's, once past the floor.
+#[derive(Clone, Copy)]
+enum Ceiling {
+    /// Always.
+    Always,
+    /// From this day on.
+    From(NaiveDate),
+    /// Never surely: an earlier episode is over on no day after the latest evidence.
+    Never,
 }
 
 /// The current episode's bounds, as the diagnoses give them.
 pub struct Episode {
     /// The latest onset of the current diagnoses.
     onset: Option<NaiveDate>,
-    /// The latest recorded end of an earlier episode.
-    earlier_end: Option<NaiveDate>,
-    /// An earlier episode recorded over with no day for its end.
-    open_earlier: OpenEarlier,
-    /// The day the current diagnoses were first recorded: the episode had begun by then.
-    began_by: Option<NaiveDate>,
+    floor: Option<Floor>,
+    ceiling: Ceiling,
+    /// Why a treatment between the floor and the ceiling is unknown.
+    unknown_why: String,
     /// The current diagnosis's name, for the words of what is missing.
     name: String,
+}
+
+/// An earlier record of the condition that is over: its start (onset, else the day it was
+/// recorded) and its end.
+struct Earlier {
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
 }
 
 impl Episode {
@@ -73,7 +110,7 @@ impl Episode {
     pub fn of(ctx: &Context<'_>) -> Self {
         let current = &ctx.conditions;
         let applies = &ctx.set.applies_to;
-        let earlier: Vec<&Condition> = ctx
+        let earlier: Vec<Earlier> = ctx
             .record
             .conditions
             .iter()
@@ -83,25 +120,118 @@ impl Episode {
                     && !c.is_active()
                     && condition_matches(c, &applies.icd10, &applies.snomed, &applies.names)
             })
+            .map(|c| Earlier {
+                start: c.onset.or(c.recorded),
+                end: c.abatement,
+            })
             .collect();
+        let recurrent = applies.recurrent.as_deref().is_some_and(|r| {
+            current
+                .iter()
+                .any(|c| condition_matches(c, &r.icd10, &r.snomed, &r.names))
+        });
+        let name = current
+            .first()
+            .map_or_else(|| String::from("the diagnosis"), |c| c.name().to_owned());
+        let onset = current.iter().filter_map(|c| c.onset).max();
+        if let Some(onset) = onset {
+            // Only an end before the onset bounds: one on or after it closed a record of this
+            // same episode.
+            let floor = earlier
+                .iter()
+                .filter_map(|e| e.end)
+                .filter(|end| *end < onset)
+                .max()
+                .map(Floor::Ended);
+            return Episode {
+                onset: Some(onset),
+                floor,
+                ceiling: Ceiling::Always,
+                unknown_why: String::new(),
+                name,
+            };
+        }
+        Self::undated(current, &earlier, recurrent, name)
+    }
+
+    /// The bounds of a current episode with no onset: the latest evidence of its start wins.
+    fn undated(current: &[&Condition], earlier: &[Earlier], recurrent: bool, name: String) -> Self {
+        // The recordedDates no earlier episode began after: the others are stale.
+        let recorded = current
+            .iter()
+            .filter_map(|c| c.recorded)
+            .filter(|r| !earlier.iter().any(|e| e.start.is_some_and(|s| s > *r)))
+            .min();
+        let ended = earlier.iter().filter_map(|e| e.end).max();
         let open: Vec<Option<NaiveDate>> = earlier
             .iter()
-            .filter(|c| c.abatement.is_none())
-            .map(|c| c.onset.or(c.recorded))
+            .filter(|e| e.end.is_none())
+            .map(|e| e.start)
             .collect();
-        let open_earlier = match open.iter().flatten().max() {
-            Some(began) => OpenEarlier::Began(*began),
-            None if open.is_empty() => OpenEarlier::None,
-            None => OpenEarlier::Undated,
+        let began = open.iter().flatten().max().copied();
+        let floor = match (ended, began) {
+            (Some(end), Some(began)) if began > end => Some(Floor::Began(began)),
+            (Some(end), _) => Some(Floor::Ended(end)),
+            (None, Some(began)) => Some(Floor::Began(began)),
+            (None, None) => None,
+        };
+        let recorded_words = recorded.map_or_else(String::new, |r| {
+            format!(", and the current one recorded on {r}")
+        });
+        if earlier.is_empty() {
+            return if recurrent {
+                let ceiling = recorded.map_or(Ceiling::Never, Ceiling::From);
+                let on =
+                    recorded.map_or_else(|| String::from(", on no day"), |r| format!(" on {r}"));
+                Episode {
+                    onset: None,
+                    floor: None,
+                    ceiling,
+                    unknown_why: format!(
+                        "the diagnosis says the depression is recurrent (recorded{on}) and no earlier episode is dated"
+                    ),
+                    name,
+                }
+            } else {
+                Episode {
+                    onset: None,
+                    floor: None,
+                    ceiling: Ceiling::Always,
+                    unknown_why: String::new(),
+                    name,
+                }
+            };
+        }
+        // Past the floor, the latest evidence decides: a recordedDate (never stale here: no
+        // earlier episode began after it) or, with none, an end after every open episode began.
+        let ceiling = if open.is_empty() {
+            ended.map_or(Ceiling::Always, Ceiling::From)
+        } else if let Some(r) = recorded {
+            Ceiling::From(r)
+        } else {
+            match (ended, began) {
+                (Some(e), Some(b)) if e >= b && open.iter().all(Option::is_some) => {
+                    Ceiling::From(e)
+                }
+                _ => Ceiling::Never,
+            }
+        };
+        let unknown_why = match began {
+            Some(began) => format!(
+                "an earlier episode (begun {}) is recorded over, on no day{recorded_words}",
+                month(began)
+            ),
+            None if !open.is_empty() => {
+                format!("an earlier episode is recorded over, on no day{recorded_words}")
+            }
+            None => format!("an earlier episode is recorded{recorded_words}"),
         };
         Episode {
-            onset: current.iter().filter_map(|c| c.onset).max(),
-            earlier_end: earlier.iter().filter_map(|c| c.abatement).max(),
-            open_earlier,
-            began_by: current.iter().filter_map(|c| c.recorded).min(),
-            name: current
-                .first()
-                .map_or_else(|| String::from("the diagnosis"), |c| c.name().to_owned()),
+            onset: None,
+            floor,
+            ceiling,
+            unknown_why,
+            name,
         }
     }
 
@@ -112,36 +242,23 @@ impl Episode {
         {
             return Placement::Before(format!("before the current episode, {}", month(onset)));
         }
-        if let Some(end) = self.earlier_end
-            && start < end
+        if let Some(floor) = self.floor
+            && start < floor.day()
         {
-            return Placement::Before(format!("in an earlier episode, over on {end}"));
+            return Placement::Before(match floor {
+                Floor::Ended(end) => format!("in an earlier episode, over on {end}"),
+                Floor::Began(began) => {
+                    format!("before an earlier episode, begun {}", month(began))
+                }
+            });
         }
-        if self.onset.is_some() {
-            return Placement::Current;
-        }
-        match self.open_earlier {
-            OpenEarlier::None => Placement::Current,
-            _ if self.began_by.is_some_and(|by| start >= by) => Placement::Current,
-            OpenEarlier::Began(began) if start < began => {
-                Placement::Before(format!("before an earlier episode, begun {}", month(began)))
-            }
-            open => {
-                let earlier = match open {
-                    OpenEarlier::Began(began) => format!(
-                        "an earlier episode (begun {}) is recorded over, on no day",
-                        month(began)
-                    ),
-                    _ => String::from("an earlier episode is recorded over, on no day"),
-                };
-                let recorded = self.began_by.map_or_else(String::new, |by| {
-                    format!(", and the current one recorded on {by}")
-                });
-                Placement::Unknown(format!(
-                    "begun {start}, in the current episode or an earlier one: {earlier}{recorded}; the onset of the current episode ({}) would decide",
-                    self.name
-                ))
-            }
+        match self.ceiling {
+            Ceiling::Always => Placement::Current,
+            Ceiling::From(from) if start >= from => Placement::Current,
+            _ => Placement::Unknown(format!(
+                "begun {start}, in the current episode or an earlier one: {}; the onset of the current episode ({}) would decide",
+                self.unknown_why, self.name
+            )),
         }
     }
 }

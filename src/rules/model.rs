@@ -159,6 +159,10 @@ pub struct AppliesTo {
     /// Words that identify the diagnosis in a display text when neither code is given.
     #[serde(default)]
     pub names: Vec<String>,
+    /// The diagnoses among these that say the condition is recurrent (earlier episodes exist):
+    /// for a current episode with no onset (src/rules/episode.rs).
+    #[serde(default)]
+    pub recurrent: Option<Box<AppliesTo>>,
 }
 
 /// Line-of-therapy derivation parameters (docs/architecture.md, treatment lines), per rule set.
@@ -698,6 +702,10 @@ pub struct Scale {
     /// Words of the scale's short forms (see `ObservationSelector::short_forms`).
     #[serde(default)]
     pub short_forms: Vec<String>,
+    /// A total below this is remission: a course begun there is no acute course that could
+    /// fail (src/rules/trials.rs, `begun_in_remission`).
+    #[serde(default)]
+    pub remission_below: Option<f64>,
 }
 
 impl ObservationSelector {

@@ -23,26 +23,27 @@ const WORD_ENDINGS: [&str; 5] = ["s", "es", "ation", "ations", "ed"];
 /// transplant it is for). Every coding counts: R4's codings of one concept are the same
 /// procedure in several code systems, so an unlisted SNOMED CT concept beside a listed CPT code,
 /// or a vague first display beside a telling one, is still the procedure. An exclusion any
-/// display names wins over a term another names: the record contradicts itself, and a
-/// procedure wrongly counted would make a flag.
+/// display names wins over a term another names, and over a listed code: the record
+/// contradicts itself, a code may be billed for the excluded kind too (CPT 90870 is every ECT
+/// session, maintenance ECT included), and a procedure wrongly counted would make a flag.
 pub fn is_one_of(procedure: &Procedure, terms: &[String]) -> bool {
     let (excluded, wanted): (Vec<&String>, Vec<&String>) = terms
         .iter()
         .partition(|term| term.trim_start().starts_with('!'));
+    let named = |term: &str| procedure.displays().any(|display| names(display, term));
+    if excluded
+        .iter()
+        .any(|term| named(term.trim_start().trim_start_matches('!')))
+    {
+        return false;
+    }
     let coded = procedure.codes().map(str::trim).any(|code| {
         !code.is_empty()
             && wanted
                 .iter()
                 .any(|term| code.eq_ignore_ascii_case(term.trim()))
     });
-    if coded {
-        return true;
-    }
-    let named = |term: &str| procedure.displays().any(|display| names(display, term));
-    wanted.iter().any(|term| named(term))
-        && !excluded
-            .iter()
-            .any(|term| named(term.trim_start().trim_start_matches('!')))
+    coded || wanted.iter().any(|term| named(term))
 }
 
 /// Whether `text` names `term`: every `+`-separated phrase of the term appears in it, each on

@@ -429,11 +429,26 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     // A drug record that names no drug the book knows could be one of the criterion's trials
     // (a drug the book lacks, a brand it does not know): said, never dropped in silence. In the
     // current episode only, where the criterion reads that alone.
+    // Only a possible trial of the class: a record with an ATC code outside the classes' ATC
+    // groups, or a product the book knows is none (a vitamin, a supplement), is no candidate.
+    // The note stays short: the count and the first few names.
     if spec.unit == "drug" {
+        let groups: Vec<String> = spec
+            .classes
+            .iter()
+            .flat_map(|class| ctx.book.atc_groups_of(class))
+            .collect();
         let unread: Vec<String> = ctx
             .given
             .iter()
             .filter(|given| given.drugs.is_empty())
+            .filter(|given| {
+                given.exposure.atc.as_deref().is_none_or(|atc| {
+                    let atc = atc.trim().to_ascii_uppercase();
+                    groups.iter().any(|group| atc.starts_with(group.as_str()))
+                })
+            })
+            .filter(|given| !ctx.book.names_other_product(&given.exposure.text))
             .filter(|given| {
                 episode
                     .as_ref()
@@ -442,11 +457,19 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
             .map(|given| describe_exposure(given, ctx.today))
             .collect();
         if !unread.is_empty() {
+            const SHOWN: usize = 3;
+            let more = if unread.len() > SHOWN {
+                format!(" and {} more", unread.len() - SHOWN)
+            } else {
+                String::new()
+            };
             outcome.confounders.push(confounder(
                 "unread_drugs",
                 format!(
-                    "Drug records naming no drug refract knows, not judged as trials: {}; check whether any is a trial of the class {} (and add it to the drug book)",
-                    unread.join("; "),
+                    "{} drug record{} naming no drug refract knows, not judged as trials: {}{more}; check whether any is a trial of the class {} (and add it to the drug book)",
+                    unread.len(),
+                    if unread.len() == 1 { "" } else { "s" },
+                    unread.iter().take(SHOWN).cloned().collect::<Vec<_>>().join("; "),
                     spec.classes.join(" or ")
                 ),
             ));
@@ -542,36 +565,53 @@ fn level_check(
     trial: &Trial<'_>,
 ) -> std::result::Result<String, String> {
     let until = shift(trial.end.unwrap_or(ctx.today), 7);
-    let mut read: Vec<(NaiveDate, f64)> = Vec::new();
+    // Each level read: its day, its words, and whether it reached the minimum. A level reported
+    // as a bound (R4 `valueQuantity.comparator`, "< 25 ng/mL" below the detection limit) is a
+    // level when every value it allows is on one side of the minimum: "< 25" is below 350.
+    let mut read: Vec<(NaiveDate, String, bool)> = Vec::new();
     let mut unread: Vec<String> = Vec::new();
     for level in ctx.observations(&rule.observation).filter(|o| {
         let day = o.effective.date();
         day >= trial.start && day <= until
     }) {
-        match level.exact_value().zip(ng_per_ml(
+        let day = level.effective.date();
+        let factor = ng_per_ml(
             level.unit.as_deref().unwrap_or(""),
             rule.molar_mass_g_per_mol,
-        )) {
-            Some((value, factor)) => read.push((level.effective.date(), value * factor)),
-            None => unread.push(format!(
-                "{} on {}",
-                level.value_text().trim_end(),
-                level.effective.date()
-            )),
+        );
+        let Some(factor) = factor.filter(|f| *f > 0.0) else {
+            unread.push(format!("{} on {day} (unit)", level.value_text().trim_end()));
+            continue;
+        };
+        if let Some(value) = level.exact_value() {
+            let value = value * factor;
+            read.push((
+                day,
+                format!("{} ng/mL on {day}", trim_number(value.round())),
+                at_least(value, rule.min_ng_ml),
+            ));
+            continue;
+        }
+        let cut = rule.min_ng_ml / factor;
+        let bound = format!("{} on {day}", level.value_text().trim_end());
+        match (level.beyond("below", cut), level.beyond("at_least", cut)) {
+            (Some(true), _) => read.push((day, bound, false)),
+            (_, Some(true)) => read.push((day, bound, true)),
+            _ => unread.push(format!("{bound} (a bound either side of the minimum)")),
         }
     }
     let minimum = trim_number(rule.min_ng_ml);
-    let words = |levels: &[(NaiveDate, f64)]| {
+    let words = |levels: &[(NaiveDate, String, bool)]| {
         levels
             .iter()
-            .map(|(day, value)| format!("{} ng/mL on {day}", trim_number(value.round())))
+            .map(|(_, words, _)| words.as_str())
             .collect::<Vec<_>>()
             .join(", ")
     };
     let unread_words = if unread.is_empty() {
         String::new()
     } else {
-        format!("; not read (unit): {}", unread.join(", "))
+        format!("; not read: {}", unread.join(", "))
     };
     if read.is_empty() {
         return Ok(format!(
@@ -579,24 +619,19 @@ fn level_check(
             rule.name, rule.min_count
         ));
     }
-    let reached: Vec<(NaiveDate, f64)> = read
-        .iter()
-        .copied()
-        .filter(|(_, value)| at_least(*value, rule.min_ng_ml))
-        .collect();
-    if reached.is_empty() {
+    let reached = read.iter().filter(|(_, _, reached)| *reached).count();
+    if reached == 0 {
         return Err(format!(
             "{} {}, below {minimum} ng/mL: not an adequate trial{unread_words}",
             rule.name,
             words(&read)
         ));
     }
-    if reached.len() < rule.min_count as usize || reached.len() < read.len() {
+    if reached < rule.min_count as usize || reached < read.len() {
         return Ok(format!(
-            "{} {}: {} of them at least {minimum} ng/mL (an adequate trial reaches it, measured {} times){unread_words}",
+            "{} {}: {reached} of them at least {minimum} ng/mL (an adequate trial reaches it, measured {} times){unread_words}",
             rule.name,
             words(&read),
-            reached.len(),
             rule.min_count
         ));
     }
@@ -648,10 +683,22 @@ fn procedure_courses(
     rule: &super::model::ProcedureCourse,
     episode: Option<&super::episode::Episode>,
 ) -> Vec<Course> {
-    let mut sessions: Vec<(NaiveDate, NaiveDate, &crate::domain::Procedure)> = ctx
-        .procedures(&rule.terms)
-        .filter_map(|p| p.window().map(|(first, last)| (first, last, p)))
-        .collect();
+    // A session's days: its window, reaching to the end of its period (R4 `performedPeriod`: a
+    // course recorded as one procedure spans its weeks, never one session); dated by an end
+    // alone, on that day (a session lasts minutes). One with no day at all is said, never
+    // dropped.
+    let mut undated = 0_usize;
+    let mut sessions: Vec<(NaiveDate, NaiveDate, &crate::domain::Procedure)> = Vec::new();
+    for p in ctx.procedures(&rule.terms) {
+        let end = p.end.map(|end| end.date());
+        match (p.window(), end) {
+            (Some((first, last)), end) => {
+                sessions.push((first, end.map_or(last, |end| last.max(end)), p));
+            }
+            (None, Some(end)) => sessions.push((end, end, p)),
+            (None, None) => undated += 1,
+        }
+    }
     sessions.sort_by_key(|(first, last, p)| (*first, *last, p.id));
     let mut groups: Vec<Vec<(NaiveDate, NaiveDate, &crate::domain::Procedure)>> = Vec::new();
     for session in sessions {
@@ -672,17 +719,34 @@ fn procedure_courses(
             _ => groups.push(vec![session]),
         }
     }
+    let undated_course = (undated > 0).then(|| Course {
+        name: format!(
+            "{}, {undated} session{} with no date",
+            rule.name,
+            if undated == 1 { "" } else { "s" }
+        ),
+        result: Result::Undecided(String::from(
+            "the day of each session is not recorded: which course they were and how it went is not known",
+        )),
+        evidence: Vec::new(),
+    });
     groups
         .into_iter()
         .filter_map(|group| {
             let (start, _, _) = *group.first()?;
             let end = group.iter().map(|(_, last, _)| *last).max()?;
             let count = group.len();
+            // A record spanning days is a procedure of unknown sessions, never one session.
+            let unit = if group.iter().any(|(first, last, _)| first != last) {
+                "procedure"
+            } else {
+                "session"
+            };
             let name = if start == end {
-                format!("{}, {count} session, {start}", rule.name)
+                format!("{}, {count} {unit}, {start}", rule.name)
             } else {
                 format!(
-                    "{}, {count} session{}, {start} → {end}",
+                    "{}, {count} {unit}{}, {start} → {end}",
                     rule.name,
                     if count == 1 { "" } else { "s" }
                 )
@@ -710,6 +774,7 @@ fn procedure_courses(
                 evidence,
             })
         })
+        .chain(undated_course)
         .collect()
 }
 
@@ -725,7 +790,7 @@ fn judge_course(
 ) -> Result {
     if group.iter().any(|(first, last, _)| first != last) {
         return Result::Undecided(format!(
-            "a procedure spans several days: how many sessions the course had is not recorded              (an adequate course has at least {})",
+            "a procedure spans several days: how many sessions the course had is not recorded (an adequate course has at least {})",
             rule.min_sessions
         ));
     }
@@ -748,6 +813,9 @@ fn judge_course(
         follow_up_from: end,
         until: shift(end, rule.follow_up_days - 7),
     };
+    if let Some(why) = begun_in_remission(ctx, spec, window) {
+        return Result::NotCounted(why);
+    }
     match trial_scores(ctx, spec, window) {
         Some(ScoreEvidence::Failed(words)) => Result::Failed(words),
         Some(ScoreEvidence::Responded(words)) => Result::Responded(format!("responded ({words})")),
@@ -1970,6 +2038,38 @@ enum ScoreEvidence {
     /// The baseline or the follow-up is two differing values recorded at one moment: the
     /// question of which holds, in words.
     Disagree(String),
+}
+
+/// Why a course is no acute course that could fail, when its baseline score is already in
+/// remission (below its scale's `remission_below`: PHQ-9 < 5): a continuation or maintenance
+/// series given to keep a remission, whatever its code. The "< 25 % improvement" rule assumes
+/// a symptomatic baseline; a patient who stays well has failed nothing. A baseline reported as
+/// a bound counts only when every value it allows is in remission.
+fn begun_in_remission(ctx: &Context<'_>, spec: &FailedTrials, window: Window) -> Option<String> {
+    let rule = spec.score.as_ref()?;
+    let scores: Vec<_> = ctx
+        .observations(&rule.observation)
+        .filter(|o| o.value.is_some())
+        .collect();
+    let Ends::Measured { baseline, .. } =
+        baseline_and_follow_up(&rule.observation, &scores, rule.baseline_days, window, None)?
+    else {
+        return None;
+    };
+    let scale = rule
+        .observation
+        .scale
+        .get(super::selectors::scale_of(&rule.observation, baseline)?)?;
+    let cut = scale.remission_below?;
+    (baseline.beyond("below", cut) == Some(true)).then(|| {
+        format!(
+            "begun in remission ({} {} on {}, below {}): no acute course to fail",
+            scale.name,
+            baseline.value_text().trim_end(),
+            baseline.effective.date(),
+            trim_number(cut)
+        )
+    })
 }
 
 /// Where a trial's scores are read: its baseline up to the rule's `baseline_days` before

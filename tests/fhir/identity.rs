@@ -592,6 +592,29 @@ fn a_link_by_identifier_alone_joins_the_record_carrying_it() {
     );
 }
 
+/// A link by an identifier's value with no system cannot show whose number it is (numeric
+/// MRNs collide across facilities): it joins no one, even the file's one Patient carrying that
+/// value in some system, and says so, as a system-qualified link that names no one does.
+#[test]
+fn a_link_by_an_identifier_value_without_a_system_joins_no_one() {
+    let mut env = Env::new();
+    let (old, new, resources) = merged_records(None, None);
+    let old = with(
+        old,
+        &json!({"link": [{"other": {"identifier": {"value": "MRN-NEW"}}, "type": "replaced-by"}]}),
+    );
+    let mut all = vec![old, new];
+    all.extend(resources);
+    let file = env.write_json("two.json", &bundle("collection", &all));
+    let report = env.import(&[file]);
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 2, "{report:#?}");
+    assert!(
+        warnings(&report).contains("MRN-NEW") && warnings(&report).contains("not followed"),
+        "{}",
+        warnings(&report)
+    );
+}
+
 /// A link to a RelatedPerson (someone's record of the patient) names no Patient: two people
 /// stay two.
 #[test]

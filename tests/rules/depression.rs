@@ -1667,3 +1667,318 @@ fn antidepressants_the_book_lacked_are_trials_and_an_unknown_drug_is_said() {
         "{said}"
     );
 }
+
+#[test]
+fn a_diagnosis_closed_during_the_current_episode_is_the_same_episode() {
+    // The current episode began 400 days ago; an encounter diagnosis of depression opened 100
+    // days ago was resolved at discharge 90 days ago: its end is no earlier episode's.
+    let record = patient()
+        .episode(
+            ("F32.9", "Depressive disorder"),
+            "resolved",
+            Some(100),
+            Some(90),
+            None,
+        )
+        .give(sertraline_failed())
+        .give(venlafaxine_failed())
+        .record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(!said.contains("earlier episode"), "{said}");
+
+    // An end before the onset still bounds: a trial begun before it (within the onset's grace
+    // days) was the earlier episode's.
+    let bounded = Vignette::new()
+        .condition_since(
+            "F33.1",
+            "Major depressive disorder, recurrent, moderate",
+            370,
+        )
+        .episode(SINGLE, "resolved", Some(500), Some(375), None)
+        .give(sertraline_failed())
+        .give(venlafaxine_failed())
+        .record();
+    let assessment = assess(ID, &bounded);
+    let said = describe(&assessment);
+    assert!(
+        said.contains("sertraline (in an earlier episode, over on"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_recurrent_diagnosis_with_no_onset_leaves_trials_before_it_was_recorded_undecided() {
+    // Recurrent depression recorded 200 days ago, no onset, no earlier episode on file: the
+    // trials of four years ago may be an earlier episode's; the one after is counted.
+    let record = three_failures(
+        Vignette::new().episode(RECURRENT, "active", None, None, Some(200)),
+        (190, 100),
+    )
+    .record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("sertraline") && m.contains("the onset of the current episode")),
+        "{said}"
+    );
+    // A SNOMED CT recurrent concept says so too.
+    let snomed = three_failures(
+        Vignette::new().condition_coded(
+            &[(
+                "http://snomed.info/sct",
+                "18818009",
+                "Moderate recurrent major depression",
+            )],
+            "active",
+        ),
+        (190, 100),
+    )
+    .record();
+    let assessment = assess(ID, &snomed);
+    assert_eq!(
+        assessment.status,
+        InsufficientData,
+        "{}",
+        describe(&assessment)
+    );
+    // A single episode with no earlier one on file: every trial is the current episode's.
+    let single = three_failures(
+        Vignette::new().episode(SINGLE, "active", None, None, Some(200)),
+        (190, 100),
+    )
+    .record();
+    let assessment = assess(ID, &single);
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+}
+
+#[test]
+fn an_older_recorded_date_never_outranks_a_newer_earlier_episode() {
+    // The current diagnosis was recorded 2000 days ago (no onset); an earlier episode began
+    // 1000 days ago and is over on no day: the trials of 1450-1300 days ago came before it.
+    let record = three_failures(
+        Vignette::new()
+            .episode(RECURRENT, "active", None, None, Some(2000))
+            .episode(SINGLE, "resolved", Some(1000), None, None),
+        (190, 100),
+    )
+    .record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_ne!(assessment.status, Refractory, "{said}");
+    assert!(
+        said.contains("sertraline (before an earlier episode, begun"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_later_refutation_of_the_same_diagnosis_settles_a_doubtful_exclusion() {
+    let bipolar = |first: &str, then: &str| {
+        second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy))
+            .condition_status(
+                "F31.9",
+                "Bipolar disorder, unspecified",
+                Some("active"),
+                Some(first),
+            )
+            .condition_status(
+                "F31.9",
+                "Bipolar disorder, unspecified",
+                Some("inactive"),
+                Some(then),
+            )
+            .record()
+    };
+    // A differential, then ruled out: settled, the criteria stand.
+    let assessment = assess(ID, &bipolar("differential", "refuted"));
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+    // Confirmed, then refuted: the latest verification wins.
+    let assessment = assess(ID, &bipolar("confirmed", "refuted"));
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+    // Ruled out, then considered again: still to be confirmed or ruled out.
+    let assessment = assess(ID, &bipolar("refuted", "provisional"));
+    assert_eq!(
+        assessment.status,
+        InsufficientData,
+        "{}",
+        describe(&assessment)
+    );
+    // The days recorded order them before the order in the file: a refutation recorded before
+    // the differential settles nothing.
+    let mut record = bipolar("differential", "refuted");
+    let n = record.conditions.len();
+    record.conditions[n - 2].recorded = Some(super::support::ago(10));
+    record.conditions[n - 1].recorded = Some(super::support::ago(40));
+    let assessment = assess(ID, &record);
+    assert_eq!(
+        assessment.status,
+        InsufficientData,
+        "{}",
+        describe(&assessment)
+    );
+}
+
+/// Sertraline failed; PHQ-9 `before` 95 days ago, then `sessions` procedures coded `code` and
+/// named `display` every `every` days from 90 days ago, then PHQ-9 `after` a week after the last.
+fn ect_series(
+    code: &str,
+    display: &str,
+    (sessions, every): (i64, i64),
+    (before, after): (f64, f64),
+) -> Vignette {
+    let mut vignette = patient().give(sertraline_failed()).phq9(before, 95);
+    let mut day = 90;
+    for _ in 0..sessions {
+        vignette = vignette.procedure(code, display, day);
+        day -= every;
+    }
+    vignette.phq9(after, day + every - 7)
+}
+
+#[test]
+fn maintenance_ect_is_never_an_acute_course_whatever_its_code() {
+    // CPT 90870 is billed for every session, maintenance too: the words exclude it.
+    let assessment = assess(
+        ID,
+        &ect_series("90870", "Maintenance ECT", (7, 12), (21.0, 20.0)).record(),
+    );
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, NotMet, "{said}");
+    assert!(!said.contains("ECT, 7 sessions"), "{said}");
+    // A course begun in remission (PHQ-9 4 before it) is no acute course that failed.
+    let assessment = assess(
+        ID,
+        &ect_series("23835007", "Electroconvulsive therapy", (8, 3), (4.0, 4.0)).record(),
+    );
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, NotMet, "{said}");
+    assert!(said.contains("begun in remission"), "{said}");
+    // The same course begun symptomatic failed.
+    let assessment = assess(
+        ID,
+        &ect_series(
+            "23835007",
+            "Electroconvulsive therapy",
+            (8, 3),
+            (21.0, 20.0),
+        )
+        .record(),
+    );
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+}
+
+#[test]
+fn an_ect_course_recorded_as_one_procedure_over_a_period_is_undecided() {
+    let mut record = patient()
+        .give(sertraline_failed())
+        .phq9(21.0, 95)
+        .procedure(
+            "23835007",
+            "Electroconvulsive therapy, acute course (10 treatments)",
+            90,
+        )
+        .phq9(20.0, 50)
+        .record();
+    let last = record.procedures.len() - 1;
+    record.procedures[last].end = Some(super::support::time_ago(58, 10, 0));
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        said.contains("how many sessions the course had is not recorded (an adequate"),
+        "{said}"
+    );
+}
+
+#[test]
+fn ect_sessions_dated_by_an_end_alone_are_counted_on_that_day_and_undated_ones_said() {
+    let mut record =
+        ect_series("90870", "Electroconvulsive therapy", (9, 3), (21.0, 20.0)).record();
+    for session in &mut record.procedures {
+        session.end = Some(session.performed);
+        session.date_unknown = true;
+    }
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(said.contains("ECT, 9 sessions"), "{said}");
+    // With no day at all, they are said, never dropped.
+    for session in &mut record.procedures {
+        session.end = None;
+    }
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(said.contains("9 sessions with no date"), "{said}");
+}
+
+#[test]
+fn transdermal_selegiline_is_known_by_its_generic_name_and_form_never_oral_selegiline() {
+    for text in [
+        "selegiline 6 MG/24HR Transdermal System 6 mg/d",
+        "24 HR selegiline 0.25 MG/HR Transdermal System 6 mg/d",
+        "Selegiline patch 6 mg/24 hours 6 mg/d",
+    ] {
+        let record = second_trial(text, 112, Some(StopReason::LackOfEfficacy)).record();
+        let assessment = assess(ID, &record);
+        assert_eq!(
+            assessment.status,
+            Refractory,
+            "{text}: {}",
+            describe(&assessment)
+        );
+    }
+    let record = second_trial("Selegiline 10 mg/d", 112, Some(StopReason::LackOfEfficacy)).record();
+    assert_ne!(assess(ID, &record).status, Refractory);
+}
+
+#[test]
+fn supplements_are_no_possible_trial_and_the_unread_note_stays_short() {
+    let mut vignette = second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy));
+    for text in [
+        "Melatonin 3 MG Oral Tablet",
+        "Omega-3 fatty acids 1000 MG Oral Capsule",
+        "Cholecalciferol 1000 UNT Oral Tablet",
+        "Kratom",
+    ] {
+        vignette = vignette.give(rx(text).from(200));
+    }
+    let assessment = assess(ID, &vignette.record());
+    assert!(
+        !assessment
+            .confounders
+            .iter()
+            .any(|c| c.key == "unread_drugs"),
+        "{}",
+        describe(&assessment)
+    );
+    // Unknown names: counted, the first few named.
+    let mut vignette = second_trial("Venlafaxine 150 mg/d", 90, Some(StopReason::LackOfEfficacy));
+    for text in [
+        "Zorbaxetine 20 mg/d",
+        "Quorbatine 10 mg/d",
+        "Plenxadone 5 mg/d",
+        "Trelbinol 2 mg/d",
+        "Voxatrine 1 mg/d",
+    ] {
+        vignette = vignette.give(rx(text).from(200));
+    }
+    let assessment = assess(ID, &vignette.record());
+    let note = assessment
+        .confounders
+        .iter()
+        .find(|c| c.key == "unread_drugs")
+        .map(|c| c.text.clone())
+        .unwrap_or_default();
+    assert!(note.starts_with("5 drug records"), "{note}");
+    assert!(
+        note.contains("and 2 more") && !note.contains("Voxatrine"),
+        "{note}"
+    );
+}

@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
 use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory};
-use refract::domain::{EvidenceKind, StopReason};
+use refract::domain::{Comparator, EvidenceKind, StopReason};
 
 use super::support::{Case, Rx, Vignette, assess, case, describe, run, rx};
 
@@ -671,4 +671,34 @@ fn antipsychotics_the_book_lacked_are_trials() {
             describe(&assessment)
         );
     }
+}
+
+#[test]
+fn a_clozapine_level_below_the_detection_limit_is_a_level_below_the_minimum() {
+    // "< 25 ng/mL" (R4 comparator) allows only values below 350: a level, and a low one.
+    let undetectable = assess(
+        ID,
+        &clozapine_with_levels(&[(25.0, "ng/mL", 100)])
+            .bounded(Comparator::Below)
+            .observe(
+                "6896-5",
+                "Clozapine [Mass/volume] in Serum or Plasma",
+                25.0,
+                "ng/mL",
+                60,
+            )
+            .bounded(Comparator::Below)
+            .record(),
+    );
+    let said = describe(&undetectable);
+    assert_eq!(undetectable.label, TRS, "{said}");
+    assert!(said.contains("below 350 ng/mL"), "{said}");
+    // "> 500 ng/mL" reached it: the label stands.
+    let high = assess(
+        ID,
+        &clozapine_with_levels(&[(500.0, "ng/mL", 100), (600.0, "ng/mL", 60)])
+            .bounded(Comparator::Above)
+            .record(),
+    );
+    assert_eq!(high.label, ULTRA, "{}", describe(&high));
 }
