@@ -242,6 +242,27 @@ struct Reading<'a> {
     source: &'a Observation,
 }
 
+/// Whether a reading's name says it is a mean of several ("Systolic blood pressure mean", LOINC
+/// 96608-5's name, "Average home BP", "Mittelwert", "moyenne"): such a value stands for the
+/// series it summarises, so a home series minimum is met by it alone.
+fn names_a_mean(name: &str) -> bool {
+    const MEAN_WORDS: [&str; 10] = [
+        "mean",
+        "average",
+        "averaged",
+        "avg",
+        "mittelwert",
+        "durchschnitt",
+        "moyenne",
+        "media",
+        "promedio",
+        "gemiddelde",
+    ];
+    fold_accents(name)
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|word| MEAN_WORDS.contains(&word))
+}
+
 /// When and where a blood pressure was taken.
 type Moment = (NaiveDateTime, BpSetting);
 
@@ -1481,6 +1502,11 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
                 .collect()
         };
         let series_of = |period: &[&Reading<'_>]| {
+            // A mean the record gives (the 96607-7 panel's "mean systolic", "average home
+            // BP") is a series already summarised: the readings it averages are not sent.
+            if period.iter().any(|r| names_a_mean(&r.source.display)) {
+                return true;
+            }
             let days = period
                 .iter()
                 .map(|r| r.on)

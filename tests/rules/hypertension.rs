@@ -1333,6 +1333,36 @@ fn a_home_reading_too_few_for_a_series_decides_nothing() {
     );
 }
 
+/// A home mean the record gives (the 96607-7 panel of the Vital Signs IG and CardX: a mean of
+/// self-measured readings over a period, the readings themselves not sent) is a home series on
+/// its own: at goal beside high office readings, a white-coat effect.
+#[test]
+fn a_home_mean_the_record_gives_is_a_home_series() {
+    let office_high = || {
+        on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+            .office_bp(152.0, 94.0, 40)
+            .office_bp(154.0, 96.0, 10)
+    };
+    run(
+        ID,
+        &[
+            case(
+                "a home mean at goal",
+                office_high().bp(121.0, 74.0, 8, BpSetting::Home).as_mean(),
+                NotMet,
+            )
+            .reason("white-coat")
+            .no_reason("is no home series"),
+            case(
+                "one home reading at goal",
+                office_high().bp(121.0, 74.0, 8, BpSetting::Home),
+                Resistant,
+            )
+            .reason("is no home series"),
+        ],
+    );
+}
+
 /// "HCT" after an immunosuppressant is a haematopoietic cell transplant, no diuretic: two
 /// classes and no diuretic are no resistant hypertension.
 #[test]

@@ -718,6 +718,16 @@ impl Vignette {
         self
     }
 
+    /// The last reading as a mean the record gives (LOINC 96608-5 and 96609-3 are named so):
+    /// "Systolic blood pressure mean", "Diastolic blood pressure mean".
+    pub fn as_mean(mut self) -> Self {
+        let len = self.record.observations.len();
+        for observation in &mut self.record.observations[len.saturating_sub(2)..] {
+            observation.display.push_str(" mean");
+        }
+        self
+    }
+
     /// An office reading at the UTC instant `effective`, written in a local time `offset_minutes`
     /// from UTC ("+11:00" is 660).
     pub fn office_bp_written_at(
