@@ -826,22 +826,43 @@ fn rule_confounders(
             text = format!("{text}: {}", names.join(", "));
         }
         let recorded = recorded_diagnoses(ctx, rule);
-        if !recorded.found.is_empty() {
-            let named: Vec<&str> = recorded
-                .found
-                .iter()
-                .map(|(_, text)| text.as_str())
-                .collect();
-            text = format!(
-                "{}: {}",
-                rule.recorded_text.as_deref().unwrap_or(&rule.text),
-                named.join(", ")
-            );
+        if !recorded.found.is_empty() || !recorded.past.is_empty() {
+            let words = |causes: &[(String, String)]| {
+                causes
+                    .iter()
+                    .map(|(_, text)| text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut parts: Vec<String> = Vec::new();
+            if !recorded.found.is_empty() {
+                parts.push(format!(
+                    "{}: {}",
+                    rule.recorded_text.as_deref().unwrap_or(&rule.text),
+                    words(&recorded.found)
+                ));
+            }
+            // A cause treated and resolved (an adrenalectomy for primary aldosteronism) was
+            // screened for: it is named as past, and never asked for again.
+            if !recorded.past.is_empty() {
+                parts.push(format!("recorded as resolved: {}", words(&recorded.past)));
+            }
+            text = parts.join("; ");
+            if let Some(first) = text.get(..1) {
+                text = format!("{}{}", first.to_uppercase(), &text[1..]);
+            }
             // A cause found names itself beside what is still to screen, never in its place.
+            let named = |name: &String| {
+                recorded
+                    .found
+                    .iter()
+                    .chain(&recorded.past)
+                    .any(|(found, _)| found == name)
+            };
             let still: Vec<&str> = rule
                 .screen
                 .iter()
-                .filter(|name| !recorded.found.iter().any(|(found, _)| found == *name))
+                .filter(|name| !named(name))
                 .map(String::as_str)
                 .collect();
             if !still.is_empty() {
@@ -871,9 +892,9 @@ fn rule_confounders(
 /// verification stated): clinicalStatus active, recurrence or relapse (or none, with no
 /// abatement); `doubtful` ones are current but provisional, differential or unconfirmed, a
 /// work-up under way ("primary aldosteronism, provisional since 2026-11"), never a cause found.
-/// A resolved, inactive or remitted one is past history, and a record the rule's
-/// `not_recorded` names (a family history, "history of") is none of the patient's: neither is
-/// named. A record of the rule set's own condition is matched by code only: "hypertensive
+/// A resolved, inactive or remitted one (confirmed) is `past`: screened for and treated, named
+/// as resolved and never asked for again; a record the rule's `not_recorded` names (a family
+/// history, "history of") is none of the patient's and is not named. A record of the rule set's own condition is matched by code only: "hypertensive
 /// chronic kidney disease" is the hypertension itself, named as a cause only when its code is
 /// listed as one.
 fn recorded_diagnoses(ctx: &Context<'_>, rule: &super::model::ConfounderRule) -> Recorded {
@@ -893,11 +914,12 @@ fn recorded_diagnoses(ctx: &Context<'_>, rule: &super::model::ConfounderRule) ->
     for cause in &rule.recorded {
         let mut confirmed: Vec<Option<NaiveDate>> = Vec::new();
         let mut doubtful: Vec<(Option<NaiveDate>, &str)> = Vec::new();
+        let mut resolved = false;
         for condition in ctx
             .record
             .conditions
             .iter()
-            .filter(|c| c.is_diagnosis() && current(c) && !history(c))
+            .filter(|c| c.is_diagnosis() && !history(c))
         {
             let own = ctx.conditions.iter().any(|c| c.id == condition.id);
             let words: &[String] = if own { &[] } else { &cause.names };
@@ -905,8 +927,12 @@ fn recorded_diagnoses(ctx: &Context<'_>, rule: &super::model::ConfounderRule) ->
                 continue;
             }
             match condition.verification_status.as_deref() {
-                None | Some("confirmed") => confirmed.push(condition.onset),
-                Some(status) => doubtful.push((condition.onset, status)),
+                None | Some("confirmed") if current(condition) => {
+                    confirmed.push(condition.onset);
+                }
+                None | Some("confirmed") => resolved = true,
+                Some(status) if current(condition) => doubtful.push((condition.onset, status)),
+                Some(_) => {}
             }
         }
         if !confirmed.is_empty() {
@@ -923,6 +949,8 @@ fn recorded_diagnoses(ctx: &Context<'_>, rule: &super::model::ConfounderRule) ->
                 Some(onset) => format!("{}, {status} since {}", cause.name, onset.format("%Y-%m")),
                 None => format!("{}, {status}", cause.name),
             });
+        } else if resolved {
+            recorded.past.push((cause.name.clone(), cause.name.clone()));
         }
     }
     recorded
@@ -934,6 +962,8 @@ fn recorded_diagnoses(ctx: &Context<'_>, rule: &super::model::ConfounderRule) ->
 struct Recorded {
     found: Vec<(String, String)>,
     doubtful: Vec<String>,
+    /// Confirmed once and now resolved, inactive or in remission (treated): screened for.
+    past: Vec<(String, String)>,
 }
 
 /// What must be confirmed first when the record holds the condition only as a possibility: every

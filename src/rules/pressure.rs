@@ -1501,18 +1501,18 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
                 .filter(|r| r.on >= from && r.on <= end)
                 .collect()
         };
-        let series_of = |period: &[&Reading<'_>]| {
-            // A mean the record gives (the 96607-7 panel's "mean systolic", "average home
-            // BP") is a series already summarised: the readings it averages are not sent.
-            if period.iter().any(|r| names_a_mean(&r.source.display)) {
-                return true;
-            }
+        let enough_readings = |period: &[&Reading<'_>]| {
             let days = period
                 .iter()
                 .map(|r| r.on)
                 .collect::<std::collections::BTreeSet<_>>()
                 .len();
             period.len() >= min_readings && days >= min_days
+        };
+        // A mean the record gives (the 96607-7 panel's "mean systolic", "average home BP") is
+        // a series already summarised: the readings it averages are not sent.
+        let series_of = |period: &[&Reading<'_>]| {
+            period.iter().any(|r| names_a_mean(&r.source.display)) || enough_readings(period)
         };
         let found = days.iter().rev().find_map(|&end| {
             let period = period_of(end);
@@ -1554,6 +1554,24 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         }
         let Some((latest, period)) = found else {
             continue;
+        };
+        // A given mean beside readings too few to be a series of their own is read alone: one
+        // reading averaged with a week's mean as an equal would outweigh the week.
+        let (means, single): (Vec<&Reading<'_>>, Vec<&Reading<'_>>) = period
+            .iter()
+            .copied()
+            .partition(|r| names_a_mean(&r.source.display));
+        let latest_mean_day = means.iter().map(|r| r.on).max();
+        let (latest, period) = match latest_mean_day {
+            Some(day) if !enough_readings(&single) => (
+                day,
+                means
+                    .into_iter()
+                    .filter(|r| r.on == day)
+                    .collect::<Vec<_>>(),
+            ),
+            Some(_) => (latest, single),
+            None => (latest, period),
         };
         let Some(systolic) = mean(period.iter().map(|r| r.systolic)) else {
             continue;

@@ -1363,6 +1363,60 @@ fn a_home_mean_the_record_gives_is_a_home_series() {
     );
 }
 
+/// A cause treated and resolved (primary aldosteronism after an adrenalectomy) was screened for:
+/// it is named as resolved and the screening asks only for the others.
+#[test]
+fn a_resolved_cause_is_screened_for_and_not_asked_again() {
+    let v = twice(on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]), 150.0, 95.0).condition_status(
+        "E26.01",
+        "Primary aldosteronism, s/p adrenalectomy",
+        Some("resolved"),
+        Some("confirmed"),
+    );
+    let assessment = super::support::assess(ID, &v.record());
+    let text = assessment
+        .confounders
+        .iter()
+        .filter(|c| c.key == "secondary_causes")
+        .map(|c| c.text.clone())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        text.contains("as resolved: primary aldosteronism"),
+        "{text}"
+    );
+    assert!(
+        text.contains("not yet screened: renal artery stenosis"),
+        "{text}"
+    );
+    assert!(!text.contains("screened: primary aldosteronism"), "{text}");
+    assert!(!text.contains("a cause to treat"), "{text}");
+}
+
+/// A home mean the record gives stands for its week: one home reading beside it, too few to be
+/// a series of its own, is not averaged with it as an equal.
+#[test]
+fn a_lone_home_reading_is_not_averaged_with_a_given_mean() {
+    let office_high = || {
+        on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN])
+            .office_bp(152.0, 94.0, 40)
+            .office_bp(154.0, 96.0, 10)
+    };
+    run(
+        ID,
+        &[case(
+            "a home mean at goal and one high home reading",
+            office_high()
+                .bp(124.0, 76.0, 9, BpSetting::Home)
+                .as_mean()
+                .bp(176.0, 104.0, 8, BpSetting::Home),
+            NotMet,
+        )
+        .reason("white-coat")
+        .reason("home 124/76")],
+    );
+}
+
 /// "HCT" after an immunosuppressant is a haematopoietic cell transplant, no diuretic: two
 /// classes and no diuretic are no resistant hypertension.
 #[test]
@@ -1417,11 +1471,12 @@ fn a_recorded_cause_keeps_the_screening_of_the_others() {
             ),
     );
     assert!(
-        none.contains("not yet screened (primary aldosteronism"),
+        none.contains("not yet screened: primary aldosteronism"),
         "{none}"
     );
     assert!(!none.contains("chronic kidney disease"), "{none}");
-    assert!(!none.contains("hyperthyroidism"), "{none}");
+    // A resolved cause was screened for and treated: named as past, never a cause to treat.
+    assert!(none.contains("as resolved: hyperthyroidism"), "{none}");
     assert!(!none.contains("a cause to treat"), "{none}");
     assert!(
         none.contains("under investigation, not confirmed: primary aldosteronism, provisional"),
