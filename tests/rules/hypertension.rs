@@ -1348,7 +1348,9 @@ fn a_home_mean_the_record_gives_is_a_home_series() {
         &[
             case(
                 "a home mean at goal",
-                office_high().bp(121.0, 74.0, 8, BpSetting::Home).as_mean(),
+                office_high()
+                    .bp(121.0, 74.0, 8, BpSetting::Home)
+                    .named_as_mean(),
                 NotMet,
             )
             .reason("white-coat")
@@ -1408,7 +1410,7 @@ fn a_lone_home_reading_is_not_averaged_with_a_given_mean() {
             "a home mean at goal and one high home reading",
             office_high()
                 .bp(124.0, 76.0, 9, BpSetting::Home)
-                .as_mean()
+                .named_as_mean()
                 .bp(176.0, 104.0, 8, BpSetting::Home),
             NotMet,
         )

@@ -720,7 +720,7 @@ impl Vignette {
 
     /// The last reading as a mean the record gives (LOINC 96608-5 and 96609-3 are named so):
     /// "Systolic blood pressure mean", "Diastolic blood pressure mean".
-    pub fn as_mean(mut self) -> Self {
+    pub fn named_as_mean(mut self) -> Self {
         let len = self.record.observations.len();
         for observation in &mut self.record.observations[len.saturating_sub(2)..] {
             observation.display.push_str(" mean");
