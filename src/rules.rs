@@ -141,6 +141,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// course begun in remission no failed course, a course as one procedure over a period
 /// undecided, sessions dated by an end alone counted; clozapine levels reported as bounds read;
 /// transdermal selegiline by its generic name; `unread_drugs` without supplements, short.
+/// Also in 23: a recurrent diagnosis's onset dates the disorder, so every earlier episode's
+/// end bounds; "begun in remission" only by a score at most `remission_baseline_days` before
+/// the first session; a session period shorter than a day one session on its start's day.
 const ENGINE_REVISION: u32 = 23;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

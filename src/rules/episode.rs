@@ -11,7 +11,11 @@
 //!   that day belongs to the episode that ended, however the current one is dated. A diagnosis
 //!   of the condition closed on or after the current episode's onset (an encounter diagnosis
 //!   resolved at discharge, a duplicate problem-list entry closed) was closed during the
-//!   current episode: the same episode, no bound;
+//!   current episode: the same episode, no bound. Unless the current diagnosis says the
+//!   condition is recurrent (the rule set's `[applies_to.recurrent]`, ICD-10 F33): its onset
+//!   is the disorder's first onset, not the episode's (chosen: a problem list keeps F33 from the
+//!   first episode on), so an earlier episode closed after it is still an earlier episode and
+//!   its end bounds;
 //! - a current diagnosis with no onset began at the latest on the day it was recorded (R4
 //!   `recordedDate`): a treatment begun on or after that day is the current episode's, unless
 //!   a newer earlier episode is on file.
@@ -125,22 +129,31 @@ impl Episode {
                 end: c.abatement,
             })
             .collect();
-        let recurrent = applies.recurrent.as_deref().is_some_and(|r| {
-            current
-                .iter()
-                .any(|c| condition_matches(c, &r.icd10, &r.snomed, &r.names))
-        });
+        let is_recurrent = |c: &Condition| {
+            applies
+                .recurrent
+                .as_deref()
+                .is_some_and(|r| condition_matches(c, &r.icd10, &r.snomed, &r.names))
+        };
+        let recurrent = current.iter().any(|c| is_recurrent(c));
         let name = current
             .first()
             .map_or_else(|| String::from("the diagnosis"), |c| c.name().to_owned());
         let onset = current.iter().filter_map(|c| c.onset).max();
         if let Some(onset) = onset {
-            // Only an end before the onset bounds: one on or after it closed a record of this
-            // same episode.
+            // A single-episode diagnosis's onset is the episode's: an end on or after it
+            // closed a record of this same episode. A recurrent diagnosis's onset is the
+            // disorder's first (a problem list keeps it for years): every earlier episode's
+            // end bounds, after that onset too.
+            let episode_onset = current
+                .iter()
+                .filter(|c| !is_recurrent(c))
+                .filter_map(|c| c.onset)
+                .max();
             let floor = earlier
                 .iter()
                 .filter_map(|e| e.end)
-                .filter(|end| *end < onset)
+                .filter(|end| episode_onset.is_none_or(|o| *end < o))
                 .max()
                 .map(Floor::Ended);
             return Episode {

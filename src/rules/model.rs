@@ -944,6 +944,15 @@ pub struct ProcedureCourse {
     pub min_sessions: u32,
     /// The course's follow-up scores are read up to this many days after its last session.
     pub follow_up_days: i64,
+    /// A course is "begun in remission" (a maintenance series, no acute course to fail) only
+    /// by the latest score on or before its first session's day taken at most this many days
+    /// before it: an older remission score says nothing of the relapse that led to the course.
+    #[serde(default = "remission_baseline_days")]
+    pub remission_baseline_days: i64,
+}
+
+const fn remission_baseline_days() -> i64 {
+    14
 }
 
 /// Distinct class groups given at the same time (now, or at the latest time drugs were given).

@@ -685,12 +685,17 @@ fn procedure_courses(
 ) -> Vec<Course> {
     // A session's days: its window, reaching to the end of its period (R4 `performedPeriod`: a
     // course recorded as one procedure spans its weeks, never one session); dated by an end
-    // alone, on that day (a session lasts minutes). One with no day at all is said, never
-    // dropped.
+    // alone, on that day (a session lasts minutes). A period shorter than a day is one session
+    // on its start's day: times are UTC instants, so a 20-minute session written at 10:50+11:00
+    // ends on the next UTC day, and must never read as a procedure over several days. One with
+    // no day at all is said, never dropped.
     let mut undated = 0_usize;
     let mut sessions: Vec<(NaiveDate, NaiveDate, &crate::domain::Procedure)> = Vec::new();
     for p in ctx.procedures(&rule.terms) {
-        let end = p.end.map(|end| end.date());
+        let end = p
+            .end
+            .filter(|end| p.date_unknown || *end - p.performed >= chrono::TimeDelta::days(1))
+            .map(|end| end.date());
         match (p.window(), end) {
             (Some((first, last)), end) => {
                 sessions.push((first, end.map_or(last, |end| last.max(end)), p));
@@ -813,7 +818,7 @@ fn judge_course(
         follow_up_from: end,
         until: shift(end, rule.follow_up_days - 7),
     };
-    if let Some(why) = begun_in_remission(ctx, spec, window) {
+    if let Some(why) = begun_in_remission(ctx, spec, start, rule.remission_baseline_days) {
         return Result::NotCounted(why);
     }
     match trial_scores(ctx, spec, window) {
@@ -2044,16 +2049,23 @@ enum ScoreEvidence {
 /// remission (below its scale's `remission_below`: PHQ-9 < 5): a continuation or maintenance
 /// series given to keep a remission, whatever its code. The "< 25 % improvement" rule assumes
 /// a symptomatic baseline; a patient who stays well has failed nothing. A baseline reported as
-/// a bound counts only when every value it allows is in remission.
-fn begun_in_remission(ctx: &Context<'_>, spec: &FailedTrials, window: Window) -> Option<String> {
+/// a bound counts only when every value it allows is in remission. The baseline is the latest
+/// score on or before the first session's day (a same-day rating precedes the session), taken
+/// at most `within_days` before it: the state at the course's start, never a remission weeks
+/// before the relapse that led to it (the trial's improvement baseline may look further back).
+/// Two values at that moment that differ prove no remission.
+fn begun_in_remission(
+    ctx: &Context<'_>,
+    spec: &FailedTrials,
+    first_session: NaiveDate,
+    within_days: i64,
+) -> Option<String> {
     let rule = spec.score.as_ref()?;
-    let scores: Vec<_> = ctx
-        .observations(&rule.observation)
-        .filter(|o| o.value.is_some())
-        .collect();
-    let Ends::Measured { baseline, .. } =
-        baseline_and_follow_up(&rule.observation, &scores, rule.baseline_days, window, None)?
-    else {
+    let from = shift(first_session, -within_days.max(0));
+    let Latest::One(baseline) = agreed_latest(ctx.observations(&rule.observation).filter(|o| {
+        let day = o.effective.date();
+        o.value.is_some() && day >= from && day <= first_session
+    })) else {
         return None;
     };
     let scale = rule

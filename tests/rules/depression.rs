@@ -1670,9 +1670,12 @@ fn antidepressants_the_book_lacked_are_trials_and_an_unknown_drug_is_said() {
 
 #[test]
 fn a_diagnosis_closed_during_the_current_episode_is_the_same_episode() {
-    // The current episode began 400 days ago; an encounter diagnosis of depression opened 100
-    // days ago was resolved at discharge 90 days ago: its end is no earlier episode's.
-    let record = patient()
+    // The current (single) episode began 400 days ago; an encounter diagnosis of depression
+    // opened 100 days ago was resolved at discharge 90 days ago: its end is no earlier
+    // episode's. (A recurrent diagnosis's onset dates the disorder, not the episode: see
+    // `a_recurrent_diagnosis_dates_the_disorder_so_a_later_closed_episode_still_bounds`.)
+    let record = Vignette::new()
+        .condition_since(SINGLE.0, SINGLE.1, 400)
         .episode(
             ("F32.9", "Depressive disorder"),
             "resolved",
@@ -1981,4 +1984,77 @@ fn supplements_are_no_possible_trial_and_the_unread_note_stays_short() {
         note.contains("and 2 more") && !note.contains("Voxatrine"),
         "{note}"
     );
+}
+
+#[test]
+fn a_recurrent_diagnosis_dates_the_disorder_so_a_later_closed_episode_still_bounds() {
+    // F33 on the problem list since the disorder's first onset, 3000 days ago; an episode
+    // begun 1500 days ago resolved 1200 days ago: the trials in it are that episode's, though
+    // its end is after the recurrent diagnosis's onset.
+    let record = three_failures(
+        Vignette::new()
+            .condition_since(RECURRENT.0, RECURRENT.1, 3000)
+            .episode(SINGLE, "resolved", Some(1500), Some(1200), None)
+            .phq9(20.0, 30),
+        (1290, 1200),
+    )
+    .record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, NotMet, "{said}");
+    assert!(
+        said.contains("sertraline (in an earlier episode, over on"),
+        "{said}"
+    );
+    // A trial begun after that end is the current episode's.
+    let record = three_failures(
+        Vignette::new()
+            .condition_since(RECURRENT.0, RECURRENT.1, 3000)
+            .episode(SINGLE, "resolved", Some(1500), Some(1400), None)
+            .phq9(20.0, 30),
+        (1290, 1200),
+    )
+    .record();
+    let assessment = assess(ID, &record);
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+}
+
+#[test]
+fn a_remission_score_weeks_before_an_acute_ect_course_is_no_remission_at_its_start() {
+    // PHQ-9 4 in remission 43 days before the first of 9 sessions (a relapse came between),
+    // then 22 after the course: a failed acute course, never one "begun in remission".
+    let mut vignette = patient().give(sertraline_failed()).phq9(4.0, 133);
+    let mut day = 90;
+    for _ in 0..9 {
+        vignette = vignette.procedure("23835007", "Electroconvulsive therapy", day);
+        day -= 3;
+    }
+    let assessment = assess(ID, &vignette.phq9(22.0, day - 5).record());
+    let said = describe(&assessment);
+    assert!(!said.contains("begun in remission"), "{said}");
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(said.contains("ECT, 9 sessions"), "{said}");
+}
+
+#[test]
+fn an_ect_session_across_utc_midnight_is_one_session_on_its_start_day() {
+    // Sydney sessions 10:50-11:10 +11:00 are 23:50Z to 00:10Z the next day: minutes long, one
+    // session each, never a procedure spanning several days.
+    let mut record = ect_series(
+        "23835007",
+        "Electroconvulsive therapy",
+        (9, 3),
+        (21.0, 20.0),
+    )
+    .record();
+    for session in &mut record.procedures {
+        let day = session.performed.date();
+        session.performed = day.and_hms_opt(23, 50, 0).unwrap();
+        session.end = Some(day.succ_opt().unwrap().and_hms_opt(0, 10, 0).unwrap());
+    }
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert!(!said.contains("spans several days"), "{said}");
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(said.contains("ECT, 9 sessions"), "{said}");
 }
