@@ -32,7 +32,7 @@ pub use clinical::{
 pub use codes::{
     BpSetting, Comparator, ConditionCodeSystem, DatesKnown, DrugRole, Intent, ParseCodeError,
     RESPONSE_CODE_PREFIX, ReportAbout, ReportWords, Response, Sex, StopReason, canonical_system,
-    report_names_cancer,
+    report_code_is_pet, report_names_cancer,
 };
 pub use meeting::{
     AgendaProblem, Outcome, OutcomeCategory, can_present, masked_identity, missing_specialties,

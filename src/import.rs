@@ -211,7 +211,10 @@ fn this_host() -> String {
 /// an observation's time keeps the UTC offset it was written in (`utc_offset_minutes`: a visit is a
 /// local day); "HCT" is hydrochlorothiazide only after an antihypertensive (never "Tacrolimus (HCT
 /// protocol)"), and co-zidocapt is read in its label's order (hydrochlorothiazide first);
-/// a `Patient.link` by an identifier's value with no system joins no one.
+/// a `Patient.link` by an identifier's value with no system joins no one. A DiagnosticReport
+/// coded by a PET-CT's LOINC code alone or named "PETCT"/"PT+CT" is about the cancer; a
+/// comparison ends at the words stating today's finding; a sentence naming the cancer is the
+/// cancer's beside another disease's words; "not excluded"/"not ruled out" doubt a response.
 pub const MAPPING_VERSION: i64 = 15;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

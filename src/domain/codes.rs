@@ -326,9 +326,10 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
     let in_context =
         vocabulary == Vocabulary::Status || words.iter().any(|word| REPORT_CONTEXT.contains(word));
     // Another disease named in a report's sentence ("Crohn's colitis in complete remission",
-    // "GVHD, partial response to steroids"): its response is not the cancer's. With no word of
-    // the cancer beside it the sentence says nothing of the cancer; with one, which disease a
-    // response is of is unsure, so none is read.
+    // "GVHD, partial response to steroids"): with no word of the cancer beside it the
+    // sentence says nothing of the cancer. With one, the sentence is the cancer's (a choice:
+    // a histological subtype, a risk factor or an incidental finding is named beside the
+    // lymphoma far more often than a second disease with a response of its own).
     let other_disease =
         vocabulary != Vocabulary::Status && words.iter().any(|w| names_other_disease(w));
     if other_disease && !in_context {
@@ -338,7 +339,10 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
             high_deauville: false,
         };
     }
-    let of_prior = of_prior_study(&words, &clause_of);
+    // The words that state today's finding end a comparison's clause as a comma does
+    // ("Compared with the baseline PET-CT there is progressive metabolic disease").
+    let prior_clause_of = today_splits(&words, &clause_of);
+    let of_prior = of_prior_study(&words, &prior_clause_of);
     let mut named = Vec::new();
     let mut high_deauville = false;
     // Denials by their reach (see `FORWARD_DENIALS`, `CLAUSE_DENIALS`): where a forward one
@@ -369,7 +373,7 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
         // nothing (the other words decide).
         // A score of an earlier study ("previously Deauville 2") is not this one's.
         if let Some((length, score)) = deauville_score(&words[start..]) {
-            if !of_prior[start] && !prior_just_before(&words, &clause_of, start) {
+            if !of_prior[start] && !prior_just_before(&words, &prior_clause_of, start) {
                 match Response::from_deauville(score) {
                     Some(response) => {
                         named.push(response);
@@ -393,7 +397,7 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
                     vocabulary != Vocabulary::Elsewhere && REPORT_PHRASES_ALONE.contains(phrase);
                 if (!in_context && !alone)
                     || of_prior[start]
-                    || prior_just_before(&words, &clause_of, start)
+                    || prior_just_before(&words, &prior_clause_of, start)
                 {
                     // "Stable appearance", "MR brain", "consistent with PD" (Parkinson's):
                     // words of something else, neither a response nor a denial of one.
@@ -451,7 +455,9 @@ fn read_words(text: &str, vocabulary: Vocabulary) -> WordsRead {
     if high_deauville && found == Some(Response::Complete) {
         unread = true;
     }
-    unread |= other_disease && found.is_some();
+    // A sentence that names the cancer reads as the cancer's, whatever else it names ("nodular
+    // sclerosis Hodgkin lymphoma", "HIV-associated DLBCL", a pneumonia beside a Deauville 5):
+    // a subtype, a risk factor or an incidental finding has no response of its own there.
     WordsRead {
         read: found.filter(|_| !unread),
         named,
@@ -562,6 +568,40 @@ fn of_prior_study(words: &[&str], clause_of: &[usize]) -> Vec<bool> {
     }
     prior
 }
+
+/// The clauses of `words` (`clause_of`) with a new one opened where the words state today's
+/// finding: "there is/are/has/have", a present verb ("shows", "demonstrates", "reveals"),
+/// "now", "today", "currently", "with interval". A comparison or an earlier study's clause
+/// ends there even with no comma ("Compared to the prior study there is progressive
+/// disease", "Interim PET showed CMR, now PMD").
+fn today_splits(words: &[&str], clause_of: &[usize]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(words.len());
+    let mut opened = 0;
+    for (at, word) in words.iter().enumerate() {
+        let next = words.get(at + 1).copied();
+        let today = TODAY_WORDS.contains(word)
+            || (*word == "there" && matches!(next, Some("is" | "are" | "has" | "have")))
+            || (*word == "with" && next == Some("interval"));
+        if today && at > 0 {
+            opened += 1;
+        }
+        out.push(clause_of[at] + opened);
+    }
+    out
+}
+
+/// Words that state what the reported study shows now (see [`today_splits`]).
+const TODAY_WORDS: [&str; 9] = [
+    "shows",
+    "demonstrates",
+    "reveals",
+    "showing",
+    "demonstrating",
+    "revealing",
+    "now",
+    "today",
+    "currently",
+];
 
 /// Words that name an earlier study than the one reported.
 const PRIOR_STUDY: [&str; 6] = [
@@ -891,6 +931,14 @@ fn doubted_after(after: &[&str]) -> bool {
             matches!(*word, "not" | "no")
                 && after[at + 1..].iter().take(2).any(confirmation)
         })
+        // "PMD, not excluded", "cannot be excluded", "can't be ruled out", "could not be ruled
+        // out": the possibility is kept open, the response is not stated.
+        || after.iter().enumerate().any(|(at, word)| {
+            matches!(*word, "excluded" | "ruled")
+                && after[at.saturating_sub(3)..at]
+                    .iter()
+                    .any(|before| matches!(*before, "not" | "cannot" | "t" | "unable"))
+        })
 }
 
 /// Response words and abbreviations, longest first within a category so that "very good
@@ -1017,13 +1065,44 @@ const REPORT_PHRASES_ALONE: [&str; 23] = [
 /// states the cancer's status by a trend `conclusionCode` ("Patient's condition stable" on a
 /// CT chest is the nodule's) and by a response phrase alone; any other reads a response only in
 /// a sentence that names the cancer.
+/// A PET's name glued to its partner ("PETCT", "PET/CT", "FDG-PET") or written as LOINC
+/// writes it ("PT+CT Whole body", LOINC's "PT" being PET) is a PET too.
 pub fn report_names_cancer(words: &str) -> bool {
-    const SUBJECTS: [&str; 5] = ["pet", "positron", "fdg", "marrow", "trephine"];
-    words
-        .to_lowercase()
+    const SUBJECTS: [&str; 10] = [
+        "pet", "positron", "fdg", "marrow", "trephine", "petct", "petmr", "petmri", "ptct",
+        "fdgpet",
+    ];
+    let lower = words.to_lowercase();
+    let words: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter_map(canonical_word)
-        .any(|word| SUBJECTS.contains(&word) || REPORT_CONTEXT.contains(&word))
+        .filter(|word| !word.is_empty())
+        .collect();
+    words
+        .iter()
+        .any(|word| SUBJECTS.contains(word) || REPORT_CONTEXT.contains(word))
+        || words.windows(2).any(|two| {
+            (two[0] == "pt" && matches!(two[1], "ct" | "mr" | "mri"))
+                    // "BM aspirate", "BM trephine biopsy": a bone marrow.
+                    || (two[0] == "bm"
+                        && matches!(two[1], "aspirate" | "aspiration" | "biopsy" | "bx"))
+        })
+}
+
+/// LOINC codes of a PET or PET-CT study (LOINC, Regenstrief; the radiology playbook's
+/// "PT" modality): a report coded by one alone, with no text or display, is about the cancer
+/// as [`report_names_cancer`] reads its words. Codes as data: add a code here with its LOINC
+/// display once confirmed.
+pub const PET_REPORT_LOINC: [(&str, &str); 1] =
+    [("81555-5", "PT+CT Whole body Tum loc W 18F-FDG IV")];
+
+/// Whether a report's coding (`system`, `code`) is a PET study's LOINC code
+/// ([`PET_REPORT_LOINC`]).
+pub fn report_code_is_pet(system: Option<&str>, code: &str) -> bool {
+    system.is_none_or(|system| canonical_system(system) == "http://loinc.org")
+        && PET_REPORT_LOINC
+            .iter()
+            .any(|(loinc, _)| *loinc == code.trim())
 }
 
 /// Words that, in a sentence of a report's conclusion, say it speaks of a haematological
@@ -1643,10 +1722,20 @@ mod tests {
                 "Nephrotic syndrome in partial remission.",
                 "GVHD, partial response to steroids.",
                 "Complete response of the liver abscess to drainage.",
-                // Beside the cancer, which disease the response is of is unsure: unread.
-                "Lymphoma and Crohn's colitis in complete remission.",
             ] {
                 assert_eq!(ReportWords::of([text], about).response(), None, "{text}");
+            }
+            // A sentence naming the cancer is the cancer's, whatever else it names.
+            for text in [
+                "Relapsed nodular sclerosis classical Hodgkin lymphoma: progressive disease.",
+                "HIV-associated DLBCL: progressive metabolic disease, Deauville 5.",
+                "Progression of lymphoma, Deauville 5, with right lower lobe pneumonia.",
+            ] {
+                assert_eq!(
+                    ReportWords::of([text], about).response(),
+                    Some(Response::Progression),
+                    "{text}"
+                );
             }
         }
         // In a report not about the cancer, a response phrase needs the cancer beside it.
@@ -1662,6 +1751,15 @@ mod tests {
         assert!(report_names_cancer("Lymph node biopsy: lymphoma pathology"));
         assert!(!report_names_cancer("CT chest without contrast"));
         assert!(!report_names_cancer("Colon biopsy, surgical pathology"));
+        assert!(report_names_cancer("PETCT SKULL BASE-THIGH"));
+        assert!(report_names_cancer("PT+CT Whole body Tum loc W 18F-FDG IV"));
+        assert!(report_names_cancer("BM aspirate"));
+        assert!(!report_names_cancer("PT evaluation"));
+        assert!(report_code_is_pet(Some("http://loinc.org"), "81555-5"));
+        assert!(!report_code_is_pet(
+            Some("http://snomed.info/sct"),
+            "81555-5"
+        ));
     }
 
     #[test]

@@ -32,7 +32,7 @@ use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
     DrugExposure, DrugRole, ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord,
     Procedure, ReportAbout, ReportWords, Response, Sex, StopReason, canonical_system,
-    observation_codes, report_names_cancer, strength,
+    observation_codes, report_code_is_pet, report_names_cancer, strength,
 };
 use crate::rules::drugs::DrugBook;
 use crate::rules::stop_reasons::{Coded, Read, StopReading, StopReasons};
@@ -3787,7 +3787,17 @@ fn map_report(resource: &model::DiagnosticReport) -> Result<Option<Observation>,
                 .chain(concept.coding.iter().filter_map(|c| c.display.as_deref()))
                 .chain(concept.coding.iter().filter_map(|c| c.code.as_deref()))
         })
-        .any(report_names_cancer);
+        .any(report_names_cancer)
+        || resource
+            .code
+            .iter()
+            .flat_map(|concept| &concept.coding)
+            .any(|coding| {
+                coding
+                    .code
+                    .as_deref()
+                    .is_some_and(|code| report_code_is_pet(coding.system.as_deref(), code))
+            });
     // A trend code is SNOMED CT's (mCODE's value set), or refract's own.
     let coded: Vec<Response> = resource
         .conclusion_code

@@ -657,3 +657,119 @@ fn another_diseases_remission_is_no_response_of_the_cancer() {
         );
     }
 }
+
+/// The status of the lbcl assessment after R-CHOP and one end-of-treatment PET-CT concluding
+/// `conclusion`, with `extra` merged into the report.
+fn lbcl_status_after(name: &str, conclusion: &str, extra: &Value) -> String {
+    let mut env = Env::new();
+    let pet = report(
+        &format!("{name}-pet"),
+        &format!("urn:uuid:{name}"),
+        conclusion,
+        extra,
+    );
+    let path = env.write_json("case.json", &after_r_chop(name, &[pet]));
+    env.import_ok(&path);
+    let rows = lbcl_flags(&env);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    rows[0]["status"].as_str().unwrap_or_default().to_string()
+}
+
+/// A comparison written with no comma ends where the words state today's finding ("there
+/// is", "shows", "now", "with interval"): the progression after it is today's, so primary
+/// refractory; an earlier study's response inside the comparison stays the earlier study's.
+#[test]
+fn a_comparison_without_a_comma_ends_where_todays_finding_is_stated() {
+    for conclusion in [
+        "Compared with the baseline PET-CT there is progressive metabolic disease with new \
+         FDG-avid hepatic lesions, Deauville 5.",
+        "Compared to the prior study there are new FDG-avid nodes in keeping with progressive \
+         metabolic disease.",
+        "Relative to the interim PET-CT which showed partial metabolic response there is now \
+         progressive metabolic disease.",
+        "In comparison with the prior study the scan shows progressive metabolic disease.",
+        "Versus the interim study with interval progressive metabolic disease, Deauville 5.",
+    ] {
+        assert_eq!(
+            lbcl_status_after("ly-cmp", conclusion, &json!({})),
+            "refractory",
+            "{conclusion}"
+        );
+    }
+}
+
+/// A PET-CT known by its LOINC code alone (no text, no display), or named "PETCT" or by
+/// LOINC's "PT+CT", is about the lymphoma: its words and its trend code are read.
+#[test]
+fn a_pet_ct_known_by_its_loinc_code_or_a_glued_name_is_read() {
+    let pmd = "Progressive metabolic disease with new FDG-avid nodes.";
+    for (code, conclusion, coded) in [
+        (
+            json!({"coding": [{"system": LOINC, "code": "81555-5"}]}),
+            pmd,
+            false,
+        ),
+        (json!({"text": "PETCT SKULL BASE-THIGH"}), pmd, false),
+        (
+            json!({"text": "PT+CT Whole body Tum loc W 18F-FDG IV"}),
+            pmd,
+            false,
+        ),
+        (
+            json!({"coding": [{"system": LOINC, "code": "81555-5"}]}),
+            "New FDG-avid nodes.",
+            true,
+        ),
+    ] {
+        let mut extra = json!({"code": code, "category": []});
+        if coded {
+            extra = with(extra, &worsened_code());
+        }
+        assert_eq!(
+            lbcl_status_after("ly-loinc", conclusion, &extra),
+            "refractory",
+            "{extra}"
+        );
+    }
+}
+
+/// A sentence that names the lymphoma is the lymphoma's, whatever other disease words stand
+/// in it (a subtype "nodular sclerosis", a risk factor "HIV-associated", an incidental
+/// pneumonia beside a Deauville 5): the progression after R-CHOP is primary refractory.
+#[test]
+fn a_sentence_naming_the_lymphoma_reads_as_the_lymphomas_whatever_else_it_names() {
+    for conclusion in [
+        "Relapsed nodular sclerosis classical Hodgkin lymphoma: progressive metabolic disease, \
+         Deauville 5.",
+        "HIV-associated DLBCL: progressive metabolic disease, Deauville 5.",
+        "Progressive metabolic disease, Deauville 5, with new FDG-avid hepatic lesions and \
+         right lower lobe pneumonia.",
+        "Lymphoma progression with new nodes and incidental cholecystitis.",
+    ] {
+        assert_eq!(
+            lbcl_status_after("ly-oth3", conclusion, &json!({})),
+            "refractory",
+            "{conclusion}"
+        );
+    }
+}
+
+/// "Not excluded", "cannot be excluded", "not ruled out", "cannot be ruled out" after a
+/// response keep it a possibility: no progression is read, so no refractory flag.
+#[test]
+fn a_response_not_excluded_or_not_ruled_out_is_not_read() {
+    for conclusion in [
+        "Progressive metabolic disease, not excluded.",
+        "Progressive metabolic disease, cannot be excluded.",
+        "Progressive metabolic disease, not ruled out.",
+        "Progressive metabolic disease cannot be ruled out.",
+        "Progressive metabolic disease, which can't be excluded.",
+        "Progressive metabolic disease, could not be excluded on this study.",
+    ] {
+        assert_ne!(
+            lbcl_status_after("ly-notex", conclusion, &json!({})),
+            "refractory",
+            "{conclusion}"
+        );
+    }
+}
