@@ -8,6 +8,7 @@
 mod context;
 mod dates;
 mod describe;
+mod diagnosis_names;
 pub(crate) mod dose;
 pub mod drugs;
 mod engine;
@@ -42,8 +43,9 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
+pub use diagnosis_names::condition_matches;
 pub use drugs::{Combination, Drug, DrugBook};
-pub use engine::{DECEASED_LABEL, condition_matches, fingerprint, matching_conditions};
+pub use engine::{DECEASED_LABEL, fingerprint, matching_conditions};
 pub use model::{Citation, RuleSet};
 pub use options::{CatalogueOption, OptionCatalogue};
 pub use pressure::{blood_pressure_named, blood_pressure_of, bp_setting_of_words};

@@ -43,7 +43,7 @@ use chrono::NaiveDate;
 use super::context::Context;
 use super::dates::shift;
 use super::describe::month;
-use super::engine::condition_matches;
+use super::diagnosis_names::condition_matches;
 use crate::domain::Condition;
 
 /// A treatment begun this many days before the recorded onset of the current episode is still

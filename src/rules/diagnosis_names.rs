@@ -1,0 +1,147 @@
+//! Whether a diagnosis record is one a list names: by an ICD-10 code under a listed prefix, a
+//! listed SNOMED CT concept, or a listed name its words mention without denying it. The rule
+//! sets' `applies_to`, exclusions, recorded causes and episodes all ask it, so it stands below
+//! the engine and every criterion that reads diagnoses.
+
+use super::words::contains_words;
+use crate::domain::{Condition, ConditionCodeSystem};
+
+/// Whether `condition` is one of a list's diagnoses: one of its codes is listed (an ICD-10 code
+/// under a listed prefix, a listed SNOMED CT concept), or one of its words names a listed name.
+/// Every coding counts: R4 reads a concept's codings as one diagnosis in several code systems,
+/// so a listed code second to an unlisted one (a local code, an ICD-10-CM code the list does
+/// not hold) is still the diagnosis.
+pub fn condition_matches(
+    condition: &Condition,
+    icd10: &[String],
+    snomed: &[String],
+    names: &[String],
+) -> bool {
+    listed_code(condition, icd10, snomed).is_some()
+        || condition
+            .displays()
+            .any(|display| names.iter().any(|name| mentions(display, name)))
+}
+
+/// The first of `condition`'s codes a list holds.
+fn listed_code<'c>(
+    condition: &'c Condition,
+    icd10: &[String],
+    snomed: &[String],
+) -> Option<&'c str> {
+    condition
+        .codes()
+        .map(|(system, code)| (system, code.trim()))
+        .find(|(system, code)| match system {
+            ConditionCodeSystem::Icd10 => {
+                icd10.iter().any(|prefix| icd10_starts_with(code, prefix))
+            }
+            ConditionCodeSystem::Snomed => snomed.iter().any(|listed| listed == code),
+            ConditionCodeSystem::Other => false,
+        })
+        .map(|(_, code)| code)
+}
+
+/// Whether the ICD-10 `code` falls under `prefix`, with or without the dot after the category
+/// on either side: claims feeds send "C8330" for "C83.30", rule sets write "C83.3".
+pub(super) fn icd10_starts_with(code: &str, prefix: &str) -> bool {
+    // Every rule set asks this of every condition: compared in place, not copied or upper-cased.
+    let mut code = code.bytes().filter(|byte| *byte != b'.');
+    prefix.bytes().filter(|byte| *byte != b'.').all(|wanted| {
+        code.next()
+            .is_some_and(|byte| byte.eq_ignore_ascii_case(&wanted))
+    })
+}
+
+/// Words that, just before a condition's name, say the patient does not have it: the ICD-10-CM
+/// wording "epilepsy … without status epilepticus" must not select the status epilepticus rules.
+const NEGATIONS: [&str; 6] = ["without", "no", "not", "non", "excluding", "absent"];
+
+/// Whether `text` names `name` (on word boundaries, any case) at least once without a negation
+/// among the two words before it.
+pub(super) fn mentions(text: &str, name: &str) -> bool {
+    if !contains_words(text, name) {
+        return false;
+    }
+    let text = text.to_lowercase();
+    let name = name.to_lowercase();
+    let mut from = 0;
+    while let Some(offset) = text[from..].find(&name) {
+        let start = from + offset;
+        let end = start + name.len();
+        let bounded = !text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+            && !text[end..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric);
+        let negated = text[..start]
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .rev()
+            .take(2)
+            .any(|word| NEGATIONS.contains(&word))
+            || negated_after(&text[end..]);
+        if bounded && !negated {
+            return true;
+        }
+        from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
+/// Words that, after a condition's name, deny the diagnosis whatever follows them, even after a
+/// comma or a dash: "Epilepsy ruled out by video-EEG", "Epilepsy, ruled out", "Epilepsy -
+/// excluded (PNES)", "Epilepsy unlikely given normal EEG" (the third review's cases gave a
+/// false drug-resistant epilepsy).
+const DENIALS_AFTER: [&str; 5] = ["ruled", "excluded", "unlikely", "denied", "absent"];
+
+/// Words that deny the name only right after it (or after "screen"/"test" after it), and not
+/// when they deny something named after them: "bipolar screen negative", "bipolar screen
+/// negative on MDQ" deny it; "lymphoma negative for MYC rearrangement" and "Status
+/// epilepticus, negative CT head" deny something else (the second review's cases, which lost
+/// their whole assessments; the first's "Recurrent depression - bipolar screen negative"
+/// excluded a depression).
+const NEGATIVE_AFTER: [&str; 2] = ["negative", "neg"];
+
+/// Words that continue a diagnosis's name before what is said of it ("Bipolar disorder ruled
+/// out", "Bipolar I disorder excluded").
+const NAME_CONTINUED: [&str; 8] = [
+    "disorder", "disease", "syndrome", "type", "i", "ii", "1", "2",
+];
+
+/// Whether the words after a name deny it (see [`DENIALS_AFTER`] and [`NEGATIVE_AFTER`]).
+fn negated_after(rest: &str) -> bool {
+    // What is said of the name, up to the end of its sentence; a separator right after the
+    // name is noted: only the strong denials reach over it.
+    let sentence = rest.split(['.', ';', '(', '[']).next().unwrap_or_default();
+    let separated = sentence
+        .trim_start()
+        .starts_with([',', '-', '–', ':', '/', '|']);
+    let words: Vec<&str> = sentence
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .skip_while(|word| NAME_CONTINUED.contains(word))
+        .collect();
+    match words.as_slice() {
+        [first, ..] if DENIALS_AFTER.contains(first) => {
+            *first != "ruled" || words.get(1) == Some(&"out")
+        }
+        [screen, negative, rest @ ..]
+            if !separated
+                && matches!(
+                    *screen,
+                    "screen" | "screening" | "test" | "tested" | "testing"
+                )
+                && NEGATIVE_AFTER.contains(negative) =>
+        {
+            rest.first() != Some(&"for")
+        }
+        [negative, rest @ ..] if !separated && NEGATIVE_AFTER.contains(negative) => rest
+            .first()
+            .is_none_or(|next| matches!(*next, "on" | "by" | "per" | "at" | "x2" | "twice")),
+        _ => false,
+    }
+}
