@@ -146,7 +146,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 23: a recurrent diagnosis's onset dates the disorder, so every earlier episode's
 /// end bounds; "begun in remission" only by a score at most `remission_baseline_days` before
 /// the first session; a session period shorter than a day one session on its start's day.
-const ENGINE_REVISION: u32 = 23;
+/// 24: a Deauville 4 or 5 alone is named beside the line's missing response; a trial of several
+/// records of one dose is one item of evidence.
+const ENGINE_REVISION: u32 = 24;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -61,19 +61,53 @@ fn recorded_response_dated(
     if let Some(response) = line.best_response {
         return Some((response, line.best_response_date));
     }
+    assessments_of(ctx, line)
+        .filter_map(|o| {
+            response_of_assessment(o).map(|response| (response, Some(o.effective.date())))
+        })
+        .max_by_key(|(response, _)| response.depth())
+}
+
+/// The observations that assess a line: during it or after its last dose, up to the rule set's
+/// response window and no later than the next line's first dose.
+fn assessments_of<'c>(
+    ctx: &'c Context<'_>,
+    line: &'c TreatmentLine,
+) -> impl Iterator<Item = &'c Observation> {
     let window_end = response_window_end(ctx, line);
     let next = next_line(ctx, line);
     let until = next.map_or(window_end, |next| window_end.min(next.start));
     ctx.record
         .observations
         .iter()
-        .filter(|o| o.effective.date() >= line.start && o.effective.date() <= until)
-        .filter(|o| !before_line(ctx, line, o.effective))
-        .filter(|o| next.is_none_or(|next| before_line(ctx, next, o.effective)))
-        .filter_map(|o| {
-            response_of_assessment(o).map(|response| (response, Some(o.effective.date())))
+        .filter(move |o| o.effective.date() >= line.start && o.effective.date() <= until)
+        .filter(move |o| !before_line(ctx, line, o.effective))
+        .filter(move |o| next.is_none_or(|next| before_line(ctx, next, o.effective)))
+}
+
+/// Whether an observation is a Deauville five-point score (Lugano 2014), and its score.
+fn deauville_score(o: &Observation) -> Option<f64> {
+    if !o.display.to_lowercase().contains("deauville") {
+        return None;
+    }
+    o.exact_value()
+        .or_else(|| o.value_code.as_deref()?.trim().parse::<f64>().ok())
+}
+
+/// What a line's Deauville score of 4 or 5 leaves open, said beside its missing response: alone
+/// it is no response category (Lugano 2014 reads 4-5 against the baseline's uptake: a partial
+/// metabolic response when it fell, no metabolic response or progression when it did not), so
+/// the clinician is told it was seen and what would decide it.
+fn deauville_undecided(ctx: &Context<'_>, line: &TreatmentLine) -> String {
+    assessments_of(ctx, line)
+        .filter_map(|o| deauville_score(o).map(|score| (score, o.effective.date())))
+        .filter(|(score, _)| *score == 4.0 || *score == 5.0)
+        .max_by_key(|(_, on)| *on)
+        .map_or(String::new(), |(score, on)| {
+            format!(
+                "; Deauville {score} on {on} alone says no response (Lugano 2014: a partial or no metabolic response by the change from the baseline PET-CT, or a CT response)"
+            )
         })
-        .max_by_key(|(response, _)| response.depth())
 }
 
 /// The response an assessment says: a disease status by its coded value; a Deauville
@@ -86,12 +120,7 @@ fn response_of_assessment(o: &crate::domain::Observation) -> Option<Response> {
             .as_deref()
             .and_then(Response::from_disease_status);
     }
-    if !o.display.to_lowercase().contains("deauville") {
-        return None;
-    }
-    o.exact_value()
-        .or_else(|| o.value_code.as_deref()?.trim().parse::<f64>().ok())
-        .and_then(Response::from_deauville)
+    deauville_score(o).and_then(Response::from_deauville)
 }
 
 /// The line that began after `line` (the first by start).
@@ -554,16 +583,18 @@ fn classify(
             LineState::Unknown {
                 what: match line.end {
                     Some(last) if last < ctx.today => format!(
-                        "response to {} {} (under way since {}, last dose on {last})",
+                        "response to {} {} (under way since {}, last dose on {last}{})",
                         line.label(),
                         line.regimen,
-                        line.start
+                        line.start,
+                        deauville_undecided(ctx, line)
                     ),
                     _ => format!(
-                        "response to {} {} (under way since {})",
+                        "response to {} {} (under way since {}{})",
                         line.label(),
                         line.regimen,
-                        line.start
+                        line.start,
+                        deauville_undecided(ctx, line)
                     ),
                 },
                 ongoing: true,
@@ -571,9 +602,10 @@ fn classify(
         }
         None => LineState::Unknown {
             what: format!(
-                "best response to {} {} (not recorded)",
+                "best response to {} {} (not recorded{})",
                 line.label(),
-                line.regimen
+                line.regimen,
+                deauville_undecided(ctx, line)
             ),
             ongoing: false,
         },

@@ -367,16 +367,17 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
                     notes.push(format!("same {what} as an earlier failure"));
                 }
                 let described = trial.describe(ctx.today, at_dose.as_ref());
+                push_evidence(ctx, id, trial, &described, &mut outcome);
                 if notes.is_empty() {
                     failed_text.push(described);
                 } else {
                     failed_text.push(format!("{described} ({})", notes.join("; ")));
                 }
-                push_evidence(ctx, id, trial, &mut outcome);
             }
             Result::Sustained(why) => {
                 sustained = Some(format!("{}: {why}", trial.name));
-                push_evidence(ctx, id, trial, &mut outcome);
+                let described = trial.describe(ctx.today, at_dose.as_ref());
+                push_evidence(ctx, id, trial, &described, &mut outcome);
             }
             Result::NotCounted(why) | Result::Responded(why) => {
                 not_counted.push(format!("{}: {why}", trial.name));
@@ -835,14 +836,44 @@ fn judge_course(
     }
 }
 
-fn push_evidence(ctx: &Context<'_>, id: &str, trial: &Trial<'_>, outcome: &mut Outcome) {
+/// The evidence of a counted trial: its line; its records, each its own item where their doses
+/// differ (a titration's steps: the step at an adequate dose is cited as such); or, for records of
+/// one dose (a course given dose by dose, renewals), one item naming its first record and saying
+/// the course as the reasons do: each record alone would be cited as a trial of its own
+/// ("rituximab 1000 mg, 2019-07 → 2019-07 (0 weeks)", twice, for one course of two infusions).
+fn push_evidence(
+    ctx: &Context<'_>,
+    id: &str,
+    trial: &Trial<'_>,
+    described: &str,
+    outcome: &mut Outcome,
+) {
     if let Some(line) = trial.line {
         outcome.evidence.push(line_evidence(id, line));
-    } else {
-        for given in &trial.given {
-            outcome
-                .evidence
-                .push(exposure_evidence(id, given, ctx.today));
+        return;
+    }
+    match trial.given.as_slice() {
+        [] => {}
+        [only] => outcome
+            .evidence
+            .push(exposure_evidence(id, only, ctx.today)),
+        several
+            if several
+                .iter()
+                .any(|g| dose_words(g) != dose_words(several[0])) =>
+        {
+            for given in several {
+                outcome
+                    .evidence
+                    .push(exposure_evidence(id, given, ctx.today));
+            }
+        }
+        several => {
+            if let Some(first) = several.iter().min_by_key(|g| (g.start(), g.exposure.id)) {
+                let mut evidence = exposure_evidence(id, first, ctx.today);
+                described.clone_into(&mut evidence.text);
+                outcome.evidence.push(evidence);
+            }
         }
     }
 }

@@ -473,3 +473,41 @@ fn biosimilar_brands_are_their_molecule() {
     }
     run(ID, &cases);
 }
+
+/// A rituximab course given as two infusions 14 days apart (two MedicationAdministrations) is
+/// one trial, judged by its DAS28 as one course, and cited once in the evidence as the course
+/// the reasons describe (methotrexate, adalimumab, the course: three items): each infusion had
+/// been an evidence item of its own, "rituximab 1000 mg, … (0 weeks)", twice.
+#[test]
+fn a_course_of_two_infusions_is_one_item_of_evidence() {
+    let two_infusions = patient()
+        .give(rx("Methotrexate 20 mg/wk").from(1500))
+        .give(
+            rx("Adalimumab 40 mg/2wk")
+                .from(1000)
+                .until(700)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx("Rituximab 1000 mg").from(650).for_days(1))
+        .give(rx("Rituximab 1000 mg").from(636).for_days(1))
+        .das28(5.8, 655)
+        .das28(5.5, 490)
+        .give(
+            rx("Tocilizumab 162 mg/wk")
+                .from(470)
+                .until(300)
+                .stopped(StopReason::Intolerance),
+        )
+        .cdai(18.0, 30);
+    run(
+        ID,
+        &[case(
+            "rituximab as two infusions, DAS28 5.8 to 5.5: one failed course, one item",
+            two_infusions,
+            Refractory,
+        )
+        .reason("no response (EULAR)")
+        .evidence(EvidenceKind::Exposure, 3)
+        .evidence_text("(6 months)")],
+    );
+}
