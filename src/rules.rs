@@ -148,6 +148,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// the first session; a session period shorter than a day one session on its start's day.
 /// 24: a Deauville 4 or 5 alone is named beside the line's missing response; a trial of several
 /// records of one dose is one item of evidence.
+/// Also in 24: a recovery the scores show (remission for `[episode] recovery_days`) ends the episode
+/// it follows: a treatment begun before its end is an earlier episode's (`episode.rs`).
 const ENGINE_REVISION: u32 = 24;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

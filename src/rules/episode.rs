@@ -37,6 +37,24 @@
 //! F33, a SNOMED CT "recurrent" concept: the rule set's `[applies_to.recurrent]`): earlier
 //! episodes exist, so a treatment begun before the diagnosis was recorded (or any, with no
 //! recordedDate) is unknown.
+//!
+//! The scores bound it too, where the rule set sets `[episode] recovery_days` (depression):
+//! relapse vs recurrence (MacArthur/Frank 1991, reference section 3) turns on a recovery, so a
+//! record whose diagnoses never split its episodes (a recurrent code dated from the disorder's
+//! first onset, a single-episode code never closed) still has the episodes its scores show.
+//! A recovery is a run of scores in remission (below their scale's `remission_below`, on any
+//! scale of the rule set's criteria) with no score that is not in remission between, from its
+//! first to its last at least `recovery_days` apart. Chosen, for sparse scores: the run spans
+//! from its first remission score to its last, whatever the gap between them (nothing recorded
+//! says the patient was unwell between), and needs at least two scores (one score is a moment,
+//! never a sustained state); a day with any score not in remission (or a bound that does not
+//! say which side of the cut it is) breaks the run. A shorter run followed by a rise is a
+//! relapse of the same episode: it bounds nothing. A treatment begun on or before the latest
+//! recovery's last score belongs to an earlier episode (begun before or during that recovery);
+//! one begun after it is left to the diagnoses' bounds above. Scores only ever move the start
+//! later: they never make the current episode's what the diagnoses place before it.
+
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
@@ -44,7 +62,9 @@ use super::context::Context;
 use super::dates::shift;
 use super::describe::month;
 use super::diagnosis_names::condition_matches;
-use crate::domain::Condition;
+use super::numbers::trim_number;
+use super::selectors::scale_of;
+use crate::domain::{Condition, Observation};
 
 /// A treatment begun this many days before the recorded onset of the current episode is still
 /// the episode's: an onset is often the day of the visit that diagnosed it, after the first
@@ -99,6 +119,35 @@ pub struct Episode {
     unknown_why: String,
     /// The current diagnosis's name, for the words of what is missing.
     name: String,
+    /// The latest recovery the scores show: a treatment begun before its end is not the
+    /// current episode's.
+    recovery: Option<Recovery>,
+}
+
+/// A run of scores in remission at least `recovery_days` long.
+struct Recovery {
+    first: NaiveDate,
+    last: NaiveDate,
+    /// The scales and their cuts, in words ("PHQ-9 below 5").
+    scales: String,
+}
+
+impl Recovery {
+    /// "before a recovery 2017-03 to 2019-06 (PHQ-9 below 5)", or "during" for a treatment
+    /// begun within it (a continuation, not an acute trial of a later episode).
+    fn why(&self, start: NaiveDate) -> String {
+        let when = if start < self.first {
+            "before"
+        } else {
+            "during"
+        };
+        format!(
+            "{when} a recovery {} to {} ({})",
+            month(self.first),
+            month(self.last),
+            self.scales
+        )
+    }
 }
 
 /// An earlier record of the condition that is over: its start (onset, else the day it was
@@ -112,6 +161,17 @@ impl Episode {
     /// The current episode of `ctx`'s condition: its current diagnoses are the context's, its
     /// earlier episodes every other record of the rule set's condition that is over.
     pub fn of(ctx: &Context<'_>) -> Self {
+        let mut episode = Self::of_diagnoses(ctx);
+        episode.recovery = ctx
+            .set
+            .episode
+            .as_ref()
+            .and_then(|spec| latest_recovery(ctx, spec.recovery_days));
+        episode
+    }
+
+    /// The bounds the diagnoses alone give.
+    fn of_diagnoses(ctx: &Context<'_>) -> Self {
         let current = &ctx.conditions;
         let applies = &ctx.set.applies_to;
         let earlier: Vec<Earlier> = ctx
@@ -162,6 +222,7 @@ impl Episode {
                 ceiling: Ceiling::Always,
                 unknown_why: String::new(),
                 name,
+                recovery: None,
             };
         }
         Self::undated(current, &earlier, recurrent, name)
@@ -204,6 +265,7 @@ impl Episode {
                         "the diagnosis says the depression is recurrent (recorded{on}) and no earlier episode is dated"
                     ),
                     name,
+                    recovery: None,
                 }
             } else {
                 Episode {
@@ -212,6 +274,7 @@ impl Episode {
                     ceiling: Ceiling::Always,
                     unknown_why: String::new(),
                     name,
+                    recovery: None,
                 }
             };
         }
@@ -245,11 +308,23 @@ impl Episode {
             ceiling,
             unknown_why,
             name,
+            recovery: None,
         }
     }
 
-    /// Where a treatment begun on `start` stands.
+    /// Where a treatment begun on `start` stands: the diagnoses' placement, moved before the
+    /// current episode by a recovery it was begun before the end of.
     pub fn place(&self, start: NaiveDate) -> Placement {
+        match self.place_by_diagnoses(start) {
+            Placement::Before(why) => Placement::Before(why),
+            placed => match &self.recovery {
+                Some(recovery) if start <= recovery.last => Placement::Before(recovery.why(start)),
+                _ => placed,
+            },
+        }
+    }
+
+    fn place_by_diagnoses(&self, start: NaiveDate) -> Placement {
         if let Some(onset) = self.onset
             && shift(start, ONSET_GRACE_DAYS) < onset
         {
@@ -274,4 +349,75 @@ impl Episode {
             )),
         }
     }
+}
+
+/// The latest recovery the scores show (see the module's head): the run of days with every
+/// score in remission, at least two scores and `recovery_days` from its first to its last,
+/// that ends last. Scores after the run day are not read.
+fn latest_recovery(ctx: &Context<'_>, recovery_days: i64) -> Option<Recovery> {
+    // Every score of a scale with a remission cut, once (criteria share their scales), with
+    // whether it is in remission and the words of its scale's cut.
+    let mut seen: Vec<&Observation> = Vec::new();
+    let mut days: BTreeMap<NaiveDate, Vec<(bool, String)>> = BTreeMap::new();
+    let scores = ctx
+        .set
+        .criteria
+        .iter()
+        .filter_map(|criterion| criterion.failed_trials.as_ref()?.score.as_ref())
+        .map(|score| &score.observation);
+    for selector in scores {
+        for observation in ctx.observations(selector) {
+            let day = observation.effective.date();
+            if observation.value.is_none()
+                || day > ctx.today
+                || seen.iter().any(|o| std::ptr::eq(*o, observation))
+            {
+                continue;
+            }
+            let Some(scale) = scale_of(selector, observation).and_then(|i| selector.scale.get(i))
+            else {
+                continue;
+            };
+            let Some(cut) = scale.remission_below else {
+                continue;
+            };
+            seen.push(observation);
+            let remitted = observation.beyond("below", cut) == Some(true);
+            days.entry(day).or_default().push((
+                remitted,
+                format!("{} below {}", scale.name, trim_number(cut)),
+            ));
+        }
+    }
+    // (first, last, scores, scales) of the run going on.
+    let mut run: Option<(NaiveDate, NaiveDate, usize, Vec<String>)> = None;
+    let mut latest: Option<Recovery> = None;
+    let mut close = |run: &mut Option<(NaiveDate, NaiveDate, usize, Vec<String>)>| {
+        if let Some((first, last, count, scales)) = run.take()
+            && count >= 2
+            && (last - first).num_days() >= recovery_days
+        {
+            latest = Some(Recovery {
+                first,
+                last,
+                scales: scales.join(", "),
+            });
+        }
+    };
+    for (day, scores) in &days {
+        if scores.iter().all(|(remitted, _)| *remitted) {
+            let (_, last, count, scales) = run.get_or_insert_with(|| (*day, *day, 0, Vec::new()));
+            *last = *day;
+            *count += scores.len();
+            for (_, words) in scores {
+                if !scales.contains(words) {
+                    scales.push(words.clone());
+                }
+            }
+        } else {
+            close(&mut run);
+        }
+    }
+    close(&mut run);
+    latest
 }

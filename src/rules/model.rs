@@ -40,6 +40,10 @@ pub struct RuleSet {
     /// response (none: the rule set reads no such series).
     #[serde(default)]
     pub m_protein: Option<MProtein>,
+    /// How scores bound the current episode of an episodic condition (depression), beyond what
+    /// its diagnoses say (none: the diagnoses alone bound it; src/rules/episode.rs).
+    #[serde(default)]
+    pub episode: Option<EpisodeParameters>,
     /// Diagnoses that put the patient outside the criterion (bipolar depression for TRD).
     #[serde(default, rename = "exclusion")]
     pub exclusions: Vec<Exclusion>,
@@ -163,6 +167,18 @@ pub struct AppliesTo {
     /// for a current episode with no onset (src/rules/episode.rs).
     #[serde(default)]
     pub recurrent: Option<Box<AppliesTo>>,
+}
+
+/// The current episode as the scores bound it: a recovery (every score in remission for at
+/// least `recovery_days`) ends the episode it follows. The scores read are the rule set's own:
+/// every scale of a criterion's `score` that sets `remission_below`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpisodeParameters {
+    /// How long scores must stay in remission, from the first to the last, with none above
+    /// remission between, for a recovery (MacArthur/Frank 1991); shorter, a rise after it is a
+    /// relapse of the same episode.
+    pub recovery_days: i64,
 }
 
 /// Line-of-therapy derivation parameters (docs/architecture.md, treatment lines), per rule set.

@@ -223,6 +223,15 @@ pub(super) fn check_rule_set(origin: &str, text: &str, set: &RuleSet) -> Result<
     if let Some(spec) = &set.m_protein {
         check_m_protein(&c, spec)?;
     }
+    if let Some(episode) = &set.episode {
+        // A recovery of one day would make every remission one: at least a week.
+        c.days(
+            Block::Table("[episode]"),
+            "recovery_days",
+            episode.recovery_days,
+            7,
+        )?;
+    }
     for criterion in &set.criteria {
         check_criterion(&c, criterion)?;
     }

@@ -2058,3 +2058,167 @@ fn an_ect_session_across_utc_midnight_is_one_session_on_its_start_day() {
     assert_eq!(assessment.status, Refractory, "{said}");
     assert!(said.contains("ECT, 9 sessions"), "{said}");
 }
+
+/// "2017-03": the month `days` days ago, as the reasons write it.
+fn month_ago(days: i64) -> String {
+    super::support::ago(days).format("%Y-%m").to_string()
+}
+
+/// A depression diagnosed 4300 days ago (2015) and never closed, sertraline and citalopram
+/// both stopped for no response 3900 to 3720 days ago (2016), then `between` (the scores
+/// after them), a rise to PHQ-9 18 1300 days ago (2023), venlafaxine stopped for no response
+/// 1290 to 1200 days ago, and a PHQ-9 of 16 100 days ago.
+fn trials_across_a_gap(
+    diagnosis: (&str, &str),
+    between: impl Fn(Vignette) -> Vignette,
+) -> Vignette {
+    let vignette = Vignette::new()
+        .condition_since(diagnosis.0, diagnosis.1, 4300)
+        .give(
+            rx("Sertraline 100 mg/d")
+                .from(3900)
+                .until(3820)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Citalopram 40 mg/d")
+                .from(3800)
+                .until(3720)
+                .stopped(StopReason::LackOfEfficacy),
+        );
+    between(vignette)
+        .phq9(18.0, 1300)
+        .give(
+            rx("Venlafaxine 150 mg/d")
+                .from(1290)
+                .until(1200)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .phq9(16.0, 100)
+}
+
+/// The 2016 trials are left out as before a recovery from `from` to `to` days ago, read on
+/// `scale`; only venlafaxine is the current episode's.
+fn assert_left_out_before_a_recovery(vignette: Vignette, (from, to): (i64, i64), scale: &str) {
+    let assessment = assess(ID, &vignette.record());
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, NotMet, "{said}");
+    let why = format!(
+        "before a recovery {} to {} ({scale} below",
+        month_ago(from),
+        month_ago(to)
+    );
+    assert!(said.contains(&format!("sertraline ({why}")), "{said}");
+    assert!(said.contains(&format!("citalopram ({why}")), "{said}");
+    assert!(said.contains("1 adequate failed trials"), "{said}");
+}
+
+#[test]
+fn trials_before_a_recovery_shown_by_phq9_scores_are_an_earlier_episodes() {
+    // Recurrent (F33): its onset dates the disorder. PHQ-9 below 5 from 2017 to 2019 is a
+    // recovery: the 2023 rise is a recurrence, a new episode, and the 2016 trials are not its.
+    let remitted = |v: Vignette| v.phq9(3.0, 3540).phq9(4.0, 3300).phq9(2.0, 2720);
+    assert_left_out_before_a_recovery(
+        trials_across_a_gap(RECURRENT, remitted),
+        (3540, 2720),
+        "PHQ-9",
+    );
+    // A SNOMED CT recurrent concept, the same.
+    let snomed = trials_across_a_gap(RECURRENT, remitted);
+    let mut record = snomed.record();
+    for condition in &mut record.conditions {
+        condition.system = refract::domain::ConditionCodeSystem::Snomed;
+        "18818009".clone_into(&mut condition.code);
+        "Moderate recurrent major depression".clone_into(&mut condition.display);
+    }
+    let assessment = assess(ID, &record);
+    assert_eq!(assessment.status, NotMet, "{}", describe(&assessment));
+}
+
+#[test]
+fn a_single_episode_diagnosis_never_closed_is_bounded_by_a_recovery_too() {
+    // F32 with its onset in 2015, never closed: the scores still say the 2016 episode ended.
+    assert_left_out_before_a_recovery(
+        trials_across_a_gap(SINGLE, |v| v.phq9(3.0, 3540).phq9(2.0, 2720)),
+        (3540, 2720),
+        "PHQ-9",
+    );
+}
+
+#[test]
+fn a_recovery_is_read_on_madrs_and_ham_d_by_their_own_remission_cut_offs() {
+    // MADRS <= 10 (remission_below 11) and HAM-D <= 7 (below 8).
+    let madrs = |v: Vignette| {
+        v.observe("madrs-total", "MADRS total score", 10.0, "{score}", 3540)
+            .observe("madrs-total", "MADRS total score", 6.0, "{score}", 2720)
+    };
+    assert_left_out_before_a_recovery(trials_across_a_gap(RECURRENT, madrs), (3540, 2720), "MADRS");
+    let hamd = |v: Vignette| {
+        v.observe(
+            "text:HAM-D total score",
+            "HAM-D total score",
+            7.0,
+            "{score}",
+            3540,
+        )
+        .observe(
+            "text:HAM-D total score",
+            "HAM-D total score",
+            5.0,
+            "{score}",
+            2720,
+        )
+    };
+    assert_left_out_before_a_recovery(trials_across_a_gap(SINGLE, hamd), (3540, 2720), "HAM-D");
+    // A MADRS of 14 is no remission (at least 11): no recovery, the 2016 trials count.
+    let not_remitted = |v: Vignette| {
+        v.observe("madrs-total", "MADRS total score", 14.0, "{score}", 3540)
+            .observe("madrs-total", "MADRS total score", 12.0, "{score}", 2720)
+    };
+    let assessment = assess(ID, &trials_across_a_gap(RECURRENT, not_remitted).record());
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+}
+
+#[test]
+fn a_remission_shorter_than_a_recovery_then_a_rise_is_a_relapse_and_the_trials_still_count() {
+    // PHQ-9 below 5 for 60 days, then 15: a relapse of the same episode (MacArthur/Frank
+    // 1991), never a recovery.
+    let relapsed = |v: Vignette| v.phq9(3.0, 3540).phq9(4.0, 3480).phq9(15.0, 3400);
+    let assessment = assess(ID, &trials_across_a_gap(RECURRENT, relapsed).record());
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(!said.contains("recovery"), "{said}");
+    // A score above remission between two in remission breaks the run: two short remissions
+    // are no recovery, however far apart their ends.
+    let broken = |v: Vignette| v.phq9(3.0, 3540).phq9(12.0, 3300).phq9(4.0, 2720);
+    let assessment = assess(ID, &trials_across_a_gap(RECURRENT, broken).record());
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+}
+
+#[test]
+fn one_remission_score_alone_is_no_recovery() {
+    let once = |v: Vignette| v.phq9(2.0, 3000);
+    let assessment = assess(ID, &trials_across_a_gap(RECURRENT, once).record());
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(!said.contains("recovery"), "{said}");
+}
+
+#[test]
+fn a_recovery_never_makes_an_earlier_episodes_trial_the_current_ones() {
+    // A trial begun after the recovery's last remission score, as the new episode rose, is the
+    // current episode's; the ones before it are not, whatever the diagnoses say.
+    let remitted = |v: Vignette| {
+        v.phq9(3.0, 3540).phq9(2.0, 2720).give(
+            rx("Mirtazapine 30 mg/d")
+                .from(1400)
+                .until(1310)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+    };
+    let assessment = assess(ID, &trials_across_a_gap(RECURRENT, remitted).record());
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(said.contains("2 adequate failed trials"), "{said}");
+    assert!(said.contains("sertraline (before a recovery"), "{said}");
+}

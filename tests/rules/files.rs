@@ -253,6 +253,14 @@ fn a_numeric_parameter_out_of_range_is_refused_at_its_line_with_the_range() {
         "gap_days = -1 #",
         "gap_days = -1 in [lines]",
     );
+    // A recovery of a day would make every remission one.
+    assert_refused(
+        "depression",
+        "recovery_days = 182",
+        0,
+        "recovery_days = 1",
+        "recovery_days = 1 in [episode] is out of range: allowed 7 to 3650 days",
+    );
 }
 
 /// A schedule's drugs each have their own dose: a time "at an adequate dose" is a drug

@@ -702,3 +702,21 @@ fn a_clozapine_level_below_the_detection_limit_is_a_level_below_the_minimum() {
     );
     assert_eq!(high.label, ULTRA, "{}", describe(&high));
 }
+
+#[test]
+fn low_scores_after_the_trials_never_set_them_aside() {
+    // TRRIP 2017 counts the adequate trials of the illness, not of an episode: a long stretch
+    // of low PANSS totals after two failed trials is no recovery that would drop them (the
+    // rule set bounds no episode; only depression's does).
+    let assessment = assess(
+        ID,
+        &trs()
+            .panss(45.0, 140)
+            .panss(40.0, 100)
+            .panss(38.0, 10)
+            .record(),
+    );
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(!said.contains("recovery"), "{said}");
+}
