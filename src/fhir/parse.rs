@@ -4536,7 +4536,7 @@ fn last_seizure_stated(
     rules: &Rules,
 ) -> Vec<Observation> {
     use observation_codes::seizure_frequency::{self, Answer, PREFIX};
-    let Some((code, display, system)) = resource.code.as_ref().and_then(|c| test_of(c)) else {
+    let Some((code, display, system)) = resource.code.as_ref().and_then(&test_of) else {
         return Vec::new();
     };
     let probe = Observation {
