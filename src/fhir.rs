@@ -9,6 +9,7 @@ mod datetime;
 mod dosage_text;
 pub mod encounter;
 mod export;
+mod last_seizure;
 pub mod model;
 mod parse;
 mod product;

@@ -499,8 +499,8 @@ pub mod seizure_frequency {
     ///
     /// Not read: doubt ("?weekly", "unknown"); a date or a time since the last seizure
     /// ("Last seizure 4 years ago", "last seizure in March"): it dates one seizure and states
-    /// no frequency, and refract keeps no dated seizure from an answer's words, so it is left
-    /// unread rather than made a rate or a seizure on the answer's day; a unit of time alone.
+    /// no frequency, so it is never made a rate or a seizure on the answer's day (the import
+    /// reads it as the last seizure's date: `fhir::last_seizure`); a unit of time alone.
     pub fn read_words(words: &str) -> Option<WordsRead> {
         let lower = words.to_lowercase();
         if lower.contains('?') {

@@ -597,6 +597,16 @@ pub struct Observation {
     pub encounter: Option<Reference>,
     /// STU3's name for it (an Encounter or an EpisodeOfCare).
     pub context: Option<Reference>,
+    /// Read for a seizure report's words on when the last seizure was ("Last seizure 4 years
+    /// ago").
+    #[serde(default)]
+    pub note: Vec<Annotation>,
+}
+
+/// A note (R4 `Annotation`): read for its words.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Annotation {
+    pub text: Option<String>,
 }
 
 /// An Encounter, read for its class (see `fhir::encounter`).

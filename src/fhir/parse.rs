@@ -1608,6 +1608,9 @@ fn map_medication(
         .chain(resource.status_reason.iter())
         .filter_map(|concept| stop_reason_of(concept, &rules.stop_reasons))
         .collect();
+    // Several reasons (statusReason is a list) that state an efficacy failure and a cause of
+    // another kind are read as one text saying both: not understood.
+    let readings = rules.stop_reasons.combine(readings);
     let known = readings.iter().find_map(|read| match &read.reading {
         StopReading::Known(reason) => Some((*reason, read.words.clone())),
         StopReading::Unknown(_) => None,
@@ -4473,7 +4476,25 @@ fn map_observation(
         boolean: resource.value_boolean,
         string: resource.value_string.as_deref(),
     };
-    if let Some(observation) = make(&code, &value) {
+    let main = make(&code, &value);
+    out.extend(last_seizure_stated(
+        resource,
+        &value,
+        effective,
+        main.as_ref(),
+        |concept| test_of(concept, None, names_read_as_bp, in_vital_signs, rules),
+        rules,
+    ));
+    if let Some(mut observation) = main {
+        // "Seizure free since 2019": free from the latest day the last seizure may have been.
+        if let Some(freedom_from) = out
+            .iter()
+            .find(|o| o.value_code.as_deref() == Some(LAST_SEIZURE_FREE))
+            .and_then(|o| o.since)
+        {
+            observation.since = observation.since.or(Some(freedom_from));
+        }
+        out.retain(|o| o.value_code.as_deref() != Some(LAST_SEIZURE_FREE));
         out.push(observation);
     }
     for component in &resource.component {
@@ -4492,6 +4513,88 @@ fn map_observation(
         }
     }
     Ok(out)
+}
+
+/// The code a freedom stated beside a last seizure is kept under (refract's "seizure free").
+const LAST_SEIZURE_FREE: &str = "refract:seizure-frequency:free";
+
+/// What a seizure report's words say of when the last seizure was ("Last seizure 4 years
+/// ago", "last seizure: March 2021", "Seizure free since 2019", "no seizures for 18 months"),
+/// in its value's words or a note: the last seizure, as seizures over the days it may have
+/// fallen on (refract's "seizures" over that period, as "2 seizures last week" is), and no
+/// seizure from the latest of them to the report ("seizure free" over that period). Both feed
+/// the seizure-freedom rule as counts do: a seizure recorded later ends the freedom, and the
+/// last seizure fails a schedule only where it surely fell on it after it could work. Nothing
+/// when the report states seizures itself ("2 per month"), or is no seizure report. The free
+/// report is returned only when `main` is none; otherwise it carries the freedom's start.
+fn last_seizure_stated(
+    resource: &model::Observation,
+    value: &Value<'_>,
+    effective: NaiveDateTime,
+    main: Option<&Observation>,
+    test_of: impl Fn(&CodeableConcept) -> Option<(String, String, String)>,
+    rules: &Rules,
+) -> Vec<Observation> {
+    use observation_codes::seizure_frequency::{self, Answer, PREFIX};
+    let Some((code, display, system)) = resource.code.as_ref().and_then(&test_of) else {
+        return Vec::new();
+    };
+    let probe = Observation {
+        code: code.clone(),
+        display: display.clone(),
+        system: system.clone(),
+        ..Observation::default()
+    };
+    if !rules.counts_events(&probe) {
+        return Vec::new();
+    }
+    let says_seizures = main.is_some_and(|o| {
+        o.value.is_some_and(|v| v > 0.0)
+            || o.value_code.as_deref().is_some_and(|c| {
+                !matches!(seizure_frequency::of_code(c), Some(Answer::Free) | None)
+            })
+    });
+    if says_seizures {
+        return Vec::new();
+    }
+    let words = value
+        .coded
+        .into_iter()
+        .flat_map(|c| {
+            c.text
+                .as_deref()
+                .into_iter()
+                .chain(c.coding.iter().filter_map(|c| c.display.as_deref()))
+        })
+        .chain(value.string)
+        .chain(resource.note.iter().filter_map(|n| n.text.as_deref()));
+    let report = effective.date();
+    let Some((first, last)) = words
+        .into_iter()
+        .find_map(|w| super::last_seizure::window_of_words(w, report))
+    else {
+        return Vec::new();
+    };
+    let midnight = |day: NaiveDate| day.and_time(chrono::NaiveTime::MIN);
+    let seizure = Observation {
+        code: code.clone(),
+        display: display.clone(),
+        system: system.clone(),
+        value_code: Some(format!("{PREFIX}seizures")),
+        effective: midnight(last),
+        since: (first < last).then(|| midnight(first)),
+        ..Observation::default()
+    };
+    let free = Observation {
+        code,
+        display,
+        system,
+        value_code: Some(LAST_SEIZURE_FREE.to_owned()),
+        effective,
+        since: (midnight(last) < effective).then(|| midnight(last)),
+        ..Observation::default()
+    };
+    vec![seizure, free]
 }
 
 /// The latest of a Timing's `event` times, as written; an event that is no date fails the

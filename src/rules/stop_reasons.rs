@@ -116,6 +116,18 @@ struct Entry {
     snomed: Vec<String>,
     #[serde(default)]
     phrases: Vec<String>,
+    #[serde(default)]
+    together: Vec<Together>,
+}
+
+/// Two groups of words that name the reason when one of each stands in one clause, in either
+/// order ("Prior authorization not granted", "Restricted by formulary", "declined to pay"):
+/// the class of a phrasing by its structure, not each phrasing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Together {
+    these: Vec<String>,
+    with: Vec<String>,
 }
 
 /// One vocabulary entry, checked; its phrases normalised.
@@ -124,6 +136,8 @@ struct Meaning {
     reason: StopReason,
     snomed: Vec<String>,
     phrases: Vec<String>,
+    /// Pairs of word groups, normalised (see [`Together`]).
+    together: Vec<(Vec<String>, Vec<String>)>,
 }
 
 /// How a stop reason was read.
@@ -269,7 +283,17 @@ impl StopReasons {
             }
             for entry in file.reason {
                 let reason = category(&entry.category)?;
-                if entry.phrases.iter().any(|p| normalise(p).is_empty()) {
+                if entry
+                    .phrases
+                    .iter()
+                    .chain(
+                        entry
+                            .together
+                            .iter()
+                            .flat_map(|t| t.these.iter().chain(&t.with)),
+                    )
+                    .any(|p| normalise(p).is_empty())
+                {
                     return Err(RulesError::Invalid {
                         origin: origin.clone(),
                         message: format!("an empty phrase under '{}'", entry.category),
@@ -279,6 +303,15 @@ impl StopReasons {
                     reason,
                     snomed: entry.snomed,
                     phrases: entry.phrases.iter().map(|p| normalise(p)).collect(),
+                    together: entry
+                        .together
+                        .iter()
+                        .map(|t| {
+                            let words =
+                                |list: &[String]| list.iter().map(|p| normalise(p)).collect();
+                            (words(&t.these), words(&t.with))
+                        })
+                        .collect(),
                 });
             }
         }
@@ -304,23 +337,74 @@ impl StopReasons {
     /// seizures continued") cannot say which ended the trial, and is not understood (kept as
     /// written, for the clinician). Among causes of one kind the first entry wins.
     pub fn of_words(&self, words: &str) -> Option<StopReason> {
+        self.decide(&self.stated(words))
+    }
+
+    /// The reasons words state, in the order of their entries (those of a reason clause only,
+    /// when one names any).
+    fn stated(&self, words: &str) -> Vec<StopReason> {
         let text = normalise(words);
         let found = self.found(&text);
         let causes = self.reason_clauses(&text);
         let in_cause = |f: &Found| causes.iter().any(|c| c.contains(&f.start));
-        let stated: Vec<&Found> = if found.iter().any(in_cause) {
+        let mut stated: Vec<&Found> = if found.iter().any(in_cause) {
             found.iter().filter(|f| in_cause(f)).collect()
         } else {
             found.iter().collect()
         };
-        let efficacy = |f: &&Found| self.efficacy.contains(&self.meanings[f.meaning].reason);
+        stated.sort_by_key(|f| f.meaning);
+        stated
+            .into_iter()
+            .map(|f| self.meanings[f.meaning].reason)
+            .collect()
+    }
+
+    /// The one reason `stated` (in the order of their entries) names: none when it names an
+    /// efficacy failure beside a cause of another kind, else the first.
+    fn decide(&self, stated: &[StopReason]) -> Option<StopReason> {
+        let efficacy = |r: &StopReason| self.efficacy.contains(r);
         if stated.iter().any(efficacy) && !stated.iter().all(efficacy) {
             return None;
         }
-        stated
-            .into_iter()
-            .min_by_key(|f| f.meaning)
-            .map(|f| self.meanings[f.meaning].reason)
+        stated.first().copied()
+    }
+
+    /// Whether `reason` is of the efficacy kind of cause ([mixed] `efficacy`).
+    pub fn is_efficacy(&self, reason: StopReason) -> bool {
+        self.efficacy.contains(&reason)
+    }
+
+    /// One reading of every stop reason a record gives (MedicationStatement.statusReason is a
+    /// list, beside the mCODE termination reason): the first understood, unless those
+    /// understood state an efficacy failure and a cause of another kind ("Not tolerated" and
+    /// "Ineffective" as two reasons), which is not understood, kept as written (their words
+    /// joined), for the clinician, as one text saying both is.
+    pub fn combine(&self, readings: Vec<Read>) -> Vec<Read> {
+        let known: Vec<StopReason> = readings
+            .iter()
+            .filter_map(|read| match read.reading {
+                StopReading::Known(reason) => Some(reason),
+                StopReading::Unknown(_) => None,
+            })
+            .collect();
+        if self.decide(&known).is_some() || known.is_empty() {
+            return readings;
+        }
+        let words = readings
+            .iter()
+            .map(|read| match &read.reading {
+                StopReading::Known(reason) => read
+                    .words
+                    .clone()
+                    .unwrap_or_else(|| reason.words().to_owned()),
+                StopReading::Unknown(words) => words.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        vec![Read {
+            reading: StopReading::Unknown(words),
+            words: None,
+        }]
     }
 
     /// Every affirmed phrase about the drug in normalised `text`, with its meaning.
@@ -353,8 +437,54 @@ impl StopReasons {
                     });
                 }
             }
+            for (these, with) in &entry.together {
+                for (start, end) in self.together(text, these, with) {
+                    if found.iter().any(|f: &Found| f.start < end && start < f.end) {
+                        continue;
+                    }
+                    found.push(Found {
+                        start,
+                        end,
+                        meaning,
+                    });
+                }
+            }
         }
         found
+    }
+
+    /// The spans from a word of `these` to a word of `with` (either first) in one clause,
+    /// each affirmed (not denied by a word before it: "insurance not denied"; the other word
+    /// right before it is no denial of it: "could not source").
+    fn together(&self, text: &str, these: &[String], with: &[String]) -> Vec<(usize, usize)> {
+        let occurrences = |list: &[String]| -> Vec<(usize, usize)> {
+            list.iter()
+                .flat_map(|word| {
+                    whole_occurrences(text, word).map(move |start| (start, start + word.len()))
+                })
+                .collect()
+        };
+        let (firsts, seconds) = (occurrences(these), occurrences(with));
+        let denied = |(start, _): (usize, usize), (_, other_end): (usize, usize)| {
+            other_end + 1 != start && self.denied_before(&text[..start])
+        };
+        let mut spans = Vec::new();
+        for &a in &firsts {
+            for &b in &seconds {
+                let ((a_start, a_end), (b_start, b_end)) = (a, b);
+                let (start, end) = (a_start.min(b_start), a_end.max(b_end));
+                if (a_start < b_end && b_start < a_end) || denied(a, b) || denied(b, a) {
+                    continue;
+                }
+                let between = &text[a_end.min(b_end)..a_start.max(b_start)];
+                if between.contains(CLAUSE_END) {
+                    continue;
+                }
+                spans.push((start, end));
+            }
+        }
+        spans.sort_unstable();
+        spans
     }
 
     /// The spans of `text` that state a cause: from a word opening a reason clause ("because",
@@ -504,7 +634,18 @@ impl StopReasons {
             let same = |other: &str| other.eq_ignore_ascii_case(words);
             (!same(reason.words()) && !displays.iter().any(|d| same(d))).then(|| words.to_owned())
         };
-        for coded in codings {
+        // Codes that name an efficacy failure and a cause of another kind say no one reason:
+        // read the words instead (not understood when they say both too).
+        let coded: Vec<StopReason> = codings
+            .iter()
+            .filter_map(|coded| {
+                self.of_system_code(coded)
+                    .map(|known| known.reason)
+                    .or_else(|| coded.code.and_then(|code| self.of_code(code.trim())))
+            })
+            .collect();
+        let codes_agree = self.decide(&coded).is_some();
+        for coded in codings.iter().filter(|_| codes_agree) {
             if let Some(known) = self.of_system_code(coded) {
                 let words = text
                     .and_then(|t| own(known.reason, t))
@@ -522,7 +663,15 @@ impl StopReasons {
             }
         }
         let words: Vec<&str> = text.into_iter().chain(displays.iter().copied()).collect();
-        for words_read in &words {
+        // The text and the displays are read together: one stating an efficacy failure and
+        // another a cause of another kind say both, and are not understood.
+        let all: Vec<StopReason> = words
+            .iter()
+            .flat_map(|words_read| self.stated(words_read))
+            .chain(coded.iter().copied())
+            .collect();
+        let mixed = self.decide(&all).is_none() && !all.is_empty();
+        for words_read in words.iter().filter(|_| !mixed) {
             if let Some(reason) = self.of_words(words_read) {
                 let same = reason.words().eq_ignore_ascii_case(words_read);
                 return Some(Read {
@@ -587,6 +736,9 @@ fn strip_prefix_words<'t>(text: &'t str, words: &str) -> Option<&'t str> {
 /// What a dash between words ("No response - switched", "No response \u{2014} switched")
 /// becomes: it ends a clause, like a comma. A hyphen inside a word ("dose-limiting") does not.
 const CLAUSE_DASH: char = '\u{2013}';
+
+/// The characters that end a clause: the two words of a pair stand in one.
+const CLAUSE_END: &[char] = &['.', ',', ';', '!', '?', CLAUSE_DASH];
 
 /// The characters that end a sentence: a reason clause reaches to one.
 const SENTENCE_END: &[char] = &['.', ';', '!', '?'];
@@ -1151,5 +1303,94 @@ mod tests {
         ] {
             assert_eq!(v.of_words(words), Some(StopReason::Access), "{words}");
         }
+    }
+
+    #[test]
+    fn access_phrased_as_a_refusal_a_cost_or_a_supply_is_access_never_efficacy() {
+        let v = vocabulary();
+        for words in [
+            "Prior authorization not granted",
+            "authorization was denied",
+            "Authorisation refused by the payer",
+            "not covered by insurance",
+            "Insurer would not pay",
+            "formulary restriction",
+            "Restricted by formulary",
+            "could not afford",
+            "Patient unable to afford copayment",
+            "unable to obtain",
+            "supply shortage",
+            "Drug supply interrupted",
+            "patient declined to pay",
+            "Patient unwilling to pay for it",
+            "Pharmacy could not source it",
+            "Funding not approved",
+            "Funding application rejected",
+        ] {
+            assert_eq!(v.of_words(words), Some(StopReason::Access), "{words}");
+        }
+    }
+
+    #[test]
+    fn an_efficacy_failure_joined_to_intolerance_in_any_order_is_not_understood() {
+        let v = vocabulary();
+        for (a, b) in [
+            ("Not tolerated", "ineffective"),
+            ("Poorly tolerated", "no response"),
+            ("Side effects", "seizures continued"),
+        ] {
+            for joiner in [
+                ", ", " and ", "; ", " / ", "/", " + ", " also ", ". Also ", " & ",
+            ] {
+                for words in [format!("{a}{joiner}{b}"), format!("{b}{joiner}{a}")] {
+                    assert_eq!(v.of_words(&words), None, "{words:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reasons_given_apart_that_state_an_efficacy_failure_and_another_cause_are_not_understood() {
+        let v = vocabulary();
+        let shown = |display| Coded {
+            display: Some(display),
+            ..Coded::default()
+        };
+        let coded = |code| Coded {
+            system: Some("http://snomed.info/sct"),
+            code: Some(code),
+            display: None,
+        };
+        for (codings, text) in [
+            (vec![shown("Not tolerated"), shown("Ineffective")], None),
+            (vec![shown("Ineffective")], Some("Not tolerated")),
+            (vec![coded("407563006"), coded("266721009")], None),
+        ] {
+            let read = v.read_concept(&codings, text).unwrap();
+            assert!(
+                matches!(read.reading, StopReading::Unknown(_)),
+                "{codings:?} {text:?}: {read:?}"
+            );
+        }
+        let known = |reason, words: &str| Read {
+            reading: StopReading::Known(reason),
+            words: Some(words.to_owned()),
+        };
+        let both = v.combine(vec![
+            known(StopReason::Intolerance, "Not tolerated"),
+            known(StopReason::LackOfEfficacy, "Ineffective"),
+        ]);
+        assert_eq!(
+            both,
+            vec![Read {
+                reading: StopReading::Unknown(String::from("Not tolerated; Ineffective")),
+                words: None,
+            }]
+        );
+        let one_kind = vec![
+            known(StopReason::Intolerance, "Rash"),
+            known(StopReason::Intolerance, "Nausea"),
+        ];
+        assert_eq!(v.combine(one_kind.clone()), one_kind);
     }
 }

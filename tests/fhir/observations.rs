@@ -1805,8 +1805,9 @@ fn a_specimen_only_a_coding_display_says_is_kept_in_the_name() {
 }
 
 /// Free-text seizure-frequency answers are read only where the words state a frequency, a
-/// freedom nothing denies, or seizures over a named window: "Last seizure 4 years ago" dates a
-/// seizure and is left unread (no yearly rate, no seizure on the visit day); freedom followed
+/// freedom nothing denies, seizures over a named window, or when the last seizure was: "Last
+/// seizure 4 years ago" dates the last seizure (seizures over the year it may have fallen in,
+/// free from then to the visit: no yearly rate, no seizure on the visit day); freedom followed
 /// by seizures is seizures over the window the words name; freedom denied beside a frequency
 /// is that frequency.
 #[test]
@@ -1837,9 +1838,116 @@ fn a_seizure_frequency_in_words_is_read_only_as_far_as_the_words_say() {
     assert_eq!(
         rows,
         [
-            ["refract:seizure-frequency:free", "-"],
+            ["refract:seizure-frequency:free", "2020-06-01 00:00:00"],
+            ["refract:seizure-frequency:free", "2020-12-31 00:00:00"],
             ["refract:seizure-frequency:monthly", "-"],
+            ["refract:seizure-frequency:seizures", "2019-06-02 00:00:00"],
+            ["refract:seizure-frequency:seizures", "2020-01-01 00:00:00"],
             ["refract:seizure-frequency:seizures", "2024-05-18 00:00:00"],
         ]
     );
+}
+
+/// When the last seizure was, in a seizure report's value (a string or a concept's text) or its
+/// note, is dated evidence of it, read against the report's date and at its own precision:
+/// seizures over the days it may have fallen on, then freedom to the report. A frequency word is
+/// no date, and "last seizure ago" without a number is nothing.
+#[test]
+fn a_statement_of_when_the_last_seizure_was_is_read_as_its_date() {
+    let report = |id: &str, extra: &Value| {
+        with(
+            json!({
+                "resourceType": "Observation",
+                "id": id,
+                "status": "final",
+                "subject": {"reference": SUBJECT},
+                "code": {"text": "Seizure frequency"},
+                "effectiveDateTime": "2025-05-10"
+            }),
+            extra,
+        )
+    };
+    let (env, _) = stored(&[
+        report("month", &json!({"valueString": "last seizure: March 2021"})),
+        report(
+            "concept",
+            &json!({"valueCodeableConcept": {"text": "No seizures for 18 months"}}),
+        ),
+        report(
+            "note",
+            &json!({"note": [{"text": "Last seizure 4 years ago."}]}),
+        ),
+        report("nothing", &json!({"note": [{"text": "last seizure ago"}]})),
+    ]);
+    let mut rows = env.rows(
+        "SELECT value_code, coalesce(since, '-'), effective FROM observations ORDER BY effective",
+    );
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            [
+                "refract:seizure-frequency:free",
+                "2021-03-31 00:00:00",
+                "2025-05-10 00:00:00"
+            ],
+            [
+                "refract:seizure-frequency:free",
+                "2021-05-10 00:00:00",
+                "2025-05-10 00:00:00"
+            ],
+            [
+                "refract:seizure-frequency:free",
+                "2023-11-10 00:00:00",
+                "2025-05-10 00:00:00"
+            ],
+            [
+                "refract:seizure-frequency:seizures",
+                "2020-05-11 00:00:00",
+                "2021-05-10 00:00:00"
+            ],
+            [
+                "refract:seizure-frequency:seizures",
+                "2021-03-01 00:00:00",
+                "2021-03-31 00:00:00"
+            ],
+            [
+                "refract:seizure-frequency:seizures",
+                "2023-10-11 00:00:00",
+                "2023-11-10 00:00:00"
+            ],
+        ]
+    );
+}
+
+/// Two schedules failed, then lacosamide from 2023-01-05: the latest note says "seizure free
+/// for 2 years", which is sustained freedom on it (ILAE 2010), so the patient is not flagged.
+#[test]
+fn a_patient_whose_latest_note_says_seizure_free_for_two_years_is_not_flagged() {
+    let mut env = Env::new();
+    let mut record =
+        super::epilepsy_bundle("sf2", "SF2-1", ("266721009", "No response to treatment"));
+    let note = json!({
+        "resourceType": "Observation",
+        "id": "sf2-note",
+        "status": "final",
+        "subject": {"reference": "urn:uuid:sf2"},
+        "code": {"text": "Seizure frequency"},
+        "effectiveDateTime": "2025-06-01",
+        "note": [{"text": "Doing well at clinic. Seizure free for 2 years"}]
+    });
+    record["entry"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"fullUrl": "urn:uuid:sf2-note", "resource": note}));
+    let path = env.write_json("free.json", &record);
+    env.import_ok(&path);
+    let output = refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["flags", "--json", "--condition", "epilepsy"])
+        .output()
+        .unwrap();
+    let flags: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(flags[0]["status"], "not_met", "{flags:#}");
 }
