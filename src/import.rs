@@ -215,7 +215,11 @@ fn this_host() -> String {
 /// coded by a PET-CT's LOINC code alone or named "PETCT"/"PT+CT" is about the cancer; a
 /// comparison ends at the words stating today's finding; a sentence naming the cancer is the
 /// cancer's beside another disease's words; "not excluded"/"not ruled out" doubt a response.
-pub const MAPPING_VERSION: i64 = 15;
+/// 16: a procedure's, a drug record's and a DiagnosticReport's times keep the UTC offset they
+/// were written in (a session, a day given, a report are the record's local days), and a
+/// condition's onset, abatement and recorded date, a birth or a death written as a time with
+/// an offset are its local day, not its UTC day.
+pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -146,7 +146,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 23: a recurrent diagnosis's onset dates the disorder, so every earlier episode's
 /// end bounds; "begun in remission" only by a score at most `remission_baseline_days` before
 /// the first session; a session period shorter than a day one session on its start's day.
-const ENGINE_REVISION: u32 = 23;
+/// 24: every day the criteria count (a procedure session, a day a drug was given, a score's or
+/// a count's day) is the record's local day, by the UTC offset its time was written in.
+const ENGINE_REVISION: u32 = 24;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -67,12 +67,10 @@ fn recorded_response_dated(
     ctx.record
         .observations
         .iter()
-        .filter(|o| o.effective.date() >= line.start && o.effective.date() <= until)
+        .filter(|o| o.local_day() >= line.start && o.local_day() <= until)
         .filter(|o| !before_line(ctx, line, o.effective))
         .filter(|o| next.is_none_or(|next| before_line(ctx, next, o.effective)))
-        .filter_map(|o| {
-            response_of_assessment(o).map(|response| (response, Some(o.effective.date())))
-        })
+        .filter_map(|o| response_of_assessment(o).map(|response| (response, Some(o.local_day()))))
         .max_by_key(|(response, _)| response.depth())
 }
 
@@ -254,7 +252,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
         .collect();
     statuses.sort_by_key(|o| o.effective);
     statuses.dedup_by(|later, earlier| {
-        if later.effective.date() == earlier.effective.date() {
+        if later.local_day() == earlier.local_day() {
             *earlier = *later;
             true
         } else {
@@ -277,10 +275,10 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
             .iter()
             .position(|o| !worse(o))
             .map_or(statuses.len(), |n| index + n);
-        let first = statuses[index].effective.date();
+        let first = statuses[index].local_day();
         // A new line started soon after the worsening, before any further assessment: the
         // clinician acted on it as a progression.
-        let next_assessment = statuses.get(run_end).map(|o| o.effective.date());
+        let next_assessment = statuses.get(run_end).map(|o| o.local_day());
         let window = ctx.set.progression.new_line_confirms_days;
         // A status on the day the line began, before its first dose, is one it acted on too
         // (see [`before_line`]).
@@ -306,11 +304,11 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
             });
         } else if run_end - index >= needed {
             for (offset, status) in statuses[index..run_end].iter().enumerate() {
-                let date = status.effective.date();
+                let date = status.local_day();
                 let words = if offset == 0 && needed > 1 {
                     format!(
                         "worsened disease status on {first}, confirmed on {}",
-                        statuses[index + needed - 1].effective.date()
+                        statuses[index + needed - 1].local_day()
                     )
                 } else {
                     format!("{} on {date}", status.display)
@@ -342,7 +340,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 .map_or("not worse", Response::words);
             refuted.push(format!(
                 "worsened disease status on {first} not confirmed: the next assessment, on {}, was {said}",
-                next.effective.date()
+                next.local_day()
             ));
         }
         index = run_end;
@@ -927,7 +925,7 @@ fn marrow_relapse(
         if later.beyond("at_least", spec.blasts_remission_below) != Some(true) {
             return Some(format!(
                 "whether the marrow blasts of {} ({}) are at least {cut}% (relapse after the remission of {} {})",
-                later.effective.date(),
+                later.local_day(),
                 blasts_text(later),
                 line.label(),
                 line.regimen
@@ -945,7 +943,7 @@ fn marrow_relapse(
             "{}: {words}, then marrow blasts {} on {} (relapse: {cut}% or more)",
             describe_line(line),
             blasts_text(later),
-            later.effective.date()
+            later.local_day()
         ));
         return None;
     }
@@ -1452,9 +1450,8 @@ fn course_result<'a>(
     // come (no next course and the run day before it: the counts may yet recover).
     let counts = |marrow: &Observation| {
         spec.recovery.as_ref().map(|recovery| {
-            let until = next.unwrap_or_else(|| {
-                shift(marrow.effective.date(), recovery.days_after_marrow.max(0))
-            });
+            let until = next
+                .unwrap_or_else(|| shift(marrow.local_day(), recovery.days_after_marrow.max(0)));
             let reading = recovery::at_marrow(ctx, recovery, marrow, line.start, until, &course);
             let open = Some(until).filter(|until| next.is_none() && ctx.today < *until);
             (recovery, reading, open)
@@ -1475,7 +1472,7 @@ fn course_result<'a>(
                 format!(
                     "recorded {response}, but marrow blasts {} on {}: conflicting evidence, the blasts decide",
                     blasts_text(observation),
-                    observation.effective.date()
+                    observation.local_day()
                 ),
                 vec![observation],
             );
@@ -1503,7 +1500,7 @@ fn course_result<'a>(
                     format!(
                         "recorded {response}, but marrow blasts {} on {}, {said}: conflicting evidence, the recorded {response} stands (blood counts do not overrule a recorded remission)",
                         blasts_text(observation),
-                        observation.effective.date()
+                        observation.local_day()
                     ),
                     shown,
                 );
@@ -1529,7 +1526,7 @@ fn course_result<'a>(
             let blasts = format!(
                 "marrow blasts {} on {}",
                 blasts_text(observation),
-                observation.effective.date()
+                observation.local_day()
             );
             // Blasts below the cut-off are CR, CRi or MLFS: the blood counts tell which.
             match counts(observation) {
@@ -1568,13 +1565,13 @@ fn course_result<'a>(
             format!(
                 "marrow blasts {} on {}",
                 blasts_text(observation),
-                observation.effective.date()
+                observation.local_day()
             ),
             vec![observation],
         ),
         Some((observation, None)) if observation.value.is_some() => CourseResult::Pending(format!(
             "whether the marrow blasts of {} ({}) are below {}%",
-            observation.effective.date(),
+            observation.local_day(),
             blasts_text(observation),
             trim_number(spec.blasts_remission_below)
         )),
@@ -1611,7 +1608,7 @@ fn course_marrow<'a>(
     let until = next_course_start(ctx, line).map_or(window_end, |next| next.min(window_end));
     let in_window = ctx
         .observations(&spec.blasts)
-        .filter(move |o| o.effective.date() > line.start && o.effective.date() <= until);
+        .filter(move |o| o.local_day() > line.start && o.local_day() <= until);
     if spec.response_marrow == "first" {
         in_window.min_by_key(|o| o.effective)
     } else {
