@@ -713,7 +713,7 @@ mod tests {
                     exposure.text
                 );
                 assert!(
-                    exposure.start.date() <= today,
+                    exposure.start_day() <= today,
                     "{} starts in the future",
                     exposure.text
                 );

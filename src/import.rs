@@ -218,6 +218,10 @@ fn this_host() -> String {
 /// 16: a seizure report stating when the last seizure was ("Last seizure 4 years ago", "Seizure
 /// free since 2019", in its value or a note) is read; stop reasons: access by structure, several
 /// reasons of two kinds not understood.
+/// Also in 16: a procedure's, a drug record's and a DiagnosticReport's times keep the UTC offset they
+/// were written in (a session, a day given, a report are the record's local days), and a
+/// condition's onset, abatement and recorded date, a birth or a death written as a time with
+/// an offset are its local day, not its UTC day.
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

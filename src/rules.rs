@@ -150,6 +150,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// records of one dose is one item of evidence.
 /// Also in 24: a recovery the scores show (remission for `[episode] recovery_days`) ends the episode
 /// it follows: a treatment begun before its end is an earlier episode's (`episode.rs`).
+/// Also in 24: every day the criteria count (a procedure session, a day a drug was given, a score's or
+/// a count's day) is the record's local day, by the UTC offset its time was written in.
 const ENGINE_REVISION: u32 = 24;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

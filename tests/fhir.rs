@@ -46,6 +46,8 @@ mod ingredients;
 mod intents;
 #[path = "fhir/intervals.rs"]
 mod intervals;
+#[path = "fhir/local_days.rs"]
+mod local_days;
 #[path = "fhir/medications.rs"]
 mod medications;
 #[path = "fhir/observations.rs"]

@@ -255,6 +255,7 @@ fn exposure(id: i64, text: &str, start: NaiveDateTime, end: Option<NaiveDateTime
         cycles: None,
         dates: refract::domain::DatesKnown::Stated,
         stop_text: None,
+        utc_offset_minutes: None,
     }
 }
 
@@ -270,6 +271,7 @@ fn procedure(id: i64, display: &str, performed: NaiveDateTime) -> Procedure {
         performed_by: None,
         date_unknown: false,
         at_ages: None,
+        utc_offset_minutes: None,
     }
 }
 

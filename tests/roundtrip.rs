@@ -803,6 +803,8 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE meetings DROP COLUMN uid;
          ALTER TABLE conditions DROP COLUMN recorded;
          ALTER TABLE observations DROP COLUMN utc_offset;
+         ALTER TABLE procedures DROP COLUMN utc_offset;
+         ALTER TABLE drug_exposures DROP COLUMN utc_offset;
          PRAGMA user_version = 29;",
     )
     .unwrap();

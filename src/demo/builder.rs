@@ -231,6 +231,7 @@ impl<'a> Builder<'a> {
             cycles: None,
             dates: crate::domain::DatesKnown::Stated,
             stop_text: None,
+            utc_offset_minutes: None,
         });
         id
     }
@@ -413,6 +414,7 @@ impl<'a> Builder<'a> {
             performed_by: None,
             date_unknown: false,
             at_ages: None,
+            utc_offset_minutes: None,
         });
     }
 

@@ -396,6 +396,14 @@ pub struct DrugExposure {
     /// generic"; a code sent alone that nothing knows, as its code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_text: Option<String>,
+    /// The offset from UTC (minutes) its times were written in: `start` and `end` are UTC
+    /// instants (durations, and the hours of status epilepticus, are counted on them), and the
+    /// days it was given are the record's own local days, those instants plus this (see
+    /// [`local_day`]). One offset for both ends: the start's, else the end's (a period written
+    /// across a daylight-saving change reads its end in the start's offset, an hour at most).
+    /// `None` for UTC, dates alone, times with no offset, and rows stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset_minutes: Option<i32>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's skip_serializing_if calls
@@ -413,10 +421,20 @@ impl DrugExposure {
             .collect()
     }
 
+    /// The day it started, in the record's own local time.
+    pub fn start_day(&self) -> NaiveDate {
+        local_day(self.start, self.utc_offset_minutes)
+    }
+
+    /// The day it ended, in the record's own local time; `None` while ongoing.
+    pub fn end_day(&self) -> Option<NaiveDate> {
+        self.end.map(|end| local_day(end, self.utc_offset_minutes))
+    }
+
     /// Days from start to end (or to `today` while ongoing), never negative.
     pub fn days_on(&self, today: NaiveDate) -> i64 {
-        let end = self.end.map_or(today, |end| end.date());
-        (end - self.start.date()).num_days().max(0)
+        let end = self.end_day().unwrap_or(today);
+        (end - self.start_day()).num_days().max(0)
     }
 
     /// Whether the drug was taken only when needed: kept and shown, but no schedule the rules
@@ -442,7 +460,7 @@ impl DrugExposure {
 
     /// Whether the exposure covers `day`.
     pub fn active_on(&self, day: NaiveDate) -> bool {
-        self.start.date() <= day && self.end.is_none_or(|end| day <= end.date())
+        self.start_day() <= day && self.end_day().is_none_or(|end| day <= end)
     }
 
     /// Why it stopped, in words: the reason the vocabulary read with the record's own words
@@ -606,6 +624,21 @@ impl TreatmentLine {
     }
 }
 
+/// The day the UTC instant `at` falls on in the local time `utc_offset_minutes` from UTC that
+/// the record wrote it in: a record's days (a clinic visit, an ECT session, a day a drug was
+/// given) are its own local days, never UTC's. With no offset kept (UTC, a date alone, a time
+/// with no offset), the day stored.
+pub fn local_day(at: NaiveDateTime, utc_offset_minutes: Option<i32>) -> NaiveDate {
+    local_time(at, utc_offset_minutes).date()
+}
+
+/// The UTC instant `at` on the wall-clock of the record's own offset (see [`local_day`]).
+pub fn local_time(at: NaiveDateTime, utc_offset_minutes: Option<i32>) -> NaiveDateTime {
+    utc_offset_minutes
+        .and_then(|minutes| at.checked_add_signed(chrono::Duration::minutes(i64::from(minutes))))
+        .unwrap_or(at)
+}
+
 /// A measurement or a coded finding at a point in time.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Observation {
@@ -654,6 +687,17 @@ impl Observation {
             Some(comparator) if self.value.is_some() => format!("{comparator} {text}"),
             _ => text,
         }
+    }
+
+    /// The day it was true, in the record's own local time (see [`local_day`]).
+    pub fn local_day(&self) -> NaiveDate {
+        local_day(self.effective, self.utc_offset_minutes)
+    }
+
+    /// The day its period began (`since`), in the record's own local time.
+    pub fn since_day(&self) -> Option<NaiveDate> {
+        self.since
+            .map(|since| local_day(since, self.utc_offset_minutes))
     }
 
     /// The value when it is one ("< 5" is not): what a mean, a change or a pairing is made of.
@@ -730,6 +774,11 @@ pub struct Procedure {
     /// between (R4 `performedAge`, `performedRange`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_ages: Option<(f64, f64)>,
+    /// The offset from UTC (minutes) its times were written in, as for a drug's (see
+    /// [`DrugExposure::utc_offset_minutes`]): a session is dated by its local day, so that two
+    /// sessions on consecutive local evenings are two days, wherever UTC midnight falls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset_minutes: Option<i32>,
 }
 
 /// One coding of a concept (a diagnosis, a procedure), as the record gave it (its system read
@@ -756,12 +805,22 @@ impl Procedure {
             .chain(self.codings.iter().map(|c| c.display.as_str()))
     }
 
+    /// The day it was done (of a window, its first), in the record's own local time.
+    pub fn performed_day(&self) -> NaiveDate {
+        local_day(self.performed, self.utc_offset_minutes)
+    }
+
+    /// The day its period ended, in the record's own local time.
+    pub fn end_day(&self) -> Option<NaiveDate> {
+        self.end.map(|end| local_day(end, self.utc_offset_minutes))
+    }
+
     /// The first and the last day it may have been done; `None` when not known at all.
     pub fn window(&self) -> Option<(NaiveDate, NaiveDate)> {
         if self.date_unknown {
             return None;
         }
-        let first = self.performed.date();
+        let first = self.performed_day();
         Some((
             first,
             self.performed_by.map_or(first, |last| last.max(first)),
@@ -794,6 +853,7 @@ impl Procedure {
         match window {
             Some((first, last)) => {
                 self.performed = first.and_time(NaiveTime::MIN);
+                self.utc_offset_minutes = None;
                 self.performed_by = Some(last);
                 self.date_unknown = false;
             }
@@ -831,7 +891,7 @@ impl PatientRecord {
             return None;
         }
         let text = exposure.text.to_lowercase();
-        let day = exposure.start.date();
+        let day = exposure.start_day();
         self.lines
             .iter()
             .find(|line| {
@@ -865,8 +925,8 @@ impl PatientRecord {
             .filter_map(|id| self.exposures.iter().find(|exposure| exposure.id == id))
             .any(|exposure| {
                 exposure.end_is_approximate()
-                    && exposure.end.is_some_and(|last| {
-                        let days_before = (end - last.date()).num_days();
+                    && exposure.end_day().is_some_and(|last| {
+                        let days_before = (end - last).num_days();
                         (0..=1).contains(&days_before)
                     })
             })
@@ -877,11 +937,18 @@ impl PatientRecord {
     /// 22:30 local is that evening's day). A line no drug of the record starts on its day (one
     /// the record gave) is shown as given.
     pub fn line_start_day(&self, line: &TreatmentLine, zone: ShownZone) -> NaiveDate {
+        // A drug whose record kept its offset starts on its own local day, which is shown
+        // as it is: the record's day, as the criteria count it.
         self.line_exposures(line)
-            .map(|exposure| exposure.start)
-            .filter(|start| start.date() == line.start)
-            .min()
-            .map_or(line.start, |start| zone.day_beside(line.start, start))
+            .filter(|exposure| exposure.start_day() == line.start)
+            .min_by_key(|exposure| exposure.start)
+            .map_or(line.start, |exposure| {
+                if exposure.utc_offset_minutes.is_some() {
+                    line.start
+                } else {
+                    zone.day_beside(line.start, exposure.start)
+                }
+            })
     }
 
     /// The day `line` ends on `zone`'s calendar (see [`Self::line_start_day`]): a derived line
@@ -889,22 +956,31 @@ impl PatientRecord {
     /// moved as the time it was read from is. None while the line has no end.
     pub fn line_end_day(&self, line: &TreatmentLine, zone: ShownZone) -> Option<NaiveDate> {
         let end = line.end?;
+        // As for its start: a time whose record kept its offset is on its own local day.
+        let moved = |at: NaiveDateTime, offset: Option<i32>| {
+            if offset.is_some() {
+                end
+            } else {
+                zone.day_beside(end, at)
+            }
+        };
         let from_last_given = self
             .line_exposures(line)
-            .filter_map(|exposure| exposure.end)
-            .filter(|last| (end - last.date()).num_days() == 1 || last.date() == end)
-            .max();
+            .filter_map(|exposure| Some((exposure.end?, exposure.end_day()?, exposure)))
+            .filter(|(_, last, _)| (end - *last).num_days() == 1 || *last == end)
+            .max_by_key(|(at, _, _)| *at)
+            .map(|(at, _, exposure)| (at, exposure.utc_offset_minutes));
         let from_next_start = || {
             self.exposures
                 .iter()
-                .map(|exposure| exposure.start)
-                .filter(|start| start.date() == end)
-                .min()
+                .filter(|exposure| exposure.start_day() == end)
+                .min_by_key(|exposure| exposure.start)
+                .map(|exposure| (exposure.start, exposure.utc_offset_minutes))
         };
         Some(
             from_last_given
                 .or_else(from_next_start)
-                .map_or(end, |at| zone.day_beside(end, at)),
+                .map_or(end, |(at, offset)| moved(at, offset)),
         )
     }
 
@@ -944,15 +1020,13 @@ impl PatientRecord {
         let exposures = self
             .exposures
             .iter()
-            .flat_map(|e| std::iter::once(e.start).chain(e.end))
-            .map(|at| at.date());
-        let observations = self.observations.iter().map(|o| o.effective.date());
+            .flat_map(|e| std::iter::once(e.start_day()).chain(e.end_day()));
+        let observations = self.observations.iter().map(Observation::local_day);
         let procedures = self
             .procedures
             .iter()
             .filter(|p| !p.date_unknown)
-            .flat_map(|p| std::iter::once(p.performed).chain(p.end))
-            .map(|at| at.date());
+            .flat_map(|p| std::iter::once(p.performed_day()).chain(p.end_day()));
         let conditions = self
             .conditions
             .iter()
@@ -978,9 +1052,16 @@ impl PatientRecord {
         };
         let midnight = day.and_time(NaiveTime::MIN);
         for exposure in &mut self.exposures {
-            if exposure.end.is_none_or(|end| end.date() > day) {
-                // Never before it started (a drug first given on the day of death).
-                exposure.end = Some(midnight.max(exposure.start));
+            if exposure.end_day().is_none_or(|end| end > day) {
+                // Never before it started (a drug first given on the day of death); the day's
+                // midnight in the record's own offset, so that it ends on that local day.
+                let local_midnight = exposure
+                    .utc_offset_minutes
+                    .and_then(|minutes| {
+                        midnight.checked_sub_signed(chrono::Duration::minutes(i64::from(minutes)))
+                    })
+                    .unwrap_or(midnight);
+                exposure.end = Some(local_midnight.max(exposure.start));
             }
         }
         for line in &mut self.lines {
@@ -1159,6 +1240,7 @@ mod tests {
             cycles: None,
             dates: DatesKnown::Stated,
             stop_text: None,
+            utc_offset_minutes: None,
         };
         let record = PatientRecord {
             exposures: vec![
@@ -1217,6 +1299,7 @@ mod tests {
             cycles: None,
             dates: DatesKnown::Stated,
             stop_text: None,
+            utc_offset_minutes: None,
         };
         let mut record = PatientRecord {
             patient: Some(Patient {

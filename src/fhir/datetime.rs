@@ -11,9 +11,9 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 /// A time with an offset (R4 requires one with every time) is the same instant in UTC
 /// ("2019-03-01T10:00:00+01:00" is 09:00): one patient's records come from sources in different
 /// zones (an EHR's local offset beside a device's or a pharmacy's `Z`) and from either side of a
-/// daylight-saving change, and only instants put them in their true order and spacing. The day
-/// of such a time is its UTC day (23:30-05:00 is the next day), so every criterion counting
-/// days counts them on that one axis. A date alone has no time and no offset and stays the day
+/// daylight-saving change, and only instants put them in their true order and spacing. Its
+/// day is not its UTC day (23:30-05:00 is on the next UTC day) but its local day: the mapping
+/// keeps the offset ([`utc_offset_minutes`]) beside the instant. A date alone has no time and no offset and stays the day
 /// written; a time written without an offset (not valid FHIR, seen in the wild) is read as
 /// written, as there is nothing to convert it by.
 pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {

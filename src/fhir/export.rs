@@ -134,7 +134,10 @@ fn period_start(procedure: &crate::domain::Procedure) -> Option<String> {
     use chrono::Datelike;
     let (first, last) = procedure.window()?;
     if first == last {
-        return Some(clinical_datetime(procedure.performed));
+        return Some(clinical_datetime_in(
+            procedure.performed,
+            procedure.utc_offset_minutes,
+        ));
     }
     let month_end = first
         .checked_add_months(chrono::Months::new(1))
@@ -161,6 +164,24 @@ pub fn clinical_datetime(at: NaiveDateTime) -> String {
         return format_date(at.date()).as_str().to_owned();
     }
     utc_instant(at)
+}
+
+/// A clinical time as [`clinical_datetime`] writes it, but in the offset from UTC the record
+/// wrote it in (`utc_offset_minutes`, RFC 3339: "2026-03-01T23:30:00-05:00"), so that a
+/// reader, refract's import too, finds the same instant and the same local day (the day a
+/// visit or a session is counted on). With no offset kept, as [`clinical_datetime`]; with one,
+/// never a date alone, even at midnight: it was a time.
+pub fn clinical_datetime_in(at: NaiveDateTime, utc_offset_minutes: Option<i32>) -> String {
+    let Some(minutes) = utc_offset_minutes.filter(|minutes| *minutes != 0) else {
+        return clinical_datetime(at);
+    };
+    let local = crate::domain::local_time(at, Some(minutes));
+    let sign = if minutes < 0 { '-' } else { '+' };
+    let (hours, rest) = (minutes.unsigned_abs() / 60, minutes.unsigned_abs() % 60);
+    format!(
+        "{}{sign}{hours:02}:{rest:02}",
+        format_datetime(local).as_str().replace(' ', "T")
+    )
 }
 
 /// A time refract keeps in UTC (the bundle's timestamp, a review) as a FHIR `instant`.
@@ -667,7 +688,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         {
             extension.push(Extension {
                 url: GIVEN_UNTIL_URL.to_owned(),
-                value_date_time: Some(clinical_datetime(until)),
+                value_date_time: Some(clinical_datetime_in(until, exposure.utc_offset_minutes)),
                 ..Extension::default()
             });
         }
@@ -699,17 +720,18 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         // export reads the same: an end not recorded is left open (never the last day known,
         // which would read as a course of that length), and a record of one date is that
         // date, asserted, with no period.
+        let at = |time: NaiveDateTime| clinical_datetime_in(time, exposure.utc_offset_minutes);
         let (effective_period, date_asserted) = match exposure.dates {
             DatesKnown::Stated | DatesKnown::Dispensed => (
                 Some(Period {
-                    start: Some(clinical_datetime(exposure.start)),
-                    end: exposure.end.map(clinical_datetime),
+                    start: Some(at(exposure.start)),
+                    end: exposure.end.map(at),
                 }),
                 None,
             ),
             DatesKnown::EndUnknown => (
                 Some(Period {
-                    start: Some(clinical_datetime(exposure.start)),
+                    start: Some(at(exposure.start)),
                     end: None,
                 }),
                 None,
@@ -720,13 +742,16 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             // source did not.
             DatesKnown::StartUnknown => (
                 Some(Period {
-                    start: (exposure.end != Some(exposure.start))
-                        .then(|| exposure.start.format("%Y-%m").to_string()),
-                    end: exposure.end.map(clinical_datetime),
+                    start: (exposure.end != Some(exposure.start)).then(|| {
+                        crate::domain::local_time(exposure.start, exposure.utc_offset_minutes)
+                            .format("%Y-%m")
+                            .to_string()
+                    }),
+                    end: exposure.end.map(at),
                 }),
                 None,
             ),
-            DatesKnown::Unknown => (None, Some(clinical_datetime(exposure.start))),
+            DatesKnown::Unknown => (None, Some(at(exposure.start))),
         };
         let route = exposure.route.as_deref().and_then(text);
         let resource = MedicationStatement {
@@ -800,13 +825,15 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
             } else {
                 concept(system, &observation.code, &observation.display)
             },
-            effective_date_time: observation
-                .since
-                .is_none()
-                .then(|| clinical_datetime(observation.effective)),
+            effective_date_time: observation.since.is_none().then(|| {
+                clinical_datetime_in(observation.effective, observation.utc_offset_minutes)
+            }),
             effective_period: observation.since.map(|since| Period {
-                start: Some(clinical_datetime(since)),
-                end: Some(clinical_datetime(observation.effective)),
+                start: Some(clinical_datetime_in(since, observation.utc_offset_minutes)),
+                end: Some(clinical_datetime_in(
+                    observation.effective,
+                    observation.utc_offset_minutes,
+                )),
             }),
             value_quantity,
             value_codeable_concept,
@@ -829,7 +856,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         };
         let already = record.observations.iter().any(|o| {
             o.code == observation_codes::DISEASE_STATUS
-                && o.effective.date() == day
+                && o.local_day() == day
                 && o.value_code.as_deref() == Some(observation_codes::disease_status::WORSENED)
         });
         if already {
@@ -899,13 +926,13 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 performed_date_time: (procedure.end.is_none()
                     && !procedure.date_unknown
                     && procedure.performed_by.is_none())
-                .then(|| clinical_datetime(procedure.performed)),
+                .then(|| clinical_datetime_in(procedure.performed, procedure.utc_offset_minutes)),
                 performed_string: (procedure.end.is_none()
                     && (procedure.date_unknown || procedure.performed_by.is_some()))
                 .then(|| procedure.when_words()),
                 performed_period: procedure.end.map(|end| Period {
                     start: period_start(procedure),
-                    end: Some(clinical_datetime(end)),
+                    end: Some(clinical_datetime_in(end, procedure.utc_offset_minutes)),
                 }),
             }),
         ));

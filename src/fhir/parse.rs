@@ -10,7 +10,9 @@
 //! Every time read from a resource (a period, `effective[x]`, `performed[x]`, `onset[x]`,
 //! `abatement[x]`, `authoredOn`, `whenHandedOver`, `issued`, `meta.lastUpdated`…) goes through
 //! [`parse_datetime`], which keeps a time written with an offset as the same instant in UTC:
-//! one patient's times are on one axis whatever zone each source wrote them in.
+//! one patient's times are on one axis whatever zone each source wrote them in. The offset
+//! is kept beside the instant (observations, procedures, drug records, reports), and a day
+//! alone (an onset, a birth) is read as its local day: a record's days are its own.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -179,6 +181,10 @@ pub struct MedicationRecord {
     /// the dose a day, once the drug's strength is known (see [`finish_medication`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply: Option<(f64, String)>,
+    /// The offset from UTC (minutes) its times were written in (see
+    /// [`medication_offset`]). Left out of the stored JSON when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset_minutes: Option<i32>,
 }
 
 /// One dosage line, as far as a daily dose can be computed from it.
@@ -1091,8 +1097,11 @@ fn lenient_date(
     value: Option<&String>,
     warnings: &mut Vec<String>,
 ) -> Option<NaiveDate> {
+    // A day (a birth, a death, an onset) is the record's own local day: 21:00-05:00 on the
+    // 1st is the 1st, though its UTC instant is on the 2nd.
+    let offset = value.and_then(|text| utc_offset_minutes(text));
     match date_field(field, value) {
-        Ok(date) => date.map(|d| d.date()),
+        Ok(date) => date.map(|at| crate::domain::local_day(at, offset)),
         Err(message) => {
             warnings.push(format!("{message}: left empty"));
             None
@@ -1679,9 +1688,50 @@ fn map_medication(
             cycles: carried::cycles(&resource.extension),
             dispensed,
             supply,
+            utc_offset_minutes: medication_offset(resource, dispensed),
         },
         refers,
     ))
+}
+
+/// The offset from UTC a medication record's times were written in, kept so that the days it
+/// was given are the record's own local days (see `DrugExposure::utc_offset_minutes`): a
+/// fill's by the time it was handed over; another's by its period's start, else its
+/// `effectiveDateTime`, its period's end, `authoredOn` or `dateAsserted`, the first written
+/// as a time. A period one end of which is a date alone has none: its time was read on the
+/// wall-clock of that date already (see [`date_field_beside`]). A request's timing bounds are
+/// read in the offset of its other times (the record's own zone). UTC is kept as none.
+fn medication_offset(resource: &model::MedicationUse, dispensed: bool) -> Option<i32> {
+    let period = resource.effective_period.as_ref();
+    let (start, end) = (
+        period.and_then(|p| p.start.as_ref()),
+        period.and_then(|p| p.end.as_ref()),
+    );
+    if start
+        .zip(end)
+        .is_some_and(|(start, end)| (start.trim().len() <= 10) != (end.trim().len() <= 10))
+    {
+        return None;
+    }
+    let candidates: Vec<Option<&String>> = if dispensed {
+        vec![
+            resource.when_handed_over.as_ref(),
+            resource.when_prepared.as_ref(),
+        ]
+    } else {
+        vec![
+            start,
+            resource.effective_date_time.as_ref(),
+            end,
+            resource.authored_on.as_ref(),
+            resource.date_asserted.as_ref(),
+        ]
+    };
+    candidates
+        .into_iter()
+        .flatten()
+        .find_map(|text| utc_offset_minutes(text))
+        .filter(|minutes| *minutes != 0)
 }
 
 /// R4 status of a medication order, statement or administration whose actions "have been
@@ -2334,6 +2384,7 @@ pub fn finish_medication(
         }),
         dates,
         stop_text: record.stop_text.clone(),
+        utc_offset_minutes: record.utc_offset_minutes,
     };
     let meta = MedicationMeta {
         key,
@@ -3900,7 +3951,10 @@ fn map_report(resource: &model::DiagnosticReport) -> Result<Option<Observation>,
         since: None,
         setting: None,
         comparator: None,
-        utc_offset_minutes: None,
+        // A report's day is its record's local day, as an observation's.
+        utc_offset_minutes: effective_text
+            .and_then(|text| utc_offset_minutes(text))
+            .filter(|minutes| *minutes != 0),
     }))
 }
 
@@ -4743,6 +4797,16 @@ fn map_procedure(
             .map(|system| canonical_system(system).to_owned())
             .unwrap_or_default(),
         display: code.words().unwrap_or("").to_owned(),
+        // The offset its start (else its end) was written in: a session's day is the
+        // record's local day. UTC is kept as none, as an observation's.
+        utc_offset_minutes: performed_text
+            .filter(|_| !date_unknown && at_ages.is_none())
+            .or(resource
+                .performed_period
+                .as_ref()
+                .and_then(|p| p.end.as_ref()))
+            .and_then(|text| utc_offset_minutes(text))
+            .filter(|minutes| *minutes != 0),
         performed,
         end,
         codings: if codings.len() > 1 {

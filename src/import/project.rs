@@ -486,7 +486,7 @@ pub(super) fn resolve_ages(
         if let Some(last) = procedure.performed_by
             && last > today
         {
-            procedure.performed_by = Some(today.max(procedure.performed.date()));
+            procedure.performed_by = Some(today.max(procedure.performed_day()));
         }
         if procedure.date_unknown {
             unresolved.push((

@@ -114,7 +114,7 @@ fn latest_record_date(
         .iter()
         .filter(|g| classes.is_empty() || g.has_any_class(classes))
         .flat_map(|g| std::iter::once(g.start()).chain(g.end()));
-    let observations = record.observations.iter().map(|o| o.effective.date());
+    let observations = record.observations.iter().map(Observation::local_day);
     let procedures = record
         .procedures
         .iter()

@@ -52,11 +52,10 @@ pub fn describe_exposure(given: &Given<'_>, today: NaiveDate) -> String {
         out.push(' ');
         out.push_str(&dose.unit);
     }
-    let start = exposure.start.date();
+    let start = exposure.start_day();
     let _ = write!(out, ", {:04}-{:02} → ", start.year(), start.month());
-    match exposure.end {
+    match exposure.end_day() {
         Some(end) => {
-            let end = end.date();
             let _ = write!(out, "{:04}-{:02}", end.year(), end.month());
             // The length is given for finished exposures only: text that changed every day
             // would make every stored assessment change every day.
@@ -108,7 +107,7 @@ pub fn describe_observation(observation: &Observation) -> String {
         "{} {} on {}",
         observation.display,
         value.trim_end(),
-        observation.effective.date()
+        observation.local_day()
     )
 }
 

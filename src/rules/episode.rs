@@ -367,7 +367,7 @@ fn latest_recovery(ctx: &Context<'_>, recovery_days: i64) -> Option<Recovery> {
         .map(|score| &score.observation);
     for selector in scores {
         for observation in ctx.observations(selector) {
-            let day = observation.effective.date();
+            let day = observation.local_day();
             if observation.value.is_none()
                 || day > ctx.today
                 || seen.iter().any(|o| std::ptr::eq(*o, observation))

@@ -116,7 +116,7 @@ impl Given<'_> {
     }
 
     pub fn start(&self) -> NaiveDate {
-        self.exposure.start.date()
+        self.exposure.start_day()
     }
 
     /// The dose of `drug` in this record as an amount a day: the recorded milligrams, or for a
@@ -189,6 +189,6 @@ impl Given<'_> {
     }
 
     pub fn end(&self) -> Option<NaiveDate> {
-        self.exposure.end.map(|end| end.date())
+        self.exposure.end_day()
     }
 }

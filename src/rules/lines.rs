@@ -41,7 +41,7 @@ impl Plan {
             .iter()
             .filter(|p| super::procedure_terms::is_one_of(p, &set.lines.transplant))
             .filter(|p| !p.date_unknown)
-            .map(|p| p.performed.date())
+            .map(crate::domain::Procedure::performed_day)
             .collect();
         transplants.sort_unstable();
         transplants.dedup();
@@ -52,7 +52,7 @@ impl Plan {
             .filter(|o| {
                 o.value_code.as_deref() == Some(observation_codes::disease_status::WORSENED)
             })
-            .map(|o| o.effective.date());
+            .map(crate::domain::Observation::local_day);
         let stopped = given
             .iter()
             .filter(|g| g.exposure.stop_reason == Some(StopReason::Progression))
@@ -705,11 +705,11 @@ fn cycles_given(
         .iter()
         .filter(|p| !p.date_unknown)
         .filter(|p| {
-            let day = p.performed.date();
+            let day = p.performed_day();
             start <= day && end.is_none_or(|end| day <= end)
         })
         .filter(|p| super::procedure_terms::is_one_of(p, terms))
-        .map(|p| p.performed.date())
+        .map(crate::domain::Procedure::performed_day)
         .collect::<BTreeSet<_>>()
         .len();
     u32::try_from(counted).ok().filter(|n| *n > 0)

@@ -460,7 +460,7 @@ pub(super) fn set_aside(
 ) {
     let aside: Vec<String> = observations
         .iter()
-        .filter(|o| o.value.is_some() && o.effective.date() <= today)
+        .filter(|o| o.value.is_some() && o.local_day() <= today)
         .filter(|o| {
             selects(&spec.serum, o)
                 || names_m_protein(spec, o)
@@ -495,7 +495,7 @@ pub(super) fn set_aside(
                 "{} {} on {}: not read as an M-protein ({why})",
                 o.display,
                 o.value_text(),
-                o.effective.date()
+                o.local_day()
             )
         })
         .collect();
@@ -690,10 +690,10 @@ fn read(
     };
     let mut found: Vec<&Observation> = observations
         .iter()
-        .filter(|o| o.value.is_some() && o.effective.date() <= today)
+        .filter(|o| o.value.is_some() && o.local_day() <= today)
         .filter(|o| picks(o))
         .collect();
-    found.sort_by_key(|o| (o.effective.date(), rank(o), std::cmp::Reverse(o.effective)));
+    found.sort_by_key(|o| (o.local_day(), rank(o), std::cmp::Reverse(o.effective)));
     // Two tests at one time (two bands of a biclonal disease, a new small band after
     // treatment, another feed's name for the same test) are two measures, not two readings of
     // one: the series follows one test, the one it began with (the first reported; of tests
@@ -707,11 +707,11 @@ fn read(
         let k = key(o);
         let value = in_unit(series, o);
         match firsts.iter_mut().find(|(known, _, _)| *known == k) {
-            Some((_, day, largest)) if *day == o.effective.date() => {
+            Some((_, day, largest)) if *day == o.local_day() => {
                 *largest = largest.max(value);
             }
             Some(_) => {}
-            None => firsts.push((k, o.effective.date(), value)),
+            None => firsts.push((k, o.local_day(), value)),
         }
     }
     let followed = |o: &Observation| {
@@ -725,10 +725,10 @@ fn read(
     let mut moments: Vec<Vec<&Observation>> = Vec::new();
     let mut index = 0;
     while index < found.len() {
-        let day = found[index].effective.date();
+        let day = found[index].local_day();
         let same_day = found[index..]
             .iter()
-            .take_while(|o| o.effective.date() == day)
+            .take_while(|o| o.local_day() == day)
             .count();
         let best = found[index];
         moments.push(
@@ -762,7 +762,7 @@ fn read(
     let mut others: Vec<String> = Vec::new();
     let mut points: Vec<Point> = Vec::new();
     for at_once in moments {
-        let Some(day) = at_once.first().map(|o| o.effective.date()) else {
+        let Some(day) = at_once.first().map(|o| o.local_day()) else {
             continue;
         };
         let (candidates, companions_now): (Vec<&Observation>, Vec<&Observation>) = at_once

@@ -42,7 +42,7 @@ pub fn agreed_latest<'a>(observations: impl Iterator<Item = &'a Observation>) ->
     Latest::Disagree(format!(
         "which {} of {} holds ({} were recorded at the same time)",
         first.display,
-        first.effective.date(),
+        first.local_day(),
         listed.join(" and ")
     ))
 }
@@ -76,9 +76,10 @@ pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Ou
     let mut met = false;
     let mut disagreeing = false;
     for cut in &spec.scores {
-        let latest = at_latest(ctx.observations(&cut.observation).filter(|o| {
-            o.value.is_some() && o.effective.date() >= since && o.effective.date() <= ctx.today
-        }));
+        let latest =
+            at_latest(ctx.observations(&cut.observation).filter(|o| {
+                o.value.is_some() && o.local_day() >= since && o.local_day() <= ctx.today
+            }));
         let Some(first) = latest.first() else {
             continue;
         };
@@ -98,13 +99,13 @@ pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Ou
             outcome.reasons.push(format!(
                 "latest {} {listed} on {}: whether it is {words} {} is not known",
                 first.display,
-                first.effective.date(),
+                first.local_day(),
                 trim_number(cut.value)
             ));
             outcome.missing.push(format!(
                 "the {} of {} as a value ({listed} does not say whether it is {words} {})",
                 first.display,
-                first.effective.date(),
+                first.local_day(),
                 trim_number(cut.value)
             ));
             continue;
@@ -113,7 +114,7 @@ pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Ou
             outcome.reasons.push(format!(
                 "latest {} {listed} on {} ({} {words} {})",
                 first.display,
-                first.effective.date(),
+                first.local_day(),
                 if sides[0] { "is" } else { "is not" },
                 trim_number(cut.value)
             ));
@@ -125,13 +126,13 @@ pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Ou
             outcome.reasons.push(format!(
                 "latest {} on {}: {listed}, recorded at the same time, disagree about {words} {}",
                 first.display,
-                first.effective.date(),
+                first.local_day(),
                 trim_number(cut.value)
             ));
             outcome.missing.push(format!(
                 "which {} of {} holds ({listed} were recorded at the same time)",
                 first.display,
-                first.effective.date()
+                first.local_day()
             ));
         }
     }
@@ -155,7 +156,7 @@ pub fn threshold(ctx: &Context<'_>, id: &str, spec: &ObservationThreshold) -> Ou
             .scores
             .iter()
             .flat_map(|cut| ctx.observations(&cut.observation))
-            .filter(|o| o.value.is_some() && o.effective.date() < since)
+            .filter(|o| o.value.is_some() && o.local_day() < since)
             .max_by_key(|o| o.effective);
         let latest = older.map_or(String::new(), |o| {
             format!(" (the latest: {})", describe_observation(o))
@@ -231,7 +232,7 @@ pub fn recent_evidence(ctx: &Context<'_>, id: &str, spec: &RecentEvidence) -> Ou
     let since = shift(ctx.today, -spec.window_days.max(0));
     let measured = ctx
         .observations(&spec.observation)
-        .filter(|o| o.effective.date() >= since && o.effective.date() <= ctx.today)
+        .filter(|o| o.local_day() >= since && o.local_day() <= ctx.today)
         .max_by_key(|o| o.effective);
     if let Some(observation) = measured {
         outcome.verdict = Verdict::Met;

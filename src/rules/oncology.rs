@@ -62,9 +62,7 @@ fn recorded_response_dated(
         return Some((response, line.best_response_date));
     }
     assessments_of(ctx, line)
-        .filter_map(|o| {
-            response_of_assessment(o).map(|response| (response, Some(o.effective.date())))
-        })
+        .filter_map(|o| response_of_assessment(o).map(|response| (response, Some(o.local_day()))))
         .max_by_key(|(response, _)| response.depth())
 }
 
@@ -80,7 +78,7 @@ fn assessments_of<'c>(
     ctx.record
         .observations
         .iter()
-        .filter(move |o| o.effective.date() >= line.start && o.effective.date() <= until)
+        .filter(move |o| o.local_day() >= line.start && o.local_day() <= until)
         .filter(move |o| !before_line(ctx, line, o.effective))
         .filter(move |o| next.is_none_or(|next| before_line(ctx, next, o.effective)))
 }
@@ -100,7 +98,7 @@ fn deauville_score(o: &Observation) -> Option<f64> {
 /// the clinician is told it was seen and what would decide it.
 fn deauville_undecided(ctx: &Context<'_>, line: &TreatmentLine) -> String {
     assessments_of(ctx, line)
-        .filter_map(|o| deauville_score(o).map(|score| (score, o.effective.date())))
+        .filter_map(|o| deauville_score(o).map(|score| (score, o.local_day())))
         .filter(|(score, _)| *score == 4.0 || *score == 5.0)
         .max_by_key(|(_, on)| *on)
         .map_or(String::new(), |(score, on)| {
@@ -283,7 +281,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
         .collect();
     statuses.sort_by_key(|o| o.effective);
     statuses.dedup_by(|later, earlier| {
-        if later.effective.date() == earlier.effective.date() {
+        if later.local_day() == earlier.local_day() {
             *earlier = *later;
             true
         } else {
@@ -306,10 +304,10 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
             .iter()
             .position(|o| !worse(o))
             .map_or(statuses.len(), |n| index + n);
-        let first = statuses[index].effective.date();
+        let first = statuses[index].local_day();
         // A new line started soon after the worsening, before any further assessment: the
         // clinician acted on it as a progression.
-        let next_assessment = statuses.get(run_end).map(|o| o.effective.date());
+        let next_assessment = statuses.get(run_end).map(|o| o.local_day());
         let window = ctx.set.progression.new_line_confirms_days;
         // A status on the day the line began, before its first dose, is one it acted on too
         // (see [`before_line`]).
@@ -335,11 +333,11 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
             });
         } else if run_end - index >= needed {
             for (offset, status) in statuses[index..run_end].iter().enumerate() {
-                let date = status.effective.date();
+                let date = status.local_day();
                 let words = if offset == 0 && needed > 1 {
                     format!(
                         "worsened disease status on {first}, confirmed on {}",
-                        statuses[index + needed - 1].effective.date()
+                        statuses[index + needed - 1].local_day()
                     )
                 } else {
                     format!("{} on {date}", status.display)
@@ -371,7 +369,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 .map_or("not worse", Response::words);
             refuted.push(format!(
                 "worsened disease status on {first} not confirmed: the next assessment, on {}, was {said}",
-                next.effective.date()
+                next.local_day()
             ));
         }
         index = run_end;
@@ -959,7 +957,7 @@ fn marrow_relapse(
         if later.beyond("at_least", spec.blasts_remission_below) != Some(true) {
             return Some(format!(
                 "whether the marrow blasts of {} ({}) are at least {cut}% (relapse after the remission of {} {})",
-                later.effective.date(),
+                later.local_day(),
                 blasts_text(later),
                 line.label(),
                 line.regimen
@@ -977,7 +975,7 @@ fn marrow_relapse(
             "{}: {words}, then marrow blasts {} on {} (relapse: {cut}% or more)",
             describe_line(line),
             blasts_text(later),
-            later.effective.date()
+            later.local_day()
         ));
         return None;
     }
@@ -1484,9 +1482,8 @@ fn course_result<'a>(
     // come (no next course and the run day before it: the counts may yet recover).
     let counts = |marrow: &Observation| {
         spec.recovery.as_ref().map(|recovery| {
-            let until = next.unwrap_or_else(|| {
-                shift(marrow.effective.date(), recovery.days_after_marrow.max(0))
-            });
+            let until = next
+                .unwrap_or_else(|| shift(marrow.local_day(), recovery.days_after_marrow.max(0)));
             let reading = recovery::at_marrow(ctx, recovery, marrow, line.start, until, &course);
             let open = Some(until).filter(|until| next.is_none() && ctx.today < *until);
             (recovery, reading, open)
@@ -1507,7 +1504,7 @@ fn course_result<'a>(
                 format!(
                     "recorded {response}, but marrow blasts {} on {}: conflicting evidence, the blasts decide",
                     blasts_text(observation),
-                    observation.effective.date()
+                    observation.local_day()
                 ),
                 vec![observation],
             );
@@ -1535,7 +1532,7 @@ fn course_result<'a>(
                     format!(
                         "recorded {response}, but marrow blasts {} on {}, {said}: conflicting evidence, the recorded {response} stands (blood counts do not overrule a recorded remission)",
                         blasts_text(observation),
-                        observation.effective.date()
+                        observation.local_day()
                     ),
                     shown,
                 );
@@ -1561,7 +1558,7 @@ fn course_result<'a>(
             let blasts = format!(
                 "marrow blasts {} on {}",
                 blasts_text(observation),
-                observation.effective.date()
+                observation.local_day()
             );
             // Blasts below the cut-off are CR, CRi or MLFS: the blood counts tell which.
             match counts(observation) {
@@ -1600,13 +1597,13 @@ fn course_result<'a>(
             format!(
                 "marrow blasts {} on {}",
                 blasts_text(observation),
-                observation.effective.date()
+                observation.local_day()
             ),
             vec![observation],
         ),
         Some((observation, None)) if observation.value.is_some() => CourseResult::Pending(format!(
             "whether the marrow blasts of {} ({}) are below {}%",
-            observation.effective.date(),
+            observation.local_day(),
             blasts_text(observation),
             trim_number(spec.blasts_remission_below)
         )),
@@ -1643,7 +1640,7 @@ fn course_marrow<'a>(
     let until = next_course_start(ctx, line).map_or(window_end, |next| next.min(window_end));
     let in_window = ctx
         .observations(&spec.blasts)
-        .filter(move |o| o.effective.date() > line.start && o.effective.date() <= until);
+        .filter(move |o| o.local_day() > line.start && o.local_day() <= until);
     if spec.response_marrow == "first" {
         in_window.min_by_key(|o| o.effective)
     } else {

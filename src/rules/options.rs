@@ -326,7 +326,7 @@ pub fn tried(option: &CatalogueOption, record: &PatientRecord, book: &DrugBook) 
                 .into_iter()
                 .find(|drug| wanted(drug))
             {
-                let (start, end) = (exposure.start.date(), exposure.end.map(|e| e.date()));
+                let (start, end) = (exposure.start_day(), exposure.end_day());
                 consider(start, format!("{} {}", drug.ingredient, period(start, end)));
             }
         }
@@ -361,7 +361,7 @@ pub fn tried(option: &CatalogueOption, record: &PatientRecord, book: &DrugBook) 
     for procedure in record.procedures.iter().filter(|p| !p.date_unknown) {
         if super::procedure_terms::is_one_of(procedure, &option.procedures) {
             // A procedure without an end is a point in time, not an ongoing treatment.
-            let start = procedure.performed.date();
+            let start = procedure.performed_day();
             let end = procedure.end.map_or(start, |e| e.date());
             consider(
                 start,

@@ -83,6 +83,7 @@ pub fn with_therapies(
                 cycles: Some(1),
                 dates: DatesKnown::Stated,
                 stop_text: None,
+                utc_offset_minutes: procedure.utc_offset_minutes,
             }
         })
         .collect();

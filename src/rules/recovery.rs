@@ -72,7 +72,7 @@ impl Count<'_> {
         format!(
             "whether the {} of {} ({}) is at least {} ×10⁹/L",
             self.name,
-            self.observation.effective.date(),
+            self.observation.local_day(),
             self.text(),
             trim_number(cut)
         )
@@ -113,7 +113,7 @@ pub fn at_marrow<'a>(
     until: NaiveDate,
     course: &str,
 ) -> Reading<'a> {
-    let day = marrow.effective.date();
+    let day = marrow.local_day();
     let from = (day - chrono::Days::new(spec.window_days.max(0).unsigned_abs()))
         .max(after + chrono::Days::new(1));
     let anc = best(ctx, spec, &spec.neutrophils, "ANC", from, until);
@@ -145,7 +145,7 @@ pub fn at_marrow<'a>(
                     o.display,
                     o.value.map(trim_number).unwrap_or_default(),
                     o.unit.as_deref().unwrap_or("with no unit"),
-                    o.effective.date()
+                    o.local_day()
                 );
             }
         }
@@ -169,7 +169,7 @@ fn best<'a>(
     let (readable, unread): (Vec<&'a Observation>, Vec<&'a Observation>) = ctx
         .observations(selector)
         .filter(|o| o.value.is_some())
-        .filter(|o| (from..=until).contains(&o.effective.date()))
+        .filter(|o| (from..=until).contains(&o.local_day()))
         .partition(|o| per_unit(spec, o.unit.as_deref()).is_some());
     // In 10⁹/L, so that counts in different units compare.
     let size = |o: &Observation| {
@@ -311,8 +311,8 @@ pub fn classify(
 /// "ANC 0.4 ×10⁹/L and platelets 35 ×10⁹/L on 2025-03-02", or each with its own day.
 pub fn counts_text(anc: &Count<'_>, platelets: &Count<'_>) -> String {
     let (a, p) = (
-        anc.observation.effective.date(),
-        platelets.observation.effective.date(),
+        anc.observation.local_day(),
+        platelets.observation.local_day(),
     );
     if a == p {
         format!("{} and {} on {a}", anc.text(), platelets.text())

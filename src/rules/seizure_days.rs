@@ -38,13 +38,13 @@ fn covered_from(
     reports: &[&Observation],
     reach_days: i64,
 ) -> NaiveDate {
-    let end = observation.effective.date();
-    if let Some(since) = observation.since {
-        return since.date();
+    let end = observation.local_day();
+    if let Some(since) = observation.since_day() {
+        return since;
     }
     let previous = reports
         .iter()
-        .map(|o| o.effective.date())
+        .map(|o| o.local_day())
         .filter(|day| *day < end)
         .max();
     match previous {
@@ -71,7 +71,7 @@ pub(super) fn surely_within(
         return None;
     }
     let rate = rate_of(observation)?;
-    let end = observation.effective.date();
+    let end = observation.local_day();
     let from = covered_from(observation, rate, reports, reach_days);
     if observation.since.is_some() {
         return Some((from, end));
@@ -90,7 +90,7 @@ pub(super) fn days_of(
     if finding(observation) != Finding::Present {
         return Vec::new();
     }
-    let end = observation.effective.date();
+    let end = observation.local_day();
     let Some(rate) = rate_of(observation) else {
         return vec![end];
     };

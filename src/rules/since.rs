@@ -144,7 +144,7 @@ pub fn as_of(record: &PatientRecord, day: NaiveDate) -> PatientRecord {
         observations: record
             .observations
             .iter()
-            .filter(|o| o.effective.date() <= day)
+            .filter(|o| o.local_day() <= day)
             .cloned()
             .collect(),
         procedures: Vec::with_capacity(record.procedures.len()),
@@ -167,11 +167,11 @@ pub fn as_of(record: &PatientRecord, day: NaiveDate) -> PatientRecord {
         then.conditions.push(condition);
     }
     for exposure in &record.exposures {
-        if exposure.start.date() > day {
+        if exposure.start_day() > day {
             continue;
         }
         let mut exposure = exposure.clone();
-        if exposure.end.is_some_and(|end| end.date() > day) {
+        if exposure.end_day().is_some_and(|end| end > day) {
             exposure.end = None;
             exposure.stop_reason = None;
             exposure.stop_text = None;
@@ -198,13 +198,13 @@ pub fn as_of(record: &PatientRecord, day: NaiveDate) -> PatientRecord {
     }
     for procedure in &record.procedures {
         // One of a day not recorded is kept: as of any day, it is as unknown as today.
-        if !procedure.date_unknown && procedure.performed.date() > day {
+        if !procedure.date_unknown && procedure.performed_day() > day {
             continue;
         }
         let mut procedure = procedure.clone();
         // Of a window straddling the day, only its days up to then were possible then.
         procedure.performed_by = procedure.performed_by.map(|last| last.min(day));
-        if procedure.end.is_some_and(|end| end.date() > day) {
+        if procedure.end_day().is_some_and(|end| end > day) {
             procedure.end = None;
         }
         then.procedures.push(procedure);
@@ -216,8 +216,8 @@ pub fn as_of(record: &PatientRecord, day: NaiveDate) -> PatientRecord {
 fn change_days(record: &PatientRecord, today: NaiveDate) -> Vec<NaiveDate> {
     let mut days: Vec<NaiveDate> = Vec::new();
     for exposure in &record.exposures {
-        days.push(exposure.start.date());
-        days.extend(exposure.end.map(|end| end.date()));
+        days.push(exposure.start_day());
+        days.extend(exposure.end_day());
     }
     for line in &record.lines {
         days.push(line.start);
@@ -225,11 +225,16 @@ fn change_days(record: &PatientRecord, today: NaiveDate) -> Vec<NaiveDate> {
         days.extend(line.best_response_date);
         days.extend(line.progression_date);
     }
-    days.extend(record.observations.iter().map(|o| o.effective.date()));
+    days.extend(
+        record
+            .observations
+            .iter()
+            .map(crate::domain::Observation::local_day),
+    );
     for procedure in record.procedures.iter().filter(|p| !p.date_unknown) {
-        days.push(procedure.performed.date());
+        days.push(procedure.performed_day());
         days.extend(procedure.performed_by);
-        days.extend(procedure.end.map(|end| end.date()));
+        days.extend(procedure.end_day());
     }
     for condition in &record.conditions {
         days.extend(condition.onset);
@@ -262,7 +267,7 @@ fn evidence_day(
                 .exposures
                 .iter()
                 .find(|e| e.id == item.id)
-                .map(|e| e.end.map_or(e.start.date(), |end| end.date())),
+                .map(|e| e.end_day().unwrap_or_else(|| e.start_day())),
             EvidenceKind::Line => record.lines.iter().find(|l| l.id == item.id).map(|l| {
                 [l.end, l.best_response_date, l.progression_date]
                     .into_iter()
@@ -274,7 +279,7 @@ fn evidence_day(
                 .observations
                 .iter()
                 .find(|o| o.id == item.id)
-                .map(|o| o.effective.date()),
+                .map(crate::domain::Observation::local_day),
             EvidenceKind::Procedure => record
                 .procedures
                 .iter()

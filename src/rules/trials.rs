@@ -572,10 +572,10 @@ fn level_check(
     let mut read: Vec<(NaiveDate, String, bool)> = Vec::new();
     let mut unread: Vec<String> = Vec::new();
     for level in ctx.observations(&rule.observation).filter(|o| {
-        let day = o.effective.date();
+        let day = o.local_day();
         day >= trial.start && day <= until
     }) {
-        let day = level.effective.date();
+        let day = level.local_day();
         let factor = ng_per_ml(
             level.unit.as_deref().unwrap_or(""),
             rule.molar_mass_g_per_mol,
@@ -696,7 +696,7 @@ fn procedure_courses(
         let end = p
             .end
             .filter(|end| p.date_unknown || *end - p.performed >= chrono::TimeDelta::days(1))
-            .map(|end| end.date());
+            .map(|end| crate::domain::local_day(end, p.utc_offset_minutes));
         match (p.window(), end) {
             (Some((first, last)), end) => {
                 sessions.push((first, end.map_or(last, |end| last.max(end)), p));
@@ -1928,7 +1928,7 @@ fn seizure_evidence(
     let counts: Vec<_> = reports
         .iter()
         .copied()
-        .filter(|o| o.effective.date() >= trial.start && o.effective.date() <= until)
+        .filter(|o| o.local_day() >= trial.start && o.local_day() <= until)
         .collect();
     // Seizures counted over a period are the schedule's failure only when the whole period
     // falls after it could work and before it ended: a count over months that began before may
@@ -1946,13 +1946,13 @@ fn seizure_evidence(
         } else {
             seizure_days::rate_of(o).is_none()
                 && o.since.unwrap_or(o.effective).date() >= adequate_from
-                && o.effective.date() <= until
+                && o.local_day() <= until
                 && finding(o) == Finding::Present
         }
     };
     if let Some(seizure) = reports
         .iter()
-        .filter(|o| o.effective.date() >= trial.start)
+        .filter(|o| o.local_day() >= trial.start)
         .find(|o| on_schedule(o))
     {
         let what = match seizure.value {
@@ -1969,15 +1969,15 @@ fn seizure_evidence(
         // Over a period, where it began: the seizures fell in it, not all on its last day.
         let over = surely(seizure)
             .map(|(from, _)| from)
-            .or(seizure.since.map(|since| since.date()))
-            .filter(|from| *from < seizure.effective.date())
+            .or(seizure.since_day())
+            .filter(|from| *from < seizure.local_day())
             .map_or(String::new(), |from| {
                 format!(", over the period from {from}")
             });
         return Some(EventEvidence::Failed(format!(
             "seizures recorded on {} after {} on the schedule ({}{over})",
-            seizure.effective.date(),
-            span(days_between(trial.start, seizure.effective.date())),
+            seizure.local_day(),
+            span(days_between(trial.start, seizure.local_day())),
             what.trim_end()
         )));
     }
@@ -1986,8 +1986,8 @@ fn seizure_evidence(
         // end: evidence against a recorded "no response".
         let free: Vec<NaiveDate> = counts
             .iter()
-            .filter(|o| o.effective.date() >= adequate_from)
-            .map(|o| o.effective.date())
+            .filter(|o| o.local_day() >= adequate_from)
+            .map(|o| o.local_day())
             .collect();
         let covered = free
             .iter()
@@ -1995,7 +1995,7 @@ fn seizure_evidence(
             .is_some_and(|last| days_between(*last, until) <= 31);
         let all_free = counts
             .iter()
-            .filter(|o| o.effective.date() >= adequate_from)
+            .filter(|o| o.local_day() >= adequate_from)
             .all(|o| finding(o) == Finding::Absent);
         if covered && all_free {
             return Some(EventEvidence::FreeOnSchedule(format!(
@@ -2016,7 +2016,7 @@ fn seizure_evidence(
     let last_zero = counts
         .iter()
         .filter(|o| finding(o) == Finding::Absent)
-        .map(|o| o.effective.date())
+        .map(|o| o.local_day())
         .max()?;
     let free_days = days_between(free_since, last_zero).max(0);
 
@@ -2094,7 +2094,7 @@ fn begun_in_remission(
     let rule = spec.score.as_ref()?;
     let from = shift(first_session, -within_days.max(0));
     let Latest::One(baseline) = agreed_latest(ctx.observations(&rule.observation).filter(|o| {
-        let day = o.effective.date();
+        let day = o.local_day();
         o.value.is_some() && day >= from && day <= first_session
     })) else {
         return None;
@@ -2109,7 +2109,7 @@ fn begun_in_remission(
             "begun in remission ({} {} on {}, below {}): no acute course to fail",
             scale.name,
             baseline.value_text().trim_end(),
-            baseline.effective.date(),
+            baseline.local_day(),
             trim_number(cut)
         )
     })
@@ -2237,14 +2237,14 @@ fn ends_of_one_instrument<'a>(
     any_follow_up_responds: Option<f64>,
 ) -> Option<Ends<'a>> {
     let baseline = agreed_latest(scores.iter().copied().filter(|o| {
-        let day = o.effective.date();
+        let day = o.local_day();
         day >= shift(window.start, -rule_baseline_days.max(0)) && day <= shift(window.start, 7)
     }));
     let mut follow_ups: Vec<&'a Observation> = scores
         .iter()
         .copied()
         .filter(|o| {
-            let day = o.effective.date();
+            let day = o.local_day();
             day >= window.follow_up_from && day <= shift(window.until, 7)
         })
         .collect();
@@ -2383,12 +2383,12 @@ fn response_before_latest(
                     FollowUp::One(score) if latest_side == Some(false) => format!(
                         "the latest, {} on {}, is a relapse after a response, not a failure of the trial",
                         score.value_text().trim_end(),
-                        score.effective.date()
+                        score.local_day()
                     ),
                     FollowUp::One(score) => format!(
                         "the latest, {} on {}, may be a relapse: a relapse after a response is not a failure of the trial",
                         score.value_text().trim_end(),
-                        score.effective.date()
+                        score.local_day()
                     ),
                     FollowUp::InDoubt { on, .. } => format!(
                         "the latest scores, recorded at one moment on {on}, differ: whichever holds, a relapse after a response is not a failure of the trial"
@@ -2421,7 +2421,7 @@ fn response_words(
 ) -> String {
     let on = moment
         .first()
-        .map_or_else(String::new, |score| score.effective.date().to_string());
+        .map_or_else(String::new, |score| score.local_day().to_string());
     if let [score] = moment
         && let Some(value) = score.exact_value()
     {
@@ -2553,7 +2553,7 @@ fn bound_asked(score: &Observation) -> String {
     format!(
         "the {} of {} as a value ({} was reported)",
         score.display,
-        score.effective.date(),
+        score.local_day(),
         score.value_text().trim_end()
     )
 }

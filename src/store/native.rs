@@ -146,6 +146,7 @@ const EXPOSURE_COLUMNS: &[&str] = &[
     "cycles",
     "source",
     "source_id",
+    "utc_offset",
 ];
 const LINE_COLUMNS: &[&str] = &[
     "ruleset",
@@ -187,6 +188,7 @@ const PROCEDURE_COLUMNS: &[&str] = &[
     "source",
     "source_id",
     "codings",
+    "utc_offset",
 ];
 const IDENTIFIER_COLUMNS: &[&str] = &["system", "value"];
 const FHIR_RESOURCE_COLUMNS: &[&str] = &[

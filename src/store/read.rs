@@ -542,10 +542,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, text, rxnorm, atc, start, end, dose_value, dose_unit, route, role,
-                stop_reason, cycles, dates, stop_text
+                stop_reason, cycles, dates, stop_text, utc_offset
          FROM drug_exposures WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, start, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 15)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 16)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -572,6 +572,9 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
                 crate::domain::DatesKnown::parse,
             )?,
             stop_text: raw.opt(14),
+            utc_offset_minutes: raw
+                .opt_int(15)
+                .and_then(|minutes| i32::try_from(minutes).ok()),
         });
     }
 
@@ -665,10 +668,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
     }
 
     let mut stmt = conn.prepare_cached(
-        "SELECT patient_id, id, code, display, performed, end, system, codings FROM procedures
-         WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, performed, id",
+        "SELECT patient_id, id, code, display, performed, end, system, codings, utc_offset
+         FROM procedures WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, performed, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 8)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 9)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -703,6 +706,9 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             performed_by,
             date_unknown,
             at_ages: None,
+            utc_offset_minutes: raw
+                .opt_int(8)
+                .and_then(|minutes| i32::try_from(minutes).ok()),
         });
     }
 

@@ -173,8 +173,9 @@ impl<'conn> RecordWriter<'conn> {
             exposure: conn.prepare_cached(
                 "INSERT INTO drug_exposures (patient_id, text, rxnorm, atc, start, end, dose_value,
                                              dose_unit, route, role, stop_reason, cycles, source,
-                                             source_id, dates, stop_text)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                                             source_id, dates, stop_text, utc_offset)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                         ?17)",
             )?,
             line: conn.prepare_cached(
                 "INSERT INTO treatment_lines (patient_id, ruleset, number, regimen, start, end, intent,
@@ -196,8 +197,8 @@ impl<'conn> RecordWriter<'conn> {
             )?,
             procedure: conn.prepare_cached(
                 "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id,
-                                         system, codings)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                         system, codings, utc_offset)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?,
             exposure_ids: Vec::new(),
             ids: IdMap::default(),
@@ -466,6 +467,7 @@ impl<'conn> RecordWriter<'conn> {
                 source_id(|ids| &ids.procedures, index),
                 Some(procedure.system.as_str()).filter(|system| !system.is_empty()),
                 codings,
+                procedure.utc_offset_minutes,
             ])?;
             self.ids.procedures.push((procedure.id, row));
         }
@@ -501,6 +503,7 @@ impl<'conn> RecordWriter<'conn> {
             source_id,
             exposure.dates.as_str(),
             exposure.stop_text,
+            exposure.utc_offset_minutes,
         ])?)
     }
 

@@ -216,8 +216,12 @@ fn exported_times_carry_an_offset_and_dates_stay_dates() {
                 r["resourceType"] == "Observation" && r["code"]["coding"][0]["code"] == "8867-4"
             })
             .unwrap();
-        // The instant the source wrote, in UTC whatever the exporting machine's zone.
-        assert_eq!(heart["effectiveDateTime"], "2024-03-05T08:30:00Z", "{tz}");
+        // The instant the source wrote, in the offset it wrote it in (its local day), whatever
+        // the exporting machine's zone.
+        assert_eq!(
+            heart["effectiveDateTime"], "2024-03-05T09:30:00+01:00",
+            "{tz}"
+        );
         assert!(heart["valueQuantity"].get("unit").is_none(), "{heart}");
         let drug = resources
             .iter()

@@ -317,6 +317,8 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              ALTER TABLE meetings DROP COLUMN uid;
              ALTER TABLE conditions DROP COLUMN recorded;
              ALTER TABLE observations DROP COLUMN utc_offset;
+             ALTER TABLE procedures DROP COLUMN utc_offset;
+             ALTER TABLE drug_exposures DROP COLUMN utc_offset;
              PRAGMA user_version = 18;",
         )
         .unwrap();

@@ -912,6 +912,8 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              ALTER TABLE meetings DROP COLUMN uid;
              ALTER TABLE conditions DROP COLUMN recorded;
              ALTER TABLE observations DROP COLUMN utc_offset;
+             ALTER TABLE procedures DROP COLUMN utc_offset;
+             ALTER TABLE drug_exposures DROP COLUMN utc_offset;
              PRAGMA user_version = 28;"
         ))
         .unwrap();

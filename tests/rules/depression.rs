@@ -2222,3 +2222,39 @@ fn a_recovery_never_makes_an_earlier_episodes_trial_the_current_ones() {
     assert!(said.contains("2 adequate failed trials"), "{said}");
     assert!(said.contains("sertraline (before a recovery"), "{said}");
 }
+
+/// An acute course of 6 sessions on 6 consecutive local days, at `times` (local hour, minute)
+/// by turns, written `offset_minutes` from UTC: each session is its own local day, though two
+/// of them fall on one UTC day.
+fn ect_on_local_days(offset_minutes: i32, times: [(u32, u32); 2]) -> refract::domain::Assessment {
+    let mut record = ect_series(
+        "23835007",
+        "Electroconvulsive therapy",
+        (6, 1),
+        (21.0, 20.0),
+    )
+    .record();
+    for (index, session) in record.procedures.iter_mut().enumerate() {
+        let (hour, minute) = times[index % 2];
+        let local = session
+            .performed
+            .date()
+            .and_hms_opt(hour, minute, 0)
+            .unwrap();
+        session.performed = local - chrono::Duration::minutes(i64::from(offset_minutes));
+        session.utc_offset_minutes = Some(offset_minutes);
+    }
+    assess(ID, &record)
+}
+
+#[test]
+fn ect_sessions_on_consecutive_local_days_are_counted_on_those_days_in_any_offset() {
+    // New York: 23:00 (04:00Z the next day) and the next evening's 18:00 (23:00Z) share a UTC
+    // day; Singapore: 20:00 (12:00Z) and the next morning's 07:30 (23:30Z the day before) too.
+    for (offset, times) in [(-300, [(23, 0), (18, 0)]), (480, [(20, 0), (7, 30)])] {
+        let assessment = ect_on_local_days(offset, times);
+        let said = describe(&assessment);
+        assert!(said.contains("ECT, 6 sessions"), "{offset}: {said}");
+        assert_eq!(assessment.status, Refractory, "{offset}: {said}");
+    }
+}

@@ -90,6 +90,7 @@ fn bystanders() -> Vec<DrugExposure> {
             cycles: None,
             dates: refract::domain::DatesKnown::Stated,
             stop_text: None,
+            utc_offset_minutes: None,
         }
     };
     let mut atorvastatin = exposure("Atorvastatin 40 mg/d", 800, Some(700), 40.0, "mg/d");

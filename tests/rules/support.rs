@@ -417,6 +417,7 @@ impl Vignette {
             cycles: None,
             dates: rx.dates,
             stop_text: rx.stop_text.clone(),
+            utc_offset_minutes: None,
         });
         self
     }
@@ -809,6 +810,7 @@ impl Vignette {
             performed_by: None,
             date_unknown: false,
             at_ages: None,
+            utc_offset_minutes: None,
         });
         self
     }
@@ -836,6 +838,7 @@ impl Vignette {
             performed_by: None,
             date_unknown: false,
             at_ages: None,
+            utc_offset_minutes: None,
         });
         self
     }

@@ -936,6 +936,7 @@ mod tests {
             cycles: None,
             dates,
             stop_text: None,
+            utc_offset_minutes: None,
         }
     }
 
