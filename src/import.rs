@@ -214,8 +214,13 @@ fn this_host() -> String {
 /// a `Patient.link` by an identifier's value with no system joins no one. A DiagnosticReport
 /// coded by a PET-CT's LOINC code alone or named "PETCT"/"PT+CT" is about the cancer; a
 /// comparison ends at the words stating today's finding; a sentence naming the cancer is the
-/// cancer's beside another disease's words; "not excluded"/"not ruled out" doubt a response.
-pub const MAPPING_VERSION: i64 = 15;
+/// cancer's beside another disease's words; "not excluded"/"not ruled out" doubt a response;
+/// a dosage text's parts of the day in sentences of their own, meals as parts of the day and one
+/// amount at several parts summed, a day's total written before its split ("total daily dose
+/// 150 mg given as 75 mg bd", "150 mg daily divided twice daily") read, the latest stated dose
+/// (discharge, new, "now", "changed to") replacing the earlier ones, and a count written beside
+/// one dose's mass checked at the product's strength.
+pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

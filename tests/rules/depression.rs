@@ -2058,3 +2058,29 @@ fn an_ect_session_across_utc_midnight_is_one_session_on_its_start_day() {
     assert_eq!(assessment.status, Refractory, "{said}");
     assert!(said.contains("ECT, 9 sessions"), "{said}");
 }
+
+#[test]
+fn a_dose_text_read_whole_decides_whether_the_trial_was_adequate() {
+    use serde_json::json;
+    // Trazodone's minimum effective dose is 150 mg/d: three 50 mg tablets a day reach it,
+    // whether their parts of the day are meals or sentences of their own.
+    for text in [
+        "Take 1 tablet 30 minutes prior to breakfast and 2 tablets prior to evening meal",
+        "1 tablet in the morning. 1 tablet daily at lunch. 1 tablet at night.",
+        "Total daily dose 150 mg given as 75 mg twice daily",
+    ] {
+        let (status, detail) = imported_sertraline(&statement_of(
+            "trazodone 50 mg oral tablet",
+            &json!([{"text": text}]),
+        ));
+        assert_eq!(status, "refractory", "{text}: {detail}");
+        assert!(detail.contains("trazodone 150 mg/d"), "{text}: {detail}");
+    }
+    // The dose on discharge replaces the one on admission: 100 mg/d is below the minimum, no
+    // adequate trial (summed or left unknown, it was counted).
+    let (status, detail) = imported_sertraline(&statement_of(
+        "trazodone 50 mg oral tablet",
+        &json!([{"text": "Admission: 3 tablets at night. Discharge dose: 1 tablet in the morning and 1 tablet at night"}]),
+    ));
+    assert_eq!(status, "not_met", "{detail}");
+}
