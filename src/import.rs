@@ -222,6 +222,11 @@ fn this_host() -> String {
 /// were written in (a session, a day given, a report are the record's local days), and a
 /// condition's onset, abatement and recorded date, a birth or a death written as a time with
 /// an offset are its local day, not its UTC day.
+/// Also in 16: a dosage text's parts of the day in sentences of their own, meals as parts of the day and one
+/// amount at several parts summed, a day's total written before its split ("total daily dose
+/// 150 mg given as 75 mg bd", "150 mg daily divided twice daily") read, the latest stated dose
+/// (discharge, new, "now", "changed to") replacing the earlier ones, and a count written beside
+/// one dose's mass checked at the product's strength.
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -23,6 +23,12 @@ pub struct DosageText {
     /// total ("1 bd (1000mg/day)": 2 a day), which only the product's strength can check:
     /// the total is the dose only where the count agrees with it (see [`read`]).
     pub counted_day: Option<(f64, String)>,
+    /// A count of the product's units (tablets, capsules, mL) the text writes as the same one
+    /// dose as the mass it reads as `amount` ("1 tablet (100 mg) daily", "100 mg (1 tablet)",
+    /// "½ tablet (25 mg)", "5 ml (250 mg)"), which only the product's strength can check: the
+    /// mass is the dose only where the count at that strength agrees with it (see `line_dose`
+    /// in `parse`); with no strength known, the mass stands.
+    pub counted_dose: Option<(f64, String)>,
     /// Whether `amount` is the day's total the text writes ("twice daily (500 mg/day)", "250 mg
     /// in the morning and 250 mg at night": 500 mg a day, `per_day` 1), never the amount of one
     /// dose: beside a structured schedule it is checked as a day, not as one dose.
@@ -48,6 +54,7 @@ pub fn read(text: &str) -> DosageText {
     if labelled {
         read.amount = None;
         read.counted_day = None;
+        read.counted_dose = None;
         read.day_total = false;
     }
     read
@@ -81,10 +88,15 @@ fn read_words(words: &MarkedWords) -> DosageText {
             Some((sum, counts.form.clone().unwrap_or(product_units)))
         });
         if let Some(day) = day {
+            let counted_day = MASS_UNITS
+                .contains(&day.1.as_str())
+                .then(|| counts_of_a_split_day(text))
+                .flatten();
             return DosageText {
                 amount: Some(day),
                 per_day: Some(1.0),
-                counted_day: None,
+                counted_day,
+                counted_dose: None,
                 day_total: true,
             };
         }
@@ -108,12 +120,73 @@ fn read_words(words: &MarkedWords) -> DosageText {
                 .or_else(|| per_day.and_then(|_| bare_count(text)))
         })
         .flatten();
+    let counted_dose = amount
+        .as_ref()
+        .filter(|(_, unit)| MASS_UNITS.contains(&unit.as_str()))
+        .and_then(|_| count_written_beside(text));
     DosageText {
         amount,
         per_day,
         counted_day: None,
+        counted_dose,
         day_total: false,
     }
+}
+
+/// Whether a unit is a count of the product's units its strength converts: tablets, capsules,
+/// millilitres of a liquid (see [`DosageText::counted_dose`]).
+fn is_counted_form(unit: &str) -> bool {
+    matches!(unit, "tablet" | "capsule" | "ml")
+}
+
+/// The one count of the product's units the words write (see [`is_counted_form`]), every
+/// count written agreeing ("1 tablet (100 mg) daily": 1 tablet), else `None`.
+fn count_written_beside(words: &[String]) -> Option<(f64, String)> {
+    let mut found: Option<(f64, String)> = None;
+    for (index, word) in words.iter().enumerate() {
+        let Some(unit) = words.get(index + 1).map(|unit| singular(unit)) else {
+            break;
+        };
+        if !is_counted_form(&unit) {
+            continue;
+        }
+        let Ok(value) = word.parse::<f64>() else {
+            continue;
+        };
+        if !(value.is_finite() && value > 0.0) {
+            return None;
+        }
+        match &found {
+            None => found = Some((value, unit)),
+            Some((known, known_unit))
+                if (known - value).abs() < f64::EPSILON && *known_unit == unit => {}
+            Some(_) => return None,
+        }
+    }
+    found
+}
+
+/// The day's count of the product's units in a day written dose by dose in masses, each with
+/// its count ("1 tablet (50 mg) in the morning and 2 tablets (100 mg) at night": 3 tablets),
+/// read as the day of counts the words make without their masses (see [`split_day`]); `None`
+/// where they make none.
+fn counts_of_a_split_day(words: &[String]) -> Option<(f64, String)> {
+    let masses: Vec<usize> = (0..words.len())
+        .filter(|&index| {
+            words
+                .get(index + 1)
+                .is_some_and(|unit| MASS_UNITS.contains(&unit.as_str()))
+                && words[index].parse::<f64>().is_ok()
+        })
+        .flat_map(|index| [index, index + 1])
+        .collect();
+    let counts: Vec<String> = words
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !masses.contains(index))
+        .map(|(_, word)| word.clone())
+        .collect();
+    split_day(&counts).filter(|(_, unit)| is_counted_form(unit))
 }
 
 /// How far apart, as a share of the larger, a day's total the text writes and the day its
@@ -156,6 +229,7 @@ fn checked_total(total: &WrittenDay, words: &MarkedWords) -> Option<DosageText> 
         amount: Some(total.amount.clone()),
         per_day: Some(1.0),
         counted_day,
+        counted_dose: None,
         day_total: true,
     };
     // A total beside one step of a titration ("1 tablet twice daily (400mg daily dose) -
@@ -187,7 +261,14 @@ fn checked_total(total: &WrittenDay, words: &MarkedWords) -> Option<DosageText> 
         match (milligrams(amount, &unit), milligrams(written, written_unit)) {
             (Some(scheduled), Some(written)) => {
                 if agrees(scheduled * per_day, written) {
-                    as_total(None)
+                    // The schedule's counts, where it writes them, are still checked at the
+                    // product's strength.
+                    as_total(schedule.counted_day.clone().or_else(|| {
+                        schedule
+                            .counted_dose
+                            .as_ref()
+                            .map(|(count, unit)| (count * per_day, unit.clone()))
+                    }))
                 } else {
                     unknown
                 }
@@ -235,6 +316,16 @@ fn opens_restatement(words: &MarkedWords, at: usize) -> bool {
             || words.words.get(at - 1).is_some_and(|before| before == "=")
             || (words.bracketed.get(at) == Some(&true)
                 && words.bracketed.get(at - 1) == Some(&false)))
+}
+
+/// Whether the words of a restated day, from `at` to `end`, are a clause of their own: the text,
+/// a sentence or a bracket ends right after them ("… at night. 3 tablets daily", "(100 mg
+/// daily)"). "1 tablet daily at lunch" after a sentence is a dose at a part of the day, no day
+/// restated.
+fn ends_a_clause(words: &MarkedWords, at: usize, end: usize) -> bool {
+    words.words.get(end).is_none_or(|_| {
+        words.break_at(end) != Break::None || words.bracketed.get(end) != words.bracketed.get(at)
+    })
 }
 
 /// Where words after an amount say it is a day ("daily", "a day", "per day", "each day",
@@ -293,7 +384,8 @@ fn counted_total(words: &MarkedWords) -> Option<WrittenDay> {
         if form.is_none() && !stands_alone {
             return None;
         }
-        if !stands_alone && !opens_restatement(words, at) {
+        let restated = opens_restatement(words, at) && ends_a_clause(words, at, end);
+        if !(stands_alone || restated) {
             return None;
         }
         Some(WrittenDay {
@@ -326,12 +418,8 @@ fn restated_mass(words: &MarkedWords) -> Option<WrittenDay> {
             "and" | "plus" | "+" | "with" | "then" | "to" | "or" | "of" | "by"
         );
         let end = at + 3;
-        let placed = end == text.len()
-            || (opens_restatement(words, at)
-                && text.get(end).is_none_or(|_| {
-                    words.break_at(end) != Break::None
-                        || words.bracketed.get(end) != words.bracketed.get(at)
-                }));
+        let placed =
+            end == text.len() || (opens_restatement(words, at) && ends_a_clause(words, at, end));
         (!joined && placed).then(|| WrittenDay {
             amount: (value, unit.clone()),
             span: at..end,
@@ -415,9 +503,10 @@ fn limit_span(words: &MarkedWords) -> Option<std::ops::Range<usize>> {
             return None;
         }
         let length = limit_starts(text, at)?;
-        // "Max dose 3000 mg", "maximum of 200 mg", "usual maintenance dose: 1000 mg".
+        // "Max dose 3000 mg", "maximum of 200 mg", "usual maintenance dose: 1000 mg",
+        // "maximum total daily dose 200 mg".
         let number_at = (at + length..end)
-            .take(3)
+            .take(4)
             .find(|&index| starts_number(&text[index]))?;
         let has_unit = (number_at..end).any(|index| {
             starts_number(&text[index])
@@ -434,8 +523,10 @@ fn limit_span(words: &MarkedWords) -> Option<std::ops::Range<usize>> {
 /// ("Prior to admission 1 tablet bd", "Home dose: 2 tablets twice daily", "PTA: …"). Each opens
 /// a former dose only where a number follows within [`FORMER_DOSE_REACH`] words. Chosen: a
 /// "discharge dose" is not on the list, since the dose a patient leaves hospital on is the
-/// one now taken, so it is read as any other words.
-const FORMER_DOSE_PHRASES: [&[&str]; 27] = [
+/// one now taken, and it replaces what the text said before it (see [`from_the_current_dose`]).
+/// "Admission" alone ("Admission: 500 mg twice daily") opens the dose taken on admission.
+const FORMER_DOSE_PHRASES: [&[&str]; 28] = [
+    &["admission"],
     &["prior", "to", "admission"],
     &["before", "admission"],
     &["pre-admission"],
@@ -481,6 +572,105 @@ fn former_dose_phrase(words: &[String], at: usize) -> Option<usize> {
         .max()
 }
 
+/// Words that say the dose after them is the one now taken, whatever the text said before:
+/// "discharge dose", "on discharge", "new dose", "current dose", "currently", "now", "changed
+/// to", "reduced to", "increased to" (done: "to be increased to" is a step to come).
+const CURRENT_DOSE_PHRASES: [&[&str]; 16] = [
+    &["discharge"],
+    &["new", "dose"],
+    &["new", "regimen"],
+    &["current", "dose"],
+    &["currently"],
+    &["now"],
+    &["changed", "to"],
+    &["reduced", "to"],
+    &["increased", "to"],
+    &["decreased", "to"],
+    &["switched", "to"],
+    &["lowered", "to"],
+    &["raised", "to"],
+    &["adjusted", "to"],
+    &["amended", "to"],
+    &["titrated", "down", "to"],
+];
+
+/// The words from the last current dose the text states (see [`CURRENT_DOSE_PHRASES`]): a dose
+/// stated later replaces the one stated before it ("Admission: 500 mg twice daily. Discharge
+/// dose 1 tablet twice daily" is 1 tablet twice daily), never adds to it. Chosen: a discharge
+/// dose, a new or current dose, a dose "now" or one "changed to" is the dose now taken, and
+/// the whole text before it is what it replaced, since a text restates its earlier doses only
+/// as history (admission, home, previous doses); summed, the day would count a dose the
+/// patient no longer takes. A phrase is a current dose only where an amount follows it within
+/// [`FORMER_DOSE_REACH`] words in its clause, joined by no "and" / "or" / "then" ("1 tablet now
+/// and 1 in 12 hours" is no dose replaced), where its sentence names no step, choice or extra
+/// ("now 2 tablets bd after 2 weeks" is a step to come; see [`steps_or_choices`]), no word of
+/// a change to come precedes it ("to be increased to", "will be reduced to"), and no step of a
+/// written titration comes before it (a titration's steps keep their dates).
+fn from_the_current_dose(words: &MarkedWords) -> MarkedWords {
+    let text = &words.words;
+    let phrase_at = |at: usize| {
+        CURRENT_DOSE_PHRASES
+            .iter()
+            .filter(|phrase| {
+                text.get(at..at + phrase.len())
+                    .is_some_and(|slice| slice.iter().zip(phrase.iter()).all(|(a, b)| a == b))
+            })
+            .map(|phrase| phrase.len())
+            .max()
+    };
+    let amount_follows = |from: usize| {
+        (from..text.len())
+            .take(FORMER_DOSE_REACH)
+            .take_while(|&index| index == from || words.break_at(index) == Break::None)
+            .take_while(|&index| !matches!(text[index].as_str(), "and" | "or" | "then"))
+            .any(|index| text[index].parse::<f64>().is_ok())
+    };
+    let sentence_end = |from: usize| {
+        (from + 1..text.len())
+            .find(|&index| words.break_at(index) == Break::Sentence)
+            .unwrap_or(text.len())
+    };
+    let to_come = |at: usize| {
+        at.checked_sub(1)
+            .and_then(|before| text.get(before))
+            .is_some_and(|before| {
+                matches!(
+                    before.as_str(),
+                    "be" | "being"
+                        | "will"
+                        | "may"
+                        | "can"
+                        | "could"
+                        | "should"
+                        | "would"
+                        | "might"
+                        | "to"
+                        | "if"
+                        | "when"
+                )
+            })
+    };
+    let first_step = step_break_starts(text)
+        .first()
+        .map_or(text.len(), |(at, _)| *at);
+    let current = (1..first_step.min(text.len())).rev().find(|&at| {
+        phrase_at(at).is_some_and(|length| {
+            amount_follows(at + length)
+                && !to_come(at)
+                && !steps_or_choices(&text[at..sentence_end(at)])
+        })
+    });
+    let Some(at) = current else {
+        return words.clone();
+    };
+    let mut kept = words.without(|index| index < at);
+    // The current dose now opens the text.
+    if let Some(first) = kept.breaks.first_mut() {
+        *first = Break::Sentence;
+    }
+    kept
+}
+
 /// The words without a former dose ("(was 2 tablets at night)", "; previously 2 tablets
 /// twice daily", "reduced from 2 tablets twice daily to …", "instead of 2 tablets"): what the
 /// patient no longer takes is no part of the day. Chosen: its words are left out and the rest
@@ -490,6 +680,8 @@ fn former_dose_phrase(words: &[String], at: usize) -> Option<usize> {
 /// else of its sentence, or to "now" / "currently"; after "from" to the "to" that names the
 /// new dose.
 fn without_former_doses(words: &MarkedWords) -> MarkedWords {
+    let current = from_the_current_dose(words);
+    let words = &current;
     let text = &words.words;
     let number_within = |from: usize, count: usize| {
         (from..text.len())
@@ -501,10 +693,8 @@ fn without_former_doses(words: &MarkedWords) -> MarkedWords {
     let mut at = 0;
     while at < text.len() {
         let word = |index: usize| text.get(index).map(String::as_str);
-        // A text that opens with one names no current dose before it ("Initially 1 tablet bd
-        // for 2 weeks then …" is a titration).
         let listed = former_dose_phrase(text, at)
-            .filter(|&length| at > 0 && number_within(at + length, FORMER_DOSE_REACH));
+            .filter(|&length| number_within(at + length, FORMER_DOSE_REACH));
         let start = match word(at) {
             _ if listed.is_some() => Some((at, false)),
             Some("was" | "were") => {
@@ -558,7 +748,12 @@ fn without_former_doses(words: &MarkedWords) -> MarkedWords {
         // "Initially 1 tablet bd for 2 weeks then 2 tablets bd": the first step of a titration.
         let first_step = matches!(text[start].as_str(), "initially" | "originally")
             && text.get(end).is_some_and(|word| word == "then");
-        if !first_step {
+        // A phrase that opens the text and names the only dose it gives ("Home dose 1 tablet
+        // bd") is the dose the record has: left out only where a later one is stated.
+        let only_dose = start == 0
+            && listed.is_some()
+            && !text[end..].iter().any(|word| word.parse::<f64>().is_ok());
+        if !first_step && !only_dose {
             dropped.push(start..end);
         }
         at = end;
@@ -778,7 +973,7 @@ fn bare_counts(words: &[String]) -> Option<Vec<(f64, f64, Option<u8>)>> {
     for (place, &index) in numbers.iter().enumerate() {
         let until = numbers.get(place + 1).copied().unwrap_or(words.len());
         let schedule = &words[index + 1..until];
-        let part = schedule.iter().take(3).find_map(|word| part_of_day(word));
+        let part = part_named_after(words, index + 1, until);
         let rate = if part.is_some() {
             Some(1.0)
         } else if schedule_follows_count(words, index + 1) {
@@ -908,11 +1103,7 @@ fn amounts_at_parts_of_the_day(words: &[String]) -> usize {
             let skip = if with_unit { 2 } else { 1 };
             word.parse::<f64>().is_ok()
                 && (with_unit || !is_clock_time(words, *index))
-                && words
-                    .iter()
-                    .skip(index + skip)
-                    .take(3)
-                    .any(|w| part_of_day(w).is_some())
+                && part_named_after(words, index + skip, words.len()).is_some()
         })
         .count()
 }
@@ -969,7 +1160,11 @@ fn daily_total(words: &[String]) -> Option<WrittenDay> {
         if !MASS_UNITS.contains(&unit.as_str()) {
             continue;
         }
-        let Some(end) = day_window(index + 2) else {
+        let lead = total_lead_before(words, index);
+        let Some(end) = day_window(index + 2)
+            .or_else(|| divided_after(words, index + 2))
+            .or_else(|| lead.map(|_| index + 2))
+        else {
             continue;
         };
         let value = word
@@ -983,7 +1178,9 @@ fn daily_total(words: &[String]) -> Option<WrittenDay> {
             return None;
         }
         let before = |back: usize| index.checked_sub(back).and_then(|at| words.get(at));
-        let start = if before(1).is_some_and(|word| word == "total" || word == "=") {
+        let start = if let Some(lead) = lead {
+            lead
+        } else if before(1).is_some_and(|word| word == "total" || word == "=") {
             index - 1
         } else if before(1).is_some_and(|word| word == "of")
             && before(2).is_some_and(|word| word == "total")
@@ -1003,10 +1200,130 @@ fn daily_total(words: &[String]) -> Option<WrittenDay> {
     found
 }
 
-/// The part of the day a word names, for a day's doses written one by one.
+/// Words that call the mass after them the day's total ("total daily dose 150 mg given as 75
+/// mg bd", "Total daily dose: 150 mg (75 mg twice daily)", "TDD = 150 mg"): where they begin.
+/// Chosen: not after a word of a limit, a goal or a former dose ("maximum total daily dose 200
+/// mg", "previous daily dose 100 mg"), whose amount is no dose now given (see [`limit_span`],
+/// [`without_former_doses`]), so that a limit the limit reader misses is never read as the day.
+fn total_lead_before(words: &[String], number_at: usize) -> Option<usize> {
+    const LEADS: [&[&str]; 8] = [
+        &["total", "daily", "dose"],
+        &["total", "dose", "daily"],
+        &["total", "dose", "per", "day"],
+        &["dose", "per", "day"],
+        &["total", "per", "day"],
+        &["total", "daily"],
+        &["daily", "dose"],
+        &["tdd"],
+    ];
+    let mut end = number_at;
+    while end > 0 && matches!(words[end - 1].as_str(), "=" | "of" | "is") {
+        end -= 1;
+    }
+    let start = LEADS.iter().find_map(|lead| {
+        let start = end.checked_sub(lead.len())?;
+        words[start..end]
+            .iter()
+            .zip(lead.iter())
+            .all(|(word, expected)| word == expected)
+            .then_some(start)
+    })?;
+    let qualified = start
+        .checked_sub(1)
+        .and_then(|before| words.get(before))
+        .is_some_and(|before| {
+            limit_starts(words, start - 1).is_some()
+                || matches!(
+                    before.as_str(),
+                    "max"
+                        | "maximum"
+                        | "usual"
+                        | "target"
+                        | "recommended"
+                        | "starting"
+                        | "initial"
+                        | "previous"
+                        | "prior"
+                        | "former"
+                        | "old"
+                        | "home"
+                        | "admission"
+                        | "minimum"
+                        | "min"
+                )
+        });
+    (!qualified).then_some(start)
+}
+
+/// A day's mass said to be divided ("150 mg daily divided twice daily", "150 mg daily in 2
+/// divided doses", "600 mg divided bd", "150 mg daily split into 2 doses"): where the words
+/// that call it a day end (after "daily", "a day" or "per day" where written, else right after
+/// the mass), leaving how it is divided to be read as the schedule, which must then agree.
+fn divided_after(words: &[String], from: usize) -> Option<usize> {
+    let word = |at: usize| words.get(at).map(String::as_str);
+    let end = match (word(from), word(from + 1)) {
+        (Some("daily"), _) => from + 1,
+        (Some("a" | "per" | "each"), Some("day")) => from + 2,
+        _ => from,
+    };
+    let divided = match (word(end), word(end + 1), word(end + 2)) {
+        (Some("divided"), _, _)
+        | (Some("split"), Some("into" | "in"), _)
+        | (Some("in"), Some("divided"), _) => true,
+        (Some("in"), Some(count), Some("divided")) => count.parse::<f64>().is_ok(),
+        _ => false,
+    };
+    divided.then_some(end)
+}
+
+/// The part of the day an amount is given at: one named within the three words after it
+/// (from `from`, before `until`), a time before or after it and "daily" not counted ("1 tablet
+/// 30 minutes prior to breakfast", "5 ml daily in the morning": they say when, and are no
+/// words between the amount and its part of the day).
+fn part_named_after(words: &[String], from: usize, until: usize) -> Option<u8> {
+    let mut seen = 0;
+    let mut at = from;
+    while seen < 3 && at < until.min(words.len()) {
+        let offset = time_offset_length(words, at);
+        if offset > 0 {
+            at += offset;
+            continue;
+        }
+        if words[at] == "daily" {
+            at += 1;
+            continue;
+        }
+        if let Some(part) = part_of_day(&words[at]) {
+            return Some(part);
+        }
+        seen += 1;
+        at += 1;
+    }
+    None
+}
+
+/// The words a time before or after something takes at `at` ("30 minutes", "1 hour", "an
+/// hour"), 0 where none begins there.
+fn time_offset_length(words: &[String], at: usize) -> usize {
+    let is_time_unit = |index: usize| {
+        words.get(index).is_some_and(|unit| {
+            matches!(
+                unit.as_str(),
+                "minutes" | "minute" | "mins" | "min" | "hours" | "hour" | "hrs" | "hr" | "h"
+            )
+        })
+    };
+    let starts = words
+        .get(at)
+        .is_some_and(|word| word == "an" || word.parse::<f64>().is_ok());
+    if starts && is_time_unit(at + 1) { 2 } else { 0 }
+}
+
+/// The part of the day a word names, for a day's doses written one by one: a meal is its part
+/// of the day ("before breakfast", "with lunch", "after supper", "prior to evening meal").
 fn part_of_day(word: &str) -> Option<u8> {
     match word {
-        "mane" | "morning" | "am" | "qam" | "breakfast" => Some(0),
+        "mane" | "om" | "morning" | "am" | "qam" | "breakfast" => Some(0),
         "noon" | "midday" | "lunch" | "lunchtime" => Some(1),
         "evening" | "pm" | "qpm" | "dinner" | "supper" | "teatime" => Some(2),
         "nocte" | "night" | "bedtime" | "hs" | "qhs" => Some(3),
@@ -1055,11 +1372,7 @@ fn split_day(words: &[String]) -> Option<(f64, String)> {
         };
         let written_unit = unit_after(index);
         let skip = written_unit.as_ref().map_or(1, |_| 2);
-        let part = words
-            .iter()
-            .skip(index + skip)
-            .take(3)
-            .find_map(|w| part_of_day(w));
+        let part = part_named_after(words, index + skip, words.len());
         let other_kind = written_unit
             .as_ref()
             .is_some_and(|written| MASS_UNITS.contains(&written.as_str()) != masses_named);
@@ -1222,7 +1535,18 @@ fn is_clock_time(words: &[String], index: usize) -> bool {
         || words.get(index + 1).is_some_and(|after| {
             matches!(
                 after.as_str(),
-                "am" | "pm" | "h" | "hr" | "hrs" | "hours" | "o'clock" | "oclock"
+                "am" | "pm"
+                    | "h"
+                    | "hr"
+                    | "hrs"
+                    | "hour"
+                    | "hours"
+                    | "minutes"
+                    | "minute"
+                    | "mins"
+                    | "min"
+                    | "o'clock"
+                    | "oclock"
             )
         })
 }
@@ -2129,6 +2453,7 @@ fn per_day(words: &[String]) -> Option<f64> {
             .filter(|n| n.is_finite() && *n > 0.0)
     };
     let mut found: Vec<f64> = Vec::new();
+    let mut found_with_parts: Vec<(f64, bool)> = Vec::new();
     for (index, word) in words.iter().enumerate() {
         let next = words.get(index + 1).map(String::as_str);
         let rate = match word.as_str() {
@@ -2161,7 +2486,42 @@ fn per_day(words: &[String]) -> Option<f64> {
         };
         if let Some(rate) = rate {
             found.push(rate);
+            // "at night", "in the morning", "every evening", "mane": the rate of a part of
+            // the day, which names one dose of the day, not how many.
+            let of_a_part = match word.as_str() {
+                "at" | "in" => true,
+                "every" | "each" => {
+                    matches!(next, Some("morning" | "evening" | "night" | "bedtime"))
+                }
+                other => part_of_day(other).is_some(),
+            };
+            found_with_parts.push((rate, of_a_part));
         }
+    }
+    // One amount at several parts of the day ("1 tablet in the morning and at night", "half a
+    // tablet mane and nocte", "1 tablet with breakfast and evening meal") is a dose at each:
+    // read once a day, the day would be halved. Only where the text says nothing else of the
+    // day: a choice ("in the morning or at night": one of them), a step, an extra or a "not"
+    // leave the schedule read as before, and a count of doses that says another number ("1
+    // tablet daily in the morning and at night") leaves it unknown.
+    let parts = parts_named(words);
+    if parts.len() >= 2
+        && !steps_or_choices(words)
+        && !words
+            .iter()
+            .any(|word| matches!(word.as_str(), "not" | "avoid" | "never" | "except"))
+    {
+        #[allow(clippy::cast_precision_loss)] // at most four parts of the day
+        let doses = parts.len() as f64;
+        let said = found_with_parts
+            .iter()
+            .filter(|(_, of_a_part)| !of_a_part)
+            .all(|(rate, _)| (rate - doses).abs() < 1e-9);
+        return said.then_some(doses);
+    }
+    // A meal alone places one dose a day ("1 hour before breakfast").
+    if found.is_empty() && parts.len() == 1 {
+        return Some(1.0);
     }
     // "once daily" is read at "once" and again at "daily": the same schedule.
     let first = *found.first()?;
@@ -2170,6 +2530,72 @@ fn per_day(words: &[String]) -> Option<f64> {
         .skip(1)
         .all(|rate| (rate - first).abs() < 1e-9 || (*rate - 1.0).abs() < 1e-9)
         .then_some(first)
+}
+
+/// The parts of the day the words give doses at, each once, in their order: a part of the day
+/// or a meal after a word that places a dose at it ("in the morning", "at night", "every
+/// evening", "before breakfast", "30 minutes prior to breakfast", "with lunch", "1 tablet
+/// morning"), one joined to such a part ("with breakfast and evening meal", "breakfast, lunch
+/// and dinner"), or a Latin abbreviation of one ("mane", "nocte", "qhs"). "am" and "pm" are
+/// times ("8 am and 8 pm"), no parts.
+fn parts_named(words: &[String]) -> Vec<u8> {
+    let mut parts: Vec<u8> = Vec::new();
+    let mut joined = false;
+    for (index, word) in words.iter().enumerate() {
+        let part = part_of_day(word).filter(|_| !matches!(word.as_str(), "am" | "pm"));
+        match part {
+            Some(part) => {
+                let abbreviated = matches!(
+                    word.as_str(),
+                    "mane" | "om" | "nocte" | "qam" | "qpm" | "qhs" | "hs"
+                );
+                if abbreviated || joined || places_a_dose_at(words, index) {
+                    if !parts.contains(&part) {
+                        parts.push(part);
+                    }
+                    joined = true;
+                } else {
+                    joined = false;
+                }
+            }
+            None => {
+                joined = joined
+                    && matches!(
+                        word.as_str(),
+                        "and" | "or" | "&" | "+" | "meal" | "meals" | "time" | "the"
+                    );
+            }
+        }
+    }
+    parts
+}
+
+/// Whether the words before the part of the day at `at` place a dose at it: "at", "in the",
+/// "every", "before", "after", "with", "prior to", "during", or a dose's unit right before it
+/// ("1 tablet morning and night").
+fn places_a_dose_at(words: &[String], at: usize) -> bool {
+    let mut before = at;
+    while before > 0 && matches!(words[before - 1].as_str(), "the" | "your" | "a") {
+        before -= 1;
+    }
+    before
+        .checked_sub(1)
+        .and_then(|index| words.get(index))
+        .is_some_and(|word| {
+            matches!(
+                word.as_str(),
+                "at" | "in"
+                    | "every"
+                    | "each"
+                    | "before"
+                    | "after"
+                    | "with"
+                    | "to"
+                    | "during"
+                    | "following"
+                    | "by"
+            ) || DOSE_UNITS.contains(&word.as_str())
+        })
 }
 
 /// "x 2 per day", "x 3 a day": the count after the "x", per the period named after it in so
@@ -2333,6 +2759,7 @@ mod tests {
             amount: amount.map(|(value, unit)| (value, unit.to_owned())),
             per_day,
             counted_day: None,
+            counted_dose: None,
             day_total: false,
         };
         let close = match (got.per_day, want.per_day) {

@@ -223,6 +223,12 @@ pub struct DoseSpec {
     /// Left out of the stored JSON when absent, as `sequence` is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counted_day: Option<(f64, String)>,
+    /// A count of the product's units the dosage's text writes as the one dose whose mass it
+    /// reads ("1 tablet (100 mg) daily"; see [`dosage_text::DosageText::counted_dose`]): the
+    /// mass is the dose only where this count at the product's strength agrees with it. Left
+    /// out of the stored JSON when absent, as `sequence` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted_dose: Option<(f64, String)>,
     /// The milligrams of one dose the dosage's text writes beside a structured count of the
     /// product's units ("Take 1 tablet (250 mg total)" beside 1 `{tbl}`; a day's total over the
     /// structured doses a day: see [`written_dose_mass`]): the dose where no strength converts
@@ -2730,6 +2736,8 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
                 for (part, step) in written.into_iter().enumerate() {
                     let mut line = spec.clone();
                     line.quantity = step.dose.amount;
+                    line.counted_day = step.dose.counted_day;
+                    line.counted_dose = step.dose.counted_dose;
                     line.per_day = spec.per_day.or(step.dose.per_day);
                     specs.push(line);
                     // The dosage's bounds are the whole titration's: its start is the first
@@ -2767,6 +2775,7 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
                     // mg tablets", "increase by 37.5 mg", "previously 75 mg").
                     spec.quantity = read.amount;
                     spec.counted_day = read.counted_day;
+                    spec.counted_dose = read.counted_dose;
                 }
                 if spec.rate.is_none() {
                     spec.rate = dosage_text::rate(text);
@@ -2792,6 +2801,7 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
             continuous: false,
             step: None,
             counted_day: None,
+            counted_dose: None,
             written_mg: None,
         };
         let timing = timing_of(index, &spec, d.timing.as_ref());
@@ -2819,6 +2829,7 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
             continuous: false,
             step: None,
             counted_day: None,
+            counted_dose: None,
             written_mg: None,
         };
         let timing = timing_of(first + index, &spec, d.timing.as_ref());
@@ -3630,6 +3641,17 @@ fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
         }
         (mg, _) => mg,
     };
+    // A mass the text writes for one dose beside its count of the product's units ("1 tablet
+    // (100 mg) daily" of 50 mg tablets): where the product's strength makes the count another
+    // mass, one of them is a slip, and which the record does not say (see
+    // [`dosage_text::WRITTEN_TOTAL_AGREES_WITHIN`]): the dose is unknown, never either read.
+    // With no strength the mass stands.
+    if let (Some(mg), Some((count, count_unit))) = (milligrams, &spec.counted_dose)
+        && let Some(by_count) = name.milligrams(*count, count_unit)
+        && (mg - by_count).abs() > mg.max(by_count) * dosage_text::WRITTEN_TOTAL_AGREES_WITHIN
+    {
+        return None;
+    }
     // A day's total the text writes, which its count of units at the product's strength
     // contradicts: one of them is a slip, and which the record does not say (see
     // [`dosage_text::WRITTEN_TOTAL_AGREES_WITHIN`]). With no strength the total stands.

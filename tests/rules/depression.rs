@@ -2258,3 +2258,29 @@ fn ect_sessions_on_consecutive_local_days_are_counted_on_those_days_in_any_offse
         assert_eq!(assessment.status, Refractory, "{offset}: {said}");
     }
 }
+
+#[test]
+fn a_dose_text_read_whole_decides_whether_the_trial_was_adequate() {
+    use serde_json::json;
+    // Trazodone's minimum effective dose is 150 mg/d: three 50 mg tablets a day reach it,
+    // whether their parts of the day are meals or sentences of their own.
+    for text in [
+        "Take 1 tablet 30 minutes prior to breakfast and 2 tablets prior to evening meal",
+        "1 tablet in the morning. 1 tablet daily at lunch. 1 tablet at night.",
+        "Total daily dose 150 mg given as 75 mg twice daily",
+    ] {
+        let (status, detail) = imported_sertraline(&statement_of(
+            "trazodone 50 mg oral tablet",
+            &json!([{"text": text}]),
+        ));
+        assert_eq!(status, "refractory", "{text}: {detail}");
+        assert!(detail.contains("trazodone 150 mg/d"), "{text}: {detail}");
+    }
+    // The dose on discharge replaces the one on admission: 100 mg/d is below the minimum, no
+    // adequate trial (summed or left unknown, it was counted).
+    let (status, detail) = imported_sertraline(&statement_of(
+        "trazodone 50 mg oral tablet",
+        &json!([{"text": "Admission: 3 tablets at night. Discharge dose: 1 tablet in the morning and 1 tablet at night"}]),
+    ));
+    assert_eq!(status, "not_met", "{detail}");
+}
