@@ -131,7 +131,7 @@ fn next_line<'c>(ctx: &'c Context<'_>, line: &TreatmentLine) -> Option<&'c Treat
 }
 
 /// A time of exactly midnight is a date only: the store keeps a date as its midnight (README,
-/// *Times are UTC*), and a record's own midnight cannot be told from it.
+/// *Times: instants in UTC, days local*), and a record's own midnight cannot be told from it.
 fn date_only(at: NaiveDateTime) -> bool {
     at.time() == NaiveTime::MIN
 }
