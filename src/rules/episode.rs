@@ -48,7 +48,8 @@
 //! from its first remission score to its last, whatever the gap between them (nothing recorded
 //! says the patient was unwell between), and needs at least two scores (one score is a moment,
 //! never a sustained state); a day with any score not in remission (or a bound that does not
-//! say which side of the cut it is) breaks the run. A shorter run followed by a rise is a
+//! say which side of the cut it is), or a day a treatment of the criterion began (an acute trial
+//! is not begun in a sustained remission), breaks the run. A shorter run followed by a rise is a
 //! relapse of the same episode: it bounds nothing. A treatment begun on or before the latest
 //! recovery's last score belongs to an earlier episode (begun before or during that recovery);
 //! one begun after it is left to the diagnoses' bounds above. Scores only ever move the start
@@ -160,14 +161,26 @@ struct Earlier {
 impl Episode {
     /// The current episode of `ctx`'s condition: its current diagnoses are the context's, its
     /// earlier episodes every other record of the rule set's condition that is over.
-    pub fn of(ctx: &Context<'_>) -> Self {
+    ///
+    /// `treatments_begun` are the days the criterion's treatments began: a treatment begun
+    /// between two scores in remission says the patient was unwell then (an acute trial is not
+    /// begun in a sustained remission), so it breaks a recovery as a score above remission
+    /// would (review 29: two remission scores months apart around a trial stopped as
+    /// ineffective had been read as a recovery, and the trial set aside).
+    pub fn of(ctx: &Context<'_>, treatments_begun: &[NaiveDate]) -> Self {
         let mut episode = Self::of_diagnoses(ctx);
         episode.recovery = ctx
             .set
             .episode
             .as_ref()
-            .and_then(|spec| latest_recovery(ctx, spec.recovery_days));
+            .and_then(|spec| latest_recovery(ctx, spec.recovery_days, treatments_begun));
         episode
+    }
+
+    /// The last day of the latest recovery the scores show, if any: a treatment continued
+    /// past it is judged, in the current episode, by what was given after it.
+    pub fn recovered_until(&self) -> Option<NaiveDate> {
+        self.recovery.as_ref().map(|recovery| recovery.last)
     }
 
     /// The bounds the diagnoses alone give.
@@ -354,7 +367,11 @@ impl Episode {
 /// The latest recovery the scores show (see the module's head): the run of days with every
 /// score in remission, at least two scores and `recovery_days` from its first to its last,
 /// that ends last. Scores after the run day are not read.
-fn latest_recovery(ctx: &Context<'_>, recovery_days: i64) -> Option<Recovery> {
+fn latest_recovery(
+    ctx: &Context<'_>,
+    recovery_days: i64,
+    treatments_begun: &[NaiveDate],
+) -> Option<Recovery> {
     // Every score of a scale with a remission cut, once (criteria share their scales), with
     // whether it is in remission and the words of its scale's cut.
     let mut seen: Vec<&Observation> = Vec::new();
@@ -388,6 +405,12 @@ fn latest_recovery(ctx: &Context<'_>, recovery_days: i64) -> Option<Recovery> {
                 format!("{} below {}", scale.name, trim_number(cut)),
             ));
         }
+    }
+    // A treatment begun is a day not in remission: the run breaks there.
+    for day in treatments_begun.iter().filter(|day| **day <= ctx.today) {
+        days.entry(*day)
+            .or_default()
+            .push((false, String::from("a treatment begun")));
     }
     // (first, last, scores, scales) of the run going on.
     let mut run: Option<(NaiveDate, NaiveDate, usize, Vec<String>)> = None;

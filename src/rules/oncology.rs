@@ -99,11 +99,11 @@ fn deauville_score(o: &Observation) -> Option<f64> {
 fn deauville_undecided(ctx: &Context<'_>, line: &TreatmentLine) -> String {
     assessments_of(ctx, line)
         .filter_map(|o| deauville_score(o).map(|score| (score, o.local_day())))
-        .filter(|(score, _)| *score == 4.0 || *score == 5.0)
+        .filter(|(score, _)| (4.0..=5.0).contains(score) && score.fract() == 0.0)
         .max_by_key(|(_, on)| *on)
         .map_or(String::new(), |(score, on)| {
             format!(
-                "; Deauville {score} on {on} alone says no response (Lugano 2014: a partial or no metabolic response by the change from the baseline PET-CT, or a CT response)"
+                "; Deauville {score} on {on} alone gives no response category: partial, no metabolic response or progression by the change from the baseline PET-CT (Lugano 2014), or a CT response"
             )
         })
 }

@@ -57,6 +57,33 @@ struct Trial<'c> {
 }
 
 impl Trial<'_> {
+    /// A trial continued through a recovery ending on `recovered` and given again at a new
+    /// step after it (escitalopram 5 mg kept through the recovery, raised to 20 mg at the
+    /// recurrence) is, for the current episode, what was given after the recovery: its records
+    /// begun after that day, from the first of them (review 29: dated by its first record, the
+    /// new episode's failed trial had been set aside as before the recovery). A trial with no
+    /// record begun after the recovery (a maintenance dose kept into a relapse: a relapse on a
+    /// drug that brought a remission is no failure of it) stays as it is.
+    fn after_a_recovery(mut self, recovered: NaiveDate) -> Self {
+        if self.line.is_some()
+            || self.start > recovered
+            || self.end.is_some_and(|end| end <= recovered)
+        {
+            return self;
+        }
+        let after: Vec<_> = self
+            .given
+            .iter()
+            .copied()
+            .filter(|given| given.start() > recovered)
+            .collect();
+        if let Some(start) = after.iter().map(|given| given.start()).min() {
+            self.given = after;
+            self.start = start;
+        }
+        self
+    }
+
     /// Whether the trial may have lasted longer than its records show: a drug record with no
     /// period, or stopped with no end date, gives a lower bound of its duration, never a
     /// duration (docs/architecture.md, evidence policy: never a guess).
@@ -298,9 +325,10 @@ enum Result {
 pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     let mut outcome = Outcome::new();
     let trials = collect_trials(ctx, spec);
-    let episode = spec
-        .current_episode_only
-        .then(|| super::episode::Episode::of(ctx));
+    let episode = spec.current_episode_only.then(|| {
+        let begun: Vec<NaiveDate> = trials.iter().map(|trial| trial.start).collect();
+        super::episode::Episode::of(ctx, &begun)
+    });
 
     let mut failed_keys: BTreeSet<String> = BTreeSet::new();
     let mut failed_text: Vec<String> = Vec::new();
@@ -311,6 +339,18 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     let mut depot_failures: Vec<(String, i64)> = Vec::new();
 
     let latest_start = trials.iter().map(|t| t.start).max();
+    let trials: Vec<Trial<'_>> = trials
+        .into_iter()
+        .map(|trial| {
+            match episode
+                .as_ref()
+                .and_then(super::episode::Episode::recovered_until)
+            {
+                Some(recovered) => trial.after_a_recovery(recovered),
+                None => trial,
+            }
+        })
+        .collect();
     for trial in &trials {
         match episode.as_ref().map(|e| e.place(trial.start)) {
             Some(Placement::Before(why)) => {
@@ -838,8 +878,8 @@ fn judge_course(
 
 /// The evidence of a counted trial: its line; its records, each its own item where their doses
 /// differ (a titration's steps: the step at an adequate dose is cited as such); or, for records of
-/// one dose (a course given dose by dose, renewals), one item naming its first record and saying
-/// the course as the reasons do: each record alone would be cited as a trial of its own
+/// one dose (a course given dose by dose, renewals), one item naming the record that ended it
+/// (its stop reason's; else its first) and saying the course as the reasons do: each record alone would be cited as a trial of its own
 /// ("rituximab 1000 mg, 2019-07 → 2019-07 (0 weeks)", twice, for one course of two infusions).
 fn push_evidence(
     ctx: &Context<'_>,
@@ -869,7 +909,15 @@ fn push_evidence(
             }
         }
         several => {
-            if let Some(first) = several.iter().min_by_key(|g| (g.start(), g.exposure.id)) {
+            // The record that ended the course (the one with its stop reason, the latest such)
+            // is the one cited: it documents the failure (review 29: monthly renewals had been
+            // cited by the first, `completed` and with no reason).
+            let ending = several
+                .iter()
+                .filter(|g| trial.stop.is_some() && g.exposure.stop_reason == trial.stop)
+                .max_by_key(|g| (g.start(), g.exposure.id));
+            let first = several.iter().min_by_key(|g| (g.start(), g.exposure.id));
+            if let Some(first) = ending.or(first) {
                 let mut evidence = exposure_evidence(id, first, ctx.today);
                 described.clone_into(&mut evidence.text);
                 outcome.evidence.push(evidence);

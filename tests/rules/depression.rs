@@ -2284,3 +2284,53 @@ fn a_dose_text_read_whole_decides_whether_the_trial_was_adequate() {
     ));
     assert_eq!(status, "not_met", "{detail}");
 }
+
+#[test]
+fn a_trial_begun_between_two_remission_scores_breaks_the_recovery() {
+    // Review 29: PHQ-9 below 5 months apart, and mirtazapine begun between them and stopped as
+    // ineffective: an acute trial is not begun in a sustained remission, so the scores show no
+    // recovery, and every trial counts.
+    let interrupted = |v: Vignette| {
+        v.phq9(3.0, 3540)
+            .give(
+                rx("Mirtazapine 30 mg/d")
+                    .from(3200)
+                    .until(3100)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .phq9(4.0, 2720)
+    };
+    let assessment = assess(ID, &trials_across_a_gap(RECURRENT, interrupted).record());
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(!said.contains("recovery"), "{said}");
+}
+
+#[test]
+fn a_drug_kept_through_a_recovery_and_raised_at_the_recurrence_is_judged_in_the_new_episode() {
+    // Review 29: escitalopram 5 mg/d kept through the 2017-2019 recovery, raised to 20 mg/d as
+    // the new episode rose (PHQ-9 18 then 17) and stopped as ineffective: a failed trial of the
+    // current episode, with venlafaxine two: TRD. Dated by its first record, it had been set
+    // aside as before the recovery.
+    let kept_then_raised = |v: Vignette| {
+        v.give(rx("Escitalopram 5 mg/d").from(3700).until(1420))
+            .phq9(3.0, 3540)
+            .phq9(2.0, 2720)
+            .phq9(19.0, 1425)
+            .give(
+                rx("Escitalopram 20 mg/d")
+                    .from(1420)
+                    .until(1310)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+    };
+    let assessment = assess(
+        ID,
+        &trials_across_a_gap(RECURRENT, kept_then_raised).record(),
+    );
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(said.contains("2 adequate failed trials"), "{said}");
+    assert!(said.contains("escitalopram 20 mg/d"), "{said}");
+    assert!(said.contains("sertraline (before a recovery"), "{said}");
+}

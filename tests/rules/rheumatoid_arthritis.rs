@@ -511,3 +511,41 @@ fn a_course_of_two_infusions_is_one_item_of_evidence() {
         .evidence_text("(6 months)")],
     );
 }
+
+/// Review 29: a course of renewals at one dose, the last stopped for no response, is cited by
+/// the record that says so, not by its first (`completed`, with no reason).
+#[test]
+fn a_course_of_renewals_is_cited_by_the_record_that_ended_it() {
+    let renewed = patient()
+        .give(rx("Methotrexate 20 mg/wk").from(1500))
+        .give(rx("Adalimumab 40 mg/2wk").from(1000).until(900))
+        .give(rx("Adalimumab 40 mg/2wk").from(900).until(800))
+        .give(
+            rx("Adalimumab 40 mg/2wk")
+                .from(800)
+                .until(700)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Tocilizumab 162 mg/wk")
+                .from(650)
+                .until(300)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .cdai(18.0, 30);
+    let record = renewed.record();
+    let assessment = super::support::assess(ID, &record);
+    let said = super::support::describe(&assessment);
+    let ending = record
+        .exposures
+        .iter()
+        .find(|e| e.text.starts_with("Adalimumab") && e.stop_reason.is_some())
+        .map(|e| e.id);
+    let cited: Vec<i64> = assessment
+        .evidence
+        .iter()
+        .filter(|e| e.kind == EvidenceKind::Exposure && e.text.starts_with("adalimumab"))
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(cited, ending.into_iter().collect::<Vec<_>>(), "{said}");
+}
