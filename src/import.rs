@@ -214,8 +214,10 @@ fn this_host() -> String {
 /// a `Patient.link` by an identifier's value with no system joins no one. A DiagnosticReport
 /// coded by a PET-CT's LOINC code alone or named "PETCT"/"PT+CT" is about the cancer; a
 /// comparison ends at the words stating today's finding; a sentence naming the cancer is the
-/// cancer's beside another disease's words; "not excluded"/"not ruled out" doubt a response.
-pub const MAPPING_VERSION: i64 = 15;
+/// cancer's beside another disease's words; "not excluded"/"not ruled out" doubt a response;
+/// an order's `dispenseRequest` supply bounds how far its renewals join, and a renewal at
+/// another dose is a dose period of its own.
+pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

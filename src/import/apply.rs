@@ -1013,7 +1013,8 @@ struct OpenGroup {
 
 /// What one resource of a group says: a medication record finished with its Medication.
 enum Said {
-    Item(Item),
+    // Boxed: an item is large beside the list of dose periods.
+    Item(Box<Item>),
     /// A medication record's dose periods (a titration's dated steps, each its own).
     Exposures(Vec<(crate::domain::DrugExposure, MedicationMeta)>),
 }
@@ -1100,14 +1101,14 @@ impl<'a> Grouper<'a> {
                         open.items.push((
                             resource.resource_type,
                             resource.id.clone(),
-                            Said::Item(Item::Observations(observations)),
+                            Said::Item(Box::new(Item::Observations(observations))),
                         ));
                     }
                     Some(item) => {
                         open.items.push((
                             resource.resource_type,
                             resource.id.clone(),
-                            Said::Item(item),
+                            Said::Item(Box::new(item)),
                         ));
                     }
                     None => open.computable = false,
@@ -1191,7 +1192,7 @@ impl<'a> Grouper<'a> {
                 let mut items = ImportedItems::default();
                 for (_, id, said) in said {
                     match said {
-                        Said::Item(item) => items.add(&id, item),
+                        Said::Item(item) => items.add(&id, *item),
                         Said::Exposures(periods) => {
                             for (exposure, meta) in periods {
                                 items.exposures.push((id.clone(), exposure, meta));
