@@ -227,6 +227,8 @@ fn this_host() -> String {
 /// 150 mg given as 75 mg bd", "150 mg daily divided twice daily") read, the latest stated dose
 /// (discharge, new, "now", "changed to") replacing the earlier ones, and a count written beside
 /// one dose's mass checked at the product's strength.
+/// Also in 16: an order's `dispenseRequest` supply bounds how far its renewals join, and a
+/// renewal at another dose is a dose period of its own.
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

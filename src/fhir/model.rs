@@ -456,13 +456,23 @@ pub struct MedicationUse {
     pub quantity: Option<Quantity>,
 }
 
-/// MedicationRequest.dispenseRequest: only its validity period is read.
+/// MedicationRequest.dispenseRequest: what the order supplies, and when it may be dispensed.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct DispenseRequest {
     /// "The validity period of a prescription (stale dating the Prescription)": no dispense
     /// before its start or after its end; not a period the drug was taken.
     #[serde(rename = "validityPeriod")]
     pub validity_period: Option<Period>,
+    /// R4: "the number of times, in addition to the original dispense, ... that the patient can
+    /// receive the prescribed medication". A number, as R4's unsignedInt is.
+    #[serde(rename = "numberOfRepeatsAllowed")]
+    pub number_of_repeats_allowed: Option<f64>,
+    /// R4: "the amount that is to be dispensed for one fill".
+    pub quantity: Option<Quantity>,
+    /// R4: "the period time over which the supplied product is expected to be used, or the
+    /// length of time the dispense is expected to last" (one fill's).
+    #[serde(rename = "expectedSupplyDuration")]
+    pub expected_supply_duration: Option<Quantity>,
 }
 
 /// The dosage of a statement (timing, doseAndRate) or of an administration (dose, rate).

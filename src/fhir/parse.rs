@@ -185,6 +185,59 @@ pub struct MedicationRecord {
     /// [`medication_offset`]). Left out of the stored JSON when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utc_offset_minutes: Option<i32>,
+    /// What an order (MedicationRequest) says it supplies: how far it reaches, for joining its
+    /// renewals (see [`merge_renewals`]). Left out of the stored JSON when not said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_supply: Option<Box<OrderSupply>>,
+}
+
+/// What a MedicationRequest's `dispenseRequest` says it supplies (R4): fills of a duration or a
+/// quantity each, the first and its repeats, and the last day it may be dispensed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderSupply {
+    /// Fills the order allows: the first and `numberOfRepeatsAllowed` more.
+    pub fills: f64,
+    /// Days one fill lasts (`expectedSupplyDuration`).
+    pub days: Option<i64>,
+    /// One fill's quantity (`quantity`): how long it lasts follows from the dose a day, once the
+    /// drug's strength is known (see [`finish_medication`]).
+    pub quantity: Option<(f64, String)>,
+    /// The last day it may be dispensed (`validityPeriod.end`).
+    pub valid_until: Option<NaiveDateTime>,
+}
+
+/// Repeats past this many are no supply anyone plans (a typo, or a number meaning "as needed"):
+/// read as this many, five years of monthly fills.
+const MOST_REPEATS: f64 = 60.0;
+
+/// What an order's `dispenseRequest` says it supplies, `None` when it says nothing of it.
+fn order_supply(resource: &model::MedicationUse) -> Option<OrderSupply> {
+    let request = resource.dispense_request.as_ref()?;
+    let repeats = request
+        .number_of_repeats_allowed
+        .filter(|repeats| repeats.is_finite() && *repeats >= 0.0)
+        .map_or(0.0, |repeats| repeats.floor().min(MOST_REPEATS));
+    let days = request
+        .expected_supply_duration
+        .as_ref()
+        .and_then(days_of)
+        .filter(|days| *days > 0);
+    let quantity = request
+        .quantity
+        .as_ref()
+        .and_then(|q| Some((q.value?, dose_unit(q).to_owned())))
+        .filter(|(value, _)| value.is_finite() && *value > 0.0);
+    let valid_until = request
+        .validity_period
+        .as_ref()
+        .and_then(|p| p.end.as_deref())
+        .and_then(|text| parse_datetime(text).ok());
+    (days.is_some() || quantity.is_some() || valid_until.is_some()).then_some(OrderSupply {
+        fills: 1.0 + repeats,
+        days,
+        quantity,
+        valid_until,
+    })
 }
 
 /// One dosage line, as far as a daily dose can be computed from it.
@@ -277,6 +330,15 @@ pub struct MedicationMeta {
     /// read as the cycles they fall in once the drug's cycle length is known (see
     /// [`cycles_of_order`]).
     pub planned_doses: Option<PlannedDoses>,
+    /// An order's supply, as far as it says (see [`OrderSupply`]): the day the supply it
+    /// authorises runs out (its fills' duration, or their quantity at the dose a day), else the
+    /// last day it may be dispensed. How far it reaches for joining its renewals (see
+    /// [`merge_renewals`]).
+    pub supplied_until: Option<NaiveDateTime>,
+    /// Whether `supplied_until` is the supply's end (not only a dispensing deadline).
+    pub supply_known: bool,
+    /// The record says the whole order was carried out (status `completed`).
+    pub completed: bool,
 }
 
 /// The doses a completed order planned, for counting the cycles they fall in: all of them,
@@ -1695,6 +1757,12 @@ fn map_medication(
             dispensed,
             supply,
             utc_offset_minutes: medication_offset(resource, dispensed),
+            // Boxed: most records carry none, and every record is kept while a file is read.
+            order_supply: if raw.resource_type == "MedicationRequest" {
+                order_supply(resource).map(Box::new)
+            } else {
+                None
+            },
         },
         refers,
     ))
@@ -2404,11 +2472,42 @@ pub fn finish_medication(
             .find_map(planned_count)
             .filter(|_| record.completed && record.cycles.is_none())
             .map(PlannedDoses::whole),
+        supplied_until: None,
+        supply_known: false,
+        completed: record.completed,
     };
+    let meta = with_order_supply(meta, record, exposure.dose.as_ref(), &name);
     (
         dose_periods(record, exposure, meta, &name),
         drug.map(|drug| drug.missing).unwrap_or_default(),
     )
+}
+
+/// An order's supply (see [`OrderSupply`]) as the day it runs out: its fills' duration, else
+/// their quantity at the dose a day (R4 `quantity` is one fill's amount), else the last day it
+/// may be dispensed (`validityPeriod.end`, a deadline only: `supply_known` stays false).
+fn with_order_supply(
+    mut meta: MedicationMeta,
+    record: &MedicationRecord,
+    dose: Option<&Dose>,
+    name: &DrugName<'_>,
+) -> MedicationMeta {
+    let Some(supply) = &record.order_supply else {
+        return meta;
+    };
+    let one_fill = supply.days.or_else(|| {
+        supply
+            .quantity
+            .as_ref()
+            .zip(dose)
+            .and_then(|(quantity, dose)| supply_of(quantity, dose, name))
+    });
+    let supplied = one_fill
+        .map(|days| (days as f64 * supply.fills).round() as i64)
+        .and_then(|days| record.start.checked_add_signed(Duration::days(days)));
+    meta.supply_known = supplied.is_some();
+    meta.supplied_until = supplied.or(supply.valid_until.map(|until| until.max(record.start)));
+    meta
 }
 
 /// The record's dose periods: its dated steps (see [`dated_steps`]), each at its own dose (the
@@ -4876,9 +4975,6 @@ pub struct RowSources {
     pub procedures: Vec<String>,
 }
 
-/// A renewal of a prescription within this many days continues the same exposure.
-const RENEWAL_DAYS: i64 = 400;
-
 /// The clinical record of a patient's imported items, renewals merged, each list in the order
 /// the database reads it back (by date, then as written), with the resource id of each row;
 /// with the lines refract's own export carried, their drugs linked to the exposures. `today`
@@ -4905,9 +5001,9 @@ pub fn record_of(
         .sort_by_key(|(_, procedure)| procedure.performed);
     items.exposures.sort_by(|a, b| a.0.cmp(&b.0));
     // Fills and doses given at intervals are joined by drug, across product codes (see
-    // `drug_key`). Prescriptions and statements keep their product's key: a renewal takes the
-    // latest record's dose, and another strength ordered is a step of its own, which the
-    // criteria join with the one before. So do cycles: doses a few days apart of one product
+    // `drug_key`). Prescriptions and statements keep their product's key: a renewal at another
+    // dose is a dose period of its own (see `merge_renewals`), and another strength ordered is
+    // a step of its own, which the criteria join with the one before. So do cycles: doses a few days apart of one product
     // (an infusion's rate, a day's bolus) are kept apart from another's, and the criteria join
     // a drug's cycles by its ingredient.
     // Doses of a drug given in cycles of its label's length are joined by drug too: step-up
@@ -4936,7 +5032,7 @@ pub fn record_of(
     for (_, exposure, _) in &mut records {
         held_without_a_future(exposure, today);
     }
-    let mut exposures = merge_renewals(&records);
+    let mut exposures = merge_renewals(&records, today);
     let (scheduled, administrations): (Vec<_>, Vec<_>) = administrations
         .into_iter()
         .map(|(source, dose, meta)| (dose_interval(book, &dose), source, dose, meta))
@@ -5782,12 +5878,71 @@ fn runs_per_drug(
     runs
 }
 
-/// Prescriptions of the same drug renewed within [`RENEWAL_DAYS`] are one exposure (an OMOP
-/// drug era): EHRs and Synthea write a new order at every visit. A record with no end date
-/// lasts until its renewal; the last one lasts while it is active, and ends on its own date when
-/// it was stopped or completed with no end recorded (it was given at least until then).
+/// How far an order reaches when nothing says how long it lasts (no `expectedSupplyDuration`,
+/// `quantity`, `validityPeriod` or bounds): 30 days, the OHDSI convention for a written
+/// prescription's end when the source gives none (Themis, `drug_exposure_end_date`: "if the
+/// record is a written prescription then set end date to start date + 29"), and the monthly
+/// supply, the commonest. Only for joining renewals: never the exposure's end, which stays
+/// unknown.
+pub const UNKNOWN_ORDER_SUPPLY_DAYS: i64 = 30;
+
+/// The last day an open-ended prescription or statement reaches, for joining its renewals: the
+/// supply its order says it authorises (see [`with_order_supply`]), else
+/// [`UNKNOWN_ORDER_SUPPLY_DAYS`] from its start; never before the last day it is known given.
+fn order_reach(exposure: &DrugExposure, meta: &MedicationMeta) -> NaiveDate {
+    let start = exposure.start.date();
+    let covered = meta.supplied_until.map_or_else(
+        || start + Duration::days(UNKNOWN_ORDER_SUPPLY_DAYS),
+        |until| until.date(),
+    );
+    covered
+        .max(start)
+        .max(exposure.end.map_or(start, |end| end.date()))
+}
+
+/// How a renewal says the course ends, when it is the last: an active one is still given; a
+/// completed order whose supply is known was given to its supply's end (R4 `completed`: "all
+/// actions that are implied by the prescription have occurred"), still given when that is after
+/// `today`; otherwise it was given at least until its own date.
+fn renewal_end(
+    exposure: &DrugExposure,
+    meta: &MedicationMeta,
+    today: NaiveDate,
+) -> (Option<NaiveDateTime>, DatesKnown) {
+    if meta.active {
+        return (None, exposure.dates);
+    }
+    if meta.completed
+        && meta.supply_known
+        && exposure.stop_reason.is_none()
+        && let Some(until) = meta.supplied_until
+        && until > exposure.end.unwrap_or(exposure.start)
+    {
+        return if until.date() > today {
+            (None, DatesKnown::Stated)
+        } else {
+            (Some(until), DatesKnown::Stated)
+        };
+    }
+    (exposure.end.or(Some(exposure.start)), exposure.dates)
+}
+
+/// Open-ended prescriptions (and statements) of the same drug renewed within the supply the
+/// one before covers plus [`REFILL_GAP_DAYS`] are one exposure (an OMOP drug era): EHRs and
+/// Synthea write a new order at every visit. How far an order reaches is what it says it
+/// supplies (`dispenseRequest`: `expectedSupplyDuration` × (1 + `numberOfRepeatsAllowed`), or
+/// `quantity` at the dose a day, or `validityPeriod`), else [`UNKNOWN_ORDER_SUPPLY_DAYS`]; a
+/// longer silence is a stop and a restart: two exposures, each judged on its own.
+///
+/// A renewal at another dose a day starts the next dose period of the exposure, as a fill at
+/// another dose does (see [`fills_of`]): the period before runs until it, so the criteria count
+/// the time at each dose (never the last renewal's dose over the whole course). The last
+/// renewal says how the course ended (see [`renewal_end`]). Records with their own periods
+/// (a statement with an end, courses of chemotherapy, a titration's dated steps) and records
+/// with no period at all stay as they are, and do not break the run of renewals beside them.
 fn merge_renewals(
     exposures: &[(String, DrugExposure, MedicationMeta)],
+    today: NaiveDate,
 ) -> Vec<(String, DrugExposure)> {
     let mut by_drug: BTreeMap<&str, Vec<&(String, DrugExposure, MedicationMeta)>> = BTreeMap::new();
     for item in exposures {
@@ -5796,62 +5951,77 @@ fn merge_renewals(
     let mut out: Vec<(String, DrugExposure)> = Vec::new();
     for (_, mut items) in by_drug {
         items.sort_by_key(|(_, exposure, _)| exposure.start);
-        // The bool: whether the era's end was recorded (a period, not an open prescription).
-        let mut current: Option<(String, DrugExposure, bool)> = None;
+        // The era, the last day the orders in it so far reach, and its latest record's start.
+        let mut current: Option<(String, DrugExposure, NaiveDate, NaiveDateTime)> = None;
         for (source, exposure, meta) in items {
+            // A record with its own period, or with no period at all (its date is only when it
+            // was asserted), is no renewal of anything.
+            if meta.end_recorded || exposure.dates == DatesKnown::Unknown {
+                out.push((source.clone(), exposure.clone()));
+                continue;
+            }
+            let reach = order_reach(exposure, meta);
+            let (end, dates) = renewal_end(exposure, meta, today);
             match current.as_mut() {
-                // Only an open-ended prescription is renewed; records with their own periods
-                // (courses of chemotherapy, administrations) stay separate exposures, and so
-                // does an order after one stopped for a reason (a new trial, not a renewal).
-                // A record with no period at all is not a renewal of anything (its date is
-                // only when it was asserted).
-                Some((_, era, end_recorded))
-                    if !*end_recorded
-                        && era.stop_reason.is_none()
-                        && !meta.end_recorded
-                        && era.dates != DatesKnown::Unknown
-                        && exposure.dates != DatesKnown::Unknown
-                        && era
-                            .end
-                            .unwrap_or(era.start)
-                            .date()
-                            .checked_add_signed(Duration::days(RENEWAL_DAYS))
-                            .is_some_and(|until| exposure.start.date() <= until) =>
+                // An order after one stopped for a reason is a new trial, not a renewal.
+                Some((era_source, era, until, latest))
+                    if era.stop_reason.is_none()
+                        && (exposure.start.date() - *until).num_days() <= REFILL_GAP_DAYS =>
                 {
-                    // Renewed: the era runs on; the latest record says how it ended.
-                    era.end = exposure.end.or(if meta.active {
-                        None
-                    } else {
-                        Some(exposure.start)
-                    });
-                    if meta.active && !meta.end_recorded {
-                        era.end = None;
+                    *until = (*until).max(reach);
+                    *latest = exposure.start;
+                    if let Some(dose) = &exposure.dose
+                        && era.dose.as_ref() != Some(dose)
+                    {
+                        // The dose period before ends where this one begins.
+                        era.end = Some(exposure.start.max(era.start));
+                        era.dates = DatesKnown::Stated;
+                        era.stop_text = None;
+                        let mut step = exposure.clone();
+                        step.end = end;
+                        step.dates = dates;
+                        let before = std::mem::replace(era, step);
+                        out.push((std::mem::replace(era_source, source.clone()), before));
+                        continue;
                     }
-                    era.dates = exposure.dates;
+                    // Renewed: the era runs on; the latest record says how it ended.
+                    era.end = end;
+                    era.dates = dates;
                     era.stop_reason = exposure.stop_reason.or(era.stop_reason);
                     // A renewal put on hold says so.
                     if exposure.stop_reason.is_some() || exposure.stop_text.is_some() {
                         era.stop_text.clone_from(&exposure.stop_text);
                     }
-                    if exposure.dose.is_some() {
-                        era.dose.clone_from(&exposure.dose);
-                    }
                 }
                 _ => {
-                    if let Some((source, era, _)) = current.take() {
-                        out.push((source, era));
+                    if let Some((era_source, era, _, latest)) = current.take() {
+                        out.push((era_source, superseded(era, latest)));
                     }
-                    let era = exposure.clone();
-                    current = Some((source.clone(), era, meta.end_recorded));
+                    let mut era = exposure.clone();
+                    era.end = end;
+                    era.dates = dates;
+                    current = Some((source.clone(), era, reach, exposure.start));
                 }
             }
         }
-        if let Some((source, era, _)) = current {
+        if let Some((source, era, _, _)) = current {
             out.push((source, era));
         }
     }
     out.sort_by_key(|(_, exposure)| exposure.start);
     out
+}
+
+/// An era still active when a later order of the drug, too late to renew it, was written: the
+/// later order is a restart, so the drug was stopped in between, on a day not recorded. Given
+/// at least until its latest record's start (`latest`), for how long after not known (never
+/// ongoing across the gap).
+fn superseded(mut era: DrugExposure, latest: NaiveDateTime) -> DrugExposure {
+    if era.end.is_none() {
+        era.end = Some(latest.max(era.start));
+        era.dates = DatesKnown::EndUnknown;
+    }
+    era
 }
 
 /// The part of an extension's URL that names a measurement setting (`MeasurementSettingExt` of

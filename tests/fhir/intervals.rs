@@ -773,7 +773,9 @@ fn an_edqm_coded_route_is_read_by_its_code() {
 
 /// Oral haloperidol and haloperidol decanoate ordered under the same ingredient code are two
 /// courses: the depot order is no renewal of the tablets (joined, the course of "haloperidol
-/// 10 MG Oral Tablet" took the depot's 100 mg/4wk as its dose).
+/// 10 MG Oral Tablet" took the depot's 100 mg/4wk as its dose). The second depot order, six
+/// months after the first with no supply said, is a restart at its own dose, never the first
+/// course's dose.
 #[test]
 fn an_oral_form_and_a_depot_of_one_drug_are_two_courses() {
     let mut env = Env::new();
@@ -833,8 +835,9 @@ fn an_oral_form_and_a_depot_of_one_drug_are_two_courses() {
             [
                 "2024-03-01",
                 "haloperidol decanoate 100 MG/ML Injectable Solution",
-                "50.0 mg/4wk"
+                "100.0 mg/4wk"
             ],
+            ["2024-09-01", "Haldol Decanoate 50 mg/mL", "50.0 mg/4wk"],
         ],
         "{rows:?}"
     );

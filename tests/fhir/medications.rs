@@ -563,13 +563,15 @@ fn renewals_merge_and_a_rechallenge_does_not() {
             status,
             &with(
                 drug("17767", "Amlodipine 5 MG Oral Tablet"),
-                &json!({"authoredOn": authored}),
+                &json!({"authoredOn": authored,
+                        "dispenseRequest": {"numberOfRepeatsAllowed": 1,
+                                            "expectedSupplyDuration": {"value": 90, "unit": "days", "code": "d"}}}),
             ),
         )
     };
     let document = patient_with(&[
-        // An order renewed at every visit (as EHRs and Synthea write them): one exposure, still
-        // going.
+        // An order renewed at every visit (as EHRs and Synthea write them), each for 90 days and
+        // a repeat, six months apart: one exposure, still going.
         renewal("rn1", "stopped", "2019-01-10"),
         renewal("rn2", "stopped", "2019-07-12"),
         renewal("rn3", "active", "2020-01-15"),
@@ -639,6 +641,308 @@ fn renewals_merge_and_a_rechallenge_does_not() {
             ],
             ["Lamotrigine 100 MG Oral Tablet", "2022-09-10", "-", "-"],
         ]
+    );
+}
+
+/// An order of `text` (RxNorm `code`) written on `authored` with `status`, at `mg` a day
+/// (once a day), and `extra` fields (its `dispenseRequest`, a `statusReason`).
+fn order_of(
+    id: &str,
+    (code, text): (&str, &str),
+    status: &str,
+    authored: &str,
+    mg: f64,
+    extra: &Value,
+) -> Value {
+    request(
+        id,
+        status,
+        &with(
+            with(
+                drug(code, text),
+                &json!({
+                    "authoredOn": authored,
+                    "dosageInstruction": [{
+                        "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                        "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]
+                    }]
+                }),
+            ),
+            extra,
+        ),
+    )
+}
+
+/// A `dispenseRequest` of `days` a fill and `repeats` more fills.
+fn supplied(days: i64, repeats: i64) -> Value {
+    json!({"dispenseRequest": {
+        "numberOfRepeatsAllowed": repeats,
+        "expectedSupplyDuration": {"value": days, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}
+    }})
+}
+
+/// (text, start day, end day or "-", dose, stop reason) of every exposure, by start then text.
+fn courses(env: &Env) -> Vec<Vec<String>> {
+    env.rows(
+        "SELECT text, substr(start, 1, 10), coalesce(substr(end, 1, 10), '-'),
+                coalesce(dose_value || ' ' || dose_unit, '-'), coalesce(stop_reason, '-')
+         FROM drug_exposures ORDER BY start, text",
+    )
+}
+
+#[test]
+fn a_renewal_continues_a_course_only_within_the_supply_before_it_and_the_grace_gap() {
+    let mut env = Env::new();
+    let lev = ("114477", "Levetiracetam 500 MG Oral Tablet");
+    let ltg = ("28439", "Lamotrigine 100 MG Oral Tablet");
+    let lcm = ("1099870", "Lacosamide 100 MG Oral Tablet");
+    let vpa = ("40254", "Valproate 500 MG Oral Tablet");
+    let top = ("38404", "Topiramate 100 MG Oral Tablet");
+    let no_response = json!({"statusReason": {"text": "Lack of efficacy"}});
+    let document = patient_with(&[
+        // A month's supply, then another ten months later: two courses, the first the month
+        // its supply covers (completed: all of it given), not ten months.
+        order_of(
+            "l1",
+            lev,
+            "completed",
+            "2015-01-05",
+            1500.0,
+            &supplied(30, 0),
+        ),
+        order_of(
+            "l2",
+            lev,
+            "stopped",
+            "2015-11-02",
+            1500.0,
+            &with(supplied(30, 0), &no_response),
+        ),
+        // 90 days and 3 repeats is a year's supply: a renewal eleven months on continues it.
+        order_of(
+            "t1",
+            ltg,
+            "completed",
+            "2016-01-04",
+            200.0,
+            &supplied(90, 3),
+        ),
+        order_of(
+            "t2",
+            ltg,
+            "stopped",
+            "2016-12-05",
+            200.0,
+            &with(supplied(90, 3), &no_response),
+        ),
+        // 60 tablets of 100 mg at 200 mg a day last 30 days: a renewal 75 days on is a restart.
+        order_of(
+            "c1",
+            lcm,
+            "completed",
+            "2018-01-01",
+            200.0,
+            &json!({"dispenseRequest": {"quantity": {"value": 60, "unit": "TAB"}}}),
+        ),
+        order_of(
+            "c2",
+            lcm,
+            "completed",
+            "2018-03-17",
+            200.0,
+            &json!({"dispenseRequest": {"quantity": {"value": 60, "unit": "TAB"}}}),
+        ),
+        // Valid to be dispensed for six months: a renewal five months on continues it.
+        order_of(
+            "v1",
+            vpa,
+            "completed",
+            "2019-01-07",
+            1000.0,
+            &json!({"dispenseRequest": {"validityPeriod": {"start": "2019-01-07", "end": "2019-07-07"}}}),
+        ),
+        order_of("v2", vpa, "stopped", "2019-06-03", 1000.0, &no_response),
+        // Nothing says how long an order lasts: it reaches a month (OHDSI's written
+        // prescription), so orders six months apart are two courses.
+        order_of("p1", top, "completed", "2020-01-06", 200.0, &json!({})),
+        order_of("p2", top, "stopped", "2020-07-06", 200.0, &no_response),
+    ]);
+    let path = env.write_json("supplies.json", &document);
+    env.import_ok(&path);
+    assert_eq!(
+        courses(&env),
+        [
+            [
+                "Levetiracetam 500 MG Oral Tablet",
+                "2015-01-05",
+                "2015-02-04",
+                "1500.0 mg/d",
+                "-"
+            ],
+            [
+                "Levetiracetam 500 MG Oral Tablet",
+                "2015-11-02",
+                "2015-11-02",
+                "1500.0 mg/d",
+                "lack_of_efficacy"
+            ],
+            [
+                "Lamotrigine 100 MG Oral Tablet",
+                "2016-01-04",
+                "2016-12-05",
+                "200.0 mg/d",
+                "lack_of_efficacy"
+            ],
+            [
+                "Lacosamide 100 MG Oral Tablet",
+                "2018-01-01",
+                "2018-01-31",
+                "200.0 mg/d",
+                "-"
+            ],
+            [
+                "Lacosamide 100 MG Oral Tablet",
+                "2018-03-17",
+                "2018-04-16",
+                "200.0 mg/d",
+                "-"
+            ],
+            [
+                "Valproate 500 MG Oral Tablet",
+                "2019-01-07",
+                "2019-06-03",
+                "1000.0 mg/d",
+                "lack_of_efficacy"
+            ],
+            [
+                "Topiramate 100 MG Oral Tablet",
+                "2020-01-06",
+                "2020-01-06",
+                "200.0 mg/d",
+                "-"
+            ],
+            [
+                "Topiramate 100 MG Oral Tablet",
+                "2020-07-06",
+                "2020-07-06",
+                "200.0 mg/d",
+                "lack_of_efficacy"
+            ],
+        ]
+    );
+}
+
+#[test]
+fn one_order_of_ninety_days_and_three_repeats_completed_is_a_year_given() {
+    let mut env = Env::new();
+    let document = patient_with(&[order_of(
+        "y1",
+        ("114477", "Levetiracetam 500 MG Oral Tablet"),
+        "completed",
+        "2015-01-05",
+        1500.0,
+        &supplied(90, 3),
+    )]);
+    let path = env.write_json("year.json", &document);
+    env.import_ok(&path);
+    assert_eq!(
+        env.rows("SELECT substr(start, 1, 10), substr(end, 1, 10), dates FROM drug_exposures"),
+        [["2015-01-05", "2015-12-31", "stated"]]
+    );
+}
+
+#[test]
+fn a_renewal_at_another_dose_is_a_dose_period_of_its_own() {
+    let mut env = Env::new();
+    let sertraline = ("312940", "sertraline 50 MG Oral Tablet");
+    let mut resources: Vec<Value> = ["2019-10-07", "2019-11-07", "2019-12-07"]
+        .iter()
+        .enumerate()
+        .map(|(n, day)| {
+            order_of(
+                &format!("s{n}"),
+                sertraline,
+                "completed",
+                day,
+                25.0,
+                &supplied(30, 0),
+            )
+        })
+        .collect();
+    resources.push(order_of(
+        "s3",
+        sertraline,
+        "completed",
+        "2020-01-07",
+        100.0,
+        &supplied(30, 0),
+    ));
+    resources.push(order_of(
+        "s4",
+        sertraline,
+        "stopped",
+        "2020-02-07",
+        100.0,
+        &with(
+            supplied(30, 0),
+            &json!({"statusReason": {"text": "Lack of efficacy"}}),
+        ),
+    ));
+    let path = env.write_json("steps.json", &patient_with(&resources));
+    env.import_ok(&path);
+    assert_eq!(
+        courses(&env),
+        [
+            [
+                "sertraline 50 MG Oral Tablet",
+                "2019-10-07",
+                "2020-01-07",
+                "25.0 mg/d",
+                "-"
+            ],
+            [
+                "sertraline 50 MG Oral Tablet",
+                "2020-01-07",
+                "2020-02-07",
+                "100.0 mg/d",
+                "lack_of_efficacy"
+            ],
+        ]
+    );
+}
+
+#[test]
+fn a_statement_beside_renewals_of_the_same_drug_leaves_the_renewals_one_course() {
+    let mut env = Env::new();
+    let lev = ("114477", "Levetiracetam 500 MG Oral Tablet");
+    let mut resources = vec![with(
+        statement(
+            "a-statement",
+            SUBJECT,
+            lev,
+            "stopped",
+            "2015-01-05",
+            Some("2015-12-07"),
+        ),
+        &json!({"statusReason": [{"text": "Lack of efficacy"}]}),
+    )];
+    for month in 1..=11 {
+        resources.push(order_of(
+            &format!("lev{month:02}"),
+            lev,
+            "completed",
+            &format!("2015-{month:02}-05"),
+            1500.0,
+            &supplied(30, 0),
+        ));
+    }
+    let path = env.write_json("beside.json", &patient_with(&resources));
+    env.import_ok(&path);
+    assert_eq!(
+        env.rows(
+            "SELECT substr(start, 1, 10), substr(end, 1, 10) FROM drug_exposures ORDER BY start, end"
+        ),
+        [["2015-01-05", "2015-12-05"], ["2015-01-05", "2015-12-07"]]
     );
 }
 

@@ -891,6 +891,11 @@ fn one_item_named_beside_total_is_not_the_total() {
 /// 2026-09-01, PHQ-9 22, 21, 21, 20 along them. Escitalopram is an adequate failed trial:
 /// whether sertraline is one decides between refractory and not met. (status, detail).
 fn imported_sertraline(sertraline: &serde_json::Value) -> (String, String) {
+    imported_sertraline_records(std::slice::from_ref(sertraline))
+}
+
+/// As [`imported_sertraline`], with sertraline written as several records (renewals).
+fn imported_sertraline_records(sertraline: &[serde_json::Value]) -> (String, String) {
     use crate::fhir::{Env, LOINC, RXNORM, SNOMED, bundle, coding, condition, patient, with};
     use serde_json::json;
     const SUBJECT: &str = "urn:uuid:dep-pt";
@@ -915,7 +920,7 @@ fn imported_sertraline(sertraline: &serde_json::Value) -> (String, String) {
         "dosage": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
                     "doseAndRate": [{"doseQuantity": {"value": 20, "unit": "mg"}}]}]
     });
-    let resources = [
+    let mut resources = vec![
         patient("dep-pt", "DEP-1", "Berg", "Ona"),
         with(
             condition(
@@ -927,16 +932,17 @@ fn imported_sertraline(sertraline: &serde_json::Value) -> (String, String) {
             ),
             &json!({"onsetDateTime": "2025-12-01"}),
         ),
-        with(
-            sertraline.clone(),
-            &json!({"subject": {"reference": SUBJECT}}),
-        ),
         escitalopram,
         phq9("s0", "2025-12-20", 22),
         phq9("s1", "2026-03-25", 21),
         phq9("s2", "2026-04-25", 21),
         phq9("s3", "2026-08-25", 20),
     ];
+    resources.extend(
+        sertraline
+            .iter()
+            .map(|record| with(record.clone(), &json!({"subject": {"reference": SUBJECT}}))),
+    );
     let mut env = Env::new();
     let path = env.write_json("dep.json", &bundle("collection", &resources));
     env.import_ok(&path);
@@ -989,6 +995,89 @@ fn sertraline_steps(below: i64, at_dose: i64) -> [(&'static str, serde_json::Val
         ]
     });
     [("request", request), ("statement", statement)]
+}
+
+/// Monthly sertraline orders (30 days' supply each) from 2025-12-05, at `doses` mg a day in
+/// turn, the last stopped for lack of efficacy on its own date; `first` is when the first
+/// order was written, when not the month before the second.
+fn sertraline_renewed(first: Option<&str>, doses: &[f64]) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let last = doses.len().saturating_sub(1);
+    doses
+        .iter()
+        .enumerate()
+        .map(|(n, mg)| {
+            let month = u32::try_from(n).unwrap();
+            let day = chrono::NaiveDate::from_ymd_opt(2025, 12, 5)
+                .unwrap()
+                .checked_add_months(chrono::Months::new(month))
+                .unwrap()
+                .to_string();
+            let day = match first {
+                Some(first) if n == 0 => first.to_owned(),
+                _ => day,
+            };
+            let mut order = json!({
+                "resourceType": "MedicationRequest",
+                "id": format!("ser{n}"),
+                "status": if n == last { "stopped" } else { "completed" },
+                "intent": "order",
+                "authoredOn": day,
+                "medicationCodeableConcept": crate::fhir::coding(
+                    crate::fhir::RXNORM, "312940", "sertraline 50 MG Oral Tablet"),
+                "dosageInstruction": [{
+                    "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                    "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]
+                }],
+                "dispenseRequest": {"expectedSupplyDuration":
+                    {"value": 30, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}}
+            });
+            if n == last {
+                order["statusReason"] = json!({"text": "Lack of efficacy"});
+            }
+            order
+        })
+        .collect()
+}
+
+#[test]
+fn months_of_renewals_below_the_minimum_dose_are_not_counted_at_the_last_renewals_dose() {
+    // Four months at 25 mg/d (below sertraline's 50), then one renewal at 100 mg/d stopped for
+    // no response: no adequate trial, never "100 mg/d for four months".
+    let (status, detail) =
+        imported_sertraline_records(&sertraline_renewed(None, &[25.0, 25.0, 25.0, 25.0, 100.0]));
+    assert_ne!(status, "refractory", "{detail}");
+    assert!(!detail.contains("sertraline 100 mg/d, 2025-12"), "{detail}");
+}
+
+#[test]
+fn months_of_renewals_at_an_adequate_dose_count_though_the_last_renewal_is_lower() {
+    // Four months at 150 mg/d, then one renewal lowered to 25 mg/d and stopped for no
+    // response: an adequate failed trial, as it would be had the last renewal kept 150 mg/d.
+    let (status, detail) = imported_sertraline_records(&sertraline_renewed(
+        None,
+        &[150.0, 150.0, 150.0, 150.0, 25.0],
+    ));
+    assert_eq!(status, "refractory", "{detail}");
+}
+
+#[test]
+fn a_month_of_sertraline_and_a_restart_months_later_are_no_four_month_trial() {
+    // One month's supply in early December, then a restart in April stopped for no response:
+    // not a four-month failed trial, so escitalopram alone has failed.
+    let (status, detail) = imported_sertraline_records(
+        &sertraline_renewed(Some("2025-12-05"), &[100.0, 100.0])
+            .into_iter()
+            .enumerate()
+            .map(|(n, mut order)| {
+                if n == 1 {
+                    order["authoredOn"] = serde_json::json!("2026-04-01");
+                }
+                order
+            })
+            .collect::<Vec<_>>(),
+    );
+    assert_ne!(status, "refractory", "{detail}");
 }
 
 #[test]
