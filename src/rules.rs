@@ -150,7 +150,11 @@ use crate::domain::{Assessment, PatientRecord};
 /// records of one dose is one item of evidence.
 /// Also in 24: a recovery the scores show (remission for `[episode] recovery_days`) ends the episode
 /// it follows: a treatment begun before its end is an earlier episode's (`episode.rs`).
-const ENGINE_REVISION: u32 = 24;
+/// 25: oncology lines: bridging and lymphodepletion are the CAR T line's, mobilisation and
+/// conditioning the transplant's (lbcl reads planned sequences too), cytoreduction before a
+/// regimen no line, a regimen restarted after a relapse off therapy a new line, and a completed
+/// order per cycle a cycle (`[lines]` in lbcl, myeloma, aml).
+const ENGINE_REVISION: u32 = 25;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
