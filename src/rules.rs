@@ -152,6 +152,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// it follows: a treatment begun before its end is an earlier episode's (`episode.rs`).
 /// Also in 24: every day the criteria count (a procedure session, a day a drug was given, a score's or
 /// a count's day) is the record's local day, by the UTC offset its time was written in.
+/// Also in 24: oncology lines: bridging and lymphodepletion are the CAR T line's, mobilisation and
+/// conditioning the transplant's (lbcl reads planned sequences too), cytoreduction before a
+/// regimen no line, a regimen restarted after a relapse off therapy a new line, and a completed
+/// order per cycle a cycle (`[lines]` in lbcl, myeloma, aml).
 const ENGINE_REVISION: u32 = 24;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

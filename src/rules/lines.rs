@@ -14,6 +14,12 @@
 //! substituted unplanned, or with a transplant that is not part of a planned tandem. Without a
 //! progression in between, conditioning given around a transplant, and what starts within a window
 //! after it (consolidation, maintenance, at any dose) or in a maintenance role, continue the line.
+//! So do the other parts of a transplant or a cell therapy the rule set names (CAR-T trial
+//! conventions, IMWG 2015): stem-cell mobilisation before a transplant; bridging and
+//! lymphodepletion before a CAR T-cell infusion (lymphodepletion never joins the line before
+//! it). A regimen restarted after a relapse off therapy (progression more than
+//! `relapse_off_therapy_days` after the line's last dose) is a new line, its drugs the same or
+//! not. Cytoreduction given just before a regimen (hydroxyurea before induction) is no line.
 
 use std::collections::BTreeSet;
 
@@ -31,6 +37,8 @@ use crate::domain::{
 /// monoclonal protein), by date.
 struct Plan {
     transplants: Vec<NaiveDate>,
+    /// Infusions of a cell therapy (`cell_therapy_classes`: CAR T cells).
+    infusions: Vec<NaiveDate>,
     progressions: Vec<NaiveDate>,
 }
 
@@ -63,10 +71,41 @@ impl Plan {
         });
         let mut progressions: Vec<NaiveDate> = worsened.chain(stopped).chain(series).collect();
         progressions.sort_unstable();
+        let cell_therapy = &set.lines.cell_therapy_classes;
+        let mut infusions: Vec<NaiveDate> = given
+            .iter()
+            .filter(|g| !cell_therapy.is_empty() && g.has_any_class(cell_therapy))
+            .map(Given::start)
+            .collect();
+        infusions.sort_unstable();
+        infusions.dedup();
         Plan {
             transplants,
+            infusions,
             progressions,
         }
+    }
+
+    /// The first progression more than `days` after `last_dose` and on or before `start`: a
+    /// relapse off therapy before a regimen restarted on `start`.
+    fn relapse_off_therapy(
+        &self,
+        last_dose: NaiveDate,
+        start: NaiveDate,
+        days: i64,
+    ) -> Option<NaiveDate> {
+        self.progressions
+            .iter()
+            .copied()
+            .find(|day| *day > shift(last_dose, days) && *day <= start)
+    }
+
+    /// The first cell-therapy infusion from `from` to `to`, inclusive.
+    fn infusion(&self, from: NaiveDate, to: NaiveDate) -> Option<NaiveDate> {
+        self.infusions
+            .iter()
+            .copied()
+            .find(|day| *day >= from && *day <= to)
     }
 
     /// Whether the disease progressed after `from` and on or before `to`.
@@ -99,6 +138,7 @@ pub fn derive(
         .filter(|g| !g.drugs.is_empty())
         .collect();
     counted.sort_by_key(|g| (g.exposure.start, g.exposure.id));
+    drop_cytoreduction(&mut counted, set);
     if counted.is_empty() {
         return Vec::new();
     }
@@ -112,6 +152,41 @@ pub fn derive(
             .then(|| Plan::of(record, given, set));
         derive_regimens(&counted, set, record, plan.as_ref(), today)
     }
+}
+
+/// Whether every drug of `given` is one of `ingredients` (a role the rule set names).
+fn all_of(given: &Given<'_>, ingredients: &[String]) -> bool {
+    !given.drugs.is_empty()
+        && given.drugs.iter().all(|drug| {
+            ingredients
+                .iter()
+                .any(|name| name.eq_ignore_ascii_case(&drug.ingredient))
+        })
+}
+
+/// Removes cytoreduction given just before a regimen (hydroxyurea days -2 to +2 of 7+3): it is
+/// no line and does not start the regimen's (its first day would cut off a drug the protocol
+/// starts on day 8). Cytoreduction followed by no other drug of the lines within the window
+/// (hydroxyurea alone, for palliation) stays a line.
+fn drop_cytoreduction(counted: &mut Vec<&Given<'_>>, set: &RuleSet) {
+    let params = &set.lines;
+    if params.cytoreduction.is_empty() {
+        return;
+    }
+    let only = |g: &Given<'_>| all_of(g, &params.cytoreduction);
+    let before_a_regimen: Vec<bool> = counted
+        .iter()
+        .map(|g| {
+            only(g)
+                && counted.iter().any(|other| {
+                    !only(other)
+                        && other.start() >= g.start()
+                        && other.start() <= shift(g.start(), params.cytoreduction_days)
+                })
+        })
+        .collect();
+    let mut flags = before_a_regimen.into_iter();
+    counted.retain(|_| !flags.next().unwrap_or(false));
 }
 
 fn ingredients_of<'g>(given: &'g Given<'_>, set: &RuleSet) -> impl Iterator<Item = &'g str> + 'g {
@@ -162,13 +237,13 @@ fn planned_continuation(
         return false;
     }
     let from = shift(line_start, -params.conditioning_days);
-    let conditioning = !given.drugs.is_empty()
-        && given.drugs.iter().all(|drug| {
-            params
-                .conditioning
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(&drug.ingredient))
-        });
+    let conditioning = all_of(given, &params.conditioning);
+    // Mobilisation chemotherapy is part of the transplant it collects the cells for (IMWG 2015).
+    let mobilisation = all_of(given, &params.mobilisation)
+        && plan
+            .transplants(start, shift(start, params.mobilisation_days))
+            .next()
+            .is_some();
     let near_transplant = plan
         .transplants(
             shift(start, -params.conditioning_days),
@@ -181,7 +256,57 @@ fn planned_continuation(
         .last()
         .is_some_and(|day| start <= shift(day, params.post_transplant_days));
     let maintenance = given.exposure.role == Some(DrugRole::Maintenance);
-    (conditioning && near_transplant) || after_transplant || maintenance
+    (conditioning && near_transplant) || mobilisation || after_transplant || maintenance
+}
+
+/// What a drug record of a cell therapy's sequence (bridging, lymphodepletion, the infusion)
+/// does to the lines.
+enum CellTherapyStep {
+    /// It joins the current line: the line is the cell therapy's (its bridging, its
+    /// lymphodepletion).
+    Continue,
+    /// Lymphodepletion after another line: it starts the cell therapy's line.
+    Start(String),
+}
+
+/// The step `given` is of a cell therapy's sequence, if it is one: the infusion itself, or
+/// lymphodepletion within `lymphodepletion_days` before one. The current line is the cell
+/// therapy's when it started within `lymphodepletion_days` before the infusion, or, being a
+/// later line (not the first), within `bridging_days` before it: bridging between the
+/// collection of the cells and their infusion belongs to the CAR T line (ZUMA-1, ZUMA-7,
+/// TRANSCEND count prior lines without it). Whether the disease progressed on bridging does not
+/// matter: the infusion was planned.
+fn cell_therapy_step(
+    plan: &Plan,
+    set: &RuleSet,
+    current_start: NaiveDate,
+    earlier_lines: usize,
+    given: &Given<'_>,
+) -> Option<CellTherapyStep> {
+    let params = &set.lines;
+    let start = given.start();
+    let infusion_itself = !params.cell_therapy_classes.is_empty()
+        && given.has_any_class(&params.cell_therapy_classes);
+    let infusion = if infusion_itself {
+        start
+    } else if all_of(given, &params.lymphodepletion) {
+        plan.infusion(start, shift(start, params.lymphodepletion_days))?
+    } else {
+        return None;
+    };
+    let its_own = current_start >= shift(infusion, -params.lymphodepletion_days);
+    let bridging = params.bridging_days > 0
+        && earlier_lines > 0
+        && current_start >= shift(infusion, -params.bridging_days);
+    if current_start <= infusion && (its_own || bridging) {
+        Some(CellTherapyStep::Continue)
+    } else if infusion_itself {
+        None
+    } else {
+        Some(CellTherapyStep::Start(format!(
+            "lymphodepletion for the cell therapy on {infusion}"
+        )))
+    }
 }
 
 /// A transplant around `start` that is not part of a planned tandem with the current line's
@@ -263,12 +388,55 @@ fn derive_regimens(
                 });
                 continue;
             }
+            let earlier_lines = lines.len() - 1;
+            let Some(current) = lines.last_mut() else {
+                continue;
+            };
+            match cell_therapy_step(plan, set, current.start, earlier_lines, given) {
+                Some(CellTherapyStep::Continue) => {
+                    current.ingredients.extend(names);
+                    current.members.push(given);
+                    continue;
+                }
+                Some(CellTherapyStep::Start(reason)) => {
+                    lines.push(Building {
+                        start,
+                        start_approximate: given.exposure.start_is_approximate(),
+                        members: vec![given],
+                        ingredients: names,
+                        cut_reason: reason,
+                    });
+                    continue;
+                }
+                None => {}
+            }
             if planned_continuation(plan, set, current.start, given) {
                 current.ingredients.extend(names);
                 current.members.push(given);
                 continue;
             }
+            // IMWG 2015: a regimen restarted after a relapse off therapy is a new line, though
+            // its drugs are the line's and the pause shorter than the gap limit.
+            if let Some(days) = set.lines.relapse_off_therapy_days
+                && let Some(relapse) = plan.relapse_off_therapy(last_end, start, days)
+            {
+                let reason = format!(
+                    "restarted after a relapse on {relapse}, {} days after the last dose",
+                    (relapse - last_end).num_days()
+                );
+                lines.push(Building {
+                    start,
+                    start_approximate: given.exposure.start_is_approximate(),
+                    members: vec![given],
+                    ingredients: names,
+                    cut_reason: reason,
+                });
+                continue;
+            }
         }
+        let Some(current) = lines.last_mut() else {
+            continue;
+        };
         if start > shift(last_end, set.lines.gap_days) {
             let reason = format!(
                 "gap of {} days without treatment",
@@ -669,8 +837,20 @@ fn finish(
     out
 }
 
+/// Cycles of one drug of a line, as its records count them.
+#[derive(Default)]
+struct DrugCycles {
+    /// Cycles its records count (doses given one at a time, a completed order's count).
+    counted: Option<u32>,
+    /// Its dated records that count none, each a cycle where `cycle_per_record_days` allows.
+    records: u32,
+    last_end: Option<NaiveDate>,
+}
+
 /// Cycles a line gave: per drug, the cycles its records count (one per cycle of doses given
-/// one at a time, or a completed order's planned count), the most of any drug; else the
+/// one at a time, or a completed order's planned count), else, where the rule set says so, one
+/// per dated record of it (a completed order per cycle); the most of any drug, so that a
+/// drug stopped early (bortezomib after cycle 3 of VRd) does not stand for the line. Else the
 /// rule set's cycle procedures performed during the line (one per cycle).
 fn cycles_given(
     record: &PatientRecord,
@@ -679,26 +859,58 @@ fn cycles_given(
     start: NaiveDate,
     end: Option<NaiveDate>,
 ) -> Option<u32> {
-    let mut per_drug: Vec<(&str, u32)> = Vec::new();
-    for given in members {
-        let Some(cycles) = given.exposure.cycles else {
-            continue;
-        };
+    let mut sorted: Vec<&Given<'_>> = members.to_vec();
+    sorted.sort_by_key(|g| (g.exposure.start, g.exposure.id));
+    let mut per_drug: Vec<(&str, DrugCycles)> = Vec::new();
+    for given in sorted {
         let drug = given
             .drugs
             .first()
             .map_or(given.exposure.text.as_str(), |d| d.ingredient.as_str());
-        match per_drug.iter_mut().find(|(known, _)| *known == drug) {
-            Some((_, total)) => *total += cycles,
-            None => per_drug.push((drug, cycles)),
+        let index = per_drug
+            .iter()
+            .position(|(known, _)| *known == drug)
+            .unwrap_or_else(|| {
+                per_drug.push((drug, DrugCycles::default()));
+                per_drug.len() - 1
+            });
+        let Some((_, counts)) = per_drug.get_mut(index) else {
+            continue;
+        };
+        if let Some(cycles) = given.exposure.cycles {
+            counts.counted = Some(counts.counted.unwrap_or(0) + cycles);
+            continue;
         }
+        // A record with no end (ongoing, or its end unknown) says no cycle; one that overlaps
+        // the drug's last record or follows it the next day continues it (a renewal).
+        let Some(record_end) = given.end() else {
+            continue;
+        };
+        let one_cycle = (record_end - given.start()).num_days() < set.lines.cycle_per_record_days;
+        if one_cycle
+            && counts
+                .last_end
+                .is_none_or(|last| given.start() > shift(last, 1))
+        {
+            counts.records += 1;
+        }
+        counts.last_end = Some(counts.last_end.map_or(record_end, |l| l.max(record_end)));
     }
-    if let Some(most) = per_drug.iter().map(|(_, cycles)| *cycles).max() {
-        return Some(most);
+    // A drug whose records count its cycles is read by them: its orders beside them are the
+    // same cycles written twice.
+    let most = per_drug
+        .iter()
+        .map(|(_, counts)| counts.counted.unwrap_or(counts.records))
+        .max()
+        .unwrap_or(0);
+    if per_drug.iter().any(|(_, counts)| counts.counted.is_some()) {
+        return Some(most).filter(|most| *most > 0);
     }
+    // Records alone may be one order over several cycles: the cycle procedures, where more,
+    // count them.
     let terms = &set.lines.cycle_procedures;
     if terms.is_empty() {
-        return None;
+        return Some(most).filter(|most| *most > 0);
     }
     let counted = record
         .procedures
@@ -712,5 +924,6 @@ fn cycles_given(
         .map(crate::domain::Procedure::performed_day)
         .collect::<BTreeSet<_>>()
         .len();
-    u32::try_from(counted).ok().filter(|n| *n > 0)
+    let procedures = u32::try_from(counted).unwrap_or(u32::MAX);
+    Some(most.max(procedures)).filter(|n| *n > 0)
 }

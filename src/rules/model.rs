@@ -225,6 +225,43 @@ pub struct LineParameters {
     /// Conditioning is given within this many days of the transplant.
     #[serde(default = "default_conditioning_days")]
     pub conditioning_days: i64,
+    /// Ingredients given to mobilise stem cells for a transplant (cyclophosphamide with G-CSF):
+    /// started within `mobilisation_days` before a transplant of a planned sequence, part of
+    /// the transplant's line (IMWG 2015: mobilisation is part of the transplant procedure).
+    #[serde(default)]
+    pub mobilisation: Vec<String>,
+    /// How many days before the transplant mobilisation starts at the earliest.
+    #[serde(default)]
+    pub mobilisation_days: i64,
+    /// Classes of a cell therapy given as one infusion that a sequence leads to (CAR T cells):
+    /// its bridging and lymphodepletion are part of its line.
+    #[serde(default)]
+    pub cell_therapy_classes: Vec<String>,
+    /// Ingredients of lymphodepletion (fludarabine, cyclophosphamide, bendamustine): started
+    /// within `lymphodepletion_days` before a cell-therapy infusion, part of its line, never of
+    /// the line before (a cyclophosphamide after R-CHOP).
+    #[serde(default)]
+    pub lymphodepletion: Vec<String>,
+    /// How many days before the infusion lymphodepletion starts at the earliest.
+    #[serde(default)]
+    pub lymphodepletion_days: i64,
+    /// A later line started within this many days before a cell-therapy infusion is bridging
+    /// to it, part of the cell therapy's line (0: none is).
+    #[serde(default)]
+    pub bridging_days: i64,
+    /// Ingredients given to reduce the tumour burden before a regimen (hydroxyurea before
+    /// induction): a record of these alone followed within `cytoreduction_days` of its start
+    /// by another drug of the lines is no line and does not start the next.
+    #[serde(default)]
+    pub cytoreduction: Vec<String>,
+    /// See `cytoreduction`.
+    #[serde(default)]
+    pub cytoreduction_days: i64,
+    /// A regimen restarted after the disease progressed more than this many days after the
+    /// line's last dose (relapse off therapy, IMWG) is a new line, though its drugs are the
+    /// same and the gap is shorter than `gap_days`. None: no such rule.
+    #[serde(default)]
+    pub relapse_off_therapy_days: Option<i64>,
     /// A second transplant within this many days of the first is a planned tandem.
     #[serde(default = "default_tandem_days")]
     pub tandem_days: i64,
@@ -236,6 +273,12 @@ pub struct LineParameters {
     /// cycles counts these procedures during it.
     #[serde(default)]
     pub cycle_procedures: Vec<String>,
+    /// A dated record of a drug that counts no cycles itself and spans at most this many days
+    /// (a completed order per cycle: "MedicationRequest per cycle") is one cycle of it; records
+    /// of the drug that overlap or follow on the next day are one. A longer record (an order
+    /// over several cycles, stopped before its count was given) says no cycle. 0: none is.
+    #[serde(default)]
+    pub cycle_per_record_days: i64,
     /// Procedures that are a treatment given on their day, a drug of the lines (a CAR T-cell
     /// infusion recorded only as a procedure): codes or words of their display, as
     /// `transplant`. Read as the drug their display names, else `therapy_procedure_drug`.
@@ -296,9 +339,19 @@ impl Default for LineParameters {
             transplant: Vec::new(),
             conditioning: Vec::new(),
             conditioning_days: default_conditioning_days(),
+            mobilisation: Vec::new(),
+            mobilisation_days: 0,
+            cell_therapy_classes: Vec::new(),
+            lymphodepletion: Vec::new(),
+            lymphodepletion_days: 0,
+            bridging_days: 0,
+            cytoreduction: Vec::new(),
+            cytoreduction_days: 0,
+            relapse_off_therapy_days: None,
             tandem_days: default_tandem_days(),
             post_transplant_days: default_post_transplant_days(),
             cycle_procedures: Vec::new(),
+            cycle_per_record_days: 0,
             therapy_procedures: Vec::new(),
             therapy_procedure_drug: String::new(),
             response_days: default_response_days(),

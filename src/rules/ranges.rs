@@ -202,6 +202,24 @@ pub(super) fn check_rule_set(origin: &str, text: &str, set: &RuleSet) -> Result<
     }
     c.days(lines, "conditioning_days", set.lines.conditioning_days, 0)?;
     c.days(lines, "tandem_days", set.lines.tandem_days, 0)?;
+    c.days(lines, "mobilisation_days", set.lines.mobilisation_days, 0)?;
+    c.days(
+        lines,
+        "lymphodepletion_days",
+        set.lines.lymphodepletion_days,
+        0,
+    )?;
+    c.days(lines, "bridging_days", set.lines.bridging_days, 0)?;
+    c.days(lines, "cytoreduction_days", set.lines.cytoreduction_days, 0)?;
+    c.days(
+        lines,
+        "cycle_per_record_days",
+        set.lines.cycle_per_record_days,
+        0,
+    )?;
+    if let Some(days) = set.lines.relapse_off_therapy_days {
+        c.days(lines, "relapse_off_therapy_days", days, 0)?;
+    }
     c.days(
         lines,
         "post_transplant_days",

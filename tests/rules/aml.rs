@@ -1230,3 +1230,40 @@ fn tests_measured_on_marrow_blasts_are_not_the_marrow_blast_count() {
     );
     run(ID, &cases);
 }
+
+/// Cytoreduction before induction (hydroxyurea from 2 days before 7+3) is no course and does not
+/// start one: a drug the protocol starts on day 8 (quizartinib, QuANTUM-First; midostaurin,
+/// RATIFY) stays in the induction course.
+#[test]
+fn cytoreduction_before_induction_is_no_course() {
+    for (cytoreduction, days_before) in [("hydroxyurea", 2), ("hydroxycarbamide", 4)] {
+        let record = patient()
+            .give(rx(cytoreduction).from(102 + days_before).until(100))
+            .give(rx("cytarabine").from(102).until(96))
+            .give(rx("daunorubicin").from(102).until(100))
+            .give(rx("quizartinib").from(95).until(82))
+            .record();
+        let lines: Vec<_> = super::support::rules()
+            .derive_lines(&record, super::support::today())
+            .into_iter()
+            .filter(|l| l.ruleset == ID)
+            .collect();
+        assert_eq!(lines.len(), 1, "{cytoreduction}: {lines:#?}");
+        assert_eq!(lines[0].start, ago(102), "{cytoreduction}: {lines:#?}");
+        assert!(lines[0].regimen.contains("quizartinib"), "{lines:#?}");
+    }
+}
+
+/// Hydroxyurea followed by no other drug of the lines (palliation) stays a line.
+#[test]
+fn hydroxyurea_alone_is_a_line() {
+    let record = patient()
+        .give(rx("hydroxyurea").from(100).until(40))
+        .record();
+    let lines: Vec<_> = super::support::rules()
+        .derive_lines(&record, super::support::today())
+        .into_iter()
+        .filter(|l| l.ruleset == ID)
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+}

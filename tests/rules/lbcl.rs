@@ -958,3 +958,141 @@ fn a_deauville_score_of_1_to_3_is_a_complete_metabolic_response_and_4_alone_deci
         ],
     );
 }
+
+/// The derived lines of this rule set for `record`.
+fn derived(record: &refract::domain::PatientRecord) -> Vec<refract::domain::TreatmentLine> {
+    super::support::rules()
+        .derive_lines(record, super::support::today())
+        .into_iter()
+        .filter(|l| l.ruleset == ID)
+        .collect()
+}
+
+/// R-CHOP with a complete response (ending 700 days ago), a late relapse 320 days ago, then a
+/// CAR T-cell therapy: `bridging` (drug texts, from `bridge_from` days ago, two doses a
+/// fortnight apart), fludarabine and cyclophosphamide on days -5 to -3 of the infusion (230 days
+/// ago), a stable pre-infusion assessment 236 days ago and complete responses after.
+fn car_t_with_bridging(bridging: &[&str], bridge_from: i64) -> Vignette {
+    let mut v = patient()
+        .give(rx("R-CHOP-21").from(805).until(700))
+        .disease_status(disease_status::FULL_REMISSION, 650)
+        .disease_status(disease_status::WORSENED, 320);
+    for text in bridging {
+        for start in [bridge_from, bridge_from - 14] {
+            v = v.give(rx(text).from(start).until(start));
+        }
+    }
+    v.disease_status(disease_status::STABLE, 236)
+        .give(rx("fludarabine").from(235).until(233))
+        .give(rx("cyclophosphamide").from(235).until(233))
+        .give(rx("axicabtagene ciloleucel").from(230).until(230))
+        .disease_status(disease_status::FULL_REMISSION, 200)
+        .disease_status(disease_status::FULL_REMISSION, 140)
+}
+
+/// Bridging between the collection of the cells and their infusion, and the lymphodepletion,
+/// are the CAR T line's (ZUMA-1, ZUMA-7, TRANSCEND count prior lines without them): the
+/// pre-infusion assessment is no response of a line of its own, and a relapsed patient is not
+/// made refractory by it.
+#[test]
+fn bridging_and_lymphodepletion_belong_to_the_car_t_line() {
+    for (bridging, from) in [
+        (
+            &["polatuzumab vedotin", "bendamustine", "rituximab"][..],
+            262,
+        ),
+        (&["gemcitabine", "oxaliplatin", "rituximab"][..], 250),
+    ] {
+        let record = car_t_with_bridging(bridging, from).record();
+        let lines = derived(&record);
+        assert_eq!(lines.len(), 2, "{bridging:?}: {lines:#?}");
+        assert!(
+            lines[1].regimen.contains("axicabtagene ciloleucel"),
+            "{lines:#?}"
+        );
+        assert!(lines[1].regimen.contains(bridging[0]), "{lines:#?}");
+        let assessment = super::support::assess(ID, &record);
+        assert_eq!(assessment.status, Relapsed, "{bridging:?}");
+    }
+}
+
+/// Lymphodepletion soon after a first line (cyclophosphamide, in R-CHOP too) starts the CAR T
+/// line: it never joins the line before it.
+#[test]
+fn lymphodepletion_after_a_first_line_starts_the_car_t_line() {
+    let record = patient()
+        .give(rx("R-CHOP-21").from(400).until(337))
+        .disease_status(disease_status::STABLE, 320)
+        .give(rx("cyclophosphamide").from(290).until(288))
+        .give(rx("fludarabine").from(290).until(288))
+        .give(rx("axicabtagene ciloleucel").from(285).until(285))
+        .record();
+    let lines = derived(&record);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0].end, Some(super::support::ago(337)), "{lines:#?}");
+    assert_eq!(lines[1].start, super::support::ago(290), "{lines:#?}");
+}
+
+/// Salvage, conditioning (BEAM, carmustine on day -7) and the autologous transplant are one line
+/// (reference section 0.4: a planned sequence), as is a stem-cell mobilisation before it.
+#[test]
+fn conditioning_and_mobilisation_before_an_autologous_transplant_continue_the_salvage_line() {
+    for mobilise in [false, true] {
+        let mut v = patient()
+            .give(rx("R-CHOP-21").from(805).until(700))
+            .disease_status(disease_status::FULL_REMISSION, 650)
+            .disease_status(disease_status::WORSENED, 320)
+            .give(rx("rituximab").from(300).until(258))
+            .give(rx("ifosfamide").from(300).until(258))
+            .give(rx("carboplatin").from(300).until(258))
+            .give(rx("etoposide").from(300).until(258))
+            .disease_status(disease_status::PARTIAL_REMISSION, 240);
+        if mobilise {
+            v = v.give(rx("cyclophosphamide").from(236).until(236));
+        }
+        let record = v
+            .give(rx("carmustine").from(207).until(207))
+            .give(rx("etoposide").from(206).until(203))
+            .give(rx("cytarabine").from(206).until(203))
+            .give(rx("melphalan").from(202).until(202))
+            .procedure(
+                "38241",
+                "Hematopoietic progenitor cell (HPC); autologous transplantation",
+                200,
+            )
+            .disease_status(disease_status::FULL_REMISSION, 110)
+            .record();
+        let lines = derived(&record);
+        assert_eq!(lines.len(), 2, "mobilisation {mobilise}: {lines:#?}");
+        assert!(lines[1].regimen.contains("carmustine"), "{lines:#?}");
+        assert_eq!(
+            super::support::assess(ID, &record).status,
+            Relapsed,
+            "mobilisation {mobilise}"
+        );
+    }
+}
+
+/// A completed order per drug per cycle (a dated record that counts no cycles) is one cycle of
+/// the drug: R-CHOP written so counts its cycles, and stable disease after five of them is
+/// primary refractory (SCHOLAR-1, more than 4 first-line cycles).
+#[test]
+fn a_completed_order_per_drug_per_cycle_is_a_cycle() {
+    let mut v = patient();
+    for cycle in 0..5 {
+        let day = 500 - 21 * cycle;
+        for drug in [
+            "rituximab",
+            "cyclophosphamide",
+            "doxorubicin",
+            "vincristine",
+        ] {
+            v = v.give(rx(drug).from(day).until(day));
+        }
+    }
+    let record = v.disease_status(disease_status::STABLE, 380).record();
+    let lines = derived(&record);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0].cycles, Some(5), "{lines:#?}");
+    assert_eq!(super::support::assess(ID, &record).status, Refractory);
+}

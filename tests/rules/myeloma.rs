@@ -1681,3 +1681,90 @@ fn a_small_urine_fall_across_200_mg_is_no_partial_response() {
         .reason("best response from the urine M-protein: stable disease")],
     );
 }
+
+/// The derived lines of this rule set for `record`.
+fn lines_of(record: &refract::domain::PatientRecord) -> Vec<refract::domain::TreatmentLine> {
+    super::support::rules()
+        .derive_lines(record, super::support::today())
+        .into_iter()
+        .filter(|l| l.ruleset == ID)
+        .collect()
+}
+
+/// Bortezomib and lenalidomide (days 1-14) ordered per 21-day cycle from `from` days ago,
+/// `cycles` cycles, bortezomib only in the first `bortezomib_cycles`.
+fn vrd_orders(mut v: Vignette, from: i64, cycles: i64, bortezomib_cycles: i64) -> Vignette {
+    for cycle in 0..cycles {
+        let day = from - 21 * cycle;
+        if cycle < bortezomib_cycles {
+            v = v.give(rx("bortezomib").from(day).until(day - 10));
+        }
+        v = v.give(rx("lenalidomide").from(day).until(day - 13));
+    }
+    v
+}
+
+/// IMWG 2015: a planned period off therapy interrupted by the need for treatment starts a new
+/// line: the same regimen restarted after a progression off therapy (confirmed twice) is a
+/// second line, whether the progression came more or less than 60 days after the last dose,
+/// with a pause shorter than the gap limit.
+#[test]
+fn a_regimen_restarted_after_a_relapse_off_therapy_is_a_new_line() {
+    for off_therapy in [40, 75] {
+        // Six cycles from 600 days ago: the last dose 482 days ago.
+        let last_dose = 600 - 21 * 5 - 13;
+        let progression = last_dose - off_therapy;
+        let v = vrd_orders(patient(), 600, 6, 6)
+            .disease_status(disease_status::PARTIAL_REMISSION, 520)
+            .disease_status(disease_status::WORSENED, progression)
+            .disease_status(disease_status::WORSENED, progression - 7);
+        let record = vrd_orders(v, progression - 9, 4, 4)
+            .disease_status(disease_status::PARTIAL_REMISSION, progression - 80)
+            .disease_status(disease_status::PARTIAL_REMISSION, progression - 100)
+            .record();
+        let lines = lines_of(&record);
+        assert_eq!(lines.len(), 2, "{off_therapy} days off: {lines:#?}");
+        assert_eq!(lines[0].cycles, Some(6), "{lines:#?}");
+        assert_eq!(lines[1].cycles, Some(4), "{lines:#?}");
+    }
+}
+
+/// A worsening in a cycle's rest week, with the same drugs going on, is no relapse off therapy:
+/// the line goes on.
+#[test]
+fn a_worsening_between_cycles_does_not_cut_the_line() {
+    let record = vrd_orders(patient(), 400, 6, 6)
+        .disease_status(disease_status::WORSENED, 400 - 21 * 2 - 16)
+        .record();
+    assert_eq!(lines_of(&record).len(), 1);
+}
+
+/// Stem-cell mobilisation (cyclophosphamide) before the transplant is part of the planned
+/// sequence induction -> mobilisation -> conditioning -> transplant -> maintenance (IMWG 2015).
+#[test]
+fn stem_cell_mobilisation_continues_the_planned_sequence() {
+    let record = vrd_orders(patient(), 500, 4, 4)
+        .disease_status(disease_status::PARTIAL_REMISSION, 420)
+        .give(rx("cyclophosphamide").from(400).until(400))
+        .give(rx("filgrastim").from(395).until(389))
+        .give(rx("melphalan").from(352).until(352))
+        .procedure(
+            "38241",
+            "Hematopoietic progenitor cell (HPC); autologous transplantation",
+            350,
+        )
+        .give(rx("lenalidomide").from(250))
+        .record();
+    let lines = lines_of(&record);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+}
+
+/// A line's cycles are those of its drug given longest: VRd whose bortezomib stopped after
+/// cycle 3 while lenalidomide went on for 8 cycles gave 8.
+#[test]
+fn a_lines_cycles_are_its_longest_given_drugs() {
+    let record = vrd_orders(patient(), 400, 8, 3).record();
+    let lines = lines_of(&record);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0].cycles, Some(8), "{lines:#?}");
+}
