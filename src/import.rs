@@ -227,6 +227,10 @@ fn this_host() -> String {
 /// 150 mg given as 75 mg bd", "150 mg daily divided twice daily") read, the latest stated dose
 /// (discharge, new, "now", "changed to") replacing the earlier ones, and a count written beside
 /// one dose's mass checked at the product's strength.
+/// Also in 16: a freedom statement ("seizure free for 2 years") is freedom only, dating no
+/// seizure; a last seizure or freedom read only as this patient's, current, of every type, with
+/// no seizures stated after it; numeric dates, "since 2 years" and "18 months seizure free".
+/// Also in 16: an access pair's failure word said of its payer or drug (`stop_reasons.toml`).
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -152,6 +152,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// it follows: a treatment begun before its end is an earlier episode's (`episode.rs`).
 /// Also in 24: every day the criteria count (a procedure session, a day a drug was given, a score's or
 /// a count's day) is the record's local day, by the UTC offset its time was written in.
+/// Also in 24: a stop reason's access pair only where its failure word is said of the payer or
+/// the drug ("Treatment failed despite full insurance coverage" is no response).
 const ENGINE_REVISION: u32 = 24;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
