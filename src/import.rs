@@ -229,6 +229,10 @@ fn this_host() -> String {
 /// one dose's mass checked at the product's strength.
 /// Also in 16: an order's `dispenseRequest` supply bounds how far its renewals join, and a
 /// renewal at another dose is a dose period of its own.
+/// Also in 16: a freedom statement ("seizure free for 2 years") is freedom only, dating no
+/// seizure; a last seizure or freedom read only as this patient's, current, of every type, with
+/// no seizures stated after it; numeric dates, "since 2 years" and "18 months seizure free".
+/// Also in 16: an access pair's failure word said of its payer or drug (`stop_reasons.toml`).
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

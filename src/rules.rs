@@ -156,6 +156,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// conditioning the transplant's (lbcl reads planned sequences too), cytoreduction before a
 /// regimen no line, a regimen restarted after a relapse off therapy a new line, and a completed
 /// order per cycle a cycle (`[lines]` in lbcl, myeloma, aml).
+/// Also in 24: a stop reason's access pair only where its failure word is said of the payer or
+/// the drug ("Treatment failed despite full insurance coverage" is no response).
 const ENGINE_REVISION: u32 = 24;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -1,149 +1,511 @@
-//! When the last seizure was, as a report's words state it ("Last seizure 4 years ago", "last
-//! seizure: March 2021", "Seizure free since 2019", "no seizures for 18 months"): the first
-//! and last day it may have fallen on, read against the report's own date.
+//! What a report's words state of this patient's last seizure and of freedom from seizures up
+//! to the report ("Last seizure 4 years ago", "last seizure: March 2021", "Seizure free since
+//! 2019", "no seizures for 18 months"), read against the report's own date.
 //!
-//! A time since the last seizure is no frequency: it dates one seizure and says none came
-//! after it. A relative time ("4 years ago", "for 18 months") is counted back from the report's
-//! day in its unit: the last seizure fell at least that long before (the later end, which
-//! bounds the freedom from below, is the report's day less the time), and less than one unit
-//! more (the earlier end). A date written keeps its precision (a month is every day of that
-//! month, a year every day of that year): no day is made up. Words that deny ("not seizure free
-//! since 2019"), doubt ("?"), or state no number ("last seizure ago") are nothing.
+//! A statement is read only where the words are sure what they say of THIS patient NOW; when
+//! unsure, nothing is read: never a made-up seizure, never a made-up freedom.
+//! - Only words that say a seizure happened date one ("Last seizure 4 years ago": it fell at
+//!   least that long before the report, less than one unit more). Freedom ("seizure free for 2
+//!   years", "since 2019") is a lower bound on the time without seizures, up to the report: it
+//!   dates no seizure (the patient may have had none since the drug began).
+//! - A date keeps its precision (a month is every day of that month); a numeric date
+//!   ("3/2/2024", day and month by country) is either reading: freedom from the later one, a
+//!   seizure on any day between the two.
+//! - Every clause is read. A clause stating seizures (not denied: "Breakthrough seizures since
+//!   September", "frequent auras", a last seizure of one type) after the statement undoes it;
+//!   before it, only one marked as past ("Had weekly seizures on levetiracetam") leaves it.
+//! - Freedom is read only as a current, affirmed report: only `FREE_LEAD` words may stand
+//!   before it and only a drug ("on lacosamide") or "now"/"to date" after its time. Past
+//!   ("was", "had been"), ended ("until", "recurred after"), hoped-for, required or
+//!   conditional ("hopes to be", "must be ... to drive", "goal:") freedom says nothing of now.
+//! - Freedom from one seizure type ("tonic-clonic seizure free", "no convulsive seizures") or a
+//!   last seizure of one type ("last witnessed seizure", "last generalised seizure") is no
+//!   freedom: ILAE 2010's freedom is "no seizures of any type", and an aura is a focal aware
+//!   seizure (ILAE 2017). Only qualifiers that narrow nothing ("last known seizure") are read.
+//! - Words naming a relative anywhere in the text ("Mother also has epilepsy, last seizure 3
+//!   years ago") leave the subject in doubt: nothing is read. Words of doubt ("?", "unknown")
+//!   or without a number ("last seizure ago") are nothing.
 
 use chrono::{Duration, Months, NaiveDate};
 
 use super::date_words;
 
-/// The first and last day the last seizure may have fallen on, as `words` state it in a report
-/// made on `report`; `None` when they state no time of the last seizure without doubt.
-pub fn window_of_words(words: &str, report: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+/// What words state: the days the last seizure may have fallen on (only when they say one
+/// happened), and the first day from which none came up to the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stated {
+    pub seizure: Option<(NaiveDate, NaiveDate)>,
+    pub free_from: NaiveDate,
+}
+
+/// What `words` in a report made on `report` state of the last seizure and of freedom since;
+/// `None` when they state neither without doubt.
+pub fn stated_in_words(words: &str, report: NaiveDate) -> Option<Stated> {
     let lower = words.to_lowercase();
     if lower.contains('?') {
         return None;
     }
-    // The first clause that speaks of the last seizure or of freedom decides.
-    lower
-        .split(['.', ';', '\n', ','])
-        .find_map(|clause| clause_window(clause, report))
-        .filter(|(first, last)| first <= last && *last <= report)
-}
-
-fn clause_window(clause: &str, report: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
-    let spaced: String = clause
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect();
-    let words: Vec<&str> = spaced.split_whitespace().collect();
-    let seizure = |w: &str| {
-        matches!(
-            w,
-            "seizure" | "seizures" | "sz" | "szs" | "fit" | "fits" | "convulsion" | "convulsions"
-        )
-    };
-    let at = |i: usize| words.get(i).copied().unwrap_or("");
-    // "last seizure", "most recent seizure", "seizure free", "no seizures".
-    let last_at = (0..words.len()).find(|&i| {
-        matches!(at(i), "last" | "latest" | "recent" | "previous") && seizure(at(i + 1))
-    });
-    let free_at = (0..words.len()).find(|&i| {
-        (seizure(at(i)) && matches!(at(i + 1), "free" | "freedom"))
-            || (matches!(at(i), "no" | "nil" | "without") && seizure(at(i + 1)))
-    });
-    let from = last_at.or(free_at)? + 2;
-    let denied = words.iter().any(|w| {
-        matches!(
-            *w,
-            "not"
-                | "never"
-                | "longer"
-                | "isn"
-                | "wasn"
-                | "hasn"
-                | "hadn"
-                | "haven"
-                | "until"
-                | "till"
-                | "except"
-                | "but"
-                | "then"
-                | "unknown"
-                | "unsure"
-                | "unclear"
-        )
-    });
-    if denied {
+    let all = tokens(&lower);
+    if all.iter().any(|w| RELATIVES.contains(w)) {
         return None;
     }
-    let rest = &words[from.min(words.len())..];
-    if let Some(window) = relative(rest, last_at.is_some(), report) {
-        return Some(window);
+    let mut statements: Vec<Stated> = Vec::new();
+    for clause in lower.split(['.', ';', '\n', ',', '!']) {
+        let words = tokens(clause);
+        // A clause that ends or turns a freedom read before it ("..., until last week").
+        if !statements.is_empty() && words.iter().any(|w| ENDINGS.contains(w)) {
+            return None;
+        }
+        match clause_reading(&words, report) {
+            Reading::Statement(stated) => statements.push(stated),
+            // Seizures after a statement undo it; before it, only past ones are history.
+            Reading::Seizures { past } => {
+                if !statements.is_empty() || !past {
+                    return None;
+                }
+            }
+            Reading::Nothing => {}
+        }
     }
-    // A date written after the words ("since 2019", "in March 2021", ": 14 March 2021").
-    let date_words: Vec<&str> = rest
+    let free_from = statements.iter().map(|s| s.free_from).max()?;
+    let mut seizures = statements.iter().filter_map(|s| s.seizure);
+    let seizure = seizures.next();
+    // Two last seizures stated apart, on different days: which is the last is in doubt.
+    if seizures.any(|other| Some(other) != seizure) {
+        return None;
+    }
+    Some(Stated { seizure, free_from })
+        .filter(|s| s.free_from <= report && s.seizure.is_none_or(|(first, last)| first <= last))
+}
+
+/// Lower-case words of `text`, punctuation as spaces (a slash kept inside a numeric date).
+fn tokens(text: &str) -> Vec<&str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '/'))
+        .map(|w| w.trim_matches('/'))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+enum Reading {
+    Statement(Stated),
+    /// The clause states seizures; `past` when it marks them as past.
+    Seizures {
+        past: bool,
+    },
+    Nothing,
+}
+
+/// Words that name a seizure (for a statement) or state seizures (anywhere else).
+fn seizure(word: &str) -> bool {
+    matches!(
+        word,
+        "seizure" | "seizures" | "sz" | "szs" | "fit" | "fits" | "convulsion" | "convulsions"
+    )
+}
+
+/// Words that state seizures happened besides the seizure words: a seizure of a type (an aura
+/// is a focal aware seizure, ILAE 2017) or their return.
+const SEIZURE_EVENTS: &[&str] = &[
+    "aura",
+    "auras",
+    "absences",
+    "jerks",
+    "recurred",
+    "recurrence",
+    "recurrent",
+    "relapse",
+    "relapsed",
+    "breakthrough",
+];
+
+/// Words that deny seizures standing before them ("no seizures", "not had any seizures").
+const DENIALS: &[&str] = &[
+    "no", "nil", "without", "denies", "denied", "zero", "any", "none",
+];
+
+/// Words that mark a clause's seizures as past.
+const PAST: &[&str] = &[
+    "was",
+    "were",
+    "had",
+    "previously",
+    "prior",
+    "before",
+    "used",
+    "ago",
+    "initially",
+    "childhood",
+    "formerly",
+];
+
+/// Words that leave a statement in doubt or end it ("not seizure free", "until last week").
+const DOUBT: &[&str] = &[
+    "not", "never", "longer", "isn", "wasn", "hasn", "hadn", "haven", "until", "till", "except",
+    "but", "then", "unknown", "unsure", "unclear", "possible", "possibly", "probable", "probably",
+    "likely", "maybe", "if", "unless",
+];
+
+/// Words that end or turn what a clause before them said.
+const ENDINGS: &[&str] = &[
+    "until", "till", "but", "then", "except", "however", "although", "though",
+];
+
+/// The only words that may stand before a freedom: a present, affirmed report by the patient.
+const FREE_LEAD: &[&str] = &[
+    "now",
+    "currently",
+    "presently",
+    "has",
+    "have",
+    "been",
+    "is",
+    "are",
+    "she",
+    "he",
+    "they",
+    "patient",
+    "pt",
+    "remains",
+    "still",
+    "completely",
+    "fully",
+    "totally",
+    "entirely",
+    "reports",
+    "and",
+    "doing",
+    "well",
+    "overall",
+];
+
+/// The only words that may stand before "last seizure".
+const LAST_LEAD: &[&str] = &[
+    "the", "her", "his", "their", "patient", "pt", "s", "most", "very", "date", "of",
+];
+
+/// Words between "last" and "seizure" that narrow nothing ("last known seizure"); any other
+/// ("witnessed", "generalised") leaves seizures of other kinds since.
+const LAST_QUALIFIERS: &[&str] = &["known", "reported", "documented", "recorded"];
+
+/// Words naming a relative: the statement may be about them.
+const RELATIVES: &[&str] = &[
+    "mother",
+    "father",
+    "mum",
+    "mom",
+    "dad",
+    "sister",
+    "brother",
+    "sibling",
+    "siblings",
+    "son",
+    "daughter",
+    "child",
+    "children",
+    "parent",
+    "parents",
+    "aunt",
+    "uncle",
+    "cousin",
+    "grandmother",
+    "grandfather",
+    "grandparent",
+    "nephew",
+    "niece",
+    "twin",
+    "family",
+    "relative",
+    "relatives",
+    "husband",
+    "wife",
+    "partner",
+    "fh",
+];
+
+/// Words that may follow a statement's time: the report's present, or the drug it is on
+/// ("on lacosamide"; a drug's name is any word but these).
+const TAIL: &[&str] = &[
+    "now",
+    "currently",
+    "to",
+    "date",
+    "so",
+    "far",
+    "and",
+    "counting",
+];
+const NOT_A_DRUG: &[&str] = &[
+    "in", "at", "age", "when", "during", "while", "before", "after", "until", "till", "prior",
+    "then", "to", "but", "as", "from", "was", "were", "had", "is", "her", "his", "their", "ago",
+    "years", "months", "drive", "driving",
+];
+
+fn tail_ok(tail: &[&str]) -> bool {
+    let mut rest = tail;
+    while let Some((first, more)) = rest.split_first() {
+        if TAIL.contains(first) {
+            rest = more;
+        } else if *first == "on" {
+            let drug = more;
+            return !drug.is_empty()
+                && drug.len() <= 3
+                && drug
+                    .iter()
+                    .all(|w| !NOT_A_DRUG.contains(w) && !seizure(w) && !TAIL.contains(w));
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+fn clause_reading(words: &[&str], report: NaiveDate) -> Reading {
+    let at = |i: usize| words.get(i).copied().unwrap_or("");
+    // A seizure word is denied when freedom follows it or a denial stands up to three words
+    // before it ("no tonic clonic seizures"); any other states seizures.
+    let denied_at = |i: usize| {
+        matches!(at(i + 1), "free" | "freedom")
+            || (i.saturating_sub(3)..i).any(|j| DENIALS.contains(&at(j)))
+    };
+    let mentions = (0..words.len())
+        .any(|i| (seizure(at(i)) && !denied_at(i)) || SEIZURE_EVENTS.contains(&at(i)));
+    let past = words
+        .iter()
+        .any(|w| PAST.contains(w) || is_past_year(w, report));
+    let seizures = Reading::Seizures { past };
+    let doubt = words.iter().any(|w| DOUBT.contains(w));
+    if let Some(stated) = statement(words, report).filter(|_| !doubt) {
+        return Reading::Statement(stated);
+    }
+    let speaks_of_freedom = (0..words.len()).any(|i| seizure(at(i)) && denied_at(i));
+    if mentions || (speaks_of_freedom && doubt) {
+        return seizures;
+    }
+    Reading::Nothing
+}
+
+/// A year written before the report's year ("in 2019").
+fn is_past_year(word: &str, report: NaiveDate) -> bool {
+    word.len() == 4
+        && word
+            .parse::<i32>()
+            .is_ok_and(|year| year < chrono::Datelike::year(&report))
+}
+
+/// The one statement a clause makes, read whole: "last seizure <time>" or "<freedom> <time>"
+/// (or "<time> seizure free"), with nothing before it but `LAST_LEAD` / `FREE_LEAD` words and
+/// nothing after its time but a `TAIL`.
+fn statement(words: &[&str], report: NaiveDate) -> Option<Stated> {
+    let at = |i: usize| words.get(i).copied().unwrap_or("");
+    let last_at = (0..words.len())
+        .find(|&i| matches!(at(i), "last" | "latest" | "recent" | "previous"))
+        .filter(|&i| words[..i].iter().all(|w| LAST_LEAD.contains(w)));
+    if let Some(i) = last_at {
+        let qualified = words[i + 1..]
+            .iter()
+            .take_while(|w| !seizure(w))
+            .copied()
+            .collect::<Vec<_>>();
+        if !qualified.iter().all(|w| LAST_QUALIFIERS.contains(w)) {
+            return None;
+        }
+        let from = i + 1 + qualified.len() + 1;
+        if !seizure(at(from - 1)) {
+            return None;
+        }
+        return last_seizure(&words[from.min(words.len())..], report);
+    }
+    // "seizure free", "seizure-free", "no seizures", "nil seizures", "without seizures".
+    let (lead, rest) = (0..words.len()).find_map(|i| {
+        let free = seizure(at(i)) && matches!(at(i + 1), "free" | "freedom");
+        let none = matches!(at(i), "no" | "nil" | "without") && seizure(at(i + 1));
+        if free || none {
+            Some((&words[..i], &words[i + 2..]))
+        } else {
+            None
+        }
+    })?;
+    // "18 months seizure free": the time before the freedom.
+    let (lead, rest): (&[&str], &[&str]) = match lead {
+        [before @ .., count, unit]
+            if number(count).is_some() && back(report, 1, unit).is_some() =>
+        {
+            if !tail_ok(rest) {
+                return None;
+            }
+            (before, &lead[lead.len() - 2..])
+        }
+        _ => (lead, rest),
+    };
+    if !lead.iter().all(|w| FREE_LEAD.contains(w)) {
+        return None;
+    }
+    freedom(rest, report)
+}
+
+/// "4 years ago", "over 2 years ago", ": March 2021", "on 14 March 2024", "3/2/2024".
+fn last_seizure(rest: &[&str], report: NaiveDate) -> Option<Stated> {
+    let rest: Vec<&str> = rest
         .iter()
         .copied()
         .skip_while(|w| {
             matches!(
                 *w,
-                "since" | "in" | "on" | "was" | "of" | "from" | "dated" | "date" | "around"
+                "was" | "of" | "x" | "around" | "about" | "approximately"
             )
         })
         .collect();
-    if last_at.is_none() && rest.first() != Some(&"since") {
-        // Freedom without "since" dates nothing ("seizure free 2019" is no statement of it).
+    let (over, rest) = match rest.as_slice() {
+        ["over" | "more" | "greater", more @ ..] => {
+            (true, more.strip_prefix(&["than"]).unwrap_or(more))
+        }
+        rest => (false, rest),
+    };
+    if let [count, unit, "ago", tail @ ..] = rest {
+        let count = number(count)?;
+        let last = back(report, count, unit)?;
+        if !tail_ok(tail) {
+            return None;
+        }
+        if over {
+            // A last seizure more than a time ago is dated by nothing: freedom only.
+            return Some(Stated {
+                seizure: None,
+                free_from: last,
+            });
+        }
+        let first =
+            back(report, count.checked_add(1)?, unit)?.checked_add_signed(Duration::days(1))?;
+        return Some(Stated {
+            seizure: Some((first, last)),
+            free_from: last,
+        });
+    }
+    if over {
         return None;
     }
-    date_words::window_of(&date_words.join(" "))
-}
-
-/// "4 years ago", "for 18 months", "x 2 years": the window of a time counted back from the
-/// report. "ago" only after "last seizure"; "for" (or nothing) after freedom.
-fn relative(rest: &[&str], last: bool, report: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
-    let mut words = rest
+    let rest: Vec<&str> = rest
         .iter()
         .copied()
-        .skip_while(|w| matches!(*w, "for" | "x" | "was" | "of"));
-    let count = number(words.next()?)?;
-    let unit = words.next()?;
-    let follows = words.next();
-    if last != (follows == Some("ago")) {
+        .skip_while(|w| matches!(*w, "in" | "on" | "dated" | "date" | "since"))
+        .collect();
+    let (window, tail) = date_and_tail(&rest)?;
+    tail_ok(tail).then_some(Stated {
+        seizure: Some(window),
+        free_from: window.1,
+    })
+}
+
+/// "for 2 years", "x 18 months", "since 2 years", "for over a year", "since 2019",
+/// "since 3/2/2024", or the time alone.
+fn freedom(rest: &[&str], report: NaiveDate) -> Option<Stated> {
+    let rest: Vec<&str> = rest
+        .iter()
+        .copied()
+        .skip_while(|w| matches!(*w, "for" | "x" | "over" | "more" | "than" | "at" | "least"))
+        .collect();
+    let since = rest.first() == Some(&"since");
+    let rest = if since { &rest[1..] } else { &rest[..] };
+    if let [count, unit, tail @ ..] = rest
+        && let Some(count) = number(count)
+        && let Some(free_from) = back(report, count, unit)
+    {
+        return tail_ok(tail).then_some(Stated {
+            seizure: None,
+            free_from,
+        });
+    }
+    // Freedom without "since" dates nothing ("seizure free 2019" is no statement of it).
+    if !since {
         return None;
     }
-    let back = |n: u32| -> Option<NaiveDate> {
-        match unit {
-            "day" | "days" | "d" => report.checked_sub_signed(Duration::days(i64::from(n))),
-            "week" | "weeks" | "wk" | "wks" => {
-                report.checked_sub_signed(Duration::weeks(i64::from(n)))
-            }
-            "month" | "months" | "mo" | "mth" | "mths" => report.checked_sub_months(Months::new(n)),
-            "year" | "years" | "yr" | "yrs" | "y" => {
-                report.checked_sub_months(Months::new(n.checked_mul(12)?))
-            }
-            _ => None,
-        }
+    let (window, tail) = date_and_tail(rest)?;
+    tail_ok(tail).then_some(Stated {
+        seizure: None,
+        free_from: window.1,
+    })
+}
+
+/// The longest run of words from the start that names a date, and the words after it.
+fn date_and_tail<'a, 'w>(words: &'a [&'w str]) -> Option<((NaiveDate, NaiveDate), &'a [&'w str])> {
+    (1..=words.len().min(4)).rev().find_map(|n| {
+        let window = match &words[..n] {
+            [one] => numeric_date(one).or_else(|| date_words::window_of(one)),
+            several => date_words::window_of(&several.join(" ")),
+        }?;
+        Some((window, &words[n..]))
+    })
+}
+
+/// A numeric date ("3/2/2024", "03/02/24" is not read: a two-digit year is in doubt): the
+/// days of both readings, day first and month first, as the first and last day it may be.
+fn numeric_date(word: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let parts: Vec<&str> = word.split('/').collect();
+    let [a, b, year] = parts.as_slice() else {
+        return None;
     };
-    let last_day = back(count)?;
-    let first_day = back(count.checked_add(1)?)?.checked_add_signed(Duration::days(1))?;
-    Some((first_day, last_day))
+    if year.len() != 4 {
+        return None;
+    }
+    let (a, b, year): (u32, u32, i32) = (a.parse().ok()?, b.parse().ok()?, year.parse().ok()?);
+    let readings: Vec<NaiveDate> = [
+        NaiveDate::from_ymd_opt(year, a, b),
+        NaiveDate::from_ymd_opt(year, b, a),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Some((*readings.iter().min()?, *readings.iter().max()?))
+}
+
+/// The report's day less `count` of `unit`.
+fn back(report: NaiveDate, count: u32, unit: &str) -> Option<NaiveDate> {
+    match unit {
+        "day" | "days" | "d" => report.checked_sub_signed(Duration::days(i64::from(count))),
+        "week" | "weeks" | "wk" | "wks" => {
+            report.checked_sub_signed(Duration::weeks(i64::from(count)))
+        }
+        "month" | "months" | "mo" | "mth" | "mths" => report.checked_sub_months(Months::new(count)),
+        "year" | "years" | "yr" | "yrs" | "y" => {
+            report.checked_sub_months(Months::new(count.checked_mul(12)?))
+        }
+        _ => None,
+    }
 }
 
 /// A whole number above zero, in digits or a word ("a year ago" is one).
 fn number(word: &str) -> Option<u32> {
+    const WORDS: &[&str] = &[
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+    ];
     let n = match word {
-        "a" | "an" | "one" => 1,
-        "two" => 2,
-        "three" => 3,
-        "four" => 4,
-        "five" => 5,
-        "six" => 6,
-        "seven" => 7,
-        "eight" => 8,
-        "nine" => 9,
-        "ten" => 10,
-        "eleven" => 11,
-        "twelve" => 12,
-        "eighteen" => 18,
-        digits => digits.parse().ok()?,
+        "a" | "an" => 1,
+        "thirty" => 30,
+        "forty" => 40,
+        "fifty" => 50,
+        word => match WORDS.iter().position(|w| *w == word) {
+            Some(index) => u32::try_from(index + 1).ok()?,
+            None => word.parse().ok()?,
+        },
     };
     (n > 0).then_some(n)
 }
@@ -156,33 +518,35 @@ mod tests {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
     }
 
+    fn seizure(first: &str, last: &str) -> Stated {
+        Stated {
+            seizure: Some((day(first), day(last))),
+            free_from: day(last),
+        }
+    }
+
+    fn free_from(from: &str) -> Stated {
+        Stated {
+            seizure: None,
+            free_from: day(from),
+        }
+    }
+
     #[test]
     fn a_time_since_the_last_seizure_is_a_window_at_its_own_precision() {
         let report = day("2025-05-10");
-        let read = |words: &str| window_of_words(words, report);
+        let read = |words: &str| stated_in_words(words, report);
         assert_eq!(
             read("Last seizure 4 years ago"),
-            Some((day("2020-05-11"), day("2021-05-10")))
+            Some(seizure("2020-05-11", "2021-05-10"))
         );
         assert_eq!(
             read("last seizure: March 2021"),
-            Some((day("2021-03-01"), day("2021-03-31")))
-        );
-        assert_eq!(
-            read("Seizure free since 2019"),
-            Some((day("2019-01-01"), day("2019-12-31")))
-        );
-        assert_eq!(
-            read("no seizures for 18 months"),
-            Some((day("2023-10-11"), day("2023-11-10")))
-        );
-        assert_eq!(
-            read("Seizure-free for 2 years, doing well"),
-            Some((day("2022-05-11"), day("2023-05-10")))
+            Some(seizure("2021-03-01", "2021-03-31"))
         );
         assert_eq!(
             read("Most recent seizure on 14 March 2024"),
-            Some((day("2024-03-14"), day("2024-03-14")))
+            Some(seizure("2024-03-14", "2024-03-14"))
         );
         for nothing in [
             "last seizure ago",
@@ -196,5 +560,130 @@ mod tests {
         ] {
             assert_eq!(read(nothing), None, "{nothing}");
         }
+    }
+
+    /// Freedom is a lower bound on the time without seizures up to the report: it dates no
+    /// seizure, whether it is "for" a time or "since" a date.
+    #[test]
+    fn a_freedom_statement_gives_freedom_and_no_seizure() {
+        let report = day("2025-05-10");
+        let read = |words: &str| stated_in_words(words, report);
+        assert_eq!(
+            read("Seizure free since 2019"),
+            Some(free_from("2019-12-31"))
+        );
+        assert_eq!(
+            read("no seizures for 18 months"),
+            Some(free_from("2023-11-10"))
+        );
+        assert_eq!(
+            read("Nil seizures for 2 years"),
+            Some(free_from("2023-05-10"))
+        );
+        assert_eq!(
+            read("Seizure-free for 2 years, doing well"),
+            Some(free_from("2023-05-10"))
+        );
+        assert_eq!(
+            read("Had weekly seizures on levetiracetam. Seizure free for 2 years on lacosamide"),
+            Some(free_from("2023-05-10"))
+        );
+        assert_eq!(
+            read("Last seizure over 2 years ago"),
+            Some(free_from("2023-05-10"))
+        );
+    }
+
+    /// A clause stating seizures after a freedom undoes it, however the note is punctuated.
+    #[test]
+    fn a_later_clause_stating_seizures_wins_over_freedom() {
+        let report = day("2026-11-01");
+        for words in [
+            "Seizure free for 2 years. Breakthrough seizures since September, 3 this month.",
+            "Seizure free for 2 years, until last week",
+            "Seizure free for 2 years; had 2 seizures last week",
+            "Seizure free for 6 months, then 2 seizures last week",
+            "Seizure free since 2023.\nRelapsed in October",
+        ] {
+            assert_eq!(stated_in_words(words, report), None, "{words}");
+        }
+    }
+
+    /// Past, ended, hoped-for, required or conditional freedom is no freedom now.
+    #[test]
+    fn freedom_that_is_not_a_current_affirmed_report_is_not_read() {
+        let report = day("2026-11-01");
+        for words in [
+            "Seizures recurred after being seizure free for 2 years",
+            "Was seizure free for 2 years on carbamazepine in her twenties",
+            "Had been seizure free for 3 years",
+            "Hopes to be seizure free for 2 years",
+            "DVLA: must be seizure free for 1 year to drive",
+            "Goal: seizure free for 12 months",
+            "Needs to be seizure free for 12 months before driving",
+            "Seizure free for 2 years before driving",
+            "Seizure free 2 years ago",
+            "Never been seizure free",
+            "If seizure free for 2 years, consider withdrawal",
+        ] {
+            assert_eq!(stated_in_words(words, report), None, "{words}");
+        }
+    }
+
+    /// A relative's seizure, freedom from one type, or a last seizure of one type, is no
+    /// statement of this patient's freedom from seizures of every type (ILAE 2010).
+    #[test]
+    fn a_relatives_seizure_or_freedom_from_one_type_is_not_read() {
+        let report = day("2026-11-01");
+        for words in [
+            "Mother also has epilepsy, last seizure 3 years ago",
+            "Brother: last seizure 2019",
+            "Tonic-clonic seizure free since 2023. Focal impaired awareness seizures ongoing, several a week.",
+            "Tonic-clonic seizure free since 2023",
+            "No generalised seizures for 2 years",
+            "No seizures for 2 years, frequent auras",
+            "Frequent auras, no seizures for 2 years",
+            "Last witnessed seizure 3 years ago",
+            "Last generalised seizure March 2021",
+            "No seizures for 2 years. Last focal seizure 3 months ago",
+        ] {
+            assert_eq!(stated_in_words(words, report), None, "{words}");
+        }
+    }
+
+    /// The other usual ways of writing it: a numeric date (either reading), "since" a time,
+    /// the time first, a qualifier that narrows nothing, number words.
+    #[test]
+    fn the_usual_ways_of_writing_a_last_seizure_or_freedom_are_read() {
+        let report = day("2026-11-01");
+        let read = |words: &str| stated_in_words(words, report);
+        assert_eq!(
+            read("Seizure free since 3/2/2024"),
+            Some(free_from("2024-03-02"))
+        );
+        assert_eq!(
+            read("Last seizure 3/2/2024"),
+            Some(seizure("2024-02-03", "2024-03-02"))
+        );
+        assert_eq!(
+            read("Seizure free since 2 years"),
+            Some(free_from("2024-11-01"))
+        );
+        assert_eq!(
+            read("18 months seizure free"),
+            Some(free_from("2025-05-01"))
+        );
+        assert_eq!(
+            read("Last known seizure 3 years ago"),
+            Some(seizure("2022-11-02", "2023-11-01"))
+        );
+        assert_eq!(
+            read("Seizure free for thirteen years"),
+            Some(free_from("2013-11-01"))
+        );
+        assert_eq!(
+            read("Seizure free for 2 years now"),
+            Some(free_from("2024-11-01"))
+        );
     }
 }

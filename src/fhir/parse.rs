@@ -4693,12 +4693,15 @@ fn map_observation(
 /// The code a freedom stated beside a last seizure is kept under (refract's "seizure free").
 const LAST_SEIZURE_FREE: &str = "refract:seizure-frequency:free";
 
-/// What a seizure report's words say of when the last seizure was ("Last seizure 4 years
-/// ago", "last seizure: March 2021", "Seizure free since 2019", "no seizures for 18 months"),
-/// in its value's words or a note: the last seizure, as seizures over the days it may have
-/// fallen on (refract's "seizures" over that period, as "2 seizures last week" is), and no
-/// seizure from the latest of them to the report ("seizure free" over that period). Both feed
-/// the seizure-freedom rule as counts do: a seizure recorded later ends the freedom, and the
+/// What a seizure report's words say of this patient's last seizure and freedom since ("Last
+/// seizure 4 years ago", "last seizure: March 2021", "Seizure free since 2019", "no seizures
+/// for 18 months"), in its value's words and notes read together as one text (a later note
+/// stating seizures undoes an earlier freedom: `fhir::last_seizure`): a last seizure the words
+/// date, as seizures over the days it may have fallen on (refract's "seizures" over that
+/// period, as "2 seizures last week" is), and no seizure from the freedom's first day to the
+/// report ("seizure free" over that period). A freedom alone ("for 2 years", "since 2019")
+/// dates no seizure: it is freedom only, never a seizure at its start. Both feed the
+/// seizure-freedom rule as counts do: a seizure recorded later ends the freedom, and a dated
 /// last seizure fails a schedule only where it surely fell on it after it could work. Nothing
 /// when the report states seizures itself ("2 per month"), or is no seizure report. The free
 /// report is returned only when `main` is none; otherwise it carries the freedom's start.
@@ -4744,14 +4747,12 @@ fn last_seizure_stated(
         .chain(value.string)
         .chain(resource.note.iter().filter_map(|n| n.text.as_deref()));
     let report = effective.date();
-    let Some((first, last)) = words
-        .into_iter()
-        .find_map(|w| super::last_seizure::window_of_words(w, report))
-    else {
+    let text = words.collect::<Vec<_>>().join(".\n");
+    let Some(stated) = super::last_seizure::stated_in_words(&text, report) else {
         return Vec::new();
     };
     let midnight = |day: NaiveDate| day.and_time(chrono::NaiveTime::MIN);
-    let seizure = Observation {
+    let seizure = stated.seizure.map(|(first, last)| Observation {
         code: code.clone(),
         display: display.clone(),
         system: system.clone(),
@@ -4759,17 +4760,17 @@ fn last_seizure_stated(
         effective: midnight(last),
         since: (first < last).then(|| midnight(first)),
         ..Observation::default()
-    };
+    });
     let free = Observation {
         code,
         display,
         system,
         value_code: Some(LAST_SEIZURE_FREE.to_owned()),
         effective,
-        since: (midnight(last) < effective).then(|| midnight(last)),
+        since: (midnight(stated.free_from) < effective).then(|| midnight(stated.free_from)),
         ..Observation::default()
     };
-    vec![seizure, free]
+    seizure.into_iter().chain([free]).collect()
 }
 
 /// The latest of a Timing's `event` times, as written; an event that is no date fails the

@@ -122,12 +122,43 @@ struct Entry {
 
 /// Two groups of words that name the reason when one of each stands in one clause, in either
 /// order ("Prior authorization not granted", "Restricted by formulary", "declined to pay"):
-/// the class of a phrasing by its structure, not each phrasing.
+/// the class of a phrasing by its structure, not each phrasing. The failure word must be said
+/// OF the other word, not merely stand in its clause ("Treatment failed despite full insurance
+/// coverage" is no refusal by the payer), so a pair may say which words may stand between the
+/// two, which order they take, what may follow the word of `these` (its object: "unable to
+/// obtain it", not "unable to obtain seizure control") and which later words undo it
+/// ("Formulary restriction lifted").
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Together {
     these: Vec<String>,
     with: Vec<String>,
+    /// The only words that may stand between the two; absent, any words of the clause may.
+    #[serde(default)]
+    between: Option<Vec<String>>,
+    /// Whether the word of `these` must come first ("Insurance authorization failed", never
+    /// "Failed formulary first-line agent").
+    #[serde(default)]
+    these_first: bool,
+    /// What may follow the word of `these` when the pair ends with it, after a determiner
+    /// ("the", "her"): one of these words or the clause's end; absent, anything may.
+    #[serde(default)]
+    then: Option<Vec<String>>,
+    /// Words later in the sentence that undo the pair ("restriction lifted", "denial
+    /// overturned on appeal"): then the pair states nothing.
+    #[serde(default)]
+    undone: Vec<String>,
+}
+
+/// A [`Together`], its words normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pair {
+    these: Vec<String>,
+    with: Vec<String>,
+    between: Option<Vec<String>>,
+    these_first: bool,
+    then: Option<Vec<String>>,
+    undone: Vec<String>,
 }
 
 /// One vocabulary entry, checked; its phrases normalised.
@@ -137,7 +168,7 @@ struct Meaning {
     snomed: Vec<String>,
     phrases: Vec<String>,
     /// Pairs of word groups, normalised (see [`Together`]).
-    together: Vec<(Vec<String>, Vec<String>)>,
+    together: Vec<Pair>,
 }
 
 /// How a stop reason was read.
@@ -286,12 +317,14 @@ impl StopReasons {
                 if entry
                     .phrases
                     .iter()
-                    .chain(
-                        entry
-                            .together
+                    .chain(entry.together.iter().flat_map(|t| {
+                        t.these
                             .iter()
-                            .flat_map(|t| t.these.iter().chain(&t.with)),
-                    )
+                            .chain(&t.with)
+                            .chain(t.between.iter().flatten())
+                            .chain(t.then.iter().flatten())
+                            .chain(&t.undone)
+                    }))
                     .any(|p| normalise(p).is_empty())
                 {
                     return Err(RulesError::Invalid {
@@ -307,9 +340,17 @@ impl StopReasons {
                         .together
                         .iter()
                         .map(|t| {
-                            let words =
-                                |list: &[String]| list.iter().map(|p| normalise(p)).collect();
-                            (words(&t.these), words(&t.with))
+                            let words = |list: &[String]| -> Vec<String> {
+                                list.iter().map(|p| normalise(p)).collect()
+                            };
+                            Pair {
+                                these: words(&t.these),
+                                with: words(&t.with),
+                                between: t.between.as_deref().map(words),
+                                these_first: t.these_first,
+                                then: t.then.as_deref().map(words),
+                                undone: words(&t.undone),
+                            }
                         })
                         .collect(),
                 });
@@ -437,8 +478,8 @@ impl StopReasons {
                     });
                 }
             }
-            for (these, with) in &entry.together {
-                for (start, end) in self.together(text, these, with) {
+            for pair in &entry.together {
+                for (start, end) in self.together(text, pair) {
                     if found.iter().any(|f: &Found| f.start < end && start < f.end) {
                         continue;
                     }
@@ -453,10 +494,12 @@ impl StopReasons {
         found
     }
 
-    /// The spans from a word of `these` to a word of `with` (either first) in one clause,
-    /// each affirmed (not denied by a word before it: "insurance not denied"; the other word
-    /// right before it is no denial of it: "could not source").
-    fn together(&self, text: &str, these: &[String], with: &[String]) -> Vec<(usize, usize)> {
+    /// The spans from a word of `these` to a word of `with` (either first, unless the pair
+    /// says) in one clause, each affirmed (not denied by a word before it: "insurance not
+    /// denied"; the other word right before it is no denial of it: "could not source"), with
+    /// only the pair's `between` words between them, its `then` words (or the clause's end)
+    /// after a `these` word that ends it, and none of its `undone` words later in the sentence.
+    fn together(&self, text: &str, pair: &Pair) -> Vec<(usize, usize)> {
         let occurrences = |list: &[String]| -> Vec<(usize, usize)> {
             list.iter()
                 .flat_map(|word| {
@@ -464,7 +507,7 @@ impl StopReasons {
                 })
                 .collect()
         };
-        let (firsts, seconds) = (occurrences(these), occurrences(with));
+        let (firsts, seconds) = (occurrences(&pair.these), occurrences(&pair.with));
         let denied = |(start, _): (usize, usize), (_, other_end): (usize, usize)| {
             other_end + 1 != start && self.denied_before(&text[..start])
         };
@@ -476,8 +519,33 @@ impl StopReasons {
                 if (a_start < b_end && b_start < a_end) || denied(a, b) || denied(b, a) {
                     continue;
                 }
+                if pair.these_first && b_start < a_start {
+                    continue;
+                }
                 let between = &text[a_end.min(b_end)..a_start.max(b_start)];
                 if between.contains(CLAUSE_END) {
+                    continue;
+                }
+                if let Some(allowed) = &pair.between
+                    && !between
+                        .split_whitespace()
+                        .all(|word| allowed.iter().any(|a| a == word))
+                {
+                    continue;
+                }
+                if let Some(objects) = pair.then.as_ref().filter(|_| a_end == end)
+                    && !followed_by(&text[end..], objects)
+                {
+                    continue;
+                }
+                let sentence_end = text[end..]
+                    .find(SENTENCE_END)
+                    .map_or(text.len(), |i| end + i);
+                if pair.undone.iter().any(|word| {
+                    whole_occurrences(&text[end..sentence_end], word)
+                        .next()
+                        .is_some()
+                }) {
                     continue;
                 }
                 spans.push((start, end));
@@ -712,6 +780,26 @@ impl StopReasons {
         })
     }
 }
+
+/// Whether the clause after a pair's verb ends there or goes on with one of `objects`, after
+/// a determiner ("unable to obtain", "could not source it", "unable to obtain the drug"; not
+/// "unable to obtain seizure control" or "levels").
+fn followed_by(rest: &str, objects: &[String]) -> bool {
+    let clause = rest.find(CLAUSE_END).map_or(rest, |i| &rest[..i]);
+    let mut words = clause
+        .split_whitespace()
+        .skip_while(|w| DETERMINERS.contains(w));
+    let Some(first) = words.next() else {
+        return true;
+    };
+    let first = first.trim_matches(|c: char| !c.is_alphanumeric());
+    first.is_empty() || objects.iter().any(|o| o == first)
+}
+
+/// Words before a noun that leave it the noun ("the drug", "her medication").
+const DETERMINERS: &[&str] = &[
+    "the", "this", "that", "a", "an", "her", "his", "their", "its", "any", "further", "more",
+];
 
 /// Whether `text` ends with the words `words` (nothing alphanumeric right before them).
 fn ends_with_words(text: &str, words: &str) -> bool {
@@ -1033,6 +1121,70 @@ mod tests {
                 ),
                 ("Insurance denied renewal because ineffective", failed),
             ],
+        );
+    }
+
+    /// An access pair needs its failure word said of the payer, price or supply word: words
+    /// that only describe how the drug was had or chosen, or a getting verb whose object is
+    /// control or a test, are no access, and the efficacy failure beside them is read.
+    #[test]
+    fn a_failure_word_counts_as_access_only_when_said_of_the_payer_or_the_drug() {
+        let v = vocabulary();
+        let failed = Some(StopReason::LackOfEfficacy);
+        let access = Some(StopReason::Access);
+        reads(
+            &v,
+            &[
+                ("Treatment failed despite full insurance coverage", failed),
+                ("Unable to obtain seizure control", failed),
+                ("Could not obtain seizure control", failed),
+                ("Unable to obtain adequate seizure control", failed),
+                ("Unable to obtain levels; seizures continued", failed),
+                ("Formulary restriction lifted", None),
+                ("Insurance denial overturned on appeal", None),
+                ("Coverage was denied by the insurer, appeal approved", None),
+                ("Insurance prior authorization failed", access),
+                ("Unable to obtain", access),
+                ("Pharmacy could not source it", access),
+                ("Patient unable to afford copayment", access),
+                ("Unable to obtain the medication from pharmacy", access),
+                ("Authorisation refused by the payer", access),
+                ("Restricted by formulary", access),
+                ("Funding application rejected", access),
+            ],
+        );
+        for efficacy in [
+            "Formulary drug failed",
+            "Failed formulary first-line agent",
+            "Failed on formulary alternative",
+        ] {
+            assert_ne!(v.of_words(efficacy), access, "{efficacy:?}");
+        }
+    }
+
+    /// A text stating no access failure ("Formulary restriction lifted") beside a coded
+    /// efficacy failure is no second kind of cause: the coded failure stands.
+    #[test]
+    fn an_undone_refusal_beside_a_coded_efficacy_failure_leaves_the_failure() {
+        let v = vocabulary();
+        let coded = v
+            .read_concept(
+                &[Coded {
+                    system: Some("http://snomed.info/sct"),
+                    code: Some("266721009"),
+                    display: Some("No response"),
+                }],
+                None,
+            )
+            .unwrap();
+        let lifted = v
+            .read_concept(&[], Some("Formulary restriction lifted"))
+            .unwrap();
+        let combined = v.combine(vec![coded, lifted]);
+        assert_eq!(
+            combined.first().map(|read| read.reading.clone()),
+            Some(StopReading::Known(StopReason::LackOfEfficacy)),
+            "{combined:?}"
         );
     }
 
