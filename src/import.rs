@@ -227,6 +227,9 @@ fn this_host() -> String {
 /// 150 mg given as 75 mg bd", "150 mg daily divided twice daily") read, the latest stated dose
 /// (discharge, new, "now", "changed to") replacing the earlier ones, and a count written beside
 /// one dose's mass checked at the product's strength.
+/// Also in 16: each end of a period keeps the offset it was written in (a drug's and a
+/// procedure's end, an observation's period start: migration 0034), and a date alone takes no
+/// offset from another element of the record (`dateAsserted`, `authoredOn`).
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -152,6 +152,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// it follows: a treatment begun before its end is an earlier episode's (`episode.rs`).
 /// Also in 24: every day the criteria count (a procedure session, a day a drug was given, a score's or
 /// a count's day) is the record's local day, by the UTC offset its time was written in.
+/// Also in 24: a seizure count's day against the day a schedule could work, and a disease status
+/// against a line's first dose, are local days on both sides (never a UTC day beside a local one).
 const ENGINE_REVISION: u32 = 24;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
