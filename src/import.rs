@@ -233,6 +233,9 @@ fn this_host() -> String {
 /// seizure; a last seizure or freedom read only as this patient's, current, of every type, with
 /// no seizures stated after it; numeric dates, "since 2 years" and "18 months seizure free".
 /// Also in 16: an access pair's failure word said of its payer or drug (`stop_reasons.toml`).
+/// Also in 16: each end of a period keeps the offset it was written in (a drug's and a
+/// procedure's end, an observation's period start: migration 0034), and a date alone takes no
+/// offset from another element of the record (`dateAsserted`, `authoredOn`).
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -158,6 +158,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// order per cycle a cycle (`[lines]` in lbcl, myeloma, aml).
 /// Also in 24: a stop reason's access pair only where its failure word is said of the payer or
 /// the drug ("Treatment failed despite full insurance coverage" is no response).
+/// Also in 24: a seizure count's day against the day a schedule could work, and a disease status
+/// against a line's first dose, are local days on both sides (never a UTC day beside a local one).
 const ENGINE_REVISION: u32 = 24;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

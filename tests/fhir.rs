@@ -56,6 +56,8 @@ mod observations;
 mod one_transaction;
 #[path = "fhir/onsets.rs"]
 mod onsets;
+#[path = "fhir/own_offsets.rs"]
+mod own_offsets;
 #[path = "fhir/paths.rs"]
 mod paths;
 #[path = "fhir/procedures.rs"]

@@ -256,6 +256,7 @@ fn exposure(id: i64, text: &str, start: NaiveDateTime, end: Option<NaiveDateTime
         dates: refract::domain::DatesKnown::Stated,
         stop_text: None,
         utc_offset_minutes: None,
+        end_utc_offset_minutes: None,
     }
 }
 
@@ -272,6 +273,7 @@ fn procedure(id: i64, display: &str, performed: NaiveDateTime) -> Procedure {
         date_unknown: false,
         at_ages: None,
         utc_offset_minutes: None,
+        end_utc_offset_minutes: None,
     }
 }
 

@@ -802,6 +802,9 @@ fn as_schema_29(db: &Path) {
          DROP INDEX meetings_uid;
          ALTER TABLE meetings DROP COLUMN uid;
          ALTER TABLE conditions DROP COLUMN recorded;
+         ALTER TABLE drug_exposures DROP COLUMN end_utc_offset;
+         ALTER TABLE procedures DROP COLUMN end_utc_offset;
+         ALTER TABLE observations DROP COLUMN since_utc_offset;
          ALTER TABLE observations DROP COLUMN utc_offset;
          ALTER TABLE procedures DROP COLUMN utc_offset;
          ALTER TABLE drug_exposures DROP COLUMN utc_offset;

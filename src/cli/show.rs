@@ -220,7 +220,7 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
             out,
             "  {display}: latest {} on {} ({at_once}{count} recorded)",
             values.join(", "),
-            zone.day_of(first.effective)
+            zone.day_of_kept(first.effective, first.utc_offset_minutes)
         )?;
     }
 

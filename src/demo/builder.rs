@@ -232,6 +232,7 @@ impl<'a> Builder<'a> {
             dates: crate::domain::DatesKnown::Stated,
             stop_text: None,
             utc_offset_minutes: None,
+            end_utc_offset_minutes: None,
         });
         id
     }
@@ -334,6 +335,7 @@ impl<'a> Builder<'a> {
             setting: None,
             comparator: None,
             utc_offset_minutes: None,
+            since_utc_offset_minutes: None,
         });
     }
 
@@ -372,6 +374,7 @@ impl<'a> Builder<'a> {
                 setting: Some(setting),
                 comparator: None,
                 utc_offset_minutes: None,
+                since_utc_offset_minutes: None,
             });
         }
     }
@@ -393,6 +396,7 @@ impl<'a> Builder<'a> {
             setting: None,
             comparator: None,
             utc_offset_minutes: None,
+            since_utc_offset_minutes: None,
         });
     }
 
@@ -415,6 +419,7 @@ impl<'a> Builder<'a> {
             date_unknown: false,
             at_ages: None,
             utc_offset_minutes: None,
+            end_utc_offset_minutes: None,
         });
     }
 

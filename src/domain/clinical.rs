@@ -396,14 +396,20 @@ pub struct DrugExposure {
     /// generic"; a code sent alone that nothing knows, as its code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_text: Option<String>,
-    /// The offset from UTC (minutes) its times were written in: `start` and `end` are UTC
+    /// The offset from UTC (minutes) its start was written in: `start` and `end` are UTC
     /// instants (durations, and the hours of status epilepticus, are counted on them), and the
-    /// days it was given are the record's own local days, those instants plus this (see
-    /// [`local_day`]). One offset for both ends: the start's, else the end's (a period written
-    /// across a daylight-saving change reads its end in the start's offset, an hour at most).
+    /// days it was given are the record's own local days, those instants plus their offsets
+    /// (see [`local_day`]). An offset belongs to the value written with it: a start given as a
+    /// date alone has none, whatever offset another element of the record carries.
     /// `None` for UTC, dates alone, times with no offset, and rows stored before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utc_offset_minutes: Option<i32>,
+    /// The offset its end was written in, as [`Self::utc_offset_minutes`] is the start's: each
+    /// end of a period keeps its own (a period across a daylight-saving change, EDT to EST, ends
+    /// on the local day written; a date-only end is that day). An end refract works out from
+    /// the start (a days supply, a duration) is in the start's offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_utc_offset_minutes: Option<i32>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's skip_serializing_if calls
@@ -426,9 +432,11 @@ impl DrugExposure {
         local_day(self.start, self.utc_offset_minutes)
     }
 
-    /// The day it ended, in the record's own local time; `None` while ongoing.
+    /// The day it ended, in the record's own local time (its end's offset); `None` while
+    /// ongoing.
     pub fn end_day(&self) -> Option<NaiveDate> {
-        self.end.map(|end| local_day(end, self.utc_offset_minutes))
+        self.end
+            .map(|end| local_day(end, self.end_utc_offset_minutes))
     }
 
     /// Days from start to end (or to `today` while ongoing), never negative.
@@ -512,7 +520,7 @@ impl DrugExposure {
     /// it means nothing), so that it never reads as exact.
     /// The time is the wall-clock of `zone` (see [`ShownZone`]).
     pub fn start_shown(&self, format: &str, zone: ShownZone) -> String {
-        let start = zone.wall_clock(self.start);
+        let start = zone.wall_clock_of(self.start, self.utc_offset_minutes);
         if self.start_is_approximate() {
             format!("{START_BY_MARK}{}", start.format(DAY_FORMAT))
         } else {
@@ -524,7 +532,7 @@ impl DrugExposure {
     /// [`Self::end_is_approximate`]) marked [`END_AT_LEAST_MARK`], as its day alone. None while
     /// there is no end.
     pub fn end_shown(&self, format: &str, zone: ShownZone) -> Option<String> {
-        let end = zone.wall_clock(self.end?);
+        let end = zone.wall_clock_of(self.end?, self.end_utc_offset_minutes);
         Some(if self.end_is_approximate() {
             format!("{END_AT_LEAST_MARK}{}", end.format(DAY_FORMAT))
         } else {
@@ -672,6 +680,10 @@ pub struct Observation {
     /// stored before it was kept. Left out of JSON when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utc_offset_minutes: Option<i32>,
+    /// The offset `since` was written in: each end of a period keeps its own (a start given as
+    /// a date alone is that day, whatever the end's offset). Left out of JSON when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_utc_offset_minutes: Option<i32>,
 }
 
 impl Observation {
@@ -694,10 +706,11 @@ impl Observation {
         local_day(self.effective, self.utc_offset_minutes)
     }
 
-    /// The day its period began (`since`), in the record's own local time.
+    /// The day its period began (`since`), in the record's own local time (the offset `since`
+    /// was written in).
     pub fn since_day(&self) -> Option<NaiveDate> {
         self.since
-            .map(|since| local_day(since, self.utc_offset_minutes))
+            .map(|since| local_day(since, self.since_utc_offset_minutes))
     }
 
     /// The value when it is one ("< 5" is not): what a mean, a change or a pairing is made of.
@@ -774,11 +787,15 @@ pub struct Procedure {
     /// between (R4 `performedAge`, `performedRange`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_ages: Option<(f64, f64)>,
-    /// The offset from UTC (minutes) its times were written in, as for a drug's (see
+    /// The offset from UTC (minutes) `performed` was written in, as for a drug's start (see
     /// [`DrugExposure::utc_offset_minutes`]): a session is dated by its local day, so that two
     /// sessions on consecutive local evenings are two days, wherever UTC midnight falls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utc_offset_minutes: Option<i32>,
+    /// The offset its period's `end` was written in: each end keeps its own (a date-only end is
+    /// that day, never read in the start's offset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_utc_offset_minutes: Option<i32>,
 }
 
 /// One coding of a concept (a diagnosis, a procedure), as the record gave it (its system read
@@ -810,9 +827,10 @@ impl Procedure {
         local_day(self.performed, self.utc_offset_minutes)
     }
 
-    /// The day its period ended, in the record's own local time.
+    /// The day its period ended, in the record's own local time (its end's offset).
     pub fn end_day(&self) -> Option<NaiveDate> {
-        self.end.map(|end| local_day(end, self.utc_offset_minutes))
+        self.end
+            .map(|end| local_day(end, self.end_utc_offset_minutes))
     }
 
     /// The first and the last day it may have been done; `None` when not known at all.
@@ -937,17 +955,13 @@ impl PatientRecord {
     /// 22:30 local is that evening's day). A line no drug of the record starts on its day (one
     /// the record gave) is shown as given.
     pub fn line_start_day(&self, line: &TreatmentLine, zone: ShownZone) -> NaiveDate {
-        // A drug whose record kept its offset starts on its own local day, which is shown
-        // as it is: the record's day, as the criteria count it.
+        // Moved as the drug that began it is shown (its start on `zone`'s wall-clock, a time
+        // whose offset was kept never read as a date): the line and its drug agree.
         self.line_exposures(line)
             .filter(|exposure| exposure.start_day() == line.start)
             .min_by_key(|exposure| exposure.start)
             .map_or(line.start, |exposure| {
-                if exposure.utc_offset_minutes.is_some() {
-                    line.start
-                } else {
-                    zone.day_beside(line.start, exposure.start)
-                }
+                zone.day_beside_kept(line.start, exposure.start, exposure.utc_offset_minutes)
             })
     }
 
@@ -956,20 +970,14 @@ impl PatientRecord {
     /// moved as the time it was read from is. None while the line has no end.
     pub fn line_end_day(&self, line: &TreatmentLine, zone: ShownZone) -> Option<NaiveDate> {
         let end = line.end?;
-        // As for its start: a time whose record kept its offset is on its own local day.
-        let moved = |at: NaiveDateTime, offset: Option<i32>| {
-            if offset.is_some() {
-                end
-            } else {
-                zone.day_beside(end, at)
-            }
-        };
+        // As for its start: moved as the time it was read from is shown.
+        let moved = |at: NaiveDateTime, offset: Option<i32>| zone.day_beside_kept(end, at, offset);
         let from_last_given = self
             .line_exposures(line)
             .filter_map(|exposure| Some((exposure.end?, exposure.end_day()?, exposure)))
             .filter(|(_, last, _)| (end - *last).num_days() == 1 || *last == end)
             .max_by_key(|(at, _, _)| *at)
-            .map(|(at, _, exposure)| (at, exposure.utc_offset_minutes));
+            .map(|(at, _, exposure)| (at, exposure.end_utc_offset_minutes));
         let from_next_start = || {
             self.exposures
                 .iter()
@@ -1062,6 +1070,7 @@ impl PatientRecord {
                     })
                     .unwrap_or(midnight);
                 exposure.end = Some(local_midnight.max(exposure.start));
+                exposure.end_utc_offset_minutes = exposure.utc_offset_minutes;
             }
         }
         for line in &mut self.lines {
@@ -1241,6 +1250,7 @@ mod tests {
             dates: DatesKnown::Stated,
             stop_text: None,
             utc_offset_minutes: None,
+            end_utc_offset_minutes: None,
         };
         let record = PatientRecord {
             exposures: vec![
@@ -1300,6 +1310,7 @@ mod tests {
             dates: DatesKnown::Stated,
             stop_text: None,
             utc_offset_minutes: None,
+            end_utc_offset_minutes: None,
         };
         let mut record = PatientRecord {
             patient: Some(Patient {

@@ -28,10 +28,11 @@ impl ShownZone {
     /// `at` (a stored time, in UTC) on this zone's wall-clock.
     ///
     /// A stored time at exactly midnight is left as it is: the store keeps a date given alone
-    /// (`2026-03-02`, a day of the source's own calendar, with no zone) as that day's midnight
-    /// and cannot tell it from a time at 00:00 UTC; moving a date to the evening before would
-    /// show every date-only record a day early west of Greenwich. A time at exactly 00:00:00
-    /// UTC is then shown on its UTC day, the rarer error.
+    /// (`2026-03-02`, a day of the source's own calendar, with no zone) as that day's midnight;
+    /// moving a date to the evening before would show every date-only record a day early west
+    /// of Greenwich. Where the record's offset was kept, [`Self::wall_clock_of`] tells the two
+    /// apart; with none kept (`Z`, rows stored before offsets were kept) a time at exactly
+    /// 00:00:00 UTC is shown on its UTC day, the rarer error.
     pub fn wall_clock(self, at: NaiveDateTime) -> NaiveDateTime {
         if at.time() == NaiveTime::MIN {
             return at;
@@ -45,6 +46,42 @@ impl ShownZone {
     /// The calendar day `at` (a stored time, in UTC) falls on in this zone.
     pub fn day_of(self, at: NaiveDateTime) -> NaiveDate {
         self.wall_clock(at).date()
+    }
+
+    /// `at` on this zone's wall-clock, knowing the offset its record wrote it in
+    /// (`utc_offset_minutes`, kept beside the instant): a value written with an offset is a
+    /// time, even at 00:00:00 UTC (19:00-05:00 is the evening before), never a date alone; with
+    /// none kept, as [`Self::wall_clock`].
+    pub fn wall_clock_of(
+        self,
+        at: NaiveDateTime,
+        utc_offset_minutes: Option<i32>,
+    ) -> NaiveDateTime {
+        if utc_offset_minutes.is_none() {
+            return self.wall_clock(at);
+        }
+        match self {
+            ShownZone::Local => chrono::Local.from_utc_datetime(&at).naive_local(),
+            ShownZone::Fixed(offset) => offset.from_utc_datetime(&at).naive_local(),
+        }
+    }
+
+    /// The day this zone shows `at` on, knowing its record's offset (see [`Self::wall_clock_of`]).
+    pub fn day_of_kept(self, at: NaiveDateTime, utc_offset_minutes: Option<i32>) -> NaiveDate {
+        self.wall_clock_of(at, utc_offset_minutes).date()
+    }
+
+    /// `day`, a day the criteria read off the stored time `at` (its record's own local day, by
+    /// the offset kept beside it; its UTC day when none was), as the day this zone shows `at`
+    /// on: a line's start moves as the drug that began it is shown, so that the two agree.
+    pub fn day_beside_kept(
+        self,
+        day: NaiveDate,
+        at: NaiveDateTime,
+        utc_offset_minutes: Option<i32>,
+    ) -> NaiveDate {
+        let counted = super::clinical::local_day(at, utc_offset_minutes);
+        day + (self.day_of_kept(at, utc_offset_minutes) - counted)
     }
 
     /// `day`, a UTC day read off the stored time `at`, as the day this zone shows `at` on: a
@@ -83,6 +120,27 @@ mod tests {
         let day = at("2024-03-02 00:00");
         assert_eq!(zone(-5).wall_clock(day), day);
         assert_eq!(zone(9).day_of(day), day.date());
+    }
+
+    #[test]
+    fn a_time_written_with_an_offset_at_utc_midnight_is_a_time_not_a_date() {
+        let stored = at("2026-03-02 00:00");
+        assert_eq!(
+            zone(-5).wall_clock_of(stored, Some(-300)),
+            at("2026-03-01 19:00")
+        );
+        assert_eq!(zone(-5).wall_clock_of(stored, None), stored);
+        // Its line, counted on the record's own day (1 March), is shown on that day there, and
+        // on the day the drug is shown on in a zone east of it.
+        let counted = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        assert_eq!(
+            zone(-5).day_beside_kept(counted, stored, Some(-300)),
+            counted
+        );
+        assert_eq!(
+            zone(9).day_beside_kept(counted, stored, Some(-300)),
+            zone(9).day_of_kept(stored, Some(-300))
+        );
     }
 
     #[test]

@@ -688,7 +688,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         {
             extension.push(Extension {
                 url: GIVEN_UNTIL_URL.to_owned(),
-                value_date_time: Some(clinical_datetime_in(until, exposure.utc_offset_minutes)),
+                value_date_time: Some(clinical_datetime_in(until, exposure.end_utc_offset_minutes)),
                 ..Extension::default()
             });
         }
@@ -720,12 +720,15 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
         // export reads the same: an end not recorded is left open (never the last day known,
         // which would read as a course of that length), and a record of one date is that
         // date, asserted, with no period.
+        // Each end in the offset it was written in (a date alone as that date).
         let at = |time: NaiveDateTime| clinical_datetime_in(time, exposure.utc_offset_minutes);
+        let at_end =
+            |time: NaiveDateTime| clinical_datetime_in(time, exposure.end_utc_offset_minutes);
         let (effective_period, date_asserted) = match exposure.dates {
             DatesKnown::Stated | DatesKnown::Dispensed => (
                 Some(Period {
                     start: Some(at(exposure.start)),
-                    end: exposure.end.map(at),
+                    end: exposure.end.map(at_end),
                 }),
                 None,
             ),
@@ -747,7 +750,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                             .format("%Y-%m")
                             .to_string()
                     }),
-                    end: exposure.end.map(at),
+                    end: exposure.end.map(at_end),
                 }),
                 None,
             ),
@@ -829,7 +832,10 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 clinical_datetime_in(observation.effective, observation.utc_offset_minutes)
             }),
             effective_period: observation.since.map(|since| Period {
-                start: Some(clinical_datetime_in(since, observation.utc_offset_minutes)),
+                start: Some(clinical_datetime_in(
+                    since,
+                    observation.since_utc_offset_minutes,
+                )),
                 end: Some(clinical_datetime_in(
                     observation.effective,
                     observation.utc_offset_minutes,
@@ -932,7 +938,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
                 .then(|| procedure.when_words()),
                 performed_period: procedure.end.map(|end| Period {
                     start: period_start(procedure),
-                    end: Some(clinical_datetime_in(end, procedure.utc_offset_minutes)),
+                    end: Some(clinical_datetime_in(end, procedure.end_utc_offset_minutes)),
                 }),
             }),
         ));

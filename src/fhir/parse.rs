@@ -181,10 +181,13 @@ pub struct MedicationRecord {
     /// the dose a day, once the drug's strength is known (see [`finish_medication`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supply: Option<(f64, String)>,
-    /// The offset from UTC (minutes) its times were written in (see
-    /// [`medication_offset`]). Left out of the stored JSON when absent.
+    /// The offset from UTC (minutes) its start was written in (see [`medication_offsets`]).
+    /// Left out of the stored JSON when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utc_offset_minutes: Option<i32>,
+    /// The offset its end was written in (see [`medication_offsets`]): each end its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_utc_offset_minutes: Option<i32>,
     /// What an order (MedicationRequest) says it supplies: how far it reaches, for joining its
     /// renewals (see [`merge_renewals`]). Left out of the stored JSON when not said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1667,6 +1670,8 @@ fn map_medication(
     } else {
         None
     };
+    let (utc_offset_minutes, end_utc_offset_minutes) =
+        medication_offsets(resource, &timings, start, end);
     let status = resource.status.as_deref().unwrap_or("");
     let active = !dispensed && matches!(status, "active" | "in-progress");
     let end_recorded = end.is_some() && matches!(dates, DatesKnown::Stated | DatesKnown::Dispensed);
@@ -1756,7 +1761,8 @@ fn map_medication(
             cycles: carried::cycles(&resource.extension),
             dispensed,
             supply,
-            utc_offset_minutes: medication_offset(resource, dispensed),
+            utc_offset_minutes,
+            end_utc_offset_minutes,
             // Boxed: most records carry none, and every record is kept while a file is read.
             order_supply: if raw.resource_type == "MedicationRequest" {
                 order_supply(resource).map(Box::new)
@@ -1768,44 +1774,68 @@ fn map_medication(
     ))
 }
 
-/// The offset from UTC a medication record's times were written in, kept so that the days it
-/// was given are the record's own local days (see `DrugExposure::utc_offset_minutes`): a
-/// fill's by the time it was handed over; another's by its period's start, else its
-/// `effectiveDateTime`, its period's end, `authoredOn` or `dateAsserted`, the first written
-/// as a time. A period one end of which is a date alone has none: its time was read on the
-/// wall-clock of that date already (see [`date_field_beside`]). A request's timing bounds are
-/// read in the offset of its other times (the record's own zone). UTC is kept as none.
-fn medication_offset(resource: &model::MedicationUse, dispensed: bool) -> Option<i32> {
+/// The offsets from UTC a medication record's start and end were written in, kept so that the
+/// days it was given are the record's own local days (see `DrugExposure::utc_offset_minutes`).
+/// An offset belongs to the value written with it: each end takes the offset of the element it
+/// was read from (its period's end, a request's `boundsPeriod`, `authoredOn`, a fill's
+/// `whenHandedOver`…), the first in the order the period is read whose instant it is, so that
+/// a date alone has none, whatever offset another element of the record (`dateAsserted`,
+/// `authoredOn`) carries, and each end of a period across a daylight-saving change keeps its
+/// own. A value no element gives as such is either read on a date's wall-clock (a time beside a
+/// date-only end, see [`date_field_beside`]; a month's last day): none; or, for an end, worked
+/// out from the start (a days supply, a duration, the start itself): the start's. UTC is kept
+/// as none.
+fn medication_offsets(
+    resource: &model::MedicationUse,
+    timings: &[LineTiming],
+    start: NaiveDateTime,
+    end: Option<NaiveDateTime>,
+) -> (Option<i32>, Option<i32>) {
     let period = resource.effective_period.as_ref();
-    let (start, end) = (
+    let validity = resource
+        .dispense_request
+        .as_ref()
+        .and_then(|d| d.validity_period.as_ref())
+        .and_then(|p| p.start.as_ref());
+    let mut starts = vec![
         period.and_then(|p| p.start.as_ref()),
-        period.and_then(|p| p.end.as_ref()),
-    );
-    if start
-        .zip(end)
-        .is_some_and(|(start, end)| (start.trim().len() <= 10) != (end.trim().len() <= 10))
-    {
-        return None;
-    }
-    let candidates: Vec<Option<&String>> = if dispensed {
-        vec![
-            resource.when_handed_over.as_ref(),
-            resource.when_prepared.as_ref(),
-        ]
-    } else {
-        vec![
-            start,
-            resource.effective_date_time.as_ref(),
-            end,
-            resource.authored_on.as_ref(),
-            resource.date_asserted.as_ref(),
-        ]
+        resource.effective_date_time.as_ref(),
+    ];
+    starts.extend(timings.iter().map(|t| t.period_start.as_ref()));
+    let mut ends = vec![period.and_then(|p| p.end.as_ref())];
+    ends.extend(timings.iter().map(|t| t.period_end.as_ref()));
+    let others = [
+        resource.when_handed_over.as_ref(),
+        resource.when_prepared.as_ref(),
+        resource.authored_on.as_ref(),
+        resource.date_asserted.as_ref(),
+        validity,
+        resource.meta.as_ref().and_then(|m| m.last_updated.as_ref()),
+    ];
+    // `Some(offset)` for the first element whose instant `at` is (the offset none for a date
+    // alone or UTC); `None` when no element is.
+    let written = |at: NaiveDateTime, first: &[Option<&String>], then: &[Option<&String>]| {
+        first
+            .iter()
+            .chain(then)
+            .chain(&others)
+            .flatten()
+            .find_map(|text| {
+                (parse_datetime(text).ok()? == at).then(|| {
+                    utc_offset_minutes(text)
+                        .filter(|minutes| *minutes != 0)
+                        .filter(|_| text.trim().len() > 10)
+                })
+            })
     };
-    candidates
-        .into_iter()
-        .flatten()
-        .find_map(|text| utc_offset_minutes(text))
-        .filter(|minutes| *minutes != 0)
+    let start_offset = written(start, &starts, &ends).flatten();
+    let end_offset = end.and_then(|end| {
+        if end == start {
+            return start_offset;
+        }
+        written(end, &ends, &starts).unwrap_or(start_offset)
+    });
+    (start_offset, end_offset)
 }
 
 /// R4 status of a medication order, statement or administration whose actions "have been
@@ -2459,6 +2489,12 @@ pub fn finish_medication(
         dates,
         stop_text: record.stop_text.clone(),
         utc_offset_minutes: record.utc_offset_minutes,
+        // An end worked out here (a fill's supply at the dose a day) is in the start's offset.
+        end_utc_offset_minutes: if end == record.end {
+            record.end_utc_offset_minutes
+        } else {
+            record.utc_offset_minutes
+        },
     };
     let meta = MedicationMeta {
         key,
@@ -2569,6 +2605,13 @@ fn dose_periods(
         .map(|(index, (start, end, lines))| {
             let mut step = exposure.clone();
             step.start = start;
+            // A step's dates are worked out from the record's start (in its offset), but for
+            // the record's own end.
+            step.end_utc_offset_minutes = if end == record.end {
+                record.end_utc_offset_minutes
+            } else {
+                record.utc_offset_minutes
+            };
             step.end = end;
             step.dose = step_dose(&lines, name);
             step.cycles = record.cycles.or_else(|| {
@@ -4076,6 +4119,7 @@ fn map_report(resource: &model::DiagnosticReport) -> Result<Option<Observation>,
         utc_offset_minutes: effective_text
             .and_then(|text| utc_offset_minutes(text))
             .filter(|minutes| *minutes != 0),
+        since_utc_offset_minutes: None,
     }))
 }
 
@@ -4459,6 +4503,21 @@ fn map_observation(
         }
         _ => None,
     };
+    // Each end of the period keeps the offset it was written in: a start given as a date alone
+    // is that day, never read in the end's offset. UTC is kept as none, as the end's.
+    let offset_of = |text: Option<&String>| {
+        text.and_then(|text| utc_offset_minutes(text))
+            .filter(|minutes| *minutes != 0)
+    };
+    let effective_offset = offset_of(effective_text);
+    let since_offset = since.and_then(|_| {
+        offset_of(
+            resource
+                .effective_period
+                .as_ref()
+                .and_then(|p| p.start.as_ref()),
+        )
+    });
     let code = resource.code.clone().unwrap_or_default();
     // The Vital Signs IG / CardX measurement setting ("Home (environment)"): its words are read
     // with the method's, its codes with the method's codes.
@@ -4563,7 +4622,7 @@ fn map_observation(
         if code == observation_codes::DISEASE_STATUS {
             answer = disease_status_answer(value).or(answer);
         }
-        let mut since = since;
+        let (mut since, mut since_offset) = (since, since_offset);
         // A seizure frequency in words ("2 per month") is read by its words, as before a
         // number with a unit was read from text: a number written alone stays that number.
         let words_may_say_more = written
@@ -4586,9 +4645,12 @@ fn map_observation(
                 }
                 // Seizures the words count over a recent window ("2 seizures last week") are
                 // seizures over that period, as an effectivePeriod says it.
-                if let Some(days) = window_days {
-                    since = since
-                        .or_else(|| effective.checked_sub_signed(chrono::Duration::days(days)));
+                if let Some(days) = window_days
+                    && since.is_none()
+                {
+                    // Counted back from the end: in the end's offset.
+                    since = effective.checked_sub_signed(chrono::Duration::days(days));
+                    since_offset = effective_offset;
                 }
             }
         }
@@ -4621,9 +4683,8 @@ fn map_observation(
             since,
             // UTC ("Z", +00:00) is kept as none: its day is the UTC day already, and an
             // export, which writes UTC, reads back the same.
-            utc_offset_minutes: effective_text
-                .and_then(|text| utc_offset_minutes(text))
-                .filter(|minutes| *minutes != 0),
+            utc_offset_minutes: effective_offset,
+            since_utc_offset_minutes: since_offset,
             setting: if is_bp {
                 Some(setting_of(concept))
             } else {
@@ -4919,14 +4980,19 @@ fn map_procedure(
             .map(|system| canonical_system(system).to_owned())
             .unwrap_or_default(),
         display: code.words().unwrap_or("").to_owned(),
-        // The offset its start (else its end) was written in: a session's day is the
-        // record's local day. UTC is kept as none, as an observation's.
+        // The offset its start was written in, and its end's own: a session's day is the
+        // record's local day, and each end of a period is on the local day written with it (a
+        // date-only end is that day, whatever offset the start carries). UTC is kept as none,
+        // as an observation's.
         utc_offset_minutes: performed_text
             .filter(|_| !date_unknown && at_ages.is_none())
-            .or(resource
-                .performed_period
-                .as_ref()
-                .and_then(|p| p.end.as_ref()))
+            .and_then(|text| utc_offset_minutes(text))
+            .filter(|minutes| *minutes != 0),
+        end_utc_offset_minutes: resource
+            .performed_period
+            .as_ref()
+            .and_then(|p| p.end.as_ref())
+            .filter(|_| end.is_some())
             .and_then(|text| utc_offset_minutes(text))
             .filter(|minutes| *minutes != 0),
         performed,

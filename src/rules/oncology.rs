@@ -79,8 +79,8 @@ fn assessments_of<'c>(
         .observations
         .iter()
         .filter(move |o| o.local_day() >= line.start && o.local_day() <= until)
-        .filter(move |o| !before_line(ctx, line, o.effective))
-        .filter(move |o| next.is_none_or(|next| before_line(ctx, next, o.effective)))
+        .filter(move |o| !before_line(ctx, line, Recorded::of(o)))
+        .filter(move |o| next.is_none_or(|next| before_line(ctx, next, Recorded::of(o))))
 }
 
 /// Whether an observation is a Deauville five-point score (Lugano 2014), and its score.
@@ -136,12 +136,46 @@ fn date_only(at: NaiveDateTime) -> bool {
     at.time() == NaiveTime::MIN
 }
 
-/// The first dose of a line: the earliest start, on the line's first day, of its drug records.
-fn first_dose(ctx: &Context<'_>, line: &TreatmentLine) -> Option<NaiveDateTime> {
+/// The first dose of a line: the earliest start, on the line's first day (the record's own
+/// local day, as the line's start is), of its drug records; with whether it was written as a
+/// time (an offset kept says so even at 00:00 UTC, see [`Recorded`]).
+fn first_dose(ctx: &Context<'_>, line: &TreatmentLine) -> Option<(NaiveDateTime, bool)> {
     records_of(ctx, line)
-        .map(|given| given.exposure.start)
-        .filter(|start| start.date() == line.start)
-        .min()
+        .map(|given| given.exposure)
+        .filter(|exposure| exposure.start_day() == line.start)
+        .min_by_key(|exposure| exposure.start)
+        .map(|exposure| {
+            let is_time = exposure.utc_offset_minutes.is_some() || !date_only(exposure.start);
+            (exposure.start, is_time)
+        })
+}
+
+/// When a disease status or a progression was recorded, as [`before_line`] orders it against a
+/// line's first dose: its day, the record's own local day (never its UTC day: the line's start
+/// is a local day), and its instant when it was written as a time.
+#[derive(Debug, Clone, Copy)]
+struct Recorded {
+    day: NaiveDate,
+    at: Option<NaiveDateTime>,
+}
+
+impl Recorded {
+    fn of(observation: &Observation) -> Self {
+        let is_time = observation.utc_offset_minutes.is_some() || !date_only(observation.effective);
+        Recorded {
+            day: observation.local_day(),
+            at: is_time.then_some(observation.effective),
+        }
+    }
+
+    /// A progression's day is the local day it was read on; a recorded date or a stop has no
+    /// time.
+    fn of_progression(progression: &Progression) -> Self {
+        Recorded {
+            day: progression.date,
+            at: progression.at.filter(|at| !date_only(*at)),
+        }
+    }
 }
 
 /// Whether a disease status or progression recorded `at` comes before `line` began, so is not
@@ -151,12 +185,12 @@ fn first_dose(ctx: &Context<'_>, line: &TreatmentLine) -> Option<NaiveDateTime> 
 /// only, or the line's first dose is not recorded: the two cannot be ordered, and a line's
 /// response is not assessed on the day it begins (the pre-treatment assessment dated that day
 /// is the common case: restaging and the first dose in one day-hospital visit).
-fn before_line(ctx: &Context<'_>, line: &TreatmentLine, at: NaiveDateTime) -> bool {
-    if at.date() != line.start {
-        return at.date() < line.start;
+fn before_line(ctx: &Context<'_>, line: &TreatmentLine, recorded: Recorded) -> bool {
+    if recorded.day != line.start {
+        return recorded.day < line.start;
     }
-    match first_dose(ctx, line) {
-        Some(dose) if !date_only(at) && !date_only(dose) => at <= dose,
+    match (recorded.at, first_dose(ctx, line)) {
+        (Some(at), Some((dose, true))) => at <= dose,
         _ => true,
     }
 }
@@ -313,7 +347,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
         // (see [`before_line`]).
         let acted_on = ctx.lines.iter().find(|line| {
             window > 0
-                && before_line(ctx, line, statuses[index].effective)
+                && before_line(ctx, line, Recorded::of(statuses[index]))
                 && line.start <= shift(first, window)
                 && next_assessment.is_none_or(|next| line.start <= next)
         });
@@ -479,7 +513,7 @@ fn classify(
             .events
             .iter()
             .filter(|p| p.date >= line.start && p.date <= shift(end, window))
-            .filter(|p| !before_line(ctx, line, p.instant())),
+            .filter(|p| !before_line(ctx, line, Recorded::of_progression(p))),
     );
     if let Some(progression) = on_line {
         if !progression.confirmed {

@@ -362,7 +362,8 @@ pub fn tried(option: &CatalogueOption, record: &PatientRecord, book: &DrugBook) 
         if super::procedure_terms::is_one_of(procedure, &option.procedures) {
             // A procedure without an end is a point in time, not an ongoing treatment.
             let start = procedure.performed_day();
-            let end = procedure.end.map_or(start, |e| e.date());
+            // Its end's own local day, as its start's (never a UTC day beside a local one).
+            let end = procedure.end_day().map_or(start, |end| end.max(start));
             consider(
                 start,
                 format!("{} {}", procedure.display, period(start, Some(end))),

@@ -1826,6 +1826,7 @@ mod tests {
             setting: None,
             comparator: None,
             utc_offset_minutes: None,
+            since_utc_offset_minutes: None,
         };
         assert_eq!(
             blood_pressure_of(&observation),

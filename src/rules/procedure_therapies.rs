@@ -62,6 +62,12 @@ pub fn with_therapies(
                 .displays()
                 .find(|display| is_the_therapy(display, &[]))
                 .map_or_else(|| fallback.ingredient.clone(), str::to_owned);
+            // Each end in the offset it was written in; an end no later than the start is the
+            // start.
+            let (end, end_utc_offset_minutes) = match procedure.end {
+                Some(end) if end > procedure.performed => (end, procedure.end_utc_offset_minutes),
+                _ => (procedure.performed, procedure.utc_offset_minutes),
+            };
             DrugExposure {
                 // Apart from every stored exposure's id (those are positive).
                 id: -procedure.id.abs() - 1,
@@ -69,12 +75,7 @@ pub fn with_therapies(
                 rxnorm: None,
                 atc: None,
                 start: procedure.performed,
-                end: Some(
-                    procedure
-                        .end
-                        .unwrap_or(procedure.performed)
-                        .max(procedure.performed),
-                ),
+                end: Some(end),
                 dose: None,
                 route: None,
                 role: None,
@@ -84,6 +85,7 @@ pub fn with_therapies(
                 dates: DatesKnown::Stated,
                 stop_text: None,
                 utc_offset_minutes: procedure.utc_offset_minutes,
+                end_utc_offset_minutes,
             }
         })
         .collect();

@@ -2,7 +2,7 @@
 //! line's stop, or from disease-status assessments and the M-protein series (confirmed or still
 //! to be confirmed).
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{NaiveDate, NaiveDateTime};
 
 /// A progression of the disease.
 #[derive(Debug, Clone)]
@@ -20,14 +20,6 @@ pub struct Progression {
     /// For one not confirmed: what would decide it, when that is not a further assessment
     /// confirming it (an M-protein value refract could not read: its unit).
     pub missing: Option<String>,
-}
-
-impl Progression {
-    /// When it happened, as finely as known (a date only: its midnight).
-    pub(super) fn instant(&self) -> NaiveDateTime {
-        self.at
-            .unwrap_or_else(|| self.date.and_time(NaiveTime::MIN))
-    }
 }
 
 impl Progression {

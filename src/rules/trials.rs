@@ -736,7 +736,7 @@ fn procedure_courses(
         let end = p
             .end
             .filter(|end| p.date_unknown || *end - p.performed >= chrono::TimeDelta::days(1))
-            .map(|end| crate::domain::local_day(end, p.utc_offset_minutes));
+            .map(|end| crate::domain::local_day(end, p.end_utc_offset_minutes));
         match (p.window(), end) {
             (Some((first, last)), end) => {
                 sessions.push((first, end.map_or(last, |end| last.max(end)), p));
@@ -1993,7 +1993,9 @@ fn seizure_evidence(
             from >= adequate_from && to <= until
         } else {
             seizure_days::rate_of(o).is_none()
-                && o.since.unwrap_or(o.effective).date() >= adequate_from
+                // Local days on both sides (`adequate_from` is one): a count at 21:00-05:00
+                // on the day before is before it, though its UTC day is not.
+                && o.since_day().unwrap_or_else(|| o.local_day()) >= adequate_from
                 && o.local_day() <= until
                 && finding(o) == Finding::Present
         }
@@ -2298,6 +2300,8 @@ fn ends_of_one_instrument<'a>(
         .collect();
     follow_ups.sort_by_key(|o| o.effective);
     let latest_at = follow_ups.last().map(|o| o.effective);
+    // The day the texts name: the record's own, as the criteria count it.
+    let latest_day = follow_ups.last().map(|o| o.local_day());
     let follow_up = agreed_latest(follow_ups.iter().copied());
     let earlier: Vec<&'a Observation> = follow_ups
         .into_iter()
@@ -2322,13 +2326,10 @@ fn ends_of_one_instrument<'a>(
                             )
                         })
                 });
-            match latest_at {
-                Some(at) if responded_before => Some(Ends::Measured {
+            match latest_day {
+                Some(on) if responded_before => Some(Ends::Measured {
                     baseline,
-                    latest: FollowUp::InDoubt {
-                        which,
-                        on: at.date(),
-                    },
+                    latest: FollowUp::InDoubt { which, on },
                     earlier,
                     left_aside: Vec::new(),
                 }),

@@ -147,6 +147,7 @@ const EXPOSURE_COLUMNS: &[&str] = &[
     "source",
     "source_id",
     "utc_offset",
+    "end_utc_offset",
 ];
 const LINE_COLUMNS: &[&str] = &[
     "ruleset",
@@ -178,6 +179,7 @@ const OBSERVATION_COLUMNS: &[&str] = &[
     "since",
     "system",
     "utc_offset",
+    "since_utc_offset",
 ];
 const PROCEDURE_COLUMNS: &[&str] = &[
     "code",
@@ -189,6 +191,7 @@ const PROCEDURE_COLUMNS: &[&str] = &[
     "source_id",
     "codings",
     "utc_offset",
+    "end_utc_offset",
 ];
 const IDENTIFIER_COLUMNS: &[&str] = &["system", "value"];
 const FHIR_RESOURCE_COLUMNS: &[&str] = &[

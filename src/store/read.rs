@@ -542,10 +542,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, text, rxnorm, atc, start, end, dose_value, dose_unit, route, role,
-                stop_reason, cycles, dates, stop_text, utc_offset
+                stop_reason, cycles, dates, stop_text, utc_offset, end_utc_offset
          FROM drug_exposures WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, start, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 16)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 17)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -574,6 +574,9 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             stop_text: raw.opt(14),
             utc_offset_minutes: raw
                 .opt_int(15)
+                .and_then(|minutes| i32::try_from(minutes).ok()),
+            end_utc_offset_minutes: raw
+                .opt_int(16)
                 .and_then(|minutes| i32::try_from(minutes).ok()),
         });
     }
@@ -641,10 +644,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, code, display, value, value_code, unit, effective, setting,
-                comparator, since, system, utc_offset
+                comparator, since, system, utc_offset, since_utc_offset
          FROM observations WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, effective, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 13)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 14)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -664,14 +667,18 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             utc_offset_minutes: raw
                 .opt_int(12)
                 .and_then(|minutes| i32::try_from(minutes).ok()),
+            since_utc_offset_minutes: raw
+                .opt_int(13)
+                .and_then(|minutes| i32::try_from(minutes).ok()),
         });
     }
 
     let mut stmt = conn.prepare_cached(
-        "SELECT patient_id, id, code, display, performed, end, system, codings, utc_offset
+        "SELECT patient_id, id, code, display, performed, end, system, codings, utc_offset,
+                end_utc_offset
          FROM procedures WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, performed, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 9)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 10)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -708,6 +715,9 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             at_ages: None,
             utc_offset_minutes: raw
                 .opt_int(8)
+                .and_then(|minutes| i32::try_from(minutes).ok()),
+            end_utc_offset_minutes: raw
+                .opt_int(9)
                 .and_then(|minutes| i32::try_from(minutes).ok()),
         });
     }

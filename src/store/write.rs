@@ -173,9 +173,10 @@ impl<'conn> RecordWriter<'conn> {
             exposure: conn.prepare_cached(
                 "INSERT INTO drug_exposures (patient_id, text, rxnorm, atc, start, end, dose_value,
                                              dose_unit, route, role, stop_reason, cycles, source,
-                                             source_id, dates, stop_text, utc_offset)
+                                             source_id, dates, stop_text, utc_offset,
+                                             end_utc_offset)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                         ?17)",
+                         ?17, ?18)",
             )?,
             line: conn.prepare_cached(
                 "INSERT INTO treatment_lines (patient_id, ruleset, number, regimen, start, end, intent,
@@ -192,13 +193,14 @@ impl<'conn> RecordWriter<'conn> {
             observation: conn.prepare_cached(
                 "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit,
                                            effective, setting, source, source_id, comparator,
-                                           since, system, utc_offset)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                                           since, system, utc_offset, since_utc_offset)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                         ?16)",
             )?,
             procedure: conn.prepare_cached(
                 "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id,
-                                         system, codings, utc_offset)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                         system, codings, utc_offset, end_utc_offset)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?,
             exposure_ids: Vec::new(),
             ids: IdMap::default(),
@@ -386,6 +388,7 @@ impl<'conn> RecordWriter<'conn> {
                     observation.since.map(format_datetime),
                     Some(observation.system.as_str()).filter(|system| !system.is_empty()),
                     observation.utc_offset_minutes,
+                    observation.since_utc_offset_minutes,
                 ])?;
             }
             self.ids.observations.push((observation.id, row));
@@ -468,6 +471,7 @@ impl<'conn> RecordWriter<'conn> {
                 Some(procedure.system.as_str()).filter(|system| !system.is_empty()),
                 codings,
                 procedure.utc_offset_minutes,
+                procedure.end_utc_offset_minutes,
             ])?;
             self.ids.procedures.push((procedure.id, row));
         }
@@ -504,6 +508,7 @@ impl<'conn> RecordWriter<'conn> {
             exposure.dates.as_str(),
             exposure.stop_text,
             exposure.utc_offset_minutes,
+            exposure.end_utc_offset_minutes,
         ])?)
     }
 

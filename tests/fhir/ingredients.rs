@@ -316,6 +316,9 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              DROP INDEX meetings_uid;
              ALTER TABLE meetings DROP COLUMN uid;
              ALTER TABLE conditions DROP COLUMN recorded;
+             ALTER TABLE drug_exposures DROP COLUMN end_utc_offset;
+             ALTER TABLE procedures DROP COLUMN end_utc_offset;
+             ALTER TABLE observations DROP COLUMN since_utc_offset;
              ALTER TABLE observations DROP COLUMN utc_offset;
              ALTER TABLE procedures DROP COLUMN utc_offset;
              ALTER TABLE drug_exposures DROP COLUMN utc_offset;

@@ -911,6 +911,9 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              DROP INDEX meetings_uid;
              ALTER TABLE meetings DROP COLUMN uid;
              ALTER TABLE conditions DROP COLUMN recorded;
+             ALTER TABLE drug_exposures DROP COLUMN end_utc_offset;
+             ALTER TABLE procedures DROP COLUMN end_utc_offset;
+             ALTER TABLE observations DROP COLUMN since_utc_offset;
              ALTER TABLE observations DROP COLUMN utc_offset;
              ALTER TABLE procedures DROP COLUMN utc_offset;
              ALTER TABLE drug_exposures DROP COLUMN utc_offset;

@@ -91,6 +91,7 @@ fn bystanders() -> Vec<DrugExposure> {
             dates: refract::domain::DatesKnown::Stated,
             stop_text: None,
             utc_offset_minutes: None,
+            end_utc_offset_minutes: None,
         }
     };
     let mut atorvastatin = exposure("Atorvastatin 40 mg/d", 800, Some(700), 40.0, "mg/d");
@@ -264,6 +265,7 @@ fn observation(code: &str, display: &str, value: f64, days: i64) -> Observation 
         setting: None,
         comparator: None,
         utc_offset_minutes: None,
+        since_utc_offset_minutes: None,
     }
 }
 

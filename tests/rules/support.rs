@@ -418,6 +418,7 @@ impl Vignette {
             dates: rx.dates,
             stop_text: rx.stop_text.clone(),
             utc_offset_minutes: None,
+            end_utc_offset_minutes: None,
         });
         self
     }
@@ -500,6 +501,7 @@ impl Vignette {
             setting: None,
             comparator: None,
             utc_offset_minutes: None,
+            since_utc_offset_minutes: None,
         });
         self
     }
@@ -594,6 +596,7 @@ impl Vignette {
             setting: None,
             comparator: None,
             utc_offset_minutes: None,
+            since_utc_offset_minutes: None,
         });
         self
     }
@@ -714,6 +717,7 @@ impl Vignette {
                 setting: Some(setting),
                 comparator: None,
                 utc_offset_minutes: None,
+                since_utc_offset_minutes: None,
             });
         }
         self
@@ -763,6 +767,7 @@ impl Vignette {
             setting: Some(setting),
             comparator: None,
             utc_offset_minutes: None,
+            since_utc_offset_minutes: None,
         });
         self
     }
@@ -793,6 +798,7 @@ impl Vignette {
             setting: None,
             comparator: None,
             utc_offset_minutes: None,
+            since_utc_offset_minutes: None,
         });
         self
     }
@@ -811,6 +817,7 @@ impl Vignette {
             date_unknown: false,
             at_ages: None,
             utc_offset_minutes: None,
+            end_utc_offset_minutes: None,
         });
         self
     }
@@ -839,6 +846,7 @@ impl Vignette {
             date_unknown: false,
             at_ages: None,
             utc_offset_minutes: None,
+            end_utc_offset_minutes: None,
         });
         self
     }

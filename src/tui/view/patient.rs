@@ -765,7 +765,12 @@ fn render_observations(
         .map(|o| {
             let value = o.value_text();
             Row::new(vec![
-                Cell::from(model.zone.day_of(o.effective).to_string()),
+                Cell::from(
+                    model
+                        .zone
+                        .day_of_kept(o.effective, o.utc_offset_minutes)
+                        .to_string(),
+                ),
                 Cell::from(o.display.clone()),
                 Cell::from(value),
                 Cell::from(o.setting.map_or("", |s| s.as_str()).to_owned()).style(theme.muted()),

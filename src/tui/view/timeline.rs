@@ -159,6 +159,7 @@ impl Timeline<'_> {
             };
             events.push((
                 exposure.start,
+                exposure.utc_offset_minutes,
                 format!("{started} {}{dose}{route}", exposure.text),
             ));
             if let Some(end) = exposure.end {
@@ -178,11 +179,15 @@ impl Timeline<'_> {
                         format!("{stopped} {}{why}", exposure.text)
                     }
                 };
-                events.push((end, event));
+                events.push((end, exposure.end_utc_offset_minutes, event));
             }
         }
         for procedure in self.record.procedures.iter().filter(|p| !p.date_unknown) {
-            events.push((procedure.performed, format!("◆ {}", procedure.display)));
+            events.push((
+                procedure.performed,
+                procedure.utc_offset_minutes,
+                format!("◆ {}", procedure.display),
+            ));
         }
         for point in self.track_points() {
             if let Some(value) = point.value {
@@ -195,14 +200,15 @@ impl Timeline<'_> {
                 } else {
                     format!("{} {}", point.display, trim(value))
                 };
-                events.push((point.effective, text));
+                events.push((point.effective, point.utc_offset_minutes, text));
             }
         }
-        events.sort_by_key(|(at, _)| *at);
-        // Ordered and spaced by the stored instants, shown on the clinician's wall-clock.
+        events.sort_by_key(|(at, _, _)| *at);
+        // Ordered and spaced by the stored instants, shown on the clinician's wall-clock (a
+        // time whose offset was kept never read as a date).
         events
             .into_iter()
-            .map(|(at, text)| (self.zone.wall_clock(at), text))
+            .map(|(at, offset, text)| (self.zone.wall_clock_of(at, offset), text))
             .collect()
     }
 
@@ -319,10 +325,16 @@ impl Timeline<'_> {
             first = first.min(line.start);
         }
         for exposure in &self.record.exposures {
-            first = first.min(self.zone.day_of(exposure.start));
+            first = first.min(
+                self.zone
+                    .day_of_kept(exposure.start, exposure.utc_offset_minutes),
+            );
         }
         for procedure in self.record.procedures.iter().filter(|p| !p.date_unknown) {
-            first = first.min(self.zone.day_of(procedure.performed));
+            first = first.min(
+                self.zone
+                    .day_of_kept(procedure.performed, procedure.utc_offset_minutes),
+            );
         }
         let full_start = first - Duration::days(30);
         let full_end = self.last_day() + Duration::days(15);
@@ -501,7 +513,7 @@ impl Widget for &Timeline<'_> {
                 .iter()
                 .filter(|p| !p.date_unknown)
                 .filter_map(|p| {
-                    let day = self.zone.day_of(p.performed);
+                    let day = self.zone.day_of_kept(p.performed, p.utc_offset_minutes);
                     Some((axis.column(day)?, p.display.as_str()))
                 })
                 .collect();
@@ -545,7 +557,10 @@ impl Widget for &Timeline<'_> {
                     Some(0) => "✗",
                     _ => "?",
                 };
-                if let Some(column) = axis.column(self.zone.day_of(observation.effective)) {
+                if let Some(column) = axis.column(
+                    self.zone
+                        .day_of_kept(observation.effective, observation.utc_offset_minutes),
+                ) {
                     buf.set_string(column, y, symbol, theme.response(response));
                 }
             }
@@ -567,9 +582,13 @@ impl Widget for &Timeline<'_> {
             let bars = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
             let mut buckets: Vec<(f64, u32)> = vec![(0.0, 0); usize::from(axis.width)];
             for point in &points {
-                if let (Some(column), Some(value)) =
-                    (axis.column(self.zone.day_of(point.effective)), point.value)
-                {
+                if let (Some(column), Some(value)) = (
+                    axis.column(
+                        self.zone
+                            .day_of_kept(point.effective, point.utc_offset_minutes),
+                    ),
+                    point.value,
+                ) {
                     let last = buckets.len().saturating_sub(1);
                     let slot = &mut buckets[usize::from(column - axis.left).min(last)];
                     slot.0 += value;
@@ -658,7 +677,11 @@ impl Timeline<'_> {
         let Some(first) = latest.first().copied() else {
             return String::new();
         };
-        let on = format!(" on {}", self.zone.day_of(first.effective));
+        let on = format!(
+            " on {}",
+            self.zone
+                .day_of_kept(first.effective, first.utc_offset_minutes)
+        );
         let Some(scale) = scale else {
             // No scale in the rule set: the measure's own range, and its latest value.
             let unit = first
@@ -881,6 +904,7 @@ mod tests {
             setting: None,
             comparator: None,
             utc_offset_minutes: None,
+            since_utc_offset_minutes: None,
         }
     }
 
@@ -937,6 +961,7 @@ mod tests {
             dates,
             stop_text: None,
             utc_offset_minutes: None,
+            end_utc_offset_minutes: None,
         }
     }
 
