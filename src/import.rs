@@ -229,6 +229,12 @@ fn this_host() -> String {
 /// one dose's mass checked at the product's strength.
 /// Also in 16: an order's `dispenseRequest` supply bounds how far its renewals join, and a
 /// renewal at another dose is a dose period of its own.
+/// Also in 16: a dosage text's current-dose phrase governs only an amount of this drug (another
+/// word before it leaves the dose unknown), "also" adds to the earlier dose, "reduced to" and
+/// "increased to" replace it (a schedule alone too), a part of the day counts only where an
+/// amount is written for it, a supply or a count left is no dose nor a count to check, one
+/// amount at joined parts beside another is a dose at each, a limit before "a total daily
+/// dose" is no total, and one instruction written twice is one dose.
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
