@@ -236,6 +236,12 @@ fn this_host() -> String {
 /// Also in 16: each end of a period keeps the offset it was written in (a drug's and a
 /// procedure's end, an observation's period start: migration 0034), and a date alone takes no
 /// offset from another element of the record (`dateAsserted`, `authoredOn`).
+/// Also in 16: a dosage text's current-dose phrase governs only an amount of this drug (another
+/// word before it leaves the dose unknown), "also" adds to the earlier dose, "reduced to" and
+/// "increased to" replace it (a schedule alone too), a part of the day counts only where an
+/// amount is written for it, a supply or a count left is no dose nor a count to check, one
+/// amount at joined parts beside another is a dose at each, a limit before "a total daily
+/// dose" is no total, and one instruction written twice is one dose.
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

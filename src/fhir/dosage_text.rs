@@ -46,9 +46,16 @@ pub struct TextStep {
 
 /// Reads `text`; what it does not say clearly is `None`.
 pub fn read(text: &str) -> DosageText {
-    let words = without_former_doses(&tokens(text));
+    // Where the text leaves unsure which of its doses is this drug's, the dose is unknown.
+    let Some(words) = without_former_doses(&without_supplies(&tokens(text))) else {
+        return DosageText::default();
+    };
     let labelled = is_labelled(&step_labels(&words));
-    let mut read = read_words(&without_supply_length(words));
+    let words = without_supply_length(words);
+    let mut read = read_words(&words);
+    if read.amount.is_none() {
+        read = restated(&words).unwrap_or(read);
+    }
     // A text labelled by weeks or days that is no readable titration (see
     // [`labelled_steps`]): any one of its amounts read as the dose would be a guess.
     if labelled {
@@ -58,6 +65,41 @@ pub fn read(text: &str) -> DosageText {
         read.day_total = false;
     }
     read
+}
+
+/// One instruction written twice, sentence by sentence ("Take 2 tablets at bedtime. Patient
+/// instructions: take 2 tablets at night": a sig and its patient-instruction copy, or its
+/// translation): where the text read whole gives no dose, every sentence that writes a number
+/// read alone gives the same dose at the same parts of the day, and the text names no step,
+/// choice or extra, that one dose. Chosen: two sentences saying the same dose at the same part
+/// of the day restate it, never add to it (a part of the day takes one dose: see
+/// [`split_day`]); any difference between them leaves the dose unknown.
+fn restated(words: &MarkedWords) -> Option<DosageText> {
+    let text = &words.words;
+    if steps_or_choices(text) || says_as_needed(text) {
+        return None;
+    }
+    let starts: Vec<usize> = (0..text.len())
+        .filter(|&index| index == 0 || words.break_at(index) == Break::Sentence)
+        .collect();
+    let mut readings: Vec<(DosageText, Vec<u8>)> = Vec::new();
+    for (number, &start) in starts.iter().enumerate() {
+        let end = starts.get(number + 1).copied().unwrap_or(text.len());
+        if !text[start..end]
+            .iter()
+            .any(|word| word.parse::<f64>().is_ok())
+        {
+            continue;
+        }
+        let sentence = words.without(|index| !(start..end).contains(&index));
+        let read = read_words(&sentence);
+        if read.amount.is_none() || read.per_day.is_none() {
+            return None;
+        }
+        readings.push((read, parts_named(&sentence.words)));
+    }
+    let (first, rest) = readings.split_first()?;
+    (!rest.is_empty() && rest.iter().all(|reading| reading == first)).then(|| first.0.clone())
 }
 
 fn read_words(words: &MarkedWords) -> DosageText {
@@ -139,15 +181,31 @@ fn is_counted_form(unit: &str) -> bool {
     matches!(unit, "tablet" | "capsule" | "ml")
 }
 
-/// The one count of the product's units the words write (see [`is_counted_form`]), every
-/// count written agreeing ("1 tablet (100 mg) daily": 1 tablet), else `None`.
+/// The one count of the product's units the words write right beside a mass (see
+/// [`is_counted_form`]), every such count agreeing ("1 tablet (100 mg) daily", "100 mg (1
+/// tablet)", "Take 1 tablet 100 mg daily": 1 tablet), else `None`. A count written elsewhere
+/// ("100 mg at night … 28 tablets") is not said to be that dose: no count to check.
 fn count_written_beside(words: &[String]) -> Option<(f64, String)> {
+    let mass_at = |at: usize| {
+        words
+            .get(at)
+            .is_some_and(|word| word.parse::<f64>().is_ok())
+            && words
+                .get(at + 1)
+                .is_some_and(|unit| MASS_UNITS.contains(&unit.as_str()))
+    };
     let mut found: Option<(f64, String)> = None;
     for (index, word) in words.iter().enumerate() {
         let Some(unit) = words.get(index + 1).map(|unit| singular(unit)) else {
             break;
         };
         if !is_counted_form(&unit) {
+            continue;
+        }
+        let beside = mass_at(index + 2)
+            || (words.get(index + 2).is_some_and(|word| word == "=") && mass_at(index + 3))
+            || index.checked_sub(2).is_some_and(mass_at);
+        if !beside {
             continue;
         }
         let Ok(value) = word.parse::<f64>() else {
@@ -504,8 +562,10 @@ fn limit_span(words: &MarkedWords) -> Option<std::ops::Range<usize>> {
         }
         let length = limit_starts(text, at)?;
         // "Max dose 3000 mg", "maximum of 200 mg", "usual maintenance dose: 1000 mg",
-        // "maximum total daily dose 200 mg".
+        // "maximum total daily dose 200 mg", "do not exceed a total daily dose of 400 mg":
+        // articles and "of" are not counted in the reach.
         let number_at = (at + length..end)
+            .filter(|&index| !matches!(text[index].as_str(), "a" | "an" | "the" | "of"))
             .take(4)
             .find(|&index| starts_number(&text[index]))?;
         let has_unit = (number_at..end).any(|index| {
@@ -602,11 +662,22 @@ const CURRENT_DOSE_PHRASES: [&[&str]; 16] = [
 /// as history (admission, home, previous doses); summed, the day would count a dose the
 /// patient no longer takes. A phrase is a current dose only where an amount follows it within
 /// [`FORMER_DOSE_REACH`] words in its clause, joined by no "and" / "or" / "then" ("1 tablet now
-/// and 1 in 12 hours" is no dose replaced), where its sentence names no step, choice or extra
-/// ("now 2 tablets bd after 2 weeks" is a step to come; see [`steps_or_choices`]), no word of
-/// a change to come precedes it ("to be increased to", "will be reduced to"), and no step of a
-/// written titration comes before it (a titration's steps keep their dates).
-fn from_the_current_dose(words: &MarkedWords) -> MarkedWords {
+/// and 1 in 12 hours" is no dose replaced), where what its sentence says after it names no
+/// step, choice or extra ("now 2 tablets bd after 2 weeks" is a step to come; see
+/// [`steps_or_choices`]), no word of a change to come precedes it ("to be increased to", "will
+/// be reduced to"), and no step of a written titration comes before it (a titration's steps
+/// keep their dates).
+///
+/// Chosen: the words between the phrase and its amount must be ones a dose of this drug is
+/// written with ([`is_current_dose_filler`]): any other word ("Changed to sertraline 50 mg",
+/// "Discharge medications: sertraline 50 mg daily", "Currently also on sertraline 50 mg")
+/// may name another drug, whose amount is no dose of this one, and which of the text's doses is
+/// this drug's is then unsure: `None`, the dose unknown (never the other drug's amount read,
+/// nor this drug's guessed). A dose "also" given ("now also 2 tablets at night", "now in
+/// addition …", "currently also …") adds to the earlier one and replaces nothing. A change of
+/// how often alone ("1 tablet three times a day, reduced to once daily") keeps the one amount
+/// written before it at the new schedule; with no one amount before it, `None`.
+fn from_the_current_dose(words: &MarkedWords) -> Option<MarkedWords> {
     let text = &words.words;
     let phrase_at = |at: usize| {
         CURRENT_DOSE_PHRASES
@@ -618,12 +689,13 @@ fn from_the_current_dose(words: &MarkedWords) -> MarkedWords {
             .map(|phrase| phrase.len())
             .max()
     };
-    let amount_follows = |from: usize| {
+    // The words of the phrase's clause within reach, up to the first number.
+    let amount_at = |from: usize| {
         (from..text.len())
             .take(FORMER_DOSE_REACH)
             .take_while(|&index| index == from || words.break_at(index) == Break::None)
             .take_while(|&index| !matches!(text[index].as_str(), "and" | "or" | "then"))
-            .any(|index| text[index].parse::<f64>().is_ok())
+            .find(|&index| is_amount_number(text, index))
     };
     let sentence_end = |from: usize| {
         (from + 1..text.len())
@@ -653,22 +725,155 @@ fn from_the_current_dose(words: &MarkedWords) -> MarkedWords {
     let first_step = step_break_starts(text)
         .first()
         .map_or(text.len(), |(at, _)| *at);
-    let current = (1..first_step.min(text.len())).rev().find(|&at| {
-        phrase_at(at).is_some_and(|length| {
-            amount_follows(at + length)
-                && !to_come(at)
-                && !steps_or_choices(&text[at..sentence_end(at)])
-        })
-    });
-    let Some(at) = current else {
-        return words.clone();
-    };
-    let mut kept = words.without(|index| index < at);
-    // The current dose now opens the text.
-    if let Some(first) = kept.breaks.first_mut() {
-        *first = Break::Sentence;
+    for at in (1..first_step.min(text.len())).rev() {
+        let Some(length) = phrase_at(at) else {
+            continue;
+        };
+        if to_come(at) {
+            continue;
+        }
+        let after = at + length;
+        let Some(number) = amount_at(after) else {
+            if let Some(rescheduled) = rescheduled(words, at, after, sentence_end(at)) {
+                return rescheduled;
+            }
+            continue;
+        };
+        let between = &text[after..number];
+        if between.iter().any(|word| !is_current_dose_filler(word)) {
+            return None;
+        }
+        let adds = between.iter().any(|word| {
+            matches!(
+                word.as_str(),
+                "also" | "additionally" | "addition" | "add" | "added" | "plus"
+            )
+        });
+        if adds || steps_or_choices(&text[after..sentence_end(at)]) {
+            continue;
+        }
+        let mut kept = words.without(|index| index < at);
+        // The current dose now opens the text.
+        if let Some(first) = kept.breaks.first_mut() {
+            *first = Break::Sentence;
+        }
+        return Some(kept);
     }
-    kept
+    Some(words.clone())
+}
+
+/// Whether the word at `index` is a number that may be an amount: no count of doses or of a
+/// length of time ("3 times daily", "every 8 hours", "for 7 days").
+fn is_amount_number(text: &[String], index: usize) -> bool {
+    text[index].parse::<f64>().is_ok()
+        && !text.get(index + 1).is_some_and(|next| {
+            matches!(
+                next.as_str(),
+                "times" | "time" | "x" | "hourly" | "minutes" | "minute" | "mins" | "min"
+            ) || matches!(
+                next.as_str(),
+                "h" | "hr"
+                    | "hrs"
+                    | "hour"
+                    | "hours"
+                    | "d"
+                    | "day"
+                    | "days"
+                    | "wk"
+                    | "wks"
+                    | "week"
+                    | "weeks"
+                    | "mo"
+                    | "month"
+                    | "months"
+            ) || is_clock_time(text, index)
+        })
+}
+
+/// Whether a word may stand between a phrase of [`CURRENT_DOSE_PHRASES`] and the amount it
+/// governs in a dose of this drug ("Discharge dose: 1 tablet", "currently taking 2 tablets",
+/// "now also 2 tablets", "new dose is 2 tablets"): anything else may name another drug.
+fn is_current_dose_filler(word: &str) -> bool {
+    matches!(
+        word,
+        "dose"
+            | "doses"
+            | "dosage"
+            | "regimen"
+            | "instructions"
+            | "is"
+            | "are"
+            | "on"
+            | "taking"
+            | "take"
+            | "takes"
+            | "given"
+            | "prescribed"
+            | "as"
+            | "to"
+            | "of"
+            | "the"
+            | "a"
+            | "at"
+            | "in"
+            | "back"
+            | "unchanged"
+            | "please"
+            | "="
+            | "-"
+            | "also"
+            | "additionally"
+            | "addition"
+            | "add"
+            | "added"
+            | "plus"
+    ) || CURRENT_DOSE_PHRASES
+        .iter()
+        .any(|phrase| phrase.contains(&word))
+}
+
+/// A change of how often alone, from the phrase at `at` (its words ending at `after`) to the
+/// sentence's end at `end` ("1 tablet three times a day, reduced to once daily"): the one
+/// amount written before the phrase at the schedule after it, as words ("1 tablet once
+/// daily"). `None` where no schedule follows the phrase (no change of how often); `Some(None)`
+/// where one does but the words before it write no one amount, or a step (the dose is then
+/// unsure).
+#[allow(clippy::option_option)] // no schedule changed, or changed with the dose unsure
+fn rescheduled(
+    words: &MarkedWords,
+    at: usize,
+    after: usize,
+    end: usize,
+) -> Option<Option<MarkedWords>> {
+    let text = &words.words;
+    let schedule = &text[after..end];
+    let changes_how_often = matches!(
+        text[at].as_str(),
+        "changed" | "reduced" | "increased" | "decreased" | "lowered" | "raised" | "adjusted"
+    );
+    if !changes_how_often
+        || (after..end).any(|index| is_amount_number(text, index))
+        || steps_or_choices(schedule)
+    {
+        return None;
+    }
+    per_day(schedule)?;
+    let numbers: Vec<usize> = (0..at)
+        .filter(|&index| is_amount_number(text, index))
+        .collect();
+    let [number] = numbers[..] else {
+        return Some(None);
+    };
+    if steps_or_choices(&text[..at]) {
+        return Some(None);
+    }
+    let unit = text
+        .get(number + 1)
+        .filter(|unit| DOSE_UNITS.contains(&unit.as_str()))
+        .map_or(number + 1, |_| number + 2);
+    let kept =
+        words.without(|index| !((number..unit).contains(&index) || (after..end).contains(&index)));
+    Some(Some(kept))
 }
 
 /// The words without a former dose ("(was 2 tablets at night)", "; previously 2 tablets
@@ -679,8 +884,8 @@ fn from_the_current_dose(words: &MarkedWords) -> MarkedWords {
 /// trial that was too low). A former dose runs from its word to the end of its bracket, or
 /// else of its sentence, or to "now" / "currently"; after "from" to the "to" that names the
 /// new dose.
-fn without_former_doses(words: &MarkedWords) -> MarkedWords {
-    let current = from_the_current_dose(words);
+fn without_former_doses(words: &MarkedWords) -> Option<MarkedWords> {
+    let current = from_the_current_dose(words)?;
     let words = &current;
     let text = &words.words;
     let number_within = |from: usize, count: usize| {
@@ -759,9 +964,9 @@ fn without_former_doses(words: &MarkedWords) -> MarkedWords {
         at = end;
     }
     if dropped.is_empty() {
-        return words.clone();
+        return Some(words.clone());
     }
-    words.without(|index| dropped.iter().any(|range| range.contains(&index)))
+    Some(words.without(|index| dropped.iter().any(|range| range.contains(&index))))
 }
 
 /// The words with the form written after each count taken off ("1 tablet bd and 2 nocte" →
@@ -963,26 +1168,37 @@ fn is_small_count(words: &[String], at: usize) -> bool {
 }
 
 /// Each number alone in the words ("1 bd and 2 nocte": 1 and 2), with the doses a day of its
-/// own schedule and the part of the day it names, if one: its schedule is the words up to the
+/// own schedule and the parts of the day it names (one, and those joined to it: "1 morning and
+/// night"), if any: its schedule is the words up to the
 /// next number. `None` when a number alone is no count of the product's units on a schedule
 /// (a schedule or a part of the day must follow it within three words) and no time of the day
 /// or interval ("every 12 hours").
-fn bare_counts(words: &[String]) -> Option<Vec<(f64, f64, Option<u8>)>> {
+fn bare_counts(words: &[String]) -> Option<Vec<(f64, f64, Vec<u8>)>> {
     let numbers = count_places(words);
     let mut counts = Vec::with_capacity(numbers.len());
     for (place, &index) in numbers.iter().enumerate() {
         let until = numbers.get(place + 1).copied().unwrap_or(words.len());
         let schedule = &words[index + 1..until];
-        let part = part_named_after(words, index + 1, until);
-        let rate = if part.is_some() {
-            Some(1.0)
-        } else if schedule_follows_count(words, index + 1) {
-            per_day(schedule)
+        // A count at parts joined to its own ("1 morning and night") is given at each.
+        let parts: Vec<u8> = part_named_at(words, index + 1, until)
+            .map(|(at, part)| {
+                std::iter::once(part)
+                    .chain(parts_joined_to(words, at))
+                    .collect()
+            })
+            .unwrap_or_default();
+        #[allow(clippy::cast_precision_loss)] // at most four parts of the day
+        let rate = if parts.is_empty() {
+            if schedule_follows_count(words, index + 1) {
+                per_day(schedule)
+            } else {
+                None
+            }
         } else {
-            None
+            Some(parts.len() as f64)
         };
         let value = words[index].parse::<f64>().ok()?;
-        counts.push((value, rate?, part));
+        counts.push((value, rate?, parts));
     }
     Some(counts)
 }
@@ -1011,14 +1227,28 @@ fn bare_counts_day(words: &[String]) -> Option<(f64, String)> {
     let mut parts: Vec<u8> = Vec::new();
     let mut unnamed = 0;
     let mut total = 0.0;
-    for &(value, rate, part) in &counts {
+    for (value, rate, named) in &counts {
+        let (value, rate) = (*value, *rate);
         if !(value.is_finite() && value > 0.0 && value <= MOST_FORMS_AT_A_PART && rate >= 1.0) {
             return None;
         }
-        match part {
-            Some(part) if parts.contains(&part) => return None,
-            Some(part) => parts.push(part),
-            None => unnamed += 1,
+        // Joined parts beside a count of doses ("1 daily morning and night and 1 at lunch")
+        // say two things of the day: unknown, as in [`split_day`].
+        if named.len() > 1
+            && words
+                .iter()
+                .any(|word| matches!(word.as_str(), "daily" | "once" | "nightly"))
+        {
+            return None;
+        }
+        if named.is_empty() {
+            unnamed += 1;
+        }
+        for part in named {
+            if parts.contains(part) {
+                return None;
+            }
+            parts.push(*part);
         }
         total += value * rate;
     }
@@ -1056,6 +1286,87 @@ fn schedule_follows_count(words: &[String], at: usize) -> bool {
         || (first == "in"
             && word(1) == Some("the")
             && word(2).is_some_and(|part| part_of_day(part).is_some()))
+}
+
+/// Words that say the count after them is a quantity supplied, no dose: "Disp: 30 tablets",
+/// "Discharge supply: 28 tablets", "TTO 28 tablets", "Qty 56", "supply of 28 tablets".
+const SUPPLY_BEFORE: [&str; 14] = [
+    "supply",
+    "supplied",
+    "disp",
+    "dispense",
+    "dispensed",
+    "qty",
+    "quantity",
+    "tto",
+    "tta",
+    "pack",
+    "packs",
+    "issue",
+    "issued",
+    "#",
+];
+
+/// Words that say the count before them is a quantity supplied or left, no dose: "14 tablets
+/// remaining", "28 tablets supplied", "30 tablets dispensed".
+const SUPPLY_AFTER: [&str; 5] = ["remaining", "left", "supplied", "dispensed", "issued"];
+
+/// The words without a quantity supplied or left ("… for 28 days (28 tablets)", "Disp: 30
+/// tablets", "Discharge supply: 28 tablets", "TTO 28 tablets", "Now 14 tablets remaining",
+/// "28 tablets supplied"; a `MedicationRequest.dispenseRequest.quantity` often written into
+/// the sig): a supply is never a dose, nor a count of one dose to check against its mass.
+/// Chosen: a count is a supply only where the text says so, by a supply word before it
+/// ([`SUPPLY_BEFORE`]) or after it ([`SUPPLY_AFTER`]), or where it stands right after a supply length in brackets ("for 28 days (28
+/// tablets)"); any other count is read as before.
+fn without_supplies(read: &MarkedWords) -> MarkedWords {
+    let words = &read.words;
+    let word = |at: usize| words.get(at).map(String::as_str);
+    let mut dropped: Vec<std::ops::Range<usize>> = Vec::new();
+    for (at, count) in words.iter().enumerate() {
+        if count.parse::<f64>().is_err() {
+            continue;
+        }
+        let end = if word(at + 1).is_some_and(|unit| DOSE_UNITS.contains(&unit)) {
+            at + 2
+        } else {
+            at + 1
+        };
+        // "Disp: 30 tablets", "supply of 28 tablets", "Qty = 56".
+        let mut lead = at;
+        while lead > 0 && matches!(words[lead - 1].as_str(), "of" | "=" | "a" | "total") {
+            lead -= 1;
+        }
+        let after_supply_word = lead
+            .checked_sub(1)
+            .filter(|&before| SUPPLY_BEFORE.contains(&words[before].as_str()));
+        if let Some(start) = after_supply_word {
+            dropped.push(start..end);
+            continue;
+        }
+        let says_supplied =
+            end > at + 1 && word(end).is_some_and(|after| SUPPLY_AFTER.contains(&after));
+        if says_supplied {
+            dropped.push(at..end + 1);
+            continue;
+        }
+        // "for 28 days (28 tablets)": the count the length takes, in brackets.
+        let after_length = at >= 2
+            && read.bracketed.get(at) == Some(&true)
+            && read.bracketed.get(at - 1) == Some(&false)
+            && words[at - 2].parse::<f64>().is_ok()
+            && matches!(
+                words[at - 1].as_str(),
+                "day" | "days" | "week" | "weeks" | "month" | "months"
+            )
+            && end > at + 1;
+        if after_length {
+            dropped.push(at..end);
+        }
+    }
+    if dropped.is_empty() {
+        return read.clone();
+    }
+    read.without(|index| dropped.iter().any(|range| range.contains(&index)))
 }
 
 /// The words without a supply length that ends them ("… for 28 days", "… for 3 months", "… x
@@ -1228,29 +1539,38 @@ fn total_lead_before(words: &[String], number_at: usize) -> Option<usize> {
             .all(|(word, expected)| word == expected)
             .then_some(start)
     })?;
-    let qualified = start
+    // "do not exceed a total daily dose of 400 mg": an article between the limit and the
+    // total is no word of its own.
+    let mut qualifier_end = start;
+    while qualifier_end > 0
+        && matches!(words[qualifier_end - 1].as_str(), "a" | "an" | "the" | "of")
+    {
+        qualifier_end -= 1;
+    }
+    let qualified = qualifier_end
         .checked_sub(1)
         .and_then(|before| words.get(before))
         .is_some_and(|before| {
-            limit_starts(words, start - 1).is_some()
-                || matches!(
-                    before.as_str(),
-                    "max"
-                        | "maximum"
-                        | "usual"
-                        | "target"
-                        | "recommended"
-                        | "starting"
-                        | "initial"
-                        | "previous"
-                        | "prior"
-                        | "former"
-                        | "old"
-                        | "home"
-                        | "admission"
-                        | "minimum"
-                        | "min"
-                )
+            (0..qualifier_end).any(|from| {
+                limit_starts(words, from).is_some_and(|length| from + length == qualifier_end)
+            }) || matches!(
+                before.as_str(),
+                "max"
+                    | "maximum"
+                    | "usual"
+                    | "target"
+                    | "recommended"
+                    | "starting"
+                    | "initial"
+                    | "previous"
+                    | "prior"
+                    | "former"
+                    | "old"
+                    | "home"
+                    | "admission"
+                    | "minimum"
+                    | "min"
+            )
         });
     (!qualified).then_some(start)
 }
@@ -1281,6 +1601,11 @@ fn divided_after(words: &[String], from: usize) -> Option<usize> {
 /// 30 minutes prior to breakfast", "5 ml daily in the morning": they say when, and are no
 /// words between the amount and its part of the day).
 fn part_named_after(words: &[String], from: usize, until: usize) -> Option<u8> {
+    part_named_at(words, from, until).map(|(_, part)| part)
+}
+
+/// Where [`part_named_after`] finds its part of the day, and the part.
+fn part_named_at(words: &[String], from: usize, until: usize) -> Option<(usize, u8)> {
     let mut seen = 0;
     let mut at = from;
     while seen < 3 && at < until.min(words.len()) {
@@ -1294,12 +1619,51 @@ fn part_named_after(words: &[String], from: usize, until: usize) -> Option<u8> {
             continue;
         }
         if let Some(part) = part_of_day(&words[at]) {
-            return Some(part);
+            return Some((at, part));
         }
         seen += 1;
         at += 1;
     }
     None
+}
+
+/// The parts of the day joined by "and", "&" or "+" to the part at `at`, one amount given at
+/// each ("1 tablet morning and night", "1 tablet in the morning and at night", "with breakfast
+/// and evening meal"): a number, or any other word, ends them.
+fn parts_joined_to(words: &[String], at: usize) -> Vec<u8> {
+    let mut parts = Vec::new();
+    let mut index = at + 1;
+    loop {
+        while words
+            .get(index)
+            .is_some_and(|word| matches!(word.as_str(), "meal" | "meals" | "time"))
+        {
+            index += 1;
+        }
+        if !words
+            .get(index)
+            .is_some_and(|word| matches!(word.as_str(), "and" | "&" | "+"))
+        {
+            return parts;
+        }
+        index += 1;
+        while words.get(index).is_some_and(|word| {
+            matches!(
+                word.as_str(),
+                "at" | "in" | "the" | "with" | "before" | "after" | "every" | "each" | "your"
+            )
+        }) {
+            index += 1;
+        }
+        let Some(part) = words
+            .get(index)
+            .filter(|word| !matches!(word.as_str(), "am" | "pm"))
+            .and_then(|word| part_of_day(word))
+        else {
+            return parts;
+        };
+        parts.push(part);
+    }
 }
 
 /// The words a time before or after something takes at `at` ("30 minutes", "1 hour", "an
@@ -1365,6 +1729,8 @@ fn split_day(words: &[String]) -> Option<(f64, String)> {
     let mut parts: Vec<u8> = Vec::new();
     let mut total = 0.0;
     let mut largest: f64 = 0.0;
+    let mut amounts = 0;
+    let mut any_joined = false;
     let mut unit: Option<String> = None;
     for (index, word) in words.iter().enumerate() {
         let Ok(value) = word.parse::<f64>() else {
@@ -1372,7 +1738,8 @@ fn split_day(words: &[String]) -> Option<(f64, String)> {
         };
         let written_unit = unit_after(index);
         let skip = written_unit.as_ref().map_or(1, |_| 2);
-        let part = part_named_after(words, index + skip, words.len());
+        let found = part_named_at(words, index + skip, words.len());
+        let part = found.map(|(_, part)| part);
         let other_kind = written_unit
             .as_ref()
             .is_some_and(|written| MASS_UNITS.contains(&written.as_str()) != masses_named);
@@ -1384,12 +1751,19 @@ fn split_day(words: &[String]) -> Option<(f64, String)> {
         if !(value.is_finite() && value > 0.0) {
             return None;
         }
-        let part = part?;
-        if parts.contains(&part) {
-            return None;
+        let (at, part) = found?;
+        // One amount at parts joined to its own ("1 tablet morning and night and 1 tablet at
+        // lunch"): a dose at each.
+        let joined = parts_joined_to(words, at);
+        any_joined = any_joined || !joined.is_empty();
+        for part in std::iter::once(part).chain(joined) {
+            if parts.contains(&part) {
+                return None;
+            }
+            parts.push(part);
+            total += value;
         }
-        parts.push(part);
-        total += value;
+        amounts += 1;
         largest = largest.max(value);
         if let Some(written) = written_unit {
             match &unit {
@@ -1408,7 +1782,13 @@ fn split_day(words: &[String]) -> Option<(f64, String)> {
     {
         return None;
     }
-    (parts.len() >= 2 && !scheduled_otherwise(words)).then_some((total, unit))
+    // Joined parts beside a count of doses ("1 tablet daily morning and night and …") say two
+    // things of the day: unknown, as in [`per_day`].
+    let counted_otherwise = any_joined
+        && words
+            .iter()
+            .any(|word| matches!(word.as_str(), "daily" | "once" | "nightly"));
+    (amounts >= 2 && !counted_otherwise && !scheduled_otherwise(words)).then_some((total, unit))
 }
 
 /// Whether the words name a schedule other than parts of the day, or a step, an alternative,
@@ -1683,7 +2063,7 @@ fn step_break_starts(words: &[String]) -> Vec<(usize, usize)> {
 /// ("then 50 mg"). `None` when the text is one step, or a step cannot be read so: it is then
 /// read as one dosage (see [`read`]).
 pub fn steps(text: &str) -> Option<Vec<TextStep>> {
-    let marked = without_former_doses(&tokens(text));
+    let marked = without_former_doses(&without_supplies(&tokens(text)))?;
     let labels = step_labels(&marked);
     if is_labelled(&labels) {
         return labelled_steps(&marked.words, &labels);
@@ -2538,36 +2918,145 @@ fn per_day(words: &[String]) -> Option<f64> {
 /// morning"), one joined to such a part ("with breakfast and evening meal", "breakfast, lunch
 /// and dinner"), or a Latin abbreviation of one ("mane", "nocte", "qhs"). "am" and "pm" are
 /// times ("8 am and 8 pm"), no parts.
+///
+/// Chosen: a part is a dose only where it carries an amount, or is joined ("and", "&", "+") to
+/// a part that does ([`carries_an_amount`]): "Missed dose: take in the morning", "weigh
+/// yourself every morning" beside "2 tablets at night" name no dose, and a meal saying when
+/// one dose is given relative to food ("2 tablets at bedtime after the evening meal", "at
+/// night, 30 minutes after supper") is that dose, no second one.
 fn parts_named(words: &[String]) -> Vec<u8> {
-    let mut parts: Vec<u8> = Vec::new();
+    // Runs of parts joined to one another, each part with where it stands.
+    let mut runs: Vec<Vec<(usize, u8)>> = Vec::new();
     let mut joined = false;
+    let mut conjoined = false;
     for (index, word) in words.iter().enumerate() {
         let part = part_of_day(word).filter(|_| !matches!(word.as_str(), "am" | "pm"));
-        match part {
-            Some(part) => {
-                let abbreviated = matches!(
-                    word.as_str(),
-                    "mane" | "om" | "nocte" | "qam" | "qpm" | "qhs" | "hs"
-                );
-                if abbreviated || joined || places_a_dose_at(words, index) {
-                    if !parts.contains(&part) {
-                        parts.push(part);
-                    }
-                    joined = true;
-                } else {
-                    joined = false;
-                }
+        if let Some(part) = part {
+            let abbreviated = matches!(
+                word.as_str(),
+                "mane" | "om" | "nocte" | "qam" | "qpm" | "qhs" | "hs"
+            );
+            let placed = abbreviated || places_a_dose_at(words, index);
+            if joined
+                && conjoined
+                && let Some(run) = runs.last_mut()
+            {
+                run.push((index, part));
+            } else if joined || placed {
+                runs.push(vec![(index, part)]);
             }
-            None => {
-                joined = joined
-                    && matches!(
-                        word.as_str(),
-                        "and" | "or" | "&" | "+" | "meal" | "meals" | "time" | "the"
-                    );
+            joined = joined || placed;
+            conjoined = false;
+        } else {
+            conjoined = conjoined || matches!(word.as_str(), "and" | "&" | "+");
+            joined = joined
+                && matches!(
+                    word.as_str(),
+                    "and"
+                        | "or"
+                        | "&"
+                        | "+"
+                        | "meal"
+                        | "meals"
+                        | "time"
+                        | "the"
+                        | "at"
+                        | "in"
+                        | "with"
+                        | "before"
+                        | "after"
+                        | "every"
+                        | "each"
+                        | "your"
+                );
+        }
+    }
+    let mut parts: Vec<u8> = Vec::new();
+    for run in runs {
+        let carried = run
+            .first()
+            .is_some_and(|&(first, _)| carries_an_amount(words, first, true))
+            || run
+                .last()
+                .is_some_and(|&(last, _)| carries_an_amount(words, last, false));
+        if !carried {
+            continue;
+        }
+        for (_, part) in run {
+            if !parts.contains(&part) {
+                parts.push(part);
             }
         }
     }
     parts
+}
+
+/// Whether an amount is written for the part of the day at `at`: before it ("1 tablet in the
+/// morning", "1 tablet 30 minutes prior to breakfast", "1 tab po qam"), or, where `before` is
+/// false, right after it ("in the morning take 1 tablet", "mane 1 tablet"), with only the words
+/// that place a dose, a time before a meal, a route or "daily" between.
+fn carries_an_amount(words: &[String], at: usize, before: bool) -> bool {
+    let between = |word: &str| {
+        matches!(
+            word,
+            "the"
+                | "your"
+                | "a"
+                | "at"
+                | "in"
+                | "every"
+                | "each"
+                | "before"
+                | "after"
+                | "with"
+                | "prior"
+                | "to"
+                | "during"
+                | "following"
+                | "by"
+                | "daily"
+                | "once"
+                | "po"
+                | "orally"
+                | "oral"
+                | "mouth"
+                | "take"
+                | "give"
+                | "meal"
+                | "time"
+        )
+    };
+    let is_number = |index: usize| {
+        words
+            .get(index)
+            .is_some_and(|word| word.parse::<f64>().is_ok())
+    };
+    if before {
+        let mut index = at;
+        while index > 0 {
+            index -= 1;
+            // A time before a meal is no amount ("30 minutes before breakfast").
+            if index > 0 && time_offset_length(words, index - 1) == 2 {
+                index -= 1;
+                continue;
+            }
+            let word = words[index].as_str();
+            if DOSE_UNITS.contains(&word) {
+                return index > 0 && is_number(index - 1);
+            }
+            if is_number(index) {
+                return !is_clock_time(words, index);
+            }
+            if !between(word) {
+                return false;
+            }
+        }
+        false
+    } else {
+        (at + 1..words.len())
+            .find(|&index| !between(&words[index]))
+            .is_some_and(is_number)
+    }
 }
 
 /// Whether the words before the part of the day at `at` place a dose at it: "at", "in the",

@@ -2235,3 +2235,267 @@ fn a_dose_read_from_a_discharge_or_a_days_total_decides_the_trials_adequacy() {
         "{status}: {detail}"
     );
 }
+
+const TRAZODONE: &str = "Trazodone 50 mg oral tablet";
+
+#[test]
+fn a_current_dose_marker_governs_only_an_amount_the_text_surely_gives_this_drug() {
+    assert_text_doses(&[
+        // Another drug's name between the marker and its amount: the amount is not this
+        // drug's, and which dose is this drug's the text leaves unsure.
+        (
+            TRAZODONE,
+            "3 tablets at night. Changed to sertraline 50 mg daily",
+            &["-"],
+        ),
+        (
+            TRAZODONE,
+            "3 tablets at night. Discharge medications: sertraline 50 mg daily",
+            &["-"],
+        ),
+        (
+            TRAZODONE,
+            "3 tablets at night. Currently also on sertraline 50 mg daily",
+            &["-"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet twice daily. Switched to mirtazapine 30 mg at night",
+            &["-"],
+        ),
+        // The markers still replace where their amount is this drug's.
+        (
+            TRAZODONE,
+            "1 tablet at night. Discharge dose: 3 tablets at night",
+            &["150.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet at night. Currently taking 3 tablets at night",
+            &["150.0 mg/d"],
+        ),
+    ]);
+}
+
+#[test]
+fn a_dose_now_also_given_adds_to_the_earlier_one() {
+    assert_text_doses(&[
+        (
+            TRAZODONE,
+            "1 tablet in the morning; now also 2 tablets at night",
+            &["150.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet in the morning. Now in addition 2 tablets at night",
+            &["150.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet in the morning, currently also 2 tablets at night",
+            &["150.0 mg/d"],
+        ),
+        // A replacement still replaces.
+        (
+            TRAZODONE,
+            "1 tablet in the morning; now 2 tablets at night",
+            &["100.0 mg/d"],
+        ),
+    ]);
+}
+
+#[test]
+fn a_meal_or_an_instruction_naming_a_time_of_day_adds_no_dose() {
+    assert_text_doses(&[
+        // A meal word saying when the one dose is given, relative to food.
+        (
+            TRAZODONE,
+            "2 tablets at bedtime after the evening meal",
+            &["100.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "2 tablets at night, 30 minutes after supper",
+            &["100.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet in the evening with dinner",
+            &["50.0 mg/d"],
+        ),
+        // Instructions that are no dosing name parts of the day that carry no amount.
+        (
+            TRAZODONE,
+            "2 tablets at night. Missed dose: take in the morning",
+            &["100.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "2 tablets at night. Weigh yourself every morning",
+            &["100.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "2 tablets at night. May cause drowsiness in the morning",
+            &["100.0 mg/d"],
+        ),
+        // Parts joined to one amount are still a dose at each.
+        (
+            TRAZODONE,
+            "1 tablet with breakfast and evening meal",
+            &["100.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet in the morning and at night",
+            &["100.0 mg/d"],
+        ),
+    ]);
+}
+
+#[test]
+fn a_supply_or_a_count_left_is_never_a_dose_nor_a_count_to_check() {
+    assert_text_doses(&[
+        (
+            TRAZODONE,
+            "100 mg at night for 28 days (28 tablets)",
+            &["100.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "100 mg at night. Disp: 30 tablets",
+            &["100.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "100 mg at night. TTO 28 tablets",
+            &["100.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet at night. Discharge supply: 28 tablets",
+            &["50.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet at night. Now 14 tablets remaining",
+            &["50.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet at night. 28 tablets supplied",
+            &["50.0 mg/d"],
+        ),
+        // A count written beside the mass is still checked.
+        (TRAZODONE, "1 tablet (100 mg) at night", &["-"]),
+        (TRAZODONE, "2 tablets (100 mg) at night", &["100.0 mg/d"]),
+    ]);
+}
+
+#[test]
+fn a_dose_reduced_or_increased_to_replaces_the_earlier_one() {
+    assert_text_doses(&[
+        (
+            TRAZODONE,
+            "1 tablet three times daily. Reduced to 1 tablet at night",
+            &["50.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet at night. Increased to 3 tablets at night",
+            &["150.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "3 tablets at night, titrated down to 1 tablet at night",
+            &["50.0 mg/d"],
+        ),
+        // A change of how often only: the amount stays, the doses a day change.
+        (
+            TRAZODONE,
+            "1 tablet three times a day, reduced to once daily",
+            &["50.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet at night, increased to three times daily",
+            &["150.0 mg/d"],
+        ),
+        // Steps after the change are still steps.
+        (
+            TRAZODONE,
+            "1 tablet at night. Increased to 2 tablets at night, then 3 tablets at night after 2 weeks",
+            &["-"],
+        ),
+    ]);
+}
+
+#[test]
+fn one_amount_at_joined_parts_of_the_day_beside_another_amount_is_a_dose_at_each() {
+    assert_text_doses(&[
+        (
+            TRAZODONE,
+            "1 tablet morning and night and 1 tablet at lunch",
+            &["150.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet in the morning and at night, and 1 tablet at lunchtime",
+            &["150.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "2 tablets at night and 1 tablet with breakfast and lunch",
+            &["200.0 mg/d"],
+        ),
+        // A count of doses that says otherwise leaves it unknown.
+        (
+            TRAZODONE,
+            "1 tablet daily morning and night and 1 tablet at lunch",
+            &["-"],
+        ),
+    ]);
+}
+
+#[test]
+fn a_limit_on_the_days_total_is_never_the_days_dose() {
+    assert_text_doses(&[
+        (
+            TRAZODONE,
+            "1 tablet at night. Do not exceed a total daily dose of 400 mg",
+            &["50.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet at night; not to exceed the total daily dose of 400 mg",
+            &["50.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet at night (maximum of a total daily dose of 400 mg)",
+            &["50.0 mg/d"],
+        ),
+    ]);
+}
+
+#[test]
+fn the_same_instruction_written_twice_is_one_dose() {
+    assert_text_doses(&[
+        (
+            TRAZODONE,
+            "Take 2 tablets at bedtime. Patient instructions: take 2 tablets at night",
+            &["100.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet twice daily. Take 1 tablet twice a day",
+            &["100.0 mg/d"],
+        ),
+        // Two different doses at one part of the day are no restatement.
+        (
+            TRAZODONE,
+            "Take 2 tablets at bedtime. Patient instructions: take 3 tablets at night",
+            &["-"],
+        ),
+    ]);
+}
