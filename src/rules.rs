@@ -156,6 +156,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// conditioning the transplant's (lbcl reads planned sequences too), cytoreduction before a
 /// regimen no line, a regimen restarted after a relapse off therapy a new line, and a completed
 /// order per cycle a cycle (`[lines]` in lbcl, myeloma, aml).
+/// Also in 24: a CAR T line is judged (response, progression on it, cycles) from the infusion, not
+/// its bridging; a regimen that progressed before the lymphodepletion window is a line of its
+/// own; dose orders are grouped into cycles as administrations are; a cytoreduction is judged by
+/// its course.
 const ENGINE_REVISION: u32 = 24;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
