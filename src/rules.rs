@@ -160,6 +160,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// the drug ("Treatment failed despite full insurance coverage" is no response).
 /// Also in 24: a seizure count's day against the day a schedule could work, and a disease status
 /// against a line's first dose, are local days on both sides (never a UTC day beside a local one).
+/// Also in 24: a CAR T line is judged (response, progression on it, cycles) from the infusion, not
+/// its bridging; a regimen that progressed before the lymphodepletion window is a line of its
+/// own; dose orders are grouped into cycles as administrations are; a cytoreduction is judged by
+/// its course.
 const ENGINE_REVISION: u32 = 24;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

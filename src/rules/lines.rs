@@ -164,28 +164,48 @@ fn all_of(given: &Given<'_>, ingredients: &[String]) -> bool {
         })
 }
 
-/// Removes cytoreduction given just before a regimen (hydroxyurea days -2 to +2 of 7+3): it is
-/// no line and does not start the regimen's (its first day would cut off a drug the protocol
-/// starts on day 8). Cytoreduction followed by no other drug of the lines within the window
-/// (hydroxyurea alone, for palliation) stays a line.
+/// Removes cytoreduction given just before a regimen (hydroxyurea days -2 to +2 of 7+3, or for
+/// weeks while the genetics are awaited): it is no line and does not start the regimen's (its
+/// first day would cut off a drug the protocol starts on day 8). Choice: judged by the course,
+/// not by the record: the records of a cytoreduction drug at most [`CYCLE_DOSE_GAP_DAYS`] apart
+/// (one record a day, or one order) are one course, and every record of a course whose last day
+/// is within `cytoreduction_days` before a regimen's start (or that is still given when it
+/// starts) is cytoreduction, however long ago the course began. A course followed by no other
+/// drug of the lines within the window (hydroxyurea alone, for palliation) stays a line.
 fn drop_cytoreduction(counted: &mut Vec<&Given<'_>>, set: &RuleSet) {
     let params = &set.lines;
     if params.cytoreduction.is_empty() {
         return;
     }
     let only = |g: &Given<'_>| all_of(g, &params.cytoreduction);
-    let before_a_regimen: Vec<bool> = counted
-        .iter()
-        .map(|g| {
-            only(g)
-                && counted.iter().any(|other| {
-                    !only(other)
-                        && other.start() >= g.start()
-                        && other.start() <= shift(g.start(), params.cytoreduction_days)
-                })
-        })
-        .collect();
-    let mut flags = before_a_regimen.into_iter();
+    let reach = |g: &Given<'_>| g.end().unwrap_or_else(|| g.start());
+    // Courses, as (first day, last day, indexes of their records), `counted` being by start.
+    let mut courses: Vec<(NaiveDate, NaiveDate, Vec<usize>)> = Vec::new();
+    for (index, g) in counted.iter().enumerate().filter(|(_, g)| only(g)) {
+        match courses.last_mut() {
+            Some((_, last, members)) if g.start() <= shift(*last, CYCLE_DOSE_GAP_DAYS) => {
+                *last = (*last).max(reach(g));
+                members.push(index);
+            }
+            _ => courses.push((g.start(), reach(g), vec![index])),
+        }
+    }
+    let mut dropped = vec![false; counted.len()];
+    for (first, last, members) in courses {
+        let before_a_regimen = counted.iter().any(|other| {
+            !only(other)
+                && other.start() >= first
+                && other.start() <= shift(last, params.cytoreduction_days)
+        });
+        if before_a_regimen {
+            for index in members {
+                if let Some(flag) = dropped.get_mut(index) {
+                    *flag = true;
+                }
+            }
+        }
+    }
+    let mut flags = dropped.into_iter();
     counted.retain(|_| !flags.next().unwrap_or(false));
 }
 
@@ -274,8 +294,12 @@ enum CellTherapyStep {
 /// therapy's when it started within `lymphodepletion_days` before the infusion, or, being a
 /// later line (not the first), within `bridging_days` before it: bridging between the
 /// collection of the cells and their infusion belongs to the CAR T line (ZUMA-1, ZUMA-7,
-/// TRANSCEND count prior lines without it). Whether the disease progressed on bridging does not
-/// matter: the infusion was planned.
+/// TRANSCEND count prior lines without it). Choice: a regimen on which the disease progressed
+/// before the lymphodepletion window (a progression recorded after its first day and more than
+/// `lymphodepletion_days` before the infusion: during it or within its response window) was
+/// assessed and failed before the CAR T: it is a line of its own, not bridging. A progression
+/// within `lymphodepletion_days` before the infusion is the pre-lymphodepletion restaging, a
+/// bridging failure: the infusion was planned and the bridging stays the CAR T line's.
 fn cell_therapy_step(
     plan: &Plan,
     set: &RuleSet,
@@ -297,7 +321,11 @@ fn cell_therapy_step(
     let its_own = current_start >= shift(infusion, -params.lymphodepletion_days);
     let bridging = params.bridging_days > 0
         && earlier_lines > 0
-        && current_start >= shift(infusion, -params.bridging_days);
+        && current_start >= shift(infusion, -params.bridging_days)
+        && !plan.progressed(
+            current_start,
+            shift(infusion, -params.lymphodepletion_days - 1),
+        );
     if current_start <= infusion && (its_own || bridging) {
         Some(CellTherapyStep::Continue)
     } else if infusion_itself {
@@ -766,7 +794,8 @@ fn finish(
         // A stage of an emergency episode is given in hours, not in cycles: its doses (a load,
         // a repeat bolus) are no cycles to count.
         let cycles = if set.lines.episode_stages.is_empty() {
-            cycles_given(record, set, &line.members, line.start, end)
+            let (members, from) = cell_therapy_part(&line.members, set, line.start);
+            cycles_given(record, set, &members, from, end)
         } else {
             None
         };
@@ -837,19 +866,69 @@ fn finish(
     out
 }
 
+/// The records of a line whose cycles are the line's, and the day they begin: all of them, or
+/// for a cell therapy's line only the cell therapy's (its infusion, the lymphodepletion within
+/// `lymphodepletion_days` before it, what is given from the infusion on). Choice: the bridging's
+/// cycles are no cycles of the CAR T (given while the cells were made; the trials count no
+/// line for it), so one CAR T is read alike with bridging or without.
+fn cell_therapy_part<'g>(
+    members: &[&'g Given<'g>],
+    set: &RuleSet,
+    start: NaiveDate,
+) -> (Vec<&'g Given<'g>>, NaiveDate) {
+    let params = &set.lines;
+    let infusion = members
+        .iter()
+        .filter(|g| {
+            !params.cell_therapy_classes.is_empty() && g.has_any_class(&params.cell_therapy_classes)
+        })
+        .map(|g| g.start())
+        .filter(|day| *day > start)
+        .min();
+    let Some(infusion) = infusion else {
+        return (members.to_vec(), start);
+    };
+    let lymphodepletion_from = shift(infusion, -params.lymphodepletion_days);
+    let part: Vec<&'g Given<'g>> = members
+        .iter()
+        .copied()
+        .filter(|g| {
+            g.start() >= infusion
+                || (g.start() >= lymphodepletion_from && all_of(g, &params.lymphodepletion))
+        })
+        .collect();
+    let from = part.iter().map(|g| g.start()).min().unwrap_or(infusion);
+    (part, from)
+}
+
+/// Doses of one drug at most this many days apart are one cycle (as doses given one at a time
+/// are grouped when read: daily induction days 1-7, bortezomib days 1, 4, 8 and 11,
+/// gemcitabine days 1 and 8); a longer pause starts the next cycle.
+const CYCLE_DOSE_GAP_DAYS: i64 = 7;
+
+/// A cycle of a drug of fixed cycle length brought forward by up to this many days is still
+/// the next cycle (as doses given one at a time are read).
+const CYCLE_EARLY_DAYS: i64 = 3;
+
 /// Cycles of one drug of a line, as its records count them.
 #[derive(Default)]
 struct DrugCycles {
     /// Cycles its records count (doses given one at a time, a completed order's count).
     counted: Option<u32>,
-    /// Its dated records that count none, each a cycle where `cycle_per_record_days` allows.
+    /// Its dated records that count none, grouped into cycles where `cycle_per_record_days`
+    /// allows.
     records: u32,
     last_end: Option<NaiveDate>,
+    /// The first day of the cycle its records are in (cycle 1 day 1 for a drug whose label
+    /// gives its first dose later in cycle 1).
+    cycle_start: Option<NaiveDate>,
 }
 
 /// Cycles a line gave: per drug, the cycles its records count (one per cycle of doses given
-/// one at a time, or a completed order's planned count), else, where the rule set says so, one
-/// per dated record of it (a completed order per cycle); the most of any drug, so that a
+/// one at a time, or a completed order's planned count), else, where the rule set says so, its
+/// dated records grouped into cycles as doses given one at a time are (a completed order per
+/// dose or per cycle: by the drug book's `cycle_days` where the label fixes it, else doses at
+/// most [`CYCLE_DOSE_GAP_DAYS`] apart are one cycle); the most of any drug, so that a
 /// drug stopped early (bortezomib after cycle 3 of VRd) does not stand for the line. Else the
 /// rule set's cycle procedures performed during the line (one per cycle).
 fn cycles_given(
@@ -881,17 +960,31 @@ fn cycles_given(
             counts.counted = Some(counts.counted.unwrap_or(0) + cycles);
             continue;
         }
-        // A record with no end (ongoing, or its end unknown) says no cycle; one that overlaps
-        // the drug's last record or follows it the next day continues it (a renewal).
+        // A record with no end (ongoing, or its end unknown) says no cycle. Records are grouped
+        // into cycles as doses given one at a time are (epcoritamab ordered weekly in a 28-day
+        // cycle is one cycle, R-GDP's gemcitabine days 1 and 8 one): never one cycle per record.
         let Some(record_end) = given.end() else {
             continue;
         };
         let one_cycle = (record_end - given.start()).num_days() < set.lines.cycle_per_record_days;
-        if one_cycle
-            && counts
-                .last_end
-                .is_none_or(|last| given.start() > shift(last, 1))
-        {
+        let cycle_days = given.drugs.first().and_then(|d| d.cycle_days);
+        let next_cycle = match (counts.cycle_start, counts.last_end, cycle_days) {
+            (Some(day_one), _, Some(length)) => {
+                given.start() >= shift(day_one, (length - CYCLE_EARLY_DAYS).max(1))
+            }
+            (_, Some(last), None) => given.start() > shift(last, CYCLE_DOSE_GAP_DAYS),
+            _ => true,
+        };
+        if next_cycle {
+            let lead = given
+                .drugs
+                .first()
+                .and_then(|d| d.first_dose_cycle_day)
+                .filter(|_| counts.cycle_start.is_none())
+                .map_or(0, |day| day - 1);
+            counts.cycle_start = Some(shift(given.start(), -lead));
+        }
+        if one_cycle && next_cycle {
             counts.records += 1;
         }
         counts.last_end = Some(counts.last_end.map_or(record_end, |l| l.max(record_end)));

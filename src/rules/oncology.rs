@@ -79,8 +79,38 @@ fn assessments_of<'c>(
         .observations
         .iter()
         .filter(move |o| o.local_day() >= line.start && o.local_day() <= until)
-        .filter(move |o| !before_line(ctx, line, Recorded::of(o)))
+        .filter(move |o| !before_judged(ctx, line, Recorded::of(o)))
         .filter(move |o| next.is_none_or(|next| before_line(ctx, next, Recorded::of(o))))
+}
+
+/// The day a line's response and progression are judged from: its first day, or for a line of a
+/// cell therapy (`[lines] cell_therapy_classes`: CAR T cells) the infusion. Choice (Lugano 2014
+/// and the CAR T trials, ZUMA-1/ZUMA-7/TRANSCEND, judge response from the infusion): the line
+/// holds its bridging and lymphodepletion, but a status recorded on them (the pre-infusion
+/// PET-CT, a progression on bridging) is the bridging's, never the CAR T's.
+fn judged_from(ctx: &Context<'_>, line: &TreatmentLine) -> NaiveDate {
+    let classes = &ctx.set.lines.cell_therapy_classes;
+    if classes.is_empty() {
+        return line.start;
+    }
+    records_of(ctx, line)
+        .filter(|g| g.has_any_class(classes))
+        .map(Given::start)
+        .filter(|day| *day > line.start)
+        .min()
+        .unwrap_or(line.start)
+}
+
+/// Whether a status or progression recorded `at` comes before the line is judged (see
+/// [`judged_from`] and [`before_line`]): for a cell therapy given after the line's first day,
+/// on or before the infusion's day (the day's own assessment is the pre-infusion baseline).
+fn before_judged(ctx: &Context<'_>, line: &TreatmentLine, recorded: Recorded) -> bool {
+    let from = judged_from(ctx, line);
+    if from > line.start {
+        recorded.day <= from
+    } else {
+        before_line(ctx, line, recorded)
+    }
 }
 
 /// Whether an observation is a Deauville five-point score (Lugano 2014), and its score.
@@ -513,7 +543,7 @@ fn classify(
             .events
             .iter()
             .filter(|p| p.date >= line.start && p.date <= shift(end, window))
-            .filter(|p| !before_line(ctx, line, Recorded::of_progression(p))),
+            .filter(|p| !before_judged(ctx, line, Recorded::of_progression(p))),
     );
     if let Some(progression) = on_line {
         if !progression.confirmed {

@@ -1267,3 +1267,28 @@ fn hydroxyurea_alone_is_a_line() {
         .collect();
     assert_eq!(lines.len(), 1, "{lines:#?}");
 }
+
+/// Hydroxyurea given for weeks before induction (while FLT3 and NPM1 results are awaited), one
+/// record a day, is one cytoreduction course up to 7+3: judged by the course, not by each
+/// record's start, none of it is a course of its own.
+#[test]
+fn a_hydroxyurea_course_begun_weeks_before_induction_is_no_course() {
+    for weeks in [1, 3, 6] {
+        let mut v = patient();
+        for day in 0..weeks * 7 {
+            let ago_day = 102 + weeks * 7 - day;
+            v = v.give(rx("hydroxyurea").from(ago_day).until(ago_day));
+        }
+        let record = v
+            .give(rx("cytarabine").from(102).until(96))
+            .give(rx("daunorubicin").from(102).until(100))
+            .record();
+        let lines: Vec<_> = super::support::rules()
+            .derive_lines(&record, super::support::today())
+            .into_iter()
+            .filter(|l| l.ruleset == ID)
+            .collect();
+        assert_eq!(lines.len(), 1, "{weeks} weeks: {lines:#?}");
+        assert_eq!(lines[0].start, ago(102), "{weeks} weeks: {lines:#?}");
+    }
+}

@@ -1096,3 +1096,136 @@ fn a_completed_order_per_drug_per_cycle_is_a_cycle() {
     assert_eq!(lines[0].cycles, Some(5), "{lines:#?}");
     assert_eq!(super::support::assess(ID, &record).status, Refractory);
 }
+
+/// R-CHOP with a complete response, a late relapse 320 days ago, then axicabtagene ciloleucel
+/// 230 days ago after fludarabine and cyclophosphamide (days -5 to -3); with `bridging`, two
+/// cycles of R-GemOx 263 and 249 days ago. `pre` is the pre-infusion status (237 days ago) and
+/// `post` the statuses after the infusion (day 28 and day 90).
+fn car_t_after_relapse(bridging: bool, pre: Option<&str>, post: Option<&str>) -> Vignette {
+    let mut v = patient()
+        .give(rx("R-CHOP-21").from(805).until(700))
+        .disease_status(disease_status::FULL_REMISSION, 650)
+        .disease_status(disease_status::WORSENED, 320);
+    if bridging {
+        for day in [263, 249] {
+            for drug in ["rituximab", "gemcitabine", "oxaliplatin"] {
+                v = v.give(rx(drug).from(day).until(day));
+            }
+        }
+    }
+    if let Some(code) = pre {
+        v = v.disease_status(code, 237);
+    }
+    v = v
+        .give(rx("fludarabine").from(235).until(233))
+        .give(rx("cyclophosphamide").from(235).until(233))
+        .give(rx("axicabtagene ciloleucel").from(230).until(230));
+    if let Some(code) = post {
+        v = v.disease_status(code, 202).disease_status(code, 140);
+    }
+    v
+}
+
+/// A CAR T line is judged from the infusion: a status on bridging before it (a progression on
+/// bridging, a stable pre-infusion PET-CT) is never the CAR T's response or a progression on
+/// it: a late relapse that went into remission after the CAR T stays relapsed, and one whose
+/// post-infusion assessments are not in the record reads as the same CAR T without bridging
+/// (its response unknown), never refractory.
+#[test]
+fn a_status_on_bridging_is_never_the_car_t_lines_response() {
+    for (pre, post) in [
+        (
+            disease_status::WORSENED,
+            Some(disease_status::FULL_REMISSION),
+        ),
+        (disease_status::STABLE, None),
+    ] {
+        let record = car_t_after_relapse(true, Some(pre), post).record();
+        let lines = derived(&record);
+        assert_eq!(lines.len(), 2, "{pre}: {lines:#?}");
+        let status = super::support::assess(ID, &record).status;
+        let without = car_t_after_relapse(false, None, post).record();
+        let expected = super::support::assess(ID, &without).status;
+        assert_ne!(status, Refractory, "{pre} then {post:?}");
+        assert_eq!(status, expected, "{pre} then {post:?}");
+        if post.is_some() {
+            assert_eq!(status, Relapsed, "{pre} then {post:?}");
+        }
+    }
+}
+
+/// The bridging's cycles are no cycles of the CAR T: the same CAR T with the same stable
+/// disease after it counts the same cycles and reads the same with bridging or without.
+#[test]
+fn bridging_cycles_are_not_the_car_t_lines_cycles() {
+    let read = |bridging: bool| {
+        let record = car_t_after_relapse(bridging, None, Some(disease_status::STABLE)).record();
+        let lines = derived(&record);
+        let cycles = lines.last().and_then(|line| line.cycles);
+        (cycles, super::support::assess(ID, &record).status)
+    };
+    let without = read(false);
+    assert_eq!(read(true), without);
+    assert_eq!(without.0, Some(1));
+}
+
+/// A salvage regimen on which the disease progressed before the CAR T's lymphodepletion was
+/// assessed and failed: a line of its own, not bridging, and the CAR T the next line.
+#[test]
+fn a_regimen_that_failed_before_the_car_t_is_a_line_of_its_own() {
+    let mut v = patient()
+        .give(rx("R-CHOP-21").from(805).until(700))
+        .disease_status(disease_status::FULL_REMISSION, 650)
+        .disease_status(disease_status::WORSENED, 320);
+    for drug in ["rituximab", "ifosfamide", "carboplatin", "etoposide"] {
+        v = v.give(rx(drug).from(272).until(270));
+    }
+    let record = v
+        .disease_status(disease_status::WORSENED, 254)
+        .give(rx("fludarabine").from(235).until(233))
+        .give(rx("cyclophosphamide").from(235).until(233))
+        .give(rx("axicabtagene ciloleucel").from(230).until(230))
+        .disease_status(disease_status::FULL_REMISSION, 202)
+        .record();
+    let lines = derived(&record);
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert!(lines[1].regimen.contains("ifosfamide"), "{lines:#?}");
+    assert!(!lines[1].regimen.contains("axicabtagene"), "{lines:#?}");
+    assert!(lines[2].regimen.contains("axicabtagene"), "{lines:#?}");
+}
+
+/// A completed order per dose is grouped into cycles as doses given one at a time are: by the
+/// drug's label cycle (epcoritamab weekly in a 28-day cycle is one cycle) or by the pause
+/// (gemcitabine days 1 and 8 of R-GDP are one cycle), so stable disease after one later-line
+/// cycle is no SCHOLAR-1 refractoriness.
+#[test]
+fn dose_orders_within_one_cycle_are_one_cycle() {
+    let epcoritamab: Vec<(&str, i64)> = [200, 193, 186, 179]
+        .into_iter()
+        .map(|day| ("epcoritamab", day))
+        .collect();
+    let r_gdp = vec![
+        ("rituximab", 200),
+        ("gemcitabine", 200),
+        ("cisplatin", 200),
+        ("gemcitabine", 193),
+    ];
+    for doses in [epcoritamab, r_gdp] {
+        let mut v = patient()
+            .give(rx("R-CHOP-21").from(805).until(700))
+            .disease_status(disease_status::FULL_REMISSION, 650)
+            .disease_status(disease_status::WORSENED, 320);
+        for (drug, day) in &doses {
+            v = v.give(rx(drug).from(*day).until(*day));
+        }
+        let record = v.disease_status(disease_status::STABLE, 165).record();
+        let lines = derived(&record);
+        assert_eq!(lines.len(), 2, "{doses:?}: {lines:#?}");
+        assert_eq!(lines[1].cycles, Some(1), "{doses:?}: {lines:#?}");
+        assert_ne!(
+            super::support::assess(ID, &record).status,
+            Refractory,
+            "{doses:?}"
+        );
+    }
+}
