@@ -229,6 +229,8 @@ fn this_host() -> String {
 /// one dose's mass checked at the product's strength.
 /// Also in 16: an order's `dispenseRequest` supply bounds how far its renewals join, and a
 /// renewal at another dose is a dose period of its own.
+/// Also in 16: an order silent on its supply reaches 90 days, its fills a year at most and one
+/// fill past its `validityPeriod.end`; whether its repeats are stated is kept.
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
