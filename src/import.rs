@@ -242,6 +242,8 @@ fn this_host() -> String {
 /// amount is written for it, a supply or a count left is no dose nor a count to check, one
 /// amount at joined parts beside another is a dose at each, a limit before "a total daily
 /// dose" is no total, and one instruction written twice is one dose.
+/// Also in 16: an order silent on its supply reaches 90 days, its fills a year at most and one
+/// fill past its `validityPeriod.end`; whether its repeats are stated is kept.
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

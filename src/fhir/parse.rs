@@ -200,6 +200,10 @@ pub struct MedicationRecord {
 pub struct OrderSupply {
     /// Fills the order allows: the first and `numberOfRepeatsAllowed` more.
     pub fills: f64,
+    /// Whether `numberOfRepeatsAllowed` is stated (absent, the repeats are not known: the
+    /// supply may go on past the first fill).
+    #[serde(default)]
+    pub repeats_stated: bool,
     /// Days one fill lasts (`expectedSupplyDuration`).
     pub days: Option<i64>,
     /// One fill's quantity (`quantity`): how long it lasts follows from the dose a day, once the
@@ -209,17 +213,21 @@ pub struct OrderSupply {
     pub valid_until: Option<NaiveDateTime>,
 }
 
-/// Repeats past this many are no supply anyone plans (a typo, or a number meaning "as needed"):
-/// read as this many, five years of monthly fills.
-const MOST_REPEATS: f64 = 60.0;
+/// The most days an order's fills are read to cover, however many repeats it allows: a year.
+/// A choice: a repeat prescription is reviewed, and in most US states a non-controlled one
+/// expires, a year after it is written (UK repeat dispensing is authorised for up to 12
+/// months), so a larger count of repeats (99 meaning "as needed", a typo) is no supply anyone
+/// planned. The cap bounds the time covered, never the count of fills (61 fills of 90 days
+/// were 15 years).
+pub const MOST_SUPPLY_DAYS: i64 = 365;
 
 /// What an order's `dispenseRequest` says it supplies, `None` when it says nothing of it.
 fn order_supply(resource: &model::MedicationUse) -> Option<OrderSupply> {
     let request = resource.dispense_request.as_ref()?;
-    let repeats = request
+    let stated = request
         .number_of_repeats_allowed
-        .filter(|repeats| repeats.is_finite() && *repeats >= 0.0)
-        .map_or(0.0, |repeats| repeats.floor().min(MOST_REPEATS));
+        .filter(|repeats| repeats.is_finite() && *repeats >= 0.0);
+    let repeats = stated.map_or(0.0, f64::floor);
     let days = request
         .expected_supply_duration
         .as_ref()
@@ -237,6 +245,7 @@ fn order_supply(resource: &model::MedicationUse) -> Option<OrderSupply> {
         .and_then(|text| parse_datetime(text).ok());
     (days.is_some() || quantity.is_some() || valid_until.is_some()).then_some(OrderSupply {
         fills: 1.0 + repeats,
+        repeats_stated: stated.is_some(),
         days,
         quantity,
         valid_until,
@@ -340,6 +349,8 @@ pub struct MedicationMeta {
     pub supplied_until: Option<NaiveDateTime>,
     /// Whether `supplied_until` is the supply's end (not only a dispensing deadline).
     pub supply_known: bool,
+    /// Whether that end is of all the order authorises: its repeats are stated too.
+    pub supply_whole: bool,
     /// The record says the whole order was carried out (status `completed`).
     pub completed: bool,
 }
@@ -2510,6 +2521,7 @@ pub fn finish_medication(
             .map(PlannedDoses::whole),
         supplied_until: None,
         supply_known: false,
+        supply_whole: false,
         completed: record.completed,
     };
     let meta = with_order_supply(meta, record, exposure.dose.as_ref(), &name);
@@ -2538,10 +2550,24 @@ fn with_order_supply(
             .zip(dose)
             .and_then(|(quantity, dose)| supply_of(quantity, dose, name))
     });
+    // The fills cover a year at most (see `MOST_SUPPLY_DAYS`), and none is dispensed after the
+    // order's `validityPeriod.end` (R4): the last fill runs out one fill after it.
     let supplied = one_fill
-        .map(|days| (days as f64 * supply.fills).round() as i64)
-        .and_then(|days| record.start.checked_add_signed(Duration::days(days)));
+        .map(|days| {
+            (days as f64 * supply.fills)
+                .min(MOST_SUPPLY_DAYS as f64)
+                .round() as i64
+        })
+        .and_then(|days| record.start.checked_add_signed(Duration::days(days)))
+        .map(|until| {
+            supply
+                .valid_until
+                .zip(one_fill)
+                .and_then(|(valid, days)| valid.checked_add_signed(Duration::days(days)))
+                .map_or(until, |last| until.min(last.max(record.start)))
+        });
     meta.supply_known = supplied.is_some();
+    meta.supply_whole = meta.supply_known && supply.repeats_stated;
     meta.supplied_until = supplied.or(supply.valid_until.map(|until| until.max(record.start)));
     meta
 }
@@ -5089,6 +5115,19 @@ pub fn record_of(
             exposure.cycles = Some(cycles_of_order(planned, cycle_days, lead));
         }
     }
+    // The record's latest entry (no later than today): how long a stale order has gone
+    // without renewal is counted to it (see `renewal_end`).
+    let seen_until = items
+        .exposures
+        .iter()
+        .flat_map(|(_, exposure, _)| [Some(exposure.start), exposure.end])
+        .chain(items.observations.iter().map(|(_, o)| Some(o.effective)))
+        .chain(items.procedures.iter().map(|(_, p)| Some(p.performed)))
+        .flatten()
+        .map(|day| day.date())
+        .filter(|day| *day <= today)
+        .max()
+        .unwrap_or(today);
     let (administrations, records): (Vec<_>, Vec<_>) = items
         .exposures
         .into_iter()
@@ -5099,7 +5138,8 @@ pub fn record_of(
     for (_, exposure, _) in &mut records {
         held_without_a_future(exposure, today);
     }
-    let mut exposures = merge_renewals(&records, today);
+    stopped_by_other_records(&mut records, &dispenses, book);
+    let mut exposures = merge_renewals(&records, today, seen_until);
     let (scheduled, administrations): (Vec<_>, Vec<_>) = administrations
         .into_iter()
         .map(|(source, dose, meta)| (dose_interval(book, &dose), source, dose, meta))
@@ -5946,12 +5986,17 @@ fn runs_per_drug(
 }
 
 /// How far an order reaches when nothing says how long it lasts (no `expectedSupplyDuration`,
-/// `quantity`, `validityPeriod` or bounds): 30 days, the OHDSI convention for a written
-/// prescription's end when the source gives none (Themis, `drug_exposure_end_date`: "if the
-/// record is a written prescription then set end date to start date + 29"), and the monthly
-/// supply, the commonest. Only for joining renewals: never the exposure's end, which stays
-/// unknown.
-pub const UNKNOWN_ORDER_SUPPLY_DAYS: i64 = 30;
+/// `quantity`, `validityPeriod` or bounds): 90 days, the usual longest fill. A choice from
+/// practice: 90 days is the common longest fill of US and UK repeat prescribing, and a
+/// long-term drug is re-ordered at each review, every 1 to 3 months, by orders that often carry
+/// no `dispenseRequest` (Epic and NHS exports, repeat issues); the record's silence is no stop.
+/// OHDSI's 29 days for a written prescription (Themis) is a convention for dispensing data and
+/// split such orders into one-day courses. So re-orders up to 3 months (plus
+/// [`REFILL_GAP_DAYS`]) apart join; orders 6 months apart, or 30-day orders 10 months apart,
+/// do not. A renewal naming the order it renews (R4 `priorPrescription`) joins by the same
+/// rule, never across a longer gap: the link says it renews the order, not that it was taken in
+/// between. Only for joining renewals: never the exposure's end, which stays unknown.
+pub const UNKNOWN_ORDER_SUPPLY_DAYS: i64 = 90;
 
 /// The last day an open-ended prescription or statement reaches, for joining its renewals: the
 /// supply its order says it authorises (see [`with_order_supply`]), else
@@ -5967,16 +6012,28 @@ fn order_reach(exposure: &DrugExposure, meta: &MedicationMeta) -> NaiveDate {
         .max(exposure.end.map_or(start, |end| end.date()))
 }
 
-/// How a renewal says the course ends, when it is the last: an active one is still given; a
-/// completed order whose supply is known was given to its supply's end (R4 `completed`: "all
-/// actions that are implied by the prescription have occurred"), still given when that is after
-/// `today`; otherwise it was given at least until its own date.
+/// How a renewal says the course ends, when it is the last: an active one is still given,
+/// unless its whole supply (repeats stated: absent, more fills may have followed) ran out more than [`REFILL_GAP_DAYS`] before `seen_until`, the
+/// record's latest entry (a stale order never renewed while the patient was seen, an EHR
+/// artefact: given at least to its supply's end, then not known). A choice: the grace gap is
+/// the one renewals are joined by, and it is counted to the record's latest entry, not to the
+/// import's day, so an export that stops soon after the order (nothing says the drug was not
+/// renewed) keeps it ongoing; a completed order whose supply is
+/// known was given to its supply's end (R4 `completed`: "all actions that are implied by the
+/// prescription have occurred") as far as nothing else says (see [`stopped_by_other_records`]),
+/// still given when that is after `today`; otherwise it was given at least until its own date.
 fn renewal_end(
     exposure: &DrugExposure,
     meta: &MedicationMeta,
-    today: NaiveDate,
+    (today, seen_until): (NaiveDate, NaiveDate),
 ) -> (Option<NaiveDateTime>, DatesKnown) {
     if meta.active {
+        if meta.supply_whole
+            && let Some(until) = meta.supplied_until
+            && (seen_until - until.date()).num_days() > REFILL_GAP_DAYS
+        {
+            return (Some(until.max(exposure.start)), DatesKnown::EndUnknown);
+        }
         return (None, exposure.dates);
     }
     if meta.completed
@@ -5992,6 +6049,68 @@ fn renewal_end(
         };
     }
     (exposure.end.or(Some(exposure.start)), exposure.dates)
+}
+
+/// A completed order is read as given to the end of its supply only as far as nothing else
+/// says (R4 `completed` is often an order expired or closed, not four fills taken): a record of
+/// the same drug (by ingredient, see [`drug_key`]) with its own period that overlaps the supply
+/// and ends before it (a statement stopped, with its end and reason), or pharmacy fills handed
+/// over in the supply whose last runs out before it, end the supply there. A later record of
+/// the drug reaching as far as the supply leaves it whole.
+fn stopped_by_other_records(
+    records: &mut [(String, DrugExposure, MedicationMeta)],
+    dispenses: &[(String, DrugExposure, MedicationMeta)],
+    book: &DrugBook,
+) {
+    let ingredient = |exposure: &DrugExposure, meta: &MedicationMeta| {
+        let own = meta
+            .key
+            .strip_suffix(form_of(book, exposure))
+            .unwrap_or(&meta.key);
+        let mut key = drug_key(book, exposure, own);
+        key.push_str(form_of(book, exposure));
+        key
+    };
+    let periods: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> = records
+        .iter()
+        .filter(|(_, exposure, meta)| meta.end_recorded && exposure.dates != DatesKnown::Unknown)
+        .map(|(_, exposure, meta)| (ingredient(exposure, meta), exposure.start, exposure.end))
+        .chain(
+            dispenses
+                .iter()
+                .filter(|(_, fill, _)| fill.dates != DatesKnown::Unknown)
+                .map(|(_, fill, meta)| {
+                    let reach = fill.end.filter(|_| fill.dates != DatesKnown::EndUnknown);
+                    let reach = reach.or_else(|| {
+                        fill.start
+                            .checked_add_signed(Duration::days(UNKNOWN_SUPPLY_JOIN_DAYS))
+                    });
+                    (meta.key.clone(), fill.start, reach)
+                }),
+        )
+        .collect();
+    for (_, exposure, meta) in records.iter_mut() {
+        if !meta.completed || !meta.supply_known || meta.end_recorded {
+            continue;
+        }
+        let Some(until) = meta.supplied_until else {
+            continue;
+        };
+        let key = ingredient(exposure, meta);
+        // The latest day another record of the drug given during the supply reaches.
+        let reached = periods
+            .iter()
+            .filter(|(other, start, end)| {
+                *other == key && *start < until && end.unwrap_or(until) >= exposure.start
+            })
+            .map(|(_, start, end)| end.unwrap_or(until).max(*start))
+            .max();
+        if let Some(reached) = reached
+            && reached < until
+        {
+            meta.supplied_until = Some(reached.max(exposure.start));
+        }
+    }
 }
 
 /// Open-ended prescriptions (and statements) of the same drug renewed within the supply the
@@ -6010,6 +6129,7 @@ fn renewal_end(
 fn merge_renewals(
     exposures: &[(String, DrugExposure, MedicationMeta)],
     today: NaiveDate,
+    seen_until: NaiveDate,
 ) -> Vec<(String, DrugExposure)> {
     let mut by_drug: BTreeMap<&str, Vec<&(String, DrugExposure, MedicationMeta)>> = BTreeMap::new();
     for item in exposures {
@@ -6028,7 +6148,7 @@ fn merge_renewals(
                 continue;
             }
             let reach = order_reach(exposure, meta);
-            let (end, dates) = renewal_end(exposure, meta, today);
+            let (end, dates) = renewal_end(exposure, meta, (today, seen_until));
             match current.as_mut() {
                 // An order after one stopped for a reason is a new trial, not a renewal.
                 Some((era_source, era, until, latest))

@@ -560,15 +560,15 @@ fn a_prescription_and_the_fills_of_it_are_one_drug_not_two_trials() {
     assert!(detail.contains("2 adequate failed schedules"), "{detail}");
     assert!(!detail.contains("same"), "{detail}");
     // One schedule per drug, not one per record of it. The completed levetiracetam order
-    // supplied six fills of 30 days (R4 `completed`: all of them given), past the day
-    // lamotrigine began: its schedule runs until then.
+    // allowed six fills of 30 days, but the pharmacy handed over five: the order's supply ends
+    // with the last fill's (2022-06-09), not past the day lamotrigine began.
     assert_eq!(
         env.rows(
             "SELECT regimen, start, coalesce(end, '-') FROM treatment_lines
              WHERE ruleset = 'epilepsy' ORDER BY number"
         ),
         [
-            ["levetiracetam", "2022-01-08", "2022-06-18"],
+            ["levetiracetam", "2022-01-08", "2022-06-09"],
             ["lamotrigine", "2022-06-18", "2022-12-17"],
         ]
     );

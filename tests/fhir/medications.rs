@@ -571,7 +571,8 @@ fn renewals_merge_and_a_rechallenge_does_not() {
     };
     let document = patient_with(&[
         // An order renewed at every visit (as EHRs and Synthea write them), each for 90 days and
-        // a repeat, six months apart: one exposure, still going.
+        // a repeat, six months apart: one exposure. The last is active but its supply ran out
+        // years ago, never renewed: given at least until then, not ongoing.
         renewal("rn1", "stopped", "2019-01-10"),
         renewal("rn2", "stopped", "2019-07-12"),
         renewal("rn3", "active", "2020-01-15"),
@@ -625,7 +626,12 @@ fn renewals_merge_and_a_rechallenge_does_not() {
              FROM drug_exposures ORDER BY start"
         ),
         [
-            ["Amlodipine 5 MG Oral Tablet", "2019-01-10", "-", "-"],
+            [
+                "Amlodipine 5 MG Oral Tablet",
+                "2019-01-10",
+                "2020-07-13",
+                "-"
+            ],
             [
                 "Levetiracetam 500 MG Oral Tablet",
                 "2021-01-10",
@@ -943,6 +949,167 @@ fn a_statement_beside_renewals_of_the_same_drug_leaves_the_renewals_one_course()
             "SELECT substr(start, 1, 10), substr(end, 1, 10) FROM drug_exposures ORDER BY start, end"
         ),
         [["2015-01-05", "2015-12-05"], ["2015-01-05", "2015-12-07"]]
+    );
+}
+
+/// Amlodipine 10 mg (RxNorm), the drug of the supply tests below.
+const AMLODIPINE: (&str, &str) = ("308135", "amlodipine 10 MG Oral Tablet");
+
+/// A dispense of amlodipine handed over on `day`, `days` of supply.
+fn amlodipine_fill(id: &str, day: &str, days: i64) -> Value {
+    with(
+        json!({
+            "resourceType": "MedicationDispense",
+            "id": id,
+            "status": "completed",
+            "subject": {"reference": SUBJECT},
+            "whenHandedOver": day,
+            "daysSupply": {"value": days, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}
+        }),
+        &drug(AMLODIPINE.0, AMLODIPINE.1),
+    )
+}
+
+#[test]
+fn orders_saying_nothing_of_their_supply_rewritten_at_each_three_monthly_review_are_one_course() {
+    let mut env = Env::new();
+    let lev = ("114477", "Levetiracetam 500 MG Oral Tablet");
+    let mut resources: Vec<Value> = ["2015-01-05", "2015-04-05", "2015-07-05", "2015-10-05"]
+        .iter()
+        .enumerate()
+        .map(|(n, day)| order_of(&format!("q{n}"), lev, "completed", day, 1500.0, &json!({})))
+        .collect();
+    resources.push(order_of(
+        "q4",
+        lev,
+        "stopped",
+        "2016-01-05",
+        1500.0,
+        &json!({"statusReason": {"text": "Lack of efficacy"}}),
+    ));
+    let path = env.write_json("quarterly.json", &patient_with(&resources));
+    env.import_ok(&path);
+    assert_eq!(
+        courses(&env),
+        [[
+            "Levetiracetam 500 MG Oral Tablet",
+            "2015-01-05",
+            "2016-01-05",
+            "1500.0 mg/d",
+            "lack_of_efficacy"
+        ]]
+    );
+}
+
+#[test]
+fn a_completed_order_ends_where_a_statement_or_the_fills_of_the_drug_say_it_stopped() {
+    let stopped_early = with(
+        statement(
+            "st",
+            SUBJECT,
+            AMLODIPINE,
+            "stopped",
+            "2020-01-06",
+            Some("2020-02-10"),
+        ),
+        &json!({"statusReason": [{"text": "Ankle oedema"}]}),
+    );
+    for (others, end) in [
+        (vec![stopped_early], "2020-02-10"),
+        (vec![amlodipine_fill("f1", "2020-01-07", 90)], "2020-04-06"),
+    ] {
+        let mut env = Env::new();
+        let mut resources = vec![order_of(
+            "a1",
+            AMLODIPINE,
+            "completed",
+            "2020-01-06",
+            10.0,
+            &supplied(90, 3),
+        )];
+        resources.extend(others);
+        let path = env.write_json("stopped.json", &patient_with(&resources));
+        env.import_ok(&path);
+        let ends =
+            env.rows("SELECT coalesce(substr(end, 1, 10), '-') FROM drug_exposures ORDER BY end");
+        assert!(
+            ends.iter().all(|row| row[0].as_str() <= end),
+            "{ends:?} past {end}"
+        );
+    }
+}
+
+#[test]
+fn a_completed_orders_supply_ends_by_its_validity_and_covers_a_year_at_most() {
+    let mut env = Env::new();
+    let lisinopril = ("314077", "lisinopril 20 MG Oral Tablet");
+    let document = patient_with(&[
+        // Eleven repeats of 90 days, but not to be dispensed after 2020-07-06: one fill past it.
+        order_of(
+            "v1",
+            AMLODIPINE,
+            "completed",
+            "2020-01-06",
+            10.0,
+            &json!({"dispenseRequest": {
+                "numberOfRepeatsAllowed": 11,
+                "expectedSupplyDuration": {"value": 90, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"},
+                "validityPeriod": {"start": "2020-01-06", "end": "2020-07-06"}
+            }}),
+        ),
+        // 99 repeats ("as needed"): a year, not 25 years.
+        order_of(
+            "r1",
+            lisinopril,
+            "completed",
+            "2020-01-06",
+            20.0,
+            &supplied(90, 99),
+        ),
+    ]);
+    let path = env.write_json("validity.json", &document);
+    env.import_ok(&path);
+    assert_eq!(
+        env.rows(
+            "SELECT text, coalesce(substr(end, 1, 10), '-') FROM drug_exposures ORDER BY text"
+        ),
+        [
+            ["amlodipine 10 MG Oral Tablet", "2020-10-04"],
+            ["lisinopril 20 MG Oral Tablet", "2021-01-05"],
+        ]
+    );
+}
+
+#[test]
+fn an_active_order_never_renewed_long_past_its_supply_is_given_at_least_to_its_end_not_ongoing() {
+    let mut env = Env::new();
+    let order = order_of(
+        "o1",
+        AMLODIPINE,
+        "active",
+        "2020-01-06",
+        10.0,
+        &supplied(30, 0),
+    );
+    // The patient is seen (another drug ordered) years after amlodipine's month ran out.
+    let later = order_of(
+        "l1",
+        ("314077", "lisinopril 20 MG Oral Tablet"),
+        "active",
+        "2023-01-09",
+        20.0,
+        &json!({}),
+    );
+    let path = env.write_json("stale.json", &patient_with(&[order, later]));
+    env.import_ok(&path);
+    assert_eq!(
+        env.rows(
+            "SELECT text, coalesce(substr(end, 1, 10), '-'), dates FROM drug_exposures ORDER BY text"
+        ),
+        [
+            ["amlodipine 10 MG Oral Tablet", "2020-02-05", "end_unknown"],
+            ["lisinopril 20 MG Oral Tablet", "-", "stated"],
+        ]
     );
 }
 
