@@ -11,20 +11,29 @@
 //! - A date keeps its precision (a month is every day of that month); a numeric date
 //!   ("3/2/2024", day and month by country) is either reading: freedom from the later one, a
 //!   seizure on any day between the two.
-//! - Every clause is read. A clause stating seizures (not denied: "Breakthrough seizures since
-//!   September", "frequent auras", a last seizure of one type) after the statement undoes it;
-//!   before it, only one marked as past ("Had weekly seizures on levetiracetam") leaves it.
+//! - Every clause is read (split at punctuation and before a contrast word: "but", "then"). A
+//!   clause stating seizures happened after the statement undoes it: an event word not denied
+//!   ("frequent auras", "relapsed"), or a seizure word the clause says happened, counts or times
+//!   ("had", "ongoing", "3 seizures", "seizures since September", a last seizure of one type).
+//!   A seizure word as a modifier ("seizure diary"), a denied type ("no absences or myoclonic
+//!   jerks") or a contrast word alone ("but reports low mood") undoes nothing. Before the
+//!   statement, only seizures marked as past ("Had weekly seizures on levetiracetam") leave it.
+//!   "Until", "till", "except" opening a later clause end it.
 //! - Freedom is read only as a current, affirmed report: only `FREE_LEAD` words may stand
-//!   before it and only a drug ("on lacosamide") or "now"/"to date" after its time. Past
+//!   before it and only a drug and dose ("on lacosamide 200 mg bd"), "since <its start>" or
+//!   "now"/"to date" after its time. Past
 //!   ("was", "had been"), ended ("until", "recurred after"), hoped-for, required or
 //!   conditional ("hopes to be", "must be ... to drive", "goal:") freedom says nothing of now.
 //! - Freedom from one seizure type ("tonic-clonic seizure free", "no convulsive seizures") or a
 //!   last seizure of one type ("last witnessed seizure", "last generalised seizure") is no
 //!   freedom: ILAE 2010's freedom is "no seizures of any type", and an aura is a focal aware
 //!   seizure (ILAE 2017). Only qualifiers that narrow nothing ("last known seizure") are read.
-//! - Words naming a relative anywhere in the text ("Mother also has epilepsy, last seizure 3
-//!   years ago") leave the subject in doubt: nothing is read. Words of doubt ("?", "unknown")
-//!   or without a number ("last seizure ago") are nothing.
+//! - A relative named with seizure words ("Mother also has epilepsy, last seizure 3 years
+//!   ago", "Son seizure free") leaves the subject of that statement and every later one in
+//!   doubt: nothing is read. A relative as witness or companion ("mother confirms", "Seen with
+//!   husband") changes nothing. A "?" doubts only a clause that speaks of seizures ("Last seizure
+//!   ?2019": nothing is read; "Plan: ?reduce dose" is no doubt). Words of doubt ("unknown") or
+//!   without a number ("last seizure ago") are nothing.
 
 use chrono::{Duration, Months, NaiveDate};
 
@@ -42,29 +51,43 @@ pub struct Stated {
 /// `None` when they state neither without doubt.
 pub fn stated_in_words(words: &str, report: NaiveDate) -> Option<Stated> {
     let lower = words.to_lowercase();
-    if lower.contains('?') {
-        return None;
-    }
-    let all = tokens(&lower);
-    if all.iter().any(|w| RELATIVES.contains(w)) {
-        return None;
-    }
     let mut statements: Vec<Stated> = Vec::new();
-    for clause in lower.split(['.', ';', '\n', ',', '!']) {
-        let words = tokens(clause);
-        // A clause that ends or turns a freedom read before it ("..., until last week").
-        if !statements.is_empty() && words.iter().any(|w| ENDINGS.contains(w)) {
-            return None;
-        }
-        match clause_reading(&words, report) {
-            Reading::Statement(stated) => statements.push(stated),
-            // Seizures after a statement undo it; before it, only past ones are history.
-            Reading::Seizures { past } => {
-                if !statements.is_empty() || !past {
-                    return None;
-                }
+    // A relative named with seizure words ("Mother also has epilepsy, ...") leaves the subject
+    // of every statement after it in doubt; a relative as witness or companion ("mother
+    // confirms", "seen with husband") says nothing of whose seizures they are.
+    let mut relative_subject = false;
+    for piece in lower.split(['.', ';', '\n', ',', '!']) {
+        let all = tokens(piece);
+        for words in clauses(&all) {
+            let reading = clause_reading(words, report);
+            let names_seizures = words
+                .iter()
+                .any(|w| seizure(w) || SEIZURE_EVENTS.contains(w) || EPILEPSY.contains(w));
+            let states = !matches!(reading, Reading::Nothing);
+            // A "?" doubts only its own clause, and only when that clause speaks of seizures
+            // ("Last seizure ?2019"; not "Plan: ?reduce dose").
+            if piece.contains('?') && (states || names_seizures) {
+                return None;
             }
-            Reading::Nothing => {}
+            if words.iter().any(|w| RELATIVES.contains(w)) && (states || names_seizures) {
+                relative_subject = true;
+            }
+            // "..., until last week" ends the freedom read before it; a contrast word alone
+            // ("but reports low mood") ends nothing: its clause is read like any other.
+            if !statements.is_empty() && words.first().is_some_and(|w| ENDINGS.contains(w)) {
+                return None;
+            }
+            match reading {
+                Reading::Statement(_) if relative_subject => return None,
+                Reading::Statement(stated) => statements.push(stated),
+                // Seizures after a statement undo it; before it, only past ones are history.
+                Reading::Seizures { past } => {
+                    if !statements.is_empty() || !past {
+                        return None;
+                    }
+                }
+                Reading::Nothing => {}
+            }
         }
     }
     let free_from = statements.iter().map(|s| s.free_from).max()?;
@@ -83,6 +106,15 @@ fn tokens(text: &str) -> Vec<&str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '/'))
         .map(|w| w.trim_matches('/'))
         .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// The clauses of a punctuated piece, split again before a contrast word ("... for 2 years
+/// but had 2 seizures"), each without that word.
+fn clauses<'a, 'w>(words: &'a [&'w str]) -> Vec<&'a [&'w str]> {
+    words
+        .split(|w| CONTRASTS.contains(w))
+        .filter(|clause| !clause.is_empty())
         .collect()
 }
 
@@ -109,13 +141,113 @@ const SEIZURE_EVENTS: &[&str] = &[
     "aura",
     "auras",
     "absences",
+    "jerk",
     "jerks",
+    "jerking",
     "recurred",
     "recurrence",
     "recurrent",
     "relapse",
     "relapsed",
     "breakthrough",
+];
+
+/// Words that name the disease: a relative named with them is the subject of what follows.
+const EPILEPSY: &[&str] = &["epilepsy", "epileptic", "epilepsies"];
+
+/// Words in a clause that say its seizure words are events that happened ("has had seizures",
+/// "seizures ongoing"). Without one of these, a count or frequency before it, or a time or
+/// verb right after it, a seizure word names no event: it is a modifier ("seizure action
+/// plan", "seizure diary") or an object of care ("rescue medication for seizures not needed").
+/// Choice (review 36): an unmarked "Seizures." alone is read as no event; a marked one cancels.
+const OCCURRED: &[&str] = &[
+    "had",
+    "having",
+    "experienced",
+    "experiencing",
+    "occurred",
+    "occurring",
+    "happened",
+    "ongoing",
+    "returned",
+    "recurring",
+    "persisting",
+    "persistent",
+    "uncontrolled",
+    "cluster",
+    "clusters",
+];
+
+/// Words that, up to three words before a seizure word, count or time its events ("3
+/// seizures", "several focal seizures", "last focal seizure").
+const COUNTED: &[&str] = &[
+    "frequent",
+    "several",
+    "multiple",
+    "occasional",
+    "rare",
+    "weekly",
+    "daily",
+    "monthly",
+    "nightly",
+    "further",
+    "new",
+    "many",
+    "some",
+    "few",
+    "fewer",
+    "recent",
+    "last",
+    "latest",
+    "first",
+    "single",
+    "isolated",
+];
+
+/// Words that, right after a seizure word, place or time its events ("seizures since
+/// September", "seizure on waking", "seizures continue").
+const TIMED: &[&str] = &[
+    "since",
+    "in",
+    "on",
+    "during",
+    "last",
+    "this",
+    "x",
+    "per",
+    "every",
+    "ago",
+    "yesterday",
+    "today",
+    "daily",
+    "weekly",
+    "monthly",
+    "nightly",
+    "each",
+    "at",
+    "when",
+    "while",
+    "after",
+    "continue",
+    "continuing",
+    "continued",
+    "persist",
+    "ongoing",
+    "recurred",
+    "returned",
+    "occurred",
+    "happened",
+    "started",
+    "restarted",
+    "increased",
+    "worse",
+    "most",
+];
+
+/// Words that end a clause's subject and open another one ("..., but had 2 seizures"); the
+/// clause after one is read on its own.
+const CONTRASTS: &[&str] = &[
+    "but", "however", "though", "although", "whereas", "yet", "then",
 ];
 
 /// Words that deny seizures standing before them ("no seizures", "not had any seizures").
@@ -141,17 +273,35 @@ const PAST: &[&str] = &[
 /// Words that leave a statement in doubt or end it ("not seizure free", "until last week").
 const DOUBT: &[&str] = &[
     "not", "never", "longer", "isn", "wasn", "hasn", "hadn", "haven", "until", "till", "except",
-    "but", "then", "unknown", "unsure", "unclear", "possible", "possibly", "probable", "probably",
-    "likely", "maybe", "if", "unless",
+    "unknown", "unsure", "unclear", "possible", "possibly", "probable", "probably", "likely",
+    "maybe", "if", "unless",
 ];
 
-/// Words that end or turn what a clause before them said.
-const ENDINGS: &[&str] = &[
-    "until", "till", "but", "then", "except", "however", "although", "though",
-];
+/// Words that, opening a clause, end the freedom stated before it ("..., until last week").
+const ENDINGS: &[&str] = &["until", "till", "except"];
 
-/// The only words that may stand before a freedom: a present, affirmed report by the patient.
+/// The only words that may stand before a freedom: a present, affirmed report by the patient,
+/// in any form of the verbs that affirm it ("has remained", "continues to be", "she's"). Kept
+/// closed: any other word before it may narrow it to one type ("tonic-clonic seizure free") or
+/// put it out of the present ("hopes to be").
 const FREE_LEAD: &[&str] = &[
+    "remain",
+    "remained",
+    "remaining",
+    "stay",
+    "stays",
+    "stayed",
+    "continue",
+    "continues",
+    "continued",
+    "keeps",
+    "kept",
+    "to",
+    "be",
+    "s",
+    "reported",
+    "says",
+    "states",
     "now",
     "currently",
     "presently",
@@ -247,11 +397,20 @@ fn tail_ok(tail: &[&str]) -> bool {
             rest = more;
         } else if *first == "on" {
             let drug = more;
+            // A drug and its dose, of any length ("on lacosamide 200 mg bd").
             return !drug.is_empty()
-                && drug.len() <= 3
                 && drug
                     .iter()
                     .all(|w| !NOT_A_DRUG.contains(w) && !seizure(w) && !TAIL.contains(w));
+        } else if *first == "since" {
+            // "since starting lacosamide": when the freedom began says nothing against its length.
+            return !more.is_empty()
+                && more.iter().all(|w| {
+                    !DOUBT.contains(w)
+                        && !PAST.contains(w)
+                        && !seizure(w)
+                        && !SEIZURE_EVENTS.contains(w)
+                });
         } else {
             return false;
         }
@@ -261,14 +420,32 @@ fn tail_ok(tail: &[&str]) -> bool {
 
 fn clause_reading(words: &[&str], report: NaiveDate) -> Reading {
     let at = |i: usize| words.get(i).copied().unwrap_or("");
-    // A seizure word is denied when freedom follows it or a denial stands up to three words
-    // before it ("no tonic clonic seizures"); any other states seizures.
+    let counts =
+        |w: &str| COUNTED.contains(&w) || (!matches!(w, "a" | "an") && number(w).is_some());
+    // A seizure word is denied when freedom follows it or a denial stands before it with no
+    // count or event word between ("no tonic clonic seizures", "no absences or myoclonic
+    // jerks"; not "no seizures and had auras").
     let denied_at = |i: usize| {
         matches!(at(i + 1), "free" | "freedom")
-            || (i.saturating_sub(3)..i).any(|j| DENIALS.contains(&at(j)))
+            || words[..i]
+                .iter()
+                .rev()
+                .take_while(|w| !OCCURRED.contains(w) && !counts(w))
+                .any(|w| DENIALS.contains(w))
     };
-    let mentions = (0..words.len())
-        .any(|i| (seizure(at(i)) && !denied_at(i)) || SEIZURE_EVENTS.contains(&at(i)));
+    let occurred = words.iter().any(|w| OCCURRED.contains(w));
+    // An event word (an aura, a relapse) states an event; a seizure word only when the clause
+    // says it happened, counts or times it.
+    let states_at = |i: usize| {
+        let w = at(i);
+        let event = SEIZURE_EVENTS.contains(&w)
+            || (seizure(w)
+                && (occurred
+                    || (i.saturating_sub(3)..i).any(|j| counts(at(j)))
+                    || TIMED.contains(&at(i + 1))));
+        event && !denied_at(i)
+    };
+    let mentions = (0..words.len()).any(states_at);
     let past = words
         .iter()
         .any(|w| PAST.contains(w) || is_past_year(w, report));
@@ -396,13 +573,29 @@ fn last_seizure(rest: &[&str], report: NaiveDate) -> Option<Stated> {
     })
 }
 
-/// "for 2 years", "x 18 months", "since 2 years", "for over a year", "since 2019",
+/// "for 2 years", "for the past 2 years", "x 18 months", "since 2 years", "for over a year", "since 2019",
 /// "since 3/2/2024", or the time alone.
 fn freedom(rest: &[&str], report: NaiveDate) -> Option<Stated> {
     let rest: Vec<&str> = rest
         .iter()
         .copied()
-        .skip_while(|w| matches!(*w, "for" | "x" | "over" | "more" | "than" | "at" | "least"))
+        .skip_while(|w| {
+            matches!(
+                *w,
+                "for"
+                    | "x"
+                    | "over"
+                    | "more"
+                    | "than"
+                    | "at"
+                    | "least"
+                    | "in"
+                    | "within"
+                    | "the"
+                    | "past"
+                    | "last"
+            )
+        })
         .collect();
     let since = rest.first() == Some(&"since");
     let rest = if since { &rest[1..] } else { &rest[..] };
@@ -685,5 +878,138 @@ mod tests {
             read("Seizure free for 2 years now"),
             Some(free_from("2024-11-01"))
         );
+    }
+
+    /// FINDING-1 (review 36): the word "seizure" used as a modifier, or seizures named in a
+    /// plan, states no seizure: the freedom stands.
+    #[test]
+    fn a_seizure_word_that_states_no_event_leaves_the_freedom() {
+        let report = day("2026-11-01");
+        let read = |words: &str| stated_in_words(words, report);
+        for words in [
+            "Seizure free for 2 years. Seizure action plan reviewed.",
+            "Seizure free for 2 years. Discussed SUDEP and seizure safety.",
+            "Seizure free for 2 years, rescue medication for seizures not needed",
+        ] {
+            assert_eq!(read(words), Some(free_from("2024-11-01")), "{words}");
+        }
+        assert_eq!(
+            read("Last seizure 3 years ago. Seizure diary reviewed."),
+            Some(seizure("2022-11-02", "2023-11-01"))
+        );
+        for words in [
+            "Seizure free for 2 years. Seizure diary shows 3 seizures in October",
+            "Seizure free for 2 years. Seizures since September",
+            "Seizure free for 2 years. Several seizures this month",
+            "Seizure free for 2 years. Seizures ongoing",
+        ] {
+            assert_eq!(read(words), None, "{words}");
+        }
+    }
+
+    /// FINDING-2 (review 36): a denied aura, absence or jerk confirms freedom of every type.
+    #[test]
+    fn a_denied_seizure_type_confirms_the_freedom() {
+        let report = day("2026-11-01");
+        let read = |words: &str| stated_in_words(words, report);
+        for words in [
+            "Seizure free for 2 years, no auras",
+            "Seizure free for 2 years, no absences or myoclonic jerks",
+            "Seizure free for 2 years. Denies any auras or jerks.",
+        ] {
+            assert_eq!(read(words), Some(free_from("2024-11-01")), "{words}");
+        }
+        for words in [
+            "Seizure free for 2 years, no absences but myoclonic jerks",
+            "Seizure free for 2 years, occasional auras",
+        ] {
+            assert_eq!(read(words), None, "{words}");
+        }
+    }
+
+    /// FINDING-3 (review 36): a contrast word ends a freedom only when its clause states seizures.
+    #[test]
+    fn a_contrast_word_alone_does_not_end_the_freedom() {
+        let report = day("2026-11-01");
+        let read = |words: &str| stated_in_words(words, report);
+        for words in [
+            "Seizure free for 2 years, but reports low mood",
+            "Seizure free for 2 years. Then review in 12 months.",
+            "Seizure free for 2 years however sleeping poorly",
+        ] {
+            assert_eq!(read(words), Some(free_from("2024-11-01")), "{words}");
+        }
+        for words in [
+            "Seizure free for 2 years but had 2 seizures in October",
+            "Seizure free for 2 years, however seizures returned last month",
+        ] {
+            assert_eq!(read(words), None, "{words}");
+        }
+    }
+
+    /// FINDING-4 (review 36): a relative who is a witness or a companion leaves the patient's
+    /// freedom; only a relative who is the subject of seizure words puts it in doubt.
+    #[test]
+    fn a_relative_as_witness_or_companion_leaves_the_freedom() {
+        let report = day("2026-11-01");
+        let read = |words: &str| stated_in_words(words, report);
+        for words in [
+            "Seen with husband. Seizure free for 2 years.",
+            "Seizure free for 2 years, mother confirms",
+            "Seizure free for 2 years. Reviewed in clinic with her husband.",
+        ] {
+            assert_eq!(read(words), Some(free_from("2024-11-01")), "{words}");
+        }
+        for words in [
+            "Mother has epilepsy. Last seizure 3 years ago",
+            "Son seizure free for 2 years",
+        ] {
+            assert_eq!(read(words), None, "{words}");
+        }
+    }
+
+    /// FINDING-5 (review 36): ordinary current wordings of freedom are read.
+    #[test]
+    fn ordinary_current_wordings_of_freedom_are_read() {
+        let report = day("2026-11-01");
+        let read = |words: &str| stated_in_words(words, report);
+        for words in [
+            "Has remained seizure free for 2 years",
+            "Has stayed seizure free for 2 years",
+            "Continues to be seizure free for 2 years",
+            "Seizure free for 2 years on lacosamide 200 mg bd",
+            "Seizure free for 2 years on lacosamide 200mg twice daily",
+            "Seizure free for 2 years since starting lacosamide",
+            "Seizure free for 2 years since lacosamide started",
+        ] {
+            assert_eq!(read(words), Some(free_from("2024-11-01")), "{words}");
+        }
+        for words in [
+            "Seizure free for 2 years since starting lacosamide until last week",
+            "Seizure free for 2 years on lacosamide in her twenties",
+        ] {
+            assert_eq!(read(words), None, "{words}");
+        }
+    }
+
+    /// FINDING-6 (review 36): a "?" doubts only its own clause; "for the past N years" is read.
+    #[test]
+    fn a_question_mark_doubts_only_its_clause_and_the_past_n_years_is_read() {
+        let report = day("2026-11-01");
+        let read = |words: &str| stated_in_words(words, report);
+        for words in [
+            "Seizure free for 2 years. Plan: ?reduce dose",
+            "Seizure free for the past 2 years",
+            "Seizure free for the last 2 years",
+            "No seizures in the past 2 years",
+        ] {
+            assert_eq!(read(words), Some(free_from("2024-11-01")), "{words}");
+        }
+        for words in [
+            "Seizure free ?2 years",
+            "Seizure free for 2 years. ?seizure last week",
+        ] {
+            assert_eq!(read(words), None, "{words}");
+        }
     }
 }
