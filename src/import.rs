@@ -243,7 +243,9 @@ fn this_host() -> String {
 /// amount at joined parts beside another is a dose at each, a limit before "a total daily
 /// dose" is no total, and one instruction written twice is one dose.
 /// Also in 16: an order silent on its supply reaches 90 days, its fills a year at most and one
-/// fill past its `validityPeriod.end`; whether its repeats are stated is kept.
+/// fill past its `validityPeriod.end`; whether its repeats are stated is kept. A completed
+/// order's supply is cut only by a record saying the drug stopped, never by a record of the
+/// dose it replaced or one closed as it began.
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
