@@ -246,6 +246,9 @@ fn this_host() -> String {
 /// fill past its `validityPeriod.end`; whether its repeats are stated is kept.
 /// Also in 16: a note's freedom from seizures is undone only by words stating seizures happened
 /// (not "seizure diary", "no auras", "but reports low mood", a witness, a "?" elsewhere).
+/// fill past its `validityPeriod.end`; whether its repeats are stated is kept. A completed
+/// order's supply is cut only by a record saying the drug stopped, never by a record of the
+/// dose it replaced or one closed as it began.
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

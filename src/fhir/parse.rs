@@ -351,6 +351,9 @@ pub struct MedicationMeta {
     pub supply_known: bool,
     /// Whether that end is of all the order authorises: its repeats are stated too.
     pub supply_whole: bool,
+    /// Days the order's first fill lasts, when its supply says: the time in which a record of
+    /// the dose it replaced may still end (see [`stopped_by_other_records`]).
+    pub first_fill_days: Option<i64>,
     /// The record says the whole order was carried out (status `completed`).
     pub completed: bool,
 }
@@ -2522,6 +2525,7 @@ pub fn finish_medication(
         supplied_until: None,
         supply_known: false,
         supply_whole: false,
+        first_fill_days: None,
         completed: record.completed,
     };
     let meta = with_order_supply(meta, record, exposure.dose.as_ref(), &name);
@@ -2567,6 +2571,7 @@ fn with_order_supply(
                 .map_or(until, |last| until.min(last.max(record.start)))
         });
     meta.supply_known = supplied.is_some();
+    meta.first_fill_days = one_fill;
     meta.supply_whole = meta.supply_known && supply.repeats_stated;
     meta.supplied_until = supplied.or(supply.valid_until.map(|until| until.max(record.start)));
     meta
@@ -6051,12 +6056,36 @@ fn renewal_end(
     (exposure.end.or(Some(exposure.start)), exposure.dates)
 }
 
+/// A record of the drug ending this many days or fewer after an order of it began ended as the
+/// order took over, not as the drug stopped. A choice: a home-medication statement is closed
+/// at the reconciliation that writes the order replacing it, on the order's day or within the
+/// days a reconciliation, a discharge and the first fill take; a week covers them.
+const HANDOVER_DAYS: i64 = 7;
+
+/// Another record of the drug beside a completed order, as far as it bears on the order's
+/// supply: its drug (by ingredient), period, dose a day, and whether it says why it stopped.
+struct OtherRecord {
+    key: String,
+    start: NaiveDateTime,
+    end: Option<NaiveDateTime>,
+    dose: Option<Dose>,
+    stopped_for_a_reason: bool,
+}
+
 /// A completed order is read as given to the end of its supply only as far as nothing else
 /// says (R4 `completed` is often an order expired or closed, not four fills taken): a record of
-/// the same drug (by ingredient, see [`drug_key`]) with its own period that overlaps the supply
-/// and ends before it (a statement stopped, with its end and reason), or pharmacy fills handed
-/// over in the supply whose last runs out before it, end the supply there. A later record of
-/// the drug reaching as far as the supply leaves it whole.
+/// the same drug (by ingredient, see [`drug_key`]) with its own period that says the drug
+/// STOPPED within the supply (a statement stopped, with its end and reason), or pharmacy fills
+/// handed over in the supply whose last runs out before it, end the supply there. A later
+/// record of the drug reaching as far as the supply leaves it whole.
+///
+/// Only a stop cuts the supply. The choice (review 35): a record stopped for a reason (or
+/// saying why in its own words) cuts it wherever it ends after the order's first day. Any
+/// other record cuts it only when it ends more than [`HANDOVER_DAYS`] after the order began
+/// (before that it was closed as the order took over), and not when it is a record of the
+/// dose the order replaced: begun before the order at another dose a day, and ended within
+/// the order's first fill (a titration: "25 mg" closed when "100 mg" was ordered is a dose
+/// change, never a stop). Records whose dose is not known are read as the order's dose.
 fn stopped_by_other_records(
     records: &mut [(String, DrugExposure, MedicationMeta)],
     dispenses: &[(String, DrugExposure, MedicationMeta)],
@@ -6071,10 +6100,16 @@ fn stopped_by_other_records(
         key.push_str(form_of(book, exposure));
         key
     };
-    let periods: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> = records
+    let others: Vec<OtherRecord> = records
         .iter()
         .filter(|(_, exposure, meta)| meta.end_recorded && exposure.dates != DatesKnown::Unknown)
-        .map(|(_, exposure, meta)| (ingredient(exposure, meta), exposure.start, exposure.end))
+        .map(|(_, exposure, meta)| OtherRecord {
+            key: ingredient(exposure, meta),
+            start: exposure.start,
+            end: exposure.end,
+            dose: exposure.dose.clone(),
+            stopped_for_a_reason: exposure.stop_reason.is_some() || exposure.stop_text.is_some(),
+        })
         .chain(
             dispenses
                 .iter()
@@ -6085,7 +6120,13 @@ fn stopped_by_other_records(
                         fill.start
                             .checked_add_signed(Duration::days(UNKNOWN_SUPPLY_JOIN_DAYS))
                     });
-                    (meta.key.clone(), fill.start, reach)
+                    OtherRecord {
+                        key: meta.key.clone(),
+                        start: fill.start,
+                        end: reach,
+                        dose: fill.dose.clone(),
+                        stopped_for_a_reason: false,
+                    }
                 }),
         )
         .collect();
@@ -6097,13 +6138,42 @@ fn stopped_by_other_records(
             continue;
         };
         let key = ingredient(exposure, meta);
-        // The latest day another record of the drug given during the supply reaches.
-        let reached = periods
+        let handover = exposure
+            .start
+            .checked_add_signed(Duration::days(HANDOVER_DAYS))
+            .unwrap_or(exposure.start);
+        let first_fill = meta
+            .first_fill_days
+            .and_then(|days| exposure.start.checked_add_signed(Duration::days(days)))
+            .unwrap_or(handover)
+            .max(handover);
+        let says_stopped = |other: &OtherRecord| {
+            let end = other.end.unwrap_or(until);
+            if other.stopped_for_a_reason {
+                return end > exposure.start;
+            }
+            let dose_replaced = other.start < exposure.start
+                && other.dose.is_some()
+                && exposure.dose.is_some()
+                && other.dose != exposure.dose;
+            end > handover && !(dose_replaced && end <= first_fill)
+        };
+        let same_drug: Vec<&OtherRecord> = others
             .iter()
-            .filter(|(other, start, end)| {
-                *other == key && *start < until && end.unwrap_or(until) >= exposure.start
+            .filter(|other| {
+                other.key == key
+                    && other.start < until
+                    && other.end.unwrap_or(until) >= exposure.start
             })
-            .map(|(_, start, end)| end.unwrap_or(until).max(*start))
+            .collect();
+        // Nothing says the drug stopped within the supply: the order's fills were given.
+        if !same_drug.iter().any(|other| says_stopped(other)) {
+            continue;
+        }
+        // The latest day a record of the drug given during the supply reaches.
+        let reached = same_drug
+            .iter()
+            .map(|other| other.end.unwrap_or(until).max(other.start))
             .max();
         if let Some(reached) = reached
             && reached < until

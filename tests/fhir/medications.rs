@@ -1040,6 +1040,45 @@ fn a_completed_order_ends_where_a_statement_or_the_fills_of_the_drug_say_it_stop
 }
 
 #[test]
+fn a_statement_of_the_dose_an_order_replaced_ending_as_it_begins_leaves_its_supply_whole() {
+    // Amlodipine 5 mg a day from a statement closed at reconciliation, then a completed order
+    // of 10 mg a day for four fills of 30 days (to 2020-05-05): the statement's end, on the
+    // order's day or inside its first fill, is the dose changing, not the drug stopping.
+    let five_mg = json!({"dosage": [{
+        "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+        "doseAndRate": [{"doseQuantity": {"value": 5, "unit": "mg"}}]
+    }]});
+    for (end, status) in [
+        ("2020-01-06", "completed"),
+        ("2020-01-13", "completed"),
+        ("2020-02-01", "completed"),
+    ] {
+        let mut env = Env::new();
+        let resources = vec![
+            order_of(
+                "a1",
+                AMLODIPINE,
+                "completed",
+                "2020-01-06",
+                10.0,
+                &supplied(30, 3),
+            ),
+            with(
+                statement("st", SUBJECT, AMLODIPINE, status, "2019-09-01", Some(end)),
+                &five_mg,
+            ),
+        ];
+        let path = env.write_json("titrated.json", &patient_with(&resources));
+        env.import_ok(&path);
+        let ends = env.rows(
+            "SELECT coalesce(substr(end, 1, 10), '-') FROM drug_exposures
+             WHERE dose_value = 10.0",
+        );
+        assert_eq!(ends, [["2020-05-05"]], "statement ending {end}");
+    }
+}
+
+#[test]
 fn a_completed_orders_supply_ends_by_its_validity_and_covers_a_year_at_most() {
     let mut env = Env::new();
     let lisinopril = ("314077", "lisinopril 20 MG Oral Tablet");
