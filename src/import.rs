@@ -244,6 +244,8 @@ fn this_host() -> String {
 /// dose" is no total, and one instruction written twice is one dose.
 /// Also in 16: an order silent on its supply reaches 90 days, its fills a year at most and one
 /// fill past its `validityPeriod.end`; whether its repeats are stated is kept.
+/// Also in 16: one amount at a comma list of parts of the day closed by "and" is a dose at
+/// each, and the drug's own name after a current-dose phrase names no other drug.
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
