@@ -249,6 +249,8 @@ fn this_host() -> String {
 /// fill past its `validityPeriod.end`; whether its repeats are stated is kept. A completed
 /// order's supply is cut only by a record saying the drug stopped, never by a record of the
 /// dose it replaced or one closed as it began.
+/// Also in 16: one amount at a comma list of parts of the day closed by "and" is a dose at
+/// each, and the drug's own name after a current-dose phrase names no other drug.
 pub const MAPPING_VERSION: i64 = 16;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

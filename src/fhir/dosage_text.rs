@@ -46,8 +46,14 @@ pub struct TextStep {
 
 /// Reads `text`; what it does not say clearly is `None`.
 pub fn read(text: &str) -> DosageText {
+    read_of(text, &[])
+}
+
+/// Reads `text`, a dosage of the drug whose name's words (lower case) are `own` (see
+/// [`own_name_words`]): the drug's own name in the text names no other drug.
+pub fn read_of(text: &str, own: &[String]) -> DosageText {
     // Where the text leaves unsure which of its doses is this drug's, the dose is unknown.
-    let Some(words) = without_former_doses(&without_supplies(&tokens(text))) else {
+    let Some(words) = without_former_doses(&without_supplies(&tokens(text)), own) else {
         return DosageText::default();
     };
     let labelled = is_labelled(&step_labels(&words));
@@ -672,12 +678,16 @@ const CURRENT_DOSE_PHRASES: [&[&str]; 16] = [
 /// written with ([`is_current_dose_filler`]): any other word ("Changed to sertraline 50 mg",
 /// "Discharge medications: sertraline 50 mg daily", "Currently also on sertraline 50 mg")
 /// may name another drug, whose amount is no dose of this one, and which of the text's doses is
-/// this drug's is then unsure: `None`, the dose unknown (never the other drug's amount read,
+/// this drug's is then unsure. A word of the drug's own name (`own`: its product's, its
+/// ingredients' words, with its strength, form and route as the record writes them: "Now taking
+/// trazodone 50 mg", "Current dose: trazodone tablets 150 mg") names no other drug; chosen: a
+/// word is the drug's own only where its record's name writes it, so a drug named only by code,
+/// or by a brand the record does not write, still leaves the dose unknown: `None`, the dose unknown (never the other drug's amount read,
 /// nor this drug's guessed). A dose "also" given ("now also 2 tablets at night", "now in
 /// addition …", "currently also …") adds to the earlier one and replaces nothing. A change of
 /// how often alone ("1 tablet three times a day, reduced to once daily") keeps the one amount
 /// written before it at the new schedule; with no one amount before it, `None`.
-fn from_the_current_dose(words: &MarkedWords) -> Option<MarkedWords> {
+fn from_the_current_dose(words: &MarkedWords, own: &[String]) -> Option<MarkedWords> {
     let text = &words.words;
     let phrase_at = |at: usize| {
         CURRENT_DOSE_PHRASES
@@ -740,7 +750,9 @@ fn from_the_current_dose(words: &MarkedWords) -> Option<MarkedWords> {
             continue;
         };
         let between = &text[after..number];
-        if between.iter().any(|word| !is_current_dose_filler(word)) {
+        if between.iter().any(|word| {
+            !is_current_dose_filler(word) && !own.contains(&singular(word)) && !own.contains(word)
+        }) {
             return None;
         }
         let adds = between.iter().any(|word| {
@@ -760,6 +772,26 @@ fn from_the_current_dose(words: &MarkedWords) -> Option<MarkedWords> {
         return Some(kept);
     }
     Some(words.clone())
+}
+
+/// The words of a drug's names (its product's text and displays, its ingredients'), lower
+/// case as the text reader reads words, for [`read_of`]: numbers and one-letter words left out,
+/// since an amount is never a word of the name.
+pub fn own_name_words<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut own: Vec<String> = Vec::new();
+    for name in names {
+        for word in name.split(|c: char| !c.is_alphanumeric()) {
+            let word = word.to_lowercase();
+            if word.chars().count() > 1
+                && word.chars().any(char::is_alphabetic)
+                && word.parse::<f64>().is_err()
+                && !own.contains(&word)
+            {
+                own.push(word);
+            }
+        }
+    }
+    own
 }
 
 /// Whether the word at `index` is a number that may be an amount: no count of doses or of a
@@ -884,8 +916,8 @@ fn rescheduled(
 /// trial that was too low). A former dose runs from its word to the end of its bracket, or
 /// else of its sentence, or to "now" / "currently"; after "from" to the "to" that names the
 /// new dose.
-fn without_former_doses(words: &MarkedWords) -> Option<MarkedWords> {
-    let current = from_the_current_dose(words)?;
+fn without_former_doses(words: &MarkedWords, own: &[String]) -> Option<MarkedWords> {
+    let current = from_the_current_dose(words, own)?;
     let words = &current;
     let text = &words.words;
     let number_within = |from: usize, count: usize| {
@@ -1629,9 +1661,15 @@ fn part_named_at(words: &[String], from: usize, until: usize) -> Option<(usize, 
 
 /// The parts of the day joined by "and", "&" or "+" to the part at `at`, one amount given at
 /// each ("1 tablet morning and night", "1 tablet in the morning and at night", "with breakfast
-/// and evening meal"): a number, or any other word, ends them.
+/// and evening meal"): a number, or any other word, ends them. A list of parts written with
+/// commas and closed by a joining word ("1 tablet morning, lunch and night", "at breakfast,
+/// lunch, and bedtime") is one joined list: the amount is given at each part. Chosen: the
+/// words carry no commas, so parts side by side are a list only where a joining word closes
+/// it; parts left unclosed ("morning, night") are not taken as doses.
 fn parts_joined_to(words: &[String], at: usize) -> Vec<u8> {
     let mut parts = Vec::new();
+    // Parts after the last joining word, kept once one closes the list.
+    let mut listed = Vec::new();
     let mut index = at + 1;
     loop {
         while words
@@ -1640,13 +1678,12 @@ fn parts_joined_to(words: &[String], at: usize) -> Vec<u8> {
         {
             index += 1;
         }
-        if !words
+        let joined = words
             .get(index)
-            .is_some_and(|word| matches!(word.as_str(), "and" | "&" | "+"))
-        {
-            return parts;
+            .is_some_and(|word| matches!(word.as_str(), "and" | "&" | "+"));
+        if joined {
+            index += 1;
         }
-        index += 1;
         while words.get(index).is_some_and(|word| {
             matches!(
                 word.as_str(),
@@ -1662,7 +1699,11 @@ fn parts_joined_to(words: &[String], at: usize) -> Vec<u8> {
         else {
             return parts;
         };
-        parts.push(part);
+        listed.push(part);
+        if joined {
+            parts.append(&mut listed);
+        }
+        index += 1;
     }
 }
 
@@ -2062,8 +2103,10 @@ fn step_break_starts(words: &[String]) -> Vec<(usize, usize)> {
 /// days/weeks/months", "x N weeks"); a step that names no schedule keeps the one before it
 /// ("then 50 mg"). `None` when the text is one step, or a step cannot be read so: it is then
 /// read as one dosage (see [`read`]).
-pub fn steps(text: &str) -> Option<Vec<TextStep>> {
-    let marked = without_former_doses(&without_supplies(&tokens(text)))?;
+///
+/// `own`: the words of the drug's own name (see [`read_of`]).
+pub fn steps(text: &str, own: &[String]) -> Option<Vec<TextStep>> {
+    let marked = without_former_doses(&without_supplies(&tokens(text)), own)?;
     let labels = step_labels(&marked);
     if is_labelled(&labels) {
         return labelled_steps(&marked.words, &labels);
@@ -2920,13 +2963,17 @@ fn per_day(words: &[String]) -> Option<f64> {
 /// times ("8 am and 8 pm"), no parts.
 ///
 /// Chosen: a part is a dose only where it carries an amount, or is joined ("and", "&", "+") to
-/// a part that does ([`carries_an_amount`]): "Missed dose: take in the morning", "weigh
+/// a part that does ([`carries_an_amount`]), a comma list closed by a joining word being one
+/// joined list ("1 tablet morning, lunch and night", "at breakfast, lunch, and bedtime": the
+/// words carry no commas, so parts side by side join only where "and" closes them): "Missed dose: take in the morning", "weigh
 /// yourself every morning" beside "2 tablets at night" name no dose, and a meal saying when
 /// one dose is given relative to food ("2 tablets at bedtime after the evening meal", "at
 /// night, 30 minutes after supper") is that dose, no second one.
 fn parts_named(words: &[String]) -> Vec<u8> {
-    // Runs of parts joined to one another, each part with where it stands.
-    let mut runs: Vec<Vec<(usize, u8)>> = Vec::new();
+    // Runs of parts joined to one another, each part with where it stands, and whether the
+    // run follows the run before it with no joining word (a comma list: "morning, lunch and
+    // night"); such a run joins the one before once a joining word closes it.
+    let mut runs: Vec<(Vec<(usize, u8)>, bool)> = Vec::new();
     let mut joined = false;
     let mut conjoined = false;
     for (index, word) in words.iter().enumerate() {
@@ -2939,11 +2986,20 @@ fn parts_named(words: &[String]) -> Vec<u8> {
             let placed = abbreviated || places_a_dose_at(words, index);
             if joined
                 && conjoined
-                && let Some(run) = runs.last_mut()
+                && let Some((run, _)) = runs.last_mut()
             {
                 run.push((index, part));
+                // "and" closes the comma list the run ends: one list with the runs before.
+                while runs.len() >= 2 && runs.last().is_some_and(|(_, listed)| *listed) {
+                    if let Some((last, _)) = runs.pop()
+                        && let Some((before, _)) = runs.last_mut()
+                    {
+                        before.extend(last);
+                    }
+                }
             } else if joined || placed {
-                runs.push(vec![(index, part)]);
+                let listed = joined && !runs.is_empty();
+                runs.push((vec![(index, part)], listed));
             }
             joined = joined || placed;
             conjoined = false;
@@ -2972,7 +3028,7 @@ fn parts_named(words: &[String]) -> Vec<u8> {
         }
     }
     let mut parts: Vec<u8> = Vec::new();
-    for run in runs {
+    for (run, _) in runs {
         let carried = run
             .first()
             .is_some_and(|&(first, _)| carries_an_amount(words, first, true))
@@ -3570,8 +3626,10 @@ mod tests {
     #[test]
     fn labelled_steps_follow_one_another() {
         use super::steps;
-        let read_steps =
-            steps("Week 1: 25 mg daily; Week 2: 50 mg daily; Week 3 onwards: 100 mg daily");
+        let read_steps = steps(
+            "Week 1: 25 mg daily; Week 2: 50 mg daily; Week 3 onwards: 100 mg daily",
+            &[],
+        );
         let days: Option<Vec<Option<i64>>> =
             read_steps.map(|all| all.iter().map(|step| step.days).collect());
         assert_eq!(days, Some(vec![Some(7), Some(7), None]));
@@ -3580,7 +3638,7 @@ mod tests {
             "Week 2 onwards: 50 mg daily",
             "Week 1 onwards: 25 mg daily; Week 2: 50 mg daily",
         ] {
-            assert_eq!(steps(text), None, "{text}");
+            assert_eq!(steps(text, &[]), None, "{text}");
             assert_eq!(read(text).amount, None, "{text}");
         }
         // A length after its number is no label.

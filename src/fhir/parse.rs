@@ -1648,7 +1648,18 @@ fn map_medication(
     }
 
     let dispensed = raw.resource_type == "MedicationDispense";
-    let (mut dosages, timings) = dose_lines(resource);
+    // The drug's own name in its dosage text names no other drug (see `dosage_text::read_of`).
+    let own = concept.as_ref().map_or_else(Vec::new, |product| {
+        dosage_text::own_name_words(product.texts().into_iter().filter_map(|(kind, text)| {
+            matches!(
+                kind,
+                "medication text" | "medication display" | "ingredient display"
+            )
+            .then_some(text)
+            .flatten()
+        }))
+    });
+    let (mut dosages, timings) = dose_lines(resource, &own);
     let said = warnings.len();
     let (start, end, mut dates) = if dispensed {
         dispense_period(resource)?
@@ -2838,7 +2849,7 @@ fn count_days(timing: Option<&model::Timing>) -> Option<i64> {
 /// titration ("25 mg daily for 3 weeks then 50 mg daily", see [`dosage_text::steps`]) is a line
 /// per written step, one after another; a text naming several amounts that are no steps leaves
 /// the dose unknown.
-fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming>) {
+fn dose_lines(resource: &model::MedicationUse, own: &[String]) -> (Vec<DoseSpec>, Vec<LineTiming>) {
     let quantity =
         |q: Option<&model::Quantity>| q.and_then(|q| Some((q.value?, dose_unit(q).to_owned())));
     let per_day = |timing: Option<&model::Timing>| timing.and_then(timing_per_day);
@@ -2903,7 +2914,7 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
                         && !spec.as_needed
                         && !entries_disagree
                 })
-                .and_then(|text| dosage_text::steps(text));
+                .and_then(|text| dosage_text::steps(text, own));
             if let Some(written) = written_steps {
                 let last = written.len().saturating_sub(1);
                 for (part, step) in written.into_iter().enumerate() {
@@ -2933,15 +2944,18 @@ fn dose_lines(resource: &model::MedicationUse) -> (Vec<DoseSpec>, Vec<LineTiming
                 && let Some(form) = count_unit(&unit.trim().to_lowercase())
                 && !entries_disagree
             {
-                let (written_mg, per_day) =
-                    written_dose_mass(&dosage_text::read(text), (*count, form), spec.per_day);
+                let (written_mg, per_day) = written_dose_mass(
+                    &dosage_text::read_of(text, own),
+                    (*count, form),
+                    spec.per_day,
+                );
                 spec.written_mg = written_mg;
                 spec.per_day = spec.per_day.or(per_day);
             }
             if let Some(text) = text
                 && (spec.quantity.is_none() || spec.per_day.is_none())
             {
-                let read = dosage_text::read(text);
+                let read = dosage_text::read_of(text, own);
                 if spec.quantity.is_none() && spec.rate.is_none() && !entries_disagree {
                     // Several amounts that are no steps and no day written dose by dose stay
                     // unknown: the lowest of them is often no dose at all ("150 mg daily using 37.5

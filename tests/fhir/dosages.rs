@@ -2499,3 +2499,78 @@ fn the_same_instruction_written_twice_is_one_dose() {
         ),
     ]);
 }
+
+#[test]
+fn one_amount_at_a_comma_list_of_parts_of_the_day_is_a_dose_at_each() {
+    assert_text_doses(&[
+        (
+            TRAZODONE,
+            "1 tablet morning, lunch and night",
+            &["150.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "Take 1 tablet at breakfast, lunch and bedtime",
+            &["150.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet with breakfast, lunch and dinner",
+            &["150.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet in the morning, at lunch and at night",
+            &["150.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "One tablet morning, midday and evening",
+            &["150.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet at breakfast, lunch, and bedtime",
+            &["150.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet morning, lunch, teatime & bedtime",
+            &["200.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "1 tablet morning and lunch and night",
+            &["150.0 mg/d"],
+        ),
+        // A list with no joining word to close it is no list of doses.
+        (TRAZODONE, "1 tablet morning and night", &["100.0 mg/d"]),
+    ]);
+}
+
+#[test]
+fn the_drugs_own_name_after_a_current_dose_marker_is_no_other_drug() {
+    assert_text_doses(&[
+        (
+            TRAZODONE,
+            "Take 1 tablet at night. Now taking trazodone 50 mg at night",
+            &["50.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "Take 1 tablet at night. Current dose: trazodone 150mg at night",
+            &["150.0 mg/d"],
+        ),
+        (
+            TRAZODONE,
+            "Take 1 tablet at night. Now taking Trazodone tablets 150 mg at night",
+            &["150.0 mg/d"],
+        ),
+        // Another drug's name still leaves the dose unknown.
+        (
+            TRAZODONE,
+            "Take 1 tablet at night. Now taking sertraline 50 mg daily",
+            &["-"],
+        ),
+    ]);
+}
