@@ -240,7 +240,64 @@ pub struct Rules {
 pub struct ObservationTerms {
     pub codes: std::collections::BTreeSet<String>,
     pub names: Vec<String>,
+    /// What imports named the tests they met under these terms.
+    pub naming: NamingMemo,
 }
+
+/// A test as an import names it: (code, name, the code's system).
+pub type TestNaming = Option<(String, String, String)>;
+
+/// What imports named each test they met (see `fhir::parse`'s `test_of`), by a key of
+/// everything the naming reads of a result: an export holds tens of thousands of results under
+/// a few dozen tests, and naming one tries every name the criteria read. Emptied when full; a
+/// copy of the terms starts empty, and it is never part of what the terms are (equality).
+#[derive(Default)]
+pub struct NamingMemo {
+    named: std::sync::Mutex<std::collections::HashMap<String, TestNaming>>,
+}
+
+impl NamingMemo {
+    /// Far more tests than any export names, few enough to stay a few MB.
+    const MOST: usize = 20_000;
+
+    /// The naming kept under `key`, else `name()`'s, kept.
+    pub fn named(&self, key: String, name: impl FnOnce() -> TestNaming) -> TestNaming {
+        // A lock poisoned by a panicking reader names afresh: the memo only saves work.
+        if let Ok(named) = self.named.lock()
+            && let Some(naming) = named.get(&key)
+        {
+            return naming.clone();
+        }
+        let naming = name();
+        if let Ok(mut named) = self.named.lock() {
+            if named.len() >= Self::MOST {
+                named.clear();
+            }
+            named.insert(key, naming.clone());
+        }
+        naming
+    }
+}
+
+impl std::fmt::Debug for NamingMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NamingMemo")
+    }
+}
+
+impl Clone for NamingMemo {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for NamingMemo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for NamingMemo {}
 
 impl ObservationTerms {
     /// Gathers the selectors of a rule file: the tables that hold only `codes` and `names`
@@ -608,6 +665,7 @@ mod tests {
             ]
             .map(str::to_owned)
             .to_vec(),
+            naming: NamingMemo::default(),
         };
         for text in [
             "Electrographic seizures",

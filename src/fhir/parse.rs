@@ -4210,6 +4210,38 @@ fn test_of(
     in_vital_signs: bool,
     rules: &Rules,
 ) -> Option<(String, String, String)> {
+    // Everything the naming reads, each part with its length, so that no two inputs share a key.
+    let mut key = String::with_capacity(160);
+    let mut part = |text: Option<&str>| match text {
+        Some(text) => {
+            key.push_str(&text.len().to_string());
+            key.push(':');
+            key.push_str(text);
+        }
+        None => key.push('-'),
+    };
+    part(Some(if names_read_as_bp { "bp" } else { "" }));
+    part(Some(if in_vital_signs { "vs" } else { "" }));
+    part(unit);
+    part(concept.text.as_deref());
+    for coding in &concept.coding {
+        part(coding.system.as_deref());
+        part(coding.code.as_deref());
+        part(coding.display.as_deref());
+    }
+    rules.observation_terms.naming.named(key, || {
+        name_test(concept, unit, names_read_as_bp, in_vital_signs, rules)
+    })
+}
+
+/// [`test_of`], worked out.
+fn name_test(
+    concept: &CodeableConcept,
+    unit: Option<&str>,
+    names_read_as_bp: bool,
+    in_vital_signs: bool,
+    rules: &Rules,
+) -> Option<(String, String, String)> {
     let terms = &rules.observation_terms;
     let clean = |words: &str| {
         crate::text::sanitise_line(words)
@@ -4341,9 +4373,14 @@ fn with_specimen(name: &str, names: &[String]) -> String {
             .map(str::to_lowercase)
             .collect()
     };
+    // The phrases are lower-case words joined by single spaces (see [`SPECIMENS`]): compared
+    // word by word in place, as this runs for every result an import reads.
     let says = |text: &[String], phrase: &str| {
-        let phrase = words(phrase);
-        !phrase.is_empty() && text.windows(phrase.len()).any(|window| window == phrase)
+        let length = phrase.split(' ').count();
+        !phrase.is_empty()
+            && text
+                .windows(length)
+                .any(|window| window.iter().map(String::as_str).eq(phrase.split(' ')))
     };
     let specimen_of = |text: &[String]| {
         SPECIMENS
@@ -4820,6 +4857,23 @@ fn last_seizure_stated(
     rules: &Rules,
 ) -> Vec<Observation> {
     use observation_codes::seizure_frequency::{self, Answer, PREFIX};
+    let words = value
+        .coded
+        .into_iter()
+        .flat_map(|c| {
+            c.text
+                .as_deref()
+                .into_iter()
+                .chain(c.coding.iter().filter_map(|c| c.display.as_deref()))
+        })
+        .chain(value.string)
+        .chain(resource.note.iter().filter_map(|n| n.text.as_deref()));
+    let text = words.collect::<Vec<_>>().join(".\n");
+    // Most results say nothing in words: naming their test again would be wasted work (it is
+    // an import's hottest path).
+    if text.trim().is_empty() {
+        return Vec::new();
+    }
     let Some((code, display, system)) = resource.code.as_ref().and_then(&test_of) else {
         return Vec::new();
     };
@@ -4841,19 +4895,7 @@ fn last_seizure_stated(
     if says_seizures {
         return Vec::new();
     }
-    let words = value
-        .coded
-        .into_iter()
-        .flat_map(|c| {
-            c.text
-                .as_deref()
-                .into_iter()
-                .chain(c.coding.iter().filter_map(|c| c.display.as_deref()))
-        })
-        .chain(value.string)
-        .chain(resource.note.iter().filter_map(|n| n.text.as_deref()));
     let report = effective.date();
-    let text = words.collect::<Vec<_>>().join(".\n");
     let Some(stated) = super::last_seizure::stated_in_words(&text, report) else {
         return Vec::new();
     };
@@ -6371,6 +6413,69 @@ fn bp_setting(words: &str) -> BpSetting {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_test_named_again_is_named_as_afresh_and_apart_from_other_inputs() {
+        let rules = Rules::embedded().expect("the embedded rules load");
+        let concept = CodeableConcept {
+            coding: vec![model::Coding {
+                system: Some(String::from("urn:oid:1.2.840.114350.1")),
+                code: Some(String::from("5")),
+                display: Some(String::from("Cuff systolic")),
+            }],
+            text: None,
+        };
+        let in_mmhg = || test_of(&concept, Some("mm[Hg]"), true, true, &rules);
+        let unitless = || test_of(&concept, None, true, true, &rules);
+        let outside_vital_signs = || test_of(&concept, Some("mm[Hg]"), false, false, &rules);
+        for _ in 0..2 {
+            assert_eq!(
+                in_mmhg(),
+                name_test(&concept, Some("mm[Hg]"), true, true, &rules)
+            );
+            assert_eq!(unitless(), name_test(&concept, None, true, true, &rules));
+            assert_eq!(
+                outside_vital_signs(),
+                name_test(&concept, Some("mm[Hg]"), false, false, &rules)
+            );
+        }
+        // The inputs differ in what they name: the memo keeps them apart.
+        assert_eq!(in_mmhg().map(|named| named.0).as_deref(), Some("8480-6"));
+        assert_ne!(in_mmhg(), unitless());
+        assert_ne!(in_mmhg(), outside_vital_signs());
+    }
+
+    #[test]
+    fn specimen_phrases_are_lower_case_words_joined_by_single_spaces() {
+        let phrases = SPECIMENS
+            .iter()
+            .flat_map(|(phrases, _)| phrases.iter())
+            .chain(BLOOD_SPECIMENS);
+        for phrase in phrases {
+            assert!(
+                phrase
+                    .split(' ')
+                    .all(|word| !word.is_empty() && word.chars().all(|c| c.is_ascii_lowercase())),
+                "{phrase:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_specimen_another_name_says_is_added() {
+        let names = |list: &[&str]| list.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        let urine = names(&["M-Spike", "Protein.monoclonal in Urine by Electrophoresis"]);
+        assert_eq!(with_specimen("M-Spike", &urine), "M-Spike (urine)");
+        let csf = names(&["Protein", "Protein [Mass/volume] in Cerebral spinal fluid"]);
+        assert_eq!(
+            with_specimen("Protein", &csf),
+            "Protein (cerebrospinal fluid)"
+        );
+        let mixed = names(&["M-Spike", "in Urine", "in Serum"]);
+        assert_eq!(with_specimen("M-Spike", &mixed), "M-Spike");
+        let spinal_alone = names(&["Protein", "spinal cord fluid"]);
+        assert_eq!(with_specimen("Protein", &spinal_alone), "Protein");
+    }
 
     #[test]
     fn references_are_normalised() {

@@ -215,8 +215,19 @@ pub fn holds_deletions_only(path: &Path) -> bool {
     }
     #[derive(serde::Deserialize)]
     struct Entry {
+        #[serde(default, deserialize_with = "no_resource")]
         resource: Option<serde::de::IgnoredAny>,
         request: Option<Request>,
+    }
+    // An entry holding a resource settles it (no deletions file): the read stops there, rather
+    // than reading a whole bundle written on one line, as refract's own export writes it.
+    fn no_resource<'de, D: serde::Deserializer<'de>>(
+        holder: D,
+    ) -> Result<Option<serde::de::IgnoredAny>, D::Error> {
+        match <Option<serde::de::IgnoredAny> as serde::Deserialize>::deserialize(holder)? {
+            Some(_) => Err(serde::de::Error::custom("an entry holds a resource")),
+            None => Ok(None),
+        }
     }
     #[derive(serde::Deserialize)]
     struct Head {
