@@ -251,7 +251,8 @@ fn this_host() -> String {
 /// dose it replaced or one closed as it began.
 /// Also in 16: one amount at a comma list of parts of the day closed by "and" is a dose at
 /// each, and the drug's own name after a current-dose phrase names no other drug.
-pub const MAPPING_VERSION: i64 = 16;
+/// 17: a last seizure or a freedom dated "12.03.2024", "March 3, 2024" or "2024-03-12" is read.
+pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -104,7 +104,7 @@ fn year_window(year: i32) -> Option<(NaiveDate, NaiveDate)> {
 }
 
 /// The month an English name or its usual abbreviation names.
-fn month_named(word: &str) -> Option<u32> {
+pub(super) fn month_named(word: &str) -> Option<u32> {
     crate::domain::typed_date::MONTH_NAMES
         .iter()
         .position(|name| *name == word || (word.len() >= 3 && name.starts_with(word)))

@@ -50,7 +50,7 @@ pub struct Stated {
 /// What `words` in a report made on `report` state of the last seizure and of freedom since;
 /// `None` when they state neither without doubt.
 pub fn stated_in_words(words: &str, report: NaiveDate) -> Option<Stated> {
-    let lower = words.to_lowercase();
+    let lower = dates_kept_whole(&words.to_lowercase());
     let mut statements: Vec<Stated> = Vec::new();
     // A relative named with seizure words ("Mother also has epilepsy, ...") leaves the subject
     // of every statement after it in doubt; a relative as witness or companion ("mother
@@ -99,6 +99,113 @@ pub fn stated_in_words(words: &str, report: NaiveDate) -> Option<Stated> {
     }
     Some(Stated { seizure, free_from })
         .filter(|s| s.free_from <= report && s.seizure.is_none_or(|(first, last)| first <= last))
+}
+
+/// `lower` with the dates whose punctuation would split a statement rewritten whole: a dotted
+/// date ("12.03.2024") slashed, as either reading it may have (see [`numeric_date`]); a comma
+/// between a month or its day and the year ("March 3, 2024", "3 March, 2024") dropped; a FHIR
+/// or ISO date ("2024-03-12", "2024-03") in words ("12 march 2024"), its one reading.
+fn dates_kept_whole(lower: &str) -> String {
+    let bytes = lower.as_bytes();
+    let digits_at = |from: usize| {
+        bytes[from.min(bytes.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let mut out = String::with_capacity(lower.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let starts_number =
+            bytes[at].is_ascii_digit() && (at == 0 || !bytes[at - 1].is_ascii_digit());
+        if starts_number && let Some((rewritten, length)) = dotted_or_dashed(bytes, at, &digits_at)
+        {
+            out.push_str(&rewritten);
+            at += length;
+            continue;
+        }
+        if bytes[at] == b',' && comma_inside_a_date(&out, &lower[at + 1..]) {
+            out.push(' ');
+            at += 1;
+            continue;
+        }
+        // Copied a character at a time: only ASCII is ever rewritten.
+        let width = lower[at..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&lower[at..at + width]);
+        at += width;
+    }
+    out
+}
+
+/// A dotted date ("12.03.2024", slashed) or a FHIR date ("2024-03-12", "2024-03", in words)
+/// starting at `at`, and the bytes it spans; nothing for any other number.
+fn dotted_or_dashed(
+    bytes: &[u8],
+    at: usize,
+    digits_at: &impl Fn(usize) -> usize,
+) -> Option<(String, usize)> {
+    let text = |from: usize, length: usize| std::str::from_utf8(&bytes[from..from + length]).ok();
+    let ends_number = |end: usize| {
+        bytes.get(end).is_none_or(|b| !b.is_ascii_digit())
+            && !(bytes.get(end).is_some_and(|b| matches!(b, b'.' | b'-'))
+                && bytes.get(end + 1).is_some_and(u8::is_ascii_digit))
+    };
+    let first = digits_at(at);
+    if (1..=2).contains(&first) && bytes.get(at + first) == Some(&b'.') {
+        let second = digits_at(at + first + 1);
+        let third_from = at + first + 1 + second + 1;
+        if (1..=2).contains(&second)
+            && bytes.get(third_from - 1) == Some(&b'.')
+            && digits_at(third_from) == 4
+            && ends_number(third_from + 4)
+        {
+            let slashed = format!(
+                "{}/{}/{}",
+                text(at, first)?,
+                text(at + first + 1, second)?,
+                text(third_from, 4)?
+            );
+            return Some((slashed, third_from + 4 - at));
+        }
+        return None;
+    }
+    if first == 4 && bytes.get(at + 4) == Some(&b'-') && digits_at(at + 5) == 2 {
+        let year = text(at, 4)?;
+        let month: usize = text(at + 5, 2)?.parse().ok()?;
+        let month_name = crate::domain::typed_date::MONTH_NAMES.get(month.checked_sub(1)?)?;
+        if bytes.get(at + 7) == Some(&b'-') && digits_at(at + 8) == 2 && ends_number(at + 10) {
+            let day = text(at + 8, 2)?;
+            return Some((format!("{day} {month_name} {year}"), 10));
+        }
+        if ends_number(at + 7) {
+            return Some((format!("{month_name} {year}"), 7));
+        }
+    }
+    None
+}
+
+/// Whether a comma between `before` and `after` sits inside a date: after a month's name, or
+/// a day beside one ("march 3", "3rd march"), and before a year of four digits.
+fn comma_inside_a_date(before: &str, after: &str) -> bool {
+    let year = after.trim_start();
+    let year_digits = year.bytes().take_while(u8::is_ascii_digit).count();
+    if year_digits != 4 || year[4..].starts_with(|c: char| c.is_alphanumeric()) {
+        return false;
+    }
+    let words: Vec<&str> = before.split_whitespace().rev().take(2).collect();
+    let month = |word: &str| super::date_words::month_named(word.trim_end_matches('.')).is_some();
+    let day = |word: &str| {
+        let number = ["st", "nd", "rd", "th"]
+            .iter()
+            .find_map(|ending| word.strip_suffix(ending))
+            .unwrap_or(word);
+        number.len() <= 2 && number.parse::<u32>().is_ok_and(|n| (1..=31).contains(&n))
+    };
+    match words.as_slice() {
+        [last, ..] if month(last) => true,
+        [last, previous] => day(last) && month(previous),
+        _ => false,
+    }
 }
 
 /// Lower-case words of `text`, punctuation as spaces (a slash kept inside a numeric date).
@@ -876,6 +983,45 @@ mod tests {
         );
         assert_eq!(
             read("Seizure free for 2 years now"),
+            Some(free_from("2024-11-01"))
+        );
+    }
+
+    /// Dates written with the punctuation that ends a statement elsewhere: dotted (as much of
+    /// Europe writes them: either reading, as a slashed date), with a comma before the year,
+    /// and as FHIR and ISO write them (one day, never the year alone).
+    #[test]
+    fn dates_with_dots_commas_or_dashes_are_read_whole() {
+        let report = day("2026-11-01");
+        let read = |words: &str| stated_in_words(words, report);
+        assert_eq!(
+            read("Last seizure 12.03.2024"),
+            Some(seizure("2024-03-12", "2024-12-03"))
+        );
+        assert_eq!(
+            read("Seizure free since 3.2.2024."),
+            Some(free_from("2024-03-02"))
+        );
+        assert_eq!(
+            read("Last seizure March 3, 2024"),
+            Some(seizure("2024-03-03", "2024-03-03"))
+        );
+        assert_eq!(
+            read("Last seizure on 3rd March, 2024, at home"),
+            Some(seizure("2024-03-03", "2024-03-03"))
+        );
+        assert_eq!(
+            read("Last seizure 2024-03-12"),
+            Some(seizure("2024-03-12", "2024-03-12"))
+        );
+        assert_eq!(
+            read("Seizure free since 2024-03"),
+            Some(free_from("2024-03-31"))
+        );
+        // Numbers that are no date keep splitting statements as before.
+        assert_eq!(read("Last seizure 1.5 years ago"), None);
+        assert_eq!(
+            read("Seizures 3, 2024 review. Seizure free for 2 years"),
             Some(free_from("2024-11-01"))
         );
     }
