@@ -116,6 +116,10 @@ struct Entry {
     snomed: Vec<String>,
     #[serde(default)]
     phrases: Vec<String>,
+    /// Words later in the sentence that undo a phrase ("Prior authorization denied,
+    /// overturned on appeal"), as a pair's `undone` words undo the pair.
+    #[serde(default)]
+    undone: Vec<String>,
     #[serde(default)]
     together: Vec<Together>,
 }
@@ -167,6 +171,8 @@ struct Meaning {
     reason: StopReason,
     snomed: Vec<String>,
     phrases: Vec<String>,
+    /// Words later in a phrase's sentence that undo it, normalised.
+    undone: Vec<String>,
     /// Pairs of word groups, normalised (see [`Together`]).
     together: Vec<Pair>,
 }
@@ -317,6 +323,7 @@ impl StopReasons {
                 if entry
                     .phrases
                     .iter()
+                    .chain(&entry.undone)
                     .chain(entry.together.iter().flat_map(|t| {
                         t.these
                             .iter()
@@ -336,6 +343,7 @@ impl StopReasons {
                     reason,
                     snomed: entry.snomed,
                     phrases: entry.phrases.iter().map(|p| normalise(p)).collect(),
+                    undone: entry.undone.iter().map(|p| normalise(p)).collect(),
                     together: entry
                         .together
                         .iter()
@@ -458,6 +466,7 @@ impl StopReasons {
                     if self.denied_before(&text[..start])
                         || self.denied_after(&text[end..])
                         || self.turned(&text[..start], &text[end..])
+                        || undone_later(text, end, &entry.undone)
                         || (self.subject_categories.contains(&entry.reason)
                             && self.about_another_subject(text, start, end))
                     {
@@ -538,14 +547,7 @@ impl StopReasons {
                 {
                     continue;
                 }
-                let sentence_end = text[end..]
-                    .find(SENTENCE_END)
-                    .map_or(text.len(), |i| end + i);
-                if pair.undone.iter().any(|word| {
-                    whole_occurrences(&text[end..sentence_end], word)
-                        .next()
-                        .is_some()
-                }) {
+                if undone_later(text, end, &pair.undone) {
                     continue;
                 }
                 spans.push((start, end));
@@ -830,6 +832,19 @@ const CLAUSE_END: &[char] = &['.', ',', ';', '!', '?', CLAUSE_DASH];
 
 /// The characters that end a sentence: a reason clause reaches to one.
 const SENTENCE_END: &[char] = &['.', ';', '!', '?'];
+
+/// Whether one of `undone` stands in `text` after `end`, before its sentence ends: the words
+/// that take back what was read up to `end` ("denial overturned on appeal").
+fn undone_later(text: &str, end: usize, undone: &[String]) -> bool {
+    let sentence_end = text[end..]
+        .find(SENTENCE_END)
+        .map_or(text.len(), |i| end + i);
+    undone.iter().any(|word| {
+        whole_occurrences(&text[end..sentence_end], word)
+            .next()
+            .is_some()
+    })
+}
 
 /// The byte offsets where `phrase` occurs in `text` on word boundaries.
 fn whole_occurrences<'t>(text: &'t str, phrase: &'t str) -> impl Iterator<Item = usize> + 't {
@@ -1143,6 +1158,11 @@ mod tests {
                 ("Formulary restriction lifted", None),
                 ("Insurance denial overturned on appeal", None),
                 ("Coverage was denied by the insurer, appeal approved", None),
+                // A refusal phrase undone later in its sentence is none either.
+                ("Prior authorization denied, overturned on appeal", None),
+                ("Not covered by insurance, decision later reversed", None),
+                ("Shortage, since resolved", None),
+                ("Prior authorization denied; appeal pending", access),
                 ("Insurance prior authorization failed", access),
                 ("Unable to obtain", access),
                 ("Pharmacy could not source it", access),
