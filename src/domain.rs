@@ -10,6 +10,7 @@
 mod clinical;
 mod codes;
 pub mod history;
+pub mod identifier_systems;
 pub mod meeting;
 pub mod nicknames;
 pub mod observation_codes;

@@ -31,6 +31,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::assess;
+use crate::domain::identifier_systems;
 use crate::fhir::stream::{StreamError, each_resource};
 use crate::fhir::{Mapped, map_resource};
 use crate::rules::Rules;
@@ -252,6 +253,10 @@ fn this_host() -> String {
 /// Also in 16: one amount at a comma list of parts of the day closed by "and" is a dose at
 /// each, and the drug's own name after a current-dose phrase names no other drug.
 /// 17: a last seizure or a freedom dated "12.03.2024", "March 3, 2024" or "2024-03-12" is read.
+/// Also in 17: a Patient's identifiers are read with their `use` and `type` (an export writes them
+/// back), a registered identifier system written as its OID in the URI's spelling (FHIR R4's
+/// identifier registry), and its `meta.lastUpdated` (an older Patient never replaces newer
+/// demographics): files are read again to fill them in for the patients they hold.
 pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
@@ -343,6 +348,9 @@ pub struct FileReport {
     pub older: usize,
     /// Patients whose demographics changed.
     pub demographics_changed: usize,
+    /// Patients whose demographics a Patient of this file did not replace: it was written
+    /// before them (`meta.lastUpdated`), whichever source sent them.
+    pub demographics_kept_newer: usize,
     pub skipped: BTreeMap<String, usize>,
     /// Stop reasons whose words the vocabulary (`assets/stop_reasons.toml`) does not know,
     /// as written, with how often: kept beside their drug, read as no reason.
@@ -421,6 +429,9 @@ pub struct ImportReport {
     pub updated: usize,
     pub unchanged: usize,
     pub removed: usize,
+    /// See [`FileReport::demographics_changed`] and [`FileReport::demographics_kept_newer`].
+    pub demographics_changed: usize,
+    pub demographics_kept_newer: usize,
     pub skipped: BTreeMap<String, usize>,
     /// See [`FileReport::stop_reasons_not_understood`].
     pub stop_reasons_not_understood: BTreeMap<String, usize>,
@@ -457,6 +468,8 @@ impl ImportReport {
         self.updated += later.updated;
         self.unchanged += later.unchanged;
         self.removed += later.removed;
+        self.demographics_changed += later.demographics_changed;
+        self.demographics_kept_newer += later.demographics_kept_newer;
         for (kind, count) in later.skipped {
             *self.skipped.entry(kind).or_default() += count;
         }
@@ -625,6 +638,7 @@ fn import_all(
     report.new_patients =
         rebuilt.created + report.files.iter().map(|file| file.created).sum::<usize>();
     report.notices = rebuilt.unresolved;
+    report.demographics_kept_newer += rebuilt.demographics_kept_newer;
     for file in &report.files {
         match file.outcome {
             FileOutcome::Imported => report.imported += 1,
@@ -640,6 +654,8 @@ fn import_all(
         report.updated += file.updated;
         report.unchanged += file.unchanged;
         report.removed += file.removed;
+        report.demographics_changed += file.demographics_changed;
+        report.demographics_kept_newer += file.demographics_kept_newer;
         report.warnings += file.warnings_total;
         for (kind, count) in &file.skipped {
             *report.skipped.entry(kind.clone()).or_default() += count;
@@ -858,7 +874,8 @@ impl ConditionalTargets {
         match system {
             Some(system) => self
                 .exact
-                .get(&(system.to_owned(), value.to_owned()))
+                // The file's Patients are kept under the canonical spelling of each system.
+                .get(&(identifier_systems::canonical(system), value.to_owned()))
                 .map(String::as_str)
                 .ok_or_else(|| {
                     format!("names no Patient of this file (identifier {system}|{value})")
@@ -1468,6 +1485,9 @@ struct PendingPatient {
     /// A record merged into another (see `apply::Op::Patient`); absent in rows written before.
     #[serde(default)]
     superseded: bool,
+    /// See `apply::Op::Patient`; absent in rows written before.
+    #[serde(default)]
+    facts: ledger::PatientFacts,
 }
 
 /// refract's own document: read whole (bounded by the size limit) and inserted in one

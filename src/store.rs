@@ -226,6 +226,17 @@ pub enum StoreError {
         mrn_forms(mrn, systems)
     )]
     AmbiguousMrn { mrn: String, systems: Vec<String> },
+    /// A value that is no one's MRN but an identifier of several patients, under different
+    /// systems: never resolved to one of them.
+    #[error(
+        "{patients} patients have an identifier {value}: name one as {}",
+        mrn_forms(value, systems)
+    )]
+    AmbiguousIdentifier {
+        value: String,
+        patients: usize,
+        systems: Vec<String>,
+    },
     #[error("{0}")]
     Invalid(String),
     #[error("invalid value in {column}: {detail}")]

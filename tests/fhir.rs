@@ -78,6 +78,8 @@ mod robustness;
 mod rules_change;
 #[path = "fhir/shapes.rs"]
 mod shapes;
+#[path = "fhir/sources.rs"]
+mod sources;
 #[path = "fhir/strengths.rs"]
 mod strengths;
 #[path = "fhir/synthea.rs"]

@@ -808,6 +808,10 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE observations DROP COLUMN utc_offset;
          ALTER TABLE procedures DROP COLUMN utc_offset;
          ALTER TABLE drug_exposures DROP COLUMN utc_offset;
+         DROP INDEX patient_identifiers_value;
+         ALTER TABLE patient_identifiers DROP COLUMN id_use;
+         ALTER TABLE patient_identifiers DROP COLUMN id_type;
+         ALTER TABLE patients DROP COLUMN demographics_updated;
          PRAGMA user_version = 29;",
     )
     .unwrap();

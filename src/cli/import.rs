@@ -140,6 +140,14 @@ fn write_summary(out: &mut impl Write, report: &ImportReport, seconds: f64) -> s
         "  resources: {} added, {} updated, {} unchanged, {} removed",
         report.added, report.updated, report.unchanged, report.removed
     )?;
+    if report.demographics_changed > 0 || report.demographics_kept_newer > 0 {
+        writeln!(
+            out,
+            "  demographics: {} patient(s) updated, {} kept (the Patient read was written before \
+             the demographics stored, by meta.lastUpdated)",
+            report.demographics_changed, report.demographics_kept_newer
+        )?;
+    }
     if !report.skipped.is_empty() {
         let mut skipped: Vec<(&String, &usize)> = report.skipped.iter().collect();
         skipped.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));

@@ -15,6 +15,7 @@ use std::io::Write;
 use chrono::{NaiveDateTime, NaiveTime};
 use sha2::{Digest, Sha256};
 
+use crate::domain::identifier_systems::{IdentifierType, PatientIdentifier};
 use crate::domain::{
     BpSetting, Comparator, ConditionCodeSystem, DatesKnown, Death, DrugExposure, EvidenceKind,
     LineOrigin, OutcomeCategory, PlanFollowed, ReviewState, StopReason, TaskStatus, TreatmentLine,
@@ -97,6 +98,12 @@ pub fn write_bundle(
     let mut first = true;
     for id in ids {
         let mut summary = store.summary(id)?;
+        let identifiers = match summary.record.patient.as_ref() {
+            Some(patient) => {
+                written_identifiers(patient, &own_system, store.patient_identifiers(id)?)
+            }
+            None => Vec::new(),
+        };
         // refract's own numbers (no system) are this file's: written under its system, so
         // that two files' RF-0000001 stay two people (see `Store::own_mrn_system`).
         if let Some(patient) = summary
@@ -108,7 +115,7 @@ pub fn write_bundle(
             patient.mrn_system.clone_from(&own_system);
         }
         let cases = store.cases_of_patient(id)?;
-        let mut entries = patient_entries(&summary);
+        let mut entries = patient_entries(&summary, identifiers);
         entries.extend(meeting_entries(&summary, &cases));
         entries.extend(way_forward_entries(&summary));
         for entry in entries {
@@ -542,7 +549,74 @@ fn identity_key(patient: &crate::domain::Patient) -> String {
     }
 }
 
-fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
+/// The identifiers a patient's exported Patient carries: the MRN first (under the file's own
+/// system when refract gave it), then every other identifier the patient is matched on, each
+/// with the `use` and `type` its source wrote, so that a file made from the export is matched
+/// by the sources' next feeds (one patient, not two). An MRN whose type no source gave is
+/// written as a medical record number, as exports before this one wrote every MRN.
+fn written_identifiers(
+    patient: &crate::domain::Patient,
+    own_system: &str,
+    held: Vec<PatientIdentifier>,
+) -> Vec<Identifier> {
+    // A value written with no system is kept under its source's unscoped system.
+    let is_mrn = |identifier: &PatientIdentifier| {
+        identifier.value == patient.mrn
+            && (identifier.system == patient.mrn_system
+                || (patient.mrn_system.is_empty()
+                    && identifier.system.starts_with("urn:refract:unscoped:")))
+    };
+    let (mrn, others): (Vec<PatientIdentifier>, Vec<PatientIdentifier>) =
+        held.into_iter().partition(|identifier| is_mrn(identifier));
+    let mrn = mrn.into_iter().next();
+    let mrn_system = if patient.mrn_system.is_empty() {
+        own_system
+    } else {
+        patient.mrn_system.as_str()
+    };
+    let written = |identifier: &PatientIdentifier| identifier_type(identifier.kind.as_ref());
+    let mut identifiers =
+        vec![Identifier {
+            usage: mrn
+                .as_ref()
+                .and_then(|identifier| identifier.usage.clone())
+                .and_then(NonBlank::new),
+            kind: Some(mrn.as_ref().and_then(written).unwrap_or_else(|| {
+                bare_code("http://terminology.hl7.org/CodeSystem/v2-0203", "MR")
+            })),
+            // Whose number it is: two hospitals can give two people the same value, and an
+            // import tells them apart by (system, value) only.
+            system: NonBlank::new(mrn_system),
+            value: NonBlank::new(patient.mrn.as_str()),
+        }];
+    identifiers.extend(others.iter().map(|identifier| Identifier {
+        usage: identifier.usage.clone().and_then(NonBlank::new),
+        kind: written(identifier),
+        system: NonBlank::new(identifier.system.as_str()),
+        value: NonBlank::new(identifier.value.as_str()),
+    }));
+    identifiers
+}
+
+/// An identifier's type as its source wrote it, when it said one.
+fn identifier_type(kind: Option<&IdentifierType>) -> Option<CodeableConcept> {
+    let kind = kind?;
+    let concept = CodeableConcept {
+        coding: kind
+            .coding
+            .iter()
+            .map(|coding| Coding {
+                system: coding.system.clone().unwrap_or_default().into(),
+                code: coding.code.clone().and_then(NonBlank::new),
+                display: coding.display.clone().and_then(NonBlank::new),
+            })
+            .collect(),
+        text: kind.text.clone().and_then(NonBlank::new),
+    };
+    (!concept.is_empty()).then_some(concept)
+}
+
+fn patient_entries(summary: &PatientSummary, identifiers: Vec<Identifier>) -> Vec<Entry> {
     let record = &summary.record;
     let Some(patient) = &record.patient else {
         return Vec::new();
@@ -561,13 +635,7 @@ fn patient_entries(summary: &PatientSummary) -> Vec<Entry> {
     };
     let resource = Patient {
         id: patient_uuid.clone(),
-        identifier: vec![Identifier {
-            kind: bare_code("http://terminology.hl7.org/CodeSystem/v2-0203", "MR"),
-            // Whose number it is: two hospitals can give two people the same value, and an
-            // import tells them apart by (system, value) only.
-            system: NonBlank::new(patient.mrn_system.as_str()),
-            value: NonBlank::new(patient.mrn.as_str()),
-        }],
+        identifier: identifiers,
         name: vec![HumanName {
             use_: "official",
             family: NonBlank::new(patient.family_name.as_str()),

@@ -211,6 +211,7 @@ pub struct Extension {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Patient {
+    pub meta: Option<Meta>,
     #[serde(default)]
     pub identifier: Vec<Identifier>,
     #[serde(default)]

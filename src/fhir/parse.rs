@@ -29,6 +29,7 @@ use super::model::{self, CodeableConcept};
 use super::product::{self, Drug, Find, Product, count_unit};
 use super::stream::{RawResource, StreamError, each_in_bytes};
 use super::written_value;
+use crate::domain::identifier_systems::{self, IdentifierType, PatientIdentifier, TypeCoding};
 use crate::domain::units;
 use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
@@ -78,8 +79,17 @@ pub struct ImportedPatient {
     /// The resource id (else the bundle entry's URL, else nothing).
     pub id: Option<String>,
     pub patient: Patient,
-    /// Every identifier with a value: (system, value).
+    /// Every identifier with a value that names this one person: (system, value), the system
+    /// in the one spelling refract keeps it in (see `domain::identifier_systems::canonical`).
     pub identifiers: Vec<(Option<String>, String)>,
+    /// The same identifiers with their `use` and `type` (an empty system: none written), for
+    /// an export to write back.
+    pub described: Vec<PatientIdentifier>,
+    /// Whether the MRN shown is a medical record number (typed `MR`): a source whose Patient
+    /// has none never replaces one that is (see `store::imports`).
+    pub mrn_is_record_number: bool,
+    /// `meta.lastUpdated`: an older Patient never replaces newer demographics.
+    pub last_updated: Option<String>,
     /// The other Patient resources of the same source this one says are the same person
     /// (`Patient.link`), by id (or the key of a `urn:uuid` bundle URL): matched as this
     /// patient, whatever their other identifiers say.
@@ -1246,6 +1256,30 @@ fn names_one_person(identifier: &model::Identifier) -> bool {
     usage_names_them && kind_names_them
 }
 
+/// An identifier's type as refract keeps it (for an export to write back).
+fn identifier_type(kind: &model::CodeableConcept) -> IdentifierType {
+    let text = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned)
+    };
+    IdentifierType {
+        coding: kind
+            .coding
+            .iter()
+            .map(|coding| TypeCoding {
+                system: text(&coding.system),
+                code: text(&coding.code),
+                display: text(&coding.display),
+            })
+            .filter(|coding| coding != &TypeCoding::default())
+            .collect(),
+        text: text(&kind.text),
+    }
+}
+
 fn map_patient(
     raw: &RawResource<'_>,
     resource: &model::Patient,
@@ -1257,18 +1291,41 @@ fn map_patient(
             .as_ref()
             .is_some_and(|kind| kind.coding.iter().any(|c| c.code.as_deref() == Some("MR")))
     };
-    let identifiers: Vec<(Option<String>, String)> = resource
+    // A registered namespace written as its OID (a record converted from CDA) is the same
+    // system as its URI: kept in one spelling, so that matching, naming and exporting agree.
+    let system_of = |identifier: &model::Identifier| {
+        identifier
+            .system
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(identifier_systems::canonical)
+    };
+    let described: Vec<PatientIdentifier> = resource
         .identifier
         .iter()
         .filter(|identifier| names_one_person(identifier))
         .filter_map(|identifier| {
             let value = identifier.value.as_deref()?.trim();
-            (!value.is_empty()).then(|| {
-                (
-                    identifier.system.clone().filter(|s| !s.trim().is_empty()),
-                    value.to_owned(),
-                )
+            (!value.is_empty()).then(|| PatientIdentifier {
+                system: system_of(identifier).unwrap_or_default(),
+                value: value.to_owned(),
+                usage: identifier
+                    .usage
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|usage| !usage.is_empty())
+                    .map(str::to_owned),
+                kind: identifier.kind.as_ref().map(identifier_type),
             })
+        })
+        .collect();
+    let identifiers: Vec<(Option<String>, String)> = described
+        .iter()
+        .map(|identifier| {
+            (
+                Some(identifier.system.clone()).filter(|s| !s.is_empty()),
+                identifier.value.clone(),
+            )
         })
         .collect();
     let id = raw.id.or(raw.full_url).map(str::to_owned);
@@ -1285,10 +1342,11 @@ fn map_patient(
         .find(is_mrn)
         .or_else(|| with_value().find(|i| names_one_person(i)))
         .or_else(|| with_value().next());
+    let mrn_is_record_number = shown.is_some_and(|identifier| is_mrn(&identifier));
     let (mrn, mrn_system) = match shown {
         Some(identifier) => (
             identifier.value.as_deref().unwrap_or("").trim().to_owned(),
-            identifier.system.clone().unwrap_or_default(),
+            system_of(identifier).unwrap_or_default(),
         ),
         None => (
             raw.id
@@ -1356,6 +1414,9 @@ fn map_patient(
             care_team: None,
         },
         identifiers,
+        described,
+        mrn_is_record_number,
+        last_updated: resource.meta.as_ref().and_then(|m| m.last_updated.clone()),
         same_as: linked_patients(resource.link.iter(), raw.full_url, warnings),
         superseded: resource
             .link
@@ -1388,7 +1449,7 @@ fn map_patient(
                         .as_deref()
                         .map(str::trim)
                         .filter(|system| !system.is_empty())
-                        .map(str::to_owned),
+                        .map(identifier_systems::canonical),
                     value: value.to_owned(),
                     replaces: link.kind.as_deref() == Some("replaces"),
                 })

@@ -187,8 +187,10 @@ impl Quantity {
 
 #[derive(Debug, Serialize)]
 pub struct Identifier {
-    #[serde(rename = "type")]
-    pub kind: CodeableConcept,
+    #[serde(rename = "use", skip_serializing_if = "Option::is_none")]
+    pub usage: Option<NonBlank>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<CodeableConcept>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub system: Option<NonBlank>,
     #[serde(skip_serializing_if = "Option::is_none")]

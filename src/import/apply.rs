@@ -28,8 +28,9 @@ use crate::fhir::{
 };
 use crate::rules::Rules;
 use crate::store::imports::{
-    ENCOUNTER_PREFIX, INGREDIENTS_ELSEWHERE, IdentityLookup, ImportTx, LedgerEntry, PatientMatch,
-    Removal, RunKey, Upserted, patient_id_system, replaced_patient_system, written_after,
+    self as ledger, DemographicsChange, ENCOUNTER_PREFIX, INGREDIENTS_ELSEWHERE, IdentityLookup,
+    ImportTx, LedgerEntry, PatientFacts, PatientMatch, Removal, RunKey, Upserted,
+    patient_id_system, replaced_patient_system, written_after,
 };
 use crate::store::{Store, StoreError, now_utc};
 
@@ -122,6 +123,8 @@ enum Op {
         /// A record merged into another (`Patient.link` `replaced-by`): it never replaces the
         /// demographics of the patient it names.
         superseded: bool,
+        /// When it was written, whether its MRN is a record number, its identifiers' details.
+        facts: PatientFacts,
     },
     /// A Medication, or a Substance one refers to as an ingredient.
     Medication {
@@ -677,12 +680,28 @@ fn op_of_mapped(
                     .iter()
                     .map(|id| (replaced.clone(), id.clone())),
             );
+            let unscoped = ledger::unscoped_system(&source);
+            let facts = PatientFacts {
+                last_updated: patient.last_updated,
+                mrn_is_record_number: patient.mrn_is_record_number,
+                identifiers: patient
+                    .described
+                    .into_iter()
+                    .map(|mut identifier| {
+                        if identifier.system.is_empty() {
+                            identifier.system.clone_from(&unscoped);
+                        }
+                        identifier
+                    })
+                    .collect(),
+            };
             Op::Patient {
                 at: raw.path.clone(),
                 key: patient.id.clone(),
                 patient: patient.patient,
                 keys,
                 superseded: patient.superseded,
+                facts,
             }
         }
         Mapped::Medication {
@@ -1180,10 +1199,16 @@ impl<'a> Grouper<'a> {
             return;
         };
         let computed = match &open.patient {
-            Op::Patient { key, patient, .. } if open.computable && open.clinical > 0 => {
+            Op::Patient {
+                key,
+                patient,
+                facts,
+                ..
+            } if open.computable && open.clinical > 0 => {
                 let created = Created {
                     patient: patient.clone(),
                     fhir_id: key.clone(),
+                    last_updated: facts.last_updated.clone(),
                 };
                 // In the ledger's order, (type, id), as the end of a run reads them back: ids
                 // are unique per type only, and renewals of one drug merge in this order.
@@ -1285,6 +1310,7 @@ impl Writer<'_> {
             patient,
             keys,
             superseded,
+            facts,
         } = op
         else {
             return Ok(());
@@ -1295,6 +1321,7 @@ impl Writer<'_> {
             keys: keys.clone(),
             equivalent: self.equivalent.to_vec(),
             superseded: *superseded,
+            facts: facts.clone(),
         };
         let body = serde_json::to_string(&pending)?;
         // Known by its id, else its first identifier (a Patient with neither is never read).
@@ -1347,6 +1374,7 @@ impl Writer<'_> {
                 patient,
                 keys,
                 superseded,
+                facts,
             } => {
                 counted.patients += 1;
                 let id = match tx.match_patient(keys, self.equivalent)? {
@@ -1387,11 +1415,12 @@ impl Writer<'_> {
                         return Ok(None);
                     }
                 };
-                if !superseded
-                    && !tx.merged_away(self.source, id, key.as_deref())?
-                    && tx.update_demographics(id, patient, run)?
-                {
-                    counted.demographics_changed += 1;
+                if !superseded && !tx.merged_away(self.source, id, key.as_deref())? {
+                    match tx.update_demographics(id, patient, facts, run)? {
+                        DemographicsChange::Updated => counted.demographics_changed += 1,
+                        DemographicsChange::KeptNewer => counted.demographics_kept_newer += 1,
+                        DemographicsChange::Unchanged => {}
+                    }
                 }
                 // A Patient id new to them brings what was filed under it.
                 for shared in tx.add_identifiers(id, keys)? {
@@ -1401,6 +1430,7 @@ impl Writer<'_> {
                         &super::shared_message(tx, &shared)?,
                     );
                 }
+                tx.describe_identifiers(id, &facts.identifiers)?;
                 state.last = None;
                 if self.replace {
                     self.file_patients.push(id);
@@ -1733,7 +1763,11 @@ impl Writer<'_> {
         state: &mut TxState,
     ) -> Result<(), StoreError> {
         let Op::Patient {
-            key, patient, keys, ..
+            key,
+            patient,
+            keys,
+            facts,
+            ..
         } = &group.patient
         else {
             return Ok(());
@@ -1777,6 +1811,7 @@ impl Writer<'_> {
                 &super::shared_message(tx, &shared)?,
             );
         }
+        tx.describe_identifiers(id, &facts.identifiers)?;
         self.created.insert(id);
         if self.replace {
             self.file_patients.push(id);
@@ -1795,6 +1830,7 @@ impl Writer<'_> {
         let created = Created {
             patient,
             fhir_id: key.clone(),
+            last_updated: facts.last_updated.clone(),
         };
         let computed = group.computed.take().filter(|_| whole);
         project::create_in_file(

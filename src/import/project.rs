@@ -23,7 +23,8 @@ use crate::fhir::{
 };
 use crate::rules::Rules;
 use crate::store::imports::{
-    ENCOUNTER_PREFIX, IdentityLookup, ImportTx, PatientMatch, PendingRow, StoredResource,
+    DemographicsChange, ENCOUNTER_PREFIX, IdentityLookup, ImportTx, PatientMatch, PendingRow,
+    StoredResource,
 };
 use crate::store::{
     BULK_TRANSACTION, Evaluated, ListProjection, SourceIds, Store, StoreError, now_utc,
@@ -49,6 +50,8 @@ pub struct Rebuilt {
     pub patients: std::collections::BTreeSet<PatientId>,
     /// Patients created from Patient resources that named no stored patient.
     pub created: usize,
+    /// Patients whose newer demographics a Patient written before them left as they were.
+    pub demographics_kept_newer: usize,
     /// Medication records whose Medication (or one of its ingredients) no import brought (kept
     /// as an unidentified drug, or an unnamed ingredient), and Patient resources left out
     /// because their identifiers became ambiguous.
@@ -155,6 +158,7 @@ fn create_pending_once(
                     Created {
                         patient,
                         fhir_id: new.fhir_id,
+                        last_updated: new.facts.last_updated,
                     }
                 });
                 let patient = read_patient(tx, id, created)?;
@@ -249,8 +253,12 @@ fn create_or_merge(
     }
     let found = match tx.match_patient(&new.keys, &new.equivalent)? {
         PatientMatch::Existing(id) => {
-            if !new.superseded && !tx.merged_away(&row.source, id, new.fhir_id.as_deref())? {
-                tx.update_demographics(id, &new.patient, row.import_id)?;
+            if !new.superseded
+                && !tx.merged_away(&row.source, id, new.fhir_id.as_deref())?
+                && tx.update_demographics(id, &new.patient, &new.facts, row.import_id)?
+                    == DemographicsChange::KeptNewer
+            {
+                rebuilt.demographics_kept_newer += 1;
             }
             (id, false)
         }
@@ -268,6 +276,7 @@ fn create_or_merge(
             super::shared_message(tx, &shared)?,
         );
     }
+    tx.describe_identifiers(found.0, &new.facts.identifiers)?;
     Ok(Some(found))
 }
 
@@ -292,6 +301,8 @@ struct Read {
 pub(super) struct Created {
     pub patient: Patient,
     pub fhir_id: Option<String>,
+    /// Its Patient's `meta.lastUpdated` (see `store::imports::update_demographics`).
+    pub last_updated: Option<String>,
 }
 
 fn read_patient(
@@ -671,6 +682,7 @@ fn write_patient(
             read.id,
             &new.patient,
             new.fhir_id.as_deref(),
+            new.last_updated.as_deref(),
             &projection,
             now,
         )?;

@@ -13,13 +13,14 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDateTime;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::audit::{AuditWriter, Change};
 use super::keys::{given_key, name_key};
 use super::sql_types::{format_date, format_datetime};
 use super::write::{IdMap, ListProjection, RecordWriter, Source, SourceIds};
 use super::{Result, Store};
+use crate::domain::identifier_systems::{self, IdentifierType, PatientIdentifier};
 use crate::domain::{Patient, PatientId, PatientRecord};
 
 /// The identifier system of refract's own MRNs (the demo, patients entered by hand).
@@ -157,16 +158,26 @@ fn match_patient(
     })
 }
 
-/// The systems an identifier's system is looked up under: its own, and those the team declared
-/// equivalent to it.
-fn systems_of<'a>(system: &'a str, equivalent: &'a [Vec<String>]) -> Vec<&'a str> {
-    match equivalent
-        .iter()
-        .find(|group| group.iter().any(|s| s == system))
-    {
-        Some(group) => group.iter().map(String::as_str).collect(),
-        None => vec![system],
+/// The systems an identifier's system is looked up under: its own, every spelling FHIR's
+/// identifier registry gives its namespace (an OID and a URI: a file of an older version may
+/// hold either), and those the team declared equivalent to it (`--same-system`), each in every
+/// spelling too.
+fn systems_of(system: &str, equivalent: &[Vec<String>]) -> Vec<String> {
+    let mut all = identifier_systems::spellings(system);
+    if let Some(group) = equivalent.iter().find(|group| {
+        group.iter().any(|declared| {
+            identifier_systems::spellings(declared)
+                .iter()
+                .any(|s| all.contains(s))
+        })
+    }) {
+        for declared in group {
+            all.extend(identifier_systems::spellings(declared));
+        }
     }
+    all.sort();
+    all.dedup();
+    all
 }
 
 /// The prefix of refract's own identifier systems (a source's Patient ids, its bare values, its
@@ -220,7 +231,7 @@ pub fn differing_in(
     let systems = systems_of(record_system, equivalent);
     let values = |keys: &[(String, String)]| -> Vec<String> {
         keys.iter()
-            .filter(|(s, _)| systems.contains(&s.as_str()))
+            .filter(|(s, _)| systems.iter().any(|system| system == s))
             .map(|(_, value)| value.clone())
             .collect()
     };
@@ -302,6 +313,7 @@ fn insert_patient(
     expected: PatientId,
     patient: &Patient,
     fhir_id: Option<&str>,
+    updated: Option<&str>,
     projection: &ListProjection,
     now: NaiveDateTime,
 ) -> Result<()> {
@@ -311,6 +323,10 @@ fn insert_patient(
     };
     let id =
         RecordWriter::new(conn)?.insert_patient_for_import(&record, fhir_id, projection, now)?;
+    if updated.is_some() {
+        conn.prepare_cached("UPDATE patients SET demographics_updated = ?2 WHERE id = ?1")?
+            .execute(params![id.0, updated])?;
+    }
     if id != expected {
         return Err(super::StoreError::Corrupt {
             column: "patients",
@@ -423,22 +439,125 @@ impl Demographics {
     }
 }
 
+/// What a Patient resource says beyond its demographics, for the import to keep.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientFacts {
+    /// `meta.lastUpdated`: an older Patient never replaces newer demographics.
+    #[serde(default)]
+    pub last_updated: Option<String>,
+    /// Whether the MRN it shows is a medical record number (v2-0203 `MR`).
+    #[serde(default)]
+    pub mrn_is_record_number: bool,
+    /// The identifiers it is matched on, with their `use` and `type` (systems as the keys
+    /// store them: a value written without one under the source's unscoped system).
+    #[serde(default)]
+    pub identifiers: Vec<PatientIdentifier>,
+}
+
+/// What an import did to a stored patient's demographics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemographicsChange {
+    Unchanged,
+    Updated,
+    /// The Patient was written before the demographics stored (by `meta.lastUpdated`, from any
+    /// source): they were kept (its medical record number may still have been taken, see
+    /// [`update_demographics`]).
+    KeptNewer,
+}
+
+/// Whether a patient's shown MRN is one of their identifiers typed as a medical record number.
+fn shows_record_number(conn: &Connection, id: PatientId, stored: &Patient) -> Result<bool> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id_type FROM patient_identifiers INDEXED BY patient_identifiers_patient
+         WHERE patient_id = ?1 AND value = ?2
+           AND (system = ?3 OR (?3 = '' AND system LIKE 'urn:refract:unscoped:%'))",
+    )?;
+    for system in identifier_systems::spellings(&stored.mrn_system) {
+        let types: Vec<Option<String>> = stmt
+            .query_map(params![id.0, stored.mrn, system], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if types
+            .iter()
+            .flatten()
+            .filter_map(|json| serde_json::from_str::<IdentifierType>(json).ok())
+            .any(|kind| kind.is_record_number())
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Brings a stored patient's demographics to what the source says, auditing the change with
-/// the values it replaced, and marks the patient to be evaluated again. Returns whether
-/// anything changed.
+/// the values it replaced, and marks the patient to be evaluated again.
+///
+/// Whichever source sent them: a Patient written before the stored demographics (both with a
+/// `meta.lastUpdated`) never replaces them; one that does not say when it was written cannot
+/// be ordered, and replaces them as the later import (as any resource without one does). The
+/// MRN shown is a medical record number (typed `MR`) when the patient has one: a Patient whose
+/// shown number is not one never replaces it, and one whose number is replaces a number that
+/// is not, however old; between two of a kind, the newer Patient's holds.
 fn update_demographics(
     conn: &Connection,
     auditor: &AuditWriter,
     id: PatientId,
     patient: &Patient,
+    facts: &PatientFacts,
     import_id: i64,
-) -> Result<bool> {
+) -> Result<DemographicsChange> {
     let stored = super::read::read_patient(conn, id)?;
-    let before = Demographics::of(&stored);
-    let after = Demographics::of(patient);
-    if before == after {
-        return Ok(false);
+    let stored_updated: Option<String> = conn
+        .prepare_cached("SELECT demographics_updated FROM patients WHERE id = ?1")?
+        .query_row([id.0], |row| row.get(0))
+        .optional()?
+        .flatten();
+    let older = matches!(
+        (stored_updated.as_deref(), facts.last_updated.as_deref()),
+        (Some(stored), Some(incoming)) if written_after(stored, incoming)
+    );
+    let stored_is_record = shows_record_number(conn, id, &stored)?;
+    let take_mrn = match (stored_is_record, facts.mrn_is_record_number) {
+        (true, false) => false,
+        (false, true) => true,
+        _ => !older,
+    };
+    let mut incoming = if older {
+        stored.clone()
+    } else {
+        patient.clone()
+    };
+    if take_mrn {
+        incoming.mrn.clone_from(&patient.mrn);
+        incoming.mrn_system.clone_from(&patient.mrn_system);
+    } else {
+        incoming.mrn.clone_from(&stored.mrn);
+        incoming.mrn_system.clone_from(&stored.mrn_system);
     }
+    if !older {
+        conn.prepare_cached("UPDATE patients SET demographics_updated = ?2 WHERE id = ?1")?
+            .execute(params![id.0, facts.last_updated])?;
+    }
+    let before = Demographics::of(&stored);
+    let after = Demographics::of(&incoming);
+    let kept = older && {
+        let mut theirs = patient.clone();
+        theirs.mrn.clone_from(&incoming.mrn);
+        theirs.mrn_system.clone_from(&incoming.mrn_system);
+        Demographics::of(&theirs) != after
+    };
+    let outcome = if kept {
+        DemographicsChange::KeptNewer
+    } else {
+        DemographicsChange::Updated
+    };
+    if before == after {
+        return Ok(if kept {
+            outcome
+        } else {
+            DemographicsChange::Unchanged
+        });
+    }
+    let patient = &incoming;
     conn.prepare_cached(
         "UPDATE patients SET mrn = ?2, mrn_system = ?3, family_name = ?4, given_name = ?5,
                 birth_date = ?6, sex = ?7, deceased_date = ?8, name_key = ?9, deceased = ?10,
@@ -478,7 +597,65 @@ fn update_demographics(
         Some(&before),
         Some(&after),
     )?;
-    Ok(true)
+    Ok(outcome)
+}
+
+/// Keeps what each identifier a Patient carried says of itself (`use`, `type`), for the
+/// export to write back; what a source leaves unsaid keeps what another said.
+fn describe_identifiers(
+    conn: &Connection,
+    id: PatientId,
+    identifiers: &[PatientIdentifier],
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE patient_identifiers SET id_use = coalesce(?4, id_use),
+                                        id_type = coalesce(?5, id_type)
+         WHERE system = ?1 AND value = ?2 AND patient_id = ?3",
+    )?;
+    for identifier in identifiers {
+        if identifier.usage.is_none() && identifier.kind.is_none() {
+            continue;
+        }
+        let kind = identifier
+            .kind
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?;
+        stmt.execute(params![
+            identifier.system,
+            identifier.value,
+            id.0,
+            identifier.usage,
+            kind
+        ])?;
+    }
+    Ok(())
+}
+
+/// The identifiers a patient is known by, as their sources wrote them: every one imports
+/// match on but refract's own keys (a source's Patient ids, its servers, merged records), in
+/// system and value order.
+fn patient_identifiers(conn: &Connection, id: PatientId) -> Result<Vec<PatientIdentifier>> {
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT system, value, id_use, id_type
+             FROM patient_identifiers INDEXED BY patient_identifiers_patient
+             WHERE patient_id = ?1 AND system NOT LIKE 'urn:refract:patient-%'
+             ORDER BY system, value",
+        )?
+        .query_map([id.0], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows
+        .into_iter()
+        .map(|(system, value, usage, kind)| PatientIdentifier {
+            system,
+            value,
+            usage,
+            kind: kind.and_then(|json| serde_json::from_str(&json).ok()),
+        })
+        .collect())
 }
 
 /// One imported resource, as the ledger keeps it.
@@ -1415,6 +1592,12 @@ pub struct ImportTx<'t> {
 }
 
 impl Store {
+    /// The identifiers a patient is known by, as their sources wrote them (see
+    /// [`patient_identifiers`]): what a FHIR export writes.
+    pub fn patient_identifiers(&self, id: PatientId) -> Result<Vec<PatientIdentifier>> {
+        patient_identifiers(&self.conn, id)
+    }
+
     /// Runs `work` in one immediate transaction (committed if it returns `Ok`), after the bulk
     /// writer's pause when one is due (see [`super::bulk_resume`]).
     pub fn import_write<T>(&mut self, work: impl FnOnce(&ImportTx<'_>) -> Result<T>) -> Result<T> {
@@ -1636,10 +1819,11 @@ impl ImportTx<'_> {
         id: PatientId,
         patient: &Patient,
         fhir_id: Option<&str>,
+        updated: Option<&str>,
         projection: &ListProjection,
         now: NaiveDateTime,
     ) -> Result<()> {
-        insert_patient(self.conn, id, patient, fhir_id, projection, now)
+        insert_patient(self.conn, id, patient, fhir_id, updated, projection, now)
     }
 
     /// Stores the identifiers a patient is known by; those another patient already holds are
@@ -1652,14 +1836,24 @@ impl ImportTx<'_> {
         add_identifiers(self.conn, self.auditor, id, keys)
     }
 
+    /// See [`describe_identifiers`].
+    pub fn describe_identifiers(
+        &self,
+        id: PatientId,
+        identifiers: &[PatientIdentifier],
+    ) -> Result<()> {
+        describe_identifiers(self.conn, id, identifiers)
+    }
+
     /// See [`update_demographics`]: audited with what it replaced.
     pub fn update_demographics(
         &self,
         id: PatientId,
         patient: &Patient,
+        facts: &PatientFacts,
         import_id: i64,
-    ) -> Result<bool> {
-        update_demographics(self.conn, self.auditor, id, patient, import_id)
+    ) -> Result<DemographicsChange> {
+        update_demographics(self.conn, self.auditor, id, patient, facts, import_id)
     }
 
     /// Upserts one resource; `patient` is whom its subject names, when stored.

@@ -116,6 +116,7 @@ const PATIENT_COLUMNS: &[&str] = &[
     "care_team",
     "source",
     "source_id",
+    "demographics_updated",
 ];
 const CONDITION_COLUMNS: &[&str] = &[
     "system",
@@ -193,7 +194,7 @@ const PROCEDURE_COLUMNS: &[&str] = &[
     "utc_offset",
     "end_utc_offset",
 ];
-const IDENTIFIER_COLUMNS: &[&str] = &["system", "value"];
+const IDENTIFIER_COLUMNS: &[&str] = &["system", "value", "id_use", "id_type"];
 const FHIR_RESOURCE_COLUMNS: &[&str] = &[
     "source",
     "type",

@@ -7,6 +7,7 @@ use super::sql_types::{
     parse_code, parse_date, parse_datetime, parse_opt_code, parse_opt_date, parse_opt_datetime,
 };
 use super::{Result, Store, StoreError};
+use crate::domain::identifier_systems;
 use crate::domain::{
     Assessment, AssessmentStatus, AuditEntry, BpSetting, ChecklistItem, Comparator, Condition,
     ConditionCodeSystem, Confounder, DatePrecision, Dose, DrugExposure, DrugRole, Evidence, Intent,
@@ -84,25 +85,58 @@ impl Store {
             }
         }
         if let Some((system, value)) = mrn.rsplit_once('|') {
-            let by_system: Option<i64> = self
-                .conn
-                .prepare_cached("SELECT id FROM patients WHERE mrn = ?1 AND mrn_system = ?2")?
-                .query_row([value, system], |row| row.get(0))
-                .optional()?;
-            let by_identifier = || -> Result<Option<i64>> {
-                Ok(self
+            // A registered namespace is named by its OID or its URI alike.
+            for system in identifier_systems::spellings(system) {
+                let by_system: Option<i64> = self
                     .conn
-                    .prepare_cached(
-                        "SELECT patient_id FROM patient_identifiers WHERE system = ?1 AND value = ?2",
-                    )?
-                    .query_row([system, value], |row| row.get(0))
-                    .optional()?)
-            };
-            if let Some(id) = by_system.map_or_else(by_identifier, |id| Ok(Some(id)))? {
-                return Ok(PatientId(id));
+                    .prepare_cached("SELECT id FROM patients WHERE mrn = ?1 AND mrn_system = ?2")?
+                    .query_row([value, &system], |row| row.get(0))
+                    .optional()?;
+                let by_identifier = || -> Result<Option<i64>> {
+                    Ok(self
+                        .conn
+                        .prepare_cached(
+                            "SELECT patient_id FROM patient_identifiers
+                             WHERE system = ?1 AND value = ?2",
+                        )?
+                        .query_row([&system, value], |row| row.get(0))
+                        .optional()?)
+                };
+                if let Some(id) = by_system.map_or_else(by_identifier, |id| Ok(Some(id)))? {
+                    return Ok(PatientId(id));
+                }
             }
         }
-        Err(StoreError::UnknownMrn(mrn.to_owned()))
+        self.patient_id_by_identifier_value(mrn)
+    }
+
+    /// The one patient any of whose identifiers (a hospital's number, a national one) has the
+    /// value `value`, whichever MRN is shown for them; refract's own keys (a source's Patient
+    /// ids) are not looked at. A value two patients hold under different systems names neither:
+    /// [`StoreError::AmbiguousIdentifier`] lists each as `SYSTEM|VALUE`.
+    fn patient_id_by_identifier_value(&self, value: &str) -> Result<PatientId> {
+        let found: Vec<(i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT patient_id, system FROM patient_identifiers
+                 INDEXED BY patient_identifiers_value
+                 WHERE value = ?1 AND system NOT LIKE 'urn:refract:patient-%'
+                 ORDER BY system",
+            )?
+            .query_map([value], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut patients: Vec<i64> = found.iter().map(|(id, _)| *id).collect();
+        patients.sort_unstable();
+        patients.dedup();
+        match patients.as_slice() {
+            [id] => Ok(PatientId(*id)),
+            [] => Err(StoreError::UnknownMrn(value.to_owned())),
+            several => Err(StoreError::AmbiguousIdentifier {
+                value: value.to_owned(),
+                patients: several.len(),
+                systems: found.into_iter().map(|(_, system)| system).collect(),
+            }),
+        }
     }
 
     /// [`Store::patient_id_by_mrn`], else the one patient whose MRN starts with `mrn` (as a

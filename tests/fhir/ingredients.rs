@@ -322,6 +322,10 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              ALTER TABLE observations DROP COLUMN utc_offset;
              ALTER TABLE procedures DROP COLUMN utc_offset;
              ALTER TABLE drug_exposures DROP COLUMN utc_offset;
+             DROP INDEX patient_identifiers_value;
+             ALTER TABLE patient_identifiers DROP COLUMN id_use;
+             ALTER TABLE patient_identifiers DROP COLUMN id_type;
+             ALTER TABLE patients DROP COLUMN demographics_updated;
              PRAGMA user_version = 18;",
         )
         .unwrap();

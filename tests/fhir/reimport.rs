@@ -917,6 +917,10 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              ALTER TABLE observations DROP COLUMN utc_offset;
              ALTER TABLE procedures DROP COLUMN utc_offset;
              ALTER TABLE drug_exposures DROP COLUMN utc_offset;
+             DROP INDEX patient_identifiers_value;
+             ALTER TABLE patient_identifiers DROP COLUMN id_use;
+             ALTER TABLE patient_identifiers DROP COLUMN id_type;
+             ALTER TABLE patients DROP COLUMN demographics_updated;
              PRAGMA user_version = 28;"
         ))
         .unwrap();
