@@ -165,7 +165,8 @@ fn dotted_or_dashed(
                 text(at + first + 1, second)?,
                 text(third_from, 4)?
             );
-            return Some((slashed, third_from + 4 - at));
+            let end = third_from + 4;
+            return Some((slashed, end + time_after(bytes, end) - at));
         }
         return None;
     }
@@ -175,13 +176,56 @@ fn dotted_or_dashed(
         let month_name = crate::domain::typed_date::MONTH_NAMES.get(month.checked_sub(1)?)?;
         if bytes.get(at + 7) == Some(&b'-') && digits_at(at + 8) == 2 && ends_number(at + 10) {
             let day = text(at + 8, 2)?;
-            return Some((format!("{day} {month_name} {year}"), 10));
+            return Some((
+                format!("{day} {month_name} {year}"),
+                10 + time_after(bytes, at + 10),
+            ));
         }
         if ends_number(at + 7) {
             return Some((format!("{month_name} {year}"), 7));
         }
     }
     None
+}
+
+/// The bytes of a time of day right after a date at `from` (FHIR's dateTime "T14:30:00Z",
+/// "T14:30:00.000+01:00", or " 14:30" after a space), which says nothing more of its day; 0
+/// when none follows.
+fn time_after(bytes: &[u8], from: usize) -> usize {
+    let digits = |at: usize| {
+        bytes[at.min(bytes.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let Some(start) = bytes
+        .get(from)
+        .filter(|b| matches!(b, b't' | b'T' | b' '))
+        .map(|_| from + 1)
+    else {
+        return 0;
+    };
+    let hours = digits(start);
+    if !(1..=2).contains(&hours) || bytes.get(start + hours) != Some(&b':') {
+        return 0;
+    }
+    let mut at = start + hours;
+    // Minutes, then seconds and their fraction.
+    while bytes.get(at) == Some(&b':') && digits(at + 1) == 2 {
+        at += 3;
+    }
+    if bytes.get(at) == Some(&b'.') && digits(at + 1) > 0 {
+        at += 1 + digits(at + 1);
+    }
+    // The zone: Z, or an offset.
+    match bytes.get(at) {
+        Some(b'z' | b'Z') => at += 1,
+        Some(b'+' | b'-') if digits(at + 1) == 2 && bytes.get(at + 3) == Some(&b':') => {
+            at += 3 + 1 + digits(at + 4).min(2);
+        }
+        _ => {}
+    }
+    at - from
 }
 
 /// Whether a comma between `before` and `after` sits inside a date: after a month's name, or
@@ -1018,6 +1062,20 @@ mod tests {
             read("Seizure free since 2024-03"),
             Some(free_from("2024-03-31"))
         );
+        // A date with its time (FHIR's dateTime, or a time after a space) is that day.
+        for words in [
+            "Seizure free since 2024-03-12T14:30:00Z",
+            "Seizure free since 2024-03-12T14:30:00.000+01:00.",
+            "Seizure free since 2024-03-12 14:30",
+            "Seizure free since 12.03.2024 14:30, on lacosamide",
+        ] {
+            assert!(
+                read(words).is_some_and(|stated| stated.seizure.is_none()
+                    && stated.free_from >= day("2024-03-12")
+                    && stated.free_from <= day("2024-12-03")),
+                "{words}"
+            );
+        }
         // Numbers that are no date keep splitting statements as before.
         assert_eq!(read("Last seizure 1.5 years ago"), None);
         assert_eq!(

@@ -833,17 +833,64 @@ const CLAUSE_END: &[char] = &['.', ',', ';', '!', '?', CLAUSE_DASH];
 /// The characters that end a sentence: a reason clause reaches to one.
 const SENTENCE_END: &[char] = &['.', ';', '!', '?'];
 
-/// Whether one of `undone` stands in `text` after `end`, before its sentence ends: the words
-/// that take back what was read up to `end` ("denial overturned on appeal").
+/// The only words that may stand before a word taking a refusal back, in the rest of the
+/// refusal's clause or the next one: what the taking back is said of ("denial overturned",
+/// "appeal approved", "since resolved", "decision later reversed"). Any other word says it
+/// of something else ("headaches resolved") or denies it ("not resolved", "could not be
+/// reversed"): then nothing is taken back.
+const UNDO_LINKS: &[&str] = &[
+    "since",
+    "later",
+    "subsequently",
+    "then",
+    "but",
+    "and",
+    "was",
+    "were",
+    "has",
+    "have",
+    "had",
+    "been",
+    "is",
+    "it",
+    "this",
+    "that",
+    "the",
+    "decision",
+    "denial",
+    "refusal",
+    "restriction",
+    "appeal",
+    "on",
+    "after",
+    "coverage",
+    "authorization",
+    "authorisation",
+    "insurance",
+    "supply",
+    "shortage",
+    "request",
+];
+
+/// Whether one of `undone` takes back what was read up to `end` ("denial overturned on
+/// appeal", "Shortage, since resolved"): in the rest of its clause or the next, with only
+/// [`UNDO_LINKS`] words before it there.
 fn undone_later(text: &str, end: usize, undone: &[String]) -> bool {
     let sentence_end = text[end..]
         .find(SENTENCE_END)
         .map_or(text.len(), |i| end + i);
-    undone.iter().any(|word| {
-        whole_occurrences(&text[end..sentence_end], word)
-            .next()
-            .is_some()
-    })
+    text[end..sentence_end]
+        .split(CLAUSE_END)
+        .take(2)
+        .any(|clause| {
+            undone.iter().any(|word| {
+                whole_occurrences(clause, word).any(|at| {
+                    clause[..at]
+                        .split_whitespace()
+                        .all(|before| UNDO_LINKS.contains(&before))
+                })
+            })
+        })
 }
 
 /// The byte offsets where `phrase` occurs in `text` on word boundaries.
@@ -1162,6 +1209,17 @@ mod tests {
                 ("Prior authorization denied, overturned on appeal", None),
                 ("Not covered by insurance, decision later reversed", None),
                 ("Shortage, since resolved", None),
+                // Review 38: an undo word denied, or said of something else, undoes nothing.
+                ("Drug shortage not resolved", access),
+                (
+                    "Not covered by insurance, decision could not be reversed",
+                    access,
+                ),
+                ("Formulary restriction, not lifted despite appeal", access),
+                (
+                    "Not covered by insurance, switched to lamotrigine, headaches resolved",
+                    access,
+                ),
                 ("Prior authorization denied; appeal pending", access),
                 ("Insurance prior authorization failed", access),
                 ("Unable to obtain", access),
