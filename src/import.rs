@@ -19,8 +19,9 @@
 mod apply;
 mod files;
 mod project;
+mod same_id;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -571,6 +572,7 @@ fn import_all(
     // after the files before it are written, as if it had been read now.
     let scanning = AtomicU64::new(0);
     let mut deletions = apply::RunDeletions::default();
+    let mut refused = HashSet::new();
     std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Scan>(1);
         let files = &files;
@@ -610,6 +612,7 @@ fn import_all(
                     today,
                     options,
                     deletions: &mut deletions,
+                    refused: &mut refused,
                 },
                 &mut |read| {
                     state.bytes_done = first + read;
@@ -952,6 +955,10 @@ struct RunContext<'a> {
     today: NaiveDate,
     options: &'a ImportOptions,
     deletions: &'a mut apply::RunDeletions,
+    /// (source, Patient id) of the Patients an earlier file of the run was refused for as
+    /// another person than the patient their id names (see [`same_id`]): what later files
+    /// file under those ids is not that patient's either.
+    refused: &'a mut HashSet<(String, String)>,
 }
 
 fn import_file(
@@ -966,6 +973,7 @@ fn import_file(
         today,
         options,
         deletions,
+        refused,
     } = context;
     let limit = options.max_file_bytes.unwrap_or(DEFAULT_MAX_FILE_BYTES);
     let (size, first) = match scanned {
@@ -975,11 +983,25 @@ fn import_file(
         }
         Scan::Fhir { size, first } => (size, first),
     };
+    let others = same_id::others_under_stored_ids(store, &first, options);
     let checked = match check(store, *first, options) {
         Ok(checked) => checked,
         Err(why) => return FileReport::failed(path, &why),
     };
     let source = options.source.clone().unwrap_or_default();
+    match others {
+        Err(err) => return FileReport::failed(path, &err.to_string()),
+        Ok(others) if !others.is_empty() => {
+            let more = match others.len() {
+                1 => String::new(),
+                n => format!(" ({} more Patients of the file the same)", n - 1),
+            };
+            let why = format!("{}{more}", others[0].why);
+            refused.extend(others.into_iter().map(|other| (source.clone(), other.id)));
+            return FileReport::failed(path, &why);
+        }
+        Ok(_) => {}
+    }
     let replace = (options.replace || checked.complete_record) && !checked.summary_copies;
     let name = options
         .names
@@ -1033,6 +1055,7 @@ fn import_file(
                     .unwrap_or(apply::ONE_TRANSACTION_BYTES),
             today,
             deletions,
+            refused,
         },
         &mut report,
         progress,
@@ -1076,6 +1099,8 @@ struct FilePatient {
     keys: Vec<(String, String)>,
     /// The system of its medical record number (see [`ledger::differing_in`]).
     record_system: String,
+    /// Who it says the person is (see [`same_id`]).
+    who: crate::domain::Patient,
     /// Of `keys`, those of the Patient records it links to (`Patient.link`).
     linked: Vec<(String, String)>,
     /// The identifiers its links name the other record by, alone (see
@@ -1219,7 +1244,8 @@ fn first_read(
                     at: raw.path.clone(),
                     id: patient.id,
                     keys,
-                    record_system: patient.patient.mrn_system,
+                    record_system: patient.patient.mrn_system.clone(),
+                    who: patient.patient,
                     linked,
                     by_identifier: patient
                         .linked_identifiers

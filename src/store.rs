@@ -19,6 +19,7 @@ mod native;
 mod overview;
 mod pulls;
 mod read;
+mod same_id;
 mod schema;
 mod sharing;
 mod sources;

@@ -1248,3 +1248,136 @@ fn masked_minutes_cut_a_grouped_mrn_a_short_year_a_split_particle_and_a_nickname
         "{masked}"
     );
 }
+
+/// A FHIR Patient of `source`'s record number system.
+fn fhir_patient(
+    id: &str,
+    mrn: &str,
+    names: &serde_json::Value,
+    link: &serde_json::Value,
+) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "Patient",
+        "id": id,
+        "identifier": [{
+            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]},
+            "system": "https://north.example.org/mrn",
+            "value": mrn
+        }],
+        "name": names,
+        "gender": "female",
+        "birthDate": "1970-05-05",
+        "link": link
+    })
+}
+
+fn import_resources(store: &mut Store, dir: &Path, name: &str, resources: &[serde_json::Value]) {
+    let entries: Vec<serde_json::Value> = resources
+        .iter()
+        .map(|resource| serde_json::json!({"resource": resource}))
+        .collect();
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": entries})
+            .to_string(),
+    )
+    .unwrap();
+    let report = refract::import::import_paths(
+        store,
+        &Rules::embedded().unwrap(),
+        &[path],
+        today(),
+        &refract::import::ImportOptions {
+            source: Some("https://north.example.org/fhir".into()),
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.failed, 0, "{report:#?}");
+}
+
+/// The names and numbers the record holds for the patient besides the current ones are cut
+/// from masked minutes and from the open tasks' text as the current ones are: her surname before
+/// her marriage (the source's later record gives it as `maiden`), and the MRN of her record that
+/// the hospital's MPI merged into another (`Patient.link` replaced-by).
+#[test]
+fn masked_minutes_cut_a_maiden_name_and_the_number_of_a_merged_record() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("meetings.db");
+    let mut store = open(&db);
+    let berg = serde_json::json!([{"use": "official", "family": "Berg", "given": ["Lena"]}]);
+    import_resources(
+        &mut store,
+        dir.path(),
+        "first.json",
+        &[fhir_patient("n-1", "E1001", &berg, &serde_json::json!([]))],
+    );
+    let lena = PatientId(
+        sql_on(&store)
+            .query_row("SELECT id FROM patients", [], |row| row.get(0))
+            .unwrap(),
+    );
+    let meeting = store
+        .create_meeting(time(2026, 3, 10, 13, 30), "Epilepsy surgery MDT", None)
+        .unwrap();
+    let case = store.add_case(meeting, lena, Some("epilepsy")).unwrap();
+    store
+        .set_case_question(case, "Lena Berg (MRN E1001): two ASMs failed; work-up?")
+        .unwrap();
+    store
+        .add_task(
+            lena,
+            Some(case),
+            "Book a bed for Mrs Berg, E1001",
+            None,
+            None,
+            today(),
+        )
+        .unwrap();
+    // Married: the official name is new, the old one kept as her maiden name; her record
+    // E1001 merged into E2001.
+    let names = serde_json::json!([
+        {"use": "official", "family": "Lindqvist", "given": ["Lena"]},
+        {"use": "maiden", "family": "Berg", "given": ["Lena"]}
+    ]);
+    import_resources(
+        &mut store,
+        dir.path(),
+        "merged.json",
+        &[
+            fhir_patient(
+                "n-1",
+                "E1001",
+                &names,
+                &serde_json::json!([{"other": {"reference": "Patient/n-2"}, "type": "replaced-by"}]),
+            ),
+            fhir_patient(
+                "n-2",
+                "E2001",
+                &names,
+                &serde_json::json!([{"other": {"reference": "Patient/n-1"}, "type": "replaces"}]),
+            ),
+        ],
+    );
+    assert_eq!(
+        sql_on(&store)
+            .query_row(
+                "SELECT count(*) || mrn || family_name FROM patients",
+                [],
+                |row| { row.get::<_, String>(0) }
+            )
+            .unwrap(),
+        "1E2001Lindqvist"
+    );
+    let masked = stdout_of(refract(&db).args(["minutes", &meeting.to_string()]));
+    let minutes = masked.split("Audit log head").next().unwrap_or(&masked);
+    for secret in ["Berg", "E1001", "Lindqvist", "E2001", "Lena"] {
+        assert!(!minutes.contains(secret), "minutes show {secret}: {masked}");
+    }
+    assert!(minutes.contains("two ASMs failed; work-up?"), "{masked}");
+    let tasks = store.open_tasks(today()).unwrap();
+    let shown = tasks[0].identity().masked_text(&tasks[0].task.what);
+    assert_eq!(shown, "Book a bed for Mrs (masked), (masked)");
+}

@@ -378,6 +378,19 @@ pub struct Identity<'a> {
     pub given_name: &'a str,
     /// YYYY-MM-DD.
     pub birth_date: Option<chrono::NaiveDate>,
+    /// The other names and numbers the record holds for them, cut as theirs too.
+    pub others: Option<&'a OtherIdentity>,
+}
+
+/// The names and numbers a record holds for a patient besides the current ones: a name they
+/// went by before (a maiden name, a name an import replaced) and every identifier value they
+/// are known by (the number of a record an MPI merge joined to theirs). A masked screen cuts
+/// them as it cuts the current ones: each identifies the person as well.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OtherIdentity {
+    /// (family, given).
+    pub names: Vec<(String, String)>,
+    pub numbers: Vec<String>,
 }
 
 impl Identity<'_> {
@@ -413,7 +426,36 @@ impl Identity<'_> {
     /// four to six digits typed in groups by `SHORT_GROUPED_MRN_DIGITS`'s rule.
     /// Everything is found in the text as typed and replaced in one pass, so a marker is never
     /// cut again ("(masked)" for a patient named Masked).
+    ///
+    /// The patient's other names and numbers ([`Identity::others`]) are cut by the same rules,
+    /// each name with the given name it was held with, each number as an MRN.
     pub fn masked_text(&self, text: &str) -> String {
+        let mut spans = self.spans(text);
+        let others = self.others.map_or((&[][..], &[][..]), |o| {
+            (o.names.as_slice(), o.numbers.as_slice())
+        });
+        for (family_name, given_name) in others.0 {
+            let former = Identity {
+                family_name,
+                given_name,
+                ..Identity::default()
+            };
+            spans.extend(former.spans(text));
+        }
+        for mrn in others.1 {
+            spans.extend(
+                Identity {
+                    mrn,
+                    ..Identity::default()
+                }
+                .spans(text),
+            );
+        }
+        replace_spans(text, spans)
+    }
+
+    /// Where in `text` this one name, MRN and birth date stand (see [`Identity::masked_text`]).
+    fn spans(&self, text: &str) -> Vec<(usize, usize)> {
         let mut spans: Vec<(usize, usize)> = Vec::new();
         let mut dates: Vec<String> = self.birth_date.map(date_spellings).unwrap_or_default();
         dates.sort();
@@ -425,7 +467,9 @@ impl Identity<'_> {
             spans.extend(two_digit_year_date_spans(text, birth_date));
         }
         let mrn = alphanumeric_lowercase(self.mrn);
-        if mrn.chars().all(|c| c.is_ascii_digit()) {
+        if mrn.is_empty() {
+            // No number: nothing to cut.
+        } else if mrn.chars().all(|c| c.is_ascii_digit()) {
             spans.extend(numeric_token_spans(text, &mrn));
             spans.extend(stored_spelling_spans(text, self.mrn.trim()));
             // A long number (an NHS number, most hospitals' MRNs) is typed in groups as often
@@ -477,7 +521,7 @@ impl Identity<'_> {
                 || next_to(text, span, &given_spans)
         }));
         spans.extend(given_spans);
-        replace_spans(text, spans)
+        spans
     }
 }
 
@@ -1917,6 +1961,7 @@ mod tests {
             family_name: "Quist",
             given_name: "Wil",
             birth_date: chrono::NaiveDate::from_ymd_opt(1980, 2, 3),
+            others: None,
         };
         let row = serde_json::json!({
             "family_name": "Quist-Berg", "mrn": "MASK-0042", "birthDate": "1980-02-03",
@@ -1946,6 +1991,7 @@ mod tests {
             family_name: "Tetteh",
             given_name: "Elias Kofi",
             birth_date: chrono::NaiveDate::from_ymd_opt(1956, 12, 5),
+            others: None,
         };
         for text in [
             "Mr TETTEH (rf-0000050)",
@@ -1972,6 +2018,7 @@ mod tests {
             family_name: "O Brien",
             given_name: "Ann-Marie",
             birth_date: None,
+            others: None,
         };
         for typed in [
             "943 476 5919",
@@ -2002,6 +2049,7 @@ mod tests {
             family_name: "O'Brien-Núñez",
             given_name: "José",
             birth_date: None,
+            others: None,
         };
         for typed in [
             "O'Brien",
@@ -2038,6 +2086,7 @@ mod tests {
             family_name: "Li",
             given_name: "Ed",
             birth_date: None,
+            others: None,
         };
         let text =
             "Clinical review of lamotrigine; referred to the epilepsy centre; medication failed";
@@ -2051,6 +2100,7 @@ mod tests {
             family_name: "Lind",
             given_name: "Rose",
             birth_date: None,
+            others: None,
         };
         assert_eq!(
             lind.masked_text(
@@ -2064,6 +2114,7 @@ mod tests {
             family_name: "Masked",
             given_name: "Ma",
             birth_date: None,
+            others: None,
         };
         assert_eq!(masked.masked_text("Masked, Ma"), "(masked), (masked)");
         let may = Identity {
@@ -2071,6 +2122,7 @@ mod tests {
             family_name: "May",
             given_name: "Will",
             birth_date: chrono::NaiveDate::from_ymd_opt(1956, 12, 5),
+            others: None,
         };
         assert_eq!(
             may.masked_text(
@@ -2099,6 +2151,7 @@ mod tests {
             family_name: "Quist",
             given_name: "Wil",
             birth_date: None,
+            others: None,
         };
         for typed in [
             "12 34 56", "123-456", "12.34.56", "123 456", "12-34-56", "123456",
@@ -2138,6 +2191,7 @@ mod tests {
             family_name: "Quist",
             given_name: "Wil",
             birth_date: None,
+            others: None,
         };
         assert_eq!(who.masked_text("MRN 140"), "MRN (masked)");
         assert_eq!(who.masked_text("(140), seen"), "((masked)), seen");
@@ -2182,6 +2236,7 @@ mod tests {
             family_name: "Quist",
             given_name: "Wil",
             birth_date: NaiveDate::from_ymd_opt(1961, 3, 4),
+            others: None,
         };
         for typed in [
             "3/4/61",
@@ -2252,6 +2307,7 @@ mod tests {
                 family_name,
                 given_name: "Wil",
                 birth_date: None,
+                others: None,
             };
             for typed in typed_forms {
                 assert_eq!(
@@ -2274,6 +2330,7 @@ mod tests {
             family_name: "Le",
             given_name: "Van",
             birth_date: None,
+            others: None,
         };
         assert_eq!(le.masked_text("Le, Van"), "(masked), (masked)");
     }
@@ -2285,6 +2342,7 @@ mod tests {
             family_name: "Quist",
             given_name: "Robert James",
             birth_date: None,
+            others: None,
         };
         for typed in ["Bob", "Rob", "Bobby", "BOBBY", "Robbie", "Jim", "Jimmy"] {
             assert_eq!(seen(&robert, typed), "seen (masked) today", "{typed}");
@@ -2331,6 +2389,7 @@ mod tests {
             family_name,
             given_name,
             birth_date: None,
+            others: None,
         };
         let kept: [(&str, &str, &str); 17] = [
             ("Margaret", "Smith", "Refer for MEG and video-EEG"),
@@ -2423,6 +2482,7 @@ mod tests {
             family_name: "Quist",
             given_name: "Wil",
             birth_date: NaiveDate::from_ymd_opt(1972, 1, 2),
+            others: None,
         };
         for kept in [
             "creat 45 21",
@@ -2471,6 +2531,7 @@ mod tests {
             family_name: "Quist",
             given_name: "Wil",
             birth_date: None,
+            others: None,
         };
         for typed in ["12/34/56", "123456A", "123456a", "12 / 34 / 56", "1/23/456"] {
             assert_eq!(seen(&who, typed), "seen (masked) today", "{typed}");
@@ -2493,6 +2554,7 @@ mod tests {
             family_name: "Mac Donald",
             given_name: "Edward",
             birth_date: None,
+            others: None,
         };
         for kept in [
             "McDonald criteria met",
@@ -2527,6 +2589,7 @@ mod tests {
             family_name: "Quist",
             given_name: "Wil",
             birth_date: None,
+            others: None,
         };
         for (mrn, typed, shown) in [
             ("884512", "MRN 884512-3", "MRN (masked)"),
@@ -2580,6 +2643,7 @@ mod tests {
             family_name: "Quist",
             given_name: "Wil",
             birth_date: None,
+            others: None,
         };
         for label in [
             "MRN",
@@ -2619,6 +2683,7 @@ mod tests {
             family_name: "Dean",
             given_name: "Catherine",
             birth_date: None,
+            others: None,
         };
         for (text, shown) in [
             ("Cath attended", "(masked) attended"),
@@ -2678,6 +2743,7 @@ mod tests {
             family_name: "Down",
             given_name: "Rose",
             birth_date: None,
+            others: None,
         };
         for kept in ["walked down the corridor", "rose from the chair; bp rose"] {
             assert_eq!(down.masked_text(kept), kept, "{kept}");

@@ -71,6 +71,8 @@ pub(super) struct Input<'a> {
     pub today: NaiveDate,
     /// The run's deletions so far that said when they were made.
     pub deletions: &'a mut RunDeletions,
+    /// (source, Patient id) refused earlier in the run as another person (see `same_id`).
+    pub refused: &'a std::collections::HashSet<(String, String)>,
 }
 
 /// The removals a run has applied that said when they were made (a `DELETE` with its time, a
@@ -363,6 +365,7 @@ pub(super) fn apply_file(
         whole,
         today,
         deletions,
+        refused,
     } = input;
     let source = source_of(options);
     let mut writer = Writer {
@@ -381,6 +384,7 @@ pub(super) fn apply_file(
         rebuilt: Rebuilt::default(),
         removes: false,
         deletions,
+        refused,
     };
     let outcome = std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel::<Batch>(16);
@@ -1279,6 +1283,7 @@ struct Writer<'a> {
     /// [`ImportTx::finish_run`].
     removes: bool,
     deletions: &'a mut RunDeletions,
+    refused: &'a std::collections::HashSet<(String, String)>,
 }
 
 /// Where the writer is within one transaction.
@@ -1487,6 +1492,21 @@ impl Writer<'_> {
             } => self.write_encounter(tx, run, (source, id, *visit), (body, digest), counted)?,
             Op::Resource(resource) => {
                 let subject = &resource.subject;
+                // Its Patient id was refused as another person than the stored patient who has
+                // it: filed under that id, it would join that patient's record.
+                if self.refused.contains(subject) {
+                    counted.warn(
+                        &resource.at,
+                        format!("{}/{}", resource.resource_type, resource.id),
+                        &format!(
+                            "left out: its subject Patient/{} was refused in this run as \
+                             another person than the stored patient with that id; import each \
+                             system's files with its own --source NAME",
+                            subject.1
+                        ),
+                    );
+                    return Ok(None);
+                }
                 let patient = match &state.last {
                     Some((key, patient)) if key == subject => *patient,
                     _ => {

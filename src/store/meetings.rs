@@ -20,7 +20,7 @@ use super::sql_types::{
 use super::versions::{self, last_change};
 use super::write::refresh_list_row;
 use super::{Result, Store, StoreError};
-use crate::domain::history::Identity;
+use crate::domain::history::{Identity, OtherIdentity};
 use crate::domain::{
     AssessmentStatus, Attendee, Death, Edit, Meeting, MeetingCase, Outcome, PatientId,
     PlanFollowed, Sex, Task, TaskStatus, can_present, masked_identity,
@@ -77,6 +77,9 @@ pub struct CaseDetail {
     pub chosen_option: Option<String>,
     /// Tasks that came out of this case, due first.
     pub tasks: Vec<Task>,
+    /// The patient's other names and numbers, for masking (see [`other_identity`]).
+    #[serde(skip)]
+    pub others: OtherIdentity,
 }
 
 impl CaseDetail {
@@ -113,6 +116,7 @@ impl CaseDetail {
             family_name: &self.family_name,
             given_name: &self.given_name,
             birth_date: self.birth_date,
+            others: Some(&self.others),
         }
     }
 
@@ -139,6 +143,9 @@ pub struct TaskRow {
     pub birth_date: Option<NaiveDate>,
     /// The meeting the task came from, if any.
     pub meeting_id: Option<i64>,
+    /// The patient's other names and numbers, for masking (see [`other_identity`]).
+    #[serde(skip)]
+    pub others: OtherIdentity,
     /// Open and due before the day asked about.
     pub overdue: bool,
 }
@@ -151,6 +158,7 @@ impl TaskRow {
             family_name: &self.family_name,
             given_name: &self.given_name,
             birth_date: self.birth_date,
+            others: Some(&self.others),
         }
     }
 }
@@ -161,6 +169,56 @@ pub struct PatientCase {
     pub meeting: Meeting,
     pub case: MeetingCase,
     pub chosen_option: Option<String>,
+}
+
+/// The names and numbers the record holds for a patient besides the current ones, which a
+/// masked screen and masked minutes cut from what the team typed as they cut the current ones:
+/// every identifier value the patient is known by (the number of a record an MPI merge joined
+/// to theirs; not refract's own keeps of a source's Patient ids and servers, which are no
+/// number a person types), and every name and MRN an import replaced (the audit log's
+/// `import.patient.update` keeps what was before: a maiden name, a number before a merge).
+fn other_identity(conn: &Connection, patient: PatientId) -> Result<OtherIdentity> {
+    let mut others = OtherIdentity {
+        numbers: conn
+            .prepare_cached(
+                "SELECT value FROM patient_identifiers INDEXED BY patient_identifiers_patient
+                 WHERE patient_id = ?1 AND system NOT LIKE 'urn:refract:patient-%'",
+            )?
+            .query_map([patient.0], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?,
+        names: Vec::new(),
+    };
+    let replaced: Vec<(Option<String>, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT before, after FROM audit_log INDEXED BY audit_log_patient
+             WHERE patient_id = ?1 AND action = 'import.patient.update'",
+        )?
+        .query_map([patient.0], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for text in replaced
+        .into_iter()
+        .flat_map(|(before, after)| [before, after])
+        .flatten()
+    {
+        let Ok(who) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        let field = |name: &str| who.get(name).and_then(|v| v.as_str()).unwrap_or_default();
+        others.names.push((
+            field("family_name").to_owned(),
+            field("given_name").to_owned(),
+        ));
+        others.numbers.push(field("mrn").to_owned());
+    }
+    others.numbers.retain(|number| !number.trim().is_empty());
+    others.numbers.sort();
+    others.numbers.dedup();
+    others
+        .names
+        .retain(|(family, given)| !(family.trim().is_empty() && given.trim().is_empty()));
+    others.names.sort();
+    others.names.dedup();
+    Ok(others)
 }
 
 fn is_discussed(case: &MeetingCase) -> bool {
@@ -1378,6 +1436,7 @@ impl Store {
                 .optional()?
                 .unwrap_or_default();
             let tasks = case_tasks(&snapshot, case.patient_id, case.id)?;
+            let others = other_identity(&snapshot, case.patient_id)?;
             cases.push(CaseDetail {
                 mrn,
                 family_name,
@@ -1395,6 +1454,7 @@ impl Store {
                 regimen,
                 chosen_option: option,
                 tasks,
+                others,
                 case,
             });
         }
@@ -1482,6 +1542,7 @@ impl Store {
             .map(|(raw, mrn, family, given, meeting_id, birth)| {
                 let task = into_task(raw)?;
                 Ok(TaskRow {
+                    others: other_identity(&self.conn, task.patient_id)?,
                     overdue: task.overdue_on(today),
                     name: format!("{family}, {given}"),
                     birth_date: parse_opt_date("patients.birth_date", birth)?,

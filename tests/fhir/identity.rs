@@ -1,6 +1,8 @@
 //! Who a Patient is: identifiers that do not name one person (an old number, a family's
 //! member number, a placeholder SSN two people carry) never join two people's records.
 
+use std::path::PathBuf;
+
 use serde_json::{Value, json};
 
 use super::{
@@ -676,5 +678,190 @@ fn a_link_between_two_patients_already_stored_imports_the_file_and_merges_nothin
         warnings(&report).contains("names a patient already stored as another record"),
         "{}",
         warnings(&report)
+    );
+}
+
+/// One hospital's Bulk export, as NDJSON files (one resource type per file), of one Patient
+/// with epilepsy and one drug stopped for no response.
+fn ndjson_export(
+    env: &Env,
+    folder: &str,
+    who: &Value,
+    drug: (&str, &str),
+    drug_id: &str,
+) -> PathBuf {
+    let id = who["id"].as_str().unwrap();
+    let subject = format!("Patient/{id}");
+    let line = |value: &Value| format!("{}\n", serde_json::to_string(value).unwrap());
+    env.write_bytes(&format!("{folder}/Patient.ndjson"), line(who).as_bytes());
+    env.write_bytes(
+        &format!("{folder}/Condition.ndjson"),
+        line(&condition(
+            &format!("{folder}-dx"),
+            &subject,
+            "http://hl7.org/fhir/sid/icd-10",
+            "G40.909",
+            "Epilepsy",
+        ))
+        .as_bytes(),
+    );
+    let stopped = with(
+        statement(
+            drug_id,
+            &subject,
+            drug,
+            "stopped",
+            "2022-01-10",
+            Some("2022-09-01"),
+        ),
+        &json!({"statusReason": [reason("266721009", "No response to treatment")]}),
+    );
+    env.write_bytes(
+        &format!("{folder}/MedicationStatement.ndjson"),
+        line(&stopped).as_bytes(),
+    );
+    env.path(folder)
+}
+
+fn drugs_of(env: &Env, mrn: &str) -> Vec<Vec<String>> {
+    env.rows(&format!(
+        "SELECT r.id FROM fhir_resources r
+           JOIN patient_identifiers i
+             ON i.system = 'urn:refract:patient-id:' || r.source AND i.value = r.subject
+           JOIN patients p ON p.id = i.patient_id
+          WHERE p.mrn = '{mrn}' AND r.type = 'MedicationStatement' ORDER BY r.id"
+    ))
+}
+
+#[test]
+fn another_systems_patient_with_a_stored_id_but_no_identifier_sex_or_birth_date_in_common_is_refused()
+ {
+    let ana = person(
+        "12724066",
+        &[identifier("MR", "urn:oid:1.2.840.114350.1.13", "A-1001")],
+        "Quinn",
+        "female",
+        "1985-04-12",
+    );
+    // Another person each time: another sex and birth date, another sex alone, another birth
+    // date alone (a year of birth that cannot be hers), each under another hospital's system.
+    let others = [
+        ("male", "1950-01-01"),
+        ("male", "1985-04-12"),
+        ("female", "1950"),
+    ];
+    for (gender, born) in others {
+        for one_run in [false, true] {
+            let mut env = Env::new();
+            let a = ndjson_export(&env, "hospA", &ana, LEVETIRACETAM, "ms-1");
+            let pavel = person(
+                "12724066",
+                &[identifier("MR", "urn:oid:2.16.840.1.113883.3.13.6", "B-77")],
+                "Novak",
+                gender,
+                born,
+            );
+            let b = ndjson_export(&env, "hospB", &pavel, LAMOTRIGINE, "ms-2");
+            let report = if one_run {
+                env.import(&[a, b])
+            } else {
+                env.import(&[a]);
+                env.import(&[b])
+            };
+            let failed: Vec<&str> = report
+                .files
+                .iter()
+                .filter_map(|file| file.error.as_deref())
+                .collect();
+            assert_eq!(failed.len(), 1, "{gender} {born} {one_run}: {report:#?}");
+            let why = failed[0];
+            assert!(
+                why.contains("A-1001") && why.contains("B-77") && why.contains("--source"),
+                "{why}"
+            );
+            assert_eq!(names(&env)[0][..2], ["A-1001", "Quinn"], "{gender} {born}");
+            assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+            // The other hospital's drug is not hers either.
+            assert_eq!(drugs_of(&env, "A-1001"), [["ms-1"]], "{report:#?}");
+            assert!(warnings(&report).contains("ms-2"), "{report:#?}");
+        }
+    }
+}
+
+#[test]
+fn a_patient_read_again_with_a_new_number_or_corrected_details_is_still_updated() {
+    let ana = person(
+        "12724066",
+        &[identifier("MR", MRN_SYSTEM, "A-1001")],
+        "Quinn",
+        "female",
+        "1985-04-12",
+    );
+    let new_versions = [
+        // A corrected name and an address.
+        with(
+            person(
+                "12724066",
+                &[identifier("MR", MRN_SYSTEM, "A-1001")],
+                "Quin",
+                "female",
+                "1985-04-12",
+            ),
+            &json!({"address": [{"city": "Leeds"}]}),
+        ),
+        // An MRN added beside the first.
+        person(
+            "12724066",
+            &[
+                identifier("MR", MRN_SYSTEM, "A-1001"),
+                identifier("MR", "urn:oid:9.9.9", "Z-5"),
+            ],
+            "Quinn",
+            "female",
+            "1985-04-12",
+        ),
+        // Re-identified: another number, the same birth date and sex.
+        person(
+            "12724066",
+            &[identifier("MR", "urn:oid:9.9.9", "Z-5")],
+            "Quinn",
+            "female",
+            "1985-04-12",
+        ),
+        // The same number, a corrected birth date and sex.
+        person(
+            "12724066",
+            &[identifier("MR", MRN_SYSTEM, "A-1001")],
+            "Quinn",
+            "male",
+            "1958-04-12",
+        ),
+    ];
+    for (n, new) in new_versions.iter().enumerate() {
+        let mut env = Env::new();
+        let a = ndjson_export(&env, "first", &ana, LEVETIRACETAM, "ms-1");
+        env.import(&[a]);
+        let file = env.write_bytes(
+            "again/Patient.ndjson",
+            format!("{}\n", serde_json::to_string(new).unwrap()).as_bytes(),
+        );
+        env.import_ok(&file);
+        assert_eq!(env.int("SELECT count(*) FROM patients"), 1, "version {n}");
+        let mrn = env.rows("SELECT mrn FROM patients")[0][0].clone();
+        assert_eq!(drugs_of(&env, &mrn), [["ms-1"]], "version {n}");
+    }
+    assert_eq!(
+        {
+            let mut env = Env::new();
+            let a = ndjson_export(&env, "first", &ana, LEVETIRACETAM, "ms-1");
+            env.import(&[a]);
+            let file = env.write_bytes(
+                "again/Patient.ndjson",
+                format!("{}\n", serde_json::to_string(&new_versions[3]).unwrap()).as_bytes(),
+            );
+            env.import_ok(&file);
+            names(&env)
+        },
+        [["A-1001", "Quinn", "male", "1958-04-12"]]
     );
 }

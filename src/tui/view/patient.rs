@@ -916,6 +916,7 @@ pub(super) fn identity_of(detail: &PatientDetail) -> history::Identity<'_> {
             family_name: &patient.family_name,
             given_name: &patient.given_name,
             birth_date: patient.birth_date,
+            others: None,
         })
         .unwrap_or_default()
 }
