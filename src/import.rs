@@ -251,7 +251,11 @@ fn this_host() -> String {
 /// dose it replaced or one closed as it began.
 /// Also in 16: one amount at a comma list of parts of the day closed by "and" is a dose at
 /// each, and the drug's own name after a current-dose phrase names no other drug.
-pub const MAPPING_VERSION: i64 = 16;
+/// 17: a record of a drug still open (an `active` order or statement, no end) is cut by a
+/// later record of the drug, from any source, saying it stopped (its own end, or stopped for a
+/// reason); the status `stopped` and the day a record was written (`dateAsserted`,
+/// `authoredOn`) are kept.
+pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).
