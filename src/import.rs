@@ -258,6 +258,10 @@ fn this_host() -> String {
 /// back), a registered identifier system written as its OID in the URI's spelling (FHIR R4's
 /// identifier registry), and its `meta.lastUpdated` (an older Patient never replaces newer
 /// demographics): files are read again to fill them in for the patients they hold.
+/// Also in 17: a record of a drug still open (an `active` order or statement, no end) is cut by a
+/// later record of the drug, from any source, saying it stopped (its own end, or stopped for a
+/// reason); the status `stopped` and the day a record was written (`dateAsserted`,
+/// `authoredOn`) are kept.
 pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -164,7 +164,12 @@ use crate::domain::{Assessment, PatientRecord};
 /// its bridging; a regimen that progressed before the lymphodepletion window is a line of its
 /// own; dose orders are grouped into cycles as administrations are; a cytoreduction is judged by
 /// its course.
-const ENGINE_REVISION: u32 = 24;
+/// 25: a later onset of a depression diagnosis still current, with no room for a recovery since
+/// an earlier onset of one still current, is the same episode (`episode.rs`), and where a
+/// recovery could lie between with nothing recorded, a trial between is undecided; the same
+/// course, reading or diagnosis recorded by two sources is one item of evidence citing both
+/// records (`Evidence::also`).
+const ENGINE_REVISION: u32 = 25;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

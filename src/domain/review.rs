@@ -109,6 +109,27 @@ pub struct Evidence {
     pub id: i64,
     /// The record in words ("2L lamotrigine 400 mg/d, 2021-03 → 2022-04, stopped: no response").
     pub text: String,
+    /// Other records (of the same kind) the item stands for: the same course recorded again,
+    /// by another source or beside its renewal, is one item citing each record. Left out of
+    /// the stored JSON when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<i64>,
+}
+
+impl Evidence {
+    /// Whether the item cites record `id` (as its own or as another record of it).
+    pub fn cites(&self, id: i64) -> bool {
+        self.id == id || self.also.contains(&id)
+    }
+
+    /// Adds `other`'s records to this item's (the same item found again).
+    pub fn absorb(&mut self, other: &Evidence) {
+        for id in std::iter::once(other.id).chain(other.also.iter().copied()) {
+            if !self.cites(id) {
+                self.also.push(id);
+            }
+        }
+    }
 }
 
 /// A pseudo-resistance check not yet resolved (adherence, dose adequacy, diagnosis…). Open

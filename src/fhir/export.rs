@@ -1035,7 +1035,9 @@ fn patient_entries(summary: &PatientSummary, identifiers: Vec<Identifier>) -> Ve
             .evidence
             .iter()
             .filter(|e| e.kind == EvidenceKind::Exposure)
-            .filter_map(|e| record.exposures.iter().position(|x| x.id == e.id))
+            // Every record an item cites: the same course from two sources is one item.
+            .flat_map(|e| std::iter::once(e.id).chain(e.also.iter().copied()))
+            .filter_map(|id| record.exposures.iter().position(|x| x.id == id))
             .map(|position| reference(&uuid(&[mrn, "MedicationStatement", &position.to_string()])))
             .collect();
         let resource = CarePlan {

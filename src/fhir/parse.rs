@@ -174,6 +174,15 @@ pub struct MedicationRecord {
     /// The record says the whole course was given (status `completed`).
     #[serde(default)]
     pub completed: bool,
+    /// The record says the drug was stopped (status `stopped`: R4 "permanently halted, before
+    /// all of them occurred"), whatever end it gives. Left out of the stored JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
+    /// When the record was written as it stands (a statement's `dateAsserted`, an order's
+    /// `authoredOn`): a record still active then says the drug was given on that day. Left
+    /// out of the stored JSON when not said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asserted: Option<NaiveDateTime>,
     /// A MedicationAdministration given over a period (`effectivePeriod`): how long an amount
     /// given at a rate ran. Left out of the stored JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -366,6 +375,13 @@ pub struct MedicationMeta {
     pub first_fill_days: Option<i64>,
     /// The record says the whole order was carried out (status `completed`).
     pub completed: bool,
+    /// The record says the drug was stopped (status `stopped`).
+    pub stopped: bool,
+    /// When the record was written as it stands (see [`MedicationRecord::asserted`]).
+    pub asserted: Option<NaiveDateTime>,
+    /// An open record (still given, no end of its own) another record says was stopped later:
+    /// the day it was given until, and how that day is known (see [`stopped_by_later_records`]).
+    pub stopped_on: Option<(NaiveDateTime, DatesKnown)>,
 }
 
 /// The doses a completed order planned, for counting the cycles they fall in: all of them,
@@ -1841,6 +1857,13 @@ fn map_medication(
                 && resource.effective_period.is_none(),
             // A completed fill says it was picked up, not that a course was given whole.
             completed: !dispensed && status == "completed",
+            stopped: !dispensed && status == "stopped",
+            asserted: resource
+                .date_asserted
+                .as_ref()
+                .or(resource.authored_on.as_ref())
+                .filter(|_| !dispensed)
+                .and_then(|text| parse_datetime(text).ok()),
             given_over_period: raw.resource_type == "MedicationAdministration"
                 && resource.effective_period.is_some(),
             role: carried::role(&resource.extension),
@@ -2599,6 +2622,9 @@ pub fn finish_medication(
         supply_whole: false,
         first_fill_days: None,
         completed: record.completed,
+        stopped: record.stopped,
+        asserted: record.asserted,
+        stopped_on: None,
     };
     let meta = with_order_supply(meta, record, exposure.dose.as_ref(), &name);
     (
@@ -5261,6 +5287,7 @@ pub fn record_of(
         held_without_a_future(exposure, today);
     }
     stopped_by_other_records(&mut records, &dispenses, book);
+    stopped_by_later_records(&mut records, book);
     let mut exposures = merge_renewals(&records, today, seen_until);
     let (scheduled, administrations): (Vec<_>, Vec<_>) = administrations
         .into_iter()
@@ -6149,6 +6176,9 @@ fn renewal_end(
     meta: &MedicationMeta,
     (today, seen_until): (NaiveDate, NaiveDate),
 ) -> (Option<NaiveDateTime>, DatesKnown) {
+    if let Some((until, dates)) = meta.stopped_on {
+        return (Some(until.max(exposure.start)), dates);
+    }
     if meta.active {
         if meta.supply_whole
             && let Some(until) = meta.supplied_until
@@ -6208,15 +6238,8 @@ fn stopped_by_other_records(
     dispenses: &[(String, DrugExposure, MedicationMeta)],
     book: &DrugBook,
 ) {
-    let ingredient = |exposure: &DrugExposure, meta: &MedicationMeta| {
-        let own = meta
-            .key
-            .strip_suffix(form_of(book, exposure))
-            .unwrap_or(&meta.key);
-        let mut key = drug_key(book, exposure, own);
-        key.push_str(form_of(book, exposure));
-        key
-    };
+    let ingredient =
+        |exposure: &DrugExposure, meta: &MedicationMeta| course_key(book, exposure, meta);
     let others: Vec<OtherRecord> = records
         .iter()
         .filter(|(_, exposure, meta)| meta.end_recorded && exposure.dates != DatesKnown::Unknown)
@@ -6300,6 +6323,134 @@ fn stopped_by_other_records(
     }
 }
 
+/// The drug a record is a course of, as records of it from any source are compared: its
+/// ingredients (see [`drug_key`]) and the form that makes another course of them.
+fn course_key(book: &DrugBook, exposure: &DrugExposure, meta: &MedicationMeta) -> String {
+    let form = form_of(book, exposure);
+    let own = meta.key.strip_suffix(form).unwrap_or(&meta.key);
+    let mut key = drug_key(book, exposure, own);
+    key.push_str(form);
+    key
+}
+
+/// A record saying a drug stopped, as far as it bears on a record of the drug still open.
+struct StopRecord {
+    key: String,
+    start: NaiveDateTime,
+    /// The day it says the drug was given until (its end), or, its end not recorded, the last
+    /// day it is known given (the drug stopped on that day or later).
+    until: NaiveDateTime,
+    end_stated: bool,
+    dose: Option<Dose>,
+    for_a_reason: bool,
+}
+
+/// An open record (an `active` order or statement, no end of its own: "ongoing") of a drug that
+/// another record, from any source, says STOPPED after everything the open record says ends
+/// there. R4 `MedicationRequest.status = active` says the order is still actionable, not that
+/// the drug is taken, and an `active` statement says the drug was taken when it was asserted;
+/// a record `stopped` or with its own end, written about a later day, says the drug is no
+/// longer taken (a hospital's discharge order left active for ever beside the GP's statement
+/// stopped for hyponatraemia: the drug counted as given now, a false resistant hypertension).
+///
+/// The choices, as for a completed order's supply (see [`stopped_by_other_records`]):
+///
+/// - What says the drug stopped: a record with its own end (a statement stopped or completed,
+///   an order whose period ended), or one stopped for a reason (or `stopped`) with no end, on
+///   the last day it is known given or later. A record ending within [`HANDOVER_DAYS`] of the
+///   open one's start with no reason was closed as it took over, and a record of the dose it
+///   replaced (another dose, begun before it, ended within its first fill) is a dose change:
+///   neither says the drug stopped.
+/// - Later: the stop is after the open record's start and after the day it was written
+///   (`dateAsserted`, `authoredOn`). A record written or begun after the stop (a new order, a
+///   statement asserted again) is a restart and stays ongoing.
+/// - Where it is cut: when the stop record begins within the open record's reach (its supply,
+///   else [`UNKNOWN_ORDER_SUPPLY_DAYS`], plus [`REFILL_GAP_DAYS`], as renewals join) it is the
+///   same course: given until the stop's end (at least until it, when that end is not
+///   recorded). A stop record begun after that reach is a later course: the open record is
+///   then given at least until the last day it says, for how long after not known, never
+///   ongoing across the stop.
+///
+/// The earliest such stop decides: the drug stopped then, whatever came after.
+fn stopped_by_later_records(
+    records: &mut [(String, DrugExposure, MedicationMeta)],
+    book: &DrugBook,
+) {
+    let stops: Vec<StopRecord> = records
+        .iter()
+        .filter(|(_, exposure, meta)| !meta.active && exposure.dates != DatesKnown::Unknown)
+        .filter_map(|(_, exposure, meta)| {
+            let for_a_reason = exposure.stop_reason.is_some() || exposure.stop_text.is_some();
+            let end_stated = meta.end_recorded
+                && matches!(exposure.dates, DatesKnown::Stated | DatesKnown::Dispensed);
+            if !(end_stated || for_a_reason || meta.stopped) {
+                return None;
+            }
+            Some(StopRecord {
+                key: course_key(book, exposure, meta),
+                start: exposure.start,
+                until: exposure.end.unwrap_or(exposure.start).max(exposure.start),
+                end_stated,
+                dose: exposure.dose.clone(),
+                for_a_reason,
+            })
+        })
+        .collect();
+    if stops.is_empty() {
+        return;
+    }
+    for (_, exposure, meta) in records.iter_mut() {
+        if !meta.active
+            || meta.end_recorded
+            || exposure.end.is_some()
+            || exposure.dates == DatesKnown::Unknown
+        {
+            continue;
+        }
+        let key = course_key(book, exposure, meta);
+        let said_until = meta
+            .asserted
+            .map_or(exposure.start, |day| day.max(exposure.start));
+        let handover = exposure
+            .start
+            .checked_add_signed(Duration::days(HANDOVER_DAYS))
+            .unwrap_or(exposure.start);
+        let first_fill = meta
+            .first_fill_days
+            .and_then(|days| exposure.start.checked_add_signed(Duration::days(days)))
+            .unwrap_or(handover)
+            .max(handover);
+        let says_stopped = |stop: &StopRecord| {
+            if stop.key != key || stop.until <= said_until {
+                return false;
+            }
+            if stop.for_a_reason {
+                return true;
+            }
+            let dose_replaced = stop.start < exposure.start
+                && stop.dose.is_some()
+                && exposure.dose.is_some()
+                && stop.dose != exposure.dose;
+            stop.until > handover && !(dose_replaced && stop.until <= first_fill)
+        };
+        let Some(stop) = stops
+            .iter()
+            .filter(|stop| says_stopped(stop))
+            .min_by_key(|stop| stop.until)
+        else {
+            continue;
+        };
+        let reach = order_reach(exposure, meta) + Duration::days(REFILL_GAP_DAYS);
+        meta.stopped_on = Some(if stop.start.date() > reach {
+            (said_until, DatesKnown::EndUnknown)
+        } else if stop.end_stated {
+            (stop.until, DatesKnown::Stated)
+        } else {
+            (stop.until, DatesKnown::EndUnknown)
+        });
+    }
+}
+
 /// Open-ended prescriptions (and statements) of the same drug renewed within the supply the
 /// one before covers plus [`REFILL_GAP_DAYS`] are one exposure (an OMOP drug era): EHRs and
 /// Synthea write a new order at every visit. How far an order reaches is what it says it
@@ -6325,8 +6476,10 @@ fn merge_renewals(
     let mut out: Vec<(String, DrugExposure)> = Vec::new();
     for (_, mut items) in by_drug {
         items.sort_by_key(|(_, exposure, _)| exposure.start);
-        // The era, the last day the orders in it so far reach, and its latest record's start.
-        let mut current: Option<(String, DrugExposure, NaiveDate, NaiveDateTime)> = None;
+        // The era, the last day the orders in it so far reach, its latest record's start, and
+        // whether another record says the drug stopped after its latest record (see
+        // `stopped_by_later_records`): a later order is then a restart, never a renewal.
+        let mut current: Option<(String, DrugExposure, NaiveDate, NaiveDateTime, bool)> = None;
         for (source, exposure, meta) in items {
             // A record with its own period, or with no period at all (its date is only when it
             // was asserted), is no renewal of anything.
@@ -6338,12 +6491,14 @@ fn merge_renewals(
             let (end, dates) = renewal_end(exposure, meta, (today, seen_until));
             match current.as_mut() {
                 // An order after one stopped for a reason is a new trial, not a renewal.
-                Some((era_source, era, until, latest))
+                Some((era_source, era, until, latest, stopped))
                     if era.stop_reason.is_none()
+                        && (!*stopped || meta.stopped_on.is_some())
                         && (exposure.start.date() - *until).num_days() <= REFILL_GAP_DAYS =>
                 {
                     *until = (*until).max(reach);
                     *latest = exposure.start;
+                    *stopped = meta.stopped_on.is_some();
                     if let Some(dose) = &exposure.dose
                         && era.dose.as_ref() != Some(dose)
                     {
@@ -6368,17 +6523,18 @@ fn merge_renewals(
                     }
                 }
                 _ => {
-                    if let Some((era_source, era, _, latest)) = current.take() {
+                    if let Some((era_source, era, _, latest, _)) = current.take() {
                         out.push((era_source, superseded(era, latest)));
                     }
                     let mut era = exposure.clone();
                     era.end = end;
                     era.dates = dates;
-                    current = Some((source.clone(), era, reach, exposure.start));
+                    let stopped = meta.stopped_on.is_some();
+                    current = Some((source.clone(), era, reach, exposure.start, stopped));
                 }
             }
         }
-        if let Some((source, era, _, _)) = current {
+        if let Some((source, era, _, _, _)) = current {
             out.push((source, era));
         }
     }

@@ -117,7 +117,50 @@ pub fn exposure_evidence(criterion: &str, given: &Given<'_>, today: NaiveDate) -
         kind: EvidenceKind::Exposure,
         id: given.exposure.id,
         text: describe_exposure(given, today),
+        also: Vec::new(),
     }
+}
+
+/// Drugs given together, one item per course: the records of the same drugs at the same dose
+/// a day (a course the GP's statement and the hospital's order both record, an order beside
+/// the statement of it) are one item, in the words of the record begun first (so that the item
+/// reads, and a review's fingerprint stays, as it did before the other source's copy came),
+/// citing each record. Records at different doses stay items of their own: they disagree, and
+/// the team reads both.
+pub fn courses_evidence(criterion: &str, given: &[&Given<'_>], today: NaiveDate) -> Vec<Evidence> {
+    let course = |g: &Given<'_>| {
+        let mut drugs: Vec<&str> = g.drugs.iter().map(|d| d.ingredient.as_str()).collect();
+        drugs.sort_unstable();
+        let name = if drugs.is_empty() {
+            g.exposure.text.to_lowercase()
+        } else {
+            drugs.join("+")
+        };
+        let dose = g
+            .exposure
+            .dose
+            .as_ref()
+            .map(|dose| (dose.value.to_bits(), dose.unit.clone()));
+        (name, dose)
+    };
+    let mut groups: Vec<(_, Vec<&Given<'_>>)> = Vec::new();
+    for g in given {
+        let key = course(g);
+        match groups.iter_mut().find(|(known, _)| *known == key) {
+            Some((_, members)) => members.push(g),
+            None => groups.push((key, vec![g])),
+        }
+    }
+    groups
+        .into_iter()
+        .filter_map(|(_, mut members)| {
+            members.sort_by_key(|g| (g.start(), g.exposure.id));
+            let (first, rest) = members.split_first()?;
+            let mut item = exposure_evidence(criterion, first, today);
+            item.also = rest.iter().map(|g| g.exposure.id).collect();
+            Some(item)
+        })
+        .collect()
 }
 
 pub fn line_evidence(criterion: &str, line: &TreatmentLine) -> Evidence {
@@ -126,6 +169,7 @@ pub fn line_evidence(criterion: &str, line: &TreatmentLine) -> Evidence {
         kind: EvidenceKind::Line,
         id: line.id,
         text: describe_line(line),
+        also: Vec::new(),
     }
 }
 
@@ -135,6 +179,7 @@ pub fn observation_evidence(criterion: &str, observation: &Observation) -> Evide
         kind: EvidenceKind::Observation,
         id: observation.id,
         text: describe_observation(observation),
+        also: Vec::new(),
     }
 }
 
@@ -144,6 +189,7 @@ pub fn procedure_evidence(criterion: &str, procedure: &Procedure) -> Evidence {
         kind: EvidenceKind::Procedure,
         id: procedure.id,
         text: format!("{} on {}", procedure.display, procedure.when_words()),
+        also: Vec::new(),
     }
 }
 

@@ -288,6 +288,7 @@ fn exclusion(set: &RuleSet, record: &PatientRecord) -> Option<Excluded> {
                 kind: EvidenceKind::Condition,
                 id: found.id,
                 text: format!("{code} {display}"),
+                also: Vec::new(),
             };
             match found.verification_status.as_deref() {
                 Some(status @ ("provisional" | "differential" | "unconfirmed")) => doubtful.push((
@@ -587,15 +588,23 @@ fn tier_label(set: &RuleSet, status: AssessmentStatus) -> String {
     }
 }
 
-/// Adds the items of `found` not already cited (the same record, by kind and id): criteria
-/// shared by tiers, composites and labels cite the same drugs and lines.
+/// Adds the items of `found` not already cited: criteria shared by tiers, composites and
+/// labels cite the same drugs and lines (the same record, by kind and id). An item in the same
+/// words as one cited (a drug course, a reading or a diagnosis that two sources both recorded:
+/// the tester's resistant hypertension listed every drug twice) is that item: it takes the
+/// other's records rather than being listed again. Lines are refract's own, one per number,
+/// and are told apart by their record only.
 fn add_evidence(evidence: &mut Vec<Evidence>, found: &[Evidence]) {
     for item in found {
-        if !evidence
-            .iter()
-            .any(|e| e.kind == item.kind && e.id == item.id)
-        {
-            evidence.push(item.clone());
+        let same = evidence.iter_mut().find(|known| {
+            known.kind == item.kind
+                && (known.cites(item.id)
+                    || item.cites(known.id)
+                    || (item.kind != EvidenceKind::Line && known.text == item.text))
+        });
+        match same {
+            Some(known) => known.absorb(item),
+            None => evidence.push(item.clone()),
         }
     }
 }
@@ -1063,6 +1072,7 @@ mod tests {
             kind,
             id,
             text: text.to_owned(),
+            also: Vec::new(),
         };
         let mut assessment = Assessment {
             patient_id: PatientId(1),

@@ -112,8 +112,14 @@ enum Ceiling {
 
 /// The current episode's bounds, as the diagnoses give them.
 pub struct Episode {
-    /// The latest onset of the current diagnoses.
+    /// The onset of the current episode as the current diagnoses date it: the latest, or an
+    /// earlier one of a diagnosis still current that no recovery can lie after (see
+    /// [`joined_onsets`]).
     onset: Option<NaiveDate>,
+    /// An earlier onset of a diagnosis still current that may be this episode's or an earlier
+    /// one's (a recovery could lie between it and `onset`, and nothing recorded says): a
+    /// treatment begun between the two is unknown, never set aside.
+    onset_unsure: Option<UnsureOnset>,
     floor: Option<Floor>,
     ceiling: Ceiling,
     /// Why a treatment between the floor and the ceiling is unknown.
@@ -123,6 +129,13 @@ pub struct Episode {
     /// The latest recovery the scores show: a treatment begun before its end is not the
     /// current episode's.
     recovery: Option<Recovery>,
+}
+
+/// An earlier onset of a current diagnosis the current episode may or may not go back to.
+struct UnsureOnset {
+    day: NaiveDate,
+    /// Why it is not known, in words.
+    why: String,
 }
 
 /// A run of scores in remission at least `recovery_days` long.
@@ -168,12 +181,10 @@ impl Episode {
     /// would (review 29: two remission scores months apart around a trial stopped as
     /// ineffective had been read as a recovery, and the trial set aside).
     pub fn of(ctx: &Context<'_>, treatments_begun: &[NaiveDate]) -> Self {
-        let mut episode = Self::of_diagnoses(ctx);
-        episode.recovery = ctx
-            .set
-            .episode
-            .as_ref()
-            .and_then(|spec| latest_recovery(ctx, spec.recovery_days, treatments_begun));
+        let days = score_days(ctx, treatments_begun);
+        let recovery_days = ctx.set.episode.as_ref().map(|spec| spec.recovery_days);
+        let mut episode = Self::of_diagnoses(ctx, &days, recovery_days);
+        episode.recovery = recovery_days.and_then(|days_long| latest_recovery(&days, days_long));
         episode
     }
 
@@ -183,8 +194,13 @@ impl Episode {
         self.recovery.as_ref().map(|recovery| recovery.last)
     }
 
-    /// The bounds the diagnoses alone give.
-    fn of_diagnoses(ctx: &Context<'_>) -> Self {
+    /// The bounds the diagnoses give, their onsets joined where the scores and treatments
+    /// (`days`) leave no room for a recovery between them (see [`joined_onsets`]).
+    fn of_diagnoses(
+        ctx: &Context<'_>,
+        days: &BTreeMap<NaiveDate, Vec<(bool, String)>>,
+        recovery_days: Option<i64>,
+    ) -> Self {
         let current = &ctx.conditions;
         let applies = &ctx.set.applies_to;
         let earlier: Vec<Earlier> = ctx
@@ -213,16 +229,25 @@ impl Episode {
             .first()
             .map_or_else(|| String::from("the diagnosis"), |c| c.name().to_owned());
         let onset = current.iter().filter_map(|c| c.onset).max();
-        if let Some(onset) = onset {
-            // A single-episode diagnosis's onset is the episode's: an end on or after it
-            // closed a record of this same episode. A recurrent diagnosis's onset is the
-            // disorder's first (a problem list keeps it for years): every earlier episode's
-            // end bounds, after that onset too.
-            let episode_onset = current
+        if let Some(latest) = onset {
+            // A recurrent diagnosis's onset is the disorder's first (a problem list keeps it
+            // for years), no episode's: only the single-episode diagnoses' onsets are joined.
+            let single: Vec<NaiveDate> = current
                 .iter()
                 .filter(|c| !is_recurrent(c))
                 .filter_map(|c| c.onset)
-                .max();
+                .collect();
+            let unwell: Vec<NaiveDate> = days
+                .iter()
+                .filter(|(_, scores)| !scores.iter().all(|(remitted, _)| *remitted))
+                .map(|(day, _)| *day)
+                .collect();
+            let (onset, onset_unsure) =
+                joined_onsets(latest, &single, &unwell, recovery_days, &name);
+            // A single-episode diagnosis's onset is the episode's: an end on or after it
+            // closed a record of this same episode. A recurrent diagnosis's onset is the
+            // disorder's first: every earlier episode's end bounds, after that onset too.
+            let episode_onset = single.iter().copied().max().map(|day| day.min(onset));
             let floor = earlier
                 .iter()
                 .filter_map(|e| e.end)
@@ -231,6 +256,7 @@ impl Episode {
                 .map(Floor::Ended);
             return Episode {
                 onset: Some(onset),
+                onset_unsure,
                 floor,
                 ceiling: Ceiling::Always,
                 unknown_why: String::new(),
@@ -272,6 +298,7 @@ impl Episode {
                     recorded.map_or_else(|| String::from(", on no day"), |r| format!(" on {r}"));
                 Episode {
                     onset: None,
+                    onset_unsure: None,
                     floor: None,
                     ceiling,
                     unknown_why: format!(
@@ -283,6 +310,7 @@ impl Episode {
             } else {
                 Episode {
                     onset: None,
+                    onset_unsure: None,
                     floor: None,
                     ceiling: Ceiling::Always,
                     unknown_why: String::new(),
@@ -317,6 +345,7 @@ impl Episode {
         };
         Episode {
             onset: None,
+            onset_unsure: None,
             floor,
             ceiling,
             unknown_why,
@@ -341,7 +370,18 @@ impl Episode {
         if let Some(onset) = self.onset
             && shift(start, ONSET_GRACE_DAYS) < onset
         {
-            return Placement::Before(format!("before the current episode, {}", month(onset)));
+            return match &self.onset_unsure {
+                Some(unsure) if shift(start, ONSET_GRACE_DAYS) >= unsure.day => {
+                    Placement::Unknown(format!(
+                        "begun {start}, in the current episode or an earlier one: {}; the onset of the current episode ({}) would decide",
+                        unsure.why, self.name
+                    ))
+                }
+                Some(unsure) => {
+                    Placement::Before(format!("before the current episode, {}", month(unsure.day)))
+                }
+                None => Placement::Before(format!("before the current episode, {}", month(onset))),
+            };
         }
         if let Some(floor) = self.floor
             && start < floor.day()
@@ -364,14 +404,72 @@ impl Episode {
     }
 }
 
-/// The latest recovery the scores show (see the module's head): the run of days with every
-/// score in remission, at least two scores and `recovery_days` from its first to its last,
-/// that ends last. Scores after the run day are not read.
-fn latest_recovery(
+/// The current episode's onset from the onsets of its current diagnoses: the latest
+/// (`latest`), or an earlier onset of a single-episode diagnosis (`single`) still current when
+/// no recovery can lie between them. MacArthur/Frank (reference section 3): a new episode is a
+/// recurrence AFTER a recovery, so a diagnosis of the same disorder recorded again with a later
+/// onset and no end of the earlier one (a hospital's encounter diagnosis dated on admission, a
+/// re-coding F32.1 to F32.2) is the same episode worsened or re-coded, not a new one: the
+/// trials failed before it still count (the tester's case: both failures set aside as "before
+/// the current episode", and a TRD read not treatment-resistant).
+///
+/// Chosen: a recovery lasts `recovery_days` (the rule set's `[episode]`), so it can lie between
+/// two onsets only where some stretch between them longer than that has no sign the patient was
+/// unwell (`unwell`: a score not in remission, a treatment begun, and the onsets themselves).
+/// Where none does, the onsets are joined. Where one does and nothing recorded says (no
+/// recovery is recorded: that is [`latest_recovery`]'s), the earlier onset is unsure: a
+/// treatment begun between the two is in the current episode or an earlier one, undecided
+/// (reference: "episode boundaries unknown" is insufficient data), never set aside. A rule set
+/// with no `[episode]` joins none, and leaves each earlier onset unsure. Returns the onset and
+/// the earlier one left unsure.
+fn joined_onsets(
+    latest: NaiveDate,
+    single: &[NaiveDate],
+    unwell: &[NaiveDate],
+    recovery_days: Option<i64>,
+    name: &str,
+) -> (NaiveDate, Option<UnsureOnset>) {
+    let mut earlier: Vec<NaiveDate> = single.iter().copied().filter(|day| *day < latest).collect();
+    earlier.sort_unstable();
+    earlier.dedup();
+    let mut onset = latest;
+    while let Some(before) = earlier.pop() {
+        // The longest stretch between the two onsets with no sign of being unwell.
+        let mut marks: Vec<NaiveDate> = unwell
+            .iter()
+            .copied()
+            .filter(|day| *day > before && *day < onset)
+            .collect();
+        marks.push(before);
+        marks.push(onset);
+        marks.sort_unstable();
+        let quiet = marks
+            .windows(2)
+            .map(|pair| (pair[1] - pair[0]).num_days())
+            .max()
+            .unwrap_or(0);
+        if recovery_days.is_some_and(|days| quiet <= days) {
+            onset = before;
+            continue;
+        }
+        let why = format!(
+            "{name} is recorded with an onset on {before} and again on {onset}, with no end \
+             between; {quiet} days between them show no sign the depression was still on, \
+             time enough for a recovery no record shows"
+        );
+        return (onset, Some(UnsureOnset { day: before, why }));
+    }
+    (onset, None)
+}
+
+/// Every day with a score of the rule set's scales that have a remission cut, each score with
+/// whether it is in remission and the words of its scale's cut; and each day a treatment of the
+/// criterion began (`treatments_begun`), as a day not in remission (an acute trial is not begun
+/// in a sustained remission). Scores after the run day are not read.
+fn score_days(
     ctx: &Context<'_>,
-    recovery_days: i64,
     treatments_begun: &[NaiveDate],
-) -> Option<Recovery> {
+) -> BTreeMap<NaiveDate, Vec<(bool, String)>> {
     // Every score of a scale with a remission cut, once (criteria share their scales), with
     // whether it is in remission and the words of its scale's cut.
     let mut seen: Vec<&Observation> = Vec::new();
@@ -412,6 +510,16 @@ fn latest_recovery(
             .or_default()
             .push((false, String::from("a treatment begun")));
     }
+    days
+}
+
+/// The latest recovery the scores show (see the module's head): the run of days (of
+/// [`score_days`]) with every score in remission, at least two scores and `recovery_days` from
+/// its first to its last, that ends last.
+fn latest_recovery(
+    days: &BTreeMap<NaiveDate, Vec<(bool, String)>>,
+    recovery_days: i64,
+) -> Option<Recovery> {
     // (first, last, scores, scales) of the run going on.
     let mut run: Option<(NaiveDate, NaiveDate, usize, Vec<String>)> = None;
     let mut latest: Option<Recovery> = None;
@@ -427,7 +535,7 @@ fn latest_recovery(
             });
         }
     };
-    for (day, scores) in &days {
+    for (day, scores) in days {
         if scores.iter().all(|(remitted, _)| *remitted) {
             let (_, last, count, scales) = run.get_or_insert_with(|| (*day, *day, 0, Vec::new()));
             *last = *day;

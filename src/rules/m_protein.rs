@@ -261,6 +261,7 @@ pub fn explain(
                 kind: EvidenceKind::Observation,
                 id: *observation,
                 text: text.clone(),
+                also: Vec::new(),
             });
         }
     }

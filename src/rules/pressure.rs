@@ -14,7 +14,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::context::Context;
 use super::dates::shift;
-use super::describe::{confounder, exposure_evidence, observation_evidence, span};
+use super::describe::{confounder, courses_evidence, observation_evidence, span};
 use super::given::Given;
 use super::model::{BloodPressure, ConcurrentClasses};
 use super::numbers::trim_number;
@@ -91,10 +91,10 @@ pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outc
                 }
             }
         }
-        outcome
-            .evidence
-            .push(exposure_evidence(id, given, ctx.today));
     }
+    outcome
+        .evidence
+        .extend(courses_evidence(id, &regimen.drugs, ctx.today));
     let count = groups.len() as u32;
     let listing = groups
         .iter()

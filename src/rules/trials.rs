@@ -804,6 +804,7 @@ fn procedure_courses(
                     kind: crate::domain::EvidenceKind::Procedure,
                     id: p.id,
                     text: format!("{} {}", p.display, p.when_words()),
+                    also: Vec::new(),
                 })
                 .collect();
             let ongoing = days_between(end, ctx.today) <= rule.gap_days;

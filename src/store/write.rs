@@ -120,6 +120,12 @@ impl IdMap {
                     if let Some(row) = self.row_of(evidence.kind, evidence.id) {
                         evidence.id = row;
                     }
+                    let kind = evidence.kind;
+                    for id in &mut evidence.also {
+                        if let Some(row) = self.row_of(kind, *id) {
+                            *id = row;
+                        }
+                    }
                 }
                 stored
             })

@@ -1622,3 +1622,377 @@ fn a_reason_typed_over_two_lines_is_read_as_two_sentences_and_shown_on_one_line(
         "{shown}"
     );
 }
+
+/// The GP's record of bendroflumethiazide (dm+d words and SNOMED CT code).
+fn gp_bendroflumethiazide(id: &str, status: &str, start: &str, end: Option<&str>) -> Value {
+    let mut period = json!({"start": start});
+    if let Some(end) = end {
+        period["end"] = json!(end);
+    }
+    json!({
+        "resourceType": "MedicationStatement",
+        "id": id,
+        "status": status,
+        "subject": {"reference": SUBJECT},
+        "medicationCodeableConcept": coding(
+            "http://snomed.info/sct",
+            "317919004",
+            "Bendroflumethiazide 2.5mg tablets"
+        ),
+        "effectivePeriod": period,
+        "dateAsserted": start,
+        "dosage": [{"text": "2.5 mg once daily"}]
+    })
+}
+
+/// The hospital's discharge order of bendroflumethiazide (RxNorm), `active` and silent on its
+/// supply (no `dispenseRequest`), as discharge orders commonly stay.
+fn hospital_bendroflumethiazide(id: &str, authored: &str) -> Value {
+    request(
+        id,
+        "active",
+        &with(
+            drug("197426", "bendroflumethiazide 2.5 MG Oral Tablet"),
+            &json!({"authoredOn": authored, "dosageInstruction": [{"text": "2.5 mg once daily"}]}),
+        ),
+    )
+}
+
+/// Imports `resources` (with the test patient) as the records of `source`.
+fn import_from(env: &mut Env, source: &str, resources: &[Value]) {
+    let path = env.write_json(&format!("{source}.json"), &patient_with(resources));
+    let report = env.import_with(
+        &[path],
+        &refract::import::ImportOptions {
+            source: Some(source.to_owned()),
+            ..Default::default()
+        },
+    );
+    assert!(
+        report
+            .files
+            .iter()
+            .all(|file| file.outcome == refract::import::FileOutcome::Imported),
+        "{report:#?}"
+    );
+}
+
+/// (start day, end day or "-", dates) of the exposure whose text is `text`.
+fn course_of(env: &Env, text: &str) -> Vec<Vec<String>> {
+    env.rows(&format!(
+        "SELECT substr(start, 1, 10), coalesce(substr(end, 1, 10), '-'), dates
+         FROM drug_exposures WHERE text = '{text}' ORDER BY start"
+    ))
+}
+
+/// The GP's order of bendroflumethiazide written on `day` and stopped for hyponatraemia, with
+/// no period (no end).
+fn stopped_order(day: &str) -> Value {
+    request(
+        "m3",
+        "stopped",
+        &with(
+            drug("197426", "bendroflumethiazide 2.5 MG Oral Tablet"),
+            &json!({"authoredOn": day, "statusReason": {"text": "Hyponatraemia"}}),
+        ),
+    )
+}
+
+#[test]
+fn an_active_order_is_cut_where_another_sources_later_record_says_the_drug_stopped() {
+    let hyponatraemia = json!({"statusReason": [{"text": "Hyponatraemia"}]});
+    for (what, gp, until, dates) in [
+        (
+            "a statement stopped for a reason",
+            with(
+                gp_bendroflumethiazide("m3", "stopped", "2025-11-01", Some("2026-05-20")),
+                &hyponatraemia,
+            ),
+            "2026-05-20",
+            "stated",
+        ),
+        (
+            "a statement completed, with its end and no reason",
+            gp_bendroflumethiazide("m3", "completed", "2025-11-01", Some("2026-05-20")),
+            "2026-05-20",
+            "stated",
+        ),
+        // An order stopped for a reason, with no end: the drug stopped on its day or later.
+        // Written within the open order's reach (90 days and 30 more), the same course: given
+        // at least until that day; later, another course: the open order given at least on its
+        // own day, as orders six months apart are two courses.
+        (
+            "an order stopped for a reason, with no end, within the order's reach",
+            stopped_order("2026-01-15"),
+            "2026-01-15",
+            "end_unknown",
+        ),
+        (
+            "an order stopped for a reason, with no end, after the order's reach",
+            stopped_order("2026-05-20"),
+            "2025-11-21",
+            "end_unknown",
+        ),
+    ] {
+        // The GP's record first or the hospital's: the same record.
+        for gp_first in [true, false] {
+            let mut env = Env::new();
+            let hospital = [hospital_bendroflumethiazide("r3", "2025-11-21")];
+            if gp_first {
+                import_from(&mut env, "gp", std::slice::from_ref(&gp));
+                import_from(&mut env, "hosp", &hospital);
+            } else {
+                import_from(&mut env, "hosp", &hospital);
+                import_from(&mut env, "gp", std::slice::from_ref(&gp));
+            }
+            // The order was given until the drug stopped, never ongoing past it.
+            assert_eq!(
+                course_of(&env, "bendroflumethiazide 2.5 MG Oral Tablet")
+                    .into_iter()
+                    .find(|row| row[0] == "2025-11-21"),
+                Some(vec![
+                    String::from("2025-11-21"),
+                    String::from(until),
+                    String::from(dates)
+                ]),
+                "{what}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_open_record_written_after_the_stop_or_a_record_closed_as_the_order_began_leaves_it_ongoing() {
+    let stopped = with(
+        gp_bendroflumethiazide("m3", "stopped", "2025-11-01", Some("2026-05-20")),
+        &json!({"statusReason": [{"text": "Hyponatraemia"}]}),
+    );
+    // A new order after the stop is a restart: ongoing.
+    let mut env = Env::new();
+    import_from(&mut env, "gp", std::slice::from_ref(&stopped));
+    import_from(
+        &mut env,
+        "hosp",
+        &[hospital_bendroflumethiazide("r3", "2026-07-01")],
+    );
+    assert_eq!(
+        course_of(&env, "bendroflumethiazide 2.5 MG Oral Tablet"),
+        [["2026-07-01", "-", "stated"]]
+    );
+    // A statement still active, asserted after the stop (the drug given again), whatever day
+    // it says the drug was first started: ongoing.
+    let mut env = Env::new();
+    import_from(&mut env, "hosp", std::slice::from_ref(&stopped));
+    let mut asserted = gp_bendroflumethiazide("m9", "active", "2025-06-01", None);
+    asserted["dateAsserted"] = json!("2026-09-01");
+    asserted["medicationCodeableConcept"]["text"] = json!("Bendroflumethiazide (GP list)");
+    import_from(&mut env, "gp", &[asserted]);
+    assert_eq!(
+        course_of(&env, "Bendroflumethiazide (GP list)"),
+        [["2025-06-01", "-", "stated"]]
+    );
+    // A home-medication statement closed, with no reason, within a week of the order that
+    // took over from it: no stop, the order is ongoing.
+    let mut env = Env::new();
+    import_from(
+        &mut env,
+        "gp",
+        &[gp_bendroflumethiazide(
+            "m3",
+            "completed",
+            "2025-01-10",
+            Some("2025-11-24"),
+        )],
+    );
+    import_from(
+        &mut env,
+        "hosp",
+        &[hospital_bendroflumethiazide("r3", "2025-11-21")],
+    );
+    assert_eq!(
+        course_of(&env, "bendroflumethiazide 2.5 MG Oral Tablet"),
+        [["2025-11-21", "-", "stated"]]
+    );
+}
+
+#[test]
+fn a_stop_long_after_an_order_silent_on_its_supply_ends_it_where_it_is_last_known() {
+    // The order reaches 90 days (`UNKNOWN_ORDER_SUPPLY_DAYS`) and 30 more: a course begun a
+    // year and a half later and stopped is another course, so the order is no longer ongoing,
+    // and was given at least on its own day (never a made-up 18 months).
+    let mut env = Env::new();
+    import_from(
+        &mut env,
+        "hosp",
+        &[hospital_bendroflumethiazide("r3", "2020-01-06")],
+    );
+    import_from(
+        &mut env,
+        "gp",
+        &[gp_bendroflumethiazide(
+            "m3",
+            "completed",
+            "2021-06-01",
+            Some("2021-09-01"),
+        )],
+    );
+    assert_eq!(
+        course_of(&env, "bendroflumethiazide 2.5 MG Oral Tablet"),
+        [["2020-01-06", "2020-01-06", "end_unknown"]]
+    );
+    assert_eq!(
+        course_of(&env, "Bendroflumethiazide 2.5mg tablets"),
+        [["2021-06-01", "2021-09-01", "stated"]]
+    );
+}
+
+#[test]
+fn a_stale_hospital_order_no_longer_counts_a_diuretic_the_gp_stopped_as_given_now() {
+    // The tester's case: the GP gives amlodipine and ramipril and stopped bendroflumethiazide
+    // for hyponatraemia; the hospital's discharge orders of all three stay active. Two classes
+    // are given now, not three: no resistant hypertension.
+    let gp_statement = |id: &str, code: &str, text: &str| {
+        json!({
+            "resourceType": "MedicationStatement",
+            "id": id,
+            "status": "active",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": coding("http://snomed.info/sct", code, text),
+            "effectivePeriod": {"start": "2025-11-01"},
+            "dateAsserted": "2025-11-01",
+            "dosage": [{"text": "10 mg once daily"}]
+        })
+    };
+    let hospital_order = |id: &str, code: &str, text: &str, dose: &str| {
+        request(
+            id,
+            "active",
+            &with(
+                drug(code, text),
+                &json!({"authoredOn": "2025-11-21", "dosageInstruction": [{"text": dose}]}),
+            ),
+        )
+    };
+    let bp = |id: &str, day: &str| {
+        json!({
+            "resourceType": "Observation",
+            "id": id,
+            "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": coding("http://loinc.org", "85354-9", "Blood pressure panel"),
+            "effectiveDateTime": day,
+            "component": [
+                {"code": coding("http://loinc.org", "8480-6", "Systolic blood pressure"),
+                 "valueQuantity": {"value": 152, "unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}},
+                {"code": coding("http://loinc.org", "8462-4", "Diastolic blood pressure"),
+                 "valueQuantity": {"value": 94, "unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}}
+            ]
+        })
+    };
+    let mut env = Env::new();
+    import_from(
+        &mut env,
+        "gp",
+        &[
+            super::condition(
+                "c1",
+                SUBJECT,
+                super::ICD10,
+                "I10",
+                "Essential (primary) hypertension",
+            ),
+            gp_statement("m1", "319283006", "Amlodipine 10mg tablets"),
+            gp_statement("m2", "318906001", "Ramipril 10mg capsules"),
+            with(
+                gp_bendroflumethiazide("m3", "stopped", "2025-11-01", Some("2026-05-20")),
+                &json!({"statusReason": [{"text": "Hyponatraemia"}]}),
+            ),
+            bp("bp1", "2026-10-07T09:10:00Z"),
+            bp("bp2", "2026-10-28T09:10:00Z"),
+        ],
+    );
+    import_from(
+        &mut env,
+        "hosp",
+        &[
+            hospital_order(
+                "r1",
+                "308135",
+                "amlodipine 10 MG Oral Tablet",
+                "10 mg once daily",
+            ),
+            hospital_order(
+                "r2",
+                "845488",
+                "ramipril 10 MG Oral Capsule",
+                "10 mg once daily",
+            ),
+            hospital_bendroflumethiazide("r3", "2025-11-21"),
+        ],
+    );
+    let rows = env.rows("SELECT status, detail FROM assessments WHERE ruleset = 'hypertension'");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][0], "not_met", "{}", rows[0][1]);
+    assert!(
+        rows[0][1].contains("2 classes given together now"),
+        "{}",
+        rows[0][1]
+    );
+}
+
+#[test]
+fn a_drug_stopped_for_no_response_is_not_ongoing_in_the_next_line_for_a_stale_order_of_it() {
+    // The epilepsy side (the tester's c4): levetiracetam stopped for no response by the GP,
+    // the hospital's order of it left active: one line of levetiracetam, then lamotrigine alone.
+    let mut env = Env::new();
+    let epilepsy = super::condition("c1", SUBJECT, super::ICD10, "G40.909", "Epilepsy");
+    import_from(
+        &mut env,
+        "gp",
+        &[
+            epilepsy,
+            with(
+                statement(
+                    "m1",
+                    SUBJECT,
+                    LEVETIRACETAM_500,
+                    "stopped",
+                    "2022-01-10",
+                    Some("2022-09-30"),
+                ),
+                &json!({"statusReason": [reason("266721009", "No response to treatment")]}),
+            ),
+            statement(
+                "m2",
+                SUBJECT,
+                ("28439", "Lamotrigine 100 MG Oral Tablet"),
+                "active",
+                "2022-10-01",
+                None,
+            ),
+        ],
+    );
+    import_from(
+        &mut env,
+        "hosp",
+        &[request(
+            "r1",
+            "active",
+            &with(
+                drug("311289", "levetiracetam 500 MG Oral Tablet"),
+                &json!({"authoredOn": "2022-01-12",
+                        "dosageInstruction": [{"text": "1000 mg twice daily"}]}),
+            ),
+        )],
+    );
+    let lines = env.rows(
+        "SELECT number, lower(regimen), coalesce(substr(end, 1, 10), '-') FROM treatment_lines
+         WHERE ruleset = 'epilepsy' ORDER BY number",
+    );
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0][1].contains("levetiracetam"), "{lines:?}");
+    assert_eq!(lines[1][1], "lamotrigine", "{lines:?}");
+    assert_eq!(lines[1][2], "-", "{lines:?}");
+}
+
+const LEVETIRACETAM_500: (&str, &str) = ("114477", "Levetiracetam 500 MG Oral Tablet");

@@ -2423,3 +2423,117 @@ fn a_drug_kept_through_a_recovery_and_raised_at_the_recurrence_is_judged_in_the_
     assert!(said.contains("escitalopram 20 mg/d"), "{said}");
     assert!(said.contains("sertraline (before a recovery"), "{said}");
 }
+
+/// Sertraline (280 to 200 days ago) and citalopram (195 to 110 days ago) both stopped for no
+/// response, under the GP's moderate episode begun 300 days ago, and a diagnosis of the same
+/// disorder recorded again (a hospital's encounter diagnosis of a severe episode) with its
+/// onset `later` days ago, no end of the earlier one recorded.
+fn two_failures_then_recoded(later: i64) -> Vignette {
+    Vignette::new()
+        .condition_since("F32.1", "Moderate depressive episode", 300)
+        .give(
+            rx("Sertraline 100 mg/d")
+                .from(280)
+                .until(200)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Citalopram 40 mg/d")
+                .from(195)
+                .until(110)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .condition_since(
+            "F32.2",
+            "Severe depressive episode without psychotic symptoms",
+            later,
+        )
+}
+
+#[test]
+fn a_later_onset_of_the_same_disorder_with_no_room_for_a_recovery_is_the_same_episode() {
+    // PHQ-9 never near remission (19, 18, 18, 17): no recovery can lie between the two onsets
+    // (MacArthur/Frank: a new episode follows a recovery), so the admission-day diagnosis is
+    // the same episode worsened, and both failures still count.
+    let record = two_failures_then_recoded(60)
+        .phq9(19.0, 285)
+        .phq9(18.0, 205)
+        .phq9(18.0, 198)
+        .phq9(17.0, 115)
+        .record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(!said.contains("before the current episode"), "{said}");
+    // With no score at all, the trials begun and stopped leave no 6 months free either.
+    let record = two_failures_then_recoded(60).record();
+    let assessment = assess(ID, &record);
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+}
+
+#[test]
+fn a_later_onset_with_room_for_a_recovery_no_record_shows_leaves_the_earlier_trials_undecided() {
+    // The later onset comes 755 days after the last sign the depression was on (a PHQ-9 of 17
+    // as citalopram was stopped): a recovery could lie between, and nothing recorded says.
+    // Episode boundaries unknown: insufficient data, never not met.
+    let record = Vignette::new()
+        .condition_since("F32.1", "Moderate depressive episode", 1000)
+        .give(
+            rx("Sertraline 100 mg/d")
+                .from(980)
+                .until(900)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Citalopram 40 mg/d")
+                .from(895)
+                .until(810)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .phq9(19.0, 985)
+        .phq9(17.0, 815)
+        .condition_since(
+            "F32.2",
+            "Severe depressive episode without psychotic symptoms",
+            60,
+        )
+        .record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("sertraline") && m.contains("the onset of the current episode")),
+        "{said}"
+    );
+    // A recovery the scores show between the two settles it: an earlier episode's trials.
+    let recovered = Vignette::new()
+        .condition_since("F32.1", "Moderate depressive episode", 1000)
+        .give(
+            rx("Sertraline 100 mg/d")
+                .from(980)
+                .until(900)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Citalopram 40 mg/d")
+                .from(895)
+                .until(810)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .phq9(19.0, 985)
+        .phq9(3.0, 700)
+        .phq9(2.0, 400)
+        .condition_since(
+            "F32.2",
+            "Severe depressive episode without psychotic symptoms",
+            60,
+        )
+        .record();
+    let assessment = assess(ID, &recovered);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, NotMet, "{said}");
+    assert!(said.contains("before a recovery"), "{said}");
+}

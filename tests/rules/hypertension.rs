@@ -1485,3 +1485,33 @@ fn a_recorded_cause_keeps_the_screening_of_the_others() {
         "{none}"
     );
 }
+
+#[test]
+fn a_regimen_recorded_by_two_sources_is_one_item_per_drug_citing_both_records() {
+    // The GP's statements from 400 days ago and the hospital's orders of the same drugs from
+    // 380 days ago, all given now: each drug is one item of evidence, in the words of the record
+    // begun first, citing both records (the tester's evidence listed every drug twice).
+    let gp = on(&[AMLODIPINE, LOSARTAN, HCTZ]);
+    let both = [AMLODIPINE, LOSARTAN, HCTZ]
+        .iter()
+        .fold(gp, |v, text| v.give(rx(text).from(380)));
+    let assessment = super::support::assess(ID, &twice(both, 152.0, 94.0).record());
+    let said = super::support::describe(&assessment);
+    assert_eq!(assessment.status, Resistant, "{said}");
+    let drugs: Vec<_> = assessment
+        .evidence
+        .iter()
+        .filter(|e| e.kind == EvidenceKind::Exposure)
+        .collect();
+    assert_eq!(drugs.len(), 3, "{drugs:#?}");
+    for item in &drugs {
+        assert_eq!(item.also.len(), 1, "{item:#?}");
+        assert_ne!(item.also[0], item.id, "{item:#?}");
+    }
+    // The review's fingerprint is the one the GP's records alone gave.
+    let alone = super::support::assess(
+        ID,
+        &twice(on(&[AMLODIPINE, LOSARTAN, HCTZ]), 152.0, 94.0).record(),
+    );
+    assert_eq!(assessment.fingerprint, alone.fingerprint);
+}
