@@ -137,7 +137,8 @@ pub enum Command {
         /// Print JSON (an array of objects).
         #[arg(long)]
         json: bool,
-        /// Only patients whose family name, given name or MRN starts with TEXT.
+        /// Only patients whose family name, given name or MRN starts with TEXT, or who hold
+        /// an identifier whose whole value is TEXT (an NHS number, another hospital's MRN).
         #[arg(long, value_name = "TEXT")]
         search: Option<String>,
         /// Only living patients, as the dashboard's list shows them (stderr says how many were

@@ -638,3 +638,62 @@ fn check_names_each_row_that_lost_its_patient_in_tables_without_rowid() {
     );
     assert!(stdout.contains("drug_exposures row "), "{stdout}");
 }
+
+/// A patient is found by the whole value of any identifier they hold (a national number, a
+/// second hospital's MRN), as `refract show` finds them; never by a prefix of one, and never by
+/// the source's own Patient id.
+#[test]
+fn patients_search_finds_a_patient_by_any_identifier_value() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("ids.db");
+    let file = dir.path().join("patients.ndjson");
+    let lines = [
+        serde_json::json!({
+            "resourceType": "Patient", "id": "pt-1",
+            "identifier": [
+                {"system": "http://hospital-a.example/mrn", "value": "A-100",
+                 "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203",
+                                      "code": "MR"}]}},
+                {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765919"},
+                {"system": "http://hospital-b.example/mrn", "value": "B-777"}
+            ],
+            "name": [{"family": "Rahman", "given": ["Amina"]}],
+            "gender": "female", "birthDate": "1971-04-02"
+        }),
+        serde_json::json!({
+            "resourceType": "Patient", "id": "pt-2",
+            "identifier": [{"system": "http://hospital-a.example/mrn", "value": "A-200"}],
+            "name": [{"family": "Okafor", "given": ["Chidi"]}],
+            "gender": "male", "birthDate": "1960-09-30"
+        }),
+    ];
+    let lines: Vec<String> = lines.iter().map(ToString::to_string).collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success();
+    let found = |search: &str| -> Vec<String> {
+        let out = stdout_of(
+            refract()
+                .arg("--db")
+                .arg(&db)
+                .args(["patients", "--json", "--search", search]),
+        );
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+        rows.iter()
+            .map(|r| r["family_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(found("9434765919"), ["Rahman"]);
+    assert_eq!(found(" B-777 "), ["Rahman"]);
+    assert_eq!(found("A-1"), ["Rahman"], "the MRN shown, by its prefix");
+    assert!(
+        found("943476").is_empty(),
+        "an identifier only by its whole value"
+    );
+    assert!(found("pt-2").is_empty(), "never by the source's Patient id");
+}

@@ -483,6 +483,8 @@ mod list_search {
         team: String,
         updated: String,
         deceased: bool,
+        /// (system, value) of the patient's identifiers other than the MRN shown.
+        identifiers: Vec<(String, String)>,
     }
 
     enum Key<'a> {
@@ -533,7 +535,11 @@ mod list_search {
             };
             let upper = search.to_uppercase();
             let folded = store::fold_for_search(search);
-            let mrn = in_range(&self.mrn.to_ascii_uppercase(), &upper);
+            // Any identifier's whole value, as written; never refract's own keys.
+            let identifier = self.identifiers.iter().any(|(system, value)| {
+                value == search && !system.starts_with("urn:refract:patient-")
+            });
+            let mrn = in_range(&self.mrn.to_ascii_uppercase(), &upper) || identifier;
             if filter.mrn_only {
                 return mrn;
             }
@@ -616,8 +622,55 @@ mod list_search {
                 ],
             )
             .unwrap();
+            // Other identifiers: a national number for some, names and short words as whole
+            // values (which a prefix must not find), one value two patients hold under two
+            // systems, and refract's own keys of a source's Patient ids (never searched).
+            let mut identifiers = Vec::new();
+            if n % 7 == 0 {
+                identifiers.push((
+                    "https://fhir.nhs.uk/Id/nhs-number".to_owned(),
+                    format!("94{n:05}"),
+                ));
+            }
+            if n % 97 == 0 {
+                identifiers.push((format!("http://hospital-{n}.example/mrn"), "Ito".to_owned()));
+            }
+            if n % 89 == 0 {
+                identifiers.push((format!("urn:refract:unscoped:gp-{n}"), "xq".to_owned()));
+            }
+            if n == 5 || n == 6 {
+                identifiers.push((
+                    format!("http://hospital-{n}.example/mrn"),
+                    "shared-1".to_owned(),
+                ));
+            }
+            if n % 13 == 0 {
+                identifiers.push((format!("urn:refract:patient-id:s{n}"), "zz-own".to_owned()));
+                identifiers.push((format!("urn:refract:patient-id:t{n}"), "mora".to_owned()));
+            }
+            for (system, value) in identifiers {
+                tx.execute(
+                    "INSERT INTO patient_identifiers (system, value, patient_id)
+                     VALUES (?1, ?2, (SELECT max(id) FROM patients))",
+                    rusqlite::params![system, value],
+                )
+                .unwrap();
+            }
         }
         tx.commit().unwrap();
+        let mut identifiers: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+        {
+            let mut stmt = conn
+                .prepare("SELECT patient_id, system, value FROM patient_identifiers")
+                .unwrap();
+            let rows = stmt
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .unwrap();
+            for row in rows {
+                let (id, system, value): (i64, String, String) = row.unwrap();
+                identifiers.entry(id).or_default().push((system, value));
+            }
+        }
         let mut stmt = conn
             .prepare(
                 "SELECT id, mrn, given_key, name_key, birth_date, sex, list_status, list_ruleset,
@@ -644,6 +697,10 @@ mod list_search {
                 team: row.get(13)?,
                 updated: row.get(14)?,
                 deceased: row.get(15)?,
+                identifiers: identifiers
+                    .get(&row.get::<_, i64>(0)?)
+                    .cloned()
+                    .unwrap_or_default(),
             })
         })
         .unwrap()
@@ -683,7 +740,8 @@ mod list_search {
         let searches = [
             "m", "R", "rf-0", "RF-001", "rf-0012", "mx", "berg", "BERG", "ber", "ito", "mo",
             "mora, ", "nowak, o", "ø", "é", "zoë", "ÅBERG", "xq", " Ito ", "9", "muller", "mu",
-            "emile", "Émile", "zoe", "aberg", "ode", "o",
+            "emile", "Émile", "zoe", "aberg", "ode", "o", "9400014", "94000", "shared-1", "xq",
+            "XQ", "zz-own", "Ito",
         ];
         let filters = [
             ListFilter::default(),

@@ -5,8 +5,10 @@
 //! column, id LIMIT n` on an index, which costs the same on row 10 and row 1,000,000 (OFFSET
 //! would grow with depth).
 //!
-//! A search (a prefix of a family name, given name or MRN) is answered in one of two ways,
-//! whichever reads less: collecting the matches from the three search indexes, which carry
+//! A search (a prefix of a family name, given name or MRN, or the whole value of any other
+//! identifier the patient holds: an NHS number, another hospital's MRN) is answered in one of
+//! two ways, whichever reads less: collecting the matches from the three search indexes (and
+//! the few patients an identifier's value names, by their ids), which carry
 //! every column the list filters and sorts by (so no table row is read until the page's own
 //! rows), or walking the sort order's index and testing each row, bounded, for a prefix so
 //! broad that the first page is a few hundred rows away. Both give the same rows in the same
@@ -448,8 +450,13 @@ fn count_matching(
     Ok(count.max(0) as u64)
 }
 
-/// A search as the three index ranges it reads (one, the MRN's, when it matches MRNs only).
+/// A search as the three index ranges it reads (one, the MRN's, when it matches MRNs only),
+/// and the identifier value it names whole.
 struct Search {
+    /// The search as typed, trimmed: an identifier's value is matched whole and as written
+    /// (FHIR's `Identifier.value` is case-sensitive), never by a prefix, so typing `12` does not
+    /// list every patient with a number beginning so.
+    exact: String,
     /// The search folded as names are (`keys::fold`), and the end of its range.
     folded: String,
     folded_high: String,
@@ -460,7 +467,16 @@ struct Search {
     /// neither read nor tested against.
     family_empty: bool,
     given_empty: bool,
+    /// No identifier has the value: that branch is neither read nor tested against.
+    identifiers_empty: bool,
 }
+
+/// The patients holding an identifier whose value is the parameter, a hospital's or a nation's
+/// (refract's own keys, a source's Patient ids, are not identifiers a person types): the same
+/// as `refract show VALUE` looks at.
+const BY_IDENTIFIER: &str = "id IN (SELECT patient_id FROM patient_identifiers
+    INDEXED BY patient_identifiers_value
+    WHERE value = ? AND system NOT LIKE 'urn:refract:patient-%')";
 
 impl Search {
     fn of(filter: &ListFilter) -> Option<Search> {
@@ -479,6 +495,7 @@ impl Search {
         let upper = search.to_uppercase();
         let high = |s: &str| format!("{s}\u{10FFFF}");
         Some(Search {
+            exact: search.to_owned(),
             folded_high: high(&folded),
             upper_high: high(&upper),
             folded,
@@ -486,6 +503,7 @@ impl Search {
             mrn_only: filter.mrn_only,
             family_empty: false,
             given_empty: false,
+            identifiers_empty: false,
         })
     }
 
@@ -514,6 +532,15 @@ impl Search {
             search.family_empty = family_empty;
             search.given_empty = given_empty;
         }
+        // An identifier is typed on a masked screen as an MRN is: matched in both modes.
+        let (identifier, identifier_params) = search.identifier();
+        search.identifiers_empty = !conn
+            .prepare_cached(&format!(
+                "SELECT EXISTS (SELECT 1 FROM patients WHERE {identifier})"
+            ))?
+            .query_row(params_from_iter(identifier_params), |row| {
+                row.get::<_, bool>(0)
+            })?;
         Ok(Some(search))
     }
 
@@ -547,20 +574,30 @@ impl Search {
         )
     }
 
-    /// The search as one condition, for a query that tests rows.
+    fn identifier(&self) -> (&'static str, [Value; 1]) {
+        (BY_IDENTIFIER, [Value::Text(self.exact.clone())])
+    }
+
+    /// The search as one condition, for a query that tests rows (or index entries: each holds
+    /// the id the identifier's patients are looked up by).
     fn condition(&self) -> (String, Vec<Value>) {
         let (mrn, mrn_params) = self.mrn();
+        let (identifier, identifier_params) = self.identifier();
         if self.mrn_only {
-            return (mrn.into(), mrn_params.into());
+            return (
+                format!("({mrn} OR {identifier})"),
+                mrn_params.into_iter().chain(identifier_params).collect(),
+            );
         }
         let (family, family_params) = self.family();
         let (given, given_params) = self.given();
         (
-            format!("({family} OR {given} OR {mrn})"),
+            format!("({family} OR {given} OR {mrn} OR {identifier})"),
             family_params
                 .into_iter()
                 .chain(given_params)
                 .chain(mrn_params)
+                .chain(identifier_params)
                 .collect(),
         )
     }
@@ -568,9 +605,11 @@ impl Search {
     /// One `SELECT {columns} FROM patients INDEXED BY … WHERE …` per search index, under
     /// `terms` (`params` theirs) and followed by `tail` (an ORDER BY, a LIMIT), and the
     /// parameters of all of them in order. Each match comes from exactly one of them (a given
-    /// name only where the family name does not match, an MRN only where neither name does), so
-    /// that the branches can be counted or merged without remembering ids. Every column the
-    /// list filters and sorts by is in each index: no branch reads a table row.
+    /// name only where the family name does not match, an MRN only where neither name does, an
+    /// identifier's value only where nothing else does), so that the branches can be counted or
+    /// merged without remembering ids. Every column the list filters and sorts by is in each
+    /// index: no branch reads a table row, but for the few patients an identifier names (by
+    /// their ids).
     fn branches(
         &self,
         columns: &str,
@@ -599,7 +638,7 @@ impl Search {
         let given_tested = !self.mrn_only && !self.given_empty;
         if family_tested {
             parts.push((
-                "patients_search_family",
+                "INDEXED BY patients_search_family",
                 "name_key",
                 family.into(),
                 family_params.to_vec(),
@@ -613,7 +652,7 @@ impl Search {
                 range_params.extend(family_params.iter().cloned());
             }
             parts.push((
-                "patients_search_given",
+                "INDEXED BY patients_search_given",
                 "given_key",
                 condition,
                 range_params,
@@ -629,7 +668,29 @@ impl Search {
             let _ = write!(condition, " AND NOT {given}");
             range_params.extend(given_params.iter().cloned());
         }
-        parts.push(("patients_search_mrn", "upper(mrn)", condition, range_params));
+        parts.push((
+            "INDEXED BY patients_search_mrn",
+            "upper(mrn)",
+            condition,
+            range_params,
+        ));
+        if !self.identifiers_empty {
+            let (identifier, identifier_params) = self.identifier();
+            let mut condition = String::from(identifier);
+            let mut range_params = identifier_params.to_vec();
+            let _ = write!(condition, " AND NOT {mrn}");
+            range_params.extend(mrn_params.iter().cloned());
+            if family_tested {
+                let _ = write!(condition, " AND NOT {family}");
+                range_params.extend(family_params.iter().cloned());
+            }
+            if given_tested {
+                let _ = write!(condition, " AND NOT {given}");
+                range_params.extend(given_params.iter().cloned());
+            }
+            // NOT INDEXED: the ids are looked up by rowid, never by walking a list index.
+            parts.push(("NOT INDEXED", "id", condition, range_params));
+        }
         let mut selects = Vec::with_capacity(parts.len());
         let mut all_params = Vec::new();
         for (index, key, mut condition, range_params) in parts {
@@ -637,7 +698,7 @@ impl Search {
                 let _ = write!(condition, " AND {term}");
             }
             selects.push(format!(
-                "SELECT {columns} FROM patients INDEXED BY {index} WHERE {condition} {}",
+                "SELECT {columns} FROM patients {index} WHERE {condition} {}",
                 tail(key)
             ));
             all_params.extend(range_params);

@@ -441,11 +441,11 @@ fn render_status(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect)
         ),
         (None, Some(input)) => match input.purpose {
             InputPurpose::Search if model.masked => Span::styled(
-                " identity masked: type an MRN (names are not searched) · ⏎ keep · Esc clear",
+                " masked: type an MRN or identifier (names are not searched) · ⏎ keep · Esc clear",
                 theme.muted(),
             ),
             InputPurpose::Search => Span::styled(
-                " type to search by family name, given name or MRN · ⏎ keep · Esc clear",
+                " type to search by name, MRN or other identifier · ⏎ keep · Esc clear",
                 theme.muted(),
             ),
             InputPurpose::Patient(PatientPurpose::Rationale(_)) => Span::styled(
