@@ -15,7 +15,10 @@
 //!   condition is recurrent (the rule set's `[applies_to.recurrent]`, ICD-10 F33): its onset
 //!   is the disorder's first onset, not the episode's (chosen: a problem list keeps F33 from the
 //!   first episode on), so an earlier episode closed after it is still an earlier episode and
-//!   its end bounds;
+//!   its end bounds. Two onsets of current diagnoses, recurrent or not, are one episode unless
+//!   a recovery can lie between them ([`joined_onsets`]): a recurrent code names the disorder,
+//!   and a second record of it dated later (a hospital's F33 dated on admission) says no
+//!   episode ended between;
 //! - a current diagnosis with no onset began at the latest on the day it was recorded (R4
 //!   `recordedDate`): a treatment begun on or after that day is the current episode's, unless
 //!   a newer earlier episode is on file.
@@ -48,8 +51,9 @@
 //! from its first remission score to its last, whatever the gap between them (nothing recorded
 //! says the patient was unwell between), and needs at least two scores (one score is a moment,
 //! never a sustained state); a day with any score not in remission (or a bound that does not
-//! say which side of the cut it is), or a day a treatment of the criterion began (an acute trial
-//! is not begun in a sustained remission), breaks the run. A shorter run followed by a rise is a
+//! say which side of the cut it is), or a day a treatment of the criterion began or was stopped
+//! for no response (an acute trial is not begun, nor found ineffective, in a sustained
+//! remission), breaks the run. A shorter run followed by a rise is a
 //! relapse of the same episode: it bounds nothing. A treatment begun on or before the latest
 //! recovery's last score belongs to an earlier episode (begun before or during that recovery);
 //! one begun after it is left to the diagnoses' bounds above. Scores only ever move the start
@@ -71,6 +75,25 @@ use crate::domain::{Condition, Observation};
 /// the episode's: an onset is often the day of the visit that diagnosed it, after the first
 /// prescription.
 pub const ONSET_GRACE_DAYS: i64 = 30;
+
+/// A treatment of the criterion as the episode reads it: signs the patient was unwell.
+pub struct Treatment {
+    /// The day it began: an acute trial is not begun in a sustained remission.
+    pub start: NaiveDate,
+    /// The day it was stopped for no response (its stop reason one of the criterion's
+    /// failures), if so: the depression was on from its start to that day (review39 F6: eight
+    /// months of a drug stopped "no response" had been read as eight months with no sign of the
+    /// illness, room for a recovery). Adequate or not: a trial too short or too low to count as
+    /// a failure still says the patient was unwell while it lasted.
+    pub stopped_unanswered: Option<NaiveDate>,
+}
+
+impl Treatment {
+    /// The days it shows the patient unwell: its start, through to its stop for no response.
+    fn unwell_span(&self) -> (NaiveDate, NaiveDate) {
+        (self.start, self.stopped_unanswered.unwrap_or(self.start))
+    }
+}
 
 /// Where a treatment begun on a day stands against the current episode.
 pub enum Placement {
@@ -175,15 +198,16 @@ impl Episode {
     /// The current episode of `ctx`'s condition: its current diagnoses are the context's, its
     /// earlier episodes every other record of the rule set's condition that is over.
     ///
-    /// `treatments_begun` are the days the criterion's treatments began: a treatment begun
-    /// between two scores in remission says the patient was unwell then (an acute trial is not
-    /// begun in a sustained remission), so it breaks a recovery as a score above remission
-    /// would (review 29: two remission scores months apart around a trial stopped as
-    /// ineffective had been read as a recovery, and the trial set aside).
-    pub fn of(ctx: &Context<'_>, treatments_begun: &[NaiveDate]) -> Self {
-        let days = score_days(ctx, treatments_begun);
+    /// `treatments` are the criterion's treatments: a treatment begun between two scores in
+    /// remission says the patient was unwell then (an acute trial is not begun in a sustained
+    /// remission), so it breaks a recovery as a score above remission would (review 29: two
+    /// remission scores months apart around a trial stopped as ineffective had been read as a
+    /// recovery, and the trial set aside); one stopped for no response says so from its start
+    /// to that stop (see [`Treatment`]).
+    pub fn of(ctx: &Context<'_>, treatments: &[Treatment]) -> Self {
+        let days = score_days(ctx, treatments);
         let recovery_days = ctx.set.episode.as_ref().map(|spec| spec.recovery_days);
-        let mut episode = Self::of_diagnoses(ctx, &days, recovery_days);
+        let mut episode = Self::of_diagnoses(ctx, &days, treatments, recovery_days);
         episode.recovery = recovery_days.and_then(|days_long| latest_recovery(&days, days_long));
         episode
     }
@@ -195,10 +219,12 @@ impl Episode {
     }
 
     /// The bounds the diagnoses give, their onsets joined where the scores and treatments
-    /// (`days`) leave no room for a recovery between them (see [`joined_onsets`]).
+    /// (`days`, and the treatments stopped for no response) leave no room for a recovery
+    /// between them (see [`joined_onsets`]).
     fn of_diagnoses(
         ctx: &Context<'_>,
         days: &BTreeMap<NaiveDate, Vec<(bool, String)>>,
+        treatments: &[Treatment],
         recovery_days: Option<i64>,
     ) -> Self {
         let current = &ctx.conditions;
@@ -225,25 +251,39 @@ impl Episode {
                 .is_some_and(|r| condition_matches(c, &r.icd10, &r.snomed, &r.names))
         };
         let recurrent = current.iter().any(|c| is_recurrent(c));
-        let name = current
-            .first()
-            .map_or_else(|| String::from("the diagnosis"), |c| c.name().to_owned());
-        let onset = current.iter().filter_map(|c| c.onset).max();
-        if let Some(latest) = onset {
-            // A recurrent diagnosis's onset is the disorder's first (a problem list keeps it
-            // for years), no episode's: only the single-episode diagnoses' onsets are joined.
+        // Every current diagnosis's onset, with its name: a recurrent one's too. A recurrent
+        // code names the disorder, not one episode, so a later record of it (a hospital's F33
+        // dated on admission) no more begins a new episode than a later F32 does: a new
+        // episode needs a recovery or a recorded end between (review39 F4: the F33 onsets had
+        // been left unjoined, and the trials before the admission set aside).
+        let onsets: Vec<(NaiveDate, &str)> = current
+            .iter()
+            .filter_map(|c| Some((c.onset?, c.name())))
+            .collect();
+        let latest = onsets
+            .iter()
+            .copied()
+            .reduce(|kept, next| if next.0 > kept.0 { next } else { kept });
+        if let Some(latest) = latest {
             let single: Vec<NaiveDate> = current
                 .iter()
                 .filter(|c| !is_recurrent(c))
                 .filter_map(|c| c.onset)
                 .collect();
-            let unwell: Vec<NaiveDate> = days
+            let unwell: Vec<(NaiveDate, NaiveDate)> = days
                 .iter()
                 .filter(|(_, scores)| !scores.iter().all(|(remitted, _)| *remitted))
-                .map(|(day, _)| *day)
+                .map(|(day, _)| (*day, *day))
+                .chain(treatments.iter().map(Treatment::unwell_span))
                 .collect();
-            let (onset, onset_unsure) =
-                joined_onsets(latest, &single, &unwell, recovery_days, &name);
+            let (onset, onset_unsure) = joined_onsets(latest, &onsets, &unwell, recovery_days);
+            // The diagnosis the current episode is dated by: the words of what is missing
+            // name it (review39 F6: they had named the first diagnosis on file).
+            let name = onsets
+                .iter()
+                .find(|(day, _)| *day == onset)
+                .map_or(latest.1, |(_, name)| *name)
+                .to_owned();
             // A single-episode diagnosis's onset is the episode's: an end on or after it
             // closed a record of this same episode. A recurrent diagnosis's onset is the
             // disorder's first: every earlier episode's end bounds, after that onset too.
@@ -264,17 +304,24 @@ impl Episode {
                 recovery: None,
             };
         }
-        Self::undated(current, &earlier, recurrent, name)
+        Self::undated(current, &earlier, recurrent)
     }
 
     /// The bounds of a current episode with no onset: the latest evidence of its start wins.
-    fn undated(current: &[&Condition], earlier: &[Earlier], recurrent: bool, name: String) -> Self {
+    fn undated(current: &[&Condition], earlier: &[Earlier], recurrent: bool) -> Self {
         // The recordedDates no earlier episode began after: the others are stale.
         let recorded = current
             .iter()
-            .filter_map(|c| c.recorded)
-            .filter(|r| !earlier.iter().any(|e| e.start.is_some_and(|s| s > *r)))
-            .min();
+            .filter(|c| {
+                c.recorded
+                    .is_some_and(|r| !earlier.iter().any(|e| e.start.is_some_and(|s| s > r)))
+            })
+            .min_by_key(|c| c.recorded);
+        // The diagnosis the current episode is dated by: the one whose recordedDate dates it.
+        let name = recorded
+            .or(current.first())
+            .map_or_else(|| String::from("the diagnosis"), |c| c.name().to_owned());
+        let recorded = recorded.and_then(|c| c.recorded);
         let ended = earlier.iter().filter_map(|e| e.end).max();
         let open: Vec<Option<NaiveDate>> = earlier
             .iter()
@@ -367,31 +414,35 @@ impl Episode {
     }
 
     fn place_by_diagnoses(&self, start: NaiveDate) -> Placement {
+        let below_floor = self.floor.filter(|floor| start < floor.day()).map(|floor| {
+            Placement::Before(match floor {
+                Floor::Ended(end) => format!("in an earlier episode, over on {end}"),
+                Floor::Began(began) => {
+                    format!("before an earlier episode, begun {}", month(began))
+                }
+            })
+        });
         if let Some(onset) = self.onset
             && shift(start, ONSET_GRACE_DAYS) < onset
         {
             return match &self.onset_unsure {
-                Some(unsure) if shift(start, ONSET_GRACE_DAYS) >= unsure.day => {
-                    Placement::Unknown(format!(
-                        "begun {start}, in the current episode or an earlier one: {}; the onset of the current episode ({}) would decide",
-                        unsure.why, self.name
-                    ))
-                }
+                // An earlier episode's recorded end after the treatment began settles what the
+                // onsets leave open: that episode's.
+                Some(unsure) if shift(start, ONSET_GRACE_DAYS) >= unsure.day => below_floor
+                    .unwrap_or_else(|| {
+                        Placement::Unknown(format!(
+                            "begun {start}, in the current episode or an earlier one: {}; the onset of the current episode ({}) would decide",
+                            unsure.why, self.name
+                        ))
+                    }),
                 Some(unsure) => {
                     Placement::Before(format!("before the current episode, {}", month(unsure.day)))
                 }
                 None => Placement::Before(format!("before the current episode, {}", month(onset))),
             };
         }
-        if let Some(floor) = self.floor
-            && start < floor.day()
-        {
-            return Placement::Before(match floor {
-                Floor::Ended(end) => format!("in an earlier episode, over on {end}"),
-                Floor::Began(began) => {
-                    format!("before an earlier episode, begun {}", month(began))
-                }
-            });
+        if let Some(before) = below_floor {
+            return before;
         }
         match self.ceiling {
             Ceiling::Always => Placement::Current,
@@ -404,71 +455,94 @@ impl Episode {
     }
 }
 
-/// The current episode's onset from the onsets of its current diagnoses: the latest
-/// (`latest`), or an earlier onset of a single-episode diagnosis (`single`) still current when
-/// no recovery can lie between them. MacArthur/Frank (reference section 3): a new episode is a
-/// recurrence AFTER a recovery, so a diagnosis of the same disorder recorded again with a later
-/// onset and no end of the earlier one (a hospital's encounter diagnosis dated on admission, a
-/// re-coding F32.1 to F32.2) is the same episode worsened or re-coded, not a new one: the
-/// trials failed before it still count (the tester's case: both failures set aside as "before
-/// the current episode", and a TRD read not treatment-resistant).
+/// The current episode's onset from the onsets of its current diagnoses (`onsets`, each with
+/// its diagnosis's name): the latest (`latest`), or an earlier onset of a diagnosis still
+/// current when no recovery can lie between them. MacArthur/Frank (reference section 3): a new
+/// episode is a recurrence AFTER a recovery, so a diagnosis of the same disorder recorded again
+/// with a later onset and no end of the earlier one (a hospital's encounter diagnosis dated on
+/// admission, a re-coding F32.1 to F32.2, a second F33 record) is the same episode worsened or
+/// re-coded, not a new one: the trials failed before it still count (the tester's case: both
+/// failures set aside as "before the current episode", and a TRD read not
+/// treatment-resistant). A recurrent diagnosis (F33) is joined as a single-episode one is: its
+/// code says earlier episodes exist, never that one ended between two of its records (review39
+/// F4).
 ///
 /// Chosen: a recovery lasts `recovery_days` (the rule set's `[episode]`), so it can lie between
 /// two onsets only where some stretch between them longer than that has no sign the patient was
-/// unwell (`unwell`: a score not in remission, a treatment begun, and the onsets themselves).
-/// Where none does, the onsets are joined. Where one does and nothing recorded says (no
-/// recovery is recorded: that is [`latest_recovery`]'s), the earlier onset is unsure: a
-/// treatment begun between the two is in the current episode or an earlier one, undecided
-/// (reference: "episode boundaries unknown" is insufficient data), never set aside. A rule set
-/// with no `[episode]` joins none, and leaves each earlier onset unsure. Returns the onset and
-/// the earlier one left unsure.
+/// unwell (`unwell`, spans of days: a score not in remission, a treatment begun, a treatment
+/// from its start to its stop for no response, and the onsets themselves). Where none does,
+/// the onsets are joined. Where one does and nothing recorded says (no recovery is recorded:
+/// that is [`latest_recovery`]'s), the earlier onset is unsure: a treatment begun between the
+/// two is in the current episode or an earlier one, undecided (reference: "episode boundaries
+/// unknown" is insufficient data), never set aside. A rule set with no `[episode]` joins none,
+/// and leaves each earlier onset unsure. Returns the onset and the earlier one left unsure.
 fn joined_onsets(
-    latest: NaiveDate,
-    single: &[NaiveDate],
-    unwell: &[NaiveDate],
+    latest: (NaiveDate, &str),
+    onsets: &[(NaiveDate, &str)],
+    unwell: &[(NaiveDate, NaiveDate)],
     recovery_days: Option<i64>,
-    name: &str,
 ) -> (NaiveDate, Option<UnsureOnset>) {
-    let mut earlier: Vec<NaiveDate> = single.iter().copied().filter(|day| *day < latest).collect();
-    earlier.sort_unstable();
-    earlier.dedup();
+    let mut earlier: Vec<(NaiveDate, &str)> = onsets
+        .iter()
+        .copied()
+        .filter(|(day, _)| *day < latest.0)
+        .collect();
+    // Latest last; of two diagnoses dated the same day, the first on file is said.
+    earlier.sort_by_key(|(day, _)| std::cmp::Reverse(*day));
+    earlier.dedup_by_key(|(day, _)| *day);
+    earlier.reverse();
     let mut onset = latest;
     while let Some(before) = earlier.pop() {
-        // The longest stretch between the two onsets with no sign of being unwell.
-        let mut marks: Vec<NaiveDate> = unwell
-            .iter()
-            .copied()
-            .filter(|day| *day > before && *day < onset)
-            .collect();
-        marks.push(before);
-        marks.push(onset);
-        marks.sort_unstable();
-        let quiet = marks
-            .windows(2)
-            .map(|pair| (pair[1] - pair[0]).num_days())
-            .max()
-            .unwrap_or(0);
+        let quiet = longest_quiet(before.0, onset.0, unwell);
         if recovery_days.is_some_and(|days| quiet <= days) {
             onset = before;
             continue;
         }
+        let diagnoses = if before.1 == onset.1 {
+            format!(
+                "{} is recorded with an onset on {} and again on {}",
+                before.1, before.0, onset.0
+            )
+        } else {
+            format!(
+                "{} is recorded with an onset on {}, and {} with an onset on {}",
+                before.1, before.0, onset.1, onset.0
+            )
+        };
         let why = format!(
-            "{name} is recorded with an onset on {before} and again on {onset}, with no end \
-             between; {quiet} days between them show no sign the depression was still on, \
-             time enough for a recovery no record shows"
+            "{diagnoses}, with no end between; {quiet} days between them show no sign the \
+             depression was still on, time enough for a recovery no record shows"
         );
-        return (onset, Some(UnsureOnset { day: before, why }));
+        return (onset.0, Some(UnsureOnset { day: before.0, why }));
     }
-    (onset, None)
+    (onset.0, None)
+}
+
+/// The longest stretch of days from `from` to `to` that no span of `unwell` covers.
+fn longest_quiet(from: NaiveDate, to: NaiveDate, unwell: &[(NaiveDate, NaiveDate)]) -> i64 {
+    let mut spans: Vec<(NaiveDate, NaiveDate)> = unwell
+        .iter()
+        .filter(|(first, last)| *last > from && *first < to)
+        .map(|(first, last)| ((*first).max(from), (*last).min(to)))
+        .collect();
+    spans.sort_unstable();
+    let mut quiet = 0;
+    let mut covered_to = from;
+    for (first, last) in spans {
+        quiet = quiet.max((first - covered_to).num_days());
+        covered_to = covered_to.max(last);
+    }
+    quiet.max((to - covered_to).num_days())
 }
 
 /// Every day with a score of the rule set's scales that have a remission cut, each score with
 /// whether it is in remission and the words of its scale's cut; and each day a treatment of the
-/// criterion began (`treatments_begun`), as a day not in remission (an acute trial is not begun
-/// in a sustained remission). Scores after the run day are not read.
+/// criterion began, and each day one was stopped for no response (`treatments`), as a day not in
+/// remission (an acute trial is not begun in a sustained remission, nor stopped as ineffective
+/// in one). Scores after the run day are not read.
 fn score_days(
     ctx: &Context<'_>,
-    treatments_begun: &[NaiveDate],
+    treatments: &[Treatment],
 ) -> BTreeMap<NaiveDate, Vec<(bool, String)>> {
     // Every score of a scale with a remission cut, once (criteria share their scales), with
     // whether it is in remission and the words of its scale's cut.
@@ -504,11 +578,18 @@ fn score_days(
             ));
         }
     }
-    // A treatment begun is a day not in remission: the run breaks there.
-    for day in treatments_begun.iter().filter(|day| **day <= ctx.today) {
-        days.entry(*day)
-            .or_default()
-            .push((false, String::from("a treatment begun")));
+    // A treatment begun, or stopped for no response, is a day not in remission: the run
+    // breaks there.
+    for treatment in treatments {
+        let begun = std::iter::once((treatment.start, "a treatment begun"));
+        let stopped = treatment
+            .stopped_unanswered
+            .map(|day| (day, "a treatment stopped for no response"));
+        for (day, what) in begun.chain(stopped).filter(|(day, _)| *day <= ctx.today) {
+            days.entry(day)
+                .or_default()
+                .push((false, String::from(what)));
+        }
     }
     days
 }

@@ -57,6 +57,15 @@ struct Trial<'c> {
 }
 
 impl Trial<'_> {
+    /// Whether it was stopped for no response: its stop reason one of the criterion's failures,
+    /// and no other record of it says otherwise.
+    fn stopped_unanswered(&self, spec: &FailedTrials) -> bool {
+        self.conflict.is_empty()
+            && self
+                .stop
+                .is_some_and(|reason| spec.failure_reasons.iter().any(|r| r == reason.as_str()))
+    }
+
     /// A trial continued through a recovery ending on `recovered` and given again at a new
     /// step after it (escitalopram 5 mg kept through the recovery, raised to 20 mg at the
     /// recurrence) is, for the current episode, what was given after the recovery: its records
@@ -326,8 +335,14 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     let mut outcome = Outcome::new();
     let trials = collect_trials(ctx, spec);
     let episode = spec.current_episode_only.then(|| {
-        let begun: Vec<NaiveDate> = trials.iter().map(|trial| trial.start).collect();
-        super::episode::Episode::of(ctx, &begun)
+        let treatments: Vec<super::episode::Treatment> = trials
+            .iter()
+            .map(|trial| super::episode::Treatment {
+                start: trial.start,
+                stopped_unanswered: trial.end.filter(|_| trial.stopped_unanswered(spec)),
+            })
+            .collect();
+        super::episode::Episode::of(ctx, &treatments)
     });
 
     let mut failed_keys: BTreeSet<String> = BTreeSet::new();

@@ -2537,3 +2537,196 @@ fn a_later_onset_with_room_for_a_recovery_no_record_shows_leaves_the_earlier_tri
     assert_eq!(assessment.status, NotMet, "{said}");
     assert!(said.contains("before a recovery"), "{said}");
 }
+
+/// A recurrent depressive disorder recorded by the GP with its onset 700 days ago (`gp`),
+/// sertraline (680 to 600 days ago) and citalopram (590 to 500 days ago) both stopped for no
+/// response, and the same disorder recorded again by a hospital with its onset on admission
+/// `admitted` days ago (`hospital`), both still active, no end between.
+fn recurrent_recorded_twice(gp: (&str, &str), hospital: (&str, &str), admitted: i64) -> Vignette {
+    Vignette::new()
+        .condition_since(gp.0, gp.1, 700)
+        .give(
+            rx("Sertraline 100 mg/d")
+                .from(680)
+                .until(600)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Citalopram 40 mg/d")
+                .from(590)
+                .until(500)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .condition_since(hospital.0, hospital.1, admitted)
+}
+
+const RECURRENT_SEVERE: (&str, &str) = (
+    "F33.2",
+    "Recurrent depressive disorder, current episode severe without psychotic symptoms",
+);
+
+#[test]
+fn a_recurrent_disorder_recorded_again_with_a_later_onset_is_the_same_episode_with_no_room_for_a_recovery()
+ {
+    // review39 F4: the hospital's F33 dated on admission had split the episode and set both
+    // failures aside as "before the current episode"; the same records as F32 were joined. A
+    // recurrent code names the disorder, not one episode: a new episode needs a recovery or a
+    // recorded end between the onsets, and the PHQ-9 never near remission leaves no room.
+    let scored = |v: Vignette| {
+        v.phq9(19.0, 685)
+            .phq9(18.0, 595)
+            .phq9(18.0, 505)
+            .phq9(17.0, 380)
+            .phq9(19.0, 250)
+            .phq9(18.0, 100)
+    };
+    let record = scored(recurrent_recorded_twice(RECURRENT, RECURRENT_SEVERE, 250)).record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(!said.contains("before the current episode"), "{said}");
+
+    // The same with SNOMED CT recurrent concepts (moderate, then severe recurrent major
+    // depression).
+    let mut record = scored(recurrent_recorded_twice(RECURRENT, RECURRENT_SEVERE, 250)).record();
+    for condition in &mut record.conditions {
+        condition.system = refract::domain::ConditionCodeSystem::Snomed;
+        if condition.code == "F33.1" {
+            "18818009".clone_into(&mut condition.code);
+            "Moderate recurrent major depression".clone_into(&mut condition.display);
+        } else {
+            "281000119103".clone_into(&mut condition.code);
+            "Severe recurrent major depression".clone_into(&mut condition.display);
+        }
+    }
+    let assessment = assess(ID, &record);
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+
+    // A recurrent code beside a single-episode one, either way round, is joined alike.
+    let record = scored(recurrent_recorded_twice(SINGLE, RECURRENT_SEVERE, 250)).record();
+    let assessment = assess(ID, &record);
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+    let record = scored(recurrent_recorded_twice(RECURRENT, SINGLE, 250)).record();
+    let assessment = assess(ID, &record);
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+}
+
+#[test]
+fn a_recurrent_disorder_recorded_again_with_room_for_a_recovery_leaves_the_earlier_trials_undecided()
+ {
+    // review39 F4: 400 days with no sign the depression was on between the last trial and the
+    // admission: a recovery could lie between, and nothing recorded says. Insufficient data,
+    // never not met.
+    let record = recurrent_recorded_twice(RECURRENT, RECURRENT_SEVERE, 100).record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("sertraline") && m.contains("the onset of the current episode")),
+        "{said}"
+    );
+
+    // A recovery the scores show between settles it: an earlier episode's trials.
+    let record = recurrent_recorded_twice(RECURRENT, RECURRENT_SEVERE, 100)
+        .phq9(3.0, 450)
+        .phq9(2.0, 200)
+        .record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, NotMet, "{said}");
+    assert!(said.contains("before a recovery"), "{said}");
+
+    // So does an end recorded between: an earlier record of the disorder resolved 300 days
+    // ago closes the episode the trials were in.
+    let record = recurrent_recorded_twice(RECURRENT, RECURRENT_SEVERE, 100)
+        .episode(RECURRENT, "resolved", Some(690), Some(300), None)
+        .phq9(18.0, 30)
+        .record();
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, NotMet, "{said}");
+    assert!(said.contains("in an earlier episode, over on"), "{said}");
+}
+
+/// The GP's moderate episode from 600 days ago, sertraline (580 to 500 days ago) stopped for no
+/// response, then venlafaxine for 8 months (490 to 250 days ago) stopped for no response, and
+/// a hospital's severe episode dated on admission `admitted` days ago. A PHQ-9 of 20 before
+/// sertraline is the only score.
+fn long_second_trial_then_admitted(admitted: i64) -> Vignette {
+    Vignette::new()
+        .condition_since("F32.1", "Moderate depressive episode", 600)
+        .phq9(20.0, 590)
+        .give(
+            rx("Sertraline 100 mg/d")
+                .from(580)
+                .until(500)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Venlafaxine 150 mg/d")
+                .from(490)
+                .until(250)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .condition_since(
+            "F32.2",
+            "Severe depressive episode without psychotic symptoms",
+            admitted,
+        )
+}
+
+#[test]
+fn an_adequate_trial_stopped_for_no_response_shows_the_depression_on_through_its_days() {
+    // review39 F6: 8 months of venlafaxine ended "no response" say the depression was on all
+    // along: the months it was taken and the day it was stopped are no time for a recovery,
+    // and the admission 100 days after that stop is the same episode.
+    let assessment = assess(ID, &long_second_trial_then_admitted(150).record());
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, Refractory, "{said}");
+    assert!(said.contains("2 adequate failed trials"), "{said}");
+
+    // A trial with no stop reason is no such sign: a drug kept on may keep a remission.
+    let mut vignette = long_second_trial_then_admitted(150).record();
+    for exposure in &mut vignette.exposures {
+        if exposure.text.contains("Venlafaxine") {
+            exposure.stop_reason = None;
+        }
+    }
+    let assessment = assess(ID, &vignette);
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("sertraline") && m.contains("the onset of the current episode")),
+        "{said}"
+    );
+}
+
+#[test]
+fn undecided_episode_bounds_name_the_diagnoses_the_episode_is_dated_by() {
+    // review39 F6: the words of what is missing named the first diagnosis on file for both
+    // onsets and as the current episode's; each onset is said with its own diagnosis, and the
+    // current episode is the one whose onset dates it.
+    let assessment = assess(ID, &long_second_trial_then_admitted(20).record());
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    let missing = assessment.missing.join("\n");
+    assert!(
+        missing.contains("Moderate depressive episode is recorded with an onset on")
+            && missing.contains(
+                "and Severe depressive episode without psychotic symptoms with an onset on"
+            ),
+        "{missing}"
+    );
+    assert!(
+        missing.contains(
+            "the onset of the current episode (Severe depressive episode without psychotic symptoms) would decide"
+        ),
+        "{missing}"
+    );
+}
