@@ -195,8 +195,8 @@ pub fn coded_local_route(system: &str, code: &str) -> Option<&'static str> {
 /// pressure), and its stop is no stop of the drug by mouth.
 ///
 /// A route that says so ("Topical", "Cutaneous use", "Ophthalmic", "Otic", "eye", "ear")
-/// decides, unless it says through the skin ("Transdermal": a patch delivers the drug to the
-/// body); a route naming another way (by mouth, into a vein, rectal, nasal, inhaled) decides it
+/// decides, unless it or the name says through the skin ("Transdermal", a patch: it delivers
+/// the drug to the body); a route naming another way (by mouth, into a vein, rectal, nasal, inhaled) decides it
 /// is not, except where the product's name names a cream or an ointment (diltiazem 2% ointment
 /// put into the rectum acts there). With no route, the name decides: a cream, an ointment, a
 /// lotion, eye or ear drops, an eye ointment. A choice: a gel is not read as local by its name
@@ -204,7 +204,7 @@ pub fn coded_local_route(system: &str, code: &str) -> Option<&'static str> {
 pub fn given_locally(route: Option<&str>, text: &str) -> bool {
     let local_form = names_local_form(text);
     match route {
-        Some(route) if is_transdermal(route) => false,
+        Some(route) if is_transdermal(route) || is_transdermal(text) => false,
         Some(route) if names_local_route(route) => true,
         Some(route) if !route.trim().is_empty() => {
             local_form && !names_systemic_route(route) && !given_by_mouth(Some(route), "")
