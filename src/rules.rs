@@ -170,7 +170,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// course, reading or diagnosis recorded by two sources is one item of evidence citing both
 /// records (`Evidence::also`).
 /// Next (review39): a drug put where it acts (a cream, eye or ear drops) is no treatment the
-/// criteria read (diltiazem cream is no calcium channel blocker given).
+/// criteria read (diltiazem cream is no calcium channel blocker given); a dose in tablets of a
+/// combination is one item of evidence only at the same strengths.
 const ENGINE_REVISION: u32 = 25;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
