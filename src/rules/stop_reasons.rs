@@ -1025,6 +1025,28 @@ mod tests {
     }
 
     #[test]
+    fn a_dose_change_is_told_from_a_stop() {
+        let v = vocabulary();
+        for words in [
+            "Dose adjustment",
+            "Dose increased due to breakthrough seizures",
+            "dose changed",
+            "Dose-reduced (side effects)",
+            "New dose",
+        ] {
+            assert!(v.says_dose_changed(words), "{words}");
+        }
+        for words in [
+            "Stopped during titration: rash",
+            "Dose-limiting toxicity",
+            "Hyponatraemia",
+            "Missed doses",
+        ] {
+            assert!(!v.says_dose_changed(words), "{words}");
+        }
+    }
+
+    #[test]
     fn the_words_real_exports_use_are_read() {
         let v = vocabulary();
         for (words, reason) in [
