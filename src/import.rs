@@ -262,6 +262,12 @@ fn this_host() -> String {
 /// later record of the drug, from any source, saying it stopped (its own end, or stopped for a
 /// reason); the status `stopped` and the day a record was written (`dateAsserted`,
 /// `authoredOn`) are kept.
+/// Also in 17: only a record saying the drug stopped cuts another's course (a request or
+/// statement `stopped`, a statement `completed`, a stop reason): a request `completed` (five days
+/// in hospital) neither cuts nor ends an active course, a reason saying the dose changed and a
+/// record closed within a day of the new record's start never stop it, a statement stopped with
+/// no end stops by its `dateAsserted`, and a cream, drops or a dose taken when needed is a course
+/// of its own (`stopped`, `dose_changed` and `stopped_by` are kept).
 pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

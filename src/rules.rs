@@ -169,11 +169,14 @@ use crate::domain::{Assessment, PatientRecord};
 /// recovery could lie between with nothing recorded, a trial between is undecided; the same
 /// course, reading or diagnosis recorded by two sources is one item of evidence citing both
 /// records (`Evidence::also`).
-/// Next (review39 F4, F6): two onsets of current recurrent depression diagnoses (F33, SNOMED CT
+/// Also in 25: two onsets of current recurrent depression diagnoses (F33, SNOMED CT
 /// recurrent) are joined as single-episode ones are; a trial stopped for no response shows the
 /// depression on from its start to that stop (no room for a recovery, and a recovery run breaks
 /// at the stop); an earlier episode's recorded end settles a trial the onsets leave undecided; what
 /// is missing names each onset's diagnosis and the one the current episode is dated by.
+/// Also in 25: a drug put where it acts (a cream, eye or ear drops) is no treatment the
+/// criteria read (diltiazem cream is no calcium channel blocker given); a dose in tablets of a
+/// combination is one item of evidence only at the same strengths.
 const ENGINE_REVISION: u32 = 25;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -22,6 +22,8 @@ mod birth;
 mod bulk;
 #[path = "fhir/conditions.rs"]
 mod conditions;
+#[path = "fhir/course_stops.rs"]
+mod course_stops;
 #[path = "fhir/courses.rs"]
 mod courses;
 #[path = "fhir/dates.rs"]

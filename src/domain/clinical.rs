@@ -460,10 +460,17 @@ impl DrugExposure {
         super::routes::given_cns_directed(self.route.as_deref(), &self.text)
     }
 
+    /// Whether the drug was put where it acts (a cream on the skin, eye drops; see
+    /// [`super::routes::given_locally`]): kept and shown, but no systemic course of the drug.
+    pub fn is_given_locally(&self) -> bool {
+        super::routes::given_locally(self.route.as_deref(), &self.text)
+    }
+
     /// Whether the criteria read the record as a treatment given (a line's drug, a trial, an
-    /// option tried): neither taken only when needed nor CNS-directed.
+    /// option tried, a class given): neither taken only when needed, nor CNS-directed, nor put
+    /// where it acts (diltiazem cream for a fissure is no calcium channel blocker given).
     pub fn is_read_as_treatment(&self) -> bool {
-        !self.is_as_needed() && !self.is_cns_directed()
+        !self.is_as_needed() && !self.is_cns_directed() && !self.is_given_locally()
     }
 
     /// Whether the exposure covers `day`.

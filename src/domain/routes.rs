@@ -1,7 +1,8 @@
 //! Routes of administration that change what a drug record means to the criteria: a drug given
 //! into the cerebrospinal fluid (intrathecally, into a cerebral ventricle or the cisterna magna)
 //! is CNS-directed therapy, such as the CNS prophylaxis given beside R-CHOP, not a systemic
-//! treatment of the disease.
+//! treatment of the disease; a drug put where it acts (a cream on the skin, drops into the eye)
+//! is no systemic course of it either (see [`given_locally`]).
 //!
 //! Where this lives: here, in the domain, not in `assets/drugs.toml`. What a route means is the
 //! same for every drug (methotrexate, cytarabine, hydrocortisone, rituximab given intrathecally),
@@ -172,6 +173,98 @@ pub fn is_cns_directed(words: &str) -> bool {
     })
 }
 
+/// The words of a route coded without words that puts a drug where it acts, not into the body
+/// at large: SNOMED CT 6064005 "Topical route", 54485002 "Ophthalmic route", 10547007 "Otic
+/// route".
+pub fn coded_local_route(system: &str, code: &str) -> Option<&'static str> {
+    if canonical_system(system).trim().trim_end_matches('/') != SNOMED {
+        return None;
+    }
+    match code.trim() {
+        "6064005" => Some("Topical route"),
+        "54485002" => Some("Ophthalmic route"),
+        "10547007" => Some("Otic route"),
+        _ => None,
+    }
+}
+
+/// Whether a drug record given by `route` (as recorded, if at all) with this `text` (its
+/// product's name) was put where it acts (on the skin, into the eye or the ear), not into the
+/// body at large: diltiazem cream for a fissure, timolol eye drops. It is no systemic course of
+/// the drug: no class given (diltiazem cream is no calcium channel blocker given for blood
+/// pressure), and its stop is no stop of the drug by mouth.
+///
+/// A route that says so ("Topical", "Cutaneous use", "Ophthalmic", "Otic", "eye", "ear")
+/// decides, unless it or the name says through the skin ("Transdermal", a patch: it delivers
+/// the drug to the body); a route naming another way (by mouth, into a vein, rectal, nasal, inhaled) decides it
+/// is not, except where the product's name names a cream or an ointment (diltiazem 2% ointment
+/// put into the rectum acts there). With no route, the name decides: a cream, an ointment, a
+/// lotion, eye or ear drops, an eye ointment. A choice: a gel is not read as local by its name
+/// (diazepam rectal gel, testosterone gel are given for the body), nor a patch.
+pub fn given_locally(route: Option<&str>, text: &str) -> bool {
+    let local_form = names_local_form(text);
+    match route {
+        Some(route) if is_transdermal(route) || is_transdermal(text) => false,
+        Some(route) if names_local_route(route) => true,
+        Some(route) if !route.trim().is_empty() => {
+            local_form && !names_systemic_route(route) && !given_by_mouth(Some(route), "")
+        }
+        _ => local_form,
+    }
+}
+
+/// Whether route words name the skin, the eye or the ear.
+fn names_local_route(words: &str) -> bool {
+    let lower = words.to_lowercase();
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|token| !token.is_empty())
+        .any(|token| {
+            matches!(
+                token,
+                "topical" | "topically" | "cutaneous" | "skin" | "eye" | "eyes" | "ear" | "ears"
+            ) || [
+                "ophthalm",
+                "ocular",
+                "otic",
+                "auricular",
+                "conjunctiv",
+                "dermal",
+                "epicutan",
+            ]
+            .iter()
+            .any(|stem| token.starts_with(stem))
+        })
+        && !is_transdermal(words)
+}
+
+/// Whether a product's name names a form put where it acts: "cream", "ointment", "lotion",
+/// "eye drops", "ear drops", "ophthalmic", "otic".
+fn names_local_form(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let tokens: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|token| !token.is_empty())
+        .collect();
+    tokens.iter().enumerate().any(|(at, token)| {
+        matches!(
+            *token,
+            "cream"
+                | "creams"
+                | "ointment"
+                | "ointments"
+                | "lotion"
+                | "ophthalmic"
+                | "otic"
+                | "topical"
+                | "cutaneous"
+        ) || (matches!(*token, "eye" | "ear")
+            && tokens
+                .get(at + 1)
+                .is_some_and(|next| next.starts_with("drop") || next.starts_with("ointment")))
+    }) && !is_transdermal(text)
+}
+
 /// Whether a drug was taken by mouth: its route says so, else (no route recorded) its name
 /// names an oral form. Sublingual, buccal and oromucosal forms are not swallowed.
 pub fn given_by_mouth(route: Option<&str>, text: &str) -> bool {
@@ -213,6 +306,25 @@ pub fn given_by_mouth(route: Option<&str>, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cream_or_drops_where_they_act_are_local_and_a_patch_or_a_gel_for_the_body_is_not() {
+        assert!(given_locally(Some("Topical route"), "Diltiazem 2% cream"));
+        assert!(given_locally(None, "Diltiazem 2% cream"));
+        assert!(given_locally(Some("Rectal"), "Diltiazem 2% ointment"));
+        assert!(given_locally(None, "Timolol 0.5% eye drops"));
+        assert!(given_locally(Some("Ophthalmic"), "timolol 5 MG/ML"));
+        assert!(!given_locally(Some("Transdermal"), "Clonidine patch"));
+        assert!(!given_locally(
+            Some("Topical"),
+            "clonidine 0.1 MG/24HR Transdermal System"
+        ));
+        assert!(!given_locally(Some("Rectal"), "Diazepam rectal gel"));
+        assert!(!given_locally(None, "Testosterone gel"));
+        assert!(!given_locally(Some("Oral"), "Diltiazem 120 mg capsule"));
+        assert!(!given_locally(Some("Oral"), "cream of tartar"));
+        assert!(!given_locally(None, "Diltiazem 120 mg capsule"));
+    }
 
     /// A route that names one decides; a product's name listing intrathecal among its uses is
     /// no intrathecal dose (the review's case: weekly subcutaneous methotrexate for RA).

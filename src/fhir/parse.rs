@@ -174,10 +174,24 @@ pub struct MedicationRecord {
     /// The record says the whole course was given (status `completed`).
     #[serde(default)]
     pub completed: bool,
-    /// The record says the drug was stopped (status `stopped`: R4 "permanently halted, before
-    /// all of them occurred"), whatever end it gives. Left out of the stored JSON when false.
+    /// The record's status says the drug is no longer taken, whatever end it gives (R4): a
+    /// request or a statement `stopped` ("permanently halted, before all of them occurred"), a
+    /// statement `completed` ("the medication is no longer being taken"). A request `completed`
+    /// is not: "all actions that are implied by the prescription have occurred" is the natural
+    /// end of that order (a five-day course in hospital), no word of the drug's other courses.
+    /// Left out of the stored JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stopped: bool,
+    /// Its stop reason says the record was closed because the dose changed (see
+    /// `StopReasons::says_dose_changed`): no stop of the drug. Left out of the stored JSON when
+    /// false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dose_changed: bool,
+    /// A statement saying the drug is no longer taken (see `stopped`): when it said so
+    /// (`dateAsserted`), the latest day the drug can have stopped, whatever period it gives.
+    /// Left out of the stored JSON when not said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<NaiveDateTime>,
     /// When the record was written as it stands (a statement's `dateAsserted`, an order's
     /// `authoredOn`): a record still active then says the drug was given on that day. Left
     /// out of the stored JSON when not said.
@@ -375,8 +389,13 @@ pub struct MedicationMeta {
     pub first_fill_days: Option<i64>,
     /// The record says the whole order was carried out (status `completed`).
     pub completed: bool,
-    /// The record says the drug was stopped (status `stopped`).
+    /// The record's status says the drug is no longer taken (see [`MedicationRecord::stopped`]).
     pub stopped: bool,
+    /// Its stop reason says the dose changed, not the drug stopped.
+    pub dose_changed: bool,
+    /// The latest day a statement saying the drug is no longer taken can have been true of
+    /// (see [`MedicationRecord::stopped_by`]).
+    pub stopped_by: Option<NaiveDateTime>,
     /// When the record was written as it stands (see [`MedicationRecord::asserted`]).
     pub asserted: Option<NaiveDateTime>,
     /// An open record (still given, no end of its own) another record says was stopped later:
@@ -1817,6 +1836,32 @@ fn map_medication(
         (_, _, stop_text) => stop_text,
     };
 
+    // R4's status words saying the drug is no longer taken (see `MedicationRecord::stopped`).
+    let stopped = !dispensed
+        && matches!(
+            (raw.resource_type, status),
+            (_, "stopped") | ("MedicationStatement", "completed")
+        );
+    let dose_changed = resource
+        .extension
+        .iter()
+        .filter(|e| {
+            e.url.as_deref().is_some_and(|u| {
+                u.to_ascii_lowercase()
+                    .replace(['-', '_'], "")
+                    .contains(TERMINATION_REASON)
+            })
+        })
+        .filter_map(|e| e.value_codeable_concept.as_ref())
+        .chain(resource.status_reason.iter())
+        .flat_map(|concept| {
+            concept
+                .text
+                .iter()
+                .chain(concept.coding.iter().filter_map(|c| c.display.as_ref()))
+        })
+        .any(|words| rules.stop_reasons.says_dose_changed(words));
+
     // Which step a record reached is known only when its own period is: not when its start or
     // its end is unknown, nor on hold.
     let datable = dates == DatesKnown::Stated && status != ON_HOLD;
@@ -1857,7 +1902,13 @@ fn map_medication(
                 && resource.effective_period.is_none(),
             // A completed fill says it was picked up, not that a course was given whole.
             completed: !dispensed && status == "completed",
-            stopped: !dispensed && status == "stopped",
+            stopped,
+            dose_changed,
+            stopped_by: resource
+                .date_asserted
+                .as_ref()
+                .filter(|_| stopped && raw.resource_type == "MedicationStatement")
+                .and_then(|text| parse_datetime(text).ok()),
             asserted: resource
                 .date_asserted
                 .as_ref()
@@ -2623,6 +2674,8 @@ pub fn finish_medication(
         first_fill_days: None,
         completed: record.completed,
         stopped: record.stopped,
+        dose_changed: record.dose_changed,
+        stopped_by: record.stopped_by,
         asserted: record.asserted,
         stopped_on: None,
     };
@@ -5371,10 +5424,20 @@ fn drug_key(book: &DrugBook, exposure: &DrugExposure, own_key: &str) -> String {
 ///   [`DrugBook::names_depot_form`]), or it is dosed every week or less often. Haloperidol
 ///   decanoate 100 mg every 4 weeks after haloperidol 10 mg a day by mouth is two courses: joined,
 ///   the monthly dose became the course's dose (a renewal takes the latest dose) and the oral
-///   days read as depot days.
+///   days read as depot days;
+/// - put where it acts (a cream, eye drops; see [`DrugExposure::is_given_locally`]): diltiazem
+///   cream stopped when a fissure healed is no stop of diltiazem by mouth;
+/// - taken only when needed (every dosage as needed, R4 `asNeededBoolean` or
+///   `asNeededCodeableConcept`): furosemide as needed stopped is no stop of the regular dose.
 fn form_of(book: &DrugBook, exposure: &DrugExposure) -> &'static str {
     if exposure.is_cns_directed() {
         return "@cns";
+    }
+    if exposure.is_given_locally() {
+        return "@local";
+    }
+    if exposure.is_as_needed() {
+        return "@prn";
     }
     let codes = exposure.codes();
     let has_depot_form = book
@@ -5393,14 +5456,15 @@ fn form_of(book: &DrugBook, exposure: &DrugExposure) -> &'static str {
 }
 
 /// The words of a route coded without words, where what it means matters to the reading: a
-/// CNS-directed route (see [`crate::domain::routes::coded_cns_route`]).
+/// CNS-directed route (see [`crate::domain::routes::coded_cns_route`]), or one that puts the
+/// drug where it acts (see [`crate::domain::routes::coded_local_route`]).
 fn coded_route(concept: &CodeableConcept) -> Option<String> {
     concept.coding.iter().find_map(|coding| {
-        crate::domain::routes::coded_cns_route(
-            coding.system.as_deref().unwrap_or(""),
-            coding.code.as_deref()?,
-        )
-        .map(str::to_owned)
+        let system = coding.system.as_deref().unwrap_or("");
+        let code = coding.code.as_deref()?;
+        crate::domain::routes::coded_cns_route(system, code)
+            .or_else(|| crate::domain::routes::coded_local_route(system, code))
+            .map(str::to_owned)
     })
 }
 
@@ -6217,6 +6281,9 @@ struct OtherRecord {
     end: Option<NaiveDateTime>,
     dose: Option<Dose>,
     stopped_for_a_reason: bool,
+    /// A record saying the drug stopped (see [`says_the_drug_stopped`]), or fills whose last
+    /// ran out: an order completed or a record of the new dose never does.
+    says_stopped: bool,
 }
 
 /// A completed order is read as given to the end of its supply only as far as nothing else
@@ -6226,7 +6293,9 @@ struct OtherRecord {
 /// handed over in the supply whose last runs out before it, end the supply there. A later
 /// record of the drug reaching as far as the supply leaves it whole.
 ///
-/// Only a stop cuts the supply. The choice (review 35): a record stopped for a reason (or
+/// Only a stop cuts the supply: a record saying the drug stopped (see
+/// [`says_the_drug_stopped`]: never a request completed, nor one closed for a dose change), or
+/// fills. The choice (review 35): a record stopped for a reason (or
 /// saying why in its own words) cuts it wherever it ends after the order's first day. Any
 /// other record cuts it only when it ends more than [`HANDOVER_DAYS`] after the order began
 /// (before that it was closed as the order took over), and not when it is a record of the
@@ -6248,7 +6317,9 @@ fn stopped_by_other_records(
             start: exposure.start,
             end: exposure.end,
             dose: exposure.dose.clone(),
-            stopped_for_a_reason: exposure.stop_reason.is_some() || exposure.stop_text.is_some(),
+            stopped_for_a_reason: !meta.dose_changed
+                && (exposure.stop_reason.is_some() || exposure.stop_text.is_some()),
+            says_stopped: says_the_drug_stopped(exposure, meta),
         })
         .chain(
             dispenses
@@ -6266,6 +6337,7 @@ fn stopped_by_other_records(
                         end: reach,
                         dose: fill.dose.clone(),
                         stopped_for_a_reason: false,
+                        says_stopped: true,
                     }
                 }),
         )
@@ -6289,6 +6361,9 @@ fn stopped_by_other_records(
             .max(handover);
         let says_stopped = |other: &OtherRecord| {
             let end = other.end.unwrap_or(until);
+            if !other.says_stopped {
+                return false;
+            }
             if other.stopped_for_a_reason {
                 return end > exposure.start;
             }
@@ -6340,36 +6415,64 @@ struct StopRecord {
     /// The day it says the drug was given until (its end), or, its end not recorded, the last
     /// day it is known given (the drug stopped on that day or later).
     until: NaiveDateTime,
+    /// The latest day the drug is known stopped by: its end, else when a statement said the drug
+    /// was no longer taken (its `dateAsserted`), else `until`.
+    said_by: NaiveDateTime,
     end_stated: bool,
     dose: Option<Dose>,
     for_a_reason: bool,
+}
+
+/// A record closed at most this long after another record of the drug began, by a record begun
+/// before that one, was closed as that one took over: a dose change or a re-issue is written as
+/// the old order stopped and the new one started, within minutes (a day for records dated by
+/// the day). A choice: a stop a day or more after the new record began is a stop of it.
+const TAKEN_OVER_WITHIN_HOURS: i64 = 24;
+
+/// Whether a record that is not active says the drug STOPPED, so that it may end another
+/// record's open course of it (see [`stopped_by_later_records`]). The choice, from R4's status
+/// codes: a record whose status says the drug is no longer taken (a request or a statement
+/// `stopped`, a statement `completed`: see [`MedicationRecord::stopped`]), or one giving a stop
+/// reason (`statusReason`, the mCODE termination reason: a request `cancelled` for
+/// hyponatraemia). A request `completed` with no reason says its own actions occurred (a
+/// five-day course in hospital, a planned period ended): no word of the drug's other courses.
+/// A reason saying the dose changed ("Dose adjustment") is a handover to the new dose, never a
+/// stop, whatever the status.
+fn says_the_drug_stopped(exposure: &DrugExposure, meta: &MedicationMeta) -> bool {
+    let for_a_reason = exposure.stop_reason.is_some() || exposure.stop_text.is_some();
+    !meta.dose_changed && (meta.stopped || for_a_reason)
 }
 
 /// An open record (an `active` order or statement, no end of its own: "ongoing") of a drug that
 /// another record, from any source, says STOPPED after everything the open record says ends
 /// there. R4 `MedicationRequest.status = active` says the order is still actionable, not that
 /// the drug is taken, and an `active` statement says the drug was taken when it was asserted;
-/// a record `stopped` or with its own end, written about a later day, says the drug is no
-/// longer taken (a hospital's discharge order left active for ever beside the GP's statement
-/// stopped for hyponatraemia: the drug counted as given now, a false resistant hypertension).
+/// a record saying the drug stopped (see [`says_the_drug_stopped`]), written about a later day,
+/// says the drug is no longer taken (a hospital's discharge order left active for ever beside
+/// the GP's statement stopped for hyponatraemia: the drug counted as given now, a false
+/// resistant hypertension).
 ///
 /// The choices, as for a completed order's supply (see [`stopped_by_other_records`]):
 ///
-/// - What says the drug stopped: a record with its own end (a statement stopped or completed,
-///   an order whose period ended), or one stopped for a reason (or `stopped`) with no end, on
-///   the last day it is known given or later. A record ending within [`HANDOVER_DAYS`] of the
-///   open one's start with no reason was closed as it took over, and a record of the dose it
-///   replaced (another dose, begun before it, ended within its first fill) is a dose change:
-///   neither says the drug stopped.
+/// - What says the drug stopped: see [`says_the_drug_stopped`]; only a course of the same drug
+///   by the same way of giving counts (see [`course_key`]: a cream or a dose taken when needed
+///   is another course). A record ending within [`HANDOVER_DAYS`] of the open one's start with
+///   no reason was closed as it took over, and a record of the dose it replaced (another dose,
+///   begun before it, ended within its first fill) is a dose change: neither says the drug
+///   stopped. Nor does a record begun before the open one and closed within
+///   [`TAKEN_OVER_WITHIN_HOURS`] of its start, whatever its reason: the open record took over (a new
+///   order of 10 mg started at 10:00, the 5 mg one stopped at 10:01).
 /// - Later: the stop is after the open record's start and after the day it was written
 ///   (`dateAsserted`, `authoredOn`). A record written or begun after the stop (a new order, a
-///   statement asserted again) is a restart and stays ongoing.
+///   statement asserted again) is a restart and stays ongoing. A statement saying the drug is no
+///   longer taken with no end (its start alone, or no period at all) stopped by the day it was
+///   asserted at the latest: it stops an open record written before that day.
 /// - Where it is cut: when the stop record begins within the open record's reach (its supply,
 ///   else [`UNKNOWN_ORDER_SUPPLY_DAYS`], plus [`REFILL_GAP_DAYS`], as renewals join) it is the
-///   same course: given until the stop's end (at least until it, when that end is not
-///   recorded). A stop record begun after that reach is a later course: the open record is
-///   then given at least until the last day it says, for how long after not known, never
-///   ongoing across the stop.
+///   same course: given until the stop's end (at least until it, or the open record's own day,
+///   when that end is not recorded). A stop record begun after that reach is a later course:
+///   the open record is then given at least until the last day it says, for how long after not
+///   known, never ongoing across the stop.
 ///
 /// The earliest such stop decides: the drug stopped then, whatever came after.
 fn stopped_by_later_records(
@@ -6378,22 +6481,29 @@ fn stopped_by_later_records(
 ) {
     let stops: Vec<StopRecord> = records
         .iter()
-        .filter(|(_, exposure, meta)| !meta.active && exposure.dates != DatesKnown::Unknown)
-        .filter_map(|(_, exposure, meta)| {
-            let for_a_reason = exposure.stop_reason.is_some() || exposure.stop_text.is_some();
+        .filter(|(_, exposure, meta)| {
+            !meta.active
+                && (exposure.dates != DatesKnown::Unknown || meta.stopped_by.is_some())
+                && says_the_drug_stopped(exposure, meta)
+        })
+        .map(|(_, exposure, meta)| {
             let end_stated = meta.end_recorded
                 && matches!(exposure.dates, DatesKnown::Stated | DatesKnown::Dispensed);
-            if !(end_stated || for_a_reason || meta.stopped) {
-                return None;
-            }
-            Some(StopRecord {
+            let until = exposure.end.unwrap_or(exposure.start).max(exposure.start);
+            let said_by = if end_stated {
+                until
+            } else {
+                meta.stopped_by.map_or(until, |day| day.max(until))
+            };
+            StopRecord {
                 key: course_key(book, exposure, meta),
                 start: exposure.start,
-                until: exposure.end.unwrap_or(exposure.start).max(exposure.start),
+                until,
+                said_by,
                 end_stated,
                 dose: exposure.dose.clone(),
-                for_a_reason,
-            })
+                for_a_reason: exposure.stop_reason.is_some() || exposure.stop_text.is_some(),
+            }
         })
         .collect();
     if stops.is_empty() {
@@ -6415,13 +6525,20 @@ fn stopped_by_later_records(
             .start
             .checked_add_signed(Duration::days(HANDOVER_DAYS))
             .unwrap_or(exposure.start);
+        let taken_over = exposure
+            .start
+            .checked_add_signed(Duration::hours(TAKEN_OVER_WITHIN_HOURS))
+            .unwrap_or(exposure.start);
         let first_fill = meta
             .first_fill_days
             .and_then(|days| exposure.start.checked_add_signed(Duration::days(days)))
             .unwrap_or(handover)
             .max(handover);
         let says_stopped = |stop: &StopRecord| {
-            if stop.key != key || stop.until <= said_until {
+            if stop.key != key || stop.said_by <= said_until {
+                return false;
+            }
+            if stop.start < exposure.start && stop.said_by <= taken_over {
                 return false;
             }
             if stop.for_a_reason {
@@ -6431,7 +6548,7 @@ fn stopped_by_later_records(
                 && stop.dose.is_some()
                 && exposure.dose.is_some()
                 && stop.dose != exposure.dose;
-            stop.until > handover && !(dose_replaced && stop.until <= first_fill)
+            stop.said_by > handover && !(dose_replaced && stop.said_by <= first_fill)
         };
         let Some(stop) = stops
             .iter()
@@ -6446,7 +6563,7 @@ fn stopped_by_later_records(
         } else if stop.end_stated {
             (stop.until, DatesKnown::Stated)
         } else {
-            (stop.until, DatesKnown::EndUnknown)
+            (stop.until.max(said_until), DatesKnown::EndUnknown)
         });
     }
 }
@@ -6489,6 +6606,22 @@ fn merge_renewals(
             }
             let reach = order_reach(exposure, meta);
             let (end, dates) = renewal_end(exposure, meta, (today, seen_until));
+            // An order that ended as planned (`completed`, see `says_the_drug_stopped`) beside
+            // a course still going on (an active order or statement before it) is a course of
+            // its own within it (five days in hospital), no renewal saying how it ended.
+            if let Some((_, era, ..)) = &current
+                && era.end.is_none()
+                && end.is_some()
+                && !meta.active
+                && meta.stopped_on.is_none()
+                && !says_the_drug_stopped(exposure, meta)
+            {
+                let mut own = exposure.clone();
+                own.end = end;
+                own.dates = dates;
+                out.push((source.clone(), own));
+                continue;
+            }
             match current.as_mut() {
                 // An order after one stopped for a reason is a new trial, not a renewal.
                 Some((era_source, era, until, latest, stopped))

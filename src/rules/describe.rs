@@ -126,7 +126,8 @@ pub fn exposure_evidence(criterion: &str, given: &Given<'_>, today: NaiveDate) -
 /// the statement of it) are one item, in the words of the record begun first (so that the item
 /// reads, and a review's fingerprint stays, as it did before the other source's copy came),
 /// citing each record. Records at different doses stay items of their own: they disagree, and
-/// the team reads both.
+/// the team reads both; a dose counted in tablets is the same dose only at the same strengths
+/// (see [`strengths_of`]).
 pub fn courses_evidence(criterion: &str, given: &[&Given<'_>], today: NaiveDate) -> Vec<Evidence> {
     let course = |g: &Given<'_>| {
         let mut drugs: Vec<&str> = g.drugs.iter().map(|d| d.ingredient.as_str()).collect();
@@ -141,7 +142,7 @@ pub fn courses_evidence(criterion: &str, given: &[&Given<'_>], today: NaiveDate)
             .dose
             .as_ref()
             .map(|dose| (dose.value.to_bits(), dose.unit.clone()));
-        (name, dose)
+        (name, dose, strengths_of(g))
     };
     let mut groups: Vec<(_, Vec<&Given<'_>>)> = Vec::new();
     for g in given {
@@ -160,6 +161,40 @@ pub fn courses_evidence(criterion: &str, given: &[&Given<'_>], today: NaiveDate)
             item.also = rest.iter().map(|g| g.exposure.id).collect();
             Some(item)
         })
+        .collect()
+}
+
+/// What a dose counted in units (tablets, capsules) gives of each drug, for telling courses
+/// apart: amlodipine/valsartan 5/160 and 10/160, one tablet a day each, are two doses. Each
+/// ingredient's amount a day (by its strength in the product's name, see [`Given::daily_of`]);
+/// where that is not known, the strengths the name writes; nothing for a dose in a unit of
+/// mass, which says the amount itself.
+fn strengths_of(given: &Given<'_>) -> Vec<Option<u64>> {
+    let Some(dose) = given.exposure.dose.as_ref() else {
+        return Vec::new();
+    };
+    if super::dose::daily(dose).is_some() {
+        return Vec::new();
+    }
+    let mut drugs = given.drugs.clone();
+    drugs.sort_by(|a, b| a.ingredient.cmp(&b.ingredient));
+    let daily: Vec<Option<u64>> = drugs
+        .iter()
+        .map(|drug| given.daily_of(drug).map(|daily| daily.mg_per_day.to_bits()))
+        .collect();
+    if !daily.is_empty() && daily.iter().all(Option::is_some) {
+        return daily;
+    }
+    let text = &given.exposure.text;
+    crate::domain::strength::unnamed_strengths(text)
+        .unwrap_or_default()
+        .into_iter()
+        .chain(
+            crate::domain::strength::strengths(text)
+                .into_iter()
+                .map(|strength| strength.mg),
+        )
+        .map(|mg| Some(mg.to_bits()))
         .collect()
 }
 

@@ -31,6 +31,17 @@ struct File {
     subject: Option<Subject>,
     #[serde(default)]
     mixed: Option<Mixed>,
+    #[serde(default)]
+    dose_change: Option<DoseChange>,
+}
+
+/// Words saying a record was closed because the dose changed, not because the drug stopped
+/// ("Dose adjustment", "dose increased"): the drug goes on at the new dose.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DoseChange {
+    #[serde(default)]
+    phrases: Vec<String>,
 }
 
 /// The categories that are one kind of cause, an efficacy failure: a text stating one of them
@@ -218,6 +229,8 @@ pub struct StopReasons {
     subject_links: Vec<String>,
     /// The categories of an efficacy failure: one kind of cause.
     efficacy: Vec<StopReason>,
+    /// Normalised phrases saying the dose changed (see [`StopReasons::says_dose_changed`]).
+    dose_changes: Vec<String>,
 }
 
 /// A denial reaches across at most this many words of a noun phrase.
@@ -281,6 +294,7 @@ impl StopReasons {
             let turns = file.turns.unwrap_or_default();
             let subject = file.subject.unwrap_or_default();
             let mixed = file.mixed.unwrap_or_default();
+            let dose_change = file.dose_change.unwrap_or_default();
             for (words, into) in [
                 (negation.before, &mut vocabulary.negated_before),
                 (negation.after, &mut vocabulary.negated_after),
@@ -292,6 +306,7 @@ impl StopReasons {
                 (subject.others, &mut vocabulary.other_subjects),
                 (subject.between, &mut vocabulary.subject_between),
                 (subject.links, &mut vocabulary.subject_links),
+                (dose_change.phrases, &mut vocabulary.dose_changes),
             ] {
                 for word in words {
                     let word = normalise(&word);
@@ -416,6 +431,21 @@ impl StopReasons {
             return None;
         }
         stated.first().copied()
+    }
+
+    /// Whether a reason's words say the record was closed because its dose changed ([dose_change]
+    /// `phrases`, whole words without case: "Dose adjustment", "Dose increased"): no stop of the
+    /// drug, which goes on at the new dose.
+    pub fn says_dose_changed(&self, words: &str) -> bool {
+        let words = normalise(words);
+        let tokens: Vec<&str> = words
+            .split_whitespace()
+            .map(|token| token.trim_matches(|c: char| !c.is_alphanumeric()))
+            .collect();
+        self.dose_changes.iter().any(|phrase| {
+            let phrase: Vec<&str> = phrase.split_whitespace().collect();
+            !phrase.is_empty() && tokens.windows(phrase.len()).any(|window| window == phrase)
+        })
     }
 
     /// Whether `reason` is of the efficacy kind of cause ([mixed] `efficacy`).
@@ -992,6 +1022,28 @@ mod tests {
             DEFAULT_STOP_REASONS.to_owned(),
         )])
         .unwrap()
+    }
+
+    #[test]
+    fn a_dose_change_is_told_from_a_stop() {
+        let v = vocabulary();
+        for words in [
+            "Dose adjustment",
+            "Dose increased due to breakthrough seizures",
+            "dose changed",
+            "Dose-reduced (side effects)",
+            "New dose",
+        ] {
+            assert!(v.says_dose_changed(words), "{words}");
+        }
+        for words in [
+            "Stopped during titration: rash",
+            "Dose-limiting toxicity",
+            "Hyponatraemia",
+            "Missed doses",
+        ] {
+            assert!(!v.says_dose_changed(words), "{words}");
+        }
     }
 
     #[test]

@@ -1515,3 +1515,31 @@ fn a_regimen_recorded_by_two_sources_is_one_item_per_drug_citing_both_records() 
     );
     assert_eq!(assessment.fingerprint, alone.fingerprint);
 }
+
+#[test]
+fn combination_tablets_of_other_strengths_are_items_of_their_own() {
+    // Amlodipine/valsartan 5/160 and 10/160, one tablet a day each, recorded by two sources:
+    // the strength is part of the dose, so they disagree and stay two items (review39 F8).
+    let v = on(&[HCTZ])
+        .give(rx("amlodipine 5 MG / valsartan 160 MG Oral Tablet 1 tablet/d").from(400))
+        .give(rx("amlodipine 10 MG / valsartan 160 MG Oral Tablet 1 tablet/d").from(380));
+    let assessment = super::support::assess(ID, &twice(v, 152.0, 94.0).record());
+    let drugs: Vec<_> = assessment
+        .evidence
+        .iter()
+        .filter(|e| e.kind == EvidenceKind::Exposure)
+        .collect();
+    assert_eq!(drugs.len(), 3, "{drugs:#?}");
+    assert!(drugs.iter().all(|item| item.also.is_empty()), "{drugs:#?}");
+    // The same product twice, one tablet a day, is one item citing both.
+    let v = on(&[HCTZ])
+        .give(rx("amlodipine 10 MG / valsartan 160 MG Oral Tablet 1 tablet/d").from(400))
+        .give(rx("Amlodipine 10mg / valsartan 160mg tablets 1 tablet/d").from(380));
+    let assessment = super::support::assess(ID, &twice(v, 152.0, 94.0).record());
+    let drugs: Vec<_> = assessment
+        .evidence
+        .iter()
+        .filter(|e| e.kind == EvidenceKind::Exposure)
+        .collect();
+    assert_eq!(drugs.len(), 2, "{drugs:#?}");
+}
