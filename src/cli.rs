@@ -116,6 +116,11 @@ pub enum Command {
         /// one is the patient known by the same value in the other. Repeatable.
         #[arg(long, value_name = "A=B")]
         same_system: Vec<String>,
+        /// Lift the refusal of the source's Patient ID as another person than the stored
+        /// patient with that id (an earlier import's warning says so): what the source files
+        /// under it is that patient's again. Repeatable.
+        #[arg(long, value_name = "ID")]
+        lift_refusal: Vec<String>,
     },
     /// Export patients (all, or those named) as FHIR R4 or as refract's lossless JSON.
     Export {
@@ -332,8 +337,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             replace,
             max_file_size,
             same_system,
+            lift_refusal,
         }) => {
-            let options = import::options(source, replace, max_file_size, &same_system)?;
+            let mut options = import::options(source, replace, max_file_size, &same_system)?;
+            options.lift_refusals = lift_refusal;
             let rules = Rules::load(cli.rules.as_deref())?;
             let path = database_path(cli.db)?;
             let mut store = Store::open(&path, OpenMode::CreateIfMissing, &user)?;
