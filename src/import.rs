@@ -262,6 +262,9 @@ fn this_host() -> String {
 /// later record of the drug, from any source, saying it stopped (its own end, or stopped for a
 /// reason); the status `stopped` and the day a record was written (`dateAsserted`,
 /// `authoredOn`) are kept.
+/// Next (needs a bump): every name a Patient holds is kept (`patient_names`, migration 0036:
+/// masked screens cut a maiden name that was never the current one); files are read again to
+/// fill it in.
 pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
