@@ -315,11 +315,10 @@ mod tests {
         (system.to_owned(), value.to_owned())
     }
 
-    fn judged(
-        mine: (&Patient, &[(String, String)], &[(String, String)]),
-        theirs: (&Patient, &[(String, String)], &[(String, String)]),
-        equivalent: &[Vec<String>],
-    ) -> Option<String> {
+    /// A side: who, the identifiers, the names.
+    type Side<'a> = (&'a Patient, &'a [(String, String)], &'a [(String, String)]);
+
+    fn judged(mine: Side<'_>, theirs: Side<'_>, equivalent: &[Vec<String>]) -> Option<String> {
         contradicted(
             &Record {
                 who: mine.0,

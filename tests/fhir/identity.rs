@@ -1004,7 +1004,7 @@ fn a_refused_patient_id_holds_in_later_runs_until_lifted() {
         "hospB-2/MedicationStatement.ndjson",
         format!("{line}\n").as_bytes(),
     );
-    let report = env.import(&[later.clone()]);
+    let report = env.import(&[later]);
     assert_eq!(report.failed, 0, "{report:#?}");
     let said = warnings(&report);
     assert!(
