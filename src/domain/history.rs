@@ -391,7 +391,11 @@ pub struct Identity<'a> {
 pub struct OtherIdentity {
     /// (family, given).
     pub names: Vec<(String, String)>,
+    /// Identifier values they are known by, cut only where they look like one (see
+    /// [`OTHER_IDENTIFIER_MIN_CHARS`]).
     pub numbers: Vec<String>,
+    /// MRNs an import replaced: cut as the MRN shown is.
+    pub former_mrns: Vec<String>,
     pub birth_dates: Vec<chrono::NaiveDate>,
 }
 
@@ -443,8 +447,8 @@ impl Identity<'_> {
     /// Everything is found in the text as typed and replaced in one pass, so a marker is never
     /// cut again ("(masked)" for a patient named Masked).
     ///
-    /// The patient's other names and birth dates ([`Identity::others`]) are cut by the same
-    /// rules, each name with the given name it was held with. Their other identifier values
+    /// The patient's other names, MRNs and birth dates ([`Identity::others`]) are cut by the
+    /// same rules, each name with the given name it was held with. Their other identifier values
     /// are cut as whole tokens only (a number as a number of its own, a value with letters
     /// with any separators but never inside a longer word or number), and only those that look
     /// like an identifier ([`OTHER_IDENTIFIER_MIN_CHARS`]): "12" never cuts "12 seizures".
@@ -464,6 +468,13 @@ impl Identity<'_> {
         for birth_date in &others.birth_dates {
             let former = Identity {
                 birth_date: Some(*birth_date),
+                ..Identity::default()
+            };
+            spans.extend(former.spans(text));
+        }
+        for mrn in &others.former_mrns {
+            let former = Identity {
+                mrn,
                 ..Identity::default()
             };
             spans.extend(former.spans(text));

@@ -194,6 +194,7 @@ fn other_identity(conn: &Connection, patient: PatientId) -> Result<OtherIdentity
             )?
             .query_map([patient.0], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?,
+        former_mrns: Vec::new(),
         birth_dates: Vec::new(),
     };
     let replaced: Vec<(Option<String>, Option<String>)> = conn
@@ -216,15 +217,17 @@ fn other_identity(conn: &Connection, patient: PatientId) -> Result<OtherIdentity
             field("family_name").to_owned(),
             field("given_name").to_owned(),
         ));
-        others.numbers.push(field("mrn").to_owned());
+        others.former_mrns.push(field("mrn").to_owned());
         // A year or a month alone is no day to cut.
         if let Ok(born) = chrono::NaiveDate::parse_from_str(field("birth_date"), "%Y-%m-%d") {
             others.birth_dates.push(born);
         }
     }
-    others.numbers.retain(|number| !number.trim().is_empty());
-    others.numbers.sort();
-    others.numbers.dedup();
+    for numbers in [&mut others.numbers, &mut others.former_mrns] {
+        numbers.retain(|number| !number.trim().is_empty());
+        numbers.sort();
+        numbers.dedup();
+    }
     others
         .names
         .retain(|(family, given)| !(family.trim().is_empty() && given.trim().is_empty()));
