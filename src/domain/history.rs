@@ -1995,6 +1995,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn another_identifier_value_is_cut_only_whole_and_only_if_it_looks_like_one() {
+        let others = OtherIdentity {
+            numbers: ["12", "AB", "4471", "X9", "KX-88"]
+                .map(String::from)
+                .to_vec(),
+            ..OtherIdentity::default()
+        };
+        let who = Identity {
+            others: Some(&others),
+            ..Identity::default()
+        };
+        assert_eq!(
+            who.masked_text("12 seizures, AB told; bed 4471, X9 ward, ref kx 88, 144712"),
+            "12 seizures, AB told; bed (masked), (masked) ward, ref (masked), 144712"
+        );
+    }
+
+    #[test]
     fn a_masked_row_hides_identity_keys_at_any_depth_and_the_patients_identity_in_text() {
         let who = Identity {
             mrn: "MASK-0042",
