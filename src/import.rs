@@ -1096,7 +1096,7 @@ fn import_file(
     let mut report = FileReport::new(path);
     for other in &others {
         report.warn(
-            "",
+            &other.at,
             format!("Patient/{}", other.id),
             &format!(
                 "left out with what is filed under its id, now and in later runs: {}; import \

@@ -44,6 +44,8 @@ const REFRACT_PATIENT_SYSTEMS: &str = "urn:refract:patient-";
 
 /// A Patient of the file that is another person than the patient its id names.
 pub(super) struct AnotherPerson {
+    /// Where in the file.
+    pub at: String,
     /// Its resource id.
     pub id: String,
     /// One line naming both records and what tells them apart.
@@ -130,6 +132,7 @@ pub(super) fn others_under_stored_ids(
             continue;
         };
         found.push(AnotherPerson {
+            at: patient.at.clone(),
             id: id.to_owned(),
             why: format!(
                 "Patient/{id} ({}) is not {stored} ({}) under that id: no identifier in \
