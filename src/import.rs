@@ -669,7 +669,7 @@ fn import_all(
     report.rebuilt = rebuilt_ids.len();
     report.new_patients =
         rebuilt.created + report.files.iter().map(|file| file.created).sum::<usize>();
-    report.notices = rebuilt.unresolved;
+    report.notices.extend(rebuilt.unresolved);
     report.demographics_kept_newer += rebuilt.demographics_kept_newer;
     for file in &report.files {
         match file.outcome {

@@ -1114,3 +1114,33 @@ fn a_refusal_in_one_export_leaves_out_nothing_of_another_export_holding_the_stor
         "{report:#?}"
     );
 }
+
+#[test]
+fn the_command_line_lifts_a_refusal_and_says_when_there_is_none() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = dir.path().join("refract.db");
+    let env = Env::new();
+    let a = ndjson_export(&env, "hospA", &ana(), LEVETIRACETAM, "ms-1");
+    let b = ndjson_export(
+        &env,
+        "hospB",
+        &pavel(&[identifier("MR", "urn:oid:2.16.840.1.113883.3.13.6", "B-77")]),
+        LAMOTRIGINE,
+        "ms-2",
+    );
+    let (code, _, stderr) = super::cli_import(&db, &[a.clone(), b]);
+    assert_eq!(code, 0, "{stderr}");
+    let lift = |id: &str| {
+        let output = super::refract()
+            .arg("--db")
+            .arg(&db)
+            .args(["import", "--json", "--lift-refusal", id])
+            .arg(&a)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(!lift("12724066").contains("no refusal"));
+    assert!(lift("12724066").contains("no refusal of this Patient id to lift"));
+}
