@@ -101,8 +101,8 @@ pub enum Command {
         /// kept per source: name it when importing exports of two systems whose ids may
         /// collide (NDJSON files carry no server address). Default: one unnamed local source, in
         /// which another server's Patient with an id stored from the first, a Patient with a
-        /// stored id but no identifier and another sex or birth date, or a second Patient id
-        /// with a stored patient's identifier, is refused, not merged.
+        /// stored id but no identifier or name in common and another sex or birth date, or a
+        /// second Patient id with a stored patient's identifier, is refused, not merged.
         #[arg(long, value_name = "NAME")]
         source: Option<String>,
         /// Each file holds its patients' whole record from that source: their imported
