@@ -101,8 +101,8 @@ pub enum Command {
         /// kept per source: name it when importing exports of two systems whose ids may
         /// collide (NDJSON files carry no server address). Default: one unnamed local source, in
         /// which another server's Patient with an id stored from the first, a Patient with a
-        /// stored id but no identifier and another sex or birth date, or a second Patient id
-        /// with a stored patient's identifier, is refused, not merged.
+        /// stored id but no identifier or name in common and another sex or birth date, or a
+        /// second Patient id with a stored patient's identifier, is refused, not merged.
         #[arg(long, value_name = "NAME")]
         source: Option<String>,
         /// Each file holds its patients' whole record from that source: their imported
@@ -116,6 +116,11 @@ pub enum Command {
         /// one is the patient known by the same value in the other. Repeatable.
         #[arg(long, value_name = "A=B")]
         same_system: Vec<String>,
+        /// Lift the refusal of the source's Patient ID as another person than the stored
+        /// patient with that id (an earlier import's warning says so): what the source files
+        /// under it is that patient's again. Repeatable.
+        #[arg(long, value_name = "ID")]
+        lift_refusal: Vec<String>,
     },
     /// Export patients (all, or those named) as FHIR R4 or as refract's lossless JSON.
     Export {
@@ -333,8 +338,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             replace,
             max_file_size,
             same_system,
+            lift_refusal,
         }) => {
-            let options = import::options(source, replace, max_file_size, &same_system)?;
+            let mut options = import::options(source, replace, max_file_size, &same_system)?;
+            options.lift_refusals = lift_refusal;
             let rules = Rules::load(cli.rules.as_deref())?;
             let path = database_path(cli.db)?;
             let mut store = Store::open(&path, OpenMode::CreateIfMissing, &user)?;

@@ -268,6 +268,9 @@ fn this_host() -> String {
 /// record closed within a day of the new record's start never stop it, a statement stopped with
 /// no end stops by its `dateAsserted`, and a cream, drops or a dose taken when needed is a course
 /// of its own (`stopped`, `dose_changed` and `stopped_by` are kept).
+/// Also in 17: every name a Patient holds is kept (`patient_names`, migration 0036:
+/// masked screens cut a maiden name that was never the current one); files are read again to
+/// fill it in.
 pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
@@ -296,6 +299,10 @@ pub struct ImportOptions {
     /// path: a pulled file is downloaded to a private temporary folder that is gone afterwards,
     /// and is named by the URL it came from.
     pub names: BTreeMap<PathBuf, String>,
+    /// Patient ids of the source whose refusal as another person (see [`same_id`]) the run
+    /// lifts first (`--lift-refusal`): what the source files under them is the stored
+    /// patient's again.
+    pub lift_refusals: Vec<String>,
 }
 
 /// How far a run has got, for a progress bar.
@@ -582,7 +589,25 @@ fn import_all(
     // after the files before it are written, as if it had been read now.
     let scanning = AtomicU64::new(0);
     let mut deletions = apply::RunDeletions::default();
-    let mut refused = HashSet::new();
+    // A Patient id refused as another person (in an earlier run too) holds until lifted.
+    let source = source_of(options);
+    for id in &options.lift_refusals {
+        if !store.lift_patient_id_refusal(&source, id)? {
+            report.notices.push(ImportWarning {
+                at: String::new(),
+                resource: format!("Patient/{id}"),
+                message: String::from("--lift-refusal: no refusal of this Patient id to lift"),
+            });
+        }
+    }
+    let mut refused = RunRefusals {
+        refused: store
+            .refused_patient_ids(&source)?
+            .into_iter()
+            .map(|(id, why)| ((source.clone(), id), why))
+            .collect(),
+        accepted: HashMap::new(),
+    };
     std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Scan>(1);
         let files = &files;
@@ -650,7 +675,7 @@ fn import_all(
     report.rebuilt = rebuilt_ids.len();
     report.new_patients =
         rebuilt.created + report.files.iter().map(|file| file.created).sum::<usize>();
-    report.notices = rebuilt.unresolved;
+    report.notices.extend(rebuilt.unresolved);
     report.demographics_kept_newer += rebuilt.demographics_kept_newer;
     for file in &report.files {
         match file.outcome {
@@ -965,10 +990,31 @@ struct RunContext<'a> {
     today: NaiveDate,
     options: &'a ImportOptions,
     deletions: &'a mut apply::RunDeletions,
-    /// (source, Patient id) of the Patients an earlier file of the run was refused for as
-    /// another person than the patient their id names (see [`same_id`]): what later files
-    /// file under those ids is not that patient's either.
-    refused: &'a mut HashSet<(String, String)>,
+    refused: &'a mut RunRefusals,
+}
+
+/// The Patient ids refused as another person than the patient their id names (see
+/// [`same_id`]), and the exports that hold the stored patient under one of them.
+struct RunRefusals {
+    /// (source, Patient id) refused, in this run or an earlier one (kept in the store), with
+    /// why: what files file under them is not that patient's.
+    refused: HashMap<(String, String), String>,
+    /// Per export of the run (see [`files::export_of`]), the Patient ids whose Patient it
+    /// holds and that were not refused: its files under them are that Patient's, whatever
+    /// another export's record under the same id was.
+    accepted: HashMap<PathBuf, HashSet<String>>,
+}
+
+impl RunRefusals {
+    /// What the files of `export` leave out.
+    fn for_export(&self, export: &Path) -> HashMap<(String, String), String> {
+        let accepted = self.accepted.get(export);
+        self.refused
+            .iter()
+            .filter(|((_, id), _)| !accepted.is_some_and(|ids| ids.contains(id)))
+            .map(|(key, why)| (key.clone(), why.clone()))
+            .collect()
+    }
 }
 
 fn import_file(
@@ -993,25 +1039,39 @@ fn import_file(
         }
         Scan::Fhir { size, first } => (size, first),
     };
-    let others = same_id::others_under_stored_ids(store, &first, options);
+    let mut first = first;
+    let source = source_of(options);
+    // A Patient that is another person than the stored one its id names is left out with what
+    // the file files under its id; the rest of the file is imported.
+    let others = match same_id::others_under_stored_ids(store, &first, options) {
+        Ok(others) => others,
+        Err(err) => return FileReport::failed(path, &err.to_string()),
+    };
+    first.patients.retain(|patient| {
+        !others
+            .iter()
+            .any(|other| patient.id.as_deref() == Some(other.id.as_str()))
+    });
+    let export = files::export_of(path);
+    for other in &others {
+        refused
+            .refused
+            .insert((source.clone(), other.id.clone()), other.why.clone());
+    }
+    let kept = first
+        .patients
+        .iter()
+        .filter_map(|patient| patient.id.clone());
+    refused
+        .accepted
+        .entry(export.clone())
+        .or_default()
+        .extend(kept);
+    let left_out = refused.for_export(&export);
     let checked = match check(store, *first, options) {
         Ok(checked) => checked,
         Err(why) => return FileReport::failed(path, &why),
     };
-    let source = options.source.clone().unwrap_or_default();
-    match others {
-        Err(err) => return FileReport::failed(path, &err.to_string()),
-        Ok(others) if !others.is_empty() => {
-            let more = match others.len() {
-                1 => String::new(),
-                n => format!(" ({} more Patients of the file the same)", n - 1),
-            };
-            let why = format!("{}{more}", others[0].why);
-            refused.extend(others.into_iter().map(|other| (source.clone(), other.id)));
-            return FileReport::failed(path, &why);
-        }
-        Ok(_) => {}
-    }
     let replace = (options.replace || checked.complete_record) && !checked.summary_copies;
     let name = options
         .names
@@ -1040,6 +1100,17 @@ fn import_file(
         Err(why) => return FileReport::failed(path, &why),
     };
     let mut report = FileReport::new(path);
+    for other in &others {
+        report.warn(
+            &other.at,
+            format!("Patient/{}", other.id),
+            &format!(
+                "left out with what is filed under its id, now and in later runs: {}; import \
+                 each system's files with its own --source NAME (or --lift-refusal {})",
+                other.why, other.id
+            ),
+        );
+    }
     if options.replace && checked.summary_copies {
         report.warn(
             "",
@@ -1065,7 +1136,7 @@ fn import_file(
                     .unwrap_or(apply::ONE_TRANSACTION_BYTES),
             today,
             deletions,
-            refused,
+            refused: &left_out,
         },
         &mut report,
         progress,
@@ -1074,6 +1145,16 @@ fn import_file(
         report.outcome = FileOutcome::Failed;
         report.error = Some(crate::text::one_line(&err));
         return report;
+    }
+    // Kept once the file is: later runs leave out what the source files under the id.
+    for other in &others {
+        if let Err(err) = store.refuse_patient_id(&source, &other.id, &other.why) {
+            report.warn(
+                "",
+                format!("Patient/{}", other.id),
+                &format!("its refusal could not be kept for later runs: {err}"),
+            );
+        }
     }
     report.outcome = FileOutcome::Imported;
     report
@@ -1111,6 +1192,10 @@ struct FilePatient {
     record_system: String,
     /// Who it says the person is (see [`same_id`]).
     who: crate::domain::Patient,
+    /// Every name it holds (see [`same_id`]).
+    names: Vec<(String, String)>,
+    /// The identifiers it says it no longer goes by (`use` `old`), as keys (see [`same_id`]).
+    former_keys: Vec<(String, String)>,
     /// Of `keys`, those of the Patient records it links to (`Patient.link`).
     linked: Vec<(String, String)>,
     /// The identifiers its links name the other record by, alone (see
@@ -1256,6 +1341,8 @@ fn first_read(
                     keys,
                     record_system: patient.patient.mrn_system.clone(),
                     who: patient.patient,
+                    former_keys: identity_keys(&source, &[], &patient.former_identifiers),
+                    names: patient.names,
                     linked,
                     by_identifier: patient
                         .linked_identifiers

@@ -1381,3 +1381,52 @@ fn masked_minutes_cut_a_maiden_name_and_the_number_of_a_merged_record() {
     let shown = tasks[0].identity().masked_text(&tasks[0].task.what);
     assert_eq!(shown, "Book a bed for Mrs (masked), (masked)");
 }
+
+/// Every name her record holds is cut, even one that was never the current name (a maiden name
+/// in `Patient.name[1]` from her first record); a birth date an import corrected is cut like the
+/// current one; another identifier value is cut only as a whole token that looks like an
+/// identifier: her record's short number "12" never cuts "12 seizures".
+#[test]
+fn masked_minutes_cut_every_name_and_a_former_birth_date_but_not_a_small_number() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("meetings.db");
+    let mut store = open(&db);
+    let names = serde_json::json!([
+        {"use": "official", "family": "Lindqvist", "given": ["Lena"]},
+        {"use": "maiden", "family": "Osterberg", "given": ["Lena"]}
+    ]);
+    let mut first = fhir_patient("n-1", "E1001", &names, &serde_json::json!([]));
+    first["identifier"].as_array_mut().unwrap().extend([
+        serde_json::json!({"system": "https://north.example.org/bed", "value": "12"}),
+        serde_json::json!({"system": "https://north.example.org/nhs", "value": "KX-4471"}),
+    ]);
+    first["birthDate"] = serde_json::json!("1970-05-06");
+    import_resources(&mut store, dir.path(), "first.json", &[first.clone()]);
+    let mut corrected = first;
+    corrected["birthDate"] = serde_json::json!("1970-05-05");
+    import_resources(&mut store, dir.path(), "corrected.json", &[corrected]);
+    let lena = PatientId(
+        sql_on(&store)
+            .query_row("SELECT id FROM patients", [], |row| row.get(0))
+            .unwrap(),
+    );
+    let meeting = store
+        .create_meeting(time(2026, 3, 10, 13, 30), "Epilepsy MDT", None)
+        .unwrap();
+    let case = store.add_case(meeting, lena, Some("epilepsy")).unwrap();
+    store
+        .set_case_question(
+            case,
+            "Née Osterberg, born 6 May 1970 (KX 4471): 12 seizures a month on two ASMs; surgery?",
+        )
+        .unwrap();
+    let masked = stdout_of(refract(&db).args(["minutes", &meeting.to_string()]));
+    let minutes = masked.split("Audit log head").next().unwrap_or(&masked);
+    for secret in ["Osterberg", "6 May 1970", "KX 4471"] {
+        assert!(!minutes.contains(secret), "minutes show {secret}: {masked}");
+    }
+    assert!(
+        minutes.contains("12 seizures a month on two ASMs; surgery?"),
+        "{masked}"
+    );
+}

@@ -812,6 +812,8 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE patient_identifiers DROP COLUMN id_use;
          ALTER TABLE patient_identifiers DROP COLUMN id_type;
          ALTER TABLE patients DROP COLUMN demographics_updated;
+         DROP TABLE patient_names;
+         DROP TABLE refused_patient_ids;
          PRAGMA user_version = 29;",
     )
     .unwrap();

@@ -65,6 +65,7 @@ pub fn options(
         equivalent_systems: groups,
         names: std::collections::BTreeMap::new(),
         one_transaction_bytes: None,
+        lift_refusals: Vec::new(),
     })
 }
 

@@ -382,15 +382,35 @@ pub struct Identity<'a> {
     pub others: Option<&'a OtherIdentity>,
 }
 
-/// The names and numbers a record holds for a patient besides the current ones: a name they
-/// went by before (a maiden name, a name an import replaced) and every identifier value they
-/// are known by (the number of a record an MPI merge joined to theirs). A masked screen cuts
-/// them as it cuts the current ones: each identifies the person as well.
+/// The names, numbers and birth dates a record holds for a patient besides the current ones:
+/// every name a record of theirs held (a maiden name in `Patient.name`, a name an import
+/// replaced), every identifier value they are known by (the number of a record an MPI merge
+/// joined to theirs) and a birth date an import corrected. A masked screen cuts them as it
+/// cuts the current ones: each identifies the person as well.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OtherIdentity {
     /// (family, given).
     pub names: Vec<(String, String)>,
+    /// Identifier values they are known by, cut only where they look like one (see
+    /// [`OTHER_IDENTIFIER_MIN_CHARS`]).
     pub numbers: Vec<String>,
+    /// MRNs an import replaced: cut as the MRN shown is.
+    pub former_mrns: Vec<String>,
+    pub birth_dates: Vec<chrono::NaiveDate>,
+}
+
+/// The letters and digits from which another identifier value of the patient (not the MRN
+/// shown, which is cut by its own rules) is cut from free text: a shorter one is cut only if it
+/// mixes letters and digits ("A12"). Plain short numbers ("12") and short words are counts,
+/// doses and abbreviations far more often than someone's number ("12 seizures"): refract's
+/// choice, the shortest MRN [`SHORT_GROUPED_MRN_DIGITS`] treats as one.
+pub const OTHER_IDENTIFIER_MIN_CHARS: usize = 4;
+
+/// Whether another identifier value of the patient is cut (see [`OTHER_IDENTIFIER_MIN_CHARS`]).
+fn looks_like_an_identifier(value: &str) -> bool {
+    let value = alphanumeric_lowercase(value);
+    let mixed = value.chars().any(|c| c.is_ascii_digit()) && value.chars().any(char::is_alphabetic);
+    value.chars().count() >= OTHER_IDENTIFIER_MIN_CHARS || mixed
 }
 
 impl Identity<'_> {
@@ -427,14 +447,17 @@ impl Identity<'_> {
     /// Everything is found in the text as typed and replaced in one pass, so a marker is never
     /// cut again ("(masked)" for a patient named Masked).
     ///
-    /// The patient's other names and numbers ([`Identity::others`]) are cut by the same rules,
-    /// each name with the given name it was held with, each number as an MRN.
+    /// The patient's other names, MRNs and birth dates ([`Identity::others`]) are cut by the
+    /// same rules, each name with the given name it was held with. Their other identifier values
+    /// are cut as whole tokens only (a number as a number of its own, a value with letters
+    /// with any separators but never inside a longer word or number), and only those that look
+    /// like an identifier ([`OTHER_IDENTIFIER_MIN_CHARS`]): "12" never cuts "12 seizures".
     pub fn masked_text(&self, text: &str) -> String {
         let mut spans = self.spans(text);
-        let others = self.others.map_or((&[][..], &[][..]), |o| {
-            (o.names.as_slice(), o.numbers.as_slice())
-        });
-        for (family_name, given_name) in others.0 {
+        let Some(others) = self.others else {
+            return replace_spans(text, spans);
+        };
+        for (family_name, given_name) in &others.names {
             let former = Identity {
                 family_name,
                 given_name,
@@ -442,14 +465,31 @@ impl Identity<'_> {
             };
             spans.extend(former.spans(text));
         }
-        for mrn in others.1 {
-            spans.extend(
-                Identity {
-                    mrn,
-                    ..Identity::default()
-                }
-                .spans(text),
-            );
+        for birth_date in &others.birth_dates {
+            let former = Identity {
+                birth_date: Some(*birth_date),
+                ..Identity::default()
+            };
+            spans.extend(former.spans(text));
+        }
+        for mrn in &others.former_mrns {
+            let former = Identity {
+                mrn,
+                ..Identity::default()
+            };
+            spans.extend(former.spans(text));
+        }
+        for number in others
+            .numbers
+            .iter()
+            .filter(|n| looks_like_an_identifier(n))
+        {
+            let value = alphanumeric_lowercase(number);
+            if value.chars().all(|c| c.is_ascii_digit()) {
+                spans.extend(numeric_token_spans(text, &value));
+            } else {
+                spans.extend(spans_ignoring_separators(text, &value, Glued::Refused));
+            }
         }
         replace_spans(text, spans)
     }
@@ -1067,7 +1107,7 @@ fn is_accent(c: char) -> bool {
 /// `text` lower-cased with its letters and digits kept and Latin accents taken off ("Núñez" is
 /// "nunez", "Straße" "strasse"). A table of Latin letters rather than Unicode decomposition:
 /// names in this country's records are Latin-script, and it needs no new dependency.
-fn folded(text: &str) -> String {
+pub(crate) fn folded(text: &str) -> String {
     text.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
@@ -1953,6 +1993,24 @@ fn spans_ignoring_separators(text: &str, pattern: &str, glued: Glued) -> Vec<(us
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn another_identifier_value_is_cut_only_whole_and_only_if_it_looks_like_one() {
+        let others = OtherIdentity {
+            numbers: ["12", "AB", "4471", "X9", "KX-88"]
+                .map(String::from)
+                .to_vec(),
+            ..OtherIdentity::default()
+        };
+        let who = Identity {
+            others: Some(&others),
+            ..Identity::default()
+        };
+        assert_eq!(
+            who.masked_text("12 seizures, AB told; bed 4471, X9 ward, ref kx 88, 144712"),
+            "12 seizures, AB told; bed (masked), (masked) ward, ref (masked), 144712"
+        );
+    }
 
     #[test]
     fn a_masked_row_hides_identity_keys_at_any_depth_and_the_patients_identity_in_text() {

@@ -104,6 +104,14 @@ pub struct ImportedPatient {
     /// importer resolves them as it does a subject named so, to the Patient of the file (or
     /// stored from the same source) carrying it, and adds them to `same_as` (and `replaces`).
     pub linked_identifiers: Vec<LinkedIdentifier>,
+    /// Every name the record holds, (family, given names joined by spaces): the current one
+    /// and any other (`maiden`, `old`, `nickname`, ...), in file order. Whom a record names
+    /// and what a masked screen cuts (see `import::same_id`, `domain::history`).
+    pub names: Vec<(String, String)>,
+    /// The identifiers it says it no longer goes by (`use` `old`, a number before the source
+    /// re-numbered the patient): never matched on, but what it shares with a stored patient
+    /// under those is shared identity (see `import::same_id`).
+    pub former_identifiers: Vec<(Option<String>, String)>,
 }
 
 /// A `Patient.link` whose `other` is an identifier alone (see
@@ -1490,6 +1498,37 @@ fn map_patient(
                 })
             })
             .filter(|linked| !linked.value.is_empty())
+            .collect(),
+        names: resource
+            .name
+            .iter()
+            .map(|name| {
+                let family = name.family.as_deref().unwrap_or_default().trim().to_owned();
+                let given = name.given.join(" ").trim().to_owned();
+                if family.is_empty() && given.is_empty() {
+                    (
+                        name.text.as_deref().unwrap_or_default().trim().to_owned(),
+                        String::new(),
+                    )
+                } else {
+                    (family, given)
+                }
+            })
+            // A name too long to keep is no name a person types.
+            .filter(|(family, given)| {
+                !(family.is_empty() && given.is_empty())
+                    && family.len() <= MAX_TEXT_BYTES
+                    && given.len() <= MAX_TEXT_BYTES
+            })
+            .collect(),
+        former_identifiers: resource
+            .identifier
+            .iter()
+            .filter(|identifier| identifier.usage.as_deref() == Some("old"))
+            .filter_map(|identifier| {
+                let value = identifier.value.as_deref()?.trim();
+                (!value.is_empty()).then(|| (system_of(identifier), value.to_owned()))
+            })
             .collect(),
     })
 }

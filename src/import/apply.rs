@@ -71,8 +71,9 @@ pub(super) struct Input<'a> {
     pub today: NaiveDate,
     /// The run's deletions so far that said when they were made.
     pub deletions: &'a mut RunDeletions,
-    /// (source, Patient id) refused earlier in the run as another person (see `same_id`).
-    pub refused: &'a std::collections::HashSet<(String, String)>,
+    /// (source, Patient id) refused as another person (see `same_id`), with why: left out
+    /// with what is filed under them.
+    pub refused: &'a HashMap<(String, String), String>,
 }
 
 /// The removals a run has applied that said when they were made (a `DELETE` with its time, a
@@ -698,6 +699,7 @@ fn op_of_mapped(
                         identifier
                     })
                     .collect(),
+                names: patient.names,
             };
             Op::Patient {
                 at: raw.path.clone(),
@@ -1283,7 +1285,7 @@ struct Writer<'a> {
     /// [`ImportTx::finish_run`].
     removes: bool,
     deletions: &'a mut RunDeletions,
-    refused: &'a std::collections::HashSet<(String, String)>,
+    refused: &'a HashMap<(String, String), String>,
 }
 
 /// Where the writer is within one transaction.
@@ -1381,6 +1383,15 @@ impl Writer<'_> {
                 superseded,
                 facts,
             } => {
+                // Refused as another person than the stored patient with its id (see
+                // `same_id`): the file's report says so once.
+                if let Some(own) = key
+                    && self
+                        .refused
+                        .contains_key(&(self.source.to_owned(), own.clone()))
+                {
+                    return Ok(None);
+                }
                 counted.patients += 1;
                 let id = match tx.match_patient(keys, self.equivalent)? {
                     // Created earlier in this file: the first read could not check this
@@ -1436,6 +1447,7 @@ impl Writer<'_> {
                     );
                 }
                 tx.describe_identifiers(id, &facts.identifiers)?;
+                tx.keep_names(id, &facts.names)?;
                 state.last = None;
                 if self.replace {
                     self.file_patients.push(id);
@@ -1494,14 +1506,13 @@ impl Writer<'_> {
                 let subject = &resource.subject;
                 // Its Patient id was refused as another person than the stored patient who has
                 // it: filed under that id, it would join that patient's record.
-                if self.refused.contains(subject) {
+                if let Some(why) = self.refused.get(subject) {
                     counted.warn(
                         &resource.at,
                         format!("{}/{}", resource.resource_type, resource.id),
                         &format!(
-                            "left out: its subject Patient/{} was refused in this run as \
-                             another person than the stored patient with that id; import each \
-                             system's files with its own --source NAME",
+                            "left out: its subject was refused: {why} (--lift-refusal {} if \
+                             one person)",
                             subject.1
                         ),
                     );
@@ -1797,7 +1808,12 @@ impl Writer<'_> {
         // anything), and no Patient waits to be created at the end of the run (the same person,
         // under another Patient id, in an earlier file or earlier in this one: the end of the
         // run creates them in their order, the last one's demographics holding).
+        let refused = key.as_ref().is_some_and(|own| {
+            self.refused
+                .contains_key(&(self.source.to_owned(), own.clone()))
+        });
         let new_here = group.computed.is_some()
+            && !refused
             && !keys.is_empty()
             && matches!(tx.match_patient(keys, self.equivalent)?, PatientMatch::New)
             && !tx.any_pending_patient(run)?;
@@ -1832,6 +1848,7 @@ impl Writer<'_> {
             );
         }
         tx.describe_identifiers(id, &facts.identifiers)?;
+        tx.keep_names(id, &facts.names)?;
         self.created.insert(id);
         if self.replace {
             self.file_patients.push(id);

@@ -277,6 +277,7 @@ fn create_or_merge(
         );
     }
     tx.describe_identifiers(found.0, &new.facts.identifiers)?;
+    tx.keep_names(found.0, &new.facts.names)?;
     Ok(Some(found))
 }
 

@@ -9,21 +9,31 @@
 //! patient is*): a Patient found through its id is that patient unless the record contradicts
 //! it on every count it can be checked on:
 //!
-//! - *identifiers*: both carry identifiers (refract's own systems aside: the Patient ids and
-//!   servers it keeps) and none is the other's (with `--same-system` groups as one system);
+//! - *identifiers*: none in common (refract's own systems aside: the Patient ids and servers
+//!   it keeps; with `--same-system` groups as one system). An identifier the record says it no
+//!   longer goes by (`use` `old`: the number before the source re-numbered the patient)
+//!   counts as in common; a record with no identifier has none in common;
+//! - *name*: no name of the record (every `Patient.name`, maiden and old ones too) is one the
+//!   stored patient's records held, family and given names alike (a changed family name, a
+//!   marriage, is allowed only where the given name, birth date and sex agree: then nothing
+//!   contradicts them anyway; a maiden name the record keeps is one of its names). Where
+//!   either side has no name, the name decides nothing: then only records that both carry
+//!   identifiers, none in common, are judged, on sex and birth date alone;
 //! - *demographics*: the sex differs (neither `unknown`) or the birth dates cannot be one day
-//!   (a year or a month given alone is any day of it).
+//!   (a year or a month given alone is any day of it). A name in common keeps one of them
+//!   corrected an update; both differing is another person whatever the name.
 //!
-//! Anything in common keeps it an update: a new address or a corrected name, an MRN added, a
-//! re-identification that keeps an identifier or the sex and birth date, a corrected birth
-//! date or sex under the same MRN. A record with no identifier, or no sex and birth date, says
-//! too little to contradict anyone. A record that the source links to another
-//! (`Patient.link`) is the source's word on who it is, and a record merged into the stored
-//! patient keeps the old details by design: neither is judged here.
+//! Anything else in common keeps it an update: a new address or a corrected name, an MRN
+//! added, a re-numbering that keeps the old number (`use` `old`), a corrected birth date or
+//! sex under the same name or MRN. A record linked (`Patient.link`) to the stored patient, by
+//! one of their Patient ids or one of their identifiers, is the source's word that it is them
+//! (a merge keeps the old details by design): not judged. A link to anyone else says nothing of
+//! whether it is the stored one.
 
 use chrono::{Datelike, NaiveDate};
 
-use super::{FirstRead, ImportOptions, PendingPatient, ledger, source_of};
+use super::{FilePatient, FirstRead, ImportOptions, PendingPatient, ledger, source_of};
+use crate::domain::history::folded;
 use crate::domain::{DatePrecision, Patient, Sex};
 use crate::store::imports::{IdentityLookup, PatientMatch};
 use crate::store::{Store, StoreError};
@@ -34,10 +44,23 @@ const REFRACT_PATIENT_SYSTEMS: &str = "urn:refract:patient-";
 
 /// A Patient of the file that is another person than the patient its id names.
 pub(super) struct AnotherPerson {
+    /// Where in the file.
+    pub at: String,
     /// Its resource id.
     pub id: String,
-    /// One line naming both records.
+    /// One line naming both records and what tells them apart.
     pub why: String,
+}
+
+/// What one side of the comparison says of the person.
+struct Record<'a> {
+    who: &'a Patient,
+    /// The identifiers it is matched on.
+    keys: &'a [(String, String)],
+    /// The identifiers it no longer goes by (`use` `old`).
+    former: &'a [(String, String)],
+    /// Every name it holds, (family, given).
+    names: &'a [(String, String)],
 }
 
 /// Every Patient of the file that its id would merge into another person (see the module).
@@ -54,52 +77,66 @@ pub(super) fn others_under_stored_ids(
         let Some(id) = patient.id.as_deref() else {
             continue;
         };
-        if !patient.linked.is_empty() || !patient.by_identifier.is_empty() {
+        let by_id = [(id_system.clone(), id.to_owned())];
+        let (theirs, their_keys, their_names, stored) =
+            match store.match_patient(&by_id, equivalent)? {
+                PatientMatch::Existing(stored) => {
+                    if store.merged_away(&source, stored, Some(id))? {
+                        continue;
+                    }
+                    (
+                        store.patient(stored)?,
+                        store.identifiers_of_patient(stored)?,
+                        store.names_of_patient(stored)?,
+                        "the stored patient",
+                    )
+                }
+                PatientMatch::New | PatientMatch::Ambiguous(..) => {
+                    let Some(body) = store.staged_patient(&source, id)? else {
+                        continue;
+                    };
+                    let Ok(staged) = serde_json::from_str::<PendingPatient>(&body) else {
+                        continue;
+                    };
+                    let mut names = staged.facts.names.clone();
+                    names.push((
+                        staged.patient.family_name.clone(),
+                        staged.patient.given_name.clone(),
+                    ));
+                    (
+                        staged.patient,
+                        staged.keys,
+                        names,
+                        "the patient of an earlier file",
+                    )
+                }
+            };
+        if links_to(patient, &their_keys, equivalent) {
             continue;
         }
-        let by_id = [(id_system.clone(), id.to_owned())];
-        let (theirs, their_keys, stored) = match store.match_patient(&by_id, equivalent)? {
-            PatientMatch::Existing(stored) => {
-                if store.merged_away(&source, stored, Some(id))? {
-                    continue;
-                }
-                (
-                    store.patient(stored)?,
-                    store.identifiers_of_patient(stored)?,
-                    "a stored patient",
-                )
-            }
-            PatientMatch::New | PatientMatch::Ambiguous(..) => {
-                let Some(body) = store.staged_patient(&source, id)? else {
-                    continue;
-                };
-                let Ok(staged) = serde_json::from_str::<PendingPatient>(&body) else {
-                    continue;
-                };
-                (
-                    staged.patient,
-                    staged.keys,
-                    "a patient an earlier file of this run holds",
-                )
-            }
-        };
         let Some(differences) = contradicted(
-            &patient.who,
-            &patient.keys,
-            &theirs,
-            &their_keys,
+            &Record {
+                who: &patient.who,
+                keys: &patient.keys,
+                former: &patient.former_keys,
+                names: &patient.names,
+            },
+            &Record {
+                who: &theirs,
+                keys: &their_keys,
+                former: &[],
+                names: &their_names,
+            },
             equivalent,
         ) else {
             continue;
         };
         found.push(AnotherPerson {
+            at: patient.at.clone(),
             id: id.to_owned(),
             why: format!(
-                "{}: Patient/{id} ({}) has the id of {stored} of this source ({}), but they \
-                 share no identifier and differ in {differences}: two systems' records under \
-                 one id, or two people; refusing to merge them (import each system's files \
-                 with its own --source NAME); nothing imported",
-                patient.at,
+                "Patient/{id} ({}) is not {stored} ({}) under that id: no identifier in \
+                 common, another {differences}",
                 described(&patient.who),
                 described(&theirs)
             ),
@@ -108,52 +145,122 @@ pub(super) fn others_under_stored_ids(
     Ok(found)
 }
 
-/// What tells the two apart ("sex and birth date"), when the record contradicts the stored
-/// one on identifiers and demographics both; `None` when anything leaves them one person.
-fn contradicted(
-    mine: &Patient,
-    my_keys: &[(String, String)],
-    theirs: &Patient,
+/// Whether the record's links (`Patient.link`) name the stored patient: by one of the Patient
+/// ids they are known by, or by one of their identifiers.
+fn links_to(
+    patient: &FilePatient,
     their_keys: &[(String, String)],
     equivalent: &[Vec<String>],
-) -> Option<&'static str> {
-    let hospital = |keys: &'_ [(String, String)]| -> Vec<(String, String)> {
-        keys.iter()
+) -> bool {
+    let by_id = patient.linked.iter().any(|key| their_keys.contains(key));
+    let by_identifier = patient.by_identifier.iter().any(|(system, value)| {
+        their_keys.iter().any(|(their_system, known)| {
+            known == value
+                && system
+                    .as_deref()
+                    .is_none_or(|system| one_system(system, their_system, equivalent))
+        })
+    });
+    by_id || by_identifier
+}
+
+fn one_system(a: &str, b: &str, equivalent: &[Vec<String>]) -> bool {
+    a == b
+        || equivalent
+            .iter()
+            .any(|group| group.iter().any(|s| s == a) && group.iter().any(|s| s == b))
+}
+
+/// What tells the two apart ("name, sex and birth date"), when the record contradicts the
+/// stored one on every count (see the module); `None` when anything leaves them one person.
+fn contradicted(
+    mine: &Record<'_>,
+    theirs: &Record<'_>,
+    equivalent: &[Vec<String>],
+) -> Option<String> {
+    let hospital = |record: &Record<'_>| -> Vec<(String, String)> {
+        record
+            .keys
+            .iter()
+            .chain(record.former)
             .filter(|(system, _)| !system.starts_with(REFRACT_PATIENT_SYSTEMS))
             .cloned()
             .collect()
     };
-    let (mine_known, theirs_known) = (hospital(my_keys), hospital(their_keys));
-    if mine_known.is_empty() || theirs_known.is_empty() {
-        return None;
-    }
-    let one_system = |a: &str, b: &str| {
-        a == b
-            || equivalent
-                .iter()
-                .any(|group| group.iter().any(|s| s == a) && group.iter().any(|s| s == b))
-    };
+    let (mine_known, theirs_known) = (hospital(mine), hospital(theirs));
     let shared = mine_known.iter().any(|(system, value)| {
         theirs_known
             .iter()
-            .any(|(other, known)| known == value && one_system(system, other))
+            .any(|(other, known)| known == value && one_system(system, other, equivalent))
     });
     if shared {
         return None;
     }
-    let sex = mine.sex != theirs.sex && mine.sex != Sex::Unknown && theirs.sex != Sex::Unknown;
-    let birth = match (birth_days(mine), birth_days(theirs)) {
+    let (me, them) = (mine.who, theirs.who);
+    let sex = me.sex != them.sex && me.sex != Sex::Unknown && them.sex != Sex::Unknown;
+    let birth = match (birth_days(me), birth_days(theirs.who)) {
         (Some((first, last)), Some((other_first, other_last))) => {
             last < other_first || other_last < first
         }
         _ => false,
     };
-    match (sex, birth) {
-        (true, true) => Some("sex and birth date"),
-        (true, false) => Some("sex"),
-        (false, true) => Some("birth date"),
-        (false, false) => None,
+    if !sex && !birth {
+        return None;
     }
+    let both_identified = !mine_known.is_empty() && !theirs_known.is_empty();
+    let name = match names_agree(mine.names, theirs.names) {
+        // One corrected detail under the same name is an update; both is someone else.
+        Some(true) if !(sex && birth) => return None,
+        Some(true) => false,
+        Some(false) => true,
+        // No name to compare: only two sets of identifiers with none in common say enough.
+        None if both_identified => false,
+        None => return None,
+    };
+    let differences: Vec<&str> = [(name, "name"), (sex, "sex"), (birth, "birth date")]
+        .into_iter()
+        .filter_map(|(differs, what)| differs.then_some(what))
+        .collect();
+    Some(match differences.as_slice() {
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [] => return None,
+    })
+}
+
+/// Whether the two records share a name: a family and a given name both the same (letters and
+/// digits, in any case, accents ignored; the first given name alone is enough). A family name
+/// changed (a marriage) with the same given name is not the same name: it is allowed only
+/// where the given name, the birth date and the sex agree, and then nothing contradicts the
+/// stored patient anyway. `None` when either holds no name.
+fn names_agree(mine: &[(String, String)], theirs: &[(String, String)]) -> Option<bool> {
+    let folded_name = |(family, given): &(String, String)| {
+        let first_given = given
+            .split_whitespace()
+            .next()
+            .map(folded)
+            .unwrap_or_default();
+        (folded(family), folded(given), first_given)
+    };
+    let named = |names: &[(String, String)]| -> Vec<(String, String, String)> {
+        names
+            .iter()
+            .map(folded_name)
+            .filter(|(family, given, _)| !(family.is_empty() && given.is_empty()))
+            .collect()
+    };
+    let (mine, theirs) = (named(mine), named(theirs));
+    if mine.is_empty() || theirs.is_empty() {
+        return None;
+    }
+    Some(mine.iter().any(|(family, given, first)| {
+        theirs
+            .iter()
+            .any(|(their_family, their_given, their_first)| {
+                family == their_family
+                    && (given == their_given || (!first.is_empty() && first == their_first))
+            })
+    }))
 }
 
 /// The first and the last day a birth date may be: a year or a month given alone is any day of
@@ -171,20 +278,15 @@ fn birth_days(patient: &Patient) -> Option<(NaiveDate, NaiveDate)> {
     Some((first, last))
 }
 
-/// "MRN B-77 (urn:oid:…), Novak Pavel, male, born 1950-01-01": who a record is, for a person
-/// to tell two apart.
+/// "MRN B-77, Novak Pavel, male, born 1950-01-01": who a record is, for a person to tell two
+/// apart.
 fn described(patient: &Patient) -> String {
-    let system = if patient.mrn_system.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", patient.mrn_system)
-    };
     let born = patient
         .birth_date_text()
         .map(|born| format!(", born {born}"))
         .unwrap_or_default();
     format!(
-        "MRN {}{system}, {} {}, {}{born}",
+        "MRN {}, {} {}, {}{born}",
         patient.mrn,
         patient.family_name,
         patient.given_name,
@@ -216,15 +318,40 @@ mod tests {
         (system.to_owned(), value.to_owned())
     }
 
+    /// A side: who, the identifiers, the names.
+    type Side<'a> = (&'a Patient, &'a [(String, String)], &'a [(String, String)]);
+
+    fn judged(mine: Side<'_>, theirs: Side<'_>, equivalent: &[Vec<String>]) -> Option<String> {
+        contradicted(
+            &Record {
+                who: mine.0,
+                keys: mine.1,
+                former: &[],
+                names: mine.2,
+            },
+            &Record {
+                who: theirs.0,
+                keys: theirs.1,
+                former: &[],
+                names: theirs.2,
+            },
+            equivalent,
+        )
+    }
+
+    fn name(family: &str, given: &str) -> Vec<(String, String)> {
+        vec![(family.to_owned(), given.to_owned())]
+    }
+
     #[test]
     fn a_birth_year_alone_contradicts_only_a_day_outside_it() {
         let day = person(Sex::Female, "1985-04-12", DatePrecision::Day);
         let year = person(Sex::Female, "1985-01-01", DatePrecision::Year);
         let other_year = person(Sex::Female, "1986-01-01", DatePrecision::Year);
         let (a, b) = (vec![key("urn:a", "1")], vec![key("urn:b", "2")]);
-        assert_eq!(contradicted(&year, &a, &day, &b, &[]), None);
+        assert_eq!(judged((&year, &a, &[]), (&day, &b, &[]), &[]), None);
         assert_eq!(
-            contradicted(&other_year, &a, &day, &b, &[]),
+            judged((&other_year, &a, &[]), (&day, &b, &[]), &[]).as_deref(),
             Some("birth date")
         );
     }
@@ -235,28 +362,69 @@ mod tests {
         let him = person(Sex::Male, "1950-01-01", DatePrecision::Day);
         let id = key("urn:refract:patient-id:", "12");
         let hers = vec![id.clone(), key("urn:a", "1")];
+        let mine = [id.clone(), key("urn:a", "1")];
+        assert_eq!(judged((&him, &mine, &[]), (&her, &hers, &[]), &[]), None);
         assert_eq!(
-            contradicted(&him, &[id.clone(), key("urn:a", "1")], &her, &hers, &[]),
-            None
-        );
-        assert_eq!(
-            contradicted(&him, std::slice::from_ref(&id), &her, &hers, &[]),
+            judged(
+                (&him, std::slice::from_ref(&id), &[]),
+                (&her, &hers, &[]),
+                &[]
+            ),
             None
         );
         let declared = vec![vec![String::from("urn:a"), String::from("urn:b")]];
+        let other_system = [id.clone(), key("urn:b", "1")];
         assert_eq!(
-            contradicted(
-                &him,
-                &[id.clone(), key("urn:b", "1")],
-                &her,
-                &hers,
-                &declared
+            judged((&him, &other_system, &[]), (&her, &hers, &[]), &declared),
+            None
+        );
+        assert_eq!(
+            judged((&him, &other_system, &[]), (&her, &hers, &[]), &[]).as_deref(),
+            Some("sex and birth date")
+        );
+    }
+
+    #[test]
+    fn without_identifiers_a_name_and_a_birth_date_both_differing_is_another_person() {
+        let her = person(Sex::Female, "1985-04-12", DatePrecision::Day);
+        let him = person(Sex::Male, "1950-01-01", DatePrecision::Day);
+        let her_corrected = person(Sex::Female, "1985-04-21", DatePrecision::Day);
+        let id = [key("urn:refract:patient-id:", "12")];
+        let hers = name("Horvat", "Ana");
+        assert_eq!(
+            judged(
+                (&him, &id, &name("Novak", "Pavel")),
+                (&her, &id, &hers),
+                &[]
+            )
+            .as_deref(),
+            Some("name, sex and birth date")
+        );
+        // A corrected birth date under her name, a corrected name with her birth date.
+        assert_eq!(
+            judged(
+                (&her_corrected, &id, &name("horvát", "Ana Marija")),
+                (&her, &id, &hers),
+                &[]
             ),
             None
         );
         assert_eq!(
-            contradicted(&him, &[id, key("urn:b", "1")], &her, &hers, &[]),
-            Some("sex and birth date")
+            judged((&her, &id, &name("Kovač", "Ana")), (&her, &id, &hers), &[]),
+            None
         );
+        // Married under another family name, with her birth date: nothing contradicts her. With
+        // another birth date too: not her.
+        assert_eq!(
+            judged(
+                (&her_corrected, &id, &name("Kovač", "Ana")),
+                (&her, &id, &hers),
+                &[]
+            )
+            .as_deref(),
+            Some("name and birth date")
+        );
+        // No name to compare: says too little.
+        assert_eq!(judged((&him, &id, &[]), (&her, &id, &hers), &[]), None);
     }
 }

@@ -452,6 +452,9 @@ pub struct PatientFacts {
     /// store them: a value written without one under the source's unscoped system).
     #[serde(default)]
     pub identifiers: Vec<PatientIdentifier>,
+    /// Every name the record holds, (family, given) (see `fhir::ImportedPatient::names`).
+    #[serde(default)]
+    pub names: Vec<(String, String)>,
 }
 
 /// What an import did to a stored patient's demographics.
@@ -1404,7 +1407,7 @@ pub struct Projected {
 /// Adds 1 to the count of resources ever removed or replaced by an import, so that a file
 /// imported before is read again rather than skipped (it may restore what was removed or
 /// replaced).
-fn bump_epoch(conn: &Connection) -> Result<()> {
+pub(super) fn bump_epoch(conn: &Connection) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO meta (key, value) VALUES ('import_epoch', '1')
          ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
@@ -1843,6 +1846,20 @@ impl ImportTx<'_> {
         identifiers: &[PatientIdentifier],
     ) -> Result<()> {
         describe_identifiers(self.conn, id, identifiers)
+    }
+
+    /// Keeps every name a Patient record of the patient held (`patient_names`): what a masked
+    /// screen cuts and whom a later record under their id is compared with. Names are added,
+    /// never removed: a name once theirs identifies them still.
+    pub fn keep_names(&self, id: PatientId, names: &[(String, String)]) -> Result<()> {
+        let mut insert = self.conn.prepare_cached(
+            "INSERT OR IGNORE INTO patient_names (patient_id, family_name, given_name)
+             VALUES (?1, ?2, ?3)",
+        )?;
+        for (family, given) in names {
+            insert.execute(params![id.0, family, given])?;
+        }
+        Ok(())
     }
 
     /// See [`update_demographics`]: audited with what it replaced.

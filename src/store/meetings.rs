@@ -171,12 +171,14 @@ pub struct PatientCase {
     pub chosen_option: Option<String>,
 }
 
-/// The names and numbers the record holds for a patient besides the current ones, which a
-/// masked screen and masked minutes cut from what the team typed as they cut the current ones:
-/// every identifier value the patient is known by (the number of a record an MPI merge joined
-/// to theirs; not refract's own keeps of a source's Patient ids and servers, which are no
-/// number a person types), and every name and MRN an import replaced (the audit log's
-/// `import.patient.update` keeps what was before: a maiden name, a number before a merge).
+/// The names, numbers and birth dates the record holds for a patient besides the current ones,
+/// which a masked screen and masked minutes cut from what the team typed as they cut the
+/// current ones: every identifier value the patient is known by (the number of a record an MPI
+/// merge joined to theirs; not refract's own keeps of a source's Patient ids and servers, which
+/// are no number a person types), every name their records held (`patient_names`: a maiden
+/// name in `Patient.name`), and every name, MRN and birth date an import replaced (the audit
+/// log's `import.patient.update` keeps what was before: a maiden name, a number before a
+/// merge, a birth date corrected).
 fn other_identity(conn: &Connection, patient: PatientId) -> Result<OtherIdentity> {
     let mut others = OtherIdentity {
         numbers: conn
@@ -186,7 +188,14 @@ fn other_identity(conn: &Connection, patient: PatientId) -> Result<OtherIdentity
             )?
             .query_map([patient.0], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?,
-        names: Vec::new(),
+        names: conn
+            .prepare_cached(
+                "SELECT family_name, given_name FROM patient_names WHERE patient_id = ?1",
+            )?
+            .query_map([patient.0], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?,
+        former_mrns: Vec::new(),
+        birth_dates: Vec::new(),
     };
     let replaced: Vec<(Option<String>, Option<String>)> = conn
         .prepare_cached(
@@ -208,16 +217,24 @@ fn other_identity(conn: &Connection, patient: PatientId) -> Result<OtherIdentity
             field("family_name").to_owned(),
             field("given_name").to_owned(),
         ));
-        others.numbers.push(field("mrn").to_owned());
+        others.former_mrns.push(field("mrn").to_owned());
+        // A year or a month alone is no day to cut.
+        if let Ok(born) = chrono::NaiveDate::parse_from_str(field("birth_date"), "%Y-%m-%d") {
+            others.birth_dates.push(born);
+        }
     }
-    others.numbers.retain(|number| !number.trim().is_empty());
-    others.numbers.sort();
-    others.numbers.dedup();
+    for numbers in [&mut others.numbers, &mut others.former_mrns] {
+        numbers.retain(|number| !number.trim().is_empty());
+        numbers.sort();
+        numbers.dedup();
+    }
     others
         .names
         .retain(|(family, given)| !(family.trim().is_empty() && given.trim().is_empty()));
     others.names.sort();
     others.names.dedup();
+    others.birth_dates.sort();
+    others.birth_dates.dedup();
     Ok(others)
 }
 
