@@ -812,6 +812,7 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE patient_identifiers DROP COLUMN id_use;
          ALTER TABLE patient_identifiers DROP COLUMN id_type;
          ALTER TABLE patients DROP COLUMN demographics_updated;
+         ALTER TABLE patients DROP COLUMN death_source;
          PRAGMA user_version = 29;",
     )
     .unwrap();

@@ -90,6 +90,8 @@ pub struct ImportedPatient {
     pub mrn_is_record_number: bool,
     /// `meta.lastUpdated`: an older Patient never replaces newer demographics.
     pub last_updated: Option<String>,
+    /// `deceasedBoolean: false`: the source says the patient is alive (its silence does not).
+    pub says_alive: bool,
     /// The other Patient resources of the same source this one says are the same person
     /// (`Patient.link`), by id (or the key of a `urn:uuid` bundle URL): matched as this
     /// patient, whatever their other identifiers say.
@@ -1254,9 +1256,9 @@ fn current_name(names: &[model::HumanName]) -> Option<&model::HumanName> {
 /// object again in a different context" (`secondary`), nor the numbers a family or a visit
 /// shares: an insurance member or subscriber number (MB, SN: dependants carry the
 /// subscriber's), an account number (AN: a guarantor's account covers a household), a visit
-/// number (VN). Such an identifier is still shown where it is the only one, never matched on.
+/// number (VN) (see `identifier_systems::SHARED_TYPES`), nor one a refract export says two
+/// people carry. Such an identifier is still shown where it is the only one, never matched on.
 fn names_one_person(identifier: &model::Identifier) -> bool {
-    const SHARED_TYPES: [&str; 4] = ["MB", "SN", "AN", "VN"];
     let usage_names_them = !matches!(
         identifier.usage.as_deref(),
         Some("old" | "temp" | "secondary")
@@ -1266,10 +1268,16 @@ fn names_one_person(identifier: &model::Identifier) -> bool {
             coding
                 .code
                 .as_deref()
-                .is_some_and(|code| SHARED_TYPES.contains(&code))
+                .is_some_and(|code| identifier_systems::SHARED_TYPES.contains(&code))
         })
     });
-    usage_names_them && kind_names_them
+    // An export of refract says so of a value two people carry (see
+    // `identifier_systems::MATCH_URL`).
+    let refract_matches_them = !identifier.extension.iter().any(|extension| {
+        extension.url.as_deref() == Some(identifier_systems::MATCH_URL)
+            && extension.value_code.as_deref() == Some(identifier_systems::NEVER_MATCHED)
+    });
+    usage_names_them && kind_names_them && refract_matches_them
 }
 
 /// An identifier's type as refract keeps it (for an export to write back).
@@ -1433,6 +1441,8 @@ fn map_patient(
         described,
         mrn_is_record_number,
         last_updated: resource.meta.as_ref().and_then(|m| m.last_updated.clone()),
+        says_alive: resource.deceased_boolean == Some(false)
+            && resource.deceased_date_time.is_none(),
         same_as: linked_patients(resource.link.iter(), raw.full_url, warnings),
         superseded: resource
             .link

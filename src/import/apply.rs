@@ -688,6 +688,8 @@ fn op_of_mapped(
             let facts = PatientFacts {
                 last_updated: patient.last_updated,
                 mrn_is_record_number: patient.mrn_is_record_number,
+                source: source.clone(),
+                says_alive: patient.says_alive,
                 identifiers: patient
                     .described
                     .into_iter()
@@ -1213,6 +1215,7 @@ impl<'a> Grouper<'a> {
                     patient: patient.clone(),
                     fhir_id: key.clone(),
                     last_updated: facts.last_updated.clone(),
+                    death_source: Some(facts.source.clone()).filter(|source| !source.is_empty()),
                 };
                 // In the ledger's order, (type, id), as the end of a run reads them back: ids
                 // are unique per type only, and renewals of one drug merge in this order.
@@ -1851,6 +1854,7 @@ impl Writer<'_> {
             patient,
             fhir_id: key.clone(),
             last_updated: facts.last_updated.clone(),
+            death_source: Some(facts.source.clone()).filter(|source| !source.is_empty()),
         };
         let computed = group.computed.take().filter(|_| whole);
         project::create_in_file(

@@ -159,6 +159,7 @@ fn create_pending_once(
                         patient,
                         fhir_id: new.fhir_id,
                         last_updated: new.facts.last_updated,
+                        death_source: Some(new.facts.source).filter(|source| !source.is_empty()),
                     }
                 });
                 let patient = read_patient(tx, id, created)?;
@@ -303,6 +304,8 @@ pub(super) struct Created {
     pub fhir_id: Option<String>,
     /// Its Patient's `meta.lastUpdated` (see `store::imports::update_demographics`).
     pub last_updated: Option<String>,
+    /// The source of its Patient: the one whose word may take back a death it reports.
+    pub death_source: Option<String>,
 }
 
 fn read_patient(
@@ -683,6 +686,7 @@ fn write_patient(
             &new.patient,
             new.fhir_id.as_deref(),
             new.last_updated.as_deref(),
+            new.death_source.as_deref(),
             &projection,
             now,
         )?;

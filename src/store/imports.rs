@@ -240,11 +240,17 @@ pub fn differing_in(
         .then(|| record_system.to_owned())
 }
 
-/// Whether two people were found to share this identifier (see [`match_patient`]).
+/// Whether two people were found to share this identifier (see [`match_patient`]), in any
+/// spelling of its system (marks are kept in the canonical one since migration 36).
 fn is_shared(conn: &Connection, system: &str, value: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM shared_identifiers WHERE system = ?1 AND value = ?2")?
-        .exists(params![system, value])?)
+    let mut stmt =
+        conn.prepare_cached("SELECT 1 FROM shared_identifiers WHERE system = ?1 AND value = ?2")?;
+    for system in identifier_systems::spellings(system) {
+        if stmt.exists(params![system, value])? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The value a patient is known by under `system`, if any.
@@ -314,6 +320,7 @@ fn insert_patient(
     patient: &Patient,
     fhir_id: Option<&str>,
     updated: Option<&str>,
+    death_source: Option<&str>,
     projection: &ListProjection,
     now: NaiveDateTime,
 ) -> Result<()> {
@@ -326,6 +333,10 @@ fn insert_patient(
     if updated.is_some() {
         conn.prepare_cached("UPDATE patients SET demographics_updated = ?2 WHERE id = ?1")?
             .execute(params![id.0, updated])?;
+    }
+    if patient.is_deceased() && death_source.is_some() {
+        conn.prepare_cached("UPDATE patients SET death_source = ?2 WHERE id = ?1")?
+            .execute(params![id.0, death_source])?;
     }
     if id != expected {
         return Err(super::StoreError::Corrupt {
@@ -358,6 +369,8 @@ fn add_identifiers(
     let mut new_subject = false;
     let mut shared = Vec::new();
     for (system, value) in keys {
+        // One spelling per namespace, whatever the caller was given.
+        let system = &identifier_systems::canonical(system);
         if is_shared(conn, system, value)? {
             continue;
         }
@@ -452,6 +465,12 @@ pub struct PatientFacts {
     /// store them: a value written without one under the source's unscoped system).
     #[serde(default)]
     pub identifiers: Vec<PatientIdentifier>,
+    /// The source it came from: the one that reports a death may take it back.
+    #[serde(default)]
+    pub source: String,
+    /// Whether it says the patient is alive (`deceasedBoolean: false`), which silence does not.
+    #[serde(default)]
+    pub says_alive: bool,
 }
 
 /// What an import did to a stored patient's demographics.
@@ -537,6 +556,18 @@ fn update_demographics(
         conn.prepare_cached("UPDATE patients SET demographics_updated = ?2 WHERE id = ?1")?
             .execute(params![id.0, facts.last_updated])?;
     }
+    let reported_by: Option<String> = conn
+        .prepare_cached("SELECT death_source FROM patients WHERE id = ?1")?
+        .query_row([id.0], |row| row.get(0))
+        .optional()?
+        .flatten();
+    let death = kept_death(&stored, reported_by.as_deref(), patient, facts, older);
+    incoming.deceased = death.deceased;
+    incoming.deceased_date = death.date;
+    if death.reported_by != reported_by {
+        conn.prepare_cached("UPDATE patients SET death_source = ?2 WHERE id = ?1")?
+            .execute(params![id.0, death.reported_by])?;
+    }
     let before = Demographics::of(&stored);
     let after = Demographics::of(&incoming);
     let kept = older && {
@@ -600,6 +631,70 @@ fn update_demographics(
     Ok(outcome)
 }
 
+/// A patient's death as an import leaves it, and the source that reported it.
+struct KeptDeath {
+    deceased: bool,
+    date: Option<chrono::NaiveDate>,
+    reported_by: Option<String>,
+}
+
+/// A death is a fact once true: no recency takes it away. The stored death stays whatever a
+/// newer record of another source leaves unsaid, and an older record's death (any source's)
+/// is taken with its day. Only the source that reported it takes it back, by saying the
+/// patient is alive (`deceasedBoolean: false`) in a record not older than the stored one; a
+/// death whose reporter is not known (stored before refract kept it, or entered by hand) is
+/// taken back by any source's explicit word. Of two days of death, the newer record's holds;
+/// a day fills in a death known without one.
+fn kept_death(
+    stored: &Patient,
+    reported_by: Option<&str>,
+    incoming: &Patient,
+    facts: &PatientFacts,
+    older: bool,
+) -> KeptDeath {
+    let stored_death = stored.death();
+    let incoming_death = incoming.death();
+    // A Patient staged by a version that did not say its source reports none.
+    let reporter = Some(facts.source.clone()).filter(|source| !source.is_empty());
+    match (stored_death, incoming_death) {
+        (Some(_), None)
+            if facts.says_alive
+                && !older
+                && reported_by.is_none_or(|source| source == facts.source.as_str()) =>
+        {
+            KeptDeath {
+                deceased: false,
+                date: None,
+                reported_by: None,
+            }
+        }
+        (Some(death), None) => KeptDeath {
+            deceased: true,
+            date: death.date,
+            reported_by: reported_by.map(str::to_owned),
+        },
+        (None, Some(death)) => KeptDeath {
+            deceased: true,
+            date: death.date,
+            reported_by: reporter,
+        },
+        (Some(kept), Some(told)) => KeptDeath {
+            deceased: true,
+            date: if older {
+                kept.date.or(told.date)
+            } else {
+                told.date.or(kept.date)
+            },
+            reported_by: reported_by.map(str::to_owned).or(reporter),
+        },
+        (None, None) => KeptDeath {
+            deceased: false,
+            date: None,
+            reported_by: None,
+        },
+    }
+}
+
 /// Keeps what each identifier a Patient carried says of itself (`use`, `type`), for the
 /// export to write back; what a source leaves unsaid keeps what another said.
 fn describe_identifiers(
@@ -622,7 +717,7 @@ fn describe_identifiers(
             .map(serde_json::to_string)
             .transpose()?;
         stmt.execute(params![
-            identifier.system,
+            identifier_systems::canonical(&identifier.system),
             identifier.value,
             id.0,
             identifier.usage,
@@ -1598,6 +1693,45 @@ impl Store {
         patient_identifiers(&self.conn, id)
     }
 
+    /// When another patient shows the same MRN (value and system) as this one: what tells
+    /// this one apart for good, their first Patient id in a source (else their row id).
+    pub fn same_mrn_apart(&self, id: PatientId) -> Result<Option<String>> {
+        let others: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM patients o JOIN patients p ON p.id = ?1
+                 WHERE o.mrn = p.mrn AND o.mrn_system = p.mrn_system AND o.id <> p.id",
+            )?
+            .query_row([id.0], |row| row.get(0))?;
+        if others == 0 {
+            return Ok(None);
+        }
+        let resource: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT system || '|' || value FROM patient_identifiers
+                 INDEXED BY patient_identifiers_patient
+                 WHERE patient_id = ?1 AND system LIKE 'urn:refract:patient-id:%'
+                 ORDER BY system, value LIMIT 1",
+            )?
+            .query_row([id.0], |row| row.get(0))
+            .optional()?;
+        Ok(Some(
+            resource.unwrap_or_else(|| format!("patient-{}", id.0)),
+        ))
+    }
+
+    /// Whether the patient came from an import (FHIR), not from refract itself (the demo, a
+    /// person's entry): whose MRN is then a source's, not this file's.
+    pub fn is_imported_patient(&self, id: PatientId) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT source = 'import' FROM patients WHERE id = ?1")?
+            .query_row([id.0], |row| row.get::<_, bool>(0))
+            .optional()?
+            .unwrap_or(false))
+    }
+
     /// Runs `work` in one immediate transaction (committed if it returns `Ok`), after the bulk
     /// writer's pause when one is due (see [`super::bulk_resume`]).
     pub fn import_write<T>(&mut self, work: impl FnOnce(&ImportTx<'_>) -> Result<T>) -> Result<T> {
@@ -1820,10 +1954,20 @@ impl ImportTx<'_> {
         patient: &Patient,
         fhir_id: Option<&str>,
         updated: Option<&str>,
+        death_source: Option<&str>,
         projection: &ListProjection,
         now: NaiveDateTime,
     ) -> Result<()> {
-        insert_patient(self.conn, id, patient, fhir_id, updated, projection, now)
+        insert_patient(
+            self.conn,
+            id,
+            patient,
+            fhir_id,
+            updated,
+            death_source,
+            projection,
+            now,
+        )
     }
 
     /// Stores the identifiers a patient is known by; those another patient already holds are

@@ -907,6 +907,8 @@ impl Store {
                 )?
                 .execute(rusqlite::params![system, mrn, pid])?;
             }
+            // A document of a version that kept systems as each file spelled them.
+            super::systems::canonicalise(conn, Some(crate::domain::PatientId(pid)))?;
             for (row_index, row) in native.conditions.iter().enumerate() {
                 let at = format!("{place}.conditions[{row_index}]");
                 insert_row(conn, "conditions", &at, row, &with_patient)?;

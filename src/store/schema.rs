@@ -197,6 +197,11 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_tables: false,
         then: None,
     },
+    Migration {
+        sql: include_str!("sql/0036_canonical_identifier_systems.sql"),
+        rebuilds_tables: false,
+        then: Some(super::systems::canonical_identifier_systems),
+    },
 ];
 
 /// The schema version this build writes.
