@@ -262,6 +262,10 @@ fn this_host() -> String {
 /// later record of the drug, from any source, saying it stopped (its own end, or stopped for a
 /// reason); the status `stopped` and the day a record was written (`dateAsserted`,
 /// `authoredOn`) are kept.
+/// Next (review37): a Patient's `deceasedBoolean: false` and its source are kept (a death is
+/// taken back only by the source that reported it), the `use` and `type` of the identifier
+/// shown as its MRN are kept (an export writes them back), and an identifier carrying refract's
+/// `identifier-match` `never` extension (a refract export's) is not matched on.
 pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

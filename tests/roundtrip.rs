@@ -813,6 +813,8 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE patient_identifiers DROP COLUMN id_type;
          ALTER TABLE patients DROP COLUMN demographics_updated;
          ALTER TABLE patients DROP COLUMN death_source;
+         ALTER TABLE patients DROP COLUMN mrn_use;
+         ALTER TABLE patients DROP COLUMN mrn_type;
          PRAGMA user_version = 29;",
     )
     .unwrap();

@@ -21,6 +21,7 @@ use crate::domain::{
     LineOrigin, OutcomeCategory, PlanFollowed, ReviewState, StopReason, TaskStatus, TreatmentLine,
     observation_codes,
 };
+use crate::store::imports::ShownMrn;
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
 
 use super::carried::{
@@ -103,7 +104,7 @@ pub fn write_bundle(
                 patient,
                 &own_system,
                 store.patient_identifiers(id)?,
-                store.is_imported_patient(id)?,
+                store.shown_mrn(id)?,
             ),
             None => Vec::new(),
         };
@@ -586,7 +587,7 @@ fn written_identifiers(
     patient: &crate::domain::Patient,
     own_system: &str,
     held: Vec<PatientIdentifier>,
-    imported: bool,
+    shown_mrn: ShownMrn,
 ) -> Vec<Identifier> {
     // A value written with no system is kept under its source's unscoped system.
     let is_mrn = |identifier: &PatientIdentifier| {
@@ -608,7 +609,7 @@ fn written_identifiers(
             system: NonBlank::new(held.system.as_str()),
             value: NonBlank::new(patient.mrn.as_str()),
         },
-        None if !imported => Identifier {
+        None if !shown_mrn.imported => Identifier {
             extension: Vec::new(),
             usage: None,
             kind: Some(bare_code(
@@ -627,8 +628,8 @@ fn written_identifiers(
                 identifier_systems::MATCH_URL,
                 identifier_systems::NEVER_MATCHED,
             )],
-            usage: None,
-            kind: None,
+            usage: shown_mrn.usage.and_then(NonBlank::new),
+            kind: identifier_type(shown_mrn.kind.as_ref()),
             system: NonBlank::new(patient.mrn_system.as_str()),
             value: NonBlank::new(patient.mrn.as_str()),
         },

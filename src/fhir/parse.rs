@@ -92,6 +92,9 @@ pub struct ImportedPatient {
     pub last_updated: Option<String>,
     /// `deceasedBoolean: false`: the source says the patient is alive (its silence does not).
     pub says_alive: bool,
+    /// The identifier shown as the MRN, with its `use` and `type` (matched on or not: a member
+    /// number shown for want of another keeps its type, for an export to write back).
+    pub mrn_described: Option<PatientIdentifier>,
     /// The other Patient resources of the same source this one says are the same person
     /// (`Patient.link`), by id (or the key of a `urn:uuid` bundle URL): matched as this
     /// patient, whatever their other identifiers say.
@@ -1324,24 +1327,25 @@ fn map_patient(
             .filter(|s| !s.trim().is_empty())
             .map(identifier_systems::canonical)
     };
+    let describe = |identifier: &model::Identifier| {
+        let value = identifier.value.as_deref()?.trim();
+        (!value.is_empty()).then(|| PatientIdentifier {
+            system: system_of(identifier).unwrap_or_default(),
+            value: value.to_owned(),
+            usage: identifier
+                .usage
+                .as_deref()
+                .map(str::trim)
+                .filter(|usage| !usage.is_empty())
+                .map(str::to_owned),
+            kind: identifier.kind.as_ref().map(identifier_type),
+        })
+    };
     let described: Vec<PatientIdentifier> = resource
         .identifier
         .iter()
         .filter(|identifier| names_one_person(identifier))
-        .filter_map(|identifier| {
-            let value = identifier.value.as_deref()?.trim();
-            (!value.is_empty()).then(|| PatientIdentifier {
-                system: system_of(identifier).unwrap_or_default(),
-                value: value.to_owned(),
-                usage: identifier
-                    .usage
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|usage| !usage.is_empty())
-                    .map(str::to_owned),
-                kind: identifier.kind.as_ref().map(identifier_type),
-            })
-        })
+        .filter_map(describe)
         .collect();
     let identifiers: Vec<(Option<String>, String)> = described
         .iter()
@@ -1367,6 +1371,7 @@ fn map_patient(
         .or_else(|| with_value().find(|i| names_one_person(i)))
         .or_else(|| with_value().next());
     let mrn_is_record_number = shown.is_some_and(|identifier| is_mrn(&identifier));
+    let mrn_described = shown.and_then(describe);
     let (mrn, mrn_system) = match shown {
         Some(identifier) => (
             identifier.value.as_deref().unwrap_or("").trim().to_owned(),
@@ -1441,6 +1446,7 @@ fn map_patient(
         described,
         mrn_is_record_number,
         last_updated: resource.meta.as_ref().and_then(|m| m.last_updated.clone()),
+        mrn_described,
         says_alive: resource.deceased_boolean == Some(false)
             && resource.deceased_date_time.is_none(),
         same_as: linked_patients(resource.link.iter(), raw.full_url, warnings),

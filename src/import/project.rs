@@ -23,8 +23,8 @@ use crate::fhir::{
 };
 use crate::rules::Rules;
 use crate::store::imports::{
-    DemographicsChange, ENCOUNTER_PREFIX, IdentityLookup, ImportTx, PatientMatch, PendingRow,
-    StoredResource,
+    DemographicsChange, ENCOUNTER_PREFIX, IdentityLookup, ImportTx, NewPatientFacts, PatientMatch,
+    PendingRow, StoredResource,
 };
 use crate::store::{
     BULK_TRANSACTION, Evaluated, ListProjection, SourceIds, Store, StoreError, now_utc,
@@ -160,6 +160,7 @@ fn create_pending_once(
                         fhir_id: new.fhir_id,
                         last_updated: new.facts.last_updated,
                         death_source: Some(new.facts.source).filter(|source| !source.is_empty()),
+                        mrn_described: new.facts.mrn_described,
                     }
                 });
                 let patient = read_patient(tx, id, created)?;
@@ -306,6 +307,8 @@ pub(super) struct Created {
     pub last_updated: Option<String>,
     /// The source of its Patient: the one whose word may take back a death it reports.
     pub death_source: Option<String>,
+    /// Its MRN's identifier as its Patient wrote it (see `ImportedPatient::mrn_described`).
+    pub mrn_described: Option<crate::domain::identifier_systems::PatientIdentifier>,
 }
 
 fn read_patient(
@@ -685,8 +688,11 @@ fn write_patient(
             read.id,
             &new.patient,
             new.fhir_id.as_deref(),
-            new.last_updated.as_deref(),
-            new.death_source.as_deref(),
+            NewPatientFacts {
+                updated: new.last_updated.as_deref(),
+                death_source: new.death_source.as_deref(),
+                mrn_described: new.mrn_described.as_ref(),
+            },
             &projection,
             now,
         )?;

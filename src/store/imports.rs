@@ -319,11 +319,15 @@ fn insert_patient(
     expected: PatientId,
     patient: &Patient,
     fhir_id: Option<&str>,
-    updated: Option<&str>,
-    death_source: Option<&str>,
+    facts: NewPatientFacts<'_>,
     projection: &ListProjection,
     now: NaiveDateTime,
 ) -> Result<()> {
+    let NewPatientFacts {
+        updated,
+        death_source,
+        mrn_described,
+    } = facts;
     let record = PatientRecord {
         patient: Some(patient.clone()),
         ..PatientRecord::default()
@@ -337,6 +341,9 @@ fn insert_patient(
     if patient.is_deceased() && death_source.is_some() {
         conn.prepare_cached("UPDATE patients SET death_source = ?2 WHERE id = ?1")?
             .execute(params![id.0, death_source])?;
+    }
+    if mrn_described.is_some() {
+        describe_mrn(conn, id, mrn_described)?;
     }
     if id != expected {
         return Err(super::StoreError::Corrupt {
@@ -471,6 +478,48 @@ pub struct PatientFacts {
     /// Whether it says the patient is alive (`deceasedBoolean: false`), which silence does not.
     #[serde(default)]
     pub says_alive: bool,
+    /// The identifier it shows as the MRN, with its `use` and `type`.
+    #[serde(default)]
+    pub mrn_described: Option<PatientIdentifier>,
+}
+
+/// What an import knows of a new patient's Patient beyond their demographics.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewPatientFacts<'a> {
+    /// Its `meta.lastUpdated`.
+    pub updated: Option<&'a str>,
+    /// Its source, which reports a death it says.
+    pub death_source: Option<&'a str>,
+    /// The identifier it shows as the MRN, with its `use` and `type`.
+    pub mrn_described: Option<&'a PatientIdentifier>,
+}
+
+/// Keeps the `use` and `type` of the identifier a patient's MRN is (see
+/// [`PatientFacts::mrn_described`]).
+fn describe_mrn(conn: &Connection, id: PatientId, shown: Option<&PatientIdentifier>) -> Result<()> {
+    let kind = shown
+        .and_then(|shown| shown.kind.as_ref())
+        .map(serde_json::to_string)
+        .transpose()?;
+    conn.prepare_cached("UPDATE patients SET mrn_use = ?2, mrn_type = ?3 WHERE id = ?1")?
+        .execute(params![
+            id.0,
+            shown.and_then(|shown| shown.usage.as_deref()),
+            kind
+        ])?;
+    Ok(())
+}
+
+/// A patient's MRN as a FHIR export writes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShownMrn {
+    /// Whether the patient came from an import (FHIR), not from refract itself (the demo, a
+    /// person's entry): whose MRN is then a source's, not this file's.
+    pub imported: bool,
+    /// The `use` its source wrote (none stored before migration 36).
+    pub usage: Option<String>,
+    /// The `type` its source wrote (none stored before migration 36).
+    pub kind: Option<IdentifierType>,
 }
 
 /// What an import did to a stored patient's demographics.
@@ -548,6 +597,7 @@ fn update_demographics(
     if take_mrn {
         incoming.mrn.clone_from(&patient.mrn);
         incoming.mrn_system.clone_from(&patient.mrn_system);
+        describe_mrn(conn, id, facts.mrn_described.as_ref())?;
     } else {
         incoming.mrn.clone_from(&stored.mrn);
         incoming.mrn_system.clone_from(&stored.mrn_system);
@@ -1721,15 +1771,22 @@ impl Store {
         ))
     }
 
-    /// Whether the patient came from an import (FHIR), not from refract itself (the demo, a
-    /// person's entry): whose MRN is then a source's, not this file's.
-    pub fn is_imported_patient(&self, id: PatientId) -> Result<bool> {
-        Ok(self
+    /// Whose the patient's MRN is and what its source said of it (see [`ShownMrn`]).
+    pub fn shown_mrn(&self, id: PatientId) -> Result<ShownMrn> {
+        let row: Option<(bool, Option<String>, Option<String>)> = self
             .conn
-            .prepare_cached("SELECT source = 'import' FROM patients WHERE id = ?1")?
-            .query_row([id.0], |row| row.get::<_, bool>(0))
-            .optional()?
-            .unwrap_or(false))
+            .prepare_cached(
+                "SELECT source = 'import', mrn_use, mrn_type FROM patients WHERE id = ?1",
+            )?
+            .query_row([id.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .optional()?;
+        Ok(
+            row.map_or_else(ShownMrn::default, |(imported, usage, kind)| ShownMrn {
+                imported,
+                usage,
+                kind: kind.and_then(|json| serde_json::from_str(&json).ok()),
+            }),
+        )
     }
 
     /// Runs `work` in one immediate transaction (committed if it returns `Ok`), after the bulk
@@ -1953,21 +2010,11 @@ impl ImportTx<'_> {
         id: PatientId,
         patient: &Patient,
         fhir_id: Option<&str>,
-        updated: Option<&str>,
-        death_source: Option<&str>,
+        facts: NewPatientFacts<'_>,
         projection: &ListProjection,
         now: NaiveDateTime,
     ) -> Result<()> {
-        insert_patient(
-            self.conn,
-            id,
-            patient,
-            fhir_id,
-            updated,
-            death_source,
-            projection,
-            now,
-        )
+        insert_patient(self.conn, id, patient, fhir_id, facts, projection, now)
     }
 
     /// Stores the identifiers a patient is known by; those another patient already holds are

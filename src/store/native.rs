@@ -117,6 +117,9 @@ const PATIENT_COLUMNS: &[&str] = &[
     "source",
     "source_id",
     "demographics_updated",
+    "death_source",
+    "mrn_use",
+    "mrn_type",
 ];
 const CONDITION_COLUMNS: &[&str] = &[
     "system",
@@ -1604,6 +1607,8 @@ fn native_match(
     mrn: &str,
     identifiers: &[serde_json::Map<String, Cell>],
 ) -> Result<Option<i64>> {
+    // A document of an older version may spell a system as the file kept it (an OID).
+    let system = &crate::domain::identifier_systems::canonical(system);
     let by_mrn: Option<i64> = conn
         .prepare_cached("SELECT id FROM patients WHERE mrn = ?1 AND mrn_system = ?2")?
         .query_row([mrn, system], |row| row.get(0))
@@ -1622,7 +1627,10 @@ fn native_match(
             continue;
         };
         if let Some(id) = stmt
-            .query_row([system, value], |row| row.get(0))
+            .query_row(
+                rusqlite::params![crate::domain::identifier_systems::canonical(system), value],
+                |row| row.get(0),
+            )
             .optional()?
         {
             return Ok(Some(id));

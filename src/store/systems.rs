@@ -8,6 +8,9 @@ use super::Result;
 use crate::domain::PatientId;
 use crate::domain::identifier_systems::canonical;
 
+/// (system, value, patient, use, type) of a stored identifier.
+type HeldIdentifier = (String, String, i64, Option<String>, Option<String>);
+
 /// Migration 36: every stored identifier system, in its canonical spelling.
 pub(super) fn canonical_identifier_systems(conn: &Connection) -> Result<()> {
     canonicalise(conn, None)
@@ -36,8 +39,7 @@ pub(super) fn canonicalise(conn: &Connection, patient: Option<PatientId>) -> Res
             )?;
         }
     }
-    type Row = (String, String, i64, Option<String>, Option<String>);
-    let rows: Vec<Row> = conn
+    let rows: Vec<HeldIdentifier> = conn
         .prepare(
             "SELECT system, value, patient_id, id_use, id_type FROM patient_identifiers
              WHERE system NOT LIKE 'urn:refract:%' AND (?1 IS NULL OR patient_id = ?1)",

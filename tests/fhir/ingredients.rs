@@ -327,6 +327,8 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              ALTER TABLE patient_identifiers DROP COLUMN id_type;
              ALTER TABLE patients DROP COLUMN demographics_updated;
              ALTER TABLE patients DROP COLUMN death_source;
+             ALTER TABLE patients DROP COLUMN mrn_use;
+             ALTER TABLE patients DROP COLUMN mrn_type;
              PRAGMA user_version = 18;",
         )
         .unwrap();

@@ -1,4 +1,5 @@
--- Identifier systems in the one spelling refract keeps them in, and who reported a death.
+-- Identifier systems in the one spelling refract keeps them in, who reported a death, and what
+-- the identifier shown as the MRN said of itself.
 --
 -- Versions before 35 stored a patient's identifier systems as each file spelled them: a
 -- namespace of FHIR R4's identifier registry written as its OID (`urn:oid:2.16.840.1.113883.4.1`,
@@ -22,3 +23,12 @@
 -- take it back, by saying `deceasedBoolean: false` in a later Patient. NULL for a death stored
 -- before (or entered by hand): then a later explicit `false` from any source takes it back.
 ALTER TABLE patients ADD COLUMN death_source TEXT;
+
+-- `mrn_use`, `mrn_type`: R4 `Identifier.use` and `Identifier.type` (JSON, as
+-- `patient_identifiers.id_type`) of the identifier shown as the MRN, which is not always one the
+-- patient is matched on (an insurance member number a parent and a child share, shown for want
+-- of another): a FHIR export writes its type back as the source gave it, never as a medical
+-- record number. NULL where not written, and for MRNs stored before (filled in as their
+-- files are read again).
+ALTER TABLE patients ADD COLUMN mrn_use TEXT;
+ALTER TABLE patients ADD COLUMN mrn_type TEXT;
