@@ -1280,7 +1280,14 @@ fn names_one_person(identifier: &model::Identifier) -> bool {
         extension.url.as_deref() == Some(identifier_systems::MATCH_URL)
             && extension.value_code.as_deref() == Some(identifier_systems::NEVER_MATCHED)
     });
-    usage_names_them && kind_names_them && refract_matches_them
+    // refract's own keys (a source's Patient ids, its merged records, its servers) are made by
+    // the import from where a record came, never taken from what a file says: a file writing
+    // one would be matched as another source's patient without any check.
+    let not_refracts_key = !identifier
+        .system
+        .as_deref()
+        .is_some_and(|system| system.trim_start().starts_with("urn:refract:patient-"));
+    usage_names_them && kind_names_them && refract_matches_them && not_refracts_key
 }
 
 /// An identifier's type as refract keeps it (for an export to write back).

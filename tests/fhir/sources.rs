@@ -758,3 +758,35 @@ fn a_number_without_a_system_keeps_matching_the_sources_next_feed_through_an_exp
     from(&mut fresh, "gp", "gp.json", &epileptic(&gp, LEVETIRACETAM));
     assert_eq!(patients(&fresh), [["G-77", "Moss", "Kit"]]);
 }
+
+/// A file cannot name another source's patient by refract's own key for their Patient id (a
+/// key the import makes from where a record came): it is no identifier to match on.
+#[test]
+fn a_file_writing_refracts_own_key_of_another_sources_patient_is_not_matched_on_it() {
+    let mut env = Env::new();
+    let hospital = person("h1", &[typed("MR", HOSPITAL, "H1")], "Hale", "Ida");
+    from(
+        &mut env,
+        "hosp",
+        "h.json",
+        &epileptic(&hospital, LAMOTRIGINE),
+    );
+    let forged = person(
+        "x1",
+        &[json!({"system": "urn:refract:patient-id:hosp", "value": "h1"})],
+        "Other",
+        "Person",
+    );
+    from(
+        &mut env,
+        "elsewhere",
+        "x.json",
+        &epileptic(&forged, LEVETIRACETAM),
+    );
+    assert_eq!(
+        env.int("SELECT count(*) FROM patients"),
+        2,
+        "{:?}",
+        patients(&env)
+    );
+}
