@@ -271,6 +271,10 @@ fn this_host() -> String {
 /// Also in 17: every name a Patient holds is kept (`patient_names`, migration 0036:
 /// masked screens cut a maiden name that was never the current one); files are read again to
 /// fill it in.
+/// Also in 17: a Patient's `deceasedBoolean: false` and its source are kept (a death is
+/// taken back only by the source that reported it), the `use` and `type` of the identifier
+/// shown as its MRN are kept (an export writes them back), and an identifier carrying refract's
+/// `identifier-match` `never` extension (a refract export's) is not matched on.
 pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

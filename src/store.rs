@@ -24,6 +24,7 @@ mod schema;
 mod sharing;
 mod sources;
 mod sql_types;
+mod systems;
 mod team;
 mod versions;
 mod way_forward;

@@ -814,6 +814,9 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE patients DROP COLUMN demographics_updated;
          DROP TABLE patient_names;
          DROP TABLE refused_patient_ids;
+         ALTER TABLE patients DROP COLUMN death_source;
+         ALTER TABLE patients DROP COLUMN mrn_use;
+         ALTER TABLE patients DROP COLUMN mrn_type;
          PRAGMA user_version = 29;",
     )
     .unwrap();

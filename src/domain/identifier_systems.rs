@@ -102,6 +102,27 @@ pub fn spellings(system: &str) -> Vec<String> {
 /// The v2-0203 code of a medical record number.
 const RECORD_NUMBER: &str = "MR";
 
+/// The v2-0203 identifier types (<http://terminology.hl7.org/CodeSystem/v2-0203>) whose
+/// numbers a family or a visit shares, so that two people may carry one: an insurance member
+/// number (`MB`) and a subscriber number (`SN`), which a policy's dependants carry (a parent's
+/// and a child's member numbers are one value on many plans), an account number (`AN`: a
+/// guarantor's account covers a household) and a visit number (`VN`). An identifier of one of
+/// these types is never matched on, and an export writes its type as stored, so that a file
+/// made from it is not matched on it either. Left out on purpose: the social-security and
+/// national numbers (`SS`, `NI`, `NH`), which name one person (a placeholder one two people
+/// carry is found as it is met, see `store::imports`).
+pub const SHARED_TYPES: [&str; 4] = ["MB", "SN", "AN", "VN"];
+
+/// The extension an export writes on a Patient's identifier that refract matches no one on
+/// (code `never`): a value two people were found to carry, or one whose source's type or
+/// `use` says it names no one person (an insurance member number, an old number). Read back,
+/// it is no key of the patient, so that a file made from the export keeps two such people
+/// two.
+pub const MATCH_URL: &str = "https://refract.dev/fhir/StructureDefinition/identifier-match";
+
+/// The code of [`MATCH_URL`] that says an identifier names no one person.
+pub const NEVER_MATCHED: &str = "never";
+
 /// One identifier a patient is known by, as its source wrote it (R4 `Identifier`): what an
 /// export writes back, so that a file made from it is matched by the sources' next feeds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +163,16 @@ impl IdentifierType {
         self.coding
             .iter()
             .any(|coding| coding.code.as_deref() == Some(RECORD_NUMBER))
+    }
+
+    /// A number a family or a visit shares (see [`SHARED_TYPES`]).
+    pub fn is_shared_kind(&self) -> bool {
+        self.coding.iter().any(|coding| {
+            coding
+                .code
+                .as_deref()
+                .is_some_and(|code| SHARED_TYPES.contains(&code))
+        })
     }
 }
 

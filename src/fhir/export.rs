@@ -15,12 +15,13 @@ use std::io::Write;
 use chrono::{NaiveDateTime, NaiveTime};
 use sha2::{Digest, Sha256};
 
-use crate::domain::identifier_systems::{IdentifierType, PatientIdentifier};
+use crate::domain::identifier_systems::{self, IdentifierType, PatientIdentifier};
 use crate::domain::{
     BpSetting, Comparator, ConditionCodeSystem, DatesKnown, Death, DrugExposure, EvidenceKind,
     LineOrigin, OutcomeCategory, PlanFollowed, ReviewState, StopReason, TaskStatus, TreatmentLine,
     observation_codes,
 };
+use crate::store::imports::ShownMrn;
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
 
 use super::carried::{
@@ -99,9 +100,12 @@ pub fn write_bundle(
     for id in ids {
         let mut summary = store.summary(id)?;
         let identifiers = match summary.record.patient.as_ref() {
-            Some(patient) => {
-                written_identifiers(patient, &own_system, store.patient_identifiers(id)?)
-            }
+            Some(patient) => written_identifiers(
+                patient,
+                &own_system,
+                store.patient_identifiers(id)?,
+                store.shown_mrn(id)?,
+            ),
             None => Vec::new(),
         };
         // refract's own numbers (no system) are this file's: written under its system, so
@@ -115,9 +119,13 @@ pub fn write_bundle(
             patient.mrn_system.clone_from(&own_system);
         }
         let cases = store.cases_of_patient(id)?;
-        let mut entries = patient_entries(&summary, identifiers);
-        entries.extend(meeting_entries(&summary, &cases));
-        entries.extend(way_forward_entries(&summary));
+        let key = match summary.record.patient.as_ref() {
+            Some(patient) => resource_key(patient, store.same_mrn_apart(id)?),
+            None => String::new(),
+        };
+        let mut entries = patient_entries(&summary, &key, identifiers);
+        entries.extend(meeting_entries(&summary, &key, &cases));
+        entries.extend(way_forward_entries(&summary, &key));
         for entry in entries {
             // In the structs' order: `resourceType` first and `id` next, as FHIR's JSON
             // writes them, so that a reader learns what each resource is before its body
@@ -549,15 +557,37 @@ fn identity_key(patient: &crate::domain::Patient) -> String {
     }
 }
 
-/// The identifiers a patient's exported Patient carries: the MRN first (under the file's own
-/// system when refract gave it), then every other identifier the patient is matched on, each
-/// with the `use` and `type` its source wrote, so that a file made from the export is matched
-/// by the sources' next feeds (one patient, not two). An MRN whose type no source gave is
-/// written as a medical record number, as exports before this one wrote every MRN.
+/// The base of a patient's resource ids: [`identity_key`], unless another patient shows the
+/// same number (a member number a parent and a child share, a value two people carry): then
+/// `apart`, what tells this patient from them (see `Store::same_mrn_apart`), is added, so that
+/// two people's resources never get one id (read back, one id is one resource, and one
+/// Patient id one person). The ids of a patient whose number is theirs alone do not change.
+fn resource_key(patient: &crate::domain::Patient, apart: Option<String>) -> String {
+    let key = identity_key(patient);
+    match apart {
+        Some(apart) => format!("{key}#{apart}"),
+        None => key,
+    }
+}
+
+/// The identifiers a patient's exported Patient carries: the MRN first, then every other
+/// identifier the patient is matched on, each with the `use` and `type` its source wrote (none
+/// where it wrote none: a type is never made up), so that a file made from the export is
+/// matched by the sources' next feeds (one patient, not two) and on nothing else.
+///
+/// The MRN: refract's own (the demo, a person's entry) is this file's medical record number,
+/// under the file's own system. An imported patient's, when they are matched on it, is written
+/// as its identifier is held: a value its source wrote with no system stays under that
+/// source's unscoped system, which the source's next feed (again with no system) is matched on.
+/// One they are not matched on (a member number a parent and a child share, a value two people
+/// were found to carry, an old number) is written as its source wrote it, with refract's mark
+/// that it names no one person (`identifier_systems::MATCH_URL`): read back, it is no key, and
+/// two such patients stay two.
 fn written_identifiers(
     patient: &crate::domain::Patient,
     own_system: &str,
     held: Vec<PatientIdentifier>,
+    shown_mrn: ShownMrn,
 ) -> Vec<Identifier> {
     // A value written with no system is kept under its source's unscoped system.
     let is_mrn = |identifier: &PatientIdentifier| {
@@ -568,28 +598,45 @@ fn written_identifiers(
     };
     let (mrn, others): (Vec<PatientIdentifier>, Vec<PatientIdentifier>) =
         held.into_iter().partition(|identifier| is_mrn(identifier));
-    let mrn = mrn.into_iter().next();
-    let mrn_system = if patient.mrn_system.is_empty() {
-        own_system
-    } else {
-        patient.mrn_system.as_str()
-    };
     let written = |identifier: &PatientIdentifier| identifier_type(identifier.kind.as_ref());
-    let mut identifiers =
-        vec![Identifier {
-            usage: mrn
-                .as_ref()
-                .and_then(|identifier| identifier.usage.clone())
-                .and_then(NonBlank::new),
-            kind: Some(mrn.as_ref().and_then(written).unwrap_or_else(|| {
-                bare_code("http://terminology.hl7.org/CodeSystem/v2-0203", "MR")
-            })),
+    let shown = match mrn.into_iter().next() {
+        Some(held) => Identifier {
+            extension: Vec::new(),
+            usage: held.usage.clone().and_then(NonBlank::new),
+            kind: written(&held),
             // Whose number it is: two hospitals can give two people the same value, and an
             // import tells them apart by (system, value) only.
-            system: NonBlank::new(mrn_system),
+            system: NonBlank::new(held.system.as_str()),
             value: NonBlank::new(patient.mrn.as_str()),
-        }];
+        },
+        None if !shown_mrn.imported => Identifier {
+            extension: Vec::new(),
+            usage: None,
+            kind: Some(bare_code(
+                "http://terminology.hl7.org/CodeSystem/v2-0203",
+                "MR",
+            )),
+            system: NonBlank::new(if patient.mrn_system.is_empty() {
+                own_system
+            } else {
+                patient.mrn_system.as_str()
+            }),
+            value: NonBlank::new(patient.mrn.as_str()),
+        },
+        None => Identifier {
+            extension: vec![code_extension(
+                identifier_systems::MATCH_URL,
+                identifier_systems::NEVER_MATCHED,
+            )],
+            usage: shown_mrn.usage.and_then(NonBlank::new),
+            kind: identifier_type(shown_mrn.kind.as_ref()),
+            system: NonBlank::new(patient.mrn_system.as_str()),
+            value: NonBlank::new(patient.mrn.as_str()),
+        },
+    };
+    let mut identifiers = vec![shown];
     identifiers.extend(others.iter().map(|identifier| Identifier {
+        extension: Vec::new(),
         usage: identifier.usage.clone().and_then(NonBlank::new),
         kind: written(identifier),
         system: NonBlank::new(identifier.system.as_str()),
@@ -616,14 +663,17 @@ fn identifier_type(kind: Option<&IdentifierType>) -> Option<CodeableConcept> {
     (!concept.is_empty()).then_some(concept)
 }
 
-fn patient_entries(summary: &PatientSummary, identifiers: Vec<Identifier>) -> Vec<Entry> {
+fn patient_entries(
+    summary: &PatientSummary,
+    key: &str,
+    identifiers: Vec<Identifier>,
+) -> Vec<Entry> {
     let record = &summary.record;
     let Some(patient) = &record.patient else {
         return Vec::new();
     };
-    // The base of every id this patient's resources get (see `identity_key`).
-    let key = identity_key(patient);
-    let mrn = key.as_str();
+    // The base of every id this patient's resources get (see `resource_key`).
+    let mrn = key;
     let patient_uuid = uuid(&[mrn, "Patient"]);
     let subject = reference(&patient_uuid);
     let mut entries = Vec::new();
@@ -1076,13 +1126,12 @@ fn discussed(case: &PatientCase) -> bool {
 
 /// MDT outcomes as CarePlans (category 312384001, `intent` plan) and the patient's follow-up
 /// tasks as Tasks, each pointing at the CarePlan of the discussion it came from.
-fn meeting_entries(summary: &PatientSummary, cases: &[PatientCase]) -> Vec<Entry> {
-    let Some(patient) = &summary.record.patient else {
+fn meeting_entries(summary: &PatientSummary, key: &str, cases: &[PatientCase]) -> Vec<Entry> {
+    if summary.record.patient.is_none() {
         return Vec::new();
-    };
-    // The base of every id this patient's resources get (see `identity_key`).
-    let key = identity_key(patient);
-    let mrn = key.as_str();
+    }
+    // The base of every id this patient's resources get (see `resource_key`).
+    let mrn = key;
     let subject = reference(&uuid(&[mrn, "Patient"]));
     // Named by the meeting and the condition (a patient is on an agenda once per condition), so
     // that the same record exports the same identifiers.
@@ -1222,16 +1271,15 @@ fn meeting_entries(summary: &PatientSummary, cases: &[PatientCase]) -> Vec<Entry
 /// The way forward of each condition as a CarePlan (one activity per step, referral and
 /// option), the re-evaluation checklist as Tasks and the well-being goals as Goals, all pointing
 /// at that CarePlan.
-fn way_forward_entries(summary: &PatientSummary) -> Vec<Entry> {
+fn way_forward_entries(summary: &PatientSummary, key: &str) -> Vec<Entry> {
     use crate::domain::way_forward::STEP_TITLES;
     use crate::domain::{ReferralStatus, Stance, StepStatus};
 
-    let Some(patient) = &summary.record.patient else {
+    if summary.record.patient.is_none() {
         return Vec::new();
-    };
-    // The base of every id this patient's resources get (see `identity_key`).
-    let key = identity_key(patient);
-    let mrn = key.as_str();
+    }
+    // The base of every id this patient's resources get (see `resource_key`).
+    let mrn = key;
     let subject = reference(&uuid(&[mrn, "Patient"]));
     let mut rulesets: Vec<&str> = summary
         .way_forward

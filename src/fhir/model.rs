@@ -164,6 +164,9 @@ pub struct EventTiming {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Identifier {
+    /// Read for refract's own (see `identifier_systems::MATCH_URL`).
+    #[serde(default)]
+    pub extension: Vec<Extension>,
     #[serde(rename = "use")]
     pub usage: Option<String>,
     pub system: Option<String>,

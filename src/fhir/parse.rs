@@ -90,6 +90,11 @@ pub struct ImportedPatient {
     pub mrn_is_record_number: bool,
     /// `meta.lastUpdated`: an older Patient never replaces newer demographics.
     pub last_updated: Option<String>,
+    /// `deceasedBoolean: false`: the source says the patient is alive (its silence does not).
+    pub says_alive: bool,
+    /// The identifier shown as the MRN, with its `use` and `type` (matched on or not: a member
+    /// number shown for want of another keeps its type, for an export to write back).
+    pub mrn_described: Option<PatientIdentifier>,
     /// The other Patient resources of the same source this one says are the same person
     /// (`Patient.link`), by id (or the key of a `urn:uuid` bundle URL): matched as this
     /// patient, whatever their other identifiers say.
@@ -1281,9 +1286,9 @@ fn current_name(names: &[model::HumanName]) -> Option<&model::HumanName> {
 /// object again in a different context" (`secondary`), nor the numbers a family or a visit
 /// shares: an insurance member or subscriber number (MB, SN: dependants carry the
 /// subscriber's), an account number (AN: a guarantor's account covers a household), a visit
-/// number (VN). Such an identifier is still shown where it is the only one, never matched on.
+/// number (VN) (see `identifier_systems::SHARED_TYPES`), nor one a refract export says two
+/// people carry. Such an identifier is still shown where it is the only one, never matched on.
 fn names_one_person(identifier: &model::Identifier) -> bool {
-    const SHARED_TYPES: [&str; 4] = ["MB", "SN", "AN", "VN"];
     let usage_names_them = !matches!(
         identifier.usage.as_deref(),
         Some("old" | "temp" | "secondary")
@@ -1293,10 +1298,23 @@ fn names_one_person(identifier: &model::Identifier) -> bool {
             coding
                 .code
                 .as_deref()
-                .is_some_and(|code| SHARED_TYPES.contains(&code))
+                .is_some_and(|code| identifier_systems::SHARED_TYPES.contains(&code))
         })
     });
-    usage_names_them && kind_names_them
+    // An export of refract says so of a value two people carry (see
+    // `identifier_systems::MATCH_URL`).
+    let refract_matches_them = !identifier.extension.iter().any(|extension| {
+        extension.url.as_deref() == Some(identifier_systems::MATCH_URL)
+            && extension.value_code.as_deref() == Some(identifier_systems::NEVER_MATCHED)
+    });
+    // refract's own keys (a source's Patient ids, its merged records, its servers) are made by
+    // the import from where a record came, never taken from what a file says: a file writing
+    // one would be matched as another source's patient without any check.
+    let not_refracts_key = !identifier
+        .system
+        .as_deref()
+        .is_some_and(|system| system.trim_start().starts_with("urn:refract:patient-"));
+    usage_names_them && kind_names_them && refract_matches_them && not_refracts_key
 }
 
 /// An identifier's type as refract keeps it (for an export to write back).
@@ -1343,24 +1361,25 @@ fn map_patient(
             .filter(|s| !s.trim().is_empty())
             .map(identifier_systems::canonical)
     };
+    let describe = |identifier: &model::Identifier| {
+        let value = identifier.value.as_deref()?.trim();
+        (!value.is_empty()).then(|| PatientIdentifier {
+            system: system_of(identifier).unwrap_or_default(),
+            value: value.to_owned(),
+            usage: identifier
+                .usage
+                .as_deref()
+                .map(str::trim)
+                .filter(|usage| !usage.is_empty())
+                .map(str::to_owned),
+            kind: identifier.kind.as_ref().map(identifier_type),
+        })
+    };
     let described: Vec<PatientIdentifier> = resource
         .identifier
         .iter()
         .filter(|identifier| names_one_person(identifier))
-        .filter_map(|identifier| {
-            let value = identifier.value.as_deref()?.trim();
-            (!value.is_empty()).then(|| PatientIdentifier {
-                system: system_of(identifier).unwrap_or_default(),
-                value: value.to_owned(),
-                usage: identifier
-                    .usage
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|usage| !usage.is_empty())
-                    .map(str::to_owned),
-                kind: identifier.kind.as_ref().map(identifier_type),
-            })
-        })
+        .filter_map(describe)
         .collect();
     let identifiers: Vec<(Option<String>, String)> = described
         .iter()
@@ -1386,6 +1405,7 @@ fn map_patient(
         .or_else(|| with_value().find(|i| names_one_person(i)))
         .or_else(|| with_value().next());
     let mrn_is_record_number = shown.is_some_and(|identifier| is_mrn(&identifier));
+    let mrn_described = shown.and_then(describe);
     let (mrn, mrn_system) = match shown {
         Some(identifier) => (
             identifier.value.as_deref().unwrap_or("").trim().to_owned(),
@@ -1460,6 +1480,9 @@ fn map_patient(
         described,
         mrn_is_record_number,
         last_updated: resource.meta.as_ref().and_then(|m| m.last_updated.clone()),
+        mrn_described,
+        says_alive: resource.deceased_boolean == Some(false)
+            && resource.deceased_date_time.is_none(),
         same_as: linked_patients(resource.link.iter(), raw.full_url, warnings),
         superseded: resource
             .link

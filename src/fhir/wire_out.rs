@@ -187,6 +187,8 @@ impl Quantity {
 
 #[derive(Debug, Serialize)]
 pub struct Identifier {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     #[serde(rename = "use", skip_serializing_if = "Option::is_none")]
     pub usage: Option<NonBlank>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]

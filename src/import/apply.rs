@@ -126,8 +126,9 @@ enum Op {
         /// A record merged into another (`Patient.link` `replaced-by`): it never replaces the
         /// demographics of the patient it names.
         superseded: bool,
-        /// When it was written, whether its MRN is a record number, its identifiers' details.
-        facts: PatientFacts,
+        /// When it was written, whether its MRN is a record number, its identifiers' details
+        /// (boxed: the other operations are far smaller).
+        facts: Box<PatientFacts>,
     },
     /// A Medication, or a Substance one refers to as an ingredient.
     Medication {
@@ -689,6 +690,9 @@ fn op_of_mapped(
             let facts = PatientFacts {
                 last_updated: patient.last_updated,
                 mrn_is_record_number: patient.mrn_is_record_number,
+                source: source.clone(),
+                says_alive: patient.says_alive,
+                mrn_described: patient.mrn_described,
                 identifiers: patient
                     .described
                     .into_iter()
@@ -707,7 +711,7 @@ fn op_of_mapped(
                 patient: patient.patient,
                 keys,
                 superseded: patient.superseded,
-                facts,
+                facts: Box::new(facts),
             }
         }
         Mapped::Medication {
@@ -1215,6 +1219,8 @@ impl<'a> Grouper<'a> {
                     patient: patient.clone(),
                     fhir_id: key.clone(),
                     last_updated: facts.last_updated.clone(),
+                    death_source: Some(facts.source.clone()).filter(|source| !source.is_empty()),
+                    mrn_described: facts.mrn_described.clone(),
                 };
                 // In the ledger's order, (type, id), as the end of a run reads them back: ids
                 // are unique per type only, and renewals of one drug merge in this order.
@@ -1328,7 +1334,7 @@ impl Writer<'_> {
             keys: keys.clone(),
             equivalent: self.equivalent.to_vec(),
             superseded: *superseded,
-            facts: facts.clone(),
+            facts: (**facts).clone(),
         };
         let body = serde_json::to_string(&pending)?;
         // Known by its id, else its first identifier (a Patient with neither is never read).
@@ -1868,6 +1874,8 @@ impl Writer<'_> {
             patient,
             fhir_id: key.clone(),
             last_updated: facts.last_updated.clone(),
+            death_source: Some(facts.source.clone()).filter(|source| !source.is_empty()),
+            mrn_described: facts.mrn_described.clone(),
         };
         let computed = group.computed.take().filter(|_| whole);
         project::create_in_file(

@@ -23,8 +23,8 @@ use crate::fhir::{
 };
 use crate::rules::Rules;
 use crate::store::imports::{
-    DemographicsChange, ENCOUNTER_PREFIX, IdentityLookup, ImportTx, PatientMatch, PendingRow,
-    StoredResource,
+    DemographicsChange, ENCOUNTER_PREFIX, IdentityLookup, ImportTx, NewPatientFacts, PatientMatch,
+    PendingRow, StoredResource,
 };
 use crate::store::{
     BULK_TRANSACTION, Evaluated, ListProjection, SourceIds, Store, StoreError, now_utc,
@@ -159,6 +159,8 @@ fn create_pending_once(
                         patient,
                         fhir_id: new.fhir_id,
                         last_updated: new.facts.last_updated,
+                        death_source: Some(new.facts.source).filter(|source| !source.is_empty()),
+                        mrn_described: new.facts.mrn_described,
                     }
                 });
                 let patient = read_patient(tx, id, created)?;
@@ -304,6 +306,10 @@ pub(super) struct Created {
     pub fhir_id: Option<String>,
     /// Its Patient's `meta.lastUpdated` (see `store::imports::update_demographics`).
     pub last_updated: Option<String>,
+    /// The source of its Patient: the one whose word may take back a death it reports.
+    pub death_source: Option<String>,
+    /// Its MRN's identifier as its Patient wrote it (see `ImportedPatient::mrn_described`).
+    pub mrn_described: Option<crate::domain::identifier_systems::PatientIdentifier>,
 }
 
 fn read_patient(
@@ -683,7 +689,11 @@ fn write_patient(
             read.id,
             &new.patient,
             new.fhir_id.as_deref(),
-            new.last_updated.as_deref(),
+            NewPatientFacts {
+                updated: new.last_updated.as_deref(),
+                death_source: new.death_source.as_deref(),
+                mrn_described: new.mrn_described.as_ref(),
+            },
             &projection,
             now,
         )?;

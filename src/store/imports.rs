@@ -240,11 +240,17 @@ pub fn differing_in(
         .then(|| record_system.to_owned())
 }
 
-/// Whether two people were found to share this identifier (see [`match_patient`]).
+/// Whether two people were found to share this identifier (see [`match_patient`]), in any
+/// spelling of its system (marks are kept in the canonical one since migration 37).
 fn is_shared(conn: &Connection, system: &str, value: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM shared_identifiers WHERE system = ?1 AND value = ?2")?
-        .exists(params![system, value])?)
+    let mut stmt =
+        conn.prepare_cached("SELECT 1 FROM shared_identifiers WHERE system = ?1 AND value = ?2")?;
+    for system in identifier_systems::spellings(system) {
+        if stmt.exists(params![system, value])? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The value a patient is known by under `system`, if any.
@@ -313,10 +319,15 @@ fn insert_patient(
     expected: PatientId,
     patient: &Patient,
     fhir_id: Option<&str>,
-    updated: Option<&str>,
+    facts: NewPatientFacts<'_>,
     projection: &ListProjection,
     now: NaiveDateTime,
 ) -> Result<()> {
+    let NewPatientFacts {
+        updated,
+        death_source,
+        mrn_described,
+    } = facts;
     let record = PatientRecord {
         patient: Some(patient.clone()),
         ..PatientRecord::default()
@@ -326,6 +337,13 @@ fn insert_patient(
     if updated.is_some() {
         conn.prepare_cached("UPDATE patients SET demographics_updated = ?2 WHERE id = ?1")?
             .execute(params![id.0, updated])?;
+    }
+    if patient.is_deceased() && death_source.is_some() {
+        conn.prepare_cached("UPDATE patients SET death_source = ?2 WHERE id = ?1")?
+            .execute(params![id.0, death_source])?;
+    }
+    if mrn_described.is_some() {
+        describe_mrn(conn, id, mrn_described)?;
     }
     if id != expected {
         return Err(super::StoreError::Corrupt {
@@ -358,6 +376,8 @@ fn add_identifiers(
     let mut new_subject = false;
     let mut shared = Vec::new();
     for (system, value) in keys {
+        // One spelling per namespace, whatever the caller was given.
+        let system = &identifier_systems::canonical(system);
         if is_shared(conn, system, value)? {
             continue;
         }
@@ -455,6 +475,54 @@ pub struct PatientFacts {
     /// Every name the record holds, (family, given) (see `fhir::ImportedPatient::names`).
     #[serde(default)]
     pub names: Vec<(String, String)>,
+    /// The source it came from: the one that reports a death may take it back.
+    #[serde(default)]
+    pub source: String,
+    /// Whether it says the patient is alive (`deceasedBoolean: false`), which silence does not.
+    #[serde(default)]
+    pub says_alive: bool,
+    /// The identifier it shows as the MRN, with its `use` and `type`.
+    #[serde(default)]
+    pub mrn_described: Option<PatientIdentifier>,
+}
+
+/// What an import knows of a new patient's Patient beyond their demographics.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewPatientFacts<'a> {
+    /// Its `meta.lastUpdated`.
+    pub updated: Option<&'a str>,
+    /// Its source, which reports a death it says.
+    pub death_source: Option<&'a str>,
+    /// The identifier it shows as the MRN, with its `use` and `type`.
+    pub mrn_described: Option<&'a PatientIdentifier>,
+}
+
+/// Keeps the `use` and `type` of the identifier a patient's MRN is (see
+/// [`PatientFacts::mrn_described`]).
+fn describe_mrn(conn: &Connection, id: PatientId, shown: Option<&PatientIdentifier>) -> Result<()> {
+    let kind = shown
+        .and_then(|shown| shown.kind.as_ref())
+        .map(serde_json::to_string)
+        .transpose()?;
+    conn.prepare_cached("UPDATE patients SET mrn_use = ?2, mrn_type = ?3 WHERE id = ?1")?
+        .execute(params![
+            id.0,
+            shown.and_then(|shown| shown.usage.as_deref()),
+            kind
+        ])?;
+    Ok(())
+}
+
+/// A patient's MRN as a FHIR export writes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShownMrn {
+    /// Whether the patient came from an import (FHIR), not from refract itself (the demo, a
+    /// person's entry): whose MRN is then a source's, not this file's.
+    pub imported: bool,
+    /// The `use` its source wrote (none stored before migration 37).
+    pub usage: Option<String>,
+    /// The `type` its source wrote (none stored before migration 37).
+    pub kind: Option<IdentifierType>,
 }
 
 /// What an import did to a stored patient's demographics.
@@ -532,6 +600,7 @@ fn update_demographics(
     if take_mrn {
         incoming.mrn.clone_from(&patient.mrn);
         incoming.mrn_system.clone_from(&patient.mrn_system);
+        describe_mrn(conn, id, facts.mrn_described.as_ref())?;
     } else {
         incoming.mrn.clone_from(&stored.mrn);
         incoming.mrn_system.clone_from(&stored.mrn_system);
@@ -539,6 +608,18 @@ fn update_demographics(
     if !older {
         conn.prepare_cached("UPDATE patients SET demographics_updated = ?2 WHERE id = ?1")?
             .execute(params![id.0, facts.last_updated])?;
+    }
+    let reported_by: Option<String> = conn
+        .prepare_cached("SELECT death_source FROM patients WHERE id = ?1")?
+        .query_row([id.0], |row| row.get(0))
+        .optional()?
+        .flatten();
+    let death = kept_death(&stored, reported_by.as_deref(), patient, facts, older);
+    incoming.deceased = death.deceased;
+    incoming.deceased_date = death.date;
+    if death.reported_by != reported_by {
+        conn.prepare_cached("UPDATE patients SET death_source = ?2 WHERE id = ?1")?
+            .execute(params![id.0, death.reported_by])?;
     }
     let before = Demographics::of(&stored);
     let after = Demographics::of(&incoming);
@@ -603,6 +684,70 @@ fn update_demographics(
     Ok(outcome)
 }
 
+/// A patient's death as an import leaves it, and the source that reported it.
+struct KeptDeath {
+    deceased: bool,
+    date: Option<chrono::NaiveDate>,
+    reported_by: Option<String>,
+}
+
+/// A death is a fact once true: no recency takes it away. The stored death stays whatever a
+/// newer record of another source leaves unsaid, and an older record's death (any source's)
+/// is taken with its day. Only the source that reported it takes it back, by saying the
+/// patient is alive (`deceasedBoolean: false`) in a record not older than the stored one; a
+/// death whose reporter is not known (stored before refract kept it, or entered by hand) is
+/// taken back by any source's explicit word. Of two days of death, the newer record's holds;
+/// a day fills in a death known without one.
+fn kept_death(
+    stored: &Patient,
+    reported_by: Option<&str>,
+    incoming: &Patient,
+    facts: &PatientFacts,
+    older: bool,
+) -> KeptDeath {
+    let stored_death = stored.death();
+    let incoming_death = incoming.death();
+    // A Patient staged by a version that did not say its source reports none.
+    let reporter = Some(facts.source.clone()).filter(|source| !source.is_empty());
+    match (stored_death, incoming_death) {
+        (Some(_), None)
+            if facts.says_alive
+                && !older
+                && reported_by.is_none_or(|source| source == facts.source.as_str()) =>
+        {
+            KeptDeath {
+                deceased: false,
+                date: None,
+                reported_by: None,
+            }
+        }
+        (Some(death), None) => KeptDeath {
+            deceased: true,
+            date: death.date,
+            reported_by: reported_by.map(str::to_owned),
+        },
+        (None, Some(death)) => KeptDeath {
+            deceased: true,
+            date: death.date,
+            reported_by: reporter,
+        },
+        (Some(kept), Some(told)) => KeptDeath {
+            deceased: true,
+            date: if older {
+                kept.date.or(told.date)
+            } else {
+                told.date.or(kept.date)
+            },
+            reported_by: reported_by.map(str::to_owned).or(reporter),
+        },
+        (None, None) => KeptDeath {
+            deceased: false,
+            date: None,
+            reported_by: None,
+        },
+    }
+}
+
 /// Keeps what each identifier a Patient carried says of itself (`use`, `type`), for the
 /// export to write back; what a source leaves unsaid keeps what another said.
 fn describe_identifiers(
@@ -625,7 +770,7 @@ fn describe_identifiers(
             .map(serde_json::to_string)
             .transpose()?;
         stmt.execute(params![
-            identifier.system,
+            identifier_systems::canonical(&identifier.system),
             identifier.value,
             id.0,
             identifier.usage,
@@ -1601,6 +1746,52 @@ impl Store {
         patient_identifiers(&self.conn, id)
     }
 
+    /// When another patient shows the same MRN (value and system) as this one: what tells
+    /// this one apart for good, their first Patient id in a source (else their row id).
+    pub fn same_mrn_apart(&self, id: PatientId) -> Result<Option<String>> {
+        let others: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM patients o JOIN patients p ON p.id = ?1
+                 WHERE o.mrn = p.mrn AND o.mrn_system = p.mrn_system AND o.id <> p.id",
+            )?
+            .query_row([id.0], |row| row.get(0))?;
+        if others == 0 {
+            return Ok(None);
+        }
+        let resource: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT system || '|' || value FROM patient_identifiers
+                 INDEXED BY patient_identifiers_patient
+                 WHERE patient_id = ?1 AND system LIKE 'urn:refract:patient-id:%'
+                 ORDER BY system, value LIMIT 1",
+            )?
+            .query_row([id.0], |row| row.get(0))
+            .optional()?;
+        Ok(Some(
+            resource.unwrap_or_else(|| format!("patient-{}", id.0)),
+        ))
+    }
+
+    /// Whose the patient's MRN is and what its source said of it (see [`ShownMrn`]).
+    pub fn shown_mrn(&self, id: PatientId) -> Result<ShownMrn> {
+        let row: Option<(bool, Option<String>, Option<String>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT source = 'import', mrn_use, mrn_type FROM patients WHERE id = ?1",
+            )?
+            .query_row([id.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .optional()?;
+        Ok(
+            row.map_or_else(ShownMrn::default, |(imported, usage, kind)| ShownMrn {
+                imported,
+                usage,
+                kind: kind.and_then(|json| serde_json::from_str(&json).ok()),
+            }),
+        )
+    }
+
     /// Runs `work` in one immediate transaction (committed if it returns `Ok`), after the bulk
     /// writer's pause when one is due (see [`super::bulk_resume`]).
     pub fn import_write<T>(&mut self, work: impl FnOnce(&ImportTx<'_>) -> Result<T>) -> Result<T> {
@@ -1822,11 +2013,11 @@ impl ImportTx<'_> {
         id: PatientId,
         patient: &Patient,
         fhir_id: Option<&str>,
-        updated: Option<&str>,
+        facts: NewPatientFacts<'_>,
         projection: &ListProjection,
         now: NaiveDateTime,
     ) -> Result<()> {
-        insert_patient(self.conn, id, patient, fhir_id, updated, projection, now)
+        insert_patient(self.conn, id, patient, fhir_id, facts, projection, now)
     }
 
     /// Stores the identifiers a patient is known by; those another patient already holds are

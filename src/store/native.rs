@@ -117,6 +117,9 @@ const PATIENT_COLUMNS: &[&str] = &[
     "source",
     "source_id",
     "demographics_updated",
+    "death_source",
+    "mrn_use",
+    "mrn_type",
 ];
 const CONDITION_COLUMNS: &[&str] = &[
     "system",
@@ -907,6 +910,8 @@ impl Store {
                 )?
                 .execute(rusqlite::params![system, mrn, pid])?;
             }
+            // A document of a version that kept systems as each file spelled them.
+            super::systems::canonicalise(conn, Some(crate::domain::PatientId(pid)))?;
             for (row_index, row) in native.conditions.iter().enumerate() {
                 let at = format!("{place}.conditions[{row_index}]");
                 insert_row(conn, "conditions", &at, row, &with_patient)?;
@@ -1602,6 +1607,8 @@ fn native_match(
     mrn: &str,
     identifiers: &[serde_json::Map<String, Cell>],
 ) -> Result<Option<i64>> {
+    // A document of an older version may spell a system as the file kept it (an OID).
+    let system = &crate::domain::identifier_systems::canonical(system);
     let by_mrn: Option<i64> = conn
         .prepare_cached("SELECT id FROM patients WHERE mrn = ?1 AND mrn_system = ?2")?
         .query_row([mrn, system], |row| row.get(0))
@@ -1620,7 +1627,10 @@ fn native_match(
             continue;
         };
         if let Some(id) = stmt
-            .query_row([system, value], |row| row.get(0))
+            .query_row(
+                rusqlite::params![crate::domain::identifier_systems::canonical(system), value],
+                |row| row.get(0),
+            )
             .optional()?
         {
             return Ok(Some(id));

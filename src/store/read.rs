@@ -75,7 +75,30 @@ impl Store {
             .query_map([mrn], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         match found.as_slice() {
-            [(id, _)] => return Ok(PatientId(*id)),
+            // The MRN shown names them, unless the value is also another patient's identifier
+            // (their NHS number, another hospital's record number): then it names neither.
+            [(id, system)] => {
+                let others = self.identifier_holders(mrn)?;
+                if others.iter().all(|(other, _)| other == id) {
+                    return Ok(PatientId(*id));
+                }
+                let mut patients: Vec<i64> = vec![*id];
+                patients.extend(others.iter().map(|(other, _)| *other));
+                patients.sort_unstable();
+                patients.dedup();
+                let mut systems = vec![system.clone()];
+                systems.extend(
+                    others
+                        .into_iter()
+                        .filter(|(other, _)| other != id)
+                        .map(|(_, system)| system),
+                );
+                return Err(StoreError::AmbiguousIdentifier {
+                    value: mrn.to_owned(),
+                    patients: patients.len(),
+                    systems,
+                });
+            }
             [] => {}
             several => {
                 return Err(StoreError::AmbiguousMrn {
@@ -115,16 +138,7 @@ impl Store {
     /// ids) are not looked at. A value two patients hold under different systems names neither:
     /// [`StoreError::AmbiguousIdentifier`] lists each as `SYSTEM|VALUE`.
     fn patient_id_by_identifier_value(&self, value: &str) -> Result<PatientId> {
-        let found: Vec<(i64, String)> = self
-            .conn
-            .prepare_cached(
-                "SELECT patient_id, system FROM patient_identifiers
-                 INDEXED BY patient_identifiers_value
-                 WHERE value = ?1 AND system NOT LIKE 'urn:refract:patient-%'
-                 ORDER BY system",
-            )?
-            .query_map([value], |row| Ok((row.get(0)?, row.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+        let found = self.identifier_holders(value)?;
         let mut patients: Vec<i64> = found.iter().map(|(id, _)| *id).collect();
         patients.sort_unstable();
         patients.dedup();
@@ -137,6 +151,21 @@ impl Store {
                 systems: found.into_iter().map(|(_, system)| system).collect(),
             }),
         }
+    }
+
+    /// (patient, system) of every identifier with the value `value` but refract's own keys (a
+    /// source's Patient ids), in system order.
+    fn identifier_holders(&self, value: &str) -> Result<Vec<(i64, String)>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT patient_id, system FROM patient_identifiers
+                 INDEXED BY patient_identifiers_value
+                 WHERE value = ?1 AND system NOT LIKE 'urn:refract:patient-%'
+                 ORDER BY system",
+            )?
+            .query_map([value], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// [`Store::patient_id_by_mrn`], else the one patient whose MRN starts with `mrn` (as a

@@ -202,6 +202,11 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_tables: false,
         then: None,
     },
+    Migration {
+        sql: include_str!("sql/0037_canonical_identifier_systems.sql"),
+        rebuilds_tables: false,
+        then: Some(super::systems::canonical_identifier_systems),
+    },
 ];
 
 /// The schema version this build writes.

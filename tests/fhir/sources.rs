@@ -325,3 +325,470 @@ fn an_older_patient_from_another_source_never_replaces_newer_demographics() {
     assert_eq!(patients(&env), [["H555", "Oneil", "Shivon"]]);
     assert!(env.int("SELECT count(*) FROM audit_log WHERE action = 'import.patient.update'") >= 2);
 }
+
+const SSN: &str = "http://hl7.org/fhir/sid/us-ssn";
+const SSN_OID: &str = "2.16.840.1.113883.4.1";
+
+/// The file as a version before 35 left it: what 35, 36 and 37 add taken away, so that they run
+/// again when the store opens it; `older` first rewrites what that version stored.
+fn as_schema_34(env: &mut Env, older: &str) {
+    {
+        let conn = super::sql_on(&env.store);
+        conn.execute_batch(&format!(
+            "{older}
+             DROP INDEX patient_identifiers_value;
+             ALTER TABLE patient_identifiers DROP COLUMN id_use;
+             ALTER TABLE patient_identifiers DROP COLUMN id_type;
+             ALTER TABLE patients DROP COLUMN demographics_updated;
+             ALTER TABLE patients DROP COLUMN death_source;
+             ALTER TABLE patients DROP COLUMN mrn_use;
+             ALTER TABLE patients DROP COLUMN mrn_type;
+             DROP TABLE patient_names;
+             DROP TABLE refused_patient_ids;
+             PRAGMA user_version = 34;"
+        ))
+        .unwrap();
+    }
+    env.store =
+        refract::store::Store::open(&env.db(), refract::store::OpenMode::MustExist, "fhir-test")
+            .unwrap();
+}
+
+/// review37 F1: a placeholder SSN two people carried, marked shared by a version that kept the
+/// OID's spelling, still names no one when the next files write the URI.
+#[test]
+fn a_value_marked_shared_under_the_oid_names_no_one_when_files_write_the_uri() {
+    let mut env = Env::new();
+    let first = person(
+        "p1",
+        &[typed("MR", HOSPITAL, "H1"), typed("SS", SSN, "999-99-9999")],
+        "Adams",
+        "Ann",
+    );
+    let second = person(
+        "p2",
+        &[typed("MR", HOSPITAL, "H2"), typed("SS", SSN, "999-99-9999")],
+        "Baker",
+        "Bea",
+    );
+    from(&mut env, "hosp", "h1.json", &epileptic(&first, LAMOTRIGINE));
+    from(
+        &mut env,
+        "hosp",
+        "h2.json",
+        &epileptic(&second, LAMOTRIGINE),
+    );
+    assert_eq!(
+        env.int("SELECT count(*) FROM shared_identifiers WHERE value = '999-99-9999'"),
+        1
+    );
+    as_schema_34(
+        &mut env,
+        &format!("UPDATE shared_identifiers SET system = 'urn:oid:{SSN_OID}';"),
+    );
+    // The hospital's next feed of the first, then a clinic's patient with the placeholder only.
+    let renamed = person(
+        "p1",
+        &[typed("MR", HOSPITAL, "H1"), typed("SS", SSN, "999-99-9999")],
+        "Adams",
+        "Anne",
+    );
+    from(
+        &mut env,
+        "hosp",
+        "h1b.json",
+        &epileptic(&renamed, LAMOTRIGINE),
+    );
+    let clinic = person("c1", &[typed("SS", SSN, "999-99-9999")], "Carter", "Cy");
+    from(
+        &mut env,
+        "clinic",
+        "c.json",
+        &epileptic(&clinic, LEVETIRACETAM),
+    );
+    assert_eq!(
+        env.int("SELECT count(*) FROM patients"),
+        3,
+        "{:?}",
+        patients(&env)
+    );
+    assert_eq!(
+        env.rows("SELECT system FROM shared_identifiers WHERE value = '999-99-9999'"),
+        [[SSN]]
+    );
+    assert_eq!(
+        env.int("SELECT count(*) FROM patient_identifiers WHERE value = '999-99-9999'"),
+        0
+    );
+}
+
+/// review37 F3, F7: a version before 35 kept systems as each file spelled them (a bare OID, an
+/// upper-case URN); the upgrade moves every one to the canonical spelling, merging one
+/// patient's two spellings into one row and marking a value two patients hold in two spellings
+/// as naming neither, so that the sources' next feeds find their patients.
+#[test]
+fn the_upgrade_keeps_every_stored_identifier_system_in_one_spelling() {
+    let nhs_oid = "2.16.840.1.113883.2.1.4.1";
+    let mut env = Env::new();
+    let converted = person(
+        "b1",
+        &[
+            typed("MR", "urn:oid:2.16.840.1.113883.19.5", "C7"),
+            json!({"system": NHS, "value": "9434765919"}),
+        ],
+        "Okafor",
+        "Grace",
+    );
+    let doubled = person(
+        "d1",
+        &[
+            typed("MR", "urn:oid:2.16.840.1.113883.19.5", "C8"),
+            json!({"system": NHS, "value": "4857773456"}),
+        ],
+        "Doe",
+        "Dan",
+    );
+    let first = person(
+        "e1",
+        &[
+            typed("MR", "urn:oid:2.16.840.1.113883.19.5", "C9"),
+            typed("SS", SSN, "123-45-6789"),
+        ],
+        "Eve",
+        "Ed",
+    );
+    let second = person(
+        "f1",
+        &[typed("MR", "https://other.example/mrn", "O1")],
+        "Fay",
+        "Flo",
+    );
+    for (name, who) in [("b", &converted), ("d", &doubled), ("e", &first)] {
+        from(
+            &mut env,
+            "hie",
+            &format!("{name}.json"),
+            &epileptic(who, LAMOTRIGINE),
+        );
+    }
+    from(
+        &mut env,
+        "other",
+        "f.json",
+        &epileptic(&second, LAMOTRIGINE),
+    );
+    // The older version's file also held the first's SSN as the second's, in the URI (below).
+    let fay = env.patient_id("O1");
+    let eve = env.patient_id("C9");
+    assert_ne!(fay, eve, "{:?}", patients(&env));
+    as_schema_34(
+        &mut env,
+        &format!(
+            "UPDATE patient_identifiers SET system = '{nhs_oid}' WHERE value = '9434765919';
+             UPDATE patients SET mrn_system = 'URN:OID:2.16.840.1.113883.19.5'
+               WHERE mrn = 'C7';
+             INSERT INTO patient_identifiers (system, value, patient_id)
+               SELECT 'URN:OID:{nhs_oid}', value, patient_id FROM patient_identifiers
+               WHERE value = '4857773456';
+             UPDATE patient_identifiers SET system = 'urn:oid:{SSN_OID}'
+               WHERE value = '123-45-6789';
+             INSERT INTO patient_identifiers (system, value, patient_id)
+               VALUES ('{SSN}', '123-45-6789', {fay});"
+        ),
+    );
+    let systems = env.rows(
+        "SELECT DISTINCT system FROM patient_identifiers WHERE system NOT LIKE 'urn:refract:%'
+         UNION SELECT DISTINCT mrn_system FROM patients
+         UNION SELECT DISTINCT system FROM shared_identifiers ORDER BY 1",
+    );
+    assert_eq!(
+        systems,
+        [
+            [SSN],
+            [NHS],
+            ["https://other.example/mrn"],
+            ["urn:oid:2.16.840.1.113883.19.5"]
+        ]
+    );
+    // Two patients held one SSN in two spellings: it names neither now.
+    assert_eq!(env.rows("SELECT system FROM shared_identifiers"), [[SSN]]);
+    // The GP's feed (the NHS number's URI) finds the patient stored under the bare OID.
+    let gp = person(
+        "g1",
+        &[json!({"system": NHS, "value": "9434765919"})],
+        "Okafor",
+        "Grace",
+    );
+    from(&mut env, "gp", "gp.json", &epileptic(&gp, LEVETIRACETAM));
+    let gp = person(
+        "g2",
+        &[json!({"system": format!("urn:oid:{nhs_oid}"), "value": "4857773456"})],
+        "Doe",
+        "Dan",
+    );
+    from(&mut env, "gp", "gp2.json", &epileptic(&gp, LEVETIRACETAM));
+    assert_eq!(
+        env.int("SELECT count(*) FROM patients"),
+        4,
+        "{:?}",
+        patients(&env)
+    );
+}
+
+fn died(who: &Value, deceased: &Value, updated: &str) -> Value {
+    with(
+        with(who.clone(), deceased),
+        &json!({"meta": {"lastUpdated": updated}}),
+    )
+}
+
+/// review37 F2: a death is never discarded by recency: another source's newer record that
+/// does not mention it keeps it, an older record's death is taken with its day, and only the
+/// source that reported it takes it back, by saying the patient is alive.
+#[test]
+fn a_death_is_kept_whatever_the_newer_demographics_leave_unsaid() {
+    let hospital = person(
+        "h1",
+        &[
+            typed("MR", HOSPITAL, "H9"),
+            json!({"system": NHS, "value": "9434765919"}),
+        ],
+        "Ng",
+        "Li",
+    );
+    let gp = person(
+        "g1",
+        &[json!({"system": NHS, "value": "9434765919"})],
+        "Ng",
+        "Lily",
+    );
+    let state = |env: &Env| {
+        env.rows("SELECT given_name, deceased, coalesce(deceased_date, '') FROM patients")
+    };
+
+    // An older record from the hospital says the death, after the GP's newer one.
+    let mut env = Env::new();
+    from(
+        &mut env,
+        "gp",
+        "gp.json",
+        &epileptic(
+            &died(&gp, &json!({}), "2026-10-01T00:00:00Z"),
+            LEVETIRACETAM,
+        ),
+    );
+    let dead = died(
+        &hospital,
+        &json!({"deceasedDateTime": "2024-03-02"}),
+        "2024-03-05T00:00:00Z",
+    );
+    from(&mut env, "hosp", "h.json", &epileptic(&dead, LAMOTRIGINE));
+    assert_eq!(state(&env), [["Lily", "1", "2024-03-02"]]);
+    // The GP's newer record, silent on it, and another source's "alive" keep it.
+    from(
+        &mut env,
+        "gp",
+        "gp2.json",
+        &epileptic(
+            &died(&gp, &json!({}), "2026-11-01T00:00:00Z"),
+            LEVETIRACETAM,
+        ),
+    );
+    assert_eq!(state(&env), [["Lily", "1", "2024-03-02"]]);
+    from(
+        &mut env,
+        "gp",
+        "gp3.json",
+        &epileptic(
+            &died(
+                &gp,
+                &json!({"deceasedBoolean": false}),
+                "2026-11-02T00:00:00Z",
+            ),
+            LEVETIRACETAM,
+        ),
+    );
+    assert_eq!(state(&env), [["Lily", "1", "2024-03-02"]]);
+    // The hospital takes it back (recorded in error).
+    from(
+        &mut env,
+        "hosp",
+        "h2.json",
+        &epileptic(
+            &died(
+                &hospital,
+                &json!({"deceasedBoolean": false}),
+                "2026-11-03T00:00:00Z",
+            ),
+            LAMOTRIGINE,
+        ),
+    );
+    assert_eq!(state(&env), [["Li", "0", ""]]);
+
+    // A newer record from another source that says nothing of a stored death keeps it.
+    let mut env = Env::new();
+    from(&mut env, "hosp", "h.json", &epileptic(&dead, LAMOTRIGINE));
+    from(
+        &mut env,
+        "gp",
+        "gp.json",
+        &epileptic(
+            &died(&gp, &json!({}), "2026-10-01T00:00:00Z"),
+            LEVETIRACETAM,
+        ),
+    );
+    assert_eq!(state(&env), [["Lily", "1", "2024-03-02"]]);
+}
+
+/// review37 F4: a parent and a child on one policy carry one insurance member number (MB); it
+/// is shown as their MRN, and the export writes it as no identity key (never relabelled a
+/// medical record number), so the export's import keeps them two.
+#[test]
+fn a_member_number_two_people_share_keeps_them_two_through_an_export() {
+    let member = |id: &str, given: &str| {
+        person(
+            id,
+            &[typed("MB", "https://payer.example/member", "M-5521")],
+            "Lopez",
+            given,
+        )
+    };
+    let mut env = Env::new();
+    from(
+        &mut env,
+        "payer",
+        "parent.json",
+        &epileptic(&member("m1", "Rosa"), LAMOTRIGINE),
+    );
+    from(
+        &mut env,
+        "payer",
+        "child.json",
+        &epileptic(&member("m2", "Tito"), LEVETIRACETAM),
+    );
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 2);
+    let exported = export(&env, "export.json");
+    let bundle: Value = serde_json::from_slice(&std::fs::read(&exported).unwrap()).unwrap();
+    for entry in bundle["entry"].as_array().unwrap() {
+        if entry["resource"]["resourceType"] == "Patient" {
+            let written = &entry["resource"]["identifier"];
+            assert_eq!(
+                written,
+                &json!([{
+                    "extension": [{
+                        "url": "https://refract.dev/fhir/StructureDefinition/identifier-match",
+                        "valueCode": "never"
+                    }],
+                    "use": "usual",
+                    "type": {"coding": [{"system": V2_0203, "code": "MB"}]},
+                    "system": "https://payer.example/member",
+                    "value": "M-5521"
+                }])
+            );
+        }
+    }
+    let mut fresh = Env::new();
+    fresh.import_ok(&exported);
+    // Everything but the runs that wrote it (two files there, one here).
+    let records = |env: &Env| {
+        let mut counts = env.counts();
+        counts.remove("imports");
+        counts.remove("audit_log");
+        counts
+    };
+    assert_eq!(records(&fresh), records(&env));
+    assert_eq!(fresh.int("SELECT count(*) FROM patients"), 2);
+}
+
+/// review37 F5: a value that is one patient's MRN and another's identifier names neither.
+#[test]
+fn a_value_one_patient_shows_and_another_holds_names_neither() {
+    let mut env = Env::new();
+    let hospital = person("h1", &[typed("MR", HOSPITAL, "5550001")], "Hill", "Ann");
+    let clinic = person(
+        "c1",
+        &[
+            typed("MR", "https://clinic.example/mrn", "K1"),
+            json!({"system": "https://lab.example/id", "value": "5550001"}),
+        ],
+        "Kent",
+        "Bo",
+    );
+    from(
+        &mut env,
+        "hosp",
+        "h.json",
+        &epileptic(&hospital, LAMOTRIGINE),
+    );
+    from(
+        &mut env,
+        "clinic",
+        "c.json",
+        &epileptic(&clinic, LAMOTRIGINE),
+    );
+    let error = env
+        .store
+        .patient_id_by_mrn("5550001")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains(&format!("{HOSPITAL}|5550001"))
+            && error.contains("https://lab.example/id|5550001"),
+        "{error}"
+    );
+    // Each named by its system.
+    assert_ne!(
+        env.store
+            .patient_id_by_mrn(&format!("{HOSPITAL}|5550001"))
+            .unwrap(),
+        env.store
+            .patient_id_by_mrn("https://lab.example/id|5550001")
+            .unwrap()
+    );
+}
+
+/// review37 F6: a number its source writes with no system is exported so that the source's
+/// next feed (again with no system) finds the patient in a file made from the export.
+#[test]
+fn a_number_without_a_system_keeps_matching_the_sources_next_feed_through_an_export() {
+    let gp = person("g1", &[json!({"value": "G-77"})], "Moss", "Kit");
+    let mut env = Env::new();
+    from(&mut env, "gp", "gp.json", &epileptic(&gp, LEVETIRACETAM));
+    let exported = export(&env, "export.json");
+    let mut fresh = Env::new();
+    fresh.import_ok(&exported);
+    from(&mut fresh, "gp", "gp.json", &epileptic(&gp, LEVETIRACETAM));
+    assert_eq!(patients(&fresh), [["G-77", "Moss", "Kit"]]);
+}
+
+/// A file cannot name another source's patient by refract's own key for their Patient id (a
+/// key the import makes from where a record came): it is no identifier to match on.
+#[test]
+fn a_file_writing_refracts_own_key_of_another_sources_patient_is_not_matched_on_it() {
+    let mut env = Env::new();
+    let hospital = person("h1", &[typed("MR", HOSPITAL, "H1")], "Hale", "Ida");
+    from(
+        &mut env,
+        "hosp",
+        "h.json",
+        &epileptic(&hospital, LAMOTRIGINE),
+    );
+    let forged = person(
+        "x1",
+        &[json!({"system": "urn:refract:patient-id:hosp", "value": "h1"})],
+        "Other",
+        "Person",
+    );
+    from(
+        &mut env,
+        "elsewhere",
+        "x.json",
+        &epileptic(&forged, LEVETIRACETAM),
+    );
+    assert_eq!(
+        env.int("SELECT count(*) FROM patients"),
+        2,
+        "{:?}",
+        patients(&env)
+    );
+}
