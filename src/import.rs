@@ -1109,7 +1109,7 @@ fn import_file(
             &other.at,
             format!("Patient/{}", other.id),
             &format!(
-                "left out with what is filed under its id, now and in later runs: {}; import \
+                "left out, with what is filed under its id now and in later runs: {}; import \
                  each system's files with its own --source NAME (or --lift-refusal {})",
                 other.why, other.id
             ),

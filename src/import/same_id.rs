@@ -134,9 +134,10 @@ pub(super) fn others_under_stored_ids(
         found.push(AnotherPerson {
             at: patient.at.clone(),
             id: id.to_owned(),
+            // What tells them apart first: a long warning is cut in its middle.
             why: format!(
-                "Patient/{id} ({}) is not {stored} ({}) under that id: no identifier in \
-                 common, another {differences}",
+                "Patient/{id} is not {stored} under that id (no identifier in common, another \
+                 {differences}): {} against {}",
                 described(&patient.who),
                 described(&theirs)
             ),
