@@ -124,18 +124,7 @@ fn patients_search_finds_accented_names_as_typed_and_sorts_them_with_their_lette
         .arg(&file)
         .assert()
         .success();
-    let found = |search: &str| -> Vec<String> {
-        let out = stdout_of(
-            refract()
-                .arg("--db")
-                .arg(&db)
-                .args(["patients", "--json", "--search", search]),
-        );
-        let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
-        rows.iter()
-            .map(|r| r["family_name"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let found = |search: &str| families_found(&db, search);
     for (search, family) in [
         ("Émile", "Müller"),
         ("émile", "Müller"),
@@ -676,18 +665,7 @@ fn patients_search_finds_a_patient_by_any_identifier_value() {
         .arg(&file)
         .assert()
         .success();
-    let found = |search: &str| -> Vec<String> {
-        let out = stdout_of(
-            refract()
-                .arg("--db")
-                .arg(&db)
-                .args(["patients", "--json", "--search", search]),
-        );
-        let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
-        rows.iter()
-            .map(|r| r["family_name"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let found = |search: &str| families_found(&db, search);
     assert_eq!(found("9434765919"), ["Rahman"]);
     assert_eq!(found(" B-777 "), ["Rahman"]);
     assert_eq!(found("A-1"), ["Rahman"], "the MRN shown, by its prefix");
@@ -696,4 +674,18 @@ fn patients_search_finds_a_patient_by_any_identifier_value() {
         "an identifier only by its whole value"
     );
     assert!(found("pt-2").is_empty(), "never by the source's Patient id");
+}
+
+/// The family names `refract patients --search SEARCH` lists, in its order.
+fn families_found(db: &std::path::Path, search: &str) -> Vec<String> {
+    let out = stdout_of(
+        refract()
+            .arg("--db")
+            .arg(db)
+            .args(["patients", "--json", "--search", search]),
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    rows.iter()
+        .map(|r| r["family_name"].as_str().unwrap().to_owned())
+        .collect()
 }

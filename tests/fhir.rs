@@ -197,6 +197,33 @@ impl Env {
         file
     }
 
+    /// Imports `document` as the records of `source` and asserts that every file was imported.
+    pub fn import_as(&mut self, source: &str, document: &Value) {
+        let path = self.write_json(&format!("{source}.json"), document);
+        let report = self.import_with(
+            &[path],
+            &ImportOptions {
+                source: Some(source.to_owned()),
+                ..Default::default()
+            },
+        );
+        assert!(
+            report
+                .files
+                .iter()
+                .all(|file| file.outcome == FileOutcome::Imported),
+            "{report:#?}"
+        );
+    }
+
+    /// (start day, end day or "-", dates) of the drug exposures whose text is `text`.
+    pub fn course_of(&self, text: &str) -> Vec<Vec<String>> {
+        self.rows(&format!(
+            "SELECT substr(start, 1, 10), coalesce(substr(end, 1, 10), '-'), dates
+             FROM drug_exposures WHERE text = '{text}' ORDER BY start"
+        ))
+    }
+
     pub fn counts(&self) -> BTreeMap<&'static str, i64> {
         counts(&sql_on(&self.store))
     }

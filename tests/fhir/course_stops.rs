@@ -17,29 +17,7 @@ fn patient_with(resources: &[Value]) -> Value {
 
 /// Imports `resources` (with the test patient) as the records of `source`.
 fn import_from(env: &mut Env, source: &str, resources: &[Value]) {
-    let path = env.write_json(&format!("{source}.json"), &patient_with(resources));
-    let report = env.import_with(
-        &[path],
-        &refract::import::ImportOptions {
-            source: Some(source.to_owned()),
-            ..Default::default()
-        },
-    );
-    assert!(
-        report
-            .files
-            .iter()
-            .all(|file| file.outcome == refract::import::FileOutcome::Imported),
-        "{report:#?}"
-    );
-}
-
-/// (start day, end day or "-", dates) of the exposures whose text is `text`.
-fn course_of(env: &Env, text: &str) -> Vec<Vec<String>> {
-    env.rows(&format!(
-        "SELECT substr(start, 1, 10), coalesce(substr(end, 1, 10), '-'), dates
-         FROM drug_exposures WHERE text = '{text}' ORDER BY start"
-    ))
+    env.import_as(source, &patient_with(resources));
 }
 
 fn order(id: &str, status: &str, (code, text): (&str, &str), extra: &Value) -> Value {
@@ -133,7 +111,7 @@ fn a_completed_inpatient_order_is_no_stop_of_the_community_course_of_its_drug() 
             let mut env = Env::new();
             import_from(&mut env, "gp", std::slice::from_ref(&gp));
             import_from(&mut env, "hosp", std::slice::from_ref(&hospital));
-            let rows = course_of(&env, text);
+            let rows = env.course_of(text);
             assert!(
                 rows.contains(&vec![
                     String::from("2026-01-10"),
@@ -181,7 +159,7 @@ fn an_order_stopped_for_a_dose_change_ends_at_the_new_dose_never_cutting_it() {
             ],
         );
         assert_eq!(
-            course_of(&env, RX_AMLODIPINE.1),
+            env.course_of(RX_AMLODIPINE.1),
             [["2026-02-01", "-", "stated"]],
             "{reason}"
         );
@@ -229,7 +207,7 @@ fn a_statement_stopped_with_no_end_stops_an_open_order_by_the_day_it_was_asserte
             )],
         );
         import_from(&mut env, "gp", &[gp]);
-        let rows = course_of(&env, RX_AMLODIPINE.1);
+        let rows = env.course_of(RX_AMLODIPINE.1);
         assert_eq!(rows.len(), 1, "{what}: {rows:?}");
         assert_ne!(rows[0][1], "-", "{what}: still ongoing {rows:?}");
         assert_eq!(rows[0][2], "end_unknown", "{what}: {rows:?}");
@@ -288,7 +266,7 @@ fn a_course_taken_when_needed_or_put_on_the_skin_never_stops_the_regular_course_
         let text = regular["medicationCodeableConcept"]["text"]
             .as_str()
             .unwrap();
-        let rows = course_of(&env, text);
+        let rows = env.course_of(text);
         assert_eq!(
             rows.iter().find(|row| row[0] == "2026-01-10"),
             Some(&vec![

@@ -1660,29 +1660,7 @@ fn hospital_bendroflumethiazide(id: &str, authored: &str) -> Value {
 
 /// Imports `resources` (with the test patient) as the records of `source`.
 fn import_from(env: &mut Env, source: &str, resources: &[Value]) {
-    let path = env.write_json(&format!("{source}.json"), &patient_with(resources));
-    let report = env.import_with(
-        &[path],
-        &refract::import::ImportOptions {
-            source: Some(source.to_owned()),
-            ..Default::default()
-        },
-    );
-    assert!(
-        report
-            .files
-            .iter()
-            .all(|file| file.outcome == refract::import::FileOutcome::Imported),
-        "{report:#?}"
-    );
-}
-
-/// (start day, end day or "-", dates) of the exposure whose text is `text`.
-fn course_of(env: &Env, text: &str) -> Vec<Vec<String>> {
-    env.rows(&format!(
-        "SELECT substr(start, 1, 10), coalesce(substr(end, 1, 10), '-'), dates
-         FROM drug_exposures WHERE text = '{text}' ORDER BY start"
-    ))
+    env.import_as(source, &patient_with(resources));
 }
 
 /// The GP's order of bendroflumethiazide written on `day` and stopped for hyponatraemia, with
@@ -1747,7 +1725,7 @@ fn an_active_order_is_cut_where_another_sources_later_record_says_the_drug_stopp
             }
             // The order was given until the drug stopped, never ongoing past it.
             assert_eq!(
-                course_of(&env, "bendroflumethiazide 2.5 MG Oral Tablet")
+                env.course_of("bendroflumethiazide 2.5 MG Oral Tablet")
                     .into_iter()
                     .find(|row| row[0] == "2025-11-21"),
                 Some(vec![
@@ -1776,7 +1754,7 @@ fn an_open_record_written_after_the_stop_or_a_record_closed_as_the_order_began_l
         &[hospital_bendroflumethiazide("r3", "2026-07-01")],
     );
     assert_eq!(
-        course_of(&env, "bendroflumethiazide 2.5 MG Oral Tablet"),
+        env.course_of("bendroflumethiazide 2.5 MG Oral Tablet"),
         [["2026-07-01", "-", "stated"]]
     );
     // A statement still active, asserted after the stop (the drug given again), whatever day
@@ -1788,7 +1766,7 @@ fn an_open_record_written_after_the_stop_or_a_record_closed_as_the_order_began_l
     asserted["medicationCodeableConcept"]["text"] = json!("Bendroflumethiazide (GP list)");
     import_from(&mut env, "gp", &[asserted]);
     assert_eq!(
-        course_of(&env, "Bendroflumethiazide (GP list)"),
+        env.course_of("Bendroflumethiazide (GP list)"),
         [["2025-06-01", "-", "stated"]]
     );
     // A home-medication statement closed, with no reason, within a week of the order that
@@ -1810,7 +1788,7 @@ fn an_open_record_written_after_the_stop_or_a_record_closed_as_the_order_began_l
         &[hospital_bendroflumethiazide("r3", "2025-11-21")],
     );
     assert_eq!(
-        course_of(&env, "bendroflumethiazide 2.5 MG Oral Tablet"),
+        env.course_of("bendroflumethiazide 2.5 MG Oral Tablet"),
         [["2025-11-21", "-", "stated"]]
     );
 }
@@ -1837,11 +1815,11 @@ fn a_stop_long_after_an_order_silent_on_its_supply_ends_it_where_it_is_last_know
         )],
     );
     assert_eq!(
-        course_of(&env, "bendroflumethiazide 2.5 MG Oral Tablet"),
+        env.course_of("bendroflumethiazide 2.5 MG Oral Tablet"),
         [["2020-01-06", "2020-01-06", "end_unknown"]]
     );
     assert_eq!(
-        course_of(&env, "Bendroflumethiazide 2.5mg tablets"),
+        env.course_of("Bendroflumethiazide 2.5mg tablets"),
         [["2021-06-01", "2021-09-01", "stated"]]
     );
 }
