@@ -577,11 +577,11 @@ fn update_demographics(
     import_id: i64,
 ) -> Result<DemographicsChange> {
     let stored = super::read::read_patient(conn, id)?;
-    let stored_updated: Option<String> = conn
-        .prepare_cached("SELECT demographics_updated FROM patients WHERE id = ?1")?
-        .query_row([id.0], |row| row.get(0))
+    let (stored_updated, reported_by): (Option<String>, Option<String>) = conn
+        .prepare_cached("SELECT demographics_updated, death_source FROM patients WHERE id = ?1")?
+        .query_row([id.0], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?
-        .flatten();
+        .unwrap_or_default();
     let older = matches!(
         (stored_updated.as_deref(), facts.last_updated.as_deref()),
         (Some(stored), Some(incoming)) if written_after(stored, incoming)
@@ -609,11 +609,6 @@ fn update_demographics(
         conn.prepare_cached("UPDATE patients SET demographics_updated = ?2 WHERE id = ?1")?
             .execute(params![id.0, facts.last_updated])?;
     }
-    let reported_by: Option<String> = conn
-        .prepare_cached("SELECT death_source FROM patients WHERE id = ?1")?
-        .query_row([id.0], |row| row.get(0))
-        .optional()?
-        .flatten();
     let death = kept_death(&stored, reported_by.as_deref(), patient, facts, older);
     incoming.deceased = death.deceased;
     incoming.deceased_date = death.date;
