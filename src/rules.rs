@@ -177,7 +177,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 25: a drug put where it acts (a cream, eye or ear drops) is no treatment the
 /// criteria read (diltiazem cream is no calcium channel blocker given); a dose in tablets of a
 /// combination is one item of evidence only at the same strengths.
-const ENGINE_REVISION: u32 = 25;
+/// 26: the same blood pressure values at the same moment and setting are one reading sent
+/// twice, counted once (`pressure.rs`).
+const ENGINE_REVISION: u32 = 26;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.

@@ -1239,7 +1239,28 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
             _ => diastolics.into_iter().map(Some).collect(),
         };
         let paired = paired.into_iter().chain(std::iter::repeat(None));
-        for ((source, systolic_value), diastolic_value) in systolics.into_iter().zip(paired) {
+        let mut moment_readings: Vec<(&Observation, f64, Option<f64>)> = systolics
+            .into_iter()
+            .zip(paired)
+            .map(|((source, systolic_value), diastolic_value)| {
+                (source, systolic_value, diastolic_value)
+            })
+            .collect();
+        // The same values at the same moment and setting are one reading sent twice (a panel
+        // with its components beside the same values as separate Observations, as flowsheet
+        // feeds write them, or two sources' copies), never two: counted twice, it would weigh
+        // double in a mean and make one reading the two a level needs. Chosen: two readings
+        // taken at one second with values equal to the mmHg are far rarer than one sent twice.
+        // Sorted by value above, so copies are neighbours.
+        moment_readings.dedup_by(|later, earlier| {
+            later.1.total_cmp(&earlier.1).is_eq()
+                && match (later.2, earlier.2) {
+                    (Some(a), Some(b)) => a.total_cmp(&b).is_eq(),
+                    (None, None) => true,
+                    _ => false,
+                }
+        });
+        for (source, systolic_value, diastolic_value) in moment_readings {
             // A visit is a day in the record's own local time (the offset its time was written
             // in), not a UTC day: a Sydney clinic's 10:58 and 11:04 are one visit, though UTC
             // midnight falls between them; a time with no offset stays the day written.

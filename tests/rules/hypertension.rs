@@ -1543,3 +1543,41 @@ fn combination_tablets_of_other_strengths_are_items_of_their_own() {
         .collect();
     assert_eq!(drugs.len(), 2, "{drugs:#?}");
 }
+
+/// One reading sent twice (a panel with its components and the same values as separate
+/// Observations, as flowsheet feeds write it, or two sources' copies) is one reading: the same
+/// values at the same moment and setting are never counted twice in a mean or a count of
+/// readings. Two different values at one moment stay two readings.
+#[test]
+fn one_reading_sent_twice_counts_once() {
+    let three = || on(&[CHLORTHALIDONE, AMLODIPINE, LOSARTAN]);
+    let at = |days| time_ago(days, 10, 0);
+    let cases = vec![
+        case(
+            "a reading above goal sent twice, a later one at goal: the mean of the two",
+            three()
+                .bp_at(140.0, 84.0, at(60), BpSetting::Office)
+                .bp_at(140.0, 84.0, at(60), BpSetting::Office)
+                .office_bp(116.0, 70.0, 20),
+            NotMet,
+        )
+        .reason("mean 128/77 mmHg over 2 reading(s)"),
+        case(
+            "one reading sent twice is still one reading on one occasion",
+            three()
+                .bp_at(156.0, 104.0, at(30), BpSetting::Office)
+                .bp_at(156.0, 104.0, at(30), BpSetting::Office),
+            InsufficientData,
+        )
+        .missing("so far 1 reading on 1 occasion"),
+        case(
+            "two different values written at one moment are two readings",
+            three()
+                .bp_at(156.0, 104.0, at(30), BpSetting::Office)
+                .bp_at(150.0, 98.0, at(30), BpSetting::Office),
+            InsufficientData,
+        )
+        .missing("so far 2 readings on 1 occasion"),
+    ];
+    run(ID, &cases);
+}
