@@ -752,14 +752,23 @@ pub mod display {
     pub fn unit(unit: &str) -> Option<String> {
         let mut out = String::with_capacity(unit.len());
         let mut depth = 0usize;
+        // An annotation that is a whole divisor ("mL/min/{1.73_m2}", eGFR's unit) is what the
+        // value is per: dropped, it would leave "mL/min/". It is written out instead.
+        let mut divisor = false;
         for c in unit.chars() {
             match c {
-                '{' => depth += 1,
+                '{' => {
+                    divisor = depth == 0 && out.ends_with('/');
+                    depth += 1;
+                }
                 '}' => depth = depth.saturating_sub(1),
                 _ if depth == 0 => out.push(c),
+                '_' if divisor => out.push(' '),
+                _ if divisor => out.push(c),
                 _ => {}
             }
         }
+        let out = out.replace(" m2", " m²");
         let out = out
             .replace("mm[Hg]", "mmHg")
             .replace("10*12", "×10¹²")
@@ -833,6 +842,10 @@ pub mod display {
             assert_eq!(value(Some(0.314_9), None, Some("g/dL")), "0.31 g/dL");
             assert_eq!(value(Some(152.0), None, Some("mm[Hg]")), "152 mmHg");
             assert_eq!(value(Some(72.0), None, Some("{beats}/min")), "72/min");
+            assert_eq!(
+                value(Some(58.0), None, Some("mL/min/{1.73_m2}")),
+                "58 mL/min/1.73 m²"
+            );
             assert_eq!(value(Some(1.0), None, Some("1")), "1");
             assert_eq!(value(Some(3.2), None, Some("10*9/L")), "3.2 ×10⁹/L");
             assert_eq!(value(None, Some("266919005"), None), "never smoked tobacco");
