@@ -689,3 +689,35 @@ fn families_found(db: &std::path::Path, search: &str) -> Vec<String> {
         .map(|r| r["family_name"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// A diagnosis recorded in words alone shows its words, with no empty code after them.
+#[test]
+fn show_prints_a_diagnosis_in_words_alone_without_an_empty_code() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("words.db");
+    let bundle = serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "w",
+            "identifier": [{"system": "urn:mrn", "value": "WORDS-1"}],
+            "name": [{"family": "Words", "given": ["Wim"]}],
+            "gender": "male", "birthDate": "1960-01-01"}},
+        {"resource": {"resourceType": "Condition", "id": "e",
+            "subject": {"reference": "Patient/w"},
+            "clinicalStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                "code": "active"}]},
+            "code": {"text": "Epilepsy"},
+            "onsetDateTime": "2020-01-01"}},
+    ]});
+    let file = dir.path().join("words.json");
+    std::fs::write(&file, bundle.to_string()).unwrap();
+    refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success();
+    let out = stdout_of(refract().arg("--db").arg(&db).args(["show", "WORDS-1"]));
+    assert!(out.contains("  Epilepsy, since 2020-01-01"), "{out}");
+    assert!(!out.contains("(other"), "{out}");
+}

@@ -94,14 +94,13 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         if let Some(status) = condition.status_words() {
             words.push(status);
         }
-        writeln!(
-            out,
-            "  {} ({} {}), {}",
-            condition.name(),
-            condition.system,
-            condition.code,
-            words.join(", ")
-        )?;
+        // A diagnosis recorded in words alone has no code to show (not "(other )").
+        let coded = if condition.code.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" ({} {})", condition.system, condition.code)
+        };
+        writeln!(out, "  {}{coded}, {}", condition.name(), words.join(", "))?;
     }
 
     writeln!(out, "\nTreatment lines")?;
