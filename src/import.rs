@@ -275,7 +275,9 @@ fn this_host() -> String {
 /// taken back only by the source that reported it), the `use` and `type` of the identifier
 /// shown as its MRN are kept (an export writes them back), and an identifier carrying refract's
 /// `identifier-match` `never` extension (a refract export's) is not matched on.
-pub const MAPPING_VERSION: i64 = 17;
+/// 18: a score written as the text of a coded value with no code (`valueCodeableConcept`
+/// `{"text": "19"}`) is read as that number.
+pub const MAPPING_VERSION: i64 = 18;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -4138,7 +4138,14 @@ impl Value<'_> {
         if self.quantity.is_some() || self.integer.is_some() {
             return None;
         }
-        self.string.and_then(written_value::read)
+        // A concept with no code, its number in the text (`{"text": "19"}`, as some form
+        // systems send a total), says the number as a `valueString` would; one with a code is
+        // an answer, whatever its text.
+        let uncoded_text = self
+            .coded
+            .filter(|concept| concept.first_code().is_none())
+            .and_then(|concept| concept.text.as_deref());
+        self.string.or(uncoded_text).and_then(written_value::read)
     }
 
     /// The unit a value is in, for every unit-dependent reading of it (a pressure's unit, the

@@ -161,6 +161,37 @@ fn a_number_written_as_text_is_that_number() {
     assert_eq!(values, [["44261-6", "18"]]);
 }
 
+/// A score sent as a coded value with no code, its number in the text (`valueCodeableConcept`
+/// `{"text": "19"}`, as some form systems write a total), is that number too; a concept that
+/// carries a code is an answer, never read as its text's number.
+#[test]
+fn a_number_in_the_text_of_an_uncoded_concept_is_that_number() {
+    let (_, rows) = stored(&[
+        observation(
+            "phq",
+            SUBJECT,
+            "44261-6",
+            "PHQ-9 total score",
+            &json!({"valueCodeableConcept": {"text": "19"}}),
+        ),
+        observation(
+            "phq-coded",
+            SUBJECT,
+            "44261-6",
+            "PHQ-9 total score",
+            &json!({"valueCodeableConcept": {
+                "coding": [{"system": "http://loinc.org", "code": "LA6568-5"}], "text": "2"}}),
+        ),
+    ]);
+    let mut values: Vec<[&str; 2]> = rows
+        .iter()
+        .map(|row| [row[0].as_str(), row[1].as_str()])
+        .collect();
+    values.sort_unstable();
+    // The coded answer is kept as its code, with no number.
+    assert_eq!(values, [["44261-6", "-"], ["44261-6", "19"]]);
+}
+
 /// A `valueString` that is a number with its unit written in it ("3%", "1.9 x10^9/L"), or a
 /// bound ("<5%", "≤ 5 %", "less than 5%"), is read as the same value sent as a `valueQuantity`
 /// (with its `comparator`) is; a range ("5-10%") as the lower bound it surely is (at least 5).
