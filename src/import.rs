@@ -275,6 +275,9 @@ fn this_host() -> String {
 /// taken back only by the source that reported it), the `use` and `type` of the identifier
 /// shown as its MRN are kept (an export writes them back), and an identifier carrying refract's
 /// `identifier-match` `never` extension (a refract export's) is not matched on.
+/// Also in 17: every source whose Patient reports a death is kept (`death_reports`, migration
+/// 0038), not only the first: the death stands until the last of them says the patient is
+/// alive; files are read again to find the reporters a version that kept one forgot.
 pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
