@@ -619,6 +619,13 @@ fn update_demographics(
     incoming.deceased_date = death.date;
     if death.reports != reports {
         save_death_reports(conn, id, &reports, &death.reports)?;
+    }
+    let (reported_before, reported_after) = (
+        DeathReporters::of(&reports),
+        DeathReporters::of(&death.reports),
+    );
+    // Who says it, not when each last said it: a source repeating its word is no change.
+    if reported_before != reported_after {
         auditor.record(
             conn,
             Change {
@@ -627,8 +634,8 @@ fn update_demographics(
                 entity_id: Some(import_id),
                 patient_id: Some(id),
             },
-            Some(&DeathReporters::of(&reports)),
-            Some(&DeathReporters::of(&death.reports)),
+            Some(&reported_before),
+            Some(&reported_after),
         )?;
     }
     let before = Demographics::of(&stored);
@@ -712,7 +719,7 @@ struct DeathReport {
 }
 
 /// Who says a patient died, as the audit log keeps it.
-#[derive(Serialize)]
+#[derive(Serialize, PartialEq, Eq)]
 struct DeathReporters<'a> {
     death_reported_by: Vec<&'a str>,
 }

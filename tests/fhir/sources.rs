@@ -807,6 +807,20 @@ fn the_last_source_to_take_a_death_back_takes_it_back() {
                <> coalesce(json_extract(after, '$.deceased'), 0)",
     );
     assert_eq!(audited, [["1", "NULL"]], "{audited:?}");
+    // And each change of who reports it: B added, gone, added again, then A gone, then B.
+    assert_eq!(
+        env.rows(
+            "SELECT after FROM audit_log WHERE action = 'import.patient.death_reports'
+             ORDER BY id"
+        ),
+        [
+            [r#"{"death_reported_by":["hosp-a","hosp-b"]}"#],
+            [r#"{"death_reported_by":["hosp-a"]}"#],
+            [r#"{"death_reported_by":["hosp-a","hosp-b"]}"#],
+            [r#"{"death_reported_by":["hosp-b"]}"#],
+            [r#"{"death_reported_by":[]}"#],
+        ]
+    );
 }
 
 fn reporters(env: &Env) -> Vec<Vec<String>> {
