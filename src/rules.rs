@@ -177,6 +177,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 25: a drug put where it acts (a cream, eye or ear drops) is no treatment the
 /// criteria read (diltiazem cream is no calcium channel blocker given); a dose in tablets of a
 /// combination is one item of evidence only at the same strengths.
+/// Also in 25: the sessions of an acute ECT course (not begun in remission, no remission score in
+/// the 14 days before a session) show the depression on their days, as a trial stopped for no
+/// response does through its days: they join two onsets a recovery could otherwise lie between,
+/// and break a run of remission scores (fix-left L2).
 const ENGINE_REVISION: u32 = 25;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
