@@ -277,6 +277,9 @@ fn this_host() -> String {
 /// `identifier-match` `never` extension (a refract export's) is not matched on.
 /// 18: a score written as the text of a coded value with no code (`valueCodeableConcept`
 /// `{"text": "19"}`) is read as that number.
+/// Also in 18: every source whose Patient reports a death is kept (`death_reports`, migration
+/// 0038), not only the first: the death stands until the last of them says the patient is
+/// alive; files are read again to find the reporters a version that kept one forgot.
 pub const MAPPING_VERSION: i64 = 18;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

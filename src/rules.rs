@@ -179,6 +179,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// combination is one item of evidence only at the same strengths.
 /// 26: the same blood pressure values at the same moment and setting are one reading sent
 /// twice, counted once (`pressure.rs`).
+/// Also in 26: the sessions of an acute ECT course (not begun in remission, no remission score in
+/// the 14 days before a session) show the depression on their days, as a trial stopped for no
+/// response does through its days: they join two onsets a recovery could otherwise lie between,
+/// and break a run of remission scores.
 const ENGINE_REVISION: u32 = 26;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

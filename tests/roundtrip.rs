@@ -814,7 +814,7 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE patients DROP COLUMN demographics_updated;
          DROP TABLE patient_names;
          DROP TABLE refused_patient_ids;
-         ALTER TABLE patients DROP COLUMN death_source;
+         DROP TABLE death_reports;
          ALTER TABLE patients DROP COLUMN mrn_use;
          ALTER TABLE patients DROP COLUMN mrn_type;
          PRAGMA user_version = 29;",

@@ -175,6 +175,9 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
             |p| format!("recorded whether the last plan was followed: {}", words(p)),
         ),
         "import.patient.update" => String::from("updated the record from an imported file"),
+        "import.patient.death_reports" => {
+            String::from("updated which sources say the patient died, from an imported file")
+        }
         "import.resource.add" => format!("imported {}", record_noun(&entry.entity)),
         "import.resource.update" => {
             format!("updated {} from an import", record_noun(&entry.entity))

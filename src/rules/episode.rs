@@ -51,9 +51,10 @@
 //! from its first remission score to its last, whatever the gap between them (nothing recorded
 //! says the patient was unwell between), and needs at least two scores (one score is a moment,
 //! never a sustained state); a day with any score not in remission (or a bound that does not
-//! say which side of the cut it is), or a day a treatment of the criterion began or was stopped
+//! say which side of the cut it is), a day a treatment of the criterion began or was stopped
 //! for no response (an acute trial is not begun, nor found ineffective, in a sustained
-//! remission), breaks the run. A shorter run followed by a rise is a
+//! remission), or a day a session of an acute procedure course (ECT) was given (see
+//! [`Treatment`]), breaks the run. A shorter run followed by a rise is a
 //! relapse of the same episode: it bounds nothing. A treatment begun on or before the latest
 //! recovery's last score belongs to an earlier episode (begun before or during that recovery);
 //! one begun after it is left to the diagnoses' bounds above. Scores only ever move the start
@@ -76,22 +77,33 @@ use crate::domain::{Condition, Observation};
 /// prescription.
 pub const ONSET_GRACE_DAYS: i64 = 30;
 
-/// A treatment of the criterion as the episode reads it: signs the patient was unwell.
+/// A treatment of the criterion as the episode reads it: signs the patient was unwell. A drug
+/// trial, or a session of an acute procedure course (ECT): a course given for an ongoing
+/// episode shows the illness on each session's days (fix-left L2: an acute ECT course between
+/// two diagnoses had left the months it was given with no sign of the illness, room for a
+/// recovery), as a trial stopped for no response shows it through its days.
 pub struct Treatment {
-    /// The day it began: an acute trial is not begun in a sustained remission.
+    /// The day it began: an acute trial is not begun, nor an acute course's session given, in
+    /// a sustained remission.
     pub start: NaiveDate,
-    /// The day it was stopped for no response (its stop reason one of the criterion's
-    /// failures), if so: the depression was on from its start to that day (review39 F6: eight
-    /// months of a drug stopped "no response" had been read as eight months with no sign of the
-    /// illness, room for a recovery). Adequate or not: a trial too short or too low to count as
-    /// a failure still says the patient was unwell while it lasted.
-    pub stopped_unanswered: Option<NaiveDate>,
+    /// The last day it shows the patient unwell, when after its start:
+    /// - a trial stopped for no response (its stop reason one of the criterion's failures): the
+    ///   depression was on from its start to that stop (review39 F6: eight months of a drug
+    ///   stopped "no response" had been read as eight months with no sign of the illness, room
+    ///   for a recovery). Adequate or not: a trial too short or too low to count as a failure
+    ///   still says the patient was unwell while it lasted. A trial with no such stop shows its
+    ///   start alone: a drug kept on may keep a remission;
+    /// - a session recorded over a period (a course written as one procedure): its end.
+    pub unwell_until: Option<NaiveDate>,
 }
 
 impl Treatment {
-    /// The days it shows the patient unwell: its start, through to its stop for no response.
+    /// The days it shows the patient unwell: its start, through to [`Treatment::unwell_until`].
     fn unwell_span(&self) -> (NaiveDate, NaiveDate) {
-        (self.start, self.stopped_unanswered.unwrap_or(self.start))
+        (
+            self.start,
+            self.unwell_until.unwrap_or(self.start).max(self.start),
+        )
     }
 }
 
@@ -203,7 +215,7 @@ impl Episode {
     /// remission), so it breaks a recovery as a score above remission would (review 29: two
     /// remission scores months apart around a trial stopped as ineffective had been read as a
     /// recovery, and the trial set aside); one stopped for no response says so from its start
-    /// to that stop (see [`Treatment`]).
+    /// to that stop, and each session of an acute course (ECT) on its days (see [`Treatment`]).
     pub fn of(ctx: &Context<'_>, treatments: &[Treatment]) -> Self {
         let days = score_days(ctx, treatments);
         let recovery_days = ctx.set.episode.as_ref().map(|spec| spec.recovery_days);
@@ -470,7 +482,8 @@ impl Episode {
 /// Chosen: a recovery lasts `recovery_days` (the rule set's `[episode]`), so it can lie between
 /// two onsets only where some stretch between them longer than that has no sign the patient was
 /// unwell (`unwell`, spans of days: a score not in remission, a treatment begun, a treatment
-/// from its start to its stop for no response, and the onsets themselves). Where none does,
+/// from its start to its stop for no response, a session of an acute course, and the onsets
+/// themselves). Where none does,
 /// the onsets are joined. Where one does and nothing recorded says (no recovery is recorded:
 /// that is [`latest_recovery`]'s), the earlier onset is unsure: a treatment begun between the
 /// two is in the current episode or an earlier one, undecided (reference: "episode boundaries
@@ -537,7 +550,8 @@ fn longest_quiet(from: NaiveDate, to: NaiveDate, unwell: &[(NaiveDate, NaiveDate
 
 /// Every day with a score of the rule set's scales that have a remission cut, each score with
 /// whether it is in remission and the words of its scale's cut; and each day a treatment of the
-/// criterion began, and each day one was stopped for no response (`treatments`), as a day not in
+/// criterion began, each day one was stopped for no response and each session of an acute
+/// course (`treatments`), as a day not in
 /// remission (an acute trial is not begun in a sustained remission, nor stopped as ineffective
 /// in one). Scores after the run day are not read.
 fn score_days(
@@ -578,13 +592,13 @@ fn score_days(
             ));
         }
     }
-    // A treatment begun, or stopped for no response, is a day not in remission: the run
-    // breaks there.
+    // A treatment begun, a session given, or a trial stopped for no response is a day not in
+    // remission: the run breaks there.
     for treatment in treatments {
-        let begun = std::iter::once((treatment.start, "a treatment begun"));
+        let begun = std::iter::once((treatment.start, "a treatment begun or a session given"));
         let stopped = treatment
-            .stopped_unanswered
-            .map(|day| (day, "a treatment stopped for no response"));
+            .unwell_until
+            .map(|day| (day, "a treatment's last day showing the illness"));
         for (day, what) in begun.chain(stopped).filter(|(day, _)| *day <= ctx.today) {
             days.entry(day)
                 .or_default()

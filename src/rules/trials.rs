@@ -335,12 +335,17 @@ pub fn evaluate(ctx: &Context<'_>, id: &str, spec: &FailedTrials) -> Outcome {
     let mut outcome = Outcome::new();
     let trials = collect_trials(ctx, spec);
     let episode = spec.current_episode_only.then(|| {
+        let sessions = spec
+            .procedure_course
+            .iter()
+            .flat_map(|rule| acute_sessions(ctx, spec, rule));
         let treatments: Vec<super::episode::Treatment> = trials
             .iter()
             .map(|trial| super::episode::Treatment {
                 start: trial.start,
-                stopped_unanswered: trial.end.filter(|_| trial.stopped_unanswered(spec)),
+                unwell_until: trial.end.filter(|_| trial.stopped_unanswered(spec)),
             })
+            .chain(sessions)
             .collect();
         super::episode::Episode::of(ctx, &treatments)
     });
@@ -739,47 +744,7 @@ fn procedure_courses(
     rule: &super::model::ProcedureCourse,
     episode: Option<&super::episode::Episode>,
 ) -> Vec<Course> {
-    // A session's days: its window, reaching to the end of its period (R4 `performedPeriod`: a
-    // course recorded as one procedure spans its weeks, never one session); dated by an end
-    // alone, on that day (a session lasts minutes). A period shorter than a day is one session
-    // on its start's day: times are UTC instants, so a 20-minute session written at 10:50+11:00
-    // ends on the next UTC day, and must never read as a procedure over several days. One with
-    // no day at all is said, never dropped.
-    let mut undated = 0_usize;
-    let mut sessions: Vec<(NaiveDate, NaiveDate, &crate::domain::Procedure)> = Vec::new();
-    for p in ctx.procedures(&rule.terms) {
-        let end = p
-            .end
-            .filter(|end| p.date_unknown || *end - p.performed >= chrono::TimeDelta::days(1))
-            .map(|end| crate::domain::local_day(end, p.end_utc_offset_minutes));
-        match (p.window(), end) {
-            (Some((first, last)), end) => {
-                sessions.push((first, end.map_or(last, |end| last.max(end)), p));
-            }
-            (None, Some(end)) => sessions.push((end, end, p)),
-            (None, None) => undated += 1,
-        }
-    }
-    sessions.sort_by_key(|(first, last, p)| (*first, *last, p.id));
-    let mut groups: Vec<Vec<(NaiveDate, NaiveDate, &crate::domain::Procedure)>> = Vec::new();
-    for session in sessions {
-        match groups.last_mut() {
-            Some(group)
-                if group.last().is_some_and(|(_, last, _)| {
-                    days_between(*last, session.0) <= rule.gap_days
-                }) =>
-            {
-                // The same session recorded twice (a procedure and its billing) is one.
-                if !group
-                    .iter()
-                    .any(|(first, last, _)| (*first, *last) == (session.0, session.1))
-                {
-                    group.push(session);
-                }
-            }
-            _ => groups.push(vec![session]),
-        }
-    }
+    let (groups, undated) = procedure_sessions(ctx, rule);
     let undated_course = (undated > 0).then(|| Course {
         name: format!(
             "{}, {undated} session{} with no date",
@@ -837,6 +802,96 @@ fn procedure_courses(
             })
         })
         .chain(undated_course)
+        .collect()
+}
+
+/// One session of a procedure course: its first and last day, and its record.
+type Session<'a> = (NaiveDate, NaiveDate, &'a crate::domain::Procedure);
+
+/// The sessions of `rule`'s procedure in the record, as courses (sessions at most `gap_days`
+/// apart, oldest first), and how many have no day.
+fn procedure_sessions<'a>(
+    ctx: &Context<'a>,
+    rule: &super::model::ProcedureCourse,
+) -> (Vec<Vec<Session<'a>>>, usize) {
+    // A session's days: its window, reaching to the end of its period (R4 `performedPeriod`: a
+    // course recorded as one procedure spans its weeks, never one session); dated by an end
+    // alone, on that day (a session lasts minutes). A period shorter than a day is one session
+    // on its start's day: times are UTC instants, so a 20-minute session written at 10:50+11:00
+    // ends on the next UTC day, and must never read as a procedure over several days. One with
+    // no day at all is said, never dropped.
+    let mut undated = 0_usize;
+    let mut sessions: Vec<Session<'a>> = Vec::new();
+    for p in ctx.procedures(&rule.terms) {
+        let end = p
+            .end
+            .filter(|end| p.date_unknown || *end - p.performed >= chrono::TimeDelta::days(1))
+            .map(|end| crate::domain::local_day(end, p.end_utc_offset_minutes));
+        match (p.window(), end) {
+            (Some((first, last)), end) => {
+                sessions.push((first, end.map_or(last, |end| last.max(end)), p));
+            }
+            (None, Some(end)) => sessions.push((end, end, p)),
+            (None, None) => undated += 1,
+        }
+    }
+    sessions.sort_by_key(|(first, last, p)| (*first, *last, p.id));
+    let mut groups: Vec<Vec<Session<'a>>> = Vec::new();
+    for session in sessions {
+        match groups.last_mut() {
+            Some(group)
+                if group.last().is_some_and(|(_, last, _)| {
+                    days_between(*last, session.0) <= rule.gap_days
+                }) =>
+            {
+                // The same session recorded twice (a procedure and its billing) is one.
+                if !group
+                    .iter()
+                    .any(|(first, last, _)| (*first, *last) == (session.0, session.1))
+                {
+                    group.push(session);
+                }
+            }
+            _ => groups.push(vec![session]),
+        }
+    }
+    (groups, undated)
+}
+
+/// The sessions of `rule`'s acute courses, each a sign the patient was unwell on its days (see
+/// `episode::Treatment`): an acute course is given for an ongoing episode. Chosen, as for
+/// judging a course: a course begun in remission (a continuation or maintenance series, see
+/// [`begun_in_remission`]) shows nothing, nor does a session of a course given after a score in
+/// remission within `remission_baseline_days` before it (a course that went on as continuation
+/// treatment once the patient remitted keeps a remission, as a drug kept on may): only the
+/// scores could say the patient was unwell then. A session dated only within a window of days
+/// (a month, a year, an age) shows no day: its window is not known to be days of treatment.
+fn acute_sessions(
+    ctx: &Context<'_>,
+    spec: &FailedTrials,
+    rule: &super::model::ProcedureCourse,
+) -> Vec<super::episode::Treatment> {
+    let in_remission =
+        |day: NaiveDate| begun_in_remission(ctx, spec, day, rule.remission_baseline_days).is_some();
+    procedure_sessions(ctx, rule)
+        .0
+        .into_iter()
+        .filter(|course| {
+            course
+                .first()
+                .is_some_and(|(first, _, _)| !in_remission(*first))
+        })
+        .flatten()
+        .filter(|(first, _, p)| {
+            p.window()
+                .is_none_or(|(earliest, latest)| earliest == latest)
+                && *first <= ctx.today
+                && !in_remission(*first)
+        })
+        .map(|(first, last, _)| super::episode::Treatment {
+            start: first,
+            unwell_until: (last > first).then_some(last.min(ctx.today)),
+        })
         .collect()
 }
 

@@ -46,6 +46,7 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
             ("updated_at", Shape::DateTime),
         ],
     ),
+    ("death_reports", &[("deceased_date", Shape::Date)]),
     (
         "conditions",
         &[

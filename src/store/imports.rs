@@ -338,9 +338,13 @@ fn insert_patient(
         conn.prepare_cached("UPDATE patients SET demographics_updated = ?2 WHERE id = ?1")?
             .execute(params![id.0, updated])?;
     }
-    if patient.is_deceased() && death_source.is_some() {
-        conn.prepare_cached("UPDATE patients SET death_source = ?2 WHERE id = ?1")?
-            .execute(params![id.0, death_source])?;
+    if let (Some(death), Some(source)) = (patient.death(), death_source) {
+        let report = DeathReport {
+            source: source.to_owned(),
+            said: updated.map(str::to_owned),
+            day: death.date,
+        };
+        save_death_reports(conn, id, &[], std::slice::from_ref(&report))?;
     }
     if mrn_described.is_some() {
         describe_mrn(conn, id, mrn_described)?;
@@ -475,7 +479,7 @@ pub struct PatientFacts {
     /// Every name the record holds, (family, given) (see `fhir::ImportedPatient::names`).
     #[serde(default)]
     pub names: Vec<(String, String)>,
-    /// The source it came from: the one that reports a death may take it back.
+    /// The source it came from: each source that reports a death may take its word back.
     #[serde(default)]
     pub source: String,
     /// Whether it says the patient is alive (`deceasedBoolean: false`), which silence does not.
@@ -491,7 +495,7 @@ pub struct PatientFacts {
 pub struct NewPatientFacts<'a> {
     /// Its `meta.lastUpdated`.
     pub updated: Option<&'a str>,
-    /// Its source, which reports a death it says.
+    /// Its source, the first to report a death it says (see [`DeathReport`]).
     pub death_source: Option<&'a str>,
     /// The identifier it shows as the MRN, with its `use` and `type`.
     pub mrn_described: Option<&'a PatientIdentifier>,
@@ -577,11 +581,12 @@ fn update_demographics(
     import_id: i64,
 ) -> Result<DemographicsChange> {
     let stored = super::read::read_patient(conn, id)?;
-    let (stored_updated, reported_by): (Option<String>, Option<String>) = conn
-        .prepare_cached("SELECT demographics_updated, death_source FROM patients WHERE id = ?1")?
-        .query_row([id.0], |row| Ok((row.get(0)?, row.get(1)?)))
+    let stored_updated: Option<String> = conn
+        .prepare_cached("SELECT demographics_updated FROM patients WHERE id = ?1")?
+        .query_row([id.0], |row| row.get(0))
         .optional()?
-        .unwrap_or_default();
+        .flatten();
+    let reports = death_reports(conn, id)?;
     let older = matches!(
         (stored_updated.as_deref(), facts.last_updated.as_deref()),
         (Some(stored), Some(incoming)) if written_after(stored, incoming)
@@ -609,12 +614,29 @@ fn update_demographics(
         conn.prepare_cached("UPDATE patients SET demographics_updated = ?2 WHERE id = ?1")?
             .execute(params![id.0, facts.last_updated])?;
     }
-    let death = kept_death(&stored, reported_by.as_deref(), patient, facts, older);
+    let death = kept_death(&stored, &reports, patient, facts, older);
     incoming.deceased = death.deceased;
     incoming.deceased_date = death.date;
-    if death.reported_by != reported_by {
-        conn.prepare_cached("UPDATE patients SET death_source = ?2 WHERE id = ?1")?
-            .execute(params![id.0, death.reported_by])?;
+    if death.reports != reports {
+        save_death_reports(conn, id, &reports, &death.reports)?;
+    }
+    let (reported_before, reported_after) = (
+        DeathReporters::of(&reports),
+        DeathReporters::of(&death.reports),
+    );
+    // Who says it, not when each last said it: a source repeating its word is no change.
+    if reported_before != reported_after {
+        auditor.record(
+            conn,
+            Change {
+                action: "import.patient.death_reports",
+                entity: "patients",
+                entity_id: Some(import_id),
+                patient_id: Some(id),
+            },
+            Some(&reported_before),
+            Some(&reported_after),
+        )?;
     }
     let before = Demographics::of(&stored);
     let after = Demographics::of(&incoming);
@@ -679,68 +701,196 @@ fn update_demographics(
     Ok(outcome)
 }
 
-/// A patient's death as an import leaves it, and the source that reported it.
+/// A patient's death as an import leaves it, and every source that says it.
 struct KeptDeath {
     deceased: bool,
     date: Option<chrono::NaiveDate>,
-    reported_by: Option<String>,
+    reports: Vec<DeathReport>,
+}
+
+/// One source's word that a patient died (a row of `death_reports`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DeathReport {
+    pub source: String,
+    /// The `meta.lastUpdated` of its last Patient that said so, when written.
+    pub said: Option<String>,
+    /// The day it gave, when it gave one.
+    pub day: Option<chrono::NaiveDate>,
+}
+
+/// Who says a patient died, as the audit log keeps it.
+#[derive(Serialize, PartialEq, Eq)]
+struct DeathReporters<'a> {
+    death_reported_by: Vec<&'a str>,
+}
+
+impl<'a> DeathReporters<'a> {
+    fn of(reports: &'a [DeathReport]) -> Self {
+        DeathReporters {
+            death_reported_by: reports.iter().map(|r| r.source.as_str()).collect(),
+        }
+    }
+}
+
+/// The sources that say the patient died, by source.
+fn death_reports(conn: &Connection, id: PatientId) -> Result<Vec<DeathReport>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT source, said, deceased_date FROM death_reports WHERE patient_id = ?1
+         ORDER BY source",
+    )?;
+    let rows: Vec<(String, Option<String>, Option<String>)> = stmt
+        .query_map([id.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(|(source, said, day)| {
+            Ok(DeathReport {
+                source,
+                said,
+                day: day
+                    .filter(|day| !day.is_empty())
+                    .map(|day| super::sql_types::parse_date("death_reports.deceased_date", &day))
+                    .transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// Replaces the patient's `before` reports with `after`.
+fn save_death_reports(
+    conn: &Connection,
+    id: PatientId,
+    before: &[DeathReport],
+    after: &[DeathReport],
+) -> Result<()> {
+    let mut remove =
+        conn.prepare_cached("DELETE FROM death_reports WHERE patient_id = ?1 AND source = ?2")?;
+    for gone in before.iter().filter(|old| !after.contains(old)) {
+        remove.execute(params![id.0, gone.source])?;
+    }
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO death_reports (patient_id, source, said, deceased_date)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (patient_id, source) DO UPDATE
+         SET said = excluded.said, deceased_date = excluded.deceased_date",
+    )?;
+    for new in after.iter().filter(|new| !before.contains(new)) {
+        insert.execute(params![
+            id.0,
+            new.source,
+            new.said,
+            new.day.map(format_date)
+        ])?;
+    }
+    Ok(())
 }
 
 /// A death is a fact once true: no recency takes it away. The stored death stays whatever a
-/// newer record of another source leaves unsaid, and an older record's death (any source's)
-/// is taken with its day. Only the source that reported it takes it back, by saying the
-/// patient is alive (`deceasedBoolean: false`) in a record not older than the stored one; a
-/// death whose reporter is not known (stored before refract kept it, or entered by hand) is
-/// taken back by any source's explicit word. Of two days of death, the newer record's holds;
-/// a day fills in a death known without one.
+/// newer record leaves unsaid, and an older record's death (any source's) is taken with its
+/// day. Every source that says it is kept ([`DeathReport`]): the death stands while any of
+/// them has not taken its word back, by saying the patient is alive (`deceasedBoolean: false`)
+/// in a record not written before its own last word of the death, and goes with the last
+/// one's. A source that never reported it takes nothing back, unless no reporter is known (a
+/// death stored before refract kept them, or entered by hand): then any source's explicit word
+/// in a record not older than the stored demographics takes it back. Of two days of death,
+/// the newer record's holds (by `meta.lastUpdated` against the stored demographics); a day
+/// fills in a death known without one. When a reporter takes its word back, the day stays if
+/// another reporter gave it, else it is the day the latest remaining report gave (none if
+/// they gave none: the only day came from a record its source says was wrong).
 fn kept_death(
     stored: &Patient,
-    reported_by: Option<&str>,
+    reports: &[DeathReport],
     incoming: &Patient,
     facts: &PatientFacts,
     older: bool,
 ) -> KeptDeath {
-    let stored_death = stored.death();
-    let incoming_death = incoming.death();
     // A Patient staged by a version that did not say its source reports none.
-    let reporter = Some(facts.source.clone()).filter(|source| !source.is_empty());
-    match (stored_death, incoming_death) {
-        (Some(_), None)
-            if facts.says_alive
-                && !older
-                && reported_by.is_none_or(|source| source == facts.source.as_str()) =>
-        {
+    let reporter = Some(facts.source.as_str()).filter(|source| !source.is_empty());
+    let own = reporter.and_then(|source| reports.iter().position(|r| r.source == source));
+    // Whether the record was written before its source's own last word of the death.
+    let before_own_word = own.is_some_and(|index| {
+        matches!(
+            (reports[index].said.as_deref(), facts.last_updated.as_deref()),
+            (Some(said), Some(incoming)) if written_after(said, incoming)
+        )
+    });
+    let alive = KeptDeath {
+        deceased: false,
+        date: None,
+        reports: Vec::new(),
+    };
+    let mut reports = reports.to_vec();
+    match (stored.death(), incoming.death()) {
+        (Some(death), None) if facts.says_alive && own.is_some() && !before_own_word => {
+            if let Some(index) = own {
+                reports.remove(index);
+            }
+            if reports.is_empty() {
+                return alive;
+            }
+            let date = if reports.iter().any(|report| report.day == death.date) {
+                death.date
+            } else {
+                latest_day(&reports)
+            };
             KeptDeath {
-                deceased: false,
-                date: None,
-                reported_by: None,
+                deceased: true,
+                date,
+                reports,
             }
         }
+        (Some(_), None) if facts.says_alive && reports.is_empty() && !older => alive,
         (Some(death), None) => KeptDeath {
             deceased: true,
             date: death.date,
-            reported_by: reported_by.map(str::to_owned),
+            reports,
         },
-        (None, Some(death)) => KeptDeath {
-            deceased: true,
-            date: death.date,
-            reported_by: reporter,
-        },
-        (Some(kept), Some(told)) => KeptDeath {
-            deceased: true,
-            date: if older {
-                kept.date.or(told.date)
-            } else {
-                told.date.or(kept.date)
-            },
-            reported_by: reported_by.map(str::to_owned).or(reporter),
-        },
-        (None, None) => KeptDeath {
-            deceased: false,
-            date: None,
-            reported_by: None,
-        },
+        (stored_death, Some(told)) => {
+            if let Some(source) = reporter {
+                let said = DeathReport {
+                    source: source.to_owned(),
+                    said: facts.last_updated.clone(),
+                    day: told.date,
+                };
+                match own {
+                    // Its older record fills in a day, changing nothing else it said.
+                    Some(index) if before_own_word => {
+                        let report = &mut reports[index];
+                        report.day = report.day.or(told.date);
+                    }
+                    Some(index) => reports[index] = said,
+                    None => {
+                        reports.push(said);
+                        reports.sort_by(|a, b| a.source.cmp(&b.source));
+                    }
+                }
+            }
+            let date = match stored_death {
+                Some(kept) if older => kept.date.or(told.date),
+                Some(kept) => told.date.or(kept.date),
+                None => told.date,
+            };
+            KeptDeath {
+                deceased: true,
+                date,
+                reports,
+            }
+        }
+        (None, None) => alive,
     }
+}
+
+/// The day of the report said last that gives one (a report that does not say when it was
+/// written counts as the oldest).
+fn latest_day(reports: &[DeathReport]) -> Option<chrono::NaiveDate> {
+    let mut dated: Vec<&DeathReport> = reports.iter().filter(|r| r.day.is_some()).collect();
+    dated.sort_by(|a, b| match (a.said.as_deref(), b.said.as_deref()) {
+        (Some(a), Some(b)) if written_after(a, b) => std::cmp::Ordering::Greater,
+        (Some(a), Some(b)) if written_after(b, a) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        _ => std::cmp::Ordering::Equal,
+    });
+    dated.last().and_then(|report| report.day)
 }
 
 /// Keeps what each identifier a Patient carried says of itself (`use`, `type`), for the

@@ -74,6 +74,10 @@ pub struct NativePatient {
     /// Every (system, value) the patient is known by to imports.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identifiers: Vec<serde_json::Map<String, Cell>>,
+    /// Every source that says the patient died (`death_reports`): a later import takes the
+    /// death back only when the last of them says the patient is alive.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub death_reports: Vec<serde_json::Map<String, Cell>>,
     /// The FHIR resources their imported rows were built from (so that a later import of the
     /// same source updates them rather than adding beside them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -117,7 +121,6 @@ const PATIENT_COLUMNS: &[&str] = &[
     "source",
     "source_id",
     "demographics_updated",
-    "death_source",
     "mrn_use",
     "mrn_type",
 ];
@@ -198,6 +201,10 @@ const PROCEDURE_COLUMNS: &[&str] = &[
     "end_utc_offset",
 ];
 const IDENTIFIER_COLUMNS: &[&str] = &["system", "value", "id_use", "id_type"];
+const DEATH_REPORT_COLUMNS: &[&str] = &["source", "said", "deceased_date"];
+/// The one reporter of a death a document of schema 37 wrote in its patient row, read as its
+/// one row of `death_reports`.
+const OLDER_DEATH_SOURCE: &str = "death_source";
 const FHIR_RESOURCE_COLUMNS: &[&str] = &[
     "source",
     "type",
@@ -530,6 +537,12 @@ impl Store {
                 pid,
                 IDENTIFIER_COLUMNS,
             )?),
+            death_reports: plain(rows(
+                conn,
+                &select("death_reports", DEATH_REPORT_COLUMNS, "source"),
+                pid,
+                DEATH_REPORT_COLUMNS,
+            )?),
             // Filed under the patient's Patient ids, one per source.
             fhir_resources: plain(rows(
                 conn,
@@ -846,6 +859,13 @@ impl Store {
                 row.to_mut()
                     .insert(String::from("mrn_system"), Cell::from(system.to_owned()));
             }
+            let older_reporter = match native.patient.get(OLDER_DEATH_SOURCE) {
+                Some(reporter) => {
+                    row.to_mut().remove(OLDER_DEATH_SOURCE);
+                    reporter.as_str().filter(|source| !source.is_empty())
+                }
+                None => None,
+            };
             if native_match(conn, system, mrn, &native.identifiers)?.is_some() {
                 present += 1;
                 patient_ids.push(None);
@@ -881,9 +901,17 @@ impl Store {
                  WHERE id = ?1 AND deceased = 0 AND deceased_date IS NOT NULL",
             )?
             .execute([pid])?;
+            if let Some(source) = older_reporter {
+                conn.prepare_cached(
+                    "INSERT INTO death_reports (patient_id, source, deceased_date)
+                     SELECT id, ?2, deceased_date FROM patients WHERE id = ?1 AND deceased = 1",
+                )?
+                .execute(rusqlite::params![pid, source])?;
+            }
             let with_patient = [("patient_id", Cell::from(pid))];
             for (table, key, list) in [
                 ("patient_identifiers", "identifiers", &native.identifiers),
+                ("death_reports", "death_reports", &native.death_reports),
                 ("fhir_resources", "fhir_resources", &native.fhir_resources),
             ] {
                 for (row_index, row) in list.iter().enumerate() {
@@ -1703,6 +1731,7 @@ fn append_audit_row(
 const DOCUMENT_COLUMNS: &[(&str, &[&str])] = &[
     ("patients", PATIENT_COLUMNS),
     ("patient_identifiers", IDENTIFIER_COLUMNS),
+    ("death_reports", DEATH_REPORT_COLUMNS),
     ("fhir_resources", FHIR_RESOURCE_COLUMNS),
     ("conditions", CONDITION_COLUMNS),
     ("drug_exposures", EXPOSURE_COLUMNS),

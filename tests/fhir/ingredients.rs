@@ -328,7 +328,7 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              ALTER TABLE patients DROP COLUMN demographics_updated;
              DROP TABLE patient_names;
              DROP TABLE refused_patient_ids;
-             ALTER TABLE patients DROP COLUMN death_source;
+             DROP TABLE death_reports;
              ALTER TABLE patients DROP COLUMN mrn_use;
              ALTER TABLE patients DROP COLUMN mrn_type;
              PRAGMA user_version = 18;",

@@ -923,7 +923,7 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              ALTER TABLE patients DROP COLUMN demographics_updated;
              DROP TABLE patient_names;
              DROP TABLE refused_patient_ids;
-             ALTER TABLE patients DROP COLUMN death_source;
+             DROP TABLE death_reports;
              ALTER TABLE patients DROP COLUMN mrn_use;
              ALTER TABLE patients DROP COLUMN mrn_type;
              PRAGMA user_version = 28;"

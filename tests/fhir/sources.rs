@@ -340,7 +340,7 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE patient_identifiers DROP COLUMN id_use;
              ALTER TABLE patient_identifiers DROP COLUMN id_type;
              ALTER TABLE patients DROP COLUMN demographics_updated;
-             ALTER TABLE patients DROP COLUMN death_source;
+             DROP TABLE death_reports;
              ALTER TABLE patients DROP COLUMN mrn_use;
              ALTER TABLE patients DROP COLUMN mrn_type;
              DROP TABLE patient_names;
@@ -638,6 +638,397 @@ fn a_death_is_kept_whatever_the_newer_demographics_leave_unsaid() {
         ),
     );
     assert_eq!(state(&env), [["Lily", "1", "2024-03-02"]]);
+}
+
+/// Two hospitals' records of one patient (matched on the NHS number), each with its own record
+/// number, and what one of them says of the patient's death at `updated`.
+fn two_hospitals() -> (Value, Value) {
+    let first = person(
+        "a1",
+        &[
+            typed("MR", HOSPITAL, "A7"),
+            json!({"system": NHS, "value": "9434765919"}),
+        ],
+        "Ng",
+        "Li",
+    );
+    let second = person(
+        "b1",
+        &[
+            typed("MR", "https://other.example.org/mrn", "B7"),
+            json!({"system": NHS, "value": "9434765919"}),
+        ],
+        "Ng",
+        "Li",
+    );
+    (first, second)
+}
+
+fn vital_state(env: &Env) -> Vec<Vec<String>> {
+    env.rows("SELECT deceased, coalesce(deceased_date, '') FROM patients")
+}
+
+/// fix-left L1 (a): two hospitals report a death and one takes its word back (recorded in
+/// error): the other still says the patient died, and the death stands until it retracts too.
+#[test]
+fn a_death_two_sources_report_stands_until_both_take_it_back() {
+    let (a, b) = two_hospitals();
+    let mut env = Env::new();
+    let said = |who: &Value, deceased: Value, updated: &str| {
+        epileptic(&died(who, &deceased, updated), LAMOTRIGINE)
+    };
+    from(
+        &mut env,
+        "hosp-a",
+        "a1.json",
+        &said(
+            &a,
+            json!({"deceasedDateTime": "2024-03-02"}),
+            "2024-03-05T00:00:00Z",
+        ),
+    );
+    from(
+        &mut env,
+        "hosp-b",
+        "b1.json",
+        &said(
+            &b,
+            json!({"deceasedDateTime": "2024-03-02"}),
+            "2024-03-06T00:00:00Z",
+        ),
+    );
+    assert_eq!(env.int("SELECT count(*) FROM patients"), 1);
+    assert_eq!(vital_state(&env), [["1", "2024-03-02"]]);
+    from(
+        &mut env,
+        "hosp-a",
+        "a2.json",
+        &said(
+            &a,
+            json!({"deceasedBoolean": false}),
+            "2024-04-01T00:00:00Z",
+        ),
+    );
+    assert_eq!(vital_state(&env), [["1", "2024-03-02"]], "B still says so");
+    from(
+        &mut env,
+        "hosp-b",
+        "b2.json",
+        &said(
+            &b,
+            json!({"deceasedBoolean": false}),
+            "2024-04-02T00:00:00Z",
+        ),
+    );
+    assert_eq!(
+        vital_state(&env),
+        [["0", ""]],
+        "the last reporter took it back"
+    );
+}
+
+/// fix-left L1 (b): the second source to report a death takes it back after the first has
+/// already done so: no source says the patient died any more.
+#[test]
+fn the_last_source_to_take_a_death_back_takes_it_back() {
+    let (a, b) = two_hospitals();
+    let said = |who: &Value, deceased: Value, updated: &str| {
+        epileptic(&died(who, &deceased, updated), LAMOTRIGINE)
+    };
+    let mut env = Env::new();
+    from(
+        &mut env,
+        "hosp-a",
+        "a1.json",
+        &said(
+            &a,
+            json!({"deceasedDateTime": "2024-03-02"}),
+            "2024-03-05T00:00:00Z",
+        ),
+    );
+    from(
+        &mut env,
+        "hosp-b",
+        "b1.json",
+        &said(&b, json!({"deceasedBoolean": true}), "2024-03-06T00:00:00Z"),
+    );
+    // B's retraction while A still says so changes nothing.
+    from(
+        &mut env,
+        "hosp-b",
+        "b2.json",
+        &said(
+            &b,
+            json!({"deceasedBoolean": false}),
+            "2024-04-01T00:00:00Z",
+        ),
+    );
+    assert_eq!(vital_state(&env), [["1", "2024-03-02"]], "A still says so");
+    // B reports it again, on another day (its newer record's day holds); A takes its word
+    // back (B's day stays), then B.
+    from(
+        &mut env,
+        "hosp-b",
+        "b3.json",
+        &said(
+            &b,
+            json!({"deceasedDateTime": "2024-03-03"}),
+            "2024-04-02T00:00:00Z",
+        ),
+    );
+    assert_eq!(vital_state(&env), [["1", "2024-03-03"]]);
+    from(
+        &mut env,
+        "hosp-a",
+        "a2.json",
+        &said(
+            &a,
+            json!({"deceasedBoolean": false}),
+            "2024-04-03T00:00:00Z",
+        ),
+    );
+    assert_eq!(vital_state(&env), [["1", "2024-03-03"]], "B still says so");
+    from(
+        &mut env,
+        "hosp-b",
+        "b4.json",
+        &said(
+            &b,
+            json!({"deceasedBoolean": false}),
+            "2024-04-04T00:00:00Z",
+        ),
+    );
+    assert_eq!(vital_state(&env), [["0", ""]]);
+    // Each change of the death is in the audit log with what it replaced.
+    let audited = env.rows(
+        "SELECT json_extract(before, '$.deceased'), json_extract(after, '$.deceased')
+         FROM audit_log WHERE action = 'import.patient.update'
+           AND coalesce(json_extract(before, '$.deceased'), 0)
+               <> coalesce(json_extract(after, '$.deceased'), 0)",
+    );
+    assert_eq!(audited, [["1", "NULL"]], "{audited:?}");
+    // And each change of who reports it: B added, gone, added again, then A gone, then B.
+    assert_eq!(
+        env.rows(
+            "SELECT after FROM audit_log WHERE action = 'import.patient.death_reports'
+             ORDER BY id"
+        ),
+        [
+            [r#"{"death_reported_by":["hosp-a","hosp-b"]}"#],
+            [r#"{"death_reported_by":["hosp-a"]}"#],
+            [r#"{"death_reported_by":["hosp-a","hosp-b"]}"#],
+            [r#"{"death_reported_by":["hosp-b"]}"#],
+            [r#"{"death_reported_by":[]}"#],
+        ]
+    );
+}
+
+fn reporters(env: &Env) -> Vec<Vec<String>> {
+    env.rows(
+        "SELECT source, coalesce(said, '-'), coalesce(deceased_date, '-') FROM death_reports
+         ORDER BY source",
+    )
+}
+
+/// Hospital A, then B, say the patient died on 2024-03-02.
+fn both_report(env: &mut Env) -> (Value, Value) {
+    let (a, b) = two_hospitals();
+    from(
+        env,
+        "hosp-a",
+        "a1.json",
+        &epileptic(
+            &died(
+                &a,
+                &json!({"deceasedDateTime": "2024-03-02"}),
+                "2024-03-05T00:00:00Z",
+            ),
+            LAMOTRIGINE,
+        ),
+    );
+    from(
+        env,
+        "hosp-b",
+        "b1.json",
+        &epileptic(
+            &died(
+                &b,
+                &json!({"deceasedBoolean": true}),
+                "2024-03-06T00:00:00Z",
+            ),
+            LAMOTRIGINE,
+        ),
+    );
+    (a, b)
+}
+
+/// fix-left L1: a source's word back is weighed against its own report of the death, not
+/// against another source's newer demographics: a hospital's correction written after its report
+/// takes it back even when a GP's newer record is stored; one written before it does not.
+#[test]
+fn a_death_is_taken_back_by_a_record_newer_than_its_reporters_own_word() {
+    let (a, _) = two_hospitals();
+    let gp = person(
+        "g1",
+        &[json!({"system": NHS, "value": "9434765919"})],
+        "Ng",
+        "Lily",
+    );
+    let mut env = Env::new();
+    from(
+        &mut env,
+        "hosp-a",
+        "a1.json",
+        &epileptic(
+            &died(
+                &a,
+                &json!({"deceasedDateTime": "2024-03-02"}),
+                "2024-03-05T00:00:00Z",
+            ),
+            LAMOTRIGINE,
+        ),
+    );
+    from(
+        &mut env,
+        "gp",
+        "gp.json",
+        &epileptic(
+            &died(&gp, &json!({}), "2026-10-01T00:00:00Z"),
+            LEVETIRACETAM,
+        ),
+    );
+    // Written before its report: no correction of it.
+    from(
+        &mut env,
+        "hosp-a",
+        "a0.json",
+        &epileptic(
+            &died(
+                &a,
+                &json!({"deceasedBoolean": false}),
+                "2024-03-01T00:00:00Z",
+            ),
+            LAMOTRIGINE,
+        ),
+    );
+    assert_eq!(vital_state(&env), [["1", "2024-03-02"]]);
+    from(
+        &mut env,
+        "hosp-a",
+        "a2.json",
+        &epileptic(
+            &died(
+                &a,
+                &json!({"deceasedBoolean": false}),
+                "2024-04-01T00:00:00Z",
+            ),
+            LAMOTRIGINE,
+        ),
+    );
+    assert_eq!(vital_state(&env), [["0", ""]]);
+    // The GP's newer demographics stay.
+    assert_eq!(env.rows("SELECT given_name FROM patients"), [["Lily"]]);
+}
+
+/// fix-left L1: a file of schema 37 kept one reporter in `patients.death_source`; the upgrade
+/// keeps it as the death's one known reporter.
+#[test]
+fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
+    let mut env = Env::new();
+    let (a, b) = both_report(&mut env);
+    {
+        let conn = super::sql_on(&env.store);
+        conn.execute_batch(
+            "ALTER TABLE patients ADD COLUMN death_source TEXT;
+             UPDATE patients SET death_source = 'hosp-a';
+             DROP TABLE death_reports;
+             PRAGMA user_version = 37;",
+        )
+        .unwrap();
+    }
+    env.store =
+        refract::store::Store::open(&env.db(), refract::store::OpenMode::MustExist, "fhir-test")
+            .unwrap();
+    assert_eq!(reporters(&env), [["hosp-a", "-", "2024-03-02"]]);
+    // B, which 37 forgot, is not a reporter: its word back changes nothing; A's takes it back.
+    from(
+        &mut env,
+        "hosp-b",
+        "b2.json",
+        &epileptic(
+            &died(
+                &b,
+                &json!({"deceasedBoolean": false}),
+                "2024-04-01T00:00:00Z",
+            ),
+            LAMOTRIGINE,
+        ),
+    );
+    assert_eq!(vital_state(&env), [["1", "2024-03-02"]]);
+    from(
+        &mut env,
+        "hosp-a",
+        "a2.json",
+        &epileptic(
+            &died(
+                &a,
+                &json!({"deceasedBoolean": false}),
+                "2024-04-02T00:00:00Z",
+            ),
+            LAMOTRIGINE,
+        ),
+    );
+    assert_eq!(vital_state(&env), [["0", ""]]);
+    assert!(reporters(&env).is_empty());
+}
+
+/// fix-left L1: refract's own JSON carries every reporter of a death, so that a file restored
+/// from it takes the death back only when the last of them says so.
+#[test]
+fn the_reporters_of_a_death_come_back_through_refracts_json() {
+    let mut env = Env::new();
+    let (a, _) = both_report(&mut env);
+    let kept = [
+        ["hosp-a", "2024-03-05T00:00:00Z", "2024-03-02"],
+        ["hosp-b", "2024-03-06T00:00:00Z", "-"],
+    ];
+    assert_eq!(reporters(&env), kept);
+    let document = env.path("export.json");
+    let exported = super::refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["export", "--format", "json", "--out"])
+        .arg(&document)
+        .output()
+        .unwrap();
+    assert!(exported.status.success(), "{exported:?}");
+    let restored = env.path("restored.db");
+    let imported = super::refract()
+        .arg("--db")
+        .arg(&restored)
+        .arg("import")
+        .arg(&document)
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{imported:?}");
+    env.store =
+        refract::store::Store::open(&restored, refract::store::OpenMode::MustExist, "fhir-test")
+            .unwrap();
+    assert_eq!(reporters(&env), kept);
+    from(
+        &mut env,
+        "hosp-a",
+        "a2.json",
+        &epileptic(
+            &died(
+                &a,
+                &json!({"deceasedBoolean": false}),
+                "2024-04-02T00:00:00Z",
+            ),
+            LAMOTRIGINE,
+        ),
+    );
+    assert_eq!(vital_state(&env), [["1", ""]], "B still says so, on no day");
 }
 
 /// review37 F4: a parent and a child on one policy carry one insurance member number (MB); it

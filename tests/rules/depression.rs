@@ -2730,3 +2730,50 @@ fn undecided_episode_bounds_name_the_diagnoses_the_episode_is_dated_by() {
         "{missing}"
     );
 }
+
+/// `vignette` with an acute ECT course of 11 sessions every 3 days from 340 days ago (to 310).
+fn with_ect_from_340(mut vignette: Vignette) -> Vignette {
+    for session in 0..11 {
+        vignette = vignette.procedure("23835007", "Electroconvulsive therapy", 340 - 3 * session);
+    }
+    vignette
+}
+
+#[test]
+fn an_acute_ect_course_shows_the_depression_on_through_its_sessions() {
+    // fix-left L2: 350 days between the last trial stopped for no response and the hospital's
+    // onset were read as time enough for a recovery no record shows (the trials undecided),
+    // though an acute ECT course was given in the middle of them: the depression was on then,
+    // as a trial stopped for no response shows it through its days. No stretch is left longer
+    // than a recovery: one episode, the trials its failures.
+    // A PHQ-9 of 18 since the admission says the episode is current.
+    let admitted = || recurrent_recorded_twice(RECURRENT, RECURRENT_SEVERE, 150).phq9(18.0, 100);
+    let without = assess(ID, &admitted().record());
+    let said = describe(&without);
+    assert_eq!(without.status, InsufficientData, "{said}");
+    assert!(said.contains("the onset of the current episode"), "{said}");
+    let with = assess(ID, &with_ect_from_340(admitted()).record());
+    let said = describe(&with);
+    assert_eq!(with.status, Refractory, "{said}");
+    assert!(!said.contains("the onset of the current episode"), "{said}");
+
+    // A course begun in remission (PHQ-9 3 the day before its first session) is a continuation
+    // or maintenance series: no sign the depression was on, the trials still undecided.
+    let kept_well = assess(ID, &with_ect_from_340(admitted()).phq9(3.0, 341).record());
+    assert_eq!(
+        kept_well.status,
+        InsufficientData,
+        "{}",
+        describe(&kept_well)
+    );
+
+    // ECT sessions break a run of remission scores as a trial begun does: PHQ-9 3 and 2 a
+    // year apart around an acute course are no recovery, and the trials before it still count.
+    let remitted = || admitted().phq9(3.0, 480).phq9(2.0, 160);
+    let said = describe(&assess(ID, &remitted().record()));
+    assert!(said.contains("before a recovery"), "{said}");
+    let around = assess(ID, &with_ect_from_340(remitted()).record());
+    let said = describe(&around);
+    assert!(!said.contains("before a recovery"), "{said}");
+    assert_eq!(around.status, Refractory, "{said}");
+}
