@@ -275,6 +275,9 @@ fn this_host() -> String {
 /// taken back only by the source that reported it), the `use` and `type` of the identifier
 /// shown as its MRN are kept (an export writes them back), and an identifier carrying refract's
 /// `identifier-match` `never` extension (a refract export's) is not matched on.
+/// For 18 (review R1-3): a drug statement of refract's export carrying `given-as` `doses` (a
+/// cycle of doses given, a completed order's cycles, pharmacy fills) is read as those doses
+/// were, never as a record that the drug stopped (`restates_doses` is kept).
 pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -210,6 +210,11 @@ pub struct MedicationRecord {
     /// out of the stored JSON when not said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asserted: Option<NaiveDateTime>,
+    /// refract's own export of doses given or handed over (a cycle of administrations, a
+    /// completed order's cycles, fills; see `carried::GIVEN_AS_URL`): read as those doses were,
+    /// never as a record that the drug stopped. Left out of the stored JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restates_doses: bool,
     /// A MedicationAdministration given over a period (`effectivePeriod`): how long an amount
     /// given at a rate ran. Left out of the stored JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -384,6 +389,8 @@ pub struct MedicationMeta {
     pub administered: bool,
     /// A pharmacy fill, to be joined with the drug's other fills.
     pub dispensed: bool,
+    /// refract's export of doses given or handed over (see [`MedicationRecord::restates_doses`]).
+    pub restates_doses: bool,
     /// A completed order's doses (`timing.repeat.count` of a schedule a week or more apart),
     /// read as the cycles they fall in once the drug's cycle length is known (see
     /// [`cycles_of_order`]).
@@ -1898,8 +1905,11 @@ fn map_medication(
         (_, _, stop_text) => stop_text,
     };
 
-    // R4's status words saying the drug is no longer taken (see `MedicationRecord::stopped`).
+    // R4's status words saying the drug is no longer taken (see `MedicationRecord::stopped`);
+    // refract's own statement of doses given says `completed` of them alone.
+    let restates_doses = carried::restates_doses(&resource.extension);
     let stopped = !dispensed
+        && !restates_doses
         && matches!(
             (raw.resource_type, status),
             (_, "stopped") | ("MedicationStatement", "completed")
@@ -1979,6 +1989,7 @@ fn map_medication(
                 .and_then(|text| parse_datetime(text).ok()),
             given_over_period: raw.resource_type == "MedicationAdministration"
                 && resource.effective_period.is_some(),
+            restates_doses,
             role: carried::role(&resource.extension),
             cycles: carried::cycles(&resource.extension),
             dispensed,
@@ -2724,6 +2735,7 @@ pub fn finish_medication(
         end_recorded: record.end_recorded,
         administered: record.administered,
         dispensed: record.dispensed,
+        restates_doses: record.restates_doses,
         planned_doses: record
             .dosages
             .iter()
@@ -6380,6 +6392,7 @@ fn stopped_by_other_records(
             end: exposure.end,
             dose: exposure.dose.clone(),
             stopped_for_a_reason: !meta.dose_changed
+                && !meta.restates_doses
                 && (exposure.stop_reason.is_some() || exposure.stop_text.is_some()),
             says_stopped: says_the_drug_stopped(exposure, meta),
         })
@@ -6499,10 +6512,11 @@ const TAKEN_OVER_WITHIN_HOURS: i64 = 24;
 /// hyponatraemia). A request `completed` with no reason says its own actions occurred (a
 /// five-day course in hospital, a planned period ended): no word of the drug's other courses.
 /// A reason saying the dose changed ("Dose adjustment") is a handover to the new dose, never a
-/// stop, whatever the status.
+/// stop, whatever the status; nor is refract's own statement of doses given or handed over
+/// (see [`MedicationRecord::restates_doses`]), as the doses themselves never were.
 fn says_the_drug_stopped(exposure: &DrugExposure, meta: &MedicationMeta) -> bool {
     let for_a_reason = exposure.stop_reason.is_some() || exposure.stop_text.is_some();
-    !meta.dose_changed && (meta.stopped || for_a_reason)
+    !meta.dose_changed && !meta.restates_doses && (meta.stopped || for_a_reason)
 }
 
 /// An open record (an `active` order or statement, no end of its own: "ongoing") of a drug that
