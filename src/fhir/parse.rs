@@ -3832,11 +3832,15 @@ fn step_dose(lines: &[&DoseSpec], text: &DrugName<'_>) -> Option<Dose> {
 
 /// Whether a dosage line is an infusion, whose dose is its rate: a rate with no amount (2
 /// mg/kg/h), or an amount that takes more than an hour to give at its rate (a 50 mg bag run at 5
-/// mg an hour). An amount with a rate is otherwise the dose, and the rate only how fast it went
-/// in (lorazepam 4 mg pushed at 2 mg/min is a 4 mg bolus: read as an infusion of 2 mg/min, it
-/// was no first-line benzodiazepine). When the two cannot be compared (other units), a rate by
-/// body weight (ug/kg/min) or per hour or per day is an infusion's, and another per minute
-/// (2 mL/min) a push's.
+/// mg an hour; 1 g at 5 mg/h alike). An amount with a rate is otherwise the dose, and the rate
+/// only how fast it went in (lorazepam 4 mg pushed at 2 mg/min is a 4 mg bolus: read as an
+/// infusion of 2 mg/min, it was no first-line benzodiazepine). A mass given at a volume's rate
+/// (levetiracetam 4500 mg at 400 mL/h, the review's loading dose) is the mass given: the rate is
+/// how fast its bag ran, and which of the two is the dose is no question of units; only an
+/// administration that ran an hour or more makes it an infusion (see [`dose_from`]). When the
+/// two cannot be compared otherwise (a count, units not known), a rate by body weight
+/// (ug/kg/min) or per hour or per day is an infusion's, and another per minute (2 mL/min) a
+/// push's.
 fn is_infusion(spec: &DoseSpec) -> bool {
     if day_amount(spec).is_some() {
         return false;
@@ -3857,11 +3861,22 @@ fn is_infusion(spec: &DoseSpec) -> bool {
         "d" | "day" => 24.0,
         _ => return false,
     };
+    let by_weight = per.to_ascii_lowercase().contains("/kg");
+    match (units::measured(unit), units::measured(per)) {
+        (Some((kind, amount_factor)), Some((rate_kind, rate_factor))) if !by_weight => {
+            if kind != rate_kind {
+                return false;
+            }
+            let hours = amount * amount_factor / (rate * rate_factor) * hours_per_unit;
+            return *rate > 0.0 && hours.is_finite() && hours >= 1.0;
+        }
+        _ => {}
+    }
     if per.trim().eq_ignore_ascii_case(unit.trim()) && *rate > 0.0 {
         let hours = amount / rate * hours_per_unit;
         return hours.is_finite() && hours >= 1.0;
     }
-    per.to_ascii_lowercase().contains("/kg") || hours_per_unit >= 1.0
+    by_weight || hours_per_unit >= 1.0
 }
 
 /// A line's amount a day where it is given as an amount per day with no amount of one dose
@@ -3911,10 +3926,15 @@ fn day_amount(spec: &DoseSpec) -> Option<Dose> {
 /// amount ran then follows from the two.
 fn rate_comparable(spec: &DoseSpec) -> bool {
     match (&spec.quantity, &spec.rate) {
-        (Some((_, unit)), Some((_, rate_unit))) => rate_unit
-            .trim()
-            .rsplit_once('/')
-            .is_some_and(|(per, _)| per.trim().eq_ignore_ascii_case(unit.trim())),
+        (Some((_, unit)), Some((_, rate_unit))) => {
+            rate_unit.trim().rsplit_once('/').is_some_and(|(per, _)| {
+                per.trim().eq_ignore_ascii_case(unit.trim())
+                    || matches!(
+                        (units::measured(unit), units::measured(per)),
+                        (Some((kind, _)), Some((rate_kind, _))) if kind == rate_kind
+                    )
+            })
+        }
         _ => false,
     }
 }
