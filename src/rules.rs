@@ -177,6 +177,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 25: a drug put where it acts (a cream, eye or ear drops) is no treatment the
 /// criteria read (diltiazem cream is no calcium channel blocker given); a dose in tablets of a
 /// combination is one item of evidence only at the same strengths.
+/// For 26 (review R1-7): a line says cycles only in a rule set whose regimens are given in cycles
+/// (`[lines] counts_cycles`: lbcl, myeloma, aml); ward doses of an antiseizure drug are no cycle.
 const ENGINE_REVISION: u32 = 25;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
