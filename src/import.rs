@@ -278,6 +278,8 @@ fn this_host() -> String {
 /// For 18 (review R1-3): a drug statement of refract's export carrying `given-as` `doses` (a
 /// cycle of doses given, a completed order's cycles, pharmacy fills) is read as those doses
 /// were, never as a record that the drug stopped (`restates_doses` is kept).
+/// Also for 18: a mass given at a volume's rate is the mass given unless it ran an hour or more
+/// (R1-5); a dose by body weight keeps its schedule (20 mg/kg twice a day is 40 mg/kg/d, R1-6).
 pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -2115,3 +2115,44 @@ fn fills_of_a_drug_taken_come_back_without_stopping_it() {
     let db = imported(&dir, "fills", &resources);
     assert_fhir_round_trip(&dir, &db, "fills");
 }
+
+/// A dose by body weight on a schedule (review R1-6): 20 mg/kg twice a day was kept as "20
+/// mg/kg" and exported with no timing, the frequency lost. It is 40 mg/kg a day, shown so, and
+/// the export says it as a day's total by weight, which reads back as the same dose.
+#[test]
+fn a_dose_by_weight_keeps_its_frequency_through_an_export() {
+    let resources = vec![
+        mr_patient(),
+        crate::fhir::condition(
+            "dx",
+            "urn:uuid:p1",
+            crate::fhir::SNOMED,
+            "84757009",
+            "Epilepsy",
+        ),
+        serde_json::json!({
+            "resourceType": "MedicationRequest", "id": "lev", "status": "active",
+            "intent": "order", "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept":
+                crate::fhir::coding(crate::fhir::RXNORM, "114477", "levetiracetam"),
+            "authoredOn": "2025-06-01",
+            "dosageInstruction": [{
+                "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+                "doseAndRate": [{"doseQuantity": {
+                    "value": 20, "unit": "mg/kg",
+                    "system": "http://unitsofmeasure.org", "code": "mg/kg"
+                }}]
+            }]
+        }),
+    ];
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "by_weight", &resources);
+    let dose = text_rows(&db, "SELECT dose_value || ' ' || dose_unit FROM drug_exposures");
+    assert_eq!(dose, [["40.0 mg/kg/d"]]);
+    let written = exported(&dir, &db, "MedicationStatement");
+    let rate = &written[0]["dosage"][0]["doseAndRate"][0]["rateRatio"];
+    assert_eq!(rate["numerator"]["value"], 40.0, "{written:#?}");
+    assert_eq!(rate["numerator"]["unit"], "mg/kg", "{written:#?}");
+    assert_eq!(rate["denominator"]["unit"], "d", "{written:#?}");
+    assert_fhir_round_trip(&dir, &db, "by_weight");
+}

@@ -1598,6 +1598,7 @@ fn trim_amount(amount: f64) -> String {
 fn ucum_code(unit: &str) -> Option<&'static str> {
     Some(match unit {
         "mg" => "mg",
+        "mg/kg" => "mg/kg",
         "mL" => "mL",
         "tablet" => "{tbl}",
         "capsule" => "{capsule}",

@@ -3884,8 +3884,9 @@ fn is_infusion(spec: &DoseSpec) -> bool {
 /// writes a day's total so, its split not being known) and nothing says it ran as an infusion:
 /// no route, or one no infusion runs by (by mouth, on the skin; see
 /// [`crate::domain::routes::is_no_infusion_route`]). A mass (in any unit), a volume or a count
-/// of the product's units a day; a rate by body weight or area, or per hour or minute, is an
-/// infusion's (see [`is_infusion`]).
+/// of the product's units a day, or a mass by body weight a day (40 mg/kg a day: refract's
+/// export of a dose by weight on a schedule); a rate by body weight per hour or minute, or by
+/// area, is an infusion's (see [`is_infusion`]).
 fn day_amount(spec: &DoseSpec) -> Option<Dose> {
     if spec.quantity.is_some() || spec.continuous {
         return None;
@@ -3911,6 +3912,8 @@ fn day_amount(spec: &DoseSpec) -> Option<Dose> {
     }
     let (value, unit) = if let Some(mg) = units::mass_mg(&amount) {
         (value * mg, "mg")
+    } else if let Some(mg) = mg_per_kg(&amount) {
+        (value * mg, "mg/kg")
     } else if let Some(ml) = units::volume_ml(&amount) {
         (value * ml, "mL")
     } else {
@@ -3920,6 +3923,15 @@ fn day_amount(spec: &DoseSpec) -> Option<Dose> {
         value: (value * 1000.0).round() / 1000.0,
         unit: format!("{unit}/d"),
     })
+}
+
+/// Milligrams per kilogram in one of a dose's unit by body weight ("mg/kg", "mcg/kg", "g/kg").
+fn mg_per_kg(unit: &str) -> Option<f64> {
+    let (mass, per) = unit.trim().split_once('/')?;
+    per.trim()
+        .eq_ignore_ascii_case("kg")
+        .then(|| units::mass_mg(mass))
+        .flatten()
 }
 
 /// Whether a line's rate is of its amount's unit per time (mg and mg/min): how long the
@@ -4084,6 +4096,11 @@ fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
         if (written - by_count).abs() > larger * dosage_text::WRITTEN_TOTAL_AGREES_WITHIN {
             return None;
         }
+    }
+    // A dose by body weight keeps its schedule as any dose does (20 mg/kg twice a day is 40
+    // mg/kg/d, review R1-6); refract keeps it by weight (no body weight is read into it).
+    if let (None, Some(per_day), Some(factor)) = (milligrams, spec.per_day, mg_per_kg(&unit)) {
+        return Some(per_interval(value * factor, per_day, "mg/kg"));
     }
     Some(match (milligrams, counted_as, spec.per_day) {
         (Some(mg), _, Some(per_day)) => per_interval(mg, per_day, "mg"),
