@@ -2147,7 +2147,10 @@ fn a_dose_by_weight_keeps_its_frequency_through_an_export() {
     ];
     let dir = TempDir::new().unwrap();
     let db = imported(&dir, "by_weight", &resources);
-    let dose = text_rows(&db, "SELECT dose_value || ' ' || dose_unit FROM drug_exposures");
+    let dose = text_rows(
+        &db,
+        "SELECT dose_value || ' ' || dose_unit FROM drug_exposures",
+    );
     assert_eq!(dose, [["40.0 mg/kg/d"]]);
     let written = exported(&dir, &db, "MedicationStatement");
     let rate = &written[0]["dosage"][0]["doseAndRate"][0]["rateRatio"];

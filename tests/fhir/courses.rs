@@ -249,7 +249,13 @@ fn ward_doses_of_a_daily_drug_make_no_cycle_of_its_line() {
     ];
     for dose in 0..10 {
         let on = day("2026-02-01") + Duration::days(dose / 2);
-        resources.push(given(&format!("lev{dose}"), subject, "levetiracetam", on, 500.0));
+        resources.push(given(
+            &format!("lev{dose}"),
+            subject,
+            "levetiracetam",
+            on,
+            500.0,
+        ));
     }
     import(&mut env, "ward.json", &bundle("collection", &resources));
     let lines = lines_of(&show(&env, "MRN-ep-ward"), "epilepsy");

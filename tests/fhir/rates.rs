@@ -410,7 +410,11 @@ fn a_mass_given_at_a_volumes_rate_is_the_mass_given() {
             ["levetiracetam (mL/h)", "4500.0 mg", "-"],
             ["levetiracetam (mL/min)", "4500.0 mg", "-"],
             ["midazolam (g at mg/h)", "5.0 mg/h", "anesthetic_infusion"],
-            ["phenobarbital (three hours)", "100.0 mL/h", "anesthetic_infusion"],
+            [
+                "phenobarbital (three hours)",
+                "100.0 mL/h",
+                "anesthetic_infusion"
+            ],
             ["valproate (g at mg/min)", "1000.0 mg", "-"],
         ]
     );
