@@ -280,6 +280,11 @@ fn this_host() -> String {
 /// Also in 18: every source whose Patient reports a death is kept (`death_reports`, migration
 /// 0038), not only the first: the death stands until the last of them says the patient is
 /// alive; files are read again to find the reporters a version that kept one forgot.
+/// Also in 18: a drug statement of refract's export carrying `given-as` `doses` (a
+/// cycle of doses given, a completed order's cycles, pharmacy fills) is read as those doses
+/// were, never as a record that the drug stopped (`restates_doses` is kept).
+/// Also in 18: a mass given at a volume's rate is the mass given unless it ran an hour or more
+/// (R1-5); a dose by body weight keeps its schedule (20 mg/kg twice a day is 40 mg/kg/d, R1-6).
 pub const MAPPING_VERSION: i64 = 18;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -183,6 +183,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// the 14 days before a session) show the depression on their days, as a trial stopped for no
 /// response does through its days: they join two onsets a recovery could otherwise lie between,
 /// and break a run of remission scores.
+/// Also in 26: a line says cycles only in a rule set whose regimens are given in cycles
+/// (`[lines] counts_cycles`: lbcl, myeloma, aml); ward doses of an antiseizure drug are no cycle.
 const ENGINE_REVISION: u32 = 26;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -2034,3 +2034,128 @@ fn a_fhir_export_imported_says_the_teams_work_is_not_read_back_and_what_carries_
         "{said}"
     );
 }
+
+/// Ward doses of a drug taken at home (review R1-3): the home statement `active` since June,
+/// ten doses given on the ward in February. The doses are one course of doses given, no word
+/// that the home drug stopped: exported as a statement `completed` and read back as one, they
+/// cut the home drug to its first day and made a second line. Read back, the copy keeps the
+/// home drug ongoing and the same lines.
+#[test]
+fn ward_doses_of_a_home_drug_come_back_without_stopping_it() {
+    let levetiracetam = crate::fhir::coding(crate::fhir::RXNORM, "114477", "levetiracetam");
+    let mut resources = vec![
+        mr_patient(),
+        crate::fhir::condition(
+            "dx",
+            "urn:uuid:p1",
+            crate::fhir::SNOMED,
+            "84757009",
+            "Epilepsy",
+        ),
+        serde_json::json!({
+            "resourceType": "MedicationStatement", "id": "home", "status": "active",
+            "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept": levetiracetam,
+            "effectivePeriod": {"start": "2025-06-01"}, "dateAsserted": "2026-02-01",
+            "dosage": [{
+                "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+                "doseAndRate": [{"doseQuantity": {"value": 750, "unit": "mg"}}]
+            }]
+        }),
+    ];
+    for dose in 0..10 {
+        let hour = if dose % 2 == 0 { "08" } else { "20" };
+        resources.push(serde_json::json!({
+            "resourceType": "MedicationAdministration", "id": format!("a{dose}"),
+            "status": "completed", "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept": levetiracetam,
+            "effectiveDateTime": format!("2026-02-{:02}T{hour}:00:00Z", 1 + dose / 2),
+            "dosage": {"route": {"text": "Oral route"}, "dose": {"value": 500, "unit": "mg"}}
+        }));
+    }
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "ward", &resources);
+    assert_fhir_round_trip(&dir, &db, "ward");
+}
+
+/// Pharmacy fills of a drug beside an open statement of it (review R1-3, the same fault for
+/// fills): fills are what the patient had in hand, no word that the drug stopped; read back
+/// from the export they must not cut the open statement either.
+#[test]
+fn fills_of_a_drug_taken_come_back_without_stopping_it() {
+    let lamotrigine = crate::fhir::coding(crate::fhir::RXNORM, "28439", "lamotrigine");
+    let resources = vec![
+        mr_patient(),
+        crate::fhir::condition(
+            "dx",
+            "urn:uuid:p1",
+            crate::fhir::SNOMED,
+            "84757009",
+            "Epilepsy",
+        ),
+        serde_json::json!({
+            "resourceType": "MedicationStatement", "id": "home", "status": "active",
+            "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept": lamotrigine,
+            "effectivePeriod": {"start": "2025-01-01"}, "dateAsserted": "2025-01-01",
+            "dosage": [{
+                "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+                "doseAndRate": [{"doseQuantity": {"value": 100, "unit": "mg"}}]
+            }]
+        }),
+        serde_json::json!({
+            "resourceType": "MedicationDispense", "id": "fill", "status": "completed",
+            "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept": lamotrigine,
+            "whenHandedOver": "2025-09-01", "daysSupply": {"value": 30, "unit": "d"},
+            "quantity": {"value": 60, "unit": "tablet"}
+        }),
+    ];
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "fills", &resources);
+    assert_fhir_round_trip(&dir, &db, "fills");
+}
+
+/// A dose by body weight on a schedule (review R1-6): 20 mg/kg twice a day was kept as "20
+/// mg/kg" and exported with no timing, the frequency lost. It is 40 mg/kg a day, shown so, and
+/// the export says it as a day's total by weight, which reads back as the same dose.
+#[test]
+fn a_dose_by_weight_keeps_its_frequency_through_an_export() {
+    let resources = vec![
+        mr_patient(),
+        crate::fhir::condition(
+            "dx",
+            "urn:uuid:p1",
+            crate::fhir::SNOMED,
+            "84757009",
+            "Epilepsy",
+        ),
+        serde_json::json!({
+            "resourceType": "MedicationRequest", "id": "lev", "status": "active",
+            "intent": "order", "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept":
+                crate::fhir::coding(crate::fhir::RXNORM, "114477", "levetiracetam"),
+            "authoredOn": "2025-06-01",
+            "dosageInstruction": [{
+                "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+                "doseAndRate": [{"doseQuantity": {
+                    "value": 20, "unit": "mg/kg",
+                    "system": "http://unitsofmeasure.org", "code": "mg/kg"
+                }}]
+            }]
+        }),
+    ];
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "by_weight", &resources);
+    let dose = text_rows(
+        &db,
+        "SELECT dose_value || ' ' || dose_unit FROM drug_exposures",
+    );
+    assert_eq!(dose, [["40.0 mg/kg/d"]]);
+    let written = exported(&dir, &db, "MedicationStatement");
+    let rate = &written[0]["dosage"][0]["doseAndRate"][0]["rateRatio"];
+    assert_eq!(rate["numerator"]["value"], 40.0, "{written:#?}");
+    assert_eq!(rate["numerator"]["unit"], "mg/kg", "{written:#?}");
+    assert_eq!(rate["denominator"]["unit"], "d", "{written:#?}");
+    assert_fhir_round_trip(&dir, &db, "by_weight");
+}

@@ -24,6 +24,11 @@
 //!   at a time are kept as one exposure a cycle, not dose by dose: each is one
 //!   MedicationStatement over its cycle (with its route, `dosage.route`), never made-up
 //!   MedicationAdministrations.
+//! - A drug record of doses given or handed over (a cycle of doses given one at a time, a
+//!   completed order's cycles, pharmacy fills): status `completed` says that course ended, and
+//!   `given-as` (`valueCode` `doses`) says it is no statement that the drug stopped, so that
+//!   refract reads it back as it read the doses, which never cut another record of the drug (ward
+//!   doses of a drug taken at home read back as a statement `completed` stopped the home drug).
 //! - A stop reason: `statusReason` (and the mCODE termination reason) with refract's own code
 //!   first, then the SNOMED CT code `assets/stop_reasons.toml` reads back as the same reason;
 //!   words nothing understood are written as they are, as text alone.
@@ -68,6 +73,10 @@ pub const DATES_URL: &str = "https://refract.dev/fhir/StructureDefinition/dates-
 pub const ROLE_URL: &str = "https://refract.dev/fhir/StructureDefinition/drug-role";
 /// Cycles of a drug given.
 pub const CYCLES_URL: &str = "https://refract.dev/fhir/StructureDefinition/cycles";
+/// A drug record restating doses given or handed over, no word that the drug stopped (its one
+/// code: [`GIVEN_AS_DOSES`]).
+pub const GIVEN_AS_URL: &str = "https://refract.dev/fhir/StructureDefinition/given-as";
+pub const GIVEN_AS_DOSES: &str = "doses";
 /// refract's stop reasons (`StopReason`'s machine names).
 pub const STOP_REASON_CODES: &str = "https://refract.dev/fhir/CodeSystem/stop-reason";
 /// The category of a line's CarePlan, and the tag of what the export restates of a line.
@@ -131,6 +140,11 @@ pub fn cycles(extensions: &[Extension]) -> Option<u32> {
         .and_then(|e| e.value_integer)
         .and_then(|n| u32::try_from(n).ok())
         .filter(|n| *n > 0)
+}
+
+/// Whether refract wrote a drug record as doses given or handed over (see [`GIVEN_AS_URL`]).
+pub fn restates_doses(extensions: &[Extension]) -> bool {
+    find(extensions, GIVEN_AS_URL).and_then(|e| e.value_code.as_deref()) == Some(GIVEN_AS_DOSES)
 }
 
 /// Whether a resource is what refract's export restates of a line (read with the line).

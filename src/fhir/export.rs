@@ -25,8 +25,8 @@ use crate::store::imports::ShownMrn;
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
 
 use super::carried::{
-    CYCLES_URL, DATES_URL, GIVEN_UNTIL_URL, LINE_CATEGORY, LINE_CODES, LINE_OUTCOME_TAG, LINE_URL,
-    ROLE_URL, STOP_REASON_CODES,
+    CYCLES_URL, DATES_URL, GIVEN_AS_DOSES, GIVEN_AS_URL, GIVEN_UNTIL_URL, LINE_CATEGORY,
+    LINE_CODES, LINE_OUTCOME_TAG, LINE_URL, ROLE_URL, STOP_REASON_CODES,
 };
 use super::wire_out::{
     Activity, ActivityDetail, Annotation, CarePlan, CodeableConcept, Coding, Condition, Display,
@@ -823,6 +823,9 @@ fn patient_entries(
                 ..Extension::default()
             });
         }
+        if restates_doses(exposure) {
+            extension.push(code_extension(GIVEN_AS_URL, GIVEN_AS_DOSES));
+        }
         let status = if exposure.end.is_none() {
             "active"
         } else if exposure
@@ -1499,6 +1502,15 @@ fn way_forward_entries(summary: &PatientSummary, key: &str) -> Vec<Entry> {
     entries
 }
 
+/// Whether a drug record is doses given or handed over, which never said the drug stopped: cycles
+/// of doses (given one at a time, or a completed order's), pharmacy fills. Its statement says
+/// `completed` for the course that ended, and `given-as` that this is all it says (see
+/// `carried`): read back as a statement that the drug stopped, ward doses of a drug taken at
+/// home cut the home drug to its first day.
+fn restates_doses(exposure: &DrugExposure) -> bool {
+    exposure.cycles.is_some() || exposure.dates == DatesKnown::Dispensed
+}
+
 /// A drug's dosage as R4 says what refract knows of it. A dose per administration and its
 /// schedule (`mg/wk`, `mg 3x/wk`, `mg/mo`: see [`crate::rules::dose::fhir_dose`]) is the
 /// amount of one administration (`doseQuantity`) and `timing.repeat`. A day's total ("1000
@@ -1586,6 +1598,7 @@ fn trim_amount(amount: f64) -> String {
 fn ucum_code(unit: &str) -> Option<&'static str> {
     Some(match unit {
         "mg" => "mg",
+        "mg/kg" => "mg/kg",
         "mL" => "mL",
         "tablet" => "{tbl}",
         "capsule" => "{capsule}",

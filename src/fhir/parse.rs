@@ -210,6 +210,11 @@ pub struct MedicationRecord {
     /// out of the stored JSON when not said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asserted: Option<NaiveDateTime>,
+    /// refract's own export of doses given or handed over (a cycle of administrations, a
+    /// completed order's cycles, fills; see `carried::GIVEN_AS_URL`): read as those doses were,
+    /// never as a record that the drug stopped. Left out of the stored JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restates_doses: bool,
     /// A MedicationAdministration given over a period (`effectivePeriod`): how long an amount
     /// given at a rate ran. Left out of the stored JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -384,6 +389,8 @@ pub struct MedicationMeta {
     pub administered: bool,
     /// A pharmacy fill, to be joined with the drug's other fills.
     pub dispensed: bool,
+    /// refract's export of doses given or handed over (see [`MedicationRecord::restates_doses`]).
+    pub restates_doses: bool,
     /// A completed order's doses (`timing.repeat.count` of a schedule a week or more apart),
     /// read as the cycles they fall in once the drug's cycle length is known (see
     /// [`cycles_of_order`]).
@@ -1898,8 +1905,11 @@ fn map_medication(
         (_, _, stop_text) => stop_text,
     };
 
-    // R4's status words saying the drug is no longer taken (see `MedicationRecord::stopped`).
+    // R4's status words saying the drug is no longer taken (see `MedicationRecord::stopped`);
+    // refract's own statement of doses given says `completed` of them alone.
+    let restates_doses = carried::restates_doses(&resource.extension);
     let stopped = !dispensed
+        && !restates_doses
         && matches!(
             (raw.resource_type, status),
             (_, "stopped") | ("MedicationStatement", "completed")
@@ -1979,6 +1989,7 @@ fn map_medication(
                 .and_then(|text| parse_datetime(text).ok()),
             given_over_period: raw.resource_type == "MedicationAdministration"
                 && resource.effective_period.is_some(),
+            restates_doses,
             role: carried::role(&resource.extension),
             cycles: carried::cycles(&resource.extension),
             dispensed,
@@ -2724,6 +2735,7 @@ pub fn finish_medication(
         end_recorded: record.end_recorded,
         administered: record.administered,
         dispensed: record.dispensed,
+        restates_doses: record.restates_doses,
         planned_doses: record
             .dosages
             .iter()
@@ -3820,11 +3832,15 @@ fn step_dose(lines: &[&DoseSpec], text: &DrugName<'_>) -> Option<Dose> {
 
 /// Whether a dosage line is an infusion, whose dose is its rate: a rate with no amount (2
 /// mg/kg/h), or an amount that takes more than an hour to give at its rate (a 50 mg bag run at 5
-/// mg an hour). An amount with a rate is otherwise the dose, and the rate only how fast it went
-/// in (lorazepam 4 mg pushed at 2 mg/min is a 4 mg bolus: read as an infusion of 2 mg/min, it
-/// was no first-line benzodiazepine). When the two cannot be compared (other units), a rate by
-/// body weight (ug/kg/min) or per hour or per day is an infusion's, and another per minute
-/// (2 mL/min) a push's.
+/// mg an hour; 1 g at 5 mg/h alike). An amount with a rate is otherwise the dose, and the rate
+/// only how fast it went in (lorazepam 4 mg pushed at 2 mg/min is a 4 mg bolus: read as an
+/// infusion of 2 mg/min, it was no first-line benzodiazepine). A mass given at a volume's rate
+/// (levetiracetam 4500 mg at 400 mL/h, the review's loading dose) is the mass given: the rate is
+/// how fast its bag ran, and which of the two is the dose is no question of units; only an
+/// administration that ran an hour or more makes it an infusion (see [`dose_from`]). When the
+/// two cannot be compared otherwise (a count, units not known), a rate by body weight
+/// (ug/kg/min) or per hour or per day is an infusion's, and another per minute (2 mL/min) a
+/// push's.
 fn is_infusion(spec: &DoseSpec) -> bool {
     if day_amount(spec).is_some() {
         return false;
@@ -3845,11 +3861,22 @@ fn is_infusion(spec: &DoseSpec) -> bool {
         "d" | "day" => 24.0,
         _ => return false,
     };
+    let by_weight = per.to_ascii_lowercase().contains("/kg");
+    match (units::measured(unit), units::measured(per)) {
+        (Some((kind, amount_factor)), Some((rate_kind, rate_factor))) if !by_weight => {
+            if kind != rate_kind {
+                return false;
+            }
+            let hours = amount * amount_factor / (rate * rate_factor) * hours_per_unit;
+            return *rate > 0.0 && hours.is_finite() && hours >= 1.0;
+        }
+        _ => {}
+    }
     if per.trim().eq_ignore_ascii_case(unit.trim()) && *rate > 0.0 {
         let hours = amount / rate * hours_per_unit;
         return hours.is_finite() && hours >= 1.0;
     }
-    per.to_ascii_lowercase().contains("/kg") || hours_per_unit >= 1.0
+    by_weight || hours_per_unit >= 1.0
 }
 
 /// A line's amount a day where it is given as an amount per day with no amount of one dose
@@ -3857,8 +3884,9 @@ fn is_infusion(spec: &DoseSpec) -> bool {
 /// writes a day's total so, its split not being known) and nothing says it ran as an infusion:
 /// no route, or one no infusion runs by (by mouth, on the skin; see
 /// [`crate::domain::routes::is_no_infusion_route`]). A mass (in any unit), a volume or a count
-/// of the product's units a day; a rate by body weight or area, or per hour or minute, is an
-/// infusion's (see [`is_infusion`]).
+/// of the product's units a day, or a mass by body weight a day (40 mg/kg a day: refract's
+/// export of a dose by weight on a schedule); a rate by body weight per hour or minute, or by
+/// area, is an infusion's (see [`is_infusion`]).
 fn day_amount(spec: &DoseSpec) -> Option<Dose> {
     if spec.quantity.is_some() || spec.continuous {
         return None;
@@ -3884,6 +3912,8 @@ fn day_amount(spec: &DoseSpec) -> Option<Dose> {
     }
     let (value, unit) = if let Some(mg) = units::mass_mg(&amount) {
         (value * mg, "mg")
+    } else if let Some(mg) = mg_per_kg(&amount) {
+        (value * mg, "mg/kg")
     } else if let Some(ml) = units::volume_ml(&amount) {
         (value * ml, "mL")
     } else {
@@ -3895,14 +3925,28 @@ fn day_amount(spec: &DoseSpec) -> Option<Dose> {
     })
 }
 
+/// Milligrams per kilogram in one of a dose's unit by body weight ("mg/kg", "mcg/kg", "g/kg").
+fn mg_per_kg(unit: &str) -> Option<f64> {
+    let (mass, per) = unit.trim().split_once('/')?;
+    per.trim()
+        .eq_ignore_ascii_case("kg")
+        .then(|| units::mass_mg(mass))
+        .flatten()
+}
+
 /// Whether a line's rate is of its amount's unit per time (mg and mg/min): how long the
 /// amount ran then follows from the two.
 fn rate_comparable(spec: &DoseSpec) -> bool {
     match (&spec.quantity, &spec.rate) {
-        (Some((_, unit)), Some((_, rate_unit))) => rate_unit
-            .trim()
-            .rsplit_once('/')
-            .is_some_and(|(per, _)| per.trim().eq_ignore_ascii_case(unit.trim())),
+        (Some((_, unit)), Some((_, rate_unit))) => {
+            rate_unit.trim().rsplit_once('/').is_some_and(|(per, _)| {
+                per.trim().eq_ignore_ascii_case(unit.trim())
+                    || matches!(
+                        (units::measured(unit), units::measured(per)),
+                        (Some((kind, _)), Some((rate_kind, _))) if kind == rate_kind
+                    )
+            })
+        }
         _ => false,
     }
 }
@@ -4052,6 +4096,11 @@ fn line_dose(spec: &DoseSpec, name: &DrugName<'_>) -> Option<Dose> {
         if (written - by_count).abs() > larger * dosage_text::WRITTEN_TOTAL_AGREES_WITHIN {
             return None;
         }
+    }
+    // A dose by body weight keeps its schedule as any dose does (20 mg/kg twice a day is 40
+    // mg/kg/d, review R1-6); refract keeps it by weight (no body weight is read into it).
+    if let (None, Some(per_day), Some(factor)) = (milligrams, spec.per_day, mg_per_kg(&unit)) {
+        return Some(per_interval(value * factor, per_day, "mg/kg"));
     }
     Some(match (milligrams, counted_as, spec.per_day) {
         (Some(mg), _, Some(per_day)) => per_interval(mg, per_day, "mg"),
@@ -6387,6 +6436,7 @@ fn stopped_by_other_records(
             end: exposure.end,
             dose: exposure.dose.clone(),
             stopped_for_a_reason: !meta.dose_changed
+                && !meta.restates_doses
                 && (exposure.stop_reason.is_some() || exposure.stop_text.is_some()),
             says_stopped: says_the_drug_stopped(exposure, meta),
         })
@@ -6506,10 +6556,11 @@ const TAKEN_OVER_WITHIN_HOURS: i64 = 24;
 /// hyponatraemia). A request `completed` with no reason says its own actions occurred (a
 /// five-day course in hospital, a planned period ended): no word of the drug's other courses.
 /// A reason saying the dose changed ("Dose adjustment") is a handover to the new dose, never a
-/// stop, whatever the status.
+/// stop, whatever the status; nor is refract's own statement of doses given or handed over
+/// (see [`MedicationRecord::restates_doses`]), as the doses themselves never were.
 fn says_the_drug_stopped(exposure: &DrugExposure, meta: &MedicationMeta) -> bool {
     let for_a_reason = exposure.stop_reason.is_some() || exposure.stop_text.is_some();
-    !meta.dose_changed && (meta.stopped || for_a_reason)
+    !meta.dose_changed && !meta.restates_doses && (meta.stopped || for_a_reason)
 }
 
 /// An open record (an `active` order or statement, no end of its own: "ongoing") of a drug that

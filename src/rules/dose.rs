@@ -189,7 +189,7 @@ pub fn fhir_dose(dose: &Dose) -> Option<(f64, String, WholeSchedule)> {
     })
 }
 
-/// A day's total ("1000 mg/d", "2 tablet/d") as its amount and unit: the importer sums the
+/// A day's total ("1000 mg/d", "2 tablet/d", "40 mg/kg/d") as its amount and unit: the importer sums the
 /// doses of a day (500 mg twice a day is 1000 mg/d) and keeps no split, so it is no amount of
 /// one administration. `None` for any other unit.
 pub fn fhir_day_total(dose: &Dose) -> Option<(f64, String)> {
@@ -199,7 +199,7 @@ pub fn fhir_day_total(dose: &Dose) -> Option<(f64, String)> {
 
 /// Whether an amount in `unit` is one refract writes with a UCUM unit and reads back exactly.
 fn exportable(value: f64, unit: &str) -> bool {
-    let known = unit == "mg" || unit == "mL" || COUNT_UNITS[..3].contains(&unit);
+    let known = unit == "mg" || unit == "mg/kg" || unit == "mL" || COUNT_UNITS[..3].contains(&unit);
     // Read back, the amount is rounded to the importer's three decimals.
     let exact = ((value * 1000.0).round() / 1000.0).to_bits() == value.to_bits();
     known && exact && value.is_finite() && value > 0.0

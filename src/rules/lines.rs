@@ -792,8 +792,9 @@ fn finish(
             .copied()
             .filter(|first| stopping.iter().all(|r| r == first));
         // A stage of an emergency episode is given in hours, not in cycles: its doses (a load,
-        // a repeat bolus) are no cycles to count.
-        let cycles = if set.lines.episode_stages.is_empty() {
+        // a repeat bolus) are no cycles to count; nor are a drug's given where no regimen is
+        // given in cycles (see `counts_cycles`).
+        let cycles = if set.lines.counts_cycles && set.lines.episode_stages.is_empty() {
             let (members, from) = cell_therapy_part(&line.members, set, line.start);
             cycles_given(record, set, &members, from, end)
         } else {

@@ -268,6 +268,13 @@ pub struct LineParameters {
     /// Consolidation or maintenance starting this long after a transplant is still planned.
     #[serde(default = "default_post_transplant_days")]
     pub post_transplant_days: i64,
+    /// Whether the condition's regimens are given in cycles (chemotherapy, myeloma's and
+    /// lymphoma's regimens), so that a line says the cycles it gave. Elsewhere a drug is taken
+    /// daily or at its own intervals: ward doses grouped by their pauses are no cycle, and an
+    /// oral antiseizure line said "1 cycle" (review R1-7). False (the default): no line says
+    /// cycles.
+    #[serde(default)]
+    pub counts_cycles: bool,
     /// Procedures recorded once per cycle of a regimen ("Chemotherapy", "R-CHOP cycle 3"):
     /// SNOMED codes or words of their display. A line whose drug records do not count its
     /// cycles counts these procedures during it.
@@ -350,6 +357,7 @@ impl Default for LineParameters {
             relapse_off_therapy_days: None,
             tandem_days: default_tandem_days(),
             post_transplant_days: default_post_transplant_days(),
+            counts_cycles: false,
             cycle_procedures: Vec::new(),
             cycle_per_record_days: 0,
             therapy_procedures: Vec::new(),

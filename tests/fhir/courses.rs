@@ -235,6 +235,34 @@ fn two_induction_courses_given_dose_by_dose_stay_two_courses() {
     assert_eq!(lines[0]["cycles"], 1);
 }
 
+/// Ward doses of an antiseizure drug (review R1-7): twice a day for five days, grouped by
+/// their pauses as doses given one at a time are, made the line say "1 cycle", an oncology
+/// word for a drug taken daily. A line says cycles only where the rule set's regimens are given
+/// in cycles (`counts_cycles`); the doses keep their course.
+#[test]
+fn ward_doses_of_a_daily_drug_make_no_cycle_of_its_line() {
+    let mut env = Env::new();
+    let subject = "urn:uuid:ep-ward";
+    let mut resources = vec![
+        patient("ep-ward", "MRN-ep-ward", "Ward", "Ada"),
+        condition("dx", subject, SNOMED, "84757009", "Epilepsy"),
+    ];
+    for dose in 0..10 {
+        let on = day("2026-02-01") + Duration::days(dose / 2);
+        resources.push(given(
+            &format!("lev{dose}"),
+            subject,
+            "levetiracetam",
+            on,
+            500.0,
+        ));
+    }
+    import(&mut env, "ward.json", &bundle("collection", &resources));
+    let lines = lines_of(&show(&env, "MRN-ep-ward"), "epilepsy");
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0]["cycles"], Value::Null, "{:#}", lines[0]);
+}
+
 /// An R-CHOP order every 21 days for `count` cycles, with `status`.
 fn cyclic_order(id: &str, subject: &str, drug: &str, status: &str, count: u32) -> Value {
     json!({

@@ -355,3 +355,67 @@ fn a_patchs_daily_dose_is_its_rate_times_the_patches_worn() {
         ]
     );
 }
+
+/// A loading dose charted with its pump's rate (review R1-5): levetiracetam 4500 mg run at 400
+/// mL/h over 15 minutes is 4500 mg given, the rate how fast the bag ran; read as an infusion of
+/// 400 mL/h, the load was lost. The same at 15 mL/min, or with no period (a time alone), and a
+/// mass at a rate of another mass unit (1 g at 50 mg/min: 20 minutes). Only an amount that ran an
+/// hour or more is an infusion: 2 g at 100 mL/h over three hours, 1 g at 5 mg/h.
+#[test]
+fn a_mass_given_at_a_volumes_rate_is_the_mass_given() {
+    let minutes = json!({"start": "2024-02-01T10:20:00Z", "end": "2024-02-01T10:35:00Z"});
+    let hours = json!({"start": "2024-02-01T12:00:00Z", "end": "2024-02-01T15:00:00Z"});
+    let env = imported(&[
+        given(
+            "load-h",
+            "levetiracetam (mL/h)",
+            &minutes,
+            &json!({"dose": mg(4500.0, "mg"), "rateQuantity": mg(400.0, "mL/h")}),
+        ),
+        given(
+            "load-min",
+            "levetiracetam (mL/min)",
+            &minutes,
+            &json!({"dose": mg(4500.0, "mg"), "rateQuantity": mg(15.0, "mL/min")}),
+        ),
+        given(
+            "load-at",
+            "levetiracetam (a time)",
+            &json!("2024-02-01T10:20:00Z"),
+            &json!({"dose": mg(4500.0, "mg"), "rateQuantity": mg(400.0, "mL/h")}),
+        ),
+        given(
+            "grams",
+            "valproate (g at mg/min)",
+            &json!("2024-02-01T11:00:00Z"),
+            &json!({"dose": mg(1.0, "g"), "rateQuantity": mg(50.0, "mg/min")}),
+        ),
+        given(
+            "slow",
+            "midazolam (g at mg/h)",
+            &json!("2024-02-01T11:00:00Z"),
+            &json!({"dose": mg(1.0, "g"), "rateQuantity": mg(5.0, "mg/h")}),
+        ),
+        given(
+            "drip",
+            "phenobarbital (three hours)",
+            &hours,
+            &json!({"dose": mg(2000.0, "mg"), "rateQuantity": mg(100.0, "mL/h")}),
+        ),
+    ]);
+    assert_eq!(
+        doses(&env),
+        [
+            ["levetiracetam (a time)", "4500.0 mg", "-"],
+            ["levetiracetam (mL/h)", "4500.0 mg", "-"],
+            ["levetiracetam (mL/min)", "4500.0 mg", "-"],
+            ["midazolam (g at mg/h)", "5.0 mg/h", "anesthetic_infusion"],
+            [
+                "phenobarbital (three hours)",
+                "100.0 mL/h",
+                "anesthetic_infusion"
+            ],
+            ["valproate (g at mg/min)", "1000.0 mg", "-"],
+        ]
+    );
+}
