@@ -177,6 +177,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 25: a drug put where it acts (a cream, eye or ear drops) is no treatment the
 /// criteria read (diltiazem cream is no calcium channel blocker given); a dose in tablets of a
 /// combination is one item of evidence only at the same strengths.
+/// Next (review r2 C-1): on the current antiseizure schedule, seizure freedom is counted from
+/// the last seizure on it: sustained freedom since a seizure once it could work is success now
+/// (not drug-resistant), undetermined freedom since is no failure, shorter freedom leaves the
+/// failure with the freedom so far and what it needs in the reasons.
 const ENGINE_REVISION: u32 = 25;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
