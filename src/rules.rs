@@ -185,6 +185,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// and break a run of remission scores.
 /// Also in 26: a line says cycles only in a rule set whose regimens are given in cycles
 /// (`[lines] counts_cycles`: lbcl, myeloma, aml); ward doses of an antiseizure drug are no cycle.
+/// Also in 26: on the current antiseizure schedule, seizure freedom is counted from
+/// the last seizure on it: sustained freedom since a seizure once it could work is success now
+/// (not drug-resistant), undetermined freedom since is no failure, shorter freedom leaves the
+/// failure with the freedom so far and what it needs in the reasons.
 const ENGINE_REVISION: u32 = 26;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -867,6 +867,8 @@ pub struct EventRule {
     /// …and for `interval_multiplier` times the longest interval between seizures in the
     /// `interval_lookback_days` before the schedule began, whichever is longer, is sustained
     /// success. Free for less than that, but at least the shorter of the two, is undetermined.
+    /// On the current schedule freedom runs from the last seizure, on it or before it: seizures
+    /// on it are its failure only until it has given freedom since.
     pub interval_multiplier: f64,
     pub interval_lookback_days: i64,
     /// A seizure rate written at a visit ("2 per month", no period of its own) covers the

@@ -2033,7 +2033,9 @@ enum EventEvidence {
 /// Seizures on a schedule after it had time to work are a failure. On the current schedule,
 /// freedom is judged by the ILAE rule of three (Kwan 2010): "no seizures of any type for at
 /// least max(3 x the longest pre-intervention inter-seizure interval, 12 months)"; free for
-/// at least the shorter of the two but less than the longer is "undetermined".
+/// at least the shorter of the two but less than the longer is "undetermined". It is counted
+/// from the last seizure, so seizures on the current schedule are its failure only until it
+/// has given freedom since (the ILAE status is a time-point classification).
 fn seizure_evidence(
     ctx: &Context<'_>,
     rule: &EventRule,
@@ -2071,38 +2073,44 @@ fn seizure_evidence(
                 && finding(o) == Finding::Present
         }
     };
-    if let Some(seizure) = reports
+    let failure = reports
         .iter()
         .filter(|o| o.local_day() >= trial.start)
         .find(|o| on_schedule(o))
-    {
-        let what = match seizure.value {
-            Some(value) => format!(
-                "{}{} {}",
-                seizure
-                    .comparator
-                    .map_or(String::new(), |comparator| format!("{comparator} ")),
-                trim_number(value),
-                seizure.unit.as_deref().unwrap_or("")
-            ),
-            None => seizure.value_text(),
-        };
-        // Over a period, where it began: the seizures fell in it, not all on its last day.
-        let over = surely(seizure)
-            .map(|(from, _)| from)
-            .or(seizure.since_day())
-            .filter(|from| *from < seizure.local_day())
-            .map_or(String::new(), |from| {
-                format!(", over the period from {from}")
-            });
-        return Some(EventEvidence::Failed(format!(
-            "seizures recorded on {} after {} on the schedule ({}{over})",
-            seizure.local_day(),
-            span(days_between(trial.start, seizure.local_day())),
-            what.trim_end()
-        )));
-    }
+        .map(|seizure| {
+            let what = match seizure.value {
+                Some(value) => format!(
+                    "{}{} {}",
+                    seizure
+                        .comparator
+                        .map_or(String::new(), |comparator| format!("{comparator} ")),
+                    trim_number(value),
+                    seizure.unit.as_deref().unwrap_or("")
+                ),
+                None => seizure.value_text(),
+            };
+            // Over a period, where it began: the seizures fell in it, not all on its last day.
+            let over = surely(seizure)
+                .map(|(from, _)| from)
+                .or(seizure.since_day())
+                .filter(|from| *from < seizure.local_day())
+                .map_or(String::new(), |from| {
+                    format!(", over the period from {from}")
+                });
+            format!(
+                "seizures recorded on {} after {} on the schedule ({}{over})",
+                seizure.local_day(),
+                span(days_between(trial.start, seizure.local_day())),
+                what.trim_end()
+            )
+        });
     if !current {
+        // A finished schedule with seizures on it failed. The current one failed only until it
+        // has given sustained freedom since its last seizure (read below): the ILAE outcome is
+        // a time-point classification.
+        if let Some(why) = failure {
+            return Some(EventEvidence::Failed(why));
+        }
         // A finished schedule whose diary shows no seizure from the time it could work to its
         // end: evidence against a recorded "no response".
         let free: Vec<NaiveDate> = counts
@@ -2129,6 +2137,8 @@ fn seizure_evidence(
         return None;
     }
     let seizure_days = seizure_days::all_days(&reports, rule.rate_reach_days);
+    // Freedom runs from the last seizure, on the schedule or before it (never from before the
+    // schedule began).
     let free_since = seizure_days
         .last()
         .map_or(trial.start, |date| (*date).max(trial.start));
@@ -2138,7 +2148,12 @@ fn seizure_evidence(
         .iter()
         .filter(|o| finding(o) == Finding::Absent)
         .map(|o| o.local_day())
-        .max()?;
+        .max()
+        // After seizures on the schedule, only a diary entry after the last one shows freedom.
+        .filter(|day| failure.is_none() || *day > free_since);
+    let Some(last_zero) = last_zero else {
+        return failure.map(EventEvidence::Failed);
+    };
     let free_days = days_between(free_since, last_zero).max(0);
 
     // The longest inter-seizure interval in the months before the schedule began.
@@ -2174,19 +2189,41 @@ fn seizure_evidence(
             ),
         ),
     };
-    if free_days >= target {
-        Some(EventEvidence::Sustained(format!(
-            "no seizure recorded for {free_days} days (needs {target} days: {basis})"
-        )))
+    // After seizures on the schedule, its freedom since the last of them is judged by the same
+    // rule: sustained, it is a success now; undetermined, it is no failure; shorter, the
+    // seizures stand as its failure, and the freedom so far is said.
+    let Some(failed) = failure else {
+        return Some(if free_days >= target {
+            EventEvidence::Sustained(format!(
+                "no seizure recorded for {free_days} days (needs {target} days: {basis})"
+            ))
+        } else if free_days >= shorter {
+            EventEvidence::Undetermined(format!(
+                "seizure-free for {free_days} days: undetermined (ILAE) until {target} days ({basis})"
+            ))
+        } else {
+            EventEvidence::SeizureFreeSoFar(format!(
+                "seizure-free for {free_days} days so far; sustained freedom needs {target} days ({basis})"
+            ))
+        });
+    };
+    let since = format!(
+        "{free_days} days ({}) since the last seizure on {free_since}, to the diary entry of {last_zero}",
+        span(free_days)
+    );
+    Some(if free_days >= target {
+        EventEvidence::Sustained(format!(
+            "{failed}, but no seizure recorded for {since} (needs {target} days: {basis}): no failed schedule now"
+        ))
     } else if free_days >= shorter {
-        Some(EventEvidence::Undetermined(format!(
-            "seizure-free for {free_days} days: undetermined (ILAE) until {target} days ({basis})"
-        )))
+        EventEvidence::Undetermined(format!(
+            "{failed}, then seizure-free for {since}: undetermined (ILAE) until {target} days ({basis}), no failure"
+        ))
     } else {
-        Some(EventEvidence::SeizureFreeSoFar(format!(
-            "seizure-free for {free_days} days so far; sustained freedom needs {target} days ({basis})"
-        )))
-    }
+        EventEvidence::Failed(format!(
+            "{failed}; seizure-free for {since} so far, sustained freedom needs {target} days ({basis})"
+        ))
+    })
 }
 
 enum ScoreEvidence {

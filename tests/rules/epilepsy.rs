@@ -1033,3 +1033,203 @@ fn a_weekly_dose_of_a_drug_with_no_weekly_form_is_judged_never_left_unknown() {
         ],
     );
 }
+
+/// Levetiracetam failed, then lamotrigine (failed when `earlier_failures` is 2, else not
+/// tolerated), then carbamazepine from 1000 days ago, ongoing, with a monthly diary of zero
+/// counts on it except one seizure `free_days` ago, long after it could work, and zeros every 30
+/// days since to today. Before carbamazepine, seizures every `interval` days in its last 12
+/// months (one only, no interval to measure, when `None`).
+fn seizure_then_free(free_days: i64, interval: Option<i64>, earlier_failures: u8) -> Vignette {
+    let lamotrigine_stop = if earlier_failures >= 2 {
+        StopReason::LackOfEfficacy
+    } else {
+        StopReason::Intolerance
+    };
+    let mut v = patient()
+        .give(
+            rx("Levetiracetam 1500 mg/d")
+                .from(1500)
+                .until(1200)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(
+            rx("Lamotrigine 400 mg/d")
+                .from(1200)
+                .until(1000)
+                .stopped(lamotrigine_stop),
+        )
+        .give(rx("Carbamazepine 800 mg/d").from(1000));
+    match interval {
+        Some(interval) => {
+            let mut seizure = 1010;
+            while seizure <= 1365 {
+                v = v.seizures_on(1.0, seizure);
+                seizure += interval;
+            }
+        }
+        None => v = v.seizures_on(1.0, 1010),
+    }
+    let mut day = 970;
+    while day > 0 {
+        if day != free_days {
+            v = v.seizures(0.0, day);
+        }
+        day -= 30;
+    }
+    v.seizures_on(1.0, free_days).seizures(0.0, 0)
+}
+
+/// The current schedule's freedom is counted from the last seizure on it (ILAE 2010: seizure
+/// freedom is a time-point classification): a schedule that had a seizure once it could work
+/// and has been seizure-free since for max(12 months, 3 x the longest pre-intervention
+/// inter-seizure interval) is no failed schedule now, and the patient is not drug-resistant;
+/// freedom since for at least the shorter of the two is undetermined, not a failure; shorter
+/// freedom leaves the seizure a failure, and the reasons say how long the patient has been free
+/// and what is needed. A seizure on the current schedule once made it a failure however long
+/// the freedom after it (review r2 C-1).
+#[test]
+fn sustained_freedom_since_a_seizure_on_the_current_schedule_is_not_a_failure_now() {
+    run(
+        ID,
+        &[
+            case(
+                "a seizure on the third schedule, then 548 days free: sustained success",
+                seizure_then_free(548, Some(30), 2),
+                NotMet,
+            )
+            .reason("sustained success on the current schedule")
+            .reason("no seizure recorded for 548 days")
+            .reason("2 adequate failed schedules"),
+            case(
+                "a seizure on the third schedule, then exactly 365 days free: sustained success",
+                seizure_then_free(365, None, 2),
+                NotMet,
+            )
+            .reason("sustained success")
+            .reason("365 days"),
+            case(
+                "a seizure on the third schedule, then 364 days free: still a failed schedule",
+                seizure_then_free(364, None, 2),
+                Refractory,
+            )
+            .reason("3 adequate failed schedules")
+            .reason("seizure-free for 364 days")
+            .reason("needs 365 days"),
+            case(
+                "a seizure on the third schedule, then 8 months free, no interval: a failure, the freedom said",
+                seizure_then_free(240, None, 2),
+                Refractory,
+            )
+            .reason("3 adequate failed schedules")
+            .reason("seizure-free for 240 days (8 months)")
+            .no_reason("sustained success"),
+            case(
+                "a seizure on the third schedule, then 8 months free, 3 x 30 days before: undetermined",
+                seizure_then_free(240, Some(30), 2),
+                Refractory,
+            )
+            .reason("2 adequate failed schedules")
+            .reason("undetermined")
+            .reason("the earlier failures still count")
+            .no_missing(),
+            case(
+                "one failure, a seizure on the second counted schedule, then 8 months free, 3 x 30 days before: undecided",
+                seizure_then_free(240, Some(30), 1),
+                InsufficientData,
+            )
+            .missing("undetermined"),
+            case(
+                "one failure, a seizure on the second counted schedule, then 60 days free: failed",
+                seizure_then_free(60, Some(30), 1),
+                Refractory,
+            )
+            .reason("seizure-free for 60 days"),
+            case(
+                "seizures every 200 days before, a seizure on the third, 400 days free: undetermined until 600",
+                seizure_then_free(400, Some(200), 2),
+                Refractory,
+            )
+            .reason("undetermined")
+            .reason("600 days"),
+            case(
+                "seizures every 200 days before, a seizure on the third, 600 days free: sustained success",
+                seizure_then_free(600, Some(200), 2),
+                NotMet,
+            )
+            .reason("sustained success"),
+        ],
+    );
+}
+
+/// The reviewer's record, imported from FHIR: levetiracetam and lamotrigine stopped for no
+/// response, lacosamide since 2023-01-05 with one seizure counted on 2024-01-05, then monthly
+/// counts of zero over their periods for 18 months; or, instead of the diary, a seizure
+/// frequency answered "Seizure free for 18 months". Either is not drug-resistant epilepsy now.
+fn lacosamide_free_after_a_seizure(diary: bool) -> (String, String) {
+    use crate::fhir::{Env, epilepsy_bundle};
+    let count = |id: String, value: i64, start: Option<&str>, end: &str| {
+        let effective = match start {
+            Some(start) => json!({"effectivePeriod": {"start": start, "end": end}}),
+            None => json!({"effectiveDateTime": end}),
+        };
+        let mut observation = json!({
+            "resourceType": "Observation",
+            "id": id,
+            "status": "final",
+            "subject": {"reference": "urn:uuid:frs"},
+            "code": {"text": "Seizure count"},
+            "valueQuantity": {"value": value, "unit": "seizures"}
+        });
+        crate::fhir::with(observation.take(), &effective)
+    };
+    let mut observations = vec![count(String::from("frs-seizure"), 1, None, "2024-01-05")];
+    if diary {
+        let mut from = chrono::NaiveDate::from_ymd_opt(2024, 1, 6).unwrap();
+        let end = chrono::NaiveDate::from_ymd_opt(2025, 7, 5).unwrap();
+        while from < end {
+            let to = (from + chrono::Duration::days(30)).min(end);
+            observations.push(count(
+                format!("frs-{from}"),
+                0,
+                Some(&from.to_string()),
+                &to.to_string(),
+            ));
+            from = to + chrono::Duration::days(1);
+        }
+    } else {
+        observations.push(json!({
+            "resourceType": "Observation",
+            "id": "frs-words",
+            "status": "final",
+            "subject": {"reference": "urn:uuid:frs"},
+            "code": {"text": "Seizure frequency"},
+            "effectiveDateTime": "2025-07-05",
+            "valueString": "Seizure free for 18 months"
+        }));
+    }
+    let mut record = epilepsy_bundle("frs", "FRS-1", ("266721009", "No response to treatment"));
+    let entries = record["entry"].as_array_mut().unwrap();
+    for observation in observations {
+        let id = observation["id"].as_str().unwrap().to_owned();
+        entries.push(json!({"fullUrl": format!("urn:uuid:{id}"), "resource": observation}));
+    }
+    let mut env = Env::new();
+    let path = env.write_json("free-after-seizure.json", &record);
+    env.import_ok(&path);
+    let rows = env.rows("SELECT status, detail FROM assessments WHERE ruleset = 'epilepsy'");
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    (rows[0][0].clone(), rows[0][1].clone())
+}
+
+#[test]
+fn eighteen_months_free_after_a_seizure_on_lacosamide_imported_is_not_drug_resistant_now() {
+    for diary in [true, false] {
+        let (status, detail) = lacosamide_free_after_a_seizure(diary);
+        assert_eq!(status, "not_met", "diary {diary}: {detail}");
+        assert!(
+            detail.contains("sustained success on the current schedule"),
+            "diary {diary}: {detail}"
+        );
+        assert!(detail.contains("2024-01-05"), "diary {diary}: {detail}");
+    }
+}
