@@ -189,6 +189,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// the last seizure on it: sustained freedom since a seizure once it could work is success now
 /// (not drug-resistant), undetermined freedom since is no failure, shorter freedom leaves the
 /// failure with the freedom so far and what it needs in the reasons.
+/// Also in 26: an ECT session in the last 12 months shows a depression episode current, as an
+/// antidepressant given does (`recent_evidence.procedures`).
 const ENGINE_REVISION: u32 = 26;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -1339,6 +1339,10 @@ pub struct RecentEvidence {
     pub observation: ObservationSelector,
     #[serde(default)]
     pub classes: Vec<String>,
+    /// Procedures whose sessions show the disease treated now (ECT for depression: see
+    /// `procedure_terms.rs` for the terms), as a drug given does.
+    #[serde(default)]
+    pub procedures: Vec<String>,
     /// What was looked for, in words for `missing` ("a PHQ-9 or other depression score").
     pub what: String,
 }

@@ -13,6 +13,7 @@ use super::describe::{
 use super::model::{ObservationThreshold, OngoingDose, RecentEvidence};
 use super::numbers::trim_number;
 use super::outcome::{Outcome, Verdict};
+use super::procedure_terms::is_one_of;
 use crate::domain::{Observation, at_latest};
 
 /// The latest of a measure, when it can be read as one value.
@@ -253,6 +254,29 @@ pub fn recent_evidence(ctx: &Context<'_>, id: &str, spec: &RecentEvidence) -> Ou
         outcome.reasons.push(format!(
             "current: {} given within {} of the run day",
             describe_exposure(given, ctx.today),
+            span(spec.window_days)
+        ));
+        return outcome;
+    }
+    // A session of a treatment given for the disease (an ECT course, acute or maintenance)
+    // shows it treated now, as an antidepressant given does: one surely in the window (a
+    // session dated to a month only counts by its month's first day; one of no date, never).
+    let session = ctx
+        .record
+        .procedures
+        .iter()
+        .filter(|p| {
+            p.window()
+                .is_some_and(|(first, _)| first >= since && first <= ctx.today)
+        })
+        .filter(|p| !spec.procedures.is_empty() && is_one_of(p, &spec.procedures))
+        .max_by_key(|p| p.performed);
+    if let Some(session) = session {
+        outcome.verdict = Verdict::Met;
+        outcome.reasons.push(format!(
+            "current: {} on {} (within {} of the run day)",
+            session.display,
+            session.performed_day(),
             span(spec.window_days)
         ));
         return outcome;

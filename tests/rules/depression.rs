@@ -2777,3 +2777,46 @@ fn an_acute_ect_course_shows_the_depression_on_through_its_sessions() {
     assert!(!said.contains("before a recovery"), "{said}");
     assert_eq!(around.status, Refractory, "{said}");
 }
+
+/// The episode is current when the patient is treated for it now: an ECT session (acute or
+/// maintenance) in the last 12 months says so, as an antidepressant given does; a referral for
+/// ECT is no session.
+#[test]
+fn an_ect_session_this_year_shows_the_episode_current() {
+    let two_failed_long_ago = || {
+        Vignette::new()
+            .condition_since(
+                "F33.1",
+                "Major depressive disorder, recurrent, moderate",
+                1000,
+            )
+            .give(
+                rx("Sertraline 100 mg/d")
+                    .from(900)
+                    .until(800)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .give(
+                rx("Venlafaxine 150 mg/d")
+                    .from(780)
+                    .until(600)
+                    .stopped(StopReason::LackOfEfficacy),
+            )
+            .phq9(19.0, 600)
+    };
+    let cases = vec![
+        case(
+            "two failed trials two years ago, a maintenance ECT session 40 days ago: current",
+            two_failed_long_ago().procedure("90870", "Maintenance electroconvulsive therapy", 40),
+            Refractory,
+        )
+        .reason("current: Maintenance electroconvulsive therapy on"),
+        case(
+            "two failed trials two years ago, a referral for ECT 40 days ago: is it current?",
+            two_failed_long_ago().procedure("", "Referral for electroconvulsive therapy", 40),
+            InsufficientData,
+        )
+        .missing("in the last 12 months"),
+    ];
+    run(ID, &cases);
+}
