@@ -177,6 +177,12 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 25: a drug put where it acts (a cream, eye or ear drops) is no treatment the
 /// criteria read (diltiazem cream is no calcium channel blocker given); a dose in tablets of a
 /// combination is one item of evidence only at the same strengths.
+/// 26 (myeloma, lbcl): a line's relapse is read in its own window (`[criterion.relapse]
+/// line_windows`): a progression on the line or within its refractory window is refractory to it,
+/// one while the next line runs is that line's; myeloma's penta-refractory label
+/// (`class_refractory.min_drugs`), triple- or penta-class refractoriness said in the reasons
+/// beside another status (`label_when.history`); a rule-out the status's progression shows met
+/// is not listed (`unless_progression_confirmed`).
 const ENGINE_REVISION: u32 = 25;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
