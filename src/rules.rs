@@ -191,6 +191,12 @@ use crate::domain::{Assessment, PatientRecord};
 /// failure with the freedom so far and what it needs in the reasons.
 /// Also in 26: an ECT session in the last 12 months shows a depression episode current, as an
 /// antidepressant given does (`recent_evidence.procedures`).
+/// Also in 26 (myeloma, lbcl): a line's relapse is read in its own window (`[criterion.relapse]
+/// line_windows`): a progression on the line or within its refractory window is refractory to it,
+/// one while the next line runs is that line's; myeloma's penta-refractory label
+/// (`class_refractory.min_drugs`), triple- or penta-class refractoriness said in the reasons
+/// beside another status (`label_when.history`); a rule-out the status's progression shows met
+/// is not listed (`unless_progression_confirmed`).
 const ENGINE_REVISION: u32 = 26;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -192,7 +192,20 @@ fn evaluate_living(
     let status = tiers.status;
     let mut found = Findings::explain(set, &tiers, &cache);
     refine_label(&ctx, set, status, &mut cache, &mut found);
-    rule_confounders(&ctx, set, status, &mut found.confounders);
+    // The deciding criteria all rest on a progression the record shows confirmed.
+    let progression_shown_confirmed = !tiers.deciding.is_empty()
+        && tiers.deciding.iter().all(|id| {
+            cache
+                .get(id)
+                .is_some_and(|outcome| outcome.progression_shown_confirmed)
+        });
+    rule_confounders(
+        &ctx,
+        set,
+        status,
+        progression_shown_confirmed,
+        &mut found.confounders,
+    );
     if let Some(words) = unconfirmed {
         found
             .confounders
@@ -619,6 +632,7 @@ fn refine_label<'s>(
     found: &mut Findings,
 ) {
     let tier_name = status.as_str();
+    let mut labelled = false;
     for rule in &set.label_rules {
         if rule.tier != tier_name {
             continue;
@@ -630,6 +644,7 @@ fn refine_label<'s>(
                 found.reasons.push(format!("{}: {reason}", rule.label));
             }
             add_evidence(&mut found.evidence, &outcome.evidence);
+            labelled = true;
             break;
         }
         // A label withheld because a drug level showed a trial inadequate (a clozapine level
@@ -639,6 +654,28 @@ fn refine_label<'s>(
                 DRUG_LEVEL,
                 format!("{} withheld: {}", rule.label, item.text),
             ));
+        }
+    }
+    if labelled {
+        return;
+    }
+    // What the history shows beside a status another line decided (a penta-refractory
+    // patient now responding to the next line): said, never the label.
+    for rule in set
+        .label_rules
+        .iter()
+        .filter(|rule| rule.history && rule.tier != tier_name)
+    {
+        let outcome = evaluate_criterion(ctx, &rule.criterion, cache);
+        if outcome.verdict == Verdict::Met {
+            for reason in &outcome.reasons {
+                found.reasons.push(format!(
+                    "{} along the history (not the status, which the latest line with an outcome decides): {reason}",
+                    rule.label
+                ));
+            }
+            add_evidence(&mut found.evidence, &outcome.evidence);
+            break;
         }
     }
 }
@@ -651,10 +688,14 @@ fn rule_confounders(
     ctx: &Context<'_>,
     set: &RuleSet,
     status: AssessmentStatus,
+    progression_shown_confirmed: bool,
     confounders: &mut Vec<Confounder>,
 ) {
     let tier_name = status.as_str();
     for rule in &set.confounders {
+        if rule.unless_progression_confirmed && progression_shown_confirmed {
+            continue;
+        }
         let applies = if rule.when.is_empty() {
             matches!(
                 status,
@@ -955,6 +996,7 @@ fn composite<'s>(
         && parts
             .iter()
             .all(|(_, part)| part.verdict != Verdict::Undecided || part.pending);
+    let mut met_parts = Vec::new();
     for (id, part) in parts {
         let text = ctx
             .set
@@ -984,7 +1026,13 @@ fn composite<'s>(
         if outcome.label.is_none() && part.verdict == Verdict::Met {
             outcome.label.clone_from(&part.label);
         }
+        if part.verdict == Verdict::Met {
+            met_parts.push(part.progression_shown_confirmed);
+        }
     }
+    outcome.progression_shown_confirmed = outcome.verdict == Verdict::Met
+        && !met_parts.is_empty()
+        && met_parts.iter().all(|shown| *shown);
     outcome
 }
 

@@ -202,6 +202,20 @@ pub(super) fn validate(
                 for classes in spec.groups.values() {
                     check_classes(classes)?;
                 }
+                if let Some(group) = spec
+                    .min_drugs
+                    .keys()
+                    .find(|g| !spec.groups.contains_key(*g))
+                {
+                    return fail(format!("min_drugs names no group '{group}'"), group);
+                }
+                if let Some(group) = spec
+                    .min_drugs
+                    .keys()
+                    .find(|g| !spec.groups.contains_key(*g))
+                {
+                    return fail(format!("min_drugs names no group '{group}'"), group);
+                }
                 check_responses(std::slice::from_ref(&spec.min_response))?;
             }
             Kind::InductionFailure(spec) => {

@@ -100,6 +100,7 @@ fn read_record(ctx: &Context<'_>) -> Reading {
             ),
             confirmed: false,
             assessed: true,
+            shown_confirmed: false,
             at: None,
             missing: Some(format!(
                 "{}: to tell whether the {} progressed (IMWG 2016, a rise from the nadir)",

@@ -1125,6 +1125,7 @@ fn scan_series(
                 ),
                 confirmed: true,
                 assessed: true,
+                shown_confirmed: true,
                 at: None,
                 missing: None,
             });
@@ -1145,6 +1146,7 @@ fn scan_series(
                 ),
                 confirmed: true,
                 assessed: true,
+                shown_confirmed: false,
                 at: None,
                 missing: None,
             });
@@ -1166,6 +1168,7 @@ fn scan_series(
                 ),
                 confirmed: false,
                 assessed: true,
+                shown_confirmed: false,
                 at: None,
                 missing: None,
             });

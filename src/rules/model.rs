@@ -574,6 +574,11 @@ pub struct LabelRule {
     pub tier: String,
     pub criterion: String,
     pub label: String,
+    /// Said in the reasons, met, when the status is another (the label not given): what the
+    /// history shows (triple-class refractory) stays true when the latest line decides the
+    /// status (a response to the line after).
+    #[serde(default)]
+    pub history: bool,
 }
 
 /// A pseudo-resistance check listed until resolved (by the team in step 2, or by data).
@@ -597,6 +602,10 @@ pub struct ConfounderRule {
     /// Only listed unless a drug of each of these classes was given at some time.
     #[serde(default)]
     pub unless_given: Vec<String>,
+    /// Not listed when the status rests on a progression the record shows confirmed by the
+    /// consecutive assessments `[progression]` asks for (the check is met, not open).
+    #[serde(default)]
+    pub unless_progression_confirmed: bool,
     /// Diagnoses that answer the check when the record holds one (a secondary cause of
     /// hypertension found): the item then names them after `recorded_text`, instead of asking
     /// for what is already found.
@@ -1185,6 +1194,13 @@ pub struct Relapse {
     /// Progression within this many days after the last dose is refractory, not relapse.
     #[serde(default)]
     pub refractory_window_days: i64,
+    /// Whether a line's relapse is read only in its own window: after `refractory_window_days`
+    /// and before the next line began. A line that progressed on therapy or within that window
+    /// is refractory to it, never relapsed from it, and a progression while the next line runs
+    /// is that line's (progression on therapy). Without it (AML's courses), any progression
+    /// after the window is a relapse from the line's remission.
+    #[serde(default)]
+    pub line_windows: bool,
     /// An early relapse within this many days of the end of the first line gets `early_label`.
     #[serde(default)]
     pub early_days: Option<i64>,
@@ -1219,6 +1235,10 @@ pub struct ClassRefractory {
     /// refractory (IMWG does not say; by default it does, and the reasons say so).
     #[serde(default = "yes")]
     pub reduced_maintenance_counts: bool,
+    /// How many different drugs of a group must be refractory (by group name; 1 when absent):
+    /// MAMMOTH's penta-refractory asks for two proteasome inhibitors and two IMiDs.
+    #[serde(default)]
+    pub min_drugs: std::collections::BTreeMap<String, usize>,
 }
 
 const fn yes() -> bool {

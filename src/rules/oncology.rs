@@ -305,6 +305,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 ),
                 confirmed: true,
                 assessed: false,
+                shown_confirmed: false,
                 at: None,
                 missing: None,
             });
@@ -316,6 +317,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 words: format!("{} {} stopped for progression", line.label(), line.regimen),
                 confirmed: true,
                 assessed: false,
+                shown_confirmed: false,
                 at: None,
                 missing: None,
             });
@@ -330,6 +332,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 words: format!("{} stopped for progression", given.exposure.text),
                 confirmed: true,
                 assessed: false,
+                shown_confirmed: false,
                 at: None,
                 missing: None,
             });
@@ -392,6 +395,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 ),
                 confirmed: true,
                 assessed: true,
+                shown_confirmed: false,
                 at: Some(statuses[index].effective),
                 missing: None,
             });
@@ -411,6 +415,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                     words,
                     confirmed: true,
                     assessed: true,
+                    shown_confirmed: true,
                     at: Some(status.effective),
                     missing: None,
                 });
@@ -421,6 +426,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 words: format!("worsened disease status on {first}, not yet confirmed"),
                 confirmed: false,
                 assessed: true,
+                shown_confirmed: false,
                 at: Some(statuses[index].effective),
                 missing: None,
             });
@@ -513,7 +519,9 @@ fn parse_responses(names: &[String]) -> Vec<Response> {
 }
 
 enum LineState {
-    Refractory(String),
+    /// Why, and whether it rests on a progression the record shows confirmed (see
+    /// [`Progression::shown_confirmed`]).
+    Refractory(String, bool),
     Responded(Response),
     NotRefractory(String),
     /// No outcome yet, or not recorded; with what would decide it.
@@ -556,16 +564,22 @@ fn classify(
         if date <= end {
             let maintenance = reduced_maintenance(ctx, line, date)
                 .map_or(String::new(), |words| format!(", {words}"));
-            return LineState::Refractory(format!(
-                "progression on therapy ({}){maintenance}",
-                progression.when()
-            ));
+            return LineState::Refractory(
+                format!(
+                    "progression on therapy ({}){maintenance}",
+                    progression.when()
+                ),
+                progression.shown_confirmed,
+            );
         }
-        return LineState::Refractory(format!(
-            "progression {} days after the last dose ({}; within {window} days)",
-            (date - end).num_days(),
-            progression.when()
-        ));
+        return LineState::Refractory(
+            format!(
+                "progression {} days after the last dose ({}; within {window} days)",
+                (date - end).num_days(),
+                progression.when()
+            ),
+            progression.shown_confirmed,
+        );
     }
     let response = best_response(ctx, line);
     if response.is_none()
@@ -575,7 +589,7 @@ fn classify(
     }
     match response {
         Some(Response::Progression) if refractory.contains(&Response::Progression) => {
-            LineState::Refractory(String::from("best response: progressive disease"))
+            LineState::Refractory(String::from("best response: progressive disease"), false)
         }
         Some(response) if refractory.contains(&response) => {
             let needed = if first {
@@ -627,7 +641,7 @@ fn classify(
                     ),
                     ongoing,
                 },
-                _ => LineState::Refractory(format!("best response: {}", response.words())),
+                _ => LineState::Refractory(format!("best response: {}", response.words()), false),
             }
         }
         Some(response) => LineState::Responded(response),
@@ -772,7 +786,11 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
         .map(|(index, line)| (*line, classify(ctx, spec, line, index == 0, &progressions)))
         .collect();
 
-    let refractory_line = |outcome: &mut Outcome, line: &TreatmentLine, why: &str| {
+    // The outcome rests on a progression shown confirmed only when every refractory line it
+    // cites does.
+    let refractory_line = |outcome: &mut Outcome, line: &TreatmentLine, why: &str, shown: bool| {
+        outcome.progression_shown_confirmed =
+            shown && (outcome.evidence.is_empty() || outcome.progression_shown_confirmed);
         outcome
             .reasons
             .push(format!("{}: {why}", describe_line(line)));
@@ -790,7 +808,9 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
             let mut all_ongoing = true;
             for (line, state) in considered {
                 match state {
-                    LineState::Refractory(why) => refractory_line(&mut outcome, line, why),
+                    LineState::Refractory(why, shown) => {
+                        refractory_line(&mut outcome, line, why, *shown);
+                    }
                     LineState::Unknown { what, ongoing } => {
                         unknown.push(what.clone());
                         all_ongoing &= *ongoing;
@@ -823,8 +843,8 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                 .rev()
                 .find(|(_, state)| !matches!(state, LineState::Unknown { ongoing: true, .. }));
             match decisive {
-                Some((line, LineState::Refractory(why))) => {
-                    refractory_line(&mut outcome, line, why);
+                Some((line, LineState::Refractory(why, shown))) => {
+                    refractory_line(&mut outcome, line, why, *shown);
                     outcome.verdict = Verdict::Met;
                 }
                 Some((line, LineState::Responded(response))) => {
@@ -867,9 +887,9 @@ pub fn line_refractory(ctx: &Context<'_>, id: &str, spec: &LineRefractory) -> Ou
                     .filter(|response| !refractory.contains(response))
                     .map(LineState::Responded);
                 match responded.as_ref().unwrap_or(state) {
-                    LineState::Refractory(why) => {
+                    LineState::Refractory(why, shown) => {
                         any_outcome = true;
-                        refractory_line(&mut outcome, line, why);
+                        refractory_line(&mut outcome, line, why, *shown);
                     }
                     LineState::Responded(response) => {
                         outcome
@@ -940,7 +960,41 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
         }
         let Some(end) = line.end else { continue };
         let after = shift(end, spec.refractory_window_days);
-        let Some(progression) = progressions.first_after(after) else {
+        let progression = if spec.line_windows {
+            // IMWG 2011: progression on the line or within the window of its last dose is
+            // refractory to it, never a relapse from it; and one while the next line runs is
+            // that line's (progression on therapy), so the relapse is read before it began.
+            let refractory_to_line = progressions
+                .events
+                .iter()
+                .filter(|p| p.confirmed && p.date >= line.start && p.date <= after)
+                .find(|p| !before_judged(ctx, line, Recorded::of_progression(p)));
+            if let Some(progression) = refractory_to_line {
+                let when = if progression.date <= end {
+                    String::from("on it")
+                } else {
+                    format!(
+                        "{} after its last dose",
+                        span((progression.date - end).num_days())
+                    )
+                };
+                outcome.reasons.push(format!(
+                    "responded ({response}) to {} {}, then progressed {when} ({}): refractory to it, no relapse from it",
+                    line.label(),
+                    line.regimen,
+                    progression.when()
+                ));
+                continue;
+            }
+            let next = next_line(ctx, line);
+            deciding(progressions.events.iter().filter(|p| {
+                p.date > after
+                    && next.is_none_or(|next| before_line(ctx, next, Recorded::of_progression(p)))
+            }))
+        } else {
+            progressions.first_after(after)
+        };
+        let Some(progression) = progression else {
             continue;
         };
         if !progression.confirmed {
@@ -954,6 +1008,7 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
         }
         let (date, words) = (progression.date, &progression.words);
         outcome.verdict = Verdict::Met;
+        outcome.progression_shown_confirmed = progression.shown_confirmed;
         outcome.evidence.push(line_evidence(id, line));
         outcome.reasons.push(format!(
             "responded ({response}) to {} {}, then relapse or progression {} after its end: {words}",
@@ -1112,6 +1167,7 @@ pub fn relapse_after_procedure(
             }
             let (date, words) = (progression.date, &progression.words);
             outcome.verdict = Verdict::Met;
+            outcome.progression_shown_confirmed = progression.shown_confirmed;
             outcome.evidence.push(procedure_evidence(id, procedure));
             outcome.reasons.push(format!(
                 "relapse {} after {} ({words}; within {})",
@@ -1153,9 +1209,15 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
     let mut groups_missing = Vec::new();
     let progressions = progressions(ctx);
     for (group, classes) in &spec.groups {
-        let mut refractory_to: Option<String> = None;
+        // MAMMOTH's penta-refractory asks for two drugs of a class (two PIs, two IMiDs): the
+        // group is met once that many different drugs of it are refractory.
+        let needed = spec.min_drugs.get(group).copied().unwrap_or(1).max(1);
+        let mut refractory_to: Vec<(String, String)> = Vec::new();
         let mut pending: Option<String> = None;
         for given in ctx.given_of(classes) {
+            if refractory_to.len() >= needed {
+                break;
+            }
             let start = given.start();
             let last_dose = given.end().unwrap_or(ctx.today);
             if (last_dose - start).num_days() < spec.min_days_on_drug {
@@ -1170,6 +1232,12 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                 .map(|d| d.ingredient.clone())
                 .next()
                 .unwrap_or_default();
+            if refractory_to
+                .iter()
+                .any(|(known, _)| known.eq_ignore_ascii_case(&name))
+            {
+                continue;
+            }
             // MAMMOTH: "PD on it or within 60 days of the last dose", from the drug's own
             // first and last doses (not the line's).
             let progressed =
@@ -1177,7 +1245,7 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
             if let Some(progression) = progressed
                 && !progression.confirmed
             {
-                pending = Some(format!("{name}: {}", progression.words));
+                pending.get_or_insert_with(|| format!("{name}: {}", progression.words));
                 continue;
             }
             if let Some(progression) = progressed {
@@ -1204,9 +1272,9 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                 if let Some(words) = maintenance {
                     let _ = write!(why, ", {words}: counted as refractory (IMWG sets no dose)");
                 }
-                refractory_to = Some(format!("{name} ({why})"));
+                refractory_to.push((name.clone(), format!("{name} ({why})")));
                 outcome.evidence.push(line_evidence(id, line));
-                break;
+                continue;
             }
             // MAMMOTH judges a drug on its own time: a line's response counts against it only
             // when the line was over and the response assessed while the drug was given or
@@ -1220,18 +1288,36 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                     })
             });
             if let Some(line) = never_responded {
-                refractory_to = Some(format!("{name} (never reached {min_response})"));
+                refractory_to.push((
+                    name.clone(),
+                    format!("{name} (never reached {min_response})"),
+                ));
                 outcome.evidence.push(line_evidence(id, line));
-                break;
             }
         }
-        match (refractory_to, pending) {
-            (Some(words), _) => groups_met.push(format!("{}: {words}", group.replace('_', " "))),
-            (None, Some(words)) => groups_missing.push(format!(
-                "{} (progression pending confirmation: {words})",
-                group.replace('_', " ")
+        let group_words = group.replace('_', " ");
+        let found: Vec<String> = refractory_to.into_iter().map(|(_, words)| words).collect();
+        if found.len() >= needed {
+            groups_met.push(format!("{group_words}: {}", found.join(", ")));
+            continue;
+        }
+        let mut short = group_words;
+        if needed > 1 {
+            let _ = write!(
+                short,
+                " ({needed} different drugs of the class needed, {} found",
+                found.len()
+            );
+            if !found.is_empty() {
+                let _ = write!(short, ": {}", found.join(", "));
+            }
+            short.push(')');
+        }
+        match pending {
+            Some(words) => groups_missing.push(format!(
+                "{short} (progression pending confirmation: {words})"
             )),
-            (None, None) => groups_missing.push(group.replace('_', " ")),
+            None => groups_missing.push(short),
         }
     }
     if groups_missing.is_empty() {

@@ -42,6 +42,9 @@ pub struct Outcome {
     /// (a transplant dated only by a window, a response not recorded, a progression awaiting
     /// confirmation); a lower tier that excludes this one stands only on a pending outcome.
     pub pending: bool,
+    /// Met on a progression the record shows confirmed by consecutive assessments (see
+    /// `Progression::shown_confirmed`): a rule-out asking for that confirmation is settled.
+    pub progression_shown_confirmed: bool,
 }
 
 impl Outcome {
@@ -54,6 +57,7 @@ impl Outcome {
             confounders: Vec::new(),
             label: None,
             pending: false,
+            progression_shown_confirmed: false,
         }
     }
 }

@@ -14,6 +14,10 @@ pub struct Progression {
     pub confirmed: bool,
     /// Read from disease-status assessments (not a clinician's recorded date or stop).
     pub assessed: bool,
+    /// Confirmed by the consecutive assessments the rule set asks for (disease statuses, or
+    /// M-protein or free light chain values), not by a clinician's date or stop, nor by a new
+    /// line started on a single one: the record itself shows the confirmation.
+    pub shown_confirmed: bool,
     /// The assessment's time, when read from one (to tell it from a line's first dose that
     /// day); a recorded date or a stop is a date only.
     pub at: Option<NaiveDateTime>,

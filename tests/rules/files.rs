@@ -185,6 +185,18 @@ fn a_tier_or_label_naming_an_unknown_criterion_is_refused_at_its_line() {
     );
 }
 
+/// Penta-refractory's "two drugs of a class" must name one of the criterion's groups.
+#[test]
+fn a_min_drugs_naming_no_group_is_refused_at_its_line() {
+    assert_refused(
+        "myeloma",
+        "proteasome_inhibitor = 2",
+        0,
+        "proteasome_inhibitors = 2",
+        "min_drugs names no group 'proteasome_inhibitors'",
+    );
+}
+
 /// Only a lower tier with criteria can stand as a lower bound of the tiers above it.
 #[test]
 fn a_lower_bound_that_is_no_lower_tier_is_refused_at_its_line() {

@@ -404,11 +404,11 @@ fn recorded_cases() -> Vec<Case> {
         )
         .missing("a second consecutive assessment"),
         case(
-            "triple-class: progressions within 60 days of the last doses",
+            "triple-class: progressions within 60 days of the last doses (two PIs and two IMiDs: penta-refractory)",
             three_classes(60),
             Refractory,
         )
-        .label("triple-class refractory myeloma")
+        .label("penta-refractory myeloma")
         .reason("anti cd38 antibody: daratumumab"),
         case(
             "daratumumab's progression 61 days after its last dose: not anti-CD38 refractory",
@@ -1024,11 +1024,11 @@ fn m_protein_cases() -> Vec<Case> {
         .missing("not confirmed")
         .no_reason("best response from the serum M-protein"),
         case(
-            "triple-class refractory from the M-protein series alone",
+            "triple-class refractory from the M-protein series alone (two PIs and two IMiDs: penta-refractory)",
             three_classes_by_m_protein(),
             Refractory,
         )
-        .label("triple-class refractory myeloma")
+        .label("penta-refractory myeloma")
         .reason("refractory to every class")
         .reason("anti cd38 antibody: daratumumab"),
         case(
@@ -1767,4 +1767,280 @@ fn a_lines_cycles_are_its_longest_given_drugs() {
     let lines = lines_of(&record);
     assert_eq!(lines.len(), 1, "{lines:#?}");
     assert_eq!(lines[0].cycles, Some(8), "{lines:#?}");
+}
+
+/// Days before the vignettes' today of `date` (YYYY-MM-DD) moved a year later: the review's
+/// FHIR vignettes (2020-2025) kept in their own dates, ending before today.
+fn on(date: &str) -> i64 {
+    let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+    (super::support::today() - (day + chrono::Duration::days(365))).num_days()
+}
+
+/// A drug record from `from` to `until` (review dates, see [`on`]), stopped for progression.
+fn given_until_progression(v: Vignette, text: &str, from: &str, until: &str) -> Vignette {
+    v.give(
+        rx(text)
+            .from(on(from))
+            .until(on(until))
+            .stopped(StopReason::Progression),
+    )
+}
+
+/// Serum M-protein values on review dates (see [`on`]), in g/dL.
+fn m_protein_on(v: Vignette, values: &[(&str, f64)]) -> Vignette {
+    values.iter().fold(v, |v, (date, value)| {
+        v.observe(
+            SERUM_M_PROTEIN.0,
+            SERUM_M_PROTEIN.1,
+            *value,
+            "g/dL",
+            on(date),
+        )
+    })
+}
+
+/// The review's penta-exposed history as drug records (lines derived): 1L VRd 2021-01 to
+/// 2021-12, 2L carfilzomib and pomalidomide 2022-01 to 2022-12, 3L daratumumab 2023-01 to
+/// 2023-12, each stopped for disease progression.
+fn penta_exposed() -> Vignette {
+    let mut v = patient();
+    for (text, from, until) in [
+        ("Bortezomib 1.3 mg/m2", "2021-01-01", "2021-12-01"),
+        ("Lenalidomide 25 mg/d", "2021-01-01", "2021-12-01"),
+        ("Dexamethasone 40 mg/wk", "2021-01-01", "2021-12-01"),
+        ("Carfilzomib 56 mg/m2", "2022-01-01", "2022-12-01"),
+        ("Pomalidomide 4 mg/d", "2022-01-01", "2022-12-01"),
+        ("Daratumumab 1800 mg", "2023-01-01", "2023-12-01"),
+    ] {
+        v = given_until_progression(v, text, from, until);
+    }
+    v
+}
+
+/// Review M3: [`penta_exposed`] with the M-protein falling on 1L (3.0 to 0.9 g/dL, a partial
+/// response) and rising on it (1.6, 2.0 in 2021-10/11), rising again while 2L ran (1.5 → 2.4,
+/// 2.8) and on 3L (3.8, 4.4), then 4L teclistamab from 2024-01 with a partial response.
+fn penta_then_teclistamab() -> Vignette {
+    m_protein_on(
+        penta_exposed().give(rx("Teclistamab 1.5 mg/kg").from(on("2024-01-01"))),
+        &[
+            ("2020-12-15", 3.0),
+            ("2021-04-01", 1.0),
+            ("2021-07-01", 0.9),
+            ("2021-10-01", 1.6),
+            ("2021-11-01", 2.0),
+            ("2022-04-01", 1.5),
+            ("2022-10-01", 2.4),
+            ("2022-11-15", 2.8),
+            ("2023-06-01", 2.9),
+            ("2023-10-01", 3.8),
+            ("2023-11-15", 4.4),
+            ("2024-06-01", 1.0),
+            ("2024-09-01", 0.9),
+        ],
+    )
+}
+
+/// Review M5: [`penta_exposed`] with M-protein values showing progression confirmed on 1L, 2L and 3L.
+fn penta_refractory() -> Vignette {
+    m_protein_on(
+        penta_exposed(),
+        &[
+            ("2020-12-15", 3.0),
+            ("2021-04-01", 1.0),
+            ("2021-07-01", 0.9),
+            ("2021-10-01", 1.6),
+            ("2021-11-01", 2.0),
+            ("2021-12-20", 2.1),
+            ("2022-04-01", 1.5),
+            ("2022-10-01", 2.4),
+            ("2022-11-15", 2.8),
+            ("2023-06-01", 2.9),
+            ("2023-10-01", 3.8),
+            ("2023-11-15", 4.4),
+        ],
+    )
+}
+
+/// Review M6: 1L VRd completed as planned (partial response), 2L carfilzomib and pomalidomide
+/// stopped for progression, the M-protein rising on 2L (2.4, 2.8 g/dL).
+fn progression_on_second_line() -> Vignette {
+    let mut v = patient();
+    for text in [
+        "Bortezomib 1.3 mg/m2",
+        "Lenalidomide 25 mg/d",
+        "Dexamethasone 40 mg/wk",
+    ] {
+        v = v.give(
+            rx(text)
+                .from(on("2021-01-01"))
+                .until(on("2021-10-01"))
+                .stopped(StopReason::Completed),
+        );
+    }
+    for text in ["Carfilzomib 56 mg/m2", "Pomalidomide 4 mg/d"] {
+        v = given_until_progression(v, text, "2022-01-01", "2022-12-01");
+    }
+    m_protein_on(
+        v,
+        &[
+            ("2020-12-15", 3.0),
+            ("2021-04-01", 1.0),
+            ("2021-07-01", 0.9),
+            ("2021-09-15", 0.9),
+            ("2022-04-01", 1.0),
+            ("2022-10-01", 2.4),
+            ("2022-11-15", 2.8),
+        ],
+    )
+}
+
+/// Review M1: DRd 2024-01 to 2025-01 (partial response), the M-protein rising 60 days after its
+/// last dose and confirmed by the next value.
+fn drd_progression_60_days_after() -> Vignette {
+    let mut v = patient();
+    for text in [
+        "Daratumumab 1800 mg",
+        "Lenalidomide 25 mg/d",
+        "Dexamethasone 40 mg/wk",
+    ] {
+        v = v.give(
+            rx(text)
+                .from(on("2024-01-01"))
+                .until(on("2025-01-01"))
+                .stopped(StopReason::Completed),
+        );
+    }
+    m_protein_on(
+        v,
+        &[
+            ("2023-12-20", 3.0),
+            ("2024-03-01", 1.2),
+            ("2024-06-01", 0.5),
+            ("2024-09-01", 0.5),
+            ("2024-12-15", 0.5),
+            ("2025-03-02", 1.1),
+            ("2025-04-01", 1.3),
+        ],
+    )
+}
+
+/// Triple-class (not penta) refractory by confirmed disease statuses, then a response to
+/// teclistamab and a relapse 100 days after its last dose: 1L VRd (VGPR, progression on it),
+/// 2L DPd (PR, progression on it), 3L teclistamab (PR), relapse.
+fn triple_class_then_relapse() -> Vignette {
+    vrd(patient(), 1400, 1200, |l| {
+        l.response(Response::VeryGoodPartial)
+    })
+    .disease_status(disease_status::WORSENED, 1210)
+    .disease_status(disease_status::WORSENED, 1205)
+    .give(rx("DPd").from(1140).until(800))
+    .line(
+        ID,
+        line("DPd", &["daratumumab", "pomalidomide", "dexamethasone"])
+            .from(1140)
+            .until(800)
+            .response(Response::Partial),
+    )
+    .disease_status(disease_status::IMPROVED, 1000)
+    .disease_status(disease_status::WORSENED, 810)
+    .disease_status(disease_status::WORSENED, 805)
+    .give(rx("Teclistamab 1.5 mg/kg").from(760).until(300))
+    .line(
+        ID,
+        line("Teclistamab", &["teclistamab"])
+            .from(760)
+            .until(300)
+            .response(Response::Partial),
+    )
+    .disease_status(disease_status::IMPROVED, 500)
+    .disease_status(disease_status::WORSENED, 200)
+    .disease_status(disease_status::WORSENED, 190)
+}
+
+fn review_cases() -> Vec<Case> {
+    vec![
+        case(
+            "a progression while the next line ran is no relapse from the line before (review M3)",
+            penta_then_teclistamab(),
+            NotMet,
+        )
+        .no_reason("relapse or progression")
+        .reason("then progressed on it (")
+        .reason("refractory to it, no relapse from it")
+        .reason("penta-refractory myeloma along the history")
+        .no_confounder("progression_confirmed"),
+        case(
+            "triple-class refractory is said beside a relapse after the next line",
+            triple_class_then_relapse(),
+            Relapsed,
+        )
+        .label("relapsed myeloma")
+        .reason("responded (PR) to 3L Teclistamab, then relapse or progression")
+        .reason("triple-class refractory myeloma along the history")
+        .no_reason("penta-refractory"),
+        case(
+            "two PIs, two IMiDs and an anti-CD38 refractory: penta-refractory (review M5)",
+            penta_refractory(),
+            Refractory,
+        )
+        .label("penta-refractory myeloma")
+        .reason("bortezomib (progression on")
+        .reason("carfilzomib (progression on")
+        .reason("lenalidomide (progression on")
+        .reason("pomalidomide (progression on")
+        .reason("daratumumab (progression on")
+        .no_confounder("progression_confirmed"),
+        case(
+            "one PI refractory of two: triple-class, not penta-refractory",
+            refractory_to_drd()
+                .give(
+                    rx("Kd")
+                        .from(190)
+                        .until(20)
+                        .stopped(StopReason::Progression),
+                )
+                .line(
+                    ID,
+                    line("Kd", KD)
+                        .from(190)
+                        .until(20)
+                        .response(Response::Stable)
+                        .stopped(StopReason::Progression),
+                ),
+            Refractory,
+        )
+        .label("triple-class refractory myeloma")
+        .no_reason("penta-refractory"),
+        case(
+            "progression on 2L shown confirmed by the M-protein: no rule-out asks for it (review M6)",
+            progression_on_second_line(),
+            Refractory,
+        )
+        .label(RRMM)
+        .reason("2L carfilzomib + pomalidomide")
+        .reason("progression on therapy")
+        .no_confounder("progression_confirmed"),
+        case(
+            "progression 60 days after the last dose shown confirmed: no rule-out asks for it (review M1)",
+            drd_progression_60_days_after(),
+            Refractory,
+        )
+        .reason("60 days after the last dose")
+        .no_confounder("progression_confirmed"),
+        case(
+            "progression only as a stop for progression: its confirmation stays to rule out",
+            vrd(patient(), 300, 150, |l| {
+                l.response(Response::Partial)
+                    .stopped(StopReason::Progression)
+            }),
+            Refractory,
+        )
+        .confounder("progression_confirmed"),
+    ]
+}
+
+#[test]
+fn review_relapse_windows_penta_refractory_and_settled_confirmation() {
+    run(ID, &review_cases());
 }
