@@ -177,6 +177,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 25: a drug put where it acts (a cream, eye or ear drops) is no treatment the
 /// criteria read (diltiazem cream is no calcium channel blocker given); a dose in tablets of a
 /// combination is one item of evidence only at the same strengths.
+/// Also in 25: an LBCL relapse is labelled by the line count (the second-line CAR T-cell label
+/// only while line 1 is the only line, the third-line one after two or more) and every relapse
+/// is cited, the current one last (also in myeloma and AML); a relapse after a transplant's
+/// window is said with its day, never "no relapse".
 const ENGINE_REVISION: u32 = 25;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

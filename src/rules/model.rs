@@ -1175,11 +1175,19 @@ pub struct Relapse {
     /// Progression within this many days after the last dose is refractory, not relapse.
     #[serde(default)]
     pub refractory_window_days: i64,
-    /// An early relapse within this many days of the end of the first line gets `early_label`.
+    /// An early relapse within this many days of the end of the first line, with no later line
+    /// given, gets `early_label`.
     #[serde(default)]
     pub early_days: Option<i64>,
     #[serde(default)]
     pub early_label: Option<String>,
+    /// A relapse after this many lines or more (the line it follows counted) gets
+    /// `later_label` (LBCL: two, the third-line CAR T-cell label context); the early label is
+    /// then never given.
+    #[serde(default)]
+    pub later_lines: Option<u32>,
+    #[serde(default)]
+    pub later_label: Option<String>,
     /// The `induction_failure` criterion whose reading of a course's response marrow shows a
     /// remission; a later marrow at or above its remission cut-off is then a relapse (AML).
     #[serde(default)]

@@ -918,6 +918,9 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
     let responded = parse_responses(&spec.responses);
     let progressions = progressions(ctx);
     outcome.reasons.extend(progressions.refuted.iter().cloned());
+    // Every relapse, by line: the current one (after the latest line that responded) is what
+    // the team acts on and what the label speaks of; the earlier ones are the history.
+    let mut relapses: Vec<(usize, &TreatmentLine, Response, &Progression)> = Vec::new();
     for (index, line) in ctx.lines.iter().enumerate() {
         let Some(response) = best_response(ctx, line) else {
             continue;
@@ -944,38 +947,80 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
             continue;
         };
         if !progression.confirmed {
-            outcome.verdict = Verdict::Undecided;
-            outcome.missing.extend(unclear);
-            outcome.missing.push(to_confirm(
-                progression,
-                ctx.set.progression.consecutive_assessments,
+            if relapses.is_empty() {
+                outcome.verdict = Verdict::Undecided;
+                outcome.missing.extend(unclear);
+                outcome.missing.push(to_confirm(
+                    progression,
+                    ctx.set.progression.consecutive_assessments,
+                ));
+                return outcome;
+            }
+            // An earlier relapse stands whatever a later progression still to be confirmed
+            // turns out to be.
+            outcome.reasons.push(format!(
+                "responded ({response}) to {} {}, then a progression still to be confirmed: {}",
+                line.label(),
+                line.regimen,
+                to_confirm(progression, ctx.set.progression.consecutive_assessments)
             ));
-            return outcome;
+            continue;
         }
+        // One progression after two lines that both responded (no relapse recorded between
+        // them) follows the later one.
+        if relapses
+            .last()
+            .is_some_and(|(_, _, _, earlier)| earlier.date == progression.date)
+        {
+            relapses.pop();
+        }
+        relapses.push((index, line, response, progression));
+    }
+    let Some(&(index, ..)) = relapses.last() else {
+        if let Some(what) = unclear {
+            outcome.verdict = Verdict::Undecided;
+            outcome.missing.push(what);
+        } else {
+            outcome.verdict = Verdict::NotMet;
+        }
+        return outcome;
+    };
+    outcome.verdict = Verdict::Met;
+    let mut latest_after_end = 0;
+    for &(_, line, response, progression) in &relapses {
+        let Some(end) = line.end else { continue };
         let (date, words) = (progression.date, &progression.words);
-        outcome.verdict = Verdict::Met;
+        latest_after_end = (date - end).num_days();
         outcome.evidence.push(line_evidence(id, line));
         outcome.reasons.push(format!(
             "responded ({response}) to {} {}, then relapse or progression {} after its end: {words}",
             line.label(),
             line.regimen,
-            span((date - end).num_days())
+            span(latest_after_end)
         ));
-        if index == 0
-            && let (Some(early), Some(label)) = (spec.early_days, &spec.early_label)
-            && (date - end).num_days() <= early
-        {
-            outcome.label = Some(label.clone());
-        }
-        return outcome;
     }
-    if let Some(what) = unclear {
-        outcome.verdict = Verdict::Undecided;
-        outcome.missing.push(what);
-    } else {
-        outcome.verdict = Verdict::NotMet;
-    }
+    outcome.label = relapse_label(spec, index, ctx.lines.len(), latest_after_end);
     outcome
+}
+
+/// The label of a relapse after the line at `index` (0: the first) of `lines_given`, `days`
+/// after that line's end, where the rule set gives one (reference section 4's CAR T-cell
+/// label contexts). The early label speaks of the choice of a second line, so it holds only
+/// while the first line is the only one given; from `later_lines` lines on, the relapse after
+/// the latest of them has the later label. A relapse after line 1 with a later line under way or
+/// in remission has neither: the tier's own label.
+fn relapse_label(spec: &Relapse, index: usize, lines_given: usize, days: i64) -> Option<String> {
+    if let (Some(lines), Some(label)) = (spec.later_lines, &spec.later_label)
+        && index + 1 >= lines as usize
+    {
+        return Some(label.clone());
+    }
+    match (spec.early_days, &spec.early_label) {
+        (Some(early), Some(label)) if index == 0 && lines_given == 1 && days <= early => {
+            Some(label.clone())
+        }
+        _ => None,
+    }
 }
 
 /// AML relapse read from the marrow: a course in remission as `induction_failure` reads it (a
@@ -1131,12 +1176,32 @@ pub fn relapse_after_procedure(
                 procedure.when_words(),
                 span(spec.window_days)
             ),
-            None => format!(
-                "{} on {}: no relapse within {}",
-                procedure.display,
-                procedure.when_words(),
-                span(spec.window_days)
-            ),
+            // A relapse after the window is said with its day: "no relapse" would hide the
+            // current relapse, and a day past the window reads as a boundary.
+            None => match deciding(progressions.events.iter().filter(|p| p.date > last_day)) {
+                Some(later) if last_day == day => format!(
+                    "{} on {}: relapse {} days after it ({}): not within {} ({} days)",
+                    procedure.display,
+                    procedure.when_words(),
+                    (later.date - day).num_days(),
+                    later.words,
+                    span(spec.window_days),
+                    spec.window_days
+                ),
+                Some(later) => format!(
+                    "{} {}: relapse more than {} after every day it may have been ({})",
+                    procedure.display,
+                    procedure.when_words(),
+                    span(spec.window_days),
+                    later.words
+                ),
+                None => format!(
+                    "{} on {}: no relapse within {}",
+                    procedure.display,
+                    procedure.when_words(),
+                    span(spec.window_days)
+                ),
+            },
         });
     }
     if let Some(missing) = undecided {
