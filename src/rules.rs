@@ -181,6 +181,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// only while line 1 is the only line, the third-line one after two or more) and every relapse
 /// is cited, the current one last (also in myeloma and AML); a relapse after a transplant's
 /// window is said with its day, never "no relapse".
+/// Also in 25: one intensive AML induction course without remission and nothing after it is
+/// undecided, the second course and its response marrow missing (`await_further_courses`).
 const ENGINE_REVISION: u32 = 25;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
