@@ -275,6 +275,8 @@ fn this_host() -> String {
 /// taken back only by the source that reported it), the `use` and `type` of the identifier
 /// shown as its MRN are kept (an export writes them back), and an identifier carrying refract's
 /// `identifier-match` `never` extension (a refract export's) is not matched on.
+/// Also in 17: a concentration written "250 mg/5 ml" (the unit glued to the slash) is read, so a
+/// dose in mL of it is milligrams.
 pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

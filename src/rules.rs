@@ -183,6 +183,9 @@ use crate::domain::{Assessment, PatientRecord};
 /// window is said with its day, never "no relapse".
 /// Also in 25: one intensive AML induction course without remission and nothing after it is
 /// undecided, the second course and its response marrow missing (`await_further_courses`).
+/// Also in 25: a brand's strengths joined by slashes ("Exforge HCT 10 mg/320 mg/25 mg",
+/// "10mg/320mg/25mg", "Sinemet 100 MG / 25 MG") are its unnamed list, read in label order as
+/// the hyphenated form is; a "co-" name is no list of names.
 const ENGINE_REVISION: u32 = 25;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
