@@ -285,6 +285,8 @@ fn this_host() -> String {
 /// were, never as a record that the drug stopped (`restates_doses` is kept).
 /// Also in 18: a mass given at a volume's rate is the mass given unless it ran an hour or more
 /// (R1-5); a dose by body weight keeps its schedule (20 mg/kg twice a day is 40 mg/kg/d, R1-6).
+/// Also in 18: a concentration written "250 mg/5 ml" (the unit glued to the slash) is read, so a
+/// dose in mL of it is milligrams.
 pub const MAPPING_VERSION: i64 = 18;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

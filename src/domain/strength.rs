@@ -94,6 +94,11 @@ fn rate_words(text: &str) -> Vec<String> {
 pub fn strengths(text: &str) -> Vec<Strength> {
     let words = words_of(text);
     let mut found = Vec::new();
+    // Strengths joined by "/" with no words between them ("Exforge HCT 10 mg / 320 mg / 25
+    // mg"): where the run starts in `found` and the words before its first strength.
+    let mut run: Option<(usize, Vec<String>)> = None;
+    // The word index just after the last strength's unit.
+    let mut last_end: Option<usize> = None;
     let mut segment_start = 0;
     let mut index = 0;
     while index < words.len() {
@@ -116,6 +121,18 @@ pub fn strengths(text: &str) -> Vec<Strength> {
             .map(String::as_str)
             .filter(|w| !is_volume_word(w))
             .collect();
+        let continues = before.is_empty()
+            && amounts.len() == 1
+            && last_end.is_some_and(|end| end + 1 == index && words[end] == "/");
+        if !continues {
+            name_run(&mut found, run.take());
+            run = (amounts.len() == 1).then(|| {
+                (
+                    found.len(),
+                    before.iter().map(|w| (*w).to_owned()).collect(),
+                )
+            });
+        }
         let names = names_before(&before, amounts.len());
         for (position, amount) in amounts.iter().enumerate() {
             found.push(Strength {
@@ -126,8 +143,29 @@ pub fn strengths(text: &str) -> Vec<Strength> {
         }
         index += 1 + unit_words;
         segment_start = index;
+        last_end = Some(index);
     }
+    name_run(&mut found, run);
     found
+}
+
+/// Names a run of strengths joined by "/" (see [`strengths`]) of which only the first has words
+/// before it: those words name the product, not the first ingredient ("Exforge HCT 10 mg / 320
+/// mg / 25 mg", the slashed form of "10-320-25 mg"), so the strengths are whose the words list
+/// in order ("amlodipine/valsartan 10 mg/320 mg"), else unnamed, as a brand's hyphenated list is.
+fn name_run(found: &mut [Strength], run: Option<(usize, Vec<String>)>) {
+    let Some((start, before)) = run else { return };
+    let Some(strengths) = found.get_mut(start..) else {
+        return;
+    };
+    if strengths.len() < 2 || strengths.iter().any(|s| s.per_ml) {
+        return;
+    }
+    let before: Vec<&str> = before.iter().map(String::as_str).collect();
+    let names = names_before(&before, strengths.len());
+    for (position, strength) in strengths.iter_mut().enumerate() {
+        strength.ingredient = names.as_ref().map(|names| names[position].clone());
+    }
 }
 
 /// The strengths of a product whose name lists several and says of none whose it is ("EXFORGE
@@ -197,18 +235,44 @@ fn words_of(text: &str) -> Vec<String> {
         if word.is_empty() {
             continue;
         }
-        let split = word
-            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '/'))
-            .filter(|&at| at > 0 && word[..at].starts_with(|c: char| c.is_ascii_digit()));
-        match split {
-            Some(at) => {
-                words.push(word[..at].trim_end_matches(['-', '/']).to_owned());
-                words.push(word[at..].to_owned());
-            }
-            None => words.push(word),
-        }
+        push_split(&mut words, &word);
     }
     words
+}
+
+/// `word` as [`words_of`] splits it: a number glued to its unit ("25mg"), and a unit joined by
+/// a slash to the next strength ("10 mg/320 mg/25 mg", "10mg/320mg/25mg") split into the unit,
+/// "/" and that strength; a unit per volume or time ("mg/ml", "mg/5ml", "mg/24hr") is kept whole.
+fn push_split(words: &mut Vec<String>, word: &str) {
+    let split = word
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '/'))
+        .filter(|&at| at > 0 && word[..at].starts_with(|c: char| c.is_ascii_digit()));
+    if let Some(at) = split {
+        words.push(word[..at].trim_end_matches(['-', '/']).to_owned());
+        push_split(words, &word[at..]);
+        return;
+    }
+    if let Some((unit, rest)) = word.split_once('/')
+        && super::units::mass_mg(unit).is_some()
+        && next_is_strength(rest)
+    {
+        words.push(unit.to_owned());
+        words.push(String::from("/"));
+        push_split(words, rest);
+        return;
+    }
+    words.push(word.to_owned());
+}
+
+/// Whether `rest`, after a unit's slash, is a further strength: a number alone ("320", its
+/// unit the next word) or glued to a mass ("320mg", "320mg/25mg"), not a volume or a time.
+fn next_is_strength(rest: &str) -> bool {
+    if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    let tail = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let unit = tail.split('/').next().unwrap_or_default();
+    tail.is_empty() || super::units::mass_mg(unit).is_some()
 }
 
 /// The amounts of a strength word: "25", "10-320-25", "100/25".
@@ -287,6 +351,10 @@ fn names_before(before: &[&str], count: usize) -> Option<Vec<String>> {
         return Some(vec![before.join(" ")]);
     }
     before.iter().rev().find_map(|word| {
+        // A British "co-" name (co-amilofruse) is one name, not a list.
+        if word.starts_with("co-") {
+            return None;
+        }
         let names: Vec<String> = word
             .split(['/', '-'])
             .filter(|part| !part.is_empty())
@@ -418,7 +486,52 @@ mod tests {
             None
         );
         assert_eq!(unnamed_strengths("Lasix 40mg"), None);
-        assert_eq!(unnamed_strengths("Sinemet 100 MG / 25 MG"), None);
+        // Strengths joined by slashes after a brand: the brand's words name no ingredient.
+        assert_eq!(
+            unnamed_strengths("Sinemet 100 MG / 25 MG"),
+            Some(vec![100.0, 25.0])
+        );
+    }
+
+    /// A brand's strengths written with slashes are its list, as the hyphenated form is: "A
+    /// mg/B mg/C mg", "A mg / B mg / C mg", "AmgBmg" glued, "A/B/C mg" (review C-5).
+    #[test]
+    fn a_brands_strengths_joined_by_slashes_are_its_unnamed_list() {
+        for text in [
+            "Exforge HCT 10 mg/320 mg/25 mg oral tablet",
+            "Exforge HCT 10 mg / 320 mg / 25 mg oral tablet",
+            "Exforge HCT 10mg/320mg/25mg tablet",
+            "EXFORGE HCT 10/320/25 MG tablet",
+            "EXFORGE HCT 10-320-25 MG PO TABS",
+        ] {
+            assert_eq!(
+                unnamed_strengths(text),
+                Some(vec![10.0, 320.0, 25.0]),
+                "{text}: {:?}",
+                strengths(text)
+            );
+            assert_eq!(ingredient_mg(text, &["valsartan"]), None, "{text}");
+        }
+        assert_eq!(
+            unnamed_strengths("Co-amilofruse 5mg/40mg tablets"),
+            Some(vec![5.0, 40.0])
+        );
+        // Names listed before a slashed run are its ingredients, in order.
+        let named = "amlodipine/valsartan 10 mg/320 mg tablet";
+        assert_eq!(ingredient_mg(named, &["amlodipine"]), Some(10.0));
+        assert_eq!(ingredient_mg(named, &["valsartan"]), Some(320.0));
+        // RxNorm's wording names each strength; a unit per volume or time stays whole.
+        let rxnorm = "amlodipine 10 MG / hydrochlorothiazide 25 MG / valsartan 320 MG Oral Tablet";
+        assert_eq!(ingredient_mg(rxnorm, &["valsartan"]), Some(320.0));
+        assert_eq!(unnamed_strengths(rxnorm), None);
+        assert_eq!(
+            concentration_mg_per_ml("Amoxicillin 250 mg/5 ml suspension"),
+            Some(50.0)
+        );
+        assert_eq!(
+            concentration_mg_per_ml("Amoxicillin 250 mg/5ml suspension"),
+            Some(50.0)
+        );
     }
 
     #[test]

@@ -1201,11 +1201,19 @@ pub struct Relapse {
     /// after the window is a relapse from the line's remission.
     #[serde(default)]
     pub line_windows: bool,
-    /// An early relapse within this many days of the end of the first line gets `early_label`.
+    /// An early relapse within this many days of the end of the first line, with no later line
+    /// given, gets `early_label`.
     #[serde(default)]
     pub early_days: Option<i64>,
     #[serde(default)]
     pub early_label: Option<String>,
+    /// A relapse after this many lines or more (the line it follows counted) gets
+    /// `later_label` (LBCL: two, the third-line CAR T-cell label context); the early label is
+    /// then never given.
+    #[serde(default)]
+    pub later_lines: Option<u32>,
+    #[serde(default)]
+    pub later_label: Option<String>,
     /// The `induction_failure` criterion whose reading of a course's response marrow shows a
     /// remission; a later marrow at or above its remission cut-off is then a relapse (AML).
     #[serde(default)]
@@ -1282,6 +1290,12 @@ pub struct InductionFailure {
     /// are below the cut-off; without it, blasts below the cut-off alone are remission.
     #[serde(default)]
     pub recovery: Option<CountRecovery>,
+    /// Fewer than `min_courses` intensive courses given, at least one without remission and
+    /// none in remission: true leaves the criterion undecided, the further course and its
+    /// response marrow missing (the definition cannot be judged yet); false makes it not met
+    /// (a required treatment not yet given).
+    #[serde(default)]
+    pub await_further_courses: bool,
 }
 
 /// Blood-count recovery at a response marrow (AML, ELN 2017/2022): the best ANC and platelet

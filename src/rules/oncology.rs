@@ -938,6 +938,9 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
     let responded = parse_responses(&spec.responses);
     let progressions = progressions(ctx);
     outcome.reasons.extend(progressions.refuted.iter().cloned());
+    // Every relapse, by line: the current one (after the latest line that responded) is what
+    // the team acts on and what the label speaks of; the earlier ones are the history.
+    let mut relapses: Vec<(usize, &TreatmentLine, Response, &Progression)> = Vec::new();
     for (index, line) in ctx.lines.iter().enumerate() {
         let Some(response) = best_response(ctx, line) else {
             continue;
@@ -998,39 +1001,82 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
             continue;
         };
         if !progression.confirmed {
-            outcome.verdict = Verdict::Undecided;
-            outcome.missing.extend(unclear);
-            outcome.missing.push(to_confirm(
-                progression,
-                ctx.set.progression.consecutive_assessments,
+            if relapses.is_empty() {
+                outcome.verdict = Verdict::Undecided;
+                outcome.missing.extend(unclear);
+                outcome.missing.push(to_confirm(
+                    progression,
+                    ctx.set.progression.consecutive_assessments,
+                ));
+                return outcome;
+            }
+            // An earlier relapse stands whatever a later progression still to be confirmed
+            // turns out to be.
+            outcome.reasons.push(format!(
+                "responded ({response}) to {} {}, then a progression still to be confirmed: {}",
+                line.label(),
+                line.regimen,
+                to_confirm(progression, ctx.set.progression.consecutive_assessments)
             ));
-            return outcome;
+            continue;
         }
+        // One progression after two lines that both responded (no relapse recorded between
+        // them) follows the later one.
+        if relapses
+            .last()
+            .is_some_and(|(_, _, _, earlier)| earlier.date == progression.date)
+        {
+            relapses.pop();
+        }
+        relapses.push((index, line, response, progression));
+    }
+    let Some(&(index, ..)) = relapses.last() else {
+        if let Some(what) = unclear {
+            outcome.verdict = Verdict::Undecided;
+            outcome.missing.push(what);
+        } else {
+            outcome.verdict = Verdict::NotMet;
+        }
+        return outcome;
+    };
+    outcome.verdict = Verdict::Met;
+    let mut latest_after_end = 0;
+    for &(_, line, response, progression) in &relapses {
+        let Some(end) = line.end else { continue };
         let (date, words) = (progression.date, &progression.words);
-        outcome.verdict = Verdict::Met;
+        latest_after_end = (date - end).num_days();
+        // The status rests on the latest relapse: its confirmation settles the rule-out.
         outcome.progression_shown_confirmed = progression.shown_confirmed;
         outcome.evidence.push(line_evidence(id, line));
         outcome.reasons.push(format!(
             "responded ({response}) to {} {}, then relapse or progression {} after its end: {words}",
             line.label(),
             line.regimen,
-            span((date - end).num_days())
+            span(latest_after_end)
         ));
-        if index == 0
-            && let (Some(early), Some(label)) = (spec.early_days, &spec.early_label)
-            && (date - end).num_days() <= early
-        {
-            outcome.label = Some(label.clone());
-        }
-        return outcome;
     }
-    if let Some(what) = unclear {
-        outcome.verdict = Verdict::Undecided;
-        outcome.missing.push(what);
-    } else {
-        outcome.verdict = Verdict::NotMet;
-    }
+    outcome.label = relapse_label(spec, index, ctx.lines.len(), latest_after_end);
     outcome
+}
+
+/// The label of a relapse after the line at `index` (0: the first) of `lines_given`, `days`
+/// after that line's end, where the rule set gives one (reference section 4's CAR T-cell
+/// label contexts). The early label speaks of the choice of a second line, so it holds only
+/// while the first line is the only one given; from `later_lines` lines on, the relapse after
+/// the latest of them has the later label. A relapse after line 1 with a later line under way or
+/// in remission has neither: the tier's own label.
+fn relapse_label(spec: &Relapse, index: usize, lines_given: usize, days: i64) -> Option<String> {
+    if let (Some(lines), Some(label)) = (spec.later_lines, &spec.later_label)
+        && index + 1 >= lines as usize
+    {
+        return Some(label.clone());
+    }
+    match (spec.early_days, &spec.early_label) {
+        (Some(early), Some(label)) if index == 0 && lines_given == 1 && days <= early => {
+            Some(label.clone())
+        }
+        _ => None,
+    }
 }
 
 /// AML relapse read from the marrow: a course in remission as `induction_failure` reads it (a
@@ -1187,12 +1233,32 @@ pub fn relapse_after_procedure(
                 procedure.when_words(),
                 span(spec.window_days)
             ),
-            None => format!(
-                "{} on {}: no relapse within {}",
-                procedure.display,
-                procedure.when_words(),
-                span(spec.window_days)
-            ),
+            // A relapse after the window is said with its day: "no relapse" would hide the
+            // current relapse, and a day past the window reads as a boundary.
+            None => match deciding(progressions.events.iter().filter(|p| p.date > last_day)) {
+                Some(later) if last_day == day => format!(
+                    "{} on {}: relapse {} days after it ({}): not within {} ({} days)",
+                    procedure.display,
+                    procedure.when_words(),
+                    (later.date - day).num_days(),
+                    later.words,
+                    span(spec.window_days),
+                    spec.window_days
+                ),
+                Some(later) => format!(
+                    "{} {}: relapse more than {} after every day it may have been ({})",
+                    procedure.display,
+                    procedure.when_words(),
+                    span(spec.window_days),
+                    later.words
+                ),
+                None => format!(
+                    "{} on {}: no relapse within {}",
+                    procedure.display,
+                    procedure.when_words(),
+                    span(spec.window_days)
+                ),
+            },
         });
     }
     if let Some(missing) = undecided {
@@ -1351,10 +1417,14 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
     let mut courses = 0u32;
     // What would tell whether each course of unknown intensity without remission was intensive.
     let mut intensity_unknown: Vec<String> = Vec::new();
+    // Whether any line followed a course without remission: a less intensive one means the
+    // intensive courses are over, not still to come.
+    let mut followed = false;
     for line in ctx.lines.iter().map(AsRef::as_ref) {
         if !pending.is_empty() && courses >= spec.min_courses {
             break;
         }
+        followed |= courses_without > 0;
         match intensity(ctx, spec, line) {
             Intensity::Intensive => {}
             Intensity::NotIntensive => {
@@ -1450,7 +1520,32 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
     // courses needed; otherwise not met whatever they were.
     let could_be_met = courses_without + u32::try_from(intensity_unknown.len()).unwrap_or(u32::MAX)
         >= spec.min_courses;
-    if pending.is_empty() && !could_be_met {
+    if pending.is_empty()
+        && !could_be_met
+        && spec.await_further_courses
+        && courses_without > 0
+        && !followed
+    {
+        // Courses without remission, too few to judge and nothing after them: the definition
+        // is not met yet, nor refuted (a further course may come, or be missing from the
+        // record).
+        outcome.verdict = Verdict::Undecided;
+        outcome.reasons.push(format!(
+            "{courses_without} intensive induction course(s) without remission so far (needs {}): \
+             not yet judged",
+            spec.min_courses
+        ));
+        let next = match courses_without + 1 {
+            2 => "a second",
+            3 => "a third",
+            _ => "a further",
+        };
+        outcome.missing.push(format!(
+            "{next} intensive induction course and its response marrow ({courses_without} \
+             without remission so far; primary refractory is no remission after {})",
+            spec.min_courses
+        ));
+    } else if pending.is_empty() && !could_be_met {
         outcome.verdict = Verdict::NotMet;
         outcome.reasons.push(format!(
             "{courses_without} intensive induction course(s) without remission (needs {})",

@@ -457,6 +457,9 @@ fn check_criterion(c: &Checker<'_>, criterion: &Criterion) -> Result<(), RulesEr
         if let Some(early) = spec.early_days {
             c.days(at, "early_days", early, 0)?;
         }
+        if let Some(lines) = spec.later_lines {
+            c.count(at, "later_lines", lines, 1)?;
+        }
     }
     if let Some(spec) = &criterion.relapse_after_procedure {
         c.days(at, "window_days", spec.window_days, 1)?;

@@ -1254,6 +1254,31 @@ fn a_brands_hyphenated_strengths_give_each_ingredient_its_dose() {
     }
 }
 
+/// A brand's strengths joined by slashes ("Exforge HCT 10 mg/320 mg/25 mg oral tablet") are
+/// its list as the hyphenated form is, read in the drug book's label order: each ingredient's
+/// dose is read, never "not recorded" (review C-5).
+#[test]
+fn a_brands_slashed_strengths_give_each_ingredient_its_dose() {
+    let cases: Vec<_> = [
+        "Exforge HCT 10 mg/320 mg/25 mg oral tablet 1 tablet/d",
+        "Exforge HCT 10 mg / 320 mg / 25 mg oral tablet 1 tablet/d",
+        "Exforge HCT 10mg/320mg/25mg oral tablet 1 tablet/d",
+        "Exforge HCT 10/320/25 mg oral tablet 1 tablet/d",
+    ]
+    .into_iter()
+    .map(|text| {
+        case(
+            text,
+            twice(patient().give(rx(text).from(400)), 150.0, 95.0),
+            Resistant,
+        )
+        .confounder_text("hydrochlorothiazide 25 mg/d is below its usual maximum (50 mg/d)")
+        .no_reason("not recorded")
+    })
+    .collect();
+    run(ID, &cases);
+}
+
 /// A visit is uncontrolled by its mean, never by one reading of it: a first reading above goal
 /// and a repeat at goal (mean 128/74) is a visit at goal, so two uncontrolled visits are not
 /// the three of refractory hypertension.

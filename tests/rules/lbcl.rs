@@ -20,6 +20,10 @@ const R_CHOP: &[&str] = &[
     "prednisone",
 ];
 const R_ICE: &[&str] = &["rituximab", "ifosfamide", "carboplatin", "etoposide"];
+/// The label of a relapse after a second line (reference section 4, the third-line CAR T-cell
+/// label context).
+const AFTER_TWO_LINES: &str =
+    "relapsed LBCL after two or more lines of systemic therapy (third-line CAR T-cell context)";
 
 fn patient() -> Vignette {
     Vignette::new().condition("C83.30", "Diffuse large B-cell lymphoma, unspecified site")
@@ -298,7 +302,7 @@ pub fn cases() -> Vec<Case> {
             InsufficientData,
         )
         .missing("recorded only as between")
-        .reason("relapsed LBCL: criteria met; refractory LBCL (SCHOLAR-1): undecided")
+        .reason(&format!("{AFTER_TWO_LINES}: criteria met; refractory LBCL (SCHOLAR-1): undecided"))
         // What is known, never "no relapse within 12 months" while it may have been.
         .reason("is within 12 months of some of those days, not of others")
         .no_reason("no relapse within"),
@@ -317,7 +321,9 @@ pub fn cases() -> Vec<Case> {
             InsufficientData,
         )
         .missing("best response to 2L R-ICE")
-        .reason("early relapse of LBCL (within 12 months of first-line therapy: second-line CAR T-cell context): criteria met"),
+        // A second line given, the second-line label no longer holds (review C-4).
+        .reason("relapsed LBCL: criteria met")
+        .no_reason("second-line CAR T"),
         // A salvage line under way with no outcome yet waits only on what is to come: as of
         // today the patient is relapsed and not refractory; the response awaited is missing.
         case(
@@ -368,11 +374,13 @@ pub fn cases() -> Vec<Case> {
         )
         .missing("the response after 2 cycles"),
         case(
-            "relapse 366 days after autologous transplant: relapsed",
+            "relapse 366 days after autologous transplant: relapsed, after two lines",
             relapse_after_asct(366),
             Relapsed,
         )
-        .label("relapsed LBCL"),
+        .label(AFTER_TWO_LINES)
+        .reason("responded (PR) to 2L R-ICE")
+        .reason("relapse 366 days after it"),
         case(
             "relapse 365 days after the end of first-line therapy: early relapse",
             relapse_after_first_line(365),
@@ -585,7 +593,7 @@ fn an_autologous_transplant_is_known_by_its_codes_and_its_wordings() {
                 relapse_after_transplant((code, display), 200),
                 Relapsed,
             )
-            .label("relapsed LBCL"),
+            .label(AFTER_TWO_LINES),
         );
     }
     run(ID, &cases);
@@ -644,7 +652,7 @@ fn an_autologous_transplant_is_known_by_any_of_its_codings() {
             Box::leak(format!("relapse 200 days after {codings:?}").into_boxed_str());
         cases.push(
             case(name, relapse_after_coded_transplant(codings, 200), Relapsed)
-                .label("relapsed LBCL"),
+                .label(AFTER_TWO_LINES),
         );
     }
     run(ID, &cases);
@@ -1228,4 +1236,62 @@ fn dose_orders_within_one_cycle_are_one_cycle() {
             "{doses:?}"
         );
     }
+}
+
+/// As the reviewer's record: R-CHOP with a complete response, an early relapse 135 days after
+/// it ended, R-ICE with a partial response, BEAM and an autologous transplant 553 days ago, a
+/// complete response, and the current relapse `after` days after the transplant. Lines derived
+/// from the drug records (R-ICE, BEAM and the transplant one line: a planned sequence).
+fn early_relapse_then_transplant(after: i64) -> Vignette {
+    patient()
+        .give(rx("R-CHOP-21").from(900).until(795))
+        .disease_status(disease_status::FULL_REMISSION, 760)
+        .disease_status(disease_status::WORSENED, 660)
+        .give(rx("rituximab").from(640).until(619))
+        .give(rx("ifosfamide").from(640).until(619))
+        .give(rx("carboplatin").from(640).until(619))
+        .give(rx("etoposide").from(640).until(619))
+        .disease_status(disease_status::PARTIAL_REMISSION, 590)
+        .give(rx("carmustine").from(560).until(560))
+        .give(rx("etoposide").from(559).until(556))
+        .give(rx("cytarabine").from(559).until(556))
+        .give(rx("melphalan").from(555).until(555))
+        .procedure(
+            "425983008",
+            "Autologous peripheral blood stem cell transplant",
+            553,
+        )
+        .disease_status(disease_status::FULL_REMISSION, 460)
+        .disease_status(disease_status::WORSENED, 553 - after)
+}
+
+/// After a second line (salvage and transplant), a relapse is no "second-line CAR T" context:
+/// the label follows the line count (reference section 4, `third_line_label`: two or more
+/// systemic lines and relapsed or refractory disease), and the reasons cite the current relapse,
+/// the one after the transplant, not only the early one after first-line therapy (review C-4).
+#[test]
+fn a_relapse_after_a_second_line_is_labelled_by_the_line_count_and_cited() {
+    let record = early_relapse_then_transplant(366).record();
+    assert_eq!(derived(&record).len(), 2, "{:#?}", derived(&record));
+    let assessment = super::support::assess(ID, &record);
+    assert_eq!(assessment.status, Relapsed, "{assessment:#?}");
+    assert!(
+        assessment.label.contains("third-line") && !assessment.label.contains("second-line"),
+        "{assessment:#?}"
+    );
+    let reasons = assessment.reasons.join("\n");
+    assert!(
+        reasons.contains("to 2L") && reasons.contains(&super::support::ago(187).to_string()),
+        "{reasons}"
+    );
+    // The transplant's relapse, 366 days after it, is said as such, not as no relapse at all.
+    assert!(!reasons.contains("no relapse within"), "{reasons}");
+    // 365 days after the transplant: refractory (SCHOLAR-1), as before.
+    let record = early_relapse_then_transplant(365).record();
+    let assessment = super::support::assess(ID, &record);
+    assert_eq!(assessment.status, Refractory, "{assessment:#?}");
+    assert_eq!(
+        assessment.label,
+        "refractory LBCL: relapse within 12 months of autologous transplant"
+    );
 }
