@@ -201,8 +201,6 @@ use crate::domain::{Assessment, PatientRecord};
 /// only while line 1 is the only line, the third-line one after two or more) and every relapse
 /// is cited, the current one last (also in myeloma and AML); a relapse after a transplant's
 /// window is said with its day, never "no relapse".
-/// Also in 26: one intensive AML induction course without remission and nothing after it is
-/// undecided, the second course and its response marrow missing (`await_further_courses`).
 /// Also in 26: a brand's strengths joined by slashes ("Exforge HCT 10 mg/320 mg/25 mg",
 /// "10mg/320mg/25mg", "Sinemet 100 MG / 25 MG") are its unnamed list, read in label order as
 /// the hyphenated form is; a "co-" name is no list of names.

@@ -1290,12 +1290,6 @@ pub struct InductionFailure {
     /// are below the cut-off; without it, blasts below the cut-off alone are remission.
     #[serde(default)]
     pub recovery: Option<CountRecovery>,
-    /// Fewer than `min_courses` intensive courses given, at least one without remission and
-    /// none in remission: true leaves the criterion undecided, the further course and its
-    /// response marrow missing (the definition cannot be judged yet); false makes it not met
-    /// (a required treatment not yet given).
-    #[serde(default)]
-    pub await_further_courses: bool,
 }
 
 /// Blood-count recovery at a response marrow (AML, ELN 2017/2022): the best ANC and platelet

