@@ -1239,7 +1239,8 @@ fn first_read(
         summary_copies = summary_copies || crate::fhir::is_summary_copy(&raw);
         // Only what others refer to, or who a patient is, matters before anything is written.
         // An Encounter's bundle URL is all that is needed of it (readings refer to it by it).
-        if raw.resource_type == "Encounter" {
+        // So is a Condition's: a drug's reasonReference may name it by it.
+        if matches!(raw.resource_type, "Encounter" | "Condition") {
             // Keyed as `map_resource` keys it: by its id, else (a transaction's entry with
             // none) by that URL itself.
             if let Some(url) = raw.full_url {
