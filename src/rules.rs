@@ -14,6 +14,7 @@ pub mod drugs;
 mod engine;
 mod episode;
 mod given;
+mod indication;
 pub mod lines;
 mod load;
 mod m_protein;
@@ -627,7 +628,7 @@ impl Rules {
             let with_therapies = procedure_therapies::with_therapies(record, set, &self.book);
             let record = with_therapies.as_ref().unwrap_or(record);
             // As the criteria read them (see `Context::new`).
-            let given = given::treatments(record, &self.book);
+            let given = given::treatments(record, &self.book, set);
             lines.extend(lines::derive(&given, set, record, today));
         }
         if closed.is_some() {

@@ -449,6 +449,18 @@ impl DrugExposure {
         (end - self.start_day()).num_days().max(0)
     }
 
+    /// Its indications in words ("atrial fibrillation; hypertension"); `None` when its records
+    /// state none.
+    pub fn indication_words(&self) -> Option<String> {
+        let words: Vec<&str> = self
+            .indications
+            .iter()
+            .map(Indication::words)
+            .filter(|words| !words.trim().is_empty())
+            .collect();
+        (!words.is_empty()).then(|| words.join("; "))
+    }
+
     /// Whether the drug was taken only when needed: kept and shown, but no schedule the rules
     /// read (not a line, a failed schedule or a trial).
     pub fn is_as_needed(&self) -> bool {
@@ -876,12 +888,37 @@ impl Indication {
         }
     }
 
+    /// Whether `other` states the same reason: a code in common (a reasonCode and the
+    /// Condition a reasonReference names, both "postherpetic neuralgia"), or, with no codes,
+    /// the same words.
+    pub fn is_same_as(&self, other: &Indication) -> bool {
+        let coded = |c: &&Coding| !c.code.trim().is_empty();
+        let shared = self.codings.iter().filter(coded).any(|mine| {
+            other.codings.iter().filter(coded).any(|theirs| {
+                let system = ConditionCodeSystem::from_uri(&mine.system);
+                mine.code.trim() == theirs.code.trim()
+                    && system == ConditionCodeSystem::from_uri(&theirs.system)
+                    && (system != ConditionCodeSystem::Other
+                        || mine.system.trim() == theirs.system.trim())
+            })
+        });
+        shared
+            || (self.codings.is_empty()
+                && other.codings.is_empty()
+                && self.words().trim().eq_ignore_ascii_case(other.words().trim()))
+    }
+
+    /// Adds `other` to `list` unless it states a reason already there.
+    pub fn add_unique(list: &mut Vec<Indication>, other: Indication) {
+        if other.says_something() && !list.iter().any(|known| known.is_same_as(&other)) {
+            list.push(other);
+        }
+    }
+
     /// Adds `others` not already in `list` (two records of one course may state the same).
     pub fn extend_unique(list: &mut Vec<Indication>, others: &[Indication]) {
         for other in others {
-            if !list.contains(other) {
-                list.push(other.clone());
-            }
+            Self::add_unique(list, other.clone());
         }
     }
 }

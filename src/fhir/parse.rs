@@ -330,9 +330,7 @@ pub fn resolve_indications<'c>(
             Some(condition) => Indication::of_condition(condition),
             None => pending.display,
         };
-        if indication.says_something() && !exposure.indications.contains(&indication) {
-            exposure.indications.push(indication);
-        }
+        Indication::add_unique(&mut exposure.indications, indication);
     }
 }
 
@@ -2844,9 +2842,11 @@ pub fn finish_medication(
         indications: record
             .reasons
             .iter()
-            .filter(|reason| reason.condition.is_none() && reason.indication.says_something())
-            .map(|reason| reason.indication.clone())
-            .collect(),
+            .filter(|reason| reason.condition.is_none())
+            .fold(Vec::new(), |mut said, reason| {
+                Indication::add_unique(&mut said, reason.indication.clone());
+                said
+            }),
     };
     let meta = MedicationMeta {
         key,
