@@ -853,12 +853,7 @@ impl Indication {
         let said = |text: &&str| !text.trim().is_empty();
         Some(self.text.as_str())
             .filter(said)
-            .or_else(|| {
-                self.codings
-                    .iter()
-                    .map(|c| c.display.as_str())
-                    .find(said)
-            })
+            .or_else(|| self.codings.iter().map(|c| c.display.as_str()).find(said))
             .or_else(|| self.codings.iter().map(|c| c.code.as_str()).find(said))
             .unwrap_or("")
     }
@@ -905,7 +900,10 @@ impl Indication {
         shared
             || (self.codings.is_empty()
                 && other.codings.is_empty()
-                && self.words().trim().eq_ignore_ascii_case(other.words().trim()))
+                && self
+                    .words()
+                    .trim()
+                    .eq_ignore_ascii_case(other.words().trim()))
     }
 
     /// Adds `other` to `list` unless it states a reason already there.

@@ -33,9 +33,9 @@ use crate::domain::identifier_systems::{self, IdentifierType, PatientIdentifier,
 use crate::domain::units;
 use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
-    DrugExposure, DrugRole, Indication, ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord,
-    Procedure, ReportAbout, ReportWords, Response, Sex, StopReason, canonical_system,
-    observation_codes, report_code_is_pet, report_names_cancer, strength,
+    DrugExposure, DrugRole, Indication, ON_HOLD_WORDS, Observation, Patient, PatientId,
+    PatientRecord, Procedure, ReportAbout, ReportWords, Response, Sex, StopReason,
+    canonical_system, observation_codes, report_code_is_pet, report_names_cancer, strength,
 };
 use crate::rules::drugs::DrugBook;
 use crate::rules::stop_reasons::{Coded, Read, StopReading, StopReasons};

@@ -16,9 +16,7 @@ use std::time::Instant;
 
 use chrono::{Datelike, Months, NaiveDate};
 
-use crate::domain::{
-    Assessment, Condition, DatePrecision, Patient, PatientId, PatientRecord,
-};
+use crate::domain::{Assessment, Condition, DatePrecision, Patient, PatientId, PatientRecord};
 use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::{
     ImportedItems, Item, Product, RowSources, finish_medication, named_by, record_of,
@@ -394,7 +392,11 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
     // The diagnoses a drug's record may name as its reason, by (source, id): a reference names
     // a resource of its own source.
     let mut diagnoses: HashMap<&str, HashMap<&str, Condition>> = HashMap::new();
-    for resource in read.resources.iter().filter(|r| r.resource_type == "Condition") {
+    for resource in read
+        .resources
+        .iter()
+        .filter(|r| r.resource_type == "Condition")
+    {
         if let Ok(Item::Condition(condition)) = serde_json::from_str::<Item>(&resource.body) {
             diagnoses
                 .entry(&resource.source)
