@@ -275,6 +275,10 @@ fn this_host() -> String {
 /// taken back only by the source that reported it), the `use` and `type` of the identifier
 /// shown as its MRN are kept (an export writes them back), and an identifier carrying refract's
 /// `identifier-match` `never` extension (a refract export's) is not matched on.
+/// Needs a bump (review R1-1): a medication record's stated reasons are kept (`reasonCode`, and
+/// the Condition a `reasonReference` names, read as its codes and words) as the drug's
+/// indications (`drug_exposures.indications`, migration 0038); files are read again to fill
+/// them in.
 pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

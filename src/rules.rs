@@ -178,6 +178,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 25: a drug put where it acts (a cream, eye or ear drops) is no treatment the
 /// criteria read (diltiazem cream is no calcium channel blocker given); a dose in tablets of a
 /// combination is one item of evidence only at the same strengths.
+/// Needs a bump (review R1-1): a drug whose records say it was given only for other conditions
+/// (coded diagnoses none of which is the rule set's) is no trial, class or line drug of this
+/// one unless the rule file's `[indication]` says to count it; the evidence lists it as not
+/// counted.
 const ENGINE_REVISION: u32 = 25;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
