@@ -268,8 +268,8 @@ fn stated_reasons(resource: &model::MedicationUse) -> Vec<StatedReason> {
                 .coding
                 .iter()
                 .filter_map(|coding| {
-                    let code = coding.code.as_deref().map(str::trim).unwrap_or("");
-                    let display = coding.display.as_deref().map(str::trim).unwrap_or("");
+                    let code = coding.code.as_deref().map_or("", str::trim);
+                    let display = coding.display.as_deref().map_or("", str::trim);
                     (!code.is_empty() || !display.is_empty()).then(|| Coding {
                         system: coding
                             .system
@@ -281,12 +281,7 @@ fn stated_reasons(resource: &model::MedicationUse) -> Vec<StatedReason> {
                     })
                 })
                 .collect(),
-            text: concept
-                .text
-                .as_deref()
-                .map(str::trim)
-                .unwrap_or("")
-                .to_owned(),
+            text: concept.text.as_deref().map_or("", str::trim).to_owned(),
         };
         indication.says_something().then_some(StatedReason {
             condition: None,
@@ -297,8 +292,7 @@ fn stated_reasons(resource: &model::MedicationUse) -> Vec<StatedReason> {
         let display = reference
             .display
             .as_deref()
-            .map(str::trim)
-            .unwrap_or("")
+            .map_or("", str::trim)
             .to_owned();
         let written = reference
             .reference
