@@ -165,10 +165,15 @@ fn drugs_whose_reason_names_hypertension_or_cannot_be_told_count_as_before() {
         ),
         // Stated as nothing at all, and as a reference refract cannot find with no display.
         (json!({}), reference("Condition/elsewhere")),
-        // A local code with words refract cannot match.
+        // A local code with words refract cannot match; an encounter for a treatment (ICD-10
+        // chapter Z), which names no condition.
         (
             reason_code("https://example.org/local", "AF-1", "irregular heart"),
-            json!({}),
+            reason_code(
+                ICD10,
+                "Z51.81",
+                "Encounter for therapeutic drug level monitoring",
+            ),
         ),
     ] {
         let mut env = Env::new();
