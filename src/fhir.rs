@@ -24,8 +24,9 @@ pub use export::{LOCAL_CODES, STATUS_URL, TERMINATION_REASON_URL, write_bundle};
 pub use parse::{
     DoseSpec, Heading, ImportedItems, ImportedPatient, ImportedResource, Item, LinkedIdentifier,
     Mapped, Mapping, MedicationMeta, MedicationRecord, ParsedFile, REPORT_WITHOUT_RESPONSE,
-    RowSources, TEAM_WORK_SKIPPED, UNREAD_WORDS, finish_medication, heading_of, is_summary_copy,
-    map_resource, parse_file, record_of, reference_key, server_base,
+    RowSources, StatedReason, TEAM_WORK_SKIPPED, UNREAD_WORDS, finish_medication, heading_of,
+    is_summary_copy, map_resource, parse_file, record_of, reference_key, resolve_indications,
+    resolve_indications_among, server_base,
 };
 pub use product::{Product, named_by};
 

@@ -287,6 +287,10 @@ fn this_host() -> String {
 /// (R1-5); a dose by body weight keeps its schedule (20 mg/kg twice a day is 40 mg/kg/d, R1-6).
 /// Also in 18: a concentration written "250 mg/5 ml" (the unit glued to the slash) is read, so a
 /// dose in mL of it is milligrams.
+/// Also in 18: a medication record's stated reasons are kept (`reasonCode`, and
+/// the Condition a `reasonReference` names, read as its codes and words) as the drug's
+/// indications (`drug_exposures.indications`, migration 0039); files are read again to fill
+/// them in.
 pub const MAPPING_VERSION: i64 = 18;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
@@ -1251,7 +1255,8 @@ fn first_read(
         summary_copies = summary_copies || crate::fhir::is_summary_copy(&raw);
         // Only what others refer to, or who a patient is, matters before anything is written.
         // An Encounter's bundle URL is all that is needed of it (readings refer to it by it).
-        if raw.resource_type == "Encounter" {
+        // So is a Condition's: a drug's reasonReference may name it by it.
+        if matches!(raw.resource_type, "Encounter" | "Condition") {
             // Keyed as `map_resource` keys it: by its id, else (a transaction's entry with
             // none) by that URL itself.
             if let Some(url) = raw.full_url {

@@ -14,6 +14,7 @@ pub mod drugs;
 mod engine;
 mod episode;
 mod given;
+mod indication;
 pub mod lines;
 mod load;
 mod m_protein;
@@ -204,6 +205,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 26: a brand's strengths joined by slashes ("Exforge HCT 10 mg/320 mg/25 mg",
 /// "10mg/320mg/25mg", "Sinemet 100 MG / 25 MG") are its unnamed list, read in label order as
 /// the hyphenated form is; a "co-" name is no list of names.
+/// Also in 26: a drug whose records say it was given only for other conditions
+/// (coded diagnoses none of which is the rule set's) is no trial, class or line drug of this
+/// one unless the rule file's `[indication]` says to count it; the evidence lists it as not
+/// counted.
 const ENGINE_REVISION: u32 = 26;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
@@ -654,7 +659,7 @@ impl Rules {
             let with_therapies = procedure_therapies::with_therapies(record, set, &self.book);
             let record = with_therapies.as_ref().unwrap_or(record);
             // As the criteria read them (see `Context::new`).
-            let given = given::treatments(record, &self.book);
+            let given = given::treatments(record, &self.book, set);
             lines.extend(lines::derive(&given, set, record, today));
         }
         if closed.is_some() {

@@ -42,6 +42,8 @@ mod export_valid;
 mod fresh;
 #[path = "fhir/identity.rs"]
 mod identity;
+#[path = "fhir/indications.rs"]
+mod indications;
 #[path = "fhir/ingredients.rs"]
 mod ingredients;
 #[path = "fhir/intents.rs"]

@@ -817,6 +817,7 @@ fn as_schema_29(db: &Path) {
          DROP TABLE death_reports;
          ALTER TABLE patients DROP COLUMN mrn_use;
          ALTER TABLE patients DROP COLUMN mrn_type;
+         ALTER TABLE drug_exposures DROP COLUMN indications;
          PRAGMA user_version = 29;",
     )
     .unwrap();

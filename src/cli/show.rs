@@ -168,9 +168,15 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         } else {
             String::new()
         };
+        // Why it was given, as its records say: a drug given for another condition counts
+        // toward none of this one's criteria (see `rules::indication`).
+        let given_for = match exposure.indication_words() {
+            Some(words) => format!("  for: {words}"),
+            None => String::new(),
+        };
         writeln!(
             out,
-            "  {} → {:<10}  {}{as_needed}{cns}{filled}{stop}",
+            "  {} → {:<10}  {}{given_for}{as_needed}{cns}{filled}{stop}",
             exposure.start_shown("%Y-%m-%d", zone),
             end,
             exposure.text

@@ -233,6 +233,7 @@ impl<'a> Builder<'a> {
             stop_text: None,
             utc_offset_minutes: None,
             end_utc_offset_minutes: None,
+            indications: Vec::new(),
         });
         id
     }

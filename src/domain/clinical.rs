@@ -410,6 +410,10 @@ pub struct DrugExposure {
     /// the start (a days supply, a duration) is in the start's offset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_utc_offset_minutes: Option<i32>,
+    /// Why it was given, as its records state (R4 `reasonCode`/`reasonReference`): empty when
+    /// they state nothing. A course joined from several records holds each one's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indications: Vec<Indication>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's skip_serializing_if calls
@@ -443,6 +447,18 @@ impl DrugExposure {
     pub fn days_on(&self, today: NaiveDate) -> i64 {
         let end = self.end_day().unwrap_or(today);
         (end - self.start_day()).num_days().max(0)
+    }
+
+    /// Its indications in words ("atrial fibrillation; hypertension"); `None` when its records
+    /// state none.
+    pub fn indication_words(&self) -> Option<String> {
+        let words: Vec<&str> = self
+            .indications
+            .iter()
+            .map(Indication::words)
+            .filter(|words| !words.trim().is_empty())
+            .collect();
+        (!words.is_empty()).then(|| words.join("; "))
     }
 
     /// Whether the drug was taken only when needed: kept and shown, but no schedule the rules
@@ -815,6 +831,104 @@ pub struct Coding {
     pub code: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub display: String,
+}
+
+/// Why a drug was given, as its record states it (R4 `reasonCode`, or the Condition a
+/// `reasonReference` names, read as that diagnosis's codings and words). The rules read it to
+/// tell a drug given for this condition from one given for another (see
+/// `rules::indication`); it is shown beside the drug and written back on export.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Indication {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codings: Vec<Coding>,
+    /// The words the record gave (a concept's text, a Condition's display, a reference's
+    /// display): empty when it gave codes alone.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+}
+
+impl Indication {
+    /// What a person reads: its words, else its first coding's display, else its first code.
+    pub fn words(&self) -> &str {
+        let said = |text: &&str| !text.trim().is_empty();
+        Some(self.text.as_str())
+            .filter(said)
+            .or_else(|| self.codings.iter().map(|c| c.display.as_str()).find(said))
+            .or_else(|| self.codings.iter().map(|c| c.code.as_str()).find(said))
+            .unwrap_or("")
+    }
+
+    /// Whether it says anything: a coding with a code, or words.
+    pub fn says_something(&self) -> bool {
+        !self.words().trim().is_empty()
+    }
+
+    /// The indication a diagnosis record is: its codes (each in its system) and its words.
+    pub fn of_condition(condition: &Condition) -> Self {
+        let codings = if condition.codings.is_empty() {
+            vec![Coding {
+                system: condition_system_uri(condition.system).to_owned(),
+                code: condition.code.clone(),
+                display: String::new(),
+            }]
+        } else {
+            condition.codings.clone()
+        };
+        Indication {
+            codings: codings
+                .into_iter()
+                .filter(|c| !c.code.trim().is_empty())
+                .collect(),
+            text: condition.display.clone(),
+        }
+    }
+
+    /// Whether `other` states the same reason: a code in common (a reasonCode and the
+    /// Condition a reasonReference names, both "postherpetic neuralgia"), or, with no codes,
+    /// the same words.
+    pub fn is_same_as(&self, other: &Indication) -> bool {
+        let coded = |c: &&Coding| !c.code.trim().is_empty();
+        let shared = self.codings.iter().filter(coded).any(|mine| {
+            other.codings.iter().filter(coded).any(|theirs| {
+                let system = ConditionCodeSystem::from_uri(&mine.system);
+                mine.code.trim() == theirs.code.trim()
+                    && system == ConditionCodeSystem::from_uri(&theirs.system)
+                    && (system != ConditionCodeSystem::Other
+                        || mine.system.trim() == theirs.system.trim())
+            })
+        });
+        shared
+            || (self.codings.is_empty()
+                && other.codings.is_empty()
+                && self
+                    .words()
+                    .trim()
+                    .eq_ignore_ascii_case(other.words().trim()))
+    }
+
+    /// Adds `other` to `list` unless it states a reason already there.
+    pub fn add_unique(list: &mut Vec<Indication>, other: Indication) {
+        if other.says_something() && !list.iter().any(|known| known.is_same_as(&other)) {
+            list.push(other);
+        }
+    }
+
+    /// Adds `others` not already in `list` (two records of one course may state the same).
+    pub fn extend_unique(list: &mut Vec<Indication>, others: &[Indication]) {
+        for other in others {
+            Self::add_unique(list, other.clone());
+        }
+    }
+}
+
+/// The URI a condition's code system is written with (a diagnosis kept by its one code keeps
+/// only which system it was in): none for a system refract does not know.
+fn condition_system_uri(system: ConditionCodeSystem) -> &'static str {
+    match system {
+        ConditionCodeSystem::Snomed => "http://snomed.info/sct",
+        ConditionCodeSystem::Icd10 => "http://hl7.org/fhir/sid/icd-10",
+        ConditionCodeSystem::Other => "",
+    }
 }
 
 impl Procedure {
@@ -1258,6 +1372,7 @@ mod tests {
             stop_text: None,
             utc_offset_minutes: None,
             end_utc_offset_minutes: None,
+            indications: Vec::new(),
         };
         let record = PatientRecord {
             exposures: vec![
@@ -1318,6 +1433,7 @@ mod tests {
             stop_text: None,
             utc_offset_minutes: None,
             end_utc_offset_minutes: None,
+            indications: Vec::new(),
         };
         let mut record = PatientRecord {
             patient: Some(Patient {

@@ -891,6 +891,23 @@ fn patient_entries(
             },
             effective_period,
             date_asserted,
+            reason_code: exposure
+                .indications
+                .iter()
+                .map(|indication| CodeableConcept {
+                    coding: indication
+                        .codings
+                        .iter()
+                        .map(|coding| Coding {
+                            system: coding.system.clone().into(),
+                            code: NonBlank::new(coding.code.as_str()),
+                            display: NonBlank::new(coding.display.as_str()),
+                        })
+                        .collect(),
+                    text: NonBlank::new(indication.text.as_str()),
+                })
+                .filter(|concept| !concept.is_empty())
+                .collect(),
             dosage: (exposure.dose.is_some() || exposure.is_as_needed() || route.is_some())
                 .then(|| dosage_of(exposure, route))
                 .into_iter()

@@ -458,6 +458,13 @@ pub struct MedicationUse {
     pub days_supply: Option<Quantity>,
     /// MedicationDispense: how much was handed over (60 tablets).
     pub quantity: Option<Quantity>,
+    /// MedicationRequest, Statement and Administration: why the drug was given, as concepts.
+    #[serde(rename = "reasonCode", default)]
+    pub reason_code: Vec<CodeableConcept>,
+    /// MedicationRequest, Statement and Administration: why the drug was given, as the
+    /// Condition (or Observation, DiagnosticReport) that says it.
+    #[serde(rename = "reasonReference", default)]
+    pub reason_reference: Vec<Reference>,
 }
 
 /// MedicationRequest.dispenseRequest: what the order supplies, and when it may be dispensed.

@@ -33,9 +33,9 @@ use crate::domain::identifier_systems::{self, IdentifierType, PatientIdentifier,
 use crate::domain::units;
 use crate::domain::{
     BpSetting, Coding, Comparator, Condition, ConditionCodeSystem, DatePrecision, DatesKnown, Dose,
-    DrugExposure, DrugRole, ON_HOLD_WORDS, Observation, Patient, PatientId, PatientRecord,
-    Procedure, ReportAbout, ReportWords, Response, Sex, StopReason, canonical_system,
-    observation_codes, report_code_is_pet, report_names_cancer, strength,
+    DrugExposure, DrugRole, Indication, ON_HOLD_WORDS, Observation, Patient, PatientId,
+    PatientRecord, Procedure, ReportAbout, ReportWords, Response, Sex, StopReason,
+    canonical_system, observation_codes, report_code_is_pet, report_names_cancer, strength,
 };
 use crate::rules::drugs::DrugBook;
 use crate::rules::stop_reasons::{Coded, Read, StopReading, StopReasons};
@@ -243,6 +243,117 @@ pub struct MedicationRecord {
     /// renewals (see [`merge_renewals`]). Left out of the stored JSON when not said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_supply: Option<Box<OrderSupply>>,
+    /// Why the drug was given, as the record states it (see [`StatedReason`]). Left out of the
+    /// stored JSON when it states none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<StatedReason>,
+}
+
+/// One reason a medication record gives for the drug: a `reasonCode` concept, or a
+/// `reasonReference` to a Condition, kept as the Condition's id (in the record's source) until
+/// the patient's record is built, with the reference's display meanwhile (see
+/// [`resolve_indications`]). A reference to an Observation or a DiagnosticReport (R4 allows
+/// both) is its display alone: no diagnosis refract can match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatedReason {
+    /// The id of the Condition it names; `None` for a concept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    #[serde(flatten)]
+    pub indication: Indication,
+}
+
+/// The reasons a medication record states (R4 `reasonCode`, `reasonReference`), references
+/// as written: each is made the id of the Condition it names where the file's references are
+/// resolved (see `import::apply`). MedicationDispense has neither element.
+fn stated_reasons(resource: &model::MedicationUse) -> Vec<StatedReason> {
+    let concepts = resource.reason_code.iter().filter_map(|concept| {
+        let indication = Indication {
+            codings: concept
+                .coding
+                .iter()
+                .filter_map(|coding| {
+                    let code = coding.code.as_deref().map_or("", str::trim);
+                    let display = coding.display.as_deref().map_or("", str::trim);
+                    (!code.is_empty() || !display.is_empty()).then(|| Coding {
+                        system: coding
+                            .system
+                            .as_deref()
+                            .map(|system| canonical_system(system.trim()).to_owned())
+                            .unwrap_or_default(),
+                        code: code.to_owned(),
+                        display: display.to_owned(),
+                    })
+                })
+                .collect(),
+            text: concept.text.as_deref().map_or("", str::trim).to_owned(),
+        };
+        indication.says_something().then_some(StatedReason {
+            condition: None,
+            indication,
+        })
+    });
+    let references = resource.reason_reference.iter().filter_map(|reference| {
+        let display = reference
+            .display
+            .as_deref()
+            .map_or("", str::trim)
+            .to_owned();
+        let written = reference
+            .reference
+            .as_deref()
+            .map(str::trim)
+            .filter(|written| !written.is_empty());
+        (written.is_some() || !display.is_empty()).then(|| StatedReason {
+            condition: written.map(str::to_owned),
+            indication: Indication {
+                codings: Vec::new(),
+                text: display,
+            },
+        })
+    });
+    concepts.chain(references).collect()
+}
+
+/// Makes the Condition references a patient's drugs were given for into those diagnoses' codes
+/// and words (see [`StatedReason`]): `find` gives the diagnosis a record's reference names (by
+/// its id, in the record's source), when it was imported. One found nowhere keeps its
+/// display, else says nothing (a reason that cannot be told: the drug counts as one with none).
+pub fn resolve_indications<'c>(
+    exposure: &mut DrugExposure,
+    meta: &mut MedicationMeta,
+    find: impl Fn(&str) -> Option<&'c Condition>,
+) {
+    for pending in std::mem::take(&mut meta.reason_conditions) {
+        let indication = match find(&pending.id) {
+            Some(condition) => Indication::of_condition(condition),
+            None => pending.display,
+        };
+        Indication::add_unique(&mut exposure.indications, indication);
+    }
+}
+
+/// [`resolve_indications`] for every drug of `items` whose reasons are not read yet, each
+/// Condition found among the patient's own by its id: for items of one file (one source).
+pub fn resolve_indications_among(items: &mut ImportedItems) {
+    let conditions = &items.conditions;
+    for (_, exposure, meta) in &mut items.exposures {
+        resolve_indications(exposure, meta, |id| {
+            conditions
+                .iter()
+                .find(|(resource, _)| resource == id)
+                .map(|(_, condition)| condition)
+        });
+    }
+}
+
+/// A Condition a drug's record names as its reason, not yet read (see [`resolve_indications`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PendingReason {
+    /// The Condition's id in the record's source.
+    pub id: String,
+    /// What the reference's display says, for when the Condition is in no imported file.
+    pub display: Indication,
 }
 
 /// What a MedicationRequest's `dispenseRequest` says it supplies (R4): fills of a duration or a
@@ -421,6 +532,9 @@ pub struct MedicationMeta {
     /// An open record (still given, no end of its own) another record says was stopped later:
     /// the day it was given until, and how that day is known (see [`stopped_by_later_records`]).
     pub stopped_on: Option<(NaiveDateTime, DatesKnown)>,
+    /// The Conditions its record names as the drug's reason, to be read as diagnoses once the
+    /// patient's resources are all at hand (see [`resolve_indications`]).
+    pub reason_conditions: Vec<PendingReason>,
 }
 
 /// The doses a completed order planned, for counting the cycles they fall in: all of them,
@@ -2002,6 +2116,7 @@ fn map_medication(
             } else {
                 None
             },
+            reasons: stated_reasons(resource),
         },
         refers,
     ))
@@ -2728,6 +2843,15 @@ pub fn finish_medication(
         } else {
             record.utc_offset_minutes
         },
+        // A reason given as a concept is read now; a Condition's once it is found.
+        indications: record
+            .reasons
+            .iter()
+            .filter(|reason| reason.condition.is_none())
+            .fold(Vec::new(), |mut said, reason| {
+                Indication::add_unique(&mut said, reason.indication.clone());
+                said
+            }),
     };
     let meta = MedicationMeta {
         key,
@@ -2752,6 +2876,16 @@ pub fn finish_medication(
         stopped_by: record.stopped_by,
         asserted: record.asserted,
         stopped_on: None,
+        reason_conditions: record
+            .reasons
+            .iter()
+            .filter_map(|reason| {
+                Some(PendingReason {
+                    id: reason.condition.clone()?,
+                    display: reason.indication.clone(),
+                })
+            })
+            .collect(),
     };
     let meta = with_order_supply(meta, record, exposure.dose.as_ref(), &name);
     (
@@ -5736,6 +5870,7 @@ fn one_cycle(doses: Vec<(String, DrugExposure)>) -> Option<(String, DrugExposure
             cycle.stop_text = dose.stop_text;
         }
         cycle.stop_reason = dose.stop_reason.or(cycle.stop_reason);
+        Indication::extend_unique(&mut cycle.indications, &dose.indications);
         if cycle.dose.is_none() {
             cycle.dose = dose.dose;
         }
@@ -6000,6 +6135,7 @@ fn part_of(
             course.stop_text = dose.stop_text;
         }
         course.stop_reason = dose.stop_reason.or(course.stop_reason);
+        Indication::extend_unique(&mut course.indications, &dose.indications);
         if course.route.is_none() {
             course.route = dose.route;
         }
@@ -6108,6 +6244,7 @@ fn fills_of(fills: Vec<(String, DrugExposure, MedicationMeta)>) -> Vec<(String, 
                     .max(fill.end.unwrap_or(fill.start)),
             );
             era.stop_reason = fill.stop_reason.or(era.stop_reason);
+            Indication::extend_unique(&mut era.indications, &fill.indications);
             if fill.stop_reason.is_some() || fill.stop_text.is_some() {
                 era.stop_text = fill.stop_text;
             }
@@ -6210,6 +6347,7 @@ fn add_supply(strengths: &mut Vec<(String, DrugExposure)>, source: String, fill:
         known.stop_text = fill.stop_text;
     }
     known.stop_reason = known.stop_reason.or(fill.stop_reason);
+    Indication::extend_unique(&mut known.indications, &fill.indications);
     if known.route.is_none() {
         known.route = fill.route;
     }
@@ -6770,6 +6908,8 @@ fn merge_renewals(
                     era.end = end;
                     era.dates = dates;
                     era.stop_reason = exposure.stop_reason.or(era.stop_reason);
+                    // Each record's reason stays: one course may be given for two conditions.
+                    Indication::extend_unique(&mut era.indications, &exposure.indications);
                     // A renewal put on hold says so.
                     if exposure.stop_reason.is_some() || exposure.stop_text.is_some() {
                         era.stop_text.clone_from(&exposure.stop_text);

@@ -318,6 +318,10 @@ pub struct MedicationStatement {
     pub effective_period: Option<Period>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_asserted: Option<String>,
+    /// Why the drug was given, as its records stated (a Condition they named is written as its
+    /// codes and words: the export carries no Condition ids).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reason_code: Vec<CodeableConcept>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dosage: Vec<Dosage>,
 }

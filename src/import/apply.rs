@@ -761,7 +761,10 @@ fn op_of_mapped(
                 },
             }
         }
-        Mapped::Resource(resource) => {
+        Mapped::Resource(mut resource) => {
+            if let Item::Medication(record) = &mut resource.item {
+                resolve_reasons(&mut record.reasons, &source, checked);
+            }
             let subject = match resolve(&resource.subject, &source, checked, "Patient") {
                 Ok(subject) => subject,
                 Err(why) => {
@@ -832,6 +835,20 @@ fn op_of_mapped(
                 body,
                 item: keep_items.then_some(resource.item),
             }))
+        }
+    }
+}
+
+/// Turns each Condition a drug's record names as its reason into that Condition's id in the
+/// record's source (a bundle URL of the file, or a relative or absolute `Condition/id`), read
+/// once the patient's record is built (see `fhir::resolve_indications`). A reference to
+/// anything else (an Observation, a DiagnosticReport, a search) is its display alone.
+fn resolve_reasons(reasons: &mut [crate::fhir::StatedReason], source: &str, checked: &Checked) {
+    for reason in reasons {
+        if let Some(reference) = reason.condition.take() {
+            reason.condition = resolve(&reference, source, checked, "Condition")
+                .ok()
+                .map(|(_, id)| id);
         }
     }
 }

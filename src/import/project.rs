@@ -16,10 +16,11 @@ use std::time::Instant;
 
 use chrono::{Datelike, Months, NaiveDate};
 
-use crate::domain::{Assessment, DatePrecision, Patient, PatientId, PatientRecord};
+use crate::domain::{Assessment, Condition, DatePrecision, Patient, PatientId, PatientRecord};
 use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::{
     ImportedItems, Item, Product, RowSources, finish_medication, named_by, record_of,
+    resolve_indications, resolve_indications_among,
 };
 use crate::rules::Rules;
 use crate::store::imports::{
@@ -388,6 +389,21 @@ pub(super) struct Computed {
 fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, StoreError> {
     let mut items = ImportedItems::default();
     let mut unresolved = Vec::new();
+    // The diagnoses a drug's record may name as its reason, by (source, id): a reference names
+    // a resource of its own source.
+    let mut diagnoses: HashMap<&str, HashMap<&str, Condition>> = HashMap::new();
+    for resource in read
+        .resources
+        .iter()
+        .filter(|r| r.resource_type == "Condition")
+    {
+        if let Ok(Item::Condition(condition)) = serde_json::from_str::<Item>(&resource.body) {
+            diagnoses
+                .entry(&resource.source)
+                .or_default()
+                .insert(&resource.id, condition);
+        }
+    }
     for resource in &read.resources {
         let item: Item =
             serde_json::from_str(&resource.body).map_err(|err| StoreError::Corrupt {
@@ -458,7 +474,9 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
                 ),
             ));
         }
-        for (exposure, meta) in periods {
+        for (mut exposure, mut meta) in periods {
+            let of_source = diagnoses.get(resource.source.as_str());
+            resolve_indications(&mut exposure, &mut meta, |id| of_source?.get(id));
             items.exposures.push((resource.id.clone(), exposure, meta));
         }
     }
@@ -528,6 +546,9 @@ pub(super) fn computed_of(
     rules: &Rules,
     today: NaiveDate,
 ) -> Computed {
+    // Reasons not read yet (a file's own patient, see `apply`): all of one source.
+    let mut items = items;
+    resolve_indications_among(&mut items);
     let (mut record, sources) = record_of(items, &rules.book, today);
     let evaluated = match created {
         Some(created) => {

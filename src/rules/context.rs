@@ -40,7 +40,7 @@ impl<'a> Context<'a> {
         today: NaiveDate,
         conditions: Vec<&'a Condition>,
     ) -> Self {
-        let given = super::given::treatments(record, book);
+        let given = super::given::treatments(record, book, set);
         let mut lines: Vec<Cow<'a, TreatmentLine>> = record
             .lines
             .iter()

@@ -4,7 +4,7 @@
 //! the engine and every criterion that reads diagnoses.
 
 use super::words::contains_words;
-use crate::domain::{Condition, ConditionCodeSystem};
+use crate::domain::{Condition, ConditionCodeSystem, Indication};
 
 /// Whether `condition` is one of a list's diagnoses: one of its codes is listed (an ICD-10 code
 /// under a listed prefix, a listed SNOMED CT concept), or one of its words names a listed name.
@@ -21,6 +21,28 @@ pub fn condition_matches(
         || condition
             .displays()
             .any(|display| names.iter().any(|name| mentions(display, name)))
+}
+
+/// Whether a drug's stated indication is one of a list's diagnoses, as [`condition_matches`]
+/// reads a diagnosis record: one of its codings is listed, or its words name a listed name.
+pub fn indication_matches(
+    indication: &Indication,
+    icd10: &[String],
+    snomed: &[String],
+    names: &[String],
+) -> bool {
+    indication.codings.iter().any(|coding| {
+        let code = coding.code.trim();
+        match ConditionCodeSystem::from_uri(&coding.system) {
+            ConditionCodeSystem::Icd10 => {
+                icd10.iter().any(|prefix| icd10_starts_with(code, prefix))
+            }
+            ConditionCodeSystem::Snomed => snomed.iter().any(|listed| listed == code),
+            ConditionCodeSystem::Other => false,
+        }
+    }) || std::iter::once(indication.text.as_str())
+        .chain(indication.codings.iter().map(|c| c.display.as_str()))
+        .any(|words| names.iter().any(|name| mentions(words, name)))
 }
 
 /// The first of `condition`'s codes a list holds.

@@ -191,6 +191,7 @@ fn evaluate_living(
     let tiers = decide_tier(&ctx, set, &mut cache);
     let status = tiers.status;
     let mut found = Findings::explain(set, &tiers, &cache);
+    found.evidence.extend(set_aside_evidence(record, set, book));
     refine_label(&ctx, set, status, &mut cache, &mut found);
     // The deciding criteria all rest on a progression the record shows confirmed.
     let progression_shown_confirmed = !tiers.deciding.is_empty()
@@ -267,6 +268,54 @@ fn evaluate_living(
         found.confounders,
     ))
 }
+
+/// The drugs of the condition's classes its criteria and lines left out because their records
+/// say they were given for another condition (see `rules::indication`), each said as such
+/// ("metoprolol: given for atrial fibrillation, not counted"): the team sees why a drug they
+/// know of is not among the trials.
+fn set_aside_evidence(record: &PatientRecord, set: &RuleSet, book: &DrugBook) -> Vec<Evidence> {
+    super::given::set_aside(record, book, set)
+        .into_iter()
+        .map(|(exposure, indication)| {
+            let drugs = book.recognise(&exposure.codes(), &exposure.text);
+            let named = if drugs.is_empty() {
+                exposure.text.clone()
+            } else {
+                drugs
+                    .iter()
+                    .map(|drug| drug.ingredient.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            };
+            Evidence {
+                criterion: String::from(INDICATION_CRITERION),
+                kind: EvidenceKind::Exposure,
+                id: exposure.id,
+                text: format!(
+                    "{named}: given for {}, not counted",
+                    in_sentence(indication.words())
+                ),
+                also: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// A diagnosis's name inside a sentence: "Atrial fibrillation" as "atrial fibrillation", an
+/// abbreviation ("AF", "CHF") as written.
+fn in_sentence(words: &str) -> String {
+    let mut chars = words.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && !second.is_uppercase() => {
+            first.to_lowercase().chain(words.chars().skip(1)).collect()
+        }
+        _ => words.to_owned(),
+    }
+}
+
+/// The criterion evidence of a drug left out for its indication is filed under: no criterion of
+/// a rule file, the rule that reads every criterion's drugs.
+pub const INDICATION_CRITERION: &str = "indication";
 
 /// An exclusion the record meets.
 enum Excluded {

@@ -5,20 +5,29 @@ use chrono::NaiveDate;
 
 use super::dose;
 use super::drugs::{Drug, DrugBook};
+use super::indication;
+use super::model::RuleSet;
 use crate::domain::routes::given_by_mouth;
 use crate::domain::strength;
-use crate::domain::{DrugExposure, DrugRole, PatientRecord};
+use crate::domain::{DrugExposure, DrugRole, Indication, PatientRecord};
 
 /// The records of `record` the criteria read as treatments given, with the ingredients `book`
 /// recognises in each: a drug taken only when needed is no schedule, and one given into the
 /// spinal fluid or the ventricles is CNS-directed therapy, no systemic treatment (see
 /// [`DrugExposure::is_read_as_treatment`]). Lines, trials and every criterion read these alone;
-/// the others stay in the record, shown as they are.
-pub fn treatments<'a>(record: &'a PatientRecord, book: &'a DrugBook) -> Vec<Given<'a>> {
+/// the others stay in the record, shown as they are. A drug whose records say it was given for
+/// another condition than `set`'s is none of this condition's treatments (see
+/// [`set_aside`]).
+pub fn treatments<'a>(
+    record: &'a PatientRecord,
+    book: &'a DrugBook,
+    set: &RuleSet,
+) -> Vec<Given<'a>> {
     record
         .exposures
         .iter()
         .filter(|exposure| exposure.is_read_as_treatment())
+        .filter(|exposure| indication::given_for_another(exposure, set).is_none())
         .map(|exposure| {
             let codes = exposure.codes();
             Given {
@@ -26,6 +35,31 @@ pub fn treatments<'a>(record: &'a PatientRecord, book: &'a DrugBook) -> Vec<Give
                 drugs: book.recognise(&codes, &exposure.text),
                 named_order: book.recognise(&[], &exposure.text),
             }
+        })
+        .collect()
+}
+
+/// The treatments [`treatments`] leaves out of `set`'s because their records say they were
+/// given for another condition, each with that indication, for the evidence to say so: only
+/// drugs of the rule set's line classes (every recognised drug when it names none), so that an
+/// anticoagulant given for atrial fibrillation is not listed under hypertension.
+pub fn set_aside<'a>(
+    record: &'a PatientRecord,
+    book: &DrugBook,
+    set: &RuleSet,
+) -> Vec<(&'a DrugExposure, &'a Indication)> {
+    record
+        .exposures
+        .iter()
+        .filter(|exposure| exposure.is_read_as_treatment())
+        .filter_map(|exposure| {
+            let indication = indication::given_for_another(exposure, set)?;
+            let drugs = book.recognise(&exposure.codes(), &exposure.text);
+            let of_classes = drugs.iter().any(|drug| {
+                set.lines.classes.is_empty()
+                    || set.lines.classes.iter().any(|class| drug.has_class(class))
+            });
+            of_classes.then_some((exposure, indication))
         })
         .collect()
 }

@@ -33,6 +33,10 @@ pub struct RuleSet {
     pub specialties: Vec<String>,
     #[serde(default)]
     pub lines: LineParameters,
+    /// Whether a drug its record says was given for another condition counts toward this one's
+    /// criteria and lines (see `rules::indication`).
+    #[serde(default)]
+    pub indication: IndicationParameters,
     /// What counts as a progression of the disease (confirmation).
     #[serde(default)]
     pub progression: ProgressionParameters,
@@ -148,6 +152,22 @@ pub struct Labels {
     pub relapsed: Option<String>,
     pub not_met: String,
     pub insufficient_data: String,
+}
+
+/// How a drug's stated indication (R4 `reasonCode`/`reasonReference`) is read by a rule set
+/// (see `rules::indication`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicationParameters {
+    /// Whether a drug whose records state only other conditions (metoprolol for atrial
+    /// fibrillation, gabapentin for postherpetic neuralgia) still counts as a trial, a class or
+    /// a line's drug of this condition. Absent: it does not.
+    #[serde(default)]
+    pub count_drugs_given_for_other_conditions: bool,
+    /// Indications read as this condition besides the diagnoses `applies_to` selects by (its
+    /// symptoms, a wider name of it: seizures for epilepsy).
+    #[serde(default)]
+    pub also: AppliesTo,
 }
 
 /// The diagnoses a rule set applies to.

@@ -86,6 +86,7 @@ pub fn with_therapies(
                 stop_text: None,
                 utc_offset_minutes: procedure.utc_offset_minutes,
                 end_utc_offset_minutes,
+                indications: Vec::new(),
             }
         })
         .collect();

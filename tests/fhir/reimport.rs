@@ -926,6 +926,7 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              DROP TABLE death_reports;
              ALTER TABLE patients DROP COLUMN mrn_use;
              ALTER TABLE patients DROP COLUMN mrn_type;
+             ALTER TABLE drug_exposures DROP COLUMN indications;
              PRAGMA user_version = 28;"
         ))
         .unwrap();

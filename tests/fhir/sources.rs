@@ -329,7 +329,7 @@ fn an_older_patient_from_another_source_never_replaces_newer_demographics() {
 const SSN: &str = "http://hl7.org/fhir/sid/us-ssn";
 const SSN_OID: &str = "2.16.840.1.113883.4.1";
 
-/// The file as a version before 35 left it: what 35, 36 and 37 add taken away, so that they run
+/// The file as a version before 35 left it: what 35 to 38 add taken away, so that they run
 /// again when the store opens it; `older` first rewrites what that version stored.
 fn as_schema_34(env: &mut Env, older: &str) {
     {
@@ -345,6 +345,7 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE patients DROP COLUMN mrn_type;
              DROP TABLE patient_names;
              DROP TABLE refused_patient_ids;
+             ALTER TABLE drug_exposures DROP COLUMN indications;
              PRAGMA user_version = 34;"
         ))
         .unwrap();
@@ -942,6 +943,7 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
             "ALTER TABLE patients ADD COLUMN death_source TEXT;
              UPDATE patients SET death_source = 'hosp-a';
              DROP TABLE death_reports;
+             ALTER TABLE drug_exposures DROP COLUMN indications;
              PRAGMA user_version = 37;",
         )
         .unwrap();

@@ -1,0 +1,59 @@
+//! Whether a drug was given for a rule set's condition, by the indication its records state
+//! (R4 `reasonCode`, or the Condition a `reasonReference` names): a drug given for another
+//! condition is no trial, class or line of this one's criteria, unless the rule set says
+//! otherwise (`[indication]` in its file).
+
+use super::diagnosis_names::indication_matches;
+use super::model::RuleSet;
+use crate::domain::{ConditionCodeSystem, DrugExposure, Indication};
+
+/// The indication that sets `exposure` aside for `set`: every indication its records state is
+/// a diagnosis refract can tell (a SNOMED CT or ICD-10 code) and none of them is this
+/// condition's. `None` (the drug counts, as a drug that states none does) when one names this
+/// condition, when one cannot be told (words alone, codes of a system refract does not read,
+/// an encounter for treatment rather than a condition), or when the rule set counts drugs given
+/// for other conditions.
+pub fn given_for_another<'e>(exposure: &'e DrugExposure, set: &RuleSet) -> Option<&'e Indication> {
+    if set.indication.count_drugs_given_for_other_conditions {
+        return None;
+    }
+    let mut other = None;
+    for indication in &exposure.indications {
+        if names_this_condition(indication, set) || !is_told(indication) {
+            return None;
+        }
+        other = other.or(Some(indication));
+    }
+    other
+}
+
+/// Whether the indication is this rule set's condition: a diagnosis its `applies_to` selects,
+/// or one its `[indication.also]` reads as it.
+fn names_this_condition(indication: &Indication, set: &RuleSet) -> bool {
+    let lists = [&set.applies_to, &set.indication.also];
+    lists
+        .iter()
+        .any(|list| indication_matches(indication, &list.icd10, &list.snomed, &list.names))
+}
+
+/// Whether the indication names a diagnosis refract can tell from this one: a code of SNOMED CT
+/// or ICD-10 that is no encounter or status (ICD-10 chapter Z: "encounter for antineoplastic
+/// chemotherapy" says what was done, not which condition) and no procedure, regimen or
+/// situation (SNOMED CT's semantic tags on its display). Words alone are read only to find this
+/// condition: free text refract cannot match is a reason it cannot tell.
+fn is_told(indication: &Indication) -> bool {
+    indication.codings.iter().any(|coding| {
+        let code = coding.code.trim();
+        let display = coding.display.to_ascii_lowercase();
+        let not_a_condition = ["(procedure)", "(regime/therapy)", "(situation)"]
+            .iter()
+            .any(|tag| display.ends_with(tag));
+        !code.is_empty()
+            && !not_a_condition
+            && match ConditionCodeSystem::from_uri(&coding.system) {
+                ConditionCodeSystem::Snomed => true,
+                ConditionCodeSystem::Icd10 => !code.starts_with(['Z', 'z']),
+                ConditionCodeSystem::Other => false,
+            }
+    })
+}

@@ -1,0 +1,434 @@
+//! A drug's stated indication (R4 `reasonCode`, `reasonReference`): kept with the drug, read by
+//! the criteria (a drug given for another condition is no trial, class or line of this one),
+//! shown, and carried through refract's own exports (review R1-1).
+
+use serde_json::{Value, json};
+
+use super::{Env, ICD10, RXNORM, SNOMED, bundle, cli_import, coding, condition, patient, refract};
+
+const SUBJECT: &str = "urn:uuid:ind-pt";
+
+/// A daily order of an RxNorm drug from 2025-06-01, with `reason` (its reasonCode or
+/// reasonReference) added.
+fn order(id: &str, (rxnorm, text): (&str, &str), mg: f64, reason: &Value) -> Value {
+    super::with(
+        json!({
+            "resourceType": "MedicationRequest",
+            "id": id,
+            "status": "active",
+            "intent": "order",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": coding(RXNORM, rxnorm, text),
+            "authoredOn": "2025-06-01",
+            "dosageInstruction": [{
+                "timing": {"repeat": {
+                    "frequency": 1, "period": 1, "periodUnit": "d",
+                    "boundsPeriod": {"start": "2025-06-01"}
+                }},
+                "doseAndRate": [{"doseQuantity": {
+                    "value": mg, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"
+                }}]
+            }]
+        }),
+        reason,
+    )
+}
+
+fn reference(to: &str) -> Value {
+    json!({"reasonReference": [{"reference": to}]})
+}
+
+fn reason_code(system: &str, code: &str, display: &str) -> Value {
+    json!({"reasonCode": [{"coding": [{"system": system, "code": code, "display": display}]}]})
+}
+
+fn bp(id: &str, when: &str, systolic: f64, diastolic: f64) -> Value {
+    let component = |code: &str, display: &str, value: f64| {
+        json!({
+            "code": coding("http://loinc.org", code, display),
+            "valueQuantity": {"value": value, "unit": "mmHg",
+                              "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}
+        })
+    };
+    json!({
+        "resourceType": "Observation",
+        "id": id,
+        "status": "final",
+        "subject": {"reference": SUBJECT},
+        "category": [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "vital-signs"
+        }]}],
+        "code": coding("http://loinc.org", "85354-9", "Blood pressure panel"),
+        "effectiveDateTime": when,
+        "component": [
+            component("8480-6", "Systolic", systolic),
+            component("8462-4", "Diastolic", diastolic)
+        ]
+    })
+}
+
+const AMLODIPINE: (&str, &str) = ("308135", "amlodipine 10 MG Oral Tablet");
+const LISINOPRIL: (&str, &str) = ("316151", "lisinopril 40 MG Oral Tablet");
+const HCTZ: (&str, &str) = ("316049", "hydrochlorothiazide 50 MG Oral Tablet");
+const METOPROLOL: (&str, &str) = (
+    "866427",
+    "metoprolol succinate 100 MG Extended Release Oral Tablet",
+);
+const FUROSEMIDE: (&str, &str) = ("313988", "furosemide 40 MG Oral Tablet");
+
+/// c9's shape: hypertension controlled on amlodipine, lisinopril and hydrochlorothiazide given
+/// for it, with metoprolol and furosemide whose reasons are `metoprolol_for` and
+/// `furosemide_for`.
+fn hypertension_vignette(metoprolol_for: &Value, furosemide_for: &Value) -> Value {
+    let htn = reference("Condition/htn");
+    bundle(
+        "collection",
+        &[
+            patient("ind-pt", "IND-1", "Indication", "Hyp"),
+            condition("htn", SUBJECT, SNOMED, "38341003", "Hypertension"),
+            condition("af", SUBJECT, SNOMED, "49436004", "Atrial fibrillation"),
+            condition(
+                "hf",
+                SUBJECT,
+                SNOMED,
+                "88805009",
+                "Chronic congestive heart failure",
+            ),
+            order("m1", AMLODIPINE, 10.0, &htn),
+            order("m2", LISINOPRIL, 40.0, &htn),
+            order("m3", HCTZ, 50.0, &htn),
+            order("m4", METOPROLOL, 100.0, metoprolol_for),
+            order("m5", FUROSEMIDE, 40.0, furosemide_for),
+            bp("bp0", "2025-09-01T10:00:00Z", 124.0, 76.0),
+            bp("bp1", "2026-01-05T10:00:00Z", 126.0, 74.0),
+            bp("bp2", "2026-05-05T10:00:00Z", 122.0, 78.0),
+            bp("bp3", "2026-10-01T10:00:00Z", 125.0, 77.0),
+        ],
+    )
+}
+
+/// (label, detail) of the patient's assessment of `ruleset`.
+fn assessment(env: &Env, ruleset: &str) -> (String, String) {
+    let rows = env.rows(&format!(
+        "SELECT label, detail FROM assessments WHERE ruleset = '{ruleset}'"
+    ));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    (rows[0][0].clone(), rows[0][1].clone())
+}
+
+/// The stored indications of the drug whose text starts with `text`.
+fn indications(env: &Env, text: &str) -> Value {
+    let rows = env.rows(&format!(
+        "SELECT coalesce(indications, '[]') FROM drug_exposures WHERE text LIKE '{text}%'"
+    ));
+    assert_eq!(rows.len(), 1, "{text}: {rows:?}");
+    serde_json::from_str(&rows[0][0]).unwrap()
+}
+
+#[test]
+fn drugs_given_for_atrial_fibrillation_and_heart_failure_do_not_make_hypertension_resistant() {
+    let mut env = Env::new();
+    let path = env.write_json(
+        "c9.json",
+        &hypertension_vignette(
+            &reference("Condition/af"),
+            &reason_code(SNOMED, "88805009", "Chronic congestive heart failure"),
+        ),
+    );
+    env.import_ok(&path);
+    let (label, detail) = assessment(&env, "hypertension");
+    assert_eq!(label, "not resistant", "{detail}");
+    assert!(detail.contains("3 classes given together now"), "{detail}");
+    assert!(
+        detail.contains("metoprolol: given for atrial fibrillation, not counted"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("furosemide: given for chronic congestive heart failure, not counted"),
+        "{detail}"
+    );
+    // Their line is the hypertension's three classes, not five.
+    assert_eq!(
+        env.rows("SELECT regimen FROM treatment_lines WHERE ruleset = 'hypertension'"),
+        [["3 classes"]]
+    );
+}
+
+#[test]
+fn drugs_whose_reason_names_hypertension_or_cannot_be_told_count_as_before() {
+    for (metoprolol_for, furosemide_for) in [
+        // Named by its ICD-10 code, and by words alone.
+        (
+            reason_code(ICD10, "I10", "Essential (primary) hypertension"),
+            json!({"reasonCode": [{"text": "BP"}]}),
+        ),
+        // Stated as nothing at all, and as a reference refract cannot find with no display.
+        (json!({}), reference("Condition/elsewhere")),
+        // A local code with words refract cannot match; an encounter for a treatment (ICD-10
+        // chapter Z), which names no condition.
+        (
+            reason_code("https://example.org/local", "AF-1", "irregular heart"),
+            reason_code(
+                ICD10,
+                "Z51.81",
+                "Encounter for therapeutic drug level monitoring",
+            ),
+        ),
+    ] {
+        let mut env = Env::new();
+        let path = env.write_json(
+            "c9.json",
+            &hypertension_vignette(&metoprolol_for, &furosemide_for),
+        );
+        env.import_ok(&path);
+        let (label, detail) = assessment(&env, "hypertension");
+        assert_eq!(
+            label, "resistant hypertension",
+            "{metoprolol_for}: {detail}"
+        );
+        assert!(!detail.contains("not counted"), "{detail}");
+    }
+}
+
+#[test]
+fn the_switch_in_the_rule_file_counts_drugs_given_for_other_conditions() {
+    let mut env = Env::new();
+    let folder = env.path("rules");
+    std::fs::create_dir_all(&folder).unwrap();
+    let rules = include_str!("../../assets/rules/hypertension.toml").replace(
+        "count_drugs_given_for_other_conditions = false",
+        "count_drugs_given_for_other_conditions = true",
+    );
+    std::fs::write(folder.join("hypertension.toml"), rules).unwrap();
+    env.rules = refract::rules::Rules::load(Some(&folder)).unwrap();
+    let path = env.write_json(
+        "c9.json",
+        &hypertension_vignette(
+            &reference("Condition/af"),
+            &reason_code(SNOMED, "88805009", "Chronic congestive heart failure"),
+        ),
+    );
+    env.import_ok(&path);
+    assert_eq!(assessment(&env, "hypertension").0, "resistant hypertension");
+}
+
+/// c10's shape: levetiracetam for the epilepsy, and gabapentin for postherpetic neuralgia (its
+/// reason as `gabapentin_for`), with seizures every month.
+fn epilepsy_vignette(gabapentin_for: &Value) -> Value {
+    let mut resources = vec![
+        patient("ind-pt", "IND-2", "Indication", "Epi"),
+        condition("epi", SUBJECT, SNOMED, "84757009", "Epilepsy"),
+        condition("phn", SUBJECT, SNOMED, "2177002", "Postherpetic neuralgia"),
+        order(
+            "lev",
+            ("114477", "levetiracetam"),
+            1500.0,
+            &reference("urn:uuid:epi"),
+        ),
+        order("gaba", ("25480", "gabapentin"), 1800.0, gabapentin_for),
+    ];
+    for (index, day) in [
+        "2025-03-01",
+        "2025-05-01",
+        "2025-09-01",
+        "2025-12-01",
+        "2026-03-01",
+        "2026-06-01",
+        "2026-09-01",
+        "2026-11-01",
+    ]
+    .iter()
+    .enumerate()
+    {
+        resources.push(json!({
+            "resourceType": "Observation",
+            "id": format!("sz{index}"),
+            "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": coding("http://loinc.org", "67530-6", "Seizure frequency"),
+            "effectiveDateTime": format!("{day}T10:00:00Z"),
+            "valueQuantity": {"value": 4, "unit": "/mo",
+                              "system": "http://unitsofmeasure.org", "code": "/mo"}
+        }));
+    }
+    let mut document = bundle("collection", &resources);
+    // Levetiracetam from 2025-01-01, as in c10.
+    for entry in document["entry"].as_array_mut().unwrap() {
+        if entry["resource"]["id"] == "lev" {
+            entry["resource"]["authoredOn"] = json!("2025-01-01");
+            entry["resource"]["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] =
+                json!({"start": "2025-01-01"});
+        }
+    }
+    document
+}
+
+#[test]
+fn gabapentin_for_postherpetic_neuralgia_is_no_trial_nor_line_of_the_epilepsy() {
+    for gabapentin_for in [
+        // The Condition of the same bundle, by its bundle URL.
+        reference("urn:uuid:phn"),
+        // By a relative reference, with the same concept as a reasonCode beside it.
+        super::with(
+            reference("Condition/phn"),
+            &reason_code(SNOMED, "2177002", "Postherpetic neuralgia"),
+        ),
+        // By its reasonCode alone.
+        reason_code(SNOMED, "2177002", "Postherpetic neuralgia"),
+    ] {
+        let mut env = Env::new();
+        let path = env.write_json("c10.json", &epilepsy_vignette(&gabapentin_for));
+        env.import_ok(&path);
+        let (label, detail) = assessment(&env, "epilepsy");
+        assert_eq!(label, "not drug-resistant", "{gabapentin_for}: {detail}");
+        assert!(
+            detail.contains("gabapentin: given for postherpetic neuralgia, not counted"),
+            "{detail}"
+        );
+        assert_eq!(
+            env.rows("SELECT regimen FROM treatment_lines WHERE ruleset = 'epilepsy'"),
+            [["levetiracetam"]]
+        );
+        // One reason however many ways the record states it.
+        let stated = indications(&env, "gabapentin");
+        assert_eq!(stated.as_array().unwrap().len(), 1, "{stated}");
+        assert_eq!(stated[0]["codings"][0]["code"], "2177002", "{stated}");
+    }
+}
+
+#[test]
+fn a_reason_reference_is_read_as_the_condition_it_names() {
+    let mut env = Env::new();
+    let path = env.write_json(
+        "c9.json",
+        &hypertension_vignette(
+            &reference("Condition/af"),
+            // A reference to nothing imported keeps its display.
+            &json!({"reasonReference": [{"reference": "Condition/gone", "display": "Heart failure"}]}),
+        ),
+    );
+    env.import_ok(&path);
+    assert_eq!(
+        indications(&env, "metoprolol"),
+        json!([{
+            // A diagnosis kept by its one code: its words are the Condition's.
+            "codings": [{"system": SNOMED, "code": "49436004"}],
+            "text": "Atrial fibrillation"
+        }])
+    );
+    assert_eq!(
+        indications(&env, "furosemide"),
+        json!([{"text": "Heart failure"}])
+    );
+    assert_eq!(
+        indications(&env, "amlodipine"),
+        json!([{
+            // A diagnosis kept by its one code: its words are the Condition's.
+            "codings": [{"system": SNOMED, "code": "38341003"}],
+            "text": "Hypertension"
+        }])
+    );
+}
+
+#[test]
+fn a_reason_in_a_file_imported_later_or_earlier_is_found_in_the_same_source() {
+    // The Condition comes in its own file, imported before the drug's.
+    let mut env = Env::new();
+    let conditions = env.write_json(
+        "conditions.json",
+        &bundle(
+            "collection",
+            &[
+                patient("ind-pt", "IND-1", "Indication", "Hyp"),
+                condition("af", SUBJECT, SNOMED, "49436004", "Atrial fibrillation"),
+            ],
+        ),
+    );
+    env.import_ok(&conditions);
+    let drugs = env.write_json(
+        "drugs.json",
+        &bundle(
+            "collection",
+            &[
+                patient("ind-pt", "IND-1", "Indication", "Hyp"),
+                order("m4", METOPROLOL, 100.0, &reference("Condition/af")),
+            ],
+        ),
+    );
+    env.import_ok(&drugs);
+    assert_eq!(
+        indications(&env, "metoprolol")[0]["codings"][0]["code"],
+        "49436004"
+    );
+}
+
+fn run(db: &std::path::Path, args: &[&str]) -> String {
+    let output = refract().arg("--db").arg(db).args(args).output().unwrap();
+    assert!(output.status.success(), "{args:?}: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn the_indication_is_shown_and_kept_through_both_exports() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = dir.path().join("refract.db");
+    let path = super::write_json(
+        &dir.path().join("c9.json"),
+        &hypertension_vignette(
+            &reference("Condition/af"),
+            &reason_code(SNOMED, "88805009", "Chronic congestive heart failure"),
+        ),
+    );
+    let (code, _, stderr) = cli_import(&db, &[path]);
+    assert_eq!(code, 0, "{stderr}");
+    let shown = run(&db, &["show", "IND-1"]);
+    assert!(
+        shown.contains(
+            "metoprolol succinate 100 MG Extended Release Oral Tablet  for: Atrial fibrillation"
+        ),
+        "{shown}"
+    );
+    let flags = run(&db, &["flags"]);
+    assert!(flags.contains("not resistant"), "{flags}");
+
+    for format in ["fhir", "json"] {
+        let out = dir.path().join(format!("out.{format}"));
+        run(
+            &db,
+            &["export", "--format", format, "--out", out.to_str().unwrap()],
+        );
+        if format == "fhir" {
+            let exported: Value =
+                serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+            let metoprolol = exported["entry"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|entry| &entry["resource"])
+                .find(|resource| {
+                    resource["medicationCodeableConcept"]["text"]
+                        .as_str()
+                        .is_some_and(|text| text.starts_with("metoprolol"))
+                })
+                .unwrap();
+            assert_eq!(
+                metoprolol["reasonCode"][0]["coding"][0]["code"], "49436004",
+                "{metoprolol:#}"
+            );
+        }
+        let copy = dir.path().join(format!("copy-{format}.db"));
+        let (code, summary, stderr) = cli_import(&copy, &[out]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(summary["failed"], 0, "{summary:#}");
+        let shown_again = run(&copy, &["show", "IND-1"]);
+        for line in shown.lines().filter(|line| line.contains(" for: ")) {
+            assert!(
+                shown_again.contains(line),
+                "{format}: {line}\n{shown_again}"
+            );
+        }
+        let flags = run(&copy, &["flags"]);
+        assert!(flags.contains("not resistant"), "{format}: {flags}");
+    }
+}
