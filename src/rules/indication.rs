@@ -41,7 +41,17 @@ fn names_this_condition(indication: &Indication, set: &RuleSet) -> bool {
 /// chemotherapy" says what was done, not which condition) and no procedure, regimen or
 /// situation (SNOMED CT's semantic tags on its display). Words alone are read only to find this
 /// condition: free text refract cannot match is a reason it cannot tell.
+///
+/// A SNOMED CT code with no words beside it is not told: SNOMED CT's kinds of a condition are
+/// many more than a rule file lists (a subtype of hypertension it does not name), and only its
+/// words would show it is this condition; set aside on its code alone, a drug given for the
+/// condition itself could be lost. ICD-10's codes are read by their prefixes, so they tell alone.
 fn is_told(indication: &Indication) -> bool {
+    let worded = !indication.text.trim().is_empty()
+        || indication
+            .codings
+            .iter()
+            .any(|coding| !coding.display.trim().is_empty());
     indication.codings.iter().any(|coding| {
         let code = coding.code.trim();
         let display = coding.display.to_ascii_lowercase();
@@ -51,7 +61,7 @@ fn is_told(indication: &Indication) -> bool {
         !code.is_empty()
             && !not_a_condition
             && match ConditionCodeSystem::from_uri(&coding.system) {
-                ConditionCodeSystem::Snomed => true,
+                ConditionCodeSystem::Snomed => worded,
                 ConditionCodeSystem::Icd10 => !code.starts_with(['Z', 'z']),
                 ConditionCodeSystem::Other => false,
             }

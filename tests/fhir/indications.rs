@@ -165,6 +165,13 @@ fn drugs_whose_reason_names_hypertension_or_cannot_be_told_count_as_before() {
         ),
         // Stated as nothing at all, and as a reference refract cannot find with no display.
         (json!({}), reference("Condition/elsewhere")),
+        // A SNOMED CT code with no words (a kind of hypertension the rule file may not list:
+        // 1201005 Benign essential hypertension), beside the same for heart failure: neither
+        // can be told from hypertension by its code alone.
+        (
+            json!({"reasonCode": [{"coding": [{"system": "http://snomed.info/sct", "code": "1201005"}]}]}),
+            json!({"reasonCode": [{"coding": [{"system": "http://snomed.info/sct", "code": "42343007"}]}]}),
+        ),
         // A local code with words refract cannot match; an encounter for a treatment (ICD-10
         // chapter Z), which names no condition.
         (
