@@ -275,6 +275,9 @@ fn this_host() -> String {
 /// taken back only by the source that reported it), the `use` and `type` of the identifier
 /// shown as its MRN are kept (an export writes them back), and an identifier carrying refract's
 /// `identifier-match` `never` extension (a refract export's) is not matched on.
+/// Next: the precision of an observation's `effective` and of a diagnosis's onset and
+/// abatement is kept (a month or a year alone, "2026-03", migration 0038): shown, exported
+/// and read by the criteria as written, never as its first day.
 pub const MAPPING_VERSION: i64 = 17;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

@@ -62,6 +62,8 @@ mod onsets;
 mod own_offsets;
 #[path = "fhir/paths.rs"]
 mod paths;
+#[path = "fhir/partial_dates.rs"]
+mod partial_dates;
 #[path = "fhir/procedures.rs"]
 mod procedures;
 #[path = "fhir/proptests.rs"]

@@ -174,6 +174,8 @@ impl<'a> Builder<'a> {
             display: display.to_owned(),
             onset: Some(onset),
             abatement: None,
+            onset_precision: crate::domain::DatePrecision::Day,
+            abatement_precision: crate::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: None,
             clinical_status: Some("active".into()),
@@ -336,6 +338,7 @@ impl<'a> Builder<'a> {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            effective_precision: crate::domain::DatePrecision::Day,
         });
     }
 
@@ -375,6 +378,7 @@ impl<'a> Builder<'a> {
                 comparator: None,
                 utc_offset_minutes: None,
                 since_utc_offset_minutes: None,
+                effective_precision: crate::domain::DatePrecision::Day,
             });
         }
     }
@@ -397,6 +401,7 @@ impl<'a> Builder<'a> {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            effective_precision: crate::domain::DatePrecision::Day,
         });
     }
 

@@ -207,6 +207,11 @@ const MIGRATIONS: &[Migration] = &[
         rebuilds_tables: false,
         then: Some(super::systems::canonical_identifier_systems),
     },
+    Migration {
+        sql: include_str!("sql/0038_date_precision.sql"),
+        rebuilds_tables: false,
+        then: None,
+    },
 ];
 
 /// The schema version this build writes.

@@ -345,6 +345,9 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE patients DROP COLUMN mrn_type;
              DROP TABLE patient_names;
              DROP TABLE refused_patient_ids;
+             ALTER TABLE observations DROP COLUMN effective_precision;
+             ALTER TABLE conditions DROP COLUMN onset_precision;
+             ALTER TABLE conditions DROP COLUMN abatement_precision;
              PRAGMA user_version = 34;"
         ))
         .unwrap();

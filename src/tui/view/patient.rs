@@ -1043,6 +1043,8 @@ mod tests {
             display: display.to_owned(),
             onset: NaiveDate::from_ymd_opt(1946, 7, 15),
             abatement: None,
+            onset_precision: crate::domain::DatePrecision::Day,
+            abatement_precision: crate::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: None,
             clinical_status: clinical.map(str::to_owned),
