@@ -179,6 +179,11 @@ use crate::domain::{Assessment, PatientRecord};
 /// combination is one item of evidence only at the same strengths.
 /// 26: the same blood pressure values at the same moment and setting are one reading sent
 /// twice, counted once (`pressure.rs`).
+/// Next: a seizure count or a score dated by a month or a year alone is every day of it, never
+/// its first day: a count in the month a schedule became adequate leaves it undecided
+/// (`window_across_adequacy`), a seizure of a month counts freedom from its last day, and a
+/// score is a trial's baseline or follow-up only when the whole month is (`trials.rs`,
+/// `seizure_days.rs`).
 const ENGINE_REVISION: u32 = 26;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

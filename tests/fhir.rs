@@ -60,10 +60,10 @@ mod one_transaction;
 mod onsets;
 #[path = "fhir/own_offsets.rs"]
 mod own_offsets;
-#[path = "fhir/paths.rs"]
-mod paths;
 #[path = "fhir/partial_dates.rs"]
 mod partial_dates;
+#[path = "fhir/paths.rs"]
+mod paths;
 #[path = "fhir/procedures.rs"]
 mod procedures;
 #[path = "fhir/proptests.rs"]

@@ -8,8 +8,8 @@ use super::keys::{given_key, name_key};
 use super::sql_types::{SqlText, format_date, format_datetime};
 use super::{Result, StoreError};
 use crate::domain::{
-    Assessment, AssessmentStatus, BpSetting, Comparator, DatePrecision, DrugExposure, DrugRole, Intent,
-    LineOrigin, PatientId, PatientRecord, Response, ReviewState, StopReason, TreatmentLine,
+    Assessment, AssessmentStatus, BpSetting, Comparator, DatePrecision, DrugExposure, DrugRole,
+    Intent, LineOrigin, PatientId, PatientRecord, Response, ReviewState, StopReason, TreatmentLine,
 };
 
 /// Where a row came from. What people wrote (`Entered`) always survives an import; `Fhir` rows

@@ -104,7 +104,10 @@ fn a_month_or_a_year_is_shown_exported_and_read_back_as_written() {
             assert_eq!(effective, vec![json!(measured), json!(measured)], "{how}");
             assert!(shown.contains(&format!("since {onset}")), "{how}: {shown}");
             if let Some(abatement) = abatement {
-                assert!(shown.contains(&format!("until {abatement}")), "{how}: {shown}");
+                assert!(
+                    shown.contains(&format!("until {abatement}")),
+                    "{how}: {shown}"
+                );
             }
             assert!(
                 shown.contains(&format!("latest 150 mmHg on {measured} ")),
