@@ -2186,7 +2186,7 @@ fn freedom_evidence(
         }
         return None;
     }
-    let seizure_days = seizure_days::all_days(&reports, rule.rate_reach_days);
+    let seizure_days = seizure_days::all_days(reports, rule.rate_reach_days);
     let free_since = seizure_days
         .last()
         .map_or(trial.start, |date| (*date).max(trial.start));
