@@ -1182,6 +1182,16 @@ pub fn cycles_words(cycles: u32) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_month_or_a_year_ends_on_its_last_day() {
+        let last = |precision: DatePrecision, y, m| precision.last_day(date(y, m, 1));
+        assert_eq!(last(DatePrecision::Month, 2024, 2), date(2024, 2, 29));
+        assert_eq!(last(DatePrecision::Month, 2026, 12), date(2026, 12, 31));
+        assert_eq!(last(DatePrecision::Year, 2026, 1), date(2026, 12, 31));
+        assert_eq!(last(DatePrecision::Day, 2026, 3), date(2026, 3, 1));
+        assert_eq!(DatePrecision::Month.format(date(2026, 3, 1)), "2026-03");
+    }
+
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
