@@ -291,6 +291,9 @@ fn this_host() -> String {
 /// the Condition a `reasonReference` names, read as its codes and words) as the drug's
 /// indications (`drug_exposures.indications`, migration 0039); files are read again to fill
 /// them in.
+/// Also in 18: the precision of an observation's `effective` and of a diagnosis's onset and
+/// abatement is kept (a month or a year alone, "2026-03", migration 0040): shown, exported
+/// and read by the criteria as written, never as its first day.
 pub const MAPPING_VERSION: i64 = 18;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

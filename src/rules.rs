@@ -209,6 +209,11 @@ use crate::domain::{Assessment, PatientRecord};
 /// (coded diagnoses none of which is the rule set's) is no trial, class or line drug of this
 /// one unless the rule file's `[indication]` says to count it; the evidence lists it as not
 /// counted.
+/// Also in 26: a seizure count or a score dated by a month or a year alone is every day of it, never
+/// its first day: a count in the month a schedule became adequate leaves it undecided
+/// (`window_across_adequacy`), a seizure of a month counts freedom from its last day, and a
+/// score is a trial's baseline or follow-up, and a disease status or a marrow a line's or a
+/// course's, only when the whole month is (`trials.rs`, `seizure_days.rs`, `oncology.rs`).
 const ENGINE_REVISION: u32 = 26;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

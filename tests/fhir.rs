@@ -62,6 +62,8 @@ mod one_transaction;
 mod onsets;
 #[path = "fhir/own_offsets.rs"]
 mod own_offsets;
+#[path = "fhir/partial_dates.rs"]
+mod partial_dates;
 #[path = "fhir/paths.rs"]
 mod paths;
 #[path = "fhir/procedures.rs"]

@@ -818,6 +818,9 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE patients DROP COLUMN mrn_use;
          ALTER TABLE patients DROP COLUMN mrn_type;
          ALTER TABLE drug_exposures DROP COLUMN indications;
+         ALTER TABLE observations DROP COLUMN effective_precision;
+         ALTER TABLE conditions DROP COLUMN onset_precision;
+         ALTER TABLE conditions DROP COLUMN abatement_precision;
          PRAGMA user_version = 29;",
     )
     .unwrap();

@@ -85,8 +85,11 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
         if index == heading {
             writeln!(out, "  past or ruled out:")?;
         }
-        let mut words = vec![format!("since {}", date_text(condition.onset))];
-        if let Some(end) = condition.abatement {
+        let onset = condition
+            .onset_text()
+            .unwrap_or_else(|| date_text(condition.onset));
+        let mut words = vec![format!("since {onset}")];
+        if let Some(end) = condition.abatement_text() {
             words.push(format!("until {end}"));
         } else if condition.abated_on_unknown_day {
             words.push(String::from("abated (date not recorded)"));
@@ -225,7 +228,13 @@ fn write_text(out: &mut impl Write, summary: &PatientSummary) -> std::io::Result
             out,
             "  {display}: latest {} on {} ({at_once}{count} recorded)",
             values.join(", "),
-            zone.day_of_kept(first.effective, first.utc_offset_minutes)
+            // A month or a year alone is written as such, never as its first day.
+            if first.effective_precision.is_day() {
+                zone.day_of_kept(first.effective, first.utc_offset_minutes)
+                    .to_string()
+            } else {
+                first.day_text()
+            }
         )?;
     }
 

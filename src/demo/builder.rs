@@ -174,6 +174,8 @@ impl<'a> Builder<'a> {
             display: display.to_owned(),
             onset: Some(onset),
             abatement: None,
+            onset_precision: crate::domain::DatePrecision::Day,
+            abatement_precision: crate::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: None,
             clinical_status: Some("active".into()),
@@ -337,6 +339,7 @@ impl<'a> Builder<'a> {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            effective_precision: crate::domain::DatePrecision::Day,
         });
     }
 
@@ -376,6 +379,7 @@ impl<'a> Builder<'a> {
                 comparator: None,
                 utc_offset_minutes: None,
                 since_utc_offset_minutes: None,
+                effective_precision: crate::domain::DatePrecision::Day,
             });
         }
     }
@@ -398,6 +402,7 @@ impl<'a> Builder<'a> {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            effective_precision: crate::domain::DatePrecision::Day,
         });
     }
 

@@ -69,6 +69,20 @@ impl DatePrecision {
         *self == DatePrecision::Day
     }
 
+    /// The last day a date of this precision may be, `first` being its first day: the month's
+    /// or the year's last day (a date of a day is that day).
+    pub fn last_day(self, first: NaiveDate) -> NaiveDate {
+        let next = match self {
+            DatePrecision::Day => return first,
+            DatePrecision::Month if first.month() == 12 => {
+                NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
+            }
+            DatePrecision::Month => NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1),
+            DatePrecision::Year => NaiveDate::from_ymd_opt(first.year() + 1, 1, 1),
+        };
+        next.and_then(|next| next.pred_opt()).unwrap_or(first)
+    }
+
     /// `date` as far as it is known: "1980", "1980-05", "1980-05-01".
     pub fn format(self, date: NaiveDate) -> String {
         match self {
@@ -182,8 +196,16 @@ pub struct Condition {
     pub system: ConditionCodeSystem,
     pub code: String,
     pub display: String,
+    /// The onset; of a month or a year only, its first day (see `onset_precision`).
     pub onset: Option<NaiveDate>,
+    /// How much of the onset the record gave (R4 `dateTime` may be "2019" or "2019-05"): shown
+    /// and exported as given, never with an invented day.
+    #[serde(default, skip_serializing_if = "DatePrecision::is_day")]
+    pub onset_precision: DatePrecision,
     pub abatement: Option<NaiveDate>,
+    /// How much of the abatement the record gave, as `onset_precision`.
+    #[serde(default, skip_serializing_if = "DatePrecision::is_day")]
+    pub abatement_precision: DatePrecision,
     /// The record says the condition abated but no day can be read from it (R4
     /// `abatement[x]` as an age, a range of ages or words): over as surely as with a day.
     /// Stored as an empty abatement (NULL is none at all).
@@ -209,6 +231,17 @@ pub struct Condition {
 }
 
 impl Condition {
+    /// The onset as the record gave it ("2019-05", "2019", "2019-05-10").
+    pub fn onset_text(&self) -> Option<String> {
+        self.onset.map(|onset| self.onset_precision.format(onset))
+    }
+
+    /// The abatement as the record gave it, as [`Condition::onset_text`].
+    pub fn abatement_text(&self) -> Option<String> {
+        self.abatement
+            .map(|abatement| self.abatement_precision.format(abatement))
+    }
+
     /// Its codes, each in its code system: the one it is shown by, then every coding's.
     pub fn codes(&self) -> impl Iterator<Item = (ConditionCodeSystem, &str)> {
         std::iter::once((self.system, self.code.as_str())).chain(
@@ -685,8 +718,14 @@ pub struct Observation {
     /// A coded value (SNOMED CT, e.g. a disease-status trend).
     pub value_code: Option<String>,
     pub unit: Option<String>,
-    /// When it was true: for a value over a period (FHIR `effectivePeriod`), the period's end.
+    /// When it was true: for a value over a period (FHIR `effectivePeriod`), the period's end;
+    /// of a month or a year only, its first day (see `effective_precision`).
     pub effective: NaiveDateTime,
+    /// How much of `effective` the record gave (R4 `dateTime` may be "2026" or "2026-03"): a
+    /// month or a year is every day of it, never its first day made up. Shown and exported as
+    /// given. Left out of JSON when a day.
+    #[serde(default, skip_serializing_if = "DatePrecision::is_day")]
+    pub effective_precision: DatePrecision,
     /// For a value over a period, the period's start: a seizure count from before a drug
     /// started is no failure of that drug. Left out of JSON when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -727,6 +766,18 @@ impl Observation {
     /// The day it was true, in the record's own local time (see [`local_day`]).
     pub fn local_day(&self) -> NaiveDate {
         local_day(self.effective, self.utc_offset_minutes)
+    }
+
+    /// The last day it may have been true on: its local day, or the last day of the month or
+    /// the year the record gave alone.
+    pub fn last_local_day(&self) -> NaiveDate {
+        self.effective_precision.last_day(self.local_day())
+    }
+
+    /// Its day as the record gave it: "2026-03-02", "2026-03", "2026" (the local day; see
+    /// [`Observation::local_day`]).
+    pub fn day_text(&self) -> String {
+        self.effective_precision.format(self.local_day())
     }
 
     /// The day its period began (`since`), in the record's own local time (the offset `since`
@@ -1245,6 +1296,16 @@ pub fn cycles_words(cycles: u32) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_month_or_a_year_ends_on_its_last_day() {
+        let last = |precision: DatePrecision, y, m| precision.last_day(date(y, m, 1));
+        assert_eq!(last(DatePrecision::Month, 2024, 2), date(2024, 2, 29));
+        assert_eq!(last(DatePrecision::Month, 2026, 12), date(2026, 12, 31));
+        assert_eq!(last(DatePrecision::Year, 2026, 1), date(2026, 12, 31));
+        assert_eq!(last(DatePrecision::Day, 2026, 3), date(2026, 3, 1));
+        assert_eq!(DatePrecision::Month.format(date(2026, 3, 1)), "2026-03");
+    }
+
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
@@ -1264,6 +1325,8 @@ mod tests {
             display: String::from("Acute bronchitis (disorder)"),
             onset: None,
             abatement: None,
+            onset_precision: crate::domain::DatePrecision::Day,
+            abatement_precision: crate::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: None,
             clinical_status: clinical.map(str::to_owned),

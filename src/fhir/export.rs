@@ -199,6 +199,16 @@ pub fn clinical_datetime_in(at: NaiveDateTime, utc_offset_minutes: Option<i32>) 
     )
 }
 
+/// An observation's `effective` as the record gave it: a month or a year alone ("2024-05") as
+/// such, never its first day.
+fn effective_text(observation: &crate::domain::Observation) -> String {
+    if observation.effective_precision.is_day() {
+        clinical_datetime_in(observation.effective, observation.utc_offset_minutes)
+    } else {
+        observation.day_text()
+    }
+}
+
 /// A time refract keeps in UTC (the bundle's timestamp, a review) as a FHIR `instant`.
 fn utc_instant(at: NaiveDateTime) -> String {
     format!("{}Z", format_datetime(at).as_str().replace(' ', "T"))
@@ -725,12 +735,9 @@ fn patient_entries(
                     status,
                 )
             }),
-            onset_date_time: condition
-                .onset
-                .map(|onset| format_date(onset).as_str().to_owned()),
-            abatement_date_time: condition
-                .abatement
-                .map(|abatement| format_date(abatement).as_str().to_owned()),
+            // "2019-05" as read: R4's dateTime keeps a month or a year, never a day made up.
+            onset_date_time: condition.onset_text(),
+            abatement_date_time: condition.abatement_text(),
             abatement_string: (condition.abatement.is_none() && condition.abated_on_unknown_day)
                 .then(|| String::from("abated, date not recorded")),
             recorded_date: condition
@@ -966,18 +973,16 @@ fn patient_entries(
             } else {
                 concept(system, &observation.code, &observation.display)
             },
-            effective_date_time: observation.since.is_none().then(|| {
-                clinical_datetime_in(observation.effective, observation.utc_offset_minutes)
-            }),
+            effective_date_time: observation
+                .since
+                .is_none()
+                .then(|| effective_text(observation)),
             effective_period: observation.since.map(|since| Period {
                 start: Some(clinical_datetime_in(
                     since,
                     observation.since_utc_offset_minutes,
                 )),
-                end: Some(clinical_datetime_in(
-                    observation.effective,
-                    observation.utc_offset_minutes,
-                )),
+                end: Some(effective_text(observation)),
             }),
             value_quantity,
             value_codeable_concept,

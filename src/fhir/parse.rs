@@ -1356,6 +1356,14 @@ fn date_field_beside(
 }
 
 /// A date refract can do without: kept empty, with a warning, when it is not a date.
+/// The precision a date was read at from `text` (a day when none was read).
+fn precision_of(read: Option<NaiveDate>, text: Option<&String>) -> DatePrecision {
+    match (read, text) {
+        (Some(_), Some(text)) => DatePrecision::of_text(text),
+        _ => DatePrecision::Day,
+    }
+}
+
 fn lenient_date(
     field: &str,
     value: Option<&String>,
@@ -1570,10 +1578,7 @@ fn map_patient(
     refuse_oversized(texts)?;
     let birth_date = lenient_date("birthDate", resource.birth_date.as_ref(), warnings);
     // A year or a month alone ("1980"): kept as its first day, and said to be no more.
-    let birth_precision = match (&birth_date, resource.birth_date.as_deref()) {
-        (Some(_), Some(text)) => DatePrecision::of_text(text),
-        _ => DatePrecision::Day,
-    };
+    let birth_precision = precision_of(birth_date, resource.birth_date.as_ref());
     let deceased_date = lenient_date(
         "deceasedDateTime",
         resource.deceased_date_time.as_ref(),
@@ -1735,6 +1740,8 @@ fn map_condition(
                         .unwrap_or_default(),
                     onset: None,
                     abatement: None,
+                    onset_precision: crate::domain::DatePrecision::Day,
+                    abatement_precision: crate::domain::DatePrecision::Day,
                     abated_on_unknown_day: false,
                     recorded: None,
                     clinical_status: None,
@@ -1784,6 +1791,8 @@ fn map_condition(
             display: text,
             onset: None,
             abatement: None,
+            onset_precision: crate::domain::DatePrecision::Day,
+            abatement_precision: crate::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: None,
             clinical_status: None,
@@ -1810,6 +1819,8 @@ fn map_condition(
             .and_then(|p| p.start.as_ref())
     });
     condition.onset = lenient_date("onset", onset, warnings);
+    // "2019-05", "2019": a month or a year as R4's dateTime allows, never a day made up.
+    condition.onset_precision = precision_of(condition.onset, onset);
     // Kept apart from the onset (above): the diagnosis began on or before the day it was
     // written down, a bound of the episode it names, never its start.
     condition.recorded = lenient_date("recordedDate", resource.recorded_date.as_ref(), warnings);
@@ -1820,6 +1831,7 @@ fn map_condition(
             .and_then(|p| p.end.as_ref())
     });
     condition.abatement = lenient_date("abatement", abatement, warnings);
+    condition.abatement_precision = precision_of(condition.abatement, abatement);
     // Words may name a day (or a month, a year: surely abated by its last day).
     if condition.abatement.is_none() {
         condition.abatement = resource
@@ -4557,6 +4569,9 @@ fn map_report(resource: &model::DiagnosticReport) -> Result<Option<Observation>,
             .and_then(|text| utc_offset_minutes(text))
             .filter(|minutes| *minutes != 0),
         since_utc_offset_minutes: None,
+        // "2024-05": a month, never its first day.
+        effective_precision: effective_text
+            .map_or(DatePrecision::Day, |text| DatePrecision::of_text(text)),
     }))
 }
 
@@ -4984,6 +4999,10 @@ fn map_observation(
             .filter(|minutes| *minutes != 0)
     };
     let effective_offset = offset_of(effective_text);
+    // A month or a year alone ("2026-03", as R4's dateTime allows) is every day of it: kept, so
+    // that the criteria read it as a window and the export writes it as given.
+    let effective_precision =
+        effective_text.map_or(DatePrecision::Day, |text| DatePrecision::of_text(text));
     let since_offset = since.and_then(|_| {
         offset_of(
             resource
@@ -5159,6 +5178,7 @@ fn map_observation(
             // export, which writes UTC, reads back the same.
             utc_offset_minutes: effective_offset,
             since_utc_offset_minutes: since_offset,
+            effective_precision,
             setting: if is_bp {
                 Some(setting_of(concept))
             } else {

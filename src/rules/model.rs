@@ -914,6 +914,25 @@ pub struct EventRule {
     /// the ILAE says nothing of rates.
     #[serde(default = "default_rate_current_units")]
     pub rate_current_units: f64,
+    /// A seizure count dated by a month or a year alone ("2026-03") is every day of it: whether
+    /// its seizures fell after the schedule could work cannot be told when that month holds the
+    /// day it became adequate. `undecided` (the default): the schedule's outcome is undecided
+    /// and the reasons say why; `after`: read as after (a failure); `before`: read as before
+    /// (no evidence either way). A local choice: the ILAE dates seizures, it does not say how to
+    /// read a record that does not.
+    #[serde(default)]
+    pub window_across_adequacy: WindowAcrossAdequacy,
+}
+
+/// How a seizure count dated by a month or a year that holds the day a schedule became
+/// adequate is read (see [`EventRule::window_across_adequacy`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowAcrossAdequacy {
+    #[default]
+    Undecided,
+    After,
+    Before,
 }
 
 /// [`EventRule::rate_current_units`] of a rule file that does not say: one unit.

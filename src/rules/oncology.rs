@@ -78,7 +78,9 @@ fn assessments_of<'c>(
     ctx.record
         .observations
         .iter()
-        .filter(move |o| o.local_day() >= line.start && o.local_day() <= until)
+        // Of a month or a year alone, only when all of it (up to today) is in the window: a
+        // status "in 2026-03" may be the next line's when that began in March.
+        .filter(move |o| o.local_day() >= line.start && o.last_local_day().min(ctx.today) <= until)
         .filter(move |o| !before_judged(ctx, line, Recorded::of(o)))
         .filter(move |o| next.is_none_or(|next| before_line(ctx, next, Recorded::of(o))))
 }
@@ -1856,7 +1858,8 @@ fn course_marrow<'a>(
     let until = next_course_start(ctx, line).map_or(window_end, |next| next.min(window_end));
     let in_window = ctx
         .observations(&spec.blasts)
-        .filter(move |o| o.local_day() > line.start && o.local_day() <= until);
+        // Of a month or a year alone, only when all of it (up to today) is in the window.
+        .filter(move |o| o.local_day() > line.start && o.last_local_day().min(ctx.today) <= until);
     if spec.response_marrow == "first" {
         in_window.min_by_key(|o| o.effective)
     } else {

@@ -73,15 +73,18 @@ pub(super) fn surely_within(
     let rate = rate_of(observation)?;
     let end = observation.local_day();
     let from = covered_from(observation, rate, reports, reach_days);
+    // Reported in a month or a year alone: its period ends on a day of it, the last at latest.
+    let last = observation.last_local_day();
     if observation.since.is_some() {
-        return Some((from, end));
+        return Some((from, last));
     }
     let current = (rate.period_days * current_units).round() as i64;
-    Some((from.max(shift(end, -current.max(0))), end))
+    Some((from.max(shift(end, -current.max(0))), last))
 }
 
 /// The days an observation places seizures on (none when it records none or says nothing):
-/// a rate's spread through the period it covers, a count's or a coded seizure's on its day.
+/// a rate's spread through the period it covers, a count's or a coded seizure's on its day (of
+/// a month or a year alone, its last day).
 pub(super) fn days_of(
     observation: &Observation,
     reports: &[&Observation],
@@ -92,7 +95,9 @@ pub(super) fn days_of(
     }
     let end = observation.local_day();
     let Some(rate) = rate_of(observation) else {
-        return vec![end];
+        // A count of a month or a year alone: on its last day, the latest it may have been, so
+        // that a freedom is never counted from before it (as "Last seizure: March 2021").
+        return vec![observation.last_local_day()];
     };
     let from = covered_from(observation, rate, reports, reach_days);
     // More than one a day is a seizure every day: the interval is at most a day.
@@ -160,6 +165,19 @@ mod tests {
         assert!(longest <= 16, "longest interval {longest} days: {days:?}");
         assert_eq!(days.last(), Some(&at("2020-12-14").date()));
         assert!(days.first().unwrap() < &at("2020-06-15").date());
+    }
+
+    #[test]
+    fn a_count_of_a_month_alone_is_on_its_last_day_never_its_first() {
+        let mut month = report(3.0, "{seizures}", "2026-03-01");
+        month.effective_precision = crate::domain::DatePrecision::Month;
+        let mut year = report(1.0, "{seizures}", "2025-01-01");
+        year.effective_precision = crate::domain::DatePrecision::Year;
+        let reports = [&year, &month];
+        assert_eq!(
+            all_days(&reports, 365),
+            vec![at("2025-12-31").date(), at("2026-03-31").date()]
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ use super::episode::Placement;
 use super::given::Given;
 use super::model::{
     DoseRule, EventRule, FailedTrials, ObservationSelector, ResponseRule, ScoreRule,
+    WindowAcrossAdequacy,
 };
 use super::numbers::trim_number;
 use super::observations::{Latest, agreed_latest};
@@ -1626,6 +1627,12 @@ fn judge(
         ));
     }
 
+    // Seizures dated by a month that holds the day the schedule became adequate: undecided, and
+    // why, rather than "no outcome recorded" (`window_across_adequacy`).
+    if let Some(EventEvidence::Untold(why)) = events {
+        return Result::Undecided(why);
+    }
+
     if ongoing {
         if days < spec.min_days {
             Result::Undecided(match at_dose {
@@ -2019,6 +2026,15 @@ fn depot_words<'c>(ctx: &'c Context<'c>, spec: &FailedTrials, trial: &Trial<'c>)
         })
 }
 
+/// Where a count dated by a month or a year alone lies across a schedule's bound.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Across {
+    /// Its month or year holds the day the schedule became adequate.
+    Adequacy,
+    /// It began on the schedule after it became adequate but runs past its end.
+    End,
+}
+
 enum EventEvidence {
     Failed(String),
     Sustained(String),
@@ -2028,6 +2044,10 @@ enum EventEvidence {
     SeizureFreeSoFar(String),
     /// A finished schedule with no seizure recorded after it could work.
     FreeOnSchedule(String),
+    /// Seizures counted over a month or a year that holds the day the schedule became adequate
+    /// (or ended): whether they fell on it when it could work cannot be told. The schedule's
+    /// outcome is undecided, never "no outcome recorded".
+    Untold(String),
 }
 
 /// Seizures on a schedule after it had time to work are a failure. On the current schedule,
@@ -2061,16 +2081,39 @@ fn seizure_evidence(
     let surely = |o: &Observation| {
         seizure_days::surely_within(o, &reports, rule.rate_reach_days, rule.rate_current_units)
     };
+    // A count dated by a month or a year alone is every day of it (never its first day), up to
+    // today at the latest: on the schedule only when all of them are.
+    let window = |o: &Observation| {
+        let first = o.since_day().unwrap_or_else(|| o.local_day());
+        (first, o.last_local_day().min(ctx.today).max(first))
+    };
+    let is_count =
+        |o: &Observation| seizure_days::rate_of(o).is_none() && finding(o) == Finding::Present;
+    // A count whose month or year holds the day the schedule became adequate (or the day it
+    // ended): its seizures may fall either side (`window_across_adequacy`).
+    let across = |o: &Observation| -> Option<Across> {
+        if !is_count(o) || o.effective_precision.is_day() {
+            return None;
+        }
+        let (first, last) = window(o);
+        if first < adequate_from && last >= adequate_from && first <= until {
+            Some(Across::Adequacy)
+        } else if first >= adequate_from && first <= until && last > until {
+            Some(Across::End)
+        } else {
+            None
+        }
+    };
     let on_schedule = |o: &Observation| {
         if let Some((from, to)) = surely(o) {
             from >= adequate_from && to <= until
+        } else if across(o) == Some(Across::Adequacy) {
+            rule.window_across_adequacy == WindowAcrossAdequacy::After
         } else {
-            seizure_days::rate_of(o).is_none()
-                // Local days on both sides (`adequate_from` is one): a count at 21:00-05:00
-                // on the day before is before it, though its UTC day is not.
-                && o.since_day().unwrap_or_else(|| o.local_day()) >= adequate_from
-                && o.local_day() <= until
-                && finding(o) == Finding::Present
+            let (first, last) = window(o);
+            // Local days on both sides (`adequate_from` is one): a count at 21:00-05:00
+            // on the day before is before it, though its UTC day is not.
+            is_count(o) && first >= adequate_from && last <= until
         }
     };
     let failure = reports
@@ -2097,12 +2140,38 @@ fn seizure_evidence(
                 .map_or(String::new(), |from| {
                     format!(", over the period from {from}")
                 });
+            let on = if seizure.effective_precision.is_day() {
+                format!("on {}", seizure.local_day())
+            } else {
+                format!("in {}", seizure.day_text())
+            };
             format!(
-                "seizures recorded on {} after {} on the schedule ({}{over})",
-                seizure.local_day(),
+                "seizures recorded {on} after {} on the schedule ({}{over})",
                 span(days_between(trial.start, seizure.local_day())),
                 what.trim_end()
             )
+        });
+    // The first count that cannot be placed either side of a bound, in words, unless the rule
+    // file reads it as before the schedule could work.
+    let untold = reports
+        .iter()
+        .filter(|o| o.local_day() <= until)
+        .find_map(|o| match across(o)? {
+            Across::Adequacy if rule.window_across_adequacy == WindowAcrossAdequacy::Before => None,
+            Across::Adequacy => Some(format!(
+                "seizures recorded in {}, the {} the schedule became adequate ({adequate_from}): \
+                 whether after it cannot be told ({})",
+                o.day_text(),
+                o.effective_precision.as_str(),
+                o.value_text().trim_end()
+            )),
+            Across::End => Some(format!(
+                "seizures recorded in {}, the {} the schedule ended ({until}): whether before \
+                 it cannot be told ({})",
+                o.day_text(),
+                o.effective_precision.as_str(),
+                o.value_text().trim_end()
+            )),
         });
     if !current {
         // A finished schedule with seizures on it failed. The current one failed only until it
@@ -2110,6 +2179,9 @@ fn seizure_evidence(
         // a time-point classification.
         if let Some(why) = failure {
             return Some(EventEvidence::Failed(why));
+        }
+        if let Some(why) = untold {
+            return Some(EventEvidence::Untold(why));
         }
         // A finished schedule whose diary shows no seizure from the time it could work to its
         // end: evidence against a recorded "no response".
@@ -2152,7 +2224,9 @@ fn seizure_evidence(
         // After seizures on the schedule, only a diary entry after the last one shows freedom.
         .filter(|day| failure.is_none() || *day > free_since);
     let Some(last_zero) = last_zero else {
-        return failure.map(EventEvidence::Failed);
+        return failure
+            .map(EventEvidence::Failed)
+            .or(untold.map(EventEvidence::Untold));
     };
     let free_days = days_between(free_since, last_zero).max(0);
 
@@ -2201,6 +2275,10 @@ fn seizure_evidence(
             EventEvidence::Undetermined(format!(
                 "seizure-free for {free_days} days: undetermined (ILAE) until {target} days ({basis})"
             ))
+        } else if let Some(why) = untold {
+            // Not yet free long enough, and seizures counted over a month or a year that may
+            // have fallen after the schedule could work: its outcome cannot be told.
+            EventEvidence::Untold(why)
         } else {
             EventEvidence::SeizureFreeSoFar(format!(
                 "seizure-free for {free_days} days so far; sustained freedom needs {target} days ({basis})"
@@ -2252,8 +2330,8 @@ fn begun_in_remission(
     let rule = spec.score.as_ref()?;
     let from = shift(first_session, -within_days.max(0));
     let Latest::One(baseline) = agreed_latest(ctx.observations(&rule.observation).filter(|o| {
-        let day = o.local_day();
-        o.value.is_some() && day >= from && day <= first_session
+        // Of a month or a year alone, only when all of it is on or before the session.
+        o.value.is_some() && o.local_day() >= from && o.last_local_day() <= first_session
     })) else {
         return None;
     };
@@ -2394,16 +2472,17 @@ fn ends_of_one_instrument<'a>(
     window: Window,
     any_follow_up_responds: Option<f64>,
 ) -> Option<Ends<'a>> {
+    // A score of a month or a year alone is every day of it: a baseline or a follow-up only
+    // when all of them are (a score "in 2026-03" of a trial begun on 2026-03-10 is neither).
     let baseline = agreed_latest(scores.iter().copied().filter(|o| {
-        let day = o.local_day();
-        day >= shift(window.start, -rule_baseline_days.max(0)) && day <= shift(window.start, 7)
+        o.local_day() >= shift(window.start, -rule_baseline_days.max(0))
+            && o.last_local_day() <= shift(window.start, 7)
     }));
     let mut follow_ups: Vec<&'a Observation> = scores
         .iter()
         .copied()
         .filter(|o| {
-            let day = o.local_day();
-            day >= window.follow_up_from && day <= shift(window.until, 7)
+            o.local_day() >= window.follow_up_from && o.last_local_day() <= shift(window.until, 7)
         })
         .collect();
     follow_ups.sort_by_key(|o| o.effective);

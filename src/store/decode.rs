@@ -58,6 +58,14 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
             ("abatement", Shape::Date),
             ("codings", Shape::Codings),
             ("recorded", Shape::Date),
+            (
+                "onset_precision",
+                Shape::Code(|t| DatePrecision::parse(t).is_ok()),
+            ),
+            (
+                "abatement_precision",
+                Shape::Code(|t| DatePrecision::parse(t).is_ok()),
+            ),
         ],
     ),
     (
@@ -90,6 +98,10 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
             ("since", Shape::DateTime),
             ("setting", Shape::Code(|t| BpSetting::parse(t).is_ok())),
             ("comparator", Shape::Code(|t| Comparator::parse(t).is_ok())),
+            (
+                "effective_precision",
+                Shape::Code(|t| DatePrecision::parse(t).is_ok()),
+            ),
         ],
     ),
     (

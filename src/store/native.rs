@@ -136,6 +136,8 @@ const CONDITION_COLUMNS: &[&str] = &[
     "source_id",
     "codings",
     "recorded",
+    "onset_precision",
+    "abatement_precision",
 ];
 const EXPOSURE_COLUMNS: &[&str] = &[
     "dates",
@@ -188,6 +190,7 @@ const OBSERVATION_COLUMNS: &[&str] = &[
     "system",
     "utc_offset",
     "since_utc_offset",
+    "effective_precision",
 ];
 const PROCEDURE_COLUMNS: &[&str] = &[
     "code",

@@ -462,8 +462,13 @@ impl Store {
 
 /// `patients.birth_precision`: NULL for a whole date.
 fn birth_precision_of(stored: Option<String>) -> Result<DatePrecision> {
+    precision_of("patients.birth_precision", stored)
+}
+
+/// A date's precision as stored: NULL is a day.
+fn precision_of(column: &'static str, stored: Option<String>) -> Result<DatePrecision> {
     stored.map_or(Ok(DatePrecision::Day), |text| {
-        parse_code("patients.birth_precision", &text, DatePrecision::parse)
+        parse_code(column, &text, DatePrecision::parse)
     })
 }
 
@@ -571,10 +576,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, system, code, display, onset, abatement, clinical_status,
-                verification_status, codings, recorded
+                verification_status, codings, recorded, onset_precision, abatement_precision
          FROM conditions WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, onset, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 11)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 13)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -589,7 +594,9 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             code: raw.text(3),
             display: raw.text(4),
             onset: parse_opt_date("conditions.onset", raw.opt(5))?,
+            onset_precision: precision_of("conditions.onset_precision", raw.opt(11))?,
             abatement: parse_opt_date("conditions.abatement", raw.opt(6))?,
+            abatement_precision: precision_of("conditions.abatement_precision", raw.opt(12))?,
             // Empty, not NULL: abated on a day the record did not give.
             abated_on_unknown_day: raw.opt(6).is_some_and(|text| text.is_empty()),
             recorded: parse_opt_date("conditions.recorded", raw.opt(10))?,
@@ -712,10 +719,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, code, display, value, value_code, unit, effective, setting,
-                comparator, since, system, utc_offset, since_utc_offset
+                comparator, since, system, utc_offset, since_utc_offset, effective_precision
          FROM observations WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, effective, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 14)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 15)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -738,6 +745,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             since_utc_offset_minutes: raw
                 .opt_int(13)
                 .and_then(|minutes| i32::try_from(minutes).ok()),
+            effective_precision: precision_of("observations.effective_precision", raw.opt(14))?,
         });
     }
 

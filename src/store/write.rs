@@ -8,8 +8,8 @@ use super::keys::{given_key, name_key};
 use super::sql_types::{SqlText, format_date, format_datetime};
 use super::{Result, StoreError};
 use crate::domain::{
-    Assessment, AssessmentStatus, BpSetting, Comparator, DrugExposure, DrugRole, Intent,
-    LineOrigin, PatientId, PatientRecord, Response, ReviewState, StopReason, TreatmentLine,
+    Assessment, AssessmentStatus, BpSetting, Comparator, DatePrecision, DrugExposure, DrugRole,
+    Intent, LineOrigin, PatientId, PatientRecord, Response, ReviewState, StopReason, TreatmentLine,
 };
 
 /// Where a row came from. What people wrote (`Entered`) always survives an import; `Fhir` rows
@@ -173,8 +173,9 @@ impl<'conn> RecordWriter<'conn> {
             condition: conn.prepare_cached(
                 "INSERT INTO conditions (patient_id, system, code, display, onset, abatement,
                                          clinical_status, verification_status, source, source_id,
-                                         codings, recorded)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                         codings, recorded, onset_precision,
+                                         abatement_precision)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?,
             exposure: conn.prepare_cached(
                 "INSERT INTO drug_exposures (patient_id, text, rxnorm, atc, start, end, dose_value,
@@ -199,9 +200,10 @@ impl<'conn> RecordWriter<'conn> {
             observation: conn.prepare_cached(
                 "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit,
                                            effective, setting, source, source_id, comparator,
-                                           since, system, utc_offset, since_utc_offset)
+                                           since, system, utc_offset, since_utc_offset,
+                                           effective_precision)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                         ?16)",
+                         ?16, ?17)",
             )?,
             procedure: conn.prepare_cached(
                 "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id,
@@ -395,6 +397,7 @@ impl<'conn> RecordWriter<'conn> {
                     Some(observation.system.as_str()).filter(|system| !system.is_empty()),
                     observation.utc_offset_minutes,
                     observation.since_utc_offset_minutes,
+                    precision_column(observation.effective_precision),
                 ])?;
             }
             self.ids.observations.push((observation.id, row));
@@ -442,6 +445,8 @@ impl<'conn> RecordWriter<'conn> {
                 source_id(|ids| &ids.conditions, index),
                 codings,
                 condition.recorded.map(format_date),
+                precision_column(condition.onset_precision),
+                precision_column(condition.abatement_precision),
             ])?;
             self.ids.conditions.push((condition.id, row));
         }
@@ -832,4 +837,9 @@ fn indications_json(indications: &[crate::domain::Indication]) -> Result<Option<
         return Ok(None);
     }
     Ok(Some(serde_json::to_string(indications)?))
+}
+
+/// A date's precision as stored: NULL for a day (what rows written before it was kept read as).
+fn precision_column(precision: DatePrecision) -> Option<&'static str> {
+    (!precision.is_day()).then(|| precision.as_str())
 }

@@ -346,6 +346,9 @@ fn as_schema_34(env: &mut Env, older: &str) {
              DROP TABLE patient_names;
              DROP TABLE refused_patient_ids;
              ALTER TABLE drug_exposures DROP COLUMN indications;
+             ALTER TABLE observations DROP COLUMN effective_precision;
+             ALTER TABLE conditions DROP COLUMN onset_precision;
+             ALTER TABLE conditions DROP COLUMN abatement_precision;
              PRAGMA user_version = 34;"
         ))
         .unwrap();
@@ -944,6 +947,9 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              UPDATE patients SET death_source = 'hosp-a';
              DROP TABLE death_reports;
              ALTER TABLE drug_exposures DROP COLUMN indications;
+             ALTER TABLE observations DROP COLUMN effective_precision;
+             ALTER TABLE conditions DROP COLUMN onset_precision;
+             ALTER TABLE conditions DROP COLUMN abatement_precision;
              PRAGMA user_version = 37;",
         )
         .unwrap();

@@ -5,8 +5,9 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
 
+use chrono::NaiveDate;
 use refract::domain::AssessmentStatus::{InsufficientData, NotMet, Refractory};
-use refract::domain::{Comparator, EvidenceKind, StopReason};
+use refract::domain::{Comparator, DatePrecision, EvidenceKind, StopReason};
 use serde_json::{Value, json};
 
 use super::support::{Case, Vignette, case, line, run, rx, time_ago};
@@ -622,6 +623,74 @@ fn a_coded_weekly_seizure_frequency_on_a_schedule_is_its_failure() {
             Refractory,
         )
         .reason("weekly")],
+    );
+}
+
+/// Levetiracetam failed, then lamotrigine from 2026-01-01 (adequate from 2026-03-02, 60 days
+/// on), ongoing, with 3 seizures counted in the month or year `first` begins (review R1-4).
+fn seizures_in_a_month(first: (i32, u32), precision: DatePrecision) -> Vignette {
+    let started = days_before_today(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+    patient()
+        .give(
+            rx("Levetiracetam 1500 mg/d")
+                .from(started + 300)
+                .until(started)
+                .stopped(StopReason::LackOfEfficacy),
+        )
+        .give(rx("Lamotrigine 400 mg/d").from(started))
+        .seizures_in(
+            3.0,
+            NaiveDate::from_ymd_opt(first.0, first.1, 1).unwrap(),
+            precision,
+        )
+}
+
+fn days_before_today(day: NaiveDate) -> i64 {
+    (super::support::today() - day).num_days()
+}
+
+/// A seizure count of a month or a year only is every day of it, never its first day: wholly
+/// after the day the schedule became adequate it is its failure, wholly before it is not, and
+/// a month that holds that day cannot be told either way (undecided, and said).
+#[test]
+fn a_seizure_count_of_a_month_is_a_window_against_the_day_a_schedule_could_work() {
+    run(
+        ID,
+        &[
+            case(
+                "3 seizures in 2026-03, the month lamotrigine became adequate (2026-03-02)",
+                seizures_in_a_month((2026, 3), DatePrecision::Month),
+                InsufficientData,
+            )
+            .missing(
+                "seizures recorded in 2026-03, the month the schedule became adequate \
+                 (2026-03-02): whether after it cannot be told",
+            ),
+            case(
+                "3 seizures in 2026, the year lamotrigine became adequate",
+                seizures_in_a_month((2026, 1), DatePrecision::Year),
+                InsufficientData,
+            )
+            .missing("seizures recorded in 2026, the year the schedule became adequate"),
+            case(
+                "3 seizures in 2026-04, wholly after adequacy: the schedule failed",
+                seizures_in_a_month((2026, 4), DatePrecision::Month),
+                Refractory,
+            )
+            .reason("seizures recorded in 2026-04 after"),
+            case(
+                "3 seizures in 2026-02, wholly before adequacy: no outcome",
+                seizures_in_a_month((2026, 2), DatePrecision::Month),
+                InsufficientData,
+            )
+            .missing("ongoing with no outcome recorded"),
+            case(
+                "3 seizures on 2026-03-01, the day before adequacy: no outcome",
+                seizures_in_a_month((2026, 3), DatePrecision::Day),
+                InsufficientData,
+            )
+            .missing("ongoing with no outcome recorded"),
+        ],
     );
 }
 

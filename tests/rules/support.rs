@@ -288,6 +288,8 @@ impl Vignette {
             display: display.to_owned(),
             onset: None,
             abatement: None,
+            onset_precision: refract::domain::DatePrecision::Day,
+            abatement_precision: refract::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: None,
             clinical_status: Some("active".into()),
@@ -309,6 +311,8 @@ impl Vignette {
             display: display.to_owned(),
             onset: None,
             abatement: None,
+            onset_precision: refract::domain::DatePrecision::Day,
+            abatement_precision: refract::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: None,
             clinical_status: Some(clinical.to_owned()),
@@ -342,6 +346,8 @@ impl Vignette {
             display: display.to_owned(),
             onset: None,
             abatement: None,
+            onset_precision: refract::domain::DatePrecision::Day,
+            abatement_precision: refract::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: None,
             clinical_status: clinical.map(str::to_owned),
@@ -369,6 +375,8 @@ impl Vignette {
             display: display.to_owned(),
             onset: onset.map(ago),
             abatement: abated.map(ago),
+            onset_precision: refract::domain::DatePrecision::Day,
+            abatement_precision: refract::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: recorded.map(ago),
             clinical_status: Some(clinical.to_owned()),
@@ -392,6 +400,8 @@ impl Vignette {
             display: display.to_owned(),
             onset,
             abatement: None,
+            onset_precision: refract::domain::DatePrecision::Day,
+            abatement_precision: refract::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: None,
             clinical_status: Some("active".into()),
@@ -503,6 +513,7 @@ impl Vignette {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            effective_precision: refract::domain::DatePrecision::Day,
         });
         self
     }
@@ -552,6 +563,27 @@ impl Vignette {
         )
     }
 
+    /// `count` seizures counted in a month or a year the record gives alone (`first`: its first
+    /// day; `precision`: `Month` or `Year`), as an import keeps "2026-03".
+    pub fn seizures_in(
+        mut self,
+        count: f64,
+        first: NaiveDate,
+        precision: refract::domain::DatePrecision,
+    ) -> Self {
+        self = self.observe_at(
+            observation_codes::SEIZURES_PER_MONTH,
+            "Seizure count",
+            count,
+            "{seizures}",
+            first.and_time(NaiveTime::MIN),
+        );
+        if let Some(last) = self.record.observations.last_mut() {
+            last.effective_precision = precision;
+        }
+        self
+    }
+
     /// A seizure frequency coded as an answer (refract's code of it, as an import stores
     /// "Weekly" or "Seizure free"), `days` days ago.
     pub fn seizure_answer(self, key: &str, days: i64) -> Self {
@@ -598,6 +630,7 @@ impl Vignette {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            effective_precision: refract::domain::DatePrecision::Day,
         });
         self
     }
@@ -719,6 +752,7 @@ impl Vignette {
                 comparator: None,
                 utc_offset_minutes: None,
                 since_utc_offset_minutes: None,
+                effective_precision: refract::domain::DatePrecision::Day,
             });
         }
         self
@@ -769,6 +803,7 @@ impl Vignette {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            effective_precision: refract::domain::DatePrecision::Day,
         });
         self
     }
@@ -800,6 +835,7 @@ impl Vignette {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            effective_precision: refract::domain::DatePrecision::Day,
         });
         self
     }

@@ -130,7 +130,7 @@ fn diagnoses_line(conditions: &[Condition], width: usize) -> String {
                 .into_iter()
                 .chain(
                     c.onset
-                        .map(|onset| format!("since {}", onset.format("%Y-%m"))),
+                        .map(|onset| format!("since {}", month_of(onset, c.onset_precision))),
                 )
                 .collect();
             if words.is_empty() {
@@ -177,18 +177,22 @@ fn render_diagnoses(detail: &PatientDetail, theme: Theme, frame: &mut Frame<'_>,
     let current = conditions.iter().filter(|c| c.is_current_in(conditions));
     let past = conditions.iter().filter(|c| !c.is_current_in(conditions));
     for (condition, is_current) in current.map(|c| (c, true)).chain(past.map(|c| (c, false))) {
-        let when = match (condition.onset, condition.abatement) {
-            (Some(onset), Some(end)) => {
-                format!("{} → {}", onset.format("%Y-%m"), end.format("%Y-%m"))
-            }
-            (None, Some(end)) => format!("until {}", end.format("%Y-%m")),
+        let onset = condition
+            .onset
+            .map(|onset| month_of(onset, condition.onset_precision));
+        let abatement = condition
+            .abatement
+            .map(|end| month_of(end, condition.abatement_precision));
+        let when = match (onset, abatement) {
+            (Some(onset), Some(end)) => format!("{onset} → {end}"),
+            (None, Some(end)) => format!("until {end}"),
             (Some(onset), None) if condition.abated_on_unknown_day => {
-                format!("{} → abated (date not recorded)", onset.format("%Y-%m"))
+                format!("{onset} → abated (date not recorded)")
             }
             (None, None) if condition.abated_on_unknown_day => {
                 String::from("abated (date not recorded)")
             }
-            (Some(onset), None) => format!("since {}", onset.format("%Y-%m")),
+            (Some(onset), None) => format!("since {onset}"),
             (None, None) => String::new(),
         };
         let mut detail_words: Vec<String> = Vec::new();
@@ -765,12 +769,15 @@ fn render_observations(
         .map(|o| {
             let value = o.value_text();
             Row::new(vec![
-                Cell::from(
+                // A month or a year alone is written as such, never as its first day.
+                Cell::from(if o.effective_precision.is_day() {
                     model
                         .zone
                         .day_of_kept(o.effective, o.utc_offset_minutes)
-                        .to_string(),
-                ),
+                        .to_string()
+                } else {
+                    o.day_text()
+                }),
                 Cell::from(o.display.clone()),
                 Cell::from(value),
                 Cell::from(o.setting.map_or("", |s| s.as_str()).to_owned()).style(theme.muted()),
@@ -1028,6 +1035,15 @@ fn render_history(
     );
 }
 
+/// A diagnosis's date to its month, or to its year when the record gave no more ("2019", never
+/// "2019-01").
+fn month_of(date: chrono::NaiveDate, precision: crate::domain::DatePrecision) -> String {
+    match precision {
+        crate::domain::DatePrecision::Year => crate::domain::DatePrecision::Year.format(date),
+        _ => date.format("%Y-%m").to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
@@ -1043,6 +1059,8 @@ mod tests {
             display: display.to_owned(),
             onset: NaiveDate::from_ymd_opt(1946, 7, 15),
             abatement: None,
+            onset_precision: crate::domain::DatePrecision::Day,
+            abatement_precision: crate::domain::DatePrecision::Day,
             abated_on_unknown_day: false,
             recorded: None,
             clinical_status: clinical.map(str::to_owned),
