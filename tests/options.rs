@@ -257,6 +257,7 @@ fn exposure(id: i64, text: &str, start: NaiveDateTime, end: Option<NaiveDateTime
         stop_text: None,
         utc_offset_minutes: None,
         end_utc_offset_minutes: None,
+        said_stopped: false,
     }
 }
 

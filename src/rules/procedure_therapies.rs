@@ -86,6 +86,8 @@ pub fn with_therapies(
                 stop_text: None,
                 utc_offset_minutes: procedure.utc_offset_minutes,
                 end_utc_offset_minutes,
+                // One infusion given, no word that the therapy stopped.
+                said_stopped: false,
             }
         })
         .collect();

@@ -155,6 +155,7 @@ const EXPOSURE_COLUMNS: &[&str] = &[
     "source_id",
     "utc_offset",
     "end_utc_offset",
+    "said_stopped",
 ];
 const LINE_COLUMNS: &[&str] = &[
     "ruleset",

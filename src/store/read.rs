@@ -605,10 +605,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, text, rxnorm, atc, start, end, dose_value, dose_unit, route, role,
-                stop_reason, cycles, dates, stop_text, utc_offset, end_utc_offset
+                stop_reason, cycles, dates, stop_text, utc_offset, end_utc_offset, said_stopped
          FROM drug_exposures WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, start, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 17)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 18)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -641,6 +641,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
             end_utc_offset_minutes: raw
                 .opt_int(16)
                 .and_then(|minutes| i32::try_from(minutes).ok()),
+            said_stopped: raw.int(17) != 0,
         });
     }
 

@@ -419,6 +419,7 @@ impl Vignette {
             stop_text: rx.stop_text.clone(),
             utc_offset_minutes: None,
             end_utc_offset_minutes: None,
+            said_stopped: false,
         });
         self
     }

@@ -962,6 +962,7 @@ mod tests {
             stop_text: None,
             utc_offset_minutes: None,
             end_utc_offset_minutes: None,
+            said_stopped: false,
         }
     }
 
