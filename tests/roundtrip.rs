@@ -2166,7 +2166,11 @@ fn a_statement_that_the_drug_stopped_still_stops_it_after_a_round_trip() {
     let dir = TempDir::new().unwrap();
     let db = imported(&dir, "stop", &resources);
     let ongoing = "SELECT count(*) FROM drug_exposures WHERE end IS NULL";
-    assert_eq!(text_rows(&db, ongoing), [["0"]], "the statement stops the home drug");
+    assert_eq!(
+        text_rows(&db, ongoing),
+        [["0"]],
+        "the statement stops the home drug"
+    );
     assert_fhir_round_trip(&dir, &db, "stop");
     assert_eq!(
         text_rows(&dir.path().join("stop.copy.db"), ongoing),

@@ -25,8 +25,8 @@ use crate::store::imports::ShownMrn;
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
 
 use super::carried::{
-    CYCLES_URL, DATES_URL, GIVEN_AS_COURSE, GIVEN_AS_DOSES, GIVEN_AS_URL, GIVEN_UNTIL_URL, LINE_CATEGORY,
-    LINE_CODES, LINE_OUTCOME_TAG, LINE_URL, ROLE_URL, STOP_REASON_CODES,
+    CYCLES_URL, DATES_URL, GIVEN_AS_COURSE, GIVEN_AS_DOSES, GIVEN_AS_URL, GIVEN_UNTIL_URL,
+    LINE_CATEGORY, LINE_CODES, LINE_OUTCOME_TAG, LINE_URL, ROLE_URL, STOP_REASON_CODES,
 };
 use super::wire_out::{
     Activity, ActivityDetail, Annotation, CarePlan, CodeableConcept, Coding, Condition, Display,
