@@ -2179,6 +2179,84 @@ fn a_statement_that_the_drug_stopped_still_stops_it_after_a_round_trip() {
     );
 }
 
+/// Drug records stored before refract kept whether their source said the drug stopped (a file
+/// of schema 38, a document with no `said_stopped`) are read as said stopped: exported as every
+/// ended record was until then, until their files are imported again.
+#[test]
+fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
+    let resources = vec![
+        mr_patient(),
+        home_levetiracetam(),
+        serde_json::json!({
+            "resourceType": "MedicationRequest", "id": "ward", "status": "completed",
+            "intent": "order", "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept":
+                crate::fhir::coding(crate::fhir::RXNORM, "114477", "levetiracetam"),
+            "authoredOn": "2026-02-01",
+            "dosageInstruction": [{
+                "timing": {"repeat": {
+                    "frequency": 2, "period": 1, "periodUnit": "d",
+                    "boundsPeriod": {"start": "2026-02-01", "end": "2026-02-05"}
+                }},
+                "doseAndRate": [{"doseQuantity": {"value": 500, "unit": "mg"}}]
+            }]
+        }),
+    ];
+    let given_as = |dir: &TempDir, db: &Path| -> Vec<String> {
+        exported(dir, db, "MedicationStatement")
+            .iter()
+            .filter(|statement| statement["status"] == "completed")
+            .map(|statement| {
+                statement["extension"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|e| e["url"].as_str().is_some_and(|u| u.ends_with("/given-as")))
+                    .map_or_else(|| String::from("-"), |e| e["valueCode"].to_string())
+            })
+            .collect()
+    };
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "kept", &resources);
+    assert_eq!(given_as(&dir, &db), [r#""course""#]);
+
+    // A document written before: its drug rows carry no `said_stopped`.
+    let document = dir.path().join("kept.json");
+    json_export(&db, &document, &[]);
+    let mut older: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&document).unwrap()).unwrap();
+    for exposure in older["patients"][0]["exposures"].as_array_mut().unwrap() {
+        assert!(
+            exposure
+                .as_object_mut()
+                .unwrap()
+                .remove("said_stopped")
+                .is_some()
+        );
+    }
+    let older_document = dir.path().join("older.json");
+    std::fs::write(&older_document, older.to_string()).unwrap();
+    let restored = dir.path().join("restored.db");
+    refract(&restored)
+        .arg("import")
+        .arg(&older_document)
+        .assert()
+        .success();
+    assert_eq!(given_as(&dir, &restored), ["-"]);
+
+    // A file of schema 38.
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "ALTER TABLE drug_exposures DROP COLUMN said_stopped;
+             PRAGMA user_version = 38;",
+        )
+        .unwrap();
+    }
+    refract(&db).arg("check").assert().success();
+    assert_eq!(given_as(&dir, &db), ["-"]);
+}
+
 /// Levetiracetam 750 mg twice a day taken at home since June 2025, as stated on 1 February 2026.
 fn home_levetiracetam() -> serde_json::Value {
     serde_json::json!({
