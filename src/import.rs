@@ -282,7 +282,13 @@ fn this_host() -> String {
 /// alive; files are read again to find the reporters a version that kept one forgot.
 /// Also in 18: a drug statement of refract's export carrying `given-as` `doses` (a
 /// cycle of doses given, a completed order's cycles, pharmacy fills) is read as those doses
-/// were, never as a record that the drug stopped (`restates_doses` is kept).
+/// were, never as a record that the drug stopped (kept, now `ends_without_a_stop`).
+/// Also in 18: each drug record keeps whether its source said the drug stopped
+/// (`drug_exposures.said_stopped`, migration 0041: a status `stopped`, a statement `completed`,
+/// a stop reason that is no dose change; never a request `completed`, a dose period ended by the
+/// next, doses given or fills), and a record that only ended is exported `given-as` `course`
+/// (or `doses`), read back alike as no stop (R1-3: a five-day ward order read back stopped the
+/// home drug); a step of a titration ended by the next step is no stop either.
 /// Also in 18: a mass given at a volume's rate is the mass given unless it ran an hour or more
 /// (R1-5); a dose by body weight keeps its schedule (20 mg/kg twice a day is 40 mg/kg/d, R1-6).
 /// Also in 18: a concentration written "250 mg/5 ml" (the unit glued to the slash) is read, so a

@@ -258,6 +258,7 @@ fn exposure(id: i64, text: &str, start: NaiveDateTime, end: Option<NaiveDateTime
         utc_offset_minutes: None,
         end_utc_offset_minutes: None,
         indications: Vec::new(),
+        said_stopped: false,
     }
 }
 

@@ -815,6 +815,7 @@ fn as_schema_29(db: &Path) {
          DROP TABLE patient_names;
          DROP TABLE refused_patient_ids;
          DROP TABLE death_reports;
+         ALTER TABLE drug_exposures DROP COLUMN said_stopped;
          ALTER TABLE patients DROP COLUMN mrn_use;
          ALTER TABLE patients DROP COLUMN mrn_type;
          ALTER TABLE drug_exposures DROP COLUMN indications;
@@ -2080,6 +2081,199 @@ fn ward_doses_of_a_home_drug_come_back_without_stopping_it() {
     let dir = TempDir::new().unwrap();
     let db = imported(&dir, "ward", &resources);
     assert_fhir_round_trip(&dir, &db, "ward");
+}
+
+/// A five-day ward order of a drug taken at home (review R1-3, the order's part): the home
+/// statement `active` since June, a MedicationRequest `completed` over five days of February (no
+/// count of doses) and the ten doses given on it. A request `completed` is the natural end of
+/// that order, no word that the drug stopped: exported as a statement `completed`, which says
+/// the drug is no longer taken, it cut the home drug and made a second line in the copy. Read
+/// back, the copy keeps the home drug ongoing and the same courses and lines.
+#[test]
+fn a_completed_ward_order_of_a_home_drug_comes_back_without_stopping_it() {
+    let levetiracetam = crate::fhir::coding(crate::fhir::RXNORM, "114477", "levetiracetam");
+    let mut resources = vec![
+        mr_patient(),
+        crate::fhir::condition(
+            "dx",
+            "urn:uuid:p1",
+            crate::fhir::SNOMED,
+            "84757009",
+            "Epilepsy",
+        ),
+        home_levetiracetam(),
+        serde_json::json!({
+            "resourceType": "MedicationRequest", "id": "ward", "status": "completed",
+            "intent": "order", "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept": levetiracetam,
+            "authoredOn": "2026-02-01T08:00:00Z",
+            "dosageInstruction": [{
+                "timing": {"repeat": {
+                    "frequency": 2, "period": 1, "periodUnit": "d",
+                    "boundsPeriod": {"start": "2026-02-01T08:00:00Z", "end": "2026-02-05T20:00:00Z"}
+                }},
+                "doseAndRate": [{"doseQuantity": {"value": 500, "unit": "mg"}}]
+            }]
+        }),
+    ];
+    for dose in 0..10 {
+        let hour = if dose % 2 == 0 { "08" } else { "20" };
+        resources.push(serde_json::json!({
+            "resourceType": "MedicationAdministration", "id": format!("a{dose}"),
+            "status": "completed", "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept": levetiracetam,
+            "request": {"reference": "MedicationRequest/ward"},
+            "effectiveDateTime": format!("2026-02-{:02}T{hour}:00:00Z", 1 + dose / 2),
+            "dosage": {"route": {"text": "Oral route"}, "dose": {"value": 500, "unit": "mg"}}
+        }));
+    }
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "order", &resources);
+    let ongoing = "SELECT start FROM drug_exposures WHERE end IS NULL";
+    assert_eq!(text_rows(&db, ongoing), [["2025-06-01 00:00:00"]]);
+    assert_fhir_round_trip(&dir, &db, "order");
+    assert_eq!(
+        text_rows(&dir.path().join("order.copy.db"), ongoing),
+        [["2025-06-01 00:00:00"]],
+        "the home drug is still taken in the copy"
+    );
+}
+
+/// A statement `completed` of a drug taken at home (review R1-3, what must stay): "no longer
+/// being taken" is a stop, and cuts the home drug in the file the export is read into as in the
+/// file it came from.
+#[test]
+fn a_statement_that_the_drug_stopped_still_stops_it_after_a_round_trip() {
+    let resources = vec![
+        mr_patient(),
+        crate::fhir::condition(
+            "dx",
+            "urn:uuid:p1",
+            crate::fhir::SNOMED,
+            "84757009",
+            "Epilepsy",
+        ),
+        home_levetiracetam(),
+        serde_json::json!({
+            "resourceType": "MedicationStatement", "id": "stop", "status": "completed",
+            "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept":
+                crate::fhir::coding(crate::fhir::RXNORM, "114477", "levetiracetam"),
+            "effectivePeriod": {"start": "2026-02-01", "end": "2026-02-05"},
+            "dateAsserted": "2026-02-06",
+            "dosage": [{
+                "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+                "doseAndRate": [{"doseQuantity": {"value": 500, "unit": "mg"}}]
+            }]
+        }),
+    ];
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "stop", &resources);
+    let ongoing = "SELECT count(*) FROM drug_exposures WHERE end IS NULL";
+    assert_eq!(
+        text_rows(&db, ongoing),
+        [["0"]],
+        "the statement stops the home drug"
+    );
+    assert_fhir_round_trip(&dir, &db, "stop");
+    assert_eq!(
+        text_rows(&dir.path().join("stop.copy.db"), ongoing),
+        [["0"]],
+        "it still does in the copy"
+    );
+}
+
+/// Drug records stored before refract kept whether their source said the drug stopped (a file
+/// of schema 38, a document with no `said_stopped`) are read as said stopped: exported as every
+/// ended record was until then, until their files are imported again.
+#[test]
+fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
+    let resources = vec![
+        mr_patient(),
+        home_levetiracetam(),
+        serde_json::json!({
+            "resourceType": "MedicationRequest", "id": "ward", "status": "completed",
+            "intent": "order", "subject": {"reference": "urn:uuid:p1"},
+            "medicationCodeableConcept":
+                crate::fhir::coding(crate::fhir::RXNORM, "114477", "levetiracetam"),
+            "authoredOn": "2026-02-01",
+            "dosageInstruction": [{
+                "timing": {"repeat": {
+                    "frequency": 2, "period": 1, "periodUnit": "d",
+                    "boundsPeriod": {"start": "2026-02-01", "end": "2026-02-05"}
+                }},
+                "doseAndRate": [{"doseQuantity": {"value": 500, "unit": "mg"}}]
+            }]
+        }),
+    ];
+    let given_as = |dir: &TempDir, db: &Path| -> Vec<String> {
+        exported(dir, db, "MedicationStatement")
+            .iter()
+            .filter(|statement| statement["status"] == "completed")
+            .map(|statement| {
+                statement["extension"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|e| e["url"].as_str().is_some_and(|u| u.ends_with("/given-as")))
+                    .map_or_else(|| String::from("-"), |e| e["valueCode"].to_string())
+            })
+            .collect()
+    };
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "kept", &resources);
+    assert_eq!(given_as(&dir, &db), [r#""course""#]);
+
+    // A document written before: its drug rows carry no `said_stopped`.
+    let document = dir.path().join("kept.json");
+    json_export(&db, &document, &[]);
+    let mut older: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&document).unwrap()).unwrap();
+    for exposure in older["patients"][0]["exposures"].as_array_mut().unwrap() {
+        assert!(
+            exposure
+                .as_object_mut()
+                .unwrap()
+                .remove("said_stopped")
+                .is_some()
+        );
+    }
+    let older_document = dir.path().join("older.json");
+    std::fs::write(&older_document, older.to_string()).unwrap();
+    let restored = dir.path().join("restored.db");
+    refract(&restored)
+        .arg("import")
+        .arg(&older_document)
+        .assert()
+        .success();
+    assert_eq!(given_as(&dir, &restored), ["-"]);
+
+    // A file of schema 40 (before migration 0041).
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "ALTER TABLE drug_exposures DROP COLUMN said_stopped;
+             PRAGMA user_version = 40;",
+        )
+        .unwrap();
+    }
+    refract(&db).arg("check").assert().success();
+    assert_eq!(given_as(&dir, &db), ["-"]);
+}
+
+/// Levetiracetam 750 mg twice a day taken at home since June 2025, as stated on 1 February 2026.
+fn home_levetiracetam() -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "MedicationStatement", "id": "home", "status": "active",
+        "subject": {"reference": "urn:uuid:p1"},
+        "medicationCodeableConcept":
+            crate::fhir::coding(crate::fhir::RXNORM, "114477", "levetiracetam"),
+        "effectivePeriod": {"start": "2025-06-01"}, "dateAsserted": "2026-02-01",
+        "dosage": [{
+            "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {"value": 750, "unit": "mg"}}]
+        }]
+    })
 }
 
 /// Pharmacy fills of a drug beside an open statement of it (review R1-3, the same fault for

@@ -229,6 +229,9 @@ impl<'a> Builder<'a> {
             }),
             route,
             role,
+            // A course stopped for a reason said the drug stopped; one that only ended (a
+            // ward course, a course run to its length) said no more than that it ended.
+            said_stopped: stop.is_some(),
             stop_reason: stop,
             cycles: None,
             dates: crate::domain::DatesKnown::Stated,

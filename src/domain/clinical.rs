@@ -447,6 +447,22 @@ pub struct DrugExposure {
     /// they state nothing. A course joined from several records holds each one's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indications: Vec<Indication>,
+    /// Whether its own record said the drug STOPPED, not only that this course of it ended: a
+    /// request or statement `stopped`, a statement `completed` ("no longer being taken"), a stop
+    /// reason that is not a dose change. A request `completed` (a five-day ward order), a
+    /// statement with an end date, a dose period ended by the next dose, doses given and fills
+    /// say the course ended, no more. An export writes the difference (see `fhir::carried`),
+    /// so that read back the end of a course never stops another record of the drug. `true`
+    /// for rows and documents stored before it was kept (exported as they were until their
+    /// files are read again).
+    #[serde(default = "said_before_it_was_kept")]
+    pub said_stopped: bool,
+}
+
+/// What a drug record stored before `said_stopped` was kept is read as: said stopped, as
+/// exports until then wrote every ended record.
+fn said_before_it_was_kept() -> bool {
+    true
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's skip_serializing_if calls
@@ -1436,6 +1452,7 @@ mod tests {
             utc_offset_minutes: None,
             end_utc_offset_minutes: None,
             indications: Vec::new(),
+            said_stopped: false,
         };
         let record = PatientRecord {
             exposures: vec![
@@ -1497,6 +1514,7 @@ mod tests {
             utc_offset_minutes: None,
             end_utc_offset_minutes: None,
             indications: Vec::new(),
+            said_stopped: false,
         };
         let mut record = PatientRecord {
             patient: Some(Patient {

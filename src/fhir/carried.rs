@@ -24,11 +24,17 @@
 //!   at a time are kept as one exposure a cycle, not dose by dose: each is one
 //!   MedicationStatement over its cycle (with its route, `dosage.route`), never made-up
 //!   MedicationAdministrations.
-//! - A drug record of doses given or handed over (a cycle of doses given one at a time, a
-//!   completed order's cycles, pharmacy fills): status `completed` says that course ended, and
-//!   `given-as` (`valueCode` `doses`) says it is no statement that the drug stopped, so that
-//!   refract reads it back as it read the doses, which never cut another record of the drug (ward
-//!   doses of a drug taken at home read back as a statement `completed` stopped the home drug).
+//! - A drug record that ended with no word that the drug stopped (`DrugExposure::said_stopped`
+//!   false): status `completed` says that course ended, and `given-as` says it is no statement
+//!   that the drug stopped ("no longer being taken" is what R4 makes of a statement
+//!   `completed`), so that refract reads it back as it read the source, which never cut another
+//!   record of the drug (ward doses of a drug taken at home, or the five-day ward order they
+//!   were given on, read back as statements `completed` stopped the home drug). Its code says
+//!   what the record was: `doses` for doses given or handed over (a cycle of doses given one at
+//!   a time, a completed order's cycles, pharmacy fills), `course` for any other course that
+//!   ended (a request `completed`, a statement with an end date, a dose period ended by the
+//!   next dose); both are read back alike. A record whose source said the drug stopped goes out
+//!   with no `given-as`, and reads back as the stop it was.
 //! - A stop reason: `statusReason` (and the mCODE termination reason) with refract's own code
 //!   first, then the SNOMED CT code `assets/stop_reasons.toml` reads back as the same reason;
 //!   words nothing understood are written as they are, as text alone.
@@ -73,10 +79,11 @@ pub const DATES_URL: &str = "https://refract.dev/fhir/StructureDefinition/dates-
 pub const ROLE_URL: &str = "https://refract.dev/fhir/StructureDefinition/drug-role";
 /// Cycles of a drug given.
 pub const CYCLES_URL: &str = "https://refract.dev/fhir/StructureDefinition/cycles";
-/// A drug record restating doses given or handed over, no word that the drug stopped (its one
-/// code: [`GIVEN_AS_DOSES`]).
+/// A drug record that ended with no word that the drug stopped: doses given or handed over
+/// ([`GIVEN_AS_DOSES`]), or another course that ended ([`GIVEN_AS_COURSE`]).
 pub const GIVEN_AS_URL: &str = "https://refract.dev/fhir/StructureDefinition/given-as";
 pub const GIVEN_AS_DOSES: &str = "doses";
+pub const GIVEN_AS_COURSE: &str = "course";
 /// refract's stop reasons (`StopReason`'s machine names).
 pub const STOP_REASON_CODES: &str = "https://refract.dev/fhir/CodeSystem/stop-reason";
 /// The category of a line's CarePlan, and the tag of what the export restates of a line.
@@ -142,9 +149,13 @@ pub fn cycles(extensions: &[Extension]) -> Option<u32> {
         .filter(|n| *n > 0)
 }
 
-/// Whether refract wrote a drug record as doses given or handed over (see [`GIVEN_AS_URL`]).
-pub fn restates_doses(extensions: &[Extension]) -> bool {
-    find(extensions, GIVEN_AS_URL).and_then(|e| e.value_code.as_deref()) == Some(GIVEN_AS_DOSES)
+/// Whether refract wrote a drug record as a course that ended with no word that the drug
+/// stopped, doses or any other (see [`GIVEN_AS_URL`]).
+pub fn ends_without_a_stop(extensions: &[Extension]) -> bool {
+    matches!(
+        find(extensions, GIVEN_AS_URL).and_then(|e| e.value_code.as_deref()),
+        Some(GIVEN_AS_DOSES | GIVEN_AS_COURSE)
+    )
 }
 
 /// Whether a resource is what refract's export restates of a line (read with the line).

@@ -25,8 +25,8 @@ use crate::store::imports::ShownMrn;
 use crate::store::{PatientCase, PatientSummary, Store, StoreError, format_date, format_datetime};
 
 use super::carried::{
-    CYCLES_URL, DATES_URL, GIVEN_AS_DOSES, GIVEN_AS_URL, GIVEN_UNTIL_URL, LINE_CATEGORY,
-    LINE_CODES, LINE_OUTCOME_TAG, LINE_URL, ROLE_URL, STOP_REASON_CODES,
+    CYCLES_URL, DATES_URL, GIVEN_AS_COURSE, GIVEN_AS_DOSES, GIVEN_AS_URL, GIVEN_UNTIL_URL,
+    LINE_CATEGORY, LINE_CODES, LINE_OUTCOME_TAG, LINE_URL, ROLE_URL, STOP_REASON_CODES,
 };
 use super::wire_out::{
     Activity, ActivityDetail, Annotation, CarePlan, CodeableConcept, Coding, Condition, Display,
@@ -830,8 +830,8 @@ fn patient_entries(
                 ..Extension::default()
             });
         }
-        if restates_doses(exposure) {
-            extension.push(code_extension(GIVEN_AS_URL, GIVEN_AS_DOSES));
+        if let Some(given_as) = given_as(exposure) {
+            extension.push(code_extension(GIVEN_AS_URL, given_as));
         }
         let status = if exposure.end.is_none() {
             "active"
@@ -1524,13 +1524,24 @@ fn way_forward_entries(summary: &PatientSummary, key: &str) -> Vec<Entry> {
     entries
 }
 
-/// Whether a drug record is doses given or handed over, which never said the drug stopped: cycles
-/// of doses (given one at a time, or a completed order's), pharmacy fills. Its statement says
-/// `completed` for the course that ended, and `given-as` that this is all it says (see
-/// `carried`): read back as a statement that the drug stopped, ward doses of a drug taken at
-/// home cut the home drug to its first day.
-fn restates_doses(exposure: &DrugExposure) -> bool {
-    exposure.cycles.is_some() || exposure.dates == DatesKnown::Dispensed
+/// The `given-as` code of a drug record that ended with no word that the drug stopped (see
+/// [`DrugExposure::said_stopped`] and `carried`), `None` for one still given or whose source said
+/// it stopped. Its statement says `completed` (or `stopped`, with a reason) for the course that
+/// ended, and `given-as` that this is all it says: read back as a statement that the drug
+/// stopped, ward doses of a drug taken at home, or the five-day ward order they were given on,
+/// cut the home drug to its first day. `doses` for doses given or handed over (cycles given,
+/// pharmacy fills), `course` for any other course.
+fn given_as(exposure: &DrugExposure) -> Option<&'static str> {
+    if exposure.end.is_none() || exposure.said_stopped {
+        return None;
+    }
+    Some(
+        if exposure.cycles.is_some() || exposure.dates == DatesKnown::Dispensed {
+            GIVEN_AS_DOSES
+        } else {
+            GIVEN_AS_COURSE
+        },
+    )
 }
 
 /// A drug's dosage as R4 says what refract knows of it. A dose per administration and its

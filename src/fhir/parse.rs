@@ -210,11 +210,17 @@ pub struct MedicationRecord {
     /// out of the stored JSON when not said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asserted: Option<NaiveDateTime>,
-    /// refract's own export of doses given or handed over (a cycle of administrations, a
-    /// completed order's cycles, fills; see `carried::GIVEN_AS_URL`): read as those doses were,
-    /// never as a record that the drug stopped. Left out of the stored JSON when false.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub restates_doses: bool,
+    /// refract's own export of a course that ended with no word that the drug stopped (doses
+    /// given or handed over, a completed order, a statement with an end: see
+    /// `carried::GIVEN_AS_URL`): read as its source was, never as a record that the drug
+    /// stopped. Left out of the stored JSON when false (`restates_doses` in JSON stored when
+    /// only doses were written so).
+    #[serde(
+        default,
+        alias = "restates_doses",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub ends_without_a_stop: bool,
     /// A MedicationAdministration given over a period (`effectivePeriod`): how long an amount
     /// given at a rate ran. Left out of the stored JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -500,8 +506,9 @@ pub struct MedicationMeta {
     pub administered: bool,
     /// A pharmacy fill, to be joined with the drug's other fills.
     pub dispensed: bool,
-    /// refract's export of doses given or handed over (see [`MedicationRecord::restates_doses`]).
-    pub restates_doses: bool,
+    /// refract's export of a course that ended with no word of a stop (see
+    /// [`MedicationRecord::ends_without_a_stop`]).
+    pub ends_without_a_stop: bool,
     /// A completed order's doses (`timing.repeat.count` of a schedule a week or more apart),
     /// read as the cycles they fall in once the drug's cycle length is known (see
     /// [`cycles_of_order`]).
@@ -2032,10 +2039,10 @@ fn map_medication(
     };
 
     // R4's status words saying the drug is no longer taken (see `MedicationRecord::stopped`);
-    // refract's own statement of doses given says `completed` of them alone.
-    let restates_doses = carried::restates_doses(&resource.extension);
+    // refract's own statement of a course that ended says `completed` of that course alone.
+    let ends_without_a_stop = carried::ends_without_a_stop(&resource.extension);
     let stopped = !dispensed
-        && !restates_doses
+        && !ends_without_a_stop
         && matches!(
             (raw.resource_type, status),
             (_, "stopped") | ("MedicationStatement", "completed")
@@ -2115,7 +2122,7 @@ fn map_medication(
                 .and_then(|text| parse_datetime(text).ok()),
             given_over_period: raw.resource_type == "MedicationAdministration"
                 && resource.effective_period.is_some(),
-            restates_doses,
+            ends_without_a_stop,
             role: carried::role(&resource.extension),
             cycles: carried::cycles(&resource.extension),
             dispensed,
@@ -2764,8 +2771,8 @@ fn dated_steps(
 /// Medication it refers to, unless it carries its own; `None` when that Medication was never
 /// imported), the ingredients that Medication refers to found with `find`: one per dose
 /// period, in order, a titration's dated steps each one of their own (see [`dated_steps`]), as
-/// fills at another dose are (see [`fills_of`]). Also returns the ingredient references found
-/// nowhere.
+/// fills at another dose are (see [`fills_of`]), each keeping whether the record said the drug
+/// stopped (see [`said_stopped`]). Also returns the ingredient references found nowhere.
 pub fn finish_medication(
     record: &MedicationRecord,
     referred: Option<&Product>,
@@ -2864,6 +2871,8 @@ pub fn finish_medication(
                 Indication::add_unique(&mut said, reason.indication.clone());
                 said
             }),
+        // Each dose period's own, from its meta (below).
+        said_stopped: false,
     };
     let meta = MedicationMeta {
         key,
@@ -2871,7 +2880,7 @@ pub fn finish_medication(
         end_recorded: record.end_recorded,
         administered: record.administered,
         dispensed: record.dispensed,
-        restates_doses: record.restates_doses,
+        ends_without_a_stop: record.ends_without_a_stop,
         planned_doses: record
             .dosages
             .iter()
@@ -2900,10 +2909,22 @@ pub fn finish_medication(
             .collect(),
     };
     let meta = with_order_supply(meta, record, exposure.dose.as_ref(), &name);
-    (
-        dose_periods(record, exposure, meta, &name),
-        drug.map(|drug| drug.missing).unwrap_or_default(),
-    )
+    let periods = dose_periods(record, exposure, meta, &name)
+        .into_iter()
+        .map(|(mut period, meta)| {
+            period.said_stopped = said_stopped(&period, &meta);
+            (period, meta)
+        })
+        .collect();
+    (periods, drug.map(|drug| drug.missing).unwrap_or_default())
+}
+
+/// Whether a drug record, as the exposure it is kept as, said the drug stopped (see
+/// [`DrugExposure::said_stopped`]): what [`says_the_drug_stopped`] reads it as. Doses given one
+/// at a time and fills never are: they say what was given or handed over, and are never read as
+/// a stop of the drug's other records (see [`record_of`]).
+fn said_stopped(exposure: &DrugExposure, meta: &MedicationMeta) -> bool {
+    !meta.administered && !meta.dispensed && says_the_drug_stopped(exposure, meta)
 }
 
 /// An order's supply (see [`OrderSupply`]) as the day it runs out: its fills' duration, else
@@ -3035,11 +3056,14 @@ fn dose_periods(
                 });
             }
             if index < last {
+                // A step ends where the next dose begins: a dose change, never a stop, whatever
+                // the record says of its own end.
                 step.stop_reason = None;
                 step.stop_text = None;
                 step.dates = DatesKnown::Stated;
                 step_meta.active = false;
                 step_meta.end_recorded = true;
+                step_meta.stopped = false;
             }
             (step, step_meta)
         })
@@ -6594,7 +6618,7 @@ fn stopped_by_other_records(
             end: exposure.end,
             dose: exposure.dose.clone(),
             stopped_for_a_reason: !meta.dose_changed
-                && !meta.restates_doses
+                && !meta.ends_without_a_stop
                 && (exposure.stop_reason.is_some() || exposure.stop_text.is_some()),
             says_stopped: says_the_drug_stopped(exposure, meta),
         })
@@ -6714,11 +6738,12 @@ const TAKEN_OVER_WITHIN_HOURS: i64 = 24;
 /// hyponatraemia). A request `completed` with no reason says its own actions occurred (a
 /// five-day course in hospital, a planned period ended): no word of the drug's other courses.
 /// A reason saying the dose changed ("Dose adjustment") is a handover to the new dose, never a
-/// stop, whatever the status; nor is refract's own statement of doses given or handed over
-/// (see [`MedicationRecord::restates_doses`]), as the doses themselves never were.
+/// stop, whatever the status; nor is refract's own statement of a course that ended with no
+/// word of a stop (see [`MedicationRecord::ends_without_a_stop`]), as its source never was.
+/// What an exposure keeps of it is [`DrugExposure::said_stopped`] (see [`finish_medication`]).
 fn says_the_drug_stopped(exposure: &DrugExposure, meta: &MedicationMeta) -> bool {
     let for_a_reason = exposure.stop_reason.is_some() || exposure.stop_text.is_some();
-    !meta.dose_changed && !meta.restates_doses && (meta.stopped || for_a_reason)
+    !meta.dose_changed && !meta.ends_without_a_stop && (meta.stopped || for_a_reason)
 }
 
 /// An open record (an `active` order or statement, no end of its own: "ongoing") of a drug that
@@ -6913,10 +6938,12 @@ fn merge_renewals(
                     if let Some(dose) = &exposure.dose
                         && era.dose.as_ref() != Some(dose)
                     {
-                        // The dose period before ends where this one begins.
+                        // The dose period before ends where this one begins: a dose change,
+                        // never a stop.
                         era.end = Some(exposure.start.max(era.start));
                         era.dates = DatesKnown::Stated;
                         era.stop_text = None;
+                        era.said_stopped = false;
                         let mut step = exposure.clone();
                         step.end = end;
                         step.dates = dates;
@@ -6927,6 +6954,7 @@ fn merge_renewals(
                     // Renewed: the era runs on; the latest record says how it ended.
                     era.end = end;
                     era.dates = dates;
+                    era.said_stopped = exposure.said_stopped;
                     era.stop_reason = exposure.stop_reason.or(era.stop_reason);
                     // Each record's reason stays: one course may be given for two conditions.
                     Indication::extend_unique(&mut era.indications, &exposure.indications);

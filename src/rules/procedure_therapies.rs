@@ -87,6 +87,8 @@ pub fn with_therapies(
                 utc_offset_minutes: procedure.utc_offset_minutes,
                 end_utc_offset_minutes,
                 indications: Vec::new(),
+                // One infusion given, no word that the therapy stopped.
+                said_stopped: false,
             }
         })
         .collect();

@@ -158,6 +158,7 @@ const EXPOSURE_COLUMNS: &[&str] = &[
     "utc_offset",
     "end_utc_offset",
     "indications",
+    "said_stopped",
 ];
 const LINE_COLUMNS: &[&str] = &[
     "ruleset",

@@ -612,10 +612,10 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, text, rxnorm, atc, start, end, dose_value, dose_unit, route, role,
-                stop_reason, cycles, dates, stop_text, utc_offset, end_utc_offset, indications
+                stop_reason, cycles, dates, stop_text, utc_offset, end_utc_offset, indications, said_stopped
          FROM drug_exposures WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, start, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 18)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 19)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -653,6 +653,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
                 .map(|indications: String| serde_json::from_str(&indications))
                 .transpose()?
                 .unwrap_or_default(),
+            said_stopped: raw.int(18) != 0,
         });
     }
 

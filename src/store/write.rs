@@ -181,9 +181,9 @@ impl<'conn> RecordWriter<'conn> {
                 "INSERT INTO drug_exposures (patient_id, text, rxnorm, atc, start, end, dose_value,
                                              dose_unit, route, role, stop_reason, cycles, source,
                                              source_id, dates, stop_text, utc_offset,
-                                             end_utc_offset, indications)
+                                             end_utc_offset, indications, said_stopped)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                         ?17, ?18, ?19)",
+                         ?17, ?18, ?19, ?20)",
             )?,
             line: conn.prepare_cached(
                 "INSERT INTO treatment_lines (patient_id, ruleset, number, regimen, start, end, intent,
@@ -521,6 +521,7 @@ impl<'conn> RecordWriter<'conn> {
             exposure.utc_offset_minutes,
             exposure.end_utc_offset_minutes,
             indications_json(&exposure.indications)?,
+            exposure.said_stopped,
         ])?)
     }
 

@@ -341,6 +341,7 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE patient_identifiers DROP COLUMN id_type;
              ALTER TABLE patients DROP COLUMN demographics_updated;
              DROP TABLE death_reports;
+             ALTER TABLE drug_exposures DROP COLUMN said_stopped;
              ALTER TABLE patients DROP COLUMN mrn_use;
              ALTER TABLE patients DROP COLUMN mrn_type;
              DROP TABLE patient_names;
@@ -950,6 +951,7 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              ALTER TABLE observations DROP COLUMN effective_precision;
              ALTER TABLE conditions DROP COLUMN onset_precision;
              ALTER TABLE conditions DROP COLUMN abatement_precision;
+             ALTER TABLE drug_exposures DROP COLUMN said_stopped;
              PRAGMA user_version = 37;",
         )
         .unwrap();

@@ -93,6 +93,7 @@ fn bystanders() -> Vec<DrugExposure> {
             utc_offset_minutes: None,
             end_utc_offset_minutes: None,
             indications: Vec::new(),
+            said_stopped: false,
         }
     };
     let mut atorvastatin = exposure("Atorvastatin 40 mg/d", 800, Some(700), 40.0, "mg/d");

@@ -430,6 +430,7 @@ impl Vignette {
             utc_offset_minutes: None,
             end_utc_offset_minutes: None,
             indications: Vec::new(),
+            said_stopped: false,
         });
         self
     }

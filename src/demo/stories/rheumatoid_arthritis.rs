@@ -123,6 +123,7 @@ fn rheumatoid_arthritis(b: &mut Builder<'_>) -> S {
             cdai_series(b, start1, 10, 26.0);
             if let Some(mtx_exposure) = b.exposures.iter_mut().find(|e| e.id == mtx_drug) {
                 mtx_exposure.stop_reason = None;
+                mtx_exposure.said_stopped = false;
             }
             S::Refractory
         }

@@ -964,6 +964,7 @@ mod tests {
             utc_offset_minutes: None,
             end_utc_offset_minutes: None,
             indications: Vec::new(),
+            said_stopped: false,
         }
     }
 
