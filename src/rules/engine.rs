@@ -191,7 +191,18 @@ fn evaluate_living(
     let tiers = decide_tier(&ctx, set, &mut cache);
     let status = tiers.status;
     let mut found = Findings::explain(set, &tiers, &cache);
-    found.evidence.extend(set_aside_evidence(record, set, book));
+    let set_aside = set_aside_evidence(record, set, book);
+    // Said among the reasons too, where the team reads the criteria: a drug they know of that
+    // is missing from "3 classes given together" is explained beside it, not only in the list
+    // of evidence.
+    if !set_aside.is_empty() {
+        let drugs: Vec<&str> = set_aside.iter().map(|item| item.text.as_str()).collect();
+        found.reasons.push(format!(
+            "drugs given for other conditions, not counted (the records say so): {}",
+            drugs.join("; ")
+        ));
+    }
+    found.evidence.extend(set_aside);
     refine_label(&ctx, set, status, &mut cache, &mut found);
     // The deciding criteria all rest on a progression the record shows confirmed.
     let progression_shown_confirmed = !tiers.deciding.is_empty()

@@ -140,6 +140,11 @@ fn drugs_given_for_atrial_fibrillation_and_heart_failure_do_not_make_hypertensio
     let (label, detail) = assessment(&env, "hypertension");
     assert_eq!(label, "not resistant", "{detail}");
     assert!(detail.contains("3 classes given together now"), "{detail}");
+    // Among the reasons, where the criteria are read, not only in the evidence.
+    assert!(
+        detail.contains("drugs given for other conditions, not counted (the records say so): "),
+        "{detail}"
+    );
     assert!(
         detail.contains("metoprolol: given for atrial fibrillation, not counted"),
         "{detail}"
