@@ -126,16 +126,22 @@ fn indications(env: &Env, text: &str) -> Value {
     serde_json::from_str(&rows[0][0]).unwrap()
 }
 
-#[test]
-fn drugs_given_for_atrial_fibrillation_and_heart_failure_do_not_make_hypertension_resistant() {
-    let mut env = Env::new();
-    let path = env.write_json(
+/// c9's file: metoprolol given for the atrial fibrillation its Condition names, furosemide for
+/// chronic congestive heart failure by its code.
+fn write_af_and_heart_failure(env: &Env) -> std::path::PathBuf {
+    env.write_json(
         "c9.json",
         &hypertension_vignette(
             &reference("Condition/af"),
             &reason_code(SNOMED, "88805009", "Chronic congestive heart failure"),
         ),
-    );
+    )
+}
+
+#[test]
+fn drugs_given_for_atrial_fibrillation_and_heart_failure_do_not_make_hypertension_resistant() {
+    let mut env = Env::new();
+    let path = write_af_and_heart_failure(&env);
     env.import_ok(&path);
     let (label, detail) = assessment(&env, "hypertension");
     assert_eq!(label, "not resistant", "{detail}");
@@ -214,13 +220,7 @@ fn the_switch_in_the_rule_file_counts_drugs_given_for_other_conditions() {
     );
     std::fs::write(folder.join("hypertension.toml"), rules).unwrap();
     env.rules = refract::rules::Rules::load(Some(&folder)).unwrap();
-    let path = env.write_json(
-        "c9.json",
-        &hypertension_vignette(
-            &reference("Condition/af"),
-            &reason_code(SNOMED, "88805009", "Chronic congestive heart failure"),
-        ),
-    );
+    let path = write_af_and_heart_failure(&env);
     env.import_ok(&path);
     assert_eq!(assessment(&env, "hypertension").0, "resistant hypertension");
 }
