@@ -658,6 +658,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
             if !product.names_something() {
                 return Err(format!("a {kind} with neither a code nor ingredients"));
             }
+            warnings.extend(names_disagree(&product.code, &rules.book));
             refuse_oversized(product.texts())?;
             Ok(Mapping {
                 mapped: Mapped::Medication {
@@ -1939,6 +1940,9 @@ fn map_medication(
     };
     // A concept of blank words and no code names no drug.
     let concept = concept.filter(Product::names_something);
+    if let Some(product) = &concept {
+        warnings.extend(names_disagree(&product.code, &rules.book));
+    }
     if concept.is_none() && refers.is_none() {
         return Err(String::from(
             "a medication with neither a code nor a reference",
@@ -2765,6 +2769,32 @@ fn dated_steps(
         }
     }
     Steps::Dated
+}
+
+/// The warning for a drug concept whose RxNorm or ATC code names other drugs than its words
+/// do (see [`DrugBook::disagreement`]): the record is read as its words, and the assessment
+/// lists it among what to rule out.
+fn names_disagree(concept: &CodeableConcept, book: &DrugBook) -> Option<String> {
+    let words = concept.words()?;
+    let codes: Vec<&str> = concept
+        .code_in("rxnorm")
+        .into_iter()
+        .chain(concept.code_in("atc"))
+        .collect();
+    let (by_code, by_words) = book.disagreement(&codes, words)?;
+    let ingredients = |drugs: &[&crate::rules::drugs::Drug]| {
+        drugs
+            .iter()
+            .map(|drug| drug.ingredient.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    Some(format!(
+        "its code names {} but its words '{words}' name {}: read as the words (R4's text is the \
+         drug as entered); check which drug was given",
+        ingredients(&by_code),
+        ingredients(&by_words)
+    ))
 }
 
 /// The exposure a medication record describes, once its drug is known (`referred`: the

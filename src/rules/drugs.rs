@@ -509,6 +509,12 @@ impl DrugBook {
     /// brand and regimen names on word boundaries, case-insensitively, longest name first, so
     /// that every ingredient of a combination product counts. The result is deduplicated, in
     /// order of appearance.
+    ///
+    /// Codes and words that name drugs with no ingredient in common do not describe one
+    /// product: the union would make one tablet a two-drug regimen. The words are read (R4's
+    /// `CodeableConcept.text` is the concept "as seen/selected/uttered by the user", the
+    /// intended meaning, and it is what refract shows), and [`DrugBook::disagreement`] lets
+    /// the import and the assessment say so.
     pub fn recognise<'a>(&'a self, codes: &[&str], text: &str) -> Vec<&'a Drug> {
         let mut key = String::with_capacity(text.len() + 24);
         for code in codes {
@@ -533,6 +539,47 @@ impl DrugBook {
     }
 
     fn recognise_uncached(&self, codes: &[&str], text: &str) -> Vec<usize> {
+        let by_code = self.recognise_codes(codes);
+        let by_words = self.recognise_words(text);
+        if !by_code.is_empty()
+            && !by_words.is_empty()
+            && !by_words.iter().any(|index| by_code.contains(index))
+        {
+            return by_words;
+        }
+        let mut found = by_code;
+        for index in by_words {
+            if !found.contains(&index) {
+                found.push(index);
+            }
+        }
+        found
+    }
+
+    /// The drugs a record's codes name and the other drugs its words name, when the two have
+    /// no ingredient in common (a lisinopril code under the words "amlodipine 5 mg tablet"):
+    /// the record is read as its words (see [`DrugBook::recognise`]), and whoever reads it
+    /// must be told which drug its code names.
+    pub fn disagreement<'a>(
+        &'a self,
+        codes: &[&str],
+        text: &str,
+    ) -> Option<(Vec<&'a Drug>, Vec<&'a Drug>)> {
+        if codes.is_empty() || text.trim().is_empty() {
+            return None;
+        }
+        let by_code = self.recognise(codes, "");
+        let by_words = self.recognise(&[], text);
+        let apart = !by_code.is_empty()
+            && !by_words.is_empty()
+            && !by_words
+                .iter()
+                .any(|drug| by_code.iter().any(|coded| coded.ingredient == drug.ingredient));
+        apart.then_some((by_code, by_words))
+    }
+
+    /// The drugs an ATC or RxNorm code names (a combination's ATC code, its ingredients).
+    fn recognise_codes(&self, codes: &[&str]) -> Vec<usize> {
         let mut found: Vec<usize> = Vec::new();
         let push = |index: usize, found: &mut Vec<usize>| {
             if !found.contains(&index) {
@@ -560,7 +607,18 @@ impl DrugBook {
                 }
             }
         }
+        found
+    }
 
+    /// The drugs `text` names: ingredient, synonym, brand, combination and regimen names, and
+    /// a name that needs its form beside it.
+    fn recognise_words(&self, text: &str) -> Vec<usize> {
+        let mut found: Vec<usize> = Vec::new();
+        let push = |index: usize, found: &mut Vec<usize>| {
+            if !found.contains(&index) {
+                found.push(index);
+            }
+        };
         self.scan(text, &mut found);
         let words = format!(" {} ", normalise(text));
         let has = |phrase: &str| words.contains(&format!(" {} ", normalise(phrase)));
@@ -994,6 +1052,36 @@ mod tests {
         assert_eq!(names(&book.recognise(&["114477"], "")), ["levetiracetam"]);
         // A legacy ATC code still resolves.
         assert_eq!(names(&book.recognise(&["L01XC02"], "")), ["rituximab"]);
+    }
+
+    #[test]
+    fn a_code_and_words_naming_other_drugs_are_read_as_the_words_and_said_apart() {
+        let book = book();
+        // One tablet: never a two-drug regimen.
+        assert_eq!(
+            names(&book.recognise(&["C09AA03"], "amlodipine 5 mg tablet")),
+            ["amlodipine"]
+        );
+        let (by_code, by_words) = book
+            .disagreement(&["C09AA03"], "amlodipine 5 mg tablet")
+            .expect("a lisinopril code under amlodipine's name disagrees");
+        assert_eq!(names(&by_code), ["lisinopril"]);
+        assert_eq!(names(&by_words), ["amlodipine"]);
+        // A code naming one ingredient of the combination the words name: one product.
+        assert_eq!(
+            names(&book.recognise(&["C09AA03"], "lisinopril/hydrochlorothiazide 20/12.5")),
+            ["lisinopril", "hydrochlorothiazide"]
+        );
+        assert!(
+            book.disagreement(&["C09AA03"], "lisinopril/hydrochlorothiazide 20/12.5")
+                .is_none()
+        );
+        // Words that name no drug the book knows leave the code to say it.
+        assert_eq!(
+            names(&book.recognise(&["C09AA03"], "Tablet 10 MG (local formulary item 4471)")),
+            ["lisinopril"]
+        );
+        assert!(book.disagreement(&["C09AA03"], "Tablet 10 MG (local formulary item 4471)").is_none());
     }
 
     #[test]

@@ -203,6 +203,9 @@ fn evaluate_living(
         ));
     }
     found.evidence.extend(set_aside);
+    found
+        .confounders
+        .extend(names_in_disagreement(record, set, book));
     refine_label(&ctx, set, status, &mut cache, &mut found);
     // The deciding criteria all rest on a progression the record shows confirmed.
     let progression_shown_confirmed = !tiers.deciding.is_empty()
@@ -311,6 +314,60 @@ fn set_aside_evidence(record: &PatientRecord, set: &RuleSet, book: &DrugBook) ->
         })
         .collect()
 }
+
+/// The condition's drug records whose code names another drug than their words do (a
+/// lisinopril code under "amlodipine 5 mg tablet"): each is read as its words (see
+/// [`DrugBook::recognise`]), and which drug was given is for the team to check, since a trial
+/// or a class may rest on it. Only records of the rule set's line classes on either side (every
+/// recognised drug when it names none), one item per record's words.
+fn names_in_disagreement(
+    record: &PatientRecord,
+    set: &RuleSet,
+    book: &DrugBook,
+) -> Vec<Confounder> {
+    let of_classes = |drugs: &[&super::drugs::Drug]| {
+        drugs.iter().any(|drug| {
+            set.lines.classes.is_empty()
+                || set.lines.classes.iter().any(|class| drug.has_class(class))
+        })
+    };
+    let mut said: Vec<Confounder> = Vec::new();
+    for exposure in record
+        .exposures
+        .iter()
+        .filter(|exposure| exposure.is_read_as_treatment())
+        .filter(|exposure| super::indication::given_for_another(exposure, set).is_none())
+    {
+        let Some((by_code, by_words)) = book.disagreement(&exposure.codes(), &exposure.text)
+        else {
+            continue;
+        };
+        if !of_classes(&by_code) && !of_classes(&by_words) {
+            continue;
+        }
+        let ingredients = |drugs: &[&super::drugs::Drug]| {
+            drugs
+                .iter()
+                .map(|drug| drug.ingredient.as_str())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        let text = format!(
+            "'{}': its code names {}, its words {}: read as {}; check which drug was given",
+            exposure.text,
+            ingredients(&by_code),
+            ingredients(&by_words),
+            ingredients(&by_words),
+        );
+        if !said.iter().any(|item| item.text == text) {
+            said.push(confounder(DRUG_NAMES_DISAGREE, text));
+        }
+    }
+    said
+}
+
+/// The key of the rule-out [`names_in_disagreement`] lists: resolved by the team as any other.
+pub const DRUG_NAMES_DISAGREE: &str = "drug_names_disagree";
 
 /// A diagnosis's name inside a sentence: "Atrial fibrillation" as "atrial fibrillation", an
 /// abbreviation ("AF", "CHF") as written.

@@ -444,3 +444,50 @@ fn the_indication_is_shown_and_kept_through_both_exports() {
         assert!(flags.contains("not resistant"), "{format}: {flags}");
     }
 }
+
+/// A record whose ATC code names lisinopril under the words "amlodipine 10 mg tablet" (review
+/// R1-8): one tablet, read as its words, never the two-drug regimen the union of both would
+/// make; the import warns, and the assessment asks the team to check which drug was given.
+#[test]
+fn a_code_and_words_naming_two_different_drugs_are_one_drug_said_to_disagree() {
+    let mut env = Env::new();
+    let disagreeing = json!({
+        "coding": [{"system": "http://www.whocc.no/atc", "code": "C09AA03", "display": "lisinopril"}],
+        "text": "amlodipine 10 mg tablet"
+    });
+    let mut amlodipine = order("m1", AMLODIPINE, 10.0, &json!({}));
+    amlodipine["medicationCodeableConcept"] = disagreeing;
+    let path = env.write_json(
+        "r18.json",
+        &bundle(
+            "collection",
+            &[
+                patient("ind-pt", "IND-1", "Indication", "Hyp"),
+                condition("htn", SUBJECT, SNOMED, "38341003", "Hypertension"),
+                amlodipine,
+                order("m3", HCTZ, 50.0, &json!({})),
+            ],
+        ),
+    );
+    let file = env.import_ok(&path);
+    assert!(
+        file.warnings.iter().any(|w| w.message.contains(
+            "its code names lisinopril but its words 'amlodipine 10 mg tablet' name amlodipine"
+        )),
+        "{:#?}",
+        file.warnings
+    );
+    assert_eq!(
+        env.rows("SELECT regimen FROM treatment_lines WHERE ruleset = 'hypertension'"),
+        [["2 classes"]]
+    );
+    let (_, detail) = assessment(&env, "hypertension");
+    assert!(detail.contains("2 classes given together now"), "{detail}");
+    assert!(
+        detail.contains(
+            "'amlodipine 10 mg tablet': its code names lisinopril, its words amlodipine: read as \
+             amlodipine; check which drug was given"
+        ),
+        "{detail}"
+    );
+}
