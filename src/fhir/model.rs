@@ -397,6 +397,8 @@ pub struct Contained {
     pub id: Option<String>,
     pub code: Option<CodeableConcept>,
     pub form: Option<CodeableConcept>,
+    /// A contained Medication's package amount (see [`Medication::amount`]).
+    pub amount: Option<Ratio>,
     #[serde(default)]
     pub ingredient: Vec<Ingredient>,
 }
@@ -531,6 +533,8 @@ pub struct Medication {
     pub code: Option<CodeableConcept>,
     /// The dose form (tablet, capsule, solution).
     pub form: Option<CodeableConcept>,
+    /// How much of the product one package holds (100 mL in one bag).
+    pub amount: Option<Ratio>,
     #[serde(default)]
     pub ingredient: Vec<Ingredient>,
     /// Resources its ingredients may refer to as `#id`.

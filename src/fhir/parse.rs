@@ -650,6 +650,7 @@ pub fn map_resource(raw: &RawResource<'_>, rules: &Rules) -> Result<Mapping, Str
                 product::product_of(
                     resource.code.as_ref(),
                     resource.form.as_ref(),
+                    resource.amount.as_ref(),
                     &resource.ingredient,
                     &resource.contained,
                     &mut warnings,
@@ -1904,6 +1905,7 @@ fn map_medication(
                 let mut product = product::product_of(
                     contained.code.as_ref(),
                     contained.form.as_ref(),
+                    contained.amount.as_ref(),
                     &contained.ingredient,
                     &resource.contained,
                     warnings,

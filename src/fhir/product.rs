@@ -34,6 +34,11 @@ pub struct Product {
     /// The unit a count of the product is in, from `Medication.form` ("tablet", "capsule").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form: Option<String>,
+    /// Millilitres in one unit of the product as handed over (R4 `Medication.amount`: 100 mL
+    /// in one bag), which turns a dose counted in bags or vials into millilitres of a strength
+    /// per millilitre.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package_ml: Option<f64>,
 }
 
 /// One active ingredient.
@@ -70,6 +75,8 @@ pub struct Drug {
     /// The strength of a product of one active ingredient.
     pub strength: Option<Strength>,
     pub form: Option<String>,
+    /// Millilitres in one unit of the product (see [`Product::package_ml`]).
+    pub package_ml: Option<f64>,
     /// The ingredient references found nowhere (each named by its display, if it has one).
     pub missing: Vec<String>,
 }
@@ -231,6 +238,7 @@ impl Product {
             concept: CodeableConcept { coding, text },
             strength,
             form: self.form.clone(),
+            package_ml: self.package_ml,
             missing,
         }
     }
@@ -297,6 +305,14 @@ impl Drug {
         let strength = self.strength.as_ref()?;
         let dose = unit.trim().to_lowercase();
         let per = strength.unit.trim().to_lowercase();
+        // A bag of a strength per millilitre: its volume, where the Medication gives it.
+        if is_ml(&per)
+            && count_unit(&dose) == Some("dose")
+            && let Some(ml) = self.package_ml
+        {
+            let mg = value * ml / strength.per * strength.mg;
+            return mg.is_finite().then_some(mg);
+        }
         let same = if is_ml(&dose) || is_ml(&per) {
             is_ml(&dose) && is_ml(&per)
         } else {
@@ -322,6 +338,7 @@ impl Drug {
 pub fn product_of(
     code: Option<&CodeableConcept>,
     form: Option<&CodeableConcept>,
+    amount: Option<&model::Ratio>,
     ingredients: &[model::Ingredient],
     contained: &[model::Contained],
     warnings: &mut Vec<String>,
@@ -379,11 +396,44 @@ pub fn product_of(
     let form = form
         .and_then(form_unit)
         .filter(|_| kept.iter().any(|ingredient| ingredient.strength.is_some()));
+    let package_ml = amount
+        .and_then(package_ml)
+        .filter(|_| kept.iter().any(|ingredient| ingredient.strength.is_some()));
     Product {
         code: code.cloned().unwrap_or_default(),
         ingredients: kept,
         form,
+        package_ml,
     }
+}
+
+/// Millilitres in one unit of a package (R4 `Medication.amount`): a volume over one bag, vial
+/// or other unit of the product, or over nothing (UCUM's unity). A volume over several units
+/// is divided among them; any other amount (tablets in a box) says nothing of a dose's volume.
+fn package_ml(amount: &model::Ratio) -> Option<f64> {
+    let numerator = amount.numerator.as_ref()?;
+    let factor = [numerator.code.as_deref(), numerator.unit.as_deref()]
+        .into_iter()
+        .flatten()
+        .find_map(units::volume_ml)?;
+    let ml = numerator.value? * factor;
+    let units = match amount.denominator.as_ref() {
+        None => 1.0,
+        Some(denominator) => {
+            let unit = [denominator.code.as_deref(), denominator.unit.as_deref()]
+                .into_iter()
+                .flatten()
+                .map(|unit| unit.trim().to_lowercase())
+                .find(|unit| !unit.is_empty())
+                .unwrap_or_default();
+            if count_unit(&unit) != Some("dose") {
+                return None;
+            }
+            denominator.value.unwrap_or(1.0)
+        }
+    };
+    let per_unit = ml / units;
+    (per_unit.is_finite() && per_unit > 0.0).then_some(per_unit)
 }
 
 /// What a contained resource an ingredient refers to is: its code, else (a Medication naming
@@ -397,7 +447,7 @@ fn contained_concept(contained: &model::Contained) -> Option<CodeableConcept> {
         return Some(code.clone());
     }
     let mut ignored = Vec::new();
-    let product = product_of(None, None, &contained.ingredient, &[], &mut ignored);
+    let product = product_of(None, None, None, &contained.ingredient, &[], &mut ignored);
     Some(product.drug(&|_| None).concept).filter(CodeableConcept::names_something)
 }
 
@@ -496,7 +546,8 @@ pub(super) fn count_unit(unit: &str) -> Option<&'static str> {
             Some("capsule")
         }
         "" | "1" | "{dose}" | "dose" | "{unit}" | "each" | "{each}" | "syringe" | "{syringe}"
-        | "injection" | "{injection}" | "pen" | "{pen}" | "vial" | "{vial}" => Some("dose"),
+        | "injection" | "{injection}" | "pen" | "{pen}" | "vial" | "{vial}" | "bag" | "{bag}"
+        | "bags" | "ampoule" | "{ampoule}" | "ampule" | "{ampule}" => Some("dose"),
         form if form.is_ascii() => {
             let form = form.trim_end_matches(|c: char| c.is_ascii_digit());
             if form.len() > 3 && form.bytes().all(|b| b.is_ascii_lowercase()) {
@@ -565,6 +616,7 @@ mod tests {
             })
             .collect(),
             form: None,
+            package_ml: None,
         };
         let drug = product.drug(&|_| None);
         assert_eq!(

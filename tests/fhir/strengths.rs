@@ -250,3 +250,41 @@ fn a_strength_counts_for_the_dose_adequacy_the_criteria_judge() {
     assert!(detail.contains("escitalopram 30 mg/d"), "{detail}");
     assert!(!detail.contains("no daily dose recorded"), "{detail}");
 }
+
+/// An infusion bag (review R1-9): a dose counted in bags is milligrams through the bag's
+/// volume (R4 `Medication.amount`, 100 mL in one bag) and the strength per millilitre, or
+/// through a strength stated per bag; a bag with no volume and a strength per millilitre stays
+/// counted.
+#[test]
+fn a_dose_of_one_bag_is_milligrams_through_its_volume_or_its_strength_per_bag() {
+    let bag = |id: &str, strength: &Value, amount: Option<Value>| {
+        let mut medication = json!({
+            "resourceType": "Medication",
+            "id": id,
+            "code": {"text": format!("levetiracetam infusion {id}")},
+            "ingredient": [ingredient("114477", "levetiracetam", strength)]
+        });
+        if let Some(amount) = amount {
+            medication["amount"] = amount;
+        }
+        medication
+    };
+    let per_bag = json!({"value": 1, "unit": "bag"});
+    let hundred_ml = json!({
+        "numerator": {"value": 100, "unit": "mL", "system": "http://unitsofmeasure.org", "code": "mL"},
+        "denominator": per_bag
+    });
+    // Each its own patient's: three records of one drug from one day would be one course.
+    for (medication, expected) in [
+        (
+            bag("a", &strength(500.0, 100.0, "mL"), Some(hundred_ml)),
+            "1000.0 mg/d",
+        ),
+        (bag("a", &strength(1000.0, 1.0, "{bag}"), None), "2000.0 mg/d"),
+        // Counted as the product's units, as a vial or a syringe is.
+        (bag("a", &strength(500.0, 100.0, "mL"), None), "2.0 dose/d"),
+    ] {
+        let stored = doses(&[medication, taken("a", (1.0, "bag"))]);
+        assert_eq!(stored[0].1, expected, "{stored:?}");
+    }
+}
