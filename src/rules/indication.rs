@@ -67,3 +67,48 @@ fn is_told(indication: &Indication) -> bool {
             }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Coding;
+    use crate::rules::Rules;
+
+    fn icd10(code: &str, display: &str) -> Indication {
+        Indication {
+            codings: vec![Coding {
+                system: String::from("http://hl7.org/fhir/sid/icd-10"),
+                code: code.to_owned(),
+                display: display.to_owned(),
+            }],
+            text: String::new(),
+        }
+    }
+
+    /// The `[indication.also]` lists: conditions whose drugs treat the rule set's own (a
+    /// hypertensive crisis, dysthymia), beside ones whose drugs do not (anxiety).
+    #[test]
+    fn a_crisis_of_the_condition_or_its_chronic_form_is_the_condition() {
+        let rules = Rules::embedded().unwrap();
+        let set = |id: &str| rules.sets.iter().find(|set| set.id == id).unwrap();
+        let hypertension = set("hypertension");
+        let depression = set("depression");
+        for (indication, set, expected) in [
+            (icd10("I16.0", "Hypertensive urgency"), hypertension, true),
+            (icd10("I16.1", "Hypertensive emergency"), hypertension, true),
+            (icd10("O13", "Gestational hypertension"), hypertension, true),
+            (icd10("O14.1", "Severe pre-eclampsia"), hypertension, true),
+            (icd10("O12.1", "Gestational proteinuria"), hypertension, false),
+            (icd10("I48.91", "Atrial fibrillation"), hypertension, false),
+            (icd10("F34.1", "Dysthymic disorder"), depression, true),
+            (icd10("F41.1", "Generalized anxiety disorder"), depression, false),
+        ] {
+            assert_eq!(
+                names_this_condition(&indication, set),
+                expected,
+                "{}",
+                indication.words()
+            );
+        }
+    }
+}

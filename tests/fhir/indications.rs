@@ -174,6 +174,12 @@ fn drugs_whose_reason_names_hypertension_or_cannot_be_told_count_as_before() {
             reason_code(ICD10, "I10", "Essential (primary) hypertension"),
             json!({"reasonCode": [{"text": "BP"}]}),
         ),
+        // Hypertensive urgency (ICD-10 I16.0, the drug given for the crisis treats the
+        // hypertension), and pre-eclampsia by its words (a hypertensive disorder of pregnancy).
+        (
+            reason_code(ICD10, "I16.0", "Hypertensive urgency"),
+            json!({"reasonCode": [{"text": "pre-eclampsia"}]}),
+        ),
         // Stated as nothing at all, and as a reference refract cannot find with no display.
         (json!({}), reference("Condition/elsewhere")),
         // A SNOMED CT code with no words (a kind of hypertension the rule file may not list:
