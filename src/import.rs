@@ -79,6 +79,15 @@ pub fn leftover(store: &Store) -> Result<Leftover, StoreError> {
     Ok(Leftover::Waiting { patients })
 }
 
+/// Whether an import said it is under way and its process may still be running (see
+/// [`still_running`]): one killed leaves its row behind, and is no longer running.
+pub fn an_import_is_running(store: &Store) -> Result<bool, StoreError> {
+    Ok(store
+        .running_imports()?
+        .iter()
+        .any(|process| still_running(process)))
+}
+
 /// What to tell a user about new patients an interrupted import staged and did not create (see
 /// [`Store::held_back_patients`]): they are not listed until their file is imported again, and
 /// no one should take their absence for the file's contents. `None` when there are none, or

@@ -20,8 +20,8 @@ use std::thread;
 use std::time::Instant;
 
 use processes::{
-    Seeded, assert_sound, demo, export_split, holdings, imported_hashes, open, refract,
-    review_rationales, reviewable,
+    Seeded, assert_sound, demo, export_split, holdings, imported_hashes,
+    one_patient_with_many_readings, open, refract, review_rationales, reviewable,
 };
 use tempfile::TempDir;
 
@@ -488,35 +488,6 @@ fn records_an_import_still_running_will_bring_up_to_date_are_left_to_it() {
     assert!(drugs_of(&db, &mrn) > 0, "rebuilt once the import is gone");
 }
 
-/// A Bulk export of one new patient with `readings` systolic readings, in `folder`: their
-/// Patient in `Patient.ndjson`, the readings in `Observation.ndjson`, larger than a file written
-/// in one transaction (so it is written in short ones and a kill can land in it).
-fn one_patient_with_many_readings(folder: &std::path::Path, readings: usize) {
-    std::fs::create_dir_all(folder).unwrap();
-    let patient = serde_json::json!({
-        "resourceType": "Patient", "id": "k1",
-        "identifier": [{"system": "https://north.example/mrn", "value": "K1"}],
-        "name": [{"family": "Kill", "given": ["Karl"]}], "gender": "male",
-        "birthDate": "1960-01-01"});
-    std::fs::write(folder.join("Patient.ndjson"), format!("{patient}\n")).unwrap();
-    let mut lines = String::new();
-    for n in 0..readings {
-        let day = chrono::NaiveDate::from_ymd_opt(2015, 1, 1).unwrap()
-            + chrono::Days::new(u64::try_from(n / 4).unwrap());
-        let reading = serde_json::json!({
-            "resourceType": "Observation", "id": format!("o{n}"), "status": "final",
-            "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6",
-                                 "display": "Systolic blood pressure"}]},
-            "subject": {"reference": "Patient/k1"},
-            "effectiveDateTime": format!("{day}T{:02}:00:00Z", 6 + n % 4 * 3),
-            "valueQuantity": {"value": 140 + n % 20, "unit": "mmHg",
-                              "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}});
-        lines.push_str(&reading.to_string());
-        lines.push('\n');
-    }
-    std::fs::write(folder.join("Observation.ndjson"), lines).unwrap();
-}
-
 #[test]
 fn a_new_patient_whose_file_was_killed_in_the_middle_appears_whole_or_not_at_all() {
     const READINGS: usize = 16_000;
@@ -570,6 +541,24 @@ fn a_new_patient_whose_file_was_killed_in_the_middle_appears_whole_or_not_at_all
     drop(watcher);
     assert_sound(&db, "after the kill");
     assert!(committed < i64::try_from(READINGS).unwrap());
+
+    // `check` says the readings wait for the patient the stopped import staged, never for one
+    // "no import has brought".
+    let output = refract()
+        .arg("--db")
+        .arg(&db)
+        .arg("check")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("import: 1 new patient(s) of")
+            && stdout.contains(
+                "resource(s) wait for patients an import brought and has not created yet"
+            )
+            && !stdout.contains("no import has brought"),
+        "{stdout}"
+    );
 
     // `flags` (which brings interrupted imports' patients up to date) does not create the
     // patient from the part written, and says why they are not there.

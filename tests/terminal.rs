@@ -11,6 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[path = "shared/processes.rs"]
+mod processes;
+
 use assert_cmd::Command;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use tempfile::TempDir;
@@ -571,4 +574,54 @@ fn presenter_and_scribe_editing_one_case_at_once_lose_no_field() {
             String::from("case.question.overwrite")
         )]
     );
+}
+
+/// An import another terminal runs, killed before the end of its file while the dashboard is
+/// open: the dashboard says at once that the file's new patients are not listed (tester T7:
+/// both dashboards went on showing the list with no word of it).
+#[test]
+fn an_import_killed_while_the_dashboard_is_open_is_said_on_it() {
+    let dir = TempDir::new().unwrap();
+    let db = demo(&dir);
+    let export = dir.path().join("export");
+    processes::one_patient_with_many_readings(&export, 16_000);
+    let mut watcher = Session::start(&db, 220, 30);
+    watcher.wait_for("row 1 of 200");
+
+    let mut import = std::process::Command::new(env!("CARGO_BIN_EXE_refract"))
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&export)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let reader =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let written: i64 = reader
+            .query_row(
+                "SELECT count(*) FROM fhir_resources WHERE type = 'Observation'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap_or(0);
+        if written >= 1_000 {
+            let _ = import.kill();
+            break;
+        }
+        assert!(
+            import.try_wait().unwrap().is_none() && Instant::now() < deadline,
+            "the import ended before a kill could land in it ({written} readings)"
+        );
+        thread::sleep(Duration::from_millis(2));
+    }
+    import.wait().unwrap();
+    drop(reader);
+    watcher.wait_for("1 new patient(s) of");
+    watcher.keys(b"q");
+    assert!(watcher.wait_exit().success());
 }

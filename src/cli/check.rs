@@ -130,11 +130,23 @@ pub fn run(
              (the next import, `refract flags` or the dashboard does it)"
         )?;
     }
+    if let Some(notice) = crate::import::held_back_notice(store)? {
+        writeln!(out, "import: {notice}")?;
+    }
     let waiting = store.waiting_resources()?;
-    if waiting > 0 {
+    if waiting.staged > 0 {
         writeln!(
             out,
-            "import: {waiting} resource(s) wait for a patient no import has brought yet"
+            "import: {} resource(s) wait for patients an import brought and has not created \
+             yet (see above)",
+            waiting.staged
+        )?;
+    }
+    if waiting.unknown > 0 {
+        writeln!(
+            out,
+            "import: {} resource(s) wait for a patient no import has brought yet",
+            waiting.unknown
         )?;
     }
 

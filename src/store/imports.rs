@@ -1537,16 +1537,33 @@ fn waiting_among(
 }
 
 /// Every resource filed under a Patient no import has brought (a pass over the ledger).
-fn waiting_count(conn: &Connection) -> Result<usize> {
-    let count: i64 = conn.query_row(
-        "SELECT count(*) FROM fhir_resources r INDEXED BY fhir_resources_subject
+fn waiting_count(conn: &Connection) -> Result<WaitingCount> {
+    let (all, staged): (i64, i64) = conn.query_row(
+        "SELECT count(*), coalesce(sum(EXISTS (
+                    SELECT 1 FROM fhir_resources p
+                    WHERE p.source = r.source AND p.type = 'Patient' AND p.id = r.subject)), 0)
+         FROM fhir_resources r INDEXED BY fhir_resources_subject
          WHERE r.subject IS NOT NULL AND r.type <> 'Patient' AND NOT EXISTS (
              SELECT 1 FROM patient_identifiers i
              WHERE i.system = 'urn:refract:patient-id:' || r.source AND i.value = r.subject)",
         [],
-        |row| row.get(0),
+        |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
-    Ok(count as usize)
+    Ok(WaitingCount {
+        unknown: (all - staged) as usize,
+        staged: staged as usize,
+    })
+}
+
+/// Resources whose patient no stored patient is (see [`Store::waiting_resources`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WaitingCount {
+    /// Whose Patient no import has brought.
+    pub unknown: usize,
+    /// Whose Patient an import brought and did not create yet: staged by an import that
+    /// stopped before the end of its file (created when the file is imported again), or left
+    /// for the next import, `refract flags` or the dashboard to create.
+    pub staged: usize,
 }
 
 fn mark_dirty(conn: &Connection, patient: PatientId) -> Result<()> {
@@ -1965,8 +1982,8 @@ impl Store {
         waiting_among(&self.conn, subjects, limit)
     }
 
-    /// How many resources wait for a patient no import has brought (a pass over the ledger).
-    pub fn waiting_resources(&self) -> Result<usize> {
+    /// How many resources wait for their patient, by why (a pass over the ledger).
+    pub fn waiting_resources(&self) -> Result<WaitingCount> {
         waiting_count(&self.conn)
     }
 

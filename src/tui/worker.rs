@@ -404,6 +404,11 @@ fn spawn_writer(
         let mut started = false;
         let mut seen_version = store.data_version().unwrap_or(0);
         let mut last_check = Instant::now();
+        // An import seen running in another process: watched until it is gone, so that one
+        // killed before the end of its file is said at once (its new patients are not listed),
+        // not only to whoever opens the dashboard next.
+        let mut import_running = false;
+        let mut last_import_check = Instant::now();
         let start_pass = |store: &Store| store.max_patient_id().ok().map(|max| (PatientId(0), max));
         loop {
             let waiting = if rebuilding.is_some() || pass.is_some() || dating.is_some() {
@@ -516,6 +521,16 @@ fn spawn_writer(
                     pass = start_pass(&store);
                     if rebuilding.is_none() {
                         rebuilding = rebuild_if_left(&store, &replies);
+                    }
+                    import_running |= crate::import::an_import_is_running(&store).unwrap_or(false);
+                }
+            }
+            if import_running && last_import_check.elapsed() >= Duration::from_secs(2) {
+                last_import_check = Instant::now();
+                if crate::import::an_import_is_running(&store).is_ok_and(|running| !running) {
+                    import_running = false;
+                    if let Ok(Some(notice)) = crate::import::held_back_notice(&store) {
+                        let _ = replies.send(Reply::Notice(notice));
                     }
                 }
             }

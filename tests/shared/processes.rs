@@ -301,3 +301,32 @@ impl Seeded {
         self.next() % n
     }
 }
+
+/// A Bulk export of one new patient with `readings` systolic readings, in `folder`: their
+/// Patient in `Patient.ndjson`, the readings in `Observation.ndjson`, larger than a file written
+/// in one transaction (so it is written in short ones and a kill can land in it).
+pub fn one_patient_with_many_readings(folder: &Path, readings: usize) {
+    std::fs::create_dir_all(folder).unwrap();
+    let patient = serde_json::json!({
+        "resourceType": "Patient", "id": "k1",
+        "identifier": [{"system": "https://north.example/mrn", "value": "K1"}],
+        "name": [{"family": "Kill", "given": ["Karl"]}], "gender": "male",
+        "birthDate": "1960-01-01"});
+    std::fs::write(folder.join("Patient.ndjson"), format!("{patient}\n")).unwrap();
+    let mut lines = String::new();
+    for n in 0..readings {
+        let day = chrono::NaiveDate::from_ymd_opt(2015, 1, 1).unwrap()
+            + chrono::Days::new(u64::try_from(n / 4).unwrap());
+        let reading = serde_json::json!({
+            "resourceType": "Observation", "id": format!("o{n}"), "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6",
+                                 "display": "Systolic blood pressure"}]},
+            "subject": {"reference": "Patient/k1"},
+            "effectiveDateTime": format!("{day}T{:02}:00:00Z", 6 + n % 4 * 3),
+            "valueQuantity": {"value": 140 + n % 20, "unit": "mmHg",
+                              "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}});
+        lines.push_str(&reading.to_string());
+        lines.push('\n');
+    }
+    std::fs::write(folder.join("Observation.ndjson"), lines).unwrap();
+}
