@@ -809,8 +809,7 @@ impl Observation {
 
     /// The day its period began as the record gave it: "2026-03-02", "2026-03", "2026".
     pub fn since_text(&self) -> Option<String> {
-        self.since_day()
-            .map(|day| self.since_precision.format(day))
+        self.since_day().map(|day| self.since_precision.format(day))
     }
 
     /// The value when it is one ("< 5" is not): what a mean, a change or a pairing is made of.

@@ -153,7 +153,10 @@ fn a_period_of_a_month_or_a_year_keeps_the_precision_of_each_end() {
         let db = dir.path().join("refract.db");
         let mut value = bundle("2019-05-10", None, "2024-05-01");
         let observation = &mut value["entry"][2]["resource"];
-        observation.as_object_mut().unwrap().remove("effectiveDateTime");
+        observation
+            .as_object_mut()
+            .unwrap()
+            .remove("effectiveDateTime");
         observation["effectivePeriod"] = match end {
             Some(end) => json!({"start": start, "end": end}),
             None => json!({"start": start}),
