@@ -508,9 +508,7 @@ impl Episode {
         last: Placement,
         windows: &str,
     ) -> Placement {
-        let pick = |wanted: fn(&Placement) -> bool| {
-            [first, last].into_iter().find(|placed| wanted(placed))
-        };
+        let pick = |wanted: fn(&Placement) -> bool| [first, last].into_iter().find(wanted);
         let chosen = match self.window_across_bound {
             WindowAcrossBound::Undecided => None,
             WindowAcrossBound::Current => pick(|p| matches!(p, Placement::Current)),

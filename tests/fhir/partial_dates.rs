@@ -169,7 +169,7 @@ fn a_period_of_a_month_or_a_year_keeps_the_precision_of_each_end() {
         let check = |db: &Path, how: &str| {
             for o in exported(db, "Observation") {
                 let written = match end {
-                    Some(end) => (
+                    Some(_) => (
                         o["effectivePeriod"]["start"].clone(),
                         o["effectivePeriod"]["end"].clone(),
                     ),
