@@ -309,6 +309,8 @@ fn this_host() -> String {
 /// Also in 18: the precision of an observation's `effective` and of a diagnosis's onset and
 /// abatement is kept (a month or a year alone, "2026-03", migration 0040): shown, exported
 /// and read by the criteria as written, never as its first day.
+/// Next: the precision of a measurement's period start (`effectivePeriod.start`, "2026-03") is
+/// kept too (`observations.since_precision`, migration 0042), exported as written.
 pub const MAPPING_VERSION: i64 = 18;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

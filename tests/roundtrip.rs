@@ -820,6 +820,7 @@ fn as_schema_29(db: &Path) {
          ALTER TABLE patients DROP COLUMN mrn_type;
          ALTER TABLE drug_exposures DROP COLUMN indications;
          ALTER TABLE observations DROP COLUMN effective_precision;
+         ALTER TABLE observations DROP COLUMN since_precision;
          ALTER TABLE conditions DROP COLUMN onset_precision;
          ALTER TABLE conditions DROP COLUMN abatement_precision;
          PRAGMA user_version = 29;",
@@ -2253,6 +2254,7 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch(
             "ALTER TABLE drug_exposures DROP COLUMN said_stopped;
+             ALTER TABLE observations DROP COLUMN since_precision;
              PRAGMA user_version = 40;",
         )
         .unwrap();

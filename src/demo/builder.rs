@@ -342,6 +342,7 @@ impl<'a> Builder<'a> {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            since_precision: crate::domain::DatePrecision::Day,
             effective_precision: crate::domain::DatePrecision::Day,
         });
     }
@@ -382,6 +383,7 @@ impl<'a> Builder<'a> {
                 comparator: None,
                 utc_offset_minutes: None,
                 since_utc_offset_minutes: None,
+                since_precision: crate::domain::DatePrecision::Day,
                 effective_precision: crate::domain::DatePrecision::Day,
             });
         }
@@ -405,6 +407,7 @@ impl<'a> Builder<'a> {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            since_precision: crate::domain::DatePrecision::Day,
             effective_precision: crate::domain::DatePrecision::Day,
         });
     }

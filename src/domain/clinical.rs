@@ -746,6 +746,10 @@ pub struct Observation {
     /// started is no failure of that drug. Left out of JSON when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<NaiveDateTime>,
+    /// How much of `since` the record gave (R4 `Period.start` is a `dateTime`: "2026-03" is
+    /// every day of March, never 1 March), as `effective_precision`. Left out of JSON when a day.
+    #[serde(default, skip_serializing_if = "DatePrecision::is_day")]
+    pub since_precision: DatePrecision,
     /// For blood pressure: where it was measured.
     pub setting: Option<BpSetting>,
     /// The value is a bound, not the value ("< 5"). Left out of JSON when absent, so that
@@ -801,6 +805,11 @@ impl Observation {
     pub fn since_day(&self) -> Option<NaiveDate> {
         self.since
             .map(|since| local_day(since, self.since_utc_offset_minutes))
+    }
+
+    /// The day its period began as the record gave it: "2026-03-02", "2026-03", "2026".
+    pub fn since_text(&self) -> Option<String> {
+        self.since_day().map(|day| self.since_precision.format(day))
     }
 
     /// The value when it is one ("< 5" is not): what a mean, a change or a pairing is made of.

@@ -978,10 +978,11 @@ fn patient_entries(
                 .is_none()
                 .then(|| effective_text(observation)),
             effective_period: observation.since.map(|since| Period {
-                start: Some(clinical_datetime_in(
-                    since,
-                    observation.since_utc_offset_minutes,
-                )),
+                start: Some(if observation.since_precision.is_day() {
+                    clinical_datetime_in(since, observation.since_utc_offset_minutes)
+                } else {
+                    observation.since_text().unwrap_or_default()
+                }),
                 end: Some(effective_text(observation)),
             }),
             value_quantity,

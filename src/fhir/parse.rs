@@ -4625,6 +4625,7 @@ fn map_report(resource: &model::DiagnosticReport) -> Result<Option<Observation>,
             .and_then(|text| utc_offset_minutes(text))
             .filter(|minutes| *minutes != 0),
         since_utc_offset_minutes: None,
+        since_precision: DatePrecision::Day,
         // "2024-05": a month, never its first day.
         effective_precision: effective_text
             .map_or(DatePrecision::Day, |text| DatePrecision::of_text(text)),
@@ -5059,6 +5060,14 @@ fn map_observation(
     // that the criteria read it as a window and the export writes it as given.
     let effective_precision =
         effective_text.map_or(DatePrecision::Day, |text| DatePrecision::of_text(text));
+    // The start keeps its own precision: "2026-03" begins on some day of March, not on 1 March.
+    let since_precision = precision_of(
+        since.map(|since| since.date()),
+        resource
+            .effective_period
+            .as_ref()
+            .and_then(|p| p.start.as_ref()),
+    );
     let since_offset = since.and_then(|_| {
         offset_of(
             resource
@@ -5234,6 +5243,7 @@ fn map_observation(
             // export, which writes UTC, reads back the same.
             utc_offset_minutes: effective_offset,
             since_utc_offset_minutes: since_offset,
+            since_precision,
             effective_precision,
             setting: if is_bp {
                 Some(setting_of(concept))

@@ -68,14 +68,42 @@ use super::context::Context;
 use super::dates::shift;
 use super::describe::month;
 use super::diagnosis_names::condition_matches;
+use super::model::WindowAcrossBound;
 use super::numbers::trim_number;
 use super::selectors::scale_of;
-use crate::domain::{Condition, Observation};
+use crate::domain::{Condition, DatePrecision, Observation};
 
 /// A treatment begun this many days before the recorded onset of the current episode is still
 /// the episode's: an onset is often the day of the visit that diagnosed it, after the first
 /// prescription.
 pub const ONSET_GRACE_DAYS: i64 = 30;
+
+/// Which day of a date the record gave as a month or a year alone ("2025-06", as R4's
+/// `dateTime` allows) the bounds are read at: it is every day of it, so the episode is read at
+/// both ends, and a treatment the two readings place differently cannot be placed (see
+/// [`Episode::place`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    First,
+    Last,
+}
+
+impl Reading {
+    fn day(self, date: Option<NaiveDate>, precision: DatePrecision) -> Option<NaiveDate> {
+        date.map(|date| match self {
+            Reading::First => date,
+            Reading::Last => precision.last_day(date),
+        })
+    }
+
+    fn onset(self, c: &Condition) -> Option<NaiveDate> {
+        self.day(c.onset, c.onset_precision)
+    }
+
+    fn abatement(self, c: &Condition) -> Option<NaiveDate> {
+        self.day(c.abatement, c.abatement_precision)
+    }
+}
 
 /// A treatment of the criterion as the episode reads it: signs the patient was unwell. A drug
 /// trial, or a session of an acute procedure course (ECT): a course given for an ongoing
@@ -164,6 +192,13 @@ pub struct Episode {
     /// The latest recovery the scores show: a treatment begun before its end is not the
     /// current episode's.
     recovery: Option<Recovery>,
+    /// The bounds read at the last day of each date given as a month or a year alone (this
+    /// episode's are read at the first), with those dates in words ("Major depressive
+    /// disorder began in 2025-06"); none when every date is a day.
+    at_last_day: Option<(Box<Episode>, String)>,
+    /// How a treatment the two readings place differently is read (the rule set's
+    /// `[episode] window_across_bound`).
+    window_across_bound: WindowAcrossBound,
 }
 
 /// An earlier onset of a current diagnosis the current episode may or may not go back to.
@@ -219,8 +254,19 @@ impl Episode {
     pub fn of(ctx: &Context<'_>, treatments: &[Treatment]) -> Self {
         let days = score_days(ctx, treatments);
         let recovery_days = ctx.set.episode.as_ref().map(|spec| spec.recovery_days);
-        let mut episode = Self::of_diagnoses(ctx, &days, treatments, recovery_days);
+        let mut episode = Self::of_diagnoses(ctx, &days, treatments, recovery_days, Reading::First);
         episode.recovery = recovery_days.and_then(|days_long| latest_recovery(&days, days_long));
+        let windows = windows_in_words(ctx);
+        if !windows.is_empty() {
+            let at_last_day =
+                Self::of_diagnoses(ctx, &days, treatments, recovery_days, Reading::Last);
+            episode.at_last_day = Some((Box::new(at_last_day), windows));
+        }
+        episode.window_across_bound = ctx
+            .set
+            .episode
+            .as_ref()
+            .map_or_else(WindowAcrossBound::default, |spec| spec.window_across_bound);
         episode
     }
 
@@ -238,6 +284,7 @@ impl Episode {
         days: &BTreeMap<NaiveDate, Vec<(bool, String)>>,
         treatments: &[Treatment],
         recovery_days: Option<i64>,
+        reading: Reading,
     ) -> Self {
         let current = &ctx.conditions;
         let applies = &ctx.set.applies_to;
@@ -252,8 +299,8 @@ impl Episode {
                     && condition_matches(c, &applies.icd10, &applies.snomed, &applies.names)
             })
             .map(|c| Earlier {
-                start: c.onset.or(c.recorded),
-                end: c.abatement,
+                start: reading.onset(c).or(c.recorded),
+                end: reading.abatement(c),
             })
             .collect();
         let is_recurrent = |c: &Condition| {
@@ -270,7 +317,7 @@ impl Episode {
         // been left unjoined, and the trials before the admission set aside).
         let onsets: Vec<(NaiveDate, &str)> = current
             .iter()
-            .filter_map(|c| Some((c.onset?, c.name())))
+            .filter_map(|c| Some((reading.onset(c)?, c.name())))
             .collect();
         let latest = onsets
             .iter()
@@ -280,7 +327,7 @@ impl Episode {
             let single: Vec<NaiveDate> = current
                 .iter()
                 .filter(|c| !is_recurrent(c))
-                .filter_map(|c| c.onset)
+                .filter_map(|c| reading.onset(c))
                 .collect();
             let unwell: Vec<(NaiveDate, NaiveDate)> = days
                 .iter()
@@ -314,6 +361,8 @@ impl Episode {
                 unknown_why: String::new(),
                 name,
                 recovery: None,
+                at_last_day: None,
+                window_across_bound: WindowAcrossBound::default(),
             };
         }
         Self::undated(current, &earlier, recurrent)
@@ -365,6 +414,8 @@ impl Episode {
                     ),
                     name,
                     recovery: None,
+                    at_last_day: None,
+                    window_across_bound: WindowAcrossBound::default(),
                 }
             } else {
                 Episode {
@@ -375,6 +426,8 @@ impl Episode {
                     unknown_why: String::new(),
                     name,
                     recovery: None,
+                    at_last_day: None,
+                    window_across_bound: WindowAcrossBound::default(),
                 }
             };
         }
@@ -410,19 +463,63 @@ impl Episode {
             unknown_why,
             name,
             recovery: None,
+            at_last_day: None,
+            window_across_bound: WindowAcrossBound::default(),
         }
     }
 
     /// Where a treatment begun on `start` stands: the diagnoses' placement, moved before the
     /// current episode by a recovery it was begun before the end of.
+    ///
+    /// A bound given as a month or a year alone is every day of it: where reading it at its first
+    /// day and at its last place the treatment differently (begun in the month an earlier
+    /// episode is recorded over, or within the onset's grace of some of its days only), the
+    /// order cannot be told. Chosen (`window_across_bound`, default `undecided`): the treatment
+    /// is then unknown, and the dates of a month that would decide are said; `current` counts
+    /// it as the current episode's, `before` sets it aside.
     pub fn place(&self, start: NaiveDate) -> Placement {
-        match self.place_by_diagnoses(start) {
+        let placed = self.place_by_diagnoses(start);
+        let placed = match &self.at_last_day {
+            Some((at_last_day, windows)) => {
+                let other = at_last_day.place_by_diagnoses(start);
+                if std::mem::discriminant(&placed) == std::mem::discriminant(&other) {
+                    placed
+                } else {
+                    self.across_a_window(start, placed, other, windows)
+                }
+            }
+            None => placed,
+        };
+        match placed {
             Placement::Before(why) => Placement::Before(why),
             placed => match &self.recovery {
                 Some(recovery) if start <= recovery.last => Placement::Before(recovery.why(start)),
                 _ => placed,
             },
         }
+    }
+
+    /// A treatment the episode read at the first days of its dates of a month (`first`) and
+    /// at their last days (`last`) places differently: read as the rule set says.
+    fn across_a_window(
+        &self,
+        start: NaiveDate,
+        first: Placement,
+        last: Placement,
+        windows: &str,
+    ) -> Placement {
+        let pick = |wanted: fn(&Placement) -> bool| [first, last].into_iter().find(wanted);
+        let chosen = match self.window_across_bound {
+            WindowAcrossBound::Undecided => None,
+            WindowAcrossBound::Current => pick(|p| matches!(p, Placement::Current)),
+            WindowAcrossBound::Before => pick(|p| matches!(p, Placement::Before(_))),
+        };
+        chosen.unwrap_or_else(|| {
+            Placement::Unknown(format!(
+                "begun {start}, in the current episode or an earlier one: that turns on a date \
+                 given as a month or a year alone ({windows}); its day would decide"
+            ))
+        })
     }
 
     fn place_by_diagnoses(&self, start: NaiveDate) -> Placement {
@@ -465,6 +562,40 @@ impl Episode {
             )),
         }
     }
+}
+
+/// The dates of a month or a year alone that bound the episode, in words ("Major depressive
+/// disorder began in 2025-06; Depressive episode is recorded over in 2025-06"): the onsets of
+/// the current diagnoses, and the starts and ends of the earlier episodes (the diagnoses
+/// [`Episode::of_diagnoses`] reads). Empty when every such date is a day.
+fn windows_in_words(ctx: &Context<'_>) -> String {
+    let applies = &ctx.set.applies_to;
+    let current = ctx.conditions.iter().copied();
+    let earlier = ctx.record.conditions.iter().filter(|c| {
+        c.is_diagnosis()
+            && !ctx.conditions.iter().any(|now| now.id == c.id)
+            && !c.is_active()
+            && condition_matches(c, &applies.icd10, &applies.snomed, &applies.names)
+    });
+    let mut words: Vec<String> = Vec::new();
+    for c in current.chain(earlier) {
+        if let Some(onset) = c.onset.filter(|_| !c.onset_precision.is_day()) {
+            words.push(format!(
+                "{} began in {}",
+                c.name(),
+                c.onset_precision.format(onset)
+            ));
+        }
+        if let Some(end) = c.abatement.filter(|_| !c.abatement_precision.is_day()) {
+            words.push(format!(
+                "{} is recorded over in {}",
+                c.name(),
+                c.abatement_precision.format(end)
+            ));
+        }
+    }
+    words.dedup();
+    words.join("; ")
 }
 
 /// The current episode's onset from the onsets of its current diagnoses (`onsets`, each with

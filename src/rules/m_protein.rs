@@ -94,6 +94,7 @@ fn read_record(ctx: &Context<'_>) -> Reading {
             .join(", ");
         reading.events.push(Progression {
             date: *date,
+            last: *date,
             words: format!(
                 "a {} value on {listed} not read, which may be a rise from the nadir",
                 series.name(),

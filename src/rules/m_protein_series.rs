@@ -208,6 +208,9 @@ impl Series {
 #[derive(Debug, Clone)]
 pub(super) struct Point {
     pub(super) day: NaiveDate,
+    /// The last day it may have been on: `day`, or the last day of the month or the year its
+    /// value was dated by alone.
+    pub(super) last: NaiveDate,
     /// The value; for a bound ("< 0.1"), the bound.
     pub(super) value: f64,
     /// The value is at most `value` (reported as "<" or "<=").
@@ -560,6 +563,7 @@ fn unread_progressions(
     let mut assumed: Vec<Point> = points.to_vec();
     assumed.extend(days.into_iter().map(|day| Point {
         day,
+        last: day,
         value: f64::MAX,
         bound: None,
         recorded: None,
@@ -869,6 +873,7 @@ fn read(
         let converted = (factor - 1.0).abs() > f64::EPSILON;
         points.push(Point {
             day,
+            last: first.last_local_day().max(day),
             value: value * factor,
             bound: first.comparator,
             recorded: converted.then(|| first.value_text()),
@@ -978,6 +983,7 @@ fn light_chains(
             let (involved, uninvolved) = if kappa_involved { (k, l) } else { (l, k) };
             Point {
                 day: k.day,
+                last: k.last.max(l.last),
                 value: involved.value - uninvolved.value,
                 bound: None,
                 recorded: Some(format!("kappa {}, lambda {}", raw(k), raw(l))),
@@ -1118,6 +1124,7 @@ fn scan_series(
             let confirming = index + needed - 1;
             found.events.push(Progression {
                 date: first,
+                last: points[index].last,
                 words: format!(
                     "{}: progression confirmed ({}, on {needed} values in a row)",
                     chain(name, series, points, low, &points[index..=confirming]),
@@ -1139,6 +1146,7 @@ fn scan_series(
         if let Some(line) = acted {
             found.events.push(Progression {
                 date: first,
+                last: points[index].last,
                 words: format!(
                     "{}: one rise, acted on by starting {line} ({})",
                     chain(name, series, points, low, &points[index..run_end]),
@@ -1161,6 +1169,7 @@ fn scan_series(
         } else {
             found.events.push(Progression {
                 date: first,
+                last: points[index].last,
                 words: format!(
                     "{}, not yet confirmed ({})",
                     chain(name, series, points, low, &points[index..run_end]),
@@ -1208,6 +1217,7 @@ mod tests {
     fn point(value: f64) -> Point {
         Point {
             day: NaiveDate::MIN,
+            last: NaiveDate::MIN,
             value,
             bound: None,
             recorded: None,

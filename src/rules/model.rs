@@ -199,6 +199,22 @@ pub struct EpisodeParameters {
     /// remission between, for a recovery (MacArthur/Frank 1991); shorter, a rise after it is a
     /// relapse of the same episode.
     pub recovery_days: i64,
+    /// How a treatment is read whose place against the episode's bounds turns on a date the
+    /// record gave as a month or a year alone (an onset "2025-06", an earlier episode over in
+    /// "2025-06"): `undecided` (not counted either way, said), `current` or `before`.
+    #[serde(default)]
+    pub window_across_bound: WindowAcrossBound,
+}
+
+/// How a treatment placed differently by the first and the last day of a bound given as a
+/// month or a year is read (see [`EpisodeParameters::window_across_bound`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowAcrossBound {
+    #[default]
+    Undecided,
+    Current,
+    Before,
 }
 
 /// Line-of-therapy derivation parameters (docs/architecture.md, treatment lines), per rule set.

@@ -262,12 +262,20 @@ pub struct Progressions {
 
 impl Progressions {
     /// The progression that decides from `from` to `to`, inclusive (see [`deciding`]).
+    /// One dated by a month or a year alone counts only when every day of it is in the window
+    /// (see [`Progressions::across`] for one whose month holds `to`).
     pub fn first_between(&self, from: NaiveDate, to: NaiveDate) -> Option<&Progression> {
         deciding(
             self.events
                 .iter()
-                .filter(|p| p.date >= from && p.date <= to),
+                .filter(|p| p.date >= from && p.last <= to),
         )
+    }
+
+    /// A progression dated by a month or a year alone begun in the window from `from` to `to`
+    /// whose days run past `to`: in the window or after it, which cannot be told.
+    pub fn across(&self, from: NaiveDate, to: NaiveDate) -> Option<&Progression> {
+        self.events.iter().find(|p| p.date >= from && p.holds(to))
     }
 
     /// The progression that decides after `from` (see [`deciding`]).
@@ -300,6 +308,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
         if let Some(date) = line.progression_date {
             events.push(Progression {
                 date,
+                last: date,
                 words: format!(
                     "progression recorded on {date} ({} {})",
                     line.label(),
@@ -316,6 +325,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
         {
             events.push(Progression {
                 date: end,
+                last: end,
                 words: format!("{} {} stopped for progression", line.label(), line.regimen),
                 confirmed: true,
                 assessed: false,
@@ -331,6 +341,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
         {
             events.push(Progression {
                 date: end,
+                last: end,
                 words: format!("{} stopped for progression", given.exposure.text),
                 confirmed: true,
                 assessed: false,
@@ -389,6 +400,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
         if let Some(line) = acted_on.filter(|_| run_end - index < needed) {
             events.push(Progression {
                 date: first,
+                last: statuses[index].last_local_day().max(first),
                 words: format!(
                     "worsened disease status on {first}, acted on by starting {} {} on {}",
                     line.label(),
@@ -414,6 +426,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
                 };
                 events.push(Progression {
                     date,
+                    last: status.last_local_day().max(date),
                     words,
                     confirmed: true,
                     assessed: true,
@@ -425,6 +438,7 @@ pub fn progressions(ctx: &Context<'_>) -> Progressions {
         } else if run_end == statuses.len() {
             events.push(Progression {
                 date: first,
+                last: statuses[index].last_local_day().max(first),
                 words: format!("worsened disease status on {first}, not yet confirmed"),
                 confirmed: false,
                 assessed: true,
@@ -548,13 +562,32 @@ fn classify(
     let window = spec.progression_window_days.unwrap_or(0);
     // A progression on the line's first day, at or before its first dose, is the earlier
     // line's (see [`before_line`]).
+    // One shown by a value or a status dated by a month or a year alone counts only when every
+    // day of it is in the window; one whose month holds the window's last day leaves the line
+    // undecided, said (never read on its first day).
+    let window_end = shift(end, window);
     let on_line = deciding(
         progressions
             .events
             .iter()
-            .filter(|p| p.date >= line.start && p.date <= shift(end, window))
+            .filter(|p| p.date >= line.start && p.last.min(ctx.today) <= window_end)
             .filter(|p| !before_judged(ctx, line, Recorded::of_progression(p))),
     );
+    if on_line.is_none_or(|p| !p.confirmed)
+        && window_end < ctx.today
+        && let Some(across) = progressions.across(line.start, window_end)
+    {
+        return LineState::Unknown {
+            what: format!(
+                "the day of a progression dated {} alone ({}): whether it was within {} days of \
+                 the last dose ({window_end}) cannot be told",
+                across.dated(),
+                across.words,
+                window
+            ),
+            ongoing: false,
+        };
+    }
     if let Some(progression) = on_line {
         if !progression.confirmed {
             return LineState::Unknown {
@@ -939,6 +972,8 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
     }
     let responded = parse_responses(&spec.responses);
     let progressions = progressions(ctx);
+    // Progressions no line can be given (a month holding a bound of a line's window).
+    let mut untold: Vec<String> = Vec::new();
     outcome.reasons.extend(progressions.refuted.iter().cloned());
     // Every relapse, by line: the current one (after the latest line that responded) is what
     // the team acts on and what the label speaks of; the earlier ones are the history.
@@ -969,6 +1004,40 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
             // IMWG 2011: progression on the line or within the window of its last dose is
             // refractory to it, never a relapse from it; and one while the next line runs is
             // that line's (progression on therapy), so the relapse is read before it began.
+            // A progression shown by a value or a status dated by a month or a year alone is
+            // every day of it: one whose month holds the last day of the line's window may be
+            // refractory to the line or a relapse from it, and one whose month holds the next
+            // line's first day may be this line's relapse or progression on the next: either
+            // way it is attributed to none, and said (never read on its first day).
+            let next = next_line(ctx, line);
+            let across = progressions.events.iter().find(|p| {
+                p.date >= line.start
+                    && (p.holds(after)
+                        || next.is_some_and(|next| {
+                            p.holds(next.start.pred_opt().unwrap_or(next.start))
+                        }))
+            });
+            if let Some(p) = across {
+                let bound = match next {
+                    Some(next) if p.holds(next.start.pred_opt().unwrap_or(next.start)) => format!(
+                        "the day {} {} began ({})",
+                        next.label(),
+                        next.regimen,
+                        next.start
+                    ),
+                    _ => format!("the last day of its window ({after})"),
+                };
+                untold.push(format!(
+                    "a progression after {} {} is dated {} alone ({}), which holds {bound}: \
+                     whether it is refractory to the line, a relapse from it or the next \
+                     line's cannot be told; its day would decide",
+                    line.label(),
+                    line.regimen,
+                    p.dated(),
+                    p.words
+                ));
+                continue;
+            }
             let refractory_to_line = progressions
                 .events
                 .iter()
@@ -991,7 +1060,6 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
                 ));
                 continue;
             }
-            let next = next_line(ctx, line);
             deciding(progressions.events.iter().filter(|p| {
                 p.date > after
                     && next.is_none_or(|next| before_line(ctx, next, Recorded::of_progression(p)))
@@ -1033,7 +1101,11 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
         relapses.push((index, line, response, progression));
     }
     let Some(&(index, ..)) = relapses.last() else {
-        if let Some(what) = unclear {
+        if !untold.is_empty() {
+            outcome.verdict = Verdict::Undecided;
+            outcome.missing.append(&mut untold);
+            outcome.missing.extend(unclear);
+        } else if let Some(what) = unclear {
             outcome.verdict = Verdict::Undecided;
             outcome.missing.push(what);
         } else {
@@ -1042,6 +1114,7 @@ pub fn relapse(ctx: &Context<'_>, id: &str, spec: &Relapse) -> Outcome {
         return outcome;
     };
     outcome.verdict = Verdict::Met;
+    outcome.reasons.append(&mut untold);
     let mut latest_after_end = 0;
     for &(_, line, response, progression) in &relapses {
         let Some(end) = line.end else { continue };
@@ -1314,6 +1387,21 @@ pub fn class_refractory(ctx: &Context<'_>, id: &str, spec: &ClassRefractory) -> 
                 && !progression.confirmed
             {
                 pending.get_or_insert_with(|| format!("{name}: {}", progression.words));
+                continue;
+            }
+            let window_end = shift(last_dose, spec.progression_window_days);
+            if progressed.is_none()
+                && let Some(across) = progressions.across(start, window_end)
+            {
+                pending.get_or_insert_with(|| {
+                    format!(
+                        "{name}: the day of a progression dated {} alone ({}), whether within \
+                         {} days of its last dose ({window_end}) or after",
+                        across.dated(),
+                        across.words,
+                        spec.progression_window_days
+                    )
+                });
                 continue;
             }
             if let Some(progression) = progressed {

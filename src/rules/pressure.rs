@@ -235,7 +235,11 @@ pub fn concurrent(ctx: &Context<'_>, id: &str, spec: &ConcurrentClasses) -> Outc
 /// panel whose diastolic has a `dataAbsentReason`, a systolic recorded on its own).
 #[derive(Debug, Clone)]
 struct Reading<'a> {
+    /// Its local day; of a reading dated by a month or a year alone, the first day of it.
     on: NaiveDate,
+    /// The last day it may have been taken on: `on`, or the last day of its month or year
+    /// (every day of it, never its first day made up).
+    last: NaiveDate,
     systolic: f64,
     diastolic: Option<f64>,
     setting: BpSetting,
@@ -1272,6 +1276,7 @@ fn readings<'a>(ctx: &Context<'a>) -> Vec<Reading<'a>> {
                 .unwrap_or(effective);
             out.push(Reading {
                 on: local.date(),
+                last: source.effective_precision.last_day(local.date()),
                 systolic: systolic_value,
                 diastolic: diastolic_value,
                 setting,
@@ -1351,10 +1356,33 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
             }
         ));
     }
+    // A reading dated by a month or a year alone is in the window only when every day of it is:
+    // one whose month holds the day readings count from (the regimen unchanged long enough, or
+    // the window's start) may be from before it, and is said, never counted (its first day is
+    // no day the record gave).
     let in_window: Vec<&Reading<'_>> = all
         .iter()
         .filter(|r| r.on >= from && r.on <= ctx.today)
         .collect();
+    let across_from: Vec<&Reading<'_>> = all
+        .iter()
+        .filter(|r| r.on < from && r.last >= from && r.on <= ctx.today)
+        .collect();
+    if !across_from.is_empty() {
+        let mut months: Vec<String> = across_from.iter().map(|r| r.source.day_text()).collect();
+        months.dedup();
+        let bound = if from == stable_from {
+            format!("the day readings on this regimen count from ({from})")
+        } else {
+            format!("the first day of the window read ({from})")
+        };
+        outcome.reasons.push(format!(
+            "{} dated {} alone not counted: that holds {bound}, and whether it was taken after \
+             it cannot be told",
+            plural(across_from.len(), "blood pressure reading"),
+            months.join(", ")
+        ));
+    }
     if !in_window.iter().any(|r| r.on >= recent_from) {
         let on_regimen_before = all
             .iter()
@@ -1707,21 +1735,39 @@ pub fn blood_pressure(ctx: &Context<'_>, id: &str, spec: &BloodPressure) -> Outc
         // 2017 averages the readings of an occasion, as the level now does), never by one of
         // them: a first reading above goal and a repeat at goal is a visit at goal. A systolic
         // above goal with no diastolic still says so alone, as for the level.
-        let mut visits: BTreeMap<NaiveDate, Vec<&Reading<'_>>> = BTreeMap::new();
+        // A visit dated by a month or a year alone is every day of it (its first and last
+        // day): its own visit, unless a visit on a day of it may be the same one (then it is
+        // left to that visit, never counted twice). The visits span what surely lay between
+        // them: from the earliest last day to the latest first day.
+        let mut visits: BTreeMap<(NaiveDate, NaiveDate), Vec<&Reading<'_>>> = BTreeMap::new();
         for reading in &office_all {
-            visits.entry(reading.on).or_default().push(reading);
+            visits
+                .entry((reading.on, reading.last))
+                .or_default()
+                .push(reading);
         }
-        let high_visits: Vec<NaiveDate> = visits
+        let days: Vec<NaiveDate> = visits
+            .keys()
+            .filter(|(first, last)| first == last)
+            .map(|(first, _)| *first)
+            .collect();
+        let high_visits: Vec<(NaiveDate, NaiveDate)> = visits
             .iter()
+            .filter(|((first, last), _)| {
+                first == last || !days.iter().any(|day| day >= first && day <= last)
+            })
             .filter(|(_, readings)| {
                 mean(readings.iter().map(|r| r.systolic)).is_some_and(|s| {
                     above(s, mean(readings.iter().filter_map(|r| r.diastolic)), goal) == Some(true)
                 })
             })
-            .map(|(day, _)| *day)
+            .map(|(window, _)| *window)
             .collect();
-        let spread = match (high_visits.first(), high_visits.last()) {
-            (Some(first), Some(last)) => (*last - *first).num_days(),
+        let spread = match (
+            high_visits.iter().map(|(_, last)| *last).min(),
+            high_visits.iter().map(|(first, _)| *first).max(),
+        ) {
+            (Some(first), Some(last)) => (last - first).num_days().max(0),
             _ => 0,
         };
         if (high_visits.len() as u32) < spec.min_visits || spread < spec.min_span_days {
@@ -1848,6 +1894,7 @@ mod tests {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            since_precision: crate::domain::DatePrecision::Day,
             effective_precision: crate::domain::DatePrecision::Day,
         };
         assert_eq!(

@@ -8,6 +8,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 #[derive(Debug, Clone)]
 pub struct Progression {
     pub date: NaiveDate,
+    /// The last day it may have been on: `date`, or the last day of the month or the year the
+    /// value or status that showed it was dated by alone (every day of it, never its first).
+    pub last: NaiveDate,
     /// Where it is recorded, in words.
     pub words: String,
     /// False while the confirming assessments the rule set asks for are still to come.
@@ -27,6 +30,24 @@ pub struct Progression {
 }
 
 impl Progression {
+    /// Whether it was shown by a value or a status dated by a month or a year alone whose days
+    /// run past `bound` from on or before it: on which side of that day it lies cannot be told.
+    pub(super) fn holds(&self, bound: NaiveDate) -> bool {
+        self.date <= bound && self.last > bound
+    }
+
+    /// The month or the year it is dated by alone ("2026-03", "2026"), or its day.
+    pub(super) fn dated(&self) -> String {
+        use chrono::Datelike;
+        if self.last == self.date {
+            self.date.to_string()
+        } else if self.last.year() == self.date.year() && self.last.month() == self.date.month() {
+            self.date.format("%Y-%m").to_string()
+        } else {
+            self.date.format("%Y").to_string()
+        }
+    }
+
     /// "2025-06-24", with how it was found when assessments found it.
     pub(super) fn when(&self) -> String {
         if self.assessed {

@@ -2138,6 +2138,11 @@ fn seizure_evidence(
                 .or(seizure.since_day())
                 .filter(|from| *from < seizure.local_day())
                 .map_or(String::new(), |from| {
+                    // A period begun in a month alone is said as written, not as its first day.
+                    let from = match seizure.since_text() {
+                        Some(text) if seizure.since_day() == Some(from) => text,
+                        _ => from.to_string(),
+                    };
                     format!(", over the period from {from}")
                 });
             let on = if seizure.effective_precision.is_day() {

@@ -102,6 +102,10 @@ const SHAPES: &[(&str, &[(&str, Shape)])] = &[
                 "effective_precision",
                 Shape::Code(|t| DatePrecision::parse(t).is_ok()),
             ),
+            (
+                "since_precision",
+                Shape::Code(|t| DatePrecision::parse(t).is_ok()),
+            ),
         ],
     ),
     (

@@ -192,6 +192,7 @@ const OBSERVATION_COLUMNS: &[&str] = &[
     "utc_offset",
     "since_utc_offset",
     "effective_precision",
+    "since_precision",
 ];
 const PROCEDURE_COLUMNS: &[&str] = &[
     "code",

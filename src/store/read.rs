@@ -720,10 +720,11 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
 
     let mut stmt = conn.prepare_cached(
         "SELECT patient_id, id, code, display, value, value_code, unit, effective, setting,
-                comparator, since, system, utc_offset, since_utc_offset, effective_precision
+                comparator, since, system, utc_offset, since_utc_offset, effective_precision,
+                since_precision
          FROM observations WHERE patient_id BETWEEN ?1 AND ?2 ORDER BY patient_id, effective, id",
     )?;
-    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 15)))? {
+    for raw in stmt.query_map(params![from, to], |row| Ok(RawRow::from(row, 16)))? {
         let raw = raw?;
         let Some(index) = slot(raw.int(0)) else {
             continue;
@@ -747,6 +748,7 @@ pub fn load_records(conn: &Connection, from: i64, to: i64) -> Result<Vec<Patient
                 .opt_int(13)
                 .and_then(|minutes| i32::try_from(minutes).ok()),
             effective_precision: precision_of("observations.effective_precision", raw.opt(14))?,
+            since_precision: precision_of("observations.since_precision", raw.opt(15))?,
         });
     }
 

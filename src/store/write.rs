@@ -201,9 +201,9 @@ impl<'conn> RecordWriter<'conn> {
                 "INSERT INTO observations (patient_id, id, code, display, value, value_code, unit,
                                            effective, setting, source, source_id, comparator,
                                            since, system, utc_offset, since_utc_offset,
-                                           effective_precision)
+                                           effective_precision, since_precision)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                         ?16, ?17)",
+                         ?16, ?17, ?18)",
             )?,
             procedure: conn.prepare_cached(
                 "INSERT INTO procedures (patient_id, code, display, performed, end, source, source_id,
@@ -398,6 +398,7 @@ impl<'conn> RecordWriter<'conn> {
                     observation.utc_offset_minutes,
                     observation.since_utc_offset_minutes,
                     precision_column(observation.effective_precision),
+                    precision_column(observation.since_precision),
                 ])?;
             }
             self.ids.observations.push((observation.id, row));

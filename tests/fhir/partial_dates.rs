@@ -136,3 +136,65 @@ fn a_month_or_a_year_is_shown_exported_and_read_back_as_written() {
         }
     }
 }
+
+/// A measurement over a period whose start (or end) is a month or a year alone keeps each end's
+/// precision: "2026-03" is every day of March, not 1 March, and an export writes it as read
+/// (R4 `Period.start` is a `dateTime`, as `effectiveDateTime`). A period open at its end is
+/// dated by its start, at that start's precision.
+#[test]
+fn a_period_of_a_month_or_a_year_keeps_the_precision_of_each_end() {
+    for (start, end) in [
+        ("2026-03", Some("2026-05-10")),
+        ("2025", Some("2026-05")),
+        ("2026-03", None),
+        ("2026-03-02", Some("2026-04")),
+    ] {
+        let dir = tempfile::TempDir::new().unwrap();
+        let db = dir.path().join("refract.db");
+        let mut value = bundle("2019-05-10", None, "2024-05-01");
+        let observation = &mut value["entry"][2]["resource"];
+        observation
+            .as_object_mut()
+            .unwrap()
+            .remove("effectiveDateTime");
+        observation["effectivePeriod"] = match end {
+            Some(end) => json!({"start": start, "end": end}),
+            None => json!({"start": start}),
+        };
+        let file = write_json(&dir.path().join("p.json"), &value);
+        let (code, summary, stderr) = cli_import(&db, &[file]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(summary["failed"], 0, "{summary:#}");
+
+        let check = |db: &Path, how: &str| {
+            for o in exported(db, "Observation") {
+                let written = match end {
+                    Some(_) => (
+                        o["effectivePeriod"]["start"].clone(),
+                        o["effectivePeriod"]["end"].clone(),
+                    ),
+                    None => (o["effectiveDateTime"].clone(), json!(null)),
+                };
+                assert_eq!(written, (json!(start), json!(end)), "{how}: {o:#}");
+            }
+        };
+        check(&db, "imported");
+        for format in ["json", "fhir"] {
+            let out = dir.path().join(format!("out.{format}"));
+            run(
+                &db,
+                &["export", "--format", format, "--out", out.to_str().unwrap()],
+            );
+            let copy = dir.path().join(format!("copy-{format}.db"));
+            let output = refract()
+                .arg("--db")
+                .arg(&copy)
+                .arg("import")
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{output:?}");
+            check(&copy, format);
+        }
+    }
+}

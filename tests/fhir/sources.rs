@@ -348,6 +348,7 @@ fn as_schema_34(env: &mut Env, older: &str) {
              DROP TABLE refused_patient_ids;
              ALTER TABLE drug_exposures DROP COLUMN indications;
              ALTER TABLE observations DROP COLUMN effective_precision;
+             ALTER TABLE observations DROP COLUMN since_precision;
              ALTER TABLE conditions DROP COLUMN onset_precision;
              ALTER TABLE conditions DROP COLUMN abatement_precision;
              PRAGMA user_version = 34;"
@@ -949,6 +950,7 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              DROP TABLE death_reports;
              ALTER TABLE drug_exposures DROP COLUMN indications;
              ALTER TABLE observations DROP COLUMN effective_precision;
+             ALTER TABLE observations DROP COLUMN since_precision;
              ALTER TABLE conditions DROP COLUMN onset_precision;
              ALTER TABLE conditions DROP COLUMN abatement_precision;
              ALTER TABLE drug_exposures DROP COLUMN said_stopped;

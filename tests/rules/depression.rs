@@ -2820,3 +2820,114 @@ fn an_ect_session_this_year_shows_the_episode_current() {
     ];
     run(ID, &cases);
 }
+
+/// Days from `(year, month, day)` to the vignettes' today.
+fn days_since(year: i32, month: u32, day: u32) -> i64 {
+    (super::support::today() - chrono::NaiveDate::from_ymd_opt(year, month, day).unwrap())
+        .num_days()
+}
+
+/// A trial of `text` from `from` to `until` (year, month, day), stopped for no response.
+fn failed_between(text: &str, from: (i32, u32, u32), until: (i32, u32, u32)) -> Rx {
+    rx(text)
+        .from(days_since(from.0, from.1, from.2))
+        .until(days_since(until.0, until.1, until.2))
+        .stopped(StopReason::LackOfEfficacy)
+}
+
+#[test]
+fn an_earlier_episode_over_in_a_month_alone_leaves_a_trial_begun_that_month_undecided() {
+    use refract::domain::DatePrecision;
+    // The earlier episode is recorded over in "2026-03" (every day of March); the current one
+    // was recorded on 2026-06-01. Sertraline begun 2026-03-10 may have begun before that end
+    // (the earlier episode's) or after it: never counted either way in silence.
+    let episodes = |sertraline_from: (i32, u32, u32)| {
+        let mut record = Vignette::new()
+            .episode(
+                SINGLE,
+                "resolved",
+                Some(days_since(2024, 1, 10)),
+                Some(1),
+                None,
+            )
+            .episode(
+                RECURRENT,
+                "active",
+                None,
+                None,
+                Some(days_since(2026, 6, 1)),
+            )
+            .give(failed_between(
+                "Sertraline 100 mg/d",
+                sertraline_from,
+                (2026, 5, 20),
+            ))
+            .give(failed_between(
+                "Venlafaxine 150 mg/d",
+                (2026, 6, 10),
+                (2026, 9, 20),
+            ))
+            .record();
+        record.conditions[0].abatement = chrono::NaiveDate::from_ymd_opt(2026, 3, 1);
+        record.conditions[0].abatement_precision = DatePrecision::Month;
+        record
+    };
+    let assessment = assess(ID, &episodes((2026, 3, 10)));
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("sertraline") && m.contains("2026-03")),
+        "{said}"
+    );
+    // Begun before March: before the end, whatever its day.
+    let assessment = assess(ID, &episodes((2026, 2, 10)));
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, NotMet, "{said}");
+    assert!(said.contains("sertraline (in an earlier episode"), "{said}");
+    // Begun after March: after it.
+    let assessment = assess(ID, &episodes((2026, 4, 2)));
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+}
+
+#[test]
+fn an_onset_in_a_month_alone_leaves_a_trial_its_grace_may_or_may_not_reach_undecided() {
+    use refract::domain::DatePrecision;
+    // The current episode began in "2026-03" (no day); a treatment begun up to 30 days before
+    // the onset is the episode's. Sertraline begun 2026-02-20 is within 30 days of 1 March, not
+    // of 31 March: undecided, said.
+    let with_sertraline_from = |from: (i32, u32, u32)| {
+        let mut record = Vignette::new()
+            .condition_since(SINGLE.0, SINGLE.1, 1)
+            .give(failed_between("Sertraline 100 mg/d", from, (2026, 5, 20)))
+            .give(failed_between(
+                "Venlafaxine 150 mg/d",
+                (2026, 6, 10),
+                (2026, 9, 20),
+            ))
+            .record();
+        record.conditions[0].onset = chrono::NaiveDate::from_ymd_opt(2026, 3, 1);
+        record.conditions[0].onset_precision = DatePrecision::Month;
+        record
+    };
+    let assessment = assess(ID, &with_sertraline_from((2026, 2, 20)));
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, InsufficientData, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("sertraline") && m.contains("2026-03")),
+        "{said}"
+    );
+    // Begun more than 30 days before March: before the episode.
+    let assessment = assess(ID, &with_sertraline_from((2026, 1, 20)));
+    let said = describe(&assessment);
+    assert_eq!(assessment.status, NotMet, "{said}");
+    assert!(said.contains("before the current episode"), "{said}");
+    // Begun in March: the episode's, whatever its day.
+    let assessment = assess(ID, &with_sertraline_from((2026, 3, 2)));
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+}

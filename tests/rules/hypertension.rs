@@ -1606,3 +1606,88 @@ fn one_reading_sent_twice_counts_once() {
     ];
     run(ID, &cases);
 }
+
+/// Days from `(year, month, day)` to the vignettes' today.
+fn days_since(year: i32, month: u32, day: u32) -> i64 {
+    (super::support::today() - chrono::NaiveDate::from_ymd_opt(year, month, day).unwrap())
+        .num_days()
+}
+
+/// The record with every reading on the first day of `(year, month)` dated by that month alone
+/// ("2026-03", as R4's dateTime allows, an import keeps it so).
+fn in_a_month_alone(
+    mut record: refract::domain::PatientRecord,
+    (year, month): (i32, u32),
+) -> refract::domain::PatientRecord {
+    let first = chrono::NaiveDate::from_ymd_opt(year, month, 1).unwrap();
+    for o in &mut record.observations {
+        if o.local_day() == first {
+            o.effective = first.and_time(chrono::NaiveTime::MIN);
+            o.effective_precision = refract::domain::DatePrecision::Month;
+        }
+    }
+    record
+}
+
+#[test]
+fn three_uncontrolled_visits_span_six_months_only_when_every_day_of_a_months_visit_does() {
+    // Above goal in "2026-03" (a month alone), on 2026-06-15 and on 2026-09-10: from 1 March the
+    // visits span 193 days, from 31 March 163, short of the 180 days the criterion needs.
+    let v = high_at(
+        five_classes(),
+        &[
+            days_since(2026, 3, 1),
+            days_since(2026, 6, 15),
+            days_since(2026, 9, 10),
+        ],
+    );
+    let assessment = super::support::assess(ID, &in_a_month_alone(v.record(), (2026, 3)));
+    let said = super::support::describe(&assessment);
+    assert_ne!(assessment.status, Refractory, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("office visits over at least")),
+        "{said}"
+    );
+    // A visit on 2 March spans them.
+    let day = high_at(
+        five_classes(),
+        &[
+            days_since(2026, 3, 2),
+            days_since(2026, 6, 15),
+            days_since(2026, 9, 10),
+        ],
+    )
+    .record();
+    let assessment = super::support::assess(ID, &day);
+    assert_eq!(
+        assessment.status,
+        Refractory,
+        "{}",
+        super::support::describe(&assessment)
+    );
+}
+
+#[test]
+fn a_reading_of_a_month_holding_the_day_the_regimen_counts_from_is_not_counted_and_said() {
+    // Metoprolol added on 2026-09-10: readings count from 2026-10-08 (28 days unchanged). An
+    // office reading dated "2026-10" alone may be before that day or after: not counted, said.
+    let v = [CHLORTHALIDONE, SPIRONOLACTONE, AMLODIPINE, LOSARTAN]
+        .iter()
+        .fold(patient(), |v, text| v.give(rx(text).from(400)))
+        .give(rx(METOPROLOL).from(days_since(2026, 9, 10)))
+        .office_bp(160.0, 100.0, days_since(2026, 10, 1))
+        .office_bp(160.0, 100.0, days_since(2026, 11, 20));
+    let record = in_a_month_alone(v.record(), (2026, 10));
+    let assessment = super::support::assess(ID, &record);
+    let said = super::support::describe(&assessment);
+    assert!(
+        assessment
+            .reasons
+            .iter()
+            .any(|r| r.contains("2026-10") && r.contains("not counted")),
+        "{said}"
+    );
+}

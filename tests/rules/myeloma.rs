@@ -2044,3 +2044,47 @@ fn review_cases() -> Vec<Case> {
 fn review_relapse_windows_penta_refractory_and_settled_confirmation() {
     run(ID, &review_cases());
 }
+
+/// VRd (VGPR) ending 2026-01-31 (300 days before the vignettes' today): its 60 days' window
+/// runs to 2026-04-01. A worsened disease status dated by `month` alone (every day of it,
+/// `(year, month)`), confirmed by a second on `confirmed` days ago.
+fn worsened_in_a_month(month: (i32, u32), confirmed: i64) -> refract::domain::PatientRecord {
+    let first = chrono::NaiveDate::from_ymd_opt(month.0, month.1, 1).unwrap();
+    let days = (super::support::today() - first).num_days();
+    let mut record = vrd(patient(), 600, 300, |l| {
+        l.response(Response::VeryGoodPartial)
+    })
+    .disease_status(disease_status::WORSENED, days)
+    .disease_status(disease_status::WORSENED, confirmed)
+    .record();
+    for o in &mut record.observations {
+        if o.local_day() == first {
+            o.effective = first.and_time(chrono::NaiveTime::MIN);
+            o.effective_precision = refract::domain::DatePrecision::Month;
+        }
+    }
+    record
+}
+
+#[test]
+fn a_progression_of_a_month_holding_the_last_day_of_a_lines_window_is_attributed_to_neither_side() {
+    use super::support::{assess, describe};
+    // "2026-04" holds 2026-04-01, the last day of the 60 days after VRd: refractory to it or a
+    // relapse after it, which cannot be told.
+    let record = worsened_in_a_month((2026, 4), 200);
+    let assessment = assess(ID, &record);
+    let said = describe(&assessment);
+    assert_ne!(assessment.status, Refractory, "{said}");
+    assert_ne!(assessment.status, Relapsed, "{said}");
+    assert!(
+        assessment
+            .missing
+            .iter()
+            .any(|m| m.contains("2026-04") && m.contains("cannot be told")),
+        "{said}"
+    );
+    // "2026-03" is wholly within it: refractory.
+    let record = worsened_in_a_month((2026, 3), 240);
+    let assessment = assess(ID, &record);
+    assert_eq!(assessment.status, Refractory, "{}", describe(&assessment));
+}

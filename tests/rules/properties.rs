@@ -268,6 +268,7 @@ fn observation(code: &str, display: &str, value: f64, days: i64) -> Observation 
         comparator: None,
         utc_offset_minutes: None,
         since_utc_offset_minutes: None,
+        since_precision: refract::domain::DatePrecision::Day,
         effective_precision: refract::domain::DatePrecision::Day,
     }
 }

@@ -514,6 +514,7 @@ impl Vignette {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            since_precision: refract::domain::DatePrecision::Day,
             effective_precision: refract::domain::DatePrecision::Day,
         });
         self
@@ -631,6 +632,7 @@ impl Vignette {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            since_precision: refract::domain::DatePrecision::Day,
             effective_precision: refract::domain::DatePrecision::Day,
         });
         self
@@ -753,6 +755,7 @@ impl Vignette {
                 comparator: None,
                 utc_offset_minutes: None,
                 since_utc_offset_minutes: None,
+                since_precision: refract::domain::DatePrecision::Day,
                 effective_precision: refract::domain::DatePrecision::Day,
             });
         }
@@ -804,6 +807,7 @@ impl Vignette {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            since_precision: refract::domain::DatePrecision::Day,
             effective_precision: refract::domain::DatePrecision::Day,
         });
         self
@@ -836,6 +840,7 @@ impl Vignette {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            since_precision: refract::domain::DatePrecision::Day,
             effective_precision: refract::domain::DatePrecision::Day,
         });
         self

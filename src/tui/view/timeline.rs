@@ -905,6 +905,7 @@ mod tests {
             comparator: None,
             utc_offset_minutes: None,
             since_utc_offset_minutes: None,
+            since_precision: crate::domain::DatePrecision::Day,
             effective_precision: crate::domain::DatePrecision::Day,
         }
     }
