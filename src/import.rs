@@ -309,9 +309,12 @@ fn this_host() -> String {
 /// Also in 18: the precision of an observation's `effective` and of a diagnosis's onset and
 /// abatement is kept (a month or a year alone, "2026-03", migration 0040): shown, exported
 /// and read by the criteria as written, never as its first day.
-/// Next: the precision of a measurement's period start (`effectivePeriod.start`, "2026-03") is
+/// 19: the precision of a measurement's period start (`effectivePeriod.start`, "2026-03") is
 /// kept too (`observations.since_precision`, migration 0042), exported as written.
-pub const MAPPING_VERSION: i64 = 18;
+/// Also in 19: a drug concept whose code and words name different drugs is its words' drug
+/// alone (never both), with a warning; a dose counted in bags or vials of a strength per mL is
+/// milligrams through the volume `Medication.amount` gives one of them.
+pub const MAPPING_VERSION: i64 = 19;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
 /// team's stop-reason words).

@@ -214,14 +214,17 @@ use crate::domain::{Assessment, PatientRecord};
 /// (`window_across_adequacy`), a seizure of a month counts freedom from its last day, and a
 /// score is a trial's baseline or follow-up, and a disease status or a marrow a line's or a
 /// course's, only when the whole month is (`trials.rs`, `seizure_days.rs`, `oncology.rs`).
-/// Next: a depression onset, or an earlier episode's end, given as a month or a year alone is
+/// 27: a depression onset, or an earlier episode's end, given as a month or a year alone is
 /// every day of it: a trial whose place in or before the current episode turns on its day is
 /// undecided and said (`[episode] window_across_bound`, `episode.rs`); an office reading of a
 /// month counts on a regimen only when all of its month does, and visits span what surely lay
 /// between them (`pressure.rs`); a progression shown by a value or a status of a month counts
 /// in a line's (a drug's) window only when all of its month does, and one whose month holds the
 /// window's end or the next line's start is attributed to none, said (`oncology.rs`).
-const ENGINE_REVISION: u32 = 26;
+/// Also in 27: a drug record whose code names another drug than its words is listed among what
+/// to rule out (`drug_names_disagree`); a drug given for a hypertensive crisis or a hypertensive
+/// disorder of pregnancy counts for hypertension, one given for dysthymia for depression.
+const ENGINE_REVISION: u32 = 27;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
 /// file and, where known, the line.
