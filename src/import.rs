@@ -300,6 +300,10 @@ fn this_host() -> String {
 /// Also in 18: the precision of an observation's `effective` and of a diagnosis's onset and
 /// abatement is kept (a month or a year alone, "2026-03", migration 0040): shown, exported
 /// and read by the criteria as written, never as its first day.
+/// Also in 18: each source's latest Patient saying the patient is alive is kept with its
+/// `meta.lastUpdated` (`alive_reports`, migration 0042): an older Patient of that source read
+/// again (an old folder) reports no death it has since taken back; files are read again to
+/// find those words.
 pub const MAPPING_VERSION: i64 = 18;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

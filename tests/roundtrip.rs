@@ -816,6 +816,7 @@ fn as_schema_29(db: &Path) {
          DROP TABLE refused_patient_ids;
          DROP TABLE death_reports;
          ALTER TABLE drug_exposures DROP COLUMN said_stopped;
+         DROP TABLE alive_reports;
          ALTER TABLE patients DROP COLUMN mrn_use;
          ALTER TABLE patients DROP COLUMN mrn_type;
          ALTER TABLE drug_exposures DROP COLUMN indications;
@@ -2253,6 +2254,7 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch(
             "ALTER TABLE drug_exposures DROP COLUMN said_stopped;
+             DROP TABLE alive_reports;
              PRAGMA user_version = 40;",
         )
         .unwrap();
