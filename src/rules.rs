@@ -214,6 +214,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// (`window_across_adequacy`), a seizure of a month counts freedom from its last day, and a
 /// score is a trial's baseline or follow-up, and a disease status or a marrow a line's or a
 /// course's, only when the whole month is (`trials.rs`, `seizure_days.rs`, `oncology.rs`).
+/// Also in 26: a drug given now recorded by several sources is one item saying the course as
+/// all its records do (from the first one's month, ongoing while any is, from fills only when
+/// all are), never the words of the record begun first, which another source's earlier copy
+/// replaced and so reopened a confirmed review (review39 F7, `describe::course_words`).
 const ENGINE_REVISION: u32 = 26;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the
