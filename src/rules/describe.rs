@@ -187,16 +187,13 @@ fn course_words(members: &[&Given<'_>], today: NaiveDate) -> String {
         .iter()
         .filter(|g| g.exposure.end.is_some())
         .max_by_key(|g| (g.exposure.end_day(), g.exposure.id));
-    match (ongoing, last) {
-        (false, Some(last)) => {
-            course.end = last.exposure.end;
-            course.end_utc_offset_minutes = last.exposure.end_utc_offset_minutes;
-            course.stop_reason = last.exposure.stop_reason;
-        }
-        _ => {
-            course.end = None;
-            course.stop_reason = None;
-        }
+    if let (false, Some(last)) = (ongoing, last) {
+        course.end = last.exposure.end;
+        course.end_utc_offset_minutes = last.exposure.end_utc_offset_minutes;
+        course.stop_reason = last.exposure.stop_reason;
+    } else {
+        course.end = None;
+        course.stop_reason = None;
     }
     let all_fills = members
         .iter()

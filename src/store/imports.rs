@@ -929,12 +929,11 @@ fn kept_death(
             source: source.to_owned(),
             said: said.clone(),
         };
-        match own_alive {
-            Some(index) => alive[index] = word,
-            None => {
-                alive.push(word);
-                alive.sort_by(|a, b| a.source.cmp(&b.source));
-            }
+        if let Some(index) = own_alive {
+            alive[index] = word;
+        } else {
+            alive.push(word);
+            alive.sort_by(|a, b| a.source.cmp(&b.source));
         }
     }
     let mut reports = reports.to_vec();
