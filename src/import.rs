@@ -314,6 +314,10 @@ fn this_host() -> String {
 /// Also in 19: a drug concept whose code and words name different drugs is its words' drug
 /// alone (never both), with a warning; a dose counted in bags or vials of a strength per mL is
 /// milligrams through the volume `Medication.amount` gives one of them.
+/// Also in 19: each source's latest Patient saying the patient is alive is kept with its
+/// `meta.lastUpdated` (`alive_reports`, migration 0043): an older Patient of that source read
+/// again (an old folder) reports no death it has since taken back; files are read again to
+/// find those words.
 pub const MAPPING_VERSION: i64 = 19;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a

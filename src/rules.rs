@@ -224,6 +224,10 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 27: a drug record whose code names another drug than its words is listed among what
 /// to rule out (`drug_names_disagree`); a drug given for a hypertensive crisis or a hypertensive
 /// disorder of pregnancy counts for hypertension, one given for dysthymia for depression.
+/// Also in 27: a drug given now recorded by several sources is one item saying the course as
+/// all its records do (from the first one's month, ongoing while any is, from fills only when
+/// all are), never the words of the record begun first, which another source's earlier copy
+/// replaced and so reopened a confirmed review (review39 F7, `describe::course_words`).
 const ENGINE_REVISION: u32 = 27;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

@@ -816,6 +816,7 @@ fn as_schema_29(db: &Path) {
          DROP TABLE refused_patient_ids;
          DROP TABLE death_reports;
          ALTER TABLE drug_exposures DROP COLUMN said_stopped;
+         DROP TABLE alive_reports;
          ALTER TABLE patients DROP COLUMN mrn_use;
          ALTER TABLE patients DROP COLUMN mrn_type;
          ALTER TABLE drug_exposures DROP COLUMN indications;
@@ -2255,6 +2256,7 @@ fn drug_records_stored_before_it_was_kept_are_exported_as_they_were() {
         conn.execute_batch(
             "ALTER TABLE drug_exposures DROP COLUMN said_stopped;
              ALTER TABLE observations DROP COLUMN since_precision;
+             DROP TABLE alive_reports;
              PRAGMA user_version = 40;",
         )
         .unwrap();
@@ -2358,4 +2360,127 @@ fn a_dose_by_weight_keeps_its_frequency_through_an_export() {
     assert_eq!(rate["numerator"]["unit"], "mg/kg", "{written:#?}");
     assert_eq!(rate["denominator"]["unit"], "d", "{written:#?}");
     assert_fhir_round_trip(&dir, &db, "by_weight");
+}
+
+/// Records that say the drug stopped, or the condition ended, but give no day it did (review:
+/// fix-trust 1): a statement `stopped` or `completed` with a start alone, a day asserted alone or
+/// one date; an order `stopped` or `on-hold` with its day written alone. refract keeps such a
+/// drug as given at least until the last day known, never as given now (an open end is a drug
+/// still given: `DrugExposure::ongoing`), so the export writes `completed`/`stopped` with the
+/// period left open and the day known said apart; a condition `resolved`, `inactive` or in
+/// `remission` with no abatement keeps its status. Both exports read back as the same records,
+/// and no drug the patient stopped comes back as current.
+#[test]
+fn records_that_stopped_on_a_day_not_recorded_come_back_stopped() {
+    let levetiracetam = crate::fhir::coding(crate::fhir::RXNORM, "114477", "levetiracetam");
+    let lamotrigine = crate::fhir::coding(crate::fhir::RXNORM, "28439", "lamotrigine");
+    let daily = serde_json::json!([{
+        "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+        "doseAndRate": [{"doseQuantity": {"value": 500, "unit": "mg"}}]
+    }]);
+    let statement = |id: &str, status: &str, drug: &serde_json::Value, when: serde_json::Value| {
+        let mut resource = serde_json::json!({
+            "resourceType": "MedicationStatement", "id": id, "status": status,
+            "subject": {"reference": "urn:uuid:p1"}, "medicationCodeableConcept": drug,
+        });
+        resource
+            .as_object_mut()
+            .unwrap()
+            .extend(when.as_object().unwrap().clone());
+        resource
+    };
+    let order = |id: &str, status: &str, drug: &serde_json::Value, day: &str| {
+        serde_json::json!({
+            "resourceType": "MedicationRequest", "id": id, "status": status, "intent": "order",
+            "subject": {"reference": "urn:uuid:p1"}, "medicationCodeableConcept": drug,
+            "authoredOn": day, "dosageInstruction": daily
+        })
+    };
+    let condition = |id: &str, code: &str, words: &str, status: &str| {
+        let mut resource =
+            crate::fhir::condition(id, "urn:uuid:p1", crate::fhir::SNOMED, code, words);
+        resource["clinicalStatus"] = crate::fhir::coding(
+            "http://terminology.hl7.org/CodeSystem/condition-clinical",
+            status,
+            status,
+        );
+        resource
+    };
+    let resources = vec![
+        mr_patient(),
+        crate::fhir::condition(
+            "dx",
+            "urn:uuid:p1",
+            crate::fhir::SNOMED,
+            "84757009",
+            "Epilepsy",
+        ),
+        statement(
+            "s1",
+            "stopped",
+            &levetiracetam,
+            serde_json::json!({"effectivePeriod": {"start": "2024-01-10"}}),
+        ),
+        statement(
+            "s2",
+            "completed",
+            &lamotrigine,
+            serde_json::json!({"effectivePeriod": {"start": "2024-03-01"},
+                               "dateAsserted": "2024-09-01"}),
+        ),
+        statement(
+            "s3",
+            "stopped",
+            &levetiracetam,
+            serde_json::json!({"dateAsserted": "2024-12-01"}),
+        ),
+        statement(
+            "s4",
+            "completed",
+            &lamotrigine,
+            serde_json::json!({"effectiveDateTime": "2023-02-01"}),
+        ),
+        order("o1", "stopped", &levetiracetam, "2025-04-01"),
+        order("o2", "on-hold", &lamotrigine, "2025-06-01"),
+        condition("c1", "195967001", "Asthma", "resolved"),
+        condition("c2", "35489007", "Depressive disorder", "remission"),
+        condition("c3", "38341003", "Hypertension", "inactive"),
+    ];
+    let dir = TempDir::new().unwrap();
+    let db = imported(&dir, "stopped", &resources);
+    let given_now = "SELECT count(*) FROM drug_exposures WHERE end IS NULL";
+    assert_eq!(text_rows(&db, given_now), [["0"]], "none is given now");
+    assert_eq!(
+        text_rows(
+            &db,
+            "SELECT count(*) FROM drug_exposures WHERE said_stopped = 1"
+        ),
+        [["6"]],
+        "each says the drug stopped"
+    );
+    for statement in exported(&dir, &db, "MedicationStatement") {
+        assert_ne!(statement["status"], "active", "{statement}");
+    }
+    assert_fhir_round_trip(&dir, &db, "stopped");
+    let copy = dir.path().join("stopped.copy.db");
+    assert_eq!(
+        text_rows(&copy, given_now),
+        [["0"]],
+        "none is given now in the copy"
+    );
+
+    // refract's own JSON keeps them as they are.
+    let document = dir.path().join("stopped.refract.json");
+    json_export(&db, &document, &[]);
+    let restored = dir.path().join("stopped.restored.db");
+    refract(&restored)
+        .arg("import")
+        .arg(&document)
+        .assert()
+        .success();
+    let (before, after) = (records_kept(&db), records_kept(&restored));
+    for (mrn, kept) in &before {
+        assert_eq!(kept.tables, after[mrn].tables, "{mrn}");
+    }
+    assert_eq!(text_rows(&restored, given_now), [["0"]]);
 }

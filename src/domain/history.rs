@@ -178,6 +178,11 @@ fn describe(entry: &AuditEntry, action: &str, after: Option<&Value>) -> String {
         "import.patient.death_reports" => {
             String::from("updated which sources say the patient died, from an imported file")
         }
+        "import.patient.death_not_taken" => format!(
+            "kept the patient alive: {}'s record saying they died is older than its own record \
+             saying they are alive",
+            text(after, "source").unwrap_or("a source")
+        ),
         "import.resource.add" => format!("imported {}", record_noun(&entry.entity)),
         "import.resource.update" => {
             format!("updated {} from an import", record_noun(&entry.entity))

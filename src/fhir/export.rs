@@ -833,6 +833,11 @@ fn patient_entries(
         if let Some(given_as) = given_as(exposure) {
             extension.push(code_extension(GIVEN_AS_URL, given_as));
         }
+        // An open end is a drug given now (`DrugExposure::ongoing`), whatever its record said:
+        // a record that said the drug stopped with no day it did is kept as given at least
+        // until the last day known (`EndUnknown`, an end), never open, so it goes out as
+        // `completed` or `stopped` below and reads back so; an `active` record with a reason
+        // beside it stays active, as it came.
         let status = if exposure.end.is_none() {
             "active"
         } else if exposure

@@ -1237,6 +1237,7 @@ impl<'a> Grouper<'a> {
                     fhir_id: key.clone(),
                     last_updated: facts.last_updated.clone(),
                     death_source: Some(facts.source.clone()).filter(|source| !source.is_empty()),
+                    says_alive: facts.says_alive,
                     mrn_described: facts.mrn_described.clone(),
                 };
                 // In the ledger's order, (type, id), as the end of a run reads them back: ids
@@ -1892,6 +1893,7 @@ impl Writer<'_> {
             fhir_id: key.clone(),
             last_updated: facts.last_updated.clone(),
             death_source: Some(facts.source.clone()).filter(|source| !source.is_empty()),
+            says_alive: facts.says_alive,
             mrn_described: facts.mrn_described.clone(),
         };
         let computed = group.computed.take().filter(|_| whole);

@@ -161,6 +161,7 @@ fn create_pending_once(
                         fhir_id: new.fhir_id,
                         last_updated: new.facts.last_updated,
                         death_source: Some(new.facts.source).filter(|source| !source.is_empty()),
+                        says_alive: new.facts.says_alive,
                         mrn_described: new.facts.mrn_described,
                     }
                 });
@@ -309,6 +310,8 @@ pub(super) struct Created {
     pub last_updated: Option<String>,
     /// The source of its Patient: the one whose word may take back a death it reports.
     pub death_source: Option<String>,
+    /// Whether its Patient says the patient is alive (see `store::imports::AliveReport`).
+    pub says_alive: bool,
     /// Its MRN's identifier as its Patient wrote it (see `ImportedPatient::mrn_described`).
     pub mrn_described: Option<crate::domain::identifier_systems::PatientIdentifier>,
 }
@@ -713,6 +716,7 @@ fn write_patient(
             NewPatientFacts {
                 updated: new.last_updated.as_deref(),
                 death_source: new.death_source.as_deref(),
+                says_alive: new.says_alive,
                 mrn_described: new.mrn_described.as_ref(),
             },
             &projection,

@@ -123,9 +123,10 @@ pub fn exposure_evidence(criterion: &str, given: &Given<'_>, today: NaiveDate) -
 
 /// Drugs given together, one item per course: the records of the same drugs at the same dose
 /// a day (a course the GP's statement and the hospital's order both record, an order beside
-/// the statement of it) are one item, in the words of the record begun first (so that the item
-/// reads, and a review's fingerprint stays, as it did before the other source's copy came),
-/// citing each record. Records at different doses stay items of their own: they disagree, and
+/// the statement of it) are one item saying the course as all its records do (see
+/// [`course_words`]), citing each record: never one record's words, which a copy from another
+/// source begun a few days earlier (a hospital's order with its planned end, pharmacy fills)
+/// replaced, rewording the same course and reopening the team's review (review39 F7). Records at different doses stay items of their own: they disagree, and
 /// the team reads both; a dose counted in tablets is the same dose only at the same strengths
 /// (see [`strengths_of`]).
 pub fn courses_evidence(criterion: &str, given: &[&Given<'_>], today: NaiveDate) -> Vec<Evidence> {
@@ -158,10 +159,56 @@ pub fn courses_evidence(criterion: &str, given: &[&Given<'_>], today: NaiveDate)
             members.sort_by_key(|g| (g.start(), g.exposure.id));
             let (first, rest) = members.split_first()?;
             let mut item = exposure_evidence(criterion, first, today);
+            if !rest.is_empty() {
+                item.text = course_words(&members, today);
+            }
             item.also = rest.iter().map(|g| g.exposure.id).collect();
             Some(item)
         })
         .collect()
+}
+
+/// One course recorded by several records (`members`, begun first first), in the words of
+/// [`describe_exposure`]: from the month the first began; ongoing while any of them is (an
+/// order's planned end, a fill's supply, is no end of a course another record says is still
+/// given), else to the last end, with that record's stop reason; from pharmacy fills only when
+/// every record is a fill. The drug's and dose's words are the first record's, which every
+/// member shares. So a copy from another source that begins in the same month or later, with
+/// its own planned end, stop or fills, leaves the words of a course still given as they were;
+/// what changes them changes what the team read of the course: begun in an earlier month, given
+/// still when every record before had ended, no longer known from fills alone.
+fn course_words(members: &[&Given<'_>], today: NaiveDate) -> String {
+    let Some(first) = members.first() else {
+        return String::new();
+    };
+    let mut course = first.exposure.clone();
+    let ongoing = members.iter().any(|g| g.exposure.end.is_none());
+    let last = members
+        .iter()
+        .filter(|g| g.exposure.end.is_some())
+        .max_by_key(|g| (g.exposure.end_day(), g.exposure.id));
+    if let (false, Some(last)) = (ongoing, last) {
+        course.end = last.exposure.end;
+        course.end_utc_offset_minutes = last.exposure.end_utc_offset_minutes;
+        course.stop_reason = last.exposure.stop_reason;
+    } else {
+        course.end = None;
+        course.stop_reason = None;
+    }
+    let all_fills = members
+        .iter()
+        .all(|g| g.exposure.dates == crate::domain::DatesKnown::Dispensed);
+    course.dates = if all_fills {
+        crate::domain::DatesKnown::Dispensed
+    } else {
+        crate::domain::DatesKnown::Stated
+    };
+    let given = Given {
+        exposure: &course,
+        drugs: first.drugs.clone(),
+        named_order: first.named_order.clone(),
+    };
+    describe_exposure(&given, today)
 }
 
 /// What a dose counted in units (tablets, capsules) gives of each drug, for telling courses

@@ -326,6 +326,7 @@ fn insert_patient(
     let NewPatientFacts {
         updated,
         death_source,
+        says_alive,
         mrn_described,
     } = facts;
     let record = PatientRecord {
@@ -345,6 +346,13 @@ fn insert_patient(
             day: death.date,
         };
         save_death_reports(conn, id, &[], std::slice::from_ref(&report))?;
+    }
+    if let (true, Some(source), Some(said)) = (says_alive, death_source, updated) {
+        let word = AliveReport {
+            source: source.to_owned(),
+            said: said.to_owned(),
+        };
+        save_alive_reports(conn, id, &[], std::slice::from_ref(&word))?;
     }
     if mrn_described.is_some() {
         describe_mrn(conn, id, mrn_described)?;
@@ -497,6 +505,9 @@ pub struct NewPatientFacts<'a> {
     pub updated: Option<&'a str>,
     /// Its source, the first to report a death it says (see [`DeathReport`]).
     pub death_source: Option<&'a str>,
+    /// Whether its Patient says the patient is alive (`deceasedBoolean: false`): kept as its
+    /// source's word (see [`AliveReport`]) when the Patient says when it was written.
+    pub says_alive: bool,
     /// The identifier it shows as the MRN, with its `use` and `type`.
     pub mrn_described: Option<&'a PatientIdentifier>,
 }
@@ -614,11 +625,28 @@ fn update_demographics(
         conn.prepare_cached("UPDATE patients SET demographics_updated = ?2 WHERE id = ?1")?
             .execute(params![id.0, facts.last_updated])?;
     }
-    let death = kept_death(&stored, &reports, patient, facts, older);
+    let alive = alive_reports(conn, id)?;
+    let death = kept_death(&stored, (&reports, &alive), patient, facts, older);
     incoming.deceased = death.deceased;
     incoming.deceased_date = death.date;
     if death.reports != reports {
         save_death_reports(conn, id, &reports, &death.reports)?;
+    }
+    if death.alive != alive {
+        save_alive_reports(conn, id, &alive, &death.alive)?;
+    }
+    if let Some(not_taken) = &death.not_taken {
+        auditor.record(
+            conn,
+            Change {
+                action: "import.patient.death_not_taken",
+                entity: "patients",
+                entity_id: Some(import_id),
+                patient_id: Some(id),
+            },
+            None::<&()>,
+            Some(not_taken),
+        )?;
     }
     let (reported_before, reported_after) = (
         DeathReporters::of(&reports),
@@ -701,11 +729,35 @@ fn update_demographics(
     Ok(outcome)
 }
 
-/// A patient's death as an import leaves it, and every source that says it.
+/// A patient's death as an import leaves it, every source that says it, and every source
+/// whose latest word is that the patient lives.
 struct KeptDeath {
     deceased: bool,
     date: Option<chrono::NaiveDate>,
     reports: Vec<DeathReport>,
+    alive: Vec<AliveReport>,
+    /// A death the Patient reports that was not taken, and why (for the audit log).
+    not_taken: Option<DeathNotTaken>,
+}
+
+/// One source's latest word that the patient is alive (a row of `alive_reports`): its
+/// Patient saying `deceasedBoolean: false`, written at `said` (`meta.lastUpdated`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AliveReport {
+    source: String,
+    said: String,
+}
+
+/// A source's Patient reporting a death written before that source's own word that the patient
+/// is alive, as the audit log keeps it: an older version of the record, never a new report.
+#[derive(Debug, Serialize)]
+struct DeathNotTaken {
+    source: String,
+    /// The `meta.lastUpdated` of the Patient that reported the death.
+    reported_in_record_of: String,
+    /// The `meta.lastUpdated` of the source's newer Patient saying the patient is alive.
+    alive_in_record_of: String,
+    reason: &'static str,
 }
 
 /// One source's word that a patient died (a row of `death_reports`).
@@ -784,6 +836,44 @@ fn save_death_reports(
     Ok(())
 }
 
+/// The sources whose latest word is that the patient lives, by source.
+fn alive_reports(conn: &Connection, id: PatientId) -> Result<Vec<AliveReport>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT source, said FROM alive_reports WHERE patient_id = ?1 ORDER BY source",
+    )?;
+    let rows = stmt
+        .query_map([id.0], |row| {
+            Ok(AliveReport {
+                source: row.get(0)?,
+                said: row.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Replaces the patient's `before` words that they live with `after`.
+fn save_alive_reports(
+    conn: &Connection,
+    id: PatientId,
+    before: &[AliveReport],
+    after: &[AliveReport],
+) -> Result<()> {
+    let mut remove =
+        conn.prepare_cached("DELETE FROM alive_reports WHERE patient_id = ?1 AND source = ?2")?;
+    for gone in before.iter().filter(|old| !after.contains(old)) {
+        remove.execute(params![id.0, gone.source])?;
+    }
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO alive_reports (patient_id, source, said) VALUES (?1, ?2, ?3)
+         ON CONFLICT (patient_id, source) DO UPDATE SET said = excluded.said",
+    )?;
+    for new in after.iter().filter(|new| !before.contains(new)) {
+        insert.execute(params![id.0, new.source, new.said])?;
+    }
+    Ok(())
+}
+
 /// A death is a fact once true: no recency takes it away. The stored death stays whatever a
 /// newer record leaves unsaid, and an older record's death (any source's) is taken with its
 /// day. Every source that says it is kept ([`DeathReport`]): the death stands while any of
@@ -796,9 +886,15 @@ fn save_death_reports(
 /// fills in a death known without one. When a reporter takes its word back, the day stays if
 /// another reporter gave it, else it is the day the latest remaining report gave (none if
 /// they gave none: the only day came from a record its source says was wrong).
+///
+/// An older version of a source's record never undoes its newer word: a source's latest
+/// Patient saying the patient is alive is kept ([`AliveReport`]), and a Patient of that source
+/// written before it (an old file read again) reports no death, the audit log saying why. A
+/// Patient that does not say when it was written cannot be ordered: the later import's word
+/// holds, as for demographics.
 fn kept_death(
     stored: &Patient,
-    reports: &[DeathReport],
+    (reports, alive): (&[DeathReport], &[AliveReport]),
     incoming: &Patient,
     facts: &PatientFacts,
     older: bool,
@@ -813,11 +909,33 @@ fn kept_death(
             (Some(said), Some(incoming)) if written_after(said, incoming)
         )
     });
-    let alive = KeptDeath {
-        deceased: false,
-        date: None,
-        reports: Vec::new(),
-    };
+    let own_alive = reporter.and_then(|source| alive.iter().position(|a| a.source == source));
+    // Whether it was written before its source's own latest word that the patient lives: an
+    // older version of the source's record (an old file read again), which never undoes it.
+    let before_own_alive = own_alive.is_some_and(|index| {
+        facts
+            .last_updated
+            .as_deref()
+            .is_some_and(|incoming| written_after(&alive[index].said, incoming))
+    });
+    let mut alive = alive.to_vec();
+    if facts.says_alive
+        && incoming.death().is_none()
+        && !before_own_word
+        && !before_own_alive
+        && let (Some(source), Some(said)) = (reporter, facts.last_updated.as_ref())
+    {
+        let word = AliveReport {
+            source: source.to_owned(),
+            said: said.clone(),
+        };
+        if let Some(index) = own_alive {
+            alive[index] = word;
+        } else {
+            alive.push(word);
+            alive.sort_by(|a, b| a.source.cmp(&b.source));
+        }
+    }
     let mut reports = reports.to_vec();
     match (stored.death(), incoming.death()) {
         (Some(death), None) if facts.says_alive && own.is_some() && !before_own_word => {
@@ -825,7 +943,7 @@ fn kept_death(
                 reports.remove(index);
             }
             if reports.is_empty() {
-                return alive;
+                return KeptDeath::living(alive);
             }
             let date = if reports.iter().any(|report| report.day == death.date) {
                 death.date
@@ -836,14 +954,38 @@ fn kept_death(
                 deceased: true,
                 date,
                 reports,
+                alive,
+                not_taken: None,
             }
         }
-        (Some(_), None) if facts.says_alive && reports.is_empty() && !older => alive,
+        (Some(_), None) if facts.says_alive && reports.is_empty() && !older => {
+            KeptDeath::living(alive)
+        }
         (Some(death), None) => KeptDeath {
             deceased: true,
             date: death.date,
             reports,
+            alive,
+            not_taken: None,
         },
+        (stored_death, Some(_)) if before_own_alive => {
+            let not_taken = own_alive
+                .zip(reporter)
+                .map(|(index, source)| DeathNotTaken {
+                    source: source.to_owned(),
+                    reported_in_record_of: facts.last_updated.clone().unwrap_or_default(),
+                    alive_in_record_of: alive[index].said.clone(),
+                    reason: "written before the source's own newer record saying the patient is \
+                         alive: an older version of its record, no new report",
+                });
+            KeptDeath {
+                deceased: stored_death.is_some(),
+                date: stored_death.and_then(|death| death.date),
+                reports,
+                alive,
+                not_taken,
+            }
+        }
         (stored_death, Some(told)) => {
             if let Some(source) = reporter {
                 let said = DeathReport {
@@ -863,6 +1005,8 @@ fn kept_death(
                         reports.sort_by(|a, b| a.source.cmp(&b.source));
                     }
                 }
+                // Its word now is the death (none it said the patient lives is newer).
+                alive.retain(|word| word.source != source);
             }
             let date = match stored_death {
                 Some(kept) if older => kept.date.or(told.date),
@@ -873,9 +1017,24 @@ fn kept_death(
                 deceased: true,
                 date,
                 reports,
+                alive,
+                not_taken: None,
             }
         }
-        (None, None) => alive,
+        (None, None) => KeptDeath::living(alive),
+    }
+}
+
+impl KeptDeath {
+    /// Alive: no source says the patient died.
+    fn living(alive: Vec<AliveReport>) -> Self {
+        KeptDeath {
+            deceased: false,
+            date: None,
+            reports: Vec::new(),
+            alive,
+            not_taken: None,
+        }
     }
 }
 

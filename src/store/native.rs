@@ -78,6 +78,10 @@ pub struct NativePatient {
     /// death back only when the last of them says the patient is alive.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub death_reports: Vec<serde_json::Map<String, Cell>>,
+    /// Every source whose latest word is that the patient lives (`alive_reports`): a later
+    /// import of that source's older Patient reports no death.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alive_reports: Vec<serde_json::Map<String, Cell>>,
     /// The FHIR resources their imported rows were built from (so that a later import of the
     /// same source updates them rather than adding beside them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -208,6 +212,7 @@ const PROCEDURE_COLUMNS: &[&str] = &[
 ];
 const IDENTIFIER_COLUMNS: &[&str] = &["system", "value", "id_use", "id_type"];
 const DEATH_REPORT_COLUMNS: &[&str] = &["source", "said", "deceased_date"];
+const ALIVE_REPORT_COLUMNS: &[&str] = &["source", "said"];
 /// The one reporter of a death a document of schema 37 wrote in its patient row, read as its
 /// one row of `death_reports`.
 const OLDER_DEATH_SOURCE: &str = "death_source";
@@ -548,6 +553,12 @@ impl Store {
                 &select("death_reports", DEATH_REPORT_COLUMNS, "source"),
                 pid,
                 DEATH_REPORT_COLUMNS,
+            )?),
+            alive_reports: plain(rows(
+                conn,
+                &select("alive_reports", ALIVE_REPORT_COLUMNS, "source"),
+                pid,
+                ALIVE_REPORT_COLUMNS,
             )?),
             // Filed under the patient's Patient ids, one per source.
             fhir_resources: plain(rows(
@@ -918,6 +929,7 @@ impl Store {
             for (table, key, list) in [
                 ("patient_identifiers", "identifiers", &native.identifiers),
                 ("death_reports", "death_reports", &native.death_reports),
+                ("alive_reports", "alive_reports", &native.alive_reports),
                 ("fhir_resources", "fhir_resources", &native.fhir_resources),
             ] {
                 for (row_index, row) in list.iter().enumerate() {
@@ -1738,6 +1750,7 @@ const DOCUMENT_COLUMNS: &[(&str, &[&str])] = &[
     ("patients", PATIENT_COLUMNS),
     ("patient_identifiers", IDENTIFIER_COLUMNS),
     ("death_reports", DEATH_REPORT_COLUMNS),
+    ("alive_reports", ALIVE_REPORT_COLUMNS),
     ("fhir_resources", FHIR_RESOURCE_COLUMNS),
     ("conditions", CONDITION_COLUMNS),
     ("drug_exposures", EXPOSURE_COLUMNS),

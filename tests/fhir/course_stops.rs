@@ -346,3 +346,122 @@ fn a_cream_of_a_blood_pressure_drug_is_no_class_given_now() {
         rows[0][1]
     );
 }
+
+/// review39 F7, through import and review: the GP's three classes, the team confirms the
+/// resistant hypertension; the hospital's orders of the same drugs and doses, begun three days
+/// earlier with their planned end in 2027, are the same courses: the review stays confirmed. A
+/// fourth class the hospital starts is a new fact: the review is asked again.
+#[test]
+fn a_confirmed_review_stays_when_another_source_sends_an_earlier_copy_of_the_same_courses() {
+    let drugs = [
+        (("845488", "ramipril 10 MG Oral Capsule"), 10.0),
+        (("197817", "indapamide 2.5 MG Oral Tablet"), 2.5),
+        (RX_AMLODIPINE, 10.0),
+    ];
+    let bp = |id: &str, day: &str| {
+        json!({
+            "resourceType": "Observation", "id": id, "status": "final",
+            "subject": {"reference": SUBJECT},
+            "code": coding("http://loinc.org", "85354-9", "Blood pressure panel"),
+            "effectiveDateTime": day,
+            "component": [
+                {"code": coding("http://loinc.org", "8480-6", "Systolic blood pressure"),
+                 "valueQuantity": {"value": 152, "unit": "mmHg",
+                                   "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}},
+                {"code": coding("http://loinc.org", "8462-4", "Diastolic blood pressure"),
+                 "valueQuantity": {"value": 94, "unit": "mmHg",
+                                   "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}}
+            ]
+        })
+    };
+    let mut gp = vec![
+        condition(
+            "c1",
+            SUBJECT,
+            super::ICD10,
+            "I10",
+            "Essential (primary) hypertension",
+        ),
+        bp("bp1", "2026-10-07T09:10:00Z"),
+        bp("bp2", "2026-10-28T09:10:00Z"),
+    ];
+    for (n, (drug, mg)) in drugs.iter().enumerate() {
+        gp.push(with(
+            gp_statement(&format!("g{n}"), *drug, "2025-11-05", &daily(*mg)),
+            &json!({"medicationCodeableConcept": coding(RXNORM, drug.0, drug.1)}),
+        ));
+    }
+    let hospital_order = |id: &str, drug: (&str, &str), mg: f64| {
+        let mut dosage = daily(mg);
+        dosage["timing"]["repeat"]["boundsPeriod"] =
+            json!({"start": "2025-11-02", "end": "2027-05-01"});
+        order(
+            id,
+            "active",
+            drug,
+            &json!({"authoredOn": "2025-11-02", "dosageInstruction": [dosage]}),
+        )
+    };
+    let mut env = Env::new();
+    import_from(&mut env, "gp", &gp);
+    let review_of = |env: &Env| {
+        let output = super::refract()
+            .arg("--db")
+            .arg(env.db())
+            .args(["flags", "--json", "--condition", "hypertension"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(rows.len(), 1, "{rows:#?}");
+        (
+            rows[0]["status"].as_str().unwrap().to_owned(),
+            rows[0]["review"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(review_of(&env).0, "resistant");
+    let reviewed = super::refract()
+        .arg("--db")
+        .arg(env.db())
+        .args([
+            "review",
+            "STOP-1",
+            "--condition",
+            "hypertension",
+            "--confirm",
+            "--rationale",
+            "Adherent, home readings agree",
+        ])
+        .output()
+        .unwrap();
+    assert!(reviewed.status.success(), "{reviewed:?}");
+    assert_eq!(review_of(&env), ("resistant".into(), "confirmed".into()));
+
+    let mut hospital: Vec<Value> = drugs
+        .iter()
+        .enumerate()
+        .map(|(n, (drug, mg))| hospital_order(&format!("h{n}"), *drug, *mg))
+        .collect();
+    import_from(&mut env, "hosp", &hospital);
+    assert_eq!(
+        env.int("SELECT count(*) FROM drug_exposures"),
+        6,
+        "each source's record is kept"
+    );
+    assert_eq!(
+        review_of(&env),
+        ("resistant".into(), "confirmed".into()),
+        "the same courses: the review stands"
+    );
+
+    hospital.push(hospital_order(
+        "h9",
+        (
+            "866924",
+            "metoprolol succinate 100 MG Extended Release Oral Tablet",
+        ),
+        100.0,
+    ));
+    import_from(&mut env, "hosp", &hospital);
+    assert_ne!(review_of(&env).1, "confirmed", "a fourth class is new");
+}

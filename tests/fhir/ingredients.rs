@@ -330,6 +330,7 @@ fn a_file_from_before_the_ingredient_index_still_follows_its_ingredients() {
              DROP TABLE refused_patient_ids;
              DROP TABLE death_reports;
              ALTER TABLE drug_exposures DROP COLUMN said_stopped;
+             DROP TABLE alive_reports;
              ALTER TABLE patients DROP COLUMN mrn_use;
              ALTER TABLE patients DROP COLUMN mrn_type;
              ALTER TABLE drug_exposures DROP COLUMN indications;

@@ -925,6 +925,7 @@ fn a_source_kept_with_a_password_by_an_older_version_is_rewritten_without_it() {
              DROP TABLE refused_patient_ids;
              DROP TABLE death_reports;
              ALTER TABLE drug_exposures DROP COLUMN said_stopped;
+             DROP TABLE alive_reports;
              ALTER TABLE patients DROP COLUMN mrn_use;
              ALTER TABLE patients DROP COLUMN mrn_type;
              ALTER TABLE drug_exposures DROP COLUMN indications;

@@ -342,6 +342,7 @@ fn as_schema_34(env: &mut Env, older: &str) {
              ALTER TABLE patients DROP COLUMN demographics_updated;
              DROP TABLE death_reports;
              ALTER TABLE drug_exposures DROP COLUMN said_stopped;
+             DROP TABLE alive_reports;
              ALTER TABLE patients DROP COLUMN mrn_use;
              ALTER TABLE patients DROP COLUMN mrn_type;
              DROP TABLE patient_names;
@@ -936,6 +937,185 @@ fn a_death_is_taken_back_by_a_record_newer_than_its_reporters_own_word() {
     assert_eq!(env.rows("SELECT given_name FROM patients"), [["Lily"]]);
 }
 
+/// fix-trust 2: a hospital's Patient says the death (v1), its newer one takes it back (v2,
+/// recorded in error); the old file read again (a folder run once more) is older than the
+/// source's own word that the patient is alive, by `meta.lastUpdated`: no new report of the
+/// death. The audit log says why. Another source's older report still counts, and the
+/// hospital's own newer report brings the death back.
+#[test]
+fn an_older_patient_of_a_source_never_undoes_its_newer_word_that_the_patient_lives() {
+    let (a, b) = two_hospitals();
+    let said = |who: &Value, deceased: Value, updated: &str| {
+        epileptic(&died(who, &deceased, updated), LAMOTRIGINE)
+    };
+    let v1 = said(
+        &a,
+        json!({"deceasedDateTime": "2024-03-02"}),
+        "2024-03-05T00:00:00Z",
+    );
+    let v2 = said(
+        &a,
+        json!({"deceasedBoolean": false}),
+        "2024-04-01T00:00:00Z",
+    );
+    let mut env = Env::new();
+    from(&mut env, "hosp-a", "a1.json", &v1);
+    assert_eq!(vital_state(&env), [["1", "2024-03-02"]]);
+    from(&mut env, "hosp-a", "a2.json", &v2);
+    assert_eq!(vital_state(&env), [["0", ""]]);
+    // The old file again, and a copy of it under another name.
+    from(&mut env, "hosp-a", "a1.json", &v1);
+    assert_eq!(vital_state(&env), [["0", ""]], "the same file again");
+    from(&mut env, "hosp-a", "a1-copy.json", &v1);
+    assert_eq!(vital_state(&env), [["0", ""]], "a copy of it");
+    assert!(reporters(&env).is_empty());
+    let why = env.rows(
+        "SELECT after FROM audit_log WHERE action = 'import.patient.death_not_taken'
+         ORDER BY id",
+    );
+    assert!(!why.is_empty(), "the audit log says why");
+    assert!(
+        why[0][0].contains("hosp-a")
+            && why[0][0].contains("2024-03-05T00:00:00Z")
+            && why[0][0].contains("2024-04-01T00:00:00Z"),
+        "{why:?}"
+    );
+    // Another source's word, however old, is its own.
+    from(
+        &mut env,
+        "hosp-b",
+        "b1.json",
+        &said(
+            &b,
+            json!({"deceasedDateTime": "2024-03-02"}),
+            "2024-03-06T00:00:00Z",
+        ),
+    );
+    assert_eq!(vital_state(&env), [["1", "2024-03-02"]], "B says so");
+    from(
+        &mut env,
+        "hosp-b",
+        "b2.json",
+        &said(
+            &b,
+            json!({"deceasedBoolean": false}),
+            "2024-04-02T00:00:00Z",
+        ),
+    );
+    assert_eq!(vital_state(&env), [["0", ""]]);
+    // The hospital's own newer report is its word now.
+    from(
+        &mut env,
+        "hosp-a",
+        "a3.json",
+        &said(
+            &a,
+            json!({"deceasedDateTime": "2024-05-02"}),
+            "2024-05-05T00:00:00Z",
+        ),
+    );
+    assert_eq!(vital_state(&env), [["1", "2024-05-02"]]);
+}
+
+/// fix-trust 2: the source's word that the patient lives comes before its old report in
+/// another order too: v2 read first, then v1 (a folder read newest first) reports nothing. A
+/// Patient that does not say when it was written cannot be ordered: the later import holds, as
+/// for demographics.
+#[test]
+fn a_sources_older_report_of_a_death_read_after_its_word_that_the_patient_lives_is_no_report() {
+    let (a, _) = two_hospitals();
+    let said = |who: &Value, deceased: Value, updated: Option<&str>| {
+        let who = with(who.clone(), &deceased);
+        let who = match updated {
+            Some(updated) => with(who, &json!({"meta": {"lastUpdated": updated}})),
+            None => who,
+        };
+        epileptic(&who, LAMOTRIGINE)
+    };
+    let mut env = Env::new();
+    from(
+        &mut env,
+        "hosp-a",
+        "a2.json",
+        &said(
+            &a,
+            json!({"deceasedBoolean": false}),
+            Some("2024-04-01T00:00:00Z"),
+        ),
+    );
+    from(
+        &mut env,
+        "hosp-a",
+        "a1.json",
+        &said(
+            &a,
+            json!({"deceasedDateTime": "2024-03-02"}),
+            Some("2024-03-05T00:00:00Z"),
+        ),
+    );
+    assert_eq!(vital_state(&env), [["0", ""]]);
+    // Undated: the later import's word holds.
+    from(
+        &mut env,
+        "hosp-a",
+        "a0.json",
+        &said(&a, json!({"deceasedDateTime": "2024-03-02"}), None),
+    );
+    assert_eq!(vital_state(&env), [["1", "2024-03-02"]]);
+}
+
+/// fix-trust 2: refract's own JSON carries a source's word that the patient lives, so that in a
+/// file restored from it the source's old record read again reports no death either.
+#[test]
+fn a_sources_word_that_the_patient_lives_comes_back_through_refracts_json() {
+    let (a, _) = two_hospitals();
+    let v1 = epileptic(
+        &died(
+            &a,
+            &json!({"deceasedDateTime": "2024-03-02"}),
+            "2024-03-05T00:00:00Z",
+        ),
+        LAMOTRIGINE,
+    );
+    let v2 = epileptic(
+        &died(
+            &a,
+            &json!({"deceasedBoolean": false}),
+            "2024-04-01T00:00:00Z",
+        ),
+        LAMOTRIGINE,
+    );
+    let mut env = Env::new();
+    from(&mut env, "hosp-a", "a1.json", &v1);
+    from(&mut env, "hosp-a", "a2.json", &v2);
+    let words = "SELECT source, said FROM alive_reports";
+    assert_eq!(env.rows(words), [["hosp-a", "2024-04-01T00:00:00Z"]]);
+    let document = env.path("export.json");
+    let exported = super::refract()
+        .arg("--db")
+        .arg(env.db())
+        .args(["export", "--format", "json", "--out"])
+        .arg(&document)
+        .output()
+        .unwrap();
+    assert!(exported.status.success(), "{exported:?}");
+    let restored = env.path("restored.db");
+    let imported = super::refract()
+        .arg("--db")
+        .arg(&restored)
+        .arg("import")
+        .arg(&document)
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{imported:?}");
+    env.store =
+        refract::store::Store::open(&restored, refract::store::OpenMode::MustExist, "fhir-test")
+            .unwrap();
+    assert_eq!(env.rows(words), [["hosp-a", "2024-04-01T00:00:00Z"]]);
+    from(&mut env, "hosp-a", "a1-again.json", &v1);
+    assert_eq!(vital_state(&env), [["0", ""]]);
+}
+
 /// fix-left L1: a file of schema 37 kept one reporter in `patients.death_source`; the upgrade
 /// keeps it as the death's one known reporter.
 #[test]
@@ -954,6 +1134,7 @@ fn the_one_reporter_a_version_37_file_kept_is_kept_by_the_upgrade() {
              ALTER TABLE conditions DROP COLUMN onset_precision;
              ALTER TABLE conditions DROP COLUMN abatement_precision;
              ALTER TABLE drug_exposures DROP COLUMN said_stopped;
+             DROP TABLE alive_reports;
              PRAGMA user_version = 37;",
         )
         .unwrap();

@@ -1690,4 +1690,42 @@ fn a_reading_of_a_month_holding_the_day_the_regimen_counts_from_is_not_counted_a
             .any(|r| r.contains("2026-10") && r.contains("not counted")),
         "{said}"
     );
+
+/// review39 F7: the GP's statements from 400 days ago, then the hospital's orders of the same
+/// drugs and doses begun three days earlier, in the same month, each with its planned end next
+/// year. The course is the same: each item says it as before ("→ ongoing", never the order's
+/// planned end), citing both records, and the team's review keeps its fingerprint. A genuinely
+/// new fact, a fourth class given now, changes it.
+#[test]
+fn another_sources_earlier_copy_of_a_course_leaves_its_item_and_the_review_as_they_were() {
+    let drugs = [AMLODIPINE, LOSARTAN, HCTZ];
+    let alone = super::support::assess(ID, &twice(on(&drugs), 152.0, 94.0).record());
+    assert_eq!(
+        alone.status,
+        Resistant,
+        "{}",
+        super::support::describe(&alone)
+    );
+    let both = drugs
+        .iter()
+        .fold(on(&drugs), |v, text| v.give(rx(text).from(403).until(-120)));
+    let assessment = super::support::assess(ID, &twice(both.clone(), 152.0, 94.0).record());
+    let items: Vec<_> = assessment
+        .evidence
+        .iter()
+        .filter(|e| e.kind == EvidenceKind::Exposure)
+        .collect();
+    assert_eq!(items.len(), 3, "{items:#?}");
+    for item in &items {
+        assert_eq!(item.also.len(), 1, "{item:#?}");
+        assert!(item.text.ends_with("→ ongoing"), "{item:#?}");
+    }
+    assert_eq!(assessment.fingerprint, alone.fingerprint);
+
+    // A fourth class given now is a new fact the team has not reviewed.
+    let more = super::support::assess(
+        ID,
+        &twice(both.give(rx(METOPROLOL).from(60)), 152.0, 94.0).record(),
+    );
+    assert_ne!(more.fingerprint, alone.fingerprint);
 }
