@@ -296,7 +296,8 @@ fn this_host() -> String {
 /// Also in 18: a medication record's stated reasons are kept (`reasonCode`, and
 /// the Condition a `reasonReference` names, read as its codes and words) as the drug's
 /// indications (`drug_exposures.indications`, migration 0039); files are read again to fill
-/// them in.
+/// them in. A record stating none (a MedicationDispense always) takes those of the order it
+/// carries out (`authorizingPrescription`, `request`, `basedOn`).
 /// Also in 18: the precision of an observation's `effective` and of a diagnosis's onset and
 /// abatement is kept (a month or a year alone, "2026-03", migration 0040): shown, exported
 /// and read by the criteria as written, never as its first day.
@@ -1264,8 +1265,12 @@ fn first_read(
         summary_copies = summary_copies || crate::fhir::is_summary_copy(&raw);
         // Only what others refer to, or who a patient is, matters before anything is written.
         // An Encounter's bundle URL is all that is needed of it (readings refer to it by it).
-        // So is a Condition's: a drug's reasonReference may name it by it.
-        if matches!(raw.resource_type, "Encounter" | "Condition") {
+        // So is a Condition's: a drug's reasonReference may name it by it; and an order's,
+        // which a fill, an administration or a statement may name as the one it carries out.
+        if matches!(
+            raw.resource_type,
+            "Encounter" | "Condition" | "MedicationRequest"
+        ) {
             // Keyed as `map_resource` keys it: by its id, else (a transaction's entry with
             // none) by that URL itself.
             if let Some(url) = raw.full_url {
