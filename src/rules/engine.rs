@@ -314,7 +314,7 @@ fn set_aside_evidence(record: &PatientRecord, set: &RuleSet, book: &DrugBook) ->
 
 /// A diagnosis's name inside a sentence: "Atrial fibrillation" as "atrial fibrillation", an
 /// abbreviation ("AF", "CHF") as written.
-fn in_sentence(words: &str) -> String {
+pub(super) fn in_sentence(words: &str) -> String {
     let mut chars = words.chars();
     match (chars.next(), chars.next()) {
         (Some(first), Some(second)) if first.is_uppercase() && !second.is_uppercase() => {
