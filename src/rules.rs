@@ -208,7 +208,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// Also in 26: a drug whose records say it was given only for other conditions
 /// (coded diagnoses none of which is the rule set's) is no trial, class or line drug of this
 /// one unless the rule file's `[indication]` says to count it; the evidence lists it as not
-/// counted.
+/// counted. Among the reasons each such drug is said once, however many of its records (an
+/// order and its fills) were set aside.
 /// Also in 26: a seizure count or a score dated by a month or a year alone is every day of it, never
 /// its first day: a count in the month a schedule became adequate leaves it undecided
 /// (`window_across_adequacy`), a seizure of a month counts freedom from its last day, and a
