@@ -318,6 +318,8 @@ fn this_host() -> String {
 /// `meta.lastUpdated` (`alive_reports`, migration 0043): an older Patient of that source read
 /// again (an old folder) reports no death it has since taken back; files are read again to
 /// find those words.
+/// Also in 19: a medication record stating no reason (a MedicationDispense always) takes those
+/// of the order it carries out (`authorizingPrescription`, `request`, `basedOn`).
 pub const MAPPING_VERSION: i64 = 19;
 
 /// The mapping a file is read with under `rules`: the version, and what the rules lend it (a
@@ -1282,8 +1284,12 @@ fn first_read(
         summary_copies = summary_copies || crate::fhir::is_summary_copy(&raw);
         // Only what others refer to, or who a patient is, matters before anything is written.
         // An Encounter's bundle URL is all that is needed of it (readings refer to it by it).
-        // So is a Condition's: a drug's reasonReference may name it by it.
-        if matches!(raw.resource_type, "Encounter" | "Condition") {
+        // So is a Condition's: a drug's reasonReference may name it by it; and an order's,
+        // which a fill, an administration or a statement may name as the one it carries out.
+        if matches!(
+            raw.resource_type,
+            "Encounter" | "Condition" | "MedicationRequest"
+        ) {
             // Keyed as `map_resource` keys it: by its id, else (a transaction's entry with
             // none) by that URL itself.
             if let Some(url) = raw.full_url {

@@ -46,7 +46,7 @@ use chrono::NaiveDate;
 
 pub use diagnosis_names::condition_matches;
 pub use drugs::{Combination, Drug, DrugBook};
-pub use engine::{DECEASED_LABEL, fingerprint, matching_conditions};
+pub use engine::{DECEASED_LABEL, INDICATION_CRITERION, fingerprint, matching_conditions};
 pub use model::{Citation, RuleSet};
 pub use options::{CatalogueOption, OptionCatalogue};
 pub use pressure::{blood_pressure_named, blood_pressure_of, bp_setting_of_words};
@@ -228,6 +228,8 @@ use crate::domain::{Assessment, PatientRecord};
 /// all its records do (from the first one's month, ongoing while any is, from fills only when
 /// all are), never the words of the record begun first, which another source's earlier copy
 /// replaced and so reopened a confirmed review (review39 F7, `describe::course_words`).
+/// Also in 27: among the reasons a drug set aside for its indication is said once, however
+/// many of its records (an order and its fills) were set aside.
 const ENGINE_REVISION: u32 = 27;
 
 /// Errors of loading rule files or the drug knowledge base; each renders as one line naming the

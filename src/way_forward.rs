@@ -14,7 +14,7 @@ use crate::domain::{
     WellbeingGoal,
 };
 use crate::rules::Rules;
-use crate::rules::options::{CatalogueOption, tried};
+use crate::rules::options::{CatalogueOption, given_for_other_conditions, tried};
 use crate::store::{Store, StoreError};
 
 /// Words in an observation's name that make it a distress or quality-of-life score (step 4).
@@ -37,6 +37,9 @@ pub struct BoardEntry {
     pub recorded: Option<CareOption>,
     /// Why it counts as already tried ("lacosamide 2021-03-02 to 2022-01-10").
     pub tried: Option<String>,
+    /// Its drugs the record holds but given for another condition, so not tried for this one
+    /// ("metoprolol given for atrial fibrillation since 2025-06-01").
+    pub given_for_other: Option<String>,
 }
 
 impl BoardEntry {
@@ -195,7 +198,9 @@ pub fn load(
                 .iter()
                 .find(|o| o.catalogue_key.as_deref() == Some(c.key.as_str()))
                 .cloned(),
-            tried: tried(c, &record, &rules.book),
+            tried: set.and_then(|set| tried(c, &record, &rules.book, set)),
+            given_for_other: set
+                .and_then(|set| given_for_other_conditions(c, &record, &rules.book, set)),
         })
         .collect();
     for option in &plan.options {
@@ -208,6 +213,7 @@ pub fn load(
                 catalogue: None,
                 recorded: Some(option.clone()),
                 tried: None,
+                given_for_other: None,
             });
         }
     }

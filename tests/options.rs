@@ -2,16 +2,18 @@
 //! step-4 suggestions, each with a source; a catalogue in `--rules DIR/options/` replaces the
 //! embedded one, and an invalid one (misspelled key, a trial, a wrong step, an unknown drug, a
 //! duplicate key, a ruleset that is not its file name) is refused with `<path>:<line>: <message>`;
-//! and "already tried" is found from drug exposures, treatment lines and procedures.
+//! and "already tried" is found from drug exposures, treatment lines and procedures, never from a
+//! drug given for another condition.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use refract::domain::{
-    DrugExposure, LineDrug, LineOrigin, OptionKind, PatientRecord, Procedure, TreatmentLine,
+    Coding, DrugExposure, Indication, LineDrug, LineOrigin, OptionKind, PatientRecord, Procedure,
+    TreatmentLine,
 };
-use refract::rules::options::{CatalogueOption, EMBEDDED, tried};
-use refract::rules::{Rules, RulesError};
+use refract::rules::options::{CatalogueOption, EMBEDDED, given_for_other_conditions, tried};
+use refract::rules::{RuleSet, Rules, RulesError};
 use tempfile::TempDir;
 
 fn rules() -> Rules {
@@ -279,6 +281,10 @@ fn procedure(id: i64, display: &str, performed: NaiveDateTime) -> Procedure {
     }
 }
 
+fn set<'r>(rules: &'r Rules, ruleset: &str) -> &'r RuleSet {
+    rules.get(ruleset).unwrap()
+}
+
 fn option(rules: &Rules, ruleset: &str, key: &str) -> CatalogueOption {
     rules
         .options(ruleset)
@@ -305,7 +311,7 @@ fn cenobamate_is_found_in_a_recorded_exposure() {
         ..PatientRecord::default()
     };
     assert_eq!(
-        tried(&cenobamate, &record, &rules.book).as_deref(),
+        tried(&cenobamate, &record, &rules.book, set(&rules, "epilepsy")).as_deref(),
         Some("cenobamate 2021-03-02 to 2022-01-10")
     );
 }
@@ -322,7 +328,13 @@ fn the_earliest_exposure_is_described_and_ongoing_ones_say_since() {
         ..PatientRecord::default()
     };
     assert_eq!(
-        tried(&beta_blocker, &record, &rules.book).as_deref(),
+        tried(
+            &beta_blocker,
+            &record,
+            &rules.book,
+            set(&rules, "hypertension")
+        )
+        .as_deref(),
         Some("metoprolol since 2020-06-01")
     );
 }
@@ -340,7 +352,13 @@ fn renal_denervation_is_found_in_a_procedure() {
         ..PatientRecord::default()
     };
     assert_eq!(
-        tried(&denervation, &record, &rules.book).as_deref(),
+        tried(
+            &denervation,
+            &record,
+            &rules.book,
+            set(&rules, "hypertension")
+        )
+        .as_deref(),
         Some("Catheter-based renal denervation 2024-05-01")
     );
 }
@@ -373,7 +391,7 @@ fn a_clinician_entered_line_counts_without_an_exposure() {
         }],
         ..PatientRecord::default()
     };
-    let why = tried(&axicel, &record, &rules.book).unwrap();
+    let why = tried(&axicel, &record, &rules.book, set(&rules, "lbcl")).unwrap();
     assert!(why.starts_with("axicabtagene ciloleucel (2L"), "{why}");
     assert!(why.contains("2023-09-14"), "{why}");
 }
@@ -405,9 +423,84 @@ fn an_unrelated_record_has_tried_nothing() {
     ] {
         let option = option(&rules, ruleset, key);
         assert_eq!(
-            tried(&option, &record, &rules.book),
+            tried(&option, &record, &rules.book, set(&rules, ruleset)),
             None,
             "{ruleset}/{key}"
         );
     }
+}
+
+/// The indication of a SNOMED CT-coded diagnosis, with its words.
+fn given_for(code: &str, display: &str) -> Vec<Indication> {
+    vec![Indication {
+        codings: vec![Coding {
+            system: String::from("http://snomed.info/sct"),
+            code: code.to_owned(),
+            display: display.to_owned(),
+        }],
+        text: display.to_owned(),
+    }]
+}
+
+#[test]
+fn a_beta_blocker_given_for_atrial_fibrillation_was_not_tried_for_the_hypertension() {
+    let rules = rules();
+    let beta_blocker = option(&rules, "hypertension", "beta_blocker");
+    let hypertension = set(&rules, "hypertension");
+    let mut metoprolol = exposure(1, "Metoprolol succinate 50 MG", at(2025, 6, 1), None);
+    metoprolol.indications = given_for("49436004", "Atrial fibrillation");
+    let mut record = PatientRecord {
+        exposures: vec![metoprolol],
+        ..PatientRecord::default()
+    };
+    assert_eq!(
+        tried(&beta_blocker, &record, &rules.book, hypertension),
+        None
+    );
+    assert_eq!(
+        given_for_other_conditions(&beta_blocker, &record, &rules.book, hypertension).as_deref(),
+        Some("metoprolol given for atrial fibrillation since 2025-06-01")
+    );
+    // A line built on it (another rule set's) is no trial of it either.
+    record.lines.push(TreatmentLine {
+        id: 1,
+        ruleset: String::from("other"),
+        number: 1,
+        regimen: String::from("metoprolol"),
+        start: NaiveDate::from_ymd_opt(2025, 6, 1).unwrap(),
+        end: None,
+        intent: None,
+        best_response: None,
+        best_response_date: None,
+        progression_date: None,
+        stop_reason: None,
+        cycles: None,
+        origin: LineOrigin::Derived,
+        cut_reason: None,
+        drugs: vec![LineDrug {
+            ingredient: String::from("metoprolol"),
+            dose: None,
+            exposure_id: Some(1),
+        }],
+    });
+    assert_eq!(
+        tried(&beta_blocker, &record, &rules.book, hypertension),
+        None
+    );
+
+    // One given for hypertension beside it was tried, and says so.
+    let mut bisoprolol = exposure(2, "Bisoprolol 5 MG Oral Tablet", at(2024, 2, 1), None);
+    bisoprolol.indications = given_for("38341003", "Hypertension");
+    record.exposures.push(bisoprolol);
+    assert_eq!(
+        tried(&beta_blocker, &record, &rules.book, hypertension).as_deref(),
+        Some("bisoprolol since 2024-02-01")
+    );
+
+    // Epilepsy's options read metoprolol as no antiseizure drug at all: nothing said.
+    let cenobamate = option(&rules, "epilepsy", "cenobamate");
+    assert_eq!(
+        given_for_other_conditions(&cenobamate, &record, &rules.book, set(&rules, "epilepsy")),
+        None
+    );
 }

@@ -3427,6 +3427,86 @@ fn the_lines_tab_shows_local_days_and_the_drugs_in_no_line_with_cns_directed_sai
     insta::assert_snapshot!("lines_with_drugs_in_no_line_80x24", screen);
 }
 
+/// A hypertension on amlodipine, lisinopril and hydrochlorothiazide ordered for it, with
+/// metoprolol ordered for atrial fibrillation (its Condition named) and apixaban for the same.
+fn drugs_for_other_conditions_bundle() -> serde_json::Value {
+    let rx = "http://www.nlm.nih.gov/research/umls/rxnorm";
+    let sct = "http://snomed.info/sct";
+    let condition = |id: &str, code: &str, display: &str| {
+        serde_json::json!({"resource": {"resourceType": "Condition", "id": id,
+            "subject": {"reference": "Patient/ind"},
+            "clinicalStatus": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                "code": "active"}]},
+            "code": {"coding": [{"system": sct, "code": code, "display": display}]},
+            "onsetDateTime": "2019-04-02"}})
+    };
+    let order = |id: &str, code: &str, text: &str, mg: f64, reason: &str| {
+        serde_json::json!({"resource": {
+            "resourceType": "MedicationRequest", "id": id, "status": "active", "intent": "order",
+            "subject": {"reference": "Patient/ind"},
+            "medicationCodeableConcept": {"coding": [{"system": rx, "code": code}], "text": text},
+            "authoredOn": "2025-06-01",
+            "reasonReference": [{"reference": reason}],
+            "dosageInstruction": [{
+                "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d",
+                                      "boundsPeriod": {"start": "2025-06-01"}}},
+                "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg"}}]}]
+        }})
+    };
+    serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "ind",
+            "identifier": [{"system": "urn:mrn", "value": "IND-TUI"}],
+            "name": [{"family": "Indication", "given": ["Ida"]}],
+            "gender": "female", "birthDate": "1960-01-01"}},
+        condition("htn", "38341003", "Hypertension"),
+        condition("af", "49436004", "Atrial fibrillation"),
+        order("m1", "308135", "amlodipine 10 MG Oral Tablet", 10.0, "Condition/htn"),
+        order("m2", "316151", "lisinopril 40 MG Oral Tablet", 40.0, "Condition/htn"),
+        order("m3", "316049", "hydrochlorothiazide 50 MG Oral Tablet", 50.0, "Condition/htn"),
+        order("m4", "866427", "metoprolol succinate 100 MG", 100.0, "Condition/af"),
+        order("m5", "1364430", "apixaban 5 MG Oral Tablet", 10.0, "Condition/af"),
+    ]})
+}
+
+#[test]
+fn the_drug_table_says_what_a_drug_was_given_for_and_which_are_not_counted() {
+    let mut harness = Harness::with_bundle(300, 160, 40, &drugs_for_other_conditions_bundle());
+    open_patient(&mut harness, "IND-TUI");
+    harness.key(KeyCode::Tab);
+    assert_eq!(
+        harness.model.patient.as_ref().map(|p| p.tab),
+        Some(Tab::Lines)
+    );
+    let screen = harness.screen();
+    let row = |screen: &str, drug: &str| {
+        screen
+            .lines()
+            .find(|row| row.contains(drug))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // The beta blocker the hypertension's criteria left out says so before its name, and why.
+    let metoprolol = row(&screen, "metoprolol");
+    assert!(
+        metoprolol.contains("not counted: metoprolol succinate 100 MG · for: Atrial fibrillation"),
+        "{screen}"
+    );
+    // A drug of no class of the condition says what it was given for after its name.
+    let apixaban = row(&screen, "apixaban");
+    assert!(
+        apixaban.contains("apixaban 5 MG Oral Tablet · for: Atrial fibrillation"),
+        "{screen}"
+    );
+    assert!(!apixaban.contains("not counted"), "{screen}");
+    insta::assert_snapshot!("drugs_given_for_other_conditions_160x40", screen);
+    // On a default terminal the mark and the drug are kept, the words after them cut.
+    harness.resize(80, 24);
+    let screen = harness.screen();
+    assert!(screen.contains("not counted: metoprolol"), "{screen}");
+    insta::assert_snapshot!("drugs_given_for_other_conditions_80x24", screen);
+}
+
 /// A patient as a colleague's system sends it: `family` and `birth` change between imports.
 fn identified_patient(family: &str, birth: &str) -> serde_json::Value {
     serde_json::json!({

@@ -467,6 +467,15 @@ pub struct MedicationUse {
     /// Condition (or Observation, DiagnosticReport) that says it.
     #[serde(rename = "reasonReference", default)]
     pub reason_reference: Vec<Reference>,
+    /// MedicationDispense: the orders (MedicationRequest) it fills.
+    #[serde(rename = "authorizingPrescription", default)]
+    pub authorizing_prescription: Vec<Reference>,
+    /// MedicationAdministration: the order it carries out (a MedicationRequest).
+    pub request: Option<Reference>,
+    /// MedicationStatement and MedicationRequest: what it is based on (a MedicationRequest, a
+    /// CarePlan, a ServiceRequest…).
+    #[serde(rename = "basedOn", default)]
+    pub based_on: Vec<Reference>,
 }
 
 /// MedicationRequest.dispenseRequest: what the order supplies, and when it may be dispensed.

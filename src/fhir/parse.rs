@@ -253,6 +253,13 @@ pub struct MedicationRecord {
     /// stored JSON when it states none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<StatedReason>,
+    /// The orders (MedicationRequest) the record carries out: a fill's `authorizingPrescription`,
+    /// an administration's `request`, a statement's or an order's `basedOn`. Written as the
+    /// file gave them until the file's references are resolved (see `import::apply`), then each
+    /// order's id in the record's source. A record stating no reason of its own is given for
+    /// what they state (see [`take_reasons_of_orders`]). Left out of the stored JSON when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prescriptions: Vec<String>,
 }
 
 /// One reason a medication record gives for the drug: a `reasonCode` concept, or a
@@ -319,6 +326,96 @@ fn stated_reasons(resource: &model::MedicationUse) -> Vec<StatedReason> {
         })
     });
     concepts.chain(references).collect()
+}
+
+/// The orders a medication record names as the ones it carries out, as written (see
+/// [`MedicationRecord::prescriptions`]): a reference whose type says it is no MedicationRequest
+/// (a `basedOn` CarePlan) names none.
+fn prescriptions_named(resource: &model::MedicationUse) -> Vec<String> {
+    resource
+        .authorizing_prescription
+        .iter()
+        .chain(&resource.request)
+        .chain(&resource.based_on)
+        .filter(|reference| {
+            reference
+                .kind
+                .as_deref()
+                .is_none_or(|kind| kind.trim() == "MedicationRequest")
+        })
+        .filter_map(|reference| reference.reference.as_deref().map(str::trim))
+        .filter(|written| !written.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The orders (MedicationRequest) of a patient's records that others may name as the order they
+/// carry out, by (source, id): each with the reasons it states and the orders it names itself
+/// (a renewal `basedOn` the first order).
+#[derive(Debug, Clone, Default)]
+pub struct Orders {
+    by_id: HashMap<(String, String), (Vec<StatedReason>, Vec<String>)>,
+}
+
+impl Orders {
+    /// Keeps `record` as the order `id` of `source`.
+    pub fn add(&mut self, source: &str, id: &str, record: &MedicationRecord) {
+        self.by_id.insert(
+            (source.to_owned(), id.to_owned()),
+            (record.reasons.clone(), record.prescriptions.clone()),
+        );
+    }
+
+    /// Whether the order `id` of `source` is known.
+    pub fn holds(&self, source: &str, id: &str) -> bool {
+        self.by_id.contains_key(&(source.to_owned(), id.to_owned()))
+    }
+
+    /// The reasons the order `id` of `source` states: its own, else those of the orders it
+    /// names (each followed once, so that orders naming each other end).
+    fn reasons_of(
+        &self,
+        source: &str,
+        id: &str,
+        seen: &mut Vec<String>,
+        reasons: &mut Vec<StatedReason>,
+    ) {
+        if seen.iter().any(|known| known == id) {
+            return;
+        }
+        seen.push(id.to_owned());
+        let Some((own, named)) = self.by_id.get(&(source.to_owned(), id.to_owned())) else {
+            return;
+        };
+        if own.is_empty() {
+            for order in named {
+                self.reasons_of(source, order, seen, reasons);
+            }
+        }
+        for reason in own {
+            if !reasons.contains(reason) {
+                reasons.push(reason.clone());
+            }
+        }
+    }
+}
+
+/// A record that states no reason of its own takes the reasons its orders state (see
+/// [`MedicationRecord::prescriptions`]): a pharmacy fill has no `reasonCode` in R4 and is
+/// given for what its prescription was written for; an administration or a statement that
+/// says nothing of why is the order it carries out. A record's own reason is kept over its
+/// order's (a ward dose "for blood pressure" on an order written for atrial fibrillation).
+/// `source` is the record's: an order it names is one of its source's.
+pub fn take_reasons_of_orders(record: &mut MedicationRecord, source: &str, orders: &Orders) {
+    if !record.reasons.is_empty() {
+        return;
+    }
+    let mut seen = Vec::new();
+    let mut reasons = Vec::new();
+    for id in &record.prescriptions {
+        orders.reasons_of(source, id, &mut seen, &mut reasons);
+    }
+    record.reasons = reasons;
 }
 
 /// Makes the Condition references a patient's drugs were given for into those diagnoses' codes
@@ -2142,6 +2239,7 @@ fn map_medication(
                 None
             },
             reasons: stated_reasons(resource),
+            prescriptions: prescriptions_named(resource),
         },
         refers,
     ))

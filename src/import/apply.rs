@@ -23,8 +23,9 @@ use crate::domain::{Patient, PatientId};
 use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::stream::{RawResource, StreamError, each_resource};
 use crate::fhir::{
-    ImportedItems, ImportedPatient, Item, Mapped, MedicationMeta, Product, finish_medication,
-    heading_of, is_summary_copy, map_resource, named_by, reference_key, server_base,
+    ImportedItems, ImportedPatient, Item, Mapped, MedicationMeta, Orders, Product,
+    finish_medication, heading_of, is_summary_copy, map_resource, named_by, reference_key,
+    server_base, take_reasons_of_orders,
 };
 use crate::rules::Rules;
 use crate::store::imports::{
@@ -764,6 +765,7 @@ fn op_of_mapped(
         Mapped::Resource(mut resource) => {
             if let Item::Medication(record) = &mut resource.item {
                 resolve_reasons(&mut record.reasons, &source, checked);
+                resolve_prescriptions(&mut record.prescriptions, &source, checked);
             }
             let subject = match resolve(&resource.subject, &source, checked, "Patient") {
                 Ok(subject) => subject,
@@ -851,6 +853,20 @@ fn resolve_reasons(reasons: &mut [crate::fhir::StatedReason], source: &str, chec
                 .map(|(_, id)| id);
         }
     }
+}
+
+/// Turns each order a drug's record names as the one it carries out into that
+/// MedicationRequest's id in the record's source (see `fhir::take_reasons_of_orders`); a
+/// reference that names no MedicationRequest (a CarePlan, a search) is dropped.
+fn resolve_prescriptions(prescriptions: &mut Vec<String>, source: &str, checked: &Checked) {
+    *prescriptions = std::mem::take(prescriptions)
+        .into_iter()
+        .filter_map(|reference| {
+            resolve(&reference, source, checked, "MedicationRequest")
+                .ok()
+                .map(|(_, id)| id)
+        })
+        .collect();
 }
 
 /// What an Observation's `refers` holds for the Encounter it was taken in: `Encounter/<id>`,
@@ -1053,6 +1069,9 @@ struct OpenGroup {
     ops: Vec<Op>,
     /// What each of their resources says, with its (type, id).
     items: Vec<(&'static str, String, Said)>,
+    /// Their orders so far, for the records that carry one out (see
+    /// `fhir::take_reasons_of_orders`).
+    orders: Orders,
     clinical: usize,
     computable: bool,
 }
@@ -1092,6 +1111,7 @@ impl<'a> Grouper<'a> {
                     subjects,
                     ops: Vec::new(),
                     items: Vec::new(),
+                    orders: Orders::default(),
                     clinical: 0,
                     computable: true,
                 });
@@ -1108,8 +1128,19 @@ impl<'a> Grouper<'a> {
                 };
                 open.clinical += 1;
                 match resource.item.take() {
-                    Some(Item::Medication(record)) => {
+                    Some(Item::Medication(mut record)) => {
                         let source = &resource.source;
+                        if resource.resource_type == "MedicationRequest" {
+                            open.orders.add(source, &resource.id, &record);
+                        }
+                        // An order not met yet in this file: read back from the ledger instead
+                        // (only a record that states no reason of its own reads its order's).
+                        open.computable &= !record.reasons.is_empty()
+                            || record
+                                .prescriptions
+                                .iter()
+                                .all(|order| open.orders.holds(source, order));
+                        take_reasons_of_orders(&mut record, source, &open.orders);
                         let medications = &self.medications;
                         let referred = match (&record.concept, &resource.refers) {
                             (None, Some(refers)) => {

@@ -19,8 +19,8 @@ use chrono::{Datelike, Months, NaiveDate};
 use crate::domain::{Assessment, Condition, DatePrecision, Patient, PatientId, PatientRecord};
 use crate::fhir::encounter::{KeptEncounter, Visit, place_readings};
 use crate::fhir::{
-    ImportedItems, Item, Product, RowSources, finish_medication, named_by, record_of,
-    resolve_indications, resolve_indications_among,
+    ImportedItems, Item, Orders, Product, RowSources, finish_medication, named_by, record_of,
+    resolve_indications, resolve_indications_among, take_reasons_of_orders,
 };
 use crate::rules::Rules;
 use crate::store::imports::{
@@ -392,21 +392,7 @@ pub(super) struct Computed {
 fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, StoreError> {
     let mut items = ImportedItems::default();
     let mut unresolved = Vec::new();
-    // The diagnoses a drug's record may name as its reason, by (source, id): a reference names
-    // a resource of its own source.
-    let mut diagnoses: HashMap<&str, HashMap<&str, Condition>> = HashMap::new();
-    for resource in read
-        .resources
-        .iter()
-        .filter(|r| r.resource_type == "Condition")
-    {
-        if let Ok(Item::Condition(condition)) = serde_json::from_str::<Item>(&resource.body) {
-            diagnoses
-                .entry(&resource.source)
-                .or_default()
-                .insert(&resource.id, condition);
-        }
-    }
+    let mut parsed = Vec::with_capacity(read.resources.len());
     for resource in &read.resources {
         let item: Item =
             serde_json::from_str(&resource.body).map_err(|err| StoreError::Corrupt {
@@ -416,6 +402,27 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
                     resource.resource_type, resource.id, resource.source
                 ),
             })?;
+        parsed.push(item);
+    }
+    // The diagnoses a drug's record may name as its reason, and the orders it may carry out,
+    // by (source, id): a reference names a resource of its own source.
+    let mut diagnoses: HashMap<&str, HashMap<&str, Condition>> = HashMap::new();
+    let mut orders = Orders::default();
+    for (resource, item) in read.resources.iter().zip(&parsed) {
+        match item {
+            Item::Condition(condition) => {
+                diagnoses
+                    .entry(&resource.source)
+                    .or_default()
+                    .insert(&resource.id, condition.clone());
+            }
+            Item::Medication(record) if resource.resource_type == "MedicationRequest" => {
+                orders.add(&resource.source, &resource.id, record);
+            }
+            _ => {}
+        }
+    }
+    for (resource, item) in read.resources.iter().zip(parsed) {
         let item =
             match item {
                 Item::Observations(mut observations) => {
@@ -428,10 +435,11 @@ fn compute(read: &Read, rules: &Rules, today: NaiveDate) -> Result<Computed, Sto
                 }
                 item => item,
             };
-        let Item::Medication(record) = item else {
+        let Item::Medication(mut record) = item else {
             items.add(&resource.id, item);
             continue;
         };
+        take_reasons_of_orders(&mut record, &resource.source, &orders);
         let find = |key: &str| {
             read.medications
                 .get(&(resource.source.clone(), key.to_owned()))

@@ -196,7 +196,13 @@ fn evaluate_living(
     // is missing from "3 classes given together" is explained beside it, not only in the list
     // of evidence.
     if !set_aside.is_empty() {
-        let drugs: Vec<&str> = set_aside.iter().map(|item| item.text.as_str()).collect();
+        // Each drug once: an order and the fills that carry it out are two records, one drug.
+        let mut drugs: Vec<&str> = Vec::new();
+        for item in &set_aside {
+            if !drugs.contains(&item.text.as_str()) {
+                drugs.push(&item.text);
+            }
+        }
         found.reasons.push(format!(
             "drugs given for other conditions, not counted (the records say so): {}",
             drugs.join("; ")
@@ -370,7 +376,7 @@ pub const DRUG_NAMES_DISAGREE: &str = "drug_names_disagree";
 
 /// A diagnosis's name inside a sentence: "Atrial fibrillation" as "atrial fibrillation", an
 /// abbreviation ("AF", "CHF") as written.
-fn in_sentence(words: &str) -> String {
+pub(super) fn in_sentence(words: &str) -> String {
     let mut chars = words.chars();
     match (chars.next(), chars.next()) {
         (Some(first), Some(second)) if first.is_uppercase() && !second.is_uppercase() => {

@@ -2,7 +2,7 @@
 //! step-3 options (next-line therapies, combinations, procedures, devices, lifestyle treatments)
 //! and the step-4 well-being suggestions, each with its source; loading and checking the files
 //! against the drug book; and telling from a patient's record whether an option was already
-//! tried.
+//! tried for the rule set's condition (a drug given for another condition was not).
 //!
 //! Trials are not catalogued: which trials are open changes weekly and by site, so the team
 //! enters them by registry id. The catalogue does not take part in the rules stamp: it never
@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use super::RulesError;
 use super::drugs::{Drug, DrugBook};
+use super::indication::given_for_another;
 use super::model::RuleSet;
 use super::toml_file::parse_toml;
-use crate::domain::{OptionKind, PatientRecord};
+use crate::domain::{DrugExposure, OptionKind, PatientRecord};
 
 /// The catalogues shipped with refract, by rule-set id.
 pub const EMBEDDED: &[(&str, &str)] = super::shipped!("options");
@@ -301,15 +302,17 @@ fn line_at(text: &str, offset: usize) -> usize {
 /// A drug exposure or a treatment line counts when the book recognises in it one of the
 /// option's ingredients or a drug of one of its classes; a procedure counts when its display
 /// contains one of the option's words. The earliest match is described, because the first
-/// exposure is the one that tells the team how long ago the option was tried.
-pub fn tried(option: &CatalogueOption, record: &PatientRecord, book: &DrugBook) -> Option<String> {
-    let wanted = |drug: &Drug| {
-        option
-            .drugs
-            .iter()
-            .any(|name| name.eq_ignore_ascii_case(&drug.ingredient))
-            || option.classes.iter().any(|class| drug.has_class(class))
-    };
+/// exposure is the one that tells the team how long ago the option was tried. A drug whose
+/// records say it was given for another condition than `set`'s (see `rules::indication`) was
+/// not tried for this one, as the criteria do not count it: a beta blocker given for atrial
+/// fibrillation leaves "beta blocker" open for a resistant hypertension (see
+/// [`given_for_other_conditions`]).
+pub fn tried(
+    option: &CatalogueOption,
+    record: &PatientRecord,
+    book: &DrugBook,
+    set: &RuleSet,
+) -> Option<String> {
     let mut earliest: Option<(NaiveDate, String)> = None;
     let mut consider = |start: NaiveDate, why: String| {
         if earliest.as_ref().is_none_or(|(first, _)| start < *first) {
@@ -317,19 +320,21 @@ pub fn tried(option: &CatalogueOption, record: &PatientRecord, book: &DrugBook) 
         }
     };
     if !option.drugs.is_empty() || !option.classes.is_empty() {
-        // A rescue dose taken when needed is not the option tried as a treatment, nor is a drug
-        // given into the spinal fluid (intrathecal methotrexate is not systemic methotrexate).
-        for exposure in record.exposures.iter().filter(|e| e.is_read_as_treatment()) {
-            let codes = exposure.codes();
-            if let Some(drug) = book
-                .recognise(&codes, &exposure.text)
-                .into_iter()
-                .find(|drug| wanted(drug))
-            {
-                let (start, end) = (exposure.start_day(), exposure.end_day());
-                consider(start, format!("{} {}", drug.ingredient, period(start, end)));
+        for (exposure, drug) in option_exposures(option, record, book) {
+            if given_for_another(exposure, set).is_some() {
+                continue;
             }
+            let (start, end) = (exposure.start_day(), exposure.end_day());
+            consider(start, format!("{} {}", drug.ingredient, period(start, end)));
         }
+        let set_aside = |exposure_id: Option<i64>| {
+            exposure_id.is_some_and(|id| {
+                record
+                    .exposures
+                    .iter()
+                    .any(|e| e.id == id && given_for_another(e, set).is_some())
+            })
+        };
         // Lines entered by a clinician need not have drug exposures behind them (a CAR T
         // infusion given elsewhere, a regimen typed in at the meeting).
         for line in &record.lines {
@@ -338,13 +343,14 @@ pub fn tried(option: &CatalogueOption, record: &PatientRecord, book: &DrugBook) 
             } else {
                 line.drugs
                     .iter()
+                    .filter(|d| !set_aside(d.exposure_id))
                     .flat_map(|d| match book.get(&d.ingredient) {
                         Some(drug) => vec![drug],
                         None => book.recognise(&[], &d.ingredient),
                     })
                     .collect()
             };
-            if let Some(drug) = drugs.into_iter().find(|drug| wanted(drug)) {
+            if let Some(drug) = drugs.into_iter().find(|drug| wanted(option, drug)) {
                 consider(
                     line.start,
                     format!(
@@ -371,6 +377,71 @@ pub fn tried(option: &CatalogueOption, record: &PatientRecord, book: &DrugBook) 
         }
     }
     earliest.map(|(_, why)| why)
+}
+
+/// The option's drugs the record holds but [`tried`] does not count, because their records say
+/// they were given for another condition than `set`'s: "metoprolol given for atrial
+/// fibrillation since 2025-06-01", each drug and reason once, the earliest first; None when
+/// there are none.
+pub fn given_for_other_conditions(
+    option: &CatalogueOption,
+    record: &PatientRecord,
+    book: &DrugBook,
+    set: &RuleSet,
+) -> Option<String> {
+    let mut found: Vec<(NaiveDate, String, String)> = Vec::new();
+    for (exposure, drug) in option_exposures(option, record, book) {
+        let Some(indication) = given_for_another(exposure, set) else {
+            continue;
+        };
+        let said = format!(
+            "{} given for {}",
+            drug.ingredient,
+            super::engine::in_sentence(indication.words())
+        );
+        let (start, end) = (exposure.start_day(), exposure.end_day());
+        match found.iter_mut().find(|(_, known, _)| *known == said) {
+            Some(known) if start < known.0 => *known = (start, said, period(start, end)),
+            Some(_) => {}
+            None => found.push((start, said, period(start, end))),
+        }
+    }
+    found.sort();
+    let said: Vec<String> = found
+        .into_iter()
+        .map(|(_, said, when)| format!("{said} {when}"))
+        .collect();
+    (!said.is_empty()).then(|| said.join("; "))
+}
+
+/// Whether `drug` is one of the option's ingredients or of its classes.
+fn wanted(option: &CatalogueOption, drug: &Drug) -> bool {
+    option
+        .drugs
+        .iter()
+        .any(|name| name.eq_ignore_ascii_case(&drug.ingredient))
+        || option.classes.iter().any(|class| drug.has_class(class))
+}
+
+/// The record's exposures of the option's drugs, each with the first of them it holds. A rescue
+/// dose taken when needed is not the option tried as a treatment, nor is a drug given into the
+/// spinal fluid (intrathecal methotrexate is not systemic methotrexate).
+fn option_exposures<'r>(
+    option: &'r CatalogueOption,
+    record: &'r PatientRecord,
+    book: &'r DrugBook,
+) -> impl Iterator<Item = (&'r DrugExposure, &'r Drug)> {
+    record
+        .exposures
+        .iter()
+        .filter(|e| e.is_read_as_treatment())
+        .filter_map(move |exposure| {
+            let drug = book
+                .recognise(&exposure.codes(), &exposure.text)
+                .into_iter()
+                .find(|drug| wanted(option, drug))?;
+            Some((exposure, drug))
+        })
 }
 
 /// "2021-03-02 to 2022-01-10", "since 2021-03-02" while ongoing, or one date.

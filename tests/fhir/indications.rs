@@ -497,3 +497,255 @@ fn a_code_and_words_naming_two_different_drugs_are_one_drug_said_to_disagree() {
         "{detail}"
     );
 }
+
+/// The metoprolol order (R4 MedicationRequest) the fills, statements and administrations below
+/// carry out: given for the atrial fibrillation its Condition names, its first month ordered
+/// (a record of its own beside theirs).
+fn metoprolol_order() -> Value {
+    let mut order = order("rx-meto", METOPROLOL, 100.0, &reference("Condition/af"));
+    order["status"] = json!("completed");
+    order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] =
+        json!({"start": "2025-06-01", "end": "2025-06-30"});
+    order
+}
+
+/// Completed 90-day fills of metoprolol from 2025-06-01 to today, each naming `prescription`
+/// as its `authorizingPrescription` (R4 MedicationDispense has no reason of its own).
+fn metoprolol_fills(prescription: &str) -> Vec<Value> {
+    (0..7)
+        .map(|n| {
+            let handed_over = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap()
+                + chrono::Duration::days(90 * n);
+            json!({
+                "resourceType": "MedicationDispense",
+                "id": format!("fill-{n}"),
+                "status": "completed",
+                "subject": {"reference": SUBJECT},
+                "medicationCodeableConcept": coding(RXNORM, METOPROLOL.0, METOPROLOL.1),
+                "authorizingPrescription": [{"reference": prescription}],
+                "quantity": {"value": 90, "unit": "TAB"},
+                "daysSupply": {"value": 90, "unit": "days",
+                               "system": "http://unitsofmeasure.org", "code": "d"},
+                "whenHandedOver": handed_over.to_string(),
+                "dosageInstruction": [{
+                    "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                    "doseAndRate": [{"doseQuantity": {"value": 100, "unit": "mg"}}]
+                }]
+            })
+        })
+        .collect()
+}
+
+/// c9's shape with metoprolol known from `metoprolol` (fills, a statement…) instead of an order
+/// of its own, and the order they carry out when `with_order`.
+fn hypertension_with(metoprolol: Vec<Value>, with_order: bool) -> Value {
+    let htn = reference("Condition/htn");
+    let mut resources = vec![
+        patient("ind-pt", "IND-1", "Indication", "Hyp"),
+        condition("htn", SUBJECT, SNOMED, "38341003", "Hypertension"),
+        condition("af", SUBJECT, SNOMED, "49436004", "Atrial fibrillation"),
+        order("m1", AMLODIPINE, 10.0, &htn),
+        order("m2", LISINOPRIL, 40.0, &htn),
+        order("m3", HCTZ, 50.0, &htn),
+        order(
+            "m5",
+            FUROSEMIDE,
+            40.0,
+            &reason_code(SNOMED, "88805009", "Chronic congestive heart failure"),
+        ),
+        bp("bp0", "2025-09-01T10:00:00Z", 124.0, 76.0),
+        bp("bp1", "2026-01-05T10:00:00Z", 126.0, 74.0),
+        bp("bp2", "2026-05-05T10:00:00Z", 122.0, 78.0),
+        bp("bp3", "2026-10-01T10:00:00Z", 125.0, 77.0),
+    ];
+    if with_order {
+        resources.push(metoprolol_order());
+    }
+    resources.extend(metoprolol);
+    bundle("collection", &resources)
+}
+
+/// The stored indications of the metoprolol known from `source_id`.
+fn metoprolol_indications(env: &Env, source_id: &str) -> Value {
+    let rows = env.rows(&format!(
+        "SELECT coalesce(indications, '[]') FROM drug_exposures
+         WHERE text LIKE 'metoprolol%' AND source_id = '{source_id}'"
+    ));
+    assert_eq!(rows.len(), 1, "{source_id}: {rows:?}");
+    serde_json::from_str(&rows[0][0]).unwrap()
+}
+
+#[test]
+fn fills_of_an_order_for_atrial_fibrillation_are_given_for_it() {
+    // The order in the same bundle, named by its relative reference and by its bundle URL.
+    for prescription in ["MedicationRequest/rx-meto", "urn:uuid:rx-meto"] {
+        let mut env = Env::new();
+        let path = env.write_json(
+            "c9.json",
+            &hypertension_with(metoprolol_fills(prescription), true),
+        );
+        env.import_ok(&path);
+        let (label, detail) = assessment(&env, "hypertension");
+        assert_eq!(label, "not resistant", "{prescription}: {detail}");
+        // Said once among the reasons, though the order and its fills are two records.
+        let reasons: Value = serde_json::from_str(&detail).unwrap();
+        let set_aside = reasons["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|reason| reason.starts_with("drugs given for other conditions"))
+            .unwrap_or_default();
+        assert_eq!(
+            set_aside
+                .matches("metoprolol: given for atrial fibrillation, not counted")
+                .count(),
+            1,
+            "{detail}"
+        );
+        let fills = env.rows(
+            "SELECT coalesce(indications, '[]') FROM drug_exposures
+             WHERE text LIKE 'metoprolol%' AND dates = 'dispensed'",
+        );
+        assert_eq!(fills.len(), 1, "{fills:?}");
+        assert!(fills[0][0].contains("49436004"), "{fills:?}");
+    }
+}
+
+#[test]
+fn fills_read_the_order_of_the_same_source_imported_before_or_after_them() {
+    let order_file = |env: &Env| {
+        env.write_json(
+            "order.json",
+            &bundle(
+                "collection",
+                &[
+                    patient("ind-pt", "IND-1", "Indication", "Hyp"),
+                    condition("af", SUBJECT, SNOMED, "49436004", "Atrial fibrillation"),
+                    metoprolol_order(),
+                ],
+            ),
+        )
+    };
+    // The order first, then the fills.
+    let mut env = Env::new();
+    let path = order_file(&env);
+    env.import_ok(&path);
+    let path = env.write_json(
+        "c9.json",
+        &hypertension_with(metoprolol_fills("MedicationRequest/rx-meto"), false),
+    );
+    env.import_ok(&path);
+    assert_eq!(assessment(&env, "hypertension").0, "not resistant");
+
+    // The fills first: they count until their order says what they were given for.
+    let mut env = Env::new();
+    let path = env.write_json(
+        "c9.json",
+        &hypertension_with(metoprolol_fills("MedicationRequest/rx-meto"), false),
+    );
+    env.import_ok(&path);
+    assert_eq!(assessment(&env, "hypertension").0, "resistant hypertension");
+    let path = order_file(&env);
+    env.import_ok(&path);
+    let (label, detail) = assessment(&env, "hypertension");
+    assert_eq!(label, "not resistant", "{detail}");
+    assert!(
+        detail.contains("metoprolol: given for atrial fibrillation, not counted"),
+        "{detail}"
+    );
+}
+
+/// A metoprolol statement from 2025-07-01, still taken, with `extra` (its basedOn, its reason).
+fn metoprolol_statement(extra: &Value) -> Value {
+    super::with(
+        super::statement("st-meto", SUBJECT, METOPROLOL, "active", "2025-07-01", None),
+        extra,
+    )
+}
+
+/// A metoprolol administration over 2025-06-01..02, with `extra` (its request, its reason).
+fn metoprolol_administration(extra: &Value) -> Value {
+    super::with(
+        json!({
+            "resourceType": "MedicationAdministration",
+            "id": "ad-meto",
+            "status": "completed",
+            "subject": {"reference": SUBJECT},
+            "medicationCodeableConcept": coding(RXNORM, METOPROLOL.0, METOPROLOL.1),
+            "effectivePeriod": {"start": "2025-06-01T08:00:00Z", "end": "2025-06-01T08:05:00Z"},
+            "dosage": {"dose": {"value": 100, "unit": "mg"}, "route": coding(SNOMED, "26643006", "Oral")}
+        }),
+        extra,
+    )
+}
+
+#[test]
+fn a_statement_or_an_administration_reads_its_order_unless_it_states_its_own_reason() {
+    let based_on = json!({"basedOn": [{"reference": "MedicationRequest/rx-meto"}]});
+    let request = json!({"request": {"reference": "MedicationRequest/rx-meto"}});
+    let own = reason_code(ICD10, "I10", "Essential (primary) hypertension");
+
+    // A statement based on the order, stating no reason: given for atrial fibrillation.
+    let mut env = Env::new();
+    let path = env.write_json(
+        "c9.json",
+        &hypertension_with(vec![metoprolol_statement(&based_on)], true),
+    );
+    env.import_ok(&path);
+    let (label, detail) = assessment(&env, "hypertension");
+    assert_eq!(label, "not resistant", "{detail}");
+    assert_eq!(
+        metoprolol_indications(&env, "st-meto")[0]["codings"][0]["code"],
+        "49436004"
+    );
+
+    // Its own reason is what it was given for: hypertension, counted.
+    let mut env = Env::new();
+    let path = env.write_json(
+        "c9.json",
+        &hypertension_with(
+            vec![metoprolol_statement(&super::with(based_on.clone(), &own))],
+            true,
+        ),
+    );
+    env.import_ok(&path);
+    let (label, detail) = assessment(&env, "hypertension");
+    assert_eq!(label, "resistant hypertension", "{detail}");
+    let stated = metoprolol_indications(&env, "st-meto");
+    assert_eq!(stated.as_array().unwrap().len(), 1, "{stated}");
+    assert_eq!(stated[0]["codings"][0]["code"], "I10", "{stated}");
+
+    // An administration: its order's reason, unless it states its own.
+    for (extra, code) in [
+        (request.clone(), "49436004"),
+        (super::with(request.clone(), &own), "I10"),
+    ] {
+        let mut env = Env::new();
+        let path = env.write_json(
+            "c9.json",
+            &hypertension_with(vec![metoprolol_administration(&extra)], true),
+        );
+        env.import_ok(&path);
+        let stated = metoprolol_indications(&env, "ad-meto");
+        assert_eq!(stated.as_array().unwrap().len(), 1, "{extra}: {stated}");
+        assert_eq!(stated[0]["codings"][0]["code"], code, "{extra}: {stated}");
+    }
+}
+
+#[test]
+fn fills_of_a_renewal_read_the_first_order_it_is_based_on() {
+    // The renewal states no reason; it is based on the order written for atrial fibrillation.
+    let mut renewal = order("rx-renewal", METOPROLOL, 100.0, &json!({}));
+    renewal["basedOn"] = json!([{"reference": "MedicationRequest/rx-meto"}]);
+    renewal["status"] = json!("completed");
+    renewal["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] =
+        json!({"start": "2025-06-01", "end": "2025-06-30"});
+    let mut fills = metoprolol_fills("MedicationRequest/rx-renewal");
+    fills.push(renewal);
+    let mut env = Env::new();
+    let path = env.write_json("c9.json", &hypertension_with(fills, true));
+    env.import_ok(&path);
+    let (label, detail) = assessment(&env, "hypertension");
+    assert_eq!(label, "not resistant", "{detail}");
+}

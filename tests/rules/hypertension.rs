@@ -1690,6 +1690,7 @@ fn a_reading_of_a_month_holding_the_day_the_regimen_counts_from_is_not_counted_a
             .any(|r| r.contains("2026-10") && r.contains("not counted")),
         "{said}"
     );
+}
 
 /// review39 F7: the GP's statements from 400 days ago, then the hospital's orders of the same
 /// drugs and doses begun three days earlier, in the same month, each with its planned end next

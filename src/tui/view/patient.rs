@@ -14,12 +14,13 @@ use super::super::theme::Theme;
 use super::super::worker::PatientDetail;
 use super::parts::wrap_hanging;
 use super::timeline::{Timeline, end_marker};
+use crate::domain::EvidenceKind;
 use crate::domain::history;
 use crate::domain::{
     APPROXIMATE_DATES_LEGEND, Condition, DrugExposure, PatientRecord, ReviewState,
     observation_codes,
 };
-use crate::rules::DECEASED_LABEL;
+use crate::rules::{DECEASED_LABEL, INDICATION_CRITERION};
 
 pub fn render(model: &Model, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     let Some(screen) = &model.patient else { return };
@@ -607,9 +608,18 @@ fn render_lines(
     ])
     .areas(area);
     render_diagnoses(detail, theme, frame, bottom);
+    let set_aside = set_aside_for(detail);
+    let list_drugs =
+        |drugs: &[&DrugExposure], note: &str, scroll: usize, frame: &mut Frame<'_>, area: Rect| {
+            let listed = Drugs {
+                drugs,
+                set_aside: &set_aside,
+            };
+            render_drugs(model, &listed, note, scroll, theme, frame, area);
+        };
     if record.lines.is_empty() {
         let note = " No treatment lines for this condition: the drugs as recorded.";
-        render_drugs(model, &in_no_line, note, screen.scroll, theme, frame, top);
+        list_drugs(&in_no_line, note, screen.scroll, frame, top);
         return;
     }
     // Drugs no line holds (CNS-directed doses, premedication, drugs no rule set orders) are
@@ -639,7 +649,7 @@ fn render_lines(
     if !in_no_line.is_empty() && drugs_area.height > 0 {
         let scroll = screen.scroll.saturating_sub(record.lines.len());
         let note = " Drugs in no line: given beside the lines, not counted as a line's drugs.";
-        render_drugs(model, &in_no_line, note, scroll, theme, frame, drugs_area);
+        list_drugs(&in_no_line, note, scroll, frame, drugs_area);
     }
 }
 
@@ -655,22 +665,46 @@ fn drugs_in_no_line(record: &PatientRecord) -> Vec<&DrugExposure> {
     drugs
 }
 
+/// The drugs an assessment left out of its criteria because their records say they were given
+/// for another condition (its evidence under [`INDICATION_CRITERION`]), by exposure id.
+fn set_aside_for(detail: &PatientDetail) -> std::collections::BTreeSet<i64> {
+    detail
+        .summary
+        .assessments
+        .iter()
+        .flat_map(|assessment| &assessment.assessment.evidence)
+        .filter(|evidence| {
+            evidence.criterion == INDICATION_CRITERION && evidence.kind == EvidenceKind::Exposure
+        })
+        .map(|evidence| evidence.id)
+        .collect()
+}
+
+/// The drugs a table lists, with those the assessments left out for their indication (see
+/// [`set_aside_for`]).
+struct Drugs<'a> {
+    drugs: &'a [&'a DrugExposure],
+    set_aside: &'a std::collections::BTreeSet<i64>,
+}
+
 /// The width from which the drugs' table gives times of day: every column at its width.
 const WIDTH_FOR_TIMES: u16 = 101;
 
 /// `drugs` as they were recorded, under `note`: all the drugs when there are no treatment lines
 /// (an acute episode, or drugs no rule set orders into lines), else those no line holds. A drug
-/// the criteria do not read as a treatment says why in words (as needed, CNS-directed), not by
-/// a colour alone.
+/// the criteria do not read as a treatment says why in words (as needed, CNS-directed, given
+/// for another condition: "not counted: metoprolol … · for: Atrial fibrillation"), not by a
+/// colour alone; what a drug's records say it was given for follows its name ("· for: …").
 fn render_drugs(
     model: &Model,
-    drugs: &[&DrugExposure],
+    listed: &Drugs<'_>,
     note: &str,
     scroll: usize,
     theme: Theme,
     frame: &mut Frame<'_>,
     area: Rect,
 ) {
+    let drugs = listed.drugs;
     if drugs.is_empty() {
         frame.render_widget(Span::styled(" No treatment recorded.", theme.muted()), area);
         return;
@@ -713,7 +747,16 @@ fn render_drugs(
                 None => String::from("–"),
             };
             // The word first: a narrow terminal cuts the drug's name, never why it is here.
-            let (drug, style) = if exposure.is_cns_directed() {
+            let given_for = exposure.indication_words();
+            // A drug set aside for its indication: the mark, the drug, then what it was given
+            // for (a narrow terminal keeps which drug is not counted; the assessment's reasons
+            // say why in full).
+            let (drug, style) = if listed.set_aside.contains(&exposure.id) {
+                (
+                    format!("not counted: {}", exposure.text),
+                    theme.not_read_as_treatment(),
+                )
+            } else if exposure.is_cns_directed() {
                 (
                     format!("CNS-directed: {}", exposure.text),
                     theme.not_read_as_treatment(),
@@ -725,6 +768,10 @@ fn render_drugs(
                 )
             } else {
                 (exposure.text.clone(), Style::new())
+            };
+            let drug = match given_for {
+                Some(words) => format!("{drug} · for: {words}"),
+                None => drug,
             };
             Row::new(vec![
                 Cell::from(drug).style(style),

@@ -470,6 +470,11 @@ fn board_line(entry: &BoardEntry, theme: Theme) -> Line<'static> {
     }
     if entry.tried.is_some() {
         spans.push(Span::styled(" · ↺ already tried", theme.warning()));
+    } else if entry.given_for_other.is_some() {
+        spans.push(Span::styled(
+            " · given for another condition",
+            theme.muted(),
+        ));
     }
     Line::from(spans)
 }
@@ -487,6 +492,9 @@ fn item_detail(view: &WayForwardView, item: Item) -> Vec<String> {
             }
             if let Some(tried) = &entry.tried {
                 out.push(format!("Already tried: {tried}"));
+            }
+            if let Some(other) = &entry.given_for_other {
+                out.push(format!("Not tried for this condition: {other}"));
             }
             if let Some(option) = &entry.recorded {
                 if let Some(reason) = &option.stance_reason {
